@@ -1,0 +1,133 @@
+# sealmail: one static library per folder, linked into ./sealmail.
+# The arrows of DESIGN.md are enforced at link time: a unit test of a folder
+# links only that folder and the folders below it.
+
+VERSION		= 0.1.0
+PREFIX		?= /usr/local
+CC		?= cc
+
+ifdef SANITIZE
+VARIANT		= san
+SANFLAGS	= -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+		  -fno-omit-frame-pointer
+OPT		= -O1 -g
+else
+VARIANT		= rel
+SANFLAGS	=
+OPT		= -O2 -g
+endif
+B		= build/$(VARIANT)
+
+WARN		= -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
+		  -Wmissing-prototypes -Wwrite-strings -Wvla
+ifeq ($(CI),true)
+WARN		+= -Werror
+endif
+HARDEN		= -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+CFLAGS		?= $(OPT)
+ALLCFLAGS	= -std=c11 -D_GNU_SOURCE -I. $(WARN) $(HARDEN) $(SANFLAGS) \
+		  $(CFLAGS) -DSEALMAIL_VERSION='"$(VERSION)"' -pthread
+LDFLAGS_ALL	= -pie -Wl,-z,relro -Wl,-z,now $(SANFLAGS) -pthread $(LDFLAGS)
+
+# libetpan's pkg-config output carries a no-PIE link spec and libunbound's
+# names libraries Debian does not install with it: both are linked plainly.
+PKG		= pkg-config
+SECRET_CFLAGS	:= $(shell $(PKG) --cflags libsecret-1 2>/dev/null)
+SECRET_LIBS	:= $(shell $(PKG) --libs libsecret-1 2>/dev/null)
+SQLC_CFLAGS	:= $(shell $(PKG) --cflags sqlcipher 2>/dev/null)
+CURSES_CFLAGS	:= $(shell $(PKG) --cflags ncursesw 2>/dev/null)
+CURSES_LIBS	:= $(shell $(PKG) --libs ncursesw 2>/dev/null)
+SSL_LIBS	:= $(shell $(PKG) --libs libssl libcrypto 2>/dev/null)
+EXT_LIBS	= -letpan $(SSL_LIBS) -lunbound -lsqlcipher $(SECRET_LIBS) \
+		  $(CURSES_LIBS)
+
+CFLAGS_keys	= $(SECRET_CFLAGS)
+CFLAGS_store	= $(SQLC_CFLAGS)
+CFLAGS_ui	= $(CURSES_CFLAGS)
+CFLAGS_app	= $(SECRET_CFLAGS)
+
+# Folder -> what it may link, itself first (DESIGN.md's arrows).
+DEPS_base	= base
+DEPS_mime	= mime base
+DEPS_net	= net base
+DEPS_store	= store base
+DEPS_keys	= keys store net base
+DEPS_crypto	= crypto keys store net mime base
+DEPS_app	= app crypto keys store net mime base
+DEPS_ui		= ui app crypto keys store net mime base
+FOLDERS		= base mime net store keys crypto app ui
+
+libsof		= $(foreach d,$(DEPS_$(1)),$(B)/lib$(d).a)
+
+SRCS_ALL	:= $(foreach d,$(FOLDERS),$(filter-out $(d)/main.c,$(wildcard $(d)/*.c)))
+OBJS_ALL	:= $(SRCS_ALL:%.c=$(B)/%.o)
+UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
+UNIT_BINS	:= $(UNIT_SRCS:%.c=$(B)/%)
+TOOL_SRCS	:= $(wildcard tests/tools/*.c)
+TOOL_BINS	:= $(TOOL_SRCS:%.c=$(B)/%)
+
+.PHONY: all clean check demo bench install deps unit lab-start lab-stop fuzz lint
+.DELETE_ON_ERROR:
+
+all: sealmail
+
+sealmail: $(B)/sealmail
+	cp $< $@
+
+$(B)/sealmail: $(B)/ui/main.o $(call libsof,ui)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(EXT_LIBS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) $(CFLAGS_$(firstword $(subst /, ,$*))) -MMD -MP -c -o $@ $<
+
+define folder_lib
+$(B)/lib$(1).a: $(patsubst %.c,$(B)/%.o,$(filter-out $(1)/main.c,$(wildcard $(1)/*.c)))
+	@mkdir -p $$(@D)
+	rm -f $$@
+	ar rcs $$@ $$^
+endef
+$(foreach d,$(FOLDERS),$(eval $(call folder_lib,$(d))))
+
+# tests/unit/test_<folder>_<what>.c links <folder> and below; cmocka.
+ALL_LIBS	= $(foreach d,$(FOLDERS),$(B)/lib$(d).a)
+
+$(B)/tests/unit/test_%: tests/unit/test_%.c $(ALL_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) $(CFLAGS_$(firstword $(subst _, ,$*))) \
+	    -o $@ $< $(call libsof,$(firstword $(subst _, ,$*))) \
+	    $(LDFLAGS_ALL) -lcmocka $(EXT_LIBS)
+
+# tests/tools/<folder>_<what>.c: small programs the integration tests drive.
+$(B)/tests/tools/%: tests/tools/%.c $(ALL_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) $(CFLAGS_$(firstword $(subst _, ,$*))) \
+	    -o $@ $< $(call libsof,$(firstword $(subst _, ,$*))) \
+	    $(LDFLAGS_ALL) $(EXT_LIBS)
+
+unit: $(UNIT_BINS) $(TOOL_BINS) $(B)/sealmail
+
+deps:
+	@sh tests/deps.sh
+
+check: deps
+	$(MAKE) SANITIZE=1 unit
+	sh tests/run.sh build/san
+
+demo: deps sealmail
+	sh tests/lab/demo.sh
+
+bench: deps sealmail
+	sh tests/bench/run.sh
+
+install: sealmail
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 sealmail $(DESTDIR)$(PREFIX)/bin/sealmail
+
+lint:
+	@sh tests/lint.sh
+
+clean:
+	rm -rf build sealmail
+
+-include $(OBJS_ALL:.o=.d) $(B)/ui/main.d

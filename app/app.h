@@ -1,0 +1,94 @@
+/*
+ * app/app.h: accounts and configuration, and the command-line face. No
+ * ncurses here; only app/cli.c and the cmd-*.c files it dispatches to print.
+ */
+#ifndef SEALMAIL_APP_H
+#define SEALMAIL_APP_H
+
+#include <stddef.h>
+
+struct smerr;
+
+enum app_tls { APP_TLS_STARTTLS, APP_TLS_IMPLICIT };
+enum app_encrypt { APP_ENCRYPT_AUTO, APP_ENCRYPT_YES, APP_ENCRYPT_NO };
+
+struct app_server {
+	char		*host;		/* DNS name or address literal */
+	int		 port;
+	enum app_tls	 tls;
+};
+
+struct app_account {
+	char			*name;
+	char			*address;
+	char			*display_name;	/* NULL when not set */
+	char			*user;		/* login; defaults to address */
+	struct app_server	 imap;
+	struct app_server	 smtp;
+	int			 has_imap;
+	int			 has_smtp;
+	char			*password_command;
+	int			 timeout;	/* seconds */
+	char			*ca_file;	/* absolute, or NULL */
+	int			 sign;
+	enum app_encrypt	 encrypt;
+};
+
+struct app_dns {
+	int	 present;	/* a [dns] section was given */
+	char	*resolver;	/* "addr@port", or NULL: the system's */
+	char	*trust_anchor;	/* absolute path, or NULL: the root's */
+	int	 timeout;	/* seconds */
+};
+
+struct app_config {
+	char			*path;
+	struct app_account	*accounts;
+	size_t			 naccounts;
+	struct app_dns		 dns;
+};
+
+#define APP_DEFAULT_TIMEOUT	30
+#define APP_DEFAULT_DNS_TIMEOUT	5
+
+/*
+ * Reads the configuration file at path; relative file names inside it are
+ * made absolute against home. A missing file is an empty configuration.
+ * Errors name the file and line. 0 or a negative SMERR_* code.
+ */
+int	 app_config_load(const char *path, const char *home,
+	    struct app_config **cfgp, struct smerr *e);
+/* Parses configuration text (for tests and the loader). */
+int	 app_config_parse(const char *text, size_t len, const char *path,
+	    const char *home, struct app_config **cfgp, struct smerr *e);
+void	 app_config_free(struct app_config *cfg);
+/* The account called name, or the first when name is NULL; NULL if none. */
+const struct app_account *app_config_account(const struct app_config *cfg,
+	    const char *name);
+/* Parses a server URL of the given key ("imap" or "smtp"). */
+int	 app_server_parse(const char *key, const char *url,
+	    struct app_server *srv, struct smerr *e);
+
+/* Options that come before a command. */
+struct app_opts {
+	const char	*home;			/* --home or SEALMAIL_HOME */
+	const char	*passphrase_file;	/* --passphrase-file or env */
+};
+
+#define APP_CLI_INTERACTIVE	(-1)
+
+/*
+ * The command-line face. Parses the global options into o; with a command
+ * it runs it and returns the exit status (0, 1 or 2); with none it returns
+ * APP_CLI_INTERACTIVE so that the caller can open the terminal program.
+ */
+int	 app_cli_main(int argc, char **argv, struct app_opts *o);
+
+/*
+ * The directories for home (NULL: the XDG defaults), made 0700 when
+ * missing. *confdir and *datadir are malloc'd (caller frees).
+ */
+int	 app_dirs(const char *home, char **confdir, char **datadir,
+	    struct smerr *e);
+
+#endif

@@ -1,0 +1,43 @@
+/* sealmail config check: parse the configuration and show what it says. */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/text.h"
+#include "app/app_int.h"
+
+static const char *
+tls_name(enum app_tls t)
+{
+	return t == APP_TLS_IMPLICIT ? "implicit TLS" : "STARTTLS";
+}
+
+int
+cmd_config_check(struct cli *c, int argc, char **argv)
+{
+	const struct app_account	*a;
+	size_t				 i;
+
+	if (argc != 2 || strcmp(argv[1], "check") != 0)
+		return cli_usage(c);
+	if (cli_config(c) != 0)
+		return cli_fail(c);
+	printf("%s: %zu account(s)\n", c->cfg->path, c->cfg->naccounts);
+	for (i = 0; i < c->cfg->naccounts; i++) {
+		a = &c->cfg->accounts[i];
+		printf("account %s <%s>%s\n", a->name, a->address,
+		    i == 0 ? " (default)" : "");
+		if (a->has_imap)
+			printf("  imap %s port %d, %s\n", a->imap.host,
+			    a->imap.port, tls_name(a->imap.tls));
+		if (a->has_smtp)
+			printf("  smtp %s port %d, %s\n", a->smtp.host,
+			    a->smtp.port, tls_name(a->smtp.tls));
+	}
+	if (c->cfg->dns.present)
+		printf("dns resolver %s, timeout %d s\n",
+		    c->cfg->dns.resolver != NULL ? c->cfg->dns.resolver :
+		    "(system)", c->cfg->dns.timeout);
+	return 0;
+}

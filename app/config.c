@@ -1,0 +1,490 @@
+/*
+ * The configuration file: INI style, '#' starts a comment, one [account
+ * NAME] section per account (the first is the default) and an optional
+ * [dns] section. Every error names the file and the line. There is no key
+ * that allows plaintext or skips server authentication.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "app/app.h"
+
+#define CONFIG_MAX_SIZE		(1024 * 1024)
+#define CONFIG_MAX_ACCOUNTS	64
+
+enum section { SEC_NONE, SEC_ACCOUNT, SEC_DNS };
+
+struct parser {
+	const char		*path;
+	const char		*home;
+	unsigned		 line;
+	enum section		 sec;
+	struct app_config	*cfg;
+	struct smerr		*e;
+};
+
+static void
+account_clear(struct app_account *a)
+{
+	free(a->name);
+	free(a->address);
+	free(a->display_name);
+	free(a->user);
+	free(a->imap.host);
+	free(a->smtp.host);
+	free(a->password_command);
+	free(a->ca_file);
+}
+
+void
+app_config_free(struct app_config *cfg)
+{
+	size_t	i;
+
+	if (cfg == NULL)
+		return;
+	for (i = 0; i < cfg->naccounts; i++)
+		account_clear(&cfg->accounts[i]);
+	free(cfg->accounts);
+	free(cfg->dns.resolver);
+	free(cfg->dns.trust_anchor);
+	free(cfg->path);
+	free(cfg);
+}
+
+const struct app_account *
+app_config_account(const struct app_config *cfg, const char *name)
+{
+	size_t	i;
+
+	if (cfg == NULL || cfg->naccounts == 0)
+		return NULL;
+	if (name == NULL)
+		return &cfg->accounts[0];
+	for (i = 0; i < cfg->naccounts; i++)
+		if (strcmp(cfg->accounts[i].name, name) == 0)
+			return &cfg->accounts[i];
+	return NULL;
+}
+
+static char *
+trim(char *s)
+{
+	char	*end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t' ||
+	    end[-1] == '\r'))
+		*--end = '\0';
+	return s;
+}
+
+static int perr(struct parser *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+perr(struct parser *p, const char *fmt, ...)
+{
+	va_list	ap;
+	char	msg[256];
+
+	va_start(ap, fmt);
+	if (vsnprintf(msg, sizeof(msg), fmt, ap) >= (int)sizeof(msg))
+		msg[sizeof(msg) - 1] = '\0';
+	va_end(ap);
+	return smerr_set(p->e, SMERR_CONFIG, "%s:%u: %s", p->path, p->line,
+	    msg);
+}
+
+static int
+parse_int(struct parser *p, const char *key, const char *v, int lo, int hi,
+    int *out)
+{
+	char	*end;
+	long	 n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || n < lo || n > hi)
+		return perr(p, "%s: not a number in range", key);
+	*out = (int)n;
+	return 0;
+}
+
+static int
+parse_bool(struct parser *p, const char *key, const char *v, int *out)
+{
+	if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 ||
+	    strcmp(v, "on") == 0)
+		*out = 1;
+	else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 ||
+	    strcmp(v, "off") == 0)
+		*out = 0;
+	else
+		return perr(p, "%s: expected yes or no", key);
+	return 0;
+}
+
+static char *
+resolve_path(const char *home, const char *v)
+{
+	char	*s;
+	size_t	 n;
+
+	if (v[0] == '/' || home == NULL)
+		return strdup(v);
+	n = strlen(home) + strlen(v) + 2;
+	if ((s = malloc(n)) == NULL)
+		return NULL;
+	if (snprintf(s, n, "%s/%s", home, v) >= (int)n) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+int
+app_server_parse(const char *key, const char *url, struct app_server *srv,
+    struct smerr *e)
+{
+	static const struct {
+		const char	*key, *scheme;
+		int		 port;
+		enum app_tls	 tls;
+	} schemes[] = {
+		{ "imap", "imap", 143, APP_TLS_STARTTLS },
+		{ "imap", "imaps", 993, APP_TLS_IMPLICIT },
+		{ "smtp", "submission", 587, APP_TLS_STARTTLS },
+		{ "smtp", "submissions", 465, APP_TLS_IMPLICIT },
+	};
+	const char	*sep, *h, *hend, *colon;
+	size_t		 i, slen;
+	char		 scheme[32], *endp;
+	long		 port;
+
+	memset(srv, 0, sizeof(*srv));
+	if ((sep = strstr(url, "://")) == NULL)
+		return smerr_set(e, SMERR_CONFIG, "%s: '%s' is not a URL "
+		    "(expected %s)", key, url, strcmp(key, "imap") == 0 ?
+		    "imap:// or imaps://" : "submission:// or submissions://");
+	slen = (size_t)(sep - url);
+	if (slen >= sizeof(scheme))
+		return smerr_set(e, SMERR_CONFIG, "%s: unknown URL scheme",
+		    key);
+	for (i = 0; i < slen; i++)
+		scheme[i] = (char)tolower((unsigned char)url[i]);
+	scheme[slen] = '\0';
+	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++)
+		if (strcmp(schemes[i].key, key) == 0 &&
+		    strcmp(schemes[i].scheme, scheme) == 0)
+			break;
+	if (i == sizeof(schemes) / sizeof(schemes[0])) {
+		if (strcmp(scheme, "smtp") == 0 || strcmp(scheme, "imap+plain")
+		    == 0 || strcmp(scheme, "http") == 0 ||
+		    strcmp(scheme, "pop") == 0 || strcmp(scheme, "pop3") == 0)
+			return smerr_set(e, SMERR_CONFIG, "%s: plaintext "
+			    "scheme '%s://' is not allowed; use %s", key,
+			    scheme, strcmp(key, "imap") == 0 ?
+			    "imap:// (STARTTLS) or imaps://" :
+			    "submission:// (STARTTLS) or submissions://");
+		return smerr_set(e, SMERR_CONFIG, "%s: unknown URL scheme "
+		    "'%s://' (expected %s)", key, scheme,
+		    strcmp(key, "imap") == 0 ? "imap:// or imaps://" :
+		    "submission:// or submissions://");
+	}
+	srv->port = schemes[i].port;
+	srv->tls = schemes[i].tls;
+
+	h = sep + 3;
+	if (strchr(h, '@') != NULL)
+		return smerr_set(e, SMERR_CONFIG, "%s: credentials do not "
+		    "belong in the URL", key);
+	if (*h == '[') {
+		if ((hend = strchr(h, ']')) == NULL)
+			return smerr_set(e, SMERR_CONFIG, "%s: bad address "
+			    "literal", key);
+		h++;
+		colon = hend[1] == ':' ? hend + 1 : NULL;
+		if (hend[1] != '\0' && hend[1] != ':' && hend[1] != '/')
+			return smerr_set(e, SMERR_CONFIG, "%s: bad host", key);
+	} else {
+		hend = h + strcspn(h, ":/");
+		colon = *hend == ':' ? hend : NULL;
+	}
+	if (hend == h)
+		return smerr_set(e, SMERR_CONFIG, "%s: no host in URL", key);
+	if (colon != NULL) {
+		errno = 0;
+		port = strtol(colon + 1, &endp, 10);
+		if (errno != 0 || endp == colon + 1 || port < 1 ||
+		    port > 65535 || (*endp != '\0' && strcmp(endp, "/") != 0))
+			return smerr_set(e, SMERR_CONFIG, "%s: bad port", key);
+		srv->port = (int)port;
+	} else if (*hend != '\0' && *hend != ']' && strcmp(hend, "/") != 0)
+		return smerr_set(e, SMERR_CONFIG, "%s: unexpected path in URL",
+		    key);
+	if ((srv->host = strndup(h, (size_t)(hend - h))) == NULL)
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	return 0;
+}
+
+static int
+set_str(struct parser *p, char **dst, const char *v)
+{
+	free(*dst);
+	if ((*dst = strdup(v)) == NULL)
+		return smerr_set(p->e, SMERR_NOMEM, "out of memory");
+	return 0;
+}
+
+static int
+account_key(struct parser *p, struct app_account *a, const char *k,
+    const char *v)
+{
+	struct smerr	 se;
+	struct app_server *srv;
+	int		 r;
+
+	if (strcmp(k, "address") == 0) {
+		if (strchr(v, '@') == NULL || strchr(v, ' ') != NULL)
+			return perr(p, "address: '%s' is not an e-mail address",
+			    v);
+		return set_str(p, &a->address, v);
+	}
+	if (strcmp(k, "name") == 0)
+		return set_str(p, &a->display_name, v);
+	if (strcmp(k, "user") == 0)
+		return set_str(p, &a->user, v);
+	if (strcmp(k, "password-command") == 0)
+		return set_str(p, &a->password_command, v);
+	if (strcmp(k, "timeout") == 0)
+		return parse_int(p, k, v, 1, 3600, &a->timeout);
+	if (strcmp(k, "sign") == 0)
+		return parse_bool(p, k, v, &a->sign);
+	if (strcmp(k, "encrypt") == 0) {
+		if (strcmp(v, "auto") == 0)
+			a->encrypt = APP_ENCRYPT_AUTO;
+		else if (strcmp(v, "yes") == 0)
+			a->encrypt = APP_ENCRYPT_YES;
+		else if (strcmp(v, "no") == 0)
+			a->encrypt = APP_ENCRYPT_NO;
+		else
+			return perr(p, "encrypt: expected yes, no or auto");
+		return 0;
+	}
+	if (strcmp(k, "ca-file") == 0) {
+		free(a->ca_file);
+		if ((a->ca_file = resolve_path(p->home, v)) == NULL)
+			return smerr_set(p->e, SMERR_NOMEM, "out of memory");
+		return 0;
+	}
+	if (strcmp(k, "imap") == 0 || strcmp(k, "smtp") == 0) {
+		srv = k[0] == 'i' ? &a->imap : &a->smtp;
+		free(srv->host);
+		smerr_clear(&se);
+		if ((r = app_server_parse(k, v, srv, &se)) != 0)
+			return perr(p, "%s", smerr_msg(&se));
+		if (k[0] == 'i')
+			a->has_imap = 1;
+		else
+			a->has_smtp = 1;
+		return 0;
+	}
+	return perr(p, "unknown key '%s'", k);
+}
+
+static int
+dns_key(struct parser *p, struct app_dns *d, const char *k, const char *v)
+{
+	if (strcmp(k, "resolver") == 0)
+		return set_str(p, &d->resolver, v);
+	if (strcmp(k, "trust-anchor") == 0) {
+		free(d->trust_anchor);
+		if ((d->trust_anchor = resolve_path(p->home, v)) == NULL)
+			return smerr_set(p->e, SMERR_NOMEM, "out of memory");
+		return 0;
+	}
+	if (strcmp(k, "timeout") == 0)
+		return parse_int(p, k, v, 1, 300, &d->timeout);
+	return perr(p, "unknown key '%s'", k);
+}
+
+static int
+section(struct parser *p, char *s)
+{
+	struct app_config	*cfg = p->cfg;
+	struct app_account	*a;
+	char			*name;
+	size_t			 i;
+
+	if (strcmp(s, "dns") == 0) {
+		if (cfg->dns.present)
+			return perr(p, "second [dns] section");
+		cfg->dns.present = 1;
+		p->sec = SEC_DNS;
+		return 0;
+	}
+	if (strncmp(s, "account", 7) != 0 || (s[7] != ' ' && s[7] != '\t'))
+		return perr(p, "unknown section [%s]", s);
+	name = trim(s + 7);
+	if (*name == '\0' || strpbrk(name, " \t/") != NULL)
+		return perr(p, "bad account name '%s'", name);
+	for (i = 0; i < cfg->naccounts; i++)
+		if (strcmp(cfg->accounts[i].name, name) == 0)
+			return perr(p, "account '%s' defined twice", name);
+	if (cfg->naccounts == CONFIG_MAX_ACCOUNTS)
+		return perr(p, "too many accounts");
+	a = reallocarray(cfg->accounts, cfg->naccounts + 1, sizeof(*a));
+	if (a == NULL)
+		return smerr_set(p->e, SMERR_NOMEM, "out of memory");
+	cfg->accounts = a;
+	a = &cfg->accounts[cfg->naccounts];
+	memset(a, 0, sizeof(*a));
+	a->timeout = APP_DEFAULT_TIMEOUT;
+	a->sign = 1;
+	a->encrypt = APP_ENCRYPT_AUTO;
+	cfg->naccounts++;
+	if ((a->name = strdup(name)) == NULL)
+		return smerr_set(p->e, SMERR_NOMEM, "out of memory");
+	p->sec = SEC_ACCOUNT;
+	return 0;
+}
+
+static int
+line(struct parser *p, char *s)
+{
+	char	*hash, *eq, *k, *v, *end;
+
+	/* '#' starts a comment anywhere but inside a password-command. */
+	s = trim(s);
+	if (*s == '#' || *s == '\0')
+		return 0;
+	if (*s == '[') {
+		if ((end = strchr(s, ']')) == NULL || trim(end + 1)[0] != '\0')
+			return perr(p, "bad section header");
+		*end = '\0';
+		return section(p, trim(s + 1));
+	}
+	if ((eq = strchr(s, '=')) == NULL)
+		return perr(p, "expected 'key = value'");
+	*eq = '\0';
+	k = trim(s);
+	v = eq + 1;
+	if (strcmp(k, "password-command") != 0 &&
+	    (hash = strchr(v, '#')) != NULL)
+		*hash = '\0';
+	v = trim(v);
+	if (*k == '\0')
+		return perr(p, "expected 'key = value'");
+	if (*v == '\0')
+		return perr(p, "%s: empty value", k);
+	switch (p->sec) {
+	case SEC_ACCOUNT:
+		return account_key(p, &p->cfg->accounts[p->cfg->naccounts - 1],
+		    k, v);
+	case SEC_DNS:
+		return dns_key(p, &p->cfg->dns, k, v);
+	default:
+		return perr(p, "'%s' outside a section", k);
+	}
+}
+
+static int
+finish(struct parser *p)
+{
+	struct app_account	*a;
+	size_t			 i;
+
+	for (i = 0; i < p->cfg->naccounts; i++) {
+		a = &p->cfg->accounts[i];
+		if (a->address == NULL)
+			return smerr_set(p->e, SMERR_CONFIG, "%s: account '%s' "
+			    "has no address", p->path, a->name);
+		if (a->user == NULL && (a->user = strdup(a->address)) == NULL)
+			return smerr_set(p->e, SMERR_NOMEM, "out of memory");
+	}
+	if (p->cfg->dns.timeout == 0)
+		p->cfg->dns.timeout = APP_DEFAULT_DNS_TIMEOUT;
+	return 0;
+}
+
+int
+app_config_parse(const char *text, size_t len, const char *path,
+    const char *home, struct app_config **cfgp, struct smerr *e)
+{
+	struct parser	 p;
+	char		*copy = NULL, *s, *nl;
+	int		 r;
+
+	*cfgp = NULL;
+	memset(&p, 0, sizeof(p));
+	p.path = path;
+	p.home = home;
+	p.e = e;
+	if (memchr(text, '\0', len) != NULL)
+		return smerr_set(e, SMERR_CONFIG, "%s: contains a NUL byte",
+		    path);
+	if ((p.cfg = calloc(1, sizeof(*p.cfg))) == NULL ||
+	    (p.cfg->path = strdup(path)) == NULL ||
+	    (copy = strndup(text, len)) == NULL) {
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		goto out;
+	}
+	p.cfg->dns.timeout = 0;
+	for (s = copy; s != NULL; s = nl) {
+		if ((nl = strchr(s, '\n')) != NULL)
+			*nl++ = '\0';
+		p.line++;
+		if ((r = line(&p, s)) != 0)
+			goto out;
+	}
+	if ((r = finish(&p)) != 0)
+		goto out;
+	*cfgp = p.cfg;
+	p.cfg = NULL;
+out:
+	free(copy);
+	app_config_free(p.cfg);
+	return r;
+}
+
+int
+app_config_load(const char *path, const char *home, struct app_config **cfgp,
+    struct smerr *e)
+{
+	struct buf	*b = NULL;
+	int		 fd, r;
+
+	*cfgp = NULL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT)
+			return app_config_parse("", 0, path, home, cfgp, e);
+		return smerr_set(e, SMERR_CONFIG, "%s: %s", path,
+		    strerror(errno));
+	}
+	if ((b = buf_new(CONFIG_MAX_SIZE)) == NULL) {
+		close(fd);
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	}
+	r = buf_read_fd(b, fd);
+	close(fd);
+	if (r != 0)
+		r = smerr_set(e, SMERR_CONFIG, "%s: %s", path, r == SMERR_LIMIT
+		    ? "file too large" : "read error");
+	else
+		r = app_config_parse(buf_str(b), buf_len(b), path, home, cfgp,
+		    e);
+	buf_free(b);
+	return r;
+}

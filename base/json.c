@@ -1,0 +1,62 @@
+#include <string.h>
+
+#include "buf.h"
+#include "err.h"
+#include "json.h"
+#include "text.h"
+
+int
+json_strn(struct buf *out, const char *s, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	unsigned		 cp;
+	size_t			 n;
+	int			 r;
+
+	if ((r = buf_putc(out, '"')) != 0)
+		return r;
+	while (len > 0) {
+		if ((n = text_utf8_decode(p, len, &cp)) == 0) {
+			cp = 0xfffd;
+			n = 1;
+		}
+		p += n;
+		len -= n;
+		switch (cp) {
+		case '"':  r = buf_puts(out, "\\\""); break;
+		case '\\': r = buf_puts(out, "\\\\"); break;
+		case '\n': r = buf_puts(out, "\\n"); break;
+		case '\r': r = buf_puts(out, "\\r"); break;
+		case '\t': r = buf_puts(out, "\\t"); break;
+		default:
+			if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) ||
+			    cp == 0x2028 || cp == 0x2029)
+				r = buf_printf(out, "\\u%04x", cp);
+			else
+				r = text_utf8_put(out, cp);
+		}
+		if (r != 0)
+			return r;
+	}
+	return buf_putc(out, '"');
+}
+
+int
+json_str(struct buf *out, const char *s)
+{
+	if (s == NULL)
+		return buf_puts(out, "null");
+	return json_strn(out, s, strlen(s));
+}
+
+int
+json_key(struct buf *out, const char *key, int first)
+{
+	int	r;
+
+	if (!first && (r = buf_putc(out, ',')) != 0)
+		return r;
+	if ((r = json_str(out, key)) != 0)
+		return r;
+	return buf_putc(out, ':');
+}

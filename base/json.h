@@ -1,0 +1,21 @@
+/*
+ * base/json.h: writing JSON values into a buffer. Strings are escaped per
+ * RFC 8259; bytes that are not UTF-8 become U+FFFD so that the output is
+ * always valid JSON. Sanitizing for display is the caller's job
+ * (text_sanitize); this only escapes.
+ */
+#ifndef SEALMAIL_BASE_JSON_H
+#define SEALMAIL_BASE_JSON_H
+
+#include <stddef.h>
+
+struct buf;
+
+/* Appends s as a JSON string, or null when s is NULL. */
+int	json_str(struct buf *out, const char *s);
+/* Appends len bytes at s as a JSON string. */
+int	json_strn(struct buf *out, const char *s, size_t len);
+/* Appends "key": (with a leading comma unless first is set). */
+int	json_key(struct buf *out, const char *key, int first);
+
+#endif

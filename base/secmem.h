@@ -1,0 +1,21 @@
+/*
+ * base/secmem.h: wiping, constant-time comparison, and keeping secrets out
+ * of core dumps.
+ */
+#ifndef SEALMAIL_BASE_SECMEM_H
+#define SEALMAIL_BASE_SECMEM_H
+
+#include <stddef.h>
+
+/* Overwrites len bytes at p in a way the compiler cannot drop. */
+void	secmem_wipe(void *p, size_t len);
+/* Wipes a NUL-terminated string, then frees it; NULL is a no-op. */
+void	secmem_strfree(char *s);
+/* Wipes len bytes at p, then frees it; NULL is a no-op. */
+void	secmem_free(void *p, size_t len);
+/* 1 when the two blocks are equal, in time independent of their contents. */
+int	secmem_equal(const void *a, const void *b, size_t len);
+/* Turns core dumps off for this process; 0 or -1. */
+int	secmem_no_coredump(void);
+
+#endif

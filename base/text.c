@@ -1,0 +1,207 @@
+/*
+ * The sanitizer is a small state machine over code points:
+ *
+ *   GROUND  text; ESC goes to ESC, C1 CSI (U+009B) to CSI, C1 string
+ *           introducers (DCS, SOS, OSC, PM, APC) to STRING
+ *   ESC     '[' -> CSI; ']' 'P' 'X' '^' '_' -> STRING; 0x20-0x2f -> ESCINT;
+ *           anything else ends the two-byte sequence
+ *   ESCINT  intermediates until a final byte 0x30-0x7e
+ *   CSI     parameters and intermediates until a final byte 0x40-0x7e
+ *   STRING  until BEL, ST (ESC '\' or U+009C) or a newline
+ *
+ * Every byte of a sequence is dropped, including the terminator. A newline
+ * always returns to GROUND, so an unterminated sequence cannot swallow the
+ * rest of a message.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "err.h"
+#include "text.h"
+
+enum text_state { T_GROUND, T_ESC, T_ESCINT, T_CSI, T_STRING, T_STRESC };
+
+size_t
+text_utf8_decode(const unsigned char *p, size_t len, unsigned *cp)
+{
+	unsigned	c, min;
+	size_t		n, i;
+
+	if (len == 0)
+		return 0;
+	c = p[0];
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	} else if ((c & 0xe0) == 0xc0) {
+		n = 2; c &= 0x1f; min = 0x80;
+	} else if ((c & 0xf0) == 0xe0) {
+		n = 3; c &= 0x0f; min = 0x800;
+	} else if ((c & 0xf8) == 0xf0) {
+		n = 4; c &= 0x07; min = 0x10000;
+	} else
+		return 0;
+	if (len < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (p[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+int
+text_utf8_valid(const void *p, size_t len)
+{
+	const unsigned char	*s = p;
+	unsigned		 cp;
+	size_t			 n;
+
+	while (len > 0) {
+		if ((n = text_utf8_decode(s, len, &cp)) == 0)
+			return 0;
+		s += n;
+		len -= n;
+	}
+	return 1;
+}
+
+int
+text_utf8_put(struct buf *out, unsigned cp)
+{
+	unsigned char	b[4];
+	size_t		n;
+
+	if (cp < 0x80) {
+		b[0] = cp; n = 1;
+	} else if (cp < 0x800) {
+		b[0] = 0xc0 | (cp >> 6);
+		b[1] = 0x80 | (cp & 0x3f); n = 2;
+	} else if (cp < 0x10000) {
+		b[0] = 0xe0 | (cp >> 12);
+		b[1] = 0x80 | ((cp >> 6) & 0x3f);
+		b[2] = 0x80 | (cp & 0x3f); n = 3;
+	} else {
+		b[0] = 0xf0 | (cp >> 18);
+		b[1] = 0x80 | ((cp >> 12) & 0x3f);
+		b[2] = 0x80 | ((cp >> 6) & 0x3f);
+		b[3] = 0x80 | (cp & 0x3f); n = 4;
+	}
+	return buf_put(out, b, n);
+}
+
+/* Bidirectional embeddings, overrides, isolates and marks. */
+static int
+text_is_bidi(unsigned cp)
+{
+	return (cp >= 0x202a && cp <= 0x202e) ||
+	    (cp >= 0x2066 && cp <= 0x2069) ||
+	    cp == 0x200e || cp == 0x200f || cp == 0x061c;
+}
+
+int
+text_sanitize(struct buf *out, const void *in, size_t len, unsigned flags)
+{
+	const unsigned char	*p = in;
+	enum text_state		 st = T_GROUND;
+	unsigned		 cp;
+	size_t			 n;
+	int			 r, ml = (flags & TEXT_MULTILINE) != 0;
+
+	while (len > 0) {
+		if ((n = text_utf8_decode(p, len, &cp)) == 0) {
+			cp = 0xfffd;
+			n = 1;
+		}
+		p += n;
+		len -= n;
+
+		if (cp == '\n' && st != T_GROUND)
+			st = T_GROUND;
+		switch (st) {
+		case T_ESC:
+			if (cp == '[')
+				st = T_CSI;
+			else if (cp == ']' || cp == 'P' || cp == 'X' ||
+			    cp == '^' || cp == '_')
+				st = T_STRING;
+			else if (cp >= 0x20 && cp <= 0x2f)
+				st = T_ESCINT;
+			else
+				st = T_GROUND;
+			continue;
+		case T_ESCINT:
+			if (cp >= 0x30 && cp <= 0x7e)
+				st = T_GROUND;
+			else if (!(cp >= 0x20 && cp <= 0x2f))
+				st = T_GROUND;
+			continue;
+		case T_CSI:
+			if (cp >= 0x40 && cp <= 0x7e)
+				st = T_GROUND;
+			else if (!(cp >= 0x20 && cp <= 0x3f))
+				st = T_GROUND;
+			continue;
+		case T_STRING:
+			if (cp == 0x07 || cp == 0x9c)
+				st = T_GROUND;
+			else if (cp == 0x1b)
+				st = T_STRESC;
+			continue;
+		case T_STRESC:
+			st = cp == '\\' ? T_GROUND : T_STRING;
+			continue;
+		case T_GROUND:
+			break;
+		}
+
+		if (cp == 0x1b) {
+			st = T_ESC;
+			continue;
+		}
+		if (cp == 0x9b) {
+			st = T_CSI;
+			continue;
+		}
+		if (cp == 0x90 || cp == 0x98 || cp == 0x9d || cp == 0x9e ||
+		    cp == 0x9f) {
+			st = T_STRING;
+			continue;
+		}
+		if (cp == '\r') {
+			if (len > 0 && *p == '\n')
+				continue;	/* CRLF: the LF follows */
+			continue;		/* a lone CR could overwrite a line */
+		}
+		if (cp == '\n' || cp == '\t') {
+			if ((r = buf_putc(out, ml ? (int)cp : ' ')) != 0)
+				return r;
+			continue;
+		}
+		if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) ||
+		    text_is_bidi(cp))
+			continue;
+		if ((r = text_utf8_put(out, cp)) != 0)
+			return r;
+	}
+	return 0;
+}
+
+char *
+text_sanitize_str(const char *s, unsigned flags)
+{
+	struct buf	*b;
+	char		*r = NULL;
+
+	if ((b = buf_new(0)) == NULL)
+		return NULL;
+	if (text_sanitize(b, s, strlen(s), flags) == 0)
+		r = buf_take(b, NULL);
+	buf_free(b);
+	return r;
+}

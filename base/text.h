@@ -1,0 +1,39 @@
+/*
+ * base/text.h: UTF-8 checks and the one sanitizer every string bound for a
+ * terminal or for --json passes through.
+ */
+#ifndef SEALMAIL_BASE_TEXT_H
+#define SEALMAIL_BASE_TEXT_H
+
+#include <stddef.h>
+
+struct buf;
+
+#define TEXT_MULTILINE	0x01	/* keep newlines and tabs (CRLF becomes LF) */
+
+/* 1 when the len bytes at p are well-formed UTF-8 (no overlongs, no surrogates). */
+int	 text_utf8_valid(const void *p, size_t len);
+
+/*
+ * Appends to out the text at in with everything a terminal would act on
+ * removed: ESC sequences (CSI, OSC, DCS, SOS, PM, APC and two-byte ones),
+ * C0 and C1 controls, DEL, and bidirectional overrides and isolates.
+ * Malformed UTF-8 becomes U+FFFD. Without TEXT_MULTILINE, newlines and tabs
+ * become spaces. 0 or a negative SMERR_* code from out.
+ */
+int	 text_sanitize(struct buf *out, const void *in, size_t len,
+	    unsigned flags);
+
+/* The same into a new malloc'd string (caller frees); NULL on ENOMEM. */
+char	*text_sanitize_str(const char *s, unsigned flags);
+
+/*
+ * Decodes one UTF-8 sequence at p (at most len bytes). Returns its length
+ * and sets *cp, or returns 0 for a malformed or truncated sequence.
+ */
+size_t	 text_utf8_decode(const unsigned char *p, size_t len, unsigned *cp);
+
+/* Appends the UTF-8 encoding of cp to out; 0 or SMERR_*. */
+int	 text_utf8_put(struct buf *out, unsigned cp);
+
+#endif

@@ -1,0 +1,139 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "base/err.h"
+#include "app/app.h"
+
+static int
+parse(const char *text, struct app_config **cfg, struct smerr *e)
+{
+	smerr_clear(e);
+	return app_config_parse(text, strlen(text), "cfg", "/h", cfg, e);
+}
+
+static void
+test_empty(void **st)
+{
+	struct app_config	*cfg;
+	struct smerr		 e;
+
+	(void)st;
+	assert_int_equal(parse("", &cfg, &e), 0);
+	assert_int_equal(cfg->naccounts, 0);
+	assert_null(app_config_account(cfg, NULL));
+	app_config_free(cfg);
+	app_config_free(NULL);
+}
+
+static void
+test_full(void **st)
+{
+	static const char text[] =
+	    "# comment\n"
+	    "[account work]\n"
+	    "address  = alice@example.test          # the From address\n"
+	    "name     = Alice Example\n"
+	    "imap     = imap://mail.example.test\n"
+	    "smtp     = submissions://mail.example.test:10465\n"
+	    "password-command = pass show mail#work\n"
+	    "timeout  = 12\n"
+	    "ca-file  = lab-ca.pem\n"
+	    "sign     = no\n"
+	    "encrypt  = yes\n"
+	    "\n"
+	    "[account home]\n"
+	    "address = bob@example.test\n"
+	    "imap = imaps://[::1]:10993/\n"
+	    "[dns]\n"
+	    "resolver = 127.0.0.1@5353\n"
+	    "trust-anchor = /abs/ta.ds\n"
+	    "timeout = 3\n";
+	struct app_config		*cfg;
+	const struct app_account	*a;
+	struct smerr			 e;
+
+	(void)st;
+	assert_int_equal(parse(text, &cfg, &e), 0);
+	assert_int_equal(cfg->naccounts, 2);
+	a = app_config_account(cfg, NULL);
+	assert_string_equal(a->name, "work");
+	assert_string_equal(a->user, "alice@example.test");
+	assert_string_equal(a->display_name, "Alice Example");
+	assert_string_equal(a->imap.host, "mail.example.test");
+	assert_int_equal(a->imap.port, 143);
+	assert_int_equal(a->imap.tls, APP_TLS_STARTTLS);
+	assert_int_equal(a->smtp.port, 10465);
+	assert_int_equal(a->smtp.tls, APP_TLS_IMPLICIT);
+	assert_string_equal(a->password_command, "pass show mail#work");
+	assert_int_equal(a->timeout, 12);
+	assert_string_equal(a->ca_file, "/h/lab-ca.pem");
+	assert_int_equal(a->sign, 0);
+	assert_int_equal(a->encrypt, APP_ENCRYPT_YES);
+	a = app_config_account(cfg, "home");
+	assert_non_null(a);
+	assert_string_equal(a->imap.host, "::1");
+	assert_int_equal(a->imap.port, 10993);
+	assert_int_equal(a->timeout, APP_DEFAULT_TIMEOUT);
+	assert_true(cfg->dns.present);
+	assert_string_equal(cfg->dns.resolver, "127.0.0.1@5353");
+	assert_string_equal(cfg->dns.trust_anchor, "/abs/ta.ds");
+	assert_int_equal(cfg->dns.timeout, 3);
+	app_config_free(cfg);
+}
+
+static void
+test_errors(void **st)
+{
+	struct app_config	*cfg;
+	struct smerr		 e;
+
+	(void)st;
+	assert_int_equal(parse("[account a]\naddress = a@b\nbogus = 1\n",
+	    &cfg, &e), SMERR_CONFIG);
+	assert_null(cfg);
+	assert_string_equal(smerr_msg(&e), "cfg:3: unknown key 'bogus'");
+
+	assert_int_equal(parse("[account a]\naddress = a@b\n"
+	    "smtp = smtp://mail.example.test\n", &cfg, &e), SMERR_CONFIG);
+	assert_non_null(strstr(smerr_msg(&e), "cfg:3:"));
+	assert_non_null(strstr(smerr_msg(&e), "plaintext"));
+
+	assert_int_equal(parse("[account a]\naddress = a@b\n"
+	    "imap = submission://x\n", &cfg, &e), SMERR_CONFIG);
+	assert_non_null(strstr(smerr_msg(&e), "unknown URL scheme"));
+
+	assert_int_equal(parse("[account a]\njust words\n", &cfg, &e),
+	    SMERR_CONFIG);
+	assert_string_equal(smerr_msg(&e), "cfg:2: expected 'key = value'");
+
+	assert_int_equal(parse("address = a@b\n", &cfg, &e), SMERR_CONFIG);
+	assert_int_equal(parse("[account a]\nname = x\n", &cfg, &e),
+	    SMERR_CONFIG);
+	assert_non_null(strstr(smerr_msg(&e), "has no address"));
+	assert_int_equal(parse("[account a]\naddress = a@b\ntimeout = x\n",
+	    &cfg, &e), SMERR_CONFIG);
+	assert_int_equal(parse("[account a]\naddress = a@b\n"
+	    "imap = imaps://h:99999\n", &cfg, &e), SMERR_CONFIG);
+	assert_int_equal(parse("[account a]\naddress = a@b\n"
+	    "imap = imaps://u:p@h\n", &cfg, &e), SMERR_CONFIG);
+	assert_int_equal(parse("[weird]\n", &cfg, &e), SMERR_CONFIG);
+	assert_int_equal(parse("[account a]\naddress = a@b\n[account a]\n",
+	    &cfg, &e), SMERR_CONFIG);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

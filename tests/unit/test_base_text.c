@@ -1,0 +1,134 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "base/buf.h"
+#include "base/json.h"
+#include "base/text.h"
+
+static char *
+san(const char *in, unsigned flags)
+{
+	char	*s = text_sanitize_str(in, flags);
+
+	assert_non_null(s);
+	return s;
+}
+
+#define EXPECT(in, flags, want) do {				\
+	char *_s = san(in, flags);				\
+	assert_string_equal(_s, want);				\
+	free(_s);						\
+} while (0)
+
+static void
+test_empty(void **st)
+{
+	(void)st;
+	EXPECT("", 0, "");
+	EXPECT("plain text", 0, "plain text");
+}
+
+static void
+test_csi_osc_dcs(void **st)
+{
+	(void)st;
+	EXPECT("a\x1b[31mred\x1b[0m b", 0, "ared b");
+	EXPECT("x\x1b]0;title\x07y", 0, "xy");
+	EXPECT("x\x1b]8;;http://evil\x1b\\link\x1b]8;;\x1b\\y", 0, "xlinky");
+	EXPECT("x\x1bP1$qm\x1b\\y", 0, "xy");
+	EXPECT("x\x1b(By", 0, "xy");
+	EXPECT("x\x1b" "cy", 0, "xy");		/* RIS */
+	EXPECT("\x1b[2J\x1b[Hhidden", 0, "hidden");
+}
+
+static void
+test_c0_c1(void **st)
+{
+	(void)st;
+	EXPECT("a\x07\x08\x7f" "b", 0, "ab");
+	EXPECT("a\xc2\x9b" "31mb", 0, "ab");		/* C1 CSI in UTF-8 */
+	EXPECT("a\xc2\x9d" "0;t\xc2\x9c" "b", 0, "ab");	/* C1 OSC .. ST */
+	EXPECT("a\xc2\x85" "b", 0, "ab");		/* NEL */
+	EXPECT("over\rwrite", 0, "overwrite");
+}
+
+static void
+test_newlines(void **st)
+{
+	(void)st;
+	EXPECT("l1\r\nl2\n\tx", TEXT_MULTILINE, "l1\nl2\n\tx");
+	EXPECT("l1\r\nl2\tx", 0, "l1 l2 x");
+	/* An unterminated OSC ends at the newline, not at the end. */
+	EXPECT("a\x1b]0;never ends\nvisible", TEXT_MULTILINE, "a\nvisible");
+}
+
+static void
+test_bidi(void **st)
+{
+	(void)st;
+	EXPECT("abc\xe2\x80\xaeinvoice.pdf", 0, "abcinvoice.pdf");
+	EXPECT("\xe2\x81\xa6x\xe2\x81\xa9", 0, "x");
+	EXPECT("\xd8\x9c" "a", 0, "a");
+}
+
+static void
+test_utf8(void **st)
+{
+	(void)st;
+	EXPECT("caf\xc3\xa9", 0, "caf\xc3\xa9");
+	EXPECT("bad\xff" "x", 0, "bad\xef\xbf\xbdx");
+	EXPECT("\xc0\xaf", 0, "\xef\xbf\xbd\xef\xbf\xbd");	/* overlong */
+	EXPECT("\xed\xa0\x80", 0,
+	    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");	/* surrogate */
+	assert_true(text_utf8_valid("caf\xc3\xa9", 5));
+	assert_false(text_utf8_valid("\xc3", 1));
+	assert_true(text_utf8_valid("", 0));
+}
+
+static void
+test_nul_inside(void **st)
+{
+	struct buf	*b = buf_new(0);
+
+	(void)st;
+	assert_int_equal(text_sanitize(b, "a\0b", 3, 0), 0);
+	assert_int_equal(buf_len(b), 2);
+	assert_string_equal(buf_str(b), "ab");
+	buf_free(b);
+}
+
+static void
+test_json(void **st)
+{
+	struct buf	*b = buf_new(0);
+
+	(void)st;
+	assert_int_equal(json_str(b, "a\"b\\c\n\x01\xff"), 0);
+	assert_string_equal(buf_str(b), "\"a\\\"b\\\\c\\n\\u0001\xef\xbf\xbd\"");
+	buf_reset(b);
+	assert_int_equal(json_str(b, NULL), 0);
+	assert_string_equal(buf_str(b), "null");
+	buf_free(b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_csi_osc_dcs),
+		cmocka_unit_test(test_c0_c1),
+		cmocka_unit_test(test_newlines),
+		cmocka_unit_test(test_bidi),
+		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_nul_inside),
+		cmocka_unit_test(test_json),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,27 @@
+/*
+ * sealmail: a terminal S/MIME mail user agent. main() sets up the process
+ * (no core dumps, no SIGPIPE, the debug log), then hands a command to the
+ * command-line face or opens the terminal program.
+ */
+#include <signal.h>
+#include <locale.h>
+
+#include "base/log.h"
+#include "base/secmem.h"
+#include "app/app.h"
+#include "ui/ui.h"
+
+int
+main(int argc, char **argv)
+{
+	struct app_opts	o;
+	int		r;
+
+	secmem_no_coredump();
+	signal(SIGPIPE, SIG_IGN);
+	setlocale(LC_CTYPE, "");
+	log_init();
+	if ((r = app_cli_main(argc, argv, &o)) != APP_CLI_INTERACTIVE)
+		return r;
+	return ui_main(&o);
+}
