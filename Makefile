@@ -16,7 +16,8 @@ VARIANT		= rel
 SANFLAGS	=
 OPT		= -O2 -g
 endif
-B		= build/$(VARIANT)
+BUILD		?= build
+B		= $(BUILD)/$(VARIANT)
 
 WARN		= -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 		  -Wmissing-prototypes -Wwrite-strings -Wvla
@@ -90,16 +91,17 @@ endef
 $(foreach d,$(FOLDERS),$(eval $(call folder_lib,$(d))))
 
 # tests/unit/test_<folder>_<what>.c links <folder> and below; cmocka.
-ALL_LIBS	= $(foreach d,$(FOLDERS),$(B)/lib$(d).a)
+.SECONDEXPANSION:
+folder_of	= $(firstword $(subst _, ,$(1)))
 
-$(B)/tests/unit/test_%: tests/unit/test_%.c $(ALL_LIBS)
+$(B)/tests/unit/test_%: tests/unit/test_%.c $$(call libsof,$$(call folder_of,$$*))
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) $(CFLAGS_$(firstword $(subst _, ,$*))) \
 	    -o $@ $< $(call libsof,$(firstword $(subst _, ,$*))) \
 	    $(LDFLAGS_ALL) -lcmocka $(EXT_LIBS)
 
 # tests/tools/<folder>_<what>.c: small programs the integration tests drive.
-$(B)/tests/tools/%: tests/tools/%.c $(ALL_LIBS)
+$(B)/tests/tools/%: tests/tools/%.c $$(call libsof,$$(call folder_of,$$*))
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) $(CFLAGS_$(firstword $(subst _, ,$*))) \
 	    -o $@ $< $(call libsof,$(firstword $(subst _, ,$*))) \
@@ -112,7 +114,7 @@ deps:
 
 check: deps
 	$(MAKE) SANITIZE=1 unit
-	sh tests/run.sh build/san
+	sh tests/run.sh $(BUILD)/san
 
 demo: deps sealmail
 	sh tests/lab/demo.sh
