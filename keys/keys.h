@@ -62,12 +62,14 @@ int	 keys_harvest(struct keys *k, const uint8_t *der, size_t len,
 	    const char *address, int *replaced, struct smerr *e);
 
 /*
- * The 256-bit key of the store in datadir: from the Secret Service, or,
- * when none answers, derived from a passphrase (read from passfile when
- * not NULL, else asked on the terminal). *notice gets a one-line message
- * for the user (e.g. that no Secret Service answered) or NULL.
+ * The 256-bit key of the store in datadir. With pass NULL it comes from
+ * the Secret Service (made on first use). When no Secret Service answers
+ * it returns SMERR_SECRET with a one-line message saying so; the caller
+ * (app/, which may prompt) then gets a passphrase from the terminal or a
+ * file and calls again with pass set, and the key is derived from it.
+ * keys/ itself never prompts.
  */
-int	 keys_store_key(const char *datadir, const char *passfile,
-	    uint8_t key[32], const char **notice, struct smerr *e);
+int	 keys_store_key(const char *datadir, const struct buf *pass,
+	    uint8_t key[32], struct smerr *e);
 
 #endif
