@@ -68,4 +68,222 @@ int	 store_cert_key(struct store *st, int64_t id, struct buf **keyp,
 /* Removes certificate id. */
 int	 store_cert_delete(struct store *st, int64_t id, struct smerr *e);
 
+/* The file names the store uses inside datadir. */
+#define STORE_DB_NAME	"store.db"
+
+/* Transactions: one per message during sync. Not nestable. */
+int	 store_begin(struct store *st, struct smerr *e);
+int	 store_commit(struct store *st, struct smerr *e);
+/* Rolls back an open transaction; a no-op without one. */
+void	 store_rollback(struct store *st);
+
+/* PRAGMA integrity_check: 0 when the database says "ok". */
+int	 store_check(struct store *st, struct smerr *e);
+/* Re-encrypts the whole database under a new key. */
+int	 store_rekey(struct store *st, const uint8_t key[STORE_KEY_LEN],
+	    struct smerr *e);
+
+/*
+ * Small settings kept inside the encrypted database. store_meta_get
+ * returns SMERR_NOTFOUND when name is absent; *valp is malloc'd.
+ */
+int	 store_meta_get(struct store *st, const char *name, char **valp,
+	    struct smerr *e);
+int	 store_meta_set(struct store *st, const char *name, const char *val,
+	    struct smerr *e);
+
+/* Certificates by fingerprint, for keys/: SMERR_NOTFOUND when absent. */
+int	 store_cert_find(struct store *st, unsigned mask,
+	    const char *fingerprint, int (*cb)(const struct store_cert *, void *),
+	    void *arg, struct smerr *e);
+
+/*
+ * A record that the certificate bound to address changed from one
+ * fingerprint to another (harvested or imported), and the walk over them.
+ */
+struct store_cert_event {
+	const char	*address;
+	const char	*old_fp;
+	const char	*new_fp;
+	time_t		 at;
+};
+int	 store_cert_event_add(struct store *st, const char *address,
+	    const char *old_fp, const char *new_fp, struct smerr *e);
+int	 store_cert_event_foreach(struct store *st,
+	    int (*cb)(const struct store_cert_event *, void *), void *arg,
+	    struct smerr *e);
+
+/* Folders: the IMAP state of one mailbox of one account. */
+struct store_folder {
+	int64_t		 id;
+	const char	*account;
+	const char	*name;
+	uint32_t	 uidvalidity;	/* 0: never synced */
+	uint32_t	 uidnext;
+	uint64_t	 highestmodseq;	/* 0: no CONDSTORE state */
+};
+
+/* The folder id of account/name, made when absent. */
+int	 store_folder_open(struct store *st, const char *account,
+	    const char *name, int64_t *idp, struct smerr *e);
+/* The state of folder id; strings valid until the next store call. */
+int	 store_folder_get(struct store *st, int64_t id, struct store_folder *f,
+	    struct smerr *e);
+int	 store_folder_set_state(struct store *st, int64_t id,
+	    uint32_t uidvalidity, uint32_t uidnext, uint64_t highestmodseq,
+	    struct smerr *e);
+/* Calls cb for every folder (account NULL: all accounts). */
+int	 store_folder_foreach(struct store *st, const char *account,
+	    int (*cb)(const struct store_folder *, void *), void *arg,
+	    struct smerr *e);
+/*
+ * The server's UIDVALIDITY of folder id changed: every message of it
+ * loses its UID but stays (local flags included), and is bound again by
+ * the digest of its original when the server sends it anew. Sets the
+ * folder's state to uidvalidity with no uidnext and no modseq.
+ */
+int	 store_folder_reset(struct store *st, int64_t id, uint32_t uidvalidity,
+	    struct smerr *e);
+
+/* Message states. */
+#define STORE_MSG_OK		0	/* stored decrypted (or was clear) */
+#define STORE_MSG_PENDING	1	/* undecryptable: stored as received */
+
+/* One message. Every pointer may be NULL (absent). */
+struct store_msg {
+	int64_t		 id;
+	int64_t		 folder;
+	const char	*folder_name;	/* on reading */
+	uint32_t	 uid;		/* 0: local only, or unbound */
+	uint64_t	 modseq;
+	const char	*flags;		/* IMAP flags, space-separated */
+	int		 flags_dirty;	/* changed here, not yet pushed */
+	time_t		 date;		/* Date: header, or 0 */
+	time_t		 received;	/* INTERNALDATE, or 0 */
+	const char	*from;		/* addr-spec */
+	const char	*to;
+	const char	*subject;	/* decoded, sanitized */
+	size_t		 size;		/* of the original as received */
+	const char	*message_id;
+	const char	*digest;	/* SHA-256 of the original, hex */
+	const uint8_t	*body;		/* the decrypted RFC 5322 message */
+	size_t		 body_len;
+	const uint8_t	*raw;		/* the original, when PENDING */
+	size_t		 raw_len;
+	const char	*signature;	/* the verdict's members */
+	const char	*encryption;
+	const char	*trust;
+	const char	*signer;
+	const char	*verdict;	/* the whole verdict, a JSON object */
+	const char	*text;		/* the text a reader is shown */
+	const uint8_t	*signer_der;	/* signer's certificate */
+	size_t		 signer_der_len;
+	int		 state;		/* STORE_MSG_* */
+};
+
+/*
+ * Adds a message; with uid set it is bound to (folder, uid), and a second
+ * add of the same pair fails with SMERR_EXISTS and changes nothing. When
+ * the folder holds an unbound message (after a UIDVALIDITY change) whose
+ * digest equals m->digest, that one is bound to the UID instead, keeping
+ * its local flags, and *idp is its id. Not yet searchable: see
+ * store_index.
+ */
+int	 store_msg_add(struct store *st, const struct store_msg *m,
+	    int64_t *idp, struct smerr *e);
+/* Loads message id whole (body and all); store_msg_free frees it. */
+int	 store_msg_load(struct store *st, int64_t id, struct store_msg **mp,
+	    struct smerr *e);
+void	 store_msg_free(struct store_msg *m);
+/* The id of (folder, uid), or SMERR_NOTFOUND. */
+int	 store_msg_find(struct store *st, int64_t folder, uint32_t uid,
+	    int64_t *idp, struct smerr *e);
+/*
+ * Calls cb with the summary (no body, raw or verdict) of every message of
+ * folder (folder 0: every folder), oldest UID first, then local ones.
+ */
+int	 store_msg_foreach(struct store *st, int64_t folder,
+	    int (*cb)(const struct store_msg *, void *), void *arg,
+	    struct smerr *e);
+/* The same over the messages of the named local folder, for list. */
+int	 store_msg_foreach_name(struct store *st, const char *folder,
+	    int (*cb)(const struct store_msg *, void *), void *arg,
+	    struct smerr *e);
+/* Calls cb with the summary of every message still PENDING. */
+int	 store_msg_foreach_pending(struct store *st,
+	    int (*cb)(const struct store_msg *, void *), void *arg,
+	    struct smerr *e);
+/*
+ * Replaces the stored verdict, text and body of message id (a PENDING
+ * message that could now be decrypted), dropping its raw copy when the
+ * new state is STORE_MSG_OK.
+ */
+int	 store_msg_update(struct store *st, int64_t id,
+	    const struct store_msg *m, struct smerr *e);
+/* Flags from the server (not dirty). */
+int	 store_msg_set_flags(struct store *st, int64_t id, const char *flags,
+	    uint64_t modseq, struct smerr *e);
+/* The user changed the flags here: marked dirty until pushed. */
+int	 store_msg_set_local_flags(struct store *st, int64_t id,
+	    const char *flags, struct smerr *e);
+/* The server has the local flags now. */
+int	 store_msg_flags_pushed(struct store *st, int64_t id, uint64_t modseq,
+	    struct smerr *e);
+/* Removes message id and its index entries (expunged on the server). */
+int	 store_msg_delete(struct store *st, int64_t id, struct smerr *e);
+/* The number of messages of folder (0: all). */
+int	 store_msg_count(struct store *st, int64_t folder, int64_t *np,
+	    struct smerr *e);
+
+/*
+ * Full-text index over the decrypted text, inside the encrypted database.
+ * It may trail the sync: store_index adds at most max messages not yet
+ * indexed (0: all) and sets *donep; *leftp gets how many are still
+ * waiting.
+ */
+int	 store_index(struct store *st, size_t max, size_t *donep,
+	    size_t *leftp, struct smerr *e);
+/*
+ * Calls cb with the summary of every message whose subject or text
+ * matches query (FTS4 query syntax over words; plain words are ANDed),
+ * newest first.
+ */
+int	 store_search(struct store *st, const char *query,
+	    int (*cb)(const struct store_msg *, void *), void *arg,
+	    struct smerr *e);
+
+/* The outbox: messages waiting to be submitted. */
+struct store_outbox {
+	int64_t		 id;
+	const char	*account;
+	const char	*message_id;
+	const char	*from;
+	const char	*recipients;	/* comma-separated addr-specs */
+	const char	*subject;
+	const uint8_t	*body;		/* the message as it will be sent */
+	size_t		 body_len;
+	time_t		 created;
+	int		 attempts;
+	const char	*error;		/* the last failure, or NULL */
+	int		 sent;		/* submitted */
+	int		 appended;	/* copied to the server's Sent */
+};
+
+/* Queues a message; SMERR_EXISTS when its Message-ID was already sent. */
+int	 store_outbox_add(struct store *st, const struct store_outbox *o,
+	    int64_t *idp, struct smerr *e);
+/* Calls cb for every outbox entry not both sent and appended. */
+int	 store_outbox_foreach(struct store *st,
+	    int (*cb)(const struct store_outbox *, void *), void *arg,
+	    struct smerr *e);
+/* One attempt failed with reason error (attempts grows by one). */
+int	 store_outbox_fail(struct store *st, int64_t id, const char *error,
+	    struct smerr *e);
+/* Submitted; appended says whether the copy to Sent is done too. */
+int	 store_outbox_sent(struct store *st, int64_t id, int appended,
+	    struct smerr *e);
+/* 1 when a message with this Message-ID was already submitted, else 0. */
+int	 store_outbox_was_sent(struct store *st, const char *message_id,
+	    struct smerr *e);
+
 #endif

@@ -1,0 +1,253 @@
+/*
+ * Certificates and identities. A certificate is unique by kind and
+ * fingerprint; putting it again replaces its row in place (a newer source
+ * or expiry, an identity's key). Private keys are PKCS#8 DER in the
+ * privkey column, inside the encrypted database and nowhere else.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/secmem.h"
+#include "store/store.h"
+#include "store/store_int.h"
+
+#define CERT_COLS	"id, kind, source, fingerprint, emails, der, added, " \
+			"expires"
+
+int
+store_cert_put(struct store *st, const struct store_cert *c,
+    const struct buf *key, int64_t *idp, struct smerr *e)
+{
+	sqlite3_stmt	*s = NULL;
+	int64_t		 id = 0;
+	int		 r, rc;
+
+	if (idp != NULL)
+		*idp = 0;
+	if (c == NULL || c->der == NULL || c->der_len == 0 ||
+	    c->fingerprint == NULL || c->source == NULL)
+		return smerr_set(e, SMERR_INVAL, "store_cert_put: incomplete");
+	if ((r = store_prep(st, "SELECT id FROM cert WHERE kind = ? AND "
+	    "fingerprint = ?;", &s, e)) != 0)
+		return r;
+	sqlite3_bind_int(s, 1, c->kind);
+	store_bind_text(s, 2, c->fingerprint);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		id = sqlite3_column_int64(s, 0);
+	else if (rc != SQLITE_DONE) {
+		r = store_dberr(st, e, "store");
+		goto out;
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	if (id != 0)
+		r = store_prep(st, "UPDATE cert SET source = ?3, emails = ?4, "
+		    "der = ?5, expires = ?7, privkey = coalesce(?8, privkey) "
+		    "WHERE id = ?9;", &s, e);
+	else
+		r = store_prep(st, "INSERT INTO cert(kind, fingerprint, source, "
+		    "emails, der, added, expires, privkey) VALUES(?1, ?2, ?3, "
+		    "?4, ?5, ?6, ?7, ?8);", &s, e);
+	if (r != 0)
+		goto out;
+	sqlite3_bind_int(s, 1, c->kind);
+	store_bind_text(s, 2, c->fingerprint);
+	store_bind_text(s, 3, c->source);
+	store_bind_text(s, 4, c->emails != NULL ? c->emails : "");
+	sqlite3_bind_blob(s, 5, c->der, (int)c->der_len, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 6, c->added != 0 ? c->added : time(NULL));
+	sqlite3_bind_int64(s, 7, c->expires);
+	if (key != NULL && buf_len(key) > 0)
+		sqlite3_bind_blob(s, 8, buf_data(key), (int)buf_len(key),
+		    SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, 8);
+	if (id != 0)
+		sqlite3_bind_int64(s, 9, id);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		r = store_dberr(st, e, "storing a certificate");
+		goto out;
+	}
+	if (id == 0)
+		id = sqlite3_last_insert_rowid(st->db);
+	if (idp != NULL)
+		*idp = id;
+out:
+	sqlite3_finalize(s);
+	return r;
+}
+
+static void
+cert_from_row(sqlite3_stmt *s, struct store_cert *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->id = sqlite3_column_int64(s, 0);
+	c->kind = (enum store_cert_kind)sqlite3_column_int(s, 1);
+	c->source = store_col_text(s, 2);
+	c->fingerprint = store_col_text(s, 3);
+	c->emails = store_col_text(s, 4);
+	c->der = sqlite3_column_blob(s, 5);
+	c->der_len = (size_t)sqlite3_column_bytes(s, 5);
+	c->added = (time_t)sqlite3_column_int64(s, 6);
+	c->expires = (time_t)sqlite3_column_int64(s, 7);
+}
+
+static int
+cert_walk(struct store *st, sqlite3_stmt *s,
+    int (*cb)(const struct store_cert *, void *), void *arg, int *nump,
+    struct smerr *e)
+{
+	struct store_cert	c;
+	int			rc, r = 0;
+
+	*nump = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		cert_from_row(s, &c);
+		(*nump)++;
+		if (cb(&c, arg) != 0)
+			return 0;
+	}
+	if (rc != SQLITE_DONE)
+		r = store_dberr(st, e, "reading certificates");
+	return r;
+}
+
+int
+store_cert_foreach(struct store *st, unsigned mask,
+    int (*cb)(const struct store_cert *, void *), void *arg, struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	int		 r, n;
+
+	if ((r = store_prep(st, "SELECT " CERT_COLS " FROM cert WHERE "
+	    "(kind & ?) != 0 ORDER BY kind, id;", &s, e)) != 0)
+		return r;
+	sqlite3_bind_int(s, 1, (int)mask);
+	r = cert_walk(st, s, cb, arg, &n, e);
+	sqlite3_finalize(s);
+	return r;
+}
+
+int
+store_cert_find(struct store *st, unsigned mask, const char *fingerprint,
+    int (*cb)(const struct store_cert *, void *), void *arg, struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	int		 r, n;
+
+	if ((r = store_prep(st, "SELECT " CERT_COLS " FROM cert WHERE "
+	    "(kind & ?) != 0 AND fingerprint = lower(?) ORDER BY kind, id;",
+	    &s, e)) != 0)
+		return r;
+	sqlite3_bind_int(s, 1, (int)mask);
+	store_bind_text(s, 2, fingerprint);
+	r = cert_walk(st, s, cb, arg, &n, e);
+	sqlite3_finalize(s);
+	if (r == 0 && n == 0)
+		r = smerr_set(e, SMERR_NOTFOUND, "no certificate %s",
+		    fingerprint);
+	return r;
+}
+
+int
+store_cert_key(struct store *st, int64_t id, struct buf **keyp,
+    struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	struct buf	*k = NULL;
+	int		 r, rc;
+
+	*keyp = NULL;
+	if ((r = store_prep(st, "SELECT privkey FROM cert WHERE id = ? AND "
+	    "privkey IS NOT NULL;", &s, e)) != 0)
+		return r;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		if ((k = buf_new_secret(0)) == NULL)
+			r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		else if ((r = buf_put(k, sqlite3_column_blob(s, 0),
+		    (size_t)sqlite3_column_bytes(s, 0))) != 0)
+			smerr_set(e, r, "out of memory");
+	} else if (rc == SQLITE_DONE)
+		r = smerr_set(e, SMERR_NOTFOUND, "no private key for "
+		    "certificate %lld", (long long)id);
+	else
+		r = store_dberr(st, e, "reading a private key");
+	/* The statement's copy of the key goes with the statement. */
+	sqlite3_finalize(s);
+	if (r != 0) {
+		buf_free(k);
+		return r;
+	}
+	*keyp = k;
+	return 0;
+}
+
+int
+store_cert_delete(struct store *st, int64_t id, struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	int		 r;
+
+	if ((r = store_prep(st, "DELETE FROM cert WHERE id = ?;", &s, e)) != 0)
+		return r;
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		r = store_dberr(st, e, "removing a certificate");
+	else if (sqlite3_changes(st->db) == 0)
+		r = smerr_set(e, SMERR_NOTFOUND, "no certificate %lld",
+		    (long long)id);
+	sqlite3_finalize(s);
+	return r;
+}
+
+int
+store_cert_event_add(struct store *st, const char *address,
+    const char *old_fp, const char *new_fp, struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	int		 r;
+
+	if ((r = store_prep(st, "INSERT INTO cert_event(address, old_fp, "
+	    "new_fp, at) VALUES(lower(?), ?, ?, ?);", &s, e)) != 0)
+		return r;
+	store_bind_text(s, 1, address);
+	store_bind_text(s, 2, old_fp);
+	store_bind_text(s, 3, new_fp);
+	sqlite3_bind_int64(s, 4, time(NULL));
+	if (sqlite3_step(s) != SQLITE_DONE)
+		r = store_dberr(st, e, "recording a certificate change");
+	sqlite3_finalize(s);
+	return r;
+}
+
+int
+store_cert_event_foreach(struct store *st,
+    int (*cb)(const struct store_cert_event *, void *), void *arg,
+    struct smerr *e)
+{
+	struct store_cert_event	 ev;
+	sqlite3_stmt		*s;
+	int			 r, rc;
+
+	if ((r = store_prep(st, "SELECT address, old_fp, new_fp, at FROM "
+	    "cert_event ORDER BY id;", &s, e)) != 0)
+		return r;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		ev.address = store_col_text(s, 0);
+		ev.old_fp = sqlite3_column_type(s, 1) == SQLITE_NULL ? NULL :
+		    store_col_text(s, 1);
+		ev.new_fp = store_col_text(s, 2);
+		ev.at = (time_t)sqlite3_column_int64(s, 3);
+		if (cb(&ev, arg) != 0)
+			break;
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		r = store_dberr(st, e, "reading certificate changes");
+	sqlite3_finalize(s);
+	return r;
+}
