@@ -1,0 +1,345 @@
+/*
+ * Header fields: Content-Type and its parameters (RFC 2045 5.1), RFC 2047
+ * encoded words, charsets to UTF-8, and the addr-spec of the one From
+ * mailbox. libetpan does the address grammar, encoded words and charset
+ * conversion; the callers here check what it accepts too leniently.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libetpan/charconv.h>
+#include <libetpan/mailimf.h>
+#include <libetpan/mailmime_decode.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "mime/mime.h"
+#include "mime/mime_int.h"
+
+int
+mime_strcaseeq(const char *a, const char *b)
+{
+	return strcasecmp(a, b) == 0;
+}
+
+void
+mime_params_free(struct mime_param *params, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		free(params[i].name);
+		free(params[i].value);
+	}
+	free(params);
+}
+
+static int
+is_tspecial(int c)
+{
+	return strchr("()<>@,;:\\\"/[]?=", c) != NULL;
+}
+
+static int
+is_token(int c)
+{
+	return c > ' ' && c < 127 && !is_tspecial(c);
+}
+
+/* Skips blanks and (nested) comments. */
+static const char *
+skip_cfws(const char *s)
+{
+	int	depth;
+
+	for (;;) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s != '(')
+			return s;
+		depth = 0;
+		for (; *s != '\0'; s++) {
+			if (*s == '\\' && s[1] != '\0')
+				s++;
+			else if (*s == '(')
+				depth++;
+			else if (*s == ')' && --depth == 0) {
+				s++;
+				break;
+			}
+		}
+	}
+}
+
+static char *
+token_dup(const char *s, size_t n, int lower)
+{
+	char	*t;
+	size_t	 i;
+
+	if ((t = malloc(n + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		t[i] = lower ? (char)tolower((unsigned char)s[i]) : s[i];
+	t[n] = '\0';
+	return t;
+}
+
+int
+mime_ctype_parse(const char *value, char **typep, struct mime_param **paramsp,
+    size_t *nparamsp, struct smerr *e)
+{
+	struct mime_param	*params = NULL, *np;
+	const char		*s = value, *t;
+	char			*type = NULL, *name = NULL, *val = NULL;
+	size_t			 n = 0, tl, sl, i, j;
+	int			 r = SMERR_PARSE;
+
+	*typep = NULL;
+	*paramsp = NULL;
+	*nparamsp = 0;
+	s = skip_cfws(s);
+	for (tl = 0; is_token((unsigned char)s[tl]); tl++)
+		;
+	if (tl == 0 || s[tl] != '/')
+		goto bad;
+	t = s + tl + 1;
+	for (sl = 0; is_token((unsigned char)t[sl]); sl++)
+		;
+	if (sl == 0)
+		goto bad;
+	if ((type = malloc(tl + sl + 2)) == NULL)
+		goto nomem;
+	for (i = 0; i < tl; i++)
+		type[i] = (char)tolower((unsigned char)s[i]);
+	type[tl] = '/';
+	for (i = 0; i < sl; i++)
+		type[tl + 1 + i] = (char)tolower((unsigned char)t[i]);
+	type[tl + sl + 1] = '\0';
+	s = skip_cfws(t + sl);
+	while (*s == ';') {
+		s = skip_cfws(s + 1);
+		if (*s == '\0')
+			break;		/* a trailing semicolon */
+		for (i = 0; is_token((unsigned char)s[i]); i++)
+			;
+		if (i == 0)
+			goto bad;
+		if ((name = token_dup(s, i, 1)) == NULL)
+			goto nomem;
+		s = skip_cfws(s + i);
+		if (*s != '=')
+			goto bad;
+		s = skip_cfws(s + 1);
+		if (*s == '"') {
+			s++;
+			if ((val = malloc(strlen(s) + 1)) == NULL)
+				goto nomem;
+			for (j = 0; *s != '\0' && *s != '"'; s++) {
+				if (*s == '\\' && s[1] != '\0')
+					s++;
+				val[j++] = *s;
+			}
+			if (*s != '"')
+				goto bad;
+			val[j] = '\0';
+			s++;
+		} else {
+			for (i = 0; is_token((unsigned char)s[i]); i++)
+				;
+			if (i == 0)
+				goto bad;
+			if ((val = token_dup(s, i, 0)) == NULL)
+				goto nomem;
+			s += i;
+		}
+		for (i = 0; i < n; i++)
+			if (strcmp(params[i].name, name) == 0) {
+				r = smerr_set(e, SMERR_PARSE,
+				    "Content-Type parameter %s given twice",
+				    name);
+				goto fail;
+			}
+		if (n >= 64)
+			goto bad;
+		if ((np = reallocarray(params, n + 1, sizeof(*np))) == NULL)
+			goto nomem;
+		params = np;
+		params[n].name = name;
+		params[n].value = val;
+		n++;
+		name = val = NULL;
+		s = skip_cfws(s);
+	}
+	if (*s != '\0')
+		goto bad;
+	*typep = type;
+	*paramsp = params;
+	*nparamsp = n;
+	return 0;
+nomem:
+	r = smerr_set(e, SMERR_NOMEM, "out of memory");
+	goto fail;
+bad:
+	r = smerr_set(e, SMERR_PARSE, "malformed Content-Type");
+fail:
+	free(type);
+	free(name);
+	free(val);
+	mime_params_free(params, n);
+	return r;
+}
+
+int
+mime_header_decode(const char *value, struct buf *out, struct smerr *e)
+{
+	char	*res = NULL;
+	size_t	 idx = 0;
+	int	 r;
+
+	if (value == NULL || *value == '\0')
+		return 0;
+	if (mailmime_encoded_phrase_parse("iso-8859-1", value, strlen(value),
+	    &idx, "utf-8", &res) != MAILIMF_NO_ERROR || res == NULL) {
+		/* Not decodable: show it as it came. */
+		r = buf_puts(out, value);
+	} else {
+		r = buf_puts(out, res);
+		free(res);
+	}
+	if (r != 0)
+		return smerr_set(e, r, "decoding a header field: %s",
+		    smerr_str(r));
+	return 0;
+}
+
+int
+mime_subject(const struct mime_part *p, struct buf *out, struct smerr *e)
+{
+	return mime_header_decode(mime_part_header(p, "subject"), out, e);
+}
+
+/* An addr-spec we accept: local@domain, both non-empty, no blanks. */
+static int
+addr_ok(const char *a)
+{
+	const char	*at;
+	size_t		 i;
+
+	if ((at = strrchr(a, '@')) == NULL || at == a || at[1] == '\0')
+		return 0;
+	for (i = 0; a[i] != '\0'; i++)
+		if ((unsigned char)a[i] <= ' ' || a[i] == 127 ||
+		    a[i] == '<' || a[i] == '>' || a[i] == ',')
+			return 0;
+	return 1;
+}
+
+int
+mime_addr_spec(const char *value, char **addrp, const char **whyp)
+{
+	struct mailimf_address_list	*al = NULL;
+	struct mailimf_address		*ad;
+	clistiter			*it;
+	const char			*why = NULL;
+	size_t				 idx = 0, n = 0;
+	char				*addr = NULL;
+	int				 r = 0;
+
+	*addrp = NULL;
+	if (mailimf_address_list_parse(value, strlen(value), &idx, &al) !=
+	    MAILIMF_NO_ERROR || al == NULL) {
+		why = "no mailbox in the address field";
+		goto out;
+	}
+	for (; value[idx] == ' ' || value[idx] == '\t' ||
+	    value[idx] == '\r' || value[idx] == '\n'; idx++)
+		;
+	if (value[idx] != '\0') {
+		why = "malformed address field";
+		goto out;
+	}
+	for (it = clist_begin(al->ad_list); it != NULL;
+	    it = clist_next(it)) {
+		ad = clist_content(it);
+		n++;
+		if (ad->ad_type != MAILIMF_ADDRESS_MAILBOX ||
+		    ad->ad_data.ad_mailbox == NULL) {
+			why = "a group in the address field";
+			goto out;
+		}
+		if (n == 1 &&
+		    (addr = strdup(ad->ad_data.ad_mailbox->mb_addr_spec)) ==
+		    NULL) {
+			r = SMERR_NOMEM;
+			goto out;
+		}
+	}
+	if (n != 1) {
+		why = n == 0 ? "no mailbox in the address field" :
+		    "more than one mailbox in the address field";
+		goto out;
+	}
+	if (!addr_ok(addr)) {
+		why = "malformed address in the address field";
+		goto out;
+	}
+	*addrp = addr;
+	addr = NULL;
+out:
+	free(addr);
+	if (al != NULL)
+		mailimf_address_list_free(al);
+	if (whyp != NULL)
+		*whyp = *addrp == NULL ? why : NULL;
+	return r;
+}
+
+int
+mime_from_addr(const struct mime_part *p, char **addrp, const char **whyp)
+{
+	const char	*v;
+	size_t		 n;
+
+	*addrp = NULL;
+	if (whyp != NULL)
+		*whyp = NULL;
+	if ((n = mime_part_header_count(p, "from")) != 1) {
+		if (whyp != NULL)
+			*whyp = n == 0 ? "no From header field" :
+			    "more than one From header field";
+		return 0;
+	}
+	v = mime_part_header(p, "from");
+	return mime_addr_spec(v, addrp, whyp);
+}
+
+int
+mime_part_text(const struct mime_part *p, struct buf *out, struct smerr *e)
+{
+	struct buf	*raw = NULL;
+	const char	*cs;
+	char		*conv = NULL;
+	int		 r;
+
+	if ((raw = buf_new(MIME_MAX_INPUT)) == NULL)
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	if ((r = mime_part_decode(p, raw, e)) != 0)
+		goto out;
+	cs = mime_part_param(p, "charset");
+	if (cs != NULL && !mime_strcaseeq(cs, "utf-8") &&
+	    !mime_strcaseeq(cs, "us-ascii") && buf_len(raw) > 0 &&
+	    charconv("utf-8", cs, (const char *)buf_data(raw), buf_len(raw),
+	    &conv) == MAIL_CHARCONV_NO_ERROR && conv != NULL) {
+		r = buf_puts(out, conv);
+		free(conv);
+	} else
+		r = buf_put(out, buf_data(raw), buf_len(raw));
+	if (r != 0)
+		r = smerr_set(e, r, "message text: %s", smerr_str(r));
+out:
+	buf_free(raw);
+	return r;
+}

@@ -1,0 +1,125 @@
+/*
+ * mime/mime.h: reading RFC 5322 / MIME messages into a bounded part tree.
+ * Knows no cryptography and no terminal.
+ *
+ * A message is copied once and its line ends made CRLF (a bare LF is read
+ * as CRLF); every part then points into that copy, so that the exact bytes
+ * of any part (header and body, as a multipart/signed signature covers
+ * them) can be handed out without copying. The parse is bounded in input
+ * size, nesting depth, part count and header field length; anything past a
+ * bound, and any malformed structure (a multipart with no closing
+ * delimiter, a missing boundary), is an error value, never a guess.
+ *
+ * Strings returned by the accessors below belong to the message and live
+ * as long as it does.
+ */
+#ifndef SEALMAIL_MIME_H
+#define SEALMAIL_MIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct buf;
+struct smerr;
+
+#define MIME_MAX_INPUT	(64UL * 1024 * 1024)	/* one message */
+#define MIME_MAX_DEPTH	16			/* nested multiparts */
+#define MIME_MAX_PARTS	1000			/* parts in one message */
+#define MIME_MAX_FIELD	(64 * 1024)		/* one unfolded header field */
+#define MIME_MAX_FIELDS	1000			/* header fields of one part */
+
+struct mime_msg;
+struct mime_part;
+
+/*
+ * Parses the len bytes at p (copied). 0 and *mp set, or a negative SMERR_*
+ * code with e filled (SMERR_PARSE malformed, SMERR_LIMIT past a bound).
+ */
+int	 mime_parse(const void *p, size_t len, struct mime_msg **mp,
+	    struct smerr *e);
+/* Frees m and every part; NULL is a no-op. */
+void	 mime_msg_free(struct mime_msg *m);
+
+const struct mime_part	*mime_msg_root(const struct mime_msg *m);
+/* Deepest multipart nesting seen (0: a single part). */
+int	 mime_msg_depth(const struct mime_msg *m);
+/* Number of parts, the root included. */
+size_t	 mime_msg_nparts(const struct mime_msg *m);
+
+/* Lowercase "type/subtype" of Content-Type; "text/plain" when absent. */
+const char	*mime_part_type(const struct mime_part *p);
+/* A Content-Type parameter (name compared case-insensitively), or NULL. */
+const char	*mime_part_param(const struct mime_part *p, const char *name);
+/* 1 when the type is multipart/ (the part has children). */
+int		 mime_part_is_multipart(const struct mime_part *p);
+size_t		 mime_part_nchildren(const struct mime_part *p);
+const struct mime_part *mime_part_child(const struct mime_part *p, size_t i);
+/* Depth of p in the tree (the root is 0). */
+int		 mime_part_level(const struct mime_part *p);
+/* 1 when Content-Disposition says attachment. */
+int		 mime_part_is_attachment(const struct mime_part *p);
+
+/* The whole part, header and body, exactly as in the (CRLF) message. */
+const uint8_t	*mime_part_raw(const struct mime_part *p, size_t *lenp);
+/* The body as in the message, still transfer-encoded. */
+const uint8_t	*mime_part_body(const struct mime_part *p, size_t *lenp);
+
+/* Header fields in order: name and unfolded value. NULL past the end. */
+size_t		 mime_part_nfields(const struct mime_part *p);
+const char	*mime_part_field(const struct mime_part *p, size_t i,
+		    const char **valuep);
+/* The first field called name (case-insensitive), or NULL. */
+const char	*mime_part_header(const struct mime_part *p, const char *name);
+/* How many fields are called name. */
+size_t		 mime_part_header_count(const struct mime_part *p,
+		    const char *name);
+/* The header block of p (without the empty line), exactly as received. */
+const uint8_t	*mime_part_header_raw(const struct mime_part *p, size_t *lenp);
+
+/*
+ * Undoes the Content-Transfer-Encoding (base64, quoted-printable, 7bit,
+ * 8bit, binary) of p's body into out. Truncated or malformed base64 is
+ * SMERR_PARSE. 0 or a negative SMERR_* code.
+ */
+int	 mime_part_decode(const struct mime_part *p, struct buf *out,
+	    struct smerr *e);
+/*
+ * The body of a text part as UTF-8: transfer-decoded, then converted from
+ * its charset. Bytes of an unknown charset are passed on unchanged (the
+ * caller's sanitizer replaces what is not UTF-8).
+ */
+int	 mime_part_text(const struct mime_part *p, struct buf *out,
+	    struct smerr *e);
+
+/*
+ * Decodes RFC 2047 encoded words in a header value into UTF-8 appended to
+ * out. 0 or a negative SMERR_* code.
+ */
+int	 mime_header_decode(const char *value, struct buf *out,
+	    struct smerr *e);
+/*
+ * The addr-spec of the only mailbox of the only From field of p. *addrp
+ * gets a malloc'd string, or NULL when there is no From field, more than
+ * one, or one with no mailbox, a group, or more than one mailbox (*whyp,
+ * when not NULL, then names the reason in words). 0 or SMERR_NOMEM.
+ */
+int	 mime_from_addr(const struct mime_part *p, char **addrp,
+	    const char **whyp);
+/*
+ * Extracts the addr-spec of a single mailbox from an address field value
+ * (as above, but for any field). 0 with *addrp set or NULL.
+ */
+int	 mime_addr_spec(const char *value, char **addrp, const char **whyp);
+/* The decoded Subject of p (UTF-8, not sanitized), appended to out. */
+int	 mime_subject(const struct mime_part *p, struct buf *out,
+	    struct smerr *e);
+
+/*
+ * Appends to out the len bytes at p with every bare LF made CRLF (a CR
+ * already before an LF is kept as is). 0 or a negative SMERR_* code.
+ */
+int	 mime_canon_crlf(const void *p, size_t len, struct buf *out);
+/* 1 when the len bytes at p contain a bare LF (not preceded by CR). */
+int	 mime_has_bare_lf(const void *p, size_t len);
+
+#endif

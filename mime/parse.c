@@ -1,0 +1,653 @@
+/*
+ * The bounded MIME parser. The message is copied once with its line ends
+ * made CRLF; a part is then a range of that copy: a header block, an empty
+ * line, a body. A multipart body is cut at its delimiter lines (RFC 2046
+ * 5.1.1: the CRLF before a delimiter belongs to the delimiter), and each
+ * piece is parsed as a part one level down. The limits of mime.h are
+ * checked as the tree grows, so that a hostile message costs at most
+ * MIME_MAX_PARTS parts and MIME_MAX_DEPTH frames of recursion.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "mime/mime.h"
+#include "mime/mime_int.h"
+
+static void
+part_free(struct mime_part *p)
+{
+	size_t	i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->nchildren; i++)
+		part_free(p->children[i]);
+	free(p->children);
+	for (i = 0; i < p->nfields; i++) {
+		free(p->fields[i].name);
+		free(p->fields[i].value);
+	}
+	free(p->fields);
+	free(p->type);
+	mime_params_free(p->params, p->nparams);
+	free(p);
+}
+
+void
+mime_msg_free(struct mime_msg *m)
+{
+	if (m == NULL)
+		return;
+	part_free(m->root);
+	free(m->data);
+	free(m);
+}
+
+/* One past the end of the line at p (after its LF), or e. */
+static const uint8_t *
+line_next(const uint8_t *p, const uint8_t *e)
+{
+	const uint8_t	*lf;
+
+	lf = memchr(p, '\n', (size_t)(e - p));
+	return lf != NULL ? lf + 1 : e;
+}
+
+static int
+field_add(struct mime_part *p, const uint8_t *name, size_t namelen,
+    const uint8_t *val, const uint8_t *vend, struct smerr *e)
+{
+	struct mime_field	*nf;
+	char			*n = NULL, *v = NULL;
+	size_t			 i, j;
+
+	if (p->nfields >= MIME_MAX_FIELDS)
+		return smerr_set(e, SMERR_LIMIT,
+		    "message part has more than %d header fields",
+		    MIME_MAX_FIELDS);
+	if ((size_t)(vend - val) > MIME_MAX_FIELD)
+		return smerr_set(e, SMERR_LIMIT,
+		    "header field longer than %d bytes", MIME_MAX_FIELD);
+	if ((n = malloc(namelen + 1)) == NULL ||
+	    (v = malloc((size_t)(vend - val) + 1)) == NULL)
+		goto nomem;
+	memcpy(n, name, namelen);
+	n[namelen] = '\0';
+	/* Unfold: drop CR and LF; skip the blanks that open the value. */
+	for (i = 0; val + i < vend && (val[i] == ' ' || val[i] == '\t'); i++)
+		;
+	for (j = 0; val + i < vend; i++) {
+		if (val[i] == '\r' || val[i] == '\n')
+			continue;
+		v[j++] = (char)val[i];
+	}
+	while (j > 0 && (v[j - 1] == ' ' || v[j - 1] == '\t'))
+		j--;
+	v[j] = '\0';
+	nf = reallocarray(p->fields, p->nfields + 1, sizeof(*nf));
+	if (nf == NULL)
+		goto nomem;
+	p->fields = nf;
+	p->fields[p->nfields].name = n;
+	p->fields[p->nfields].value = v;
+	p->nfields++;
+	return 0;
+nomem:
+	free(n);
+	free(v);
+	return smerr_set(e, SMERR_NOMEM, "out of memory");
+}
+
+/*
+ * Reads the header block of p from p->start up to the empty line. A line
+ * that is neither a field nor a continuation ends the header (it is body).
+ */
+static int
+header_parse(struct mime_part *p, struct smerr *e)
+{
+	const uint8_t	*s = p->start, *end = p->end, *nx, *colon;
+	const uint8_t	*name = NULL, *val = NULL, *vend = NULL;
+	size_t		 namelen = 0, k;
+	int		 r;
+
+	while (s < end) {
+		if (*s == '\r' && s + 1 < end && s[1] == '\n') {
+			p->hdr_end = s;
+			p->body = s + 2;
+			goto done;
+		}
+		if (*s == '\n') {
+			p->hdr_end = s;
+			p->body = s + 1;
+			goto done;
+		}
+		nx = line_next(s, end);
+		if (*s == ' ' || *s == '\t') {
+			if (name == NULL)
+				break;		/* continuation of nothing */
+			vend = nx;
+			if ((size_t)(vend - val) > MIME_MAX_FIELD)
+				return smerr_set(e, SMERR_LIMIT,
+				    "header field longer than %d bytes",
+				    MIME_MAX_FIELD);
+			s = nx;
+			continue;
+		}
+		colon = memchr(s, ':', (size_t)(nx - s));
+		if (colon == NULL || colon == s) {
+			if ((size_t)(nx - s) > MIME_MAX_FIELD)
+				return smerr_set(e, SMERR_LIMIT,
+				    "header line longer than %d bytes",
+				    MIME_MAX_FIELD);
+			break;
+		}
+		for (k = 0; s + k < colon; k++)
+			if (s[k] <= ' ' || s[k] >= 127)
+				break;
+		if (s + k < colon) {
+			/* "Name :" is obsolete syntax; anything else ends it. */
+			while (s + k < colon && (s[k] == ' ' || s[k] == '\t'))
+				k++;
+			if (s + k < colon)
+				break;
+		}
+		if (name != NULL &&
+		    (r = field_add(p, name, namelen, val, vend, e)) != 0)
+			return r;
+		name = s;
+		for (namelen = (size_t)(colon - s); namelen > 0 &&
+		    (s[namelen - 1] == ' ' || s[namelen - 1] == '\t'); namelen--)
+			;
+		val = colon + 1;
+		vend = nx;
+		if ((size_t)(vend - val) > MIME_MAX_FIELD)
+			return smerr_set(e, SMERR_LIMIT,
+			    "header field longer than %d bytes",
+			    MIME_MAX_FIELD);
+		s = nx;
+	}
+	/* No empty line: the header ends here and the rest is body. */
+	p->hdr_end = s;
+	p->body = s;
+done:
+	if (name != NULL &&
+	    (r = field_add(p, name, namelen, val, vend, e)) != 0)
+		return r;
+	return 0;
+}
+
+/*
+ * Is there a delimiter line for boundary b at s (s is at a line start)?
+ * Sets *closep for a close delimiter and *nextp past the line.
+ */
+static int
+delim_at(const uint8_t *s, const uint8_t *end, const char *b, size_t blen,
+    int *closep, const uint8_t **nextp)
+{
+	const uint8_t	*q;
+
+	if ((size_t)(end - s) < blen + 2 || s[0] != '-' || s[1] != '-' ||
+	    memcmp(s + 2, b, blen) != 0)
+		return 0;
+	q = s + 2 + blen;
+	*closep = 0;
+	if (end - q >= 2 && q[0] == '-' && q[1] == '-') {
+		*closep = 1;
+		q += 2;
+	}
+	while (q < end && (*q == ' ' || *q == '\t'))
+		q++;
+	if (q < end && *q != '\r' && *q != '\n') {
+		if (!*closep)
+			return 0;	/* a longer boundary sharing a prefix */
+		/* Text after a close delimiter on the same line: tolerated. */
+	}
+	*nextp = line_next(q, end);
+	return 1;
+}
+
+static int	part_parse(struct mime_msg *, const uint8_t *, const uint8_t *,
+		    int, struct mime_part **, struct smerr *);
+
+static int
+child_add(struct mime_part *p, struct mime_part *c, struct smerr *e)
+{
+	struct mime_part	**nc;
+
+	nc = reallocarray(p->children, p->nchildren + 1, sizeof(*nc));
+	if (nc == NULL) {
+		part_free(c);
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	}
+	p->children = nc;
+	p->children[p->nchildren++] = c;
+	return 0;
+}
+
+static int
+multipart_split(struct mime_part *p, struct smerr *e)
+{
+	const char		*b;
+	const uint8_t		*s, *end = p->end, *nx, *pstart = NULL, *pend;
+	struct mime_part	*c;
+	size_t			 blen;
+	int			 close = 0, r;
+
+	if ((b = mime_part_param(p, "boundary")) == NULL || *b == '\0')
+		return smerr_set(e, SMERR_PARSE,
+		    "%s part without a boundary", p->type);
+	if ((blen = strlen(b)) > 70)
+		return smerr_set(e, SMERR_PARSE,
+		    "multipart boundary longer than 70 characters");
+	s = p->body;
+	while (s < end) {
+		if (delim_at(s, end, b, blen, &close, &nx)) {
+			if (pstart != NULL) {
+				/* The CRLF before the delimiter is its own. */
+				pend = s;
+				if (pend > pstart && pend[-1] == '\n')
+					pend--;
+				if (pend > pstart && pend[-1] == '\r')
+					pend--;
+				if ((r = part_parse(p->msg, pstart, pend,
+				    p->level + 1, &c, e)) != 0 ||
+				    (r = child_add(p, c, e)) != 0)
+					return r;
+			}
+			if (close)
+				break;
+			pstart = nx;
+			s = nx;
+			continue;
+		}
+		s = line_next(s, end);
+	}
+	if (!close)
+		return smerr_set(e, SMERR_PARSE,
+		    "%s part has no closing boundary", p->type);
+	if (p->nchildren == 0)
+		return smerr_set(e, SMERR_PARSE, "%s part has no parts",
+		    p->type);
+	return 0;
+}
+
+static int
+part_parse(struct mime_msg *m, const uint8_t *start, const uint8_t *end,
+    int level, struct mime_part **pp, struct smerr *e)
+{
+	struct mime_part	*p;
+	const char		*ct;
+	int			 r;
+
+	*pp = NULL;
+	if (m->nparts >= MIME_MAX_PARTS)
+		return smerr_set(e, SMERR_LIMIT,
+		    "message has more than %d parts", MIME_MAX_PARTS);
+	if (level > MIME_MAX_DEPTH)
+		return smerr_set(e, SMERR_LIMIT,
+		    "message parts nested deeper than %d levels",
+		    MIME_MAX_DEPTH);
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	m->nparts++;
+	if (level > m->depth)
+		m->depth = level;
+	p->msg = m;
+	p->start = start;
+	p->end = end;
+	p->level = level;
+	if ((r = header_parse(p, e)) != 0)
+		goto fail;
+	if (mime_part_header_count(p, "content-type") > 1) {
+		r = smerr_set(e, SMERR_PARSE,
+		    "message part with two Content-Type fields");
+		goto fail;
+	}
+	ct = mime_part_header(p, "content-type");
+	if (ct == NULL || mime_ctype_parse(ct, &p->type, &p->params,
+	    &p->nparams, NULL) != 0) {
+		mime_params_free(p->params, p->nparams);
+		p->params = NULL;
+		p->nparams = 0;
+		free(p->type);
+		if ((p->type = strdup("text/plain")) == NULL) {
+			r = smerr_set(e, SMERR_NOMEM, "out of memory");
+			goto fail;
+		}
+	}
+	if (strncmp(p->type, "multipart/", 10) == 0 &&
+	    (r = multipart_split(p, e)) != 0)
+		goto fail;
+	*pp = p;
+	return 0;
+fail:
+	part_free(p);
+	return r;
+}
+
+int
+mime_parse(const void *data, size_t len, struct mime_msg **mp,
+    struct smerr *e)
+{
+	struct mime_msg	*m = NULL;
+	struct buf	*b = NULL;
+	int		 r;
+
+	*mp = NULL;
+	if (data == NULL && len > 0)
+		return smerr_set(e, SMERR_INVAL, "no message");
+	if (len > MIME_MAX_INPUT)
+		return smerr_set(e, SMERR_LIMIT,
+		    "message larger than %lu bytes", MIME_MAX_INPUT);
+	if (len == 0)
+		return smerr_set(e, SMERR_PARSE, "empty message");
+	if ((m = calloc(1, sizeof(*m))) == NULL ||
+	    (b = buf_new(2 * MIME_MAX_INPUT + 1)) == NULL) {
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = mime_canon_crlf(data, len, b)) != 0) {
+		smerr_set(e, r, "reading the message: %s", smerr_str(r));
+		goto out;
+	}
+	m->data = (uint8_t *)buf_take(b, &m->len);
+	if (m->data == NULL) {
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = part_parse(m, m->data, m->data + m->len, 0, &m->root,
+	    e)) != 0)
+		goto out;
+	*mp = m;
+	m = NULL;
+out:
+	buf_free(b);
+	mime_msg_free(m);
+	return r;
+}
+
+const struct mime_part *
+mime_msg_root(const struct mime_msg *m)
+{
+	return m->root;
+}
+
+int
+mime_msg_depth(const struct mime_msg *m)
+{
+	return m->depth;
+}
+
+size_t
+mime_msg_nparts(const struct mime_msg *m)
+{
+	return m->nparts;
+}
+
+const char *
+mime_part_type(const struct mime_part *p)
+{
+	return p->type;
+}
+
+const char *
+mime_part_param(const struct mime_part *p, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < p->nparams; i++)
+		if (mime_strcaseeq(p->params[i].name, name))
+			return p->params[i].value;
+	return NULL;
+}
+
+int
+mime_part_is_multipart(const struct mime_part *p)
+{
+	return strncmp(p->type, "multipart/", 10) == 0;
+}
+
+size_t
+mime_part_nchildren(const struct mime_part *p)
+{
+	return p->nchildren;
+}
+
+const struct mime_part *
+mime_part_child(const struct mime_part *p, size_t i)
+{
+	return i < p->nchildren ? p->children[i] : NULL;
+}
+
+int
+mime_part_level(const struct mime_part *p)
+{
+	return p->level;
+}
+
+int
+mime_part_is_attachment(const struct mime_part *p)
+{
+	const char	*d;
+	size_t		 n;
+
+	if ((d = mime_part_header(p, "content-disposition")) == NULL)
+		return 0;
+	while (*d == ' ' || *d == '\t')
+		d++;
+	n = strlen("attachment");
+	return strncasecmp(d, "attachment", n) == 0 &&
+	    (d[n] == '\0' || d[n] == ';' || d[n] == ' ' || d[n] == '\t');
+}
+
+const uint8_t *
+mime_part_raw(const struct mime_part *p, size_t *lenp)
+{
+	*lenp = (size_t)(p->end - p->start);
+	return p->start;
+}
+
+const uint8_t *
+mime_part_body(const struct mime_part *p, size_t *lenp)
+{
+	*lenp = (size_t)(p->end - p->body);
+	return p->body;
+}
+
+const uint8_t *
+mime_part_header_raw(const struct mime_part *p, size_t *lenp)
+{
+	*lenp = (size_t)(p->hdr_end - p->start);
+	return p->start;
+}
+
+size_t
+mime_part_nfields(const struct mime_part *p)
+{
+	return p->nfields;
+}
+
+const char *
+mime_part_field(const struct mime_part *p, size_t i, const char **valuep)
+{
+	if (i >= p->nfields)
+		return NULL;
+	if (valuep != NULL)
+		*valuep = p->fields[i].value;
+	return p->fields[i].name;
+}
+
+const char *
+mime_part_header(const struct mime_part *p, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < p->nfields; i++)
+		if (mime_strcaseeq(p->fields[i].name, name))
+			return p->fields[i].value;
+	return NULL;
+}
+
+size_t
+mime_part_header_count(const struct mime_part *p, const char *name)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < p->nfields; i++)
+		if (mime_strcaseeq(p->fields[i].name, name))
+			n++;
+	return n;
+}
+
+static int
+b64val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+static int
+decode_base64(const uint8_t *s, size_t len, struct buf *out, struct smerr *e)
+{
+	uint8_t		 o[3];
+	unsigned	 acc = 0;
+	size_t		 i;
+	int		 n = 0, v, pad = 0, r;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '\r' || s[i] == '\n' || s[i] == ' ' ||
+		    s[i] == '\t')
+			continue;
+		if (s[i] == '=') {
+			pad++;
+			continue;
+		}
+		if ((v = b64val(s[i])) < 0 || pad > 0)
+			return smerr_set(e, SMERR_PARSE,
+			    "malformed base64 in a message part");
+		acc = (acc << 6) | (unsigned)v;
+		if (++n == 4) {
+			o[0] = (uint8_t)(acc >> 16);
+			o[1] = (uint8_t)(acc >> 8);
+			o[2] = (uint8_t)acc;
+			if ((r = buf_put(out, o, 3)) != 0)
+				return smerr_set(e, r, "decoding base64: %s",
+				    smerr_str(r));
+			n = 0;
+			acc = 0;
+		}
+	}
+	if (n == 1)
+		return smerr_set(e, SMERR_PARSE,
+		    "truncated base64 in a message part");
+	if (n == 2 || n == 3) {
+		acc <<= 6 * (4 - n);
+		o[0] = (uint8_t)(acc >> 16);
+		o[1] = (uint8_t)(acc >> 8);
+		if ((r = buf_put(out, o, (size_t)n - 1)) != 0)
+			return smerr_set(e, r, "decoding base64: %s",
+			    smerr_str(r));
+	}
+	return 0;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static int
+decode_qp(const uint8_t *s, size_t len, struct buf *out, struct smerr *e)
+{
+	size_t	i = 0, ls, le, k;
+	int	r = 0, hi, lo;
+
+	while (i < len && r == 0) {
+		/* One line at a time; blanks before its end are dropped. */
+		ls = i;
+		while (i < len && s[i] != '\n')
+			i++;
+		le = i;
+		if (le > ls && s[le - 1] == '\r')
+			le--;
+		while (le > ls && (s[le - 1] == ' ' || s[le - 1] == '\t'))
+			le--;
+		for (k = ls; k < le && r == 0; k++) {
+			if (s[k] != '=') {
+				r = buf_putc(out, s[k]);
+				continue;
+			}
+			if (k + 1 == le)	/* soft line break */
+				goto soft;
+			if (k + 2 < le && (hi = hexval(s[k + 1])) >= 0 &&
+			    (lo = hexval(s[k + 2])) >= 0) {
+				r = buf_putc(out, hi * 16 + lo);
+				k += 2;
+			} else
+				r = buf_putc(out, '=');
+		}
+		if (r == 0 && i < len)
+			r = buf_put(out, "\r\n", 2);
+soft:
+		if (i < len)
+			i++;
+	}
+	if (r != 0)
+		return smerr_set(e, r, "decoding quoted-printable: %s",
+		    smerr_str(r));
+	return 0;
+}
+
+int
+mime_part_decode(const struct mime_part *p, struct buf *out,
+    struct smerr *e)
+{
+	const char	*cte;
+	const uint8_t	*body;
+	size_t		 len, n;
+	char		 tok[32];
+	int		 r;
+
+	body = mime_part_body(p, &len);
+	cte = mime_part_header(p, "content-transfer-encoding");
+	if (cte == NULL)
+		cte = "7bit";
+	while (*cte == ' ' || *cte == '\t')
+		cte++;
+	for (n = 0; n < sizeof(tok) - 1 && cte[n] != '\0' && cte[n] != ' ' &&
+	    cte[n] != '\t' && cte[n] != ';' && cte[n] != '('; n++)
+		tok[n] = (char)tolower((unsigned char)cte[n]);
+	tok[n] = '\0';
+	if (strcmp(tok, "base64") == 0)
+		return decode_base64(body, len, out, e);
+	if (strcmp(tok, "quoted-printable") == 0)
+		return decode_qp(body, len, out, e);
+	if (strcmp(tok, "7bit") == 0 || strcmp(tok, "8bit") == 0 ||
+	    strcmp(tok, "binary") == 0 || tok[0] == '\0') {
+		if ((r = buf_put(out, body, len)) != 0)
+			return smerr_set(e, r, "message part: %s",
+			    smerr_str(r));
+		return 0;
+	}
+	return smerr_set(e, SMERR_PARSE,
+	    "unknown Content-Transfer-Encoding in a message part");
+}
