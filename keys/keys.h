@@ -72,4 +72,76 @@ int	 keys_harvest(struct keys *k, const uint8_t *der, size_t len,
 int	 keys_store_key(const char *datadir, const struct buf *pass,
 	    uint8_t key[32], struct smerr *e);
 
+/* Key store additions. */
+
+/* A certificate's details for display; keys_certinfo_clear frees them. */
+struct keys_certinfo {
+	char	*subject;	/* RFC 2253 text */
+	char	*issuer;
+	char	*emails;	/* comma-separated, lowercase */
+	time_t	 not_before;
+	time_t	 not_after;
+	char	 fingerprint[65];	/* SHA-256 of the DER, lowercase hex */
+};
+int	 keys_cert_info(const uint8_t *der, size_t len,
+	    struct keys_certinfo *ci, struct smerr *e);
+void	 keys_certinfo_clear(struct keys_certinfo *ci);
+
+/*
+ * Imports the file at path: PKCS#12 (an identity, opened with pass), or
+ * PEM/DER certificates as kind; a PEM file that also holds the matching
+ * private key is an identity. A file holding a private key that is
+ * readable or writable by group or others is refused.
+ */
+int	 keys_import_path(struct keys *k, const char *path, enum keys_kind kind,
+	    const char *pass, struct smerr *e);
+
+/*
+ * Adds or refreshes one certificate with the given source ("smimea",
+ * "harvested", ...), addresses and cache expiry (0: none).
+ */
+int	 keys_cert_add(struct keys *k, const uint8_t *der, size_t len,
+	    enum keys_kind kind, const char *source, const char *emails,
+	    time_t expires, int64_t *idp, struct smerr *e);
+/*
+ * Calls cb for every certificate of the kinds in mask bound to address
+ * (case-insensitive), newest first.
+ */
+int	 keys_find_email(struct keys *k, const char *address, unsigned mask,
+	    int (*cb)(const struct keys_cert *, void *), void *arg,
+	    struct smerr *e);
+/*
+ * The fingerprint a certificate replaced for some address (the latest
+ * such change), into a malloc'd string; SMERR_NOTFOUND when none.
+ */
+int	 keys_replaced(struct keys *k, const char *fingerprint, char **oldp,
+	    char **addressp, struct smerr *e);
+
+/* 1 when the store in datadir is keyed by a passphrase, not the Secret Service. */
+int	 keys_store_uses_passphrase(const char *datadir);
+/*
+ * For changing how the store is keyed. keys_store_key_new derives a new
+ * key from pass with a new salt (kept aside until keys_store_key_commit);
+ * with pass NULL it makes 256 random bits and keeps them in the Secret
+ * Service. After the store is re-keyed, keys_store_key_commit makes the
+ * new way the one used from then on.
+ */
+int	 keys_store_key_new(const char *datadir, const struct buf *pass,
+	    uint8_t key[32], struct smerr *e);
+int	 keys_store_key_commit(const char *datadir, int passphrase,
+	    struct smerr *e);
+
+/*
+ * Account passwords in the Secret Service, keyed by account (the caller's
+ * name for it, e.g. "user@host"). keys_password_get gives a malloc'd
+ * string (caller wipes) or SMERR_NOTFOUND; SMERR_SECRET when no Secret
+ * Service answers or its collection is locked.
+ */
+int	 keys_password_get(const char *account, char **pwp, struct smerr *e);
+int	 keys_password_set(const char *account, const char *pw,
+	    struct smerr *e);
+
+/* Milliseconds any one Secret Service exchange may take. */
+#define KEYS_SECRET_TIMEOUT_MS	3000
+
 #endif

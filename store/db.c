@@ -298,41 +298,63 @@ store_close(struct store *st)
 	free(st);
 }
 
+/*
+ * Transactions nest: the outermost is BEGIN IMMEDIATE (the write lock is
+ * taken at once, so that a second writer waits instead of failing at
+ * commit), inner ones are savepoints.
+ */
 int
 store_begin(struct store *st, struct smerr *e)
 {
-	if (st->intx)
-		return smerr_set(e, SMERR_STORE, "store: nested transaction");
-	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE;", NULL, NULL, NULL) !=
-	    SQLITE_OK)
+	char	sql[64];
+
+	if (st->intx == 0)
+		snprintf(sql, sizeof(sql), "BEGIN IMMEDIATE;");
+	else
+		snprintf(sql, sizeof(sql), "SAVEPOINT sp%d;", st->intx);
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
 		return store_dberr(st, e, "store: begin");
-	st->intx = 1;
+	st->intx++;
 	return 0;
 }
 
 int
 store_commit(struct store *st, struct smerr *e)
 {
+	char	sql[64];
 	int	r = 0;
 
-	if (!st->intx)
+	if (st->intx == 0)
 		return 0;
-	if (sqlite3_exec(st->db, "COMMIT;", NULL, NULL, NULL) != SQLITE_OK) {
+	if (st->intx == 1)
+		snprintf(sql, sizeof(sql), "COMMIT;");
+	else
+		snprintf(sql, sizeof(sql), "RELEASE sp%d;", st->intx - 1);
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
 		r = store_dberr(st, e, "store: commit");
 		store_rollback(st);
+		return r;
 	}
-	st->intx = 0;
-	return r;
+	st->intx--;
+	return 0;
 }
 
 void
 store_rollback(struct store *st)
 {
-	if (st == NULL)
+	char	sql[96];
+
+	if (st == NULL || st->intx == 0)
 		return;
-	if (sqlite3_get_autocommit(st->db) == 0)
-		sqlite3_exec(st->db, "ROLLBACK;", NULL, NULL, NULL);
-	st->intx = 0;
+	if (st->intx == 1) {
+		if (sqlite3_get_autocommit(st->db) == 0)
+			sqlite3_exec(st->db, "ROLLBACK;", NULL, NULL, NULL);
+	} else {
+		snprintf(sql, sizeof(sql), "ROLLBACK TO sp%d; RELEASE sp%d;",
+		    st->intx - 1, st->intx - 1);
+		sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+	}
+	st->intx--;
 }
 
 int

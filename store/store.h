@@ -71,10 +71,10 @@ int	 store_cert_delete(struct store *st, int64_t id, struct smerr *e);
 /* The file names the store uses inside datadir. */
 #define STORE_DB_NAME	"store.db"
 
-/* Transactions: one per message during sync. Not nestable. */
+/* Transactions: one per message during sync. They nest (savepoints). */
 int	 store_begin(struct store *st, struct smerr *e);
 int	 store_commit(struct store *st, struct smerr *e);
-/* Rolls back an open transaction; a no-op without one. */
+/* Rolls back the innermost open transaction; a no-op without one. */
 void	 store_rollback(struct store *st);
 
 /* PRAGMA integrity_check: 0 when the database says "ok". */

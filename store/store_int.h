@@ -9,7 +9,7 @@ struct smerr;
 struct store {
 	sqlite3	*db;
 	char	*path;
-	int	 intx;		/* inside store_begin/store_commit */
+	int	 intx;		/* depth of store_begin/store_commit */
 };
 
 /* Sets e from the database's last error, with what was being done. */

@@ -1,0 +1,490 @@
+/*
+ * Importing identities and certificates: PKCS#12, PEM and DER. Private
+ * keys are turned into PKCS#8 DER in secret buffers and go straight into
+ * the encrypted store; every intermediate copy is wiped.
+ */
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs12.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/secmem.h"
+#include "store/store.h"
+#include "keys/keys.h"
+#include "keys/keys_int.h"
+
+static int
+ossl_err(struct smerr *e, int code, const char *what)
+{
+	unsigned long	l = ERR_peek_last_error();
+	char		b[256];
+
+	if (l != 0) {
+		ERR_error_string_n(l, b, sizeof(b));
+		ERR_clear_error();
+		return smerr_set(e, code, "%s (%s)", what, b);
+	}
+	return smerr_set(e, code, "%s", what);
+}
+
+int
+keys_x509_fingerprint(X509 *x, char fp[65], struct smerr *e)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	unsigned char		 md[EVP_MAX_MD_SIZE];
+	unsigned int		 n = 0, i;
+
+	if (!X509_digest(x, EVP_sha256(), md, &n) || n != 32)
+		return ossl_err(e, SMERR_CRYPTO, "certificate digest failed");
+	for (i = 0; i < n; i++) {
+		fp[2 * i] = hex[md[i] >> 4];
+		fp[2 * i + 1] = hex[md[i] & 0xf];
+	}
+	fp[64] = '\0';
+	return 0;
+}
+
+/* Appends one address, lowercased, refusing embedded NULs and odd bytes. */
+static int
+emails_add(struct buf *b, const unsigned char *p, int len)
+{
+	int	i;
+
+	if (len <= 0 || memchr(p, '\0', (size_t)len) != NULL)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (p[i] <= ' ' || p[i] >= 0x7f || p[i] == ',')
+			return 0;
+	if (buf_len(b) > 0 && buf_putc(b, ',') != 0)
+		return SMERR_NOMEM;
+	for (i = 0; i < len; i++)
+		if (buf_putc(b, tolower(p[i])) != 0)
+			return SMERR_NOMEM;
+	return 0;
+}
+
+int
+keys_x509_emails(X509 *x, char **emailsp, struct smerr *e)
+{
+	GENERAL_NAMES		*gens;
+	const GENERAL_NAME	*g;
+	X509_NAME		*subj;
+	X509_NAME_ENTRY		*ne;
+	ASN1_STRING		*s;
+	struct buf		*b;
+	int			 i, r = 0, found = 0;
+
+	*emailsp = NULL;
+	if ((b = buf_new(64 * 1024)) == NULL)
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	for (i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens); i++) {
+		g = sk_GENERAL_NAME_value(gens, i);
+		if (g->type != GEN_EMAIL)
+			continue;
+		found = 1;
+		if ((r = emails_add(b, ASN1_STRING_get0_data(g->d.rfc822Name),
+		    ASN1_STRING_length(g->d.rfc822Name))) != 0)
+			goto out;
+	}
+	if (!found && (subj = X509_get_subject_name(x)) != NULL) {
+		i = -1;
+		while ((i = X509_NAME_get_index_by_NID(subj,
+		    NID_pkcs9_emailAddress, i)) >= 0) {
+			ne = X509_NAME_get_entry(subj, i);
+			s = X509_NAME_ENTRY_get_data(ne);
+			if ((r = emails_add(b, ASN1_STRING_get0_data(s),
+			    ASN1_STRING_length(s))) != 0)
+				goto out;
+		}
+	}
+	if ((*emailsp = buf_strdup(b)) == NULL)
+		r = SMERR_NOMEM;
+out:
+	GENERAL_NAMES_free(gens);
+	buf_free(b);
+	if (r != 0)
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	return 0;
+}
+
+static time_t
+asn1_time(const ASN1_TIME *t)
+{
+	struct tm	tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (t == NULL || !ASN1_TIME_to_tm(t, &tm))
+		return 0;
+	return timegm(&tm);
+}
+
+static char *
+name_text(X509_NAME *n)
+{
+	BIO	*bio;
+	char	*p, *s = NULL;
+	long	 len;
+
+	if ((bio = BIO_new(BIO_s_mem())) == NULL)
+		return NULL;
+	if (X509_NAME_print_ex(bio, n, 0, XN_FLAG_RFC2253 &
+	    ~ASN1_STRFLGS_ESC_MSB) >= 0) {
+		len = BIO_get_mem_data(bio, &p);
+		if (len >= 0 && (s = malloc((size_t)len + 1)) != NULL) {
+			memcpy(s, p, (size_t)len);
+			s[len] = '\0';
+		}
+	}
+	BIO_free(bio);
+	return s;
+}
+
+int
+keys_cert_info(const uint8_t *der, size_t len, struct keys_certinfo *ci,
+    struct smerr *e)
+{
+	const unsigned char	*p = der;
+	X509			*x;
+	int			 r;
+
+	memset(ci, 0, sizeof(*ci));
+	if (der == NULL || len == 0 || len > KEYS_MAX_FILE ||
+	    (x = d2i_X509(NULL, &p, (long)len)) == NULL ||
+	    p != der + len) {
+		ERR_clear_error();
+		return smerr_set(e, SMERR_PARSE, "not a DER certificate");
+	}
+	if ((r = keys_x509_fingerprint(x, ci->fingerprint, e)) != 0 ||
+	    (r = keys_x509_emails(x, &ci->emails, e)) != 0)
+		goto out;
+	ci->subject = name_text(X509_get_subject_name(x));
+	ci->issuer = name_text(X509_get_issuer_name(x));
+	if (ci->subject == NULL || ci->issuer == NULL) {
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		goto out;
+	}
+	ci->not_before = asn1_time(X509_get0_notBefore(x));
+	ci->not_after = asn1_time(X509_get0_notAfter(x));
+out:
+	X509_free(x);
+	if (r != 0)
+		keys_certinfo_clear(ci);
+	return r;
+}
+
+void
+keys_certinfo_clear(struct keys_certinfo *ci)
+{
+	if (ci == NULL)
+		return;
+	free(ci->subject);
+	free(ci->issuer);
+	free(ci->emails);
+	memset(ci, 0, sizeof(*ci));
+}
+
+int
+keys_put_x509(struct keys *k, X509 *x, enum keys_kind kind,
+    const char *source, EVP_PKEY *pkey, int64_t *idp, struct smerr *e)
+{
+	struct store_cert	 sc;
+	PKCS8_PRIV_KEY_INFO	*p8 = NULL;
+	struct buf		*key = NULL;
+	unsigned char		*der = NULL, *kder = NULL;
+	char			 fp[65], *emails = NULL;
+	int			 r, len, klen = 0;
+
+	memset(&sc, 0, sizeof(sc));
+	if ((r = keys_x509_fingerprint(x, fp, e)) != 0 ||
+	    (r = keys_x509_emails(x, &emails, e)) != 0)
+		goto out;
+	if ((len = i2d_X509(x, &der)) <= 0) {
+		r = ossl_err(e, SMERR_CRYPTO, "encoding a certificate");
+		goto out;
+	}
+	if (pkey != NULL) {
+		if ((p8 = EVP_PKEY2PKCS8(pkey)) == NULL ||
+		    (klen = i2d_PKCS8_PRIV_KEY_INFO(p8, &kder)) <= 0) {
+			r = ossl_err(e, SMERR_CRYPTO, "encoding a private key");
+			goto out;
+		}
+		if ((key = buf_new_secret(0)) == NULL ||
+		    buf_put(key, kder, (size_t)klen) != 0) {
+			r = smerr_set(e, SMERR_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+	sc.kind = (enum store_cert_kind)kind;
+	sc.source = source;
+	sc.fingerprint = fp;
+	sc.emails = emails;
+	sc.der = der;
+	sc.der_len = (size_t)len;
+	sc.added = time(NULL);
+	r = store_cert_put(k->st, &sc, key, idp, e);
+out:
+	if (kder != NULL)
+		OPENSSL_clear_free(kder, (size_t)klen);
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	OPENSSL_free(der);
+	buf_free(key);
+	free(emails);
+	return r;
+}
+
+int
+keys_import_p12(struct keys *k, const struct buf *p12, const char *pass,
+    struct smerr *e)
+{
+	const unsigned char	*p;
+	PKCS12			*pk = NULL;
+	EVP_PKEY		*pkey = NULL;
+	X509			*cert = NULL;
+	STACK_OF(X509)		*ca = NULL;
+	int			 r, i;
+
+	if (p12 == NULL || buf_len(p12) == 0)
+		return smerr_set(e, SMERR_INVAL, "empty PKCS#12 file");
+	p = buf_data(p12);
+	if ((pk = d2i_PKCS12(NULL, &p, (long)buf_len(p12))) == NULL) {
+		r = ossl_err(e, SMERR_PARSE, "not a PKCS#12 file");
+		goto out;
+	}
+	if (!PKCS12_verify_mac(pk, pass != NULL ? pass : "", -1) &&
+	    !(pass == NULL && PKCS12_verify_mac(pk, NULL, 0))) {
+		ERR_clear_error();
+		r = smerr_set(e, SMERR_AUTH, "wrong passphrase for the "
+		    "PKCS#12 file");
+		goto out;
+	}
+	if (!PKCS12_parse(pk, pass != NULL ? pass : "", &pkey, &cert, &ca)) {
+		r = ossl_err(e, SMERR_CRYPTO, "cannot open the PKCS#12 file");
+		goto out;
+	}
+	if (cert == NULL || pkey == NULL) {
+		r = smerr_set(e, SMERR_PARSE, "the PKCS#12 file holds no "
+		    "certificate with its private key");
+		goto out;
+	}
+	if (X509_check_private_key(cert, pkey) != 1) {
+		r = ossl_err(e, SMERR_CRYPTO, "the PKCS#12 file's key does "
+		    "not match its certificate");
+		goto out;
+	}
+	if ((r = keys_put_x509(k, cert, KEYS_IDENTITY, "imported", pkey, NULL,
+	    e)) != 0)
+		goto out;
+	/* The chain that came with it helps to validate our signatures. */
+	for (i = 0; ca != NULL && i < sk_X509_num(ca); i++)
+		if ((r = keys_put_x509(k, sk_X509_value(ca, i), KEYS_PEER,
+		    "imported", NULL, NULL, e)) != 0)
+			goto out;
+out:
+	EVP_PKEY_free(pkey);
+	X509_free(cert);
+	sk_X509_pop_free(ca, X509_free);
+	PKCS12_free(pk);
+	return r;
+}
+
+static int
+is_pem(const struct buf *b)
+{
+	return buf_len(b) > 0 && memmem(buf_data(b), buf_len(b),
+	    "-----BEGIN ", 11) != NULL;
+}
+
+/* Reads the PEM certificates (and at most one private key) in b. */
+static int
+read_pem(const struct buf *b, STACK_OF(X509) *certs, EVP_PKEY **pkeyp,
+    struct smerr *e)
+{
+	STACK_OF(X509_INFO)	*infos;
+	X509_INFO		*xi;
+	BIO			*bio;
+	int			 i, r = 0;
+
+	*pkeyp = NULL;
+	if ((bio = BIO_new_mem_buf(buf_data(b), (int)buf_len(b))) == NULL)
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	infos = PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	if (infos == NULL)
+		return ossl_err(e, SMERR_PARSE, "malformed PEM data");
+	for (i = 0; i < sk_X509_INFO_num(infos); i++) {
+		xi = sk_X509_INFO_value(infos, i);
+		if (xi->x509 != NULL) {
+			if (!sk_X509_push(certs, xi->x509)) {
+				r = smerr_set(e, SMERR_NOMEM, "out of memory");
+				break;
+			}
+			xi->x509 = NULL;
+		}
+		if (xi->x_pkey != NULL && xi->x_pkey->dec_pkey != NULL) {
+			if (*pkeyp != NULL) {
+				r = smerr_set(e, SMERR_PARSE, "more than one "
+				    "private key in the file");
+				break;
+			}
+			*pkeyp = xi->x_pkey->dec_pkey;
+			xi->x_pkey->dec_pkey = NULL;
+		}
+	}
+	sk_X509_INFO_pop_free(infos, X509_INFO_free);
+	return r;
+}
+
+int
+keys_import_cert(struct keys *k, const struct buf *data, enum keys_kind kind,
+    struct smerr *e)
+{
+	STACK_OF(X509)		*certs;
+	EVP_PKEY		*pkey = NULL;
+	const unsigned char	*p;
+	X509			*x, *own = NULL;
+	int			 i, r = 0;
+
+	if (data == NULL || buf_len(data) == 0)
+		return smerr_set(e, SMERR_INVAL, "empty certificate file");
+	if (kind != KEYS_PEER && kind != KEYS_ANCHOR)
+		return smerr_set(e, SMERR_INVAL, "keys_import_cert: bad kind");
+	if ((certs = sk_X509_new_null()) == NULL)
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	if (is_pem(data)) {
+		if ((r = read_pem(data, certs, &pkey, e)) != 0)
+			goto out;
+	} else {
+		p = buf_data(data);
+		x = d2i_X509(NULL, &p, (long)buf_len(data));
+		if (x == NULL || p != buf_data(data) + buf_len(data)) {
+			X509_free(x);
+			r = ossl_err(e, SMERR_PARSE, "not a certificate "
+			    "(PEM or DER)");
+			goto out;
+		}
+		if (!sk_X509_push(certs, x)) {
+			X509_free(x);
+			r = smerr_set(e, SMERR_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+	if (sk_X509_num(certs) == 0) {
+		r = smerr_set(e, SMERR_PARSE, "no certificate in the file");
+		goto out;
+	}
+	if (pkey != NULL) {
+		/* A certificate with its key: an identity. */
+		for (i = 0; i < sk_X509_num(certs) && own == NULL; i++)
+			if (X509_check_private_key(sk_X509_value(certs, i),
+			    pkey) == 1)
+				own = sk_X509_value(certs, i);
+		ERR_clear_error();
+		if (own == NULL || kind == KEYS_ANCHOR) {
+			r = smerr_set(e, SMERR_CRYPTO, "the private key in the "
+			    "file matches none of its certificates");
+			goto out;
+		}
+		if ((r = keys_put_x509(k, own, KEYS_IDENTITY, "imported",
+		    pkey, NULL, e)) != 0)
+			goto out;
+	}
+	for (i = 0; i < sk_X509_num(certs); i++) {
+		x = sk_X509_value(certs, i);
+		if (x == own)
+			continue;
+		if ((r = keys_put_x509(k, x, kind, "imported", NULL, NULL,
+		    e)) != 0)
+			goto out;
+	}
+out:
+	EVP_PKEY_free(pkey);
+	sk_X509_pop_free(certs, X509_free);
+	return r;
+}
+
+static int
+has_private_key(const struct buf *b)
+{
+	return memmem(buf_data(b), buf_len(b), "PRIVATE KEY-----", 16) !=
+	    NULL;
+}
+
+static int
+der_is_cert(const struct buf *b)
+{
+	const unsigned char	*p = buf_data(b);
+	X509			*x;
+	int			 ok;
+
+	x = d2i_X509(NULL, &p, (long)buf_len(b));
+	ok = x != NULL && p == buf_data(b) + buf_len(b);
+	X509_free(x);
+	ERR_clear_error();
+	return ok;
+}
+
+int
+keys_import_path(struct keys *k, const char *path, enum keys_kind kind,
+    const char *pass, struct smerr *e)
+{
+	struct stat	 sb;
+	struct smerr	 e2;
+	struct buf	*b = NULL;
+	int		 fd, r, pem, cert, haskey;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+		return smerr_set(e, SMERR_IO, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		r = smerr_set(e, SMERR_IO, "%s: not a regular file", path);
+		goto out;
+	}
+	if ((b = buf_new_secret(KEYS_MAX_FILE)) == NULL) {
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = buf_read_fd(b, fd)) != 0) {
+		smerr_set(e, r, "%s: %s", path, r == SMERR_LIMIT ?
+		    "larger than a key file can be" : "cannot read");
+		goto out;
+	}
+	pem = is_pem(b);
+	cert = !pem && der_is_cert(b);
+	/* PEM with a key block, or anything else than a certificate: a key. */
+	haskey = pem ? has_private_key(b) : !cert;
+	if (haskey && (sb.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+		r = smerr_set(e, SMERR_PERM, "%s: holds a private key and is "
+		    "accessible by others (chmod 600 it)", path);
+		goto out;
+	}
+	smerr_clear(&e2);
+	if (pem || cert)
+		r = keys_import_cert(k, b, kind == KEYS_IDENTITY ? KEYS_PEER :
+		    kind, &e2);
+	else if (kind == KEYS_ANCHOR)
+		r = smerr_set(&e2, SMERR_PARSE, "not a certificate");
+	else
+		r = keys_import_p12(k, b, pass, &e2);
+	if (r != 0)
+		smerr_set(e, r, "%s: %s", path, smerr_msg(&e2));
+out:
+	close(fd);
+	buf_free(b);
+	return r;
+}

@@ -1,0 +1,22 @@
+/* keys/keys_int.h: shared by the files of keys/ only. */
+#ifndef SEALMAIL_KEYS_INT_H
+#define SEALMAIL_KEYS_INT_H
+
+#include <openssl/x509.h>
+
+struct keys {
+	struct store	*st;
+};
+
+#define KEYS_MAX_FILE	(1024 * 1024)	/* a certificate or PKCS#12 file */
+
+/* SHA-256 of x's DER as lowercase hex into fp[65]. */
+int	 keys_x509_fingerprint(X509 *x, char fp[65], struct smerr *e);
+/* x's e-mail addresses (SAN rfc822Name, else subject emailAddress). */
+int	 keys_x509_emails(X509 *x, char **emailsp, struct smerr *e);
+/* Stores x as kind with an optional PKCS#8 private key. */
+int	 keys_put_x509(struct keys *k, X509 *x, enum keys_kind kind,
+	    const char *source, EVP_PKEY *pkey, int64_t *idp,
+	    struct smerr *e);
+
+#endif

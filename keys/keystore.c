@@ -1,0 +1,399 @@
+/*
+ * The key store: own identities, peers' certificates and trust anchors,
+ * all kept in the encrypted store. A certificate bound to an address by
+ * harvesting (a verified signer who is the From of the message) that
+ * differs from the one known before for that address is recorded as a
+ * change, so that the user can be shown it.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/err.h>
+#include <openssl/x509.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "store/store.h"
+#include "keys/keys.h"
+#include "keys/keys_int.h"
+
+int
+keys_open(struct store *st, struct keys **kp, struct smerr *e)
+{
+	struct keys	*k;
+
+	*kp = NULL;
+	if (st == NULL)
+		return smerr_set(e, SMERR_INVAL, "keys_open: no store");
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	k->st = st;
+	*kp = k;
+	return 0;
+}
+
+void
+keys_close(struct keys *k)
+{
+	free(k);
+}
+
+struct walk {
+	int		(*cb)(const struct keys_cert *, void *);
+	void		*arg;
+	const char	*address;	/* only certificates bound to it */
+};
+
+/* 1 when the comma-separated list holds address (case-insensitive). */
+static int
+emails_have(const char *list, const char *address)
+{
+	const char	*p = list, *q;
+	size_t		 n = strlen(address);
+
+	while (p != NULL && *p != '\0') {
+		q = strchr(p, ',');
+		if ((size_t)(q != NULL ? q - p : (ptrdiff_t)strlen(p)) == n &&
+		    strncasecmp(p, address, n) == 0)
+			return 1;
+		p = q != NULL ? q + 1 : NULL;
+	}
+	return 0;
+}
+
+static int
+walk_cb(const struct store_cert *sc, void *arg)
+{
+	struct walk		*w = arg;
+	struct keys_cert	 kc;
+
+	if (w->address != NULL && !emails_have(sc->emails, w->address))
+		return 0;
+	/* An SMIMEA answer cached past its time is no longer an answer. */
+	if (sc->expires != 0 && sc->expires < time(NULL))
+		return 0;
+	memset(&kc, 0, sizeof(kc));
+	kc.id = sc->id;
+	kc.kind = (enum keys_kind)sc->kind;
+	kc.source = sc->source;
+	kc.fingerprint = sc->fingerprint;
+	kc.emails = sc->emails;
+	kc.der = sc->der;
+	kc.der_len = sc->der_len;
+	return w->cb(&kc, w->arg);
+}
+
+int
+keys_foreach(struct keys *k, unsigned mask,
+    int (*cb)(const struct keys_cert *, void *), void *arg, struct smerr *e)
+{
+	struct walk	w = { cb, arg, NULL };
+
+	return store_cert_foreach(k->st, mask, walk_cb, &w, e);
+}
+
+/* Collects matching rows, then calls back newest first. */
+struct collect {
+	struct store_cert	*v;
+	uint8_t			**ders;
+	char			**strs;
+	size_t			 n, cap;
+	const char		*address;
+	int			 err;
+};
+
+static int
+collect_cb(const struct store_cert *sc, void *arg)
+{
+	struct collect		*c = arg;
+	struct store_cert	*nv;
+	size_t			 i;
+
+	if (!emails_have(sc->emails, c->address))
+		return 0;
+	if (sc->expires != 0 && sc->expires < time(NULL))
+		return 0;
+	if (c->n == c->cap) {
+		i = c->cap == 0 ? 8 : c->cap * 2;
+		if ((nv = reallocarray(c->v, i, sizeof(*nv))) == NULL) {
+			c->err = 1;
+			return 1;
+		}
+		c->v = nv;
+		c->cap = i;
+	}
+	nv = &c->v[c->n];
+	*nv = *sc;
+	nv->source = strdup(sc->source);
+	nv->fingerprint = strdup(sc->fingerprint);
+	nv->emails = strdup(sc->emails);
+	nv->der = malloc(sc->der_len);
+	if (nv->source == NULL || nv->fingerprint == NULL ||
+	    nv->emails == NULL || nv->der == NULL) {
+		free((char *)nv->source);
+		free((char *)nv->fingerprint);
+		free((char *)nv->emails);
+		free((uint8_t *)nv->der);
+		c->err = 1;
+		return 1;
+	}
+	memcpy((uint8_t *)nv->der, sc->der, sc->der_len);
+	c->n++;
+	return 0;
+}
+
+int
+keys_find_email(struct keys *k, const char *address, unsigned mask,
+    int (*cb)(const struct keys_cert *, void *), void *arg, struct smerr *e)
+{
+	struct collect		 c;
+	struct keys_cert	 kc;
+	size_t			 i;
+	int			 r;
+
+	memset(&c, 0, sizeof(c));
+	c.address = address;
+	if (address == NULL || *address == '\0')
+		return smerr_set(e, SMERR_INVAL, "no address");
+	r = store_cert_foreach(k->st, mask, collect_cb, &c, e);
+	if (r == 0 && c.err)
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+	for (i = c.n; r == 0 && i > 0; i--) {
+		memset(&kc, 0, sizeof(kc));
+		kc.id = c.v[i - 1].id;
+		kc.kind = (enum keys_kind)c.v[i - 1].kind;
+		kc.source = c.v[i - 1].source;
+		kc.fingerprint = c.v[i - 1].fingerprint;
+		kc.emails = c.v[i - 1].emails;
+		kc.der = c.v[i - 1].der;
+		kc.der_len = c.v[i - 1].der_len;
+		if (cb(&kc, arg) != 0)
+			break;
+	}
+	for (i = 0; i < c.n; i++) {
+		free((char *)c.v[i].source);
+		free((char *)c.v[i].fingerprint);
+		free((char *)c.v[i].emails);
+		free((uint8_t *)c.v[i].der);
+	}
+	free(c.v);
+	return r;
+}
+
+int
+keys_identity_key(struct keys *k, int64_t id, struct buf **keyp,
+    struct smerr *e)
+{
+	return store_cert_key(k->st, id, keyp, e);
+}
+
+static X509 *
+der_x509(const uint8_t *der, size_t len)
+{
+	const unsigned char	*p = der;
+	X509			*x;
+
+	if (der == NULL || len == 0 || len > KEYS_MAX_FILE)
+		return NULL;
+	x = d2i_X509(NULL, &p, (long)len);
+	if (x != NULL && p != der + len) {
+		X509_free(x);
+		x = NULL;
+	}
+	ERR_clear_error();
+	return x;
+}
+
+int
+keys_cert_add(struct keys *k, const uint8_t *der, size_t len,
+    enum keys_kind kind, const char *source, const char *emails,
+    time_t expires, int64_t *idp, struct smerr *e)
+{
+	struct store_cert	 sc;
+	X509			*x;
+	char			 fp[65], *own = NULL, *lower = NULL;
+	size_t			 i;
+	int			 r;
+
+	if ((x = der_x509(der, len)) == NULL)
+		return smerr_set(e, SMERR_PARSE, "not a DER certificate");
+	if ((r = keys_x509_fingerprint(x, fp, e)) != 0 ||
+	    (r = keys_x509_emails(x, &own, e)) != 0)
+		goto out;
+	if (emails != NULL) {
+		if ((lower = strdup(emails)) == NULL) {
+			r = smerr_set(e, SMERR_NOMEM, "out of memory");
+			goto out;
+		}
+		for (i = 0; lower[i] != '\0'; i++)
+			lower[i] = (char)tolower((unsigned char)lower[i]);
+	}
+	memset(&sc, 0, sizeof(sc));
+	sc.kind = (enum store_cert_kind)kind;
+	sc.source = source != NULL ? source : "imported";
+	sc.fingerprint = fp;
+	sc.emails = lower != NULL ? lower : own;
+	sc.der = der;
+	sc.der_len = len;
+	sc.added = time(NULL);
+	sc.expires = expires;
+	r = store_cert_put(k->st, &sc, NULL, idp, e);
+out:
+	X509_free(x);
+	free(own);
+	free(lower);
+	return r;
+}
+
+/* The newest peer certificate bound to an address, other than fp. */
+struct prev {
+	const char	*address;
+	const char	*fp;
+	char		*old;		/* fingerprint of the newest other */
+	char		*same_emails;	/* emails of fp's own row, if any */
+	int		 same_source_harvested;
+	int		 err;
+};
+
+static int
+prev_cb(const struct store_cert *sc, void *arg)
+{
+	struct prev	*p = arg;
+
+	if (strcmp(sc->fingerprint, p->fp) == 0) {
+		free(p->same_emails);
+		if ((p->same_emails = strdup(sc->emails)) == NULL)
+			p->err = 1;
+		p->same_source_harvested = strcmp(sc->source, "harvested") == 0;
+		return 0;
+	}
+	if (!emails_have(sc->emails, p->address))
+		return 0;
+	free(p->old);			/* rows come oldest first */
+	if ((p->old = strdup(sc->fingerprint)) == NULL)
+		p->err = 1;
+	return 0;
+}
+
+int
+keys_harvest(struct keys *k, const uint8_t *der, size_t len,
+    const char *address, int *replaced, struct smerr *e)
+{
+	struct prev	 p;
+	X509		*x;
+	char		 fp[65], *emails = NULL;
+	int		 r, rep = 0;
+
+	if (replaced != NULL)
+		*replaced = 0;
+	memset(&p, 0, sizeof(p));
+	if (address == NULL || *address == '\0' || strchr(address, ',') ||
+	    strchr(address, '@') == NULL)
+		return smerr_set(e, SMERR_INVAL, "harvest: bad address");
+	if ((x = der_x509(der, len)) == NULL)
+		return smerr_set(e, SMERR_PARSE, "harvest: not a certificate");
+	if ((r = keys_x509_fingerprint(x, fp, e)) != 0)
+		goto out;
+	p.address = address;
+	p.fp = fp;
+	if ((r = store_begin(k->st, e)) != 0)
+		goto out;
+	if ((r = store_cert_foreach(k->st, STORE_CERT_PEER, prev_cb, &p,
+	    e)) != 0)
+		goto fail;
+	if (p.err) {
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	if (p.same_emails != NULL && emails_have(p.same_emails, address)) {
+		/* Already known and bound: nothing changes. */
+		r = store_commit(k->st, e);
+		goto out;
+	}
+	if (p.same_emails != NULL && *p.same_emails != '\0') {
+		if (asprintf(&emails, "%s,%s", p.same_emails, address) == -1)
+			emails = NULL;
+	} else
+		emails = strdup(address);
+	if (emails == NULL) {
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	if ((r = keys_cert_add(k, der, len, KEYS_PEER, p.same_emails != NULL &&
+	    !p.same_source_harvested ? "imported" : "harvested", emails, 0,
+	    NULL, e)) != 0)
+		goto fail;
+	if (p.old != NULL) {
+		if ((r = store_cert_event_add(k->st, address, p.old, fp,
+		    e)) != 0)
+			goto fail;
+		rep = 1;
+	}
+	if ((r = store_commit(k->st, e)) != 0)
+		goto out;
+	if (replaced != NULL)
+		*replaced = rep;
+	goto out;
+fail:
+	store_rollback(k->st);
+out:
+	X509_free(x);
+	free(p.old);
+	free(p.same_emails);
+	free(emails);
+	return r;
+}
+
+struct repl {
+	const char	*fp;
+	char		*old;
+	char		*address;
+	int		 err;
+};
+
+static int
+repl_cb(const struct store_cert_event *ev, void *arg)
+{
+	struct repl	*rp = arg;
+
+	if (strcmp(ev->new_fp, rp->fp) != 0 || ev->old_fp == NULL)
+		return 0;
+	free(rp->old);
+	free(rp->address);
+	rp->old = strdup(ev->old_fp);
+	rp->address = strdup(ev->address);
+	if (rp->old == NULL || rp->address == NULL)
+		rp->err = 1;
+	return 0;
+}
+
+int
+keys_replaced(struct keys *k, const char *fingerprint, char **oldp,
+    char **addressp, struct smerr *e)
+{
+	struct repl	rp = { fingerprint, NULL, NULL, 0 };
+	int		r;
+
+	*oldp = NULL;
+	if (addressp != NULL)
+		*addressp = NULL;
+	if ((r = store_cert_event_foreach(k->st, repl_cb, &rp, e)) == 0) {
+		if (rp.err)
+			r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		else if (rp.old == NULL)
+			r = smerr_set(e, SMERR_NOTFOUND, "no change");
+	}
+	if (r != 0) {
+		free(rp.old);
+		free(rp.address);
+		return r;
+	}
+	*oldp = rp.old;
+	if (addressp != NULL)
+		*addressp = rp.address;
+	else
+		free(rp.address);
+	return 0;
+}

@@ -1,0 +1,686 @@
+/*
+ * Secrets: the store key and account passwords in the Secret Service
+ * (libsecret), and the passphrase fallback for the store key.
+ *
+ * Every Secret Service exchange runs under a deadline: a helper thread
+ * cancels the GCancellable the calls share when the time is up, so a
+ * hung keyring daemon costs KEYS_SECRET_TIMEOUT_MS, not D-Bus's 25 s
+ * twice over. Without a session bus sealmail never calls libsecret at all
+ * (GLib would try to autolaunch one through X11). A locked or missing
+ * default collection is reported as such: libsecret would answer a lookup
+ * in it with "nothing stored", the same as for a key never made.
+ *
+ * The passphrase fallback derives the store key with scrypt (N = 2^17,
+ * r = 8, p = 1: 128 MiB and about half a second per try on this class of
+ * machine), with a random 16-byte salt; salt and parameters are kept
+ * beside the database in store.kdf.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libsecret/secret.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/rand.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/secmem.h"
+#include "store/store.h"
+#include "keys/keys.h"
+
+#define KDF_NAME	"store.kdf"
+#define KDF_NEW		"store.kdf.new"
+#define KDF_N		(1UL << 17)
+#define KDF_R		8UL
+#define KDF_P		1UL
+#define KDF_SALT	16
+#define KDF_MAXMEM	(512UL * 1024 * 1024)
+
+static const SecretSchema store_schema = {
+	.name = "org.sealmail.StoreKey",
+	.flags = SECRET_SCHEMA_NONE,
+	.attributes = {
+		{ "home", SECRET_SCHEMA_ATTRIBUTE_STRING },
+		{ "slot", SECRET_SCHEMA_ATTRIBUTE_STRING },
+		{ NULL, 0 },
+	},
+};
+
+static const SecretSchema password_schema = {
+	.name = "org.sealmail.Password",
+	.flags = SECRET_SCHEMA_NONE,
+	.attributes = {
+		{ "account", SECRET_SCHEMA_ATTRIBUTE_STRING },
+		{ NULL, 0 },
+	},
+};
+
+/* A deadline over a run of libsecret calls. */
+struct deadline {
+	GCancellable	*cancel;
+	pthread_t	 thread;
+	pthread_mutex_t	 mtx;
+	pthread_cond_t	 cv;
+	struct timespec	 until;
+	int		 done;
+	int		 fired;
+	int		 running;
+};
+
+static void *
+deadline_main(void *arg)
+{
+	struct deadline	*d = arg;
+	int		 rc = 0;
+
+	pthread_mutex_lock(&d->mtx);
+	while (!d->done && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&d->cv, &d->mtx, &d->until);
+	if (!d->done) {
+		d->fired = 1;
+		g_cancellable_cancel(d->cancel);
+	}
+	pthread_mutex_unlock(&d->mtx);
+	return NULL;
+}
+
+static long
+secret_timeout_ms(void)
+{
+	const char	*s = getenv("SEALMAIL_SECRET_TIMEOUT_MS");
+	char		*end;
+	long		 v;
+
+	if (s != NULL && *s != '\0') {
+		errno = 0;
+		v = strtol(s, &end, 10);
+		if (errno == 0 && *end == '\0' && v > 0 && v <= 600000)
+			return v;
+	}
+	return KEYS_SECRET_TIMEOUT_MS;
+}
+
+static int
+deadline_start(struct deadline *d, struct smerr *e)
+{
+	pthread_condattr_t	ca;
+	long			ms = secret_timeout_ms();
+
+	memset(d, 0, sizeof(*d));
+	if ((d->cancel = g_cancellable_new()) == NULL)
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	pthread_mutex_init(&d->mtx, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&d->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	clock_gettime(CLOCK_MONOTONIC, &d->until);
+	d->until.tv_sec += ms / 1000;
+	d->until.tv_nsec += (ms % 1000) * 1000000L;
+	if (d->until.tv_nsec >= 1000000000L) {
+		d->until.tv_sec++;
+		d->until.tv_nsec -= 1000000000L;
+	}
+	if (pthread_create(&d->thread, NULL, deadline_main, d) != 0) {
+		g_object_unref(d->cancel);
+		return smerr_set(e, SMERR_NOMEM, "cannot start a thread");
+	}
+	d->running = 1;
+	return 0;
+}
+
+static void
+deadline_stop(struct deadline *d)
+{
+	if (!d->running)
+		return;
+	pthread_mutex_lock(&d->mtx);
+	d->done = 1;
+	pthread_cond_signal(&d->cv);
+	pthread_mutex_unlock(&d->mtx);
+	pthread_join(d->thread, NULL);
+	pthread_cond_destroy(&d->cv);
+	pthread_mutex_destroy(&d->mtx);
+	g_object_unref(d->cancel);
+	d->running = 0;
+}
+
+/* Turns a GError into one line, naming a passed deadline as such. */
+static int
+gerr(struct smerr *e, struct deadline *d, GError *err, const char *what)
+{
+	int	r;
+
+	if (d->fired || (err != NULL && g_error_matches(err, G_IO_ERROR,
+	    G_IO_ERROR_CANCELLED)))
+		r = smerr_set(e, SMERR_SECRET, "the Secret Service did not "
+		    "answer within %ld ms (%s)", secret_timeout_ms(), what);
+	else
+		r = smerr_set(e, SMERR_SECRET, "the Secret Service failed "
+		    "(%s): %s", what, err != NULL ? err->message : "no reason");
+	if (err != NULL)
+		g_error_free(err);
+	return r;
+}
+
+/* 1 when a session bus can be reached without autolaunching one. */
+static int
+have_bus(void)
+{
+	const char	*a = getenv("DBUS_SESSION_BUS_ADDRESS");
+	const char	*rt = getenv("XDG_RUNTIME_DIR");
+	struct stat	 sb;
+	char		 p[PATH_MAX];
+
+	if (a != NULL && *a != '\0')
+		return 1;
+	if (rt == NULL || *rt == '\0' ||
+	    snprintf(p, sizeof(p), "%s/bus", rt) >= (int)sizeof(p))
+		return 0;
+	return stat(p, &sb) == 0 && S_ISSOCK(sb.st_mode);
+}
+
+/*
+ * Connects and checks the default collection: present and unlocked.
+ * On success *svcp holds a reference (caller unrefs).
+ */
+static int
+secret_probe(struct deadline *d, SecretService **svcp, struct smerr *e)
+{
+	SecretService		*svc;
+	SecretCollection	*col;
+	GError			*err = NULL;
+	int			 locked;
+
+	*svcp = NULL;
+	if (!have_bus())
+		return smerr_set(e, SMERR_SECRET, "no Secret Service: there is "
+		    "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not "
+		    "set)");
+	svc = secret_service_get_sync(SECRET_SERVICE_OPEN_SESSION, d->cancel,
+	    &err);
+	if (svc == NULL)
+		return gerr(e, d, err, "connecting");
+	col = secret_collection_for_alias_sync(svc, SECRET_COLLECTION_DEFAULT,
+	    SECRET_COLLECTION_NONE, d->cancel, &err);
+	if (col == NULL) {
+		g_object_unref(svc);
+		if (err != NULL)
+			return gerr(e, d, err, "finding the default collection");
+		return smerr_set(e, SMERR_SECRET, "the Secret Service has no "
+		    "default collection");
+	}
+	locked = secret_collection_get_locked(col);
+	g_object_unref(col);
+	if (locked) {
+		g_object_unref(svc);
+		return smerr_set(e, SMERR_SECRET, "the Secret Service's "
+		    "default collection is locked");
+	}
+	*svcp = svc;
+	return 0;
+}
+
+static void
+secret_done(SecretService *svc)
+{
+	if (svc != NULL)
+		g_object_unref(svc);
+}
+
+static int
+hex_decode(const char *s, uint8_t *out, size_t n)
+{
+	size_t	i;
+	int	hi, lo;
+
+	if (strlen(s) != 2 * n)
+		return -1;
+	for (i = 0; i < n; i++) {
+		hi = g_ascii_xdigit_value(s[2 * i]);
+		lo = g_ascii_xdigit_value(s[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+static void
+hex_encode(const uint8_t *p, size_t n, char *out)
+{
+	static const char	hex[] = "0123456789abcdef";
+	size_t			i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex[p[i] >> 4];
+		out[2 * i + 1] = hex[p[i] & 0xf];
+	}
+	out[2 * n] = '\0';
+}
+
+/* The absolute form of datadir, which keys the Secret Service item. */
+static char *
+home_id(const char *datadir)
+{
+	char	*p;
+
+	if ((p = realpath(datadir, NULL)) != NULL)
+		return p;
+	return strdup(datadir);
+}
+
+static char *
+kdf_path(const char *datadir, const char *name)
+{
+	char	*p;
+
+	if (asprintf(&p, "%s/%s", datadir, name) == -1)
+		return NULL;
+	return p;
+}
+
+int
+keys_store_uses_passphrase(const char *datadir)
+{
+	struct stat	 sb;
+	char		*p;
+	int		 r;
+
+	if ((p = kdf_path(datadir, KDF_NAME)) == NULL)
+		return 0;
+	r = stat(p, &sb) == 0;
+	free(p);
+	return r;
+}
+
+struct kdf {
+	uint64_t	n, r, p;
+	uint8_t		salt[KDF_SALT];
+};
+
+/* Reads "sealmail-kdf 1 scrypt N r p SALTHEX" strictly. */
+static int
+kdf_read(const char *path, struct kdf *k, struct smerr *e)
+{
+	char		 line[256], salt[2 * KDF_SALT + 2];
+	unsigned long	 n, r, p;
+	ssize_t		 len;
+	int		 fd, end = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return smerr_set(e, SMERR_IO, "%s: %s", path, strerror(errno));
+	len = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	if (len <= 0)
+		return smerr_set(e, SMERR_IO, "%s: cannot read", path);
+	line[len] = '\0';
+	if (sscanf(line, "sealmail-kdf 1 scrypt %lu %lu %lu %33s%n", &n, &r,
+	    &p, salt, &end) != 4 || end == 0 ||
+	    (line[end] != '\n' && line[end] != '\0') ||
+	    n < 1024 || n > (1UL << 22) || (n & (n - 1)) != 0 ||
+	    r == 0 || r > 32 || p == 0 || p > 16 ||
+	    hex_decode(salt, k->salt, KDF_SALT) != 0)
+		return smerr_set(e, SMERR_PARSE, "%s: malformed", path);
+	k->n = n;
+	k->r = r;
+	k->p = p;
+	return 0;
+}
+
+static int
+kdf_write(const char *path, const struct kdf *k, struct smerr *e)
+{
+	char	 line[256], salt[2 * KDF_SALT + 1], *tmp = NULL;
+	int	 fd = -1, len, r = 0;
+
+	hex_encode(k->salt, KDF_SALT, salt);
+	len = snprintf(line, sizeof(line), "sealmail-kdf 1 scrypt %lu %lu "
+	    "%lu %s\n", (unsigned long)k->n, (unsigned long)k->r,
+	    (unsigned long)k->p, salt);
+	if (asprintf(&tmp, "%s.tmp", path) == -1)
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) == -1 || write(fd, line, (size_t)len) != len ||
+	    fsync(fd) == -1) {
+		r = smerr_set(e, SMERR_IO, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	close(fd);
+	fd = -1;
+	if (rename(tmp, path) == -1)
+		r = smerr_set(e, SMERR_IO, "%s: %s", path, strerror(errno));
+out:
+	if (fd != -1)
+		close(fd);
+	if (r != 0)
+		unlink(tmp);
+	free(tmp);
+	return r;
+}
+
+static int
+kdf_derive(const struct kdf *k, const struct buf *pass, uint8_t key[32],
+    struct smerr *e)
+{
+	if (buf_len(pass) == 0)
+		return smerr_set(e, SMERR_INVAL, "empty passphrase");
+	if (EVP_PBE_scrypt((const char *)buf_data(pass), buf_len(pass),
+	    k->salt, sizeof(k->salt), k->n, k->r, k->p, KDF_MAXMEM, key,
+	    32) != 1)
+		return smerr_set(e, SMERR_CRYPTO, "scrypt key derivation "
+		    "failed");
+	return 0;
+}
+
+static int
+kdf_new(const char *path, const struct buf *pass, uint8_t key[32],
+    struct smerr *e)
+{
+	struct kdf	k;
+	int		r;
+
+	if (buf_len(pass) == 0)
+		return smerr_set(e, SMERR_INVAL, "empty passphrase");
+	k.n = KDF_N;
+	k.r = KDF_R;
+	k.p = KDF_P;
+	if (RAND_bytes(k.salt, sizeof(k.salt)) != 1)
+		return smerr_set(e, SMERR_CRYPTO, "no random bytes");
+	if ((r = kdf_derive(&k, pass, key, e)) != 0)
+		return r;
+	return kdf_write(path, &k, e);
+}
+
+/* Looks up the store key item of home in slot; *keyp NULL when absent. */
+static int
+ss_lookup(struct deadline *d, const char *home, const char *slot,
+    gchar **keyp, struct smerr *e)
+{
+	GError	*err = NULL;
+
+	*keyp = secret_password_lookup_sync(&store_schema, d->cancel, &err,
+	    "home", home, "slot", slot, NULL);
+	if (err != NULL)
+		return gerr(e, d, err, "looking up the store key");
+	return 0;
+}
+
+static int
+ss_store(struct deadline *d, const char *home, const char *slot,
+    const uint8_t key[32], struct smerr *e)
+{
+	GError		*err = NULL;
+	char		 hex[65], *label = NULL;
+	gboolean	 ok;
+
+	if (asprintf(&label, "sealmail store key for %s", home) == -1)
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	hex_encode(key, 32, hex);
+	ok = secret_password_store_sync(&store_schema,
+	    SECRET_COLLECTION_DEFAULT, label, hex, d->cancel, &err,
+	    "home", home, "slot", slot, NULL);
+	secmem_wipe(hex, sizeof(hex));
+	free(label);
+	if (!ok)
+		return gerr(e, d, err, "storing the store key");
+	return 0;
+}
+
+static int
+ss_clear(struct deadline *d, const char *home, const char *slot,
+    struct smerr *e)
+{
+	GError	*err = NULL;
+
+	secret_password_clear_sync(&store_schema, d->cancel, &err,
+	    "home", home, "slot", slot, NULL);
+	if (err != NULL)
+		return gerr(e, d, err, "removing a store key");
+	return 0;
+}
+
+static int
+store_key_secret(const char *datadir, const char *home, uint8_t key[32],
+    struct smerr *e)
+{
+	struct deadline	 d;
+	SecretService	*svc = NULL;
+	gchar		*hex = NULL;
+	int		 r;
+
+	if ((r = deadline_start(&d, e)) != 0)
+		return r;
+	if ((r = secret_probe(&d, &svc, e)) != 0 ||
+	    (r = ss_lookup(&d, home, "current", &hex, e)) != 0)
+		goto out;
+	if (hex != NULL) {
+		if (hex_decode(hex, key, 32) != 0)
+			r = smerr_set(e, SMERR_SECRET, "the store key in the "
+			    "Secret Service is malformed");
+		goto out;
+	}
+	if (store_exists(datadir)) {
+		r = smerr_set(e, SMERR_NOTFOUND, "the Secret Service holds no "
+		    "key for the store in %s", datadir);
+		goto out;
+	}
+	if (RAND_priv_bytes(key, 32) != 1) {
+		r = smerr_set(e, SMERR_CRYPTO, "no random bytes");
+		goto out;
+	}
+	r = ss_store(&d, home, "current", key, e);
+out:
+	if (hex != NULL)
+		secret_password_free(hex);
+	secret_done(svc);
+	deadline_stop(&d);
+	if (r != 0)
+		secmem_wipe(key, 32);
+	return r;
+}
+
+int
+keys_store_key(const char *datadir, const struct buf *pass, uint8_t key[32],
+    struct smerr *e)
+{
+	struct kdf	 k;
+	char		*path = NULL, *home = NULL;
+	int		 r;
+
+	if (datadir == NULL)
+		return smerr_set(e, SMERR_INVAL, "keys_store_key: no directory");
+	if ((path = kdf_path(datadir, KDF_NAME)) == NULL ||
+	    (home = home_id(datadir)) == NULL) {
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (pass == NULL) {
+		if (keys_store_uses_passphrase(datadir))
+			r = smerr_set(e, SMERR_SECRET, "the store in %s is "
+			    "protected by a passphrase", datadir);
+		else
+			r = store_key_secret(datadir, home, key, e);
+		goto out;
+	}
+	if (keys_store_uses_passphrase(datadir)) {
+		if ((r = kdf_read(path, &k, e)) == 0)
+			r = kdf_derive(&k, pass, key, e);
+	} else if (store_exists(datadir))
+		r = smerr_set(e, SMERR_SECRET, "the key of the store in %s is "
+		    "kept in the Secret Service, which does not answer; a "
+		    "passphrase cannot open it", datadir);
+	else
+		r = kdf_new(path, pass, key, e);
+out:
+	free(path);
+	free(home);
+	if (r != 0)
+		secmem_wipe(key, 32);
+	return r;
+}
+
+int
+keys_store_key_new(const char *datadir, const struct buf *pass,
+    uint8_t key[32], struct smerr *e)
+{
+	struct deadline	 d;
+	SecretService	*svc = NULL;
+	char		*path = NULL, *home = NULL;
+	int		 r;
+
+	if ((path = kdf_path(datadir, KDF_NEW)) == NULL ||
+	    (home = home_id(datadir)) == NULL) {
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (pass != NULL) {
+		r = kdf_new(path, pass, key, e);
+		goto out;
+	}
+	if (RAND_priv_bytes(key, 32) != 1) {
+		r = smerr_set(e, SMERR_CRYPTO, "no random bytes");
+		goto out;
+	}
+	if ((r = deadline_start(&d, e)) != 0)
+		goto out;
+	if ((r = secret_probe(&d, &svc, e)) == 0)
+		r = ss_store(&d, home, "next", key, e);
+	secret_done(svc);
+	deadline_stop(&d);
+out:
+	free(path);
+	free(home);
+	if (r != 0)
+		secmem_wipe(key, 32);
+	return r;
+}
+
+int
+keys_store_key_commit(const char *datadir, int passphrase, struct smerr *e)
+{
+	struct deadline	 d;
+	SecretService	*svc = NULL;
+	uint8_t		 key[32];
+	gchar		*hex = NULL;
+	char		*cur = NULL, *nxt = NULL, *home = NULL;
+	int		 r;
+
+	if ((cur = kdf_path(datadir, KDF_NAME)) == NULL ||
+	    (nxt = kdf_path(datadir, KDF_NEW)) == NULL ||
+	    (home = home_id(datadir)) == NULL) {
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (passphrase) {
+		if (rename(nxt, cur) == -1) {
+			r = smerr_set(e, SMERR_IO, "%s: %s", nxt,
+			    strerror(errno));
+			goto out;
+		}
+		r = 0;
+		/* A key left in the Secret Service no longer opens anything. */
+		if (have_bus() && deadline_start(&d, NULL) == 0) {
+			if (secret_probe(&d, &svc, NULL) == 0)
+				(void)ss_clear(&d, home, "current", NULL);
+			secret_done(svc);
+			deadline_stop(&d);
+		}
+		goto out;
+	}
+	if ((r = deadline_start(&d, e)) != 0)
+		goto out;
+	if ((r = secret_probe(&d, &svc, e)) == 0 &&
+	    (r = ss_lookup(&d, home, "next", &hex, e)) == 0) {
+		if (hex == NULL || hex_decode(hex, key, 32) != 0)
+			r = smerr_set(e, SMERR_SECRET, "the new store key is "
+			    "missing from the Secret Service");
+		else if ((r = ss_store(&d, home, "current", key, e)) == 0)
+			(void)ss_clear(&d, home, "next", NULL);
+		secmem_wipe(key, sizeof(key));
+	}
+	if (hex != NULL)
+		secret_password_free(hex);
+	secret_done(svc);
+	deadline_stop(&d);
+	if (r == 0 && unlink(cur) == -1 && errno != ENOENT)
+		r = smerr_set(e, SMERR_IO, "%s: %s", cur, strerror(errno));
+out:
+	free(cur);
+	free(nxt);
+	free(home);
+	return r;
+}
+
+int
+keys_password_get(const char *account, char **pwp, struct smerr *e)
+{
+	struct deadline	 d;
+	SecretService	*svc = NULL;
+	GError		*err = NULL;
+	gchar		*pw = NULL;
+	int		 r;
+
+	*pwp = NULL;
+	if ((r = deadline_start(&d, e)) != 0)
+		return r;
+	if ((r = secret_probe(&d, &svc, e)) != 0)
+		goto out;
+	pw = secret_password_lookup_sync(&password_schema, d.cancel, &err,
+	    "account", account, NULL);
+	if (err != NULL) {
+		r = gerr(e, &d, err, "looking up a password");
+		goto out;
+	}
+	if (pw == NULL) {
+		r = smerr_set(e, SMERR_NOTFOUND, "no password for %s in the "
+		    "Secret Service", account);
+		goto out;
+	}
+	if ((*pwp = strdup(pw)) == NULL)
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+out:
+	if (pw != NULL)
+		secret_password_free(pw);
+	secret_done(svc);
+	deadline_stop(&d);
+	return r;
+}
+
+int
+keys_password_set(const char *account, const char *pw, struct smerr *e)
+{
+	struct deadline	 d;
+	SecretService	*svc = NULL;
+	GError		*err = NULL;
+	char		*label = NULL;
+	int		 r;
+
+	if ((r = deadline_start(&d, e)) != 0)
+		return r;
+	if ((r = secret_probe(&d, &svc, e)) != 0)
+		goto out;
+	if (asprintf(&label, "sealmail password for %s", account) == -1) {
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (!secret_password_store_sync(&password_schema,
+	    SECRET_COLLECTION_DEFAULT, label, pw, d.cancel, &err,
+	    "account", account, NULL))
+		r = gerr(e, &d, err, "storing a password");
+out:
+	free(label);
+	secret_done(svc);
+	deadline_stop(&d);
+	return r;
+}
