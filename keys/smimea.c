@@ -1,0 +1,655 @@
+/*
+ * SMIMEA: the owner name of RFC 8162, the record's fields, matching a
+ * record against a certificate, and the meaning of each certificate
+ * usage for S/MIME (RFC 6698 section 2.1.1, RFC 7671 section 5).
+ *
+ * keys_smimea_judge() is where trust is decided for a certificate seen by
+ * keys/: PKIX against the key store's anchors plus the system's, then the
+ * records, then the address. Records reach it only from a DNSSEC-secure
+ * answer; the caller sees to that.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/text.h"
+#include "net/dns.h"
+#include "keys/keys.h"
+#include "keys/keys_int.h"
+#include "keys/smimea.h"
+
+#define SMIMEA_HASH_LEN		28	/* octets of SHA-256 kept (RFC 8162) */
+#define SMIMEA_MAX_LOCAL	256	/* octets of a local part */
+#define SMIMEA_MAX_LABEL	63
+#define SMIMEA_MAX_WHY		300
+
+/* Punycode parameters, RFC 3492 section 5. */
+#define PC_BASE		36
+#define PC_TMIN		1
+#define PC_TMAX		26
+#define PC_SKEW		38
+#define PC_DAMP		700
+#define PC_BIAS		72
+#define PC_N		128
+
+static unsigned
+pc_adapt(unsigned delta, unsigned npoints, int first)
+{
+	unsigned	k = 0;
+
+	delta = first ? delta / PC_DAMP : delta / 2;
+	delta += delta / npoints;
+	while (delta > ((PC_BASE - PC_TMIN) * PC_TMAX) / 2) {
+		delta /= PC_BASE - PC_TMIN;
+		k += PC_BASE;
+	}
+	return k + (PC_BASE - PC_TMIN + 1) * delta / (delta + PC_SKEW);
+}
+
+static int
+pc_digit(struct buf *out, unsigned d)
+{
+	return buf_putc(out, d < 26 ? (int)('a' + d) : (int)('0' + d - 26));
+}
+
+/*
+ * Appends the Punycode of the code points cp[0..n) (RFC 3492 section
+ * 6.3). Fails on overflow, which no label of 63 octets can cause.
+ */
+static int
+punycode(struct buf *out, const unsigned *cp, size_t n)
+{
+	unsigned	cur = PC_N, delta = 0, bias = PC_BIAS, m, q, t, k;
+	size_t		h, b = 0, i;
+
+	for (i = 0; i < n; i++)
+		if (cp[i] < 0x80) {
+			if (buf_putc(out, (int)cp[i]) != 0)
+				return -1;
+			b++;
+		}
+	if (b > 0 && buf_putc(out, '-') != 0)
+		return -1;
+	for (h = b; h < n; ) {
+		m = 0x10ffff + 1;
+		for (i = 0; i < n; i++)
+			if (cp[i] >= cur && cp[i] < m)
+				m = cp[i];
+		if ((m - cur) > (0xffffffffU - delta) / (h + 1))
+			return -1;
+		delta += (m - cur) * (unsigned)(h + 1);
+		cur = m;
+		for (i = 0; i < n; i++) {
+			if (cp[i] < cur && ++delta == 0)
+				return -1;
+			if (cp[i] != cur)
+				continue;
+			for (q = delta, k = PC_BASE; ; k += PC_BASE) {
+				t = k <= bias ? PC_TMIN : k >= bias + PC_TMAX ?
+				    PC_TMAX : k - bias;
+				if (q < t)
+					break;
+				if (pc_digit(out, t + (q - t) % (PC_BASE - t)) != 0)
+					return -1;
+				q = (q - t) / (PC_BASE - t);
+			}
+			if (pc_digit(out, q) != 0)
+				return -1;
+			bias = pc_adapt(delta, (unsigned)(h + 1), h == b);
+			delta = 0;
+			h++;
+		}
+		delta++;
+		cur++;
+	}
+	return 0;
+}
+
+/* Appends one domain label as an A-label; 0 or -1 (not a valid label). */
+static int
+label_put(struct buf *out, const unsigned char *p, size_t len)
+{
+	unsigned	cp[SMIMEA_MAX_LABEL * 4];
+	size_t		i, n = 0, used, start = buf_len(out);
+	int		ascii = 1;
+
+	if (len == 0 || len > sizeof(cp) / sizeof(cp[0]))
+		return -1;
+	for (i = 0; i < len; i += used) {
+		if ((used = text_utf8_decode(p + i, len - i, &cp[n])) == 0)
+			return -1;
+		if (cp[n] < 0x80) {
+			if (!isalnum(cp[n]) && cp[n] != '-')
+				return -1;
+			cp[n] = (unsigned)tolower((int)cp[n]);
+		} else
+			ascii = 0;
+		n++;
+	}
+	if (cp[0] == '-' || cp[n - 1] == '-')
+		return -1;
+	if (ascii) {
+		for (i = 0; i < n; i++)
+			if (buf_putc(out, (int)cp[i]) != 0)
+				return -1;
+	} else if (buf_puts(out, "xn--") != 0 || punycode(out, cp, n) != 0)
+		return -1;
+	return buf_len(out) - start <= SMIMEA_MAX_LABEL ? 0 : -1;
+}
+
+int
+keys_smimea_owner(const char *address, char **ownerp, struct smerr *e)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	unsigned char		 md[EVP_MAX_MD_SIZE];
+	const char		*at, *dom, *dot;
+	struct buf		*b = NULL;
+	unsigned int		 mdlen = 0;
+	size_t			 i, dlen;
+	int			 r;
+
+	*ownerp = NULL;
+	if (address == NULL || (at = strrchr(address, '@')) == NULL ||
+	    at == address || at[1] == '\0')
+		return smerr_set(e, SMERR_INVAL, "not an e-mail address: %.80s",
+		    address != NULL ? address : "(none)");
+	if ((size_t)(at - address) > SMIMEA_MAX_LOCAL)
+		return smerr_set(e, SMERR_INVAL, "local part longer than %d "
+		    "octets", SMIMEA_MAX_LOCAL);
+	if (!EVP_Digest(address, (size_t)(at - address), md, &mdlen,
+	    EVP_sha256(), NULL) || mdlen < SMIMEA_HASH_LEN)
+		return smerr_set(e, SMERR_CRYPTO, "SHA-256 failed");
+	if ((b = buf_new(DNS_MAX_NAME + 1)) == NULL)
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	for (i = 0; i < SMIMEA_HASH_LEN; i++)
+		if (buf_putc(b, hex[md[i] >> 4]) != 0 ||
+		    buf_putc(b, hex[md[i] & 0xf]) != 0)
+			goto toolong;
+	if (buf_puts(b, "._smimecert") != 0)
+		goto toolong;
+	dom = at + 1;
+	dlen = strlen(dom);
+	if (dlen > 0 && dom[dlen - 1] == '.')
+		dlen--;
+	while (dlen > 0) {
+		if ((dot = memchr(dom, '.', dlen)) == NULL)
+			dot = dom + dlen;
+		if (buf_putc(b, '.') != 0)
+			goto toolong;
+		if (label_put(b, (const unsigned char *)dom,
+		    (size_t)(dot - dom)) != 0) {
+			r = smerr_set(e, SMERR_INVAL, "not a valid domain in "
+			    "address: %.80s", address);
+			goto out;
+		}
+		dlen -= (size_t)(dot - dom);
+		if (dlen > 0) {
+			dlen--;
+			if (dlen == 0) {
+				r = smerr_set(e, SMERR_INVAL, "not a valid "
+				    "domain in address: %.80s", address);
+				goto out;
+			}
+			dot++;
+		}
+		dom = dot;
+	}
+	if (buf_len(b) > DNS_MAX_NAME)
+		goto toolong;
+	if ((*ownerp = buf_strdup(b)) == NULL) {
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		goto out;
+	}
+	r = 0;
+	goto out;
+toolong:
+	r = smerr_set(e, SMERR_INVAL, "the SMIMEA name of %.80s is longer "
+	    "than %d octets", address, DNS_MAX_NAME);
+out:
+	buf_free(b);
+	return r;
+}
+
+int
+keys_smimea_parse(const uint8_t *rdata, size_t len, struct keys_smimea *rr,
+    struct smerr *e)
+{
+	memset(rr, 0, sizeof(*rr));
+	if (rdata == NULL || len < 3)
+		return smerr_set(e, SMERR_PARSE, "SMIMEA record shorter than "
+		    "3 octets");
+	rr->usage = rdata[0];
+	rr->selector = rdata[1];
+	rr->matching = rdata[2];
+	rr->data = rdata + 3;
+	rr->len = len - 3;
+	return 0;
+}
+
+static X509 *
+der_x509(const uint8_t *der, size_t len)
+{
+	const unsigned char	*p = der;
+	X509			*x;
+
+	if (der == NULL || len == 0 || len > (size_t)KEYS_MAX_FILE)
+		return NULL;
+	if ((x = d2i_X509(NULL, &p, (long)len)) == NULL) {
+		ERR_clear_error();
+		return NULL;
+	}
+	if (p != der + len) {
+		X509_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+/* 1 match, 0 no match or unusable record, < 0 error. */
+static int
+match_x509(const struct keys_smimea *rr, X509 *x, struct smerr *e)
+{
+	unsigned char	*buf = NULL, md[EVP_MAX_MD_SIZE];
+	const EVP_MD	*alg;
+	unsigned int	 mdlen;
+	int		 len, r = 0;
+
+	switch (rr->selector) {
+	case 0:
+		len = i2d_X509(x, &buf);
+		break;
+	case 1:
+		len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &buf);
+		break;
+	default:
+		return 0;
+	}
+	if (len <= 0) {
+		ERR_clear_error();
+		return smerr_set(e, SMERR_CRYPTO, "encoding a certificate "
+		    "failed");
+	}
+	switch (rr->matching) {
+	case 0:
+		r = rr->len == (size_t)len && memcmp(buf, rr->data, rr->len) == 0;
+		break;
+	case 1:
+	case 2:
+		alg = rr->matching == 1 ? EVP_sha256() : EVP_sha512();
+		if (!EVP_Digest(buf, (size_t)len, md, &mdlen, alg, NULL)) {
+			r = smerr_set(e, SMERR_CRYPTO, "digest failed");
+			break;
+		}
+		r = rr->len == mdlen && memcmp(md, rr->data, mdlen) == 0;
+		break;
+	default:
+		r = 0;
+	}
+	OPENSSL_free(buf);
+	return r;
+}
+
+int
+keys_smimea_match(const struct keys_smimea *rr, const uint8_t *der,
+    size_t len, struct smerr *e)
+{
+	X509	*x;
+	int	 r;
+
+	if ((x = der_x509(der, len)) == NULL)
+		return smerr_set(e, SMERR_PARSE, "not a DER certificate");
+	r = match_x509(rr, x, e);
+	X509_free(x);
+	return r;
+}
+
+const char *
+keys_trust_str(enum keys_trust t)
+{
+	switch (t) {
+	case KEYS_TRUST_PKIX:
+		return "pkix";
+	case KEYS_TRUST_DANE:
+		return "dane";
+	case KEYS_TRUST_PKIX_DANE:
+		return "pkix+dane";
+	case KEYS_TRUST_NONE:
+		break;
+	}
+	return "none";
+}
+
+void
+keys_judgement_clear(struct keys_judgement *j)
+{
+	if (j == NULL)
+		return;
+	free(j->emails);
+	free(j->why);
+	memset(j, 0, sizeof(*j));
+}
+
+/* Sets j->why once (the first reason is the one shown). */
+static void
+why(struct keys_judgement *j, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+why(struct keys_judgement *j, const char *fmt, ...)
+{
+	va_list	ap;
+	char	*s;
+
+	if (j->why != NULL)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) != -1)
+		j->why = s;
+	va_end(ap);
+}
+
+struct anchors {
+	X509_STORE	*store;
+	int		 err;
+};
+
+static int
+anchor_cb(const struct keys_cert *c, void *arg)
+{
+	struct anchors	*a = arg;
+	X509		*x;
+
+	if ((x = der_x509(c->der, c->der_len)) == NULL)
+		return 0;		/* an unreadable row trusts nothing */
+	if (!X509_STORE_add_cert(a->store, x))
+		ERR_clear_error();	/* already there */
+	X509_free(x);
+	return 0;
+}
+
+/* A store of the key store's anchors and the system's default ones. */
+static int
+anchors_load(struct keys *k, X509_STORE **sp, struct smerr *e)
+{
+	struct anchors	a;
+	int		r;
+
+	*sp = NULL;
+	memset(&a, 0, sizeof(a));
+	if ((a.store = X509_STORE_new()) == NULL)
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	if (!X509_STORE_set_default_paths(a.store))
+		ERR_clear_error();
+	if (k != NULL && (r = keys_foreach(k, KEYS_ANCHOR, anchor_cb, &a,
+	    e)) != 0) {
+		X509_STORE_free(a.store);
+		return r;
+	}
+	*sp = a.store;
+	return 0;
+}
+
+static int
+purpose_id(enum keys_purpose p)
+{
+	return p == KEYS_PURPOSE_SIGN ? X509_PURPOSE_SMIME_SIGN :
+	    X509_PURPOSE_SMIME_ENCRYPT;
+}
+
+/*
+ * Verifies x against store for purpose; with partial set, a certificate
+ * in store below a root is an anchor too (DANE-TA). 1 valid (*chainp
+ * the verified chain when chainp is set), 0 not (with *errp).
+ */
+static int
+verify_x509(X509_STORE *store, X509 *x, int purpose, int partial,
+    STACK_OF(X509) **chainp, int *errp)
+{
+	X509_STORE_CTX	*ctx;
+	int		 ok = 0;
+
+	*errp = X509_V_ERR_UNSPECIFIED;
+	if (chainp != NULL)
+		*chainp = NULL;
+	if ((ctx = X509_STORE_CTX_new()) == NULL)
+		return 0;
+	if (!X509_STORE_CTX_init(ctx, store, x, NULL))
+		goto out;
+	X509_STORE_CTX_set_purpose(ctx, purpose);
+	if (partial)
+		X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_PARTIAL_CHAIN);
+	ok = X509_verify_cert(ctx) == 1;
+	*errp = X509_STORE_CTX_get_error(ctx);
+	if (ok && chainp != NULL)
+		*chainp = X509_STORE_CTX_get1_chain(ctx);
+out:
+	X509_STORE_CTX_free(ctx);
+	ERR_clear_error();
+	return ok;
+}
+
+struct ta_find {
+	const struct keys_smimea	*rr;
+	X509_STORE			*store;
+	int				 n;
+};
+
+static int
+ta_find_cb(const struct keys_cert *c, void *arg)
+{
+	struct ta_find	*t = arg;
+	X509		*x;
+
+	if ((x = der_x509(c->der, c->der_len)) == NULL)
+		return 0;
+	if (match_x509(t->rr, x, NULL) == 1 && X509_STORE_add_cert(t->store,
+	    x))
+		t->n++;
+	ERR_clear_error();
+	X509_free(x);
+	return 0;
+}
+
+/*
+ * DANE-TA: does x chain to the anchor rr names? A full certificate in
+ * the record is the anchor itself; a digest can only name a certificate
+ * the key store already holds.
+ */
+static int
+dane_ta(struct keys *k, const struct keys_smimea *rr, X509 *x, int purpose,
+    int *errp)
+{
+	struct ta_find	 t;
+	X509		*ta = NULL;
+	int		 ok = 0;
+
+	*errp = X509_V_ERR_UNSPECIFIED;
+	memset(&t, 0, sizeof(t));
+	t.rr = rr;
+	if ((t.store = X509_STORE_new()) == NULL)
+		return 0;
+	if (rr->selector == 0 && rr->matching == 0 &&
+	    (ta = der_x509(rr->data, rr->len)) != NULL &&
+	    X509_STORE_add_cert(t.store, ta))
+		t.n++;
+	if (k != NULL)
+		keys_foreach(k, KEYS_ANCHOR | KEYS_PEER | KEYS_IDENTITY,
+		    ta_find_cb, &t, NULL);
+	if (t.n > 0)
+		ok = verify_x509(t.store, x, purpose, 1, NULL, errp);
+	X509_free(ta);
+	X509_STORE_free(t.store);
+	ERR_clear_error();
+	return ok;
+}
+
+static int
+has_address(const char *emails, const char *address)
+{
+	size_t		 alen = strlen(address);
+	const char	*p = emails, *c;
+
+	while (p != NULL && *p != '\0') {
+		c = strchr(p, ',');
+		if ((c != NULL ? (size_t)(c - p) : strlen(p)) == alen &&
+		    strncasecmp(p, address, alen) == 0)
+			return 1;
+		p = c != NULL ? c + 1 : NULL;
+	}
+	return 0;
+}
+
+static time_t
+asn1_time_t(const ASN1_TIME *t)
+{
+	struct tm	tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (t == NULL || !ASN1_TIME_to_tm(t, &tm))
+		return 0;
+	return timegm(&tm);
+}
+
+static const char *
+usage_name(int usage)
+{
+	switch (usage) {
+	case KEYS_SMIMEA_PKIX_TA:
+		return "PKIX-TA";
+	case KEYS_SMIMEA_PKIX_EE:
+		return "PKIX-EE";
+	case KEYS_SMIMEA_DANE_TA:
+		return "DANE-TA";
+	case KEYS_SMIMEA_DANE_EE:
+		return "DANE-EE";
+	}
+	return "unknown usage";
+}
+
+int
+keys_smimea_judge(struct keys *k, const uint8_t *der, size_t len,
+    const char *address, enum keys_purpose purpose,
+    const struct keys_smimea *rrs, size_t nrr, struct keys_judgement *j,
+    struct smerr *e)
+{
+	X509_STORE	*store = NULL;
+	STACK_OF(X509)	*chain = NULL;
+	X509		*x;
+	size_t		 i;
+	int		 r, n, pkix_err = 0, ta_err, m, fits = 0, known = 0;
+	int		 pid = purpose_id(purpose), pkix_ee_unvalidated = 0;
+
+	memset(j, 0, sizeof(*j));
+	j->usage = j->selector = j->matching = -1;
+	if ((x = der_x509(der, len)) == NULL)
+		return smerr_set(e, SMERR_PARSE, "not a DER certificate");
+	if ((r = keys_x509_fingerprint(x, j->fingerprint, e)) != 0 ||
+	    (r = keys_x509_emails(x, &j->emails, e)) != 0 ||
+	    (r = anchors_load(k, &store, e)) != 0)
+		goto out;
+	j->not_after = asn1_time_t(X509_get0_notAfter(x));
+	j->address_ok = address != NULL && has_address(j->emails, address);
+	j->pkix = verify_x509(store, x, pid, 0, &chain, &pkix_err);
+
+	for (i = 0; i < nrr; i++) {
+		const struct keys_smimea *rr = &rrs[i];
+
+		if (rr->selector > 1 || rr->matching > 2 || rr->usage > 3)
+			continue;	/* RFC 6698 2.1: unusable, ignored */
+		known++;
+		m = 0;
+		switch (rr->usage) {
+		case KEYS_SMIMEA_DANE_EE:
+			m = match_x509(rr, x, e);
+			break;
+		case KEYS_SMIMEA_PKIX_EE:
+			m = match_x509(rr, x, e);
+			if (m == 1) {
+				fits = 1;
+				if (!j->pkix) {
+					pkix_ee_unvalidated = 1;
+					m = 0;
+				}
+			}
+			break;
+		case KEYS_SMIMEA_PKIX_TA:
+			/* An issuer on the validated path, not x itself. */
+			for (n = 1; j->pkix && m == 0 && chain != NULL &&
+			    n < sk_X509_num(chain); n++)
+				m = match_x509(rr, sk_X509_value(chain, n), e);
+			break;
+		case KEYS_SMIMEA_DANE_TA:
+			m = dane_ta(k, rr, x, pid, &ta_err);
+			break;
+		}
+		if (m < 0) {
+			r = m;
+			goto out;
+		}
+		if (m == 1) {
+			fits = 1;
+			if (!j->dane) {
+				j->dane = 1;
+				j->usage = rr->usage;
+				j->selector = rr->selector;
+				j->matching = rr->matching;
+			}
+		}
+	}
+	j->contradicted = known > 0 && !fits;
+
+	if (j->pkix && j->dane)
+		j->trust = KEYS_TRUST_PKIX_DANE;
+	else if (j->pkix)
+		j->trust = KEYS_TRUST_PKIX;
+	else if (j->dane)
+		j->trust = KEYS_TRUST_DANE;
+
+	if (!j->address_ok) {
+		why(j, "the certificate is not for %s (it names %s)", address,
+		    j->emails[0] != '\0' ? j->emails : "no address");
+		j->trust = KEYS_TRUST_NONE;
+	} else if (X509_cmp_current_time(X509_get0_notAfter(x)) <= 0)
+		why(j, "the certificate has expired");
+	else if (X509_cmp_current_time(X509_get0_notBefore(x)) >= 0)
+		why(j, "the certificate is not valid yet");
+	else if (X509_check_purpose(x, pid, 0) != 1)
+		why(j, "the certificate is not for %s",
+		    purpose == KEYS_PURPOSE_SIGN ? "signing e-mail" :
+		    "encrypting e-mail");
+	else if (j->contradicted)
+		why(j, "the domain's SMIMEA records name another "
+		    "certificate");
+	else if (!j->pkix && !j->dane) {
+		if (pkix_ee_unvalidated)
+			why(j, "%s record matches but the chain does not "
+			    "validate: %s", usage_name(KEYS_SMIMEA_PKIX_EE),
+			    X509_verify_cert_error_string(pkix_err));
+		else
+			why(j, "the chain does not validate: %s",
+			    X509_verify_cert_error_string(pkix_err));
+	} else
+		j->usable = 1;
+	ERR_clear_error();
+	r = 0;
+out:
+	if (r != 0)
+		keys_judgement_clear(j);
+	sk_X509_pop_free(chain, X509_free);
+	X509_STORE_free(store);
+	X509_free(x);
+	return r;
+}
