@@ -1,0 +1,104 @@
+/*
+ * crypto/protect.h: signing and encrypting outgoing mail with CMS.
+ * Certificates cross this header as DER; private keys as PKCS#8 DER in a
+ * secret struct buf. No OpenSSL type appears here.
+ *
+ * Signatures are detached SHA-256 SignedData (RSA PKCS#1 v1.5, RSA-PSS on
+ * request, ECDSA) carrying the signer's chain, a signing time and an
+ * SMIMECapabilities attribute that advertises AES-256-GCM, AES-128-GCM
+ * and AES-256-CBC, in that order. Encryption goes to every recipient and
+ * to the sender: AES-256-GCM AuthEnvelopedData (RFC 5083/5084) when every
+ * recipient is known to read it, AES-256-CBC EnvelopedData otherwise; RSA
+ * recipients get key transport, EC recipients ECDH key agreement.
+ */
+#ifndef SEALMAIL_CRYPTO_PROTECT_H
+#define SEALMAIL_CRYPTO_PROTECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct buf;
+struct smerr;
+
+/* Content ciphers named in an SMIMECapabilities attribute. */
+#define PROTECT_CAP_AES256_GCM	0x01
+#define PROTECT_CAP_AES128_GCM	0x02
+#define PROTECT_CAP_AES256_CBC	0x04
+#define PROTECT_CAP_AES128_CBC	0x08
+#define PROTECT_CAP_AES192_CBC	0x10
+#define PROTECT_CAP_KNOWN	0x80	/* the capabilities were seen at all */
+
+/* Who signs. */
+struct protect_signer {
+	const uint8_t		 *cert;		/* DER */
+	size_t			  cert_len;
+	const struct buf	 *key;		/* PKCS#8 DER, secret */
+	const uint8_t *const	 *chain;	/* intermediates, DER (may be NULL) */
+	const size_t		 *chain_len;
+	size_t			  nchain;
+	int			  pss;		/* RSA-PSS instead of PKCS#1 v1.5 */
+};
+
+/* One recipient: certificate and what its owner is known to read. */
+struct protect_rcpt {
+	const uint8_t	*cert;		/* DER */
+	size_t		 cert_len;
+	unsigned	 caps;		/* PROTECT_CAP_*; 0 when unknown */
+};
+
+/*
+ * Signs content (already canonical; signed as binary) and puts a detached
+ * SignedData in DER into *sigp (new). 0 or SMERR_*.
+ */
+int	 protect_sign(const struct protect_signer *s, const struct buf *content,
+	    struct buf **sigp, struct smerr *e);
+
+/*
+ * Encrypts content to the n recipients. *derp gets the DER
+ * ContentInfo (new); *aead is set to 1 for AuthEnvelopedData
+ * (AES-256-GCM), 0 for EnvelopedData (AES-256-CBC). force_cbc chooses CBC
+ * whatever the capabilities say.
+ */
+int	 protect_encrypt(const struct protect_rcpt *r, size_t n,
+	    const struct buf *content, int force_cbc, struct buf **derp,
+	    int *aead, struct smerr *e);
+
+/* 1 when every recipient is known to read AES-256-GCM. */
+int	 protect_rcpts_allow_gcm(const struct protect_rcpt *r, size_t n);
+
+/* What to do with a message entity. */
+struct protect_opts {
+	const struct protect_signer	*signer;	/* NULL: do not sign */
+	const struct protect_rcpt	*rcpt;		/* recipients ... */
+	size_t				 nrcpt;		/* ... 0: do not encrypt */
+	const uint8_t			*self;		/* sender's certificate to */
+	size_t				 self_len;	/* encrypt to (NULL: signer's) */
+	int				 force_cbc;
+};
+
+/*
+ * Protects a canonical MIME entity: multipart/signed around it when
+ * signing, then application/pkcs7-mime around that when encrypting
+ * (sign-then-encrypt). *outp is the new entity; put the outer header
+ * fields in front of it (mime_join). *cipher, when not NULL, is set to
+ * "aes-256-gcm", "aes-256-cbc" or NULL (not encrypted); static strings.
+ */
+int	 protect_entity(const struct protect_opts *o, const struct buf *entity,
+	    struct buf **outp, const char **cipher, struct smerr *e);
+
+/*
+ * The SMIMECapabilities of a signature, so that the key store can
+ * remember what a correspondent reads. From a DER SignedData (ContentInfo;
+ * detached or not): the capabilities of the SignerInfo whose certificate
+ * is signer (DER), or of the first SignerInfo when signer is NULL. *caps
+ * gets PROTECT_CAP_* bits, PROTECT_CAP_KNOWN included when the attribute
+ * is there; 0 when it is absent (not an error).
+ */
+int	 protect_caps_from_signed(const uint8_t *der, size_t len,
+	    const uint8_t *signer, size_t signer_len, unsigned *caps,
+	    struct smerr *e);
+/* The same from the DER of the attribute value (SEQUENCE OF SMIMECapability). */
+int	 protect_caps_parse(const uint8_t *der, size_t len, unsigned *caps,
+	    struct smerr *e);
+
+#endif
