@@ -144,4 +144,39 @@ int	 keys_password_set(const char *account, const char *pw,
 /* Milliseconds any one Secret Service exchange may take. */
 #define KEYS_SECRET_TIMEOUT_MS	3000
 
+/*
+ * Certificates from DNS (keys/lookup.c; details in keys/smimea.h). dns is
+ * a net/dns.h context, or NULL for the key store alone.
+ */
+struct dns;
+
+/*
+ * A certificate to encrypt to for address: the key store's own (imported,
+ * then harvested), and only when none is usable, SMIMEA (DNSSEC-secure
+ * only). *derp is malloc'd (caller frees); *sourcep is "store",
+ * "harvested" or "smimea" (static). SMERR_NOTFOUND when no usable
+ * certificate exists, with every reason in the message (no record,
+ * insecure zone, chain refused, another address, expired); SMERR_DNSSEC,
+ * SMERR_TIMEOUT or SMERR_DNS when DNS failed.
+ */
+int	 keys_find_recipient(struct keys *k, struct dns *dns,
+	    const char *address, uint8_t **derp, size_t *lenp,
+	    const char **sourcep, struct smerr *e);
+
+/* What SMIMEA says about a signer's certificate. */
+enum keys_dane {
+	KEYS_DANE_NONE = 0,	/* no secure record (none, insecure zone) */
+	KEYS_DANE_MATCH,	/* a secure record vouches for it */
+	KEYS_DANE_CONTRADICT,	/* secure records name another certificate */
+	KEYS_DANE_ERROR,	/* bogus answer or no answer: e says which */
+};
+/*
+ * Checks the signer certificate der of address against its SMIMEA
+ * records (a fresh cache entry of the same certificate answers without
+ * DNS). Returns a keys_dane value.
+ */
+int	 keys_dane_check(struct keys *k, struct dns *dns,
+	    const char *address, const uint8_t *der, size_t len,
+	    struct smerr *e);
+
 #endif
