@@ -1,0 +1,654 @@
+/*
+ * One connection to a mail server, handed to libetpan as a mailstream
+ * through our own mailstream_low driver. The socket is non-blocking; every
+ * wait is a poll() on the socket and a cancel eventfd with the configured
+ * timeout, so no read or write can hang past it. The driver never returns
+ * 0 from read (libetpan loops forever on that inside a literal): end of
+ * stream, timeout, cancel and errors are all -1, with the reason kept in
+ * the connection for the caller's message.
+ *
+ * The framing guard (guard_scan) follows line ends and IMAP literal
+ * announcements in the bytes as they arrive, before libetpan allocates
+ * anything for them.
+ */
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+
+#include "base/err.h"
+#include "net/net_int.h"
+
+/*
+ * OpenSSL writes to the socket with write(2), which raises SIGPIPE when the
+ * peer has gone. The signal is blocked for this thread around each call
+ * and a SIGPIPE it raised is taken back, so the process's disposition is
+ * left alone and no other thread is affected.
+ */
+struct pipeguard {
+	sigset_t	old;
+	int		was_pending;
+};
+
+static void
+pipeguard_on(struct pipeguard *g)
+{
+	sigset_t	set, pend;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &set, &g->old);
+	g->was_pending = sigpending(&pend) == 0 && sigismember(&pend, SIGPIPE);
+}
+
+static void
+pipeguard_off(struct pipeguard *g)
+{
+	sigset_t	set, pend;
+	struct timespec	zero = { 0, 0 };
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	if (!g->was_pending && sigpending(&pend) == 0 &&
+	    sigismember(&pend, SIGPIPE))
+		while (sigtimedwait(&set, NULL, &zero) == -1 && errno == EINTR)
+			;
+	pthread_sigmask(SIG_SETMASK, &g->old, NULL);
+}
+
+static void	conn_err(struct net_conn *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+static void
+conn_err(struct net_conn *c, int code, const char *fmt, ...)
+{
+	char	msg[SMERR_MSGMAX];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	smerr_set(&c->err, code, "%s: %s", c->label, msg);
+}
+
+int
+net_conn_wait(struct net_conn *c, short ev)
+{
+	struct pollfd	pfd[2];
+	int		r;
+	char		secs[32];
+
+	if (c->fd < 0) {
+		conn_err(c, SMERR_NET, "connection closed");
+		return -1;
+	}
+	for (;;) {
+		pfd[0].fd = c->fd;
+		pfd[0].events = ev;
+		pfd[0].revents = 0;
+		pfd[1].fd = c->cancel_fd;
+		pfd[1].events = POLLIN;
+		pfd[1].revents = 0;
+		r = poll(pfd, 2, c->timeout_ms);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			conn_err(c, SMERR_NET, "poll: %s", strerror(errno));
+			return -1;
+		}
+		if (r == 0) {
+			snprintf(secs, sizeof(secs), "%d", c->timeout_ms / 1000);
+			conn_err(c, SMERR_TIMEOUT,
+			    "no answer from the server within %s s", secs);
+			return -1;
+		}
+		if (pfd[1].revents != 0) {
+			conn_err(c, SMERR_CANCEL, "cancelled");
+			return -1;
+		}
+		return 0;
+	}
+}
+
+/*
+ * Follows the stream's framing: lines, and for IMAP the literals announced
+ * by a line ending in "{N}" (RFC 3501 4.3), whose N bytes are skipped.
+ */
+static int
+guard_literal(struct net_conn *c)
+{
+	size_t		 n = c->tail_len, i, j;
+	const char	*t = c->tail;
+	uint64_t	 v = 0;
+	char		 num[32];
+
+	/* The line ended in LF; drop it and a CR before it. */
+	if (n > 0 && t[n - 1] == '\n')
+		n--;
+	if (n > 0 && t[n - 1] == '\r')
+		n--;
+	if (n == 0 || t[n - 1] != '}')
+		return 0;
+	n--;
+	if (n > 0 && t[n - 1] == '+')
+		n--;
+	for (i = n; i > 0 && t[i - 1] >= '0' && t[i - 1] <= '9'; i--)
+		;
+	if (i == n || i == 0 || t[i - 1] != '{')
+		return 0;
+	if (n - i > 19) {
+		v = UINT64_MAX;
+	} else {
+		for (j = i; j < n; j++)
+			v = v * 10 + (uint64_t)(t[j] - '0');
+	}
+	if (v > NET_MAX_LITERAL) {
+		if (v == UINT64_MAX)
+			snprintf(num, sizeof(num), "%s", "more than 2^64");
+		else
+			snprintf(num, sizeof(num), "%llu",
+			    (unsigned long long)v);
+		conn_err(c, SMERR_LIMIT, "the server announced a literal of "
+		    "%s bytes (limit 100 MiB)", num);
+		return -1;
+	}
+	c->literal_left = v;
+	return 0;
+}
+
+static int
+guard_scan(struct net_conn *c, const unsigned char *p, size_t n)
+{
+	size_t	i = 0, k;
+
+	c->bytes_in += n;
+	c->since_write += n;
+	if (c->reply_limit > 0 && c->since_write > c->reply_limit) {
+		conn_err(c, SMERR_LIMIT, "the server's reply is longer than "
+		    "%zu bytes", c->reply_limit);
+		return -1;
+	}
+	while (i < n) {
+		if (c->literal_left > 0) {
+			k = n - i;
+			if (k > c->literal_left)
+				k = (size_t)c->literal_left;
+			c->literal_left -= k;
+			i += k;
+			continue;
+		}
+		if (c->tail_len == NET_TAIL) {
+			memmove(c->tail, c->tail + 1, NET_TAIL - 1);
+			c->tail_len--;
+		}
+		c->tail[c->tail_len++] = (char)p[i];
+		if (p[i] == '\n') {
+			if (c->imap_literals && guard_literal(c) != 0)
+				return -1;
+			c->line_len = 0;
+			c->tail_len = 0;
+		} else if (++c->line_len > NET_MAX_LINE) {
+			conn_err(c, SMERR_LIMIT, "the server sent a line "
+			    "longer than 1 MiB");
+			return -1;
+		}
+		i++;
+	}
+	return 0;
+}
+
+static ssize_t
+low_read(mailstream_low *s, void *b, size_t n)
+{
+	struct net_conn		*c = s->data;
+	struct pipeguard	 g;
+	ssize_t			 r;
+	int			 se;
+
+	if (n > INT_MAX)
+		n = INT_MAX;
+	if (n == 0 || c->err.code != 0)
+		return -1;
+	for (;;) {
+		if (c->fd < 0)
+			return -1;
+		if (c->ssl == NULL) {
+			r = recv(c->fd, b, n, 0);
+			if (r > 0)
+				break;
+			if (r == 0) {
+				conn_err(c, SMERR_NET, "the server closed the "
+				    "connection");
+				return -1;
+			}
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK) {
+				conn_err(c, SMERR_NET, "read: %s",
+				    strerror(errno));
+				return -1;
+			}
+			if (net_conn_wait(c, POLLIN) != 0)
+				return -1;
+			continue;
+		}
+		ERR_clear_error();
+		pipeguard_on(&g);
+		r = SSL_read(c->ssl, b, (int)n);
+		se = r > 0 ? SSL_ERROR_NONE : SSL_get_error(c->ssl, (int)r);
+		pipeguard_off(&g);
+		if (r > 0)
+			break;
+		if (se == SSL_ERROR_WANT_READ) {
+			if (net_conn_wait(c, POLLIN) != 0)
+				return -1;
+		} else if (se == SSL_ERROR_WANT_WRITE) {
+			if (net_conn_wait(c, POLLOUT) != 0)
+				return -1;
+		} else {
+			conn_err(c, SMERR_NET, "the server closed the "
+			    "connection%s", se == SSL_ERROR_ZERO_RETURN ? "" :
+			    " (TLS error)");
+			return -1;
+		}
+	}
+	if (guard_scan(c, b, (size_t)r) != 0)
+		return -1;
+	return r;
+}
+
+static ssize_t
+low_write(mailstream_low *s, const void *b, size_t n)
+{
+	struct net_conn		*c = s->data;
+	struct pipeguard	 g;
+	ssize_t			 r;
+	int			 se;
+
+	if (n > INT_MAX)
+		n = INT_MAX;
+	if (n == 0)
+		return 0;
+	if (c->err.code != 0)
+		return -1;
+	c->since_write = 0;
+	for (;;) {
+		if (c->fd < 0)
+			return -1;
+		if (c->ssl == NULL) {
+			r = send(c->fd, b, n, MSG_NOSIGNAL);
+			if (r > 0)
+				return r;
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+				if (net_conn_wait(c, POLLOUT) != 0)
+					return -1;
+				continue;
+			}
+			conn_err(c, SMERR_NET, "write: %s", strerror(errno));
+			return -1;
+		}
+		ERR_clear_error();
+		pipeguard_on(&g);
+		r = SSL_write(c->ssl, b, (int)n);
+		se = r > 0 ? SSL_ERROR_NONE : SSL_get_error(c->ssl, (int)r);
+		pipeguard_off(&g);
+		if (r > 0)
+			return r;
+		if (se == SSL_ERROR_WANT_READ) {
+			if (net_conn_wait(c, POLLIN) != 0)
+				return -1;
+		} else if (se == SSL_ERROR_WANT_WRITE) {
+			if (net_conn_wait(c, POLLOUT) != 0)
+				return -1;
+		} else {
+			conn_err(c, SMERR_NET, "the connection broke while "
+			    "writing");
+			return -1;
+		}
+	}
+}
+
+static int
+low_close(mailstream_low *s)
+{
+	struct net_conn		*c = s->data;
+	struct pipeguard	 g;
+
+	if (c->ssl != NULL && c->fd >= 0) {
+		/* One non-blocking close_notify; never wait for the peer's. */
+		pipeguard_on(&g);
+		ERR_clear_error();
+		(void)SSL_shutdown(c->ssl);
+		pipeguard_off(&g);
+	}
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	return 0;
+}
+
+static int
+low_get_fd(mailstream_low *s)
+{
+	struct net_conn	*c = s->data;
+
+	return c->fd;
+}
+
+static void
+low_free(mailstream_low *s)
+{
+	struct net_conn	*c = s->data;
+
+	/* The connection outlives its stream; net_conn_free releases it. */
+	if (c != NULL)
+		c->stream = NULL;
+	free(s);
+}
+
+static void
+low_cancel(mailstream_low *s)
+{
+	net_conn_cancel(s->data);
+}
+
+static carray *
+low_chain(mailstream_low *s)
+{
+	struct net_conn		*c = s->data;
+	STACK_OF(X509)		*sk;
+	carray			*a;
+	MMAPString		*m;
+	unsigned char		*der;
+	int			 i, len;
+
+	if (c->ssl == NULL || (sk = SSL_get_peer_cert_chain(c->ssl)) == NULL)
+		return NULL;
+	if ((a = carray_new(4)) == NULL)
+		return NULL;
+	for (i = 0; i < sk_X509_num(sk); i++) {
+		der = NULL;
+		if ((len = i2d_X509(sk_X509_value(sk, i), &der)) <= 0)
+			goto fail;
+		m = mmap_string_new_len((char *)der, (size_t)len);
+		OPENSSL_free(der);
+		if (m == NULL)
+			goto fail;
+		if (carray_add(a, m, NULL) != 0) {
+			mmap_string_free(m);
+			goto fail;
+		}
+	}
+	return a;
+fail:
+	mailstream_certificate_chain_free(a);
+	return NULL;
+}
+
+static mailstream_low_driver net_low_driver = {
+	low_read,
+	low_write,
+	low_close,
+	low_get_fd,
+	low_free,
+	low_cancel,
+	NULL,		/* get_cancel: our own cancel eventfd */
+	low_chain,
+	NULL,
+	NULL,
+	NULL,
+};
+
+void
+net_conn_cancel(struct net_conn *c)
+{
+	uint64_t	one = 1;
+
+	if (c != NULL && c->cancel_fd >= 0)
+		(void)!write(c->cancel_fd, &one, sizeof(one));
+}
+
+int
+net_host_is_addr(const char *host)
+{
+	struct in6_addr	a6;
+	struct in_addr	a4;
+
+	return inet_pton(AF_INET, host, &a4) == 1 ||
+	    inet_pton(AF_INET6, host, &a6) == 1;
+}
+
+/* A DNS name of letters, digits, hyphens and dots, or an address. */
+static int
+host_ok(const char *h)
+{
+	size_t	i, n = strlen(h);
+
+	if (n == 0 || n > 253)
+		return 0;
+	if (net_host_is_addr(h))
+		return 1;
+	for (i = 0; i < n; i++)
+		if (!((h[i] >= 'a' && h[i] <= 'z') ||
+		    (h[i] >= 'A' && h[i] <= 'Z') ||
+		    (h[i] >= '0' && h[i] <= '9') || h[i] == '-' ||
+		    (h[i] == '.' && i > 0 && h[i - 1] != '.')))
+			return 0;
+	return 1;
+}
+
+static int
+connect_one(struct net_conn *c, const struct addrinfo *ai, char *why,
+    size_t whylen)
+{
+	int		fd, r, soerr;
+	socklen_t	sl = sizeof(soerr);
+	struct pollfd	pfd;
+
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, ai->ai_protocol);
+	if (fd < 0) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		return -1;
+	}
+	r = connect(fd, ai->ai_addr, ai->ai_addrlen);
+	if (r != 0 && errno != EINPROGRESS) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (r != 0) {
+		pfd.fd = fd;
+		pfd.events = POLLOUT;
+		do {
+			r = poll(&pfd, 1, c->timeout_ms);
+		} while (r < 0 && errno == EINTR);
+		if (r == 0) {
+			snprintf(why, whylen, "no answer within %d s",
+			    c->timeout_ms / 1000);
+			close(fd);
+			return -1;
+		}
+		if (r < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr,
+		    &sl) != 0 || soerr != 0) {
+			snprintf(why, whylen, "%s", strerror(r < 0 ? errno :
+			    soerr));
+			close(fd);
+			return -1;
+		}
+	}
+	c->fd = fd;
+	return 0;
+}
+
+static int
+conn_connect(struct net_conn *c, const struct net_server *srv,
+    struct smerr *e)
+{
+	struct addrinfo	 hints, *res = NULL, *ai;
+	char		 port[16], why[256] = "no address";
+	const char	*name = srv->addr != NULL ? srv->addr : srv->host;
+	int		 r;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_flags = AI_ADDRCONFIG;
+	if (srv->addr != NULL || net_host_is_addr(name))
+		hints.ai_flags |= AI_NUMERICHOST;
+	snprintf(port, sizeof(port), "%d", srv->port);
+	r = getaddrinfo(name, port, &hints, &res);
+	if (r != 0)
+		return smerr_set(e, SMERR_DNS, "%s: cannot resolve %s: %s",
+		    c->label, name, gai_strerror(r));
+	for (ai = res; ai != NULL; ai = ai->ai_next)
+		if (connect_one(c, ai, why, sizeof(why)) == 0)
+			break;
+	freeaddrinfo(res);
+	if (c->fd < 0)
+		return smerr_set(e, SMERR_NET, "%s: cannot connect: %s",
+		    c->label, why);
+	return 0;
+}
+
+int
+net_conn_open(const struct net_server *srv, int imap_literals,
+    struct net_conn **cp, struct smerr *e)
+{
+	struct net_conn	*c;
+	mailstream_low	*low;
+	int		 r;
+
+	*cp = NULL;
+	if (srv == NULL || srv->host == NULL || !host_ok(srv->host) ||
+	    srv->port <= 0 || srv->port > 65535)
+		return smerr_set(e, SMERR_INVAL, "%s: not a server name",
+		    srv != NULL && srv->host != NULL ? srv->host : "(none)");
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	c->fd = -1;
+	c->imap_literals = imap_literals;
+	c->port = srv->port;
+	c->timeout_ms = (srv->timeout > 0 ? srv->timeout :
+	    NET_DEFAULT_TIMEOUT) * 1000;
+	snprintf(c->host, sizeof(c->host), "%s", srv->host);
+	if (strchr(srv->host, ':') != NULL)
+		snprintf(c->label, sizeof(c->label), "[%s]:%d", srv->host,
+		    srv->port);
+	else
+		snprintf(c->label, sizeof(c->label), "%s:%d", srv->host,
+		    srv->port);
+	if ((c->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
+		r = smerr_set(e, SMERR_IO, "eventfd: %s", strerror(errno));
+		goto fail;
+	}
+	/*
+	 * A bogus TLSA answer means someone is tampering with DNS for this
+	 * server: no connection at all.
+	 */
+	if (srv->tlsa_status == NET_TLSA_BOGUS) {
+		r = smerr_set(e, SMERR_DNSSEC, "%s: DNSSEC validation failed "
+		    "for TLSA _%d._tcp.%s%s%s; refusing to connect", c->label,
+		    srv->port, srv->host, srv->tlsa_why != NULL ? ": " : "",
+		    srv->tlsa_why != NULL ? srv->tlsa_why : "");
+		goto fail;
+	}
+	if ((r = net_tls_ctx(c, srv, e)) != 0)
+		goto fail;
+	if ((r = conn_connect(c, srv, e)) != 0)
+		goto fail;
+	if (srv->tls == NET_TLS_IMPLICIT &&
+	    (r = net_tls_handshake(c, srv, e)) != 0)
+		goto fail;
+	if ((low = mailstream_low_new(c, &net_low_driver)) == NULL) {
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	if ((c->stream = mailstream_new(low, 8192)) == NULL) {
+		free(low);
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	*cp = c;
+	return 0;
+fail:
+	net_conn_free(c);
+	return r;
+}
+
+int
+net_conn_starttls(struct net_conn *c, const struct net_server *srv,
+    struct smerr *e)
+{
+	if (c->ssl != NULL || c->stream == NULL)
+		return smerr_set(e, SMERR_INVAL, "%s: STARTTLS twice",
+		    c->label);
+	/*
+	 * RFC 3207 4.2 / RFC 2595 3.1: nothing may follow the go-ahead in
+	 * cleartext. Bytes already read past it were injected by whoever
+	 * sits on the path (CVE-2020-15953 and its kind).
+	 */
+	if (c->stream->read_buffer_len != 0)
+		return smerr_set(e, SMERR_PROTO, "%s: the server sent data "
+		    "after accepting STARTTLS (%zu bytes injected in "
+		    "cleartext); refusing to continue", c->label,
+		    c->stream->read_buffer_len);
+	if (c->stream->write_buffer_len != 0)
+		return smerr_set(e, SMERR_PROTO, "%s: unsent data before "
+		    "STARTTLS", c->label);
+	return net_tls_handshake(c, srv, e);
+}
+
+int
+net_conn_secure(const struct net_conn *c)
+{
+	return c != NULL && c->ssl != NULL && c->auth != NET_AUTH_NONE &&
+	    c->err.code == 0;
+}
+
+int
+net_conn_fail(struct net_conn *c, struct smerr *e, int code,
+    const char *what)
+{
+	if (c != NULL && c->err.code != 0)
+		return smerr_set(e, c->err.code, "%s", c->err.msg);
+	return smerr_set(e, code, "%s: %s", c != NULL ? c->label : "server",
+	    what);
+}
+
+void
+net_conn_free(struct net_conn *c)
+{
+	if (c == NULL)
+		return;
+	if (c->stream != NULL)
+		mailstream_close(c->stream);	/* low_free clears c->stream */
+	c->stream = NULL;
+	if (c->ssl != NULL)
+		SSL_free(c->ssl);
+	if (c->ctx != NULL)
+		SSL_CTX_free(c->ctx);
+	if (c->fd >= 0)
+		close(c->fd);
+	if (c->cancel_fd >= 0)
+		close(c->cancel_fd);
+	free(c);
+}

@@ -1,0 +1,95 @@
+/*
+ * net/net_int.h: shared by the files of net/ only. A net_conn is one TCP
+ * connection, later wrapped in OpenSSL, presented to libetpan as a
+ * mailstream through our own mailstream_low driver. libetpan's own TLS
+ * code is never called: it verifies nothing.
+ */
+#ifndef SEALMAIL_NET_NET_INT_H
+#define SEALMAIL_NET_NET_INT_H
+
+#include <libetpan/libetpan.h>
+#include <openssl/ssl.h>
+
+#include "base/err.h"
+#include "net/net.h"
+
+#define NET_LABEL_MAX	300	/* "host:port" */
+#define NET_TAIL	32	/* last bytes of a line kept by the guard */
+
+struct net_conn {
+	int		 fd;
+	int		 cancel_fd;	/* eventfd: sticky, every later I/O fails */
+	SSL_CTX		*ctx;
+	SSL		*ssl;		/* NULL while cleartext */
+	int		 timeout_ms;
+	char		 label[NET_LABEL_MAX];	/* "host:port" for messages */
+	char		 host[256];
+	int		 port;
+	enum net_auth	 auth;
+	mailstream	*stream;	/* owns a mailstream_low over this */
+
+	/*
+	 * The framing guard sees every byte the server sends, in order,
+	 * before libetpan does: a line longer than NET_MAX_LINE, or an IMAP
+	 * literal announced larger than NET_MAX_LITERAL, fails the read
+	 * instead of becoming an allocation.
+	 */
+	int		 imap_literals;
+	size_t		 line_len;
+	uint64_t	 literal_left;
+	char		 tail[NET_TAIL];
+	size_t		 tail_len;
+	uint64_t	 bytes_in;
+	size_t		 reply_limit;	/* SMTP: bytes per reply, 0: none */
+	size_t		 since_write;
+
+	struct smerr	 err;		/* why the transport failed, if it did */
+};
+
+/*
+ * Connects to srv (TCP, then the TLS handshake when srv->tls is
+ * IMPLICIT). imap_literals turns on the IMAP literal guard. Messages name
+ * "host:port". 0 or a negative SMERR_* code.
+ */
+int	 net_conn_open(const struct net_server *srv, int imap_literals,
+	    struct net_conn **cp, struct smerr *e);
+/* Closes the stream (no goodbye is sent) and frees c; NULL is a no-op. */
+void	 net_conn_free(struct net_conn *c);
+/* Makes every later read or write fail; safe from another thread. */
+void	 net_conn_cancel(struct net_conn *c);
+
+/*
+ * Upgrades a cleartext c to TLS in place after the server accepted
+ * STARTTLS. Fails (SMERR_PROTO) when any byte is already buffered: that
+ * byte came in cleartext after the go-ahead and is an injection.
+ */
+int	 net_conn_starttls(struct net_conn *c, const struct net_server *srv,
+	    struct smerr *e);
+
+/* The TLS handshake and server authentication (net/tls.c). */
+int	 net_tls_handshake(struct net_conn *c, const struct net_server *srv,
+	    struct smerr *e);
+/* Prepares c->ctx for srv: trust store, ca-file, TLS 1.2 or newer. */
+int	 net_tls_ctx(struct net_conn *c, const struct net_server *srv,
+	    struct smerr *e);
+
+/*
+ * Waits until c's fd is ready for ev (POLLIN/POLLOUT) or the timeout
+ * passes or c is cancelled; 0, or -1 with c->err set.
+ */
+int	 net_conn_wait(struct net_conn *c, short ev);
+
+/* 1 when the server is authenticated over TLS: credentials may go. */
+int	 net_conn_secure(const struct net_conn *c);
+
+/*
+ * Copies c's transport error into e when there is one, else sets fallback
+ * (a printf format taking no arguments after c's label).
+ */
+int	 net_conn_fail(struct net_conn *c, struct smerr *e, int code,
+	    const char *what);
+
+/* True when host is an IPv4 or IPv6 address literal. */
+int	 net_host_is_addr(const char *host);
+
+#endif

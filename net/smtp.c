@@ -1,0 +1,460 @@
+/*
+ * SMTP submission: libetpan's mailsmtp over our own TLS stream. The
+ * commands whose exact text matters (EHLO without our host name, AUTH
+ * with a secret, MAIL and RCPT with checked addresses) are sent through
+ * libetpan's raw command call; DATA goes through libetpan, which
+ * dot-stuffs and ends the message.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/secmem.h"
+#include "net/net_int.h"
+#include "net/smtp.h"
+
+/* Exported by libetpan 1.9.4 but declared in no installed header. */
+int	mailsmtp_send_command(mailsmtp *, char *);
+int	mailsmtp_send_command_private(mailsmtp *, char *);
+int	mailsmtp_read_response(mailsmtp *);
+int	mailesmtp_parse_ehlo(mailsmtp *);
+
+#define SMTP_MAX_CMD	1024	/* MAIL/RCPT line: RFC 5321 4.5.3.1.4 is 512 */
+#define SMTP_MAX_ADDR	254
+#define SMTP_MAX_CRED	1024	/* user or password */
+
+struct smtp {
+	struct net_conn	*c;
+	mailsmtp	*m;
+	int		 logged_in;
+	int		 dead;
+};
+
+/* The last reply, one line, without controls. */
+static void
+last_reply(struct smtp *s, struct smtp_reply *r)
+{
+	const char	*p;
+	size_t		 j = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->code = s->m->response_code;
+	p = s->m->response != NULL ? s->m->response : "";
+	for (; *p != '\0' && j + 3 < sizeof(r->text); p++) {
+		if (*p == '\n') {
+			if (p[1] != '\0' && j > 0) {
+				r->text[j++] = ';';
+				r->text[j++] = ' ';
+			}
+		} else if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			r->text[j++] = ' ';
+		else
+			r->text[j++] = *p;
+	}
+	r->text[j] = '\0';
+	while (j > 0 && r->text[j - 1] == ' ')
+		r->text[--j] = '\0';
+}
+
+/* A transport failure first; else the server's reply to what. */
+static int
+smtp_fail(struct smtp *s, int code, const char *what, struct smerr *e)
+{
+	struct smtp_reply	rep;
+
+	if (s->c->err.code != 0 || s->m->stream == NULL ||
+	    s->m->response_code == 0) {
+		s->dead = 1;
+		return net_conn_fail(s->c, e, SMERR_NET,
+		    "the connection broke");
+	}
+	last_reply(s, &rep);
+	return smerr_set(e, code, "%s: %s: %d %s", s->c->label, what,
+	    rep.code, rep.text);
+}
+
+/* Sends a command line we built; returns the reply code, 0 on failure. */
+static int
+command(struct smtp *s, char *line, int secret)
+{
+	int	r;
+
+	if (s->m->stream == NULL)
+		return 0;
+	r = secret ? mailsmtp_send_command_private(s->m, line) :
+	    mailsmtp_send_command(s->m, line);
+	if (r == -1)
+		return 0;
+	return mailsmtp_read_response(s->m);
+}
+
+static void
+smtp_free_session(struct smtp *s)
+{
+	if (s->m != NULL) {
+		/* mailsmtp_free would send QUIT over a live stream. */
+		s->m->stream = NULL;
+		mailsmtp_free(s->m);
+	}
+	net_conn_free(s->c);
+	free(s);
+}
+
+void
+smtp_abort(struct smtp *s)
+{
+	if (s != NULL)
+		smtp_free_session(s);
+}
+
+void
+smtp_close(struct smtp *s)
+{
+	char	quit[] = "QUIT\r\n";
+
+	if (s == NULL)
+		return;
+	if (!s->dead && s->c->err.code == 0 && s->m->stream != NULL) {
+		s->c->timeout_ms = s->c->timeout_ms > 5000 ? 5000 :
+		    s->c->timeout_ms;
+		(void)command(s, quit, 0);
+	}
+	smtp_free_session(s);
+}
+
+void
+smtp_cancel(struct smtp *s)
+{
+	if (s != NULL)
+		net_conn_cancel(s->c);
+}
+
+enum net_auth
+smtp_server_auth(const struct smtp *s)
+{
+	return s->c->auth;
+}
+
+const char *
+smtp_label(const struct smtp *s)
+{
+	return s->c->label;
+}
+
+size_t
+smtp_max_size(const struct smtp *s)
+{
+	return (s->m->esmtp & MAILSMTP_ESMTP_SIZE) ?
+	    s->m->smtp_max_msg_size : 0;
+}
+
+/*
+ * EHLO with an address literal rather than this machine's name, which is
+ * nobody's business. Anything learned earlier is reset by the parse.
+ */
+static int
+smtp_ehlo(struct smtp *s, struct smerr *e)
+{
+	char	ehlo[] = "EHLO [127.0.0.1]\r\n";
+	int	code;
+
+	code = command(s, ehlo, 0);
+	if (code != 250)
+		return smtp_fail(s, SMERR_PROTO, "EHLO refused", e);
+	mailesmtp_parse_ehlo(s->m);
+	return 0;
+}
+
+int
+smtp_open(const struct net_server *srv, struct smtp **sp, struct smerr *e)
+{
+	struct smtp		*s;
+	struct smtp_reply	 rep;
+	int			 r;
+
+	*sp = NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	if ((r = net_conn_open(srv, 0, &s->c, e)) != 0) {
+		free(s);
+		return r;
+	}
+	s->c->reply_limit = NET_MAX_LINE;
+	if ((s->m = mailsmtp_new(0, NULL)) == NULL) {
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	/* On any reply but 220 libetpan closes the stream itself. */
+	r = mailsmtp_connect(s->m, s->c->stream);
+	if (r != MAILSMTP_NO_ERROR) {
+		if (s->c->err.code != 0 || s->m->response_code == 0)
+			r = net_conn_fail(s->c, e, SMERR_NET,
+			    "no greeting from the server");
+		else {
+			last_reply(s, &rep);
+			r = smerr_set(e, SMERR_REFUSED, "%s: the server "
+			    "refuses service: %d %s", s->c->label, rep.code,
+			    rep.text);
+		}
+		goto fail;
+	}
+	if ((r = smtp_ehlo(s, e)) != 0)
+		goto fail;
+	if (srv->tls == NET_TLS_STARTTLS) {
+		if (!(s->m->esmtp & MAILSMTP_ESMTP_STARTTLS)) {
+			r = smerr_set(e, SMERR_TLS, "%s: server does not "
+			    "offer STARTTLS; refusing to continue in "
+			    "plaintext", s->c->label);
+			goto fail;
+		}
+		r = mailesmtp_starttls(s->m);
+		if (s->c->stream != NULL &&
+		    s->c->stream->read_buffer_len != 0) {
+			r = net_conn_starttls(s->c, srv, e);
+			goto fail;
+		}
+		if (r != MAILSMTP_NO_ERROR) {
+			if (s->c->err.code != 0 || s->m->response_code == 0)
+				r = net_conn_fail(s->c, e, SMERR_NET,
+				    "the connection broke at STARTTLS");
+			else {
+				last_reply(s, &rep);
+				r = smerr_set(e, SMERR_TLS, "%s: the server "
+				    "refused STARTTLS: %d %s; refusing to "
+				    "continue in plaintext", s->c->label,
+				    rep.code, rep.text);
+			}
+			goto fail;
+		}
+		/* Forget the cleartext EHLO before anything else. */
+		s->m->esmtp = 0;
+		s->m->auth = 0;
+		if ((r = net_conn_starttls(s->c, srv, e)) != 0)
+			goto fail;
+		if ((r = smtp_ehlo(s, e)) != 0)
+			goto fail;
+	}
+	if (!net_conn_secure(s->c)) {
+		r = smerr_set(e, SMERR_TLS, "%s: the server is not "
+		    "authenticated", s->c->label);
+		goto fail;
+	}
+	*sp = s;
+	return 0;
+fail:
+	smtp_free_session(s);
+	return r;
+}
+
+/* "AUTH PLAIN " + base64, or a bare base64 line, into a secret buffer. */
+static int
+b64_line(struct buf *out, const char *prefix, const void *p, size_t n)
+{
+	unsigned char	*enc;
+	size_t		 cap = 4 * ((n + 2) / 3) + 1;
+	int		 r, len;
+
+	if ((enc = malloc(cap)) == NULL)
+		return SMERR_NOMEM;
+	len = EVP_EncodeBlock(enc, p, (int)n);
+	buf_reset(out);
+	if ((r = buf_puts(out, prefix)) == 0 &&
+	    (r = buf_put(out, enc, (size_t)len)) == 0)
+		r = buf_puts(out, "\r\n");
+	secmem_free(enc, cap);
+	return r;
+}
+
+int
+smtp_login(struct smtp *s, const char *user, const char *pass,
+    struct smerr *e)
+{
+	struct buf	*line = NULL, *cred = NULL;
+	size_t		 ul, pl;
+	char		 authlogin[] = "AUTH LOGIN\r\n";
+	int		 r, code;
+
+	/* Only TLS up and the server authenticated let a password go. */
+	if (!net_conn_secure(s->c))
+		return smerr_set(e, SMERR_TLS, "%s: refusing to send "
+		    "credentials: the server is not authenticated over TLS",
+		    s->c->label);
+	if (s->dead || s->logged_in)
+		return smerr_set(e, SMERR_INVAL, "%s: cannot log in now",
+		    s->c->label);
+	if (user == NULL || pass == NULL || *user == '\0' ||
+	    (ul = strlen(user)) > SMTP_MAX_CRED ||
+	    (pl = strlen(pass)) > SMTP_MAX_CRED)
+		return smerr_set(e, SMERR_INVAL, "%s: bad user name or "
+		    "password", s->c->label);
+	if ((line = buf_new_secret(4 * SMTP_MAX_CRED)) == NULL ||
+	    (cred = buf_new_secret(4 * SMTP_MAX_CRED)) == NULL) {
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (s->m->auth & MAILSMTP_AUTH_PLAIN) {
+		/* RFC 4616: authzid (empty) NUL authcid NUL password. */
+		if ((r = buf_putc(cred, '\0')) != 0 ||
+		    (r = buf_put(cred, user, ul)) != 0 ||
+		    (r = buf_putc(cred, '\0')) != 0 ||
+		    (r = buf_put(cred, pass, pl)) != 0 ||
+		    (r = b64_line(line, "AUTH PLAIN ", buf_data(cred),
+		    buf_len(cred))) != 0) {
+			r = smerr_set(e, r, "out of memory");
+			goto out;
+		}
+		code = command(s, (char *)buf_str(line), 1);
+	} else if (s->m->auth & MAILSMTP_AUTH_LOGIN) {
+		code = command(s, authlogin, 0);
+		if (code == 334) {
+			if ((r = b64_line(line, "", user, ul)) != 0) {
+				r = smerr_set(e, r, "out of memory");
+				goto out;
+			}
+			code = command(s, (char *)buf_str(line), 1);
+		}
+		if (code == 334) {
+			if ((r = b64_line(line, "", pass, pl)) != 0) {
+				r = smerr_set(e, r, "out of memory");
+				goto out;
+			}
+			code = command(s, (char *)buf_str(line), 1);
+		}
+	} else {
+		r = smerr_set(e, SMERR_AUTH, "%s: the server offers neither "
+		    "AUTH PLAIN nor AUTH LOGIN", s->c->label);
+		goto out;
+	}
+	if (code != 235) {
+		r = smtp_fail(s, SMERR_AUTH, "login refused", e);
+		goto out;
+	}
+	s->logged_in = 1;
+	r = 0;
+out:
+	buf_free(line);
+	buf_free(cred);
+	return r;
+}
+
+/* An address for MAIL FROM or RCPT TO: printable ASCII, no <, >, space. */
+static int
+addr_ok(const char *a, int empty_ok)
+{
+	size_t	i, n;
+
+	if (a == NULL || (n = strlen(a)) > SMTP_MAX_ADDR)
+		return 0;
+	if (n == 0)
+		return empty_ok;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)a[i] <= 0x20 || (unsigned char)a[i] >= 0x7f ||
+		    a[i] == '<' || a[i] == '>')
+			return 0;
+	return 1;
+}
+
+int
+smtp_send(struct smtp *s, const char *from, const char *const *rcpt,
+    size_t n, const void *msg, size_t len, struct smtp_reply *rcpt_reply,
+    struct smtp_reply *final, struct smerr *e)
+{
+	struct smtp_reply	 rep;
+	char			 cmd[SMTP_MAX_CMD];
+	char			 rset[] = "RSET\r\n";
+	const char		*bad = NULL;
+	size_t			 i, sendlen = len;
+	int			 code, r, refused = 0;
+
+	if (final != NULL)
+		memset(final, 0, sizeof(*final));
+	if (rcpt_reply != NULL)
+		memset(rcpt_reply, 0, n * sizeof(*rcpt_reply));
+	if (s->dead || s->m->stream == NULL)
+		return smerr_set(e, SMERR_INVAL, "%s: the session is closed",
+		    s->c->label);
+	if (!net_conn_secure(s->c))
+		return smerr_set(e, SMERR_TLS, "%s: the server is not "
+		    "authenticated", s->c->label);
+	if (n == 0)
+		return smerr_set(e, SMERR_INVAL, "no recipients");
+	if (!addr_ok(from, 1))
+		return smerr_set(e, SMERR_INVAL, "not a sender address: "
+		    "%.80s", from != NULL ? from : "");
+	for (i = 0; i < n; i++)
+		if (!addr_ok(rcpt[i], 0))
+			return smerr_set(e, SMERR_INVAL, "not a recipient "
+			    "address: %.80s", rcpt[i] != NULL ? rcpt[i] : "");
+	if (len > NET_MAX_LITERAL)
+		return smerr_set(e, SMERR_LIMIT, "message too large");
+	if (smtp_max_size(s) > 0 && len > smtp_max_size(s))
+		return smerr_set(e, SMERR_LIMIT, "%s: message too large (the "
+		    "server takes at most %zu bytes)", s->c->label,
+		    smtp_max_size(s));
+
+	if (s->m->esmtp & MAILSMTP_ESMTP_SIZE)
+		snprintf(cmd, sizeof(cmd), "MAIL FROM:<%s> SIZE=%zu\r\n",
+		    from, len);
+	else
+		snprintf(cmd, sizeof(cmd), "MAIL FROM:<%s>\r\n", from);
+	if ((code = command(s, cmd, 0)) != 250) {
+		r = smtp_fail(s, SMERR_REFUSED, "sender refused", e);
+		goto fail;
+	}
+	for (i = 0; i < n; i++) {
+		snprintf(cmd, sizeof(cmd), "RCPT TO:<%s>\r\n", rcpt[i]);
+		code = command(s, cmd, 0);
+		if (code == 0) {
+			r = smtp_fail(s, SMERR_NET, "RCPT", e);
+			goto fail;
+		}
+		last_reply(s, &rep);
+		if (rcpt_reply != NULL)
+			rcpt_reply[i] = rep;
+		if (code != 250 && code != 251) {
+			if (refused++ == 0) {
+				bad = rcpt[i];
+				if (final != NULL)
+					*final = rep;
+				smerr_set(e, SMERR_REFUSED, "%s: recipient "
+				    "%s refused: %d %s", s->c->label, bad,
+				    rep.code, rep.text);
+			}
+		}
+	}
+	if (refused > 0) {
+		/* Nothing is sent to anyone when one recipient is refused. */
+		if (command(s, rset, 0) != 250)
+			s->dead = 1;
+		return SMERR_REFUSED;
+	}
+	if ((r = mailsmtp_data(s->m)) != MAILSMTP_NO_ERROR) {
+		r = smtp_fail(s, SMERR_REFUSED, "DATA refused", e);
+		goto fail;
+	}
+	/* libetpan always ends with CRLF . CRLF; do not double our CRLF. */
+	if (sendlen >= 2 && memcmp((const char *)msg + sendlen - 2, "\r\n",
+	    2) == 0)
+		sendlen -= 2;
+	r = mailsmtp_data_message(s->m, msg, sendlen);
+	last_reply(s, &rep);
+	if (final != NULL)
+		*final = rep;
+	if (r != MAILSMTP_NO_ERROR) {
+		if (s->c->err.code != 0 || rep.code == 0)
+			s->dead = 1;
+		return smtp_fail(s, SMERR_REFUSED, "message refused", e);
+	}
+	return 0;
+fail:
+	if (final != NULL && final->code == 0 && s->m->response_code != 0)
+		last_reply(s, final);
+	if (!s->dead && s->c->err.code == 0 && s->m->stream != NULL &&
+	    command(s, rset, 0) != 250)
+		s->dead = 1;
+	return r;
+}
