@@ -1,0 +1,246 @@
+/*
+ * sealmail keys lookup [--json] ADDRESS: every certificate for an address,
+ * from the key store and from SMIMEA in DNS, with where it came from, its
+ * DNSSEC status and how it was validated. Also the resolver opener the
+ * other commands use for the [dns] section.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/json.h"
+#include "base/text.h"
+#include "net/dns.h"
+#include "store/store.h"
+#include "keys/keys.h"
+#include "keys/smimea.h"
+#include "app/app_int.h"
+
+int
+cli_open_dns(struct cli *c, int configured_only, struct dns **dp)
+{
+	struct dns_config	dc;
+
+	*dp = NULL;
+	if (cli_config(c) != 0)
+		return c->err.code != 0 ? c->err.code : SMERR_CONFIG;
+	if (configured_only && !c->cfg->dns.present)
+		return 0;
+	memset(&dc, 0, sizeof(dc));
+	if (c->cfg->dns.present) {
+		dc.resolver = c->cfg->dns.resolver;
+		dc.trust_anchor = c->cfg->dns.trust_anchor;
+		dc.timeout = c->cfg->dns.timeout;
+	}
+	return dns_new(&dc, dp, &c->err);
+}
+
+static void
+iso_time(time_t t, char *out, size_t len)
+{
+	struct tm	tm;
+
+	if (t == 0 || gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, len, "%s", "");
+}
+
+static int
+json_clean(struct buf *out, const char *s)
+{
+	char	*t;
+	int	 r;
+
+	if (s == NULL)
+		return json_str(out, NULL);
+	if ((t = text_sanitize_str(s, 0)) == NULL)
+		return SMERR_NOMEM;
+	r = json_str(out, t);
+	free(t);
+	return r;
+}
+
+static int
+json_emails(struct buf *out, const char *list)
+{
+	const char	*p = list, *q;
+	int		 r = 0, first = 1;
+	char		*one;
+
+	r |= buf_putc(out, '[');
+	while (p != NULL && *p != '\0') {
+		q = strchr(p, ',');
+		one = q != NULL ? strndup(p, (size_t)(q - p)) : strdup(p);
+		if (one == NULL)
+			return SMERR_NOMEM;
+		if (!first)
+			r |= buf_putc(out, ',');
+		r |= json_clean(out, one);
+		free(one);
+		first = 0;
+		p = q != NULL ? q + 1 : NULL;
+	}
+	r |= buf_putc(out, ']');
+	return r;
+}
+
+static int
+json_int_or_null(struct buf *out, int v)
+{
+	return v < 0 ? buf_puts(out, "null") : buf_printf(out, "%d", v);
+}
+
+static int
+lookup_json(struct buf *out, const struct keys_lookup *l)
+{
+	const struct keys_found	*f;
+	char			 na[32];
+	size_t			 i;
+	int			 r = 0;
+
+	r |= buf_putc(out, '{');
+	r |= json_key(out, "address", 1);
+	r |= json_clean(out, l->address);
+	r |= json_key(out, "dns", 0);
+	r |= json_str(out, l->dns_status);
+	r |= json_key(out, "dns_note", 0);
+	r |= json_clean(out, l->dns_note);
+	r |= json_key(out, "certificates", 0);
+	r |= buf_putc(out, '[');
+	for (i = 0; i < l->n; i++) {
+		f = &l->found[i];
+		iso_time(f->j.not_after, na, sizeof(na));
+		if (i > 0)
+			r |= buf_putc(out, ',');
+		r |= buf_putc(out, '{');
+		r |= json_key(out, "source", 1);
+		r |= json_str(out, f->source);
+		r |= json_key(out, "dnssec", 0);
+		r |= json_str(out, f->dnssec);
+		/* The fields of the record that vouches, or that carried it. */
+		r |= json_key(out, "usage", 0);
+		r |= json_int_or_null(out, f->dnssec != NULL ? f->j.usage : -1);
+		r |= json_key(out, "selector", 0);
+		r |= json_int_or_null(out, f->dnssec != NULL ?
+		    f->j.selector : -1);
+		r |= json_key(out, "matching", 0);
+		r |= json_int_or_null(out, f->dnssec != NULL ?
+		    f->j.matching : -1);
+		r |= json_key(out, "fingerprint", 0);
+		r |= json_str(out, f->j.fingerprint);
+		r |= json_key(out, "email", 0);
+		r |= json_emails(out, f->j.emails);
+		r |= json_key(out, "not_after", 0);
+		r |= json_str(out, *na != '\0' ? na : NULL);
+		r |= json_key(out, "usable", 0);
+		r |= buf_puts(out, f->j.usable ? "true" : "false");
+		r |= json_key(out, "trust", 0);
+		r |= json_str(out, keys_trust_str(f->j.trust));
+		r |= json_key(out, "pkix", 0);
+		r |= buf_puts(out, f->j.pkix ? "true" : "false");
+		r |= json_key(out, "dane", 0);
+		r |= buf_puts(out, f->j.dane ? "true" : "false");
+		r |= json_key(out, "why", 0);
+		r |= json_clean(out, f->j.why);
+		r |= buf_putc(out, '}');
+	}
+	r |= buf_puts(out, "]}");
+	return r;
+}
+
+static int
+lookup_text(struct buf *out, const struct keys_lookup *l)
+{
+	const struct keys_found	*f;
+	char			 na[32], *s;
+	size_t			 i;
+	int			 r = 0;
+
+	s = text_sanitize_str(l->address, 0);
+	r |= buf_printf(out, "%s: %zu certificate%s", s != NULL ? s : "",
+	    l->n, l->n == 1 ? "" : "s");
+	free(s);
+	if (l->dns_note != NULL) {
+		s = text_sanitize_str(l->dns_note, 0);
+		r |= buf_printf(out, "\nDNS: %s", s != NULL ? s : "");
+		free(s);
+	} else if (l->dns_status != NULL)
+		r |= buf_printf(out, "\nDNS: %s", l->dns_status);
+	for (i = 0; i < l->n; i++) {
+		f = &l->found[i];
+		iso_time(f->j.not_after, na, sizeof(na));
+		r |= buf_printf(out, "\n%s %s", f->source, f->j.fingerprint);
+		if (f->dnssec != NULL && f->j.usage >= 0)
+			r |= buf_printf(out, " (SMIMEA %d %d %d, DNSSEC %s)",
+			    f->j.usage, f->j.selector, f->j.matching,
+			    f->dnssec);
+		else if (f->dnssec != NULL)
+			r |= buf_printf(out, " (DNSSEC %s)", f->dnssec);
+		s = text_sanitize_str(f->j.emails, 0);
+		r |= buf_printf(out, "\n  email %s; valid until %s; trust %s; "
+		    "%s", s != NULL && *s != '\0' ? s : "(none)", na,
+		    keys_trust_str(f->j.trust), f->j.usable ? "usable" :
+		    "not usable");
+		free(s);
+		if (f->j.why != NULL) {
+			s = text_sanitize_str(f->j.why, 0);
+			r |= buf_printf(out, ": %s", s != NULL ? s : "");
+			free(s);
+		}
+	}
+	return r;
+}
+
+int
+cmd_keys_lookup(struct cli *c, int argc, char **argv)
+{
+	struct store		*st = NULL;
+	struct keys		*k = NULL;
+	struct dns		*dns = NULL;
+	struct keys_lookup	*l = NULL;
+	struct buf		*out = NULL;
+	const char		*address = NULL;
+	int			 i, json = 0, refresh = 0, r = 1;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else if (strcmp(argv[i], "--refresh") == 0)
+			refresh = 1;
+		else if (argv[i][0] == '-' || address != NULL)
+			return cli_usage(c);
+		else
+			address = argv[i];
+	}
+	if (address == NULL)
+		return cli_usage(c);
+	if (cli_open_dns(c, 0, &dns) != 0 || cli_open_keys(c, &st, &k) != 0)
+		goto fail;
+	if (keys_lookup(k, dns, address, refresh ? KEYS_LOOKUP_REFRESH : 0,
+	    &l, &c->err) != 0)
+		goto fail;
+	if ((out = buf_new(0)) == NULL) {
+		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	if ((json ? lookup_json(out, l) : lookup_text(out, l)) != 0) {
+		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	if (cli_print(c, out) != 0)
+		goto fail;
+	r = 0;
+	goto out;
+fail:
+	r = cli_fail(c);
+out:
+	buf_free(out);
+	keys_lookup_free(l);
+	keys_close(k);
+	store_close(st);
+	dns_free(dns);
+	return r;
+}
