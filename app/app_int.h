@@ -34,7 +34,37 @@ int	 cli_usage(struct cli *c);
 /* Writes b to stdout followed by a newline; 0 or 1 (write error). */
 int	 cli_print(struct cli *c, struct buf *b);
 
+/*
+ * The store and key store for a command (app/open.c). cli_open_store gets
+ * the store key from the Secret Service, or from a passphrase (the
+ * passphrase file, else the terminal) after a one-line notice on stderr;
+ * it creates the store on first use. cli_open_keys opens the store too
+ * unless *stp is already open; close with keys_close, then store_close.
+ * 0 or SMERR_* with c->err set.
+ */
+struct store;
+struct keys;
+int	 cli_open_store(struct cli *c, struct store **stp);
+int	 cli_open_store_with(struct cli *c, const char *passfile,
+	    struct store **stp);
+int	 cli_open_keys(struct cli *c, struct store **stp, struct keys **kp);
+/* A passphrase file's contents without its trailing newline. */
+int	 cli_read_passfile(const char *path, struct buf **passp,
+	    struct smerr *e);
+/* Asks on the terminal without echo (twice: confirm). */
+int	 cli_ask_secret(const char *prompt, int twice, struct buf **passp,
+	    struct smerr *e);
+
 /* Command entry points (app/cmd-*.c). */
 int	 cmd_config_check(struct cli *, int, char **);
+int	 cmd_keys(struct cli *, int, char **);
+int	 cmd_keys_lookup(struct cli *, int, char **);
+/*
+ * The validating resolver of the [dns] section (app/cmd-keys-lookup.c);
+ * without one the system's resolver and the root anchor, or with
+ * configured_only nothing (*dp NULL). 0 or SMERR_* with c->err set.
+ */
+struct dns;
+int	 cli_open_dns(struct cli *c, int configured_only, struct dns **dp);
 
 #endif

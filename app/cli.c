@@ -20,6 +20,9 @@
 static const struct cli_cmd cli_cmds[] = {
 	{ "config", cmd_config_check, "config check",
 	    "check the configuration file and print the accounts" },
+	{ "keys", cmd_keys, "keys import FILE [--passphrase-file F] | "
+	    "trust CA.pem | list [--json] | lookup [--json] ADDRESS",
+	    "manage identities, certificates and trust anchors" },
 };
 
 static void

@@ -126,7 +126,7 @@ struct store_folder {
 /* The folder id of account/name, made when absent. */
 int	 store_folder_open(struct store *st, const char *account,
 	    const char *name, int64_t *idp, struct smerr *e);
-/* The state of folder id; strings valid until the next store call. */
+/* The numbers of folder id (account and name are left NULL). */
 int	 store_folder_get(struct store *st, int64_t id, struct store_folder *f,
 	    struct smerr *e);
 int	 store_folder_set_state(struct store *st, int64_t id,

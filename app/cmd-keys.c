@@ -1,0 +1,312 @@
+/*
+ * sealmail keys import|trust|list|lookup: the key store from the command
+ * line. list --json prints one array; every string that comes from a
+ * certificate is sanitized before it is shown.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/json.h"
+#include "base/secmem.h"
+#include "base/text.h"
+#include "store/store.h"
+#include "keys/keys.h"
+#include "app/app_int.h"
+
+/*
+ * keys lookup lives in its own file; until it is in the tree the command
+ * says so instead of failing to link.
+ */
+#if defined(__has_include)
+#if __has_include("cmd-keys-lookup.c")
+#define HAVE_KEYS_LOOKUP 1
+#endif
+#endif
+
+static int
+keys_import(struct cli *c, int argc, char **argv, enum keys_kind kind)
+{
+	static const struct option	 longopts[] = {
+		{ "passphrase-file",	required_argument, NULL, 'P' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct store			*st = NULL;
+	struct keys			*k = NULL;
+	struct buf			*pass = NULL;
+	const char			*pfile = NULL, *sfile;
+	char				*p12pass = NULL;
+	int				 ch, r = 1;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'P':
+			if (kind == KEYS_ANCHOR)
+				return cli_usage(c);
+			pfile = optarg;
+			break;
+		default:
+			return cli_usage(c);
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage(c);
+
+	/*
+	 * The command's --passphrase-file opens the PKCS#12; the global one
+	 * (or SEALMAIL_PASSPHRASE_FILE) is the store's, and each stands in
+	 * for the other when only one is given.
+	 */
+	sfile = c->passphrase_file != NULL ? c->passphrase_file : pfile;
+	if (pfile == NULL)
+		pfile = c->passphrase_file;
+	if (cli_open_store_with(c, sfile, &st) != 0 ||
+	    cli_open_keys(c, &st, &k) != 0)
+		goto fail;
+	if (pfile != NULL) {
+		if (cli_read_passfile(pfile, &pass, &c->err) != 0)
+			goto fail;
+		if ((p12pass = buf_strdup(pass)) == NULL) {
+			smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+			goto fail;
+		}
+	}
+	if (keys_import_path(k, argv[optind], kind, p12pass, &c->err) != 0)
+		goto fail;
+	r = 0;
+	goto out;
+fail:
+	r = cli_fail(c);
+out:
+	secmem_strfree(p12pass);
+	buf_free(pass);
+	keys_close(k);
+	store_close(st);
+	return r;
+}
+
+static const char *
+kind_name(enum keys_kind kind)
+{
+	switch (kind) {
+	case KEYS_IDENTITY:
+		return "identity";
+	case KEYS_PEER:
+		return "peer";
+	case KEYS_ANCHOR:
+		return "anchor";
+	}
+	return "unknown";
+}
+
+static void
+iso_time(time_t t, char *out, size_t len)
+{
+	struct tm	tm;
+
+	if (t == 0 || gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, len, "%s", "");
+}
+
+struct listing {
+	struct cli	*c;
+	struct keys	*k;
+	struct buf	*out;
+	int		 json;
+	int		 n;
+	int		 err;
+};
+
+/* Appends a sanitized string as JSON. */
+static int
+json_clean(struct buf *out, const char *s)
+{
+	char	*t;
+	int	 r;
+
+	if (s == NULL)
+		return json_str(out, NULL);
+	if ((t = text_sanitize_str(s, 0)) == NULL)
+		return SMERR_NOMEM;
+	r = json_str(out, t);
+	free(t);
+	return r;
+}
+
+static int
+json_emails(struct buf *out, const char *list)
+{
+	const char	*p = list, *q;
+	char		*one;
+	int		 first = 1, r;
+
+	if ((r = buf_putc(out, '[')) != 0)
+		return r;
+	while (p != NULL && *p != '\0') {
+		q = strchr(p, ',');
+		one = q != NULL ? strndup(p, (size_t)(q - p)) : strdup(p);
+		if (one == NULL)
+			return SMERR_NOMEM;
+		if (!first)
+			buf_putc(out, ',');
+		r = json_clean(out, one);
+		free(one);
+		if (r != 0)
+			return r;
+		first = 0;
+		p = q != NULL ? q + 1 : NULL;
+	}
+	return buf_putc(out, ']');
+}
+
+static int
+list_cb(const struct keys_cert *kc, void *arg)
+{
+	struct listing		*l = arg;
+	struct keys_certinfo	 ci;
+	struct smerr		 e;
+	char			 nb[32], na[32], *old = NULL, *addr = NULL;
+	char			*s;
+	int			 r = 0;
+
+	smerr_clear(&e);
+	if (keys_cert_info(kc->der, kc->der_len, &ci, &e) != 0) {
+		/* Unreadable rows are named, not hidden. */
+		memset(&ci, 0, sizeof(ci));
+		snprintf(ci.fingerprint, sizeof(ci.fingerprint), "%s",
+		    kc->fingerprint);
+	}
+	iso_time(ci.not_before, nb, sizeof(nb));
+	iso_time(ci.not_after, na, sizeof(na));
+	(void)keys_replaced(l->k, kc->fingerprint, &old, &addr, NULL);
+	if (l->json) {
+		if (l->n > 0)
+			r |= buf_putc(l->out, ',');
+		r |= buf_putc(l->out, '{');
+		r |= json_key(l->out, "kind", 1);
+		r |= json_str(l->out, kind_name(kc->kind));
+		r |= json_key(l->out, "email", 0);
+		r |= json_emails(l->out, kc->emails);
+		r |= json_key(l->out, "subject", 0);
+		r |= json_clean(l->out, ci.subject);
+		r |= json_key(l->out, "issuer", 0);
+		r |= json_clean(l->out, ci.issuer);
+		r |= json_key(l->out, "fingerprint", 0);
+		r |= json_str(l->out, kc->fingerprint);
+		r |= json_key(l->out, "not_before", 0);
+		r |= json_str(l->out, *nb != '\0' ? nb : NULL);
+		r |= json_key(l->out, "not_after", 0);
+		r |= json_str(l->out, *na != '\0' ? na : NULL);
+		r |= json_key(l->out, "source", 0);
+		r |= json_clean(l->out, kc->source);
+		r |= json_key(l->out, "id", 0);
+		r |= buf_printf(l->out, "%lld", (long long)kc->id);
+		r |= json_key(l->out, "replaces", 0);
+		r |= json_str(l->out, old);
+		r |= json_key(l->out, "replaces_for", 0);
+		r |= json_clean(l->out, addr);
+		r |= buf_putc(l->out, '}');
+	} else {
+		s = text_sanitize_str(ci.subject != NULL ? ci.subject : "?",
+		    0);
+		printf("%-8s %s %s\n", kind_name(kc->kind), kc->fingerprint,
+		    s != NULL ? s : "");
+		free(s);
+		s = text_sanitize_str(kc->emails, 0);
+		printf("         email %s; source %s; valid %s to %s\n",
+		    s != NULL && *s != '\0' ? s : "(none)", kc->source,
+		    nb, na);
+		free(s);
+		if (old != NULL) {
+			s = text_sanitize_str(addr != NULL ? addr : "", 0);
+			printf("         replaces %s for %s\n", old,
+			    s != NULL ? s : "");
+			free(s);
+		}
+	}
+	l->n++;
+	free(old);
+	free(addr);
+	keys_certinfo_clear(&ci);
+	if (r != 0) {
+		l->err = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static int
+keys_list(struct cli *c, int argc, char **argv)
+{
+	struct store	*st = NULL;
+	struct keys	*k = NULL;
+	struct listing	 l;
+	int		 r = 1;
+
+	memset(&l, 0, sizeof(l));
+	if (argc == 2 && strcmp(argv[1], "--json") == 0)
+		l.json = 1;
+	else if (argc != 1)
+		return cli_usage(c);
+	if (cli_open_keys(c, &st, &k) != 0)
+		goto fail;
+	l.c = c;
+	l.k = k;
+	if ((l.out = buf_new(0)) == NULL) {
+		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	if (l.json)
+		buf_putc(l.out, '[');
+	if (keys_foreach(k, KEYS_IDENTITY | KEYS_PEER | KEYS_ANCHOR, list_cb,
+	    &l, &c->err) != 0)
+		goto fail;
+	if (l.err) {
+		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	if (l.json) {
+		buf_putc(l.out, ']');
+		if (cli_print(c, l.out) != 0)
+			goto fail;
+	}
+	r = 0;
+	goto out;
+fail:
+	r = cli_fail(c);
+out:
+	buf_free(l.out);
+	keys_close(k);
+	store_close(st);
+	return r;
+}
+
+int
+cmd_keys(struct cli *c, int argc, char **argv)
+{
+	if (argc < 2)
+		return cli_usage(c);
+	if (strcmp(argv[1], "import") == 0)
+		return keys_import(c, argc - 1, argv + 1, KEYS_PEER);
+	if (strcmp(argv[1], "trust") == 0)
+		return keys_import(c, argc - 1, argv + 1, KEYS_ANCHOR);
+	if (strcmp(argv[1], "list") == 0)
+		return keys_list(c, argc - 1, argv + 1);
+	if (strcmp(argv[1], "lookup") == 0) {
+#ifdef HAVE_KEYS_LOOKUP
+		return cmd_keys_lookup(c, argc - 1, argv + 1);
+#else
+		smerr_set(&c->err, SMERR_USAGE, "keys lookup is not "
+		    "available in this build");
+		return cli_fail(c);
+#endif
+	}
+	return cli_usage(c);
+}

@@ -1,0 +1,216 @@
+/*
+ * Opening the encrypted store and the key store for a command. The store
+ * key comes from the Secret Service; when none answers, sealmail says so
+ * in one line on stderr and falls back to a passphrase, read from the
+ * passphrase file (a trailing newline is not part of it) or asked on the
+ * terminal without echo. The store is created on first use.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/secmem.h"
+#include "base/text.h"
+#include "store/store.h"
+#include "keys/keys.h"
+#include "app/app_int.h"
+
+#define PASS_MAX	4096
+
+int
+cli_read_passfile(const char *path, struct buf **passp, struct smerr *e)
+{
+	struct buf	*b;
+	size_t		 n;
+	int		 fd, r;
+
+	*passp = NULL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+		return smerr_set(e, SMERR_IO, "%s: %s", path, strerror(errno));
+	if ((b = buf_new_secret(PASS_MAX)) == NULL) {
+		close(fd);
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	}
+	r = buf_read_fd(b, fd);
+	close(fd);
+	if (r != 0) {
+		buf_free(b);
+		return smerr_set(e, r, "%s: %s", path, r == SMERR_LIMIT ?
+		    "too long for a passphrase file" : "cannot read");
+	}
+	n = buf_len(b);
+	if (n > 0 && buf_data(b)[n - 1] == '\n') {
+		n--;
+		if (n > 0 && buf_data(b)[n - 1] == '\r')
+			n--;
+		buf_truncate(b, n);
+	}
+	if (n == 0) {
+		buf_free(b);
+		return smerr_set(e, SMERR_INVAL, "%s: empty passphrase", path);
+	}
+	*passp = b;
+	return 0;
+}
+
+/* Reads one line from the terminal with echo off. */
+static int
+tty_read(int fd, const char *prompt, struct buf *b, struct smerr *e)
+{
+	struct termios	 old, raw;
+	char		 ch;
+	ssize_t		 n;
+	int		 r = 0, restore = 0;
+
+	if (write(fd, prompt, strlen(prompt)) == -1)
+		return smerr_set(e, SMERR_IO, "cannot write to the terminal");
+	if (tcgetattr(fd, &old) == 0) {
+		raw = old;
+		raw.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+		raw.c_lflag |= ICANON;
+		if (tcsetattr(fd, TCSAFLUSH, &raw) == 0)
+			restore = 1;
+	}
+	for (;;) {
+		n = read(fd, &ch, 1);
+		if (n == 1 && (ch == '\n' || ch == '\r'))
+			break;
+		if (n != 1) {
+			r = smerr_set(e, SMERR_CANCEL, "no passphrase given");
+			break;
+		}
+		if (buf_putc(b, ch) != 0) {
+			r = smerr_set(e, SMERR_LIMIT, "passphrase too long");
+			break;
+		}
+	}
+	ch = 0;
+	if (restore)
+		(void)tcsetattr(fd, TCSAFLUSH, &old);
+	if (write(fd, "\n", 1) == -1 && r == 0)
+		r = smerr_set(e, SMERR_IO, "cannot write to the terminal");
+	return r;
+}
+
+int
+cli_ask_secret(const char *prompt, int twice, struct buf **passp,
+    struct smerr *e)
+{
+	struct buf	*a = NULL, *b = NULL;
+	int		 fd, r;
+
+	*passp = NULL;
+	if (!isatty(STDIN_FILENO) ||
+	    (fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY)) == -1)
+		return smerr_set(e, SMERR_SECRET, "no terminal to ask for a "
+		    "passphrase: give --passphrase-file or set "
+		    "SEALMAIL_PASSPHRASE_FILE");
+	if ((a = buf_new_secret(PASS_MAX)) == NULL ||
+	    (b = buf_new_secret(PASS_MAX)) == NULL) {
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = tty_read(fd, prompt, a, e)) != 0)
+		goto out;
+	if (buf_len(a) == 0) {
+		r = smerr_set(e, SMERR_CANCEL, "empty passphrase");
+		goto out;
+	}
+	if (twice) {
+		if ((r = tty_read(fd, "Again: ", b, e)) != 0)
+			goto out;
+		if (buf_len(a) != buf_len(b) ||
+		    !secmem_equal(buf_data(a), buf_data(b), buf_len(a))) {
+			r = smerr_set(e, SMERR_CANCEL, "the passphrases differ");
+			goto out;
+		}
+	}
+	*passp = a;
+	a = NULL;
+out:
+	close(fd);
+	buf_free(a);
+	buf_free(b);
+	return r;
+}
+
+/* The passphrase for the store: from passfile, else from the terminal. */
+static int
+store_passphrase(struct cli *c, const char *passfile, struct buf **passp)
+{
+	int	creating = !store_exists(c->datadir);
+
+	if (passfile != NULL)
+		return cli_read_passfile(passfile, passp, &c->err);
+	return cli_ask_secret(creating ? "New passphrase for the sealmail "
+	    "store: " : "Passphrase for the sealmail store: ", creating,
+	    passp, &c->err);
+}
+
+int
+cli_open_store_with(struct cli *c, const char *passfile, struct store **stp)
+{
+	struct smerr	 e2;
+	struct buf	*pass = NULL;
+	uint8_t		 key[STORE_KEY_LEN];
+	char		*msg;
+	int		 r;
+
+	*stp = NULL;
+	smerr_clear(&e2);
+	if (!keys_store_uses_passphrase(c->datadir)) {
+		r = keys_store_key(c->datadir, NULL, key, &e2);
+		if (r == 0)
+			goto open;
+		if (r != SMERR_SECRET) {
+			smerr_set(&c->err, r, "%s", smerr_msg(&e2));
+			return r;
+		}
+		/* The one line that says why a passphrase is needed. */
+		msg = text_sanitize_str(smerr_msg(&e2), 0);
+		fflush(stdout);
+		fprintf(stderr, "sealmail: %s; using a passphrase instead\n",
+		    msg != NULL ? msg : "no Secret Service");
+		free(msg);
+	}
+	if ((r = store_passphrase(c, passfile, &pass)) != 0)
+		return r;
+	r = keys_store_key(c->datadir, pass, key, &c->err);
+	buf_free(pass);
+	if (r != 0)
+		return r;
+open:
+	r = store_open(c->datadir, key, stp, &c->err);
+	secmem_wipe(key, sizeof(key));
+	return r;
+}
+
+int
+cli_open_store(struct cli *c, struct store **stp)
+{
+	return cli_open_store_with(c, c->passphrase_file, stp);
+}
+
+int
+cli_open_keys(struct cli *c, struct store **stp, struct keys **kp)
+{
+	int	r;
+
+	*kp = NULL;
+	if (*stp == NULL && (r = cli_open_store(c, stp)) != 0)
+		return r;
+	if ((r = keys_open(*stp, kp, &c->err)) != 0) {
+		store_close(*stp);
+		*stp = NULL;
+	}
+	return r;
+}

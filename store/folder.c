@@ -1,0 +1,164 @@
+/*
+ * Folders and their IMAP state: UIDVALIDITY, UIDNEXT and HIGHESTMODSEQ of
+ * the last completed sync, per account and mailbox name.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "store/store.h"
+#include "store/store_int.h"
+
+int
+store_folder_open(struct store *st, const char *account, const char *name,
+    int64_t *idp, struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	int		 r, rc;
+
+	*idp = 0;
+	if (account == NULL || name == NULL)
+		return smerr_set(e, SMERR_INVAL, "store_folder_open: no name");
+	if ((r = store_prep(st, "SELECT id FROM folder WHERE account = ? AND "
+	    "name = ?;", &s, e)) != 0)
+		return r;
+	store_bind_text(s, 1, account);
+	store_bind_text(s, 2, name);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*idp = sqlite3_column_int64(s, 0);
+	else if (rc != SQLITE_DONE)
+		r = store_dberr(st, e, "reading folders");
+	sqlite3_finalize(s);
+	if (r != 0 || *idp != 0)
+		return r;
+	if ((r = store_prep(st, "INSERT INTO folder(account, name) "
+	    "VALUES(?, ?);", &s, e)) != 0)
+		return r;
+	store_bind_text(s, 1, account);
+	store_bind_text(s, 2, name);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		r = store_dberr(st, e, "adding a folder");
+	else
+		*idp = sqlite3_last_insert_rowid(st->db);
+	sqlite3_finalize(s);
+	return r;
+}
+
+static void
+folder_row(sqlite3_stmt *s, struct store_folder *f)
+{
+	f->id = sqlite3_column_int64(s, 0);
+	f->account = store_col_text(s, 1);
+	f->name = store_col_text(s, 2);
+	f->uidvalidity = (uint32_t)sqlite3_column_int64(s, 3);
+	f->uidnext = (uint32_t)sqlite3_column_int64(s, 4);
+	f->highestmodseq = (uint64_t)sqlite3_column_int64(s, 5);
+}
+
+#define FOLDER_COLS "id, account, name, uidvalidity, uidnext, highestmodseq"
+
+/* The statement of the last store_folder_get, kept for its strings. */
+static int
+folder_get_stmt(struct store *st, int64_t id, sqlite3_stmt **sp,
+    struct smerr *e)
+{
+	int	r;
+
+	if ((r = store_prep(st, "SELECT " FOLDER_COLS " FROM folder WHERE "
+	    "id = ?;", sp, e)) != 0)
+		return r;
+	sqlite3_bind_int64(*sp, 1, id);
+	return 0;
+}
+
+int
+store_folder_get(struct store *st, int64_t id, struct store_folder *f,
+    struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	int		 r, rc;
+
+	memset(f, 0, sizeof(*f));
+	if ((r = folder_get_stmt(st, id, &s, e)) != 0)
+		return r;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		folder_row(s, f);
+		/* Numbers only: names are not kept past the statement. */
+		f->account = f->name = NULL;
+	} else if (rc == SQLITE_DONE)
+		r = smerr_set(e, SMERR_NOTFOUND, "no folder %lld",
+		    (long long)id);
+	else
+		r = store_dberr(st, e, "reading folders");
+	sqlite3_finalize(s);
+	return r;
+}
+
+int
+store_folder_set_state(struct store *st, int64_t id, uint32_t uidvalidity,
+    uint32_t uidnext, uint64_t highestmodseq, struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	int		 r;
+
+	if ((r = store_prep(st, "UPDATE folder SET uidvalidity = ?, "
+	    "uidnext = ?, highestmodseq = ? WHERE id = ?;", &s, e)) != 0)
+		return r;
+	sqlite3_bind_int64(s, 1, uidvalidity);
+	sqlite3_bind_int64(s, 2, uidnext);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)highestmodseq);
+	sqlite3_bind_int64(s, 4, id);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		r = store_dberr(st, e, "saving folder state");
+	sqlite3_finalize(s);
+	return r;
+}
+
+int
+store_folder_foreach(struct store *st, const char *account,
+    int (*cb)(const struct store_folder *, void *), void *arg,
+    struct smerr *e)
+{
+	struct store_folder	 f;
+	sqlite3_stmt		*s;
+	int			 r, rc;
+
+	if ((r = store_prep(st, "SELECT " FOLDER_COLS " FROM folder WHERE "
+	    "?1 IS NULL OR account = ?1 ORDER BY account, name;", &s, e)) != 0)
+		return r;
+	store_bind_text(s, 1, account);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		folder_row(s, &f);
+		if (cb(&f, arg) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = store_dberr(st, e, "reading folders");
+	sqlite3_finalize(s);
+	return r;
+}
+
+int
+store_folder_reset(struct store *st, int64_t id, uint32_t uidvalidity,
+    struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	int		 r;
+
+	if ((r = store_begin(st, e)) != 0)
+		return r;
+	if ((r = store_prep(st, "UPDATE message SET uid = NULL, modseq = 0 "
+	    "WHERE folder = ?;", &s, e)) != 0)
+		goto fail;
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		r = store_dberr(st, e, "unbinding messages");
+	sqlite3_finalize(s);
+	if (r != 0 || (r = store_folder_set_state(st, id, uidvalidity, 0, 0,
+	    e)) != 0)
+		goto fail;
+	return store_commit(st, e);
+fail:
+	store_rollback(st);
+	return r;
+}

@@ -1,0 +1,613 @@
+/*
+ * Messages: the decrypted message, its verdict and its IMAP state, one
+ * row each. A message is bound to (folder, UID) by a unique index, so a
+ * sync that runs again after a crash cannot store a message twice. The
+ * full-text index (FTS4 over subject and text, with the message table as
+ * its content) is filled apart from the sync by store_index, so that a
+ * message is usable at once and searchable moments later.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "store/store.h"
+#include "store/store_int.h"
+
+#define SUM_COLS "m.id, m.folder, f.name, m.uid, m.modseq, m.flags, " \
+	"m.flags_dirty, m.date, m.received, m.from_addr, m.subject, m.size, " \
+	"m.digest, m.signature, m.encryption, m.trust, m.signer, m.state"
+#define FULL_COLS SUM_COLS ", m.to_addr, m.message_id, m.body, m.raw, " \
+	"m.verdict, m.text, m.signer_der"
+
+static const char *
+col_opt(sqlite3_stmt *s, int i)
+{
+	if (sqlite3_column_type(s, i) == SQLITE_NULL)
+		return NULL;
+	return store_col_text(s, i);
+}
+
+static void
+msg_row(sqlite3_stmt *s, struct store_msg *m, int full)
+{
+	memset(m, 0, sizeof(*m));
+	m->id = sqlite3_column_int64(s, 0);
+	m->folder = sqlite3_column_int64(s, 1);
+	m->folder_name = col_opt(s, 2);
+	m->uid = (uint32_t)sqlite3_column_int64(s, 3);
+	m->modseq = (uint64_t)sqlite3_column_int64(s, 4);
+	m->flags = store_col_text(s, 5);
+	m->flags_dirty = sqlite3_column_int(s, 6);
+	m->date = (time_t)sqlite3_column_int64(s, 7);
+	m->received = (time_t)sqlite3_column_int64(s, 8);
+	m->from = col_opt(s, 9);
+	m->subject = col_opt(s, 10);
+	m->size = (size_t)sqlite3_column_int64(s, 11);
+	m->digest = col_opt(s, 12);
+	m->signature = col_opt(s, 13);
+	m->encryption = col_opt(s, 14);
+	m->trust = col_opt(s, 15);
+	m->signer = col_opt(s, 16);
+	m->state = sqlite3_column_int(s, 17);
+	if (!full)
+		return;
+	m->to = col_opt(s, 18);
+	m->message_id = col_opt(s, 19);
+	m->body = sqlite3_column_blob(s, 20);
+	m->body_len = (size_t)sqlite3_column_bytes(s, 20);
+	m->raw = sqlite3_column_blob(s, 21);
+	m->raw_len = (size_t)sqlite3_column_bytes(s, 21);
+	m->verdict = col_opt(s, 22);
+	m->text = col_opt(s, 23);
+	m->signer_der = sqlite3_column_blob(s, 24);
+	m->signer_der_len = (size_t)sqlite3_column_bytes(s, 24);
+}
+
+static void
+bind_blob(sqlite3_stmt *s, int i, const uint8_t *p, size_t len)
+{
+	if (p == NULL)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_blob(s, i, p, (int)len, SQLITE_TRANSIENT);
+}
+
+int
+store_msg_find(struct store *st, int64_t folder, uint32_t uid, int64_t *idp,
+    struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	int		 r, rc;
+
+	*idp = 0;
+	if ((r = store_prep(st, "SELECT id FROM message WHERE folder = ? AND "
+	    "uid = ?;", &s, e)) != 0)
+		return r;
+	sqlite3_bind_int64(s, 1, folder);
+	sqlite3_bind_int64(s, 2, uid);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*idp = sqlite3_column_int64(s, 0);
+	else if (rc == SQLITE_DONE)
+		r = smerr_set(e, SMERR_NOTFOUND, "no message with UID %u",
+		    uid);
+	else
+		r = store_dberr(st, e, "reading messages");
+	sqlite3_finalize(s);
+	return r;
+}
+
+/* Binds an unbound message with the same digest to m's UID; *idp 0 if none. */
+static int
+msg_rebind(struct store *st, const struct store_msg *m, int64_t *idp,
+    struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	int64_t		 id = 0;
+	int		 r, rc, dirty = 0;
+
+	*idp = 0;
+	if ((r = store_prep(st, "SELECT id, flags_dirty FROM message WHERE "
+	    "folder = ? AND uid IS NULL AND digest = ? ORDER BY id LIMIT 1;",
+	    &s, e)) != 0)
+		return r;
+	sqlite3_bind_int64(s, 1, m->folder);
+	store_bind_text(s, 2, m->digest);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(s, 0);
+		dirty = sqlite3_column_int(s, 1);
+	} else if (rc != SQLITE_DONE)
+		r = store_dberr(st, e, "reading messages");
+	sqlite3_finalize(s);
+	if (r != 0 || id == 0)
+		return r;
+	/* Local flag changes not yet pushed win over the server's. */
+	if ((r = store_prep(st, dirty ?
+	    "UPDATE message SET uid = ?1, modseq = ?2 WHERE id = ?4;" :
+	    "UPDATE message SET uid = ?1, modseq = ?2, flags = ?3 "
+	    "WHERE id = ?4;", &s, e)) != 0)
+		return r;
+	sqlite3_bind_int64(s, 1, m->uid);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)m->modseq);
+	if (!dirty)
+		store_bind_text(s, 3, m->flags != NULL ? m->flags : "");
+	sqlite3_bind_int64(s, 4, id);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		r = store_dberr(st, e, "binding a message");
+	else
+		*idp = id;
+	sqlite3_finalize(s);
+	return r;
+}
+
+int
+store_msg_add(struct store *st, const struct store_msg *m, int64_t *idp,
+    struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	int64_t		 id = 0;
+	int		 r;
+
+	if (idp != NULL)
+		*idp = 0;
+	if (m == NULL || m->folder == 0)
+		return smerr_set(e, SMERR_INVAL, "store_msg_add: no folder");
+	if (m->uid != 0) {
+		r = store_msg_find(st, m->folder, m->uid, &id, NULL);
+		if (r == 0) {
+			if (idp != NULL)
+				*idp = id;
+			return smerr_set(e, SMERR_EXISTS, "UID %u is already "
+			    "stored", m->uid);
+		}
+		if (r != SMERR_NOTFOUND)
+			return store_dberr(st, e, "reading messages");
+		if (m->digest != NULL) {
+			if ((r = msg_rebind(st, m, &id, e)) != 0)
+				return r;
+			if (id != 0) {
+				if (idp != NULL)
+					*idp = id;
+				return 0;
+			}
+		}
+	}
+	if ((r = store_prep(st, "INSERT INTO message(folder, uid, modseq, "
+	    "flags, flags_dirty, date, received, from_addr, to_addr, subject, "
+	    "size, message_id, digest, body, raw, signature, encryption, "
+	    "trust, signer, verdict, text, signer_der, state) VALUES(?1, ?2, "
+	    "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+	    "?17, ?18, ?19, ?20, ?21, ?22, ?23);", &s, e)) != 0)
+		return r;
+	sqlite3_bind_int64(s, 1, m->folder);
+	if (m->uid != 0)
+		sqlite3_bind_int64(s, 2, m->uid);
+	else
+		sqlite3_bind_null(s, 2);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)m->modseq);
+	store_bind_text(s, 4, m->flags != NULL ? m->flags : "");
+	sqlite3_bind_int(s, 5, m->flags_dirty != 0);
+	sqlite3_bind_int64(s, 6, m->date);
+	sqlite3_bind_int64(s, 7, m->received);
+	store_bind_text(s, 8, m->from);
+	store_bind_text(s, 9, m->to);
+	store_bind_text(s, 10, m->subject);
+	sqlite3_bind_int64(s, 11, (sqlite3_int64)m->size);
+	store_bind_text(s, 12, m->message_id);
+	store_bind_text(s, 13, m->digest);
+	bind_blob(s, 14, m->body, m->body_len);
+	bind_blob(s, 15, m->raw, m->raw_len);
+	store_bind_text(s, 16, m->signature);
+	store_bind_text(s, 17, m->encryption);
+	store_bind_text(s, 18, m->trust);
+	store_bind_text(s, 19, m->signer);
+	store_bind_text(s, 20, m->verdict);
+	store_bind_text(s, 21, m->text);
+	bind_blob(s, 22, m->signer_der, m->signer_der_len);
+	sqlite3_bind_int(s, 23, m->state);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		r = store_dberr(st, e, "storing a message");
+	else if (idp != NULL)
+		*idp = sqlite3_last_insert_rowid(st->db);
+	sqlite3_finalize(s);
+	return r;
+}
+
+/* A loaded message owns the statement its pointers point into. */
+struct msg_owned {
+	struct store_msg	 m;
+	sqlite3_stmt		*s;
+};
+
+int
+store_msg_load(struct store *st, int64_t id, struct store_msg **mp,
+    struct smerr *e)
+{
+	struct msg_owned	*o;
+	int			 r, rc;
+
+	*mp = NULL;
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	if ((r = store_prep(st, "SELECT " FULL_COLS " FROM message m JOIN "
+	    "folder f ON f.id = m.folder WHERE m.id = ?;", &o->s, e)) != 0) {
+		free(o);
+		return r;
+	}
+	sqlite3_bind_int64(o->s, 1, id);
+	if ((rc = sqlite3_step(o->s)) == SQLITE_ROW) {
+		msg_row(o->s, &o->m, 1);
+		*mp = &o->m;
+		return 0;
+	}
+	if (rc == SQLITE_DONE)
+		r = smerr_set(e, SMERR_NOTFOUND, "no message %lld",
+		    (long long)id);
+	else
+		r = store_dberr(st, e, "reading a message");
+	sqlite3_finalize(o->s);
+	free(o);
+	return r;
+}
+
+void
+store_msg_free(struct store_msg *m)
+{
+	struct msg_owned	*o = (struct msg_owned *)m;
+
+	if (m == NULL)
+		return;
+	sqlite3_finalize(o->s);
+	free(o);
+}
+
+static int
+msg_walk(struct store *st, sqlite3_stmt *s,
+    int (*cb)(const struct store_msg *, void *), void *arg, struct smerr *e)
+{
+	struct store_msg	m;
+	int			rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		msg_row(s, &m, 0);
+		if (cb(&m, arg) != 0)
+			return 0;
+	}
+	if (rc != SQLITE_DONE)
+		return store_dberr(st, e, "reading messages");
+	return 0;
+}
+
+int
+store_msg_foreach(struct store *st, int64_t folder,
+    int (*cb)(const struct store_msg *, void *), void *arg, struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	int		 r;
+
+	if ((r = store_prep(st, "SELECT " SUM_COLS " FROM message m JOIN "
+	    "folder f ON f.id = m.folder WHERE ?1 = 0 OR m.folder = ?1 "
+	    "ORDER BY m.folder, m.uid IS NULL, m.uid, m.id;", &s, e)) != 0)
+		return r;
+	sqlite3_bind_int64(s, 1, folder);
+	r = msg_walk(st, s, cb, arg, e);
+	sqlite3_finalize(s);
+	return r;
+}
+
+int
+store_msg_foreach_name(struct store *st, const char *folder,
+    int (*cb)(const struct store_msg *, void *), void *arg, struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	int		 r;
+
+	if ((r = store_prep(st, "SELECT " SUM_COLS " FROM message m JOIN "
+	    "folder f ON f.id = m.folder WHERE f.name = ? "
+	    "ORDER BY f.account, m.uid IS NULL, m.uid, m.id;", &s, e)) != 0)
+		return r;
+	store_bind_text(s, 1, folder);
+	r = msg_walk(st, s, cb, arg, e);
+	sqlite3_finalize(s);
+	return r;
+}
+
+int
+store_msg_foreach_pending(struct store *st,
+    int (*cb)(const struct store_msg *, void *), void *arg, struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	int		 r;
+
+	if ((r = store_prep(st, "SELECT " SUM_COLS " FROM message m JOIN "
+	    "folder f ON f.id = m.folder WHERE m.state = 1 ORDER BY m.id;",
+	    &s, e)) != 0)
+		return r;
+	r = msg_walk(st, s, cb, arg, e);
+	sqlite3_finalize(s);
+	return r;
+}
+
+/* Drops message id's entry from the full-text index, if it has one. */
+static int
+msg_unindex(struct store *st, int64_t id, struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	int		 r;
+
+	/* FTS4 reads the old words from the content row: do this first. */
+	if ((r = store_prep(st, "DELETE FROM message_fts WHERE docid = ?1 "
+	    "AND EXISTS (SELECT 1 FROM message WHERE id = ?1 AND "
+	    "indexed = 1);", &s, e)) != 0)
+		return r;
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		r = store_dberr(st, e, "updating the search index");
+	sqlite3_finalize(s);
+	return r;
+}
+
+int
+store_msg_update(struct store *st, int64_t id, const struct store_msg *m,
+    struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	int		 r;
+
+	if ((r = store_begin(st, e)) != 0)
+		return r;
+	if ((r = msg_unindex(st, id, e)) != 0)
+		goto fail;
+	if ((r = store_prep(st, "UPDATE message SET from_addr = ?1, "
+	    "to_addr = ?2, subject = ?3, body = ?4, raw = CASE WHEN ?5 = 0 "
+	    "THEN NULL ELSE raw END, signature = ?6, encryption = ?7, "
+	    "trust = ?8, signer = ?9, verdict = ?10, text = ?11, "
+	    "signer_der = ?12, state = ?5, indexed = 0, "
+	    "date = CASE WHEN ?13 != 0 THEN ?13 ELSE date END WHERE id = ?14;",
+	    &s, e)) != 0)
+		goto fail;
+	store_bind_text(s, 1, m->from);
+	store_bind_text(s, 2, m->to);
+	store_bind_text(s, 3, m->subject);
+	bind_blob(s, 4, m->body, m->body_len);
+	sqlite3_bind_int(s, 5, m->state);
+	store_bind_text(s, 6, m->signature);
+	store_bind_text(s, 7, m->encryption);
+	store_bind_text(s, 8, m->trust);
+	store_bind_text(s, 9, m->signer);
+	store_bind_text(s, 10, m->verdict);
+	store_bind_text(s, 11, m->text);
+	bind_blob(s, 12, m->signer_der, m->signer_der_len);
+	sqlite3_bind_int64(s, 13, m->date);
+	sqlite3_bind_int64(s, 14, id);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		r = store_dberr(st, e, "updating a message");
+	else if (sqlite3_changes(st->db) == 0)
+		r = smerr_set(e, SMERR_NOTFOUND, "no message %lld",
+		    (long long)id);
+	sqlite3_finalize(s);
+	if (r != 0)
+		goto fail;
+	return store_commit(st, e);
+fail:
+	store_rollback(st);
+	return r;
+}
+
+static int
+msg_exec_id(struct store *st, const char *sql, int64_t id, const char *text,
+    int64_t num, struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	int		 r;
+
+	if ((r = store_prep(st, sql, &s, e)) != 0)
+		return r;
+	sqlite3_bind_int64(s, 1, id);
+	store_bind_text(s, 2, text);
+	sqlite3_bind_int64(s, 3, num);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		r = store_dberr(st, e, "updating a message");
+	else if (sqlite3_changes(st->db) == 0)
+		r = smerr_set(e, SMERR_NOTFOUND, "no message %lld",
+		    (long long)id);
+	sqlite3_finalize(s);
+	return r;
+}
+
+int
+store_msg_set_flags(struct store *st, int64_t id, const char *flags,
+    uint64_t modseq, struct smerr *e)
+{
+	return msg_exec_id(st, "UPDATE message SET flags = ?2, modseq = ?3 "
+	    "WHERE id = ?1;", id, flags != NULL ? flags : "",
+	    (int64_t)modseq, e);
+}
+
+int
+store_msg_set_local_flags(struct store *st, int64_t id, const char *flags,
+    struct smerr *e)
+{
+	return msg_exec_id(st, "UPDATE message SET flags = ?2, flags_dirty = 1 "
+	    "WHERE id = ?1 AND ?3 = ?3;", id, flags != NULL ? flags : "", 0,
+	    e);
+}
+
+int
+store_msg_flags_pushed(struct store *st, int64_t id, uint64_t modseq,
+    struct smerr *e)
+{
+	return msg_exec_id(st, "UPDATE message SET flags_dirty = 0, "
+	    "modseq = max(modseq, ?3) WHERE id = ?1 AND ?2 IS NULL;", id, NULL,
+	    (int64_t)modseq, e);
+}
+
+int
+store_msg_delete(struct store *st, int64_t id, struct smerr *e)
+{
+	int	r;
+
+	if ((r = store_begin(st, e)) != 0)
+		return r;
+	if ((r = msg_unindex(st, id, e)) != 0 ||
+	    (r = msg_exec_id(st, "DELETE FROM message WHERE id = ?1 AND "
+	    "?2 IS NULL AND ?3 = ?3;", id, NULL, 0, e)) != 0) {
+		store_rollback(st);
+		return r;
+	}
+	return store_commit(st, e);
+}
+
+int
+store_msg_count(struct store *st, int64_t folder, int64_t *np,
+    struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	int		 r;
+
+	*np = 0;
+	if ((r = store_prep(st, "SELECT count(*) FROM message WHERE ?1 = 0 OR "
+	    "folder = ?1;", &s, e)) != 0)
+		return r;
+	sqlite3_bind_int64(s, 1, folder);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		*np = sqlite3_column_int64(s, 0);
+	else
+		r = store_dberr(st, e, "counting messages");
+	sqlite3_finalize(s);
+	return r;
+}
+
+int
+store_index(struct store *st, size_t max, size_t *donep, size_t *leftp,
+    struct smerr *e)
+{
+	sqlite3_stmt	*sel = NULL, *ins = NULL, *upd = NULL;
+	size_t		 done = 0;
+	int64_t		 left = 0;
+	int		 r, rc;
+
+	if (donep != NULL)
+		*donep = 0;
+	if (leftp != NULL)
+		*leftp = 0;
+	if ((r = store_begin(st, e)) != 0)
+		return r;
+	if ((r = store_prep(st, "SELECT id, subject, text FROM message WHERE "
+	    "indexed = 0 ORDER BY id LIMIT ?;", &sel, e)) != 0 ||
+	    (r = store_prep(st, "INSERT INTO message_fts(docid, subject, text) "
+	    "VALUES(?, ?, ?);", &ins, e)) != 0 ||
+	    (r = store_prep(st, "UPDATE message SET indexed = 1 WHERE id = ?;",
+	    &upd, e)) != 0)
+		goto fail;
+	sqlite3_bind_int64(sel, 1, max == 0 ? -1 : (sqlite3_int64)max);
+	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+		sqlite3_bind_int64(ins, 1, sqlite3_column_int64(sel, 0));
+		sqlite3_bind_value(ins, 2, sqlite3_column_value(sel, 1));
+		sqlite3_bind_value(ins, 3, sqlite3_column_value(sel, 2));
+		if (sqlite3_step(ins) != SQLITE_DONE) {
+			r = store_dberr(st, e, "indexing");
+			goto fail;
+		}
+		sqlite3_reset(ins);
+		sqlite3_bind_int64(upd, 1, sqlite3_column_int64(sel, 0));
+		if (sqlite3_step(upd) != SQLITE_DONE) {
+			r = store_dberr(st, e, "indexing");
+			goto fail;
+		}
+		sqlite3_reset(upd);
+		done++;
+	}
+	if (rc != SQLITE_DONE) {
+		r = store_dberr(st, e, "indexing");
+		goto fail;
+	}
+	sqlite3_finalize(sel);
+	sqlite3_finalize(ins);
+	sqlite3_finalize(upd);
+	sel = ins = upd = NULL;
+	if ((r = store_commit(st, e)) != 0)
+		return r;
+	if (leftp != NULL) {
+		if ((r = store_prep(st, "SELECT count(*) FROM message WHERE "
+		    "indexed = 0;", &sel, e)) != 0)
+			return r;
+		if (sqlite3_step(sel) == SQLITE_ROW)
+			left = sqlite3_column_int64(sel, 0);
+		sqlite3_finalize(sel);
+		*leftp = (size_t)left;
+	}
+	if (donep != NULL)
+		*donep = done;
+	return 0;
+fail:
+	sqlite3_finalize(sel);
+	sqlite3_finalize(ins);
+	sqlite3_finalize(upd);
+	store_rollback(st);
+	return r;
+}
+
+/*
+ * Every word of the query becomes a quoted FTS term, so that nothing a
+ * user types is read as FTS syntax; the terms are ANDed.
+ */
+static char *
+fts_query(const char *q)
+{
+	const char	*p;
+	char		*out, *o;
+	int		 inword = 0;
+
+	if ((out = malloc(strlen(q) * 3 + 3)) == NULL)
+		return NULL;
+	o = out;
+	for (p = q; *p != '\0'; p++) {
+		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
+			if (inword)
+				*o++ = '"';
+			inword = 0;
+			continue;
+		}
+		if (*p == '"')
+			continue;
+		if (!inword) {
+			if (o != out)
+				*o++ = ' ';
+			*o++ = '"';
+			inword = 1;
+		}
+		*o++ = *p;
+	}
+	if (inword)
+		*o++ = '"';
+	*o = '\0';
+	return out;
+}
+
+int
+store_search(struct store *st, const char *query,
+    int (*cb)(const struct store_msg *, void *), void *arg, struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	char		*q;
+	int		 r;
+
+	if (query == NULL || (q = fts_query(query)) == NULL)
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	if (*q == '\0') {
+		free(q);
+		return smerr_set(e, SMERR_INVAL, "empty search");
+	}
+	if ((r = store_prep(st, "SELECT " SUM_COLS " FROM message m JOIN "
+	    "folder f ON f.id = m.folder WHERE m.id IN (SELECT docid FROM "
+	    "message_fts WHERE message_fts MATCH ?) ORDER BY m.date DESC, "
+	    "m.id DESC;", &s, e)) != 0) {
+		free(q);
+		return r;
+	}
+	store_bind_text(s, 1, q);
+	r = msg_walk(st, s, cb, arg, e);
+	sqlite3_finalize(s);
+	free(q);
+	return r;
+}

@@ -1,0 +1,435 @@
+/*
+ * The encrypted store against the real SQLCipher library: keys, schema,
+ * certificates, messages with their (folder, UID) uniqueness, the
+ * UIDVALIDITY rebinding, the trailing full-text index, the outbox, rekey,
+ * and no clear text in the files.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "store/store.h"
+
+static uint8_t key1[STORE_KEY_LEN] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+static uint8_t key2[STORE_KEY_LEN] = { 9, 9, 9, 9 };
+
+static char *
+tmpdir(void)
+{
+	char	t[] = "/tmp/test_store.XXXXXX";
+	char	*d;
+
+	assert_non_null(mkdtemp(t));
+	d = strdup(t);
+	assert_non_null(d);
+	return d;
+}
+
+static void
+rmdir_all(char *d)
+{
+	char	cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d);
+	assert_int_equal(system(cmd), 0);
+	free(d);
+}
+
+/* Counts occurrences of needle in every file of dir. */
+static int
+grep_dir(const char *dir, const char *needle)
+{
+	char	cmd[512];
+	FILE	*fp;
+	int	n = -1;
+
+	snprintf(cmd, sizeof(cmd), "cat '%s'/* | grep -c -a -F '%s'", dir,
+	    needle);
+	fp = popen(cmd, "r");
+	assert_non_null(fp);
+	if (fscanf(fp, "%d", &n) != 1)
+		n = -1;
+	pclose(fp);
+	return n;
+}
+
+static void
+test_open_keys(void **unused)
+{
+	struct store	*st = NULL;
+	struct smerr	 e;
+	char		*d = tmpdir(), *v = NULL;
+
+	(void)unused;
+	smerr_clear(&e);
+	assert_int_equal(store_exists(d), 0);
+	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	assert_int_equal(store_meta_set(st, "x", "y", &e), 0);
+	store_close(st);
+	assert_int_equal(store_exists(d), 1);
+
+	/* A wrong key is named as such at open. */
+	smerr_clear(&e);
+	assert_int_equal(store_open(d, key2, &st, &e), SMERR_STORE);
+	assert_null(st);
+	assert_non_null(strstr(smerr_msg(&e), "wrong key"));
+
+	smerr_clear(&e);
+	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	assert_int_equal(store_meta_get(st, "x", &v, &e), 0);
+	assert_string_equal(v, "y");
+	free(v);
+	assert_int_equal(store_meta_get(st, "nope", &v, &e), SMERR_NOTFOUND);
+	assert_int_equal(store_check(st, &e), 0);
+
+	/* Rekey: the old key no longer opens it, the new one does. */
+	assert_int_equal(store_rekey(st, key2, &e), 0);
+	store_close(st);
+	smerr_clear(&e);
+	assert_int_equal(store_open(d, key1, &st, &e), SMERR_STORE);
+	smerr_clear(&e);
+	assert_int_equal(store_open(d, key2, &st, &e), 0);
+	assert_int_equal(store_meta_get(st, "x", &v, &e), 0);
+	free(v);
+	store_close(st);
+	store_close(NULL);
+	rmdir_all(d);
+}
+
+struct certs {
+	int	n;
+	int64_t	last;
+	char	fp[65];
+};
+
+static int
+count_cb(const struct store_cert *c, void *arg)
+{
+	struct certs	*cs = arg;
+
+	cs->n++;
+	cs->last = c->id;
+	snprintf(cs->fp, sizeof(cs->fp), "%s", c->fingerprint);
+	assert_true(c->der_len > 0);
+	return 0;
+}
+
+static void
+test_certs(void **unused)
+{
+	struct store		*st;
+	struct store_cert	 c;
+	struct certs		 cs;
+	struct smerr		 e;
+	struct buf		*k, *got = NULL;
+	int64_t			 id, id2;
+	char			*d = tmpdir();
+	static const uint8_t	 der[] = { 0x30, 0x03, 0x02, 0x01, 0x01 };
+
+	(void)unused;
+	smerr_clear(&e);
+	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	memset(&c, 0, sizeof(c));
+	c.kind = STORE_CERT_IDENTITY;
+	c.source = "imported";
+	c.fingerprint = "aa";
+	c.emails = "alice@example.test";
+	c.der = der;
+	c.der_len = sizeof(der);
+	k = buf_new_secret(0);
+	buf_puts(k, "PRIVATE-KEY-BYTES");
+	assert_int_equal(store_cert_put(st, &c, k, &id, &e), 0);
+	/* Same kind and fingerprint: the same row, key kept. */
+	assert_int_equal(store_cert_put(st, &c, NULL, &id2, &e), 0);
+	assert_int_equal(id, id2);
+	assert_int_equal(store_cert_key(st, id, &got, &e), 0);
+	assert_int_equal(buf_len(got), buf_len(k));
+	assert_memory_equal(buf_data(got), buf_data(k), buf_len(k));
+	assert_true(buf_is_secret(got));
+	buf_free(got);
+
+	c.kind = STORE_CERT_PEER;
+	c.fingerprint = "bb";
+	c.source = "smimea";
+	c.expires = 12345;
+	assert_int_equal(store_cert_put(st, &c, NULL, &id2, &e), 0);
+	assert_int_equal(store_cert_key(st, id2, &got, &e), SMERR_NOTFOUND);
+
+	memset(&cs, 0, sizeof(cs));
+	assert_int_equal(store_cert_foreach(st, STORE_CERT_IDENTITY |
+	    STORE_CERT_PEER | STORE_CERT_ANCHOR, count_cb, &cs, &e), 0);
+	assert_int_equal(cs.n, 2);
+	memset(&cs, 0, sizeof(cs));
+	assert_int_equal(store_cert_foreach(st, STORE_CERT_PEER, count_cb, &cs,
+	    &e), 0);
+	assert_int_equal(cs.n, 1);
+	assert_string_equal(cs.fp, "bb");
+	memset(&cs, 0, sizeof(cs));
+	assert_int_equal(store_cert_find(st, STORE_CERT_IDENTITY, "AA",
+	    count_cb, &cs, &e), 0);
+	assert_int_equal(cs.last, id);
+	smerr_clear(&e);
+	assert_int_equal(store_cert_find(st, STORE_CERT_ANCHOR, "aa",
+	    count_cb, &cs, &e), SMERR_NOTFOUND);
+
+	assert_int_equal(store_cert_delete(st, id2, &e), 0);
+	assert_int_equal(store_cert_delete(st, id2, &e), SMERR_NOTFOUND);
+	assert_int_equal(store_cert_event_add(st, "Bob@Example.test", "bb",
+	    "cc", &e), 0);
+	store_close(st);
+	/* The private key is not in the files in clear. */
+	assert_int_equal(grep_dir(d, "PRIVATE-KEY-BYTES"), 0);
+	buf_free(k);
+	rmdir_all(d);
+}
+
+struct ids {
+	int64_t	v[16];
+	int	n;
+};
+
+static int
+ids_cb(const struct store_msg *m, void *arg)
+{
+	struct ids	*ids = arg;
+
+	if (ids->n < 16)
+		ids->v[ids->n++] = m->id;
+	return 0;
+}
+
+static void
+mkmsg(struct store_msg *m, int64_t folder, uint32_t uid, const char *text,
+    const char *digest)
+{
+	memset(m, 0, sizeof(*m));
+	m->folder = folder;
+	m->uid = uid;
+	m->flags = "\\Seen";
+	m->from = "alice@example.test";
+	m->subject = "Quarterly zebrafishmarker report";
+	m->text = text;
+	m->body = (const uint8_t *)text;
+	m->body_len = strlen(text);
+	m->digest = digest;
+	m->signature = "valid";
+	m->encryption = "decrypted";
+	m->verdict = "{\"signature\":\"valid\"}";
+	m->date = 1700000000 + uid;
+}
+
+static void
+test_messages(void **unused)
+{
+	struct store		*st;
+	struct store_msg	 m, *lm;
+	struct store_folder	 f;
+	struct smerr		 e;
+	struct ids		 ids;
+	int64_t			 inbox, other, id1, id2, id3, n;
+	size_t			 done, left;
+	char			*d = tmpdir();
+
+	(void)unused;
+	smerr_clear(&e);
+	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	assert_int_equal(store_folder_open(st, "work", "INBOX", &inbox, &e), 0);
+	assert_int_equal(store_folder_open(st, "work", "INBOX", &id1, &e), 0);
+	assert_int_equal(inbox, id1);
+	assert_int_equal(store_folder_open(st, "work", "Archive", &other, &e),
+	    0);
+	assert_int_equal(store_folder_set_state(st, inbox, 77, 4, 9, &e), 0);
+	assert_int_equal(store_folder_get(st, inbox, &f, &e), 0);
+	assert_int_equal(f.uidvalidity, 77);
+	assert_int_equal(f.uidnext, 4);
+	assert_int_equal(f.highestmodseq, 9);
+
+	assert_int_equal(store_begin(st, &e), 0);
+	mkmsg(&m, inbox, 1, "the secret PLAINTEXTMARKER one", "d1");
+	assert_int_equal(store_msg_add(st, &m, &id1, &e), 0);
+	assert_int_equal(store_commit(st, &e), 0);
+	/* The same UID again: refused, nothing changes. */
+	smerr_clear(&e);
+	assert_int_equal(store_msg_add(st, &m, &id2, &e), SMERR_EXISTS);
+	assert_int_equal(id2, id1);
+	mkmsg(&m, inbox, 2, "second message about penguins", "d2");
+	assert_int_equal(store_msg_add(st, &m, &id2, &e), 0);
+	mkmsg(&m, other, 1, "archived penguins", "d3");
+	assert_int_equal(store_msg_add(st, &m, &id3, &e), 0);
+
+	/* A rolled-back transaction leaves nothing. */
+	assert_int_equal(store_begin(st, &e), 0);
+	mkmsg(&m, inbox, 3, "never", "d4");
+	assert_int_equal(store_msg_add(st, &m, NULL, &e), 0);
+	store_rollback(st);
+	assert_int_equal(store_msg_count(st, inbox, &n, &e), 0);
+	assert_int_equal(n, 2);
+
+	/* Not searchable before indexing; searchable after. */
+	memset(&ids, 0, sizeof(ids));
+	assert_int_equal(store_search(st, "penguins", ids_cb, &ids, &e), 0);
+	assert_int_equal(ids.n, 0);
+	assert_int_equal(store_index(st, 1, &done, &left, &e), 0);
+	assert_int_equal(done, 1);
+	assert_int_equal(left, 2);
+	assert_int_equal(store_index(st, 0, &done, &left, &e), 0);
+	assert_int_equal(done, 2);
+	assert_int_equal(left, 0);
+	memset(&ids, 0, sizeof(ids));
+	assert_int_equal(store_search(st, "PENGUINS", ids_cb, &ids, &e), 0);
+	assert_int_equal(ids.n, 2);
+	memset(&ids, 0, sizeof(ids));
+	assert_int_equal(store_search(st, "archived penguins", ids_cb, &ids,
+	    &e), 0);
+	assert_int_equal(ids.n, 1);
+	assert_int_equal(ids.v[0], id3);
+	/* FTS syntax in a query is taken as words. */
+	memset(&ids, 0, sizeof(ids));
+	assert_int_equal(store_search(st, "penguins\" OR NEAR(", ids_cb, &ids,
+	    &e), 0);
+	assert_int_equal(ids.n, 0);
+	memset(&ids, 0, sizeof(ids));
+	assert_int_equal(store_search(st, "zebrafishmarker", ids_cb, &ids, &e),
+	    0);
+	assert_int_equal(ids.n, 3);
+
+	/* Listing by folder name, in UID order. */
+	memset(&ids, 0, sizeof(ids));
+	assert_int_equal(store_msg_foreach_name(st, "INBOX", ids_cb, &ids, &e),
+	    0);
+	assert_int_equal(ids.n, 2);
+	assert_int_equal(ids.v[0], id1);
+
+	/* Flags. */
+	assert_int_equal(store_msg_set_local_flags(st, id1, "\\Seen \\Flagged",
+	    &e), 0);
+	assert_int_equal(store_msg_load(st, id1, &lm, &e), 0);
+	assert_string_equal(lm->flags, "\\Seen \\Flagged");
+	assert_int_equal(lm->flags_dirty, 1);
+	assert_string_equal(lm->folder_name, "INBOX");
+	assert_string_equal(lm->verdict, "{\"signature\":\"valid\"}");
+	assert_int_equal(lm->body_len, strlen("the secret PLAINTEXTMARKER one"));
+	store_msg_free(lm);
+
+	/* UIDVALIDITY changes: messages stay, unbound, and bind again. */
+	assert_int_equal(store_folder_reset(st, inbox, 78, &e), 0);
+	assert_int_equal(store_msg_find(st, inbox, 1, &n, NULL),
+	    SMERR_NOTFOUND);
+	mkmsg(&m, inbox, 10, "the secret PLAINTEXTMARKER one", "d1");
+	m.flags = "";
+	assert_int_equal(store_msg_add(st, &m, &n, &e), 0);
+	assert_int_equal(n, id1);
+	assert_int_equal(store_msg_load(st, id1, &lm, &e), 0);
+	assert_int_equal(lm->uid, 10);
+	/* The local, unpushed flags survive. */
+	assert_string_equal(lm->flags, "\\Seen \\Flagged");
+	store_msg_free(lm);
+	assert_int_equal(store_msg_flags_pushed(st, id1, 5, &e), 0);
+
+	/* Expunge removes the row and its index entry. */
+	assert_int_equal(store_msg_delete(st, id2, &e), 0);
+	memset(&ids, 0, sizeof(ids));
+	assert_int_equal(store_search(st, "penguins", ids_cb, &ids, &e), 0);
+	assert_int_equal(ids.n, 1);
+	assert_int_equal(store_msg_count(st, 0, &n, &e), 0);
+	assert_int_equal(n, 2);
+
+	/* Pending (undecryptable) messages, then updated when decrypted. */
+	mkmsg(&m, inbox, 20, "", "d5");
+	m.state = STORE_MSG_PENDING;
+	m.encryption = "undecryptable";
+	m.raw = (const uint8_t *)"RAW";
+	m.raw_len = 3;
+	assert_int_equal(store_msg_add(st, &m, &id3, &e), 0);
+	memset(&ids, 0, sizeof(ids));
+	assert_int_equal(store_msg_foreach_pending(st, ids_cb, &ids, &e), 0);
+	assert_int_equal(ids.n, 1);
+	mkmsg(&m, inbox, 20, "now readable walrus", "d5");
+	assert_int_equal(store_msg_update(st, id3, &m, &e), 0);
+	assert_int_equal(store_msg_load(st, id3, &lm, &e), 0);
+	assert_null(lm->raw);
+	assert_int_equal(lm->state, STORE_MSG_OK);
+	store_msg_free(lm);
+	assert_int_equal(store_index(st, 0, &done, &left, &e), 0);
+	memset(&ids, 0, sizeof(ids));
+	assert_int_equal(store_search(st, "walrus", ids_cb, &ids, &e), 0);
+	assert_int_equal(ids.n, 1);
+
+	assert_int_equal(store_check(st, &e), 0);
+	store_close(st);
+	assert_int_equal(grep_dir(d, "PLAINTEXTMARKER"), 0);
+	assert_int_equal(grep_dir(d, "zebrafishmarker"), 0);
+	assert_int_equal(grep_dir(d, "penguins"), 0);
+	rmdir_all(d);
+}
+
+static int
+outbox_cb(const struct store_outbox *o, void *arg)
+{
+	int	*n = arg;
+
+	(*n)++;
+	if (o->attempts > 0 && !o->sent)
+		assert_string_equal(o->error, "550 no such user");
+	return 0;
+}
+
+static void
+test_outbox(void **unused)
+{
+	struct store		*st;
+	struct store_outbox	 o;
+	struct smerr		 e;
+	int64_t			 id;
+	int			 n;
+	char			*d = tmpdir();
+
+	(void)unused;
+	smerr_clear(&e);
+	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	memset(&o, 0, sizeof(o));
+	o.message_id = "<1@example.test>";
+	o.recipients = "bob@example.test";
+	o.body = (const uint8_t *)"Subject: x\r\n\r\nhello\r\n";
+	o.body_len = strlen((const char *)o.body);
+	assert_int_equal(store_outbox_add(st, &o, &id, &e), 0);
+	assert_int_equal(store_outbox_fail(st, id, "550 no such user", &e), 0);
+	n = 0;
+	assert_int_equal(store_outbox_foreach(st, outbox_cb, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_outbox_was_sent(st, o.message_id, &e), 0);
+	assert_int_equal(store_outbox_sent(st, id, 0, &e), 0);
+	assert_int_equal(store_outbox_was_sent(st, o.message_id, &e), 1);
+	smerr_clear(&e);
+	assert_int_equal(store_outbox_add(st, &o, NULL, &e), SMERR_EXISTS);
+	n = 0;
+	assert_int_equal(store_outbox_foreach(st, outbox_cb, &n, &e), 0);
+	assert_int_equal(n, 1);		/* sent, not yet appended */
+	assert_int_equal(store_outbox_sent(st, id, 1, &e), 0);
+	n = 0;
+	assert_int_equal(store_outbox_foreach(st, outbox_cb, &n, &e), 0);
+	assert_int_equal(n, 0);
+	store_close(st);
+	rmdir_all(d);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_open_keys),
+		cmocka_unit_test(test_certs),
+		cmocka_unit_test(test_messages),
+		cmocka_unit_test(test_outbox),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
