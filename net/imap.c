@@ -342,12 +342,65 @@ imap_enable(struct imap *s, struct smerr *e)
 	return 0;
 }
 
+/*
+ * A string libetpan's ID types free with mmap_string_unref; a strdup'd
+ * one would leak (mailimap_id_basic leaks its own for that reason).
+ */
+static char *
+etpan_str(const char *v)
+{
+	MMAPString	*m;
+
+	if ((m = mmap_string_new(v)) == NULL)
+		return NULL;
+	if (mmap_string_ref(m) != 0) {
+		mmap_string_free(m);
+		return NULL;
+	}
+	return m->str;
+}
+
+/* RFC 2971 ID: the program's name and version, nothing about the host. */
+static int
+imap_id(struct imap *s, struct smerr *e)
+{
+	struct mailimap_id_params_list	*mine, *theirs = NULL;
+	static const char *const	 kv[] = {
+		"name", "sealmail", "version", SEALMAIL_VERSION,
+	};
+	char				*k, *v;
+	size_t				 i;
+	int				 r;
+
+	if ((mine = mailimap_id_params_list_new_empty()) == NULL)
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	for (i = 0; i < 4; i += 2) {
+		k = etpan_str(kv[i]);
+		v = etpan_str(kv[i + 1]);
+		if (k == NULL || v == NULL ||
+		    mailimap_id_params_list_add_name_value(mine, k, v) != 0) {
+			if (k != NULL)
+				mmap_string_unref(k);
+			if (v != NULL)
+				mmap_string_unref(v);
+			mailimap_id_params_list_free(mine);
+			return smerr_set(e, SMERR_NOMEM, "out of memory");
+		}
+	}
+	r = mailimap_id(s->m, mine, &theirs);
+	mailimap_id_params_list_free(mine);
+	if (theirs != NULL)
+		mailimap_id_params_list_free(theirs);
+	if (r != MAILIMAP_NO_ERROR)
+		return imap_fail(s, r, "ID", e);
+	return 0;
+}
+
 int
 imap_login(struct imap *s, const char *user, const char *pass,
     struct smerr *e)
 {
-	char	*sname = NULL, *sver = NULL;
-	int	 r;
+	int	r;
 
 	/*
 	 * Only TLS up and the server authenticated decide that a password
@@ -380,14 +433,8 @@ imap_login(struct imap *s, const char *user, const char *pass,
 		return r;
 	if ((r = imap_enable(s, e)) != 0)
 		return r;
-	if (mailimap_has_id(s->m)) {
-		r = mailimap_id_basic(s->m, "sealmail", SEALMAIL_VERSION,
-		    &sname, &sver);
-		free(sname);
-		free(sver);
-		if (r != MAILIMAP_NO_ERROR)
-			return imap_fail(s, r, "ID", e);
-	}
+	if (mailimap_has_id(s->m) && (r = imap_id(s, e)) != 0)
+		return r;
 	return 0;
 }
 
@@ -596,6 +643,14 @@ flags_text(struct buf *b, clist *l)
 	return r;
 }
 
+static void
+on_items(size_t cur, size_t max, void *arg)
+{
+	(void)cur;
+	(void)max;
+	(void)arg;
+}
+
 /* libetpan calls this for each FETCH response as soon as it is parsed. */
 static void
 on_msg_att(struct mailimap_msg_att *att, void *arg)
@@ -718,6 +773,8 @@ imap_fetch(struct imap *s, const struct imap_fetch *f, struct smerr *e)
 	s->f = f;
 	s->stopped = 0;
 	s->cb_failed = 0;
+	/* libetpan only calls the handler when a progress callback is set. */
+	mailimap_set_progress_callback(s->m, NULL, on_items, s);
 	mailimap_set_msg_att_handler(s->m, on_msg_att, s);
 	if (f->changedsince > 0 && f->vanished && s->qresync)
 		r = mailimap_uid_fetch_qresync(s->m, set, ft, f->changedsince,
@@ -728,6 +785,7 @@ imap_fetch(struct imap *s, const struct imap_fetch *f, struct smerr *e)
 	else
 		r = mailimap_uid_fetch(s->m, set, ft, &res);
 	mailimap_set_msg_att_handler(s->m, NULL, NULL);
+	mailimap_set_progress_callback(s->m, NULL, NULL, NULL);
 	s->f = NULL;
 	if (res != NULL)
 		mailimap_fetch_list_free(res);

@@ -78,6 +78,23 @@ struct net_server {
 	const char		*tlsa_why;	/* for BOGUS: why, or NULL */
 };
 
+struct dns;
+struct net_lookup;
+
+/*
+ * Looks up the TLSA RRset of _port._tcp.host through d (net/dns.h) and
+ * fills srv's tlsa fields; with resolve_addr (the account has a [dns]
+ * section) the host's address comes from d too and goes into srv->addr.
+ * A bogus TLSA answer is an error (SMERR_DNSSEC): no connection. No
+ * answer, an insecure one or a denial leave PKIX to decide. d NULL or an
+ * address literal as host: nothing is looked up. *lp holds the memory
+ * srv now points into; free it with net_lookup_free after connecting.
+ */
+int		 net_server_lookup(struct dns *d, int resolve_addr,
+		    struct net_server *srv, struct net_lookup **lp,
+		    struct smerr *e);
+void		 net_lookup_free(struct net_lookup *l);
+
 /* "PKIX", "DANE-EE", "DANE-TA", "PKIX+DANE" or "none". */
 const char	*net_auth_name(enum net_auth a);
 
