@@ -7,7 +7,7 @@ BUILD="gcc make pkg-config libc6-dev libncurses-dev libssl-dev libetpan-dev
 libsecret-1-dev libunbound-dev libsqlcipher-dev libcmocka-dev"
 LAB="openssl python3 dovecot-imapd dovecot-lmtpd postfix nsd ldnsutils
 bind9-dnsutils gnome-keyring libsecret-tools dbus tmux faketime gpgsm
-sqlcipher swaks procps"
+sqlcipher swaks libnet-ssleay-perl curl procps util-linux iproute2"
 BENCH="isync neomutt hyperfine time"
 
 want="$BUILD $LAB"
