@@ -18,16 +18,6 @@
 #include "keys/keys.h"
 #include "app/app_int.h"
 
-/*
- * keys lookup lives in its own file; until it is in the tree the command
- * says so instead of failing to link.
- */
-#if defined(__has_include)
-#if __has_include("cmd-keys-lookup.c")
-#define HAVE_KEYS_LOOKUP 1
-#endif
-#endif
-
 static int
 keys_import(struct cli *c, int argc, char **argv, enum keys_kind kind)
 {
@@ -42,7 +32,7 @@ keys_import(struct cli *c, int argc, char **argv, enum keys_kind kind)
 	char				*p12pass = NULL;
 	int				 ch, r = 1;
 
-	optind = 1;
+	optind = 0;		/* glibc: start afresh, permuting */
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -299,14 +289,7 @@ cmd_keys(struct cli *c, int argc, char **argv)
 		return keys_import(c, argc - 1, argv + 1, KEYS_ANCHOR);
 	if (strcmp(argv[1], "list") == 0)
 		return keys_list(c, argc - 1, argv + 1);
-	if (strcmp(argv[1], "lookup") == 0) {
-#ifdef HAVE_KEYS_LOOKUP
+	if (strcmp(argv[1], "lookup") == 0)		/* cmd-keys-lookup.c */
 		return cmd_keys_lookup(c, argc - 1, argv + 1);
-#else
-		smerr_set(&c->err, SMERR_USAGE, "keys lookup is not "
-		    "available in this build");
-		return cli_fail(c);
-#endif
-	}
 	return cli_usage(c);
 }
