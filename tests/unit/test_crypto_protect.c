@@ -1,0 +1,401 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <openssl/cms.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "crypto/protect.h"
+#include "mime/build.h"
+
+/* A self-signed e-mail certificate with a fresh key, for the tests. */
+struct ident {
+	EVP_PKEY	*pk;
+	X509		*x;
+	uint8_t		*der;
+	size_t		 der_len;
+	struct buf	*p8;
+};
+
+static const char content[] =
+    "Content-Type: text/plain; charset=utf-8\r\n"
+    "Content-Transfer-Encoding: 7bit\r\n\r\nHello\r\n";
+
+static void
+ident_make(struct ident *id, int ec, const char *email)
+{
+	X509_NAME		*n;
+	X509_EXTENSION		*ext;
+	X509V3_CTX		 v3;
+	PKCS8_PRIV_KEY_INFO	*p8;
+	unsigned char		*d = NULL;
+	char			 san[128];
+	int			 len;
+
+	memset(id, 0, sizeof(*id));
+	id->pk = ec ? EVP_EC_gen("P-256") : EVP_RSA_gen(2048);
+	assert_non_null(id->pk);
+	id->x = X509_new();
+	X509_set_version(id->x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(id->x), 1);
+	X509_gmtime_adj(X509_getm_notBefore(id->x), -3600);
+	X509_gmtime_adj(X509_getm_notAfter(id->x), 86400);
+	X509_set_pubkey(id->x, id->pk);
+	n = X509_get_subject_name(id->x);
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
+	    (const unsigned char *)email, -1, -1, 0);
+	X509_set_issuer_name(id->x, n);
+	X509V3_set_ctx(&v3, id->x, id->x, NULL, NULL, 0);
+	snprintf(san, sizeof(san), "email:%s", email);
+	ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, san);
+	X509_add_ext(id->x, ext, -1);
+	X509_EXTENSION_free(ext);
+	assert_true(X509_sign(id->x, id->pk, EVP_sha256()) > 0);
+	len = i2d_X509(id->x, &d);
+	assert_true(len > 0);
+	id->der = d;
+	id->der_len = (size_t)len;
+	p8 = EVP_PKEY2PKCS8(id->pk);
+	d = NULL;
+	len = i2d_PKCS8_PRIV_KEY_INFO(p8, &d);
+	id->p8 = buf_new_secret(0);
+	assert_int_equal(buf_put(id->p8, d, (size_t)len), 0);
+	OPENSSL_clear_free(d, (size_t)len);
+	PKCS8_PRIV_KEY_INFO_free(p8);
+}
+
+static void
+ident_free(struct ident *id)
+{
+	EVP_PKEY_free(id->pk);
+	X509_free(id->x);
+	OPENSSL_free(id->der);
+	buf_free(id->p8);
+}
+
+static struct ident	alice, carol;
+
+static int
+setup(void **st)
+{
+	(void)st;
+	ident_make(&alice, 0, "alice@example.test");
+	ident_make(&carol, 1, "carol@example.test");
+	return 0;
+}
+
+static int
+teardown(void **st)
+{
+	(void)st;
+	ident_free(&alice);
+	ident_free(&carol);
+	return 0;
+}
+
+static CMS_ContentInfo *
+cms_of(const struct buf *der)
+{
+	const unsigned char	*p = buf_data(der);
+
+	return d2i_CMS_ContentInfo(NULL, &p, (long)buf_len(der));
+}
+
+/* Verifies a detached signature over content against id's certificate. */
+static int
+verifies(const struct buf *sig, const struct ident *id, const char *data,
+    size_t len)
+{
+	CMS_ContentInfo	*cms = cms_of(sig);
+	X509_STORE	*xs = X509_STORE_new();
+	BIO		*in = BIO_new_mem_buf(data, (int)len);
+	int		 ok;
+
+	X509_STORE_add_cert(xs, id->x);
+	ok = cms != NULL && CMS_verify(cms, NULL, xs, in, NULL,
+	    CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) == 1;
+	BIO_free(in);
+	X509_STORE_free(xs);
+	CMS_ContentInfo_free(cms);
+	return ok;
+}
+
+static void
+signer_of(struct protect_signer *s, const struct ident *id)
+{
+	memset(s, 0, sizeof(*s));
+	s->cert = id->der;
+	s->cert_len = id->der_len;
+	s->key = id->p8;
+}
+
+static void
+test_sign(void **st)
+{
+	struct protect_signer	 s;
+	struct buf		*c = buf_view(content, strlen(content));
+	struct buf		*sig;
+	struct smerr		 e;
+	unsigned		 caps;
+	int			 pss;
+
+	(void)st;
+	for (pss = 0; pss < 2; pss++) {
+		smerr_clear(&e);
+		signer_of(&s, &alice);
+		s.pss = pss;
+		assert_int_equal(protect_sign(&s, c, &sig, &e), 0);
+		assert_true(verifies(sig, &alice, content, strlen(content)));
+		assert_false(verifies(sig, &alice, "Hello", 5));
+		assert_int_equal(protect_caps_from_signed(buf_data(sig),
+		    buf_len(sig), alice.der, alice.der_len, &caps, &e), 0);
+		assert_int_equal(caps, PROTECT_CAP_KNOWN |
+		    PROTECT_CAP_AES256_GCM | PROTECT_CAP_AES128_GCM |
+		    PROTECT_CAP_AES256_CBC);
+		assert_int_equal(protect_caps_from_signed(buf_data(sig),
+		    buf_len(sig), carol.der, carol.der_len, &caps, &e),
+		    SMERR_NOTFOUND);
+		buf_free(sig);
+	}
+	signer_of(&s, &carol);
+	assert_int_equal(protect_sign(&s, c, &sig, &e), 0);
+	assert_true(verifies(sig, &carol, content, strlen(content)));
+	assert_int_equal(protect_caps_from_signed(buf_data(sig), buf_len(sig),
+	    NULL, 0, &caps, &e), 0);
+	assert_true(caps & PROTECT_CAP_AES256_GCM);
+	buf_free(sig);
+	buf_free(c);
+}
+
+static void
+test_sign_refusals(void **st)
+{
+	struct protect_signer	 s;
+	struct buf		*c = buf_view(content, strlen(content));
+	struct buf		*sig = (void *)1, *junk = buf_new_secret(0);
+	struct smerr		 e;
+
+	(void)st;
+	smerr_clear(&e);
+	signer_of(&s, &alice);
+	s.key = carol.p8;
+	assert_int_equal(protect_sign(&s, c, &sig, &e), SMERR_CRYPTO);
+	assert_null(sig);
+	assert_non_null(strstr(smerr_msg(&e), "does not belong"));
+	smerr_clear(&e);
+	signer_of(&s, &carol);
+	s.pss = 1;
+	assert_int_equal(protect_sign(&s, c, &sig, &e), SMERR_INVAL);
+	smerr_clear(&e);
+	assert_int_equal(buf_puts(junk, "not a key"), 0);
+	signer_of(&s, &alice);
+	s.key = junk;
+	assert_int_equal(protect_sign(&s, c, &sig, &e), SMERR_CRYPTO);
+	smerr_clear(&e);
+	signer_of(&s, &alice);
+	s.cert_len = 10;
+	assert_int_equal(protect_sign(&s, c, &sig, &e), SMERR_CRYPTO);
+	buf_free(junk);
+	buf_free(c);
+}
+
+/* Decrypts der as id; the plaintext into a new buffer, or NULL. */
+static struct buf *
+decrypt(const struct buf *der, const struct ident *id, int *nid)
+{
+	CMS_ContentInfo	*cms = cms_of(der);
+	BIO		*out = BIO_new(BIO_s_mem());
+	struct buf	*b = NULL;
+	char		*p;
+	long		 n;
+
+	assert_non_null(cms);
+	*nid = OBJ_obj2nid(CMS_get0_type(cms));
+	if (CMS_decrypt(cms, id->pk, id->x, NULL, out, CMS_BINARY) == 1) {
+		n = BIO_get_mem_data(out, &p);
+		b = buf_new(0);
+		assert_int_equal(buf_put(b, p, (size_t)n), 0);
+	}
+	BIO_free(out);
+	CMS_ContentInfo_free(cms);
+	return b;
+}
+
+static void
+test_encrypt(void **st)
+{
+	struct protect_rcpt	 r[2];
+	struct buf		*c = buf_view(content, strlen(content));
+	struct buf		*der, *pt;
+	struct smerr		 e;
+	int			 aead, nid;
+
+	(void)st;
+	smerr_clear(&e);
+	memset(r, 0, sizeof(r));
+	r[0].cert = alice.der;
+	r[0].cert_len = alice.der_len;
+	r[1].cert = carol.der;
+	r[1].cert_len = carol.der_len;
+	assert_int_equal(protect_encrypt(r, 0, c, 0, &der, &aead, &e),
+	    SMERR_INVAL);
+	/* Unknown capabilities: CBC. */
+	assert_false(protect_rcpts_allow_gcm(r, 2));
+	assert_int_equal(protect_encrypt(r, 2, c, 0, &der, &aead, &e), 0);
+	assert_int_equal(aead, 0);
+	pt = decrypt(der, &carol, &nid);
+	assert_int_equal(nid, NID_pkcs7_enveloped);
+	assert_non_null(pt);
+	assert_int_equal(buf_len(pt), strlen(content));
+	assert_memory_equal(buf_data(pt), content, strlen(content));
+	buf_free(pt);
+	buf_free(der);
+	/* Only one knows GCM: still CBC. */
+	r[0].caps = PROTECT_CAP_KNOWN | PROTECT_CAP_AES256_GCM;
+	assert_false(protect_rcpts_allow_gcm(r, 2));
+	r[1].caps = PROTECT_CAP_KNOWN | PROTECT_CAP_AES128_GCM;
+	assert_false(protect_rcpts_allow_gcm(r, 2));
+	/* Both: AuthEnvelopedData, readable by both. */
+	r[1].caps |= PROTECT_CAP_AES256_GCM;
+	assert_true(protect_rcpts_allow_gcm(r, 2));
+	assert_int_equal(protect_encrypt(r, 2, c, 0, &der, &aead, &e), 0);
+	assert_int_equal(aead, 1);
+	pt = decrypt(der, &alice, &nid);
+	assert_int_equal(nid, NID_id_smime_ct_authEnvelopedData);
+	assert_non_null(pt);
+	assert_memory_equal(buf_data(pt), content, strlen(content));
+	buf_free(pt);
+	pt = decrypt(der, &carol, &nid);
+	assert_non_null(pt);
+	buf_free(pt);
+	buf_free(der);
+	/* force_cbc wins. */
+	assert_int_equal(protect_encrypt(r, 2, c, 1, &der, &aead, &e), 0);
+	assert_int_equal(aead, 0);
+	buf_free(der);
+	r[1].cert_len = 5;
+	assert_int_equal(protect_encrypt(r, 2, c, 0, &der, &aead, &e),
+	    SMERR_CRYPTO);
+	assert_null(der);
+	buf_free(c);
+}
+
+static void
+test_entity(void **st)
+{
+	struct protect_signer	 s;
+	struct protect_rcpt	 r;
+	struct protect_opts	 o;
+	struct buf		*c = buf_view(content, strlen(content));
+	struct buf		*out, *der, *pt;
+	struct smerr		 e;
+	const char		*cipher;
+	const char		*p;
+	int			 nid;
+
+	(void)st;
+	smerr_clear(&e);
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(protect_entity(&o, c, &out, &cipher, &e), SMERR_INVAL);
+	signer_of(&s, &alice);
+	o.signer = &s;
+	/* Sign only. */
+	assert_int_equal(protect_entity(&o, c, &out, &cipher, &e), 0);
+	assert_null(cipher);
+	assert_true(strncmp(buf_str(out), "Content-Type: multipart/signed;",
+	    31) == 0);
+	assert_non_null(strstr(buf_str(out), content));
+	buf_free(out);
+	/* Sign and encrypt to carol (and alice, the signer). */
+	memset(&r, 0, sizeof(r));
+	r.cert = carol.der;
+	r.cert_len = carol.der_len;
+	o.rcpt = &r;
+	o.nrcpt = 1;
+	assert_int_equal(protect_entity(&o, c, &out, &cipher, &e), 0);
+	assert_string_equal(cipher, "aes-256-cbc");
+	assert_true(mime_is_canonical(buf_data(out), buf_len(out)));
+	assert_non_null(strstr(buf_str(out), "smime-type=enveloped-data"));
+	/* Pull the DER back out of the base64 body. */
+	p = strstr(buf_str(out), "\r\n\r\n") + 4;
+	{
+		BIO	*b64 = BIO_new(BIO_f_base64());
+		BIO	*mem = BIO_new_mem_buf(p, (int)strlen(p));
+		char	 tmp[8192];
+		int	 n;
+
+		BIO_push(b64, mem);
+		n = BIO_read(b64, tmp, sizeof(tmp));
+		assert_true(n > 0);
+		der = buf_new(0);
+		assert_int_equal(buf_put(der, tmp, (size_t)n), 0);
+		BIO_free_all(b64);
+	}
+	pt = decrypt(der, &alice, &nid);
+	assert_non_null(pt);
+	assert_true(strncmp(buf_str(pt), "Content-Type: multipart/signed;",
+	    31) == 0);
+	buf_free(pt);
+	pt = decrypt(der, &carol, &nid);
+	assert_non_null(pt);
+	buf_free(pt);
+	buf_free(der);
+	buf_free(out);
+	/* GCM when carol is known to read it. */
+	r.caps = PROTECT_CAP_KNOWN | PROTECT_CAP_AES256_GCM;
+	assert_int_equal(protect_entity(&o, c, &out, &cipher, &e), 0);
+	assert_string_equal(cipher, "aes-256-gcm");
+	assert_non_null(strstr(buf_str(out), "smime-type=authEnveloped-data"));
+	buf_free(out);
+	buf_free(c);
+	/* Not canonical: refused. */
+	c = buf_view("Content-Type: text/plain\n\nx\n", 28);
+	assert_int_equal(protect_entity(&o, c, &out, &cipher, &e), SMERR_INVAL);
+	buf_free(c);
+}
+
+static void
+test_caps_parse(void **st)
+{
+	/* SEQUENCE { SEQUENCE { aes128-CBC } } */
+	static const uint8_t	 ok[] = { 0x30, 0x0d, 0x30, 0x0b, 0x06, 0x09,
+		0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x02 };
+	static const uint8_t	 bad[] = { 0x04, 0x01, 0x00 };
+	struct smerr		 e;
+	unsigned		 caps;
+
+	(void)st;
+	smerr_clear(&e);
+	assert_int_equal(protect_caps_parse(bad, sizeof(bad), &caps, &e),
+	    SMERR_PARSE);
+	assert_int_equal(caps, 0);
+	assert_int_equal(protect_caps_parse(ok, 0, &caps, &e), SMERR_PARSE);
+	assert_int_equal(protect_caps_from_signed(bad, sizeof(bad), NULL, 0,
+	    &caps, &e), SMERR_PARSE);
+	assert_int_equal(protect_caps_parse(ok, sizeof(ok), &caps, &e), 0);
+	assert_int_equal(caps, PROTECT_CAP_KNOWN | PROTECT_CAP_AES128_CBC);
+	assert_int_equal(protect_caps_parse(ok, sizeof(ok) - 1, &caps, &e),
+	    SMERR_PARSE);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sign),
+		cmocka_unit_test(test_sign_refusals),
+		cmocka_unit_test(test_encrypt),
+		cmocka_unit_test(test_entity),
+		cmocka_unit_test(test_caps_parse),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
