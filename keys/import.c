@@ -291,11 +291,18 @@ keys_import_p12(struct keys *k, const struct buf *p12, const char *pass,
 	if ((r = keys_put_x509(k, cert, KEYS_IDENTITY, "imported", pkey, NULL,
 	    e)) != 0)
 		goto out;
-	/* The chain that came with it helps to validate our signatures. */
-	for (i = 0; ca != NULL && i < sk_X509_num(ca); i++)
+	/*
+	 * Intermediates that came with it help to validate our signatures;
+	 * a root is trusted only through keys trust, so it is not kept.
+	 */
+	for (i = 0; ca != NULL && i < sk_X509_num(ca); i++) {
+		if (X509_check_issued(sk_X509_value(ca, i),
+		    sk_X509_value(ca, i)) == X509_V_OK)
+			continue;
 		if ((r = keys_put_x509(k, sk_X509_value(ca, i), KEYS_PEER,
 		    "imported", NULL, NULL, e)) != 0)
 			goto out;
+	}
 out:
 	EVP_PKEY_free(pkey);
 	X509_free(cert);

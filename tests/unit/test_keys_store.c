@@ -1,0 +1,342 @@
+/*
+ * The key store over a real encrypted store, with certificates made by
+ * OpenSSL for the test: PKCS#12 and PEM imports, the permission check on
+ * key files, harvesting and recorded replacements, and the store key's
+ * passphrase fallback (scrypt) with no Secret Service reachable.
+ */
+#include <sys/stat.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <openssl/x509.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "store/store.h"
+#include "keys/keys.h"
+
+static char	dir[64];
+static uint8_t	skey[STORE_KEY_LEN] = { 7, 7, 7 };
+
+static void
+sh(const char *fmt, ...)
+{
+	char	cmd[2048];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	assert_int_equal(system(cmd), 0);
+}
+
+static int
+setup(void **unused)
+{
+	(void)unused;
+	snprintf(dir, sizeof(dir), "/tmp/test_keys.XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	/* A CA, alice (with a PKCS#12), and two certificates for bob. */
+	sh("cd %s && exec >/dev/null 2>&1 && "
+	    "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key "
+	    "-out ca.pem -days 30 -subj '/CN=Test CA' && "
+	    "for u in alice bob bob2; do "
+	    "openssl req -newkey rsa:2048 -nodes -keyout $u.key -out $u.csr "
+	    "-subj \"/CN=$u\" && "
+	    "printf 'subjectAltName=email:%%s@Example.test\\n' "
+	    "$(echo $u | tr -d 2) > $u.ext && "
+	    "openssl x509 -req -in $u.csr -CA ca.pem -CAkey ca.key "
+	    "-CAcreateserial -days 30 -extfile $u.ext -out $u.pem && "
+	    "openssl x509 -in $u.pem -outform DER -out $u.der || exit 1; "
+	    "done && "
+	    "openssl pkcs12 -export -in alice.pem -inkey alice.key "
+	    "-certfile ca.pem -out alice.p12 -passout pass:secret && "
+	    "cat alice.pem alice.key > alice-both.pem && chmod 644 alice.p12 "
+	    "alice-both.pem", dir);
+	return 0;
+}
+
+static int
+teardown(void **unused)
+{
+	(void)unused;
+	sh("rm -rf %s", dir);
+	return 0;
+}
+
+static struct buf *
+slurp(const char *name)
+{
+	struct buf	*b = buf_new(0);
+	char		 p[256];
+	FILE		*fp;
+	char		 chunk[4096];
+	size_t		 n;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	fp = fopen(p, "rb");
+	assert_non_null(fp);
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		buf_put(b, chunk, n);
+	fclose(fp);
+	return b;
+}
+
+struct seen {
+	int	n[8];
+	int64_t	ident;
+	char	fp[65];
+	char	emails[256];
+};
+
+static int
+seen_cb(const struct keys_cert *kc, void *arg)
+{
+	struct seen	*s = arg;
+
+	s->n[kc->kind]++;
+	if (kc->kind == KEYS_IDENTITY)
+		s->ident = kc->id;
+	if (s->fp[0] == '\0') {
+		snprintf(s->fp, sizeof(s->fp), "%s", kc->fingerprint);
+		snprintf(s->emails, sizeof(s->emails), "%s", kc->emails);
+	}
+	return 0;
+}
+
+static void
+test_import(void **unused)
+{
+	struct store		*st;
+	struct keys		*k;
+	struct smerr		 e;
+	struct seen		 s;
+	struct buf		*key = NULL, *der;
+	struct keys_certinfo	 ci;
+	char			 p[256], sd[300];
+	const unsigned char	*kp;
+	PKCS8_PRIV_KEY_INFO	*p8;
+
+	(void)unused;
+	snprintf(sd, sizeof(sd), "%s/store1", dir);
+	assert_int_equal(mkdir(sd, 0700), 0);
+	smerr_clear(&e);
+	assert_int_equal(store_open(sd, skey, &st, &e), 0);
+	assert_int_equal(keys_open(st, &k, &e), 0);
+
+	/* A key file open to others is refused. */
+	snprintf(p, sizeof(p), "%s/alice.p12", dir);
+	assert_int_equal(keys_import_path(k, p, KEYS_PEER, "secret", &e),
+	    SMERR_PERM);
+	assert_non_null(strstr(smerr_msg(&e), "accessible by others"));
+	smerr_clear(&e);
+	snprintf(p, sizeof(p), "%s/alice-both.pem", dir);
+	assert_int_equal(keys_import_path(k, p, KEYS_PEER, NULL, &e),
+	    SMERR_PERM);
+	sh("chmod 600 %s/alice.p12", dir);
+	smerr_clear(&e);
+	snprintf(p, sizeof(p), "%s/alice.p12", dir);
+	assert_int_not_equal(keys_import_path(k, p, KEYS_PEER, "wrong", &e),
+	    0);
+	assert_non_null(strstr(smerr_msg(&e), "wrong passphrase"));
+	smerr_clear(&e);
+	assert_int_equal(keys_import_path(k, p, KEYS_PEER, "secret", &e), 0);
+	/* Importing again changes nothing. */
+	assert_int_equal(keys_import_path(k, p, KEYS_PEER, "secret", &e), 0);
+	snprintf(p, sizeof(p), "%s/ca.pem", dir);
+	assert_int_equal(keys_import_path(k, p, KEYS_ANCHOR, NULL, &e), 0);
+	snprintf(p, sizeof(p), "%s/bob.der", dir);
+	assert_int_equal(keys_import_path(k, p, KEYS_PEER, NULL, &e), 0);
+
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(keys_foreach(k, KEYS_IDENTITY | KEYS_PEER |
+	    KEYS_ANCHOR, seen_cb, &s, &e), 0);
+	assert_int_equal(s.n[KEYS_IDENTITY], 1);
+	assert_int_equal(s.n[KEYS_ANCHOR], 1);
+	assert_int_equal(s.n[KEYS_PEER], 1);	/* bob; the root is not kept */
+	assert_string_equal(s.emails, "alice@example.test");
+
+	/* The identity's key comes back as PKCS#8 DER. */
+	assert_int_equal(keys_identity_key(k, s.ident, &key, &e), 0);
+	kp = buf_data(key);
+	p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &kp, (long)buf_len(key));
+	assert_non_null(p8);
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	buf_free(key);
+
+	der = slurp("bob.der");
+	assert_int_equal(keys_cert_info(buf_data(der), buf_len(der), &ci, &e),
+	    0);
+	assert_string_equal(ci.subject, "CN=bob");
+	assert_string_equal(ci.issuer, "CN=Test CA");
+	assert_string_equal(ci.emails, "bob@example.test");
+	assert_true(ci.not_after > time(NULL));
+	assert_true(ci.not_before <= time(NULL));
+	keys_certinfo_clear(&ci);
+	buf_free(der);
+	assert_int_equal(keys_cert_info((const uint8_t *)"x", 1, &ci, &e),
+	    SMERR_PARSE);
+
+	keys_close(k);
+	store_close(st);
+}
+
+static int
+first_cb(const struct keys_cert *kc, void *arg)
+{
+	snprintf(arg, 65, "%s", kc->fingerprint);
+	return 1;
+}
+
+static void
+test_harvest(void **unused)
+{
+	struct store	*st;
+	struct keys	*k;
+	struct smerr	 e;
+	struct buf	*b1, *b2;
+	struct keys_certinfo c1, c2;
+	char		 sd[300], first[65], *old = NULL, *addr = NULL;
+	int		 rep;
+
+	(void)unused;
+	snprintf(sd, sizeof(sd), "%s/store2", dir);
+	assert_int_equal(mkdir(sd, 0700), 0);
+	smerr_clear(&e);
+	assert_int_equal(store_open(sd, skey, &st, &e), 0);
+	assert_int_equal(keys_open(st, &k, &e), 0);
+	b1 = slurp("bob.der");
+	b2 = slurp("bob2.der");
+	assert_int_equal(keys_cert_info(buf_data(b1), buf_len(b1), &c1, &e), 0);
+	assert_int_equal(keys_cert_info(buf_data(b2), buf_len(b2), &c2, &e), 0);
+
+	assert_int_equal(keys_harvest(k, buf_data(b1), buf_len(b1),
+	    "Bob@Example.test", &rep, &e), 0);
+	assert_int_equal(rep, 0);
+	assert_int_equal(keys_harvest(k, buf_data(b1), buf_len(b1),
+	    "bob@example.test", &rep, &e), 0);
+	assert_int_equal(rep, 0);
+	assert_int_equal(keys_replaced(k, c1.fingerprint, &old, NULL, &e),
+	    SMERR_NOTFOUND);
+	smerr_clear(&e);
+	/* A different certificate for the same address: recorded. */
+	assert_int_equal(keys_harvest(k, buf_data(b2), buf_len(b2),
+	    "bob@example.test", &rep, &e), 0);
+	assert_int_equal(rep, 1);
+	assert_int_equal(keys_replaced(k, c2.fingerprint, &old, &addr, &e), 0);
+	assert_string_equal(old, c1.fingerprint);
+	assert_string_equal(addr, "bob@example.test");
+	free(old);
+	free(addr);
+	/* The newest comes first for the address. */
+	assert_int_equal(keys_find_email(k, "BOB@example.test", KEYS_PEER,
+	    first_cb, first, &e), 0);
+	assert_string_equal(first, c2.fingerprint);
+	/* Garbage is refused. */
+	assert_int_not_equal(keys_harvest(k, (const uint8_t *)"xx", 2,
+	    "bob@example.test", &rep, &e), 0);
+	assert_int_not_equal(keys_harvest(k, buf_data(b1), buf_len(b1),
+	    "a,b@example.test", &rep, &e), 0);
+
+	/* An SMIMEA answer past its expiry is not offered. */
+	assert_int_equal(keys_cert_add(k, buf_data(b1), buf_len(b1),
+	    KEYS_PEER, "smimea", "carol@example.test", time(NULL) - 1, NULL,
+	    &e), 0);
+	first[0] = '\0';
+	assert_int_equal(keys_find_email(k, "carol@example.test", KEYS_PEER,
+	    first_cb, first, &e), 0);
+	assert_string_equal(first, "");
+
+	keys_certinfo_clear(&c1);
+	keys_certinfo_clear(&c2);
+	buf_free(b1);
+	buf_free(b2);
+	keys_close(k);
+	store_close(st);
+}
+
+static void
+test_store_key_passphrase(void **unused)
+{
+	struct smerr	 e;
+	struct buf	*p1, *p2;
+	uint8_t		 k1[32], k2[32], k3[32];
+	char		 sd[300], kdf[400];
+	struct stat	 sb;
+	struct timespec	 a, b;
+	struct store	*st;
+
+	(void)unused;
+	unsetenv("DBUS_SESSION_BUS_ADDRESS");
+	unsetenv("XDG_RUNTIME_DIR");
+	snprintf(sd, sizeof(sd), "%s/store3", dir);
+	assert_int_equal(mkdir(sd, 0700), 0);
+	p1 = buf_view("correct horse", 13);
+	p2 = buf_view("correct horsf", 13);
+
+	/* No bus: said at once, without trying to start one. */
+	smerr_clear(&e);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	assert_int_equal(keys_store_key(sd, NULL, k1, &e), SMERR_SECRET);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	assert_true(b.tv_sec - a.tv_sec < 2);
+	assert_non_null(strstr(smerr_msg(&e), "no Secret Service"));
+
+	smerr_clear(&e);
+	assert_int_equal(keys_store_key(sd, p1, k1, &e), 0);
+	snprintf(kdf, sizeof(kdf), "%s/store.kdf", sd);
+	assert_int_equal(stat(kdf, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(keys_store_uses_passphrase(sd), 1);
+	assert_int_equal(store_open(sd, k1, &st, &e), 0);
+	store_close(st);
+	assert_int_equal(keys_store_key(sd, p1, k2, &e), 0);
+	assert_memory_equal(k1, k2, 32);
+	assert_int_equal(keys_store_key(sd, p2, k3, &e), 0);
+	assert_memory_not_equal(k1, k3, 32);
+	assert_int_equal(store_open(sd, k3, &st, &e), SMERR_STORE);
+	smerr_clear(&e);
+	assert_int_equal(keys_store_key(sd, NULL, k3, &e), SMERR_SECRET);
+	assert_non_null(strstr(smerr_msg(&e), "passphrase"));
+
+	/* A new passphrase, committed after the rekey. */
+	smerr_clear(&e);
+	assert_int_equal(store_open(sd, k1, &st, &e), 0);
+	assert_int_equal(keys_store_key_new(sd, p2, k3, &e), 0);
+	assert_int_equal(store_rekey(st, k3, &e), 0);
+	assert_int_equal(keys_store_key_commit(sd, 1, &e), 0);
+	store_close(st);
+	assert_int_equal(keys_store_key(sd, p2, k2, &e), 0);
+	assert_memory_equal(k2, k3, 32);
+	assert_int_equal(store_open(sd, k2, &st, &e), 0);
+	store_close(st);
+
+	/* A tampered parameter file is refused, not half-read. */
+	sh("printf 'sealmail-kdf 1 scrypt 3 8 1 00\\n' > %s", kdf);
+	smerr_clear(&e);
+	assert_int_equal(keys_store_key(sd, p1, k1, &e), SMERR_PARSE);
+	buf_free(p1);
+	buf_free(p2);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_import),
+		cmocka_unit_test(test_harvest),
+		cmocka_unit_test(test_store_key_passphrase),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
