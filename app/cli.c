@@ -20,9 +20,13 @@
 static const struct cli_cmd cli_cmds[] = {
 	{ "config", cmd_config_check, "config check",
 	    "check the configuration file and print the accounts" },
-	{ "keys", cmd_keys, "keys import FILE [--passphrase-file F] | "
-	    "trust CA.pem | list [--json] | lookup [--json] ADDRESS",
-	    "manage identities, certificates and trust anchors" },
+	{ "keys", cmd_keys, "keys import FILE.p12|FILE.pem [--passphrase-file F]",
+	    "import your identity, or a peer's certificate" },
+	{ "keys", cmd_keys, "keys trust CA.pem", "add a trust anchor" },
+	{ "keys", cmd_keys, "keys list [--json]",
+	    "list identities, certificates and trust anchors" },
+	{ "keys", cmd_keys, "keys lookup [--json] ADDRESS",
+	    "certificates for an address: key store, then SMIMEA" },
 };
 
 static void
