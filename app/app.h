@@ -91,4 +91,31 @@ int	 app_cli_main(int argc, char **argv, struct app_opts *o);
 int	 app_dirs(const char *home, char **confdir, char **datadir,
 	    struct smerr *e);
 
+/*
+ * An open home for the terminal program: configuration, the encrypted
+ * store and the key store. When the store needs a passphrase and none was
+ * given, it is asked on the terminal here (before the screen is set up)
+ * and kept in memory only, in an anonymous memory file that the commands
+ * the program runs in the background read as their passphrase file.
+ */
+struct app_session;
+struct store;
+struct keys;
+
+int	 app_session_open(const struct app_opts *o, struct app_session **sp,
+	    struct smerr *e);
+void	 app_session_close(struct app_session *s);
+struct store		*app_session_store(struct app_session *s);
+struct keys		*app_session_keys(struct app_session *s);
+const struct app_config	*app_session_config(struct app_session *s);
+const char		*app_session_home(struct app_session *s);
+const char		*app_session_datadir(struct app_session *s);
+/*
+ * The options a background command needs to open the same store: fills
+ * argv with up to 4 strings ("--home", DIR, "--passphrase-file", FILE) and
+ * returns how many. keep_fd gets a descriptor the child must inherit, or -1.
+ */
+int	 app_session_child_args(struct app_session *s, const char **argv,
+	    int *keep_fd);
+
 #endif

@@ -1,17 +1,648 @@
 /*
- * The interactive program. Until the screens land it opens nothing and
- * says so, so that a user is never shown an empty window.
+ * The terminal program: set up the screen, then one poll() loop over the
+ * keyboard, a self-pipe for SIGWINCH, and the pipes of at most one
+ * background job. Views form a stack; the top one gets the keys.
  */
-#include <stdio.h>
+#include <sys/wait.h>
 
+#include <curses.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/text.h"
 #include "app/app.h"
 #include "ui/ui.h"
+#include "ui/ui_int.h"
+
+#define UI_MAX_VIEWS	16
+#define UI_JOB_ERRMAX	4096
+
+struct ui_job {
+	pid_t		 pid;
+	int		 out;		/* child's stdout, or -1 */
+	int		 err;		/* child's stderr, or -1 */
+	int		 in;		/* child's stdin while writing, or -1 */
+	struct buf	*input;		/* what is left to write */
+	size_t		 inoff;
+	char		 label[64];
+	char		 lastline[512];	/* last complete stderr line */
+	struct buf	*errbuf;
+	void		(*done)(struct ui *, int, void *);
+	void		*arg;
+};
+
+struct ui {
+	struct app_session	*s;
+	struct ui_view		*views[UI_MAX_VIEWS];
+	int			 nviews;
+	char			 status[512];
+	int			 status_error;
+	int			 quit;
+	struct ui_job		 job;
+};
+
+static int	ui_sigpipe[2] = { -1, -1 };
+
+static void
+ui_on_winch(int sig)
+{
+	int	saved = errno;
+
+	(void)sig;
+	if (write(ui_sigpipe[1], "w", 1) == -1) {
+		/* The pipe is full: a redraw is already pending. */
+	}
+	errno = saved;
+}
+
+struct app_session *
+ui_session(struct ui *ui)
+{
+	return ui->s;
+}
+
+int
+ui_rows(struct ui *ui)
+{
+	(void)ui;
+	return LINES - 3;
+}
+
+void
+ui_status(struct ui *ui, int error, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	if (vsnprintf(ui->status, sizeof(ui->status), fmt, ap) < 0)
+		ui->status[0] = '\0';
+	va_end(ap);
+	ui->status_error = error;
+}
+
+void
+ui_push(struct ui *ui, struct ui_view *v)
+{
+	if (v == NULL)
+		return;
+	if (ui->nviews == UI_MAX_VIEWS) {
+		v->ops->free(v);
+		ui_status(ui, 1, "too many open screens");
+		return;
+	}
+	ui->views[ui->nviews++] = v;
+}
+
+void
+ui_pop(struct ui *ui)
+{
+	struct ui_view	*v;
+
+	if (ui->nviews == 0)
+		return;
+	v = ui->views[--ui->nviews];
+	v->ops->free(v);
+	if (ui->nviews == 0)
+		ui->quit = 1;
+}
+
+void
+ui_replace(struct ui *ui, struct ui_view *v)
+{
+	struct ui_view	*old;
+
+	if (v == NULL)
+		return;
+	if (ui->nviews == 0) {
+		ui_push(ui, v);
+		return;
+	}
+	old = ui->views[ui->nviews - 1];
+	ui->views[ui->nviews - 1] = v;
+	old->ops->free(old);
+}
+
+void
+ui_refresh_all(struct ui *ui)
+{
+	int	i;
+
+	for (i = 0; i < ui->nviews; i++)
+		if (ui->views[i]->ops->reload != NULL)
+			ui->views[i]->ops->reload(ui, ui->views[i]);
+}
+
+static void
+ui_draw(struct ui *ui)
+{
+	struct ui_view	*v;
+	char		 title[300];
+	int		 y;
+
+	erase();
+	if (ui->nviews == 0)
+		return;
+	v = ui->views[ui->nviews - 1];
+	attrset(COLOR_PAIR(UI_C_BAR) | A_BOLD);
+	if (snprintf(title, sizeof(title), " sealmail: %s", v->title) < 0)
+		title[0] = '\0';
+	ui_put(0, 0, COLS, title, strlen(title));
+	ui_clear_to(0, getcurx(stdscr), COLS);
+	attrset(A_NORMAL);
+	v->ops->draw(ui, v, 1, LINES - 3, COLS);
+	y = LINES - 2;
+	attrset(COLOR_PAIR(UI_C_BAR));
+	ui_put(y, 0, COLS, v->ops->keys, strlen(v->ops->keys));
+	ui_clear_to(y, getcurx(stdscr), COLS);
+	attrset(ui->status_error ? COLOR_PAIR(UI_C_BAD) | A_BOLD : A_NORMAL);
+	if (ui->job.pid > 0 && ui->status[0] == '\0') {
+		char	busy[128];
+
+		if (snprintf(busy, sizeof(busy), "%s…", ui->job.label) < 0)
+			busy[0] = '\0';
+		ui_put(LINES - 1, 0, COLS, busy, strlen(busy));
+	} else
+		ui_put(LINES - 1, 0, COLS, ui->status, strlen(ui->status));
+	attrset(A_NORMAL);
+	refresh();
+}
+
+/* Reads one key, in the blocking mode the prompts use. */
+static int
+ui_getkey(wint_t *wc)
+{
+	int	r;
+
+	do {
+		r = get_wch(wc);
+	} while (r == ERR && errno == EINTR);
+	return r;
+}
+
+char *
+ui_prompt(struct ui *ui, const char *question)
+{
+	struct buf	*b;
+	wint_t		 wc;
+	char		 mb[8];
+	size_t		 qlen = strlen(question);
+	int		 r, n;
+	char		*ans = NULL;
+
+	if ((b = buf_new(4096)) == NULL)
+		return NULL;
+	nodelay(stdscr, FALSE);
+	for (;;) {
+		move(LINES - 1, 0);
+		clrtoeol();
+		n = ui_put(LINES - 1, 0, COLS, question, qlen);
+		ui_put(LINES - 1, n, COLS - n, buf_str(b), buf_len(b));
+		curs_set(1);
+		refresh();
+		r = ui_getkey(&wc);
+		if (r == ERR)
+			continue;
+		if (r == KEY_CODE_YES) {
+			if (wc == KEY_BACKSPACE)
+				goto backspace;
+			continue;
+		}
+		if (wc == '\n' || wc == '\r') {
+			ans = buf_take(b, NULL);
+			break;
+		}
+		if (wc == 27 || wc == 7)		/* ESC, ^G */
+			break;
+		if (wc == 127 || wc == 8) {
+backspace:
+			/* Drop one UTF-8 sequence. */
+			while (buf_len(b) > 0 &&
+			    (buf_data(b)[buf_len(b) - 1] & 0xc0) == 0x80)
+				buf_truncate(b, buf_len(b) - 1);
+			if (buf_len(b) > 0)
+				buf_truncate(b, buf_len(b) - 1);
+			continue;
+		}
+		if (wc < 0x20)
+			continue;
+		if ((n = (int)wcrtomb(mb, (wchar_t)wc, NULL)) > 0)
+			(void)buf_put(b, mb, (size_t)n);
+	}
+	curs_set(0);
+	nodelay(stdscr, TRUE);
+	buf_free(b);
+	ui->status[0] = '\0';
+	return ans;
+}
+
+int
+ui_confirm(struct ui *ui, const char *question)
+{
+	wint_t	wc;
+	int	r;
+
+	move(LINES - 1, 0);
+	clrtoeol();
+	attrset(COLOR_PAIR(UI_C_WARN) | A_BOLD);
+	ui_put(LINES - 1, 0, COLS, question, strlen(question));
+	attrset(A_NORMAL);
+	refresh();
+	nodelay(stdscr, FALSE);
+	while ((r = ui_getkey(&wc)) == ERR)
+		;
+	nodelay(stdscr, TRUE);
+	ui->status[0] = '\0';
+	return r == OK && (wc == 'y' || wc == 'Y');
+}
+
+int
+ui_run_foreground(struct ui *ui, const char *const *argv)
+{
+	pid_t	pid;
+	int	status = -1;
+
+	(void)ui;
+	def_prog_mode();
+	endwin();
+	if ((pid = fork()) == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		execvp(argv[0], (char *const *)(uintptr_t)argv);
+		_exit(127);
+	}
+	if (pid > 0)
+		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+			;
+	reset_prog_mode();
+	refresh();
+	if (pid == -1 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+static void
+job_close(struct ui_job *j)
+{
+	if (j->out != -1)
+		close(j->out);
+	if (j->err != -1)
+		close(j->err);
+	if (j->in != -1)
+		close(j->in);
+	j->out = j->err = j->in = -1;
+	buf_free(j->input);
+	buf_free(j->errbuf);
+	j->input = j->errbuf = NULL;
+}
+
+int
+ui_job(struct ui *ui, const char *label, const char **args,
+    const struct buf *input, void (*done)(struct ui *, int, void *),
+    void *arg)
+{
+	struct ui_job	*j = &ui->job;
+	const char	*argv[32];
+	int		 pin[2] = { -1, -1 }, pout[2] = { -1, -1 };
+	int		 perr[2] = { -1, -1 }, n = 0, i, keep;
+	pid_t		 pid;
+
+	if (j->pid > 0) {
+		ui_status(ui, 1, "%s is still running", j->label);
+		return -1;
+	}
+	argv[n++] = "sealmail";
+	n += app_session_child_args(ui->s, argv + n, &keep);
+	for (i = 0; args[i] != NULL && n < 31; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	if (pipe2(pin, O_CLOEXEC) == -1 || pipe2(pout, O_CLOEXEC) == -1 ||
+	    pipe2(perr, O_CLOEXEC) == -1)
+		goto fail;
+	if ((pid = fork()) == -1)
+		goto fail;
+	if (pid == 0) {
+		dup2(pin[0], 0);
+		dup2(pout[1], 1);
+		dup2(perr[1], 2);
+		if (keep != -1)
+			fcntl(keep, F_SETFD, 0);
+		signal(SIGPIPE, SIG_DFL);
+		execv("/proc/self/exe", (char *const *)(uintptr_t)argv);
+		_exit(127);
+	}
+	close(pin[0]);
+	close(pout[1]);
+	close(perr[1]);
+	memset(j, 0, sizeof(*j));
+	j->pid = pid;
+	j->out = pout[0];
+	j->err = perr[0];
+	j->in = pin[1];
+	j->errbuf = buf_new(UI_JOB_ERRMAX);
+	fcntl(j->in, F_SETFL, O_NONBLOCK);
+	if (input != NULL && buf_len(input) > 0) {
+		j->input = buf_new(0);
+		if (j->input == NULL || buf_put(j->input, buf_data(input),
+		    buf_len(input)) != 0) {
+			close(j->in);
+			j->in = -1;
+		}
+	} else {
+		close(j->in);
+		j->in = -1;
+	}
+	if (snprintf(j->label, sizeof(j->label), "%s", label) < 0)
+		j->label[0] = '\0';
+	j->done = done;
+	j->arg = arg;
+	ui->status[0] = '\0';
+	return 0;
+fail:
+	for (i = 0; i < 2; i++) {
+		if (pin[i] != -1)
+			close(pin[i]);
+		if (pout[i] != -1)
+			close(pout[i]);
+		if (perr[i] != -1)
+			close(perr[i]);
+	}
+	ui_status(ui, 1, "cannot start %s: %s", label, strerror(errno));
+	return -1;
+}
+
+/* Keeps the last complete line the job wrote on stderr (sanitized later). */
+static void
+job_read_err(struct ui_job *j)
+{
+	char		 tmp[1024];
+	const char	*d, *nl, *start;
+	ssize_t		 n;
+	size_t		 len;
+
+	if ((n = read(j->err, tmp, sizeof(tmp))) <= 0) {
+		if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+			close(j->err);
+			j->err = -1;
+		}
+		return;
+	}
+	if (buf_put(j->errbuf, tmp, (size_t)n) != 0)
+		buf_reset(j->errbuf);
+	d = (const char *)buf_data(j->errbuf);
+	len = buf_len(j->errbuf);
+	start = d;
+	while ((nl = memchr(start, '\n', len - (size_t)(start - d))) != NULL) {
+		if (nl > start) {
+			size_t	l = (size_t)(nl - start);
+
+			if (l >= sizeof(j->lastline))
+				l = sizeof(j->lastline) - 1;
+			memcpy(j->lastline, start, l);
+			j->lastline[l] = '\0';
+		}
+		start = nl + 1;
+	}
+	buf_consume(j->errbuf, (size_t)(start - d));
+}
+
+static void
+job_drain_out(struct ui_job *j)
+{
+	char	tmp[4096];
+	ssize_t	n;
+
+	/* Progress on stdout is not shown line by line; keep the pipe moving. */
+	if ((n = read(j->out, tmp, sizeof(tmp))) <= 0 &&
+	    (n == 0 || (errno != EINTR && errno != EAGAIN))) {
+		close(j->out);
+		j->out = -1;
+	}
+}
+
+static void
+job_write_in(struct ui_job *j)
+{
+	ssize_t	n;
+
+	n = write(j->in, buf_data(j->input) + j->inoff,
+	    buf_len(j->input) - j->inoff);
+	if (n > 0)
+		j->inoff += (size_t)n;
+	if ((n < 0 && errno != EAGAIN && errno != EINTR) ||
+	    j->inoff == buf_len(j->input)) {
+		close(j->in);
+		j->in = -1;
+	}
+}
+
+static void
+job_reap(struct ui *ui)
+{
+	struct ui_job	*j = &ui->job;
+	int		 status, code;
+	char		*line;
+
+	if (j->pid <= 0 || j->out != -1 || j->err != -1)
+		return;
+	if (waitpid(j->pid, &status, 0) == -1)
+		return;
+	code = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+	line = text_sanitize_str(j->lastline, 0);
+	if (line != NULL && line[0] != '\0')
+		ui_status(ui, code != 0, "%s", line);
+	else
+		ui_status(ui, code != 0, "%s %s", j->label, code == 0 ?
+		    "done" : "failed");
+	free(line);
+	j->pid = 0;
+	job_close(j);
+	if (j->done != NULL)
+		j->done(ui, code, j->arg);
+	ui_refresh_all(ui);
+}
+
+static void
+ui_key(struct ui *ui, wint_t wc, int fn)
+{
+	struct ui_view	*v = ui->views[ui->nviews - 1];
+	int		 r;
+
+	if (!fn && wc == 12) {			/* ^L */
+		clearok(curscr, TRUE);
+		return;
+	}
+	r = v->ops->key(ui, v, wc, fn);
+	if (r == -1) {
+		ui_pop(ui);
+		return;
+	}
+	if (r == 0 || fn)
+		return;
+	switch (wc) {
+	case 'q':
+		ui_pop(ui);
+		break;
+	case 'Q':
+		ui->quit = 1;
+		break;
+	case '?':
+		ui_push(ui, ui_help_new(ui));
+		break;
+	case 'K':
+		ui_push(ui, ui_keys_new(ui));
+		break;
+	case 'c':
+	case 'y':
+		ui_push(ui, ui_folders_new(ui));
+		break;
+	case 'm':
+		ui_compose(ui, NULL, NULL, NULL, NULL);
+		break;
+	case '$':
+	case 'S': {
+		static const char *args[] = { "sync", NULL };
+
+		if (ui_job(ui, "syncing", args, NULL, NULL, NULL) == 0)
+			ui_status(ui, 0, "syncing in the background…");
+		break;
+	}
+	default:
+		ui_status(ui, 0, "key is not bound; ? shows the keys");
+	}
+}
+
+static void
+ui_loop(struct ui *ui)
+{
+	struct pollfd	 pfd[5];
+	wint_t		 wc;
+	int		 n, r, i_in, i_out, i_err, i_jin;
+	char		 tmp[16];
+
+	while (!ui->quit && ui->nviews > 0) {
+		ui_draw(ui);
+		n = 0;
+		pfd[n].fd = 0; pfd[n++].events = POLLIN;
+		pfd[n].fd = ui_sigpipe[0]; pfd[n++].events = POLLIN;
+		i_out = i_err = i_jin = -1;
+		if (ui->job.out != -1 && ui->job.pid > 0) {
+			i_out = n;
+			pfd[n].fd = ui->job.out; pfd[n++].events = POLLIN;
+		}
+		if (ui->job.err != -1 && ui->job.pid > 0) {
+			i_err = n;
+			pfd[n].fd = ui->job.err; pfd[n++].events = POLLIN;
+		}
+		if (ui->job.in != -1 && ui->job.pid > 0) {
+			i_jin = n;
+			pfd[n].fd = ui->job.in; pfd[n++].events = POLLOUT;
+		}
+		i_in = 0;
+		if (poll(pfd, (nfds_t)n, ui->job.pid > 0 ? 500 : -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[1].revents & POLLIN) {
+			while (read(ui_sigpipe[0], tmp, sizeof(tmp)) > 0)
+				;
+			endwin();
+			refresh();
+		}
+		if (i_out != -1 && pfd[i_out].revents)
+			job_drain_out(&ui->job);
+		if (i_err != -1 && pfd[i_err].revents)
+			job_read_err(&ui->job);
+		if (i_jin != -1 && pfd[i_jin].revents)
+			job_write_in(&ui->job);
+		job_reap(ui);
+		if (pfd[i_in].revents & (POLLIN | POLLHUP)) {
+			if (pfd[i_in].revents & POLLHUP &&
+			    !(pfd[i_in].revents & POLLIN)) {
+				ui->quit = 1;
+				break;
+			}
+			while ((r = get_wch(&wc)) != ERR) {
+				if (r == KEY_CODE_YES && wc == KEY_RESIZE)
+					continue;
+				ui_key(ui, wc, r == KEY_CODE_YES);
+				if (ui->quit || ui->nviews == 0)
+					break;
+			}
+		}
+	}
+}
 
 int
 ui_main(const struct app_opts *o)
 {
-	(void)o;
-	fprintf(stderr, "sealmail: the terminal program is not built yet; "
-	    "see 'sealmail --help' for the commands\n");
-	return 1;
+	struct ui		 ui;
+	struct smerr		 e;
+	struct sigaction	 sa;
+	char			*msg;
+	int			 i;
+
+	memset(&ui, 0, sizeof(ui));
+	ui.job.out = ui.job.err = ui.job.in = -1;
+	smerr_clear(&e);
+	if (!isatty(0) || !isatty(1)) {
+		fprintf(stderr, "sealmail: the terminal program needs a "
+		    "terminal; see 'sealmail --help' for the commands\n");
+		return 2;
+	}
+	if (app_session_open(o, &ui.s, &e) != 0) {
+		msg = text_sanitize_str(smerr_msg(&e), 0);
+		fprintf(stderr, "sealmail: %s\n", msg != NULL ? msg : "error");
+		free(msg);
+		return 1;
+	}
+	if (pipe2(ui_sigpipe, O_CLOEXEC | O_NONBLOCK) == -1) {
+		app_session_close(ui.s);
+		fprintf(stderr, "sealmail: pipe: %s\n", strerror(errno));
+		return 1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = ui_on_winch;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGWINCH, &sa, NULL);
+
+	initscr();
+	ui_draw_init();
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	curs_set(0);
+	set_escdelay(25);
+
+	ui_push(&ui, ui_index_new(&ui, "INBOX", NULL));
+	if (app_session_config(ui.s)->naccounts == 0)
+		ui_status(&ui, 1, "no account configured: see README.md "
+		    "(Configuration)");
+	else
+		ui_status(&ui, 0, "S: sync  m: compose  ?: help");
+	ui_loop(&ui);
+
+	endwin();
+	if (ui.job.pid > 0) {
+		kill(ui.job.pid, SIGTERM);
+		waitpid(ui.job.pid, NULL, 0);
+	}
+	job_close(&ui.job);
+	for (i = ui.nviews - 1; i >= 0; i--)
+		ui.views[i]->ops->free(ui.views[i]);
+	app_session_close(ui.s);
+	close(ui_sigpipe[0]);
+	close(ui_sigpipe[1]);
+	return 0;
 }

@@ -1,0 +1,108 @@
+/*
+ * ui/ui_int.h: shared by the files of ui/. The program is a stack of
+ * views, each a table of callbacks (draw, key, refresh, free) over its own
+ * data, drawn between a title line and two status lines. Background work
+ * (sync, send) runs as a child process of this program whose output is
+ * read through pipes watched by the poll() loop, so a key press is never
+ * blocked by the network.
+ */
+#ifndef SEALMAIL_UI_INT_H
+#define SEALMAIL_UI_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <wchar.h>
+
+struct ui;
+struct ui_view;
+struct app_session;
+struct buf;
+
+struct ui_view_ops {
+	const char	*name;
+	const char	*keys;		/* the key hint line */
+	void		(*draw)(struct ui *, struct ui_view *, int top,
+			    int rows, int cols);
+	/* 0: handled; 1: not mine; -1: close this view */
+	int		(*key)(struct ui *, struct ui_view *, wint_t key,
+			    int fnkey);
+	void		(*reload)(struct ui *, struct ui_view *);
+	void		(*free)(struct ui_view *);
+};
+
+struct ui_view {
+	const struct ui_view_ops	*ops;
+	void				*data;
+	char				 title[256];
+};
+
+/* Colour pairs. */
+enum ui_color {
+	UI_C_NORMAL = 0,
+	UI_C_BAR = 1,
+	UI_C_GOOD,
+	UI_C_BAD,
+	UI_C_WARN,
+	UI_C_DIM,
+	UI_C_SEL,
+	UI_C_HEAD,
+	UI_C_QUOTE,
+};
+
+/* ui.c */
+void		 ui_push(struct ui *ui, struct ui_view *v);
+void		 ui_pop(struct ui *ui);
+/* Puts v in place of the top view (changing folder). */
+void		 ui_replace(struct ui *ui, struct ui_view *v);
+void		 ui_status(struct ui *ui, int error, const char *fmt, ...)
+		    __attribute__((format(printf, 3, 4)));
+struct app_session *ui_session(struct ui *ui);
+int		 ui_rows(struct ui *ui);
+/* Refreshes every view's data (after a sync or a send). */
+void		 ui_refresh_all(struct ui *ui);
+/*
+ * Asks a one-line question on the status line; returns a malloc'd answer
+ * or NULL when cancelled.
+ */
+char		*ui_prompt(struct ui *ui, const char *question);
+/* 1 for yes, 0 for anything else. */
+int		 ui_confirm(struct ui *ui, const char *question);
+/*
+ * Runs this program in the background with args (after the home options);
+ * input, when not NULL, is written to its standard input. The last line it
+ * writes on stderr becomes the status when it ends; done (optional) is
+ * called with the exit status.
+ */
+int		 ui_job(struct ui *ui, const char *label, const char **args,
+		    const struct buf *input,
+		    void (*done)(struct ui *, int status, void *), void *arg);
+/* Suspends the screen to run a program in the foreground (the editor). */
+int		 ui_run_foreground(struct ui *ui, const char *const *argv);
+
+/* draw.c */
+void		 ui_draw_init(void);
+/* Draws sanitized UTF-8 text at (y, x) in at most width cells; returns cells used. */
+int		 ui_put(int y, int x, int width, const char *s, size_t len);
+/* Fills the rest of a line from x with spaces in the current attribute. */
+void		 ui_clear_to(int y, int x, int cols);
+/* A date for a list column: "HH:MM" today, "Mon DD" this year, else "YYYY-MM-DD". */
+void		 ui_date(char *out, size_t len, int64_t when);
+/* The banner a reader sees for a stored verdict, and its colour. */
+const char	*ui_sig_banner(const char *sig, enum ui_color *color);
+const char	*ui_enc_banner(const char *enc, enum ui_color *color);
+/* The two-character marks of an index line. */
+void		 ui_marks(const char *sig, const char *enc, char out[3],
+		    enum ui_color *color);
+
+/* Views. */
+struct ui_view	*ui_index_new(struct ui *ui, const char *folder,
+		    const char *query);
+struct ui_view	*ui_pager_new(struct ui *ui, int64_t id);
+struct ui_view	*ui_folders_new(struct ui *ui);
+struct ui_view	*ui_keys_new(struct ui *ui);
+struct ui_view	*ui_help_new(struct ui *ui);
+/* Compose a new message (to, subject and quoted body may be NULL). */
+void		 ui_compose(struct ui *ui, const char *to, const char *subject,
+		    const char *quote, const char *in_reply_to);
+
+#endif

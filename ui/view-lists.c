@@ -1,0 +1,335 @@
+/*
+ * The small list screens: folders, the key store and the help text. Each
+ * is a list of lines with a cursor; Enter acts on the line.
+ */
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/err.h"
+#include "store/store.h"
+#include "keys/keys.h"
+#include "app/app.h"
+#include "ui/ui_int.h"
+
+struct ls_item {
+	char		*text;
+	char		*key;		/* folder name, or NULL */
+	enum ui_color	 color;
+};
+
+struct ls {
+	struct ls_item	*items;
+	size_t		 n, cap;
+	size_t		 cur, top;
+	int		 kind;		/* LS_FOLDERS, LS_KEYS, LS_HELP */
+};
+
+enum { LS_FOLDERS, LS_KEYS, LS_HELP };
+
+static int
+ls_add(struct ls *ls, const char *text, const char *key, enum ui_color c)
+{
+	struct ls_item	*it;
+	size_t		 ncap;
+
+	if (ls->n == ls->cap) {
+		ncap = ls->cap == 0 ? 32 : ls->cap * 2;
+		if ((it = reallocarray(ls->items, ncap, sizeof(*it))) == NULL)
+			return SMERR_NOMEM;
+		ls->items = it;
+		ls->cap = ncap;
+	}
+	it = &ls->items[ls->n];
+	it->text = strdup(text);
+	it->key = key != NULL ? strdup(key) : NULL;
+	it->color = c;
+	if (it->text == NULL || (key != NULL && it->key == NULL)) {
+		free(it->text);
+		free(it->key);
+		return SMERR_NOMEM;
+	}
+	ls->n++;
+	return 0;
+}
+
+static void
+ls_clear(struct ls *ls)
+{
+	size_t	i;
+
+	for (i = 0; i < ls->n; i++) {
+		free(ls->items[i].text);
+		free(ls->items[i].key);
+	}
+	free(ls->items);
+	ls->items = NULL;
+	ls->n = ls->cap = 0;
+}
+
+struct folder_walk {
+	struct ls	*ls;
+	struct store	*st;
+	int		 seen_inbox;
+};
+
+static int
+folder_cb(const struct store_folder *f, void *arg)
+{
+	struct folder_walk	*w = arg;
+	struct smerr		 e;
+	int64_t			 n = 0;
+	char			 line[300];
+
+	smerr_clear(&e);
+	(void)store_msg_count(w->st, f->id, &n, &e);
+	snprintf(line, sizeof(line), "%-30s %6lld  (%s)", f->name,
+	    (long long)n, f->account);
+	if (strcmp(f->name, "INBOX") == 0)
+		w->seen_inbox = 1;
+	return ls_add(w->ls, line, f->name, UI_C_NORMAL);
+}
+
+static void
+folders_load(struct ui *ui, struct ls *ls)
+{
+	struct folder_walk	w;
+	struct smerr		e;
+
+	w.ls = ls;
+	w.st = app_session_store(ui_session(ui));
+	w.seen_inbox = 0;
+	smerr_clear(&e);
+	if (store_folder_foreach(w.st, NULL, folder_cb, &w, &e) != 0)
+		ui_status(ui, 1, "%s", smerr_msg(&e));
+	if (!w.seen_inbox)
+		ls_add(ls, "INBOX", "INBOX", UI_C_NORMAL);
+	ls_add(ls, "outbox                          (messages not yet sent)",
+	    "outbox", UI_C_WARN);
+}
+
+static int
+key_cb(const struct keys_cert *c, void *arg)
+{
+	struct ls		*ls = arg;
+	struct keys_certinfo	 ci;
+	struct smerr		 e;
+	struct tm		 tm;
+	char			 line[600], until[32] = "?";
+	const char		*kind;
+	enum ui_color		 col = UI_C_NORMAL;
+
+	memset(&ci, 0, sizeof(ci));
+	smerr_clear(&e);
+	if (keys_cert_info(c->der, c->der_len, &ci, &e) == 0 &&
+	    gmtime_r(&ci.not_after, &tm) != NULL)
+		strftime(until, sizeof(until), "%Y-%m-%d", &tm);
+	kind = c->kind == KEYS_IDENTITY ? "identity" : c->kind == KEYS_PEER ?
+	    "peer" : "anchor";
+	if (ci.not_after != 0 && ci.not_after < time(NULL))
+		col = UI_C_WARN;
+	if (c->kind == KEYS_IDENTITY)
+		col = col == UI_C_WARN ? col : UI_C_GOOD;
+	snprintf(line, sizeof(line), "%-8s %-32s %.16s…  until %s  %s",
+	    kind, c->emails != NULL && c->emails[0] != '\0' ? c->emails :
+	    (ci.subject != NULL ? ci.subject : "?"), c->fingerprint, until,
+	    c->source != NULL ? c->source : "");
+	keys_certinfo_clear(&ci);
+	return ls_add(ls, line, NULL, col);
+}
+
+static void
+keys_load(struct ui *ui, struct ls *ls)
+{
+	struct smerr	e;
+
+	smerr_clear(&e);
+	if (keys_foreach(app_session_keys(ui_session(ui)), KEYS_IDENTITY |
+	    KEYS_PEER | KEYS_ANCHOR, key_cb, ls, &e) != 0)
+		ui_status(ui, 1, "%s", smerr_msg(&e));
+	if (ls->n == 0)
+		ls_add(ls, "The key store is empty. Import your identity with "
+		    "'sealmail keys import FILE.p12'.", NULL, UI_C_DIM);
+}
+
+static const char *const help_lines[] = {
+	"Index",
+	"  j k, arrows     move            Enter   read the message",
+	"  Space -         page down/up    g G     first/last",
+	"  /               search the decrypted text of every message",
+	"  N               toggle unread   F       toggle flagged",
+	"  c               choose a folder (outbox: messages not yet sent)",
+	"Pager",
+	"  Space - b       page            r       reply",
+	"  q or i          back to the index",
+	"Everywhere",
+	"  m               write a message in $EDITOR (signed; encrypted when",
+	"                  every recipient has a certificate, or as configured)",
+	"  S or $          sync the account in the background",
+	"  K               the key store   ?       this help",
+	"  q               back / quit     Q       quit at once",
+	"",
+	"The marks of the index and the banners of the pager:",
+	"  S  signed and verified: the signer is the sender, and trusted",
+	"  !  BAD signature        ?  signature not trusted",
+	"  M  signer is not the sender     P  only part of it is signed",
+	"  X  signature not checked",
+	"  E  encrypted and decrypted      U  encrypted, not decrypted",
+	"  p  only part of it was encrypted",
+	NULL,
+};
+
+static void
+ls_load(struct ui *ui, struct ui_view *v)
+{
+	struct ls	*ls = v->data;
+	size_t		 i;
+
+	ls_clear(ls);
+	switch (ls->kind) {
+	case LS_FOLDERS:
+		snprintf(v->title, sizeof(v->title), "folders");
+		folders_load(ui, ls);
+		break;
+	case LS_KEYS:
+		snprintf(v->title, sizeof(v->title), "key store");
+		keys_load(ui, ls);
+		break;
+	default:
+		snprintf(v->title, sizeof(v->title), "help");
+		for (i = 0; help_lines[i] != NULL; i++)
+			ls_add(ls, help_lines[i], NULL, help_lines[i][0] ==
+			    ' ' || help_lines[i][0] == '\0' ? UI_C_NORMAL :
+			    UI_C_HEAD);
+	}
+	if (ls->cur >= ls->n)
+		ls->cur = ls->n > 0 ? ls->n - 1 : 0;
+}
+
+static void
+ls_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
+{
+	struct ls	*ls = v->data;
+	size_t		 i;
+	int		 y, x, sel;
+
+	(void)ui;
+	if (ls->cur < ls->top)
+		ls->top = ls->cur;
+	if (ls->cur >= ls->top + (size_t)rows)
+		ls->top = ls->cur - (size_t)rows + 1;
+	for (i = ls->top, y = top; i < ls->n && y < top + rows; i++, y++) {
+		sel = ls->kind != LS_HELP && i == ls->cur;
+		attrset(sel ? COLOR_PAIR(UI_C_SEL) :
+		    COLOR_PAIR(ls->items[i].color));
+		x = ui_put(y, 0, cols, ls->items[i].text,
+		    strlen(ls->items[i].text));
+		if (sel)
+			ui_clear_to(y, x, cols);
+	}
+	attrset(A_NORMAL);
+}
+
+static int
+ls_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
+{
+	struct ls	*ls = v->data;
+	char		*folder;
+
+	if (fn) {
+		if (k == KEY_DOWN)
+			k = 'j';
+		else if (k == KEY_UP)
+			k = 'k';
+		else if (k == KEY_ENTER)
+			k = '\r';
+		else
+			return 1;
+	}
+	switch (k) {
+	case 'j':
+		if (ls->kind == LS_HELP)
+			ls->top++, ls->cur = ls->top;
+		else if (ls->cur + 1 < ls->n)
+			ls->cur++;
+		return 0;
+	case 'k':
+		if (ls->cur > 0)
+			ls->cur--;
+		return 0;
+	case '\r':
+	case '\n':
+		if (ls->kind != LS_FOLDERS || ls->n == 0 ||
+		    ls->items[ls->cur].key == NULL)
+			return 0;
+		folder = strdup(ls->items[ls->cur].key);
+		if (folder == NULL)
+			return 0;
+		ui_pop(ui);
+		ui_replace(ui, ui_index_new(ui, folder, NULL));
+		free(folder);
+		return 0;
+	}
+	return 1;
+}
+
+static void
+ls_free(struct ui_view *v)
+{
+	struct ls	*ls = v->data;
+
+	ls_clear(ls);
+	free(ls);
+	free(v);
+}
+
+static const struct ui_view_ops folders_ops = {
+	"folders", " q:back  Enter:open  j/k:move  S:sync",
+	ls_draw, ls_key, ls_load, ls_free,
+};
+static const struct ui_view_ops keys_ops = {
+	"keys", " q:back  j/k:move   (import with: sealmail keys import FILE)",
+	ls_draw, ls_key, ls_load, ls_free,
+};
+static const struct ui_view_ops help_ops = {
+	"help", " q:back  j/k:scroll",
+	ls_draw, ls_key, ls_load, ls_free,
+};
+
+static struct ui_view *
+ls_new(struct ui *ui, const struct ui_view_ops *ops, int kind)
+{
+	struct ui_view	*v;
+	struct ls	*ls;
+
+	if ((v = calloc(1, sizeof(*v))) == NULL ||
+	    (ls = calloc(1, sizeof(*ls))) == NULL) {
+		free(v);
+		return NULL;
+	}
+	ls->kind = kind;
+	v->ops = ops;
+	v->data = ls;
+	ls_load(ui, v);
+	return v;
+}
+
+struct ui_view *
+ui_folders_new(struct ui *ui)
+{
+	return ls_new(ui, &folders_ops, LS_FOLDERS);
+}
+
+struct ui_view *
+ui_keys_new(struct ui *ui)
+{
+	return ls_new(ui, &keys_ops, LS_KEYS);
+}
+
+struct ui_view *
+ui_help_new(struct ui *ui)
+{
+	return ls_new(ui, &help_ops, LS_HELP);
+}
