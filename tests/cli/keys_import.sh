@@ -1,0 +1,69 @@
+# keys import|trust|list with the passphrase fallback (no Secret Service):
+# identities from PKCS#12, peers from PEM, anchors, refused key files,
+# wrong passphrases, and the JSON of keys list.
+. "$TOP/tests/lib.sh"
+lab_up || { notok "the lab is up"; t_done; }
+unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+H="$T/home" S="$LAB_SMIME_DIR"
+printf 'store pass phrase\n' > "$T/pw"
+printf '%s\n' "$LAB_P12_PASS" > "$T/p12pw"
+cp "$S/alice.p12" "$T/alice.p12" && chmod 644 "$T/alice.p12"
+
+"$SEALMAIL" --home "$H" --passphrase-file "$T/pw" keys import "$T/alice.p12" \
+    --passphrase-file "$T/p12pw" >/dev/null 2>"$T/err"; rc=$?
+check_eq "a PKCS#12 readable by others is refused (1)" 1 "$rc"
+check_match "the refusal names the file and why" "alice.p12: .*accessible by others" "$(tail -1 "$T/err")"
+check_match "without a Secret Service, one line says so" "^sealmail: no Secret Service.*using a passphrase" "$(head -1 "$T/err")"
+chmod 600 "$T/alice.p12"
+
+printf 'wrong\n' > "$T/badp12"
+"$SEALMAIL" --home "$H" --passphrase-file "$T/pw" keys import "$T/alice.p12" \
+    --passphrase-file "$T/badp12" >/dev/null 2>"$T/err"; rc=$?
+check_eq "a wrong PKCS#12 passphrase fails (1)" 1 "$rc"
+check_match "and says so" "wrong passphrase" "$(tail -1 "$T/err")"
+
+check "keys import FILE.p12 --passphrase-file F" "$SEALMAIL" --home "$H" \
+    --passphrase-file "$T/pw" keys import "$T/alice.p12" --passphrase-file "$T/p12pw"
+check "keys import FILE.pem (a peer)" "$SEALMAIL" --home "$H" \
+    --passphrase-file "$T/pw" keys import "$S/bob.pem"
+check "keys trust CA.pem" "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" \
+    keys trust "$LAB_CA"
+
+# The passphrase file's trailing newline is not part of the passphrase.
+printf 'store pass phrase' > "$T/pw2"
+"$SEALMAIL" --home "$H" --passphrase-file "$T/pw2" keys list --json >"$T/list.json" 2>"$T/err"; rc=$?
+check_eq "the same passphrase without its newline opens the store" 0 "$rc"
+check_eq "keys list --json: three entries" 3 "$(json "$T/list.json" 'len(d)')"
+check_eq "the identity is alice's" '["alice@example.test"]' \
+    "$(json "$T/list.json" '[x["email"] for x in d if x["kind"]=="identity"][0]')"
+check_eq "the peer is bob's" '["bob@example.test"]' \
+    "$(json "$T/list.json" '[x["email"] for x in d if x["kind"]=="peer"][0]')"
+check_eq "the anchor is the lab CA" "anchor" \
+    "$(json "$T/list.json" '[x["kind"] for x in d if "sealmail lab CA" in x["subject"]][0]')"
+want=$(openssl x509 -in "$S/bob.pem" -outform DER | openssl dgst -sha256 -r | cut -d' ' -f1)
+check_eq "fingerprint is SHA-256 of the DER" "$want" \
+    "$(json "$T/list.json" '[x["fingerprint"] for x in d if x["kind"]=="peer"][0]')"
+check_match "not_after is ISO 8601 UTC" '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$' \
+    "$(json "$T/list.json" 'd[0]["not_after"]')"
+check_eq "every entry has the contract's members" "true" \
+    "$(json "$T/list.json" 'all(set(["kind","email","subject","issuer","fingerprint","not_before","not_after","source"]) <= set(x) for x in d)')"
+check_eq "source is imported" '["imported"]' "$(json "$T/list.json" 'sorted(set(x["source"] for x in d))')"
+
+"$SEALMAIL" --home "$H" --passphrase-file "$T/badp12" keys list >/dev/null 2>"$T/err"; rc=$?
+check_eq "a wrong store passphrase fails (1)" 1 "$rc"
+check_match "and says wrong key or passphrase" "wrong key or passphrase" "$(tail -1 "$T/err")"
+
+"$SEALMAIL" --home "$H" keys list </dev/null >/dev/null 2>"$T/err"; rc=$?
+check_eq "no passphrase and no terminal fails (1)" 1 "$rc"
+check_match "and names the way to give one" "passphrase-file" "$(tail -1 "$T/err")"
+
+# Key material is nowhere on disk in clear.
+keyb64=$(sed -n '2p' "$S/alice.key")
+check_eq "the private key is not in the home in clear" 0 "$(grep -rc -F -- "$keyb64" "$H" | awk -F: '{s+=$2} END {print s+0}')"
+check_match "the KDF parameters sit beside the store" '^sealmail-kdf 1 scrypt 131072 8 1 [0-9a-f]{32}$' "$(cat "$H/store.kdf")"
+
+"$SEALMAIL" --home "$H" --passphrase-file "$T/pw" keys trust "$S/alice.key" >/dev/null 2>&1; rc=$?
+check_eq "a private key is not a trust anchor (1)" 1 "$rc"
+"$SEALMAIL" --home "$H" --passphrase-file "$T/pw" keys frobnicate >/dev/null 2>&1; rc=$?
+check_eq "an unknown keys subcommand is a usage error (2)" 2 "$rc"
+t_done

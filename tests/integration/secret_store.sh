@@ -1,0 +1,54 @@
+# The store key in the lab's Secret Service (gnome-keyring): made on first
+# use, 256 bits under the project's schema keyed by the home; the fallback
+# with no bus; and a hung keyring daemon (SIGSTOP) costing no more than
+# the deadline.
+. "$TOP/tests/lib.sh"
+lab_up || { notok "the lab is up"; t_done; }
+H="$T/home"
+mkdir -p "$H"
+HREAL=$(cd "$H" && pwd -P)
+
+"$SEALMAIL" --home "$H" keys trust "$LAB_CA" >"$T/out" 2>"$T/err"; rc=$?
+check_eq "with the Secret Service the store is made without a passphrase" 0 "$rc"
+check_eq "and nothing is said about passphrases" "" "$(cat "$T/err")"
+check "store.db exists" test -s "$H/store.db"
+check_fails "no KDF file: the key is not derived from a passphrase" test -e "$H/store.kdf"
+key=$(secret-tool lookup xdg:schema org.sealmail.StoreKey home "$HREAL" slot current 2>/dev/null)
+check_match "the Secret Service holds a 256-bit key for this home" '^[0-9a-f]{64}$' "$key"
+check_match "the store file does not start as plain SQLite" '^[0-9a-f]{32}$' "$(head -c 16 "$H/store.db" | od -An -v -tx1 | tr -d ' \n')"
+check_nomatch "not 'SQLite format 3'" 'SQLite format 3' "$(head -c 16 "$H/store.db")"
+out=$("$SEALMAIL" --home "$H" keys list --json 2>"$T/err"); rc=$?
+check_eq "it opens again through the Secret Service" 0 "$rc"
+check_match "and shows the anchor" '"kind":"anchor"' "$out"
+
+# Without the key in the Secret Service the store stays shut.
+printf 'pw\n' > "$T/pw"
+(unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+ "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" keys list >/dev/null 2>"$T/err"); rc=$?
+check_eq "no bus: a Secret Service store does not open with a passphrase (1)" 1 "$rc"
+check_match "one line says there is no Secret Service" '^sealmail: no Secret Service' "$(head -1 "$T/err")"
+check_match "the last line says a passphrase cannot open it" 'kept in the Secret Service' "$(tail -1 "$T/err")"
+
+# No bus, fresh home: the passphrase fallback.
+(unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+ "$SEALMAIL" --home "$T/h2" --passphrase-file "$T/pw" keys trust "$LAB_CA" >/dev/null 2>"$T/err"); rc=$?
+check_eq "no bus, fresh home: the store is made with the passphrase" 0 "$rc"
+check_eq "with exactly one line of notice" 1 "$(wc -l < "$T/err")"
+check "the KDF file is there" test -s "$T/h2/store.kdf"
+
+# A hung keyring daemon: the deadline decides.
+kpid=$(awk '$1 == "keyring" { print $2 }' "$LAB_DIR/run/pids")
+check_match "the lab's keyring PID is known" '^[0-9]+$' "$kpid"
+kill -STOP "$kpid"
+trap 'kill -CONT "$kpid" 2>/dev/null' EXIT
+s=$(date +%s%N)
+SEALMAIL_SECRET_TIMEOUT_MS=1000 "$SEALMAIL" --home "$H" keys list </dev/null >/dev/null 2>"$T/err"; rc=$?
+ms=$(( ($(date +%s%N) - s) / 1000000 ))
+kill -CONT "$kpid"
+check_eq "a hung daemon: the command fails (1)" 1 "$rc"
+check_match "it gave up within the deadline (${ms} ms)" '^([0-9]{1,3}|1[0-9]{3}|2[0-4][0-9]{2})$' "$ms"
+check_match "and says the Secret Service did not answer in time" 'did not answer within 1000 ms' "$(head -1 "$T/err")"
+s=$(date +%s%N)
+"$SEALMAIL" --home "$H" keys list >/dev/null 2>&1; rc=$?
+check_eq "the daemon continued: the store opens again" 0 "$rc"
+t_done
