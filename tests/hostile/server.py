@@ -1,0 +1,239 @@
+#!/usr/bin/env python3
+"""A scripted hostile IMAP or SMTP server for sealmail's tests.
+
+Listens on 127.0.0.1 only, serves connections one at a time, and appends
+every byte it receives (before and after TLS, decrypted) to --record, so a
+test can assert that a password never arrived. It plays one --mode:
+
+  nostarttls    STARTTLS not advertised (AUTH offered in cleartext)
+  starttls-no   STARTTLS advertised, answered NO (IMAP) / 454 (SMTP)
+  starttls-bad  STARTTLS answered BAD (IMAP) / 501 (SMTP)
+  starttls-odd  STARTTLS answered with an untagged line and a bogus tag
+  preauth       IMAP greeting PREAUTH on the STARTTLS port
+  inject        a response injected in the same packet as the STARTTLS OK/220
+  tls           an honest server with --cert/--key (wrong name, self-signed,
+                expired: the certificate is the attack); it would take a login
+  silent        accepts the connection and says nothing
+  longline      a 64 MiB line without an end (after TLS with --implicit)
+  literal       an IMAP literal announcing 4 GiB, then zeros
+
+With --implicit the TLS handshake comes first (993/465 style). The port is
+--port, or with 0 a free one, written to --ready once listening.
+Standard library only.
+"""
+import argparse
+import os
+import socket
+import ssl
+import sys
+import threading
+
+BIG = 64 * 1024 * 1024
+
+
+class Conn:
+    def __init__(self, sock, record):
+        self.sock = sock
+        self.record = record
+        self.buf = b""
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def readline(self):
+        while b"\n" not in self.buf:
+            d = self.sock.recv(65536)
+            if not d:
+                raise EOFError
+            with open(self.record, "ab") as f:
+                f.write(d)
+            self.buf += d
+            if len(self.buf) > 1 << 20:
+                raise EOFError
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line + b"\n"
+
+    def readmore(self, seconds=3):
+        """Records whatever else the client sends until it goes quiet."""
+        self.sock.settimeout(seconds)
+        try:
+            while True:
+                d = self.sock.recv(65536)
+                if not d:
+                    break
+                with open(self.record, "ab") as f:
+                    f.write(d)
+        except (OSError, ssl.SSLError):
+            pass
+
+    def starttls(self, ctx):
+        if self.buf:
+            raise EOFError
+        self.sock = ctx.wrap_socket(self.sock, server_side=True)
+
+
+def flood(c, head):
+    c.send(head)
+    chunk = b"x" * 65536
+    for _ in range(BIG // len(chunk)):
+        c.send(chunk)
+
+
+def imap_session(c, a, ctx, tls_up):
+    caps = b"IMAP4rev1 AUTH=PLAIN"
+    if a.mode != "nostarttls" and not tls_up:
+        caps += b" STARTTLS"
+    if a.mode == "silent":
+        c.readmore(a.silence)
+        return
+    if a.mode == "preauth" and not tls_up:
+        c.send(b"* PREAUTH [CAPABILITY " + caps + b"] welcome\r\n")
+    elif a.mode == "longline" and (tls_up or not a.implicit):
+        flood(c, b"* OK ")
+        return
+    else:
+        c.send(b"* OK [CAPABILITY " + caps + b"] hostile ready\r\n")
+    while True:
+        line = c.readline()
+        parts = line.split(None, 2)
+        if len(parts) < 2:
+            c.send(b"* BAD what\r\n")
+            continue
+        tag, cmd = parts[0], parts[1].upper().rstrip(b"\r\n")
+        if cmd == b"CAPABILITY":
+            if a.mode == "literal":
+                c.send(b"* CAPABILITY {4294967296}\r\n")
+                zeros = b"\0" * 65536
+                for _ in range(BIG // len(zeros)):
+                    c.send(zeros)
+                return
+            c.send(b"* CAPABILITY " + caps + b"\r\n" + tag + b" OK done\r\n")
+        elif cmd == b"STARTTLS":
+            if a.mode == "starttls-no":
+                c.send(tag + b" NO not today\r\n")
+            elif a.mode == "starttls-bad":
+                c.send(tag + b" BAD no such command\r\n")
+            elif a.mode == "starttls-odd":
+                c.send(b"* OK [ALERT] go on without TLS\r\nX999 OK sure\r\n")
+            elif a.mode == "inject":
+                c.send(tag + b" OK begin TLS\r\n* CAPABILITY IMAP4rev1 "
+                       b"AUTH=PLAIN LOGIN\r\n")
+                c.readmore(3)
+                return
+            else:
+                c.send(tag + b" OK begin TLS\r\n")
+                c.starttls(ctx)
+                imap_session(c, a, ctx, True)
+                return
+        elif cmd == b"AUTHENTICATE":
+            c.send(b"+ \r\n")
+            c.readline()
+            c.send(tag + b" OK logged in\r\n")
+        elif cmd == b"LOGOUT":
+            c.send(b"* BYE bye\r\n" + tag + b" OK bye\r\n")
+            return
+        else:
+            c.send(tag + b" OK fine\r\n")
+
+
+def smtp_session(c, a, ctx, tls_up):
+    if a.mode == "silent":
+        c.readmore(a.silence)
+        return
+    if a.mode == "longline" and (tls_up or not a.implicit):
+        flood(c, b"220 ")
+        return
+    c.send(b"220 hostile.example.test ESMTP\r\n")
+    while True:
+        line = c.readline()
+        cmd = line.split(None, 1)[0].upper() if line.strip() else b""
+        if cmd in (b"EHLO", b"HELO"):
+            ext = [b"hostile.example.test", b"SIZE 10000000", b"AUTH PLAIN LOGIN"]
+            if a.mode != "nostarttls" and not tls_up:
+                ext.append(b"STARTTLS")
+            out = b""
+            for i, x in enumerate(ext):
+                out += b"250" + (b" " if i == len(ext) - 1 else b"-") + x + b"\r\n"
+            c.send(out)
+        elif cmd == b"STARTTLS":
+            if a.mode == "starttls-no":
+                c.send(b"454 4.7.0 TLS not available\r\n")
+            elif a.mode == "starttls-bad":
+                c.send(b"501 5.5.4 syntax\r\n")
+            elif a.mode == "starttls-odd":
+                c.send(b"250 2.0.0 sure, carry on\r\n")
+            elif a.mode == "inject":
+                c.send(b"220 2.0.0 go ahead\r\n250-hostile\r\n250 AUTH PLAIN\r\n")
+                c.readmore(3)
+                return
+            else:
+                c.send(b"220 2.0.0 go ahead\r\n")
+                c.starttls(ctx)
+                smtp_session(c, a, ctx, True)
+                return
+        elif cmd == b"AUTH":
+            c.send(b"235 2.7.0 ok\r\n")
+        elif cmd == b"QUIT":
+            c.send(b"221 bye\r\n")
+            return
+        else:
+            c.send(b"250 ok\r\n")
+
+
+def serve(conn, a, ctx):
+    c = Conn(conn, a.record)
+    try:
+        c.sock.settimeout(a.silence + 10)
+        if a.implicit:
+            c.sock = ctx.wrap_socket(c.sock, server_side=True)
+        if a.proto == "imap":
+            imap_session(c, a, ctx, a.implicit)
+        else:
+            smtp_session(c, a, ctx, a.implicit)
+    except (EOFError, OSError, ssl.SSLError, ValueError):
+        pass
+    finally:
+        try:
+            c.sock.close()
+        except OSError:
+            pass
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--proto", choices=["imap", "smtp"], required=True)
+    p.add_argument("--mode", required=True)
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--cert")
+    p.add_argument("--key")
+    p.add_argument("--implicit", action="store_true")
+    p.add_argument("--record", required=True)
+    p.add_argument("--ready")
+    p.add_argument("--silence", type=float, default=20)
+    p.add_argument("--lifetime", type=float, default=120)
+    a = p.parse_args()
+
+    ctx = None
+    if a.cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        ctx.load_cert_chain(a.cert, a.key)
+    open(a.record, "ab").close()
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", a.port))
+    ls.listen(8)
+    if a.ready:
+        tmp = a.ready + ".tmp"
+        with open(tmp, "w") as f:
+            f.write("%d\n" % ls.getsockname()[1])
+        os.rename(tmp, a.ready)
+    # The server ends by itself so a failed test leaves nothing behind.
+    threading.Timer(a.lifetime, lambda: os._exit(0)).start()
+    while True:
+        conn, _ = ls.accept()
+        threading.Thread(target=serve, args=(conn, a, ctx), daemon=True).start()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

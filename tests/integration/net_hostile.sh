@@ -1,0 +1,159 @@
+#!/bin/sh
+# net/ against scripted hostile IMAP and SMTP servers (tests/hostile/server.py
+# on 127.0.0.1): every downgrade of STARTTLS, bad certificates, a silent
+# server, an endless line and a 4 GiB literal. Each case must fail with a
+# clear message within the timeout, in bounded memory, and the password must
+# never reach the server (the server records every byte it receives). A
+# control case against the same server with a good certificate shows that
+# the recording does catch the password when it is sent.
+. "$TOP/tests/lib.sh"
+
+C=$TOOLS/net_client
+SRV=$TOP/tests/hostile/server.py
+USER=alice@example.test
+PASS=Hostile-S3cret-pw-7Qz
+HOST=mail.example.test
+TMO=3			# seconds given to the client
+SLACK=3			# allowed beyond it (sanitizer start-up, scheduling)
+MAXRSS_KB=98304		# 96 MiB: the sanitized client idles at ~40; a 64 MiB line would not fit
+
+B64_PLAIN=$(printf '\000%s\000%s' "$USER" "$PASS" | base64 -w0)
+B64_PASS=$(printf '%s' "$PASS" | base64 -w0)
+
+# Certificates made here: a private CA, a good server certificate, one for
+# another name, a self-signed one and an expired one.
+cd "$T" || exit 1
+q() { "$@" >/dev/null 2>&1; }
+q openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout ca.key -out ca.pem -days 30 -subj /CN=hostile-test-ca
+mkcert() {	# name cn [faketime date]
+	q openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$1.key" -out "$1.csr" -subj "/CN=$2"
+	printf 'subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth\n' "$2" >"$1.ext"
+	if [ -n "${3:-}" ]; then
+		q faketime "$3" openssl x509 -req -in "$1.csr" -CA ca.pem \
+		    -CAkey ca.key -CAcreateserial -days 30 -extfile "$1.ext" \
+		    -out "$1.pem"
+	else
+		q openssl x509 -req -in "$1.csr" -CA ca.pem -CAkey ca.key \
+		    -CAcreateserial -days 30 -extfile "$1.ext" -out "$1.pem"
+	fi
+}
+mkcert good $HOST
+mkcert wrongname other.example.test
+mkcert expired $HOST '2020-01-01 00:00:00'
+q openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout selfsigned.key -out selfsigned.pem -days 30 -subj "/CN=$HOST" \
+    -addext "subjectAltName=DNS:$HOST"
+check "test certificates made" test -s good.pem -a -s wrongname.pem -a \
+    -s expired.pem -a -s selfsigned.pem
+
+# Runs the client under a wrapper that reports exit status, wall time (ms)
+# and peak RSS (KiB): "rc ms kb".
+measure() {
+	python3 - "$@" <<'EOF'
+import resource, subprocess, sys, time
+out = open(sys.argv[1], "wb"); err = open(sys.argv[2], "wb")
+t = time.monotonic()
+p = subprocess.run(sys.argv[3:], stdout=out, stderr=err, timeout=120)
+ms = int((time.monotonic() - t) * 1000)
+kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(p.returncode, ms, kb)
+EOF
+}
+
+n=0
+# hostile NAME PROTO MODE starttls|implicit CERT REGEX
+hostile() {
+	name=$1 proto=$2 mode=$3 tls=$4 cert=$5 want=$6
+	n=$((n + 1))
+	rec=$T/rec.$n ready=$T/ready.$n
+	set -- --proto "$proto" --mode "$mode" --record "$rec" \
+	    --ready "$ready" --cert "$T/$cert.pem" --key "$T/$cert.key" \
+	    --silence 10 --lifetime 60
+	[ "$tls" = implicit ] && set -- "$@" --implicit
+	python3 "$SRV" "$@" </dev/null >/dev/null 2>"$T/srv.$n.err" &
+	spid=$!
+	i=0
+	while [ ! -s "$ready" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	port=$(cat "$ready" 2>/dev/null)
+	res=$(measure "$T/out.$n" "$T/err.$n" "$C" "$proto" --host $HOST \
+	    --addr 127.0.0.1 --port "${port:-1}" --tls "$tls" \
+	    --ca "$T/ca.pem" --timeout $TMO --user "$USER" --pass "$PASS")
+	kill "$spid" 2>/dev/null
+	wait "$spid" 2>/dev/null
+	rc=${res%% *} rest=${res#* } ms=${rest%% *} kb=${rest#* }
+	msg=$(tail -1 "$T/err.$n")
+	check_eq "$name: the connection fails" 1 "$rc"
+	check_match "$name: clear message" "^net_client: $HOST:$port: .*$want" "$msg"
+	if [ "$ms" -le $(( (TMO + SLACK) * 1000 )) ]; then
+		ok "$name: fails within the timeout (${ms} ms)"
+	else
+		notok "$name: took ${ms} ms"
+	fi
+	if [ "$kb" -le $MAXRSS_KB ]; then
+		ok "$name: memory bounded (peak ${kb} KiB)"
+	else
+		notok "$name: peak RSS ${kb} KiB"
+	fi
+	if grep -qF -e "$PASS" -e "$B64_PLAIN" -e "$B64_PASS" "$rec"; then
+		notok "$name: the password reached the server"
+	else
+		ok "$name: the password never reached the server"
+	fi
+}
+
+for proto in imap smtp; do
+	hostile "$proto no STARTTLS" $proto nostarttls starttls good \
+	    "server does not offer STARTTLS; refusing to continue in plaintext"
+	hostile "$proto STARTTLS refused" $proto starttls-no starttls good \
+	    "refused STARTTLS.*refusing to continue in plaintext"
+	hostile "$proto STARTTLS bad" $proto starttls-bad starttls good \
+	    "refused STARTTLS.*refusing to continue in plaintext"
+	hostile "$proto STARTTLS odd answer" $proto starttls-odd starttls good \
+	    "STARTTLS|TLS handshake failed|could not be understood"
+	hostile "$proto injection after STARTTLS" $proto inject starttls good \
+	    "sent data after accepting STARTTLS .*injected"
+	for tls in starttls implicit; do
+		hostile "$proto $tls wrong name" $proto tls $tls wrongname \
+		    "certificate name mismatch"
+		hostile "$proto $tls self-signed" $proto tls $tls selfsigned \
+		    "self-signed certificate"
+		hostile "$proto $tls expired" $proto tls $tls expired \
+		    "certificate has expired"
+	done
+	hostile "$proto silent server" $proto silent implicit good \
+	    "no answer from the server within $TMO s"
+	hostile "$proto silent server (cleartext)" $proto silent starttls good \
+	    "no answer from the server within $TMO s"
+	hostile "$proto 64 MiB line" $proto longline implicit good \
+	    "line longer than 1 MiB"
+	hostile "$proto 64 MiB line (cleartext)" $proto longline starttls good \
+	    "line longer than 1 MiB"
+done
+hostile "imap PREAUTH on a STARTTLS port" imap preauth starttls good \
+    "PREAUTH before STARTTLS; refusing to continue in plaintext"
+hostile "imap 4 GiB literal" imap literal implicit good \
+    "literal of 4294967296 bytes"
+
+# Control: the same server with a good certificate does get the login, and
+# its recording shows it; so the absence above means something.
+for proto in imap smtp; do
+	rec=$T/rec.ctl.$proto ready=$T/ready.ctl.$proto
+	python3 "$SRV" --proto $proto --mode tls --implicit --record "$rec" \
+	    --ready "$ready" --cert "$T/good.pem" --key "$T/good.key" \
+	    --lifetime 60 </dev/null >/dev/null 2>&1 &
+	spid=$!
+	i=0
+	while [ ! -s "$ready" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	check "$proto control: login to an authenticated server" "$C" $proto \
+	    --host $HOST --addr 127.0.0.1 --port "$(cat "$ready")" \
+	    --tls implicit --ca "$T/ca.pem" --timeout $TMO --user "$USER" \
+	    --pass "$PASS"
+	kill "$spid" 2>/dev/null
+	wait "$spid" 2>/dev/null
+	check "$proto control: the recording holds the login" \
+	    grep -qF -e "$B64_PLAIN" "$rec"
+done
+
+t_done
