@@ -478,6 +478,7 @@ mime_out_free(struct mime_out *o)
 		free(o->rcpt[i]);
 	free(o->rcpt);
 	free(o->msgid);
+	free(o->subject);
 	buf_free(o->headers);
 	buf_free(o->entity);
 	free(o);
@@ -1182,7 +1183,8 @@ mime_draft_build(struct mime_draft *d, struct mime_out **op, struct smerr *e)
 		if ((o->msgid = malloc(n)) != NULL)
 			snprintf(o->msgid, n, "<%s@%s>", rnd, dom);
 	}
-	if (o->msgid == NULL) {
+	o->subject = strdup(d->subject != NULL ? d->subject : "");
+	if (o->msgid == NULL || o->subject == NULL) {
 		r = smerr_set(e, SMERR_NOMEM, "out of memory");
 		goto out;
 	}

@@ -32,6 +32,7 @@ struct mime_out {
 	char		**rcpt;		/* To, Cc and Bcc addr-specs, no repeats */
 	size_t		  nrcpt;
 	char		 *msgid;	/* "<...>" */
+	char		 *subject;	/* as given (UTF-8, or RFC 2047 text) */
 	struct buf	 *headers;	/* outer fields, CRLF each, no Bcc */
 	struct buf	 *entity;	/* canonical MIME entity */
 };

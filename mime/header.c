@@ -297,6 +297,65 @@ out:
 	return r;
 }
 
+/* 1 when the decoded display name dn shows an address that is not addr. */
+static int
+name_shows_other(const char *dn, const char *addr)
+{
+	struct buf	*b;
+	const char	*t;
+	int		 other = 0;
+
+	if (dn == NULL || (b = buf_new(MIME_MAX_FIELD * 4)) == NULL)
+		return 0;
+	if (mime_header_decode(dn, b, NULL) == 0 &&
+	    (t = buf_str(b)) != NULL && strchr(t, '@') != NULL &&
+	    strcasestr(t, addr) == NULL)
+		other = 1;
+	buf_free(b);
+	return other;
+}
+
+int
+mime_addr_names_other(const char *value, const char *addr)
+{
+	struct mailimf_address_list	*al = NULL;
+	struct mailimf_address		*ad;
+	struct mailimf_mailbox		*mb;
+	clistiter			*it, *gt;
+	size_t				 idx = 0;
+	int				 other = 0;
+
+	if (value == NULL || addr == NULL)
+		return 0;
+	if (mailimf_address_list_parse(value, strlen(value), &idx, &al) !=
+	    MAILIMF_NO_ERROR || al == NULL)
+		return strchr(value, '@') != NULL &&
+		    strcasestr(value, addr) == NULL;
+	for (it = clist_begin(al->ad_list); it != NULL && !other;
+	    it = clist_next(it)) {
+		ad = clist_content(it);
+		if (ad->ad_type == MAILIMF_ADDRESS_MAILBOX) {
+			mb = ad->ad_data.ad_mailbox;
+			if (mb != NULL && (strcasecmp(mb->mb_addr_spec,
+			    addr) != 0 || name_shows_other(mb->mb_display_name,
+			    addr)))
+				other = 1;
+			continue;
+		}
+		if (ad->ad_data.ad_group == NULL ||
+		    ad->ad_data.ad_group->grp_mb_list == NULL)
+			continue;
+		for (gt = clist_begin(ad->ad_data.ad_group->grp_mb_list->
+		    mb_list); gt != NULL; gt = clist_next(gt)) {
+			mb = clist_content(gt);
+			if (strcasecmp(mb->mb_addr_spec, addr) != 0)
+				other = 1;
+		}
+	}
+	mailimf_address_list_free(al);
+	return other;
+}
+
 int
 mime_from_addr(const struct mime_part *p, char **addrp, const char **whyp)
 {

@@ -7,8 +7,9 @@
  * of any part (header and body, as a multipart/signed signature covers
  * them) can be handed out without copying. The parse is bounded in input
  * size, nesting depth, part count and header field length; anything past a
- * bound, and any malformed structure (a multipart with no closing
- * delimiter, a missing boundary), is an error value, never a guess.
+ * bound, and any malformed structure (a multipart without a boundary
+ * or without any delimiter), is an error value, never a guess. A multipart
+ * whose close delimiter is missing ends with the message and is marked.
  *
  * Strings returned by the accessors below belong to the message and live
  * as long as it does.
@@ -43,6 +44,8 @@ void	 mime_msg_free(struct mime_msg *m);
 const struct mime_part	*mime_msg_root(const struct mime_msg *m);
 /* Deepest multipart nesting seen (0: a single part). */
 int	 mime_msg_depth(const struct mime_msg *m);
+/* 1 when some multipart had no close delimiter (its last part ran on). */
+int	 mime_msg_unterminated(const struct mime_msg *m);
 /* Number of parts, the root included. */
 size_t	 mime_msg_nparts(const struct mime_msg *m);
 
@@ -110,6 +113,12 @@ int	 mime_from_addr(const struct mime_part *p, char **addrp,
  * (as above, but for any field). 0 with *addrp set or NULL.
  */
 int	 mime_addr_spec(const char *value, char **addrp, const char **whyp);
+/*
+ * 1 when an address field value (From, Sender, Reply-To) names an address
+ * other than addr: as a mailbox's addr-spec, or shown in a display name
+ * ("manager@example.com" <eve@example.com>).
+ */
+int	 mime_addr_names_other(const char *value, const char *addr);
 /* The decoded Subject of p (UTF-8, not sanitized), appended to out. */
 int	 mime_subject(const struct mime_part *p, struct buf *out,
 	    struct smerr *e);

@@ -39,6 +39,7 @@ struct mime_msg {
 	struct mime_part	*root;
 	size_t			 nparts;
 	int			 depth;
+	int			 unterminated;	/* a multipart not closed */
 };
 
 /* header.c */

@@ -265,9 +265,18 @@ multipart_split(struct mime_part *p, struct smerr *e)
 		}
 		s = line_next(s, end);
 	}
-	if (!close)
-		return smerr_set(e, SMERR_PARSE,
-		    "%s part has no closing boundary", p->type);
+	if (!close && pstart != NULL) {
+		/*
+		 * No close delimiter: the last part runs to the end. Kept
+		 * (truncated mail is common) but marked, so that no verdict
+		 * can call such a message valid.
+		 */
+		p->msg->unterminated = 1;
+		pend = end;
+		if ((r = part_parse(p->msg, pstart, pend, p->level + 1, &c,
+		    e)) != 0 || (r = child_add(p, c, e)) != 0)
+			return r;
+	}
 	if (p->nchildren == 0)
 		return smerr_set(e, SMERR_PARSE, "%s part has no parts",
 		    p->type);
@@ -379,6 +388,12 @@ int
 mime_msg_depth(const struct mime_msg *m)
 {
 	return m->depth;
+}
+
+int
+mime_msg_unterminated(const struct mime_msg *m)
+{
+	return m->unterminated;
 }
 
 size_t

@@ -1,0 +1,228 @@
+/*
+ * Certificates: reading them (DER or PEM), and the e-mail addresses they
+ * name. An address comes from subjectAltName rfc822Name; only a
+ * certificate with none there is read for the legacy emailAddress
+ * attribute of its subject. A name with an embedded NUL, or that is not
+ * plain printable ASCII, is ignored: it could compare equal to something
+ * it is not.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "base/err.h"
+#include "crypto/crypto_int.h"
+
+void
+crypto_strv_free(char **v, size_t n)
+{
+	size_t	i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+int
+crypto_addr_eq(const char *a, const char *b)
+{
+	return a != NULL && b != NULL && strcasecmp(a, b) == 0;
+}
+
+static int
+strv_add(char ***vp, size_t *np, const unsigned char *s, int len)
+{
+	char	**nv, *c;
+	int	  i;
+
+	if (len <= 0 || len > 320)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (s[i] <= ' ' || s[i] >= 127)
+			return 0;		/* NUL, blanks, 8-bit */
+	if (memchr(s, '@', (size_t)len) == NULL || *np >= 64)
+		return 0;
+	if ((c = malloc((size_t)len + 1)) == NULL)
+		return -1;
+	for (i = 0; i < len; i++)
+		c[i] = (char)tolower(s[i]);
+	c[len] = '\0';
+	for (i = 0; (size_t)i < *np; i++)
+		if (strcmp((*vp)[i], c) == 0) {
+			free(c);
+			return 0;
+		}
+	if ((nv = reallocarray(*vp, *np + 1, sizeof(*nv))) == NULL) {
+		free(c);
+		return -1;
+	}
+	*vp = nv;
+	nv[(*np)++] = c;
+	return 0;
+}
+
+int
+crypto_cert_emails(X509 *c, char ***listp, size_t *np)
+{
+	GENERAL_NAMES	*gens;
+	GENERAL_NAME	*g;
+	X509_NAME	*subj;
+	X509_NAME_ENTRY	*ne;
+	ASN1_STRING	*as;
+	char		**v = NULL;
+	size_t		  n = 0;
+	int		  i, idx, r = 0;
+
+	*listp = NULL;
+	*np = 0;
+	gens = X509_get_ext_d2i(c, NID_subject_alt_name, NULL, NULL);
+	for (i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens); i++) {
+		g = sk_GENERAL_NAME_value(gens, i);
+		if (g->type != GEN_EMAIL)
+			continue;
+		as = g->d.rfc822Name;
+		if (strv_add(&v, &n, ASN1_STRING_get0_data(as),
+		    ASN1_STRING_length(as)) != 0) {
+			r = SMERR_NOMEM;
+			goto out;
+		}
+	}
+	if (n == 0 && (subj = X509_get_subject_name(c)) != NULL) {
+		idx = -1;
+		while ((idx = X509_NAME_get_index_by_NID(subj,
+		    NID_pkcs9_emailAddress, idx)) >= 0) {
+			ne = X509_NAME_get_entry(subj, idx);
+			as = X509_NAME_ENTRY_get_data(ne);
+			if (ASN1_STRING_type(as) != V_ASN1_IA5STRING &&
+			    ASN1_STRING_type(as) != V_ASN1_PRINTABLESTRING &&
+			    ASN1_STRING_type(as) != V_ASN1_UTF8STRING)
+				continue;
+			if (strv_add(&v, &n, ASN1_STRING_get0_data(as),
+			    ASN1_STRING_length(as)) != 0) {
+				r = SMERR_NOMEM;
+				goto out;
+			}
+		}
+	}
+	*listp = v;
+	*np = n;
+	v = NULL;
+out:
+	GENERAL_NAMES_free(gens);
+	crypto_strv_free(v, n);
+	return r;
+}
+
+int
+crypto_cert_has_email(X509 *c, const char *addr)
+{
+	char	**v;
+	size_t	  n, i;
+	int	  found = 0;
+
+	if (addr == NULL || crypto_cert_emails(c, &v, &n) != 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (crypto_addr_eq(v[i], addr))
+			found = 1;
+	crypto_strv_free(v, n);
+	return found;
+}
+
+static int
+looks_pem(const uint8_t *p, size_t len)
+{
+	static const char	tag[] = "-----BEGIN";
+
+	return len >= sizeof(tag) - 1 &&
+	    memmem(p, len, tag, sizeof(tag) - 1) != NULL;
+}
+
+int
+crypto_certs_read(const uint8_t *data, size_t len, STACK_OF(X509) **skp,
+    struct smerr *e)
+{
+	STACK_OF(X509)	*sk;
+	X509		*x;
+	BIO		*bio = NULL;
+	const uint8_t	*p = data;
+	int		 r = 0;
+
+	*skp = NULL;
+	if (len > INT32_MAX)
+		return smerr_set(e, SMERR_LIMIT, "certificate too large");
+	if ((sk = sk_X509_new_null()) == NULL)
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	if (looks_pem(data, len)) {
+		if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL) {
+			r = smerr_set(e, SMERR_NOMEM, "out of memory");
+			goto out;
+		}
+		while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
+			if (!sk_X509_push(sk, x)) {
+				X509_free(x);
+				r = smerr_set(e, SMERR_NOMEM, "out of memory");
+				goto out;
+			}
+		ERR_clear_error();
+	} else {
+		while (p < data + len &&
+		    (x = d2i_X509(NULL, &p, (long)(data + len - p))) != NULL)
+			if (!sk_X509_push(sk, x)) {
+				X509_free(x);
+				r = smerr_set(e, SMERR_NOMEM, "out of memory");
+				goto out;
+			}
+		ERR_clear_error();
+	}
+	if (sk_X509_num(sk) == 0) {
+		r = smerr_set(e, SMERR_PARSE, "no certificate could be read");
+		goto out;
+	}
+	*skp = sk;
+	sk = NULL;
+out:
+	BIO_free(bio);
+	sk_X509_pop_free(sk, X509_free);
+	return r;
+}
+
+int
+crypto_key_read(const uint8_t *data, size_t len, EVP_PKEY **kp,
+    struct smerr *e)
+{
+	PKCS8_PRIV_KEY_INFO	*p8;
+	EVP_PKEY		*k = NULL;
+	BIO			*bio;
+	const uint8_t		*p = data;
+
+	*kp = NULL;
+	if (len > INT32_MAX)
+		return smerr_set(e, SMERR_LIMIT, "private key too large");
+	if (looks_pem(data, len)) {
+		if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL)
+			return smerr_set(e, SMERR_NOMEM, "out of memory");
+		k = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+		BIO_free(bio);
+	} else if ((p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)len)) !=
+	    NULL) {
+		k = EVP_PKCS82PKEY(p8);
+		PKCS8_PRIV_KEY_INFO_free(p8);
+	} else {
+		p = data;
+		k = d2i_AutoPrivateKey(NULL, &p, (long)len);
+	}
+	ERR_clear_error();
+	if (k == NULL)
+		return smerr_set(e, SMERR_PARSE,
+		    "the private key could not be read");
+	*kp = k;
+	return 0;
+}

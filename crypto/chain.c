@@ -1,0 +1,224 @@
+/*
+ * The context and PKIX validation of a signer. One X509_STORE per context
+ * holds the user's trust anchors (and, when asked, the system's); it is
+ * made once and shared by every message judged with the context. A signer
+ * is validated for S/MIME signing (RFC 8550: an extended key usage, when
+ * present, must allow e-mail protection; a key usage, when present, must
+ * allow signatures) at the context's time or now.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+
+#include "base/err.h"
+#include "crypto/crypto_int.h"
+
+int
+crypto_ctx_new(struct crypto_ctx **ctxp, struct smerr *e)
+{
+	struct crypto_ctx	*ctx;
+
+	*ctxp = NULL;
+	if ((ctx = calloc(1, sizeof(*ctx))) == NULL ||
+	    (ctx->store = X509_STORE_new()) == NULL ||
+	    (ctx->extra = sk_X509_new_null()) == NULL) {
+		crypto_ctx_free(ctx);
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	}
+	/* A user's anchor may be an intermediate: it ends the chain. */
+	X509_STORE_set_flags(ctx->store, X509_V_FLAG_PARTIAL_CHAIN);
+	*ctxp = ctx;
+	return 0;
+}
+
+void
+crypto_ctx_free(struct crypto_ctx *ctx)
+{
+	size_t	i;
+
+	if (ctx == NULL)
+		return;
+	for (i = 0; i < ctx->nids; i++) {
+		X509_free(ctx->ids[i].cert);
+		EVP_PKEY_free(ctx->ids[i].key);
+	}
+	free(ctx->ids);
+	sk_X509_pop_free(ctx->extra, X509_free);
+	X509_STORE_free(ctx->store);
+	free(ctx);
+}
+
+int
+crypto_ctx_add_anchor(struct crypto_ctx *ctx, const uint8_t *data,
+    size_t len, struct smerr *e)
+{
+	STACK_OF(X509)	*sk;
+	int		 i, r;
+
+	if ((r = crypto_certs_read(data, len, &sk, e)) != 0)
+		return r;
+	for (i = 0; i < sk_X509_num(sk); i++)
+		if (!X509_STORE_add_cert(ctx->store, sk_X509_value(sk, i))) {
+			/* Already there is fine; anything else is not. */
+			if (ERR_GET_REASON(ERR_peek_last_error()) !=
+			    X509_R_CERT_ALREADY_IN_HASH_TABLE) {
+				ERR_clear_error();
+				r = smerr_set(e, SMERR_CRYPTO,
+				    "a trust anchor could not be added");
+				break;
+			}
+			ERR_clear_error();
+		}
+	sk_X509_pop_free(sk, X509_free);
+	return r;
+}
+
+int
+crypto_ctx_use_system_anchors(struct crypto_ctx *ctx, struct smerr *e)
+{
+	if (X509_STORE_set_default_paths(ctx->store) != 1) {
+		ERR_clear_error();
+		return smerr_set(e, SMERR_CRYPTO,
+		    "the system's trust store could not be loaded");
+	}
+	return 0;
+}
+
+int
+crypto_ctx_add_intermediate(struct crypto_ctx *ctx, const uint8_t *data,
+    size_t len, struct smerr *e)
+{
+	STACK_OF(X509)	*sk;
+	X509		*x;
+	int		 r;
+
+	if ((r = crypto_certs_read(data, len, &sk, e)) != 0)
+		return r;
+	while ((x = sk_X509_pop(sk)) != NULL)
+		if (!sk_X509_push(ctx->extra, x)) {
+			X509_free(x);
+			r = smerr_set(e, SMERR_NOMEM, "out of memory");
+			break;
+		}
+	sk_X509_pop_free(sk, X509_free);
+	return r;
+}
+
+int
+crypto_ctx_add_identity(struct crypto_ctx *ctx, const uint8_t *cert,
+    size_t certlen, const uint8_t *key, size_t keylen, struct smerr *e)
+{
+	struct crypto_ident	*ni;
+	STACK_OF(X509)		*sk = NULL;
+	EVP_PKEY		*k = NULL;
+	X509			*x;
+	int			 r;
+
+	if ((r = crypto_certs_read(cert, certlen, &sk, e)) != 0 ||
+	    (r = crypto_key_read(key, keylen, &k, e)) != 0)
+		goto out;
+	x = sk_X509_value(sk, 0);
+	if (X509_check_private_key(x, k) != 1) {
+		ERR_clear_error();
+		r = smerr_set(e, SMERR_CRYPTO,
+		    "the private key does not belong to the certificate");
+		goto out;
+	}
+	if ((ni = reallocarray(ctx->ids, ctx->nids + 1, sizeof(*ni))) ==
+	    NULL) {
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		goto out;
+	}
+	ctx->ids = ni;
+	X509_up_ref(x);
+	ni[ctx->nids].cert = x;
+	ni[ctx->nids].key = k;
+	ctx->nids++;
+	k = NULL;
+out:
+	EVP_PKEY_free(k);
+	sk_X509_pop_free(sk, X509_free);
+	return r;
+}
+
+void
+crypto_ctx_set_time(struct crypto_ctx *ctx, time_t t)
+{
+	ctx->when = t;
+}
+
+void
+crypto_ctx_set_dane(struct crypto_ctx *ctx,
+    enum crypto_dane (*fn)(void *, const char *, const uint8_t *, size_t),
+    void *arg)
+{
+	ctx->dane = fn;
+	ctx->dane_arg = arg;
+}
+
+int
+crypto_chain_check(struct crypto_ctx *ctx, X509 *signer,
+    STACK_OF(X509) *untrusted, const char **whyp)
+{
+	X509_STORE_CTX		*sctx = NULL;
+	X509_VERIFY_PARAM	*vp;
+	STACK_OF(X509)		*all = NULL;
+	int			 i, r, err;
+
+	*whyp = NULL;
+	if ((sctx = X509_STORE_CTX_new()) == NULL ||
+	    (all = sk_X509_new_null()) == NULL) {
+		r = SMERR_NOMEM;
+		goto out;
+	}
+	for (i = 0; untrusted != NULL && i < sk_X509_num(untrusted); i++)
+		if (!sk_X509_push(all, sk_X509_value(untrusted, i))) {
+			r = SMERR_NOMEM;
+			goto out;
+		}
+	for (i = 0; i < sk_X509_num(ctx->extra); i++)
+		if (!sk_X509_push(all, sk_X509_value(ctx->extra, i))) {
+			r = SMERR_NOMEM;
+			goto out;
+		}
+	if (X509_STORE_CTX_init(sctx, ctx->store, signer, all) != 1) {
+		r = SMERR_CRYPTO;
+		goto out;
+	}
+	X509_STORE_CTX_set_purpose(sctx, X509_PURPOSE_SMIME_SIGN);
+	vp = X509_STORE_CTX_get0_param(sctx);
+	if (ctx->when != 0)
+		X509_VERIFY_PARAM_set_time(vp, ctx->when);
+	if (X509_verify_cert(sctx) == 1)
+		r = 1;
+	else {
+		err = X509_STORE_CTX_get_error(sctx);
+		switch (err) {
+		case X509_V_ERR_CERT_HAS_EXPIRED:
+			*whyp = "the signer's certificate has expired";
+			break;
+		case X509_V_ERR_CERT_NOT_YET_VALID:
+			*whyp = "the signer's certificate is not yet valid";
+			break;
+		case X509_V_ERR_INVALID_PURPOSE:
+			*whyp = "the signer's certificate is not for "
+			    "e-mail protection";
+			break;
+		case X509_V_ERR_CERT_REVOKED:
+			*whyp = "the signer's certificate is revoked";
+			break;
+		default:
+			*whyp = X509_verify_cert_error_string(err);
+			break;
+		}
+		r = 0;
+	}
+out:
+	ERR_clear_error();
+	sk_X509_free(all);
+	X509_STORE_CTX_free(sctx);
+	return r;
+}

@@ -1,0 +1,99 @@
+/* crypto/crypto_int.h: shared by the files of crypto/ only. */
+#ifndef SEALMAIL_CRYPTO_INT_H
+#define SEALMAIL_CRYPTO_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <openssl/cms.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "crypto/crypto.h"
+
+struct buf;
+struct smerr;
+
+struct crypto_ident {
+	X509		*cert;
+	EVP_PKEY	*key;
+};
+
+struct crypto_ctx {
+	X509_STORE		*store;		/* anchors; one per context */
+	STACK_OF(X509)		*extra;		/* may complete chains */
+	struct crypto_ident	*ids;
+	size_t			 nids;
+	time_t			 when;		/* 0: now */
+	enum crypto_dane	(*dane)(void *, const char *, const uint8_t *,
+				    size_t);
+	void			*dane_arg;
+};
+
+/* cert.c */
+/* Every e-mail address of c (SAN rfc822Name, else subject emailAddress). */
+int	 crypto_cert_emails(X509 *c, char ***listp, size_t *np);
+void	 crypto_strv_free(char **v, size_t n);
+/* 1 when c names addr (compared case-insensitively). */
+int	 crypto_cert_has_email(X509 *c, const char *addr);
+int	 crypto_addr_eq(const char *a, const char *b);
+/* Reads one or more certificates, DER or PEM. */
+int	 crypto_certs_read(const uint8_t *data, size_t len,
+	    STACK_OF(X509) **skp, struct smerr *e);
+/* Reads a private key: PKCS#8 DER, other DER, or PEM. */
+int	 crypto_key_read(const uint8_t *data, size_t len, EVP_PKEY **kp,
+	    struct smerr *e);
+
+/* chain.c */
+/*
+ * Validates signer for S/MIME signing at the context's time with the
+ * untrusted certificates given. 1 trusted, 0 not (*whyp says why), or a
+ * negative SMERR_* code.
+ */
+int	 crypto_chain_check(struct crypto_ctx *ctx, X509 *signer,
+	    STACK_OF(X509) *untrusted, const char **whyp);
+
+/* cms.c */
+struct crypto_signer {
+	int		 math;		/* 1 verifies, 0 does not, -1 unchecked */
+	int		 weak;		/* MD5 or SHA-1 digest */
+	X509		*cert;		/* ref held, or NULL */
+	const char	*why;
+};
+
+struct crypto_signed {
+	int			 malformed;	/* not a usable SignedData */
+	const char		*why;
+	struct crypto_signer	*signers;
+	size_t			 nsigners;
+	STACK_OF(X509)		*certs;		/* carried in the message */
+	struct buf		*content;	/* opaque: the eContent */
+};
+
+/* The content type of a DER ContentInfo (NID_pkcs7_signed, ...) or 0. */
+int	 crypto_cms_type(const uint8_t *der, size_t len);
+/*
+ * Verifies every SignerInfo of a SignedData: detached over dcont (dlen
+ * bytes) when dcont is not NULL, else over its own eContent (kept in
+ * s->content). 0 with s filled (malformed input is s->malformed, not an
+ * error), or a negative SMERR_* code.
+ */
+int	 crypto_cms_verify(struct crypto_ctx *ctx, const uint8_t *der,
+	    size_t len, const uint8_t *dcont, size_t dlen,
+	    struct crypto_signed *s, struct smerr *e);
+void	 crypto_signed_clear(struct crypto_signed *s);
+/*
+ * Opens an EnvelopedData or AuthEnvelopedData with the identities. 1 and
+ * plaintext in the secret buffer out, 0 when it could not be opened (*whyp
+ * says why; out is empty), or a negative SMERR_* code. *cipherp gets the
+ * content cipher's name (malloc'd) whenever it can be read.
+ */
+int	 crypto_cms_decrypt(struct crypto_ctx *ctx, const uint8_t *der,
+	    size_t len, struct buf *out, char **cipherp, const char **whyp,
+	    struct smerr *e);
+/* Inflates a CompressedData (zlib) when supported; as above. */
+int	 crypto_cms_uncompress(const uint8_t *der, size_t len, struct buf *out,
+	    const char **whyp, struct smerr *e);
+
+#endif

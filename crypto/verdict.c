@@ -1,0 +1,1084 @@
+/*
+ * The verdict. A message is read in two stages.
+ *
+ * First the root: while the entity at the top of the message is itself an
+ * S/MIME entity (multipart/signed, or application/pkcs7-mime holding
+ * SignedData, EnvelopedData or AuthEnvelopedData), it is verified or
+ * decrypted and replaced by what it holds. Only these layers, one inside
+ * the other, sign or encrypt the whole message. A signature whose content
+ * is an envelope signs ciphertext only (anyone can sign an envelope made
+ * by someone else), so it does not vouch for what is shown: it is named
+ * in the findings and not counted.
+ *
+ * Then the content: every part that is shown is walked. An S/MIME entity
+ * met there stands beside content it does not cover; a signed one is still
+ * verified (a bad signature is still invalid), an encrypted one is never
+ * opened, so that its plaintext cannot be joined to the text around it.
+ *
+ * Every fact found sets a bit; the contract's value is read from the bits
+ * through the precedence tables at the top of this file, and nowhere else.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <openssl/err.h>
+#include <openssl/x509.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/json.h"
+#include "base/secmem.h"
+#include "base/text.h"
+#include "mime/mime.h"
+#include "crypto/crypto_int.h"
+
+const struct crypto_rule crypto_sig_rules[] = {
+	{ CRYPTO_S_INVALID,	CRYPTO_SIG_INVALID,	"invalid" },
+	{ CRYPTO_S_ERROR,	CRYPTO_SIG_ERROR,	"error" },
+	{ CRYPTO_S_UNTRUSTED,	CRYPTO_SIG_UNTRUSTED,	"untrusted" },
+	{ CRYPTO_S_MISMATCH,	CRYPTO_SIG_MISMATCH,	"mismatch" },
+	{ CRYPTO_S_PARTIAL,	CRYPTO_SIG_PARTIAL,	"partial" },
+	{ CRYPTO_S_SIGNED,	CRYPTO_SIG_VALID,	"valid" },
+	{ 0,			CRYPTO_SIG_NONE,	"none" },
+};
+
+const struct crypto_rule crypto_enc_rules[] = {
+	{ CRYPTO_E_PARTIAL,	CRYPTO_ENC_PARTIAL,	"partial" },
+	{ CRYPTO_E_FAILED,	CRYPTO_ENC_UNDECRYPTABLE, "undecryptable" },
+	{ CRYPTO_E_ENVELOPE | CRYPTO_E_DECRYPTED,
+				CRYPTO_ENC_DECRYPTED,	"decrypted" },
+	{ 0,			CRYPTO_ENC_NONE,	"none" },
+};
+
+#define JUDGE_MAX_LAYERS	8	/* S/MIME entities in one message */
+
+static int
+rule_pick(const struct crypto_rule *t, unsigned facts)
+{
+	size_t	i;
+
+	for (i = 0; t[i].bits != 0; i++)
+		if ((facts & t[i].bits) == t[i].bits)
+			return (int)i;
+	return (int)i;
+}
+
+enum crypto_sig
+crypto_sig_decide(unsigned facts)
+{
+	/* Only a counted signature has a verdict other than none. */
+	if ((facts & CRYPTO_S_SIGNED) == 0)
+		return CRYPTO_SIG_NONE;
+	return crypto_sig_rules[rule_pick(crypto_sig_rules, facts)].value;
+}
+
+enum crypto_enc
+crypto_enc_decide(unsigned facts)
+{
+	return crypto_enc_rules[rule_pick(crypto_enc_rules, facts)].value;
+}
+
+const char *
+crypto_sig_str(enum crypto_sig s)
+{
+	size_t	i;
+
+	for (i = 0; crypto_sig_rules[i].bits != 0; i++)
+		if (crypto_sig_rules[i].value == (int)s)
+			break;
+	return crypto_sig_rules[i].name;
+}
+
+const char *
+crypto_enc_str(enum crypto_enc s)
+{
+	size_t	i;
+
+	for (i = 0; crypto_enc_rules[i].bits != 0; i++)
+		if (crypto_enc_rules[i].value == (int)s)
+			break;
+	return crypto_enc_rules[i].name;
+}
+
+const char *
+crypto_trust_str(enum crypto_trust t)
+{
+	switch (t) {
+	case CRYPTO_TRUST_PKIX:
+		return "pkix";
+	case CRYPTO_TRUST_DANE:
+		return "dane";
+	case CRYPTO_TRUST_PKIX_DANE:
+		return "pkix+dane";
+	default:
+		return "none";
+	}
+}
+
+enum smime_kind {
+	K_NONE = 0,
+	K_DETACHED,		/* multipart/signed, S/MIME protocol */
+	K_PKCS7,		/* application/pkcs7-mime */
+};
+
+struct judge {
+	struct crypto_ctx	*ctx;
+	struct crypto_verdict	*v;
+	struct smerr		*e;
+	unsigned		 facts;
+	int			 layers;
+	int			 root_sig;	/* a counted root signature */
+	int			 nsig;		/* counted signatures */
+	struct mime_msg		*msgs[JUDGE_MAX_LAYERS + 1];
+	int			 nmsgs;
+	struct buf		*text;
+	const struct mime_part	*outer;		/* the message's header */
+	const uint8_t		*plain;		/* last decrypted entity */
+	size_t			 plainlen;
+	struct buf		*plains[JUDGE_MAX_LAYERS];
+	int			 nplains;
+	/* Root signatures wait here until it is known what they cover. */
+	struct crypto_signed	 pending[JUDGE_MAX_LAYERS];
+	int			 npending;
+	int			 textonly;	/* inside message/rfc822 */
+};
+
+static int
+finding(struct judge *j, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+finding(struct judge *j, const char *fmt, ...)
+{
+	struct crypto_verdict	*v = j->v;
+	char			**nf, *s, *c;
+	va_list			  ap;
+	int			  n;
+	size_t			  i;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return smerr_set(j->e, SMERR_NOMEM, "out of memory");
+	c = text_sanitize_str(s, 0);
+	free(s);
+	if (c == NULL)
+		return smerr_set(j->e, SMERR_NOMEM, "out of memory");
+	for (i = 0; i < v->nfindings; i++)
+		if (strcmp(v->findings[i], c) == 0) {
+			free(c);
+			return 0;
+		}
+	if (v->nfindings >= 64 ||
+	    (nf = reallocarray(v->findings, v->nfindings + 1,
+	    sizeof(*nf))) == NULL) {
+		free(c);
+		return v->nfindings >= 64 ? 0 :
+		    smerr_set(j->e, SMERR_NOMEM, "out of memory");
+	}
+	v->findings = nf;
+	nf[v->nfindings++] = c;
+	return 0;
+}
+
+static int
+ctype_is(const struct mime_part *p, const char *a, const char *b)
+{
+	const char	*t = mime_part_type(p);
+
+	return strcmp(t, a) == 0 || (b != NULL && strcmp(t, b) == 0);
+}
+
+static enum smime_kind
+smime_kind(const struct mime_part *p)
+{
+	const char	*proto;
+
+	if (ctype_is(p, "multipart/signed", NULL)) {
+		proto = mime_part_param(p, "protocol");
+		if (proto != NULL &&
+		    (strcasecmp(proto, "application/pkcs7-signature") == 0 ||
+		    strcasecmp(proto, "application/x-pkcs7-signature") == 0))
+			return K_DETACHED;
+		/* No protocol: decided by the signature part's type. */
+		if (proto == NULL && mime_part_nchildren(p) == 2 &&
+		    ctype_is(mime_part_child(p, 1),
+		    "application/pkcs7-signature",
+		    "application/x-pkcs7-signature"))
+			return K_DETACHED;
+		return K_NONE;
+	}
+	if (ctype_is(p, "application/pkcs7-mime",
+	    "application/x-pkcs7-mime"))
+		return K_PKCS7;
+	return K_NONE;
+}
+
+/* Transfer-decodes the DER of p into a new buffer. */
+static int
+part_der(struct judge *j, const struct mime_part *p, struct buf **bp)
+{
+	struct buf	*b;
+	struct smerr	 pe;
+	int		 r;
+
+	*bp = NULL;
+	smerr_clear(&pe);
+	if ((b = buf_new(MIME_MAX_INPUT)) == NULL)
+		return smerr_set(j->e, SMERR_NOMEM, "out of memory");
+	if ((r = mime_part_decode(p, b, &pe)) != 0) {
+		buf_free(b);
+		if (r == SMERR_NOMEM)
+			return smerr_set(j->e, r, "out of memory");
+		return finding(j, "%s", smerr_msg(&pe));
+	}
+	*bp = b;
+	return 0;
+}
+
+static int
+strv_push(char ***vp, size_t *np, const char *s)
+{
+	char	**nv, *c;
+
+	if ((c = strdup(s)) == NULL)
+		return -1;
+	if ((nv = reallocarray(*vp, *np + 1, sizeof(*nv))) == NULL) {
+		free(c);
+		return -1;
+	}
+	*vp = nv;
+	nv[(*np)++] = c;
+	return 0;
+}
+
+/*
+ * Records the outcome of one counted SignedData: every SignerInfo is
+ * judged, and the last (innermost) layer's first signer becomes the
+ * verdict's signer.
+ */
+static int
+sig_record(struct judge *j, struct crypto_signed *s, int root)
+{
+	struct crypto_verdict	*v = j->v;
+	struct crypto_signer	*sg;
+	const char		*why, *from = v->from;
+	char			**em = NULL, *addr;
+	enum crypto_trust	 trust;
+	enum crypto_dane	 d;
+	unsigned char		*der;
+	size_t			 i, nem = 0;
+	int			 r, ok, derlen;
+
+	j->facts |= CRYPTO_S_SIGNED;
+	j->nsig++;
+	if (root)
+		j->root_sig = 1;
+	if (s->malformed) {
+		j->facts |= CRYPTO_S_INVALID;
+		return finding(j, "%s", s->why);
+	}
+	for (i = 0; i < s->nsigners; i++) {
+		sg = &s->signers[i];
+		trust = CRYPTO_TRUST_NONE;
+		crypto_strv_free(em, nem);
+		em = NULL;
+		nem = 0;
+		if (sg->math == 0) {
+			j->facts |= CRYPTO_S_INVALID;
+			if ((r = finding(j, "signer %zu: %s", i + 1,
+			    sg->why)) != 0)
+				goto out;
+		} else if (sg->math < 0) {
+			j->facts |= CRYPTO_S_ERROR;
+			if ((r = finding(j, "signer %zu: %s", i + 1,
+			    sg->why)) != 0)
+				goto out;
+		}
+		if (sg->cert == NULL)
+			continue;
+		if (crypto_cert_emails(sg->cert, &em, &nem) != 0) {
+			r = smerr_set(j->e, SMERR_NOMEM, "out of memory");
+			goto out;
+		}
+		addr = nem > 0 ? em[0] : NULL;
+		for (ok = 0; from != NULL && (size_t)ok < nem; ok++)
+			if (crypto_addr_eq(em[ok], from)) {
+				addr = em[ok];
+				break;
+			}
+		if (addr != NULL && strv_push(&v->signers, &v->nsigners,
+		    addr) != 0) {
+			r = smerr_set(j->e, SMERR_NOMEM, "out of memory");
+			goto out;
+		}
+		if (from == NULL || !crypto_cert_has_email(sg->cert, from)) {
+			j->facts |= CRYPTO_S_MISMATCH;
+			if (nem == 0)
+				r = finding(j, "signer %zu: the certificate "
+				    "names no e-mail address", i + 1);
+			else if (from == NULL)
+				r = finding(j, "the message has no single "
+				    "From address to compare the signer with");
+			else
+				r = finding(j, "signer %zu is %s, not the From "
+				    "address %s", i + 1, em[0], from);
+			if (r != 0)
+				goto out;
+		}
+		if (sg->weak) {
+			j->facts |= CRYPTO_S_UNTRUSTED;
+			if ((r = finding(j, "signer %zu uses a digest weaker "
+			    "than SHA-256", i + 1)) != 0)
+				goto out;
+		}
+		ok = crypto_chain_check(j->ctx, sg->cert, s->certs, &why);
+		if (ok < 0) {
+			j->facts |= CRYPTO_S_ERROR;
+			if ((r = finding(j, "signer %zu: the certificate chain "
+			    "could not be checked", i + 1)) != 0)
+				goto out;
+		} else if (ok == 1)
+			trust = CRYPTO_TRUST_PKIX;
+		d = CRYPTO_DANE_NONE;
+		der = NULL;
+		if (j->ctx->dane != NULL &&
+		    (derlen = i2d_X509(sg->cert, &der)) > 0) {
+			d = j->ctx->dane(j->ctx->dane_arg,
+			    from != NULL ? from : addr, der, (size_t)derlen);
+			OPENSSL_free(der);
+		}
+		if (d == CRYPTO_DANE_MATCH)
+			trust = trust == CRYPTO_TRUST_PKIX ?
+			    CRYPTO_TRUST_PKIX_DANE : CRYPTO_TRUST_DANE;
+		else if (d == CRYPTO_DANE_CONTRADICTION) {
+			j->facts |= CRYPTO_S_UNTRUSTED;
+			if ((r = finding(j, "signer %zu: DNSSEC-secure SMIMEA "
+			    "records do not match the certificate",
+			    i + 1)) != 0)
+				goto out;
+		}
+		if (trust == CRYPTO_TRUST_NONE && ok == 0) {
+			j->facts |= CRYPTO_S_UNTRUSTED;
+			if ((r = finding(j, "signer %zu: %s", i + 1,
+			    why != NULL ? why : "untrusted certificate")) != 0)
+				goto out;
+		}
+		if (i == 0) {
+			/* The innermost layer's first signer is "signer". */
+			free(v->signer);
+			v->signer = addr != NULL ? strdup(addr) : NULL;
+			v->trust = trust;
+			free(v->signer_der);
+			v->signer_der = NULL;
+			v->signer_der_len = 0;
+			free(v->harvest_addr);
+			v->harvest_addr = NULL;
+			der = NULL;
+			if ((derlen = i2d_X509(sg->cert, &der)) > 0 &&
+			    (v->signer_der = malloc((size_t)derlen)) != NULL) {
+				memcpy(v->signer_der, der, (size_t)derlen);
+				v->signer_der_len = (size_t)derlen;
+			}
+			OPENSSL_free(der);
+			if (sg->math == 1 && trust != CRYPTO_TRUST_NONE &&
+			    d != CRYPTO_DANE_CONTRADICTION && from != NULL &&
+			    crypto_cert_has_email(sg->cert, from))
+				v->harvest_addr = strdup(from);
+		}
+	}
+	r = 0;
+out:
+	crypto_strv_free(em, nem);
+	return r;
+}
+
+static int
+msg_keep(struct judge *j, const uint8_t *p, size_t len,
+    const struct mime_part **rootp)
+{
+	struct mime_msg	*m;
+	struct smerr	 pe;
+	int		 r;
+
+	*rootp = NULL;
+	smerr_clear(&pe);
+	if (j->nmsgs >= JUDGE_MAX_LAYERS + 1)
+		return finding(j, "too many S/MIME layers");
+	if ((r = mime_parse(p, len, &m, &pe)) != 0) {
+		if (r == SMERR_NOMEM)
+			return smerr_set(j->e, r, "out of memory");
+		return finding(j, "the protected content: %s",
+		    smerr_msg(&pe));
+	}
+	j->msgs[j->nmsgs++] = m;
+	*rootp = mime_msg_root(m);
+	return 0;
+}
+
+/* 1 when the entity at p is an S/MIME envelope (by type, then content). */
+static int
+is_envelope(struct judge *j, const struct mime_part *p)
+{
+	const char	*st;
+	struct buf	*der = NULL;
+	int		 t;
+
+	if (smime_kind(p) != K_PKCS7)
+		return 0;
+	if ((st = mime_part_param(p, "smime-type")) != NULL)
+		return strcasecmp(st, "enveloped-data") == 0 ||
+		    strcasecmp(st, "authenveloped-data") == 0;
+	if (part_der(j, p, &der) != 0 || der == NULL)
+		return 0;
+	t = crypto_cms_type(buf_data(der), buf_len(der));
+	buf_free(der);
+	return t == NID_pkcs7_enveloped ||
+	    t == NID_id_smime_ct_authEnvelopedData;
+}
+
+static int	walk(struct judge *, const struct mime_part *, int);
+
+/*
+ * A signature at the root is held until the root is unwrapped: if an
+ * envelope comes below it, it signed ciphertext only and is not counted.
+ * Inside the content it is recorded at once (unless it signs an envelope).
+ */
+static int
+sig_layer(struct judge *j, struct crypto_signed *s, int root,
+    const struct mime_part *content)
+{
+	if (root) {
+		j->pending[j->npending++] = *s;
+		memset(s, 0, sizeof(*s));
+		return 0;
+	}
+	if (content != NULL && is_envelope(j, content))
+		return finding(j, "a signature over an encrypted part signs "
+		    "only ciphertext; it is not counted");
+	return sig_record(j, s, 0);
+}
+
+static int
+pending_drop(struct judge *j)
+{
+	int	i, r = 0;
+
+	for (i = 0; i < j->npending; i++)
+		crypto_signed_clear(&j->pending[i]);
+	if (j->npending > 0)
+		r = finding(j, "a signature over an encrypted part signs only "
+		    "ciphertext; it is not counted");
+	j->npending = 0;
+	return r;
+}
+
+static int
+pending_record(struct judge *j)
+{
+	int	i, r = 0;
+
+	for (i = 0; i < j->npending && r == 0; i++)
+		r = sig_record(j, &j->pending[i], 1);
+	for (i = 0; i < j->npending; i++)
+		crypto_signed_clear(&j->pending[i]);
+	j->npending = 0;
+	return r;
+}
+
+/*
+ * Handles one S/MIME entity p. At the root (root set) *nextp gets the
+ * entity it holds, to be judged in turn; inside the content, what it holds
+ * is walked here.
+ */
+static int
+smime_entity(struct judge *j, const struct mime_part *p, int root,
+    const struct mime_part **nextp)
+{
+	struct crypto_signed	 s;
+	const struct mime_part	*content = NULL, *sigp;
+	struct buf		*der = NULL, *plain = NULL;
+	const uint8_t		*raw;
+	char			*cipher = NULL;
+	const char		*why;
+	size_t			 rawlen;
+	int			 r = 0, t, opened;
+
+	memset(&s, 0, sizeof(s));
+	*nextp = NULL;
+	if (++j->layers > JUDGE_MAX_LAYERS) {
+		j->facts |= CRYPTO_S_ERROR;
+		return finding(j, "more than %d S/MIME layers; the rest is "
+		    "not shown", JUDGE_MAX_LAYERS);
+	}
+	if (smime_kind(p) == K_DETACHED) {
+		if (mime_part_nchildren(p) != 2 ||
+		    !ctype_is(mime_part_child(p, 1),
+		    "application/pkcs7-signature",
+		    "application/x-pkcs7-signature")) {
+			j->facts |= CRYPTO_S_SIGNED | CRYPTO_S_INVALID;
+			j->nsig++;
+			if (root)
+				j->root_sig = 1;
+			r = finding(j, "a multipart/signed part without "
+			    "exactly one content and one S/MIME signature");
+			content = mime_part_child(p, 0);
+			goto next;
+		}
+		content = mime_part_child(p, 0);
+		sigp = mime_part_child(p, 1);
+		if ((r = part_der(j, sigp, &der)) != 0)
+			goto out;
+		raw = mime_part_raw(content, &rawlen);
+		if (der == NULL) {
+			s.malformed = 1;
+			s.why = "the signature part could not be decoded";
+		} else if ((r = crypto_cms_verify(j->ctx, buf_data(der),
+		    buf_len(der), raw, rawlen, &s, j->e)) != 0)
+			goto out;
+		r = sig_layer(j, &s, root, content);
+		goto next;
+	}
+	/* application/pkcs7-mime */
+	if ((r = part_der(j, p, &der)) != 0)
+		goto out;
+	t = der != NULL ? crypto_cms_type(buf_data(der), buf_len(der)) : 0;
+	switch (t) {
+	case NID_pkcs7_signed:
+		if ((r = crypto_cms_verify(j->ctx, buf_data(der), buf_len(der),
+		    NULL, 0, &s, j->e)) != 0)
+			goto out;
+		if (s.content != NULL && buf_len(s.content) > 0 &&
+		    (r = msg_keep(j, buf_data(s.content), buf_len(s.content),
+		    &content)) != 0)
+			goto out;
+		r = sig_layer(j, &s, root, content);
+		goto next;
+	case NID_pkcs7_enveloped:
+	case NID_id_smime_ct_authEnvelopedData:
+		if (!root) {
+			/* Beside other content: named, never opened. */
+			j->facts |= CRYPTO_E_PARTIAL;
+			r = finding(j, "an encrypted part stands beside other "
+			    "content; it is not decrypted or shown");
+			goto out;
+		}
+		j->facts |= CRYPTO_E_ENVELOPE;
+		if ((r = pending_drop(j)) != 0)
+			goto out;
+		if ((plain = buf_new_secret(MIME_MAX_INPUT)) == NULL) {
+			r = smerr_set(j->e, SMERR_NOMEM, "out of memory");
+			goto out;
+		}
+		opened = crypto_cms_decrypt(j->ctx, buf_data(der),
+		    buf_len(der), plain, &cipher, &why, j->e);
+		if (opened < 0) {
+			r = opened;
+			goto out;
+		}
+		if (cipher != NULL && j->v->cipher == NULL) {
+			j->v->cipher = cipher;
+			cipher = NULL;
+			if (strstr(j->v->cipher, "cbc") != NULL &&
+			    (r = finding(j, "%s: the envelope is not "
+			    "integrity-protected", j->v->cipher)) != 0)
+				goto out;
+		}
+		if (opened == 0) {
+			j->facts |= CRYPTO_E_FAILED;
+			r = finding(j, "%s", why != NULL ? why :
+			    "the envelope could not be opened");
+			goto out;
+		}
+		j->facts |= CRYPTO_E_DECRYPTED;
+		j->plains[j->nplains++] = plain;
+		plain = NULL;
+		j->plain = buf_data(j->plains[j->nplains - 1]);
+		j->plainlen = buf_len(j->plains[j->nplains - 1]);
+		if ((r = msg_keep(j, j->plain, j->plainlen, &content)) != 0)
+			goto out;
+		goto next;
+	case NID_id_smime_ct_compressedData:
+		j->facts |= CRYPTO_S_ERROR;
+		r = finding(j, "compressed S/MIME content is not supported; "
+		    "it is not shown");
+		goto out;
+	default:
+		if (mime_part_param(p, "smime-type") != NULL &&
+		    strcasecmp(mime_part_param(p, "smime-type"),
+		    "signed-data") == 0) {
+			j->facts |= CRYPTO_S_SIGNED | CRYPTO_S_INVALID;
+			j->nsig++;
+			if (root)
+				j->root_sig = 1;
+			r = finding(j, "a signed part that is not readable "
+			    "CMS");
+		} else if (root) {
+			j->facts |= CRYPTO_E_ENVELOPE | CRYPTO_E_FAILED;
+			r = finding(j, "an S/MIME part that is not readable "
+			    "CMS");
+		} else {
+			j->facts |= CRYPTO_E_PARTIAL;
+			r = finding(j, "an unreadable S/MIME part stands "
+			    "beside other content");
+		}
+		goto out;
+	}
+next:
+	if (r != 0 || content == NULL)
+		goto out;
+	if (root)
+		*nextp = content;
+	else
+		r = walk(j, content, 1);
+out:
+	free(cipher);
+	crypto_signed_clear(&s);
+	buf_free(der);
+	buf_free(plain);
+	return r;
+}
+
+/* A crude view of HTML: tags dropped, a few entities, for text only. */
+static int
+html_text(struct buf *out, const uint8_t *s, size_t len)
+{
+	size_t	i;
+	int	intag = 0, r = 0, skip = 0;
+
+	for (i = 0; i < len && r == 0; i++) {
+		if (intag) {
+			if (s[i] == '>')
+				intag = 0;
+			continue;
+		}
+		if (s[i] == '<') {
+			intag = 1;
+			if (len - i > 7 && (strncasecmp((const char *)s + i,
+			    "<style", 6) == 0 || strncasecmp((const char *)s +
+			    i, "<script", 7) == 0))
+				skip = 1;
+			else if (len - i > 2 && (strncasecmp((const char *)s +
+			    i, "</style", 7) == 0 || strncasecmp((const char *)
+			    s + i, "</script", 8) == 0))
+				skip = 0;
+			else if (len - i > 3 && (strncasecmp((const char *)s +
+			    i, "<br", 3) == 0 || strncasecmp((const char *)s +
+			    i, "<p", 2) == 0 || strncasecmp((const char *)s +
+			    i, "<div", 4) == 0))
+				r = buf_putc(out, '\n');
+			continue;
+		}
+		if (skip)
+			continue;
+		r = buf_putc(out, s[i]);
+	}
+	return r;
+}
+
+static int
+text_add(struct judge *j, const struct mime_part *p)
+{
+	struct buf	*t = NULL;
+	struct smerr	 pe;
+	int		 r;
+
+	smerr_clear(&pe);
+	if ((t = buf_new(MIME_MAX_INPUT)) == NULL)
+		return smerr_set(j->e, SMERR_NOMEM, "out of memory");
+	if ((r = mime_part_text(p, t, &pe)) != 0) {
+		buf_free(t);
+		if (r == SMERR_NOMEM)
+			return smerr_set(j->e, r, "out of memory");
+		return finding(j, "%s", smerr_msg(&pe));
+	}
+	if (buf_len(j->text) > 0 && (r = buf_putc(j->text, '\n')) != 0)
+		goto out;
+	if (ctype_is(p, "text/html", NULL))
+		r = html_text(j->text, buf_data(t), buf_len(t));
+	else
+		r = buf_put(j->text, buf_data(t), buf_len(t));
+out:
+	buf_free(t);
+	if (r != 0)
+		return smerr_set(j->e, r, "message text: %s", smerr_str(r));
+	return 0;
+}
+
+static int
+forwarded(struct judge *j, const struct mime_part *p)
+{
+	const struct mime_part	*inner;
+	struct buf		*b;
+	struct smerr		 pe;
+	int			 r, save;
+
+	smerr_clear(&pe);
+	if ((b = buf_new(MIME_MAX_INPUT)) == NULL)
+		return smerr_set(j->e, SMERR_NOMEM, "out of memory");
+	if ((r = mime_part_decode(p, b, &pe)) != 0) {
+		buf_free(b);
+		return r == SMERR_NOMEM ? smerr_set(j->e, r, "out of memory") :
+		    finding(j, "%s", smerr_msg(&pe));
+	}
+	r = msg_keep(j, buf_data(b), buf_len(b), &inner);
+	buf_free(b);
+	if (r != 0 || inner == NULL)
+		return r;
+	save = j->textonly;
+	j->textonly = 1;
+	r = walk(j, inner, 1);
+	j->textonly = save;
+	return r;
+}
+
+/*
+ * Walks content that is shown; show is 0 for the alternatives of a
+ * multipart/alternative that are not displayed (still searched for
+ * S/MIME entities, since those decide the verdict).
+ */
+static int
+walk(struct judge *j, const struct mime_part *p, int show)
+{
+	const struct mime_part	*c, *next;
+	size_t			 i, n, pick;
+	int			 r;
+
+	n = mime_part_nchildren(p);
+	if (j->textonly) {
+		/* A forwarded message: its text, none of its S/MIME. */
+		if (smime_kind(p) == K_DETACHED)
+			return n > 0 ? walk(j, mime_part_child(p, 0), show) : 0;
+		if (smime_kind(p) == K_PKCS7)
+			return 0;
+	} else if (smime_kind(p) != K_NONE)
+		return smime_entity(j, p, 0, &next);
+	/* A message inside, attached or not, is shown: its text counts. */
+	if (ctype_is(p, "message/rfc822", NULL) && show)
+		return forwarded(j, p);
+	if (ctype_is(p, "multipart/alternative", NULL) && n > 0) {
+		pick = n - 1;
+		for (i = 0; i < n; i++)
+			if (ctype_is(mime_part_child(p, i), "text/plain",
+			    NULL)) {
+				pick = i;
+				break;
+			}
+		for (i = 0; i < n; i++)
+			if ((r = walk(j, mime_part_child(p, i),
+			    show && i == pick)) != 0)
+				return r;
+		return 0;
+	}
+	if (mime_part_is_multipart(p)) {
+		for (i = 0; i < n; i++) {
+			c = mime_part_child(p, i);
+			if ((r = walk(j, c, show)) != 0)
+				return r;
+		}
+		return 0;
+	}
+	if (!show || mime_part_is_attachment(p))
+		return 0;
+	if (ctype_is(p, "text/plain", NULL) || ctype_is(p, "text/html", NULL))
+		return text_add(j, p);
+	return 0;
+}
+
+/*
+ * The reader is shown more than the From addr-spec: a display name that
+ * shows another address, a Sender, a Reply-To. A signature is by From
+ * only when none of them names someone else (the identity attacks of
+ * "Johnny, You Are Fired!", class I2 and I3).
+ */
+static int
+identity_check(struct judge *j)
+{
+	static const char *const fields[] = { "from", "sender", "reply-to" };
+	const char		*val, *name;
+	size_t			 i, k;
+	int			 r;
+
+	for (k = 0; k < sizeof(fields) / sizeof(fields[0]); k++)
+		for (i = 0; (name = mime_part_field(j->outer, i, &val)) !=
+		    NULL; i++) {
+			if (strcasecmp(name, fields[k]) != 0 ||
+			    !mime_addr_names_other(val, j->v->from))
+				continue;
+			j->facts |= CRYPTO_S_MISMATCH;
+			if ((r = finding(j, "the %s field names an address "
+			    "other than the signer's", fields[k])) != 0)
+				return r;
+			break;
+		}
+	return 0;
+}
+
+/* Outer header fields but Content-* and MIME-Version, then plain. */
+static int
+decrypted_keep(struct judge *j)
+{
+	struct buf	*b;
+	const char	*name, *val;
+	size_t		 i;
+	int		 r = 0;
+
+	if (j->plain == NULL)
+		return 0;
+	if ((b = buf_new_secret(2 * MIME_MAX_INPUT)) == NULL)
+		return smerr_set(j->e, SMERR_NOMEM, "out of memory");
+	for (i = 0; r == 0 &&
+	    (name = mime_part_field(j->outer, i, &val)) != NULL; i++) {
+		if (strncasecmp(name, "content-", 8) == 0 ||
+		    strcasecmp(name, "mime-version") == 0)
+			continue;
+		r = buf_printf(b, "%s: %s\r\n", name, val);
+	}
+	if (r == 0)
+		r = buf_put(b, j->plain, j->plainlen);
+	if (r != 0) {
+		buf_free(b);
+		return smerr_set(j->e, r, "decrypted message: %s",
+		    smerr_str(r));
+	}
+	j->v->decrypted = b;
+	return 0;
+}
+
+static char *
+sanitized(const struct buf *b, unsigned flags)
+{
+	struct buf	*o;
+	char		*s;
+
+	if ((o = buf_new(2 * MIME_MAX_INPUT)) == NULL)
+		return NULL;
+	if (text_sanitize(o, buf_data(b), buf_len(b), flags) != 0) {
+		buf_free(o);
+		return NULL;
+	}
+	s = buf_take(o, NULL);
+	buf_free(o);
+	return s;
+}
+
+int
+crypto_judge(struct crypto_ctx *ctx, const void *msg, size_t len,
+    struct crypto_verdict **vp, struct smerr *e)
+{
+	struct judge		 j;
+	struct crypto_verdict	*v = NULL;
+	const struct mime_part	*cur, *next;
+	struct buf		*subj = NULL;
+	const char		*why;
+	int			 r, i;
+
+	*vp = NULL;
+	memset(&j, 0, sizeof(j));
+	j.ctx = ctx;
+	j.e = e;
+	if ((v = calloc(1, sizeof(*v))) == NULL ||
+	    (j.text = buf_new(MIME_MAX_INPUT)) == NULL ||
+	    (subj = buf_new(MIME_MAX_FIELD * 4)) == NULL) {
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		goto out;
+	}
+	j.v = v;
+	{
+		struct mime_msg	*m;
+
+		if ((r = mime_parse(msg, len, &m, e)) != 0)
+			goto out;
+		j.msgs[j.nmsgs++] = m;
+		cur = j.outer = mime_msg_root(m);
+	}
+	if ((r = mime_from_addr(cur, &v->from, &why)) != 0) {
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (v->from == NULL && (r = finding(&j, "From: %s", why)) != 0)
+		goto out;
+	if (v->from != NULL) {
+		char	*c;
+
+		for (c = v->from; *c != '\0'; c++)
+			*c = (char)tolower((unsigned char)*c);
+	}
+	if ((r = mime_subject(cur, subj, e)) != 0 ||
+	    (v->subject = sanitized(subj, 0)) == NULL) {
+		r = r != 0 ? r : smerr_set(e, SMERR_NOMEM, "out of memory");
+		goto out;
+	}
+	/* The root: S/MIME layers, one inside the other. */
+	while (cur != NULL && smime_kind(cur) != K_NONE) {
+		if ((r = smime_entity(&j, cur, 1, &next)) != 0)
+			goto out;
+		cur = next;
+	}
+	if ((r = pending_record(&j)) != 0)
+		goto out;
+	/* The content shown. */
+	if (cur != NULL && (r = walk(&j, cur, 1)) != 0)
+		goto out;
+	for (i = 0; i < j.nmsgs; i++)
+		if (mime_msg_unterminated(j.msgs[i])) {
+			if (j.facts & CRYPTO_S_SIGNED)
+				j.facts |= CRYPTO_S_INVALID;
+			if ((r = finding(&j, "a multipart part has no closing "
+			    "boundary: the message is malformed")) != 0)
+				goto out;
+			break;
+		}
+	if (j.nsig > 0 && v->from != NULL &&
+	    (r = identity_check(&j)) != 0)
+		goto out;
+	if (j.nsig > 0 && !j.root_sig) {
+		j.facts |= CRYPTO_S_PARTIAL;
+		if ((r = finding(&j, "a signature covers only part of the "
+		    "message; the rest is not signed")) != 0)
+			goto out;
+	}
+	if ((j.facts & CRYPTO_E_PARTIAL) && (j.facts & CRYPTO_E_ENVELOPE) &&
+	    (r = finding(&j, "encrypted content is mixed with other "
+	    "content")) != 0)
+		goto out;
+	v->facts = j.facts;
+	v->signature = crypto_sig_decide(j.facts);
+	v->encryption = crypto_enc_decide(j.facts);
+	if (v->signature == CRYPTO_SIG_NONE) {
+		free(v->signer);
+		v->signer = NULL;
+		v->trust = CRYPTO_TRUST_NONE;
+	}
+	if (v->signature != CRYPTO_SIG_VALID) {
+		free(v->harvest_addr);
+		v->harvest_addr = NULL;
+	}
+	if ((v->text = sanitized(j.text, TEXT_MULTILINE)) == NULL) {
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((j.facts & CRYPTO_E_DECRYPTED) && !(j.facts & CRYPTO_E_FAILED) &&
+	    (r = decrypted_keep(&j)) != 0)
+		goto out;
+	*vp = v;
+	v = NULL;
+	r = 0;
+out:
+	for (i = 0; i < j.nmsgs; i++)
+		mime_msg_free(j.msgs[i]);
+	for (i = 0; i < j.nplains; i++)
+		buf_free(j.plains[i]);
+	for (i = 0; i < j.npending; i++)
+		crypto_signed_clear(&j.pending[i]);
+	buf_free(j.text);
+	buf_free(subj);
+	crypto_verdict_free(v);
+	return r;
+}
+
+void
+crypto_verdict_free(struct crypto_verdict *v)
+{
+	if (v == NULL)
+		return;
+	free(v->from);
+	free(v->subject);
+	free(v->signer);
+	crypto_strv_free(v->signers, v->nsigners);
+	free(v->cipher);
+	if (v->text != NULL)
+		secmem_strfree(v->text);
+	free(v->signer_der);
+	free(v->harvest_addr);
+	buf_free(v->decrypted);
+	crypto_strv_free(v->findings, v->nfindings);
+	free(v);
+}
+
+int
+crypto_verdict_json(const struct crypto_verdict *v, struct buf *out)
+{
+	size_t	i;
+	int	r = 0;
+
+	r |= buf_putc(out, '{');
+	r |= json_key(out, "from", 1);
+	r |= json_str(out, v->from);
+	r |= json_key(out, "subject", 0);
+	r |= json_str(out, v->subject);
+	r |= json_key(out, "signature", 0);
+	r |= json_str(out, crypto_sig_str(v->signature));
+	r |= json_key(out, "signer", 0);
+	r |= json_str(out, v->signer);
+	r |= json_key(out, "signers", 0);
+	r |= buf_putc(out, '[');
+	for (i = 0; i < v->nsigners; i++) {
+		if (i > 0)
+			r |= buf_putc(out, ',');
+		r |= json_str(out, v->signers[i]);
+	}
+	r |= buf_putc(out, ']');
+	r |= json_key(out, "trust", 0);
+	r |= json_str(out, crypto_trust_str(v->trust));
+	r |= json_key(out, "encryption", 0);
+	r |= json_str(out, crypto_enc_str(v->encryption));
+	r |= json_key(out, "cipher", 0);
+	r |= json_str(out, v->cipher);
+	r |= json_key(out, "text", 0);
+	r |= json_str(out, v->text);
+	r |= json_key(out, "findings", 0);
+	r |= buf_putc(out, '[');
+	for (i = 0; i < v->nfindings; i++) {
+		if (i > 0)
+			r |= buf_putc(out, ',');
+		r |= json_str(out, v->findings[i]);
+	}
+	r |= buf_putc(out, ']');
+	r |= buf_putc(out, '}');
+	return r != 0 ? SMERR_NOMEM : 0;
+}
+
+int
+crypto_parse_time(const char *s, time_t *tp, struct smerr *e)
+{
+	struct tm	 tm;
+	const char	*end;
+	char		*ep;
+	long long	 n;
+
+	*tp = 0;
+	if (s == NULL || *s == '\0')
+		goto bad;
+	if (*s == '@') {
+		n = strtoll(s + 1, &ep, 10);
+		if (ep == s + 1 || *ep != '\0' || n <= 0)
+			goto bad;
+		*tp = (time_t)n;
+		return 0;
+	}
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(s, "%Y-%m-%d", &tm)) == NULL)
+		goto bad;
+	if (*end == 'T' || *end == ' ') {
+		if ((end = strptime(end + 1, "%H:%M:%S", &tm)) == NULL)
+			goto bad;
+		if (*end == 'Z')
+			end++;
+	}
+	if (*end != '\0')
+		goto bad;
+	if ((*tp = timegm(&tm)) == (time_t)-1)
+		goto bad;
+	return 0;
+bad:
+	return smerr_set(e, SMERR_INVAL,
+	    "%s: not a time (YYYY-MM-DD[THH:MM:SS] UTC, or @SECONDS)",
+	    s != NULL ? s : "");
+}
