@@ -427,6 +427,9 @@ keys_lookup(struct keys *k, struct dns *dns, const char *address,
 			free(j.why);
 			j.why = strdup("the SMIMEA record is in an unsigned "
 			    "zone (DNSSEC insecure): not used for trust");
+		}
+		if (!j.dane) {
+			/* Shown with the record that carried it. */
 			j.usage = rr->usage;
 			j.selector = rr->selector;
 			j.matching = rr->matching;

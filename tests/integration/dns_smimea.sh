@@ -1,0 +1,161 @@
+#!/bin/sh
+# SMIMEA through `sealmail keys lookup` against a signed zone of the test's
+# own (tests/integration/dns/zone.sh): secure and matching, DANE-EE from an
+# untrusted CA, PKIX-EE with an untrusted chain, another address, a bogus
+# sub-zone, an unsigned sub-zone, a secure denial, a record that changes
+# after its TTL, a dead resolver, and a hash-only record that confirms a
+# certificate the store already holds.
+set -u
+. "$TOP/tests/lib.sh"
+lab_up || true
+. "$TOP/tests/integration/dns/zone.sh"
+
+dz_cert good good@dane.test trusted
+dz_cert daneee daneee@dane.test untrusted
+dz_cert pkixee pkixee@dane.test untrusted
+dz_cert other other@dane.test trusted
+dz_cert ttl1 ttl@dane.test untrusted
+dz_cert ttl2 ttl@dane.test untrusted
+dz_cert hash hash@dane.test untrusted
+dz_cert send send@dane.test untrusted
+
+rd() { dane_rdata_300 "$DZ_DIR/$1.pem" | sed "s/^3 0 0/$2/"; }
+records() {
+	printf '%s 300 %s\n' "$(smimea_owner good)" "$(rd good '3 0 0')"
+	printf '%s 300 %s\n' "$(smimea_owner daneee)" "$(rd daneee '3 0 0')"
+	printf '%s 300 %s\n' "$(smimea_owner pkixee)" "$(rd pkixee '1 0 0')"
+	printf '%s 300 %s\n' "$(smimea_owner wrong)" "$(rd other '3 0 0')"
+	printf '%s 6 %s\n' "$(smimea_owner ttl)" "$(rd "$1" '3 0 0')"
+	printf '%s 300 %s\n' "$(smimea_owner send)" "$(rd send '3 0 0')"
+	printf '%s 300 %s\n' "$(smimea_owner hash)" \
+	    "$(dane_rdata_311 "$DZ_DIR/hash.pem")"
+}
+records ttl1 | dz_publish && dz_serve ||
+    { notok "the test zone is served"; t_done; }
+ok "the test zone is served on port $DZ_PORT"
+
+check "the trusted CA is a trust anchor" sm keys trust "$DZ_DIR/trusted.pem"
+
+j=$T/out.json
+look() { sm keys lookup --json "$1" > "$j" 2>"$T/err"; }
+fp() { openssl x509 -in "$DZ_DIR/$1.pem" -outform DER |
+    openssl dgst -sha256 | sed 's/.*= //'; }
+
+# 1. Secure record, certificate from a trusted CA: found and matching.
+check "lookup good@" look good@dane.test
+check_eq "good: one certificate" 1 "$(json "$j" 'len(d["certificates"])')"
+check_eq "good: source smimea" smimea "$(json "$j" 'd["certificates"][0]["source"]')"
+check_eq "good: dnssec secure" secure "$(json "$j" 'd["certificates"][0]["dnssec"]')"
+check_eq "good: 3 0 0" "3 0 0" "$(json "$j" '" ".join(str(d["certificates"][0][k]) for k in ("usage","selector","matching"))')"
+check_eq "good: the published certificate" "$(fp good)" "$(json "$j" 'd["certificates"][0]["fingerprint"]')"
+check_eq "good: email" '["good@dane.test"]' "$(json "$j" 'd["certificates"][0]["email"]')"
+check_eq "good: trust pkix+dane" pkix+dane "$(json "$j" 'd["certificates"][0]["trust"]')"
+check_eq "good: usable" true "$(json "$j" 'd["certificates"][0]["usable"]')"
+
+# 2. DANE-EE, certificate from no trusted CA: DNSSEC alone vouches.
+check "lookup daneee@" look daneee@dane.test
+check_eq "DANE-EE: trust dane" dane "$(json "$j" 'd["certificates"][0]["trust"]')"
+check_eq "DANE-EE: PKIX does not hold" false "$(json "$j" 'd["certificates"][0]["pkix"]')"
+check_eq "DANE-EE: usable" true "$(json "$j" 'd["certificates"][0]["usable"]')"
+
+# 3. PKIX-EE with a chain to nothing trusted: refused.
+check "lookup pkixee@" look pkixee@dane.test
+check_eq "PKIX-EE untrusted: usage 1 shown" 1 "$(json "$j" 'd["certificates"][0]["usage"]')"
+check_eq "PKIX-EE untrusted: not usable" false "$(json "$j" 'd["certificates"][0]["usable"]')"
+check_eq "PKIX-EE untrusted: trust none" none "$(json "$j" 'd["certificates"][0]["trust"]')"
+check_match "PKIX-EE untrusted: the chain is named" "chain does not validate" \
+    "$(json "$j" 'd["certificates"][0]["why"]')"
+
+# 4. A record whose certificate is for another address: refused.
+check "lookup wrong@" look wrong@dane.test
+check_eq "other address: not usable" false "$(json "$j" 'd["certificates"][0]["usable"]')"
+check_match "other address: says so" "not for wrong@dane.test" \
+    "$(json "$j" 'd["certificates"][0]["why"]')"
+
+# 5. Bogus sub-zone: a hard error naming the name; nothing shown.
+check_fails "bogus: exit status 1" look alice@broken.dane.test
+check_match "bogus: DNSSEC validation failed for the name" \
+    "DNSSEC validation failed for $(smimea_owner alice)\._smimecert\.broken\.dane\.test" \
+    "$(tail -1 "$T/err")"
+check_eq "bogus: nothing on stdout" "" "$(cat "$j")"
+
+# 6. Unsigned sub-zone: shown as insecure, never used for trust.
+check "lookup alice@unsigned." look alice@unsigned.dane.test
+check_eq "insecure: dnssec insecure" insecure "$(json "$j" 'd["certificates"][0]["dnssec"]')"
+check_eq "insecure: not usable" false "$(json "$j" 'd["certificates"][0]["usable"]')"
+check_eq "insecure: trust none" none "$(json "$j" 'd["certificates"][0]["trust"]')"
+
+# 7. No record: a secure denial is an empty array and exit 0.
+check "lookup nobody@" look nobody@dane.test
+check_eq "denial: empty array" "[]" "$(json "$j" 'd["certificates"]')"
+check_eq "denial: secure" secure-denial "$(json "$j" 'd["dns"]')"
+
+# 8. Sending (keys_find_recipient, what send calls): a recipient with no
+# certificate in the store gets one from SMIMEA, and the source is named;
+# one with none usable gets every reason.
+kf() {
+	_o=
+	[ "$1" = -n ] && { _o=-n; shift; }
+	"$TOOLS/keys_find" -r "127.0.0.1@$DZ_PORT" -a "$DZ_TA" -t 2 $_o \
+	    "$DZ_HOME" "$SEALMAIL_PASSPHRASE_FILE" "$1"
+}
+check "send: send@ from DNS" kf send@dane.test
+check_eq "send: source smimea" "source smimea" "$(head -1 "$T/.out")"
+check_eq "send: the published certificate" "fingerprint $(fp send)" "$(tail -1 "$T/.out")"
+check "send: send@ again, without DNS (the cache)" kf -n send@dane.test
+check_eq "send: cached source smimea" "source smimea" "$(head -1 "$T/.out")"
+check_fails "send: nobody@ has no certificate" kf nobody@dane.test
+check_match "send: nobody@ reason" "no usable certificate for nobody@dane.test: no SMIMEA record .*secure denial" "$(cat "$T/.err")"
+check_fails "send: pkixee@ is refused" kf pkixee@dane.test
+check_match "send: pkixee@ reason" "chain does not validate" "$(cat "$T/.err")"
+check_fails "send: alice@unsigned. is refused" kf alice@unsigned.dane.test
+check_match "send: insecure reason" "unsigned zone" "$(cat "$T/.err")"
+check_fails "send: alice@broken. fails" kf alice@broken.dane.test
+check_match "send: bogus reason" "DNSSEC validation failed" "$(cat "$T/.err")"
+
+# 9. A record that changes after its TTL: the store follows.
+check "ttl: first lookup" look ttl@dane.test
+check_eq "ttl: first certificate" "$(fp ttl1)" "$(json "$j" 'd["certificates"][0]["fingerprint"]')"
+check "ttl: second lookup, cached" look ttl@dane.test
+check_eq "ttl: answered from the cache" cached "$(json "$j" 'd["dns"]')"
+records ttl2 | dz_publish && dz_serve || notok "ttl: zone re-signed and reloaded"
+sleep 7
+check "ttl: lookup after the TTL" look ttl@dane.test
+check_eq "ttl: asked DNS again" secure "$(json "$j" 'd["dns"]')"
+check_eq "ttl: the new certificate" "$(fp ttl2)" "$(json "$j" 'd["certificates"][0]["fingerprint"]')"
+check_eq "ttl: only the new one" 1 "$(json "$j" 'len(d["certificates"])')"
+check_eq "ttl: the key store dropped the old one" "$(fp ttl2)" \
+    "$(sm keys list --json 2>/dev/null | python3 -c 'import json,sys
+d=json.load(sys.stdin)
+print(",".join(c["fingerprint"] for c in d if "ttl@dane.test" in c["email"]))')"
+
+# 10. A hash-only record (3 1 1) confirms a certificate already imported.
+check "hash: import the peer certificate" sm keys import "$DZ_DIR/hash.pem"
+check "lookup hash@" look hash@dane.test
+check_eq "hash: from the store" store "$(json "$j" 'd["certificates"][0]["source"]')"
+check_eq "hash: trust dane" dane "$(json "$j" 'd["certificates"][0]["trust"]')"
+check_eq "hash: usable" true "$(json "$j" 'd["certificates"][0]["usable"]')"
+
+# 11. A dead resolver costs the configured timeout, not 17 s.
+s=$(date +%s%N)
+check_fails "dead resolver: net_dnsq fails" "$TOOLS/net_dnsq" -t 1 \
+    -r "127.0.0.1@$DZ_DEAD_PORT" -a "$DZ_TA" "$(smimea_name good@dane.test)" SMIMEA
+ms=$(( ($(date +%s%N) - s) / 1000000 ))
+check_match "dead resolver: a timeout" "^error timeout" "$(cat "$T/.err")"
+check "dead resolver: one lookup took $ms ms (timeout 1 s)" test "$ms" -lt 1500
+mkdir -p "$T/deadhome"
+cat > "$T/deadhome/config" <<EOF
+[dns]
+resolver     = 127.0.0.1@$DZ_DEAD_PORT
+trust-anchor = $DZ_TA
+timeout      = 1
+EOF
+s=$(date +%s%N)
+check_fails "dead resolver: keys lookup exits 1" \
+    "$SEALMAIL" --home "$T/deadhome" keys lookup nobody2@dane.test
+ms=$(( ($(date +%s%N) - s) / 1000000 ))
+check_match "dead resolver: the last line says so" \
+    "no answer from the resolver within 1 s" "$(tail -1 "$T/.err")"
+check "dead resolver: keys lookup took $ms ms (timeout 1 s)" test "$ms" -lt 4000
+
+t_done
