@@ -59,6 +59,7 @@ int	 cli_ask_secret(const char *prompt, int twice, struct buf **passp,
 int	 cmd_config_check(struct cli *, int, char **);
 int	 cmd_keys(struct cli *, int, char **);
 int	 cmd_keys_lookup(struct cli *, int, char **);
+int	 cmd_send(struct cli *, int, char **), cmd_outbox(struct cli *, int, char **);
 /*
  * The validating resolver of the [dns] section (app/cmd-keys-lookup.c);
  * without one the system's resolver and the root anchor, or with

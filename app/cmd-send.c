@@ -1,0 +1,487 @@
+/*
+ * sealmail send [--sign|--no-sign] [--encrypt|--no-encrypt]
+ *     [--account NAME] FILE|-
+ * sealmail outbox [--json] | outbox send
+ *
+ * send queues the message in the encrypted outbox, then submits it; a
+ * failure leaves it queued with the server's reason (exit 1). outbox
+ * lists what is still queued, with the verdict a reader of the queued
+ * message gets, and outbox send tries every queued message again.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/json.h"
+#include "base/text.h"
+#include "crypto/crypto.h"
+#include "keys/keys.h"
+#include "net/dns.h"
+#include "store/store.h"
+#include "app/app_int.h"
+#include "app/send.h"
+
+#define SEND_MAX_INPUT	(64UL * 1024 * 1024)
+
+static void
+send_warn(void *arg, const char *msg)
+{
+	char	*s;
+
+	(void)arg;
+	s = text_sanitize_str(msg, 0);
+	fflush(stdout);
+	fprintf(stderr, "sealmail: %s\n", s != NULL ? s : "warning");
+	free(s);
+}
+
+static int
+read_input(struct cli *c, const char *path, struct buf **bp)
+{
+	int	 fd, r;
+
+	if ((*bp = buf_new(SEND_MAX_INPUT)) == NULL)
+		return smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+	if (strcmp(path, "-") == 0)
+		fd = STDIN_FILENO;
+	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return smerr_set(&c->err, SMERR_IO, "%s: %s", path,
+		    strerror(errno));
+	r = buf_read_fd(*bp, fd);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	if (r != 0)
+		return smerr_set(&c->err, r, "%s: %s", path, r == SMERR_LIMIT ?
+		    "too large" : "cannot read");
+	if (buf_len(*bp) == 0)
+		return smerr_set(&c->err, SMERR_INVAL, "%s: empty message",
+		    path);
+	return 0;
+}
+
+/*
+ * The pieces every send and outbox command needs: the account, the
+ * store and key store, and the resolver (when one answers).
+ */
+struct send_env {
+	struct send_opts	 o;
+	struct store		*st;
+	struct keys		*k;
+	struct dns		*dns;
+};
+
+static int
+env_open(struct cli *c, const char *account, struct send_env *v)
+{
+	struct smerr	 saved;
+
+	memset(v, 0, sizeof(*v));
+	if (cli_config(c) != 0)
+		return c->err.code != 0 ? c->err.code : SMERR_CONFIG;
+	if ((v->o.acct = app_config_account(c->cfg, account)) == NULL)
+		return smerr_set(&c->err, SMERR_CONFIG, account != NULL ?
+		    "no account %s in the configuration" : "no account in the "
+		    "configuration", account);
+	if (cli_open_keys(c, &v->st, &v->k) != 0)
+		return c->err.code;
+	saved = c->err;
+	if (cli_open_dns(c, 0, &v->dns) != 0) {
+		send_warn(NULL, smerr_msg(&c->err));
+		c->err = saved;
+		v->dns = NULL;
+	}
+	v->o.home = c->confdir;
+	v->o.store = v->st;
+	v->o.keys = v->k;
+	v->o.dns = v->dns;
+	v->o.dns_addr = c->cfg->dns.present && v->dns != NULL;
+	v->o.sign = v->o.acct->sign;
+	v->o.encrypt = v->o.acct->encrypt;
+	v->o.warn = send_warn;
+	return 0;
+}
+
+static void
+env_close(struct send_env *v)
+{
+	keys_close(v->k);
+	store_close(v->st);
+	dns_free(v->dns);
+}
+
+int
+cmd_send(struct cli *c, int argc, char **argv)
+{
+	static const struct option	 longopts[] = {
+		{ "sign",		no_argument,	   NULL, 's' },
+		{ "no-sign",		no_argument,	   NULL, 'S' },
+		{ "encrypt",		no_argument,	   NULL, 'e' },
+		{ "no-encrypt",		no_argument,	   NULL, 'E' },
+		{ "account",		required_argument, NULL, 'a' },
+		{ "passphrase-file",	required_argument, NULL, 'P' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct send_env			 v;
+	struct send_queued		 q;
+	struct buf			*in = NULL, *out = NULL;
+	const char			*account = NULL;
+	int				 ch, sign = -1, enc = -1, r = 1;
+
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 's': sign = 1; break;
+		case 'S': sign = 0; break;
+		case 'e': enc = APP_ENCRYPT_YES; break;
+		case 'E': enc = APP_ENCRYPT_NO; break;
+		case 'a': account = optarg; break;
+		case 'P': c->passphrase_file = optarg; break;
+		default: return cli_usage(c);
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage(c);
+	if (read_input(c, argv[optind], &in) != 0) {
+		buf_free(in);
+		return cli_fail(c);
+	}
+	if (env_open(c, account, &v) != 0)
+		goto out;
+	if (sign != -1)
+		v.o.sign = sign;
+	if (enc != -1)
+		v.o.encrypt = (enum app_encrypt)enc;
+	if (send_queue(&v.o, buf_data(in), buf_len(in), &q, &c->err) != 0)
+		goto out;
+	if (send_deliver(&v.o, q.id, &c->err) != 0)
+		goto out;
+	if ((out = buf_new(0)) == NULL ||
+	    buf_printf(out, "sent %s to %zu recipient%s, %s, %s", q.msgid,
+	    q.nrcpt, q.nrcpt == 1 ? "" : "s", q.is_signed ? "signed" :
+	    "not signed", q.cipher != NULL ? q.cipher : "not encrypted") != 0) {
+		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		goto out;
+	}
+	r = cli_print(c, out);
+out:
+	env_close(&v);
+	buf_free(in);
+	buf_free(out);
+	return r == 0 ? 0 : cli_fail(c);
+}
+
+/* Everything outbox needs per entry, copied out of the store's callback. */
+struct ob_list {
+	struct ob_item {
+		int64_t		 id;
+		int		 sent;
+		int		 appended;
+		time_t		 created;
+		int		 attempts;
+		char		*account;
+		char		*from;
+		char		*subject;
+		char		*error;
+		struct buf	*body;
+	}		*v;
+	size_t		 n;
+	int		 oom;
+};
+
+static int
+ob_cb(const struct store_outbox *ob, void *arg)
+{
+	struct ob_list	*l = arg;
+	struct ob_item	*nv, *it;
+
+	if ((nv = reallocarray(l->v, l->n + 1, sizeof(*nv))) == NULL) {
+		l->oom = 1;
+		return 1;
+	}
+	l->v = nv;
+	it = &nv[l->n++];
+	memset(it, 0, sizeof(*it));
+	it->id = ob->id;
+	it->sent = ob->sent;
+	it->appended = ob->appended;
+	it->created = ob->created;
+	it->attempts = ob->attempts;
+	it->account = strdup(ob->account != NULL ? ob->account : "");
+	it->from = strdup(ob->from != NULL ? ob->from : "");
+	it->subject = strdup(ob->subject != NULL ? ob->subject : "");
+	it->error = ob->error != NULL ? strdup(ob->error) : NULL;
+	if ((it->body = buf_new(0)) == NULL || it->from == NULL ||
+	    it->account == NULL ||
+	    it->subject == NULL || (ob->error != NULL && it->error == NULL) ||
+	    buf_put(it->body, ob->body, ob->body_len) != 0)
+		l->oom = 1;
+	return l->oom;
+}
+
+static void
+ob_free(struct ob_list *l)
+{
+	size_t	 i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->v[i].account);
+		free(l->v[i].from);
+		free(l->v[i].subject);
+		free(l->v[i].error);
+		buf_free(l->v[i].body);
+	}
+	free(l->v);
+}
+
+/* A crypto context with the key store's anchors and identities. */
+struct judge_fill {
+	struct crypto_ctx	*ctx;
+	struct keys		*k;
+	struct smerr		*e;
+	int			 r;
+};
+
+static int
+judge_cb(const struct keys_cert *kc, void *arg)
+{
+	struct judge_fill	*f = arg;
+	struct buf		*key = NULL;
+
+	if (kc->kind == KEYS_ANCHOR)
+		f->r = crypto_ctx_add_anchor(f->ctx, kc->der, kc->der_len, f->e);
+	else if (kc->kind == KEYS_IDENTITY &&
+	    (f->r = keys_identity_key(f->k, kc->id, &key, f->e)) == 0)
+		f->r = crypto_ctx_add_identity(f->ctx, kc->der, kc->der_len,
+		    buf_data(key), buf_len(key), f->e);
+	buf_free(key);
+	return f->r != 0;
+}
+
+static int
+judge_ctx(struct keys *k, struct crypto_ctx **ctxp, struct smerr *e)
+{
+	struct judge_fill	 f;
+	int			 r;
+
+	if ((r = crypto_ctx_new(ctxp, e)) != 0)
+		return r;
+	f.ctx = *ctxp;
+	f.k = k;
+	f.e = e;
+	f.r = 0;
+	(void)crypto_ctx_use_system_anchors(*ctxp, NULL);
+	if ((r = keys_foreach(k, KEYS_ANCHOR | KEYS_IDENTITY, judge_cb, &f,
+	    e)) != 0 || (r = f.r) != 0) {
+		crypto_ctx_free(*ctxp);
+		*ctxp = NULL;
+	}
+	return r;
+}
+
+static int
+iso_date(struct buf *out, time_t t)
+{
+	struct tm	 tm;
+	char		 s[32];
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return json_str(out, NULL);
+	return json_str(out, s);
+}
+
+static int
+json_clean(struct buf *out, const char *s)
+{
+	char	*t;
+	int	 r;
+
+	if (s == NULL)
+		return json_str(out, NULL);
+	if ((t = text_sanitize_str(s, 0)) == NULL)
+		return SMERR_NOMEM;
+	r = json_str(out, t);
+	free(t);
+	return r;
+}
+
+static int
+outbox_list(struct cli *c, struct send_env *v, int json)
+{
+	struct ob_list		 l;
+	struct crypto_ctx	*ctx = NULL;
+	struct crypto_verdict	*vd;
+	struct buf		*out = NULL;
+	struct smerr		 e2;
+	const char		*sig, *enc;
+	size_t			 i, shown = 0;
+	int			 r = SMERR_NOMEM;
+
+	memset(&l, 0, sizeof(l));
+	if (store_outbox_foreach(v->st, ob_cb, &l, &c->err) != 0)
+		goto out;
+	if (l.oom || (out = buf_new(0)) == NULL) {
+		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (json && judge_ctx(v->k, &ctx, &c->err) != 0)
+		goto out;
+	if (json && buf_putc(out, '[') != 0)
+		goto oom;
+	for (i = 0; i < l.n; i++) {
+		if (l.v[i].sent)
+			continue;
+		if (!json) {
+			char	*s = text_sanitize_str(l.v[i].subject, 0);
+			char	*er = l.v[i].error != NULL ?
+			    text_sanitize_str(l.v[i].error, 0) : NULL;
+
+			r = buf_printf(out, "%s%lld  %s  %s%s%s", shown ? "\n" :
+			    "", (long long)l.v[i].id, s != NULL ? s : "",
+			    er != NULL ? "  [" : "", er != NULL ? er : "",
+			    er != NULL ? "]" : "");
+			free(s);
+			free(er);
+			if (r != 0)
+				goto oom;
+			shown++;
+			continue;
+		}
+		sig = "error";
+		enc = "none";
+		smerr_clear(&e2);
+		if (crypto_judge(ctx, buf_data(l.v[i].body),
+		    buf_len(l.v[i].body), &vd, &e2) == 0) {
+			sig = crypto_sig_str(vd->signature);
+			enc = crypto_enc_str(vd->encryption);
+			crypto_verdict_free(vd);
+		}
+		if (buf_puts(out, shown ? ",{" : "{") != 0 ||
+		    json_key(out, "id", 1) != 0 ||
+		    buf_printf(out, "%lld", (long long)l.v[i].id) != 0 ||
+		    json_key(out, "folder", 0) != 0 ||
+		    json_str(out, "outbox") != 0 ||
+		    json_key(out, "uid", 0) != 0 || buf_puts(out, "null") != 0 ||
+		    json_key(out, "date", 0) != 0 ||
+		    iso_date(out, l.v[i].created) != 0 ||
+		    json_key(out, "from", 0) != 0 ||
+		    json_clean(out, l.v[i].from) != 0 ||
+		    json_key(out, "subject", 0) != 0 ||
+		    json_clean(out, l.v[i].subject) != 0 ||
+		    json_key(out, "flags", 0) != 0 || buf_puts(out, "[]") != 0 ||
+		    json_key(out, "signature", 0) != 0 ||
+		    json_str(out, sig) != 0 ||
+		    json_key(out, "encryption", 0) != 0 ||
+		    json_str(out, enc) != 0 ||
+		    json_key(out, "attempts", 0) != 0 ||
+		    buf_printf(out, "%d", l.v[i].attempts) != 0 ||
+		    json_key(out, "error", 0) != 0 ||
+		    json_clean(out, l.v[i].error) != 0 ||
+		    buf_putc(out, '}') != 0)
+			goto oom;
+		shown++;
+	}
+	if (json && buf_putc(out, ']') != 0)
+		goto oom;
+	if (!json && shown == 0 && buf_puts(out, "the outbox is empty") != 0)
+		goto oom;
+	r = cli_print(c, out);
+	goto out;
+oom:
+	smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+	r = SMERR_NOMEM;
+out:
+	crypto_ctx_free(ctx);
+	buf_free(out);
+	ob_free(&l);
+	return r;
+}
+
+static int
+outbox_send(struct cli *c, struct send_env *v, const char *account)
+{
+	struct ob_list	 l;
+	struct smerr	 e2, last;
+	size_t		 i, ok = 0, failed = 0;
+	int		 r = 0;
+
+	memset(&l, 0, sizeof(l));
+	if (store_outbox_foreach(v->st, ob_cb, &l, &c->err) != 0) {
+		ob_free(&l);
+		return 1;
+	}
+	for (i = 0; i < l.n; i++) {
+		if (account != NULL && strcmp(l.v[i].account, account) != 0)
+			continue;
+		smerr_clear(&e2);
+		/* Each message goes out through the account that queued it. */
+		if ((v->o.acct = app_config_account(c->cfg,
+		    l.v[i].account)) == NULL)
+			smerr_set(&e2, SMERR_CONFIG, "message %lld: account %s "
+			    "is no longer configured", (long long)l.v[i].id,
+			    l.v[i].account);
+		else if (send_deliver(&v->o, l.v[i].id, &e2) == 0) {
+			ok++;
+			continue;
+		}
+		/* Every reason is shown; the last one may end the output. */
+		if (failed++ > 0)
+			send_warn(NULL, smerr_msg(&last));
+		last = e2;
+	}
+	ob_free(&l);
+	if (failed == 1)
+		c->err = last;
+	else if (failed > 1) {
+		send_warn(NULL, smerr_msg(&last));
+		smerr_reset(&c->err, SMERR_NET, "%zu of %zu queued messages "
+		    "could not be sent", failed, failed + ok);
+	}
+	if (failed > 0)
+		r = 1;
+	return r;
+}
+
+int
+cmd_outbox(struct cli *c, int argc, char **argv)
+{
+	static const struct option	 longopts[] = {
+		{ "json",		no_argument,	   NULL, 'j' },
+		{ "account",		required_argument, NULL, 'a' },
+		{ "passphrase-file",	required_argument, NULL, 'P' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct send_env			 v;
+	const char			*account = NULL;
+	int				 ch, json = 0, r = 1, do_send = 0;
+
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'j': json = 1; break;
+		case 'a': account = optarg; break;
+		case 'P': c->passphrase_file = optarg; break;
+		default: return cli_usage(c);
+		}
+	}
+	if (optind < argc) {
+		if (optind + 1 != argc || strcmp(argv[optind], "send") != 0 ||
+		    json)
+			return cli_usage(c);
+		do_send = 1;
+	}
+	if (env_open(c, account, &v) == 0)
+		r = do_send ? outbox_send(c, &v, account) :
+		    outbox_list(c, &v, json);
+	env_close(&v);
+	return r == 0 ? 0 : cli_fail(c);
+}

@@ -1,0 +1,553 @@
+/*
+ * The send pipeline: compose -> canonical build -> sign -> encrypt ->
+ * outbox -> SMTP -> Sent. The outbox entry is written before the first
+ * byte goes to the server, so that a message is never lost between the
+ * two; its Message-ID keeps it from being submitted twice.
+ */
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/secmem.h"
+#include "crypto/protect.h"
+#include "keys/keys.h"
+#include "mime/build.h"
+#include "net/imap.h"
+#include "net/net.h"
+#include "net/smtp.h"
+#include "store/store.h"
+#include "app/send.h"
+
+#define PASSWORD_MAX	4096
+
+static void
+warnf(const struct send_opts *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+warnf(const struct send_opts *o, const char *fmt, ...)
+{
+	char	 s[SMERR_MSGMAX];
+	va_list	 ap;
+
+	if (o->warn == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(s, sizeof(s), fmt, ap);
+	va_end(ap);
+	o->warn(o->warn_arg, s);
+}
+
+/* Runs the password command in home and keeps the first line it prints. */
+static int
+password_command(const struct send_opts *o, char **pwp, struct smerr *e)
+{
+	struct buf	*b = NULL;
+	struct pollfd	 pfd;
+	char		 chunk[512];
+	pid_t		 pid;
+	ssize_t		 n;
+	size_t		 len;
+	int		 p[2], status, r = 0, ms;
+	const uint8_t	*nl;
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return smerr_set(e, SMERR_IO, "pipe: %s", strerror(errno));
+	if ((pid = fork()) == -1) {
+		close(p[0]);
+		close(p[1]);
+		return smerr_set(e, SMERR_IO, "fork: %s", strerror(errno));
+	}
+	if (pid == 0) {
+		if (dup2(p[1], STDOUT_FILENO) == -1 ||
+		    (o->home != NULL && chdir(o->home) == -1))
+			_exit(127);
+		execl("/bin/sh", "sh", "-c", o->acct->password_command,
+		    (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	if ((b = buf_new_secret(PASSWORD_MAX)) == NULL) {
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		goto reap;
+	}
+	ms = (o->acct->timeout > 0 ? o->acct->timeout : 30) * 1000;
+	for (;;) {
+		pfd.fd = p[0];
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, ms) <= 0) {
+			r = smerr_set(e, SMERR_TIMEOUT, "password-command gave "
+			    "no answer in time");
+			kill(pid, SIGKILL);
+			break;
+		}
+		if ((n = read(p[0], chunk, sizeof(chunk))) <= 0)
+			break;
+		if (buf_put(b, chunk, (size_t)n) != 0) {
+			r = smerr_set(e, SMERR_LIMIT, "password-command printed "
+			    "too much");
+			kill(pid, SIGKILL);
+			break;
+		}
+	}
+	secmem_wipe(chunk, sizeof(chunk));
+reap:
+	close(p[0]);
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	if (r == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
+		r = smerr_set(e, SMERR_AUTH, "password-command failed "
+		    "(status %d)", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	if (r == 0) {
+		len = buf_len(b);
+		if ((nl = memchr(buf_data(b), '\n', len)) != NULL)
+			len = (size_t)(nl - buf_data(b));
+		if (len > 0 && buf_data(b)[len - 1] == '\r')
+			len--;
+		buf_truncate(b, len);
+		if (len == 0)
+			r = smerr_set(e, SMERR_AUTH, "password-command printed "
+			    "no password");
+		else if ((*pwp = buf_take(b, NULL)) == NULL)
+			r = smerr_set(e, SMERR_NOMEM, "out of memory");
+	}
+	buf_free(b);
+	return r;
+}
+
+int
+send_password(const struct send_opts *o, const struct app_server *srv,
+    char **pwp, struct smerr *e)
+{
+	const struct app_account	*a = o->acct;
+	char				 name[512];
+	struct smerr			 e2;
+	int				 r;
+
+	*pwp = NULL;
+	if (a->password_command != NULL)
+		return password_command(o, pwp, e);
+	smerr_clear(&e2);
+	snprintf(name, sizeof(name), "%s@%s", a->user != NULL ? a->user :
+	    a->address, srv->host);
+	r = keys_password_get(name, pwp, &e2);
+	if (r == SMERR_NOTFOUND && a->has_imap && srv != &a->imap) {
+		/* One password for the account's servers is the usual case. */
+		smerr_clear(&e2);
+		snprintf(name, sizeof(name), "%s@%s", a->user != NULL ?
+		    a->user : a->address, a->imap.host);
+		r = keys_password_get(name, pwp, &e2);
+	}
+	if (r != 0)
+		return smerr_set(e, r, "%s; set password-command for account "
+		    "%s", smerr_msg(&e2), a->name);
+	return 0;
+}
+
+/* The net_server for an account's server; *lp keeps its memory. */
+static int
+server_for(const struct send_opts *o, const struct app_server *as,
+    struct net_server *srv, struct net_lookup **lp, struct smerr *e)
+{
+	memset(srv, 0, sizeof(*srv));
+	*lp = NULL;
+	srv->host = as->host;
+	srv->port = as->port;
+	srv->tls = as->tls == APP_TLS_IMPLICIT ? NET_TLS_IMPLICIT :
+	    NET_TLS_STARTTLS;
+	srv->timeout = o->acct->timeout;
+	srv->ca_file = o->acct->ca_file;
+	return net_server_lookup(o->dns, o->dns_addr, srv, lp, e);
+}
+
+/* The newest identity for address: certificate (malloc'd) and id. */
+struct ident_find {
+	uint8_t		*der;
+	size_t		 len;
+	int64_t		 id;
+};
+
+static int
+ident_cb(const struct keys_cert *kc, void *arg)
+{
+	struct ident_find	*f = arg;
+
+	if (f->der != NULL)
+		return 0;
+	if ((f->der = malloc(kc->der_len)) == NULL)
+		return -1;
+	memcpy(f->der, kc->der, kc->der_len);
+	f->len = kc->der_len;
+	f->id = kc->id;
+	return 1;
+}
+
+static int
+find_identity(const struct send_opts *o, const char *addr,
+    struct ident_find *f, struct smerr *e)
+{
+	int	 r;
+
+	memset(f, 0, sizeof(*f));
+	r = keys_find_email(o->keys, addr, KEYS_IDENTITY, ident_cb, f, e);
+	if (r < 0)
+		return r;
+	if (f->der == NULL)
+		return SMERR_NOTFOUND;
+	return 0;
+}
+
+/* Recipient certificates; *okp is 0 when some recipient has none. */
+static int
+find_recipients(const struct send_opts *o, const struct mime_out *mo,
+    struct protect_rcpt *rc, int *okp, struct smerr *e)
+{
+	struct smerr	 e2;
+	const char	*src;
+	uint8_t		*der;
+	size_t		 i, len;
+	int		 r;
+
+	*okp = 1;
+	for (i = 0; i < mo->nrcpt; i++) {
+		smerr_clear(&e2);
+		r = keys_find_recipient(o->keys, o->dns, mo->rcpt[i], &der,
+		    &len, &src, &e2);
+		if (r == SMERR_DNSSEC)
+			/* A forged answer must not decide anything. */
+			return smerr_set(e, r, "%s", smerr_msg(&e2));
+		if (r != 0) {
+			*okp = 0;
+			if (o->encrypt == APP_ENCRYPT_YES)
+				return smerr_set(e, SMERR_NOTFOUND, "cannot "
+				    "encrypt to %s: %s", mo->rcpt[i],
+				    smerr_msg(&e2));
+			warnf(o, "sending unencrypted: no usable certificate "
+			    "for %s (%s)", mo->rcpt[i], smerr_msg(&e2));
+			return 0;
+		}
+		rc[i].cert = der;
+		rc[i].cert_len = len;
+		/*
+		 * The key store keeps no SMIMECapabilities yet: every
+		 * recipient counts as unknown, which means AES-256-CBC.
+		 */
+		rc[i].caps = 0;
+	}
+	return 0;
+}
+
+static int
+join_rcpts(const struct mime_out *mo, char **outp)
+{
+	struct buf	*b;
+	size_t		 i;
+
+	if ((b = buf_new(0)) == NULL)
+		return SMERR_NOMEM;
+	for (i = 0; i < mo->nrcpt; i++)
+		if (buf_printf(b, "%s%s", i ? "," : "", mo->rcpt[i]) != 0) {
+			buf_free(b);
+			return SMERR_NOMEM;
+		}
+	*outp = buf_take(b, NULL);
+	buf_free(b);
+	return *outp == NULL ? SMERR_NOMEM : 0;
+}
+
+int
+send_queue(const struct send_opts *o, const void *text, size_t len,
+    struct send_queued *q, struct smerr *e)
+{
+	struct mime_out		*mo = NULL;
+	struct protect_rcpt	*rc = NULL;
+	struct protect_signer	 signer;
+	struct protect_opts	 po;
+	struct ident_find	 me;
+	struct store_outbox	 ob;
+	struct buf		*key = NULL, *ent = NULL, *msg = NULL;
+	char			*rcpts = NULL;
+	size_t			 i;
+	int			 r, all_certs = 0, have_me;
+
+	memset(q, 0, sizeof(*q));
+	memset(&me, 0, sizeof(me));
+	memset(&po, 0, sizeof(po));
+	memset(&signer, 0, sizeof(signer));
+	if ((r = mime_compose(text, len, o->acct->display_name,
+	    o->acct->address, &mo, e)) != 0)
+		goto out;
+	if (strcasecmp(mo->from, o->acct->address) != 0) {
+		r = smerr_set(e, SMERR_INVAL, "From %s is not the address of "
+		    "account %s (%s)", mo->from, o->acct->name,
+		    o->acct->address);
+		goto out;
+	}
+	if ((r = store_outbox_was_sent(o->store, mo->msgid, e)) < 0)
+		goto out;
+	if (r == 1) {
+		r = smerr_set(e, SMERR_EXISTS, "message %s was already sent",
+		    mo->msgid);
+		goto out;
+	}
+	r = find_identity(o, mo->from, &me, e);
+	if (r < 0 && r != SMERR_NOTFOUND)
+		goto out;
+	have_me = r == 0;
+	r = 0;
+	if (o->sign) {
+		if (!have_me) {
+			r = smerr_set(e, SMERR_NOTFOUND, "no identity for %s "
+			    "to sign with (keys import FILE.p12, or send "
+			    "--no-sign)", mo->from);
+			goto out;
+		}
+		if ((r = keys_identity_key(o->keys, me.id, &key, e)) != 0)
+			goto out;
+		signer.cert = me.der;
+		signer.cert_len = me.len;
+		signer.key = key;
+		po.signer = &signer;
+	}
+	if (o->encrypt != APP_ENCRYPT_NO) {
+		if ((rc = calloc(mo->nrcpt, sizeof(*rc))) == NULL) {
+			r = smerr_set(e, SMERR_NOMEM, "out of memory");
+			goto out;
+		}
+		if ((r = find_recipients(o, mo, rc, &all_certs, e)) != 0)
+			goto out;
+		if (all_certs) {
+			if (!have_me)
+				warnf(o, "no identity for %s: the copy in Sent "
+				    "will not open for you", mo->from);
+			po.rcpt = rc;
+			po.nrcpt = mo->nrcpt;
+			po.self = me.der;
+			po.self_len = me.len;
+		}
+	}
+	if (po.signer == NULL && po.nrcpt == 0) {
+		if ((r = mime_join(mo->headers, mo->entity, &msg, e)) != 0)
+			goto out;
+	} else if ((r = protect_entity(&po, mo->entity, &ent, &q->cipher,
+	    e)) != 0 || (r = mime_join(mo->headers, ent, &msg, e)) != 0)
+		goto out;
+	if (join_rcpts(mo, &rcpts) != 0) {
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		goto out;
+	}
+	memset(&ob, 0, sizeof(ob));
+	ob.account = o->acct->name;
+	ob.message_id = mo->msgid;
+	ob.from = mo->from;
+	ob.recipients = rcpts;
+	ob.subject = mo->subject;
+	ob.body = buf_data(msg);
+	ob.body_len = buf_len(msg);
+	ob.created = time(NULL);
+	if ((r = store_outbox_add(o->store, &ob, &q->id, e)) != 0)
+		goto out;
+	snprintf(q->msgid, sizeof(q->msgid), "%s", mo->msgid);
+	q->is_signed = po.signer != NULL;
+	q->nrcpt = mo->nrcpt;
+out:
+	if (rc != NULL && mo != NULL)
+		for (i = 0; i < mo->nrcpt; i++)
+			free((void *)rc[i].cert);
+	free(rc);
+	free(me.der);
+	free(rcpts);
+	buf_free(key);
+	buf_free(ent);
+	buf_free(msg);
+	mime_out_free(mo);
+	return r;
+}
+
+/* A private copy of one outbox entry. */
+struct entry {
+	int64_t		 id;
+	int		 found;
+	int		 sent;
+	int		 appended;
+	char		*from;
+	char		*rcpts;
+	struct buf	*body;
+};
+
+static int
+entry_cb(const struct store_outbox *ob, void *arg)
+{
+	struct entry	*en = arg;
+
+	if (ob->id != en->id)
+		return 0;
+	en->found = 1;
+	en->sent = ob->sent;
+	en->appended = ob->appended;
+	if ((en->from = strdup(ob->from != NULL ? ob->from : "")) == NULL ||
+	    (en->rcpts = strdup(ob->recipients != NULL ? ob->recipients :
+	    "")) == NULL || (en->body = buf_new(0)) == NULL ||
+	    buf_put(en->body, ob->body, ob->body_len) != 0)
+		en->found = -1;
+	return 1;
+}
+
+static void
+entry_clear(struct entry *en)
+{
+	free(en->from);
+	free(en->rcpts);
+	buf_free(en->body);
+}
+
+static int
+submit(const struct send_opts *o, struct entry *en, struct smerr *e)
+{
+	struct net_server	 srv;
+	struct net_lookup	*lk = NULL;
+	struct smtp		*s = NULL;
+	struct smtp_reply	 fin;
+	const char		*rcpt[MIME_BUILD_MAX_RCPT];
+	char			*pw = NULL, *p, *save = NULL;
+	size_t			 n = 0;
+	int			 r;
+
+	if (!o->acct->has_smtp)
+		return smerr_set(e, SMERR_CONFIG, "account %s has no smtp "
+		    "server", o->acct->name);
+	for (p = strtok_r(en->rcpts, ",", &save); p != NULL &&
+	    n < MIME_BUILD_MAX_RCPT; p = strtok_r(NULL, ",", &save))
+		rcpt[n++] = p;
+	if (n == 0)
+		return smerr_set(e, SMERR_INVAL, "the message has no recipient");
+	if ((r = send_password(o, &o->acct->smtp, &pw, e)) != 0)
+		return r;
+	memset(&fin, 0, sizeof(fin));
+	if ((r = server_for(o, &o->acct->smtp, &srv, &lk, e)) != 0 ||
+	    (r = smtp_open(&srv, &s, e)) != 0 ||
+	    (r = smtp_login(s, o->acct->user != NULL ? o->acct->user :
+	    o->acct->address, pw, e)) != 0 ||
+	    (r = smtp_send(s, en->from, rcpt, n, buf_data(en->body),
+	    buf_len(en->body), NULL, &fin, e)) != 0) {
+		smtp_abort(s);
+		s = NULL;
+	}
+	smtp_close(s);
+	net_lookup_free(lk);
+	if (pw != NULL)
+		secmem_strfree(pw);
+	return r;
+}
+
+/* The Sent folder: SPECIAL-USE \Sent, else one named Sent. */
+static int
+sent_folder(struct imap *s, char **namep, struct smerr *e)
+{
+	struct imap_folder	*f = NULL;
+	size_t			 n = 0, i;
+	const char		*pick = NULL;
+	int			 r;
+
+	*namep = NULL;
+	if ((r = imap_list(s, 0, &f, &n, e)) != 0)
+		return r;
+	for (i = 0; i < n && pick == NULL; i++)
+		if (f[i].flags & IMAP_F_SENT)
+			pick = f[i].name;
+	for (i = 0; i < n && pick == NULL; i++)
+		if (strcasecmp(f[i].name, "Sent") == 0 ||
+		    strcasecmp(f[i].name, "INBOX.Sent") == 0)
+			pick = f[i].name;
+	if ((*namep = strdup(pick != NULL ? pick : "Sent")) == NULL)
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+	imap_folders_free(f, n);
+	return r;
+}
+
+static int
+append_sent(const struct send_opts *o, struct entry *en, struct smerr *e)
+{
+	struct net_server	 srv;
+	struct net_lookup	*lk = NULL;
+	struct imap		*s = NULL;
+	char			*pw = NULL, *folder = NULL;
+	int			 r;
+
+	if (!o->acct->has_imap)
+		return smerr_set(e, SMERR_CONFIG, "account %s has no imap "
+		    "server", o->acct->name);
+	if ((r = send_password(o, &o->acct->imap, &pw, e)) != 0)
+		return r;
+	if ((r = server_for(o, &o->acct->imap, &srv, &lk, e)) != 0 ||
+	    (r = imap_open(&srv, &s, e)) != 0 ||
+	    (r = imap_login(s, o->acct->user != NULL ? o->acct->user :
+	    o->acct->address, pw, e)) != 0 ||
+	    (r = sent_folder(s, &folder, e)) != 0 ||
+	    (r = imap_append(s, folder, "\\Seen", 0, buf_data(en->body),
+	    buf_len(en->body), NULL, NULL, e)) != 0) {
+		imap_abort(s);
+		s = NULL;
+	}
+	imap_close(s);
+	net_lookup_free(lk);
+	free(folder);
+	if (pw != NULL)
+		secmem_strfree(pw);
+	return r;
+}
+
+int
+send_deliver(const struct send_opts *o, int64_t id, struct smerr *e)
+{
+	struct entry	 en;
+	struct smerr	 e2;
+	int		 r;
+
+	memset(&en, 0, sizeof(en));
+	en.id = id;
+	if ((r = store_outbox_foreach(o->store, entry_cb, &en, e)) != 0)
+		goto out;
+	if (en.found == 0) {
+		r = smerr_set(e, SMERR_NOTFOUND, "no outbox entry %lld",
+		    (long long)id);
+		goto out;
+	}
+	if (en.found < 0) {
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (!en.sent) {
+		if ((r = submit(o, &en, e)) != 0) {
+			smerr_clear(&e2);
+			(void)store_outbox_fail(o->store, id, smerr_msg(e),
+			    &e2);
+			goto out;
+		}
+		if ((r = store_outbox_sent(o->store, id, 0, e)) != 0)
+			goto out;
+	}
+	if (!en.appended) {
+		smerr_clear(&e2);
+		if (append_sent(o, &en, &e2) != 0)
+			warnf(o, "sent, but not copied to Sent: %s",
+			    smerr_msg(&e2));
+		else
+			r = store_outbox_sent(o->store, id, 1, e);
+	}
+out:
+	entry_clear(&en);
+	return r;
+}

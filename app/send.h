@@ -1,0 +1,71 @@
+/*
+ * app/send.h: the send pipeline. A message as the user wrote it is built
+ * canonically (mime/build.h), signed and encrypted (crypto/protect.h),
+ * queued in the encrypted outbox (store/), submitted over SMTP (net/),
+ * and appended to the server's Sent folder. Nothing here prints: warnings
+ * go to the caller's warn callback, errors into struct smerr.
+ */
+#ifndef SEALMAIL_APP_SEND_H
+#define SEALMAIL_APP_SEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "app/app.h"
+
+struct smerr;
+struct store;
+struct keys;
+struct dns;
+struct store_outbox;
+
+struct send_opts {
+	const struct app_account *acct;
+	const char		*home;		/* password-command runs here */
+	int			 sign;		/* sign with From's identity */
+	enum app_encrypt	 encrypt;	/* yes, no, auto */
+	struct store		*store;
+	struct keys		*keys;
+	struct dns		*dns;		/* NULL: no SMIMEA, no TLSA */
+	int			 dns_addr;	/* servers' addresses from dns too */
+	void			(*warn)(void *, const char *);
+	void			*warn_arg;
+};
+
+/* What send_queue made of a message. */
+struct send_queued {
+	int64_t		 id;		/* outbox id */
+	char		 msgid[256];
+	int		 is_signed;
+	const char	*cipher;	/* "aes-256-gcm", "aes-256-cbc", NULL */
+	size_t		 nrcpt;
+};
+
+/*
+ * Builds, signs and encrypts (as o says) the message text (RFC 5322 as a
+ * user writes it) and queues it in the outbox. Encryption to a recipient
+ * without a usable certificate is impossible: with APP_ENCRYPT_YES that is
+ * an error naming the recipient; with APP_ENCRYPT_AUTO the message goes
+ * out unencrypted and o->warn says why. A Message-ID already sent is
+ * SMERR_EXISTS. 0 or SMERR_*.
+ */
+int	 send_queue(const struct send_opts *o, const void *text, size_t len,
+	    struct send_queued *q, struct smerr *e);
+
+/*
+ * Submits outbox entry id (unless already submitted), then appends it to
+ * the Sent folder; a failed append is only a warning (0). A failed
+ * submission is recorded in the outbox with the server's reason and
+ * returned.
+ */
+int	 send_deliver(const struct send_opts *o, int64_t id, struct smerr *e);
+
+/*
+ * The account password for srv: password-command when configured (run by
+ * /bin/sh in home; the first line of its output), else the Secret Service
+ * entry "user@host". *pwp is malloc'd; the caller wipes and frees it.
+ */
+int	 send_password(const struct send_opts *o, const struct app_server *srv,
+	    char **pwp, struct smerr *e);
+
+#endif
