@@ -59,6 +59,10 @@ int	 cli_ask_secret(const char *prompt, int twice, struct buf **passp,
 int	 cmd_config_check(struct cli *, int, char **);
 int	 cmd_keys(struct cli *, int, char **);
 int	 cmd_keys_lookup(struct cli *, int, char **);
+int	 cmd_inspect(struct cli *, int, char **);
+/* A crypto context from the key store (app/cmd-inspect.c); c->err set. */
+struct crypto_ctx;
+int	 cli_crypto_ctx(struct cli *c, struct keys *k, struct crypto_ctx **ctxp);
 int	 cmd_send(struct cli *, int, char **), cmd_outbox(struct cli *, int, char **);
 /*
  * The validating resolver of the [dns] section (app/cmd-keys-lookup.c);
@@ -67,5 +71,19 @@ int	 cmd_send(struct cli *, int, char **), cmd_outbox(struct cli *, int, char **
  */
 struct dns;
 int	 cli_open_dns(struct cli *c, int configured_only, struct dns **dp);
+/*
+ * SMIMEA for the reader (app/cmd-keys-lookup.c): the hook to give to
+ * crypto_ctx_set_dane with a struct cli_dane as its argument. k may be
+ * NULL; with dns NULL every answer is CRYPTO_DANE_NONE. The last failed
+ * lookup's message stays in err.
+ */
+#include "crypto/crypto.h"
+struct cli_dane {
+	struct keys	*k;
+	struct dns	*dns;
+	struct smerr	 err;
+};
+enum crypto_dane cli_dane_hook(void *arg, const char *address,
+	    const uint8_t *der, size_t len);
 
 #endif

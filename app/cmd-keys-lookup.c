@@ -1,8 +1,9 @@
 /*
  * sealmail keys lookup [--json] ADDRESS: every certificate for an address,
  * from the key store and from SMIMEA in DNS, with where it came from, its
- * DNSSEC status and how it was validated. Also the resolver opener the
- * other commands use for the [dns] section.
+ * DNSSEC status and how it was validated. Also what the other commands
+ * share for DNS: the resolver of the [dns] section and the reader's DANE
+ * hook.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "base/err.h"
 #include "base/json.h"
 #include "base/text.h"
+#include "crypto/crypto.h"
 #include "net/dns.h"
 #include "store/store.h"
 #include "keys/keys.h"
@@ -243,4 +245,23 @@ out:
 	store_close(st);
 	dns_free(dns);
 	return r;
+}
+
+enum crypto_dane
+cli_dane_hook(void *arg, const char *address, const uint8_t *der, size_t len)
+{
+	struct cli_dane	*d = arg;
+
+	if (d == NULL || d->dns == NULL)
+		return CRYPTO_DANE_NONE;
+	smerr_clear(&d->err);
+	switch (keys_dane_check(d->k, d->dns, address, der, len, &d->err)) {
+	case KEYS_DANE_MATCH:
+		return CRYPTO_DANE_MATCH;
+	case KEYS_DANE_CONTRADICT:
+		return CRYPTO_DANE_CONTRADICTION;
+	case KEYS_DANE_ERROR:
+		return CRYPTO_DANE_ERROR;
+	}
+	return CRYPTO_DANE_NONE;
 }

@@ -561,7 +561,7 @@ keys_dane_check(struct keys *k, struct dns *dns, const char *address,
 		r = KEYS_DANE_ERROR;
 		goto out;
 	}
-	if (j.dane)
+	if (j.dane && j.address_ok)
 		r = KEYS_DANE_MATCH;
 	else if (j.contradicted)
 		r = KEYS_DANE_CONTRADICT;
