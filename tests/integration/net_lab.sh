@@ -1,0 +1,198 @@
+#!/bin/sh
+# net/ against the lab's real Dovecot, Postfix and NSD: IMAP over STARTTLS
+# and implicit TLS lists, selects and fetches; SMTP submission (both ports)
+# delivers to Dovecot and the message reads back byte-identical; the lab's
+# DNSSEC-signed TLSA records authenticate all four servers by DANE alone;
+# a TLSA record that does not match the certificate, or a bogus TLSA
+# answer, makes the connection fail.
+. "$TOP/tests/lib.sh"
+lab_up || { notok "the lab is not up"; t_done; }
+. "$TOP/tests/lab/dnszone.sh"
+
+C=$TOOLS/net_client
+H=$LAB_HOST
+A="--host $H --addr 127.0.0.1 --ca $LAB_CA --timeout 10"
+CERT=$LAB_DIR/ca/server.pem
+
+# --- IMAP: STARTTLS and implicit TLS --------------------------------------
+for mode in starttls implicit; do
+	port=$LAB_IMAP_PORT
+	[ $mode = implicit ] && port=$LAB_IMAPS_PORT
+	check "imap $mode: login, list, select" $C imap $A --port $port \
+	    --tls $mode --user "$LAB_ALICE" --pass "$LAB_ALICE_PASS" \
+	    --list --select INBOX
+	out=$(cat "$T/.out")
+	check_match "imap $mode: server authenticated by PKIX" '^auth: PKIX$' "$out"
+	check_match "imap $mode: CONDSTORE and QRESYNC enabled" \
+	    'condstore 1 qresync 1' "$out"
+	check_match "imap $mode: SPECIAL-USE Sent" '^folder Sent \\Sent$' "$out"
+	check_match "imap $mode: SPECIAL-USE Drafts" '^folder Drafts \\Drafts$' "$out"
+	check_match "imap $mode: SPECIAL-USE Trash" '^folder Trash \\Trash$' "$out"
+	check_match "imap $mode: INBOX selected with UIDVALIDITY and MODSEQ" \
+	    '^selected INBOX uidvalidity [1-9][0-9]* uidnext [1-9][0-9]* exists [0-9]+ highestmodseq [1-9]' \
+	    "$out"
+done
+
+check_fails "imap: a wrong password is refused" $C imap $A \
+    --port $LAB_IMAPS_PORT --tls implicit --user "$LAB_ALICE" --pass wrong
+check_match "imap: the refusal says so" "^net_client: $H:$LAB_IMAPS_PORT: login refused" \
+    "$(tail -1 "$T/.err")"
+
+# --- SMTP submission, then read back over IMAP ----------------------------
+id=net-$$-$(date +%s)
+mkmsg() {	# file subject: CRLF, dot lines, a lone dot, a long line
+	{
+		printf 'Date: Sat, 28 Nov 2026 12:00:00 +0000\r\n'
+		printf 'From: Alice <%s>\r\nTo: Bob <%s>\r\n' "$LAB_ALICE" "$LAB_BOB"
+		printf 'Subject: %s\r\nMessage-ID: <%s@example.test>\r\n' "$2" "$2"
+		printf 'MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n'
+		printf 'first line\r\n.starts with a dot\r\n..two dots\r\n.\r\n'
+		printf ' .\r\n%0900d\r\n\r\nlast line\r\n' 0
+	} > "$1"
+}
+mkmsg "$T/m1.eml" "$id-587"
+mkmsg "$T/m2.eml" "$id-465"
+check "smtp submission (587, STARTTLS) delivers" $C smtp $A \
+    --port $LAB_SUBMISSION_PORT --tls starttls --user "$LAB_ALICE" \
+    --pass "$LAB_ALICE_PASS" --from "$LAB_ALICE" --to "$LAB_BOB" --msg "$T/m1.eml"
+check_match "smtp 587: the server's final reply is returned" \
+    '^final: 250 2\.0\.0 Ok: queued as' "$(cat "$T/.out")"
+check "smtp submissions (465, implicit TLS) delivers" $C smtp $A \
+    --port $LAB_SUBMISSIONS_PORT --tls implicit --user "$LAB_ALICE" \
+    --pass "$LAB_ALICE_PASS" --from "$LAB_ALICE" --to "$LAB_BOB" --msg "$T/m2.eml"
+check_fails "smtp: a refused recipient fails the submission" $C smtp $A \
+    --port $LAB_SUBMISSION_PORT --tls starttls --user "$LAB_ALICE" \
+    --pass "$LAB_ALICE_PASS" --from "$LAB_ALICE" --to "$LAB_BOB" \
+    --to someone@elsewhere.invalid --msg "$T/m1.eml"
+check_match "smtp: the refused recipient is named with the server's reply" \
+    "recipient someone@elsewhere.invalid refused: 550 " "$(tail -1 "$T/.err")"
+check_fails "smtp: a wrong password is refused" $C smtp $A \
+    --port $LAB_SUBMISSIONS_PORT --tls implicit --user "$LAB_ALICE" --pass wrong
+check_match "smtp: the refusal carries the server's reply" \
+    "login refused: 535 " "$(tail -1 "$T/.err")"
+
+# Delivery is asynchronous (Postfix, then LMTP): wait for both messages.
+found1= found2= i=0
+while [ $i -lt 40 ]; do
+	for mode in starttls implicit; do
+		port=$LAB_IMAP_PORT
+		[ $mode = implicit ] && port=$LAB_IMAPS_PORT
+		rm -rf "$T/f.$mode" && mkdir -p "$T/f.$mode"
+		$C imap $A --port $port --tls $mode --user "$LAB_BOB" \
+		    --pass "$LAB_BOB_PASS" --select INBOX --fetch "$T/f.$mode" \
+		    >"$T/fetch.$mode.out" 2>"$T/fetch.$mode.err"
+	done
+	found1=$(grep -l "^Message-ID: <$id-587@" "$T"/f.implicit/* 2>/dev/null | head -1)
+	found2=$(grep -l "^Message-ID: <$id-465@" "$T"/f.implicit/* 2>/dev/null | head -1)
+	[ -n "$found1" ] && [ -n "$found2" ] && break
+	sleep 0.25
+	i=$((i + 1))
+done
+check "imap fetch over implicit TLS finds both messages" test -n "$found1" -a -n "$found2"
+check_match "imap fetch reports UID, size, flags and date" \
+    '^uid [0-9]+ size [0-9]+ len [0-9]+ flags \(.*\) date [1-9][0-9]+$' \
+    "$(cat "$T/fetch.implicit.out")"
+n_tls=$(ls "$T/f.starttls" | wc -l)
+n_imp=$(ls "$T/f.implicit" | wc -l)
+check_eq "imap fetch over STARTTLS gets the same messages" "$n_imp" "$n_tls"
+# What was sent is what is stored: the delivered message is the submitted
+# bytes after the trace fields the servers prepend (Return-Path, Received).
+for k in 1 2; do
+	eval f=\$found$k
+	size=$(wc -c < "$T/m$k.eml")
+	check "message $k reads back byte-identical" sh -c \
+	    "tail -c $size '$f' | cmp -s - '$T/m$k.eml'"
+	check "message $k: the same over STARTTLS" \
+	    cmp -s "$f" "$T/f.starttls/$(basename "$f")"
+done
+
+# --- IDLE returns after its timeout without a change ----------------------
+check "imap IDLE" $C imap $A --port $LAB_IMAPS_PORT --tls implicit \
+    --user "$LAB_ALICE" --pass "$LAB_ALICE_PASS" --select INBOX --idle 300
+check_match "imap IDLE: no change" '^idle changed 0$' "$(cat "$T/.out")"
+
+# --- DANE through the lab's DNSSEC-signed zone ----------------------------
+D="--dns $LAB_DNS_RESOLVER --dns-ta $LAB_TA --dns-addr --timeout 10 --host $H"
+check_fails "without DNS and without the lab CA, PKIX refuses the server" \
+    $C imap --host $H --addr 127.0.0.1 --port $LAB_IMAPS_PORT --tls implicit
+check_match "... as an unknown authority" "unknown authority" "$(tail -1 "$T/.err")"
+for s in "imap $LAB_IMAP_PORT starttls" "imap $LAB_IMAPS_PORT implicit" \
+    "smtp $LAB_SUBMISSION_PORT starttls" "smtp $LAB_SUBMISSIONS_PORT implicit"; do
+	set -- $s
+	check "DANE: $1 $3 on $2 authenticated by its TLSA record" \
+	    $C $1 $D --port $2 --tls $3 --user "$LAB_ALICE" --pass "$LAB_ALICE_PASS"
+	out=$(cat "$T/.out")
+	check_match "DANE: $1 $2: TLSA secure, address from the resolver" \
+	    '^tlsa: secure \(1\).*address: 127\.0\.0\.1' "$(echo $out)"
+	check_match "DANE: $1 $2: shown as DANE-EE" '^auth: DANE-EE$' "$out"
+done
+
+# Records built here go to the TLS layer as DNSSEC-validated input.
+good311=$(dane_rdata_311 "$CERT")
+ca201=$(printf '2 0 1 %s' "$(openssl x509 -in "$LAB_CA" -outform DER |
+    openssl dgst -sha256 -binary | dz_hex)")
+ee111=$(printf '1 1 1 %s' "${good311#3 1 1 }")
+bad311="3 1 1 $(printf 'not the key' | openssl dgst -sha256 -binary | dz_hex)"
+I="imap --host $H --addr 127.0.0.1 --port $LAB_IMAPS_PORT --tls implicit --timeout 10"
+check "DANE-EE record given: authenticated" $C $I --tlsa "$good311"
+check_match "... as DANE-EE" '^auth: DANE-EE$' "$(cat "$T/.out")"
+check "DANE-TA record of the lab CA: authenticated" $C $I --tlsa "$ca201"
+check_match "... as DANE-TA" '^auth: DANE-TA$' "$(cat "$T/.out")"
+check "PKIX-EE record with the CA trusted: authenticated" $C $I \
+    --ca "$LAB_CA" --tlsa "$ee111"
+check_match "... as PKIX+DANE" '^auth: PKIX\+DANE$' "$(cat "$T/.out")"
+check_fails "PKIX-EE record without a trusted CA: refused" $C $I --tlsa "$ee111"
+check_fails "a TLSA record that does not match: refused" $C $I \
+    --ca "$LAB_CA" --tlsa "$bad311"
+check_match "... even with the CA trusted (DANE decides)" \
+    "no DNSSEC-secure TLSA record matches" "$(tail -1 "$T/.err")"
+check_fails "a bogus TLSA status: refused before connecting" $C $I \
+    --ca "$LAB_CA" --tlsa-status bogus
+check_match "... naming DNSSEC" "DNSSEC validation failed for TLSA _$LAB_IMAPS_PORT._tcp.$H" \
+    "$(tail -1 "$T/.err")"
+
+# The same from DNS: a zone of our own (fresh keys, our own NSD) whose TLSA
+# record does not match, and a copy with broken signatures (bogus).
+Z=$T/zone
+NPORT=$((LAB_PORT_BASE + 353))
+dz_keys example.test "$Z/keys" >/dev/null
+{
+	printf '$ORIGIN example.test.\n$TTL 60\n'
+	printf '@ IN SOA ns1 hostmaster 1 3600 600 86400 60\n@ IN NS ns1\n'
+	printf 'ns1 IN A 127.0.0.1\nmail IN A 127.0.0.1\n'
+	printf '_%s._tcp.mail IN TLSA %s\n' "$LAB_IMAPS_PORT" "$bad311"
+	printf '_%s._tcp.mail IN TLSA %s\n' "$LAB_SUBMISSIONS_PORT" "$bad311"
+} > "$Z/z"
+dz_sign example.test "$Z/z" "$Z/z.signed" "$Z/keys" >/dev/null 2>&1
+dz_anchor example.test "$Z/keys" "$Z/ta"
+dz_corrupt "$Z/z.signed" "$Z/z.bogus"
+DD="--dns 127.0.0.1@$NPORT --dns-ta $Z/ta --dns-addr --timeout 10 --host $H --ca $LAB_CA"
+if dz_nsd_start "$T/nsd" $NPORT example.test="$Z/z.signed" 2>"$T/nsd.err"; then
+	check_fails "DNS: a secure TLSA record that does not match: imaps refused" \
+	    $C imap $DD --port $LAB_IMAPS_PORT --tls implicit \
+	    --user "$LAB_ALICE" --pass "$LAB_ALICE_PASS"
+	check_match "... because no TLSA record matches" \
+	    "$H:$LAB_IMAPS_PORT: no DNSSEC-secure TLSA record matches" "$(tail -1 "$T/.err")"
+	check_fails "DNS: the same for submissions" $C smtp $DD \
+	    --port $LAB_SUBMISSIONS_PORT --tls implicit
+	check_match "... because no TLSA record matches" \
+	    "no DNSSEC-secure TLSA record matches" "$(tail -1 "$T/.err")"
+	check "DNS: no TLSA record for 143 (secure denial): PKIX decides" \
+	    $C imap $DD --port $LAB_IMAP_PORT --tls starttls
+	check_match "... shown as PKIX" '^auth: PKIX$' "$(cat "$T/.out")"
+	dz_nsd_stop "$T/nsd"
+else
+	notok "our NSD did not start"; sed 's/^/#   /' "$T/nsd.err"
+fi
+if dz_nsd_start "$T/nsd2" $NPORT example.test="$Z/z.bogus" 2>"$T/nsd.err"; then
+	check_fails "DNS: a bogus TLSA answer stops the connection" \
+	    $C imap $DD --port $LAB_IMAP_PORT --tls starttls \
+	    --user "$LAB_ALICE" --pass "$LAB_ALICE_PASS"
+	check_match "... saying DNSSEC validation failed" \
+	    "DNSSEC validation failed" "$(tail -1 "$T/.err")"
+	dz_nsd_stop "$T/nsd2"
+else
+	notok "our NSD did not start"; sed 's/^/#   /' "$T/nsd.err"
+fi
+
+t_done
