@@ -27,6 +27,8 @@ static const struct cli_cmd cli_cmds[] = {
 	    "list identities, certificates and trust anchors" },
 	{ "keys", cmd_keys, "keys lookup [--json] ADDRESS",
 	    "certificates for an address: key store, then SMIMEA" },
+	{ "inspect", cmd_inspect, "inspect [--json] [--time WHEN] FILE|-...",
+	    "verify, decrypt and judge a message" },
 	{ "send", cmd_send, "send [--sign|--no-sign] [--encrypt|--no-encrypt] FILE|-", "sign, encrypt and submit a message" },
 	{ "outbox", cmd_outbox, "outbox [--json] | outbox send", "queued messages; send them again" },
 };

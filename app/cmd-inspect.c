@@ -1,0 +1,248 @@
+/*
+ * sealmail inspect [--json] [--time WHEN] FILE|-...: what a reader is told
+ * about a message. The trust anchors and identities come from the key
+ * store under --home (plus the system's trust store); the verdict is
+ * crypto_judge()'s, printed as the contract's JSON object or as a few
+ * lines of text. Several files give one verdict each (one JSON object per
+ * line), judged with one context, so that many messages cost one set-up.
+ *
+ * The time at which certificates are judged is now, or --time, or the
+ * environment's SEALMAIL_VERIFY_TIME (YYYY-MM-DD[THH:MM:SS] UTC, or
+ * @SECONDS), for mail whose certificates have since expired.
+ *
+ * With a [dns] section in the configuration, each signer is also looked
+ * up in SMIMEA (DNSSEC): a secure match is trust "dane".
+ *
+ * A signer that is valid, trusted and the From address has its
+ * certificate harvested into the key store for later encryption.
+ */
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/secmem.h"
+#include "base/text.h"
+#include "mime/mime.h"
+#include "net/dns.h"
+#include "store/store.h"
+#include "keys/keys.h"
+#include "crypto/crypto.h"
+#include "app/app_int.h"
+
+struct ctx_fill {
+	struct keys		*keys;
+	struct crypto_ctx	*ctx;
+	struct smerr		*e;
+};
+
+static int
+ctx_fill_cb(const struct keys_cert *kc, void *arg)
+{
+	struct ctx_fill	*f = arg;
+	struct buf	*key = NULL;
+	int		 r;
+
+	switch (kc->kind) {
+	case KEYS_ANCHOR:
+		return crypto_ctx_add_anchor(f->ctx, kc->der, kc->der_len,
+		    f->e);
+	case KEYS_PEER:
+		/* Not trusted: only completes chains. */
+		return crypto_ctx_add_intermediate(f->ctx, kc->der,
+		    kc->der_len, f->e);
+	case KEYS_IDENTITY:
+		if ((r = keys_identity_key(f->keys, kc->id, &key, f->e)) != 0)
+			return r;
+		r = crypto_ctx_add_identity(f->ctx, kc->der, kc->der_len,
+		    buf_data(key), buf_len(key), f->e);
+		buf_free(key);			/* secret: wiped */
+		return r;
+	}
+	return 0;
+}
+
+int
+cli_crypto_ctx(struct cli *c, struct keys *k, struct crypto_ctx **ctxp)
+{
+	struct crypto_ctx	*ctx = NULL;
+	struct ctx_fill		 f;
+	const char		*when;
+	time_t			 t;
+
+	*ctxp = NULL;
+	if (crypto_ctx_new(&ctx, &c->err) != 0 ||
+	    crypto_ctx_use_system_anchors(ctx, &c->err) != 0)
+		goto fail;
+	f.keys = k;
+	f.ctx = ctx;
+	f.e = &c->err;
+	if (keys_foreach(k, KEYS_ANCHOR | KEYS_PEER | KEYS_IDENTITY,
+	    ctx_fill_cb, &f, &c->err) != 0)
+		goto fail;
+	if ((when = getenv("SEALMAIL_VERIFY_TIME")) != NULL && *when != '\0') {
+		if (crypto_parse_time(when, &t, &c->err) != 0)
+			goto fail;
+		crypto_ctx_set_time(ctx, t);
+	}
+	*ctxp = ctx;
+	return 0;
+fail:
+	crypto_ctx_free(ctx);
+	return c->err.code != 0 ? c->err.code : SMERR_CRYPTO;
+}
+
+static int
+read_input(const char *path, struct buf **bp, struct smerr *e)
+{
+	struct buf	*b;
+	int		 fd, r;
+
+	*bp = NULL;
+	if ((b = buf_new(MIME_MAX_INPUT)) == NULL)
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	if (strcmp(path, "-") == 0)
+		fd = STDIN_FILENO;
+	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		buf_free(b);
+		return smerr_set(e, SMERR_IO, "%s: cannot be opened", path);
+	}
+	r = buf_read_fd(b, fd);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	if (r != 0) {
+		buf_free(b);
+		if (r == SMERR_LIMIT)
+			return smerr_set(e, r, "%s: larger than %lu bytes",
+			    path, MIME_MAX_INPUT);
+		return smerr_set(e, r, "%s: cannot be read", path);
+	}
+	*bp = b;
+	return 0;
+}
+
+static int
+human(struct buf *o, const struct crypto_verdict *v)
+{
+	size_t	i;
+	int	r = 0;
+
+	r |= buf_printf(o, "From:       %s\n", v->from != NULL ? v->from :
+	    "(none)");
+	r |= buf_printf(o, "Subject:    %s\n", v->subject);
+	r |= buf_printf(o, "Signature:  %s", crypto_sig_str(v->signature));
+	if (v->signer != NULL)
+		r |= buf_printf(o, " by %s (trust: %s)", v->signer,
+		    crypto_trust_str(v->trust));
+	r |= buf_printf(o, "\nEncryption: %s", crypto_enc_str(v->encryption));
+	if (v->cipher != NULL)
+		r |= buf_printf(o, " (%s)", v->cipher);
+	r |= buf_putc(o, '\n');
+	for (i = 0; i < v->nfindings; i++)
+		r |= buf_printf(o, "Note:       %s\n", v->findings[i]);
+	r |= buf_printf(o, "\n%s", v->text);
+	return r != 0 ? SMERR_NOMEM : 0;
+}
+
+int
+cmd_inspect(struct cli *c, int argc, char **argv)
+{
+	static const struct option	 longopts[] = {
+		{ "json",	no_argument,		NULL, 'j' },
+		{ "time",	required_argument,	NULL, 't' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct store		*st = NULL;
+	struct keys		*k = NULL;
+	struct crypto_ctx	*ctx = NULL;
+	struct crypto_verdict	*v = NULL;
+	struct buf		*in = NULL, *out = NULL;
+	struct dns		*dns = NULL;
+	struct cli_dane		 dane;
+	const char		*when = NULL;
+	time_t			 t;
+	int			 ch, i, json = 0, rc = 1, replaced;
+
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'j':
+			json = 1;
+			break;
+		case 't':
+			when = optarg;
+			break;
+		default:
+			return cli_usage(c);
+		}
+	}
+	if (optind >= argc)
+		return cli_usage(c);
+	if (cli_open_keys(c, &st, &k) != 0 ||
+	    cli_crypto_ctx(c, k, &ctx) != 0)
+		goto fail;
+	if (when != NULL) {
+		if (crypto_parse_time(when, &t, &c->err) != 0)
+			goto fail;
+		crypto_ctx_set_time(ctx, t);
+	}
+	/* SMIMEA only where a [dns] section says which resolver to ask. */
+	if (cli_open_dns(c, 1, &dns) != 0)
+		goto fail;
+	if (dns != NULL) {
+		memset(&dane, 0, sizeof(dane));
+		dane.k = k;
+		dane.dns = dns;
+		crypto_ctx_set_dane(ctx, cli_dane_hook, &dane);
+	}
+	for (i = optind; i < argc; i++) {
+		if (read_input(argv[i], &in, &c->err) != 0 ||
+		    crypto_judge(ctx, buf_data(in), buf_len(in), &v,
+		    &c->err) != 0)
+			goto fail;
+		buf_free(in);
+		in = NULL;
+		if (v->harvest_addr != NULL && v->signer_der != NULL) {
+			replaced = 0;
+			if (keys_harvest(k, v->signer_der, v->signer_der_len,
+			    v->harvest_addr, &replaced, &c->err) != 0)
+				goto fail;
+			if (replaced)
+				fprintf(stderr, "sealmail: note: a new "
+				    "certificate for %s replaces the one kept "
+				    "before\n", v->harvest_addr);
+		}
+		if ((out = buf_new(0)) == NULL) {
+			smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+			goto fail;
+		}
+		if ((json ? crypto_verdict_json(v, out) : human(out, v)) != 0) {
+			smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+			goto fail;
+		}
+		if (cli_print(c, out) != 0)
+			goto fail;
+		buf_free(out);
+		out = NULL;
+		crypto_verdict_free(v);
+		v = NULL;
+	}
+	rc = 0;
+	goto out;
+fail:
+	rc = cli_fail(c);
+out:
+	crypto_verdict_free(v);
+	buf_free(in);
+	buf_free(out);
+	crypto_ctx_free(ctx);
+	dns_free(dns);
+	keys_close(k);
+	store_close(st);
+	return rc;
+}
