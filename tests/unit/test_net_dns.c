@@ -1,0 +1,276 @@
+/*
+ * net/dns: arguments, trust anchor files, names, the deadline against a
+ * resolver that never answers, and the special-use "test." rule. The
+ * answers of a real signed zone are in tests/integration/dns_*.sh.
+ */
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "base/err.h"
+#include "net/dns.h"
+
+/* A DS line of the lab's shape; its digest matters to no test here. */
+#define TEST_DS	"example.test. IN DS 28256 13 2 " \
+	"216a4ef486a9ea0d494f2470a470443f7a477877665b4c5ae231bce10894ec9a\n"
+#define ROOT_DS	". IN DS 20326 8 2 " \
+	"e06d44b80b8f1d39a95c0b0d7c65d08458e880409bbc683457104237c7f8ec8d\n"
+
+struct fixture {
+	char	dir[64];
+	char	ta[96];
+	char	root_ta[96];
+	char	empty_ta[96];
+	int	silent;		/* a UDP socket that never answers */
+	char	resolver[32];
+};
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE	*fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	assert_int_equal(fputs(text, fp) >= 0, 1);
+	assert_int_equal(fclose(fp), 0);
+}
+
+static int
+setup(void **st)
+{
+	struct fixture		*f;
+	struct sockaddr_in	 sin;
+	socklen_t		 sl = sizeof(sin);
+
+	f = calloc(1, sizeof(*f));
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_net_dns.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->ta, sizeof(f->ta), "%s/ta.ds", f->dir);
+	snprintf(f->root_ta, sizeof(f->root_ta), "%s/root.ds", f->dir);
+	snprintf(f->empty_ta, sizeof(f->empty_ta), "%s/empty.ds", f->dir);
+	write_file(f->ta, "; the lab's anchor\n" TEST_DS);
+	write_file(f->root_ta, ROOT_DS);
+	write_file(f->empty_ta, "; nothing but a comment\n\n");
+	f->silent = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(f->silent >= 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(f->silent, (struct sockaddr *)&sin,
+	    sizeof(sin)), 0);
+	assert_int_equal(getsockname(f->silent, (struct sockaddr *)&sin, &sl),
+	    0);
+	snprintf(f->resolver, sizeof(f->resolver), "127.0.0.1@%u",
+	    ntohs(sin.sin_port));
+	*st = f;
+	return 0;
+}
+
+static int
+teardown(void **st)
+{
+	struct fixture	*f = *st;
+
+	close(f->silent);
+	unlink(f->ta);
+	unlink(f->root_ta);
+	unlink(f->empty_ta);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static double
+now_ms(void)
+{
+	struct timespec	t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+static void
+test_null_and_names(void **st)
+{
+	(void)st;
+	dns_free(NULL);
+	dns_answer_free(NULL);
+	assert_string_equal(dns_status_str(DNS_SECURE), "secure");
+	assert_string_equal(dns_status_str(DNS_SECURE_DENIAL),
+	    "secure-denial");
+	assert_string_equal(dns_status_str(DNS_INSECURE), "insecure");
+}
+
+static void
+test_anchor_files(void **st)
+{
+	struct fixture		*f = *st;
+	struct dns_config	 c;
+	struct dns		*d = NULL;
+	struct smerr		 e;
+	char			 missing[128];
+
+	memset(&c, 0, sizeof(c));
+	c.resolver = f->resolver;
+	snprintf(missing, sizeof(missing), "%s/none.ds", f->dir);
+	c.trust_anchor = missing;
+	smerr_clear(&e);
+	assert_int_equal(dns_new(&c, &d, &e), SMERR_IO);
+	assert_null(d);
+	assert_non_null(strstr(smerr_msg(&e), missing));
+
+	c.trust_anchor = f->empty_ta;
+	smerr_clear(&e);
+	assert_int_equal(dns_new(&c, &d, &e), SMERR_CONFIG);
+	assert_non_null(strstr(smerr_msg(&e), "no anchor"));
+
+	c.trust_anchor = f->ta;
+	c.resolver = "resolver.example@53";
+	smerr_clear(&e);
+	assert_int_equal(dns_new(&c, &d, &e), SMERR_DNS);
+	assert_non_null(strstr(smerr_msg(&e), "not an address"));
+
+	c.resolver = f->resolver;
+	smerr_clear(&e);
+	assert_int_equal(dns_new(&c, &d, &e), 0);
+	dns_free(d);
+}
+
+static void
+test_bad_names(void **st)
+{
+	static const char *bad[] = {
+		"", ".", "a..b", "a b.test", "a\n.test", "-\xc3\xa9.test",
+		"x.\x1b[31m.test",
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		".test",
+	};
+	struct fixture		*f = *st;
+	struct dns_config	 c;
+	struct dns		*d = NULL;
+	struct dns_answer	*a = NULL;
+	struct smerr		 e;
+	char			 longname[300];
+	size_t			 i;
+
+	memset(&c, 0, sizeof(c));
+	c.resolver = f->resolver;
+	c.trust_anchor = f->ta;
+	c.timeout = 1;
+	assert_int_equal(dns_new(&c, &d, NULL), 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		smerr_clear(&e);
+		assert_int_equal(dns_query(d, bad[i], DNS_T_A, &a, &e),
+		    SMERR_INVAL);
+		assert_null(a);
+	}
+	/* 254 octets: one past the limit. */
+	memset(longname, 'a', sizeof(longname));
+	for (i = 50; i < 254; i += 51)
+		longname[i] = '.';
+	longname[254] = '\0';
+	assert_int_equal(dns_query(d, longname, DNS_T_A, &a, NULL),
+	    SMERR_INVAL);
+	assert_int_equal(dns_query(d, "ok.test", 0, &a, NULL), SMERR_INVAL);
+	assert_int_equal(dns_query(d, "ok.test", 70000, &a, NULL),
+	    SMERR_INVAL);
+	dns_free(d);
+}
+
+/* A resolver that never answers costs the deadline, not 17 s. */
+static void
+test_deadline(void **st)
+{
+	struct fixture		*f = *st;
+	struct dns_config	 c;
+	struct dns		*d = NULL;
+	struct dns_answer	*a = NULL;
+	struct smerr		 e;
+	double			 t0, ms;
+
+	memset(&c, 0, sizeof(c));
+	c.resolver = f->resolver;
+	c.trust_anchor = f->ta;
+	c.timeout = 1;
+	assert_int_equal(dns_new(&c, &d, NULL), 0);
+	smerr_clear(&e);
+	t0 = now_ms();
+	assert_int_equal(dns_query(d, "2bd806c97f0e00af1a1fc3328fa763a9269723"
+	    "c8db8fac4f93af71db._smimecert.example.test", DNS_T_SMIMEA, &a,
+	    &e), SMERR_TIMEOUT);
+	ms = now_ms() - t0;
+	assert_null(a);
+	assert_true(ms >= 950 && ms < 1500);
+	assert_non_null(strstr(smerr_msg(&e), "within 1 s"));
+	/* The context stays usable after a cancelled query. */
+	t0 = now_ms();
+	assert_int_equal(dns_query(d, "mail.example.test", DNS_T_A, &a, NULL),
+	    SMERR_TIMEOUT);
+	assert_true(now_ms() - t0 < 1500);
+	dns_free(d);
+}
+
+/*
+ * unbound answers "test." itself (a static NXDOMAIN zone). With an
+ * anchor at the root that stays so: no query leaves, the answer is an
+ * insecure denial at once. With an anchor under "test." the query goes
+ * to the resolver (here one that never answers: a timeout).
+ */
+static void
+test_special_use_test(void **st)
+{
+	struct fixture		*f = *st;
+	struct dns_config	 c;
+	struct dns		*d = NULL;
+	struct dns_answer	*a = NULL;
+	double			 t0;
+
+	memset(&c, 0, sizeof(c));
+	c.resolver = f->resolver;
+	c.trust_anchor = f->root_ta;
+	c.timeout = 1;
+	assert_int_equal(dns_new(&c, &d, NULL), 0);
+	t0 = now_ms();
+	assert_int_equal(dns_query(d, "mail.example.test.", DNS_T_A, &a,
+	    NULL), 0);
+	assert_true(now_ms() - t0 < 500);
+	assert_int_equal(a->status, DNS_INSECURE);
+	assert_int_equal(a->nxdomain, 1);
+	assert_int_equal(a->nrr, 0);
+	assert_string_equal(a->qname, "mail.example.test.");
+	dns_answer_free(a);
+	dns_free(d);
+
+	c.trust_anchor = f->ta;
+	assert_int_equal(dns_new(&c, &d, NULL), 0);
+	assert_int_equal(dns_query(d, "mail.example.test", DNS_T_A, &a, NULL),
+	    SMERR_TIMEOUT);
+	dns_free(d);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_null_and_names),
+		cmocka_unit_test(test_anchor_files),
+		cmocka_unit_test(test_bad_names),
+		cmocka_unit_test(test_deadline),
+		cmocka_unit_test(test_special_use_test),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
