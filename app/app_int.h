@@ -64,6 +64,7 @@ int	 cmd_inspect(struct cli *, int, char **);
 struct crypto_ctx;
 int	 cli_crypto_ctx(struct cli *c, struct keys *k, struct crypto_ctx **ctxp);
 int	 cmd_send(struct cli *, int, char **), cmd_outbox(struct cli *, int, char **);
+int	 cmd_check(struct cli *, int, char **);
 /*
  * The validating resolver of the [dns] section (app/cmd-keys-lookup.c);
  * without one the system's resolver and the root anchor, or with

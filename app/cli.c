@@ -31,6 +31,7 @@ static const struct cli_cmd cli_cmds[] = {
 	    "verify, decrypt and judge a message" },
 	{ "send", cmd_send, "send [--sign|--no-sign] [--encrypt|--no-encrypt] FILE|-", "sign, encrypt and submit a message" },
 	{ "outbox", cmd_outbox, "outbox [--json] | outbox send", "queued messages; send them again" },
+	{ "check", cmd_check, "check [--account NAME] [--json]", "connect to the account's servers, show how each was authenticated" },
 };
 
 static void

@@ -1,0 +1,218 @@
+/*
+ * sealmail check [--account NAME] [--json]: connects to the account's IMAP
+ * and SMTP servers exactly as sync and send would (TLSA through the
+ * resolver, TLS, the server authenticated, then the login) and says how
+ * each server proved itself: PKIX, DANE-EE, DANE-TA or PKIX+DANE. Exit 0
+ * when both servers were authenticated and took the login, else 1 with
+ * the first failure as the last line on stderr.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/json.h"
+#include "base/secmem.h"
+#include "net/dns.h"
+#include "net/imap.h"
+#include "net/net.h"
+#include "net/smtp.h"
+#include "app/app_int.h"
+#include "app/send.h"
+
+struct check_result {
+	const char		*proto;
+	char			 label[300];
+	const char		*tls;
+	const char		*tlsa;
+	enum net_auth		 auth;
+	int			 login;		/* 1 ok, 0 not tried */
+	int			 done;		/* connected */
+};
+
+static const char *
+tlsa_word(enum net_tlsa_status s)
+{
+	switch (s) {
+	case NET_TLSA_SECURE:
+		return "secure";
+	case NET_TLSA_INSECURE:
+		return "insecure";
+	case NET_TLSA_ABSENT:
+		return "none";
+	case NET_TLSA_BOGUS:
+		return "bogus";
+	default:
+		return "not looked up";
+	}
+}
+
+static int
+check_server(struct cli *c, const struct app_account *a, struct dns *dns,
+    int imap, struct check_result *res)
+{
+	const struct app_server	*as = imap ? &a->imap : &a->smtp;
+	struct send_opts	 so;
+	struct net_server	 srv;
+	struct net_lookup	*lk = NULL;
+	struct imap		*is = NULL;
+	struct smtp		*ss = NULL;
+	char			*pw = NULL;
+	int			 r;
+
+	memset(&srv, 0, sizeof(srv));
+	res->proto = imap ? "imap" : "smtp";
+	snprintf(res->label, sizeof(res->label), "%s:%d", as->host, as->port);
+	res->tls = as->tls == APP_TLS_IMPLICIT ? "implicit" : "starttls";
+	srv.host = as->host;
+	srv.port = as->port;
+	srv.tls = as->tls == APP_TLS_IMPLICIT ? NET_TLS_IMPLICIT :
+	    NET_TLS_STARTTLS;
+	srv.timeout = a->timeout;
+	srv.ca_file = a->ca_file;
+	if ((r = net_server_lookup(dns, c->cfg->dns.present && dns != NULL,
+	    &srv, &lk, &c->err)) != 0)
+		goto out;
+	res->tlsa = tlsa_word(srv.tlsa_status);
+	r = imap ? imap_open(&srv, &is, &c->err) :
+	    smtp_open(&srv, &ss, &c->err);
+	if (r != 0)
+		goto out;
+	res->done = 1;
+	res->auth = imap ? imap_server_auth(is) : smtp_server_auth(ss);
+	memset(&so, 0, sizeof(so));
+	so.acct = a;
+	so.home = c->confdir;
+	if ((r = send_password(&so, as, &pw, &c->err)) != 0)
+		goto out;
+	r = imap ? imap_login(is, a->user != NULL ? a->user : a->address, pw,
+	    &c->err) : smtp_login(ss, a->user != NULL ? a->user : a->address,
+	    pw, &c->err);
+	if (r == 0)
+		res->login = 1;
+out:
+	secmem_strfree(pw);
+	if (r == 0) {
+		imap_close(is);
+		smtp_close(ss);
+	} else {
+		imap_abort(is);
+		smtp_abort(ss);
+	}
+	net_lookup_free(lk);
+	return r;
+}
+
+static int
+put_text(struct buf *out, const struct check_result *r)
+{
+	if (r->proto == NULL)
+		return 0;
+	if (buf_len(out) > 0 && buf_putc(out, '\n') != 0)
+		return SMERR_NOMEM;
+	return buf_printf(out, "%s %s (%s): server %s, TLSA %s, login %s",
+	    r->proto, r->label, r->tls, r->done ? net_auth_name(r->auth) :
+	    "not authenticated", r->tlsa != NULL ? r->tlsa : "not looked up",
+	    r->login ? "ok" : "not done");
+}
+
+static int
+put_json(struct buf *out, const struct check_result *r, int first)
+{
+	if (r->proto == NULL)
+		return 0;
+	if (json_key(out, r->proto, first) != 0 || buf_putc(out, '{') != 0 ||
+	    json_key(out, "server", 1) != 0 || json_str(out, r->label) != 0 ||
+	    json_key(out, "tls", 0) != 0 || json_str(out, r->tls) != 0 ||
+	    json_key(out, "tlsa", 0) != 0 || json_str(out, r->tlsa) != 0 ||
+	    json_key(out, "auth", 0) != 0 ||
+	    json_str(out, r->done ? net_auth_name(r->auth) : NULL) != 0 ||
+	    json_key(out, "login", 0) != 0 ||
+	    buf_puts(out, r->login ? "true" : "false") != 0 ||
+	    buf_putc(out, '}') != 0)
+		return SMERR_NOMEM;
+	return 0;
+}
+
+int
+cmd_check(struct cli *c, int argc, char **argv)
+{
+	static const struct option	 longopts[] = {
+		{ "account",	required_argument, NULL, 'a' },
+		{ "json",	no_argument,	   NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct app_account	*a;
+	const char			*account = NULL;
+	struct check_result		 res[2];
+	struct dns			*dns = NULL;
+	struct buf			*out = NULL;
+	struct smerr			 saved;
+	int				 ch, json = 0, r = 0, rc = 1;
+
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'a': account = optarg; break;
+		case 'j': json = 1; break;
+		default: return cli_usage(c);
+		}
+	}
+	if (optind != argc)
+		return cli_usage(c);
+	if (cli_config(c) != 0)
+		return cli_fail(c);
+	if ((a = app_config_account(c->cfg, account)) == NULL) {
+		smerr_set(&c->err, SMERR_CONFIG, account != NULL ?
+		    "no account %s in the configuration" : "no account in the "
+		    "configuration%s", account != NULL ? account : "");
+		return cli_fail(c);
+	}
+	/*
+	 * With a [dns] section its resolver must work; without one, a
+	 * missing system resolver or root anchor only means PKIX decides.
+	 */
+	saved = c->err;
+	if (cli_open_dns(c, 0, &dns) != 0) {
+		if (c->cfg->dns.present)
+			return cli_fail(c);
+		c->err = saved;
+		dns = NULL;
+	}
+	memset(res, 0, sizeof(res));
+	if (a->has_imap)
+		r = check_server(c, a, dns, 1, &res[0]);
+	if (r == 0 && a->has_smtp)
+		r = check_server(c, a, dns, 0, &res[1]);
+	if ((out = buf_new(0)) == NULL) {
+		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		goto done;
+	}
+	if (json) {
+		if (buf_putc(out, '{') != 0 ||
+		    json_key(out, "account", 1) != 0 ||
+		    json_str(out, a->name) != 0 ||
+		    put_json(out, &res[0], 0) != 0 ||
+		    put_json(out, &res[1], 0) != 0 ||
+		    buf_putc(out, '}') != 0) {
+			smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+			goto done;
+		}
+	} else if (put_text(out, &res[0]) != 0 || put_text(out, &res[1]) != 0) {
+		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		goto done;
+	}
+	if (buf_len(out) > 0 && cli_print(c, out) != 0)
+		goto done;
+	if (r == 0 && !a->has_imap && !a->has_smtp)
+		r = smerr_set(&c->err, SMERR_CONFIG, "account %s names no "
+		    "server", a->name);
+	rc = r == 0 ? 0 : 1;
+done:
+	buf_free(out);
+	dns_free(dns);
+	return rc == 0 ? 0 : cli_fail(c);
+}

@@ -1,0 +1,64 @@
+#!/bin/sh
+# sealmail check: connects to an account's IMAP and SMTP servers in the lab
+# and says how each was authenticated (DANE through the lab's signed zone,
+# PKIX with the account's ca-file), logging in with password-command.
+. "$TOP/tests/lib.sh"
+lab_up || { notok "the lab is not up"; t_done; }
+
+home() {	# dir imap-url smtp-url extra-lines...
+	d=$1; shift
+	mkdir -p "$d"
+	{
+		printf '[account lab]\naddress = %s\n' "$LAB_ALICE"
+		printf 'imap = %s\nsmtp = %s\n' "$1" "$2"
+		printf "password-command = cat %s/pw\ntimeout = 10\n" "$d"
+		shift 2
+		for l in "$@"; do printf '%s\n' "$l"; done
+	} > "$d/config"
+	printf '%s\n' "$LAB_ALICE_PASS" > "$d/pw"
+}
+
+# DANE through the lab's resolver; the lab CA is not trusted at all.
+home "$T/h1" "imap://$LAB_HOST:$LAB_IMAP_PORT" \
+    "submissions://$LAB_HOST:$LAB_SUBMISSIONS_PORT" "" "[dns]" \
+    "resolver = $LAB_DNS_RESOLVER" "trust-anchor = $LAB_TA"
+check "check with the lab's DNS" "$SEALMAIL" --home "$T/h1" check
+out=$(cat "$T/.out")
+check_match "imap over STARTTLS authenticated by DANE-EE, login ok" \
+    "^imap $LAB_HOST:$LAB_IMAP_PORT \\(starttls\\): server DANE-EE, TLSA secure, login ok$" "$out"
+check_match "smtp over implicit TLS authenticated by DANE-EE, login ok" \
+    "^smtp $LAB_HOST:$LAB_SUBMISSIONS_PORT \\(implicit\\): server DANE-EE, TLSA secure, login ok$" "$out"
+check "check --json" "$SEALMAIL" --home "$T/h1" check --json
+cp "$T/.out" "$T/check.json"
+check_eq "json: imap auth" DANE-EE "$(json "$T/check.json" "d['imap']['auth']")"
+check_eq "json: smtp auth" DANE-EE "$(json "$T/check.json" "d['smtp']['auth']")"
+check_eq "json: imap login" true "$(json "$T/check.json" "d['imap']['login']")"
+check_eq "json: tlsa" secure "$(json "$T/check.json" "d['smtp']['tlsa']")"
+
+# PKIX with the account's ca-file (names the certificate holds).
+home "$T/h2" "imaps://localhost:$LAB_IMAPS_PORT" \
+    "submission://127.0.0.1:$LAB_SUBMISSION_PORT" "ca-file = $LAB_CA"
+check "check with ca-file" "$SEALMAIL" --home "$T/h2" check
+out=$(cat "$T/.out")
+check_match "imaps authenticated by PKIX" \
+    "^imap localhost:$LAB_IMAPS_PORT \\(implicit\\): server PKIX, .*login ok$" "$out"
+check_match "submission to an address literal authenticated by PKIX" \
+    "^smtp 127\\.0\\.0\\.1:$LAB_SUBMISSION_PORT \\(starttls\\): server PKIX, .*login ok$" "$out"
+
+# Without the CA nothing vouches for the server: no login is attempted.
+home "$T/h3" "imaps://localhost:$LAB_IMAPS_PORT" \
+    "submission://127.0.0.1:$LAB_SUBMISSION_PORT"
+check_fails "check without a trust anchor fails" "$SEALMAIL" --home "$T/h3" check
+check_eq "... naming the server and the reason" \
+    "sealmail: localhost:$LAB_IMAPS_PORT: certificate issued by an unknown authority" \
+    "$(tail -1 "$T/.err")"
+
+# A wrong password is the server's refusal, said in one line.
+home "$T/h4" "imaps://localhost:$LAB_IMAPS_PORT" \
+    "submission://127.0.0.1:$LAB_SUBMISSION_PORT" "ca-file = $LAB_CA"
+echo wrong > "$T/h4/pw"
+check_fails "check with a wrong password fails" "$SEALMAIL" --home "$T/h4" check
+check_match "... as a refused login" \
+    "^sealmail: localhost:$LAB_IMAPS_PORT: login refused" "$(tail -1 "$T/.err")"
+
+t_done
