@@ -1,0 +1,509 @@
+/*
+ * keys/smimea: owner names (RFC 8162's own vector, IDNA A-labels from
+ * RFC 3492's samples), rdata, selector and matching types, and the four
+ * usages judged against certificates made here with OpenSSL.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "base/err.h"
+#include "keys/keys.h"
+#include "keys/smimea.h"
+
+/* --- owner names ---------------------------------------------------- */
+
+static void
+owner_is(const char *address, const char *want)
+{
+	struct smerr	 e;
+	char		*o = NULL;
+
+	smerr_clear(&e);
+	assert_int_equal(keys_smimea_owner(address, &o, &e), 0);
+	assert_string_equal(o, want);
+	free(o);
+}
+
+static void
+test_owner_vectors(void **st)
+{
+	(void)st;
+	/* RFC 8162 section 3 (and RFC 7929's hugh). */
+	owner_is("hugh@example.com", "c93f1e400f26708f98cb19d936620da35eec8f"
+	    "72e57f9eec01c1afd6._smimecert.example.com");
+	owner_is("alice@example.test", "2bd806c97f0e00af1a1fc3328fa763a92697"
+	    "23c8db8fac4f93af71db._smimecert.example.test");
+	/* The local part as written; the domain in lower case. */
+	owner_is("hugh@EXAMPLE.com.", "c93f1e400f26708f98cb19d936620da35eec8f"
+	    "72e57f9eec01c1afd6._smimecert.example.com");
+	/* The last '@' separates: a quoted local part keeps its own. */
+	owner_is("\"a@b\"@example.com", "72ced3e67b2cd3c254e4ea13f5a9475af08b"
+	    "698353ef8cefde20d3e2._smimecert.example.com");
+}
+
+static void
+test_owner_case_differs(void **st)
+{
+	char	*a = NULL, *b = NULL;
+
+	(void)st;
+	assert_int_equal(keys_smimea_owner("Alice@example.test", &a, NULL), 0);
+	assert_int_equal(keys_smimea_owner("alice@example.test", &b, NULL), 0);
+	assert_string_not_equal(a, b);
+	free(a);
+	free(b);
+}
+
+static void
+test_owner_idna(void **st)
+{
+	(void)st;
+	/* RFC 3492 7.1 sample (B), Chinese (simplified), and common ones. */
+	owner_is("hugh@\xe4\xbb\x96\xe4\xbb\xac\xe4\xb8\xba\xe4\xbb\x80\xe4\xb9"
+	    "\x88\xe4\xb8\x8d\xe8\xaf\xb4\xe4\xb8\xad\xe6\x96\x87.example",
+	    "c93f1e400f26708f98cb19d936620da35eec8f72e57f9eec01c1afd6"
+	    "._smimecert.xn--ihqwcrb4cv8a8dqg056pqjye.example");
+	owner_is("hugh@b\xc3\xbc" "cher.example", "c93f1e400f26708f98cb19d93662"
+	    "0da35eec8f72e57f9eec01c1afd6._smimecert.xn--bcher-kva.example");
+	owner_is("hugh@M\xc3\xbcnchen.DE", "c93f1e400f26708f98cb19d936620da35e"
+	    "ec8f72e57f9eec01c1afd6._smimecert.xn--mnchen-3ya.de");
+}
+
+static void
+test_owner_bad(void **st)
+{
+	static const char *bad[] = {
+		"", "nobody", "@example.com", "a@", "a@b..c", "a@.b", "a@b c",
+		"a@-b.c", "a@b-.c", "a@\xff.c", "a@\x1b[31m.c", "a@b_c.d",
+		"a@aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		".c",
+	};
+	struct smerr	 e;
+	char		*o = NULL;
+	size_t		 i;
+
+	(void)st;
+	assert_int_equal(keys_smimea_owner(NULL, &o, NULL), SMERR_INVAL);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		smerr_clear(&e);
+		assert_int_equal(keys_smimea_owner(bad[i], &o, &e), SMERR_INVAL);
+		assert_null(o);
+	}
+}
+
+/* --- a small PKI ------------------------------------------------------ */
+
+struct pki {
+	EVP_PKEY	*cakey;
+	X509		*ca;
+	EVP_PKEY	*key;
+	uint8_t		*ca_der, *alice_der, *old_der, *bob_der, *noeku_der;
+	int		 ca_len, alice_len, old_len, bob_len, noeku_len;
+};
+
+static X509 *
+mkcert(EVP_PKEY *key, EVP_PKEY *signkey, X509 *issuer, const char *cn,
+    const char *email, int ca, long from, long to, const char *eku)
+{
+	X509		*x = X509_new();
+	X509_NAME	*n;
+	X509V3_CTX	 v3;
+	X509_EXTENSION	*ext;
+	char		 san[128];
+	static long	 serial = 1;
+
+	assert_non_null(x);
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
+	X509_gmtime_adj(X509_getm_notBefore(x), from);
+	X509_gmtime_adj(X509_getm_notAfter(x), to);
+	X509_set_pubkey(x, key);
+	n = X509_get_subject_name(x);
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
+	    (const unsigned char *)cn, -1, -1, 0);
+	X509_set_issuer_name(x, issuer != NULL ? X509_get_subject_name(issuer)
+	    : n);
+	X509V3_set_ctx(&v3, issuer != NULL ? issuer : x, x, NULL, NULL, 0);
+	if (ca) {
+		ext = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints,
+		    "critical,CA:TRUE");
+		X509_add_ext(x, ext, -1);
+		X509_EXTENSION_free(ext);
+		ext = X509V3_EXT_conf_nid(NULL, &v3, NID_key_usage,
+		    "critical,keyCertSign,cRLSign");
+	} else {
+		snprintf(san, sizeof(san), "email:%s", email);
+		ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, san);
+		X509_add_ext(x, ext, -1);
+		X509_EXTENSION_free(ext);
+		if (eku != NULL) {
+			ext = X509V3_EXT_conf_nid(NULL, &v3,
+			    NID_ext_key_usage, eku);
+			X509_add_ext(x, ext, -1);
+			X509_EXTENSION_free(ext);
+		}
+		ext = X509V3_EXT_conf_nid(NULL, &v3, NID_key_usage,
+		    "critical,digitalSignature,keyEncipherment");
+	}
+	assert_non_null(ext);
+	X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+	assert_true(X509_sign(x, signkey, EVP_sha256()) > 0);
+	return x;
+}
+
+static uint8_t *
+der_of(X509 *x, int *lenp)
+{
+	uint8_t	*p = NULL;
+
+	*lenp = i2d_X509(x, &p);
+	assert_true(*lenp > 0);
+	return p;
+}
+
+static int
+setup(void **st)
+{
+	struct pki	*p = calloc(1, sizeof(*p));
+	X509		*x;
+
+	assert_non_null(p);
+	p->cakey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	p->key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	assert_non_null(p->cakey);
+	assert_non_null(p->key);
+	p->ca = mkcert(p->cakey, p->cakey, NULL, "test CA", NULL, 1, -3600,
+	    86400L * 3650, NULL);
+	p->ca_der = der_of(p->ca, &p->ca_len);
+	x = mkcert(p->key, p->cakey, p->ca, "alice", "alice@example.test", 0,
+	    -3600, 86400L * 365, "emailProtection");
+	p->alice_der = der_of(x, &p->alice_len);
+	X509_free(x);
+	x = mkcert(p->key, p->cakey, p->ca, "alice", "alice@example.test", 0,
+	    -86400L * 10, -86400L, "emailProtection");
+	p->old_der = der_of(x, &p->old_len);
+	X509_free(x);
+	x = mkcert(p->key, p->cakey, p->ca, "bob", "bob@example.test", 0,
+	    -3600, 86400L * 365, "emailProtection");
+	p->bob_der = der_of(x, &p->bob_len);
+	X509_free(x);
+	x = mkcert(p->key, p->cakey, p->ca, "alice", "alice@example.test", 0,
+	    -3600, 86400L * 365, "serverAuth");
+	p->noeku_der = der_of(x, &p->noeku_len);
+	X509_free(x);
+	*st = p;
+	return 0;
+}
+
+static int
+teardown(void **st)
+{
+	struct pki	*p = *st;
+
+	OPENSSL_free(p->ca_der);
+	OPENSSL_free(p->alice_der);
+	OPENSSL_free(p->old_der);
+	OPENSSL_free(p->bob_der);
+	OPENSSL_free(p->noeku_der);
+	X509_free(p->ca);
+	EVP_PKEY_free(p->cakey);
+	EVP_PKEY_free(p->key);
+	free(p);
+	return 0;
+}
+
+static struct keys_smimea
+rec(int u, int s, int m, const uint8_t *data, size_t len)
+{
+	struct keys_smimea	r;
+
+	r.usage = u;
+	r.selector = s;
+	r.matching = m;
+	r.data = data;
+	r.len = len;
+	return r;
+}
+
+/* --- rdata and matching ---------------------------------------------- */
+
+static void
+test_parse(void **st)
+{
+	static const uint8_t	 rd[] = { 3, 1, 1, 0xab, 0xcd };
+	struct keys_smimea	 r;
+
+	(void)st;
+	assert_int_equal(keys_smimea_parse(rd, 2, &r, NULL), SMERR_PARSE);
+	assert_int_equal(keys_smimea_parse(NULL, 0, &r, NULL), SMERR_PARSE);
+	assert_int_equal(keys_smimea_parse(rd, sizeof(rd), &r, NULL), 0);
+	assert_int_equal(r.usage, 3);
+	assert_int_equal(r.selector, 1);
+	assert_int_equal(r.matching, 1);
+	assert_int_equal(r.len, 2);
+	assert_ptr_equal(r.data, rd + 3);
+	assert_int_equal(keys_smimea_parse(rd, 3, &r, NULL), 0);
+	assert_int_equal(r.len, 0);
+}
+
+static void
+test_match(void **st)
+{
+	struct pki		*p = *st;
+	struct keys_smimea	 r;
+	const unsigned char	*q = p->alice_der;
+	unsigned char		*spki = NULL, md[64];
+	unsigned int		 mdlen;
+	X509			*x;
+	int			 spki_len;
+
+	x = d2i_X509(NULL, &q, p->alice_len);
+	assert_non_null(x);
+	spki_len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &spki);
+	assert_true(spki_len > 0);
+
+	r = rec(3, 0, 0, p->alice_der, p->alice_len);
+	assert_int_equal(keys_smimea_match(&r, p->alice_der, p->alice_len,
+	    NULL), 1);
+	assert_int_equal(keys_smimea_match(&r, p->bob_der, p->bob_len, NULL),
+	    0);
+	r = rec(3, 1, 0, spki, spki_len);
+	assert_int_equal(keys_smimea_match(&r, p->alice_der, p->alice_len,
+	    NULL), 1);
+	EVP_Digest(spki, spki_len, md, &mdlen, EVP_sha256(), NULL);
+	r = rec(3, 1, 1, md, mdlen);
+	assert_int_equal(keys_smimea_match(&r, p->alice_der, p->alice_len,
+	    NULL), 1);
+	/* bob has the same key: SPKI records match him too, by design. */
+	assert_int_equal(keys_smimea_match(&r, p->bob_der, p->bob_len, NULL),
+	    1);
+	EVP_Digest(p->alice_der, p->alice_len, md, &mdlen, EVP_sha512(), NULL);
+	r = rec(3, 0, 2, md, mdlen);
+	assert_int_equal(keys_smimea_match(&r, p->alice_der, p->alice_len,
+	    NULL), 1);
+	assert_int_equal(keys_smimea_match(&r, p->bob_der, p->bob_len, NULL),
+	    0);
+	r.len = 32;		/* a SHA-512 cut short is no match */
+	assert_int_equal(keys_smimea_match(&r, p->alice_der, p->alice_len,
+	    NULL), 0);
+	r = rec(3, 2, 0, p->alice_der, p->alice_len);	/* unknown selector */
+	assert_int_equal(keys_smimea_match(&r, p->alice_der, p->alice_len,
+	    NULL), 0);
+	r = rec(3, 0, 3, p->alice_der, p->alice_len);	/* unknown matching */
+	assert_int_equal(keys_smimea_match(&r, p->alice_der, p->alice_len,
+	    NULL), 0);
+	assert_int_equal(keys_smimea_match(&r, (const uint8_t *)"junk", 4,
+	    NULL), SMERR_PARSE);
+	/* Trailing bytes after the certificate: not a certificate. */
+	{
+		uint8_t	*longer = malloc(p->alice_len + 1);
+
+		memcpy(longer, p->alice_der, p->alice_len);
+		longer[p->alice_len] = 0;
+		r = rec(3, 0, 0, p->alice_der, p->alice_len);
+		assert_int_equal(keys_smimea_match(&r, longer,
+		    p->alice_len + 1, NULL), SMERR_PARSE);
+		free(longer);
+	}
+	OPENSSL_free(spki);
+	X509_free(x);
+}
+
+/* --- usages ------------------------------------------------------------ */
+
+static void
+judge(struct pki *p, const uint8_t *der, int len, const char *addr,
+    const struct keys_smimea *rrs, size_t n, struct keys_judgement *j)
+{
+	(void)p;
+	assert_int_equal(keys_smimea_judge(NULL, der, len, addr,
+	    KEYS_PURPOSE_ENCRYPT, rrs, n, j, NULL), 0);
+}
+
+static void
+test_dane_ee(void **st)
+{
+	struct pki		*p = *st;
+	struct keys_smimea	 r = rec(3, 0, 0, p->alice_der, p->alice_len);
+	struct keys_judgement	 j;
+
+	/* The CA is in no trust store: DNSSEC alone vouches. */
+	judge(p, p->alice_der, p->alice_len, "alice@example.test", &r, 1, &j);
+	assert_int_equal(j.pkix, 0);
+	assert_int_equal(j.dane, 1);
+	assert_int_equal(j.usable, 1);
+	assert_int_equal(j.trust, KEYS_TRUST_DANE);
+	assert_int_equal(j.usage, 3);
+	assert_int_equal(j.contradicted, 0);
+	assert_string_equal(j.emails, "alice@example.test");
+	assert_null(j.why);
+	keys_judgement_clear(&j);
+
+	/* Addresses compare without regard to case. */
+	judge(p, p->alice_der, p->alice_len, "Alice@Example.TEST", &r, 1, &j);
+	assert_int_equal(j.usable, 1);
+	keys_judgement_clear(&j);
+
+	/* No record, no anchor: nothing vouches. */
+	judge(p, p->alice_der, p->alice_len, "alice@example.test", NULL, 0, &j);
+	assert_int_equal(j.usable, 0);
+	assert_int_equal(j.trust, KEYS_TRUST_NONE);
+	assert_non_null(strstr(j.why, "chain does not validate"));
+	keys_judgement_clear(&j);
+}
+
+static void
+test_address_and_validity(void **st)
+{
+	struct pki		*p = *st;
+	struct keys_smimea	 r;
+	struct keys_judgement	 j;
+
+	/* A record carrying bob's certificate at alice's name. */
+	r = rec(3, 0, 0, p->bob_der, p->bob_len);
+	judge(p, p->bob_der, p->bob_len, "alice@example.test", &r, 1, &j);
+	assert_int_equal(j.address_ok, 0);
+	assert_int_equal(j.usable, 0);
+	assert_int_equal(j.trust, KEYS_TRUST_NONE);
+	assert_non_null(strstr(j.why, "not for alice@example.test"));
+	keys_judgement_clear(&j);
+
+	/* Expired, though a record names it. */
+	r = rec(3, 0, 0, p->old_der, p->old_len);
+	judge(p, p->old_der, p->old_len, "alice@example.test", &r, 1, &j);
+	assert_int_equal(j.dane, 1);
+	assert_int_equal(j.usable, 0);
+	assert_non_null(strstr(j.why, "expired"));
+	keys_judgement_clear(&j);
+
+	/* Restricted to server authentication: not for e-mail. */
+	r = rec(3, 0, 0, p->noeku_der, p->noeku_len);
+	judge(p, p->noeku_der, p->noeku_len, "alice@example.test", &r, 1, &j);
+	assert_int_equal(j.usable, 0);
+	assert_non_null(strstr(j.why, "encrypting e-mail"));
+	keys_judgement_clear(&j);
+}
+
+static void
+test_pkix_ee_untrusted(void **st)
+{
+	struct pki		*p = *st;
+	struct keys_smimea	 r = rec(1, 0, 0, p->alice_der, p->alice_len);
+	struct keys_judgement	 j;
+
+	judge(p, p->alice_der, p->alice_len, "alice@example.test", &r, 1, &j);
+	assert_int_equal(j.pkix, 0);
+	assert_int_equal(j.dane, 0);
+	assert_int_equal(j.usable, 0);
+	assert_int_equal(j.contradicted, 0);	/* it matches; PKIX fails */
+	assert_non_null(strstr(j.why, "PKIX-EE record matches"));
+	keys_judgement_clear(&j);
+
+	/* PKIX-TA naming an untrusted CA does not help either. */
+	r = rec(0, 0, 0, p->ca_der, p->ca_len);
+	judge(p, p->alice_der, p->alice_len, "alice@example.test", &r, 1, &j);
+	assert_int_equal(j.dane, 0);
+	assert_int_equal(j.usable, 0);
+	keys_judgement_clear(&j);
+}
+
+static void
+test_dane_ta(void **st)
+{
+	struct pki		*p = *st;
+	struct keys_smimea	 r = rec(2, 0, 0, p->ca_der, p->ca_len);
+	struct keys_judgement	 j;
+	unsigned char		 md[64];
+	unsigned int		 mdlen;
+
+	/* The record carries the anchor: the chain is built to it. */
+	judge(p, p->alice_der, p->alice_len, "alice@example.test", &r, 1, &j);
+	assert_int_equal(j.dane, 1);
+	assert_int_equal(j.usage, 2);
+	assert_int_equal(j.usable, 1);
+	assert_int_equal(j.trust, KEYS_TRUST_DANE);
+	keys_judgement_clear(&j);
+
+	/* A digest of an anchor nobody holds names nothing: contradicted. */
+	EVP_Digest(p->ca_der, p->ca_len, md, &mdlen, EVP_sha256(), NULL);
+	r = rec(2, 0, 1, md, mdlen);
+	judge(p, p->alice_der, p->alice_len, "alice@example.test", &r, 1, &j);
+	assert_int_equal(j.dane, 0);
+	assert_int_equal(j.contradicted, 1);
+	assert_int_equal(j.usable, 0);
+	keys_judgement_clear(&j);
+
+	/* DANE-TA naming the end entity itself is no anchor for it. */
+	r = rec(2, 0, 0, p->bob_der, p->bob_len);
+	judge(p, p->alice_der, p->alice_len, "alice@example.test", &r, 1, &j);
+	assert_int_equal(j.dane, 0);
+	keys_judgement_clear(&j);
+}
+
+static void
+test_contradiction(void **st)
+{
+	struct pki		*p = *st;
+	struct keys_smimea	 rr[3];
+	struct keys_judgement	 j;
+
+	/* Records for another certificate only: contradicted. */
+	rr[0] = rec(3, 0, 0, p->bob_der, p->bob_len);
+	judge(p, p->alice_der, p->alice_len, "alice@example.test", rr, 1, &j);
+	assert_int_equal(j.contradicted, 1);
+	assert_int_equal(j.usable, 0);
+	assert_non_null(strstr(j.why, "name another certificate"));
+	keys_judgement_clear(&j);
+
+	/* Unusable records (unknown usage, selector) are ignored. */
+	rr[0] = rec(4, 0, 0, p->bob_der, p->bob_len);
+	rr[1] = rec(3, 7, 0, p->bob_der, p->bob_len);
+	judge(p, p->alice_der, p->alice_len, "alice@example.test", rr, 2, &j);
+	assert_int_equal(j.contradicted, 0);
+	keys_judgement_clear(&j);
+
+	/* One record of several is enough. */
+	rr[2] = rec(3, 0, 0, p->alice_der, p->alice_len);
+	judge(p, p->alice_der, p->alice_len, "alice@example.test", rr, 3, &j);
+	assert_int_equal(j.dane, 1);
+	assert_int_equal(j.usable, 1);
+	keys_judgement_clear(&j);
+
+	assert_int_equal(keys_smimea_judge(NULL, (const uint8_t *)"x", 1,
+	    "a@b.c", KEYS_PURPOSE_ENCRYPT, NULL, 0, &j, NULL), SMERR_PARSE);
+	keys_judgement_clear(NULL);
+	keys_lookup_free(NULL);
+	assert_string_equal(keys_trust_str(KEYS_TRUST_PKIX_DANE), "pkix+dane");
+	assert_string_equal(keys_trust_str(KEYS_TRUST_NONE), "none");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_owner_vectors),
+		cmocka_unit_test(test_owner_case_differs),
+		cmocka_unit_test(test_owner_idna),
+		cmocka_unit_test(test_owner_bad),
+		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_match),
+		cmocka_unit_test(test_dane_ee),
+		cmocka_unit_test(test_address_and_validity),
+		cmocka_unit_test(test_pkix_ee_untrusted),
+		cmocka_unit_test(test_dane_ta),
+		cmocka_unit_test(test_contradiction),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
