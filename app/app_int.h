@@ -59,6 +59,10 @@ int	 cli_ask_secret(const char *prompt, int twice, struct buf **passp,
 int	 cmd_config_check(struct cli *, int, char **);
 int	 cmd_keys(struct cli *, int, char **);
 int	 cmd_keys_lookup(struct cli *, int, char **);
+int	 cmd_sync(struct cli *, int, char **);
+int	 cmd_list(struct cli *, int, char **);
+int	 cmd_show(struct cli *, int, char **);
+int	 cmd_search(struct cli *, int, char **);
 int	 cmd_inspect(struct cli *, int, char **);
 /* A crypto context from the key store (app/cmd-inspect.c); c->err set. */
 struct crypto_ctx;

@@ -1,0 +1,355 @@
+/*
+ * sealmail list [--json] [--folder NAME], show [--json] ID and
+ * search [--json] QUERY: what the store holds, with the verdict stored
+ * when the message was synced. Nothing is judged again here; every string
+ * bound for the terminal or JSON is sanitized.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/json.h"
+#include "base/text.h"
+#include "store/store.h"
+#include "app/app_int.h"
+
+struct lister {
+	struct cli	*c;
+	struct buf	*out;
+	int		 json;
+	size_t		 n;
+	int		 err;
+};
+
+static void
+iso_date(time_t t, char *out, size_t len)
+{
+	struct tm	tm;
+
+	if (t == 0 || gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		out[0] = '\0';
+}
+
+static int
+put_clean(struct buf *out, const char *s, int json)
+{
+	int	r;
+
+	if (s == NULL)
+		return json ? json_str(out, NULL) : 0;
+	if (!json)
+		return text_sanitize(out, s, strlen(s), 0);
+	{
+		struct buf	*t = buf_new(0);
+
+		if (t == NULL)
+			return SMERR_NOMEM;
+		if ((r = text_sanitize(t, s, strlen(s), 0)) == 0)
+			r = json_strn(out, (const char *)buf_data(t),
+			    buf_len(t));
+		buf_free(t);
+	}
+	return r;
+}
+
+static int
+put_flags(struct buf *out, const char *flags)
+{
+	const char	*p = flags, *q;
+	char		*one;
+	int		 r = 0, first = 1;
+
+	r |= buf_putc(out, '[');
+	while (p != NULL && *p != '\0') {
+		if (*p == ' ') {
+			p++;
+			continue;
+		}
+		q = strchr(p, ' ');
+		one = q != NULL ? strndup(p, (size_t)(q - p)) : strdup(p);
+		if (one == NULL)
+			return SMERR_NOMEM;
+		if (!first)
+			r |= buf_putc(out, ',');
+		r |= put_clean(out, one, 1);
+		free(one);
+		first = 0;
+		p = q;
+	}
+	r |= buf_putc(out, ']');
+	return r;
+}
+
+/* One message as list --json shows it (no closing brace). */
+static int
+msg_json_head(struct buf *out, const struct store_msg *m)
+{
+	char	date[32];
+	int	r = 0;
+
+	iso_date(m->date, date, sizeof(date));
+	r |= buf_putc(out, '{');
+	r |= json_key(out, "id", 1);
+	r |= buf_printf(out, "%lld", (long long)m->id);
+	r |= json_key(out, "folder", 0);
+	r |= put_clean(out, m->folder_name, 1);
+	r |= json_key(out, "uid", 0);
+	if (m->uid != 0)
+		r |= buf_printf(out, "%u", m->uid);
+	else
+		r |= buf_puts(out, "null");
+	r |= json_key(out, "date", 0);
+	r |= json_str(out, *date != '\0' ? date : NULL);
+	r |= json_key(out, "from", 0);
+	r |= put_clean(out, m->from, 1);
+	r |= json_key(out, "subject", 0);
+	r |= put_clean(out, m->subject != NULL ? m->subject : "", 1);
+	r |= json_key(out, "flags", 0);
+	r |= put_flags(out, m->flags);
+	r |= json_key(out, "signature", 0);
+	r |= json_str(out, m->signature != NULL ? m->signature : "none");
+	r |= json_key(out, "encryption", 0);
+	r |= json_str(out, m->encryption != NULL ? m->encryption : "none");
+	return r;
+}
+
+static int
+list_cb(const struct store_msg *m, void *arg)
+{
+	struct lister	*l = arg;
+	char		 date[32];
+	int		 r = 0;
+
+	if (l->json) {
+		if (l->n > 0)
+			r |= buf_putc(l->out, ',');
+		r |= msg_json_head(l->out, m);
+		r |= json_key(l->out, "trust", 0);
+		r |= json_str(l->out, m->trust != NULL ? m->trust : "none");
+		r |= buf_putc(l->out, '}');
+	} else {
+		iso_date(m->date, date, sizeof(date));
+		r |= buf_printf(l->out, "%6lld  %s  ", (long long)m->id,
+		    *date != '\0' ? date : "-");
+		r |= put_clean(l->out, m->from != NULL ? m->from : "-", 0);
+		r |= buf_puts(l->out, "  ");
+		r |= put_clean(l->out, m->subject != NULL ? m->subject : "",
+		    0);
+		r |= buf_printf(l->out, "  [%s, %s]\n", m->signature != NULL ?
+		    m->signature : "none", m->encryption != NULL ?
+		    m->encryption : "none");
+	}
+	l->n++;
+	if (r != 0) {
+		l->err = 1;
+		return 1;
+	}
+	/* Plain listings go out in pieces to keep memory flat. */
+	if (!l->json && buf_len(l->out) > 64 * 1024) {
+		fwrite(buf_data(l->out), 1, buf_len(l->out), stdout);
+		buf_reset(l->out);
+	}
+	return 0;
+}
+
+static int
+list_finish(struct lister *l)
+{
+	if (l->err)
+		return smerr_set(&l->c->err, SMERR_NOMEM, "out of memory");
+	if (l->json) {
+		buf_putc(l->out, ']');
+		return cli_print(l->c, l->out);
+	}
+	if (buf_len(l->out) > 0 &&
+	    fwrite(buf_data(l->out), 1, buf_len(l->out), stdout) !=
+	    buf_len(l->out))
+		return smerr_set(&l->c->err, SMERR_IO, "writing output");
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+static int
+parse_json_opt(int argc, char **argv, const char *extra, const char **argp,
+    int *jsonp)
+{
+	static const struct option	 longopts[] = {
+		{ "json",	no_argument,	   NULL, 'j' },
+		{ "folder",	required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int				 ch;
+
+	optind = 0;
+	opterr = 0;
+	*jsonp = 0;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'j':
+			*jsonp = 1;
+			break;
+		case 'f':
+			if (extra == NULL || strcmp(extra, "folder") != 0)
+				return -1;
+			*argp = optarg;
+			break;
+		default:
+			return -1;
+		}
+	}
+	return optind;
+}
+
+int
+cmd_list(struct cli *c, int argc, char **argv)
+{
+	struct store	*st = NULL;
+	struct lister	 l;
+	const char	*folder = "INBOX";
+	int		 i, r;
+
+	memset(&l, 0, sizeof(l));
+	if ((i = parse_json_opt(argc, argv, "folder", &folder, &l.json)) < 0 ||
+	    i != argc)
+		return cli_usage(c);
+	l.c = c;
+	if ((l.out = buf_new(0)) == NULL) {
+		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	if (cli_open_store(c, &st) != 0)
+		goto fail;
+	if (l.json)
+		buf_putc(l.out, '[');
+	if (store_msg_foreach_name(st, folder, list_cb, &l, &c->err) != 0 ||
+	    list_finish(&l) != 0)
+		goto fail;
+	r = 0;
+	goto out;
+fail:
+	r = cli_fail(c);
+out:
+	buf_free(l.out);
+	store_close(st);
+	return r;
+}
+
+int
+cmd_search(struct cli *c, int argc, char **argv)
+{
+	struct store	*st = NULL;
+	struct lister	 l;
+	size_t		 done, left;
+	int		 i, r;
+
+	memset(&l, 0, sizeof(l));
+	if ((i = parse_json_opt(argc, argv, NULL, NULL, &l.json)) < 0 ||
+	    i + 1 != argc)
+		return cli_usage(c);
+	l.c = c;
+	if ((l.out = buf_new(0)) == NULL) {
+		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	if (cli_open_store(c, &st) != 0)
+		goto fail;
+	/* Whatever the last sync left unindexed is indexed now. */
+	do {
+		if (store_index(st, 5000, &done, &left, &c->err) != 0)
+			goto fail;
+	} while (left > 0 && done > 0);
+	if (l.json)
+		buf_putc(l.out, '[');
+	if (store_search(st, argv[i], list_cb, &l, &c->err) != 0 ||
+	    list_finish(&l) != 0)
+		goto fail;
+	r = 0;
+	goto out;
+fail:
+	r = cli_fail(c);
+out:
+	buf_free(l.out);
+	store_close(st);
+	return r;
+}
+
+int
+cmd_show(struct cli *c, int argc, char **argv)
+{
+	struct store		*st = NULL;
+	struct store_msg	*m = NULL;
+	struct buf		*out = NULL;
+	char			*end;
+	long long		 id;
+	int			 i, json, r = 0;
+
+	if ((i = parse_json_opt(argc, argv, NULL, NULL, &json)) < 0 ||
+	    i + 1 != argc)
+		return cli_usage(c);
+	id = strtoll(argv[i], &end, 10);
+	if (*argv[i] == '\0' || *end != '\0' || id <= 0)
+		return cli_usage(c);
+	if ((out = buf_new(0)) == NULL) {
+		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	if (cli_open_store(c, &st) != 0 ||
+	    store_msg_load(st, (int64_t)id, &m, &c->err) != 0)
+		goto fail;
+	if (json) {
+		/* The stored inspect object, with id and folder before it. */
+		r |= buf_putc(out, '{');
+		r |= json_key(out, "id", 1);
+		r |= buf_printf(out, "%lld", id);
+		r |= json_key(out, "folder", 0);
+		r |= put_clean(out, m->folder_name, 1);
+		r |= json_key(out, "uid", 0);
+		if (m->uid != 0)
+			r |= buf_printf(out, "%u", m->uid);
+		else
+			r |= buf_puts(out, "null");
+		r |= json_key(out, "flags", 0);
+		r |= put_flags(out, m->flags);
+		if (m->verdict != NULL && m->verdict[0] == '{' &&
+		    m->verdict[1] != '}')
+			r |= buf_printf(out, ",%s", m->verdict + 1);
+		else
+			r |= buf_putc(out, '}');
+	} else {
+		r |= buf_puts(out, "From: ");
+		r |= put_clean(out, m->from != NULL ? m->from : "", 0);
+		r |= buf_puts(out, "\nSubject: ");
+		r |= put_clean(out, m->subject != NULL ? m->subject : "", 0);
+		r |= buf_printf(out, "\nSignature: %s", m->signature != NULL ?
+		    m->signature : "none");
+		if (m->signer != NULL) {
+			r |= buf_puts(out, " by ");
+			r |= put_clean(out, m->signer, 0);
+		}
+		r |= buf_printf(out, " (trust %s)\nEncryption: %s\n\n",
+		    m->trust != NULL ? m->trust : "none",
+		    m->encryption != NULL ? m->encryption : "none");
+		if (m->text != NULL)
+			r |= text_sanitize(out, m->text, strlen(m->text),
+			    TEXT_MULTILINE);
+	}
+	if (r != 0) {
+		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	if (cli_print(c, out) != 0)
+		goto fail;
+	r = 0;
+	goto out;
+fail:
+	r = cli_fail(c);
+out:
+	store_msg_free(m);
+	buf_free(out);
+	store_close(st);
+	return r;
+}

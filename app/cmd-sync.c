@@ -1,0 +1,236 @@
+/*
+ * sealmail sync [--account NAME] [--folder NAME] [--json]: the account's
+ * folders into the encrypted store. On a terminal a progress bar shows
+ * counts and rate on stderr; --json prints one summary object and
+ * nothing else. The account password comes from password-command or the
+ * Secret Service; asked on a terminal, it is kept in the Secret Service
+ * when the user says so.
+ */
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/json.h"
+#include "base/secmem.h"
+#include "base/text.h"
+#include "store/store.h"
+#include "keys/keys.h"
+#include "net/dns.h"
+#include "app/app_int.h"
+#include "app/send.h"
+#include "app/sync.h"
+
+/* Messages indexed per batch after the sync (each batch commits). */
+#define SYNC_INDEX_BATCH	2000
+
+struct bar {
+	int		 tty;
+	struct timespec	 last;
+	int		 drawn;
+};
+
+static void
+bar_cb(void *arg, const struct sync_progress *p)
+{
+	struct bar	*b = arg;
+	struct timespec	 now;
+	char		*name;
+	int		 w = 30, fill;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	/* Ten frames a second at most, and the last one. */
+	if (b->drawn && p->done < p->total && (now.tv_sec - b->last.tv_sec) *
+	    1000 + (now.tv_nsec - b->last.tv_nsec) / 1000000 < 100)
+		return;
+	b->last = now;
+	b->drawn = 1;
+	fill = p->total > 0 ? (int)((double)w * (double)p->done /
+	    (double)p->total) : w;
+	if (fill > w)
+		fill = w;
+	name = text_sanitize_str(p->folder, 0);
+	fprintf(stderr, "\r%-16.16s [%.*s%*s] %zu/%zu  %.0f msg/s ",
+	    name != NULL ? name : "?", fill,
+	    "##############################", w - fill, "", p->done, p->total,
+	    p->seconds > 0 ? (double)p->done / p->seconds : 0.0);
+	free(name);
+}
+
+/*
+ * The account password: password-command or the Secret Service, else a
+ * prompt on the terminal (kept in the Secret Service if the user agrees).
+ */
+static int
+sync_password(struct cli *c, const struct app_account *a, char **pwp)
+{
+	struct send_opts	 so;
+	struct smerr		 e2;
+	struct buf		*pw = NULL;
+	char			 name[512], prompt[600], ans[8];
+	int			 r, fd;
+	ssize_t			 n;
+
+	*pwp = NULL;
+	memset(&so, 0, sizeof(so));
+	so.acct = a;
+	so.home = c->confdir;
+	smerr_clear(&e2);
+	if ((r = send_password(&so, &a->imap, pwp, &e2)) == 0)
+		return 0;
+	if (a->password_command != NULL || !isatty(STDIN_FILENO))
+		return smerr_set(&c->err, r, "%s", smerr_msg(&e2));
+	snprintf(name, sizeof(name), "%s@%s", a->user != NULL ? a->user :
+	    a->address, a->imap.host);
+	snprintf(prompt, sizeof(prompt), "Password for %s: ", name);
+	if ((r = cli_ask_secret(prompt, 0, &pw, &c->err)) != 0)
+		return r;
+	if ((*pwp = buf_strdup(pw)) == NULL) {
+		buf_free(pw);
+		return smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+	}
+	buf_free(pw);
+	if ((fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY)) == -1)
+		return 0;
+	if (write(fd, "Keep it in the Secret Service? [y/N] ", 37) == 37 &&
+	    (n = read(fd, ans, sizeof(ans))) > 0 &&
+	    (ans[0] == 'y' || ans[0] == 'Y')) {
+		smerr_clear(&e2);
+		if (keys_password_set(name, *pwp, &e2) != 0)
+			fprintf(stderr, "sealmail: not kept: %s\n",
+			    smerr_msg(&e2));
+	}
+	close(fd);
+	return 0;
+}
+
+static int
+summary_json(struct cli *c, const struct app_account *a,
+    const struct sync_stats *s)
+{
+	struct buf	*b;
+	int		 r;
+
+	if ((b = buf_new(0)) == NULL)
+		return smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+	buf_putc(b, '{');
+	json_key(b, "account", 1);
+	json_str(b, a->name);
+	buf_printf(b, ",\"folders\":%zu,\"fetched\":%zu,\"flags_in\":%zu,"
+	    "\"flags_out\":%zu,\"expunged\":%zu,\"pending\":%zu,"
+	    "\"retried\":%zu,\"indexed\":%zu,\"seconds\":%.3f}", s->folders,
+	    s->fetched, s->flags_in, s->flags_out, s->expunged, s->pending,
+	    s->retried, s->indexed, s->seconds);
+	r = cli_print(c, b);
+	buf_free(b);
+	return r;
+}
+
+int
+cmd_sync(struct cli *c, int argc, char **argv)
+{
+	static const struct option	 longopts[] = {
+		{ "account",	required_argument, NULL, 'a' },
+		{ "folder",	required_argument, NULL, 'f' },
+		{ "json",	no_argument,	   NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct app_account	*a;
+	struct sync_opts		 o;
+	struct sync_stats		 s;
+	struct store			*st = NULL;
+	struct keys			*k = NULL;
+	struct dns			*dns = NULL;
+	struct bar			 bar;
+	const char			*acct = NULL, *folder = NULL;
+	char				*pw = NULL;
+	size_t				 done, left;
+	int				 ch, json = 0, r = 1;
+
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'a':
+			acct = optarg;
+			break;
+		case 'f':
+			folder = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		default:
+			return cli_usage(c);
+		}
+	}
+	if (optind != argc)
+		return cli_usage(c);
+	if (cli_config(c) != 0)
+		goto fail;
+	if ((a = app_config_account(c->cfg, acct)) == NULL) {
+		smerr_set(&c->err, SMERR_CONFIG, acct != NULL ? "no account "
+		    "named %s" : "no account configured%s", acct != NULL ?
+		    acct : "");
+		goto fail;
+	}
+	if (cli_open_keys(c, &st, &k) != 0 ||
+	    cli_open_dns(c, 1, &dns) != 0 ||
+	    sync_password(c, a, &pw) != 0)
+		goto fail;
+	memset(&o, 0, sizeof(o));
+	memset(&bar, 0, sizeof(bar));
+	bar.tty = !json && isatty(STDERR_FILENO);
+	o.acct = a;
+	o.password = pw;
+	o.store = st;
+	o.keys = k;
+	o.dns = dns;
+	o.dns_addr = c->cfg->dns.present;
+	o.folder = folder;
+	if (bar.tty) {
+		o.progress = bar_cb;
+		o.arg = &bar;
+	}
+	r = sync_run(&o, &s, &c->err);
+	if (bar.drawn)
+		fputc('\n', stderr);
+	if (r != 0) {
+		r = 1;
+		goto fail;
+	}
+	/* The search index trails the sync: messages are usable already. */
+	do {
+		if (store_index(st, SYNC_INDEX_BATCH, &done, &left,
+		    &c->err) != 0)
+			goto fail;
+		s.indexed += done;
+	} while (left > 0 && done > 0);
+	if (json)
+		r = summary_json(c, a, &s) != 0;
+	else {
+		printf("synced %zu folder(s) in %.1f s: %zu new, %zu flag "
+		    "change(s) in, %zu out, %zu expunged, %zu waiting for a "
+		    "key, %zu decrypted now\n", s.folders, s.seconds,
+		    s.fetched, s.flags_in, s.flags_out, s.expunged,
+		    s.pending, s.retried);
+		r = 0;
+	}
+	if (r != 0)
+		goto fail;
+	goto out;
+fail:
+	r = cli_fail(c);
+out:
+	if (pw != NULL)
+		secmem_strfree(pw);
+	dns_free(dns);
+	keys_close(k);
+	store_close(st);
+	return r;
+}

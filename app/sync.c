@@ -1,0 +1,762 @@
+/*
+ * The sync engine. Per folder: push the flags changed here, fetch every
+ * message above the highest UID stored (in one UID FETCH that streams),
+ * judge and store each in its own transaction, then bring the flags and
+ * expunges of the older messages up to date (CONDSTORE/QRESYNC deltas
+ * where the server has them, else a comparison of UIDs), and only then
+ * record the folder's new state. Because the next run starts from what
+ * the store holds, not from what the last run meant to do, a run killed
+ * anywhere is completed by the next one; the unique (folder, UID) index
+ * keeps a message from being stored twice.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/json.h"
+#include "base/secmem.h"
+#include "store/store.h"
+#include "keys/keys.h"
+#include "net/net.h"
+#include "net/imap.h"
+#include "crypto/crypto.h"
+#include "app/app.h"
+#include "app/sync.h"
+
+#define SYNC_MAX_FLAGS	4096		/* one message's flag list */
+
+/* One stored message of the folder being synced, by UID. */
+struct local {
+	uint32_t	 uid;
+	int64_t		 id;
+	char		*flags;
+	int		 dirty;
+	int		 seen;		/* the server still has it */
+};
+
+struct syncer {
+	const struct sync_opts	*o;
+	struct sync_stats	*stats;
+	struct crypto_ctx	*ctx;
+	struct imap		*imap;
+	const char		*folder;
+	int64_t			 fid;
+	struct local		*loc;
+	size_t			 nloc, caploc;
+	uint32_t		 maxuid;
+	size_t			 total, done;
+	struct timespec		 start;
+	struct smerr		*e;
+	int			 err;		/* a callback failed */
+};
+
+static double
+since(const struct timespec *a)
+{
+	struct timespec	b;
+
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return (double)(b.tv_sec - a->tv_sec) +
+	    (double)(b.tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static void
+digest_hex(const void *p, size_t len, char out[65])
+{
+	static const char	hex[] = "0123456789abcdef";
+	unsigned char		md[32];
+	unsigned int		n = 0, i;
+
+	EVP_Digest(p, len, md, &n, EVP_sha256(), NULL);
+	for (i = 0; i < 32; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 0xf];
+	}
+	out[64] = '\0';
+}
+
+static int
+flag_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Flags in one spelling: sorted, without \Recent (a session flag that
+ * no client can set), single spaces. *outp is malloc'd.
+ */
+static int
+flags_norm(const char *in, char **outp)
+{
+	char	*copy, *tok[256], *p, *save = NULL, *out;
+	size_t	 n = 0, i, len;
+
+	*outp = NULL;
+	if (in == NULL)
+		in = "";
+	len = strlen(in);
+	if (len > SYNC_MAX_FLAGS || (copy = strdup(in)) == NULL ||
+	    (out = malloc(len + 1)) == NULL) {
+		if (len <= SYNC_MAX_FLAGS)
+			free(copy);
+		return SMERR_NOMEM;
+	}
+	for (p = strtok_r(copy, " ", &save); p != NULL && n < 256;
+	    p = strtok_r(NULL, " ", &save))
+		if (strcasecmp(p, "\\Recent") != 0)
+			tok[n++] = p;
+	qsort(tok, n, sizeof(tok[0]), flag_cmp);
+	out[0] = '\0';
+	len = 0;
+	for (i = 0; i < n; i++) {
+		if (i > 0 && strcmp(tok[i], tok[i - 1]) == 0)
+			continue;
+		len += (size_t)snprintf(out + len, strlen(in) + 1 - len, "%s%s",
+		    len > 0 ? " " : "", tok[i]);
+	}
+	free(copy);
+	*outp = out;
+	return 0;
+}
+
+int
+sync_crypto_ctx(struct keys *k, struct crypto_ctx **ctxp, struct smerr *e);
+
+struct ctxfill {
+	struct keys		*k;
+	struct crypto_ctx	*ctx;
+	struct smerr		*e;
+	int			 r;
+};
+
+static int
+ctx_cb(const struct keys_cert *kc, void *arg)
+{
+	struct ctxfill	*f = arg;
+	struct buf	*key = NULL;
+
+	switch (kc->kind) {
+	case KEYS_ANCHOR:
+		f->r = crypto_ctx_add_anchor(f->ctx, kc->der, kc->der_len,
+		    f->e);
+		break;
+	case KEYS_PEER:
+		/* Not trusted; it may complete a chain. */
+		(void)crypto_ctx_add_intermediate(f->ctx, kc->der, kc->der_len,
+		    NULL);
+		break;
+	case KEYS_IDENTITY:
+		if ((f->r = keys_identity_key(f->k, kc->id, &key, f->e)) == 0)
+			f->r = crypto_ctx_add_identity(f->ctx, kc->der,
+			    kc->der_len, buf_data(key), buf_len(key), f->e);
+		buf_free(key);
+		break;
+	}
+	return f->r != 0;
+}
+
+int
+sync_crypto_ctx(struct keys *k, struct crypto_ctx **ctxp, struct smerr *e)
+{
+	struct ctxfill	f;
+	int		r;
+
+	*ctxp = NULL;
+	memset(&f, 0, sizeof(f));
+	if ((r = crypto_ctx_new(&f.ctx, e)) != 0)
+		return r;
+	f.k = k;
+	f.e = e;
+	if ((r = keys_foreach(k, KEYS_ANCHOR | KEYS_PEER | KEYS_IDENTITY,
+	    ctx_cb, &f, e)) == 0)
+		r = f.r;
+	if (r != 0) {
+		crypto_ctx_free(f.ctx);
+		return r;
+	}
+	*ctxp = f.ctx;
+	return 0;
+}
+
+/* A verdict for a message the engine could not read at all. */
+static int
+error_verdict(struct buf *vj, const char *why)
+{
+	int	r = 0;
+
+	r |= buf_puts(vj, "{\"from\":null,\"subject\":\"\",\"signature\":"
+	    "\"error\",\"signer\":null,\"signers\":[],\"trust\":\"none\","
+	    "\"encryption\":\"none\",\"cipher\":null,\"text\":\"\","
+	    "\"findings\":[");
+	r |= json_str(vj, why);
+	r |= buf_puts(vj, "]}");
+	return r;
+}
+
+/*
+ * Fills m from the engine's verdict on raw (or marks it unreadable).
+ * *vp and vj hold what m points into.
+ */
+static int
+judge(struct crypto_ctx *ctx, const uint8_t *raw, size_t len,
+    struct store_msg *m, struct crypto_verdict **vp, struct buf *vj,
+    struct smerr *e)
+{
+	struct crypto_verdict	*v = NULL;
+	struct smerr		 e2;
+
+	*vp = NULL;
+	smerr_clear(&e2);
+	if (crypto_judge(ctx, raw, len, &v, &e2) != 0) {
+		if (error_verdict(vj, smerr_msg(&e2)) != 0)
+			return smerr_set(e, SMERR_NOMEM, "out of memory");
+		m->signature = "error";
+		m->encryption = "none";
+		m->trust = "none";
+		m->subject = "";
+		m->text = "";
+		m->body = raw;
+		m->body_len = len;
+		m->verdict = buf_str(vj);
+		m->state = STORE_MSG_OK;
+		return 0;
+	}
+	if (crypto_verdict_json(v, vj) != 0) {
+		crypto_verdict_free(v);
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	}
+	m->from = v->from;
+	m->subject = v->subject;
+	m->text = v->text;
+	m->signer = v->signer;
+	m->signature = crypto_sig_str(v->signature);
+	m->encryption = crypto_enc_str(v->encryption);
+	m->trust = crypto_trust_str(v->trust);
+	m->verdict = buf_str(vj);
+	m->signer_der = v->signer_der;
+	m->signer_der_len = v->signer_der_len;
+	if (v->encryption == CRYPTO_ENC_UNDECRYPTABLE) {
+		/* Kept as received until a key for it is imported. */
+		m->state = STORE_MSG_PENDING;
+		m->raw = raw;
+		m->raw_len = len;
+	} else {
+		m->state = STORE_MSG_OK;
+		if (v->decrypted != NULL) {
+			m->body = buf_data(v->decrypted);
+			m->body_len = buf_len(v->decrypted);
+		} else {
+			m->body = raw;
+			m->body_len = len;
+		}
+	}
+	*vp = v;
+	return 0;
+}
+
+/* The signer's certificate, for later encryption to them. */
+static void
+harvest(struct keys *k, const struct crypto_verdict *v)
+{
+	int	replaced;
+
+	if (v != NULL && v->harvest_addr != NULL && v->signer_der != NULL)
+		(void)keys_harvest(k, v->signer_der, v->signer_der_len,
+		    v->harvest_addr, &replaced, NULL);
+}
+
+static int
+new_msg_cb(const struct imap_msg *im, void *arg)
+{
+	struct syncer		*s = arg;
+	struct store		*st = s->o->store;
+	struct store_msg	 m;
+	struct crypto_verdict	*v = NULL;
+	struct buf		*vj = NULL;
+	char			 dg[65], *flags = NULL;
+	int			 r;
+
+	if (im->uid <= s->maxuid || im->body == NULL)
+		return 0;
+	memset(&m, 0, sizeof(m));
+	if ((vj = buf_new(0)) == NULL ||
+	    flags_norm(im->has_flags ? im->flags : "", &flags) != 0) {
+		r = smerr_set(s->e, SMERR_NOMEM, "out of memory");
+		goto out;
+	}
+	digest_hex(im->body, im->len, dg);
+	if ((r = judge(s->ctx, im->body, im->len, &m, &v, vj, s->e)) != 0)
+		goto out;
+	m.folder = s->fid;
+	m.uid = im->uid;
+	m.modseq = im->modseq;
+	m.flags = flags;
+	m.received = (time_t)im->internaldate;
+	m.date = (time_t)im->internaldate;
+	m.size = im->size != 0 ? im->size : im->len;
+	m.digest = dg;
+	/* The message, its verdict and the harvest: all or nothing. */
+	if ((r = store_begin(st, s->e)) != 0)
+		goto out;
+	r = store_msg_add(st, &m, NULL, s->e);
+	if (r == SMERR_EXISTS) {
+		smerr_clear(s->e);
+		r = 0;
+	} else if (r == 0) {
+		harvest(s->o->keys, v);
+		s->stats->fetched++;
+		if (m.state == STORE_MSG_PENDING)
+			s->stats->pending++;
+	}
+	if (r != 0) {
+		store_rollback(st);
+		goto out;
+	}
+	r = store_commit(st, s->e);
+	s->done++;
+	if (s->o->progress != NULL) {
+		struct sync_progress	p;
+
+		p.folder = s->folder;
+		p.done = s->done;
+		p.total = s->total > s->done ? s->total : s->done;
+		p.seconds = since(&s->start);
+		s->o->progress(s->o->arg, &p);
+	}
+out:
+	crypto_verdict_free(v);
+	buf_free(vj);
+	free(flags);
+	if (r != 0)
+		s->err = r;
+	return r != 0;
+}
+
+static int
+local_cb(const struct store_msg *m, void *arg)
+{
+	struct syncer	*s = arg;
+	struct local	*nl;
+	size_t		 n;
+
+	if (m->uid == 0)
+		return 0;
+	if (s->nloc == s->caploc) {
+		n = s->caploc == 0 ? 256 : s->caploc * 2;
+		if ((nl = reallocarray(s->loc, n, sizeof(*nl))) == NULL) {
+			s->err = SMERR_NOMEM;
+			return 1;
+		}
+		s->loc = nl;
+		s->caploc = n;
+	}
+	nl = &s->loc[s->nloc];
+	memset(nl, 0, sizeof(*nl));
+	nl->uid = m->uid;
+	nl->id = m->id;
+	nl->dirty = m->flags_dirty;
+	if ((nl->flags = strdup(m->flags)) == NULL) {
+		s->err = SMERR_NOMEM;
+		return 1;
+	}
+	s->nloc++;
+	if (m->uid > s->maxuid)
+		s->maxuid = m->uid;
+	return 0;
+}
+
+static void
+local_free(struct syncer *s)
+{
+	size_t	i;
+
+	for (i = 0; i < s->nloc; i++)
+		free(s->loc[i].flags);
+	free(s->loc);
+	s->loc = NULL;
+	s->nloc = s->caploc = 0;
+	s->maxuid = 0;
+}
+
+static struct local *
+local_find(struct syncer *s, uint32_t uid)
+{
+	size_t	lo = 0, hi = s->nloc, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (s->loc[mid].uid == uid)
+			return &s->loc[mid];
+		if (s->loc[mid].uid < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int
+flags_cb(const struct imap_msg *im, void *arg)
+{
+	struct syncer	*s = arg;
+	struct local	*l;
+	char		*nf = NULL;
+	int		 r;
+
+	if ((l = local_find(s, im->uid)) == NULL)
+		return 0;
+	l->seen = 1;
+	if (!im->has_flags || l->dirty)
+		return 0;
+	if (flags_norm(im->flags, &nf) != 0) {
+		s->err = smerr_set(s->e, SMERR_NOMEM, "out of memory");
+		return 1;
+	}
+	if (strcmp(nf, l->flags) != 0) {
+		if ((r = store_msg_set_flags(s->o->store, l->id, nf,
+		    im->modseq, s->e)) != 0) {
+			free(nf);
+			s->err = r;
+			return 1;
+		}
+		s->stats->flags_in++;
+	}
+	free(nf);
+	return 0;
+}
+
+static void
+vanished_cb(uint32_t first, uint32_t last, void *arg)
+{
+	struct syncer	*s = arg;
+	size_t		 i;
+
+	for (i = 0; i < s->nloc; i++)
+		if (s->loc[i].uid >= first && s->loc[i].uid <= last &&
+		    s->loc[i].id != 0) {
+			if (store_msg_delete(s->o->store, s->loc[i].id,
+			    NULL) == 0)
+				s->stats->expunged++;
+			s->loc[i].id = 0;
+		}
+}
+
+/* Pushes the flags changed here to the server. */
+static int
+push_flags(struct syncer *s)
+{
+	size_t	i;
+	int	r;
+
+	for (i = 0; i < s->nloc; i++) {
+		if (!s->loc[i].dirty)
+			continue;
+		if ((r = imap_store(s->imap, &s->loc[i].uid, 1, '=',
+		    s->loc[i].flags, s->e)) != 0 ||
+		    (r = store_msg_flags_pushed(s->o->store, s->loc[i].id, 0,
+		    s->e)) != 0)
+			return r;
+		s->loc[i].dirty = 0;
+		s->stats->flags_out++;
+	}
+	return 0;
+}
+
+static int
+sync_folder(struct syncer *s, const char *name)
+{
+	struct imap_mailbox	 mb;
+	struct store_folder	 f;
+	struct imap_fetch	 fx;
+	struct smerr		*e = s->e;
+	size_t			 i, bound;
+	int			 r, full;
+
+	s->folder = name;
+	s->done = s->total = 0;
+	clock_gettime(CLOCK_MONOTONIC, &s->start);
+	if ((r = store_folder_open(s->o->store, s->o->acct->name, name,
+	    &s->fid, e)) != 0 ||
+	    (r = store_folder_get(s->o->store, s->fid, &f, e)) != 0)
+		return r;
+	if ((r = imap_select(s->imap, name, 0, &mb, e)) != 0)
+		return r;
+	if (f.uidvalidity != 0 && f.uidvalidity != mb.uidvalidity) {
+		/* The server renumbered: unbind, keep, bind again by digest. */
+		if ((r = store_folder_reset(s->o->store, s->fid,
+		    mb.uidvalidity, e)) != 0)
+			return r;
+		f.highestmodseq = 0;
+	}
+	if ((r = store_msg_foreach(s->o->store, s->fid, local_cb, s, e)) != 0)
+		goto out;
+	if (s->err != 0) {
+		r = smerr_set(e, s->err, "out of memory");
+		goto out;
+	}
+	if ((r = push_flags(s)) != 0)
+		goto out;
+
+	/* New messages: everything above the highest UID stored. */
+	s->total = mb.exists > s->nloc ? mb.exists - s->nloc : 0;
+	if (mb.uidnext == 0 || s->maxuid + 1 < mb.uidnext) {
+		memset(&fx, 0, sizeof(fx));
+		fx.first = s->maxuid + 1;
+		fx.last = 0;
+		fx.what = IMAP_FETCH_FLAGS | IMAP_FETCH_META | IMAP_FETCH_BODY;
+		fx.msg = new_msg_cb;
+		fx.arg = s;
+		r = imap_fetch(s->imap, &fx, e);
+		if (s->err != 0)
+			r = s->err;
+		if (r != 0)
+			goto out;
+	}
+
+	/* Flags and expunges of the messages stored before. */
+	bound = s->nloc;
+	if (s->maxuid > 0) {
+		full = !(imap_condstore(s->imap) && f.highestmodseq != 0 &&
+		    mb.highestmodseq != 0 && imap_qresync(s->imap));
+		if (!full && mb.highestmodseq == f.highestmodseq &&
+		    mb.exists == bound + s->done)
+			goto done;
+		memset(&fx, 0, sizeof(fx));
+		fx.first = 1;
+		fx.last = s->maxuid;
+		fx.what = IMAP_FETCH_FLAGS;
+		fx.msg = flags_cb;
+		fx.gone = vanished_cb;
+		fx.arg = s;
+		if (!full) {
+			fx.changedsince = f.highestmodseq;
+			fx.vanished = 1;
+		}
+		r = imap_fetch(s->imap, &fx, e);
+		if (s->err != 0)
+			r = s->err;
+		if (r != 0)
+			goto out;
+		if (full) {
+			/* Whatever the server no longer lists was expunged. */
+			for (i = 0; i < s->nloc; i++) {
+				if (s->loc[i].seen || s->loc[i].id == 0)
+					continue;
+				if ((r = store_msg_delete(s->o->store,
+				    s->loc[i].id, e)) != 0)
+					goto out;
+				s->stats->expunged++;
+			}
+		}
+	}
+done:
+	/* Recorded last: a run cut short starts again from the store. */
+	r = store_folder_set_state(s->o->store, s->fid, mb.uidvalidity,
+	    mb.uidnext, mb.highestmodseq, e);
+	s->stats->folders++;
+out:
+	local_free(s);
+	return r;
+}
+
+static int
+server_of(const struct sync_opts *o, struct net_server *srv,
+    struct net_lookup **lp, struct smerr *e)
+{
+	const struct app_server	*as = &o->acct->imap;
+
+	memset(srv, 0, sizeof(*srv));
+	*lp = NULL;
+	srv->host = as->host;
+	srv->port = as->port;
+	srv->tls = as->tls == APP_TLS_IMPLICIT ? NET_TLS_IMPLICIT :
+	    NET_TLS_STARTTLS;
+	srv->timeout = o->acct->timeout;
+	srv->ca_file = o->acct->ca_file;
+	return net_server_lookup(o->dns, o->dns_addr, srv, lp, e);
+}
+
+/* The folders to sync: the one asked for, or every subscribed one. */
+static int
+folder_names(struct syncer *s, char ***namesp, size_t *np)
+{
+	struct imap_folder	*f = NULL;
+	char			**v;
+	size_t			 n = 0, i, k = 0;
+	int			 r, inbox = 0;
+
+	*namesp = NULL;
+	*np = 0;
+	if (s->o->folder != NULL) {
+		if ((v = calloc(1, sizeof(*v))) == NULL ||
+		    (v[0] = strdup(s->o->folder)) == NULL) {
+			free(v);
+			return smerr_set(s->e, SMERR_NOMEM, "out of memory");
+		}
+		*namesp = v;
+		*np = 1;
+		return 0;
+	}
+	if ((r = imap_list(s->imap, 1, &f, &n, s->e)) != 0)
+		return r;
+	if ((v = calloc(n + 1, sizeof(*v))) == NULL) {
+		imap_folders_free(f, n);
+		return smerr_set(s->e, SMERR_NOMEM, "out of memory");
+	}
+	for (i = 0; i < n; i++) {
+		if (f[i].flags & IMAP_F_NOSELECT)
+			continue;
+		if (strcasecmp(f[i].name, "INBOX") == 0)
+			inbox = 1;
+		v[k++] = f[i].name;
+		f[i].name = NULL;
+	}
+	imap_folders_free(f, n);
+	/* INBOX always, subscribed or not. */
+	if (!inbox && (v[k++] = strdup("INBOX")) == NULL)
+		r = smerr_set(s->e, SMERR_NOMEM, "out of memory");
+	*namesp = v;
+	*np = k;
+	return r;
+}
+
+int
+sync_run(const struct sync_opts *o, struct sync_stats *stats,
+    struct smerr *e)
+{
+	struct syncer		 s;
+	struct net_server	 srv;
+	struct net_lookup	*lk = NULL;
+	struct timespec		 t0;
+	char			**names = NULL;
+	size_t			 n = 0, i;
+	int			 r;
+
+	memset(stats, 0, sizeof(*stats));
+	memset(&s, 0, sizeof(s));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	s.o = o;
+	s.stats = stats;
+	s.e = e;
+	if (o->acct == NULL || !o->acct->has_imap)
+		return smerr_set(e, SMERR_CONFIG, "the account has no imap "
+		    "server");
+	if ((r = sync_crypto_ctx(o->keys, &s.ctx, e)) != 0)
+		return r;
+	/* Keys imported since the last run may open what waited for them. */
+	if ((r = sync_retry_pending(o->store, o->keys, s.ctx, &stats->retried,
+	    e)) != 0)
+		goto out;
+	if ((r = server_of(o, &srv, &lk, e)) != 0 ||
+	    (r = imap_open(&srv, &s.imap, e)) != 0)
+		goto out;
+	if ((r = imap_login(s.imap, o->acct->user != NULL ? o->acct->user :
+	    o->acct->address, o->password, e)) != 0 ||
+	    (r = folder_names(&s, &names, &n)) != 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		if ((r = sync_folder(&s, names[i])) != 0)
+			break;
+out:
+	if (s.imap != NULL) {
+		if (r != 0 && r != SMERR_REFUSED)
+			imap_abort(s.imap);
+		else
+			imap_close(s.imap);
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	net_lookup_free(lk);
+	crypto_ctx_free(s.ctx);
+	stats->seconds = since(&t0);
+	return r;
+}
+
+struct pend {
+	int64_t	*ids;
+	size_t	 n, cap;
+	int	 err;
+};
+
+static int
+pend_cb(const struct store_msg *m, void *arg)
+{
+	struct pend	*p = arg;
+	int64_t		*nv;
+
+	if (p->n == p->cap) {
+		p->cap = p->cap == 0 ? 64 : p->cap * 2;
+		if ((nv = reallocarray(p->ids, p->cap, sizeof(*nv))) == NULL) {
+			p->err = 1;
+			return 1;
+		}
+		p->ids = nv;
+	}
+	p->ids[p->n++] = m->id;
+	return 0;
+}
+
+int
+sync_retry_pending(struct store *st, struct keys *k, struct crypto_ctx *ctx,
+    size_t *donep, struct smerr *e)
+{
+	struct pend		 p;
+	struct store_msg	*old = NULL, m;
+	struct crypto_verdict	*v = NULL;
+	struct buf		*vj = NULL;
+	size_t			 i;
+	int			 r;
+
+	*donep = 0;
+	memset(&p, 0, sizeof(p));
+	if ((r = store_msg_foreach_pending(st, pend_cb, &p, e)) != 0)
+		goto out;
+	if (p.err) {
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < p.n; i++) {
+		if ((r = store_msg_load(st, p.ids[i], &old, e)) != 0)
+			goto out;
+		if (old->raw == NULL || (vj = buf_new(0)) == NULL) {
+			store_msg_free(old);
+			old = NULL;
+			continue;
+		}
+		memset(&m, 0, sizeof(m));
+		if ((r = judge(ctx, old->raw, old->raw_len, &m, &v, vj,
+		    e)) != 0)
+			goto out;
+		if (m.state == STORE_MSG_OK) {
+			m.date = old->date;
+			if ((r = store_begin(st, e)) != 0)
+				goto out;
+			if ((r = store_msg_update(st, p.ids[i], &m, e)) != 0) {
+				store_rollback(st);
+				goto out;
+			}
+			harvest(k, v);
+			if ((r = store_commit(st, e)) != 0)
+				goto out;
+			(*donep)++;
+		}
+		crypto_verdict_free(v);
+		v = NULL;
+		buf_free(vj);
+		vj = NULL;
+		store_msg_free(old);
+		old = NULL;
+	}
+out:
+	crypto_verdict_free(v);
+	buf_free(vj);
+	store_msg_free(old);
+	free(p.ids);
+	return r;
+}

@@ -1,0 +1,70 @@
+/*
+ * app/sync.h: IMAP -> S/MIME engine -> encrypted store. Each new message
+ * is fetched, decrypted with the user's keys, verified and judged, and
+ * stored decrypted with its verdict in one transaction; flags go both
+ * ways; expunges and UIDVALIDITY changes are followed. Interrupted
+ * anywhere, a later run completes the work with nothing lost or doubled.
+ */
+#ifndef SEALMAIL_APP_SYNC_H
+#define SEALMAIL_APP_SYNC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct smerr;
+struct store;
+struct keys;
+struct dns;
+struct crypto_ctx;
+struct app_account;
+
+struct sync_progress {
+	const char	*folder;
+	size_t		 done;		/* new messages stored so far */
+	size_t		 total;		/* new messages the server has */
+	double		 seconds;	/* since this folder started */
+};
+
+struct sync_stats {
+	size_t	 folders;
+	size_t	 fetched;	/* new messages stored */
+	size_t	 flags_in;	/* flag changes taken from the server */
+	size_t	 flags_out;	/* local flag changes pushed */
+	size_t	 expunged;	/* removed because the server expunged them */
+	size_t	 pending;	/* stored undecrypted, waiting for a key */
+	size_t	 retried;	/* earlier undecryptable ones now decrypted */
+	size_t	 indexed;	/* added to the search index */
+	double	 seconds;
+};
+
+struct sync_opts {
+	const struct app_account *acct;
+	const char		*password;
+	struct store		*store;
+	struct keys		*keys;
+	struct dns		*dns;		/* NULL: no TLSA, no SMIMEA */
+	int			 dns_addr;	/* server address from dns too */
+	const char		*folder;	/* NULL: every subscribed one */
+	void			(*progress)(void *, const struct sync_progress *);
+	void			*arg;
+};
+
+/* Syncs the account's folders. 0 or SMERR_*; stats filled either way. */
+int	 sync_run(const struct sync_opts *o, struct sync_stats *st,
+	    struct smerr *e);
+
+/*
+ * A context of the S/MIME engine with the key store's anchors, identities
+ * (with their private keys) and peers' certificates (as intermediates).
+ */
+int	 sync_crypto_ctx(struct keys *k, struct crypto_ctx **ctxp,
+	    struct smerr *e);
+
+/*
+ * Judges again every message stored undecryptable (after a key import);
+ * *donep counts those now decrypted.
+ */
+int	 sync_retry_pending(struct store *st, struct keys *k,
+	    struct crypto_ctx *ctx, size_t *donep, struct smerr *e);
+
+#endif
