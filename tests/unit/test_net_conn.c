@@ -1,0 +1,286 @@
+/*
+ * net/: TLSA text parsing, and the connection's bounds against a scripted
+ * server on a loopback socket (a thread of this test): an over-long line,
+ * an oversized literal, a server that closes or says nothing, and every
+ * refusal before TLS. Nothing here needs the lab.
+ */
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "base/err.h"
+#include "net/imap.h"
+#include "net/net.h"
+#include "net/smtp.h"
+
+/* A server thread that sends script, then big bytes of filler, then waits. */
+struct script {
+	int		 lfd;
+	int		 port;
+	const char	*script;
+	size_t		 filler;	/* bytes of 'x' after the script */
+	int		 hold_ms;	/* stay silent this long, then close */
+	pthread_t	 th;
+	char		 got[4096];	/* what the client sent */
+	size_t		 ngot;
+};
+
+static void *
+script_run(void *arg)
+{
+	struct script	*s = arg;
+	struct timespec	 ts;
+	char		 chunk[65536];
+	size_t		 left;
+	ssize_t		 n;
+	int		 fd;
+
+	if ((fd = accept(s->lfd, NULL, NULL)) < 0)
+		return NULL;
+	if (s->script != NULL)
+		(void)!send(fd, s->script, strlen(s->script), MSG_NOSIGNAL);
+	memset(chunk, 'x', sizeof(chunk));
+	for (left = s->filler; left > 0; left -= (size_t)n) {
+		n = send(fd, chunk, left < sizeof(chunk) ? left : sizeof(chunk),
+		    MSG_NOSIGNAL);
+		if (n <= 0)
+			break;
+	}
+	ts.tv_sec = s->hold_ms / 1000;
+	ts.tv_nsec = (long)(s->hold_ms % 1000) * 1000000L;
+	nanosleep(&ts, NULL);
+	/* Keep what the client said, for the password assertions. */
+	while (s->ngot < sizeof(s->got) && (n = recv(fd, s->got + s->ngot,
+	    sizeof(s->got) - s->ngot, MSG_DONTWAIT)) > 0)
+		s->ngot += (size_t)n;
+	close(fd);
+	return NULL;
+}
+
+static void
+script_start(struct script *s, const char *text, size_t filler, int hold_ms)
+{
+	struct sockaddr_in	sa;
+	socklen_t		sl = sizeof(sa);
+
+	memset(s, 0, sizeof(*s));
+	s->script = text;
+	s->filler = filler;
+	s->hold_ms = hold_ms;
+	s->lfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(s->lfd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(s->lfd, 1), 0);
+	assert_int_equal(getsockname(s->lfd, (struct sockaddr *)&sa, &sl), 0);
+	s->port = ntohs(sa.sin_port);
+	assert_int_equal(pthread_create(&s->th, NULL, script_run, s), 0);
+}
+
+static void
+script_end(struct script *s)
+{
+	pthread_join(s->th, NULL);
+	close(s->lfd);
+}
+
+static void
+server_for(struct net_server *srv, const struct script *s, enum net_tls tls,
+    int timeout)
+{
+	memset(srv, 0, sizeof(*srv));
+	srv->host = "mail.example.test";
+	srv->addr = "127.0.0.1";
+	srv->port = s->port;
+	srv->tls = tls;
+	srv->timeout = timeout;
+}
+
+static double
+now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+test_tlsa_parse(void **state)
+{
+	struct net_tlsa	 t;
+	uint8_t		*d = NULL;
+	struct smerr	 e;
+
+	(void)state;
+	smerr_clear(&e);
+	assert_int_equal(net_tlsa_parse("3 1 1 00ff10 Ab", &t, &d, &e), 0);
+	assert_int_equal(t.usage, 3);
+	assert_int_equal(t.selector, 1);
+	assert_int_equal(t.mtype, 1);
+	assert_int_equal(t.len, 4);
+	assert_memory_equal(t.data, "\x00\xff\x10\xab", 4);
+	free(d);
+	assert_int_equal(net_tlsa_parse("3 1", &t, &d, &e), SMERR_PARSE);
+	assert_null(d);
+	assert_int_equal(net_tlsa_parse("3 1 1 0g", &t, &d, &e), SMERR_PARSE);
+	assert_int_equal(net_tlsa_parse("3 1 1 abc", &t, &d, &e), SMERR_PARSE);
+	assert_int_equal(net_tlsa_parse("256 1 1 ab", &t, &d, &e), SMERR_PARSE);
+	assert_int_equal(net_tlsa_parse("3 1 1", &t, &d, &e), SMERR_PARSE);
+	assert_string_equal(net_auth_name(NET_AUTH_DANE_EE), "DANE-EE");
+	assert_string_equal(net_auth_name(NET_AUTH_PKIX_DANE), "PKIX+DANE");
+	assert_string_equal(net_auth_name(NET_AUTH_NONE), "none");
+}
+
+/* A greeting line that never ends fails at 1 MiB, not at 64. */
+static void
+test_long_line(void **state)
+{
+	struct script		 s;
+	struct net_server	 srv;
+	struct imap		*im = NULL;
+	struct smerr		 e;
+
+	(void)state;
+	smerr_clear(&e);
+	script_start(&s, "* OK ", 8 * 1024 * 1024, 0);
+	server_for(&srv, &s, NET_TLS_STARTTLS, 5);
+	assert_int_equal(imap_open(&srv, &im, &e), SMERR_LIMIT);
+	assert_null(im);
+	assert_non_null(strstr(e.msg, "line longer than 1 MiB"));
+	assert_non_null(strstr(e.msg, "mail.example.test:"));
+	script_end(&s);
+}
+
+/* A literal past 100 MiB is refused when announced, before any allocation. */
+static void
+test_big_literal(void **state)
+{
+	struct script		 s;
+	struct net_server	 srv;
+	struct imap		*im = NULL;
+	struct smerr		 e;
+
+	(void)state;
+	smerr_clear(&e);
+	script_start(&s, "* OK [ALERT] {104857601}\r\n", 1024 * 1024, 0);
+	server_for(&srv, &s, NET_TLS_STARTTLS, 5);
+	assert_int_equal(imap_open(&srv, &im, &e), SMERR_LIMIT);
+	assert_non_null(strstr(e.msg, "literal of 104857601 bytes"));
+	script_end(&s);
+
+	smerr_clear(&e);
+	script_start(&s, "* OK {99999999999999999999999}\r\n", 0, 0);
+	server_for(&srv, &s, NET_TLS_STARTTLS, 5);
+	assert_int_equal(imap_open(&srv, &im, &e), SMERR_LIMIT);
+	assert_non_null(strstr(e.msg, "more than 2^64"));
+	script_end(&s);
+}
+
+/* Silence costs the timeout and no more; a close is said as such. */
+static void
+test_silent_and_closed(void **state)
+{
+	struct script		 s;
+	struct net_server	 srv;
+	struct imap		*im = NULL;
+	struct smtp		*sm = NULL;
+	struct smerr		 e;
+	double			 t0, dt;
+
+	(void)state;
+	smerr_clear(&e);
+	script_start(&s, NULL, 0, 1500);
+	server_for(&srv, &s, NET_TLS_STARTTLS, 1);
+	t0 = now();
+	assert_int_equal(imap_open(&srv, &im, &e), SMERR_TIMEOUT);
+	dt = now() - t0;
+	assert_true(dt >= 0.9 && dt < 1.4);
+	assert_non_null(strstr(e.msg, "no answer from the server within 1 s"));
+	script_end(&s);
+
+	smerr_clear(&e);
+	script_start(&s, "220 hello\r\n250-half a reply", 0, 0);
+	server_for(&srv, &s, NET_TLS_STARTTLS, 5);
+	assert_int_equal(smtp_open(&srv, &sm, &e), SMERR_NET);
+	assert_null(sm);
+	assert_non_null(strstr(e.msg, "closed the connection"));
+	script_end(&s);
+}
+
+/* Nothing but STARTTLS is tried in cleartext, and no password goes out. */
+static void
+test_no_starttls(void **state)
+{
+	struct script		 s;
+	struct net_server	 srv;
+	struct smtp		*sm = NULL;
+	struct smerr		 e;
+
+	(void)state;
+	smerr_clear(&e);
+	script_start(&s, "220 hi\r\n250-x\r\n250 AUTH PLAIN LOGIN\r\n", 0, 300);
+	server_for(&srv, &s, NET_TLS_STARTTLS, 5);
+	assert_int_equal(smtp_open(&srv, &sm, &e), SMERR_TLS);
+	assert_non_null(strstr(e.msg, "server does not offer STARTTLS; "
+	    "refusing to continue in plaintext"));
+	script_end(&s);
+	assert_true(s.ngot > 0);
+	assert_true(memcmp(s.got, "EHLO [127.0.0.1]\r\n", 18) == 0);
+	assert_int_equal(s.ngot, 18);
+}
+
+/* A bogus TLSA answer stops everything before a socket is opened. */
+static void
+test_bogus_tlsa(void **state)
+{
+	struct net_server	 srv;
+	struct imap		*im = NULL;
+	struct smerr		 e;
+
+	(void)state;
+	smerr_clear(&e);
+	memset(&srv, 0, sizeof(srv));
+	srv.host = "mail.example.test";
+	srv.addr = "127.0.0.1";
+	srv.port = 1;		/* nothing listens: must not matter */
+	srv.tlsa_status = NET_TLSA_BOGUS;
+	srv.tlsa_why = "signature expired";
+	assert_int_equal(imap_open(&srv, &im, &e), SMERR_DNSSEC);
+	assert_string_equal(e.msg, "mail.example.test:1: DNSSEC validation "
+	    "failed for TLSA _1._tcp.mail.example.test: signature expired; "
+	    "refusing to connect");
+
+	smerr_clear(&e);
+	srv.host = "bad name";
+	assert_int_equal(imap_open(&srv, &im, &e), SMERR_INVAL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tlsa_parse),
+		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_big_literal),
+		cmocka_unit_test(test_silent_and_closed),
+		cmocka_unit_test(test_no_starttls),
+		cmocka_unit_test(test_bogus_tlsa),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
