@@ -26,6 +26,7 @@
 #include "net/imap.h"
 #include "crypto/crypto.h"
 #include "app/app.h"
+#include "app/app_int.h"
 #include "app/sync.h"
 
 #define SYNC_MAX_FLAGS	4096		/* one message's flag list */
@@ -43,6 +44,7 @@ struct syncer {
 	const struct sync_opts	*o;
 	struct sync_stats	*stats;
 	struct crypto_ctx	*ctx;
+	struct cli_dane		 dane;		/* SMIMEA for signers */
 	struct imap		*imap;
 	const char		*folder;
 	int64_t			 fid;
@@ -648,6 +650,12 @@ sync_run(const struct sync_opts *o, struct sync_stats *stats,
 		    "server");
 	if ((r = sync_crypto_ctx(o->keys, &s.ctx, e)) != 0)
 		return r;
+	/* SMIMEA vouches for signers only where a [dns] section is set. */
+	if (o->dns != NULL) {
+		s.dane.k = o->keys;
+		s.dane.dns = o->dns;
+		crypto_ctx_set_dane(s.ctx, cli_dane_hook, &s.dane);
+	}
 	/* Keys imported since the last run may open what waited for them. */
 	if ((r = sync_retry_pending(o->store, o->keys, s.ctx, &stats->retried,
 	    e)) != 0)
