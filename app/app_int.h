@@ -63,6 +63,8 @@ int	 cmd_sync(struct cli *, int, char **);
 int	 cmd_list(struct cli *, int, char **);
 int	 cmd_show(struct cli *, int, char **);
 int	 cmd_search(struct cli *, int, char **);
+int	 cmd_flag(struct cli *, int, char **);
+int	 cmd_store(struct cli *, int, char **);
 int	 cmd_inspect(struct cli *, int, char **);
 /* A crypto context from the key store (app/cmd-inspect.c); c->err set. */
 struct crypto_ctx;

@@ -34,6 +34,11 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "show", cmd_show, "show [--json] ID", "a stored message and its verdict" },
 	{ "search", cmd_search, "search [--json] QUERY",
 	    "search the decrypted text" },
+	{ "flag", cmd_flag, "flag ID [+|-]FLAG...",
+	    "change a message's flags (pushed by the next sync)" },
+	{ "store", cmd_store, "store check|keyring|passphrase "
+	    "[--new-passphrase-file F]",
+	    "check the store, or change how its key is kept" },
 	{ "inspect", cmd_inspect, "inspect [--json] [--time WHEN] FILE|-...",
 	    "verify, decrypt and judge a message" },
 	{ "send", cmd_send, "send [--sign|--no-sign] [--encrypt|--no-encrypt] FILE|-", "sign, encrypt and submit a message" },

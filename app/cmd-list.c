@@ -353,3 +353,101 @@ out:
 	store_close(st);
 	return r;
 }
+
+/* Applies "+FLAG", "-FLAG" or "FLAG" (add) to a space-separated list. */
+static int
+flag_apply(struct buf *out, const char *cur, const char *op)
+{
+	const char	*p = cur, *q, *name = op;
+	size_t		 n, nl;
+	int		 add = 1, have = 0, r = 0;
+
+	if (*op == '+' || *op == '-') {
+		add = *op == '+';
+		name = op + 1;
+	}
+	nl = strlen(name);
+	if (nl == 0 || strpbrk(name, " ()\r\n\"*%{") != NULL)
+		return SMERR_INVAL;
+	while (p != NULL && *p != '\0') {
+		if (*p == ' ') {
+			p++;
+			continue;
+		}
+		q = strchr(p, ' ');
+		n = q != NULL ? (size_t)(q - p) : strlen(p);
+		if (n == nl && strncasecmp(p, name, n) == 0) {
+			have = 1;
+			if (!add) {
+				p = q;
+				continue;
+			}
+		}
+		if (buf_len(out) > 0)
+			r |= buf_putc(out, ' ');
+		r |= buf_put(out, p, n);
+		p = q;
+	}
+	if (add && !have) {
+		if (buf_len(out) > 0)
+			r |= buf_putc(out, ' ');
+		r |= buf_puts(out, name);
+	}
+	return r;
+}
+
+int
+cmd_flag(struct cli *c, int argc, char **argv)
+{
+	struct store		*st = NULL;
+	struct store_msg	*m = NULL;
+	struct buf		*a = NULL, *b = NULL, *t;
+	char			*end;
+	long long		 id;
+	int			 i, r;
+
+	if (argc < 3)
+		return cli_usage(c);
+	id = strtoll(argv[1], &end, 10);
+	if (*argv[1] == '\0' || *end != '\0' || id <= 0)
+		return cli_usage(c);
+	if ((a = buf_new(8192)) == NULL || (b = buf_new(8192)) == NULL) {
+		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	if (cli_open_store(c, &st) != 0 ||
+	    store_msg_load(st, (int64_t)id, &m, &c->err) != 0)
+		goto fail;
+	/* Nothing is put for no flags: an empty put leaves no NUL. */
+	if (*m->flags != '\0' && buf_puts(a, m->flags) != 0) {
+		smerr_set(&c->err, SMERR_LIMIT, "too many flags");
+		goto fail;
+	}
+	for (i = 2; i < argc; i++) {
+		buf_reset(b);
+		if (flag_apply(b, buf_len(a) > 0 ? buf_str(a) : "",
+		    argv[i]) != 0) {
+			smerr_set(&c->err, SMERR_USAGE, "bad flag '%s'",
+			    argv[i]);
+			goto fail;
+		}
+		t = a;
+		a = b;
+		b = t;
+	}
+	/* Pushed to the server by the next sync. */
+	if (store_msg_set_local_flags(st, (int64_t)id, buf_len(a) > 0 ?
+	    buf_str(a) : "",
+	    &c->err) != 0)
+		goto fail;
+	r = 0;
+	goto out;
+fail:
+	r = cli_fail(c);
+out:
+	store_msg_free(m);
+	buf_free(a);
+	buf_free(b);
+	store_close(st);
+	return r;
+}

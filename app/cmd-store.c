@@ -1,0 +1,90 @@
+/*
+ * sealmail store check | passphrase | keyring: the store itself.
+ * check runs SQLite's integrity check; passphrase re-keys the store under
+ * a new passphrase (asked on the terminal, or --new-passphrase-file F);
+ * keyring moves it to a random key kept in the Secret Service. The new
+ * way of keying is made the current one only after the re-key succeeded.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/secmem.h"
+#include "store/store.h"
+#include "keys/keys.h"
+#include "app/app_int.h"
+
+static int
+store_rekey_to(struct cli *c, struct store *st, const struct buf *pass)
+{
+	uint8_t	key[STORE_KEY_LEN];
+	int	r;
+
+	if ((r = keys_store_key_new(c->datadir, pass, key, &c->err)) != 0)
+		return r;
+	r = store_rekey(st, key, &c->err);
+	secmem_wipe(key, sizeof(key));
+	if (r != 0)
+		return r;
+	return keys_store_key_commit(c->datadir, pass != NULL, &c->err);
+}
+
+int
+cmd_store(struct cli *c, int argc, char **argv)
+{
+	static const struct option	 longopts[] = {
+		{ "new-passphrase-file", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct store			*st = NULL;
+	struct buf			*pass = NULL;
+	const char			*newfile = NULL;
+	int				 ch, r;
+
+	if (argc < 2)
+		return cli_usage(c);
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc - 1, argv + 1, "", longopts, NULL)) !=
+	    -1) {
+		if (ch != 'n' || strcmp(argv[1], "passphrase") != 0)
+			return cli_usage(c);
+		newfile = optarg;
+	}
+	if (optind != argc - 1)
+		return cli_usage(c);
+	if (strcmp(argv[1], "check") != 0 &&
+	    strcmp(argv[1], "passphrase") != 0 &&
+	    strcmp(argv[1], "keyring") != 0)
+		return cli_usage(c);
+	if (cli_open_store(c, &st) != 0)
+		goto fail;
+	if (strcmp(argv[1], "check") == 0) {
+		if (store_check(st, &c->err) != 0)
+			goto fail;
+		printf("ok\n");
+	} else if (strcmp(argv[1], "passphrase") == 0) {
+		if (newfile != NULL)
+			r = cli_read_passfile(newfile, &pass, &c->err);
+		else
+			r = cli_ask_secret("New passphrase for the sealmail "
+			    "store: ", 1, &pass, &c->err);
+		if (r != 0 || store_rekey_to(c, st, pass) != 0)
+			goto fail;
+		printf("the store is now keyed by the new passphrase\n");
+	} else {
+		if (store_rekey_to(c, st, NULL) != 0)
+			goto fail;
+		printf("the store's key is now kept in the Secret Service\n");
+	}
+	r = 0;
+	goto out;
+fail:
+	r = cli_fail(c);
+out:
+	buf_free(pass);
+	store_close(st);
+	return r;
+}
