@@ -1,0 +1,233 @@
+#!/bin/sh
+# sealmail send and outbox against the lab's Postfix and Dovecot: what
+# alice sends arrives in bob's INBOX, signed and encrypted, and opens and
+# verifies for bob (with sealmail's own reader and with openssl cms); a
+# copy lands in alice's Sent; failures stay in the outbox with the
+# server's reason and go out with "outbox send"; a Message-ID is never
+# submitted twice; encryption without a certificate is refused or, with
+# encrypt = auto, skipped with a warning.
+. "$TOP/tests/lib.sh"
+lab_up || { notok "the lab is not up"; t_done; }
+unset DBUS_SESSION_BUS_ADDRESS		# the store is keyed by a passphrase
+cd "$T" || exit 1
+ID=$(date +%s)-$$		# Message-IDs unique to this run
+
+H=$T/alice
+mkdir -p "$H"
+echo "store passphrase" >pw
+echo "$LAB_P12_PASS" >p12pw
+echo "$LAB_ALICE_PASS" >alicepw
+S() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
+
+# config IMAP_PORT SMTP_HOST DNS_RESOLVER [ENCRYPT]
+config() {
+	cat >"$H/config" <<EOF
+[account lab]
+address  = alice@example.test
+name     = Alice Example
+imap     = imap://mail.example.test:$1
+smtp     = submission://$2:$LAB_SUBMISSION_PORT
+password-command = cat "$T/alicepw"
+ca-file  = $LAB_CA
+timeout  = 10
+sign     = yes
+encrypt  = ${4:-auto}
+
+[dns]
+resolver     = $3
+trust-anchor = $LAB_TA
+timeout      = 2
+EOF
+}
+config "$LAB_IMAP_PORT" mail.example.test "$LAB_DNS_RESOLVER"
+check "alice's identity imported" S keys import "$LAB_SMIME_DIR/alice.p12" \
+    --passphrase-file "$T/p12pw"
+check "the lab CA trusted" S keys trust "$LAB_CA"
+
+BOB_DIR=$LAB_MAIL_DIR/example.test/bob/Maildir
+SENT_DIR=$LAB_MAIL_DIR/example.test/alice/Maildir/.Sent
+
+# arrived DIR MSGID: the file holding MSGID under DIR (waits up to 10 s).
+arrived() {
+	_i=0
+	while [ $_i -lt 100 ]; do
+		_f=$(grep -rlF -- "$2" "$1"/new "$1"/cur 2>/dev/null | head -1)
+		[ -n "$_f" ] && { echo "$_f"; return 0; }
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 1
+}
+count_in() { grep -rlF -- "$2" "$1"/new "$1"/cur 2>/dev/null | wc -l; }
+judge_bob() {
+	"$TOOLS/crypto_judge" --anchor "$LAB_CA" \
+	    --identity "$LAB_SMIME_DIR/bob.pem" "$LAB_SMIME_DIR/bob.key" "$1"
+}
+judge_alice() {
+	"$TOOLS/crypto_judge" --anchor "$LAB_CA" \
+	    --identity "$LAB_SMIME_DIR/alice.pem" "$LAB_SMIME_DIR/alice.key" "$1"
+}
+
+# --- signed and encrypted, bob's certificate from SMIMEA ---------------
+cat >m1.txt <<EOF
+To: Bob <bob@example.test>
+Subject: Grüße from the send test
+Message-ID: <send-lab-1-$ID@example.test>
+
+Hello Bob,
+this message is signed and encrypted — ünïcode included.
+EOF
+S send m1.txt >out 2>err; rc=$?
+check_eq "send exits 0" 0 "$rc"
+check_match "it says signed and encrypted" \
+    "sent <send-lab-1-$ID@example.test> to 1 recipient, signed, aes-256-cbc" \
+    "$(cat out)"
+f=$(arrived "$BOB_DIR" "send-lab-1-$ID@example.test")
+check "the message arrives in bob's INBOX" test -n "$f"
+judge_bob "$f" >j1.json
+check_eq "sealmail's reader: signature valid" valid "$(json j1.json 'd["signature"]')"
+check_eq "sealmail's reader: decrypted" decrypted "$(json j1.json 'd["encryption"]')"
+check_eq "signer is alice" alice@example.test "$(json j1.json 'd["signer"]')"
+check_match "the text came through" 'this message is signed and encrypted — ünïcode included' \
+    "$(json j1.json 'd["text"]')"
+check_eq "the subject came through" "Grüße from the send test" \
+    "$(json j1.json 'd["subject"]')"
+check "openssl cms decrypts bob's copy and verifies it" sh -c \
+    "openssl cms -decrypt -in '$f' -recip '$LAB_SMIME_DIR/bob.pem' \
+    -inkey '$LAB_SMIME_DIR/bob.key' | openssl cms -verify -CAfile '$LAB_CA' \
+    -purpose smimesign -out /dev/null"
+g=$(arrived "$SENT_DIR" "send-lab-1-$ID@example.test")
+check "a copy is in alice's Sent" test -n "$g"
+judge_alice "$g" >j1s.json
+check_eq "alice can read her Sent copy" decrypted \
+    "$(json j1s.json 'd["encryption"]')"
+S outbox --json >ob.json
+check_eq "the outbox is empty after success" "[]" "$(cat ob.json)"
+
+# --- the same Message-ID again is not sent -----------------------------
+S send m1.txt >out 2>err; rc=$?
+check_eq "a Message-ID already sent: exit 1" 1 "$rc"
+check_match "and says so" 'already sent' "$(tail -1 err)"
+sleep 1
+check_eq "bob got it once" 1 "$(count_in "$BOB_DIR" send-lab-1-$ID@example.test)"
+
+# --- flags ------------------------------------------------------------
+printf "To: bob@example.test\nSubject: signed only\nMessage-ID: <send-lab-2-$ID@example.test>\n\nsigned, not encrypted\n" >m2.txt
+check "send --no-encrypt" S send --no-encrypt m2.txt
+f=$(arrived "$BOB_DIR" "send-lab-2-$ID@example.test")
+judge_bob "$f" >j2.json
+check_eq "--no-encrypt: signature valid" valid "$(json j2.json 'd["signature"]')"
+check_eq "--no-encrypt: not encrypted" none "$(json j2.json 'd["encryption"]')"
+check_match "--no-encrypt: multipart/signed" 'multipart/signed' "$(cat "$f")"
+
+printf "To: bob@example.test\nSubject: plain\nMessage-ID: <send-lab-3-$ID@example.test>\n\nplain\n" >m3.txt
+check "send --no-sign --no-encrypt" S send --no-sign --no-encrypt m3.txt
+f=$(arrived "$BOB_DIR" "send-lab-3-$ID@example.test")
+judge_bob "$f" >j3.json
+check_eq "plain: no signature" none "$(json j3.json 'd["signature"]')"
+check_eq "plain: no encryption" none "$(json j3.json 'd["encryption"]')"
+
+printf "To: bob@example.test\nSubject: encrypted only\nMessage-ID: <send-lab-4-$ID@example.test>\n\nsecret\n" >m4.txt
+check "send --no-sign --encrypt" S send --no-sign --encrypt m4.txt
+f=$(arrived "$BOB_DIR" "send-lab-4-$ID@example.test")
+judge_bob "$f" >j4.json
+check_eq "encrypted only: decrypted" decrypted "$(json j4.json 'd["encryption"]')"
+check_eq "encrypted only: no signature" none "$(json j4.json 'd["signature"]')"
+check_nomatch "encrypted only: no clear text on the wire" 'secret' "$(cat "$f")"
+
+# --- no certificate ----------------------------------------------------
+# A DNS-verified but insecure SMIMEA is not a certificate to encrypt to.
+printf 'To: alice@unsigned.example.test\nSubject: x\n\nx\n' >m5.txt
+S send --encrypt m5.txt >out 2>err; rc=$?
+check_eq "--encrypt without a certificate: exit 1" 1 "$rc"
+check_match "the error names the recipient" \
+    'cannot encrypt to alice@unsigned.example.test' "$(tail -1 err)"
+# A bogus DNSSEC answer stops everything, whatever encrypt says.
+printf 'To: alice@broken.example.test\nSubject: x\n\nx\n' >m6.txt
+S send m6.txt >out 2>err; rc=$?
+check_eq "a bogus SMIMEA answer: exit 1" 1 "$rc"
+check_match "DNSSEC failure named" 'DNSSEC validation failed' "$(tail -1 err)"
+
+# With no resolver answering, bob has no certificate: auto sends in clear
+# and says so; --encrypt refuses. Servers by address need no DNS. A fresh
+# home, because the first one keeps bob's SMIMEA certificate cached.
+H=$T/alice2
+mkdir -p "$H"
+config 9 127.0.0.1 127.0.0.1@9
+check "a second home for alice" S keys import "$LAB_SMIME_DIR/alice.p12" \
+    --passphrase-file "$T/p12pw"
+printf "To: bob@example.test\nSubject: auto\nMessage-ID: <send-lab-7-$ID@example.test>\n\nauto mode\n" >m7.txt
+S send m7.txt >out 2>err; rc=$?
+check_eq "auto without a certificate: exit 0" 0 "$rc"
+check_match "stderr says it went unencrypted" \
+    'sending unencrypted: no usable certificate for bob@example.test' \
+    "$(cat err)"
+check_match "stdout says not encrypted" 'signed, not encrypted' "$(cat out)"
+f=$(arrived "$BOB_DIR" "send-lab-7-$ID@example.test")
+judge_bob "$f" >j7.json
+check_eq "auto: arrives signed" valid "$(json j7.json 'd["signature"]')"
+check_eq "auto: not encrypted" none "$(json j7.json 'd["encryption"]')"
+printf 'To: bob@example.test\nSubject: must\n\nx\n' >m8.txt
+S send --encrypt m8.txt >out 2>err; rc=$?
+check_eq "--encrypt, no certificate: exit 1" 1 "$rc"
+check_match "--encrypt names bob" 'cannot encrypt to bob@example.test' \
+    "$(tail -1 err)"
+config 9 127.0.0.1 127.0.0.1@9 yes
+S send m8.txt >out 2>err; rc=$?
+check_eq "encrypt = yes in the config: the same refusal" 1 "$rc"
+H=$T/alice
+
+# --- failures stay in the outbox ---------------------------------------
+echo wrong-password >alicepw
+printf "To: bob@example.test\nSubject: queued\nMessage-ID: <send-lab-9-$ID@example.test>\n\nqueued first\n" >m9.txt
+S send m9.txt >out 2>err; rc=$?
+check_eq "a refused login: exit 1" 1 "$rc"
+check_match "with the server's reason" '535|uthentication' "$(tail -1 err)"
+S outbox --json >ob.json
+check_eq "the message is in the outbox" 1 "$(json ob.json 'len(d)')"
+check_eq "outbox: subject" queued "$(json ob.json 'd[0]["subject"]')"
+check_eq "outbox: folder" outbox "$(json ob.json 'd[0]["folder"]')"
+check_eq "outbox: uid null" null "$(json ob.json 'd[0]["uid"]')"
+check_eq "outbox: flags" "[]" "$(json ob.json 'd[0]["flags"]')"
+check_eq "outbox: signature of the queued message" valid \
+    "$(json ob.json 'd[0]["signature"]')"
+check_eq "outbox: encryption of the queued message" decrypted \
+    "$(json ob.json 'd[0]["encryption"]')"
+check_match "outbox: error kept" '535|uthentication' \
+    "$(json ob.json 'd[0]["error"]')"
+S outbox send >out 2>err; rc=$?
+check_eq "outbox send with the wrong password: exit 1" 1 "$rc"
+echo "$LAB_ALICE_PASS" >alicepw
+check "outbox send" S outbox send
+f=$(arrived "$BOB_DIR" "send-lab-9-$ID@example.test")
+check "the queued message arrives" test -n "$f"
+judge_bob "$f" >j9.json
+check_eq "queued message: valid" valid "$(json j9.json 'd["signature"]')"
+check_eq "queued message: decrypted" decrypted "$(json j9.json 'd["encryption"]')"
+S outbox --json >ob.json
+check_eq "the outbox is empty again" "[]" "$(cat ob.json)"
+
+# A recipient the server refuses: nothing goes out, the reason is kept.
+printf "To: bob@example.test, alice@unsigned.example.test\nSubject: x\nMessage-ID: <send-lab-10-$ID@example.test>\n\nx\n" >m10.txt
+S send --no-encrypt m10.txt >out 2>err; rc=$?
+check_eq "a refused recipient: exit 1" 1 "$rc"
+check_match "the refused recipient is named" \
+    'alice@unsigned.example.test refused: 550' "$(tail -1 err)"
+S outbox >ob.txt
+check_match "the outbox lists it with the reason" 'refused: 550' "$(cat ob.txt)"
+sleep 1
+check_eq "bob got nothing of it" 0 "$(count_in "$BOB_DIR" send-lab-10-$ID@example.test)"
+
+# --- a failed copy to Sent is a warning --------------------------------
+config 9 mail.example.test "$LAB_DNS_RESOLVER"
+printf "To: bob@example.test\nSubject: no sent copy\nMessage-ID: <send-lab-11-$ID@example.test>\n\nx\n" >m11.txt
+S send m11.txt >out 2>err; rc=$?
+check_eq "an unreachable IMAP server: still exit 0" 0 "$rc"
+check_match "with a warning" 'not copied to Sent' "$(cat err)"
+check "and the message arrives" arrived "$BOB_DIR" send-lab-11-$ID@example.test
+
+check_fails "send without a file is a usage error" S send
+"$SEALMAIL" --home "$H" --passphrase-file "$T/pw" send >/dev/null 2>&1
+check_eq "usage error: exit 2" 2 "$?"
+
+t_done
