@@ -70,11 +70,11 @@ weak_digest(const X509_ALGOR *alg)
 	int			 nid;
 
 	if (alg == NULL)
-		return 1;
+		return 0;
 	X509_ALGOR_get0(&obj, NULL, NULL, alg);
 	nid = OBJ_obj2nid(obj);
 	return nid == NID_md5 || nid == NID_sha1 || nid == NID_md4 ||
-	    nid == NID_md2 || nid == NID_undef;
+	    nid == NID_md2;
 }
 
 static int
