@@ -81,8 +81,8 @@ int	 cli_open_dns(struct cli *c, int configured_only, struct dns **dp);
 /*
  * SMIMEA for the reader (app/cmd-keys-lookup.c): the hook to give to
  * crypto_ctx_set_dane with a struct cli_dane as its argument. k may be
- * NULL; with dns NULL every answer is CRYPTO_DANE_NONE. The last failed
- * lookup's message stays in err.
+ * NULL; with dns NULL every answer is CRYPTO_DANE_NONE. The first failed
+ * lookup's message stays in err until the caller clears it.
  */
 #include "crypto/crypto.h"
 struct cli_dane {

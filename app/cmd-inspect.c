@@ -207,6 +207,15 @@ cmd_inspect(struct cli *c, int argc, char **argv)
 			goto fail;
 		buf_free(in);
 		in = NULL;
+		/* A failed SMIMEA lookup (bogus, no answer) is said aloud. */
+		if (dns != NULL && dane.err.code != 0) {
+			char *m = text_sanitize_str(smerr_msg(&dane.err), 0);
+
+			fprintf(stderr, "sealmail: warning: %s\n",
+			    m != NULL ? m : "SMIMEA lookup failed");
+			free(m);
+			smerr_clear(&dane.err);
+		}
 		if (v->harvest_addr != NULL && v->signer_der != NULL) {
 			replaced = 0;
 			if (keys_harvest(k, v->signer_der, v->signer_der_len,

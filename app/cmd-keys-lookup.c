@@ -254,7 +254,6 @@ cli_dane_hook(void *arg, const char *address, const uint8_t *der, size_t len)
 
 	if (d == NULL || d->dns == NULL)
 		return CRYPTO_DANE_NONE;
-	smerr_clear(&d->err);
 	switch (keys_dane_check(d->k, d->dns, address, der, len, &d->err)) {
 	case KEYS_DANE_MATCH:
 		return CRYPTO_DANE_MATCH;

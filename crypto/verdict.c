@@ -363,6 +363,12 @@ sig_record(struct judge *j, struct crypto_signed *s, int root)
 			    "records do not match the certificate",
 			    i + 1)) != 0)
 				goto out;
+		} else if (d == CRYPTO_DANE_ERROR) {
+			/* A bogus or missing answer vouches for nothing. */
+			if ((r = finding(j, "signer %zu: the SMIMEA lookup "
+			    "failed (bogus DNSSEC or no answer); DANE was not "
+			    "checked", i + 1)) != 0)
+				goto out;
 		}
 		if (trust == CRYPTO_TRUST_NONE && ok == 0) {
 			j->facts |= CRYPTO_S_UNTRUSTED;
