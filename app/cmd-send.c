@@ -161,7 +161,7 @@ cmd_send(struct cli *c, int argc, char **argv)
 		v.o.encrypt = (enum app_encrypt)enc;
 	if (send_queue(&v.o, buf_data(in), buf_len(in), &q, &c->err) != 0)
 		goto out;
-	if (send_deliver(&v.o, q.id, &c->err) != 0)
+	if (send_deliver_msgid(&v.o, q.msgid, &c->err) != 0)
 		goto out;
 	if ((out = buf_new(0)) == NULL ||
 	    buf_printf(out, "sent %s to %zu recipient%s, %s, %s", q.msgid,

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,22 +250,67 @@ find_recipients(const struct send_opts *o, const struct mime_out *mo,
 	return 0;
 }
 
+/* Queues one copy: headers + entity, for the n addresses at rcpt. */
 static int
-join_rcpts(const struct mime_out *mo, char **outp)
+queue_copy(const struct send_opts *o, const struct mime_out *mo,
+    const struct buf *entity, char *const *rcpt, size_t n, int64_t *idp,
+    struct smerr *e)
 {
-	struct buf	*b;
-	size_t		 i;
+	struct store_outbox	 ob;
+	struct buf		*msg = NULL, *list = NULL;
+	size_t			 i;
+	int			 r;
 
-	if ((b = buf_new(0)) == NULL)
-		return SMERR_NOMEM;
-	for (i = 0; i < mo->nrcpt; i++)
-		if (buf_printf(b, "%s%s", i ? "," : "", mo->rcpt[i]) != 0) {
-			buf_free(b);
-			return SMERR_NOMEM;
+	if ((r = mime_join(mo->headers, entity, &msg, e)) != 0)
+		goto out;
+	if ((list = buf_new(0)) == NULL) {
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		if (buf_printf(list, "%s%s", i ? "," : "", rcpt[i]) != 0) {
+			r = smerr_set(e, SMERR_NOMEM, "out of memory");
+			goto out;
 		}
-	*outp = buf_take(b, NULL);
-	buf_free(b);
-	return *outp == NULL ? SMERR_NOMEM : 0;
+	memset(&ob, 0, sizeof(ob));
+	ob.account = o->acct->name;
+	ob.message_id = mo->msgid;
+	ob.from = mo->from;
+	ob.recipients = buf_str(list);
+	ob.subject = mo->subject;
+	ob.body = buf_data(msg);
+	ob.body_len = buf_len(msg);
+	ob.created = time(NULL);
+	r = store_outbox_add(o->store, &ob, idp, e);
+out:
+	buf_free(msg);
+	buf_free(list);
+	return r;
+}
+
+/*
+ * Encrypts inner to the n recipients at rc (and to the sender) and queues
+ * it for the n addresses at rcpt.
+ */
+static int
+queue_sealed(const struct send_opts *o, const struct mime_out *mo,
+    const struct buf *inner, const struct protect_rcpt *rc, char *const *rcpt,
+    size_t n, const struct ident_find *me, const char **cipher, int64_t *idp,
+    struct smerr *e)
+{
+	struct protect_opts	 po;
+	struct buf		*ent = NULL;
+	int			 r;
+
+	memset(&po, 0, sizeof(po));
+	po.rcpt = rc;
+	po.nrcpt = n;
+	po.self = me->der;
+	po.self_len = me->len;
+	if ((r = protect_entity(&po, inner, &ent, cipher, e)) == 0)
+		r = queue_copy(o, mo, ent, rcpt, n, idp, e);
+	buf_free(ent);
+	return r;
 }
 
 int
@@ -276,11 +322,11 @@ send_queue(const struct send_opts *o, const void *text, size_t len,
 	struct protect_signer	 signer;
 	struct protect_opts	 po;
 	struct ident_find	 me;
-	struct store_outbox	 ob;
-	struct buf		*key = NULL, *ent = NULL, *msg = NULL;
-	char			*rcpts = NULL;
-	size_t			 i;
-	int			 r, all_certs = 0, have_me;
+	struct buf		*key = NULL, *inner = NULL;
+	const struct buf	*use;
+	int64_t			 id;
+	size_t			 i, nmain;
+	int			 r, all_certs = 0, have_me, encrypt = 0;
 
 	memset(q, 0, sizeof(*q));
 	memset(&me, 0, sizeof(me));
@@ -328,37 +374,41 @@ send_queue(const struct send_opts *o, const void *text, size_t len,
 		}
 		if ((r = find_recipients(o, mo, rc, &all_certs, e)) != 0)
 			goto out;
-		if (all_certs) {
-			if (!have_me)
-				warnf(o, "no identity for %s: the copy in Sent "
-				    "will not open for you", mo->from);
-			po.rcpt = rc;
-			po.nrcpt = mo->nrcpt;
-			po.self = me.der;
-			po.self_len = me.len;
+		encrypt = all_certs;
+		if (encrypt && !have_me)
+			warnf(o, "no identity for %s: the copy in Sent will "
+			    "not open for you", mo->from);
+	}
+	/* Signed once; every encrypted copy carries the same signature. */
+	use = mo->entity;
+	if (po.signer != NULL) {
+		if ((r = protect_entity(&po, mo->entity, &inner, NULL, e)) != 0)
+			goto out;
+		use = inner;
+	}
+	if (!encrypt) {
+		/* Bcc is in no header field: one copy serves everyone. */
+		if ((r = queue_copy(o, mo, use, mo->rcpt, mo->nrcpt, &q->id,
+		    e)) != 0)
+			goto out;
+	} else {
+		/*
+		 * Each Bcc recipient gets a copy of their own, so that no
+		 * RecipientInfo shows the others who got the message.
+		 */
+		nmain = mo->nrcpt - mo->nbcc;
+		if (nmain > 0 && (r = queue_sealed(o, mo, use, rc, mo->rcpt,
+		    nmain, &me, &q->cipher, &q->id, e)) != 0)
+			goto out;
+		for (i = nmain; i < mo->nrcpt; i++) {
+			if ((r = queue_sealed(o, mo, use, rc + i, mo->rcpt + i,
+			    1, &me, nmain > 0 ? NULL : &q->cipher, &id,
+			    e)) != 0)
+				goto out;
+			if (q->id == 0)
+				q->id = id;
 		}
 	}
-	if (po.signer == NULL && po.nrcpt == 0) {
-		if ((r = mime_join(mo->headers, mo->entity, &msg, e)) != 0)
-			goto out;
-	} else if ((r = protect_entity(&po, mo->entity, &ent, &q->cipher,
-	    e)) != 0 || (r = mime_join(mo->headers, ent, &msg, e)) != 0)
-		goto out;
-	if (join_rcpts(mo, &rcpts) != 0) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
-		goto out;
-	}
-	memset(&ob, 0, sizeof(ob));
-	ob.account = o->acct->name;
-	ob.message_id = mo->msgid;
-	ob.from = mo->from;
-	ob.recipients = rcpts;
-	ob.subject = mo->subject;
-	ob.body = buf_data(msg);
-	ob.body_len = buf_len(msg);
-	ob.created = time(NULL);
-	if ((r = store_outbox_add(o->store, &ob, &q->id, e)) != 0)
-		goto out;
 	snprintf(q->msgid, sizeof(q->msgid), "%s", mo->msgid);
 	q->is_signed = po.signer != NULL;
 	q->nrcpt = mo->nrcpt;
@@ -368,10 +418,8 @@ out:
 			free((void *)rc[i].cert);
 	free(rc);
 	free(me.der);
-	free(rcpts);
 	buf_free(key);
-	buf_free(ent);
-	buf_free(msg);
+	buf_free(inner);
 	mime_out_free(mo);
 	return r;
 }
@@ -382,6 +430,7 @@ struct entry {
 	int		 found;
 	int		 sent;
 	int		 appended;
+	char		*msgid;
 	char		*from;
 	char		*rcpts;
 	struct buf	*body;
@@ -397,7 +446,9 @@ entry_cb(const struct store_outbox *ob, void *arg)
 	en->found = 1;
 	en->sent = ob->sent;
 	en->appended = ob->appended;
-	if ((en->from = strdup(ob->from != NULL ? ob->from : "")) == NULL ||
+	if ((en->msgid = strdup(ob->message_id != NULL ? ob->message_id :
+	    "")) == NULL ||
+	    (en->from = strdup(ob->from != NULL ? ob->from : "")) == NULL ||
 	    (en->rcpts = strdup(ob->recipients != NULL ? ob->recipients :
 	    "")) == NULL || (en->body = buf_new(0)) == NULL ||
 	    buf_put(en->body, ob->body, ob->body_len) != 0)
@@ -408,6 +459,7 @@ entry_cb(const struct store_outbox *ob, void *arg)
 static void
 entry_clear(struct entry *en)
 {
+	free(en->msgid);
 	free(en->from);
 	free(en->rcpts);
 	buf_free(en->body);
@@ -514,7 +566,7 @@ send_deliver(const struct send_opts *o, int64_t id, struct smerr *e)
 {
 	struct entry	 en;
 	struct smerr	 e2;
-	int		 r;
+	int		 r, first;
 
 	memset(&en, 0, sizeof(en));
 	en.id = id;
@@ -530,13 +582,21 @@ send_deliver(const struct send_opts *o, int64_t id, struct smerr *e)
 		goto out;
 	}
 	if (!en.sent) {
+		/*
+		 * Copies of one message (Bcc recipients get their own) share
+		 * a Message-ID; only the first to go out is kept in Sent.
+		 */
+		if ((r = store_outbox_was_sent(o->store, en.msgid, e)) < 0)
+			goto out;
+		first = r == 0;
 		if ((r = submit(o, &en, e)) != 0) {
 			smerr_clear(&e2);
 			(void)store_outbox_fail(o->store, id, smerr_msg(e),
 			    &e2);
 			goto out;
 		}
-		if ((r = store_outbox_sent(o->store, id, 0, e)) != 0)
+		if ((r = store_outbox_sent(o->store, id, !first, e)) != 0 ||
+		    !first)
 			goto out;
 	}
 	if (!en.appended) {
@@ -549,5 +609,64 @@ send_deliver(const struct send_opts *o, int64_t id, struct smerr *e)
 	}
 out:
 	entry_clear(&en);
+	return r;
+}
+
+struct id_list {
+	const char	*msgid;
+	int64_t		*ids;
+	size_t		 n;
+	int		 oom;
+};
+
+static int
+ids_cb(const struct store_outbox *ob, void *arg)
+{
+	struct id_list	*l = arg;
+	int64_t		*nv;
+
+	if (ob->sent || ob->message_id == NULL ||
+	    strcmp(ob->message_id, l->msgid) != 0)
+		return 0;
+	if ((nv = reallocarray(l->ids, l->n + 1, sizeof(*nv))) == NULL) {
+		l->oom = 1;
+		return 1;
+	}
+	l->ids = nv;
+	l->ids[l->n++] = ob->id;
+	return 0;
+}
+
+int
+send_deliver_msgid(const struct send_opts *o, const char *msgid,
+    struct smerr *e)
+{
+	struct id_list	 l;
+	struct smerr	 e2;
+	size_t		 i;
+	int		 r, first_err = 0;
+
+	memset(&l, 0, sizeof(l));
+	l.msgid = msgid;
+	if ((r = store_outbox_foreach(o->store, ids_cb, &l, e)) != 0)
+		goto out;
+	if (l.oom) {
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < l.n; i++) {
+		smerr_clear(&e2);
+		if ((r = send_deliver(o, l.ids[i], &e2)) == 0)
+			continue;
+		/* The others still go; the first failure is the answer. */
+		if (first_err == 0) {
+			first_err = r;
+			smerr_set(e, r, "%s", smerr_msg(&e2));
+		} else
+			warnf(o, "%s", smerr_msg(&e2));
+	}
+	r = first_err;
+out:
+	free(l.ids);
 	return r;
 }

@@ -34,7 +34,7 @@ struct send_opts {
 
 /* What send_queue made of a message. */
 struct send_queued {
-	int64_t		 id;		/* outbox id */
+	int64_t		 id;		/* outbox id (of the first copy) */
 	char		 msgid[256];
 	int		 is_signed;
 	const char	*cipher;	/* "aes-256-gcm", "aes-256-cbc", NULL */
@@ -46,8 +46,10 @@ struct send_queued {
  * user writes it) and queues it in the outbox. Encryption to a recipient
  * without a usable certificate is impossible: with APP_ENCRYPT_YES that is
  * an error naming the recipient; with APP_ENCRYPT_AUTO the message goes
- * out unencrypted and o->warn says why. A Message-ID already sent is
- * SMERR_EXISTS. 0 or SMERR_*.
+ * out unencrypted and o->warn says why. An encrypted message is queued
+ * once for To and Cc and once more for each Bcc recipient, so that no
+ * envelope names a Bcc recipient to the others. A Message-ID already
+ * sent is SMERR_EXISTS. 0 or SMERR_*.
  */
 int	 send_queue(const struct send_opts *o, const void *text, size_t len,
 	    struct send_queued *q, struct smerr *e);
@@ -59,6 +61,14 @@ int	 send_queue(const struct send_opts *o, const void *text, size_t len,
  * returned.
  */
 int	 send_deliver(const struct send_opts *o, int64_t id, struct smerr *e);
+
+/*
+ * Delivers every queued, unsent copy of the message msgid (Bcc
+ * recipients of an encrypted message get copies of their own). The first
+ * failure is returned; the others are passed to o->warn.
+ */
+int	 send_deliver_msgid(const struct send_opts *o, const char *msgid,
+	    struct smerr *e);
 
 /*
  * The account password for srv: password-command when configured (run by

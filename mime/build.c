@@ -1170,9 +1170,11 @@ mime_draft_build(struct mime_draft *d, struct mime_out **op, struct smerr *e)
 	for (i = 0; i < d->ncc; i++)
 		if ((r = rcpt_add(o, d->cc[i].addr, e)) != 0)
 			goto out;
+	n = o->nrcpt;
 	for (i = 0; i < d->nbcc; i++)
 		if ((r = rcpt_add(o, d->bcc[i], e)) != 0)
 			goto out;
+	o->nbcc = o->nrcpt - n;
 	if (d->msgid != NULL)
 		o->msgid = strdup(d->msgid);
 	else {

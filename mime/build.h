@@ -31,6 +31,7 @@ struct mime_out {
 	char		 *from;		/* addr-spec of From */
 	char		**rcpt;		/* To, Cc and Bcc addr-specs, no repeats */
 	size_t		  nrcpt;
+	size_t		  nbcc;		/* the last nbcc of rcpt are Bcc only */
 	char		 *msgid;	/* "<...>" */
 	char		 *subject;	/* as given (UTF-8, or RFC 2047 text) */
 	struct buf	 *headers;	/* outer fields, CRLF each, no Bcc */

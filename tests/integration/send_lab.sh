@@ -104,6 +104,27 @@ check_eq "alice can read her Sent copy" decrypted \
 S outbox --json >ob.json
 check_eq "the outbox is empty after success" "[]" "$(cat ob.json)"
 
+# --- Bcc: a copy of its own, so the others cannot see it in the envelope
+printf "To: alice@example.test\nBcc: bob@example.test\nSubject: bcc\nMessage-ID: <send-lab-12-$ID@example.test>\n\nbcc test\n" >m12.txt
+S send m12.txt >out 2>err; rc=$?
+check_eq "send with Bcc: exit 0" 0 "$rc"
+check_match "two recipients counted" 'to 2 recipients, signed, aes-256-cbc' \
+    "$(cat out)"
+f=$(arrived "$BOB_DIR" "send-lab-12-$ID@example.test")
+g=$(arrived "$LAB_MAIL_DIR/example.test/alice/Maildir" "send-lab-12-$ID@example.test")
+check "the Bcc recipient gets it" test -n "$f"
+check "the To recipient gets it" test -n "$g"
+check_nomatch "no Bcc field goes out" '^Bcc:' "$(cat "$f" "$g")"
+n=$(openssl cms -cmsout -print -in "$g" | grep -c 'd.ktri:')
+check_eq "the To copy is encrypted to alice alone (bob unseen)" 1 "$n"
+n=$(openssl cms -cmsout -print -in "$f" | grep -c 'd.ktri:')
+check_eq "the Bcc copy: bob and the sender" 2 "$n"
+judge_bob "$f" >j12.json
+check_eq "the Bcc copy opens for bob, signed" valid \
+    "$(json j12.json 'd["signature"]')"
+sleep 1
+check_eq "one copy in Sent" 1 "$(count_in "$SENT_DIR" send-lab-12-$ID@example.test)"
+
 # --- the same Message-ID again is not sent -----------------------------
 S send m1.txt >out 2>err; rc=$?
 check_eq "a Message-ID already sent: exit 1" 1 "$rc"
