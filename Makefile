@@ -119,8 +119,10 @@ check: deps
 demo: deps sealmail
 	sh tests/lab/demo.sh
 
-bench: deps sealmail
-	sh tests/bench/run.sh
+bench: sealmail
+	@sh tests/deps.sh bench
+	$(MAKE) build/rel/tests/tools/net_client build/rel/tests/tools/app_storefill
+	bash tests/bench/run.sh
 
 install: sealmail
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# make bench: sealmail side by side with its peers on the same lab, in the
+# same run, reported as ratios (sealmail time / peer time; below 1.0 means
+# sealmail is faster). Never part of make check.
+#
+#   BENCH_COUNT   messages in the mailbox (default 10000)
+#   BENCH_CRYPTO  messages in the verify-and-decrypt set (default 1000)
+#   BENCH_LIST    messages in the list/search store (default 100000)
+#   LAB_PORT_BASE lab ports (default 30000)
+set -u
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$TOP" || exit 1
+SM="$TOP/sealmail"
+COUNT=${BENCH_COUNT:-10000}
+NCRYPTO=${BENCH_CRYPTO:-1000}
+NLIST=${BENCH_LIST:-100000}
+export LAB_PORT_BASE=${LAB_PORT_BASE:-30000}
+W=$(mktemp -d "${TMPDIR:-/tmp}/sealmail-bench.XXXXXX")
+REPORT="$TOP/build/bench-report.txt"
+mkdir -p "$TOP/build"
+: > "$REPORT"
+
+cleanup() { sh "$TOP/tests/lab/stop.sh" "$W/lab" >/dev/null 2>&1; rm -rf "$W"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say() { printf '%s\n' "$*" | tee -a "$REPORT"; }
+now() { date +%s%N; }
+# timeit VAR command...: runs it, stores seconds (3 decimals) in VAR.
+timeit() {
+	local _v=$1 _s _e; shift
+	_s=$(now)
+	"$@" >"$W/last.out" 2>"$W/last.err"
+	local rc=$?
+	_e=$(now)
+	printf -v "$_v" '%d.%03d' $(( (_e - _s) / 1000000000 )) $(( (_e - _s) / 1000000 % 1000 ))
+	if [ $rc -ne 0 ]; then
+		say "  (command failed, rc $rc: $(tail -1 "$W/last.err"))"
+	fi
+	return $rc
+}
+ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print('%.2f' % (a/b) if b > 0 else 'n/a')" "$1" "$2"; }
+peak_kb() { awk '/Maximum resident/ {print $6}' "$1"; }
+
+sh "$TOP/tests/lab/start.sh" "$W/lab" >"$W/lab.log" 2>&1 || { cat "$W/lab.log"; exit 1; }
+. "$W/lab/lab.env"
+MD="$LAB_DIR/mail/example.test/bob/Maildir"
+
+say "sealmail benchmarks, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores"
+say ""
+say "== mailbox: $COUNT messages of 2-50 KB (10% signed, 5% signed+encrypted) in bob's INBOX"
+timeit t_gen python3 "$TOP/tests/bench/gen.py" maildir "$MD" "$COUNT" 7 "$LAB_SMIME_DIR"
+chown -R nobody:nogroup "$LAB_DIR/mail" 2>/dev/null
+say "  generated in $t_gen s; $(du -sh "$MD" | cut -f1)"
+# Dovecot indexes the new mailbox once, for every client alike.
+curl -s --ssl-reqd --cacert "$LAB_CA" "imaps://localhost:$LAB_IMAPS_PORT/INBOX" \
+    -u "$LAB_BOB:$LAB_BOB_PASS" -X 'EXAMINE INBOX' >/dev/null
+
+# mbsync: IMAPS into a Maildir.
+cat > "$W/mbsyncrc" <<EOM
+IMAPAccount bob
+Host localhost
+Port $LAB_IMAPS_PORT
+User $LAB_BOB
+Pass $LAB_BOB_PASS
+SSLType IMAPS
+CertificateFile $LAB_CA
+
+IMAPStore bob-remote
+Account bob
+
+MaildirStore bob-local
+Path $W/mbsync/
+Inbox $W/mbsync/INBOX
+
+Channel bob
+Far :bob-remote:
+Near :bob-local:
+Patterns INBOX
+Create Near
+Sync Pull
+EOM
+mkdir -p "$W/mbsync"
+timeit t_mb1 mbsync -c "$W/mbsyncrc" -q bob
+sleep 1.1	# mbsync pauses when its Maildir changed within the second
+timeit t_mb2 mbsync -c "$W/mbsyncrc" -q bob
+say "  mbsync first sync:        $t_mb1 s ($(find "$W/mbsync/INBOX" -type f -path '*/cur/*' -o -type f -path '*/new/*' | wc -l) messages)"
+say "  mbsync no-change sync:    $t_mb2 s"
+
+# sealmail: the same mailbox into the encrypted store.
+H="$W/home"
+mkdir -p "$H" && chmod 700 "$H"
+printf 'bench-passphrase\n' > "$W/pass"
+cat > "$H/config" <<EOM
+[account bob]
+address = $LAB_BOB
+imap = imaps://localhost:$LAB_IMAPS_PORT
+smtp = submissions://localhost:$LAB_SUBMISSIONS_PORT
+password-command = echo $LAB_BOB_PASS
+ca-file = $LAB_CA
+EOM
+# The store key lives in the lab's Secret Service, as for a desktop user.
+SMH() { "$SM" --home "$H" "$@"; }
+SMH keys import "$LAB_SMIME_DIR/bob.p12" --passphrase-file "$LAB_SMIME_DIR/p12-pass" >/dev/null 2>&1 ||
+    SMH keys import "$LAB_SMIME_DIR/bob.p12" >/dev/null 2>&1
+SMH keys trust "$LAB_CA" >/dev/null 2>&1
+timeit t_s1 SMH sync --json
+n1=$(SMH list --json 2>/dev/null | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' 2>/dev/null)
+timeit t_s2 SMH sync --json
+say "  sealmail first sync:      $t_s1 s ($n1 messages, decrypted, verified, stored encrypted)"
+say "  sealmail no-change sync:  $t_s2 s"
+say "  ratio first sync  sealmail/mbsync: $(ratio "$t_s1" "$t_mb1")   (target <= 1.0)"
+say "  ratio no-change   sealmail/mbsync: $(ratio "$t_s2" "$t_mb2")   (target <= 1.0)"
+
+# Fetch alone (net/): the test client's pipelined fetch, no store.
+if [ -x "$TOP/build/rel/tests/tools/net_client" ] || make -s build/rel/tests/tools/net_client >/dev/null 2>&1; then
+	NC="$TOP/build/rel/tests/tools/net_client"
+	if "$NC" --help 2>&1 | grep -q fetch; then
+		timeit t_nf "$NC" --host localhost --port "$LAB_IMAPS_PORT" --tls implicit --ca "$LAB_CA" \
+		    --user "$LAB_BOB" --pass "$LAB_BOB_PASS" fetch-all INBOX
+		say "  net fetch (no store):     $t_nf s; ratio to mbsync first sync: $(ratio "$t_nf" "$t_mb1")"
+	fi
+fi
+
+# neomutt opening the folder over IMAPS (headers of every message).
+if command -v neomutt >/dev/null; then
+	cat > "$W/muttrc" <<EOM
+set imap_user=$LAB_BOB
+set imap_pass=$LAB_BOB_PASS
+set ssl_ca_certificates_file=$LAB_CA
+set ssl_force_tls=yes
+set sleep_time=0
+set quit=yes
+set sort=date
+set mail_check_stats=no
+set header_cache=$W/hcache/
+EOM
+	mkdir -p "$W/hcache"
+	timeit t_nm timeout 120 env TERM=xterm script -qec "neomutt -n -F $W/muttrc -f imaps://localhost:$LAB_IMAPS_PORT/INBOX -e 'push <quit>'" /dev/null </dev/null
+	timeit t_ls SMH list --json
+	say "  neomutt open INBOX (headers): $t_nm s; sealmail list of the stored folder: $t_ls s"
+fi
+
+say ""
+say "== verify and decrypt: $NCRYPTO signed+encrypted messages of 20 KB, one inspect process"
+python3 "$TOP/tests/bench/gen.py" crypto "$W/crypto" "$NCRYPTO" "$LAB_SMIME_DIR"
+timeit t_in SMH inspect --json "$W"/crypto/*.eml
+ok=$(grep -c '"signature":"valid"' "$W/last.out" 2>/dev/null || echo 0)
+timeit t_os bash -c 'for f in "$1"/*.eml; do openssl cms -decrypt -in "$f" -inkey "$2/bob.key" -recip "$2/bob.pem" | openssl cms -verify -CAfile "$3" -out /dev/null 2>/dev/null || exit 1; done' sh "$W/crypto" "$LAB_SMIME_DIR" "$LAB_CA"
+rsa=$(openssl speed -seconds 2 rsa2048 2>/dev/null | awk '/^rsa 2048/ {print $6}')
+mps=$(python3 -c "print('%.0f' % ($NCRYPTO / $t_in))")
+say "  sealmail inspect:         $t_in s, $mps messages/s ($ok judged valid)"
+say "  openssl cms per message:  $t_os s; ratio sealmail/openssl: $(ratio "$t_in" "$t_os")"
+say "  openssl speed rsa2048:    $rsa private-key operations/s; sealmail reaches $(python3 -c "print('%.0f%%' % (100.0 * $mps / $rsa))" 2>/dev/null) of it (target >= 70%)"
+
+say ""
+say "== DNS: SMIMEA lookup of bob, uncached then cached"
+cat >> "$H/config" <<EOM
+
+[dns]
+resolver = $LAB_DNS_RESOLVER
+trust-anchor = $LAB_TA
+timeout = 5
+EOM
+# alice: no certificate of hers in bob's store, so the first answer comes
+# from DNS and the second from the store's cache.
+timeit t_d1 SMH keys lookup --json "$LAB_ALICE"
+timeit t_d2 SMH keys lookup --json "$LAB_ALICE"
+say "  first lookup (one round trip + validation, whole process): $t_d1 s"
+say "  second lookup (store cache, whole process):                $t_d2 s"
+
+say ""
+say "== list and search over a store of $NLIST messages"
+if [ -x "$TOP/build/rel/tests/tools/app_storefill" ] || make -s build/rel/tests/tools/app_storefill >/dev/null 2>&1; then
+	H2="$W/home2"; mkdir -p "$H2" && chmod 700 "$H2"
+	"$SM" --home "$H2" list >/dev/null 2>&1
+	timeit t_fill "$TOP/build/rel/tests/tools/app_storefill" "$H2" "" "$NLIST"
+	L() { /usr/bin/time -v "$SM" --home "$H2" "$@"; }
+	timeit t_l L list --json --folder INBOX
+	kl=$(peak_kb "$W/last.err")
+	timeit t_q L search --json zebrafish
+	kq=$(peak_kb "$W/last.err")
+	say "  filled in $t_fill s; list: $t_l s, peak $kl KB; search: $t_q s, peak $kq KB"
+else
+	say "  (no app_storefill tool: not measured)"
+fi
+say ""
+say "report: $REPORT"

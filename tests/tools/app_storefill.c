@@ -1,0 +1,87 @@
+/*
+ * app_storefill HOME PASSFILE COUNT (PASSFILE "" for the Secret Service): adds COUNT synthetic messages to the
+ * INBOX of an existing store (for the list and search benchmark), in
+ * transactions of 1000, and indexes them. One message in a thousand
+ * carries the word "zebrafish".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/err.h"
+#include "store/store.h"
+#include "app/app.h"
+
+int
+main(int argc, char **argv)
+{
+	struct app_opts		 o;
+	struct app_session	*s = NULL;
+	struct store		*st;
+	struct store_msg	 m;
+	struct smerr		 e;
+	char			 subj[128], text[2048], from[64], mid[64];
+	char			 digest[65];
+	int64_t			 folder, id;
+	size_t			 done, left;
+	long			 i, n;
+
+	if (argc != 4 || (n = strtol(argv[3], NULL, 10)) <= 0) {
+		fprintf(stderr, "usage: app_storefill HOME PASSFILE COUNT\n");
+		return 2;
+	}
+	memset(&o, 0, sizeof(o));
+	o.home = argv[1];
+	o.passphrase_file = argv[2][0] != '\0' ? argv[2] : NULL;
+	smerr_clear(&e);
+	if (app_session_open(&o, &s, &e) != 0)
+		goto fail;
+	st = app_session_store(s);
+	if (store_folder_open(st, "bench", "INBOX", &folder, &e) != 0)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		if (i % 1000 == 0 && store_begin(st, &e) != 0)
+			goto fail;
+		memset(&m, 0, sizeof(m));
+		snprintf(subj, sizeof(subj), "benchmark message %ld%s", i,
+		    i % 1000 == 0 ? " zebrafish" : "");
+		snprintf(text, sizeof(text), "Line one of message %ld.\nThe "
+		    "quick brown fox jumps over the lazy dog %ld times.\n%s",
+		    i, i % 97, i % 1000 == 0 ? "zebrafish\n" : "");
+		snprintf(from, sizeof(from), "sender%ld@example.test", i % 50);
+		snprintf(mid, sizeof(mid), "<fill-%ld@example.test>", i);
+		snprintf(digest, sizeof(digest), "%064lx", i);
+		m.folder = folder;
+		m.uid = (uint32_t)(i + 1);
+		m.flags = i % 3 ? "\\Seen" : "";
+		m.date = m.received = 1700000000 + i;
+		m.from = from;
+		m.to = "bob@example.test";
+		m.subject = subj;
+		m.size = strlen(text);
+		m.message_id = mid;
+		m.digest = digest;
+		m.body = (const uint8_t *)text;
+		m.body_len = strlen(text);
+		m.signature = "none";
+		m.encryption = "none";
+		m.trust = "none";
+		m.text = text;
+		m.state = STORE_MSG_OK;
+		if (store_msg_add(st, &m, &id, &e) != 0)
+			goto fail;
+		if ((i % 1000 == 999 || i == n - 1) &&
+		    store_commit(st, &e) != 0)
+			goto fail;
+	}
+	if (store_index(st, 0, &done, &left, &e) != 0)
+		goto fail;
+	printf("%ld messages, %zu indexed\n", n, done);
+	app_session_close(s);
+	return 0;
+fail:
+	fprintf(stderr, "app_storefill: %s\n", smerr_msg(&e));
+	app_session_close(s);
+	return 1;
+}
