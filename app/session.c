@@ -102,6 +102,13 @@ app_session_open(const struct app_opts *o, struct app_session **sp,
 		else if ((r = keys_store_key(s->c.datadir, NULL, key, &e2))
 		    == 0)
 			secmem_wipe(key, sizeof(key));
+		if (r == SMERR_SECRET && store_exists(s->c.datadir) &&
+		    !keys_store_uses_passphrase(s->c.datadir)) {
+			/* Its key is in the Secret Service: no passphrase helps. */
+			smerr_set(e, r, "%s; the store's key is kept there",
+			    smerr_msg(&e2));
+			goto fail;
+		}
 		if (r == SMERR_SECRET) {
 			if (!keys_store_uses_passphrase(s->c.datadir))
 				fprintf(stderr, "sealmail: %s; using a "

@@ -152,13 +152,14 @@ ui_draw(struct ui *ui)
 	if (ui->nviews == 0)
 		return;
 	v = ui->views[ui->nviews - 1];
+	/* The view first: drawing may set its title. */
+	v->ops->draw(ui, v, 1, LINES - 3, COLS);
 	attrset(COLOR_PAIR(UI_C_BAR) | A_BOLD);
 	if (snprintf(title, sizeof(title), " sealmail: %s", v->title) < 0)
 		title[0] = '\0';
 	ui_put(0, 0, COLS, title, strlen(title));
 	ui_clear_to(0, getcurx(stdscr), COLS);
 	attrset(A_NORMAL);
-	v->ops->draw(ui, v, 1, LINES - 3, COLS);
 	y = LINES - 2;
 	attrset(COLOR_PAIR(UI_C_BAR));
 	ui_put(y, 0, COLS, v->ops->keys, strlen(v->ops->keys));
