@@ -391,7 +391,12 @@ anchors_load(struct keys *k, X509_STORE **sp, struct smerr *e)
 	memset(&a, 0, sizeof(a));
 	if ((a.store = X509_STORE_new()) == NULL)
 		return smerr_set(e, SMERR_NOMEM, "out of memory");
-	if (!X509_STORE_set_default_paths(a.store))
+	/*
+	 * The system's anchors through the hashed directory only: looked up
+	 * by issuer name when needed, where the bundle file would be parsed
+	 * whole (some 140 certificates) for every judgement.
+	 */
+	if (!X509_STORE_load_path(a.store, X509_get_default_cert_dir()))
 		ERR_clear_error();
 	if (k != NULL && (r = keys_foreach(k, KEYS_ANCHOR, anchor_cb, &a,
 	    e)) != 0) {

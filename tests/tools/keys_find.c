@@ -1,6 +1,7 @@
 /*
  * keys_find: the recipient lookup that send uses (keys_find_recipient),
- * on a sealmail home whose store is keyed by a passphrase file.
+ * on a sealmail home, with the store's key from the Secret Service or
+ * else from the passphrase file.
  *
  *	keys_find [-r addr@port] [-a anchor] [-t seconds] [-n] HOME PASSFILE
  *	    ADDRESS
@@ -82,9 +83,13 @@ main(int argc, char **argv)
 	argv += optind;
 	if (argc != 3)
 		goto usage;
-	if (read_pass(argv[1], &pass, &e) != 0 ||
-	    keys_store_key(argv[0], pass, key, &e) != 0 ||
-	    store_open(argv[0], key, &st, &e) != 0 ||
+	/* As sealmail does: the Secret Service first, then the passphrase. */
+	if (keys_store_key(argv[0], NULL, key, NULL) != 0) {
+		if (read_pass(argv[1], &pass, &e) != 0 ||
+		    keys_store_key(argv[0], pass, key, &e) != 0)
+			goto fail;
+	}
+	if (store_open(argv[0], key, &st, &e) != 0 ||
 	    keys_open(st, &k, &e) != 0 ||
 	    (!nodns && dns_new(&cfg, &dns, &e) != 0))
 		goto fail;

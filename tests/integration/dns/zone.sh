@@ -101,7 +101,7 @@ dz_ca trusted && dz_ca untrusted &&
     dz_subzones || { echo "not ok - dns_zone: cannot make the PKI"; exit 1; }
 
 # The store's key comes from a passphrase file: no Secret Service needed.
-unset DBUS_SESSION_BUS_ADDRESS
+unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
 printf 'dns-test-passphrase\n' > "$DZ_DIR/pass"
 SEALMAIL_PASSPHRASE_FILE=$DZ_DIR/pass
 export SEALMAIL_PASSPHRASE_FILE
