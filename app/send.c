@@ -210,6 +210,73 @@ find_identity(const struct send_opts *o, const char *addr,
 	return 0;
 }
 
+/* Certificates of the key store that may complete the signer's chain. */
+#define CHAIN_POOL_MAX	256
+#define CHAIN_MAX	8
+
+struct pool {
+	uint8_t		*der[CHAIN_POOL_MAX];
+	size_t		 len[CHAIN_POOL_MAX];
+	size_t		 n;
+	int		 oom;
+};
+
+static int
+pool_cb(const struct keys_cert *kc, void *arg)
+{
+	struct pool	*p = arg;
+
+	if (p->n >= CHAIN_POOL_MAX)
+		return 1;
+	if ((p->der[p->n] = malloc(kc->der_len)) == NULL) {
+		p->oom = 1;
+		return 1;
+	}
+	memcpy(p->der[p->n], kc->der, kc->der_len);
+	p->len[p->n++] = kc->der_len;
+	return 0;
+}
+
+static void
+pool_clear(struct pool *p)
+{
+	size_t	 i;
+
+	for (i = 0; i < p->n; i++)
+		free(p->der[i]);
+	p->n = 0;
+}
+
+/*
+ * The intermediates between the signer and a root, from the key store's
+ * peers and anchors, so that a reader who knows only the root can build
+ * the chain. Picked into chain/chain_len (CHAIN_MAX each).
+ */
+static int
+signer_chain(const struct send_opts *o, const struct ident_find *me,
+    struct pool *p, const uint8_t **chain, size_t *chain_len, size_t *np,
+    struct smerr *e)
+{
+	size_t	 idx[CHAIN_MAX], i;
+	int	 r;
+
+	*np = 0;
+	if ((r = keys_foreach(o->keys, KEYS_PEER | KEYS_ANCHOR, pool_cb, p,
+	    e)) != 0)
+		return r;
+	if (p->oom)
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	if ((r = protect_chain_pick(me->der, me->len,
+	    (const uint8_t *const *)p->der, p->len, p->n, idx, CHAIN_MAX, np,
+	    e)) != 0)
+		return r;
+	for (i = 0; i < *np; i++) {
+		chain[i] = p->der[idx[i]];
+		chain_len[i] = p->len[idx[i]];
+	}
+	return 0;
+}
+
 /* Recipient certificates; *okp is 0 when some recipient has none. */
 static int
 find_recipients(const struct send_opts *o, const struct mime_out *mo,
@@ -322,6 +389,9 @@ send_queue(const struct send_opts *o, const void *text, size_t len,
 	struct protect_signer	 signer;
 	struct protect_opts	 po;
 	struct ident_find	 me;
+	struct pool		 pool;
+	const uint8_t		*chain[CHAIN_MAX];
+	size_t			 chain_len[CHAIN_MAX];
 	struct buf		*key = NULL, *inner = NULL;
 	const struct buf	*use;
 	int64_t			 id;
@@ -330,6 +400,7 @@ send_queue(const struct send_opts *o, const void *text, size_t len,
 
 	memset(q, 0, sizeof(*q));
 	memset(&me, 0, sizeof(me));
+	memset(&pool, 0, sizeof(pool));
 	memset(&po, 0, sizeof(po));
 	memset(&signer, 0, sizeof(signer));
 	if ((r = mime_compose(text, len, o->acct->display_name,
@@ -362,9 +433,14 @@ send_queue(const struct send_opts *o, const void *text, size_t len,
 		}
 		if ((r = keys_identity_key(o->keys, me.id, &key, e)) != 0)
 			goto out;
+		if ((r = signer_chain(o, &me, &pool, chain, chain_len,
+		    &signer.nchain, e)) != 0)
+			goto out;
 		signer.cert = me.der;
 		signer.cert_len = me.len;
 		signer.key = key;
+		signer.chain = chain;
+		signer.chain_len = chain_len;
 		po.signer = &signer;
 	}
 	if (o->encrypt != APP_ENCRYPT_NO) {
@@ -418,6 +494,7 @@ out:
 			free((void *)rc[i].cert);
 	free(rc);
 	free(me.der);
+	pool_clear(&pool);
 	buf_free(key);
 	buf_free(inner);
 	mime_out_free(mo);

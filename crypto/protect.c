@@ -350,6 +350,51 @@ out:
 }
 
 int
+protect_chain_pick(const uint8_t *cert, size_t len,
+    const uint8_t *const *pool, const size_t *pool_len, size_t n,
+    size_t *idx, size_t max, size_t *np, struct smerr *e)
+{
+	X509		**px = NULL, *cur, *leaf;
+	size_t		 i, k = 0;
+	int		 r = 0, found;
+
+	*np = 0;
+	if ((leaf = cert_from_der(cert, len)) == NULL)
+		return smerr_set(e, SMERR_CRYPTO, "the signer's certificate "
+		    "cannot be read");
+	if (n > 0 && (px = calloc(n, sizeof(*px))) == NULL) {
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		px[i] = cert_from_der(pool[i], pool_len[i]);
+	cur = leaf;
+	while (k < max) {
+		found = 0;
+		for (i = 0; i < n && !found; i++) {
+			if (px[i] == NULL || X509_cmp(px[i], cur) == 0 ||
+			    X509_check_issued(px[i], cur) != X509_V_OK)
+				continue;
+			found = 1;
+			if (X509_check_issued(px[i], px[i]) == X509_V_OK)
+				goto out;	/* a root: the reader has it */
+			idx[k++] = i;
+			cur = px[i];
+		}
+		if (!found)
+			break;
+	}
+out:
+	*np = k;
+	for (i = 0; px != NULL && i < n; i++)
+		X509_free(px[i]);
+	free(px);
+	X509_free(leaf);
+	ERR_clear_error();
+	return r;
+}
+
+int
 protect_caps_parse(const uint8_t *der, size_t len, unsigned *caps,
     struct smerr *e)
 {

@@ -66,6 +66,17 @@ int	 protect_encrypt(const struct protect_rcpt *r, size_t n,
 /* 1 when every recipient is known to read AES-256-GCM. */
 int	 protect_rcpts_allow_gcm(const struct protect_rcpt *r, size_t n);
 
+/*
+ * The issuers of cert (DER) found among the n certificates of a pool,
+ * from the one that signed cert upwards, stopping before a self-signed
+ * root (which a reader must have already) and after max: idx gets their
+ * positions in the pool, *np their number. Unreadable pool entries are
+ * skipped. For the chain a signature carries.
+ */
+int	 protect_chain_pick(const uint8_t *cert, size_t len,
+	    const uint8_t *const *pool, const size_t *pool_len, size_t n,
+	    size_t *idx, size_t max, size_t *np, struct smerr *e);
+
 /* What to do with a message entity. */
 struct protect_opts {
 	const struct protect_signer	*signer;	/* NULL: do not sign */

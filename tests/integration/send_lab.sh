@@ -247,6 +247,47 @@ check_eq "an unreachable IMAP server: still exit 0" 0 "$rc"
 check_match "with a warning" 'not copied to Sent' "$(cat err)"
 check "and the message arrives" arrived "$BOB_DIR" send-lab-11-$ID@example.test
 
+# --- an intermediate CA in the key store goes along in the signature ---
+cat >ext.cnf <<'EOF'
+[ica]
+basicConstraints=critical,CA:TRUE
+keyUsage=critical,keyCertSign
+[ee]
+basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=emailProtection
+subjectAltName=email:alice@example.test
+EOF
+openssl req -newkey rsa:2048 -nodes -keyout ica.key -out ica.csr \
+    -subj "/O=sealmail lab/CN=send test intermediate" 2>/dev/null
+openssl x509 -req -in ica.csr -CA "$LAB_CA" -CAkey "$LAB_CA_KEY" \
+    -CAserial ica.srl -CAcreateserial -out ica.pem -days 30 \
+    -extfile ext.cnf -extensions ica 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -keyout a3.key -out a3.csr \
+    -subj "/CN=Alice via intermediate" 2>/dev/null
+openssl x509 -req -in a3.csr -CA ica.pem -CAkey ica.key -CAserial a3.srl \
+    -CAcreateserial -out a3.pem -days 30 -extfile ext.cnf -extensions ee \
+    2>/dev/null
+openssl pkcs12 -export -in a3.pem -inkey a3.key -out a3.p12 \
+    -passout file:p12pw
+H=$T/alice3
+mkdir -p "$H"
+config "$LAB_IMAP_PORT" mail.example.test "$LAB_DNS_RESOLVER"
+check "an identity issued by an intermediate" S keys import a3.p12 \
+    --passphrase-file "$T/p12pw"
+check "the intermediate as a peer certificate" S keys import ica.pem
+printf "To: bob@example.test\nSubject: chain\nMessage-ID: <send-lab-13-$ID@example.test>\n\nchain\n" >m13.txt
+check "send signed by the intermediate's identity" S send --no-encrypt m13.txt
+f=$(arrived "$BOB_DIR" "send-lab-13-$ID@example.test")
+n=$(openssl smime -pk7out -in "$f" | openssl pkcs7 -print_certs | grep -c 'BEGIN CERT')
+check_eq "the signature carries the signer and the intermediate" 2 "$n"
+check "openssl verifies it knowing only the lab's root" openssl cms -verify \
+    -in "$f" -CAfile "$LAB_CA" -purpose smimesign -out /dev/null
+judge_bob "$f" >j13.json
+check_eq "sealmail's reader: valid through the intermediate" valid \
+    "$(json j13.json 'd["signature"]')"
+H=$T/alice
+
 check_fails "send without a file is a usage error" S send
 "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" send >/dev/null 2>&1
 check_eq "usage error: exit 2" 2 "$?"

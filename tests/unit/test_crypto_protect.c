@@ -29,8 +29,19 @@ static const char content[] =
     "Content-Type: text/plain; charset=utf-8\r\n"
     "Content-Transfer-Encoding: 7bit\r\n\r\nHello\r\n";
 
+static void ident_make_by(struct ident *, int, const char *,
+    const struct ident *, int);
+
 static void
 ident_make(struct ident *id, int ec, const char *email)
+{
+	ident_make_by(id, ec, email, NULL, 0);
+}
+
+/* Made and signed by issuer (NULL: self-signed); ca: a CA certificate. */
+static void
+ident_make_by(struct ident *id, int ec, const char *email,
+    const struct ident *issuer, int ca)
 {
 	X509_NAME		*n;
 	X509_EXTENSION		*ext;
@@ -52,13 +63,22 @@ ident_make(struct ident *id, int ec, const char *email)
 	n = X509_get_subject_name(id->x);
 	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
 	    (const unsigned char *)email, -1, -1, 0);
-	X509_set_issuer_name(id->x, n);
-	X509V3_set_ctx(&v3, id->x, id->x, NULL, NULL, 0);
+	X509_set_issuer_name(id->x, issuer != NULL ?
+	    X509_get_subject_name(issuer->x) : n);
+	X509V3_set_ctx(&v3, issuer != NULL ? issuer->x : id->x, id->x, NULL,
+	    NULL, 0);
 	snprintf(san, sizeof(san), "email:%s", email);
 	ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, san);
 	X509_add_ext(id->x, ext, -1);
 	X509_EXTENSION_free(ext);
-	assert_true(X509_sign(id->x, id->pk, EVP_sha256()) > 0);
+	if (ca) {
+		ext = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints,
+		    "critical,CA:TRUE");
+		X509_add_ext(id->x, ext, -1);
+		X509_EXTENSION_free(ext);
+	}
+	assert_true(X509_sign(id->x, issuer != NULL ? issuer->pk : id->pk,
+	    EVP_sha256()) > 0);
 	len = i2d_X509(id->x, &d);
 	assert_true(len > 0);
 	id->der = d;
@@ -386,6 +406,65 @@ test_caps_parse(void **st)
 	    SMERR_PARSE);
 }
 
+static void
+test_chain(void **st)
+{
+	struct ident		 root, mid, leaf;
+	struct protect_signer	 s;
+	struct buf		*c = buf_view(content, strlen(content));
+	struct buf		*sig;
+	struct smerr		 e;
+	const uint8_t		*pool[4];
+	size_t			 plen[4], idx[4], n;
+	CMS_ContentInfo		*cms;
+	X509_STORE		*xs;
+	BIO			*in;
+
+	(void)st;
+	smerr_clear(&e);
+	ident_make_by(&root, 1, "root@example.test", NULL, 1);
+	ident_make_by(&mid, 1, "mid@example.test", &root, 1);
+	ident_make_by(&leaf, 0, "leaf@example.test", &mid, 0);
+	pool[0] = carol.der;
+	plen[0] = carol.der_len;
+	pool[1] = root.der;
+	plen[1] = root.der_len;
+	pool[2] = (const uint8_t *)"junk";
+	plen[2] = 4;
+	pool[3] = mid.der;
+	plen[3] = mid.der_len;
+	assert_int_equal(protect_chain_pick(leaf.der, leaf.der_len, pool, plen,
+	    4, idx, 4, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(idx[0], 3);
+	assert_int_equal(protect_chain_pick(mid.der, mid.der_len, pool, plen,
+	    4, idx, 4, &n, &e), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(protect_chain_pick(leaf.der, leaf.der_len, pool, plen,
+	    4, idx, 0, &n, &e), 0);
+	assert_int_equal(n, 0);
+
+	/* Signed with the intermediate along, it verifies against the root. */
+	signer_of(&s, &leaf);
+	s.chain = pool + 3;
+	s.chain_len = plen + 3;
+	s.nchain = 1;
+	assert_int_equal(protect_sign(&s, c, &sig, &e), 0);
+	cms = cms_of(sig);
+	xs = X509_STORE_new();
+	X509_STORE_add_cert(xs, root.x);
+	in = BIO_new_mem_buf(content, (int)strlen(content));
+	assert_int_equal(CMS_verify(cms, NULL, xs, in, NULL, CMS_BINARY), 1);
+	BIO_free(in);
+	X509_STORE_free(xs);
+	CMS_ContentInfo_free(cms);
+	buf_free(sig);
+	buf_free(c);
+	ident_free(&root);
+	ident_free(&mid);
+	ident_free(&leaf);
+}
+
 int
 main(void)
 {
@@ -395,6 +474,7 @@ main(void)
 		cmocka_unit_test(test_encrypt),
 		cmocka_unit_test(test_entity),
 		cmocka_unit_test(test_caps_parse),
+		cmocka_unit_test(test_chain),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
