@@ -238,4 +238,5 @@ check_nomatch "encrypted only: no signature inside" 'multipart/signed' \
 check_fails "no private key of a stranger opens it" openssl cms -decrypt \
     -in enc.eml -recip carol.pem -inkey carol.key -out /dev/null
 
+gpgconf --kill gpg-agent	# gpgsm started it in our GNUPGHOME
 t_done

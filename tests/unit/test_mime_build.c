@@ -539,6 +539,82 @@ test_compose_limits(void **st)
 	buf_free(b);
 }
 
+/* Mutated user input: never a crash, and whatever is accepted is canonical. */
+static void
+test_compose_mutations(void **st)
+{
+	static const char	*seeds[] = {
+		"From: \"A, B\" <a@example.test>\nTo: Bob <b@example.test>, "
+		"G: c@example.test, d@example.test (D);\nSubject: Gr\xc3\xbc\xc3"
+		"\x9f\n\tfolded\nX-A: =?utf-8?q?x?=\n\nbody \nFrom x\n.\n",
+		"From: a@example.test\nTo: b@example.test\nContent-Type: "
+		"multipart/mixed; boundary=x\n\n--x\n\nhi\n--x--\n",
+		"To: b@example.test\r\nCc: c@example.test\r\nBcc: "
+		"d@example.test\r\nMessage-ID: <m@example.test>\r\n\r\nx",
+	};
+	static const char	 pick[] = "\r\n:<>\"(),;@ =?\t\x80\xc3\xff\0";
+	struct mime_out		*o;
+	struct smerr		 e;
+	uint8_t			 m[1024];
+	uint64_t		 x = 0x9e3779b97f4a7c15ULL;
+	size_t			 len, i, k, n, ok = 0;
+
+	(void)st;
+	for (i = 0; i < 20000; i++) {
+		const char *seed = seeds[i % 3];
+
+		len = strlen(seed);
+		memcpy(m, seed, len);
+		for (k = 0; k < 1 + i % 6; k++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			n = (size_t)(x >> 33) % (len + 1);
+			switch ((x >> 8) % 4) {
+			case 0:		/* overwrite */
+				if (n < len)
+					m[n] = (uint8_t)pick[(x >> 16) %
+					    (sizeof(pick) - 1)];
+				break;
+			case 1:		/* insert */
+				if (len + 1 < sizeof(m)) {
+					memmove(m + n + 1, m + n, len - n);
+					m[n] = (uint8_t)pick[(x >> 16) %
+					    (sizeof(pick) - 1)];
+					len++;
+				}
+				break;
+			case 2:		/* truncate */
+				len = n;
+				break;
+			default:	/* delete */
+				if (n < len) {
+					memmove(m + n, m + n + 1, len - n - 1);
+					len--;
+				}
+			}
+		}
+		smerr_clear(&e);
+		o = NULL;
+		if (mime_compose(m, len, NULL, "me@example.test", &o, &e) != 0) {
+			assert_null(o);
+			assert_true(e.msg[0] != '\0');
+			assert_null(strchr(e.msg, '\n'));
+			continue;
+		}
+		ok++;
+		assert_true(mime_is_canonical(buf_data(o->headers),
+		    buf_len(o->headers)));
+		assert_true(mime_is_canonical(buf_data(o->entity),
+		    buf_len(o->entity)));
+		assert_true(o->nrcpt > 0);
+		assert_true(o->msgid[0] == '<');
+		mime_out_free(o);
+	}
+	/* Many mutants are still messages: the check above saw them. */
+	assert_true(ok > 1000);
+}
+
 int
 main(void)
 {
@@ -555,6 +631,7 @@ main(void)
 		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_compose),
 		cmocka_unit_test(test_compose_limits),
+		cmocka_unit_test(test_compose_mutations),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
