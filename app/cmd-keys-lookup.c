@@ -252,14 +252,22 @@ cli_dane_hook(void *arg, const char *address, const uint8_t *der, size_t len)
 {
 	struct cli_dane	*d = arg;
 
+	struct smerr	 e;
+
 	if (d == NULL || d->dns == NULL)
 		return CRYPTO_DANE_NONE;
-	switch (keys_dane_check(d->k, d->dns, address, der, len, &d->err)) {
+	if (d->down)
+		return CRYPTO_DANE_ERROR;
+	smerr_clear(&e);
+	switch (keys_dane_check(d->k, d->dns, address, der, len, &e)) {
 	case KEYS_DANE_MATCH:
 		return CRYPTO_DANE_MATCH;
 	case KEYS_DANE_CONTRADICT:
 		return CRYPTO_DANE_CONTRADICTION;
 	case KEYS_DANE_ERROR:
+		if (e.code == SMERR_TIMEOUT || e.code == SMERR_DNS)
+			d->down = 1;
+		smerr_set(&d->err, e.code, "%s", smerr_msg(&e));
 		return CRYPTO_DANE_ERROR;
 	}
 	return CRYPTO_DANE_NONE;

@@ -90,4 +90,20 @@ check_match "bogus: a warning naming the failure" \
     "warning: DNSSEC validation failed for [0-9a-f]{56}\._smimecert\.broken\.example\.test" \
     "$(cat "$T/.err")"
 
+# A dead resolver: one timeout for the whole run, not one per message.
+mkdir -p "$T/dead"
+printf '[dns]\nresolver = 127.0.0.1@9\ntrust-anchor = %s\ntimeout = 1\n' \
+    "$LAB_TA" > "$T/dead/config"
+s=$(date +%s%N)
+check "inspect three messages with the resolver gone" "$SEALMAIL" \
+    --home "$T/dead" inspect --json "$T/bob.eml" "$T/bob.eml" "$T/bob2.eml"
+ms=$(( ($(date +%s%N) - s) / 1000000 ))
+check_eq "resolver gone: three verdicts, none dane" "none none none" \
+    "$(python3 -c 'import json,sys
+print(" ".join(json.loads(l)["trust"] for l in open(sys.argv[1])))' "$T/.out")"
+check_match "resolver gone: a warning says so" \
+    "warning: DNS lookup of [0-9a-f]{56}\._smimecert\.example\.test: no answer from the resolver within 1 s" \
+    "$(cat "$T/.err")"
+check "resolver gone: one timeout in all ($ms ms)" test "$ms" -lt 3500
+
 t_done
