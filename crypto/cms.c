@@ -11,6 +11,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
@@ -75,6 +76,27 @@ weak_digest(const X509_ALGOR *alg)
 	nid = OBJ_obj2nid(obj);
 	return nid == NID_md5 || nid == NID_sha1 || nid == NID_md4 ||
 	    nid == NID_md2;
+}
+
+/* The signingTime signed attribute of si, or 0. */
+static time_t
+signing_time(CMS_SignerInfo *si)
+{
+	X509_ATTRIBUTE	*a;
+	ASN1_TYPE	*t;
+	struct tm	 tm;
+	int		 idx;
+
+	if ((idx = CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime,
+	    -1)) < 0 || (a = CMS_signed_get_attr(si, idx)) == NULL ||
+	    (t = X509_ATTRIBUTE_get0_type(a, 0)) == NULL)
+		return 0;
+	if ((t->type != V_ASN1_UTCTIME && t->type != V_ASN1_GENERALIZEDTIME) ||
+	    ASN1_TIME_to_tm((ASN1_TIME *)t->value.asn1_string, &tm) != 1) {
+		ERR_clear_error();
+		return 0;
+	}
+	return timegm(&tm);
 }
 
 static int
@@ -190,6 +212,7 @@ crypto_cms_verify(struct crypto_ctx *ctx, const uint8_t *der, size_t len,
 		dig = NULL;
 		CMS_SignerInfo_get0_algs(si, NULL, &signer, &dig, NULL);
 		sg->weak = weak_digest(dig);
+		sg->signing_time = signing_time(si);
 		if (signer != NULL) {
 			X509_up_ref(signer);
 			sg->cert = signer;

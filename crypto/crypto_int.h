@@ -59,6 +59,7 @@ struct crypto_signer {
 	int		 math;		/* 1 verifies, 0 does not, -1 unchecked */
 	int		 weak;		/* MD5 or SHA-1 digest */
 	X509		*cert;		/* ref held, or NULL */
+	time_t		 signing_time;	/* signingTime attribute, or 0 */
 	const char	*why;
 };
 

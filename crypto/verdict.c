@@ -56,6 +56,7 @@ const struct crypto_rule crypto_enc_rules[] = {
 };
 
 #define JUDGE_MAX_LAYERS	8	/* S/MIME entities in one message */
+#define JUDGE_DATE_SLACK	3600	/* Date against signingTime, seconds */
 
 static int
 rule_pick(const struct crypto_rule *t, unsigned facts)
@@ -146,6 +147,7 @@ struct judge {
 	struct crypto_signed	 pending[JUDGE_MAX_LAYERS];
 	int			 npending;
 	int			 textonly;	/* inside message/rfc822 */
+	time_t			 date;		/* the Date field, or 0 */
 };
 
 static int
@@ -330,6 +332,17 @@ sig_record(struct judge *j, struct crypto_signed *s, int root)
 				r = finding(j, "signer %zu is %s, not the From "
 				    "address %s", i + 1, em[0], from);
 			if (r != 0)
+				goto out;
+		}
+		if (root && sg->signing_time != 0 && j->date != 0 &&
+		    (sg->signing_time - j->date > JUDGE_DATE_SLACK ||
+		    j->date - sg->signing_time > JUDGE_DATE_SLACK)) {
+			j->facts |= CRYPTO_S_MISMATCH;
+			if ((r = finding(j, "signer %zu: the Date header field "
+			    "is %lld minutes from the signing time", i + 1,
+			    (long long)(j->date > sg->signing_time ?
+			    j->date - sg->signing_time : sg->signing_time -
+			    j->date) / 60)) != 0)
 				goto out;
 		}
 		if (sg->weak) {
@@ -916,6 +929,8 @@ crypto_judge(struct crypto_ctx *ctx, const void *msg, size_t len,
 		for (c = v->from; *c != '\0'; c++)
 			*c = (char)tolower((unsigned char)*c);
 	}
+	if (mime_part_date(cur, &j.date) != 0)
+		j.date = 0;
 	if ((r = mime_subject(cur, subj, e)) != 0 ||
 	    (v->subject = sanitized(subj, 0)) == NULL) {
 		r = r != 0 ? r : smerr_set(e, SMERR_NOMEM, "out of memory");

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <libetpan/charconv.h>
 #include <libetpan/mailimf.h>
@@ -401,4 +402,43 @@ mime_part_text(const struct mime_part *p, struct buf *out, struct smerr *e)
 out:
 	buf_free(raw);
 	return r;
+}
+
+int
+mime_part_date(const struct mime_part *p, time_t *tp)
+{
+	struct mailimf_date_time	*dt = NULL;
+	struct tm			 tm;
+	const char			*v;
+	size_t				 idx = 0;
+	time_t				 t;
+	int				 zone, year;
+
+	*tp = 0;
+	if (mime_part_header_count(p, "date") != 1 ||
+	    (v = mime_part_header(p, "date")) == NULL)
+		return -1;
+	if (mailimf_date_time_parse(v, strlen(v), &idx, &dt) !=
+	    MAILIMF_NO_ERROR || dt == NULL)
+		return -1;
+	year = dt->dt_year;
+	if (year < 50)			/* RFC 5322 4.3: two-digit years */
+		year += 2000;
+	else if (year < 1000)
+		year += 1900;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = year - 1900;
+	tm.tm_mon = dt->dt_month - 1;
+	tm.tm_mday = dt->dt_day;
+	tm.tm_hour = dt->dt_hour;
+	tm.tm_min = dt->dt_min;
+	tm.tm_sec = dt->dt_sec;
+	zone = dt->dt_zone;
+	mailimf_date_time_free(dt);
+	if (tm.tm_mon < 0 || tm.tm_mon > 11 || (t = timegm(&tm)) == (time_t)-1)
+		return -1;
+	/* The zone is +hhmm as a decimal number. */
+	t -= (time_t)((zone / 100) * 3600 + (zone % 100) * 60);
+	*tp = t;
+	return 0;
 }

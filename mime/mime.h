@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 struct buf;
 struct smerr;
@@ -119,6 +120,8 @@ int	 mime_addr_spec(const char *value, char **addrp, const char **whyp);
  * ("manager@example.com" <eve@example.com>).
  */
 int	 mime_addr_names_other(const char *value, const char *addr);
+/* The time of p's one Date field (UTC); 0, or -1 when none or unreadable. */
+int	 mime_part_date(const struct mime_part *p, time_t *tp);
 /* The decoded Subject of p (UTF-8, not sanitized), appended to out. */
 int	 mime_subject(const struct mime_part *p, struct buf *out,
 	    struct smerr *e);

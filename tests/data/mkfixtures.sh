@@ -3,9 +3,10 @@
 # openssl command line and gpgsm (and python3 for byte-level surgery on
 # attack messages). Run from anywhere: sh tests/data/mkfixtures.sh
 #
-# Certificates are dated with faketime so that the set is the same
-# whenever it is made: the CA and identities are valid from 2026-01-01 for
-# twenty years; "expired" ended in 2021, "future" starts in 2040.
+# Certificates and signatures are dated with faketime so that the set is
+# the same whenever it is made: the CA and identities are valid from
+# 2026-01-01 for twenty years ("expired" ended in 2021, "future" starts in
+# 2040), and every signing time is 2026-01-01, the Date of every message.
 #
 # Every message gets a line in expect.txt:
 #     file  signature  encryption  cipher  signer
@@ -88,7 +89,8 @@ entity() {
 # hdr FROM SUBJECT: the outer header fields.
 hdr() {
 	printf 'From: %s\r\nTo: Bob <bob@example.test>\r\n' "$1"
-	printf 'Subject: %s\r\nDate: Thu, 01 Jan 2026 12:00:00 +0000\r\n' "$2"
+	printf 'Subject: %s\r\nDate: %s\r\n' "$2" \
+	    "${DATE:-Thu, 01 Jan 2026 00:00:00 +0000}"
 	printf 'Message-ID: <%s@example.test>\r\n' "$(echo "$2" | tr -c 'a-z0-9\n' - | head -c 40)"
 }
 # crlf: LF line ends become CRLF (CRLF stays).
@@ -100,7 +102,8 @@ out() {
 }
 sign() {	# SIGNER IN [openssl options]: detached, S/MIME out
 	s=$1; i=$2; shift 2
-	openssl cms -sign -signer $s.pem -inkey $s.key -in "$i" -md sha256 \
+	$FT "$NOW" openssl cms -sign -signer $s.pem -inkey $s.key -in "$i" \
+	    -md sha256 \
 	    "$@"
 }
 enc() {		# CIPHER IN RECIPIENT... (options before: ENCOPT)
@@ -145,6 +148,10 @@ sign eve plain.txt | out sig-mismatch mismatch none - eve@example.test \
 sign alice plain.txt | out sig-display-name mismatch none - \
     alice@example.test '"bob@example.test" <alice@example.test>' \
     "display name shows another address"
+# A Date six hours from the signing time (a replayed or redated message)
+sign alice plain.txt | (DATE='Thu, 01 Jan 2026 06:00:00 +0000'
+    out sig-date-mismatch mismatch none - alice@example.test "$ALICE" \
+    "Date far from the signing time")
 
 # error: a digest no one knows (SHA-256's OID with its last arc changed),
 # in both the digest set and the SignerInfo: nothing can be checked.
@@ -251,7 +258,7 @@ sign alice fake.txt -nodetach -outform DER -binary >c1.der
 signed_mp plain.txt c1.der | out att-econtent invalid none - - "$ALICE" \
     "eContent beside the detached content"
 # C2: two signers, the second one's signature value broken
-openssl cms -sign -in plain.txt -md sha256 -signer alice.pem \
+$FT "$NOW" openssl cms -sign -in plain.txt -md sha256 -signer alice.pem \
     -inkey alice.key -signer eve.pem -inkey eve.key -outform DER \
     >c2.der
 python3 - c2.der <<'EOF'
@@ -297,7 +304,8 @@ openssl pkcs12 -export -in alice.pem -inkey alice.key -out alice-3des.p12 \
 gpgsm --batch --import ca.pem bob.pem 2>/dev/null
 gpgsm --batch --pinentry-mode loopback --passphrase-fd 0 \
     --import alice-3des.p12 <pw 2>/dev/null
-gpgsm --batch --pinentry-mode loopback --passphrase-fd 0 --detach-sign \
+$FT "$NOW" gpgsm --batch --pinentry-mode loopback --passphrase-fd 0 \
+    --detach-sign \
     -u alice@example.test plain.txt <pw \
     >g.sig 2>/dev/null
 signed_mp plain.txt g.sig | out gpgsm-signed valid none - \
