@@ -35,7 +35,9 @@ struct ui_job {
 	size_t		 inoff;
 	char		 label[64];
 	char		 lastline[512];	/* last complete stderr line */
+	char		 outline[512];	/* last complete stdout line */
 	struct buf	*errbuf;
+	struct buf	*outbuf;
 	void		(*done)(struct ui *, int, void *);
 	void		*arg;
 };
@@ -301,7 +303,8 @@ job_close(struct ui_job *j)
 	j->out = j->err = j->in = -1;
 	buf_free(j->input);
 	buf_free(j->errbuf);
-	j->input = j->errbuf = NULL;
+	buf_free(j->outbuf);
+	j->input = j->errbuf = j->outbuf = NULL;
 }
 
 int
@@ -348,6 +351,7 @@ ui_job(struct ui *ui, const char *label, const char **args,
 	j->err = perr[0];
 	j->in = pin[1];
 	j->errbuf = buf_new(UI_JOB_ERRMAX);
+	j->outbuf = buf_new(UI_JOB_ERRMAX);
 	fcntl(j->in, F_SETFL, O_NONBLOCK);
 	if (input != NULL && buf_len(input) > 0) {
 		j->input = buf_new(0);
@@ -379,50 +383,56 @@ fail:
 	return -1;
 }
 
-/* Keeps the last complete line the job wrote on stderr (sanitized later). */
-static void
-job_read_err(struct ui_job *j)
+/*
+ * Reads what the job wrote on one of its pipes, keeping only the last
+ * complete line (sanitized when shown). Returns 0 at end of file.
+ */
+static int
+job_read_lines(int fd, struct buf *b, char *last, size_t lastlen)
 {
-	char		 tmp[1024];
+	char		 tmp[4096];
 	const char	*d, *nl, *start;
 	ssize_t		 n;
-	size_t		 len;
+	size_t		 len, l;
 
-	if ((n = read(j->err, tmp, sizeof(tmp))) <= 0) {
-		if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-			close(j->err);
-			j->err = -1;
-		}
-		return;
-	}
-	if (buf_put(j->errbuf, tmp, (size_t)n) != 0)
-		buf_reset(j->errbuf);
-	d = (const char *)buf_data(j->errbuf);
-	len = buf_len(j->errbuf);
+	if ((n = read(fd, tmp, sizeof(tmp))) <= 0)
+		return n == 0 || (errno != EINTR && errno != EAGAIN) ? 0 : 1;
+	if (b == NULL)
+		return 1;
+	if (buf_put(b, tmp, (size_t)n) != 0)
+		buf_reset(b);
+	d = (const char *)buf_data(b);
+	len = buf_len(b);
 	start = d;
 	while ((nl = memchr(start, '\n', len - (size_t)(start - d))) != NULL) {
 		if (nl > start) {
-			size_t	l = (size_t)(nl - start);
-
-			if (l >= sizeof(j->lastline))
-				l = sizeof(j->lastline) - 1;
-			memcpy(j->lastline, start, l);
-			j->lastline[l] = '\0';
+			l = (size_t)(nl - start);
+			if (l >= lastlen)
+				l = lastlen - 1;
+			memcpy(last, start, l);
+			last[l] = '\0';
 		}
 		start = nl + 1;
 	}
-	buf_consume(j->errbuf, (size_t)(start - d));
+	buf_consume(b, (size_t)(start - d));
+	return 1;
+}
+
+static void
+job_read_err(struct ui_job *j)
+{
+	if (!job_read_lines(j->err, j->errbuf, j->lastline,
+	    sizeof(j->lastline))) {
+		close(j->err);
+		j->err = -1;
+	}
 }
 
 static void
 job_drain_out(struct ui_job *j)
 {
-	char	tmp[4096];
-	ssize_t	n;
-
-	/* Progress on stdout is not shown line by line; keep the pipe moving. */
-	if ((n = read(j->out, tmp, sizeof(tmp))) <= 0 &&
-	    (n == 0 || (errno != EINTR && errno != EAGAIN))) {
+	if (!job_read_lines(j->out, j->outbuf, j->outline,
+	    sizeof(j->outline))) {
 		close(j->out);
 		j->out = -1;
 	}
@@ -456,7 +466,9 @@ job_reap(struct ui *ui)
 	if (waitpid(j->pid, &status, 0) == -1)
 		return;
 	code = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
-	line = text_sanitize_str(j->lastline, 0);
+	/* Done: what it said it did; failed: why (its last stderr line). */
+	line = text_sanitize_str(code == 0 && j->outline[0] != '\0' ?
+	    j->outline : j->lastline, 0);
 	if (line != NULL && line[0] != '\0')
 		ui_status(ui, code != 0, "%s", line);
 	else

@@ -1,0 +1,123 @@
+# The terminal program over real mail: alice's INBOX on the lab's Dovecot
+# holds a plain message, one signed by bob, one whose signed text was
+# altered, one encrypted to alice and one whose subject carries terminal
+# control sequences. After a sync the index marks each truthfully, the
+# pager shows the stored verdict as its first line, no control sequence
+# reaches the terminal, and a message written in the editor is signed,
+# sent through Postfix and arrives in bob's INBOX.
+. "$TOP/tests/lib.sh"
+lab_up || { notok "the lab is not up"; t_done; }
+unset DBUS_SESSION_BUS_ADDRESS		# the store is keyed by a passphrase
+TM="tmux -L sealmail-ui-$$"
+trap '$TM kill-server 2>/dev/null' EXIT
+H="$T/alice"
+mkdir -p "$H" && chmod 700 "$H"
+printf 'ui mail passphrase\n' > "$T/pw"
+printf '%s\n' "$LAB_P12_PASS" > "$T/p12pw"
+printf '%s\n' "$LAB_ALICE_PASS" > "$T/alicepw"
+cat > "$H/config" <<EOM
+[account lab]
+address  = alice@example.test
+name     = Alice Example
+imap     = imaps://localhost:$LAB_IMAPS_PORT
+smtp     = submission://localhost:$LAB_SUBMISSION_PORT
+password-command = cat "$T/alicepw"
+ca-file  = $LAB_CA
+sign     = yes
+encrypt  = auto
+EOM
+S() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
+check "alice's identity imports" S keys import "$LAB_SMIME_DIR/alice.p12" --passphrase-file "$T/p12pw"
+check "the lab CA becomes a trust anchor" S keys trust "$LAB_CA"
+check "bob's certificate imports" S keys import "$LAB_SMIME_DIR/bob.pem"
+
+# The mail, made with the openssl command line and put in alice's Maildir.
+MD="$LAB_DIR/mail/example.test/alice/Maildir"
+mkdir -p "$MD/cur" "$MD/new" "$MD/tmp"
+n=0
+put() {	# put FILE: one message into alice's INBOX
+	n=$((n + 1))
+	sed 's/\r*$/\r/' "$1" > "$MD/new/$(date +%s).uimail$n$$.lab"
+}
+hdr() {	# hdr SUBJECT
+	printf 'From: bob@example.test\nTo: alice@example.test\nSubject: %s\nDate: %s\nMessage-ID: <ui-%s-%d@example.test>\n' "$1" "$(LC_ALL=C date -R)" "$$" "$n"
+}
+{ hdr "plain hello"; printf 'MIME-Version: 1.0\nContent-Type: text/plain\n\nJust text.\n'; } > "$T/m1"
+put "$T/m1"
+printf 'Content-Type: text/plain\n\nSigned words from bob.\n' > "$T/ent"
+openssl cms -sign -signer "$LAB_SMIME_DIR/bob.pem" -inkey "$LAB_SMIME_DIR/bob.key" \
+    -md sha256 -in "$T/ent" -out "$T/signed" 2>/dev/null
+{ hdr "signed by bob"; cat "$T/signed"; } > "$T/m2"
+put "$T/m2"
+sed 's/Signed words from bob/Altered words from bob/' "$T/signed" > "$T/forged"
+{ hdr "altered after signing"; cat "$T/forged"; } > "$T/m3"
+put "$T/m3"
+openssl cms -encrypt -aes-256-gcm -in "$T/ent" -out "$T/enc" "$LAB_SMIME_DIR/alice.pem"
+{ hdr "secret for alice"; cat "$T/enc"; } > "$T/m4"
+put "$T/m4"
+{ hdr "$(printf 'evil\033]2;pwned-title\007\033[2Jsubject')"; printf 'MIME-Version: 1.0\nContent-Type: text/plain\n\nbody \033[31mred\033[0m\n'; } > "$T/m5"
+put "$T/m5"
+chown -R nobody:nogroup "$LAB_DIR/mail" 2>/dev/null
+check "sync fetches alice's INBOX" S sync
+
+screen() { $TM capture-pane -p -t ui; }
+wait_for() {
+	_i=0
+	while [ $_i -lt 100 ]; do
+		screen | grep -Eq -- "$1" && return 0
+		sleep 0.1; _i=$((_i + 1))
+	done
+	screen | sed "s/^/#   | /" | sed -n "1,6p;\$p"
+	return 1
+}
+row() { screen | grep -F -- "$1" | head -1; }
+
+cat > "$T/editor.sh" <<'EOM'
+#!/bin/sh
+# Stands in for the user's editor: fills in the draft.
+sed -i 's/^To: *$/To: bob@example.test/; s/^Subject: *$/Subject: written in the terminal program/' "$1"
+printf 'Hello bob, this was typed in sealmail.\n' >> "$1"
+EOM
+chmod +x "$T/editor.sh"
+$TM new-session -d -s ui -x 120 -y 30 \
+    "EDITOR='$T/editor.sh' '$SEALMAIL' --home '$H' --passphrase-file '$T/pw'; echo EXITED \$?; sleep 60"
+check "the index lists the synced messages" wait_for 'sealmail: INBOX \([0-9]+\)'
+check "the last synced message is shown" wait_for 'evil.*subject'
+check_match "a verified signature is marked S" ' S  .*signed by bob' "$(row 'signed by bob')"
+check_match "an altered signed message is marked !" ' !  .*altered after signing' "$(row 'altered after signing')"
+check_match "a decrypted message is marked E" ' E .*secret for alice' "$(row 'secret for alice')"
+check_match "a plain message has no mark" ' N     .*plain hello' "$(row 'plain hello')"
+check_match "a hostile subject is shown without its control sequences" 'evilsubject' "$(row 'evil')"
+title=$($TM display-message -p -t ui '#{pane_title}')
+check_nomatch "a hostile subject cannot set the terminal title" 'pwned' "$title"
+
+# Open the altered message: the stored verdict is the first line.
+line=$(screen | grep -n 'altered after signing' | head -1 | cut -d: -f1)
+cur=$(screen | grep -n 'secret for alice\|evil' | tail -1 | cut -d: -f1)
+$TM send-keys -t ui g
+i=1; while [ $i -lt $((line - 1)) ]; do $TM send-keys -t ui j; i=$((i + 1)); done
+$TM send-keys -t ui Enter
+check "the pager opens the altered message" wait_for 'Subject: altered after signing'
+check_match "its first line says the signature is bad" 'BAD SIGNATURE' "$(screen | sed -n 2p)"
+$TM send-keys -t ui q g j Enter
+check "the pager opens bob's signed message" wait_for 'Subject: signed by bob'
+check_match "its first line says signed and verified, with the signer" 'Signed and verified .*bob@example.test, trust pkix' "$(screen | sed -n 2p)"
+check "the signed text is shown" wait_for 'Signed words from bob'
+$TM send-keys -t ui q
+
+# Write a message: the editor fills it in, y sends it in the background.
+$TM send-keys -t ui m
+check "after the editor, the program asks to send" wait_for 'Send to bob@example.test\?'
+$TM send-keys -t ui y
+check "the send finishes and says so" wait_for '(sent|submitted|queued|delivered)'
+i=0; got=
+while [ $i -lt 50 ] && [ -z "$got" ]; do
+	got=$(grep -l 'written in the terminal program' "$LAB_DIR"/mail/example.test/bob/Maildir/new/* "$LAB_DIR"/mail/example.test/bob/Maildir/cur/* 2>/dev/null | head -1)
+	sleep 0.2; i=$((i + 1))
+done
+check "the message arrived in bob's INBOX" test -n "$got"
+[ -n "$got" ] && check_match "it arrived signed" 'application/(x-)?pkcs7-(signature|mime)' "$(cat "$got")"
+check "no draft is left behind" sh -c "! ls '$H/tmp'/draft-* 2>/dev/null | grep -q ."
+$TM send-keys -t ui Q
+check "Q quits with status 0" wait_for 'EXITED 0'
+t_done
