@@ -143,6 +143,8 @@ lookup_json(struct buf *out, const struct keys_lookup *l)
 		r |= json_str(out, keys_trust_str(f->j.trust));
 		r |= json_key(out, "pkix", 0);
 		r |= buf_puts(out, f->j.pkix ? "true" : "false");
+		r |= json_key(out, "chain", 0);
+		r |= json_str(out, f->j.chain);
 		r |= json_key(out, "dane", 0);
 		r |= buf_puts(out, f->j.dane ? "true" : "false");
 		r |= json_key(out, "why", 0);

@@ -568,6 +568,8 @@ keys_smimea_judge(struct keys *k, const uint8_t *der, size_t len,
 	j->not_after = asn1_time_t(X509_get0_notAfter(x));
 	j->address_ok = address != NULL && has_address(j->emails, address);
 	j->pkix = verify_x509(store, x, pid, 0, &chain, &pkix_err);
+	j->chain = X509_verify_cert_error_string(j->pkix ? X509_V_OK :
+	    pkix_err);
 
 	for (i = 0; i < nrr; i++) {
 		const struct keys_smimea *rr = &rrs[i];

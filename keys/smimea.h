@@ -76,6 +76,8 @@ enum keys_purpose {
 /* What keys_smimea_judge() found out about one certificate. */
 struct keys_judgement {
 	int		 pkix;		/* chains to a trust anchor */
+	const char	*chain;		/* PKIX result in words ("ok", or
+					   why not; static) */
 	int		 dane;		/* a secure record vouches for it */
 	int		 contradicted;	/* secure records exist, none fits */
 	int		 address_ok;	/* it carries the address */

@@ -51,6 +51,7 @@ check_eq "good: the published certificate" "$(fp good)" "$(json "$j" 'd["certifi
 check_eq "good: email" '["good@dane.test"]' "$(json "$j" 'd["certificates"][0]["email"]')"
 check_eq "good: trust pkix+dane" pkix+dane "$(json "$j" 'd["certificates"][0]["trust"]')"
 check_eq "good: usable" true "$(json "$j" 'd["certificates"][0]["usable"]')"
+check_eq "good: chain validation ok" ok "$(json "$j" 'd["certificates"][0]["chain"]')"
 
 # 2. DANE-EE, certificate from no trusted CA: DNSSEC alone vouches.
 check "lookup daneee@" look daneee@dane.test
@@ -65,6 +66,8 @@ check_eq "PKIX-EE untrusted: not usable" false "$(json "$j" 'd["certificates"][0
 check_eq "PKIX-EE untrusted: trust none" none "$(json "$j" 'd["certificates"][0]["trust"]')"
 check_match "PKIX-EE untrusted: the chain is named" "chain does not validate" \
     "$(json "$j" 'd["certificates"][0]["why"]')"
+check_eq "PKIX-EE untrusted: the chain validation result" \
+    "unable to get local issuer certificate" "$(json "$j" 'd["certificates"][0]["chain"]')"
 
 # 4. A record whose certificate is for another address: refused.
 check "lookup wrong@" look wrong@dane.test
