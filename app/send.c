@@ -308,11 +308,11 @@ find_recipients(const struct send_opts *o, const struct mime_out *mo,
 		}
 		rc[i].cert = der;
 		rc[i].cert_len = len;
-		/*
-		 * The key store keeps no SMIMECapabilities yet: every
-		 * recipient counts as unknown, which means AES-256-CBC.
-		 */
-		rc[i].caps = 0;
+		/* Unknown capabilities (or a failure to read them) mean CBC. */
+		smerr_clear(&e2);
+		if (protect_caps_recall(o->store, der, len, &rc[i].caps,
+		    &e2) != 0)
+			rc[i].caps = 0;
 	}
 	return 0;
 }

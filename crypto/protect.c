@@ -3,9 +3,12 @@
  * here lives for one call; private keys are decoded from PKCS#8 DER into
  * an EVP_PKEY only for the signature and freed at once.
  */
+#include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/asn1.h>
 #include <openssl/cms.h>
@@ -20,6 +23,8 @@
 #include "base/err.h"
 #include "crypto/protect.h"
 #include "mime/build.h"
+#include "mime/mime.h"
+#include "store/store.h"
 
 #define PROTECT_MAX	(96UL * 1024 * 1024)
 
@@ -499,4 +504,123 @@ out:
 	CMS_ContentInfo_free(cms);
 	ERR_clear_error();
 	return r;
+}
+
+static int
+caps_in_part(const struct mime_part *p, const uint8_t *signer,
+    size_t signer_len, unsigned *caps, int depth)
+{
+	const char	*t = mime_part_type(p), *st;
+	struct buf	*der;
+	struct smerr	 e2;
+	size_t		 i;
+	int		 r = SMERR_NOTFOUND, sig;
+
+	if (depth > MIME_MAX_DEPTH)
+		return SMERR_NOTFOUND;
+	if (mime_part_is_multipart(p)) {
+		for (i = 0; i < mime_part_nchildren(p) && r != 0; i++)
+			r = caps_in_part(mime_part_child(p, i), signer,
+			    signer_len, caps, depth + 1);
+		return r;
+	}
+	st = mime_part_param(p, "smime-type");
+	sig = strcmp(t, "application/pkcs7-signature") == 0 ||
+	    strcmp(t, "application/x-pkcs7-signature") == 0 ||
+	    ((strcmp(t, "application/pkcs7-mime") == 0 ||
+	    strcmp(t, "application/x-pkcs7-mime") == 0) &&
+	    (st == NULL || strcasecmp(st, "signed-data") == 0));
+	if (!sig || (der = buf_new(PROTECT_MAX)) == NULL)
+		return SMERR_NOTFOUND;
+	smerr_clear(&e2);
+	if (mime_part_decode(p, der, &e2) == 0 &&
+	    protect_caps_from_signed(buf_data(der), buf_len(der), signer,
+	    signer_len, caps, &e2) == 0)
+		r = 0;
+	buf_free(der);
+	return r;
+}
+
+int
+protect_caps_from_message(const void *msg, size_t len, const uint8_t *signer,
+    size_t signer_len, unsigned *caps, struct smerr *e)
+{
+	struct mime_msg	*m;
+	int		 r;
+
+	*caps = 0;
+	if ((r = mime_parse(msg, len, &m, e)) != 0)
+		return r;
+	r = caps_in_part(mime_msg_root(m), signer, signer_len, caps, 0);
+	mime_msg_free(m);
+	if (r != 0) {
+		*caps = 0;
+		return smerr_set(e, SMERR_NOTFOUND, "no signature of that "
+		    "certificate in the message");
+	}
+	return 0;
+}
+
+/* "smimecaps:" and the SHA-256 of der in hex. */
+static int
+caps_name(const uint8_t *der, size_t len, char *name, size_t namelen,
+    struct smerr *e)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	unsigned char		 md[EVP_MAX_MD_SIZE];
+	unsigned int		 mdlen = 0, i;
+
+	if (len == 0 || namelen < 10 + 64 + 1 ||
+	    !EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL) ||
+	    mdlen != 32) {
+		ERR_clear_error();
+		return smerr_set(e, SMERR_CRYPTO, "cannot hash a certificate");
+	}
+	memcpy(name, "smimecaps:", 10);
+	for (i = 0; i < mdlen; i++) {
+		name[10 + 2 * i] = hex[md[i] >> 4];
+		name[10 + 2 * i + 1] = hex[md[i] & 15];
+	}
+	name[10 + 2 * mdlen] = '\0';
+	return 0;
+}
+
+int
+protect_caps_remember(struct store *st, const uint8_t *cert, size_t len,
+    unsigned caps, struct smerr *e)
+{
+	char	 name[80], val[16];
+	int	 r;
+
+	if ((caps & PROTECT_CAP_KNOWN) == 0)
+		return 0;		/* nothing learned */
+	if ((r = caps_name(cert, len, name, sizeof(name), e)) != 0)
+		return r;
+	snprintf(val, sizeof(val), "%u", caps & 0xff);
+	return store_meta_set(st, name, val, e);
+}
+
+int
+protect_caps_recall(struct store *st, const uint8_t *cert, size_t len,
+    unsigned *caps, struct smerr *e)
+{
+	struct smerr	 e2;
+	char		 name[80], *val = NULL, *end;
+	unsigned long	 v;
+	int		 r;
+
+	*caps = 0;
+	if ((r = caps_name(cert, len, name, sizeof(name), e)) != 0)
+		return r;
+	smerr_clear(&e2);
+	if ((r = store_meta_get(st, name, &val, &e2)) == SMERR_NOTFOUND)
+		return 0;
+	if (r != 0)
+		return smerr_set(e, r, "%s", smerr_msg(&e2));
+	errno = 0;
+	v = strtoul(val, &end, 10);
+	if (errno == 0 && *end == '\0' && end != val && v <= 0xff)
+		*caps = (unsigned)v;
+	free(val);
+	return 0;
 }

@@ -111,5 +111,28 @@ int	 protect_caps_from_signed(const uint8_t *der, size_t len,
 /* The same from the DER of the attribute value (SEQUENCE OF SMIMECapability). */
 int	 protect_caps_parse(const uint8_t *der, size_t len, unsigned *caps,
 	    struct smerr *e);
+/*
+ * The capabilities signer (DER) announced in a whole message: its
+ * multipart/signed signature parts and signed-data entities are searched
+ * for a SignerInfo of signer. Envelopes are not opened: give the
+ * decrypted message. *caps is 0 and SMERR_NOTFOUND returned when signer
+ * signed nothing in it.
+ */
+int	 protect_caps_from_message(const void *msg, size_t len,
+	    const uint8_t *signer, size_t signer_len, unsigned *caps,
+	    struct smerr *e);
+
+/*
+ * What a correspondent reads, remembered per certificate (by the SHA-256
+ * of its DER) in the encrypted store, so that sending can choose
+ * AES-256-GCM. Whoever harvests a verified signer's certificate records
+ * its capabilities with protect_caps_remember; protect_caps_recall gives
+ * 0 caps (and returns 0) when nothing is known.
+ */
+struct store;
+int	 protect_caps_remember(struct store *st, const uint8_t *cert,
+	    size_t len, unsigned caps, struct smerr *e);
+int	 protect_caps_recall(struct store *st, const uint8_t *cert, size_t len,
+	    unsigned *caps, struct smerr *e);
 
 #endif

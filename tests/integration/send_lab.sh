@@ -8,7 +8,9 @@
 # encrypt = auto, skipped with a warning.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is not up"; t_done; }
-unset DBUS_SESSION_BUS_ADDRESS		# the store is keyed by a passphrase
+# The store is keyed by a passphrase: no session bus (gdbus would find
+# the lab's through XDG_RUNTIME_DIR too).
+unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
 cd "$T" || exit 1
 ID=$(date +%s)-$$		# Message-IDs unique to this run
 
@@ -124,6 +126,33 @@ check_eq "the Bcc copy opens for bob, signed" valid \
     "$(json j12.json 'd["signature"]')"
 sleep 1
 check_eq "one copy in Sent" 1 "$(count_in "$SENT_DIR" send-lab-12-$ID@example.test)"
+
+# --- once bob's capabilities are known: AES-256-GCM ---------------------
+printf "From: bob@example.test\nTo: alice@example.test\nSubject: caps\n\nhi\n" >bob.txt
+check "bob signs a message" "$TOOLS/crypto_seal" --sign \
+    "$LAB_SMIME_DIR/bob.pem" "$LAB_SMIME_DIR/bob.key" bob.txt bob.eml
+c=$("$TOOLS/crypto_caps" "$H" "$T/pw" recall "$LAB_SMIME_DIR/bob.pem")
+check_eq "nothing known of bob yet" unknown "$c"
+c=$("$TOOLS/crypto_caps" "$H" "$T/pw" remember bob.eml \
+    "$LAB_SMIME_DIR/bob.pem" | tr '\n' ' ')
+check_eq "bob's capabilities read from his signature and remembered" \
+    "known aes-256-gcm aes-128-gcm aes-256-cbc " "$c"
+printf "To: bob@example.test\nSubject: gcm\nMessage-ID: <send-lab-14-$ID@example.test>\n\ngcm now\n" >m14.txt
+S send m14.txt >out 2>err
+check_match "bob reads GCM: sent with AES-256-GCM" 'signed, aes-256-gcm' \
+    "$(cat out)"
+f=$(arrived "$BOB_DIR" "send-lab-14-$ID@example.test")
+check_match "as authEnveloped-data" 'smime-type=authEnveloped-data' \
+    "$(cat "$f")"
+judge_bob "$f" >j14.json
+check_eq "GCM: bob decrypts it" decrypted "$(json j14.json 'd["encryption"]')"
+check_eq "GCM: the cipher bob sees" aes-256-gcm "$(json j14.json 'd["cipher"]')"
+check_eq "GCM: the signature inside is valid" valid \
+    "$(json j14.json 'd["signature"]')"
+check "GCM: openssl cms decrypts and verifies bob's copy" sh -c \
+    "openssl cms -decrypt -in '$f' -recip '$LAB_SMIME_DIR/bob.pem' \
+    -inkey '$LAB_SMIME_DIR/bob.key' | openssl cms -verify -CAfile '$LAB_CA' \
+    -purpose smimesign -out /dev/null"
 
 # --- the same Message-ID again is not sent -----------------------------
 S send m1.txt >out 2>err; rc=$?

@@ -15,6 +15,7 @@
 #include "base/err.h"
 #include "crypto/protect.h"
 #include "mime/build.h"
+#include "store/store.h"
 
 /* A self-signed e-mail certificate with a fresh key, for the tests. */
 struct ident {
@@ -465,6 +466,69 @@ test_chain(void **st)
 	ident_free(&leaf);
 }
 
+static void
+test_caps_memory(void **st)
+{
+	struct protect_signer	 s;
+	struct protect_opts	 o;
+	struct buf		*c = buf_view(content, strlen(content));
+	struct buf		*ent, *msg, *hdr;
+	struct store		*db = NULL;
+	struct smerr		 e;
+	uint8_t			 key[STORE_KEY_LEN];
+	char			 dir[] = "/tmp/test_crypto_protect.XXXXXX";
+	char			 path[128];
+	unsigned		 caps;
+
+	(void)st;
+	smerr_clear(&e);
+	signer_of(&s, &alice);
+	memset(&o, 0, sizeof(o));
+	o.signer = &s;
+	assert_int_equal(protect_entity(&o, c, &ent, NULL, &e), 0);
+	hdr = buf_new(0);
+	assert_int_equal(buf_puts(hdr, "From: alice@example.test\r\n"
+	    "To: carol@example.test\r\nSubject: x\r\n"
+	    "MIME-Version: 1.0\r\n"), 0);
+	assert_int_equal(mime_join(hdr, ent, &msg, &e), 0);
+	assert_int_equal(protect_caps_from_message(buf_data(msg), buf_len(msg),
+	    alice.der, alice.der_len, &caps, &e), 0);
+	assert_int_equal(caps, PROTECT_CAP_KNOWN | PROTECT_CAP_AES256_GCM |
+	    PROTECT_CAP_AES128_GCM | PROTECT_CAP_AES256_CBC);
+	assert_int_equal(protect_caps_from_message(buf_data(msg), buf_len(msg),
+	    carol.der, carol.der_len, &caps, &e), SMERR_NOTFOUND);
+	assert_int_equal(caps, 0);
+	/* A message with no signature at all. */
+	assert_int_equal(protect_caps_from_message(content, strlen(content),
+	    alice.der, alice.der_len, &caps, &e), SMERR_NOTFOUND);
+
+	/* Remembered in a store, per certificate. */
+	assert_non_null(mkdtemp(dir));
+	memset(key, 7, sizeof(key));
+	assert_int_equal(store_open(dir, key, &db, &e), 0);
+	assert_int_equal(protect_caps_recall(db, alice.der, alice.der_len,
+	    &caps, &e), 0);
+	assert_int_equal(caps, 0);
+	assert_int_equal(protect_caps_remember(db, alice.der, alice.der_len,
+	    PROTECT_CAP_KNOWN | PROTECT_CAP_AES256_GCM, &e), 0);
+	/* Nothing learned (no attribute) leaves what is known alone. */
+	assert_int_equal(protect_caps_remember(db, alice.der, alice.der_len, 0,
+	    &e), 0);
+	assert_int_equal(protect_caps_recall(db, alice.der, alice.der_len,
+	    &caps, &e), 0);
+	assert_int_equal(caps, PROTECT_CAP_KNOWN | PROTECT_CAP_AES256_GCM);
+	assert_int_equal(protect_caps_recall(db, carol.der, carol.der_len,
+	    &caps, &e), 0);
+	assert_int_equal(caps, 0);
+	store_close(db);
+	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+	assert_int_equal(system(path), 0);
+	buf_free(hdr);
+	buf_free(ent);
+	buf_free(msg);
+	buf_free(c);
+}
+
 int
 main(void)
 {
@@ -475,6 +539,7 @@ main(void)
 		cmocka_unit_test(test_entity),
 		cmocka_unit_test(test_caps_parse),
 		cmocka_unit_test(test_chain),
+		cmocka_unit_test(test_caps_memory),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

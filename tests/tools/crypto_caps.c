@@ -1,0 +1,142 @@
+/*
+ * crypto_caps: the capability memory of a sealmail store, for the send
+ * tests. PASSFILE opens a store keyed by a passphrase; a store keyed by
+ * the Secret Service opens without it.
+ *
+ *   crypto_caps DATADIR PASSFILE remember MSG CERT.pem
+ *	reads the SMIMECapabilities CERT's owner signed into MSG and
+ *	remembers them; prints them, one name a line
+ *   crypto_caps DATADIR PASSFILE recall CERT.pem
+ *	prints what is remembered ("unknown" when nothing)
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/secmem.h"
+#include "crypto/protect.h"
+#include "keys/keys.h"
+#include "store/store.h"
+
+static struct buf *
+slurp(const char *path, int secret)
+{
+	struct buf	*b;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY)) == -1)
+		return NULL;
+	b = secret ? buf_new_secret(0) : buf_new(0);
+	if (b != NULL && buf_read_fd(b, fd) != 0) {
+		buf_free(b);
+		b = NULL;
+	}
+	close(fd);
+	return b;
+}
+
+static uint8_t *
+cert_der(const char *path, size_t *lenp)
+{
+	FILE		*f;
+	X509		*x;
+	unsigned char	*der = NULL;
+	int		 n;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return NULL;
+	x = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	if (x == NULL || (n = i2d_X509(x, &der)) <= 0) {
+		X509_free(x);
+		return NULL;
+	}
+	X509_free(x);
+	*lenp = (size_t)n;
+	return der;
+}
+
+static void
+print_caps(unsigned caps)
+{
+	if ((caps & PROTECT_CAP_KNOWN) == 0) {
+		printf("unknown\n");
+		return;
+	}
+	printf("known\n");
+	if (caps & PROTECT_CAP_AES256_GCM)
+		printf("aes-256-gcm\n");
+	if (caps & PROTECT_CAP_AES128_GCM)
+		printf("aes-128-gcm\n");
+	if (caps & PROTECT_CAP_AES256_CBC)
+		printf("aes-256-cbc\n");
+	if (caps & PROTECT_CAP_AES192_CBC)
+		printf("aes-192-cbc\n");
+	if (caps & PROTECT_CAP_AES128_CBC)
+		printf("aes-128-cbc\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	struct store	*st = NULL;
+	struct buf	*pass = NULL, *msg = NULL;
+	struct smerr	 e;
+	uint8_t		 key[32], *der = NULL;
+	size_t		 len = 0;
+	unsigned	 caps = 0;
+	int		 remember, rv = 1;
+
+	smerr_clear(&e);
+	if (argc < 5 || (strcmp(argv[3], "remember") == 0 ? argc != 6 :
+	    (strcmp(argv[3], "recall") != 0 || argc != 5))) {
+		fprintf(stderr, "usage: crypto_caps DATADIR PASSFILE "
+		    "remember MSG CERT | recall CERT\n");
+		return 2;
+	}
+	remember = strcmp(argv[3], "remember") == 0;
+	if ((pass = slurp(argv[2], 1)) == NULL) {
+		smerr_set(&e, SMERR_IO, "cannot read %s", argv[2]);
+		goto out;
+	}
+	if (buf_len(pass) > 0 && buf_data(pass)[buf_len(pass) - 1] == '\n')
+		buf_truncate(pass, buf_len(pass) - 1);
+	if ((der = cert_der(argv[remember ? 5 : 4], &len)) == NULL) {
+		smerr_set(&e, SMERR_IO, "no certificate in %s",
+		    argv[remember ? 5 : 4]);
+		goto out;
+	}
+	if (keys_store_key(argv[1], keys_store_uses_passphrase(argv[1]) ?
+	    pass : NULL, key, &e) != 0 ||
+	    store_open(argv[1], key, &st, &e) != 0)
+		goto out;
+	if (remember) {
+		if ((msg = slurp(argv[4], 0)) == NULL) {
+			smerr_set(&e, SMERR_IO, "cannot read %s", argv[4]);
+			goto out;
+		}
+		if (protect_caps_from_message(buf_data(msg), buf_len(msg), der,
+		    len, &caps, &e) != 0 ||
+		    protect_caps_remember(st, der, len, caps, &e) != 0)
+			goto out;
+	} else if (protect_caps_recall(st, der, len, &caps, &e) != 0)
+		goto out;
+	print_caps(caps);
+	rv = 0;
+out:
+	if (rv != 0)
+		fprintf(stderr, "crypto_caps: %s\n", smerr_msg(&e));
+	secmem_wipe(key, sizeof(key));
+	store_close(st);
+	buf_free(pass);
+	buf_free(msg);
+	OPENSSL_free(der);
+	return rv;
+}
