@@ -1,0 +1,340 @@
+/*
+ * keys/lookup: the order of sources, the SMIMEA cache in a real store
+ * (SQLCipher, in a temporary directory) with fresh and stale entries,
+ * what send is told when nothing is usable, and that a fresh cache entry
+ * answers without DNS: the resolver here is a UDP socket that never
+ * answers, so any query would cost its one-second deadline.
+ */
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "base/err.h"
+#include "net/dns.h"
+#include "store/store.h"
+#include "keys/keys.h"
+#include "keys/smimea.h"
+
+struct fx {
+	char		 dir[64];
+	char		 ta[96];
+	struct store	*st;
+	struct keys	*k;
+	struct dns	*dns;		/* a resolver that never answers */
+	int		 silent;
+	EVP_PKEY	*cakey, *key;
+	X509		*ca;
+	uint8_t		*ca_der, *alice, *alice2, *bob, *carol;
+	int		 ca_len, alice_len, alice2_len, bob_len, carol_len;
+};
+
+static X509 *
+mkcert(struct fx *f, const char *cn, const char *email, int ca)
+{
+	X509		*x = X509_new();
+	X509_NAME	*n;
+	X509V3_CTX	 v3;
+	X509_EXTENSION	*ext;
+	char		 san[128];
+	static long	 serial = 100;
+
+	assert_non_null(x);
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
+	X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+	X509_gmtime_adj(X509_getm_notAfter(x), 86400L * 365);
+	X509_set_pubkey(x, ca ? f->cakey : f->key);
+	n = X509_get_subject_name(x);
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
+	    (const unsigned char *)cn, -1, -1, 0);
+	X509_set_issuer_name(x, ca ? n : X509_get_subject_name(f->ca));
+	X509V3_set_ctx(&v3, ca ? x : f->ca, x, NULL, NULL, 0);
+	if (ca)
+		ext = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints,
+		    "critical,CA:TRUE");
+	else {
+		snprintf(san, sizeof(san), "email:%s", email);
+		ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, san);
+	}
+	assert_non_null(ext);
+	X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+	assert_true(X509_sign(x, f->cakey, EVP_sha256()) > 0);
+	return x;
+}
+
+static uint8_t *
+der(X509 *x, int *lenp)
+{
+	uint8_t	*p = NULL;
+
+	*lenp = i2d_X509(x, &p);
+	assert_true(*lenp > 0);
+	X509_free(x);
+	return p;
+}
+
+static int
+setup(void **state)
+{
+	struct fx		*f = calloc(1, sizeof(*f));
+	struct dns_config	 c;
+	struct sockaddr_in	 sin;
+	socklen_t		 sl = sizeof(sin);
+	uint8_t			 key[STORE_KEY_LEN];
+	char			 res[32];
+	FILE			*fp;
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_keys_lookup.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(RAND_bytes(key, sizeof(key)), 1);
+	assert_int_equal(store_open(f->dir, key, &f->st, NULL), 0);
+	assert_int_equal(keys_open(f->st, &f->k, NULL), 0);
+
+	f->cakey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	f->key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	f->ca = mkcert(f, "lookup test CA", NULL, 1);
+	X509_up_ref(f->ca);
+	f->ca_der = der(f->ca, &f->ca_len);
+	f->alice = der(mkcert(f, "alice", "alice@example.test", 0),
+	    &f->alice_len);
+	f->alice2 = der(mkcert(f, "alice 2", "alice@example.test", 0),
+	    &f->alice2_len);
+	f->bob = der(mkcert(f, "bob", "bob@example.test", 0), &f->bob_len);
+	f->carol = der(mkcert(f, "carol", "carol@example.test", 0),
+	    &f->carol_len);
+
+	f->silent = socket(AF_INET, SOCK_DGRAM, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(f->silent, (struct sockaddr *)&sin,
+	    sizeof(sin)), 0);
+	assert_int_equal(getsockname(f->silent, (struct sockaddr *)&sin, &sl),
+	    0);
+	snprintf(res, sizeof(res), "127.0.0.1@%u", ntohs(sin.sin_port));
+	snprintf(f->ta, sizeof(f->ta), "%s/ta.ds", f->dir);
+	assert_non_null(fp = fopen(f->ta, "w"));
+	fputs("example.test. IN DS 28256 13 2 216a4ef486a9ea0d494f2470a47044"
+	    "3f7a477877665b4c5ae231bce10894ec9a\n", fp);
+	fclose(fp);
+	memset(&c, 0, sizeof(c));
+	c.resolver = res;
+	c.trust_anchor = f->ta;
+	c.timeout = 1;
+	assert_int_equal(dns_new(&c, &f->dns, NULL), 0);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx	*f = *state;
+	char		 cmd[128];
+
+	dns_free(f->dns);
+	close(f->silent);
+	keys_close(f->k);
+	store_close(f->st);
+	OPENSSL_free(f->ca_der);
+	OPENSSL_free(f->alice);
+	OPENSSL_free(f->alice2);
+	OPENSSL_free(f->bob);
+	OPENSSL_free(f->carol);
+	X509_free(f->ca);
+	EVP_PKEY_free(f->cakey);
+	EVP_PKEY_free(f->key);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static double
+now_ms(void)
+{
+	struct timespec	t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+/* Tests run in order and build on each other's store. */
+
+static void
+test_empty(void **state)
+{
+	struct fx		*f = *state;
+	struct keys_lookup	*l = NULL;
+	struct smerr		 e;
+	uint8_t			*d = NULL;
+	size_t			 len;
+	const char		*src;
+
+	assert_int_equal(keys_lookup(f->k, NULL, "alice@example.test", 0, &l,
+	    NULL), 0);
+	assert_int_equal(l->n, 0);
+	assert_null(l->dns_status);
+	keys_lookup_free(l);
+	smerr_clear(&e);
+	assert_int_equal(keys_find_recipient(f->k, NULL, "alice@example.test",
+	    &d, &len, &src, &e), SMERR_NOTFOUND);
+	assert_null(d);
+	assert_non_null(strstr(smerr_msg(&e), "no DNS lookup was made"));
+	assert_int_equal(keys_lookup(f->k, NULL, "no-at-sign", 0, &l, NULL),
+	    SMERR_INVAL);
+}
+
+static void
+test_store_order(void **state)
+{
+	struct fx		*f = *state;
+	struct keys_lookup	*l = NULL;
+	struct smerr		 e;
+	uint8_t			*d = NULL;
+	size_t			 len;
+	const char		*src = NULL;
+
+	/* An imported certificate from a CA nobody trusts: not usable. */
+	assert_int_equal(keys_cert_add(f->k, f->alice2, f->alice2_len,
+	    KEYS_PEER, "harvested", NULL, 0, NULL, NULL), 0);
+	assert_int_equal(keys_cert_add(f->k, f->alice, f->alice_len,
+	    KEYS_PEER, "imported", NULL, 0, NULL, NULL), 0);
+	smerr_clear(&e);
+	assert_int_equal(keys_find_recipient(f->k, NULL, "alice@example.test",
+	    &d, &len, &src, &e), SMERR_NOTFOUND);
+	assert_non_null(strstr(smerr_msg(&e), "chain does not validate"));
+
+	/* Trusting the CA makes both usable; the imported one comes first. */
+	assert_int_equal(keys_cert_add(f->k, f->ca_der, f->ca_len,
+	    KEYS_ANCHOR, "imported", NULL, 0, NULL, NULL), 0);
+	assert_int_equal(keys_lookup(f->k, NULL, "ALICE@example.test", 0, &l,
+	    NULL), 0);
+	assert_int_equal(l->n, 2);
+	assert_string_equal(l->found[0].source, "store");
+	assert_string_equal(l->found[1].source, "harvested");
+	assert_null(l->found[0].dnssec);
+	assert_int_equal(l->found[0].j.trust, KEYS_TRUST_PKIX);
+	assert_int_equal(l->found[0].j.usable, 1);
+	assert_string_equal(l->found[0].j.chain, "ok");
+	keys_lookup_free(l);
+	assert_int_equal(keys_find_recipient(f->k, NULL, "alice@example.test",
+	    &d, &len, &src, NULL), 0);
+	assert_string_equal(src, "store");
+	assert_int_equal(len, f->alice_len);
+	assert_memory_equal(d, f->alice, len);
+	free(d);
+}
+
+static void
+test_cache_fresh_and_stale(void **state)
+{
+	struct fx		*f = *state;
+	struct keys_lookup	*l = NULL;
+	struct smerr		 e;
+	uint8_t			*d = NULL;
+	size_t			 len;
+	const char		*src = NULL;
+	double			 t0;
+
+	/* bob: cached from SMIMEA for another five minutes. */
+	assert_int_equal(keys_cert_add(f->k, f->bob, f->bob_len, KEYS_PEER,
+	    "smimea", NULL, time(NULL) + 300, NULL, NULL), 0);
+	/* carol: cached, but the TTL has passed. */
+	assert_int_equal(keys_cert_add(f->k, f->carol, f->carol_len,
+	    KEYS_PEER, "smimea", NULL, time(NULL) - 1, NULL, NULL), 0);
+
+	/* Without DNS, the fresh entry stands for its DANE-EE record. */
+	assert_int_equal(keys_lookup(f->k, NULL, "bob@example.test", 0, &l,
+	    NULL), 0);
+	assert_int_equal(l->n, 1);
+	assert_string_equal(l->dns_status, "cached");
+	assert_string_equal(l->found[0].source, "smimea");
+	assert_string_equal(l->found[0].dnssec, "secure");
+	assert_int_equal(l->found[0].j.usage, 3);
+	assert_int_equal(l->found[0].j.trust, KEYS_TRUST_PKIX_DANE);
+	keys_lookup_free(l);
+
+	/* With a resolver, a fresh cache costs no query: no deadline hit. */
+	t0 = now_ms();
+	assert_int_equal(keys_lookup(f->k, f->dns, "bob@example.test", 0, &l,
+	    NULL), 0);
+	assert_true(now_ms() - t0 < 500);
+	assert_string_equal(l->dns_status, "cached");
+	keys_lookup_free(l);
+	t0 = now_ms();
+	assert_int_equal(keys_find_recipient(f->k, f->dns, "bob@example.test",
+	    &d, &len, &src, NULL), 0);
+	assert_true(now_ms() - t0 < 500);
+	assert_string_equal(src, "smimea");
+	free(d);
+
+	/* A stale entry is not used; with a resolver, DNS is asked. */
+	assert_int_equal(keys_lookup(f->k, NULL, "carol@example.test", 0, &l,
+	    NULL), 0);
+	assert_int_equal(l->n, 0);
+	keys_lookup_free(l);
+	smerr_clear(&e);
+	t0 = now_ms();
+	assert_int_equal(keys_lookup(f->k, f->dns, "carol@example.test", 0,
+	    &l, &e), SMERR_TIMEOUT);
+	assert_true(now_ms() - t0 >= 950);
+	assert_non_null(strstr(smerr_msg(&e), "the SMIMEA record of "
+	    "carol@example.test"));
+	/* So is an explicit refresh of a fresh one. */
+	assert_int_equal(keys_lookup(f->k, f->dns, "bob@example.test",
+	    KEYS_LOOKUP_REFRESH, &l, NULL), SMERR_TIMEOUT);
+}
+
+static void
+test_dane_check(void **state)
+{
+	struct fx	*f = *state;
+	struct smerr	 e;
+	double		 t0;
+
+	assert_int_equal(keys_dane_check(f->k, NULL, "bob@example.test",
+	    f->bob, f->bob_len, NULL), KEYS_DANE_NONE);
+	/* The cached certificate itself: a match, without DNS. */
+	t0 = now_ms();
+	assert_int_equal(keys_dane_check(f->k, f->dns, "bob@example.test",
+	    f->bob, f->bob_len, NULL), KEYS_DANE_MATCH);
+	assert_true(now_ms() - t0 < 500);
+	/* Another certificate for bob: DNS is asked, and does not answer. */
+	smerr_clear(&e);
+	assert_int_equal(keys_dane_check(f->k, f->dns, "bob@example.test",
+	    f->alice, f->alice_len, &e), KEYS_DANE_ERROR);
+	assert_int_equal(e.code, SMERR_TIMEOUT);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_store_order),
+		cmocka_unit_test(test_cache_fresh_and_stale),
+		cmocka_unit_test(test_dane_check),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
