@@ -317,6 +317,30 @@ find_recipients(const struct send_opts *o, const struct mime_out *mo,
 	return 0;
 }
 
+static int
+holds_cb(const struct store_outbox *ob, void *arg)
+{
+	const char	**msgid = arg;
+
+	if (ob->message_id != NULL && strcmp(ob->message_id, *msgid) == 0) {
+		*msgid = NULL;
+		return 1;
+	}
+	return 0;
+}
+
+/* 1 when the outbox holds a copy of msgid, 0 when not, or SMERR_*. */
+static int
+outbox_holds(const struct send_opts *o, const char *msgid, struct smerr *e)
+{
+	const char	*m = msgid;
+	int		 r;
+
+	if ((r = store_outbox_foreach(o->store, holds_cb, &m, e)) != 0)
+		return r;
+	return m == NULL;
+}
+
 /* Queues one copy: headers + entity, for the n addresses at rcpt. */
 static int
 queue_copy(const struct send_opts *o, const struct mime_out *mo,
@@ -417,6 +441,13 @@ send_queue(const struct send_opts *o, const void *text, size_t len,
 	if (r == 1) {
 		r = smerr_set(e, SMERR_EXISTS, "message %s was already sent",
 		    mo->msgid);
+		goto out;
+	}
+	if ((r = outbox_holds(o, mo->msgid, e)) < 0)
+		goto out;
+	if (r == 1) {
+		r = smerr_set(e, SMERR_EXISTS, "message %s is already in the "
+		    "outbox (sealmail outbox send tries it again)", mo->msgid);
 		goto out;
 	}
 	r = find_identity(o, mo->from, &me, e);

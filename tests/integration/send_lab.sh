@@ -247,10 +247,16 @@ check_match "outbox: error kept" '535|uthentication' \
     "$(json ob.json 'd[0]["error"]')"
 S outbox send >out 2>err; rc=$?
 check_eq "outbox send with the wrong password: exit 1" 1 "$rc"
+S send m9.txt >out 2>err; rc=$?
+check_eq "sending a queued Message-ID again: exit 1" 1 "$rc"
+check_match "it is already in the outbox" 'already in the outbox' \
+    "$(tail -1 err)"
 echo "$LAB_ALICE_PASS" >alicepw
 check "outbox send" S outbox send
 f=$(arrived "$BOB_DIR" "send-lab-9-$ID@example.test")
 check "the queued message arrives" test -n "$f"
+sleep 1
+check_eq "once" 1 "$(count_in "$BOB_DIR" send-lab-9-$ID@example.test)"
 judge_bob "$f" >j9.json
 check_eq "queued message: valid" valid "$(json j9.json 'd["signature"]')"
 check_eq "queued message: decrypted" decrypted "$(json j9.json 'd["encryption"]')"
