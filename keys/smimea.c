@@ -118,6 +118,29 @@ punycode(struct buf *out, const unsigned *cp, size_t n)
 	return 0;
 }
 
+/*
+ * Lowers the upper-case letters of Latin-1, Latin Extended-A, Greek and
+ * Cyrillic, which cover most domain names written in capitals; others are
+ * left as they are (full UTS 46 mapping is not done here).
+ */
+static unsigned
+lower_cp(unsigned c)
+{
+	if ((c >= 0xc0 && c <= 0xde && c != 0xd7) ||
+	    (c >= 0x391 && c <= 0x3ab && c != 0x3a2) ||
+	    (c >= 0x410 && c <= 0x42f))
+		return c + 0x20;
+	if (c >= 0x400 && c <= 0x40f)
+		return c + 0x50;
+	if (((c >= 0x100 && c <= 0x137) || (c >= 0x14a && c <= 0x177)) &&
+	    c % 2 == 0 && c != 0x130)
+		return c + 1;
+	if (((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17e)) &&
+	    c % 2 == 1)
+		return c + 1;
+	return c;
+}
+
 /* Appends one domain label as an A-label; 0 or -1 (not a valid label). */
 static int
 label_put(struct buf *out, const unsigned char *p, size_t len)
@@ -135,8 +158,10 @@ label_put(struct buf *out, const unsigned char *p, size_t len)
 			if (!isalnum(cp[n]) && cp[n] != '-')
 				return -1;
 			cp[n] = (unsigned)tolower((int)cp[n]);
-		} else
+		} else {
+			cp[n] = lower_cp(cp[n]);
 			ascii = 0;
+		}
 		n++;
 	}
 	if (cp[0] == '-' || cp[n - 1] == '-')

@@ -40,9 +40,10 @@ struct keys_smimea {
 /*
  * The owner name of address's SMIMEA records (RFC 8162 section 3): hex of
  * the first 28 octets of SHA-256 of the local part exactly as written,
- * "._smimecert.", and the domain as an IDNA A-label (ASCII letters are
- * lowered; other labels are Punycode-encoded as given, so they should be
- * NFC already). *ownerp is malloc'd, without the final dot.
+ * "._smimecert.", and the domain as an IDNA A-label (letters lowered:
+ * ASCII, Latin-1, Latin Extended-A, Greek, Cyrillic; no other UTS 46
+ * mapping or normalisation, so a domain should be NFC already). *ownerp
+ * is malloc'd, without the final dot.
  */
 int	 keys_smimea_owner(const char *address, char **ownerp,
 	    struct smerr *e);

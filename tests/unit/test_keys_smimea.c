@@ -77,6 +77,15 @@ test_owner_idna(void **st)
 	    "0da35eec8f72e57f9eec01c1afd6._smimecert.xn--bcher-kva.example");
 	owner_is("hugh@M\xc3\xbcnchen.DE", "c93f1e400f26708f98cb19d936620da35e"
 	    "ec8f72e57f9eec01c1afd6._smimecert.xn--mnchen-3ya.de");
+	/* Capitals outside ASCII are lowered too (Ü, Greek, Cyrillic). */
+	owner_is("hugh@M\xc3\x9cNCHEN.de", "c93f1e400f26708f98cb19d936620da35e"
+	    "ec8f72e57f9eec01c1afd6._smimecert.xn--mnchen-3ya.de");
+	owner_is("hugh@\xce\x95\xce\xbb\xce\xbb\xce\xac\xce\xb4\xce\xb1.gr",
+	    "c93f1e400f26708f98cb19d936620da35eec8f72e57f9eec01c1afd6"
+	    "._smimecert.xn--hxakic4aa.gr");
+	owner_is("hugh@\xd0\x9f\xd0\xa0\xd0\x98\xd0\x9c\xd0\x95\xd0\xa0.example",
+	    "c93f1e400f26708f98cb19d936620da35eec8f72e57f9eec01c1afd6"
+	    "._smimecert.xn--e1afmkfd.example");
 }
 
 static void
