@@ -461,7 +461,8 @@ list_flags(struct mailimap_mbx_list_flags *fl)
 	if (fl->mbf_type == MAILIMAP_MBX_LIST_FLAGS_SFLAG &&
 	    fl->mbf_sflag == MAILIMAP_MBX_LIST_SFLAG_NOSELECT)
 		f |= IMAP_F_NOSELECT;
-	for (it = clist_begin(fl->mbf_oflags); it != NULL;
+	for (it = fl->mbf_oflags != NULL ? clist_begin(fl->mbf_oflags) : NULL;
+	    it != NULL;
 	    it = clist_next(it)) {
 		of = clist_content(it);
 		if (of->of_type == MAILIMAP_MBX_LIST_OFLAG_NOINFERIORS)
@@ -606,6 +607,8 @@ flags_text(struct buf *b, clist *l)
 	const char			*t;
 	int				 r = 0;
 
+	if (l == NULL)		/* FLAGS () */
+		return 0;
 	for (it = clist_begin(l); it != NULL && r == 0; it = clist_next(it)) {
 		ff = clist_content(it);
 		if (ff->fl_type == MAILIMAP_FLAG_FETCH_RECENT)
@@ -667,8 +670,8 @@ on_msg_att(struct mailimap_msg_att *att, void *arg)
 	memset(&m, 0, sizeof(m));
 	m.seq = att->att_number;
 	buf_reset(s->flagbuf);
-	for (ci = clist_begin(att->att_list); ci != NULL;
-	    ci = clist_next(ci)) {
+	for (ci = att->att_list != NULL ? clist_begin(att->att_list) : NULL;
+	    ci != NULL; ci = clist_next(ci)) {
 		it = clist_content(ci);
 		switch (it->att_type) {
 		case MAILIMAP_MSG_ATT_ITEM_DYNAMIC:
@@ -758,6 +761,9 @@ imap_fetch(struct imap *s, const struct imap_fetch *f, struct smerr *e)
 		    mailimap_fetch_type_new_fetch_att_list_add(ft, fa) != 0)
 			goto nomem_att;
 	}
+	if (s->condstore && (fa = mailimap_fetch_att_new_modseq()) != NULL &&
+	    mailimap_fetch_type_new_fetch_att_list_add(ft, fa) != 0)
+		goto nomem_att;
 	if (f->what & IMAP_FETCH_BODY) {
 		if ((sec = mailimap_section_new(NULL)) == NULL)
 			goto nomem;
@@ -804,8 +810,9 @@ imap_fetch(struct imap *s, const struct imap_fetch *f, struct smerr *e)
 		r = 0;
 	if (r == 0 && van != NULL && van->qr_known_uids != NULL &&
 	    f->gone != NULL)
-		for (it = clist_begin(van->qr_known_uids->set_list); it != NULL;
-		    it = clist_next(it)) {
+		for (it = van->qr_known_uids->set_list != NULL ?
+		    clist_begin(van->qr_known_uids->set_list) : NULL;
+		    it != NULL; it = clist_next(it)) {
 			si = clist_content(it);
 			f->gone(si->set_first, si->set_last, f->arg);
 		}

@@ -90,7 +90,7 @@ while [ $i -lt 40 ]; do
 done
 check "imap fetch over implicit TLS finds both messages" test -n "$found1" -a -n "$found2"
 check_match "imap fetch reports UID, size, flags and date" \
-    '^uid [0-9]+ size [0-9]+ len [0-9]+ flags \(.*\) date [1-9][0-9]+$' \
+    '^uid [0-9]+ size [0-9]+ len [0-9]+ flags \(.*\) date [1-9][0-9]+ modseq [1-9][0-9]*$' \
     "$(cat "$T/fetch.implicit.out")"
 n_tls=$(ls "$T/f.starttls" | wc -l)
 n_imp=$(ls "$T/f.implicit" | wc -l)
@@ -105,6 +105,43 @@ for k in 1 2; do
 	check "message $k: the same over STARTTLS" \
 	    cmp -s "$f" "$T/f.starttls/$(basename "$f")"
 done
+
+# Once a read-write session has seen them, the messages have no flags at
+# all: FLAGS () must come through as an empty list.
+check "imap read-write select" $C imap $A --port $LAB_IMAPS_PORT \
+    --tls implicit --user "$LAB_BOB" --pass "$LAB_BOB_PASS" --select INBOX --rw
+mkdir -p "$T/f.noflags"
+check "imap fetch of messages without flags" $C imap $A --port $LAB_IMAPS_PORT \
+    --tls implicit --user "$LAB_BOB" --pass "$LAB_BOB_PASS" --select INBOX \
+    --fetch "$T/f.noflags"
+check_match "... shows FLAGS () as empty" '^uid [0-9]+ size [0-9]+ len [0-9]+ flags \(\) ' \
+    "$(cat "$T/.out")"
+
+# --- APPEND (APPENDUID), STORE, CHANGEDSINCE, MOVE, VANISHED --------------
+AL="$A --port $LAB_IMAPS_PORT --tls implicit --user $LAB_ALICE --pass $LAB_ALICE_PASS"
+mkmsg "$T/m3.eml" "$id-draft"
+check "imap APPEND to Drafts" $C imap $AL --append "$T/m3.eml" --folder Drafts
+u=$(sed -n 's/^appended uidvalidity [1-9][0-9]* uid \([1-9][0-9]*\)$/\1/p' "$T/.out")
+check "... APPENDUID gives the new UID" test -n "$u"
+$C imap $AL --select Drafts >"$T/sel.out" 2>&1
+ms0=$(sed -n 's/.*highestmodseq \([0-9]*\)$/\1/p' "$T/sel.out")
+check "imap UID STORE +\\Flagged \$Label1" $C imap $AL --select Drafts --rw \
+    --store "$u + \\Flagged \$Label1"
+mkdir -p "$T/f.d"
+check "imap UID FETCH CHANGEDSINCE the old HIGHESTMODSEQ" $C imap $AL \
+    --select Drafts --fetch "$T/f.d" --changedsince "$ms0"
+out=$(cat "$T/.out")
+check_match "... returns the stored message with its new flags and MODSEQ" \
+    "^uid $u size [0-9]+ len [0-9]+ flags \\(.*\\\\Flagged.*\\\$Label1.*\\) date [0-9]+ modseq [1-9]" "$out"
+check_eq "... and nothing else" 1 "$(printf '%s\n' "$out" | grep -c '^uid ')"
+check "the appended message is the bytes given" cmp -s "$T/f.d/$u" "$T/m3.eml"
+check "imap UID MOVE to Trash" $C imap $AL --select Drafts --rw --move "$u Trash"
+check "imap QRESYNC fetch after the move" $C imap $AL --select Drafts \
+    --fetch "$T/f.d" --changedsince "$ms0"
+check_match "... reports the UID as VANISHED" "^vanished ([0-9]+:)?$u" "$(cat "$T/.out")"
+mkdir -p "$T/f.t"
+$C imap $AL --select Trash --fetch "$T/f.t" >/dev/null 2>&1
+check "the moved message is in Trash" sh -c "grep -l '^Message-ID: <$id-draft@' '$T'/f.t/* >/dev/null"
 
 # --- IDLE returns after its timeout without a change ----------------------
 check "imap IDLE" $C imap $A --port $LAB_IMAPS_PORT --tls implicit \

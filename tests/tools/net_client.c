@@ -8,8 +8,9 @@
  *       [--addr A] [--ca F] [--timeout S] [--user U --pass P]
  *       [--tlsa "U S M hex"]... [--tlsa-status secure|insecure|absent|bogus]
  *       [--dns RESOLVER --dns-ta FILE [--dns-addr]]
- *   imap: [--list] [--select MBOX] [--fetch DIR] [--append FILE --folder F]
- *         [--idle MS]
+ *   imap: [--list] [--append FILE --folder F] [--select MBOX [--rw]]
+ *         [--store "UID +|-|= FLAGS"] [--move "UID DEST"]
+ *         [--fetch DIR [--changedsince MODSEQ]] [--idle MS]
  *   smtp: --from A --to B [--to C]... --msg FILE
  */
 #include <errno.h>
@@ -32,7 +33,9 @@
 
 static struct {
 	const char	*user, *pass, *select, *fetchdir, *append, *folder;
-	const char	*from, *msg;
+	const char	*from, *msg, *store, *move;
+	uint64_t	 changedsince;
+	int		 rw;
 	const char	*rcpt[MAX_RCPT];
 	size_t		 nrcpt;
 	int		 list, idle_ms;
@@ -68,6 +71,13 @@ read_file(const char *path, struct buf **bp)
 	return 0;
 }
 
+static void
+gone(uint32_t first, uint32_t last, void *arg)
+{
+	(void)arg;
+	printf("vanished %u:%u\n", first, last);
+}
+
 static int
 save_msg(const struct imap_msg *m, void *arg)
 {
@@ -75,9 +85,9 @@ save_msg(const struct imap_msg *m, void *arg)
 	char		 path[4096];
 	FILE		*fp;
 
-	printf("uid %u size %u len %zu flags (%s) date %lld\n", m->uid,
-	    m->size, m->len, m->flags != NULL ? m->flags : "",
-	    (long long)m->internaldate);
+	printf("uid %u size %u len %zu flags (%s) date %lld modseq %llu\n",
+	    m->uid, m->size, m->len, m->flags != NULL ? m->flags : "",
+	    (long long)m->internaldate, (unsigned long long)m->modseq);
 	if (dir == NULL || m->body == NULL)
 		return 0;
 	snprintf(path, sizeof(path), "%s/%u", dir, m->uid);
@@ -100,6 +110,8 @@ run_imap(const struct net_server *srv, struct smerr *e)
 	struct buf		*b = NULL;
 	size_t			 n = 0, i;
 	uint32_t		 uv, uid;
+	unsigned long		 u;
+	char			 op, arg[256];
 	int			 r, changed;
 
 	if ((r = imap_open(srv, &s, e)) != 0)
@@ -131,16 +143,41 @@ run_imap(const struct net_server *srv, struct smerr *e)
 		printf("appended uidvalidity %u uid %u\n", uv, uid);
 	}
 	if (o.select != NULL) {
-		if ((r = imap_select(s, o.select, 1, &mb, e)) != 0)
+		if ((r = imap_select(s, o.select, !o.rw, &mb, e)) != 0)
 			goto out;
 		printf("selected %s uidvalidity %u uidnext %u exists %u "
 		    "highestmodseq %llu\n", o.select, mb.uidvalidity,
 		    mb.uidnext, mb.exists,
 		    (unsigned long long)mb.highestmodseq);
-		if (o.fetchdir != NULL && mb.exists > 0) {
+		if (o.store != NULL) {
+			if (sscanf(o.store, "%lu %c %255[^\n]", &u, &op,
+			    arg) != 3) {
+				r = smerr_set(e, SMERR_USAGE, "--store");
+				goto out;
+			}
+			uid = (uint32_t)u;
+			if ((r = imap_store(s, &uid, 1, op, arg, e)) != 0)
+				goto out;
+			printf("stored\n");
+		}
+		if (o.move != NULL) {
+			if (sscanf(o.move, "%lu %255s", &u, arg) != 2) {
+				r = smerr_set(e, SMERR_USAGE, "--move");
+				goto out;
+			}
+			uid = (uint32_t)u;
+			if ((r = imap_move(s, &uid, 1, arg, e)) != 0)
+				goto out;
+			printf("moved\n");
+		}
+		if (o.fetchdir != NULL && (mb.exists > 0 ||
+		    o.changedsince > 0)) {
 			memset(&fe, 0, sizeof(fe));
 			fe.first = 1;
 			fe.last = 0;
+			fe.changedsince = o.changedsince;
+			fe.vanished = o.changedsince > 0;
+			fe.gone = gone;
 			fe.what = IMAP_FETCH_FLAGS | IMAP_FETCH_META |
 			    IMAP_FETCH_BODY;
 			fe.msg = save_msg;
@@ -219,7 +256,9 @@ main(int argc, char **argv)
 		{ "fetch", 1, NULL, 'f' }, { "append", 1, NULL, 'x' },
 		{ "folder", 1, NULL, 'F' }, { "idle", 1, NULL, 'I' },
 		{ "from", 1, NULL, 'm' }, { "to", 1, NULL, 'r' },
-		{ "msg", 1, NULL, 'M' }, { NULL, 0, NULL, 0 },
+		{ "msg", 1, NULL, 'M' }, { "rw", 0, NULL, 'W' },
+		{ "store", 1, NULL, 'o' }, { "move", 1, NULL, 'v' },
+		{ "changedsince", 1, NULL, 'C' }, { NULL, 0, NULL, 0 },
 	};
 	struct net_server	 srv;
 	struct net_tlsa		 tlsa[MAX_TLSA];
@@ -286,6 +325,12 @@ main(int argc, char **argv)
 			o.rcpt[o.nrcpt++] = optarg;
 			break;
 		case 'M': o.msg = optarg; break;
+		case 'W': o.rw = 1; break;
+		case 'o': o.store = optarg; break;
+		case 'v': o.move = optarg; break;
+		case 'C':
+			o.changedsince = strtoull(optarg, NULL, 10);
+			break;
 		default:
 			return fail("bad option");
 		}
