@@ -9,6 +9,7 @@ dns-root-data"
 LAB="openssl python3 dovecot-imapd dovecot-lmtpd postfix nsd ldnsutils
 bind9-dnsutils gnome-keyring libsecret-tools dbus tmux faketime gpgsm
 sqlcipher swaks libnet-ssleay-perl curl procps util-linux iproute2"
+LAB="$LAB libnss3-tools"	# cmsutil: NSS reads what sealmail writes
 BENCH="isync neomutt hyperfine time"
 
 want="$BUILD $LAB"

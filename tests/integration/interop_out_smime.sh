@@ -1,6 +1,6 @@
 #!/bin/sh
 # What sealmail signs and encrypts must verify and decrypt with other
-# programs: openssl cms (OpenSSL 3) and gpgsm (GnuPG 2.2). A private test
+# programs: openssl cms (OpenSSL 3), gpgsm (GnuPG 2.2) and NSS's cmsutil. A private test
 # CA, RSA-2048 and EC P-256 identities are made here with openssl(1); the
 # messages are made by tests/tools/crypto_seal with the code sealmail
 # sends with. Every plaintext is compared byte for byte with the entity
@@ -237,6 +237,34 @@ check_nomatch "encrypted only: no signature inside" 'multipart/signed' \
     "$(cat enc.dec)"
 check_fails "no private key of a stranger opens it" openssl cms -decrypt \
     -in enc.eml -recip carol.pem -inkey carol.key -out /dev/null
+
+# --- NSS (the library Thunderbird reads S/MIME with) ---------------------
+# cmsutil from NSS 3.87 reads RSA and ECDSA signatures and RSA key
+# transport with AES-CBC; it knows neither AuthEnvelopedData nor ECDH key
+# agreement, which is why a recipient whose capabilities are unknown gets
+# AES-256-CBC.
+NSSDB=sql:$T/nss
+mkdir "$T/nss"
+check "an NSS database with the CA trusted" sh -c \
+    "certutil -N --empty-password -d $NSSDB &&
+    certutil -A -d $NSSDB -n ca -t C,C,C -i ca.pem"
+check "NSS imports alice's PKCS#12" pk12util -i alice.p12 -d "$NSSDB" \
+    -w pw
+# nss_verify SIG ENT: cmsutil's verdict on a detached signature.
+nss_verify() {
+	cmsutil -D -i "$1" -c "$2" -d "$NSSDB" -n -h 2 2>&1
+}
+for v in rsa pss ec; do
+	st=$(nss_verify $v.sig $v.ent)
+	check_match "$v: NSS says good signature" \
+	    'signer0.status=GoodSignature' "$st"
+done
+check "NSS decrypts the CBC envelope as alice (the sender)" \
+    cmsutil -D -i cbc.der -d "$NSSDB" -o cbc.nss
+check "NSS's plaintext is the same bytes" cmp cbc.nss cbc.dec
+split_signed cbc.nss cbc.npart cbc.nsig
+check_match "NSS verifies the signature inside" \
+    'signer0.status=GoodSignature' "$(nss_verify cbc.nsig cbc.npart)"
 
 gpgconf --kill gpg-agent	# gpgsm started it in our GNUPGHOME
 t_done
