@@ -131,6 +131,36 @@ install: sealmail
 lint:
 	@sh tests/lint.sh
 
+# fuzz: libFuzzer targets built with clang (-fsanitize=fuzzer,address),
+# each from the sources of its folder and the folders below it only:
+# judge (parse and judge a message) links crypto/'s reading side, mime/
+# and base/; mime links mime/ and base/. FUZZ_SECONDS per target.
+FUZZ_CC		?= clang
+FUZZ_SECONDS	?= 600
+FUZZ_DIR	= $(BUILD)/fuzz
+FUZZ_CFLAGS	= -std=c11 -D_GNU_SOURCE -I. -g -O1 -fno-omit-frame-pointer \
+		  -fsanitize=fuzzer,address,undefined
+FUZZ_MIME_SRCS	= mime/parse.c mime/header.c mime/canon.c $(wildcard base/*.c)
+FUZZ_JUDGE_SRCS	= crypto/cms.c crypto/chain.c crypto/cert.c crypto/verdict.c \
+		  $(FUZZ_MIME_SRCS)
+
+$(FUZZ_DIR)/mime: tests/fuzz/mime.c $(FUZZ_MIME_SRCS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -letpan
+
+$(FUZZ_DIR)/judge: tests/fuzz/judge.c $(FUZZ_JUDGE_SRCS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -letpan $(SSL_LIBS)
+
+fuzz: $(FUZZ_DIR)/mime $(FUZZ_DIR)/judge
+	@mkdir -p $(FUZZ_DIR)/corpus-mime $(FUZZ_DIR)/corpus-judge
+	$(FUZZ_DIR)/mime -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    -dict=tests/fuzz/judge.dict -print_final_stats=1 \
+	    $(FUZZ_DIR)/corpus-mime tests/data/smime
+	$(FUZZ_DIR)/judge -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    -dict=tests/fuzz/judge.dict -print_final_stats=1 \
+	    $(FUZZ_DIR)/corpus-judge tests/data/smime
+
 clean:
 	rm -rf build sealmail
 

@@ -1,0 +1,280 @@
+/*
+ * crypto/: the precedence tables of the contract, read as data, and
+ * crypto_judge over fixtures (tests/data/smime; run from the top of the
+ * repository, as tests/run.sh does).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "crypto/crypto.h"
+
+/* The contract's orders (CLI-CONTRACT.md), first wins. */
+static const char *const sig_order[] = {
+	"invalid", "error", "untrusted", "mismatch", "partial", "valid"
+};
+static const char *const enc_order[] = {
+	"partial", "undecryptable", "decrypted"
+};
+
+static void
+test_sig_table(void **st)
+{
+	unsigned	all = 0, later;
+	size_t		i, j;
+
+	(void)st;
+	for (i = 0; crypto_sig_rules[i].bits != 0; i++) {
+		assert_true(i < sizeof(sig_order) / sizeof(sig_order[0]));
+		assert_string_equal(crypto_sig_rules[i].name, sig_order[i]);
+		all |= crypto_sig_rules[i].bits;
+	}
+	assert_int_equal(i, sizeof(sig_order) / sizeof(sig_order[0]));
+	assert_string_equal(crypto_sig_rules[i].name, "none");
+	/* Each value wins over every value after it in the order. */
+	for (i = 0; crypto_sig_rules[i].bits != 0; i++) {
+		later = CRYPTO_S_SIGNED;
+		for (j = i; crypto_sig_rules[j].bits != 0; j++)
+			later |= crypto_sig_rules[j].bits;
+		assert_string_equal(crypto_sig_str(crypto_sig_decide(later)),
+		    sig_order[i]);
+	}
+	assert_int_equal(crypto_sig_decide(0), CRYPTO_SIG_NONE);
+	/* No counted signature: none, whatever else was seen. */
+	assert_int_equal(crypto_sig_decide(CRYPTO_S_ERROR), CRYPTO_SIG_NONE);
+	assert_int_equal(crypto_sig_decide(CRYPTO_S_SIGNED), CRYPTO_SIG_VALID);
+	assert_int_equal(crypto_sig_decide(CRYPTO_S_SIGNED |
+	    CRYPTO_S_PARTIAL | CRYPTO_S_MISMATCH), CRYPTO_SIG_MISMATCH);
+	(void)all;
+}
+
+static void
+test_enc_table(void **st)
+{
+	size_t	i;
+
+	(void)st;
+	for (i = 0; crypto_enc_rules[i].bits != 0; i++)
+		assert_string_equal(crypto_enc_rules[i].name, enc_order[i]);
+	assert_int_equal(i, 3);
+	assert_int_equal(crypto_enc_decide(CRYPTO_E_PARTIAL | CRYPTO_E_FAILED |
+	    CRYPTO_E_ENVELOPE), CRYPTO_ENC_PARTIAL);
+	assert_int_equal(crypto_enc_decide(CRYPTO_E_ENVELOPE | CRYPTO_E_FAILED),
+	    CRYPTO_ENC_UNDECRYPTABLE);
+	assert_int_equal(crypto_enc_decide(CRYPTO_E_ENVELOPE |
+	    CRYPTO_E_DECRYPTED), CRYPTO_ENC_DECRYPTED);
+	/* An envelope that did not open is never "decrypted". */
+	assert_int_equal(crypto_enc_decide(CRYPTO_E_ENVELOPE),
+	    CRYPTO_ENC_NONE);
+	assert_string_equal(crypto_trust_str(CRYPTO_TRUST_PKIX_DANE),
+	    "pkix+dane");
+}
+
+static void
+test_parse_time(void **st)
+{
+	time_t	t;
+
+	(void)st;
+	assert_int_equal(crypto_parse_time("2019-06-01", &t, NULL), 0);
+	assert_int_equal((long long)t, 1559347200LL);
+	assert_int_equal(crypto_parse_time("2019-06-01T12:00:00Z", &t, NULL), 0);
+	assert_int_equal((long long)t, 1559390400LL);
+	assert_int_equal(crypto_parse_time("@86400", &t, NULL), 0);
+	assert_int_equal((long long)t, 86400LL);
+	assert_int_equal(crypto_parse_time("2019-06-01x", &t, NULL),
+	    SMERR_INVAL);
+	assert_int_equal(crypto_parse_time("", &t, NULL), SMERR_INVAL);
+}
+
+static struct buf *
+slurp(const char *path)
+{
+	struct buf	*b = buf_new(0);
+	int		 fd;
+
+	assert_non_null(b);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(buf_read_fd(b, fd), 0);
+	close(fd);
+	return b;
+}
+
+static struct crypto_ctx *
+fixture_ctx(void)
+{
+	struct crypto_ctx	*ctx;
+	struct buf		*ca, *c, *k;
+	struct smerr		 e;
+
+	smerr_clear(&e);
+	assert_int_equal(crypto_ctx_new(&ctx, &e), 0);
+	ca = slurp("tests/data/smime/ca.pem");
+	c = slurp("tests/data/smime/bob.pem");
+	k = slurp("tests/data/smime/bob.key");
+	assert_int_equal(crypto_ctx_add_anchor(ctx, buf_data(ca), buf_len(ca),
+	    &e), 0);
+	assert_int_equal(crypto_ctx_add_identity(ctx, buf_data(c), buf_len(c),
+	    buf_data(k), buf_len(k), &e), 0);
+	buf_free(ca);
+	buf_free(c);
+	buf_free(k);
+	return ctx;
+}
+
+static struct crypto_verdict *
+judge(struct crypto_ctx *ctx, const char *name)
+{
+	struct crypto_verdict	*v = NULL;
+	struct buf		*m;
+	char			 path[256];
+	struct smerr		 e;
+
+	snprintf(path, sizeof(path), "tests/data/smime/%s", name);
+	m = slurp(path);
+	smerr_clear(&e);
+	assert_int_equal(crypto_judge(ctx, buf_data(m), buf_len(m), &v, &e),
+	    0);
+	buf_free(m);
+	return v;
+}
+
+static void
+test_judge(void **st)
+{
+	struct crypto_ctx	*ctx = fixture_ctx();
+	struct crypto_verdict	*v;
+	struct buf		*j;
+	struct smerr		 e;
+
+	(void)st;
+	v = judge(ctx, "sig-valid.eml");
+	assert_int_equal(v->signature, CRYPTO_SIG_VALID);
+	assert_int_equal(v->trust, CRYPTO_TRUST_PKIX);
+	assert_string_equal(v->signer, "alice@example.test");
+	assert_string_equal(v->from, "alice@example.test");
+	assert_string_equal(v->harvest_addr, "alice@example.test");
+	assert_non_null(v->signer_der);
+	assert_int_equal(v->nsigners, 1);
+	j = buf_new(0);
+	assert_int_equal(crypto_verdict_json(v, j), 0);
+	assert_non_null(strstr(buf_str(j), "\"signature\":\"valid\""));
+	assert_non_null(strstr(buf_str(j), "\"cipher\":null"));
+	buf_free(j);
+	crypto_verdict_free(v);
+
+	v = judge(ctx, "att-two-signers-one-bad.eml");
+	assert_int_equal(v->signature, CRYPTO_SIG_INVALID);
+	assert_int_equal(v->nsigners, 2);
+	assert_null(v->harvest_addr);
+	crypto_verdict_free(v);
+
+	v = judge(ctx, "enc-gcm256.eml");
+	assert_int_equal(v->encryption, CRYPTO_ENC_DECRYPTED);
+	assert_string_equal(v->cipher, "aes-256-gcm");
+	assert_non_null(v->decrypted);
+	assert_non_null(strstr((const char *)buf_data(v->decrypted),
+	    "This is a test message"));
+	/* The outer header stays, without its Content-Type. */
+	assert_non_null(strstr((const char *)buf_data(v->decrypted),
+	    "Subject: AES-256-GCM to bob\r\n"));
+	crypto_verdict_free(v);
+
+	v = judge(ctx, "enc-gcm-tampered.eml");
+	assert_int_equal(v->encryption, CRYPTO_ENC_UNDECRYPTABLE);
+	assert_string_equal(v->text, "");
+	assert_null(v->decrypted);
+	crypto_verdict_free(v);
+
+	v = judge(ctx, "enc-partial-efail.eml");
+	assert_int_equal(v->encryption, CRYPTO_ENC_PARTIAL);
+	assert_null(strstr(v->text, "SECRET"));
+	assert_null(v->decrypted);
+	crypto_verdict_free(v);
+
+	v = judge(ctx, "enc-cbc256.eml");
+	assert_int_equal(v->encryption, CRYPTO_ENC_DECRYPTED);
+	assert_true(v->nfindings >= 1);
+	assert_non_null(strstr(v->findings[0], "not integrity-protected"));
+	crypto_verdict_free(v);
+
+	/* Malformed MIME is an error value with one clear message. */
+	smerr_clear(&e);
+	assert_int_equal(crypto_judge(ctx, "", 0, &v, &e), SMERR_PARSE);
+	assert_null(v);
+	crypto_ctx_free(ctx);
+	crypto_ctx_free(NULL);
+	crypto_verdict_free(NULL);
+}
+
+static enum crypto_dane
+dane_match(void *arg, const char *addr, const uint8_t *der, size_t len)
+{
+	int	*calls = arg;
+
+	(*calls)++;
+	assert_string_equal(addr, "alice@example.test");
+	assert_true(len > 100 && der[0] == 0x30);
+	return CRYPTO_DANE_MATCH;
+}
+
+static enum crypto_dane
+dane_contra(void *arg, const char *addr, const uint8_t *der, size_t len)
+{
+	(void)arg;
+	(void)addr;
+	(void)der;
+	(void)len;
+	return CRYPTO_DANE_CONTRADICTION;
+}
+
+static void
+test_dane(void **st)
+{
+	struct crypto_ctx	*ctx = fixture_ctx();
+	struct crypto_verdict	*v;
+	int			 calls = 0;
+
+	(void)st;
+	crypto_ctx_set_dane(ctx, dane_match, &calls);
+	v = judge(ctx, "sig-valid.eml");
+	assert_int_equal(calls, 1);
+	assert_int_equal(v->trust, CRYPTO_TRUST_PKIX_DANE);
+	assert_int_equal(v->signature, CRYPTO_SIG_VALID);
+	crypto_verdict_free(v);
+	/* DANE alone makes a signer under an unknown CA trusted. */
+	v = judge(ctx, "sig-untrusted.eml");
+	assert_int_equal(v->trust, CRYPTO_TRUST_DANE);
+	assert_int_equal(v->signature, CRYPTO_SIG_VALID);
+	crypto_verdict_free(v);
+	/* A secure contradiction is never valid. */
+	crypto_ctx_set_dane(ctx, dane_contra, NULL);
+	v = judge(ctx, "sig-valid.eml");
+	assert_int_not_equal(v->signature, CRYPTO_SIG_VALID);
+	crypto_verdict_free(v);
+	crypto_ctx_free(ctx);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sig_table),
+		cmocka_unit_test(test_enc_table),
+		cmocka_unit_test(test_parse_time),
+		cmocka_unit_test(test_judge),
+		cmocka_unit_test(test_dane),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,305 @@
+/* mime/: the bounded parser, header decoding, From, transfer decoding. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "mime/mime.h"
+
+static struct mime_msg *
+parse_ok(const char *s)
+{
+	struct mime_msg	*m = NULL;
+	struct smerr	 e;
+
+	smerr_clear(&e);
+	assert_int_equal(mime_parse(s, strlen(s), &m, &e), 0);
+	assert_non_null(m);
+	return m;
+}
+
+static void
+test_null_empty(void **st)
+{
+	struct mime_msg	*m = NULL;
+	struct smerr	 e;
+
+	(void)st;
+	mime_msg_free(NULL);
+	smerr_clear(&e);
+	assert_int_equal(mime_parse(NULL, 0, &m, &e), SMERR_PARSE);
+	assert_null(m);
+	assert_string_equal(smerr_msg(&e), "empty message");
+	assert_int_equal(mime_parse("", 0, &m, NULL), SMERR_PARSE);
+}
+
+static void
+test_single_part(void **st)
+{
+	struct mime_msg		*m;
+	const struct mime_part	*p;
+	struct buf		*b = buf_new(0);
+	const char		*v;
+	size_t			 len;
+
+	(void)st;
+	m = parse_ok("From: Alice <alice@example.test>\r\n"
+	    "Subject: =?utf-8?q?caf=C3=A9?= ok\r\n"
+	    "X-Long: one\r\n two\r\n\r\nbody\r\n");
+	p = mime_msg_root(m);
+	assert_string_equal(mime_part_type(p), "text/plain");
+	assert_int_equal(mime_part_nfields(p), 3);
+	assert_string_equal(mime_part_header(p, "x-long"), "one two");
+	assert_string_equal(mime_part_field(p, 0, &v), "From");
+	assert_string_equal(v, "Alice <alice@example.test>");
+	assert_null(mime_part_field(p, 3, &v));
+	assert_int_equal(mime_subject(p, b, NULL), 0);
+	assert_string_equal(buf_str(b), "caf\xc3\xa9 ok");
+	assert_memory_equal(mime_part_body(p, &len), "body\r\n", 6);
+	assert_int_equal(len, 6);
+	assert_int_equal(mime_msg_depth(m), 0);
+	assert_int_equal(mime_msg_nparts(m), 1);
+	buf_free(b);
+	mime_msg_free(m);
+}
+
+static void
+test_from(void **st)
+{
+	struct mime_msg	*m;
+	const char	*why;
+	char		*a;
+
+	(void)st;
+	m = parse_ok("From: \"Al\" <Alice@Example.test>\r\n\r\nx");
+	assert_int_equal(mime_from_addr(mime_msg_root(m), &a, &why), 0);
+	assert_string_equal(a, "Alice@Example.test");
+	free(a);
+	mime_msg_free(m);
+
+	m = parse_ok("From: a@example.test\r\nFrom: b@example.test\r\n\r\nx");
+	assert_int_equal(mime_from_addr(mime_msg_root(m), &a, &why), 0);
+	assert_null(a);
+	assert_string_equal(why, "more than one From header field");
+	mime_msg_free(m);
+
+	m = parse_ok("From: a@example.test, b@example.test\r\n\r\nx");
+	assert_int_equal(mime_from_addr(mime_msg_root(m), &a, &why), 0);
+	assert_null(a);
+	mime_msg_free(m);
+
+	m = parse_ok("From: Just A Name\r\n\r\nx");
+	assert_int_equal(mime_from_addr(mime_msg_root(m), &a, &why), 0);
+	assert_null(a);
+	mime_msg_free(m);
+
+	m = parse_ok("Subject: none\r\n\r\nx");
+	assert_int_equal(mime_from_addr(mime_msg_root(m), &a, &why), 0);
+	assert_null(a);
+	assert_string_equal(why, "no From header field");
+	mime_msg_free(m);
+
+	assert_int_equal(mime_addr_names_other("\"x@evil.test\" <a@b.test>",
+	    "a@b.test"), 1);
+	assert_int_equal(mime_addr_names_other("The Boss <a@b.test>",
+	    "A@B.test"), 0);
+	assert_int_equal(mime_addr_names_other("c@d.test", "a@b.test"), 1);
+}
+
+static void
+test_multipart_raw(void **st)
+{
+	static const char	 msg[] =
+	    "Content-Type: multipart/signed; protocol=\"application/"
+	    "pkcs7-signature\"; boundary=\"b1\"\r\n\r\n"
+	    "preamble\r\n--b1\r\nContent-Type: text/plain\r\n\r\nsigned\r\n"
+	    "\r\n--b1\r\nContent-Type: application/pkcs7-signature\r\n\r\n"
+	    "AAAA\r\n--b1--\r\nepilogue\r\n";
+	struct mime_msg		*m;
+	const struct mime_part	*p, *c;
+	const uint8_t		*raw;
+	size_t			 len;
+
+	(void)st;
+	m = parse_ok(msg);
+	p = mime_msg_root(m);
+	assert_string_equal(mime_part_type(p), "multipart/signed");
+	assert_string_equal(mime_part_param(p, "PROTOCOL"),
+	    "application/pkcs7-signature");
+	assert_int_equal(mime_part_nchildren(p), 2);
+	c = mime_part_child(p, 0);
+	raw = mime_part_raw(c, &len);
+	/* The CRLF before the delimiter is the delimiter's. */
+	assert_int_equal(len, strlen("Content-Type: text/plain\r\n\r\n"
+	    "signed\r\n"));
+	assert_memory_equal(raw, "Content-Type: text/plain\r\n\r\nsigned\r\n",
+	    len);
+	assert_int_equal(mime_part_level(c), 1);
+	assert_string_equal(mime_part_type(mime_part_child(p, 1)),
+	    "application/pkcs7-signature");
+	assert_null(mime_part_child(p, 2));
+	assert_int_equal(mime_msg_unterminated(m), 0);
+	mime_msg_free(m);
+}
+
+static void
+test_bare_lf(void **st)
+{
+	struct mime_msg	*m;
+	const uint8_t	*raw;
+	size_t		 len;
+
+	(void)st;
+	m = parse_ok("Content-Type: multipart/mixed; boundary=x\n\n--x\n"
+	    "\nline1\nline2\r\n--x--\n");
+	raw = mime_part_raw(mime_part_child(mime_msg_root(m), 0), &len);
+	assert_int_equal(len, strlen("\r\nline1\r\nline2"));
+	assert_memory_equal(raw, "\r\nline1\r\nline2", len);
+	assert_int_equal(mime_has_bare_lf("a\nb", 3), 1);
+	assert_int_equal(mime_has_bare_lf("a\r\nb", 4), 0);
+	mime_msg_free(m);
+}
+
+static void
+test_limits(void **st)
+{
+	struct mime_msg	*m = NULL;
+	struct buf	*b = buf_new(0);
+	struct smerr	 e;
+	int		 i;
+
+	(void)st;
+	for (i = 0; i < MIME_MAX_DEPTH + 4; i++)
+		buf_printf(b, "Content-Type: multipart/mixed; "
+		    "boundary=\"b%d\"\r\n\r\n--b%d\r\n", i, i);
+	buf_puts(b, "\r\nx\r\n");
+	for (i = MIME_MAX_DEPTH + 3; i >= 0; i--)
+		buf_printf(b, "\r\n--b%d--\r\n", i);
+	smerr_clear(&e);
+	assert_int_equal(mime_parse(buf_data(b), buf_len(b), &m, &e),
+	    SMERR_LIMIT);
+	assert_null(m);
+	assert_non_null(strstr(smerr_msg(&e), "nested deeper"));
+
+	buf_reset(b);
+	buf_puts(b, "Subject: ");
+	for (i = 0; i < MIME_MAX_FIELD + 10; i++)
+		buf_putc(b, 'x');
+	buf_puts(b, "\r\n\r\nbody");
+	smerr_clear(&e);
+	assert_int_equal(mime_parse(buf_data(b), buf_len(b), &m, &e),
+	    SMERR_LIMIT);
+	assert_non_null(strstr(smerr_msg(&e), "longer than"));
+
+	buf_reset(b);
+	for (i = 0; i < MIME_MAX_PARTS + 5; i++)
+		buf_printf(b, "%s--p\r\n\r\nx\r\n", i == 0 ?
+		    "Content-Type: multipart/mixed; boundary=p\r\n\r\n" : "");
+	buf_puts(b, "--p--\r\n");
+	assert_int_equal(mime_parse(buf_data(b), buf_len(b), &m, NULL),
+	    SMERR_LIMIT);
+	buf_free(b);
+}
+
+static void
+test_malformed(void **st)
+{
+	struct mime_msg	*m = NULL;
+	static const char unclosed[] =
+	    "Content-Type: multipart/mixed; boundary=z\r\n\r\n--z\r\n\r\na\r\n";
+	static const char nodelim[] =
+	    "Content-Type: multipart/mixed; boundary=z\r\n\r\nnothing\r\n";
+	static const char nobound[] =
+	    "Content-Type: multipart/mixed\r\n\r\n--z\r\n";
+	static const char twoct[] =
+	    "Content-Type: text/plain\r\nContent-Type: text/html\r\n\r\nx";
+
+	(void)st;
+	m = parse_ok(unclosed);
+	assert_int_equal(mime_msg_unterminated(m), 1);
+	assert_int_equal(mime_part_nchildren(mime_msg_root(m)), 1);
+	mime_msg_free(m);
+	assert_int_equal(mime_parse(nodelim, strlen(nodelim), &m, NULL),
+	    SMERR_PARSE);
+	assert_int_equal(mime_parse(nobound, strlen(nobound), &m, NULL),
+	    SMERR_PARSE);
+	assert_int_equal(mime_parse(twoct, strlen(twoct), &m, NULL),
+	    SMERR_PARSE);
+}
+
+static void
+test_decode(void **st)
+{
+	struct mime_msg	*m;
+	struct buf	*b = buf_new(0);
+	struct smerr	 e;
+
+	(void)st;
+	m = parse_ok("Content-Transfer-Encoding: base64\r\n\r\naGVs\r\nbG8=\r\n");
+	assert_int_equal(mime_part_decode(mime_msg_root(m), b, NULL), 0);
+	assert_string_equal(buf_str(b), "hello");
+	mime_msg_free(m);
+
+	buf_reset(b);
+	m = parse_ok("Content-Transfer-Encoding: base64\r\n\r\naGVsb\r\n");
+	smerr_clear(&e);
+	assert_int_equal(mime_part_decode(mime_msg_root(m), b, &e),
+	    SMERR_PARSE);
+	assert_non_null(strstr(smerr_msg(&e), "base64"));
+	mime_msg_free(m);
+
+	buf_reset(b);
+	m = parse_ok("Content-Transfer-Encoding: quoted-printable\r\n"
+	    "Content-Type: text/plain; charset=iso-8859-1\r\n\r\n"
+	    "caf=E9 =\r\nsoft  \r\n=ZZ\r\n");
+	assert_int_equal(mime_part_text(mime_msg_root(m), b, NULL), 0);
+	assert_string_equal(buf_str(b), "caf\xc3\xa9 soft\r\n=ZZ\r\n");
+	mime_msg_free(m);
+
+	buf_reset(b);
+	m = parse_ok("Content-Transfer-Encoding: x-uuencode\r\n\r\nx");
+	assert_int_equal(mime_part_decode(mime_msg_root(m), b, NULL),
+	    SMERR_PARSE);
+	mime_msg_free(m);
+	buf_free(b);
+}
+
+static void
+test_date(void **st)
+{
+	struct mime_msg	*m;
+	time_t		 t;
+
+	(void)st;
+	m = parse_ok("Date: Thu, 01 Jan 2026 01:30:00 +0130\r\n\r\nx");
+	assert_int_equal(mime_part_date(mime_msg_root(m), &t), 0);
+	assert_int_equal((long long)t, 1767225600LL);
+	mime_msg_free(m);
+	m = parse_ok("Date: yesterday\r\n\r\nx");
+	assert_int_equal(mime_part_date(mime_msg_root(m), &t), -1);
+	mime_msg_free(m);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_null_empty),
+		cmocka_unit_test(test_single_part),
+		cmocka_unit_test(test_from),
+		cmocka_unit_test(test_multipart_raw),
+		cmocka_unit_test(test_bare_lf),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_decode),
+		cmocka_unit_test(test_date),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
