@@ -453,7 +453,13 @@ test_dane_ta(void **st)
 	assert_int_equal(j.usable, 0);
 	keys_judgement_clear(&j);
 
-	/* DANE-TA naming the end entity itself is no anchor for it. */
+	/* DANE-TA naming the end entity itself is no anchor for it... */
+	r = rec(2, 0, 0, p->alice_der, p->alice_len);
+	judge(p, p->alice_der, p->alice_len, "alice@example.test", &r, 1, &j);
+	assert_int_equal(j.dane, 0);
+	assert_int_equal(j.usable, 0);
+	keys_judgement_clear(&j);
+	/* ...nor is another end entity. */
 	r = rec(2, 0, 0, p->bob_der, p->bob_len);
 	judge(p, p->alice_der, p->alice_len, "alice@example.test", &r, 1, &j);
 	assert_int_equal(j.dane, 0);
