@@ -108,11 +108,21 @@ wr_puts(struct wr *w, const char *s)
  * Appends one header token, preceded by a space (or by a fold when it
  * would pass FOLD_COL). sep 0 glues the token to what precedes it.
  */
+/* 1 when nothing but a field name stands on the current line. */
+static int
+wr_at_name(const struct wr *w)
+{
+	size_t	 n = buf_len(w->b);
+
+	return n > 0 && buf_data(w->b)[n - 1] == ':';
+}
+
 static void
 wr_token(struct wr *w, const char *s, size_t len, int sep)
 {
 	if (sep) {
-		if (w->col + 1 + len > FOLD_COL && w->col > 1)
+		if (w->col + 1 + len > FOLD_COL && w->col > 1 &&
+		    !wr_at_name(w))
 			wr_puts(w, "\r\n ");
 		else
 			wr_puts(w, " ");
@@ -288,7 +298,8 @@ put_encoded_words(struct wr *w, const char *s, int sep)
 		}
 		width = 12 + 4 * ((n + 2) / 3);
 		if (sep) {
-			if (w->col + 1 + width > FOLD_COL && w->col > 1)
+			if (w->col + 1 + width > FOLD_COL && w->col > 1 &&
+			    !wr_at_name(w))
 				wr_puts(w, "\r\n ");
 			else
 				wr_puts(w, " ");
