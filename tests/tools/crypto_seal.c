@@ -11,6 +11,8 @@
  *	--self CERT.pem		the sender's certificate (default: --sign's)
  *	--cbc			AES-256-CBC whatever the capabilities
  *	--entity FILE		also write the canonical entity (what is signed)
+ *	--count N		make N messages (fresh Message-IDs) into the
+ *				directory OUT as 000001.eml ...; prints the rate
  *
  * IN is a message as a user writes it (mime_compose). OUT gets the whole
  * message. The cipher used is printed on stdout ("none" when only signed).
@@ -22,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/pem.h>
@@ -170,6 +173,10 @@ main(int argc, char **argv)
 	size_t			 chain_len[MAXR];
 	uint8_t			*self = NULL, *scert = NULL;
 	size_t			 self_len = 0, scert_len = 0, i;
+	struct timespec		 t0, t1;
+	char			 path[4096];
+	long			 count = 0, k;
+	double			 secs;
 	int			 a, sign = 0, rv = 1;
 
 	smerr_clear(&e);
@@ -216,6 +223,8 @@ main(int argc, char **argv)
 			o.force_cbc = 1;
 		else if (strcmp(argv[a], "--entity") == 0 && a + 1 < argc)
 			entity_out = argv[++a];
+		else if (strcmp(argv[a], "--count") == 0 && a + 1 < argc)
+			count = strtol(argv[++a], NULL, 10);
 		else {
 			fprintf(stderr, "crypto_seal: bad option %s\n", argv[a]);
 			return 2;
@@ -238,6 +247,41 @@ main(int argc, char **argv)
 	o.rcpt = rc;
 	o.self = self;
 	o.self_len = self_len;
+	if (count > 0) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (k = 1; k <= count; k++) {
+			if (mime_compose(buf_data(in), buf_len(in), NULL, NULL,
+			    &mo, &e) != 0)
+				goto out;
+			if (o.signer == NULL && o.nrcpt == 0) {
+				if (mime_join(mo->headers, mo->entity, &msg,
+				    &e) != 0)
+					goto out;
+			} else if (protect_entity(&o, mo->entity, &ent, &cipher,
+			    &e) != 0 ||
+			    mime_join(mo->headers, ent, &msg, &e) != 0)
+				goto out;
+			snprintf(path, sizeof(path), "%s/%06ld.eml",
+			    argv[a + 1], k);
+			if (spill(path, msg) != 0) {
+				smerr_set(&e, SMERR_IO, "cannot write %s", path);
+				goto out;
+			}
+			mime_out_free(mo);
+			buf_free(ent);
+			buf_free(msg);
+			mo = NULL;
+			ent = msg = NULL;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		secs = (double)(t1.tv_sec - t0.tv_sec) +
+		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		printf("%s: %ld messages in %.3f s, %.0f per second\n",
+		    cipher != NULL ? cipher : "none", count, secs,
+		    secs > 0 ? (double)count / secs : 0.0);
+		rv = 0;
+		goto out;
+	}
 	if (mime_compose(buf_data(in), buf_len(in), NULL, NULL, &mo, &e) != 0)
 		goto out;
 	if (entity_out != NULL && spill(entity_out, mo->entity) != 0) {
