@@ -169,6 +169,8 @@ timeit t_d2 SMH keys lookup --json "$LAB_ALICE"
 say "  first lookup (one round trip + validation, whole process): $t_d1 s"
 say "  second lookup (store cache, whole process):                $t_d2 s"
 
+LAB_ENV="$W/lab/lab.env" sh "$TOP/tests/bench/dns.sh" build/rel 2>&1 | sed 's/^/  /' | tee -a "$REPORT"
+
 say ""
 say "== list and search over a store of $NLIST messages"
 if [ -x "$TOP/build/rel/tests/tools/app_storefill" ] || make -s build/rel/tests/tools/app_storefill >/dev/null 2>&1; then
