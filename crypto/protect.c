@@ -146,6 +146,17 @@ protect_sign(const struct protect_signer *s, const struct buf *content,
 		    "belong to the certificate");
 		goto out;
 	}
+	/* A reader would call such a signature untrusted: say so now. */
+	if (X509_cmp_current_time(X509_get0_notAfter(x)) <= 0) {
+		r = smerr_set(e, SMERR_CRYPTO, "the signer's certificate has "
+		    "expired");
+		goto out;
+	}
+	if (X509_cmp_current_time(X509_get0_notBefore(x)) >= 0) {
+		r = smerr_set(e, SMERR_CRYPTO, "the signer's certificate is "
+		    "not valid yet");
+		goto out;
+	}
 	if (s->pss && EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA) {
 		r = smerr_set(e, SMERR_INVAL, "RSA-PSS needs an RSA key");
 		goto out;

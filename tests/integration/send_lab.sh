@@ -323,6 +323,14 @@ check_eq "sealmail's reader: valid through the intermediate" valid \
     "$(json j13.json 'd["signature"]')"
 H=$T/alice
 
+printf "To: bob@example.test\nSubject: stdin\nMessage-ID: <send-lab-15-$ID@example.test>\n\nfrom stdin\n" >m15.txt
+check "send - reads the message from stdin" sh -c \
+    "'$SEALMAIL' --home '$H' --passphrase-file '$T/pw' send - <m15.txt"
+check "and it arrives" arrived "$BOB_DIR" "send-lab-15-$ID@example.test"
+S outbox >ob.txt
+check_match "outbox without --json lists what is still queued" \
+    'refused: 550' "$(cat ob.txt)"
+
 check_fails "send without a file is a usage error" S send
 "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" send >/dev/null 2>&1
 check_eq "usage error: exit 2" 2 "$?"

@@ -224,6 +224,23 @@ test_sign_refusals(void **st)
 	signer_of(&s, &alice);
 	s.cert_len = 10;
 	assert_int_equal(protect_sign(&s, c, &sig, &e), SMERR_CRYPTO);
+	/* An expired certificate does not sign. */
+	smerr_clear(&e);
+	X509_gmtime_adj(X509_getm_notAfter(alice.x), -60);
+	X509_sign(alice.x, alice.pk, EVP_sha256());
+	{
+		unsigned char	*d = NULL;
+		int		 n = i2d_X509(alice.x, &d);
+
+		signer_of(&s, &alice);
+		s.cert = d;
+		s.cert_len = (size_t)n;
+		assert_int_equal(protect_sign(&s, c, &sig, &e), SMERR_CRYPTO);
+		assert_non_null(strstr(smerr_msg(&e), "expired"));
+		OPENSSL_free(d);
+	}
+	X509_gmtime_adj(X509_getm_notAfter(alice.x), 86400);
+	X509_sign(alice.x, alice.pk, EVP_sha256());
 	buf_free(junk);
 	buf_free(c);
 }
