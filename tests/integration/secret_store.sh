@@ -36,6 +36,25 @@ check_eq "no bus, fresh home: the store is made with the passphrase" 0 "$rc"
 check_eq "with exactly one line of notice" 1 "$(wc -l < "$T/err")"
 check "the KDF file is there" test -s "$T/h2/store.kdf"
 
+# Moving the key: passphrase -> Secret Service -> a new passphrase.
+"$SEALMAIL" --home "$T/h2" --passphrase-file "$T/pw" store keyring >/dev/null 2>"$T/err"; rc=$?
+check_eq "store keyring moves a passphrase store into the Secret Service" 0 "$rc"
+check_fails "the KDF file is gone" test -e "$T/h2/store.kdf"
+H2REAL=$(cd "$T/h2" && pwd -P)
+check_match "the Secret Service holds its new key" '^[0-9a-f]{64}$' \
+    "$(secret-tool lookup xdg:schema org.sealmail.StoreKey home "$H2REAL" slot current 2>/dev/null)"
+out=$("$SEALMAIL" --home "$T/h2" keys list --json 2>"$T/err"); rc=$?
+check_eq "it opens without a passphrase now" "0 1" "$rc $(printf '%s' "$out" | json /dev/stdin 'len(d)')"
+printf 'a new passphrase\n' > "$T/pw2"
+"$SEALMAIL" --home "$T/h2" store passphrase --new-passphrase-file "$T/pw2" >/dev/null 2>"$T/err"; rc=$?
+check_eq "store passphrase re-keys it under a new passphrase" 0 "$rc"
+check "the KDF file is back" test -s "$T/h2/store.kdf"
+check_eq "the Secret Service no longer holds a key for it" "" \
+    "$(secret-tool lookup xdg:schema org.sealmail.StoreKey home "$H2REAL" slot current 2>/dev/null)"
+check_fails "the old passphrase no longer opens it" "$SEALMAIL" --home "$T/h2" --passphrase-file "$T/pw" keys list
+check "the new one does" "$SEALMAIL" --home "$T/h2" --passphrase-file "$T/pw2" keys list
+check "and the store is intact" "$SEALMAIL" --home "$T/h2" --passphrase-file "$T/pw2" store check
+
 # A hung keyring daemon: the deadline decides.
 kpid=$(awk '$1 == "keyring" { print $2 }' "$LAB_DIR/run/pids")
 check_match "the lab's keyring PID is known" '^[0-9]+$' "$kpid"
