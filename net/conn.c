@@ -90,7 +90,7 @@ conn_err(struct net_conn *c, int code, const char *fmt, ...)
 int
 net_conn_wait(struct net_conn *c, short ev)
 {
-	struct pollfd	pfd[2];
+	struct pollfd	pfd[3];
 	int		r;
 	char		secs[32];
 
@@ -105,7 +105,10 @@ net_conn_wait(struct net_conn *c, short ev)
 		pfd[1].fd = c->cancel_fd;
 		pfd[1].events = POLLIN;
 		pfd[1].revents = 0;
-		r = poll(pfd, 2, c->timeout_ms);
+		pfd[2].fd = c->user_cancel_fd;	/* -1 is ignored by poll */
+		pfd[2].events = POLLIN;
+		pfd[2].revents = 0;
+		r = poll(pfd, 3, c->timeout_ms);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
@@ -118,7 +121,7 @@ net_conn_wait(struct net_conn *c, short ev)
 			    "no answer from the server within %s s", secs);
 			return -1;
 		}
-		if (pfd[1].revents != 0) {
+		if (pfd[1].revents != 0 || pfd[2].revents != 0) {
 			conn_err(c, SMERR_CANCEL, "cancelled");
 			return -1;
 		}
@@ -178,12 +181,6 @@ guard_scan(struct net_conn *c, const unsigned char *p, size_t n)
 	size_t	i = 0, k;
 
 	c->bytes_in += n;
-	c->since_write += n;
-	if (c->reply_limit > 0 && c->since_write > c->reply_limit) {
-		conn_err(c, SMERR_LIMIT, "the server's reply is longer than "
-		    "%zu bytes", c->reply_limit);
-		return -1;
-	}
 	while (i < n) {
 		if (c->literal_left > 0) {
 			k = n - i;
@@ -193,12 +190,28 @@ guard_scan(struct net_conn *c, const unsigned char *p, size_t n)
 			i += k;
 			continue;
 		}
+		/*
+		 * Response text outside literals, per command: libetpan keeps
+		 * all of it (and what it parses from it) until the command
+		 * completes, so a server that never stops talking is cut off.
+		 */
+		if (c->reply_limit > 0 && ++c->since_write > c->reply_limit) {
+			conn_err(c, SMERR_LIMIT, "the server's reply is longer "
+			    "than %zu MiB", c->reply_limit >> 20);
+			return -1;
+		}
 		if (c->tail_len == NET_TAIL) {
 			memmove(c->tail, c->tail + 1, NET_TAIL - 1);
 			c->tail_len--;
 		}
 		c->tail[c->tail_len++] = (char)p[i];
 		if (p[i] == '\n') {
+			if (c->lines_limit > 0 &&
+			    ++c->lines_since_write > c->lines_limit) {
+				conn_err(c, SMERR_LIMIT, "the server's reply "
+				    "has more than %zu lines", c->lines_limit);
+				return -1;
+			}
 			if (c->imap_literals && guard_literal(c) != 0)
 				return -1;
 			c->line_len = 0;
@@ -288,6 +301,7 @@ low_write(mailstream_low *s, const void *b, size_t n)
 	if (c->err.code != 0)
 		return -1;
 	c->since_write = 0;
+	c->lines_since_write = 0;
 	for (;;) {
 		if (c->fd < 0)
 			return -1;
@@ -461,7 +475,7 @@ connect_one(struct net_conn *c, const struct addrinfo *ai, char *why,
 {
 	int		fd, r, soerr;
 	socklen_t	sl = sizeof(soerr);
-	struct pollfd	pfd;
+	struct pollfd	pfd[2];
 
 	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
 	    SOCK_NONBLOCK, ai->ai_protocol);
@@ -476,11 +490,19 @@ connect_one(struct net_conn *c, const struct addrinfo *ai, char *why,
 		return -1;
 	}
 	if (r != 0) {
-		pfd.fd = fd;
-		pfd.events = POLLOUT;
+		pfd[0].fd = fd;
+		pfd[0].events = POLLOUT;
+		pfd[1].fd = c->user_cancel_fd;
+		pfd[1].events = POLLIN;
 		do {
-			r = poll(&pfd, 1, c->timeout_ms);
+			pfd[0].revents = pfd[1].revents = 0;
+			r = poll(pfd, 2, c->timeout_ms);
 		} while (r < 0 && errno == EINTR);
+		if (r > 0 && pfd[1].revents != 0) {
+			snprintf(why, whylen, "cancelled");
+			close(fd);
+			return -1;
+		}
 		if (r == 0) {
 			snprintf(why, whylen, "no answer within %d s",
 			    c->timeout_ms / 1000);
@@ -520,9 +542,12 @@ conn_connect(struct net_conn *c, const struct net_server *srv,
 		return smerr_set(e, SMERR_DNS, "%s: cannot resolve %s: %s",
 		    c->label, name, gai_strerror(r));
 	for (ai = res; ai != NULL; ai = ai->ai_next)
-		if (connect_one(c, ai, why, sizeof(why)) == 0)
+		if (connect_one(c, ai, why, sizeof(why)) == 0 ||
+		    strcmp(why, "cancelled") == 0)
 			break;
 	freeaddrinfo(res);
+	if (c->fd < 0 && strcmp(why, "cancelled") == 0)
+		return smerr_set(e, SMERR_CANCEL, "%s: cancelled", c->label);
 	if (c->fd < 0)
 		return smerr_set(e, SMERR_NET, "%s: cannot connect: %s",
 		    c->label, why);
@@ -545,7 +570,10 @@ net_conn_open(const struct net_server *srv, int imap_literals,
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return smerr_set(e, SMERR_NOMEM, "out of memory");
 	c->fd = -1;
+	c->user_cancel_fd = srv->cancel_fd > 0 ? srv->cancel_fd : -1;
 	c->imap_literals = imap_literals;
+	c->reply_limit = imap_literals ? NET_MAX_REPLY_IMAP : NET_MAX_REPLY_SMTP;
+	c->lines_limit = imap_literals ? NET_MAX_LINES_IMAP : 0;
 	c->port = srv->port;
 	c->timeout_ms = (srv->timeout > 0 ? srv->timeout :
 	    NET_DEFAULT_TIMEOUT) * 1000;

@@ -27,6 +27,7 @@
 #endif
 
 #define IMAP_MAX_FLAGS	(64 * 1024)	/* the flags of one message, as text */
+#define IMAP_FETCH_CHUNK 20000		/* UIDs per UID FETCH command */
 
 struct imap {
 	struct net_conn		*c;
@@ -723,17 +724,74 @@ on_msg_att(struct mailimap_msg_att *att, void *arg)
 	}
 }
 
-int
-imap_fetch(struct imap *s, const struct imap_fetch *f, struct smerr *e)
+/* One UID FETCH of first:last (last 0: "*") with the fetch type ft. */
+static int
+fetch_range(struct imap *s, const struct imap_fetch *f,
+    struct mailimap_fetch_type *ft, uint32_t first, uint32_t last,
+    struct smerr *e)
 {
-	struct mailimap_set		*set = NULL;
-	struct mailimap_fetch_type	*ft = NULL;
-	struct mailimap_fetch_att	*fa;
-	struct mailimap_section		*sec;
+	struct mailimap_set		*set;
 	struct mailimap_qresync_vanished *van = NULL;
 	struct mailimap_set_item	*si;
 	clist				*res = NULL;
 	clistiter			*it;
+	int				 r;
+
+	if ((set = mailimap_set_new_interval(first, last)) == NULL)
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	s->f = f;
+	s->stopped = 0;
+	s->cb_failed = 0;
+	/* libetpan only calls the handler when a progress callback is set. */
+	mailimap_set_progress_callback(s->m, NULL, on_items, s);
+	mailimap_set_msg_att_handler(s->m, on_msg_att, s);
+	if (f->changedsince > 0 && f->vanished && s->qresync)
+		r = mailimap_uid_fetch_qresync(s->m, set, ft, f->changedsince,
+		    &res, &van);
+	else if (f->changedsince > 0 && s->condstore)
+		r = mailimap_uid_fetch_changedsince(s->m, set, ft,
+		    f->changedsince, &res);
+	else
+		r = mailimap_uid_fetch(s->m, set, ft, &res);
+	mailimap_set_msg_att_handler(s->m, NULL, NULL);
+	mailimap_set_progress_callback(s->m, NULL, NULL, NULL);
+	s->f = NULL;
+	if (res != NULL)
+		mailimap_fetch_list_free(res);
+	mailimap_set_free(set);
+
+	if (s->stopped) {
+		s->dead = 1;
+		r = smerr_set(e, SMERR_CANCEL, "%s: fetch stopped",
+		    s->c->label);
+	} else if (s->cb_failed) {
+		s->dead = 1;
+		r = smerr_set(e, SMERR_LIMIT, "%s: a message has too many "
+		    "flags", s->c->label);
+	} else if (r != MAILIMAP_NO_ERROR)
+		r = imap_fail(s, r, "UID FETCH", e);
+	else
+		r = 0;
+	if (r == 0 && van != NULL && van->qr_known_uids != NULL &&
+	    f->gone != NULL)
+		for (it = van->qr_known_uids->set_list != NULL ?
+		    clist_begin(van->qr_known_uids->set_list) : NULL;
+		    it != NULL; it = clist_next(it)) {
+			si = clist_content(it);
+			f->gone(si->set_first, si->set_last, f->arg);
+		}
+	if (van != NULL)
+		mailimap_qresync_vanished_free(van);
+	return r;
+}
+
+int
+imap_fetch(struct imap *s, const struct imap_fetch *f, struct smerr *e)
+{
+	struct mailimap_fetch_type	*ft = NULL;
+	struct mailimap_fetch_att	*fa = NULL;
+	struct mailimap_section		*sec;
+	uint32_t			 lo, hi, end;
 	int				 r;
 
 	if (s->dead)
@@ -742,8 +800,7 @@ imap_fetch(struct imap *s, const struct imap_fetch *f, struct smerr *e)
 	if (f->first == 0 || (f->last != 0 && f->last < f->first))
 		return smerr_set(e, SMERR_INVAL, "%s: bad UID range",
 		    s->c->label);
-	if ((set = mailimap_set_new_interval(f->first, f->last)) == NULL ||
-	    (ft = mailimap_fetch_type_new_fetch_att_list_empty()) == NULL)
+	if ((ft = mailimap_fetch_type_new_fetch_att_list_empty()) == NULL)
 		goto nomem;
 	if ((fa = mailimap_fetch_att_new_uid()) == NULL ||
 	    mailimap_fetch_type_new_fetch_att_list_add(ft, fa) != 0)
@@ -776,50 +833,29 @@ imap_fetch(struct imap *s, const struct imap_fetch *f, struct smerr *e)
 			goto nomem_att;
 	}
 
-	s->f = f;
-	s->stopped = 0;
-	s->cb_failed = 0;
-	/* libetpan only calls the handler when a progress callback is set. */
-	mailimap_set_progress_callback(s->m, NULL, on_items, s);
-	mailimap_set_msg_att_handler(s->m, on_msg_att, s);
-	if (f->changedsince > 0 && f->vanished && s->qresync)
-		r = mailimap_uid_fetch_qresync(s->m, set, ft, f->changedsince,
-		    &res, &van);
-	else if (f->changedsince > 0 && s->condstore)
-		r = mailimap_uid_fetch_changedsince(s->m, set, ft,
-		    f->changedsince, &res);
-	else
-		r = mailimap_uid_fetch(s->m, set, ft, &res);
-	mailimap_set_msg_att_handler(s->m, NULL, NULL);
-	mailimap_set_progress_callback(s->m, NULL, NULL, NULL);
-	s->f = NULL;
-	if (res != NULL)
-		mailimap_fetch_list_free(res);
-
-	if (s->stopped) {
-		s->dead = 1;
-		r = smerr_set(e, SMERR_CANCEL, "%s: fetch stopped",
-		    s->c->label);
-	} else if (s->cb_failed) {
-		s->dead = 1;
-		r = smerr_set(e, SMERR_LIMIT, "%s: a message has too many "
-		    "flags", s->c->label);
-	} else if (r != MAILIMAP_NO_ERROR)
-		r = imap_fail(s, r, "UID FETCH", e);
-	else
-		r = 0;
-	if (r == 0 && van != NULL && van->qr_known_uids != NULL &&
-	    f->gone != NULL)
-		for (it = van->qr_known_uids->set_list != NULL ?
-		    clist_begin(van->qr_known_uids->set_list) : NULL;
-		    it != NULL; it = clist_next(it)) {
-			si = clist_content(it);
-			f->gone(si->set_first, si->set_last, f->arg);
+	/*
+	 * Each command is pipelined in full by the server; a wide range is
+	 * cut into chunks of IMAP_FETCH_CHUNK UIDs so that the response text
+	 * of one command stays under the connection's bound. The last chunk
+	 * of an open range ends in "*", for messages that came meanwhile.
+	 */
+	end = f->last;
+	if (end == 0 && s->m->imap_selection_info != NULL &&
+	    s->m->imap_selection_info->sel_uidnext > 1)
+		end = s->m->imap_selection_info->sel_uidnext - 1;
+	lo = f->first;
+	r = 0;
+	for (;;) {
+		if (end == 0 || end < lo || end - lo < IMAP_FETCH_CHUNK) {
+			r = fetch_range(s, f, ft, lo, f->last, e);
+			break;
 		}
-	if (van != NULL)
-		mailimap_qresync_vanished_free(van);
+		hi = lo + IMAP_FETCH_CHUNK - 1;
+		if ((r = fetch_range(s, f, ft, lo, hi, e)) != 0)
+			break;
+		lo = hi + 1;
+	}
 	mailimap_fetch_type_free(ft);
-	mailimap_set_free(set);
 	return r;
 nomem_att:
 	if (fa != NULL)
@@ -827,8 +863,6 @@ nomem_att:
 nomem:
 	if (ft != NULL)
 		mailimap_fetch_type_free(ft);
-	if (set != NULL)
-		mailimap_set_free(set);
 	return smerr_set(e, SMERR_NOMEM, "out of memory");
 }
 
@@ -1087,7 +1121,7 @@ int
 imap_idle(struct imap *s, int timeout_ms, int wake_fd, int *changed,
     struct smerr *e)
 {
-	struct pollfd	pfd[3];
+	struct pollfd	pfd[4];
 	uint32_t	before;
 	int		r, n;
 
@@ -1110,14 +1144,17 @@ imap_idle(struct imap *s, int timeout_ms, int wake_fd, int *changed,
 		pfd[0].events = POLLIN;
 		pfd[1].fd = s->c->cancel_fd;
 		pfd[1].events = POLLIN;
-		pfd[2].fd = wake_fd;
+		pfd[2].fd = s->c->user_cancel_fd;
 		pfd[2].events = POLLIN;
-		n = wake_fd >= 0 ? 3 : 2;
+		pfd[3].fd = wake_fd;
+		pfd[3].events = POLLIN;
+		n = wake_fd >= 0 ? 4 : 3;
 		do {
-			pfd[0].revents = pfd[1].revents = pfd[2].revents = 0;
+			pfd[0].revents = pfd[1].revents = 0;
+			pfd[2].revents = pfd[3].revents = 0;
 			r = poll(pfd, (nfds_t)n, timeout_ms);
 		} while (r < 0 && errno == EINTR);
-		if (pfd[1].revents != 0) {
+		if (pfd[1].revents != 0 || pfd[2].revents != 0) {
 			s->dead = 1;
 			return smerr_set(e, SMERR_CANCEL, "%s: cancelled",
 			    s->c->label);

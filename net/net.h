@@ -76,6 +76,13 @@ struct net_server {
 	const struct net_tlsa	*tlsa;
 	size_t			 ntlsa;
 	const char		*tlsa_why;	/* for BOGUS: why, or NULL */
+	/*
+	 * A descriptor another thread makes readable (an eventfd or a
+	 * pipe) to stop the session: every wait, from connect() on, fails
+	 * with SMERR_CANCEL once it is. 0 or less: none (so that a zeroed
+	 * struct has none). The caller keeps it open for the session's life.
+	 */
+	int			 cancel_fd;
 };
 
 struct dns;

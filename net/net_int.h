@@ -15,10 +15,21 @@
 
 #define NET_LABEL_MAX	300	/* "host:port" */
 #define NET_TAIL	32	/* last bytes of a line kept by the guard */
+/*
+ * Response text (literals not counted) one command may bring: libetpan
+ * keeps it, and a parsed structure per untagged response, until the
+ * command completes. A UID FETCH line costs about 150 bytes, and
+ * imap_fetch sends 20,000 UIDs per command, well inside 8 MiB.
+ */
+#define NET_MAX_REPLY_IMAP	(8UL * 1024 * 1024)
+/* Lines of one IMAP command's response: a FETCH with a body takes two. */
+#define NET_MAX_LINES_IMAP	50000
+#define NET_MAX_REPLY_SMTP	(4UL * 1024 * 1024)
 
 struct net_conn {
 	int		 fd;
 	int		 cancel_fd;	/* eventfd: sticky, every later I/O fails */
+	int		 user_cancel_fd; /* the caller's, or -1 */
 	SSL_CTX		*ctx;
 	SSL		*ssl;		/* NULL while cleartext */
 	int		 timeout_ms;
@@ -40,8 +51,10 @@ struct net_conn {
 	char		 tail[NET_TAIL];
 	size_t		 tail_len;
 	uint64_t	 bytes_in;
-	size_t		 reply_limit;	/* SMTP: bytes per reply, 0: none */
-	size_t		 since_write;
+	size_t		 reply_limit;	/* text bytes per command, 0: none */
+	size_t		 since_write;	/* text bytes since we last wrote */
+	size_t		 lines_limit;	/* lines per command, 0: none */
+	size_t		 lines_since_write;
 
 	struct smerr	 err;		/* why the transport failed, if it did */
 };

@@ -183,7 +183,6 @@ smtp_open(const struct net_server *srv, struct smtp **sp, struct smerr *e)
 		free(s);
 		return r;
 	}
-	s->c->reply_limit = 4 * NET_MAX_LINE;
 	if ((s->m = mailsmtp_new(0, NULL)) == NULL) {
 		r = smerr_set(e, SMERR_NOMEM, "out of memory");
 		goto fail;

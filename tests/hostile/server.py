@@ -15,6 +15,7 @@ test can assert that a password never arrived. It plays one --mode:
                 expired: the certificate is the attack); it would take a login
   silent        accepts the connection and says nothing
   longline      a 64 MiB line without an end (after TLS with --implicit)
+  manylines     an answer of short lines that never ends
   literal       an IMAP literal announcing 4 GiB, then zeros
 
 With --implicit the TLS handshake comes first (993/465 style). The port is
@@ -72,6 +73,12 @@ class Conn:
         self.sock = ctx.wrap_socket(self.sock, server_side=True)
 
 
+def lines(c, line):
+    chunk = line * (65536 // len(line))
+    for _ in range(BIG // len(chunk)):
+        c.send(chunk)
+
+
 def flood(c, head):
     c.send(head)
     chunk = b"x" * 65536
@@ -101,6 +108,9 @@ def imap_session(c, a, ctx, tls_up):
             continue
         tag, cmd = parts[0], parts[1].upper().rstrip(b"\r\n")
         if cmd == b"CAPABILITY":
+            if a.mode == "manylines":
+                lines(c, b"* OK still talking\r\n")
+                return
             if a.mode == "literal":
                 c.send(b"* CAPABILITY {4294967296}\r\n")
                 zeros = b"\0" * 65536
@@ -142,6 +152,9 @@ def smtp_session(c, a, ctx, tls_up):
         return
     if a.mode == "longline" and (tls_up or not a.implicit):
         flood(c, b"220 ")
+        return
+    if a.mode == "manylines":
+        lines(c, b"220-hostile.example.test still talking\r\n")
         return
     c.send(b"220 hostile.example.test ESMTP\r\n")
     while True:

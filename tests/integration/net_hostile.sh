@@ -130,6 +130,8 @@ for proto in imap smtp; do
 	    "line longer than 1 MiB"
 	hostile "$proto 64 MiB line (cleartext)" $proto longline starttls good \
 	    "line longer than 1 MiB"
+	hostile "$proto endless answer of short lines" $proto manylines \
+	    implicit good "reply (is longer than [0-9]+ MiB|has more than [0-9]+ lines)"
 done
 hostile "imap PREAUTH on a STARTTLS port" imap preauth starttls good \
     "PREAUTH before STARTTLS; refusing to continue in plaintext"

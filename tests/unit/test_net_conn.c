@@ -4,6 +4,7 @@
  * an oversized literal, a server that closes or says nothing, and every
  * refusal before TLS. Nothing here needs the lab.
  */
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 
 #include <netinet/in.h>
@@ -25,12 +26,13 @@
 #include "net/net.h"
 #include "net/smtp.h"
 
-/* A server thread that sends script, then big bytes of filler, then waits. */
+/* A server thread that sends script, then filler bytes, then waits. */
 struct script {
 	int		 lfd;
 	int		 port;
 	const char	*script;
-	size_t		 filler;	/* bytes of 'x' after the script */
+	const char	*unit;		/* the filler (default "x") */
+	size_t		 filler;	/* bytes of filler after the script */
 	int		 hold_ms;	/* stay silent this long, then close */
 	pthread_t	 th;
 	char		 got[4096];	/* what the client sent */
@@ -43,7 +45,7 @@ script_run(void *arg)
 	struct script	*s = arg;
 	struct timespec	 ts;
 	char		 chunk[65536];
-	size_t		 left;
+	size_t		 left, i, ul;
 	ssize_t		 n;
 	int		 fd;
 
@@ -51,7 +53,9 @@ script_run(void *arg)
 		return NULL;
 	if (s->script != NULL)
 		(void)!send(fd, s->script, strlen(s->script), MSG_NOSIGNAL);
-	memset(chunk, 'x', sizeof(chunk));
+	ul = s->unit != NULL ? strlen(s->unit) : 0;
+	for (i = 0; i < sizeof(chunk); i++)
+		chunk[i] = ul > 0 ? s->unit[i % ul] : 'x';
 	for (left = s->filler; left > 0; left -= (size_t)n) {
 		n = send(fd, chunk, left < sizeof(chunk) ? left : sizeof(chunk),
 		    MSG_NOSIGNAL);
@@ -70,13 +74,15 @@ script_run(void *arg)
 }
 
 static void
-script_start(struct script *s, const char *text, size_t filler, int hold_ms)
+script_start(struct script *s, const char *text, const char *unit,
+    size_t filler, int hold_ms)
 {
 	struct sockaddr_in	sa;
 	socklen_t		sl = sizeof(sa);
 
 	memset(s, 0, sizeof(*s));
 	s->script = text;
+	s->unit = unit;
 	s->filler = filler;
 	s->hold_ms = hold_ms;
 	s->lfd = socket(AF_INET, SOCK_STREAM, 0);
@@ -157,7 +163,7 @@ test_long_line(void **state)
 
 	(void)state;
 	smerr_clear(&e);
-	script_start(&s, "* OK ", 8 * 1024 * 1024, 0);
+	script_start(&s, "* OK ", NULL, 8 * 1024 * 1024, 0);
 	server_for(&srv, &s, NET_TLS_STARTTLS, 5);
 	assert_int_equal(imap_open(&srv, &im, &e), SMERR_LIMIT);
 	assert_null(im);
@@ -177,14 +183,14 @@ test_big_literal(void **state)
 
 	(void)state;
 	smerr_clear(&e);
-	script_start(&s, "* OK [ALERT] {104857601}\r\n", 1024 * 1024, 0);
+	script_start(&s, "* OK [ALERT] {104857601}\r\n", NULL, 1024 * 1024, 0);
 	server_for(&srv, &s, NET_TLS_STARTTLS, 5);
 	assert_int_equal(imap_open(&srv, &im, &e), SMERR_LIMIT);
 	assert_non_null(strstr(e.msg, "literal of 104857601 bytes"));
 	script_end(&s);
 
 	smerr_clear(&e);
-	script_start(&s, "* OK {99999999999999999999999}\r\n", 0, 0);
+	script_start(&s, "* OK {99999999999999999999999}\r\n", NULL, 0, 0);
 	server_for(&srv, &s, NET_TLS_STARTTLS, 5);
 	assert_int_equal(imap_open(&srv, &im, &e), SMERR_LIMIT);
 	assert_non_null(strstr(e.msg, "more than 2^64"));
@@ -204,7 +210,7 @@ test_silent_and_closed(void **state)
 
 	(void)state;
 	smerr_clear(&e);
-	script_start(&s, NULL, 0, 1500);
+	script_start(&s, NULL, NULL, 0, 1500);
 	server_for(&srv, &s, NET_TLS_STARTTLS, 1);
 	t0 = now();
 	assert_int_equal(imap_open(&srv, &im, &e), SMERR_TIMEOUT);
@@ -214,11 +220,79 @@ test_silent_and_closed(void **state)
 	script_end(&s);
 
 	smerr_clear(&e);
-	script_start(&s, "220 hello\r\n250-half a reply", 0, 0);
+	script_start(&s, "220 hello\r\n250-half a reply", NULL, 0, 0);
 	server_for(&srv, &s, NET_TLS_STARTTLS, 5);
 	assert_int_equal(smtp_open(&srv, &sm, &e), SMERR_NET);
 	assert_null(sm);
 	assert_non_null(strstr(e.msg, "closed the connection"));
+	script_end(&s);
+}
+
+/* A server that never ends its reply is cut off, short lines or not. */
+static void
+test_endless_reply(void **state)
+{
+	struct script		 s;
+	struct net_server	 srv;
+	struct smtp		*sm = NULL;
+	struct smerr		 e;
+
+	(void)state;
+	smerr_clear(&e);
+	script_start(&s, "220-hello\r\n", "220-more\r\n", 16 * 1024 * 1024,
+	    0);
+	server_for(&srv, &s, NET_TLS_STARTTLS, 5);
+	assert_int_equal(smtp_open(&srv, &sm, &e), SMERR_LIMIT);
+	assert_non_null(strstr(e.msg, "reply is longer than 4 MiB"));
+	script_end(&s);
+}
+
+/* Another thread stops a session that is waiting, at once. */
+struct canceller {
+	int	fd;
+	int	ms;
+};
+
+static void *
+cancel_later(void *arg)
+{
+	struct canceller	*k = arg;
+	struct timespec		 ts = { 0, 0 };
+	uint64_t		 one = 1;
+
+	ts.tv_nsec = (long)k->ms * 1000000L;
+	nanosleep(&ts, NULL);
+	(void)!write(k->fd, &one, sizeof(one));
+	return NULL;
+}
+
+static void
+test_cancel(void **state)
+{
+	struct script		 s;
+	struct net_server	 srv;
+	struct imap		*im = NULL;
+	struct smerr		 e;
+	struct canceller	 k;
+	pthread_t		 th;
+	double			 t0, dt;
+
+	(void)state;
+	smerr_clear(&e);
+	script_start(&s, NULL, NULL, 0, 1500);
+	server_for(&srv, &s, NET_TLS_IMPLICIT, 10);
+	k.fd = eventfd(0, EFD_CLOEXEC);
+	k.ms = 200;
+	assert_true(k.fd > 0);
+	srv.cancel_fd = k.fd;
+	assert_int_equal(pthread_create(&th, NULL, cancel_later, &k), 0);
+	t0 = now();
+	assert_int_equal(imap_open(&srv, &im, &e), SMERR_CANCEL);
+	dt = now() - t0;
+	pthread_join(th, NULL);
+	assert_true(dt >= 0.15 && dt < 1.0);
+	assert_non_null(strstr(e.msg, "cancelled"));
+	close(k.fd);
 	script_end(&s);
 }
 
@@ -233,7 +307,8 @@ test_no_starttls(void **state)
 
 	(void)state;
 	smerr_clear(&e);
-	script_start(&s, "220 hi\r\n250-x\r\n250 AUTH PLAIN LOGIN\r\n", 0, 300);
+	script_start(&s, "220 hi\r\n250-x\r\n250 AUTH PLAIN LOGIN\r\n", NULL,
+	    0, 300);
 	server_for(&srv, &s, NET_TLS_STARTTLS, 5);
 	assert_int_equal(smtp_open(&srv, &sm, &e), SMERR_TLS);
 	assert_non_null(strstr(e.msg, "server does not offer STARTTLS; "
@@ -278,6 +353,8 @@ main(void)
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_big_literal),
 		cmocka_unit_test(test_silent_and_closed),
+		cmocka_unit_test(test_endless_reply),
+		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_no_starttls),
 		cmocka_unit_test(test_bogus_tlsa),
 	};
