@@ -148,6 +148,24 @@ check "imap IDLE" $C imap $A --port $LAB_IMAPS_PORT --tls implicit \
     --user "$LAB_ALICE" --pass "$LAB_ALICE_PASS" --select INBOX --idle 300
 check_match "imap IDLE: no change" '^idle changed 0$' "$(cat "$T/.out")"
 
+# ... and wakes up when mail arrives (through the lab's MX on port 25).
+$C imap $A --port $LAB_IMAPS_PORT --tls implicit --user "$LAB_BOB" \
+    --pass "$LAB_BOB_PASS" --select INBOX --idle 20000 \
+    >"$T/idle.out" 2>"$T/idle.err" &
+ipid=$!
+t0=$(date +%s)
+sleep 2
+mkmsg "$T/m4.eml" "$id-idle"
+check "a message arrives by the lab's MX (STARTTLS, no login)" $C smtp $A \
+    --port $LAB_SMTP_PORT --tls starttls --from "$LAB_ALICE" --to "$LAB_BOB" \
+    --msg "$T/m4.eml"
+wait $ipid
+irc=$?
+t1=$(date +%s)
+check_eq "imap IDLE returns without error" 0 "$irc"
+check_match "imap IDLE: the change is reported" '^idle changed 1$' "$(cat "$T/idle.out")"
+check "... well before its 20 s timeout" test $((t1 - t0)) -lt 15
+
 # --- DANE through the lab's DNSSEC-signed zone ----------------------------
 D="--dns $LAB_DNS_RESOLVER --dns-ta $LAB_TA --dns-addr --timeout 10 --host $H"
 check_fails "without DNS and without the lab CA, PKIX refuses the server" \
