@@ -116,7 +116,8 @@ net_conn_wait(struct net_conn *c, short ev)
 			return -1;
 		}
 		if (r == 0) {
-			snprintf(secs, sizeof(secs), "%d", c->timeout_ms / 1000);
+			snprintf(secs, sizeof(secs), "%d",
+			    c->timeout_ms / 1000);
 			conn_err(c, SMERR_TIMEOUT,
 			    "no answer from the server within %s s", secs);
 			return -1;
@@ -311,7 +312,8 @@ low_write(mailstream_low *s, const void *b, size_t n)
 				return r;
 			if (r < 0 && errno == EINTR)
 				continue;
-			if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (r < 0 &&
+			    (errno == EAGAIN || errno == EWOULDBLOCK)) {
 				if (net_conn_wait(c, POLLOUT) != 0)
 					return -1;
 				continue;
@@ -572,7 +574,8 @@ net_conn_open(const struct net_server *srv, int imap_literals,
 	c->fd = -1;
 	c->user_cancel_fd = srv->cancel_fd > 0 ? srv->cancel_fd : -1;
 	c->imap_literals = imap_literals;
-	c->reply_limit = imap_literals ? NET_MAX_REPLY_IMAP : NET_MAX_REPLY_SMTP;
+	c->reply_limit = imap_literals ? NET_MAX_REPLY_IMAP :
+	    NET_MAX_REPLY_SMTP;
 	c->lines_limit = imap_literals ? NET_MAX_LINES_IMAP : 0;
 	c->port = srv->port;
 	c->timeout_ms = (srv->timeout > 0 ? srv->timeout :

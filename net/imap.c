@@ -233,7 +233,7 @@ imap_starttls(struct imap *s, const struct net_server *srv, struct smerr *e)
 		    s->c->label);
 	r = mailimap_starttls(s->m);
 	if (s->c->stream != NULL && s->c->stream->read_buffer_len != 0)
-		return net_conn_starttls(s->c, srv, e);	/* names the injection */
+		return net_conn_starttls(s->c, srv, e);	/* names it */
 	if (r == MAILIMAP_ERROR_STREAM || s->c->err.code != 0)
 		return imap_fail(s, r, "STARTTLS", e);
 	if (r != MAILIMAP_NO_ERROR) {
@@ -662,6 +662,7 @@ on_msg_att(struct mailimap_msg_att *att, void *arg)
 	struct imap			*s = arg;
 	struct mailimap_msg_att_item	*it;
 	struct mailimap_msg_att_static	*st;
+	struct mailimap_msg_att_body_section *sb;
 	struct mailimap_extension_data	*x;
 	struct imap_msg			 m;
 	clistiter			*ci;
@@ -694,9 +695,9 @@ on_msg_att(struct mailimap_msg_att *att, void *arg)
 			else if (st->att_type ==
 			    MAILIMAP_MSG_ATT_BODY_SECTION &&
 			    st->att_data.att_body_section != NULL) {
-				m.body = (const uint8_t *)
-				    st->att_data.att_body_section->sec_body_part;
-				m.len = st->att_data.att_body_section->sec_length;
+				sb = st->att_data.att_body_section;
+				m.body = (const uint8_t *)sb->sec_body_part;
+				m.len = sb->sec_length;
 				if (m.body == NULL)
 					m.body = (const uint8_t *)"";
 			}
@@ -894,7 +895,8 @@ flag_atom_ok(const char *p, size_t n)
 	if (n == 0 || n > 256)
 		return 0;
 	for (i = 0; i < n; i++) {
-		if ((unsigned char)p[i] <= 0x20 || (unsigned char)p[i] >= 0x7f ||
+		if ((unsigned char)p[i] <= 0x20 ||
+		    (unsigned char)p[i] >= 0x7f ||
 		    strchr("(){%*\"]", p[i]) != NULL ||
 		    (p[i] == '\\' && i != 0))
 			return 0;

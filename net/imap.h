@@ -119,7 +119,7 @@ typedef int	 imap_msg_fn(const struct imap_msg *m, void *arg);
 typedef void	 imap_vanished_fn(uint32_t first, uint32_t last, void *arg);
 
 struct imap_fetch {
-	uint32_t		 first;		/* UID range; last 0 means "*" */
+	uint32_t		 first;		/* UIDs; last 0 means "*" */
 	uint32_t		 last;
 	unsigned		 what;		/* IMAP_FETCH_* */
 	uint64_t		 changedsince;	/* CONDSTORE: 0 for all */

@@ -17,7 +17,7 @@
 
 struct smerr;
 
-#define NET_DEFAULT_TIMEOUT	30		/* seconds, connect and each read */
+#define NET_DEFAULT_TIMEOUT	30		/* seconds, each wait */
 #define NET_MAX_LINE		(1024 * 1024)	/* one line from a server */
 #define NET_MAX_LITERAL		(100UL * 1024 * 1024) /* one IMAP literal */
 #define NET_MAX_TLSA		32		/* TLSA records considered */
@@ -47,7 +47,7 @@ enum net_auth {
 
 /* One TLSA record: RFC 6698 2.1 (data is the association data). */
 struct net_tlsa {
-	uint8_t		 usage;		/* 0 PKIX-TA, 1 PKIX-EE, 2 DANE-TA, 3 DANE-EE */
+	uint8_t		 usage;		/* 0 PKIX-TA .. 3 DANE-EE */
 	uint8_t		 selector;	/* 0 full certificate, 1 SPKI */
 	uint8_t		 mtype;		/* 0 exact, 1 SHA-256, 2 SHA-512 */
 	const uint8_t	*data;
@@ -64,8 +64,8 @@ struct net_server {
 	const char		*host;
 	int			 port;
 	enum net_tls		 tls;
-	int			 timeout;	/* seconds; 0: NET_DEFAULT_TIMEOUT */
-	const char		*ca_file;	/* extra PEM trust anchors, or NULL */
+	int			 timeout;	/* seconds; 0: the default */
+	const char		*ca_file;	/* extra PEM anchors, or NULL */
 	/*
 	 * Numeric address to connect to instead of resolving host (for a
 	 * resolver of the caller's choosing, and for tests); NULL: resolve.

@@ -28,7 +28,7 @@
 
 struct net_conn {
 	int		 fd;
-	int		 cancel_fd;	/* eventfd: sticky, every later I/O fails */
+	int		 cancel_fd;	/* eventfd: sticky, later I/O fails */
 	int		 user_cancel_fd; /* the caller's, or -1 */
 	SSL_CTX		*ctx;
 	SSL		*ssl;		/* NULL while cleartext */
@@ -56,7 +56,7 @@ struct net_conn {
 	size_t		 lines_limit;	/* lines per command, 0: none */
 	size_t		 lines_since_write;
 
-	struct smerr	 err;		/* why the transport failed, if it did */
+	struct smerr	 err;		/* why the transport failed, if so */
 };
 
 /*

@@ -351,7 +351,8 @@ addr_ok(const char *a, int empty_ok)
 	if (n == 0)
 		return empty_ok;
 	for (i = 0; i < n; i++)
-		if ((unsigned char)a[i] <= 0x20 || (unsigned char)a[i] >= 0x7f ||
+		if ((unsigned char)a[i] <= 0x20 ||
+		    (unsigned char)a[i] >= 0x7f ||
 		    a[i] == '<' || a[i] == '>')
 			return 0;
 	return 1;
