@@ -2,7 +2,7 @@
 # with no message lost or doubled and the database intact.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is up"; t_done; }
-H="$T/home" S="$LAB_SMIME_DIR" N=150
+H="$T/home" S="$LAB_SMIME_DIR" N=1000
 F="crashtest$$"
 MD="$LAB_MAIL_DIR/example.test/alice/Maildir"
 FD="$MD/.$F"
@@ -29,21 +29,25 @@ printf 'signed crashword text\n' > "$T/gen/b"
 openssl smime -sign -in "$T/gen/b" -signer "$S/bob.pem" -inkey "$S/bob.key" \
     -from bob@example.test -to alice@example.test -subject "sig" -text \
     -out "$T/gen/sig.eml" 2>/dev/null
-i=1
-while [ $i -le $N ]; do
-	f="$FD/cur/$(date +%s).M${i}P$$.lab:2,"
-	case $((i % 10)) in
-	0) tr -d '\r' < "$T/gen/enc.eml" > "$f" ;;
-	5) tr -d '\r' < "$T/gen/sig.eml" > "$f" ;;
-	*) { printf 'From: bob@example.test\nTo: alice@example.test\n'
-	     printf 'Subject: message %d\nMessage-ID: <%d.%d@example.test>\n\n' $i $i $$
-	     # 2 to 20 KB of text
-	     j=0; while [ $j -lt $(( (i % 19 + 2) * 16 )) ]; do
-		printf 'line %d of message %d: crashword filler text to make it longer\n' $j $i
-		j=$((j + 1)); done; } > "$f" ;;
-	esac
-	i=$((i + 1))
-done
+# N messages of 2 to 20 KB; every tenth encrypted, every tenth signed.
+python3 - "$FD/cur" "$N" "$$" "$T/gen/enc.eml" "$T/gen/sig.eml" <<'EOP'
+import sys
+d, n, pid = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+enc = open(sys.argv[4], 'rb').read().replace(b'\r', b'')
+sig = open(sys.argv[5], 'rb').read().replace(b'\r', b'')
+for i in range(1, n + 1):
+    if i % 10 == 0:
+        body = enc
+    elif i % 10 == 5:
+        body = sig
+    else:
+        lines = b''.join(b'line %d of message %d: crashword filler text\n' % (j, i)
+                         for j in range((i % 19 + 2) * 24))
+        body = (b'From: bob@example.test\nTo: alice@example.test\n'
+                b'Subject: message %d\nMessage-ID: <%d.%s@example.test>\n\n'
+                % (i, i, pid.encode())) + lines
+    open('%s/1700000000.M%dP%s.lab:2,' % (d, i, pid), 'wb').write(body)
+EOP
 chown --reference="$MD" "$FD/cur/"*
 
 check "import alice's identity" sm keys import "$S/alice.p12" --passphrase-file "$S/p12-pass"
@@ -52,11 +56,11 @@ check "trust the lab CA" sm keys trust "$LAB_CA"
 # Kill points from the very start (opening, logging in) to deep into the
 # fetch, a little later each time, until a run gets to finish.
 kills=0 partial=0 d=0 prev=0
-while [ $kills -lt 60 ]; do
-	d=$((d + 15))
+while [ $kills -lt 200 ]; do
+	d=$((d + 25))
 	sm sync --folder "$F" --json >/dev/null 2>&1 &
 	p=$!
-	sleep "$(printf '0.%03d' $((d % 1000)))"
+	sleep "$(printf '%d.%03d' $((d / 1000)) $((d % 1000)))"
 	kill -KILL "$p" 2>/dev/null || { wait "$p"; break; }
 	wait "$p" 2>/dev/null
 	kills=$((kills + 1))
@@ -64,7 +68,7 @@ while [ $kills -lt 60 ]; do
 	[ "$now" -gt 0 ] && [ "$now" -lt "$N" ] && partial=$((partial + 1))
 	[ "$now" -lt "$prev" ] && notok "messages were lost after a kill ($prev, then $now)"
 	prev=$now
-	[ $((kills % 8)) -eq 0 ] && check "store intact after kill $kills" sm store check
+	[ $((kills % 15)) -eq 0 ] && check "store intact after kill $kills" sm store check
 done
 echo "# $kills kills, $partial of them in the middle of the fetch; $prev of $N stored"
 check_match "killed in the middle of the fetch several times ($partial)" '^([3-9]|[1-9][0-9])$' "$partial"
