@@ -323,6 +323,34 @@ check_eq "sealmail's reader: valid through the intermediate" valid \
     "$(json j13.json 'd["signature"]')"
 H=$T/alice
 
+# --- an ECDSA P-256 identity signs too ---------------------------------
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout a4.key -out a4.csr -subj "/CN=Alice EC" 2>/dev/null
+openssl x509 -req -in a4.csr -CA "$LAB_CA" -CAkey "$LAB_CA_KEY" \
+    -CAserial a4.srl -CAcreateserial -out a4.pem -days 30 \
+    -extfile ext.cnf -extensions ee 2>/dev/null
+openssl pkcs12 -export -in a4.pem -inkey a4.key -out a4.p12 \
+    -passout file:p12pw
+H=$T/alice4
+mkdir -p "$H"
+config "$LAB_IMAP_PORT" mail.example.test "$LAB_DNS_RESOLVER"
+check "an EC P-256 identity" S keys import a4.p12 --passphrase-file "$T/p12pw"
+printf "To: bob@example.test\nSubject: ecdsa\nMessage-ID: <send-lab-16-$ID@example.test>\n\nsigned with ECDSA\n" >m16.txt
+S send m16.txt >out 2>err
+check_match "sent signed and encrypted with the EC identity" \
+    'signed, aes-256-cbc' "$(cat out)"
+f=$(arrived "$BOB_DIR" "send-lab-16-$ID@example.test")
+judge_bob "$f" >j16.json
+check_eq "ECDSA: bob's reader says valid" valid "$(json j16.json 'd["signature"]')"
+check_eq "ECDSA: decrypted" decrypted "$(json j16.json 'd["encryption"]')"
+check_match "the signature is ECDSA with SHA-256" 'ecdsa-with-SHA256' \
+    "$(openssl cms -decrypt -in "$f" -recip "$LAB_SMIME_DIR/bob.pem" \
+    -inkey "$LAB_SMIME_DIR/bob.key" | openssl cms -cmsout -print)"
+g=$(arrived "$SENT_DIR" "send-lab-16-$ID@example.test")
+check "the Sent copy opens with the EC key (ECDH)" openssl cms -decrypt \
+    -in "$g" -recip a4.pem -inkey a4.key -out /dev/null
+H=$T/alice
+
 printf "To: bob@example.test\nSubject: stdin\nMessage-ID: <send-lab-15-$ID@example.test>\n\nfrom stdin\n" >m15.txt
 check "send - reads the message from stdin" sh -c \
     "'$SEALMAIL' --home '$H' --passphrase-file '$T/pw' send - <m15.txt"
