@@ -1070,8 +1070,13 @@ build_entity(struct mime_draft *d, struct buf **ep, struct smerr *e)
 
 	*ep = NULL;
 	if (d->entity != NULL) {
-		*ep = d->entity;
-		d->entity = NULL;
+		/* A copy: the draft may be built again. */
+		if ((ent = buf_new(BUILD_MAX)) == NULL ||
+		    buf_put(ent, buf_data(d->entity), buf_len(d->entity)) != 0) {
+			buf_free(ent);
+			return smerr_set(e, SMERR_NOMEM, "out of memory");
+		}
+		*ep = ent;
 		return 0;
 	}
 	if ((ent = buf_new(BUILD_MAX)) == NULL)

@@ -405,6 +405,30 @@ test_signed_and_smime(void **st)
 }
 
 static void
+test_entity_twice(void **st)
+{
+	struct mime_draft	*d = mime_draft_new();
+	struct mime_out		*a, *b;
+	struct smerr		 e;
+	const char		*ent = "Content-Type: text/plain\n\nx\n";
+
+	(void)st;
+	smerr_clear(&e);
+	assert_int_equal(mime_draft_from(d, NULL, "a@example.test", &e), 0);
+	assert_int_equal(mime_draft_to(d, NULL, "b@example.test", &e), 0);
+	assert_int_equal(mime_draft_entity(d, ent, strlen(ent), &e), 0);
+	assert_int_equal(mime_draft_build(d, &a, &e), 0);
+	assert_int_equal(mime_draft_build(d, &b, &e), 0);
+	assert_string_equal(buf_str(a->entity), buf_str(b->entity));
+	assert_string_equal(buf_str(a->entity),
+	    "Content-Type: text/plain\r\n\r\nx\r\n");
+	assert_int_equal(mime_draft_entity(d, "x\xff\n", 3, &e), SMERR_INVAL);
+	mime_out_free(a);
+	mime_out_free(b);
+	mime_draft_free(d);
+}
+
+static void
 test_base64(void **st)
 {
 	struct buf	*b = buf_new(0);
@@ -630,6 +654,7 @@ main(void)
 		cmocka_unit_test(test_text_encodings),
 		cmocka_unit_test(test_attachments),
 		cmocka_unit_test(test_signed_and_smime),
+		cmocka_unit_test(test_entity_twice),
 		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_compose),
 		cmocka_unit_test(test_compose_limits),
