@@ -87,11 +87,28 @@ conn_err(struct net_conn *c, int code, const char *fmt, ...)
 	smerr_set(&c->err, code, "%s: %s", c->label, msg);
 }
 
+static int64_t
+mono_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+net_conn_deadline(struct net_conn *c, int secs)
+{
+	c->deadline = secs > 0 ? mono_ms() + (int64_t)secs * 1000 : 0;
+	c->deadline_secs = secs;
+}
+
 int
 net_conn_wait(struct net_conn *c, short ev)
 {
 	struct pollfd	pfd[3];
-	int		r;
+	int64_t		left;
+	int		r, ms;
 	char		secs[32];
 
 	if (c->fd < 0) {
@@ -108,13 +125,26 @@ net_conn_wait(struct net_conn *c, short ev)
 		pfd[2].fd = c->user_cancel_fd;	/* -1 is ignored by poll */
 		pfd[2].events = POLLIN;
 		pfd[2].revents = 0;
-		r = poll(pfd, 3, c->timeout_ms);
+		ms = c->timeout_ms;
+		if (c->deadline > 0) {
+			if ((left = c->deadline - mono_ms()) <= 0) {
+				conn_err(c, SMERR_TIMEOUT, "the server is too "
+				    "slow (more than %d s to greet and "
+				    "authenticate)", c->deadline_secs);
+				return -1;
+			}
+			if (left < ms)
+				ms = (int)left;
+		}
+		r = poll(pfd, 3, ms);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
 			conn_err(c, SMERR_NET, "poll: %s", strerror(errno));
 			return -1;
 		}
+		if (r == 0 && ms < c->timeout_ms)
+			continue;	/* the deadline: said above */
 		if (r == 0) {
 			snprintf(secs, sizeof(secs), "%d",
 			    c->timeout_ms / 1000);
@@ -604,6 +634,8 @@ net_conn_open(const struct net_server *srv, int imap_literals,
 	}
 	if ((r = net_tls_ctx(c, srv, e)) != 0)
 		goto fail;
+	/* Connect, TLS and greeting: twice the timeout in all. */
+	net_conn_deadline(c, 2 * c->timeout_ms / 1000);
 	if ((r = conn_connect(c, srv, e)) != 0)
 		goto fail;
 	if (srv->tls == NET_TLS_IMPLICIT &&

@@ -292,6 +292,7 @@ imap_open(const struct net_server *srv, struct imap **ip, struct smerr *e)
 	}
 	if ((r = ask_capabilities(s, e)) != 0)
 		goto fail;
+	net_conn_deadline(s->c, 0);
 	*ip = s;
 	return 0;
 fail:
@@ -418,6 +419,7 @@ imap_login(struct imap *s, const char *user, const char *pass,
 	if (!arg_ok(user, 0) || !arg_ok(pass, 0) || *user == '\0')
 		return smerr_set(e, SMERR_INVAL, "%s: the user name or "
 		    "password contains a line break", s->c->label);
+	net_conn_deadline(s->c, 2 * s->c->timeout_ms / 1000);
 	if (mailimap_has_authentication(s->m, "PLAIN"))
 		r = mailimap_authenticate(s->m, "PLAIN", s->c->host, NULL,
 		    NULL, NULL, user, pass, NULL);
@@ -436,6 +438,7 @@ imap_login(struct imap *s, const char *user, const char *pass,
 		return r;
 	if (mailimap_has_id(s->m) && (r = imap_id(s, e)) != 0)
 		return r;
+	net_conn_deadline(s->c, 0);	/* from now on, each wait alone */
 	return 0;
 }
 

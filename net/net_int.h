@@ -32,7 +32,11 @@ struct net_conn {
 	int		 user_cancel_fd; /* the caller's, or -1 */
 	SSL_CTX		*ctx;
 	SSL		*ssl;		/* NULL while cleartext */
-	int		 timeout_ms;
+	int		 timeout_ms;	/* one wait */
+	int64_t		 deadline;	/* CLOCK_MONOTONIC ms for the whole
+					   phase (greeting, TLS, login), 0:
+					   none */
+	int		 deadline_secs;
 	char		 label[NET_LABEL_MAX];	/* "host:port" for messages */
 	char		 host[256];
 	int		 port;
@@ -91,6 +95,13 @@ int	 net_tls_ctx(struct net_conn *c, const struct net_server *srv,
  * passes or c is cancelled; 0, or -1 with c->err set.
  */
 int	 net_conn_wait(struct net_conn *c, short ev);
+
+/*
+ * Sets a deadline secs seconds from now for everything until the next
+ * call (0: none), so that a server dripping a byte per wait cannot hold
+ * the opening phases forever.
+ */
+void	 net_conn_deadline(struct net_conn *c, int secs);
 
 /* 1 when the server is authenticated over TLS: credentials may go. */
 int	 net_conn_secure(const struct net_conn *c);

@@ -242,6 +242,7 @@ smtp_open(const struct net_server *srv, struct smtp **sp, struct smerr *e)
 		    "authenticated", s->c->label);
 		goto fail;
 	}
+	net_conn_deadline(s->c, 0);
 	*sp = s;
 	return 0;
 fail:
@@ -290,6 +291,7 @@ smtp_login(struct smtp *s, const char *user, const char *pass,
 	    (pl = strlen(pass)) > SMTP_MAX_CRED)
 		return smerr_set(e, SMERR_INVAL, "%s: bad user name or "
 		    "password", s->c->label);
+	net_conn_deadline(s->c, 2 * s->c->timeout_ms / 1000);
 	if ((line = buf_new_secret(4 * SMTP_MAX_CRED)) == NULL ||
 	    (cred = buf_new_secret(4 * SMTP_MAX_CRED)) == NULL) {
 		r = smerr_set(e, SMERR_NOMEM, "out of memory");
@@ -333,6 +335,7 @@ smtp_login(struct smtp *s, const char *user, const char *pass,
 		goto out;
 	}
 	s->logged_in = 1;
+	net_conn_deadline(s->c, 0);	/* from now on, each wait alone */
 	r = 0;
 out:
 	buf_free(line);

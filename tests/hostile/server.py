@@ -16,6 +16,7 @@ test can assert that a password never arrived. It plays one --mode:
   silent        accepts the connection and says nothing
   longline      a 64 MiB line without an end (after TLS with --implicit)
   manylines     an answer of short lines that never ends
+  trickle       a greeting one byte every half second, forever
   literal       an IMAP literal announcing 4 GiB, then zeros
 
 With --implicit the TLS handshake comes first (993/465 style). The port is
@@ -73,6 +74,13 @@ class Conn:
         self.sock = ctx.wrap_socket(self.sock, server_side=True)
 
 
+def trickle(c):
+    import time
+    while True:
+        c.send(b"*")
+        time.sleep(0.5)
+
+
 def lines(c, line):
     chunk = line * (65536 // len(line))
     for _ in range(BIG // len(chunk)):
@@ -92,6 +100,9 @@ def imap_session(c, a, ctx, tls_up):
         caps += b" STARTTLS"
     if a.mode == "silent":
         c.readmore(a.silence)
+        return
+    if a.mode == "trickle" and (tls_up or not a.implicit):
+        trickle(c)
         return
     if a.mode == "preauth" and not tls_up:
         c.send(b"* PREAUTH [CAPABILITY " + caps + b"] welcome\r\n")
@@ -155,6 +166,9 @@ def smtp_session(c, a, ctx, tls_up):
         return
     if a.mode == "manylines":
         lines(c, b"220-hostile.example.test still talking\r\n")
+        return
+    if a.mode == "trickle" and (tls_up or not a.implicit):
+        trickle(c)
         return
     c.send(b"220 hostile.example.test ESMTP\r\n")
     while True:

@@ -63,9 +63,9 @@ EOF
 }
 
 n=0
-# hostile NAME PROTO MODE starttls|implicit CERT REGEX
+# hostile NAME PROTO MODE starttls|implicit CERT REGEX [MAX_SECONDS]
 hostile() {
-	name=$1 proto=$2 mode=$3 tls=$4 cert=$5 want=$6
+	name=$1 proto=$2 mode=$3 tls=$4 cert=$5 want=$6 max=${7:-$((TMO + SLACK))}
 	n=$((n + 1))
 	rec=$T/rec.$n ready=$T/ready.$n
 	set -- --proto "$proto" --mode "$mode" --record "$rec" \
@@ -86,7 +86,7 @@ hostile() {
 	msg=$(tail -1 "$T/err.$n")
 	check_eq "$name: the connection fails" 1 "$rc"
 	check_match "$name: clear message" "^net_client: $HOST:$port: .*$want" "$msg"
-	if [ "$ms" -le $(( (TMO + SLACK) * 1000 )) ]; then
+	if [ "$ms" -le $((max * 1000)) ]; then
 		ok "$name: fails within the timeout (${ms} ms)"
 	else
 		notok "$name: took ${ms} ms"
@@ -132,6 +132,10 @@ for proto in imap smtp; do
 	    "line longer than 1 MiB"
 	hostile "$proto endless answer of short lines" $proto manylines \
 	    implicit good "reply (is longer than [0-9]+ MiB|has more than [0-9]+ lines)"
+	# One byte per half second never trips the per-wait timeout; the
+	# whole opening phase has twice the timeout.
+	hostile "$proto greeting dripped a byte at a time" $proto trickle \
+	    implicit good "too slow \\(more than $((2 * TMO)) s" $((2 * TMO + SLACK))
 done
 hostile "imap PREAUTH on a STARTTLS port" imap preauth starttls good \
     "PREAUTH before STARTTLS; refusing to continue in plaintext"
