@@ -1,6 +1,6 @@
 /*
  * sealmail send [--sign|--no-sign] [--encrypt|--no-encrypt]
- *     [--account NAME] FILE|-
+ *     [--account NAME] [--rsa-pss] FILE|-
  * sealmail outbox [--json] | outbox send
  *
  * send queues the message in the encrypted outbox, then submits it; a
@@ -126,13 +126,14 @@ cmd_send(struct cli *c, int argc, char **argv)
 		{ "no-encrypt",		no_argument,	   NULL, 'E' },
 		{ "account",		required_argument, NULL, 'a' },
 		{ "passphrase-file",	required_argument, NULL, 'P' },
+		{ "rsa-pss",		no_argument,	   NULL, 'p' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct send_env			 v;
 	struct send_queued		 q;
 	struct buf			*in = NULL, *out = NULL;
 	const char			*account = NULL;
-	int				 ch, sign = -1, enc = -1, r = 1;
+	int				 ch, sign = -1, enc = -1, pss = 0, r = 1;
 
 	optind = 0;
 	opterr = 0;
@@ -144,6 +145,7 @@ cmd_send(struct cli *c, int argc, char **argv)
 		case 'E': enc = APP_ENCRYPT_NO; break;
 		case 'a': account = optarg; break;
 		case 'P': c->passphrase_file = optarg; break;
+		case 'p': pss = 1; break;
 		default: return cli_usage(c);
 		}
 	}
@@ -159,6 +161,7 @@ cmd_send(struct cli *c, int argc, char **argv)
 		v.o.sign = sign;
 	if (enc != -1)
 		v.o.encrypt = (enum app_encrypt)enc;
+	v.o.pss = pss;
 	if (send_queue(&v.o, buf_data(in), buf_len(in), &q, &c->err) != 0)
 		goto out;
 	if (send_deliver_msgid(&v.o, q.msgid, &c->err) != 0)

@@ -470,6 +470,7 @@ send_queue(const struct send_opts *o, const void *text, size_t len,
 		signer.cert = me.der;
 		signer.cert_len = me.len;
 		signer.key = key;
+		signer.pss = o->pss;
 		signer.chain = chain;
 		signer.chain_len = chain_len;
 		po.signer = &signer;

@@ -23,6 +23,7 @@ struct send_opts {
 	const struct app_account *acct;
 	const char		*home;		/* password-command runs here */
 	int			 sign;		/* sign with From's identity */
+	int			 pss;		/* RSA-PSS for an RSA identity */
 	enum app_encrypt	 encrypt;	/* yes, no, auto */
 	struct store		*store;
 	struct keys		*keys;

@@ -170,6 +170,14 @@ check_eq "--no-encrypt: signature valid" valid "$(json j2.json 'd["signature"]')
 check_eq "--no-encrypt: not encrypted" none "$(json j2.json 'd["encryption"]')"
 check_match "--no-encrypt: multipart/signed" 'multipart/signed' "$(cat "$f")"
 
+printf "To: bob@example.test\nSubject: pss\nMessage-ID: <send-lab-17-$ID@example.test>\n\nRSA-PSS\n" >m17.txt
+check "send --rsa-pss --no-encrypt" S send --rsa-pss --no-encrypt m17.txt
+f=$(arrived "$BOB_DIR" "send-lab-17-$ID@example.test")
+judge_bob "$f" >j17.json
+check_eq "RSA-PSS: bob's reader says valid" valid "$(json j17.json 'd["signature"]')"
+check_match "RSA-PSS: the SignerInfo says rsassaPss" 'rsassaPss' \
+    "$(openssl cms -cmsout -print -in "$f")"
+
 printf "To: bob@example.test\nSubject: plain\nMessage-ID: <send-lab-3-$ID@example.test>\n\nplain\n" >m3.txt
 check "send --no-sign --no-encrypt" S send --no-sign --no-encrypt m3.txt
 f=$(arrived "$BOB_DIR" "send-lab-3-$ID@example.test")
