@@ -123,7 +123,7 @@ cmd_send(struct cli *c, int argc, char **argv)
 		{ "sign",		no_argument,	   NULL, 's' },
 		{ "no-sign",		no_argument,	   NULL, 'S' },
 		{ "encrypt",		no_argument,	   NULL, 'e' },
-		{ "no-encrypt",		no_argument,	   NULL, 'E' },
+		{ "no-encrypt",	no_argument,	   NULL, 'E' },
 		{ "account",		required_argument, NULL, 'a' },
 		{ "passphrase-file",	required_argument, NULL, 'P' },
 		{ "rsa-pss",		no_argument,	   NULL, 'p' },
@@ -133,7 +133,8 @@ cmd_send(struct cli *c, int argc, char **argv)
 	struct send_queued		 q;
 	struct buf			*in = NULL, *out = NULL;
 	const char			*account = NULL;
-	int				 ch, sign = -1, enc = -1, pss = 0, r = 1;
+	int				 ch, sign = -1, enc = -1, pss = 0;
+	int				 r = 1;
 
 	optind = 0;
 	opterr = 0;
@@ -259,7 +260,8 @@ judge_cb(const struct keys_cert *kc, void *arg)
 	struct buf		*key = NULL;
 
 	if (kc->kind == KEYS_ANCHOR)
-		f->r = crypto_ctx_add_anchor(f->ctx, kc->der, kc->der_len, f->e);
+		f->r = crypto_ctx_add_anchor(f->ctx, kc->der, kc->der_len,
+		    f->e);
 	else if (kc->kind == KEYS_IDENTITY &&
 	    (f->r = keys_identity_key(f->k, kc->id, &key, f->e)) == 0)
 		f->r = crypto_ctx_add_identity(f->ctx, kc->der, kc->der_len,
@@ -372,14 +374,16 @@ outbox_list(struct cli *c, struct send_env *v, int json)
 		    buf_printf(out, "%lld", (long long)l.v[i].id) != 0 ||
 		    json_key(out, "folder", 0) != 0 ||
 		    json_str(out, "outbox") != 0 ||
-		    json_key(out, "uid", 0) != 0 || buf_puts(out, "null") != 0 ||
+		    json_key(out, "uid", 0) != 0 ||
+		    buf_puts(out, "null") != 0 ||
 		    json_key(out, "date", 0) != 0 ||
 		    iso_date(out, l.v[i].created) != 0 ||
 		    json_key(out, "from", 0) != 0 ||
 		    json_clean(out, l.v[i].from) != 0 ||
 		    json_key(out, "subject", 0) != 0 ||
 		    json_clean(out, l.v[i].subject) != 0 ||
-		    json_key(out, "flags", 0) != 0 || buf_puts(out, "[]") != 0 ||
+		    json_key(out, "flags", 0) != 0 ||
+		    buf_puts(out, "[]") != 0 ||
 		    json_key(out, "signature", 0) != 0 ||
 		    json_str(out, sig) != 0 ||
 		    json_key(out, "encryption", 0) != 0 ||

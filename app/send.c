@@ -97,8 +97,8 @@ password_command(const struct send_opts *o, char **pwp, struct smerr *e)
 		if ((n = read(p[0], chunk, sizeof(chunk))) <= 0)
 			break;
 		if (buf_put(b, chunk, (size_t)n) != 0) {
-			r = smerr_set(e, SMERR_LIMIT, "password-command printed "
-			    "too much");
+			r = smerr_set(e, SMERR_LIMIT,
+			    "password-command printed too much");
 			kill(pid, SIGKILL);
 			break;
 		}
@@ -110,7 +110,8 @@ reap:
 		;
 	if (r == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
 		r = smerr_set(e, SMERR_AUTH, "password-command failed "
-		    "(status %d)", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		    "(status %d)", WIFEXITED(status) ?
+		    WEXITSTATUS(status) : -1);
 	if (r == 0) {
 		len = buf_len(b);
 		if ((nl = memchr(buf_data(b), '\n', len)) != NULL)
@@ -593,7 +594,8 @@ submit(const struct send_opts *o, struct entry *en, struct smerr *e)
 	    n < MIME_BUILD_MAX_RCPT; p = strtok_r(NULL, ",", &save))
 		rcpt[n++] = p;
 	if (n == 0)
-		return smerr_set(e, SMERR_INVAL, "the message has no recipient");
+		return smerr_set(e, SMERR_INVAL,
+		    "the message has no recipient");
 	if ((r = send_password(o, &o->acct->smtp, &pw, e)) != 0)
 		return r;
 	memset(&fin, 0, sizeof(fin));

@@ -21,24 +21,24 @@ struct store_outbox;
 
 struct send_opts {
 	const struct app_account *acct;
-	const char		*home;		/* password-command runs here */
-	int			 sign;		/* sign with From's identity */
-	int			 pss;		/* RSA-PSS for an RSA identity */
+	const char		*home;		/* password-command's cwd */
+	int			 sign;		/* sign as From */
+	int			 pss;		/* RSA-PSS */
 	enum app_encrypt	 encrypt;	/* yes, no, auto */
 	struct store		*store;
 	struct keys		*keys;
-	struct dns		*dns;		/* NULL: no SMIMEA, no TLSA */
-	int			 dns_addr;	/* servers' addresses from dns too */
+	struct dns		*dns;		/* NULL: no SMIMEA/TLSA */
+	int			 dns_addr;	/* addresses from dns */
 	void			(*warn)(void *, const char *);
 	void			*warn_arg;
 };
 
 /* What send_queue made of a message. */
 struct send_queued {
-	int64_t		 id;		/* outbox id (of the first copy) */
+	int64_t		 id;		/* outbox id, first copy */
 	char		 msgid[256];
 	int		 is_signed;
-	const char	*cipher;	/* "aes-256-gcm", "aes-256-cbc", NULL */
+	const char	*cipher;	/* "aes-256-gcm", ...; NULL */
 	size_t		 nrcpt;
 };
 
@@ -61,7 +61,8 @@ int	 send_queue(const struct send_opts *o, const void *text, size_t len,
  * submission is recorded in the outbox with the server's reason and
  * returned.
  */
-int	 send_deliver(const struct send_opts *o, int64_t id, struct smerr *e);
+int	 send_deliver(const struct send_opts *o, int64_t id,
+	    struct smerr *e);
 
 /*
  * Delivers every queued, unsent copy of the message msgid (Bcc
@@ -76,7 +77,7 @@ int	 send_deliver_msgid(const struct send_opts *o, const char *msgid,
  * /bin/sh in home; the first line of its output), else the Secret Service
  * entry "user@host". *pwp is malloc'd; the caller wipes and frees it.
  */
-int	 send_password(const struct send_opts *o, const struct app_server *srv,
-	    char **pwp, struct smerr *e);
+int	 send_password(const struct send_opts *o,
+	    const struct app_server *srv, char **pwp, struct smerr *e);
 
 #endif

@@ -264,7 +264,7 @@ protect_encrypt(const struct protect_rcpt *rc, size_t n,
 			r = ossl_fail(e, "cannot add a recipient");
 			goto out;
 		}
-		/* RFC 8551 wants a SHA-256 KDF for ECDH, not the SHA-1 default. */
+		/* RFC 8551: a SHA-256 KDF for ECDH, not the SHA-1 default. */
 		pub = X509_get0_pubkey(x);
 		if (pub != NULL && EVP_PKEY_get_base_id(pub) == EVP_PKEY_EC &&
 		    CMS_RecipientInfo_type(ri) == CMS_RECIPINFO_AGREE) {

@@ -26,32 +26,32 @@ struct smerr;
 #define PROTECT_CAP_AES256_CBC	0x04
 #define PROTECT_CAP_AES128_CBC	0x08
 #define PROTECT_CAP_AES192_CBC	0x10
-#define PROTECT_CAP_KNOWN	0x80	/* the capabilities were seen at all */
+#define PROTECT_CAP_KNOWN	0x80	/* capabilities were seen at all */
 
 /* Who signs. */
 struct protect_signer {
 	const uint8_t		 *cert;		/* DER */
 	size_t			  cert_len;
 	const struct buf	 *key;		/* PKCS#8 DER, secret */
-	const uint8_t *const	 *chain;	/* intermediates, DER (may be NULL) */
+	const uint8_t *const	 *chain;	/* intermediates (DER) or NULL */
 	const size_t		 *chain_len;
 	size_t			  nchain;
-	int			  pss;		/* RSA-PSS instead of PKCS#1 v1.5 */
+	int			  pss;		/* RSA-PSS, not PKCS#1 v1.5 */
 };
 
 /* One recipient: certificate and what its owner is known to read. */
 struct protect_rcpt {
 	const uint8_t	*cert;		/* DER */
 	size_t		 cert_len;
-	unsigned	 caps;		/* PROTECT_CAP_*; 0 when unknown */
+	unsigned	 caps;		/* PROTECT_CAP_*; 0: unknown */
 };
 
 /*
  * Signs content (already canonical; signed as binary) and puts a detached
  * SignedData in DER into *sigp (new). 0 or SMERR_*.
  */
-int	 protect_sign(const struct protect_signer *s, const struct buf *content,
-	    struct buf **sigp, struct smerr *e);
+int	 protect_sign(const struct protect_signer *s,
+	    const struct buf *content, struct buf **sigp, struct smerr *e);
 
 /*
  * Encrypts content to the n recipients. *derp gets the DER
@@ -79,11 +79,11 @@ int	 protect_chain_pick(const uint8_t *cert, size_t len,
 
 /* What to do with a message entity. */
 struct protect_opts {
-	const struct protect_signer	*signer;	/* NULL: do not sign */
-	const struct protect_rcpt	*rcpt;		/* recipients ... */
-	size_t				 nrcpt;		/* ... 0: do not encrypt */
-	const uint8_t			*self;		/* sender's certificate to */
-	size_t				 self_len;	/* encrypt to (NULL: signer's) */
+	const struct protect_signer	*signer;	/* NULL: no signing */
+	const struct protect_rcpt	*rcpt;		/* recipients... */
+	size_t				 nrcpt;		/* 0: no encrypting */
+	const uint8_t			*self;		/* the sender's own */
+	size_t				 self_len;	/* (NULL: signer's) */
 	int				 force_cbc;
 };
 
@@ -94,8 +94,9 @@ struct protect_opts {
  * fields in front of it (mime_join). *cipher, when not NULL, is set to
  * "aes-256-gcm", "aes-256-cbc" or NULL (not encrypted); static strings.
  */
-int	 protect_entity(const struct protect_opts *o, const struct buf *entity,
-	    struct buf **outp, const char **cipher, struct smerr *e);
+int	 protect_entity(const struct protect_opts *o,
+	    const struct buf *entity, struct buf **outp, const char **cipher,
+	    struct smerr *e);
 
 /*
  * The SMIMECapabilities of a signature, so that the key store can
@@ -108,7 +109,7 @@ int	 protect_entity(const struct protect_opts *o, const struct buf *entity,
 int	 protect_caps_from_signed(const uint8_t *der, size_t len,
 	    const uint8_t *signer, size_t signer_len, unsigned *caps,
 	    struct smerr *e);
-/* The same from the DER of the attribute value (SEQUENCE OF SMIMECapability). */
+/* The same from the attribute value's DER (SEQUENCE OF SMIMECapability). */
 int	 protect_caps_parse(const uint8_t *der, size_t len, unsigned *caps,
 	    struct smerr *e);
 /*
@@ -132,7 +133,7 @@ int	 protect_caps_from_message(const void *msg, size_t len,
 struct store;
 int	 protect_caps_remember(struct store *st, const uint8_t *cert,
 	    size_t len, unsigned caps, struct smerr *e);
-int	 protect_caps_recall(struct store *st, const uint8_t *cert, size_t len,
-	    unsigned *caps, struct smerr *e);
+int	 protect_caps_recall(struct store *st, const uint8_t *cert,
+	    size_t len, unsigned *caps, struct smerr *e);
 
 #endif

@@ -30,9 +30,9 @@
 
 #define FOLD_COL	78
 #define LINE_MAX_OCTETS	998
-#define TOKEN_MAX	900		/* longest unbreakable header token */
+#define TOKEN_MAX	900		/* longest unbreakable token */
 #define QP_COL		76
-#define EW_RAW		45		/* bytes of UTF-8 per encoded word */
+#define EW_RAW		45		/* UTF-8 bytes per encoded word */
 #define BUILD_MAX	(64UL * 1024 * 1024)
 #define ADDR_MAX	254
 #define FILENAME_MAX_LEN 255
@@ -145,7 +145,7 @@ is_ascii(const char *s)
 	return 1;
 }
 
-/* A value fit for a header: UTF-8, no controls (TAB allowed), not empty-checked. */
+/* A value fit for a header: UTF-8, no controls but TAB. */
 static int
 value_ok(const char *s)
 {
@@ -712,8 +712,8 @@ field_push(struct mime_draft *d, const char *name, const char *value,
 	struct field	*nv;
 
 	if (!fname_ok(name))
-		return smerr_set(e, SMERR_INVAL, "not a header field name: %.80s",
-		    name);
+		return smerr_set(e, SMERR_INVAL,
+		    "not a header field name: %.80s", name);
 	if (!value_ok(value) || strlen(value) > MIME_BUILD_MAX_FIELD)
 		return smerr_set(e, SMERR_INVAL,
 		    "%s: control characters or too long", name);
@@ -1055,7 +1055,8 @@ new_boundary(char *bd, size_t bdlen, const struct buf **parts, size_t n,
 		if (!clash)
 			return 0;
 	}
-	return smerr_set(e, SMERR_INVAL, "no boundary found outside the content");
+	return smerr_set(e, SMERR_INVAL,
+	    "no boundary found outside the content");
 }
 
 static int
@@ -1071,8 +1072,8 @@ build_entity(struct mime_draft *d, struct buf **ep, struct smerr *e)
 	*ep = NULL;
 	if (d->entity != NULL) {
 		/* A copy: the draft may be built again. */
-		if ((ent = buf_new(BUILD_MAX)) == NULL ||
-		    buf_put(ent, buf_data(d->entity), buf_len(d->entity)) != 0) {
+		if ((ent = buf_new(BUILD_MAX)) == NULL || buf_put(ent,
+		    buf_data(d->entity), buf_len(d->entity)) != 0) {
 			buf_free(ent);
 			return smerr_set(e, SMERR_NOMEM, "out of memory");
 		}
@@ -1172,7 +1173,8 @@ mime_draft_build(struct mime_draft *d, struct mime_out **op, struct smerr *e)
 	if (d->from.addr == NULL)
 		return smerr_set(e, SMERR_INVAL, "the message has no From");
 	if (rcpt_count(d) == 0)
-		return smerr_set(e, SMERR_INVAL, "the message has no recipient");
+		return smerr_set(e, SMERR_INVAL,
+		    "the message has no recipient");
 	if ((o = calloc(1, sizeof(*o))) == NULL ||
 	    (o->rcpt = calloc((size_t)rcpt_count(d), sizeof(char *))) == NULL ||
 	    (o->from = strdup(d->from.addr)) == NULL ||
@@ -1622,12 +1624,14 @@ compose_field(struct compose *c, char *name, char *value, struct smerr *e)
 		if (strcasecmp(name, "content-type") == 0) {
 			free(c->ct);
 			if ((c->ct = strdup(value)) == NULL)
-				return smerr_set(e, SMERR_NOMEM, "out of memory");
+				return smerr_set(e, SMERR_NOMEM,
+				    "out of memory");
 		}
 		if (strcasecmp(name, "content-transfer-encoding") == 0) {
 			free(c->cte);
 			if ((c->cte = strdup(value)) == NULL)
-				return smerr_set(e, SMERR_NOMEM, "out of memory");
+				return smerr_set(e, SMERR_NOMEM,
+				    "out of memory");
 		}
 		if (buf_printf(c->cfields, "%s: %s\r\n", name, value) != 0)
 			return smerr_set(e, SMERR_LIMIT, "header too large");
@@ -1709,8 +1713,8 @@ mime_compose(const void *text, size_t len, const char *def_name,
 			goto out;
 		}
 		if (buf_put(field, p, ll - (p[ll - 1] == '\r')) != 0) {
-			r = smerr_set(e, SMERR_LIMIT, "line %zu: field too long",
-			    lineno);
+			r = smerr_set(e, SMERR_LIMIT,
+			    "line %zu: field too long", lineno);
 			goto out;
 		}
 		p += ll + (p + ll < end);
@@ -1719,7 +1723,8 @@ mime_compose(const void *text, size_t len, const char *def_name,
 		body = end;
 	if (c.d->from.addr == NULL) {
 		if (def_addr == NULL) {
-			r = smerr_set(e, SMERR_INVAL, "the message has no From");
+			r = smerr_set(e, SMERR_INVAL,
+			    "the message has no From");
 			goto out;
 		}
 		if ((r = mime_draft_from(c.d, def_name, def_addr, e)) != 0)
@@ -1732,10 +1737,11 @@ mime_compose(const void *text, size_t len, const char *def_name,
 			r = smerr_set(e, SMERR_NOMEM, "out of memory");
 			goto out;
 		}
-		if (buf_put(ent, buf_data(c.cfields), buf_len(c.cfields)) != 0 ||
-		    buf_puts(ent, "\r\n") != 0 ||
+		if (buf_put(ent, buf_data(c.cfields),
+		    buf_len(c.cfields)) != 0 || buf_puts(ent, "\r\n") != 0 ||
 		    buf_put(ent, body, (size_t)(end - body)) != 0) {
-			r = smerr_set(e, SMERR_LIMIT, "the message is too large");
+			r = smerr_set(e, SMERR_LIMIT,
+			    "the message is too large");
 			goto out;
 		}
 		r = mime_draft_entity(c.d, buf_data(ent), buf_len(ent), e);

@@ -21,20 +21,20 @@
 struct buf;
 struct smerr;
 
-#define MIME_BUILD_MAX_RCPT	500		/* recipients of one message */
-#define MIME_BUILD_MAX_FIELDS	200		/* header fields a user writes */
+#define MIME_BUILD_MAX_RCPT	500		/* recipients of a message */
+#define MIME_BUILD_MAX_FIELDS	200		/* fields a user writes */
 #define MIME_BUILD_MAX_FIELD	(64 * 1024)	/* one unfolded field */
 #define MIME_BUILD_MAX_ATTACH	100		/* attachments */
 
 /* A message ready to be protected and sent. */
 struct mime_out {
 	char		 *from;		/* addr-spec of From */
-	char		**rcpt;		/* To, Cc and Bcc addr-specs, no repeats */
+	char		**rcpt;		/* To, Cc, Bcc addr-specs, once each */
 	size_t		  nrcpt;
-	size_t		  nbcc;		/* the last nbcc of rcpt are Bcc only */
+	size_t		  nbcc;		/* the last nbcc are Bcc only */
 	char		 *msgid;	/* "<...>" */
-	char		 *subject;	/* as given (UTF-8, or RFC 2047 text) */
-	struct buf	 *headers;	/* outer fields, CRLF each, no Bcc */
+	char		 *subject;	/* as given (UTF-8 or RFC 2047) */
+	struct buf	 *headers;	/* outer fields (no Bcc), CRLF */
 	struct buf	 *entity;	/* canonical MIME entity */
 };
 
