@@ -54,13 +54,28 @@ cms_read(const uint8_t *der, size_t len)
 int
 crypto_cms_type(const uint8_t *der, size_t len)
 {
-	CMS_ContentInfo	*cms;
-	int		 nid;
+	const unsigned char	*p = der;
+	ASN1_OBJECT		*obj = NULL;
+	long			 cl;
+	int			 tag, cls, ret, nid;
 
-	if ((cms = cms_read(der, len)) == NULL)
+	/*
+	 * Only the ContentInfo's contentType is read: the outer SEQUENCE may
+	 * have an indefinite length (BER, as NSS writes it).
+	 */
+	if (len < 2 || len > MIME_MAX_INPUT)
 		return 0;
-	nid = OBJ_obj2nid(CMS_get0_type(cms));
-	CMS_ContentInfo_free(cms);
+	ret = ASN1_get_object(&p, &cl, &tag, &cls, (long)len);
+	if ((ret & 0x80) || tag != V_ASN1_SEQUENCE || !(ret & 0x20)) {
+		ERR_clear_error();
+		return 0;
+	}
+	if ((obj = d2i_ASN1_OBJECT(NULL, &p, (long)(der + len - p))) == NULL) {
+		ERR_clear_error();
+		return 0;
+	}
+	nid = OBJ_obj2nid(obj);
+	ASN1_OBJECT_free(obj);
 	return nid;
 }
 
@@ -462,9 +477,10 @@ crypto_cms_decrypt(struct crypto_ctx *ctx, const uint8_t *der, size_t len,
 		*whyp = "the envelope is not a readable CMS structure";
 		goto out;
 	}
-	/* Walk a DER re-encoding: the original may be BER. */
-	if ((relen = i2d_CMS_ContentInfo(cms, &re)) <= 0 ||
-	    cms_cipher_read(re, (size_t)relen, &ci) != 0) {
+	/* The DER as it came, else a DER re-encoding of BER. */
+	if (cms_cipher_read(der, len, &ci) != 0 &&
+	    ((relen = i2d_CMS_ContentInfo(cms, &re)) <= 0 ||
+	    cms_cipher_read(re, (size_t)relen, &ci) != 0)) {
 		*whyp = "the envelope's content cipher could not be read";
 		goto out;
 	}
@@ -475,8 +491,10 @@ crypto_cms_decrypt(struct crypto_ctx *ctx, const uint8_t *der, size_t len,
 	if (!cipher_allowed(&ci, whyp))
 		goto out;
 	for (i = 0; i < ctx->nids; i++) {
-		CMS_ContentInfo_free(cms);
-		if ((cms = cms_read(der, len)) == NULL) {
+		/* A failed attempt may leave state behind: read afresh. */
+		if (i > 0)
+			CMS_ContentInfo_free(cms);
+		if (i > 0 && (cms = cms_read(der, len)) == NULL) {
 			*whyp = "the envelope is not a readable CMS structure";
 			goto out;
 		}

@@ -706,24 +706,32 @@ text_add(struct judge *j, const struct mime_part *p)
 {
 	struct buf	*t = NULL;
 	struct smerr	 pe;
+	size_t		 mark = buf_len(j->text);
 	int		 r;
 
 	smerr_clear(&pe);
+	if (mark > 0 && (r = buf_putc(j->text, '\n')) != 0)
+		return smerr_set(j->e, r, "message text: %s", smerr_str(r));
+	if (!ctype_is(p, "text/html", NULL)) {
+		/* Plain text goes straight into the text shown. */
+		if ((r = mime_part_text(p, j->text, &pe)) != 0) {
+			buf_truncate(j->text, mark);
+			if (r == SMERR_NOMEM)
+				return smerr_set(j->e, r, "out of memory");
+			return finding(j, "%s", smerr_msg(&pe));
+		}
+		return 0;
+	}
 	if ((t = buf_new(MIME_MAX_INPUT)) == NULL)
 		return smerr_set(j->e, SMERR_NOMEM, "out of memory");
 	if ((r = mime_part_text(p, t, &pe)) != 0) {
 		buf_free(t);
+		buf_truncate(j->text, mark);
 		if (r == SMERR_NOMEM)
 			return smerr_set(j->e, r, "out of memory");
 		return finding(j, "%s", smerr_msg(&pe));
 	}
-	if (buf_len(j->text) > 0 && (r = buf_putc(j->text, '\n')) != 0)
-		goto out;
-	if (ctype_is(p, "text/html", NULL))
-		r = html_text(j->text, buf_data(t), buf_len(t));
-	else
-		r = buf_put(j->text, buf_data(t), buf_len(t));
-out:
+	r = html_text(j->text, buf_data(t), buf_len(t));
 	buf_free(t);
 	if (r != 0)
 		return smerr_set(j->e, r, "message text: %s", smerr_str(r));

@@ -16,6 +16,8 @@ mime_canon_crlf(const void *data, size_t len, struct buf *out)
 	const uint8_t	*s = data, *lf, *end = s + len;
 	int		 r;
 
+	if (!mime_has_bare_lf(data, len))
+		return buf_put(out, data, len);
 	while (s < end) {
 		if ((lf = memchr(s, '\n', (size_t)(end - s))) == NULL)
 			return buf_put(out, s, (size_t)(end - s));

@@ -382,23 +382,32 @@ mime_part_text(const struct mime_part *p, struct buf *out, struct smerr *e)
 	struct buf	*raw = NULL;
 	const char	*cs;
 	char		*conv = NULL;
+	size_t		 mark = buf_len(out);
 	int		 r;
 
+	cs = mime_part_param(p, "charset");
+	if (cs == NULL || mime_strcaseeq(cs, "utf-8") ||
+	    mime_strcaseeq(cs, "us-ascii")) {
+		/* No conversion: decode straight into out. */
+		if ((r = mime_part_decode(p, out, e)) != 0)
+			buf_truncate(out, mark);
+		return r;
+	}
 	if ((raw = buf_new(MIME_MAX_INPUT)) == NULL)
 		return smerr_set(e, SMERR_NOMEM, "out of memory");
 	if ((r = mime_part_decode(p, raw, e)) != 0)
 		goto out;
-	cs = mime_part_param(p, "charset");
-	if (cs != NULL && !mime_strcaseeq(cs, "utf-8") &&
-	    !mime_strcaseeq(cs, "us-ascii") && buf_len(raw) > 0 &&
-	    charconv("utf-8", cs, (const char *)buf_data(raw), buf_len(raw),
-	    &conv) == MAIL_CHARCONV_NO_ERROR && conv != NULL) {
+	if (buf_len(raw) > 0 && charconv("utf-8", cs,
+	    (const char *)buf_data(raw), buf_len(raw), &conv) ==
+	    MAIL_CHARCONV_NO_ERROR && conv != NULL) {
 		r = buf_puts(out, conv);
 		free(conv);
 	} else
 		r = buf_put(out, buf_data(raw), buf_len(raw));
-	if (r != 0)
+	if (r != 0) {
+		buf_truncate(out, mark);
 		r = smerr_set(e, r, "message text: %s", smerr_str(r));
+	}
 out:
 	buf_free(raw);
 	return r;

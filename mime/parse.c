@@ -517,51 +517,64 @@ mime_part_header_count(const struct mime_part *p, const char *name)
 	return n;
 }
 
+static const signed char b64tab[256] = {
+	['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5, ['F'] = 6,
+	['G'] = 7, ['H'] = 8, ['I'] = 9, ['J'] = 10, ['K'] = 11, ['L'] = 12,
+	['M'] = 13, ['N'] = 14, ['O'] = 15, ['P'] = 16, ['Q'] = 17, ['R'] = 18,
+	['S'] = 19, ['T'] = 20, ['U'] = 21, ['V'] = 22, ['W'] = 23, ['X'] = 24,
+	['Y'] = 25, ['Z'] = 26, ['a'] = 27, ['b'] = 28, ['c'] = 29, ['d'] = 30,
+	['e'] = 31, ['f'] = 32, ['g'] = 33, ['h'] = 34, ['i'] = 35, ['j'] = 36,
+	['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40, ['o'] = 41, ['p'] = 42,
+	['q'] = 43, ['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47, ['v'] = 48,
+	['w'] = 49, ['x'] = 50, ['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54,
+	['2'] = 55, ['3'] = 56, ['4'] = 57, ['5'] = 58, ['6'] = 59, ['7'] = 60,
+	['8'] = 61, ['9'] = 62, ['+'] = 63, ['/'] = 64,
+};
+
+/* The value of a base64 digit, or -1 (the table holds value + 1). */
 static int
 b64val(int c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
+	return b64tab[c & 0xff] - 1;
 }
 
 static int
 decode_base64(const uint8_t *s, size_t len, struct buf *out, struct smerr *e)
 {
-	uint8_t		 o[3];
+	uint8_t		 o[1536];
 	unsigned	 acc = 0;
-	size_t		 i;
+	size_t		 i, no = 0;
 	int		 n = 0, v, pad = 0, r;
 
 	for (i = 0; i < len; i++) {
-		if (s[i] == '\r' || s[i] == '\n' || s[i] == ' ' ||
-		    s[i] == '\t')
-			continue;
-		if (s[i] == '=') {
-			pad++;
-			continue;
+		if ((v = b64val(s[i])) < 0) {
+			if (s[i] == '\r' || s[i] == '\n' || s[i] == ' ' ||
+			    s[i] == '\t')
+				continue;
+			if (s[i] == '=') {
+				pad++;
+				continue;
+			}
+			return smerr_set(e, SMERR_PARSE,
+			    "malformed base64 in a message part");
 		}
-		if ((v = b64val(s[i])) < 0 || pad > 0)
+		if (pad > 0)
 			return smerr_set(e, SMERR_PARSE,
 			    "malformed base64 in a message part");
 		acc = (acc << 6) | (unsigned)v;
 		if (++n == 4) {
-			o[0] = (uint8_t)(acc >> 16);
-			o[1] = (uint8_t)(acc >> 8);
-			o[2] = (uint8_t)acc;
-			if ((r = buf_put(out, o, 3)) != 0)
-				return smerr_set(e, r, "decoding base64: %s",
-				    smerr_str(r));
+			o[no++] = (uint8_t)(acc >> 16);
+			o[no++] = (uint8_t)(acc >> 8);
+			o[no++] = (uint8_t)acc;
 			n = 0;
 			acc = 0;
+			if (no == sizeof(o)) {
+				if ((r = buf_put(out, o, no)) != 0)
+					return smerr_set(e, r,
+					    "decoding base64: %s",
+					    smerr_str(r));
+				no = 0;
+			}
 		}
 	}
 	if (n == 1)
@@ -569,12 +582,12 @@ decode_base64(const uint8_t *s, size_t len, struct buf *out, struct smerr *e)
 		    "truncated base64 in a message part");
 	if (n == 2 || n == 3) {
 		acc <<= 6 * (4 - n);
-		o[0] = (uint8_t)(acc >> 16);
-		o[1] = (uint8_t)(acc >> 8);
-		if ((r = buf_put(out, o, (size_t)n - 1)) != 0)
-			return smerr_set(e, r, "decoding base64: %s",
-			    smerr_str(r));
+		o[no++] = (uint8_t)(acc >> 16);
+		if (n == 3)
+			o[no++] = (uint8_t)(acc >> 8);
 	}
+	if (no > 0 && (r = buf_put(out, o, no)) != 0)
+		return smerr_set(e, r, "decoding base64: %s", smerr_str(r));
 	return 0;
 }
 
