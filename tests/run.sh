@@ -12,17 +12,46 @@ export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:strict_string_checks=1"
 export LSAN_OPTIONS="suppressions=$TOP/tests/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 
-RUN=$(mktemp -d "${TMPDIR:-/tmp}/sealmail-test.XXXXXX")
-passed=0 failed=0 lab_pid_dir=
+# The lab's ports are LAB_PORT_BASE + 24 ... + 993 (tests/lab/start.sh);
+# a run beside another one needs a base of its own.
+LAB_PORT_BASE=${LAB_PORT_BASE:-10000}
+export LAB_PORT_BASE
 
+RUN=$(mktemp -d "${TMPDIR:-/tmp}/sealmail-test.XXXXXX")
+# Searchable by all: the lab's servers reach their files as nobody/postfix.
+chmod 711 "$RUN"
+passed=0 failed=0 lab_pid_dir= child=
+
+# cleanup: on every exit, interrupted or not, stops the script still running,
+# the shared lab, and any lab a script started under $RUN.
 cleanup() {
+	trap '' INT TERM HUP
+	if [ -n "$child" ]; then
+		kill -TERM "$child" 2>/dev/null
+		wait "$child" 2>/dev/null
+	fi
 	if [ -n "$lab_pid_dir" ]; then
 		sh "$TOP/tests/lab/stop.sh" "$lab_pid_dir" >/dev/null 2>&1
 	fi
+	find "$RUN" -path '*/run/pids' -type f 2>/dev/null |
+	    while read -r f; do
+		sh "$TOP/tests/lab/stop.sh" "${f%/run/pids}" >/dev/null 2>&1
+	done
 	rm -rf "$RUN"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
+trap 'echo "run.sh: interrupted, stopping the lab" >&2; exit 130' INT TERM HUP
+
+# bg CMD...: runs CMD in the background and waits for it, so that a signal
+# to this script is handled at once, not when CMD ends.
+bg() {
+	"$@" &
+	child=$!
+	wait "$child"
+	_rc=$?
+	child=
+	return $_rc
+}
 
 # count NAME LOGFILE RC: adds a script's TAP lines to the totals.
 count() {
@@ -49,7 +78,8 @@ if [ -x "$TOP/tests/lab/start.sh" ] || [ -f "$TOP/tests/lab/start.sh" ]; then
 	echo "== lab"
 	lab_pid_dir="$RUN/lab"
 	s=$(date +%s%N)
-	if sh "$TOP/tests/lab/start.sh" "$lab_pid_dir" >"$RUN/lab.log" 2>&1; then
+	if bg sh "$TOP/tests/lab/start.sh" "$lab_pid_dir" >"$RUN/lab.log" 2>&1
+	then
 		export LAB_ENV="$lab_pid_dir/lab.env"
 		echo "lab up in $(( ($(date +%s%N) - s) / 1000000 )) ms"
 	else
@@ -65,7 +95,7 @@ for dir in integration cli; do
 		[ -f "$s" ] || continue
 		n=$dir/$(basename "$s" .sh)
 		T="$RUN/t/$n" && mkdir -p "$T" && export T
-		timeout 600 sh "$s" >"$RUN/$(echo "$n" | tr / _).log" 2>&1
+		bg timeout 600 sh "$s" >"$RUN/$(echo "$n" | tr / _).log" 2>&1
 		count "$n" "$RUN/$(echo "$n" | tr / _).log" $?
 	done
 done

@@ -165,8 +165,11 @@ dz_nsd_start() {
 		[ -n "$_first" ] || _first=$_name
 	done
 	nsd-checkconf "$_run/nsd.conf" >&2 || return 1
+	# No descriptor of the caller's but a log: a daemon holding a pipe
+	# would keep its reader waiting.
 	env SEALMAIL_LAB_OWNER="$_run" nsd -d -c "$_run/nsd.conf" \
-	    </dev/null >/dev/null 2>>"$_run/nsd.stderr" &
+	    </dev/null >/dev/null 2>>"$_run/nsd.stderr" \
+	    3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
 	DZ_NSD_PID=$!
 	printf '%s %s\n' "$DZ_NSD_PID" "$(dz_pid_start "$DZ_NSD_PID")" \
 	    > "$_run/nsd.pid"

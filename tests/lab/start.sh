@@ -60,8 +60,11 @@ t0=$(date +%s%N)
 ms() { echo $((($(date +%s%N) - t0) / 1000000)); }
 say() { echo "lab: $*"; }
 
+# fd 9 is this script's own stderr: a trap may run fail() while a function
+# of this script has its stderr sent to a log. Daemons get it closed.
+exec 9>&2
 fail() {
-	echo "lab: $*" >&2
+	{ echo "lab: $*" >&9; } 2>/dev/null || echo "lab: $*" >&2
 	sh "$HERE/stop.sh" "$DIR" >/dev/null 2>&1
 	exit 1
 }
@@ -295,7 +298,7 @@ rm -f "$DV"
 (
 	export SEALMAIL_LAB_OWNER="$DIR"
 	in_view dovecot -c "$V/dovecot/dovecot.conf"
-) </dev/null >/dev/null 2>>"$DIR/log/dovecot.stderr" ||
+) </dev/null >/dev/null 2>>"$DIR/log/dovecot.stderr" 9>&- ||
     fail "Dovecot did not start: $(tail -n 3 "$DIR/log/dovecot.stderr")"
 # waitfile FILE: waits (5 s at most) for a daemon to write its PID file.
 waitfile() {
@@ -315,7 +318,7 @@ PD=$(postconf -h daemon_directory) || fail "postconf failed"
 (
 	export SEALMAIL_LAB_OWNER="$DIR" MAIL_CONFIG="$V/postfix/conf"
 	in_view "$PD/master" -c "$V/postfix/conf" -w
-) </dev/null >/dev/null 2>>"$DIR/log/postfix.stderr" ||
+) </dev/null >/dev/null 2>>"$DIR/log/postfix.stderr" 9>&- ||
     fail "Postfix did not start: $(tail -q -n 3 "$DIR/log/postfix.stderr" \
 	"$DIR/log/postfix.log" 2>/dev/null)"
 waitfile "$PM" || fail "Postfix wrote no PID file"
@@ -336,7 +339,7 @@ rm -f "$SEC/run/bus"
 fill bus.conf.in "$SEC/bus.conf"
 BUS=unix:path=$SEC/run/bus
 env SEALMAIL_LAB_OWNER="$DIR" dbus-daemon --config-file="$SEC/bus.conf" \
-    --nofork --nopidfile </dev/null >/dev/null 2>>"$DIR/log/dbus.stderr" &
+    --nofork --nopidfile </dev/null >/dev/null 2>>"$DIR/log/dbus.stderr" 9>&- &
 record dbus $!
 # sec_env CMD...: runs CMD in the Secret Service's private environment.
 sec_env() {
@@ -358,7 +361,8 @@ until bus_call --dest=org.freedesktop.DBus /org/freedesktop/DBus \
 done
 # The password is read verbatim: no newline.
 printf %s "$KEYRING_PASS" | sec_env gnome-keyring-daemon --unlock \
-    --components=secrets >"$SEC/keyring.out" 2>>"$DIR/log/keyring.stderr" ||
+    --components=secrets >"$SEC/keyring.out" 2>>"$DIR/log/keyring.stderr" \
+    9>&- ||
     fail "gnome-keyring-daemon failed"
 # It returns before it owns the name; a client calling earlier would race.
 i=0
