@@ -79,7 +79,7 @@ sed -i 's/^To: *$/To: bob@example.test/; s/^Subject: *$/Subject: written in the 
 printf 'Hello bob, this was typed in sealmail.\n' >> "$1"
 EOM
 chmod +x "$T/editor.sh"
-$TM new-session -d -s ui -x 120 -y 30 \
+$TM new-session -d -s ui -x 120 -y 60 \
     "EDITOR='$T/editor.sh' '$SEALMAIL' --home '$H' --passphrase-file '$T/pw'; echo EXITED \$?; sleep 60"
 check "the index lists the synced messages" wait_for 'sealmail: INBOX \([0-9]+\)'
 check "the last synced message is shown" wait_for 'evil.*subject'
@@ -91,15 +91,23 @@ check_match "a hostile subject is shown without its control sequences" 'evilsubj
 title=$($TM display-message -p -t ui '#{pane_title}')
 check_nomatch "a hostile subject cannot set the terminal title" 'pwned' "$title"
 
+# open SUBJECT: from the top of the index, down to the message, Enter.
+open_msg() {
+	$TM send-keys -t ui g
+	sleep 0.3
+	_line=$(screen | grep -n -F -- "$1" | head -1 | cut -d: -f1)
+	[ -n "$_line" ] || return 1
+	_i=2
+	while [ "$_i" -lt "$_line" ]; do $TM send-keys -t ui j; _i=$((_i + 1)); done
+	$TM send-keys -t ui Enter
+}
+
 # Open the altered message: the stored verdict is the first line.
-line=$(screen | grep -n 'altered after signing' | head -1 | cut -d: -f1)
-cur=$(screen | grep -n 'secret for alice\|evil' | tail -1 | cut -d: -f1)
-$TM send-keys -t ui g
-i=1; while [ $i -lt $((line - 1)) ]; do $TM send-keys -t ui j; i=$((i + 1)); done
-$TM send-keys -t ui Enter
+open_msg 'altered after signing'
 check "the pager opens the altered message" wait_for 'Subject: altered after signing'
 check_match "its first line says the signature is bad" 'BAD SIGNATURE' "$(screen | sed -n 2p)"
-$TM send-keys -t ui q g j Enter
+$TM send-keys -t ui q
+open_msg 'signed by bob'
 check "the pager opens bob's signed message" wait_for 'Subject: signed by bob'
 check_match "its first line says signed and verified, with the signer" 'Signed and verified .*bob@example.test, trust pkix' "$(screen | sed -n 2p)"
 check "the signed text is shown" wait_for 'Signed words from bob'
