@@ -2,6 +2,8 @@
 # Regenerates every certificate and message of tests/data/smime/ with the
 # openssl command line and gpgsm (and python3 for byte-level surgery on
 # attack messages). Run from anywhere: sh tests/data/mkfixtures.sh
+# (FIXTURE_DIR=DIR writes a fresh set there instead, as
+# tests/cli/inspect_interop.sh does with the programs installed today).
 #
 # Certificates and signatures are dated with faketime so that the set is
 # the same whenever it is made: the CA and identities are valid from
@@ -14,7 +16,7 @@
 # identity and ca.pem as the only anchor ("-" for null).
 set -eu
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-D=$TOP/tests/data/smime
+D=${FIXTURE_DIR:-$TOP/tests/data/smime}
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 mkdir -p "$D"
