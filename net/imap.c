@@ -1128,7 +1128,7 @@ imap_idle(struct imap *s, int timeout_ms, int wake_fd, int *changed,
 {
 	struct pollfd	pfd[4];
 	uint32_t	before;
-	int		r, n;
+	int		r, n, pushed = 0;
 
 	if (changed != NULL)
 		*changed = 0;
@@ -1143,8 +1143,10 @@ imap_idle(struct imap *s, int timeout_ms, int wake_fd, int *changed,
 	if ((r = mailimap_idle(s->m)) != MAILIMAP_NO_ERROR)
 		return imap_fail(s, r, "IDLE", e);
 	/* Data libetpan or OpenSSL already holds would not wake poll(). */
-	if (s->c->stream->read_buffer_len == 0 &&
-	    (s->c->ssl == NULL || !SSL_has_pending(s->c->ssl))) {
+	if (s->c->stream->read_buffer_len != 0 ||
+	    (s->c->ssl != NULL && SSL_has_pending(s->c->ssl)))
+		pushed = 1;
+	else {
 		pfd[0].fd = s->c->fd;
 		pfd[0].events = POLLIN;
 		pfd[1].fd = s->c->cancel_fd;
@@ -1164,10 +1166,16 @@ imap_idle(struct imap *s, int timeout_ms, int wake_fd, int *changed,
 			return smerr_set(e, SMERR_CANCEL, "%s: cancelled",
 			    s->c->label);
 		}
+		pushed = r > 0 && pfd[0].revents != 0;
 	}
 	if ((r = mailimap_idle_done(s->m)) != MAILIMAP_NO_ERROR)
 		return imap_fail(s, r, "IDLE", e);
+	/*
+	 * What the server pushes during IDLE is news about the mailbox; some
+	 * of it libetpan parses and drops (before the "+"), so having been
+	 * woken by the server counts as a change, and the caller resyncs.
+	 */
 	if (changed != NULL)
-		*changed = saw_change(s, before);
+		*changed = pushed || saw_change(s, before);
 	return 0;
 }

@@ -161,7 +161,8 @@ int		 imap_noop(struct imap *s, int *changed, struct smerr *e);
 /*
  * IDLE in the selected mailbox until the server reports a change, wake_fd
  * (-1: none) becomes readable, or timeout_ms passes; then DONE. *changed
- * is 1 when the server reported something (EXISTS, EXPUNGE, FETCH).
+ * is 1 when the server sent anything meanwhile (EXISTS, EXPUNGE, FETCH,
+ * VANISHED): resync the mailbox (CONDSTORE/QRESYNC) to learn what.
  */
 int		 imap_idle(struct imap *s, int timeout_ms, int wake_fd,
 		    int *changed, struct smerr *e);
