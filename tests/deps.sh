@@ -8,7 +8,7 @@ libsecret-1-dev libunbound-dev libsqlcipher-dev libcmocka-dev
 dns-root-data"
 LAB="openssl python3 dovecot-imapd dovecot-lmtpd postfix nsd ldnsutils
 bind9-dnsutils gnome-keyring libsecret-tools dbus tmux faketime gpgsm
-sqlcipher swaks libnet-ssleay-perl curl procps util-linux iproute2"
+sqlcipher swaks libnet-ssleay-perl curl procps util-linux"
 LAB="$LAB libnss3-tools"	# cmsutil: NSS reads what sealmail writes
 BENCH="isync neomutt hyperfine time"
 
