@@ -12,7 +12,11 @@ lab_up || { notok "the lab is not up"; t_done; }
 C=$TOOLS/net_client
 H=$LAB_HOST
 A="--host $H --addr 127.0.0.1 --ca $LAB_CA --timeout 10"
-CERT=$LAB_DIR/ca/server.pem
+# The certificate the servers present, as a client sees it.
+CERT=$T/server.pem
+openssl s_client -connect 127.0.0.1:$LAB_IMAPS_PORT -servername $H \
+    </dev/null 2>/dev/null | openssl x509 >"$CERT" 2>/dev/null
+check "the lab's server certificate" test -s "$CERT"
 
 # --- IMAP: STARTTLS and implicit TLS --------------------------------------
 for mode in starttls implicit; do
