@@ -260,6 +260,18 @@ strv_push(char ***vp, size_t *np, const char *s)
 	return 0;
 }
 
+/* 1 for an RSA key too short to be trusted with a signature. */
+static int
+small_key(X509 *c)
+{
+	EVP_PKEY	*k = X509_get0_pubkey(c);
+
+	ERR_clear_error();
+	return k != NULL && (EVP_PKEY_get_base_id(k) == EVP_PKEY_RSA ||
+	    EVP_PKEY_get_base_id(k) == EVP_PKEY_RSA_PSS) &&
+	    EVP_PKEY_get_bits(k) < 2048;
+}
+
 /*
  * Records the outcome of one counted SignedData: every SignerInfo is
  * judged, and the last (innermost) layer's first signer becomes the
@@ -343,6 +355,12 @@ sig_record(struct judge *j, struct crypto_signed *s, int root)
 			    (long long)(j->date > sg->signing_time ?
 			    j->date - sg->signing_time : sg->signing_time -
 			    j->date) / 60)) != 0)
+				goto out;
+		}
+		if (small_key(sg->cert)) {
+			j->facts |= CRYPTO_S_UNTRUSTED;
+			if ((r = finding(j, "signer %zu: an RSA key shorter "
+			    "than 2048 bits", i + 1)) != 0)
 				goto out;
 		}
 		if (sg->weak) {
@@ -928,6 +946,22 @@ crypto_judge(struct crypto_ctx *ctx, const void *msg, size_t len,
 	if ((r = mime_from_addr(cur, &v->from, &why)) != 0) {
 		r = smerr_set(e, SMERR_NOMEM, "out of memory");
 		goto out;
+	}
+	if (v->from != NULL) {
+		/* An address that would change on the way to a terminal. */
+		char	*c = text_sanitize_str(v->from, 0);
+
+		if (c == NULL) {
+			r = smerr_set(e, SMERR_NOMEM, "out of memory");
+			goto out;
+		}
+		if (strcmp(c, v->from) != 0 ||
+		    !text_utf8_valid(v->from, strlen(v->from))) {
+			free(v->from);
+			v->from = NULL;
+			why = "an address with characters that cannot be shown";
+		}
+		free(c);
 	}
 	if (v->from == NULL && (r = finding(&j, "From: %s", why)) != 0)
 		goto out;

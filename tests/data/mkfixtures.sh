@@ -74,6 +74,7 @@ mkid mallory alice@example.test rsa rsa:2048 rogue
 mkid expired alice@example.test rsa rsa:2048 ca '@2020-01-01 00:00:00' 365
 mkid future alice@example.test rsa rsa:2048 ca '@2040-01-01 00:00:00' 365
 mkid server alice@example.test server rsa:2048 ca
+mkid weak alice@example.test rsa rsa:1024 ca
 # The legacy form: no subjectAltName, the address in the subject only.
 mkid legacy alice@example.test legacy rsa:2048 ca '' '' \
     '/CN=legacy/emailAddress=Alice@Example.test'
@@ -143,6 +144,8 @@ sign future plain.txt | out sig-notyet untrusted none - \
     alice@example.test "$ALICE" "certificate not yet valid"
 sign server plain.txt | out sig-wrong-eku untrusted none - \
     alice@example.test "$ALICE" "certificate for servers only"
+sign weak plain.txt | out sig-rsa1024 untrusted none - \
+    alice@example.test "$ALICE" "RSA key of 1024 bits"
 sign alice plain.txt -md sha1 | out sig-sha1 untrusted none - \
     alice@example.test "$ALICE" "SHA-1 digest"
 sign eve plain.txt | out sig-mismatch mismatch none - eve@example.test \
@@ -362,7 +365,8 @@ open(os.path.join(m, 'nested-500.eml'), 'wb').write(s + body)
 EOF
 
 # --- keep ------------------------------------------------------------------
-for f in ca rogue alice bob carol eve mallory expired future server legacy; do
+for f in ca rogue alice bob carol eve mallory expired future server weak \
+    legacy; do
 	cp $f.pem "$D/$f.pem"
 done
 for f in bob carol alice; do
