@@ -80,11 +80,17 @@ imap_fail(struct imap *s, int r, const char *what, struct smerr *e)
 		s->dead = 1;
 		return smerr_set(e, SMERR_NOMEM, "out of memory");
 	case MAILIMAP_ERROR_PARSE:
-	case MAILIMAP_ERROR_PROTOCOL:
 	case MAILIMAP_ERROR_NEEDS_MORE_DATA:
 		s->dead = 1;
 		return smerr_set(e, SMERR_PROTO, "%s: the server's answer to "
 		    "%s could not be understood", s->c->label, what);
+	case MAILIMAP_ERROR_PROTOCOL:
+		/* libetpan says this for BAD and for a wrong tag alike. */
+		s->dead = 1;
+		server_text(s->m->imap_response, text, sizeof(text));
+		return smerr_set(e, SMERR_PROTO, "%s: the server answered %s "
+		    "with BAD or out of turn%s%s", s->c->label, what,
+		    *text ? ": " : "", text);
 	case MAILIMAP_ERROR_BAD_STATE:
 		return smerr_set(e, SMERR_INVAL, "%s: %s is not possible now",
 		    s->c->label, what);
@@ -102,6 +108,28 @@ imap_fail(struct imap *s, int r, const char *what, struct smerr *e)
 		server_text(s->m->imap_response, text, sizeof(text));
 		return smerr_set(e, SMERR_REFUSED, "%s: the server refused "
 		    "%s%s%s", s->c->label, what, *text ? ": " : "", text);
+	}
+}
+
+/*
+ * 1 when r is the server's NO or BAD to a command, with the session still
+ * in step; not a broken stream, an answer we could not parse, or memory.
+ */
+static int
+refusal(struct imap *s, int r)
+{
+	if (s->c->err.code != 0)
+		return 0;
+	switch (r) {
+	case MAILIMAP_ERROR_STREAM:
+	case MAILIMAP_ERROR_PARSE:
+	case MAILIMAP_ERROR_PROTOCOL:
+	case MAILIMAP_ERROR_NEEDS_MORE_DATA:
+	case MAILIMAP_ERROR_MEMORY:
+	case MAILIMAP_ERROR_BAD_STATE:
+		return 0;
+	default:
+		return 1;
 	}
 }
 
@@ -334,9 +362,11 @@ imap_enable(struct imap *s, struct smerr *e)
 		if (got != NULL)
 			mailimap_capability_data_free(got);
 		mailimap_capability_data_free(want);
-		if (r != MAILIMAP_NO_ERROR)
+		if (r != MAILIMAP_NO_ERROR && !refusal(s, r))
 			return imap_fail(s, r, "ENABLE", e);
-		s->qresync = mailimap_has_extension(s->m, "QRESYNC");
+		/* A refused ENABLE only means no QRESYNC. */
+		s->qresync = r == MAILIMAP_NO_ERROR &&
+		    mailimap_has_extension(s->m, "QRESYNC");
 	} else
 		mailimap_capability_data_free(want);
 	/* CONDSTORE is enabled by its first use even without ENABLE. */
@@ -393,7 +423,8 @@ imap_id(struct imap *s, struct smerr *e)
 	mailimap_id_params_list_free(mine);
 	if (theirs != NULL)
 		mailimap_id_params_list_free(theirs);
-	if (r != MAILIMAP_NO_ERROR)
+	/* ID is a courtesy: a server that refuses it is still usable. */
+	if (r != MAILIMAP_NO_ERROR && !refusal(s, r))
 		return imap_fail(s, r, "ID", e);
 	return 0;
 }

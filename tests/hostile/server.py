@@ -17,6 +17,8 @@ test can assert that a password never arrived. It plays one --mode:
   longline      a 64 MiB line without an end (after TLS with --implicit)
   manylines     an answer of short lines that never ends
   trickle       a greeting one byte every half second, forever
+  grumpy        an honest IMAP server that offers ENABLE, QRESYNC and ID
+                but refuses both (NO)
   literal       an IMAP literal announcing 4 GiB, then zeros
 
 With --implicit the TLS handshake comes first (993/465 style). The port is
@@ -98,6 +100,8 @@ def imap_session(c, a, ctx, tls_up):
     caps = b"IMAP4rev1 AUTH=PLAIN"
     if a.mode != "nostarttls" and not tls_up:
         caps += b" STARTTLS"
+    if a.mode == "grumpy":
+        caps += b" ENABLE CONDSTORE QRESYNC ID"
     if a.mode == "silent":
         c.readmore(a.silence)
         return
@@ -153,6 +157,10 @@ def imap_session(c, a, ctx, tls_up):
         elif cmd == b"LOGOUT":
             c.send(b"* BYE bye\r\n" + tag + b" OK bye\r\n")
             return
+        elif cmd == b"ENABLE" and a.mode == "grumpy":
+            c.send(tag + b" NO not for you\r\n")
+        elif cmd == b"ID" and a.mode == "grumpy":
+            c.send(tag + b" NO no ID here\r\n")
         else:
             c.send(tag + b" OK fine\r\n")
 

@@ -111,7 +111,7 @@ for proto in imap smtp; do
 	hostile "$proto STARTTLS bad" $proto starttls-bad starttls good \
 	    "refused STARTTLS.*refusing to continue in plaintext"
 	hostile "$proto STARTTLS odd answer" $proto starttls-odd starttls good \
-	    "STARTTLS|TLS handshake failed|could not be understood"
+	    "STARTTLS|TLS handshake failed|could not be understood|out of turn"
 	hostile "$proto injection after STARTTLS" $proto inject starttls good \
 	    "sent data after accepting STARTTLS .*injected"
 	for tls in starttls implicit; do
@@ -161,5 +161,20 @@ for proto in imap smtp; do
 	check "$proto control: the recording holds the login" \
 	    grep -qF -e "$B64_PLAIN" "$rec"
 done
+
+# A server that refuses the courtesies (ENABLE, ID) is still usable.
+rec=$T/rec.grumpy ready=$T/ready.grumpy
+python3 "$SRV" --proto imap --mode grumpy --implicit --record "$rec" \
+    --ready "$ready" --cert "$T/good.pem" --key "$T/good.key" \
+    --lifetime 60 </dev/null >/dev/null 2>&1 &
+spid=$!
+i=0
+while [ ! -s "$ready" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+check "imap: a refused ENABLE and ID do not fail the login" "$C" imap \
+    --host $HOST --addr 127.0.0.1 --port "$(cat "$ready")" --tls implicit \
+    --ca "$T/ca.pem" --timeout $TMO --user "$USER" --pass "$PASS"
+check_match "... and QRESYNC is off" 'condstore 1 qresync 0' "$(cat "$T/.out")"
+kill "$spid" 2>/dev/null
+wait "$spid" 2>/dev/null
 
 t_done
