@@ -309,6 +309,14 @@ find_recipients(const struct send_opts *o, const struct mime_out *mo,
 		}
 		rc[i].cert = der;
 		rc[i].cert_len = len;
+		/* The user is told where a certificate not of their own came from. */
+		if (src != NULL && strcmp(src, "smimea") == 0)
+			warnf(o, "encrypting to %s with the certificate "
+			    "published in DNS (SMIMEA, DNSSEC-secure)",
+			    mo->rcpt[i]);
+		else if (src != NULL && strcmp(src, "harvested") == 0)
+			warnf(o, "encrypting to %s with the certificate from "
+			    "mail they signed", mo->rcpt[i]);
 		/* Unknown capabilities (or a failure to read them) mean CBC. */
 		smerr_clear(&e2);
 		if (protect_caps_recall(o->store, der, len, &rc[i].caps,

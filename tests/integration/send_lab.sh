@@ -84,6 +84,9 @@ check_eq "send exits 0" 0 "$rc"
 check_match "it says signed and encrypted" \
     "sent <send-lab-1-$ID@example.test> to 1 recipient, signed, aes-256-cbc" \
     "$(cat out)"
+check_match "it says bob's certificate came from DNS" \
+    'encrypting to bob@example.test with the certificate published in DNS \(SMIMEA, DNSSEC-secure\)' \
+    "$(cat err)"
 f=$(arrived "$BOB_DIR" "send-lab-1-$ID@example.test")
 check "the message arrives in bob's INBOX" test -n "$f"
 judge_bob "$f" >j1.json
