@@ -277,6 +277,32 @@ out:
 	return r;
 }
 
+/*
+ * The stored verdict after its opening brace, with the text put back in
+ * place of its empty "text" member (the text is stored once, apart). In
+ * the verdict every quote inside a string is escaped, so the member's
+ * spelling cannot occur inside a value.
+ */
+static int
+put_verdict(struct buf *out, const struct store_msg *m)
+{
+	static const char	 mark[] = ",\"text\":\"\"";
+	const char		*v = m->verdict, *p;
+	int			 r = 0;
+
+	if (v == NULL || v[0] != '{' || v[1] == '}')
+		return buf_putc(out, '}');
+	v++;
+	r |= buf_putc(out, ',');
+	if ((p = strstr(v, mark)) == NULL)
+		return r | buf_puts(out, v);
+	r |= buf_put(out, v, (size_t)(p - v));
+	r |= json_key(out, "text", 0);
+	r |= json_str(out, m->text != NULL ? m->text : "");
+	r |= buf_puts(out, p + sizeof(mark) - 1);
+	return r;
+}
+
 int
 cmd_show(struct cli *c, int argc, char **argv)
 {
@@ -314,11 +340,7 @@ cmd_show(struct cli *c, int argc, char **argv)
 			r |= buf_puts(out, "null");
 		r |= json_key(out, "flags", 0);
 		r |= put_flags(out, m->flags);
-		if (m->verdict != NULL && m->verdict[0] == '{' &&
-		    m->verdict[1] != '}')
-			r |= buf_printf(out, ",%s", m->verdict + 1);
-		else
-			r |= buf_putc(out, '}');
+		r |= put_verdict(out, m);
 	} else {
 		r |= buf_puts(out, "From: ");
 		r |= put_clean(out, m->from != NULL ? m->from : "", 0);

@@ -27,7 +27,9 @@
 #include "app/sync.h"
 
 /* Messages indexed per batch after the sync (each batch commits). */
-#define SYNC_INDEX_BATCH	2000
+#define SYNC_INDEX_BATCH	200
+/* How long a sync spends on the search index before it returns. */
+#define SYNC_INDEX_BUDGET_MS	1000
 
 struct bar {
 	int		 tty;
@@ -147,10 +149,11 @@ cmd_sync(struct cli *c, int argc, char **argv)
 	struct keys			*k = NULL;
 	struct dns			*dns = NULL;
 	struct bar			 bar;
+	struct timespec			 t0, t1;
 	const char			*acct = NULL, *folder = NULL;
 	char				*pw = NULL;
 	size_t				 done, left;
-	int				 ch, json = 0, r = 1;
+	int				 ch, json = 0, r = 1, more;
 
 	optind = 0;
 	opterr = 0;
@@ -204,13 +207,23 @@ cmd_sync(struct cli *c, int argc, char **argv)
 		r = 1;
 		goto fail;
 	}
-	/* The search index trails the sync: messages are usable already. */
-	do {
+	/*
+	 * The search index trails the sync: the messages are usable already.
+	 * A little of it is done here when there was something new; search
+	 * (or the terminal program when idle) does the rest, so that the
+	 * sync is not bound by it.
+	 */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	more = s.fetched + s.retried > 0;
+	while (more) {
 		if (store_index(st, SYNC_INDEX_BATCH, &done, &left,
 		    &c->err) != 0)
 			goto fail;
 		s.indexed += done;
-	} while (left > 0 && done > 0);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		more = left > 0 && done > 0 && (t1.tv_sec - t0.tv_sec) * 1000 +
+		    (t1.tv_nsec - t0.tv_nsec) / 1000000 < SYNC_INDEX_BUDGET_MS;
+	}
 	if (json)
 		r = summary_json(c, a, &s) != 0;
 	else {

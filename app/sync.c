@@ -211,6 +211,9 @@ judge(struct crypto_ctx *ctx, const uint8_t *raw, size_t len,
 {
 	struct crypto_verdict	*v = NULL;
 	struct smerr		 e2;
+	static char		 empty[1];
+	char			*text;
+	int			 r;
 
 	*vp = NULL;
 	smerr_clear(&e2);
@@ -228,7 +231,15 @@ judge(struct crypto_ctx *ctx, const uint8_t *raw, size_t len,
 		m->state = STORE_MSG_OK;
 		return 0;
 	}
-	if (crypto_verdict_json(v, vj) != 0) {
+	/*
+	 * The text is kept once, in its own column; the stored verdict has
+	 * "text":"" in its place, and show puts it back.
+	 */
+	text = v->text;
+	v->text = empty;
+	r = crypto_verdict_json(v, vj);
+	v->text = text;
+	if (r != 0) {
 		crypto_verdict_free(v);
 		return smerr_set(e, SMERR_NOMEM, "out of memory");
 	}

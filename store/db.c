@@ -22,7 +22,7 @@
 #include "store/store.h"
 #include "store/store_int.h"
 
-#define STORE_SCHEMA_VERSION	"1"
+#define STORE_SCHEMA_VERSION	"2"
 
 /*
  * Chosen at creation and repeated at every open: 4096-byte pages are
@@ -36,7 +36,8 @@ static const char *store_setup =
     "PRAGMA temp_store = MEMORY;"
     "PRAGMA secure_delete = ON;"
     "PRAGMA journal_mode = WAL;"
-    "PRAGMA synchronous = NORMAL;";
+    "PRAGMA synchronous = NORMAL;"
+    "PRAGMA wal_autocheckpoint = 4096;";
 
 static const char *store_schema =
     "CREATE TABLE meta(name TEXT PRIMARY KEY, value TEXT);"
@@ -60,18 +61,24 @@ static const char *store_schema =
     " flags TEXT NOT NULL DEFAULT '', flags_dirty INTEGER NOT NULL DEFAULT 0,"
     " date INTEGER NOT NULL DEFAULT 0, received INTEGER NOT NULL DEFAULT 0,"
     " from_addr TEXT, to_addr TEXT, subject TEXT, size INTEGER NOT NULL"
-    " DEFAULT 0, message_id TEXT, digest TEXT, body BLOB, raw BLOB,"
+    " DEFAULT 0, message_id TEXT, digest TEXT,"
     " signature TEXT, encryption TEXT, trust TEXT, signer TEXT,"
-    " verdict TEXT, text TEXT, signer_der BLOB,"
     " state INTEGER NOT NULL DEFAULT 0,"
     " indexed INTEGER NOT NULL DEFAULT 0);"
+    /*
+     * The large columns live apart, so that listing a folder reads no
+     * message bodies; this is also the full-text index's content table.
+     */
+    "CREATE TABLE message_content("
+    " id INTEGER PRIMARY KEY, subject TEXT, text TEXT, body BLOB, raw BLOB,"
+    " verdict TEXT, signer_der BLOB);"
     "CREATE UNIQUE INDEX message_uid ON message(folder, uid)"
     " WHERE uid IS NOT NULL;"
     "CREATE INDEX message_digest ON message(folder, digest)"
     " WHERE uid IS NULL;"
     "CREATE INDEX message_unindexed ON message(id) WHERE indexed = 0;"
     "CREATE INDEX message_pending ON message(id) WHERE state = 1;"
-    "CREATE VIRTUAL TABLE message_fts USING fts4(content=\"message\","
+    "CREATE VIRTUAL TABLE message_fts USING fts4(content=\"message_content\","
     " subject, text, tokenize=unicode61);"
     "CREATE TABLE outbox("
     " id INTEGER PRIMARY KEY, account TEXT, message_id TEXT,"
@@ -273,7 +280,7 @@ store_open(const char *datadir, const uint8_t key[STORE_KEY_LEN],
 		if ((r = store_one_int(st, "SELECT CAST(value AS INTEGER) "
 		    "FROM meta WHERE name = 'schema';", &n, &got, e)) != 0)
 			goto out;
-		if (!got || n != 1) {
+		if (!got || n != 2) {
 			r = smerr_set(e, SMERR_STORE, "%s: unknown store "
 			    "format", st->path);
 			goto out;

@@ -16,8 +16,8 @@
 #define SUM_COLS "m.id, m.folder, f.name, m.uid, m.modseq, m.flags, " \
 	"m.flags_dirty, m.date, m.received, m.from_addr, m.subject, m.size, " \
 	"m.digest, m.signature, m.encryption, m.trust, m.signer, m.state"
-#define FULL_COLS SUM_COLS ", m.to_addr, m.message_id, m.body, m.raw, " \
-	"m.verdict, m.text, m.signer_der"
+#define FULL_COLS SUM_COLS ", m.to_addr, m.message_id, c.body, c.raw, " \
+	"c.verdict, c.text, c.signer_der"
 
 static const char *
 col_opt(sqlite3_stmt *s, int i)
@@ -173,10 +173,9 @@ store_msg_add(struct store *st, const struct store_msg *m, int64_t *idp,
 	}
 	if ((r = store_prep(st, "INSERT INTO message(folder, uid, modseq, "
 	    "flags, flags_dirty, date, received, from_addr, to_addr, subject, "
-	    "size, message_id, digest, body, raw, signature, encryption, "
-	    "trust, signer, verdict, text, signer_der, state) VALUES(?1, ?2, "
-	    "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
-	    "?17, ?18, ?19, ?20, ?21, ?22, ?23);", &s, e)) != 0)
+	    "size, message_id, digest, signature, encryption, trust, signer, "
+	    "state) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+	    "?13, ?14, ?15, ?16, ?17, ?18);", &s, e)) != 0)
 		return r;
 	sqlite3_bind_int64(s, 1, m->folder);
 	if (m->uid != 0)
@@ -194,20 +193,33 @@ store_msg_add(struct store *st, const struct store_msg *m, int64_t *idp,
 	sqlite3_bind_int64(s, 11, (sqlite3_int64)m->size);
 	store_bind_text(s, 12, m->message_id);
 	store_bind_text(s, 13, m->digest);
-	bind_blob(s, 14, m->body, m->body_len);
-	bind_blob(s, 15, m->raw, m->raw_len);
-	store_bind_text(s, 16, m->signature);
-	store_bind_text(s, 17, m->encryption);
-	store_bind_text(s, 18, m->trust);
-	store_bind_text(s, 19, m->signer);
-	store_bind_text(s, 20, m->verdict);
-	store_bind_text(s, 21, m->text);
-	bind_blob(s, 22, m->signer_der, m->signer_der_len);
-	sqlite3_bind_int(s, 23, m->state);
+	store_bind_text(s, 14, m->signature);
+	store_bind_text(s, 15, m->encryption);
+	store_bind_text(s, 16, m->trust);
+	store_bind_text(s, 17, m->signer);
+	sqlite3_bind_int(s, 18, m->state);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		r = store_dberr(st, e, "storing a message");
+	else
+		id = sqlite3_last_insert_rowid(st->db);
+	sqlite3_finalize(s);
+	if (r != 0)
+		return r;
+	if ((r = store_prep(st, "INSERT INTO message_content(id, subject, "
+	    "text, body, raw, verdict, signer_der) VALUES(?1, ?2, ?3, ?4, ?5, "
+	    "?6, ?7);", &s, e)) != 0)
+		return r;
+	sqlite3_bind_int64(s, 1, id);
+	store_bind_text(s, 2, m->subject);
+	store_bind_text(s, 3, m->text);
+	bind_blob(s, 4, m->body, m->body_len);
+	bind_blob(s, 5, m->raw, m->raw_len);
+	store_bind_text(s, 6, m->verdict);
+	bind_blob(s, 7, m->signer_der, m->signer_der_len);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		r = store_dberr(st, e, "storing a message");
 	else if (idp != NULL)
-		*idp = sqlite3_last_insert_rowid(st->db);
+		*idp = id;
 	sqlite3_finalize(s);
 	return r;
 }
@@ -229,7 +241,8 @@ store_msg_load(struct store *st, int64_t id, struct store_msg **mp,
 	if ((o = calloc(1, sizeof(*o))) == NULL)
 		return smerr_set(e, SMERR_NOMEM, "out of memory");
 	if ((r = store_prep(st, "SELECT " FULL_COLS " FROM message m JOIN "
-	    "folder f ON f.id = m.folder WHERE m.id = ?;", &o->s, e)) != 0) {
+	    "folder f ON f.id = m.folder LEFT JOIN message_content c ON "
+	    "c.id = m.id WHERE m.id = ?;", &o->s, e)) != 0) {
 		free(o);
 		return r;
 	}
@@ -358,25 +371,19 @@ store_msg_update(struct store *st, int64_t id, const struct store_msg *m,
 	if ((r = msg_unindex(st, id, e)) != 0)
 		goto fail;
 	if ((r = store_prep(st, "UPDATE message SET from_addr = ?1, "
-	    "to_addr = ?2, subject = ?3, body = ?4, raw = CASE WHEN ?5 = 0 "
-	    "THEN NULL ELSE raw END, signature = ?6, encryption = ?7, "
-	    "trust = ?8, signer = ?9, verdict = ?10, text = ?11, "
-	    "signer_der = ?12, state = ?5, indexed = 0, "
+	    "to_addr = ?2, subject = ?3, signature = ?6, encryption = ?7, "
+	    "trust = ?8, signer = ?9, state = ?5, indexed = 0, "
 	    "date = CASE WHEN ?13 != 0 THEN ?13 ELSE date END WHERE id = ?14;",
 	    &s, e)) != 0)
 		goto fail;
 	store_bind_text(s, 1, m->from);
 	store_bind_text(s, 2, m->to);
 	store_bind_text(s, 3, m->subject);
-	bind_blob(s, 4, m->body, m->body_len);
 	sqlite3_bind_int(s, 5, m->state);
 	store_bind_text(s, 6, m->signature);
 	store_bind_text(s, 7, m->encryption);
 	store_bind_text(s, 8, m->trust);
 	store_bind_text(s, 9, m->signer);
-	store_bind_text(s, 10, m->verdict);
-	store_bind_text(s, 11, m->text);
-	bind_blob(s, 12, m->signer_der, m->signer_der_len);
 	sqlite3_bind_int64(s, 13, m->date);
 	sqlite3_bind_int64(s, 14, id);
 	if (sqlite3_step(s) != SQLITE_DONE)
@@ -384,6 +391,22 @@ store_msg_update(struct store *st, int64_t id, const struct store_msg *m,
 	else if (sqlite3_changes(st->db) == 0)
 		r = smerr_set(e, SMERR_NOTFOUND, "no message %lld",
 		    (long long)id);
+	sqlite3_finalize(s);
+	if (r != 0)
+		goto fail;
+	if ((r = store_prep(st, "UPDATE message_content SET subject = ?1, "
+	    "text = ?2, body = ?3, raw = CASE WHEN ?4 = 0 THEN NULL ELSE raw "
+	    "END, verdict = ?5, signer_der = ?6 WHERE id = ?7;", &s, e)) != 0)
+		goto fail;
+	store_bind_text(s, 1, m->subject);
+	store_bind_text(s, 2, m->text);
+	bind_blob(s, 3, m->body, m->body_len);
+	sqlite3_bind_int(s, 4, m->state);
+	store_bind_text(s, 5, m->verdict);
+	bind_blob(s, 6, m->signer_der, m->signer_der_len);
+	sqlite3_bind_int64(s, 7, id);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		r = store_dberr(st, e, "updating a message");
 	sqlite3_finalize(s);
 	if (r != 0)
 		goto fail;
@@ -449,6 +472,8 @@ store_msg_delete(struct store *st, int64_t id, struct smerr *e)
 	if ((r = store_begin(st, e)) != 0)
 		return r;
 	if ((r = msg_unindex(st, id, e)) != 0 ||
+	    (r = msg_exec_id(st, "DELETE FROM message_content WHERE id = ?1 "
+	    "AND ?2 IS NULL AND ?3 = ?3;", id, NULL, 0, e)) != 0 ||
 	    (r = msg_exec_id(st, "DELETE FROM message WHERE id = ?1 AND "
 	    "?2 IS NULL AND ?3 = ?3;", id, NULL, 0, e)) != 0) {
 		store_rollback(st);
@@ -492,8 +517,9 @@ store_index(struct store *st, size_t max, size_t *donep, size_t *leftp,
 		*leftp = 0;
 	if ((r = store_begin(st, e)) != 0)
 		return r;
-	if ((r = store_prep(st, "SELECT id, subject, text FROM message WHERE "
-	    "indexed = 0 ORDER BY id LIMIT ?;", &sel, e)) != 0 ||
+	if ((r = store_prep(st, "SELECT m.id, c.subject, c.text FROM message m "
+	    "JOIN message_content c ON c.id = m.id WHERE m.indexed = 0 "
+	    "ORDER BY m.id LIMIT ?;", &sel, e)) != 0 ||
 	    (r = store_prep(st, "INSERT INTO message_fts(docid, subject, text) "
 	    "VALUES(?, ?, ?);", &ins, e)) != 0 ||
 	    (r = store_prep(st, "UPDATE message SET indexed = 1 WHERE id = ?;",
