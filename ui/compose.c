@@ -108,6 +108,58 @@ draft_field(const char *msg, const char *name)
 	return NULL;
 }
 
+/* What a send needs to be tried again without encryption. */
+struct compose_send {
+	struct buf	*draft;
+	int		 sign;
+	int		 auto_enc;	/* encryption was "auto": may fall back */
+};
+
+static void	compose_done(struct ui *, int, void *);
+
+static void
+compose_start(struct ui *ui, struct compose_send *cs, int enc)
+{
+	const char	*args[5];
+
+	args[0] = "send";
+	args[1] = cs->sign ? "--sign" : "--no-sign";
+	args[2] = enc == 1 ? "--encrypt" : enc == 0 ? "--no-encrypt" : "-";
+	args[3] = enc == -1 ? NULL : "-";
+	args[4] = NULL;
+	if (ui_job(ui, "sending", args, cs->draft, compose_done, cs) != 0) {
+		buf_free(cs->draft);
+		free(cs);
+	}
+}
+
+/*
+ * With encryption on "auto", the message is first sent encrypted. When
+ * some recipient has no usable certificate, the user is told who and why
+ * and decides: it goes unencrypted only on an explicit yes.
+ */
+static void
+compose_done(struct ui *ui, int code, void *arg)
+{
+	struct compose_send	*cs = arg;
+	char			 q[600];
+
+	if (code != 0 && cs->auto_enc &&
+	    strstr(ui_status_text(ui), "cannot encrypt to") != NULL) {
+		/* The question first: the reason may not fit the line. */
+		snprintf(q, sizeof(q), "Send it UNENCRYPTED? (y/N) %s",
+		    ui_status_text(ui));
+		if (ui_confirm(ui, q)) {
+			cs->auto_enc = 0;
+			compose_start(ui, cs, 0);
+			return;
+		}
+		ui_status(ui, 0, "not sent");
+	}
+	buf_free(cs->draft);
+	free(cs);
+}
+
 void
 ui_compose(struct ui *ui, const char *to, const char *subject,
     const char *quote, const char *in_reply_to)
@@ -117,7 +169,7 @@ ui_compose(struct ui *ui, const char *to, const char *subject,
 	struct buf			*draft = NULL, *tmpl = NULL;
 	char				 dir[400], path[512], q[300];
 	char				*rcpt = NULL;
-	const char			*args[6];
+	struct compose_send		*cs;
 	int				 fd = -1, sign, enc, done = 0, r;
 	wint_t				 wc;
 
@@ -216,13 +268,14 @@ ui_compose(struct ui *ui, const char *to, const char *subject,
 		ui_status(ui, 0, "draft discarded");
 		goto out;
 	}
-	args[0] = "send";
-	args[1] = sign ? "--sign" : "--no-sign";
-	args[2] = enc == 1 ? "--encrypt" : enc == 0 ? "--no-encrypt" : "-";
-	args[3] = enc == -1 ? NULL : "-";
-	args[4] = NULL;
-	if (ui_job(ui, "sending", args, draft, NULL, NULL) == 0)
-		ui_status(ui, 0, "sending to %s…", rcpt);
+	if ((cs = calloc(1, sizeof(*cs))) == NULL)
+		goto out;
+	cs->draft = draft;
+	draft = NULL;
+	cs->sign = sign;
+	cs->auto_enc = enc == -1;
+	compose_start(ui, cs, enc == -1 ? 1 : enc);
+	ui_status(ui, 0, "sending to %s…", rcpt);
 out:
 	if (fd != -1)
 		close(fd);

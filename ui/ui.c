@@ -91,6 +91,12 @@ ui_status(struct ui *ui, int error, const char *fmt, ...)
 	ui->status_error = error;
 }
 
+const char *
+ui_status_text(struct ui *ui)
+{
+	return ui->status;
+}
+
 void
 ui_push(struct ui *ui, struct ui_view *v)
 {
@@ -354,7 +360,7 @@ ui_job(struct ui *ui, const char *label, const char **args,
 	j->outbuf = buf_new(UI_JOB_ERRMAX);
 	fcntl(j->in, F_SETFL, O_NONBLOCK);
 	if (input != NULL && buf_len(input) > 0) {
-		j->input = buf_new(0);
+		j->input = buf_new_secret(0);	/* message text: wiped */
 		if (j->input == NULL || buf_put(j->input, buf_data(input),
 		    buf_len(input)) != 0) {
 			close(j->in);

@@ -56,6 +56,7 @@ void		 ui_pop(struct ui *ui);
 void		 ui_replace(struct ui *ui, struct ui_view *v);
 void		 ui_status(struct ui *ui, int error, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
+const char	*ui_status_text(struct ui *ui);
 struct app_session *ui_session(struct ui *ui);
 int		 ui_rows(struct ui *ui);
 /* Refreshes every view's data (after a sync or a send). */

@@ -25,6 +25,11 @@ password-command = cat "$T/alicepw"
 ca-file  = $LAB_CA
 sign     = yes
 encrypt  = auto
+
+[dns]
+resolver     = $LAB_DNS_RESOLVER
+trust-anchor = $LAB_TA
+timeout      = 3
 EOM
 S() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
 check "alice's identity imports" S keys import "$LAB_SMIME_DIR/alice.p12" --passphrase-file "$T/p12pw"
@@ -126,6 +131,28 @@ done
 check "the message arrived in bob's INBOX" test -n "$got"
 [ -n "$got" ] && check_match "it arrived signed" 'application/(x-)?pkcs7-(signature|mime)' "$(cat "$got")"
 check "no draft is left behind" sh -c "! ls '$H/tmp'/draft-* 2>/dev/null | grep -q ."
+# No certificate for a recipient while encryption is "auto": the program
+# names the recipient and sends unencrypted only on an explicit yes.
+cat > "$T/editor.sh" <<'EOM'
+#!/bin/sh
+sed -i 's/^To: *$/To: nobody@example.test/; s/^Subject: *$/Subject: to someone without a certificate/' "$1"
+printf 'Nobody has a certificate.\n' >> "$1"
+EOM
+$TM send-keys -t ui m
+check "a second message asks to send" wait_for 'Send to nobody@example.test\?'
+$TM send-keys -t ui y
+check "without a certificate, it asks before sending unencrypted" wait_for 'UNENCRYPTED\? \(y/N\) .*cannot encrypt to nobody@example.test'
+$TM send-keys -t ui n
+check "no means not sent" wait_for '^not sent'
+check_eq "and nothing was queued" "the outbox is empty" "$(S outbox 2>/dev/null)"
+$TM send-keys -t ui m
+check "a third message asks to send" wait_for 'Send to nobody@example.test\?'
+$TM send-keys -t ui y
+check "it asks again" wait_for 'UNENCRYPTED\? \(y/N\)'
+$TM send-keys -t ui y
+check "yes sends it unencrypted, and the server's refusal is shown" wait_for 'nobody@example.test'
+i=0; while [ $i -lt 50 ] && ! S outbox 2>/dev/null | grep -q 'someone without'; do sleep 0.2; i=$((i + 1)); done
+check_match "the refused message waits in the outbox" 'to someone without a certificate' "$(S outbox 2>/dev/null)"
 $TM send-keys -t ui Q
 check "Q quits with status 0" wait_for 'EXITED 0'
 t_done
