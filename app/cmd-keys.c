@@ -16,7 +16,9 @@
 #include "base/text.h"
 #include "store/store.h"
 #include "keys/keys.h"
+#include "crypto/crypto.h"
 #include "app/app_int.h"
+#include "app/sync.h"
 
 static int
 keys_import(struct cli *c, int argc, char **argv, enum keys_kind kind)
@@ -29,7 +31,9 @@ keys_import(struct cli *c, int argc, char **argv, enum keys_kind kind)
 	struct keys			*k = NULL;
 	struct buf			*pass = NULL;
 	const char			*pfile = NULL, *sfile;
+	struct crypto_ctx		*ctx = NULL;
 	char				*p12pass = NULL;
+	size_t				 done = 0;
 	int				 ch, r = 1;
 
 	optind = 0;		/* glibc: start afresh, permuting */
@@ -69,11 +73,21 @@ keys_import(struct cli *c, int argc, char **argv, enum keys_kind kind)
 	}
 	if (keys_import_path(k, argv[optind], kind, p12pass, &c->err) != 0)
 		goto fail;
+	/* Mail that waited for this key is decrypted now. */
+	if (kind != KEYS_ANCHOR) {
+		if (sync_crypto_ctx(k, &ctx, &c->err) != 0 ||
+		    sync_retry_pending(st, k, ctx, &done, &c->err) != 0)
+			goto fail;
+		if (done > 0)
+			printf("%zu stored message(s) decrypted with the new "
+			    "key\n", done);
+	}
 	r = 0;
 	goto out;
 fail:
 	r = cli_fail(c);
 out:
+	crypto_ctx_free(ctx);
 	secmem_strfree(p12pass);
 	buf_free(pass);
 	keys_close(k);

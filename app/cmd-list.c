@@ -146,12 +146,16 @@ list_cb(const struct store_msg *m, void *arg)
 	}
 	l->n++;
 	if (r != 0) {
-		l->err = 1;
+		l->err = SMERR_NOMEM;
 		return 1;
 	}
-	/* Plain listings go out in pieces to keep memory flat. */
-	if (!l->json && buf_len(l->out) > 64 * 1024) {
-		fwrite(buf_data(l->out), 1, buf_len(l->out), stdout);
+	/* Listings go out in pieces, so memory stays flat on big folders. */
+	if (buf_len(l->out) > 64 * 1024) {
+		if (fwrite(buf_data(l->out), 1, buf_len(l->out), stdout) !=
+		    buf_len(l->out)) {
+			l->err = SMERR_IO;
+			return 1;
+		}
 		buf_reset(l->out);
 	}
 	return 0;
@@ -161,11 +165,11 @@ static int
 list_finish(struct lister *l)
 {
 	if (l->err)
+		return smerr_set(&l->c->err, l->err == SMERR_IO ? SMERR_IO :
+		    SMERR_NOMEM, l->err == SMERR_IO ? "writing output" :
+		    "out of memory");
+	if (l->json && buf_puts(l->out, "]\n") != 0)
 		return smerr_set(&l->c->err, SMERR_NOMEM, "out of memory");
-	if (l->json) {
-		buf_putc(l->out, ']');
-		return cli_print(l->c, l->out);
-	}
 	if (buf_len(l->out) > 0 &&
 	    fwrite(buf_data(l->out), 1, buf_len(l->out), stdout) !=
 	    buf_len(l->out))
