@@ -1,0 +1,62 @@
+# A full disk in the middle of a sync: the sync stops with a clear line,
+# and once there is room again the next run completes, with no message
+# lost or doubled and the database intact. The home sits on a small
+# tmpfs of the test's own.
+. "$TOP/tests/lib.sh"
+lab_up || { notok "the lab is up"; t_done; }
+S="$LAB_SMIME_DIR" N=200
+F="fulltest$$"
+MD="$LAB_MAIL_DIR/example.test/alice/Maildir"
+FD="$MD/.$F"
+MNT="$T/mnt"
+mkdir -p "$MNT" "$FD/cur" "$FD/new" "$FD/tmp"
+chown -R --reference="$MD" "$FD"
+if ! mount -t tmpfs -o size=1200k,mode=0700 tmpfs "$MNT"; then
+	notok "a tmpfs can be mounted for the test"; rm -rf "$FD"; t_done
+fi
+trap 'umount "$MNT" 2>/dev/null; rm -rf "$FD"' EXIT
+H="$MNT/home"
+mkdir -p "$H"
+cat > "$H/config" <<EOC
+[account alice]
+address = alice@example.test
+imap = imap://mail.example.test:$LAB_IMAP_PORT
+password-command = printf %s '$LAB_ALICE_PASS'
+ca-file = $LAB_CA
+
+[dns]
+resolver = $LAB_DNS_RESOLVER
+trust-anchor = $LAB_TA
+EOC
+sm() { "$SEALMAIL" --home "$H" "$@"; }
+python3 - "$FD/cur" "$N" "$$" <<'EOP'
+import sys
+d, n, pid = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+for i in range(1, n + 1):
+    lines = b''.join(b'line %d of message %d: fullword filler text, more text\n' % (j, i)
+                     for j in range(200 + i % 50))
+    open('%s/1700000000.M%dP%s.lab:2,' % (d, i, pid), 'wb').write(
+        b'From: bob@example.test\nTo: alice@example.test\nSubject: message %d\n'
+        b'Message-ID: <%d.%s@example.test>\n\n' % (i, i, pid.encode()) + lines)
+EOP
+chown --reference="$MD" "$FD/cur/"*
+
+check "import alice's identity" sm keys import "$S/alice.p12" --passphrase-file "$S/p12-pass"
+sm sync --folder "$F" >/dev/null 2>"$T/err"; rc=$?
+check_eq "the sync stops when the disk is full (1)" 1 "$rc"
+check_match "and says the disk is full" 'disk is full' "$(tail -1 "$T/err")"
+got=$(sm list --json --folder "$F" 2>/dev/null | json /dev/stdin 'len(d)')
+echo "# $got of $N stored before the disk filled"
+check_match "some were stored, not all" '^[0-9]+$' "$got"
+[ "$got" -lt "$N" ] && ok "the disk filled before the end" || notok "the disk filled before the end ($got)"
+
+mount -o remount,size=64m "$MNT"
+sm sync --folder "$F" --json > "$T/final.json" 2>"$T/err"; rc=$?
+check_eq "with room again the sync completes" 0 "$rc"
+sm list --json --folder "$F" > "$T/list.json"
+check_eq "every message once" "$N" "$(json "$T/list.json" 'len(d)')"
+check_eq "no UID twice" "$N" "$(json "$T/list.json" 'len(set(x["uid"] for x in d))')"
+out=$(sm store check 2>&1); rc=$?
+check_eq "PRAGMA integrity_check says ok" "0 ok" "$rc $out"
+check_eq "every message is searchable" "$N" "$(sm search --json fullword | json /dev/stdin 'len(d)')"
+t_done
