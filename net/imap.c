@@ -44,13 +44,18 @@ struct imap {
 	int			 cb_failed;
 };
 
-/* Copies at most 200 bytes of server text, without control characters. */
+/*
+ * Copies at most 200 bytes of the server's last response text, without
+ * control characters; nothing at all while the server is not yet
+ * authenticated over TLS, since then anyone on the path wrote it.
+ */
 static void
-server_text(const char *in, char *out, size_t outlen)
+server_text(struct imap *s, char *out, size_t outlen)
 {
-	size_t	i, j = 0;
+	const char	*in = s->m->imap_response;
+	size_t		 i, j = 0;
 
-	if (in == NULL)
+	if (in == NULL || !net_conn_secure(s->c))
 		in = "";
 	for (i = 0; in[i] != '\0' && j + 1 < outlen && i < 200; i++)
 		out[j++] = ((unsigned char)in[i] < 0x20 || in[i] == 0x7f) ?
@@ -87,7 +92,7 @@ imap_fail(struct imap *s, int r, const char *what, struct smerr *e)
 	case MAILIMAP_ERROR_PROTOCOL:
 		/* libetpan says this for BAD and for a wrong tag alike. */
 		s->dead = 1;
-		server_text(s->m->imap_response, text, sizeof(text));
+		server_text(s, text, sizeof(text));
 		return smerr_set(e, SMERR_PROTO, "%s: the server answered %s "
 		    "with BAD or out of turn%s%s", s->c->label, what,
 		    *text ? ": " : "", text);
@@ -96,16 +101,16 @@ imap_fail(struct imap *s, int r, const char *what, struct smerr *e)
 		    s->c->label, what);
 	case MAILIMAP_ERROR_DONT_ACCEPT_CONNECTION:
 		s->dead = 1;
-		server_text(s->m->imap_response, text, sizeof(text));
+		server_text(s, text, sizeof(text));
 		return smerr_set(e, SMERR_REFUSED, "%s: the server refuses "
 		    "the connection%s%s", s->c->label, *text ? ": " : "", text);
 	case MAILIMAP_ERROR_LOGIN:
 	case MAILIMAP_ERROR_SASL:
-		server_text(s->m->imap_response, text, sizeof(text));
+		server_text(s, text, sizeof(text));
 		return smerr_set(e, SMERR_AUTH, "%s: login refused%s%s",
 		    s->c->label, *text ? ": " : "", text);
 	default:
-		server_text(s->m->imap_response, text, sizeof(text));
+		server_text(s, text, sizeof(text));
 		return smerr_set(e, SMERR_REFUSED, "%s: the server refused "
 		    "%s%s%s", s->c->label, what, *text ? ": " : "", text);
 	}
@@ -265,7 +270,7 @@ imap_starttls(struct imap *s, const struct net_server *srv, struct smerr *e)
 	if (r == MAILIMAP_ERROR_STREAM || s->c->err.code != 0)
 		return imap_fail(s, r, "STARTTLS", e);
 	if (r != MAILIMAP_NO_ERROR) {
-		server_text(s->m->imap_response, text, sizeof(text));
+		server_text(s, text, sizeof(text));
 		return smerr_set(e, SMERR_TLS, "%s: the server refused "
 		    "STARTTLS%s%s; refusing to continue in plaintext",
 		    s->c->label, *text ? ": " : "", text);

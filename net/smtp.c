@@ -34,7 +34,7 @@ struct smtp {
 	int		 dead;
 };
 
-/* The last reply, one line, without controls. */
+/* The last reply, one line, without controls (text only over TLS). */
 static void
 last_reply(struct smtp *s, struct smtp_reply *r)
 {
@@ -44,6 +44,9 @@ last_reply(struct smtp *s, struct smtp_reply *r)
 	memset(r, 0, sizeof(*r));
 	r->code = s->m->response_code;
 	p = s->m->response != NULL ? s->m->response : "";
+	/* Before the server is authenticated its words are anyone's. */
+	if (!net_conn_secure(s->c))
+		p = "";
 	for (; *p != '\0' && j + 3 < sizeof(r->text); p++) {
 		if (*p == '\n') {
 			if (p[1] != '\0' && j > 0) {
@@ -73,8 +76,8 @@ smtp_fail(struct smtp *s, int code, const char *what, struct smerr *e)
 		    "the connection broke");
 	}
 	last_reply(s, &rep);
-	return smerr_set(e, code, "%s: %s: %d %s", s->c->label, what,
-	    rep.code, rep.text);
+	return smerr_set(e, code, "%s: %s: %d%s%s", s->c->label, what,
+	    rep.code, *rep.text ? " " : "", rep.text);
 }
 
 /* Sends a command line we built; returns the reply code, 0 on failure. */
@@ -196,8 +199,8 @@ smtp_open(const struct net_server *srv, struct smtp **sp, struct smerr *e)
 		else {
 			last_reply(s, &rep);
 			r = smerr_set(e, SMERR_REFUSED, "%s: the server "
-			    "refuses service: %d %s", s->c->label, rep.code,
-			    rep.text);
+			    "refuses service: %d%s%s", s->c->label, rep.code,
+			    *rep.text ? " " : "", rep.text);
 		}
 		goto fail;
 	}
@@ -223,9 +226,9 @@ smtp_open(const struct net_server *srv, struct smtp **sp, struct smerr *e)
 			else {
 				last_reply(s, &rep);
 				r = smerr_set(e, SMERR_TLS, "%s: the server "
-				    "refused STARTTLS: %d %s; refusing to "
+				    "refused STARTTLS (%d); refusing to "
 				    "continue in plaintext", s->c->label,
-				    rep.code, rep.text);
+				    rep.code);
 			}
 			goto fail;
 		}
