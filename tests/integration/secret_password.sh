@@ -1,0 +1,72 @@
+# On a terminal: sync asks for the account password without echo, offers
+# to keep it in the Secret Service, and shows a progress bar; the next
+# sync finds the password there and needs no terminal. Driven through tmux.
+. "$TOP/tests/lib.sh"
+lab_up || { notok "the lab is up"; t_done; }
+F="pwtest$$" N=60
+MD="$LAB_MAIL_DIR/example.test/alice/Maildir"
+FD="$MD/.$F"
+mkdir -p "$FD/cur" "$FD/new" "$FD/tmp" "$T/home"
+chown -R --reference="$MD" "$FD"
+H=$(cd "$T/home" && pwd -P)
+SOCK="sm-pw-$$"
+ACCT="alice@example.test@mail.example.test"
+cleanup() {
+	tmux -L "$SOCK" kill-server 2>/dev/null
+	secret-tool clear xdg:schema org.sealmail.Password account "$ACCT" 2>/dev/null
+	rm -rf "$FD"
+}
+trap cleanup EXIT
+secret-tool clear xdg:schema org.sealmail.Password account "$ACCT" 2>/dev/null
+i=1
+while [ $i -le $N ]; do
+	printf 'From: bob@example.test\nSubject: m%d\n\nbody %d\n' $i $i > "$FD/cur/1700000000.M${i}P$$.lab:2,"
+	i=$((i + 1))
+done
+chown --reference="$MD" "$FD/cur/"*
+cat > "$H/config" <<EOC
+[account alice]
+address = alice@example.test
+imap = imap://mail.example.test:$LAB_IMAP_PORT
+ca-file = $LAB_CA
+
+[dns]
+resolver = $LAB_DNS_RESOLVER
+trust-anchor = $LAB_TA
+EOC
+
+# screen_has REGEX: waits up to 20 s for the pane to show REGEX.
+screen_has() {
+	_i=0
+	while [ $_i -lt 200 ]; do
+		tmux -L "$SOCK" capture-pane -p -t sm > "$T/screen" 2>/dev/null
+		grep -Eq -- "$1" "$T/screen" && return 0
+		_i=$((_i + 1)); sleep 0.1
+	done
+	return 1
+}
+tmux -L "$SOCK" -f /dev/null new-session -d -s sm -x 150 -y 20 \
+    "env DBUS_SESSION_BUS_ADDRESS='$DBUS_SESSION_BUS_ADDRESS' XDG_RUNTIME_DIR='$XDG_RUNTIME_DIR' \
+    '$SEALMAIL' --home '$H' sync --folder '$F'; echo EXIT=\$?; sleep 60"
+check "the password is asked for" screen_has "Password for alice@example.test@mail.example.test:"
+tmux -L "$SOCK" send-keys -t sm "$LAB_ALICE_PASS" Enter
+check "keeping it in the Secret Service is offered" screen_has 'Keep it in the Secret Service\? \[y/N\]'
+check_nomatch "the password was not echoed" "$LAB_ALICE_PASS" "$(cat "$T/screen")"
+tmux -L "$SOCK" send-keys -t sm y Enter
+check "the sync finishes (exit 0)" screen_has '^EXIT=0'
+check_match "a progress bar with counts and rate was shown" "\\[#+ *\\] $N/$N +[0-9]+ msg/s" "$(cat "$T/screen")"
+check_match "and a summary" "synced 1 folder\\(s\\).*$N new" "$(cat "$T/screen")"
+check_eq "the Secret Service holds the password" "$LAB_ALICE_PASS" \
+    "$(secret-tool lookup xdg:schema org.sealmail.Password account "$ACCT" 2>/dev/null)"
+
+printf 'From: bob@example.test\nSubject: later\n\nlater\n' > "$FD/cur/1700000001.MlaterP$$.lab:2,"
+chown --reference="$MD" "$FD/cur/"*
+"$SEALMAIL" --home "$H" sync --folder "$F" --json </dev/null > "$T/s2.json" 2>"$T/err"; rc=$?
+check_eq "the next sync needs no terminal" 0 "$rc"
+check_eq "and fetches the new message" 1 "$(json "$T/s2.json" 'd["fetched"]')"
+check_eq "--json is quiet on stderr" "" "$(cat "$T/err")"
+secret-tool clear xdg:schema org.sealmail.Password account "$ACCT"
+"$SEALMAIL" --home "$H" sync --folder "$F" </dev/null >/dev/null 2>"$T/err"; rc=$?
+check_eq "without password, command or terminal the sync fails (1)" 1 "$rc"
+check_match "and says where a password could come from" 'password-command' "$(tail -1 "$T/err")"
+t_done
