@@ -37,15 +37,22 @@ cleanup() {
 	    while read -r f; do
 		sh "$TOP/tests/lab/stop.sh" "${f%/run/pids}" >/dev/null 2>&1
 	done
+	# NSDs a script started with tests/lab/dnszone.sh.
+	find "$RUN" -name nsd.pid -type f 2>/dev/null | while read -r f; do
+		(. "$TOP/tests/lab/dnszone.sh" && dz_nsd_stop "${f%/nsd.pid}")
+	done
 	rm -rf "$RUN"
 }
 trap cleanup EXIT
 trap 'echo "run.sh: interrupted, stopping the lab" >&2; exit 130' INT TERM HUP
 
-# bg CMD...: runs CMD in the background and waits for it, so that a signal
-# to this script is handled at once, not when CMD ends.
+# bg LOG CMD...: runs CMD in the background, its output to LOG, and waits
+# for it, so that a signal to this script is handled at once, not when CMD
+# ends (and with this script's own stderr, not LOG's).
 bg() {
-	"$@" &
+	_log=$1
+	shift
+	"$@" >"$_log" 2>&1 &
 	child=$!
 	wait "$child"
 	_rc=$?
@@ -78,8 +85,7 @@ if [ -x "$TOP/tests/lab/start.sh" ] || [ -f "$TOP/tests/lab/start.sh" ]; then
 	echo "== lab"
 	lab_pid_dir="$RUN/lab"
 	s=$(date +%s%N)
-	if bg sh "$TOP/tests/lab/start.sh" "$lab_pid_dir" >"$RUN/lab.log" 2>&1
-	then
+	if bg "$RUN/lab.log" sh "$TOP/tests/lab/start.sh" "$lab_pid_dir"; then
 		export LAB_ENV="$lab_pid_dir/lab.env"
 		echo "lab up in $(( ($(date +%s%N) - s) / 1000000 )) ms"
 	else
@@ -95,7 +101,7 @@ for dir in integration cli; do
 		[ -f "$s" ] || continue
 		n=$dir/$(basename "$s" .sh)
 		T="$RUN/t/$n" && mkdir -p "$T" && export T
-		bg timeout 600 sh "$s" >"$RUN/$(echo "$n" | tr / _).log" 2>&1
+		bg "$RUN/$(echo "$n" | tr / _).log" timeout 600 sh "$s"
 		count "$n" "$RUN/$(echo "$n" | tr / _).log" $?
 	done
 done
