@@ -176,7 +176,8 @@ list_cb(const struct keys_cert *kc, void *arg)
 	struct listing		*l = arg;
 	struct keys_certinfo	 ci;
 	struct smerr		 e;
-	char			 nb[32], na[32], *old = NULL, *addr = NULL;
+	char			 nb[32], na[32], ad[32], *old = NULL;
+	char			*addr = NULL;
 	char			*s;
 	int			 r = 0;
 
@@ -189,6 +190,7 @@ list_cb(const struct keys_cert *kc, void *arg)
 	}
 	iso_time(ci.not_before, nb, sizeof(nb));
 	iso_time(ci.not_after, na, sizeof(na));
+	iso_time(kc->added, ad, sizeof(ad));
 	(void)keys_replaced(l->k, kc->fingerprint, &old, &addr, NULL);
 	if (l->json) {
 		if (l->n > 0)
@@ -210,6 +212,8 @@ list_cb(const struct keys_cert *kc, void *arg)
 		r |= json_str(l->out, *na != '\0' ? na : NULL);
 		r |= json_key(l->out, "source", 0);
 		r |= json_clean(l->out, kc->source);
+		r |= json_key(l->out, "added", 0);
+		r |= json_str(l->out, *ad != '\0' ? ad : NULL);
 		r |= json_key(l->out, "id", 0);
 		r |= buf_printf(l->out, "%lld", (long long)kc->id);
 		r |= json_key(l->out, "replaces", 0);

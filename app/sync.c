@@ -19,6 +19,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/json.h"
+#include "base/log.h"
 #include "base/secmem.h"
 #include "store/store.h"
 #include "keys/keys.h"
@@ -499,6 +500,10 @@ sync_folder(struct syncer *s, const char *name)
 		return r;
 	if ((r = imap_select(s->imap, name, 0, &mb, e)) != 0)
 		return r;
+	log_debug("sync %s: UIDVALIDITY %u (stored %u), UIDNEXT %u, "
+	    "HIGHESTMODSEQ %llu (stored %llu)", name, mb.uidvalidity,
+	    f.uidvalidity, mb.uidnext, (unsigned long long)mb.highestmodseq,
+	    (unsigned long long)f.highestmodseq);
 	if (f.uidvalidity != 0 && f.uidvalidity != mb.uidvalidity) {
 		/* The server renumbered: unbind, keep, bind again by digest. */
 		if ((r = store_folder_reset(s->o->store, s->fid,
@@ -537,8 +542,14 @@ sync_folder(struct syncer *s, const char *name)
 		full = !(imap_condstore(s->imap) && f.highestmodseq != 0 &&
 		    mb.highestmodseq != 0 && imap_qresync(s->imap));
 		if (!full && mb.highestmodseq == f.highestmodseq &&
-		    mb.exists == bound + s->done)
+		    mb.exists == bound + s->done) {
+			log_debug("sync %s: HIGHESTMODSEQ unchanged, nothing "
+			    "to ask", name);
 			goto done;
+		}
+		log_debug("sync %s: flags of UIDs 1:%u %s", name, s->maxuid,
+		    full ? "in full (UID comparison)" : "CHANGEDSINCE with "
+		    "VANISHED (QRESYNC)");
 		memset(&fx, 0, sizeof(fx));
 		fx.first = 1;
 		fx.last = s->maxuid;

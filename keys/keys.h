@@ -34,6 +34,8 @@ struct keys_cert {
 	const char	*emails;	/* comma-separated addresses */
 	const uint8_t	*der;
 	size_t		 der_len;
+	time_t		 added;		/* when it came into the store */
+	time_t		 expires;	/* cache expiry (smimea), or 0 */
 };
 
 /* Opens the key store kept in st (st must outlive it). */

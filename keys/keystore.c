@@ -82,6 +82,8 @@ walk_cb(const struct store_cert *sc, void *arg)
 	kc.emails = sc->emails;
 	kc.der = sc->der;
 	kc.der_len = sc->der_len;
+	kc.added = sc->added;
+	kc.expires = sc->expires;
 	return w->cb(&kc, w->arg);
 }
 
@@ -169,6 +171,8 @@ keys_find_email(struct keys *k, const char *address, unsigned mask,
 		kc.emails = c.v[i - 1].emails;
 		kc.der = c.v[i - 1].der;
 		kc.der_len = c.v[i - 1].der_len;
+		kc.added = c.v[i - 1].added;
+		kc.expires = c.v[i - 1].expires;
 		if (cb(&kc, arg) != 0)
 			break;
 	}

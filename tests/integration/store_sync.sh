@@ -117,9 +117,13 @@ check_eq "a server-side flag change comes in" 1 "$(json "$T/sync3.json" 'd["flag
 sm list --json --folder "$F" > "$T/list.json"
 check_eq "and is stored" '["\\Flagged", "\\Seen"]' "$(sig_of 'signed hello' flags)"
 
-# An expunge on the server.
+# An expunge on the server (Dovecot has QRESYNC: the delta path is used).
 rm -f "$FD/cur/"*"M1P$$"*
-sm sync --folder "$F" --json > "$T/sync4.json"
+SEALMAIL_DEBUG="$T/debug.log" sm sync --folder "$F" --json > "$T/sync4.json"
+check_match "the flags and expunges came as a QRESYNC delta" 'CHANGEDSINCE with VANISHED' "$(cat "$T/debug.log")"
+sm sync --folder "$F" --json >/dev/null
+SEALMAIL_DEBUG="$T/debug2.log" sm sync --folder "$F" --json >/dev/null
+check_match "with HIGHESTMODSEQ unchanged nothing is asked" 'HIGHESTMODSEQ unchanged' "$(cat "$T/debug2.log")"
 check_eq "an expunge is followed" 1 "$(json "$T/sync4.json" 'd["expunged"]')"
 check_eq "three left" 3 "$(sm list --json --folder "$F" | json /dev/stdin 'len(d)')"
 
