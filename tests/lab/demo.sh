@@ -31,7 +31,7 @@ stop_lab() {
 	sh "$HERE/stop.sh" "$LAB" >/dev/null 2>&1
 }
 trap stop_lab EXIT
-trap 'exit 130' INT TERM HUP
+trap 'exit 130' INT TERM HUP PIPE
 
 say "Starting the lab in $LAB (ports $LAB_PORT_BASE + 24 ... + 993) ..."
 sh "$HERE/start.sh" "$LAB" >"$DEMO/lab-start.log" 2>&1 ||
