@@ -232,6 +232,8 @@ if ! reaches "$MAIL_UID" "$DIR" || ! reaches postfix "$DIR"; then
 	done
 	[ -n "$V" ] || fail "users nobody and postfix cannot reach $DIR"
 fi
+# stop.sh knows a master by its PID file and DIR (or V) in its command line.
+printf '%s\n' "$V" > "$DIR/run/view"
 # in_view CMD...: runs CMD where DIR is seen as V.
 in_view() {
 	if [ "$V" = "$DIR" ]; then

@@ -19,12 +19,15 @@ DIR=$(cd "$1" && pwd) || exit 1
 t0=$(date +%s%N)
 
 # owned PID: true when PID runs and names DIR in its command line or its
-# environment.
+# environment (or, for a master in a mount namespace, the path DIR had
+# there: run/view).
+V=$DIR
+[ -s "$DIR/run/view" ] && V=$(cat "$DIR/run/view")
 owned() {
 	case $1 in ''|*[!0-9]*) return 1 ;; esac
 	dz_running "$1" || return 1
 	cat "/proc/$1/cmdline" "/proc/$1/environ" 2>/dev/null | tr '\0' '\n' |
-	    grep -qF -e "$DIR/" -e "SEALMAIL_LAB_OWNER=$DIR"
+	    grep -qF -e "$DIR/" -e "$V/" -e "SEALMAIL_LAB_OWNER=$DIR"
 }
 
 roots=
