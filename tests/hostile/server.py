@@ -17,8 +17,9 @@ test can assert that a password never arrived. It plays one --mode:
   longline      a 64 MiB line without an end (after TLS with --implicit)
   manylines     an answer of short lines that never ends
   trickle       a greeting one byte every half second, forever
-  grumpy        an honest IMAP server that offers ENABLE, QRESYNC and ID
-                but refuses both (NO)
+  grumpy        an honest server of few means: IMAP offers ENABLE, QRESYNC
+                and ID but refuses them (NO), and has UIDPLUS but no MOVE;
+                SMTP offers AUTH LOGIN only
   literal       an IMAP literal announcing 4 GiB, then zeros
 
 With --implicit the TLS handshake comes first (993/465 style). The port is
@@ -101,7 +102,7 @@ def imap_session(c, a, ctx, tls_up):
     if a.mode != "nostarttls" and not tls_up:
         caps += b" STARTTLS"
     if a.mode == "grumpy":
-        caps += b" ENABLE CONDSTORE QRESYNC ID"
+        caps += b" ENABLE CONDSTORE QRESYNC ID UIDPLUS"
     if a.mode == "silent":
         c.readmore(a.silence)
         return
@@ -113,7 +114,7 @@ def imap_session(c, a, ctx, tls_up):
     elif a.mode == "longline" and (tls_up or not a.implicit):
         flood(c, b"* OK ")
         return
-    else:
+    elif not (tls_up and not a.implicit):  # no greeting after STARTTLS
         c.send(b"* OK [CAPABILITY " + caps + b"] hostile ready\r\n")
     while True:
         line = c.readline()
@@ -178,12 +179,14 @@ def smtp_session(c, a, ctx, tls_up):
     if a.mode == "trickle" and (tls_up or not a.implicit):
         trickle(c)
         return
-    c.send(b"220 hostile.example.test ESMTP\r\n")
+    if not (tls_up and not a.implicit):    # no greeting after STARTTLS
+        c.send(b"220 hostile.example.test ESMTP\r\n")
     while True:
         line = c.readline()
         cmd = line.split(None, 1)[0].upper() if line.strip() else b""
         if cmd in (b"EHLO", b"HELO"):
-            ext = [b"hostile.example.test", b"SIZE 10000000", b"AUTH PLAIN LOGIN"]
+            ext = [b"hostile.example.test", b"SIZE 10000000",
+                   b"AUTH LOGIN" if a.mode == "grumpy" else b"AUTH PLAIN LOGIN"]
             if a.mode != "nostarttls" and not tls_up:
                 ext.append(b"STARTTLS")
             out = b""
@@ -206,6 +209,12 @@ def smtp_session(c, a, ctx, tls_up):
                 c.starttls(ctx)
                 smtp_session(c, a, ctx, True)
                 return
+        elif cmd == b"AUTH" and a.mode == "grumpy":
+            c.send(b"334 VXNlcm5hbWU6\r\n")
+            c.readline()
+            c.send(b"334 UGFzc3dvcmQ6\r\n")
+            c.readline()
+            c.send(b"235 2.7.0 ok\r\n")
         elif cmd == b"AUTH":
             c.send(b"235 2.7.0 ok\r\n")
         elif cmd == b"QUIT":

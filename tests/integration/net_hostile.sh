@@ -149,21 +149,25 @@ hostile "imap 4 GiB literal" imap literal implicit good \
 # Control: the same server with a good certificate does get the login, and
 # its recording shows it; so the absence above means something.
 for proto in imap smtp; do
-	rec=$T/rec.ctl.$proto ready=$T/ready.ctl.$proto
-	python3 "$SRV" --proto $proto --mode tls --implicit --record "$rec" \
+    for tls in implicit starttls; do
+	rec=$T/rec.ctl.$proto.$tls ready=$T/ready.ctl.$proto.$tls
+	imp=
+	[ $tls = implicit ] && imp=--implicit
+	python3 "$SRV" --proto $proto --mode tls $imp --record "$rec" \
 	    --ready "$ready" --cert "$T/good.pem" --key "$T/good.key" \
 	    --lifetime 60 </dev/null >/dev/null 2>&1 &
 	spid=$!
 	i=0
 	while [ ! -s "$ready" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-	check "$proto control: login to an authenticated server" "$C" $proto \
-	    --host $HOST --addr 127.0.0.1 --port "$(cat "$ready")" \
-	    --tls implicit --ca "$T/ca.pem" --timeout $TMO --user "$USER" \
+	check "$proto $tls control: login to an authenticated server" "$C" \
+	    $proto --host $HOST --addr 127.0.0.1 --port "$(cat "$ready")" \
+	    --tls $tls --ca "$T/ca.pem" --timeout $TMO --user "$USER" \
 	    --pass "$PASS"
 	kill "$spid" 2>/dev/null
 	wait "$spid" 2>/dev/null
-	check "$proto control: the recording holds the login" \
+	check "$proto $tls control: the recording holds the login" \
 	    grep -qF -e "$B64_PLAIN" "$rec"
+    done
 done
 
 # A server that refuses the courtesies (ENABLE, ID) is still usable.
@@ -178,6 +182,31 @@ check "imap: a refused ENABLE and ID do not fail the login" "$C" imap \
     --host $HOST --addr 127.0.0.1 --port "$(cat "$ready")" --tls implicit \
     --ca "$T/ca.pem" --timeout $TMO --user "$USER" --pass "$PASS"
 check_match "... and QRESYNC is off" 'condstore 1 qresync 0' "$(cat "$T/.out")"
+# Without MOVE: UID COPY, then \Deleted, then UID EXPUNGE of just those.
+check "imap: move without MOVE" "$C" imap --host $HOST --addr 127.0.0.1 \
+    --port "$(cat "$ready")" --tls implicit --ca "$T/ca.pem" --timeout $TMO \
+    --user "$USER" --pass "$PASS" --select INBOX --rw --move "7 Trash"
+check_match "... copies, flags and expunges that UID" \
+    'UID COPY 7 Trash.*UID STORE 7 \+FLAGS\.SILENT \(\\Deleted\).*UID EXPUNGE 7' \
+    "$(tr -d '\r' < "$rec" | tr '\n' ' ')"
+kill "$spid" 2>/dev/null
+wait "$spid" 2>/dev/null
+
+# AUTH LOGIN where PLAIN is not offered (after TLS, to an honest server).
+rec=$T/rec.grumpy2 ready=$T/ready.grumpy2
+python3 "$SRV" --proto smtp --mode grumpy --record "$rec" --ready "$ready" \
+    --cert "$T/good.pem" --key "$T/good.key" --lifetime 60 \
+    </dev/null >/dev/null 2>&1 &
+spid=$!
+i=0
+while [ ! -s "$ready" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+check "smtp: AUTH LOGIN over STARTTLS" "$C" smtp --host $HOST \
+    --addr 127.0.0.1 --port "$(cat "$ready")" --tls starttls \
+    --ca "$T/ca.pem" --timeout $TMO --user "$USER" --pass "$PASS"
+check "... the password went base64-encoded, after TLS" \
+    grep -qF -e "$B64_PASS" "$rec"
+check_nomatch "... and never in cleartext" "$B64_PASS" \
+    "$(sed -n '1,/^STARTTLS/p' "$rec")"
 kill "$spid" 2>/dev/null
 wait "$spid" 2>/dev/null
 
