@@ -9,6 +9,7 @@
  * anywhere is completed by the next one; the unique (folder, UID) index
  * keeps a message from being stored twice.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,8 @@ struct local {
 	int		 seen;		/* the server still has it */
 };
 
+struct queue;
+
 struct syncer {
 	const struct sync_opts	*o;
 	struct sync_stats	*stats;
@@ -56,6 +59,7 @@ struct syncer {
 	struct timespec		 start;
 	struct smerr		*e;
 	int			 err;		/* a callback failed */
+	struct queue		*q;		/* new messages for the worker */
 };
 
 static double
@@ -284,42 +288,80 @@ harvest(struct keys *k, const struct crypto_verdict *v)
 		    v->harvest_addr, &replaced, NULL);
 }
 
-static int
-new_msg_cb(const struct imap_msg *im, void *arg)
+/*
+ * New messages are judged and stored by a worker thread while the fetch
+ * goes on reading the next ones: decryption, verification and the
+ * encrypted store use the second core instead of waiting for the network.
+ * The queue is bounded in messages and bytes; the worker alone touches
+ * the store and the engine's context until the fetch is over.
+ */
+#define SYNC_QUEUE_MAX		64
+#define SYNC_QUEUE_BYTES	(64UL * 1024 * 1024)
+
+struct job {
+	struct job	*next;
+	uint32_t	 uid;
+	uint64_t	 modseq;
+	uint32_t	 size;
+	int64_t		 internaldate;
+	char		*flags;
+	uint8_t		*body;
+	size_t		 len;
+};
+
+struct queue {
+	pthread_mutex_t	 mtx;
+	pthread_cond_t	 cv;
+	struct job	*head, *tail;
+	size_t		 n, bytes;
+	int		 closed;	/* no more jobs will come */
+	int		 failed;	/* the worker stopped on an error */
+	struct smerr	 err;		/* the worker's error */
+};
+
+static void
+job_free(struct job *j)
 {
-	struct syncer		*s = arg;
+	if (j == NULL)
+		return;
+	free(j->flags);
+	free(j->body);
+	free(j);
+}
+
+/* Judges one message and stores it with its verdict in one transaction. */
+static int
+store_new(struct syncer *s, const struct job *j, struct smerr *e)
+{
 	struct store		*st = s->o->store;
 	struct store_msg	 m;
 	struct crypto_verdict	*v = NULL;
 	struct buf		*vj = NULL;
-	char			 dg[65], *flags = NULL;
+	char			 dg[65];
 	int			 r;
 
-	if (im->uid <= s->maxuid || im->body == NULL)
-		return 0;
 	memset(&m, 0, sizeof(m));
-	if ((vj = buf_new(0)) == NULL ||
-	    flags_norm(im->has_flags ? im->flags : "", &flags) != 0) {
-		r = smerr_set(s->e, SMERR_NOMEM, "out of memory");
+	if ((vj = buf_new(0)) == NULL) {
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
 		goto out;
 	}
-	digest_hex(im->body, im->len, dg);
-	if ((r = judge(s->ctx, im->body, im->len, &m, &v, vj, s->e)) != 0)
+	digest_hex(j->body, j->len, dg);
+	if ((r = judge(s->ctx, j->body, j->len, &m, &v, vj, e)) != 0)
 		goto out;
 	m.folder = s->fid;
-	m.uid = im->uid;
-	m.modseq = im->modseq;
-	m.flags = flags;
-	m.received = (time_t)im->internaldate;
-	m.date = (time_t)im->internaldate;
-	m.size = im->size != 0 ? im->size : im->len;
+	m.uid = j->uid;
+	m.modseq = j->modseq;
+	m.flags = j->flags;
+	m.received = (time_t)j->internaldate;
+	m.date = (time_t)j->internaldate;
+	m.size = j->size != 0 ? j->size : j->len;
 	m.digest = dg;
 	/* The message, its verdict and the harvest: all or nothing. */
-	if ((r = store_begin(st, s->e)) != 0)
+	if ((r = store_begin(st, e)) != 0)
 		goto out;
-	r = store_msg_add(st, &m, NULL, s->e);
+	r = store_msg_add(st, &m, NULL, e);
 	if (r == SMERR_EXISTS) {
-		smerr_clear(s->e);
+		smerr_clear(e);
 		r = 0;
 	} else if (r == 0) {
 		harvest(s->o->keys, v);
@@ -331,9 +373,9 @@ new_msg_cb(const struct imap_msg *im, void *arg)
 		store_rollback(st);
 		goto out;
 	}
-	r = store_commit(st, s->e);
+	r = store_commit(st, e);
 	s->done++;
-	if (s->o->progress != NULL) {
+	if (r == 0 && s->o->progress != NULL) {
 		struct sync_progress	p;
 
 		p.folder = s->folder;
@@ -345,10 +387,138 @@ new_msg_cb(const struct imap_msg *im, void *arg)
 out:
 	crypto_verdict_free(v);
 	buf_free(vj);
-	free(flags);
-	if (r != 0)
-		s->err = r;
-	return r != 0;
+	return r;
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct syncer	*s = arg;
+	struct queue	*q = s->q;
+	struct job	*j;
+	struct smerr	 e;
+
+	for (;;) {
+		pthread_mutex_lock(&q->mtx);
+		while (q->head == NULL && !q->closed)
+			pthread_cond_wait(&q->cv, &q->mtx);
+		if ((j = q->head) == NULL) {
+			pthread_mutex_unlock(&q->mtx);
+			break;
+		}
+		q->head = j->next;
+		if (q->head == NULL)
+			q->tail = NULL;
+		q->n--;
+		q->bytes -= j->len;
+		pthread_cond_broadcast(&q->cv);
+		pthread_mutex_unlock(&q->mtx);
+
+		smerr_clear(&e);
+		if (store_new(s, j, &e) != 0) {
+			job_free(j);
+			pthread_mutex_lock(&q->mtx);
+			q->failed = 1;
+			q->err = e;
+			pthread_cond_broadcast(&q->cv);
+			pthread_mutex_unlock(&q->mtx);
+			break;
+		}
+		job_free(j);
+	}
+	return NULL;
+}
+
+static int
+new_msg_cb(const struct imap_msg *im, void *arg)
+{
+	struct syncer	*s = arg;
+	struct queue	*q = s->q;
+	struct job	*j;
+	int		 failed;
+
+	if (im->uid <= s->maxuid || im->body == NULL)
+		return 0;
+	if ((j = calloc(1, sizeof(*j))) == NULL ||
+	    (j->body = malloc(im->len > 0 ? im->len : 1)) == NULL ||
+	    flags_norm(im->has_flags ? im->flags : "", &j->flags) != 0) {
+		job_free(j);
+		s->err = smerr_set(s->e, SMERR_NOMEM, "out of memory");
+		return 1;
+	}
+	memcpy(j->body, im->body, im->len);
+	j->len = im->len;
+	j->uid = im->uid;
+	j->modseq = im->modseq;
+	j->size = im->size;
+	j->internaldate = im->internaldate;
+	pthread_mutex_lock(&q->mtx);
+	while (!q->failed && q->n > 0 && (q->n >= SYNC_QUEUE_MAX ||
+	    q->bytes + j->len > SYNC_QUEUE_BYTES))
+		pthread_cond_wait(&q->cv, &q->mtx);
+	if (!(failed = q->failed)) {
+		if (q->tail != NULL)
+			q->tail->next = j;
+		else
+			q->head = j;
+		q->tail = j;
+		q->n++;
+		q->bytes += j->len;
+		pthread_cond_broadcast(&q->cv);
+	}
+	pthread_mutex_unlock(&q->mtx);
+	if (failed) {
+		job_free(j);
+		return 1;		/* the worker's error is reported */
+	}
+	return 0;
+}
+
+/* Fetches every message above the highest UID stored, through the worker. */
+static int
+fetch_new(struct syncer *s, struct smerr *e)
+{
+	struct imap_fetch	 fx;
+	struct queue		 q;
+	struct job		*j;
+	pthread_t		 t;
+	int			 r;
+
+	memset(&q, 0, sizeof(q));
+	pthread_mutex_init(&q.mtx, NULL);
+	pthread_cond_init(&q.cv, NULL);
+	s->q = &q;
+	if (pthread_create(&t, NULL, worker_main, s) != 0) {
+		r = smerr_set(e, SMERR_NOMEM, "cannot start a thread");
+		goto out;
+	}
+	memset(&fx, 0, sizeof(fx));
+	fx.first = s->maxuid + 1;
+	fx.last = 0;
+	fx.what = IMAP_FETCH_FLAGS | IMAP_FETCH_META | IMAP_FETCH_BODY;
+	fx.msg = new_msg_cb;
+	fx.arg = s;
+	r = imap_fetch(s->imap, &fx, e);
+	/* What arrived whole is stored even when the fetch broke off. */
+	pthread_mutex_lock(&q.mtx);
+	q.closed = 1;
+	pthread_cond_broadcast(&q.cv);
+	pthread_mutex_unlock(&q.mtx);
+	pthread_join(t, NULL);
+	if (q.failed)
+		r = smerr_reset(e, q.err.code != 0 ? q.err.code : SMERR_STORE,
+		    "%s", smerr_msg(&q.err));
+	else if (s->err != 0)
+		r = s->err;
+out:
+	while ((j = q.head) != NULL) {
+		q.head = j->next;
+		job_free(j);
+	}
+	pthread_cond_destroy(&q.cv);
+	pthread_mutex_destroy(&q.mtx);
+	s->q = NULL;
+	return r;
 }
 
 static int
@@ -523,16 +693,7 @@ sync_folder(struct syncer *s, const char *name)
 	/* New messages: everything above the highest UID stored. */
 	s->total = mb.exists > s->nloc ? mb.exists - s->nloc : 0;
 	if (mb.uidnext == 0 || s->maxuid + 1 < mb.uidnext) {
-		memset(&fx, 0, sizeof(fx));
-		fx.first = s->maxuid + 1;
-		fx.last = 0;
-		fx.what = IMAP_FETCH_FLAGS | IMAP_FETCH_META | IMAP_FETCH_BODY;
-		fx.msg = new_msg_cb;
-		fx.arg = s;
-		r = imap_fetch(s->imap, &fx, e);
-		if (s->err != 0)
-			r = s->err;
-		if (r != 0)
+		if ((r = fetch_new(s, e)) != 0)
 			goto out;
 	}
 
