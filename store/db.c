@@ -12,10 +12,12 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/err.h"
 #include "base/secmem.h"
@@ -211,7 +213,7 @@ store_open(const char *datadir, const uint8_t key[STORE_KEY_LEN],
 	struct store	*st = NULL;
 	sqlite3_stmt	*s = NULL;
 	int64_t		 n;
-	int		 r, rc, got, creating;
+	int		 r, rc, got, creating, fd;
 
 	*stp = NULL;
 	if (datadir == NULL || key == NULL)
@@ -222,6 +224,10 @@ store_open(const char *datadir, const uint8_t key[STORE_KEY_LEN],
 		goto out;
 	}
 	creating = !store_exists(datadir);
+	/* Made private before SQLite opens it; its -wal and -shm follow. */
+	if (creating && (fd = open(st->path, O_WRONLY | O_CREAT | O_CLOEXEC |
+	    O_NOFOLLOW, 0600)) != -1)
+		close(fd);
 	rc = sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
