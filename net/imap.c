@@ -9,6 +9,7 @@
  * is treated as dead. COMPRESS is never used (broken in Debian's build).
  */
 #include <errno.h>
+#include <iconv.h>
 #include <poll.h>
 #include <strings.h>
 #include <stdio.h>
@@ -1214,4 +1215,52 @@ imap_idle(struct imap *s, int timeout_ms, int wake_fd, int *changed,
 	if (changed != NULL)
 		*changed = pushed || saw_change(s, before);
 	return 0;
+}
+
+/* glibc's iconv knows modified UTF-7 as "UTF-7-IMAP". */
+static int
+name_conv(const char *to, const char *from, const char *in, char **outp,
+    struct smerr *e)
+{
+	iconv_t	 cd;
+	char	*out, *ip = (char *)(uintptr_t)in, *op;
+	size_t	 il = strlen(in), ol, cap;
+	int	 r = 0;
+
+	*outp = NULL;
+	if (il > 4096)
+		return smerr_set(e, SMERR_LIMIT, "mailbox name too long");
+	cap = il * 4 + 8;
+	if ((out = malloc(cap)) == NULL)
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	if ((cd = iconv_open(to, from)) == (iconv_t)-1) {
+		free(out);
+		return smerr_set(e, SMERR_INVAL, "no %s conversion", from);
+	}
+	op = out;
+	ol = cap - 1;
+	if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1 ||
+	    iconv(cd, NULL, NULL, &op, &ol) == (size_t)-1)
+		r = smerr_set(e, SMERR_PARSE, "not a valid mailbox name: "
+		    "%.60s", in);
+	iconv_close(cd);
+	if (r != 0) {
+		free(out);
+		return r;
+	}
+	*op = '\0';
+	*outp = out;
+	return 0;
+}
+
+int
+imap_name_to_utf8(const char *imap, char **outp, struct smerr *e)
+{
+	return name_conv("UTF-8", "UTF-7-IMAP", imap, outp, e);
+}
+
+int
+imap_name_from_utf8(const char *utf8, char **outp, struct smerr *e)
+{
+	return name_conv("UTF-7-IMAP", "UTF-8", utf8, outp, e);
 }

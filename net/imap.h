@@ -56,6 +56,16 @@ int		 imap_has(const struct imap *s, const char *cap);
 int		 imap_qresync(const struct imap *s);
 int		 imap_condstore(const struct imap *s);
 
+/*
+ * Mailbox names between IMAP's modified UTF-7 (RFC 3501 5.1.3) and UTF-8,
+ * for showing them ("Entw&APw-rfe" is "Entwürfe"). *outp is malloc'd;
+ * SMERR_PARSE for a name that is not valid in the source form.
+ */
+int		 imap_name_to_utf8(const char *imap, char **outp,
+		    struct smerr *e);
+int		 imap_name_from_utf8(const char *utf8, char **outp,
+		    struct smerr *e);
+
 #define IMAP_F_NOSELECT		0x0001
 #define IMAP_F_NOINFERIORS	0x0002
 #define IMAP_F_SENT		0x0010

@@ -345,6 +345,33 @@ test_bogus_tlsa(void **state)
 	assert_int_equal(imap_open(&srv, &im, &e), SMERR_INVAL);
 }
 
+/* Modified UTF-7 mailbox names, both ways (RFC 3501 5.1.3). */
+static void
+test_mailbox_names(void **state)
+{
+	struct smerr	 e;
+	char		*s = NULL;
+
+	(void)state;
+	smerr_clear(&e);
+	assert_int_equal(imap_name_to_utf8("Entw&APw-rfe &- Co", &s, &e), 0);
+	assert_string_equal(s, "Entw\xc3\xbcrfe & Co");
+	free(s);
+	assert_int_equal(imap_name_from_utf8("Entw\xc3\xbcrfe & Co", &s, &e),
+	    0);
+	assert_string_equal(s, "Entw&APw-rfe &- Co");
+	free(s);
+	assert_int_equal(imap_name_to_utf8("INBOX", &s, &e), 0);
+	assert_string_equal(s, "INBOX");
+	free(s);
+	s = NULL;
+	assert_int_equal(imap_name_to_utf8("bad &\xff- name", &s, &e),
+	    SMERR_PARSE);
+	assert_null(s);
+	assert_int_equal(imap_name_from_utf8("\xc3(", &s, &e), SMERR_PARSE);
+	assert_null(s);
+}
+
 int
 main(void)
 {
@@ -357,6 +384,7 @@ main(void)
 		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_no_starttls),
 		cmocka_unit_test(test_bogus_tlsa),
+		cmocka_unit_test(test_mailbox_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
