@@ -536,14 +536,331 @@ out:
 	return r;
 }
 
+/*
+ * CompressedData (RFC 3274) holds a zlib stream (RFC 1950) of DEFLATE
+ * (RFC 1951). OpenSSL here is built without zlib, so the stream is
+ * inflated below: a small decoder that writes into a bounded buffer and
+ * fails on anything malformed, rather than guessing.
+ */
+struct inflate {
+	const uint8_t	*in;
+	size_t		 inlen;
+	size_t		 pos;		/* next input byte */
+	unsigned	 bits;		/* bit buffer */
+	int		 nbits;
+	struct buf	*out;
+};
+
+struct huff {
+	short	count[16];		/* codes of each length */
+	short	sym[288];		/* symbols ordered by code */
+};
+
+static int
+inf_bits(struct inflate *z, int n, unsigned *vp)
+{
+	unsigned	v = z->bits;
+
+	while (z->nbits < n) {
+		if (z->pos >= z->inlen)
+			return -1;
+		v |= (unsigned)z->in[z->pos++] << z->nbits;
+		z->nbits += 8;
+	}
+	*vp = v & ((1U << n) - 1);
+	z->bits = v >> n;
+	z->nbits -= n;
+	return 0;
+}
+
+/* Builds a canonical Huffman table; -1 if over-subscribed. */
+static int
+huff_build(struct huff *h, const short *len, int n)
+{
+	short	offs[16];
+	int	i, left;
+
+	memset(h->count, 0, sizeof(h->count));
+	for (i = 0; i < n; i++)
+		h->count[len[i]]++;
+	if (h->count[0] == n)
+		return 0;		/* no codes: only an error if used */
+	left = 1;
+	for (i = 1; i < 16; i++) {
+		left <<= 1;
+		left -= h->count[i];
+		if (left < 0)
+			return -1;
+	}
+	offs[1] = 0;
+	for (i = 1; i < 15; i++)
+		offs[i + 1] = offs[i] + h->count[i];
+	for (i = 0; i < n; i++)
+		if (len[i] != 0)
+			h->sym[offs[len[i]]++] = (short)i;
+	return 0;
+}
+
+static int
+huff_decode(struct inflate *z, const struct huff *h)
+{
+	unsigned	b;
+	int		code = 0, first = 0, index = 0, len, count;
+
+	for (len = 1; len < 16; len++) {
+		if (inf_bits(z, 1, &b) != 0)
+			return -1;
+		code |= (int)b;
+		count = h->count[len];
+		if (code - count < first)
+			return h->sym[index + (code - first)];
+		index += count;
+		first += count;
+		first <<= 1;
+		code <<= 1;
+	}
+	return -1;
+}
+
+static const short len_base[29] = {
+	3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31,
+	35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258 };
+static const short len_extra[29] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2,
+	3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0 };
+static const short dist_base[30] = {
+	1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193,
+	257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145,
+	8193, 12289, 16385, 24577 };
+static const short dist_extra[30] = {
+	0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6,
+	7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13 };
+
+static int
+inf_codes(struct inflate *z, const struct huff *lit, const struct huff *dist)
+{
+	const uint8_t	*o;
+	unsigned	 e;
+	size_t		 n, d, k;
+	int		 sym;
+	uint8_t		 c;
+
+	for (;;) {
+		if ((sym = huff_decode(z, lit)) < 0)
+			return -1;
+		if (sym < 256) {
+			c = (uint8_t)sym;
+			if (buf_put(z->out, &c, 1) != 0)
+				return -1;
+			continue;
+		}
+		if (sym == 256)
+			return 0;
+		if ((sym -= 257) >= 29 || inf_bits(z, len_extra[sym], &e) != 0)
+			return -1;
+		n = (size_t)len_base[sym] + e;
+		if ((sym = huff_decode(z, dist)) < 0 || sym >= 30 ||
+		    inf_bits(z, dist_extra[sym], &e) != 0)
+			return -1;
+		d = (size_t)dist_base[sym] + e;
+		if (d > buf_len(z->out))
+			return -1;	/* before the start */
+		for (k = 0; k < n; k++) {
+			o = buf_data(z->out);
+			c = o[buf_len(z->out) - d];
+			if (buf_put(z->out, &c, 1) != 0)
+				return -1;
+		}
+	}
+}
+
+static int
+inf_fixed(struct inflate *z)
+{
+	struct huff	lit, dist;
+	short		len[288];
+	int		i;
+
+	for (i = 0; i < 144; i++)
+		len[i] = 8;
+	for (; i < 256; i++)
+		len[i] = 9;
+	for (; i < 280; i++)
+		len[i] = 7;
+	for (; i < 288; i++)
+		len[i] = 8;
+	huff_build(&lit, len, 288);
+	for (i = 0; i < 30; i++)
+		len[i] = 5;
+	huff_build(&dist, len, 30);
+	return inf_codes(z, &lit, &dist);
+}
+
+static int
+inf_dynamic(struct inflate *z)
+{
+	static const short order[19] = {
+	    16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15 };
+	struct huff	lit, dist, cl;
+	short		len[320];
+	unsigned	nlen, ndist, ncode, v;
+	int		i, sym, prev;
+	unsigned	rep;
+
+	if (inf_bits(z, 5, &nlen) != 0 || inf_bits(z, 5, &ndist) != 0 ||
+	    inf_bits(z, 4, &ncode) != 0)
+		return -1;
+	nlen += 257;
+	ndist += 1;
+	ncode += 4;
+	if (nlen > 286 || ndist > 30)
+		return -1;
+	memset(len, 0, sizeof(len));
+	for (i = 0; i < (int)ncode; i++) {
+		if (inf_bits(z, 3, &v) != 0)
+			return -1;
+		len[order[i]] = (short)v;
+	}
+	if (huff_build(&cl, len, 19) != 0)
+		return -1;
+	for (i = 0; i < (int)(nlen + ndist);) {
+		if ((sym = huff_decode(z, &cl)) < 0)
+			return -1;
+		if (sym < 16) {
+			len[i++] = (short)sym;
+			continue;
+		}
+		prev = 0;
+		if (sym == 16) {
+			if (i == 0 || inf_bits(z, 2, &rep) != 0)
+				return -1;
+			prev = len[i - 1];
+			rep += 3;
+		} else if (sym == 17) {
+			if (inf_bits(z, 3, &rep) != 0)
+				return -1;
+			rep += 3;
+		} else {
+			if (inf_bits(z, 7, &rep) != 0)
+				return -1;
+			rep += 11;
+		}
+		if (i + (int)rep > (int)(nlen + ndist))
+			return -1;
+		while (rep-- > 0)
+			len[i++] = (short)prev;
+	}
+	if (len[256] == 0 || huff_build(&lit, len, (int)nlen) != 0 ||
+	    huff_build(&dist, len + nlen, (int)ndist) != 0)
+		return -1;
+	return inf_codes(z, &lit, &dist);
+}
+
+/* Inflates a zlib stream into out (bounded by out's ceiling). 0 or -1. */
+static int
+zlib_inflate(const uint8_t *in, size_t inlen, struct buf *out)
+{
+	struct inflate	 z;
+	const uint8_t	*o;
+	unsigned	 last, type, v, nv;
+	uint32_t	 a = 1, b = 0, want;
+	size_t		 i, n;
+
+	if (inlen < 6 || (in[0] & 0x0f) != 8 || (in[0] >> 4) > 7 ||
+	    ((unsigned)in[0] << 8 | in[1]) % 31 != 0 || (in[1] & 0x20))
+		return -1;
+	memset(&z, 0, sizeof(z));
+	z.in = in + 2;
+	z.inlen = inlen - 2 - 4;
+	z.out = out;
+	do {
+		if (inf_bits(&z, 1, &last) != 0 || inf_bits(&z, 2, &type) != 0)
+			return -1;
+		if (type == 0) {
+			z.bits = 0;
+			z.nbits = 0;
+			if (z.pos + 4 > z.inlen)
+				return -1;
+			v = z.in[z.pos] | (unsigned)z.in[z.pos + 1] << 8;
+			nv = z.in[z.pos + 2] | (unsigned)z.in[z.pos + 3] << 8;
+			z.pos += 4;
+			if ((v ^ 0xffff) != nv || z.pos + v > z.inlen ||
+			    buf_put(out, z.in + z.pos, v) != 0)
+				return -1;
+			z.pos += v;
+		} else if (type == 1) {
+			if (inf_fixed(&z) != 0)
+				return -1;
+		} else if (type == 2) {
+			if (inf_dynamic(&z) != 0)
+				return -1;
+		} else
+			return -1;
+	} while (!last);
+	/* Adler-32 of what came out. */
+	o = buf_data(out);
+	n = buf_len(out);
+	for (i = 0; i < n; i++) {
+		a = (a + o[i]) % 65521;
+		b = (b + a) % 65521;
+	}
+	want = (uint32_t)in[inlen - 4] << 24 | (uint32_t)in[inlen - 3] << 16 |
+	    (uint32_t)in[inlen - 2] << 8 | in[inlen - 1];
+	return want == (b << 16 | a) ? 0 : -1;
+}
+
 int
 crypto_cms_uncompress(const uint8_t *der, size_t len, struct buf *out,
     const char **whyp, struct smerr *e)
 {
-	(void)der;
-	(void)len;
-	(void)out;
+	CMS_ContentInfo		*cms = NULL;
+	ASN1_OCTET_STRING	**pos;
+	const uint8_t		*p, *end, *c;
+	uint8_t			*re = NULL;
+	long			 cl;
+	int			 relen, tag, cls, r = 0;
+
 	(void)e;
-	*whyp = "compressed S/MIME content is not supported";
-	return 0;
+	*whyp = NULL;
+	if ((cms = cms_read(der, len)) == NULL ||
+	    OBJ_obj2nid(CMS_get0_type(cms)) != NID_id_smime_ct_compressedData) {
+		*whyp = "the compressed part is not a readable CMS structure";
+		goto out;
+	}
+	/* ContentInfo, [0], CompressedData: version, then the algorithm. */
+	if ((relen = i2d_CMS_ContentInfo(cms, &re)) <= 0) {
+		*whyp = "the compressed part is not a readable CMS structure";
+		goto out;
+	}
+	p = re;
+	end = re + relen;
+	if (der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
+	    (p = c, end = c + cl, der_next(&p, end, &tag, &cls, &c, &cl)) != 0 ||
+	    der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
+	    (p = c, end = c + cl, der_next(&p, end, &tag, &cls, &c, &cl)) != 0 ||
+	    (p = c, end = c + cl, der_next(&p, end, &tag, &cls, &c, &cl)) != 0 ||
+	    der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
+	    tag != V_ASN1_SEQUENCE ||
+	    (p = c, end = c + cl, der_next(&p, end, &tag, &cls, &c, &cl)) != 0 ||
+	    tag != V_ASN1_OBJECT ||
+	    oid_nid(c, cl) != NID_zlib_compression) {
+		*whyp = "the compressed part does not use zlib";
+		goto out;
+	}
+	if ((pos = CMS_get0_content(cms)) == NULL || *pos == NULL) {
+		*whyp = "the compressed part has no content";
+		goto out;
+	}
+	if (zlib_inflate(ASN1_STRING_get0_data(*pos),
+	    (size_t)ASN1_STRING_length(*pos), out) != 0) {
+		buf_reset(out);
+		*whyp = "the compressed content is malformed or too large";
+		goto out;
+	}
+	r = 1;
+out:
+	OPENSSL_free(re);
+	CMS_ContentInfo_free(cms);
+	ERR_clear_error();
+	return r;
 }

@@ -642,10 +642,27 @@ smime_entity(struct judge *j, const struct mime_part *p, int root,
 			goto out;
 		goto next;
 	case NID_id_smime_ct_compressedData:
-		j->facts |= CRYPTO_S_ERROR;
-		r = finding(j, "compressed S/MIME content is not supported; "
-		    "it is not shown");
-		goto out;
+		/* Compression is transparent: what it holds is judged. */
+		if ((plain = buf_new(MIME_MAX_INPUT)) == NULL) {
+			r = smerr_set(j->e, SMERR_NOMEM, "out of memory");
+			goto out;
+		}
+		opened = crypto_cms_uncompress(buf_data(der), buf_len(der),
+		    plain, &why, j->e);
+		if (opened <= 0) {
+			r = opened < 0 ? opened : finding(j, "%s", why);
+			goto out;
+		}
+		if (j->nplains >= JUDGE_MAX_LAYERS) {
+			r = finding(j, "too many S/MIME layers");
+			goto out;
+		}
+		j->plains[j->nplains++] = plain;
+		plain = NULL;
+		if ((r = msg_keep(j, buf_data(j->plains[j->nplains - 1]),
+		    buf_len(j->plains[j->nplains - 1]), &content)) != 0)
+			goto out;
+		goto next;
 	default:
 		if (mime_part_param(p, "smime-type") != NULL &&
 		    strcasecmp(mime_part_param(p, "smime-type"),

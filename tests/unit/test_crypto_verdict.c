@@ -208,6 +208,12 @@ test_judge(void **st)
 	assert_non_null(strstr(v->findings[0], "not integrity-protected"));
 	crypto_verdict_free(v);
 
+	/* CompressedData is transparent; a signature inside still counts. */
+	v = judge(ctx, "cmp-signed.eml");
+	assert_int_equal(v->signature, CRYPTO_SIG_VALID);
+	assert_non_null(strstr(v->text, "This is a test message"));
+	crypto_verdict_free(v);
+
 	/* Malformed MIME is an error value with one clear message. */
 	smerr_clear(&e);
 	assert_int_equal(crypto_judge(ctx, "", 0, &v, &e), SMERR_PARSE);
