@@ -316,12 +316,8 @@ keys_harvest(struct keys *k, const uint8_t *der, size_t len,
 		r = store_commit(k->st, e);
 		goto out;
 	}
-	if (p.same_emails != NULL && *p.same_emails != '\0') {
-		if (asprintf(&emails, "%s,%s", p.same_emails, address) == -1)
-			emails = NULL;
-	} else
-		emails = strdup(address);
-	if (emails == NULL) {
+	/* The store adds the address to those the row already has. */
+	if ((emails = strdup(address)) == NULL) {
 		r = smerr_set(e, SMERR_NOMEM, "out of memory");
 		goto fail;
 	}

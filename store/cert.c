@@ -1,7 +1,8 @@
 /*
  * Certificates and identities. A certificate is unique by kind and
- * fingerprint; putting it again replaces its row in place (a newer source
- * or expiry, an identity's key). Private keys are PKCS#8 DER in the
+ * fingerprint; putting it again updates its row in place: the addresses
+ * are added to those it had, an identity's key is kept unless a new one
+ * comes, and a cached SMIMEA answer never demotes another source. Private keys are PKCS#8 DER in the
  * privkey column, inside the encrypted database and nowhere else.
  */
 #include <stdlib.h>
@@ -44,9 +45,19 @@ store_cert_put(struct store *st, const struct store_cert *c,
 	sqlite3_finalize(s);
 	s = NULL;
 	if (id != 0)
-		r = store_prep(st, "UPDATE cert SET source = ?3, emails = ?4, "
-		    "der = ?5, expires = ?7, privkey = coalesce(?8, privkey) "
-		    "WHERE id = ?9;", &s, e);
+		/*
+		 * A cached SMIMEA answer never demotes a certificate the user
+		 * imported or that was harvested: it keeps its source and
+		 * stays when the cache entry would expire.
+		 */
+		r = store_prep(st, "UPDATE cert SET source = CASE WHEN "
+		    "source = 'smimea' OR ?3 != 'smimea' THEN ?3 ELSE source "
+		    "END, emails = CASE WHEN ?4 = '' OR instr(',' || emails || ',', "
+		    "',' || ?4 || ',') > 0 THEN emails WHEN emails = '' THEN ?4 "
+		    "ELSE emails || ',' || ?4 END, "
+		    "der = ?5, expires = CASE WHEN source != 'smimea' AND "
+		    "?3 = 'smimea' THEN 0 ELSE ?7 END, privkey = "
+		    "coalesce(?8, privkey) WHERE id = ?9;", &s, e);
 	else
 		r = store_prep(st, "INSERT INTO cert(kind, fingerprint, source, "
 		    "emails, der, added, expires, privkey) VALUES(?1, ?2, ?3, "

@@ -52,9 +52,11 @@ struct store_cert {
 };
 
 /*
- * Adds or replaces (by kind and fingerprint) a certificate; key is the
- * PKCS#8 DER private key of an identity (NULL otherwise). *idp gets the
- * row id when idp is not NULL.
+ * Adds or updates (by kind and fingerprint) a certificate; key is the
+ * PKCS#8 DER private key of an identity (NULL otherwise). An update adds
+ * c->emails to the addresses the row had, and a put with source "smimea"
+ * of a certificate known from elsewhere leaves its source and keeps it
+ * from expiring. *idp gets the row id when idp is not NULL.
  */
 int	 store_cert_put(struct store *st, const struct store_cert *c,
 	    const struct buf *key, int64_t *idp, struct smerr *e);

@@ -204,7 +204,7 @@ test_harvest(void **unused)
 	struct store	*st;
 	struct keys	*k;
 	struct smerr	 e;
-	struct buf	*b1, *b2;
+	struct buf	*b1, *b2, *b3;
 	struct keys_certinfo c1, c2;
 	char		 sd[300], first[65], *old = NULL, *addr = NULL;
 	int		 rep;
@@ -248,14 +248,24 @@ test_harvest(void **unused)
 	assert_int_not_equal(keys_harvest(k, buf_data(b1), buf_len(b1),
 	    "a,b@example.test", &rep, &e), 0);
 
-	/* An SMIMEA answer past its expiry is not offered. */
-	assert_int_equal(keys_cert_add(k, buf_data(b1), buf_len(b1),
+	/* An SMIMEA answer past its expiry is not offered... */
+	b3 = slurp("alice.der");
+	assert_int_equal(keys_cert_add(k, buf_data(b3), buf_len(b3),
 	    KEYS_PEER, "smimea", "carol@example.test", time(NULL) - 1, NULL,
 	    &e), 0);
+	buf_free(b3);
 	first[0] = '\0';
 	assert_int_equal(keys_find_email(k, "carol@example.test", KEYS_PEER,
 	    first_cb, first, &e), 0);
 	assert_string_equal(first, "");
+	/* ...but the same answer for a harvested one does not demote it. */
+	assert_int_equal(keys_cert_add(k, buf_data(b2), buf_len(b2),
+	    KEYS_PEER, "smimea", "bob@example.test", time(NULL) - 1, NULL,
+	    &e), 0);
+	first[0] = '\0';
+	assert_int_equal(keys_find_email(k, "bob@example.test", KEYS_PEER,
+	    first_cb, first, &e), 0);
+	assert_string_equal(first, c2.fingerprint);
 
 	keys_certinfo_clear(&c1);
 	keys_certinfo_clear(&c2);

@@ -122,6 +122,17 @@ count_cb(const struct store_cert *c, void *arg)
 	return 0;
 }
 
+static char	src_seen[64];
+
+static int
+src_cb(const struct store_cert *c, void *arg)
+{
+	(void)arg;
+	snprintf(src_seen, sizeof(src_seen), "%s %lld", c->source,
+	    (long long)c->expires);
+	return 0;
+}
+
 static void
 test_certs(void **unused)
 {
@@ -172,6 +183,7 @@ test_certs(void **unused)
 	    &e), 0);
 	assert_int_equal(cs.n, 1);
 	assert_string_equal(cs.fp, "bb");
+	id2 = cs.last;
 	memset(&cs, 0, sizeof(cs));
 	assert_int_equal(store_cert_find(st, STORE_CERT_IDENTITY, "AA",
 	    count_cb, &cs, &e), 0);
@@ -179,6 +191,29 @@ test_certs(void **unused)
 	smerr_clear(&e);
 	assert_int_equal(store_cert_find(st, STORE_CERT_ANCHOR, "aa",
 	    count_cb, &cs, &e), SMERR_NOTFOUND);
+
+	/* An imported certificate found again in SMIMEA stays imported. */
+	c.source = "imported";
+	c.expires = 0;
+	c.fingerprint = "cc";
+	assert_int_equal(store_cert_put(st, &c, NULL, &id, &e), 0);
+	c.source = "smimea";
+	c.expires = 5;
+	assert_int_equal(store_cert_put(st, &c, NULL, &id, &e), 0);
+	src_seen[0] = '\0';
+	assert_int_equal(store_cert_find(st, STORE_CERT_PEER, "cc", src_cb,
+	    NULL, &e), 0);
+	assert_string_equal(src_seen, "imported 0");
+	/* A cached one is refreshed in place. */
+	assert_int_equal(store_cert_find(st, STORE_CERT_PEER, "bb", src_cb,
+	    NULL, &e), 0);
+	assert_string_equal(src_seen, "smimea 12345");
+	c.fingerprint = "bb";
+	c.expires = 999;
+	assert_int_equal(store_cert_put(st, &c, NULL, &id, &e), 0);
+	assert_int_equal(store_cert_find(st, STORE_CERT_PEER, "bb", src_cb,
+	    NULL, &e), 0);
+	assert_string_equal(src_seen, "smimea 999");
 
 	assert_int_equal(store_cert_delete(st, id2, &e), 0);
 	assert_int_equal(store_cert_delete(st, id2, &e), SMERR_NOTFOUND);
