@@ -34,6 +34,7 @@ struct imap {
 	struct net_conn		*c;
 	mailimap		*m;
 	int			 logged_in;
+	int			 preauth;	/* PREAUTH over implicit TLS */
 	int			 qresync;
 	int			 condstore;
 	int			 dead;
@@ -318,7 +319,8 @@ imap_open(const struct net_server *srv, struct imap **ip, struct smerr *e)
 		}
 		if ((r = imap_starttls(s, srv, e)) != 0)
 			goto fail;
-	}
+	} else if (r == MAILIMAP_NO_ERROR_AUTHENTICATED)
+		s->preauth = 1;		/* the server knows us already */
 	if (!net_conn_secure(s->c)) {
 		r = smerr_set(e, SMERR_TLS, "%s: the server is not "
 		    "authenticated", s->c->label);
@@ -457,7 +459,9 @@ imap_login(struct imap *s, const char *user, const char *pass,
 		return smerr_set(e, SMERR_INVAL, "%s: the user name or "
 		    "password contains a line break", s->c->label);
 	net_conn_deadline(s->c, 2 * s->c->timeout_ms / 1000);
-	if (mailimap_has_authentication(s->m, "PLAIN"))
+	if (s->preauth)
+		r = MAILIMAP_NO_ERROR;	/* no credentials asked, none sent */
+	else if (mailimap_has_authentication(s->m, "PLAIN"))
 		r = mailimap_authenticate(s->m, "PLAIN", s->c->host, NULL,
 		    NULL, NULL, user, pass, NULL);
 	else if (mailimap_has_extension(s->m, "LOGINDISABLED"))

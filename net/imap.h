@@ -32,8 +32,9 @@ int		 imap_open(const struct net_server *srv, struct imap **ip,
 
 /*
  * Logs in (AUTHENTICATE PLAIN where offered, else LOGIN), only when TLS is
- * up and the server authenticated; then enables CONDSTORE and QRESYNC
- * where offered and sends ID. Strings with CR, LF or NUL are refused
+ * up and the server authenticated (after a PREAUTH greeting over implicit
+ * TLS nothing is sent); then enables CONDSTORE and QRESYNC where offered
+ * and sends ID. Strings with CR, LF or NUL are refused
  * before anything is sent. SMERR_AUTH when the server refuses the login.
  */
 int		 imap_login(struct imap *s, const char *user, const char *pass,

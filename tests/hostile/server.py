@@ -10,6 +10,8 @@ test can assert that a password never arrived. It plays one --mode:
   starttls-bad  STARTTLS answered BAD (IMAP) / 501 (SMTP)
   starttls-odd  STARTTLS answered with an untagged line and a bogus tag
   preauth       IMAP greeting PREAUTH on the STARTTLS port
+  preauth-tls   IMAP greeting PREAUTH after implicit TLS (honest: the
+                server knows the client already)
   inject        a response injected in the same packet as the STARTTLS OK/220
   tls           an honest server with --cert/--key (wrong name, self-signed,
                 expired: the certificate is the attack); it would take a login
@@ -109,7 +111,8 @@ def imap_session(c, a, ctx, tls_up):
     if a.mode == "trickle" and (tls_up or not a.implicit):
         trickle(c)
         return
-    if a.mode == "preauth" and not tls_up:
+    if (a.mode == "preauth" and not tls_up) or (a.mode == "preauth-tls"
+                                                and tls_up):
         c.send(b"* PREAUTH [CAPABILITY " + caps + b"] welcome\r\n")
     elif a.mode == "longline" and (tls_up or not a.implicit):
         flood(c, b"* OK ")

@@ -192,6 +192,24 @@ check_match "... copies, flags and expunges that UID" \
 kill "$spid" 2>/dev/null
 wait "$spid" 2>/dev/null
 
+# PREAUTH over implicit TLS: the server is authenticated and knows us;
+# the session works and no credentials are sent at all.
+rec=$T/rec.preauth ready=$T/ready.preauth
+python3 "$SRV" --proto imap --mode preauth-tls --implicit --record "$rec" \
+    --ready "$ready" --cert "$T/good.pem" --key "$T/good.key" --lifetime 60 \
+    </dev/null >/dev/null 2>&1 &
+spid=$!
+i=0
+while [ ! -s "$ready" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+check "imap: PREAUTH after implicit TLS is a usable session" "$C" imap \
+    --host $HOST --addr 127.0.0.1 --port "$(cat "$ready")" --tls implicit \
+    --ca "$T/ca.pem" --timeout $TMO --user "$USER" --pass "$PASS"
+check_match "... logged in" '^logged in' "$(cat "$T/.out")"
+check_fails "... and no credentials were sent" grep -qF -e "$PASS" \
+    -e "$B64_PLAIN" -e "$B64_PASS" -e "$USER" "$rec"
+kill "$spid" 2>/dev/null
+wait "$spid" 2>/dev/null
+
 # AUTH LOGIN where PLAIN is not offered (after TLS, to an honest server).
 rec=$T/rec.grumpy2 ready=$T/ready.grumpy2
 python3 "$SRV" --proto smtp --mode grumpy --record "$rec" --ready "$ready" \
