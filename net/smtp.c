@@ -90,8 +90,10 @@ command(struct smtp *s, char *line, int secret)
 		return 0;
 	r = secret ? mailsmtp_send_command_private(s->m, line) :
 	    mailsmtp_send_command(s->m, line);
-	if (r == -1)
+	if (r == -1) {
+		s->m->response_code = 0;	/* not the previous reply's */
 		return 0;
+	}
 	return mailsmtp_read_response(s->m);
 }
 
