@@ -759,8 +759,13 @@ on_msg_att(struct mailimap_msg_att *att, void *arg)
 			break;
 		}
 	}
-	/* Unsolicited FETCH (a flag change elsewhere) carries no UID. */
-	if (m.uid == 0 || s->cb_failed)
+	/*
+	 * Unsolicited FETCH (a flag change elsewhere) carries no UID; and
+	 * "N:*" with N past the last UID still names the last message
+	 * (RFC 3501 6.4.8), which the caller did not ask for.
+	 */
+	if (m.uid == 0 || s->cb_failed || m.uid < s->f->first ||
+	    (s->f->last != 0 && m.uid > s->f->last))
 		return;
 	m.flags = buf_len(s->flagbuf) > 0 ? buf_str(s->flagbuf) : "";
 	if (s->f->msg != NULL && s->f->msg(&m, s->f->arg) != 0) {

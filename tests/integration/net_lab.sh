@@ -121,6 +121,14 @@ check "imap fetch of messages without flags" $C imap $A --port $LAB_IMAPS_PORT \
 check_match "... shows FLAGS () as empty" '^uid [0-9]+ size [0-9]+ len [0-9]+ flags \(\) ' \
     "$(cat "$T/.out")"
 
+# "N:*" past the last UID still names the last message on the server;
+# the caller, who asked for new mail only, gets nothing.
+next=$(sed -n 's/.*uidnext \([0-9]*\) .*/\1/p' "$T/.out")
+check "imap fetch of UIDs from UIDNEXT on" $C imap $A --port $LAB_IMAPS_PORT \
+    --tls implicit --user "$LAB_BOB" --pass "$LAB_BOB_PASS" --select INBOX \
+    --fetch "$T/f.noflags" --first "$next"
+check_nomatch "... hands over no message" '^uid ' "$(cat "$T/.out")"
+
 # --- APPEND (APPENDUID), STORE, CHANGEDSINCE, MOVE, VANISHED --------------
 AL="$A --port $LAB_IMAPS_PORT --tls implicit --user $LAB_ALICE --pass $LAB_ALICE_PASS"
 mkmsg "$T/m3.eml" "$id-draft"

@@ -10,7 +10,7 @@
  *       [--dns RESOLVER --dns-ta FILE [--dns-addr]]
  *   imap: [--list] [--append FILE --folder F] [--select MBOX [--rw]]
  *         [--store "UID +|-|= FLAGS"] [--move "UID DEST"]
- *         [--fetch DIR [--changedsince MODSEQ]] [--idle MS]
+ *         [--fetch DIR [--first UID] [--changedsince MODSEQ]] [--idle MS]
  *   smtp: --from A --to B [--to C]... --msg FILE
  */
 #include <errno.h>
@@ -35,6 +35,7 @@ static struct {
 	const char	*user, *pass, *select, *fetchdir, *append, *folder;
 	const char	*from, *msg, *store, *move;
 	uint64_t	 changedsince;
+	uint32_t	 first;
 	int		 rw;
 	const char	*rcpt[MAX_RCPT];
 	size_t		 nrcpt;
@@ -173,7 +174,7 @@ run_imap(const struct net_server *srv, struct smerr *e)
 		if (o.fetchdir != NULL && (mb.exists > 0 ||
 		    o.changedsince > 0)) {
 			memset(&fe, 0, sizeof(fe));
-			fe.first = 1;
+			fe.first = o.first > 0 ? o.first : 1;
 			fe.last = 0;
 			fe.changedsince = o.changedsince;
 			fe.vanished = o.changedsince > 0;
@@ -258,7 +259,8 @@ main(int argc, char **argv)
 		{ "from", 1, NULL, 'm' }, { "to", 1, NULL, 'r' },
 		{ "msg", 1, NULL, 'M' }, { "rw", 0, NULL, 'W' },
 		{ "store", 1, NULL, 'o' }, { "move", 1, NULL, 'v' },
-		{ "changedsince", 1, NULL, 'C' }, { NULL, 0, NULL, 0 },
+		{ "changedsince", 1, NULL, 'C' }, { "first", 1, NULL, 'N' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct net_server	 srv;
 	struct net_tlsa		 tlsa[MAX_TLSA];
@@ -330,6 +332,9 @@ main(int argc, char **argv)
 		case 'v': o.move = optarg; break;
 		case 'C':
 			o.changedsince = strtoull(optarg, NULL, 10);
+			break;
+		case 'N':
+			o.first = (uint32_t)strtoul(optarg, NULL, 10);
 			break;
 		default:
 			return fail("bad option");
