@@ -73,7 +73,7 @@ TOOL_BINS	:= $(TOOL_SRCS:%.c=$(B)/%)
 all: sealmail
 
 sealmail: $(B)/sealmail
-	cp $< $@
+	cp $< $@.new && mv -f $@.new $@
 
 $(B)/sealmail: $(B)/ui/main.o $(call libsof,ui)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(EXT_LIBS)
