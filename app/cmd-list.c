@@ -220,6 +220,12 @@ cmd_list(struct cli *c, int argc, char **argv)
 	if ((i = parse_json_opt(argc, argv, "folder", &folder, &l.json)) < 0 ||
 	    i != argc)
 		return cli_usage(c);
+	/* The local folder "outbox" is the outbox, listed by its command. */
+	if (strcmp(folder, "outbox") == 0) {
+		char	*ov[3] = { (char *)"outbox", (char *)"--json", NULL };
+
+		return cmd_outbox(c, l.json ? 2 : 1, ov);
+	}
 	l.c = c;
 	if ((l.out = buf_new(0)) == NULL) {
 		smerr_set(&c->err, SMERR_NOMEM, "out of memory");

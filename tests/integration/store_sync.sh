@@ -148,5 +148,6 @@ sm list --json --folder "$F" > "$T/list.json"
 check_eq "still three messages, same ids" "$(json "$T/before.json" 'sorted(x["id"] for x in d)')" "$(json "$T/list.json" 'sorted(x["id"] for x in d)')"
 check_eq "none left unbound" 0 "$(json "$T/list.json" 'len([x for x in d if x["uid"] is None])')"
 check_match "the local flag survived and was pushed" 'Keep' "$(sig_of 'signed hello' flags)"
+check_eq "the local folder outbox lists the (empty) outbox" "[]" "$(sm list --json --folder outbox)"
 check "the store's integrity check" sm store check
 t_done
