@@ -132,6 +132,12 @@ pg_layout(struct ui *ui, struct ui_view *v, int width)
 	}
 	b = ui_sig_banner(m->signature, &c);
 	if (m->signer != NULL && m->signature != NULL &&
+	    (strcmp(m->signature, "invalid") == 0 ||
+	    strcmp(m->signature, "error") == 0))
+		/* A signature that failed vouches for no one. */
+		snprintf(line, sizeof(line), "%s — it claims to be from %s",
+		    b, m->signer);
+	else if (m->signer != NULL && m->signature != NULL &&
 	    strcmp(m->signature, "none") != 0)
 		snprintf(line, sizeof(line), "%s — signer %s, trust %s", b,
 		    m->signer, m->trust != NULL ? m->trust : "none");
