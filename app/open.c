@@ -5,6 +5,7 @@
  * passphrase file (a trailing newline is not part of it) or asked on the
  * terminal without echo. The store is created on first use.
  */
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -143,6 +144,8 @@ out:
 	return r;
 }
 
+static int	open_store(struct cli *, const char *, struct store **);
+
 /* The passphrase for the store: from passfile, else from the terminal. */
 static int
 store_passphrase(struct cli *c, const char *passfile, struct buf **passp)
@@ -156,8 +159,44 @@ store_passphrase(struct cli *c, const char *passfile, struct buf **passp)
 	    passp, &c->err);
 }
 
+/*
+ * Two programs opening a home for the first time at once (the terminal
+ * program and a command) must not each make a key: the first one makes
+ * key and store under this lock, the second then finds both.
+ */
+static int
+first_use_lock(struct cli *c)
+{
+	char	*path;
+	int	 fd;
+
+	if (store_exists(c->datadir))
+		return -1;
+	if (asprintf(&path, "%s/store.lock", c->datadir) == -1)
+		return -1;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	free(path);
+	if (fd != -1 && flock(fd, LOCK_EX) == -1) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
 int
 cli_open_store_with(struct cli *c, const char *passfile, struct store **stp)
+{
+	int	lock, r;
+
+	lock = first_use_lock(c);
+	r = open_store(c, passfile, stp);
+	if (lock != -1)
+		close(lock);
+	return r;
+}
+
+static int
+open_store(struct cli *c, const char *passfile, struct store **stp)
 {
 	struct smerr	 e2;
 	struct buf	*pass = NULL;

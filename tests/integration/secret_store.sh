@@ -21,6 +21,17 @@ out=$("$SEALMAIL" --home "$H" keys list --json 2>"$T/err"); rc=$?
 check_eq "it opens again through the Secret Service" 0 "$rc"
 check_match "and shows the anchor" '"kind":"anchor"' "$out"
 
+# Four programs opening a fresh home at once agree on one key.
+pids=
+for i in 1 2 3 4; do
+	"$SEALMAIL" --home "$T/h4" keys trust "$LAB_CA" >/dev/null 2>"$T/err$i" &
+	pids="$pids $!"
+done
+fails=0
+for p in $pids; do wait "$p" || fails=$((fails + 1)); done
+check_eq "four first uses at once all succeed" 0 "$fails"
+check_eq "and one store opens with the one key" 1 "$("$SEALMAIL" --home "$T/h4" keys list --json | json /dev/stdin 'len(d)')"
+
 # Without the key in the Secret Service the store stays shut.
 printf 'pw\n' > "$T/pw"
 (unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR

@@ -101,8 +101,9 @@ check_eq "the undecryptable text is not searchable" 0 "$(sm search --json "$MARK
 rm -f "$T/show.json" "$T/s.json"	# this test's own captures of the output
 hits=$(grep -rlsF -- "$MARK" "$H" "$T" "${TMPDIR:-/tmp}" 2>/dev/null | wc -l)
 check_eq "the decrypted secret is nowhere on disk in clear" 0 "$hits"
-check_eq "no file with the store's text in the home but the store" \
-    "store.db" "$(ls "$H" | grep -v '^config$' | grep -v '^store.db-' | tr '\n' ' ' | sed 's/ $//')"
+check_eq "no file in the home but the config, the store and its lock" \
+    "store.db store.lock" "$(ls "$H" | grep -v '^config$' | grep -v '^store.db-' | tr '\n' ' ' | sed 's/ $//')"
+check_eq "and the lock is empty" 0 "$(wc -c < "$H/store.lock")"
 
 # Flags both ways.
 pid=$(sig_of 'plain hello' id)
