@@ -55,6 +55,17 @@ int	 cli_read_passfile(const char *path, struct buf **passp,
 int	 cli_ask_secret(const char *prompt, int twice, struct buf **passp,
 	    struct smerr *e);
 
+/*
+ * Keeps the certificate and the SMIMECapabilities of a verified signer who
+ * is the sender (v->harvest_addr set by the engine); raw is the message as
+ * judged. *replaced is set when another certificate for the address was
+ * kept before.
+ */
+struct crypto_verdict;
+int	 app_harvest(struct keys *k, struct store *st,
+	    const struct crypto_verdict *v, const uint8_t *raw, size_t len,
+	    int *replaced, struct smerr *e);
+
 /* Command entry points (app/cmd-*.c). */
 int	 cmd_config_check(struct cli *, int, char **);
 int	 cmd_keys(struct cli *, int, char **);

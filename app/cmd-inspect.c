@@ -205,8 +205,6 @@ cmd_inspect(struct cli *c, int argc, char **argv)
 		    crypto_judge(ctx, buf_data(in), buf_len(in), &v,
 		    &c->err) != 0)
 			goto fail;
-		buf_free(in);
-		in = NULL;
 		/* A failed SMIMEA lookup (bogus, no answer) is said aloud. */
 		if (dns != NULL && dane.err.code != 0) {
 			char *m = text_sanitize_str(smerr_msg(&dane.err), 0);
@@ -218,14 +216,16 @@ cmd_inspect(struct cli *c, int argc, char **argv)
 		}
 		if (v->harvest_addr != NULL && v->signer_der != NULL) {
 			replaced = 0;
-			if (keys_harvest(k, v->signer_der, v->signer_der_len,
-			    v->harvest_addr, &replaced, &c->err) != 0)
+			if (app_harvest(k, st, v, buf_data(in), buf_len(in),
+			    &replaced, &c->err) != 0)
 				goto fail;
 			if (replaced)
 				fprintf(stderr, "sealmail: note: a new "
 				    "certificate for %s replaces the one kept "
 				    "before\n", v->harvest_addr);
 		}
+		buf_free(in);
+		in = NULL;
 		if ((out = buf_new(0)) == NULL) {
 			smerr_set(&c->err, SMERR_NOMEM, "out of memory");
 			goto fail;

@@ -279,13 +279,12 @@ judge(struct crypto_ctx *ctx, const uint8_t *raw, size_t len,
 
 /* The signer's certificate, for later encryption to them. */
 static void
-harvest(struct keys *k, const struct crypto_verdict *v)
+harvest(struct keys *k, struct store *st, const struct crypto_verdict *v,
+    const uint8_t *raw, size_t len)
 {
 	int	replaced;
 
-	if (v != NULL && v->harvest_addr != NULL && v->signer_der != NULL)
-		(void)keys_harvest(k, v->signer_der, v->signer_der_len,
-		    v->harvest_addr, &replaced, NULL);
+	(void)app_harvest(k, st, v, raw, len, &replaced, NULL);
 }
 
 /*
@@ -364,7 +363,7 @@ store_new(struct syncer *s, const struct job *j, struct smerr *e)
 		smerr_clear(e);
 		r = 0;
 	} else if (r == 0) {
-		harvest(s->o->keys, v);
+		harvest(s->o->keys, st, v, j->body, j->len);
 		s->stats->fetched++;
 		if (m.state == STORE_MSG_PENDING)
 			s->stats->pending++;
@@ -932,7 +931,7 @@ sync_retry_pending(struct store *st, struct keys *k, struct crypto_ctx *ctx,
 				store_rollback(st);
 				goto out;
 			}
-			harvest(k, v);
+			harvest(k, st, v, old->raw, old->raw_len);
 			if ((r = store_commit(st, e)) != 0)
 				goto out;
 			(*donep)++;
