@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/buf.h"
 #include "base/err.h"
@@ -71,7 +72,20 @@ keys_import(struct cli *c, int argc, char **argv, enum keys_kind kind)
 			goto fail;
 		}
 	}
-	if (keys_import_path(k, argv[optind], kind, p12pass, &c->err) != 0)
+	r = keys_import_path(k, argv[optind], kind, p12pass, &c->err);
+	if (r == SMERR_AUTH && pfile == NULL && isatty(STDIN_FILENO)) {
+		/* A PKCS#12 with a passphrase, and none given: ask for it. */
+		smerr_clear(&c->err);
+		if (cli_ask_secret("Passphrase for the PKCS#12 file: ", 0,
+		    &pass, &c->err) != 0)
+			goto fail;
+		if ((p12pass = buf_strdup(pass)) == NULL) {
+			smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+			goto fail;
+		}
+		r = keys_import_path(k, argv[optind], kind, p12pass, &c->err);
+	}
+	if (r != 0)
 		goto fail;
 	/* Mail that waited for this key is decrypted now. */
 	if (kind != KEYS_ANCHOR) {

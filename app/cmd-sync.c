@@ -182,6 +182,11 @@ cmd_sync(struct cli *c, int argc, char **argv)
 		    acct : "");
 		goto fail;
 	}
+	if (!a->has_imap) {
+		smerr_set(&c->err, SMERR_CONFIG, "account %s has no imap "
+		    "server", a->name);
+		goto fail;
+	}
 	if (cli_open_keys(c, &st, &k) != 0 ||
 	    cli_open_dns(c, 1, &dns) != 0 ||
 	    sync_password(c, a, &pw) != 0)

@@ -69,4 +69,14 @@ secret-tool clear xdg:schema org.sealmail.Password account "$ACCT"
 "$SEALMAIL" --home "$H" sync --folder "$F" </dev/null >/dev/null 2>"$T/err"; rc=$?
 check_eq "without password, command or terminal the sync fails (1)" 1 "$rc"
 check_match "and says where a password could come from" 'password-command' "$(tail -1 "$T/err")"
+# keys import of a PKCS#12 with no passphrase given asks for it.
+cp "$LAB_SMIME_DIR/alice.p12" "$T/alice.p12" && chmod 600 "$T/alice.p12"
+tmux -L "$SOCK" kill-session -t sm 2>/dev/null
+tmux -L "$SOCK" -f /dev/null new-session -d -s sm -x 150 -y 20 \
+    "env DBUS_SESSION_BUS_ADDRESS='$DBUS_SESSION_BUS_ADDRESS' XDG_RUNTIME_DIR='$XDG_RUNTIME_DIR' \
+    '$SEALMAIL' --home '$H' keys import '$T/alice.p12'; echo EXIT=\$?; sleep 60"
+check "the PKCS#12 passphrase is asked for" screen_has "Passphrase for the PKCS#12 file:"
+tmux -L "$SOCK" send-keys -t sm "$LAB_P12_PASS" Enter
+check "the import succeeds (exit 0)" screen_has '^EXIT=0'
+check_match "the identity is in the store" '"kind":"identity"' "$("$SEALMAIL" --home "$H" keys list --json)"
 t_done
