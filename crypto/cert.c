@@ -51,11 +51,10 @@ strv_add(char ***vp, size_t *np, const unsigned char *s, int len)
 		return 0;
 	if ((c = malloc((size_t)len + 1)) == NULL)
 		return -1;
-	for (i = 0; i < len; i++)
-		c[i] = (char)tolower(s[i]);
+	memcpy(c, s, (size_t)len);
 	c[len] = '\0';
 	for (i = 0; (size_t)i < *np; i++)
-		if (strcmp((*vp)[i], c) == 0) {
+		if (strcasecmp((*vp)[i], c) == 0) {
 			free(c);
 			return 0;
 		}

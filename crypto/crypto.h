@@ -91,10 +91,12 @@ const char	*crypto_trust_str(enum crypto_trust);
 
 /* The verdict on one message; every string is UTF-8 and sanitized. */
 struct crypto_verdict {
-	char		*from;		/* addr-spec, or NULL */
+	char		*from;		/* addr-spec as written, or NULL */
 	char		*subject;	/* decoded, sanitized; never NULL */
 	enum crypto_sig	 signature;
-	char		*signer;	/* innermost signer's address, or NULL */
+	char		*signer;	/* innermost signer's address (as in its
+					   certificate, the one equal to From
+					   if any), or NULL */
 	char		**signers;	/* every signer, outermost first */
 	size_t		 nsigners;
 	enum crypto_trust trust;	/* of the innermost signer */

@@ -260,6 +260,18 @@ strv_push(char ***vp, size_t *np, const char *s)
 	return 0;
 }
 
+static char *
+lower_dup(const char *s)
+{
+	char	*c, *p;
+
+	if ((c = strdup(s)) == NULL)
+		return NULL;
+	for (p = c; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return c;
+}
+
 /* 1 for an RSA key too short to be trusted with a signature. */
 static int
 small_key(X509 *c)
@@ -427,7 +439,7 @@ sig_record(struct judge *j, struct crypto_signed *s, int root)
 			if (sg->math == 1 && trust != CRYPTO_TRUST_NONE &&
 			    d != CRYPTO_DANE_CONTRADICTION && from != NULL &&
 			    crypto_cert_has_email(sg->cert, from))
-				v->harvest_addr = strdup(from);
+				v->harvest_addr = lower_dup(from);
 		}
 	}
 	r = 0;
@@ -982,12 +994,6 @@ crypto_judge(struct crypto_ctx *ctx, const void *msg, size_t len,
 	}
 	if (v->from == NULL && (r = finding(&j, "From: %s", why)) != 0)
 		goto out;
-	if (v->from != NULL) {
-		char	*c;
-
-		for (c = v->from; *c != '\0'; c++)
-			*c = (char)tolower((unsigned char)*c);
-	}
 	if (mime_part_date(cur, &j.date) != 0)
 		j.date = 0;
 	if ((r = mime_subject(cur, subj, e)) != 0 ||

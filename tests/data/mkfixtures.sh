@@ -131,7 +131,7 @@ sign carol plain.txt | out sig-valid-ecdsa valid none - carol@example.test \
 sign alice plain.txt -keyopt rsa_padding_mode:pss | out sig-valid-pss \
     valid none - alice@example.test "$ALICE" "signed by alice (RSA-PSS)"
 sign legacy plain.txt | out sig-valid-legacy valid none - \
-    alice@example.test "$ALICE" "signed, address in the subject only"
+    Alice@Example.test "$ALICE" "signed, address in the subject only"
 # invalid: the signed text altered after signing
 sign alice plain.txt | sed 's/This is a test message/This is a FAKE message/' |
     out sig-invalid invalid none - alice@example.test "$ALICE" \
