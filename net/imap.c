@@ -38,6 +38,7 @@ struct imap {
 	int			 qresync;
 	int			 condstore;
 	int			 dead;
+	char			*alert;		/* latest [ALERT], after TLS */
 
 	/* State of one imap_fetch while libetpan parses its responses. */
 	const struct imap_fetch	*f;
@@ -166,6 +167,7 @@ imap_free_session(struct imap *s)
 	}
 	net_conn_free(s->c);
 	buf_free(s->flagbuf);
+	free(s->alert);
 	free(s);
 }
 
@@ -213,6 +215,31 @@ int
 imap_has(const struct imap *s, const char *cap)
 {
 	return mailimap_has_extension(s->m, cap) != 0;
+}
+
+/* Keeps the [ALERT] of the command just done (libetpan forgets it). */
+static void
+keep_alert(struct imap *s)
+{
+	const struct mailimap_response_info	*ri = s->m->imap_response_info;
+	char					*a;
+
+	if (!net_conn_secure(s->c) || ri == NULL || ri->rsp_alert == NULL ||
+	    *ri->rsp_alert == '\0')
+		return;
+	if ((a = strndup(ri->rsp_alert, 1024)) == NULL)
+		return;
+	free(s->alert);
+	s->alert = a;
+}
+
+char *
+imap_alert_take(struct imap *s)
+{
+	char	*a = s->alert;
+
+	s->alert = NULL;
+	return a;
 }
 
 int
@@ -469,6 +496,7 @@ imap_login(struct imap *s, const char *user, const char *pass,
 		    "login method sealmail can use", s->c->label);
 	else
 		r = mailimap_login(s->m, user, pass);
+	keep_alert(s);
 	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(s, r, "the login", e);
 	s->logged_in = 1;
@@ -598,6 +626,7 @@ imap_select(struct imap *s, const char *name, int readonly,
 	else
 		r = readonly ? mailimap_examine(s->m, name) :
 		    mailimap_select(s->m, name);
+	keep_alert(s);
 	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(s, r, readonly ? "EXAMINE" : "SELECT", e);
 	if ((si = s->m->imap_selection_info) == NULL)
@@ -806,6 +835,7 @@ fetch_range(struct imap *s, const struct imap_fetch *f,
 	mailimap_set_msg_att_handler(s->m, NULL, NULL);
 	mailimap_set_progress_callback(s->m, NULL, NULL, NULL);
 	s->f = NULL;
+	keep_alert(s);
 	if (res != NULL)
 		mailimap_fetch_list_free(res);
 	mailimap_set_free(set);
@@ -1090,6 +1120,7 @@ imap_append(struct imap *s, const char *folder, const char *flags,
 	mailimap_flag_list_free(fl);
 	if (dt != NULL)
 		mailimap_date_time_free(dt);
+	keep_alert(s);
 	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(s, r, "APPEND", e);
 	if (uidvalidity != NULL)
@@ -1161,7 +1192,9 @@ imap_noop(struct imap *s, int *changed, struct smerr *e)
 
 	before = s->m->imap_selection_info != NULL ?
 	    s->m->imap_selection_info->sel_exists : 0;
-	if ((r = mailimap_noop(s->m)) != MAILIMAP_NO_ERROR)
+	r = mailimap_noop(s->m);
+	keep_alert(s);
+	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(s, r, "NOOP", e);
 	if (changed != NULL)
 		*changed = saw_change(s, before);
@@ -1214,7 +1247,9 @@ imap_idle(struct imap *s, int timeout_ms, int wake_fd, int *changed,
 		}
 		pushed = r > 0 && pfd[0].revents != 0;
 	}
-	if ((r = mailimap_idle_done(s->m)) != MAILIMAP_NO_ERROR)
+	r = mailimap_idle_done(s->m);
+	keep_alert(s);
+	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(s, r, "IDLE", e);
 	/*
 	 * What the server pushes during IDLE is news about the mailbox; some

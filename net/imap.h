@@ -53,6 +53,13 @@ enum net_auth	 imap_server_auth(const struct imap *s);
 const char	*imap_label(const struct imap *s);
 /* 1 when the server announced capability cap (after TLS). */
 int		 imap_has(const struct imap *s, const char *cap);
+/*
+ * Takes the latest [ALERT] text (RFC 3501 7.1) the server sent since the
+ * last call, which the user must be shown (sanitized: it is the server's
+ * text); NULL when there is none. Caller frees. Nothing said before the
+ * server was authenticated is ever kept.
+ */
+char		*imap_alert_take(struct imap *s);
 /* 1 when QRESYNC (2: and CONDSTORE) is enabled on the session. */
 int		 imap_qresync(const struct imap *s);
 int		 imap_condstore(const struct imap *s);

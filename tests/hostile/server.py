@@ -157,6 +157,8 @@ def imap_session(c, a, ctx, tls_up):
         elif cmd == b"AUTHENTICATE":
             c.send(b"+ \r\n")
             c.readline()
+            if a.mode == "grumpy":
+                c.send(b"* OK [ALERT] Mailbox over quota\r\n")
             c.send(tag + b" OK logged in\r\n")
         elif cmd == b"LOGOUT":
             c.send(b"* BYE bye\r\n" + tag + b" OK bye\r\n")

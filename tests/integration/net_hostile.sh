@@ -182,6 +182,8 @@ check "imap: a refused ENABLE and ID do not fail the login" "$C" imap \
     --host $HOST --addr 127.0.0.1 --port "$(cat "$ready")" --tls implicit \
     --ca "$T/ca.pem" --timeout $TMO --user "$USER" --pass "$PASS"
 check_match "... and QRESYNC is off" 'condstore 1 qresync 0' "$(cat "$T/.out")"
+check_match "... and the login's [ALERT] is kept for the user" \
+    '^alert: Mailbox over quota$' "$(cat "$T/.out")"
 # Without MOVE: UID COPY, then \Deleted, then UID EXPUNGE of just those.
 check "imap: move without MOVE" "$C" imap --host $HOST --addr 127.0.0.1 \
     --port "$(cat "$ready")" --tls implicit --ca "$T/ca.pem" --timeout $TMO \

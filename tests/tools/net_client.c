@@ -101,6 +101,17 @@ save_msg(const struct imap_msg *m, void *arg)
 	return fclose(fp) != 0;
 }
 
+static void
+print_alert(struct imap *s)
+{
+	char	*a;
+
+	if ((a = imap_alert_take(s)) != NULL) {
+		printf("alert: %s\n", a);
+		free(a);
+	}
+}
+
 static int
 run_imap(const struct net_server *srv, struct smerr *e)
 {
@@ -124,6 +135,7 @@ run_imap(const struct net_server *srv, struct smerr *e)
 	if (o.user != NULL)
 		printf("logged in; condstore %d qresync %d\n",
 		    imap_condstore(s), imap_qresync(s));
+	print_alert(s);
 	if (o.list) {
 		if ((r = imap_list(s, 0, &f, &n, e)) != 0)
 			goto out;
