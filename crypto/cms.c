@@ -292,6 +292,21 @@ der_next(const uint8_t **pp, const uint8_t *end, int *tag, int *cls,
 	return 0;
 }
 
+/* Moves into the element at *pp (of tag want): it becomes [*pp, *endp). */
+static int
+der_enter(const uint8_t **pp, const uint8_t **endp, int want)
+{
+	const uint8_t	*c;
+	long		 cl;
+	int		 tag, cls;
+
+	if (der_next(pp, *endp, &tag, &cls, &c, &cl) != 0 || tag != want)
+		return -1;
+	*pp = c;
+	*endp = c + cl;
+	return 0;
+}
+
 /* The NID of an OBJECT IDENTIFIER's content octets. */
 static int
 oid_nid(const uint8_t *c, long cl)
@@ -827,23 +842,21 @@ crypto_cms_uncompress(const uint8_t *der, size_t len, struct buf *out,
 		*whyp = "the compressed part is not a readable CMS structure";
 		goto out;
 	}
-	/* ContentInfo, [0], CompressedData: version, then the algorithm. */
 	if ((relen = i2d_CMS_ContentInfo(cms, &re)) <= 0) {
 		*whyp = "the compressed part is not a readable CMS structure";
 		goto out;
 	}
 	p = re;
 	end = re + relen;
-	if (der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
-	    (p = c, end = c + cl, der_next(&p, end, &tag, &cls, &c, &cl)) != 0 ||
+	/* ContentInfo { type, [0] { version, algorithm { OID } ... } } */
+	if (der_enter(&p, &end, V_ASN1_SEQUENCE) != 0 ||
 	    der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
-	    (p = c, end = c + cl, der_next(&p, end, &tag, &cls, &c, &cl)) != 0 ||
-	    (p = c, end = c + cl, der_next(&p, end, &tag, &cls, &c, &cl)) != 0 ||
+	    der_enter(&p, &end, 0) != 0 ||
+	    der_enter(&p, &end, V_ASN1_SEQUENCE) != 0 ||
 	    der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
-	    tag != V_ASN1_SEQUENCE ||
-	    (p = c, end = c + cl, der_next(&p, end, &tag, &cls, &c, &cl)) != 0 ||
-	    tag != V_ASN1_OBJECT ||
-	    oid_nid(c, cl) != NID_zlib_compression) {
+	    der_enter(&p, &end, V_ASN1_SEQUENCE) != 0 ||
+	    der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
+	    tag != V_ASN1_OBJECT || oid_nid(c, cl) != NID_zlib_compression) {
 		*whyp = "the compressed part does not use zlib";
 		goto out;
 	}

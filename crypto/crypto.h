@@ -59,7 +59,7 @@ enum crypto_dane {
 #define CRYPTO_S_SIGNED		0x0001	/* some signature counts */
 #define CRYPTO_S_INVALID	0x0002	/* a signature does not verify */
 #define CRYPTO_S_ERROR		0x0004	/* a signature could not be checked */
-#define CRYPTO_S_UNTRUSTED	0x0008	/* chain, validity, usage, weak digest */
+#define CRYPTO_S_UNTRUSTED	0x0008	/* chain, validity, usage, digest */
 #define CRYPTO_S_MISMATCH	0x0010	/* a signer is not From */
 #define CRYPTO_S_PARTIAL	0x0020	/* unsigned content shown beside */
 
@@ -101,8 +101,8 @@ struct crypto_verdict {
 	size_t		 nsigners;
 	enum crypto_trust trust;	/* of the innermost signer */
 	enum crypto_enc	 encryption;
-	char		*cipher;	/* outermost envelope's cipher, or NULL */
-	char		*text;		/* body text shown; sanitized, never NULL */
+	char		*cipher;	/* outermost envelope's, or NULL */
+	char		*text;		/* body text shown; never NULL */
 	unsigned	 facts;		/* CRYPTO_S_* | CRYPTO_E_* */
 
 	/*

@@ -56,7 +56,7 @@ int	 crypto_chain_check(struct crypto_ctx *ctx, X509 *signer,
 
 /* cms.c */
 struct crypto_signer {
-	int		 math;		/* 1 verifies, 0 does not, -1 unchecked */
+	int		 math;		/* 1 holds, 0 does not, -1 unchecked */
 	int		 weak;		/* MD5 or SHA-1 digest */
 	X509		*cert;		/* ref held, or NULL */
 	time_t		 signing_time;	/* signingTime attribute, or 0 */

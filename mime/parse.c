@@ -148,7 +148,7 @@ header_parse(struct mime_part *p, struct smerr *e)
 			if (s[k] <= ' ' || s[k] >= 127)
 				break;
 		if (s + k < colon) {
-			/* "Name :" is obsolete syntax; anything else ends it. */
+			/* "Name :" is obsolete syntax; other blanks end it. */
 			while (s + k < colon && (s[k] == ' ' || s[k] == '\t'))
 				k++;
 			if (s + k < colon)
@@ -158,9 +158,10 @@ header_parse(struct mime_part *p, struct smerr *e)
 		    (r = field_add(p, name, namelen, val, vend, e)) != 0)
 			return r;
 		name = s;
-		for (namelen = (size_t)(colon - s); namelen > 0 &&
-		    (s[namelen - 1] == ' ' || s[namelen - 1] == '\t'); namelen--)
-			;
+		namelen = (size_t)(colon - s);
+		while (namelen > 0 &&
+		    (s[namelen - 1] == ' ' || s[namelen - 1] == '\t'))
+			namelen--;
 		val = colon + 1;
 		vend = nx;
 		if ((size_t)(vend - val) > MIME_MAX_FIELD)

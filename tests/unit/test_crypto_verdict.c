@@ -87,7 +87,8 @@ test_parse_time(void **st)
 	(void)st;
 	assert_int_equal(crypto_parse_time("2019-06-01", &t, NULL), 0);
 	assert_int_equal((long long)t, 1559347200LL);
-	assert_int_equal(crypto_parse_time("2019-06-01T12:00:00Z", &t, NULL), 0);
+	assert_int_equal(crypto_parse_time("2019-06-01T12:00:00Z", &t, NULL),
+	    0);
 	assert_int_equal((long long)t, 1559390400LL);
 	assert_int_equal(crypto_parse_time("@86400", &t, NULL), 0);
 	assert_int_equal((long long)t, 86400LL);

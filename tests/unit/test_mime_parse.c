@@ -241,7 +241,8 @@ test_decode(void **st)
 	struct smerr	 e;
 
 	(void)st;
-	m = parse_ok("Content-Transfer-Encoding: base64\r\n\r\naGVs\r\nbG8=\r\n");
+	m = parse_ok("Content-Transfer-Encoding: base64\r\n\r\n"
+	    "aGVs\r\nbG8=\r\n");
 	assert_int_equal(mime_part_decode(mime_msg_root(m), b, NULL), 0);
 	assert_string_equal(buf_str(b), "hello");
 	mime_msg_free(m);
