@@ -131,6 +131,13 @@ install: sealmail
 lint:
 	@sh tests/lint.sh
 
+# A lab to try things by hand: . build/lab/lab.env after lab-start.
+lab-start:
+	sh tests/lab/start.sh $(CURDIR)/build/lab
+
+lab-stop:
+	sh tests/lab/stop.sh $(CURDIR)/build/lab
+
 # fuzz: libFuzzer targets built with clang (-fsanitize=fuzzer,address),
 # each from the sources of its folder and the folders below it only:
 # judge (parse and judge a message) links crypto/'s reading side, mime/
