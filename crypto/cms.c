@@ -475,6 +475,29 @@ cipher_name(int nid)
 }
 
 int
+crypto_cms_cipher(const uint8_t *der, size_t len, char **namep)
+{
+	CMS_ContentInfo		*cms = NULL;
+	struct cms_cipher	 ci;
+	uint8_t			*re = NULL;
+	int			 relen;
+
+	*namep = NULL;
+	if (cms_cipher_read(der, len, &ci) != 0) {
+		if ((cms = cms_read(der, len)) == NULL ||
+		    (relen = i2d_CMS_ContentInfo(cms, &re)) <= 0 ||
+		    cms_cipher_read(re, (size_t)relen, &ci) != 0)
+			ci.alg = NID_undef;
+		OPENSSL_free(re);
+		CMS_ContentInfo_free(cms);
+		ERR_clear_error();
+	}
+	if (ci.alg == NID_undef)
+		return 0;
+	return (*namep = cipher_name(ci.alg)) == NULL ? SMERR_NOMEM : 0;
+}
+
+int
 crypto_cms_decrypt(struct crypto_ctx *ctx, const uint8_t *der, size_t len,
     struct buf *out, char **cipherp, const char **whyp, struct smerr *e)
 {

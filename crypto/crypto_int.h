@@ -93,6 +93,8 @@ void	 crypto_signed_clear(struct crypto_signed *s);
 int	 crypto_cms_decrypt(struct crypto_ctx *ctx, const uint8_t *der,
 	    size_t len, struct buf *out, char **cipherp, const char **whyp,
 	    struct smerr *e);
+/* The content cipher's name of an envelope (*namep NULL if unknown). */
+int	 crypto_cms_cipher(const uint8_t *der, size_t len, char **namep);
 /* Inflates a CompressedData (zlib): 1, 0 (*whyp says why) or SMERR_*. */
 int	 crypto_cms_uncompress(const uint8_t *der, size_t len, struct buf *out,
 	    const char **whyp, struct smerr *e);

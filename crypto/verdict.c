@@ -614,6 +614,11 @@ smime_entity(struct judge *j, const struct mime_part *p, int root,
 		if (!root) {
 			/* Beside other content: named, never opened. */
 			j->facts |= CRYPTO_E_PARTIAL;
+			if (j->v->cipher == NULL && (r = crypto_cms_cipher(
+			    buf_data(der), buf_len(der), &j->v->cipher)) != 0) {
+				r = smerr_set(j->e, r, "out of memory");
+				goto out;
+			}
 			r = finding(j, "an encrypted part stands beside other "
 			    "content; it is not decrypted or shown");
 			goto out;

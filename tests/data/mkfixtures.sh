@@ -235,7 +235,7 @@ ENCOPT='-outform DER' enc aes-256-cbc secret.txt bob >prey.der
 	pkcs7_mime enveloped-data prey.der
 	printf '\r\n--efail\r\nContent-Type: text/html\r\n\r\n">\r\n'
 	printf '\r\n--efail--\r\n'
-} | out enc-partial-efail none partial - - "$ALICE" \
+} | out enc-partial-efail none partial aes-256-cbc - "$ALICE" \
     "EFAIL: an envelope between clear parts"
 
 # --- nestings -----------------------------------------------------------
