@@ -145,6 +145,9 @@ out:
 }
 
 static int	open_store(struct cli *, const char *, struct store **);
+static int	store_is_open_error(const struct smerr *);
+static int	open_pending(struct cli *, const struct buf *, struct store **,
+		    int);
 
 /* The passphrase for the store: from passfile, else from the terminal. */
 static int
@@ -223,12 +226,53 @@ open_store(struct cli *c, const char *passfile, struct store **stp)
 	}
 	if ((r = store_passphrase(c, passfile, &pass)) != 0)
 		return r;
-	r = keys_store_key(c->datadir, pass, key, &c->err);
-	buf_free(pass);
-	if (r != 0)
+	if ((r = keys_store_key(c->datadir, pass, key, &c->err)) != 0) {
+		buf_free(pass);
 		return r;
+	}
 open:
 	r = store_open(c->datadir, key, stp, &c->err);
+	if (r == SMERR_STORE && !store_is_open_error(&c->err))
+		r = open_pending(c, pass, stp, r);
+	buf_free(pass);
+	secmem_wipe(key, sizeof(key));
+	return r;
+}
+
+/* 1 when the failure was something else than a key that does not fit. */
+static int
+store_is_open_error(const struct smerr *e)
+{
+	return strstr(smerr_msg(e), "wrong key") == NULL;
+}
+
+/*
+ * A change of keying cut short between the re-key and its commit leaves
+ * the store under the new key: open it with that one and finish the job.
+ */
+static int
+open_pending(struct cli *c, const struct buf *pass, struct store **stp,
+    int r)
+{
+	struct smerr	e2;
+	uint8_t		key[STORE_KEY_LEN];
+	int		passphrase;
+
+	smerr_clear(&e2);
+	if (keys_store_key_pending(c->datadir, pass, key, &passphrase,
+	    &e2) != 0)
+		return r;
+	if (store_open(c->datadir, key, stp, &e2) == 0) {
+		secmem_wipe(key, sizeof(key));
+		smerr_clear(&c->err);
+		if (keys_store_key_commit(c->datadir, passphrase,
+		    &c->err) != 0) {
+			store_close(*stp);
+			*stp = NULL;
+			return c->err.code;
+		}
+		return 0;
+	}
 	secmem_wipe(key, sizeof(key));
 	return r;
 }

@@ -132,6 +132,14 @@ int	 keys_store_key_new(const char *datadir, const struct buf *pass,
 	    uint8_t key[32], struct smerr *e);
 int	 keys_store_key_commit(const char *datadir, int passphrase,
 	    struct smerr *e);
+/*
+ * The key a change of keying left aside (a re-key cut short before its
+ * commit): from pass and the pending KDF file when there is one, else
+ * from the Secret Service's pending slot. SMERR_NOTFOUND when none is pending;
+ * *passphrasep says which way it is kept, for keys_store_key_commit.
+ */
+int	 keys_store_key_pending(const char *datadir, const struct buf *pass,
+	    uint8_t key[32], int *passphrasep, struct smerr *e);
 
 /*
  * Account passwords in the Secret Service, keyed by account (the caller's

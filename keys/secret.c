@@ -623,6 +623,57 @@ out:
 }
 
 int
+keys_store_key_pending(const char *datadir, const struct buf *pass,
+    uint8_t key[32], int *passphrasep, struct smerr *e)
+{
+	struct deadline	 d;
+	struct stat	 sb;
+	struct kdf	 k;
+	SecretService	*svc = NULL;
+	gchar		*hex = NULL;
+	char		*nxt = NULL, *home = NULL;
+	int		 r;
+
+	*passphrasep = 0;
+	if ((nxt = kdf_path(datadir, KDF_NEW)) == NULL ||
+	    (home = home_id(datadir)) == NULL) {
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (pass != NULL && stat(nxt, &sb) == 0) {
+		if ((r = kdf_read(nxt, &k, e)) == 0 &&
+		    (r = kdf_derive(&k, pass, key, e)) == 0)
+			*passphrasep = 1;
+		goto out;
+	}
+	if (!have_bus()) {
+		r = smerr_set(e, SMERR_NOTFOUND, "no change of key pending");
+		goto out;
+	}
+	if ((r = deadline_start(&d, e)) != 0)
+		goto out;
+	if ((r = secret_probe(&d, &svc, e)) == 0 &&
+	    (r = ss_lookup(&d, home, "next", &hex, e)) == 0) {
+		if (hex == NULL)
+			r = smerr_set(e, SMERR_NOTFOUND, "no change of key "
+			    "pending");
+		else if (hex_decode(hex, key, 32) != 0)
+			r = smerr_set(e, SMERR_SECRET, "the pending store key "
+			    "is malformed");
+	}
+	if (hex != NULL)
+		secret_password_free(hex);
+	secret_done(svc);
+	deadline_stop(&d);
+out:
+	free(nxt);
+	free(home);
+	if (r != 0)
+		secmem_wipe(key, 32);
+	return r;
+}
+
+int
 keys_password_get(const char *account, char **pwp, struct smerr *e)
 {
 	struct deadline	 d;

@@ -66,6 +66,33 @@ check_fails "the old passphrase no longer opens it" "$SEALMAIL" --home "$T/h2" -
 check "the new one does" "$SEALMAIL" --home "$T/h2" --passphrase-file "$T/pw2" keys list
 check "and the store is intact" "$SEALMAIL" --home "$T/h2" --passphrase-file "$T/pw2" store check
 
+# A change of keying cut short after the re-key, before its commit: the
+# next open finds the new key aside and finishes the change.
+cp "$T/h2/store.kdf" "$T/kdf.pw2"
+printf 'a third passphrase\n' > "$T/pw3"
+check "store passphrase again" "$SEALMAIL" --home "$T/h2" --passphrase-file "$T/pw2" \
+    store passphrase --new-passphrase-file "$T/pw3"
+mv "$T/h2/store.kdf" "$T/h2/store.kdf.new" && cp "$T/kdf.pw2" "$T/h2/store.kdf"
+check "cut short: the new passphrase opens it all the same" "$SEALMAIL" --home "$T/h2" \
+    --passphrase-file "$T/pw3" store check
+check_fails "and the change is finished: nothing left aside" test -e "$T/h2/store.kdf.new"
+check "the new passphrase opens it from now on" "$SEALMAIL" --home "$T/h2" \
+    --passphrase-file "$T/pw3" keys list
+check_fails "the old one does not" "$SEALMAIL" --home "$T/h2" --passphrase-file "$T/pw2" keys list
+# The same for a move into the Secret Service cut short.
+cp "$T/h2/store.kdf" "$T/kdf.pw3"
+check "store keyring" "$SEALMAIL" --home "$T/h2" --passphrase-file "$T/pw3" store keyring
+k=$(secret-tool lookup xdg:schema org.sealmail.StoreKey home "$H2REAL" slot current)
+printf %s "$k" | secret-tool store --label=pending xdg:schema org.sealmail.StoreKey home "$H2REAL" slot next
+secret-tool clear xdg:schema org.sealmail.StoreKey home "$H2REAL" slot current
+cp "$T/kdf.pw3" "$T/h2/store.kdf"
+check "cut short: the store opens with the key left aside" "$SEALMAIL" --home "$T/h2" \
+    --passphrase-file "$T/pw3" store check
+check_fails "and the passphrase is no longer used" test -e "$T/h2/store.kdf"
+check_eq "the key is the current one now" "$k" \
+    "$(secret-tool lookup xdg:schema org.sealmail.StoreKey home "$H2REAL" slot current)"
+check "it opens through the Secret Service" "$SEALMAIL" --home "$T/h2" keys list
+
 # A hung keyring daemon: the deadline decides.
 kpid=$(awk '$1 == "keyring" { print $2 }' "$LAB_DIR/run/pids")
 check_match "the lab's keyring PID is known" '^[0-9]+$' "$kpid"
