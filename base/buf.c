@@ -103,6 +103,7 @@ buf_reserve(struct buf *b, size_t add)
 		return SMERR_NOMEM;
 	b->d = nd;
 	b->cap = ncap;
+	b->d[b->len] = '\0';	/* a new block is a valid empty string */
 	return 0;
 }
 

@@ -114,6 +114,16 @@ text_sanitize(struct buf *out, const void *in, size_t len, unsigned flags)
 	int			 r, ml = (flags & TEXT_MULTILINE) != 0;
 
 	while (len > 0) {
+		/* Fast path: a run of printable ASCII in text goes in whole. */
+		if (st == T_GROUND && *p >= 0x20 && *p < 0x7f) {
+			for (n = 1; n < len && p[n] >= 0x20 && p[n] < 0x7f; n++)
+				;
+			if ((r = buf_put(out, p, n)) != 0)
+				return r;
+			p += n;
+			len -= n;
+			continue;
+		}
 		if ((n = text_utf8_decode(p, len, &cp)) == 0) {
 			cp = 0xfffd;
 			n = 1;

@@ -55,6 +55,18 @@ test_grow_secret(void **st)
 }
 
 static void
+test_empty_put(void **st)
+{
+	struct buf	*b = buf_new(0);
+
+	(void)st;
+	assert_int_equal(buf_puts(b, ""), 0);
+	assert_int_equal(buf_len(b), 0);
+	assert_string_equal(buf_str(b), "");
+	buf_free(b);
+}
+
+static void
 test_view(void **st)
 {
 	static const char	 data[] = "read-only";
@@ -84,6 +96,7 @@ main(void)
 		cmocka_unit_test(test_null_free),
 		cmocka_unit_test(test_limit),
 		cmocka_unit_test(test_grow_secret),
+		cmocka_unit_test(test_empty_put),
 		cmocka_unit_test(test_view),
 		cmocka_unit_test(test_equal),
 	};

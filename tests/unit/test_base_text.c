@@ -91,6 +91,17 @@ test_utf8(void **st)
 }
 
 static void
+test_runs(void **st)
+{
+	(void)st;
+	/* Long printable runs next to sequences and multibyte text. */
+	EXPECT("plain words\x1b[1mbold\x1b[0m more words", 0,
+	    "plain wordsbold more words");
+	EXPECT("abc\xc3\xa9" "def\x07ghi", 0, "abc\xc3\xa9" "defghi");
+	EXPECT("x\x1b]0;title with spaces\x07y z", 0, "xy z");
+}
+
+static void
 test_nul_inside(void **st)
 {
 	struct buf	*b = buf_new(0);
@@ -126,6 +137,7 @@ main(void)
 		cmocka_unit_test(test_newlines),
 		cmocka_unit_test(test_bidi),
 		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_runs),
 		cmocka_unit_test(test_nul_inside),
 		cmocka_unit_test(test_json),
 	};
