@@ -389,18 +389,42 @@ out:
 	return r;
 }
 
+/*
+ * Each message is stored in a transaction of its own (a savepoint: its
+ * verdict, body and harvest are all or nothing), and the savepoints are
+ * committed together every SYNC_BATCH messages, or as soon as the queue
+ * runs dry, so that the database is not rewritten for every message. A
+ * crash loses at most the last uncommitted batch, which the next sync
+ * fetches again: what is stored is always whole.
+ */
+#define SYNC_BATCH	200
+
 static void *
 worker_main(void *arg)
 {
 	struct syncer	*s = arg;
 	struct queue	*q = s->q;
+	struct store	*st = s->o->store;
 	struct job	*j;
 	struct smerr	 e;
+	int		 open = 0, batch = 0, dry, r;
 
 	for (;;) {
 		pthread_mutex_lock(&q->mtx);
-		while (q->head == NULL && !q->closed)
+		while (q->head == NULL && !q->closed) {
+			if (open) {
+				/* Commit before waiting on the network. */
+				pthread_mutex_unlock(&q->mtx);
+				smerr_clear(&e);
+				open = 0;
+				batch = 0;
+				if (store_commit(st, &e) != 0)
+					goto fail;
+				pthread_mutex_lock(&q->mtx);
+				continue;
+			}
 			pthread_cond_wait(&q->cv, &q->mtx);
+		}
 		if ((j = q->head) == NULL) {
 			pthread_mutex_unlock(&q->mtx);
 			break;
@@ -410,21 +434,45 @@ worker_main(void *arg)
 			q->tail = NULL;
 		q->n--;
 		q->bytes -= j->len;
+		dry = q->head == NULL;
 		pthread_cond_broadcast(&q->cv);
 		pthread_mutex_unlock(&q->mtx);
 
 		smerr_clear(&e);
-		if (store_new(s, j, &e) != 0) {
-			job_free(j);
-			pthread_mutex_lock(&q->mtx);
-			q->failed = 1;
-			q->err = e;
-			pthread_cond_broadcast(&q->cv);
-			pthread_mutex_unlock(&q->mtx);
-			break;
+		if (!open) {
+			if (store_begin(st, &e) != 0) {
+				job_free(j);
+				goto fail;
+			}
+			open = 1;
 		}
+		r = store_new(s, j, &e);
 		job_free(j);
+		if (r != 0)
+			goto fail;
+		if (++batch >= SYNC_BATCH || dry) {
+			open = 0;
+			batch = 0;
+			if (store_commit(st, &e) != 0)
+				goto fail;
+		}
 	}
+	if (open && store_commit(st, &e) != 0)
+		goto fail;
+	return NULL;
+fail:
+	/* What was stored whole before the failure is kept. */
+	if (open) {
+		struct smerr	e2;
+
+		smerr_clear(&e2);
+		(void)store_commit(st, &e2);
+	}
+	pthread_mutex_lock(&q->mtx);
+	q->failed = 1;
+	q->err = e;
+	pthread_cond_broadcast(&q->cv);
+	pthread_mutex_unlock(&q->mtx);
 	return NULL;
 }
 
