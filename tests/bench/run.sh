@@ -79,6 +79,7 @@ Near :bob-local:
 Patterns INBOX
 Create Near
 Sync Pull
+SyncState *
 EOM
 mkdir -p "$W/mbsync"
 timeit t_mb1 mbsync -c "$W/mbsyncrc" -q bob
