@@ -197,6 +197,18 @@ ctype_is(const struct mime_part *p, const char *a, const char *b)
 	return strcmp(t, a) == 0 || (b != NULL && strcmp(t, b) == 0);
 }
 
+static int
+has_suffix(const char *s, const char *suf)
+{
+	size_t	n, m;
+
+	if (s == NULL)
+		return 0;
+	n = strlen(s);
+	m = strlen(suf);
+	return n >= m && strcasecmp(s + n - m, suf) == 0;
+}
+
 static enum smime_kind
 smime_kind(const struct mime_part *p)
 {
@@ -219,7 +231,21 @@ smime_kind(const struct mime_part *p)
 	if (ctype_is(p, "application/pkcs7-mime",
 	    "application/x-pkcs7-mime"))
 		return K_PKCS7;
+	/* RFC 8551 3.2.2: some agents send application/octet-stream. */
+	if (ctype_is(p, "application/octet-stream", NULL) &&
+	    has_suffix(mime_part_param(p, "name"), ".p7m"))
+		return K_PKCS7;
 	return K_NONE;
+}
+
+/* The signature part of a multipart/signed, by type or by .p7s name. */
+static int
+is_sigpart(const struct mime_part *p)
+{
+	return ctype_is(p, "application/pkcs7-signature",
+	    "application/x-pkcs7-signature") ||
+	    (ctype_is(p, "application/octet-stream", NULL) &&
+	    has_suffix(mime_part_param(p, "name"), ".p7s"));
 }
 
 /* Transfer-decodes the DER of p into a new buffer. */
@@ -568,9 +594,7 @@ smime_entity(struct judge *j, const struct mime_part *p, int root,
 	}
 	if (smime_kind(p) == K_DETACHED) {
 		if (mime_part_nchildren(p) != 2 ||
-		    !ctype_is(mime_part_child(p, 1),
-		    "application/pkcs7-signature",
-		    "application/x-pkcs7-signature")) {
+		    !is_sigpart(mime_part_child(p, 1))) {
 			j->facts |= CRYPTO_S_SIGNED | CRYPTO_S_INVALID;
 			j->nsig++;
 			if (root)

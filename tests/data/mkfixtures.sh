@@ -207,6 +207,15 @@ enc aes-128-cbc plain.txt carol | out enc-cbc128-ecdh none decrypted \
     aes-128-cbc - "$ALICE" "AES-128-CBC to carol (ECDH)"
 enc aes-256-gcm plain.txt alice | out enc-nokey none undecryptable \
     aes-256-gcm - "$ALICE" "encrypted to alice only"
+# RFC 8551 3.2.2: application/octet-stream named .p7m / .p7s
+enc aes-256-gcm plain.txt bob alice |
+    sed 's/^Content-Type: application\/pkcs7-mime;.*/Content-Type: application\/octet-stream; name="smime.p7m"/' |
+    out enc-octet-stream none decrypted aes-256-gcm - "$ALICE" \
+    "envelope sent as application/octet-stream"
+sign alice plain.txt |
+    sed 's/^Content-Type: application\/pkcs7-signature; name="smime.p7s"/Content-Type: application\/octet-stream; name="smime.p7s"/' |
+    out sig-octet-stream valid none - alice@example.test "$ALICE" \
+    "signature sent as application/octet-stream"
 # tampered GCM: the last byte of the tag flipped
 ENCOPT='-outform DER' enc aes-256-gcm plain.txt bob >gcm.der
 python3 - gcm.der <<'EOF'
