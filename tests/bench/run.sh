@@ -135,9 +135,12 @@ set quit=yes
 set sort=date
 set mail_check_stats=no
 set header_cache=$W/hcache/
+set folder=imaps://localhost:$LAB_IMAPS_PORT/
+set spoolfile=+INBOX
+set record=
 EOM
 	mkdir -p "$W/hcache"
-	timeit t_nm timeout 120 env TERM=xterm script -qec "neomutt -n -F $W/muttrc -f imaps://localhost:$LAB_IMAPS_PORT/INBOX -e 'push <quit>'" /dev/null </dev/null
+	timeit t_nm timeout 300 env TERM=xterm script -qec "neomutt -n -F $W/muttrc -f imaps://localhost:$LAB_IMAPS_PORT/INBOX -e 'push <quit>'" /dev/null </dev/null
 	timeit t_ls SMH list --json
 	say "  neomutt open INBOX (headers): $t_nm s; sealmail list of the stored folder: $t_ls s"
 fi
