@@ -12,12 +12,14 @@ gen.py crypto DIR COUNT SMIME_DIR
     COUNT signed-and-encrypted messages of about 20 KB (files DIR/NNNN.eml)
     from alice to bob, for the verify-and-decrypt benchmark.
 """
+import email.utils
 import os
 import random
 import subprocess
 import sys
-import tempfile
+import time
 
+NOW = int(time.time())
 WORDS = ("mail security signature certificate message store folder sync "
          "server client terminal key trust anchor chain verify decrypt "
          "encrypt envelope header body text line word quick brown fox "
@@ -73,8 +75,8 @@ def outer(i, rng, kind):
     return ("From: Alice Example <alice@example.test>\r\n"
             "To: bob@example.test\r\n"
             f"Subject: benchmark {kind} message {i}\r\n"
-            f"Date: Mon, 02 Nov 2026 {i // 3600 % 24:02d}:{i // 60 % 60:02d}:"
-            f"{i % 60:02d} +0000\r\n"
+            # Close to the signing time, as a mail client writes it.
+            f"Date: {email.utils.formatdate(NOW + i % 600)}\r\n"
             f"Message-ID: <bench-{i}-{rng.randrange(1 << 30)}@example.test>\r\n"
             ).encode()
 
