@@ -4,7 +4,8 @@
  * store under --home (plus the system's trust store); the verdict is
  * crypto_judge()'s, printed as the contract's JSON object or as a few
  * lines of text. Several files give one verdict each (one JSON object per
- * line), judged with one context, so that many messages cost one set-up.
+ * line), judged with one context per core, so that many messages cost one
+ * set-up.
  *
  * The time at which certificates are judged is now, or --time, or the
  * environment's SEALMAIL_VERIFY_TIME (YYYY-MM-DD[THH:MM:SS] UTC, or
@@ -18,6 +19,7 @@
  */
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,6 +150,85 @@ human(struct buf *o, const struct crypto_verdict *v)
 	return r != 0 ? SMERR_NOMEM : 0;
 }
 
+/*
+ * A batch of files is judged on two threads, each with a context of its
+ * own, a chunk at a time; the verdicts are printed (and signers harvested)
+ * in the order of the files by the calling thread alone. Only without
+ * DNS: the DANE hook shares the key store and the resolver.
+ */
+#define INSPECT_CHUNK	64
+
+struct inspect_slot {
+	const char		*path;
+	struct buf		*in;
+	struct crypto_verdict	*v;
+	struct smerr		 err;
+	int			 r;
+};
+
+struct inspect_worker {
+	struct crypto_ctx	*ctx;
+	struct inspect_slot	*slots;
+	size_t			 first, n, step;
+};
+
+static void
+slots_clear(struct inspect_slot *slots, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		buf_free(slots[i].in);
+		crypto_verdict_free(slots[i].v);
+		memset(&slots[i], 0, sizeof(slots[i]));
+	}
+}
+
+static void
+inspect_one(struct crypto_ctx *ctx, struct inspect_slot *sl)
+{
+	smerr_clear(&sl->err);
+	if ((sl->r = read_input(sl->path, &sl->in, &sl->err)) == 0)
+		sl->r = crypto_judge(ctx, buf_data(sl->in), buf_len(sl->in),
+		    &sl->v, &sl->err);
+}
+
+static void *
+inspect_thread(void *arg)
+{
+	struct inspect_worker	*w = arg;
+	size_t			 i;
+
+	for (i = w->first; i < w->n; i += w->step)
+		inspect_one(w->ctx, &w->slots[i]);
+	return NULL;
+}
+
+/* Judges slots[0..n) on this thread and one more (ctx2). */
+static void
+inspect_chunk(struct crypto_ctx *ctx, struct crypto_ctx *ctx2,
+    struct inspect_slot *slots, size_t n)
+{
+	struct inspect_worker	a, b;
+	pthread_t		t;
+
+	a.ctx = ctx2;
+	a.slots = slots;
+	a.first = 1;
+	a.n = n;
+	a.step = 2;
+	b = a;
+	b.ctx = ctx;
+	b.first = 0;
+	if (pthread_create(&t, NULL, inspect_thread, &a) != 0) {
+		b.step = 1;		/* no thread: all here */
+		inspect_thread(&b);
+		return;
+	}
+	inspect_thread(&b);
+	pthread_join(t, NULL);
+}
+
 int
 cmd_inspect(struct cli *c, int argc, char **argv)
 {
@@ -163,10 +244,16 @@ cmd_inspect(struct cli *c, int argc, char **argv)
 	struct buf		*in = NULL, *out = NULL;
 	struct dns		*dns = NULL;
 	struct cli_dane		 dane;
+	struct crypto_ctx	*ctx2 = NULL;
+	struct inspect_slot	 slots[INSPECT_CHUNK], *sl;
+	size_t			 nslots = 0, next = 0, last_len = 0;
+	char			*last_addr = NULL;
+	uint8_t			*last_der = NULL;
 	const char		*when = NULL;
-	time_t			 t;
+	time_t			 t = 0;
 	int			 ch, i, json = 0, rc = 1, replaced;
 
+	memset(slots, 0, sizeof(slots));
 	optind = 0;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -200,8 +287,34 @@ cmd_inspect(struct cli *c, int argc, char **argv)
 		dane.dns = dns;
 		crypto_ctx_set_dane(ctx, cli_dane_hook, &dane);
 	}
+	/* Two files or more, no DNS: the second core judges too. */
+	if (dns == NULL && argc - optind >= 2 &&
+	    cli_crypto_ctx(c, k, &ctx2) == 0 && when != NULL)
+		crypto_ctx_set_time(ctx2, t);
+	smerr_clear(&c->err);
 	for (i = optind; i < argc; i++) {
-		if (read_input(argv[i], &in, &c->err) != 0 ||
+		if (ctx2 != NULL) {
+			/* Judge the next chunk when the last one is printed. */
+			if (next >= nslots) {
+				slots_clear(slots, nslots);
+				nslots = (size_t)(argc - i) < INSPECT_CHUNK ?
+				    (size_t)(argc - i) : INSPECT_CHUNK;
+				for (next = 0; next < nslots; next++)
+					slots[next].path = argv[i + next];
+				inspect_chunk(ctx, ctx2, slots, nslots);
+				next = 0;
+			}
+			sl = &slots[next++];
+			if (sl->r != 0) {
+				smerr_set(&c->err, sl->r, "%s",
+				    smerr_msg(&sl->err));
+				goto fail;
+			}
+			in = sl->in;
+			v = sl->v;
+			sl->in = NULL;
+			sl->v = NULL;
+		} else if (read_input(argv[i], &in, &c->err) != 0 ||
 		    crypto_judge(ctx, buf_data(in), buf_len(in), &v,
 		    &c->err) != 0)
 			goto fail;
@@ -214,7 +327,13 @@ cmd_inspect(struct cli *c, int argc, char **argv)
 			free(m);
 			smerr_clear(&dane.err);
 		}
-		if (v->harvest_addr != NULL && v->signer_der != NULL) {
+		/* A batch from one signer harvests once. */
+		if (v->harvest_addr != NULL && v->signer_der != NULL &&
+		    last_addr != NULL && strcmp(last_addr, v->harvest_addr)
+		    == 0 && last_len == v->signer_der_len &&
+		    memcmp(last_der, v->signer_der, last_len) == 0)
+			;
+		else if (v->harvest_addr != NULL && v->signer_der != NULL) {
 			replaced = 0;
 			if (app_harvest(k, st, v, buf_data(in), buf_len(in),
 			    &replaced, &c->err) != 0)
@@ -223,6 +342,13 @@ cmd_inspect(struct cli *c, int argc, char **argv)
 				fprintf(stderr, "sealmail: note: a new "
 				    "certificate for %s replaces the one kept "
 				    "before\n", v->harvest_addr);
+			free(last_addr);
+			free(last_der);
+			last_addr = strdup(v->harvest_addr);
+			if ((last_der = malloc(v->signer_der_len)) != NULL)
+				memcpy(last_der, v->signer_der,
+				    v->signer_der_len);
+			last_len = last_der != NULL ? v->signer_der_len : 0;
 		}
 		buf_free(in);
 		in = NULL;
@@ -246,9 +372,13 @@ cmd_inspect(struct cli *c, int argc, char **argv)
 fail:
 	rc = cli_fail(c);
 out:
+	free(last_addr);
+	free(last_der);
+	slots_clear(slots, nslots);
 	crypto_verdict_free(v);
 	buf_free(in);
 	buf_free(out);
+	crypto_ctx_free(ctx2);
 	crypto_ctx_free(ctx);
 	dns_free(dns);
 	keys_close(k);

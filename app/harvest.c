@@ -21,7 +21,7 @@ app_harvest(struct keys *k, struct store *st, const struct crypto_verdict *v,
     const uint8_t *raw, size_t len, int *replaced, struct smerr *e)
 {
 	const uint8_t	*msg = raw;
-	unsigned	 caps;
+	unsigned	 caps, known = 0;
 	int		 r;
 
 	*replaced = 0;
@@ -34,7 +34,14 @@ app_harvest(struct keys *k, struct store *st, const struct crypto_verdict *v,
 		msg = buf_data(v->decrypted);
 		len = buf_len(v->decrypted);
 	}
-	/* Capabilities are a preference: a message without them is fine. */
+	/*
+	 * Capabilities are a preference: a message without them is fine.
+	 * Once known for a certificate they are not read again, so that a
+	 * batch of mail from one signer does not rewrite the store.
+	 */
+	if (protect_caps_recall(st, v->signer_der, v->signer_der_len, &known,
+	    NULL) == 0 && known != 0)
+		return 0;
 	if (protect_caps_from_message(msg, len, v->signer_der,
 	    v->signer_der_len, &caps, NULL) == 0 && caps != 0)
 		(void)protect_caps_remember(st, v->signer_der,
