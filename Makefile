@@ -146,7 +146,8 @@ FUZZ_CC		?= clang
 FUZZ_SECONDS	?= 600
 FUZZ_DIR	= $(BUILD)/fuzz
 FUZZ_CFLAGS	= -std=c11 -D_GNU_SOURCE -I. -g -O1 -fno-omit-frame-pointer \
-		  -fsanitize=fuzzer,address,undefined
+		  -fsanitize=fuzzer,address,undefined \
+		  -fno-sanitize-recover=undefined
 FUZZ_MIME_SRCS	= mime/parse.c mime/header.c mime/canon.c $(wildcard base/*.c)
 FUZZ_JUDGE_SRCS	= crypto/cms.c crypto/chain.c crypto/cert.c crypto/verdict.c \
 		  $(FUZZ_MIME_SRCS)

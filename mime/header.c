@@ -444,10 +444,16 @@ mime_part_date(const struct mime_part *p, time_t *tp)
 	tm.tm_sec = dt->dt_sec;
 	zone = dt->dt_zone;
 	mailimf_date_time_free(dt);
-	if (tm.tm_mon < 0 || tm.tm_mon > 11 || (t = timegm(&tm)) == (time_t)-1)
+	/* Every field in its range, so that nothing below can overflow. */
+	if (year > 9999 || tm.tm_mon < 0 || tm.tm_mon > 11 ||
+	    tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour < 0 ||
+	    tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 ||
+	    tm.tm_sec < 0 || tm.tm_sec > 60 || zone < -9959 || zone > 9959 ||
+	    zone % 100 > 59 || zone % 100 < -59 ||
+	    (t = timegm(&tm)) == (time_t)-1)
 		return -1;
 	/* The zone is +hhmm as a decimal number. */
-	t -= (time_t)((zone / 100) * 3600 + (zone % 100) * 60);
+	t -= (time_t)(zone / 100) * 3600 + (time_t)(zone % 100) * 60;
 	*tp = t;
 	return 0;
 }

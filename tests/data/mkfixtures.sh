@@ -386,6 +386,9 @@ sys.stdout.buffer.write(d[:j] + d[j:j + (k - j) // 2 + 1] + d[k:])
     >"$M/cut-in-signature.eml"
 { hdr "$ALICE" "no closing boundary"; sign alice plain.txt | crlf |
     grep -v -- '^------.*--' ; } >"$M/no-closing-boundary.eml"
+# a Date whose zone would overflow a naive computation
+{ hdr "$ALICE" "huge zone" | sed 's/+0000/+1535817900/'; cat plain.txt; } \
+    >"$M/huge-date-zone.eml"
 python3 - "$M" <<'EOF'
 import os, sys
 m = sys.argv[1]

@@ -285,6 +285,13 @@ test_date(void **st)
 	m = parse_ok("Date: yesterday\r\n\r\nx");
 	assert_int_equal(mime_part_date(mime_msg_root(m), &t), -1);
 	mime_msg_free(m);
+	/* Out of range: refused before any arithmetic (found by fuzzing). */
+	m = parse_ok("Date: Thu, 01 Jan 2026 00:00:00 +1535817900\r\n\r\nx");
+	assert_int_equal(mime_part_date(mime_msg_root(m), &t), -1);
+	mime_msg_free(m);
+	m = parse_ok("Date: Thu, 01 Jan 99999999 99:00:00 +0000\r\n\r\nx");
+	assert_int_equal(mime_part_date(mime_msg_root(m), &t), -1);
+	mime_msg_free(m);
 }
 
 int
