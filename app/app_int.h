@@ -77,9 +77,7 @@ int	 cmd_search(struct cli *, int, char **);
 int	 cmd_flag(struct cli *, int, char **);
 int	 cmd_store(struct cli *, int, char **);
 int	 cmd_inspect(struct cli *, int, char **);
-/* A crypto context from the key store (app/cmd-inspect.c); c->err set. */
 struct crypto_ctx;
-int	 cli_crypto_ctx(struct cli *c, struct keys *k, struct crypto_ctx **ctxp);
 int	 cmd_send(struct cli *, int, char **), cmd_outbox(struct cli *, int, char **);
 int	 cmd_check(struct cli *, int, char **);
 /*

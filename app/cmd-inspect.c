@@ -35,68 +35,7 @@
 #include "keys/keys.h"
 #include "crypto/crypto.h"
 #include "app/app_int.h"
-
-struct ctx_fill {
-	struct keys		*keys;
-	struct crypto_ctx	*ctx;
-	struct smerr		*e;
-};
-
-static int
-ctx_fill_cb(const struct keys_cert *kc, void *arg)
-{
-	struct ctx_fill	*f = arg;
-	struct buf	*key = NULL;
-	int		 r;
-
-	switch (kc->kind) {
-	case KEYS_ANCHOR:
-		return crypto_ctx_add_anchor(f->ctx, kc->der, kc->der_len,
-		    f->e);
-	case KEYS_PEER:
-		/* Not trusted: only completes chains. */
-		return crypto_ctx_add_intermediate(f->ctx, kc->der,
-		    kc->der_len, f->e);
-	case KEYS_IDENTITY:
-		if ((r = keys_identity_key(f->keys, kc->id, &key, f->e)) != 0)
-			return r;
-		r = crypto_ctx_add_identity(f->ctx, kc->der, kc->der_len,
-		    buf_data(key), buf_len(key), f->e);
-		buf_free(key);			/* secret: wiped */
-		return r;
-	}
-	return 0;
-}
-
-int
-cli_crypto_ctx(struct cli *c, struct keys *k, struct crypto_ctx **ctxp)
-{
-	struct crypto_ctx	*ctx = NULL;
-	struct ctx_fill		 f;
-	const char		*when;
-	time_t			 t;
-
-	*ctxp = NULL;
-	if (crypto_ctx_new(&ctx, &c->err) != 0 ||
-	    crypto_ctx_use_system_anchors(ctx, &c->err) != 0)
-		goto fail;
-	f.keys = k;
-	f.ctx = ctx;
-	f.e = &c->err;
-	if (keys_foreach(k, KEYS_ANCHOR | KEYS_PEER | KEYS_IDENTITY,
-	    ctx_fill_cb, &f, &c->err) != 0)
-		goto fail;
-	if ((when = getenv("SEALMAIL_VERIFY_TIME")) != NULL && *when != '\0') {
-		if (crypto_parse_time(when, &t, &c->err) != 0)
-			goto fail;
-		crypto_ctx_set_time(ctx, t);
-	}
-	*ctxp = ctx;
-	return 0;
-fail:
-	crypto_ctx_free(ctx);
-	return c->err.code != 0 ? c->err.code : SMERR_CRYPTO;
-}
+#include "app/sync.h"
 
 static int
 read_input(const char *path, struct buf **bp, struct smerr *e)
@@ -271,7 +210,7 @@ cmd_inspect(struct cli *c, int argc, char **argv)
 	if (optind >= argc)
 		return cli_usage(c);
 	if (cli_open_keys(c, &st, &k) != 0 ||
-	    cli_crypto_ctx(c, k, &ctx) != 0)
+	    sync_crypto_ctx(k, &ctx, &c->err) != 0)
 		goto fail;
 	if (when != NULL) {
 		if (crypto_parse_time(when, &t, &c->err) != 0)
@@ -289,7 +228,7 @@ cmd_inspect(struct cli *c, int argc, char **argv)
 	}
 	/* Two files or more, no DNS: the second core judges too. */
 	if (dns == NULL && argc - optind >= 2 &&
-	    cli_crypto_ctx(c, k, &ctx2) == 0 && when != NULL)
+	    sync_crypto_ctx(k, &ctx2, &c->err) == 0 && when != NULL)
 		crypto_ctx_set_time(ctx2, t);
 	smerr_clear(&c->err);
 	for (i = optind; i < argc; i++) {

@@ -167,11 +167,19 @@ ctx_cb(const struct keys_cert *kc, void *arg)
 	return f->r != 0;
 }
 
+/*
+ * The one engine context every reader uses (sync, inspect, keys import):
+ * the key store's anchors plus the system's, its peers as intermediates,
+ * its identities with their keys, and the verification time of
+ * SEALMAIL_VERIFY_TIME when set.
+ */
 int
 sync_crypto_ctx(struct keys *k, struct crypto_ctx **ctxp, struct smerr *e)
 {
-	struct ctxfill	f;
-	int		r;
+	struct ctxfill	 f;
+	const char	*when;
+	time_t		 t;
+	int		 r;
 
 	*ctxp = NULL;
 	memset(&f, 0, sizeof(f));
@@ -179,9 +187,13 @@ sync_crypto_ctx(struct keys *k, struct crypto_ctx **ctxp, struct smerr *e)
 		return r;
 	f.k = k;
 	f.e = e;
-	if ((r = keys_foreach(k, KEYS_ANCHOR | KEYS_PEER | KEYS_IDENTITY,
+	if ((r = crypto_ctx_use_system_anchors(f.ctx, e)) == 0 &&
+	    (r = keys_foreach(k, KEYS_ANCHOR | KEYS_PEER | KEYS_IDENTITY,
 	    ctx_cb, &f, e)) == 0)
 		r = f.r;
+	if (r == 0 && (when = getenv("SEALMAIL_VERIFY_TIME")) != NULL &&
+	    *when != '\0' && (r = crypto_parse_time(when, &t, e)) == 0)
+		crypto_ctx_set_time(f.ctx, t);
 	if (r != 0) {
 		crypto_ctx_free(f.ctx);
 		return r;
