@@ -72,6 +72,23 @@ ui_put(int y, int x, int width, const char *s, size_t len)
 	return used;
 }
 
+wint_t
+ui_nav_key(wint_t k, int fn)
+{
+	if (!fn)
+		return k;
+	switch (k) {
+	case KEY_DOWN:	return 'j';
+	case KEY_UP:	return 'k';
+	case KEY_NPAGE:	return ' ';
+	case KEY_PPAGE:	return '-';
+	case KEY_HOME:	return 'g';
+	case KEY_END:	return 'G';
+	case KEY_ENTER:	return '\r';
+	}
+	return 0;
+}
+
 void
 ui_clear_to(int y, int x, int cols)
 {

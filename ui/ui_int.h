@@ -84,6 +84,11 @@ int		 ui_run_foreground(struct ui *ui, const char *const *argv);
 void		 ui_draw_init(void);
 /* Draws sanitized UTF-8 text at (y, x) in at most width cells; returns cells used. */
 int		 ui_put(int y, int x, int width, const char *s, size_t len);
+/*
+ * The list keys every view shares: arrows, page and home/end keys become
+ * j k Space - g G and Enter '\r'; other function keys give 0.
+ */
+wint_t		 ui_nav_key(wint_t k, int fn);
 /* Fills the rest of a line from x with spaces in the current attribute. */
 void		 ui_clear_to(int y, int x, int cols);
 /* A date for a list column: "HH:MM" today, "Mon DD" this year, else "YYYY-MM-DD". */

@@ -235,18 +235,8 @@ ix_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 	size_t		 page = (size_t)ui_rows(ui);
 	char		*q;
 
-	if (fn) {
-		switch (k) {
-		case KEY_DOWN: k = 'j'; break;
-		case KEY_UP: k = 'k'; break;
-		case KEY_NPAGE: k = ' '; break;
-		case KEY_PPAGE: k = '-'; break;
-		case KEY_HOME: k = 'g'; break;
-		case KEY_END: k = 'G'; break;
-		case KEY_ENTER: k = '\r'; break;
-		default: return 1;
-		}
-	}
+	if ((k = ui_nav_key(k, fn)) == 0)
+		return 1;
 	switch (k) {
 	case 'j':
 		if (ix->cur + 1 < ix->n)

@@ -238,16 +238,8 @@ ls_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 	struct ls	*ls = v->data;
 	char		*folder;
 
-	if (fn) {
-		if (k == KEY_DOWN)
-			k = 'j';
-		else if (k == KEY_UP)
-			k = 'k';
-		else if (k == KEY_ENTER)
-			k = '\r';
-		else
-			return 1;
-	}
+	if ((k = ui_nav_key(k, fn)) == 0)
+		return 1;
 	switch (k) {
 	case 'j':
 		if (ls->kind == LS_HELP)
