@@ -144,7 +144,7 @@ compose_done(struct ui *ui, int code, void *arg)
 	struct compose_send	*cs = arg;
 	char			 q[600];
 
-	if (code != 0 && cs->auto_enc &&
+	if (code != UI_JOB_ABANDONED && code != 0 && cs->auto_enc &&
 	    strstr(ui_status_text(ui), "cannot encrypt to") != NULL) {
 		/* The question first: the reason may not fit the line. */
 		snprintf(q, sizeof(q), "Send it UNENCRYPTED? (y/N) %s",

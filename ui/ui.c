@@ -656,6 +656,9 @@ ui_main(const struct app_opts *o)
 	if (ui.job.pid > 0) {
 		kill(ui.job.pid, SIGTERM);
 		waitpid(ui.job.pid, NULL, 0);
+		/* Abandoned: the callback only lets go of its argument. */
+		if (ui.job.done != NULL)
+			ui.job.done(&ui, UI_JOB_ABANDONED, ui.job.arg);
 	}
 	job_close(&ui.job);
 	for (i = ui.nviews - 1; i >= 0; i--)

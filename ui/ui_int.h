@@ -72,8 +72,10 @@ int		 ui_confirm(struct ui *ui, const char *question);
  * Runs this program in the background with args (after the home options);
  * input, when not NULL, is written to its standard input. The last line it
  * writes on stderr becomes the status when it ends; done (optional) is
- * called with the exit status.
+ * called with the exit status, or with UI_JOB_ABANDONED when the program
+ * quits before the command ends (then it must only free arg).
  */
+#define UI_JOB_ABANDONED	(-1)
 int		 ui_job(struct ui *ui, const char *label, const char **args,
 		    const struct buf *input,
 		    void (*done)(struct ui *, int status, void *), void *arg);
