@@ -51,45 +51,6 @@ iso_time(time_t t, char *out, size_t len)
 }
 
 static int
-json_clean(struct buf *out, const char *s)
-{
-	char	*t;
-	int	 r;
-
-	if (s == NULL)
-		return json_str(out, NULL);
-	if ((t = text_sanitize_str(s, 0)) == NULL)
-		return SMERR_NOMEM;
-	r = json_str(out, t);
-	free(t);
-	return r;
-}
-
-static int
-json_emails(struct buf *out, const char *list)
-{
-	const char	*p = list, *q;
-	int		 r = 0, first = 1;
-	char		*one;
-
-	r |= buf_putc(out, '[');
-	while (p != NULL && *p != '\0') {
-		q = strchr(p, ',');
-		one = q != NULL ? strndup(p, (size_t)(q - p)) : strdup(p);
-		if (one == NULL)
-			return SMERR_NOMEM;
-		if (!first)
-			r |= buf_putc(out, ',');
-		r |= json_clean(out, one);
-		free(one);
-		first = 0;
-		p = q != NULL ? q + 1 : NULL;
-	}
-	r |= buf_putc(out, ']');
-	return r;
-}
-
-static int
 json_int_or_null(struct buf *out, int v)
 {
 	return v < 0 ? buf_puts(out, "null") : buf_printf(out, "%d", v);
@@ -105,11 +66,11 @@ lookup_json(struct buf *out, const struct keys_lookup *l)
 
 	r |= buf_putc(out, '{');
 	r |= json_key(out, "address", 1);
-	r |= json_clean(out, l->address);
+	r |= json_text(out, l->address);
 	r |= json_key(out, "dns", 0);
 	r |= json_str(out, l->dns_status);
 	r |= json_key(out, "dns_note", 0);
-	r |= json_clean(out, l->dns_note);
+	r |= json_text(out, l->dns_note);
 	r |= json_key(out, "certificates", 0);
 	r |= buf_putc(out, '[');
 	for (i = 0; i < l->n; i++) {
@@ -134,7 +95,7 @@ lookup_json(struct buf *out, const struct keys_lookup *l)
 		r |= json_key(out, "fingerprint", 0);
 		r |= json_str(out, f->j.fingerprint);
 		r |= json_key(out, "email", 0);
-		r |= json_emails(out, f->j.emails);
+		r |= json_text_list(out, f->j.emails);
 		r |= json_key(out, "not_after", 0);
 		r |= json_str(out, *na != '\0' ? na : NULL);
 		r |= json_key(out, "usable", 0);
@@ -148,7 +109,7 @@ lookup_json(struct buf *out, const struct keys_lookup *l)
 		r |= json_key(out, "dane", 0);
 		r |= buf_puts(out, f->j.dane ? "true" : "false");
 		r |= json_key(out, "why", 0);
-		r |= json_clean(out, f->j.why);
+		r |= json_text(out, f->j.why);
 		r |= buf_putc(out, '}');
 	}
 	r |= buf_puts(out, "]}");

@@ -142,48 +142,6 @@ struct listing {
 	int		 err;
 };
 
-/* Appends a sanitized string as JSON. */
-static int
-json_clean(struct buf *out, const char *s)
-{
-	char	*t;
-	int	 r;
-
-	if (s == NULL)
-		return json_str(out, NULL);
-	if ((t = text_sanitize_str(s, 0)) == NULL)
-		return SMERR_NOMEM;
-	r = json_str(out, t);
-	free(t);
-	return r;
-}
-
-static int
-json_emails(struct buf *out, const char *list)
-{
-	const char	*p = list, *q;
-	char		*one;
-	int		 first = 1, r;
-
-	if ((r = buf_putc(out, '[')) != 0)
-		return r;
-	while (p != NULL && *p != '\0') {
-		q = strchr(p, ',');
-		one = q != NULL ? strndup(p, (size_t)(q - p)) : strdup(p);
-		if (one == NULL)
-			return SMERR_NOMEM;
-		if (!first)
-			buf_putc(out, ',');
-		r = json_clean(out, one);
-		free(one);
-		if (r != 0)
-			return r;
-		first = 0;
-		p = q != NULL ? q + 1 : NULL;
-	}
-	return buf_putc(out, ']');
-}
-
 static int
 list_cb(const struct keys_cert *kc, void *arg)
 {
@@ -213,11 +171,11 @@ list_cb(const struct keys_cert *kc, void *arg)
 		r |= json_key(l->out, "kind", 1);
 		r |= json_str(l->out, kind_name(kc->kind));
 		r |= json_key(l->out, "email", 0);
-		r |= json_emails(l->out, kc->emails);
+		r |= json_text_list(l->out, kc->emails);
 		r |= json_key(l->out, "subject", 0);
-		r |= json_clean(l->out, ci.subject);
+		r |= json_text(l->out, ci.subject);
 		r |= json_key(l->out, "issuer", 0);
-		r |= json_clean(l->out, ci.issuer);
+		r |= json_text(l->out, ci.issuer);
 		r |= json_key(l->out, "fingerprint", 0);
 		r |= json_str(l->out, kc->fingerprint);
 		r |= json_key(l->out, "not_before", 0);
@@ -225,7 +183,7 @@ list_cb(const struct keys_cert *kc, void *arg)
 		r |= json_key(l->out, "not_after", 0);
 		r |= json_str(l->out, *na != '\0' ? na : NULL);
 		r |= json_key(l->out, "source", 0);
-		r |= json_clean(l->out, kc->source);
+		r |= json_text(l->out, kc->source);
 		r |= json_key(l->out, "added", 0);
 		r |= json_str(l->out, *ad != '\0' ? ad : NULL);
 		r |= json_key(l->out, "id", 0);
@@ -233,7 +191,7 @@ list_cb(const struct keys_cert *kc, void *arg)
 		r |= json_key(l->out, "replaces", 0);
 		r |= json_str(l->out, old);
 		r |= json_key(l->out, "replaces_for", 0);
-		r |= json_clean(l->out, addr);
+		r |= json_text(l->out, addr);
 		r |= buf_putc(l->out, '}');
 	} else {
 		s = text_sanitize_str(ci.subject != NULL ? ci.subject : "?",

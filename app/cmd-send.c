@@ -304,21 +304,6 @@ iso_date(struct buf *out, time_t t)
 }
 
 static int
-json_clean(struct buf *out, const char *s)
-{
-	char	*t;
-	int	 r;
-
-	if (s == NULL)
-		return json_str(out, NULL);
-	if ((t = text_sanitize_str(s, 0)) == NULL)
-		return SMERR_NOMEM;
-	r = json_str(out, t);
-	free(t);
-	return r;
-}
-
-static int
 outbox_list(struct cli *c, struct send_env *v, int json)
 {
 	struct ob_list		 l;
@@ -379,9 +364,9 @@ outbox_list(struct cli *c, struct send_env *v, int json)
 		    json_key(out, "date", 0) != 0 ||
 		    iso_date(out, l.v[i].created) != 0 ||
 		    json_key(out, "from", 0) != 0 ||
-		    json_clean(out, l.v[i].from) != 0 ||
+		    json_text(out, l.v[i].from) != 0 ||
 		    json_key(out, "subject", 0) != 0 ||
-		    json_clean(out, l.v[i].subject) != 0 ||
+		    json_text(out, l.v[i].subject) != 0 ||
 		    json_key(out, "flags", 0) != 0 ||
 		    buf_puts(out, "[]") != 0 ||
 		    json_key(out, "signature", 0) != 0 ||
@@ -391,7 +376,7 @@ outbox_list(struct cli *c, struct send_env *v, int json)
 		    json_key(out, "attempts", 0) != 0 ||
 		    buf_printf(out, "%d", l.v[i].attempts) != 0 ||
 		    json_key(out, "error", 0) != 0 ||
-		    json_clean(out, l.v[i].error) != 0 ||
+		    json_text(out, l.v[i].error) != 0 ||
 		    buf_putc(out, '}') != 0)
 			goto oom;
 		shown++;

@@ -1,3 +1,4 @@
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
@@ -59,4 +60,46 @@ json_key(struct buf *out, const char *key, int first)
 	if ((r = json_str(out, key)) != 0)
 		return r;
 	return buf_putc(out, ':');
+}
+
+int
+json_text(struct buf *out, const char *s)
+{
+	char	*t;
+	int	 r;
+
+	if (s == NULL)
+		return json_str(out, NULL);
+	if ((t = text_sanitize_str(s, 0)) == NULL)
+		return SMERR_NOMEM;
+	r = json_str(out, t);
+	free(t);
+	return r;
+}
+
+int
+json_text_list(struct buf *out, const char *list)
+{
+	const char	*p = list, *q;
+	char		*one;
+	int		 r;
+
+	if ((r = buf_putc(out, '[')) != 0)
+		return r;
+	while (p != NULL && *p != '\0') {
+		q = strchr(p, ',');
+		one = q != NULL ? strndup(p, (size_t)(q - p)) : strdup(p);
+		if (one == NULL)
+			return SMERR_NOMEM;
+		if (p != list && (r = buf_putc(out, ',')) != 0) {
+			free(one);
+			return r;
+		}
+		r = json_text(out, one);
+		free(one);
+		if (r != 0)
+			return r;
+		p = q != NULL ? q + 1 : NULL;
+	}
+	return buf_putc(out, ']');
 }

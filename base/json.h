@@ -15,6 +15,13 @@ struct buf;
 int	json_str(struct buf *out, const char *s);
 /* Appends len bytes at s as a JSON string. */
 int	json_strn(struct buf *out, const char *s, size_t len);
+/*
+ * Appends s sanitized for display (text_sanitize, one line) as a JSON
+ * string, or null when s is NULL: for text that came from outside.
+ */
+int	json_text(struct buf *out, const char *s);
+/* Appends a comma-separated list as a JSON array of json_text strings. */
+int	json_text_list(struct buf *out, const char *list);
 /* Appends "key": (with a leading comma unless first is set). */
 int	json_key(struct buf *out, const char *key, int first);
 

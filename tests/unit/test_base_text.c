@@ -124,6 +124,15 @@ test_json(void **st)
 	buf_reset(b);
 	assert_int_equal(json_str(b, NULL), 0);
 	assert_string_equal(buf_str(b), "null");
+	buf_reset(b);
+	assert_int_equal(json_text(b, "a\x1b[31mb\n"), 0);
+	assert_string_equal(buf_str(b), "\"ab \"");
+	buf_reset(b);
+	assert_int_equal(json_text_list(b, "x@a,\x1b]0;t\x07y@b"), 0);
+	assert_string_equal(buf_str(b), "[\"x@a\",\"y@b\"]");
+	buf_reset(b);
+	assert_int_equal(json_text_list(b, ""), 0);
+	assert_string_equal(buf_str(b), "[]");
 	buf_free(b);
 }
 
