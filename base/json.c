@@ -6,6 +6,33 @@
 #include "json.h"
 #include "text.h"
 
+/*
+ * Bytes that stand for themselves (printable ASCII but the quote and the
+ * backslash, and well-formed UTF-8 above U+009F but the line and paragraph
+ * separators) are copied a run at a time; everything else is escaped or
+ * replaced one code point at a time.
+ */
+static size_t
+json_plain(const unsigned char *p, size_t len)
+{
+	unsigned	cp;
+	size_t		i = 0, n;
+
+	while (i < len) {
+		if (p[i] >= 0x20 && p[i] < 0x7f) {
+			if (p[i] == '"' || p[i] == '\\')
+				break;
+			i++;
+			continue;
+		}
+		if (p[i] < 0x80 || (n = text_utf8_decode(p + i, len - i,
+		    &cp)) == 0 || cp <= 0x9f || cp == 0x2028 || cp == 0x2029)
+			break;
+		i += n;
+	}
+	return i;
+}
+
 int
 json_strn(struct buf *out, const char *s, size_t len)
 {
@@ -17,6 +44,13 @@ json_strn(struct buf *out, const char *s, size_t len)
 	if ((r = buf_putc(out, '"')) != 0)
 		return r;
 	while (len > 0) {
+		if ((n = json_plain(p, len)) > 0) {
+			if ((r = buf_put(out, p, n)) != 0)
+				return r;
+			p += n;
+			len -= n;
+			continue;
+		}
 		if ((n = text_utf8_decode(p, len, &cp)) == 0) {
 			cp = 0xfffd;
 			n = 1;

@@ -136,6 +136,25 @@ test_json(void **st)
 	buf_free(b);
 }
 
+/* Runs copied whole end exactly where a code point needs escaping. */
+static void
+test_json_runs(void **st)
+{
+	struct buf	*b = buf_new(0);
+
+	(void)st;
+	/* U+00E9, U+0085 (C1), U+2028, an overlong '/', a cut-off sequence */
+	assert_int_equal(json_str(b, "ab\xc3\xa9" "c\xc2\x85" "d\xe2\x80\xa8"
+	    "e\xc0\xaf" "f\xe2\x82"), 0);
+	assert_string_equal(buf_str(b), "\"ab\xc3\xa9" "c\\u0085d\\u2028e"
+	    "\xef\xbf\xbd\xef\xbf\xbd" "f\xef\xbf\xbd\xef\xbf\xbd\"");
+	buf_reset(b);
+	assert_int_equal(json_str(b, "\xf0\x9f\x98\x80\x7f\"\xe2\x80\xa9x"), 0);
+	assert_string_equal(buf_str(b),
+	    "\"\xf0\x9f\x98\x80\\u007f\\\"\\u2029x\"");
+	buf_free(b);
+}
+
 int
 main(void)
 {
@@ -149,6 +168,7 @@ main(void)
 		cmocka_unit_test(test_runs),
 		cmocka_unit_test(test_nul_inside),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_json_runs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
