@@ -90,82 +90,258 @@ human(struct buf *o, const struct crypto_verdict *v)
 }
 
 /*
- * A batch of files is judged on two threads, each with a context of its
- * own, a chunk at a time; the verdicts are printed (and signers harvested)
- * in the order of the files by the calling thread alone. Only without
- * DNS: the DANE hook shares the key store and the resolver.
+ * A batch of files (without DNS: the DANE hook shares the key store and
+ * the resolver) is judged by a worker thread per core, each with a context
+ * of its own, at most INSPECT_AHEAD files ahead of the output. A worker
+ * reads, judges and formats a file; the calling thread alone harvests
+ * signers and prints, in the order of the files. Nothing but the queue
+ * below is shared, so the workers never wait for each other.
  */
-#define INSPECT_CHUNK	64
+#define INSPECT_AHEAD		64
+#define INSPECT_MAX_THREADS	16
 
 struct inspect_slot {
 	const char		*path;
 	struct buf		*in;
 	struct crypto_verdict	*v;
+	struct buf		*out;
 	struct smerr		 err;
 	int			 r;
+	int			 done;		/* judged, not yet printed */
+};
+
+struct inspect_pool {
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 judged;	/* a slot became done */
+	pthread_cond_t		 room;		/* the output moved on */
+	char			**paths;
+	size_t			 npaths;
+	size_t			 next;		/* the next file to claim */
+	size_t			 shown;		/* files printed */
+	int			 json;
+	int			 stop;
+	struct inspect_slot	 slots[INSPECT_AHEAD];
 };
 
 struct inspect_worker {
+	struct inspect_pool	*pool;
 	struct crypto_ctx	*ctx;
-	struct inspect_slot	*slots;
-	size_t			 first, n, step;
+	pthread_t		 t;
+};
+
+/* What the printing side remembers between verdicts. */
+struct inspect_out {
+	struct cli		*c;
+	struct keys		*k;
+	struct store		*st;
+	struct cli_dane		*dane;		/* with DNS only */
+	char			*last_addr;
+	uint8_t			*last_der;
+	size_t			 last_len;
 };
 
 static void
-slots_clear(struct inspect_slot *slots, size_t n)
+slot_clear(struct inspect_slot *sl)
 {
-	size_t	i;
-
-	for (i = 0; i < n; i++) {
-		buf_free(slots[i].in);
-		crypto_verdict_free(slots[i].v);
-		memset(&slots[i], 0, sizeof(slots[i]));
-	}
+	buf_free(sl->in);
+	crypto_verdict_free(sl->v);
+	buf_free(sl->out);
+	memset(sl, 0, sizeof(*sl));
 }
 
+static int
+inspect_format(const struct crypto_verdict *v, int json, struct buf **outp,
+    struct smerr *e)
+{
+	struct buf	*out;
+
+	*outp = NULL;
+	if ((out = buf_new(0)) == NULL ||
+	    (json ? crypto_verdict_json(v, out) : human(out, v)) != 0) {
+		buf_free(out);
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	}
+	*outp = out;
+	return 0;
+}
+
+/* Reads, judges and formats sl->path with ctx. */
 static void
-inspect_one(struct crypto_ctx *ctx, struct inspect_slot *sl)
+inspect_one(struct crypto_ctx *ctx, struct inspect_slot *sl, int json)
 {
 	smerr_clear(&sl->err);
-	if ((sl->r = read_input(sl->path, &sl->in, &sl->err)) == 0)
-		sl->r = crypto_judge(ctx, buf_data(sl->in), buf_len(sl->in),
-		    &sl->v, &sl->err);
+	if ((sl->r = read_input(sl->path, &sl->in, &sl->err)) == 0 &&
+	    (sl->r = crypto_judge(ctx, buf_data(sl->in), buf_len(sl->in),
+	    &sl->v, &sl->err)) == 0)
+		sl->r = inspect_format(sl->v, json, &sl->out, &sl->err);
 }
 
 static void *
 inspect_thread(void *arg)
 {
 	struct inspect_worker	*w = arg;
+	struct inspect_pool	*p = w->pool;
+	struct inspect_slot	*sl;
 	size_t			 i;
 
-	for (i = w->first; i < w->n; i += w->step)
-		inspect_one(w->ctx, &w->slots[i]);
-	return NULL;
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		while (!p->stop && p->next < p->npaths &&
+		    p->next >= p->shown + INSPECT_AHEAD)
+			pthread_cond_wait(&p->room, &p->mu);
+		if (p->stop || p->next >= p->npaths) {
+			pthread_mutex_unlock(&p->mu);
+			return NULL;
+		}
+		i = p->next++;
+		pthread_mutex_unlock(&p->mu);
+		/* Printed already: what is left of it is freed here. */
+		sl = &p->slots[i % INSPECT_AHEAD];
+		slot_clear(sl);
+		sl->path = p->paths[i];
+		inspect_one(w->ctx, sl, p->json);
+		pthread_mutex_lock(&p->mu);
+		sl->done = 1;
+		pthread_cond_signal(&p->judged);
+		pthread_mutex_unlock(&p->mu);
+	}
 }
 
-/* Judges slots[0..n) on this thread and one more (ctx2). */
-static void
-inspect_chunk(struct crypto_ctx *ctx, struct crypto_ctx *ctx2,
-    struct inspect_slot *slots, size_t n)
+/*
+ * Shows one verdict: a failed SMIMEA lookup is said aloud, the signer is
+ * harvested (once for a batch from one signer), the verdict is printed.
+ */
+static int
+inspect_emit(struct inspect_out *o, const struct crypto_verdict *v,
+    const struct buf *in, struct buf *out)
 {
-	struct inspect_worker	a, b;
-	pthread_t		t;
+	struct cli	*c = o->c;
+	char		*m;
+	int		 replaced;
 
-	a.ctx = ctx2;
-	a.slots = slots;
-	a.first = 1;
-	a.n = n;
-	a.step = 2;
-	b = a;
-	b.ctx = ctx;
-	b.first = 0;
-	if (pthread_create(&t, NULL, inspect_thread, &a) != 0) {
-		b.step = 1;		/* no thread: all here */
-		inspect_thread(&b);
-		return;
+	if (o->dane != NULL && o->dane->err.code != 0) {
+		m = text_sanitize_str(smerr_msg(&o->dane->err), 0);
+		fprintf(stderr, "sealmail: warning: %s\n",
+		    m != NULL ? m : "SMIMEA lookup failed");
+		free(m);
+		smerr_clear(&o->dane->err);
 	}
-	inspect_thread(&b);
-	pthread_join(t, NULL);
+	if (v->harvest_addr != NULL && v->signer_der != NULL &&
+	    o->last_addr != NULL && strcmp(o->last_addr, v->harvest_addr)
+	    == 0 && o->last_len == v->signer_der_len &&
+	    memcmp(o->last_der, v->signer_der, o->last_len) == 0)
+		;
+	else if (v->harvest_addr != NULL && v->signer_der != NULL) {
+		replaced = 0;
+		if (app_harvest(o->k, o->st, v, buf_data(in), buf_len(in),
+		    &replaced, &c->err) != 0)
+			return -1;
+		if (replaced)
+			fprintf(stderr, "sealmail: note: a new certificate "
+			    "for %s replaces the one kept before\n",
+			    v->harvest_addr);
+		free(o->last_addr);
+		free(o->last_der);
+		o->last_addr = strdup(v->harvest_addr);
+		if ((o->last_der = malloc(v->signer_der_len)) != NULL)
+			memcpy(o->last_der, v->signer_der, v->signer_der_len);
+		o->last_len = o->last_der != NULL ? v->signer_der_len : 0;
+	}
+	return cli_print(c, out) != 0 ? -1 : 0;
+}
+
+static int
+inspect_serial(struct inspect_out *o, struct crypto_ctx *ctx, char **paths,
+    size_t n, int json)
+{
+	struct inspect_slot	sl;
+	size_t			i;
+	int			r = 0;
+
+	memset(&sl, 0, sizeof(sl));
+	for (i = 0; i < n && r == 0; i++) {
+		sl.path = paths[i];
+		inspect_one(ctx, &sl, json);
+		if (sl.r != 0)
+			r = smerr_set(&o->c->err, sl.r, "%s",
+			    smerr_msg(&sl.err));
+		else
+			r = inspect_emit(o, sl.v, sl.in, sl.out);
+		slot_clear(&sl);
+	}
+	return r != 0 ? -1 : 0;
+}
+
+/* Workers 1.. judge with clones of ctx, worker 0 with ctx itself. */
+static int
+inspect_pooled(struct inspect_out *o, struct crypto_ctx *ctx, char **paths,
+    size_t n, int json, size_t nthreads)
+{
+	struct inspect_pool	*p;
+	struct inspect_worker	 w[INSPECT_MAX_THREADS];
+	struct inspect_slot	*sl;
+	size_t			 i, nw = 0;
+	int			 r = 0;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		smerr_set(&o->c->err, SMERR_NOMEM, "out of memory");
+		return -1;
+	}
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->judged, NULL);
+	pthread_cond_init(&p->room, NULL);
+	p->paths = paths;
+	p->npaths = n;
+	p->json = json;
+	for (nw = 0; nw < nthreads; nw++) {
+		w[nw].pool = p;
+		w[nw].ctx = ctx;
+		if (nw > 0 && crypto_ctx_clone(ctx, &w[nw].ctx, NULL) != 0)
+			break;
+		if (pthread_create(&w[nw].t, NULL, inspect_thread,
+		    &w[nw]) != 0) {
+			if (nw > 0)
+				crypto_ctx_free(w[nw].ctx);
+			break;
+		}
+	}
+	if (nw == 0) {
+		/* No thread at all: judged here. */
+		r = inspect_serial(o, ctx, paths, n, json);
+		goto out;
+	}
+	for (i = 0; i < n && r == 0; i++) {
+		sl = &p->slots[i % INSPECT_AHEAD];
+		pthread_mutex_lock(&p->mu);
+		while (!sl->done)
+			pthread_cond_wait(&p->judged, &p->mu);
+		pthread_mutex_unlock(&p->mu);
+		if (sl->r != 0)
+			r = smerr_set(&o->c->err, sl->r, "%s",
+			    smerr_msg(&sl->err));
+		else
+			r = inspect_emit(o, sl->v, sl->in, sl->out);
+		pthread_mutex_lock(&p->mu);
+		sl->done = 0;
+		p->shown = i + 1;
+		if (r != 0)
+			p->stop = 1;
+		pthread_cond_broadcast(&p->room);
+		pthread_mutex_unlock(&p->mu);
+	}
+out:
+	for (i = 0; i < nw; i++) {
+		pthread_join(w[i].t, NULL);
+		if (i > 0)
+			crypto_ctx_free(w[i].ctx);
+	}
+	for (i = 0; i < INSPECT_AHEAD; i++)
+		slot_clear(&p->slots[i]);
+	pthread_cond_destroy(&p->room);
+	pthread_cond_destroy(&p->judged);
+	pthread_mutex_destroy(&p->mu);
+	free(p);
+	return r != 0 ? -1 : 0;
 }
 
 int
@@ -179,20 +355,16 @@ cmd_inspect(struct cli *c, int argc, char **argv)
 	struct store		*st = NULL;
 	struct keys		*k = NULL;
 	struct crypto_ctx	*ctx = NULL;
-	struct crypto_verdict	*v = NULL;
-	struct buf		*in = NULL, *out = NULL;
 	struct dns		*dns = NULL;
 	struct cli_dane		 dane;
-	struct crypto_ctx	*ctx2 = NULL;
-	struct inspect_slot	 slots[INSPECT_CHUNK], *sl;
-	size_t			 nslots = 0, next = 0, last_len = 0;
-	char			*last_addr = NULL;
-	uint8_t			*last_der = NULL;
+	struct inspect_out	 o;
 	const char		*when = NULL;
 	time_t			 t = 0;
-	int			 ch, i, json = 0, rc = 1, replaced;
+	size_t			 n;
+	long			 ncpu;
+	int			 ch, json = 0, rc = 1;
 
-	memset(slots, 0, sizeof(slots));
+	memset(&o, 0, sizeof(o));
 	optind = 0;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -220,104 +392,37 @@ cmd_inspect(struct cli *c, int argc, char **argv)
 	/* SMIMEA only where a [dns] section says which resolver to ask. */
 	if (cli_open_dns(c, 1, &dns) != 0)
 		goto fail;
+	o.c = c;
+	o.k = k;
+	o.st = st;
 	if (dns != NULL) {
 		memset(&dane, 0, sizeof(dane));
 		dane.k = k;
 		dane.dns = dns;
 		crypto_ctx_set_dane(ctx, cli_dane_hook, &dane);
+		o.dane = &dane;
 	}
-	/* Two files or more, no DNS: the second core judges too. */
-	if (dns == NULL && argc - optind >= 2 &&
-	    sync_crypto_ctx(k, &ctx2, &c->err) == 0 && when != NULL)
-		crypto_ctx_set_time(ctx2, t);
 	smerr_clear(&c->err);
-	for (i = optind; i < argc; i++) {
-		if (ctx2 != NULL) {
-			/* Judge the next chunk when the last one is printed. */
-			if (next >= nslots) {
-				slots_clear(slots, nslots);
-				nslots = (size_t)(argc - i) < INSPECT_CHUNK ?
-				    (size_t)(argc - i) : INSPECT_CHUNK;
-				for (next = 0; next < nslots; next++)
-					slots[next].path = argv[i + next];
-				inspect_chunk(ctx, ctx2, slots, nslots);
-				next = 0;
-			}
-			sl = &slots[next++];
-			if (sl->r != 0) {
-				smerr_set(&c->err, sl->r, "%s",
-				    smerr_msg(&sl->err));
-				goto fail;
-			}
-			in = sl->in;
-			v = sl->v;
-			sl->in = NULL;
-			sl->v = NULL;
-		} else if (read_input(argv[i], &in, &c->err) != 0 ||
-		    crypto_judge(ctx, buf_data(in), buf_len(in), &v,
-		    &c->err) != 0)
+	n = (size_t)(argc - optind);
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if (ncpu > INSPECT_MAX_THREADS)
+		ncpu = INSPECT_MAX_THREADS;
+	if ((size_t)ncpu > n)
+		ncpu = (long)n;
+	/* Two files or more, no DNS: every core judges. */
+	if (dns == NULL && ncpu >= 2) {
+		if (inspect_pooled(&o, ctx, argv + optind, n, json,
+		    (size_t)ncpu) != 0)
 			goto fail;
-		/* A failed SMIMEA lookup (bogus, no answer) is said aloud. */
-		if (dns != NULL && dane.err.code != 0) {
-			char *m = text_sanitize_str(smerr_msg(&dane.err), 0);
-
-			fprintf(stderr, "sealmail: warning: %s\n",
-			    m != NULL ? m : "SMIMEA lookup failed");
-			free(m);
-			smerr_clear(&dane.err);
-		}
-		/* A batch from one signer harvests once. */
-		if (v->harvest_addr != NULL && v->signer_der != NULL &&
-		    last_addr != NULL && strcmp(last_addr, v->harvest_addr)
-		    == 0 && last_len == v->signer_der_len &&
-		    memcmp(last_der, v->signer_der, last_len) == 0)
-			;
-		else if (v->harvest_addr != NULL && v->signer_der != NULL) {
-			replaced = 0;
-			if (app_harvest(k, st, v, buf_data(in), buf_len(in),
-			    &replaced, &c->err) != 0)
-				goto fail;
-			if (replaced)
-				fprintf(stderr, "sealmail: note: a new "
-				    "certificate for %s replaces the one kept "
-				    "before\n", v->harvest_addr);
-			free(last_addr);
-			free(last_der);
-			last_addr = strdup(v->harvest_addr);
-			if ((last_der = malloc(v->signer_der_len)) != NULL)
-				memcpy(last_der, v->signer_der,
-				    v->signer_der_len);
-			last_len = last_der != NULL ? v->signer_der_len : 0;
-		}
-		buf_free(in);
-		in = NULL;
-		if ((out = buf_new(0)) == NULL) {
-			smerr_set(&c->err, SMERR_NOMEM, "out of memory");
-			goto fail;
-		}
-		if ((json ? crypto_verdict_json(v, out) : human(out, v)) != 0) {
-			smerr_set(&c->err, SMERR_NOMEM, "out of memory");
-			goto fail;
-		}
-		if (cli_print(c, out) != 0)
-			goto fail;
-		buf_free(out);
-		out = NULL;
-		crypto_verdict_free(v);
-		v = NULL;
-	}
+	} else if (inspect_serial(&o, ctx, argv + optind, n, json) != 0)
+		goto fail;
 	rc = 0;
 	goto out;
 fail:
 	rc = cli_fail(c);
 out:
-	free(last_addr);
-	free(last_der);
-	slots_clear(slots, nslots);
-	crypto_verdict_free(v);
-	buf_free(in);
-	buf_free(out);
-	crypto_ctx_free(ctx2);
+	free(o.last_addr);
+	free(o.last_der);
 	crypto_ctx_free(ctx);
 	dns_free(dns);
 	keys_close(k);

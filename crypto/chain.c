@@ -52,6 +52,51 @@ crypto_ctx_free(struct crypto_ctx *ctx)
 }
 
 int
+crypto_ctx_clone(const struct crypto_ctx *src, struct crypto_ctx **ctxp,
+    struct smerr *e)
+{
+	struct crypto_ctx	*ctx;
+	X509			*x;
+	size_t			 i;
+	int			 k;
+
+	*ctxp = NULL;
+	if ((ctx = calloc(1, sizeof(*ctx))) == NULL ||
+	    (ctx->extra = sk_X509_new_null()) == NULL ||
+	    (src->nids > 0 && (ctx->ids = calloc(src->nids,
+	    sizeof(*ctx->ids))) == NULL))
+		goto nomem;
+	/* The anchors are read-only once set: the store is shared. */
+	if (!X509_STORE_up_ref(src->store))
+		goto nomem;
+	ctx->store = src->store;
+	for (k = 0; k < sk_X509_num(src->extra); k++) {
+		x = sk_X509_value(src->extra, k);
+		if (!sk_X509_push(ctx->extra, x))
+			goto nomem;
+		X509_up_ref(x);
+	}
+	/*
+	 * Each context has keys of its own, so that a private-key operation
+	 * on one thread takes no lock another thread holds (RSA blinding).
+	 */
+	for (i = 0; i < src->nids; i++) {
+		if ((ctx->ids[i].key = EVP_PKEY_dup(src->ids[i].key)) == NULL)
+			goto nomem;
+		X509_up_ref(src->ids[i].cert);
+		ctx->ids[i].cert = src->ids[i].cert;
+		ctx->nids++;
+	}
+	ctx->when = src->when;
+	*ctxp = ctx;
+	return 0;
+nomem:
+	ERR_clear_error();
+	crypto_ctx_free(ctx);
+	return smerr_set(e, SMERR_NOMEM, "out of memory");
+}
+
+int
 crypto_ctx_add_anchor(struct crypto_ctx *ctx, const uint8_t *data,
     size_t len, struct smerr *e)
 {

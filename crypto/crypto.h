@@ -128,6 +128,13 @@ struct crypto_verdict {
 /* A new context: no anchors, no identities, the current time. */
 int	 crypto_ctx_new(struct crypto_ctx **ctxp, struct smerr *e);
 void	 crypto_ctx_free(struct crypto_ctx *ctx);
+/*
+ * A context that judges as src does, for another thread: it shares src's
+ * trust anchors (add none to either afterwards) and has copies of its
+ * identities, intermediates and time. The DANE hook is not copied.
+ */
+int	 crypto_ctx_clone(const struct crypto_ctx *src,
+	    struct crypto_ctx **ctxp, struct smerr *e);
 /* Adds a trust anchor (DER or PEM, one or more certificates). */
 int	 crypto_ctx_add_anchor(struct crypto_ctx *ctx, const uint8_t *data,
 	    size_t len, struct smerr *e);
