@@ -193,6 +193,63 @@ out:
 	return r;
 }
 
+X509 *
+crypto_cert_memo(struct crypto_ctx *ctx, const uint8_t *der, size_t len)
+{
+	struct crypto_memo_cert	*m;
+	const uint8_t		*p = der;
+	uint8_t			*copy;
+	X509			*x = NULL;
+	size_t			 i;
+
+	if (len == 0 || len > CRYPTO_MEMO_MAXDER)
+		return NULL;
+	pthread_mutex_lock(&ctx->memo_lock);
+	for (i = 0; i < ctx->nmemo && i < CRYPTO_MEMO_CERTS; i++) {
+		m = &ctx->memo[i];
+		if (m->len == len && memcmp(m->der, der, len) == 0) {
+			x = m->x;
+			X509_up_ref(x);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&ctx->memo_lock);
+	if (x != NULL)
+		return x;
+	if ((x = d2i_X509(NULL, &p, (long)len)) == NULL || p != der + len) {
+		ERR_clear_error();
+		X509_free(x);
+		return NULL;
+	}
+	if ((copy = malloc(len)) == NULL)
+		return x;		/* parsed, only not kept */
+	memcpy(copy, der, len);
+	pthread_mutex_lock(&ctx->memo_lock);
+	/* When full, the oldest entry makes room. */
+	m = &ctx->memo[ctx->nmemo++ % CRYPTO_MEMO_CERTS];
+	free(m->der);
+	X509_free(m->x);
+	m->der = copy;
+	m->len = len;
+	m->x = x;
+	X509_up_ref(x);
+	pthread_mutex_unlock(&ctx->memo_lock);
+	return x;
+}
+
+void
+crypto_cert_memo_clear(struct crypto_ctx *ctx)
+{
+	size_t	i;
+
+	for (i = 0; i < CRYPTO_MEMO_CERTS; i++) {
+		free(ctx->memo[i].der);
+		X509_free(ctx->memo[i].x);
+		memset(&ctx->memo[i], 0, sizeof(ctx->memo[i]));
+	}
+	ctx->nmemo = 0;
+}
+
 int
 crypto_key_read(const uint8_t *data, size_t len, EVP_PKEY **kp,
     struct smerr *e)

@@ -16,13 +16,27 @@
 #include "base/err.h"
 #include "crypto/crypto_int.h"
 
+static struct crypto_ctx *
+ctx_alloc(void)
+{
+	struct crypto_ctx	*ctx;
+
+	if ((ctx = calloc(1, sizeof(*ctx))) == NULL)
+		return NULL;
+	if (pthread_mutex_init(&ctx->memo_lock, NULL) != 0) {
+		free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
 int
 crypto_ctx_new(struct crypto_ctx **ctxp, struct smerr *e)
 {
 	struct crypto_ctx	*ctx;
 
 	*ctxp = NULL;
-	if ((ctx = calloc(1, sizeof(*ctx))) == NULL ||
+	if ((ctx = ctx_alloc()) == NULL ||
 	    (ctx->store = X509_STORE_new()) == NULL ||
 	    (ctx->extra = sk_X509_new_null()) == NULL) {
 		crypto_ctx_free(ctx);
@@ -48,6 +62,8 @@ crypto_ctx_free(struct crypto_ctx *ctx)
 	free(ctx->ids);
 	sk_X509_pop_free(ctx->extra, X509_free);
 	X509_STORE_free(ctx->store);
+	crypto_cert_memo_clear(ctx);
+	pthread_mutex_destroy(&ctx->memo_lock);
 	free(ctx);
 }
 
@@ -61,7 +77,7 @@ crypto_ctx_clone(const struct crypto_ctx *src, struct crypto_ctx **ctxp,
 	int			 k;
 
 	*ctxp = NULL;
-	if ((ctx = calloc(1, sizeof(*ctx))) == NULL ||
+	if ((ctx = ctx_alloc()) == NULL ||
 	    (ctx->extra = sk_X509_new_null()) == NULL ||
 	    (src->nids > 0 && (ctx->ids = calloc(src->nids,
 	    sizeof(*ctx->ids))) == NULL))

@@ -51,6 +51,178 @@ cms_read(const uint8_t *der, size_t len)
 	return cms;
 }
 
+/*
+ * A few steps of DER: reads the element at *pp (before end), sets its tag,
+ * class and content, and moves *pp past it. 0, or -1 when malformed.
+ */
+static int
+der_next(const uint8_t **pp, const uint8_t *end, int *tag, int *cls,
+    const uint8_t **cp, long *clen)
+{
+	const uint8_t	*p = *pp;
+	long		 len;
+	int		 ret;
+
+	if (p >= end)
+		return -1;
+	ret = ASN1_get_object(&p, &len, tag, cls, (long)(end - p));
+	if (ret & 0x80 || ret & 0x01)	/* error, or indefinite length */
+		return -1;
+	if (len < 0 || len > end - p)
+		return -1;
+	*cp = p;
+	*clen = len;
+	*pp = p + len;
+	return 0;
+}
+
+/* Moves into the element at *pp (of tag want): it becomes [*pp, *endp). */
+static int
+der_enter(const uint8_t **pp, const uint8_t **endp, int want)
+{
+	const uint8_t	*c;
+	long		 cl;
+	int		 tag, cls;
+
+	if (der_next(pp, *endp, &tag, &cls, &c, &cl) != 0 || tag != want)
+		return -1;
+	*pp = c;
+	*endp = c + cl;
+	return 0;
+}
+
+/* The NID of an OBJECT IDENTIFIER's content octets. */
+static int
+oid_nid(const uint8_t *c, long cl)
+{
+	ASN1_OBJECT		*obj;
+	uint8_t			 tlv[130];
+	const unsigned char	*p = tlv;
+	int			 nid;
+
+	if (cl <= 0 || cl > 127)
+		return NID_undef;
+	tlv[0] = V_ASN1_OBJECT;
+	tlv[1] = (uint8_t)cl;
+	memcpy(tlv + 2, c, (size_t)cl);
+	if ((obj = d2i_ASN1_OBJECT(NULL, &p, cl + 2)) == NULL) {
+		ERR_clear_error();
+		return NID_undef;
+	}
+	nid = OBJ_obj2nid(obj);
+	ASN1_OBJECT_free(obj);
+	return nid;
+}
+
+/*
+ * A SignedData read with its certificates from the context's memo
+ * (crypto_cert_memo): the DER is parsed without its certificates field,
+ * and each certificate is then added back, in order. No signature covers
+ * that field, so the structure is the one d2i would make of the whole.
+ * Anything unusual (BER, other kinds of certificate, one given twice) is
+ * read whole by cms_read.
+ */
+#define CMS_MEMO_MAXCERTS	16
+
+static int
+der_cons(const uint8_t *tlv)
+{
+	return (tlv[0] & V_ASN1_CONSTRUCTED) != 0;
+}
+
+static CMS_ContentInfo *
+cms_read_signed(struct crypto_ctx *ctx, const uint8_t *der, size_t len)
+{
+	const uint8_t	*p = der, *end = der + len, *c, *t, *oid, *oidend;
+	const uint8_t	*sd, *sdend, *certs, *cend, *cp[CMS_MEMO_MAXCERTS];
+	const uint8_t	*rp;
+	CMS_ContentInfo	*cms = NULL;
+	X509		*x;
+	uint8_t		*re = NULL, *w;
+	size_t		 clen[CMS_MEMO_MAXCERTS], n = 0, i;
+	long		 cl;
+	int		 tag, cls, k, sdlen, inner, outer, total;
+
+	if (len == 0 || len > MIME_MAX_INPUT)
+		return NULL;
+	/* ContentInfo ::= SEQUENCE { contentType, [0] EXPLICIT content } */
+	if (der_next(&p, end, &tag, &cls, &c, &cl) != 0 || !der_cons(der) ||
+	    tag != V_ASN1_SEQUENCE || cls != V_ASN1_UNIVERSAL || p != end)
+		goto whole;
+	p = oid = c;
+	end = c + cl;
+	if (der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
+	    tag != V_ASN1_OBJECT || cls != V_ASN1_UNIVERSAL ||
+	    oid_nid(c, cl) != NID_pkcs7_signed)
+		goto whole;
+	t = oidend = p;
+	if (der_next(&p, end, &tag, &cls, &c, &cl) != 0 || !der_cons(t) ||
+	    tag != 0 || cls != V_ASN1_CONTEXT_SPECIFIC || p != end)
+		goto whole;
+	t = p = c;
+	end = c + cl;
+	if (der_next(&p, end, &tag, &cls, &c, &cl) != 0 || !der_cons(t) ||
+	    tag != V_ASN1_SEQUENCE || cls != V_ASN1_UNIVERSAL || p != end)
+		goto whole;
+	/* version, digestAlgorithms, encapContentInfo, [0] certificates */
+	p = sd = c;
+	sdend = c + cl;
+	for (k = 0; k < 3; k++)
+		if (der_next(&p, sdend, &tag, &cls, &c, &cl) != 0)
+			goto whole;
+	certs = cend = p;
+	if (der_next(&cend, sdend, &tag, &cls, &c, &cl) != 0 ||
+	    !der_cons(certs) || tag != 0 || cls != V_ASN1_CONTEXT_SPECIFIC)
+		goto whole;
+	/* Each a Certificate (a SEQUENCE), not another CertificateChoice. */
+	for (p = c, end = c + cl; p < end; n++) {
+		t = p;
+		if (n >= CMS_MEMO_MAXCERTS ||
+		    der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
+		    !der_cons(t) || tag != V_ASN1_SEQUENCE ||
+		    cls != V_ASN1_UNIVERSAL)
+			goto whole;
+		cp[n] = t;
+		clen[n] = (size_t)(p - t);
+	}
+	/* The three headers again around the SignedData less its [0]. */
+	sdlen = (int)((sdend - sd) - (cend - certs));
+	inner = ASN1_object_size(1, sdlen, V_ASN1_SEQUENCE);
+	outer = (int)(oidend - oid) + ASN1_object_size(1, inner, 0);
+	total = ASN1_object_size(1, outer, V_ASN1_SEQUENCE);
+	if (total <= 0 || (re = malloc((size_t)total)) == NULL)
+		goto whole;
+	w = re;
+	ASN1_put_object(&w, 1, outer, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL);
+	memcpy(w, oid, (size_t)(oidend - oid));
+	w += oidend - oid;
+	ASN1_put_object(&w, 1, inner, 0, V_ASN1_CONTEXT_SPECIFIC);
+	ASN1_put_object(&w, 1, sdlen, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL);
+	memcpy(w, sd, (size_t)(certs - sd));
+	w += certs - sd;
+	memcpy(w, cend, (size_t)(sdend - cend));
+	w += sdend - cend;
+	rp = re;
+	if (w != re + total ||
+	    (cms = d2i_CMS_ContentInfo(NULL, &rp, total)) == NULL)
+		goto whole;
+	for (i = 0; i < n; i++) {
+		if ((x = crypto_cert_memo(ctx, cp[i], clen[i])) == NULL)
+			goto whole;
+		if (!CMS_add0_cert(cms, x)) {
+			X509_free(x);
+			goto whole;
+		}
+	}
+	free(re);
+	return cms;
+whole:
+	CMS_ContentInfo_free(cms);
+	free(re);
+	ERR_clear_error();
+	return cms_read(der, len);
+}
+
 int
 crypto_cms_type(const uint8_t *der, size_t len)
 {
@@ -145,7 +317,7 @@ crypto_cms_verify(struct crypto_ctx *ctx, const uint8_t *der, size_t len,
 	int			 i, n, r = 0, embedded;
 
 	memset(s, 0, sizeof(*s));
-	if ((cms = cms_read(der, len)) == NULL) {
+	if ((cms = cms_read_signed(ctx, der, len)) == NULL) {
 		s->malformed = 1;
 		s->why = "the signature is not a readable CMS structure";
 		goto out;
@@ -265,69 +437,6 @@ out:
 	CMS_ContentInfo_free(cms);
 	ERR_clear_error();
 	return r;
-}
-
-/*
- * A few steps of DER: reads the element at *pp (before end), sets its tag,
- * class and content, and moves *pp past it. 0, or -1 when malformed.
- */
-static int
-der_next(const uint8_t **pp, const uint8_t *end, int *tag, int *cls,
-    const uint8_t **cp, long *clen)
-{
-	const uint8_t	*p = *pp;
-	long		 len;
-	int		 ret;
-
-	if (p >= end)
-		return -1;
-	ret = ASN1_get_object(&p, &len, tag, cls, (long)(end - p));
-	if (ret & 0x80 || ret & 0x01)	/* error, or indefinite length */
-		return -1;
-	if (len < 0 || len > end - p)
-		return -1;
-	*cp = p;
-	*clen = len;
-	*pp = p + len;
-	return 0;
-}
-
-/* Moves into the element at *pp (of tag want): it becomes [*pp, *endp). */
-static int
-der_enter(const uint8_t **pp, const uint8_t **endp, int want)
-{
-	const uint8_t	*c;
-	long		 cl;
-	int		 tag, cls;
-
-	if (der_next(pp, *endp, &tag, &cls, &c, &cl) != 0 || tag != want)
-		return -1;
-	*pp = c;
-	*endp = c + cl;
-	return 0;
-}
-
-/* The NID of an OBJECT IDENTIFIER's content octets. */
-static int
-oid_nid(const uint8_t *c, long cl)
-{
-	ASN1_OBJECT		*obj;
-	uint8_t			 tlv[130];
-	const unsigned char	*p = tlv;
-	int			 nid;
-
-	if (cl <= 0 || cl > 127)
-		return NID_undef;
-	tlv[0] = V_ASN1_OBJECT;
-	tlv[1] = (uint8_t)cl;
-	memcpy(tlv + 2, c, (size_t)cl);
-	if ((obj = d2i_ASN1_OBJECT(NULL, &p, cl + 2)) == NULL) {
-		ERR_clear_error();
-		return NID_undef;
-	}
-	nid = OBJ_obj2nid(obj);
-	ASN1_OBJECT_free(obj);
-	return nid;
 }
 
 struct cms_cipher {

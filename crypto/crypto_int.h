@@ -2,6 +2,7 @@
 #ifndef SEALMAIL_CRYPTO_INT_H
 #define SEALMAIL_CRYPTO_INT_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -20,6 +21,21 @@ struct crypto_ident {
 	EVP_PKEY	*key;
 };
 
+/*
+ * Certificates already parsed, by their exact DER: OpenSSL 3.0 searches
+ * its decoders for every public key it parses, which costs more than the
+ * rest of checking a signature, and mail from one sender carries the same
+ * certificates each time.
+ */
+#define CRYPTO_MEMO_CERTS	32
+#define CRYPTO_MEMO_MAXDER	(64 * 1024)
+
+struct crypto_memo_cert {
+	uint8_t			*der;
+	size_t			 len;
+	X509			*x;
+};
+
 struct crypto_ctx {
 	X509_STORE		*store;		/* anchors; one per context */
 	STACK_OF(X509)		*extra;		/* may complete chains */
@@ -29,6 +45,9 @@ struct crypto_ctx {
 	enum crypto_dane	(*dane)(void *, const char *, const uint8_t *,
 				    size_t);
 	void			*dane_arg;
+	pthread_mutex_t		 memo_lock;	/* guards memo, nmemo */
+	struct crypto_memo_cert	 memo[CRYPTO_MEMO_CERTS];
+	size_t			 nmemo;		/* parsed so far */
 };
 
 /* cert.c */
@@ -41,6 +60,14 @@ int	 crypto_addr_eq(const char *a, const char *b);
 /* Reads one or more certificates, DER or PEM. */
 int	 crypto_certs_read(const uint8_t *data, size_t len,
 	    STACK_OF(X509) **skp, struct smerr *e);
+/*
+ * The certificate whose DER is exactly the len bytes at der, from the
+ * context's memo or parsed (and kept); a reference for the caller, or
+ * NULL when it is not one DER certificate.
+ */
+X509	*crypto_cert_memo(struct crypto_ctx *ctx, const uint8_t *der,
+	    size_t len);
+void	 crypto_cert_memo_clear(struct crypto_ctx *ctx);
 /* Reads a private key: PKCS#8 DER, other DER, or PEM. */
 int	 crypto_key_read(const uint8_t *data, size_t len, EVP_PKEY **kp,
 	    struct smerr *e);

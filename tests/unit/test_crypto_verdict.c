@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -272,6 +273,78 @@ test_dane(void **st)
 	crypto_ctx_free(ctx);
 }
 
+/* The JSON verdict on path with ctx, or its error message. */
+static char *
+verdict_of(struct crypto_ctx *ctx, const char *path)
+{
+	struct crypto_verdict	*v = NULL;
+	struct buf		*m, *j;
+	struct smerr		 e;
+	char			*s;
+
+	m = slurp(path);
+	j = buf_new(0);
+	smerr_clear(&e);
+	if (crypto_judge(ctx, buf_data(m), buf_len(m), &v, &e) == 0)
+		assert_int_equal(crypto_verdict_json(v, j), 0);
+	else
+		assert_int_equal(buf_puts(j, smerr_msg(&e)), 0);
+	s = buf_take(j, NULL);
+	crypto_verdict_free(v);
+	buf_free(j);
+	buf_free(m);
+	return s;
+}
+
+/*
+ * Certificates parsed once per context (and a context cloned for another
+ * thread) change no verdict: every fixture judged by a fresh context, then
+ * twice by one context, then by its clone, reads the same.
+ */
+static struct crypto_ctx	*memo_shared, *memo_clone;
+static size_t			 memo_n;
+
+static int
+memo_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	struct crypto_ctx	*fresh;
+	char			*a, *b;
+	size_t			 len = strlen(path);
+	int			 round;
+
+	(void)sb;
+	(void)ftw;
+	if (type != FTW_F || len < 4 || strcmp(path + len - 4, ".eml") != 0)
+		return 0;
+	fresh = fixture_ctx();
+	a = verdict_of(fresh, path);
+	crypto_ctx_free(fresh);
+	for (round = 0; round < 3; round++) {
+		b = verdict_of(round < 2 ? memo_shared : memo_clone, path);
+		if (strcmp(a, b) != 0)
+			fail_msg("%s: %s\n!= %s", path, a, b);
+		free(b);
+	}
+	free(a);
+	memo_n++;
+	return 0;
+}
+
+static void
+test_memo(void **st)
+{
+	struct smerr	e;
+
+	(void)st;
+	smerr_clear(&e);
+	memo_shared = fixture_ctx();
+	assert_int_equal(crypto_ctx_clone(memo_shared, &memo_clone, &e), 0);
+	assert_int_equal(nftw("tests/data", memo_one, 16, FTW_PHYS), 0);
+	assert_true(memo_n > 100);
+	crypto_ctx_free(memo_clone);
+	crypto_ctx_free(memo_shared);
+}
+
 int
 main(void)
 {
@@ -281,6 +354,7 @@ main(void)
 		cmocka_unit_test(test_parse_time),
 		cmocka_unit_test(test_judge),
 		cmocka_unit_test(test_dane),
+		cmocka_unit_test(test_memo),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
