@@ -1,7 +1,9 @@
 #!/bin/sh
 # tests/run.sh BUILD_DIR: runs every unit test, starts the lab, runs every
 # integration and CLI script against it, stops the lab, and ends with the
-# line "N passed, M failed". Exit status 1 on any failure.
+# line "N passed, M failed". Exit status 1 on any failure. ONLY, a shell
+# pattern such as 'integration/store_*' or 'test_store*', runs only the
+# tests whose name it matches.
 set -u
 B=${1:-build/san}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -60,6 +62,12 @@ bg() {
 	return $_rc
 }
 
+only() {
+	# shellcheck disable=SC2254
+	case "$1" in ${ONLY:-*}) return 0 ;; esac
+	return 1
+}
+
 # count NAME LOGFILE RC: adds a script's TAP lines to the totals.
 count() {
 	_p=$(grep -c '^ok' "$2")
@@ -77,6 +85,7 @@ echo "== unit"
 for t in "$B"/tests/unit/test_*; do
 	[ -x "$t" ] || continue
 	n=$(basename "$t")
+	only "$n" || continue
 	CMOCKA_MESSAGE_OUTPUT=TAP "$t" >"$RUN/$n.log" 2>&1
 	count "$n" "$RUN/$n.log" $?
 done
@@ -100,6 +109,7 @@ for dir in integration cli; do
 	for s in "$TOP"/tests/$dir/*.sh; do
 		[ -f "$s" ] || continue
 		n=$dir/$(basename "$s" .sh)
+		only "$n" || continue
 		T="$RUN/t/$n" && mkdir -p "$T" && export T
 		bg "$RUN/$(echo "$n" | tr / _).log" timeout 600 sh "$s"
 		count "$n" "$RUN/$(echo "$n" | tr / _).log" $?

@@ -7,6 +7,8 @@ F="pwtest$$" N=60
 MD="$LAB_MAIL_DIR/example.test/alice/Maildir"
 FD="$MD/.$F"
 mkdir -p "$FD/cur" "$FD/new" "$FD/tmp" "$T/home"
+# A Maildir this script made itself belongs to the mail server too.
+chown --reference="${MD%/Maildir}" "$MD"
 chown -R --reference="$MD" "$FD"
 H=$(cd "$T/home" && pwd -P)
 SOCK="sm-pw-$$"

@@ -10,6 +10,8 @@ MD="$LAB_MAIL_DIR/example.test/alice/Maildir"
 FD="$MD/.$F"
 MNT="$T/mnt"
 mkdir -p "$MNT" "$FD/cur" "$FD/new" "$FD/tmp"
+# A Maildir this script made itself belongs to the mail server too.
+chown --reference="${MD%/Maildir}" "$MD"
 chown -R --reference="$MD" "$FD"
 if ! mount -t tmpfs -o size=1200k,mode=0700 tmpfs "$MNT"; then
 	notok "a tmpfs can be mounted for the test"; rm -rf "$FD"; t_done
