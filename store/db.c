@@ -114,6 +114,40 @@ store_prep(struct store *st, const char *sql, sqlite3_stmt **sp,
 }
 
 int
+store_stmt(struct store *st, const char *sql, sqlite3_stmt **sp,
+    struct smerr *e)
+{
+	size_t	i;
+
+	for (i = 0; i < STORE_STMT_CACHE && st->stmt_sql[i] != NULL; i++)
+		if (st->stmt_sql[i] == sql) {
+			*sp = st->stmt[i];
+			return 0;
+		}
+	if (store_prep(st, sql, sp, e) != 0)
+		return SMERR_STORE;
+	if (i < STORE_STMT_CACHE) {
+		st->stmt_sql[i] = sql;
+		st->stmt[i] = *sp;
+	}
+	return 0;
+}
+
+void
+store_stmt_done(struct store *st, sqlite3_stmt *s)
+{
+	size_t	i;
+
+	for (i = 0; i < STORE_STMT_CACHE && st->stmt_sql[i] != NULL; i++)
+		if (st->stmt[i] == s) {
+			sqlite3_reset(s);
+			sqlite3_clear_bindings(s);
+			return;
+		}
+	sqlite3_finalize(s);	/* the cache was full */
+}
+
+int
 store_exec(struct store *st, const char *sql, struct smerr *e)
 {
 	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
@@ -303,8 +337,12 @@ out:
 void
 store_close(struct store *st)
 {
+	size_t	i;
+
 	if (st == NULL)
 		return;
+	for (i = 0; i < STORE_STMT_CACHE; i++)
+		sqlite3_finalize(st->stmt[i]);
 	if (st->db != NULL)
 		sqlite3_close_v2(st->db);
 	free(st->path);
@@ -316,16 +354,29 @@ store_close(struct store *st)
  * taken at once, so that a second writer waits instead of failing at
  * commit), inner ones are savepoints.
  */
+static int
+tx_step(struct store *st, const char *sql)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if (store_stmt(st, sql, &s, NULL) != 0)
+		return SQLITE_ERROR;
+	rc = sqlite3_step(s);
+	store_stmt_done(st, s);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/*
+ * Inner transactions are savepoints of one name: RELEASE and ROLLBACK TO
+ * act on the innermost of that name, which is the one store_begin opened
+ * last.
+ */
 int
 store_begin(struct store *st, struct smerr *e)
 {
-	char	sql[64];
-
-	if (st->intx == 0)
-		snprintf(sql, sizeof(sql), "BEGIN IMMEDIATE;");
-	else
-		snprintf(sql, sizeof(sql), "SAVEPOINT sp%d;", st->intx);
-	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+	if (tx_step(st, st->intx == 0 ? "BEGIN IMMEDIATE;" : "SAVEPOINT sp;")
+	    != SQLITE_OK)
 		return store_dberr(st, e, "store: begin");
 	st->intx++;
 	return 0;
@@ -334,16 +385,12 @@ store_begin(struct store *st, struct smerr *e)
 int
 store_commit(struct store *st, struct smerr *e)
 {
-	char	sql[64];
 	int	r = 0;
 
 	if (st->intx == 0)
 		return 0;
-	if (st->intx == 1)
-		snprintf(sql, sizeof(sql), "COMMIT;");
-	else
-		snprintf(sql, sizeof(sql), "RELEASE sp%d;", st->intx - 1);
-	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+	if (tx_step(st, st->intx == 1 ? "COMMIT;" : "RELEASE sp;") !=
+	    SQLITE_OK) {
 		r = store_dberr(st, e, "store: commit");
 		store_rollback(st);
 		return r;
@@ -355,18 +402,14 @@ store_commit(struct store *st, struct smerr *e)
 void
 store_rollback(struct store *st)
 {
-	char	sql[96];
-
 	if (st == NULL || st->intx == 0)
 		return;
 	if (st->intx == 1) {
 		if (sqlite3_get_autocommit(st->db) == 0)
 			sqlite3_exec(st->db, "ROLLBACK;", NULL, NULL, NULL);
-	} else {
-		snprintf(sql, sizeof(sql), "ROLLBACK TO sp%d; RELEASE sp%d;",
-		    st->intx - 1, st->intx - 1);
-		sqlite3_exec(st->db, sql, NULL, NULL, NULL);
-	}
+	} else
+		sqlite3_exec(st->db, "ROLLBACK TO sp; RELEASE sp;", NULL, NULL,
+		    NULL);
 	st->intx--;
 }
 

@@ -80,7 +80,7 @@ store_msg_find(struct store *st, int64_t folder, uint32_t uid, int64_t *idp,
 	int		 r, rc;
 
 	*idp = 0;
-	if ((r = store_prep(st, "SELECT id FROM message WHERE folder = ? AND "
+	if ((r = store_stmt(st, "SELECT id FROM message WHERE folder = ? AND "
 	    "uid = ?;", &s, e)) != 0)
 		return r;
 	sqlite3_bind_int64(s, 1, folder);
@@ -92,7 +92,7 @@ store_msg_find(struct store *st, int64_t folder, uint32_t uid, int64_t *idp,
 		    uid);
 	else
 		r = store_dberr(st, e, "reading messages");
-	sqlite3_finalize(s);
+	store_stmt_done(st, s);
 	return r;
 }
 
@@ -106,7 +106,7 @@ msg_rebind(struct store *st, const struct store_msg *m, int64_t *idp,
 	int		 r, rc, dirty = 0;
 
 	*idp = 0;
-	if ((r = store_prep(st, "SELECT id, flags_dirty FROM message WHERE "
+	if ((r = store_stmt(st, "SELECT id, flags_dirty FROM message WHERE "
 	    "folder = ? AND uid IS NULL AND digest = ? ORDER BY id LIMIT 1;",
 	    &s, e)) != 0)
 		return r;
@@ -117,7 +117,7 @@ msg_rebind(struct store *st, const struct store_msg *m, int64_t *idp,
 		dirty = sqlite3_column_int(s, 1);
 	} else if (rc != SQLITE_DONE)
 		r = store_dberr(st, e, "reading messages");
-	sqlite3_finalize(s);
+	store_stmt_done(st, s);
 	if (r != 0 || id == 0)
 		return r;
 	/* Local flag changes not yet pushed win over the server's. */
@@ -171,7 +171,7 @@ store_msg_add(struct store *st, const struct store_msg *m, int64_t *idp,
 			}
 		}
 	}
-	if ((r = store_prep(st, "INSERT INTO message(folder, uid, modseq, "
+	if ((r = store_stmt(st, "INSERT INTO message(folder, uid, modseq, "
 	    "flags, flags_dirty, date, received, from_addr, to_addr, subject, "
 	    "size, message_id, digest, signature, encryption, trust, signer, "
 	    "state) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
@@ -202,10 +202,10 @@ store_msg_add(struct store *st, const struct store_msg *m, int64_t *idp,
 		r = store_dberr(st, e, "storing a message");
 	else
 		id = sqlite3_last_insert_rowid(st->db);
-	sqlite3_finalize(s);
+	store_stmt_done(st, s);
 	if (r != 0)
 		return r;
-	if ((r = store_prep(st, "INSERT INTO message_content(id, subject, "
+	if ((r = store_stmt(st, "INSERT INTO message_content(id, subject, "
 	    "text, body, raw, verdict, signer_der) VALUES(?1, ?2, ?3, ?4, ?5, "
 	    "?6, ?7);", &s, e)) != 0)
 		return r;
@@ -220,7 +220,7 @@ store_msg_add(struct store *st, const struct store_msg *m, int64_t *idp,
 		r = store_dberr(st, e, "storing a message");
 	else if (idp != NULL)
 		*idp = id;
-	sqlite3_finalize(s);
+	store_stmt_done(st, s);
 	return r;
 }
 

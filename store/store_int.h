@@ -6,10 +6,15 @@
 
 struct smerr;
 
+/* Statements prepared once per connection (keyed by their SQL's address). */
+#define STORE_STMT_CACHE	16
+
 struct store {
-	sqlite3	*db;
-	char	*path;
-	int	 intx;		/* depth of store_begin/store_commit */
+	sqlite3		*db;
+	char		*path;
+	int		 intx;		/* depth of store_begin/store_commit */
+	const char	*stmt_sql[STORE_STMT_CACHE];
+	sqlite3_stmt	*stmt[STORE_STMT_CACHE];
 };
 
 /* Sets e from the database's last error, with what was being done. */
@@ -17,6 +22,14 @@ int	 store_dberr(struct store *st, struct smerr *e, const char *what);
 /* Prepares sql; 0 or SMERR_STORE. */
 int	 store_prep(struct store *st, const char *sql, sqlite3_stmt **stp,
 	    struct smerr *e);
+/*
+ * A statement kept prepared for the connection's life, for what runs once
+ * per message: sql must be a string constant. Give it back with
+ * store_stmt_done (never sqlite3_finalize), which resets it.
+ */
+int	 store_stmt(struct store *st, const char *sql, sqlite3_stmt **stp,
+	    struct smerr *e);
+void	 store_stmt_done(struct store *st, sqlite3_stmt *s);
 /* Runs sql that returns no rows. */
 int	 store_exec(struct store *st, const char *sql, struct smerr *e);
 /* Binds a string or NULL. */
