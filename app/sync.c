@@ -60,6 +60,10 @@ struct syncer {
 	struct smerr		*e;
 	int			 err;		/* a callback failed */
 	struct queue		*q;		/* new messages for the worker */
+	int			 judge_here;	/* the fetch judges, not the worker */
+	char			*hv_addr;	/* the last signer harvested */
+	uint8_t			*hv_der;
+	size_t			 hv_len;
 };
 
 static double
@@ -300,24 +304,34 @@ harvest(struct keys *k, struct store *st, const struct crypto_verdict *v,
 }
 
 /*
- * New messages are judged and stored by a worker thread while the fetch
- * goes on reading the next ones: decryption, verification and the
- * encrypted store use the second core instead of waiting for the network.
- * The queue is bounded in messages and bytes; the worker alone touches
- * the store and the engine's context until the fetch is over.
+ * New messages are judged and stored while the fetch goes on reading the
+ * next ones, so that the second core does the work the network leaves
+ * time for. The fetching thread judges each message as it arrives
+ * (decryption and verification need only the engine's context) and a
+ * worker thread stores it: the store is the slower half, and it keeps a
+ * core of its own. The one exception is SMIMEA: its lookups read the key
+ * store, which only the worker may touch while it writes, so with a
+ * resolver configured the worker judges too. The queue is bounded in
+ * messages and bytes.
  */
 #define SYNC_QUEUE_MAX		64
 #define SYNC_QUEUE_BYTES	(64UL * 1024 * 1024)
 
 struct job {
-	struct job	*next;
-	uint32_t	 uid;
-	uint64_t	 modseq;
-	uint32_t	 size;
-	int64_t		 internaldate;
-	char		*flags;
-	uint8_t		*body;
-	size_t		 len;
+	struct job		*next;
+	uint32_t		 uid;
+	uint64_t		 modseq;
+	uint32_t		 size;
+	int64_t			 internaldate;
+	char			*flags;
+	uint8_t			*body;
+	size_t			 len;
+	/* The judgement, once made: m points into body, v and vj. */
+	int			 judged;
+	struct store_msg	 m;
+	struct crypto_verdict	*v;
+	struct buf		*vj;
+	char			 dg[65];
 };
 
 struct queue {
@@ -335,54 +349,95 @@ job_free(struct job *j)
 {
 	if (j == NULL)
 		return;
+	crypto_verdict_free(j->v);
+	buf_free(j->vj);
 	free(j->flags);
 	free(j->body);
 	free(j);
 }
 
-/* Judges one message and stores it with its verdict in one transaction. */
+/* Runs the engine on one fetched message: its verdict, text and digest. */
 static int
-store_new(struct syncer *s, const struct job *j, struct smerr *e)
+job_judge(struct crypto_ctx *ctx, struct job *j, struct smerr *e)
 {
-	struct store		*st = s->o->store;
-	struct store_msg	 m;
-	struct crypto_verdict	*v = NULL;
-	struct buf		*vj = NULL;
-	char			 dg[65];
+	struct store_msg	*m = &j->m;
 	int			 r;
 
-	memset(&m, 0, sizeof(m));
-	if ((vj = buf_new(0)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
-		goto out;
+	memset(m, 0, sizeof(*m));
+	if ((j->vj = buf_new(0)) == NULL)
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	digest_hex(j->body, j->len, j->dg);
+	if ((r = judge(ctx, j->body, j->len, m, &j->v, j->vj, e)) != 0)
+		return r;
+	m->uid = j->uid;
+	m->modseq = j->modseq;
+	m->flags = j->flags;
+	m->received = (time_t)j->internaldate;
+	m->date = (time_t)j->internaldate;
+	m->size = j->size != 0 ? j->size : j->len;
+	m->digest = j->dg;
+	j->judged = 1;
+	return 0;
+}
+
+/*
+ * Harvests a new message's signer, once per run of mail from one signer:
+ * harvesting the same certificate for the same address again changes
+ * nothing, and a batch from one sender would parse it every time.
+ */
+static void
+harvest_new(struct syncer *s, const struct job *j)
+{
+	const struct crypto_verdict	*v = j->v;
+
+	if (v == NULL || v->harvest_addr == NULL || v->signer_der == NULL)
+		return;
+	if (s->hv_addr != NULL && strcmp(s->hv_addr, v->harvest_addr) == 0 &&
+	    s->hv_len == v->signer_der_len &&
+	    memcmp(s->hv_der, v->signer_der, s->hv_len) == 0)
+		return;
+	harvest(s->o->keys, s->o->store, v, j->body, j->len);
+	free(s->hv_addr);
+	free(s->hv_der);
+	s->hv_addr = strdup(v->harvest_addr);
+	s->hv_der = malloc(v->signer_der_len);
+	if (s->hv_addr == NULL || s->hv_der == NULL) {
+		free(s->hv_addr);
+		free(s->hv_der);
+		s->hv_addr = NULL;
+		s->hv_der = NULL;
+		return;
 	}
-	digest_hex(j->body, j->len, dg);
-	if ((r = judge(s->ctx, j->body, j->len, &m, &v, vj, e)) != 0)
-		goto out;
-	m.folder = s->fid;
-	m.uid = j->uid;
-	m.modseq = j->modseq;
-	m.flags = j->flags;
-	m.received = (time_t)j->internaldate;
-	m.date = (time_t)j->internaldate;
-	m.size = j->size != 0 ? j->size : j->len;
-	m.digest = dg;
+	memcpy(s->hv_der, v->signer_der, v->signer_der_len);
+	s->hv_len = v->signer_der_len;
+}
+
+/* Stores one judged message with its verdict in one transaction. */
+static int
+store_new(struct syncer *s, struct job *j, struct smerr *e)
+{
+	struct store		*st = s->o->store;
+	int			 r;
+
+	if (!j->judged && (r = job_judge(s->ctx, j, e)) != 0)
+		return r;
+	j->m.folder = s->fid;
 	/* The message, its verdict and the harvest: all or nothing. */
 	if ((r = store_begin(st, e)) != 0)
-		goto out;
-	r = store_msg_add(st, &m, NULL, e);
+		return r;
+	r = store_msg_add(st, &j->m, NULL, e);
 	if (r == SMERR_EXISTS) {
 		smerr_clear(e);
 		r = 0;
 	} else if (r == 0) {
-		harvest(s->o->keys, st, v, j->body, j->len);
+		harvest_new(s, j);
 		s->stats->fetched++;
-		if (m.state == STORE_MSG_PENDING)
+		if (j->m.state == STORE_MSG_PENDING)
 			s->stats->pending++;
 	}
 	if (r != 0) {
 		store_rollback(st);
-		goto out;
+		return r;
 	}
 	r = store_commit(st, e);
 	s->done++;
@@ -395,9 +450,6 @@ store_new(struct syncer *s, const struct job *j, struct smerr *e)
 		p.seconds = since(&s->start);
 		s->o->progress(s->o->arg, &p);
 	}
-out:
-	crypto_verdict_free(v);
-	buf_free(vj);
 	return r;
 }
 
@@ -494,7 +546,7 @@ new_msg_cb(const struct imap_msg *im, void *arg)
 	struct syncer	*s = arg;
 	struct queue	*q = s->q;
 	struct job	*j;
-	int		 failed;
+	int		 failed, r;
 
 	if (im->uid <= s->maxuid || im->body == NULL)
 		return 0;
@@ -511,6 +563,11 @@ new_msg_cb(const struct imap_msg *im, void *arg)
 	j->modseq = im->modseq;
 	j->size = im->size;
 	j->internaldate = im->internaldate;
+	if (s->judge_here && (r = job_judge(s->ctx, j, s->e)) != 0) {
+		job_free(j);
+		s->err = r;
+		return 1;
+	}
 	pthread_mutex_lock(&q->mtx);
 	while (!q->failed && q->n > 0 && (q->n >= SYNC_QUEUE_MAX ||
 	    q->bytes + j->len > SYNC_QUEUE_BYTES))
@@ -547,6 +604,7 @@ fetch_new(struct syncer *s, struct smerr *e)
 	pthread_mutex_init(&q.mtx, NULL);
 	pthread_cond_init(&q.cv, NULL);
 	s->q = &q;
+	s->judge_here = s->o->dns == NULL;	/* no SMIMEA: no store reads */
 	if (pthread_create(&t, NULL, worker_main, s) != 0) {
 		r = smerr_set(e, SMERR_NOMEM, "cannot start a thread");
 		goto out;
@@ -924,6 +982,8 @@ out:
 	free(names);
 	net_lookup_free(lk);
 	crypto_ctx_free(s.ctx);
+	free(s.hv_addr);
+	free(s.hv_der);
 	stats->seconds = since(&t0);
 	return r;
 }
