@@ -98,6 +98,7 @@ human(struct buf *o, const struct crypto_verdict *v)
  * below is shared, so the workers never wait for each other.
  */
 #define INSPECT_AHEAD		64
+#define INSPECT_BATCH		8	/* verdicts printed per wake-up */
 #define INSPECT_MAX_THREADS	16
 
 struct inspect_slot {
@@ -118,6 +119,8 @@ struct inspect_pool {
 	size_t			 npaths;
 	size_t			 next;		/* the next file to claim */
 	size_t			 shown;		/* files printed */
+	size_t			 until;		/* the printer waits for this */
+	int			 waiting;	/* ...on judged */
 	int			 json;
 	int			 stop;
 	struct inspect_slot	 slots[INSPECT_AHEAD];
@@ -202,7 +205,10 @@ inspect_thread(void *arg)
 		inspect_one(w->ctx, sl, p->json);
 		pthread_mutex_lock(&p->mu);
 		sl->done = 1;
-		pthread_cond_signal(&p->judged);
+		/* The printer wakes for a batch, not for every verdict. */
+		if (p->waiting && p->slots[p->shown % INSPECT_AHEAD].done &&
+		    p->slots[p->until % INSPECT_AHEAD].done)
+			pthread_cond_signal(&p->judged);
 		pthread_mutex_unlock(&p->mu);
 	}
 }
@@ -313,8 +319,16 @@ inspect_pooled(struct inspect_out *o, struct crypto_ctx *ctx, char **paths,
 	for (i = 0; i < n && r == 0; i++) {
 		sl = &p->slots[i % INSPECT_AHEAD];
 		pthread_mutex_lock(&p->mu);
-		while (!sl->done)
-			pthread_cond_wait(&p->judged, &p->mu);
+		if (!sl->done) {
+			/* Nothing to print: wait until a batch is judged. */
+			p->until = n - i < INSPECT_BATCH ? n - 1 :
+			    i + INSPECT_BATCH - 1;
+			p->waiting = 1;
+			while (!sl->done ||
+			    !p->slots[p->until % INSPECT_AHEAD].done)
+				pthread_cond_wait(&p->judged, &p->mu);
+			p->waiting = 0;
+		}
 		pthread_mutex_unlock(&p->mu);
 		if (sl->r != 0)
 			r = smerr_set(&o->c->err, sl->r, "%s",
