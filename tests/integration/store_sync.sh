@@ -9,6 +9,8 @@ F="storetest$$"
 MD="$LAB_MAIL_DIR/example.test/alice/Maildir"
 FD="$MD/.$F"
 mkdir -p "$H" "$FD/cur" "$FD/new" "$FD/tmp" "$T/gen"
+# A Maildir this script made itself belongs to the mail server too.
+chown --reference="${MD%/Maildir}" "$MD"
 chown -R --reference="$MD" "$FD"
 trap 'rm -rf "$FD"' EXIT
 cat > "$H/config" <<EOC
