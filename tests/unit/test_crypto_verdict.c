@@ -15,9 +15,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <openssl/pem.h>
+
 #include "base/buf.h"
 #include "base/err.h"
-#include "crypto/crypto.h"
+#include "crypto/crypto_int.h"
 
 /* The contract's orders (CLI-CONTRACT.md), first wins. */
 static const char *const sig_order[] = {
@@ -345,6 +347,74 @@ test_memo(void **st)
 	crypto_ctx_free(memo_shared);
 }
 
+/*
+ * The system's bundle read lazily judges every chain as the bundle read
+ * whole does: each certificate of the bundle and of the fixtures, checked
+ * against both (the lab's CA added to each after the system's).
+ */
+static void
+test_system_anchors(void **st)
+{
+	static const char *const extra[] = { "alice.pem", "eve.pem",
+	    "expired.pem", "future.pem", "legacy.pem", "mallory.pem",
+	    "rogue.pem", "server.pem", "ca.pem" };
+	struct crypto_ctx	*lazy, *eager, *clone;
+	STACK_OF(X509)		*sk;
+	struct buf		*ca;
+	struct smerr		 e;
+	const char		*path, *w1, *w2, *w3;
+	char			 fx[256];
+	BIO			*bio;
+	X509			*x;
+	size_t			 i;
+	int			 r1, r2, r3, k;
+
+	(void)st;
+	smerr_clear(&e);
+	if ((path = getenv("SSL_CERT_FILE")) == NULL)
+		path = X509_get_default_cert_file();
+	if ((bio = BIO_new_file(path, "r")) == NULL)
+		skip();
+	assert_non_null(sk = sk_X509_new_null());
+	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
+		assert_true(sk_X509_push(sk, x) > 0);
+	BIO_free(bio);
+	for (i = 0; i < sizeof(extra) / sizeof(extra[0]); i++) {
+		snprintf(fx, sizeof(fx), "tests/data/smime/%s", extra[i]);
+		assert_non_null(bio = BIO_new_file(fx, "r"));
+		assert_non_null(x = PEM_read_bio_X509(bio, NULL, NULL, NULL));
+		assert_true(sk_X509_push(sk, x) > 0);
+		BIO_free(bio);
+	}
+	ca = slurp("tests/data/smime/ca.pem");
+	assert_int_equal(crypto_ctx_new(&lazy, &e), 0);
+	assert_int_equal(crypto_ctx_use_system_anchors(lazy, &e), 0);
+	assert_non_null(lazy->lazy);
+	assert_int_equal(crypto_ctx_add_anchor(lazy, buf_data(ca),
+	    buf_len(ca), &e), 0);
+	assert_int_equal(crypto_ctx_clone(lazy, &clone, &e), 0);
+	assert_int_equal(crypto_ctx_new(&eager, &e), 0);
+	assert_int_equal(X509_STORE_set_default_paths(eager->store), 1);
+	assert_int_equal(crypto_ctx_add_anchor(eager, buf_data(ca),
+	    buf_len(ca), &e), 0);
+	for (k = 0; k < sk_X509_num(sk); k++) {
+		x = sk_X509_value(sk, k);
+		r1 = crypto_chain_check(lazy, x, NULL, &w1);
+		r2 = crypto_chain_check(eager, x, NULL, &w2);
+		r3 = crypto_chain_check(clone, x, NULL, &w3);
+		assert_int_equal(r1, r2);
+		assert_int_equal(r3, r2);
+		assert_string_equal(w1 != NULL ? w1 : "", w2 != NULL ? w2 : "");
+		assert_string_equal(w3 != NULL ? w3 : "", w2 != NULL ? w2 : "");
+	}
+	assert_true(sk_X509_num(sk) > 10);
+	sk_X509_pop_free(sk, X509_free);
+	buf_free(ca);
+	crypto_ctx_free(clone);
+	crypto_ctx_free(lazy);
+	crypto_ctx_free(eager);
+}
+
 int
 main(void)
 {
@@ -355,6 +425,7 @@ main(void)
 		cmocka_unit_test(test_judge),
 		cmocka_unit_test(test_dane),
 		cmocka_unit_test(test_memo),
+		cmocka_unit_test(test_system_anchors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
