@@ -539,6 +539,18 @@ b64val(int c)
 	return b64tab[c & 0xff] - 1;
 }
 
+/* Four digits as 24 bits, or -1 when one is not a digit. */
+static int
+b64quad(const uint8_t *p)
+{
+	int	a = b64tab[p[0]], b = b64tab[p[1]], c = b64tab[p[2]],
+		d = b64tab[p[3]];
+
+	if (a == 0 || b == 0 || c == 0 || d == 0)
+		return -1;
+	return (a - 1) << 18 | (b - 1) << 12 | (c - 1) << 6 | (d - 1);
+}
+
 static int
 decode_base64(const uint8_t *s, size_t len, struct buf *out, struct smerr *e)
 {
@@ -548,7 +560,13 @@ decode_base64(const uint8_t *s, size_t len, struct buf *out, struct smerr *e)
 	int		 n = 0, v, pad = 0, r;
 
 	for (i = 0; i < len; i++) {
-		if ((v = b64val(s[i])) < 0) {
+		if (n == 0 && pad == 0 && len - i >= 4 &&
+		    (v = b64quad(s + i)) >= 0) {
+			/* Four digits at a time while a line goes on. */
+			acc = (unsigned)v;
+			n = 3;
+			i += 3;
+		} else if ((v = b64val(s[i])) < 0) {
 			if (s[i] == '\r' || s[i] == '\n' || s[i] == ' ' ||
 			    s[i] == '\t')
 				continue;
@@ -558,11 +576,11 @@ decode_base64(const uint8_t *s, size_t len, struct buf *out, struct smerr *e)
 			}
 			return smerr_set(e, SMERR_PARSE,
 			    "malformed base64 in a message part");
-		}
-		if (pad > 0)
+		} else if (pad > 0)
 			return smerr_set(e, SMERR_PARSE,
 			    "malformed base64 in a message part");
-		acc = (acc << 6) | (unsigned)v;
+		else
+			acc = (acc << 6) | (unsigned)v;
 		if (++n == 4) {
 			o[no++] = (uint8_t)(acc >> 16);
 			o[no++] = (uint8_t)(acc >> 8);

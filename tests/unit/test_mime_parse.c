@@ -255,6 +255,51 @@ test_decode(void **st)
 	assert_non_null(strstr(smerr_msg(&e), "base64"));
 	mime_msg_free(m);
 
+	/* Digits four at a time, and split across lines and blanks. */
+	{
+		static const char	 dig[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "abcdefghijklmnopqrstuvwxyz0123456789+/";
+		struct buf		*src = buf_new(0);
+		uint8_t			 raw[3001];
+		unsigned		 v;
+		size_t			 i, k = 0;
+
+		assert_int_equal(buf_puts(src, "Content-Transfer-Encoding: "
+		    "base64\r\n\r\n"), 0);
+		for (i = 0; i < sizeof(raw); i++)
+			raw[i] = (uint8_t)(i * 7 + i / 13);
+		for (i = 0; i < sizeof(raw); i += 3) {
+			v = (unsigned)raw[i] << 16 | (i + 1 < sizeof(raw) ?
+			    (unsigned)raw[i + 1] << 8 : 0) | (i + 2 <
+			    sizeof(raw) ? raw[i + 2] : 0);
+			for (k = 0; k < 4; k++) {
+				if (i * 4 / 3 + k > 0 &&
+				    (i * 4 / 3 + k) % 61 == 0)
+					assert_int_equal(buf_puts(src,
+					    k % 2 ? "\r\n" : " \t\r\n"), 0);
+				assert_int_equal(buf_putc(src,
+				    i + k - 1 > sizeof(raw) - 1 && k > 1 ? '=' :
+				    dig[(v >> (18 - 6 * k)) & 63]), 0);
+			}
+		}
+		assert_int_equal(buf_puts(src, "\r\n"), 0);
+		m = parse_ok(buf_str(src));
+		buf_reset(b);
+		assert_int_equal(mime_part_decode(mime_msg_root(m), b, NULL),
+		    0);
+		assert_int_equal(buf_len(b), sizeof(raw));
+		assert_memory_equal(buf_data(b), raw, sizeof(raw));
+		mime_msg_free(m);
+		buf_free(src);
+	}
+	/* Nothing may follow padding. */
+	buf_reset(b);
+	m = parse_ok("Content-Transfer-Encoding: base64\r\n\r\n"
+	    "aGVsbA==\r\naGVs\r\n");
+	assert_int_equal(mime_part_decode(mime_msg_root(m), b, NULL),
+	    SMERR_PARSE);
+	mime_msg_free(m);
+
 	buf_reset(b);
 	m = parse_ok("Content-Transfer-Encoding: quoted-printable\r\n"
 	    "Content-Type: text/plain; charset=iso-8859-1\r\n\r\n"
