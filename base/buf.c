@@ -73,7 +73,7 @@ buf_free(struct buf *b)
 	free(b);
 }
 
-static int
+int
 buf_reserve(struct buf *b, size_t add)
 {
 	size_t	 need, ncap;

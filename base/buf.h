@@ -26,6 +26,11 @@ struct buf	*buf_view(const void *p, size_t len);
 /* Frees b (wiping it if secret); NULL is a no-op. Does not free a view's memory. */
 void		 buf_free(struct buf *b);
 
+/*
+ * Makes room for add more bytes at once, so that appending them copies
+ * nothing; 0, SMERR_NOMEM, SMERR_LIMIT or SMERR_INVAL (a view).
+ */
+int		 buf_reserve(struct buf *b, size_t add);
 /* Appends; 0, SMERR_NOMEM, SMERR_LIMIT or SMERR_INVAL (a view). */
 int		 buf_put(struct buf *b, const void *p, size_t len);
 int		 buf_putc(struct buf *b, int c);

@@ -9,6 +9,7 @@
  * no getter for it), so that only a short list of ciphers is ever used and
  * so that a message we cannot open still says what it was encrypted with.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -606,14 +607,67 @@ crypto_cms_cipher(const uint8_t *der, size_t len, char **namep)
 	return (*namep = cipher_name(ci.alg)) == NULL ? SMERR_NOMEM : 0;
 }
 
+/*
+ * The plaintext goes straight into the caller's secret buffer through a
+ * BIO of ours, and is wiped there unless decryption, padding and the tag
+ * all held (CMS_decrypt writes before it checks the tag).
+ */
+struct bufbio {
+	struct buf	*out;
+	int		 err;		/* the first failed append */
+};
+
+static BIO_METHOD	*bufbio_method;
+static pthread_once_t	 bufbio_once = PTHREAD_ONCE_INIT;
+
+static int
+bufbio_write(BIO *b, const char *data, int len)
+{
+	struct bufbio	*bb = BIO_get_data(b);
+	int		 r;
+
+	if (len < 0 || bb->err != 0)
+		return -1;
+	if ((r = buf_put(bb->out, data, (size_t)len)) != 0) {
+		bb->err = r;
+		return -1;
+	}
+	return len;
+}
+
+static long
+bufbio_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+	(void)b;
+	(void)num;
+	(void)ptr;
+	return cmd == BIO_CTRL_FLUSH;
+}
+
+static void
+bufbio_init(void)
+{
+	BIO_METHOD	*m;
+
+	if ((m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
+	    "sealmail buffer")) == NULL)
+		return;
+	if (!BIO_meth_set_write(m, bufbio_write) ||
+	    !BIO_meth_set_ctrl(m, bufbio_ctrl)) {
+		BIO_meth_free(m);
+		return;
+	}
+	bufbio_method = m;
+}
+
 int
 crypto_cms_decrypt(struct crypto_ctx *ctx, const uint8_t *der, size_t len,
     struct buf *out, char **cipherp, const char **whyp, struct smerr *e)
 {
 	CMS_ContentInfo		*cms = NULL;
 	struct cms_cipher	 ci;
+	struct bufbio		 bb;
 	BIO			*mem = NULL;
-	BUF_MEM			*bm;
 	uint8_t			*re = NULL;
 	size_t			 i;
 	int			 relen, r = 0, tried = 0;
@@ -645,20 +699,27 @@ crypto_cms_decrypt(struct crypto_ctx *ctx, const uint8_t *der, size_t len,
 			*whyp = "the envelope is not a readable CMS structure";
 			goto out;
 		}
-		if ((mem = BIO_new(BIO_s_secmem())) == NULL) {
+		if (pthread_once(&bufbio_once, bufbio_init) != 0 ||
+		    bufbio_method == NULL ||
+		    (mem = BIO_new(bufbio_method)) == NULL) {
 			r = smerr_set(e, SMERR_NOMEM, "out of memory");
 			goto out;
 		}
+		bb.out = out;
+		bb.err = 0;
+		BIO_set_data(mem, &bb);
+		BIO_set_init(mem, 1);
+		/* The plaintext is no longer than the DER. */
+		(void)buf_reserve(out, len);
 		if (CMS_decrypt(cms, ctx->ids[i].key, ctx->ids[i].cert, NULL,
-		    mem, CMS_BINARY) == 1) {
-			BIO_get_mem_ptr(mem, &bm);
-			if ((r = buf_put(out, bm->data, bm->length)) != 0) {
-				buf_reset(out);
-				r = smerr_set(e, r, "decrypted content: %s",
-				    smerr_str(r));
-				goto out;
-			}
+		    mem, CMS_BINARY) == 1 && bb.err == 0) {
 			r = 1;
+			goto out;
+		}
+		buf_reset(out);		/* secret: wiped */
+		if (bb.err != 0) {
+			r = smerr_set(e, bb.err, "decrypted content: %s",
+			    smerr_str(bb.err));
 			goto out;
 		}
 		/* A recipient matched but the content failed: say so. */
@@ -666,7 +727,7 @@ crypto_cms_decrypt(struct crypto_ctx *ctx, const uint8_t *der, size_t len,
 		    CMS_R_NO_MATCHING_RECIPIENT)
 			tried = 1;
 		ERR_clear_error();
-		BIO_free(mem);		/* secure memory: cleansed */
+		BIO_free(mem);
 		mem = NULL;
 	}
 	if (tried)
