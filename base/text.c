@@ -104,6 +104,13 @@ text_is_bidi(unsigned cp)
 	    cp == 0x200e || cp == 0x200f || cp == 0x061c;
 }
 
+/* A byte that stands for itself in text (multi-line: \n and \t too). */
+static int
+text_plain(unsigned char c, int ml)
+{
+	return (c >= 0x20 && c < 0x7f) || (ml && (c == '\n' || c == '\t'));
+}
+
 int
 text_sanitize(struct buf *out, const void *in, size_t len, unsigned flags)
 {
@@ -114,9 +121,12 @@ text_sanitize(struct buf *out, const void *in, size_t len, unsigned flags)
 	int			 r, ml = (flags & TEXT_MULTILINE) != 0;
 
 	while (len > 0) {
-		/* Fast path: a run of printable ASCII in text goes in whole. */
-		if (st == T_GROUND && *p >= 0x20 && *p < 0x7f) {
-			for (n = 1; n < len && p[n] >= 0x20 && p[n] < 0x7f; n++)
+		/*
+		 * Fast path: a run of printable ASCII in text goes in whole,
+		 * with its newlines and tabs when they are kept.
+		 */
+		if (st == T_GROUND && text_plain(*p, ml)) {
+			for (n = 1; n < len && text_plain(p[n], ml); n++)
 				;
 			if ((r = buf_put(out, p, n)) != 0)
 				return r;
