@@ -1,9 +1,9 @@
 #!/bin/sh
 # tests/run.sh BUILD_DIR: runs every unit test, starts the lab, runs every
 # integration and CLI script against it, stops the lab, and ends with the
-# line "N passed, M failed". Exit status 1 on any failure. ONLY, a shell
-# pattern such as 'integration/store_*' or 'test_store*', runs only the
-# tests whose name it matches.
+# line "N passed, M failed". Exit status 1 on any failure. ONLY, shell
+# patterns such as 'integration/store_* test_store*', runs only the tests
+# whose name one of them matches.
 set -u
 B=${1:-build/san}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -63,8 +63,13 @@ bg() {
 }
 
 only() {
-	# shellcheck disable=SC2254
-	case "$1" in ${ONLY:-*}) return 0 ;; esac
+	[ -n "${ONLY:-}" ] || return 0
+	set -f
+	for _p in $ONLY; do
+		# shellcheck disable=SC2254
+		case "$1" in $_p) set +f; return 0 ;; esac
+	done
+	set +f
 	return 1
 }
 

@@ -56,10 +56,10 @@ check "import alice's identity" sm keys import "$S/alice.p12" --passphrase-file 
 check "trust the lab CA" sm keys trust "$LAB_CA"
 
 # Kill points from the very start (opening, logging in) to deep into the
-# fetch, a little later each time, until a run gets to finish.
+# fetch, 10 ms later each time, until a run gets to finish.
 kills=0 partial=0 d=0 prev=0
 while [ $kills -lt 200 ]; do
-	d=$((d + 25))
+	d=$((d + 10))
 	sm sync --folder "$F" --json >/dev/null 2>&1 &
 	p=$!
 	sleep "$(printf '%d.%03d' $((d / 1000)) $((d % 1000)))"
