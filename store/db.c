@@ -24,7 +24,7 @@
 #include "store/store.h"
 #include "store/store_int.h"
 
-#define STORE_SCHEMA_VERSION	"2"
+#define STORE_SCHEMA_VERSION	"3"
 
 /*
  * Chosen at creation and repeated at every open: 4096-byte pages are
@@ -40,6 +40,28 @@ static const char *store_setup =
     "PRAGMA journal_mode = WAL;"
     "PRAGMA synchronous = NORMAL;"
     "PRAGMA wal_autocheckpoint = 4096;";
+
+/*
+ * The full-text index reads its documents through a view, so that a text
+ * kept only inside its body (text_at) is indexed, and unindexed, as the
+ * reader sees it.
+ */
+#define STORE_SEARCH_SCHEMA \
+    "CREATE VIEW message_doc AS SELECT id AS rowid, subject, " \
+    STORE_TEXT_OF("message_content") " AS text FROM message_content;" \
+    "CREATE VIRTUAL TABLE message_fts USING fts4(content=\"message_doc\"," \
+    " subject, text, tokenize=unicode61);"
+
+/*
+ * Format 2 to 3: texts may live inside their body. The index is made
+ * again over the view, from scratch, as the sync's trailing indexer does.
+ */
+static const char *store_upgrade_2 =
+    "ALTER TABLE message_content ADD COLUMN text_at INTEGER;"
+    "DROP TABLE message_fts;"
+    STORE_SEARCH_SCHEMA
+    "UPDATE message SET indexed = 0;"
+    "UPDATE meta SET value = '3' WHERE name = 'schema';";
 
 static const char *store_schema =
     "CREATE TABLE meta(name TEXT PRIMARY KEY, value TEXT);"
@@ -73,15 +95,14 @@ static const char *store_schema =
      */
     "CREATE TABLE message_content("
     " id INTEGER PRIMARY KEY, subject TEXT, text TEXT, body BLOB, raw BLOB,"
-    " verdict TEXT, signer_der BLOB);"
+    " verdict TEXT, signer_der BLOB, text_at INTEGER);"
     "CREATE UNIQUE INDEX message_uid ON message(folder, uid)"
     " WHERE uid IS NOT NULL;"
     "CREATE INDEX message_digest ON message(folder, digest)"
     " WHERE uid IS NULL;"
     "CREATE INDEX message_unindexed ON message(id) WHERE indexed = 0;"
     "CREATE INDEX message_pending ON message(id) WHERE state = 1;"
-    "CREATE VIRTUAL TABLE message_fts USING fts4(content=\"message_content\","
-    " subject, text, tokenize=unicode61);"
+    STORE_SEARCH_SCHEMA
     "CREATE TABLE outbox("
     " id INTEGER PRIMARY KEY, account TEXT, message_id TEXT,"
     " from_addr TEXT, recipients TEXT, subject TEXT, body BLOB NOT NULL,"
@@ -240,6 +261,21 @@ store_one_int(struct store *st, const char *sql, int64_t *vp, int *gotp,
 	return r;
 }
 
+/* Runs sql in a transaction of its own: all of it or nothing. */
+static int
+exec_tx(struct store *st, const char *sql, struct smerr *e)
+{
+	int	r;
+
+	if ((r = store_begin(st, e)) != 0)
+		return r;
+	if ((r = store_exec(st, sql, e)) != 0) {
+		store_rollback(st);
+		return r;
+	}
+	return store_commit(st, e);
+}
+
 int
 store_open(const char *datadir, const uint8_t key[STORE_KEY_LEN],
     struct store **stp, struct smerr *e)
@@ -308,19 +344,18 @@ store_open(const char *datadir, const uint8_t key[STORE_KEY_LEN],
 	    "WHERE type = 'table' AND name = 'meta';", &n, &got, e)) != 0)
 		goto out;
 	if (!got || n == 0) {
-		if ((r = store_begin(st, e)) != 0)
-			goto out;
-		if ((r = store_exec(st, store_schema, e)) != 0) {
-			store_rollback(st);
-			goto out;
-		}
-		if ((r = store_commit(st, e)) != 0)
+		if ((r = exec_tx(st, store_schema, e)) != 0)
 			goto out;
 	} else {
 		if ((r = store_one_int(st, "SELECT CAST(value AS INTEGER) "
 		    "FROM meta WHERE name = 'schema';", &n, &got, e)) != 0)
 			goto out;
-		if (!got || n != 2) {
+		if (got && n == 2) {
+			if ((r = exec_tx(st, store_upgrade_2, e)) != 0)
+				goto out;
+			n = 3;
+		}
+		if (!got || n != 3) {
 			r = smerr_set(e, SMERR_STORE, "%s: unknown store "
 			    "format", st->path);
 			goto out;

@@ -2,8 +2,8 @@
  * Messages: the decrypted message, its verdict and its IMAP state, one
  * row each. A message is bound to (folder, UID) by a unique index, so a
  * sync that runs again after a crash cannot store a message twice. The
- * full-text index (FTS4 over subject and text, with the message table as
- * its content) is filled apart from the sync by store_index, so that a
+ * full-text index (FTS4 over subject and text, reading them through the
+ * view message_doc) is filled apart from the sync by store_index, so that a
  * message is usable at once and searchable moments later.
  */
 #include <stdlib.h>
@@ -17,7 +17,7 @@
 	"m.flags_dirty, m.date, m.received, m.from_addr, m.subject, m.size, " \
 	"m.digest, m.signature, m.encryption, m.trust, m.signer, m.state"
 #define FULL_COLS SUM_COLS ", m.to_addr, m.message_id, c.body, c.raw, " \
-	"c.verdict, c.text, c.signer_der"
+	"c.verdict, " STORE_TEXT_OF("c") ", c.signer_der"
 
 static const char *
 col_opt(sqlite3_stmt *s, int i)
@@ -63,13 +63,71 @@ msg_row(sqlite3_stmt *s, struct store_msg *m, int full)
 	m->signer_der_len = (size_t)sqlite3_column_bytes(s, 24);
 }
 
+/* Binds p without a copy: every caller steps before p goes away. */
 static void
 bind_blob(sqlite3_stmt *s, int i, const uint8_t *p, size_t len)
 {
 	if (p == NULL)
 		sqlite3_bind_null(s, i);
 	else
-		sqlite3_bind_blob(s, i, p, (int)len, SQLITE_TRANSIENT);
+		sqlite3_bind_blob(s, i, p, (int)len, SQLITE_STATIC);
+}
+
+/*
+ * Most mail is one plain text part, and the text a reader is shown is
+ * then the body after its header, with CRLF as LF. Such a text is not
+ * stored twice: *atp is where it starts in the body, and STORE_TEXT_OF
+ * gives it back. Only an exact match counts; 0 when there is none.
+ */
+static int
+text_in_body(const uint8_t *body, size_t len, const char *text, size_t *atp)
+{
+	const uint8_t	*p = body, *end = body + len;
+	const char	*t = text;
+
+	if (body == NULL || text == NULL)
+		return 0;
+	/* The header ends at the first empty line. */
+	for (;;) {
+		if ((p = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			return 0;
+		p++;
+		if (p < end && *p == '\n') {
+			p++;
+			break;
+		}
+		if (end - p >= 2 && p[0] == '\r' && p[1] == '\n') {
+			p += 2;
+			break;
+		}
+	}
+	*atp = (size_t)(p - body);
+	while (p < end) {
+		if (*t == '\0')
+			return 0;
+		if (p[0] == '\r' && end - p >= 2 && p[1] == '\n') {
+			if (*t++ != '\n')
+				return 0;
+			p += 2;
+		} else if ((uint8_t)*t++ != *p++)
+			return 0;
+	}
+	return *t == '\0';
+}
+
+/* Binds the text (?t) and its place in the body (?a) of m. */
+static void
+bind_text_at(sqlite3_stmt *s, int t, int a, const struct store_msg *m)
+{
+	size_t	at;
+
+	if (text_in_body(m->body, m->body_len, m->text, &at)) {
+		sqlite3_bind_null(s, t);
+		sqlite3_bind_int64(s, a, (sqlite3_int64)at);
+	} else {
+		store_bind_text(s, t, m->text);
+		sqlite3_bind_null(s, a);
+	}
 }
 
 int
@@ -206,12 +264,12 @@ store_msg_add(struct store *st, const struct store_msg *m, int64_t *idp,
 	if (r != 0)
 		return r;
 	if ((r = store_stmt(st, "INSERT INTO message_content(id, subject, "
-	    "text, body, raw, verdict, signer_der) VALUES(?1, ?2, ?3, ?4, ?5, "
-	    "?6, ?7);", &s, e)) != 0)
+	    "text, body, raw, verdict, signer_der, text_at) VALUES(?1, ?2, ?3, "
+	    "?4, ?5, ?6, ?7, ?8);", &s, e)) != 0)
 		return r;
 	sqlite3_bind_int64(s, 1, id);
 	store_bind_text(s, 2, m->subject);
-	store_bind_text(s, 3, m->text);
+	bind_text_at(s, 3, 8, m);
 	bind_blob(s, 4, m->body, m->body_len);
 	bind_blob(s, 5, m->raw, m->raw_len);
 	store_bind_text(s, 6, m->verdict);
@@ -396,10 +454,11 @@ store_msg_update(struct store *st, int64_t id, const struct store_msg *m,
 		goto fail;
 	if ((r = store_prep(st, "UPDATE message_content SET subject = ?1, "
 	    "text = ?2, body = ?3, raw = CASE WHEN ?4 = 0 THEN NULL ELSE raw "
-	    "END, verdict = ?5, signer_der = ?6 WHERE id = ?7;", &s, e)) != 0)
+	    "END, verdict = ?5, signer_der = ?6, text_at = ?8 WHERE id = ?7;",
+	    &s, e)) != 0)
 		goto fail;
 	store_bind_text(s, 1, m->subject);
-	store_bind_text(s, 2, m->text);
+	bind_text_at(s, 2, 8, m);
 	bind_blob(s, 3, m->body, m->body_len);
 	sqlite3_bind_int(s, 4, m->state);
 	store_bind_text(s, 5, m->verdict);
@@ -517,8 +576,8 @@ store_index(struct store *st, size_t max, size_t *donep, size_t *leftp,
 		*leftp = 0;
 	if ((r = store_begin(st, e)) != 0)
 		return r;
-	if ((r = store_prep(st, "SELECT m.id, c.subject, c.text FROM message m "
-	    "JOIN message_content c ON c.id = m.id WHERE m.indexed = 0 "
+	if ((r = store_prep(st, "SELECT m.id, c.subject, " STORE_TEXT_OF("c")
+	    " FROM message m JOIN message_content c ON c.id = m.id WHERE m.indexed = 0 "
 	    "ORDER BY m.id LIMIT ?;", &sel, e)) != 0 ||
 	    (r = store_prep(st, "INSERT INTO message_fts(docid, subject, text) "
 	    "VALUES(?, ?, ?);", &ins, e)) != 0 ||

@@ -17,6 +17,16 @@ struct store {
 	sqlite3_stmt	*stmt[STORE_STMT_CACHE];
 };
 
+/*
+ * The text a reader is shown, from a message_content row named c: kept in
+ * text, or, where text_at is set, the body from byte text_at on with CRLF
+ * as LF (see msg.c). The view message_doc and every reader use this one
+ * expression.
+ */
+#define STORE_TEXT_OF(c) "CASE WHEN " c ".text_at IS NULL THEN " c ".text " \
+	"ELSE replace(CAST(substr(" c ".body, " c ".text_at + 1) AS TEXT), " \
+	"char(13, 10), char(10)) END"
+
 /* Sets e from the database's last error, with what was being done. */
 int	 store_dberr(struct store *st, struct smerr *e, const char *what);
 /* Prepares sql; 0 or SMERR_STORE. */

@@ -17,6 +17,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "store/store.h"
+#include "store/store_int.h"
 
 static uint8_t key1[STORE_KEY_LEN] = { 1, 2, 3, 4, 5, 6, 7, 8 };
 static uint8_t key2[STORE_KEY_LEN] = { 9, 9, 9, 9 };
@@ -456,6 +457,192 @@ test_outbox(void **unused)
 	rmdir_all(d);
 }
 
+/* Runs sql on the store's connection; FTS4's own check included. */
+static void
+exec_ok(struct store *st, const char *sql)
+{
+	char	*msg = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg != NULL ? msg : "?");
+}
+
+static int
+one_int(struct store *st, const char *sql)
+{
+	sqlite3_stmt	*s;
+	int		 v = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+static void
+load_text(struct store *st, int64_t id, const char *want)
+{
+	struct store_msg	*lm;
+	struct smerr		 e;
+
+	smerr_clear(&e);
+	assert_int_equal(store_msg_load(st, id, &lm, &e), 0);
+	assert_non_null(lm->text);
+	assert_string_equal(lm->text, want);
+	store_msg_free(lm);
+}
+
+static size_t
+hits(struct store *st, const char *q)
+{
+	struct ids	ids;
+	struct smerr	e;
+
+	smerr_clear(&e);
+	memset(&ids, 0, sizeof(ids));
+	assert_int_equal(store_search(st, q, ids_cb, &ids, &e), 0);
+	return ids.n;
+}
+
+/*
+ * A text that is its body after the header (CRLF as LF) is kept once,
+ * inside the body; any other is kept as it is. Readers, search, expunge
+ * and a re-decrypted update see the same text either way.
+ */
+static void
+test_text_in_body(void **unused)
+{
+	static const char	body1[] = "Subject: a\r\nFrom: b@example.test\r\n"
+	    "\r\nfirst line\r\nsecond okapiword line\r\n";
+	static const char	text1[] = "first line\nsecond okapiword line\n";
+	static const char	body2[] = "Subject: b\n\nplain LF quaggaword\n";
+	static const char	text2[] = "plain LF quaggaword\n";
+	static const char	body3[] = "Subject: c\r\n\r\nraw =E9 tapirword\r\n";
+	static const char	text3[] = "raw \xc3\xa9 tapirword\n";
+	struct store		*st;
+	struct store_msg	 m;
+	struct smerr		 e;
+	int64_t			 inbox, id1, id2, id3, id4;
+	size_t			 done, left;
+	char			*d = tmpdir();
+
+	(void)unused;
+	smerr_clear(&e);
+	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	assert_int_equal(store_folder_open(st, "work", "INBOX", &inbox, &e), 0);
+	mkmsg(&m, inbox, 1, text1, "t1");
+	m.body = (const uint8_t *)body1;
+	m.body_len = strlen(body1);
+	assert_int_equal(store_msg_add(st, &m, &id1, &e), 0);
+	mkmsg(&m, inbox, 2, text2, "t2");
+	m.body = (const uint8_t *)body2;
+	m.body_len = strlen(body2);
+	assert_int_equal(store_msg_add(st, &m, &id2, &e), 0);
+	/* Decoded text differs from the body: kept apart. */
+	mkmsg(&m, inbox, 3, text3, "t3");
+	m.body = (const uint8_t *)body3;
+	m.body_len = strlen(body3);
+	assert_int_equal(store_msg_add(st, &m, &id3, &e), 0);
+	/* A text one byte short of the body: kept apart too. */
+	mkmsg(&m, inbox, 4, "first line\nsecond okapiword line", "t4");
+	m.body = (const uint8_t *)body1;
+	m.body_len = strlen(body1);
+	assert_int_equal(store_msg_add(st, &m, &id4, &e), 0);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM message_content "
+	    "WHERE text IS NULL AND text_at IS NOT NULL;"), 2);
+
+	load_text(st, id1, text1);
+	load_text(st, id2, text2);
+	load_text(st, id3, text3);
+	load_text(st, id4, "first line\nsecond okapiword line");
+
+	assert_int_equal(store_index(st, 0, &done, &left, &e), 0);
+	assert_int_equal(done, 4);
+	assert_int_equal(hits(st, "okapiword"), 2);
+	assert_int_equal(hits(st, "quaggaword"), 1);
+	assert_int_equal(hits(st, "tapirword"), 1);
+	exec_ok(st, "INSERT INTO message_fts(message_fts) "
+	    "VALUES('integrity-check');");
+
+	/* Expunged: its words leave the index with it. */
+	assert_int_equal(store_msg_delete(st, id2, &e), 0);
+	assert_int_equal(hits(st, "quaggaword"), 0);
+	/* Updated (decrypted later): the new text replaces the old words. */
+	mkmsg(&m, inbox, 3, "Subject: c\r\n\r\nnow zebuword\r\n", "t3");
+	m.text = "now zebuword\n";
+	assert_int_equal(store_msg_update(st, id3, &m, &e), 0);
+	load_text(st, id3, "now zebuword\n");
+	assert_int_equal(store_index(st, 0, &done, &left, &e), 0);
+	assert_int_equal(hits(st, "tapirword"), 0);
+	assert_int_equal(hits(st, "zebuword"), 1);
+	exec_ok(st, "INSERT INTO message_fts(message_fts) "
+	    "VALUES('integrity-check');");
+	assert_int_equal(store_check(st, &e), 0);
+	store_close(st);
+	assert_int_equal(grep_dir(d, "okapiword"), 0);
+	rmdir_all(d);
+}
+
+/*
+ * A store of format 2 (text always in its own column, the index over
+ * message_content) opens as format 3 with every message and its text, and
+ * its index is made again.
+ */
+static void
+test_upgrade_2(void **unused)
+{
+	struct store		*st;
+	struct store_msg	 m;
+	struct smerr		 e;
+	int64_t			 inbox, id1, id2;
+	size_t			 done, left;
+	char			*d = tmpdir();
+
+	(void)unused;
+	smerr_clear(&e);
+	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	assert_int_equal(store_folder_open(st, "work", "INBOX", &inbox, &e), 0);
+	mkmsg(&m, inbox, 1, "an older dingoword", "u1");
+	assert_int_equal(store_msg_add(st, &m, &id1, &e), 0);
+	mkmsg(&m, inbox, 2, "another older numbatword", "u2");
+	assert_int_equal(store_msg_add(st, &m, &id2, &e), 0);
+	/* Back to format 2, as the previous version made it. */
+	exec_ok(st, "BEGIN;"
+	    "DROP TABLE message_fts; DROP VIEW message_doc;"
+	    "CREATE TABLE old_content(id INTEGER PRIMARY KEY, subject TEXT,"
+	    " text TEXT, body BLOB, raw BLOB, verdict TEXT, signer_der BLOB);"
+	    "INSERT INTO old_content SELECT id, subject, text, body, raw,"
+	    " verdict, signer_der FROM message_content;"
+	    "DROP TABLE message_content;"
+	    "ALTER TABLE old_content RENAME TO message_content;"
+	    "CREATE VIRTUAL TABLE message_fts USING fts4("
+	    "content=\"message_content\", subject, text, tokenize=unicode61);"
+	    "INSERT INTO message_fts(docid, subject, text) SELECT id, subject,"
+	    " text FROM message_content;"
+	    "UPDATE message SET indexed = 1;"
+	    "UPDATE meta SET value = '2' WHERE name = 'schema';"
+	    "COMMIT;");
+	store_close(st);
+
+	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
+	    "'schema';"), 3);
+	load_text(st, id1, "an older dingoword");
+	assert_int_equal(hits(st, "dingoword"), 0);	/* indexed again... */
+	assert_int_equal(store_index(st, 0, &done, &left, &e), 0);
+	assert_int_equal(done, 2);
+	assert_int_equal(hits(st, "dingoword"), 1);	/* ...and found */
+	assert_int_equal(store_msg_delete(st, id2, &e), 0);
+	assert_int_equal(hits(st, "numbatword"), 0);
+	exec_ok(st, "INSERT INTO message_fts(message_fts) "
+	    "VALUES('integrity-check');");
+	assert_int_equal(store_check(st, &e), 0);
+	store_close(st);
+	rmdir_all(d);
+}
+
 int
 main(void)
 {
@@ -464,6 +651,8 @@ main(void)
 		cmocka_unit_test(test_certs),
 		cmocka_unit_test(test_messages),
 		cmocka_unit_test(test_outbox),
+		cmocka_unit_test(test_text_in_body),
+		cmocka_unit_test(test_upgrade_2),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
