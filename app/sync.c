@@ -590,6 +590,36 @@ new_msg_cb(const struct imap_msg *im, void *arg)
 	return 0;
 }
 
+/*
+ * The engine's context, made when first needed: a sync with nothing new
+ * and nothing waiting for a key does not load the trust anchors.
+ */
+static int
+syncer_ctx(struct syncer *s, struct smerr *e)
+{
+	int	r;
+
+	if (s->ctx != NULL)
+		return 0;
+	if ((r = sync_crypto_ctx(s->o->keys, &s->ctx, e)) != 0)
+		return r;
+	/* SMIMEA vouches for signers only where a [dns] section is set. */
+	if (s->o->dns != NULL) {
+		s->dane.k = s->o->keys;
+		s->dane.dns = s->o->dns;
+		crypto_ctx_set_dane(s->ctx, cli_dane_hook, &s->dane);
+	}
+	return 0;
+}
+
+static int
+any_cb(const struct store_msg *m, void *arg)
+{
+	(void)m;
+	*(int *)arg = 1;
+	return 1;
+}
+
 /* Fetches every message above the highest UID stored, through the worker. */
 static int
 fetch_new(struct syncer *s, struct smerr *e)
@@ -600,6 +630,8 @@ fetch_new(struct syncer *s, struct smerr *e)
 	pthread_t		 t;
 	int			 r;
 
+	if ((r = syncer_ctx(s, e)) != 0)
+		return r;
 	memset(&q, 0, sizeof(q));
 	pthread_mutex_init(&q.mtx, NULL);
 	pthread_cond_init(&q.cv, NULL);
@@ -768,6 +800,35 @@ push_flags(struct syncer *s)
 	return 0;
 }
 
+/*
+ * Whether nothing changed on either side since the last complete run of
+ * folder f: the server's HIGHESTMODSEQ (CONDSTORE, with QRESYNC for
+ * expunges) and UIDNEXT are what the store recorded, it holds as many
+ * messages as the server, and no local flag change waits. Then the
+ * folder's messages are not even read. *rp is set on a store error.
+ */
+static int
+unchanged(struct syncer *s, const struct store_folder *f,
+    const struct imap_mailbox *mb, int *rp)
+{
+	size_t		bound, dirty;
+	uint32_t	maxuid;
+
+	*rp = 0;
+	if (f->uidvalidity != mb->uidvalidity || f->highestmodseq == 0 ||
+	    mb->highestmodseq != f->highestmodseq || mb->uidnext == 0 ||
+	    mb->uidnext != f->uidnext || !imap_condstore(s->imap) ||
+	    !imap_qresync(s->imap))
+		return 0;
+	if ((*rp = store_folder_counts(s->o->store, s->fid, &bound, &maxuid,
+	    &dirty, s->e)) != 0)
+		return 0;
+	if (dirty != 0 || bound != mb->exists || maxuid >= mb->uidnext)
+		return 0;
+	log_debug("sync %s: nothing changed on either side", s->folder);
+	return 1;
+}
+
 static int
 sync_folder(struct syncer *s, const char *name)
 {
@@ -797,6 +858,11 @@ sync_folder(struct syncer *s, const char *name)
 		    mb.uidvalidity, e)) != 0)
 			return r;
 		f.highestmodseq = 0;
+	}
+	if (unchanged(s, &f, &mb, &r) || r != 0) {
+		if (r == 0)
+			s->stats->folders++;
+		return r;
 	}
 	if ((r = store_msg_foreach(s->o->store, s->fid, local_cb, s, e)) != 0)
 		goto out;
@@ -858,8 +924,10 @@ sync_folder(struct syncer *s, const char *name)
 	}
 done:
 	/* Recorded last: a run cut short starts again from the store. */
-	r = store_folder_set_state(s->o->store, s->fid, mb.uidvalidity,
-	    mb.uidnext, mb.highestmodseq, e);
+	if (f.uidvalidity != mb.uidvalidity || f.uidnext != mb.uidnext ||
+	    f.highestmodseq != mb.highestmodseq)
+		r = store_folder_set_state(s->o->store, s->fid, mb.uidvalidity,
+		    mb.uidnext, mb.highestmodseq, e);
 	s->stats->folders++;
 out:
 	local_free(s);
@@ -937,10 +1005,11 @@ sync_run(const struct sync_opts *o, struct sync_stats *stats,
 	struct timespec		 t0;
 	char			**names = NULL;
 	size_t			 n = 0, i;
-	int			 r;
+	int			 any, r;
 
 	memset(stats, 0, sizeof(*stats));
 	memset(&s, 0, sizeof(s));
+	any = 0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	s.o = o;
 	s.stats = stats;
@@ -948,17 +1017,12 @@ sync_run(const struct sync_opts *o, struct sync_stats *stats,
 	if (o->acct == NULL || !o->acct->has_imap)
 		return smerr_set(e, SMERR_CONFIG, "the account has no imap "
 		    "server");
-	if ((r = sync_crypto_ctx(o->keys, &s.ctx, e)) != 0)
-		return r;
-	/* SMIMEA vouches for signers only where a [dns] section is set. */
-	if (o->dns != NULL) {
-		s.dane.k = o->keys;
-		s.dane.dns = o->dns;
-		crypto_ctx_set_dane(s.ctx, cli_dane_hook, &s.dane);
-	}
 	/* Keys imported since the last run may open what waited for them. */
-	if ((r = sync_retry_pending(o->store, o->keys, s.ctx, &stats->retried,
-	    e)) != 0)
+	if ((r = store_msg_foreach_pending(o->store, any_cb, &any, e)) != 0)
+		goto out;
+	if (any && ((r = syncer_ctx(&s, e)) != 0 ||
+	    (r = sync_retry_pending(o->store, o->keys, s.ctx, &stats->retried,
+	    e)) != 0))
 		goto out;
 	if ((r = server_of(o, &srv, &lk, e)) != 0 ||
 	    (r = imap_open(&srv, &s.imap, e)) != 0)

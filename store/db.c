@@ -41,6 +41,10 @@ static const char *store_setup =
     "PRAGMA synchronous = NORMAL;"
     "PRAGMA wal_autocheckpoint = 4096;";
 
+/* Local flag changes to push: found without reading a folder's rows. */
+#define STORE_DIRTY_INDEX \
+    "CREATE INDEX message_dirty ON message(folder) WHERE flags_dirty = 1;"
+
 /*
  * The full-text index reads its documents through a view, so that a text
  * kept only inside its body (text_at) is indexed, and unindexed, as the
@@ -53,11 +57,13 @@ static const char *store_setup =
     " subject, text, tokenize=unicode61);"
 
 /*
- * Format 2 to 3: texts may live inside their body. The index is made
- * again over the view, from scratch, as the sync's trailing indexer does.
+ * Format 2 to 3: texts may live inside their body, and local flag changes
+ * have an index. The search index is made again over the view, from
+ * scratch, as the sync's trailing indexer does.
  */
 static const char *store_upgrade_2 =
     "ALTER TABLE message_content ADD COLUMN text_at INTEGER;"
+    STORE_DIRTY_INDEX
     "DROP TABLE message_fts;"
     STORE_SEARCH_SCHEMA
     "UPDATE message SET indexed = 0;"
@@ -102,6 +108,7 @@ static const char *store_schema =
     " WHERE uid IS NULL;"
     "CREATE INDEX message_unindexed ON message(id) WHERE indexed = 0;"
     "CREATE INDEX message_pending ON message(id) WHERE state = 1;"
+    STORE_DIRTY_INDEX
     STORE_SEARCH_SCHEMA
     "CREATE TABLE outbox("
     " id INTEGER PRIMARY KEY, account TEXT, message_id TEXT,"

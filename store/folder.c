@@ -95,6 +95,32 @@ store_folder_get(struct store *st, int64_t id, struct store_folder *f,
 }
 
 int
+store_folder_counts(struct store *st, int64_t id, size_t *boundp,
+    uint32_t *maxuidp, size_t *dirtyp, struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	int		 r = 0;
+
+	*boundp = *dirtyp = 0;
+	*maxuidp = 0;
+	/* Both answered by partial indexes (message_uid, message_dirty). */
+	if ((r = store_stmt(st, "SELECT (SELECT count(*) FROM message WHERE "
+	    "folder = ?1 AND uid IS NOT NULL), (SELECT max(uid) FROM message "
+	    "WHERE folder = ?1 AND uid IS NOT NULL), (SELECT count(*) FROM "
+	    "message WHERE folder = ?1 AND flags_dirty = 1);", &s, e)) != 0)
+		return r;
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*boundp = (size_t)sqlite3_column_int64(s, 0);
+		*maxuidp = (uint32_t)sqlite3_column_int64(s, 1);
+		*dirtyp = (size_t)sqlite3_column_int64(s, 2);
+	} else
+		r = store_dberr(st, e, "reading messages");
+	store_stmt_done(st, s);
+	return r;
+}
+
+int
 store_folder_set_state(struct store *st, int64_t id, uint32_t uidvalidity,
     uint32_t uidnext, uint64_t highestmodseq, struct smerr *e)
 {

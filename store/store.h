@@ -134,6 +134,13 @@ int	 store_folder_get(struct store *st, int64_t id, struct store_folder *f,
 int	 store_folder_set_state(struct store *st, int64_t id,
 	    uint32_t uidvalidity, uint32_t uidnext, uint64_t highestmodseq,
 	    struct smerr *e);
+/*
+ * What folder id holds, from its indexes alone: the messages bound to a
+ * UID, the highest UID, and the messages with local flag changes not yet
+ * pushed to the server.
+ */
+int	 store_folder_counts(struct store *st, int64_t id, size_t *boundp,
+	    uint32_t *maxuidp, size_t *dirtyp, struct smerr *e);
 /* Calls cb for every folder (account NULL: all accounts). */
 int	 store_folder_foreach(struct store *st, const char *account,
 	    int (*cb)(const struct store_folder *, void *), void *arg,

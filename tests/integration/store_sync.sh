@@ -126,7 +126,15 @@ SEALMAIL_DEBUG="$T/debug.log" sm sync --folder "$F" --json > "$T/sync4.json"
 check_match "the flags and expunges came as a QRESYNC delta" 'CHANGEDSINCE with VANISHED' "$(cat "$T/debug.log")"
 sm sync --folder "$F" --json >/dev/null
 SEALMAIL_DEBUG="$T/debug2.log" sm sync --folder "$F" --json >/dev/null
-check_match "with HIGHESTMODSEQ unchanged nothing is asked" 'HIGHESTMODSEQ unchanged' "$(cat "$T/debug2.log")"
+check_match "with nothing changed, the folder is left as it is" 'nothing changed on either side' "$(cat "$T/debug2.log")"
+check_nomatch "and no flags are asked for" 'flags of UIDs' "$(cat "$T/debug2.log")"
+# A local flag change alone, the server unchanged: it is still pushed.
+sid=$(sm list --json --folder "$F" | json /dev/stdin '[x["id"] for x in d if x["subject"]=="signed hello"][0]')
+check "flag: a local change on a quiet server" sm flag "$sid" -'\Flagged'
+SEALMAIL_DEBUG="$T/debug3.log" sm sync --folder "$F" --json > "$T/sync5.json"
+check_eq "it is pushed" 1 "$(json "$T/sync5.json" 'd["flags_out"]')"
+check_nomatch "the quiet path was not taken" 'nothing changed on either side' "$(cat "$T/debug3.log")"
+check_match "the server has it (S, no F)" ':2,S$' "$(ls "$FD/cur" | grep "M2P$$")"
 check_eq "an expunge is followed" 1 "$(json "$T/sync4.json" 'd["expunged"]')"
 check_eq "three left" 3 "$(sm list --json --folder "$F" | json /dev/stdin 'len(d)')"
 

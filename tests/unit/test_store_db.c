@@ -347,6 +347,20 @@ test_messages(void **unused)
 	/* Flags. */
 	assert_int_equal(store_msg_set_local_flags(st, id1, "\\Seen \\Flagged",
 	    &e), 0);
+	{
+		size_t		bound, dirty;
+		uint32_t	maxuid;
+
+		assert_int_equal(store_folder_counts(st, inbox, &bound,
+		    &maxuid, &dirty, &e), 0);
+		assert_int_equal(bound, 2);
+		assert_int_equal(maxuid, 2);
+		assert_int_equal(dirty, 1);
+		assert_int_equal(store_folder_counts(st, other, &bound,
+		    &maxuid, &dirty, &e), 0);
+		assert_int_equal(bound, 1);
+		assert_int_equal(dirty, 0);
+	}
 	assert_int_equal(store_msg_load(st, id1, &lm, &e), 0);
 	assert_string_equal(lm->flags, "\\Seen \\Flagged");
 	assert_int_equal(lm->flags_dirty, 1);
@@ -611,6 +625,7 @@ test_upgrade_2(void **unused)
 	/* Back to format 2, as the previous version made it. */
 	exec_ok(st, "BEGIN;"
 	    "DROP TABLE message_fts; DROP VIEW message_doc;"
+	    "DROP INDEX message_dirty;"
 	    "CREATE TABLE old_content(id INTEGER PRIMARY KEY, subject TEXT,"
 	    " text TEXT, body BLOB, raw BLOB, verdict TEXT, signer_der BLOB);"
 	    "INSERT INTO old_content SELECT id, subject, text, body, raw,"
