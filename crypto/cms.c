@@ -22,6 +22,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "mime/mime.h"
+#include "net/anchors.h"
 #include "crypto/crypto_int.h"
 
 #define CMS_GCM_TAGLEN	16
@@ -52,27 +53,6 @@ cms_read(const uint8_t *der, size_t len)
 	return cms;
 }
 
-int
-crypto_der_next(const uint8_t **pp, const uint8_t *end, int *tag, int *cls,
-    const uint8_t **cp, long *clen)
-{
-	const uint8_t	*p = *pp;
-	long		 len;
-	int		 ret;
-
-	if (p >= end)
-		return -1;
-	ret = ASN1_get_object(&p, &len, tag, cls, (long)(end - p));
-	if (ret & 0x80 || ret & 0x01)	/* error, or indefinite length */
-		return -1;
-	if (len < 0 || len > end - p)
-		return -1;
-	*cp = p;
-	*clen = len;
-	*pp = p + len;
-	return 0;
-}
-
 /* Moves into the element at *pp (of tag want): it becomes [*pp, *endp). */
 static int
 der_enter(const uint8_t **pp, const uint8_t **endp, int want)
@@ -81,7 +61,7 @@ der_enter(const uint8_t **pp, const uint8_t **endp, int want)
 	long		 cl;
 	int		 tag, cls;
 
-	if (crypto_der_next(pp, *endp, &tag, &cls, &c, &cl) != 0 || tag != want)
+	if (net_der_next(pp, *endp, &tag, &cls, &c, &cl) != 0 || tag != want)
 		return -1;
 	*pp = c;
 	*endp = c + cl;
@@ -143,24 +123,24 @@ cms_read_signed(struct crypto_ctx *ctx, const uint8_t *der, size_t len)
 	if (len == 0 || len > MIME_MAX_INPUT)
 		return NULL;
 	/* ContentInfo ::= SEQUENCE { contentType, [0] EXPLICIT content } */
-	if (crypto_der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
+	if (net_der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
 	    !der_cons(der) || tag != V_ASN1_SEQUENCE ||
 	    cls != V_ASN1_UNIVERSAL || p != end)
 		goto whole;
 	p = oid = c;
 	end = c + cl;
-	if (crypto_der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
+	if (net_der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
 	    tag != V_ASN1_OBJECT || cls != V_ASN1_UNIVERSAL ||
 	    oid_nid(c, cl) != NID_pkcs7_signed)
 		goto whole;
 	t = oidend = p;
-	if (crypto_der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
+	if (net_der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
 	    !der_cons(t) || tag != 0 || cls != V_ASN1_CONTEXT_SPECIFIC ||
 	    p != end)
 		goto whole;
 	t = p = c;
 	end = c + cl;
-	if (crypto_der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
+	if (net_der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
 	    !der_cons(t) || tag != V_ASN1_SEQUENCE ||
 	    cls != V_ASN1_UNIVERSAL || p != end)
 		goto whole;
@@ -168,17 +148,17 @@ cms_read_signed(struct crypto_ctx *ctx, const uint8_t *der, size_t len)
 	p = sd = c;
 	sdend = c + cl;
 	for (k = 0; k < 3; k++)
-		if (crypto_der_next(&p, sdend, &tag, &cls, &c, &cl) != 0)
+		if (net_der_next(&p, sdend, &tag, &cls, &c, &cl) != 0)
 			goto whole;
 	certs = cend = p;
-	if (crypto_der_next(&cend, sdend, &tag, &cls, &c, &cl) != 0 ||
+	if (net_der_next(&cend, sdend, &tag, &cls, &c, &cl) != 0 ||
 	    !der_cons(certs) || tag != 0 || cls != V_ASN1_CONTEXT_SPECIFIC)
 		goto whole;
 	/* Each a Certificate (a SEQUENCE), not another CertificateChoice. */
 	for (p = c, end = c + cl; p < end; n++) {
 		t = p;
 		if (n >= CMS_MEMO_MAXCERTS ||
-		    crypto_der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
+		    net_der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
 		    !der_cons(t) || tag != V_ASN1_SEQUENCE ||
 		    cls != V_ASN1_UNIVERSAL)
 			goto whole;
@@ -461,68 +441,68 @@ cms_cipher_read(const uint8_t *der, size_t len, struct cms_cipher *ci)
 	memset(ci, 0, sizeof(*ci));
 	ci->icvlen = 12;
 	/* ContentInfo ::= SEQUENCE { contentType, [0] EXPLICIT content } */
-	if (crypto_der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
+	if (net_der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
 	    tag != V_ASN1_SEQUENCE)
 		return -1;
 	p = c;
 	end = c + cl;
-	if (crypto_der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
+	if (net_der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
 	    tag != V_ASN1_OBJECT || (ci->type = oid_nid(c, cl)) == NID_undef)
 		return -1;
-	if (crypto_der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
+	if (net_der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
 	    cls != V_ASN1_CONTEXT_SPECIFIC || tag != 0)
 		return -1;
 	p = c;
 	end = c + cl;
-	if (crypto_der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
+	if (net_der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
 	    tag != V_ASN1_SEQUENCE)
 		return -1;
 	ed = c;
 	eend = c + cl;
 	p = ed;
 	/* version, [0] originatorInfo OPTIONAL, recipientInfos */
-	if (crypto_der_next(&p, eend, &tag, &cls, &c, &cl) != 0 ||
+	if (net_der_next(&p, eend, &tag, &cls, &c, &cl) != 0 ||
 	    tag != V_ASN1_INTEGER)
 		return -1;
 	q = p;
-	if (crypto_der_next(&q, eend, &tag, &cls, &c, &cl) != 0)
+	if (net_der_next(&q, eend, &tag, &cls, &c, &cl) != 0)
 		return -1;
 	if (cls == V_ASN1_CONTEXT_SPECIFIC && tag == 0)
 		p = q;
-	if (crypto_der_next(&p, eend, &tag, &cls, &c, &cl) != 0 ||
+	if (net_der_next(&p, eend, &tag, &cls, &c, &cl) != 0 ||
 	    tag != V_ASN1_SET)
 		return -1;
 	/* (Auth)EncryptedContentInfo: contentType, algorithm, ... */
-	if (crypto_der_next(&p, eend, &tag, &cls, &c, &cl) != 0 ||
+	if (net_der_next(&p, eend, &tag, &cls, &c, &cl) != 0 ||
 	    tag != V_ASN1_SEQUENCE)
 		return -1;
 	q = c;
 	end = c + cl;
-	if (crypto_der_next(&q, end, &tag, &cls, &c, &cl) != 0 ||
+	if (net_der_next(&q, end, &tag, &cls, &c, &cl) != 0 ||
 	    tag != V_ASN1_OBJECT)
 		return -1;
-	if (crypto_der_next(&q, end, &tag, &cls, &c, &cl) != 0 ||
+	if (net_der_next(&q, end, &tag, &cls, &c, &cl) != 0 ||
 	    tag != V_ASN1_SEQUENCE)
 		return -1;
 	prm = c;
 	aend = c + cl;
-	if (crypto_der_next(&prm, aend, &tag, &cls, &c, &cl) != 0 ||
+	if (net_der_next(&prm, aend, &tag, &cls, &c, &cl) != 0 ||
 	    tag != V_ASN1_OBJECT)
 		return -1;
 	ci->alg = oid_nid(c, cl);
 	/* GCMParameters ::= SEQUENCE { aes-nonce, aes-ICVlen DEFAULT 12 } */
 	if (ci->alg == NID_aes_128_gcm || ci->alg == NID_aes_192_gcm ||
 	    ci->alg == NID_aes_256_gcm) {
-		if (crypto_der_next(&prm, aend, &tag, &cls, &c, &cl) != 0 ||
+		if (net_der_next(&prm, aend, &tag, &cls, &c, &cl) != 0 ||
 		    tag != V_ASN1_SEQUENCE)
 			return -1;
 		pend = c + cl;
 		prm = c;
-		if (crypto_der_next(&prm, pend, &tag, &cls, &c, &cl) != 0 ||
+		if (net_der_next(&prm, pend, &tag, &cls, &c, &cl) != 0 ||
 		    tag != V_ASN1_OCTET_STRING)
 			return -1;
 		if (prm < pend) {
-			if (crypto_der_next(&prm, pend, &tag, &cls, &c,
+			if (net_der_next(&prm, pend, &tag, &cls, &c,
 			    &cl) != 0 || tag != V_ASN1_INTEGER || cl < 1 ||
 			    cl > 2)
 				return -1;
@@ -532,7 +512,7 @@ cms_cipher_read(const uint8_t *der, size_t len, struct cms_cipher *ci)
 	if (ci->type == NID_id_smime_ct_authEnvelopedData) {
 		/* [1] authAttrs OPTIONAL, then mac OCTET STRING */
 		while (p < eend) {
-			if (crypto_der_next(&p, eend, &tag, &cls, &c, &cl) != 0)
+			if (net_der_next(&p, eend, &tag, &cls, &c, &cl) != 0)
 				return -1;
 			if (cls == V_ASN1_UNIVERSAL &&
 			    tag == V_ASN1_OCTET_STRING)
@@ -1043,12 +1023,12 @@ crypto_cms_uncompress(const uint8_t *der, size_t len, struct buf *out,
 	end = re + relen;
 	/* ContentInfo { type, [0] { version, algorithm { OID } ... } } */
 	if (der_enter(&p, &end, V_ASN1_SEQUENCE) != 0 ||
-	    crypto_der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
+	    net_der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
 	    der_enter(&p, &end, 0) != 0 ||
 	    der_enter(&p, &end, V_ASN1_SEQUENCE) != 0 ||
-	    crypto_der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
+	    net_der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
 	    der_enter(&p, &end, V_ASN1_SEQUENCE) != 0 ||
-	    crypto_der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
+	    net_der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
 	    tag != V_ASN1_OBJECT || oid_nid(c, cl) != NID_zlib_compression) {
 		*whyp = "the compressed part does not use zlib";
 		goto out;

@@ -36,11 +36,11 @@ struct crypto_memo_cert {
 	X509			*x;
 };
 
-struct lazy_bundle;
+struct net_anchors;
 
 struct crypto_ctx {
 	X509_STORE		*store;		/* anchors; one per context */
-	struct lazy_bundle	*lazy;		/* the system's, in store */
+	struct net_anchors	*lazy;		/* the system's, in store */
 	STACK_OF(X509)		*extra;		/* may complete chains */
 	struct crypto_ident	*ids;
 	size_t			 nids;
@@ -102,13 +102,6 @@ struct crypto_signed {
 	struct buf		*content;	/* opaque: the eContent */
 };
 
-/*
- * A step of DER: reads the element at *pp (before end), sets its tag,
- * class and content, and moves *pp past it. 0, or -1 when malformed or of
- * indefinite length.
- */
-int	 crypto_der_next(const uint8_t **pp, const uint8_t *end, int *tag,
-	    int *cls, const uint8_t **cp, long *clen);
 /* The content type of a DER ContentInfo (NID_pkcs7_signed, ...) or 0. */
 int	 crypto_cms_type(const uint8_t *der, size_t len);
 /*

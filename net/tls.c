@@ -8,8 +8,9 @@
  *   alone (DANE-EE without name checks, RFC 7671 5.1), PKIX-TA and PKIX-EE
  *   together with PKIX validation and the host name;
  *
- *   PKIX otherwise: the system trust store plus the account's ca-file, and
- *   the host name (no partial wildcards) or the address literal.
+ *   PKIX otherwise: the system trust store (read lazily, net/anchors.h)
+ *   plus the account's ca-file, and the host name (no partial wildcards)
+ *   or the address literal.
  *
  * Nothing of the protocol is read before the handshake has finished and
  * the verification result is X509_V_OK.
@@ -28,6 +29,7 @@
 #include <openssl/x509v3.h>
 
 #include "base/err.h"
+#include "net/anchors.h"
 #include "net/net_int.h"
 
 const char *
@@ -114,7 +116,8 @@ int
 net_tls_ctx(struct net_conn *c, const struct net_server *srv,
     struct smerr *e)
 {
-	SSL_CTX	*ctx;
+	SSL_CTX			*ctx;
+	struct net_anchors	*lazy;
 
 	ERR_clear_error();
 	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL)
@@ -122,17 +125,20 @@ net_tls_ctx(struct net_conn *c, const struct net_server *srv,
 		    c->label);
 	c->ctx = ctx;
 	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
-	    SSL_CTX_set_default_verify_paths(ctx) != 1)
+	    net_anchors_system(SSL_CTX_get_cert_store(ctx), &lazy) != 0)
 		return smerr_set(e, SMERR_TLS, "%s: cannot set up TLS",
 		    c->label);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
 	/* No renegotiation, no compression; tickets are not kept anyway. */
 	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION |
 	    SSL_OP_NO_RENEGOTIATION);
-	if (srv->ca_file != NULL &&
-	    SSL_CTX_load_verify_locations(ctx, srv->ca_file, NULL) != 1)
-		return smerr_set(e, SMERR_TLS, "%s: cannot load ca-file %s",
-		    c->label, srv->ca_file);
+	if (srv->ca_file != NULL) {
+		if (SSL_CTX_load_verify_locations(ctx, srv->ca_file, NULL) !=
+		    1)
+			return smerr_set(e, SMERR_TLS, "%s: cannot load "
+			    "ca-file %s", c->label, srv->ca_file);
+		net_anchors_collide(lazy, SSL_CTX_get_cert_store(ctx));
+	}
 	if (SSL_CTX_dane_enable(ctx) <= 0)
 		return smerr_set(e, SMERR_TLS, "%s: cannot set up DANE",
 		    c->label);

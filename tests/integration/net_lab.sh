@@ -37,6 +37,23 @@ for mode in starttls implicit; do
 	    "$out"
 done
 
+# --- PKIX through the system's trust store (read lazily) -----------------
+# No --ca: the lab's CA is only in a bundle named by SSL_CERT_FILE, or only
+# in a hashed directory named by SSL_CERT_DIR.
+SYS=/etc/ssl/certs/ca-certificates.crt
+B="--host $H --addr 127.0.0.1 --timeout 10 --port $LAB_IMAPS_PORT --tls implicit"
+U="--user $LAB_ALICE --pass $LAB_ALICE_PASS --select INBOX"
+cat "$SYS" "$LAB_CA" > "$T/bundle.pem"
+mkdir -p "$T/cadir" && cp "$LAB_CA" "$T/cadir/" && openssl rehash "$T/cadir" 2>/dev/null
+check "imap: the lab CA in the system bundle authenticates the server" \
+    env SSL_CERT_FILE="$T/bundle.pem" SSL_CERT_DIR="$T/none" $C imap $B $U
+check_match "imap: by PKIX" '^auth: PKIX$' "$(cat "$T/.out")"
+check "imap: the lab CA in the system's hashed directory does too" \
+    env SSL_CERT_FILE="$SYS" SSL_CERT_DIR="$T/cadir" $C imap $B $U
+check_fails "imap: in neither, the server is not trusted" \
+    env SSL_CERT_FILE="$SYS" SSL_CERT_DIR="$T/none" $C imap $B $U
+check_match "imap: and the failure names the certificate" 'certificate' "$(tail -1 "$T/.err")"
+
 check_fails "imap: a wrong password is refused" $C imap $A \
     --port $LAB_IMAPS_PORT --tls implicit --user "$LAB_ALICE" --pass wrong
 check_match "imap: the refusal says so" "^net_client: $H:$LAB_IMAPS_PORT: login refused" \
