@@ -4,7 +4,10 @@
  * buffer copies into fresh memory and wipes the old block instead of
  * calling realloc, which could leave a copy behind.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,24 +291,43 @@ buf_strdup(const struct buf *b)
 int
 buf_read_fd(struct buf *b, int fd)
 {
-	uint8_t	tmp[16384];
-	ssize_t	n;
-	int	r = 0;
+	struct stat	st;
+	size_t		want = 16384, room, chunk;
+	ssize_t		n;
+	uint8_t		c;
+	int		r;
 
+	if (b->view)
+		return SMERR_INVAL;
+	/* A regular file's size is known: read into place, at once. */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (uintmax_t)st.st_size < b->max - b->len)
+		want = (size_t)st.st_size + 1;
 	for (;;) {
-		n = read(fd, tmp, sizeof(tmp));
+		if ((room = b->max - b->len) == 0) {
+			/* Full: anything more is over the limit. */
+			while ((n = read(fd, &c, 1)) < 0 && errno == EINTR)
+				;
+			return n == 0 ? 0 : n > 0 ? SMERR_LIMIT : SMERR_IO;
+		}
+		chunk = b->cap > b->len + 1 ? b->cap - b->len - 1 : 0;
+		if (chunk == 0) {
+			chunk = want < room ? want : room;
+			if ((r = buf_reserve(b, chunk)) != 0)
+				return r;
+			want = 16384;
+		} else if (chunk > room)
+			chunk = room;
+		n = read(fd, b->d + b->len, chunk);
 		if (n == 0)
 			break;
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			r = SMERR_IO;
-			break;
+			return SMERR_IO;
 		}
-		if ((r = buf_put(b, tmp, (size_t)n)) != 0)
-			break;
+		b->len += (size_t)n;
+		b->d[b->len] = '\0';
 	}
-	if (b->secret)
-		secmem_wipe(tmp, sizeof(tmp));
-	return r;
+	return 0;
 }

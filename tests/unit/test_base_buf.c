@@ -4,6 +4,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "base/buf.h"
@@ -89,6 +91,89 @@ test_equal(void **st)
 	assert_true(secmem_equal("", "", 0));
 }
 
+/* Writes n bytes of a pattern to a new temporary file; its descriptor. */
+static int
+pattern_file(size_t n)
+{
+	char	t[] = "/tmp/test_buf.XXXXXX";
+	uint8_t	c;
+	size_t	i;
+	int	fd;
+
+	assert_true((fd = mkstemp(t)) >= 0);
+	unlink(t);
+	for (i = 0; i < n; i++) {
+		c = (uint8_t)(i * 7 + 1);
+		assert_int_equal(write(fd, &c, 1), 1);
+	}
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	return fd;
+}
+
+static void
+check_pattern(const struct buf *b, size_t n)
+{
+	size_t	i;
+
+	assert_int_equal(buf_len(b), n);
+	for (i = 0; i < n; i++)
+		assert_int_equal(buf_data(b)[i], (uint8_t)(i * 7 + 1));
+	assert_int_equal(buf_data(b)[n], 0);
+}
+
+/* A file or a pipe is read whole, up to the ceiling and not past it. */
+static void
+test_read_fd(void **state)
+{
+	static const size_t	sizes[] = { 0, 1, 16383, 16384, 16385, 50000 };
+	struct buf		*b;
+	size_t			 i;
+	int			 fd, p[2];
+	pid_t			 pid;
+
+	(void)state;
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		fd = pattern_file(sizes[i]);
+		assert_non_null(b = buf_new(sizes[i]));	/* exactly fits */
+		assert_int_equal(buf_read_fd(b, fd), 0);
+		check_pattern(b, sizes[i]);
+		buf_free(b);
+		assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+		assert_non_null(b = buf_new_secret(1 << 20));
+		assert_int_equal(buf_putc(b, 'x'), 0);	/* appends */
+		assert_int_equal(buf_read_fd(b, fd), 0);
+		assert_int_equal(buf_len(b), sizes[i] + 1);
+		buf_free(b);
+		if (sizes[i] > 1) {	/* buf_new(0): the default ceiling */
+			assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+			assert_non_null(b = buf_new(sizes[i] - 1));
+			assert_int_equal(buf_read_fd(b, fd), SMERR_LIMIT);
+			buf_free(b);
+		}
+		close(fd);
+	}
+	/* A pipe has no size to go by. */
+	assert_int_equal(pipe(p), 0);
+	if ((pid = fork()) == 0) {
+		uint8_t	c;
+
+		close(p[0]);
+		for (i = 0; i < 40000; i++) {
+			c = (uint8_t)(i * 7 + 1);
+			if (write(p[1], &c, 1) != 1)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	assert_non_null(b = buf_new(40000));
+	assert_int_equal(buf_read_fd(b, p[0]), 0);
+	check_pattern(b, 40000);
+	buf_free(b);
+	close(p[0]);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+}
+
 int
 main(void)
 {
@@ -99,6 +184,7 @@ main(void)
 		cmocka_unit_test(test_empty_put),
 		cmocka_unit_test(test_view),
 		cmocka_unit_test(test_equal),
+		cmocka_unit_test(test_read_fd),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
