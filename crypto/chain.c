@@ -18,6 +18,8 @@
 #include "net/anchors.h"
 #include "crypto/crypto_int.h"
 
+static void	chains_clear(struct crypto_ctx *);
+
 
 static struct crypto_ctx *
 ctx_alloc(void)
@@ -66,6 +68,7 @@ crypto_ctx_free(struct crypto_ctx *ctx)
 	sk_X509_pop_free(ctx->extra, X509_free);
 	X509_STORE_free(ctx->store);
 	crypto_cert_memo_clear(ctx);
+	chains_clear(ctx);
 	pthread_mutex_destroy(&ctx->memo_lock);
 	free(ctx);
 }
@@ -228,6 +231,89 @@ crypto_ctx_set_dane(struct crypto_ctx *ctx,
 	ctx->dane_arg = arg;
 }
 
+static void
+chains_clear(struct crypto_ctx *ctx)
+{
+	size_t	i;
+
+	pthread_mutex_lock(&ctx->memo_lock);
+	for (i = 0; i < CRYPTO_MEMO_CHAINS; i++) {
+		sk_X509_pop_free(ctx->chains[i].chain, X509_free);
+		ctx->chains[i].chain = NULL;
+	}
+	pthread_mutex_unlock(&ctx->memo_lock);
+}
+
+/* The memo's key: SHA-256 over the signer's and the message certs' DER. */
+static int
+chain_key(X509 *signer, STACK_OF(X509) *untrusted, uint8_t key[32])
+{
+	EVP_MD_CTX	*md;
+	uint8_t		 d[EVP_MAX_MD_SIZE];
+	unsigned int	 n;
+	int		 i, ok;
+
+	if ((md = EVP_MD_CTX_new()) == NULL)
+		return -1;
+	ok = EVP_DigestInit_ex(md, EVP_sha256(), NULL) &&
+	    X509_digest(signer, EVP_sha256(), d, &n) &&
+	    EVP_DigestUpdate(md, d, n);
+	for (i = 0; ok && untrusted != NULL && i < sk_X509_num(untrusted); i++)
+		ok = X509_digest(sk_X509_value(untrusted, i), EVP_sha256(), d,
+		    &n) && EVP_DigestUpdate(md, d, n);
+	ok = ok && EVP_DigestFinal_ex(md, key, &n) && n == 32;
+	EVP_MD_CTX_free(md);
+	return ok ? 0 : -1;
+}
+
+/* Whether every certificate of chain is valid at t, as OpenSSL checks. */
+static int
+chain_valid_at(STACK_OF(X509) *chain, time_t t)
+{
+	X509	*x;
+	int	 i;
+
+	for (i = 0; i < sk_X509_num(chain); i++) {
+		x = sk_X509_value(chain, i);
+		if (X509_cmp_time(X509_get0_notBefore(x), &t) >= 0 ||
+		    X509_cmp_time(X509_get0_notAfter(x), &t) <= 0)
+			return 0;
+	}
+	return 1;
+}
+
+static int
+chain_recall(struct crypto_ctx *ctx, const uint8_t key[32], time_t t)
+{
+	size_t	i;
+	int	hit = 0;
+
+	pthread_mutex_lock(&ctx->memo_lock);
+	for (i = 0; i < CRYPTO_MEMO_CHAINS && !hit; i++)
+		hit = ctx->chains[i].chain != NULL &&
+		    memcmp(ctx->chains[i].key, key, 32) == 0 &&
+		    chain_valid_at(ctx->chains[i].chain, t);
+	pthread_mutex_unlock(&ctx->memo_lock);
+	return hit;
+}
+
+static void
+chain_remember(struct crypto_ctx *ctx, const uint8_t key[32],
+    STACK_OF(X509) *chain)
+{
+	struct crypto_memo_chain	*m;
+
+	if (chain == NULL)
+		return;
+	pthread_mutex_lock(&ctx->memo_lock);
+	m = &ctx->chains[ctx->nextchain];
+	ctx->nextchain = (ctx->nextchain + 1) % CRYPTO_MEMO_CHAINS;
+	sk_X509_pop_free(m->chain, X509_free);
+	memcpy(m->key, key, 32);
+	m->chain = chain;
+	pthread_mutex_unlock(&ctx->memo_lock);
+}
+
 int
 crypto_chain_check(struct crypto_ctx *ctx, X509 *signer,
     STACK_OF(X509) *untrusted, const char **whyp)
@@ -235,9 +321,14 @@ crypto_chain_check(struct crypto_ctx *ctx, X509 *signer,
 	X509_STORE_CTX		*sctx = NULL;
 	X509_VERIFY_PARAM	*vp;
 	STACK_OF(X509)		*all = NULL;
-	int			 i, r, err;
+	uint8_t			 key[32];
+	time_t			 t = ctx->when != 0 ? ctx->when : time(NULL);
+	int			 i, r, err, keyed;
 
 	*whyp = NULL;
+	keyed = chain_key(signer, untrusted, key) == 0;
+	if (keyed && chain_recall(ctx, key, t))
+		return 1;
 	if ((sctx = X509_STORE_CTX_new()) == NULL ||
 	    (all = sk_X509_new_null()) == NULL) {
 		r = SMERR_NOMEM;
@@ -259,11 +350,12 @@ crypto_chain_check(struct crypto_ctx *ctx, X509 *signer,
 	}
 	X509_STORE_CTX_set_purpose(sctx, X509_PURPOSE_SMIME_SIGN);
 	vp = X509_STORE_CTX_get0_param(sctx);
-	if (ctx->when != 0)
-		X509_VERIFY_PARAM_set_time(vp, ctx->when);
-	if (X509_verify_cert(sctx) == 1)
+	X509_VERIFY_PARAM_set_time(vp, t);
+	if (X509_verify_cert(sctx) == 1) {
 		r = 1;
-	else {
+		if (keyed)
+			chain_remember(ctx, key, X509_STORE_CTX_get1_chain(sctx));
+	} else {
 		err = X509_STORE_CTX_get_error(sctx);
 		switch (err) {
 		case X509_V_ERR_CERT_HAS_EXPIRED:

@@ -36,6 +36,19 @@ struct crypto_memo_cert {
 	X509			*x;
 };
 
+/*
+ * Chains validated before, for the same signer and the same certificates
+ * from the message: a success is taken again, without verifying the same
+ * signatures once more, while the check's time lies inside every
+ * certificate's validity (the only input of the check that changes).
+ */
+#define CRYPTO_MEMO_CHAINS	16
+
+struct crypto_memo_chain {
+	uint8_t			 key[32];	/* signer + message certs */
+	STACK_OF(X509)		*chain;		/* as validated; NULL: free */
+};
+
 struct net_anchors;
 
 struct crypto_ctx {
@@ -51,6 +64,8 @@ struct crypto_ctx {
 	pthread_mutex_t		 memo_lock;	/* guards memo, nmemo */
 	struct crypto_memo_cert	 memo[CRYPTO_MEMO_CERTS];
 	size_t			 nmemo;		/* parsed so far */
+	struct crypto_memo_chain chains[CRYPTO_MEMO_CHAINS];	/* memo_lock */
+	size_t			 nextchain;	/* the slot to reuse next */
 };
 
 /* cert.c */

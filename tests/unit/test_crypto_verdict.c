@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <unistd.h>
@@ -415,6 +416,78 @@ test_system_anchors(void **st)
 	crypto_ctx_free(eager);
 }
 
+static X509 *
+pem_cert(const char *path)
+{
+	BIO	*bio;
+	X509	*x;
+
+	assert_non_null(bio = BIO_new_file(path, "r"));
+	assert_non_null(x = PEM_read_bio_X509(bio, NULL, NULL, NULL));
+	BIO_free(bio);
+	return x;
+}
+
+static time_t
+asn1_time(const ASN1_TIME *a)
+{
+	struct tm	tm;
+
+	assert_int_equal(ASN1_TIME_to_tm(a, &tm), 1);
+	return timegm(&tm);
+}
+
+/*
+ * A chain validated once is taken again only for the same signer and
+ * message certificates, and only at a time inside every certificate's
+ * validity: moved past the signer's notAfter (or before its notBefore),
+ * the same context says expired (not yet valid), then valid again.
+ */
+static void
+test_chain_memo(void **st)
+{
+	struct crypto_ctx	*ctx;
+	struct buf		*ca;
+	struct smerr		 e;
+	const char		*why;
+	X509			*alice, *rogue;
+	time_t			 nb, na, mid;
+	int			 i;
+
+	(void)st;
+	smerr_clear(&e);
+	ca = slurp("tests/data/smime/ca.pem");
+	alice = pem_cert("tests/data/smime/alice.pem");
+	rogue = pem_cert("tests/data/smime/rogue.pem");
+	nb = asn1_time(X509_get0_notBefore(alice));
+	na = asn1_time(X509_get0_notAfter(alice));
+	mid = nb + (na - nb) / 2;
+	assert_int_equal(crypto_ctx_new(&ctx, &e), 0);
+	assert_int_equal(crypto_ctx_add_anchor(ctx, buf_data(ca), buf_len(ca),
+	    &e), 0);
+	for (i = 0; i < 3; i++) {
+		crypto_ctx_set_time(ctx, mid);
+		assert_int_equal(crypto_chain_check(ctx, alice, NULL, &why), 1);
+		assert_non_null(ctx->chains[0].chain);	/* remembered */
+		assert_null(ctx->chains[1].chain);	/* once */
+		assert_int_equal(crypto_chain_check(ctx, alice, NULL, &why), 1);
+		assert_null(ctx->chains[1].chain);	/* taken again */
+		/* Another signer is not the one remembered. */
+		assert_int_equal(crypto_chain_check(ctx, rogue, NULL, &why), 0);
+		crypto_ctx_set_time(ctx, na + 1);
+		assert_int_equal(crypto_chain_check(ctx, alice, NULL, &why), 0);
+		assert_string_equal(why, "the signer's certificate has expired");
+		crypto_ctx_set_time(ctx, nb - 1);
+		assert_int_equal(crypto_chain_check(ctx, alice, NULL, &why), 0);
+		assert_string_equal(why,
+		    "the signer's certificate is not yet valid");
+	}
+	X509_free(alice);
+	X509_free(rogue);
+	buf_free(ca);
+	crypto_ctx_free(ctx);
+}
+
 int
 main(void)
 {
@@ -426,6 +499,7 @@ main(void)
 		cmocka_unit_test(test_dane),
 		cmocka_unit_test(test_memo),
 		cmocka_unit_test(test_system_anchors),
+		cmocka_unit_test(test_chain_memo),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
