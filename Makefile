@@ -140,8 +140,9 @@ lab-stop:
 
 # fuzz: libFuzzer targets built with clang (-fsanitize=fuzzer,address),
 # each from the sources of its folder and the folders below it only:
-# judge (parse and judge a message) links crypto/'s reading side, mime/
-# and base/; mime links mime/ and base/. FUZZ_SECONDS per target.
+# judge (parse and judge a message) links crypto/'s reading side, the
+# system trust anchors of net/, mime/ and base/; mime links mime/ and
+# base/. FUZZ_SECONDS per target.
 FUZZ_CC		?= clang
 FUZZ_SECONDS	?= 600
 FUZZ_DIR	= $(BUILD)/fuzz
@@ -150,7 +151,7 @@ FUZZ_CFLAGS	= -std=c11 -D_GNU_SOURCE -I. -g -O1 -fno-omit-frame-pointer \
 		  -fno-sanitize-recover=undefined
 FUZZ_MIME_SRCS	= mime/parse.c mime/header.c mime/canon.c $(wildcard base/*.c)
 FUZZ_JUDGE_SRCS	= crypto/cms.c crypto/chain.c crypto/cert.c crypto/verdict.c \
-		  $(FUZZ_MIME_SRCS)
+		  net/anchors.c $(FUZZ_MIME_SRCS)
 
 $(FUZZ_DIR)/mime: tests/fuzz/mime.c $(FUZZ_MIME_SRCS)
 	@mkdir -p $(@D)
