@@ -373,7 +373,9 @@ job_judge(struct crypto_ctx *ctx, struct job *j, struct smerr *e)
 	m->modseq = j->modseq;
 	m->flags = j->flags;
 	m->received = (time_t)j->internaldate;
-	m->date = (time_t)j->internaldate;
+	/* The date shown is the sender's Date field, as mail readers show. */
+	m->date = j->v != NULL && j->v->date > 0 ? j->v->date :
+	    (time_t)j->internaldate;
 	m->size = j->size != 0 ? j->size : j->len;
 	m->digest = j->dg;
 	j->judged = 1;

@@ -92,6 +92,7 @@ const char	*crypto_trust_str(enum crypto_trust);
 /* The verdict on one message; every string is UTF-8 and sanitized. */
 struct crypto_verdict {
 	char		*from;		/* addr-spec as written, or NULL */
+	time_t		 date;		/* the Date field (UTC), 0: none */
 	char		*subject;	/* decoded, sanitized; never NULL */
 	enum crypto_sig	 signature;
 	char		*signer;	/* innermost signer's address (as in its

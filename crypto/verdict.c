@@ -1025,6 +1025,7 @@ crypto_judge(struct crypto_ctx *ctx, const void *msg, size_t len,
 		goto out;
 	if (mime_part_date(cur, &j.date) != 0)
 		j.date = 0;
+	v->date = j.date;
 	if ((r = mime_subject(cur, subj, e)) != 0 ||
 	    (v->subject = sanitized(subj, 0)) == NULL) {
 		r = r != 0 ? r : smerr_set(e, SMERR_NOMEM, "out of memory");

@@ -72,6 +72,8 @@ check_eq "every element has the contract's members" true \
 sig_of() { json "$T/list.json" "[x['$2'] for x in d if x['subject']=='$1'][0]"; }
 check_eq "plain: signature none" none "$(sig_of 'plain hello' signature)"
 check_eq "plain: \\Seen came from the server" '["\\Seen"]' "$(sig_of 'plain hello' flags)"
+check_eq "plain: the date is its Date field, not the server's arrival time" \
+    2026-11-02T10:00:00Z "$(sig_of 'plain hello' date)"
 check_eq "signed by bob: valid" valid "$(sig_of 'signed hello' signature)"
 check_eq "encrypted to alice: decrypted" decrypted "$(sig_of 'encrypted hello' encryption)"
 check_eq "encrypted to bob: undecryptable" undecryptable "$(sig_of 'for another key' encryption)"
