@@ -348,54 +348,55 @@ msg_walk(struct store *st, sqlite3_stmt *s,
 	return 0;
 }
 
-int
-store_msg_foreach(struct store *st, int64_t folder,
+/* The summary of every message, from the rows of one query's WHERE. */
+#define MSG_SELECT "SELECT " SUM_COLS " FROM message m JOIN folder f ON " \
+	"f.id = m.folder WHERE "
+
+/* Walks the messages sql selects, its ?1 (if any) text or else num. */
+static int
+msg_select(struct store *st, const char *sql, const char *text, int64_t num,
     int (*cb)(const struct store_msg *, void *), void *arg, struct smerr *e)
 {
 	sqlite3_stmt	*s;
 	int		 r;
 
-	if ((r = store_prep(st, "SELECT " SUM_COLS " FROM message m JOIN "
-	    "folder f ON f.id = m.folder WHERE ?1 = 0 OR m.folder = ?1 "
-	    "ORDER BY m.folder, m.uid IS NULL, m.uid, m.id;", &s, e)) != 0)
+	if ((r = store_prep(st, sql, &s, e)) != 0)
 		return r;
-	sqlite3_bind_int64(s, 1, folder);
+	if (sqlite3_bind_parameter_count(s) > 0) {
+		if (text != NULL)
+			store_bind_text(s, 1, text);
+		else
+			sqlite3_bind_int64(s, 1, num);
+	}
 	r = msg_walk(st, s, cb, arg, e);
 	sqlite3_finalize(s);
 	return r;
+}
+
+int
+store_msg_foreach(struct store *st, int64_t folder,
+    int (*cb)(const struct store_msg *, void *), void *arg, struct smerr *e)
+{
+	return msg_select(st, MSG_SELECT "?1 = 0 OR m.folder = ?1 ORDER BY "
+	    "m.folder, m.uid IS NULL, m.uid, m.id;", NULL, folder, cb, arg, e);
 }
 
 int
 store_msg_foreach_name(struct store *st, const char *folder,
     int (*cb)(const struct store_msg *, void *), void *arg, struct smerr *e)
 {
-	sqlite3_stmt	*s;
-	int		 r;
-
-	if ((r = store_prep(st, "SELECT " SUM_COLS " FROM message m JOIN "
-	    "folder f ON f.id = m.folder WHERE f.name = ? "
-	    "ORDER BY f.account, m.uid IS NULL, m.uid, m.id;", &s, e)) != 0)
-		return r;
-	store_bind_text(s, 1, folder);
-	r = msg_walk(st, s, cb, arg, e);
-	sqlite3_finalize(s);
-	return r;
+	if (folder == NULL)
+		return 0;
+	return msg_select(st, MSG_SELECT "f.name = ? ORDER BY f.account, "
+	    "m.uid IS NULL, m.uid, m.id;", folder, 0, cb, arg, e);
 }
 
 int
 store_msg_foreach_pending(struct store *st,
     int (*cb)(const struct store_msg *, void *), void *arg, struct smerr *e)
 {
-	sqlite3_stmt	*s;
-	int		 r;
-
-	if ((r = store_prep(st, "SELECT " SUM_COLS " FROM message m JOIN "
-	    "folder f ON f.id = m.folder WHERE m.state = 1 ORDER BY m.id;",
-	    &s, e)) != 0)
-		return r;
-	r = msg_walk(st, s, cb, arg, e);
-	sqlite3_finalize(s);
-	return r;
+	return msg_select(st, MSG_SELECT "m.state = 1 ORDER BY m.id;", NULL,
+	    0, cb, arg, e);
 }
 
 /* Drops message id's entry from the full-text index, if it has one. */
@@ -673,7 +674,6 @@ int
 store_search(struct store *st, const char *query,
     int (*cb)(const struct store_msg *, void *), void *arg, struct smerr *e)
 {
-	sqlite3_stmt	*s;
 	char		*q;
 	int		 r;
 
@@ -683,16 +683,9 @@ store_search(struct store *st, const char *query,
 		free(q);
 		return smerr_set(e, SMERR_INVAL, "empty search");
 	}
-	if ((r = store_prep(st, "SELECT " SUM_COLS " FROM message m JOIN "
-	    "folder f ON f.id = m.folder WHERE m.id IN (SELECT docid FROM "
+	r = msg_select(st, MSG_SELECT "m.id IN (SELECT docid FROM "
 	    "message_fts WHERE message_fts MATCH ?) ORDER BY m.date DESC, "
-	    "m.id DESC;", &s, e)) != 0) {
-		free(q);
-		return r;
-	}
-	store_bind_text(s, 1, q);
-	r = msg_walk(st, s, cb, arg, e);
-	sqlite3_finalize(s);
+	    "m.id DESC;", q, 0, cb, arg, e);
 	free(q);
 	return r;
 }
