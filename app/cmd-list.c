@@ -208,13 +208,52 @@ parse_json_opt(int argc, char **argv, const char *extra, const char **argp,
 	return optind;
 }
 
+/*
+ * Opens the store and prints the listing of folder arg, or of what the
+ * search arg finds (after indexing whatever the last sync left).
+ */
+static int
+list_run(struct cli *c, struct lister *l, int search, const char *arg)
+{
+	struct store	*st = NULL;
+	size_t		 done, left;
+	int		 r;
+
+	l->c = c;
+	if ((l->out = buf_new(0)) == NULL) {
+		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	if (cli_open_store(c, &st) != 0)
+		goto fail;
+	while (search) {
+		if (store_index(st, 5000, &done, &left, &c->err) != 0)
+			goto fail;
+		if (left == 0 || done == 0)
+			break;
+	}
+	if (l->json)
+		buf_putc(l->out, '[');
+	if ((search ? store_search(st, arg, list_cb, l, &c->err) :
+	    store_msg_foreach_name(st, arg, list_cb, l, &c->err)) != 0 ||
+	    list_finish(l) != 0)
+		goto fail;
+	r = 0;
+	goto out;
+fail:
+	r = cli_fail(c);
+out:
+	buf_free(l->out);
+	store_close(st);
+	return r;
+}
+
 int
 cmd_list(struct cli *c, int argc, char **argv)
 {
-	struct store	*st = NULL;
 	struct lister	 l;
 	const char	*folder = "INBOX";
-	int		 i, r;
+	int		 i;
 
 	memset(&l, 0, sizeof(l));
 	if ((i = parse_json_opt(argc, argv, "folder", &folder, &l.json)) < 0 ||
@@ -226,65 +265,20 @@ cmd_list(struct cli *c, int argc, char **argv)
 
 		return cmd_outbox(c, l.json ? 2 : 1, ov);
 	}
-	l.c = c;
-	if ((l.out = buf_new(0)) == NULL) {
-		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
-		goto fail;
-	}
-	if (cli_open_store(c, &st) != 0)
-		goto fail;
-	if (l.json)
-		buf_putc(l.out, '[');
-	if (store_msg_foreach_name(st, folder, list_cb, &l, &c->err) != 0 ||
-	    list_finish(&l) != 0)
-		goto fail;
-	r = 0;
-	goto out;
-fail:
-	r = cli_fail(c);
-out:
-	buf_free(l.out);
-	store_close(st);
-	return r;
+	return list_run(c, &l, 0, folder);
 }
 
 int
 cmd_search(struct cli *c, int argc, char **argv)
 {
-	struct store	*st = NULL;
 	struct lister	 l;
-	size_t		 done, left;
-	int		 i, r;
+	int		 i;
 
 	memset(&l, 0, sizeof(l));
 	if ((i = parse_json_opt(argc, argv, NULL, NULL, &l.json)) < 0 ||
 	    i + 1 != argc)
 		return cli_usage(c);
-	l.c = c;
-	if ((l.out = buf_new(0)) == NULL) {
-		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
-		goto fail;
-	}
-	if (cli_open_store(c, &st) != 0)
-		goto fail;
-	/* Whatever the last sync left unindexed is indexed now. */
-	do {
-		if (store_index(st, 5000, &done, &left, &c->err) != 0)
-			goto fail;
-	} while (left > 0 && done > 0);
-	if (l.json)
-		buf_putc(l.out, '[');
-	if (store_search(st, argv[i], list_cb, &l, &c->err) != 0 ||
-	    list_finish(&l) != 0)
-		goto fail;
-	r = 0;
-	goto out;
-fail:
-	r = cli_fail(c);
-out:
-	buf_free(l.out);
-	store_close(st);
-	return r;
+	return list_run(c, &l, 1, argv[i]);
 }
 
 /*
