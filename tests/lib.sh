@@ -53,3 +53,29 @@ json() {
 lab_up() { [ -n "${LAB_ENV:-}" ] && [ -f "$LAB_ENV" ] && . "$LAB_ENV"; }
 
 t_done() { exit $((t_fail > 0)); }
+
+# alice_folder NAME: a new Maildir folder of alice's on the lab's Dovecot,
+# owned as Dovecot wants it (her Maildir too, when this made it); sets MD
+# and FD. The caller removes "$FD" when done.
+alice_folder() {
+	MD="$LAB_MAIL_DIR/example.test/alice/Maildir"
+	FD="$MD/.$1"
+	mkdir -p "$FD/cur" "$FD/new" "$FD/tmp"
+	chown --reference="${MD%/Maildir}" "$MD"
+	chown -R --reference="$MD" "$FD"
+}
+
+# alice_config HOME [password]: alice's account, IMAP over STARTTLS, with
+# the lab's resolver; with "password" her password comes from a
+# password-command, else from the Secret Service or the terminal.
+alice_config() {
+	mkdir -p "$1"
+	{
+		printf '[account alice]\naddress = alice@example.test\n'
+		printf 'imap = imap://mail.example.test:%s\n' "$LAB_IMAP_PORT"
+		[ "${2:-}" = password ] &&
+		    printf "password-command = printf %%s '%s'\n" "$LAB_ALICE_PASS"
+		printf 'ca-file = %s\n\n[dns]\nresolver = %s\ntrust-anchor = %s\n' \
+		    "$LAB_CA" "$LAB_DNS_RESOLVER" "$LAB_TA"
+	} > "$1/config"
+}

@@ -4,12 +4,8 @@
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is up"; t_done; }
 F="pwtest$$" N=60
-MD="$LAB_MAIL_DIR/example.test/alice/Maildir"
-FD="$MD/.$F"
-mkdir -p "$FD/cur" "$FD/new" "$FD/tmp" "$T/home"
-# A Maildir this script made itself belongs to the mail server too.
-chown --reference="${MD%/Maildir}" "$MD"
-chown -R --reference="$MD" "$FD"
+alice_folder "$F"
+mkdir -p "$T/home"
 H=$(cd "$T/home" && pwd -P)
 SOCK="sm-pw-$$"
 ACCT="alice@example.test@mail.example.test"
@@ -26,16 +22,7 @@ while [ $i -le $N ]; do
 	i=$((i + 1))
 done
 chown --reference="$MD" "$FD/cur/"*
-cat > "$H/config" <<EOC
-[account alice]
-address = alice@example.test
-imap = imap://mail.example.test:$LAB_IMAP_PORT
-ca-file = $LAB_CA
-
-[dns]
-resolver = $LAB_DNS_RESOLVER
-trust-anchor = $LAB_TA
-EOC
+alice_config "$H"
 
 # screen_has REGEX: waits up to 20 s for the pane to show REGEX.
 screen_has() {

@@ -6,30 +6,15 @@
 lab_up || { notok "the lab is up"; t_done; }
 S="$LAB_SMIME_DIR" N=200
 F="fulltest$$"
-MD="$LAB_MAIL_DIR/example.test/alice/Maildir"
-FD="$MD/.$F"
 MNT="$T/mnt"
-mkdir -p "$MNT" "$FD/cur" "$FD/new" "$FD/tmp"
-# A Maildir this script made itself belongs to the mail server too.
-chown --reference="${MD%/Maildir}" "$MD"
-chown -R --reference="$MD" "$FD"
+mkdir -p "$MNT"
+alice_folder "$F"
 if ! mount -t tmpfs -o size=1200k,mode=0700 tmpfs "$MNT"; then
 	notok "a tmpfs can be mounted for the test"; rm -rf "$FD"; t_done
 fi
 trap 'umount "$MNT" 2>/dev/null; rm -rf "$FD"' EXIT
 H="$MNT/home"
-mkdir -p "$H"
-cat > "$H/config" <<EOC
-[account alice]
-address = alice@example.test
-imap = imap://mail.example.test:$LAB_IMAP_PORT
-password-command = printf %s '$LAB_ALICE_PASS'
-ca-file = $LAB_CA
-
-[dns]
-resolver = $LAB_DNS_RESOLVER
-trust-anchor = $LAB_TA
-EOC
+alice_config "$H" password
 sm() { "$SEALMAIL" --home "$H" "$@"; }
 python3 - "$FD/cur" "$N" "$$" <<'EOP'
 import sys

@@ -6,24 +6,10 @@
 lab_up || { notok "the lab is up"; t_done; }
 H="$T/home" S="$LAB_SMIME_DIR"
 F="storetest$$"
-MD="$LAB_MAIL_DIR/example.test/alice/Maildir"
-FD="$MD/.$F"
-mkdir -p "$H" "$FD/cur" "$FD/new" "$FD/tmp" "$T/gen"
-# A Maildir this script made itself belongs to the mail server too.
-chown --reference="${MD%/Maildir}" "$MD"
-chown -R --reference="$MD" "$FD"
+alice_folder "$F"
+mkdir -p "$T/gen"
 trap 'rm -rf "$FD"' EXIT
-cat > "$H/config" <<EOC
-[account alice]
-address = alice@example.test
-imap = imap://mail.example.test:$LAB_IMAP_PORT
-password-command = printf %s '$LAB_ALICE_PASS'
-ca-file = $LAB_CA
-
-[dns]
-resolver = $LAB_DNS_RESOLVER
-trust-anchor = $LAB_TA
-EOC
+alice_config "$H" password
 sm() { "$SEALMAIL" --home "$H" "$@"; }
 n=0
 # deliver FILE [FLAGS]: puts a message into the test folder as Dovecot would.
