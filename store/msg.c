@@ -418,6 +418,24 @@ msg_unindex(struct store *st, int64_t id, struct smerr *e)
 	return r;
 }
 
+/*
+ * Runs an update and finalizes it; with id, a row must have changed, else
+ * SMERR_NOTFOUND.
+ */
+static int
+msg_step(struct store *st, sqlite3_stmt *s, int64_t id, struct smerr *e)
+{
+	int	r = 0;
+
+	if (sqlite3_step(s) != SQLITE_DONE)
+		r = store_dberr(st, e, "updating a message");
+	else if (id != 0 && sqlite3_changes(st->db) == 0)
+		r = smerr_set(e, SMERR_NOTFOUND, "no message %lld",
+		    (long long)id);
+	sqlite3_finalize(s);
+	return r;
+}
+
 int
 store_msg_update(struct store *st, int64_t id, const struct store_msg *m,
     struct smerr *e)
@@ -445,13 +463,7 @@ store_msg_update(struct store *st, int64_t id, const struct store_msg *m,
 	store_bind_text(s, 9, m->signer);
 	sqlite3_bind_int64(s, 13, m->date);
 	sqlite3_bind_int64(s, 14, id);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		r = store_dberr(st, e, "updating a message");
-	else if (sqlite3_changes(st->db) == 0)
-		r = smerr_set(e, SMERR_NOTFOUND, "no message %lld",
-		    (long long)id);
-	sqlite3_finalize(s);
-	if (r != 0)
+	if ((r = msg_step(st, s, id, e)) != 0)
 		goto fail;
 	if ((r = store_prep(st, "UPDATE message_content SET subject = ?1, "
 	    "text = ?2, body = ?3, raw = CASE WHEN ?4 = 0 THEN NULL ELSE raw "
@@ -465,10 +477,7 @@ store_msg_update(struct store *st, int64_t id, const struct store_msg *m,
 	store_bind_text(s, 5, m->verdict);
 	bind_blob(s, 6, m->signer_der, m->signer_der_len);
 	sqlite3_bind_int64(s, 7, id);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		r = store_dberr(st, e, "updating a message");
-	sqlite3_finalize(s);
-	if (r != 0)
+	if ((r = msg_step(st, s, 0, e)) != 0)
 		goto fail;
 	return store_commit(st, e);
 fail:
@@ -488,13 +497,7 @@ msg_exec_id(struct store *st, const char *sql, int64_t id, const char *text,
 	sqlite3_bind_int64(s, 1, id);
 	store_bind_text(s, 2, text);
 	sqlite3_bind_int64(s, 3, num);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		r = store_dberr(st, e, "updating a message");
-	else if (sqlite3_changes(st->db) == 0)
-		r = smerr_set(e, SMERR_NOTFOUND, "no message %lld",
-		    (long long)id);
-	sqlite3_finalize(s);
-	return r;
+	return msg_step(st, s, id, e);
 }
 
 int
