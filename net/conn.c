@@ -33,6 +33,7 @@
 #include <openssl/err.h>
 
 #include "base/err.h"
+#include "base/secmem.h"
 #include "net/net_int.h"
 
 /*
@@ -462,6 +463,13 @@ static mailstream_low_driver net_low_driver = {
 	NULL,
 	NULL,
 };
+
+void
+net_stream_wipe(mailstream *st)
+{
+	if (st != NULL && st->write_buffer != NULL)
+		secmem_wipe(st->write_buffer, st->buffer_max_size);
+}
 
 void
 net_conn_cancel(struct net_conn *c)

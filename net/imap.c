@@ -496,6 +496,7 @@ imap_login(struct imap *s, const char *user, const char *pass,
 		    "login method sealmail can use", s->c->label);
 	else
 		r = mailimap_login(s->m, user, pass);
+	net_stream_wipe(s->m->imap_stream);
 	keep_alert(s);
 	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(s, r, "the login", e);

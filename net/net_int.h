@@ -74,6 +74,12 @@ int	 net_conn_open(const struct net_server *srv, int imap_literals,
 void	 net_conn_free(struct net_conn *c);
 /* Makes every later read or write fail; safe from another thread. */
 void	 net_conn_cancel(struct net_conn *c);
+/*
+ * Wipes libetpan's outgoing buffer of st: it keeps what was sent (a
+ * login's credentials) after the flush, until later commands overwrite
+ * it. To call once a login is done, whatever its outcome.
+ */
+void	 net_stream_wipe(mailstream *st);
 
 /*
  * Upgrades a cleartext c to TLS in place after the server accepted

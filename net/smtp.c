@@ -343,6 +343,7 @@ smtp_login(struct smtp *s, const char *user, const char *pass,
 	net_conn_deadline(s->c, 0);	/* from now on, each wait alone */
 	r = 0;
 out:
+	net_stream_wipe(s->m->stream);
 	buf_free(line);
 	buf_free(cred);
 	return r;

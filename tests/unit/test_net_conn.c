@@ -24,6 +24,7 @@
 #include "base/err.h"
 #include "net/imap.h"
 #include "net/net.h"
+#include "net/net_int.h"
 #include "net/smtp.h"
 
 /* A server thread that sends script, then filler bytes, then waits. */
@@ -432,6 +433,77 @@ test_mailbox_names(void **state)
 	assert_null(s);
 }
 
+static ssize_t
+sink_write(mailstream_low *low, const void *p, size_t n)
+{
+	(void)low;
+	(void)p;
+	return (ssize_t)n;
+}
+
+static ssize_t
+sink_read(mailstream_low *low, void *p, size_t n)
+{
+	(void)low;
+	(void)p;
+	(void)n;
+	return 0;
+}
+
+static int
+sink_close(mailstream_low *low)
+{
+	(void)low;
+	return 0;
+}
+
+static int
+sink_fd(mailstream_low *low)
+{
+	(void)low;
+	return -1;
+}
+
+static void
+sink_free(mailstream_low *low)
+{
+	free(low);
+}
+
+/*
+ * libetpan keeps what it sent in its write buffer after the flush; a
+ * login's password is wiped from it.
+ */
+static void
+test_stream_wipe(void **state)
+{
+	static mailstream_low_driver	 sink = {
+		.mailstream_read = sink_read,
+		.mailstream_write = sink_write,
+		.mailstream_close = sink_close,
+		.mailstream_get_fd = sink_fd,
+		.mailstream_free = sink_free,
+	};
+	static const char		 cmd[] = "A1 LOGIN alice hunter2x\r\n";
+	mailstream_low			*low;
+	mailstream			*st;
+
+	(void)state;
+	assert_non_null(low = mailstream_low_new(NULL, &sink));
+	assert_non_null(st = mailstream_new(low, 1024));
+	assert_int_equal(mailstream_write(st, cmd, sizeof(cmd) - 1),
+	    (ssize_t)(sizeof(cmd) - 1));
+	assert_int_equal(mailstream_flush(st), 0);
+	/* Sent, and still there. */
+	assert_non_null(memmem(st->write_buffer, st->buffer_max_size,
+	    "hunter2x", 8));
+	net_stream_wipe(st);
+	assert_null(memmem(st->write_buffer, st->buffer_max_size,
+	    "hunter2x", 8));
+	net_stream_wipe(NULL);
+	mailstream_close(st);
+}
+
 int
 main(void)
 {
@@ -446,6 +518,7 @@ main(void)
 		cmocka_unit_test(test_bogus_tlsa),
 		cmocka_unit_test(test_mailbox_names),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_stream_wipe),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
