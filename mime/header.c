@@ -88,38 +88,22 @@ token_dup(const char *s, size_t n, int lower)
 	return t;
 }
 
-int
-mime_ctype_parse(const char *value, char **typep, struct mime_param **paramsp,
+/*
+ * The parameters after a field's value, from s (at ';' or the end) on:
+ * what names the field in errors. 0, or SMERR_PARSE / SMERR_NOMEM.
+ */
+static int
+params_parse(const char *s, const char *what, struct mime_param **paramsp,
     size_t *nparamsp, struct smerr *e)
 {
 	struct mime_param	*params = NULL, *np;
-	const char		*s = value, *t;
-	char			*type = NULL, *name = NULL, *val = NULL;
-	size_t			 n = 0, tl, sl, i, j;
+	char			*name = NULL, *val = NULL;
+	size_t			 n = 0, i, j;
 	int			 r = SMERR_PARSE;
 
-	*typep = NULL;
 	*paramsp = NULL;
 	*nparamsp = 0;
 	s = skip_cfws(s);
-	for (tl = 0; is_token((unsigned char)s[tl]); tl++)
-		;
-	if (tl == 0 || s[tl] != '/')
-		goto bad;
-	t = s + tl + 1;
-	for (sl = 0; is_token((unsigned char)t[sl]); sl++)
-		;
-	if (sl == 0)
-		goto bad;
-	if ((type = malloc(tl + sl + 2)) == NULL)
-		goto nomem;
-	for (i = 0; i < tl; i++)
-		type[i] = (char)tolower((unsigned char)s[i]);
-	type[tl] = '/';
-	for (i = 0; i < sl; i++)
-		type[tl + 1 + i] = (char)tolower((unsigned char)t[i]);
-	type[tl + sl + 1] = '\0';
-	s = skip_cfws(t + sl);
 	while (*s == ';') {
 		s = skip_cfws(s + 1);
 		if (*s == '\0')
@@ -159,8 +143,7 @@ mime_ctype_parse(const char *value, char **typep, struct mime_param **paramsp,
 		for (i = 0; i < n; i++)
 			if (strcmp(params[i].name, name) == 0) {
 				r = smerr_set(e, SMERR_PARSE,
-				    "Content-Type parameter %s given twice",
-				    name);
+				    "%s parameter %s given twice", what, name);
 				goto fail;
 			}
 		if (n >= 64)
@@ -176,7 +159,6 @@ mime_ctype_parse(const char *value, char **typep, struct mime_param **paramsp,
 	}
 	if (*s != '\0')
 		goto bad;
-	*typep = type;
 	*paramsp = params;
 	*nparamsp = n;
 	return 0;
@@ -184,13 +166,121 @@ nomem:
 	r = smerr_set(e, SMERR_NOMEM, "out of memory");
 	goto fail;
 bad:
-	r = smerr_set(e, SMERR_PARSE, "malformed Content-Type");
+	r = smerr_set(e, SMERR_PARSE, "malformed %s", what);
 fail:
-	free(type);
 	free(name);
 	free(val);
 	mime_params_free(params, n);
 	return r;
+}
+
+int
+mime_ctype_parse(const char *value, char **typep, struct mime_param **paramsp,
+    size_t *nparamsp, struct smerr *e)
+{
+	const char	*s = value, *t;
+	char		*type = NULL;
+	size_t		 tl, sl, i;
+	int		 r;
+
+	*typep = NULL;
+	*paramsp = NULL;
+	*nparamsp = 0;
+	s = skip_cfws(s);
+	for (tl = 0; is_token((unsigned char)s[tl]); tl++)
+		;
+	if (tl == 0 || s[tl] != '/')
+		return smerr_set(e, SMERR_PARSE, "malformed Content-Type");
+	t = s + tl + 1;
+	for (sl = 0; is_token((unsigned char)t[sl]); sl++)
+		;
+	if (sl == 0)
+		return smerr_set(e, SMERR_PARSE, "malformed Content-Type");
+	if ((type = malloc(tl + sl + 2)) == NULL)
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	for (i = 0; i < tl; i++)
+		type[i] = (char)tolower((unsigned char)s[i]);
+	type[tl] = '/';
+	for (i = 0; i < sl; i++)
+		type[tl + 1 + i] = (char)tolower((unsigned char)t[i]);
+	type[tl + sl + 1] = '\0';
+	if ((r = params_parse(t + sl, "Content-Type", paramsp, nparamsp,
+	    e)) != 0) {
+		free(type);
+		return r;
+	}
+	*typep = type;
+	return 0;
+}
+
+/* %XX escapes of RFC 2231's extended values, in place; -1 if malformed. */
+static int
+pct_decode(char *s)
+{
+	char	*o = s;
+	int	 hi, lo;
+
+	for (; *s != '\0'; s++) {
+		if (*s != '%') {
+			*o++ = *s;
+			continue;
+		}
+		if ((hi = mime_hexval(s[1])) < 0 ||
+		    (lo = mime_hexval(s[2])) < 0)
+			return -1;
+		*o++ = (char)(hi << 4 | lo);
+		s += 2;
+	}
+	*o = '\0';
+	return 0;
+}
+
+char *
+mime_part_filename(const struct mime_part *p)
+{
+	struct mime_param	*params = NULL;
+	struct buf		*out = NULL;
+	const char		*d, *name = NULL, *q;
+	char			*res = NULL, *ext = NULL;
+	size_t			 n = 0, i;
+
+	if ((d = mime_part_header(p, "content-disposition")) != NULL) {
+		d = skip_cfws(d);
+		for (i = 0; is_token((unsigned char)d[i]); i++)
+			;
+		if (params_parse(d + i, "Content-Disposition", &params, &n,
+		    NULL) != 0)
+			n = 0;
+		for (i = 0; i < n && ext == NULL; i++) {
+			/* RFC 2231, one piece: charset'language'%XX... */
+			if (strcmp(params[i].name, "filename*") != 0 ||
+			    (q = strchr(params[i].value, '\'')) == NULL ||
+			    (q = strchr(q + 1, '\'')) == NULL)
+				continue;
+			if ((strncasecmp(params[i].value, "utf-8'", 6) != 0 &&
+			    strncasecmp(params[i].value, "us-ascii'", 9) !=
+			    0) || (ext = strdup(q + 1)) == NULL)
+				continue;
+			if (pct_decode(ext) != 0) {
+				free(ext);
+				ext = NULL;
+			}
+		}
+		for (i = 0; i < n && ext == NULL && name == NULL; i++)
+			if (strcmp(params[i].name, "filename") == 0)
+				name = params[i].value;
+	}
+	if (ext == NULL && name == NULL)
+		name = mime_part_param(p, "name");
+	if (ext != NULL)
+		res = ext;
+	else if (name != NULL && *name != '\0' &&
+	    (out = buf_new(0)) != NULL &&
+	    mime_header_decode(name, out, NULL) == 0)
+		res = buf_strdup(out);
+	buf_free(out);
+	mime_params_free(params, n);
+	return res;
 }
 
 int

@@ -62,6 +62,13 @@ const struct mime_part *mime_part_child(const struct mime_part *p, size_t i);
 int		 mime_part_level(const struct mime_part *p);
 /* 1 when Content-Disposition says attachment. */
 int		 mime_part_is_attachment(const struct mime_part *p);
+/*
+ * The file name p suggests: Content-Disposition's filename (RFC 2183, or
+ * RFC 2231's filename* in UTF-8 or US-ASCII, in one piece), else
+ * Content-Type's name; encoded words decoded. A malloc'd string, not
+ * sanitized and not a safe path name, or NULL when there is none.
+ */
+char		*mime_part_filename(const struct mime_part *p);
 
 /* The whole part, header and body, exactly as in the (CRLF) message. */
 const uint8_t	*mime_part_raw(const struct mime_part *p, size_t *lenp);

@@ -42,6 +42,10 @@ struct mime_msg {
 	int			 unterminated;	/* a multipart not closed */
 };
 
+/* parse.c */
+/* The value of one hexadecimal digit, or -1. */
+int	 mime_hexval(int c);
+
 /* header.c */
 int	 mime_ctype_parse(const char *value, char **typep,
 	    struct mime_param **paramsp, size_t *nparamsp, struct smerr *e);

@@ -610,8 +610,8 @@ decode_base64(const uint8_t *s, size_t len, struct buf *out, struct smerr *e)
 	return 0;
 }
 
-static int
-hexval(int c)
+int
+mime_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -645,8 +645,8 @@ decode_qp(const uint8_t *s, size_t len, struct buf *out, struct smerr *e)
 			}
 			if (k + 1 == le)	/* soft line break */
 				goto soft;
-			if (k + 2 < le && (hi = hexval(s[k + 1])) >= 0 &&
-			    (lo = hexval(s[k + 2])) >= 0) {
+			if (k + 2 < le && (hi = mime_hexval(s[k + 1])) >= 0 &&
+			    (lo = mime_hexval(s[k + 2])) >= 0) {
 				r = buf_putc(out, hi * 16 + lo);
 				k += 2;
 			} else

@@ -339,6 +339,50 @@ test_date(void **st)
 	mime_msg_free(m);
 }
 
+static void
+check_filename(const char *hdrs, const char *want)
+{
+	struct mime_msg	*m;
+	char		 msg[1024];
+	char		*got;
+
+	snprintf(msg, sizeof(msg), "%s\r\n\r\nbody\r\n", hdrs);
+	m = parse_ok(msg);
+	got = mime_part_filename(mime_msg_root(m));
+	if (want == NULL)
+		assert_null(got);
+	else {
+		assert_non_null(got);
+		assert_string_equal(got, want);
+	}
+	free(got);
+	mime_msg_free(m);
+}
+
+/* The name a part suggests for saving it, from either header field. */
+static void
+test_filename(void **state)
+{
+	(void)state;
+	check_filename("Content-Type: application/pdf\r\n"
+	    "Content-Disposition: attachment; filename=\"report 1.pdf\"",
+	    "report 1.pdf");
+	check_filename("Content-Disposition: attachment;\r\n"
+	    " filename*=UTF-8''%E2%82%AC%20rates.txt", "\xe2\x82\xac rates.txt");
+	check_filename("Content-Disposition: attachment; filename=plain.txt;"
+	    " filename*=utf-8''better.txt", "better.txt");
+	check_filename("Content-Type: application/pdf; "
+	    "name=\"=?UTF-8?Q?caf=C3=A9.pdf?=\"", "caf\xc3\xa9.pdf");
+	/* A broken Content-Disposition: Content-Type's name still counts. */
+	check_filename("Content-Type: text/plain; name=notes.txt\r\n"
+	    "Content-Disposition: attachment; filename=\"unclosed",
+	    "notes.txt");
+	check_filename("Content-Disposition: attachment;\r\n"
+	    " filename*=UTF-8''bad%zzescape", NULL);
+	check_filename("Content-Type: text/plain", NULL);
+	check_filename("Content-Disposition: inline", NULL);
+}
+
 int
 main(void)
 {
@@ -352,6 +396,7 @@ main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_decode),
 		cmocka_unit_test(test_date),
+		cmocka_unit_test(test_filename),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
