@@ -118,4 +118,28 @@ const char		*app_session_datadir(struct app_session *s);
 int	 app_session_child_args(struct app_session *s, const char **argv,
 	    int *keep_fd);
 
+/*
+ * The parts of a (stored, decrypted) message a reader can save, app/parts.c:
+ * every leaf but S/MIME signatures, numbered from 1 in tree order.
+ */
+struct app_part {
+	size_t		 index;
+	const char	*type;		/* lowercase type/subtype */
+	char		*name;		/* a safe file name it suggests, or NULL */
+	size_t		 size;		/* decoded bytes */
+	int		 attachment;	/* Content-Disposition: attachment */
+};
+int	 app_parts(const unsigned char *msg, size_t len,
+	    int (*cb)(const struct app_part *, void *), void *arg,
+	    struct smerr *e);
+/* Writes part index, decoded, to the new file path (mode 0600). */
+int	 app_part_save(const unsigned char *msg, size_t len, size_t index,
+	    const char *path, size_t *sizep, struct smerr *e);
+/*
+ * A file name safe to create from a part's suggestion: its last path
+ * component, without leading dots or control characters; "part-N" when
+ * nothing is left. Malloc'd.
+ */
+char	*app_part_basename(const char *suggested, size_t index);
+
 #endif

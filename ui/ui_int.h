@@ -109,6 +109,8 @@ struct ui_view	*ui_pager_new(struct ui *ui, int64_t id);
 struct ui_view	*ui_folders_new(struct ui *ui);
 struct ui_view	*ui_keys_new(struct ui *ui);
 struct ui_view	*ui_help_new(struct ui *ui);
+/* The parts of message msg, each one saved to a file with Enter. */
+struct ui_view	*ui_parts_new(struct ui *ui, int64_t msg);
 /* Compose a new message (to, subject and quoted body may be NULL). */
 void		 ui_compose(struct ui *ui, const char *to, const char *subject,
 		    const char *quote, const char *in_reply_to);

@@ -1,6 +1,7 @@
 /*
- * The small list screens: folders, the key store and the help text. Each
- * is a list of lines with a cursor; Enter acts on the line.
+ * The small list screens: folders, the key store, the parts of a message
+ * and the help text. Each is a list of lines with a cursor; Enter acts on
+ * the line.
  */
 #include <curses.h>
 #include <stdio.h>
@@ -24,10 +25,11 @@ struct ls {
 	struct ls_item	*items;
 	size_t		 n, cap;
 	size_t		 cur, top;
-	int		 kind;		/* LS_FOLDERS, LS_KEYS, LS_HELP */
+	int		 kind;		/* LS_FOLDERS, LS_KEYS, ... */
+	int64_t		 msg;		/* LS_PARTS: the message's id */
 };
 
-enum { LS_FOLDERS, LS_KEYS, LS_HELP };
+enum { LS_FOLDERS, LS_KEYS, LS_PARTS, LS_HELP };
 
 static int
 ls_add(struct ls *ls, const char *text, const char *key, enum ui_color c)
@@ -154,6 +156,97 @@ keys_load(struct ui *ui, struct ls *ls)
 		    "'sealmail keys import FILE.p12'.", NULL, UI_C_DIM);
 }
 
+static int
+part_cb(const struct app_part *p, void *arg)
+{
+	struct ls	*ls = arg;
+	char		 line[400], key[24];
+
+	snprintf(line, sizeof(line), "%3zu  %-28.28s %9zu bytes  %s%s", p->index,
+	    p->type, p->size, p->name != NULL ? p->name : "",
+	    p->attachment ? "  (attachment)" : "");
+	snprintf(key, sizeof(key), "%zu", p->index);
+	return ls_add(ls, line, key, p->attachment ? UI_C_HEAD : UI_C_NORMAL);
+}
+
+static void
+parts_load(struct ui *ui, struct ls *ls)
+{
+	struct store_msg	*m = NULL;
+	struct smerr		 e;
+
+	smerr_clear(&e);
+	if (store_msg_load(app_session_store(ui_session(ui)), ls->msg, &m,
+	    &e) != 0 || app_parts(m->body != NULL ? m->body : m->raw,
+	    m->body != NULL ? m->body_len : m->raw_len, part_cb, ls, &e) != 0)
+		ui_status(ui, 1, "%s", smerr_msg(&e));
+	store_msg_free(m);
+	if (ls->n == 0)
+		ls_add(ls, "No part of this message can be saved.", NULL,
+		    UI_C_DIM);
+}
+
+struct pick {
+	size_t	 idx;
+	char	*name;
+};
+
+static int
+pick_cb(const struct app_part *p, void *arg)
+{
+	struct pick	*pk = arg;
+
+	if (p->index == pk->idx && p->name != NULL && pk->name == NULL)
+		pk->name = strdup(p->name);
+	return 0;
+}
+
+/* Saves the part under the cursor to a file the reader names. */
+static void
+parts_save(struct ui *ui, struct ls *ls)
+{
+	struct store_msg	*m = NULL;
+	struct smerr		 e;
+	struct pick		 pk;
+	const uint8_t		*msg;
+	const char		*path;
+	char			 q[300], *ans = NULL;
+	size_t			 len, n;
+
+	memset(&pk, 0, sizeof(pk));
+	if (ls->items[ls->cur].key == NULL ||
+	    (pk.idx = strtoul(ls->items[ls->cur].key, NULL, 10)) == 0)
+		return;
+	smerr_clear(&e);
+	if (store_msg_load(app_session_store(ui_session(ui)), ls->msg, &m,
+	    &e) != 0) {
+		ui_status(ui, 1, "%s", smerr_msg(&e));
+		return;
+	}
+	msg = m->body != NULL ? m->body : m->raw;
+	len = m->body != NULL ? m->body_len : m->raw_len;
+	if (app_parts(msg, len, pick_cb, &pk, &e) != 0 || (pk.name == NULL &&
+	    (pk.name = app_part_basename(NULL, pk.idx)) == NULL)) {
+		ui_status(ui, 1, "%s", smerr_msg(&e));
+		goto out;
+	}
+	snprintf(q, sizeof(q), "Save part %zu as (Enter: %s): ", pk.idx,
+	    pk.name);
+	if ((ans = ui_prompt(ui, q)) == NULL) {
+		ui_status(ui, 0, "not saved");
+		goto out;
+	}
+	path = ans[0] != '\0' ? ans : pk.name;
+	if (app_part_save(msg, len, pk.idx, path, &n, &e) != 0)
+		ui_status(ui, 1, "%s", smerr_msg(&e));
+	else
+		ui_status(ui, 0, "saved %zu bytes to %s", n, path);
+out:
+	free(ans);
+	free(pk.name);
+	store_msg_free(m);
+}
+
 static const char *const help_lines[] = {
 	"Index",
 	"  j k, arrows     move            Enter   read the message",
@@ -163,6 +256,7 @@ static const char *const help_lines[] = {
 	"  c               choose a folder (outbox: messages not yet sent)",
 	"Pager",
 	"  Space - b       page            r       reply",
+	"  v               the message's parts: Enter saves one to a file",
 	"  q or i          back to the index",
 	"Everywhere",
 	"  m               write a message in $EDITOR (signed; encrypted when",
@@ -196,6 +290,11 @@ ls_load(struct ui *ui, struct ui_view *v)
 	case LS_KEYS:
 		snprintf(v->title, sizeof(v->title), "key store");
 		keys_load(ui, ls);
+		break;
+	case LS_PARTS:
+		snprintf(v->title, sizeof(v->title), "parts of message %lld",
+		    (long long)ls->msg);
+		parts_load(ui, ls);
 		break;
 	default:
 		snprintf(v->title, sizeof(v->title), "help");
@@ -253,6 +352,13 @@ ls_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 		return 0;
 	case '\r':
 	case '\n':
+	case 's':
+		if (ls->kind == LS_PARTS && ls->n > 0) {
+			parts_save(ui, ls);
+			return 0;
+		}
+		if (k == 's')
+			return 1;
 		if (ls->kind != LS_FOLDERS || ls->n == 0 ||
 		    ls->items[ls->cur].key == NULL)
 			return 0;
@@ -285,13 +391,17 @@ static const struct ui_view_ops keys_ops = {
 	"keys", " q:back  j/k:move   (import with: sealmail keys import FILE)",
 	ls_draw, ls_key, ls_load, ls_free,
 };
+static const struct ui_view_ops parts_ops = {
+	"parts", " q:back  Enter or s:save to a file  j/k:move",
+	ls_draw, ls_key, ls_load, ls_free,
+};
 static const struct ui_view_ops help_ops = {
 	"help", " q:back  j/k:scroll",
 	ls_draw, ls_key, ls_load, ls_free,
 };
 
 static struct ui_view *
-ls_new(struct ui *ui, const struct ui_view_ops *ops, int kind)
+ls_new(struct ui *ui, const struct ui_view_ops *ops, int kind, int64_t msg)
 {
 	struct ui_view	*v;
 	struct ls	*ls;
@@ -302,6 +412,7 @@ ls_new(struct ui *ui, const struct ui_view_ops *ops, int kind)
 		return NULL;
 	}
 	ls->kind = kind;
+	ls->msg = msg;
 	v->ops = ops;
 	v->data = ls;
 	ls_load(ui, v);
@@ -311,17 +422,27 @@ ls_new(struct ui *ui, const struct ui_view_ops *ops, int kind)
 struct ui_view *
 ui_folders_new(struct ui *ui)
 {
-	return ls_new(ui, &folders_ops, LS_FOLDERS);
+	return ls_new(ui, &folders_ops, LS_FOLDERS, 0);
 }
 
 struct ui_view *
 ui_keys_new(struct ui *ui)
 {
-	return ls_new(ui, &keys_ops, LS_KEYS);
+	return ls_new(ui, &keys_ops, LS_KEYS, 0);
+}
+
+struct ui_view *
+ui_parts_new(struct ui *ui, int64_t msg)
+{
+	struct ui_view	*v;
+
+	if ((v = ls_new(ui, &parts_ops, LS_PARTS, msg)) == NULL)
+		return NULL;
+	return v;
 }
 
 struct ui_view *
 ui_help_new(struct ui *ui)
 {
-	return ls_new(ui, &help_ops, LS_HELP);
+	return ls_new(ui, &help_ops, LS_HELP, 0);
 }

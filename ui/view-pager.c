@@ -297,6 +297,9 @@ pg_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 	case 'r':
 		pg_reply(ui, pg);
 		return 0;
+	case 'v':
+		ui_push(ui, ui_parts_new(ui, pg->id));
+		return 0;
 	case 'i':
 		return -1;
 	}

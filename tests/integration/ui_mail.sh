@@ -1,10 +1,12 @@
 # The terminal program over real mail: alice's INBOX on the lab's Dovecot
 # holds a plain message, one signed by bob, one whose signed text was
 # altered, one encrypted to alice and one whose subject carries terminal
-# control sequences. After a sync the index marks each truthfully, the
-# pager shows the stored verdict as its first line, no control sequence
-# reaches the terminal, and a message written in the editor is signed,
-# sent through Postfix and arrives in bob's INBOX.
+# control sequences, and an encrypted one with an attachment. After a sync
+# the index marks each truthfully, the pager shows the stored verdict as
+# its first line, no control sequence reaches the terminal, the attachment
+# of the decrypted message is saved under a safe name, and a message
+# written in the editor is signed, sent through Postfix and arrives in
+# bob's INBOX.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is not up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS		# the store is keyed by a passphrase
@@ -62,6 +64,17 @@ openssl cms -encrypt -aes-256-gcm -in "$T/ent" -out "$T/enc" "$LAB_SMIME_DIR/ali
 put "$T/m4"
 { hdr "$(printf 'evil\033]2;pwned-title\007\033[2Jsubject')"; printf 'MIME-Version: 1.0\nContent-Type: text/plain\n\nbody \033[31mred\033[0m\n'; } > "$T/m5"
 put "$T/m5"
+# An encrypted message with an attachment whose name tries to climb out.
+printf 'the attached figures: 1 2 3\n' > "$T/report.txt"
+{ printf 'Content-Type: multipart/mixed; boundary="b1"\n\n--b1\n'
+  printf 'Content-Type: text/plain\n\nSee the attachment.\n--b1\n'
+  printf 'Content-Type: text/plain; name="report.txt"\n'
+  printf 'Content-Disposition: attachment; filename="../../tmp/report.txt"\n'
+  printf 'Content-Transfer-Encoding: base64\n\n'
+  base64 "$T/report.txt"; printf -- '--b1--\n'; } > "$T/ent6"
+openssl cms -encrypt -aes-256-gcm -in "$T/ent6" -out "$T/enc6" "$LAB_SMIME_DIR/alice.pem"
+{ hdr "figures attached"; cat "$T/enc6"; } > "$T/m6"
+put "$T/m6"
 chown -R nobody:nogroup "$LAB_DIR/mail" 2>/dev/null
 check "sync fetches alice's INBOX" S sync
 
@@ -117,6 +130,26 @@ check "the pager opens bob's signed message" wait_for 'Subject: signed by bob'
 check_match "its first line says signed and verified, with the signer" 'Signed and verified .*bob@example.test, trust pkix' "$(screen | sed -n 2p)"
 check "the signed text is shown" wait_for 'Signed words from bob'
 $TM send-keys -t ui q
+
+# The parts of the decrypted message: v lists them, Enter saves one.
+open_msg 'figures attached'
+check "the pager opens the message with an attachment" wait_for 'Subject: figures attached'
+$TM send-keys -t ui v
+check "v lists its parts" wait_for 'parts of message'
+check_match "the attachment is listed under its own name only" \
+    '  2  text/plain .* report\.txt  \(attachment\)' "$(screen)"
+check_nomatch "no path from the message is offered" '\.\./' "$(screen)"
+$TM send-keys -t ui j Enter
+check "Enter asks where to save it" wait_for 'Save part 2 as \(Enter: report\.txt\)'
+$TM send-keys -t ui "$T/saved.txt" Enter
+check "it is saved" wait_for 'saved 28 bytes to'
+check "the saved file is the attachment, decoded" cmp "$T/report.txt" "$T/saved.txt"
+check_eq "and only its owner may read it" 600 "$(stat -c %a "$T/saved.txt")"
+$TM send-keys -t ui Enter
+check "saving again asks again" wait_for 'Save part 2 as'
+$TM send-keys -t ui "$T/saved.txt" Enter
+check "an existing file is never overwritten" wait_for 'a file of that name exists already'
+$TM send-keys -t ui q q
 
 # Write a message: the editor fills it in, y sends it in the background.
 $TM send-keys -t ui m

@@ -1,0 +1,197 @@
+/*
+ * The parts of a stored message that a reader can save: every leaf of its
+ * MIME tree but S/MIME signatures, in tree order, with its type, the file
+ * name it suggests (made safe) and its decoded size. Saving writes the
+ * decoded part to a new file of the reader's choosing: never over an
+ * existing file, never through a symbolic link, readable by its owner
+ * only. The message is the one the store holds, already decrypted.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/secmem.h"
+#include "base/text.h"
+#include "mime/mime.h"
+#include "app/app.h"
+
+struct walk {
+	size_t		 index;		/* of the last leaf seen */
+	size_t		 want;		/* the leaf asked for, or 0: all */
+	const struct mime_part *found;
+	int		(*cb)(const struct app_part *, void *);
+	void		*arg;
+	struct smerr	*e;
+	int		 r;
+};
+
+static int
+is_signature(const struct mime_part *p)
+{
+	const char	*t = mime_part_type(p);
+
+	return strcmp(t, "application/pkcs7-signature") == 0 ||
+	    strcmp(t, "application/x-pkcs7-signature") == 0;
+}
+
+char *
+app_part_basename(const char *suggested, size_t index)
+{
+	const char	*s = suggested;
+	char		*clean = NULL, *out, *p;
+
+	/* The last path component only, whatever the separator. */
+	if (s != NULL) {
+		if ((p = strrchr(s, '/')) != NULL)
+			s = p + 1;
+		if ((p = strrchr(s, '\\')) != NULL)
+			s = p + 1;
+		while (*s == '.' || *s == ' ')
+			s++;
+		clean = text_sanitize_str(s, 0);
+	}
+	if (clean != NULL && clean[0] != '\0') {
+		/* No control characters reach a file name either. */
+		for (p = clean; *p != '\0'; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = '_';
+		return clean;
+	}
+	free(clean);
+	if (asprintf(&out, "part-%zu", index) == -1)
+		return NULL;
+	return out;
+}
+
+/* Decoded size of p, or 0 when its encoding is broken. */
+static size_t
+decoded_size(const struct mime_part *p)
+{
+	struct buf	*b;
+	size_t		 n = 0;
+
+	if ((b = buf_new_secret(MIME_MAX_INPUT)) == NULL)
+		return 0;
+	if (mime_part_decode(p, b, NULL) == 0)
+		n = buf_len(b);
+	buf_free(b);
+	return n;
+}
+
+static void
+walk(struct walk *w, const struct mime_part *p)
+{
+	struct app_part	 ap;
+	char		*name;
+	size_t		 i;
+
+	if (w->r != 0 || w->found != NULL)
+		return;
+	if (mime_part_is_multipart(p)) {
+		for (i = 0; i < mime_part_nchildren(p); i++)
+			walk(w, mime_part_child(p, i));
+		return;
+	}
+	if (is_signature(p))
+		return;
+	w->index++;
+	if (w->want != 0) {
+		if (w->index == w->want)
+			w->found = p;
+		return;
+	}
+	name = mime_part_filename(p);
+	memset(&ap, 0, sizeof(ap));
+	ap.index = w->index;
+	ap.type = mime_part_type(p);
+	ap.name = name != NULL ? app_part_basename(name, w->index) : NULL;
+	ap.size = decoded_size(p);
+	ap.attachment = mime_part_is_attachment(p);
+	free(name);
+	w->r = w->cb(&ap, w->arg);
+	free(ap.name);
+}
+
+int
+app_parts(const uint8_t *msg, size_t len,
+    int (*cb)(const struct app_part *, void *), void *arg, struct smerr *e)
+{
+	struct mime_msg	*m;
+	struct walk	 w;
+	int		 r;
+
+	if ((r = mime_parse(msg, len, &m, e)) != 0)
+		return r;
+	memset(&w, 0, sizeof(w));
+	w.cb = cb;
+	w.arg = arg;
+	w.e = e;
+	walk(&w, mime_msg_root(m));
+	mime_msg_free(m);
+	return w.r != 0 ? smerr_set(e, w.r, "listing the parts") : 0;
+}
+
+int
+app_part_save(const uint8_t *msg, size_t len, size_t index,
+    const char *path, size_t *sizep, struct smerr *e)
+{
+	struct mime_msg	*m = NULL;
+	struct buf	*b = NULL;
+	struct walk	 w;
+	const uint8_t	*p;
+	size_t		 left;
+	ssize_t		 n;
+	int		 fd = -1, r;
+
+	*sizep = 0;
+	if (path == NULL || *path == '\0')
+		return smerr_set(e, SMERR_INVAL, "no file name");
+	if ((r = mime_parse(msg, len, &m, e)) != 0)
+		return r;
+	memset(&w, 0, sizeof(w));
+	w.want = index;
+	walk(&w, mime_msg_root(m));
+	if (w.found == NULL) {
+		r = smerr_set(e, SMERR_NOTFOUND, "the message has no part %zu",
+		    index);
+		goto out;
+	}
+	if ((b = buf_new_secret(MIME_MAX_INPUT)) == NULL) {
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = mime_part_decode(w.found, b, e)) != 0)
+		goto out;
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) == -1) {
+		r = smerr_set(e, SMERR_IO, "%s: %s", path, errno == EEXIST ?
+		    "a file of that name exists already" : strerror(errno));
+		goto out;
+	}
+	for (p = buf_data(b), left = buf_len(b); left > 0; p += n,
+	    left -= (size_t)n)
+		if ((n = write(fd, p, left)) < 0) {
+			if (errno == EINTR) {
+				n = 0;
+				continue;
+			}
+			r = smerr_set(e, SMERR_IO, "%s: %s", path,
+			    strerror(errno));
+			break;
+		}
+	if (close(fd) != 0 && r == 0)
+		r = smerr_set(e, SMERR_IO, "%s: %s", path, strerror(errno));
+	if (r != 0)
+		(void)unlink(path);	/* no half-written part is left */
+	else
+		*sizep = buf_len(b);
+out:
+	buf_free(b);
+	mime_msg_free(m);
+	return r;
+}
