@@ -31,6 +31,7 @@ walk(const struct mime_part *p, const uint8_t *lo, const uint8_t *hi,
 		(void)mime_part_text(p, b, NULL);
 		buf_free(b);
 	}
+	free(mime_part_filename(p));
 	for (i = 0; i < mime_part_nchildren(p); i++)
 		walk(mime_part_child(p, i), raw, raw + len, n);
 }
