@@ -85,14 +85,12 @@ put_flags(struct buf *out, const char *flags)
 	return r;
 }
 
-/* One message as list --json shows it (no closing brace). */
+/* Opens a message's JSON object: its id, folder and UID (null if local). */
 static int
-msg_json_head(struct buf *out, const struct store_msg *m)
+msg_json_ids(struct buf *out, const struct store_msg *m)
 {
-	char	date[32];
 	int	r = 0;
 
-	iso_date(m->date, date, sizeof(date));
 	r |= buf_putc(out, '{');
 	r |= json_key(out, "id", 1);
 	r |= buf_printf(out, "%lld", (long long)m->id);
@@ -103,6 +101,18 @@ msg_json_head(struct buf *out, const struct store_msg *m)
 		r |= buf_printf(out, "%u", m->uid);
 	else
 		r |= buf_puts(out, "null");
+	return r;
+}
+
+/* One message as list --json shows it (no closing brace). */
+static int
+msg_json_head(struct buf *out, const struct store_msg *m)
+{
+	char	date[32];
+	int	r = 0;
+
+	iso_date(m->date, date, sizeof(date));
+	r |= msg_json_ids(out, m);
 	r |= json_key(out, "date", 0);
 	r |= json_str(out, *date != '\0' ? date : NULL);
 	r |= json_key(out, "from", 0);
@@ -332,16 +342,7 @@ cmd_show(struct cli *c, int argc, char **argv)
 		goto fail;
 	if (json) {
 		/* The stored inspect object, with id and folder before it. */
-		r |= buf_putc(out, '{');
-		r |= json_key(out, "id", 1);
-		r |= buf_printf(out, "%lld", id);
-		r |= json_key(out, "folder", 0);
-		r |= put_clean(out, m->folder_name, 1);
-		r |= json_key(out, "uid", 0);
-		if (m->uid != 0)
-			r |= buf_printf(out, "%u", m->uid);
-		else
-			r |= buf_puts(out, "null");
+		r |= msg_json_ids(out, m);
 		r |= json_key(out, "flags", 0);
 		r |= put_flags(out, m->flags);
 		r |= put_verdict(out, m);
