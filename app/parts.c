@@ -26,7 +26,6 @@ struct walk {
 	const struct mime_part *found;
 	int		(*cb)(const struct app_part *, void *);
 	void		*arg;
-	struct smerr	*e;
 	int		 r;
 };
 
@@ -130,7 +129,6 @@ app_parts(const uint8_t *msg, size_t len,
 	memset(&w, 0, sizeof(w));
 	w.cb = cb;
 	w.arg = arg;
-	w.e = e;
 	walk(&w, mime_msg_root(m));
 	mime_msg_free(m);
 	return w.r != 0 ? smerr_set(e, w.r, "listing the parts") : 0;

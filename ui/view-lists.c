@@ -17,7 +17,7 @@
 
 struct ls_item {
 	char		*text;
-	char		*key;		/* folder name, or NULL */
+	char		*key;		/* folder name, part's file name, or NULL */
 	enum ui_color	 color;
 };
 
@@ -160,13 +160,34 @@ static int
 part_cb(const struct app_part *p, void *arg)
 {
 	struct ls	*ls = arg;
-	char		 line[400], key[24];
+	char		 line[400], *name;
+	int		 r;
 
 	snprintf(line, sizeof(line), "%3zu  %-28.28s %9zu bytes  %s%s", p->index,
 	    p->type, p->size, p->name != NULL ? p->name : "",
 	    p->attachment ? "  (attachment)" : "");
-	snprintf(key, sizeof(key), "%zu", p->index);
-	return ls_add(ls, line, key, p->attachment ? UI_C_HEAD : UI_C_NORMAL);
+	/* The key is the name to save it under; the index is its place. */
+	if ((name = p->name != NULL ? strdup(p->name) :
+	    app_part_basename(NULL, p->index)) == NULL)
+		return SMERR_NOMEM;
+	r = ls_add(ls, line, name, p->attachment ? UI_C_HEAD : UI_C_NORMAL);
+	free(name);
+	return r;
+}
+
+/*
+ * Loads the message of a part list: its bytes as decrypted, or as
+ * received when they could not be; NULL with e set on failure.
+ */
+static const uint8_t *
+parts_msg(struct ui *ui, const struct ls *ls, struct store_msg **mp,
+    size_t *lenp, struct smerr *e)
+{
+	if (store_msg_load(app_session_store(ui_session(ui)), ls->msg, mp,
+	    e) != 0)
+		return NULL;
+	*lenp = (*mp)->body != NULL ? (*mp)->body_len : (*mp)->raw_len;
+	return (*mp)->body != NULL ? (*mp)->body : (*mp)->raw;
 }
 
 static void
@@ -174,31 +195,17 @@ parts_load(struct ui *ui, struct ls *ls)
 {
 	struct store_msg	*m = NULL;
 	struct smerr		 e;
+	const uint8_t		*msg;
+	size_t			 len;
 
 	smerr_clear(&e);
-	if (store_msg_load(app_session_store(ui_session(ui)), ls->msg, &m,
-	    &e) != 0 || app_parts(m->body != NULL ? m->body : m->raw,
-	    m->body != NULL ? m->body_len : m->raw_len, part_cb, ls, &e) != 0)
+	if ((msg = parts_msg(ui, ls, &m, &len, &e)) == NULL ||
+	    app_parts(msg, len, part_cb, ls, &e) != 0)
 		ui_status(ui, 1, "%s", smerr_msg(&e));
 	store_msg_free(m);
 	if (ls->n == 0)
 		ls_add(ls, "No part of this message can be saved.", NULL,
 		    UI_C_DIM);
-}
-
-struct pick {
-	size_t	 idx;
-	char	*name;
-};
-
-static int
-pick_cb(const struct app_part *p, void *arg)
-{
-	struct pick	*pk = arg;
-
-	if (p->index == pk->idx && p->name != NULL && pk->name == NULL)
-		pk->name = strdup(p->name);
-	return 0;
 }
 
 /* Saves the part under the cursor to a file the reader names. */
@@ -207,43 +214,26 @@ parts_save(struct ui *ui, struct ls *ls)
 {
 	struct store_msg	*m = NULL;
 	struct smerr		 e;
-	struct pick		 pk;
+	const char		*dflt = ls->items[ls->cur].key, *path;
 	const uint8_t		*msg;
-	const char		*path;
-	char			 q[300], *ans = NULL;
-	size_t			 len, n;
+	char			 q[300], *ans;
+	size_t			 idx = ls->cur + 1, len, n;
 
-	memset(&pk, 0, sizeof(pk));
-	if (ls->items[ls->cur].key == NULL ||
-	    (pk.idx = strtoul(ls->items[ls->cur].key, NULL, 10)) == 0)
-		return;
-	smerr_clear(&e);
-	if (store_msg_load(app_session_store(ui_session(ui)), ls->msg, &m,
-	    &e) != 0) {
-		ui_status(ui, 1, "%s", smerr_msg(&e));
-		return;
-	}
-	msg = m->body != NULL ? m->body : m->raw;
-	len = m->body != NULL ? m->body_len : m->raw_len;
-	if (app_parts(msg, len, pick_cb, &pk, &e) != 0 || (pk.name == NULL &&
-	    (pk.name = app_part_basename(NULL, pk.idx)) == NULL)) {
-		ui_status(ui, 1, "%s", smerr_msg(&e));
-		goto out;
-	}
-	snprintf(q, sizeof(q), "Save part %zu as (Enter: %s): ", pk.idx,
-	    pk.name);
+	if (dflt == NULL)
+		return;			/* the line saying there is none */
+	snprintf(q, sizeof(q), "Save part %zu as (Enter: %s): ", idx, dflt);
 	if ((ans = ui_prompt(ui, q)) == NULL) {
 		ui_status(ui, 0, "not saved");
-		goto out;
+		return;
 	}
-	path = ans[0] != '\0' ? ans : pk.name;
-	if (app_part_save(msg, len, pk.idx, path, &n, &e) != 0)
+	path = ans[0] != '\0' ? ans : dflt;
+	smerr_clear(&e);
+	if ((msg = parts_msg(ui, ls, &m, &len, &e)) == NULL ||
+	    app_part_save(msg, len, idx, path, &n, &e) != 0)
 		ui_status(ui, 1, "%s", smerr_msg(&e));
 	else
 		ui_status(ui, 0, "saved %zu bytes to %s", n, path);
-out:
 	free(ans);
-	free(pk.name);
 	store_msg_free(m);
 }
 
