@@ -293,14 +293,17 @@ judge(struct crypto_ctx *ctx, const uint8_t *raw, size_t len,
 	return 0;
 }
 
-/* The signer's certificate, for later encryption to them. */
-static void
+/*
+ * The signer's certificate, for later encryption to them. A failure
+ * costs only the harvest, not the message: 0 or the harvest's error.
+ */
+static int
 harvest(struct keys *k, struct store *st, const struct crypto_verdict *v,
     const uint8_t *raw, size_t len)
 {
 	int	replaced;
 
-	(void)app_harvest(k, st, v, raw, len, &replaced, NULL);
+	return app_harvest(k, st, v, raw, len, &replaced, NULL);
 }
 
 /*
@@ -398,7 +401,8 @@ harvest_new(struct syncer *s, const struct job *j)
 	    s->hv_len == v->signer_der_len &&
 	    memcmp(s->hv_der, v->signer_der, s->hv_len) == 0)
 		return;
-	harvest(s->o->keys, s->o->store, v, j->body, j->len);
+	if (harvest(s->o->keys, s->o->store, v, j->body, j->len) != 0)
+		return;			/* the next message tries again */
 	free(s->hv_addr);
 	free(s->hv_der);
 	s->hv_addr = strdup(v->harvest_addr);
@@ -1117,7 +1121,7 @@ sync_retry_pending(struct store *st, struct keys *k, struct crypto_ctx *ctx,
 				store_rollback(st);
 				goto out;
 			}
-			harvest(k, st, v, old->raw, old->raw_len);
+			(void)harvest(k, st, v, old->raw, old->raw_len);
 			if ((r = store_commit(st, e)) != 0)
 				goto out;
 			(*donep)++;
