@@ -44,6 +44,13 @@ enum crypto_trust {
 	CRYPTO_TRUST_PKIX_DANE,
 };
 
+/* Where the header fields shown come from (RFC 9788). */
+enum crypto_hp {
+	CRYPTO_HP_NONE = 0,		/* the outer header */
+	CRYPTO_HP_SIGNED,		/* a protected section, signed */
+	CRYPTO_HP_ENCRYPTED,		/* ...that came out of an envelope */
+};
+
 /* What a DANE (SMIMEA) lookup says about a signer's certificate. */
 enum crypto_dane {
 	CRYPTO_DANE_NONE = 0,		/* no secure answer: PKIX decides */
@@ -88,12 +95,22 @@ enum crypto_enc	 crypto_enc_decide(unsigned facts);
 const char	*crypto_sig_str(enum crypto_sig);
 const char	*crypto_enc_str(enum crypto_enc);
 const char	*crypto_trust_str(enum crypto_trust);
+const char	*crypto_hp_str(enum crypto_hp);
 
 /* The verdict on one message; every string is UTF-8 and sanitized. */
 struct crypto_verdict {
 	char		*from;		/* addr-spec as written, or NULL */
 	time_t		 date;		/* the Date field (UTC), 0: none */
 	char		*subject;	/* decoded, sanitized; never NULL */
+	char		**to;		/* To addr-specs, sanitized */
+	size_t		 nto;
+	char		**cc;		/* Cc addr-specs, sanitized */
+	size_t		 ncc;
+	/*
+	 * With header protection, from, date, subject, to and cc are the
+	 * protected section's.
+	 */
+	enum crypto_hp	 header_protection;
 	enum crypto_sig	 signature;
 	char		*signer;	/* innermost signer's address (as in its
 					   certificate, the one equal to From

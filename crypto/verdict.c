@@ -35,6 +35,7 @@
 #include "base/secmem.h"
 #include "base/text.h"
 #include "mime/mime.h"
+#include "mime/hp.h"
 #include "crypto/crypto_int.h"
 
 const struct crypto_rule crypto_sig_rules[] = {
@@ -139,6 +140,8 @@ struct judge {
 	int			 nmsgs;
 	struct buf		*text;
 	const struct mime_part	*outer;		/* the message's header */
+	const struct mime_part	*hdr;		/* the header shown */
+	const struct mime_part	*hp_sect;	/* protected section, or NULL */
 	const uint8_t		*plain;		/* last decrypted entity */
 	size_t			 plainlen;
 	struct buf		*plains[JUDGE_MAX_LAYERS];
@@ -782,7 +785,7 @@ text_add(struct judge *j, const struct mime_part *p)
 {
 	struct buf	*t = NULL;
 	struct smerr	 pe;
-	size_t		 mark = buf_len(j->text);
+	size_t		 mark = buf_len(j->text), start;
 	int		 r;
 
 	smerr_clear(&pe);
@@ -790,12 +793,17 @@ text_add(struct judge *j, const struct mime_part *p)
 		return smerr_set(j->e, r, "message text: %s", smerr_str(r));
 	if (!ctype_is(p, "text/html", NULL)) {
 		/* Plain text goes straight into the text shown. */
+		start = buf_len(j->text);
 		if ((r = mime_part_text(p, j->text, &pe)) != 0) {
 			buf_truncate(j->text, mark);
 			if (r == SMERR_NOMEM)
 				return smerr_set(j->e, r, "out of memory");
 			return finding(j, "%s", smerr_msg(&pe));
 		}
+		if (j->hp_sect != NULL &&
+		    (r = mime_hp_legacy_strip(p, j->text, start)) != 0)
+			return smerr_set(j->e, r, "message text: %s",
+			    smerr_str(r));
 		return 0;
 	}
 	if ((t = buf_new(MIME_MAX_INPUT)) == NULL)
@@ -807,6 +815,10 @@ text_add(struct judge *j, const struct mime_part *p)
 			return smerr_set(j->e, r, "out of memory");
 		return finding(j, "%s", smerr_msg(&pe));
 	}
+	if (j->hp_sect != NULL && (r = mime_hp_legacy_strip(p, t, 0)) != 0) {
+		buf_free(t);
+		return smerr_set(j->e, r, "message text: %s", smerr_str(r));
+	}
 	r = html_text(j->text, buf_data(t), buf_len(t));
 	buf_free(t);
 	if (r != 0)
@@ -814,14 +826,16 @@ text_add(struct judge *j, const struct mime_part *p)
 	return 0;
 }
 
+/* The message a message/rfc822 part p holds (*innerp NULL: unreadable). */
 static int
-forwarded(struct judge *j, const struct mime_part *p)
+part_message(struct judge *j, const struct mime_part *p,
+    const struct mime_part **innerp)
 {
-	const struct mime_part	*inner;
-	struct buf		*b;
-	struct smerr		 pe;
-	int			 r, save;
+	struct buf	*b;
+	struct smerr	 pe;
+	int		 r;
 
+	*innerp = NULL;
 	smerr_clear(&pe);
 	if ((b = buf_new(MIME_MAX_INPUT)) == NULL)
 		return smerr_set(j->e, SMERR_NOMEM, "out of memory");
@@ -830,15 +844,71 @@ forwarded(struct judge *j, const struct mime_part *p)
 		return r == SMERR_NOMEM ? smerr_set(j->e, r, "out of memory") :
 		    finding(j, "%s", smerr_msg(&pe));
 	}
-	r = msg_keep(j, buf_data(b), buf_len(b), &inner);
+	r = msg_keep(j, buf_data(b), buf_len(b), innerp);
 	buf_free(b);
-	if (r != 0 || inner == NULL)
+	return r;
+}
+
+static int
+forwarded(struct judge *j, const struct mime_part *p)
+{
+	const struct mime_part	*inner;
+	int			 r, save;
+
+	if ((r = part_message(j, p, &inner)) != 0 || inner == NULL)
 		return r;
 	save = j->textonly;
 	j->textonly = 1;
 	r = walk(j, inner, 1);
 	j->textonly = save;
 	return r;
+}
+
+static int
+hp_note(void *arg, const char *s)
+{
+	return finding(arg, "%s", s);
+}
+
+/*
+ * RFC 9788: a payload at the root that says it carries the header fields
+ * (hp, or the drafts' protected-headers) gives the header shown, when a
+ * signature at the root covers it or it came out of an envelope. A
+ * wrapped message gives way to the message it wraps.
+ */
+static int
+hp_take(struct judge *j, const struct mime_part **curp)
+{
+	const struct mime_part	*sect = *curp;
+	enum mime_hp_form	 form = mime_hp_form(sect);
+	enum crypto_hp		 level;
+	const char		*why;
+	int			 r;
+
+	if ((j->facts & CRYPTO_E_DECRYPTED) && !(j->facts & CRYPTO_E_FAILED))
+		level = CRYPTO_HP_ENCRYPTED;
+	else if (j->npending > 0)
+		level = CRYPTO_HP_SIGNED;
+	else
+		return 0;
+	if (form == MIME_HP_NONE)
+		return 0;
+	if (form == MIME_HP_WRAPPED) {
+		if ((r = part_message(j, sect, &sect)) != 0 || sect == NULL)
+			return r;
+		*curp = sect;
+	}
+	j->hp_sect = j->hdr = sect;
+	j->v->header_protection = level;
+	if (j->npending > 0 && (r = crypto_hp_compare(j->outer, sect,
+	    level == CRYPTO_HP_ENCRYPTED, hp_note, j)) != 0)
+		return r == SMERR_NOMEM ? smerr_set(j->e, r, "out of memory") :
+		    r;
+	if ((r = crypto_hdr_read(j->v, sect, &j->date, &why, j->e)) != 0)
+		return r;
+	if (j->v->from == NULL)
+		return finding(j, "the protected From: %s", why);
+	return 0;
 }
 
 /*
@@ -889,6 +959,9 @@ walk(struct judge *j, const struct mime_part *p, int show)
 	}
 	if (!show || mime_part_is_attachment(p))
 		return 0;
+	/* The drafts' copy of the protected fields for older programs. */
+	if (j->hp_sect != NULL && p != j->hp_sect && mime_hp_legacy_part(p))
+		return 0;
 	if (ctype_is(p, "text/plain", NULL) || ctype_is(p, "text/html", NULL))
 		return text_add(j, p);
 	return 0;
@@ -909,7 +982,7 @@ identity_check(struct judge *j)
 	int			 r;
 
 	for (k = 0; k < sizeof(fields) / sizeof(fields[0]); k++)
-		for (i = 0; (name = mime_part_field(j->outer, i, &val)) !=
+		for (i = 0; (name = mime_part_field(j->hdr, i, &val)) !=
 		    NULL; i++) {
 			if (strcasecmp(name, fields[k]) != 0 ||
 			    !mime_addr_names_other(val, j->v->from))
@@ -978,7 +1051,6 @@ crypto_judge(struct crypto_ctx *ctx, const void *msg, size_t len,
 	struct judge		 j;
 	struct crypto_verdict	*v = NULL;
 	const struct mime_part	*cur, *next;
-	struct buf		*subj = NULL;
 	const char		*why;
 	int			 r, i;
 
@@ -987,8 +1059,7 @@ crypto_judge(struct crypto_ctx *ctx, const void *msg, size_t len,
 	j.ctx = ctx;
 	j.e = e;
 	if ((v = calloc(1, sizeof(*v))) == NULL ||
-	    (j.text = buf_new(MIME_MAX_INPUT)) == NULL ||
-	    (subj = buf_new(MIME_MAX_FIELD * 4)) == NULL) {
+	    (j.text = buf_new(MIME_MAX_INPUT)) == NULL) {
 		r = smerr_set(e, SMERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -1001,42 +1072,19 @@ crypto_judge(struct crypto_ctx *ctx, const void *msg, size_t len,
 		j.msgs[j.nmsgs++] = m;
 		cur = j.outer = mime_msg_root(m);
 	}
-	if ((r = mime_from_addr(cur, &v->from, &why)) != 0) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+	j.hdr = cur;
+	if ((r = crypto_hdr_read(v, cur, &j.date, &why, e)) != 0)
 		goto out;
-	}
-	if (v->from != NULL) {
-		/* An address that would change on the way to a terminal. */
-		char	*c = text_sanitize_str(v->from, 0);
-
-		if (c == NULL) {
-			r = smerr_set(e, SMERR_NOMEM, "out of memory");
-			goto out;
-		}
-		if (strcmp(c, v->from) != 0 ||
-		    !text_utf8_valid(v->from, strlen(v->from))) {
-			free(v->from);
-			v->from = NULL;
-			why = "an address with characters that cannot be shown";
-		}
-		free(c);
-	}
 	if (v->from == NULL && (r = finding(&j, "From: %s", why)) != 0)
 		goto out;
-	if (mime_part_date(cur, &j.date) != 0)
-		j.date = 0;
-	v->date = j.date;
-	if ((r = mime_subject(cur, subj, e)) != 0 ||
-	    (v->subject = sanitized(subj, 0)) == NULL) {
-		r = r != 0 ? r : smerr_set(e, SMERR_NOMEM, "out of memory");
-		goto out;
-	}
 	/* The root: S/MIME layers, one inside the other. */
 	while (cur != NULL && smime_kind(cur) != K_NONE) {
 		if ((r = smime_entity(&j, cur, 1, &next)) != 0)
 			goto out;
 		cur = next;
 	}
+	if (cur != NULL && (r = hp_take(&j, &cur)) != 0)
+		goto out;
 	if ((r = pending_record(&j)) != 0)
 		goto out;
 	/* The content shown. */
@@ -1094,7 +1142,6 @@ out:
 	for (i = 0; i < j.npending; i++)
 		crypto_signed_clear(&j.pending[i]);
 	buf_free(j.text);
-	buf_free(subj);
 	crypto_verdict_free(v);
 	return r;
 }
@@ -1106,6 +1153,8 @@ crypto_verdict_free(struct crypto_verdict *v)
 		return;
 	free(v->from);
 	free(v->subject);
+	crypto_strv_free(v->to, v->nto);
+	crypto_strv_free(v->cc, v->ncc);
 	free(v->signer);
 	crypto_strv_free(v->signers, v->nsigners);
 	free(v->cipher);
@@ -1118,10 +1167,38 @@ crypto_verdict_free(struct crypto_verdict *v)
 	free(v);
 }
 
+/* A JSON array of the n strings at sv. */
+static int
+strv_json(struct buf *out, char *const *sv, size_t n)
+{
+	size_t	i;
+	int	r = 0;
+
+	r |= buf_putc(out, '[');
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			r |= buf_putc(out, ',');
+		r |= json_str(out, sv[i]);
+	}
+	return r | buf_putc(out, ']');
+}
+
+/* ISO 8601 UTC, or null for no time. */
+static int
+time_json(struct buf *out, time_t t)
+{
+	struct tm	tm;
+	char		s[32];
+
+	if (t == 0 || gmtime_r(&t, &tm) == NULL ||
+	    strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return json_str(out, NULL);
+	return json_str(out, s);
+}
+
 int
 crypto_verdict_json(const struct crypto_verdict *v, struct buf *out)
 {
-	size_t	i;
 	int	r = 0;
 
 	r |= buf_putc(out, '{');
@@ -1129,18 +1206,20 @@ crypto_verdict_json(const struct crypto_verdict *v, struct buf *out)
 	r |= json_str(out, v->from);
 	r |= json_key(out, "subject", 0);
 	r |= json_str(out, v->subject);
+	r |= json_key(out, "to", 0);
+	r |= strv_json(out, v->to, v->nto);
+	r |= json_key(out, "cc", 0);
+	r |= strv_json(out, v->cc, v->ncc);
+	r |= json_key(out, "date", 0);
+	r |= time_json(out, v->date);
+	r |= json_key(out, "header_protection", 0);
+	r |= json_str(out, crypto_hp_str(v->header_protection));
 	r |= json_key(out, "signature", 0);
 	r |= json_str(out, crypto_sig_str(v->signature));
 	r |= json_key(out, "signer", 0);
 	r |= json_str(out, v->signer);
 	r |= json_key(out, "signers", 0);
-	r |= buf_putc(out, '[');
-	for (i = 0; i < v->nsigners; i++) {
-		if (i > 0)
-			r |= buf_putc(out, ',');
-		r |= json_str(out, v->signers[i]);
-	}
-	r |= buf_putc(out, ']');
+	r |= strv_json(out, v->signers, v->nsigners);
 	r |= json_key(out, "trust", 0);
 	r |= json_str(out, crypto_trust_str(v->trust));
 	r |= json_key(out, "encryption", 0);
@@ -1150,13 +1229,7 @@ crypto_verdict_json(const struct crypto_verdict *v, struct buf *out)
 	r |= json_key(out, "text", 0);
 	r |= json_str(out, v->text);
 	r |= json_key(out, "findings", 0);
-	r |= buf_putc(out, '[');
-	for (i = 0; i < v->nfindings; i++) {
-		if (i > 0)
-			r |= buf_putc(out, ',');
-		r |= json_str(out, v->findings[i]);
-	}
-	r |= buf_putc(out, ']');
+	r |= strv_json(out, v->findings, v->nfindings);
 	r |= buf_putc(out, '}');
 	return r != 0 ? SMERR_NOMEM : 0;
 }
