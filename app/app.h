@@ -32,6 +32,8 @@ struct app_account {
 	char			*ca_file;	/* absolute, or NULL */
 	int			 sign;
 	enum app_encrypt	 encrypt;
+	int			 header_protection;	/* RFC 9788 */
+	int			 legacy_display;	/* ...with its LDE */
 };
 
 struct app_dns {

@@ -25,6 +25,7 @@
 #include "crypto/protect.h"
 #include "keys/keys.h"
 #include "mime/build.h"
+#include "mime/hp.h"
 #include "net/imap.h"
 #include "net/net.h"
 #include "net/smtp.h"
@@ -413,6 +414,32 @@ queue_sealed(const struct send_opts *o, const struct mime_out *mo,
 	return r;
 }
 
+/*
+ * RFC 9788: what is signed or sealed carries the header fields itself
+ * (*payloadp; NULL when the account does without, or nothing is
+ * protected). A sealed message's outer Subject becomes "[...]": mo's
+ * outer fields are replaced.
+ */
+static int
+hp_payload(const struct send_opts *o, struct mime_out *mo, int sign,
+    int encrypt, struct buf **payloadp, struct smerr *e)
+{
+	struct buf	*outer = NULL;
+	int		 r;
+
+	*payloadp = NULL;
+	if (!o->acct->header_protection || (!sign && !encrypt))
+		return 0;
+	if ((r = mime_hp_protect(mo, encrypt, o->acct->legacy_display,
+	    payloadp, &outer, e)) != 0)
+		return r;
+	if (outer != NULL) {
+		buf_free(mo->headers);
+		mo->headers = outer;
+	}
+	return 0;
+}
+
 int
 send_queue(const struct send_opts *o, const void *text, size_t len,
     struct send_queued *q, struct smerr *e)
@@ -425,7 +452,7 @@ send_queue(const struct send_opts *o, const void *text, size_t len,
 	struct pool		 pool;
 	const uint8_t		*chain[CHAIN_MAX];
 	size_t			 chain_len[CHAIN_MAX];
-	struct buf		*key = NULL, *inner = NULL;
+	struct buf		*key = NULL, *inner = NULL, *payload = NULL;
 	const struct buf	*use;
 	int64_t			 id;
 	size_t			 i, nmain;
@@ -496,10 +523,13 @@ send_queue(const struct send_opts *o, const void *text, size_t len,
 			warnf(o, "no identity for %s: the copy in Sent will "
 			    "not open for you", mo->from);
 	}
+	if ((r = hp_payload(o, mo, po.signer != NULL, encrypt, &payload,
+	    e)) != 0)
+		goto out;
 	/* Signed once; every encrypted copy carries the same signature. */
-	use = mo->entity;
+	use = payload != NULL ? payload : mo->entity;
 	if (po.signer != NULL) {
-		if ((r = protect_entity(&po, mo->entity, &inner, NULL, e)) != 0)
+		if ((r = protect_entity(&po, use, &inner, NULL, e)) != 0)
 			goto out;
 		use = inner;
 	}
@@ -538,6 +568,7 @@ out:
 	pool_clear(&pool);
 	buf_free(key);
 	buf_free(inner);
+	buf_free(payload);
 	mime_out_free(mo);
 	return r;
 }
