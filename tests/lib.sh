@@ -79,3 +79,21 @@ alice_config() {
 		    "$LAB_CA" "$LAB_DNS_RESOLVER" "$LAB_TA"
 	} > "$1/config"
 }
+
+# gpgsm_home DIR CA.pem P12 PASSFILE: a private gpgsm home in DIR (exported
+# as GNUPGHOME), offline, trusting CA.pem, with the identity of P12
+# imported; stop its agent with "gpgconf --kill gpg-agent" when done.
+gpgsm_home() {
+	GNUPGHOME=$1
+	export GNUPGHOME
+	mkdir -m 700 "$GNUPGHOME"
+	printf 'disable-crl-checks\ndisable-policy-checks\ndisable-dirmngr\n' \
+	    >"$GNUPGHOME/gpgsm.conf"
+	printf 'allow-loopback-pinentry\n' >"$GNUPGHOME/gpg-agent.conf"
+	echo "$(openssl x509 -in "$2" -noout -fingerprint -sha1 |
+	    sed 's/.*=//') S" >"$GNUPGHOME/trustlist.txt"
+	check "gpgsm imports the CA" gpgsm --batch --import "$2"
+	check "gpgsm imports $(basename "$3")" sh -c 'gpgsm --batch \
+	    --pinentry-mode loopback --passphrase-fd 0 --import "$1" <"$2"' \
+	    sh "$3" "$4"
+}
