@@ -149,8 +149,10 @@ FUZZ_DIR	= $(BUILD)/fuzz
 FUZZ_CFLAGS	= -std=c11 -D_GNU_SOURCE -I. -g -O1 -fno-omit-frame-pointer \
 		  -fsanitize=fuzzer,address,undefined \
 		  -fno-sanitize-recover=undefined
-FUZZ_MIME_SRCS	= mime/parse.c mime/header.c mime/canon.c $(wildcard base/*.c)
+FUZZ_MIME_SRCS	= mime/parse.c mime/header.c mime/canon.c mime/hp.c \
+		  mime/build.c $(wildcard base/*.c)
 FUZZ_JUDGE_SRCS	= crypto/cms.c crypto/chain.c crypto/cert.c crypto/verdict.c \
+		  crypto/hp.c \
 		  net/anchors.c $(FUZZ_MIME_SRCS)
 
 $(FUZZ_DIR)/mime: tests/fuzz/mime.c $(FUZZ_MIME_SRCS)

@@ -97,3 +97,37 @@ gpgsm_home() {
 	    --pinentry-mode loopback --passphrase-fd 0 --import "$1" <"$2"' \
 	    sh "$3" "$4"
 }
+
+# sender_home HOME: an empty home for alice, and in $T the files holding
+# the store's passphrase (pw), the lab's PKCS#12 one (p12pw) and her
+# password (alicepw).
+sender_home() {
+	mkdir -p "$1"
+	echo "store passphrase" >"$T/pw"
+	echo "$LAB_P12_PASS" >"$T/p12pw"
+	echo "$LAB_ALICE_PASS" >"$T/alicepw"
+}
+
+# sender_config HOME IMAP_PORT SMTP_HOST DNS_RESOLVER ENCRYPT [LINE]:
+# alice's account for sending through the lab (her password read from
+# $T/alicepw), signing, encrypt = ENCRYPT, with LINE added to it.
+sender_config() {
+	cat >"$1/config" <<EOF2
+[account lab]
+address  = alice@example.test
+name     = Alice Example
+imap     = imap://mail.example.test:$2
+smtp     = submission://$3:$LAB_SUBMISSION_PORT
+password-command = cat "$T/alicepw"
+ca-file  = $LAB_CA
+timeout  = 10
+sign     = yes
+encrypt  = $5
+${6:-}
+
+[dns]
+resolver     = $4
+trust-anchor = $LAB_TA
+timeout      = 2
+EOF2
+}

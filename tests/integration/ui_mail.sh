@@ -156,12 +156,21 @@ $TM send-keys -t ui m
 check "after the editor, the program asks to send" wait_for 'Send to bob@example.test\?'
 $TM send-keys -t ui y
 check "the send finishes and says so" wait_for '(sent|submitted|queued|delivered)'
+# bob's key opens it: its Subject travels inside the envelope, "[...]"
+# outside (header protection).
+sealed_for_bob() {
+	for f in $(grep -l '^Subject: \[\.\.\.\]' "$LAB_DIR"/mail/example.test/bob/Maildir/new/* "$LAB_DIR"/mail/example.test/bob/Maildir/cur/* 2>/dev/null); do
+		openssl cms -decrypt -in "$f" -recip "$LAB_SMIME_DIR/bob.pem" \
+		    -inkey "$LAB_SMIME_DIR/bob.key" 2>/dev/null |
+		    grep -q "$1" && { echo "$f"; return 0; }
+	done
+}
 i=0; got=
 while [ $i -lt 50 ] && [ -z "$got" ]; do
-	got=$(grep -l 'written in the terminal program' "$LAB_DIR"/mail/example.test/bob/Maildir/new/* "$LAB_DIR"/mail/example.test/bob/Maildir/cur/* 2>/dev/null | head -1)
+	got=$(sealed_for_bob 'Subject: written in the terminal program')
 	sleep 0.2; i=$((i + 1))
 done
-check "the message arrived in bob's INBOX" test -n "$got"
+check "the message arrived in bob's INBOX, its Subject sealed" test -n "$got"
 [ -n "$got" ] && check_match "it arrived signed" 'application/(x-)?pkcs7-(signature|mime)' "$(cat "$got")"
 check "no draft is left behind" sh -c "! ls '$H/tmp'/draft-* 2>/dev/null | grep -q ."
 # No certificate for a recipient while encryption is "auto": the program
