@@ -110,6 +110,23 @@ pg_clear(struct pg *pg)
 	pg->n = pg->cap = 0;
 }
 
+/*
+ * 1 when m is signed but its To, Date and Subject come from outside the
+ * signature: no protected header section (RFC 9788) was read. (The From
+ * address shown is the one the signer was compared with.) In the stored
+ * verdict every quote inside a value is escaped, so a member's spelling
+ * cannot occur inside one.
+ */
+static int
+fields_unsigned(const struct store_msg *m)
+{
+	if (m->signature == NULL || strcmp(m->signature, "none") == 0)
+		return 0;
+	return m->verdict == NULL ||
+	    (strstr(m->verdict, "\"header_protection\":\"signed\"") == NULL &&
+	    strstr(m->verdict, "\"header_protection\":\"encrypted\"") == NULL);
+}
+
 static void
 pg_layout(struct ui *ui, struct ui_view *v, int width)
 {
@@ -117,7 +134,7 @@ pg_layout(struct ui *ui, struct ui_view *v, int width)
 	struct store_msg	*m = NULL;
 	struct smerr		 e;
 	enum ui_color		 c;
-	const char		*b, *p, *nl;
+	const char		*b, *p, *nl, *mark;
 	char			 line[512], date[64];
 	struct tm		 tm;
 	time_t			 t;
@@ -154,18 +171,19 @@ pg_layout(struct ui *ui, struct ui_view *v, int width)
 	snprintf(line, sizeof(line), "From:    %s", m->from != NULL ? m->from
 	    : "(none)");
 	pg_wrap(pg, line, strlen(line), width, UI_C_HEAD);
+	mark = fields_unsigned(m) ? "  [not signed]" : "";
 	if (m->to != NULL) {
-		snprintf(line, sizeof(line), "To:      %s", m->to);
+		snprintf(line, sizeof(line), "To:      %s%s", m->to, mark);
 		pg_wrap(pg, line, strlen(line), width, UI_C_HEAD);
 	}
 	t = m->date != 0 ? m->date : m->received;
 	if (t != 0 && localtime_r(&t, &tm) != NULL) {
 		strftime(date, sizeof(date), "%a, %d %b %Y %H:%M %z", &tm);
-		snprintf(line, sizeof(line), "Date:    %s", date);
+		snprintf(line, sizeof(line), "Date:    %s%s", date, mark);
 		pg_wrap(pg, line, strlen(line), width, UI_C_HEAD);
 	}
-	snprintf(line, sizeof(line), "Subject: %s", m->subject != NULL ?
-	    m->subject : "");
+	snprintf(line, sizeof(line), "Subject: %s%s", m->subject != NULL ?
+	    m->subject : "", mark);
 	pg_wrap(pg, line, strlen(line), width, UI_C_HEAD);
 	pg_add(pg, "", 0, UI_C_NORMAL, 0);
 	pg->nhead = pg->n;

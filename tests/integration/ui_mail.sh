@@ -75,6 +75,13 @@ printf 'the attached figures: 1 2 3\n' > "$T/report.txt"
 openssl cms -encrypt -aes-256-gcm -in "$T/ent6" -out "$T/enc6" "$LAB_SMIME_DIR/alice.pem"
 { hdr "figures attached"; cat "$T/enc6"; } > "$T/m6"
 put "$T/m6"
+# Signed with its header fields inside (RFC 9788); the outer Subject was
+# changed on the way.
+printf 'From: bob@example.test\nTo: alice@example.test\nSubject: protected by bob\n\nMy Subject is signed.\n' >"$T/ent7"
+"$TOOLS/crypto_seal" --hp --sign "$LAB_SMIME_DIR/bob.pem" \
+    "$LAB_SMIME_DIR/bob.key" "$T/ent7" "$T/m7" >/dev/null
+sed -i '0,/^Subject: protected by bob/s//Subject: URGENT wire the money/' "$T/m7"
+put "$T/m7"
 chown -R nobody:nogroup "$LAB_DIR/mail" 2>/dev/null
 check "sync fetches alice's INBOX" S sync
 
@@ -129,6 +136,16 @@ open_msg 'signed by bob'
 check "the pager opens bob's signed message" wait_for 'Subject: signed by bob'
 check_match "its first line says signed and verified, with the signer" 'Signed and verified .*bob@example.test, trust pkix' "$(screen | sed -n 2p)"
 check "the signed text is shown" wait_for 'Signed words from bob'
+check_match "its Subject, outside the signature, is marked" \
+    'Subject: signed by bob  \[not signed\]' "$(screen)"
+$TM send-keys -t ui q
+check_match "the index shows the signed Subject, not the outer one" \
+    ' S  .*protected by bob' "$(row 'protected by bob')"
+check_nomatch "the changed outer Subject is nowhere" 'URGENT' "$(screen)"
+open_msg 'protected by bob'
+check "the pager opens the header-protected message" \
+    wait_for 'Subject: protected by bob'
+check_nomatch "its signed fields carry no mark" 'not signed' "$(screen)"
 $TM send-keys -t ui q
 
 # The parts of the decrypted message: v lists them, Enter saves one.
