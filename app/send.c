@@ -415,28 +415,57 @@ queue_sealed(const struct send_opts *o, const struct mime_out *mo,
 }
 
 /*
- * RFC 9788: what is signed or sealed carries the header fields itself
- * (*payloadp; NULL when the account does without, or nothing is
- * protected). A sealed message's outer Subject becomes "[...]": mo's
- * outer fields are replaced.
+ * What is sealed or sent, into *outp (new; NULL: mo->entity as it is):
+ * the entity with its header fields inside (RFC 9788) unless the account
+ * does without, signed when po has a signer. A sealed message's outer
+ * Subject becomes "[...]": mo's outer fields are replaced.
  */
 static int
-hp_payload(const struct send_opts *o, struct mime_out *mo, int sign,
-    int encrypt, struct buf **payloadp, struct smerr *e)
+payload_make(const struct send_opts *o, struct mime_out *mo,
+    const struct protect_opts *po, int encrypt, struct buf **outp,
+    struct smerr *e)
 {
-	struct buf	*outer = NULL;
+	struct buf	*payload = NULL, *outer = NULL;
 	int		 r;
 
-	*payloadp = NULL;
-	if (!o->acct->header_protection || (!sign && !encrypt))
-		return 0;
-	if ((r = mime_hp_protect(mo, encrypt, o->acct->legacy_display,
-	    payloadp, &outer, e)) != 0)
-		return r;
-	if (outer != NULL) {
-		buf_free(mo->headers);
-		mo->headers = outer;
+	*outp = NULL;
+	if (o->acct->header_protection && (po->signer != NULL || encrypt)) {
+		if ((r = mime_hp_protect(mo, encrypt, o->acct->legacy_display,
+		    &payload, &outer, e)) != 0)
+			return r;
+		if (outer != NULL) {
+			buf_free(mo->headers);
+			mo->headers = outer;
+		}
 	}
+	if (po->signer == NULL) {
+		*outp = payload;
+		return 0;
+	}
+	r = protect_entity(po, payload != NULL ? payload : mo->entity, outp,
+	    NULL, e);
+	buf_free(payload);
+	return r;
+}
+
+/* SMERR_EXISTS when mo's Message-ID was sent or is queued already. */
+static int
+queued_before(const struct send_opts *o, const struct mime_out *mo,
+    struct smerr *e)
+{
+	int	 r;
+
+	if ((r = store_outbox_was_sent(o->store, mo->msgid, e)) < 0)
+		return r;
+	if (r == 1)
+		return smerr_set(e, SMERR_EXISTS, "message %s was already sent",
+		    mo->msgid);
+	if ((r = outbox_holds(o, mo->msgid, e)) < 0)
+		return r;
+	if (r == 1)
+		return smerr_set(e, SMERR_EXISTS, "message %s is already in "
+		    "the outbox (sealmail outbox send tries it again)",
+		    mo->msgid);
 	return 0;
 }
 
@@ -452,7 +481,7 @@ send_queue(const struct send_opts *o, const void *text, size_t len,
 	struct pool		 pool;
 	const uint8_t		*chain[CHAIN_MAX];
 	size_t			 chain_len[CHAIN_MAX];
-	struct buf		*key = NULL, *inner = NULL, *payload = NULL;
+	struct buf		*key = NULL, *inner = NULL;
 	const struct buf	*use;
 	int64_t			 id;
 	size_t			 i, nmain;
@@ -472,20 +501,8 @@ send_queue(const struct send_opts *o, const void *text, size_t len,
 		    o->acct->address);
 		goto out;
 	}
-	if ((r = store_outbox_was_sent(o->store, mo->msgid, e)) < 0)
+	if ((r = queued_before(o, mo, e)) != 0)
 		goto out;
-	if (r == 1) {
-		r = smerr_set(e, SMERR_EXISTS, "message %s was already sent",
-		    mo->msgid);
-		goto out;
-	}
-	if ((r = outbox_holds(o, mo->msgid, e)) < 0)
-		goto out;
-	if (r == 1) {
-		r = smerr_set(e, SMERR_EXISTS, "message %s is already in the "
-		    "outbox (sealmail outbox send tries it again)", mo->msgid);
-		goto out;
-	}
 	r = find_identity(o, mo->from, &me, e);
 	if (r < 0 && r != SMERR_NOTFOUND)
 		goto out;
@@ -523,16 +540,10 @@ send_queue(const struct send_opts *o, const void *text, size_t len,
 			warnf(o, "no identity for %s: the copy in Sent will "
 			    "not open for you", mo->from);
 	}
-	if ((r = hp_payload(o, mo, po.signer != NULL, encrypt, &payload,
-	    e)) != 0)
-		goto out;
 	/* Signed once; every encrypted copy carries the same signature. */
-	use = payload != NULL ? payload : mo->entity;
-	if (po.signer != NULL) {
-		if ((r = protect_entity(&po, use, &inner, NULL, e)) != 0)
-			goto out;
-		use = inner;
-	}
+	if ((r = payload_make(o, mo, &po, encrypt, &inner, e)) != 0)
+		goto out;
+	use = inner != NULL ? inner : mo->entity;
 	if (!encrypt) {
 		/* Bcc is in no header field: one copy serves everyone. */
 		if ((r = queue_copy(o, mo, use, mo->rcpt, mo->nrcpt, &q->id,
@@ -568,7 +579,6 @@ out:
 	pool_clear(&pool);
 	buf_free(key);
 	buf_free(inner);
-	buf_free(payload);
 	mime_out_free(mo);
 	return r;
 }

@@ -259,8 +259,9 @@ crypto_hp_compare(const struct mime_part *outer,
 				return SMERR_NOMEM;
 			if (eq)
 				continue;
-			snprintf(s, sizeof(s), "the outer %s field differs from "
-			    "the signed one; the signed one is shown", name);
+			snprintf(s, sizeof(s), "the outer %s field differs "
+			    "from the signed one; the signed one is shown",
+			    name);
 		}
 		if ((r = note(arg, s)) != 0)
 			return r;

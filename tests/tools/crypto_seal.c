@@ -123,18 +123,22 @@ out:
 	return b;
 }
 
-/* send's header protection: *payloadp (or NULL) and mo's outer fields. */
+/*
+ * send's header protection: mo's entity becomes the payload (what is
+ * signed or sealed), its outer fields those that go with it.
+ */
 static int
 hp_apply(struct mime_out *mo, int hp, int cipher, int legacy,
-    struct buf **payloadp, struct smerr *e)
+    struct smerr *e)
 {
-	struct buf	*outer = NULL;
+	struct buf	*payload = NULL, *outer = NULL;
 
-	*payloadp = NULL;
 	if (!hp)
 		return 0;
-	if (mime_hp_protect(mo, cipher, legacy, payloadp, &outer, e) != 0)
+	if (mime_hp_protect(mo, cipher, legacy, &payload, &outer, e) != 0)
 		return -1;
+	buf_free(mo->entity);
+	mo->entity = payload;
 	if (outer != NULL) {
 		buf_free(mo->headers);
 		mo->headers = outer;
@@ -190,7 +194,6 @@ main(int argc, char **argv)
 	struct protect_opts	 o;
 	struct mime_out		*mo = NULL;
 	struct buf		*in = NULL, *ent = NULL, *msg = NULL, *key = NULL;
-	struct buf		*payload;
 	struct smerr		 e;
 	const char		*cipher = NULL, *entity_out = NULL;
 	const uint8_t		*chain[MAXR];
@@ -311,13 +314,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (mime_compose(buf_data(in), buf_len(in), NULL, NULL, &mo, &e) != 0 ||
-	    hp_apply(mo, hp, o.nrcpt > 0, legacy, &payload, &e) != 0)
+	    hp_apply(mo, hp, o.nrcpt > 0, legacy, &e) != 0)
 		goto out;
-	if (payload != NULL) {
-		/* What is signed or sealed is the payload now. */
-		buf_free(mo->entity);
-		mo->entity = payload;
-	}
 	if (entity_out != NULL && spill(entity_out, mo->entity) != 0) {
 		smerr_set(&e, SMERR_IO, "cannot write %s", entity_out);
 		goto out;

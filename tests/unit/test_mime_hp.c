@@ -91,7 +91,8 @@ test_strip_plain(void **state)
 	assert_string_equal(s, "before\nHello.\r\n");
 	free(s);
 	/* Not marked: nothing is taken away. */
-	s = stripped("Content-Type: text/plain\r\n\r\nSubject: x\r\n\r\nHi\r\n");
+	s = stripped("Content-Type: text/plain\r\n\r\nSubject: x\r\n\r\n"
+	    "Hi\r\n");
 	assert_string_equal(s, "before\nSubject: x\r\n\r\nHi\r\n");
 	free(s);
 	/* Marked, but what comes first is not header fields. */
