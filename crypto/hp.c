@@ -62,7 +62,7 @@ int
 crypto_hdr_read(struct crypto_verdict *v, const struct mime_part *p,
     time_t *datep, const char **whyp, struct smerr *e)
 {
-	struct buf	*subj = NULL;
+	struct buf	*subj = NULL, *o = NULL;
 	char		*s;
 	int		 r;
 
@@ -79,21 +79,25 @@ crypto_hdr_read(struct crypto_verdict *v, const struct mime_part *p,
 	if ((r = mime_addr_list(p, "to", &v->to, &v->nto)) != 0 ||
 	    (r = mime_addr_list(p, "cc", &v->cc, &v->ncc)) != 0)
 		goto nomem;
-	if ((subj = buf_new(MIME_MAX_FIELD * 4)) == NULL)
+	if ((subj = buf_new(MIME_MAX_FIELD * 4)) == NULL ||
+	    (o = buf_new(MIME_MAX_FIELD * 12)) == NULL)
 		goto nomem;
-	if ((r = mime_subject(p, subj, e)) != 0) {
-		buf_free(subj);
-		return r;
-	}
-	s = text_sanitize_str(buf_str(subj), 0);
-	buf_free(subj);
-	if (s == NULL)
+	if ((r = mime_subject(p, subj, e)) != 0)
+		goto out;
+	/* Every byte decoded is sanitized, a NUL among them too. */
+	if (text_sanitize(o, buf_data(subj), buf_len(subj), 0) != 0 ||
+	    (s = buf_take(o, NULL)) == NULL)
 		goto nomem;
 	free(v->subject);
 	v->subject = s;
-	return 0;
+	r = 0;
+	goto out;
 nomem:
-	return smerr_set(e, SMERR_NOMEM, "out of memory");
+	r = smerr_set(e, SMERR_NOMEM, "out of memory");
+out:
+	buf_free(subj);
+	buf_free(o);
+	return r;
 }
 
 /* How the values of a field are compared. */
