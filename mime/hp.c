@@ -332,10 +332,10 @@ entity_mark(struct buf *out, const struct buf *ent, const char *hp)
 	size_t		 len = buf_len(ent);
 	int		 r = 0, done = 0;
 
-	if ((eoh = memmem(s, len, "\r\n\r\n", 4)) != NULL)
+	if (len >= 2 && memcmp(s, "\r\n", 2) == 0)
+		eoh = s;		/* no header at all */
+	else if ((eoh = memmem(s, len, "\r\n\r\n", 4)) != NULL)
 		eoh += 2;
-	else if (len >= 2 && memcmp(s, "\r\n", 2) == 0)
-		eoh = s;
 	else
 		return SMERR_INVAL;
 	end = eoh;

@@ -215,6 +215,31 @@ test_protect(void **state)
 	mime_out_free(mo);
 }
 
+/* An entity with no header of its own gets a Content-Type to mark. */
+static void
+test_protect_bare(void **state)
+{
+	struct mime_out		*mo = compose();
+	struct buf		*p = NULL, *h = NULL;
+	struct mime_msg		*m;
+	const struct mime_part	*r;
+	size_t			 len;
+
+	(void)state;
+	buf_reset(mo->entity);
+	assert_int_equal(buf_puts(mo->entity, "\r\nbare text\r\n"), 0);
+	assert_int_equal(mime_hp_protect(mo, 0, 0, &p, &h, NULL), 0);
+	m = parse(buf_str(p));
+	r = mime_msg_root(m);
+	assert_int_equal(mime_hp_form(r), MIME_HP_CLEAR);
+	assert_string_equal(mime_part_type(r), "text/plain");
+	assert_int_equal(strncmp((const char *)mime_part_body(r, &len),
+	    "bare text\r\n", 11), 0);
+	mime_msg_free(m);
+	buf_free(p);
+	mime_out_free(mo);
+}
+
 int
 main(void)
 {
@@ -224,6 +249,7 @@ main(void)
 		cmocka_unit_test(test_strip_html),
 		cmocka_unit_test(test_addr_list),
 		cmocka_unit_test(test_protect),
+		cmocka_unit_test(test_protect_bare),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
