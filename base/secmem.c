@@ -1,3 +1,5 @@
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 
 #include <stdlib.h>
@@ -46,10 +48,29 @@ int
 secmem_no_coredump(void)
 {
 	struct rlimit	rl = { 0, 0 };
+	int		r = 0;
 
+	if (setrlimit(RLIMIT_CORE, &rl) == -1)
+		r = -1;
 	/*
-	 * RLIMIT_CORE only: PR_SET_DUMPABLE would also stop the leak
-	 * checker of the sanitizer builds from inspecting the process.
+	 * Not dumpable: no core file whatever the limit, and no ptrace or
+	 * /proc/PID/mem from another process of the same user (gcore). The
+	 * sanitizers' leak checker makes the process dumpable again for the
+	 * moment it stops the world, so it keeps working.
 	 */
-	return setrlimit(RLIMIT_CORE, &rl) == -1 ? -1 : 0;
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		r = -1;
+	return r;
+}
+
+void
+secmem_lock(void *p, size_t len)
+{
+	/*
+	 * Best effort: beyond RLIMIT_MEMLOCK the pages may be swapped. They
+	 * stay locked after the block is freed, since a page may hold
+	 * another locked block too; malloc hands them out again.
+	 */
+	if (p != NULL && len > 0)
+		(void)mlock(p, len);
 }
