@@ -79,7 +79,9 @@ openssl cms -sign -signer "$LAB_SMIME_DIR/bob.pem" -inkey "$LAB_SMIME_DIR/bob.ke
 put "$T/m5"
 chown -R nobody:nogroup "$LAB_DIR/mail" 2>/dev/null
 check "sync fetches alice's INBOX" S sync
-S show --json 4 > "$T/cbc.json" 2>/dev/null
+S list --json > "$T/list.json" 2>/dev/null
+id=$(json "$T/list.json" '[m["id"] for m in d if m["subject"] == "tampered cbc"][0]')
+S show --json "$id" > "$T/cbc.json" 2>/dev/null
 check_match "the store keeps the tampered message's finding" \
     'not integrity-protected' "$(cat "$T/cbc.json")"
 
