@@ -2,8 +2,10 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "secmem.h"
 
@@ -73,4 +75,19 @@ secmem_lock(void *p, size_t len)
 	 */
 	if (p != NULL && len > 0)
 		(void)mlock(p, len);
+}
+
+void
+secmem_fds_private(void)
+{
+	int	fd, max, fl;
+
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return;
+	/* An older kernel: one descriptor at a time. */
+	if ((max = (int)sysconf(_SC_OPEN_MAX)) < 0 || max > 65536)
+		max = 65536;
+	for (fd = 3; fd < max; fd++)
+		if ((fl = fcntl(fd, F_GETFD)) != -1 && !(fl & FD_CLOEXEC))
+			(void)fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
 }

@@ -23,5 +23,11 @@ int	secmem_equal(const void *a, const void *b, size_t len);
 int	secmem_no_coredump(void);
 /* Locks the pages of len bytes at p in memory where RLIMIT_MEMLOCK allows. */
 void	secmem_lock(void *p, size_t len);
+/*
+ * Marks every descriptor above 2 close-on-exec: what this process was
+ * handed (a passphrase file among them) goes to none of the programs it
+ * starts. Opening one by /proc/self/fd/N still works.
+ */
+void	secmem_fds_private(void);
 
 #endif
