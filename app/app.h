@@ -169,5 +169,10 @@ int	 app_shown_read(const char *verdict, struct app_shown **shp,
 void	 app_shown_free(struct app_shown *sh);
 /* The APP_SPAN_* flags of line (from 1) of the shown text. */
 unsigned app_shown_line(const struct app_shown *sh, size_t line);
+/*
+ * The display name of the From field of the stored message msg, decoded
+ * and sanitized (malloc'd), or NULL when it has none.
+ */
+char	*app_from_name(const unsigned char *msg, size_t len);
 
 #endif

@@ -1,17 +1,21 @@
 /*
  * What the terminal program shows of a stored verdict beyond its columns:
  * the cipher, the findings and which lines a signature covers, read back
- * from the verdict's JSON object as the engine wrote it.
+ * from the verdict's JSON object as the engine wrote it; and the sender's
+ * display name, read from a stored message's header.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/err.h"
 #include "base/json.h"
 #include "base/text.h"
+#include "mime/mime.h"
 #include "app/app.h"
 
 #define APP_SHOWN_MAX	4096	/* findings or spans read from one verdict */
+#define APP_NAME_HEADER_MAX	(1024 * 1024)	/* a header section read */
 
 void
 app_shown_free(struct app_shown *sh)
@@ -144,4 +148,32 @@ app_shown_line(const struct app_shown *sh, size_t line)
 			hi = mid;
 	}
 	return sh->spans[lo].flags;
+}
+
+char *
+app_from_name(const unsigned char *msg, size_t len)
+{
+	struct mime_msg	*m = NULL;
+	struct buf	*b = NULL;
+	const unsigned char	*end;
+	char		*name = NULL;
+
+	if (msg == NULL || len == 0)
+		return NULL;
+	/* The header section only: the body is neither needed nor parsed. */
+	if ((end = memmem(msg, len, "\n\r\n", 3)) != NULL ||
+	    (end = memmem(msg, len, "\n\n", 2)) != NULL)
+		len = (size_t)(end - msg) + 1;
+	if (len > APP_NAME_HEADER_MAX)
+		return NULL;
+	if (mime_parse(msg, len, &m, NULL) != 0 ||
+	    (b = buf_new(0)) == NULL ||
+	    mime_addr_name(mime_part_header(mime_msg_root(m), "from"), b) !=
+	    0 || buf_len(b) == 0)
+		goto out;
+	name = text_sanitize_str(buf_str(b), 0);
+out:
+	buf_free(b);
+	mime_msg_free(m);
+	return name;
 }

@@ -24,6 +24,8 @@ struct ix_msg {
 	char	*flags;
 	char	*signature;
 	char	*encryption;
+	char	*name;		/* the sender's display name, or NULL */
+	int	 named;		/* name was looked for */
 };
 
 struct ix {
@@ -51,6 +53,7 @@ ix_clear(struct ix *ix)
 		free(ix->msgs[i].flags);
 		free(ix->msgs[i].signature);
 		free(ix->msgs[i].encryption);
+		free(ix->msgs[i].name);
 	}
 	free(ix->msgs);
 	ix->msgs = NULL;
@@ -79,6 +82,8 @@ ix_add(const struct store_msg *m, void *arg)
 	x->flags = dupnull(m->flags);
 	x->signature = dupnull(m->signature);
 	x->encryption = dupnull(m->encryption);
+	x->name = NULL;
+	x->named = 0;
 	if (x->from == NULL || x->subject == NULL || x->flags == NULL ||
 	    x->signature == NULL || x->encryption == NULL) {
 		free(x->from); free(x->subject); free(x->flags);
@@ -132,6 +137,32 @@ has_flag(const char *flags, const char *f)
 		p += n;
 	}
 	return 0;
+}
+
+/*
+ * The sender's display name, looked for once, when its line is first
+ * drawn: the listing itself reads no message.
+ */
+static void
+ix_name(struct ui *ui, struct ix_msg *m)
+{
+	struct store_msg	*sm = NULL;
+	struct smerr		 e;
+
+	if (m->named)
+		return;
+	m->named = 1;
+	smerr_clear(&e);
+	if (store_msg_load(app_session_store(ui_session(ui)), m->id, &sm,
+	    &e) != 0)
+		return;
+	m->name = sm->body != NULL ? app_from_name(sm->body, sm->body_len) :
+	    app_from_name(sm->raw, sm->raw_len);
+	if (m->name != NULL && m->name[0] == '\0') {
+		free(m->name);
+		m->name = NULL;
+	}
+	store_msg_free(sm);
 }
 
 /*
@@ -199,7 +230,7 @@ ix_line(int y, int cols, const struct ix_msg *m, size_t i, int sel,
 		attron(A_BOLD);
 	ui_date(buf, sizeof(buf), m->date);
 	x = ix_cell(y, x, cols, c->date, buf);
-	x = ix_cell(y, x, cols, c->from, m->from);
+	x = ix_cell(y, x, cols, c->from, m->name != NULL ? m->name : m->from);
 	if (x < cols)
 		x += ui_put(y, x, cols - x, m->subject, strlen(m->subject));
 	if (sel)
@@ -215,7 +246,6 @@ ix_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 	size_t		 i;
 	int		 y;
 
-	(void)ui;
 	if (ix->n == 0) {
 		const char *empty = ix->query != NULL ? "No message matches." :
 		    "No messages here yet. S syncs the account; m writes a "
@@ -231,8 +261,10 @@ ix_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 	if (ix->cur >= ix->top + (size_t)rows)
 		ix->top = ix->cur - (size_t)rows + 1;
 	ix_cols(cols, &c);
-	for (i = ix->top, y = top; i < ix->n && y < top + rows; i++, y++)
+	for (i = ix->top, y = top; i < ix->n && y < top + rows; i++, y++) {
+		ix_name(ui, &ix->msgs[i]);
 		ix_line(y, cols, &ix->msgs[i], i, i == ix->cur, &c);
+	}
 }
 
 static void
