@@ -77,6 +77,10 @@ openssl cms -sign -signer "$LAB_SMIME_DIR/bob.pem" -inkey "$LAB_SMIME_DIR/bob.ke
   printf 'Content-Type: text/plain\n\nAttacker prefix: pay to IBAN XX00.\n--outer\n'
   cat "$T/signed"; printf '\n--outer--\n'; } > "$T/m5"
 put "$T/m5"
+# A display name, encoded, with a colour sequence inside it.
+{ hdr "named sender" | sed 's/^From: .*/From: =?utf-8?q?B=C3=B8b_=1B[31mExample?= <bob@example.test>/'
+  printf 'Content-Type: text/plain\n\nHello.\n'; } > "$T/m6"
+put "$T/m6"
 chown -R nobody:nogroup "$LAB_DIR/mail" 2>/dev/null
 check "sync fetches alice's INBOX" S sync
 S list --json > "$T/list.json" 2>/dev/null
@@ -185,6 +189,9 @@ $TM send-keys -t ui q q
 check "back in the index" wait_for 'sealmail: INBOX \([0-9]+\)'
 check_nomatch "every message read shows as read at once" '^ +[0-9]+ N.*(spoof|tampered|partly)' "$(screen)"
 
+check_match "the sender column shows the display name, decoded and sanitized" \
+    ' Bøb Example +named sender' "$(screen | grep 'named sender')"
+
 # Index marks have their own columns; F, never !, marks a flagged message.
 $TM send-keys -t ui F
 sleep 0.3
@@ -216,8 +223,8 @@ for w in 80 50 20; do
 	check "the index's bars are not blank at $w columns" bars_shown "$w"
 done
 $TM resize-window -t ui -x 80 -y 24
-check_match "80x24: the index shows date, sender, subject and marks" \
-    '^ +[0-9]+ +F P  +[0-9:A-Za-z ]+ +bob@example\.test +partly signed' "$(screen | grep 'partly signed')"
+check "80x24: the index shows date, sender, subject and marks" wait_for \
+    '^ +[0-9]+ +F P  +[0-9:A-Za-z ]+ +bob@example\.test +partly signed'
 open_msg "spoof plain"
 check "the pager opens at 80 columns" wait_for 'Subject: spoof plain'
 for w in 80 50 20; do
