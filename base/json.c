@@ -288,7 +288,8 @@ json_hex4(const char *p, unsigned *v)
 static int
 json_unescape(const char **pp, struct buf *b)
 {
-	static const char	 from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+	static const char	 from[] = "\"\\/bfnrt";
+	static const char	 to[] = "\"\\/\b\f\n\r\t";
 	const char		*p = *pp, *c;
 	unsigned		 cp, lo;
 

@@ -33,7 +33,8 @@ int	json_key(struct buf *out, const char *key, int first);
  * json_first, json_next: the elements of the array at arr in turn.
  * json_skip: the position just after the value at p.
  * json_string: the string at p decoded, malloc'd (caller frees); NULL when
- * p is no string (null included) or on ENOMEM.
+ * p is no string (null included) or on ENOMEM. Its bytes are not checked
+ * for UTF-8: text for a screen goes through text_sanitize.
  */
 const char	*json_member(const char *obj, const char *key);
 const char	*json_first(const char *arr);

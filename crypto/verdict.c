@@ -1248,8 +1248,9 @@ crypto_verdict_json(const struct crypto_verdict *v, struct buf *out)
 	for (i = 0; i < v->nspans; i++)
 		r |= buf_printf(out, "%s{\"line\":%zu,\"signed\":%s,"
 		    "\"envelope\":%s}", i > 0 ? "," : "", v->spans[i].line,
-		    v->spans[i].flags & CRYPTO_SPAN_SIGNED ? "true" : "false",
-		    v->spans[i].flags & CRYPTO_SPAN_ENVELOPE ? "true" : "false");
+		    (v->spans[i].flags & CRYPTO_SPAN_SIGNED) ? "true" :
+		    "false", (v->spans[i].flags & CRYPTO_SPAN_ENVELOPE) ?
+		    "true" : "false");
 	r |= buf_putc(out, ']');
 	r |= buf_putc(out, '}');
 	return r != 0 ? SMERR_NOMEM : 0;

@@ -221,6 +221,28 @@ pg_strip_states(struct pg *pg, const struct store_msg *m,
 	pg->briefc = c;
 }
 
+/* For a partial verdict: which lines the margin marks say are covered. */
+static void
+pg_coverage(struct pg_list *st, const char *text, const struct app_shown *sh,
+    unsigned flag, int width)
+{
+	int		 sig = flag == APP_SPAN_SIGNED;
+	char		 line[512];
+	size_t		 n, with;
+
+	if (sh != NULL && sh->has_coverage) {
+		pg_count(text, sh, flag, &n, &with);
+		snprintf(line, sizeof(line), "%s: only the lines marked %c in "
+		    "the margin (%zu of %zu); %s", sig ? "Signed" : "Encrypted",
+		    sig ? 'S' : 'E', with, n, sig ? "the lines marked - could "
+		    "come from anyone" : "the rest travelled in clear");
+	} else
+		snprintf(line, sizeof(line), "Which lines %s was not recorded "
+		    "when this message was stored", sig ? "are signed" :
+		    "came from an envelope");
+	pg_wrap(st, line, strlen(line), width, UI_C_BAD, NULL);
+}
+
 /* The strip: states, what the margin marks cover, every finding. */
 static void
 pg_strip(struct pg *pg, const struct store_msg *m, const struct app_shown *sh,
@@ -229,32 +251,13 @@ pg_strip(struct pg *pg, const struct store_msg *m, const struct app_shown *sh,
 	struct pg_list	*st = &pg->strip;
 	const char	*text = m->text != NULL ? m->text : "";
 	char		 line[1024];
-	size_t		 i, n, with;
+	size_t		 i;
 
 	pg_strip_states(pg, m, sh, width);
-	if (is(m->signature, "partial")) {
-		if (sh != NULL && sh->has_coverage) {
-			pg_count(text, sh, APP_SPAN_SIGNED, &n, &with);
-			snprintf(line, sizeof(line), "Signed: only the lines "
-			    "marked S in the margin (%zu of %zu); the lines "
-			    "marked - could come from anyone", with, n);
-		} else
-			snprintf(line, sizeof(line), "Which lines are signed "
-			    "was not recorded when this message was stored");
-		pg_wrap(st, line, strlen(line), width, UI_C_BAD, NULL);
-	}
-	if (is(m->encryption, "partial")) {
-		if (sh != NULL && sh->has_coverage) {
-			pg_count(text, sh, APP_SPAN_ENVELOPE, &n, &with);
-			snprintf(line, sizeof(line), "Encrypted: only the lines "
-			    "marked E in the margin (%zu of %zu); the rest "
-			    "travelled in clear", with, n);
-		} else
-			snprintf(line, sizeof(line), "Which lines came from an "
-			    "envelope was not recorded when this message was "
-			    "stored");
-		pg_wrap(st, line, strlen(line), width, UI_C_BAD, NULL);
-	}
+	if (is(m->signature, "partial"))
+		pg_coverage(st, text, sh, APP_SPAN_SIGNED, width);
+	if (is(m->encryption, "partial"))
+		pg_coverage(st, text, sh, APP_SPAN_ENVELOPE, width);
 	for (i = 0; sh != NULL && i < sh->nfindings; i++) {
 		snprintf(line, sizeof(line), "Warning: %s", sh->findings[i]);
 		pg_wrap(st, line, strlen(line), width, UI_C_WARN, NULL);

@@ -67,8 +67,9 @@ test_verdict(void **st)
 static void
 test_from_name(void **st)
 {
-	const char	*m1 = "Subject: x\r\nFrom: =?utf-8?q?B=C3=B8b_=1B[31mE?="
-	    " <bob@example.test>\r\n\r\nFrom: Mallory <m@example.test>\r\n";
+	const char	*m1 = "Subject: x\r\n"
+	    "From: =?utf-8?q?B=C3=B8b_=1B[31mE?= <bob@example.test>\r\n"
+	    "\r\nFrom: Mallory <m@example.test>\r\n";
 	const char	*m2 = "From: bob@example.test\n\nbody\n";
 	char		*n;
 
