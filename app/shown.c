@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/buf.h"
 #include "base/err.h"
@@ -15,7 +16,7 @@
 #include "app/app.h"
 
 #define APP_SHOWN_MAX	4096	/* findings or spans read from one verdict */
-#define APP_NAME_HEADER_MAX	(1024 * 1024)	/* a header section read */
+#define APP_NAME_HEADER_MAX	(64 * 1024)	/* of a header, for From */
 
 void
 app_shown_free(struct app_shown *sh)
@@ -150,30 +151,55 @@ app_shown_line(const struct app_shown *sh, size_t line)
 	return sh->spans[lo].flags;
 }
 
+/*
+ * The unfolded value of the first From field of the header section at
+ * msg (len bytes, up to its blank line), into b.
+ */
+static int
+from_field(const unsigned char *msg, size_t len, struct buf *b)
+{
+	const unsigned char	*p = msg, *end = msg + len, *nl, *e;
+	int			 in = 0, r = 0;
+
+	while (p < end && r == 0) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		e = nl > p && nl[-1] == '\r' ? nl - 1 : nl;
+		if (e == p)
+			break;			/* the blank line */
+		if (*p == ' ' || *p == '\t') {
+			if (in)
+				r = buf_put(b, p, (size_t)(e - p));
+		} else if (in)
+			break;
+		else if ((size_t)(e - p) >= 5 &&
+		    strncasecmp((const char *)p, "from:", 5) == 0) {
+			in = 1;
+			r = buf_put(b, p + 5, (size_t)(e - p) - 5);
+		}
+		p = nl + 1;
+	}
+	return r;
+}
+
 char *
 app_from_name(const unsigned char *msg, size_t len)
 {
-	struct mime_msg	*m = NULL;
-	struct buf	*b = NULL;
-	const unsigned char	*end;
+	struct buf	*f = NULL, *b = NULL;
 	char		*name = NULL;
 
 	if (msg == NULL || len == 0)
 		return NULL;
-	/* The header section only: the body is neither needed nor parsed. */
-	if ((end = memmem(msg, len, "\n\r\n", 3)) != NULL ||
-	    (end = memmem(msg, len, "\n\n", 2)) != NULL)
-		len = (size_t)(end - msg) + 1;
 	if (len > APP_NAME_HEADER_MAX)
-		return NULL;
-	if (mime_parse(msg, len, &m, NULL) != 0 ||
-	    (b = buf_new(0)) == NULL ||
-	    mime_addr_name(mime_part_header(mime_msg_root(m), "from"), b) !=
-	    0 || buf_len(b) == 0)
+		len = APP_NAME_HEADER_MAX;
+	if ((f = buf_new(APP_NAME_HEADER_MAX)) == NULL ||
+	    (b = buf_new(0)) == NULL || from_field(msg, len, f) != 0 ||
+	    buf_len(f) == 0 || mime_addr_name(buf_str(f), b) != 0 ||
+	    buf_len(b) == 0)
 		goto out;
 	name = text_sanitize_str(buf_str(b), 0);
 out:
+	buf_free(f);
 	buf_free(b);
-	mime_msg_free(m);
 	return name;
 }

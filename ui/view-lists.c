@@ -272,6 +272,7 @@ static const char *const help_lines[] = {
 	"message can draw there. Scrolled, the status line repeats it.",
 	"The margin of each line of text:",
 	"  S  a signature covers the line  -  no signature covers it",
+	"  ! ? M X  a signature covers it, but it failed (as in the index)",
 	"  E  it came out of an envelope   -  it travelled in clear",
 	"     (the second mark only for encrypted mail)",
 	"  ?  which lines are covered was not recorded for this message",

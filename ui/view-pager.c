@@ -275,18 +275,19 @@ pg_marks(const struct store_msg *m, const struct app_shown *sh, size_t line,
     struct pg_line *mk)
 {
 	unsigned	f = app_shown_line(sh, line);
-	enum ui_color	c;
 
-	(void)ui_sig_banner(m->signature, &c);
 	if (sh == NULL || !sh->has_coverage) {
 		mk->mark[0] = mk->mark[1] = '?';
 		mk->mcolor[0] = mk->mcolor[1] = UI_C_WARN;
 		return;
 	}
 	if (f & APP_SPAN_SIGNED) {
-		mk->mark[0] = 'S';
-		mk->mcolor[0] = is(m->signature, "valid") ||
-		    is(m->signature, "partial") ? UI_C_GOOD : c;
+		/* Under a signature that failed: the index's mark for it. */
+		if (is(m->signature, "valid") || is(m->signature, "partial")) {
+			mk->mark[0] = 'S';
+			mk->mcolor[0] = UI_C_GOOD;
+		} else
+			mk->mark[0] = ui_sig_mark(m->signature, &mk->mcolor[0]);
 	} else {
 		mk->mark[0] = '-';
 		mk->mcolor[0] = is(m->signature, "none") ? UI_C_DIM : UI_C_BAD;

@@ -102,6 +102,8 @@ open_msg() { ui_open_msg "$1"; }
 open_msg 'altered after signing'
 check "the pager opens the altered message" wait_for 'Subject: altered after signing'
 check_match "its first line says the signature is bad" 'BAD SIGNATURE' "$(screen | sed -n 2p)"
+check "its text is marked in the margin as under a failed signature" \
+    wait_for '^! +│ Altered words from bob'
 $TM send-keys -t ui q
 open_msg 'signed by bob'
 check "the pager opens bob's signed message" wait_for 'Subject: signed by bob'

@@ -71,6 +71,9 @@ test_from_name(void **st)
 	    "From: =?utf-8?q?B=C3=B8b_=1B[31mE?= <bob@example.test>\r\n"
 	    "\r\nFrom: Mallory <m@example.test>\r\n";
 	const char	*m2 = "From: bob@example.test\n\nbody\n";
+	const char	*m3 = "Content-Type: multipart/signed; boundary=b\r\n"
+	    "from: \"Bob\r\n Example\" <bob@example.test>\r\n"
+	    "Subject: s\r\n\r\n--b\r\n";
 	char		*n;
 
 	(void)st;
@@ -79,6 +82,11 @@ test_from_name(void **st)
 	assert_string_equal(n, "B\xc3\xb8" "b E");
 	free(n);
 	assert_null(app_from_name((const unsigned char *)m2, strlen(m2)));
+	/* A folded field of a multipart message's header. */
+	assert_non_null(n = app_from_name((const unsigned char *)m3,
+	    strlen(m3)));
+	assert_string_equal(n, "Bob Example");
+	free(n);
 }
 
 int
