@@ -201,7 +201,7 @@ pg_strip_states(struct pg *pg, const struct store_msg *m,
 		snprintf(line, sizeof(line), "%s", b);
 	/* Green only for a verdict with nothing to warn of. */
 	pg_wrap(st, line, strlen(line), width, any && c == UI_C_GOOD ?
-	    UI_C_NORMAL : c, NULL);
+	    UI_C_WARN : c, NULL);
 	st->l[st->n - 1].bold = 1;
 	b = ui_enc_banner(m->encryption, &c);
 	if (sh != NULL && sh->cipher != NULL)
@@ -209,7 +209,7 @@ pg_strip_states(struct pg *pg, const struct store_msg *m,
 	else
 		snprintf(line, sizeof(line), "%s", b);
 	pg_wrap(st, line, strlen(line), width, any && c == UI_C_GOOD ?
-	    UI_C_NORMAL : c, NULL);
+	    UI_C_WARN : c, NULL);
 	st->l[st->n - 1].bold = 1;
 	snprintf(pg->brief, sizeof(pg->brief), "verdict: %s%s%s, %s%s%s",
 	    m->signature != NULL ? m->signature : "?", m->signer != NULL &&
@@ -381,8 +381,9 @@ pg_layout(struct ui *ui, struct ui_view *v, int width)
 	pg->subject = strdup(m->subject != NULL ? m->subject : "");
 	pg->message_id = m->message_id != NULL ? strdup(m->message_id) : NULL;
 	pg->text = strdup(m->text != NULL ? m->text : "");
-	snprintf(v->title, sizeof(v->title), "%s", pg->subject != NULL ?
-	    pg->subject : "");
+	/* Not the Subject: nothing the sender wrote sits above the strip. */
+	snprintf(v->title, sizeof(v->title), "message %lld in %s",
+	    (long long)pg->id, m->folder_name != NULL ? m->folder_name : "?");
 	store_msg_free(m);
 }
 

@@ -77,6 +77,14 @@ openssl cms -sign -signer "$LAB_SMIME_DIR/bob.pem" -inkey "$LAB_SMIME_DIR/bob.ke
   printf 'Content-Type: text/plain\n\nAttacker prefix: pay to IBAN XX00.\n--outer\n'
   cat "$T/signed"; printf '\n--outer--\n'; } > "$T/m5"
 put "$T/m5"
+# Partly encrypted: clear text beside an envelope to alice (never opened).
+openssl cms -encrypt -aes-256-gcm -in "$T/ent" -out "$T/encpart" \
+    "$LAB_SMIME_DIR/alice.pem" 2>/dev/null
+{ hdr "partly encrypted"
+  printf 'Content-Type: multipart/mixed; boundary="outer"\n\n--outer\n'
+  printf 'Content-Type: text/plain\n\nClear text beside an envelope.\n--outer\n'
+  grep -v '^MIME-Version' "$T/encpart"; printf '\n--outer--\n'; } > "$T/m7"
+put "$T/m7"
 # A display name, encoded, with a colour sequence inside it.
 { hdr "named sender" | sed 's/^From: .*/From: =?utf-8?q?B=C3=B8b_=1B[31mExample?= <bob@example.test>/'
   printf 'Content-Type: text/plain\n\nHello.\n'; } > "$T/m6"
@@ -159,10 +167,22 @@ check_match "its strip says in words the envelope is not integrity-protected" \
     "$(screen | sed -n "2,${r}p" | tr '\n' ' ' | sed 's/  */ /g')"
 check_match "the warning is in the warning colour (yellow)" \
     '\[(1;)?33m.*Warning: aes-256-cbc' "$(screen_e | sed -n "2,${r}p")"
+check_match "its decrypted line is in the warning colour too, not green" \
+    '\[(1;)?33m.*decrypted — cipher aes-256-cbc' "$(screen_e | sed -n "2,${r}p")"
 check_nomatch "and nothing of the strip is green" '\[(1;)?32m' \
     "$(screen_e | sed -n "2,${r}p")"
 check "its lines are marked as from the envelope and unsigned" \
     wait_for '^-E│ Invoice line 0'
+$TM send-keys -t ui q
+
+open_msg "partly encrypted"
+check "the partly encrypted message opens" wait_for 'Subject: partly encrypted'
+r=$(rule)
+check_match "the strip says no line came out of the envelope" \
+    'Encrypted: only the lines marked E in the margin \(0 of 1\); the rest travelled in clear' \
+    "$(screen | sed -n "2,${r}p" | tr '\n' ' ' | sed 's/  */ /g')"
+check "its clear line is marked as from no envelope" \
+    wait_for '^--│ Clear text beside an envelope\.'
 $TM send-keys -t ui q
 
 open_msg "partly signed"
@@ -187,7 +207,7 @@ check "it says where the certificate came from" wait_for 'Came from: '
 check "it shows the issuer chain up to the trusted CA" wait_for 'trust anchor, SHA-256'
 $TM send-keys -t ui q q
 check "back in the index" wait_for 'sealmail: INBOX \([0-9]+\)'
-check_nomatch "every message read shows as read at once" '^ +[0-9]+ N.*(spoof|tampered|partly)' "$(screen)"
+check_nomatch "every message read shows as read at once" '^ +[0-9]+ N.*(spoof (plain|boundary|colours)|tampered cbc|partly (signed|encrypted))' "$(screen)"
 
 check_match "the sender column shows the display name, decoded and sanitized" \
     ' Bøb Example +named sender' "$(screen | grep 'named sender')"
