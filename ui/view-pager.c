@@ -176,6 +176,17 @@ pg_count(const char *text, const struct app_shown *sh, unsigned flag,
 	}
 }
 
+/* A line of the strip in bold, on as many rows as it takes. */
+static void
+pg_wrap_bold(struct pg_list *st, const char *line, int width, enum ui_color c)
+{
+	size_t	i = st->n;
+
+	pg_wrap(st, line, strlen(line), width, c, NULL);
+	for (; i < st->n; i++)
+		st->l[i].bold = 1;
+}
+
 /* The signature and encryption lines of the strip. */
 static void
 pg_strip_states(struct pg *pg, const struct store_msg *m,
@@ -200,17 +211,13 @@ pg_strip_states(struct pg *pg, const struct store_msg *m,
 	else
 		snprintf(line, sizeof(line), "%s", b);
 	/* Green only for a verdict with nothing to warn of. */
-	pg_wrap(st, line, strlen(line), width, any && c == UI_C_GOOD ?
-	    UI_C_WARN : c, NULL);
-	st->l[st->n - 1].bold = 1;
+	pg_wrap_bold(st, line, width, any && c == UI_C_GOOD ? UI_C_WARN : c);
 	b = ui_enc_banner(m->encryption, &c);
 	if (sh != NULL && sh->cipher != NULL)
 		snprintf(line, sizeof(line), "%s — cipher %s", b, sh->cipher);
 	else
 		snprintf(line, sizeof(line), "%s", b);
-	pg_wrap(st, line, strlen(line), width, any && c == UI_C_GOOD ?
-	    UI_C_WARN : c, NULL);
-	st->l[st->n - 1].bold = 1;
+	pg_wrap_bold(st, line, width, any && c == UI_C_GOOD ? UI_C_WARN : c);
 	snprintf(pg->brief, sizeof(pg->brief), "verdict: %s%s%s, %s%s%s",
 	    m->signature != NULL ? m->signature : "?", m->signer != NULL &&
 	    !is(m->signature, "none") ? " " : "", m->signer != NULL &&
