@@ -85,6 +85,9 @@ openssl cms -encrypt -aes-256-gcm -in "$T/ent" -out "$T/encpart" \
   printf 'Content-Type: text/plain\n\nClear text beside an envelope.\n--outer\n'
   grep -v '^MIME-Version' "$T/encpart"; printf '\n--outer--\n'; } > "$T/m7"
 put "$T/m7"
+# Signed by bob as a whole.
+{ hdr "signed whole"; grep -v '^MIME-Version' "$T/signed"; } > "$T/m8"
+put "$T/m8"
 # A display name, encoded, with a colour sequence inside it.
 { hdr "named sender" | sed 's/^From: .*/From: =?utf-8?q?B=C3=B8b_=1B[31mExample?= <bob@example.test>/'
   printf 'Content-Type: text/plain\n\nHello.\n'; } > "$T/m6"
@@ -175,6 +178,18 @@ check "its lines are marked as from the envelope and unsigned" \
     wait_for '^-E│ Invoice line 0'
 $TM send-keys -t ui q
 
+open_msg "signed whole"
+check "the signed message opens" wait_for 'Subject: signed whole'
+check_match "its strip says signed and verified, with signer and trust" \
+    'Signed and verified — signer bob@example.test, trust pkix' "$(screen | sed -n 2p)"
+check_match "in green" '32m(.\[49m)?Signed and verified' "$(screen_e | sed -n 2p)"
+check "each line is marked signed" wait_for '^S +│ A second signed line\.'
+$TM send-keys -t ui V
+check "V: the certificate came from this signed mail" wait_for 'Came from: +harvested'
+check "V: and it replaced no earlier one" \
+    wait_for 'Replaced: +no earlier certificate for its address'
+$TM send-keys -t ui q q
+
 open_msg "partly encrypted"
 check "the partly encrypted message opens" wait_for 'Subject: partly encrypted'
 r=$(rule)
@@ -207,7 +222,7 @@ check "it says where the certificate came from" wait_for 'Came from: '
 check "it shows the issuer chain up to the trusted CA" wait_for 'trust anchor, SHA-256'
 $TM send-keys -t ui q q
 check "back in the index" wait_for 'sealmail: INBOX \([0-9]+\)'
-check_nomatch "every message read shows as read at once" '^ +[0-9]+ N.*(spoof (plain|boundary|colours)|tampered cbc|partly (signed|encrypted))' "$(screen)"
+check_nomatch "every message read shows as read at once" '^ +[0-9]+ N.*(spoof (plain|boundary|colours)|tampered cbc|partly (signed|encrypted)|signed whole)' "$(screen)"
 
 check_match "the sender column shows the display name, decoded and sanitized" \
     ' Bøb Example +named sender' "$(screen | grep 'named sender')"
