@@ -142,7 +142,8 @@ lab-stop:
 # each from the sources of its folder and the folders below it only:
 # judge (parse and judge a message) links crypto/'s reading side, the
 # system trust anchors of net/, mime/ and base/; mime links mime/ and
-# base/. FUZZ_SECONDS per target.
+# base/; json (the reader of stored verdicts) links base/. FUZZ_SECONDS
+# per target.
 FUZZ_CC		?= clang
 FUZZ_SECONDS	?= 600
 FUZZ_DIR	= $(BUILD)/fuzz
@@ -163,14 +164,21 @@ $(FUZZ_DIR)/judge: tests/fuzz/judge.c $(FUZZ_JUDGE_SRCS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -letpan $(SSL_LIBS)
 
-fuzz: $(FUZZ_DIR)/mime $(FUZZ_DIR)/judge
-	@mkdir -p $(FUZZ_DIR)/corpus-mime $(FUZZ_DIR)/corpus-judge
+$(FUZZ_DIR)/json: tests/fuzz/json.c $(wildcard base/*.c)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
+
+fuzz: $(FUZZ_DIR)/mime $(FUZZ_DIR)/judge $(FUZZ_DIR)/json
+	@mkdir -p $(FUZZ_DIR)/corpus-mime $(FUZZ_DIR)/corpus-judge \
+	    $(FUZZ_DIR)/corpus-json
 	$(FUZZ_DIR)/mime -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 	    -dict=tests/fuzz/judge.dict -print_final_stats=1 \
 	    $(FUZZ_DIR)/corpus-mime tests/data/smime
 	$(FUZZ_DIR)/judge -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 	    -dict=tests/fuzz/judge.dict -print_final_stats=1 \
 	    $(FUZZ_DIR)/corpus-judge tests/data/smime
+	$(FUZZ_DIR)/json -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    -print_final_stats=1 $(FUZZ_DIR)/corpus-json
 
 clean:
 	rm -rf build sealmail

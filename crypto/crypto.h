@@ -97,6 +97,19 @@ const char	*crypto_enc_str(enum crypto_enc);
 const char	*crypto_trust_str(enum crypto_trust);
 const char	*crypto_hp_str(enum crypto_hp);
 
+/*
+ * A run of lines of the text shown and what vouches for it: a signature
+ * covers it, and it came out of a decrypted envelope. Runs follow one
+ * another from line 1; each starts where a part of the message starts.
+ */
+#define CRYPTO_SPAN_SIGNED	0x01
+#define CRYPTO_SPAN_ENVELOPE	0x02
+
+struct crypto_span {
+	size_t		 line;		/* first line of the run, from 1 */
+	unsigned	 flags;		/* CRYPTO_SPAN_* */
+};
+
 /* The verdict on one message; every string is UTF-8 and sanitized. */
 struct crypto_verdict {
 	char		*from;		/* addr-spec as written, or NULL */
@@ -141,6 +154,9 @@ struct crypto_verdict {
 
 	char		**findings;	/* human-readable, sanitized */
 	size_t		 nfindings;
+
+	struct crypto_span *spans;	/* where text's lines came from */
+	size_t		 nspans;
 };
 
 /* A new context: no anchors, no identities, the current time. */
@@ -190,7 +206,9 @@ void	 crypto_verdict_free(struct crypto_verdict *v);
 
 /*
  * Appends the contract's inspect --json object for v to out, with
- * "findings" (an array of strings) added. 0 or a negative SMERR_* code.
+ * "findings" (an array of strings) and "coverage" (the spans, as objects
+ * {"line":N,"signed":BOOL,"envelope":BOOL}) added. 0 or a negative
+ * SMERR_* code.
  */
 int	 crypto_verdict_json(const struct crypto_verdict *v, struct buf *out);
 

@@ -151,6 +151,10 @@ struct judge {
 	int			 npending;
 	int			 textonly;	/* inside message/rfc822 */
 	time_t			 date;		/* the Date field, or 0 */
+	int			 covered;	/* signatures around the walk */
+	/* Where each part's text starts in text, and what vouches for it. */
+	struct crypto_span	*segs;		/* line holds a byte offset */
+	size_t			 nsegs, capsegs;
 };
 
 static int
@@ -733,8 +737,12 @@ next:
 		goto out;
 	if (root)
 		*nextp = content;
-	else
+	else {
+		/* The text under a signature inside the message is covered. */
+		j->covered++;
 		r = walk(j, content, 1);
+		j->covered--;
+	}
 out:
 	free(cipher);
 	crypto_signed_clear(&s);
@@ -780,6 +788,38 @@ html_text(struct buf *out, const uint8_t *s, size_t len)
 	return r;
 }
 
+/*
+ * A part's text begins at the end of text: remember where, and whether a
+ * signature covers it and an envelope held it. A part that could not be
+ * decoded left a mark past the end: it is dropped.
+ */
+static int
+text_segment(struct judge *j)
+{
+	struct crypto_span	*ns;
+	unsigned		 f = 0;
+	size_t			 ncap;
+
+	if (j->covered > 0)
+		f |= CRYPTO_SPAN_SIGNED;
+	if ((j->facts & CRYPTO_E_DECRYPTED) && !(j->facts & CRYPTO_E_FAILED))
+		f |= CRYPTO_SPAN_ENVELOPE;
+	while (j->nsegs > 0 && j->segs[j->nsegs - 1].line >= buf_len(j->text))
+		j->nsegs--;
+	if (j->nsegs > 0 && j->segs[j->nsegs - 1].flags == f)
+		return 0;	/* the run goes on */
+	if (j->nsegs == j->capsegs) {
+		ncap = j->capsegs == 0 ? 8 : j->capsegs * 2;
+		if ((ns = reallocarray(j->segs, ncap, sizeof(*ns))) == NULL)
+			return smerr_set(j->e, SMERR_NOMEM, "out of memory");
+		j->segs = ns;
+		j->capsegs = ncap;
+	}
+	j->segs[j->nsegs].line = buf_len(j->text);
+	j->segs[j->nsegs++].flags = f;
+	return 0;
+}
+
 static int
 text_add(struct judge *j, const struct mime_part *p)
 {
@@ -791,6 +831,8 @@ text_add(struct judge *j, const struct mime_part *p)
 	smerr_clear(&pe);
 	if (mark > 0 && (r = buf_putc(j->text, '\n')) != 0)
 		return smerr_set(j->e, r, "message text: %s", smerr_str(r));
+	if ((r = text_segment(j)) != 0)
+		return r;
 	if (!ctype_is(p, "text/html", NULL)) {
 		/* Plain text goes straight into the text shown. */
 		start = buf_len(j->text);
@@ -1027,21 +1069,47 @@ decrypted_keep(struct judge *j)
 	return 0;
 }
 
-static char *
-sanitized(const struct buf *b, unsigned flags)
+/*
+ * The text shown, each part sanitized on its own so that nothing in one
+ * part can reach into the next, and the run of lines each part gives.
+ */
+static int
+text_shown(struct judge *j)
 {
-	struct buf	*o;
-	char		*s;
+	struct crypto_verdict	*v = j->v;
+	struct buf		*o;
+	const uint8_t		*d = buf_data(j->text);
+	size_t			 i, n, start, end, k, line = 1;
+	size_t			 len = buf_len(j->text);
+	int			 r = 0;
 
-	if ((o = buf_new(2 * MIME_MAX_INPUT)) == NULL)
-		return NULL;
-	if (text_sanitize(o, buf_data(b), buf_len(b), flags) != 0) {
+	/* A part that failed to decode left its mark past the end. */
+	while (j->nsegs > 0 && j->segs[j->nsegs - 1].line > len)
+		j->nsegs--;
+	n = j->nsegs > 0 ? j->nsegs : 1;
+	if ((o = buf_new(2 * MIME_MAX_INPUT)) == NULL ||
+	    (v->spans = calloc(n, sizeof(*v->spans))) == NULL) {
 		buf_free(o);
-		return NULL;
+		return smerr_set(j->e, SMERR_NOMEM, "out of memory");
 	}
-	s = buf_take(o, NULL);
+	for (i = 0; i < n && r == 0; i++) {
+		start = j->nsegs > 0 ? j->segs[i].line : 0;
+		end = i + 1 < j->nsegs ? j->segs[i + 1].line : len;
+		v->spans[i].line = line;
+		v->spans[i].flags = j->nsegs > 0 ? j->segs[i].flags : 0;
+		k = buf_len(o);
+		r = text_sanitize(o, d + start, end - start, TEXT_MULTILINE);
+		for (; r == 0 && k < buf_len(o); k++)
+			if (buf_data(o)[k] == '\n')
+				line++;
+	}
+	v->nspans = n;
+	if (r == 0 && (v->text = buf_take(o, NULL)) == NULL)
+		r = SMERR_NOMEM;
 	buf_free(o);
-	return s;
+	if (r != 0)
+		return smerr_set(j->e, r, "message text: %s", smerr_str(r));
+	return 0;
 }
 
 int
@@ -1087,6 +1155,7 @@ crypto_judge(struct crypto_ctx *ctx, const void *msg, size_t len,
 		goto out;
 	if ((r = pending_record(&j)) != 0)
 		goto out;
+	j.covered = j.root_sig;
 	/* The content shown. */
 	if (cur != NULL && (r = walk(&j, cur, 1)) != 0)
 		goto out;
@@ -1124,10 +1193,8 @@ crypto_judge(struct crypto_ctx *ctx, const void *msg, size_t len,
 		free(v->harvest_addr);
 		v->harvest_addr = NULL;
 	}
-	if ((v->text = sanitized(j.text, TEXT_MULTILINE)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+	if ((r = text_shown(&j)) != 0)
 		goto out;
-	}
 	if ((j.facts & CRYPTO_E_DECRYPTED) && !(j.facts & CRYPTO_E_FAILED) &&
 	    (r = decrypted_keep(&j)) != 0)
 		goto out;
@@ -1142,6 +1209,7 @@ out:
 	for (i = 0; i < j.npending; i++)
 		crypto_signed_clear(&j.pending[i]);
 	buf_free(j.text);
+	free(j.segs);
 	crypto_verdict_free(v);
 	return r;
 }
@@ -1164,6 +1232,7 @@ crypto_verdict_free(struct crypto_verdict *v)
 	free(v->harvest_addr);
 	buf_free(v->decrypted);
 	crypto_strv_free(v->findings, v->nfindings);
+	free(v->spans);
 	free(v);
 }
 
@@ -1199,6 +1268,7 @@ time_json(struct buf *out, time_t t)
 int
 crypto_verdict_json(const struct crypto_verdict *v, struct buf *out)
 {
+	size_t	i;
 	int	r = 0;
 
 	r |= buf_putc(out, '{');
@@ -1230,6 +1300,15 @@ crypto_verdict_json(const struct crypto_verdict *v, struct buf *out)
 	r |= json_str(out, v->text);
 	r |= json_key(out, "findings", 0);
 	r |= strv_json(out, v->findings, v->nfindings);
+	r |= json_key(out, "coverage", 0);
+	r |= buf_putc(out, '[');
+	for (i = 0; i < v->nspans; i++)
+		r |= buf_printf(out, "%s{\"line\":%zu,\"signed\":%s,"
+		    "\"envelope\":%s}", i > 0 ? "," : "", v->spans[i].line,
+		    (v->spans[i].flags & CRYPTO_SPAN_SIGNED) ? "true" :
+		    "false", (v->spans[i].flags & CRYPTO_SPAN_ENVELOPE) ?
+		    "true" : "false");
+	r |= buf_putc(out, ']');
 	r |= buf_putc(out, '}');
 	return r != 0 ? SMERR_NOMEM : 0;
 }

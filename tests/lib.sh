@@ -131,3 +131,37 @@ trust-anchor = $LAB_TA
 timeout      = 2
 EOF2
 }
+
+# The terminal program under tmux: the script sets TM (its tmux command,
+# with a private socket) and runs the program in session "ui".
+ui_screen() { $TM capture-pane -p -t ui; }
+# ui_wait_for REGEX: up to 10 s for the screen to show REGEX; on failure
+# the screen goes to the log.
+ui_wait_for() {
+	_i=0
+	while [ $_i -lt 100 ]; do
+		ui_screen | grep -Eq -- "$1" && return 0
+		sleep 0.1; _i=$((_i + 1))
+	done
+	ui_screen | sed "s/^/#   | /"
+	return 1
+}
+# ui_open_msg SUBJECT: from the top of the index, down to the message, Enter.
+ui_open_msg() {
+	$TM send-keys -t ui g
+	sleep 0.3
+	_line=$(ui_screen | grep -n -F -- "$1" | head -1 | cut -d: -f1)
+	[ -n "$_line" ] || return 1
+	_i=2
+	while [ "$_i" -lt "$_line" ]; do $TM send-keys -t ui j; _i=$((_i + 1)); done
+	$TM send-keys -t ui Enter
+}
+
+# inbox_put FILE: one message (LF or CRLF) into alice's INBOX on the lab's
+# Dovecot, as a new Maildir file.
+inbox_put() {
+	_md="$LAB_DIR/mail/example.test/alice/Maildir"
+	mkdir -p "$_md/cur" "$_md/new" "$_md/tmp"
+	_put=$((${_put:-0} + 1))
+	sed 's/\r*$/\r/' "$1" > "$_md/new/$(date +%s).put$_put.$$.lab"
+}

@@ -39,13 +39,8 @@ check "the lab CA becomes a trust anchor" S keys trust "$LAB_CA"
 check "bob's certificate imports" S keys import "$LAB_SMIME_DIR/bob.pem"
 
 # The mail, made with the openssl command line and put in alice's Maildir.
-MD="$LAB_DIR/mail/example.test/alice/Maildir"
-mkdir -p "$MD/cur" "$MD/new" "$MD/tmp"
 n=0
-put() {	# put FILE: one message into alice's INBOX
-	n=$((n + 1))
-	sed 's/\r*$/\r/' "$1" > "$MD/new/$(date +%s).uimail$n$$.lab"
-}
+put() { n=$((n + 1)); inbox_put "$1"; }
 hdr() {	# hdr SUBJECT
 	printf 'From: bob@example.test\nTo: alice@example.test\nSubject: %s\nDate: %s\nMessage-ID: <ui-%s-%d@example.test>\n' "$1" "$(LC_ALL=C date -R)" "$$" "$n"
 }
@@ -85,16 +80,8 @@ put "$T/m7"
 chown -R nobody:nogroup "$LAB_DIR/mail" 2>/dev/null
 check "sync fetches alice's INBOX" S sync
 
-screen() { $TM capture-pane -p -t ui; }
-wait_for() {
-	_i=0
-	while [ $_i -lt 100 ]; do
-		screen | grep -Eq -- "$1" && return 0
-		sleep 0.1; _i=$((_i + 1))
-	done
-	screen | sed "s/^/#   | /" | sed -n "1,6p;\$p"
-	return 1
-}
+screen() { ui_screen; }
+wait_for() { ui_wait_for "$1"; }
 row() { screen | grep -F -- "$1" | head -1; }
 
 cat > "$T/editor.sh" <<'EOM'
@@ -116,21 +103,14 @@ check_match "a hostile subject is shown without its control sequences" 'evilsubj
 title=$($TM display-message -p -t ui '#{pane_title}')
 check_nomatch "a hostile subject cannot set the terminal title" 'pwned' "$title"
 
-# open SUBJECT: from the top of the index, down to the message, Enter.
-open_msg() {
-	$TM send-keys -t ui g
-	sleep 0.3
-	_line=$(screen | grep -n -F -- "$1" | head -1 | cut -d: -f1)
-	[ -n "$_line" ] || return 1
-	_i=2
-	while [ "$_i" -lt "$_line" ]; do $TM send-keys -t ui j; _i=$((_i + 1)); done
-	$TM send-keys -t ui Enter
-}
+open_msg() { ui_open_msg "$1"; }
 
 # Open the altered message: the stored verdict is the first line.
 open_msg 'altered after signing'
 check "the pager opens the altered message" wait_for 'Subject: altered after signing'
 check_match "its first line says the signature is bad" 'BAD SIGNATURE' "$(screen | sed -n 2p)"
+check "its text is marked in the margin as under a failed signature" \
+    wait_for '^! +│ Altered words from bob'
 $TM send-keys -t ui q
 open_msg 'signed by bob'
 check "the pager opens bob's signed message" wait_for 'Subject: signed by bob'
