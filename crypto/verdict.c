@@ -324,6 +324,8 @@ sig_record(struct judge *j, struct crypto_signed *s, int root)
 	char			**em = NULL, *addr;
 	enum crypto_trust	 trust;
 	enum crypto_dane	 d;
+	enum crypto_rev		 rev;
+	char			 rwhy[640];
 	unsigned char		*der;
 	size_t			 i, nem = 0;
 	int			 r, ok, derlen;
@@ -439,6 +441,17 @@ sig_record(struct judge *j, struct crypto_signed *s, int root)
 			    "checked", i + 1)) != 0)
 				goto out;
 		}
+		rev = CRYPTO_REV_NOT_CHECKED;
+		if (sg->math == 1 && trust != CRYPTO_TRUST_NONE) {
+			/* Revoked is untrusted; unknown is only said. */
+			rev = crypto_revoke_check(j->ctx, sg->cert, s->certs,
+			    rwhy, sizeof(rwhy));
+			if (rev == CRYPTO_REV_REVOKED)
+				j->facts |= CRYPTO_S_UNTRUSTED;
+			if (rwhy[0] != '\0' && (r = finding(j, "signer %zu: %s",
+			    i + 1, rwhy)) != 0)
+				goto out;
+		}
 		if (trust == CRYPTO_TRUST_NONE && ok == 0) {
 			j->facts |= CRYPTO_S_UNTRUSTED;
 			if ((r = finding(j, "signer %zu: %s", i + 1,
@@ -450,6 +463,7 @@ sig_record(struct judge *j, struct crypto_signed *s, int root)
 			free(v->signer);
 			v->signer = addr != NULL ? strdup(addr) : NULL;
 			v->trust = trust;
+			v->revocation = rev;
 			free(v->signer_der);
 			v->signer_der = NULL;
 			v->signer_der_len = 0;
@@ -1071,6 +1085,7 @@ crypto_judge(struct crypto_ctx *ctx, const void *msg, size_t len,
 		free(v->signer);
 		v->signer = NULL;
 		v->trust = CRYPTO_TRUST_NONE;
+		v->revocation = CRYPTO_REV_NOT_CHECKED;
 	}
 	if (v->signature != CRYPTO_SIG_VALID) {
 		free(v->harvest_addr);
@@ -1143,6 +1158,8 @@ crypto_verdict_json(const struct crypto_verdict *v, struct buf *out)
 	r |= buf_putc(out, ']');
 	r |= json_key(out, "trust", 0);
 	r |= json_str(out, crypto_trust_str(v->trust));
+	r |= json_key(out, "revocation", 0);
+	r |= json_str(out, crypto_rev_str(v->revocation));
 	r |= json_key(out, "encryption", 0);
 	r |= json_str(out, crypto_enc_str(v->encryption));
 	r |= json_key(out, "cipher", 0);
