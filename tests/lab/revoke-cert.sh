@@ -23,8 +23,10 @@ else
 	[ $# -eq 6 ] || { echo "usage: see tests/lab/revoke-cert.sh" >&2; exit 2; }
 	SUBJ="/O=sealmail lab/CN=$4"
 	{
+		# keyEncipherment: what OpenSSL asks of any S/MIME encryption key
+		KA="keyEncipherment, keyAgreement"
 		printf '%s\n' 'basicConstraints = critical, CA:FALSE' \
-		    'keyUsage = critical, digitalSignature, nonRepudiation' \
+		    "keyUsage = critical, digitalSignature, nonRepudiation, $KA" \
 		    'extendedKeyUsage = emailProtection' \
 		    "subjectAltName = email:$4" \
 		    'subjectKeyIdentifier = hash' \

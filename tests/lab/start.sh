@@ -389,7 +389,7 @@ bus_call --dest=org.freedesktop.secrets \
     grep -q 'boolean false' || fail "the default keyring is not unlocked"
 say "secret service up at $(ms) ms"
 
-# --- revocation: an OCSP responder and a CRL over HTTP (+880) ------------------
+# --- revocation: an OCSP responder and a CRL over HTTP (+880) --------------
 # The lab CA's OCSP responder (a delegated one, OCSPSigning) and its CRL,
 # both at http://127.0.0.1:+880 (tests/lab/revoke.py), and two S/MIME
 # certificates that name them: rv-good (good) and rv-revoked (revoked in
@@ -432,7 +432,8 @@ rv_make() {
 	echo "$REVOKE_PORT" > "$R/port"
 }
 if [ "$(cat "$R/port" 2>/dev/null)" != "$REVOKE_PORT" ] ||
-    [ "$R/ca.pem" -ot "$C/ca.pem" ]; then
+    [ "$R/ca.pem" -ot "$C/ca.pem" ] ||
+    [ "$R/port" -ot "$HERE/revoke-cert.sh" ]; then
 	rv_make || fail "could not make the revocation certificates"
 fi
 env SEALMAIL_LAB_OWNER="$DIR" python3 "$HERE/revoke.py" \
