@@ -82,6 +82,9 @@ human(struct buf *o, const struct crypto_verdict *v)
 	if (v->signer != NULL)
 		r |= buf_printf(o, " by %s (trust: %s)", v->signer,
 		    crypto_trust_str(v->trust));
+	if (v->signature != CRYPTO_SIG_NONE)
+		r |= buf_printf(o, "\nRevocation: %s",
+		    crypto_rev_str(v->revocation));
 	r |= buf_printf(o, "\nEncryption: %s", crypto_enc_str(v->encryption));
 	if (v->cipher != NULL)
 		r |= buf_printf(o, " (%s)", v->cipher);

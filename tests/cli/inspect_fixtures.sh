@@ -48,7 +48,7 @@ check_nomatch "EFAIL: no decrypted copy is kept" "SECRET" \
 
 # The members of the contract are all there, with the right types.
 check_eq "the JSON object has every member of the contract" \
-    "cipher encryption from signature signer signers subject text trust" \
+    "cipher encryption from revocation signature signer signers subject text trust" \
     "$(json "$T/out.json" '" ".join(sorted(k for k in d if k != "findings"))')"
 
 # The human form names the verdict too.

@@ -637,6 +637,7 @@ test_upgrade_2(void **unused)
 	    "INSERT INTO message_fts(docid, subject, text) SELECT id, subject,"
 	    " text FROM message_content;"
 	    "UPDATE message SET indexed = 1;"
+	    "DROP TABLE revocation;"
 	    "UPDATE meta SET value = '2' WHERE name = 'schema';"
 	    "COMMIT;");
 	store_close(st);
