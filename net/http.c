@@ -183,8 +183,7 @@ static int
 head_parse(const uint8_t *raw, size_t len, struct http_head *h,
     struct smerr *e)
 {
-	const char	*s = (const char *)raw, *end, *line, *nl, *v;
-	char		*ep;
+	const char	*s = (const char *)raw, *end, *line, *nl, *v, *d;
 	long long	 n;
 	int		 status;
 
@@ -213,9 +212,12 @@ head_parse(const uint8_t *raw, size_t len, struct http_head *h,
 		for (v++; *v == ' ' || *v == '\t'; v++)
 			;
 		if (strncasecmp(line, "content-length:", 15) == 0) {
-			n = strtoll(v, &ep, 10);
-			if (ep == v || *v == '-' || (*ep != '\r' && *ep != ' ')
-			    || (h->clen >= 0 && h->clen != n))
+			/* Digits only, inside the line: nothing to strtoll. */
+			for (n = 0, d = v; d < nl && *d >= '0' && *d <= '9' &&
+			    n < (1LL << 40); d++)
+				n = n * 10 + (*d - '0');
+			if (d == v || (*d != '\r' && *d != ' ' &&
+			    *d != '\t') || (h->clen >= 0 && h->clen != n))
 				return smerr_set(e, SMERR_PROTO, "a bad HTTP "
 				    "Content-Length");
 			h->clen = n;

@@ -53,6 +53,10 @@ test_length(void **st)
 	assert_int_equal(rd("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
 	    0, 100, &b), SMERR_PROTO);
 	buf_free(b);
+	/* An empty value: the digits are read inside the line only. */
+	assert_int_equal(rd("HTTP/1.1 200 OK\r\nContent-Length:\r\n\r\n"
+	    "5\r\n", 0, 100, &b), SMERR_PROTO);
+	buf_free(b);
 	assert_int_equal(rd("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n"
 	    "Content-Length: 2\r\n\r\nab", 0, 100, &b), SMERR_PROTO);
 	buf_free(b);

@@ -10,7 +10,6 @@ S=$D/seeds
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 mkdir -p "$S"
-rm -f "$S"/*
 T='2026-12-01 00:00:00'
 at() { faketime -f "@$T" "$@"; }
 at openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
