@@ -118,10 +118,11 @@ cert rv-closed "$U:$((P + 884))/ocsp" -
 cert rv-stale "$U:$((P + 882))/ocsp" -
 cert rv-stalecrl - "$U:$((P + 883))/stale.crl"
 cert rv-wrong "$U:$((P + 885))/ocsp" -
+cert rv-replay "$U:$((P + 886))/ocsp" -
 cp "$LAB_CA" "$T/srv/ca.pem"
 cp "$R/ocsp.pem" "$R/ocsp.key" "$T/srv/"
 cat "$R/index.txt" > "$T/srv/index.txt"
-for c in rv-stale rv-stalecrl rv-wrong; do
+for c in rv-stale rv-stalecrl rv-wrong rv-replay; do
 	s=$(openssl x509 -noout -serial -in "$T/c/$c.pem" | cut -d= -f2)
 	printf 'V\t361231000000Z\t\t%s\tunknown\t/CN=%s\n' "$s" "$c" \
 	    >> "$T/srv/index.txt"
@@ -141,7 +142,8 @@ serve $((P + 883))
 # The wrong key: rv-good's, a certificate of the issuer's that is no
 # OCSP responder's.
 serve $((P + 885)) --rsigner "$R/rv-good.pem" --rkey "$R/rv-good.key"
-for c in rv-down rv-closed rv-stale rv-stalecrl rv-wrong; do
+serve $((P + 886)) --replay
+for c in rv-down rv-closed rv-stale rv-stalecrl rv-wrong rv-replay; do
 	signed "$T/c" "$c"
 done
 
@@ -178,6 +180,14 @@ check_eq "...after the responder was asked once" 1 \
 insp fail "$T/rv-stale.eml"
 check_eq "an unknown answer is not kept: asked again next time" 2 \
     "$(grep -c 'POST /ocsp' "$T/srv-$((P + 882)).log")"
+insp fail "$T/rv-replay.eml"
+check_eq "a fresh answer with our nonce: good" good "$(v 'd["revocation"]')"
+home replay
+insp replay "$T/rv-replay.eml"
+check_eq "the same answer replayed to another request: unknown" unknown \
+    "$(v 'd["revocation"]')"
+check_match "...because its nonce is another request's" 'nonce' \
+    "$(v 'd["findings"]')"
 
 # --- keys lookup ----------------------------------------------------------------
 home keys "[dns]\nresolver = $LAB_DNS_RESOLVER\ntrust-anchor = $LAB_TA\n"

@@ -11,7 +11,9 @@ faketime OFF when given (a stale answer: --faketime -2d). openssl ocsp
 -port would listen on every interface, so this server takes the
 connection and openssl makes every answer. GET /NAME.crl: the file D/NAME.crl.
 --silent: every connection is accepted and never answered (a responder
-that is down). Each request is one line in --log: METHOD PATH.
+that is down). --replay: the first OCSP answer is sent again for every
+later request (an old answer replayed, with another request's nonce).
+Each request is one line in --log: METHOD PATH.
 """
 import argparse
 import http.server
@@ -30,8 +32,10 @@ def main():
     ap.add_argument("--rkey")
     ap.add_argument("--faketime")
     ap.add_argument("--silent", action="store_true")
+    ap.add_argument("--replay", action="store_true")
     ap.add_argument("--log")
     a = ap.parse_args()
+    first = []
     d = a.dir
     rsigner = a.rsigner or os.path.join(d, "ocsp.pem")
     rkey = a.rkey or os.path.join(d, "ocsp.key")
@@ -73,6 +77,9 @@ def main():
             req = self.rfile.read(n)
             if a.silent:
                 time.sleep(3600)
+            if a.replay and first:
+                self.answer(200, first[0], "application/ocsp-response")
+                return
             with tempfile.TemporaryDirectory() as t:
                 rq, rs = os.path.join(t, "req"), os.path.join(t, "resp")
                 with open(rq, "wb") as f:
@@ -91,7 +98,10 @@ def main():
                     self.answer(500, b"", "text/plain")
                     return
                 with open(rs, "rb") as f:
-                    self.answer(200, f.read(), "application/ocsp-response")
+                    body = f.read()
+                if a.replay and not first:
+                    first.append(body)
+                self.answer(200, body, "application/ocsp-response")
 
     class S(http.server.ThreadingHTTPServer):
         daemon_threads = True
