@@ -1,8 +1,9 @@
 /*
  * The configuration file: INI style, '#' starts a comment, one [account
  * NAME] section per account (the first is the default) and optional
- * [dns] and [security] sections. Every error names the file and the line. There is no key
- * that allows plaintext or skips server authentication.
+ * [dns] and [security] sections. Every error names the file and the
+ * line. There is no key that allows plaintext or skips server
+ * authentication.
  */
 #include <ctype.h>
 #include <errno.h>

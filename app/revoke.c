@@ -115,8 +115,10 @@ remember(void *arg, const char *fp, enum crypto_rev status, const char *how,
 static char *
 origin(const char *url)
 {
-	const char	*h = url + (strncasecmp(url, "http://", 7) == 0 ? 7 : 0);
+	const char	*h = url;
 
+	if (strncasecmp(h, "http://", 7) == 0)
+		h += 7;
 	return strndup(h, strcspn(h, "/"));
 }
 

@@ -334,6 +334,8 @@ crl_url(X509 *cert)
 {
 	STACK_OF(DIST_POINT)	*dps;
 	DIST_POINT		*dp;
+	GENERAL_NAMES		*names;
+	ASN1_IA5STRING		*uri;
 	GENERAL_NAME		*g;
 	const unsigned char	*d;
 	char			*r = NULL;
@@ -345,17 +347,17 @@ crl_url(X509 *cert)
 		if (dp->distpoint == NULL || dp->distpoint->type != 0 ||
 		    dp->reasons != NULL || dp->CRLissuer != NULL)
 			continue;
-		for (k = 0; k < sk_GENERAL_NAME_num(dp->distpoint->name.fullname)
-		    && r == NULL; k++) {
-			g = sk_GENERAL_NAME_value(dp->distpoint->name.fullname,
-			    k);
+		names = dp->distpoint->name.fullname;
+		for (k = 0; k < sk_GENERAL_NAME_num(names) && r == NULL; k++) {
+			g = sk_GENERAL_NAME_value(names, k);
 			if (g->type != GEN_URI)
 				continue;
-			d = ASN1_STRING_get0_data(g->d.uniformResourceIdentifier);
-			n = ASN1_STRING_length(g->d.uniformResourceIdentifier);
+			uri = g->d.uniformResourceIdentifier;
+			d = ASN1_STRING_get0_data(uri);
+			n = ASN1_STRING_length(uri);
 			if (n > 7 && n < 2048 && memchr(d, '\0', (size_t)n) ==
-			    NULL && strncasecmp((const char *)d, "http://", 7) ==
-			    0)
+			    NULL && strncasecmp((const char *)d, "http://",
+			    7) == 0)
 				r = strndup((const char *)d, (size_t)n);
 		}
 	}
@@ -364,8 +366,10 @@ crl_url(X509 *cert)
 	return r;
 }
 
-/* The certificate that issued cert: from the message, the context, the
- * anchors. A reference, or NULL. */
+/*
+ * The certificate that issued cert: from the message, the context, the
+ * anchors. A reference, or NULL.
+ */
 static X509 *
 issuer_find(struct crypto_ctx *ctx, X509 *cert, STACK_OF(X509) *untrusted)
 {

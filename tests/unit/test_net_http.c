@@ -135,7 +135,8 @@ static void
 test_urls(void **st)
 {
 	static const char *const bad[] = {
-		"https://ocsp.example.test/", "ftp://x/", "http://", "http:///p",
+		"https://ocsp.example.test/", "ftp://x/", "http://",
+		"http:///p",
 		"http://u:p@host/", "http://host:0/", "http://host:70000/",
 		"http://host/a b", "http://host/a\r\nX: y", "http://[::1/",
 		"http://ho_st/", "ldap://dir.example.test/cn=CA",
