@@ -310,6 +310,19 @@ small_key(X509 *c)
 	    EVP_PKEY_get_bits(k) < 2048;
 }
 
+/* Revocation of a trusted signer (crypto/revoke.c): revoked is untrusted. */
+static int
+revoke_note(struct judge *j, X509 *cert, STACK_OF(X509) *certs, size_t i,
+    enum crypto_rev *revp)
+{
+	char	why[640];
+
+	*revp = crypto_revoke_check(j->ctx, cert, certs, why, sizeof(why));
+	if (*revp == CRYPTO_REV_REVOKED)
+		j->facts |= CRYPTO_S_UNTRUSTED;
+	return why[0] != '\0' ? finding(j, "signer %zu: %s", i + 1, why) : 0;
+}
+
 /*
  * Records the outcome of one counted SignedData: every SignerInfo is
  * judged, and the last (innermost) layer's first signer becomes the
@@ -325,7 +338,6 @@ sig_record(struct judge *j, struct crypto_signed *s, int root)
 	enum crypto_trust	 trust;
 	enum crypto_dane	 d;
 	enum crypto_rev		 rev;
-	char			 rwhy[640];
 	unsigned char		*der;
 	size_t			 i, nem = 0;
 	int			 r, ok, derlen;
@@ -442,16 +454,9 @@ sig_record(struct judge *j, struct crypto_signed *s, int root)
 				goto out;
 		}
 		rev = CRYPTO_REV_NOT_CHECKED;
-		if (sg->math == 1 && trust != CRYPTO_TRUST_NONE) {
-			/* Revoked is untrusted; unknown is only said. */
-			rev = crypto_revoke_check(j->ctx, sg->cert, s->certs,
-			    rwhy, sizeof(rwhy));
-			if (rev == CRYPTO_REV_REVOKED)
-				j->facts |= CRYPTO_S_UNTRUSTED;
-			if (rwhy[0] != '\0' && (r = finding(j, "signer %zu: %s",
-			    i + 1, rwhy)) != 0)
-				goto out;
-		}
+		if (sg->math == 1 && trust != CRYPTO_TRUST_NONE &&
+		    (r = revoke_note(j, sg->cert, s->certs, i, &rev)) != 0)
+			goto out;
 		if (trust == CRYPTO_TRUST_NONE && ok == 0) {
 			j->facts |= CRYPTO_S_UNTRUSTED;
 			if ((r = finding(j, "signer %zu: %s", i + 1,
