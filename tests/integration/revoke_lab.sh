@@ -62,6 +62,9 @@ check_eq "...and the responder is not asked again" "$n1" "$(requests)"
 
 # --- CRL ----------------------------------------------------------------------
 home crl '[security]\nrevocation = crl\n'
+check_match "config check names the revocation setting" \
+    '^revocation crl, timeout 5 s$' \
+    "$("$SEALMAIL" --home "$T/crl" config check 2>&1)"
 n0=$(requests)
 insp crl "$T/rv-revoked.eml"
 check_eq "a signer revoked on the CRL is untrusted" untrusted \
