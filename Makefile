@@ -143,7 +143,7 @@ lab-stop:
 # judge (parse and judge a message) links crypto/'s reading side, the
 # system trust anchors of net/, mime/ and base/; mime links mime/ and
 # base/; revoke (OCSP responses and CRLs, bare or over HTTP) links what
-# judge does and net/http.c. FUZZ_SECONDS per target.
+# judge does and net/http.c (with net/dns.c). FUZZ_SECONDS per target.
 FUZZ_CC		?= clang
 FUZZ_SECONDS	?= 600
 FUZZ_DIR	= $(BUILD)/fuzz
@@ -153,7 +153,7 @@ FUZZ_CFLAGS	= -std=c11 -D_GNU_SOURCE -I. -g -O1 -fno-omit-frame-pointer \
 FUZZ_MIME_SRCS	= mime/parse.c mime/header.c mime/canon.c $(wildcard base/*.c)
 FUZZ_JUDGE_SRCS	= crypto/cms.c crypto/chain.c crypto/cert.c crypto/verdict.c \
 		  crypto/revoke.c net/anchors.c $(FUZZ_MIME_SRCS)
-FUZZ_REVOKE_SRCS = net/http.c $(FUZZ_JUDGE_SRCS)
+FUZZ_REVOKE_SRCS = net/http.c net/dns.c $(FUZZ_JUDGE_SRCS)
 
 $(FUZZ_DIR)/mime: tests/fuzz/mime.c $(FUZZ_MIME_SRCS)
 	@mkdir -p $(@D)
@@ -165,7 +165,7 @@ $(FUZZ_DIR)/judge: tests/fuzz/judge.c $(FUZZ_JUDGE_SRCS)
 
 $(FUZZ_DIR)/revoke: tests/fuzz/revoke.c $(FUZZ_REVOKE_SRCS)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -letpan $(SSL_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -letpan -lunbound $(SSL_LIBS)
 
 fuzz: $(FUZZ_DIR)/mime $(FUZZ_DIR)/judge $(FUZZ_DIR)/revoke
 	@mkdir -p $(FUZZ_DIR)/corpus-mime $(FUZZ_DIR)/corpus-judge \

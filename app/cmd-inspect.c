@@ -423,18 +423,18 @@ cmd_inspect(struct cli *c, int argc, char **argv)
 	if (optind >= argc)
 		return cli_usage(c);
 	if (cli_config(c) != 0 || cli_open_keys(c, &st, &k) != 0 ||
-	    sync_crypto_ctx(k, &ctx, &c->err) != 0 ||
-	    app_revoke_new(c->cfg, st, &rv, &c->err) != 0)
+	    sync_crypto_ctx(k, &ctx, &c->err) != 0)
 		goto fail;
-	app_revoke_attach(rv, ctx);
 	if (when != NULL) {
 		if (crypto_parse_time(when, &t, &c->err) != 0)
 			goto fail;
 		crypto_ctx_set_time(ctx, t);
 	}
 	/* SMIMEA only where a [dns] section says which resolver to ask. */
-	if (cli_open_dns(c, 1, &dns) != 0)
+	if (cli_open_dns(c, 1, &dns) != 0 ||
+	    app_revoke_new(c->cfg, st, dns, &rv, &c->err) != 0)
 		goto fail;
+	app_revoke_attach(rv, ctx);
 	o.c = c;
 	o.k = k;
 	o.st = st;

@@ -172,7 +172,7 @@ lookup_text(struct buf *out, const struct keys_lookup *l)
  */
 static int
 lookup_revoke(struct cli *c, struct store *st, struct keys *k,
-    struct keys_lookup *l, enum crypto_rev **revp)
+    struct dns *dns, struct keys_lookup *l, enum crypto_rev **revp)
 {
 	struct crypto_ctx	*ctx = NULL;
 	struct app_revoke	*rv = NULL;
@@ -184,7 +184,8 @@ lookup_revoke(struct cli *c, struct store *st, struct keys *k,
 
 	if ((*revp = rev = calloc(l->n + 1, sizeof(*rev))) == NULL)
 		return smerr_set(&c->err, SMERR_NOMEM, "out of memory");
-	if (l->n == 0 || (r = app_revoke_new(c->cfg, st, &rv, &c->err)) != 0 ||
+	if (l->n == 0 || (r = app_revoke_new(c->cfg, st, dns, &rv,
+	    &c->err)) != 0 ||
 	    rv == NULL || (r = sync_crypto_ctx(k, &ctx, &c->err)) != 0)
 		goto out;
 	app_revoke_attach(rv, ctx);
@@ -236,7 +237,7 @@ cmd_keys_lookup(struct cli *c, int argc, char **argv)
 	if (cli_open_dns(c, 0, &dns) != 0 || cli_open_keys(c, &st, &k) != 0)
 		goto fail;
 	if (keys_lookup(k, dns, address, refresh ? KEYS_LOOKUP_REFRESH : 0,
-	    &l, &c->err) != 0 || lookup_revoke(c, st, k, l, &rev) != 0)
+	    &l, &c->err) != 0 || lookup_revoke(c, st, k, dns, l, &rev) != 0)
 		goto fail;
 	if ((out = buf_new(0)) == NULL) {
 		smerr_set(&c->err, SMERR_NOMEM, "out of memory");

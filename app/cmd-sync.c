@@ -191,7 +191,7 @@ cmd_sync(struct cli *c, int argc, char **argv)
 	}
 	if (cli_open_keys(c, &st, &k) != 0 ||
 	    cli_open_dns(c, 1, &dns) != 0 ||
-	    app_revoke_new(c->cfg, st, &rv, &c->err) != 0 ||
+	    app_revoke_new(c->cfg, st, dns, &rv, &c->err) != 0 ||
 	    sync_password(c, a, &pw) != 0)
 		goto fail;
 	memset(&o, 0, sizeof(o));

@@ -36,6 +36,7 @@ struct revoke_entry {
 struct app_revoke {
 	struct crypto_revoke	 hooks;
 	struct store		*st;
+	struct dns		*dns;		/* or NULL: the system's */
 	int			 timeout;
 	struct revoke_entry	*ents;
 	size_t			 nents;
@@ -141,7 +142,8 @@ fetch(void *arg, const char *url, const char *ctype, const uint8_t *body,
 			return r;
 		}
 	log_debug("revocation: %s %s", body != NULL ? "POST" : "GET", url);
-	r = net_http_fetch(url, ctype, body, len, rv->timeout, out, e);
+	r = net_http_fetch(rv->dns, url, ctype, body, len, rv->timeout, out,
+	    e);
 	if ((r == SMERR_NET || r == SMERR_TIMEOUT || r == SMERR_DNS) &&
 	    rv->ndown < REVOKE_MAX_DOWN) {
 		rv->down[rv->ndown++] = o;
@@ -168,7 +170,7 @@ load_cb(const struct store_revoke *r, void *arg)
 
 int
 app_revoke_new(const struct app_config *cfg, struct store *st,
-    struct app_revoke **rvp, struct smerr *e)
+    struct dns *dns, struct app_revoke **rvp, struct smerr *e)
 {
 	struct app_revoke	*rv;
 	int			 r;
@@ -192,6 +194,7 @@ app_revoke_new(const struct app_config *cfg, struct store *st,
 	rv->timeout = cfg != NULL && cfg->security.timeout > 0 ?
 	    cfg->security.timeout : APP_DEFAULT_REVOKE_TIMEOUT;
 	rv->st = st;
+	rv->dns = dns;
 	if (st != NULL && (r = store_revoke_foreach(st, time(NULL), load_cb,
 	    rv, e)) != 0) {
 		app_revoke_free(rv);

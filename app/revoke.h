@@ -8,15 +8,17 @@
 struct app_config;
 struct app_revoke;
 struct crypto_ctx;
+struct dns;
 struct smerr;
 struct store;
 
 /*
  * Hooks for the engine, with the answers st keeps (st may be NULL: then
- * nothing is kept). *rvp is NULL when checking is off. 0 or SMERR_*.
+ * nothing is kept), asking dns for responders' addresses (NULL: the
+ * system's resolver). *rvp is NULL when checking is off. 0 or SMERR_*.
  */
 int	 app_revoke_new(const struct app_config *cfg, struct store *st,
-	    struct app_revoke **rvp, struct smerr *e);
+	    struct dns *dns, struct app_revoke **rvp, struct smerr *e);
 /* Makes ctx (and its later clones) check signers through rv. */
 void	 app_revoke_attach(struct app_revoke *rv, struct crypto_ctx *ctx);
 /* Writes the answers had since the last save to the store. */

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
@@ -21,6 +22,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "net/dns.h"
 #include "net/http.h"
 
 struct http_url {
@@ -28,6 +30,7 @@ struct http_url {
 	char	port[8];
 	char	path[NET_HTTP_MAX_URL];
 	int	v6;		/* host is an IPv6 literal */
+	char	addr[INET6_ADDRSTRLEN];	/* host's, by the resolver given */
 };
 
 struct http_head {
@@ -114,6 +117,39 @@ wait_fd(int fd, short ev, long long deadline)
 	return r > 0 ? 0 : (r == 0 ? SMERR_TIMEOUT : SMERR_NET);
 }
 
+/* The address of u's host name by d: A, then AAAA, into u->addr. */
+static int
+resolve_with(struct dns *d, struct http_url *u, char *why, size_t whylen)
+{
+	static const int	 types[] = { DNS_T_A, DNS_T_AAAA };
+	struct dns_answer	*a;
+	struct smerr		 qe;
+	size_t			 i;
+	int			 t, r, af;
+
+	snprintf(why, whylen, "%s has no address", u->host);
+	for (t = 0; t < 2; t++) {
+		smerr_clear(&qe);
+		if ((r = dns_query(d, u->host, types[t], &a, &qe)) != 0) {
+			snprintf(why, whylen, "cannot resolve %s: %s", u->host,
+			    smerr_msg(&qe));
+			if (r == SMERR_DNSSEC)
+				return r;
+			continue;
+		}
+		af = types[t] == DNS_T_A ? AF_INET : AF_INET6;
+		for (i = 0; i < a->nrr && u->addr[0] == '\0'; i++)
+			if (a->rr[i].len == (af == AF_INET ? 4u : 16u) &&
+			    inet_ntop(af, a->rr[i].data, u->addr,
+			    sizeof(u->addr)) == NULL)
+				u->addr[0] = '\0';
+		dns_answer_free(a);
+		if (u->addr[0] != '\0')
+			return 0;
+	}
+	return SMERR_DNS;
+}
+
 static int
 connect_to(const struct http_url *u, long long deadline, int *fdp,
     char *why, size_t whylen)
@@ -125,7 +161,10 @@ connect_to(const struct http_url *u, long long deadline, int *fdp,
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
-	if ((r = getaddrinfo(u->host, u->port, &hints, &res)) != 0) {
+	if (u->addr[0] != '\0')
+		hints.ai_flags |= AI_NUMERICHOST;
+	if ((r = getaddrinfo(u->addr[0] != '\0' ? u->addr : u->host, u->port,
+	    &hints, &res)) != 0) {
 		snprintf(why, whylen, "cannot resolve %s: %s", u->host,
 		    gai_strerror(r));
 		return SMERR_DNS;
@@ -371,9 +410,11 @@ exchange(int fd, const struct buf *req, struct buf *raw, long long deadline)
 }
 
 int
-net_http_fetch(const char *url, const char *ctype, const uint8_t *body,
-    size_t len, int timeout, struct buf *out, struct smerr *e)
+net_http_fetch(struct dns *d, const char *url, const char *ctype,
+    const uint8_t *body, size_t len, int timeout, struct buf *out,
+    struct smerr *e)
 {
+	struct in_addr	 a4;
 	struct http_url	 u;
 	struct buf	*req = NULL, *raw = NULL;
 	struct timespec	 ts;
@@ -386,6 +427,9 @@ net_http_fetch(const char *url, const char *ctype, const uint8_t *body,
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	deadline = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 +
 	    (long long)(timeout > 0 ? timeout : 5) * 1000;
+	if (d != NULL && !u.v6 && inet_pton(AF_INET, u.host, &a4) != 1 &&
+	    (r = resolve_with(d, &u, why, sizeof(why))) != 0)
+		return smerr_set(e, r, "%s:%s: %s", u.host, u.port, why);
 	if ((r = connect_to(&u, deadline, &fd, why, sizeof(why))) != 0) {
 		if (r == SMERR_TIMEOUT)
 			return smerr_set(e, r, "%s:%s: no answer within %d s",

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 struct buf;
+struct dns;
 struct smerr;
 
 #define NET_HTTP_MAX_HEAD	(16 * 1024)	/* status line and fields */
@@ -20,14 +21,17 @@ struct smerr;
 
 /*
  * Sends one request to url (http://host[:port][/path]): a POST of len
- * bytes of body as ctype, or a GET when body is NULL. The response's body
- * (status 200 only) goes into out, whose maximum bounds it. Everything,
- * from connect() to the last byte, waits at most timeout seconds. 0, or
- * SMERR_INVAL (not such a URL), SMERR_DNS, SMERR_NET, SMERR_TIMEOUT,
- * SMERR_PROTO (not HTTP, or another status), SMERR_LIMIT, SMERR_NOMEM.
+ * bytes of body as ctype, or a GET when body is NULL. A host name is
+ * resolved through d (net/dns.h; A, then AAAA) when d is not NULL, else
+ * by the system. The response's body (status 200 only) goes into out,
+ * whose maximum bounds it. Everything from connect() to the last byte
+ * waits at most timeout seconds. 0, or SMERR_INVAL (not such a URL),
+ * SMERR_DNS, SMERR_DNSSEC, SMERR_NET, SMERR_TIMEOUT, SMERR_PROTO (not
+ * HTTP, or another status), SMERR_LIMIT, SMERR_NOMEM.
  */
-int	 net_http_fetch(const char *url, const char *ctype, const uint8_t *body,
-	    size_t len, int timeout, struct buf *out, struct smerr *e);
+int	 net_http_fetch(struct dns *d, const char *url, const char *ctype,
+	    const uint8_t *body, size_t len, int timeout, struct buf *out,
+	    struct smerr *e);
 
 /*
  * Reads one response from the len bytes at raw (eof: the server has

@@ -78,6 +78,20 @@ check_eq "a signer not on the CRL is good" good "$(v 'd["revocation"]')"
 check_eq "revocation = crl asks no OCSP responder" 0 \
     "$(tail -n +$((n0 + 1)) "$LOG" | grep -c POST)"
 
+# A responder named by its host name: with a [dns] section, its address
+# comes from that resolver (the lab's zone says mail.example.test is
+# 127.0.0.1).
+mkdir -p "$T/n"
+sh "$TOP/tests/lab/revoke-cert.sh" "$LAB_CA" "$LAB_CA_KEY" "$T/n/rv-named" \
+    rv-named@example.test "http://mail.example.test:$LAB_REVOKE_PORT/ocsp" -
+signed "$T/n" rv-named
+home named "[dns]\nresolver = $LAB_DNS_RESOLVER\ntrust-anchor = $LAB_TA\n"
+insp named "$T/rv-named.eml"
+check_eq "a responder's name is resolved through [dns]" unknown \
+    "$(v 'd["revocation"]')"
+check_match "...and it answered (it does not know this certificate)" \
+    'does not know the certificate' "$(v 'd["findings"]')"
+
 # --- not checked ----------------------------------------------------------------
 home off '[security]\nrevocation = off\n'
 n0=$(requests)

@@ -150,8 +150,8 @@ test_urls(void **st)
 	assert_non_null(b);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		smerr_clear(&e);
-		assert_int_equal(net_http_fetch(bad[i], NULL, NULL, 0, 1, b,
-		    &e), SMERR_INVAL);
+		assert_int_equal(net_http_fetch(NULL, bad[i], NULL, NULL, 0,
+		    1, b, &e), SMERR_INVAL);
 	}
 	buf_free(b);
 }
