@@ -383,8 +383,14 @@ maybe_whole(const struct buf *raw)
 	return h.chunked && n >= 5 && memcmp(b + n - 4, "\r\n\r\n", 4) == 0;
 }
 
+/*
+ * Sends req and reads the response into raw until it is whole (then its
+ * body is in out) or the server closes. 0 or SMERR_* (e set by the
+ * reader's errors only).
+ */
 static int
-exchange(int fd, const struct buf *req, struct buf *raw, long long deadline)
+exchange(int fd, const struct buf *req, struct buf *raw, struct buf *out,
+    long long deadline, struct smerr *e)
 {
 	uint8_t	b[16384];
 	ssize_t	n;
@@ -401,11 +407,14 @@ exchange(int fd, const struct buf *req, struct buf *raw, long long deadline)
 		if (n < 0)
 			return SMERR_NET;
 		if (n == 0)
-			return 0;
+			return net_http_response(buf_data(raw), buf_len(raw), 1,
+			    out, e);
 		if (buf_put(raw, b, (size_t)n) != 0)
 			return SMERR_LIMIT;
-		if (maybe_whole(raw))
-			return 1;
+		/* A chunk's data may look like the end: then read on. */
+		if (maybe_whole(raw) && (r = net_http_response(buf_data(raw),
+		    buf_len(raw), 0, out, e)) != 1)
+			return r;
 	}
 }
 
@@ -457,7 +466,7 @@ net_http_fetch(struct dns *d, const char *url, const char *ctype,
 		r = smerr_set(e, SMERR_NOMEM, "out of memory");
 		goto out;
 	}
-	r = exchange(fd, req, raw, deadline);
+	r = exchange(fd, req, raw, out, deadline, e);
 	if (r == SMERR_TIMEOUT)
 		r = smerr_set(e, r, "%s:%s: no answer within %d s", u.host,
 		    u.port, timeout);
@@ -467,9 +476,6 @@ net_http_fetch(struct dns *d, const char *url, const char *ctype,
 	else if (r < 0)
 		r = smerr_set(e, r, "%s:%s: the connection failed", u.host,
 		    u.port);
-	else if ((r = net_http_response(buf_data(raw), buf_len(raw), r == 0,
-	    out, e)) == 1)
-		r = smerr_set(e, SMERR_PARSE, "the HTTP answer is cut short");
 out:
 	buf_free(req);
 	buf_free(raw);
