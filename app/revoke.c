@@ -5,8 +5,9 @@
  * once, when the hooks are made; new ones are held here and written back
  * by app_revoke_save from the thread that owns the store, since the
  * engine may judge on other threads. In one run a certificate is looked
- * up at most once (an unknown answer is remembered for the run), and a
- * responder that did not answer is not asked again.
+ * up at most once (an unknown answer is remembered for the run), a CRL is
+ * fetched once for all the certificates it covers, and a responder that
+ * did not answer is not asked again.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,15 @@
 
 #define REVOKE_MAX_KEPT	4096	/* answers held in memory */
 #define REVOKE_MAX_DOWN	16	/* responders that did not answer */
+#define REVOKE_MAX_CRLS	8	/* CRLs held for the run */
+#define REVOKE_CRL_BYTES (32UL * 1024 * 1024)	/* ...at most, together */
+
+/* A CRL fetched in this run: it serves every certificate of its issuer. */
+struct revoke_crl {
+	char		*url;
+	uint8_t		*data;
+	size_t		 len;
+};
 
 struct revoke_entry {
 	char		 fp[65];
@@ -42,6 +52,8 @@ struct app_revoke {
 	size_t			 nents;
 	char			*down[REVOKE_MAX_DOWN];
 	size_t			 ndown;
+	struct revoke_crl	 crls[REVOKE_MAX_CRLS];
+	size_t			 ncrls, crlbytes;
 };
 
 static const char *
@@ -123,6 +135,39 @@ origin(const char *url)
 	return strndup(h, strcspn(h, "/"));
 }
 
+/* A CRL fetched before in this run into out: 1, or 0 (none kept). */
+static int
+crl_recall(struct app_revoke *rv, const char *url, struct buf *out)
+{
+	size_t	i;
+
+	for (i = 0; i < rv->ncrls; i++)
+		if (strcmp(rv->crls[i].url, url) == 0)
+			return buf_put(out, rv->crls[i].data, rv->crls[i].len) ==
+			    0;
+	return 0;
+}
+
+static void
+crl_keep(struct app_revoke *rv, const char *url, const struct buf *crl)
+{
+	struct revoke_crl	*c;
+
+	if (rv->ncrls >= REVOKE_MAX_CRLS ||
+	    buf_len(crl) > REVOKE_CRL_BYTES - rv->crlbytes)
+		return;
+	c = &rv->crls[rv->ncrls];
+	if ((c->url = strdup(url)) == NULL ||
+	    (c->data = malloc(buf_len(crl) + 1)) == NULL) {
+		free(c->url);
+		return;
+	}
+	memcpy(c->data, buf_data(crl), buf_len(crl));
+	c->len = buf_len(crl);
+	rv->crlbytes += c->len;
+	rv->ncrls++;
+}
+
 static int
 fetch(void *arg, const char *url, const char *ctype, const uint8_t *body,
     size_t len, struct buf *out, struct smerr *e)
@@ -131,6 +176,9 @@ fetch(void *arg, const char *url, const char *ctype, const uint8_t *body,
 	char			*o;
 	size_t			 i;
 	int			 r;
+
+	if (body == NULL && crl_recall(rv, url, out))
+		return 0;
 
 	if ((o = origin(url)) == NULL)
 		return smerr_set(e, SMERR_NOMEM, "out of memory");
@@ -144,6 +192,8 @@ fetch(void *arg, const char *url, const char *ctype, const uint8_t *body,
 	log_debug("revocation: %s %s", body != NULL ? "POST" : "GET", url);
 	r = net_http_fetch(rv->dns, url, ctype, body, len, rv->timeout, out,
 	    e);
+	if (r == 0 && body == NULL)
+		crl_keep(rv, url, out);
 	if ((r == SMERR_NET || r == SMERR_TIMEOUT || r == SMERR_DNS) &&
 	    rv->ndown < REVOKE_MAX_DOWN) {
 		rv->down[rv->ndown++] = o;
@@ -247,6 +297,10 @@ app_revoke_free(struct app_revoke *rv)
 		return;
 	for (i = 0; i < rv->ndown; i++)
 		free(rv->down[i]);
+	for (i = 0; i < rv->ncrls; i++) {
+		free(rv->crls[i].url);
+		free(rv->crls[i].data);
+	}
 	free(rv->ents);
 	crypto_revoke_clear(&rv->hooks);
 	free(rv);

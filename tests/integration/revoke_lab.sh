@@ -77,6 +77,13 @@ insp crl "$T/rv-good.eml"
 check_eq "a signer not on the CRL is good" good "$(v 'd["revocation"]')"
 check_eq "revocation = crl asks no OCSP responder" 0 \
     "$(tail -n +$((n0 + 1)) "$LOG" | grep -c POST)"
+home crl2 '[security]\nrevocation = crl\n'
+n0=$(requests)
+"$SEALMAIL" --home "$T/crl2" --passphrase-file "$T/pw" inspect --json \
+    "$T/rv-good.eml" "$T/rv-revoked.eml" > "$T/two.json" 2>"$T/err"
+check_eq "two certificates of one CA: good and revoked" "good revoked" \
+    "$(python3 -c 'import json,sys; print(" ".join(json.loads(l)["revocation"] for l in open(sys.argv[1])))' "$T/two.json")"
+check_eq "...from one fetch of its CRL" 1 $(($(requests) - n0))
 
 # A responder named by its host name: with a [dns] section, its address
 # comes from that resolver (the lab's zone says mail.example.test is
