@@ -160,6 +160,7 @@ crl_keep(struct app_revoke *rv, const char *url, const struct buf *crl)
 	if ((c->url = strdup(url)) == NULL ||
 	    (c->data = malloc(buf_len(crl) + 1)) == NULL) {
 		free(c->url);
+		c->url = NULL;
 		return;
 	}
 	memcpy(c->data, buf_data(crl), buf_len(crl));
@@ -179,7 +180,6 @@ fetch(void *arg, const char *url, const char *ctype, const uint8_t *body,
 
 	if (body == NULL && crl_recall(rv, url, out))
 		return 0;
-
 	if ((o = origin(url)) == NULL)
 		return smerr_set(e, SMERR_NOMEM, "out of memory");
 	for (i = 0; i < rv->ndown; i++)
