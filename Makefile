@@ -142,8 +142,9 @@ lab-stop:
 # each from the sources of its folder and the folders below it only:
 # judge (parse and judge a message) links crypto/'s reading side, the
 # system trust anchors of net/, mime/ and base/; mime links mime/ and
-# base/; json (the reader of stored verdicts) links base/. FUZZ_SECONDS
-# per target.
+# base/; json (the reader of stored verdicts) links base/; revoke (OCSP
+# responses and CRLs, bare or over HTTP) links what judge does and
+# net/http.c (with net/dns.c). FUZZ_SECONDS per target.
 FUZZ_CC		?= clang
 FUZZ_SECONDS	?= 600
 FUZZ_DIR	= $(BUILD)/fuzz
@@ -153,8 +154,9 @@ FUZZ_CFLAGS	= -std=c11 -D_GNU_SOURCE -I. -g -O1 -fno-omit-frame-pointer \
 FUZZ_MIME_SRCS	= mime/parse.c mime/header.c mime/canon.c mime/hp.c \
 		  mime/build.c $(wildcard base/*.c)
 FUZZ_JUDGE_SRCS	= crypto/cms.c crypto/chain.c crypto/cert.c crypto/verdict.c \
-		  crypto/hp.c \
+		  crypto/hp.c crypto/revoke.c \
 		  net/anchors.c $(FUZZ_MIME_SRCS)
+FUZZ_REVOKE_SRCS = net/http.c net/dns.c $(FUZZ_JUDGE_SRCS)
 
 $(FUZZ_DIR)/mime: tests/fuzz/mime.c $(FUZZ_MIME_SRCS)
 	@mkdir -p $(@D)
@@ -168,9 +170,13 @@ $(FUZZ_DIR)/json: tests/fuzz/json.c $(wildcard base/*.c)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
 
-fuzz: $(FUZZ_DIR)/mime $(FUZZ_DIR)/judge $(FUZZ_DIR)/json
+$(FUZZ_DIR)/revoke: tests/fuzz/revoke.c $(FUZZ_REVOKE_SRCS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -letpan -lunbound $(SSL_LIBS)
+
+fuzz: $(FUZZ_DIR)/mime $(FUZZ_DIR)/judge $(FUZZ_DIR)/json $(FUZZ_DIR)/revoke
 	@mkdir -p $(FUZZ_DIR)/corpus-mime $(FUZZ_DIR)/corpus-judge \
-	    $(FUZZ_DIR)/corpus-json
+	    $(FUZZ_DIR)/corpus-json $(FUZZ_DIR)/corpus-revoke
 	$(FUZZ_DIR)/mime -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 	    -dict=tests/fuzz/judge.dict -print_final_stats=1 \
 	    $(FUZZ_DIR)/corpus-mime tests/data/smime
@@ -179,6 +185,9 @@ fuzz: $(FUZZ_DIR)/mime $(FUZZ_DIR)/judge $(FUZZ_DIR)/json
 	    $(FUZZ_DIR)/corpus-judge tests/data/smime
 	$(FUZZ_DIR)/json -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 	    -print_final_stats=1 $(FUZZ_DIR)/corpus-json
+	$(FUZZ_DIR)/revoke -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    -dict=tests/fuzz/revoke.dict -print_final_stats=1 \
+	    $(FUZZ_DIR)/corpus-revoke tests/data/revoke/seeds
 
 clean:
 	rm -rf build sealmail

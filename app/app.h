@@ -43,15 +43,30 @@ struct app_dns {
 	int	 timeout;	/* seconds */
 };
 
+/* [security]: how signers' certificates are checked for revocation. */
+enum app_revocation {
+	APP_REVOCATION_OCSP_CRL = 0,	/* OCSP, then the CRL (default) */
+	APP_REVOCATION_CRL,
+	APP_REVOCATION_OFF,
+};
+
+struct app_security {
+	int			 present;	/* a [security] section */
+	enum app_revocation	 revocation;
+	int			 timeout;	/* seconds one lookup waits */
+};
+
 struct app_config {
 	char			*path;
 	struct app_account	*accounts;
 	size_t			 naccounts;
 	struct app_dns		 dns;
+	struct app_security	 security;
 };
 
 #define APP_DEFAULT_TIMEOUT	30
 #define APP_DEFAULT_DNS_TIMEOUT	5
+#define APP_DEFAULT_REVOKE_TIMEOUT 5
 
 /*
  * Reads the configuration file at path; relative file names inside it are

@@ -13,6 +13,19 @@ tls_name(enum app_tls t)
 	return t == APP_TLS_IMPLICIT ? "implicit TLS" : "STARTTLS";
 }
 
+static const char *
+revocation_name(enum app_revocation r)
+{
+	switch (r) {
+	case APP_REVOCATION_CRL:
+		return "crl";
+	case APP_REVOCATION_OFF:
+		return "off";
+	default:
+		return "ocsp+crl";
+	}
+}
+
 int
 cmd_config_check(struct cli *c, int argc, char **argv)
 {
@@ -39,5 +52,9 @@ cmd_config_check(struct cli *c, int argc, char **argv)
 		printf("dns resolver %s, timeout %d s\n",
 		    c->cfg->dns.resolver != NULL ? c->cfg->dns.resolver :
 		    "(system)", c->cfg->dns.timeout);
+	/* On unless turned off: what a lookup tells the issuer matters. */
+	printf("revocation %s, timeout %d s\n",
+	    revocation_name(c->cfg->security.revocation),
+	    c->cfg->security.timeout);
 	return 0;
 }

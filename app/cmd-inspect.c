@@ -12,7 +12,9 @@
  * @SECONDS), for mail whose certificates have since expired.
  *
  * With a [dns] section in the configuration, each signer is also looked
- * up in SMIMEA (DNSSEC): a secure match is trust "dane".
+ * up in SMIMEA (DNSSEC): a secure match is trust "dane". Unless [security]
+ * turns it off, each trusted signer's certificate is checked for
+ * revocation (app/revoke.h), and the answers are kept in the store.
  *
  * A signer that is valid, trusted and the From address has its
  * certificate harvested into the key store for later encryption.
@@ -35,6 +37,7 @@
 #include "keys/keys.h"
 #include "crypto/crypto.h"
 #include "app/app_int.h"
+#include "app/revoke.h"
 #include "app/sync.h"
 
 static int
@@ -79,6 +82,9 @@ human(struct buf *o, const struct crypto_verdict *v)
 	if (v->signer != NULL)
 		r |= buf_printf(o, " by %s (trust: %s)", v->signer,
 		    crypto_trust_str(v->trust));
+	if (v->signature != CRYPTO_SIG_NONE)
+		r |= buf_printf(o, "\nRevocation: %s",
+		    crypto_rev_str(v->revocation));
 	r |= buf_printf(o, "\nEncryption: %s", crypto_enc_str(v->encryption));
 	if (v->cipher != NULL)
 		r |= buf_printf(o, " (%s)", v->cipher);
@@ -358,6 +364,26 @@ out:
 	return r != 0 ? -1 : 0;
 }
 
+/*
+ * Keeps the revocation answers had in this command (a failure is only a
+ * warning: they are asked again next time) and frees rv.
+ */
+void
+cli_revoke_close(struct app_revoke *rv)
+{
+	struct smerr	 e;
+	char		*m;
+
+	smerr_clear(&e);
+	if (app_revoke_save(rv, &e) != 0) {
+		m = text_sanitize_str(smerr_msg(&e), 0);
+		fprintf(stderr, "sealmail: warning: revocation answers not "
+		    "kept: %s\n", m != NULL ? m : "store error");
+		free(m);
+	}
+	app_revoke_free(rv);
+}
+
 int
 cmd_inspect(struct cli *c, int argc, char **argv)
 {
@@ -370,6 +396,7 @@ cmd_inspect(struct cli *c, int argc, char **argv)
 	struct keys		*k = NULL;
 	struct crypto_ctx	*ctx = NULL;
 	struct dns		*dns = NULL;
+	struct app_revoke	*rv = NULL;
 	struct cli_dane		 dane;
 	struct inspect_out	 o;
 	const char		*when = NULL;
@@ -395,7 +422,7 @@ cmd_inspect(struct cli *c, int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cli_usage(c);
-	if (cli_open_keys(c, &st, &k) != 0 ||
+	if (cli_config(c) != 0 || cli_open_keys(c, &st, &k) != 0 ||
 	    sync_crypto_ctx(k, &ctx, &c->err) != 0)
 		goto fail;
 	if (when != NULL) {
@@ -404,8 +431,10 @@ cmd_inspect(struct cli *c, int argc, char **argv)
 		crypto_ctx_set_time(ctx, t);
 	}
 	/* SMIMEA only where a [dns] section says which resolver to ask. */
-	if (cli_open_dns(c, 1, &dns) != 0)
+	if (cli_open_dns(c, 1, &dns) != 0 ||
+	    app_revoke_new(c->cfg, st, dns, &rv, &c->err) != 0)
 		goto fail;
+	app_revoke_attach(rv, ctx);
 	o.c = c;
 	o.k = k;
 	o.st = st;
@@ -435,6 +464,7 @@ cmd_inspect(struct cli *c, int argc, char **argv)
 fail:
 	rc = cli_fail(c);
 out:
+	cli_revoke_close(rv);
 	free(o.last_addr);
 	free(o.last_der);
 	crypto_ctx_free(ctx);

@@ -1,7 +1,8 @@
 /*
  * sealmail keys lookup [--json] ADDRESS: every certificate for an address,
  * from the key store and from SMIMEA in DNS, with where it came from, its
- * DNSSEC status and how it was validated. Also what the other commands
+ * DNSSEC status and how it was validated; a usable one is checked for
+ * revocation, and a revoked one is not usable. Also what the other commands
  * share for DNS: the resolver of the [dns] section and the reader's DANE
  * hook.
  */
@@ -20,6 +21,8 @@
 #include "keys/keys.h"
 #include "keys/smimea.h"
 #include "app/app_int.h"
+#include "app/revoke.h"
+#include "app/sync.h"
 
 int
 cli_open_dns(struct cli *c, int configured_only, struct dns **dp)
@@ -57,7 +60,8 @@ json_int_or_null(struct buf *out, int v)
 }
 
 static int
-lookup_json(struct buf *out, const struct keys_lookup *l)
+lookup_json(struct buf *out, const struct keys_lookup *l,
+    const enum crypto_rev *rev)
 {
 	const struct keys_found	*f;
 	char			 na[32];
@@ -108,6 +112,8 @@ lookup_json(struct buf *out, const struct keys_lookup *l)
 		r |= json_str(out, f->j.chain);
 		r |= json_key(out, "dane", 0);
 		r |= buf_puts(out, f->j.dane ? "true" : "false");
+		r |= json_key(out, "revocation", 0);
+		r |= json_str(out, crypto_rev_str(rev[i]));
 		r |= json_key(out, "why", 0);
 		r |= json_text(out, f->j.why);
 		r |= buf_putc(out, '}');
@@ -159,6 +165,51 @@ lookup_text(struct buf *out, const struct keys_lookup *l)
 	return r;
 }
 
+/*
+ * A certificate that would be used is checked for revocation, as a
+ * signer's would be: a revoked one is not usable. *revp gets each one's
+ * status, in the order of l->found.
+ */
+static int
+lookup_revoke(struct cli *c, struct store *st, struct keys *k,
+    struct dns *dns, struct keys_lookup *l, enum crypto_rev **revp)
+{
+	struct crypto_ctx	*ctx = NULL;
+	struct app_revoke	*rv = NULL;
+	struct keys_found	*f;
+	enum crypto_rev		*rev;
+	char			*why;
+	size_t			 i;
+	int			 r = 0;
+
+	if ((*revp = rev = calloc(l->n + 1, sizeof(*rev))) == NULL)
+		return smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+	if (l->n == 0 || (r = app_revoke_new(c->cfg, st, dns, &rv,
+	    &c->err)) != 0 ||
+	    rv == NULL || (r = sync_crypto_ctx(k, &ctx, &c->err)) != 0)
+		goto out;
+	app_revoke_attach(rv, ctx);
+	for (i = 0; i < l->n && r == 0; i++) {
+		f = &l->found[i];
+		if (!f->j.usable)
+			continue;
+		if ((r = crypto_revoke_der(ctx, f->der, f->der_len, &rev[i],
+		    &why, &c->err)) != 0)
+			break;
+		if (rev[i] == CRYPTO_REV_REVOKED) {
+			f->j.usable = 0;
+			free(f->j.why);
+			f->j.why = why;
+			why = NULL;
+		}
+		free(why);
+	}
+out:
+	crypto_ctx_free(ctx);
+	cli_revoke_close(rv);
+	return r;
+}
+
 int
 cmd_keys_lookup(struct cli *c, int argc, char **argv)
 {
@@ -166,6 +217,7 @@ cmd_keys_lookup(struct cli *c, int argc, char **argv)
 	struct keys		*k = NULL;
 	struct dns		*dns = NULL;
 	struct keys_lookup	*l = NULL;
+	enum crypto_rev		*rev = NULL;
 	struct buf		*out = NULL;
 	const char		*address = NULL;
 	int			 i, json = 0, refresh = 0, r = 1;
@@ -185,13 +237,13 @@ cmd_keys_lookup(struct cli *c, int argc, char **argv)
 	if (cli_open_dns(c, 0, &dns) != 0 || cli_open_keys(c, &st, &k) != 0)
 		goto fail;
 	if (keys_lookup(k, dns, address, refresh ? KEYS_LOOKUP_REFRESH : 0,
-	    &l, &c->err) != 0)
+	    &l, &c->err) != 0 || lookup_revoke(c, st, k, dns, l, &rev) != 0)
 		goto fail;
 	if ((out = buf_new(0)) == NULL) {
 		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
 		goto fail;
 	}
-	if ((json ? lookup_json(out, l) : lookup_text(out, l)) != 0) {
+	if ((json ? lookup_json(out, l, rev) : lookup_text(out, l)) != 0) {
 		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
 		goto fail;
 	}
@@ -203,6 +255,7 @@ fail:
 	r = cli_fail(c);
 out:
 	buf_free(out);
+	free(rev);
 	keys_lookup_free(l);
 	keys_close(k);
 	store_close(st);

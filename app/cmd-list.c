@@ -308,6 +308,9 @@ put_verdict(struct buf *out, const struct store_msg *m)
 		return buf_putc(out, '}');
 	v++;
 	r |= buf_putc(out, ',');
+	/* A verdict kept before revocation was checked: it was not. */
+	if (strstr(v, "\"revocation\":") == NULL)
+		r |= buf_puts(out, "\"revocation\":\"not-checked\",");
 	if ((p = strstr(v, mark)) == NULL)
 		return r | buf_puts(out, v);
 	r |= buf_put(out, v, (size_t)(p - v));

@@ -23,6 +23,7 @@
 #include "keys/keys.h"
 #include "net/dns.h"
 #include "app/app_int.h"
+#include "app/revoke.h"
 #include "app/send.h"
 #include "app/sync.h"
 
@@ -148,6 +149,7 @@ cmd_sync(struct cli *c, int argc, char **argv)
 	struct store			*st = NULL;
 	struct keys			*k = NULL;
 	struct dns			*dns = NULL;
+	struct app_revoke		*rv = NULL;
 	struct bar			 bar;
 	struct timespec			 t0, t1;
 	const char			*acct = NULL, *folder = NULL;
@@ -189,6 +191,7 @@ cmd_sync(struct cli *c, int argc, char **argv)
 	}
 	if (cli_open_keys(c, &st, &k) != 0 ||
 	    cli_open_dns(c, 1, &dns) != 0 ||
+	    app_revoke_new(c->cfg, st, dns, &rv, &c->err) != 0 ||
 	    sync_password(c, a, &pw) != 0)
 		goto fail;
 	memset(&o, 0, sizeof(o));
@@ -201,6 +204,7 @@ cmd_sync(struct cli *c, int argc, char **argv)
 	o.dns = dns;
 	o.dns_addr = c->cfg->dns.present;
 	o.folder = folder;
+	o.revoke = rv;
 	if (bar.tty) {
 		o.progress = bar_cb;
 		o.arg = &bar;
@@ -247,6 +251,7 @@ fail:
 out:
 	if (pw != NULL)
 		secmem_strfree(pw);
+	cli_revoke_close(rv);
 	dns_free(dns);
 	keys_close(k);
 	store_close(st);

@@ -1,8 +1,9 @@
 /*
  * The configuration file: INI style, '#' starts a comment, one [account
- * NAME] section per account (the first is the default) and an optional
- * [dns] section. Every error names the file and the line. There is no key
- * that allows plaintext or skips server authentication.
+ * NAME] section per account (the first is the default) and optional
+ * [dns] and [security] sections. Every error names the file and the
+ * line. There is no key that allows plaintext or skips server
+ * authentication.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -21,7 +22,7 @@
 #define CONFIG_MAX_SIZE		(1024 * 1024)
 #define CONFIG_MAX_ACCOUNTS	64
 
-enum section { SEC_NONE, SEC_ACCOUNT, SEC_DNS };
+enum section { SEC_NONE, SEC_ACCOUNT, SEC_DNS, SEC_SECURITY };
 
 struct parser {
 	const char		*path;
@@ -325,6 +326,27 @@ dns_key(struct parser *p, struct app_dns *d, const char *k, const char *v)
 }
 
 static int
+security_key(struct parser *p, struct app_security *sec, const char *k,
+    const char *v)
+{
+	if (strcmp(k, "revocation") == 0) {
+		if (strcmp(v, "ocsp+crl") == 0)
+			sec->revocation = APP_REVOCATION_OCSP_CRL;
+		else if (strcmp(v, "crl") == 0)
+			sec->revocation = APP_REVOCATION_CRL;
+		else if (strcmp(v, "off") == 0)
+			sec->revocation = APP_REVOCATION_OFF;
+		else
+			return perr(p, "revocation: expected ocsp+crl, crl "
+			    "or off");
+		return 0;
+	}
+	if (strcmp(k, "timeout") == 0)
+		return parse_int(p, k, v, 1, 300, &sec->timeout);
+	return perr(p, "unknown key '%s'", k);
+}
+
+static int
 section(struct parser *p, char *s)
 {
 	struct app_config	*cfg = p->cfg;
@@ -337,6 +359,13 @@ section(struct parser *p, char *s)
 			return perr(p, "second [dns] section");
 		cfg->dns.present = 1;
 		p->sec = SEC_DNS;
+		return 0;
+	}
+	if (strcmp(s, "security") == 0) {
+		if (cfg->security.present)
+			return perr(p, "second [security] section");
+		cfg->security.present = 1;
+		p->sec = SEC_SECURITY;
 		return 0;
 	}
 	if (strncmp(s, "account", 7) != 0 || (s[7] != ' ' && s[7] != '\t'))
@@ -401,6 +430,8 @@ line(struct parser *p, char *s)
 		    k, v);
 	case SEC_DNS:
 		return dns_key(p, &p->cfg->dns, k, v);
+	case SEC_SECURITY:
+		return security_key(p, &p->cfg->security, k, v);
 	default:
 		return perr(p, "'%s' outside a section", k);
 	}
@@ -422,6 +453,8 @@ finish(struct parser *p)
 	}
 	if (p->cfg->dns.timeout == 0)
 		p->cfg->dns.timeout = APP_DEFAULT_DNS_TIMEOUT;
+	if (p->cfg->security.timeout == 0)
+		p->cfg->security.timeout = APP_DEFAULT_REVOKE_TIMEOUT;
 	return 0;
 }
 

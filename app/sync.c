@@ -29,6 +29,7 @@
 #include "crypto/crypto.h"
 #include "app/app.h"
 #include "app/app_int.h"
+#include "app/revoke.h"
 #include "app/sync.h"
 
 #define SYNC_MAX_FLAGS	4096		/* one message's flag list */
@@ -216,6 +217,7 @@ error_verdict(struct buf *vj, const char *why)
 	    "\"cc\":[],\"date\":null,\"header_protection\":\"none\","
 	    "\"signature\":"
 	    "\"error\",\"signer\":null,\"signers\":[],\"trust\":\"none\","
+	    "\"revocation\":\"not-checked\","
 	    "\"encryption\":\"none\",\"cipher\":null,\"text\":\"\","
 	    "\"findings\":[");
 	r |= json_str(vj, why);
@@ -611,6 +613,7 @@ syncer_ctx(struct syncer *s, struct smerr *e)
 		return 0;
 	if ((r = sync_crypto_ctx(s->o->keys, &s->ctx, e)) != 0)
 		return r;
+	app_revoke_attach(s->o->revoke, s->ctx);
 	/* SMIMEA vouches for signers only where a [dns] section is set. */
 	if (s->o->dns != NULL) {
 		s->dane.k = s->o->keys;

@@ -17,6 +17,7 @@ struct keys;
 struct dns;
 struct crypto_ctx;
 struct app_account;
+struct app_revoke;
 
 struct sync_progress {
 	const char	*folder;
@@ -45,6 +46,7 @@ struct sync_opts {
 	struct dns		*dns;		/* NULL: no TLSA, no SMIMEA */
 	int			 dns_addr;	/* server address from dns too */
 	const char		*folder;	/* NULL: every subscribed one */
+	struct app_revoke	*revoke;	/* NULL: no revocation check */
 	void			(*progress)(void *, const struct sync_progress *);
 	void			*arg;
 };

@@ -111,6 +111,7 @@ crypto_ctx_clone(const struct crypto_ctx *src, struct crypto_ctx **ctxp,
 	}
 	ctx->when = src->when;
 	ctx->lazy = src->lazy;		/* the store's */
+	ctx->revoke = src->revoke;	/* the caller's, shared */
 	*ctxp = ctx;
 	return 0;
 nomem:

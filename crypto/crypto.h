@@ -12,6 +12,7 @@
 #ifndef SEALMAIL_CRYPTO_H
 #define SEALMAIL_CRYPTO_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -57,6 +58,14 @@ enum crypto_dane {
 	CRYPTO_DANE_MATCH,		/* secure, and it matches */
 	CRYPTO_DANE_CONTRADICTION,	/* secure, and it does not match */
 	CRYPTO_DANE_ERROR,		/* the lookup failed */
+};
+
+/* The signer certificate's status by OCSP or CRL (contract: revocation). */
+enum crypto_rev {
+	CRYPTO_REV_NOT_CHECKED = 0,	/* unsigned, off, nothing named */
+	CRYPTO_REV_GOOD,
+	CRYPTO_REV_REVOKED,
+	CRYPTO_REV_UNKNOWN,		/* no usable answer */
 };
 
 /*
@@ -131,6 +140,7 @@ struct crypto_verdict {
 	char		**signers;	/* every signer, outermost first */
 	size_t		 nsigners;
 	enum crypto_trust trust;	/* of the innermost signer */
+	enum crypto_rev	 revocation;	/* of the innermost signer */
 	enum crypto_enc	 encryption;
 	char		*cipher;	/* outermost envelope's, or NULL */
 	char		*text;		/* body text shown; never NULL */
@@ -165,7 +175,8 @@ void	 crypto_ctx_free(struct crypto_ctx *ctx);
 /*
  * A context that judges as src does, for another thread: it shares src's
  * trust anchors (add none to either afterwards) and has copies of its
- * identities, intermediates and time. The DANE hook is not copied.
+ * identities, intermediates and time. The DANE hook is not copied; the
+ * revocation hooks are shared.
  */
 int	 crypto_ctx_clone(const struct crypto_ctx *src,
 	    struct crypto_ctx **ctxp, struct smerr *e);
@@ -194,6 +205,59 @@ void	 crypto_ctx_set_time(struct crypto_ctx *ctx, time_t t);
 void	 crypto_ctx_set_dane(struct crypto_ctx *ctx,
 	    enum crypto_dane (*fn)(void *, const char *, const uint8_t *,
 	    size_t), void *arg);
+
+/*
+ * Revocation checking (crypto/revoke.c). The engine builds OCSP requests
+ * and judges OCSP responses and CRLs itself, but never touches the
+ * network or the store: it reaches them through these hooks, which the
+ * caller owns and keeps alive as long as any context that uses them.
+ * Clones of a context share them; lock (set up by crypto_revoke_init)
+ * makes one certificate's check, from recall to remember, one step, so
+ * that no certificate is looked up twice at once.
+ */
+#define CRYPTO_REVOKE_OCSP	0x01
+#define CRYPTO_REVOKE_CRL	0x02
+
+struct crypto_revoke {
+	unsigned	 methods;	/* CRYPTO_REVOKE_*; 0: off */
+	/*
+	 * An answer kept for the certificate whose SHA-256 (lowercase hex)
+	 * is fp: 1 with *statusp and *howp ("OCSP", "CRL", a static
+	 * string), or 0.
+	 */
+	int		(*recall)(void *arg, const char *fp,
+			    enum crypto_rev *statusp, const char **howp);
+	/* Keeps an answer until the time until (0: for this run only). */
+	void		(*remember)(void *arg, const char *fp,
+			    enum crypto_rev status, const char *how,
+			    time_t until);
+	/*
+	 * GETs url (body NULL) or POSTs len bytes of body as ctype; the
+	 * response's body goes into out (whose maximum bounds it). 0, or a
+	 * negative SMERR_* code with e set.
+	 */
+	int		(*fetch)(void *arg, const char *url, const char *ctype,
+			    const uint8_t *body, size_t len, struct buf *out,
+			    struct smerr *e);
+	void		*arg;
+	pthread_mutex_t	 lock;
+};
+
+/* Initialises r's lock; methods and hooks are the caller's to set. */
+int	 crypto_revoke_init(struct crypto_revoke *r);
+void	 crypto_revoke_clear(struct crypto_revoke *r);
+/* Checks signers through r (NULL: not checked). */
+void	 crypto_ctx_set_revoke(struct crypto_ctx *ctx, struct crypto_revoke *r);
+/* "good", "revoked", "unknown" or "not-checked". */
+const char *crypto_rev_str(enum crypto_rev s);
+/*
+ * The status of a certificate (DER) as judging its signature would find
+ * it, its issuer taken from the context's anchors and intermediates.
+ * *whyp (malloc'd, or NULL) says what was found. 0 or SMERR_*.
+ */
+int	 crypto_revoke_der(struct crypto_ctx *ctx, const uint8_t *der,
+	    size_t len, enum crypto_rev *statusp, char **whyp,
+	    struct smerr *e);
 
 /*
  * Judges the len bytes of one RFC 5322 message. 0 and *vp set (whatever

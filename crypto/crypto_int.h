@@ -62,6 +62,7 @@ struct crypto_ctx {
 	enum crypto_dane	(*dane)(void *, const char *, const uint8_t *,
 				    size_t);
 	void			*dane_arg;
+	struct crypto_revoke	*revoke;	/* the caller's, or NULL */
 	pthread_mutex_t		 memo_lock;	/* guards memo, nmemo */
 	struct crypto_memo_cert	 memo[CRYPTO_MEMO_CERTS];
 	size_t			 nmemo;		/* parsed so far */
@@ -99,6 +100,39 @@ int	 crypto_key_read(const uint8_t *data, size_t len, EVP_PKEY **kp,
  */
 int	 crypto_chain_check(struct crypto_ctx *ctx, X509 *signer,
 	    STACK_OF(X509) *untrusted, const char **whyp);
+
+/* revoke.c */
+#include <openssl/ocsp.h>
+
+#define CRYPTO_REVOKE_MAX_OCSP	(256 * 1024)		/* one response */
+#define CRYPTO_REVOKE_MAX_CRL	(16 * 1024 * 1024)	/* one CRL */
+#define CRYPTO_REVOKE_SKEW	300	/* seconds of clock difference */
+
+/*
+ * The status of cert (whose chain has been validated) by the context's
+ * hooks: OCSP first, then the CRL, as the hooks' methods allow. why gets
+ * a sentence for a finding (empty for good and not-checked).
+ */
+enum crypto_rev crypto_revoke_check(struct crypto_ctx *ctx, X509 *cert,
+	    STACK_OF(X509) *untrusted, char *why, size_t whylen);
+/*
+ * Judges the len bytes of an OCSP response to req about id (cert issued
+ * by issuer) at now: good or revoked only when it is successful, signed
+ * by the issuer or a responder it designated (checked against store),
+ * answers req's nonce when it echoes one, and is fresh. *untilp gets its
+ * nextUpdate; *whyp says why it is unknown.
+ */
+enum crypto_rev crypto_ocsp_judge(const uint8_t *resp, size_t len,
+	    OCSP_REQUEST *req, OCSP_CERTID *id, X509 *issuer,
+	    X509_STORE *store, time_t now, time_t *untilp,
+	    const char **whyp);
+/*
+ * Judges a CRL (DER or PEM) about cert at now: good or revoked only when
+ * it is a full CRL for every reason, issued and signed by issuer, and
+ * its nextUpdate has not passed.
+ */
+enum crypto_rev crypto_crl_judge(const uint8_t *crl, size_t len, X509 *cert,
+	    X509 *issuer, time_t now, time_t *untilp, const char **whyp);
 
 /* cms.c */
 struct crypto_signer {

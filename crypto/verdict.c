@@ -317,6 +317,19 @@ small_key(X509 *c)
 	    EVP_PKEY_get_bits(k) < 2048;
 }
 
+/* Revocation of a trusted signer (crypto/revoke.c): revoked is untrusted. */
+static int
+revoke_note(struct judge *j, X509 *cert, STACK_OF(X509) *certs, size_t i,
+    enum crypto_rev *revp)
+{
+	char	why[640];
+
+	*revp = crypto_revoke_check(j->ctx, cert, certs, why, sizeof(why));
+	if (*revp == CRYPTO_REV_REVOKED)
+		j->facts |= CRYPTO_S_UNTRUSTED;
+	return why[0] != '\0' ? finding(j, "signer %zu: %s", i + 1, why) : 0;
+}
+
 /*
  * Records the outcome of one counted SignedData: every SignerInfo is
  * judged, and the last (innermost) layer's first signer becomes the
@@ -331,6 +344,7 @@ sig_record(struct judge *j, struct crypto_signed *s, int root)
 	char			**em = NULL, *addr;
 	enum crypto_trust	 trust;
 	enum crypto_dane	 d;
+	enum crypto_rev		 rev;
 	unsigned char		*der;
 	size_t			 i, nem = 0;
 	int			 r, ok, derlen;
@@ -446,6 +460,10 @@ sig_record(struct judge *j, struct crypto_signed *s, int root)
 			    "checked", i + 1)) != 0)
 				goto out;
 		}
+		rev = CRYPTO_REV_NOT_CHECKED;
+		if (sg->math == 1 && trust != CRYPTO_TRUST_NONE &&
+		    (r = revoke_note(j, sg->cert, s->certs, i, &rev)) != 0)
+			goto out;
 		if (trust == CRYPTO_TRUST_NONE && ok == 0) {
 			j->facts |= CRYPTO_S_UNTRUSTED;
 			if ((r = finding(j, "signer %zu: %s", i + 1,
@@ -457,6 +475,7 @@ sig_record(struct judge *j, struct crypto_signed *s, int root)
 			free(v->signer);
 			v->signer = addr != NULL ? strdup(addr) : NULL;
 			v->trust = trust;
+			v->revocation = rev;
 			free(v->signer_der);
 			v->signer_der = NULL;
 			v->signer_der_len = 0;
@@ -1188,6 +1207,7 @@ crypto_judge(struct crypto_ctx *ctx, const void *msg, size_t len,
 		free(v->signer);
 		v->signer = NULL;
 		v->trust = CRYPTO_TRUST_NONE;
+		v->revocation = CRYPTO_REV_NOT_CHECKED;
 	}
 	if (v->signature != CRYPTO_SIG_VALID) {
 		free(v->harvest_addr);
@@ -1292,6 +1312,8 @@ crypto_verdict_json(const struct crypto_verdict *v, struct buf *out)
 	r |= strv_json(out, v->signers, v->nsigners);
 	r |= json_key(out, "trust", 0);
 	r |= json_str(out, crypto_trust_str(v->trust));
+	r |= json_key(out, "revocation", 0);
+	r |= json_str(out, crypto_rev_str(v->revocation));
 	r |= json_key(out, "encryption", 0);
 	r |= json_str(out, crypto_enc_str(v->encryption));
 	r |= json_key(out, "cipher", 0);

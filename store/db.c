@@ -69,6 +69,18 @@ static const char *store_upgrade_2 =
     "UPDATE message SET indexed = 0;"
     "UPDATE meta SET value = '3' WHERE name = 'schema';";
 
+/*
+ * Format 3 to 4: answers about certificates' revocation (OCSP, CRL), kept
+ * until their nextUpdate (store/revoke.c). A store made new takes this
+ * step too, right after the format 3 schema.
+ */
+static const char *store_upgrade_3 =
+    "CREATE TABLE revocation("
+    " fingerprint TEXT PRIMARY KEY, status TEXT NOT NULL,"
+    " source TEXT NOT NULL, until INTEGER NOT NULL,"
+    " checked INTEGER NOT NULL);"
+    "UPDATE meta SET value = '4' WHERE name = 'schema';";
+
 static const char *store_schema =
     "CREATE TABLE meta(name TEXT PRIMARY KEY, value TEXT);"
     "CREATE TABLE cert("
@@ -351,7 +363,8 @@ store_open(const char *datadir, const uint8_t key[STORE_KEY_LEN],
 	    "WHERE type = 'table' AND name = 'meta';", &n, &got, e)) != 0)
 		goto out;
 	if (!got || n == 0) {
-		if ((r = exec_tx(st, store_schema, e)) != 0)
+		if ((r = exec_tx(st, store_schema, e)) != 0 ||
+		    (r = exec_tx(st, store_upgrade_3, e)) != 0)
 			goto out;
 	} else {
 		if ((r = store_one_int(st, "SELECT CAST(value AS INTEGER) "
@@ -362,7 +375,12 @@ store_open(const char *datadir, const uint8_t key[STORE_KEY_LEN],
 				goto out;
 			n = 3;
 		}
-		if (!got || n != 3) {
+		if (got && n == 3) {
+			if ((r = exec_tx(st, store_upgrade_3, e)) != 0)
+				goto out;
+			n = 4;
+		}
+		if (!got || n != 4) {
 			r = smerr_set(e, SMERR_STORE, "%s: unknown store "
 			    "format", st->path);
 			goto out;

@@ -115,6 +115,28 @@ int	 store_cert_event_foreach(struct store *st,
 	    int (*cb)(const struct store_cert_event *, void *), void *arg,
 	    struct smerr *e);
 
+/*
+ * Answers about a certificate's revocation (OCSP, CRL), by the SHA-256 of
+ * its DER (lowercase hex), kept until the answer's nextUpdate.
+ */
+struct store_revoke {
+	const char	*fingerprint;
+	const char	*status;	/* "good" or "revoked" */
+	const char	*source;	/* "OCSP" or "CRL" */
+	time_t		 until;
+	time_t		 checked;	/* when it was asked */
+};
+/* Keeps r, replacing an earlier answer about the same certificate. */
+int	 store_revoke_put(struct store *st, const struct store_revoke *r,
+	    struct smerr *e);
+/*
+ * Calls cb for every answer still valid at now (a non-zero return stops
+ * the walk); answers past their time are deleted first.
+ */
+int	 store_revoke_foreach(struct store *st, time_t now,
+	    int (*cb)(const struct store_revoke *, void *), void *arg,
+	    struct smerr *e);
+
 /* Folders: the IMAP state of one mailbox of one account. */
 struct store_folder {
 	int64_t		 id;

@@ -64,7 +64,7 @@ check_eq "coverage: EFAIL's clear text did not come from the envelope" \
 
 # The members of the contract are all there, with the right types.
 check_eq "the JSON object has every member of the contract" \
-    "cc cipher date encryption from header_protection signature signer signers subject text to trust" \
+    "cc cipher date encryption from header_protection revocation signature signer signers subject text to trust" \
     "$(json "$T/out.json" '" ".join(sorted(k for k in d if k not in ("findings", "coverage")))')"
 
 # The human form names the verdict too.

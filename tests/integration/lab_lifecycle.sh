@@ -11,7 +11,7 @@ B=$((${LAB_PORT_BASE:-10000} + 1300))
 D=$T/lab
 START=$TOP/tests/lab/start.sh STOP=$TOP/tests/lab/stop.sh
 PORTS="$((B + 143)) $((B + 993)) $((B + 587)) $((B + 465)) $((B + 25))
-$((B + 24)) $((B + 53))"
+$((B + 24)) $((B + 53)) $((B + 880))"
 
 # listening PORT: true when something listens on TCP PORT.
 listening() {
@@ -124,7 +124,7 @@ check_match "the restarted lab answers DNS" 'IN[[:space:]]+A[[:space:]]+127.0.0.
     "$(dig +norec -p $((B + 53)) @127.0.0.1 mail.example.test A)"
 check_eq "... and the first lab's processes are all gone" "" \
     "$(alive "$T/pids.1")"
-check_eq "the second lab's five daemons run" 5 "$(alive "$T/pids.2" | wc -l)"
+check_eq "the second lab's six daemons run" 6 "$(alive "$T/pids.2" | wc -l)"
 
 t=$(date +%s%N)
 check "stop.sh" sh "$STOP" "$D"

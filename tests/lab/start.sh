@@ -12,7 +12,9 @@
 #   NSD (+53) serving example.test signed with DNSSEC, with TLSA and
 #   SMIMEA records, a bogus sub-zone and an insecure one;
 #   a private D-Bus session bus with gnome-keyring as Secret Service,
-#   its default collection unlocked.
+#   its default collection unlocked;
+#   an OCSP responder and a CRL over HTTP (+880) for the lab CA, with
+#   certificates that name them (tests/lab/revoke.py).
 #
 # A lab already running in DIR is stopped first. Whatever fails, everything
 # this script started is stopped again (tests/lab/stop.sh, by PID). Nothing
@@ -387,6 +389,59 @@ bus_call --dest=org.freedesktop.secrets \
     grep -q 'boolean false' || fail "the default keyring is not unlocked"
 say "secret service up at $(ms) ms"
 
+# --- revocation: an OCSP responder and a CRL over HTTP (+880) --------------
+# The lab CA's OCSP responder (a delegated one, OCSPSigning) and its CRL,
+# both at http://127.0.0.1:+880 (tests/lab/revoke.py), and two S/MIME
+# certificates that name them: rv-good (good) and rv-revoked (revoked in
+# both). Made once per directory and port.
+REVOKE_PORT=$((BASE + 880))
+R=$DIR/revoke
+port_taken "$REVOKE_PORT" && fail "port $REVOKE_PORT is already in use"
+# rv_line V|R CERT: CERT's line in the responder's index (R: revoked an
+# hour ago).
+rv_line() {
+	_ser=$(openssl x509 -noout -serial -in "$2" | cut -d= -f2)
+	_end=$(openssl x509 -noout -enddate -in "$2" | cut -d= -f2)
+	_end=$(date -u -d "$_end" +%y%m%d%H%M%SZ)
+	_rev=
+	[ "$1" = R ] && _rev=$(date -u -d '-1 hour' +%y%m%d%H%M%SZ)
+	printf '%s\t%s\t%s\t%s\tunknown\t/CN=%s\n' "$1" "$_end" "$_rev" \
+	    "$_ser" "${2##*/}"
+}
+rv_make() {
+	mkdir -p "$R" && rm -f "$R"/* && cp "$C/ca.pem" "$R/ca.pem" || return 1
+	_u=http://127.0.0.1:$REVOKE_PORT
+	sh "$HERE/revoke-cert.sh" "$C/ca.pem" "$C/ca.key" "$R/ocsp" \
+	    --ocsp-signer &&
+	    sh "$HERE/revoke-cert.sh" "$C/ca.pem" "$C/ca.key" "$R/rv-good" \
+		rv-good@example.test "$_u/ocsp" "$_u/lab.crl" &&
+	    sh "$HERE/revoke-cert.sh" "$C/ca.pem" "$C/ca.key" "$R/rv-revoked" \
+		rv-revoked@example.test "$_u/ocsp" "$_u/lab.crl" || return 1
+	{ rv_line V "$R/rv-good.pem" && rv_line R "$R/rv-revoked.pem"; } \
+	    > "$R/index.txt" || return 1
+	echo 'unique_subject = no' > "$R/index.txt.attr"
+	echo 01 > "$R/crlnumber"
+	printf '[ ca ]\ndefault_ca = rv\n[ rv ]\ndatabase = %s\n%s\n%s\n' \
+	    "$R/index.txt" "crlnumber = $R/crlnumber" \
+	    'default_md = sha256' > "$R/ca.cnf"
+	openssl ca -gencrl -config "$R/ca.cnf" -cert "$C/ca.pem" \
+	    -keyfile "$C/ca.key" -crldays 30 -out "$R/lab.crl.pem" \
+	    2>/dev/null &&
+	    openssl crl -in "$R/lab.crl.pem" -outform DER -out "$R/lab.crl" ||
+	    return 1
+	echo "$REVOKE_PORT" > "$R/port"
+}
+if [ "$(cat "$R/port" 2>/dev/null)" != "$REVOKE_PORT" ] ||
+    [ "$R/ca.pem" -ot "$C/ca.pem" ] ||
+    [ "$R/port" -ot "$HERE/revoke-cert.sh" ]; then
+	rv_make || fail "could not make the revocation certificates"
+fi
+env SEALMAIL_LAB_OWNER="$DIR" python3 "$HERE/revoke.py" \
+    --port "$REVOKE_PORT" --dir "$R" --log "$DIR/log/revoke.log" \
+    </dev/null >/dev/null 2>>"$DIR/log/revoke.stderr" 9>&- &
+record revoke $!
+say "OCSP and CRL started at $(ms) ms"
+
 # --- wait for every port ----------------------------------------------------------
 # greets PORT: true once a TCP connection to PORT gets a first line.
 greets() {
@@ -401,7 +456,7 @@ for p in $IMAP_PORT $LMTP_PORT $SMTP_PORT $SUBMISSION_PORT; do
 		sleep 0.02
 	done
 done
-for p in $IMAPS_PORT $SUBMISSIONS_PORT; do
+for p in $IMAPS_PORT $SUBMISSIONS_PORT $REVOKE_PORT; do
 	i=0
 	until port_taken "$p"; do
 		i=$((i + 1))
@@ -429,7 +484,8 @@ done
 	    "LAB_TA=$Z/example.test.ds" "LAB_ZONE_DIR=$Z" \
 	    "LAB_DBUS_ADDRESS=$BUS" "DBUS_SESSION_BUS_ADDRESS=$BUS" \
 	    "XDG_RUNTIME_DIR=$SEC/run" "LAB_KEYRING_HOME=$SEC/home" \
-	    "LAB_KEYRING_PASS=$KEYRING_PASS"; do
+	    "LAB_KEYRING_PASS=$KEYRING_PASS" \
+	    "LAB_REVOKE_PORT=$REVOKE_PORT" "LAB_REVOKE_DIR=$R"; do
 		printf "export %s='%s'\n" "${kv%%=*}" "${kv#*=}"
 	done
 } > "$DIR/lab.env.tmp" && mv "$DIR/lab.env.tmp" "$DIR/lab.env" ||

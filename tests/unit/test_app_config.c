@@ -136,6 +136,39 @@ test_errors(void **st)
 	    &cfg, &e), SMERR_CONFIG);
 }
 
+static void
+test_security(void **st)
+{
+	struct app_config	*cfg;
+	struct smerr		 e;
+
+	(void)st;
+	/* Without a [security] section: OCSP then CRL, 5 seconds. */
+	assert_int_equal(parse("", &cfg, &e), 0);
+	assert_int_equal(cfg->security.present, 0);
+	assert_int_equal(cfg->security.revocation, APP_REVOCATION_OCSP_CRL);
+	assert_int_equal(cfg->security.timeout, APP_DEFAULT_REVOKE_TIMEOUT);
+	app_config_free(cfg);
+	assert_int_equal(parse("[security]\nrevocation = crl\ntimeout = 2\n",
+	    &cfg, &e), 0);
+	assert_int_equal(cfg->security.revocation, APP_REVOCATION_CRL);
+	assert_int_equal(cfg->security.timeout, 2);
+	app_config_free(cfg);
+	assert_int_equal(parse("[security]\nrevocation = off\n", &cfg, &e), 0);
+	assert_int_equal(cfg->security.revocation, APP_REVOCATION_OFF);
+	app_config_free(cfg);
+	assert_int_equal(parse("[security]\nrevocation = ocsp\n", &cfg, &e),
+	    SMERR_CONFIG);
+	assert_string_equal(smerr_msg(&e), "cfg:2: revocation: expected "
+	    "ocsp+crl, crl or off");
+	assert_int_equal(parse("[security]\ntimeout = 0\n", &cfg, &e),
+	    SMERR_CONFIG);
+	assert_int_equal(parse("[security]\n[security]\n", &cfg, &e),
+	    SMERR_CONFIG);
+	assert_int_equal(parse("[security]\nresolver = x\n", &cfg, &e),
+	    SMERR_CONFIG);
+}
+
 int
 main(void)
 {
@@ -143,6 +176,7 @@ main(void)
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_security),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -637,13 +637,14 @@ test_upgrade_2(void **unused)
 	    "INSERT INTO message_fts(docid, subject, text) SELECT id, subject,"
 	    " text FROM message_content;"
 	    "UPDATE message SET indexed = 1;"
+	    "DROP TABLE revocation;"
 	    "UPDATE meta SET value = '2' WHERE name = 'schema';"
 	    "COMMIT;");
 	store_close(st);
 
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 3);
+	    "'schema';"), 4);
 	load_text(st, id1, "an older dingoword");
 	assert_int_equal(hits(st, "dingoword"), 0);	/* indexed again... */
 	assert_int_equal(store_index(st, 0, &done, &left, &e), 0);
@@ -658,6 +659,54 @@ test_upgrade_2(void **unused)
 	rmdir_all(d);
 }
 
+static int
+revoke_cb(const struct store_revoke *r, void *arg)
+{
+	char	*seen = arg;
+
+	/* Only the one answer still valid, as it was kept. */
+	assert_string_equal(r->fingerprint, "ab");
+	assert_string_equal(r->status, "revoked");
+	assert_string_equal(r->source, "CRL");
+	assert_int_equal(r->until, 2000000000);
+	*seen += 1;
+	return 0;
+}
+
+static void
+test_revoke(void **unused)
+{
+	struct store		*st;
+	struct store_revoke	 r;
+	struct smerr		 e;
+	char			*d = tmpdir(), seen = 0;
+
+	(void)unused;
+	smerr_clear(&e);
+	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	memset(&r, 0, sizeof(r));
+	r.fingerprint = "ab";
+	r.status = "good";
+	r.source = "OCSP";
+	r.until = 2000000000;
+	assert_int_equal(store_revoke_put(st, &r, &e), 0);
+	r.status = "revoked";		/* a later answer replaces it */
+	r.source = "CRL";
+	assert_int_equal(store_revoke_put(st, &r, &e), 0);
+	r.fingerprint = "cd";		/* past its nextUpdate */
+	r.until = 1000000000;
+	assert_int_equal(store_revoke_put(st, &r, &e), 0);
+	r.fingerprint = NULL;
+	assert_int_equal(store_revoke_put(st, &r, &e), SMERR_INVAL);
+	assert_int_equal(store_revoke_foreach(st, 1500000000, revoke_cb,
+	    &seen, &e), 0);
+	assert_int_equal(seen, 1);
+	/* The stale one is gone from the store, not only skipped. */
+	assert_int_equal(one_int(st, "SELECT count(*) FROM revocation;"), 1);
+	store_close(st);
+	rmdir_all(d);
+}
+
 int
 main(void)
 {
@@ -668,6 +717,7 @@ main(void)
 		cmocka_unit_test(test_outbox),
 		cmocka_unit_test(test_text_in_body),
 		cmocka_unit_test(test_upgrade_2),
+		cmocka_unit_test(test_revoke),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,73 @@
+/*
+ * Answers about certificates' revocation, one row per certificate: what
+ * OCSP or a CRL said, and until when it may be believed (its nextUpdate).
+ * Only answers are kept, never "unknown": a responder that did not
+ * answer is asked again by the next run.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "base/err.h"
+#include "store/store.h"
+#include "store/store_int.h"
+
+int
+store_revoke_put(struct store *st, const struct store_revoke *r,
+    struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if (r->fingerprint == NULL || r->status == NULL || r->source == NULL)
+		return smerr_set(e, SMERR_INVAL, "store_revoke_put: "
+		    "incomplete");
+	if (store_prep(st, "INSERT OR REPLACE INTO revocation(fingerprint, "
+	    "status, source, until, checked) VALUES(?, ?, ?, ?, ?);", &s,
+	    e) != 0)
+		return SMERR_STORE;
+	store_bind_text(s, 1, r->fingerprint);
+	store_bind_text(s, 2, r->status);
+	store_bind_text(s, 3, r->source);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)r->until);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)r->checked);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_dberr(st, e, "store");
+	return 0;
+}
+
+int
+store_revoke_foreach(struct store *st, time_t now,
+    int (*cb)(const struct store_revoke *, void *), void *arg,
+    struct smerr *e)
+{
+	struct store_revoke	 r;
+	sqlite3_stmt		*s;
+	int			 rc, stop = 0;
+
+	if (store_prep(st, "DELETE FROM revocation WHERE until < ?;", &s,
+	    e) != 0)
+		return SMERR_STORE;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)now);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_dberr(st, e, "store");
+	if (store_prep(st, "SELECT fingerprint, status, source, until, "
+	    "checked FROM revocation;", &s, e) != 0)
+		return SMERR_STORE;
+	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&r, 0, sizeof(r));
+		r.fingerprint = store_col_text(s, 0);
+		r.status = store_col_text(s, 1);
+		r.source = store_col_text(s, 2);
+		r.until = (time_t)sqlite3_column_int64(s, 3);
+		r.checked = (time_t)sqlite3_column_int64(s, 4);
+		stop = cb(&r, arg);
+	}
+	sqlite3_finalize(s);
+	if (!stop && rc != SQLITE_DONE)
+		return store_dberr(st, e, "store");
+	return 0;
+}

@@ -1,0 +1,273 @@
+/*
+ * The HTTP client's response reader (net/http.h) over what servers send
+ * and what they should not: Content-Length, chunked, a body to the close,
+ * cut-short answers, other statuses, oversized heads and bodies; URLs
+ * from certificates that are not plain http:// (refused before any
+ * connection); and a real exchange with a server on loopback that sends
+ * its answer in pieces, or nothing at all.
+ */
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "net/http.h"
+
+/* Reads s (eof given) into a body of at most max bytes. */
+static int
+rd(const char *s, int eof, size_t max, struct buf **bp)
+{
+	struct smerr	e;
+
+	smerr_clear(&e);
+	*bp = buf_new(max);
+	assert_non_null(*bp);
+	return net_http_response((const uint8_t *)s, strlen(s), eof, *bp, &e);
+}
+
+static void
+test_length(void **st)
+{
+	struct buf	*b;
+
+	(void)st;
+	assert_int_equal(rd("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"
+	    "helloEXTRA", 0, 100, &b), 0);
+	assert_int_equal(buf_len(b), 5);
+	assert_memory_equal(buf_data(b), "hello", 5);
+	buf_free(b);
+	/* Not all there yet: more is needed, or it was cut short. */
+	assert_int_equal(rd("HTTP/1.0 200 OK\r\ncontent-length:  5\r\n\r\n"
+	    "hel", 0, 100, &b), 1);
+	buf_free(b);
+	assert_int_equal(rd("HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\n"
+	    "hel", 1, 100, &b), SMERR_PARSE);
+	buf_free(b);
+	assert_int_equal(rd("HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n",
+	    0, 100, &b), SMERR_LIMIT);
+	buf_free(b);
+	assert_int_equal(rd("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+	    0, 100, &b), SMERR_PROTO);
+	buf_free(b);
+	/* An empty value: the digits are read inside the line only. */
+	assert_int_equal(rd("HTTP/1.1 200 OK\r\nContent-Length:\r\n\r\n"
+	    "5\r\n", 0, 100, &b), SMERR_PROTO);
+	buf_free(b);
+	assert_int_equal(rd("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n"
+	    "Content-Length: 2\r\n\r\nab", 0, 100, &b), SMERR_PROTO);
+	buf_free(b);
+}
+
+static void
+test_chunked(void **st)
+{
+	struct buf	*b;
+
+	(void)st;
+	assert_int_equal(rd("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+	    "\r\n3\r\nabc\r\nA;x=y\r\n0123456789\r\n0\r\nX-T: 1\r\n\r\n", 0,
+	    100, &b), 0);
+	assert_int_equal(buf_len(b), 13);
+	assert_memory_equal(buf_data(b), "abc0123456789", 13);
+	buf_free(b);
+	assert_int_equal(rd("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+	    "\r\n3\r\nab", 0, 100, &b), 1);
+	buf_free(b);
+	assert_int_equal(rd("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+	    "\r\n3\r\nab", 1, 100, &b), SMERR_PARSE);
+	buf_free(b);
+	assert_int_equal(rd("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+	    "\r\n3\r\nabcd\r\n0\r\n\r\n", 0, 100, &b), SMERR_PROTO);
+	buf_free(b);
+	assert_int_equal(rd("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+	    "\r\nfffffffffffffffffff\r\n", 0, 100, &b), SMERR_LIMIT);
+	buf_free(b);
+	assert_int_equal(rd("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n"
+	    "\r\n", 0, 100, &b), SMERR_PROTO);
+	buf_free(b);
+}
+
+static void
+test_close_and_errors(void **st)
+{
+	struct buf	*b;
+	char		*big;
+
+	(void)st;
+	assert_int_equal(rd("HTTP/1.0 200 OK\r\n\r\nto the end", 0, 100, &b),
+	    1);
+	buf_free(b);
+	assert_int_equal(rd("HTTP/1.0 200 OK\r\n\r\nto the end", 1, 100, &b),
+	    0);
+	assert_int_equal(buf_len(b), 10);
+	buf_free(b);
+	assert_int_equal(rd("HTTP/1.0 200 OK\r\n\r\nto the end", 1, 4, &b),
+	    SMERR_LIMIT);
+	buf_free(b);
+	assert_int_equal(rd("HTTP/1.1 404 Not Found\r\n\r\n", 1, 100, &b),
+	    SMERR_PROTO);
+	buf_free(b);
+	assert_int_equal(rd("SMTP/1.1 200 OK\r\n\r\n", 1, 100, &b),
+	    SMERR_PROTO);
+	buf_free(b);
+	assert_int_equal(rd("HTTP/1.1 200 OK\r\n", 0, 100, &b), 1);
+	buf_free(b);
+	assert_int_equal(rd("HTTP/1.1 200 OK\r\n", 1, 100, &b), SMERR_PARSE);
+	buf_free(b);
+	assert_int_equal(rd("", 1, 100, &b), SMERR_PARSE);
+	buf_free(b);
+	/* A head that never ends is cut off at its limit. */
+	big = malloc(NET_HTTP_MAX_HEAD + 64);
+	assert_non_null(big);
+	memset(big, 'a', NET_HTTP_MAX_HEAD + 63);
+	memcpy(big, "HTTP/1.1 200 OK\r\nX: ", 20);
+	big[NET_HTTP_MAX_HEAD + 63] = '\0';
+	assert_int_equal(rd(big, 0, 100, &b), SMERR_LIMIT);
+	buf_free(b);
+	free(big);
+}
+
+static void
+test_urls(void **st)
+{
+	static const char *const bad[] = {
+		"https://ocsp.example.test/", "ftp://x/", "http://",
+		"http:///p",
+		"http://u:p@host/", "http://host:0/", "http://host:70000/",
+		"http://host/a b", "http://host/a\r\nX: y", "http://[::1/",
+		"http://ho_st/", "ldap://dir.example.test/cn=CA",
+	};
+	struct buf	*b;
+	struct smerr	 e;
+	size_t		 i;
+
+	(void)st;
+	b = buf_new(100);
+	assert_non_null(b);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		smerr_clear(&e);
+		assert_int_equal(net_http_fetch(NULL, bad[i], NULL, NULL, 0,
+		    1, b, &e), SMERR_INVAL);
+	}
+	buf_free(b);
+}
+
+/*
+ * A server on 127.0.0.1 (its port in *portp) that reads one request and
+ * writes the parts given, a tenth of a second apart, then holds the
+ * connection open; no parts: it never answers. Its PID is returned.
+ */
+static pid_t
+server(const char *const *parts, int *portp)
+{
+	struct sockaddr_in	 sa;
+	socklen_t		 sl = sizeof(sa);
+	char			 req[4096];
+	pid_t			 pid;
+	size_t			 got = 0;
+	ssize_t			 n;
+	int			 ls, fd;
+
+	ls = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(ls >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(ls, 1), 0);
+	assert_int_equal(getsockname(ls, (struct sockaddr *)&sa, &sl), 0);
+	*portp = ntohs(sa.sin_port);
+	if ((pid = fork()) != 0) {
+		close(ls);
+		return pid;
+	}
+	if ((fd = accept(ls, NULL, NULL)) < 0)
+		_exit(1);
+	while (got < sizeof(req) - 1 && (n = read(fd, req + got,
+	    sizeof(req) - 1 - got)) > 0) {
+		got += (size_t)n;
+		req[got] = '\0';
+		if (strstr(req, "\r\n\r\n") != NULL)
+			break;
+	}
+	for (; parts != NULL && *parts != NULL; parts++) {
+		if (write(fd, *parts, strlen(*parts)) < 0)
+			_exit(1);
+		usleep(100000);
+	}
+	sleep(10);
+	_exit(0);
+}
+
+static void
+test_fetch_local(void **st)
+{
+	/* The first part ends as a whole answer would: it is not one. */
+	static const char *const parts[] = {
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		    "6\r\nab\r\n\r\n",
+		"\r\n0\r\n\r\n",
+		NULL,
+	};
+	struct buf	*b;
+	struct smerr	 e;
+	struct timespec	 t0, t1;
+	char		 url[64];
+	pid_t		 pid;
+	int		 port;
+
+	(void)st;
+	b = buf_new(100);
+	assert_non_null(b);
+	pid = server(parts, &port);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/ca.crl", port);
+	smerr_clear(&e);
+	assert_int_equal(net_http_fetch(NULL, url, NULL, NULL, 0, 5, b, &e),
+	    0);
+	assert_int_equal(buf_len(b), 6);
+	assert_memory_equal(buf_data(b), "ab\r\n\r\n", 6);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+
+	/* A server that never answers: the deadline ends the wait. */
+	pid = server(NULL, &port);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/ocsp", port);
+	smerr_clear(&e);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(net_http_fetch(NULL, url, "application/ocsp-request",
+	    (const uint8_t *)"x", 1, 1, b, &e), SMERR_TIMEOUT);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true(t1.tv_sec - t0.tv_sec <= 2);
+	assert_non_null(strstr(smerr_msg(&e), "no answer within 1 s"));
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	buf_free(b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_length),
+		cmocka_unit_test(test_chunked),
+		cmocka_unit_test(test_close_and_errors),
+		cmocka_unit_test(test_urls),
+		cmocka_unit_test(test_fetch_local),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
