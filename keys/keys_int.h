@@ -19,4 +19,8 @@ int	 keys_put_x509(struct keys *k, X509 *x, enum keys_kind kind,
 	    const char *source, EVP_PKEY *pkey, int64_t *idp,
 	    struct smerr *e);
 
+/* Seals a PKCS#8 key for the certificate of fingerprint (keys/seal.c). */
+int	 keys_seal(struct keys *k, const char *fingerprint,
+	    const struct buf *plain, struct buf **outp, struct smerr *e);
+
 #endif

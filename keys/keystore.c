@@ -186,13 +186,6 @@ keys_find_email(struct keys *k, const char *address, unsigned mask,
 	return r;
 }
 
-int
-keys_identity_key(struct keys *k, int64_t id, struct buf **keyp,
-    struct smerr *e)
-{
-	return store_cert_key(k->st, id, keyp, e);
-}
-
 static X509 *
 der_x509(const uint8_t *der, size_t len)
 {
