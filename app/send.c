@@ -29,6 +29,7 @@
 #include "net/net.h"
 #include "net/smtp.h"
 #include "store/store.h"
+#include "app/agent.h"
 #include "app/send.h"
 
 #define PASSWORD_MAX	4096
@@ -425,7 +426,8 @@ send_queue(const struct send_opts *o, const void *text, size_t len,
 	struct pool		 pool;
 	const uint8_t		*chain[CHAIN_MAX];
 	size_t			 chain_len[CHAIN_MAX];
-	struct buf		*key = NULL, *inner = NULL;
+	const struct crypto_keyhook *hook;
+	struct buf		*inner = NULL;
 	const struct buf	*use;
 	int64_t			 id;
 	size_t			 i, nmain;
@@ -471,14 +473,15 @@ send_queue(const struct send_opts *o, const void *text, size_t len,
 			    "--no-sign)", mo->from);
 			goto out;
 		}
-		if ((r = keys_identity_key(o->keys, me.id, &key, e)) != 0)
+		/* The key agent signs; this process never holds the key. */
+		if ((r = agent_hook(o->keys, &hook, e)) != 0)
 			goto out;
 		if ((r = signer_chain(o, &me, &pool, chain, chain_len,
 		    &signer.nchain, e)) != 0)
 			goto out;
 		signer.cert = me.der;
 		signer.cert_len = me.len;
-		signer.key = key;
+		signer.hook = hook;
 		signer.pss = o->pss;
 		signer.chain = chain;
 		signer.chain_len = chain_len;
@@ -499,8 +502,13 @@ send_queue(const struct send_opts *o, const void *text, size_t len,
 	/* Signed once; every encrypted copy carries the same signature. */
 	use = mo->entity;
 	if (po.signer != NULL) {
-		if ((r = protect_entity(&po, mo->entity, &inner, NULL, e)) != 0)
+		if ((r = protect_entity(&po, mo->entity, &inner, NULL,
+		    e)) != 0) {
+			if (agent_lost())
+				r = smerr_reset(e, SMERR_IO, "%s",
+				    AGENT_LOST_MSG);
 			goto out;
+		}
 		use = inner;
 	}
 	if (!encrypt) {
@@ -536,7 +544,6 @@ out:
 	free(rc);
 	free(me.der);
 	pool_clear(&pool);
-	buf_free(key);
 	buf_free(inner);
 	mime_out_free(mo);
 	return r;
