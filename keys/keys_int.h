@@ -22,5 +22,11 @@ int	 keys_put_x509(struct keys *k, X509 *x, enum keys_kind kind,
 /* Seals a PKCS#8 key for the certificate of fingerprint (keys/seal.c). */
 int	 keys_seal(struct keys *k, const char *fingerprint,
 	    const struct buf *plain, struct buf **outp, struct smerr *e);
+/*
+ * The PKCS#8 key in b (taken): b itself when it is not sealed, else a new
+ * secret buffer with b unsealed.
+ */
+int	 keys_seal_open(struct keys *k, const char *fingerprint, struct buf *b,
+	    struct buf **keyp, struct smerr *e);
 
 #endif

@@ -231,44 +231,21 @@ out:
 	return r;
 }
 
-struct fpfind {
-	int64_t	 id;
-	char	 hex[65];
-};
-
-static int
-fpfind_cb(const struct keys_cert *kc, void *arg)
-{
-	struct fpfind	*f = arg;
-
-	if (kc->id != f->id)
-		return 0;
-	(void)snprintf(f->hex, sizeof(f->hex), "%s", kc->fingerprint);
-	return 1;
-}
-
 int
-keys_identity_key(struct keys *k, int64_t id, struct buf **keyp,
-    struct smerr *e)
+keys_seal_open(struct keys *k, const char *fingerprint, struct buf *b,
+    struct buf **keyp, struct smerr *e)
 {
-	struct fpfind	 f;
-	struct buf	*b = NULL;
 	uint8_t		 key[KEYS_SEAL_KEYLEN], fp[32];
 	int		 r;
 
 	*keyp = NULL;
-	if ((r = store_cert_key(k->st, id, &b, e)) != 0)
-		return r;
 	if (!is_sealed(b)) {
 		*keyp = b;
 		return 0;
 	}
-	memset(&f, 0, sizeof(f));
-	f.id = id;
-	if ((r = keys_foreach(k, KEYS_IDENTITY, fpfind_cb, &f, e)) == 0 &&
-	    (r = keys_fingerprint_raw(f.hex, fp) == 0 ? 0 :
-	    smerr_set(e, SMERR_NOTFOUND, "no identity %lld",
-	    (long long)id)) == 0 && (r = seal_key(k, key, e)) == 0)
+	if ((r = keys_fingerprint_raw(fingerprint, fp) == 0 ? 0 :
+	    smerr_set(e, SMERR_INVAL, "keys_seal_open: fingerprint")) == 0 &&
+	    (r = seal_key(k, key, e)) == 0)
 		r = keys_unseal(key, fp, buf_data(b), buf_len(b), keyp, e);
 	secmem_wipe(key, sizeof(key));
 	buf_free(b);

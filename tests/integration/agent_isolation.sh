@@ -1,0 +1,148 @@
+# The key agent against the lab: while sync is decrypting alice's mail, a
+# core of the sync process holds no byte string of her private key (the
+# PKCS#8 DER, the private exponent and prime either way round), while a
+# core of the agent does (so the search would have found it); the agent
+# answers no process but its parent, even one that holds its socket; and
+# an agent killed in the middle of a sync costs one clear line and no
+# mail: the next sync starts a new agent and decrypts everything.
+. "$TOP/tests/lib.sh"
+lab_up || { notok "the lab is up"; t_done; }
+command -v gdb >/dev/null && command -v gcore >/dev/null ||
+    { notok "gdb and gcore are installed"; t_done; }
+H="$T/home" S="$LAB_SMIME_DIR"
+F="agent$$"
+alice_folder "$F"
+trap 'rm -rf "$FD"' EXIT
+alice_config "$H" password
+sm() { "$SEALMAIL" --home "$H" "$@"; }
+# Under gdb a sanitizer's leak check cannot run; the processes are killed.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+
+n=0
+deliver() {
+	n=$((n + 1))
+	f="$FD/cur/$(date +%s).M${n}P$$.lab:2,"
+	tr -d '\r' < "$1" > "$f" && chown --reference="$MD" "$f"
+}
+i=0
+while [ $i -lt 6 ]; do
+	i=$((i + 1))
+	printf 'Content-Type: text/plain\n\nsealed note %s\n' "$i" > "$T/b"
+	openssl smime -encrypt -aes256 -in "$T/b" -from bob@example.test \
+	    -to alice@example.test -subject "sealed $i" -out "$T/enc.eml" \
+	    "$S/alice.pem" 2>/dev/null
+	deliver "$T/enc.eml"
+done
+check "import alice's identity" sm keys import "$S/alice.p12" \
+    --passphrase-file "$S/p12-pass"
+check "trust the lab CA" sm keys trust "$LAB_CA"
+
+# What to look for: the key as PKCS#8 DER, and d, p and q as big-endian
+# bytes and as the little-endian words OpenSSL keeps them in.
+openssl pkcs8 -topk8 -nocrypt -in "$S/alice.key" -outform DER \
+    -out "$T/key.p8" 2>/dev/null
+openssl rsa -in "$S/alice.key" -noout -text 2>/dev/null > "$T/key.txt"
+cat > "$T/hunt.py" <<'EOF'
+import re, sys
+core = open(sys.argv[1], 'rb').read()
+text = open(sys.argv[2]).read()
+p8 = open(sys.argv[3], 'rb').read()
+found = []
+if p8 in core:
+    found.append('pkcs8')
+for name in ('privateExponent', 'prime1', 'prime2'):
+    m = re.search(name + r':\s*\n((?:\s+[0-9a-f:]+\n)+)', text)
+    b = bytes.fromhex(re.sub(r'[\s:]', '', m.group(1))).lstrip(b'\0')
+    if b in core:
+        found.append(name + '-be')
+    if b[::-1] in core:
+        found.append(name + '-le')
+print(' '.join(found) if found else 'none')
+EOF
+# The agent's socket, taken from its parent as another process could, and
+# a request sent on it: the reply, or what went wrong.
+cat > "$T/steal.py" <<'EOF'
+import ctypes, os, socket, sys
+pid = int(sys.argv[1])
+inodes = set()
+for line in open('/proc/net/unix').read().splitlines()[1:]:
+    f = line.split()
+    if f[4] == '0005':			# SOCK_SEQPACKET
+        inodes.add(f[6])
+libc = ctypes.CDLL(None, use_errno=True)
+pidfd = libc.syscall(434, pid, 0)	# pidfd_open
+for fd in os.listdir('/proc/%d/fd' % pid):
+    link = os.readlink('/proc/%d/fd/%s' % (pid, fd))
+    if link.startswith('socket:[') and link[8:-1] in inodes:
+        mine = libc.syscall(438, pidfd, int(fd), 0)	# pidfd_getfd
+        s = socket.socket(fileno=mine)
+        s.settimeout(5)
+        s.send(b'\x02')			# LIST
+        r = s.recv(2048)
+        print('status=%d %s' % (r[0], r[3:].decode(errors='replace')))
+        sys.exit(0)
+print('no agent socket')
+EOF
+# During the sync, stopped just after one decryption by the agent.
+cat > "$T/during.sh" <<EOF
+pid=\$1
+gcore -o "$T/sync" "\$pid" >/dev/null 2>&1
+agent=\$(pgrep -P "\$pid" -f -- --key-agent | head -1)
+echo "\$agent" > "$T/agent.pid"
+[ -n "\$agent" ] && gcore -o "$T/agent" "\$agent" >/dev/null 2>&1
+python3 "$T/steal.py" "\$pid" > "$T/steal.out" 2>&1
+EOF
+cat > "$T/gdb1" <<EOF
+set pagination off
+set confirm off
+break agent_call
+run --home "$H" sync --folder "$F" >"$T/sync1.out" 2>"$T/sync1.err"
+finish
+python import subprocess; subprocess.run(['sh', '$T/during.sh', str(gdb.selected_inferior().pid)])
+kill
+quit
+EOF
+gdb -q -batch -x "$T/gdb1" "$SEALMAIL" >"$T/gdb1.log" 2>&1
+SP=$(ls "$T"/sync.* 2>/dev/null | head -1)
+AP=$(ls "$T"/agent.* 2>/dev/null | grep -v '\.pid$' | head -1)
+check_eq "a core of sync, taken while it decrypts" yes \
+    "$([ -s "$SP" ] && echo yes)"
+check_eq "sync's core holds no byte string of the key" none \
+    "$(python3 "$T/hunt.py" "$SP" "$T/key.txt" "$T/key.p8")"
+check_eq "an agent ran beside it" yes \
+    "$([ -s "$T/agent.pid" ] && echo yes)"
+check_match "the agent's core holds the key (the search finds it)" \
+    "privateExponent-le" \
+    "$(python3 "$T/hunt.py" "$AP" "$T/key.txt" "$T/key.p8" 2>&1)"
+check_match "another process holding the socket is refused" \
+    "^status=1 refused: not the parent" "$(cat "$T/steal.out")"
+rm -f "$SP" "$AP"
+
+# The agent killed during a sync: one line, exit 1, and nothing stored
+# from that point on that a later sync could not put right.
+cat > "$T/gdb2" <<EOF
+set pagination off
+set confirm off
+break agent_call
+run --home "$H" sync --folder "$F" >"$T/sync2.out" 2>"$T/sync2.err"
+python import subprocess; p = gdb.selected_inferior().pid; subprocess.run('kill -9 \$(pgrep -P %d -f -- --key-agent)' % p, shell=True)
+delete
+continue
+quit
+EOF
+gdb -q -batch -x "$T/gdb2" "$SEALMAIL" >"$T/gdb2.log" 2>&1
+check_match "sync reports the agent's end" "exited with code 01" \
+    "$(cat "$T/gdb2.log")"
+check_eq "in one line" 1 "$(wc -l < "$T/sync2.err" | tr -d ' ')"
+check_match "that says what happened" "^sealmail: the key agent stopped" \
+    "$(cat "$T/sync2.err")"
+sm sync --folder "$F" --json > "$T/sync3.json" 2>"$T/sync3.err"; rc=$?
+check_eq "the next sync starts a new agent: exit 0" 0 "$rc"
+sm list --json --folder "$F" > "$T/list.json"
+check_eq "all six messages are there" 6 "$(json "$T/list.json" 'len(d)')"
+check_eq "and every one is decrypted" \
+    '["decrypted", "decrypted", "decrypted", "decrypted", "decrypted", "decrypted"]' \
+    "$(json "$T/list.json" '[x["encryption"] for x in d]')"
+check_eq "nothing waits for a key" 0 \
+    "$(sm list --json --folder "$F" | python3 -c 'import json,sys; print(sum(1 for x in json.load(sys.stdin) if x["encryption"] != "decrypted"))')"
+t_done
