@@ -167,7 +167,11 @@ spawn(struct agent *a, struct smerr *e)
 		    strerror(errno));
 	}
 	if (pid == 0) {
-		/* Only async-signal-safe calls between fork and exec. */
+		/*
+		 * Only async-signal-safe calls between fork and exec. The
+		 * death signal follows the thread that forks: commands start
+		 * the agent from their main thread, before any other.
+		 */
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 ||
 		    getppid() != parent)
 			_exit(1);
