@@ -167,4 +167,18 @@ check_eq "and every one is decrypted" \
     "$(json "$T/list.json" '[x["encryption"] for x in d]')"
 check_eq "nothing waits for a key" 0 \
     "$(sm list --json --folder "$F" | python3 -c 'import json,sys; print(sum(1 for x in json.load(sys.stdin) if x["encryption"] != "decrypted"))')"
+
+# inspect likewise: no verdict that an absent agent would make untrue.
+sed "s|^run .*|run --home $H inspect --json $T/enc.eml >$T/ins.out 2>$T/ins.err|" \
+    "$T/gdb2" > "$T/gdb3"
+timeout 300 gdb -q -batch -x "$T/gdb3" "$SEALMAIL" >"$T/gdb3.log" 2>&1
+check_match "inspect with its agent killed: exit 1" "exited with code 01" \
+    "$(cat "$T/gdb3.log")"
+check_match "saying so" "^sealmail: the key agent stopped" \
+    "$(cat "$T/ins.err")"
+check_nomatch "and no verdict of undecryptable" "undecryptable" \
+    "$(cat "$T/ins.out")"
+sm inspect --json "$T/enc.eml" > "$T/ins2.out" 2>/dev/null
+check_eq "the next inspect decrypts it" decrypted \
+    "$(json "$T/ins2.out" 'd["encryption"]')"
 t_done
