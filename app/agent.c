@@ -54,7 +54,7 @@
 #include "keys/keys.h"
 #include "app/agent.h"
 
-#define AGENT_TIMEOUT_MS	30000	/* one answer; a hung agent is lost */
+#define AGENT_TIMEOUT_MS	30000	/* then a hung agent is lost */
 
 struct agent {
 	int			 fd;
