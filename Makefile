@@ -162,6 +162,16 @@ $(FUZZ_DIR)/mime: tests/fuzz/mime.c $(FUZZ_MIME_SRCS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -letpan
 
+# agent: the key agent's request reader and what it runs (app/, crypto/'s
+# key operations, keys/' unsealing and the store that keys/ links).
+FUZZ_AGENT_SRCS	= app/agent-serve.c crypto/keyop.c keys/seal.c \
+		  $(wildcard store/*.c) $(wildcard base/*.c)
+
+$(FUZZ_DIR)/agent: tests/fuzz/agent.c $(FUZZ_AGENT_SRCS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(SQLC_CFLAGS) -o $@ $^ -lsqlcipher \
+	    $(SSL_LIBS)
+
 $(FUZZ_DIR)/judge: tests/fuzz/judge.c $(FUZZ_JUDGE_SRCS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -letpan $(SSL_LIBS)
@@ -174,9 +184,11 @@ $(FUZZ_DIR)/revoke: tests/fuzz/revoke.c $(FUZZ_REVOKE_SRCS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -letpan -lunbound $(SSL_LIBS)
 
-fuzz: $(FUZZ_DIR)/mime $(FUZZ_DIR)/judge $(FUZZ_DIR)/json $(FUZZ_DIR)/revoke
+fuzz: $(FUZZ_DIR)/mime $(FUZZ_DIR)/judge $(FUZZ_DIR)/json $(FUZZ_DIR)/revoke \
+    $(FUZZ_DIR)/agent
 	@mkdir -p $(FUZZ_DIR)/corpus-mime $(FUZZ_DIR)/corpus-judge \
-	    $(FUZZ_DIR)/corpus-json $(FUZZ_DIR)/corpus-revoke
+	    $(FUZZ_DIR)/corpus-json $(FUZZ_DIR)/corpus-revoke \
+	    $(FUZZ_DIR)/corpus-agent
 	$(FUZZ_DIR)/mime -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 	    -dict=tests/fuzz/judge.dict -print_final_stats=1 \
 	    $(FUZZ_DIR)/corpus-mime tests/data/smime
@@ -188,6 +200,8 @@ fuzz: $(FUZZ_DIR)/mime $(FUZZ_DIR)/judge $(FUZZ_DIR)/json $(FUZZ_DIR)/revoke
 	$(FUZZ_DIR)/revoke -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 	    -dict=tests/fuzz/revoke.dict -print_final_stats=1 \
 	    $(FUZZ_DIR)/corpus-revoke tests/data/revoke/seeds
+	$(FUZZ_DIR)/agent -max_total_time=$(FUZZ_SECONDS) -max_len=17000 \
+	    -print_final_stats=1 $(FUZZ_DIR)/corpus-agent tests/fuzz/agent
 
 clean:
 	rm -rf build sealmail

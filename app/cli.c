@@ -15,6 +15,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/text.h"
+#include "app/agent.h"
 #include "app/app_int.h"
 
 static const struct cli_cmd cli_cmds[] = {
@@ -200,6 +201,9 @@ app_cli_main(int argc, char **argv, struct app_opts *o)
 	int		 ch, r, cmdarg;
 
 	memset(o, 0, sizeof(*o));
+	/* The key agent: nothing else of the program runs in it. */
+	if (argc == 2 && strcmp(argv[1], AGENT_ARG) == 0)
+		return agent_main();
 	o->home = getenv("SEALMAIL_HOME");
 	o->passphrase_file = getenv("SEALMAIL_PASSPHRASE_FILE");
 	if (o->home != NULL && *o->home == '\0')

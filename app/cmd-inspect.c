@@ -36,6 +36,7 @@
 #include "store/store.h"
 #include "keys/keys.h"
 #include "crypto/crypto.h"
+#include "app/agent.h"
 #include "app/app_int.h"
 #include "app/revoke.h"
 #include "app/sync.h"
@@ -182,7 +183,10 @@ inspect_one(struct crypto_ctx *ctx, struct inspect_slot *sl, int json)
 	if ((sl->r = read_input(sl->path, &sl->in, &sl->err)) == 0 &&
 	    (sl->r = crypto_judge(ctx, buf_data(sl->in), buf_len(sl->in),
 	    &sl->v, &sl->err)) == 0)
-		sl->r = inspect_format(sl->v, json, &sl->out, &sl->err);
+		/* Without the agent, "undecryptable" may be untrue. */
+		sl->r = agent_lost() ? smerr_set(&sl->err, SMERR_IO, "%s",
+		    AGENT_LOST_MSG) : inspect_format(sl->v, json, &sl->out,
+		    &sl->err);
 }
 
 static void *

@@ -192,6 +192,11 @@ list_cb(const struct keys_cert *kc, void *arg)
 		r |= json_str(l->out, old);
 		r |= json_key(l->out, "replaces_for", 0);
 		r |= json_text(l->out, addr);
+		if (kc->kind == KEYS_IDENTITY) {
+			/* Where its private key is: sealed in the store. */
+			r |= json_key(l->out, "key", 0);
+			r |= json_str(l->out, "store");
+		}
 		r |= buf_putc(l->out, '}');
 	} else {
 		s = text_sanitize_str(ci.subject != NULL ? ci.subject : "?",

@@ -25,6 +25,7 @@
 #include "keys/keys.h"
 #include "net/dns.h"
 #include "store/store.h"
+#include "app/agent.h"
 #include "app/app_int.h"
 #include "app/send.h"
 
@@ -256,17 +257,16 @@ struct judge_fill {
 static int
 judge_cb(const struct keys_cert *kc, void *arg)
 {
-	struct judge_fill	*f = arg;
-	struct buf		*key = NULL;
+	struct judge_fill		*f = arg;
+	const struct crypto_keyhook	*h;
 
 	if (kc->kind == KEYS_ANCHOR)
 		f->r = crypto_ctx_add_anchor(f->ctx, kc->der, kc->der_len,
 		    f->e);
 	else if (kc->kind == KEYS_IDENTITY &&
-	    (f->r = keys_identity_key(f->k, kc->id, &key, f->e)) == 0)
-		f->r = crypto_ctx_add_identity(f->ctx, kc->der, kc->der_len,
-		    buf_data(key), buf_len(key), f->e);
-	buf_free(key);
+	    (f->r = agent_hook(f->k, &h, f->e)) == 0)
+		f->r = crypto_ctx_add_remote_identity(f->ctx, kc->der,
+		    kc->der_len, h, f->e);
 	return f->r != 0;
 }
 

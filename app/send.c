@@ -30,6 +30,7 @@
 #include "net/net.h"
 #include "net/smtp.h"
 #include "store/store.h"
+#include "app/agent.h"
 #include "app/send.h"
 
 #define PASSWORD_MAX	4096
@@ -481,7 +482,8 @@ send_queue(const struct send_opts *o, const void *text, size_t len,
 	struct pool		 pool;
 	const uint8_t		*chain[CHAIN_MAX];
 	size_t			 chain_len[CHAIN_MAX];
-	struct buf		*key = NULL, *inner = NULL;
+	const struct crypto_keyhook *hook;
+	struct buf		*inner = NULL;
 	const struct buf	*use;
 	int64_t			 id;
 	size_t			 i, nmain;
@@ -515,14 +517,15 @@ send_queue(const struct send_opts *o, const void *text, size_t len,
 			    "--no-sign)", mo->from);
 			goto out;
 		}
-		if ((r = keys_identity_key(o->keys, me.id, &key, e)) != 0)
+		/* The key agent signs; this process never holds the key. */
+		if ((r = agent_hook(o->keys, &hook, e)) != 0)
 			goto out;
 		if ((r = signer_chain(o, &me, &pool, chain, chain_len,
 		    &signer.nchain, e)) != 0)
 			goto out;
 		signer.cert = me.der;
 		signer.cert_len = me.len;
-		signer.key = key;
+		signer.hook = hook;
 		signer.pss = o->pss;
 		signer.chain = chain;
 		signer.chain_len = chain_len;
@@ -541,8 +544,11 @@ send_queue(const struct send_opts *o, const void *text, size_t len,
 			    "not open for you", mo->from);
 	}
 	/* Signed once; every encrypted copy carries the same signature. */
-	if ((r = payload_make(o, mo, &po, encrypt, &inner, e)) != 0)
+	if ((r = payload_make(o, mo, &po, encrypt, &inner, e)) != 0) {
+		if (po.signer != NULL && agent_lost())
+			r = smerr_reset(e, SMERR_IO, "%s", AGENT_LOST_MSG);
 		goto out;
+	}
 	use = inner != NULL ? inner : mo->entity;
 	if (!encrypt) {
 		/* Bcc is in no header field: one copy serves everyone. */
@@ -577,7 +583,6 @@ out:
 	free(rc);
 	free(me.der);
 	pool_clear(&pool);
-	buf_free(key);
 	buf_free(inner);
 	mime_out_free(mo);
 	return r;

@@ -27,6 +27,7 @@
 #include "net/net.h"
 #include "net/imap.h"
 #include "crypto/crypto.h"
+#include "app/agent.h"
 #include "app/app.h"
 #include "app/app_int.h"
 #include "app/revoke.h"
@@ -149,8 +150,8 @@ struct ctxfill {
 static int
 ctx_cb(const struct keys_cert *kc, void *arg)
 {
-	struct ctxfill	*f = arg;
-	struct buf	*key = NULL;
+	struct ctxfill			*f = arg;
+	const struct crypto_keyhook	*h;
 
 	switch (kc->kind) {
 	case KEYS_ANCHOR:
@@ -163,10 +164,10 @@ ctx_cb(const struct keys_cert *kc, void *arg)
 		    NULL);
 		break;
 	case KEYS_IDENTITY:
-		if ((f->r = keys_identity_key(f->k, kc->id, &key, f->e)) == 0)
-			f->r = crypto_ctx_add_identity(f->ctx, kc->der,
-			    kc->der_len, buf_data(key), buf_len(key), f->e);
-		buf_free(key);
+		/* The key stays in the agent; the context gets a handle. */
+		if ((f->r = agent_hook(f->k, &h, f->e)) == 0)
+			f->r = crypto_ctx_add_remote_identity(f->ctx, kc->der,
+			    kc->der_len, h, f->e);
 		break;
 	}
 	return f->r != 0;
@@ -175,7 +176,8 @@ ctx_cb(const struct keys_cert *kc, void *arg)
 /*
  * The one engine context every reader uses (sync, inspect, keys import):
  * the key store's anchors plus the system's, its peers as intermediates,
- * its identities with their keys, and the verification time of
+ * its identities with handles on their keys in the key agent (started
+ * here when there is any), and the verification time of
  * SEALMAIL_VERIFY_TIME when set.
  */
 int
@@ -242,7 +244,13 @@ judge(struct crypto_ctx *ctx, const uint8_t *raw, size_t len,
 
 	*vp = NULL;
 	smerr_clear(&e2);
-	if (crypto_judge(ctx, raw, len, &v, &e2) != 0) {
+	r = crypto_judge(ctx, raw, len, &v, &e2);
+	/* Without the agent, "undecryptable" may be untrue: keep nothing. */
+	if (agent_lost()) {
+		crypto_verdict_free(v);
+		return smerr_set(e, SMERR_IO, "%s", AGENT_LOST_MSG);
+	}
+	if (r != 0) {
 		if (error_verdict(vj, smerr_msg(&e2)) != 0)
 			return smerr_set(e, SMERR_NOMEM, "out of memory");
 		m->signature = "error";

@@ -103,7 +103,14 @@ crypto_ctx_clone(const struct crypto_ctx *src, struct crypto_ctx **ctxp,
 	 * on one thread takes no lock another thread holds (RSA blinding).
 	 */
 	for (i = 0; i < src->nids; i++) {
-		if ((ctx->ids[i].key = EVP_PKEY_dup(src->ids[i].key)) == NULL)
+		/* A remote key holds no secret state: it is shared. */
+		if (src->ids[i].remote) {
+			if (!EVP_PKEY_up_ref(src->ids[i].key))
+				goto nomem;
+			ctx->ids[i].key = src->ids[i].key;
+			ctx->ids[i].remote = 1;
+		} else if ((ctx->ids[i].key = EVP_PKEY_dup(src->ids[i].key)) ==
+		    NULL)
 			goto nomem;
 		X509_up_ref(src->ids[i].cert);
 		ctx->ids[i].cert = src->ids[i].cert;
@@ -180,11 +187,54 @@ crypto_ctx_add_intermediate(struct crypto_ctx *ctx, const uint8_t *data,
 	return r;
 }
 
+/* Adds cert with key k (both taken) to the context's identities. */
+static int
+ident_add(struct crypto_ctx *ctx, X509 *x, EVP_PKEY *k, int remote,
+    struct smerr *e)
+{
+	struct crypto_ident	*ni;
+
+	if ((ni = reallocarray(ctx->ids, ctx->nids + 1, sizeof(*ni))) ==
+	    NULL) {
+		X509_free(x);
+		EVP_PKEY_free(k);
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	}
+	ctx->ids = ni;
+	ni[ctx->nids].cert = x;
+	ni[ctx->nids].key = k;
+	ni[ctx->nids].remote = remote;
+	ctx->nids++;
+	return 0;
+}
+
+int
+crypto_ctx_add_remote_identity(struct crypto_ctx *ctx, const uint8_t *cert,
+    size_t certlen, const struct crypto_keyhook *hook, struct smerr *e)
+{
+	STACK_OF(X509)	*sk = NULL;
+	EVP_PKEY	*k;
+	X509		*x;
+	int		 r;
+
+	if ((r = crypto_certs_read(cert, certlen, &sk, e)) != 0)
+		return r;
+	x = sk_X509_value(sk, 0);
+	if ((k = crypto_remote_key(x, hook)) == NULL)
+		r = smerr_set(e, SMERR_CRYPTO, "an identity's key is neither "
+		    "RSA nor EC");
+	else {
+		X509_up_ref(x);
+		r = ident_add(ctx, x, k, 1, e);
+	}
+	sk_X509_pop_free(sk, X509_free);
+	return r;
+}
+
 int
 crypto_ctx_add_identity(struct crypto_ctx *ctx, const uint8_t *cert,
     size_t certlen, const uint8_t *key, size_t keylen, struct smerr *e)
 {
-	struct crypto_ident	*ni;
 	STACK_OF(X509)		*sk = NULL;
 	EVP_PKEY		*k = NULL;
 	X509			*x;
@@ -200,16 +250,8 @@ crypto_ctx_add_identity(struct crypto_ctx *ctx, const uint8_t *cert,
 		    "the private key does not belong to the certificate");
 		goto out;
 	}
-	if ((ni = reallocarray(ctx->ids, ctx->nids + 1, sizeof(*ni))) ==
-	    NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
-		goto out;
-	}
-	ctx->ids = ni;
 	X509_up_ref(x);
-	ni[ctx->nids].cert = x;
-	ni[ctx->nids].key = k;
-	ctx->nids++;
+	r = ident_add(ctx, x, k, 0, e);
 	k = NULL;
 out:
 	EVP_PKEY_free(k);

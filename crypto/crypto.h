@@ -193,6 +193,86 @@ int	 crypto_ctx_use_system_anchors(struct crypto_ctx *ctx,
 int	 crypto_ctx_add_identity(struct crypto_ctx *ctx, const uint8_t *cert,
 	    size_t certlen, const uint8_t *key, size_t keylen,
 	    struct smerr *e);
+/*
+ * Private-key operations done elsewhere: in the key agent (app/agent.c),
+ * the only process that holds private keys. A key operation is one of a
+ * fixed few, described without OpenSSL types so that it can cross a
+ * socket; crypto_privkey_run does it where the key is.
+ */
+#define CRYPTO_KEYOP_SIGN	1	/* a digest: RSA PKCS#1 v1.5 or PSS, ECDSA */
+#define CRYPTO_KEYOP_DECRYPT	2	/* RSA key transport: PKCS#1 v1.5, OAEP */
+#define CRYPTO_KEYOP_DERIVE	3	/* ECDH: in is the peer's point */
+
+#define CRYPTO_PAD_NONE		0	/* EC keys */
+#define CRYPTO_PAD_PKCS1	1
+#define CRYPTO_PAD_PSS		2
+#define CRYPTO_PAD_OAEP		3
+
+/* Digests, by number on the wire. */
+#define CRYPTO_MD_NONE		0
+#define CRYPTO_MD_SHA1		1
+#define CRYPTO_MD_SHA224	2
+#define CRYPTO_MD_SHA256	3
+#define CRYPTO_MD_SHA384	4
+#define CRYPTO_MD_SHA512	5
+
+#define CRYPTO_SALT_DIGEST	(-1)	/* PSS salt as long as the digest */
+#define CRYPTO_SALT_MAX		(-2)	/* as long as the key allows */
+
+#define CRYPTO_KEYOP_MAXIN	1024	/* an RSA-8192 block */
+#define CRYPTO_KEYOP_MAXLABEL	256
+#define CRYPTO_KEYOP_MAXOUT	1024
+
+struct crypto_keyop {
+	int		 op;		/* CRYPTO_KEYOP_* */
+	int		 pad;		/* CRYPTO_PAD_* */
+	int		 md;		/* digest signed, or OAEP's hash */
+	int		 mgf1;		/* MGF1's hash (PSS, OAEP) */
+	int		 saltlen;	/* PSS: >= 0 or CRYPTO_SALT_* */
+	const uint8_t	*label;		/* OAEP label, or NULL */
+	size_t		 labellen;
+	const uint8_t	*in;
+	size_t		 inlen;
+};
+
+/*
+ * How a context reaches a key it does not hold: call does op with the
+ * key of the certificate whose SHA-256 fingerprint is fp, writes at most
+ * *outlen bytes to out and sets *outlen. 0 or a negative SMERR_* code.
+ * It may be called from several threads at once.
+ */
+struct crypto_keyhook {
+	int	(*call)(void *arg, const uint8_t fp[32],
+		    const struct crypto_keyop *op, uint8_t *out,
+		    size_t *outlen, struct smerr *e);
+	void	*arg;
+};
+
+/*
+ * Adds an identity whose private key is reached through hook (which must
+ * outlive the context): decryption with it goes to the hook.
+ */
+int	 crypto_ctx_add_remote_identity(struct crypto_ctx *ctx,
+	    const uint8_t *cert, size_t certlen,
+	    const struct crypto_keyhook *hook, struct smerr *e);
+
+/* A private key where it is used (the key agent). */
+struct crypto_privkey;
+/* Reads a PKCS#8 DER private key. */
+int	 crypto_privkey_new(const uint8_t *der, size_t len,
+	    struct crypto_privkey **kp, struct smerr *e);
+void	 crypto_privkey_free(struct crypto_privkey *k);
+/*
+ * Does op with k: only the combinations listed above, with a digest of
+ * the length its algorithm gives, a block of the key's size. 0 and
+ * *outlen set, or a negative SMERR_* code.
+ */
+int	 crypto_privkey_run(struct crypto_privkey *k,
+	    const struct crypto_keyop *op, uint8_t *out, size_t *outlen,
+	    struct smerr *e);
+/* The digest length of a CRYPTO_MD_* number, or 0 when unknown. */
+size_t	 crypto_md_size(int md);
+
 /* Adds a certificate that may complete chains (not trusted). */
 int	 crypto_ctx_add_intermediate(struct crypto_ctx *ctx,
 	    const uint8_t *data, size_t len, struct smerr *e);

@@ -20,6 +20,7 @@ struct mime_part;
 struct crypto_ident {
 	X509		*cert;
 	EVP_PKEY	*key;
+	int		 remote;	/* key ops go to a crypto_keyhook */
 };
 
 /*
@@ -91,6 +92,13 @@ void	 crypto_cert_memo_clear(struct crypto_ctx *ctx);
 /* Reads a private key: PKCS#8 DER, other DER, or PEM. */
 int	 crypto_key_read(const uint8_t *data, size_t len, EVP_PKEY **kp,
 	    struct smerr *e);
+
+/* keyop.c */
+/*
+ * A key with the public half of cert whose private-key operations go to
+ * hook (which must outlive it), or NULL.
+ */
+EVP_PKEY *crypto_remote_key(X509 *cert, const struct crypto_keyhook *hook);
 
 /* chain.c */
 /*

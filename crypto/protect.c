@@ -21,6 +21,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "crypto/crypto_int.h"
 #include "crypto/protect.h"
 #include "mime/build.h"
 #include "mime/mime.h"
@@ -136,7 +137,8 @@ protect_sign(const struct protect_signer *s, const struct buf *content,
 		    "cannot be read");
 		goto out;
 	}
-	if ((pk = key_from_pkcs8(s->key)) == NULL) {
+	if ((pk = s->key != NULL ? key_from_pkcs8(s->key) :
+	    s->hook != NULL ? crypto_remote_key(x, s->hook) : NULL) == NULL) {
 		r = smerr_set(e, SMERR_CRYPTO, "the signing key cannot be "
 		    "read");
 		goto out;

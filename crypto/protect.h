@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 struct buf;
+struct crypto_keyhook;
 struct smerr;
 
 /* Content ciphers named in an SMIMECapabilities attribute. */
@@ -32,7 +33,8 @@ struct smerr;
 struct protect_signer {
 	const uint8_t		 *cert;		/* DER */
 	size_t			  cert_len;
-	const struct buf	 *key;		/* PKCS#8 DER, secret */
+	const struct buf	 *key;		/* PKCS#8 DER, secret; or */
+	const struct crypto_keyhook *hook;	/* where the key is used */
 	const uint8_t *const	 *chain;	/* intermediates (DER) or NULL */
 	const size_t		 *chain_len;
 	size_t			  nchain;

@@ -206,7 +206,7 @@ keys_put_x509(struct keys *k, X509 *x, enum keys_kind kind,
 {
 	struct store_cert	 sc;
 	PKCS8_PRIV_KEY_INFO	*p8 = NULL;
-	struct buf		*key = NULL;
+	struct buf		*key = NULL, *sealed = NULL;
 	unsigned char		*der = NULL, *kder = NULL;
 	char			 fp[65], *emails = NULL;
 	int			 r, len, klen = 0;
@@ -230,6 +230,8 @@ keys_put_x509(struct keys *k, X509 *x, enum keys_kind kind,
 			r = smerr_set(e, SMERR_NOMEM, "out of memory");
 			goto out;
 		}
+		if ((r = keys_seal(k, fp, key, &sealed, e)) != 0)
+			goto out;
 	}
 	sc.kind = (enum store_cert_kind)kind;
 	sc.source = source;
@@ -238,8 +240,9 @@ keys_put_x509(struct keys *k, X509 *x, enum keys_kind kind,
 	sc.der = der;
 	sc.der_len = (size_t)len;
 	sc.added = time(NULL);
-	r = store_cert_put(k->st, &sc, key, idp, e);
+	r = store_cert_put(k->st, &sc, sealed, idp, e);
 out:
+	buf_free(sealed);
 	if (kder != NULL)
 		OPENSSL_clear_free(kder, (size_t)klen);
 	PKCS8_PRIV_KEY_INFO_free(p8);

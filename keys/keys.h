@@ -52,9 +52,28 @@ int	 keys_import_cert(struct keys *k, const struct buf *data,
 int	 keys_foreach(struct keys *k, unsigned mask,
 	    int (*cb)(const struct keys_cert *, void *), void *arg,
 	    struct smerr *e);
-/* The PKCS#8 DER private key of identity id, in a new secret buffer. */
+/*
+ * The PKCS#8 DER private key of identity id, in a new secret buffer. Only
+ * for tests and tools: sealmail's processes leave keys to the key agent.
+ */
 int	 keys_identity_key(struct keys *k, int64_t id, struct buf **keyp,
 	    struct smerr *e);
+
+/*
+ * Identity keys are sealed in the store (keys/seal.c): AES-256-GCM under a
+ * key kept in the store, bound to the certificate's SHA-256 fingerprint.
+ * keys_identity_sealed gives identity id's sealed key (a new buffer) and
+ * the sealing key, for the key agent, which alone calls keys_unseal.
+ */
+#define KEYS_SEAL_KEYLEN	32
+int	 keys_identity_sealed(struct keys *k, int64_t id,
+	    const char *fingerprint, uint8_t key[KEYS_SEAL_KEYLEN],
+	    struct buf **blobp, struct smerr *e);
+int	 keys_unseal(const uint8_t key[KEYS_SEAL_KEYLEN], const uint8_t fp[32],
+	    const uint8_t *blob, size_t len, struct buf **keyp,
+	    struct smerr *e);
+/* A fingerprint's 64 hex digits as 32 bytes; 0 or -1. */
+int	 keys_fingerprint_raw(const char *hex, uint8_t fp[32]);
 /*
  * Records the certificate of a verified signer for address (the caller
  * has checked that the chain is valid and that the signer is From).

@@ -19,4 +19,14 @@ int	 keys_put_x509(struct keys *k, X509 *x, enum keys_kind kind,
 	    const char *source, EVP_PKEY *pkey, int64_t *idp,
 	    struct smerr *e);
 
+/* Seals a PKCS#8 key for the certificate of fingerprint (keys/seal.c). */
+int	 keys_seal(struct keys *k, const char *fingerprint,
+	    const struct buf *plain, struct buf **outp, struct smerr *e);
+/*
+ * The PKCS#8 key in b (taken): b itself when it is not sealed, else a new
+ * secret buffer with b unsealed.
+ */
+int	 keys_seal_open(struct keys *k, const char *fingerprint, struct buf *b,
+	    struct buf **keyp, struct smerr *e);
+
 #endif

@@ -6,6 +6,7 @@
  * change, so that the user can be shown it.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -186,11 +187,37 @@ keys_find_email(struct keys *k, const char *address, unsigned mask,
 	return r;
 }
 
+struct fpfind {
+	int64_t	 id;
+	char	 hex[65];
+};
+
+static int
+fpfind_cb(const struct keys_cert *kc, void *arg)
+{
+	struct fpfind	*f = arg;
+
+	if (kc->id != f->id)
+		return 0;
+	(void)snprintf(f->hex, sizeof(f->hex), "%s", kc->fingerprint);
+	return 1;
+}
+
 int
 keys_identity_key(struct keys *k, int64_t id, struct buf **keyp,
     struct smerr *e)
 {
-	return store_cert_key(k->st, id, keyp, e);
+	struct fpfind	 f;
+	struct buf	*b = NULL;
+	int		 r;
+
+	*keyp = NULL;
+	memset(&f, 0, sizeof(f));
+	f.id = id;
+	if ((r = keys_foreach(k, KEYS_IDENTITY, fpfind_cb, &f, e)) != 0 ||
+	    (r = store_cert_key(k->st, id, &b, e)) != 0)
+		return r;
+	return keys_seal_open(k, f.hex, b, keyp, e);
 }
 
 static X509 *

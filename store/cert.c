@@ -2,8 +2,9 @@
  * Certificates and identities. A certificate is unique by kind and
  * fingerprint; putting it again updates its row in place: the addresses
  * are added to those it had, an identity's key is kept unless a new one
- * comes, and a cached SMIMEA answer never demotes another source. Private keys are PKCS#8 DER in the
- * privkey column, inside the encrypted database and nowhere else.
+ * comes, and a cached SMIMEA answer never demotes another source. Private
+ * keys are in the privkey column, sealed by the key store (keys/seal.c),
+ * inside the encrypted database and nowhere else.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -259,6 +260,30 @@ store_cert_event_foreach(struct store *st,
 	}
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		r = store_dberr(st, e, "reading certificate changes");
+	sqlite3_finalize(s);
+	return r;
+}
+
+int
+store_cert_set_key(struct store *st, int64_t id, const struct buf *key,
+    struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	int		 r;
+
+	if (key == NULL || buf_len(key) == 0)
+		return smerr_set(e, SMERR_INVAL, "store_cert_set_key: no key");
+	if ((r = store_prep(st, "UPDATE cert SET privkey = ? WHERE id = ? "
+	    "AND privkey IS NOT NULL;", &s, e)) != 0)
+		return r;
+	sqlite3_bind_blob(s, 1, buf_data(key), (int)buf_len(key),
+	    SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, id);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		r = store_dberr(st, e, "storing a private key");
+	else if (sqlite3_changes(st->db) != 1)
+		r = smerr_set(e, SMERR_NOTFOUND, "no private key for "
+		    "certificate %lld", (long long)id);
 	sqlite3_finalize(s);
 	return r;
 }

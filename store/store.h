@@ -67,6 +67,9 @@ int	 store_cert_foreach(struct store *st, unsigned mask,
 /* The private key of identity id, into a new secret buffer (caller frees). */
 int	 store_cert_key(struct store *st, int64_t id, struct buf **keyp,
 	    struct smerr *e);
+/* Replaces the private key kept with identity id (the key store's seal). */
+int	 store_cert_set_key(struct store *st, int64_t id,
+	    const struct buf *key, struct smerr *e);
 /* Removes certificate id. */
 int	 store_cert_delete(struct store *st, int64_t id, struct smerr *e);
 

@@ -36,6 +36,10 @@ check_eq "the same passphrase without its newline opens the store" 0 "$rc"
 check_eq "keys list --json: three entries" 3 "$(json "$T/list.json" 'len(d)')"
 check_eq "the identity is alice's" '["alice@example.test"]' \
     "$(json "$T/list.json" '[x["email"] for x in d if x["kind"]=="identity"][0]')"
+check_eq "the identity's key is kept in the store" store \
+    "$(json "$T/list.json" '[x["key"] for x in d if x["kind"]=="identity"][0]')"
+check_eq "only identities have a key" 1 \
+    "$(json "$T/list.json" 'len([x for x in d if "key" in x])')"
 check_eq "the peer is bob's" '["bob@example.test"]' \
     "$(json "$T/list.json" '[x["email"] for x in d if x["kind"]=="peer"][0]')"
 check_eq "the anchor is the lab CA" "anchor" \

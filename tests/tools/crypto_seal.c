@@ -18,7 +18,8 @@
  *				directory OUT as 000001.eml ...; prints the rate
  *
  * IN is a message as a user writes it (mime_compose). OUT gets the whole
- * message. The cipher used is printed on stdout ("none" when only signed).
+ * message. The signature's private-key step goes through a crypto_keyhook,
+ * as sealmail's goes to its key agent (here the hook runs it in-process). The cipher used is printed on stdout ("none" when only signed).
  *
  *   crypto_seal --caps SIG.der [CERT.pem]
  *	prints the SMIMECapabilities of a DER SignedData, one name a line.
@@ -35,6 +36,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "crypto/crypto.h"
 #include "crypto/protect.h"
 #include "mime/build.h"
 #include "mime/hp.h"
@@ -186,9 +188,20 @@ caps_mode(int argc, char **argv)
 	return 0;
 }
 
+/* The signing key behind the hook, as the key agent holds it. */
+static int
+hook_call(void *arg, const uint8_t fp[32], const struct crypto_keyop *op,
+    uint8_t *out, size_t *outlen, struct smerr *e)
+{
+	(void)fp;
+	return crypto_privkey_run(arg, op, out, outlen, e);
+}
+
 int
 main(int argc, char **argv)
 {
+	struct crypto_keyhook	 hook = { hook_call, NULL };
+	struct crypto_privkey	*pk = NULL;
 	struct protect_signer	 s;
 	struct protect_rcpt	 rc[MAXR];
 	struct protect_opts	 o;
@@ -271,7 +284,13 @@ main(int argc, char **argv)
 	}
 	s.cert = scert;
 	s.cert_len = scert_len;
-	s.key = key;
+	if (sign && crypto_privkey_new(buf_data(key), buf_len(key), &pk,
+	    &e) != 0) {
+		fprintf(stderr, "crypto_seal: %s\n", smerr_msg(&e));
+		return 1;
+	}
+	hook.arg = pk;
+	s.hook = sign ? &hook : NULL;
 	s.chain = chain;
 	s.chain_len = chain_len;
 	o.signer = sign ? &s : NULL;
@@ -340,6 +359,7 @@ out:
 	buf_free(ent);
 	buf_free(msg);
 	buf_free(key);
+	crypto_privkey_free(pk);
 	free(scert);
 	free(self);
 	for (i = 0; i < s.nchain; i++)

@@ -13,6 +13,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "crypto/crypto_int.h"
 #include "crypto/protect.h"
 #include "mime/build.h"
 #include "store/store.h"
@@ -546,6 +547,232 @@ test_caps_memory(void **st)
 	buf_free(c);
 }
 
+/*
+ * Keys reached through a hook, as the key agent serves them: the hook
+ * runs the operation with the real key in this process.
+ */
+struct hookkey {
+	struct crypto_privkey	*k;
+	int			 calls;
+	int			 fail;
+};
+
+static int
+hook_call(void *arg, const uint8_t fp[32], const struct crypto_keyop *op,
+    uint8_t *out, size_t *outlen, struct smerr *e)
+{
+	struct hookkey	*hk = arg;
+
+	(void)fp;
+	hk->calls++;
+	if (hk->fail)
+		return smerr_set(e, SMERR_IO, "the key is gone");
+	return crypto_privkey_run(hk->k, op, out, outlen, e);
+}
+
+static void
+hook_make(struct hookkey *hk, struct crypto_keyhook *h,
+    const struct ident *id)
+{
+	memset(hk, 0, sizeof(*hk));
+	assert_int_equal(crypto_privkey_new(buf_data(id->p8),
+	    buf_len(id->p8), &hk->k, NULL), 0);
+	h->call = hook_call;
+	h->arg = hk;
+}
+
+/* Decrypts der with id's certificate and a key behind hook h. */
+static struct buf *
+decrypt_remote(const struct buf *der, const struct ident *id,
+    const struct crypto_keyhook *h)
+{
+	CMS_ContentInfo	*cms = cms_of(der);
+	EVP_PKEY	*pk = crypto_remote_key(id->x, h);
+	BIO		*out = BIO_new(BIO_s_mem());
+	struct buf	*b = NULL;
+	char		*p;
+	long		 n;
+
+	assert_non_null(cms);
+	assert_non_null(pk);
+	if (CMS_decrypt(cms, pk, id->x, NULL, out, CMS_BINARY) == 1) {
+		n = BIO_get_mem_data(out, &p);
+		b = buf_new(0);
+		assert_int_equal(buf_put(b, p, (size_t)n), 0);
+	}
+	BIO_free(out);
+	EVP_PKEY_free(pk);
+	CMS_ContentInfo_free(cms);
+	return b;
+}
+
+/* An envelope to id with RSA-OAEP (SHA-256, a label) key transport. */
+static struct buf *
+encrypt_oaep(const struct ident *id)
+{
+	CMS_ContentInfo		*cms;
+	CMS_RecipientInfo	*ri;
+	EVP_PKEY_CTX		*pc;
+	BIO			*in = BIO_new_mem_buf(content, -1);
+	unsigned char		*d = NULL;
+	unsigned char		*label = (unsigned char *)OPENSSL_strdup("sm");
+	struct buf		*b = buf_new(0);
+	int			 n;
+
+	cms = CMS_encrypt(NULL, NULL, EVP_aes_256_cbc(), CMS_PARTIAL |
+	    CMS_BINARY);
+	ri = CMS_add1_recipient_cert(cms, id->x, CMS_KEY_PARAM);
+	assert_non_null(ri);
+	pc = CMS_RecipientInfo_get0_pkey_ctx(ri);
+	assert_true(EVP_PKEY_CTX_set_rsa_padding(pc,
+	    RSA_PKCS1_OAEP_PADDING) > 0);
+	assert_true(EVP_PKEY_CTX_set_rsa_oaep_md(pc, EVP_sha256()) > 0);
+	assert_true(EVP_PKEY_CTX_set0_rsa_oaep_label(pc, label, 2) > 0);
+	assert_int_equal(CMS_final(cms, in, NULL, CMS_BINARY), 1);
+	n = i2d_CMS_ContentInfo(cms, &d);
+	assert_true(n > 0);
+	assert_int_equal(buf_put(b, d, (size_t)n), 0);
+	OPENSSL_free(d);
+	BIO_free(in);
+	CMS_ContentInfo_free(cms);
+	return b;
+}
+
+static void
+test_remote_keys(void **st)
+{
+	const struct ident	*ids[2] = { &alice, &carol };
+	struct crypto_keyhook	 h;
+	struct hookkey		 hk;
+	struct protect_signer	 s;
+	struct protect_rcpt	 r;
+	struct buf		*c = buf_view(content, strlen(content));
+	struct buf		*sig, *der, *pt;
+	struct smerr		 e;
+	int			 i, pss, aead;
+
+	(void)st;
+	for (i = 0; i < 2; i++) {
+		hook_make(&hk, &h, ids[i]);
+		for (pss = 0; pss <= (i == 0); pss++) {
+			smerr_clear(&e);
+			signer_of(&s, ids[i]);
+			s.key = NULL;
+			s.hook = &h;
+			s.pss = pss;
+			assert_int_equal(protect_sign(&s, c, &sig, &e), 0);
+			assert_true(verifies(sig, ids[i], content,
+			    strlen(content)));
+			buf_free(sig);
+		}
+		memset(&r, 0, sizeof(r));
+		r.cert = ids[i]->der;
+		r.cert_len = ids[i]->der_len;
+		for (aead = 0; aead < 2; aead++) {
+			r.caps = aead ? PROTECT_CAP_KNOWN |
+			    PROTECT_CAP_AES256_GCM : 0;
+			assert_int_equal(protect_encrypt(&r, 1, c, 0, &der,
+			    &aead, &e), 0);
+			pt = decrypt_remote(der, ids[i], &h);
+			assert_non_null(pt);
+			assert_memory_equal(buf_data(pt), content,
+			    strlen(content));
+			buf_free(pt);
+			buf_free(der);
+		}
+		assert_true(hk.calls >= 3);
+		/* A key that cannot be reached opens nothing. */
+		hk.fail = 1;
+		assert_int_equal(protect_encrypt(&r, 1, c, 0, &der, &aead,
+		    &e), 0);
+		assert_null(decrypt_remote(der, ids[i], &h));
+		buf_free(der);
+		crypto_privkey_free(hk.k);
+	}
+	hook_make(&hk, &h, &alice);
+	der = encrypt_oaep(&alice);
+	pt = decrypt_remote(der, &alice, &h);
+	assert_non_null(pt);
+	assert_memory_equal(buf_data(pt), content, strlen(content));
+	buf_free(pt);
+	buf_free(der);
+	crypto_privkey_free(hk.k);
+	buf_free(c);
+}
+
+/* Only the listed operations, with inputs of the right sizes. */
+static void
+test_privkey_refusals(void **st)
+{
+	struct crypto_privkey	*rk, *ek;
+	struct crypto_keyop	 op;
+	uint8_t			 in[CRYPTO_KEYOP_MAXIN + 1], out[1024];
+	size_t			 n;
+
+	(void)st;
+	memset(in, 1, sizeof(in));
+	assert_int_equal(crypto_privkey_new(in, 40, &rk, NULL), SMERR_PARSE);
+	assert_int_equal(crypto_privkey_new(in, 0, &rk, NULL), SMERR_LIMIT);
+	assert_int_equal(crypto_privkey_new(buf_data(alice.p8),
+	    buf_len(alice.p8), &rk, NULL), 0);
+	assert_int_equal(crypto_privkey_new(buf_data(carol.p8),
+	    buf_len(carol.p8), &ek, NULL), 0);
+	memset(&op, 0, sizeof(op));
+	op.op = CRYPTO_KEYOP_SIGN;
+	op.pad = CRYPTO_PAD_PKCS1;
+	op.md = CRYPTO_MD_SHA256;
+	op.in = in;
+	op.inlen = 32;
+	n = sizeof(out);
+	assert_int_equal(crypto_privkey_run(rk, &op, out, &n, NULL), 0);
+	assert_int_equal(n, 256);
+	/* A digest of the wrong length, an unknown digest or padding. */
+	op.inlen = 31;
+	n = sizeof(out);
+	assert_int_equal(crypto_privkey_run(rk, &op, out, &n, NULL),
+	    SMERR_CRYPTO);
+	op.inlen = 32;
+	op.md = 9;
+	assert_int_equal(crypto_privkey_run(rk, &op, out, &n, NULL),
+	    SMERR_CRYPTO);
+	op.md = CRYPTO_MD_SHA256;
+	op.pad = CRYPTO_PAD_NONE;
+	assert_int_equal(crypto_privkey_run(rk, &op, out, &n, NULL),
+	    SMERR_CRYPTO);
+	/* No raw RSA: a block to decrypt needs a padding, and a full size. */
+	op.op = CRYPTO_KEYOP_DECRYPT;
+	op.md = CRYPTO_MD_NONE;
+	op.inlen = 256;
+	assert_int_equal(crypto_privkey_run(rk, &op, out, &n, NULL),
+	    SMERR_CRYPTO);
+	op.pad = CRYPTO_PAD_PKCS1;
+	op.inlen = 255;
+	assert_int_equal(crypto_privkey_run(rk, &op, out, &n, NULL),
+	    SMERR_CRYPTO);
+	op.inlen = CRYPTO_KEYOP_MAXIN + 1;
+	assert_int_equal(crypto_privkey_run(rk, &op, out, &n, NULL),
+	    SMERR_LIMIT);
+	/* An RSA key derives nothing; an EC key decrypts nothing. */
+	op.op = CRYPTO_KEYOP_DERIVE;
+	op.pad = CRYPTO_PAD_NONE;
+	op.inlen = 65;
+	assert_int_equal(crypto_privkey_run(rk, &op, out, &n, NULL),
+	    SMERR_CRYPTO);
+	op.op = CRYPTO_KEYOP_DECRYPT;
+	assert_int_equal(crypto_privkey_run(ek, &op, out, &n, NULL),
+	    SMERR_CRYPTO);
+	/* A point not on the curve. */
+	op.op = CRYPTO_KEYOP_DERIVE;
+	in[0] = 4;
+	assert_int_equal(crypto_privkey_run(ek, &op, out, &n, NULL),
+	    SMERR_CRYPTO);
+	op.op = 77;
+	assert_int_equal(crypto_privkey_run(ek, &op, out, &n, NULL),
+	    SMERR_CRYPTO);
+	crypto_privkey_free(rk);
+	crypto_privkey_free(ek);
+}
+
 int
 main(void)
 {
@@ -557,6 +784,8 @@ main(void)
 		cmocka_unit_test(test_caps_parse),
 		cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_caps_memory),
+		cmocka_unit_test(test_remote_keys),
+		cmocka_unit_test(test_privkey_refusals),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -114,6 +114,53 @@ seen_cb(const struct keys_cert *kc, void *arg)
 	return 0;
 }
 
+static int	first_cb(const struct keys_cert *, void *);
+
+/*
+ * The store keeps the key sealed, never as PKCS#8; the sealed key opens
+ * only with its fingerprint; a key kept in the clear (as before sealing
+ * existed) is sealed in place the first time it is asked for.
+ */
+static void
+check_sealed(struct store *st, struct keys *k, int64_t id,
+    const struct buf *plain)
+{
+	struct buf	*raw = NULL, *blob = NULL, *open = NULL;
+	uint8_t		 sk[KEYS_SEAL_KEYLEN], fp[32];
+	char		 hex[65];
+
+	assert_int_equal(store_cert_key(st, id, &raw, NULL), 0);
+	assert_memory_equal(buf_data(raw), "SMK1", 4);
+	assert_null(memmem(buf_data(raw), buf_len(raw), buf_data(plain),
+	    buf_len(plain)));
+	assert_int_equal(keys_foreach(k, KEYS_IDENTITY, first_cb, hex, NULL),
+	    0);
+	assert_int_equal(keys_fingerprint_raw(hex, fp), 0);
+	assert_int_equal(keys_identity_sealed(k, id, hex, sk, &blob, NULL), 0);
+	assert_int_equal(buf_len(blob), buf_len(raw));
+	assert_int_equal(keys_unseal(sk, fp, buf_data(blob), buf_len(blob),
+	    &open, NULL), 0);
+	assert_int_equal(buf_len(open), buf_len(plain));
+	assert_memory_equal(buf_data(open), buf_data(plain), buf_len(plain));
+	buf_free(open);
+	fp[0] ^= 1;
+	assert_int_equal(keys_unseal(sk, fp, buf_data(blob), buf_len(blob),
+	    &open, NULL), SMERR_CRYPTO);
+	assert_int_equal(keys_unseal(sk, fp, buf_data(plain), buf_len(plain),
+	    &open, NULL), SMERR_PARSE);
+	buf_free(blob);
+	buf_free(raw);
+	/* Kept in the clear by an older sealmail. */
+	assert_int_equal(store_cert_set_key(st, id, plain, NULL), 0);
+	assert_int_equal(keys_identity_sealed(k, id, hex, sk, &blob, NULL), 0);
+	assert_memory_equal(buf_data(blob), "SMK1", 4);
+	assert_int_equal(store_cert_key(st, id, &raw, NULL), 0);
+	assert_int_equal(buf_len(raw), buf_len(blob));
+	assert_memory_equal(buf_data(raw), buf_data(blob), buf_len(blob));
+	buf_free(blob);
+	buf_free(raw);
+}
+
 static void
 test_import(void **unused)
 {
@@ -172,6 +219,7 @@ test_import(void **unused)
 	p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &kp, (long)buf_len(key));
 	assert_non_null(p8);
 	PKCS8_PRIV_KEY_INFO_free(p8);
+	check_sealed(st, k, s.ident, key);
 	buf_free(key);
 
 	der = slurp("bob.der");

@@ -1,0 +1,476 @@
+/*
+ * The key agent: the process that holds the private keys, and the other
+ * processes' way to it.
+ *
+ * It is started by re-executing this binary (/proc/self/exe AGENT_ARG)
+ * rather than by a bare fork: a forked child would begin with a copy of
+ * everything its parent had read (configuration, mail, server replies),
+ * while an exec'd one begins empty and receives nothing but what comes
+ * over its socket. The socketpair is made with SO_PASSCRED, so that every
+ * request carries its sender's pid, and only the parent's are answered;
+ * the descriptor is close-on-exec in the parent, so editors and password
+ * commands never inherit it.
+ *
+ * Before reading anything the agent makes itself undumpable and not
+ * ptrace-attachable by its peers (PR_SET_DUMPABLE 0), takes no new
+ * privileges, dies with its parent (PR_SET_PDEATHSIG), closes every other
+ * descriptor, and installs a seccomp filter that leaves it its loop's
+ * system calls only: receiving and sending on its socket, memory
+ * (never executable), random bytes, the clock, futexes and exit. Anything
+ * else, opening a file first of all, fails with EACCES: an error that the
+ * agent survives, rather than a kill that would look like a crash.
+ *
+ * One agent serves one process (all of its threads), so its state here is
+ * process-wide, as the log sink is; the mutex makes each request and its
+ * reply one exchange.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/secmem.h"
+#include "crypto/crypto.h"
+#include "keys/keys.h"
+#include "app/agent.h"
+
+#define AGENT_TIMEOUT_MS	30000	/* then a hung agent is lost */
+
+struct agent {
+	int			 fd;
+	pid_t			 pid;
+	int			 lost;
+	struct keys		*keys;		/* whose identities it holds */
+	struct crypto_keyhook	 hook;
+};
+
+static struct agent	agent_one = { .fd = -1 };
+static pthread_mutex_t	agent_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int
+agent_lost(void)
+{
+	int	lost;
+
+	pthread_mutex_lock(&agent_lock);
+	lost = agent_one.lost;
+	pthread_mutex_unlock(&agent_lock);
+	return lost;
+}
+
+/* One request and its reply; agent_lock held. */
+static int
+roundtrip(struct agent *a, const uint8_t *req, size_t len, uint8_t *rep,
+    size_t *replen, struct smerr *e)
+{
+	struct pollfd	pfd;
+	ssize_t		n;
+	int		r;
+
+	if (a->lost || a->fd == -1)
+		return smerr_set(e, SMERR_IO, "%s", AGENT_LOST_MSG);
+	do
+		n = send(a->fd, req, len, MSG_NOSIGNAL);
+	while (n == -1 && errno == EINTR);
+	if (n != (ssize_t)len)
+		goto lost;
+	pfd.fd = a->fd;
+	pfd.events = POLLIN;
+	do
+		r = poll(&pfd, 1, AGENT_TIMEOUT_MS);
+	while (r == -1 && errno == EINTR);
+	if (r != 1)
+		goto lost;
+	do
+		n = recv(a->fd, rep, AGENT_MAX_REP, MSG_TRUNC);
+	while (n == -1 && errno == EINTR);
+	if (n < 3 || n > AGENT_MAX_REP ||
+	    (size_t)n != 3 + ((size_t)rep[1] << 8 | rep[2]))
+		goto lost;
+	*replen = (size_t)n;
+	return 0;
+lost:
+	a->lost = 1;
+	return smerr_set(e, SMERR_IO, "%s", AGENT_LOST_MSG);
+}
+
+/* The hook's call: one key operation in the agent. */
+static int
+agent_call(void *arg, const uint8_t fp[32], const struct crypto_keyop *op,
+    uint8_t *out, size_t *outlen, struct smerr *e)
+{
+	struct agent	*a = arg;
+	uint8_t		 req[AGENT_MAX_REQ], rep[AGENT_MAX_REP];
+	size_t		 len, replen = 0, n;
+	int		 r;
+
+	if ((len = agent_encode_keyop(fp, op, req, sizeof(req))) == 0)
+		return smerr_set(e, SMERR_LIMIT, "a key operation too large");
+	pthread_mutex_lock(&agent_lock);
+	r = roundtrip(a, req, len, rep, &replen, e);
+	pthread_mutex_unlock(&agent_lock);
+	if (r != 0)
+		return r;
+	n = replen - 3;
+	if (rep[0] != AGENT_OK)
+		r = smerr_set(e, SMERR_CRYPTO, "the key agent: %.*s", (int)n,
+		    (const char *)rep + 3);
+	else if (n > *outlen)
+		r = smerr_set(e, SMERR_LIMIT, "the key agent's answer is too "
+		    "long");
+	else {
+		memcpy(out, rep + 3, n);
+		*outlen = n;
+	}
+	secmem_wipe(rep, sizeof(rep));
+	return r;
+}
+
+/* Starts the agent process; agent_lock held. */
+static int
+spawn(struct agent *a, struct smerr *e)
+{
+	static char	 arg0[] = "sealmail", arg1[] = AGENT_ARG;
+	char *const	 argv[] = { arg0, arg1, NULL };
+	pid_t		 parent = getpid(), pid;
+	int		 sv[2], one = 1, nul;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
+		return smerr_set(e, SMERR_IO, "the key agent: socketpair: %s",
+		    strerror(errno));
+	/* Set before anything is sent, so that every request has it. */
+	if (setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &one,
+	    sizeof(one)) == -1 || (pid = fork()) == -1) {
+		close(sv[0]);
+		close(sv[1]);
+		return smerr_set(e, SMERR_IO, "the key agent cannot start: %s",
+		    strerror(errno));
+	}
+	if (pid == 0) {
+		/*
+		 * Only async-signal-safe calls between fork and exec. The
+		 * death signal follows the thread that forks: commands start
+		 * the agent from their main thread, before any other.
+		 */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 ||
+		    getppid() != parent)
+			_exit(1);
+		if ((nul = open("/dev/null", O_RDWR)) == -1 ||
+		    dup2(nul, STDIN_FILENO) == -1 ||
+		    dup2(nul, STDOUT_FILENO) == -1)
+			_exit(1);
+		if (sv[1] == AGENT_FD)
+			(void)fcntl(AGENT_FD, F_SETFD, 0);
+		else if (dup2(sv[1], AGENT_FD) == -1)
+			_exit(1);
+		execv("/proc/self/exe", argv);
+		_exit(127);
+	}
+	close(sv[1]);
+	a->fd = sv[0];
+	a->pid = pid;
+	a->lost = 0;
+	a->hook.call = agent_call;
+	a->hook.arg = a;
+	return 0;
+}
+
+struct loadlist {
+	int64_t		 id[AGENT_MAX_IDS];
+	char		 fp[AGENT_MAX_IDS][65];
+	size_t		 n;
+};
+
+static int
+load_cb(const struct keys_cert *kc, void *arg)
+{
+	struct loadlist	*l = arg;
+
+	if (l->n >= AGENT_MAX_IDS)
+		return 0;
+	l->id[l->n] = kc->id;
+	(void)snprintf(l->fp[l->n], sizeof(l->fp[0]), "%s", kc->fingerprint);
+	l->n++;
+	return 0;
+}
+
+/* Hands the agent every identity's sealed key; agent_lock held. */
+static int
+load(struct agent *a, struct keys *k, struct smerr *e)
+{
+	struct loadlist	 l;
+	struct buf	*blob = NULL;
+	uint8_t		 req[AGENT_MAX_REQ], rep[AGENT_MAX_REP], *p;
+	size_t		 i, len, replen;
+	int		 r;
+
+	memset(&l, 0, sizeof(l));
+	if ((r = keys_foreach(k, KEYS_IDENTITY, load_cb, &l, e)) != 0)
+		return r;
+	for (i = 0; i < l.n && r == 0; i++) {
+		p = req;
+		*p++ = AGENT_LOAD;
+		if (keys_fingerprint_raw(l.fp[i], p) != 0) {
+			r = smerr_set(e, SMERR_STORE, "a damaged fingerprint");
+			break;
+		}
+		if ((r = keys_identity_sealed(k, l.id[i], l.fp[i], p + 32,
+		    &blob, e)) != 0)
+			break;
+		len = buf_len(blob);
+		if (len > AGENT_MAX_BLOB) {
+			r = smerr_set(e, SMERR_LIMIT, "a private key too large "
+			    "for the key agent");
+			break;
+		}
+		p[64] = (uint8_t)(len >> 8);
+		p[65] = (uint8_t)len;
+		memcpy(p + 66, buf_data(blob), len);
+		r = roundtrip(a, req, 1 + 66 + len, rep, &replen, e);
+		if (r == 0 && rep[0] != AGENT_OK)
+			r = smerr_set(e, SMERR_CRYPTO, "the key agent could "
+			    "not take the key of %s: %.*s", l.fp[i],
+			    (int)(replen - 3), (const char *)rep + 3);
+		buf_free(blob);
+		blob = NULL;
+		secmem_wipe(req, 1 + 66);
+	}
+	buf_free(blob);
+	secmem_wipe(req, sizeof(req));
+	return r;
+}
+
+int
+agent_hook(struct keys *k, const struct crypto_keyhook **hp,
+    struct smerr *e)
+{
+	struct agent	*a = &agent_one;
+	int		 r = 0;
+
+	*hp = NULL;
+	pthread_mutex_lock(&agent_lock);
+	if (a->lost)
+		r = smerr_set(e, SMERR_IO, "%s", AGENT_LOST_MSG);
+	else if (a->fd == -1 || a->keys != k) {
+		if (a->fd != -1) {
+			/* Another key store: a new agent for it. */
+			close(a->fd);
+			(void)waitpid(a->pid, NULL, 0);
+			a->fd = -1;
+		}
+		if ((r = spawn(a, e)) == 0 && (r = load(a, k, e)) == 0)
+			a->keys = k;
+		if (r != 0 && a->fd != -1) {
+			close(a->fd);
+			(void)waitpid(a->pid, NULL, 0);
+			a->fd = -1;
+			a->lost = 0;
+		}
+	}
+	if (r == 0)
+		*hp = &a->hook;
+	pthread_mutex_unlock(&agent_lock);
+	return r;
+}
+
+/* The agent process. */
+
+#define SC_ALLOW(nr)							\
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1),		\
+	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
+
+/*
+ * mmap and mprotect are allowed only without PROT_EXEC (their third
+ * argument; the low word is enough, the flag is bit 2).
+ */
+#define SC_NOEXEC(nr)							\
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 4),		\
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS,				\
+	    offsetof(struct seccomp_data, args[2])),			\
+	BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, PROT_EXEC, 0, 1),		\
+	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EACCES),		\
+	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
+
+static int
+sandbox(void)
+{
+	struct sock_filter	f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		    offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		    offsetof(struct seccomp_data, nr)),
+		SC_ALLOW(__NR_recvmsg),
+		SC_ALLOW(__NR_sendmsg),
+		SC_ALLOW(__NR_sendto),
+		SC_ALLOW(__NR_recvfrom),
+		SC_ALLOW(__NR_write),		/* stderr, sanitizer reports */
+		SC_ALLOW(__NR_brk),
+		SC_ALLOW(__NR_munmap),
+		SC_ALLOW(__NR_mremap),
+		SC_ALLOW(__NR_madvise),
+		SC_ALLOW(__NR_futex),
+		SC_ALLOW(__NR_getrandom),
+		SC_ALLOW(__NR_clock_gettime),
+		SC_ALLOW(__NR_gettimeofday),
+		SC_ALLOW(__NR_getpid),
+		SC_ALLOW(__NR_gettid),
+		SC_ALLOW(__NR_rt_sigreturn),
+		SC_ALLOW(__NR_rt_sigprocmask),
+		SC_ALLOW(__NR_sched_yield),
+		SC_ALLOW(__NR_sigaltstack),	/* sanitizers, on the way out */
+		SC_ALLOW(__NR_exit),
+		SC_ALLOW(__NR_exit_group),
+		SC_NOEXEC(__NR_mmap),
+		SC_NOEXEC(__NR_mprotect),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EACCES),
+	};
+	struct sock_fprog	prog = {
+		.len = (unsigned short)(sizeof(f) / sizeof(f[0])),
+		.filter = f,
+	};
+
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
+}
+
+/*
+ * Everything OpenSSL reads from files or sets up on first use is done
+ * before the sandbox closes: its configuration, the random generator, and
+ * the algorithms the agent's requests need.
+ */
+static int
+warm_up(void)
+{
+	static const char *const	 algs[] = { "RSA", "EC" };
+	EVP_PKEY_CTX			*c;
+	EVP_CIPHER			*ci;
+	uint8_t				 b[16];
+	size_t				 i;
+
+	if (OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL) != 1 ||
+	    RAND_priv_bytes(b, sizeof(b)) != 1 || RAND_bytes(b, 1) != 1)
+		return -1;
+	for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
+		if ((c = EVP_PKEY_CTX_new_from_name(NULL, algs[i],
+		    NULL)) == NULL)
+			return -1;
+		EVP_PKEY_CTX_free(c);
+	}
+	if ((ci = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL)) == NULL)
+		return -1;
+	EVP_CIPHER_free(ci);
+	return 0;
+}
+
+/* The sender's pid from a message's SCM_CREDENTIALS, or -1. */
+static pid_t
+sender(struct msghdr *m)
+{
+	struct cmsghdr	*c;
+	struct ucred	 uc;
+
+	for (c = CMSG_FIRSTHDR(m); c != NULL; c = CMSG_NXTHDR(m, c))
+		if (c->cmsg_level == SOL_SOCKET &&
+		    c->cmsg_type == SCM_CREDENTIALS &&
+		    c->cmsg_len == CMSG_LEN(sizeof(uc))) {
+			memcpy(&uc, CMSG_DATA(c), sizeof(uc));
+			return uc.pid;
+		}
+	return -1;
+}
+
+static void
+serve(int fd, pid_t parent, struct agent_keys *ak)
+{
+	uint8_t		 req[AGENT_MAX_REQ + 1], rep[AGENT_MAX_REP];
+	union {
+		struct cmsghdr	hdr;
+		uint8_t		buf[CMSG_SPACE(sizeof(struct ucred))];
+	}		 cm;
+	struct iovec	 iov;
+	struct msghdr	 m;
+	ssize_t		 n;
+	size_t		 replen;
+
+	for (;;) {
+		memset(&m, 0, sizeof(m));
+		iov.iov_base = req;
+		iov.iov_len = sizeof(req);
+		m.msg_iov = &iov;
+		m.msg_iovlen = 1;
+		m.msg_control = cm.buf;
+		m.msg_controllen = sizeof(cm.buf);
+		n = recvmsg(fd, &m, 0);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;		/* the parent is gone */
+		if (sender(&m) != parent) {
+			replen = 3 + strlen("refused: not the parent");
+			memcpy(rep + 3, "refused: not the parent", replen - 3);
+			rep[0] = AGENT_ERR;
+			rep[1] = 0;
+			rep[2] = (uint8_t)(replen - 3);
+		} else if ((m.msg_flags & MSG_TRUNC) ||
+		    (size_t)n > AGENT_MAX_REQ)
+			agent_serve(ak, req, AGENT_MAX_REQ + 1, rep, &replen);
+		else
+			agent_serve(ak, req, (size_t)n, rep, &replen);
+		secmem_wipe(req, (size_t)n < sizeof(req) ? (size_t)n :
+		    sizeof(req));
+		(void)send(fd, rep, replen, MSG_NOSIGNAL);
+		secmem_wipe(rep, sizeof(rep));
+	}
+}
+
+int
+agent_main(void)
+{
+	struct agent_keys	 ak;
+	pid_t			 parent = getppid();
+	int			 type = 0;
+	socklen_t		 tl = sizeof(type);
+
+	if (prctl(PR_SET_DUMPABLE, 0) == -1 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
+	    prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent ||
+	    parent == 1)
+		return 1;
+	(void)secmem_no_coredump();
+	if (getsockopt(AGENT_FD, SOL_SOCKET, SO_TYPE, &type, &tl) == -1 ||
+	    type != SOCK_SEQPACKET ||
+	    fcntl(AGENT_FD, F_SETFD, FD_CLOEXEC) == -1)
+		return 1;
+	(void)close_range(AGENT_FD + 1, ~0U, 0);
+	if (warm_up() != 0 || sandbox() != 0)
+		return 1;
+	memset(&ak, 0, sizeof(ak));
+	serve(AGENT_FD, parent, &ak);
+	agent_keys_clear(&ak);
+	/*
+	 * No exit handlers: they would run outside the loop's system calls
+	 * (a sanitizer's leak check, for one, starts a tracer thread).
+	 */
+	_exit(0);
+}

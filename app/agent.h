@@ -1,0 +1,99 @@
+/*
+ * app/agent.h: the key agent, the only sealmail process that holds private
+ * keys (DESIGN.md, "Processes and threads").
+ *
+ * A command that needs a private key starts it once, from the same binary
+ * (/proc/self/exe with AGENT_ARG), joined to it by a socketpair that no
+ * other process has; it exits when its parent does. The agent answers a
+ * fixed set of requests, each one SOCK_SEQPACKET message in a fixed binary
+ * format with a limit on every field (big-endian integers):
+ *
+ *	request	= op:u8 body
+ *	LOAD	= fp[32] seal[32] len:u16 sealed-key[len]
+ *	LIST	= (nothing)
+ *	SIGN, DECRYPT, DERIVE
+ *		= fp[32] pad:u8 md:u8 mgf1:u8 salt:i16 llen:u16 label[llen]
+ *		  inlen:u16 in[inlen]
+ *	reply	= status:u8 len:u16 data[len]
+ *
+ * fp is the SHA-256 of an identity's certificate. LOAD hands the agent one
+ * sealed key (keys/seal.c) with its sealing key, and is accepted only
+ * before the first other request. LIST answers the fingerprints of the
+ * keys it holds; SIGN, DECRYPT and DERIVE do one crypto_keyop with one of
+ * them. status 0 is success; otherwise data is a one-line reason.
+ */
+#ifndef SEALMAIL_APP_AGENT_H
+#define SEALMAIL_APP_AGENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct crypto_keyhook;
+struct crypto_keyop;
+struct crypto_privkey;
+struct keys;
+struct smerr;
+
+#define AGENT_ARG	"--key-agent"	/* argv[1] of the agent process */
+#define AGENT_FD	3		/* its end of the socketpair */
+
+#define AGENT_LOAD	1
+#define AGENT_LIST	2
+#define AGENT_SIGN	3
+#define AGENT_DECRYPT	4
+#define AGENT_DERIVE	5
+
+#define AGENT_OK	0
+#define AGENT_ERR	1
+
+#define AGENT_MAX_IDS	32		/* identities one agent holds */
+#define AGENT_MAX_BLOB	(16 * 1024 + 64)	/* one sealed key */
+#define AGENT_MAX_REQ	(1 + 64 + 2 + AGENT_MAX_BLOB)
+#define AGENT_MAX_REP	(3 + 1024)
+
+/* What the agent holds: its keys by fingerprint. */
+struct agent_keys {
+	struct {
+		uint8_t			 fp[32];
+		struct crypto_privkey	*k;
+	}		 ids[AGENT_MAX_IDS];
+	size_t		 n;
+	int		 loaded;	/* a request other than LOAD came */
+};
+
+/*
+ * Answers one request of len bytes at req: the reply goes to rep (room
+ * for AGENT_MAX_REP bytes), its length to *replen. Never fails: anything
+ * malformed, oversized or not allowed gets an AGENT_ERR reply.
+ */
+void	 agent_serve(struct agent_keys *ak, const uint8_t *req, size_t len,
+	    uint8_t *rep, size_t *replen);
+/* Frees every key. */
+void	 agent_keys_clear(struct agent_keys *ak);
+/* Encodes a key operation as a request; its length, or 0 if too large. */
+size_t	 agent_encode_keyop(const uint8_t fp[32],
+	    const struct crypto_keyop *op, uint8_t *req, size_t max);
+
+/*
+ * The agent process (argv[1] == AGENT_ARG): serves its parent on AGENT_FD
+ * until the parent goes. Returns the exit status.
+ */
+int	 agent_main(void);
+
+/*
+ * The hook through which this process's contexts reach the identities of
+ * k, starting the agent (and loading every identity's key) on first use.
+ * 0 and *hp set, or a negative SMERR_* code.
+ */
+int	 agent_hook(struct keys *k, const struct crypto_keyhook **hp,
+	    struct smerr *e);
+/*
+ * 1 when the agent stopped answering in this process (killed, or gone):
+ * what was judged since cannot be trusted to say "undecryptable".
+ */
+int	 agent_lost(void);
+/* The one line a command prints when agent_lost() says so. */
+#define AGENT_LOST_MSG	"the key agent stopped; nothing more was " \
+			"decrypted or signed (run the command again)"
+
+#endif

@@ -1,0 +1,234 @@
+/*
+ * The key agent: its request reader (every malformed, oversized or
+ * out-of-turn request gets an error reply), and the agent process itself,
+ * started from this test program (which serves as the agent when run
+ * with AGENT_ARG, as sealmail does), signing through its hook.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <openssl/evp.h>
+#include <openssl/pkcs12.h>
+#include <openssl/x509.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "crypto/crypto.h"
+#include "keys/keys.h"
+#include "store/store.h"
+#include "app/agent.h"
+
+static struct crypto_privkey *
+rsa_key(uint8_t fp[32], int fill)
+{
+	struct crypto_privkey	*k = NULL;
+	EVP_PKEY		*pk = EVP_RSA_gen(2048);
+	PKCS8_PRIV_KEY_INFO	*p8 = EVP_PKEY2PKCS8(pk);
+	unsigned char		*d = NULL;
+	int			 n = i2d_PKCS8_PRIV_KEY_INFO(p8, &d);
+
+	assert_true(n > 0);
+	assert_int_equal(crypto_privkey_new(d, (size_t)n, &k, NULL), 0);
+	memset(fp, fill, 32);
+	OPENSSL_clear_free(d, (size_t)n);
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	EVP_PKEY_free(pk);
+	return k;
+}
+
+/* Serves req and checks the reply's frame; returns its status. */
+static int
+serve(struct agent_keys *ak, const uint8_t *req, size_t len, uint8_t *rep,
+    size_t *n)
+{
+	agent_serve(ak, req, len, rep, n);
+	assert_true(*n >= 3 && *n <= AGENT_MAX_REP);
+	assert_int_equal(*n, 3 + ((size_t)rep[1] << 8 | rep[2]));
+	return rep[0];
+}
+
+static void
+test_requests(void **st)
+{
+	struct agent_keys	 ak;
+	struct crypto_keyop	 op;
+	uint8_t			 fp[32], req[AGENT_MAX_REQ + 8];
+	uint8_t			 rep[AGENT_MAX_REP], dg[32];
+	size_t			 n, len;
+
+	(void)st;
+	memset(&ak, 0, sizeof(ak));
+	ak.ids[0].k = rsa_key(ak.ids[0].fp, 7);
+	ak.n = 1;
+	memcpy(fp, ak.ids[0].fp, 32);
+	/* Nothing, and an unknown request. */
+	assert_int_equal(serve(&ak, req, 0, rep, &n), AGENT_ERR);
+	req[0] = 99;
+	assert_int_equal(serve(&ak, req, 1, rep, &n), AGENT_ERR);
+	assert_memory_equal(rep + 3, "an unknown request", n - 3);
+	/* LIST: one fingerprint; with a byte too many: refused. */
+	req[0] = AGENT_LIST;
+	assert_int_equal(serve(&ak, req, 1, rep, &n), AGENT_OK);
+	assert_int_equal(n, 3 + 32);
+	assert_memory_equal(rep + 3, fp, 32);
+	assert_int_equal(serve(&ak, req, 2, rep, &n), AGENT_ERR);
+	/* A signature over a SHA-256 digest. */
+	memset(&op, 0, sizeof(op));
+	memset(dg, 0x5a, sizeof(dg));
+	op.op = CRYPTO_KEYOP_SIGN;
+	op.pad = CRYPTO_PAD_PKCS1;
+	op.md = CRYPTO_MD_SHA256;
+	op.in = dg;
+	op.inlen = sizeof(dg);
+	len = agent_encode_keyop(fp, &op, req, sizeof(req));
+	assert_true(len > 0);
+	assert_int_equal(serve(&ak, req, len, rep, &n), AGENT_OK);
+	assert_int_equal(n, 3 + 256);
+	/* Every shorter prefix, and a byte more, is malformed. */
+	for (; len > 1; len--)
+		assert_int_equal(serve(&ak, req, len - 1, rep, &n), AGENT_ERR);
+	len = agent_encode_keyop(fp, &op, req, sizeof(req));
+	req[len] = 0;
+	assert_int_equal(serve(&ak, req, len + 1, rep, &n), AGENT_ERR);
+	/* A length field past the end; an input over the limit. */
+	req[len - 32 - 2] = 0xff;
+	assert_int_equal(serve(&ak, req, len, rep, &n), AGENT_ERR);
+	memset(req, 0, sizeof(req));
+	req[0] = AGENT_SIGN;
+	assert_int_equal(serve(&ak, req, AGENT_MAX_REQ + 1, rep, &n),
+	    AGENT_ERR);
+	assert_memory_equal(rep + 3, "a request too large", n - 3);
+	/* Another identity's fingerprint. */
+	len = agent_encode_keyop(fp, &op, req, sizeof(req));
+	req[1] ^= 1;
+	assert_int_equal(serve(&ak, req, len, rep, &n), AGENT_ERR);
+	assert_memory_equal(rep + 3, "no such identity", n - 3);
+	/* No raw RSA decryption. */
+	op.op = CRYPTO_KEYOP_DECRYPT;
+	op.pad = CRYPTO_PAD_NONE;
+	op.md = CRYPTO_MD_NONE;
+	memset(req, 0, sizeof(req));
+	op.in = req + 2048;
+	op.inlen = 256;
+	len = agent_encode_keyop(fp, &op, req, 2048);
+	assert_int_equal(serve(&ak, req, len, rep, &n), AGENT_ERR);
+	/* A LOAD after the first other request is refused. */
+	memset(req, 0, sizeof(req));
+	req[0] = AGENT_LOAD;
+	req[66] = 40;
+	assert_int_equal(serve(&ak, req, 1 + 66 + 40, rep, &n), AGENT_ERR);
+	assert_memory_equal(rep + 3, "keys are loaded only at the start",
+	    n - 3);
+	assert_int_equal(ak.n, 1);
+	agent_keys_clear(&ak);
+	/* A fresh agent: a LOAD whose key does not open. */
+	assert_int_equal(serve(&ak, req, 1 + 66 + 40, rep, &n), AGENT_ERR);
+	assert_memory_equal(rep + 3, "the key does not open", n - 3);
+	assert_int_equal(ak.n, 0);
+}
+
+/* A store with one identity whose key is sealed in it. */
+static void
+make_store(const char *dir, struct store **stp, struct keys **kp)
+{
+	EVP_PKEY	*pk = EVP_RSA_gen(2048);
+	X509		*x = X509_new();
+	X509_NAME	*nm;
+	PKCS12		*p12;
+	unsigned char	*d = NULL;
+	struct buf	*b;
+	uint8_t		 key[STORE_KEY_LEN];
+	int		 n;
+
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+	X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+	X509_set_pubkey(x, pk);
+	nm = X509_get_subject_name(x);
+	X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC,
+	    (const unsigned char *)"agent@example.test", -1, -1, 0);
+	X509_set_issuer_name(x, nm);
+	assert_true(X509_sign(x, pk, EVP_sha256()) > 0);
+	p12 = PKCS12_create("pw", "agent", pk, x, NULL, 0, 0, 0, 0, 0);
+	assert_non_null(p12);
+	n = i2d_PKCS12(p12, &d);
+	b = buf_new(0);
+	assert_int_equal(buf_put(b, d, (size_t)n), 0);
+	memset(key, 3, sizeof(key));
+	assert_int_equal(store_open(dir, key, stp, NULL), 0);
+	assert_int_equal(keys_open(*stp, kp, NULL), 0);
+	assert_int_equal(keys_import_p12(*kp, b, "pw", NULL), 0);
+	buf_free(b);
+	OPENSSL_free(d);
+	PKCS12_free(p12);
+	X509_free(x);
+	EVP_PKEY_free(pk);
+}
+
+static int
+fp_cb(const struct keys_cert *kc, void *arg)
+{
+	return keys_fingerprint_raw(kc->fingerprint, arg) == 0;
+}
+
+static void
+test_process(void **st)
+{
+	const struct crypto_keyhook	*h;
+	struct crypto_keyop		 op;
+	struct store			*db;
+	struct keys			*k;
+	char				 dir[] = "/tmp/test_app_agent.XXXXXX";
+	char				 cmd[64];
+	uint8_t				 fp[32], dg[32], out[1024];
+	size_t				 n = sizeof(out);
+
+	(void)st;
+	assert_non_null(mkdtemp(dir));
+	make_store(dir, &db, &k);
+	assert_int_equal(keys_foreach(k, KEYS_IDENTITY, fp_cb, fp, NULL), 0);
+	assert_int_equal(agent_hook(k, &h, NULL), 0);
+	memset(&op, 0, sizeof(op));
+	memset(dg, 1, sizeof(dg));
+	op.op = CRYPTO_KEYOP_SIGN;
+	op.pad = CRYPTO_PAD_PSS;
+	op.md = CRYPTO_MD_SHA256;
+	op.saltlen = CRYPTO_SALT_DIGEST;
+	op.in = dg;
+	op.inlen = sizeof(dg);
+	assert_int_equal(h->call(h->arg, fp, &op, out, &n, NULL), 0);
+	assert_int_equal(n, 256);
+	/* The same hook is given again; an unknown key is an error reply. */
+	assert_int_equal(agent_hook(k, &h, NULL), 0);
+	fp[0] ^= 1;
+	n = sizeof(out);
+	assert_int_equal(h->call(h->arg, fp, &op, out, &n, NULL),
+	    SMERR_CRYPTO);
+	assert_false(agent_lost());
+	keys_close(k);
+	store_close(db);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_requests),
+		cmocka_unit_test(test_process),
+	};
+
+	/* This program is the agent too, as sealmail is. */
+	if (argc == 2 && strcmp(argv[1], AGENT_ARG) == 0)
+		return agent_main();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
