@@ -154,7 +154,7 @@ FUZZ_CFLAGS	= -std=c11 -D_GNU_SOURCE -I. -g -O1 -fno-omit-frame-pointer \
 FUZZ_MIME_SRCS	= mime/parse.c mime/header.c mime/canon.c mime/hp.c \
 		  mime/build.c $(wildcard base/*.c)
 FUZZ_JUDGE_SRCS	= crypto/cms.c crypto/chain.c crypto/cert.c crypto/verdict.c \
-		  crypto/hp.c crypto/revoke.c \
+		  crypto/hp.c crypto/revoke.c crypto/keyop.c \
 		  net/anchors.c $(FUZZ_MIME_SRCS)
 FUZZ_REVOKE_SRCS = net/http.c net/dns.c $(FUZZ_JUDGE_SRCS)
 
