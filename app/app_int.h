@@ -66,6 +66,29 @@ int	 app_harvest(struct keys *k, struct store *st,
 	    const struct crypto_verdict *v, const uint8_t *raw, size_t len,
 	    int *replaced, struct smerr *e);
 
+/*
+ * The header fields a client needs, read from a message (app/headers.c):
+ * addresses as comma-separated addr-specs, msg-ids as "<...>".
+ */
+struct store_msg;
+struct app_headers {
+	char	*to;
+	char	*cc;
+	char	*reply_to;
+	char	*message_id;
+	char	*in_reply_to;
+	char	*references;	/* space-separated */
+	char	*list_post;
+	size_t	 attachments;
+};
+int	 app_headers_read(const uint8_t *msg, size_t len,
+	    struct app_headers *h, struct smerr *e);
+void	 app_headers_clear(struct app_headers *h);
+/* Points m's header members at h's strings. */
+void	 app_headers_to_msg(const struct app_headers *h, struct store_msg *m);
+/* Reads the fields of every message stored without them (format 3). */
+int	 app_headers_upgrade(struct store *st, struct smerr *e);
+
 /* Command entry points (app/cmd-*.c). */
 int	 cmd_config_check(struct cli *, int, char **);
 int	 cmd_keys(struct cli *, int, char **);

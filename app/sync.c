@@ -334,6 +334,7 @@ struct job {
 	struct store_msg	 m;
 	struct crypto_verdict	*v;
 	struct buf		*vj;
+	struct app_headers	 hd;
 	char			 dg[65];
 };
 
@@ -354,6 +355,7 @@ job_free(struct job *j)
 		return;
 	crypto_verdict_free(j->v);
 	buf_free(j->vj);
+	app_headers_clear(&j->hd);
 	free(j->flags);
 	free(j->body);
 	free(j);
@@ -381,6 +383,13 @@ job_judge(struct crypto_ctx *ctx, struct job *j, struct smerr *e)
 	    (time_t)j->internaldate;
 	m->size = j->size != 0 ? j->size : j->len;
 	m->digest = j->dg;
+	if (m->body != NULL)
+		r = app_headers_read(m->body, m->body_len, &j->hd, e);
+	else
+		r = app_headers_read(m->raw, m->raw_len, &j->hd, e);
+	if (r != 0)
+		return r;
+	app_headers_to_msg(&j->hd, m);
 	j->judged = 1;
 	return 0;
 }
@@ -1082,6 +1091,24 @@ pend_cb(const struct store_msg *m, void *arg)
 	return 0;
 }
 
+/* The header fields of a message decrypted at last, from its plaintext. */
+static int
+retry_headers(struct store *st, int64_t id, const struct store_msg *m,
+    struct smerr *e)
+{
+	struct app_headers	h;
+	struct store_msg	hm;
+	int			r;
+
+	if ((r = app_headers_read(m->body, m->body_len, &h, e)) != 0)
+		return r;
+	memset(&hm, 0, sizeof(hm));
+	app_headers_to_msg(&h, &hm);
+	r = store_msg_set_headers(st, id, &hm, e);
+	app_headers_clear(&h);
+	return r;
+}
+
 int
 sync_retry_pending(struct store *st, struct keys *k, struct crypto_ctx *ctx,
     size_t *donep, struct smerr *e)
@@ -1117,7 +1144,8 @@ sync_retry_pending(struct store *st, struct keys *k, struct crypto_ctx *ctx,
 			m.date = old->date;
 			if ((r = store_begin(st, e)) != 0)
 				goto out;
-			if ((r = store_msg_update(st, p.ids[i], &m, e)) != 0) {
+			if ((r = store_msg_update(st, p.ids[i], &m, e)) != 0 ||
+			    (r = retry_headers(st, p.ids[i], &m, e)) != 0) {
 				store_rollback(st);
 				goto out;
 			}

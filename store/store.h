@@ -170,10 +170,17 @@ struct store_msg {
 	time_t		 date;		/* Date: header, or 0 */
 	time_t		 received;	/* INTERNALDATE, or 0 */
 	const char	*from;		/* addr-spec */
-	const char	*to;
+	const char	*to;		/* addr-specs, comma-separated */
+	const char	*cc;		/* addr-specs, comma-separated */
+	const char	*reply_to;	/* addr-specs, comma-separated */
 	const char	*subject;	/* decoded, sanitized */
 	size_t		 size;		/* of the original as received */
-	const char	*message_id;
+	const char	*message_id;	/* "<...>" */
+	const char	*in_reply_to;	/* "<...>" */
+	const char	*references;	/* "<...>", space-separated */
+	const char	*list_post;	/* List-Post's mailto: address */
+	size_t		 attachments;	/* parts with a file name */
+	const char	*account;	/* on reading */
 	const char	*digest;	/* SHA-256 of the original, hex */
 	const uint8_t	*body;		/* the decrypted RFC 5322 message */
 	size_t		 body_len;
@@ -228,6 +235,15 @@ int	 store_msg_foreach_pending(struct store *st,
  * new state is STORE_MSG_OK.
  */
 int	 store_msg_update(struct store *st, int64_t id,
+	    const struct store_msg *m, struct smerr *e);
+/*
+ * Messages stored before their header fields were kept (an upgraded
+ * store): cb gets each one's id; store_msg_set_headers fills them in.
+ */
+int	 store_msg_foreach_headerless(struct store *st,
+	    int (*cb)(int64_t, void *), void *arg, struct smerr *e);
+/* Sets the header members of m (to ... attachments) for message id. */
+int	 store_msg_set_headers(struct store *st, int64_t id,
 	    const struct store_msg *m, struct smerr *e);
 /* Flags from the server (not dirty). */
 int	 store_msg_set_flags(struct store *st, int64_t id, const char *flags,
