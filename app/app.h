@@ -32,6 +32,8 @@ struct app_account {
 	char			*ca_file;	/* absolute, or NULL */
 	int			 sign;
 	enum app_encrypt	 encrypt;
+	char			*trash;		/* the Trash folder, or NULL:
+						   SPECIAL-USE \Trash */
 };
 
 struct app_dns {
@@ -141,5 +143,23 @@ int	 app_part_save(const unsigned char *msg, size_t len, size_t index,
  * nothing is left. Malloc'd.
  */
 char	*app_part_basename(const char *suggested, size_t index);
+
+/*
+ * A file to attach (app/attach.c): its last path component, the type its
+ * extension names, and its bytes.
+ */
+struct buf;
+struct mime_attachment;
+struct app_file {
+	char		*name;
+	const char	*ctype;
+	struct buf	*data;
+};
+const char	*app_attach_type(const char *name);
+int	 app_file_load(const char *path, struct app_file *f, struct smerr *e);
+void	 app_file_clear(struct app_file *f);
+/* Points a at f's name, type and bytes. */
+void	 app_file_attachment(const struct app_file *f,
+	    struct mime_attachment *a);
 
 #endif

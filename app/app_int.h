@@ -2,6 +2,8 @@
 #ifndef SEALMAIL_APP_INT_H
 #define SEALMAIL_APP_INT_H
 
+#include <stdint.h>
+
 #include "app/app.h"
 #include "base/err.h"
 
@@ -103,6 +105,19 @@ int	 cmd_inspect(struct cli *, int, char **);
 struct crypto_ctx;
 int	 cmd_send(struct cli *, int, char **), cmd_outbox(struct cli *, int, char **);
 int	 cmd_check(struct cli *, int, char **);
+int	 cmd_reply(struct cli *, int, char **);
+int	 cmd_forward(struct cli *, int, char **);
+int	 cmd_export(struct cli *, int, char **);
+int	 cmd_move(struct cli *, int, char **);
+int	 cmd_copy(struct cli *, int, char **);
+int	 cmd_delete(struct cli *, int, char **);
+/*
+ * The account password: password-command or the Secret Service, else a
+ * prompt on the terminal (app/cmd-sync.c). *pwp is malloc'd; wipe it.
+ */
+int	 cli_password(struct cli *c, const struct app_account *a, char **pwp);
+/* The message ID an argument names; 0 when it names none. */
+int64_t	 cli_msg_id(const char *s);
 /*
  * The validating resolver of the [dns] section (app/cmd-keys-lookup.c);
  * without one the system's resolver and the root anchor, or with

@@ -966,6 +966,25 @@ server_of(const struct sync_opts *o, struct net_server *srv,
 	return net_server_lookup(o->dns, o->dns_addr, srv, lp, e);
 }
 
+int
+sync_connect(const struct sync_opts *o, struct imap **ip,
+    struct net_lookup **lp, struct smerr *e)
+{
+	struct net_server	srv;
+	int			r;
+
+	*ip = NULL;
+	if ((r = server_of(o, &srv, lp, e)) != 0 ||
+	    (r = imap_open(&srv, ip, e)) != 0)
+		return r;
+	if ((r = imap_login(*ip, o->acct->user != NULL ? o->acct->user :
+	    o->acct->address, o->password, e)) != 0) {
+		imap_abort(*ip);
+		*ip = NULL;
+	}
+	return r;
+}
+
 /* The folders to sync: the one asked for, or every subscribed one. */
 static int
 folder_names(struct syncer *s, char ***namesp, size_t *np)
@@ -1015,7 +1034,6 @@ sync_run(const struct sync_opts *o, struct sync_stats *stats,
     struct smerr *e)
 {
 	struct syncer		 s;
-	struct net_server	 srv;
 	struct net_lookup	*lk = NULL;
 	struct timespec		 t0;
 	char			**names = NULL;
@@ -1039,12 +1057,17 @@ sync_run(const struct sync_opts *o, struct sync_stats *stats,
 	    (r = sync_retry_pending(o->store, o->keys, s.ctx, &stats->retried,
 	    e)) != 0))
 		goto out;
-	if ((r = server_of(o, &srv, &lk, e)) != 0 ||
-	    (r = imap_open(&srv, &s.imap, e)) != 0)
+	if ((r = sync_connect(o, &s.imap, &lk, e)) != 0)
 		goto out;
-	if ((r = imap_login(s.imap, o->acct->user != NULL ? o->acct->user :
-	    o->acct->address, o->password, e)) != 0 ||
-	    (r = folder_names(&s, &names, &n)) != 0)
+	/* Before any folder is read: what left a folder is not fetched. */
+	if ((r = app_move_push(o->store, s.imap, o->acct->name, NULL, e)) ==
+	    SMERR_REFUSED) {
+		log_debug("sync: a queued move was refused: %s",
+		    smerr_msg(e));
+		smerr_clear(e);
+		r = 0;
+	}
+	if (r != 0 || (r = folder_names(&s, &names, &n)) != 0)
 		goto out;
 	for (i = 0; i < n; i++)
 		if ((r = sync_folder(&s, names[i])) != 0)

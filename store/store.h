@@ -261,6 +261,40 @@ int	 store_msg_count(struct store *st, int64_t folder, int64_t *np,
 	    struct smerr *e);
 
 /*
+ * Moves message id to folder (copy 0: the same row, unbound, its id
+ * kept) or copies it there (a new row, unbound, with the same verdict,
+ * text and body). *newp is the id in folder.
+ */
+int	 store_msg_move(struct store *st, int64_t id, int64_t folder,
+	    int copy, int64_t *newp, struct smerr *e);
+/* Binds unbound message id to uid (the server's copy of it). */
+int	 store_msg_bind(struct store *st, int64_t id, uint32_t uid,
+	    struct smerr *e);
+
+/*
+ * What the server must still be told, in order: message uid of folder
+ * (as of uidvalidity) moved or copied to dest, or expunged (dest NULL).
+ * message is the stored copy in dest, to be bound to the new UID.
+ */
+struct store_queued {
+	int64_t		 id;
+	const char	*account;
+	const char	*folder;
+	uint32_t	 uidvalidity;
+	uint32_t	 uid;
+	const char	*dest;
+	int		 copy;
+	int64_t		 message;
+};
+int	 store_queue_add(struct store *st, const struct store_queued *q,
+	    struct smerr *e);
+/* Calls cb for each entry of account, oldest first; cb returns 0 to go on. */
+int	 store_queue_foreach(struct store *st, const char *account,
+	    int (*cb)(const struct store_queued *, void *), void *arg,
+	    struct smerr *e);
+int	 store_queue_done(struct store *st, int64_t id, struct smerr *e);
+
+/*
  * Full-text index over the decrypted text, inside the encrypted database.
  * It may trail the sync: store_index adds at most max messages not yet
  * indexed (0: all) and sets *donep; *leftp gets how many are still
