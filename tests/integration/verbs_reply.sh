@@ -121,7 +121,8 @@ check_eq "list: in_reply_to is null" null \
     "$(json list.json "[x['in_reply_to'] for x in d if x['id']==$G][0]")"
 check_eq "list: one attachment" 1 \
     "$(json list.json "[x['attachments'] for x in d if x['id']==$G][0]")"
-check_eq "list: size is the original's" "$(wc -c < "$(ls "$FD"/cur/*M1P$$*)")" \
+# RFC822.SIZE counts CRLF line ends; the Maildir file has LF.
+check_eq "list: size is the original's" "$(sed 's/$/\r/' "$(ls "$FD"/cur/*M1P$$*)" | wc -c)" \
     "$(json list.json "[x['size'] for x in d if x['id']==$G][0]")"
 
 # hdr FILE NAME: the value of a header field of a draft.
