@@ -30,6 +30,7 @@ struct pg {
 	size_t		 nhead;		/* banner and header lines */
 	size_t		 top;
 	int		 width;		/* the width lines were wrapped for */
+	int		 allhdr;	/* h: every header field */
 	char		*from, *subject, *message_id, *text;
 	char		*to;
 };
@@ -110,6 +111,32 @@ pg_clear(struct pg *pg)
 	pg->n = pg->cap = 0;
 }
 
+/*
+ * Every header field of the stored message, as received (ui_put strips
+ * what is not printable when it draws them); under the usual ones.
+ */
+static void
+pg_all_fields(struct pg *pg, const struct store_msg *m, int width)
+{
+	const uint8_t	*p = m->body != NULL ? m->body : m->raw;
+	const uint8_t	*end, *nl;
+	size_t		 len = m->body != NULL ? m->body_len : m->raw_len;
+
+	if (p == NULL)
+		return;
+	pg_add(pg, "", 0, UI_C_NORMAL, 0);
+	for (end = p + len; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		if (nl == p || (nl == p + 1 && *p == '\r'))
+			break;		/* the end of the header */
+		pg_wrap(pg, (const char *)p, (size_t)(nl - p) -
+		    (nl > p && nl[-1] == '\r'), width, UI_C_DIM);
+		if (nl == end)
+			break;
+	}
+}
+
 static void
 pg_layout(struct ui *ui, struct ui_view *v, int width)
 {
@@ -158,6 +185,10 @@ pg_layout(struct ui *ui, struct ui_view *v, int width)
 		snprintf(line, sizeof(line), "To:      %s", m->to);
 		pg_wrap(pg, line, strlen(line), width, UI_C_HEAD);
 	}
+	if (m->cc != NULL) {
+		snprintf(line, sizeof(line), "Cc:      %s", m->cc);
+		pg_wrap(pg, line, strlen(line), width, UI_C_HEAD);
+	}
 	t = m->date != 0 ? m->date : m->received;
 	if (t != 0 && localtime_r(&t, &tm) != NULL) {
 		strftime(date, sizeof(date), "%a, %d %b %Y %H:%M %z", &tm);
@@ -167,6 +198,8 @@ pg_layout(struct ui *ui, struct ui_view *v, int width)
 	snprintf(line, sizeof(line), "Subject: %s", m->subject != NULL ?
 	    m->subject : "");
 	pg_wrap(pg, line, strlen(line), width, UI_C_HEAD);
+	if (pg->allhdr)
+		pg_all_fields(pg, m, width);
 	pg_add(pg, "", 0, UI_C_NORMAL, 0);
 	pg->nhead = pg->n;
 
@@ -237,31 +270,21 @@ pg_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 	attrset(A_NORMAL);
 }
 
+/* The next (dir 1) or previous message of the index under the pager. */
 static void
-pg_reply(struct ui *ui, struct pg *pg)
+pg_step(struct ui *ui, struct pg *pg, int dir)
 {
-	struct buf	*q;
-	const char	*p, *nl;
-	char		*subj = NULL;
+	int64_t	id;
 
-	if ((q = buf_new(0)) == NULL)
+	if ((id = ui_index_step(ui_under(ui), pg->id, dir)) == 0) {
+		ui_status(ui, 0, dir > 0 ? "this is the last message" :
+		    "this is the first message");
 		return;
-	buf_printf(q, "%s wrote:\n", pg->from != NULL ? pg->from : "someone");
-	for (p = pg->text; p != NULL && *p != '\0'; p = nl + 1) {
-		if ((nl = strchr(p, '\n')) == NULL)
-			nl = p + strlen(p);
-		buf_printf(q, ">%s%.*s\n", *p == '>' ? "" : " ",
-		    (int)(nl - p), p);
-		if (*nl == '\0')
-			break;
 	}
-	if (strncasecmp(pg->subject, "re:", 3) == 0)
-		subj = strdup(pg->subject);
-	else if (asprintf(&subj, "Re: %s", pg->subject) == -1)
-		subj = NULL;
-	ui_compose(ui, pg->from, subj, buf_str(q), pg->message_id);
-	free(subj);
-	buf_free(q);
+	pg->id = id;
+	pg->top = 0;
+	pg->width = 0;
+	pg_mark_seen(ui, id);
 }
 
 static int
@@ -288,22 +311,27 @@ pg_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 	case 'b':
 		pg->top = pg->top > page ? pg->top - page : 0;
 		return 0;
-	case 'g':
+	case '=':
 		pg->top = 0;
 		return 0;
 	case 'G':
 		pg->top = pg->n;
 		return 0;
-	case 'r':
-		pg_reply(ui, pg);
-		return 0;
 	case 'v':
 		ui_push(ui, ui_parts_new(ui, pg->id));
+		return 0;
+	case 'h':
+		pg->allhdr = !pg->allhdr;
+		pg->width = 0;
+		return 0;
+	case 'J':
+	case 'K':
+		pg_step(ui, pg, k == 'J' ? 1 : -1);
 		return 0;
 	case 'i':
 		return -1;
 	}
-	return 1;
+	return ui_msg_key(ui, pg->id, k) == UI_MSG_GONE ? -1 : 0;
 }
 
 static void
@@ -332,7 +360,8 @@ pg_free(struct ui_view *v)
 
 static const struct ui_view_ops pg_ops = {
 	"pager",
-	" q/i:back  Space/-:page  j/k:line  r:reply  m:mail  ?:help",
+	" q/i:back  Space/-:page  r/g/L:reply  f:fwd  d:del  s:move  "
+	    "h:headers  J/K:next/prev  ?:help",
 	pg_draw, pg_key, pg_reload, pg_free,
 };
 

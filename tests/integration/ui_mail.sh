@@ -111,7 +111,7 @@ check_nomatch "a hostile subject cannot set the terminal title" 'pwned' "$title"
 
 # open SUBJECT: from the top of the index, down to the message, Enter.
 open_msg() {
-	$TM send-keys -t ui g
+	$TM send-keys -t ui Home
 	sleep 0.3
 	_line=$(screen | grep -n -F -- "$1" | head -1 | cut -d: -f1)
 	[ -n "$_line" ] || return 1
