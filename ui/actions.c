@@ -81,7 +81,7 @@ act_move(struct ui *ui, int64_t id, const char *dest, int copy)
 	const char			*args[6];
 	char				*trash = NULL, *from = NULL;
 	int64_t				 newid;
-	int				 r;
+	int				 r, busy;
 
 	if ((m = act_load(ui, id)) == NULL)
 		return 0;
@@ -110,13 +110,15 @@ act_move(struct ui *ui, int64_t id, const char *dest, int copy)
 		args[3] = "--folder";
 		args[4] = from;
 		args[5] = NULL;
-		(void)ui_job(ui, "moving", args, NULL, NULL, NULL);
+		busy = ui_job(ui, "moving", args, NULL, NULL, NULL) != 0;
 		ui_refresh_all(ui);
 		if (newid == 0)
-			ui_status(ui, 0, "removed for good");
+			ui_status(ui, 0, "removed for good%s", busy ?
+			    " here; the next sync (S) tells the server" : "");
 		else
-			ui_status(ui, 0, "%s %s", copy ? "copied to" :
-			    "moved to", dest != NULL ? dest : trash);
+			ui_status(ui, 0, "%s %s%s", copy ? "copied to" :
+			    "moved to", dest != NULL ? dest : trash, busy ?
+			    " here; the next sync (S) tells the server" : "");
 	}
 	free(trash);
 	free(from);
