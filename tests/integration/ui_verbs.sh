@@ -16,21 +16,7 @@ trap '$TM kill-server 2>/dev/null; rm -rf "$FD" "$GD"' EXIT
 H="$T/alice"
 mkdir -p "$H" && chmod 700 "$H"
 printf 'ui verbs passphrase\n' > "$T/pw"
-printf '%s\n' "$LAB_ALICE_PASS" > "$T/alicepw"
-cat > "$H/config" <<EOM
-[account lab]
-address  = alice@example.test
-imap     = imap://mail.example.test:$LAB_IMAP_PORT
-smtp     = submission://mail.example.test:$LAB_SUBMISSION_PORT
-password-command = cat "$T/alicepw"
-ca-file  = $LAB_CA
-sign     = yes
-encrypt  = auto
-
-[dns]
-resolver     = $LAB_DNS_RESOLVER
-trust-anchor = $LAB_TA
-EOM
+alice_config "$H" password
 S() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
 check "alice's identity imports" S keys import "$LAB_SMIME_DIR/alice.p12" \
     --passphrase-file "$LAB_SMIME_DIR/p12-pass"

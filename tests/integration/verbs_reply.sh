@@ -16,21 +16,7 @@ alice_folder "$F"
 trap 'rm -rf "$FD"' EXIT
 mkdir -p "$H" gen
 echo "store passphrase" >pw
-echo "$LAB_ALICE_PASS" >alicepw
-cat >"$H/config" <<EOF
-[account lab]
-address  = alice@example.test
-imap     = imap://mail.example.test:$LAB_IMAP_PORT
-smtp     = submission://mail.example.test:$LAB_SUBMISSION_PORT
-password-command = cat "$T/alicepw"
-ca-file  = $LAB_CA
-sign     = yes
-encrypt  = auto
-
-[dns]
-resolver     = $LAB_DNS_RESOLVER
-trust-anchor = $LAB_TA
-EOF
+alice_config "$H" password
 sm() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
 n=0
 deliver() {
@@ -108,7 +94,7 @@ check "sync" sm sync --folder "$F"
 sm list --json --folder "$F" >list.json
 id_of() { json list.json "[x['id'] for x in d if x['subject']=='$1'][0]"; }
 G=$(id_of 'Re: RE: Aw: plans for the week')
-check_eq "list: account" lab "$(json list.json "[x['account'] for x in d if x['id']==$G][0]")"
+check_eq "list: account" alice "$(json list.json "[x['account'] for x in d if x['id']==$G][0]")"
 check_eq "list: to" '["alice@example.test", "dave@example.test"]' \
     "$(json list.json "[x['to'] for x in d if x['id']==$G][0]")"
 check_eq "list: cc" '["erin@example.test", "ALICE@example.test", "frank@example.test"]' \
