@@ -292,6 +292,7 @@ pg_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 {
 	struct pg	*pg = v->data;
 	size_t		 page = (size_t)ui_rows(ui);
+	int		 r;
 
 	if ((k = ui_nav_key(k, fn)) == 0)
 		return 1;
@@ -331,7 +332,10 @@ pg_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 	case 'i':
 		return -1;
 	}
-	return ui_msg_key(ui, pg->id, k) == UI_MSG_GONE ? -1 : 0;
+	/* A message key, or not one of the pager's (1: the global keys). */
+	if ((r = ui_msg_key(ui, pg->id, k)) == UI_MSG_GONE)
+		return -1;
+	return r;
 }
 
 static void
