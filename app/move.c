@@ -89,6 +89,54 @@ queue_change(struct store *st, const struct store_msg *m, const char *dest,
 	return store_queue_add(st, &q, e);
 }
 
+/* The meta name under which a deleted message's folder is kept. */
+static int
+origin_key(int64_t id, char *out, size_t len)
+{
+	int	n = snprintf(out, len, "origin:%lld", (long long)id);
+
+	return n < 0 || (size_t)n >= len ? SMERR_LIMIT : 0;
+}
+
+static int
+origin_set(struct store *st, int64_t id, const char *folder, struct smerr *e)
+{
+	char	key[64];
+
+	if (origin_key(id, key, sizeof(key)) != 0)
+		return smerr_set(e, SMERR_LIMIT, "message id too long");
+	return store_meta_set(st, key, folder, e);
+}
+
+int
+app_undelete(struct store *st, int64_t id, const char *trash, int64_t *newp,
+    char **folderp, struct smerr *e)
+{
+	struct store_msg	*m = NULL;
+	char			 key[64];
+	int			 r;
+
+	*newp = 0;
+	*folderp = NULL;
+	if ((r = store_msg_load(st, id, &m, e)) != 0)
+		return r;
+	if (m->folder_name == NULL || strcmp(m->folder_name, trash) != 0)
+		r = smerr_set(e, SMERR_INVAL, "message %lld is not in %s",
+		    (long long)id, trash);
+	store_msg_free(m);
+	if (r != 0)
+		return r;
+	if (origin_key(id, key, sizeof(key)) != 0 ||
+	    store_meta_get(st, key, folderp, NULL) != 0)
+		return smerr_set(e, SMERR_NOTFOUND, "where message %lld was "
+		    "deleted from is not known", (long long)id);
+	if ((r = app_move_local(st, id, *folderp, 0, NULL, newp, e)) != 0) {
+		free(*folderp);
+		*folderp = NULL;
+	}
+	return r;
+}
+
 int
 app_move_local(struct store *st, int64_t id, const char *dest, int copy,
     const char *trash, int64_t *newp, struct smerr *e)
@@ -131,6 +179,9 @@ app_move_local(struct store *st, int64_t id, const char *dest, int copy,
 			r = store_msg_move(st, id, fid, copy, newp, e);
 		if (r == 0)
 			r = queue_change(st, m, dest, copy, *newp, e);
+		/* Where a deleted message came from, for undelete. */
+		if (r == 0 && trash != NULL && dest == trash)
+			r = origin_set(st, *newp, m->folder_name, e);
 	}
 	if (r != 0)
 		store_rollback(st);

@@ -52,6 +52,13 @@ struct app_account;
 int	 app_move_local(struct store *st, int64_t id, const char *dest,
 	    int copy, const char *trash, int64_t *newp, struct smerr *e);
 /*
+ * Moves message id, in trash, back to the folder it was deleted from
+ * (*folderp, malloc'd): in the store, and queued for the server.
+ * SMERR_NOTFOUND when that folder is not known.
+ */
+int	 app_undelete(struct store *st, int64_t id, const char *trash,
+	    int64_t *newp, char **folderp, struct smerr *e);
+/*
  * The account's Trash: trash = in its section, else the folder the
  * server marks \Trash (asked over im when not NULL, and remembered),
  * else "Trash". *namep is malloc'd.

@@ -1,7 +1,8 @@
 /*
  * The message keys of the index and the pager, as mutt has them: r reply,
  * g group reply, L list reply, f forward (inline, or attached), d delete
- * (to Trash), s save (move) to a folder, C copy, | pipe the decrypted
+ * (to Trash), u undelete (from Trash, back where it was), s save (move)
+ * to a folder, C copy, | pipe the decrypted
  * message to a command, w write it to a file. The drafts and the moves
  * are app/'s (the command line's reply, forward, move, copy and delete);
  * a move changes the store at once and a sync in the background tells
@@ -125,6 +126,50 @@ act_move(struct ui *ui, int64_t id, const char *dest, int copy)
 	return r == 0 && !copy ? UI_MSG_GONE : 0;
 }
 
+/* u in Trash: back to where it was deleted from. */
+static int
+act_undelete(struct ui *ui, int64_t id)
+{
+	struct store			*st = app_session_store(ui_session(ui));
+	const struct app_account	*a;
+	struct store_msg		*m;
+	struct smerr			 e;
+	const char			*args[6];
+	char				*trash = NULL, *to = NULL, *acct = NULL;
+	int64_t				 newid;
+	int				 r = 1;
+
+	if ((m = act_load(ui, id)) == NULL)
+		return 0;
+	a = app_config_account(app_session_config(ui_session(ui)),
+	    m->account);
+	store_msg_free(m);
+	smerr_clear(&e);
+	if (a == NULL || (acct = strdup(a->name)) == NULL) {
+		ui_status(ui, 1, "the message belongs to no configured account");
+		goto out;
+	}
+	if ((r = app_trash_folder(st, a, NULL, &trash, &e)) != 0 ||
+	    (r = app_undelete(st, id, trash, &newid, &to, &e)) != 0) {
+		ui_status(ui, 1, "%s", smerr_msg(&e));
+		goto out;
+	}
+	args[0] = "sync";
+	args[1] = "--account";
+	args[2] = acct;
+	args[3] = "--folder";
+	args[4] = trash;
+	args[5] = NULL;
+	(void)ui_job(ui, "moving", args, NULL, NULL, NULL);
+	ui_refresh_all(ui);
+	ui_status(ui, 0, "moved back to %s", to);
+out:
+	free(acct);
+	free(trash);
+	free(to);
+	return r == 0 ? UI_MSG_GONE : 0;
+}
+
 static int
 act_move_ask(struct ui *ui, int64_t id, int copy)
 {
@@ -221,6 +266,8 @@ ui_msg_key(struct ui *ui, int64_t id, wint_t k)
 		    APP_DRAFT_FORWARD);
 	case 'd':
 		return act_move(ui, id, NULL, 0);
+	case 'u':
+		return act_undelete(ui, id);
 	case 's':
 		return act_move_ask(ui, id, 0);
 	case 'C':

@@ -248,6 +248,7 @@ static const char *const help_lines[] = {
 	"  r               reply           g       group reply (Cc to all)",
 	"  L               list reply      f       forward (asks: attached?)",
 	"  d               delete: to Trash; in Trash, for good",
+	"  u               in Trash: undelete, back to where it was",
 	"  s               save: move to a folder      C       copy to one",
 	"  |               pipe the decrypted message to a command",
 	"  w               write the decrypted message to a new file",

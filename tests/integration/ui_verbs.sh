@@ -160,15 +160,44 @@ check_match "the store has it in Trash" uv-second \
 i=0; while [ $i -lt 50 ] && ! srv Trash | grep -q "^uv-second$"; do sleep 0.2; i=$((i + 1)); done
 check_match "the server's Trash has it" '^uv-second$' "$(srv Trash)"
 check_nomatch "the folder no longer" 'uv-second' "$(srv "$F")"
-# s in the index: move the selected message to another folder.
 check "the background sync is done" wait_for '^synced 1 folder'
+
+# u in Trash: back where it came from.
+check "sync Trash" S sync --folder Trash
+# folder NAME: opens the index of folder NAME through c.
+folder() {
+	$TM send-keys -t ui c
+	wait_for 'sealmail: folders' || return 1
+	_row=$(screen | grep -n "^ *$1 " | head -1 | cut -d: -f1)
+	[ -n "$_row" ] || return 1
+	_i=2; while [ "$_i" -lt "$_row" ]; do $TM send-keys -t ui j; _i=$((_i + 1)); done
+	$TM send-keys -t ui Enter
+}
+check "Trash opens" folder Trash
+check "the Trash index" wait_for 'sealmail: Trash'
+row=$(screen | grep -n 'uv-second' | tail -1 | cut -d: -f1)	# the newest
+$TM send-keys -t ui Home
+i=2; while [ "$i" -lt "${row:-2}" ]; do $TM send-keys -t ui j; i=$((i + 1)); done
+before=$(srv Trash | grep -c '^uv-second$')	# Trash outlives this script
+$TM send-keys -t ui u
+check "u moves it back" wait_for "moved back to $F"
+check "the background sync is done" wait_for '^synced 1 folder'
+i=0; while [ $i -lt 50 ] && ! srv "$F" | grep -q '^uv-second$'; do sleep 0.2; i=$((i + 1)); done
+check_eq "the server has it back" "uv-first uv-second uv-third" "$(srv "$F" | sort | tr '\n' ' ' | sed 's/ $//')"
+check_eq "and Trash holds one less" $((before - 1)) "$(srv Trash | grep -c '^uv-second$')"
+
+# s in the index: move the selected message to another folder.
+check "the test folder again" folder "$F"
+check "with three" wait_for "sealmail: $F \\(3\\)"
+$TM send-keys -t ui Home j
+sleep 0.3
 $TM send-keys -t ui s
 check "s asks for a folder" wait_for 'Move to folder:'
 $TM send-keys -t ui "$G" Enter
-check "s moves it" wait_for "sealmail: $F \\(1\\)"
+check "s moves it" wait_for "sealmail: $F \\(2\\)"
 i=0; while [ $i -lt 50 ] && [ -z "$(srv "$G")" ]; do sleep 0.2; i=$((i + 1)); done
 check_eq "the server has it in the other folder" "uv-third" "$(srv "$G")"
-check_eq "the source keeps the first only" "uv-first" "$(srv "$F")"
+check_eq "the source keeps the others" "uv-first uv-second" "$(srv "$F" | sort | tr '\n' ' ' | sed 's/ $//')"
 $TM send-keys -t ui Q
 check "Q quits with status 0" wait_for 'EXITED 0'
 rm -f "$T"/draft.*
