@@ -198,6 +198,16 @@ check "s moves it" wait_for "sealmail: $F \\(2\\)"
 i=0; while [ $i -lt 50 ] && [ -z "$(srv "$G")" ]; do sleep 0.2; i=$((i + 1)); done
 check_eq "the server has it in the other folder" "uv-third" "$(srv "$G")"
 check_eq "the source keeps the others" "uv-first uv-second" "$(srv "$F" | sort | tr '\n' ' ' | sed 's/ $//')"
+# In Sent, the sender column names the recipients.
+SD="$MD/.Sent"
+mkdir -p "$SD/cur" "$SD/new" "$SD/tmp"
+printf 'From: alice@example.test\nTo: z@example.test, yan@example.test\nSubject: uv-sent-%s\nDate: Thu, 5 Nov 2026 10:00:00 +0000\n\nsent text\n' "$$" > "$SD/cur/$(date +%s).S$$.lab:2,S"
+chown -R --reference="$MD" "$SD"
+check "sync Sent" S sync --folder Sent
+check "Sent opens" folder Sent
+check "the Sent index" wait_for 'sealmail: Sent'
+check_match "its sender column names the recipient" "To z@example.test \+ +uv-sent-$$" "$(screen | grep "uv-sent-$$")"
+rm -f "$SD/cur/"*".S$$.lab"*
 $TM send-keys -t ui Q
 check "Q quits with status 0" wait_for 'EXITED 0'
 rm -f "$T"/draft.*
