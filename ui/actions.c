@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "base/buf.h"
@@ -45,6 +46,7 @@ act_draft(struct ui *ui, int64_t id, enum app_draft_kind kind)
 	struct store_msg		*m;
 	struct app_draft		*d = NULL;
 	struct smerr			 e;
+	char				 note[160];
 	int				 enc;
 
 	if ((m = act_load(ui, id)) == NULL)
@@ -59,12 +61,19 @@ act_draft(struct ui *ui, int64_t id, enum app_draft_kind kind)
 	a = app_config_account(cfg, m->account);
 	if (a == NULL)
 		a = app_config_account(cfg, NULL);
+	/* A reply that would go to someone else than who signed. */
+	note[0] = '\0';
+	if (kind != APP_DRAFT_FORWARD && kind != APP_DRAFT_FORWARD_ATTACH &&
+	    m->signer != NULL && m->reply_to != NULL &&
+	    strcasecmp(m->reply_to, m->signer) != 0)
+		snprintf(note, sizeof(note), "Reply-To %.60s is not the "
+		    "signer %.60s!", m->reply_to, m->signer);
 	store_msg_free(m);
 	/* Encrypted mail is answered encrypted, or only after a question. */
 	enc = a->encrypt == APP_ENCRYPT_YES ? 1 :
 	    a->encrypt == APP_ENCRYPT_NO && !d->encrypt ? 0 : -1;
 	ui_compose_draft(ui, (const char *)buf_data(d->text),
-	    buf_len(d->text), d->sign, enc);
+	    buf_len(d->text), d->sign, enc, note[0] != '\0' ? note : NULL);
 	if (d->nomitted > 0)
 		ui_status(ui, 1, "not quoted: %s", d->omitted[0]);
 	app_draft_free(d);

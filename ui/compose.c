@@ -164,10 +164,11 @@ compose_done(struct ui *ui, int code, void *arg)
  * The editor over the draft tmpl, then the question whether to send: the
  * draft goes out (in the background) only on y. enc: 1 encrypt, 0 not,
  * -1 encrypt, and ask before sending unencrypted when it cannot be.
+ * note, when not NULL, is shown before the question.
  */
 void
 ui_compose_draft(struct ui *ui, const char *tmpl, size_t tmpl_len, int sign,
-    int enc)
+    int enc, const char *note)
 {
 	struct buf			*draft = NULL;
 	char				 dir[400], path[512], q[300];
@@ -216,10 +217,11 @@ ui_compose_draft(struct ui *ui, const char *tmpl, size_t tmpl_len, int sign,
 			goto out;
 		}
 		for (;;) {
-			snprintf(q, sizeof(q), "Send to %.80s?  y:send  e:edit  "
-			    "s:sign [%s]  x:encrypt [%s]  q:discard", rcpt,
-			    sign ? "yes" : "no", enc == 1 ? "yes" : enc == 0 ?
-			    "no" : "auto");
+			snprintf(q, sizeof(q), "%.120s%sSend to %.80s?  y:send  "
+			    "e:edit  s:sign [%s]  x:encrypt [%s]  q:discard",
+			    note != NULL ? note : "", note != NULL ? "  " : "",
+			    rcpt, sign ? "yes" : "no", enc == 1 ? "yes" :
+			    enc == 0 ? "no" : "auto");
 			move(LINES - 1, 0);
 			clrtoeol();
 			attrset(COLOR_PAIR(UI_C_WARN) | A_BOLD);
@@ -293,6 +295,6 @@ ui_compose(struct ui *ui, const char *to, const char *subject,
 	    quote != NULL ? quote : "");
 	ui_compose_draft(ui, (const char *)buf_data(tmpl), buf_len(tmpl),
 	    a->sign, a->encrypt == APP_ENCRYPT_YES ? 1 :
-	    a->encrypt == APP_ENCRYPT_NO ? 0 : -1);
+	    a->encrypt == APP_ENCRYPT_NO ? 0 : -1, NULL);
 	buf_free(tmpl);
 }

@@ -117,10 +117,11 @@ void		 ui_compose(struct ui *ui, const char *to, const char *subject,
 /*
  * The editor over a whole draft, then the question whether to send it.
  * enc: 1 encrypt, 0 not, -1 encrypt and ask before it goes out
- * unencrypted (a recipient without a certificate).
+ * unencrypted (a recipient without a certificate). note (or NULL) is
+ * shown beside the question.
  */
 void		 ui_compose_draft(struct ui *ui, const char *tmpl, size_t len,
-		    int sign, int enc);
+		    int sign, int enc, const char *note);
 
 /* actions.c: the message keys the index and the pager share. */
 #define UI_MSG_GONE	2	/* the message left the folder shown */

@@ -198,6 +198,26 @@ check "s moves it" wait_for "sealmail: $F \\(2\\)"
 i=0; while [ $i -lt 50 ] && [ -z "$(srv "$G")" ]; do sleep 0.2; i=$((i + 1)); done
 check_eq "the server has it in the other folder" "uv-third" "$(srv "$G")"
 check_eq "the source keeps the others" "uv-first uv-second" "$(srv "$F" | sort | tr '\n' ' ' | sed 's/ $//')"
+# A reply to signed mail whose Reply-To is not the signer says so before
+# it is sent.
+RF="uiverbsrt$$" FSAVE=$FD
+alice_folder "$RF"; RD=$FD; FD=$FSAVE
+trap '$TM kill-server 2>/dev/null; rm -rf "$FD" "$GD" "$RD"' EXIT
+printf 'signed words\n' > "$T/b5"
+openssl smime -sign -in "$T/b5" -signer "$LAB_SMIME_DIR/bob.pem" \
+    -inkey "$LAB_SMIME_DIR/bob.key" -from bob@example.test \
+    -to alice@example.test -subject "uv-replyto" -text -out "$T/s5" 2>/dev/null
+{ printf 'Reply-To: eve@example.test\n'; cat "$T/s5"; } | tr -d '\r' > "$RD/cur/$(date +%s).R$$.lab:2,S"
+chown -R --reference="$MD" "$RD"
+check "trust the lab CA" S keys trust "$LAB_CA"
+check "sync it" S sync --folder "$RF"
+check "its folder opens" folder "$RF"
+check "its index" wait_for "sealmail: $RF \\(1\\)"
+$TM send-keys -t ui r
+check "the send question names Reply-To and the signer" \
+    wait_for 'Reply-To eve@example.test is not the signer bob@example.test!'
+$TM send-keys -t ui q
+
 # In Sent, the sender column names the recipients.
 SD="$MD/.Sent"
 mkdir -p "$SD/cur" "$SD/new" "$SD/tmp"
