@@ -45,7 +45,7 @@ EXT_LIBS	= -letpan $(SSL_LIBS) -lunbound -lsqlcipher $(SECRET_LIBS) \
 CFLAGS_keys	= $(SECRET_CFLAGS)
 CFLAGS_store	= $(SQLC_CFLAGS)
 CFLAGS_ui	= $(CURSES_CFLAGS)
-CFLAGS_app	= $(SECRET_CFLAGS)
+CFLAGS_app	= $(SECRET_CFLAGS) $(SQLC_CFLAGS)
 
 # Folder -> what it may link, itself first (DESIGN.md's arrows).
 DEPS_base	= base

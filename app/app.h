@@ -34,6 +34,8 @@ struct app_account {
 	enum app_encrypt	 encrypt;
 	int			 header_protection;	/* RFC 9788 */
 	int			 legacy_display;	/* ...with its LDE */
+	char			*trash;		/* the Trash folder, or NULL:
+						   SPECIAL-USE \Trash */
 };
 
 struct app_dns {
@@ -191,5 +193,23 @@ unsigned app_shown_line(const struct app_shown *sh, size_t line);
  * and sanitized (malloc'd), or NULL when it has none.
  */
 char	*app_from_name(const unsigned char *msg, size_t len);
+
+/*
+ * A file to attach (app/attach.c): its last path component, the type its
+ * extension names, and its bytes.
+ */
+struct buf;
+struct mime_attachment;
+struct app_file {
+	char		*name;
+	const char	*ctype;
+	struct buf	*data;
+};
+const char	*app_attach_type(const char *name);
+int	 app_file_load(const char *path, struct app_file *f, struct smerr *e);
+void	 app_file_clear(struct app_file *f);
+/* Points a at f's name, type and bytes. */
+void	 app_file_attachment(const struct app_file *f,
+	    struct mime_attachment *a);
 
 #endif

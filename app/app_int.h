@@ -2,6 +2,8 @@
 #ifndef SEALMAIL_APP_INT_H
 #define SEALMAIL_APP_INT_H
 
+#include <stdint.h>
+
 #include "app/app.h"
 #include "base/err.h"
 
@@ -66,6 +68,29 @@ int	 app_harvest(struct keys *k, struct store *st,
 	    const struct crypto_verdict *v, const uint8_t *raw, size_t len,
 	    int *replaced, struct smerr *e);
 
+/*
+ * The header fields a client needs, read from a message (app/headers.c):
+ * addresses as comma-separated addr-specs, msg-ids as "<...>".
+ */
+struct store_msg;
+struct app_headers {
+	char	*to;
+	char	*cc;
+	char	*reply_to;
+	char	*message_id;
+	char	*in_reply_to;
+	char	*references;	/* space-separated */
+	char	*list_post;
+	size_t	 attachments;
+};
+int	 app_headers_read(const uint8_t *msg, size_t len,
+	    struct app_headers *h, struct smerr *e);
+void	 app_headers_clear(struct app_headers *h);
+/* Points m's header members at h's strings. */
+void	 app_headers_to_msg(const struct app_headers *h, struct store_msg *m);
+/* Reads the fields of every message stored without them (format 3). */
+int	 app_headers_upgrade(struct store *st, struct smerr *e);
+
 /* Command entry points (app/cmd-*.c). */
 int	 cmd_config_check(struct cli *, int, char **);
 int	 cmd_keys(struct cli *, int, char **);
@@ -80,6 +105,19 @@ int	 cmd_inspect(struct cli *, int, char **);
 struct crypto_ctx;
 int	 cmd_send(struct cli *, int, char **), cmd_outbox(struct cli *, int, char **);
 int	 cmd_check(struct cli *, int, char **);
+int	 cmd_reply(struct cli *, int, char **);
+int	 cmd_forward(struct cli *, int, char **);
+int	 cmd_export(struct cli *, int, char **);
+int	 cmd_move(struct cli *, int, char **);
+int	 cmd_copy(struct cli *, int, char **);
+int	 cmd_delete(struct cli *, int, char **);
+/*
+ * The account password: password-command or the Secret Service, else a
+ * prompt on the terminal (app/cmd-sync.c). *pwp is malloc'd; wipe it.
+ */
+int	 cli_password(struct cli *c, const struct app_account *a, char **pwp);
+/* The message ID an argument names; 0 when it names none. */
+int64_t	 cli_msg_id(const char *s);
 /*
  * The validating resolver of the [dns] section (app/cmd-keys-lookup.c);
  * without one the system's resolver and the root anchor, or with

@@ -57,31 +57,56 @@ put_clean(struct buf *out, const char *s, int json)
 	return r;
 }
 
+/* A JSON array of the items of list, split at any character of seps. */
 static int
-put_flags(struct buf *out, const char *flags)
+put_array(struct buf *out, const char *list, const char *seps)
 {
-	const char	*p = flags, *q;
+	const char	*p = list;
 	char		*one;
+	size_t		 n;
 	int		 r = 0, first = 1;
 
 	r |= buf_putc(out, '[');
 	while (p != NULL && *p != '\0') {
-		if (*p == ' ') {
-			p++;
-			continue;
+		if ((n = strcspn(p, seps)) > 0) {
+			if ((one = strndup(p, n)) == NULL)
+				return SMERR_NOMEM;
+			if (!first)
+				r |= buf_putc(out, ',');
+			r |= put_clean(out, one, 1);
+			free(one);
+			first = 0;
 		}
-		q = strchr(p, ' ');
-		one = q != NULL ? strndup(p, (size_t)(q - p)) : strdup(p);
-		if (one == NULL)
-			return SMERR_NOMEM;
-		if (!first)
-			r |= buf_putc(out, ',');
-		r |= put_clean(out, one, 1);
-		free(one);
-		first = 0;
-		p = q;
+		p += n;
+		if (*p != '\0')
+			p++;
 	}
 	r |= buf_putc(out, ']');
+	return r;
+}
+
+/* The header members list --json adds for a client. */
+static int
+msg_json_fields(struct buf *out, const struct store_msg *m)
+{
+	int	r = 0;
+
+	r |= json_key(out, "account", 0);
+	r |= put_clean(out, m->account, 1);
+	r |= json_key(out, "to", 0);
+	r |= put_array(out, m->to, ",");
+	r |= json_key(out, "cc", 0);
+	r |= put_array(out, m->cc, ",");
+	r |= json_key(out, "message_id", 0);
+	r |= put_clean(out, m->message_id, 1);
+	r |= json_key(out, "in_reply_to", 0);
+	r |= put_clean(out, m->in_reply_to, 1);
+	r |= json_key(out, "references", 0);
+	r |= put_array(out, m->references, " ");
+	r |= json_key(out, "size", 0);
+	r |= buf_printf(out, "%zu", m->size);
+	r |= json_key(out, "attachments", 0);
+	r |= buf_printf(out, "%zu", m->attachments);
 	return r;
 }
 
@@ -120,11 +145,12 @@ msg_json_head(struct buf *out, const struct store_msg *m)
 	r |= json_key(out, "subject", 0);
 	r |= put_clean(out, m->subject != NULL ? m->subject : "", 1);
 	r |= json_key(out, "flags", 0);
-	r |= put_flags(out, m->flags);
+	r |= put_array(out, m->flags, " ");
 	r |= json_key(out, "signature", 0);
 	r |= json_str(out, m->signature != NULL ? m->signature : "none");
 	r |= json_key(out, "encryption", 0);
 	r |= json_str(out, m->encryption != NULL ? m->encryption : "none");
+	r |= msg_json_fields(out, m);
 	return r;
 }
 
@@ -347,7 +373,7 @@ cmd_show(struct cli *c, int argc, char **argv)
 		/* The stored inspect object, with id and folder before it. */
 		r |= msg_json_ids(out, m);
 		r |= json_key(out, "flags", 0);
-		r |= put_flags(out, m->flags);
+		r |= put_array(out, m->flags, " ");
 		r |= put_verdict(out, m);
 	} else {
 		r |= buf_puts(out, "From: ");

@@ -23,6 +23,7 @@
 #include "base/text.h"
 #include "crypto/crypto.h"
 #include "keys/keys.h"
+#include "mime/build.h"
 #include "net/dns.h"
 #include "store/store.h"
 #include "app/agent.h"
@@ -128,12 +129,16 @@ cmd_send(struct cli *c, int argc, char **argv)
 		{ "account",		required_argument, NULL, 'a' },
 		{ "passphrase-file",	required_argument, NULL, 'P' },
 		{ "rsa-pss",		no_argument,	   NULL, 'p' },
+		{ "attach",		required_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct send_env			 v;
 	struct send_queued		 q;
 	struct buf			*in = NULL, *out = NULL;
+	struct app_file			 files[MIME_BUILD_MAX_ATTACH];
+	struct mime_attachment		 att[MIME_BUILD_MAX_ATTACH];
 	const char			*account = NULL;
+	size_t				 natt = 0, i;
 	int				 ch, sign = -1, enc = -1, pss = 0;
 	int				 r = 1;
 
@@ -148,17 +153,33 @@ cmd_send(struct cli *c, int argc, char **argv)
 		case 'a': account = optarg; break;
 		case 'P': c->passphrase_file = optarg; break;
 		case 'p': pss = 1; break;
-		default: return cli_usage(c);
+		case 'A':
+			if (natt == MIME_BUILD_MAX_ATTACH) {
+				smerr_set(&c->err, SMERR_LIMIT, "more than %d "
+				    "attachments", MIME_BUILD_MAX_ATTACH);
+				goto early;
+			}
+			if (app_file_load(optarg, &files[natt], &c->err) != 0)
+				goto early;
+			app_file_attachment(&files[natt], &att[natt]);
+			natt++;
+			break;
+		default:
+			r = cli_usage(c);
+			goto early;
 		}
 	}
-	if (optind + 1 != argc)
-		return cli_usage(c);
-	if (read_input(c, argv[optind], &in) != 0) {
-		buf_free(in);
-		return cli_fail(c);
+	if (optind + 1 != argc) {
+		r = cli_usage(c);
+		goto early;
 	}
+	memset(&v, 0, sizeof(v));
+	if (read_input(c, argv[optind], &in) != 0)
+		goto out;
 	if (env_open(c, account, &v) != 0)
 		goto out;
+	v.o.att = att;
+	v.o.natt = natt;
 	if (sign != -1)
 		v.o.sign = sign;
 	if (enc != -1)
@@ -180,7 +201,13 @@ out:
 	env_close(&v);
 	buf_free(in);
 	buf_free(out);
+	for (i = 0; i < natt; i++)
+		app_file_clear(&files[i]);
 	return r == 0 ? 0 : cli_fail(c);
+early:
+	for (i = 0; i < natt; i++)
+		app_file_clear(&files[i]);
+	return r == 2 ? 2 : cli_fail(c);
 }
 
 /* Everything outbox needs per entry, copied out of the store's callback. */

@@ -69,8 +69,8 @@ bar_cb(void *arg, const struct sync_progress *p)
  * The account password: password-command or the Secret Service, else a
  * prompt on the terminal (kept in the Secret Service if the user agrees).
  */
-static int
-sync_password(struct cli *c, const struct app_account *a, char **pwp)
+int
+cli_password(struct cli *c, const struct app_account *a, char **pwp)
 {
 	struct send_opts	 so;
 	struct smerr		 e2;
@@ -192,7 +192,7 @@ cmd_sync(struct cli *c, int argc, char **argv)
 	if (cli_open_keys(c, &st, &k) != 0 ||
 	    cli_open_dns(c, 1, &dns) != 0 ||
 	    app_revoke_new(c->cfg, st, dns, &rv, &c->err) != 0 ||
-	    sync_password(c, a, &pw) != 0)
+	    cli_password(c, a, &pw) != 0)
 		goto fail;
 	memset(&o, 0, sizeof(o));
 	memset(&bar, 0, sizeof(bar));

@@ -43,6 +43,7 @@ account_clear(struct app_account *a)
 	free(a->imap.host);
 	free(a->smtp.host);
 	free(a->password_command);
+	free(a->trash);
 	free(a->ca_file);
 }
 
@@ -269,6 +270,8 @@ account_key(struct parser *p, struct app_account *a, const char *k,
 		return set_str(p, &a->user, v);
 	if (strcmp(k, "password-command") == 0)
 		return set_str(p, &a->password_command, v);
+	if (strcmp(k, "trash") == 0)
+		return set_str(p, &a->trash, v);
 	if (strcmp(k, "timeout") == 0)
 		return parse_int(p, k, v, 1, 3600, &a->timeout);
 	if (strcmp(k, "sign") == 0)

@@ -234,6 +234,10 @@ open:
 	r = store_open(c->datadir, key, stp, &c->err);
 	if (r == SMERR_STORE && !store_is_open_error(&c->err))
 		r = open_pending(c, pass, stp, r);
+	if (r == 0 && (r = app_headers_upgrade(*stp, &c->err)) != 0) {
+		store_close(*stp);
+		*stp = NULL;
+	}
 	buf_free(pass);
 	secmem_wipe(key, sizeof(key));
 	return r;

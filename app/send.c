@@ -494,8 +494,8 @@ send_queue(const struct send_opts *o, const void *text, size_t len,
 	memset(&pool, 0, sizeof(pool));
 	memset(&po, 0, sizeof(po));
 	memset(&signer, 0, sizeof(signer));
-	if ((r = mime_compose(text, len, o->acct->display_name,
-	    o->acct->address, &mo, e)) != 0)
+	if ((r = mime_compose_attach(text, len, o->acct->display_name,
+	    o->acct->address, o->att, o->natt, &mo, e)) != 0)
 		goto out;
 	if (strcasecmp(mo->from, o->acct->address) != 0) {
 		r = smerr_set(e, SMERR_INVAL, "From %s is not the address of "

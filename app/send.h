@@ -18,6 +18,7 @@ struct store;
 struct keys;
 struct dns;
 struct store_outbox;
+struct mime_attachment;
 
 struct send_opts {
 	const struct app_account *acct;
@@ -31,6 +32,8 @@ struct send_opts {
 	int			 dns_addr;	/* addresses from dns */
 	void			(*warn)(void *, const char *);
 	void			*warn_arg;
+	const struct mime_attachment *att;	/* files to attach, or NULL */
+	size_t			 natt;
 };
 
 /* What send_queue made of a message. */

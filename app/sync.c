@@ -346,6 +346,7 @@ struct job {
 	struct store_msg	 m;
 	struct crypto_verdict	*v;
 	struct buf		*vj;
+	struct app_headers	 hd;
 	char			 dg[65];
 };
 
@@ -366,6 +367,7 @@ job_free(struct job *j)
 		return;
 	crypto_verdict_free(j->v);
 	buf_free(j->vj);
+	app_headers_clear(&j->hd);
 	free(j->flags);
 	free(j->body);
 	free(j);
@@ -393,6 +395,13 @@ job_judge(struct crypto_ctx *ctx, struct job *j, struct smerr *e)
 	    (time_t)j->internaldate;
 	m->size = j->size != 0 ? j->size : j->len;
 	m->digest = j->dg;
+	if (m->body != NULL)
+		r = app_headers_read(m->body, m->body_len, &j->hd, e);
+	else
+		r = app_headers_read(m->raw, m->raw_len, &j->hd, e);
+	if (r != 0)
+		return r;
+	app_headers_to_msg(&j->hd, m);
 	j->judged = 1;
 	return 0;
 }
@@ -970,6 +979,25 @@ server_of(const struct sync_opts *o, struct net_server *srv,
 	return net_server_lookup(o->dns, o->dns_addr, srv, lp, e);
 }
 
+int
+sync_connect(const struct sync_opts *o, struct imap **ip,
+    struct net_lookup **lp, struct smerr *e)
+{
+	struct net_server	srv;
+	int			r;
+
+	*ip = NULL;
+	if ((r = server_of(o, &srv, lp, e)) != 0 ||
+	    (r = imap_open(&srv, ip, e)) != 0)
+		return r;
+	if ((r = imap_login(*ip, o->acct->user != NULL ? o->acct->user :
+	    o->acct->address, o->password, e)) != 0) {
+		imap_abort(*ip);
+		*ip = NULL;
+	}
+	return r;
+}
+
 /* The folders to sync: the one asked for, or every subscribed one. */
 static int
 folder_names(struct syncer *s, char ***namesp, size_t *np)
@@ -1019,7 +1047,6 @@ sync_run(const struct sync_opts *o, struct sync_stats *stats,
     struct smerr *e)
 {
 	struct syncer		 s;
-	struct net_server	 srv;
 	struct net_lookup	*lk = NULL;
 	struct timespec		 t0;
 	char			**names = NULL;
@@ -1043,12 +1070,17 @@ sync_run(const struct sync_opts *o, struct sync_stats *stats,
 	    (r = sync_retry_pending(o->store, o->keys, s.ctx, &stats->retried,
 	    e)) != 0))
 		goto out;
-	if ((r = server_of(o, &srv, &lk, e)) != 0 ||
-	    (r = imap_open(&srv, &s.imap, e)) != 0)
+	if ((r = sync_connect(o, &s.imap, &lk, e)) != 0)
 		goto out;
-	if ((r = imap_login(s.imap, o->acct->user != NULL ? o->acct->user :
-	    o->acct->address, o->password, e)) != 0 ||
-	    (r = folder_names(&s, &names, &n)) != 0)
+	/* Before any folder is read: what left a folder is not fetched. */
+	if ((r = app_move_push(o->store, s.imap, o->acct->name, NULL, e)) ==
+	    SMERR_REFUSED) {
+		log_debug("sync: a queued move was refused: %s",
+		    smerr_msg(e));
+		smerr_clear(e);
+		r = 0;
+	}
+	if (r != 0 || (r = folder_names(&s, &names, &n)) != 0)
 		goto out;
 	for (i = 0; i < n; i++)
 		if ((r = sync_folder(&s, names[i])) != 0)
@@ -1095,6 +1127,24 @@ pend_cb(const struct store_msg *m, void *arg)
 	return 0;
 }
 
+/* The header fields of a message decrypted at last, from its plaintext. */
+static int
+retry_headers(struct store *st, int64_t id, const struct store_msg *m,
+    struct smerr *e)
+{
+	struct app_headers	h;
+	struct store_msg	hm;
+	int			r;
+
+	if ((r = app_headers_read(m->body, m->body_len, &h, e)) != 0)
+		return r;
+	memset(&hm, 0, sizeof(hm));
+	app_headers_to_msg(&h, &hm);
+	r = store_msg_set_headers(st, id, &hm, e);
+	app_headers_clear(&h);
+	return r;
+}
+
 int
 sync_retry_pending(struct store *st, struct keys *k, struct crypto_ctx *ctx,
     size_t *donep, struct smerr *e)
@@ -1130,7 +1180,8 @@ sync_retry_pending(struct store *st, struct keys *k, struct crypto_ctx *ctx,
 			m.date = old->date;
 			if ((r = store_begin(st, e)) != 0)
 				goto out;
-			if ((r = store_msg_update(st, p.ids[i], &m, e)) != 0) {
+			if ((r = store_msg_update(st, p.ids[i], &m, e)) != 0 ||
+			    (r = retry_headers(st, p.ids[i], &m, e)) != 0) {
 				store_rollback(st);
 				goto out;
 			}

@@ -56,6 +56,25 @@ int	 sync_run(const struct sync_opts *o, struct sync_stats *st,
 	    struct smerr *e);
 
 /*
+ * Connects to the account's IMAP server and logs in: the session every
+ * command that talks to the server uses. *lp (net_lookup_free) holds
+ * the server's lookup.
+ */
+struct imap;
+struct net_lookup;
+int	 sync_connect(const struct sync_opts *o, struct imap **ip,
+	    struct net_lookup **lp, struct smerr *e);
+
+/*
+ * Tells the server the moves, copies and expunges made here (queued in
+ * the store), oldest first, each once; *donep (may be NULL) counts them.
+ * A server that refuses one (a folder that cannot be made) drops it with
+ * the error kept in e; a broken connection stops with the rest queued.
+ */
+int	 app_move_push(struct store *st, struct imap *im, const char *account,
+	    size_t *donep, struct smerr *e);
+
+/*
  * A context of the S/MIME engine with the key store's anchors, identities
  * (with their private keys) and peers' certificates (as intermediates).
  */

@@ -76,8 +76,8 @@ crypto_hdr_read(struct crypto_verdict *v, const struct mime_part *p,
 	crypto_strv_free(v->cc, v->ncc);
 	v->to = v->cc = NULL;
 	v->nto = v->ncc = 0;
-	if ((r = mime_addr_list(p, "to", &v->to, &v->nto)) != 0 ||
-	    (r = mime_addr_list(p, "cc", &v->cc, &v->ncc)) != 0)
+	if ((r = mime_part_addrs(p, "to", &v->to, &v->nto)) != 0 ||
+	    (r = mime_part_addrs(p, "cc", &v->cc, &v->ncc)) != 0)
 		goto nomem;
 	if ((subj = buf_new(MIME_MAX_FIELD * 4)) == NULL ||
 	    (o = buf_new(MIME_MAX_FIELD * 12)) == NULL)
@@ -186,8 +186,8 @@ field_eq(const struct mime_part *o, const struct mime_part *in, size_t k)
 		return 0;
 	switch (hp_fields[k].kind) {
 	case HP_ADDR:
-		if (mime_addr_list(o, name, &a, &na) != 0 ||
-		    mime_addr_list(in, name, &b, &nb) != 0)
+		if (mime_part_addrs(o, name, &a, &na) != 0 ||
+		    mime_part_addrs(in, name, &b, &nb) != 0)
 			eq = -1;
 		else
 			eq = na == nb && addrs_in(a, na, b, nb) &&

@@ -1688,6 +1688,16 @@ int
 mime_compose(const void *text, size_t len, const char *def_name,
     const char *def_addr, struct mime_out **op, struct smerr *e)
 {
+	return mime_compose_attach(text, len, def_name, def_addr, NULL, 0, op,
+	    e);
+}
+
+int
+mime_compose_attach(const void *text, size_t len, const char *def_name,
+    const char *def_addr, const struct mime_attachment *att, size_t natt,
+    struct mime_out **op, struct smerr *e)
+{
+	size_t		 i;
 	const char	*p = text, *end = p + len, *nl, *body = NULL;
 	struct compose	 c;
 	struct buf	*field = NULL, *ent = NULL;
@@ -1774,6 +1784,16 @@ mime_compose(const void *text, size_t len, const char *def_name,
 		if ((r = mime_draft_from(c.d, def_name, def_addr, e)) != 0)
 			goto out;
 	}
+	if (natt > 0 && !plain_text_type(c.ct, c.cte)) {
+		r = smerr_set(e, SMERR_INVAL, "a message with a MIME body of "
+		    "its own takes no attachments");
+		goto out;
+	}
+	for (i = 0; i < natt && r == 0; i++)
+		r = mime_draft_attach(c.d, att[i].filename, att[i].ctype,
+		    att[i].data, att[i].len, e);
+	if (r != 0)
+		goto out;
 	if (plain_text_type(c.ct, c.cte))
 		r = mime_draft_text(c.d, body, (size_t)(end - body), e);
 	else {

@@ -116,6 +116,22 @@ int	 mime_draft_build(struct mime_draft *d, struct mime_out **op,
 int	 mime_compose(const void *text, size_t len, const char *def_name,
 	    const char *def_addr, struct mime_out **op, struct smerr *e);
 
+/* A file to attach: its name (UTF-8, may be NULL), type and bytes. */
+struct mime_attachment {
+	const char	*filename;
+	const char	*ctype;		/* NULL: application/octet-stream */
+	const void	*data;
+	size_t		 len;
+};
+/*
+ * mime_compose, with natt attachments after the text (multipart/mixed).
+ * A message whose body is already MIME takes none (SMERR_INVAL).
+ */
+int	 mime_compose_attach(const void *text, size_t len,
+	    const char *def_name, const char *def_addr,
+	    const struct mime_attachment *att, size_t natt,
+	    struct mime_out **op, struct smerr *e);
+
 /*
  * Wraps entity and a detached signature (DER) into a multipart/signed
  * entity (protocol="application/pkcs7-signature"; micalg=sha-256) with a

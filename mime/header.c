@@ -388,6 +388,109 @@ out:
 	return r;
 }
 
+/* Appends addr to out, comma-separated, unless it is malformed. */
+static int
+addr_list_put(struct buf *out, const char *addr)
+{
+	int	r = 0;
+
+	if (addr == NULL || !addr_ok(addr))
+		return 0;
+	if (buf_len(out) > 0)
+		r = buf_putc(out, ',');
+	return r != 0 ? r : buf_puts(out, addr);
+}
+
+int
+mime_addr_list(const char *value, struct buf *out)
+{
+	struct mailimf_address_list	*al = NULL;
+	struct mailimf_address		*ad;
+	struct mailimf_mailbox		*mb;
+	clistiter			*it, *gt;
+	size_t				 idx = 0;
+	int				 r = 0;
+
+	if (value == NULL)
+		return 0;
+	if (mailimf_address_list_parse(value, strlen(value), &idx, &al) !=
+	    MAILIMF_NO_ERROR || al == NULL)
+		return 0;
+	for (it = clist_begin(al->ad_list); it != NULL && r == 0;
+	    it = clist_next(it)) {
+		ad = clist_content(it);
+		if (ad->ad_type == MAILIMF_ADDRESS_MAILBOX) {
+			mb = ad->ad_data.ad_mailbox;
+			if (mb != NULL)
+				r = addr_list_put(out, mb->mb_addr_spec);
+			continue;
+		}
+		if (ad->ad_data.ad_group == NULL ||
+		    ad->ad_data.ad_group->grp_mb_list == NULL)
+			continue;
+		for (gt = clist_begin(ad->ad_data.ad_group->grp_mb_list->
+		    mb_list); gt != NULL && r == 0; gt = clist_next(gt)) {
+			mb = clist_content(gt);
+			r = addr_list_put(out, mb->mb_addr_spec);
+		}
+	}
+	mailimf_address_list_free(al);
+	return r;
+}
+
+int
+mime_msgid_list(const char *value, struct buf *out)
+{
+	const char	*p = value, *q;
+	size_t		 i;
+	int		 r = 0, ok;
+
+	while (p != NULL && (p = strchr(p, '<')) != NULL && r == 0) {
+		if ((q = strchr(p, '>')) == NULL)
+			break;
+		ok = q - p > 2 && memchr(p, '@', (size_t)(q - p)) != NULL;
+		for (i = 1; ok && p + i < q; i++)
+			if ((unsigned char)p[i] <= ' ' || p[i] == '<' ||
+			    (unsigned char)p[i] >= 0x7f)
+				ok = 0;
+		if (ok) {
+			if (buf_len(out) > 0)
+				r = buf_putc(out, ' ');
+			if (r == 0)
+				r = buf_put(out, p, (size_t)(q - p + 1));
+		}
+		p = q + 1;
+	}
+	return r;
+}
+
+int
+mime_list_post(const char *value, char **addrp)
+{
+	const char	*p = value, *q;
+	char		*a;
+
+	*addrp = NULL;
+	/* RFC 2369: <mailto:list@host>, or NO; the first mailto: counts. */
+	while (p != NULL && (p = strchr(p, '<')) != NULL) {
+		if ((q = strchr(p, '>')) == NULL)
+			return 0;
+		if (strncasecmp(p + 1, "mailto:", 7) == 0) {
+			p += 8;
+			if ((a = strndup(p, strcspn(p, "?>"))) == NULL)
+				return SMERR_NOMEM;
+			if (addr_ok(a) && strpbrk(a, "\"(),;:[]") == NULL) {
+				*addrp = a;
+				return 0;
+			}
+			free(a);
+			return 0;
+		}
+		p = q + 1;
+	}
+	return 0;
+}
+
 /* 1 when the decoded display name dn shows an address that is not addr. */
 static int
 name_shows_other(const char *dn, const char *addr)

@@ -232,7 +232,7 @@ field_addrs(const char *value, char ***vp, size_t *np)
 }
 
 int
-mime_addr_list(const struct mime_part *p, const char *name, char ***listp,
+mime_part_addrs(const struct mime_part *p, const char *name, char ***listp,
     size_t *np)
 {
 	const char	*fname, *val;

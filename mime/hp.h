@@ -54,7 +54,7 @@ int	 mime_hp_legacy_strip(const struct mime_part *p, struct buf *text,
  * NULL) and *np. Addresses that are not readable are left out. 0 or
  * SMERR_NOMEM.
  */
-int	 mime_addr_list(const struct mime_part *p, const char *name,
+int	 mime_part_addrs(const struct mime_part *p, const char *name,
 	    char ***listp, size_t *np);
 
 /*

@@ -133,6 +133,16 @@ int	 mime_addr_name(const char *value, struct buf *out);
  * ("manager@example.com" <eve@example.com>).
  */
 int	 mime_addr_names_other(const char *value, const char *addr);
+/*
+ * Appends the addr-spec of every mailbox of an address field value
+ * (groups flattened) to out, comma-separated; malformed ones are left
+ * out. 0 or SMERR_NOMEM/SMERR_LIMIT.
+ */
+int	 mime_addr_list(const char *value, struct buf *out);
+/* Appends every "<left@right>" of a msg-id field, space-separated. */
+int	 mime_msgid_list(const char *value, struct buf *out);
+/* The address of a List-Post field's first mailto: URL, or NULL. */
+int	 mime_list_post(const char *value, char **addrp);
 /* The time of p's one Date field (UTC); 0, or -1 when none or unreadable. */
 int	 mime_part_date(const struct mime_part *p, time_t *tp);
 /* The decoded Subject of p (UTF-8, not sanitized), appended to out. */

@@ -1131,6 +1131,98 @@ imap_append(struct imap *s, const char *folder, const char *flags,
 	return 0;
 }
 
+/* UID STORE +\Deleted, then UID EXPUNGE (EXPUNGE without UIDPLUS). */
+static int
+expunge_uids(struct imap *s, const uint32_t *uids, size_t n, struct smerr *e)
+{
+	struct mailimap_set	*set;
+	int			 r;
+
+	if ((r = imap_store(s, uids, n, '+', "\\Deleted", e)) != 0)
+		return r;
+	if (mailimap_has_uidplus(s->m)) {
+		if ((set = uid_set(uids, n)) == NULL)
+			return smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = mailimap_uid_expunge(s->m, set);
+		mailimap_set_free(set);
+	} else
+		r = mailimap_expunge(s->m);
+	return r == MAILIMAP_NO_ERROR ? 0 : imap_fail(s, r, "EXPUNGE", e);
+}
+
+int
+imap_expunge_uid(struct imap *s, uint32_t uid, struct smerr *e)
+{
+	if (uid == 0)
+		return smerr_set(e, SMERR_INVAL, "%s: no UID", s->c->label);
+	return expunge_uids(s, &uid, 1, e);
+}
+
+int
+imap_create(struct imap *s, const char *name, struct smerr *e)
+{
+	int	r;
+
+	if (!arg_ok(name, 1) || *name == '\0')
+		return smerr_set(e, SMERR_INVAL, "%s: not a mailbox name",
+		    s->c->label);
+	r = mailimap_create(s->m, name);
+	keep_alert(s);
+	return r == MAILIMAP_NO_ERROR ? 0 : imap_fail(s, r, "CREATE", e);
+}
+
+/* The first UID of a COPYUID set, or 0. */
+static uint32_t
+set_first(const struct mailimap_set *set)
+{
+	struct mailimap_set_item	*it;
+
+	if (set == NULL || set->set_list == NULL ||
+	    clist_begin(set->set_list) == NULL)
+		return 0;
+	it = clist_content(clist_begin(set->set_list));
+	return it != NULL ? it->set_first : 0;
+}
+
+int
+imap_transfer(struct imap *s, uint32_t uid, const char *dest, int copy,
+    uint32_t *uvp, uint32_t *newp, struct smerr *e)
+{
+	struct mailimap_set	*set, *src = NULL, *dst = NULL;
+	uint32_t		 uv = 0;
+	int			 r, move;
+
+	*uvp = *newp = 0;
+	if (!arg_ok(dest, 1) || *dest == '\0' || uid == 0)
+		return smerr_set(e, SMERR_INVAL, "%s: not a mailbox name",
+		    s->c->label);
+	if ((set = uid_set(&uid, 1)) == NULL)
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	move = !copy && mailimap_has_extension(s->m, "MOVE");
+	if (mailimap_has_uidplus(s->m))
+		r = move ? mailimap_uidplus_uid_move(s->m, set, dest, &uv, &src,
+		    &dst) : mailimap_uidplus_uid_copy(s->m, set, dest, &uv,
+		    &src, &dst);
+	else
+		r = move ? mailimap_uid_move(s->m, set, dest) :
+		    mailimap_uid_copy(s->m, set, dest);
+	mailimap_set_free(set);
+	keep_alert(s);
+	if (r == MAILIMAP_NO_ERROR && dst != NULL) {
+		*uvp = uv;
+		*newp = set_first(dst);
+	}
+	if (src != NULL)
+		mailimap_set_free(src);
+	if (dst != NULL)
+		mailimap_set_free(dst);
+	if (r != MAILIMAP_NO_ERROR)
+		return imap_fail(s, r, move ? "UID MOVE" : "UID COPY", e);
+	if (!copy && !move)
+		return expunge_uids(s, &uid, 1, e);
+	return 0;
+}
+
 int
 imap_move(struct imap *s, const uint32_t *uids, size_t n, const char *dest,
     struct smerr *e)
@@ -1156,16 +1248,7 @@ imap_move(struct imap *s, const uint32_t *uids, size_t n, const char *dest,
 	mailimap_set_free(set);
 	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(s, r, "UID COPY", e);
-	if ((r = imap_store(s, uids, n, '+', "\\Deleted", e)) != 0)
-		return r;
-	if (mailimap_has_uidplus(s->m)) {
-		if ((set = uid_set(uids, n)) == NULL)
-			return smerr_set(e, SMERR_NOMEM, "out of memory");
-		r = mailimap_uid_expunge(s->m, set);
-		mailimap_set_free(set);
-	} else
-		r = mailimap_expunge(s->m);
-	return r == MAILIMAP_NO_ERROR ? 0 : imap_fail(s, r, "EXPUNGE", e);
+	return expunge_uids(s, uids, n, e);
 }
 
 /* Whether the last command's responses reported a change. */

@@ -173,6 +173,20 @@ int		 imap_append(struct imap *s, const char *folder,
 int		 imap_move(struct imap *s, const uint32_t *uids, size_t n,
 		    const char *dest, struct smerr *e);
 
+/*
+ * One message of the selected mailbox to dest: copied (copy set), or
+ * moved (UID MOVE where offered, else UID COPY, \Deleted, UID EXPUNGE).
+ * With UIDPLUS *uvp and *newp get dest's UIDVALIDITY and the new UID
+ * (else 0). SMERR_REFUSED when the server says NO (a missing dest).
+ */
+int		 imap_transfer(struct imap *s, uint32_t uid, const char *dest,
+		    int copy, uint32_t *uvp, uint32_t *newp, struct smerr *e);
+/* Removes one message of the selected mailbox: \Deleted, UID EXPUNGE. */
+int		 imap_expunge_uid(struct imap *s, uint32_t uid,
+		    struct smerr *e);
+/* CREATE name. SMERR_REFUSED on NO (it exists, or may not be made). */
+int		 imap_create(struct imap *s, const char *name, struct smerr *e);
+
 /* NOOP; *changed (may be NULL) is set when the mailbox changed. */
 int		 imap_noop(struct imap *s, int *changed, struct smerr *e);
 

@@ -24,7 +24,7 @@
 #include "store/store.h"
 #include "store/store_int.h"
 
-#define STORE_SCHEMA_VERSION	"3"
+#define STORE_SCHEMA_VERSION	"4"
 
 /*
  * Chosen at creation and repeated at every open: 4096-byte pages are
@@ -70,16 +70,60 @@ static const char *store_upgrade_2 =
     "UPDATE meta SET value = '3' WHERE name = 'schema';";
 
 /*
- * Format 3 to 4: answers about certificates' revocation (OCSP, CRL), kept
- * until their nextUpdate (store/revoke.c). A store made new takes this
- * step too, right after the format 3 schema.
+ * Moves, copies and expunges made here and not yet done on the server,
+ * in the order they were made: the next sync does them before it reads
+ * a folder, so that it never fetches again what left it. dest NULL is an
+ * expunge; message is the stored message the server's copy belongs to.
  */
-static const char *store_upgrade_3 =
+#define STORE_QUEUE_SCHEMA \
+    "CREATE TABLE move_queue(id INTEGER PRIMARY KEY," \
+    " account TEXT NOT NULL, folder TEXT NOT NULL, uidvalidity INTEGER" \
+    " NOT NULL DEFAULT 0, uid INTEGER NOT NULL, dest TEXT, copy INTEGER" \
+    " NOT NULL DEFAULT 0, message INTEGER);"
+
+/* Messages whose header fields are still to be read (see format 4). */
+#define STORE_HDR_INDEX \
+    "CREATE INDEX message_hdr ON message(id) WHERE hdr = 0;"
+
+static int	exec_tx(struct store *, const char *, struct smerr *);
+
+/*
+ * Format 3 to 4: the header fields a client needs (To, Cc, Reply-To,
+ * In-Reply-To, References, List-Post, the number of attachments), and
+ * the queue of moves. The fields of the messages already stored are read
+ * again from their stored copies by the program (hdr = 0 until then);
+ * nothing is fetched again.
+ */
+static int
+store_upgrade_to_4(struct store *st, struct smerr *e)
+{
+	static const char	*sql =
+	    "ALTER TABLE message ADD COLUMN cc TEXT;"
+	    "ALTER TABLE message ADD COLUMN reply_to TEXT;"
+	    "ALTER TABLE message ADD COLUMN in_reply_to TEXT;"
+	    "ALTER TABLE message ADD COLUMN refs TEXT;"
+	    "ALTER TABLE message ADD COLUMN list_post TEXT;"
+	    "ALTER TABLE message ADD COLUMN attachments INTEGER NOT NULL "
+	    "DEFAULT 0;"
+	    "ALTER TABLE message ADD COLUMN hdr INTEGER NOT NULL DEFAULT 0;"
+	    STORE_HDR_INDEX
+	    STORE_QUEUE_SCHEMA
+	    "UPDATE meta SET value = '4' WHERE name = 'schema';";
+
+	return exec_tx(st, sql, e);
+}
+
+/*
+ * Format 4 to 5: answers about certificates' revocation (OCSP, CRL), kept
+ * until their nextUpdate (store/revoke.c). A store made new takes this
+ * step too, right after the format 4 schema.
+ */
+static const char *store_upgrade_to_5 =
     "CREATE TABLE revocation("
     " fingerprint TEXT PRIMARY KEY, status TEXT NOT NULL,"
     " source TEXT NOT NULL, until INTEGER NOT NULL,"
     " checked INTEGER NOT NULL);"
-    "UPDATE meta SET value = '4' WHERE name = 'schema';";
+    "UPDATE meta SET value = '5' WHERE name = 'schema';";
 
 static const char *store_schema =
     "CREATE TABLE meta(name TEXT PRIMARY KEY, value TEXT);"
@@ -106,7 +150,10 @@ static const char *store_schema =
     " DEFAULT 0, message_id TEXT, digest TEXT,"
     " signature TEXT, encryption TEXT, trust TEXT, signer TEXT,"
     " state INTEGER NOT NULL DEFAULT 0,"
-    " indexed INTEGER NOT NULL DEFAULT 0);"
+    " indexed INTEGER NOT NULL DEFAULT 0, cc TEXT, reply_to TEXT,"
+    " in_reply_to TEXT, refs TEXT, list_post TEXT,"
+    " attachments INTEGER NOT NULL DEFAULT 0,"
+    " hdr INTEGER NOT NULL DEFAULT 0);"
     /*
      * The large columns live apart, so that listing a folder reads no
      * message bodies; this is also the full-text index's content table.
@@ -121,7 +168,9 @@ static const char *store_schema =
     "CREATE INDEX message_unindexed ON message(id) WHERE indexed = 0;"
     "CREATE INDEX message_pending ON message(id) WHERE state = 1;"
     STORE_DIRTY_INDEX
+    STORE_HDR_INDEX
     STORE_SEARCH_SCHEMA
+    STORE_QUEUE_SCHEMA
     "CREATE TABLE outbox("
     " id INTEGER PRIMARY KEY, account TEXT, message_id TEXT,"
     " from_addr TEXT, recipients TEXT, subject TEXT, body BLOB NOT NULL,"
@@ -364,7 +413,7 @@ store_open(const char *datadir, const uint8_t key[STORE_KEY_LEN],
 		goto out;
 	if (!got || n == 0) {
 		if ((r = exec_tx(st, store_schema, e)) != 0 ||
-		    (r = exec_tx(st, store_upgrade_3, e)) != 0)
+		    (r = exec_tx(st, store_upgrade_to_5, e)) != 0)
 			goto out;
 	} else {
 		if ((r = store_one_int(st, "SELECT CAST(value AS INTEGER) "
@@ -376,11 +425,16 @@ store_open(const char *datadir, const uint8_t key[STORE_KEY_LEN],
 			n = 3;
 		}
 		if (got && n == 3) {
-			if ((r = exec_tx(st, store_upgrade_3, e)) != 0)
+			if ((r = store_upgrade_to_4(st, e)) != 0)
 				goto out;
 			n = 4;
 		}
-		if (!got || n != 4) {
+		if (got && n == 4) {
+			if ((r = exec_tx(st, store_upgrade_to_5, e)) != 0)
+				goto out;
+			n = 5;
+		}
+		if (!got || n != 5) {
 			r = smerr_set(e, SMERR_STORE, "%s: unknown store "
 			    "format", st->path);
 			goto out;

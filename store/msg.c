@@ -15,9 +15,14 @@
 
 #define SUM_COLS "m.id, m.folder, f.name, m.uid, m.modseq, m.flags, " \
 	"m.flags_dirty, m.date, m.received, m.from_addr, m.subject, m.size, " \
-	"m.digest, m.signature, m.encryption, m.trust, m.signer, m.state"
-#define FULL_COLS SUM_COLS ", m.to_addr, m.message_id, c.body, c.raw, " \
-	"c.verdict, " STORE_TEXT_OF("c") ", c.signer_der"
+	"m.digest, m.signature, m.encryption, m.trust, m.signer, m.state, " \
+	"f.account, m.to_addr, m.cc, m.reply_to, m.message_id, " \
+	"m.in_reply_to, m.refs, m.list_post, m.attachments"
+#define FULL_COLS SUM_COLS ", c.body, c.raw, c.verdict, " \
+	STORE_TEXT_OF("c") ", c.signer_der"
+
+static int	msg_step(struct store *, sqlite3_stmt *, int64_t,
+		    struct smerr *);
 
 static const char *
 col_opt(sqlite3_stmt *s, int i)
@@ -49,18 +54,39 @@ msg_row(sqlite3_stmt *s, struct store_msg *m, int full)
 	m->trust = col_opt(s, 15);
 	m->signer = col_opt(s, 16);
 	m->state = sqlite3_column_int(s, 17);
+	m->account = col_opt(s, 18);
+	m->to = col_opt(s, 19);
+	m->cc = col_opt(s, 20);
+	m->reply_to = col_opt(s, 21);
+	m->message_id = col_opt(s, 22);
+	m->in_reply_to = col_opt(s, 23);
+	m->references = col_opt(s, 24);
+	m->list_post = col_opt(s, 25);
+	m->attachments = (size_t)sqlite3_column_int64(s, 26);
 	if (!full)
 		return;
-	m->to = col_opt(s, 18);
-	m->message_id = col_opt(s, 19);
-	m->body = sqlite3_column_blob(s, 20);
-	m->body_len = (size_t)sqlite3_column_bytes(s, 20);
-	m->raw = sqlite3_column_blob(s, 21);
-	m->raw_len = (size_t)sqlite3_column_bytes(s, 21);
-	m->verdict = col_opt(s, 22);
-	m->text = col_opt(s, 23);
-	m->signer_der = sqlite3_column_blob(s, 24);
-	m->signer_der_len = (size_t)sqlite3_column_bytes(s, 24);
+	m->body = sqlite3_column_blob(s, 27);
+	m->body_len = (size_t)sqlite3_column_bytes(s, 27);
+	m->raw = sqlite3_column_blob(s, 28);
+	m->raw_len = (size_t)sqlite3_column_bytes(s, 28);
+	m->verdict = col_opt(s, 29);
+	m->text = col_opt(s, 30);
+	m->signer_der = sqlite3_column_blob(s, 31);
+	m->signer_der_len = (size_t)sqlite3_column_bytes(s, 31);
+}
+
+/* Binds the header members of m to ?1 ... ?8 (see store_msg_set_headers). */
+static void
+bind_headers(sqlite3_stmt *s, int at, const struct store_msg *m)
+{
+	store_bind_text(s, at, m->to);
+	store_bind_text(s, at + 1, m->cc);
+	store_bind_text(s, at + 2, m->reply_to);
+	store_bind_text(s, at + 3, m->message_id);
+	store_bind_text(s, at + 4, m->in_reply_to);
+	store_bind_text(s, at + 5, m->references);
+	store_bind_text(s, at + 6, m->list_post);
+	sqlite3_bind_int64(s, at + 7, (sqlite3_int64)m->attachments);
 }
 
 /* Binds p without a copy: every caller steps before p goes away. */
@@ -230,10 +256,12 @@ store_msg_add(struct store *st, const struct store_msg *m, int64_t *idp,
 		}
 	}
 	if ((r = store_stmt(st, "INSERT INTO message(folder, uid, modseq, "
-	    "flags, flags_dirty, date, received, from_addr, to_addr, subject, "
-	    "size, message_id, digest, signature, encryption, trust, signer, "
-	    "state) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-	    "?13, ?14, ?15, ?16, ?17, ?18);", &s, e)) != 0)
+	    "flags, flags_dirty, date, received, from_addr, subject, size, "
+	    "digest, signature, encryption, trust, signer, state, to_addr, cc, "
+	    "reply_to, message_id, in_reply_to, refs, list_post, attachments, "
+	    "hdr) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?10, ?11, ?13, ?14, "
+	    "?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, 1);",
+	    &s, e)) != 0)
 		return r;
 	sqlite3_bind_int64(s, 1, m->folder);
 	if (m->uid != 0)
@@ -246,16 +274,15 @@ store_msg_add(struct store *st, const struct store_msg *m, int64_t *idp,
 	sqlite3_bind_int64(s, 6, m->date);
 	sqlite3_bind_int64(s, 7, m->received);
 	store_bind_text(s, 8, m->from);
-	store_bind_text(s, 9, m->to);
 	store_bind_text(s, 10, m->subject);
 	sqlite3_bind_int64(s, 11, (sqlite3_int64)m->size);
-	store_bind_text(s, 12, m->message_id);
 	store_bind_text(s, 13, m->digest);
 	store_bind_text(s, 14, m->signature);
 	store_bind_text(s, 15, m->encryption);
 	store_bind_text(s, 16, m->trust);
 	store_bind_text(s, 17, m->signer);
 	sqlite3_bind_int(s, 18, m->state);
+	bind_headers(s, 19, m);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		r = store_dberr(st, e, "storing a message");
 	else
@@ -399,6 +426,42 @@ store_msg_foreach_pending(struct store *st,
 	    0, cb, arg, e);
 }
 
+int
+store_msg_foreach_headerless(struct store *st, int (*cb)(int64_t, void *),
+    void *arg, struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	int		 r, rc;
+
+	if ((r = store_prep(st, "SELECT id FROM message WHERE hdr = 0 "
+	    "ORDER BY id;", &s, e)) != 0)
+		return r;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (cb(sqlite3_column_int64(s, 0), arg) != 0)
+			break;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = store_dberr(st, e, "reading messages");
+	sqlite3_finalize(s);
+	return r;
+}
+
+int
+store_msg_set_headers(struct store *st, int64_t id, const struct store_msg *m,
+    struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	int		 r;
+
+	if ((r = store_prep(st, "UPDATE message SET to_addr = ?1, cc = ?2, "
+	    "reply_to = ?3, message_id = ?4, in_reply_to = ?5, refs = ?6, "
+	    "list_post = ?7, attachments = ?8, hdr = 1 WHERE id = ?9;", &s,
+	    e)) != 0)
+		return r;
+	bind_headers(s, 1, m);
+	sqlite3_bind_int64(s, 9, id);
+	return msg_step(st, s, id, e);
+}
+
 /* Drops message id's entry from the full-text index, if it has one. */
 static int
 msg_unindex(struct store *st, int64_t id, struct smerr *e)
@@ -448,13 +511,12 @@ store_msg_update(struct store *st, int64_t id, const struct store_msg *m,
 	if ((r = msg_unindex(st, id, e)) != 0)
 		goto fail;
 	if ((r = store_prep(st, "UPDATE message SET from_addr = ?1, "
-	    "to_addr = ?2, subject = ?3, signature = ?6, encryption = ?7, "
+	    "subject = ?3, signature = ?6, encryption = ?7, "
 	    "trust = ?8, signer = ?9, state = ?5, indexed = 0, "
 	    "date = CASE WHEN ?13 != 0 THEN ?13 ELSE date END WHERE id = ?14;",
 	    &s, e)) != 0)
 		goto fail;
 	store_bind_text(s, 1, m->from);
-	store_bind_text(s, 2, m->to);
 	store_bind_text(s, 3, m->subject);
 	sqlite3_bind_int(s, 5, m->state);
 	store_bind_text(s, 6, m->signature);

@@ -195,10 +195,17 @@ struct store_msg {
 	time_t		 date;		/* Date: header, or 0 */
 	time_t		 received;	/* INTERNALDATE, or 0 */
 	const char	*from;		/* addr-spec */
-	const char	*to;
+	const char	*to;		/* addr-specs, comma-separated */
+	const char	*cc;		/* addr-specs, comma-separated */
+	const char	*reply_to;	/* addr-specs, comma-separated */
 	const char	*subject;	/* decoded, sanitized */
 	size_t		 size;		/* of the original as received */
-	const char	*message_id;
+	const char	*message_id;	/* "<...>" */
+	const char	*in_reply_to;	/* "<...>" */
+	const char	*references;	/* "<...>", space-separated */
+	const char	*list_post;	/* List-Post's mailto: address */
+	size_t		 attachments;	/* parts with a file name */
+	const char	*account;	/* on reading */
 	const char	*digest;	/* SHA-256 of the original, hex */
 	const uint8_t	*body;		/* the decrypted RFC 5322 message */
 	size_t		 body_len;
@@ -254,6 +261,15 @@ int	 store_msg_foreach_pending(struct store *st,
  */
 int	 store_msg_update(struct store *st, int64_t id,
 	    const struct store_msg *m, struct smerr *e);
+/*
+ * Messages stored before their header fields were kept (an upgraded
+ * store): cb gets each one's id; store_msg_set_headers fills them in.
+ */
+int	 store_msg_foreach_headerless(struct store *st,
+	    int (*cb)(int64_t, void *), void *arg, struct smerr *e);
+/* Sets the header members of m (to ... attachments) for message id. */
+int	 store_msg_set_headers(struct store *st, int64_t id,
+	    const struct store_msg *m, struct smerr *e);
 /* Flags from the server (not dirty). */
 int	 store_msg_set_flags(struct store *st, int64_t id, const char *flags,
 	    uint64_t modseq, struct smerr *e);
@@ -268,6 +284,40 @@ int	 store_msg_delete(struct store *st, int64_t id, struct smerr *e);
 /* The number of messages of folder (0: all). */
 int	 store_msg_count(struct store *st, int64_t folder, int64_t *np,
 	    struct smerr *e);
+
+/*
+ * Moves message id to folder (copy 0: the same row, unbound, its id
+ * kept) or copies it there (a new row, unbound, with the same verdict,
+ * text and body). *newp is the id in folder.
+ */
+int	 store_msg_move(struct store *st, int64_t id, int64_t folder,
+	    int copy, int64_t *newp, struct smerr *e);
+/* Binds unbound message id to uid (the server's copy of it). */
+int	 store_msg_bind(struct store *st, int64_t id, uint32_t uid,
+	    struct smerr *e);
+
+/*
+ * What the server must still be told, in order: message uid of folder
+ * (as of uidvalidity) moved or copied to dest, or expunged (dest NULL).
+ * message is the stored copy in dest, to be bound to the new UID.
+ */
+struct store_queued {
+	int64_t		 id;
+	const char	*account;
+	const char	*folder;
+	uint32_t	 uidvalidity;
+	uint32_t	 uid;
+	const char	*dest;
+	int		 copy;
+	int64_t		 message;
+};
+int	 store_queue_add(struct store *st, const struct store_queued *q,
+	    struct smerr *e);
+/* Calls cb for each entry of account, oldest first; cb returns 0 to go on. */
+int	 store_queue_foreach(struct store *st, const char *account,
+	    int (*cb)(const struct store_queued *, void *), void *arg,
+	    struct smerr *e);
+int	 store_queue_done(struct store *st, int64_t id, struct smerr *e);
 
 /*
  * Full-text index over the decrypted text, inside the encrypted database.

@@ -65,14 +65,16 @@ alice_folder() {
 	chown -R --reference="$MD" "$FD"
 }
 
-# alice_config HOME [password]: alice's account, IMAP over STARTTLS, with
-# the lab's resolver; with "password" her password comes from a
-# password-command, else from the Secret Service or the terminal.
+# alice_config HOME [password]: alice's account, IMAP and submission over
+# STARTTLS, with the lab's resolver; with "password" her password comes
+# from a password-command, else from the Secret Service or the terminal.
 alice_config() {
 	mkdir -p "$1"
 	{
 		printf '[account alice]\naddress = alice@example.test\n'
 		printf 'imap = imap://mail.example.test:%s\n' "$LAB_IMAP_PORT"
+		printf 'smtp = submission://mail.example.test:%s\n' \
+		    "$LAB_SUBMISSION_PORT"
 		[ "${2:-}" = password ] &&
 		    printf "password-command = printf %%s '%s'\n" "$LAB_ALICE_PASS"
 		printf 'ca-file = %s\n\n[dns]\nresolver = %s\ntrust-anchor = %s\n' \
@@ -148,7 +150,7 @@ ui_wait_for() {
 }
 # ui_open_msg SUBJECT: from the top of the index, down to the message, Enter.
 ui_open_msg() {
-	$TM send-keys -t ui g
+	$TM send-keys -t ui Home
 	sleep 0.3
 	_line=$(ui_screen | grep -n -F -- "$1" | head -1 | cut -d: -f1)
 	[ -n "$_line" ] || return 1

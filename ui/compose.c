@@ -160,23 +160,23 @@ compose_done(struct ui *ui, int code, void *arg)
 	free(cs);
 }
 
+/*
+ * The editor over the draft tmpl, then the question whether to send: the
+ * draft goes out (in the background) only on y. enc: 1 encrypt, 0 not,
+ * -1 encrypt, and ask before sending unencrypted when it cannot be.
+ * note, when not NULL, is shown before the question.
+ */
 void
-ui_compose(struct ui *ui, const char *to, const char *subject,
-    const char *quote, const char *in_reply_to)
+ui_compose_draft(struct ui *ui, const char *tmpl, size_t tmpl_len, int sign,
+    int enc, const char *note)
 {
-	const struct app_config		*cfg = app_session_config(ui_session(ui));
-	const struct app_account	*a = app_config_account(cfg, NULL);
-	struct buf			*draft = NULL, *tmpl = NULL;
+	struct buf			*draft = NULL;
 	char				 dir[400], path[512], q[300];
 	char				*rcpt = NULL;
 	struct compose_send		*cs;
-	int				 fd = -1, sign, enc, done = 0, r;
+	int				 fd = -1, done = 0, r;
 	wint_t				 wc;
 
-	if (a == NULL) {
-		ui_status(ui, 1, "no account configured: see README.md");
-		return;
-	}
 	if (compose_dir(ui, dir, sizeof(dir)) != 0 ||
 	    snprintf(path, sizeof(path), "%s/draft-XXXXXX", dir) >=
 	    (int)sizeof(path) || (fd = mkstemp(path)) == -1) {
@@ -184,30 +184,12 @@ ui_compose(struct ui *ui, const char *to, const char *subject,
 		    strerror(errno));
 		return;
 	}
-	if ((tmpl = buf_new_secret(0)) == NULL)
-		goto out;
-	if (a->display_name != NULL)
-		buf_printf(tmpl, "From: %s <%s>\n", a->display_name,
-		    a->address);
-	else
-		buf_printf(tmpl, "From: %s\n", a->address);
-	buf_printf(tmpl, "To: %s\nCc: \nSubject: %s\n", to != NULL ? to : "",
-	    subject != NULL ? subject : "");
-	if (in_reply_to != NULL)
-		buf_printf(tmpl, "In-Reply-To: %s\nReferences: %s\n",
-		    in_reply_to, in_reply_to);
-	buf_printf(tmpl, "\n%s%s", quote != NULL ? "\n" : "",
-	    quote != NULL ? quote : "");
-	if (write(fd, buf_data(tmpl), buf_len(tmpl)) !=
-	    (ssize_t)buf_len(tmpl)) {
+	if (write(fd, tmpl, tmpl_len) != (ssize_t)tmpl_len) {
 		ui_status(ui, 1, "cannot write the draft: %s", strerror(errno));
 		goto out;
 	}
 	close(fd);
 	fd = -1;
-	sign = a->sign;
-	enc = a->encrypt == APP_ENCRYPT_YES ? 1 : a->encrypt == APP_ENCRYPT_NO
-	    ? 0 : -1;
 
 	for (;;) {
 		if (compose_edit(ui, path) != 0) {
@@ -223,8 +205,8 @@ ui_compose(struct ui *ui, const char *to, const char *subject,
 		}
 		close(fd);
 		fd = -1;
-		if (buf_len(draft) == buf_len(tmpl) && memcmp(buf_data(draft),
-		    buf_data(tmpl), buf_len(tmpl)) == 0) {
+		if (buf_len(draft) == tmpl_len && memcmp(buf_data(draft),
+		    tmpl, tmpl_len) == 0) {
 			ui_status(ui, 0, "unchanged: not sent");
 			goto out;
 		}
@@ -235,10 +217,11 @@ ui_compose(struct ui *ui, const char *to, const char *subject,
 			goto out;
 		}
 		for (;;) {
-			snprintf(q, sizeof(q), "Send to %.80s?  y:send  e:edit  "
-			    "s:sign [%s]  x:encrypt [%s]  q:discard", rcpt,
-			    sign ? "yes" : "no", enc == 1 ? "yes" : enc == 0 ?
-			    "no" : "auto");
+			snprintf(q, sizeof(q), "%.120s%sSend to %.80s?  y:send  "
+			    "e:edit  s:sign [%s]  x:encrypt [%s]  q:discard",
+			    note != NULL ? note : "", note != NULL ? "  " : "",
+			    rcpt, sign ? "yes" : "no", enc == 1 ? "yes" :
+			    enc == 0 ? "no" : "auto");
 			move(LINES - 1, 0);
 			clrtoeol();
 			attrset(COLOR_PAIR(UI_C_WARN) | A_BOLD);
@@ -282,5 +265,36 @@ out:
 	compose_shred(path);
 	free(rcpt);
 	buf_free(draft);
+}
+
+void
+ui_compose(struct ui *ui, const char *to, const char *subject,
+    const char *quote, const char *in_reply_to)
+{
+	const struct app_config		*cfg = app_session_config(ui_session(ui));
+	const struct app_account	*a = app_config_account(cfg, NULL);
+	struct buf			*tmpl = NULL;
+
+	if (a == NULL) {
+		ui_status(ui, 1, "no account configured: see README.md");
+		return;
+	}
+	if ((tmpl = buf_new_secret(0)) == NULL)
+		return;
+	if (a->display_name != NULL)
+		buf_printf(tmpl, "From: %s <%s>\n", a->display_name,
+		    a->address);
+	else
+		buf_printf(tmpl, "From: %s\n", a->address);
+	buf_printf(tmpl, "To: %s\nCc: \nSubject: %s\n", to != NULL ? to : "",
+	    subject != NULL ? subject : "");
+	if (in_reply_to != NULL)
+		buf_printf(tmpl, "In-Reply-To: %s\nReferences: %s\n",
+		    in_reply_to, in_reply_to);
+	buf_printf(tmpl, "\n%s%s", quote != NULL ? "\n" : "",
+	    quote != NULL ? quote : "");
+	ui_compose_draft(ui, (const char *)buf_data(tmpl), buf_len(tmpl),
+	    a->sign, a->encrypt == APP_ENCRYPT_YES ? 1 :
+	    a->encrypt == APP_ENCRYPT_NO ? 0 : -1, NULL);
 	buf_free(tmpl);
 }

@@ -116,7 +116,7 @@ ui_nav_key(wint_t k, int fn)
 	case KEY_UP:	return 'k';
 	case KEY_NPAGE:	return ' ';
 	case KEY_PPAGE:	return '-';
-	case KEY_HOME:	return 'g';
+	case KEY_HOME:	return '=';
 	case KEY_END:	return 'G';
 	case KEY_ENTER:	return '\r';
 	}

@@ -294,25 +294,72 @@ ui_confirm(struct ui *ui, const char *question)
 int
 ui_run_foreground(struct ui *ui, const char *const *argv)
 {
+	return ui_run_piped(ui, argv, NULL, 0, 0);
+}
+
+/* Writes len bytes of p to fd, whatever the reader leaves unread. */
+static void
+feed(int fd, const void *p, size_t len)
+{
+	const char	*c = p;
+	ssize_t		 n;
+
+	while (len > 0) {
+		if ((n = write(fd, c, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;		/* the reader is gone: EPIPE */
+		}
+		c += n;
+		len -= (size_t)n;
+	}
+}
+
+int
+ui_run_piped(struct ui *ui, const char *const *argv, const void *in,
+    size_t len, int wait)
+{
 	pid_t	pid;
-	int	status = -1;
+	int	status = -1, p[2] = { -1, -1 }, ch;
 
 	(void)ui;
+	if (in != NULL && pipe2(p, O_CLOEXEC) == -1)
+		return -1;
 	def_prog_mode();
 	endwin();
 	if ((pid = fork()) == 0) {
 		signal(SIGPIPE, SIG_DFL);
+		if (in != NULL && dup2(p[0], STDIN_FILENO) == -1)
+			_exit(127);
 		execvp(argv[0], (char *const *)(uintptr_t)argv);
 		_exit(127);
+	}
+	if (in != NULL) {
+		close(p[0]);
+		if (pid > 0)
+			feed(p[1], in, len);
+		close(p[1]);
 	}
 	if (pid > 0)
 		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 			;
+	if (wait) {
+		fputs("\nPress Enter to go back. ", stdout);
+		fflush(stdout);
+		while ((ch = getchar()) != EOF && ch != '\n')
+			;
+	}
 	reset_prog_mode();
 	refresh();
 	if (pid == -1 || !WIFEXITED(status))
 		return -1;
 	return WEXITSTATUS(status);
+}
+
+struct ui_view *
+ui_under(struct ui *ui)
+{
+	return ui->nviews >= 2 ? ui->views[ui->nviews - 2] : NULL;
 }
 
 static void

@@ -93,7 +93,7 @@ void		 ui_draw_init(void);
 int		 ui_put(int y, int x, int width, const char *s, size_t len);
 /*
  * The list keys every view shares: arrows, page and home/end keys become
- * j k Space - g G and Enter '\r'; other function keys give 0.
+ * j k Space - = G and Enter '\r'; other function keys give 0.
  */
 wint_t		 ui_nav_key(wint_t k, int fn);
 /*
@@ -127,5 +127,32 @@ struct ui_view	*ui_parts_new(struct ui *ui, int64_t msg);
 /* Compose a new message (to, subject and quoted body may be NULL). */
 void		 ui_compose(struct ui *ui, const char *to, const char *subject,
 		    const char *quote, const char *in_reply_to);
+/*
+ * The editor over a whole draft, then the question whether to send it.
+ * enc: 1 encrypt, 0 not, -1 encrypt and ask before it goes out
+ * unencrypted (a recipient without a certificate). note (or NULL) is
+ * shown beside the question.
+ */
+void		 ui_compose_draft(struct ui *ui, const char *tmpl, size_t len,
+		    int sign, int enc, const char *note);
+
+/* actions.c: the message keys the index and the pager share. */
+#define UI_MSG_GONE	2	/* the message left the folder shown */
+/* 0 handled, UI_MSG_GONE handled and gone, 1 not a message key. */
+int		 ui_msg_key(struct ui *ui, int64_t id, wint_t key);
+/* The view under the top one, or NULL. */
+struct ui_view	*ui_under(struct ui *ui);
+/*
+ * The message after (dir 1) or before (dir -1) id in index view v, which
+ * then selects it; 0 when there is none or v is no index.
+ */
+int64_t		 ui_index_step(struct ui_view *v, int64_t id, int dir);
+/*
+ * ui_run_foreground with len bytes of in written to the program's
+ * standard input (in NULL: the terminal's), and, with wait set, a key
+ * press asked for before the screen comes back.
+ */
+int		 ui_run_piped(struct ui *ui, const char *const *argv,
+		    const void *in, size_t len, int wait);
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/err.h"
 #include "store/store.h"
@@ -34,6 +35,7 @@ struct ix {
 	struct ix_msg	*msgs;
 	size_t		 n, cap;
 	size_t		 cur, top;
+	int		 sent;		/* a folder of what the user sent */
 };
 
 static char *
@@ -60,6 +62,27 @@ ix_clear(struct ix *ix)
 	ix->n = ix->cap = 0;
 }
 
+/* "To first@addr" (with a "+" when there are more) for the column. */
+static char *
+to_column(const char *to)
+{
+	char	*s;
+	size_t	 n = strcspn(to, ",");
+
+	if (asprintf(&s, "To %.*s%s", (int)n, to, to[n] == ',' ? " +" : "") ==
+	    -1)
+		return NULL;
+	return s;
+}
+
+/* Folders of what the user wrote: the Sent folder, drafts, the outbox. */
+static int
+is_sent_folder(const char *f)
+{
+	return strcasecmp(f, "Sent") == 0 || strcasecmp(f, "Drafts") == 0 ||
+	    strncasecmp(f, "Sent ", 5) == 0 || strcasecmp(f, "outbox") == 0;
+}
+
 static int
 ix_add(const struct store_msg *m, void *arg)
 {
@@ -77,7 +100,11 @@ ix_add(const struct store_msg *m, void *arg)
 	x = &ix->msgs[ix->n];
 	x->id = m->id;
 	x->date = m->date != 0 ? m->date : m->received;
-	x->from = dupnull(m->from);
+	/* In what the user sent, the column names the recipients. */
+	if (ix->sent && m->to != NULL)
+		x->from = to_column(m->to);
+	else
+		x->from = dupnull(m->from);
 	x->subject = dupnull(m->subject);
 	x->flags = dupnull(m->flags);
 	x->signature = dupnull(m->signature);
@@ -330,7 +357,7 @@ ix_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 	case '-':
 		ix->cur = ix->cur > page ? ix->cur - page : 0;
 		return 0;
-	case 'g':
+	case '=':
 		ix->cur = 0;
 		return 0;
 	case 'G':
@@ -358,7 +385,29 @@ ix_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 		ix_refresh(ui, v);
 		return 0;
 	}
-	return 1;
+	if (ix->n == 0)
+		return 1;
+	return ui_msg_key(ui, ix->msgs[ix->cur].id, k) == 1;
+}
+
+int64_t
+ui_index_step(struct ui_view *v, int64_t id, int dir)
+{
+	struct ix	*ix;
+	size_t		 i;
+
+	if (v == NULL || v->ops->key != ix_key)
+		return 0;
+	ix = v->data;
+	for (i = 0; i < ix->n; i++) {
+		if (ix->msgs[i].id != id)
+			continue;
+		if ((dir > 0 && i + 1 >= ix->n) || (dir < 0 && i == 0))
+			return 0;
+		ix->cur = dir > 0 ? i + 1 : i - 1;
+		return ix->msgs[ix->cur].id;
+	}
+	return 0;
 }
 
 static void
@@ -375,8 +424,8 @@ ix_free(struct ui_view *v)
 
 static const struct ui_view_ops ix_ops = {
 	"index",
-	" q:back  Enter:read  m:mail  S:sync  /:search  c:folders  "
-	    "N:unread  F:flag  K:keys  ?:help",
+	" q:back  Enter:read  r/g/L:reply  f:fwd  d:del  s:move  m:mail  "
+	    "S:sync  /:search  c:folders  ?:help",
 	ix_draw, ix_key, ix_refresh, ix_free,
 };
 
@@ -395,6 +444,7 @@ ui_index_new(struct ui *ui, const char *folder, const char *query)
 	v->data = ix;
 	ix->folder = strdup(folder);
 	ix->query = query != NULL ? strdup(query) : NULL;
+	ix->sent = query == NULL && folder != NULL && is_sent_folder(folder);
 	if (ix->folder == NULL || (query != NULL && ix->query == NULL)) {
 		ix_free(v);
 		return NULL;

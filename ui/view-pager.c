@@ -44,6 +44,7 @@ struct pg {
 	size_t		 top;		/* first body line shown */
 	size_t		 page;		/* body rows on the screen */
 	int		 width;		/* the width lines were laid out for */
+	int		 allhdr;	/* h: every header field */
 	char		*from, *subject, *message_id, *text;
 	char		*to;
 	char		 brief[200];	/* the verdict in one line */
@@ -325,6 +326,33 @@ fields_unsigned(const struct store_msg *m)
 	    strstr(m->verdict, "\"header_protection\":\"encrypted\"") == NULL);
 }
 
+/*
+ * Every header field of the stored message, as received (ui_put strips
+ * what is not printable when it draws them); under the usual ones.
+ */
+static void
+pg_all_fields(struct pg *pg, const struct store_msg *m, int width,
+    const struct pg_line *mk)
+{
+	const uint8_t	*p = m->body != NULL ? m->body : m->raw;
+	const uint8_t	*end, *nl;
+	size_t		 len = m->body != NULL ? m->body_len : m->raw_len;
+
+	if (p == NULL)
+		return;
+	pg_wrap(&pg->body, "", 0, width, UI_C_NORMAL, mk);
+	for (end = p + len; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		if (nl == p || (nl == p + 1 && *p == '\r'))
+			break;		/* the end of the header */
+		pg_wrap(&pg->body, (const char *)p, (size_t)(nl - p) -
+		    (nl > p && nl[-1] == '\r'), width, UI_C_DIM, mk);
+		if (nl == end)
+			break;
+	}
+}
+
 /* The header fields and the text, each line in the gutter. */
 static void
 pg_body(struct pg *pg, const struct store_msg *m, const struct app_shown *sh,
@@ -348,6 +376,10 @@ pg_body(struct pg *pg, const struct store_msg *m, const struct app_shown *sh,
 		snprintf(line, sizeof(line), "To:      %s%s", m->to, mark);
 		pg_wrap(&pg->body, line, strlen(line), w, UI_C_HEAD, &mk);
 	}
+	if (m->cc != NULL) {
+		snprintf(line, sizeof(line), "Cc:      %s%s", m->cc, mark);
+		pg_wrap(&pg->body, line, strlen(line), w, UI_C_HEAD, &mk);
+	}
 	t = m->date != 0 ? m->date : m->received;
 	if (t != 0 && localtime_r(&t, &tm) != NULL) {
 		strftime(date, sizeof(date), "%a, %d %b %Y %H:%M %z", &tm);
@@ -357,6 +389,8 @@ pg_body(struct pg *pg, const struct store_msg *m, const struct app_shown *sh,
 	snprintf(line, sizeof(line), "Subject: %s%s", m->subject != NULL ?
 	    m->subject : "", mark);
 	pg_wrap(&pg->body, line, strlen(line), w, UI_C_HEAD, &mk);
+	if (pg->allhdr)
+		pg_all_fields(pg, m, w, &mk);
 	pg_add(&pg->body, "", 0, UI_C_NORMAL, 0);
 	pg->body.l[pg->body.n - 1].mark[0] = ' ';
 	pg->body.l[pg->body.n - 1].mark[1] = ' ';
@@ -371,6 +405,7 @@ pg_body(struct pg *pg, const struct store_msg *m, const struct app_shown *sh,
 			break;
 	}
 }
+
 
 static void
 pg_layout(struct ui *ui, struct ui_view *v, int width)
@@ -495,31 +530,21 @@ pg_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 	ui_view_brief(v, pg->top > 0 ? pg->brief : NULL, pg->briefc);
 }
 
+/* The next (dir 1) or previous message of the index under the pager. */
 static void
-pg_reply(struct ui *ui, struct pg *pg)
+pg_step(struct ui *ui, struct pg *pg, int dir)
 {
-	struct buf	*q;
-	const char	*p, *nl;
-	char		*subj = NULL;
+	int64_t	id;
 
-	if ((q = buf_new(0)) == NULL)
+	if ((id = ui_index_step(ui_under(ui), pg->id, dir)) == 0) {
+		ui_status(ui, 0, dir > 0 ? "this is the last message" :
+		    "this is the first message");
 		return;
-	buf_printf(q, "%s wrote:\n", pg->from != NULL ? pg->from : "someone");
-	for (p = pg->text; p != NULL && *p != '\0'; p = nl + 1) {
-		if ((nl = strchr(p, '\n')) == NULL)
-			nl = p + strlen(p);
-		buf_printf(q, ">%s%.*s\n", *p == '>' ? "" : " ",
-		    (int)(nl - p), p);
-		if (*nl == '\0')
-			break;
 	}
-	if (strncasecmp(pg->subject, "re:", 3) == 0)
-		subj = strdup(pg->subject);
-	else if (asprintf(&subj, "Re: %s", pg->subject) == -1)
-		subj = NULL;
-	ui_compose(ui, pg->from, subj, buf_str(q), pg->message_id);
-	free(subj);
-	buf_free(q);
+	pg->id = id;
+	pg->top = 0;
+	pg->width = 0;
+	pg_mark_seen(ui, id);
 }
 
 static int
@@ -527,6 +552,7 @@ pg_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 {
 	struct pg	*pg = v->data;
 	size_t		 page = pg->page > 0 ? pg->page : 1;
+	int		 r;
 
 	if ((k = ui_nav_key(k, fn)) == 0)
 		return 1;
@@ -546,14 +572,11 @@ pg_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 	case 'b':
 		pg->top = pg->top > page ? pg->top - page : 0;
 		return 0;
-	case 'g':
+	case '=':
 		pg->top = 0;
 		return 0;
 	case 'G':
 		pg->top = pg->body.n;
-		return 0;
-	case 'r':
-		pg_reply(ui, pg);
 		return 0;
 	case 'v':
 		ui_push(ui, ui_parts_new(ui, pg->id));
@@ -561,10 +584,21 @@ pg_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 	case 'V':
 		ui_push(ui, ui_cert_new(ui, pg->id));
 		return 0;
+	case 'h':
+		pg->allhdr = !pg->allhdr;
+		pg->width = 0;
+		return 0;
+	case 'J':
+	case 'K':
+		pg_step(ui, pg, k == 'J' ? 1 : -1);
+		return 0;
 	case 'i':
 		return -1;
 	}
-	return 1;
+	/* A message key, or not one of the pager's (1: the global keys). */
+	if ((r = ui_msg_key(ui, pg->id, k)) == UI_MSG_GONE)
+		return -1;
+	return r;
 }
 
 static void
@@ -594,8 +628,8 @@ pg_free(struct ui_view *v)
 
 static const struct ui_view_ops pg_ops = {
 	"pager",
-	" q:back  Space/-:page  j/k:line  r:reply  v:parts  V:signer  "
-	    "?:help",
+	" q:back  Space/-:page  r/g/L:reply  f:fwd  d:del  s:move  "
+	    "h:headers  J/K:next/prev  v:parts  V:signer  ?:help",
 	pg_draw, pg_key, pg_reload, pg_free,
 };
 

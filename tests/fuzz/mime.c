@@ -7,6 +7,7 @@
 #include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/buf.h"
 #include "base/err.h"
@@ -43,6 +44,36 @@ walk(const struct mime_part *p, const uint8_t *lo, const uint8_t *hi,
 		walk(mime_part_child(p, i), raw, raw + len, n);
 }
 
+/*
+ * The fields a client keeps: every address and msg-id taken out is free
+ * of blanks and line breaks (a draft's header is made of them).
+ */
+static void
+fields(const struct mime_part *root)
+{
+	static const char *const names[] = { "to", "cc", "reply-to" };
+	struct buf	*b;
+	char		*lp;
+	size_t		 i;
+
+	if ((b = buf_new(0)) == NULL)
+		return;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		(void)mime_addr_list(mime_part_header(root, names[i]), b);
+	if (buf_len(b) > 0)
+		assert(strpbrk(buf_str(b), " \t\r\n") == NULL);
+	buf_reset(b);
+	(void)mime_msgid_list(mime_part_header(root, "references"), b);
+	if (buf_len(b) > 0)
+		assert(strpbrk(buf_str(b), "\t\r\n") == NULL);
+	buf_free(b);
+	if (mime_list_post(mime_part_header(root, "list-post"), &lp) == 0 &&
+	    lp != NULL) {
+		assert(strpbrk(lp, " \t\r\n<>") == NULL);
+		free(lp);
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
@@ -59,11 +90,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	assert(n == mime_msg_nparts(m));
 	if (mime_from_addr(mime_msg_root(m), &from, NULL) == 0)
 		free(from);
-	if (mime_addr_list(mime_msg_root(m), "to", &to, &nto) == 0) {
+	if (mime_part_addrs(mime_msg_root(m), "to", &to, &nto) == 0) {
 		for (i = 0; i < nto; i++)
 			free(to[i]);
 		free(to);
 	}
+	fields(mime_msg_root(m));
 	mime_msg_free(m);
 	return 0;
 }

@@ -291,6 +291,12 @@ touch -d '-1 min' "$PC/main.cf" "$PC/master.cf" "$PC/vmailbox" \
     "$PC/sender_login"
 fill dovecot.conf.in "$DIR/dovecot/dovecot.conf" ||
     fail "cannot write Dovecot's configuration"
+# LAB_DOVECOT_EXTRA: settings a test adds (e.g. an imap_capability
+# without MOVE); later lines win in Dovecot's configuration.
+if [ -n "${LAB_DOVECOT_EXTRA:-}" ]; then
+	printf '%s\n' "$LAB_DOVECOT_EXTRA" >>"$DIR/dovecot/dovecot.conf" ||
+	    fail "cannot write Dovecot's configuration"
+fi
 say "configured at $(ms) ms"
 
 # --- start the servers --------------------------------------------------------

@@ -138,7 +138,7 @@ test_addr_list(void **state)
 	m = parse("To: Bob <bob@example.test>, list: carol@example.test,"
 	    " dave@example.test;\r\nTo: eve@example.test\r\n"
 	    "Cc: undisclosed-recipients:;\r\n\r\nx\r\n");
-	assert_int_equal(mime_addr_list(mime_msg_root(m), "to", &l, &n), 0);
+	assert_int_equal(mime_part_addrs(mime_msg_root(m), "to", &l, &n), 0);
 	assert_int_equal(n, 4);
 	assert_string_equal(l[0], "bob@example.test");
 	assert_string_equal(l[1], "carol@example.test");
@@ -146,7 +146,7 @@ test_addr_list(void **state)
 	for (i = 0; i < n; i++)
 		free(l[i]);
 	free(l);
-	assert_int_equal(mime_addr_list(mime_msg_root(m), "cc", &l, &n), 0);
+	assert_int_equal(mime_part_addrs(mime_msg_root(m), "cc", &l, &n), 0);
 	assert_int_equal(n, 0);
 	assert_null(l);
 	mime_msg_free(m);

@@ -1,0 +1,172 @@
+/*
+ * sealmail reply [--all|--list] [--json] ID, forward [--attach] [--json]
+ * ID and export ID: drafts made from a stored message (app/reply.c), and
+ * the stored message itself, on stdout.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/json.h"
+#include "store/store.h"
+#include "app/app_int.h"
+#include "app/reply.h"
+
+/* The message ID of argument s; 0 when it is not one. */
+int64_t
+cli_msg_id(const char *s)
+{
+	char		*end;
+	long long	 id;
+
+	errno = 0;
+	id = strtoll(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || id <= 0 || errno != 0)
+		return 0;
+	return (int64_t)id;
+}
+
+static int
+draft_json(struct buf *out, const struct app_draft *d)
+{
+	size_t	i;
+	int	r = 0;
+
+	r |= buf_putc(out, '{');
+	r |= json_key(out, "draft", 1);
+	r |= json_strn(out, (const char *)buf_data(d->text),
+	    buf_len(d->text));
+	r |= json_key(out, "sign", 0);
+	r |= buf_puts(out, d->sign ? "true" : "false");
+	r |= json_key(out, "encrypt", 0);
+	r |= buf_puts(out, d->encrypt ? "true" : "false");
+	r |= json_key(out, "omitted", 0);
+	r |= buf_putc(out, '[');
+	for (i = 0; i < d->nomitted; i++) {
+		if (i > 0)
+			r |= buf_putc(out, ',');
+		r |= json_str(out, d->omitted[i]);
+	}
+	r |= buf_puts(out, "]}");
+	return r;
+}
+
+static int
+write_all(struct cli *c, const void *p, size_t len)
+{
+	if (fwrite(p, 1, len, stdout) != len || fflush(stdout) == EOF)
+		return smerr_set(&c->err, SMERR_IO, "writing output: %s",
+		    strerror(errno));
+	return 0;
+}
+
+/* Loads message id, makes the draft of kind and prints it. */
+static int
+draft_run(struct cli *c, int64_t id, enum app_draft_kind kind, int json)
+{
+	struct store		*st = NULL;
+	struct store_msg	*m = NULL;
+	struct app_draft	*d = NULL;
+	struct buf		*out = NULL;
+	int			 r = 1;
+
+	if (cli_config(c) != 0 || cli_open_store(c, &st) != 0 ||
+	    store_msg_load(st, id, &m, &c->err) != 0 ||
+	    app_draft_make(c->cfg, m, kind, &d, &c->err) != 0)
+		goto out;
+	if (json) {
+		if ((out = buf_new_secret(0)) == NULL ||
+		    draft_json(out, d) != 0) {
+			smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+			goto out;
+		}
+		r = cli_print(c, out);
+	} else
+		r = write_all(c, buf_data(d->text), buf_len(d->text));
+out:
+	buf_free(out);
+	app_draft_free(d);
+	store_msg_free(m);
+	store_close(st);
+	return r == 0 ? 0 : cli_fail(c);
+}
+
+static int
+draft_cmd(struct cli *c, int argc, char **argv, int forward)
+{
+	static const struct option	 longopts[] = {
+		{ "json",	no_argument,	NULL, 'j' },
+		{ "all",	no_argument,	NULL, 'a' },
+		{ "list",	no_argument,	NULL, 'l' },
+		{ "attach",	no_argument,	NULL, 'A' },
+		{ NULL, 0, NULL, 0 }
+	};
+	enum app_draft_kind		 kind;
+	int64_t				 id;
+	int				 ch, json = 0, all = 0, list = 0;
+	int				 attach = 0;
+
+	kind = forward ? APP_DRAFT_FORWARD : APP_DRAFT_REPLY;
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'j': json = 1; break;
+		case 'a': all = 1; break;
+		case 'l': list = 1; break;
+		case 'A': attach = 1; break;
+		default: return cli_usage(c);
+		}
+	}
+	if (optind + 1 != argc || (id = cli_msg_id(argv[optind])) == 0 ||
+	    (forward && (all || list)) || (!forward && attach) ||
+	    (all && list))
+		return cli_usage(c);
+	if (all)
+		kind = APP_DRAFT_REPLY_ALL;
+	else if (list)
+		kind = APP_DRAFT_REPLY_LIST;
+	else if (attach)
+		kind = APP_DRAFT_FORWARD_ATTACH;
+	return draft_run(c, id, kind, json);
+}
+
+int
+cmd_reply(struct cli *c, int argc, char **argv)
+{
+	return draft_cmd(c, argc, argv, 0);
+}
+
+int
+cmd_forward(struct cli *c, int argc, char **argv)
+{
+	return draft_cmd(c, argc, argv, 1);
+}
+
+int
+cmd_export(struct cli *c, int argc, char **argv)
+{
+	struct store		*st = NULL;
+	struct store_msg	*m = NULL;
+	int64_t			 id;
+	int			 r = 1;
+
+	if (argc != 2 || (id = cli_msg_id(argv[1])) == 0)
+		return cli_usage(c);
+	if (cli_open_store(c, &st) != 0 ||
+	    store_msg_load(st, id, &m, &c->err) != 0)
+		goto out;
+	/* As decrypted; one that waits for its key, as received. */
+	if (m->body != NULL)
+		r = write_all(c, m->body, m->body_len);
+	else
+		r = write_all(c, m->raw, m->raw_len);
+out:
+	store_msg_free(m);
+	store_close(st);
+	return r == 0 ? 0 : cli_fail(c);
+}

@@ -1,0 +1,215 @@
+/*
+ * The header fields a client needs, read from a stored message: To, Cc,
+ * Reply-To as addr-specs, Message-ID, In-Reply-To, References, List-Post,
+ * and the number of attachments (parts with a file name or a
+ * Content-Disposition of attachment, never S/MIME's own signature or
+ * envelope parts). Sync reads them from each new message; a store made
+ * before they were kept gets them from its stored copies when it is
+ * opened, without fetching anything again.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "mime/mime.h"
+#include "store/store.h"
+#include "app/app_int.h"
+
+#define HDR_MAX		(256 * 1024)	/* one field's list */
+
+void
+app_headers_clear(struct app_headers *h)
+{
+	if (h == NULL)
+		return;
+	free(h->to);
+	free(h->cc);
+	free(h->reply_to);
+	free(h->message_id);
+	free(h->in_reply_to);
+	free(h->references);
+	free(h->list_post);
+	memset(h, 0, sizeof(*h));
+}
+
+static int
+is_smime_part(const struct mime_part *p)
+{
+	const char	*t = mime_part_type(p);
+
+	return strcmp(t, "application/pkcs7-signature") == 0 ||
+	    strcmp(t, "application/x-pkcs7-signature") == 0 ||
+	    strcmp(t, "application/pkcs7-mime") == 0 ||
+	    strcmp(t, "application/x-pkcs7-mime") == 0;
+}
+
+static size_t
+count_attachments(const struct mime_part *p)
+{
+	size_t	 i, n = 0;
+	char	*name;
+
+	if (mime_part_is_multipart(p)) {
+		for (i = 0; i < mime_part_nchildren(p); i++)
+			n += count_attachments(mime_part_child(p, i));
+		return n;
+	}
+	if (is_smime_part(p))
+		return 0;
+	if (mime_part_is_attachment(p))
+		return 1;
+	if ((name = mime_part_filename(p)) != NULL) {
+		free(name);
+		return 1;
+	}
+	return 0;
+}
+
+/* The list fn makes of field name of p, malloc'd, or NULL when empty. */
+static int
+field_list(const struct mime_part *p, const char *name,
+    int (*fn)(const char *, struct buf *), int first, char **outp)
+{
+	struct buf	*b;
+	const char	*v;
+	char		*sp;
+	int		 r = 0;
+
+	*outp = NULL;
+	if ((v = mime_part_header(p, name)) == NULL)
+		return 0;
+	if ((b = buf_new(HDR_MAX)) == NULL)
+		return SMERR_NOMEM;
+	if ((r = fn(v, b)) == 0 && buf_len(b) > 0) {
+		if ((*outp = buf_strdup(b)) == NULL)
+			r = SMERR_NOMEM;
+		else if (first && (sp = strchr(*outp, ' ')) != NULL)
+			*sp = '\0';
+	}
+	buf_free(b);
+	return r == SMERR_LIMIT ? 0 : r;
+}
+
+int
+app_headers_read(const uint8_t *msg, size_t len, struct app_headers *h,
+    struct smerr *e)
+{
+	struct mime_msg		*m = NULL;
+	const struct mime_part	*root;
+	const char		*lp;
+	int			 r;
+
+	memset(h, 0, sizeof(*h));
+	if (msg == NULL || len == 0)
+		return 0;
+	if (mime_parse(msg, len, &m, NULL) != 0)
+		return 0;		/* nothing readable: nothing to keep */
+	root = mime_msg_root(m);
+	if ((r = field_list(root, "to", mime_addr_list, 0, &h->to)) != 0 ||
+	    (r = field_list(root, "cc", mime_addr_list, 0, &h->cc)) != 0 ||
+	    (r = field_list(root, "reply-to", mime_addr_list, 0,
+	    &h->reply_to)) != 0 ||
+	    (r = field_list(root, "message-id", mime_msgid_list, 1,
+	    &h->message_id)) != 0 ||
+	    (r = field_list(root, "in-reply-to", mime_msgid_list, 1,
+	    &h->in_reply_to)) != 0 ||
+	    (r = field_list(root, "references", mime_msgid_list, 0,
+	    &h->references)) != 0)
+		goto out;
+	if ((lp = mime_part_header(root, "list-post")) != NULL &&
+	    (r = mime_list_post(lp, &h->list_post)) != 0)
+		goto out;
+	h->attachments = count_attachments(root);
+out:
+	mime_msg_free(m);
+	if (r != 0) {
+		app_headers_clear(h);
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	}
+	return 0;
+}
+
+void
+app_headers_to_msg(const struct app_headers *h, struct store_msg *m)
+{
+	m->to = h->to;
+	m->cc = h->cc;
+	m->reply_to = h->reply_to;
+	m->message_id = h->message_id;
+	m->in_reply_to = h->in_reply_to;
+	m->references = h->references;
+	m->list_post = h->list_post;
+	m->attachments = h->attachments;
+}
+
+struct idlist {
+	int64_t	*v;
+	size_t	 n, cap;
+	int	 err;
+};
+
+static int
+idlist_cb(int64_t id, void *arg)
+{
+	struct idlist	*l = arg;
+	int64_t		*nv;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap == 0 ? 256 : l->cap * 2;
+		if ((nv = reallocarray(l->v, l->cap, sizeof(*nv))) == NULL) {
+			l->err = 1;
+			return 1;
+		}
+		l->v = nv;
+	}
+	l->v[l->n++] = id;
+	return 0;
+}
+
+int
+app_headers_upgrade(struct store *st, struct smerr *e)
+{
+	struct idlist		 l;
+	struct store_msg	*m = NULL, hm;
+	struct app_headers	 h;
+	size_t			 i;
+	int			 r;
+
+	memset(&l, 0, sizeof(l));
+	memset(&h, 0, sizeof(h));
+	if ((r = store_msg_foreach_headerless(st, idlist_cb, &l, e)) != 0)
+		goto out;
+	if (l.err) {
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (l.n > 0 && (r = store_begin(st, e)) != 0)
+		goto out;
+	for (i = 0; i < l.n; i++) {
+		if ((r = store_msg_load(st, l.v[i], &m, e)) != 0)
+			break;
+		if (m->body != NULL)
+			r = app_headers_read(m->body, m->body_len, &h, e);
+		else
+			r = app_headers_read(m->raw, m->raw_len, &h, e);
+		memset(&hm, 0, sizeof(hm));
+		app_headers_to_msg(&h, &hm);
+		if (r == 0)
+			r = store_msg_set_headers(st, l.v[i], &hm, e);
+		app_headers_clear(&h);
+		store_msg_free(m);
+		m = NULL;
+		if (r != 0)
+			break;
+	}
+	if (l.n > 0) {
+		if (r != 0)
+			store_rollback(st);
+		else
+			r = store_commit(st, e);
+	}
+out:
+	free(l.v);
+	return r;
+}

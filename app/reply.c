@@ -1,0 +1,526 @@
+/*
+ * Replies and forwards of a stored message, as drafts a user edits and
+ * send accepts as they are: the contract's reply (From, To, Cc, Re:,
+ * In-Reply-To, References, the quoted text) and forward (inline, or the
+ * stored message attached as message/rfc822).
+ *
+ * The reply oracle ("Re: What's up Johnny?", USENIX Security 2019): an
+ * attacker wraps someone's old ciphertext in a new message and waits for
+ * a reply that quotes it. The engine opens only the envelope that is the
+ * whole message, so the text a reader is shown never holds an envelope
+ * met beside other content; here no byte of such an envelope goes into a
+ * draft either (an attached message gets a placeholder part in its
+ * place), and every part left out is named in a placeholder line and in
+ * the draft's omitted list.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "mime/build.h"
+#include "mime/mime.h"
+#include "store/store.h"
+#include "app/app_int.h"
+#include "app/reply.h"
+
+#define DRAFT_MAX		(64UL * 1024 * 1024)
+#define DRAFT_MAX_OMITTED	64
+
+#define OMIT_ENVELOPE	"an encrypted part that was not the message's own " \
+	"envelope (it was not decrypted)"
+#define OMIT_PENDING	"the encrypted message, which could not be decrypted"
+
+void
+app_draft_free(struct app_draft *d)
+{
+	size_t	i;
+
+	if (d == NULL)
+		return;
+	buf_free(d->text);
+	for (i = 0; i < d->nomitted; i++)
+		free(d->omitted[i]);
+	free(d->omitted);
+	free(d);
+}
+
+static int
+omit(struct app_draft *d, const char *what)
+{
+	char	**nv;
+
+	if (d->nomitted >= DRAFT_MAX_OMITTED)
+		return 0;
+	if ((nv = reallocarray(d->omitted, d->nomitted + 1,
+	    sizeof(*nv))) == NULL)
+		return SMERR_NOMEM;
+	d->omitted = nv;
+	if ((nv[d->nomitted] = strdup(what)) == NULL)
+		return SMERR_NOMEM;
+	d->nomitted++;
+	return 0;
+}
+
+/* An S/MIME envelope (or a part claiming to be one) that was not opened. */
+static int
+is_envelope(const struct mime_part *p)
+{
+	const char	*t = mime_part_type(p), *st;
+
+	if (strcmp(t, "application/pkcs7-mime") != 0 &&
+	    strcmp(t, "application/x-pkcs7-mime") != 0)
+		return 0;
+	st = mime_part_param(p, "smime-type");
+	return st == NULL || (strcasecmp(st, "signed-data") != 0 &&
+	    strcasecmp(st, "compressed-data") != 0);
+}
+
+/*
+ * Envelopes anywhere in the stored message: out gets the message with
+ * each replaced by a placeholder part (when out is not NULL), and each is
+ * named in d. The stored message's own envelope, when it had one, is
+ * decrypted already and is not met here.
+ */
+static int
+strip_envelopes(struct app_draft *d, const struct mime_part *p,
+    const uint8_t **atp, struct buf *out)
+{
+	const uint8_t	*raw;
+	size_t		 len, i;
+	int		 r = 0;
+
+	if (mime_part_is_multipart(p)) {
+		for (i = 0; i < mime_part_nchildren(p) && r == 0; i++)
+			r = strip_envelopes(d, mime_part_child(p, i), atp,
+			    out);
+		return r;
+	}
+	if (!is_envelope(p) || mime_part_level(p) == 0)
+		return 0;
+	if ((r = omit(d, OMIT_ENVELOPE)) != 0)
+		return r;
+	if (out == NULL)
+		return 0;
+	raw = mime_part_raw(p, &len);
+	if (buf_put(out, *atp, (size_t)(raw - *atp)) != 0 ||
+	    buf_puts(out, "Content-Type: text/plain; charset=us-ascii\r\n\r\n"
+	    "[" OMIT_ENVELOPE ": left out]\r\n") != 0)
+		return SMERR_LIMIT;
+	*atp = raw + len;
+	return 0;
+}
+
+/*
+ * What of the stored message may go into a draft: *msgp the message to
+ * attach (envelopes replaced; NULL when nothing can be attached), and the
+ * omitted list of d.
+ */
+static int
+draft_scan(struct app_draft *d, const struct store_msg *m, int attach,
+    struct buf **msgp, struct smerr *e)
+{
+	struct mime_msg		*mm = NULL;
+	const struct mime_part	*root;
+	const uint8_t		*at, *raw;
+	struct buf		*out = NULL;
+	size_t			 len;
+	int			 r;
+
+	*msgp = NULL;
+	if (m->state == STORE_MSG_PENDING || m->body == NULL) {
+		if (omit(d, OMIT_PENDING) != 0)
+			return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return 0;
+	}
+	if (mime_parse(m->body, m->body_len, &mm, NULL) != 0)
+		return 0;	/* unreadable: only its shown text is used */
+	root = mime_msg_root(mm);
+	raw = mime_part_raw(root, &len);
+	at = raw;
+	if (attach && (out = buf_new_secret(DRAFT_MAX)) == NULL) {
+		mime_msg_free(mm);
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	}
+	r = strip_envelopes(d, root, &at, out);
+	if (r == 0 && out != NULL &&
+	    buf_put(out, at, (size_t)(raw + len - at)) != 0)
+		r = SMERR_LIMIT;
+	mime_msg_free(mm);
+	if (r != 0) {
+		buf_free(out);
+		return smerr_set(e, r, r == SMERR_NOMEM ? "out of memory" :
+		    "the message is too large to forward");
+	}
+	*msgp = out;
+	return 0;
+}
+
+/* 1 when addr is in the comma-separated list. */
+static int
+list_has(const char *list, const char *addr)
+{
+	const char	*p = list;
+	size_t		 n, al = strlen(addr);
+
+	while (p != NULL && *p != '\0') {
+		n = strcspn(p, ",");
+		if (n == al && strncasecmp(p, addr, n) == 0)
+			return 1;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+static int
+is_own(const struct app_config *cfg, const char *addr)
+{
+	size_t	i;
+
+	for (i = 0; i < cfg->naccounts; i++)
+		if (strcasecmp(cfg->accounts[i].address, addr) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The account to answer as: the one the original was sent to (To, Cc),
+ * else the one whose folder holds it, else the first.
+ */
+static const struct app_account *
+draft_account(const struct app_config *cfg, const struct store_msg *m)
+{
+	const struct app_account	*a;
+	size_t				 i;
+
+	for (i = 0; i < cfg->naccounts; i++) {
+		a = &cfg->accounts[i];
+		if ((m->to != NULL && list_has(m->to, a->address)) ||
+		    (m->cc != NULL && list_has(m->cc, a->address)))
+			return a;
+	}
+	if (m->account != NULL &&
+	    (a = app_config_account(cfg, m->account)) != NULL)
+		return a;
+	return app_config_account(cfg, NULL);
+}
+
+/* A display name as a quoted string when it is not plain atoms. */
+static int
+put_mailbox(struct buf *b, const char *name, const char *addr)
+{
+	const char	*p;
+	int		 r = 0;
+
+	if (name == NULL || *name == '\0')
+		return buf_puts(b, addr);
+	r |= buf_putc(b, '"');
+	for (p = name; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			r |= buf_putc(b, '\\');
+		r |= buf_putc(b, *p);
+	}
+	r |= buf_printf(b, "\" <%s>", addr);
+	return r;
+}
+
+/*
+ * Appends the addresses of list to field (", "-separated), leaving out
+ * the user's own and those already in seen (which grows).
+ */
+static int
+put_addrs(const struct app_config *cfg, struct buf *field, struct buf *seen,
+    const char *list)
+{
+	const char	*p = list;
+	char		*a;
+	size_t		 n;
+	int		 r = 0;
+
+	while (p != NULL && *p != '\0' && r == 0) {
+		n = strcspn(p, ",");
+		if ((a = strndup(p, n)) == NULL)
+			return SMERR_NOMEM;
+		if (*a != '\0' && !is_own(cfg, a) &&
+		    !list_has(buf_len(seen) > 0 ? buf_str(seen) : "", a)) {
+			if (buf_len(field) > 0)
+				r |= buf_puts(field, ", ");
+			r |= buf_puts(field, a);
+			if (buf_len(seen) > 0)
+				r |= buf_putc(seen, ',');
+			r |= buf_puts(seen, a);
+		}
+		free(a);
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return r;
+}
+
+/* The original Subject without its leading Re:, RE:, Aw: (or Fwd:). */
+static const char *
+subject_base(const char *s, int fwd)
+{
+	static const char *const pre[] = { "re:", "aw:", "fwd:", "fw:" };
+	size_t			 i, n;
+	int			 again = 1;
+
+	if (s == NULL)
+		return "";
+	while (again) {
+		again = 0;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		for (i = 0; i < (fwd ? 4 : 2); i++) {
+			n = strlen(pre[i]);
+			if (strncasecmp(s, pre[i], n) == 0) {
+				s += n;
+				again = 1;
+			}
+		}
+	}
+	return s;
+}
+
+/* Each line of text, prefixed with prefix. */
+static int
+put_lines(struct buf *b, const char *text, const char *prefix)
+{
+	const char	*p = text;
+	size_t		 n;
+	int		 r = 0;
+
+	if (text == NULL || *text == '\0')
+		return 0;
+	while (*p != '\0' && r == 0) {
+		n = strcspn(p, "\n");
+		r |= buf_puts(b, prefix);
+		r |= buf_put(b, p, n);
+		r |= buf_putc(b, '\n');
+		p += n;
+		if (*p == '\n')
+			p++;
+	}
+	return r;
+}
+
+static void
+date_str(time_t t, char *out, size_t len)
+{
+	struct tm	tm;
+
+	if (t == 0 || gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, len, "%a, %d %b %Y %H:%M:%S +0000", &tm) == 0)
+		(void)snprintf(out, len, "an unknown date");
+}
+
+static int
+put_omitted(struct buf *b, const struct app_draft *d)
+{
+	size_t	i;
+	int	r = 0;
+
+	for (i = 0; i < d->nomitted; i++)
+		r |= buf_printf(b, "\n[Not quoted: %s.]\n", d->omitted[i]);
+	return r;
+}
+
+/* From, To, Cc and the threading fields of a reply. */
+static int
+reply_header(const struct app_config *cfg, const struct store_msg *m,
+    enum app_draft_kind kind, struct buf *b, struct smerr *e)
+{
+	struct buf	*to = NULL, *cc = NULL, *seen = NULL;
+	const char	*dest;
+	int		 r = 0;
+
+	if (kind == APP_DRAFT_REPLY_LIST) {
+		if ((dest = m->list_post) == NULL)
+			return smerr_set(e, SMERR_NOTFOUND, "message %lld has "
+			    "no List-Post field", (long long)m->id);
+	} else if ((dest = m->reply_to) == NULL && (dest = m->from) == NULL)
+		return smerr_set(e, SMERR_NOTFOUND, "message %lld has no "
+		    "address to reply to", (long long)m->id);
+	if ((to = buf_new(MIME_BUILD_MAX_FIELD)) == NULL ||
+	    (cc = buf_new(MIME_BUILD_MAX_FIELD)) == NULL ||
+	    (seen = buf_new(MIME_BUILD_MAX_FIELD * 2)) == NULL) {
+		r = SMERR_NOMEM;
+		goto out;
+	}
+	/* The one replied to stays in To even when it is the user. */
+	r |= buf_puts(to, dest);
+	r |= buf_puts(seen, dest);
+	if (kind == APP_DRAFT_REPLY_ALL) {
+		r |= put_addrs(cfg, cc, seen, m->to);
+		r |= put_addrs(cfg, cc, seen, m->cc);
+	}
+	r |= buf_puts(b, "To: ");
+	r |= buf_put(b, buf_data(to), buf_len(to));
+	r |= buf_putc(b, '\n');
+	if (buf_len(cc) > 0) {
+		r |= buf_puts(b, "Cc: ");
+		r |= buf_put(b, buf_data(cc), buf_len(cc));
+		r |= buf_putc(b, '\n');
+	}
+	r |= buf_printf(b, "Subject: Re: %s\n", subject_base(m->subject, 0));
+	if (m->message_id != NULL) {
+		r |= buf_printf(b, "In-Reply-To: %s\n", m->message_id);
+		r |= buf_puts(b, "References: ");
+		if (m->references != NULL)
+			r |= buf_printf(b, "%s ", m->references);
+		r |= buf_printf(b, "%s\n", m->message_id);
+	}
+out:
+	buf_free(to);
+	buf_free(cc);
+	buf_free(seen);
+	if (r != 0)
+		return smerr_set(e, SMERR_LIMIT, "the reply's header is too "
+		    "large");
+	return 0;
+}
+
+/* The forwarded message's fields, and its text, in the body. */
+static int
+forward_inline(const struct store_msg *m, struct buf *b)
+{
+	char	date[64];
+	int	r = 0;
+
+	date_str(m->date, date, sizeof(date));
+	r |= buf_puts(b, "\n---------- Forwarded message ----------\n");
+	r |= buf_printf(b, "From: %s\nDate: %s\nSubject: %s\n",
+	    m->from != NULL ? m->from : "", date,
+	    m->subject != NULL ? m->subject : "");
+	if (m->to != NULL)
+		r |= buf_printf(b, "To: %s\n", m->to);
+	r |= buf_putc(b, '\n');
+	r |= put_lines(b, m->text, "");
+	return r;
+}
+
+/* A boundary that occurs nowhere in msg. */
+static int
+boundary(const struct buf *msg, char *bd, size_t len)
+{
+	static const char	hex[] = "0123456789abcdef";
+	unsigned char		rnd[12];
+	size_t			i;
+	int			tries;
+
+	for (tries = 0; tries < 8; tries++) {
+		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+			return SMERR_IO;
+		(void)snprintf(bd, len, "=_fwd_");
+		for (i = 0; i < sizeof(rnd) && 6 + 2 * i + 2 < len; i++) {
+			bd[6 + 2 * i] = hex[rnd[i] >> 4];
+			bd[7 + 2 * i] = hex[rnd[i] & 0xf];
+			bd[8 + 2 * i] = '\0';
+		}
+		if (msg == NULL || memmem(buf_data(msg), buf_len(msg), bd,
+		    strlen(bd)) == NULL)
+			return 0;
+	}
+	return SMERR_IO;
+}
+
+/* The body of a forward that attaches msg (NULL: nothing to attach). */
+static int
+forward_attach(struct app_draft *d, const struct buf *msg, struct buf *b)
+{
+	char	bd[40];
+	int	r = 0;
+
+	if ((r = boundary(msg, bd, sizeof(bd))) != 0)
+		return r;
+	r |= buf_printf(b, "MIME-Version: 1.0\nContent-Type: multipart/mixed;"
+	    " boundary=\"%s\"\n\n--%s\nContent-Type: text/plain; "
+	    "charset=us-ascii\n\n", bd, bd);
+	r |= buf_puts(b, msg != NULL ? "The forwarded message is attached.\n" :
+	    "Nothing of the message could be attached.\n");
+	r |= put_omitted(b, d);
+	if (msg != NULL) {
+		r |= buf_printf(b, "\n--%s\nContent-Type: message/rfc822\n"
+		    "Content-Disposition: attachment; filename=forwarded.eml\n",
+		    bd);
+		if (mime_is_canonical(buf_data(msg), buf_len(msg))) {
+			r |= buf_puts(b, "\n");
+			r |= buf_put(b, buf_data(msg), buf_len(msg));
+		} else {
+			r |= buf_puts(b, "Content-Transfer-Encoding: base64\n\n");
+			r |= mime_base64_put(b, buf_data(msg), buf_len(msg));
+		}
+	}
+	r |= buf_printf(b, "\n--%s--\n", bd);
+	return r;
+}
+
+int
+app_draft_make(const struct app_config *cfg, const struct store_msg *m,
+    enum app_draft_kind kind, struct app_draft **dp, struct smerr *e)
+{
+	const struct app_account	*a;
+	struct app_draft		*d;
+	struct buf			*msg = NULL;
+	char				 date[64];
+	int				 r = 0, fwd;
+
+	*dp = NULL;
+	fwd = kind == APP_DRAFT_FORWARD || kind == APP_DRAFT_FORWARD_ATTACH;
+	if (cfg == NULL || (a = draft_account(cfg, m)) == NULL)
+		return smerr_set(e, SMERR_CONFIG, "no account in the "
+		    "configuration");
+	if ((d = calloc(1, sizeof(*d))) == NULL ||
+	    (d->text = buf_new_secret(DRAFT_MAX)) == NULL) {
+		app_draft_free(d);
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	}
+	d->sign = a->sign || (m->signature != NULL &&
+	    strcmp(m->signature, "none") != 0);
+	d->encrypt = m->encryption != NULL &&
+	    strcmp(m->encryption, "none") != 0;
+	if ((r = draft_scan(d, m, kind == APP_DRAFT_FORWARD_ATTACH, &msg,
+	    e)) != 0)
+		goto fail;
+	r |= buf_puts(d->text, "From: ");
+	r |= put_mailbox(d->text, a->display_name, a->address);
+	r |= buf_putc(d->text, '\n');
+	if (r == 0 && !fwd && (r = reply_header(cfg, m, kind, d->text,
+	    e)) != 0)
+		goto fail;
+	if (fwd)
+		r |= buf_printf(d->text, "To: \nSubject: Fwd: %s\n",
+		    subject_base(m->subject, 1));
+	if (kind == APP_DRAFT_FORWARD_ATTACH)
+		r |= forward_attach(d, msg, d->text);
+	else {
+		r |= buf_putc(d->text, '\n');
+		if (fwd)
+			r |= forward_inline(m, d->text);
+		else {
+			date_str(m->date, date, sizeof(date));
+			r |= buf_printf(d->text, "On %s, %s wrote:\n", date,
+			    m->from != NULL ? m->from : "someone");
+			r |= put_lines(d->text, m->text, "> ");
+		}
+		r |= put_omitted(d->text, d);
+	}
+	if (r != 0) {
+		r = smerr_set(e, SMERR_LIMIT, "the draft is too large");
+		goto fail;
+	}
+	buf_free(msg);
+	*dp = d;
+	return 0;
+fail:
+	buf_free(msg);
+	app_draft_free(d);
+	return r;
+}

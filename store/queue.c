@@ -1,0 +1,177 @@
+/*
+ * Moves and copies between folders, and expunges, made here: the store
+ * changes at once (a moved message keeps its row, verdict and plaintext;
+ * a copy is a new row with the same), and what the server must do is
+ * queued in the same transaction, to be done once, in order, when the
+ * server can be reached.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "store/store.h"
+#include "store/store_int.h"
+
+/* Every column of message but id, folder, uid, modseq and indexed. */
+#define MSG_COPY_COLS "flags, flags_dirty, date, received, from_addr, " \
+	"to_addr, subject, size, message_id, digest, signature, encryption, " \
+	"trust, signer, state, cc, reply_to, in_reply_to, refs, list_post, " \
+	"attachments, hdr"
+
+static int
+step_done(struct store *st, sqlite3_stmt *s, struct smerr *e)
+{
+	int	r = 0;
+
+	if (sqlite3_step(s) != SQLITE_DONE)
+		r = store_dberr(st, e, "moving a message");
+	sqlite3_finalize(s);
+	return r;
+}
+
+/* step_done, and message id must have been there (SMERR_NOTFOUND). */
+static int
+step_changed(struct store *st, sqlite3_stmt *s, int64_t id, struct smerr *e)
+{
+	int	r;
+
+	if ((r = step_done(st, s, e)) != 0)
+		return r;
+	if (sqlite3_changes(st->db) == 0)
+		return smerr_set(e, SMERR_NOTFOUND, "no message %lld",
+		    (long long)id);
+	return 0;
+}
+
+/* A copy of message id in folder, unbound; *newp its id. */
+static int
+msg_copy(struct store *st, int64_t id, int64_t folder, int64_t *newp,
+    struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	int		 r;
+
+	if ((r = store_prep(st, "INSERT INTO message(folder, " MSG_COPY_COLS
+	    ") SELECT ?1, " MSG_COPY_COLS " FROM message WHERE id = ?2;", &s,
+	    e)) != 0)
+		return r;
+	sqlite3_bind_int64(s, 1, folder);
+	sqlite3_bind_int64(s, 2, id);
+	if ((r = step_changed(st, s, id, e)) != 0)
+		return r;
+	*newp = sqlite3_last_insert_rowid(st->db);
+	if ((r = store_prep(st, "INSERT INTO message_content(id, subject, "
+	    "text, body, raw, verdict, signer_der, text_at) SELECT ?1, "
+	    "subject, text, body, raw, verdict, signer_der, text_at FROM "
+	    "message_content WHERE id = ?2;", &s, e)) != 0)
+		return r;
+	sqlite3_bind_int64(s, 1, *newp);
+	sqlite3_bind_int64(s, 2, id);
+	return step_done(st, s, e);
+}
+
+int
+store_msg_move(struct store *st, int64_t id, int64_t folder, int copy,
+    int64_t *newp, struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	int		 r;
+
+	*newp = 0;
+	if (copy)
+		return msg_copy(st, id, folder, newp, e);
+	/* Unbound in its new folder until the server's UID is known. */
+	if ((r = store_prep(st, "UPDATE message SET folder = ?1, uid = NULL, "
+	    "modseq = 0 WHERE id = ?2;", &s, e)) != 0)
+		return r;
+	sqlite3_bind_int64(s, 1, folder);
+	sqlite3_bind_int64(s, 2, id);
+	if ((r = step_changed(st, s, id, e)) != 0)
+		return r;
+	*newp = id;
+	return 0;
+}
+
+int
+store_msg_bind(struct store *st, int64_t id, uint32_t uid, struct smerr *e)
+{
+	sqlite3_stmt	*s;
+
+	if (store_prep(st, "UPDATE message SET uid = ?1 WHERE id = ?2 AND "
+	    "uid IS NULL;", &s, e) != 0)
+		return SMERR_STORE;
+	sqlite3_bind_int64(s, 1, uid);
+	sqlite3_bind_int64(s, 2, id);
+	return step_done(st, s, e);
+}
+
+int
+store_queue_add(struct store *st, const struct store_queued *q,
+    struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	int		 r;
+
+	if ((r = store_prep(st, "INSERT INTO move_queue(account, folder, "
+	    "uidvalidity, uid, dest, copy, message) VALUES(?, ?, ?, ?, ?, ?, "
+	    "?);", &s, e)) != 0)
+		return r;
+	store_bind_text(s, 1, q->account);
+	store_bind_text(s, 2, q->folder);
+	sqlite3_bind_int64(s, 3, q->uidvalidity);
+	sqlite3_bind_int64(s, 4, q->uid);
+	store_bind_text(s, 5, q->dest);
+	sqlite3_bind_int(s, 6, q->copy != 0);
+	if (q->message != 0)
+		sqlite3_bind_int64(s, 7, q->message);
+	else
+		sqlite3_bind_null(s, 7);
+	return step_done(st, s, e);
+}
+
+int
+store_queue_foreach(struct store *st, const char *account,
+    int (*cb)(const struct store_queued *, void *), void *arg,
+    struct smerr *e)
+{
+	struct store_queued	 q;
+	sqlite3_stmt		*s;
+	int			 r, rc;
+
+	if ((r = store_prep(st, "SELECT id, account, folder, uidvalidity, "
+	    "uid, dest, copy, message FROM move_queue WHERE account = ? "
+	    "ORDER BY id;", &s, e)) != 0)
+		return r;
+	store_bind_text(s, 1, account);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&q, 0, sizeof(q));
+		q.id = sqlite3_column_int64(s, 0);
+		q.account = store_col_text(s, 1);
+		q.folder = store_col_text(s, 2);
+		q.uidvalidity = (uint32_t)sqlite3_column_int64(s, 3);
+		q.uid = (uint32_t)sqlite3_column_int64(s, 4);
+		q.dest = sqlite3_column_type(s, 5) == SQLITE_NULL ? NULL :
+		    store_col_text(s, 5);
+		q.copy = sqlite3_column_int(s, 6);
+		q.message = sqlite3_column_int64(s, 7);
+		if (cb(&q, arg) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = store_dberr(st, e, "reading the queue of moves");
+	sqlite3_finalize(s);
+	return r;
+}
+
+int
+store_queue_done(struct store *st, int64_t id, struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	int		 r;
+
+	if ((r = store_prep(st, "DELETE FROM move_queue WHERE id = ?;", &s,
+	    e)) != 0)
+		return r;
+	sqlite3_bind_int64(s, 1, id);
+	return step_done(st, s, e);
+}

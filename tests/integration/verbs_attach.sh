@@ -1,0 +1,88 @@
+#!/bin/sh
+# send --attach: a 3 MB file of random bytes, sent signed and encrypted
+# from alice to bob through the lab's Postfix, arrives byte for byte
+# (SHA-256) in bob's store after his sync, counted as one attachment;
+# export gives the decrypted message it is read from. A second file, an
+# unknown type and a name with a path, travels beside it.
+. "$TOP/tests/lib.sh"
+lab_up || { notok "the lab is up"; t_done; }
+unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+cd "$T" || exit 1
+ID=$(date +%s)-$$
+echo "store passphrase" >pw
+echo "$LAB_ALICE_PASS" >alicepw
+echo "$LAB_BOB_PASS" >bobpw
+# home NAME ADDRESS: a home for one of the lab's users.
+home() {
+	mkdir -p "$T/$1"
+	cat >"$T/$1/config" <<EOF2
+[account lab]
+address  = $2
+imap     = imap://mail.example.test:$LAB_IMAP_PORT
+smtp     = submission://mail.example.test:$LAB_SUBMISSION_PORT
+password-command = cat "$T/$1pw"
+ca-file  = $LAB_CA
+sign     = yes
+encrypt  = yes
+
+[dns]
+resolver     = $LAB_DNS_RESOLVER
+trust-anchor = $LAB_TA
+EOF2
+}
+home alice "$LAB_ALICE"
+home bob "$LAB_BOB"
+A() { "$SEALMAIL" --home "$T/alice" --passphrase-file "$T/pw" "$@"; }
+B() { "$SEALMAIL" --home "$T/bob" --passphrase-file "$T/pw" "$@"; }
+check "alice's identity" A keys import "$LAB_SMIME_DIR/alice.p12" \
+    --passphrase-file "$LAB_SMIME_DIR/p12-pass"
+check "bob's identity" B keys import "$LAB_SMIME_DIR/bob.p12" \
+    --passphrase-file "$LAB_SMIME_DIR/p12-pass"
+check "bob trusts the lab CA" B keys trust "$LAB_CA"
+check "alice trusts the lab CA" A keys trust "$LAB_CA"
+
+head -c 3145728 /dev/urandom >big.bin
+mkdir -p sub
+printf 'small notes %s\n' "$ID" >sub/notes.xyz
+printf 'From: %s\nTo: %s\nSubject: the big file %s\n\nsee attached\n' \
+    "$LAB_ALICE" "$LAB_BOB" "$ID" >msg.txt
+A send --sign --encrypt --attach big.bin --attach "$T/sub/notes.xyz" \
+    msg.txt >send.out 2>send.err; rc=$?
+check_eq "send --attach exits 0" 0 "$rc"
+check_match "signed and encrypted" 'signed, aes-256' "$(cat send.out)"
+check_fails "a missing file is refused" A send --attach "$T/nonesuch" msg.txt
+check_match "naming it" 'nonesuch' "$(cat "$T/.err")"
+
+# bob syncs until it is there (Postfix delivers through LMTP).
+i=0
+while [ $i -lt 50 ]; do
+	B sync --folder INBOX >/dev/null 2>&1
+	B list --json >list.json 2>/dev/null
+	got=$(json list.json "[x['id'] for x in d if x['subject']=='the big file $ID']")
+	[ "$got" != "[]" ] && break
+	sleep 0.2
+	i=$((i + 1))
+done
+M=$(json list.json "[x['id'] for x in d if x['subject']=='the big file $ID'][0]")
+check_match "bob has it" '^[0-9]+$' "$M"
+check_eq "decrypted" decrypted "$(json list.json "[x['encryption'] for x in d if x['id']==$M][0]")"
+check_eq "signature valid" valid "$(json list.json "[x['signature'] for x in d if x['id']==$M][0]")"
+check_eq "two attachments counted" 2 "$(json list.json "[x['attachments'] for x in d if x['id']==$M][0]")"
+B export "$M" >got.eml
+python3 - got.eml >parts.txt <<'PY'
+import email, email.policy, hashlib, sys
+m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)
+for p in m.walk():
+    fn = p.get_filename()
+    if fn:
+        data = p.get_payload(decode=True)
+        print(fn, p.get_content_type(), hashlib.sha256(data).hexdigest())
+PY
+want=$(sha256sum big.bin | cut -d' ' -f1)
+check_eq "the 3 MB file arrives byte-identical" "big.bin application/octet-stream $want" \
+    "$(grep '^big.bin ' parts.txt)"
+check_eq "the second file too, named by its last component" \
+    "notes.xyz application/octet-stream $(sha256sum sub/notes.xyz | cut -d' ' -f1)" \
+    "$(grep '^notes.xyz ' parts.txt)"
+rm -f got.eml big.bin
+t_done

@@ -1,0 +1,63 @@
+/*
+ * tests/unit/store_test.h: what the unit tests that look inside a store
+ * share: running SQL on its connection, reading one number, and the SQL
+ * that turns a store of the current format back into format 3 (its
+ * message table without the header fields, no queue of moves; no
+ * transaction of its own), for the upgrade tests.
+ */
+#ifndef SEALMAIL_TEST_STORE_TEST_H
+#define SEALMAIL_TEST_STORE_TEST_H
+
+/* Runs sql on the store's connection; FTS4's own check included. */
+static void
+exec_ok(struct store *st, const char *sql)
+{
+	char	*msg = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg != NULL ? msg : "?");
+}
+
+static int
+one_int(struct store *st, const char *sql)
+{
+	sqlite3_stmt	*s;
+	int		 v = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+#define STORE_BACK_TO_3 \
+    "DROP INDEX message_hdr; DROP TABLE move_queue;" \
+    "DROP TABLE revocation;" \
+    "CREATE TABLE old_message(" \
+    " id INTEGER PRIMARY KEY," \
+    " folder INTEGER NOT NULL REFERENCES folder(id)," \
+    " uid INTEGER, modseq INTEGER NOT NULL DEFAULT 0," \
+    " flags TEXT NOT NULL DEFAULT '', flags_dirty INTEGER NOT NULL" \
+    " DEFAULT 0, date INTEGER NOT NULL DEFAULT 0, received INTEGER NOT" \
+    " NULL DEFAULT 0, from_addr TEXT, to_addr TEXT, subject TEXT, size" \
+    " INTEGER NOT NULL DEFAULT 0, message_id TEXT, digest TEXT," \
+    " signature TEXT, encryption TEXT, trust TEXT, signer TEXT," \
+    " state INTEGER NOT NULL DEFAULT 0," \
+    " indexed INTEGER NOT NULL DEFAULT 0);" \
+    "INSERT INTO old_message SELECT id, folder, uid, modseq, flags," \
+    " flags_dirty, date, received, from_addr, NULL, subject, size, NULL," \
+    " digest, signature, encryption, trust, signer, state, indexed" \
+    " FROM message;" \
+    "DROP TABLE message;" \
+    "ALTER TABLE old_message RENAME TO message;" \
+    "CREATE UNIQUE INDEX message_uid ON message(folder, uid)" \
+    " WHERE uid IS NOT NULL;" \
+    "CREATE INDEX message_digest ON message(folder, digest)" \
+    " WHERE uid IS NULL;" \
+    "CREATE INDEX message_unindexed ON message(id) WHERE indexed = 0;" \
+    "CREATE INDEX message_pending ON message(id) WHERE state = 1;" \
+    "CREATE INDEX message_dirty ON message(folder) WHERE flags_dirty = 1;"
+
+#endif
