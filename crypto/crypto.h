@@ -92,6 +92,10 @@ const char	*crypto_trust_str(enum crypto_trust);
 /* The verdict on one message; every string is UTF-8 and sanitized. */
 struct crypto_verdict {
 	char		*from;		/* addr-spec as written, or NULL */
+	char		**to;		/* addr-specs of To, in order */
+	size_t		 nto;
+	char		**cc;		/* addr-specs of Cc, in order */
+	size_t		 ncc;
 	time_t		 date;		/* the Date field (UTC), 0: none */
 	char		*subject;	/* decoded, sanitized; never NULL */
 	enum crypto_sig	 signature;

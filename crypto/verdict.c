@@ -57,6 +57,12 @@ const struct crypto_rule crypto_enc_rules[] = {
 
 #define JUDGE_MAX_LAYERS	8	/* S/MIME entities in one message */
 #define JUDGE_DATE_SLACK	3600	/* Date against signingTime, seconds */
+/*
+ * What all decrypted and decompressed layers of one message may hold
+ * together: a few times the message's own size, plus an allowance.
+ */
+#define JUDGE_BUDGET_TIMES	4
+#define JUDGE_BUDGET_FIXED	(8UL * 1024 * 1024)
 
 static int
 rule_pick(const struct crypto_rule *t, unsigned facts)
@@ -148,6 +154,7 @@ struct judge {
 	int			 npending;
 	int			 textonly;	/* inside message/rfc822 */
 	time_t			 date;		/* the Date field, or 0 */
+	size_t			 budget;	/* bytes layers may still add */
 };
 
 static int
@@ -238,6 +245,28 @@ smime_kind(const struct mime_part *p)
 	return K_NONE;
 }
 
+/*
+ * A multipart/signed whose signature is OpenPGP (RFC 3156) around an
+ * S/MIME entity: sealmail checks no OpenPGP, so the layer is transparent
+ * and what it holds is judged as the message.
+ */
+static int
+pgp_around_smime(const struct mime_part *p)
+{
+	const char	*proto;
+
+	if (!ctype_is(p, "multipart/signed", NULL) ||
+	    mime_part_nchildren(p) != 2 ||
+	    !ctype_is(mime_part_child(p, 1), "application/pgp-signature",
+	    NULL))
+		return 0;
+	proto = mime_part_param(p, "protocol");
+	if (proto != NULL &&
+	    strcasecmp(proto, "application/pgp-signature") != 0)
+		return 0;
+	return smime_kind(mime_part_child(p, 0)) != K_NONE;
+}
+
 /* The signature part of a multipart/signed, by type or by .p7s name. */
 static int
 is_sigpart(const struct mime_part *p)
@@ -310,6 +339,98 @@ small_key(X509 *c)
 	    EVP_PKEY_get_bits(k) < 2048;
 }
 
+/* ISO 8601 UTC of t into out (at least 21 bytes). */
+static void
+iso_time(time_t t, char *out, size_t size)
+{
+	struct tm	tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		(void)snprintf(out, size, "@%lld", (long long)t);
+}
+
+static int
+asn1_time(const ASN1_TIME *a, time_t *tp)
+{
+	struct tm	tm;
+
+	if (a == NULL || ASN1_TIME_to_tm(a, &tm) != 1) {
+		ERR_clear_error();
+		return -1;
+	}
+	*tp = timegm(&tm);
+	return 0;
+}
+
+/*
+ * The signer's certificate against the time of signing (the signingTime
+ * attribute; the Date field when there is none): a signature made outside
+ * the certificate's validity is not trusted, and a certificate that has
+ * expired since the message was signed is said to have, with both times.
+ */
+static int
+signer_times(struct judge *j, const struct crypto_signer *sg, size_t i)
+{
+	time_t	nb, na, st, now;
+	char	a[32], b[32], c[32];
+
+	now = j->ctx->when != 0 ? j->ctx->when : time(NULL);
+	if (asn1_time(X509_get0_notBefore(sg->cert), &nb) != 0 ||
+	    asn1_time(X509_get0_notAfter(sg->cert), &na) != 0)
+		return 0;
+	st = sg->signing_time != 0 ? sg->signing_time : j->date;
+	iso_time(nb, a, sizeof(a));
+	iso_time(na, b, sizeof(b));
+	iso_time(st, c, sizeof(c));
+	if (sg->signing_time != 0 && (st < nb || st > na)) {
+		j->facts |= CRYPTO_S_UNTRUSTED;
+		return finding(j, "signer %zu: signed at %s, outside the "
+		    "certificate's validity (%s to %s)", i + 1, c, a, b);
+	}
+	if (na < now && st != 0 && st <= na)
+		return finding(j, "signer %zu: the certificate expired at %s, "
+		    "after the message was signed at %s", i + 1, b, c);
+	return 0;
+}
+
+/*
+ * What DNS says of the signer (SMIMEA, through the context's hook): a
+ * match adds DANE to *trustp; a DNSSEC-secure RRset that names another
+ * certificate for the address leaves no trust at all, whatever PKIX says.
+ */
+static int
+signer_dane(struct judge *j, X509 *cert, size_t i, const char *addr,
+    enum crypto_trust *trustp, enum crypto_dane *dp)
+{
+	unsigned char	*der = NULL;
+	int		 derlen;
+
+	*dp = CRYPTO_DANE_NONE;
+	if (j->ctx->dane == NULL || (derlen = i2d_X509(cert, &der)) <= 0)
+		return 0;
+	*dp = j->ctx->dane(j->ctx->dane_arg, addr, der, (size_t)derlen);
+	OPENSSL_free(der);
+	switch (*dp) {
+	case CRYPTO_DANE_MATCH:
+		*trustp = *trustp == CRYPTO_TRUST_PKIX ?
+		    CRYPTO_TRUST_PKIX_DANE : CRYPTO_TRUST_DANE;
+		return 0;
+	case CRYPTO_DANE_CONTRADICTION:
+		*trustp = CRYPTO_TRUST_NONE;
+		j->facts |= CRYPTO_S_UNTRUSTED;
+		return finding(j, "signer %zu: DNSSEC-secure SMIMEA records "
+		    "do not match the certificate", i + 1);
+	case CRYPTO_DANE_ERROR:
+		/* A bogus or missing answer vouches for nothing. */
+		return finding(j, "signer %zu: the SMIMEA lookup failed "
+		    "(bogus DNSSEC or no answer); DANE was not checked",
+		    i + 1);
+	default:
+		return 0;
+	}
+}
+
 /*
  * Records the outcome of one counted SignedData: every SignerInfo is
  * judged, and the last (innermost) layer's first signer becomes the
@@ -349,8 +470,9 @@ sig_record(struct judge *j, struct crypto_signed *s, int root)
 				goto out;
 		} else if (sg->math < 0) {
 			j->facts |= CRYPTO_S_ERROR;
-			if ((r = finding(j, "signer %zu: %s", i + 1,
-			    sg->why)) != 0)
+			if ((r = sg->alg[0] != '\0' ? finding(j,
+			    "signer %zu: %s (%s)", i + 1, sg->why, sg->alg) :
+			    finding(j, "signer %zu: %s", i + 1, sg->why)) != 0)
 				goto out;
 		}
 		if (sg->cert == NULL)
@@ -384,10 +506,10 @@ sig_record(struct judge *j, struct crypto_signed *s, int root)
 			if (r != 0)
 				goto out;
 		}
+		/* Shown beside the verdict, not a different sender. */
 		if (root && sg->signing_time != 0 && j->date != 0 &&
 		    (sg->signing_time - j->date > JUDGE_DATE_SLACK ||
 		    j->date - sg->signing_time > JUDGE_DATE_SLACK)) {
-			j->facts |= CRYPTO_S_MISMATCH;
 			if ((r = finding(j, "signer %zu: the Date header field "
 			    "is %lld minutes from the signing time", i + 1,
 			    (long long)(j->date > sg->signing_time ?
@@ -407,6 +529,8 @@ sig_record(struct judge *j, struct crypto_signed *s, int root)
 			    "than SHA-256", i + 1)) != 0)
 				goto out;
 		}
+		if ((r = signer_times(j, sg, i)) != 0)
+			goto out;
 		ok = crypto_chain_check(j->ctx, sg->cert, s->certs, &why);
 		if (ok < 0) {
 			j->facts |= CRYPTO_S_ERROR;
@@ -415,30 +539,9 @@ sig_record(struct judge *j, struct crypto_signed *s, int root)
 				goto out;
 		} else if (ok == 1)
 			trust = CRYPTO_TRUST_PKIX;
-		d = CRYPTO_DANE_NONE;
-		der = NULL;
-		if (j->ctx->dane != NULL &&
-		    (derlen = i2d_X509(sg->cert, &der)) > 0) {
-			d = j->ctx->dane(j->ctx->dane_arg,
-			    from != NULL ? from : addr, der, (size_t)derlen);
-			OPENSSL_free(der);
-		}
-		if (d == CRYPTO_DANE_MATCH)
-			trust = trust == CRYPTO_TRUST_PKIX ?
-			    CRYPTO_TRUST_PKIX_DANE : CRYPTO_TRUST_DANE;
-		else if (d == CRYPTO_DANE_CONTRADICTION) {
-			j->facts |= CRYPTO_S_UNTRUSTED;
-			if ((r = finding(j, "signer %zu: DNSSEC-secure SMIMEA "
-			    "records do not match the certificate",
-			    i + 1)) != 0)
-				goto out;
-		} else if (d == CRYPTO_DANE_ERROR) {
-			/* A bogus or missing answer vouches for nothing. */
-			if ((r = finding(j, "signer %zu: the SMIMEA lookup "
-			    "failed (bogus DNSSEC or no answer); DANE was not "
-			    "checked", i + 1)) != 0)
-				goto out;
-		}
+		if ((r = signer_dane(j, sg->cert, i, from != NULL ? from :
+		    addr, &trust, &d)) != 0)
+			goto out;
 		if (trust == CRYPTO_TRUST_NONE && ok == 0) {
 			j->facts |= CRYPTO_S_UNTRUSTED;
 			if ((r = finding(j, "signer %zu: %s", i + 1,
@@ -520,6 +623,24 @@ is_envelope(struct judge *j, const struct mime_part *p)
 
 static int	walk(struct judge *, const struct mime_part *, int);
 
+/* The ceiling of a new decrypted or decompressed layer. */
+static size_t
+budget_room(const struct judge *j)
+{
+	return j->budget < MIME_MAX_INPUT ? j->budget : MIME_MAX_INPUT;
+}
+
+/*
+ * A layer would hold more than the message may: nothing of it is kept,
+ * and the signature cannot be judged (the verdict is error).
+ */
+static int
+over_budget(struct judge *j, const char *why)
+{
+	j->facts |= CRYPTO_S_SIGNED | CRYPTO_S_ERROR;
+	return finding(j, "%s; it is not shown", why);
+}
+
 /*
  * A signature at the root is held until the root is unwrapped: if an
  * envelope comes below it, it signed ciphertext only and is not counted.
@@ -588,7 +709,7 @@ smime_entity(struct judge *j, const struct mime_part *p, int root,
 	memset(&s, 0, sizeof(s));
 	*nextp = NULL;
 	if (++j->layers > JUDGE_MAX_LAYERS) {
-		j->facts |= CRYPTO_S_ERROR;
+		j->facts |= CRYPTO_S_SIGNED | CRYPTO_S_ERROR;
 		return finding(j, "more than %d S/MIME layers; the rest is "
 		    "not shown", JUDGE_MAX_LAYERS);
 	}
@@ -650,7 +771,7 @@ smime_entity(struct judge *j, const struct mime_part *p, int root,
 		j->facts |= CRYPTO_E_ENVELOPE;
 		if ((r = pending_drop(j)) != 0)
 			goto out;
-		if ((plain = buf_new_secret(MIME_MAX_INPUT)) == NULL) {
+		if ((plain = buf_new_secret(budget_room(j))) == NULL) {
 			r = smerr_set(j->e, SMERR_NOMEM, "out of memory");
 			goto out;
 		}
@@ -668,12 +789,18 @@ smime_entity(struct judge *j, const struct mime_part *p, int root,
 			    "integrity-protected", j->v->cipher)) != 0)
 				goto out;
 		}
+		if (opened == 2) {
+			j->facts |= CRYPTO_E_FAILED;
+			r = over_budget(j, why);
+			goto out;
+		}
 		if (opened == 0) {
 			j->facts |= CRYPTO_E_FAILED;
 			r = finding(j, "%s", why != NULL ? why :
 			    "the envelope could not be opened");
 			goto out;
 		}
+		j->budget -= buf_len(plain);
 		j->facts |= CRYPTO_E_DECRYPTED;
 		j->plains[j->nplains++] = plain;
 		plain = NULL;
@@ -684,16 +811,21 @@ smime_entity(struct judge *j, const struct mime_part *p, int root,
 		goto next;
 	case NID_id_smime_ct_compressedData:
 		/* Compression is transparent: what it holds is judged. */
-		if ((plain = buf_new(MIME_MAX_INPUT)) == NULL) {
+		if ((plain = buf_new(budget_room(j))) == NULL) {
 			r = smerr_set(j->e, SMERR_NOMEM, "out of memory");
 			goto out;
 		}
 		opened = crypto_cms_uncompress(buf_data(der), buf_len(der),
 		    plain, &why, j->e);
+		if (opened == 2) {
+			r = over_budget(j, why);
+			goto out;
+		}
 		if (opened <= 0) {
 			r = opened < 0 ? opened : finding(j, "%s", why);
 			goto out;
 		}
+		j->budget -= buf_len(plain);
 		if (j->nplains >= JUDGE_MAX_LAYERS) {
 			r = finding(j, "too many S/MIME layers");
 			goto out;
@@ -895,15 +1027,17 @@ walk(struct judge *j, const struct mime_part *p, int show)
 }
 
 /*
- * The reader is shown more than the From addr-spec: a display name that
- * shows another address, a Sender, a Reply-To. A signature is by From
- * only when none of them names someone else (the identity attacks of
- * "Johnny, You Are Fired!", class I2 and I3).
+ * The reader is shown more than the From addr-spec. An address in From's
+ * display name or in a comment that is not the signer's is a different
+ * sender shown (the identity attacks of "Johnny, You Are Fired!", class
+ * I2 and I3): mismatch. A Sender or Reply-To naming someone else is shown
+ * beside the verdict as a finding: mailing lists set both on genuine mail.
  */
 static int
 identity_check(struct judge *j)
 {
 	static const char *const fields[] = { "from", "sender", "reply-to" };
+	static const char *const shown[] = { "From", "Sender", "Reply-To" };
 	const char		*val, *name;
 	size_t			 i, k;
 	int			 r;
@@ -914,9 +1048,14 @@ identity_check(struct judge *j)
 			if (strcasecmp(name, fields[k]) != 0 ||
 			    !mime_addr_names_other(val, j->v->from))
 				continue;
-			j->facts |= CRYPTO_S_MISMATCH;
-			if ((r = finding(j, "the %s field names an address "
-			    "other than the signer's", fields[k])) != 0)
+			if (k == 0) {
+				j->facts |= CRYPTO_S_MISMATCH;
+				r = finding(j, "the From field shows an "
+				    "address other than the signer's");
+			} else
+				r = finding(j, "the %s field names an address "
+				    "other than the signer's", shown[k]);
+			if (r != 0)
 				return r;
 			break;
 		}
@@ -986,6 +1125,7 @@ crypto_judge(struct crypto_ctx *ctx, const void *msg, size_t len,
 	memset(&j, 0, sizeof(j));
 	j.ctx = ctx;
 	j.e = e;
+	j.budget = JUDGE_BUDGET_TIMES * len + JUDGE_BUDGET_FIXED;
 	if ((v = calloc(1, sizeof(*v))) == NULL ||
 	    (j.text = buf_new(MIME_MAX_INPUT)) == NULL ||
 	    (subj = buf_new(MIME_MAX_FIELD * 4)) == NULL) {
@@ -1026,13 +1166,26 @@ crypto_judge(struct crypto_ctx *ctx, const void *msg, size_t len,
 	if (mime_part_date(cur, &j.date) != 0)
 		j.date = 0;
 	v->date = j.date;
+	if (mime_addr_list(cur, "to", &v->to, &v->nto) != 0 ||
+	    mime_addr_list(cur, "cc", &v->cc, &v->ncc) != 0) {
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		goto out;
+	}
 	if ((r = mime_subject(cur, subj, e)) != 0 ||
 	    (v->subject = sanitized(subj, 0)) == NULL) {
 		r = r != 0 ? r : smerr_set(e, SMERR_NOMEM, "out of memory");
 		goto out;
 	}
 	/* The root: S/MIME layers, one inside the other. */
-	while (cur != NULL && smime_kind(cur) != K_NONE) {
+	while (cur != NULL && (smime_kind(cur) != K_NONE ||
+	    pgp_around_smime(cur))) {
+		if (smime_kind(cur) == K_NONE) {
+			if ((r = finding(&j, "an OpenPGP signature around the "
+			    "message was not checked")) != 0)
+				goto out;
+			cur = mime_part_child(cur, 0);
+			continue;
+		}
 		if ((r = smime_entity(&j, cur, 1, &next)) != 0)
 			goto out;
 		cur = next;
@@ -1105,6 +1258,8 @@ crypto_verdict_free(struct crypto_verdict *v)
 	if (v == NULL)
 		return;
 	free(v->from);
+	crypto_strv_free(v->to, v->nto);
+	crypto_strv_free(v->cc, v->ncc);
 	free(v->subject);
 	free(v->signer);
 	crypto_strv_free(v->signers, v->nsigners);
@@ -1118,15 +1273,42 @@ crypto_verdict_free(struct crypto_verdict *v)
 	free(v);
 }
 
+static int
+json_strv(struct buf *out, char *const *sv, size_t n)
+{
+	size_t	i;
+	int	r = 0;
+
+	r |= buf_putc(out, '[');
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			r |= buf_putc(out, ',');
+		r |= json_str(out, sv[i]);
+	}
+	r |= buf_putc(out, ']');
+	return r;
+}
+
 int
 crypto_verdict_json(const struct crypto_verdict *v, struct buf *out)
 {
+	char	date[32];
 	size_t	i;
 	int	r = 0;
 
 	r |= buf_putc(out, '{');
 	r |= json_key(out, "from", 1);
 	r |= json_str(out, v->from);
+	r |= json_key(out, "to", 0);
+	r |= json_strv(out, v->to, v->nto);
+	r |= json_key(out, "cc", 0);
+	r |= json_strv(out, v->cc, v->ncc);
+	r |= json_key(out, "date", 0);
+	if (v->date > 0) {
+		iso_time(v->date, date, sizeof(date));
+		r |= json_str(out, date);
+	} else
+		r |= json_str(out, NULL);
 	r |= json_key(out, "subject", 0);
 	r |= json_str(out, v->subject);
 	r |= json_key(out, "signature", 0);
