@@ -75,23 +75,18 @@ check_eq "a good intermediate CA: valid" valid "$(judge "$T/good.eml")"
 msg p256 >"$T/p256.eml"
 check_eq "an ECDSA P-256 signer: valid" valid "$(judge "$T/p256.eml")"
 
-msg p192 >"$T/p192.eml"
-check_eq "an ECDSA P-192 signer: untrusted" untrusted \
-    "$(judge "$T/p192.eml")"
-check_match "P-192: the finding says the key is too weak" \
-    "signer's key is too weak" "$(json "$T/out.json" 'd["findings"]')"
-msg via-rsa1024 rsa1024-ca >"$T/rsa1024.eml"
-check_eq "an RSA-1024 intermediate CA: untrusted" untrusted \
-    "$(judge "$T/rsa1024.eml")"
-check_match "RSA-1024 CA: the finding says so" \
-    "a CA's key in the chain is too weak" \
-    "$(json "$T/out.json" 'd["findings"]')"
-msg via-sha1 sha1-ca >"$T/sha1.eml"
-check_eq "a SHA-1-signed intermediate CA: untrusted" untrusted \
-    "$(judge "$T/sha1.eml")"
-check_match "SHA-1 CA: the finding says so" \
-    "signed with a weak digest \(MD5 or SHA-1\)" \
-    "$(json "$T/out.json" 'd["findings"]')"
+# weak WHAT SIGNER CA REGEX: untrusted, with a finding matching REGEX
+weak() {
+	msg "$2" "$3" >"$T/weak.eml"
+	check_eq "$1: untrusted" untrusted "$(judge "$T/weak.eml")"
+	check_match "$1: the finding says why" "$4" \
+	    "$(json "$T/out.json" 'd["findings"]')"
+}
+weak "an ECDSA P-192 signer" p192 "" "signer's key is too weak"
+weak "an RSA-1024 intermediate CA" via-rsa1024 rsa1024-ca \
+    "a CA's key in the chain is too weak"
+weak "a SHA-1-signed intermediate CA" via-sha1 sha1-ca \
+    "signed with a weak digest \(MD5 or SHA-1\)"
 
 # A 365-day certificate, the message signed 500 days on (its Date too):
 # the certificate is valid now, but the signature was made after it ended.
