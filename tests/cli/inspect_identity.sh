@@ -41,24 +41,26 @@ check_match "a finding names the Reply-To field" \
     "the Reply-To field names an address other than the signer's" \
     "$(json "$T/out.json" 'd["findings"]')"
 
+# expect FILE "SIGNATURE FROM SIGNER" WHAT
+expect() { check_eq "$3" "$2" "$(verdict "$1")"; }
 # From's addr-spec is mallory's; the comment shows alice's, who signed.
 signed alice 'From: mallory@evil.test (alice@example.test)' >"$T/c1.eml"
-check_eq "From: mallory@evil.test (alice@...), alice signs: mismatch" \
-    "mismatch mallory@evil.test alice@example.test" "$(verdict "$T/c1.eml")"
+expect "$T/c1.eml" "mismatch mallory@evil.test alice@example.test" \
+    "From: mallory@evil.test (alice@...), alice signs: mismatch"
 # bob signs as himself, but the comment shows alice: mismatch.
 signed bob 'From: bob@example.test (alice@example.test)' >"$T/c2.eml"
-check_eq "From: bob@... (alice@...), bob signs: mismatch" \
-    "mismatch bob@example.test bob@example.test" "$(verdict "$T/c2.eml")"
+expect "$T/c2.eml" "mismatch bob@example.test bob@example.test" \
+    "From: bob@... (alice@...), bob signs: mismatch"
 check_match "and the finding says From shows another address" \
     "the From field shows an address other than the signer's" \
     "$(json "$T/out.json" 'd["findings"]')"
 # A comment that shows no address changes nothing.
 signed bob 'From: bob@example.test (Bob, at work)' >"$T/c3.eml"
-check_eq "From: bob@... (Bob, at work), bob signs: valid" \
-    "valid bob@example.test bob@example.test" "$(verdict "$T/c3.eml")"
+expect "$T/c3.eml" "valid bob@example.test bob@example.test" \
+    "From: bob@... (Bob, at work), bob signs: valid"
 # A comment inside a quoted display name is not a comment.
 signed bob 'From: "Bob (alice@example.test)" <bob@example.test>' \
     >"$T/c4.eml"
-check_eq "a display name showing alice's address, bob signs: mismatch" \
-    "mismatch bob@example.test bob@example.test" "$(verdict "$T/c4.eml")"
+expect "$T/c4.eml" "mismatch bob@example.test bob@example.test" \
+    "a display name showing alice's address, bob signs: mismatch"
 t_done

@@ -4,8 +4,8 @@
 # trusted, "pkix+dane" when it is, and "none"/untrusted without a [dns]
 # section. A certificate for bob that the records contradict is a warning
 # and the signature is not valid, nor trusted at all, even with a trusted
-# CA. A signer whose
-# SMIMEA answer is bogus gets a warning and a finding, never "dane".
+# CA. A signer whose SMIMEA answer is bogus gets a warning and a finding,
+# never "dane".
 set -u
 . "$TOP/tests/lib.sh"
 if ! lab_up; then
