@@ -432,6 +432,36 @@ signer_dane(struct judge *j, X509 *cert, size_t i, const char *addr,
 }
 
 /*
+ * Makes sg the verdict's signer: its address, trust and certificate, and
+ * the address it may be harvested for (a trusted signer that is From).
+ */
+static void
+signer_keep(struct crypto_verdict *v, const struct crypto_signer *sg,
+    const char *addr, enum crypto_trust trust)
+{
+	unsigned char	*der = NULL;
+	int		 derlen;
+
+	free(v->signer);
+	v->signer = addr != NULL ? strdup(addr) : NULL;
+	v->trust = trust;
+	free(v->signer_der);
+	v->signer_der = NULL;
+	v->signer_der_len = 0;
+	free(v->harvest_addr);
+	v->harvest_addr = NULL;
+	if ((derlen = i2d_X509(sg->cert, &der)) > 0 &&
+	    (v->signer_der = malloc((size_t)derlen)) != NULL) {
+		memcpy(v->signer_der, der, (size_t)derlen);
+		v->signer_der_len = (size_t)derlen;
+	}
+	OPENSSL_free(der);
+	if (sg->math == 1 && trust != CRYPTO_TRUST_NONE && v->from != NULL &&
+	    crypto_cert_has_email(sg->cert, v->from))
+		v->harvest_addr = lower_dup(v->from);
+}
+
+/*
  * Records the outcome of one counted SignedData: every SignerInfo is
  * judged, and the last (innermost) layer's first signer becomes the
  * verdict's signer.
@@ -445,9 +475,8 @@ sig_record(struct judge *j, struct crypto_signed *s, int root)
 	char			**em = NULL, *addr;
 	enum crypto_trust	 trust;
 	enum crypto_dane	 d;
-	unsigned char		*der;
 	size_t			 i, nem = 0;
-	int			 r, ok, derlen;
+	int			 r, ok;
 
 	j->facts |= CRYPTO_S_SIGNED;
 	j->nsig++;
@@ -548,28 +577,9 @@ sig_record(struct judge *j, struct crypto_signed *s, int root)
 			    why != NULL ? why : "untrusted certificate")) != 0)
 				goto out;
 		}
-		if (i == 0) {
-			/* The innermost layer's first signer is "signer". */
-			free(v->signer);
-			v->signer = addr != NULL ? strdup(addr) : NULL;
-			v->trust = trust;
-			free(v->signer_der);
-			v->signer_der = NULL;
-			v->signer_der_len = 0;
-			free(v->harvest_addr);
-			v->harvest_addr = NULL;
-			der = NULL;
-			if ((derlen = i2d_X509(sg->cert, &der)) > 0 &&
-			    (v->signer_der = malloc((size_t)derlen)) != NULL) {
-				memcpy(v->signer_der, der, (size_t)derlen);
-				v->signer_der_len = (size_t)derlen;
-			}
-			OPENSSL_free(der);
-			if (sg->math == 1 && trust != CRYPTO_TRUST_NONE &&
-			    d != CRYPTO_DANE_CONTRADICTION && from != NULL &&
-			    crypto_cert_has_email(sg->cert, from))
-				v->harvest_addr = lower_dup(from);
-		}
+		/* The innermost layer's first signer is "signer". */
+		if (i == 0)
+			signer_keep(v, sg, addr, trust);
 	}
 	r = 0;
 out:
@@ -689,6 +699,91 @@ pending_record(struct judge *j)
 }
 
 /*
+ * Keeps a decrypted or decompressed layer (plain, taken) and parses what
+ * it holds into *contentp.
+ */
+static int
+plain_keep(struct judge *j, struct buf *plain,
+    const struct mime_part **contentp)
+{
+	if (j->nplains >= JUDGE_MAX_LAYERS) {
+		buf_free(plain);
+		j->facts |= CRYPTO_S_SIGNED | CRYPTO_S_ERROR;
+		return finding(j, "too many S/MIME layers");
+	}
+	j->budget -= buf_len(plain);
+	j->plains[j->nplains++] = plain;
+	return msg_keep(j, buf_data(plain), buf_len(plain), contentp);
+}
+
+/* Decrypts the envelope der at the root; *contentp gets what it holds. */
+static int
+envelope_open(struct judge *j, const struct buf *der,
+    const struct mime_part **contentp)
+{
+	struct buf	*plain;
+	char		*cipher = NULL;
+	const char	*why;
+	int		 r = 0, opened;
+
+	if ((plain = buf_new_secret(budget_room(j))) == NULL)
+		return smerr_set(j->e, SMERR_NOMEM, "out of memory");
+	opened = crypto_cms_decrypt(j->ctx, buf_data(der), buf_len(der),
+	    plain, &cipher, &why, j->e);
+	if (opened < 0) {
+		r = opened;
+		goto out;
+	}
+	if (cipher != NULL && j->v->cipher == NULL) {
+		j->v->cipher = cipher;
+		cipher = NULL;
+		if (strstr(j->v->cipher, "cbc") != NULL &&
+		    (r = finding(j, "%s: the envelope is not "
+		    "integrity-protected", j->v->cipher)) != 0)
+			goto out;
+	}
+	if (opened != 1) {
+		j->facts |= CRYPTO_E_FAILED;
+		r = opened == 2 ? over_budget(j, why) : finding(j, "%s",
+		    why != NULL ? why : "the envelope could not be opened");
+		goto out;
+	}
+	j->facts |= CRYPTO_E_DECRYPTED;
+	r = plain_keep(j, plain, contentp);
+	plain = NULL;
+	if (r == 0) {
+		j->plain = buf_data(j->plains[j->nplains - 1]);
+		j->plainlen = buf_len(j->plains[j->nplains - 1]);
+	}
+out:
+	free(cipher);
+	buf_free(plain);
+	return r;
+}
+
+/* Inflates the CompressedData der; *contentp gets what it holds. */
+static int
+compressed_open(struct judge *j, const struct buf *der,
+    const struct mime_part **contentp)
+{
+	struct buf	*plain;
+	const char	*why;
+	int		 opened;
+
+	if ((plain = buf_new(budget_room(j))) == NULL)
+		return smerr_set(j->e, SMERR_NOMEM, "out of memory");
+	opened = crypto_cms_uncompress(buf_data(der), buf_len(der), plain,
+	    &why, j->e);
+	if (opened != 1) {
+		buf_free(plain);
+		if (opened == 2)
+			return over_budget(j, why);
+		return opened < 0 ? opened : finding(j, "%s", why);
+	}
+	return plain_keep(j, plain, contentp);
+}
+
+/*
  * Handles one S/MIME entity p. At the root (root set) *nextp gets the
  * entity it holds, to be judged in turn; inside the content, what it holds
  * is walked here.
@@ -699,12 +794,10 @@ smime_entity(struct judge *j, const struct mime_part *p, int root,
 {
 	struct crypto_signed	 s;
 	const struct mime_part	*content = NULL, *sigp;
-	struct buf		*der = NULL, *plain = NULL;
+	struct buf		*der = NULL;
 	const uint8_t		*raw;
-	char			*cipher = NULL;
-	const char		*why;
 	size_t			 rawlen;
-	int			 r = 0, t, opened;
+	int			 r = 0, t;
 
 	memset(&s, 0, sizeof(s));
 	*nextp = NULL;
@@ -769,72 +862,12 @@ smime_entity(struct judge *j, const struct mime_part *p, int root,
 			goto out;
 		}
 		j->facts |= CRYPTO_E_ENVELOPE;
-		if ((r = pending_drop(j)) != 0)
-			goto out;
-		if ((plain = buf_new_secret(budget_room(j))) == NULL) {
-			r = smerr_set(j->e, SMERR_NOMEM, "out of memory");
-			goto out;
-		}
-		opened = crypto_cms_decrypt(j->ctx, buf_data(der),
-		    buf_len(der), plain, &cipher, &why, j->e);
-		if (opened < 0) {
-			r = opened;
-			goto out;
-		}
-		if (cipher != NULL && j->v->cipher == NULL) {
-			j->v->cipher = cipher;
-			cipher = NULL;
-			if (strstr(j->v->cipher, "cbc") != NULL &&
-			    (r = finding(j, "%s: the envelope is not "
-			    "integrity-protected", j->v->cipher)) != 0)
-				goto out;
-		}
-		if (opened == 2) {
-			j->facts |= CRYPTO_E_FAILED;
-			r = over_budget(j, why);
-			goto out;
-		}
-		if (opened == 0) {
-			j->facts |= CRYPTO_E_FAILED;
-			r = finding(j, "%s", why != NULL ? why :
-			    "the envelope could not be opened");
-			goto out;
-		}
-		j->budget -= buf_len(plain);
-		j->facts |= CRYPTO_E_DECRYPTED;
-		j->plains[j->nplains++] = plain;
-		plain = NULL;
-		j->plain = buf_data(j->plains[j->nplains - 1]);
-		j->plainlen = buf_len(j->plains[j->nplains - 1]);
-		if ((r = msg_keep(j, j->plain, j->plainlen, &content)) != 0)
-			goto out;
+		if ((r = pending_drop(j)) == 0)
+			r = envelope_open(j, der, &content);
 		goto next;
 	case NID_id_smime_ct_compressedData:
 		/* Compression is transparent: what it holds is judged. */
-		if ((plain = buf_new(budget_room(j))) == NULL) {
-			r = smerr_set(j->e, SMERR_NOMEM, "out of memory");
-			goto out;
-		}
-		opened = crypto_cms_uncompress(buf_data(der), buf_len(der),
-		    plain, &why, j->e);
-		if (opened == 2) {
-			r = over_budget(j, why);
-			goto out;
-		}
-		if (opened <= 0) {
-			r = opened < 0 ? opened : finding(j, "%s", why);
-			goto out;
-		}
-		j->budget -= buf_len(plain);
-		if (j->nplains >= JUDGE_MAX_LAYERS) {
-			r = finding(j, "too many S/MIME layers");
-			goto out;
-		}
-		j->plains[j->nplains++] = plain;
-		plain = NULL;
-		if ((r = msg_keep(j, buf_data(j->plains[j->nplains - 1]),
-		    buf_len(j->plains[j->nplains - 1]), &content)) != 0)
-			goto out;
+		r = compressed_open(j, der, &content);
 		goto next;
 	default:
 		if (mime_part_param(p, "smime-type") != NULL &&
@@ -865,10 +898,8 @@ next:
 	else
 		r = walk(j, content, 1);
 out:
-	free(cipher);
 	crypto_signed_clear(&s);
 	buf_free(der);
-	buf_free(plain);
 	return r;
 }
 
@@ -1110,6 +1141,73 @@ sanitized(const struct buf *b, unsigned flags)
 	return s;
 }
 
+/* 1 when addr reaches a terminal as it is: UTF-8, nothing to remove. */
+static int
+addr_showable(const char *addr, int *showp)
+{
+	char	*c;
+
+	if ((c = text_sanitize_str(addr, 0)) == NULL)
+		return -1;
+	*showp = strcmp(c, addr) == 0 && text_utf8_valid(addr, strlen(addr));
+	free(c);
+	return 0;
+}
+
+/* Keeps of the n addresses at v only those a terminal shows as they are. */
+static int
+addrs_showable(char **v, size_t *np)
+{
+	size_t	i, k;
+	int	show;
+
+	for (i = k = 0; i < *np; i++) {
+		if (addr_showable(v[i], &show) != 0)
+			return -1;
+		if (show)
+			v[k++] = v[i];
+		else
+			free(v[i]);
+	}
+	*np = k;
+	return 0;
+}
+
+/* The outer header: From, Date, To, Cc and the Subject shown. */
+static int
+header_read(struct judge *j, const struct mime_part *h)
+{
+	struct crypto_verdict	*v = j->v;
+	struct buf		*subj;
+	const char		*why;
+	int			 r, show = 1;
+
+	if (mime_from_addr(h, &v->from, &why) != 0 ||
+	    (v->from != NULL && addr_showable(v->from, &show) != 0) ||
+	    mime_addr_list(h, "to", &v->to, &v->nto) != 0 ||
+	    mime_addr_list(h, "cc", &v->cc, &v->ncc) != 0 ||
+	    addrs_showable(v->to, &v->nto) != 0 ||
+	    addrs_showable(v->cc, &v->ncc) != 0)
+		return smerr_set(j->e, SMERR_NOMEM, "out of memory");
+	if (!show) {
+		free(v->from);
+		v->from = NULL;
+		why = "an address with characters that cannot be shown";
+	}
+	if (v->from == NULL && (r = finding(j, "From: %s", why)) != 0)
+		return r;
+	if (mime_part_date(h, &j->date) != 0)
+		j->date = 0;
+	v->date = j->date;
+	if ((subj = buf_new(MIME_MAX_FIELD * 4)) == NULL)
+		return smerr_set(j->e, SMERR_NOMEM, "out of memory");
+	if ((r = mime_subject(h, subj, j->e)) == 0 &&
+	    (v->subject = sanitized(subj, 0)) == NULL)
+		r = smerr_set(j->e, SMERR_NOMEM, "out of memory");
+	buf_free(subj);
+	return r;
+}
+
 int
 crypto_judge(struct crypto_ctx *ctx, const void *msg, size_t len,
     struct crypto_verdict **vp, struct smerr *e)
@@ -1117,8 +1215,6 @@ crypto_judge(struct crypto_ctx *ctx, const void *msg, size_t len,
 	struct judge		 j;
 	struct crypto_verdict	*v = NULL;
 	const struct mime_part	*cur, *next;
-	struct buf		*subj = NULL;
-	const char		*why;
 	int			 r, i;
 
 	*vp = NULL;
@@ -1127,8 +1223,7 @@ crypto_judge(struct crypto_ctx *ctx, const void *msg, size_t len,
 	j.e = e;
 	j.budget = JUDGE_BUDGET_TIMES * len + JUDGE_BUDGET_FIXED;
 	if ((v = calloc(1, sizeof(*v))) == NULL ||
-	    (j.text = buf_new(MIME_MAX_INPUT)) == NULL ||
-	    (subj = buf_new(MIME_MAX_FIELD * 4)) == NULL) {
+	    (j.text = buf_new(MIME_MAX_INPUT)) == NULL) {
 		r = smerr_set(e, SMERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -1141,41 +1236,8 @@ crypto_judge(struct crypto_ctx *ctx, const void *msg, size_t len,
 		j.msgs[j.nmsgs++] = m;
 		cur = j.outer = mime_msg_root(m);
 	}
-	if ((r = mime_from_addr(cur, &v->from, &why)) != 0) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+	if ((r = header_read(&j, cur)) != 0)
 		goto out;
-	}
-	if (v->from != NULL) {
-		/* An address that would change on the way to a terminal. */
-		char	*c = text_sanitize_str(v->from, 0);
-
-		if (c == NULL) {
-			r = smerr_set(e, SMERR_NOMEM, "out of memory");
-			goto out;
-		}
-		if (strcmp(c, v->from) != 0 ||
-		    !text_utf8_valid(v->from, strlen(v->from))) {
-			free(v->from);
-			v->from = NULL;
-			why = "an address with characters that cannot be shown";
-		}
-		free(c);
-	}
-	if (v->from == NULL && (r = finding(&j, "From: %s", why)) != 0)
-		goto out;
-	if (mime_part_date(cur, &j.date) != 0)
-		j.date = 0;
-	v->date = j.date;
-	if (mime_addr_list(cur, "to", &v->to, &v->nto) != 0 ||
-	    mime_addr_list(cur, "cc", &v->cc, &v->ncc) != 0) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
-		goto out;
-	}
-	if ((r = mime_subject(cur, subj, e)) != 0 ||
-	    (v->subject = sanitized(subj, 0)) == NULL) {
-		r = r != 0 ? r : smerr_set(e, SMERR_NOMEM, "out of memory");
-		goto out;
-	}
 	/* The root: S/MIME layers, one inside the other. */
 	while (cur != NULL && (smime_kind(cur) != K_NONE ||
 	    pgp_around_smime(cur))) {
@@ -1247,7 +1309,6 @@ out:
 	for (i = 0; i < j.npending; i++)
 		crypto_signed_clear(&j.pending[i]);
 	buf_free(j.text);
-	buf_free(subj);
 	crypto_verdict_free(v);
 	return r;
 }
