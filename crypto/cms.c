@@ -313,40 +313,25 @@ static enum sig_how
 sig_how(const X509_ALGOR *alg, char *name, size_t size)
 {
 	const ASN1_OBJECT	*obj;
+	int			 nid, pk;
 
 	name[0] = '\0';
 	if (alg == NULL)
 		return SIG_NONE;
 	X509_ALGOR_get0(&obj, NULL, NULL, alg);
-	switch (OBJ_obj2nid(obj)) {
-	case NID_rsaEncryption:
-	case NID_md5WithRSAEncryption:
-	case NID_sha1WithRSAEncryption:
-	case NID_sha224WithRSAEncryption:
-	case NID_sha256WithRSAEncryption:
-	case NID_sha384WithRSAEncryption:
-	case NID_sha512WithRSAEncryption:
-	case NID_rsassaPss:
-	case NID_X9_62_id_ecPublicKey:
-	case NID_ecdsa_with_SHA1:
-	case NID_ecdsa_with_SHA224:
-	case NID_ecdsa_with_SHA256:
-	case NID_ecdsa_with_SHA384:
-	case NID_ecdsa_with_SHA512:
-	case NID_dsa:
-	case NID_dsaWithSHA1:
-	case NID_dsa_with_SHA224:
-	case NID_dsa_with_SHA256:
-		return SIG_CMS;
-	case NID_ED25519:
-	case NID_ED448:
+	nid = OBJ_obj2nid(obj);
+	if (nid == NID_ED25519 || nid == NID_ED448)
 		return SIG_EDDSA;
-	default:
-		if (OBJ_obj2txt(name, (int)size, obj, 0) <= 0)
-			(void)snprintf(name, size, "unknown");
-		ERR_clear_error();
-		return SIG_NONE;
-	}
+	/* A key's algorithm alone, or a signature one naming its key's. */
+	if (!OBJ_find_sigid_algs(nid, NULL, &pk))
+		pk = nid;
+	if (pk == NID_rsaEncryption || pk == NID_rsassaPss ||
+	    pk == NID_X9_62_id_ecPublicKey || pk == NID_dsa)
+		return SIG_CMS;
+	if (OBJ_obj2txt(name, (int)size, obj, 0) <= 0)
+		(void)snprintf(name, size, "unknown");
+	ERR_clear_error();
+	return SIG_NONE;
 }
 
 /* DER SET OF order (X.690 11.6): bytewise, a prefix first. */
