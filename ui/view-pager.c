@@ -110,6 +110,47 @@ pg_clear(struct pg *pg)
 	pg->n = pg->cap = 0;
 }
 
+/*
+ * The findings of the stored verdict (the array of strings that
+ * crypto_verdict_json writes; a quote inside a string is escaped there,
+ * so the member's spelling cannot occur inside a value), one a line
+ * under the banners: why the verdict is not better, and what else the
+ * reader should know, such as a Reply-To naming someone else.
+ */
+static void
+pg_findings(struct pg *pg, const char *verdict, int width)
+{
+	static const char	 key[] = "\"findings\":[";
+	const char		*p;
+	char			 line[512], c;
+	size_t			 n;
+
+	if (verdict == NULL || (p = strstr(verdict, key)) == NULL)
+		return;
+	for (p += sizeof(key) - 1; *p == '"'; p++) {
+		n = (size_t)snprintf(line, sizeof(line), "Note: ");
+		for (p++; *p != '\0' && *p != '"'; p++) {
+			c = *p;
+			if (c == '\\' && p[1] != '\0') {
+				c = *++p;
+				if (c == 'u') {
+					/* \uXXXX: a control, shown as ? */
+					p += strnlen(p + 1, 4);
+					c = '?';
+				} else if (c != '"' && c != '\\' && c != '/')
+					c = ' ';	/* \n, \r, \t */
+			}
+			if (n < sizeof(line) - 1)
+				line[n++] = c;
+		}
+		line[n] = '\0';
+		pg_wrap(pg, line, n, width, UI_C_WARN);
+		if (*p != '"' || p[1] != ',')
+			break;
+		p++;
+	}
+}
+
 static void
 pg_layout(struct ui *ui, struct ui_view *v, int width)
 {
@@ -147,6 +188,7 @@ pg_layout(struct ui *ui, struct ui_view *v, int width)
 	pg->lines[pg->n - 1].bold = 1;
 	b = ui_enc_banner(m->encryption, &c);
 	pg_wrap(pg, b, strlen(b), width, c);
+	pg_findings(pg, m->verdict, width);
 	if (m->state == STORE_MSG_PENDING)
 		pg_add(pg, "(kept as received; it is decrypted again when a "
 		    "matching key is imported)", 70, UI_C_WARN, 0);

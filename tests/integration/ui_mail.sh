@@ -124,6 +124,8 @@ open_msg() {
 open_msg 'altered after signing'
 check "the pager opens the altered message" wait_for 'Subject: altered after signing'
 check_match "its first line says the signature is bad" 'BAD SIGNATURE' "$(screen | sed -n 2p)"
+check_match "the findings are shown under the banners" \
+    'Note: signer 1: the signature does not match the content' "$(screen | sed -n 3,6p)"
 $TM send-keys -t ui q
 open_msg 'signed by bob'
 check "the pager opens bob's signed message" wait_for 'Subject: signed by bob'
