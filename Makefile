@@ -39,8 +39,9 @@ SQLC_CFLAGS	:= $(shell $(PKG) --cflags sqlcipher 2>/dev/null)
 CURSES_CFLAGS	:= $(shell $(PKG) --cflags ncursesw 2>/dev/null)
 CURSES_LIBS	:= $(shell $(PKG) --libs ncursesw 2>/dev/null)
 SSL_LIBS	:= $(shell $(PKG) --libs libssl libcrypto 2>/dev/null)
-EXT_LIBS	= -letpan $(SSL_LIBS) -lunbound -lsqlcipher $(SECRET_LIBS) \
-		  $(CURSES_LIBS)
+ZLIB_LIBS	:= $(shell $(PKG) --libs zlib 2>/dev/null || echo -lz)
+EXT_LIBS	= -letpan $(SSL_LIBS) $(ZLIB_LIBS) -lunbound -lsqlcipher \
+		  $(SECRET_LIBS) $(CURSES_LIBS)
 
 CFLAGS_keys	= $(SECRET_CFLAGS)
 CFLAGS_store	= $(SQLC_CFLAGS)
@@ -174,7 +175,7 @@ $(FUZZ_DIR)/agent: tests/fuzz/agent.c $(FUZZ_AGENT_SRCS)
 
 $(FUZZ_DIR)/judge: tests/fuzz/judge.c $(FUZZ_JUDGE_SRCS)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -letpan $(SSL_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -letpan $(SSL_LIBS) $(ZLIB_LIBS)
 
 $(FUZZ_DIR)/json: tests/fuzz/json.c $(wildcard base/*.c)
 	@mkdir -p $(@D)

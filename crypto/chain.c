@@ -4,7 +4,8 @@
  * made once and shared by every message judged with the context. A signer
  * is validated for S/MIME signing (RFC 8550: an extended key usage, when
  * present, must allow e-mail protection; a key usage, when present, must
- * allow signatures) at the context's time or now.
+ * allow signatures) at the context's time or now, at OpenSSL's security
+ * level 2 over the whole chain.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -394,6 +395,12 @@ crypto_chain_check(struct crypto_ctx *ctx, X509 *signer,
 	X509_STORE_CTX_set_purpose(sctx, X509_PURPOSE_SMIME_SIGN);
 	vp = X509_STORE_CTX_get0_param(sctx);
 	X509_VERIFY_PARAM_set_time(vp, t);
+	/*
+	 * Security level 2 over the whole chain: RSA and DSA keys of 2048
+	 * bits or more, EC keys of 224, and no certificate below the anchor
+	 * signed with MD5 or SHA-1.
+	 */
+	X509_VERIFY_PARAM_set_auth_level(vp, 2);
 	if (X509_verify_cert(sctx) == 1) {
 		r = 1;
 		if (keyed)
@@ -413,6 +420,18 @@ crypto_chain_check(struct crypto_ctx *ctx, X509 *signer,
 			break;
 		case X509_V_ERR_CERT_REVOKED:
 			*whyp = "the signer's certificate is revoked";
+			break;
+		case X509_V_ERR_EE_KEY_TOO_SMALL:
+			*whyp = "the signer's key is too weak (RSA under 2048 "
+			    "bits, EC under 224)";
+			break;
+		case X509_V_ERR_CA_KEY_TOO_SMALL:
+			*whyp = "a CA's key in the chain is too weak (RSA under "
+			    "2048 bits, EC under 224)";
+			break;
+		case X509_V_ERR_CA_MD_TOO_WEAK:
+			*whyp = "a certificate in the chain is signed with a "
+			    "weak digest (MD5 or SHA-1)";
 			break;
 		default:
 			*whyp = X509_verify_cert_error_string(err);

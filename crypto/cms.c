@@ -9,18 +9,26 @@
  * no getter for it), so that only a short list of ciphers is ever used and
  * so that a message we cannot open still says what it was encrypted with.
  */
+#include <limits.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+#include <sys/uio.h>
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
 
+#include <zlib.h>
+
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/secmem.h"
 #include "mime/mime.h"
 #include "net/anchors.h"
 #include "crypto/crypto_int.h"
@@ -89,6 +97,30 @@ oid_nid(const uint8_t *c, long cl)
 	nid = OBJ_obj2nid(obj);
 	ASN1_OBJECT_free(obj);
 	return nid;
+}
+
+/* The dotted form of an OBJECT IDENTIFIER's content octets, or "". */
+static void
+oid_dotted(const uint8_t *c, long cl, char *out, size_t size)
+{
+	ASN1_OBJECT		*obj;
+	uint8_t			 tlv[130];
+	const unsigned char	*p = tlv;
+
+	out[0] = '\0';
+	if (cl <= 0 || cl > 127)
+		return;
+	tlv[0] = V_ASN1_OBJECT;
+	tlv[1] = (uint8_t)cl;
+	memcpy(tlv + 2, c, (size_t)cl);
+	if ((obj = d2i_ASN1_OBJECT(NULL, &p, cl + 2)) == NULL) {
+		ERR_clear_error();
+		return;
+	}
+	if (OBJ_obj2txt(out, (int)size, obj, 1) <= 0 ||
+	    strlen(out) >= size - 1)
+		out[0] = '\0';
+	ASN1_OBJECT_free(obj);
 }
 
 /*
@@ -266,6 +298,191 @@ signing_time(CMS_SignerInfo *si)
 	return timegm(&tm);
 }
 
+/*
+ * How a SignerInfo's signature algorithm is checked: by OpenSSL's CMS
+ * layer, by sig_eddsa below (OpenSSL 3.0's CMS has no EdDSA), or not at
+ * all. The names are what a finding says of one that cannot be checked.
+ */
+enum sig_how {
+	SIG_CMS,
+	SIG_EDDSA,
+	SIG_NONE,
+};
+
+static enum sig_how
+sig_how(const X509_ALGOR *alg, char *name, size_t size)
+{
+	const ASN1_OBJECT	*obj;
+	int			 nid, pk;
+
+	name[0] = '\0';
+	if (alg == NULL)
+		return SIG_NONE;
+	X509_ALGOR_get0(&obj, NULL, NULL, alg);
+	nid = OBJ_obj2nid(obj);
+	if (nid == NID_ED25519 || nid == NID_ED448)
+		return SIG_EDDSA;
+	/* A key's algorithm alone, or a signature one naming its key's. */
+	if (!OBJ_find_sigid_algs(nid, NULL, &pk))
+		pk = nid;
+	if (pk == NID_rsaEncryption || pk == NID_rsassaPss ||
+	    pk == NID_X9_62_id_ecPublicKey || pk == NID_dsa)
+		return SIG_CMS;
+	if (OBJ_obj2txt(name, (int)size, obj, 0) <= 0)
+		(void)snprintf(name, size, "unknown");
+	ERR_clear_error();
+	return SIG_NONE;
+}
+
+/* DER SET OF order (X.690 11.6): bytewise, a prefix first. */
+static int
+der_setcmp(const void *a, const void *b)
+{
+	const struct iovec	*x = a, *y = b;
+	size_t			 n = x->iov_len < y->iov_len ? x->iov_len :
+				    y->iov_len;
+	int			 c;
+
+	if ((c = memcmp(x->iov_base, y->iov_base, n)) != 0)
+		return c;
+	return x->iov_len < y->iov_len ? -1 : x->iov_len > y->iov_len;
+}
+
+/*
+ * The DER of si's signed attributes as a SET OF (RFC 5652 5.4: what the
+ * signature covers), re-encoded as OpenSSL's CMS layer does for the
+ * algorithms it checks. 0 or -1.
+ */
+#define CMS_MAX_ATTRS	64
+
+static int
+signed_attrs_der(CMS_SignerInfo *si, uint8_t **derp, size_t *lenp)
+{
+	struct iovec	 enc[CMS_MAX_ATTRS];
+	uint8_t		*d = NULL, *w;
+	size_t		 total = 0;
+	int		 i, n, len, hdr, r = -1;
+
+	*derp = NULL;
+	*lenp = 0;
+	if ((n = CMS_signed_get_attr_count(si)) <= 0 || n > CMS_MAX_ATTRS)
+		return -1;
+	memset(enc, 0, sizeof(enc));
+	for (i = 0; i < n; i++) {
+		d = NULL;
+		if ((len = i2d_X509_ATTRIBUTE(CMS_signed_get_attr(si, i),
+		    &d)) <= 0)
+			goto out;
+		enc[i].iov_base = d;
+		enc[i].iov_len = (size_t)len;
+		total += (size_t)len;
+	}
+	if (total > INT_MAX / 2)
+		goto out;
+	qsort(enc, (size_t)n, sizeof(enc[0]), der_setcmp);
+	hdr = ASN1_object_size(1, (int)total, V_ASN1_SET) - (int)total;
+	if (hdr <= 0 || (d = malloc(total + (size_t)hdr)) == NULL)
+		goto out;
+	w = d;
+	ASN1_put_object(&w, 1, (int)total, V_ASN1_SET, V_ASN1_UNIVERSAL);
+	for (i = 0; i < n; i++) {
+		memcpy(w, enc[i].iov_base, enc[i].iov_len);
+		w += enc[i].iov_len;
+	}
+	*derp = d;
+	*lenp = total + (size_t)hdr;
+	r = 0;
+out:
+	for (i = 0; i < n; i++)
+		OPENSSL_free(enc[i].iov_base);
+	ERR_clear_error();
+	return r;
+}
+
+/*
+ * Checks an EdDSA SignerInfo (RFC 8419): the signature is over the DER of
+ * the signed attributes when there are any (their messageDigest is then
+ * compared with the content by CMS_SignerInfo_verify_content), else over
+ * the content itself. 1 holds, 0 does not.
+ */
+static int
+sig_eddsa(CMS_SignerInfo *si, X509 *signer, const uint8_t *content,
+    size_t clen)
+{
+	ASN1_OCTET_STRING	*sig = CMS_SignerInfo_get0_signature(si);
+	EVP_MD_CTX		*mctx = NULL;
+	EVP_PKEY		*pk = X509_get0_pubkey(signer);
+	uint8_t			*tbs = NULL;
+	size_t			 tbslen;
+	int			 ok = 0;
+
+	if (sig == NULL || pk == NULL)
+		goto out;
+	if (CMS_signed_get_attr_count(si) >= 0) {
+		if (signed_attrs_der(si, &tbs, &tbslen) != 0)
+			goto out;
+	} else if (content == NULL)
+		goto out;
+	ok = (mctx = EVP_MD_CTX_new()) != NULL &&
+	    EVP_DigestVerifyInit_ex(mctx, NULL, NULL, NULL, NULL, pk,
+	    NULL) == 1 &&
+	    EVP_DigestVerify(mctx, ASN1_STRING_get0_data(sig),
+	    (size_t)ASN1_STRING_length(sig), tbs != NULL ? tbs : content,
+	    tbs != NULL ? tbslen : clen) == 1;
+out:
+	EVP_MD_CTX_free(mctx);
+	free(tbs);
+	ERR_clear_error();
+	return ok;
+}
+
+/*
+ * Checks one SignerInfo with its certificate against the content read
+ * through cmsbio (content, clen: the same bytes, for EdDSA without signed
+ * attributes). Sets sg->math and sg->why.
+ */
+static void
+signer_check(CMS_SignerInfo *si, X509 *signer, BIO *cmsbio,
+    const uint8_t *content, size_t clen, struct crypto_signer *sg)
+{
+	X509_ALGOR	*alg = NULL;
+	int		 attrs = CMS_signed_get_attr_count(si) >= 0;
+
+	CMS_SignerInfo_get0_algs(si, NULL, NULL, NULL, &alg);
+	switch (sig_how(alg, sg->alg, sizeof(sg->alg))) {
+	case SIG_NONE:
+		sg->math = -1;
+		sg->why = "the signature algorithm cannot be checked";
+		return;
+	case SIG_EDDSA:
+		if (!sig_eddsa(si, signer, content, clen)) {
+			sg->math = 0;
+			sg->why = attrs ? "the signed attributes do not verify" :
+			    "the signature does not match the content";
+			return;
+		}
+		if (!attrs) {
+			sg->math = 1;
+			return;
+		}
+		break;
+	case SIG_CMS:
+		if (attrs && CMS_SignerInfo_verify(si) <= 0) {
+			sg->math = 0;
+			sg->why = "the signed attributes do not verify";
+			ERR_clear_error();
+			return;
+		}
+		break;
+	}
+	if (CMS_SignerInfo_verify_content(si, cmsbio) <= 0) {
+		sg->math = 0;
+		sg->why = "the signature does not match the content";
+	} else
+		sg->math = 1;
+	ERR_clear_error();
+}
+
 static int
 bio_drain(BIO *in, struct buf *out)
 {
@@ -391,16 +608,9 @@ crypto_cms_verify(struct crypto_ctx *ctx, const uint8_t *der, size_t len,
 			sg->why = "a signer with no matching certificate";
 			continue;
 		}
-		if (CMS_signed_get_attr_count(si) >= 0 &&
-		    CMS_SignerInfo_verify(si) <= 0) {
-			sg->math = 0;
-			sg->why = "the signed attributes do not verify";
-		} else if (CMS_SignerInfo_verify_content(si, cmsbio) <= 0) {
-			sg->math = 0;
-			sg->why = "the signature does not match the content";
-		} else
-			sg->math = 1;
-		ERR_clear_error();
+		signer_check(si, signer, cmsbio, dcont != NULL ? dcont :
+		    buf_data(s->content), dcont != NULL ? dlen :
+		    buf_len(s->content), sg);
 	}
 out:
 	if (cmsbio != NULL && cmsbio != dbio) {
@@ -424,6 +634,7 @@ struct cms_cipher {
 	int	alg;		/* NID of the content cipher */
 	long	icvlen;		/* GCM: tag length in the parameters */
 	long	maclen;		/* AuthEnvelopedData: length of mac */
+	char	oid[64];	/* the content cipher's OID, dotted */
 };
 
 /*
@@ -490,6 +701,7 @@ cms_cipher_read(const uint8_t *der, size_t len, struct cms_cipher *ci)
 	    tag != V_ASN1_OBJECT)
 		return -1;
 	ci->alg = oid_nid(c, cl);
+	oid_dotted(c, cl, ci->oid, sizeof(ci->oid));
 	/* GCMParameters ::= SEQUENCE { aes-nonce, aes-ICVlen DEFAULT 12 } */
 	if (ci->alg == NID_aes_128_gcm || ci->alg == NID_aes_192_gcm ||
 	    ci->alg == NID_aes_256_gcm) {
@@ -554,14 +766,30 @@ cipher_allowed(const struct cms_cipher *ci, const char **whyp)
 	}
 }
 
+/*
+ * Content ciphers OpenSSL has no object for, by OID (RFC 8103:
+ * id-alg-AEADChaCha20Poly1305), with the names they go by.
+ */
+static const struct {
+	const char	*oid;
+	const char	*name;
+} cipher_oids[] = {
+	{ "1.2.840.113549.1.9.16.3.18",	"chacha20-poly1305" },
+};
+
+/* The cipher's usual name (OpenSSL's long name), else its dotted OID. */
 static char *
-cipher_name(int nid)
+cipher_name(const struct cms_cipher *ci)
 {
 	const char	*ln;
+	size_t		 i;
 
-	if (nid == NID_undef || (ln = OBJ_nid2ln(nid)) == NULL)
-		return strdup("unknown");
-	return strdup(ln);
+	if (ci->alg != NID_undef && (ln = OBJ_nid2ln(ci->alg)) != NULL)
+		return strdup(ln);
+	for (i = 0; i < sizeof(cipher_oids) / sizeof(cipher_oids[0]); i++)
+		if (strcmp(ci->oid, cipher_oids[i].oid) == 0)
+			return strdup(cipher_oids[i].name);
+	return strdup(ci->oid[0] != '\0' ? ci->oid : "unknown");
 }
 
 int
@@ -576,15 +804,17 @@ crypto_cms_cipher(const uint8_t *der, size_t len, char **namep)
 	if (cms_cipher_read(der, len, &ci) != 0) {
 		if ((cms = cms_read(der, len)) == NULL ||
 		    (relen = i2d_CMS_ContentInfo(cms, &re)) <= 0 ||
-		    cms_cipher_read(re, (size_t)relen, &ci) != 0)
+		    cms_cipher_read(re, (size_t)relen, &ci) != 0) {
 			ci.alg = NID_undef;
+			ci.oid[0] = '\0';
+		}
 		OPENSSL_free(re);
 		CMS_ContentInfo_free(cms);
 		ERR_clear_error();
 	}
-	if (ci.alg == NID_undef)
+	if (ci.alg == NID_undef && ci.oid[0] == '\0')
 		return 0;
-	return (*namep = cipher_name(ci.alg)) == NULL ? SMERR_NOMEM : 0;
+	return (*namep = cipher_name(&ci)) == NULL ? SMERR_NOMEM : 0;
 }
 
 /*
@@ -665,7 +895,7 @@ crypto_cms_decrypt(struct crypto_ctx *ctx, const uint8_t *der, size_t len,
 		*whyp = "the envelope's content cipher could not be read";
 		goto out;
 	}
-	if ((*cipherp = cipher_name(ci.alg)) == NULL) {
+	if ((*cipherp = cipher_name(&ci)) == NULL) {
 		r = smerr_set(e, SMERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -697,6 +927,12 @@ crypto_cms_decrypt(struct crypto_ctx *ctx, const uint8_t *der, size_t len,
 			goto out;
 		}
 		buf_reset(out);		/* secret: wiped */
+		if (bb.err == SMERR_LIMIT) {
+			*whyp = "the decrypted content is more than the "
+			    "message may hold";
+			r = 2;
+			goto out;
+		}
 		if (bb.err != 0) {
 			r = smerr_set(e, bb.err, "decrypted content: %s",
 			    smerr_str(bb.err));
@@ -725,276 +961,47 @@ out:
 }
 
 /*
- * CompressedData (RFC 3274) holds a zlib stream (RFC 1950) of DEFLATE
- * (RFC 1951). OpenSSL here is built without zlib, so the stream is
- * inflated below: a small decoder that writes into a bounded buffer and
- * fails on anything malformed, rather than guessing.
+ * CompressedData (RFC 3274) holds a zlib stream (RFC 1950). It is inflated
+ * by zlib a chunk at a time into out, whose ceiling is what the message
+ * may still hold: past it the stream is abandoned at once, so that a few
+ * kilobytes claiming gigabytes cost neither the time nor the memory.
+ * 0 inflated, 1 past out's ceiling, -1 malformed.
  */
-struct inflate {
-	const uint8_t	*in;
-	size_t		 inlen;
-	size_t		 pos;		/* next input byte */
-	unsigned	 bits;		/* bit buffer */
-	int		 nbits;
-	struct buf	*out;
-};
-
-struct huff {
-	short	count[16];		/* codes of each length */
-	short	sym[288];		/* symbols ordered by code */
-};
-
-static int
-inf_bits(struct inflate *z, int n, unsigned *vp)
-{
-	unsigned	v = z->bits;
-
-	while (z->nbits < n) {
-		if (z->pos >= z->inlen)
-			return -1;
-		v |= (unsigned)z->in[z->pos++] << z->nbits;
-		z->nbits += 8;
-	}
-	*vp = v & ((1U << n) - 1);
-	z->bits = v >> n;
-	z->nbits -= n;
-	return 0;
-}
-
-/* Builds a canonical Huffman table; -1 if over-subscribed. */
-static int
-huff_build(struct huff *h, const short *len, int n)
-{
-	short	offs[16];
-	int	i, left;
-
-	memset(h->count, 0, sizeof(h->count));
-	for (i = 0; i < n; i++)
-		h->count[len[i]]++;
-	if (h->count[0] == n)
-		return 0;		/* no codes: only an error if used */
-	left = 1;
-	for (i = 1; i < 16; i++) {
-		left <<= 1;
-		left -= h->count[i];
-		if (left < 0)
-			return -1;
-	}
-	offs[1] = 0;
-	for (i = 1; i < 15; i++)
-		offs[i + 1] = offs[i] + h->count[i];
-	for (i = 0; i < n; i++)
-		if (len[i] != 0)
-			h->sym[offs[len[i]]++] = (short)i;
-	return 0;
-}
-
-static int
-huff_decode(struct inflate *z, const struct huff *h)
-{
-	unsigned	b;
-	int		code = 0, first = 0, index = 0, len, count;
-
-	for (len = 1; len < 16; len++) {
-		if (inf_bits(z, 1, &b) != 0)
-			return -1;
-		code |= (int)b;
-		count = h->count[len];
-		if (code - count < first)
-			return h->sym[index + (code - first)];
-		index += count;
-		first += count;
-		first <<= 1;
-		code <<= 1;
-	}
-	return -1;
-}
-
-static const short len_base[29] = {
-	3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31,
-	35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258 };
-static const short len_extra[29] = {
-	0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2,
-	3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0 };
-static const short dist_base[30] = {
-	1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193,
-	257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145,
-	8193, 12289, 16385, 24577 };
-static const short dist_extra[30] = {
-	0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6,
-	7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13 };
-
-static int
-inf_codes(struct inflate *z, const struct huff *lit, const struct huff *dist)
-{
-	const uint8_t	*o;
-	unsigned	 e;
-	size_t		 n, d, k;
-	int		 sym;
-	uint8_t		 c;
-
-	for (;;) {
-		if ((sym = huff_decode(z, lit)) < 0)
-			return -1;
-		if (sym < 256) {
-			c = (uint8_t)sym;
-			if (buf_put(z->out, &c, 1) != 0)
-				return -1;
-			continue;
-		}
-		if (sym == 256)
-			return 0;
-		if ((sym -= 257) >= 29 || inf_bits(z, len_extra[sym], &e) != 0)
-			return -1;
-		n = (size_t)len_base[sym] + e;
-		if ((sym = huff_decode(z, dist)) < 0 || sym >= 30 ||
-		    inf_bits(z, dist_extra[sym], &e) != 0)
-			return -1;
-		d = (size_t)dist_base[sym] + e;
-		if (d > buf_len(z->out))
-			return -1;	/* before the start */
-		for (k = 0; k < n; k++) {
-			o = buf_data(z->out);
-			c = o[buf_len(z->out) - d];
-			if (buf_put(z->out, &c, 1) != 0)
-				return -1;
-		}
-	}
-}
-
-static int
-inf_fixed(struct inflate *z)
-{
-	struct huff	lit, dist;
-	short		len[288];
-	int		i;
-
-	for (i = 0; i < 144; i++)
-		len[i] = 8;
-	for (; i < 256; i++)
-		len[i] = 9;
-	for (; i < 280; i++)
-		len[i] = 7;
-	for (; i < 288; i++)
-		len[i] = 8;
-	huff_build(&lit, len, 288);
-	for (i = 0; i < 30; i++)
-		len[i] = 5;
-	huff_build(&dist, len, 30);
-	return inf_codes(z, &lit, &dist);
-}
-
-static int
-inf_dynamic(struct inflate *z)
-{
-	static const short order[19] = {
-	    16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15 };
-	struct huff	lit, dist, cl;
-	short		len[320];
-	unsigned	nlen, ndist, ncode, v;
-	int		i, sym, prev;
-	unsigned	rep;
-
-	if (inf_bits(z, 5, &nlen) != 0 || inf_bits(z, 5, &ndist) != 0 ||
-	    inf_bits(z, 4, &ncode) != 0)
-		return -1;
-	nlen += 257;
-	ndist += 1;
-	ncode += 4;
-	if (nlen > 286 || ndist > 30)
-		return -1;
-	memset(len, 0, sizeof(len));
-	for (i = 0; i < (int)ncode; i++) {
-		if (inf_bits(z, 3, &v) != 0)
-			return -1;
-		len[order[i]] = (short)v;
-	}
-	if (huff_build(&cl, len, 19) != 0)
-		return -1;
-	for (i = 0; i < (int)(nlen + ndist);) {
-		if ((sym = huff_decode(z, &cl)) < 0)
-			return -1;
-		if (sym < 16) {
-			len[i++] = (short)sym;
-			continue;
-		}
-		prev = 0;
-		if (sym == 16) {
-			if (i == 0 || inf_bits(z, 2, &rep) != 0)
-				return -1;
-			prev = len[i - 1];
-			rep += 3;
-		} else if (sym == 17) {
-			if (inf_bits(z, 3, &rep) != 0)
-				return -1;
-			rep += 3;
-		} else {
-			if (inf_bits(z, 7, &rep) != 0)
-				return -1;
-			rep += 11;
-		}
-		if (i + (int)rep > (int)(nlen + ndist))
-			return -1;
-		while (rep-- > 0)
-			len[i++] = (short)prev;
-	}
-	if (len[256] == 0 || huff_build(&lit, len, (int)nlen) != 0 ||
-	    huff_build(&dist, len + nlen, (int)ndist) != 0)
-		return -1;
-	return inf_codes(z, &lit, &dist);
-}
-
-/* Inflates a zlib stream into out (bounded by out's ceiling). 0 or -1. */
 static int
 zlib_inflate(const uint8_t *in, size_t inlen, struct buf *out)
 {
-	struct inflate	 z;
-	const uint8_t	*o;
-	unsigned	 last, type, v, nv;
-	uint32_t	 a = 1, b = 0, want;
-	size_t		 i, n;
+	z_stream	 zs;
+	uint8_t		 chunk[16384];
+	size_t		 n;
+	int		 zr, r = -1;
 
-	if (inlen < 6 || (in[0] & 0x0f) != 8 || (in[0] >> 4) > 7 ||
-	    ((unsigned)in[0] << 8 | in[1]) % 31 != 0 || (in[1] & 0x20))
+	if (inlen == 0 || inlen > UINT_MAX)
 		return -1;
-	memset(&z, 0, sizeof(z));
-	z.in = in + 2;
-	z.inlen = inlen - 2 - 4;
-	z.out = out;
+	memset(&zs, 0, sizeof(zs));
+	if (inflateInit(&zs) != Z_OK)
+		return -1;
+	zs.next_in = (Bytef *)(uintptr_t)in;
+	zs.avail_in = (uInt)inlen;
 	do {
-		if (inf_bits(&z, 1, &last) != 0 || inf_bits(&z, 2, &type) != 0)
-			return -1;
-		if (type == 0) {
-			z.bits = 0;
-			z.nbits = 0;
-			if (z.pos + 4 > z.inlen)
-				return -1;
-			v = z.in[z.pos] | (unsigned)z.in[z.pos + 1] << 8;
-			nv = z.in[z.pos + 2] | (unsigned)z.in[z.pos + 3] << 8;
-			z.pos += 4;
-			if ((v ^ 0xffff) != nv || z.pos + v > z.inlen ||
-			    buf_put(out, z.in + z.pos, v) != 0)
-				return -1;
-			z.pos += v;
-		} else if (type == 1) {
-			if (inf_fixed(&z) != 0)
-				return -1;
-		} else if (type == 2) {
-			if (inf_dynamic(&z) != 0)
-				return -1;
-		} else
-			return -1;
-	} while (!last);
-	/* Adler-32 of what came out. */
-	o = buf_data(out);
-	n = buf_len(out);
-	for (i = 0; i < n; i++) {
-		a = (a + o[i]) % 65521;
-		b = (b + a) % 65521;
-	}
-	want = (uint32_t)in[inlen - 4] << 24 | (uint32_t)in[inlen - 3] << 16 |
-	    (uint32_t)in[inlen - 2] << 8 | in[inlen - 1];
-	return want == (b << 16 | a) ? 0 : -1;
+		zs.next_out = chunk;
+		zs.avail_out = sizeof(chunk);
+		zr = inflate(&zs, Z_NO_FLUSH);
+		if (zr != Z_OK && zr != Z_STREAM_END)
+			goto out;	/* malformed, or cut short */
+		n = sizeof(chunk) - zs.avail_out;
+		if (n > buf_max(out) - buf_len(out)) {
+			r = 1;
+			goto out;
+		}
+		if (buf_put(out, chunk, n) != 0)
+			goto out;
+	} while (zr != Z_STREAM_END);
+	/* Nothing may follow the stream. */
+	r = zs.avail_in == 0 ? 0 : -1;
+out:
+	inflateEnd(&zs);
+	secmem_wipe(chunk, sizeof(chunk));
+	return r;
 }
 
 int
@@ -1037,13 +1044,22 @@ crypto_cms_uncompress(const uint8_t *der, size_t len, struct buf *out,
 		*whyp = "the compressed part has no content";
 		goto out;
 	}
-	if (zlib_inflate(ASN1_STRING_get0_data(*pos),
-	    (size_t)ASN1_STRING_length(*pos), out) != 0) {
+	switch (zlib_inflate(ASN1_STRING_get0_data(*pos),
+	    (size_t)ASN1_STRING_length(*pos), out)) {
+	case 0:
+		r = 1;
+		break;
+	case 1:
 		buf_reset(out);
-		*whyp = "the compressed content is malformed or too large";
-		goto out;
+		*whyp = "the compressed content inflates to more than the "
+		    "message may hold";
+		r = 2;
+		break;
+	default:
+		buf_reset(out);
+		*whyp = "the compressed content is malformed";
+		break;
 	}
-	r = 1;
 out:
 	OPENSSL_free(re);
 	CMS_ContentInfo_free(cms);

@@ -122,12 +122,12 @@ struct crypto_span {
 /* The verdict on one message; every string is UTF-8 and sanitized. */
 struct crypto_verdict {
 	char		*from;		/* addr-spec as written, or NULL */
+	char		**to;		/* addr-specs of To, in order */
+	size_t		 nto;
+	char		**cc;		/* addr-specs of Cc, in order */
+	size_t		 ncc;
 	time_t		 date;		/* the Date field (UTC), 0: none */
 	char		*subject;	/* decoded, sanitized; never NULL */
-	char		**to;		/* To addr-specs, sanitized */
-	size_t		 nto;
-	char		**cc;		/* Cc addr-specs, sanitized */
-	size_t		 ncc;
 	/*
 	 * With header protection, from, date, subject, to and cc are the
 	 * protected section's.

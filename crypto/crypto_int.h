@@ -149,6 +149,7 @@ struct crypto_signer {
 	X509		*cert;		/* ref held, or NULL */
 	time_t		 signing_time;	/* signingTime attribute, or 0 */
 	const char	*why;
+	char		 alg[64];	/* an algorithm not checked, or "" */
 };
 
 struct crypto_signed {
@@ -175,15 +176,21 @@ void	 crypto_signed_clear(struct crypto_signed *s);
 /*
  * Opens an EnvelopedData or AuthEnvelopedData with the identities. 1 and
  * plaintext in the secret buffer out, 0 when it could not be opened (*whyp
- * says why; out is empty), or a negative SMERR_* code. *cipherp gets the
- * content cipher's name (malloc'd) whenever it can be read.
+ * says why; out is empty), 2 when the plaintext would pass out's ceiling
+ * (out is empty), or a negative SMERR_* code. *cipherp gets the content
+ * cipher's name (malloc'd) whenever it can be read: its usual name, or its
+ * dotted OID.
  */
 int	 crypto_cms_decrypt(struct crypto_ctx *ctx, const uint8_t *der,
 	    size_t len, struct buf *out, char **cipherp, const char **whyp,
 	    struct smerr *e);
 /* The content cipher's name of an envelope (*namep NULL if unknown). */
 int	 crypto_cms_cipher(const uint8_t *der, size_t len, char **namep);
-/* Inflates a CompressedData (zlib): 1, 0 (*whyp says why) or SMERR_*. */
+/*
+ * Inflates a CompressedData (zlib) into out: 1, 0 when malformed (*whyp
+ * says why), 2 when it would pass out's ceiling (*whyp says so; out is
+ * empty), or a negative SMERR_* code.
+ */
 int	 crypto_cms_uncompress(const uint8_t *der, size_t len, struct buf *out,
 	    const char **whyp, struct smerr *e);
 

@@ -58,6 +58,38 @@ from_read(struct crypto_verdict *v, const struct mime_part *p,
 	return 0;
 }
 
+/* 1 when addr reaches a terminal as it is: UTF-8, nothing to remove. */
+static int
+addr_showable(const char *addr, int *showp)
+{
+	char	*c;
+
+	if ((c = text_sanitize_str(addr, 0)) == NULL)
+		return -1;
+	*showp = strcmp(c, addr) == 0 && text_utf8_valid(addr, strlen(addr));
+	free(c);
+	return 0;
+}
+
+/* Keeps of the n addresses at v only those a terminal shows as they are. */
+static int
+addrs_showable(char **v, size_t *np)
+{
+	size_t	i, k;
+	int	show;
+
+	for (i = k = 0; i < *np; i++) {
+		if (addr_showable(v[i], &show) != 0)
+			return -1;
+		if (show)
+			v[k++] = v[i];
+		else
+			free(v[i]);
+	}
+	*np = k;
+	return 0;
+}
+
 int
 crypto_hdr_read(struct crypto_verdict *v, const struct mime_part *p,
     time_t *datep, const char **whyp, struct smerr *e)
@@ -77,7 +109,9 @@ crypto_hdr_read(struct crypto_verdict *v, const struct mime_part *p,
 	v->to = v->cc = NULL;
 	v->nto = v->ncc = 0;
 	if ((r = mime_part_addrs(p, "to", &v->to, &v->nto)) != 0 ||
-	    (r = mime_part_addrs(p, "cc", &v->cc, &v->ncc)) != 0)
+	    (r = mime_part_addrs(p, "cc", &v->cc, &v->ncc)) != 0 ||
+	    addrs_showable(v->to, &v->nto) != 0 ||
+	    addrs_showable(v->cc, &v->ncc) != 0)
 		goto nomem;
 	if ((subj = buf_new(MIME_MAX_FIELD * 4)) == NULL ||
 	    (o = buf_new(MIME_MAX_FIELD * 12)) == NULL)

@@ -58,6 +58,12 @@ const struct crypto_rule crypto_enc_rules[] = {
 
 #define JUDGE_MAX_LAYERS	8	/* S/MIME entities in one message */
 #define JUDGE_DATE_SLACK	3600	/* Date against signingTime, seconds */
+/*
+ * What all decrypted and decompressed layers of one message may hold
+ * together: a few times the message's own size, plus an allowance.
+ */
+#define JUDGE_BUDGET_TIMES	4
+#define JUDGE_BUDGET_FIXED	(8UL * 1024 * 1024)
 
 static int
 rule_pick(const struct crypto_rule *t, unsigned facts)
@@ -155,6 +161,7 @@ struct judge {
 	/* Where each part's text starts in text, and what vouches for it. */
 	struct crypto_span	*segs;		/* line holds a byte offset */
 	size_t			 nsegs, capsegs;
+	size_t			 budget;	/* bytes layers may still add */
 };
 
 static int
@@ -245,6 +252,28 @@ smime_kind(const struct mime_part *p)
 	return K_NONE;
 }
 
+/*
+ * A multipart/signed whose signature is OpenPGP (RFC 3156) around an
+ * S/MIME entity: sealmail checks no OpenPGP, so the layer is transparent
+ * and what it holds is judged as the message.
+ */
+static int
+pgp_around_smime(const struct mime_part *p)
+{
+	const char	*proto;
+
+	if (!ctype_is(p, "multipart/signed", NULL) ||
+	    mime_part_nchildren(p) != 2 ||
+	    !ctype_is(mime_part_child(p, 1), "application/pgp-signature",
+	    NULL))
+		return 0;
+	proto = mime_part_param(p, "protocol");
+	if (proto != NULL &&
+	    strcasecmp(proto, "application/pgp-signature") != 0)
+		return 0;
+	return smime_kind(mime_part_child(p, 0)) != K_NONE;
+}
+
 /* The signature part of a multipart/signed, by type or by .p7s name. */
 static int
 is_sigpart(const struct mime_part *p)
@@ -330,6 +359,128 @@ revoke_note(struct judge *j, X509 *cert, STACK_OF(X509) *certs, size_t i,
 	return why[0] != '\0' ? finding(j, "signer %zu: %s", i + 1, why) : 0;
 }
 
+/* ISO 8601 UTC of t into out (at least 21 bytes). */
+static void
+iso_time(time_t t, char *out, size_t size)
+{
+	struct tm	tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		(void)snprintf(out, size, "@%lld", (long long)t);
+}
+
+static int
+asn1_time(const ASN1_TIME *a, time_t *tp)
+{
+	struct tm	tm;
+
+	if (a == NULL || ASN1_TIME_to_tm(a, &tm) != 1) {
+		ERR_clear_error();
+		return -1;
+	}
+	*tp = timegm(&tm);
+	return 0;
+}
+
+/*
+ * The signer's certificate against the time of signing (the signingTime
+ * attribute; the Date field when there is none): a signature made outside
+ * the certificate's validity is not trusted, and a certificate that has
+ * expired since the message was signed is said to have, with both times.
+ */
+static int
+signer_times(struct judge *j, const struct crypto_signer *sg, size_t i)
+{
+	time_t	nb, na, st, now;
+	char	a[32], b[32], c[32];
+
+	now = j->ctx->when != 0 ? j->ctx->when : time(NULL);
+	if (asn1_time(X509_get0_notBefore(sg->cert), &nb) != 0 ||
+	    asn1_time(X509_get0_notAfter(sg->cert), &na) != 0)
+		return 0;
+	st = sg->signing_time != 0 ? sg->signing_time : j->date;
+	iso_time(nb, a, sizeof(a));
+	iso_time(na, b, sizeof(b));
+	iso_time(st, c, sizeof(c));
+	if (sg->signing_time != 0 && (st < nb || st > na)) {
+		j->facts |= CRYPTO_S_UNTRUSTED;
+		return finding(j, "signer %zu: signed at %s, outside the "
+		    "certificate's validity (%s to %s)", i + 1, c, a, b);
+	}
+	if (na < now && st != 0 && st <= na)
+		return finding(j, "signer %zu: the certificate expired at %s, "
+		    "after the message was signed at %s", i + 1, b, c);
+	return 0;
+}
+
+/*
+ * What DNS says of the signer (SMIMEA, through the context's hook): a
+ * match adds DANE to *trustp; a DNSSEC-secure RRset that names another
+ * certificate for the address leaves no trust at all, whatever PKIX says.
+ */
+static int
+signer_dane(struct judge *j, X509 *cert, size_t i, const char *addr,
+    enum crypto_trust *trustp, enum crypto_dane *dp)
+{
+	unsigned char	*der = NULL;
+	int		 derlen;
+
+	*dp = CRYPTO_DANE_NONE;
+	if (j->ctx->dane == NULL || (derlen = i2d_X509(cert, &der)) <= 0)
+		return 0;
+	*dp = j->ctx->dane(j->ctx->dane_arg, addr, der, (size_t)derlen);
+	OPENSSL_free(der);
+	switch (*dp) {
+	case CRYPTO_DANE_MATCH:
+		*trustp = *trustp == CRYPTO_TRUST_PKIX ?
+		    CRYPTO_TRUST_PKIX_DANE : CRYPTO_TRUST_DANE;
+		return 0;
+	case CRYPTO_DANE_CONTRADICTION:
+		*trustp = CRYPTO_TRUST_NONE;
+		j->facts |= CRYPTO_S_UNTRUSTED;
+		return finding(j, "signer %zu: DNSSEC-secure SMIMEA records "
+		    "do not match the certificate", i + 1);
+	case CRYPTO_DANE_ERROR:
+		/* A bogus or missing answer vouches for nothing. */
+		return finding(j, "signer %zu: the SMIMEA lookup failed "
+		    "(bogus DNSSEC or no answer); DANE was not checked",
+		    i + 1);
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Makes sg the verdict's signer: its address, trust and certificate, and
+ * the address it may be harvested for (a trusted signer that is From).
+ */
+static void
+signer_keep(struct crypto_verdict *v, const struct crypto_signer *sg,
+    const char *addr, enum crypto_trust trust)
+{
+	unsigned char	*der = NULL;
+	int		 derlen;
+
+	free(v->signer);
+	v->signer = addr != NULL ? strdup(addr) : NULL;
+	v->trust = trust;
+	free(v->signer_der);
+	v->signer_der = NULL;
+	v->signer_der_len = 0;
+	free(v->harvest_addr);
+	v->harvest_addr = NULL;
+	if ((derlen = i2d_X509(sg->cert, &der)) > 0 &&
+	    (v->signer_der = malloc((size_t)derlen)) != NULL) {
+		memcpy(v->signer_der, der, (size_t)derlen);
+		v->signer_der_len = (size_t)derlen;
+	}
+	OPENSSL_free(der);
+	if (sg->math == 1 && trust != CRYPTO_TRUST_NONE && v->from != NULL &&
+	    crypto_cert_has_email(sg->cert, v->from))
+		v->harvest_addr = lower_dup(v->from);
+}
+
 /*
  * Records the outcome of one counted SignedData: every SignerInfo is
  * judged, and the last (innermost) layer's first signer becomes the
@@ -345,9 +496,8 @@ sig_record(struct judge *j, struct crypto_signed *s, int root)
 	enum crypto_trust	 trust;
 	enum crypto_dane	 d;
 	enum crypto_rev		 rev;
-	unsigned char		*der;
 	size_t			 i, nem = 0;
-	int			 r, ok, derlen;
+	int			 r, ok;
 
 	j->facts |= CRYPTO_S_SIGNED;
 	j->nsig++;
@@ -370,8 +520,9 @@ sig_record(struct judge *j, struct crypto_signed *s, int root)
 				goto out;
 		} else if (sg->math < 0) {
 			j->facts |= CRYPTO_S_ERROR;
-			if ((r = finding(j, "signer %zu: %s", i + 1,
-			    sg->why)) != 0)
+			if ((r = sg->alg[0] != '\0' ? finding(j,
+			    "signer %zu: %s (%s)", i + 1, sg->why, sg->alg) :
+			    finding(j, "signer %zu: %s", i + 1, sg->why)) != 0)
 				goto out;
 		}
 		if (sg->cert == NULL)
@@ -405,10 +556,10 @@ sig_record(struct judge *j, struct crypto_signed *s, int root)
 			if (r != 0)
 				goto out;
 		}
+		/* Shown beside the verdict, not a different sender. */
 		if (root && sg->signing_time != 0 && j->date != 0 &&
 		    (sg->signing_time - j->date > JUDGE_DATE_SLACK ||
 		    j->date - sg->signing_time > JUDGE_DATE_SLACK)) {
-			j->facts |= CRYPTO_S_MISMATCH;
 			if ((r = finding(j, "signer %zu: the Date header field "
 			    "is %lld minutes from the signing time", i + 1,
 			    (long long)(j->date > sg->signing_time ?
@@ -428,6 +579,8 @@ sig_record(struct judge *j, struct crypto_signed *s, int root)
 			    "than SHA-256", i + 1)) != 0)
 				goto out;
 		}
+		if ((r = signer_times(j, sg, i)) != 0)
+			goto out;
 		ok = crypto_chain_check(j->ctx, sg->cert, s->certs, &why);
 		if (ok < 0) {
 			j->facts |= CRYPTO_S_ERROR;
@@ -436,30 +589,9 @@ sig_record(struct judge *j, struct crypto_signed *s, int root)
 				goto out;
 		} else if (ok == 1)
 			trust = CRYPTO_TRUST_PKIX;
-		d = CRYPTO_DANE_NONE;
-		der = NULL;
-		if (j->ctx->dane != NULL &&
-		    (derlen = i2d_X509(sg->cert, &der)) > 0) {
-			d = j->ctx->dane(j->ctx->dane_arg,
-			    from != NULL ? from : addr, der, (size_t)derlen);
-			OPENSSL_free(der);
-		}
-		if (d == CRYPTO_DANE_MATCH)
-			trust = trust == CRYPTO_TRUST_PKIX ?
-			    CRYPTO_TRUST_PKIX_DANE : CRYPTO_TRUST_DANE;
-		else if (d == CRYPTO_DANE_CONTRADICTION) {
-			j->facts |= CRYPTO_S_UNTRUSTED;
-			if ((r = finding(j, "signer %zu: DNSSEC-secure SMIMEA "
-			    "records do not match the certificate",
-			    i + 1)) != 0)
-				goto out;
-		} else if (d == CRYPTO_DANE_ERROR) {
-			/* A bogus or missing answer vouches for nothing. */
-			if ((r = finding(j, "signer %zu: the SMIMEA lookup "
-			    "failed (bogus DNSSEC or no answer); DANE was not "
-			    "checked", i + 1)) != 0)
-				goto out;
-		}
+		if ((r = signer_dane(j, sg->cert, i, from != NULL ? from :
+		    addr, &trust, &d)) != 0)
+			goto out;
 		rev = CRYPTO_REV_NOT_CHECKED;
 		if (sg->math == 1 && trust != CRYPTO_TRUST_NONE &&
 		    (r = revoke_note(j, sg->cert, s->certs, i, &rev)) != 0)
@@ -470,28 +602,10 @@ sig_record(struct judge *j, struct crypto_signed *s, int root)
 			    why != NULL ? why : "untrusted certificate")) != 0)
 				goto out;
 		}
+		/* The innermost layer's first signer is "signer". */
 		if (i == 0) {
-			/* The innermost layer's first signer is "signer". */
-			free(v->signer);
-			v->signer = addr != NULL ? strdup(addr) : NULL;
-			v->trust = trust;
+			signer_keep(v, sg, addr, trust);
 			v->revocation = rev;
-			free(v->signer_der);
-			v->signer_der = NULL;
-			v->signer_der_len = 0;
-			free(v->harvest_addr);
-			v->harvest_addr = NULL;
-			der = NULL;
-			if ((derlen = i2d_X509(sg->cert, &der)) > 0 &&
-			    (v->signer_der = malloc((size_t)derlen)) != NULL) {
-				memcpy(v->signer_der, der, (size_t)derlen);
-				v->signer_der_len = (size_t)derlen;
-			}
-			OPENSSL_free(der);
-			if (sg->math == 1 && trust != CRYPTO_TRUST_NONE &&
-			    d != CRYPTO_DANE_CONTRADICTION && from != NULL &&
-			    crypto_cert_has_email(sg->cert, from))
-				v->harvest_addr = lower_dup(from);
 		}
 	}
 	r = 0;
@@ -546,6 +660,24 @@ is_envelope(struct judge *j, const struct mime_part *p)
 
 static int	walk(struct judge *, const struct mime_part *, int);
 
+/* The ceiling of a new decrypted or decompressed layer. */
+static size_t
+budget_room(const struct judge *j)
+{
+	return j->budget < MIME_MAX_INPUT ? j->budget : MIME_MAX_INPUT;
+}
+
+/*
+ * A layer would hold more than the message may: nothing of it is kept,
+ * and the signature cannot be judged (the verdict is error).
+ */
+static int
+over_budget(struct judge *j, const char *why)
+{
+	j->facts |= CRYPTO_S_SIGNED | CRYPTO_S_ERROR;
+	return finding(j, "%s; it is not shown", why);
+}
+
 /*
  * A signature at the root is held until the root is unwrapped: if an
  * envelope comes below it, it signed ciphertext only and is not counted.
@@ -594,6 +726,91 @@ pending_record(struct judge *j)
 }
 
 /*
+ * Keeps a decrypted or decompressed layer (plain, taken) and parses what
+ * it holds into *contentp.
+ */
+static int
+plain_keep(struct judge *j, struct buf *plain,
+    const struct mime_part **contentp)
+{
+	if (j->nplains >= JUDGE_MAX_LAYERS) {
+		buf_free(plain);
+		j->facts |= CRYPTO_S_SIGNED | CRYPTO_S_ERROR;
+		return finding(j, "too many S/MIME layers");
+	}
+	j->budget -= buf_len(plain);
+	j->plains[j->nplains++] = plain;
+	return msg_keep(j, buf_data(plain), buf_len(plain), contentp);
+}
+
+/* Decrypts the envelope der at the root; *contentp gets what it holds. */
+static int
+envelope_open(struct judge *j, const struct buf *der,
+    const struct mime_part **contentp)
+{
+	struct buf	*plain;
+	char		*cipher = NULL;
+	const char	*why;
+	int		 r = 0, opened;
+
+	if ((plain = buf_new_secret(budget_room(j))) == NULL)
+		return smerr_set(j->e, SMERR_NOMEM, "out of memory");
+	opened = crypto_cms_decrypt(j->ctx, buf_data(der), buf_len(der),
+	    plain, &cipher, &why, j->e);
+	if (opened < 0) {
+		r = opened;
+		goto out;
+	}
+	if (cipher != NULL && j->v->cipher == NULL) {
+		j->v->cipher = cipher;
+		cipher = NULL;
+		if (strstr(j->v->cipher, "cbc") != NULL &&
+		    (r = finding(j, "%s: the envelope is not "
+		    "integrity-protected", j->v->cipher)) != 0)
+			goto out;
+	}
+	if (opened != 1) {
+		j->facts |= CRYPTO_E_FAILED;
+		r = opened == 2 ? over_budget(j, why) : finding(j, "%s",
+		    why != NULL ? why : "the envelope could not be opened");
+		goto out;
+	}
+	j->facts |= CRYPTO_E_DECRYPTED;
+	r = plain_keep(j, plain, contentp);
+	plain = NULL;
+	if (r == 0) {
+		j->plain = buf_data(j->plains[j->nplains - 1]);
+		j->plainlen = buf_len(j->plains[j->nplains - 1]);
+	}
+out:
+	free(cipher);
+	buf_free(plain);
+	return r;
+}
+
+/* Inflates the CompressedData der; *contentp gets what it holds. */
+static int
+compressed_open(struct judge *j, const struct buf *der,
+    const struct mime_part **contentp)
+{
+	struct buf	*plain;
+	const char	*why;
+	int		 opened;
+
+	if ((plain = buf_new(budget_room(j))) == NULL)
+		return smerr_set(j->e, SMERR_NOMEM, "out of memory");
+	opened = crypto_cms_uncompress(buf_data(der), buf_len(der), plain,
+	    &why, j->e);
+	if (opened != 1) {
+		buf_free(plain);
+		if (opened == 2)
+			return over_budget(j, why);
+		return opened < 0 ? opened : finding(j, "%s", why);
+	}
+	return plain_keep(j, plain, contentp);
+}
+
+/*
  * Handles one S/MIME entity p. At the root (root set) *nextp gets the
  * entity it holds, to be judged in turn; inside the content, what it holds
  * is walked here.
@@ -604,17 +821,15 @@ smime_entity(struct judge *j, const struct mime_part *p, int root,
 {
 	struct crypto_signed	 s;
 	const struct mime_part	*content = NULL, *sigp;
-	struct buf		*der = NULL, *plain = NULL;
+	struct buf		*der = NULL;
 	const uint8_t		*raw;
-	char			*cipher = NULL;
-	const char		*why;
 	size_t			 rawlen;
-	int			 r = 0, t, opened;
+	int			 r = 0, t;
 
 	memset(&s, 0, sizeof(s));
 	*nextp = NULL;
 	if (++j->layers > JUDGE_MAX_LAYERS) {
-		j->facts |= CRYPTO_S_ERROR;
+		j->facts |= CRYPTO_S_SIGNED | CRYPTO_S_ERROR;
 		return finding(j, "more than %d S/MIME layers; the rest is "
 		    "not shown", JUDGE_MAX_LAYERS);
 	}
@@ -674,61 +889,12 @@ smime_entity(struct judge *j, const struct mime_part *p, int root,
 			goto out;
 		}
 		j->facts |= CRYPTO_E_ENVELOPE;
-		if ((r = pending_drop(j)) != 0)
-			goto out;
-		if ((plain = buf_new_secret(MIME_MAX_INPUT)) == NULL) {
-			r = smerr_set(j->e, SMERR_NOMEM, "out of memory");
-			goto out;
-		}
-		opened = crypto_cms_decrypt(j->ctx, buf_data(der),
-		    buf_len(der), plain, &cipher, &why, j->e);
-		if (opened < 0) {
-			r = opened;
-			goto out;
-		}
-		if (cipher != NULL && j->v->cipher == NULL) {
-			j->v->cipher = cipher;
-			cipher = NULL;
-			if (strstr(j->v->cipher, "cbc") != NULL &&
-			    (r = finding(j, "%s: the envelope is not "
-			    "integrity-protected", j->v->cipher)) != 0)
-				goto out;
-		}
-		if (opened == 0) {
-			j->facts |= CRYPTO_E_FAILED;
-			r = finding(j, "%s", why != NULL ? why :
-			    "the envelope could not be opened");
-			goto out;
-		}
-		j->facts |= CRYPTO_E_DECRYPTED;
-		j->plains[j->nplains++] = plain;
-		plain = NULL;
-		j->plain = buf_data(j->plains[j->nplains - 1]);
-		j->plainlen = buf_len(j->plains[j->nplains - 1]);
-		if ((r = msg_keep(j, j->plain, j->plainlen, &content)) != 0)
-			goto out;
+		if ((r = pending_drop(j)) == 0)
+			r = envelope_open(j, der, &content);
 		goto next;
 	case NID_id_smime_ct_compressedData:
 		/* Compression is transparent: what it holds is judged. */
-		if ((plain = buf_new(MIME_MAX_INPUT)) == NULL) {
-			r = smerr_set(j->e, SMERR_NOMEM, "out of memory");
-			goto out;
-		}
-		opened = crypto_cms_uncompress(buf_data(der), buf_len(der),
-		    plain, &why, j->e);
-		if (opened <= 0) {
-			r = opened < 0 ? opened : finding(j, "%s", why);
-			goto out;
-		}
-		if (j->nplains >= JUDGE_MAX_LAYERS) {
-			r = finding(j, "too many S/MIME layers");
-			goto out;
-		}
-		j->plains[j->nplains++] = plain;
-		plain = NULL;
-		if ((r = msg_keep(j, buf_data(j->plains[j->nplains - 1]),
-		    buf_len(j->plains[j->nplains - 1]), &content)) != 0)
-			goto out;
+		r = compressed_open(j, der, &content);
 		goto next;
 	default:
 		if (mime_part_param(p, "smime-type") != NULL &&
@@ -763,10 +929,8 @@ next:
 		j->covered--;
 	}
 out:
-	free(cipher);
 	crypto_signed_clear(&s);
 	buf_free(der);
-	buf_free(plain);
 	return r;
 }
 
@@ -1029,15 +1193,17 @@ walk(struct judge *j, const struct mime_part *p, int show)
 }
 
 /*
- * The reader is shown more than the From addr-spec: a display name that
- * shows another address, a Sender, a Reply-To. A signature is by From
- * only when none of them names someone else (the identity attacks of
- * "Johnny, You Are Fired!", class I2 and I3).
+ * The reader is shown more than the From addr-spec. An address in From's
+ * display name or in a comment that is not the signer's is a different
+ * sender shown (the identity attacks of "Johnny, You Are Fired!", class
+ * I2 and I3): mismatch. A Sender or Reply-To naming someone else is shown
+ * beside the verdict as a finding: mailing lists set both on genuine mail.
  */
 static int
 identity_check(struct judge *j)
 {
 	static const char *const fields[] = { "from", "sender", "reply-to" };
+	static const char *const shown[] = { "From", "Sender", "Reply-To" };
 	const char		*val, *name;
 	size_t			 i, k;
 	int			 r;
@@ -1048,9 +1214,14 @@ identity_check(struct judge *j)
 			if (strcasecmp(name, fields[k]) != 0 ||
 			    !mime_addr_names_other(val, j->v->from))
 				continue;
-			j->facts |= CRYPTO_S_MISMATCH;
-			if ((r = finding(j, "the %s field names an address "
-			    "other than the signer's", fields[k])) != 0)
+			if (k == 0) {
+				j->facts |= CRYPTO_S_MISMATCH;
+				r = finding(j, "the From field shows an "
+				    "address other than the signer's");
+			} else
+				r = finding(j, "the %s field names an address "
+				    "other than the signer's", shown[k]);
+			if (r != 0)
 				return r;
 			break;
 		}
@@ -1145,6 +1316,7 @@ crypto_judge(struct crypto_ctx *ctx, const void *msg, size_t len,
 	memset(&j, 0, sizeof(j));
 	j.ctx = ctx;
 	j.e = e;
+	j.budget = JUDGE_BUDGET_TIMES * len + JUDGE_BUDGET_FIXED;
 	if ((v = calloc(1, sizeof(*v))) == NULL ||
 	    (j.text = buf_new(MIME_MAX_INPUT)) == NULL) {
 		r = smerr_set(e, SMERR_NOMEM, "out of memory");
@@ -1165,7 +1337,15 @@ crypto_judge(struct crypto_ctx *ctx, const void *msg, size_t len,
 	if (v->from == NULL && (r = finding(&j, "From: %s", why)) != 0)
 		goto out;
 	/* The root: S/MIME layers, one inside the other. */
-	while (cur != NULL && smime_kind(cur) != K_NONE) {
+	while (cur != NULL && (smime_kind(cur) != K_NONE ||
+	    pgp_around_smime(cur))) {
+		if (smime_kind(cur) == K_NONE) {
+			if ((r = finding(&j, "an OpenPGP signature around the "
+			    "message was not checked")) != 0)
+				goto out;
+			cur = mime_part_child(cur, 0);
+			continue;
+		}
 		if ((r = smime_entity(&j, cur, 1, &next)) != 0)
 			goto out;
 		cur = next;
@@ -1240,9 +1420,9 @@ crypto_verdict_free(struct crypto_verdict *v)
 	if (v == NULL)
 		return;
 	free(v->from);
-	free(v->subject);
 	crypto_strv_free(v->to, v->nto);
 	crypto_strv_free(v->cc, v->ncc);
+	free(v->subject);
 	free(v->signer);
 	crypto_strv_free(v->signers, v->nsigners);
 	free(v->cipher);

@@ -328,6 +328,154 @@ addr_ok(const char *a)
 	return 1;
 }
 
+/*
+ * An address field value without its comments (RFC 5322 3.2.2: in
+ * parentheses, nested, with quoted-pairs, never inside a quoted string),
+ * each made a space, malloc'd; the comments' text goes to com when it is
+ * not NULL. NULL when a comment or quoted string is not closed, or out of
+ * memory. libetpan's parser stops at a comment after the addr-spec.
+ */
+static char *
+addr_uncomment(const char *v, struct buf *com)
+{
+	struct buf	*b;
+	char		*s = NULL;
+	int		 depth = 0, quoted = 0, r = 0;
+
+	if ((b = buf_new(MIME_MAX_FIELD * 4)) == NULL)
+		return NULL;
+	for (; *v != '\0' && r == 0; v++) {
+		if (*v == '\\' && (quoted || depth > 0) && v[1] != '\0') {
+			if (depth > 0)
+				r = com != NULL ? buf_putc(com, v[1]) : 0;
+			else
+				r = buf_put(b, v, 2);
+			v++;
+		} else if (depth == 0 && *v == '"') {
+			quoted = !quoted;
+			r = buf_putc(b, *v);
+		} else if (!quoted && *v == '(') {
+			if (depth++ == 0)
+				r = buf_putc(b, ' ');
+			else if (com != NULL)
+				r = buf_putc(com, *v);
+		} else if (depth > 0 && *v == ')') {
+			if (--depth == 0)
+				r = com != NULL ? buf_putc(com, ' ') : 0;
+			else if (com != NULL)
+				r = buf_putc(com, *v);
+		} else if (depth > 0)
+			r = com != NULL ? buf_putc(com, *v) : 0;
+		else
+			r = buf_putc(b, *v);
+	}
+	if (r == 0 && depth == 0 && !quoted)
+		s = buf_strdup(b);
+	buf_free(b);
+	return s;
+}
+
+/* The address list of value, its comments set aside (NULL if none). */
+static struct mailimf_address_list *
+addr_list_parse(const char *value, struct buf *com, const char **whyp)
+{
+	struct mailimf_address_list	*al = NULL;
+	size_t				 idx = 0;
+	char				*v;
+
+	*whyp = NULL;
+	if ((v = addr_uncomment(value, com)) == NULL) {
+		*whyp = "malformed address field";
+		return NULL;
+	}
+	if (mailimf_address_list_parse(v, strlen(v), &idx, &al) !=
+	    MAILIMF_NO_ERROR || al == NULL) {
+		*whyp = "no mailbox in the address field";
+		al = NULL;
+		goto out;
+	}
+	for (; v[idx] == ' ' || v[idx] == '\t' || v[idx] == '\r' ||
+	    v[idx] == '\n'; idx++)
+		;
+	if (v[idx] != '\0') {
+		*whyp = "malformed address field";
+		mailimf_address_list_free(al);
+		al = NULL;
+	}
+out:
+	free(v);
+	return al;
+}
+
+static int
+addr_push(char ***vp, size_t *np, const char *a)
+{
+	char	**nv, *c;
+
+	if (*np >= MIME_MAX_ADDRS)
+		return 0;
+	if ((c = strdup(a)) == NULL)
+		return SMERR_NOMEM;
+	if ((nv = reallocarray(*vp, *np + 1, sizeof(*nv))) == NULL) {
+		free(c);
+		return SMERR_NOMEM;
+	}
+	*vp = nv;
+	nv[(*np)++] = c;
+	return 0;
+}
+
+int
+mime_part_addrs(const struct mime_part *p, const char *field, char ***vp,
+    size_t *np)
+{
+	struct mailimf_address_list	*al;
+	struct mailimf_address		*ad;
+	struct mailimf_mailbox		*mb;
+	clistiter			*it, *gt;
+	const char			*name, *val, *why;
+	size_t				 i;
+	int				 r = 0;
+
+	*vp = NULL;
+	*np = 0;
+	for (i = 0; r == 0 && (name = mime_part_field(p, i, &val)) != NULL;
+	    i++) {
+		if (strcasecmp(name, field) != 0 ||
+		    (al = addr_list_parse(val, NULL, &why)) == NULL)
+			continue;
+		for (it = clist_begin(al->ad_list); r == 0 && it != NULL;
+		    it = clist_next(it)) {
+			ad = clist_content(it);
+			if (ad->ad_type == MAILIMF_ADDRESS_MAILBOX) {
+				mb = ad->ad_data.ad_mailbox;
+				if (mb != NULL && addr_ok(mb->mb_addr_spec))
+					r = addr_push(vp, np, mb->mb_addr_spec);
+				continue;
+			}
+			if (ad->ad_data.ad_group == NULL ||
+			    ad->ad_data.ad_group->grp_mb_list == NULL)
+				continue;
+			for (gt = clist_begin(ad->ad_data.ad_group->
+			    grp_mb_list->mb_list); r == 0 && gt != NULL;
+			    gt = clist_next(gt)) {
+				mb = clist_content(gt);
+				if (addr_ok(mb->mb_addr_spec))
+					r = addr_push(vp, np, mb->mb_addr_spec);
+			}
+		}
+		mailimf_address_list_free(al);
+	}
+	if (r != 0) {
+		for (i = 0; i < *np; i++)
+			free((*vp)[i]);
+		free(*vp);
+		*vp = NULL;
+		*np = 0;
+	}
+	return r;
+}
+
 int
 mime_addr_spec(const char *value, char **addrp, const char **whyp)
 {
@@ -335,23 +483,13 @@ mime_addr_spec(const char *value, char **addrp, const char **whyp)
 	struct mailimf_address		*ad;
 	clistiter			*it;
 	const char			*why = NULL;
-	size_t				 idx = 0, n = 0;
+	size_t				 n = 0;
 	char				*addr = NULL;
 	int				 r = 0;
 
 	*addrp = NULL;
-	if (mailimf_address_list_parse(value, strlen(value), &idx, &al) !=
-	    MAILIMF_NO_ERROR || al == NULL) {
-		why = "no mailbox in the address field";
+	if ((al = addr_list_parse(value, NULL, &why)) == NULL)
 		goto out;
-	}
-	for (; value[idx] == ' ' || value[idx] == '\t' ||
-	    value[idx] == '\r' || value[idx] == '\n'; idx++)
-		;
-	if (value[idx] != '\0') {
-		why = "malformed address field";
-		goto out;
-	}
 	for (it = clist_begin(al->ad_list); it != NULL;
 	    it = clist_next(it)) {
 		ad = clist_content(it);
@@ -515,16 +653,23 @@ mime_addr_names_other(const char *value, const char *addr)
 	struct mailimf_address_list	*al = NULL;
 	struct mailimf_address		*ad;
 	struct mailimf_mailbox		*mb;
+	struct buf			*com;
 	clistiter			*it, *gt;
-	size_t				 idx = 0;
+	const char			*why;
 	int				 other = 0;
 
 	if (value == NULL || addr == NULL)
 		return 0;
-	if (mailimf_address_list_parse(value, strlen(value), &idx, &al) !=
-	    MAILIMF_NO_ERROR || al == NULL)
-		return strchr(value, '@') != NULL &&
-		    strcasestr(value, addr) == NULL;
+	if ((com = buf_new(MIME_MAX_FIELD * 4)) == NULL)
+		return 1;
+	al = addr_list_parse(value, com, &why);
+	/* A comment that shows an address is read as one. */
+	if (buf_len(com) > 0)
+		other = name_shows_other(buf_str(com), addr);
+	buf_free(com);
+	if (al == NULL)
+		return other || (strchr(value, '@') != NULL &&
+		    strcasestr(value, addr) == NULL);
 	for (it = clist_begin(al->ad_list); it != NULL && !other;
 	    it = clist_next(it)) {
 		ad = clist_content(it);

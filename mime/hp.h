@@ -49,15 +49,6 @@ int	 mime_hp_legacy_strip(const struct mime_part *p, struct buf *text,
 	    size_t mark);
 
 /*
- * The addr-specs of every mailbox (groups opened) in every field called
- * name of p, in order: *listp (malloc'd strings in a malloc'd array, or
- * NULL) and *np. Addresses that are not readable are left out. 0 or
- * SMERR_NOMEM.
- */
-int	 mime_part_addrs(const struct mime_part *p, const char *name,
-	    char ***listp, size_t *np);
-
-/*
  * Writing: the cryptographic payload of mo with its header fields
  * protected. *payloadp gets the entity to sign or encrypt: mo's header
  * fields (but MIME-Version) in front of its entity, whose Content-Type

@@ -128,9 +128,19 @@ int	 mime_addr_spec(const char *value, char **addrp, const char **whyp);
  */
 int	 mime_addr_name(const char *value, struct buf *out);
 /*
+ * Every addr-spec of every field of p named field (To, Cc), groups'
+ * members included, in order, at most MIME_MAX_ADDRS; a field that does
+ * not parse is left out. *vp (malloc'd strings) and *np are set (NULL and
+ * 0 when none). 0 or SMERR_NOMEM.
+ */
+#define MIME_MAX_ADDRS	1000
+int	 mime_part_addrs(const struct mime_part *p, const char *field,
+	    char ***vp, size_t *np);
+/*
  * 1 when an address field value (From, Sender, Reply-To) names an address
  * other than addr: as a mailbox's addr-spec, or shown in a display name
- * ("manager@example.com" <eve@example.com>).
+ * ("manager@example.com" <eve@example.com>) or in a comment
+ * (eve@example.com (manager@example.com)).
  */
 int	 mime_addr_names_other(const char *value, const char *addr);
 /*

@@ -167,3 +167,19 @@ inbox_put() {
 	_put=$((${_put:-0} + 1))
 	sed 's/\r*$/\r/' "$1" > "$_md/new/$(date +%s).put$_put.$$.lab"
 }
+
+# measure OUT CMD...: runs CMD with its stdout in OUT and prints "MS KB RC":
+# its wall-clock milliseconds, its peak resident memory in KiB, its exit
+# status.
+measure() {
+	python3 -c 'import os, sys, time
+t = time.monotonic()
+pid = os.fork()
+if pid == 0:
+    fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(fd, 1)
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, st, ru = os.wait4(pid, 0)
+print(int((time.monotonic() - t) * 1000), ru.ru_maxrss,
+      os.waitstatus_to_exitcode(st))' "$@"
+}

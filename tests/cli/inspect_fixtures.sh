@@ -66,6 +66,16 @@ check_eq "coverage: EFAIL's clear text did not come from the envelope" \
 check_eq "the JSON object has every member of the contract" \
     "cc cipher date encryption from header_protection revocation signature signer signers subject text to trust" \
     "$(json "$T/out.json" '" ".join(sorted(k for k in d if k not in ("findings", "coverage")))')"
+sm inspect --json "$D/sig-valid.eml" >"$T/hdr.json" 2>/dev/null
+check_eq "to, cc and date of the outer header" \
+    '["bob@example.test"] [] 2026-01-01T00:00:00Z' \
+    "$(json "$T/hdr.json" '" ".join([json.dumps(d["to"]), json.dumps(d["cc"]), d["date"]])')"
+
+# A Date far from the signing time is a finding beside the verdict.
+sm inspect --json "$D/sig-date-mismatch.eml" >"$T/date.json" 2>/dev/null
+check_match "a Date 6 hours from the signing time: a finding" \
+    "Date header field is 360 minutes from the signing time" \
+    "$(json "$T/date.json" 'd["findings"]')"
 
 # The human form names the verdict too.
 sm inspect "$D/sig-valid.eml" >"$T/human" 2>/dev/null

@@ -3,7 +3,11 @@
 # certificates chain to GlobalSign Root CA - R3 in the system's trust
 # store and were valid 2019-02-14 .. 2022-02-14, so they are judged at
 # 2019-06-01: with SEALMAIL_VERIFY_TIME, and once with inspect --time.
-# The genuine messages are valid; no attack message is.
+# The genuine messages are valid; no attack message is, but for the two
+# whose From is the signer's own address under another display name
+# ("The Manager" <eve@...>), with Sender and Reply-To naming the manager:
+# the sender shown is the signer, and the Sender and Reply-To fields are
+# findings shown beside the verdict (as on genuine mailing-list mail).
 . "$TOP/tests/lib.sh"
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
 D=$TOP/tests/data/johnny
@@ -19,9 +23,22 @@ for f in assets/valid-signed/manager-smime.eml \
 	check_eq "genuine $f: trust pkix" pkix "$(json "$T/out.json" 'd["trust"]')"
 done
 
+I=04-id/i2-display-name-confusion/i2-from-contains-signer-smime.eml
+J=04-id/i3-from-sender-confusion/i3-from-signer-others-sender-smime.eml
+for f in "$I:Reply-To" "$J:Sender" "$J:Reply-To"; do
+	sm inspect --json "$D/${f%%:*}" >"$T/out.json" 2>"$T/err"
+	check_eq "${f%%:*}: valid, by the From address eve@" \
+	    "valid eve@bigcorporation.de" \
+	    "$(json "$T/out.json" 'd["signature"] + " " + d["from"]')"
+	check_match "${f%%:*}: a finding names the ${f#*:} field" \
+	    "the ${f#*:} field names an address other than the signer's" \
+	    "$(json "$T/out.json" 'd["findings"]')"
+done
+
 find "$D" -name '*.eml' | sort | while read -r f; do
 	case $f in
 	*/assets/valid-signed/*|*/valid_email_from_manager.eml) continue ;;
+	*/"$I"|*/"$J") continue ;;
 	esac
 	n=${f#"$D"/}
 	sm inspect --json "$f" >"$T/out.json" 2>"$T/err"; rc=$?

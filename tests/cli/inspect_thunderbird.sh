@@ -27,9 +27,13 @@ for p in smime/Bob.p12 smime/Dave.p12 smime-interop/Fran.p12 \
     smime-interop/Fran-ec.p12; do
 	cp "$D/$p" "$T/" && chmod 600 "$T/$(basename "$p")"
 done
+# The OpenPGP-wrapped envelopes are to the 2023 Bob, from the 2023 Alice.
+cp "$D/smime-2023/Bob.p12" "$T/Bob-2023.p12" && chmod 600 "$T/Bob-2023.p12"
 sm() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
 check "keys trust TestCA.pem" sm keys trust "$D/smime/TestCA.pem"
-for p in Bob Dave Fran Fran-ec; do
+check "keys trust the 2023 TestCA.pem" sm keys trust \
+    "$D/smime-2023/TestCA.pem"
+for p in Bob Dave Fran Fran-ec Bob-2023; do
 	check "keys import $p.p12" sm keys import "$T/$p.p12" \
 	    --passphrase-file "$T/nss"
 done
@@ -45,7 +49,7 @@ smime/alice.dsig.SHA1.multipart.eml|!valid|none|$AB|-
 smime/alice.dsig.SHA1.multipart.mismatch-econtent.eml|!valid|none|-|-
 smime/alice.dsig.SHA256.multipart.bad.eml|!valid|none|-|-
 smime/alice.dsig.SHA256.multipart.eml|valid|none|$AB|-
-smime/alice.future.dsig.SHA256.multipart.eml|!valid|none|-|-
+smime/alice.future.dsig.SHA256.multipart.eml|valid|none|-|-
 smime/alice.dsig.SHA256.multipart.env.eml|valid|decrypted|$AB|-
 smime/alice.dsig.SHA256.multipart.mismatch-econtent.eml|!valid|none|-|-
 smime/alice.dsig.SHA384.multipart.bad.eml|!valid|none|-|-
@@ -112,8 +116,8 @@ smime/alice.html.sig.SHA256.opaque.env.eml|valid|decrypted|$AB|-
 browser-smime-data/nested-sigs.eml|!valid|none|level 2|-
 browser-smime-data/multipart-alternative.eml|!valid|partial|-|SECRET-TEXT
 browser-smime-data/alice.dsig.SHA256.multipart.in.mixed.eml|partial|none|$AB|-
-smime-manual/outer-pgp-sig-inner-smime-enc.eml|none|partial|-|-
-smime-manual/outer-pgp-sig-inner-smime-enc-sig.eml|none|partial|-|-
+smime-manual/outer-pgp-sig-inner-smime-enc.eml|none|decrypted|$AB|-
+smime-manual/outer-pgp-sig-inner-smime-enc-sig.eml|valid|decrypted|$AB|-
 browser-smime-data/alice.dsig.SHA256.multipart.in.mixed.with.header.eml|partial|none|$AB|-
 EOF2
 
@@ -139,4 +143,23 @@ while IFS='|' read -r f sig enc text never; do
 	[ "$never" = - ] || check_nomatch "$f: \"$never\" is never shown" \
 	    "$never" "$(cat "$T/out.json")"
 done <"$T/expect"
+
+# Where sealmail's contract differs from Thunderbird: a Date six hours
+# after the signing time ("future") is shown beside a valid signature,
+# not a reason to call the signer someone else.
+sm inspect --json "$D/smime/alice.future.dsig.SHA256.multipart.eml" \
+    >"$T/out.json" 2>/dev/null
+check_match "future Date: a finding names the Date" \
+    "Date header field is [0-9]+ minutes from the signing time" \
+    "$(json "$T/out.json" 'd["findings"]')"
+# An OpenPGP signature around an S/MIME envelope: the envelope is the
+# message; the OpenPGP layer, which sealmail does not check, is named.
+for f in outer-pgp-sig-inner-smime-enc outer-pgp-sig-inner-smime-enc-sig; do
+	sm inspect --json "$D/smime-manual/$f.eml" >"$T/out.json" 2>/dev/null
+	check_match "$f: a finding names the OpenPGP layer" \
+	    "OpenPGP signature around the message was not checked" \
+	    "$(json "$T/out.json" 'd["findings"]')"
+done
+check_eq "outer-pgp-sig-inner-smime-enc-sig: the inner signer" \
+    Alice@example.com "$(json "$T/out.json" 'd["signer"]')"
 t_done

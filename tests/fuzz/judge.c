@@ -4,7 +4,8 @@
  * signatures are verified and envelopes opened. Invariants: the verdict's
  * values are the contract's; "valid" only with a counted signature and no
  * fact against it; "decrypted" only with a root envelope that opened; no
- * terminal control character reaches text or subject.
+ * terminal control character reaches text, subject, the To and Cc
+ * addresses or a finding.
  */
 #include <assert.h>
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "crypto/crypto.h"
+#include "mime/mime.h"
 
 int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -77,6 +79,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	struct crypto_verdict	*v;
 	struct buf		*out;
+	size_t			 i;
 
 	if (crypto_judge(ctx, data, len, &v, NULL) != 0)
 		return 0;
@@ -97,6 +100,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		assert(v->text[0] == '\0' || (v->facts & CRYPTO_E_PARTIAL));
 	no_controls(v->text);
 	no_controls(v->subject);
+	assert(v->nto <= MIME_MAX_ADDRS && v->ncc <= MIME_MAX_ADDRS);
+	for (i = 0; i < v->nto; i++)
+		no_controls(v->to[i]);
+	for (i = 0; i < v->ncc; i++)
+		no_controls(v->cc[i]);
+	for (i = 0; i < v->nfindings; i++)
+		no_controls(v->findings[i]);
 	if ((out = buf_new(0)) != NULL) {
 		assert(crypto_verdict_json(v, out) == 0);
 		buf_free(out);

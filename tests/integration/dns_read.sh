@@ -3,8 +3,9 @@
 # lab publishes in DNS (3 0 0) reads as trust "dane" when bob's CA is not
 # trusted, "pkix+dane" when it is, and "none"/untrusted without a [dns]
 # section. A certificate for bob that the records contradict is a warning
-# and the signature is not valid, even with a trusted CA. A signer whose
-# SMIMEA answer is bogus gets a warning and a finding, never "dane".
+# and the signature is not valid, nor trusted at all, even with a trusted
+# CA. A signer whose SMIMEA answer is bogus gets a warning and a finding,
+# never "dane".
 set -u
 . "$TOP/tests/lib.sh"
 if ! lab_up; then
@@ -79,6 +80,7 @@ check_eq "CA trusted: valid" valid "$(v signature)"
 check "trust the other CA" "$SEALMAIL" --home "$T/both" keys trust "$T/oca.pem"
 check "inspect the contradicted message" insp both "$T/bob2.eml"
 check_eq "contradiction: not valid (untrusted)" untrusted "$(v signature)"
+check_eq "contradiction: trust none, though PKIX holds" none "$(v trust)"
 check_match "contradiction: a finding says so" "SMIMEA records do not match" \
     "$(v findings)"
 

@@ -111,6 +111,8 @@ check "the pager opens the altered message" wait_for 'Subject: altered after sig
 check_match "its first line says the signature is bad" 'BAD SIGNATURE' "$(screen | sed -n 2p)"
 check "its text is marked in the margin as under a failed signature" \
     wait_for '^! +│ Altered words from bob'
+check "the findings are shown in the strip" \
+    wait_for 'Warning: signer 1: the signature does not match the content'
 $TM send-keys -t ui q
 open_msg 'signed by bob'
 check "the pager opens bob's signed message" wait_for 'Subject: signed by bob'

@@ -112,6 +112,56 @@ test_from(void **st)
 	assert_int_equal(mime_addr_names_other("c@d.test", "a@b.test"), 1);
 }
 
+/* Comments (RFC 5322 3.2.2) around addresses, and To/Cc lists. */
+static void
+test_addr_comments(void **st)
+{
+	struct mime_msg	*m;
+	const char	*why;
+	char		*a, **v;
+	size_t		 n;
+
+	(void)st;
+	m = parse_ok("From: mallory@evil.test (alice@example.test)\r\n"
+	    "To: a@x.test (A (nested)), \"Q (not a comment)\" <q@x.test>\r\n"
+	    "Cc: team: b@x.test, c@x.test;\r\nTo: (x) d@x.test\r\n\r\nx");
+	assert_int_equal(mime_from_addr(mime_msg_root(m), &a, &why), 0);
+	assert_non_null(a);
+	assert_string_equal(a, "mallory@evil.test");
+	free(a);
+	assert_int_equal(mime_part_addrs(mime_msg_root(m), "to", &v, &n), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(v[0], "a@x.test");
+	assert_string_equal(v[1], "q@x.test");
+	assert_string_equal(v[2], "d@x.test");
+	while (n > 0)
+		free(v[--n]);
+	free(v);
+	assert_int_equal(mime_part_addrs(mime_msg_root(m), "cc", &v, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[1], "c@x.test");
+	while (n > 0)
+		free(v[--n]);
+	free(v);
+	assert_int_equal(mime_part_addrs(mime_msg_root(m), "bcc", &v, &n), 0);
+	assert_int_equal(n, 0);
+	assert_null(v);
+	mime_msg_free(m);
+
+	/* An unclosed comment is no address at all. */
+	m = parse_ok("From: a@x.test (open\r\n\r\nx");
+	assert_int_equal(mime_from_addr(mime_msg_root(m), &a, &why), 0);
+	assert_null(a);
+	mime_msg_free(m);
+
+	assert_int_equal(mime_addr_names_other(
+	    "mallory@evil.test (alice@example.test)", "mallory@evil.test"), 1);
+	assert_int_equal(mime_addr_names_other("a@b.test (Alice at work)",
+	    "a@b.test"), 0);
+	assert_int_equal(mime_addr_names_other("a@b.test (\\(a@b.test\\))",
+	    "a@b.test"), 0);
+}
+
 static void
 test_multipart_raw(void **st)
 {
@@ -390,6 +440,7 @@ main(void)
 		cmocka_unit_test(test_null_empty),
 		cmocka_unit_test(test_single_part),
 		cmocka_unit_test(test_from),
+		cmocka_unit_test(test_addr_comments),
 		cmocka_unit_test(test_multipart_raw),
 		cmocka_unit_test(test_bare_lf),
 		cmocka_unit_test(test_limits),
