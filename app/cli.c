@@ -42,7 +42,12 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "inspect", cmd_inspect, "inspect [--json] [--time WHEN] FILE|-...",
 	    "verify, decrypt and judge a message" },
 	{ "send", cmd_send, "send [--sign|--no-sign] [--encrypt|--no-encrypt] [--rsa-pss] FILE|-", "sign, encrypt and submit a message" },
-	{ "outbox", cmd_outbox, "outbox [--json] | outbox send", "queued messages; send them again" },
+	{ "send", cmd_send, "send --draft ID", "send a postponed draft" },
+	{ "draft", cmd_draft, "draft save FILE|- | draft list [--json] | "
+	    "draft show ID | draft delete ID",
+	    "drafts, kept in the encrypted store" },
+	{ "outbox", cmd_outbox, "outbox [--json] | outbox send [ID] | "
+	    "outbox delete ID", "queued messages; send them again" },
 	{ "check", cmd_check, "check [--account NAME] [--json]", "connect to the account's servers, show how each was authenticated" },
 };
 

@@ -637,13 +637,20 @@ test_upgrade_2(void **unused)
 	    "INSERT INTO message_fts(docid, subject, text) SELECT id, subject,"
 	    " text FROM message_content;"
 	    "UPDATE message SET indexed = 1;"
+	    "DROP TABLE draft; DROP TABLE outbox;"
+	    "CREATE TABLE outbox("
+	    " id INTEGER PRIMARY KEY, account TEXT, message_id TEXT,"
+	    " from_addr TEXT, recipients TEXT, subject TEXT, body BLOB NOT NULL,"
+	    " created INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
+	    " error TEXT, sent INTEGER NOT NULL DEFAULT 0,"
+	    " appended INTEGER NOT NULL DEFAULT 0, sent_at INTEGER);"
 	    "UPDATE meta SET value = '2' WHERE name = 'schema';"
 	    "COMMIT;");
 	store_close(st);
 
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 3);
+	    "'schema';"), 4);
 	load_text(st, id1, "an older dingoword");
 	assert_int_equal(hits(st, "dingoword"), 0);	/* indexed again... */
 	assert_int_equal(store_index(st, 0, &done, &left, &e), 0);
