@@ -526,6 +526,7 @@ send_queue(const struct send_opts *o, const void *text, size_t len,
 			goto out;
 		use = inner;
 	}
+	memset(&qc, 0, sizeof(qc));
 	qc.o = o;
 	qc.mo = mo;
 	qc.text = text;
