@@ -114,5 +114,16 @@ struct ui_view	*ui_parts_new(struct ui *ui, int64_t msg);
 /* Compose a new message (to, subject and quoted body may be NULL). */
 void		 ui_compose(struct ui *ui, const char *to, const char *subject,
 		    const char *quote, const char *in_reply_to);
+/* The compose screen for draft id of the store. */
+void		 ui_compose_draft(struct ui *ui, int64_t id);
+/*
+ * Keeps as drafts the editor files a sealmail of this home that has
+ * since died left behind, and removes them; returns how many.
+ */
+int		 ui_compose_recover(struct ui *ui);
+/* The outbox: queued messages with their state and last answer. */
+struct ui_view	*ui_outbox_new(struct ui *ui);
+/* The postponed drafts; Enter opens one in the compose screen. */
+struct ui_view	*ui_drafts_new(struct ui *ui);
 
 #endif
