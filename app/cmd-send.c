@@ -502,6 +502,8 @@ outbox_send(struct cli *c, struct send_env *v, const char *account,
 	}
 	ob_free(&l);
 	r = 0;
+	if (ok > 0)
+		printf("sent %zu message%s\n", ok, ok == 1 ? "" : "s");
 	if (only != 0 && found == 0) {
 		smerr_set(&c->err, SMERR_NOTFOUND, "no message %lld in the "
 		    "outbox", (long long)only);

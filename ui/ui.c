@@ -345,6 +345,14 @@ ui_job(struct ui *ui, const char *label, const char **args,
 		if (keep != -1)
 			fcntl(keep, F_SETFD, 0);
 		signal(SIGPIPE, SIG_DFL);
+		/*
+		 * A send outlives the terminal: cut off mid-submission, its
+		 * message would be left in doubt.
+		 */
+		if (strcmp(label, "sending") == 0) {
+			signal(SIGHUP, SIG_IGN);
+			signal(SIGPIPE, SIG_IGN);
+		}
 		execv("/proc/self/exe", (char *const *)(uintptr_t)argv);
 		_exit(127);
 	}
