@@ -78,6 +78,7 @@ check_eq "each draft's subject" "no identity yet|nobody has a key|forged key" \
     "$(json dl.json '"|".join(x["subject"] for x in d)')"
 check_eq "drafts are in the folder drafts" drafts "$(json dl.json 'd[1]["folder"]')"
 check_eq "the recipient of a draft" '["nobody@example.test"]' "$(json dl.json 'd[1]["to"]')"
+check_eq "list --folder drafts lists the same" "$(cat dl.json)" "$(S list --folder drafts --json)"
 D1=$(json dl.json 'd[0]["id"]')
 check_eq "draft show prints the text as written" "$(cat d1.txt)" "$(S draft show "$D1")"
 check_eq "no draft text lies in the home in clear" "" \

@@ -78,6 +78,12 @@ wait_for() {
 }
 start_ui() {
 	$TM kill-server 2>/dev/null
+	# A server whose last pane died may still be on its way out.
+	_i=0
+	while [ $_i -lt 20 ] && $TM has-session 2>/dev/null; do
+		sleep 0.1; _i=$((_i + 1))
+	done
+	sleep 0.2
 	$TM new-session -d -s ui -x 120 -y 40 \
 	    "exec env XDG_RUNTIME_DIR='$RT' EDITOR='$T/editor.sh' '$SEALMAIL' --home '$H' --passphrase-file '$T/pw' 2>>'$T/ui.err'"
 	UIPID=$($TM display-message -p -t ui '#{pane_pid}')
@@ -99,8 +105,8 @@ waitfile() { _i=0; while [ ! -e "$1" ] && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_
 act <<'EOM'
 sed -i 's/^To: *$/To: bob@example.test/; s/^Subject: *$/Subject: killed while writing/' "$1"
 printf 'words-before-the-crash\n' >> "$1"
-: > "${1%/*}/../editor-wrote"
-sleep 60
+echo $$ > "${1%/*}/../editor-wrote"
+exec sleep 60
 EOM
 start_ui
 check "the index opens" wait_for 'sealmail: INBOX'
@@ -110,7 +116,7 @@ check "the editor's file is in a private directory" test "$(stat -c %a "$RT/seal
 check_match "named after the process" "draft-$UIPID-" "$(ls "$RT/sealmail")"
 kill -9 "$UIPID"
 sleep 0.5
-pkill -P 1 -f "$T/action" 2>/dev/null
+kill "$(cat "$RT/editor-wrote")" 2>/dev/null	# the orphaned editor
 rm -f "$RT/editor-wrote"
 start_ui
 check "the next start keeps the text as a draft" wait_for '1 unsent message kept as draft: R lists them'
@@ -185,8 +191,8 @@ $TM send-keys -t ui q
 # --- SIGHUP with a reply to encrypted mail in the editor --------------------
 act <<'EOM'
 printf 'my reply: not over the phone\n' >> "$1"
-: > "${1%/*}/../editor-wrote"
-sleep 60
+echo $$ > "${1%/*}/../editor-wrote"
+exec sleep 60
 EOM
 $TM send-keys -t ui g
 check "the encrypted message is listed" wait_for "vault $ID"
@@ -203,6 +209,27 @@ check_eq "no file is left in the editor's directory" "" "$(ls -A "$RT/sealmail")
 check "no file under the home or the runtime dir holds the plaintext" no_file_holds 48151623-secret
 check "nor the reply" no_file_holds 'not over the phone'
 check_match "the reply is kept, as a draft in the encrypted store" 'Re: vault' "$(S draft list 2>/dev/null)"
+
+# --- SIGTERM, and a SIGINT sent (not typed), while the editor is open -------
+for sig in TERM INT; do
+	act <<EOM
+sed -i 's/^To: *\$/To: bob@example.test/; s/^Subject: *\$/Subject: stopped by SIG$sig/' "\$1"
+printf 'words-at-sig$sig\n' >> "\$1"
+echo \$\$ > "\${1%/*}/../editor-wrote"
+exec sleep 60
+EOM
+	start_ui
+	check "SIG$sig: the program starts" wait_for 'sealmail: INBOX'
+	$TM send-keys -t ui m
+	check "SIG$sig: the editor writes" waitfile "$RT/editor-wrote"
+	kill -$sig "$UIPID"
+	i=0; while kill -0 "$UIPID" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	check "SIG$sig ends the program" sh -c "! kill -0 $UIPID 2>/dev/null"
+	rm -f "$RT/editor-wrote"
+	check_eq "SIG$sig: no file is left in the editor's directory" "" "$(ls -A "$RT/sealmail")"
+	check "SIG$sig: no file holds the text" no_file_holds "words-at-sig$sig"
+	check_match "SIG$sig: the text is a draft" "stopped by SIG$sig" "$(S draft list 2>/dev/null)"
+done
 
 # --- kill -9 while a send runs ------------------------------------------------
 python3 "$TOP/tests/hostile/slowaccept.py" --cert "$LAB_DIR/ca/server-chain.pem" \
