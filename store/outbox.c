@@ -7,14 +7,13 @@
  * state is checked and made in one BEGIN IMMEDIATE transaction, so that
  * two processes never claim one entry, and a Message-ID is queued once.
  */
-#include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "base/err.h"
+#include "base/proc.h"
 #include "store/store.h"
 #include "store/store_int.h"
 
@@ -24,9 +23,7 @@ claim_alive(int64_t pid)
 {
 	if (pid <= 0 || pid > INT32_MAX)
 		return 0;
-	if ((pid_t)pid == getpid())
-		return 1;
-	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+	return (pid_t)pid == getpid() || proc_alive((long)pid);
 }
 
 /* The state a reader is told: a dead claimant's "sending" is in-doubt. */

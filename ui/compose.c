@@ -31,6 +31,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/proc.h"
 #include "base/secmem.h"
 #include "store/store.h"
 #include "app/app.h"
@@ -575,7 +576,7 @@ ui_compose_recover(struct ui *ui)
 	while ((de = readdir(d)) != NULL) {
 		if (compose_owner(de->d_name, &pid, &tag) != 0 ||
 		    tag != compose_tag(ui) || pid == (long)getpid() ||
-		    kill((pid_t)pid, 0) == 0 || errno != ESRCH ||
+		    proc_alive(pid) ||
 		    snprintf(name, sizeof(name), "%s", de->d_name) >=
 		    (int)sizeof(name) || snprintf(path, sizeof(path), "%s/%s",
 		    dir, name) >= (int)sizeof(path))
