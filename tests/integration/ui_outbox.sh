@@ -262,5 +262,28 @@ sleep 1
 check_eq "bob received it exactly once" 1 "$(count_in "$BOB_DIR" "uiob-kill-$ID")"
 check_nomatch "it is no draft" 'killed while sending' "$(S draft list 2>/dev/null)"
 $TM send-keys -t ui Q
+
+# --- the editor inherits no secret descriptor ---------------------------------
+# The passphrase typed at the start lives in a memfd for the program's
+# background commands; the editor gets neither it nor the store.
+act <<'EOM'
+ls -l /proc/$$/fd/ > "${1%/*}/../editor-fds"
+mv "${1%/*}/../editor-fds" "${1%/*}/../editor-fds.txt"
+EOM
+$TM kill-server 2>/dev/null
+sleep 0.5
+$TM new-session -d -s ui -x 120 -y 40 \
+    "exec env XDG_RUNTIME_DIR='$RT' EDITOR='$T/editor.sh' '$SEALMAIL' --home '$H' 2>>'$T/ui.err'"
+check "without a passphrase file, the program asks for it" wait_for 'Passphrase for the sealmail store'
+$TM send-keys -t ui 'ui outbox passphrase' Enter
+check "and opens" wait_for 'sealmail: INBOX'
+$TM send-keys -t ui m
+check "the editor ran" waitfile "$RT/editor-fds.txt"
+check_nomatch "it holds no memfd (the passphrase)" 'memfd|sealmail-pass' "$(cat "$RT/editor-fds.txt")"
+check_nomatch "nor the store" 'store\.db' "$(cat "$RT/editor-fds.txt")"
+check_nomatch "nor a pipe, socket or other descriptor of the program's" \
+    'socket:|pipe:|anon_inode|sealmail' "$(cat "$RT/editor-fds.txt")"
+rm -f "$RT/editor-fds.txt"
+$TM send-keys -t ui Q
 cat "$T/ui.err" | sed "s/^/#   ui: /" | tail -20
 t_done
