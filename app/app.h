@@ -138,6 +138,12 @@ int	 app_session_child_args(struct app_session *s, const char **argv,
 	    int *keep_fd);
 
 /*
+ * The value of header field name (the first one, unfolded) in a message
+ * as the user writes it, LF or CRLF; NULL when it has none. Malloc'd.
+ */
+char	*app_draft_field(const void *text, size_t len, const char *name);
+
+/*
  * The parts of a (stored, decrypted) message a reader can save, app/parts.c:
  * every leaf but S/MIME signatures, numbered from 1 in tree order.
  */

@@ -3,11 +3,13 @@
 #define SEALMAIL_APP_INT_H
 
 #include <stdint.h>
+#include <time.h>
 
 #include "app/app.h"
 #include "base/err.h"
 
 struct buf;
+struct store;
 
 /* One command-line invocation. */
 struct cli {
@@ -26,6 +28,19 @@ struct cli_cmd {
 	const char	*usage;
 	const char	*help;
 };
+
+/* Reads a message from path ("-": stdin) into *bp; 0 or SMERR_*. */
+int	 cli_read_message(struct cli *c, const char *path, struct buf **bp);
+/* Appends t as a JSON ISO 8601 UTC string. */
+int	 cli_json_date(struct buf *out, time_t t);
+/* An ID from the command line; 0 when it is not a positive integer. */
+int64_t	 cli_parse_id(const char *s);
+/*
+ * Keeps text as draft *idp (0: a new one, its id stored back) with the
+ * reason it is still a draft, and says so on stderr. 0 or -1.
+ */
+int	 cli_keep_draft(struct cli *c, struct store *st, const char *account,
+	    const struct buf *text, int64_t *idp, const char *reason);
 
 /* Loads HOME/config once; 0 or SMERR_*, with c->err set. */
 int	 cli_config(struct cli *c);
@@ -104,6 +119,7 @@ int	 cmd_store(struct cli *, int, char **);
 int	 cmd_inspect(struct cli *, int, char **);
 struct crypto_ctx;
 int	 cmd_send(struct cli *, int, char **), cmd_outbox(struct cli *, int, char **);
+int	 cmd_draft(struct cli *, int, char **);
 int	 cmd_check(struct cli *, int, char **);
 int	 cmd_reply(struct cli *, int, char **);
 int	 cmd_forward(struct cli *, int, char **);

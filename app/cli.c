@@ -44,6 +44,10 @@ static const struct cli_cmd cli_cmds[] = {
 	    "verify, decrypt and judge a message" },
 	{ "send", cmd_send, "send [--sign|--no-sign] [--encrypt|--no-encrypt] [--rsa-pss] "
 	    "[--attach FILE]... FILE|-", "sign, encrypt and submit a message" },
+	{ "send", cmd_send, "send --draft ID", "send a postponed draft" },
+	{ "draft", cmd_draft, "draft save FILE|- | draft list [--json] | "
+	    "draft show ID | draft delete ID",
+	    "drafts, kept in the encrypted store" },
 	{ "reply", cmd_reply, "reply [--all|--list] [--json] ID",
 	    "a reply to a stored message, as a draft on stdout" },
 	{ "forward", cmd_forward, "forward [--attach] [--json] ID",
@@ -56,7 +60,8 @@ static const struct cli_cmd cli_cmds[] = {
 	    "copy a message to another folder, here and on the server" },
 	{ "delete", cmd_delete, "delete ID",
 	    "move a message to Trash (from Trash: remove it for good)" },
-	{ "outbox", cmd_outbox, "outbox [--json] | outbox send", "queued messages; send them again" },
+	{ "outbox", cmd_outbox, "outbox [--json] | outbox send [ID] | "
+	    "outbox delete ID", "queued messages; send them again" },
 	{ "check", cmd_check, "check [--account NAME] [--json]", "connect to the account's servers, show how each was authenticated" },
 };
 

@@ -301,6 +301,13 @@ cmd_list(struct cli *c, int argc, char **argv)
 
 		return cmd_outbox(c, l.json ? 2 : 1, ov);
 	}
+	/* And "drafts" the drafts. */
+	if (strcmp(folder, "drafts") == 0) {
+		char	*dv[4] = { (char *)"draft", (char *)"list",
+			    (char *)"--json", NULL };
+
+		return cmd_draft(c, l.json ? 3 : 2, dv);
+	}
 	return list_run(c, &l, 0, folder);
 }
 

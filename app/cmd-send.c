@@ -1,12 +1,14 @@
 /*
  * sealmail send [--sign|--no-sign] [--encrypt|--no-encrypt]
  *     [--account NAME] [--rsa-pss] FILE|-
- * sealmail outbox [--json] | outbox send
+ * sealmail send --draft ID
+ * sealmail outbox [--json] | outbox send [ID] | outbox delete ID
  *
  * send queues the message in the encrypted outbox, then submits it; a
  * failure leaves it queued with the server's reason (exit 1). outbox
  * lists what is still queued, with the verdict a reader of the queued
- * message gets, and outbox send tries every queued message again.
+ * message gets, and outbox send tries every queued message again (never
+ * one in doubt unless it is named).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -44,8 +46,8 @@ send_warn(void *arg, const char *msg)
 	free(s);
 }
 
-static int
-read_input(struct cli *c, const char *path, struct buf **bp)
+int
+cli_read_message(struct cli *c, const char *path, struct buf **bp)
 {
 	int	 fd, r;
 
@@ -118,6 +120,40 @@ env_close(struct send_env *v)
 	dns_free(v->dns);
 }
 
+/*
+ * Queues the text (a draft's when o->draft is set) and submits it. What
+ * cannot be queued stays a draft, with the reason: nothing is lost.
+ */
+static int
+send_text(struct cli *c, struct send_env *v, const char *account,
+    const struct buf *in)
+{
+	struct send_queued	 q;
+	struct buf		*out = NULL;
+	int64_t			 id = v->o.draft;
+	int			 r;
+
+	if ((r = send_queue(&v->o, buf_data(in), buf_len(in), &q,
+	    &c->err)) != 0) {
+		/* A message already queued or sent is not a draft. */
+		if (r != SMERR_EXISTS)
+			(void)cli_keep_draft(c, v->st, account, in, &id,
+			    smerr_msg(&c->err));
+		return r;
+	}
+	if ((r = send_deliver_msgid(&v->o, q.msgid, &c->err)) != 0)
+		return r;
+	if ((out = buf_new(0)) == NULL ||
+	    buf_printf(out, "sent %s to %zu recipient%s, %s, %s", q.msgid,
+	    q.nrcpt, q.nrcpt == 1 ? "" : "s", q.is_signed ? "signed" :
+	    "not signed", q.cipher != NULL ? q.cipher : "not encrypted") != 0)
+		r = smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+	else
+		r = cli_print(c, out);
+	buf_free(out);
+	return r;
+}
+
 int
 cmd_send(struct cli *c, int argc, char **argv)
 {
@@ -130,18 +166,19 @@ cmd_send(struct cli *c, int argc, char **argv)
 		{ "passphrase-file",	required_argument, NULL, 'P' },
 		{ "rsa-pss",		no_argument,	   NULL, 'p' },
 		{ "attach",		required_argument, NULL, 'A' },
+		{ "draft",		required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct send_env			 v;
-	struct send_queued		 q;
-	struct buf			*in = NULL, *out = NULL;
+	struct buf			*in = NULL;
 	struct app_file			 files[MIME_BUILD_MAX_ATTACH];
 	struct mime_attachment		 att[MIME_BUILD_MAX_ATTACH];
-	const char			*account = NULL;
+	const char			*account = NULL, *draft = NULL;
 	size_t				 natt = 0, i;
 	int				 ch, sign = -1, enc = -1, pss = 0;
 	int				 r = 1;
 
+	memset(&v, 0, sizeof(v));
 	optind = 0;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -153,61 +190,51 @@ cmd_send(struct cli *c, int argc, char **argv)
 		case 'a': account = optarg; break;
 		case 'P': c->passphrase_file = optarg; break;
 		case 'p': pss = 1; break;
+		case 'd': draft = optarg; break;
 		case 'A':
 			if (natt == MIME_BUILD_MAX_ATTACH) {
 				smerr_set(&c->err, SMERR_LIMIT, "more than %d "
 				    "attachments", MIME_BUILD_MAX_ATTACH);
-				goto early;
+				goto out;
 			}
 			if (app_file_load(optarg, &files[natt], &c->err) != 0)
-				goto early;
+				goto out;
 			app_file_attachment(&files[natt], &att[natt]);
 			natt++;
 			break;
 		default:
 			r = cli_usage(c);
-			goto early;
+			goto out;
 		}
 	}
-	if (optind + 1 != argc) {
+	if (optind + (draft == NULL) != argc) {
 		r = cli_usage(c);
-		goto early;
+		goto out;
 	}
-	memset(&v, 0, sizeof(v));
-	if (read_input(c, argv[optind], &in) != 0)
+	if (draft == NULL && cli_read_message(c, argv[optind], &in) != 0)
 		goto out;
 	if (env_open(c, account, &v) != 0)
 		goto out;
 	v.o.att = att;
 	v.o.natt = natt;
+	if (draft != NULL && ((v.o.draft = cli_parse_id(draft)) == 0 ?
+	    smerr_set(&c->err, SMERR_INVAL, "not a draft ID: %s", draft) :
+	    store_draft_get(v.st, v.o.draft, &in, &c->err)) != 0)
+		goto out;
 	if (sign != -1)
 		v.o.sign = sign;
 	if (enc != -1)
 		v.o.encrypt = (enum app_encrypt)enc;
 	v.o.pss = pss;
-	if (send_queue(&v.o, buf_data(in), buf_len(in), &q, &c->err) != 0)
-		goto out;
-	if (send_deliver_msgid(&v.o, q.msgid, &c->err) != 0)
-		goto out;
-	if ((out = buf_new(0)) == NULL ||
-	    buf_printf(out, "sent %s to %zu recipient%s, %s, %s", q.msgid,
-	    q.nrcpt, q.nrcpt == 1 ? "" : "s", q.is_signed ? "signed" :
-	    "not signed", q.cipher != NULL ? q.cipher : "not encrypted") != 0) {
-		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
-		goto out;
-	}
-	r = cli_print(c, out);
+	r = send_text(c, &v, account, in);
 out:
 	env_close(&v);
 	buf_free(in);
-	buf_free(out);
 	for (i = 0; i < natt; i++)
 		app_file_clear(&files[i]);
+	if (r == 2)
+		return 2;
 	return r == 0 ? 0 : cli_fail(c);
-early:
-	for (i = 0; i < natt; i++)
-		app_file_clear(&files[i]);
-	return r == 2 ? 2 : cli_fail(c);
 }
 
 /* Everything outbox needs per entry, copied out of the store's callback. */
@@ -222,6 +249,7 @@ struct ob_list {
 		char		*from;
 		char		*subject;
 		char		*error;
+		char		*state;
 		struct buf	*body;
 	}		*v;
 	size_t		 n;
@@ -250,7 +278,9 @@ ob_cb(const struct store_outbox *ob, void *arg)
 	it->from = strdup(ob->from != NULL ? ob->from : "");
 	it->subject = strdup(ob->subject != NULL ? ob->subject : "");
 	it->error = ob->error != NULL ? strdup(ob->error) : NULL;
+	it->state = strdup(ob->state);
 	if ((it->body = buf_new(0)) == NULL || it->from == NULL ||
+	    it->state == NULL ||
 	    it->account == NULL ||
 	    it->subject == NULL || (ob->error != NULL && it->error == NULL) ||
 	    buf_put(it->body, ob->body, ob->body_len) != 0)
@@ -268,6 +298,7 @@ ob_free(struct ob_list *l)
 		free(l->v[i].from);
 		free(l->v[i].subject);
 		free(l->v[i].error);
+		free(l->v[i].state);
 		buf_free(l->v[i].body);
 	}
 	free(l->v);
@@ -318,8 +349,8 @@ judge_ctx(struct keys *k, struct crypto_ctx **ctxp, struct smerr *e)
 	return r;
 }
 
-static int
-iso_date(struct buf *out, time_t t)
+int
+cli_json_date(struct buf *out, time_t t)
 {
 	struct tm	 tm;
 	char		 s[32];
@@ -361,8 +392,9 @@ outbox_list(struct cli *c, struct send_env *v, int json)
 			char	*er = l.v[i].error != NULL ?
 			    text_sanitize_str(l.v[i].error, 0) : NULL;
 
-			r = buf_printf(out, "%s%lld  %s  %s%s%s", shown ? "\n" :
-			    "", (long long)l.v[i].id, s != NULL ? s : "",
+			r = buf_printf(out, "%s%lld  %s  %s  %s%s%s", shown ?
+			    "\n" : "", (long long)l.v[i].id, l.v[i].state,
+			    s != NULL ? s : "",
 			    er != NULL ? "  [" : "", er != NULL ? er : "",
 			    er != NULL ? "]" : "");
 			free(s);
@@ -389,7 +421,7 @@ outbox_list(struct cli *c, struct send_env *v, int json)
 		    json_key(out, "uid", 0) != 0 ||
 		    buf_puts(out, "null") != 0 ||
 		    json_key(out, "date", 0) != 0 ||
-		    iso_date(out, l.v[i].created) != 0 ||
+		    cli_json_date(out, l.v[i].created) != 0 ||
 		    json_key(out, "from", 0) != 0 ||
 		    json_text(out, l.v[i].from) != 0 ||
 		    json_key(out, "subject", 0) != 0 ||
@@ -400,6 +432,8 @@ outbox_list(struct cli *c, struct send_env *v, int json)
 		    json_str(out, sig) != 0 ||
 		    json_key(out, "encryption", 0) != 0 ||
 		    json_str(out, enc) != 0 ||
+		    json_key(out, "state", 0) != 0 ||
+		    json_str(out, l.v[i].state) != 0 ||
 		    json_key(out, "attempts", 0) != 0 ||
 		    buf_printf(out, "%d", l.v[i].attempts) != 0 ||
 		    json_key(out, "error", 0) != 0 ||
@@ -424,12 +458,39 @@ out:
 	return r;
 }
 
+/*
+ * Whether outbox send (without an ID) passes over an entry: one in doubt
+ * or being sent is said so and left; one only waiting for its copy to
+ * Sent is tried again.
+ */
 static int
-outbox_send(struct cli *c, struct send_env *v, const char *account)
+outbox_skip(const struct ob_item *it, const char *account)
+{
+	char	 msg[SMERR_MSGMAX];
+
+	if (account != NULL && strcmp(it->account, account) != 0)
+		return 1;
+	if (strcmp(it->state, STORE_OB_INDOUBT) == 0)
+		snprintf(msg, sizeof(msg), "message %lld is in doubt (its "
+		    "submission was cut off after the message data began): "
+		    "not sent again; sealmail outbox send %lld sends it",
+		    (long long)it->id, (long long)it->id);
+	else if (strcmp(it->state, STORE_OB_SENDING) == 0)
+		snprintf(msg, sizeof(msg), "message %lld is being sent by "
+		    "another sealmail process", (long long)it->id);
+	else
+		return 0;
+	send_warn(NULL, msg);
+	return 1;
+}
+
+static int
+outbox_send(struct cli *c, struct send_env *v, const char *account,
+    int64_t only)
 {
 	struct ob_list	 l;
 	struct smerr	 e2, last;
-	size_t		 i, ok = 0, failed = 0;
+	size_t		 i, ok = 0, failed = 0, found = 0;
 	int		 r = 0;
 
 	memset(&l, 0, sizeof(l));
@@ -437,9 +498,13 @@ outbox_send(struct cli *c, struct send_env *v, const char *account)
 		ob_free(&l);
 		return 1;
 	}
+	/* A message named is sent even when in doubt: the user decided. */
+	v->o.force = only != 0;
 	for (i = 0; i < l.n; i++) {
-		if (account != NULL && strcmp(l.v[i].account, account) != 0)
+		if (only != 0 ? l.v[i].id != only : outbox_skip(&l.v[i],
+		    account))
 			continue;
+		found++;
 		smerr_clear(&e2);
 		/* Each message goes out through the account that queued it. */
 		if ((v->o.acct = app_config_account(c->cfg,
@@ -447,7 +512,11 @@ outbox_send(struct cli *c, struct send_env *v, const char *account)
 			smerr_set(&e2, SMERR_CONFIG, "message %lld: account %s "
 			    "is no longer configured", (long long)l.v[i].id,
 			    l.v[i].account);
-		else if (send_deliver(&v->o, l.v[i].id, &e2) == 0) {
+		else if ((r = send_deliver(&v->o, l.v[i].id, &e2)) == 0 ||
+		    (r == SMERR_EXISTS && only == 0)) {
+			/* Taken by another process meanwhile: theirs now. */
+			if (r != 0)
+				send_warn(NULL, smerr_msg(&e2));
 			ok++;
 			continue;
 		}
@@ -457,6 +526,14 @@ outbox_send(struct cli *c, struct send_env *v, const char *account)
 		last = e2;
 	}
 	ob_free(&l);
+	r = 0;
+	if (ok > 0)
+		printf("sent %zu message%s\n", ok, ok == 1 ? "" : "s");
+	if (only != 0 && found == 0) {
+		smerr_set(&c->err, SMERR_NOTFOUND, "no message %lld in the "
+		    "outbox", (long long)only);
+		return 1;
+	}
 	if (failed == 1)
 		c->err = last;
 	else if (failed > 1) {
@@ -479,8 +556,9 @@ cmd_outbox(struct cli *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct send_env			 v;
-	const char			*account = NULL;
-	int				 ch, json = 0, r = 1, do_send = 0;
+	const char			*account = NULL, *verb = NULL;
+	int64_t				 id = 0;
+	int				 ch, json = 0, r = 1;
 
 	optind = 0;
 	opterr = 0;
@@ -493,14 +571,26 @@ cmd_outbox(struct cli *c, int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		if (optind + 1 != argc || strcmp(argv[optind], "send") != 0 ||
-		    json)
+		verb = argv[optind];
+		if (json || optind + 2 < argc ||
+		    (strcmp(verb, "send") != 0 && strcmp(verb, "delete") != 0) ||
+		    (strcmp(verb, "delete") == 0 && optind + 2 != argc))
 			return cli_usage(c);
-		do_send = 1;
+		if (optind + 2 == argc && (id = cli_parse_id(argv[optind +
+		    1])) == 0) {
+			smerr_set(&c->err, SMERR_INVAL, "not an outbox ID: %s",
+			    argv[optind + 1]);
+			return cli_fail(c);
+		}
 	}
-	if (env_open(c, account, &v) == 0)
-		r = do_send ? outbox_send(c, &v, account) :
-		    outbox_list(c, &v, json);
+	if (env_open(c, account, &v) != 0)
+		r = 1;
+	else if (verb == NULL)
+		r = outbox_list(c, &v, json);
+	else if (strcmp(verb, "send") == 0)
+		r = outbox_send(c, &v, account, id);
+	else
+		r = store_outbox_delete(v.st, id, &c->err) != 0;
 	env_close(&v);
 	return r == 0 ? 0 : cli_fail(c);
 }

@@ -328,36 +328,22 @@ find_recipients(const struct send_opts *o, const struct mime_out *mo,
 	return 0;
 }
 
-static int
-holds_cb(const struct store_outbox *ob, void *arg)
-{
-	const char	**msgid = arg;
-
-	if (ob->message_id != NULL && strcmp(ob->message_id, *msgid) == 0) {
-		*msgid = NULL;
-		return 1;
-	}
-	return 0;
-}
-
-/* 1 when the outbox holds a copy of msgid, 0 when not, or SMERR_*. */
-static int
-outbox_holds(const struct send_opts *o, const char *msgid, struct smerr *e)
-{
-	const char	*m = msgid;
-	int		 r;
-
-	if ((r = store_outbox_foreach(o->store, holds_cb, &m, e)) != 0)
-		return r;
-	return m == NULL;
-}
+/* What every copy of one message shares as it is queued. */
+struct queue_ctx {
+	const struct send_opts	*o;
+	const struct mime_out	*mo;
+	const void		*text;		/* as the user wrote it */
+	size_t			 len;
+	int			 copies;	/* queued so far */
+};
 
 /* Queues one copy: headers + entity, for the n addresses at rcpt. */
 static int
-queue_copy(const struct send_opts *o, const struct mime_out *mo,
-    const struct buf *entity, char *const *rcpt, size_t n, int64_t *idp,
-    struct smerr *e)
+queue_copy(struct queue_ctx *qc, const struct buf *entity, char *const *rcpt,
+    size_t n, int64_t *idp, struct smerr *e)
 {
+	const struct send_opts	*o = qc->o;
+	const struct mime_out	*mo = qc->mo;
 	struct store_outbox	 ob;
 	struct buf		*msg = NULL, *list = NULL;
 	size_t			 i;
@@ -383,7 +369,11 @@ queue_copy(const struct send_opts *o, const struct mime_out *mo,
 	ob.body = buf_data(msg);
 	ob.body_len = buf_len(msg);
 	ob.created = time(NULL);
-	r = store_outbox_add(o->store, &ob, idp, e);
+	ob.copy = qc->copies;
+	ob.source = qc->text;
+	ob.source_len = qc->len;
+	if ((r = store_outbox_add(o->store, &ob, idp, e)) == 0)
+		qc->copies++;
 out:
 	buf_free(msg);
 	buf_free(list);
@@ -395,9 +385,9 @@ out:
  * it for the n addresses at rcpt.
  */
 static int
-queue_sealed(const struct send_opts *o, const struct mime_out *mo,
-    const struct buf *inner, const struct protect_rcpt *rc, char *const *rcpt,
-    size_t n, const struct ident_find *me, const char **cipher, int64_t *idp,
+queue_sealed(struct queue_ctx *qc, const struct buf *inner,
+    const struct protect_rcpt *rc, char *const *rcpt, size_t n,
+    const struct ident_find *me, const char **cipher, int64_t *idp,
     struct smerr *e)
 {
 	struct protect_opts	 po;
@@ -410,7 +400,7 @@ queue_sealed(const struct send_opts *o, const struct mime_out *mo,
 	po.self = me->der;
 	po.self_len = me->len;
 	if ((r = protect_entity(&po, inner, &ent, cipher, e)) == 0)
-		r = queue_copy(o, mo, ent, rcpt, n, idp, e);
+		r = queue_copy(qc, ent, rcpt, n, idp, e);
 	buf_free(ent);
 	return r;
 }
@@ -449,25 +439,48 @@ payload_make(const struct send_opts *o, struct mime_out *mo,
 	return r;
 }
 
-/* SMERR_EXISTS when mo's Message-ID was sent or is queued already. */
+/*
+ * Queues every copy of the message in one transaction, with the check
+ * that its Message-ID is new, and removes the draft it came from: the
+ * text is always either a draft or queued, never both or neither. With
+ * rc (encrypting), each Bcc recipient gets a copy of their own, so that
+ * no RecipientInfo shows the others who got the message; unencrypted,
+ * Bcc is in no header field and one copy serves everyone.
+ */
 static int
-queued_before(const struct send_opts *o, const struct mime_out *mo,
-    struct smerr *e)
+queue_all(struct queue_ctx *qc, const struct buf *use,
+    const struct protect_rcpt *rc, const struct ident_find *me,
+    struct send_queued *q, struct smerr *e)
 {
-	int	 r;
+	const struct mime_out	*mo = qc->mo;
+	struct store		*st = qc->o->store;
+	int64_t			 id;
+	size_t			 i, nmain;
+	int			 r;
 
-	if ((r = store_outbox_was_sent(o->store, mo->msgid, e)) < 0)
+	if ((r = store_begin(st, e)) != 0)
 		return r;
-	if (r == 1)
-		return smerr_set(e, SMERR_EXISTS, "message %s was already sent",
-		    mo->msgid);
-	if ((r = outbox_holds(o, mo->msgid, e)) < 0)
+	if (rc == NULL)
+		r = queue_copy(qc, use, mo->rcpt, mo->nrcpt, &q->id, e);
+	else {
+		nmain = mo->nrcpt - mo->nbcc;
+		if (nmain > 0)
+			r = queue_sealed(qc, use, rc, mo->rcpt, nmain, me,
+			    &q->cipher, &q->id, e);
+		for (i = nmain; r == 0 && i < mo->nrcpt; i++) {
+			r = queue_sealed(qc, use, rc + i, mo->rcpt + i, 1, me,
+			    nmain > 0 ? NULL : &q->cipher, &id, e);
+			if (q->id == 0)
+				q->id = id;
+		}
+	}
+	if (r == 0 && qc->o->draft > 0)
+		r = store_draft_delete(st, qc->o->draft, e);
+	if (r != 0) {
+		store_rollback(st);
 		return r;
-	if (r == 1)
-		return smerr_set(e, SMERR_EXISTS, "message %s is already in "
-		    "the outbox (sealmail outbox send tries it again)",
-		    mo->msgid);
-	return 0;
+	}
+	return store_commit(st, e);
 }
 
 int
@@ -485,8 +498,8 @@ send_queue(const struct send_opts *o, const void *text, size_t len,
 	const struct crypto_keyhook *hook;
 	struct buf		*inner = NULL;
 	const struct buf	*use;
-	int64_t			 id;
-	size_t			 i, nmain;
+	struct queue_ctx	 qc;
+	size_t			 i;
 	int			 r, all_certs = 0, have_me, encrypt = 0;
 
 	memset(q, 0, sizeof(*q));
@@ -503,7 +516,8 @@ send_queue(const struct send_opts *o, const void *text, size_t len,
 		    o->acct->address);
 		goto out;
 	}
-	if ((r = queued_before(o, mo, e)) != 0)
+	/* Early, before any work; queue_all checks again, atomically. */
+	if ((r = store_outbox_check_new(o->store, mo->msgid, e)) != 0)
 		goto out;
 	r = find_identity(o, mo->from, &me, e);
 	if (r < 0 && r != SMERR_NOTFOUND)
@@ -550,29 +564,13 @@ send_queue(const struct send_opts *o, const void *text, size_t len,
 		goto out;
 	}
 	use = inner != NULL ? inner : mo->entity;
-	if (!encrypt) {
-		/* Bcc is in no header field: one copy serves everyone. */
-		if ((r = queue_copy(o, mo, use, mo->rcpt, mo->nrcpt, &q->id,
-		    e)) != 0)
-			goto out;
-	} else {
-		/*
-		 * Each Bcc recipient gets a copy of their own, so that no
-		 * RecipientInfo shows the others who got the message.
-		 */
-		nmain = mo->nrcpt - mo->nbcc;
-		if (nmain > 0 && (r = queue_sealed(o, mo, use, rc, mo->rcpt,
-		    nmain, &me, &q->cipher, &q->id, e)) != 0)
-			goto out;
-		for (i = nmain; i < mo->nrcpt; i++) {
-			if ((r = queue_sealed(o, mo, use, rc + i, mo->rcpt + i,
-			    1, &me, nmain > 0 ? NULL : &q->cipher, &id,
-			    e)) != 0)
-				goto out;
-			if (q->id == 0)
-				q->id = id;
-		}
-	}
+	memset(&qc, 0, sizeof(qc));
+	qc.o = o;
+	qc.mo = mo;
+	qc.text = text;
+	qc.len = len;
+	if ((r = queue_all(&qc, use, encrypt ? rc : NULL, &me, q, e)) != 0)
+		goto out;
 	snprintf(q->msgid, sizeof(q->msgid), "%s", mo->msgid);
 	q->is_signed = po.signer != NULL;
 	q->nrcpt = mo->nrcpt;
@@ -594,6 +592,7 @@ struct entry {
 	int		 found;
 	int		 sent;
 	int		 appended;
+	int		 copy;
 	char		*msgid;
 	char		*from;
 	char		*rcpts;
@@ -610,6 +609,7 @@ entry_cb(const struct store_outbox *ob, void *arg)
 	en->found = 1;
 	en->sent = ob->sent;
 	en->appended = ob->appended;
+	en->copy = ob->copy;
 	if ((en->msgid = strdup(ob->message_id != NULL ? ob->message_id :
 	    "")) == NULL ||
 	    (en->from = strdup(ob->from != NULL ? ob->from : "")) == NULL ||
@@ -629,8 +629,14 @@ entry_clear(struct entry *en)
 	buf_free(en->body);
 }
 
+/*
+ * Submits one entry. *in_doubt is set when the submission failed after
+ * the server took the message data without answering it: the message
+ * may have been delivered.
+ */
 static int
-submit(const struct send_opts *o, struct entry *en, struct smerr *e)
+submit(const struct send_opts *o, struct entry *en, int *in_doubt,
+    struct smerr *e)
 {
 	struct net_server	 srv;
 	struct net_lookup	*lk = NULL;
@@ -659,6 +665,7 @@ submit(const struct send_opts *o, struct entry *en, struct smerr *e)
 	    o->acct->address, pw, e)) != 0 ||
 	    (r = smtp_send(s, en->from, rcpt, n, buf_data(en->body),
 	    buf_len(en->body), NULL, &fin, e)) != 0) {
+		*in_doubt = smtp_data_began(s) && fin.code == 0;
 		smtp_abort(s);
 		s = NULL;
 	}
@@ -726,12 +733,40 @@ append_sent(const struct send_opts *o, struct entry *en, struct smerr *e)
 	return r;
 }
 
+/*
+ * Claims entry id, submits it and records how that went. A failure after
+ * the message data began leaves it in doubt: it may have arrived, and is
+ * not tried again unless the user names it.
+ */
+static int
+deliver_claimed(const struct send_opts *o, struct entry *en, int *firstp,
+    struct smerr *e)
+{
+	struct smerr	 e2;
+	int		 r, in_doubt = 0;
+
+	if ((r = store_outbox_claim(o->store, en->id, o->force, e)) != 0)
+		return r;
+	/*
+	 * Copies of one message (Bcc recipients get their own) share a
+	 * Message-ID; only the first is kept in Sent.
+	 */
+	*firstp = en->copy == 0;
+	if ((r = submit(o, en, &in_doubt, e)) != 0) {
+		smerr_clear(&e2);
+		(void)store_outbox_release(o->store, en->id, in_doubt,
+		    smerr_msg(e), &e2);
+		return r;
+	}
+	return store_outbox_sent(o->store, en->id, !*firstp, e);
+}
+
 int
 send_deliver(const struct send_opts *o, int64_t id, struct smerr *e)
 {
 	struct entry	 en;
 	struct smerr	 e2;
-	int		 r, first;
+	int		 r, first = 1;
 
 	memset(&en, 0, sizeof(en));
 	en.id = id;
@@ -746,24 +781,9 @@ send_deliver(const struct send_opts *o, int64_t id, struct smerr *e)
 		r = smerr_set(e, SMERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if (!en.sent) {
-		/*
-		 * Copies of one message (Bcc recipients get their own) share
-		 * a Message-ID; only the first to go out is kept in Sent.
-		 */
-		if ((r = store_outbox_was_sent(o->store, en.msgid, e)) < 0)
-			goto out;
-		first = r == 0;
-		if ((r = submit(o, &en, e)) != 0) {
-			smerr_clear(&e2);
-			(void)store_outbox_fail(o->store, id, smerr_msg(e),
-			    &e2);
-			goto out;
-		}
-		if ((r = store_outbox_sent(o->store, id, !first, e)) != 0 ||
-		    !first)
-			goto out;
-	}
+	if (!en.sent && ((r = deliver_claimed(o, &en, &first, e)) != 0 ||
+	    !first))
+		goto out;
 	if (!en.appended) {
 		smerr_clear(&e2);
 		if (append_sent(o, &en, &e2) != 0)

@@ -30,6 +30,10 @@ struct send_opts {
 	struct keys		*keys;
 	struct dns		*dns;		/* NULL: no SMIMEA/TLSA */
 	int			 dns_addr;	/* addresses from dns */
+	int64_t			 draft;		/* the draft the text came
+						   from: removed as it is
+						   queued (0: none) */
+	int			 force;		/* send an in-doubt entry */
 	void			(*warn)(void *, const char *);
 	void			*warn_arg;
 	const struct mime_attachment *att;	/* files to attach, or NULL */
@@ -52,17 +56,21 @@ struct send_queued {
  * an error naming the recipient; with APP_ENCRYPT_AUTO the message goes
  * out unencrypted and o->warn says why. An encrypted message is queued
  * once for To and Cc and once more for each Bcc recipient, so that no
- * envelope names a Bcc recipient to the others. A Message-ID already
- * sent is SMERR_EXISTS. 0 or SMERR_*.
+ * envelope names a Bcc recipient to the others; the copies are distinct
+ * entries of one Message-ID (copy 0, 1, ...). A Message-ID already in the
+ * outbox or sent is SMERR_EXISTS, checked with the queueing in one
+ * transaction, which also removes o->draft. 0 or SMERR_*.
  */
 int	 send_queue(const struct send_opts *o, const void *text, size_t len,
 	    struct send_queued *q, struct smerr *e);
 
 /*
- * Submits outbox entry id (unless already submitted), then appends it to
- * the Sent folder; a failed append is only a warning (0). A failed
- * submission is recorded in the outbox with the server's reason and
- * returned.
+ * Claims outbox entry id (SMERR_EXISTS when it was sent, another process
+ * is sending it, or it is in doubt without o->force), submits it, then
+ * appends it to the Sent folder; a failed append is only a warning (0).
+ * A failed submission is recorded in the outbox with the server's reason
+ * and returned; one cut off after the message data began leaves the
+ * entry in doubt.
  */
 int	 send_deliver(const struct send_opts *o, int64_t id,
 	    struct smerr *e);

@@ -32,6 +32,7 @@ struct smtp {
 	mailsmtp	*m;
 	int		 logged_in;
 	int		 dead;
+	int		 data_began;	/* the last smtp_send got a 354 */
 };
 
 /* The last reply, one line, without controls (text only over TLS). */
@@ -148,6 +149,12 @@ const char *
 smtp_label(const struct smtp *s)
 {
 	return s->c->label;
+}
+
+int
+smtp_data_began(const struct smtp *s)
+{
+	return s != NULL && s->data_began;
 }
 
 size_t
@@ -383,6 +390,7 @@ smtp_send(struct smtp *s, const char *from, const char *const *rcpt,
 		memset(final, 0, sizeof(*final));
 	if (rcpt_reply != NULL)
 		memset(rcpt_reply, 0, n * sizeof(*rcpt_reply));
+	s->data_began = 0;
 	if (s->dead || s->m->stream == NULL)
 		return smerr_set(e, SMERR_INVAL, "%s: the session is closed",
 		    s->c->label);
@@ -445,6 +453,7 @@ smtp_send(struct smtp *s, const char *from, const char *const *rcpt,
 		r = smtp_fail(s, SMERR_REFUSED, "DATA refused", e);
 		goto fail;
 	}
+	s->data_began = 1;
 	/* libetpan always ends with CRLF . CRLF; do not double our CRLF. */
 	if (sendlen >= 2 && memcmp((const char *)msg + sendlen - 2, "\r\n",
 	    2) == 0)

@@ -61,6 +61,11 @@ void		 smtp_cancel(struct smtp *s);
 
 enum net_auth	 smtp_server_auth(const struct smtp *s);
 const char	*smtp_label(const struct smtp *s);
+/*
+ * 1 when the last smtp_send got as far as the message data (the server
+ * said 354): a failure after that may still have been delivered.
+ */
+int		 smtp_data_began(const struct smtp *s);
 /* The SIZE limit the server announced (0: none). */
 size_t		 smtp_max_size(const struct smtp *s);
 

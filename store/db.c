@@ -125,6 +125,28 @@ static const char *store_upgrade_to_5 =
     " checked INTEGER NOT NULL);"
     "UPDATE meta SET value = '5' WHERE name = 'schema';";
 
+/*
+ * Format 5 to 6: nothing the user writes is lost, and nothing is sent
+ * twice. Drafts live in the store; an outbox entry has a state (queued,
+ * sending with the claiming process, in-doubt, sent), the text as it was
+ * written (so that it can be edited again), and a copy number: the copies
+ * of one message (Bcc recipients of an encrypted one get their own) are
+ * distinct entries by (Message-ID, copy), so that a second queueing of a
+ * Message-ID can never slip in beside the first.
+ */
+static const char *store_upgrade_to_6 =
+    "ALTER TABLE outbox ADD COLUMN state TEXT NOT NULL DEFAULT 'queued';"
+    "ALTER TABLE outbox ADD COLUMN claim_pid INTEGER;"
+    "ALTER TABLE outbox ADD COLUMN copy INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE outbox ADD COLUMN source BLOB;"
+    "UPDATE outbox SET state = 'sent' WHERE sent = 1;"
+    "UPDATE outbox SET copy = id;"
+    "CREATE UNIQUE INDEX outbox_copy ON outbox(message_id, copy);"
+    "CREATE TABLE draft("
+    " id INTEGER PRIMARY KEY, account TEXT, body BLOB NOT NULL,"
+    " reason TEXT, created INTEGER NOT NULL, updated INTEGER NOT NULL);"
+    "UPDATE meta SET value = '6' WHERE name = 'schema';";
+
 static const char *store_schema =
     "CREATE TABLE meta(name TEXT PRIMARY KEY, value TEXT);"
     "CREATE TABLE cert("
@@ -412,9 +434,10 @@ store_open(const char *datadir, const uint8_t key[STORE_KEY_LEN],
 	    "WHERE type = 'table' AND name = 'meta';", &n, &got, e)) != 0)
 		goto out;
 	if (!got || n == 0) {
-		if ((r = exec_tx(st, store_schema, e)) != 0 ||
-		    (r = exec_tx(st, store_upgrade_to_5, e)) != 0)
+		if ((r = exec_tx(st, store_schema, e)) != 0)
 			goto out;
+		got = 1;
+		n = 4;
 	} else {
 		if ((r = store_one_int(st, "SELECT CAST(value AS INTEGER) "
 		    "FROM meta WHERE name = 'schema';", &n, &got, e)) != 0)
@@ -429,16 +452,21 @@ store_open(const char *datadir, const uint8_t key[STORE_KEY_LEN],
 				goto out;
 			n = 4;
 		}
-		if (got && n == 4) {
-			if ((r = exec_tx(st, store_upgrade_to_5, e)) != 0)
-				goto out;
-			n = 5;
-		}
-		if (!got || n != 5) {
-			r = smerr_set(e, SMERR_STORE, "%s: unknown store "
-			    "format", st->path);
+	}
+	if (got && n == 4) {
+		if ((r = exec_tx(st, store_upgrade_to_5, e)) != 0)
 			goto out;
-		}
+		n = 5;
+	}
+	if (got && n == 5) {
+		if ((r = exec_tx(st, store_upgrade_to_6, e)) != 0)
+			goto out;
+		n = 6;
+	}
+	if (!got || n != 6) {
+		r = smerr_set(e, SMERR_STORE, "%s: unknown store format",
+		    st->path);
+		goto out;
 	}
 	*stp = st;
 	st = NULL;

@@ -1,15 +1,66 @@
 /*
  * The outbox: messages queued for submission, kept encrypted like the
- * rest of the store, with the last failure. A Message-ID once submitted
- * is never submitted again.
+ * rest of the store, with their state and the last failure. Each entry
+ * moves queued -> sending -> sent; a submission cut off after the message
+ * data began leaves it in-doubt (it may have been delivered), and a
+ * "sending" entry whose process has died is in-doubt too. Every change of
+ * state is checked and made in one BEGIN IMMEDIATE transaction, so that
+ * two processes never claim one entry, and a Message-ID is queued once.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/err.h"
+#include "base/proc.h"
 #include "store/store.h"
 #include "store/store_int.h"
+
+/* 1 when the process that claimed an entry still runs. */
+static int
+claim_alive(int64_t pid)
+{
+	if (pid <= 0 || pid > INT32_MAX)
+		return 0;
+	return (pid_t)pid == getpid() || proc_alive((long)pid);
+}
+
+/* The state a reader is told: a dead claimant's "sending" is in-doubt. */
+static const char *
+state_seen(const char *state, int64_t pid)
+{
+	if (state == NULL)
+		return STORE_OB_QUEUED;
+	if (strcmp(state, STORE_OB_SENDING) == 0 && !claim_alive(pid))
+		return STORE_OB_INDOUBT;
+	return state;
+}
+
+int
+store_outbox_check_new(struct store *st, const char *message_id,
+    struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	int		 r, rc, sent;
+
+	if (message_id == NULL)
+		return 0;
+	if ((r = store_prep(st, "SELECT count(*), max(sent) FROM outbox "
+	    "WHERE message_id = ?;", &s, e)) != 0)
+		return r;
+	store_bind_text(s, 1, message_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_int(s, 0) > 0) {
+		sent = sqlite3_column_int(s, 1);
+		r = smerr_set(e, SMERR_EXISTS, sent ? "message %s was already "
+		    "sent" : "message %s is already in the outbox (sealmail "
+		    "outbox send tries it again)", message_id);
+	} else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = store_dberr(st, e, "reading the outbox");
+	sqlite3_finalize(s);
+	return r;
+}
 
 int
 store_outbox_was_sent(struct store *st, const char *message_id,
@@ -33,25 +84,16 @@ store_outbox_was_sent(struct store *st, const char *message_id,
 	return r;
 }
 
-int
-store_outbox_add(struct store *st, const struct store_outbox *o,
-    int64_t *idp, struct smerr *e)
+static int
+outbox_insert(struct store *st, const struct store_outbox *o, int64_t *idp,
+    struct smerr *e)
 {
 	sqlite3_stmt	*s;
 	int		 r;
 
-	if (idp != NULL)
-		*idp = 0;
-	if (o == NULL || o->body == NULL || o->body_len == 0)
-		return smerr_set(e, SMERR_INVAL, "store_outbox_add: no message");
-	if ((r = store_outbox_was_sent(st, o->message_id, e)) < 0)
-		return r;
-	if (r == 1)
-		return smerr_set(e, SMERR_EXISTS, "message %s was already "
-		    "sent", o->message_id);
 	if ((r = store_prep(st, "INSERT INTO outbox(account, message_id, "
-	    "from_addr, recipients, subject, body, created) VALUES(?, ?, ?, ?, "
-	    "?, ?, ?);", &s, e)) != 0)
+	    "from_addr, recipients, subject, body, created, copy, source) "
+	    "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?);", &s, e)) != 0)
 		return r;
 	store_bind_text(s, 1, o->account);
 	store_bind_text(s, 2, o->message_id);
@@ -60,12 +102,70 @@ store_outbox_add(struct store *st, const struct store_outbox *o,
 	store_bind_text(s, 5, o->subject);
 	sqlite3_bind_blob(s, 6, o->body, (int)o->body_len, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 7, o->created != 0 ? o->created : time(NULL));
-	if (sqlite3_step(s) != SQLITE_DONE)
-		r = store_dberr(st, e, "queueing a message");
-	else if (idp != NULL)
+	sqlite3_bind_int(s, 8, o->copy);
+	if (o->source != NULL)
+		sqlite3_bind_blob(s, 9, o->source, (int)o->source_len,
+		    SQLITE_TRANSIENT);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		if ((sqlite3_extended_errcode(st->db) & 0xff) ==
+		    SQLITE_CONSTRAINT)
+			r = smerr_set(e, SMERR_EXISTS, "message %s is already "
+			    "in the outbox", o->message_id);
+		else
+			r = store_dberr(st, e, "queueing a message");
+	} else if (idp != NULL)
 		*idp = sqlite3_last_insert_rowid(st->db);
 	sqlite3_finalize(s);
 	return r;
+}
+
+int
+store_outbox_add(struct store *st, const struct store_outbox *o,
+    int64_t *idp, struct smerr *e)
+{
+	int	 r;
+
+	if (idp != NULL)
+		*idp = 0;
+	if (o == NULL || o->body == NULL || o->body_len == 0)
+		return smerr_set(e, SMERR_INVAL, "store_outbox_add: no message");
+	if ((r = store_begin(st, e)) != 0)
+		return r;
+	/* The first copy checks; the others join it in the caller's tx. */
+	if ((o->copy != 0 || (r = store_outbox_check_new(st, o->message_id,
+	    e)) == 0) && (r = outbox_insert(st, o, idp, e)) == 0)
+		return store_commit(st, e);
+	store_rollback(st);
+	return r;
+}
+
+#define OUTBOX_COLUMNS "id, account, message_id, from_addr, recipients, " \
+	"subject, body, created, attempts, error, sent, appended, state, " \
+	"claim_pid, copy, source"
+
+static void
+outbox_row(sqlite3_stmt *s, struct store_outbox *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->id = sqlite3_column_int64(s, 0);
+	o->account = (const char *)sqlite3_column_text(s, 1);
+	o->message_id = (const char *)sqlite3_column_text(s, 2);
+	o->from = (const char *)sqlite3_column_text(s, 3);
+	o->recipients = (const char *)sqlite3_column_text(s, 4);
+	o->subject = (const char *)sqlite3_column_text(s, 5);
+	o->body = sqlite3_column_blob(s, 6);
+	o->body_len = (size_t)sqlite3_column_bytes(s, 6);
+	o->created = (time_t)sqlite3_column_int64(s, 7);
+	o->attempts = sqlite3_column_int(s, 8);
+	o->error = (const char *)sqlite3_column_text(s, 9);
+	o->sent = sqlite3_column_int(s, 10);
+	o->appended = sqlite3_column_int(s, 11);
+	o->claim_pid = sqlite3_column_int64(s, 13);
+	o->state = state_seen((const char *)sqlite3_column_text(s, 12),
+	    o->claim_pid);
+	o->copy = sqlite3_column_int(s, 14);
+	o->source = sqlite3_column_blob(s, 15);
+	o->source_len = (size_t)sqlite3_column_bytes(s, 15);
 }
 
 int
@@ -77,30 +177,45 @@ store_outbox_foreach(struct store *st,
 	sqlite3_stmt		*s;
 	int			 r, rc;
 
-	if ((r = store_prep(st, "SELECT id, account, message_id, from_addr, "
-	    "recipients, subject, body, created, attempts, error, sent, "
-	    "appended FROM outbox WHERE NOT (sent = 1 AND appended = 1) "
-	    "ORDER BY id;", &s, e)) != 0)
+	if ((r = store_prep(st, "SELECT " OUTBOX_COLUMNS " FROM outbox "
+	    "WHERE NOT (sent = 1 AND appended = 1) ORDER BY id;", &s, e)) != 0)
 		return r;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		memset(&o, 0, sizeof(o));
-		o.id = sqlite3_column_int64(s, 0);
-		o.account = (const char *)sqlite3_column_text(s, 1);
-		o.message_id = (const char *)sqlite3_column_text(s, 2);
-		o.from = (const char *)sqlite3_column_text(s, 3);
-		o.recipients = (const char *)sqlite3_column_text(s, 4);
-		o.subject = (const char *)sqlite3_column_text(s, 5);
-		o.body = sqlite3_column_blob(s, 6);
-		o.body_len = (size_t)sqlite3_column_bytes(s, 6);
-		o.created = (time_t)sqlite3_column_int64(s, 7);
-		o.attempts = sqlite3_column_int(s, 8);
-		o.error = (const char *)sqlite3_column_text(s, 9);
-		o.sent = sqlite3_column_int(s, 10);
-		o.appended = sqlite3_column_int(s, 11);
+		outbox_row(s, &o);
 		if (cb(&o, arg) != 0)
 			break;
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = store_dberr(st, e, "reading the outbox");
+	sqlite3_finalize(s);
+	return r;
+}
+
+/* The state of entry id inside the caller's transaction. */
+static int
+outbox_state(struct store *st, int64_t id, int *sentp, const char **statep,
+    struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	int		 r, rc;
+
+	if ((r = store_prep(st, "SELECT sent, state, claim_pid FROM outbox "
+	    "WHERE id = ?;", &s, e)) != 0)
+		return r;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*sentp = sqlite3_column_int(s, 0);
+		/* A constant: the row's text dies with the statement. */
+		*statep = state_seen((const char *)sqlite3_column_text(s, 1),
+		    sqlite3_column_int64(s, 2));
+		*statep = strcmp(*statep, STORE_OB_SENDING) == 0 ?
+		    STORE_OB_SENDING : strcmp(*statep, STORE_OB_INDOUBT) == 0 ?
+		    STORE_OB_INDOUBT : STORE_OB_QUEUED;
+	} else if (rc == SQLITE_DONE)
+		r = smerr_set(e, SMERR_NOTFOUND, "no outbox entry %lld",
+		    (long long)id);
+	else
 		r = store_dberr(st, e, "reading the outbox");
 	sqlite3_finalize(s);
 	return r;
@@ -128,13 +243,61 @@ outbox_update(struct store *st, const char *sql, int64_t id, const char *t,
 	return r;
 }
 
+/* Checks that entry id may be claimed: 0, or why not. */
+static int
+claim_check(struct store *st, int64_t id, int force, struct smerr *e)
+{
+	const char	*state;
+	int		 r, sent;
+
+	if ((r = outbox_state(st, id, &sent, &state, e)) != 0)
+		return r;
+	if (sent)
+		return smerr_set(e, SMERR_EXISTS, "message %lld was already "
+		    "sent", (long long)id);
+	if (strcmp(state, STORE_OB_SENDING) == 0)
+		return smerr_set(e, SMERR_EXISTS, "message %lld is being sent "
+		    "by another sealmail process", (long long)id);
+	if (strcmp(state, STORE_OB_INDOUBT) == 0 && !force)
+		return smerr_set(e, SMERR_EXISTS, "message %lld is in doubt: "
+		    "its submission was cut off after the message data began, "
+		    "so it may have been delivered (sealmail outbox send %lld "
+		    "sends it again)", (long long)id, (long long)id);
+	return 0;
+}
+
+int
+store_outbox_claim(struct store *st, int64_t id, int force,
+    struct smerr *e)
+{
+	int	 r;
+
+	if ((r = store_begin(st, e)) != 0)
+		return r;
+	if ((r = claim_check(st, id, force, e)) == 0 &&
+	    (r = outbox_update(st, "UPDATE outbox SET state = 'sending', "
+	    "claim_pid = ?3 WHERE id = ?1 AND ?2 IS NULL AND ?4 = ?4;", id,
+	    NULL, (int)getpid(), e)) == 0)
+		return store_commit(st, e);
+	store_rollback(st);
+	return r;
+}
+
+int
+store_outbox_release(struct store *st, int64_t id, int in_doubt,
+    const char *error, struct smerr *e)
+{
+	return outbox_update(st, "UPDATE outbox SET attempts = attempts + 1, "
+	    "error = ?2, claim_pid = NULL, state = CASE WHEN ?3 THEN "
+	    "'in-doubt' ELSE 'queued' END WHERE id = ?1 AND sent = 0 AND "
+	    "?4 = ?4;", id, error, in_doubt != 0, e);
+}
+
 int
 store_outbox_fail(struct store *st, int64_t id, const char *error,
     struct smerr *e)
 {
-	return outbox_update(st, "UPDATE outbox SET attempts = attempts + 1, "
-	    "error = ?2 WHERE id = ?1 AND ?3 = ?3 AND ?4 = ?4;", id, error, 0,
-	    e);
+	return store_outbox_release(st, id, 0, error, e);
 }
 
 int
@@ -142,6 +305,34 @@ store_outbox_sent(struct store *st, int64_t id, int appended,
     struct smerr *e)
 {
 	return outbox_update(st, "UPDATE outbox SET sent = 1, appended = ?3, "
-	    "error = ?2, sent_at = coalesce(sent_at, ?4) WHERE id = ?1;", id,
-	    NULL, appended != 0, e);
+	    "state = 'sent', claim_pid = NULL, error = ?2, "
+	    "sent_at = coalesce(sent_at, ?4) WHERE id = ?1;", id, NULL,
+	    appended != 0, e);
+}
+
+int
+store_outbox_delete(struct store *st, int64_t id, struct smerr *e)
+{
+	const char	*state;
+	int		 r, sent;
+
+	if ((r = store_begin(st, e)) != 0)
+		return r;
+	if ((r = outbox_state(st, id, &sent, &state, e)) == 0) {
+		if (sent)
+			r = smerr_set(e, SMERR_NOTFOUND, "message %lld was "
+			    "sent; it is no longer in the outbox",
+			    (long long)id);
+		else if (strcmp(state, STORE_OB_SENDING) == 0)
+			r = smerr_set(e, SMERR_EXISTS, "message %lld is being "
+			    "sent right now", (long long)id);
+		else
+			r = outbox_update(st, "DELETE FROM outbox WHERE id = ?1 "
+			    "AND ?2 IS NULL AND ?3 = ?3 AND ?4 = ?4;", id, NULL,
+			    0, e);
+	}
+	if (r == 0)
+		return store_commit(st, e);
+	store_rollback(st);
+	return r;
 }

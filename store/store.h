@@ -336,7 +336,16 @@ int	 store_search(struct store *st, const char *query,
 	    int (*cb)(const struct store_msg *, void *), void *arg,
 	    struct smerr *e);
 
-/* The outbox: messages waiting to be submitted. */
+/*
+ * The outbox: messages waiting to be submitted. An entry's state is
+ * queued, sending (a live process claimed it), in-doubt (its submission
+ * was cut off after the message data began, or its claimant died) or
+ * sent.
+ */
+#define STORE_OB_QUEUED		"queued"
+#define STORE_OB_SENDING	"sending"
+#define STORE_OB_INDOUBT	"in-doubt"
+
 struct store_outbox {
 	int64_t		 id;
 	const char	*account;
@@ -351,16 +360,42 @@ struct store_outbox {
 	const char	*error;		/* the last failure, or NULL */
 	int		 sent;		/* submitted */
 	int		 appended;	/* copied to the server's Sent */
+	const char	*state;		/* STORE_OB_*, or "sent" */
+	int64_t		 claim_pid;	/* the process sending it, or 0 */
+	int		 copy;		/* 0, 1, ...: the copies of a message */
+	const uint8_t	*source;	/* the text as written, or NULL */
+	size_t		 source_len;
 };
 
-/* Queues a message; SMERR_EXISTS when its Message-ID was already sent. */
+/*
+ * Queues a message. Copy 0 is refused (SMERR_EXISTS) when its Message-ID
+ * is in the outbox already (queued, sending, in doubt or sent), checked
+ * and inserted in one transaction; further copies of the same message
+ * (o->copy 1, 2, ...) belong in the caller's transaction with copy 0.
+ */
 int	 store_outbox_add(struct store *st, const struct store_outbox *o,
 	    int64_t *idp, struct smerr *e);
+/* SMERR_EXISTS, saying why, when message_id is in the outbox; else 0. */
+int	 store_outbox_check_new(struct store *st, const char *message_id,
+	    struct smerr *e);
 /* Calls cb for every outbox entry not both sent and appended. */
 int	 store_outbox_foreach(struct store *st,
 	    int (*cb)(const struct store_outbox *, void *), void *arg,
 	    struct smerr *e);
-/* One attempt failed with reason error (attempts grows by one). */
+/*
+ * Claims entry id for this process (state sending), checked and set in
+ * one transaction. SMERR_EXISTS, saying why, when it was sent, another
+ * process is sending it, or it is in doubt and force is 0.
+ */
+int	 store_outbox_claim(struct store *st, int64_t id, int force,
+	    struct smerr *e);
+/*
+ * An attempt failed with reason error (attempts grows by one): back to
+ * queued, or in-doubt when the message data had begun.
+ */
+int	 store_outbox_release(struct store *st, int64_t id, int in_doubt,
+	    const char *error, struct smerr *e);
+/* store_outbox_release of a failure before any message data. */
 int	 store_outbox_fail(struct store *st, int64_t id, const char *error,
 	    struct smerr *e);
 /* Submitted; appended says whether the copy to Sent is done too. */
@@ -369,5 +404,37 @@ int	 store_outbox_sent(struct store *st, int64_t id, int appended,
 /* 1 when a message with this Message-ID was already submitted, else 0. */
 int	 store_outbox_was_sent(struct store *st, const char *message_id,
 	    struct smerr *e);
+/* Removes an entry not sent and not being sent. */
+int	 store_outbox_delete(struct store *st, int64_t id, struct smerr *e);
+
+/* Drafts: text the user wrote that is not (yet) in the outbox. */
+struct store_draft {
+	int64_t		 id;
+	const char	*account;	/* NULL: the default */
+	const uint8_t	*body;		/* RFC 5322 as the user wrote it */
+	size_t		 body_len;
+	const char	*reason;	/* why it is a draft, or NULL */
+	time_t		 created;
+	time_t		 updated;
+};
+
+/*
+ * Keeps a draft: a new one when *idp is 0 (*idp gets its id), else
+ * draft *idp is replaced (and made again under that id if it is gone).
+ */
+int	 store_draft_put(struct store *st, int64_t *idp, const char *account,
+	    const void *body, size_t len, const char *reason,
+	    struct smerr *e);
+/* Records why draft id is still a draft. */
+int	 store_draft_reason(struct store *st, int64_t id, const char *reason,
+	    struct smerr *e);
+/* Calls cb for draft id (SMERR_NOTFOUND when none), or all with id 0. */
+int	 store_draft_foreach(struct store *st, int64_t id,
+	    int (*cb)(const struct store_draft *, void *), void *arg,
+	    struct smerr *e);
+/* The text of draft id, in a new secret buffer (caller frees). */
+int	 store_draft_get(struct store *st, int64_t id, struct buf **bodyp,
+	    struct smerr *e);
+int	 store_draft_delete(struct store *st, int64_t id, struct smerr *e);
 
 #endif

@@ -72,7 +72,7 @@ act_draft(struct ui *ui, int64_t id, enum app_draft_kind kind)
 	/* Encrypted mail is answered encrypted, or only after a question. */
 	enc = a->encrypt == APP_ENCRYPT_YES ? 1 :
 	    a->encrypt == APP_ENCRYPT_NO && !d->encrypt ? 0 : -1;
-	ui_compose_draft(ui, (const char *)buf_data(d->text),
+	ui_compose_text(ui, (const char *)buf_data(d->text),
 	    buf_len(d->text), d->sign, enc, note[0] != '\0' ? note : NULL);
 	if (d->nomitted > 0)
 		ui_status(ui, 1, "not quoted: %s", d->omitted[0]);

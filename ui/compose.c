@@ -1,16 +1,29 @@
 /*
- * Writing a message: a template in $VISUAL/$EDITOR, then a confirmation
- * line with the signing and encryption choices, then `send` in the
- * background (which queues it in the encrypted outbox first, so a failed
- * submission loses nothing). The editor needs a file: it lives in a
- * private directory (the runtime directory when there is one, which is
- * memory-backed), is overwritten and removed as soon as it is read back.
+ * Writing a message. The text goes through $VISUAL/$EDITOR and, each time
+ * the editor closes, into the encrypted store as a draft, so that nothing
+ * written is lost: the compose screen then sends it (`send --draft` in the
+ * background, which takes it out of the drafts only as it queues it),
+ * edits it again, postpones it (P) or discards it after asking. A send
+ * that cannot queue it comes back to the compose screen with the reason.
+ *
+ * The editor needs a file: it lives in a private directory (0700; the
+ * runtime directory when there is one, which is memory-backed), named
+ * after this process and home, and is overwritten and removed as soon as
+ * it is read back. A SIGHUP, SIGTERM or SIGINT (one not typed at the
+ * terminal, where ^C belongs to the editor) while the editor runs stops
+ * the editor, keeps its text as a draft and removes the file and the
+ * editor's own leftovers before the program ends; a file left by a crash
+ * is kept as a draft and removed at the next start.
  */
 #include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 
 #include <curses.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,16 +31,51 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/proc.h"
 #include "base/secmem.h"
+#include "store/store.h"
 #include "app/app.h"
 #include "ui/ui_int.h"
 
 #define COMPOSE_MAX	(32 * 1024 * 1024)
 
+/* One message being written. */
+struct compose {
+	int64_t		 draft;		/* its id in the store, or 0 */
+	struct buf	*text;		/* as written (secret) */
+	int		 sign;
+	int		 enc;		/* 1 yes, 0 no, -1 auto */
+	int		 auto_enc;	/* this send may fall back to clear */
+};
+
+static volatile sig_atomic_t	compose_sig;
+
+static void
+compose_free(struct compose *cs)
+{
+	if (cs == NULL)
+		return;
+	buf_free(cs->text);
+	free(cs);
+}
+
+/* A tag of this home, so that homes sharing a runtime directory part. */
+static unsigned long
+compose_tag(struct ui *ui)
+{
+	const char	*p = app_session_datadir(ui_session(ui));
+	unsigned long	 h = 2166136261UL;
+
+	for (; p != NULL && *p != '\0'; p++)
+		h = ((h ^ (unsigned char)*p) * 16777619UL) & 0xffffffffUL;
+	return h;
+}
+
 static int
 compose_dir(struct ui *ui, char *dir, size_t len)
 {
 	const char	*rt = getenv("XDG_RUNTIME_DIR");
+	struct stat	 sb;
 	int		 n;
 
 	if (rt != NULL && rt[0] == '/')
@@ -39,10 +87,13 @@ compose_dir(struct ui *ui, char *dir, size_t len)
 		return -1;
 	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
 		return -1;
+	if (lstat(dir, &sb) == -1 || !S_ISDIR(sb.st_mode) ||
+	    sb.st_uid != geteuid())
+		return -1;
 	return chmod(dir, 0700);
 }
 
-/* Overwrites and removes the draft file. */
+/* Overwrites and removes a file. */
 static void
 compose_shred(const char *path)
 {
@@ -52,8 +103,8 @@ compose_shred(const char *path)
 	int		fd;
 
 	memset(zero, 0, sizeof(zero));
-	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) != -1) {
-		if (fstat(fd, &st) == 0)
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)) != -1) {
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
 			for (left = st.st_size; left > 0;
 			    left -= (off_t)sizeof(zero))
 				if (write(fd, zero, sizeof(zero)) == -1)
@@ -64,223 +115,412 @@ compose_shred(const char *path)
 	unlink(path);
 }
 
-static int
-compose_edit(struct ui *ui, const char *path)
+/*
+ * Shreds every file in dir whose name holds base: the draft file and
+ * what editors leave beside it (.base.swp, base~, #base#).
+ */
+static void
+compose_shred_all(const char *dir, const char *base)
 {
-	const char	*ed = getenv("VISUAL");
-	const char	*argv[6];
+	DIR		*d;
+	struct dirent	*de;
+	char		 p[1024];
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL)
+		if (strstr(de->d_name, base) != NULL &&
+		    snprintf(p, sizeof(p), "%s/%s", dir, de->d_name) <
+		    (int)sizeof(p))
+			compose_shred(p);
+	closedir(d);
+}
+
+static int
+compose_read(const char *path, struct buf **bp)
+{
+	int	fd, r;
+
+	buf_free(*bp);
+	if ((*bp = buf_new_secret(COMPOSE_MAX)) == NULL)
+		return -1;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+		return -1;
+	r = buf_read_fd(*bp, fd);
+	close(fd);
+	return r != 0 ? -1 : 0;
+}
+
+/* Keeps the text in the store as draft cs->draft. */
+static int
+compose_keep(struct ui *ui, struct compose *cs, const char *reason)
+{
+	struct smerr	e;
+
+	smerr_clear(&e);
+	if (buf_len(cs->text) == 0)
+		return 0;
+	if (store_draft_put(app_session_store(ui_session(ui)), &cs->draft,
+	    NULL, buf_data(cs->text), buf_len(cs->text), reason, &e) != 0) {
+		ui_status(ui, 1, "cannot keep the draft: %s", smerr_msg(&e));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+compose_on_signal(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	/* ^C typed at the terminal is the editor's. */
+	if (sig == SIGINT && si != NULL && si->si_code == SI_KERNEL)
+		return;
+	compose_sig = sig;
+}
+
+/*
+ * Runs the editor on path with the screen suspended. Returns its exit
+ * status, or -1; *sigp gets a terminating signal that arrived meanwhile
+ * (the editor is then killed, so that it writes nothing more).
+ */
+static int
+compose_run_editor(const char *path, int *sigp)
+{
+	static const int	 sigs[3] = { SIGHUP, SIGTERM, SIGINT };
+	struct sigaction	 sa, old[3];
+	const char		*ed = getenv("VISUAL");
+	pid_t			 pid;
+	int			 i, status = -1;
 
 	if (ed == NULL || *ed == '\0')
 		ed = getenv("EDITOR");
 	if (ed == NULL || *ed == '\0')
 		ed = "vi";
-	argv[0] = "/bin/sh";
-	argv[1] = "-c";
-	argv[2] = "exec $SEALMAIL_EDITOR \"$1\"";
-	argv[3] = "sh";
-	argv[4] = path;
-	argv[5] = NULL;
 	setenv("SEALMAIL_EDITOR", ed, 1);
-	return ui_run_foreground(ui, argv);
-}
-
-/* The value of header field name in the draft (first occurrence). */
-static char *
-draft_field(const char *msg, const char *name)
-{
-	const char	*p = msg, *nl;
-	size_t		 n = strlen(name);
-
-	while (*p != '\0' && *p != '\n') {
-		nl = strchr(p, '\n');
-		if (nl == NULL)
-			nl = p + strlen(p);
-		if (strncasecmp(p, name, n) == 0 && p[n] == ':') {
-			p += n + 1;
-			while (*p == ' ' || *p == '\t')
-				p++;
-			return strndup(p, (size_t)(nl - p));
-		}
-		if (*nl == '\0')
+	compose_sig = 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = compose_on_signal;
+	sa.sa_flags = SA_SIGINFO;		/* no restart: waitpid returns */
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < 3; i++)
+		sigaction(sigs[i], &sa, &old[i]);
+	def_prog_mode();
+	endwin();
+	if ((pid = fork()) == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		execl("/bin/sh", "sh", "-c", "exec $SEALMAIL_EDITOR \"$1\"",
+		    "sh", path, (char *)NULL);
+		_exit(127);
+	}
+	while (pid > 0 && waitpid(pid, &status, 0) == -1) {
+		if (errno != EINTR)
 			break;
-		p = nl + 1;
+		if (compose_sig != 0)
+			kill(pid, SIGKILL);
 	}
-	return NULL;
-}
-
-/* What a send needs to be tried again without encryption. */
-struct compose_send {
-	struct buf	*draft;
-	int		 sign;
-	int		 auto_enc;	/* encryption was "auto": may fall back */
-};
-
-static void	compose_done(struct ui *, int, void *);
-
-static void
-compose_start(struct ui *ui, struct compose_send *cs, int enc)
-{
-	const char	*args[5];
-
-	args[0] = "send";
-	args[1] = cs->sign ? "--sign" : "--no-sign";
-	args[2] = enc == 1 ? "--encrypt" : enc == 0 ? "--no-encrypt" : "-";
-	args[3] = enc == -1 ? NULL : "-";
-	args[4] = NULL;
-	if (ui_job(ui, "sending", args, cs->draft, compose_done, cs) != 0) {
-		buf_free(cs->draft);
-		free(cs);
-	}
+	for (i = 0; i < 3; i++)
+		sigaction(sigs[i], &old[i], NULL);
+	*sigp = compose_sig;
+	if (*sigp != 0)
+		return -1;
+	reset_prog_mode();
+	refresh();
+	if (pid == -1 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
 }
 
 /*
- * With encryption on "auto", the message is first sent encrypted. When
- * some recipient has no usable certificate, the user is told who and why
- * and decides: it goes unencrypted only on an explicit yes.
+ * The program was told to end while the editor ran: what the file holds
+ * is kept as a draft, the file and the editor's leftovers are removed,
+ * and the program ends by the same signal.
+ */
+static void
+compose_die(struct ui *ui, struct compose *cs, const char *dir,
+    const char *path, int sig)
+{
+	if (compose_read(path, &cs->text) == 0)
+		(void)compose_keep(ui, cs, "postponed: sealmail was stopped "
+		    "while it was being written");
+	compose_shred_all(dir, strrchr(path, '/') + 1);
+	app_session_close(ui_session(ui));
+	signal(sig, SIG_DFL);
+	raise(sig);
+	_exit(128 + sig);
+}
+
+/*
+ * Puts cs->text in the editor and back; the file lives only while the
+ * editor runs. 0, or -1 with the status set (the text is unchanged).
+ */
+static int
+compose_edit(struct ui *ui, struct compose *cs)
+{
+	char	 dir[400], path[512];
+	int	 fd = -1, sig, r = -1;
+
+	if (compose_dir(ui, dir, sizeof(dir)) != 0 ||
+	    snprintf(path, sizeof(path), "%s/draft-%ld-%08lx-XXXXXX", dir,
+	    (long)getpid(), compose_tag(ui)) >= (int)sizeof(path) ||
+	    (fd = mkstemp(path)) == -1) {
+		ui_status(ui, 1, "cannot make a file for the editor: %s",
+		    strerror(errno));
+		return -1;
+	}
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1 ||
+	    write(fd, buf_data(cs->text), buf_len(cs->text)) !=
+	    (ssize_t)buf_len(cs->text)) {
+		ui_status(ui, 1, "cannot write the draft: %s", strerror(errno));
+		close(fd);
+		goto out;
+	}
+	close(fd);
+	r = compose_run_editor(path, &sig);
+	if (sig != 0)
+		compose_die(ui, cs, dir, path, sig);
+	if (r != 0)
+		ui_status(ui, 1, "the editor failed; the text is as it was");
+	else if ((r = compose_read(path, &cs->text)) != 0)
+		ui_status(ui, 1, "cannot read the draft back");
+out:
+	compose_shred_all(dir, strrchr(path, '/') + 1);
+	return r;
+}
+
+enum compose_act { C_SEND, C_EDIT, C_POSTPONE, C_DISCARD };
+
+/* The compose screen: one question, the choices, and why it is back. */
+static enum compose_act
+compose_screen(struct compose *cs, const char *reason)
+{
+	char	 q[300], *to;
+	wint_t	 wc;
+	int	 r;
+
+	to = app_draft_field(buf_data(cs->text), buf_len(cs->text), "To");
+	for (;;) {
+		snprintf(q, sizeof(q), "Send to %.80s?  y:send  e:edit  "
+		    "s:sign [%s]  x:encrypt [%s]  P:postpone  q:discard",
+		    to != NULL ? to : "", cs->sign ? "yes" : "no",
+		    cs->enc == 1 ? "yes" : cs->enc == 0 ? "no" : "auto");
+		if (reason != NULL && reason[0] != '\0') {
+			move(LINES - 2, 0);
+			clrtoeol();
+			attrset(COLOR_PAIR(UI_C_BAD) | A_BOLD);
+			ui_put(LINES - 2, 0, COLS, reason, strlen(reason));
+		}
+		move(LINES - 1, 0);
+		clrtoeol();
+		attrset(COLOR_PAIR(UI_C_WARN) | A_BOLD);
+		ui_put(LINES - 1, 0, COLS, q, strlen(q));
+		attrset(A_NORMAL);
+		refresh();
+		nodelay(stdscr, FALSE);
+		r = get_wch(&wc);
+		nodelay(stdscr, TRUE);
+		if (r == ERR)
+			continue;
+		if (wc == 's')
+			cs->sign = !cs->sign;
+		else if (wc == 'x')
+			cs->enc = cs->enc == -1 ? 1 : cs->enc == 1 ? 0 : -1;
+		else if (wc == 'y' || wc == 'e' || wc == 'P' || wc == 'q' ||
+		    wc == 27)
+			break;
+	}
+	free(to);
+	return wc == 'y' ? C_SEND : wc == 'e' ? C_EDIT : wc == 'P' ?
+	    C_POSTPONE : C_DISCARD;
+}
+
+static void	compose_done(struct ui *, int, void *);
+
+/* `send --draft ID` in the background; 0, or -1 with the status set. */
+static int
+compose_start(struct ui *ui, struct compose *cs, int enc)
+{
+	const char	*args[6];
+	char		 id[32];
+
+	snprintf(id, sizeof(id), "%lld", (long long)cs->draft);
+	args[0] = "send";
+	args[1] = "--draft";
+	args[2] = id;
+	args[3] = cs->sign ? "--sign" : "--no-sign";
+	args[4] = enc == 1 ? "--encrypt" : enc == 0 ? "--no-encrypt" : NULL;
+	args[5] = NULL;
+	if (ui_job(ui, "sending", args, NULL, compose_done, cs) != 0)
+		return -1;
+	ui_status(ui, 0, "sending draft %s…", id);
+	return 0;
+}
+
+/*
+ * The compose screen until the message is sent, postponed or discarded;
+ * reason says why it is shown again. Takes cs.
+ */
+static void
+compose_loop(struct ui *ui, struct compose *cs, const char *reason)
+{
+	struct smerr	 e;
+	char		 why[512], *to;
+
+	snprintf(why, sizeof(why), "%s", reason != NULL ? reason : "");
+	for (;;) {
+		switch (compose_screen(cs, why)) {
+		case C_EDIT:
+			why[0] = '\0';
+			if (compose_edit(ui, cs) == 0 &&
+			    compose_keep(ui, cs, "postponed") != 0)
+				snprintf(why, sizeof(why), "%s",
+				    ui_status_text(ui));
+			continue;
+		case C_SEND:
+			to = app_draft_field(buf_data(cs->text),
+			    buf_len(cs->text), "To");
+			if (to == NULL || to[0] == '\0') {
+				free(to);
+				snprintf(why, sizeof(why), "no recipient "
+				    "(To:): e edits the message");
+				continue;
+			}
+			free(to);
+			cs->auto_enc = cs->enc == -1;
+			if (compose_start(ui, cs, cs->enc == -1 ? 1 :
+			    cs->enc) == 0)
+				return;
+			snprintf(why, sizeof(why), "%s", ui_status_text(ui));
+			continue;
+		case C_POSTPONE:
+			ui_status(ui, 0, "postponed as draft %lld (R recalls "
+			    "it)", (long long)cs->draft);
+			compose_free(cs);
+			return;
+		case C_DISCARD:
+			if (!ui_confirm(ui, "Discard this message? (y/N)"))
+				continue;
+			smerr_clear(&e);
+			(void)store_draft_delete(app_session_store(
+			    ui_session(ui)), cs->draft, &e);
+			ui_status(ui, 0, "message discarded");
+			compose_free(cs);
+			return;
+		}
+	}
+}
+
+static int
+draft_exists_cb(const struct store_draft *d, void *arg)
+{
+	(void)d;
+	(void)arg;
+	return 1;
+}
+
+/*
+ * After `send --draft`: a draft still in the store was not queued, and
+ * the compose screen comes back with the reason; with encryption on
+ * "auto" and a recipient without a certificate, the user is asked first,
+ * and it goes unencrypted only on an explicit yes. A queued message that
+ * failed to go out waits in the outbox, with the server's reason.
  */
 static void
 compose_done(struct ui *ui, int code, void *arg)
 {
-	struct compose_send	*cs = arg;
-	char			 q[600];
+	struct compose	*cs = arg;
+	struct smerr	 e;
+	char		 q[600], why[512];
 
-	if (code != UI_JOB_ABANDONED && code != 0 && cs->auto_enc &&
-	    strstr(ui_status_text(ui), "cannot encrypt to") != NULL) {
-		/* The question first: the reason may not fit the line. */
-		snprintf(q, sizeof(q), "Send it UNENCRYPTED? (y/N) %s",
-		    ui_status_text(ui));
-		if (ui_confirm(ui, q)) {
-			cs->auto_enc = 0;
-			compose_start(ui, cs, 0);
-			return;
-		}
-		ui_status(ui, 0, "not sent");
-	}
-	buf_free(cs->draft);
-	free(cs);
-}
-
-/*
- * The editor over the draft tmpl, then the question whether to send: the
- * draft goes out (in the background) only on y. enc: 1 encrypt, 0 not,
- * -1 encrypt, and ask before sending unencrypted when it cannot be.
- * note, when not NULL, is shown before the question.
- */
-void
-ui_compose_draft(struct ui *ui, const char *tmpl, size_t tmpl_len, int sign,
-    int enc, const char *note)
-{
-	struct buf			*draft = NULL;
-	char				 dir[400], path[512], q[300];
-	char				*rcpt = NULL;
-	struct compose_send		*cs;
-	int				 fd = -1, done = 0, r;
-	wint_t				 wc;
-
-	if (compose_dir(ui, dir, sizeof(dir)) != 0 ||
-	    snprintf(path, sizeof(path), "%s/draft-XXXXXX", dir) >=
-	    (int)sizeof(path) || (fd = mkstemp(path)) == -1) {
-		ui_status(ui, 1, "cannot make a draft file: %s",
-		    strerror(errno));
+	smerr_clear(&e);
+	if (code == UI_JOB_ABANDONED || code == 0 ||
+	    store_draft_foreach(app_session_store(ui_session(ui)), cs->draft,
+	    draft_exists_cb, NULL, &e) != 0) {
+		compose_free(cs);
 		return;
 	}
-	if (write(fd, tmpl, tmpl_len) != (ssize_t)tmpl_len) {
-		ui_status(ui, 1, "cannot write the draft: %s", strerror(errno));
-		goto out;
+	snprintf(why, sizeof(why), "%s", ui_status_text(ui));
+	if (cs->auto_enc && strstr(why, "cannot encrypt to") != NULL) {
+		/* The question first: the reason may not fit the line. */
+		snprintf(q, sizeof(q), "Send it UNENCRYPTED? (y/N) %s", why);
+		if (ui_confirm(ui, q)) {
+			cs->auto_enc = 0;
+			if (compose_start(ui, cs, 0) == 0)
+				return;
+			snprintf(why, sizeof(why), "%s", ui_status_text(ui));
+		} else {
+			snprintf(q, sizeof(q), "not sent: %s", why);
+			memcpy(why, q, sizeof(why) - 1);
+			why[sizeof(why) - 1] = '\0';
+		}
 	}
-	close(fd);
-	fd = -1;
+	compose_loop(ui, cs, why);
+}
 
-	for (;;) {
-		if (compose_edit(ui, path) != 0) {
-			ui_status(ui, 1, "the editor failed; draft discarded");
-			goto out;
-		}
-		buf_free(draft);
-		if ((draft = buf_new_secret(COMPOSE_MAX)) == NULL ||
-		    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
-		    buf_read_fd(draft, fd) != 0) {
-			ui_status(ui, 1, "cannot read the draft back");
-			goto out;
-		}
-		close(fd);
-		fd = -1;
-		if (buf_len(draft) == tmpl_len && memcmp(buf_data(draft),
-		    tmpl, tmpl_len) == 0) {
-			ui_status(ui, 0, "unchanged: not sent");
-			goto out;
-		}
-		free(rcpt);
-		rcpt = draft_field(buf_str(draft), "To");
-		if (rcpt == NULL || rcpt[0] == '\0') {
-			ui_status(ui, 1, "no recipient (To:); draft discarded");
-			goto out;
-		}
-		for (;;) {
-			snprintf(q, sizeof(q), "%.120s%sSend to %.80s?  y:send  "
-			    "e:edit  s:sign [%s]  x:encrypt [%s]  q:discard",
-			    note != NULL ? note : "", note != NULL ? "  " : "",
-			    rcpt, sign ? "yes" : "no", enc == 1 ? "yes" :
-			    enc == 0 ? "no" : "auto");
-			move(LINES - 1, 0);
-			clrtoeol();
-			attrset(COLOR_PAIR(UI_C_WARN) | A_BOLD);
-			ui_put(LINES - 1, 0, COLS, q, strlen(q));
-			attrset(A_NORMAL);
-			refresh();
-			nodelay(stdscr, FALSE);
-			r = get_wch(&wc);
-			nodelay(stdscr, TRUE);
-			if (r == ERR)
-				continue;
-			if (wc == 's')
-				sign = !sign;
-			else if (wc == 'x')
-				enc = enc == -1 ? 1 : enc == 1 ? 0 : -1;
-			else if (wc == 'e' || wc == 'y' || wc == 'q' ||
-			    wc == 27)
-				break;
-		}
-		if (wc == 'e')
-			continue;
-		if (wc == 'y')
-			done = 1;
-		break;
+static struct compose *
+compose_new(struct ui *ui)
+{
+	const struct app_config		*cfg = app_session_config(ui_session(ui));
+	const struct app_account	*a = app_config_account(cfg, NULL);
+	struct compose			*cs;
+
+	if (a == NULL) {
+		ui_status(ui, 1, "no account configured: see README.md");
+		return NULL;
 	}
-	if (!done) {
-		ui_status(ui, 0, "draft discarded");
-		goto out;
+	if ((cs = calloc(1, sizeof(*cs))) == NULL ||
+	    (cs->text = buf_new_secret(COMPOSE_MAX)) == NULL) {
+		free(cs);
+		ui_status(ui, 1, "out of memory");
+		return NULL;
 	}
-	if ((cs = calloc(1, sizeof(*cs))) == NULL)
-		goto out;
-	cs->draft = draft;
-	draft = NULL;
+	cs->sign = a->sign;
+	cs->enc = a->encrypt == APP_ENCRYPT_YES ? 1 :
+	    a->encrypt == APP_ENCRYPT_NO ? 0 : -1;
+	return cs;
+}
+
+void
+ui_compose_text(struct ui *ui, const char *tmpl, size_t tmpl_len, int sign,
+    int enc, const char *note)
+{
+	struct compose	*cs;
+
+	if ((cs = compose_new(ui)) == NULL)
+		return;
 	cs->sign = sign;
-	cs->auto_enc = enc == -1;
-	compose_start(ui, cs, enc == -1 ? 1 : enc);
-	ui_status(ui, 0, "sending to %s…", rcpt);
+	cs->enc = enc;
+	if (buf_put(cs->text, tmpl, tmpl_len) != 0 ||
+	    compose_edit(ui, cs) != 0)
+		goto out;
+	if (buf_len(cs->text) == tmpl_len && memcmp(buf_data(cs->text),
+	    tmpl, tmpl_len) == 0) {
+		ui_status(ui, 0, "unchanged: not sent");
+		goto out;
+	}
+	if (compose_keep(ui, cs, "postponed") != 0)
+		goto out;
+	compose_loop(ui, cs, note);
+	return;
 out:
-	if (fd != -1)
-		close(fd);
-	compose_shred(path);
-	free(rcpt);
-	buf_free(draft);
+	compose_free(cs);
 }
 
 void
 ui_compose(struct ui *ui, const char *to, const char *subject,
     const char *quote, const char *in_reply_to)
 {
-	const struct app_config		*cfg = app_session_config(ui_session(ui));
-	const struct app_account	*a = app_config_account(cfg, NULL);
-	struct buf			*tmpl = NULL;
+	const struct app_account	*a;
+	struct buf			*tmpl;
 
+	a = app_config_account(app_session_config(ui_session(ui)), NULL);
 	if (a == NULL) {
 		ui_status(ui, 1, "no account configured: see README.md");
 		return;
 	}
-	if ((tmpl = buf_new_secret(0)) == NULL)
+	if ((tmpl = buf_new_secret(0)) == NULL) {
+		ui_status(ui, 1, "out of memory");
 		return;
+	}
 	if (a->display_name != NULL)
 		buf_printf(tmpl, "From: %s <%s>\n", a->display_name,
 		    a->address);
@@ -293,8 +533,79 @@ ui_compose(struct ui *ui, const char *to, const char *subject,
 		    in_reply_to, in_reply_to);
 	buf_printf(tmpl, "\n%s%s", quote != NULL ? "\n" : "",
 	    quote != NULL ? quote : "");
-	ui_compose_draft(ui, (const char *)buf_data(tmpl), buf_len(tmpl),
+	ui_compose_text(ui, (const char *)buf_data(tmpl), buf_len(tmpl),
 	    a->sign, a->encrypt == APP_ENCRYPT_YES ? 1 :
 	    a->encrypt == APP_ENCRYPT_NO ? 0 : -1, NULL);
 	buf_free(tmpl);
+}
+
+void
+ui_compose_draft(struct ui *ui, int64_t id)
+{
+	struct compose	*cs;
+	struct smerr	 e;
+
+	if ((cs = compose_new(ui)) == NULL)
+		return;
+	buf_free(cs->text);
+	cs->text = NULL;
+	smerr_clear(&e);
+	if (store_draft_get(app_session_store(ui_session(ui)), id, &cs->text,
+	    &e) != 0) {
+		ui_status(ui, 1, "%s", smerr_msg(&e));
+		compose_free(cs);
+		return;
+	}
+	cs->draft = id;
+	compose_loop(ui, cs, NULL);
+}
+
+/* Parses a draft file's name: the process that wrote it and its home. */
+static int
+compose_owner(const char *name, long *pidp, unsigned long *tagp)
+{
+	char	*end;
+
+	if (strncmp(name, "draft-", 6) != 0)
+		return -1;
+	*pidp = strtol(name + 6, &end, 10);
+	if (*end != '-' || *pidp <= 0)
+		return -1;
+	*tagp = strtoul(end + 1, &end, 16);
+	return *end == '-' ? 0 : -1;
+}
+
+int
+ui_compose_recover(struct ui *ui)
+{
+	struct compose	 cs;
+	DIR		*d;
+	struct dirent	*de;
+	char		 dir[400], path[1024], name[256];
+	unsigned long	 tag;
+	long		 pid;
+	int		 n = 0;
+
+	if (compose_dir(ui, dir, sizeof(dir)) != 0 ||
+	    (d = opendir(dir)) == NULL)
+		return 0;
+	memset(&cs, 0, sizeof(cs));
+	while ((de = readdir(d)) != NULL) {
+		if (compose_owner(de->d_name, &pid, &tag) != 0 ||
+		    tag != compose_tag(ui) || pid == (long)getpid() ||
+		    proc_alive(pid) ||
+		    snprintf(name, sizeof(name), "%s", de->d_name) >=
+		    (int)sizeof(name) || snprintf(path, sizeof(path), "%s/%s",
+		    dir, name) >= (int)sizeof(path))
+			continue;
+		cs.draft = 0;
+		if (compose_read(path, &cs.text) == 0 &&
+		    compose_keep(ui, &cs, "recovered: sealmail ended while "
+		    "it was being written") == 0 && buf_len(cs.text) > 0)
+			n++;
+		compose_shred_all(dir, name);
+	}
+	closedir(d);
+	buf_free(cs.text);
+	return n;
 }

@@ -410,6 +410,14 @@ ui_job(struct ui *ui, const char *label, const char **args,
 		if (keep != -1)
 			fcntl(keep, F_SETFD, 0);
 		signal(SIGPIPE, SIG_DFL);
+		/*
+		 * A send outlives the terminal: cut off mid-submission, its
+		 * message would be left in doubt.
+		 */
+		if (strcmp(label, "sending") == 0) {
+			signal(SIGHUP, SIG_IGN);
+			signal(SIGPIPE, SIG_IGN);
+		}
 		execv("/proc/self/exe", (char *const *)(uintptr_t)argv);
 		_exit(127);
 	}
@@ -594,6 +602,9 @@ ui_key(struct ui *ui, wint_t wc, int fn)
 	case 'm':
 		ui_compose(ui, NULL, NULL, NULL, NULL);
 		break;
+	case 'R':
+		ui_push(ui, ui_drafts_new(ui));
+		break;
 	case '$':
 	case 'S': {
 		static const char *args[] = { "sync", NULL };
@@ -717,13 +728,24 @@ ui_main(const struct app_opts *o)
 	if (app_session_config(ui.s)->naccounts == 0)
 		ui_status(&ui, 1, "no account configured: see README.md "
 		    "(Configuration)");
+	else if ((i = ui_compose_recover(&ui)) > 0)
+		ui_status(&ui, 0, "%d unsent message%s kept as draft%s: R "
+		    "lists them", i, i == 1 ? "" : "s", i == 1 ? "" : "s");
 	else
 		ui_status(&ui, 0, "S: sync  m: compose  ?: help");
 	ui_loop(&ui);
 
 	endwin();
 	if (ui.job.pid > 0) {
-		kill(ui.job.pid, SIGTERM);
+		/*
+		 * A send is let finish: stopped in the middle, its message
+		 * would be left in doubt. Anything else stops.
+		 */
+		if (strcmp(ui.job.label, "sending") == 0)
+			fprintf(stderr, "sealmail: waiting for the send to "
+			    "finish\n");
+		else
+			kill(ui.job.pid, SIGTERM);
 		waitpid(ui.job.pid, NULL, 0);
 		/* Abandoned: the callback only lets go of its argument. */
 		if (ui.job.done != NULL)

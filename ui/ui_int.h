@@ -133,7 +133,7 @@ void		 ui_compose(struct ui *ui, const char *to, const char *subject,
  * unencrypted (a recipient without a certificate). note (or NULL) is
  * shown beside the question.
  */
-void		 ui_compose_draft(struct ui *ui, const char *tmpl, size_t len,
+void		 ui_compose_text(struct ui *ui, const char *tmpl, size_t len,
 		    int sign, int enc, const char *note);
 
 /* actions.c: the message keys the index and the pager share. */
@@ -154,5 +154,16 @@ int64_t		 ui_index_step(struct ui_view *v, int64_t id, int dir);
  */
 int		 ui_run_piped(struct ui *ui, const char *const *argv,
 		    const void *in, size_t len, int wait);
+/* The compose screen for draft id of the store. */
+void		 ui_compose_draft(struct ui *ui, int64_t id);
+/*
+ * Keeps as drafts the editor files a sealmail of this home that has
+ * since died left behind, and removes them; returns how many.
+ */
+int		 ui_compose_recover(struct ui *ui);
+/* The outbox: queued messages with their state and last answer. */
+struct ui_view	*ui_outbox_new(struct ui *ui);
+/* The postponed drafts; Enter opens one in the compose screen. */
+struct ui_view	*ui_drafts_new(struct ui *ui);
 
 #endif

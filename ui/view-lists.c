@@ -1,7 +1,7 @@
 /*
- * The small list screens: folders, the key store, the parts of a message
- * and the help text. Each is a list of lines with a cursor; Enter acts on
- * the line.
+ * The small list screens: folders, the key store, the parts of a message,
+ * the outbox, the postponed drafts and the help text. Each is a list of
+ * lines with a cursor; Enter acts on the line.
  */
 #include <curses.h>
 #include <stdio.h>
@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/buf.h"
 #include "base/err.h"
 #include "store/store.h"
 #include "keys/keys.h"
@@ -19,6 +20,7 @@ struct ls_item {
 	char		*text;
 	char		*key;		/* folder name, part's file name, or NULL */
 	enum ui_color	 color;
+	int64_t		 id;		/* outbox entry or draft, or 0 */
 };
 
 struct ls {
@@ -26,10 +28,16 @@ struct ls {
 	size_t		 n, cap;
 	size_t		 cur, top;
 	int		 kind;		/* LS_FOLDERS, LS_KEYS, ... */
-	int64_t		 msg;		/* LS_PARTS: the message's id */
+	int64_t		 msg;		/* LS_PARTS, LS_SOURCE: whose */
 };
 
-enum { LS_FOLDERS, LS_KEYS, LS_PARTS, LS_HELP };
+enum { LS_FOLDERS, LS_KEYS, LS_PARTS, LS_HELP, LS_OUTBOX, LS_DRAFTS,
+    LS_SOURCE };
+
+static struct ui_view	*ui_source_new(struct ui *, int64_t);
+
+/* Lists that are only text to scroll, without a cursor. */
+#define LS_TEXT(ls)	((ls)->kind == LS_HELP || (ls)->kind == LS_SOURCE)
 
 static int
 ls_add(struct ls *ls, const char *text, const char *key, enum ui_color c)
@@ -48,6 +56,7 @@ ls_add(struct ls *ls, const char *text, const char *key, enum ui_color c)
 	it->text = strdup(text);
 	it->key = key != NULL ? strdup(key) : NULL;
 	it->color = c;
+	it->id = 0;
 	if (it->text == NULL || (key != NULL && it->key == NULL)) {
 		free(it->text);
 		free(it->key);
@@ -110,6 +119,120 @@ folders_load(struct ui *ui, struct ls *ls)
 		ls_add(ls, "INBOX", "INBOX", UI_C_NORMAL);
 	ls_add(ls, "outbox                          (messages not yet sent)",
 	    "outbox", UI_C_WARN);
+	ls_add(ls, "drafts                          (postponed; R in the "
+	    "index)", "drafts", UI_C_WARN);
+}
+
+static int
+outbox_cb(const struct store_outbox *o, void *arg)
+{
+	struct ls	*ls = arg;
+	char		 line[700];
+	enum ui_color	 c;
+
+	if (o->sent)
+		return 0;
+	snprintf(line, sizeof(line), "%4lld  %-8s  %-24.24s  %s%s%s%s",
+	    (long long)o->id, o->state, o->recipients != NULL ?
+	    o->recipients : "", o->subject != NULL ? o->subject : "",
+	    o->error != NULL ? "  [" : "", o->error != NULL ? o->error : "",
+	    o->error != NULL ? "]" : "");
+	c = strcmp(o->state, STORE_OB_INDOUBT) == 0 ? UI_C_BAD :
+	    o->error != NULL ? UI_C_WARN : UI_C_NORMAL;
+	if (ls_add(ls, line, o->state, c) != 0)
+		return SMERR_NOMEM;
+	ls->items[ls->n - 1].id = o->id;
+	return 0;
+}
+
+static int
+draft_cb(const struct store_draft *d, void *arg)
+{
+	struct ls	*ls = arg;
+	char		 line[700], date[32];
+	char		*to, *subj;
+	int		 r;
+
+	to = app_draft_field(d->body, d->body_len, "To");
+	subj = app_draft_field(d->body, d->body_len, "Subject");
+	ui_date(date, sizeof(date), d->updated);
+	snprintf(line, sizeof(line), "%4lld  %-10s  %-24.24s  %s%s%s%s",
+	    (long long)d->id, date, to != NULL ? to : "", subj != NULL ? subj :
+	    "", d->reason != NULL ? "  [" : "", d->reason != NULL ? d->reason :
+	    "", d->reason != NULL ? "]" : "");
+	free(to);
+	free(subj);
+	if ((r = ls_add(ls, line, NULL, UI_C_NORMAL)) == 0)
+		ls->items[ls->n - 1].id = d->id;
+	return r;
+}
+
+/* The text of outbox entry id as written, when it was kept. */
+struct source_find {
+	int64_t		 id;
+	struct buf	*text;
+	int		 found;
+};
+
+static int
+source_cb(const struct store_outbox *o, void *arg)
+{
+	struct source_find	*f = arg;
+
+	if (o->id != f->id)
+		return 0;
+	f->found = 1;
+	if (o->source != NULL && (f->text = buf_new_secret(0)) != NULL &&
+	    buf_put(f->text, o->source, o->source_len) != 0) {
+		buf_free(f->text);
+		f->text = NULL;
+	}
+	return 1;
+}
+
+static struct buf *
+outbox_source(struct ui *ui, int64_t id)
+{
+	struct source_find	f;
+	struct smerr		e;
+
+	memset(&f, 0, sizeof(f));
+	f.id = id;
+	smerr_clear(&e);
+	if (store_outbox_foreach(app_session_store(ui_session(ui)), source_cb,
+	    &f, &e) != 0)
+		ui_status(ui, 1, "%s", smerr_msg(&e));
+	else if (f.found && f.text == NULL)
+		ui_status(ui, 1, "message %lld was queued before its text was "
+		    "kept: y retries it, nothing else", (long long)id);
+	else if (!f.found)
+		ui_status(ui, 1, "message %lld is no longer in the outbox",
+		    (long long)id);
+	return f.text;
+}
+
+/* One line per line of a queued message's text. */
+static void
+source_load(struct ui *ui, struct ls *ls)
+{
+	struct buf	*t;
+	const char	*p, *nl, *end;
+	char		*line;
+
+	if ((t = outbox_source(ui, ls->msg)) == NULL)
+		return;
+	p = buf_str(t);
+	end = p + buf_len(t);
+	for (; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		if ((line = strndup(p, (size_t)(nl - p))) == NULL)
+			break;
+		line[strcspn(line, "\r")] = '\0';
+		ls_add(ls, line, NULL, UI_C_NORMAL);
+		free(line);
+	}
+	buf_free(t);
 }
 
 static int
@@ -245,6 +368,7 @@ static const char *const help_lines[] = {
 	"  N               toggle unread   F       toggle flagged",
 	"  c               choose a folder (outbox: messages not yet sent);",
 	"                  q comes back to the folder before",
+	"  R               recall a postponed draft",
 	"Index and pager",
 	"  r g L           reply; to all; to the list   f  forward",
 	"  d u             delete to Trash; undelete (in Trash)",
@@ -258,6 +382,10 @@ static const char *const help_lines[] = {
 	"Everywhere",
 	"  m               write a message in $EDITOR (signed; encrypted when",
 	"                  every recipient has a certificate, or as configured)",
+	"Compose screen (after the editor)",
+	"  y send  e edit  s sign  x encrypt  P postpone (a draft)  q discard",
+	"Outbox (c, then outbox)",
+	"  Enter open  e edit  d delete  y retry (an in-doubt one asks first)",
 	"  S or $          sync the account in the background",
 	"  K               the key store   ?       this help",
 	"  q               back; on the first screen, quit (it asks)",
@@ -304,6 +432,27 @@ ls_load(struct ui *ui, struct ui_view *v)
 		    (long long)ls->msg);
 		parts_load(ui, ls);
 		break;
+	case LS_OUTBOX:
+		snprintf(v->title, sizeof(v->title), "outbox");
+		if (store_outbox_foreach(app_session_store(ui_session(ui)),
+		    outbox_cb, ls, NULL) != 0)
+			ui_status(ui, 1, "cannot read the outbox");
+		if (ls->n == 0)
+			ls_add(ls, "The outbox is empty.", NULL, UI_C_DIM);
+		break;
+	case LS_DRAFTS:
+		snprintf(v->title, sizeof(v->title), "drafts");
+		if (store_draft_foreach(app_session_store(ui_session(ui)), 0,
+		    draft_cb, ls, NULL) != 0)
+			ui_status(ui, 1, "cannot read the drafts");
+		if (ls->n == 0)
+			ls_add(ls, "There are no drafts.", NULL, UI_C_DIM);
+		break;
+	case LS_SOURCE:
+		snprintf(v->title, sizeof(v->title), "outbox message %lld",
+		    (long long)ls->msg);
+		source_load(ui, ls);
+		break;
 	default:
 		snprintf(v->title, sizeof(v->title), "help");
 		for (i = 0; help_lines[i] != NULL; i++)
@@ -328,7 +477,7 @@ ls_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 	if (ls->cur >= ls->top + (size_t)rows)
 		ls->top = ls->cur - (size_t)rows + 1;
 	for (i = ls->top, y = top; i < ls->n && y < top + rows; i++, y++) {
-		sel = ls->kind != LS_HELP && i == ls->cur;
+		sel = !LS_TEXT(ls) && i == ls->cur;
 		attrset(sel ? COLOR_PAIR(UI_C_SEL) :
 		    COLOR_PAIR(ls->items[i].color));
 		x = ui_put(y, 0, cols, ls->items[i].text,
@@ -339,6 +488,103 @@ ls_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 	attrset(A_NORMAL);
 }
 
+/*
+ * Edits a queued message: its text becomes a draft again, in the same
+ * transaction that takes it out of the outbox, and the compose screen
+ * opens on it.
+ */
+static void
+outbox_edit(struct ui *ui, int64_t id)
+{
+	struct store	*st = app_session_store(ui_session(ui));
+	struct buf	*t;
+	struct smerr	 e;
+	int64_t		 draft = 0;
+
+	if ((t = outbox_source(ui, id)) == NULL)
+		return;
+	smerr_clear(&e);
+	if (store_begin(st, &e) != 0 ||
+	    store_draft_put(st, &draft, NULL, buf_data(t), buf_len(t),
+	    "taken back from the outbox", &e) != 0 ||
+	    store_outbox_delete(st, id, &e) != 0 ||
+	    store_commit(st, &e) != 0) {
+		store_rollback(st);
+		ui_status(ui, 1, "%s", smerr_msg(&e));
+	} else
+		ui_compose_draft(ui, draft);
+	buf_free(t);
+}
+
+static void
+outbox_retry(struct ui *ui, const struct ls_item *it)
+{
+	const char	*args[4];
+	char		 id[32];
+
+	if (strcmp(it->key, STORE_OB_INDOUBT) == 0 && !ui_confirm(ui,
+	    "Its last submission was cut off after the server took the "
+	    "message: it may have been delivered. Send it again? (y/N)"))
+		return;
+	snprintf(id, sizeof(id), "%lld", (long long)it->id);
+	args[0] = "outbox";
+	args[1] = "send";
+	args[2] = id;
+	args[3] = NULL;
+	if (ui_job(ui, "sending", args, NULL, NULL, NULL) == 0)
+		ui_status(ui, 0, "sending message %s…", id);
+}
+
+/* The keys of the outbox and the drafts: 0 handled, 1 not. */
+static int
+queue_key(struct ui *ui, struct ls *ls, wint_t k)
+{
+	struct smerr	 e;
+	struct ls_item	*it;
+	int64_t		 id;
+	int		 r;
+
+	if (ls->n == 0 || (it = &ls->items[ls->cur])->id == 0)
+		return k == '\r' || k == '\n' || k == 'e' || k == 'd' ||
+		    k == 'y' ? 0 : 1;
+	id = it->id;
+	smerr_clear(&e);
+	if (k == 'd') {
+		if (!ui_confirm(ui, ls->kind == LS_OUTBOX ? "Delete this "
+		    "message from the outbox? (y/N)" : "Delete this draft? "
+		    "(y/N)"))
+			return 0;
+		r = ls->kind == LS_OUTBOX ? store_outbox_delete(
+		    app_session_store(ui_session(ui)), id, &e) :
+		    store_draft_delete(app_session_store(ui_session(ui)), id,
+		    &e);
+		if (r != 0)
+			ui_status(ui, 1, "%s", smerr_msg(&e));
+		else
+			ui_status(ui, 0, "deleted");
+		ui_refresh_all(ui);
+		return 0;
+	}
+	if (ls->kind == LS_DRAFTS && (k == '\r' || k == '\n' || k == 'e')) {
+		ui_pop(ui);		/* frees ls */
+		ui_compose_draft(ui, id);
+		ui_refresh_all(ui);
+		return 0;
+	}
+	if (ls->kind != LS_OUTBOX)
+		return 1;
+	if (k == '\r' || k == '\n')
+		ui_push(ui, ui_source_new(ui, id));
+	else if (k == 'e') {
+		outbox_edit(ui, id);
+		ui_refresh_all(ui);
+	} else if (k == 'y')
+		outbox_retry(ui, it);
+	else
+		return 1;
+	return 0;
+}
+
 static int
 ls_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 {
@@ -347,9 +593,12 @@ ls_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 
 	if ((k = ui_nav_key(k, fn)) == 0)
 		return 1;
+	if ((ls->kind == LS_OUTBOX || ls->kind == LS_DRAFTS) &&
+	    k != 'j' && k != 'k')
+		return queue_key(ui, ls, k);
 	switch (k) {
 	case 'j':
-		if (ls->kind == LS_HELP)
+		if (LS_TEXT(ls))
 			ls->top++, ls->cur = ls->top;
 		else if (ls->cur + 1 < ls->n)
 			ls->cur++;
@@ -375,7 +624,13 @@ ls_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 			return 0;
 		/* The folder goes on the stack: q comes back. */
 		ui_pop(ui);
-		ui_push(ui, ui_index_new(ui, folder, NULL));
+		/* The outbox and the drafts are screens of their own. */
+		if (strcmp(folder, "outbox") == 0)
+			ui_push(ui, ui_outbox_new(ui));
+		else if (strcmp(folder, "drafts") == 0)
+			ui_push(ui, ui_drafts_new(ui));
+		else
+			ui_push(ui, ui_index_new(ui, folder, NULL));
 		free(folder);
 		return 0;
 	}
@@ -402,6 +657,18 @@ static const struct ui_view_ops keys_ops = {
 };
 static const struct ui_view_ops parts_ops = {
 	"parts", " q:back  Enter or s:save to a file  j/k:move",
+	ls_draw, ls_key, ls_load, ls_free,
+};
+static const struct ui_view_ops outbox_ops = {
+	"outbox", " q:back  Enter:open  e:edit  d:delete  y:retry  j/k:move",
+	ls_draw, ls_key, ls_load, ls_free,
+};
+static const struct ui_view_ops drafts_ops = {
+	"drafts", " q:back  Enter:open in the compose screen  d:delete  "
+	"j/k:move", ls_draw, ls_key, ls_load, ls_free,
+};
+static const struct ui_view_ops source_ops = {
+	"outbox message", " q:back  j/k:scroll  (e in the outbox edits it)",
 	ls_draw, ls_key, ls_load, ls_free,
 };
 static const struct ui_view_ops help_ops = {
@@ -448,6 +715,24 @@ ui_parts_new(struct ui *ui, int64_t msg)
 	if ((v = ls_new(ui, &parts_ops, LS_PARTS, msg)) == NULL)
 		return NULL;
 	return v;
+}
+
+struct ui_view *
+ui_outbox_new(struct ui *ui)
+{
+	return ls_new(ui, &outbox_ops, LS_OUTBOX, 0);
+}
+
+struct ui_view *
+ui_drafts_new(struct ui *ui)
+{
+	return ls_new(ui, &drafts_ops, LS_DRAFTS, 0);
+}
+
+static struct ui_view *
+ui_source_new(struct ui *ui, int64_t id)
+{
+	return ls_new(ui, &source_ops, LS_SOURCE, id);
 }
 
 struct ui_view *

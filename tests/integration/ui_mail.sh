@@ -184,8 +184,15 @@ check "a second message asks to send" wait_for 'Send to nobody@example.test\?'
 $TM send-keys -t ui y
 check "without a certificate, it asks before sending unencrypted" wait_for 'UNENCRYPTED\? \(y/N\) .*cannot encrypt to nobody@example.test'
 $TM send-keys -t ui n
-check "no means not sent" wait_for '^not sent'
+check "no means not sent: back at the compose screen, with the reason" wait_for '^not sent: .*cannot encrypt to nobody@example.test'
+check "the compose screen asks again" wait_for 'Send to nobody@example.test\?'
 check_eq "and nothing was queued" "the outbox is empty" "$(S outbox 2>/dev/null)"
+check_match "the text is kept as a draft" 'to someone without a certificate' "$(S draft list 2>/dev/null)"
+$TM send-keys -t ui q
+check "q asks before discarding" wait_for 'Discard this message\? \(y/N\)'
+$TM send-keys -t ui y
+check "y discards it" wait_for 'message discarded'
+check_eq "and the draft is gone" "there are no drafts" "$(S draft list 2>/dev/null)"
 $TM send-keys -t ui m
 check "a third message asks to send" wait_for 'Send to nobody@example.test\?'
 $TM send-keys -t ui y

@@ -96,7 +96,9 @@ check_eq "r: Re: once" "Re: uv-third" "$(dhdr Subject)"
 check_eq "r: threaded" "<uiv-$$-uv-third@example.test>" "$(dhdr In-Reply-To)"
 check_match "r: the text quoted" '^> the third text$' "$(lastdraft)"
 $TM send-keys -t ui q
-check "q discards it" wait_for 'draft discarded'
+check "q asks before discarding" wait_for 'Discard this message\? \(y/N\)'
+$TM send-keys -t ui y
+check "y discards it" wait_for 'message discarded'
 $TM send-keys -t ui g
 check "g asks to send" wait_for 'Send to bob@example.test\?'
 check_eq "g: the other addresses in Cc, alice not" "carol@example.test, dave@example.test" "$(dhdr Cc)"

@@ -35,6 +35,14 @@ one_int(struct store *st, const char *sql)
 #define STORE_BACK_TO_3 \
     "DROP INDEX message_hdr; DROP TABLE move_queue;" \
     "DROP TABLE revocation;" \
+    "DROP TABLE draft; DROP TABLE outbox;" \
+    "CREATE TABLE outbox(" \
+    " id INTEGER PRIMARY KEY, account TEXT, message_id TEXT," \
+    " from_addr TEXT, recipients TEXT, subject TEXT, body BLOB NOT NULL," \
+    " created INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0," \
+    " error TEXT, sent INTEGER NOT NULL DEFAULT 0," \
+    " appended INTEGER NOT NULL DEFAULT 0, sent_at INTEGER);" \
+    "CREATE INDEX outbox_msgid ON outbox(message_id);" \
     "CREATE TABLE old_message(" \
     " id INTEGER PRIMARY KEY," \
     " folder INTEGER NOT NULL REFERENCES folder(id)," \

@@ -4,6 +4,8 @@
  * UIDVALIDITY rebinding, the trailing full-text index, the outbox, rekey,
  * and no clear text in the files.
  */
+#include <sys/wait.h>
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -576,10 +578,159 @@ test_text_in_body(void **unused)
 	rmdir_all(d);
 }
 
+static int
+state_cb(const struct store_outbox *o, void *arg)
+{
+	char	*state = arg;
+
+	snprintf(state, 32, "%s", o->state);
+	return 1;
+}
+
+static const char *
+ob_state(struct store *st)
+{
+	static char	 state[32];
+	struct smerr	 e;
+
+	state[0] = '\0';
+	smerr_clear(&e);
+	assert_int_equal(store_outbox_foreach(st, state_cb, state, &e), 0);
+	return state;
+}
+
+/*
+ * An entry is claimed once; a claim cut off after the data began, or by
+ * a process that died, is in doubt and claimed again only by force; the
+ * copies of one message are distinct entries, and a second queueing of a
+ * Message-ID is refused.
+ */
+static void
+test_outbox_claim(void **unused)
+{
+	struct store		*st;
+	struct store_outbox	 o;
+	struct smerr		 e;
+	int64_t			 id, id2;
+	char			*d = tmpdir(), sql[128];
+	pid_t			 pid;
+
+	(void)unused;
+	smerr_clear(&e);
+	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	memset(&o, 0, sizeof(o));
+	o.message_id = "<2@example.test>";
+	o.recipients = "bob@example.test";
+	o.body = (const uint8_t *)"Subject: x\r\n\r\nhello\r\n";
+	o.body_len = strlen((const char *)o.body);
+	o.source = (const uint8_t *)"Subject: x\n\nhello\n";
+	o.source_len = strlen((const char *)o.source);
+	assert_int_equal(store_begin(st, &e), 0);
+	assert_int_equal(store_outbox_add(st, &o, &id, &e), 0);
+	o.copy = 1;				/* a Bcc recipient's copy */
+	assert_int_equal(store_outbox_add(st, &o, &id2, &e), 0);
+	assert_int_equal(store_commit(st, &e), 0);
+	o.copy = 0;
+	assert_int_equal(store_outbox_add(st, &o, NULL, &e), SMERR_EXISTS);
+	assert_non_null(strstr(smerr_msg(&e), "already in the outbox"));
+	smerr_clear(&e);
+	assert_int_equal(store_outbox_check_new(st, o.message_id, &e),
+	    SMERR_EXISTS);
+	smerr_clear(&e);
+	assert_string_equal(ob_state(st), STORE_OB_QUEUED);
+
+	assert_int_equal(store_outbox_claim(st, id, 0, &e), 0);
+	assert_string_equal(ob_state(st), STORE_OB_SENDING);
+	assert_int_equal(store_outbox_claim(st, id, 0, &e), SMERR_EXISTS);
+	assert_int_equal(store_outbox_claim(st, id, 1, &e), SMERR_EXISTS);
+	assert_int_equal(store_outbox_delete(st, id, &e), SMERR_EXISTS);
+	smerr_clear(&e);
+	assert_int_equal(store_outbox_release(st, id, 1, "cut off", &e), 0);
+	assert_string_equal(ob_state(st), STORE_OB_INDOUBT);
+	assert_int_equal(store_outbox_claim(st, id, 0, &e), SMERR_EXISTS);
+	assert_non_null(strstr(smerr_msg(&e), "in doubt"));
+	smerr_clear(&e);
+	assert_int_equal(store_outbox_claim(st, id, 1, &e), 0);
+	assert_int_equal(store_outbox_release(st, id, 0, "4xx", &e), 0);
+	assert_string_equal(ob_state(st), STORE_OB_QUEUED);
+
+	/* A claim whose process is gone reads as in doubt. */
+	if ((pid = fork()) == 0)
+		_exit(0);
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	snprintf(sql, sizeof(sql), "UPDATE outbox SET state = 'sending', "
+	    "claim_pid = %ld WHERE id = %lld;", (long)pid, (long long)id);
+	exec_ok(st, sql);
+	assert_string_equal(ob_state(st), STORE_OB_INDOUBT);
+	assert_int_equal(store_outbox_claim(st, id, 0, &e), SMERR_EXISTS);
+	smerr_clear(&e);
+	assert_int_equal(store_outbox_delete(st, id, &e), 0);
+	assert_int_equal(store_outbox_claim(st, id, 1, &e), SMERR_NOTFOUND);
+	smerr_clear(&e);
+	assert_int_equal(store_outbox_claim(st, id2, 0, &e), 0);
+	assert_int_equal(store_outbox_sent(st, id2, 1, &e), 0);
+	assert_int_equal(store_outbox_claim(st, id2, 1, &e), SMERR_EXISTS);
+	smerr_clear(&e);
+	o.copy = 0;
+	assert_int_equal(store_outbox_add(st, &o, NULL, &e), SMERR_EXISTS);
+	assert_non_null(strstr(smerr_msg(&e), "already sent"));
+	store_close(st);
+	rmdir_all(d);
+}
+
+static int
+draft_count_cb(const struct store_draft *dr, void *arg)
+{
+	(void)dr;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static void
+test_drafts(void **unused)
+{
+	struct store	*st;
+	struct smerr	 e;
+	struct buf	*b = NULL;
+	int64_t		 id = 0, id2 = 0;
+	int		 n = 0;
+	char		*d = tmpdir();
+
+	(void)unused;
+	smerr_clear(&e);
+	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	assert_int_equal(store_draft_put(st, &id, NULL, "", 0, NULL, &e),
+	    SMERR_INVAL);
+	smerr_clear(&e);
+	assert_int_equal(store_draft_put(st, &id, NULL, "To: a\n\none\n", 11,
+	    "postponed", &e), 0);
+	assert_true(id > 0);
+	assert_int_equal(store_draft_put(st, &id2, "work", "two", 3, NULL,
+	    &e), 0);
+	assert_true(id2 != id);
+	/* Kept under its id when written again. */
+	assert_int_equal(store_draft_put(st, &id, NULL, "To: a\n\nthree\n",
+	    13, "no certificate", &e), 0);
+	assert_int_equal(store_draft_get(st, id, &b, &e), 0);
+	assert_int_equal(buf_len(b), 13);
+	assert_memory_equal(buf_data(b), "To: a\n\nthree\n", 13);
+	buf_free(b);
+	assert_int_equal(store_draft_foreach(st, 0, draft_count_cb, &n, &e), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_draft_delete(st, id, &e), 0);
+	assert_int_equal(store_draft_delete(st, id, &e), SMERR_NOTFOUND);
+	smerr_clear(&e);
+	assert_int_equal(store_draft_get(st, id, &b, &e), SMERR_NOTFOUND);
+	assert_null(b);
+	store_close(st);
+	rmdir_all(d);
+}
+
 /*
  * A store of format 2 (text always in its own column, the index over
- * message_content) opens as format 5 (by way of 3 and 4) with every message and its text, and
- * its index is made again.
+ * message_content) opens as format 6 (by way of 3, 4 and 5) with every
+ * message and its text, and its index is made again.
  */
 static void
 test_upgrade_2(void **unused)
@@ -620,7 +771,7 @@ test_upgrade_2(void **unused)
 
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 5);
+	    "'schema';"), 6);
 	load_text(st, id1, "an older dingoword");
 	assert_int_equal(hits(st, "dingoword"), 0);	/* indexed again... */
 	assert_int_equal(store_index(st, 0, &done, &left, &e), 0);
@@ -691,6 +842,8 @@ main(void)
 		cmocka_unit_test(test_certs),
 		cmocka_unit_test(test_messages),
 		cmocka_unit_test(test_outbox),
+		cmocka_unit_test(test_outbox_claim),
+		cmocka_unit_test(test_drafts),
 		cmocka_unit_test(test_text_in_body),
 		cmocka_unit_test(test_upgrade_2),
 		cmocka_unit_test(test_revoke),

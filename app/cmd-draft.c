@@ -1,0 +1,293 @@
+/*
+ * sealmail draft save FILE|- | draft list [--json] | draft show ID |
+ * draft delete ID
+ *
+ * Drafts are kept only inside the encrypted store, as the user wrote
+ * them; `send --draft ID` sends one. A send that cannot queue a message
+ * keeps it as a draft (cli_keep_draft), so that nothing written is lost.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/json.h"
+#include "base/text.h"
+#include "mime/mime.h"
+#include "store/store.h"
+#include "app/app_int.h"
+
+char *
+app_draft_field(const void *text, size_t len, const char *name)
+{
+	const char	*p = text, *end = p + len, *nl;
+	size_t		 n = strlen(name);
+	struct buf	*b;
+	char		*s;
+
+	while (p < end && *p != '\n' && !(*p == '\r' && p + 1 < end &&
+	    p[1] == '\n')) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		if ((size_t)(nl - p) > n && strncasecmp(p, name, n) == 0 &&
+		    p[n] == ':')
+			break;
+		p = nl < end ? nl + 1 : end;
+	}
+	if (p >= end || *p == '\n' || *p == '\r')
+		return NULL;
+	if ((b = buf_new(0)) == NULL)
+		return NULL;
+	/* The value and its continuation lines, unfolded. */
+	for (p += n + 1;;) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		while (p < nl && (*p == ' ' || *p == '\t'))
+			p++;
+		if (buf_len(b) > 0 && p < nl)
+			buf_putc(b, ' ');
+		buf_put(b, p, (size_t)(nl - p > 0 && nl[-1] == '\r' ?
+		    nl - p - 1 : nl - p));
+		if (nl + 1 >= end || (nl[1] != ' ' && nl[1] != '\t'))
+			break;
+		p = nl + 1;
+	}
+	s = buf_take(b, NULL);
+	buf_free(b);
+	return s;
+}
+
+int
+cli_keep_draft(struct cli *c, struct store *st, const char *account,
+    const struct buf *text, int64_t *idp, const char *reason)
+{
+	struct smerr	 e2;
+	int64_t		 id = *idp;
+
+	smerr_clear(&e2);
+	if (store_draft_put(st, &id, account, buf_data(text), buf_len(text),
+	    reason, &e2) != 0) {
+		fprintf(stderr, "sealmail: could not keep it as a draft: %s\n",
+		    smerr_msg(&e2));
+		return -1;
+	}
+	*idp = id;
+	(void)c;
+	fflush(stdout);
+	fprintf(stderr, "sealmail: kept as draft %lld (sealmail draft "
+	    "list)\n", (long long)id);
+	return 0;
+}
+
+/* The To addresses of a draft, addr-specs where they parse. */
+static int
+draft_to(struct buf *out, const char *to)
+{
+	struct buf	*l;
+	char		*s, *p, *save = NULL, *a;
+	const char	*why;
+	int		 r = 0, n = 0;
+
+	if ((l = buf_new(0)) == NULL || (s = strdup(to)) == NULL) {
+		buf_free(l);
+		return -1;
+	}
+	for (p = strtok_r(s, ",", &save); p != NULL && r == 0;
+	    p = strtok_r(NULL, ",", &save)) {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			continue;
+		a = NULL;
+		(void)mime_addr_spec(p, &a, &why);
+		r = buf_printf(l, "%s%s", n++ ? "," : "", a != NULL ? a : p);
+		free(a);
+	}
+	if (r == 0)
+		r = json_text_list(out, buf_str(l));
+	free(s);
+	buf_free(l);
+	return r;
+}
+
+struct draft_out {
+	struct buf	*out;
+	int		 json;
+	size_t		 n;
+	int		 r;
+};
+
+static int
+draft_line(struct draft_out *o, const struct store_draft *d, const char *to,
+    const char *subject)
+{
+	char	*s = text_sanitize_str(subject, 0);
+	char	*t = text_sanitize_str(to, 0);
+	char	*why = d->reason != NULL ? text_sanitize_str(d->reason, 0) :
+		    NULL;
+	int	 r;
+
+	r = buf_printf(o->out, "%s%lld  %s  %s%s%s%s", o->n ? "\n" : "",
+	    (long long)d->id, t != NULL ? t : "", s != NULL ? s : "",
+	    why != NULL ? "  [" : "", why != NULL ? why : "",
+	    why != NULL ? "]" : "");
+	free(s);
+	free(t);
+	free(why);
+	return r;
+}
+
+static int
+draft_json(struct draft_out *o, const struct store_draft *d, const char *to,
+    const char *subject, const char *from)
+{
+	struct buf	*b = o->out;
+
+	if (buf_puts(b, o->n ? ",{" : "{") != 0 ||
+	    json_key(b, "id", 1) != 0 ||
+	    buf_printf(b, "%lld", (long long)d->id) != 0 ||
+	    json_key(b, "folder", 0) != 0 || json_str(b, "drafts") != 0 ||
+	    json_key(b, "uid", 0) != 0 || buf_puts(b, "null") != 0 ||
+	    json_key(b, "date", 0) != 0 || cli_json_date(b, d->updated) != 0 ||
+	    json_key(b, "account", 0) != 0 || json_text(b, d->account) != 0 ||
+	    json_key(b, "from", 0) != 0 || json_text(b, from) != 0 ||
+	    json_key(b, "to", 0) != 0 || draft_to(b, to) != 0 ||
+	    json_key(b, "subject", 0) != 0 || json_text(b, subject) != 0 ||
+	    json_key(b, "flags", 0) != 0 || buf_puts(b, "[]") != 0 ||
+	    json_key(b, "signature", 0) != 0 || json_str(b, "none") != 0 ||
+	    json_key(b, "encryption", 0) != 0 || json_str(b, "none") != 0 ||
+	    json_key(b, "reason", 0) != 0 || json_text(b, d->reason) != 0 ||
+	    buf_putc(b, '}') != 0)
+		return -1;
+	return 0;
+}
+
+static int
+draft_list_cb(const struct store_draft *d, void *arg)
+{
+	struct draft_out	*o = arg;
+	char			*to, *subject, *from;
+
+	to = app_draft_field(d->body, d->body_len, "To");
+	subject = app_draft_field(d->body, d->body_len, "Subject");
+	from = app_draft_field(d->body, d->body_len, "From");
+	o->r = o->json ? draft_json(o, d, to != NULL ? to : "", subject !=
+	    NULL ? subject : "", from) : draft_line(o, d, to != NULL ? to :
+	    "", subject != NULL ? subject : "");
+	o->n++;
+	free(to);
+	free(subject);
+	free(from);
+	return o->r;
+}
+
+static int
+draft_list(struct cli *c, struct store *st, int json)
+{
+	struct draft_out	 o;
+	int			 r;
+
+	memset(&o, 0, sizeof(o));
+	o.json = json;
+	if ((o.out = buf_new(0)) == NULL)
+		return smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+	if (json && buf_putc(o.out, '[') != 0)
+		o.r = -1;
+	if (o.r == 0 && (r = store_draft_foreach(st, 0, draft_list_cb, &o,
+	    &c->err)) != 0)
+		goto out;
+	if (o.r == 0 && json && buf_putc(o.out, ']') != 0)
+		o.r = -1;
+	if (o.r == 0 && !json && o.n == 0 &&
+	    buf_puts(o.out, "there are no drafts") != 0)
+		o.r = -1;
+	if (o.r != 0)
+		r = smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+	else
+		r = cli_print(c, o.out);
+out:
+	buf_free(o.out);
+	return r;
+}
+
+/* A draft ID from the command line; 0 when it is not one. */
+int64_t
+cli_parse_id(const char *s)
+{
+	char		*end;
+	long long	 v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v <= 0)
+		return 0;
+	return (int64_t)v;
+}
+
+static int
+draft_do(struct cli *c, struct store *st, const char *verb, const char *arg,
+    int json)
+{
+	struct buf	*b = NULL;
+	int64_t		 id = 0;
+	int		 r;
+
+	if (strcmp(verb, "list") == 0)
+		return draft_list(c, st, json);
+	if (strcmp(verb, "save") == 0) {
+		if ((r = cli_read_message(c, arg, &b)) == 0 &&
+		    (r = store_draft_put(st, &id, NULL, buf_data(b), buf_len(b),
+		    "postponed", &c->err)) == 0) {
+			buf_reset(b);
+			if ((r = buf_printf(b, "%lld", (long long)id)) == 0)
+				r = cli_print(c, b);
+		}
+	} else if ((id = cli_parse_id(arg)) == 0)
+		r = smerr_set(&c->err, SMERR_INVAL, "not a draft ID: %s", arg);
+	else if (strcmp(verb, "show") == 0) {
+		if ((r = store_draft_get(st, id, &b, &c->err)) == 0)
+			r = cli_print(c, b);
+	} else
+		r = store_draft_delete(st, id, &c->err);
+	buf_free(b);
+	return r;
+}
+
+int
+cmd_draft(struct cli *c, int argc, char **argv)
+{
+	static const struct option	 longopts[] = {
+		{ "json",		no_argument,	   NULL, 'j' },
+		{ "passphrase-file",	required_argument, NULL, 'P' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct store			*st = NULL;
+	const char			*verb;
+	int				 ch, json = 0, r;
+
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'j': json = 1; break;
+		case 'P': c->passphrase_file = optarg; break;
+		default: return cli_usage(c);
+		}
+	}
+	if (optind >= argc)
+		return cli_usage(c);
+	verb = argv[optind];
+	if (strcmp(verb, "list") == 0 ? optind + 1 != argc :
+	    (strcmp(verb, "save") != 0 && strcmp(verb, "show") != 0 &&
+	    strcmp(verb, "delete") != 0) || optind + 2 != argc || json)
+		return cli_usage(c);
+	if ((r = cli_open_store(c, &st)) == 0)
+		r = draft_do(c, st, verb, argv[optind + 1], json);
+	store_close(st);
+	return r == 0 ? 0 : cli_fail(c);
+}

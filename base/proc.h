@@ -1,0 +1,15 @@
+/*
+ * base/proc.h: whether a process still runs, for the records that name
+ * the process holding them (an outbox claim, an editor's file).
+ */
+#ifndef SEALMAIL_BASE_PROC_H
+#define SEALMAIL_BASE_PROC_H
+
+/*
+ * 1 when process pid exists and has not ended; a zombie (ended, not yet
+ * reaped: its parent may be gone, and not every init reaps) counts as
+ * ended. 0 for pid <= 0.
+ */
+int	 proc_alive(long pid);
+
+#endif

@@ -1,0 +1,291 @@
+#!/bin/sh
+# Nothing written in the terminal program is lost. kill -9 while the
+# editor is open: the next start keeps the text as a draft and removes the
+# file. A SIGHUP (the terminal closes) while a reply to encrypted mail is
+# in the editor: no file under the home or the runtime directory holds
+# its text afterwards, and the reply is a draft. kill -9 while a send
+# runs: the message is queued or delivered, once. P postpones, R recalls,
+# Esc asks before discarding; the outbox screen shows state and the
+# server's answer, and Enter, e, d and y work on it.
+. "$TOP/tests/lib.sh"
+lab_up || { notok "the lab is not up"; t_done; }
+unset DBUS_SESSION_BUS_ADDRESS
+TM="tmux -L sealmail-uiob-$$"
+trap '$TM kill-server 2>/dev/null; [ -n "${slow:-}" ] && kill $slow 2>/dev/null' EXIT
+H="$T/alice"
+RT="$T/run"
+mkdir -p "$H" "$RT" && chmod 700 "$H" "$RT"
+# The store is keyed by a passphrase: no session bus, not even the lab's
+# (gdbus finds it through XDG_RUNTIME_DIR).
+export XDG_RUNTIME_DIR="$RT"
+ID=$(date +%s)-$$
+printf 'ui outbox passphrase\n' > "$T/pw"
+printf '%s\n' "$LAB_P12_PASS" > "$T/p12pw"
+printf '%s\n' "$LAB_ALICE_PASS" > "$T/alicepw"
+# config SMTP_PORT
+config() {
+	cat > "$H/config" <<EOM
+[account lab]
+address  = alice@example.test
+name     = Alice Example
+imap     = imaps://localhost:$LAB_IMAPS_PORT
+smtp     = submission://mail.example.test:$1
+password-command = cat "$T/alicepw"
+ca-file  = $LAB_CA
+timeout  = 10
+sign     = yes
+encrypt  = auto
+
+[dns]
+resolver     = $LAB_DNS_RESOLVER
+trust-anchor = $LAB_TA
+timeout      = 3
+EOM
+}
+config "$LAB_SUBMISSION_PORT"
+S() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
+check "alice's identity imports" S keys import "$LAB_SMIME_DIR/alice.p12" --passphrase-file "$T/p12pw"
+check "the lab CA becomes a trust anchor" S keys trust "$LAB_CA"
+BOB_DIR=$LAB_MAIL_DIR/example.test/bob/Maildir
+count_in() { grep -rlF -- "$2" "$1"/new "$1"/cur 2>/dev/null | wc -l; }
+
+# An encrypted message for alice, to reply to.
+MD="$LAB_MAIL_DIR/example.test/alice/Maildir"
+mkdir -p "$MD/cur" "$MD/new" "$MD/tmp"
+printf 'Content-Type: text/plain\n\nthe vault code is 48151623-secret\n' > "$T/ent"
+openssl cms -encrypt -aes-256-gcm -in "$T/ent" -out "$T/enc" "$LAB_SMIME_DIR/alice.pem"
+{ printf 'From: bob@example.test\nTo: alice@example.test\nSubject: vault %s\nDate: %s\nMessage-ID: <uiob-%s@example.test>\n' "$ID" "$(LC_ALL=C date -R)" "$ID"
+  cat "$T/enc"; } | sed 's/\r*$/\r/' > "$MD/new/$(date +%s).uiob$$.lab"
+chown -R nobody:nogroup "$MD" 2>/dev/null
+check "sync fetches the encrypted message" S sync --folder INBOX
+
+# The editor: runs the script $T/action (replaced step by step) on the file.
+cat > "$T/editor.sh" <<EOM
+#!/bin/sh
+. "$T/action" "\$1"
+EOM
+chmod +x "$T/editor.sh"
+act() { cat > "$T/action"; }
+screen() { $TM capture-pane -p -t ui 2>/dev/null; }
+wait_for() {
+	_i=0
+	while [ $_i -lt 150 ]; do
+		screen | grep -Eq -- "$1" && return 0
+		sleep 0.1; _i=$((_i + 1))
+	done
+	screen | sed "s/^/#   | /" | sed -n "1,4p;\$p" >&2
+	return 1
+}
+start_ui() {
+	$TM kill-server 2>/dev/null
+	# A server whose last pane died may still be on its way out.
+	_i=0
+	while [ $_i -lt 20 ] && $TM has-session 2>/dev/null; do
+		sleep 0.1; _i=$((_i + 1))
+	done
+	sleep 0.2
+	$TM new-session -d -s ui -x 120 -y 40 \
+	    "exec env XDG_RUNTIME_DIR='$RT' EDITOR='$T/editor.sh' '$SEALMAIL' --home '$H' --passphrase-file '$T/pw' 2>>'$T/ui.err'"
+	UIPID=$($TM display-message -p -t ui '#{pane_pid}')
+}
+# open_outbox: c, down to the line "outbox", Enter.
+open_outbox() {
+	$TM send-keys -t ui c
+	check "c lists the folders, with the outbox" wait_for 'outbox .*messages not yet sent'
+	_row=$(screen | grep -n 'outbox  ' | head -1 | cut -d: -f1)
+	_i=2
+	while [ "$_i" -lt "$_row" ]; do $TM send-keys -t ui j; _i=$((_i + 1)); done
+	$TM send-keys -t ui Enter
+}
+# no_file_holds TEXT: no file under the home or the runtime dir holds TEXT.
+no_file_holds() { ! grep -rlF -- "$1" "$H" "$RT" >/dev/null 2>&1; }
+waitfile() { _i=0; while [ ! -e "$1" ] && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done; [ -e "$1" ]; }
+
+# --- kill -9 while the editor is open --------------------------------------
+act <<'EOM'
+sed -i 's/^To: *$/To: bob@example.test/; s/^Subject: *$/Subject: killed while writing/' "$1"
+printf 'words-before-the-crash\n' >> "$1"
+echo $$ > "${1%/*}/../editor-wrote"
+exec sleep 60
+EOM
+start_ui
+check "the index opens" wait_for 'sealmail: INBOX'
+$TM send-keys -t ui m
+check "the editor writes" waitfile "$RT/editor-wrote"
+check "the editor's file is in a private directory" test "$(stat -c %a "$RT/sealmail")" = 700
+check_match "named after the process" "draft-$UIPID-" "$(ls "$RT/sealmail")"
+kill -9 "$UIPID"
+sleep 0.5
+kill "$(cat "$RT/editor-wrote")" 2>/dev/null	# the orphaned editor
+rm -f "$RT/editor-wrote"
+start_ui
+check "the next start keeps the text as a draft" wait_for '1 unsent message kept as draft: R lists them'
+check_match "draft list has it" 'killed while writing' "$(S draft list 2>/dev/null)"
+check_eq "and the editor's file is gone" "" "$(ls "$RT/sealmail")"
+check "no file holds the text in clear" no_file_holds words-before-the-crash
+
+# --- R recalls it; Esc asks; P postpones ------------------------------------
+$TM send-keys -t ui R
+check "R lists the drafts" wait_for 'sealmail: drafts'
+check "with the recovered one" wait_for 'killed while writing'
+$TM send-keys -t ui Enter
+check "Enter opens the compose screen" wait_for 'Send to bob@example.test\?.*P:postpone'
+$TM send-keys -t ui Escape
+check "Esc asks before discarding" wait_for 'Discard this message\? \(y/N\)'
+$TM send-keys -t ui n
+check "no: back at the compose screen" wait_for 'Send to bob@example.test\?'
+$TM send-keys -t ui P
+check "P postpones it" wait_for 'postponed as draft [0-9]+ \(R recalls it\)'
+check_match "it is still a draft" 'killed while writing' "$(S draft list 2>/dev/null)"
+
+# --- the outbox screen --------------------------------------------------------
+config 9
+act <<EOM
+sed -i 's/^To: *\$/To: bob@example.test/; s/^Subject: *\$/Subject: refused at first\nMessage-ID: <uiob-edit-$ID@example.test>/' "\$1"
+printf 'outbox screen text\n' >> "\$1"
+EOM
+$TM send-keys -t ui m
+check "a new message: the compose screen" wait_for 'Send to bob@example.test\?'
+$TM send-keys -t ui y
+check "the send fails and says why" wait_for 'Connection refused'
+open_outbox
+check "the outbox screen lists it" wait_for 'queued .*refused at first'
+check_match "with the server's last answer" 'queued .*refused at first.*\[.*Connection refused' "$(screen)"
+$TM send-keys -t ui Enter
+check "Enter opens it" wait_for 'outbox screen text'
+$TM send-keys -t ui q
+check "q: back to the outbox" wait_for 'sealmail: outbox'
+$TM send-keys -t ui e
+check "e: back to the compose screen" wait_for 'Send to bob@example.test\?'
+check_eq "it left the outbox" "[]" "$(S outbox --json 2>/dev/null)"
+check_match "and is a draft" 'refused at first' "$(S draft list 2>/dev/null)"
+config "$LAB_SUBMISSION_PORT"
+$TM send-keys -t ui y
+check "y sends it now" wait_for 'sent <uiob-edit-.*> to 1 recipient'
+i=0; while [ $i -lt 100 ] && [ "$(count_in "$BOB_DIR" "uiob-edit-$ID")" -eq 0 ]; do sleep 0.1; i=$((i + 1)); done
+check_eq "bob has it once" 1 "$(count_in "$BOB_DIR" "uiob-edit-$ID")"
+check_nomatch "it is no longer a draft" 'refused at first' "$(S draft list 2>/dev/null)"
+
+# y retries, d deletes.
+config 9
+printf "To: bob@example.test\nSubject: retried\nMessage-ID: <uiob-retry-$ID@example.test>\n\nretry me\n" > "$T/r.txt"
+printf "To: bob@example.test\nSubject: deleted\nMessage-ID: <uiob-del-$ID@example.test>\n\ndelete me\n" > "$T/d.txt"
+S send "$T/r.txt" >/dev/null 2>&1
+S send "$T/d.txt" >/dev/null 2>&1
+config "$LAB_SUBMISSION_PORT"
+$TM send-keys -t ui q
+open_outbox
+check "the outbox lists both" wait_for 'queued .*deleted'
+$TM send-keys -t ui g y
+check "y retries the first" wait_for 'sent 1 message'
+i=0; while [ $i -lt 100 ] && [ "$(count_in "$BOB_DIR" "uiob-retry-$ID")" -eq 0 ]; do sleep 0.1; i=$((i + 1)); done
+check_eq "bob has the retried one" 1 "$(count_in "$BOB_DIR" "uiob-retry-$ID")"
+check "the outbox screen lists only the other" wait_for '^ *[0-9]+  queued .*deleted'
+$TM send-keys -t ui g d
+check "d asks first" wait_for 'Delete this message from the outbox\? \(y/N\)'
+$TM send-keys -t ui y
+check "then deletes it" wait_for 'The outbox is empty'
+check_eq "the outbox is empty" "[]" "$(S outbox --json 2>/dev/null)"
+$TM send-keys -t ui q
+
+# --- SIGHUP with a reply to encrypted mail in the editor --------------------
+act <<'EOM'
+printf 'my reply: not over the phone\n' >> "$1"
+echo $$ > "${1%/*}/../editor-wrote"
+exec sleep 60
+EOM
+$TM send-keys -t ui g
+check "the encrypted message is listed" wait_for "vault $ID"
+row=$(screen | grep -n -F -- "vault $ID" | head -1 | cut -d: -f1)
+i=2; while [ "$i" -lt "$row" ]; do $TM send-keys -t ui j; i=$((i + 1)); done
+$TM send-keys -t ui Enter
+check "the pager shows its decrypted text" wait_for 'vault code is 48151623-secret'
+$TM send-keys -t ui r
+check "the reply is in the editor" waitfile "$RT/editor-wrote"
+check_match "its file holds the quoted plaintext meanwhile" '48151623-secret' "$(cat "$RT"/sealmail/draft-* 2>/dev/null)"
+$TM kill-server
+i=0; while kill -0 "$UIPID" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+check "the program ends on SIGHUP" sh -c "! kill -0 $UIPID 2>/dev/null"
+rm -f "$RT/editor-wrote"
+check_eq "no file is left in the editor's directory" "" "$(ls -A "$RT/sealmail")"
+check "no file under the home or the runtime dir holds the plaintext" no_file_holds 48151623-secret
+check "nor the reply" no_file_holds 'not over the phone'
+check_match "the reply is kept, as a draft in the encrypted store" 'Re: vault' "$(S draft list 2>/dev/null)"
+
+# --- SIGTERM, and a SIGINT sent (not typed), while the editor is open -------
+for sig in TERM INT; do
+	act <<EOM
+sed -i 's/^To: *\$/To: bob@example.test/; s/^Subject: *\$/Subject: stopped by SIG$sig/' "\$1"
+printf 'words-at-sig$sig\n' >> "\$1"
+echo \$\$ > "\${1%/*}/../editor-wrote"
+exec sleep 60
+EOM
+	start_ui
+	check "SIG$sig: the program starts" wait_for 'sealmail: INBOX'
+	$TM send-keys -t ui m
+	check "SIG$sig: the editor writes" waitfile "$RT/editor-wrote"
+	kill -$sig "$UIPID"
+	i=0; while kill -0 "$UIPID" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	check "SIG$sig ends the program" sh -c "! kill -0 $UIPID 2>/dev/null"
+	rm -f "$RT/editor-wrote"
+	check_eq "SIG$sig: no file is left in the editor's directory" "" "$(ls -A "$RT/sealmail")"
+	check "SIG$sig: no file holds the text" no_file_holds "words-at-sig$sig"
+	check_match "SIG$sig: the text is a draft" "stopped by SIG$sig" "$(S draft list 2>/dev/null)"
+done
+
+# --- kill -9 while a send runs ------------------------------------------------
+python3 "$TOP/tests/hostile/slowaccept.py" --cert "$LAB_DIR/ca/server-chain.pem" \
+    --key "$LAB_DIR/ca/server.key" --ca "$LAB_CA" \
+    --relay-port "$LAB_SUBMISSION_PORT" --user "$LAB_ALICE" \
+    --password "$LAB_ALICE_PASS" --accepted "$T/accepted" --ready "$T/ready" \
+    --hold 8 --lifetime 100 2>"$T/slow.err" &
+slow=$!
+waitfile "$T/ready"; sleep 0.2
+config "$(cat "$T/ready")"
+act <<EOM
+sed -i 's/^To: *\$/To: bob@example.test/; s/^Subject: *\$/Subject: killed while sending\nMessage-ID: <uiob-kill-$ID@example.test>/' "\$1"
+printf 'sent while killed\n' >> "\$1"
+EOM
+start_ui
+check "the program starts again" wait_for 'sealmail: INBOX'
+$TM send-keys -t ui m
+check "the compose screen" wait_for 'Send to bob@example.test\?'
+$TM send-keys -t ui y
+check "the relay took the message" waitfile "$T/accepted"
+kill -9 "$UIPID"
+start_ui
+check "the next start" wait_for 'sealmail: INBOX'
+check_match "it waits in the outbox, being sent by the process that outlived the terminal" \
+    'sending  killed while sending' "$(S outbox 2>/dev/null)"
+i=0; while [ $i -lt 150 ] && [ "$(count_in "$BOB_DIR" "uiob-kill-$ID")" -eq 0 ]; do sleep 0.1; i=$((i + 1)); done
+i=0; while [ $i -lt 150 ] && [ "$(S outbox --json 2>/dev/null)" != "[]" ]; do sleep 0.1; i=$((i + 1)); done
+check_eq "once the server answers, it leaves the outbox" "[]" "$(S outbox --json 2>/dev/null)"
+sleep 1
+check_eq "bob received it exactly once" 1 "$(count_in "$BOB_DIR" "uiob-kill-$ID")"
+check_nomatch "it is no draft" 'killed while sending' "$(S draft list 2>/dev/null)"
+$TM send-keys -t ui Q
+
+# --- the editor inherits no secret descriptor ---------------------------------
+# The passphrase typed at the start lives in a memfd for the program's
+# background commands; the editor gets neither it nor the store.
+act <<'EOM'
+ls -l /proc/$$/fd/ > "${1%/*}/../editor-fds"
+mv "${1%/*}/../editor-fds" "${1%/*}/../editor-fds.txt"
+EOM
+$TM kill-server 2>/dev/null
+sleep 0.5
+$TM new-session -d -s ui -x 120 -y 40 \
+    "exec env XDG_RUNTIME_DIR='$RT' EDITOR='$T/editor.sh' '$SEALMAIL' --home '$H' 2>>'$T/ui.err'"
+check "without a passphrase file, the program asks for it" wait_for 'Passphrase for the sealmail store'
+$TM send-keys -t ui 'ui outbox passphrase' Enter
+check "and opens" wait_for 'sealmail: INBOX'
+$TM send-keys -t ui m
+check "the editor ran" waitfile "$RT/editor-fds.txt"
+check_nomatch "it holds no memfd (the passphrase)" 'memfd|sealmail-pass' "$(cat "$RT/editor-fds.txt")"
+check_nomatch "nor the store" 'store\.db' "$(cat "$RT/editor-fds.txt")"
+check_nomatch "nor a pipe, socket or other descriptor of the program's" \
+    'socket:|pipe:|anon_inode' "$(cat "$RT/editor-fds.txt")"
+rm -f "$RT/editor-fds.txt"
+$TM send-keys -t ui Q
+cat "$T/ui.err" | sed "s/^/#   ui: /" | tail -20
+t_done
