@@ -150,6 +150,11 @@ FUZZ_CFLAGS	= -std=c11 -D_GNU_SOURCE -I. -g -O1 -fno-omit-frame-pointer \
 		  -fsanitize=fuzzer,address,undefined \
 		  -fno-sanitize-recover=undefined
 FUZZ_MIME_SRCS	= mime/parse.c mime/header.c mime/canon.c $(wildcard base/*.c)
+# Seeds: our fixtures, and the interop corpora where they are published
+# beside the repository (tests/run.sh reads them from the same place).
+INTEROP		= $(or $(SEALMAIL_INTEROP),../shared/interop)
+FUZZ_SEEDS	= tests/data/smime $(wildcard $(INTEROP)/thunderbird \
+		  $(INTEROP)/johnny)
 FUZZ_JUDGE_SRCS	= crypto/cms.c crypto/chain.c crypto/cert.c crypto/verdict.c \
 		  net/anchors.c $(FUZZ_MIME_SRCS)
 
@@ -165,10 +170,10 @@ fuzz: $(FUZZ_DIR)/mime $(FUZZ_DIR)/judge
 	@mkdir -p $(FUZZ_DIR)/corpus-mime $(FUZZ_DIR)/corpus-judge
 	$(FUZZ_DIR)/mime -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 	    -dict=tests/fuzz/judge.dict -print_final_stats=1 \
-	    $(FUZZ_DIR)/corpus-mime tests/data/smime
+	    $(FUZZ_DIR)/corpus-mime $(FUZZ_SEEDS)
 	$(FUZZ_DIR)/judge -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 	    -dict=tests/fuzz/judge.dict -print_final_stats=1 \
-	    $(FUZZ_DIR)/corpus-judge tests/data/smime
+	    $(FUZZ_DIR)/corpus-judge $(FUZZ_SEEDS)
 
 clean:
 	rm -rf build sealmail

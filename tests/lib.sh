@@ -50,6 +50,24 @@ json() {
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); v=eval(sys.argv[2]); print(json.dumps(v) if not isinstance(v,str) else v)' "$1" "$2"
 }
 
+# interop NAME: sets D to the interop corpus NAME, read where it is
+# published for this project: $SEALMAIL_INTEROP/NAME, by default
+# $TOP/../shared/interop/NAME. Without the default folder the script says so
+# in one "absent -" line (tests/run.sh repeats it in its summary) and ends,
+# as nothing in it can run; a folder named by SEALMAIL_INTEROP that is not
+# there is a failure.
+interop() {
+	D=${SEALMAIL_INTEROP:-$(cd "$TOP/.." && pwd)/shared/interop}/$1
+	[ -d "$D" ] && D=$(cd "$D" && pwd) && return 0
+	if [ -n "${SEALMAIL_INTEROP:-}" ]; then
+		notok "interop corpus $1: no folder $D"
+		t_done
+	fi
+	printf 'absent - interop corpus %s: no folder %s ' "$1" "$D"
+	printf '(SEALMAIL_INTEROP=DIR reads DIR/%s)\n' "$1"
+	exit 0
+}
+
 lab_up() { [ -n "${LAB_ENV:-}" ] && [ -f "$LAB_ENV" ] && . "$LAB_ENV"; }
 
 t_done() { exit $((t_fail > 0)); }
