@@ -2,6 +2,19 @@
 # The arrows of DESIGN.md are enforced at link time: a unit test of a folder
 # links only that folder and the folders below it.
 
+# Parallel on every core unless -j is given; one short line per step, the
+# full commands with V=1.
+ifeq ($(filter -j%,$(MAKEFLAGS)),)
+MAKEFLAGS	+= -j$(shell nproc 2>/dev/null || echo 1)
+endif
+ifeq ($(V),1)
+Q		=
+say		= :
+else
+Q		= @
+say		= printf '  %-3s %s\n'
+endif
+
 VERSION		= 0.1.0
 PREFIX		?= /usr/local
 CC		?= cc
@@ -73,20 +86,23 @@ TOOL_BINS	:= $(TOOL_SRCS:%.c=$(B)/%)
 all: sealmail
 
 sealmail: $(B)/sealmail
-	cp $< $@.new && mv -f $@.new $@
+	$(Q)cp $< $@.new && mv -f $@.new $@
 
 $(B)/sealmail: $(B)/ui/main.o $(call libsof,ui)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(EXT_LIBS)
+	@$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(EXT_LIBS)
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(ALLCFLAGS) $(CFLAGS_$(firstword $(subst /, ,$*))) -MMD -MP -c -o $@ $<
+	@$(say) CC $<
+	$(Q)$(CC) $(ALLCFLAGS) $(CFLAGS_$(firstword $(subst /, ,$*))) -MMD -MP -c -o $@ $<
 
 define folder_lib
 $(B)/lib$(1).a: $(patsubst %.c,$(B)/%.o,$(filter-out $(1)/main.c,$(wildcard $(1)/*.c)))
 	@mkdir -p $$(@D)
-	rm -f $$@
-	ar rcs $$@ $$^
+	@$$(say) AR $$@
+	$$(Q)rm -f $$@
+	$$(Q)ar rcs $$@ $$^
 endef
 $(foreach d,$(FOLDERS),$(eval $(call folder_lib,$(d))))
 
@@ -96,14 +112,16 @@ folder_of	= $(firstword $(subst _, ,$(1)))
 
 $(B)/tests/unit/test_%: tests/unit/test_%.c $$(call libsof,$$(call folder_of,$$*))
 	@mkdir -p $(@D)
-	$(CC) $(ALLCFLAGS) $(CFLAGS_$(firstword $(subst _, ,$*))) \
+	@$(say) LD $@
+	$(Q)$(CC) $(ALLCFLAGS) $(CFLAGS_$(firstword $(subst _, ,$*))) \
 	    -o $@ $< $(call libsof,$(firstword $(subst _, ,$*))) \
 	    $(LDFLAGS_ALL) -lcmocka $(EXT_LIBS)
 
 # tests/tools/<folder>_<what>.c: small programs the integration tests drive.
 $(B)/tests/tools/%: tests/tools/%.c $$(call libsof,$$(call folder_of,$$*))
 	@mkdir -p $(@D)
-	$(CC) $(ALLCFLAGS) $(CFLAGS_$(firstword $(subst _, ,$*))) \
+	@$(say) LD $@
+	$(Q)$(CC) $(ALLCFLAGS) $(CFLAGS_$(firstword $(subst _, ,$*))) \
 	    -o $@ $< $(call libsof,$(firstword $(subst _, ,$*))) \
 	    $(LDFLAGS_ALL) $(EXT_LIBS)
 
