@@ -25,7 +25,7 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "keys", cmd_keys, "keys trust CA.pem", "add a trust anchor" },
 	{ "keys", cmd_keys, "keys list [--json]",
 	    "list identities, certificates and trust anchors" },
-	{ "keys", cmd_keys, "keys lookup [--json] ADDRESS",
+	{ "keys", cmd_keys, "keys lookup [--json] [--refresh] ADDRESS",
 	    "certificates for an address: key store, then SMIMEA" },
 	{ "sync", cmd_sync, "sync [--account NAME] [--folder NAME] [--json]",
 	    "fetch, decrypt and judge mail into the encrypted store" },
@@ -35,7 +35,9 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "search", cmd_search, "search [--json] QUERY",
 	    "search the decrypted text" },
 	{ "flag", cmd_flag, "flag ID [+|-]FLAG...",
-	    "change a message's flags (pushed by the next sync)" },
+	    "change a message's flags (pushed by the next sync); Seen, "
+	    "Flagged, Answered, Deleted and Draft, with or without \\, are "
+	    "IMAP's system flags, other words keywords" },
 	{ "store", cmd_store, "store check|keyring|passphrase "
 	    "[--new-passphrase-file F]",
 	    "check the store, or change how its key is kept" },
@@ -45,6 +47,38 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "outbox", cmd_outbox, "outbox [--json] | outbox send", "queued messages; send them again" },
 	{ "check", cmd_check, "check [--account NAME] [--json]", "connect to the account's servers, show how each was authenticated" },
 };
+
+/*
+ * Prints text from column indent, words wrapped before column 80; the
+ * first line starts at column at (the caller has printed that far).
+ */
+static void
+cli_wrap(FILE *fp, size_t at, size_t indent, const char *text)
+{
+	const char	*p = text, *q;
+	size_t		 n;
+
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		n = (q = strchr(p, ' ')) != NULL ? (size_t)(q - p) : strlen(p);
+		if (at > indent && at + 1 + n > 79) {
+			fprintf(fp, "\n%*s", (int)indent, "");
+			at = indent;
+		} else if (at > indent) {
+			fputc(' ', fp);
+			at++;
+		}
+		for (; at < indent; at++)
+			fputc(' ', fp);
+		fwrite(p, 1, n, fp);
+		at += n;
+		p += n;
+	}
+	fputc('\n', fp);
+}
 
 static void
 cli_usage_all(FILE *fp)
@@ -56,12 +90,14 @@ cli_usage_all(FILE *fp)
 	    "       sealmail --version | --help\n\n"
 	    "Without a command, sealmail opens the terminal program.\n\n"
 	    "Commands:\n");
-	for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++)
-		fprintf(fp, "  sealmail %-50s %s\n", cli_cmds[i].usage,
-		    cli_cmds[i].help);
+	for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++) {
+		fputs("  sealmail", fp);
+		cli_wrap(fp, 11, 6, cli_cmds[i].usage);
+		cli_wrap(fp, 0, 8, cli_cmds[i].help);
+	}
 	fprintf(fp, "\nExit status: 0 done, 1 failed (the last line on stderr "
-	    "says why), 2 usage error.\n"
-	    "See README.md and the command-line contract for details.\n");
+	    "says why),\n2 usage error. See sealmail(1) and sealmail.conf(5)."
+	    "\n");
 }
 
 int
@@ -76,6 +112,67 @@ cli_fail(struct cli *c)
 	return 1;
 }
 
+/*
+ * How the usage lines of command name (and the global options) know
+ * option opt ("--json", or "--folder=X" for "--folder"): 0 not at all, 1
+ * as a flag, 2 as an option that takes a value.
+ */
+static int
+cli_option_kind(const char *name, const char *opt)
+{
+	static const char	*global[] = { "--home D", "--passphrase-file F",
+				    "--help", "--version" };
+	const char		*p;
+	size_t			 i, n = strcspn(opt, "=");
+
+	for (i = 0; i < sizeof(global) / sizeof(global[0]); i++)
+		if (strncmp(global[i], opt, n) == 0 &&
+		    strchr(" ", global[i][n]) != NULL)
+			return global[i][n] == ' ' ? 2 : 1;
+	for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++) {
+		if (strcmp(cli_cmds[i].name, name) != 0)
+			continue;
+		for (p = cli_cmds[i].usage; (p = strstr(p, "--")) != NULL;
+		    p += 2)
+			if (strncmp(p, opt, n) == 0 &&
+			    strchr(" |]", p[n]) != NULL)
+				return p[n] == ' ' && p[n + 1] >= 'A' &&
+				    p[n + 1] <= 'Z' ? 2 : 1;
+	}
+	return 0;
+}
+
+/*
+ * The last line of a usage error: the first option the command does not
+ * know, an option left without its value, else a word that the arguments
+ * do not fit the usage above.
+ */
+static void
+cli_usage_why(struct cli *c)
+{
+	const char	*last;
+	int		 i;
+
+	for (i = 1; i < c->argc; i++) {
+		if (strcmp(c->argv[i], "--") == 0)
+			break;
+		if (c->argv[i][0] != '-' || c->argv[i][1] == '\0' ||
+		    cli_option_kind(c->cmd, c->argv[i]) != 0)
+			continue;
+		fprintf(stderr, "sealmail: %s: unknown option '%s'\n",
+		    c->cmd, c->argv[i]);
+		return;
+	}
+	last = c->argv[c->argc - 1];
+	if (c->argc > 1 && last[0] == '-' && strchr(last, '=') == NULL &&
+	    cli_option_kind(c->cmd, last) == 2)
+		fprintf(stderr, "sealmail: %s: option '%s' needs a value\n",
+		    c->cmd, last);
+	else
+		fprintf(stderr, "sealmail: %s: an argument is missing, or one "
+		    "too many (see the usage above)\n", c->cmd);
+}
+
 int
 cli_usage(struct cli *c)
 {
@@ -85,6 +182,8 @@ cli_usage(struct cli *c)
 		if (c->cmd != NULL && strcmp(cli_cmds[i].name, c->cmd) == 0)
 			fprintf(stderr, "usage: sealmail [--home DIR] %s\n",
 			    cli_cmds[i].usage);
+	if (c->cmd != NULL)
+		cli_usage_why(c);
 	return 2;
 }
 
@@ -124,6 +223,23 @@ mkdir_private(const char *dir, struct smerr *e)
 	return 0;
 }
 
+int
+app_check_mode(int fd, const char *path, const char *what, int secret,
+    struct smerr *e)
+{
+	struct stat	sb;
+
+	if ((fd != -1 ? fstat(fd, &sb) : stat(path, &sb)) == -1)
+		return smerr_set(e, SMERR_IO, "%s: %s", path, strerror(errno));
+	if (!S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode))
+		return 0;
+	if ((sb.st_mode & (secret ? 0044 : 0022)) == 0)
+		return 0;
+	return smerr_set(e, SMERR_PERM, "%s: %s that group or others may %s "
+	    "(mode %04o): chmod %s it", path, what, secret ? "read" : "write",
+	    (unsigned)(sb.st_mode & 07777), secret ? "600" : "go-w");
+}
+
 static char *
 xdg_dir(const char *var, const char *fallback)
 {
@@ -160,7 +276,9 @@ app_dirs(const char *home, char **confdir, char **datadir, struct smerr *e)
 		goto fail;
 	}
 	if ((r = mkdir_private(*confdir, e)) != 0 ||
-	    (r = mkdir_private(*datadir, e)) != 0)
+	    (r = mkdir_private(*datadir, e)) != 0 ||
+	    (r = app_check_mode(-1, *confdir, "a home", 0, e)) != 0 ||
+	    (r = app_check_mode(-1, *datadir, "a home", 0, e)) != 0)
 		goto fail;
 	return 0;
 fail:
@@ -222,9 +340,10 @@ app_cli_main(int argc, char **argv, struct app_opts *o)
 			cli_usage_all(stdout);
 			return 0;
 		default:
-			fprintf(stderr, "sealmail: unknown option '%s'\n",
-			    argv[optind - 1]);
 			cli_usage_all(stderr);
+			fprintf(stderr, "sealmail: unknown option '%s' "
+			    "(sealmail --help lists the options)\n",
+			    argv[optind - 1]);
 			return 2;
 		}
 	}
@@ -237,12 +356,15 @@ app_cli_main(int argc, char **argv, struct app_opts *o)
 		if (strcmp(cli_cmds[i].name, c.cmd) == 0)
 			break;
 	if (i == sizeof(cli_cmds) / sizeof(cli_cmds[0])) {
-		fprintf(stderr, "sealmail: unknown command '%s'\n", c.cmd);
 		cli_usage_all(stderr);
+		fprintf(stderr, "sealmail: unknown command '%s' "
+		    "(sealmail --help lists the commands)\n", c.cmd);
 		return 2;
 	}
 	c.home = o->home;
 	c.passphrase_file = o->passphrase_file;
+	c.argc = argc - optind;
+	c.argv = argv + optind;
 	if (app_dirs(c.home, &c.confdir, &c.datadir, &c.err) != 0)
 		return cli_fail(&c);
 	cmdarg = optind;
