@@ -44,6 +44,25 @@ check_nomatch() {
 	fi
 }
 
+# secret FILE TEXT: writes TEXT and a newline to FILE, readable by its
+# owner only (sealmail refuses a passphrase file others may read).
+secret() { (umask 077 && printf '%s\n' "$2" > "$1"); }
+
+# check_error "what" STATUS REGEX command...: ok when the command exits
+# with STATUS and the last line on stderr matches REGEX.
+check_error() {
+	_what=$1 _want=$2 _re=$3; shift 3
+	"$@" >"$T/.out" 2>"$T/.err"
+	_rc=$?
+	_last=$(tail -1 "$T/.err")
+	if [ "$_rc" -eq "$_want" ] && printf '%s' "$_last" | grep -Eq -- "$_re"
+	then ok "$_what"; else
+		notok "$_what"
+		printf '#   exit %s (wanted %s), last line: %s\n' "$_rc" \
+		    "$_want" "$_last"
+	fi
+}
+
 # json FILE EXPR: prints a member of a JSON document (python3 expression
 # over the parsed value d), for assertions on --json output.
 json() {

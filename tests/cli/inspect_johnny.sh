@@ -8,7 +8,7 @@
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
 interop johnny
 H=$T/home
-printf 'store pass phrase\n' >"$T/pw"
+secret "$T/pw" 'store pass phrase'
 sm() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
 export SEALMAIL_VERIFY_TIME=2019-06-01T12:00:00Z
 

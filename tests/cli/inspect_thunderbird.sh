@@ -22,8 +22,8 @@
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
 interop thunderbird
 H=$T/home
-printf 'store pass phrase\n' >"$T/pw"
-printf 'nss\n' >"$T/nss"
+secret "$T/pw" 'store pass phrase'
+secret "$T/nss" 'nss'
 for p in smime/Bob.p12 smime/Dave.p12 smime-interop/Fran.p12 \
     smime-interop/Fran-ec.p12; do
 	cp "$D/$p" "$T/" && chmod 600 "$T/$(basename "$p")"

@@ -16,8 +16,8 @@ ID=$(date +%s)-$$		# Message-IDs unique to this run
 
 H=$T/alice
 mkdir -p "$H"
-echo "store passphrase" >pw
-echo "$LAB_P12_PASS" >p12pw
+secret pw "store passphrase"
+secret p12pw "$LAB_P12_PASS"
 echo "$LAB_ALICE_PASS" >alicepw
 S() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
 
