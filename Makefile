@@ -80,7 +80,7 @@ UNIT_BINS	:= $(UNIT_SRCS:%.c=$(B)/%)
 TOOL_SRCS	:= $(wildcard tests/tools/*.c)
 TOOL_BINS	:= $(TOOL_SRCS:%.c=$(B)/%)
 
-.PHONY: all clean check demo bench install deps unit lab-start lab-stop fuzz lint
+.PHONY: all clean check demo bench install install-man deps unit lab-start lab-stop fuzz lint
 .DELETE_ON_ERROR:
 
 all: sealmail
@@ -142,9 +142,17 @@ bench: sealmail
 	$(MAKE) build/rel/tests/tools/net_client build/rel/tests/tools/app_storefill
 	bash tests/bench/run.sh
 
-install: sealmail
+MANDIR		?= $(PREFIX)/share/man
+
+install: sealmail install-man
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 sealmail $(DESTDIR)$(PREFIX)/bin/sealmail
+
+install-man:
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	install -m 0644 doc/sealmail.1 $(DESTDIR)$(MANDIR)/man1/sealmail.1
+	install -m 0644 doc/sealmail.conf.5 \
+	    $(DESTDIR)$(MANDIR)/man5/sealmail.conf.5
 
 lint:
 	@sh tests/lint.sh

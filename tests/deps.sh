@@ -10,6 +10,7 @@ LAB="openssl python3 dovecot-imapd dovecot-lmtpd postfix nsd ldnsutils
 bind9-dnsutils gnome-keyring libsecret-tools dbus tmux faketime gpgsm
 sqlcipher swaks libnet-ssleay-perl curl procps util-linux"
 LAB="$LAB libnss3-tools"	# cmsutil: NSS reads what sealmail writes
+LAB="$LAB mandoc"		# the manual pages are linted
 BENCH="isync neomutt hyperfine time"
 
 want="$BUILD $LAB"
