@@ -69,7 +69,8 @@ bar_cb(void *arg, const struct sync_progress *p)
  * prompt on the terminal (kept in the Secret Service if the user agrees).
  */
 static int
-sync_password(struct cli *c, const struct app_account *a, char **pwp)
+sync_password(struct cli *c, const struct app_account *a, char **pwp,
+    int *typed)
 {
 	struct send_opts	 so;
 	struct smerr		 e2;
@@ -79,6 +80,7 @@ sync_password(struct cli *c, const struct app_account *a, char **pwp)
 	ssize_t			 n;
 
 	*pwp = NULL;
+	*typed = 0;
 	memset(&so, 0, sizeof(so));
 	so.acct = a;
 	so.home = c->confdir;
@@ -92,6 +94,7 @@ sync_password(struct cli *c, const struct app_account *a, char **pwp)
 	snprintf(prompt, sizeof(prompt), "Password for %s: ", name);
 	if ((r = cli_ask_secret(prompt, 0, &pw, &c->err)) != 0)
 		return r;
+	*typed = 1;
 	if ((*pwp = buf_strdup(pw)) == NULL) {
 		buf_free(pw);
 		return smerr_set(&c->err, SMERR_NOMEM, "out of memory");
@@ -153,7 +156,7 @@ cmd_sync(struct cli *c, int argc, char **argv)
 	const char			*acct = NULL, *folder = NULL;
 	char				*pw = NULL;
 	size_t				 done, left;
-	int				 ch, json = 0, r = 1, more;
+	int				 ch, json = 0, r = 1, more, typed = 0;
 
 	optind = 0;
 	opterr = 0;
@@ -189,7 +192,7 @@ cmd_sync(struct cli *c, int argc, char **argv)
 	}
 	if (cli_open_keys(c, &st, &k) != 0 ||
 	    cli_open_dns(c, 1, &dns) != 0 ||
-	    sync_password(c, a, &pw) != 0)
+	    sync_password(c, a, &pw, &typed) != 0)
 		goto fail;
 	memset(&o, 0, sizeof(o));
 	memset(&bar, 0, sizeof(bar));
@@ -205,7 +208,8 @@ cmd_sync(struct cli *c, int argc, char **argv)
 		o.progress = bar_cb;
 		o.arg = &bar;
 	}
-	r = sync_run(&o, &s, &c->err);
+	r = send_login_hint(a, &a->imap, c->confdir, typed,
+	    sync_run(&o, &s, &c->err), &c->err);
 	if (bar.drawn)
 		fputc('\n', stderr);
 	if (r != 0) {
