@@ -43,8 +43,8 @@ static const struct cli_cmd cli_cmds[] = {
 	    "check the store, or change how its key is kept" },
 	{ "inspect", cmd_inspect, "inspect [--json] [--time WHEN] FILE|-...",
 	    "verify, decrypt and judge a message" },
-	{ "send", cmd_send, "send [--sign|--no-sign] [--encrypt|--no-encrypt] [--rsa-pss] FILE|-", "sign, encrypt and submit a message" },
-	{ "outbox", cmd_outbox, "outbox [--json] | outbox send", "queued messages; send them again" },
+	{ "send", cmd_send, "send [--account NAME] [--sign|--no-sign] [--encrypt|--no-encrypt] [--rsa-pss] FILE|-", "sign, encrypt and submit a message" },
+	{ "outbox", cmd_outbox, "outbox [--json] [--account NAME] | outbox send [--account NAME]", "queued messages; send them again" },
 	{ "check", cmd_check, "check [--account NAME] [--json]", "connect to the account's servers, show how each was authenticated" },
 };
 

@@ -54,6 +54,12 @@ check_error "keys frobnicate is a usage error" 2 "keys: " sm keys frobnicate
 "$SEALMAIL" --help >"$T/help"
 check_eq "--help: no line over 80 columns" "" \
     "$(awk 'length($0) > 80' "$T/help")"
+missing=
+for o in $(sed -n 's/^[ \t]*{ "\([a-z-]*\)",.*_argument.*/\1/p' \
+    "$TOP"/app/cmd-*.c "$TOP"/app/cli.c | sort -u); do
+	grep -q -- "--$o\b" "$T/help" || missing="$missing --$o"
+done
+check_eq "--help names every option the commands take" "" "$missing"
 check_match "--help says which flags are system flags" \
     'Seen, *Flagged, *Answered, *Deleted *and *Draft' "$(tr '\n' ' ' <"$T/help")"
 
