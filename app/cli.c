@@ -5,6 +5,7 @@
  */
 #include <sys/stat.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -143,31 +144,163 @@ cli_option_kind(const char *name, const char *opt)
 }
 
 /*
+ * The arguments of the command line that are not options (the command's
+ * name first), an option's value aside; at most max, into args.
+ */
+static int
+cli_positional(struct cli *c, const char **args, int max)
+{
+	int	i, n = 0, dashdash = 0;
+
+	for (i = 0; i < c->argc && n < max; i++) {
+		if (!dashdash && strcmp(c->argv[i], "--") == 0) {
+			dashdash = 1;
+			continue;
+		}
+		if (i > 0 && !dashdash && strncmp(c->argv[i], "--", 2) == 0) {
+			if (strchr(c->argv[i], '=') == NULL &&
+			    cli_option_kind(c->cmd, c->argv[i]) == 2)
+				i++;
+			continue;
+		}
+		args[n++] = c->argv[i];
+	}
+	return n;
+}
+
+/* 1 when arg is one of the words of literal ("check|keyring"). */
+static int
+cli_literal_is(const char *literal, size_t len, const char *arg)
+{
+	const char	*p = literal, *end = literal + len, *q;
+
+	for (; p < end; p = q + 1) {
+		if ((q = memchr(p, '|', (size_t)(end - p))) == NULL)
+			q = end;
+		if (strlen(arg) == (size_t)(q - p) &&
+		    strncmp(p, arg, (size_t)(q - p)) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Reads usage u against the n positional arguments: 0 when they fit as
+ * far as they go (*missing then names the first required word past them,
+ * or is empty), -1 when a literal word does not match (*bad is the
+ * argument), -2 when u has alternatives this reading does not follow.
+ */
+static int
+cli_usage_fit(const char *u, const char **args, int n, char *missing,
+    size_t len, const char **bad, int *literals)
+{
+	char		 w[128];
+	const char	*p = u;
+	size_t		 wl;
+	int		 depth = 0, idx = 0, value = 0;
+
+	*missing = '\0';
+	*literals = 0;
+	while (*p != '\0') {
+		for (wl = 0; *p != '\0' && *p != ' '; p++) {
+			if (*p == '[' || *p == ']') {
+				depth += *p == '[' ? 1 : -1;
+				continue;
+			}
+			if (depth == 0 && wl + 1 < sizeof(w))
+				w[wl++] = *p;
+		}
+		while (*p == ' ')
+			p++;
+		w[wl] = '\0';
+		if (wl == 0)
+			continue;
+		if (strcmp(w, "|") == 0)
+			return -2;
+		if (w[0] == '-' && w[1] == '-') {
+			value = 1;
+			continue;
+		}
+		if (value) {
+			value = 0;
+			continue;
+		}
+		if (idx >= n) {
+			if (wl > 3 && strcmp(w + wl - 3, "...") == 0)
+				w[wl - 3] = '\0';
+			snprintf(missing, len, "%s", w);
+			return 0;
+		}
+		if (islower((unsigned char)w[0])) {
+			if (!cli_literal_is(w, wl, args[idx])) {
+				*bad = args[idx];
+				return -1;
+			}
+			if (idx > 0)
+				(*literals)++;
+		}
+		idx++;
+	}
+	return 0;
+}
+
+/*
  * The last line of a usage error: the first option the command does not
- * know, an option left without its value, else a word that the arguments
- * do not fit the usage above.
+ * know, an option left without its value, the subcommand it does not
+ * have, the argument that is missing, else a word that the arguments do
+ * not fit the usage above.
  */
 static void
 cli_usage_why(struct cli *c)
 {
-	const char	*last;
-	int		 i;
+	const char	*last, *args[16], *bad = NULL;
+	char		 missing[128], subs[256] = "";
+	size_t		 i;
+	int		 n, fit = -2, lit = 0, l2;
 
-	for (i = 1; i < c->argc; i++) {
-		if (strcmp(c->argv[i], "--") == 0)
+	for (n = 1; n < c->argc; n++) {
+		if (strcmp(c->argv[n], "--") == 0)
 			break;
-		if (c->argv[i][0] != '-' || c->argv[i][1] == '\0' ||
-		    cli_option_kind(c->cmd, c->argv[i]) != 0)
+		/* No command has one-letter options: "-x" is an argument. */
+		if (strncmp(c->argv[n], "--", 2) != 0 ||
+		    cli_option_kind(c->cmd, c->argv[n]) != 0)
 			continue;
 		fprintf(stderr, "sealmail: %s: unknown option '%s'\n",
-		    c->cmd, c->argv[i]);
+		    c->cmd, c->argv[n]);
 		return;
 	}
 	last = c->argv[c->argc - 1];
 	if (c->argc > 1 && last[0] == '-' && strchr(last, '=') == NULL &&
-	    cli_option_kind(c->cmd, last) == 2)
+	    cli_option_kind(c->cmd, last) == 2) {
 		fprintf(stderr, "sealmail: %s: option '%s' needs a value\n",
 		    c->cmd, last);
+		return;
+	}
+	n = cli_positional(c, args, 16);
+	for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++) {
+		if (strcmp(cli_cmds[i].name, c->cmd) != 0)
+			continue;
+		fit = cli_usage_fit(cli_cmds[i].usage, args, n, missing,
+		    sizeof(missing), &bad, &lit);
+		if (fit == 0 && islower((unsigned char)*missing) && n == 1) {
+			/* No subcommand: name every one. */
+			l2 = strlen(subs);
+			snprintf(subs + l2, sizeof(subs) - l2, "%s%s",
+			    l2 > 0 ? ", " : "", missing);
+			continue;
+		}
+		if (fit == 0)
+			break;
+	}
+	if (*subs != '\0')
+		fprintf(stderr, "sealmail: %s: a subcommand is missing (%s)\n",
+		    c->cmd, subs);
+	else if (fit == 0 && *missing != '\0')
+		fprintf(stderr, "sealmail: %s%s%s: %s is missing\n", c->cmd,
+		    lit > 0 ? " " : "", lit > 0 ? args[1] : "", missing);
+	else if (fit == -1 && bad != NULL && n > 1 && bad == args[1])
+		fprintf(stderr, "sealmail: %s: no subcommand '%s'\n", c->cmd,
+		    bad);
 	else
 		fprintf(stderr, "sealmail: %s: an argument is missing, or one "
 		    "too many (see the usage above)\n", c->cmd);

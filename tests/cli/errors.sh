@@ -46,9 +46,14 @@ check_error "keys list --jsn names --jsn" 2 "unknown option '--jsn'" \
     sm keys list --jsn
 check_error "an option without its value is named" 2 \
     "option '--folder' needs a value" sm list --folder
-check_error "a missing argument is said last" 2 "show: an argument is missing" \
+check_error "a missing argument is named last" 2 "show: ID is missing" \
     sm show
-check_error "keys frobnicate is a usage error" 2 "keys: " sm keys frobnicate
+check_error "... after a subcommand too" 2 \
+    'keys import: FILE.p12.FILE.pem is missing' sm keys import
+check_error "a missing subcommand: every one is named" 2 \
+    'keys: a subcommand is missing \(import, trust, list, lookup\)' sm keys
+check_error "an unknown subcommand is named" 2 \
+    "keys: no subcommand 'frobnicate'" sm keys frobnicate
 
 # --help fits 80 columns and names the system flags.
 "$SEALMAIL" --help >"$T/help"
