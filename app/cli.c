@@ -364,7 +364,11 @@ app_check_mode(int fd, const char *path, const char *what, int secret,
 
 	if ((fd != -1 ? fstat(fd, &sb) : stat(path, &sb)) == -1)
 		return smerr_set(e, SMERR_IO, "%s: %s", path, strerror(errno));
-	if (!S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode))
+	/*
+	 * A pipe, or a file without a name (the memfd the terminal program
+	 * hands its jobs), is no one else's to open.
+	 */
+	if (!S_ISDIR(sb.st_mode) && !(S_ISREG(sb.st_mode) && sb.st_nlink > 0))
 		return 0;
 	if ((sb.st_mode & (secret ? 0044 : 0022)) == 0)
 		return 0;

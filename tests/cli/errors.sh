@@ -100,6 +100,13 @@ check_error "a passphrase file others may read is refused, naming it" 1 \
     "$T/pw: a passphrase file that group or others may read.*chmod 600" \
     sm keys list
 chmod 0600 "$T/pw"
+check "a passphrase in a file without a name (memfd) is read" python3 -c '
+import os, sys
+fd = os.memfd_create("pw", 0)
+os.write(fd, b"store pass phrase\n")
+os.execv(sys.argv[1], [sys.argv[1], "--home", sys.argv[2],
+    "--passphrase-file", "/proc/self/fd/%d" % fd, "keys", "list"])' \
+    "$SEALMAIL" "$H"
 
 # No Secret Service, a new home: one consistent line.
 "$SEALMAIL" --home "$T/h2" keys list </dev/null >/dev/null 2>"$T/err"; rc=$?
