@@ -188,7 +188,8 @@ cli_literal_is(const char *literal, size_t len, const char *arg)
  * Reads usage u against the n positional arguments: 0 when they fit as
  * far as they go (*missing then names the first required word past them,
  * or is empty), -1 when a literal word does not match (*bad is the
- * argument), -2 when u has alternatives this reading does not follow.
+ * argument), -2 when u has alternatives this reading does not follow, -3
+ * when an argument is left over where u takes no more (*bad is it).
  */
 static int
 cli_usage_fit(const char *u, const char **args, int n, char *missing,
@@ -221,10 +222,11 @@ cli_usage_fit(const char *u, const char **args, int n, char *missing,
 			value = 1;
 			continue;
 		}
-		if (value) {
+		if (value && isupper((unsigned char)w[0])) {
 			value = 0;
 			continue;
 		}
+		value = 0;
 		if (idx >= n) {
 			if (wl > 3 && strcmp(w + wl - 3, "...") == 0)
 				w[wl - 3] = '\0';
@@ -240,6 +242,14 @@ cli_usage_fit(const char *u, const char **args, int n, char *missing,
 				(*literals)++;
 		}
 		idx++;
+	}
+	/* "[QUERY]" or "FILE..." may take more than the words counted. */
+	for (p = u; (p = strchr(p, '[')) != NULL; p++)
+		if (isupper((unsigned char)p[1]))
+			return 0;
+	if (idx < n && strstr(u, "...") == NULL) {
+		*bad = args[idx];
+		return -3;
 	}
 	return 0;
 }
@@ -289,7 +299,7 @@ cli_usage_why(struct cli *c)
 			    l2 > 0 ? ", " : "", missing);
 			continue;
 		}
-		if (fit == 0)
+		if (fit == 0 || fit == -3)
 			break;
 	}
 	if (*subs != '\0')
@@ -298,6 +308,9 @@ cli_usage_why(struct cli *c)
 	else if (fit == 0 && *missing != '\0')
 		fprintf(stderr, "sealmail: %s%s%s: %s is missing\n", c->cmd,
 		    lit > 0 ? " " : "", lit > 0 ? args[1] : "", missing);
+	else if (fit == -3)
+		fprintf(stderr, "sealmail: %s: '%s' is one argument too many\n",
+		    c->cmd, bad);
 	else if (fit == -1 && bad != NULL && n > 1 && bad == args[1])
 		fprintf(stderr, "sealmail: %s: no subcommand '%s'\n", c->cmd,
 		    bad);

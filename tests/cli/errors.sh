@@ -48,6 +48,8 @@ check_error "an option without its value is named" 2 \
     "option '--folder' needs a value" sm list --folder
 check_error "a missing argument is named last" 2 "show: ID is missing" \
     sm show
+check_error "an argument too many is named last" 2 \
+    "show: '2' is one argument too many" sm show 1 2
 check_error "... after a subcommand too" 2 \
     'keys import: FILE.p12.FILE.pem is missing' sm keys import
 check_error "a missing subcommand: every one is named" 2 \
