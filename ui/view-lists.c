@@ -214,9 +214,9 @@ parts_save(struct ui *ui, struct ls *ls)
 {
 	struct store_msg	*m = NULL;
 	struct smerr		 e;
-	const char		*dflt = ls->items[ls->cur].key, *path;
+	const char		*dflt = ls->items[ls->cur].key, *path, *home;
 	const uint8_t		*msg;
-	char			 q[300], *ans;
+	char			 q[300], *ans, *full = NULL;
 	size_t			 idx = ls->cur + 1, len, n;
 
 	if (dflt == NULL)
@@ -227,12 +227,17 @@ parts_save(struct ui *ui, struct ls *ls)
 		return;
 	}
 	path = ans[0] != '\0' ? ans : dflt;
+	/* ~/ is the home, as a shell reads it. */
+	if (strncmp(path, "~/", 2) == 0 && (home = getenv("HOME")) != NULL &&
+	    *home != '\0' && asprintf(&full, "%s/%s", home, path + 2) != -1)
+		path = full;
 	smerr_clear(&e);
 	if ((msg = parts_msg(ui, ls, &m, &len, &e)) == NULL ||
 	    app_part_save(msg, len, idx, path, &n, &e) != 0)
 		ui_status(ui, 1, "%s", smerr_msg(&e));
 	else
 		ui_status(ui, 0, "saved %zu bytes to %s", n, path);
+	free(full);
 	free(ans);
 	store_msg_free(m);
 }
