@@ -63,6 +63,20 @@ check_error() {
 	fi
 }
 
+# tm_screen: what the tmux pane shows, with 200 lines of history; $TM is
+# the tmux command with its socket (tmux -L NAME), $TS the session (ui).
+tm_screen() { $TM capture-pane -p -S -200 -t "${TS:-ui}"; }
+
+# tm_wait SECONDS REGEX: waits for the pane to show REGEX.
+tm_wait() {
+	_i=0
+	while [ $_i -lt $(($1 * 10)) ]; do
+		tm_screen | grep -Eq -- "$2" && return 0
+		sleep 0.1; _i=$((_i + 1))
+	done
+	return 1
+}
+
 # json FILE EXPR: prints a member of a JSON document (python3 expression
 # over the parsed value d), for assertions on --json output.
 json() {

@@ -120,7 +120,8 @@ key_cb(const struct keys_cert *c, void *arg)
 	struct smerr		 e;
 	struct tm		 tm;
 	char			 line[600], until[32] = "?";
-	const char		*kind;
+	const char		*kind, *who;
+	size_t			 cut;
 	enum ui_color		 col = UI_C_NORMAL;
 
 	memset(&ci, 0, sizeof(ci));
@@ -134,12 +135,37 @@ key_cb(const struct keys_cert *c, void *arg)
 		col = UI_C_WARN;
 	if (c->kind == KEYS_IDENTITY)
 		col = col == UI_C_WARN ? col : UI_C_GOOD;
-	snprintf(line, sizeof(line), "%-8s %-32s %.16s…  until %s  %s",
-	    kind, c->emails != NULL && c->emails[0] != '\0' ? c->emails :
-	    (ci.subject != NULL ? ci.subject : "?"), c->fingerprint, until,
+	who = c->emails != NULL && c->emails[0] != '\0' ? c->emails :
+	    (ci.subject != NULL ? ci.subject : "?");
+	/*
+	 * A long name is cut (on a character's first byte), so that the
+	 * columns never run together.
+	 */
+	cut = strlen(who) > 32 ? 31 : 32;
+	while (cut > 0 && cut < strlen(who) && (who[cut] & 0xc0) == 0x80)
+		cut--;
+	snprintf(line, sizeof(line), "%-8s %-*.*s%s %.16s…  until %s  %s",
+	    kind, strlen(who) > 32 ? 31 : 32, (int)cut, who,
+	    strlen(who) > 32 ? "…" : "", c->fingerprint, until,
 	    c->source != NULL ? c->source : "");
 	keys_certinfo_clear(&ci);
-	return ls_add(ls, line, NULL, col);
+	/* An identity keeps its fingerprint: its certificate is not a peer. */
+	return ls_add(ls, line, c->kind == KEYS_IDENTITY ? c->fingerprint :
+	    NULL, col);
+}
+
+/* Peers and anchors, but not the user's own certificate a second time. */
+static int
+key_other_cb(const struct keys_cert *c, void *arg)
+{
+	struct ls	*ls = arg;
+	size_t		 i;
+
+	for (i = 0; i < ls->n; i++)
+		if (ls->items[i].key != NULL &&
+		    strcmp(ls->items[i].key, c->fingerprint) == 0)
+			return 0;
+	return key_cb(c, arg);
 }
 
 static void
@@ -148,8 +174,10 @@ keys_load(struct ui *ui, struct ls *ls)
 	struct smerr	e;
 
 	smerr_clear(&e);
-	if (keys_foreach(app_session_keys(ui_session(ui)), KEYS_IDENTITY |
-	    KEYS_PEER | KEYS_ANCHOR, key_cb, ls, &e) != 0)
+	if (keys_foreach(app_session_keys(ui_session(ui)), KEYS_IDENTITY,
+	    key_cb, ls, &e) != 0 ||
+	    keys_foreach(app_session_keys(ui_session(ui)), KEYS_PEER |
+	    KEYS_ANCHOR, key_other_cb, ls, &e) != 0)
 		ui_status(ui, 1, "%s", smerr_msg(&e));
 	if (ls->n == 0)
 		ls_add(ls, "The key store is empty. Import your identity with "
