@@ -114,21 +114,21 @@ cli_fail(struct cli *c)
 }
 
 /*
- * How the usage lines of command name (and the global options) know
+ * How the usage lines of command name (and --passphrase-file) know
  * option opt ("--json", or "--folder=X" for "--folder"): 0 not at all, 1
  * as a flag, 2 as an option that takes a value.
  */
 static int
 cli_option_kind(const char *name, const char *opt)
 {
-	static const char	*global[] = { "--home D", "--passphrase-file F",
-				    "--help", "--version" };
+	/* Taken after the command too: send's and outbox's own. */
+	static const char	*global[] = { "--passphrase-file F" };
 	const char		*p;
 	size_t			 i, n = strcspn(opt, "=");
 
 	for (i = 0; i < sizeof(global) / sizeof(global[0]); i++)
 		if (strncmp(global[i], opt, n) == 0 &&
-		    strchr(" ", global[i][n]) != NULL)
+		    (global[i][n] == ' ' || global[i][n] == '\0'))
 			return global[i][n] == ' ' ? 2 : 1;
 	for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++) {
 		if (strcmp(cli_cmds[i].name, name) != 0)
@@ -268,6 +268,8 @@ cli_usage_why(struct cli *c)
 	size_t		 i;
 	int		 n, fit = -2, lit = 0, l2;
 
+	if (c->argc < 1 || c->argv == NULL)
+		return;
 	for (n = 1; n < c->argc; n++) {
 		if (strcmp(c->argv[n], "--") == 0)
 			break;

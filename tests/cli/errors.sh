@@ -44,6 +44,8 @@ check_error "list --jsn names --jsn" 2 "list: unknown option '--jsn'" \
     sm list --jsn
 check_error "keys list --jsn names --jsn" 2 "unknown option '--jsn'" \
     sm keys list --jsn
+check_error "--home after the command is named: it goes before" 2 \
+    "list: unknown option '--home'" sm list --home "$H"
 check_error "an option without its value is named" 2 \
     "option '--folder' needs a value" sm list --folder
 check_error "a missing argument is named last" 2 "show: ID is missing" \
