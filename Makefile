@@ -2,10 +2,15 @@
 # The arrows of DESIGN.md are enforced at link time: a unit test of a folder
 # links only that folder and the folders below it.
 
-# Parallel on every core unless -j is given; one short line per step, the
-# full commands with V=1.
-ifeq ($(filter -j%,$(MAKEFLAGS)),)
+# Parallel on every core unless -j is given (GNU make 4.3 shows no -j in
+# MAKEFLAGS while it reads this file, so make's own command line is read);
+# a make started by this one shares its jobs. One short line per step,
+# the full commands with V=1.
+ifeq ($(MAKELEVEL),0)
+ifeq ($(filter -j% --jobs%,$(shell tr '\0' ' ' </proc/$$PPID/cmdline \
+    2>/dev/null)),)
 MAKEFLAGS	+= -j$(shell nproc 2>/dev/null || echo 1)
+endif
 endif
 ifeq ($(V),1)
 Q		=
@@ -134,7 +139,9 @@ check: deps
 	$(MAKE) SANITIZE=1 unit
 	sh tests/run.sh $(BUILD)/san
 
-demo: deps sealmail
+# The packages first, then the build: in parallel they would race.
+demo: deps
+	@$(MAKE) --no-print-directory sealmail
 	sh tests/lab/demo.sh
 
 bench: sealmail
