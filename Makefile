@@ -175,20 +175,23 @@ lab-stop:
 # each from the sources of its folder and the folders below it only:
 # judge (parse and judge a message) links crypto/'s reading side, the
 # system trust anchors of net/, mime/ and base/; mime links mime/ and
-# base/. FUZZ_SECONDS per target.
+# base/; json (the reader of stored verdicts) links base/. FUZZ_SECONDS
+# per target.
 FUZZ_CC		?= clang
 FUZZ_SECONDS	?= 600
 FUZZ_DIR	= $(BUILD)/fuzz
 FUZZ_CFLAGS	= -std=c11 -D_GNU_SOURCE -I. -g -O1 -fno-omit-frame-pointer \
 		  -fsanitize=fuzzer,address,undefined \
 		  -fno-sanitize-recover=undefined
-FUZZ_MIME_SRCS	= mime/parse.c mime/header.c mime/canon.c $(wildcard base/*.c)
+FUZZ_MIME_SRCS	= mime/parse.c mime/header.c mime/canon.c mime/hp.c \
+		  mime/build.c $(wildcard base/*.c)
 # Seeds: our fixtures, and the interop corpora where they are published
 # beside the repository (tests/run.sh reads them from the same place).
 INTEROP		= $(or $(SEALMAIL_INTEROP),../shared/interop)
 FUZZ_SEEDS	= tests/data/smime $(wildcard $(INTEROP)/thunderbird \
-		  $(INTEROP)/johnny)
+		  $(INTEROP)/johnny $(INTEROP)/lamps)
 FUZZ_JUDGE_SRCS	= crypto/cms.c crypto/chain.c crypto/cert.c crypto/verdict.c \
+		  crypto/hp.c \
 		  net/anchors.c $(FUZZ_MIME_SRCS)
 
 $(FUZZ_DIR)/mime: tests/fuzz/mime.c $(FUZZ_MIME_SRCS)
@@ -199,14 +202,21 @@ $(FUZZ_DIR)/judge: tests/fuzz/judge.c $(FUZZ_JUDGE_SRCS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -letpan $(SSL_LIBS)
 
-fuzz: $(FUZZ_DIR)/mime $(FUZZ_DIR)/judge
-	@mkdir -p $(FUZZ_DIR)/corpus-mime $(FUZZ_DIR)/corpus-judge
+$(FUZZ_DIR)/json: tests/fuzz/json.c $(wildcard base/*.c)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
+
+fuzz: $(FUZZ_DIR)/mime $(FUZZ_DIR)/judge $(FUZZ_DIR)/json
+	@mkdir -p $(FUZZ_DIR)/corpus-mime $(FUZZ_DIR)/corpus-judge \
+	    $(FUZZ_DIR)/corpus-json
 	$(FUZZ_DIR)/mime -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 	    -dict=tests/fuzz/judge.dict -print_final_stats=1 \
 	    $(FUZZ_DIR)/corpus-mime $(FUZZ_SEEDS)
 	$(FUZZ_DIR)/judge -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 	    -dict=tests/fuzz/judge.dict -print_final_stats=1 \
 	    $(FUZZ_DIR)/corpus-judge $(FUZZ_SEEDS)
+	$(FUZZ_DIR)/json -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    -print_final_stats=1 $(FUZZ_DIR)/corpus-json
 
 clean:
 	rm -rf build sealmail

@@ -32,6 +32,8 @@ struct app_account {
 	char			*ca_file;	/* absolute, or NULL */
 	int			 sign;
 	enum app_encrypt	 encrypt;
+	int			 header_protection;	/* RFC 9788 */
+	int			 legacy_display;	/* ...with its LDE */
 };
 
 struct app_dns {
@@ -141,5 +143,38 @@ int	 app_part_save(const unsigned char *msg, size_t len, size_t index,
  * nothing is left. Malloc'd.
  */
 char	*app_part_basename(const char *suggested, size_t index);
+
+/*
+ * What a stored verdict (its JSON object) says beyond the store's columns,
+ * app/shown.c: the cipher, every finding (sanitized), and the runs of lines
+ * of the shown text a signature covers or an envelope held.
+ */
+#define APP_SPAN_SIGNED		0x01
+#define APP_SPAN_ENVELOPE	0x02
+
+struct app_span {
+	size_t		 line;		/* the run's first line, from 1 */
+	unsigned	 flags;		/* APP_SPAN_* */
+};
+
+struct app_shown {
+	char		*cipher;	/* NULL: none */
+	char		**findings;
+	size_t		 nfindings;
+	struct app_span	*spans;
+	size_t		 nspans;
+	int		 has_coverage;	/* the verdict says what covers what */
+};
+
+int	 app_shown_read(const char *verdict, struct app_shown **shp,
+	    struct smerr *e);
+void	 app_shown_free(struct app_shown *sh);
+/* The APP_SPAN_* flags of line (from 1) of the shown text. */
+unsigned app_shown_line(const struct app_shown *sh, size_t line);
+/*
+ * The display name of the From field of the stored message msg, decoded
+ * and sanitized (malloc'd), or NULL when it has none.
+ */
+char	*app_from_name(const unsigned char *msg, size_t len);
 
 #endif

@@ -272,6 +272,10 @@ account_key(struct parser *p, struct app_account *a, const char *k,
 		return parse_int(p, k, v, 1, 3600, &a->timeout);
 	if (strcmp(k, "sign") == 0)
 		return parse_bool(p, k, v, &a->sign);
+	if (strcmp(k, "header-protection") == 0)
+		return parse_bool(p, k, v, &a->header_protection);
+	if (strcmp(k, "legacy-display") == 0)
+		return parse_bool(p, k, v, &a->legacy_display);
 	if (strcmp(k, "encrypt") == 0) {
 		if (strcmp(v, "auto") == 0)
 			a->encrypt = APP_ENCRYPT_AUTO;
@@ -354,6 +358,8 @@ section(struct parser *p, char *s)
 	a->timeout = APP_DEFAULT_TIMEOUT;
 	a->sign = 1;
 	a->encrypt = APP_ENCRYPT_AUTO;
+	a->header_protection = 1;
+	a->legacy_display = 1;
 	cfg->naccounts++;
 	if ((a->name = strdup(name)) == NULL)
 		return smerr_set(p->e, SMERR_NOMEM, "out of memory");

@@ -25,6 +25,7 @@
 #include "crypto/protect.h"
 #include "keys/keys.h"
 #include "mime/build.h"
+#include "mime/hp.h"
 #include "net/imap.h"
 #include "net/net.h"
 #include "net/smtp.h"
@@ -437,6 +438,61 @@ queue_sealed(const struct send_opts *o, const struct mime_out *mo,
 	return r;
 }
 
+/*
+ * What is sealed or sent, into *outp (new; NULL: mo->entity as it is):
+ * the entity with its header fields inside (RFC 9788) unless the account
+ * does without, signed when po has a signer. A sealed message's outer
+ * Subject becomes "[...]": mo's outer fields are replaced.
+ */
+static int
+payload_make(const struct send_opts *o, struct mime_out *mo,
+    const struct protect_opts *po, int encrypt, struct buf **outp,
+    struct smerr *e)
+{
+	struct buf	*payload = NULL, *outer = NULL;
+	int		 r;
+
+	*outp = NULL;
+	if (o->acct->header_protection && (po->signer != NULL || encrypt)) {
+		if ((r = mime_hp_protect(mo, encrypt, o->acct->legacy_display,
+		    &payload, &outer, e)) != 0)
+			return r;
+		if (outer != NULL) {
+			buf_free(mo->headers);
+			mo->headers = outer;
+		}
+	}
+	if (po->signer == NULL) {
+		*outp = payload;
+		return 0;
+	}
+	r = protect_entity(po, payload != NULL ? payload : mo->entity, outp,
+	    NULL, e);
+	buf_free(payload);
+	return r;
+}
+
+/* SMERR_EXISTS when mo's Message-ID was sent or is queued already. */
+static int
+queued_before(const struct send_opts *o, const struct mime_out *mo,
+    struct smerr *e)
+{
+	int	 r;
+
+	if ((r = store_outbox_was_sent(o->store, mo->msgid, e)) < 0)
+		return r;
+	if (r == 1)
+		return smerr_set(e, SMERR_EXISTS, "message %s was already sent",
+		    mo->msgid);
+	if ((r = outbox_holds(o, mo->msgid, e)) < 0)
+		return r;
+	if (r == 1)
+		return smerr_set(e, SMERR_EXISTS, "message %s is already in "
+		    "the outbox (sealmail outbox send tries it again)",
+		    mo->msgid);
+	return 0;
+}
+
 int
 send_queue(const struct send_opts *o, const void *text, size_t len,
     struct send_queued *q, struct smerr *e)
@@ -469,20 +525,8 @@ send_queue(const struct send_opts *o, const void *text, size_t len,
 		    o->acct->address);
 		goto out;
 	}
-	if ((r = store_outbox_was_sent(o->store, mo->msgid, e)) < 0)
+	if ((r = queued_before(o, mo, e)) != 0)
 		goto out;
-	if (r == 1) {
-		r = smerr_set(e, SMERR_EXISTS, "message %s was already sent",
-		    mo->msgid);
-		goto out;
-	}
-	if ((r = outbox_holds(o, mo->msgid, e)) < 0)
-		goto out;
-	if (r == 1) {
-		r = smerr_set(e, SMERR_EXISTS, "message %s is already in the "
-		    "outbox (sealmail outbox send tries it again)", mo->msgid);
-		goto out;
-	}
 	r = find_identity(o, mo->from, &me, e);
 	if (r < 0 && r != SMERR_NOTFOUND)
 		goto out;
@@ -521,12 +565,9 @@ send_queue(const struct send_opts *o, const void *text, size_t len,
 			    "not open for you", mo->from);
 	}
 	/* Signed once; every encrypted copy carries the same signature. */
-	use = mo->entity;
-	if (po.signer != NULL) {
-		if ((r = protect_entity(&po, mo->entity, &inner, NULL, e)) != 0)
-			goto out;
-		use = inner;
-	}
+	if ((r = payload_make(o, mo, &po, encrypt, &inner, e)) != 0)
+		goto out;
+	use = inner != NULL ? inner : mo->entity;
 	if (!encrypt) {
 		/* Bcc is in no header field: one copy serves everyone. */
 		if ((r = queue_copy(o, mo, use, mo->rcpt, mo->nrcpt, &q->id,

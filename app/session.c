@@ -1,7 +1,9 @@
 /*
  * The terminal program's hold on a home. A passphrase asked on the
  * terminal lives in a memfd (memory only, never a file on disk) so that
- * background commands can open the same store without asking again.
+ * background commands can open the same store without asking again. It is
+ * close-on-exec: only a job of this program gets it (ui_job lets it
+ * through), never $EDITOR, a password command or a viewer.
  */
 #include <sys/mman.h>
 
@@ -57,7 +59,7 @@ session_ask(struct app_session *s, struct smerr *e)
 	    : "Passphrase for the sealmail store: ", creating, &pass, e);
 	if (r != 0)
 		return r;
-	s->passfd = memfd_create("sealmail-pass", 0);
+	s->passfd = memfd_create("sealmail-pass", MFD_CLOEXEC);
 	if (s->passfd == -1) {
 		buf_free(pass);
 		return smerr_set(e, SMERR_IO, "memfd: %s", strerror(errno));

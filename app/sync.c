@@ -212,7 +212,9 @@ error_verdict(struct buf *vj, const char *why)
 {
 	int	r = 0;
 
-	r |= buf_puts(vj, "{\"from\":null,\"subject\":\"\",\"signature\":"
+	r |= buf_puts(vj, "{\"from\":null,\"subject\":\"\",\"to\":[],"
+	    "\"cc\":[],\"date\":null,\"header_protection\":\"none\","
+	    "\"signature\":"
 	    "\"error\",\"signer\":null,\"signers\":[],\"trust\":\"none\","
 	    "\"encryption\":\"none\",\"cipher\":null,\"text\":\"\","
 	    "\"findings\":[");

@@ -2,7 +2,8 @@
  * Bounded growing buffer. The storage is always len + 1 bytes or more, the
  * extra byte holding a NUL. Growth doubles up to the ceiling; a secret
  * buffer copies into fresh memory and wipes the old block instead of
- * calling realloc, which could leave a copy behind.
+ * calling realloc, which could leave a copy behind; its memory is locked
+ * (kept out of swap) where the limit allows.
  */
 #include <sys/stat.h>
 
@@ -97,6 +98,7 @@ buf_reserve(struct buf *b, size_t add)
 	if (b->secret) {
 		if ((nd = malloc(ncap)) == NULL)
 			return SMERR_NOMEM;
+		secmem_lock(nd, ncap);
 		if (b->d != NULL) {
 			memcpy(nd, b->d, b->len + 1);
 			secmem_wipe(b->d, b->cap);

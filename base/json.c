@@ -137,3 +137,199 @@ json_text_list(struct buf *out, const char *list)
 	}
 	return buf_putc(out, ']');
 }
+
+/*
+ * Reading. A small recursive walk, bounded in depth, over a JSON text
+ * (what this program wrote and stored, never trusted to be well-formed):
+ * it finds values, skips them and decodes strings; it builds no tree.
+ */
+#define JSON_MAX_DEPTH	32
+
+static const char *
+json_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+static const char *
+json_skip_string(const char *p)
+{
+	if (*p++ != '"')
+		return NULL;
+	while (*p != '"') {
+		if (*p == '\0')
+			return NULL;
+		if (*p == '\\' && *++p == '\0')
+			return NULL;
+		p++;
+	}
+	return p + 1;
+}
+
+static const char *
+json_skip_depth(const char *p, int depth)
+{
+	char	close;
+
+	p = json_ws(p);
+	if (*p == '"')
+		return json_skip_string(p);
+	if (*p != '{' && *p != '[') {
+		/* A number, true, false or null: a run of their characters. */
+		const char *s = p;
+
+		while (*p != '\0' && strchr("+-.0123456789eEtruefalsn", *p))
+			p++;
+		return p > s ? p : NULL;
+	}
+	if (depth >= JSON_MAX_DEPTH)
+		return NULL;
+	close = *p == '{' ? '}' : ']';
+	p = json_ws(p + 1);
+	if (*p == close)
+		return p + 1;
+	for (;;) {
+		if (close == '}') {
+			if ((p = json_skip_string(json_ws(p))) == NULL)
+				return NULL;
+			if (*(p = json_ws(p)) != ':')
+				return NULL;
+			p++;
+		}
+		if ((p = json_skip_depth(p, depth + 1)) == NULL)
+			return NULL;
+		p = json_ws(p);
+		if (*p == close)
+			return p + 1;
+		if (*p++ != ',')
+			return NULL;
+	}
+}
+
+const char *
+json_skip(const char *p)
+{
+	return p != NULL ? json_skip_depth(p, 0) : NULL;
+}
+
+const char *
+json_member(const char *obj, const char *key)
+{
+	const char	*p, *k, *e;
+	size_t		 klen = strlen(key);
+
+	if (obj == NULL || *(p = json_ws(obj)) != '{')
+		return NULL;
+	p = json_ws(p + 1);
+	while (*p == '"') {
+		k = p + 1;
+		if ((e = json_skip_string(p)) == NULL)
+			return NULL;
+		/* Our keys need no escapes: compare the raw bytes. */
+		if (*(p = json_ws(e)) != ':')
+			return NULL;
+		p = json_ws(p + 1);
+		if ((size_t)(e - k) == klen + 1 && strncmp(k, key, klen) == 0)
+			return p;
+		if ((p = json_skip(p)) == NULL)
+			return NULL;
+		p = json_ws(p);
+		if (*p != ',')
+			return NULL;
+		p = json_ws(p + 1);
+	}
+	return NULL;
+}
+
+const char *
+json_first(const char *arr)
+{
+	const char	*p;
+
+	if (arr == NULL || *(p = json_ws(arr)) != '[')
+		return NULL;
+	p = json_ws(p + 1);
+	return *p == ']' || *p == '\0' ? NULL : p;
+}
+
+const char *
+json_next(const char *elem)
+{
+	const char	*p;
+
+	if ((p = json_skip(elem)) == NULL || *(p = json_ws(p)) != ',')
+		return NULL;
+	return json_ws(p + 1);
+}
+
+static int
+json_hex4(const char *p, unsigned *v)
+{
+	int	i;
+
+	*v = 0;
+	for (i = 0; i < 4; i++) {
+		*v <<= 4;
+		if (p[i] >= '0' && p[i] <= '9')
+			*v |= (unsigned)(p[i] - '0');
+		else if (p[i] >= 'a' && p[i] <= 'f')
+			*v |= (unsigned)(p[i] - 'a' + 10);
+		else if (p[i] >= 'A' && p[i] <= 'F')
+			*v |= (unsigned)(p[i] - 'A' + 10);
+		else
+			return -1;
+	}
+	return 0;
+}
+
+/* One escape after the backslash at p; *pp moves past it. */
+static int
+json_unescape(const char **pp, struct buf *b)
+{
+	static const char	 from[] = "\"\\/bfnrt";
+	static const char	 to[] = "\"\\/\b\f\n\r\t";
+	const char		*p = *pp, *c;
+	unsigned		 cp, lo;
+
+	if (*p != '\0' && (c = strchr(from, *p)) != NULL) {
+		*pp = p + 1;
+		return buf_putc(b, to[c - from]);
+	}
+	if (*p != 'u' || json_hex4(p + 1, &cp) != 0)
+		return SMERR_INVAL;
+	p += 5;
+	if (cp >= 0xd800 && cp <= 0xdbff && p[0] == '\\' && p[1] == 'u' &&
+	    json_hex4(p + 2, &lo) == 0 && lo >= 0xdc00 && lo <= 0xdfff) {
+		cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+		p += 6;
+	} else if (cp >= 0xd800 && cp <= 0xdfff)
+		cp = 0xfffd;
+	*pp = p;
+	return text_utf8_put(b, cp);
+}
+
+char *
+json_string(const char *p)
+{
+	struct buf	*b;
+	char		*s = NULL;
+	int		 r = 0;
+
+	if (p == NULL || *(p = json_ws(p)) != '"' || (b = buf_new(0)) == NULL)
+		return NULL;
+	for (p++; r == 0 && *p != '"'; ) {
+		if (*p == '\0')
+			r = SMERR_INVAL;
+		else if (*p == '\\') {
+			p++;
+			r = json_unescape(&p, b);
+		} else
+			r = buf_putc(b, *p++);
+	}
+	if (r == 0)
+		s = buf_take(b, NULL);
+	buf_free(b);
+	return s;
+}

@@ -1,5 +1,6 @@
 /*
- * base/json.h: writing JSON values into a buffer. Strings are escaped per
+ * base/json.h: writing JSON values into a buffer, and finding values in
+ * a JSON text. Strings are escaped per
  * RFC 8259; bytes that are not UTF-8 become U+FFFD so that the output is
  * always valid JSON. Sanitizing for display is the caller's job
  * (text_sanitize); this only escapes.
@@ -24,5 +25,21 @@ int	json_text(struct buf *out, const char *s);
 int	json_text_list(struct buf *out, const char *list);
 /* Appends "key": (with a leading comma unless first is set). */
 int	json_key(struct buf *out, const char *key, int first);
+
+/*
+ * Reading a JSON text in place, without building a tree; depth is bounded
+ * and malformed input gives NULL, never a read past the terminating NUL.
+ * json_member: where the value of member key of the object at obj starts.
+ * json_first, json_next: the elements of the array at arr in turn.
+ * json_skip: the position just after the value at p.
+ * json_string: the string at p decoded, malloc'd (caller frees); NULL when
+ * p is no string (null included) or on ENOMEM. Its bytes are not checked
+ * for UTF-8: text for a screen goes through text_sanitize.
+ */
+const char	*json_member(const char *obj, const char *key);
+const char	*json_first(const char *arr);
+const char	*json_next(const char *elem);
+const char	*json_skip(const char *p);
+char		*json_string(const char *p);
 
 #endif

@@ -15,7 +15,19 @@ void	secmem_strfree(char *s);
 void	secmem_free(void *p, size_t len);
 /* 1 when the two blocks are equal, in time independent of their contents. */
 int	secmem_equal(const void *a, const void *b, size_t len);
-/* Turns core dumps off for this process; 0 or -1. */
+/*
+ * Turns core dumps off for this process and marks it not dumpable
+ * (PR_SET_DUMPABLE 0: no ptrace attach or /proc/PID/mem by the same user);
+ * 0 or -1.
+ */
 int	secmem_no_coredump(void);
+/* Locks the pages of len bytes at p in memory where RLIMIT_MEMLOCK allows. */
+void	secmem_lock(void *p, size_t len);
+/*
+ * Marks every descriptor above 2 close-on-exec: what this process was
+ * handed (a passphrase file among them) goes to none of the programs it
+ * starts. Opening one by /proc/self/fd/N still works.
+ */
+void	secmem_fds_private(void);
 
 #endif

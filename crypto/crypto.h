@@ -44,6 +44,13 @@ enum crypto_trust {
 	CRYPTO_TRUST_PKIX_DANE,
 };
 
+/* Where the header fields shown come from (RFC 9788). */
+enum crypto_hp {
+	CRYPTO_HP_NONE = 0,		/* the outer header */
+	CRYPTO_HP_SIGNED,		/* a protected section, signed */
+	CRYPTO_HP_ENCRYPTED,		/* ...that came out of an envelope */
+};
+
 /* What a DANE (SMIMEA) lookup says about a signer's certificate. */
 enum crypto_dane {
 	CRYPTO_DANE_NONE = 0,		/* no secure answer: PKIX decides */
@@ -88,12 +95,35 @@ enum crypto_enc	 crypto_enc_decide(unsigned facts);
 const char	*crypto_sig_str(enum crypto_sig);
 const char	*crypto_enc_str(enum crypto_enc);
 const char	*crypto_trust_str(enum crypto_trust);
+const char	*crypto_hp_str(enum crypto_hp);
+
+/*
+ * A run of lines of the text shown and what vouches for it: a signature
+ * covers it, and it came out of a decrypted envelope. Runs follow one
+ * another from line 1; each starts where a part of the message starts.
+ */
+#define CRYPTO_SPAN_SIGNED	0x01
+#define CRYPTO_SPAN_ENVELOPE	0x02
+
+struct crypto_span {
+	size_t		 line;		/* first line of the run, from 1 */
+	unsigned	 flags;		/* CRYPTO_SPAN_* */
+};
 
 /* The verdict on one message; every string is UTF-8 and sanitized. */
 struct crypto_verdict {
 	char		*from;		/* addr-spec as written, or NULL */
 	time_t		 date;		/* the Date field (UTC), 0: none */
 	char		*subject;	/* decoded, sanitized; never NULL */
+	char		**to;		/* To addr-specs, sanitized */
+	size_t		 nto;
+	char		**cc;		/* Cc addr-specs, sanitized */
+	size_t		 ncc;
+	/*
+	 * With header protection, from, date, subject, to and cc are the
+	 * protected section's.
+	 */
+	enum crypto_hp	 header_protection;
 	enum crypto_sig	 signature;
 	char		*signer;	/* innermost signer's address (as in its
 					   certificate, the one equal to From
@@ -124,6 +154,9 @@ struct crypto_verdict {
 
 	char		**findings;	/* human-readable, sanitized */
 	size_t		 nfindings;
+
+	struct crypto_span *spans;	/* where text's lines came from */
+	size_t		 nspans;
 };
 
 /* A new context: no anchors, no identities, the current time. */
@@ -173,7 +206,9 @@ void	 crypto_verdict_free(struct crypto_verdict *v);
 
 /*
  * Appends the contract's inspect --json object for v to out, with
- * "findings" (an array of strings) added. 0 or a negative SMERR_* code.
+ * "findings" (an array of strings) and "coverage" (the spans, as objects
+ * {"line":N,"signed":BOOL,"envelope":BOOL}) added. 0 or a negative
+ * SMERR_* code.
  */
 int	 crypto_verdict_json(const struct crypto_verdict *v, struct buf *out);
 

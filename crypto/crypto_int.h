@@ -15,6 +15,7 @@
 
 struct buf;
 struct smerr;
+struct mime_part;
 
 struct crypto_ident {
 	X509		*cert;
@@ -143,5 +144,25 @@ int	 crypto_cms_cipher(const uint8_t *der, size_t len, char **namep);
 /* Inflates a CompressedData (zlib): 1, 0 (*whyp says why) or SMERR_*. */
 int	 crypto_cms_uncompress(const uint8_t *der, size_t len, struct buf *out,
 	    const char **whyp, struct smerr *e);
+
+/* hp.c */
+/*
+ * Reads the header fields shown (From, Date, Subject, To, Cc) of p into v,
+ * replacing what v had; *datep gets the date too. v->from is NULL when
+ * there is not exactly one readable From mailbox, and *whyp says why.
+ * 0 or SMERR_NOMEM.
+ */
+int	 crypto_hdr_read(struct crypto_verdict *v, const struct mime_part *p,
+	    time_t *datep, const char **whyp, struct smerr *e);
+/*
+ * Compares the outer header fields with the signed protected section
+ * inner: note(arg, text) is called once for each that differs or was
+ * added outside, unless the section records that outer value (HP-Outer,
+ * or the drafts' HP-Obscured) or, encrypted, it is an obscured Subject.
+ * 0, or what note returned.
+ */
+int	 crypto_hp_compare(const struct mime_part *outer,
+	    const struct mime_part *inner, int encrypted,
+	    int (*note)(void *, const char *), void *arg);
 
 #endif

@@ -35,6 +35,7 @@
 #include "base/secmem.h"
 #include "base/text.h"
 #include "mime/mime.h"
+#include "mime/hp.h"
 #include "crypto/crypto_int.h"
 
 const struct crypto_rule crypto_sig_rules[] = {
@@ -139,6 +140,8 @@ struct judge {
 	int			 nmsgs;
 	struct buf		*text;
 	const struct mime_part	*outer;		/* the message's header */
+	const struct mime_part	*hdr;		/* the header shown */
+	const struct mime_part	*hp_sect;	/* protected section, or NULL */
 	const uint8_t		*plain;		/* last decrypted entity */
 	size_t			 plainlen;
 	struct buf		*plains[JUDGE_MAX_LAYERS];
@@ -148,6 +151,10 @@ struct judge {
 	int			 npending;
 	int			 textonly;	/* inside message/rfc822 */
 	time_t			 date;		/* the Date field, or 0 */
+	int			 covered;	/* signatures around the walk */
+	/* Where each part's text starts in text, and what vouches for it. */
+	struct crypto_span	*segs;		/* line holds a byte offset */
+	size_t			 nsegs, capsegs;
 };
 
 static int
@@ -730,8 +737,12 @@ next:
 		goto out;
 	if (root)
 		*nextp = content;
-	else
+	else {
+		/* The text under a signature inside the message is covered. */
+		j->covered++;
 		r = walk(j, content, 1);
+		j->covered--;
+	}
 out:
 	free(cipher);
 	crypto_signed_clear(&s);
@@ -777,25 +788,64 @@ html_text(struct buf *out, const uint8_t *s, size_t len)
 	return r;
 }
 
+/*
+ * A part's text begins at the end of text: remember where, and whether a
+ * signature covers it and an envelope held it. A part that could not be
+ * decoded left a mark past the end: it is dropped.
+ */
+static int
+text_segment(struct judge *j)
+{
+	struct crypto_span	*ns;
+	unsigned		 f = 0;
+	size_t			 ncap;
+
+	if (j->covered > 0)
+		f |= CRYPTO_SPAN_SIGNED;
+	if ((j->facts & CRYPTO_E_DECRYPTED) && !(j->facts & CRYPTO_E_FAILED))
+		f |= CRYPTO_SPAN_ENVELOPE;
+	while (j->nsegs > 0 && j->segs[j->nsegs - 1].line >= buf_len(j->text))
+		j->nsegs--;
+	if (j->nsegs > 0 && j->segs[j->nsegs - 1].flags == f)
+		return 0;	/* the run goes on */
+	if (j->nsegs == j->capsegs) {
+		ncap = j->capsegs == 0 ? 8 : j->capsegs * 2;
+		if ((ns = reallocarray(j->segs, ncap, sizeof(*ns))) == NULL)
+			return smerr_set(j->e, SMERR_NOMEM, "out of memory");
+		j->segs = ns;
+		j->capsegs = ncap;
+	}
+	j->segs[j->nsegs].line = buf_len(j->text);
+	j->segs[j->nsegs++].flags = f;
+	return 0;
+}
+
 static int
 text_add(struct judge *j, const struct mime_part *p)
 {
 	struct buf	*t = NULL;
 	struct smerr	 pe;
-	size_t		 mark = buf_len(j->text);
+	size_t		 mark = buf_len(j->text), start;
 	int		 r;
 
 	smerr_clear(&pe);
 	if (mark > 0 && (r = buf_putc(j->text, '\n')) != 0)
 		return smerr_set(j->e, r, "message text: %s", smerr_str(r));
+	if ((r = text_segment(j)) != 0)
+		return r;
 	if (!ctype_is(p, "text/html", NULL)) {
 		/* Plain text goes straight into the text shown. */
+		start = buf_len(j->text);
 		if ((r = mime_part_text(p, j->text, &pe)) != 0) {
 			buf_truncate(j->text, mark);
 			if (r == SMERR_NOMEM)
 				return smerr_set(j->e, r, "out of memory");
 			return finding(j, "%s", smerr_msg(&pe));
 		}
+		if (j->hp_sect != NULL &&
+		    (r = mime_hp_legacy_strip(p, j->text, start)) != 0)
+			return smerr_set(j->e, r, "message text: %s",
+			    smerr_str(r));
 		return 0;
 	}
 	if ((t = buf_new(MIME_MAX_INPUT)) == NULL)
@@ -807,6 +857,10 @@ text_add(struct judge *j, const struct mime_part *p)
 			return smerr_set(j->e, r, "out of memory");
 		return finding(j, "%s", smerr_msg(&pe));
 	}
+	if (j->hp_sect != NULL && (r = mime_hp_legacy_strip(p, t, 0)) != 0) {
+		buf_free(t);
+		return smerr_set(j->e, r, "message text: %s", smerr_str(r));
+	}
 	r = html_text(j->text, buf_data(t), buf_len(t));
 	buf_free(t);
 	if (r != 0)
@@ -814,14 +868,16 @@ text_add(struct judge *j, const struct mime_part *p)
 	return 0;
 }
 
+/* The message a message/rfc822 part p holds (*innerp NULL: unreadable). */
 static int
-forwarded(struct judge *j, const struct mime_part *p)
+part_message(struct judge *j, const struct mime_part *p,
+    const struct mime_part **innerp)
 {
-	const struct mime_part	*inner;
-	struct buf		*b;
-	struct smerr		 pe;
-	int			 r, save;
+	struct buf	*b;
+	struct smerr	 pe;
+	int		 r;
 
+	*innerp = NULL;
 	smerr_clear(&pe);
 	if ((b = buf_new(MIME_MAX_INPUT)) == NULL)
 		return smerr_set(j->e, SMERR_NOMEM, "out of memory");
@@ -830,15 +886,71 @@ forwarded(struct judge *j, const struct mime_part *p)
 		return r == SMERR_NOMEM ? smerr_set(j->e, r, "out of memory") :
 		    finding(j, "%s", smerr_msg(&pe));
 	}
-	r = msg_keep(j, buf_data(b), buf_len(b), &inner);
+	r = msg_keep(j, buf_data(b), buf_len(b), innerp);
 	buf_free(b);
-	if (r != 0 || inner == NULL)
+	return r;
+}
+
+static int
+forwarded(struct judge *j, const struct mime_part *p)
+{
+	const struct mime_part	*inner;
+	int			 r, save;
+
+	if ((r = part_message(j, p, &inner)) != 0 || inner == NULL)
 		return r;
 	save = j->textonly;
 	j->textonly = 1;
 	r = walk(j, inner, 1);
 	j->textonly = save;
 	return r;
+}
+
+static int
+hp_note(void *arg, const char *s)
+{
+	return finding(arg, "%s", s);
+}
+
+/*
+ * RFC 9788: a payload at the root that says it carries the header fields
+ * (hp, or the drafts' protected-headers) gives the header shown, when a
+ * signature at the root covers it or it came out of an envelope. A
+ * wrapped message gives way to the message it wraps.
+ */
+static int
+hp_take(struct judge *j, const struct mime_part **curp)
+{
+	const struct mime_part	*sect = *curp;
+	enum mime_hp_form	 form = mime_hp_form(sect);
+	enum crypto_hp		 level;
+	const char		*why;
+	int			 r;
+
+	if ((j->facts & CRYPTO_E_DECRYPTED) && !(j->facts & CRYPTO_E_FAILED))
+		level = CRYPTO_HP_ENCRYPTED;
+	else if (j->npending > 0)
+		level = CRYPTO_HP_SIGNED;
+	else
+		return 0;
+	if (form == MIME_HP_NONE)
+		return 0;
+	if (form == MIME_HP_WRAPPED) {
+		if ((r = part_message(j, sect, &sect)) != 0 || sect == NULL)
+			return r;
+		*curp = sect;
+	}
+	j->hp_sect = j->hdr = sect;
+	j->v->header_protection = level;
+	if (j->npending > 0 && (r = crypto_hp_compare(j->outer, sect,
+	    level == CRYPTO_HP_ENCRYPTED, hp_note, j)) != 0)
+		return r == SMERR_NOMEM ? smerr_set(j->e, r, "out of memory") :
+		    r;
+	if ((r = crypto_hdr_read(j->v, sect, &j->date, &why, j->e)) != 0)
+		return r;
+	if (j->v->from == NULL)
+		return finding(j, "the protected From: %s", why);
+	return 0;
 }
 
 /*
@@ -889,6 +1001,9 @@ walk(struct judge *j, const struct mime_part *p, int show)
 	}
 	if (!show || mime_part_is_attachment(p))
 		return 0;
+	/* The drafts' copy of the protected fields for older programs. */
+	if (j->hp_sect != NULL && p != j->hp_sect && mime_hp_legacy_part(p))
+		return 0;
 	if (ctype_is(p, "text/plain", NULL) || ctype_is(p, "text/html", NULL))
 		return text_add(j, p);
 	return 0;
@@ -909,7 +1024,7 @@ identity_check(struct judge *j)
 	int			 r;
 
 	for (k = 0; k < sizeof(fields) / sizeof(fields[0]); k++)
-		for (i = 0; (name = mime_part_field(j->outer, i, &val)) !=
+		for (i = 0; (name = mime_part_field(j->hdr, i, &val)) !=
 		    NULL; i++) {
 			if (strcasecmp(name, fields[k]) != 0 ||
 			    !mime_addr_names_other(val, j->v->from))
@@ -954,21 +1069,47 @@ decrypted_keep(struct judge *j)
 	return 0;
 }
 
-static char *
-sanitized(const struct buf *b, unsigned flags)
+/*
+ * The text shown, each part sanitized on its own so that nothing in one
+ * part can reach into the next, and the run of lines each part gives.
+ */
+static int
+text_shown(struct judge *j)
 {
-	struct buf	*o;
-	char		*s;
+	struct crypto_verdict	*v = j->v;
+	struct buf		*o;
+	const uint8_t		*d = buf_data(j->text);
+	size_t			 i, n, start, end, k, line = 1;
+	size_t			 len = buf_len(j->text);
+	int			 r = 0;
 
-	if ((o = buf_new(2 * MIME_MAX_INPUT)) == NULL)
-		return NULL;
-	if (text_sanitize(o, buf_data(b), buf_len(b), flags) != 0) {
+	/* A part that failed to decode left its mark past the end. */
+	while (j->nsegs > 0 && j->segs[j->nsegs - 1].line > len)
+		j->nsegs--;
+	n = j->nsegs > 0 ? j->nsegs : 1;
+	if ((o = buf_new(2 * MIME_MAX_INPUT)) == NULL ||
+	    (v->spans = calloc(n, sizeof(*v->spans))) == NULL) {
 		buf_free(o);
-		return NULL;
+		return smerr_set(j->e, SMERR_NOMEM, "out of memory");
 	}
-	s = buf_take(o, NULL);
+	for (i = 0; i < n && r == 0; i++) {
+		start = j->nsegs > 0 ? j->segs[i].line : 0;
+		end = i + 1 < j->nsegs ? j->segs[i + 1].line : len;
+		v->spans[i].line = line;
+		v->spans[i].flags = j->nsegs > 0 ? j->segs[i].flags : 0;
+		k = buf_len(o);
+		r = text_sanitize(o, d + start, end - start, TEXT_MULTILINE);
+		for (; r == 0 && k < buf_len(o); k++)
+			if (buf_data(o)[k] == '\n')
+				line++;
+	}
+	v->nspans = n;
+	if (r == 0 && (v->text = buf_take(o, NULL)) == NULL)
+		r = SMERR_NOMEM;
 	buf_free(o);
-	return s;
+	if (r != 0)
+		return smerr_set(j->e, r, "message text: %s", smerr_str(r));
+	return 0;
 }
 
 int
@@ -978,7 +1119,6 @@ crypto_judge(struct crypto_ctx *ctx, const void *msg, size_t len,
 	struct judge		 j;
 	struct crypto_verdict	*v = NULL;
 	const struct mime_part	*cur, *next;
-	struct buf		*subj = NULL;
 	const char		*why;
 	int			 r, i;
 
@@ -987,8 +1127,7 @@ crypto_judge(struct crypto_ctx *ctx, const void *msg, size_t len,
 	j.ctx = ctx;
 	j.e = e;
 	if ((v = calloc(1, sizeof(*v))) == NULL ||
-	    (j.text = buf_new(MIME_MAX_INPUT)) == NULL ||
-	    (subj = buf_new(MIME_MAX_FIELD * 4)) == NULL) {
+	    (j.text = buf_new(MIME_MAX_INPUT)) == NULL) {
 		r = smerr_set(e, SMERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -1001,44 +1140,22 @@ crypto_judge(struct crypto_ctx *ctx, const void *msg, size_t len,
 		j.msgs[j.nmsgs++] = m;
 		cur = j.outer = mime_msg_root(m);
 	}
-	if ((r = mime_from_addr(cur, &v->from, &why)) != 0) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+	j.hdr = cur;
+	if ((r = crypto_hdr_read(v, cur, &j.date, &why, e)) != 0)
 		goto out;
-	}
-	if (v->from != NULL) {
-		/* An address that would change on the way to a terminal. */
-		char	*c = text_sanitize_str(v->from, 0);
-
-		if (c == NULL) {
-			r = smerr_set(e, SMERR_NOMEM, "out of memory");
-			goto out;
-		}
-		if (strcmp(c, v->from) != 0 ||
-		    !text_utf8_valid(v->from, strlen(v->from))) {
-			free(v->from);
-			v->from = NULL;
-			why = "an address with characters that cannot be shown";
-		}
-		free(c);
-	}
 	if (v->from == NULL && (r = finding(&j, "From: %s", why)) != 0)
 		goto out;
-	if (mime_part_date(cur, &j.date) != 0)
-		j.date = 0;
-	v->date = j.date;
-	if ((r = mime_subject(cur, subj, e)) != 0 ||
-	    (v->subject = sanitized(subj, 0)) == NULL) {
-		r = r != 0 ? r : smerr_set(e, SMERR_NOMEM, "out of memory");
-		goto out;
-	}
 	/* The root: S/MIME layers, one inside the other. */
 	while (cur != NULL && smime_kind(cur) != K_NONE) {
 		if ((r = smime_entity(&j, cur, 1, &next)) != 0)
 			goto out;
 		cur = next;
 	}
+	if (cur != NULL && (r = hp_take(&j, &cur)) != 0)
+		goto out;
 	if ((r = pending_record(&j)) != 0)
 		goto out;
+	j.covered = j.root_sig;
 	/* The content shown. */
 	if (cur != NULL && (r = walk(&j, cur, 1)) != 0)
 		goto out;
@@ -1076,10 +1193,8 @@ crypto_judge(struct crypto_ctx *ctx, const void *msg, size_t len,
 		free(v->harvest_addr);
 		v->harvest_addr = NULL;
 	}
-	if ((v->text = sanitized(j.text, TEXT_MULTILINE)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+	if ((r = text_shown(&j)) != 0)
 		goto out;
-	}
 	if ((j.facts & CRYPTO_E_DECRYPTED) && !(j.facts & CRYPTO_E_FAILED) &&
 	    (r = decrypted_keep(&j)) != 0)
 		goto out;
@@ -1094,7 +1209,7 @@ out:
 	for (i = 0; i < j.npending; i++)
 		crypto_signed_clear(&j.pending[i]);
 	buf_free(j.text);
-	buf_free(subj);
+	free(j.segs);
 	crypto_verdict_free(v);
 	return r;
 }
@@ -1106,6 +1221,8 @@ crypto_verdict_free(struct crypto_verdict *v)
 		return;
 	free(v->from);
 	free(v->subject);
+	crypto_strv_free(v->to, v->nto);
+	crypto_strv_free(v->cc, v->ncc);
 	free(v->signer);
 	crypto_strv_free(v->signers, v->nsigners);
 	free(v->cipher);
@@ -1115,7 +1232,37 @@ crypto_verdict_free(struct crypto_verdict *v)
 	free(v->harvest_addr);
 	buf_free(v->decrypted);
 	crypto_strv_free(v->findings, v->nfindings);
+	free(v->spans);
 	free(v);
+}
+
+/* A JSON array of the n strings at sv. */
+static int
+strv_json(struct buf *out, char *const *sv, size_t n)
+{
+	size_t	i;
+	int	r = 0;
+
+	r |= buf_putc(out, '[');
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			r |= buf_putc(out, ',');
+		r |= json_str(out, sv[i]);
+	}
+	return r | buf_putc(out, ']');
+}
+
+/* ISO 8601 UTC, or null for no time. */
+static int
+time_json(struct buf *out, time_t t)
+{
+	struct tm	tm;
+	char		s[32];
+
+	if (t == 0 || gmtime_r(&t, &tm) == NULL ||
+	    strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return json_str(out, NULL);
+	return json_str(out, s);
 }
 
 int
@@ -1129,18 +1276,20 @@ crypto_verdict_json(const struct crypto_verdict *v, struct buf *out)
 	r |= json_str(out, v->from);
 	r |= json_key(out, "subject", 0);
 	r |= json_str(out, v->subject);
+	r |= json_key(out, "to", 0);
+	r |= strv_json(out, v->to, v->nto);
+	r |= json_key(out, "cc", 0);
+	r |= strv_json(out, v->cc, v->ncc);
+	r |= json_key(out, "date", 0);
+	r |= time_json(out, v->date);
+	r |= json_key(out, "header_protection", 0);
+	r |= json_str(out, crypto_hp_str(v->header_protection));
 	r |= json_key(out, "signature", 0);
 	r |= json_str(out, crypto_sig_str(v->signature));
 	r |= json_key(out, "signer", 0);
 	r |= json_str(out, v->signer);
 	r |= json_key(out, "signers", 0);
-	r |= buf_putc(out, '[');
-	for (i = 0; i < v->nsigners; i++) {
-		if (i > 0)
-			r |= buf_putc(out, ',');
-		r |= json_str(out, v->signers[i]);
-	}
-	r |= buf_putc(out, ']');
+	r |= strv_json(out, v->signers, v->nsigners);
 	r |= json_key(out, "trust", 0);
 	r |= json_str(out, crypto_trust_str(v->trust));
 	r |= json_key(out, "encryption", 0);
@@ -1150,12 +1299,15 @@ crypto_verdict_json(const struct crypto_verdict *v, struct buf *out)
 	r |= json_key(out, "text", 0);
 	r |= json_str(out, v->text);
 	r |= json_key(out, "findings", 0);
+	r |= strv_json(out, v->findings, v->nfindings);
+	r |= json_key(out, "coverage", 0);
 	r |= buf_putc(out, '[');
-	for (i = 0; i < v->nfindings; i++) {
-		if (i > 0)
-			r |= buf_putc(out, ',');
-		r |= json_str(out, v->findings[i]);
-	}
+	for (i = 0; i < v->nspans; i++)
+		r |= buf_printf(out, "%s{\"line\":%zu,\"signed\":%s,"
+		    "\"envelope\":%s}", i > 0 ? "," : "", v->spans[i].line,
+		    (v->spans[i].flags & CRYPTO_SPAN_SIGNED) ? "true" :
+		    "false", (v->spans[i].flags & CRYPTO_SPAN_ENVELOPE) ?
+		    "true" : "false");
 	r |= buf_putc(out, ']');
 	r |= buf_putc(out, '}');
 	return r != 0 ? SMERR_NOMEM : 0;

@@ -26,6 +26,7 @@
 #include "base/err.h"
 #include "base/secmem.h"
 #include "base/text.h"
+#include "mime/mime.h"
 #include "mime/build.h"
 
 #define FOLD_COL	78
@@ -492,6 +493,7 @@ mime_out_free(struct mime_out *o)
 	free(o->subject);
 	buf_free(o->headers);
 	buf_free(o->entity);
+	buf_free(o->entity_ld);
 	free(o);
 }
 
@@ -949,8 +951,12 @@ text_encoding(const uint8_t *p, size_t len)
 	return high * 3 > len ? "base64" : "quoted-printable";
 }
 
+/*
+ * The text part; with ld (a decoded Subject) it starts with a Legacy
+ * Display Element (RFC 9788 4.5.3) and says so in hp-legacy-display.
+ */
 static void
-put_text_entity(struct wr *w, const struct buf *text)
+put_text_entity(struct wr *w, const struct buf *text, const char *ld)
 {
 	struct buf	*c;
 	struct wr	 cw;
@@ -963,6 +969,11 @@ put_text_entity(struct wr *w, const struct buf *text)
 	cw.b = c;
 	cw.col = 0;
 	cw.r = 0;
+	if (ld != NULL) {
+		wr_puts(&cw, "Subject: ");
+		wr_puts(&cw, ld);
+		wr_puts(&cw, "\r\n\r\n");
+	}
 	if (text != NULL)
 		put_crlf_lines(&cw, buf_data(text), buf_len(text));
 	if (cw.r != 0) {
@@ -971,8 +982,10 @@ put_text_entity(struct wr *w, const struct buf *text)
 		return;
 	}
 	enc = text_encoding(buf_data(c), buf_len(c));
-	wr_puts(w, "Content-Type: text/plain; charset=utf-8\r\n"
-	    "Content-Transfer-Encoding: ");
+	wr_puts(w, "Content-Type: text/plain; charset=utf-8");
+	if (ld != NULL)
+		wr_puts(w, "; hp-legacy-display=\"1\"");
+	wr_puts(w, "\r\nContent-Transfer-Encoding: ");
 	wr_puts(w, enc);
 	wr_puts(w, "\r\n\r\n");
 	if (strcmp(enc, "7bit") == 0)
@@ -1060,7 +1073,8 @@ new_boundary(char *bd, size_t bdlen, const struct buf **parts, size_t n,
 }
 
 static int
-build_entity(struct mime_draft *d, struct buf **ep, struct smerr *e)
+build_entity(struct mime_draft *d, const char *ld, struct buf **ep,
+    struct smerr *e)
 {
 	struct buf		*ent = NULL, **parts = NULL;
 	const struct buf	**views = NULL;
@@ -1086,7 +1100,7 @@ build_entity(struct mime_draft *d, struct buf **ep, struct smerr *e)
 	w.col = 0;
 	w.r = 0;
 	if (d->natt == 0) {
-		put_text_entity(&w, d->text);
+		put_text_entity(&w, d->text, ld);
 		if ((r = w.r) != 0)
 			goto out;
 		*ep = ent;
@@ -1108,7 +1122,7 @@ build_entity(struct mime_draft *d, struct buf **ep, struct smerr *e)
 		pw.col = 0;
 		pw.r = 0;
 		if (i == 0)
-			put_text_entity(&pw, d->text);
+			put_text_entity(&pw, d->text, ld);
 		else
 			put_attachment(&pw, &d->att[i - 1]);
 		if ((r = pw.r) != 0)
@@ -1143,6 +1157,32 @@ out:
 	free(parts);
 	free(views);
 	buf_free(ent);
+	return r;
+}
+
+/*
+ * The entity again with a Legacy Display Element naming the Subject, for
+ * a reader whose program shows only the outer "[...]" of an encrypted
+ * message. A Subject of control characters once decoded goes without.
+ */
+static int
+build_entity_ld(struct mime_draft *d, struct buf **ep, struct smerr *e)
+{
+	struct buf	*s;
+	const char	*subj = d->subject != NULL ? d->subject : "";
+	int		 r;
+
+	*ep = NULL;
+	if ((s = buf_new(MIME_BUILD_MAX_FIELD * 4)) == NULL)
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	if (d->subject_raw)
+		r = mime_header_decode(subj, s, e);
+	else
+		r = buf_puts(s, subj) == 0 ? 0 : smerr_set(e, SMERR_NOMEM,
+		    "out of memory");
+	if (r == 0 && value_ok(buf_str(s)))
+		r = build_entity(d, buf_str(s), ep, e);
+	buf_free(s);
 	return r;
 }
 
@@ -1239,10 +1279,14 @@ mime_draft_build(struct mime_draft *d, struct mime_out **op, struct smerr *e)
 		smerr_set(e, r, "header fields too large");
 		goto out;
 	}
-	if ((r = build_entity(d, &o->entity, e)) != 0)
+	if ((r = build_entity(d, NULL, &o->entity, e)) != 0 ||
+	    (d->entity == NULL && (r = build_entity_ld(d, &o->entity_ld,
+	    e)) != 0))
 		goto out;
 	if (!mime_is_canonical(buf_data(o->headers), buf_len(o->headers)) ||
-	    !mime_is_canonical(buf_data(o->entity), buf_len(o->entity))) {
+	    !mime_is_canonical(buf_data(o->entity), buf_len(o->entity)) ||
+	    (o->entity_ld != NULL && !mime_is_canonical(
+	    buf_data(o->entity_ld), buf_len(o->entity_ld)))) {
 		r = smerr_set(e, SMERR_INVAL, "a header line would pass 998 "
 		    "octets");
 		goto out;

@@ -36,6 +36,10 @@ struct mime_out {
 	char		 *subject;	/* as given (UTF-8 or RFC 2047) */
 	struct buf	 *headers;	/* outer fields (no Bcc), CRLF */
 	struct buf	 *entity;	/* canonical MIME entity */
+	struct buf	 *entity_ld;	/* the same with a Legacy Display
+					   Element (RFC 9788 4.5.3) naming
+					   the Subject, or NULL (an entity
+					   the user wrote) */
 };
 
 /* Frees o and everything it holds; NULL is a no-op. */

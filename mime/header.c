@@ -448,6 +448,28 @@ mime_addr_names_other(const char *value, const char *addr)
 }
 
 int
+mime_addr_name(const char *value, struct buf *out)
+{
+	struct mailimf_address_list	*al = NULL;
+	struct mailimf_address		*ad;
+	const char			*dn;
+	size_t				 idx = 0;
+	int				 r = 0;
+
+	if (value == NULL || mailimf_address_list_parse(value, strlen(value),
+	    &idx, &al) != MAILIMF_NO_ERROR || al == NULL)
+		return 0;
+	ad = clist_begin(al->ad_list) != NULL ?
+	    clist_content(clist_begin(al->ad_list)) : NULL;
+	if (ad != NULL && ad->ad_type == MAILIMF_ADDRESS_MAILBOX &&
+	    ad->ad_data.ad_mailbox != NULL &&
+	    (dn = ad->ad_data.ad_mailbox->mb_display_name) != NULL)
+		r = mime_header_decode(dn, out, NULL);
+	mailimf_address_list_free(al);
+	return r;
+}
+
+int
 mime_from_addr(const struct mime_part *p, char **addrp, const char **whyp)
 {
 	const char	*v;

@@ -122,6 +122,12 @@ int	 mime_from_addr(const struct mime_part *p, char **addrp,
  */
 int	 mime_addr_spec(const char *value, char **addrp, const char **whyp);
 /*
+ * Appends to out the decoded display name (UTF-8, not sanitized) of the
+ * first mailbox of an address field value; nothing when it has none.
+ * 0 or a negative SMERR_* code from out.
+ */
+int	 mime_addr_name(const char *value, struct buf *out);
+/*
  * 1 when an address field value (From, Sender, Reply-To) names an address
  * other than addr: as a mailbox's addr-spec, or shown in a display name
  * ("manager@example.com" <eve@example.com>).

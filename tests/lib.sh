@@ -130,3 +130,89 @@ alice_config() {
 		    "$LAB_CA" "$LAB_DNS_RESOLVER" "$LAB_TA"
 	} > "$1/config"
 }
+
+# gpgsm_home DIR CA.pem P12 PASSFILE: a private gpgsm home in DIR (exported
+# as GNUPGHOME), offline, trusting CA.pem, with the identity of P12
+# imported; stop its agent with "gpgconf --kill gpg-agent" when done.
+gpgsm_home() {
+	GNUPGHOME=$1
+	export GNUPGHOME
+	mkdir -m 700 "$GNUPGHOME"
+	printf 'disable-crl-checks\ndisable-policy-checks\ndisable-dirmngr\n' \
+	    >"$GNUPGHOME/gpgsm.conf"
+	printf 'allow-loopback-pinentry\n' >"$GNUPGHOME/gpg-agent.conf"
+	echo "$(openssl x509 -in "$2" -noout -fingerprint -sha1 |
+	    sed 's/.*=//') S" >"$GNUPGHOME/trustlist.txt"
+	check "gpgsm imports the CA" gpgsm --batch --import "$2"
+	check "gpgsm imports $(basename "$3")" sh -c 'gpgsm --batch \
+	    --pinentry-mode loopback --passphrase-fd 0 --import "$1" <"$2"' \
+	    sh "$3" "$4"
+}
+
+# sender_home HOME: an empty home for alice, and in $T the files holding
+# the store's passphrase (pw), the lab's PKCS#12 one (p12pw) and her
+# password (alicepw).
+sender_home() {
+	mkdir -p "$1"
+	secret "$T/pw" "store passphrase"
+	secret "$T/p12pw" "$LAB_P12_PASS"
+	echo "$LAB_ALICE_PASS" >"$T/alicepw"
+}
+
+# sender_config HOME IMAP_PORT SMTP_HOST DNS_RESOLVER ENCRYPT [LINE]:
+# alice's account for sending through the lab (her password read from
+# $T/alicepw), signing, encrypt = ENCRYPT, with LINE added to it.
+sender_config() {
+	cat >"$1/config" <<EOF2
+[account lab]
+address  = alice@example.test
+name     = Alice Example
+imap     = imap://mail.example.test:$2
+smtp     = submission://$3:$LAB_SUBMISSION_PORT
+password-command = cat "$T/alicepw"
+ca-file  = $LAB_CA
+timeout  = 10
+sign     = yes
+encrypt  = $5
+${6:-}
+
+[dns]
+resolver     = $4
+trust-anchor = $LAB_TA
+timeout      = 2
+EOF2
+}
+
+# The terminal program under tmux: the script sets TM (its tmux command,
+# with a private socket) and runs the program in session "ui".
+ui_screen() { $TM capture-pane -p -t ui; }
+# ui_wait_for REGEX: up to 10 s for the screen to show REGEX; on failure
+# the screen goes to the log.
+ui_wait_for() {
+	_i=0
+	while [ $_i -lt 100 ]; do
+		ui_screen | grep -Eq -- "$1" && return 0
+		sleep 0.1; _i=$((_i + 1))
+	done
+	ui_screen | sed "s/^/#   | /"
+	return 1
+}
+# ui_open_msg SUBJECT: from the top of the index, down to the message, Enter.
+ui_open_msg() {
+	$TM send-keys -t ui g
+	sleep 0.3
+	_line=$(ui_screen | grep -n -F -- "$1" | head -1 | cut -d: -f1)
+	[ -n "$_line" ] || return 1
+	_i=2
+	while [ "$_i" -lt "$_line" ]; do $TM send-keys -t ui j; _i=$((_i + 1)); done
+	$TM send-keys -t ui Enter
+}
+
+# inbox_put FILE: one message (LF or CRLF) into alice's INBOX on the lab's
+# Dovecot, as a new Maildir file.
+inbox_put() {
+	_md="$LAB_DIR/mail/example.test/alice/Maildir"
+	mkdir -p "$_md/cur" "$_md/new" "$_md/tmp"
+	_put=$((${_put:-0} + 1))
+	sed 's/\r*$/\r/' "$1" > "$_md/new/$(date +%s).put$_put.$$.lab"
+}

@@ -29,28 +29,21 @@ ui_draw_init(void)
 	init_pair(UI_C_DIM, COLOR_CYAN, -1);
 	init_pair(UI_C_SEL, COLOR_BLACK, COLOR_CYAN);
 	init_pair(UI_C_HEAD, COLOR_MAGENTA, -1);
-	init_pair(UI_C_QUOTE, COLOR_CYAN, -1);
+	init_pair(UI_C_QUOTE, COLOR_BLUE, -1);	/* no colour of the strip */
 }
 
-int
-ui_put(int y, int x, int width, const char *s, size_t len)
+/*
+ * Draws (draw set) or measures the sanitized UTF-8 at p in at most width
+ * cells (width < 0: no limit); returns the cells it takes.
+ */
+static int
+ui_cells(const char *p, size_t left, int width, int draw)
 {
-	struct buf	*b;
-	const char	*p;
-	size_t		 left, n;
 	mbstate_t	 mbs;
 	wchar_t		 wc;
+	size_t		 n;
 	int		 used = 0, w;
 
-	if (width <= 0 || s == NULL || (b = buf_new(0)) == NULL)
-		return 0;
-	if (text_sanitize(b, s, len, 0) != 0) {
-		buf_free(b);
-		return 0;
-	}
-	move(y, x);
-	p = buf_str(b);
-	left = buf_len(b);
 	memset(&mbs, 0, sizeof(mbs));
 	while (left > 0) {
 		n = mbrtowc(&wc, p, left, &mbs);
@@ -61,15 +54,56 @@ ui_put(int y, int x, int width, const char *s, size_t len)
 		}
 		if ((w = wcwidth(wc)) < 0)
 			w = 1, wc = L'?';
-		if (used + w > width)
+		if (width >= 0 && used + w > width)
 			break;
-		addnwstr(&wc, 1);
+		if (draw)
+			addnwstr(&wc, 1);
 		used += w;
 		p += n;
 		left -= n;
 	}
+	return used;
+}
+
+int
+ui_put(int y, int x, int width, const char *s, size_t len)
+{
+	struct buf	*b;
+	int		 used;
+
+	if (width <= 0 || s == NULL || (b = buf_new(0)) == NULL)
+		return 0;
+	if (text_sanitize(b, s, len, 0) != 0) {
+		buf_free(b);
+		return 0;
+	}
+	move(y, x);
+	used = ui_cells(buf_str(b), buf_len(b), width, 1);
 	buf_free(b);
 	return used;
+}
+
+void
+ui_put_bar(int y, int cols, const char *s)
+{
+	struct buf	*b;
+	int		 x = 0;
+
+	if (cols <= 0 || (b = buf_new(0)) == NULL)
+		return;
+	if (text_sanitize(b, s, strlen(s), 0) == 0) {
+		move(y, 0);
+		if (ui_cells(buf_str(b), buf_len(b), -1, 0) <= cols)
+			x = ui_cells(buf_str(b), buf_len(b), cols, 1);
+		else {
+			x = ui_cells(buf_str(b), buf_len(b), cols - 1, 1);
+			addstr("…");
+			x++;
+		}
+	}
+	buf_free(b);
+	/* Counted, not asked of the cursor: a full line moves it on. */
+	ui_clear_to(y, x, cols);
 }
 
 wint_t
@@ -183,31 +217,30 @@ ui_enc_banner(const char *enc, enum ui_color *color)
 	return "Encryption state unknown";
 }
 
-void
-ui_marks(const char *sig, const char *enc, char out[3], enum ui_color *color)
+char
+ui_sig_mark(const char *sig, enum ui_color *color)
 {
-	enum ui_color	sc = UI_C_NORMAL, ec = UI_C_NORMAL;
-	size_t		i;
+	size_t	i;
 
-	out[0] = out[1] = ' ';
-	out[2] = '\0';
 	for (i = 0; i < sizeof(ui_sigs) / sizeof(ui_sigs[0]); i++)
 		if (sig != NULL && strcmp(sig, ui_sigs[i].name) == 0) {
-			out[0] = ui_sigs[i].mark;
-			sc = ui_sigs[i].color;
+			*color = ui_sigs[i].color;
+			return ui_sigs[i].mark;
 		}
+	*color = UI_C_WARN;
+	return 'X';
+}
+
+char
+ui_enc_mark(const char *enc, enum ui_color *color)
+{
+	size_t	i;
+
 	for (i = 0; i < sizeof(ui_encs) / sizeof(ui_encs[0]); i++)
 		if (enc != NULL && strcmp(enc, ui_encs[i].name) == 0) {
-			out[1] = ui_encs[i].mark;
-			ec = ui_encs[i].color;
+			*color = ui_encs[i].color;
+			return ui_encs[i].mark;
 		}
-	/* The worse of the two colours wins. */
-	if (sc == UI_C_BAD || ec == UI_C_BAD)
-		*color = UI_C_BAD;
-	else if (sc == UI_C_WARN || ec == UI_C_WARN)
-		*color = UI_C_WARN;
-	else if (sc == UI_C_GOOD)
-		*color = UI_C_GOOD;
-	else
-		*color = ec == UI_C_GOOD ? UI_C_GOOD : UI_C_NORMAL;
+	*color = UI_C_WARN;
+	return 'X';
 }

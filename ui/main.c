@@ -1,7 +1,8 @@
 /*
  * sealmail: a terminal S/MIME mail user agent. main() sets up the process
- * (no core dumps, no SIGPIPE, the debug log), then hands a command to the
- * command-line face or opens the terminal program.
+ * (not dumpable, no inherited descriptor passed on, no SIGPIPE, the debug
+ * log), then hands a command to the command-line face or opens the
+ * terminal program.
  */
 #include <signal.h>
 #include <locale.h>
@@ -18,6 +19,7 @@ main(int argc, char **argv)
 	int		r;
 
 	secmem_no_coredump();
+	secmem_fds_private();
 	signal(SIGPIPE, SIG_IGN);
 	setlocale(LC_CTYPE, "");
 	log_init();

@@ -110,6 +110,10 @@ ui_push(struct ui *ui, struct ui_view *v)
 	ui->views[ui->nviews++] = v;
 }
 
+/*
+ * Closes the top view; the one below is read again, so that what was
+ * done above it (a message read) shows at once.
+ */
 void
 ui_pop(struct ui *ui)
 {
@@ -119,8 +123,21 @@ ui_pop(struct ui *ui)
 		return;
 	v = ui->views[--ui->nviews];
 	v->ops->free(v);
-	if (ui->nviews == 0)
+	if (ui->nviews == 0) {
 		ui->quit = 1;
+		return;
+	}
+	v = ui->views[ui->nviews - 1];
+	if (v->ops->reload != NULL)
+		v->ops->reload(ui, v);
+}
+
+void
+ui_view_brief(struct ui_view *v, const char *s, int color)
+{
+	if (s == NULL || snprintf(v->brief, sizeof(v->brief), "%s", s) < 0)
+		v->brief[0] = '\0';
+	v->briefc = color;
 }
 
 void
@@ -165,13 +182,11 @@ ui_draw(struct ui *ui)
 	attrset(COLOR_PAIR(UI_C_BAR) | A_BOLD);
 	if (snprintf(title, sizeof(title), " sealmail: %s", v->title) < 0)
 		title[0] = '\0';
-	ui_put(0, 0, COLS, title, strlen(title));
-	ui_clear_to(0, getcurx(stdscr), COLS);
+	ui_put_bar(0, COLS, title);
 	attrset(A_NORMAL);
 	y = LINES - 2;
 	attrset(COLOR_PAIR(UI_C_BAR));
-	ui_put(y, 0, COLS, v->ops->keys, strlen(v->ops->keys));
-	ui_clear_to(y, getcurx(stdscr), COLS);
+	ui_put_bar(y, COLS, v->ops->keys);
 	attrset(ui->status_error ? COLOR_PAIR(UI_C_BAD) | A_BOLD : A_NORMAL);
 	if (ui->job.pid > 0 && ui->status[0] == '\0') {
 		char	busy[128];
@@ -179,6 +194,9 @@ ui_draw(struct ui *ui)
 		if (snprintf(busy, sizeof(busy), "%s…", ui->job.label) < 0)
 			busy[0] = '\0';
 		ui_put(LINES - 1, 0, COLS, busy, strlen(busy));
+	} else if (ui->status[0] == '\0' && v->brief[0] != '\0') {
+		attrset(COLOR_PAIR(v->briefc) | A_BOLD);
+		ui_put(LINES - 1, 0, COLS, v->brief, strlen(v->brief));
 	} else
 		ui_put(LINES - 1, 0, COLS, ui->status, strlen(ui->status));
 	attrset(A_NORMAL);
@@ -498,6 +516,8 @@ ui_key(struct ui *ui, wint_t wc, int fn)
 		clearok(curscr, TRUE);
 		return;
 	}
+	/* What the status line said was about the key before this one. */
+	ui->status[0] = '\0';
 	r = v->ops->key(ui, v, wc, fn);
 	if (r == -1) {
 		ui_pop(ui);
@@ -507,7 +527,9 @@ ui_key(struct ui *ui, wint_t wc, int fn)
 		return;
 	switch (wc) {
 	case 'q':
-		ui_pop(ui);
+		/* The first screen asks, as mutt's $quit does. */
+		if (ui->nviews > 1 || ui_confirm(ui, "Quit sealmail? (y/N) "))
+			ui_pop(ui);
 		break;
 	case 'Q':
 		ui->quit = 1;

@@ -34,6 +34,9 @@ struct ui_view {
 	const struct ui_view_ops	*ops;
 	void				*data;
 	char				 title[256];
+	char				 brief[256];	/* the status line's
+							   when it has none */
+	int				 briefc;	/* its enum ui_color */
 };
 
 /* Colour pairs. */
@@ -59,6 +62,8 @@ void		 ui_status(struct ui *ui, int error, const char *fmt, ...)
 const char	*ui_status_text(struct ui *ui);
 struct app_session *ui_session(struct ui *ui);
 int		 ui_rows(struct ui *ui);
+/* Sets (s NULL: clears) what v shows on an empty status line. */
+void		 ui_view_brief(struct ui_view *v, const char *s, int color);
 /* Refreshes every view's data (after a sync or a send). */
 void		 ui_refresh_all(struct ui *ui);
 /*
@@ -91,6 +96,12 @@ int		 ui_put(int y, int x, int width, const char *s, size_t len);
  * j k Space - g G and Enter '\r'; other function keys give 0.
  */
 wint_t		 ui_nav_key(wint_t k, int fn);
+/*
+ * Draws a bar's text at (y, 0): cut with an ellipsis when it is wider
+ * than cols, the rest of the line filled with spaces, so that a bar is
+ * never blank.
+ */
+void		 ui_put_bar(int y, int cols, const char *s);
 /* Fills the rest of a line from x with spaces in the current attribute. */
 void		 ui_clear_to(int y, int x, int cols);
 /* A date for a list column: "HH:MM" today, "Mon DD" this year, else "YYYY-MM-DD". */
@@ -98,9 +109,9 @@ void		 ui_date(char *out, size_t len, int64_t when);
 /* The banner a reader sees for a stored verdict, and its colour. */
 const char	*ui_sig_banner(const char *sig, enum ui_color *color);
 const char	*ui_enc_banner(const char *enc, enum ui_color *color);
-/* The two-character marks of an index line. */
-void		 ui_marks(const char *sig, const char *enc, char out[3],
-		    enum ui_color *color);
+/* The index's mark and its colour for a signature and an encryption state. */
+char		 ui_sig_mark(const char *sig, enum ui_color *color);
+char		 ui_enc_mark(const char *enc, enum ui_color *color);
 
 /* Views. */
 struct ui_view	*ui_index_new(struct ui *ui, const char *folder,
@@ -109,6 +120,8 @@ struct ui_view	*ui_pager_new(struct ui *ui, int64_t id);
 struct ui_view	*ui_folders_new(struct ui *ui);
 struct ui_view	*ui_keys_new(struct ui *ui);
 struct ui_view	*ui_help_new(struct ui *ui);
+/* The signer's certificate of message msg (V in the pager). */
+struct ui_view	*ui_cert_new(struct ui *ui, int64_t msg);
 /* The parts of message msg, each one saved to a file with Enter. */
 struct ui_view	*ui_parts_new(struct ui *ui, int64_t msg);
 /* Compose a new message (to, subject and quoted body may be NULL). */

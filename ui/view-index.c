@@ -1,9 +1,10 @@
 /*
  * The index: one line per message of a folder (or of a search), newest
- * last as mutt shows them, with the stored S/MIME verdict as two marks:
- * signature (S verified, ! bad, ? untrusted, M signer is not the sender,
- * P partly signed, X not checked) and encryption (E decrypted,
- * U undecryptable, p partly encrypted).
+ * last as mutt shows them. Each mark has its own column: flags (N new,
+ * F flagged), then the stored S/MIME verdict's signature (S verified,
+ * ! bad, ? untrusted, M signer is not the sender, P partly signed,
+ * X not checked) and encryption (E decrypted, U undecryptable, p partly
+ * encrypted). The columns follow the width.
  */
 #include <curses.h>
 #include <stdio.h>
@@ -23,6 +24,8 @@ struct ix_msg {
 	char	*flags;
 	char	*signature;
 	char	*encryption;
+	char	*name;		/* the sender's display name, or NULL */
+	int	 named;		/* name was looked for */
 };
 
 struct ix {
@@ -50,6 +53,7 @@ ix_clear(struct ix *ix)
 		free(ix->msgs[i].flags);
 		free(ix->msgs[i].signature);
 		free(ix->msgs[i].encryption);
+		free(ix->msgs[i].name);
 	}
 	free(ix->msgs);
 	ix->msgs = NULL;
@@ -78,6 +82,8 @@ ix_add(const struct store_msg *m, void *arg)
 	x->flags = dupnull(m->flags);
 	x->signature = dupnull(m->signature);
 	x->encryption = dupnull(m->encryption);
+	x->name = NULL;
+	x->named = 0;
 	if (x->from == NULL || x->subject == NULL || x->flags == NULL ||
 	    x->signature == NULL || x->encryption == NULL) {
 		free(x->from); free(x->subject); free(x->flags);
@@ -133,17 +139,113 @@ has_flag(const char *flags, const char *f)
 	return 0;
 }
 
+/*
+ * The sender's display name, looked for once, when its line is first
+ * drawn: the listing itself reads no message.
+ */
+static void
+ix_name(struct ui *ui, struct ix_msg *m)
+{
+	struct store_msg	*sm = NULL;
+	struct smerr		 e;
+
+	if (m->named)
+		return;
+	m->named = 1;
+	smerr_clear(&e);
+	if (store_msg_load(app_session_store(ui_session(ui)), m->id, &sm,
+	    &e) != 0)
+		return;
+	m->name = sm->body != NULL ? app_from_name(sm->body, sm->body_len) :
+	    app_from_name(sm->raw, sm->raw_len);
+	if (m->name != NULL && m->name[0] == '\0') {
+		free(m->name);
+		m->name = NULL;
+	}
+	store_msg_free(sm);
+}
+
+/*
+ * The columns for a width: the number (when there is room), the flags
+ * (N new, F flagged), the signature and encryption marks, the date, the
+ * sender (a third of what is left, 12 to 30 cells), then the subject.
+ */
+struct ix_cols {
+	int	num, date, from;
+};
+
+static void
+ix_cols(int cols, struct ix_cols *c)
+{
+	int	rest;
+
+	c->num = cols >= 70 ? 5 : 0;
+	c->date = cols >= 40 ? 11 : 6;
+	rest = cols - c->num - 7 - c->date;
+	c->from = rest / 3;
+	if (c->from > 30)
+		c->from = 30;
+	if (c->from < 12)
+		c->from = rest > 24 ? 12 : rest / 2;
+}
+
+/* One cell of a column: s in width cells, then a space. */
+static int
+ix_cell(int y, int x, int cols, int width, const char *s)
+{
+	if (x >= cols || width <= 0)
+		return x;
+	ui_put(y, x, width < cols - x ? width : cols - x, s, strlen(s));
+	return x + width;
+}
+
+static void
+ix_line(int y, int cols, const struct ix_msg *m, size_t i, int sel,
+    const struct ix_cols *c)
+{
+	enum ui_color	 sc, ec;
+	char		 buf[64], sm[2] = "", em[2] = "";
+	int		 x = 0;
+
+	attrset(sel ? COLOR_PAIR(UI_C_SEL) : A_NORMAL);
+	if (!has_flag(m->flags, "\\Seen") && !sel)
+		attron(A_BOLD);
+	if (c->num > 0) {
+		snprintf(buf, sizeof(buf), "%4zu ", i + 1);
+		x = ix_cell(y, x, cols, c->num, buf);
+	}
+	snprintf(buf, sizeof(buf), "%c%c ", has_flag(m->flags, "\\Seen") ?
+	    ' ' : 'N', has_flag(m->flags, "\\Flagged") ? 'F' : ' ');
+	x = ix_cell(y, x, cols, 3, buf);
+	sm[0] = ui_sig_mark(m->signature, &sc);
+	em[0] = ui_enc_mark(m->encryption, &ec);
+	if (!sel)
+		attron(COLOR_PAIR(sc) | A_BOLD);
+	x = ix_cell(y, x, cols, 2, sm);
+	if (!sel)
+		attrset(COLOR_PAIR(ec) | A_BOLD);
+	x = ix_cell(y, x, cols, 2, em);
+	attrset(sel ? COLOR_PAIR(UI_C_SEL) : A_NORMAL);
+	if (!has_flag(m->flags, "\\Seen") && !sel)
+		attron(A_BOLD);
+	ui_date(buf, sizeof(buf), m->date);
+	x = ix_cell(y, x, cols, c->date, buf);
+	x = ix_cell(y, x, cols, c->from, m->name != NULL ? m->name : m->from);
+	if (x < cols)
+		x += ui_put(y, x, cols - x, m->subject, strlen(m->subject));
+	if (sel)
+		ui_clear_to(y, x < cols ? x : cols, cols);
+	attrset(A_NORMAL);
+}
+
 static void
 ix_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 {
 	struct ix	*ix = v->data;
-	struct ix_msg	*m;
-	enum ui_color	 c;
-	char		 marks[3], date[32], line[64];
+	struct ix_cols	 c;
 	size_t		 i;
-	int		 y, x, w;
+	int		 y;
 
-	(void)ui;
 	if (ix->n == 0) {
 		const char *empty = ix->query != NULL ? "No message matches." :
 		    "No messages here yet. S syncs the account; m writes a "
@@ -158,35 +260,10 @@ ix_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 		ix->top = ix->cur;
 	if (ix->cur >= ix->top + (size_t)rows)
 		ix->top = ix->cur - (size_t)rows + 1;
+	ix_cols(cols, &c);
 	for (i = ix->top, y = top; i < ix->n && y < top + rows; i++, y++) {
-		m = &ix->msgs[i];
-		ui_marks(m->signature, m->encryption, marks, &c);
-		attrset(i == ix->cur ? COLOR_PAIR(UI_C_SEL) : A_NORMAL);
-		if (!has_flag(m->flags, "\\Seen") && i != ix->cur)
-			attron(A_BOLD);
-		ui_date(date, sizeof(date), m->date);
-		snprintf(line, sizeof(line), "%4zu %c%c ", i + 1,
-		    has_flag(m->flags, "\\Seen") ? ' ' : 'N',
-		    has_flag(m->flags, "\\Flagged") ? '!' : ' ');
-		x = ui_put(y, 0, cols, line, strlen(line));
-		if (i != ix->cur)
-			attron(COLOR_PAIR(c) | A_BOLD);
-		x += ui_put(y, x, cols - x, marks, 2);
-		if (i != ix->cur)
-			attroff(COLOR_PAIR(c) | A_BOLD);
-		x += ui_put(y, x, cols - x, " ", 1);
-		w = ui_put(y, x, 11, date, strlen(date));
-		x += 11;
-		(void)w;
-		w = ui_put(y, x, 22 < cols - x ? 22 : cols - x, m->from,
-		    strlen(m->from));
-		x += 23;
-		if (x < cols)
-			x += ui_put(y, x, cols - x, m->subject,
-			    strlen(m->subject));
-		if (i == ix->cur)
-			ui_clear_to(y, x < cols ? x : cols, cols);
-		attrset(A_NORMAL);
+		ix_name(ui, &ix->msgs[i]);
+		ix_line(y, cols, &ix->msgs[i], i, i == ix->cur, &c);
 	}
 }
 
@@ -298,7 +375,7 @@ ix_free(struct ui_view *v)
 
 static const struct ui_view_ops ix_ops = {
 	"index",
-	" q:quit  Enter:read  m:mail  S:sync  /:search  c:folders  "
+	" q:back  Enter:read  m:mail  S:sync  /:search  c:folders  "
 	    "N:unread  F:flag  K:keys  ?:help",
 	ix_draw, ix_key, ix_refresh, ix_free,
 };

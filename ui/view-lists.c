@@ -276,25 +276,39 @@ static const char *const help_lines[] = {
 	"  Space -         page down/up    g G     first/last",
 	"  /               search the decrypted text of every message",
 	"  N               toggle unread   F       toggle flagged",
-	"  c               choose a folder (outbox: messages not yet sent)",
+	"  c               choose a folder (outbox: messages not yet sent);",
+	"                  q comes back to the folder before",
 	"Pager",
 	"  Space - b       page            r       reply",
 	"  v               the message's parts: Enter saves one to a file",
+	"  V               the signer's certificate: issuers, validity,",
+	"                  fingerprint, where it came from, what it replaced",
 	"  q or i          back to the index",
 	"Everywhere",
 	"  m               write a message in $EDITOR (signed; encrypted when",
 	"                  every recipient has a certificate, or as configured)",
 	"  S or $          sync the account in the background",
 	"  K               the key store   ?       this help",
-	"  q               back / quit     Q       quit at once",
+	"  q               back; on the first screen, quit (it asks)",
+	"  Q               quit at once",
 	"",
-	"The marks of the index and the banners of the pager:",
+	"The columns of the index: flags, signature, encryption",
+	"  N  new (not read yet)           F  flagged",
 	"  S  signed and verified: the signer is the sender, and trusted",
-	"  !  BAD signature        ?  signature not trusted",
+	"  !  BAD signature                ?  signature not trusted",
 	"  M  signer is not the sender     P  only part of it is signed",
 	"  X  signature not checked",
 	"  E  encrypted and decrypted      U  encrypted, not decrypted",
 	"  p  only part of it was encrypted",
+	"",
+	"The pager's verdict strip sits above the rule and never scrolls; no",
+	"message can draw there. Scrolled, the status line repeats it.",
+	"The margin of each line of text:",
+	"  S  a signature covers the line  -  no signature covers it",
+	"  ! ? M X  a signature covers it, but it failed (as in the index)",
+	"  E  it came out of an envelope   -  it travelled in clear",
+	"     (the second mark only for encrypted mail)",
+	"  ?  which lines are covered was not recorded for this message",
 	NULL,
 };
 
@@ -388,8 +402,9 @@ ls_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 		folder = strdup(ls->items[ls->cur].key);
 		if (folder == NULL)
 			return 0;
+		/* The folder goes on the stack: q comes back. */
 		ui_pop(ui);
-		ui_replace(ui, ui_index_new(ui, folder, NULL));
+		ui_push(ui, ui_index_new(ui, folder, NULL));
 		free(folder);
 		return 0;
 	}

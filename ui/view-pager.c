@@ -1,7 +1,12 @@
 /*
- * The pager: the stored verdict first, as banners a reader cannot miss,
- * then the header fields and the text the verdict says a reader sees.
- * Nothing here judges a message; it only shows what the store holds.
+ * The pager. At the top, rows that no message content ever draws into and
+ * that never scroll: the verdict strip, the stored verdict in words and
+ * colour (signature with signer and trust, encryption with cipher, every
+ * finding, and which lines a signature covers), closed by a rule. Below
+ * it the header fields and the text scroll, each text line with a margin
+ * mark saying whether a signature covers it and whether it came out of an
+ * envelope. Nothing here judges a message; it only shows what the store
+ * holds.
  */
 #include <curses.h>
 #include <stdio.h>
@@ -17,52 +22,69 @@
 #include "app/app.h"
 #include "ui/ui_int.h"
 
+#define PG_GUTTER	4	/* two marks, the gutter rule, a space */
+
 struct pg_line {
 	char		*s;
 	enum ui_color	 color;
 	int		 bold;
+	char		 mark[2];	/* signature, envelope; 0: no gutter */
+	enum ui_color	 mcolor[2];
+};
+
+struct pg_list {
+	struct pg_line	*l;
+	size_t		 n, cap;
 };
 
 struct pg {
 	int64_t		 id;
-	struct pg_line	*lines;
-	size_t		 n, cap;
-	size_t		 nhead;		/* banner and header lines */
-	size_t		 top;
-	int		 width;		/* the width lines were wrapped for */
+	struct pg_list	 strip;		/* the verdict; never scrolls */
+	struct pg_list	 body;		/* header fields and text */
+	size_t		 top;		/* first body line shown */
+	size_t		 page;		/* body rows on the screen */
+	int		 width;		/* the width lines were laid out for */
 	char		*from, *subject, *message_id, *text;
 	char		*to;
+	char		 brief[200];	/* the verdict in one line */
+	enum ui_color	 briefc;
 };
 
 static int
-pg_add(struct pg *pg, const char *s, size_t len, enum ui_color c, int bold)
+pg_add(struct pg_list *pl, const char *s, size_t len, enum ui_color c,
+    int bold)
 {
 	struct pg_line	*l;
 	size_t		 ncap;
 
-	if (pg->n == pg->cap) {
-		ncap = pg->cap == 0 ? 128 : pg->cap * 2;
-		if ((l = reallocarray(pg->lines, ncap, sizeof(*l))) == NULL)
+	if (pl->n == pl->cap) {
+		ncap = pl->cap == 0 ? 128 : pl->cap * 2;
+		if ((l = reallocarray(pl->l, ncap, sizeof(*l))) == NULL)
 			return -1;
-		pg->lines = l;
-		pg->cap = ncap;
+		pl->l = l;
+		pl->cap = ncap;
 	}
-	l = &pg->lines[pg->n];
+	l = &pl->l[pl->n];
+	memset(l, 0, sizeof(*l));
 	if ((l->s = strndup(s, len)) == NULL)
 		return -1;
 	l->color = c;
 	l->bold = bold;
-	pg->n++;
+	pl->n++;
 	return 0;
 }
 
-/* Adds s wrapped at width display cells, breaking at spaces when it can. */
+/*
+ * Adds s wrapped at width display cells, breaking at spaces when it can;
+ * every line it makes carries the marks of mk (NULL: none).
+ */
 static void
-pg_wrap(struct pg *pg, const char *s, size_t len, int width, enum ui_color c)
+pg_wrap(struct pg_list *pl, const char *s, size_t len, int width,
+    enum ui_color c, const struct pg_line *mk)
 {
 	mbstate_t	 mbs;
 	wchar_t		 wc;
-	size_t		 i = 0, start = 0, brk = 0, n;
+	size_t		 i = 0, start = 0, brk = 0, n, first = pl->n;
 	int		 w = 0, cw;
 
 	if (width < 10)
@@ -80,7 +102,7 @@ pg_wrap(struct pg *pg, const char *s, size_t len, int width, enum ui_color c)
 		if (w + cw > width) {
 			if (brk <= start)
 				brk = i;
-			pg_add(pg, s + start, brk - start, c, 0);
+			pg_add(pl, s + start, brk - start, c, 0);
 			start = brk;
 			while (start < len && s[start] == ' ')
 				start++;
@@ -95,19 +117,259 @@ pg_wrap(struct pg *pg, const char *s, size_t len, int width, enum ui_color c)
 		w += cw;
 		i += n;
 	}
-	pg_add(pg, s + start, len - start, c, 0);
+	pg_add(pl, s + start, len - start, c, 0);
+	for (; mk != NULL && first < pl->n; first++) {
+		memcpy(pl->l[first].mark, mk->mark, sizeof(mk->mark));
+		memcpy(pl->l[first].mcolor, mk->mcolor, sizeof(mk->mcolor));
+	}
 }
 
 static void
-pg_clear(struct pg *pg)
+pg_list_clear(struct pg_list *pl)
 {
 	size_t	i;
 
-	for (i = 0; i < pg->n; i++)
-		free(pg->lines[i].s);
-	free(pg->lines);
-	pg->lines = NULL;
-	pg->n = pg->cap = 0;
+	for (i = 0; i < pl->n; i++)
+		free(pl->l[i].s);
+	free(pl->l);
+	pl->l = NULL;
+	pl->n = pl->cap = 0;
+}
+
+static int
+is(const char *a, const char *b)
+{
+	return a != NULL && strcmp(a, b) == 0;
+}
+
+/* How the signer's certificate was trusted, in words. */
+static const char *
+pg_trust_words(const char *trust)
+{
+	if (is(trust, "pkix+dane"))
+		return "a trusted authority (PKIX) and a DNSSEC-signed SMIMEA "
+		    "record (DANE) vouch for the certificate";
+	if (is(trust, "pkix"))
+		return "a trusted authority vouches for the certificate "
+		    "(PKIX)";
+	if (is(trust, "dane"))
+		return "a DNSSEC-signed SMIMEA record vouches for the "
+		    "certificate (DANE)";
+	return "nothing vouches for the certificate";
+}
+
+/* The lines of the text (split on LF) and how many carry flag. */
+static void
+pg_count(const char *text, const struct app_shown *sh, unsigned flag,
+    size_t *linesp, size_t *withp)
+{
+	const char	*p;
+	size_t		 line = 1;
+
+	*linesp = *withp = 0;
+	for (p = text; ; line++) {
+		(*linesp)++;
+		if (app_shown_line(sh, line) & flag)
+			(*withp)++;
+		if ((p = strchr(p, '\n')) == NULL || *++p == '\0')
+			break;
+	}
+}
+
+/* A line of the strip in bold, on as many rows as it takes. */
+static void
+pg_wrap_bold(struct pg_list *st, const char *line, int width, enum ui_color c)
+{
+	size_t	i = st->n;
+
+	pg_wrap(st, line, strlen(line), width, c, NULL);
+	for (; i < st->n; i++)
+		st->l[i].bold = 1;
+}
+
+/* The signature and encryption lines of the strip. */
+static void
+pg_strip_states(struct pg *pg, const struct store_msg *m,
+    const struct app_shown *sh, int width)
+{
+	struct pg_list	*st = &pg->strip;
+	enum ui_color	 c;
+	const char	*b;
+	char		 line[1024];
+	int		 any = sh != NULL && sh->nfindings > 0;
+
+	b = ui_sig_banner(m->signature, &c);
+	if (m->signer != NULL && (is(m->signature, "invalid") ||
+	    is(m->signature, "error")))
+		/* A signature that failed vouches for no one. */
+		snprintf(line, sizeof(line), "%s — it claims to be from %s",
+		    b, m->signer);
+	else if (m->signer != NULL && !is(m->signature, "none"))
+		snprintf(line, sizeof(line), "%s — signer %s, trust %s: %s",
+		    b, m->signer, m->trust != NULL ? m->trust : "none",
+		    pg_trust_words(m->trust));
+	else
+		snprintf(line, sizeof(line), "%s", b);
+	/* Green only for a verdict with nothing to warn of. */
+	pg_wrap_bold(st, line, width, any && c == UI_C_GOOD ? UI_C_WARN : c);
+	b = ui_enc_banner(m->encryption, &c);
+	if (sh != NULL && sh->cipher != NULL)
+		snprintf(line, sizeof(line), "%s — cipher %s", b, sh->cipher);
+	else
+		snprintf(line, sizeof(line), "%s", b);
+	pg_wrap_bold(st, line, width, any && c == UI_C_GOOD ? UI_C_WARN : c);
+	snprintf(pg->brief, sizeof(pg->brief), "verdict: %s%s%s, %s%s%s",
+	    m->signature != NULL ? m->signature : "?", m->signer != NULL &&
+	    !is(m->signature, "none") ? " " : "", m->signer != NULL &&
+	    !is(m->signature, "none") ? m->signer : "",
+	    is(m->encryption, "none") ? "not encrypted" : m->encryption != NULL
+	    ? m->encryption : "?", sh != NULL && sh->cipher != NULL ? " " : "",
+	    sh != NULL && sh->cipher != NULL ? sh->cipher : "");
+	pg->briefc = c;
+}
+
+/* For a partial verdict: which lines the margin marks say are covered. */
+static void
+pg_coverage(struct pg_list *st, const char *text, const struct app_shown *sh,
+    unsigned flag, int width)
+{
+	int		 sig = flag == APP_SPAN_SIGNED;
+	char		 line[512];
+	size_t		 n, with;
+
+	if (sh != NULL && sh->has_coverage) {
+		pg_count(text, sh, flag, &n, &with);
+		snprintf(line, sizeof(line), "%s: only the lines marked %c in "
+		    "the margin (%zu of %zu); %s", sig ? "Signed" : "Encrypted",
+		    sig ? 'S' : 'E', with, n, sig ? "the lines marked - could "
+		    "come from anyone" : "the rest travelled in clear");
+	} else
+		snprintf(line, sizeof(line), "Which lines %s was not recorded "
+		    "when this message was stored", sig ? "are signed" :
+		    "came from an envelope");
+	pg_wrap(st, line, strlen(line), width, UI_C_BAD, NULL);
+}
+
+/* The strip: states, what the margin marks cover, every finding. */
+static void
+pg_strip(struct pg *pg, const struct store_msg *m, const struct app_shown *sh,
+    int width)
+{
+	struct pg_list	*st = &pg->strip;
+	const char	*text = m->text != NULL ? m->text : "";
+	char		 line[1024];
+	size_t		 i;
+
+	pg_strip_states(pg, m, sh, width);
+	if (is(m->signature, "partial"))
+		pg_coverage(st, text, sh, APP_SPAN_SIGNED, width);
+	if (is(m->encryption, "partial"))
+		pg_coverage(st, text, sh, APP_SPAN_ENVELOPE, width);
+	for (i = 0; sh != NULL && i < sh->nfindings; i++) {
+		snprintf(line, sizeof(line), "Warning: %s", sh->findings[i]);
+		pg_wrap(st, line, strlen(line), width, UI_C_WARN, NULL);
+	}
+	if (m->state == STORE_MSG_PENDING) {
+		snprintf(line, sizeof(line), "Kept as received; it is "
+		    "decrypted again when a matching key is imported");
+		pg_wrap(st, line, strlen(line), width, UI_C_WARN, NULL);
+	}
+}
+
+/* The margin marks of line (from 1) of the text. */
+static void
+pg_marks(const struct store_msg *m, const struct app_shown *sh, size_t line,
+    struct pg_line *mk)
+{
+	unsigned	f = app_shown_line(sh, line);
+
+	if (sh == NULL || !sh->has_coverage) {
+		mk->mark[0] = mk->mark[1] = '?';
+		mk->mcolor[0] = mk->mcolor[1] = UI_C_WARN;
+		return;
+	}
+	if (f & APP_SPAN_SIGNED) {
+		/* Under a signature that failed: the index's mark for it. */
+		if (is(m->signature, "valid") || is(m->signature, "partial")) {
+			mk->mark[0] = 'S';
+			mk->mcolor[0] = UI_C_GOOD;
+		} else
+			mk->mark[0] = ui_sig_mark(m->signature, &mk->mcolor[0]);
+	} else {
+		mk->mark[0] = '-';
+		mk->mcolor[0] = is(m->signature, "none") ? UI_C_DIM : UI_C_BAD;
+	}
+	if (f & APP_SPAN_ENVELOPE) {
+		mk->mark[1] = 'E';
+		mk->mcolor[1] = UI_C_GOOD;
+	} else {
+		mk->mark[1] = is(m->encryption, "none") ? ' ' : '-';
+		mk->mcolor[1] = UI_C_BAD;
+	}
+}
+
+/*
+ * 1 when m is signed but its To, Date and Subject come from outside the
+ * signature: no protected header section (RFC 9788) was read. (The From
+ * address shown is the one the signer was compared with.) In the stored
+ * verdict every quote inside a value is escaped, so a member's spelling
+ * cannot occur inside one.
+ */
+static int
+fields_unsigned(const struct store_msg *m)
+{
+	if (m->signature == NULL || strcmp(m->signature, "none") == 0)
+		return 0;
+	return m->verdict == NULL ||
+	    (strstr(m->verdict, "\"header_protection\":\"signed\"") == NULL &&
+	    strstr(m->verdict, "\"header_protection\":\"encrypted\"") == NULL);
+}
+
+/* The header fields and the text, each line in the gutter. */
+static void
+pg_body(struct pg *pg, const struct store_msg *m, const struct app_shown *sh,
+    int width)
+{
+	struct pg_line	 mk;
+	const char	*p, *nl;
+	char		 line[1024], date[64];
+	struct tm	 tm;
+	time_t		 t;
+	const char	*mark = fields_unsigned(m) ? "  [not signed]" : "";
+	size_t		 n = 1;
+	int		 w = width - PG_GUTTER;
+
+	memset(&mk, 0, sizeof(mk));
+	mk.mark[0] = mk.mark[1] = ' ';
+	snprintf(line, sizeof(line), "From:    %s", m->from != NULL ? m->from
+	    : "(none)");
+	pg_wrap(&pg->body, line, strlen(line), w, UI_C_HEAD, &mk);
+	if (m->to != NULL) {
+		snprintf(line, sizeof(line), "To:      %s%s", m->to, mark);
+		pg_wrap(&pg->body, line, strlen(line), w, UI_C_HEAD, &mk);
+	}
+	t = m->date != 0 ? m->date : m->received;
+	if (t != 0 && localtime_r(&t, &tm) != NULL) {
+		strftime(date, sizeof(date), "%a, %d %b %Y %H:%M %z", &tm);
+		snprintf(line, sizeof(line), "Date:    %s%s", date, mark);
+		pg_wrap(&pg->body, line, strlen(line), w, UI_C_HEAD, &mk);
+	}
+	snprintf(line, sizeof(line), "Subject: %s%s", m->subject != NULL ?
+	    m->subject : "", mark);
+	pg_wrap(&pg->body, line, strlen(line), w, UI_C_HEAD, &mk);
+	pg_add(&pg->body, "", 0, UI_C_NORMAL, 0);
+	pg->body.l[pg->body.n - 1].mark[0] = ' ';
+	pg->body.l[pg->body.n - 1].mark[1] = ' ';
+	/* The text is sanitized again when drawn; lines split on LF. */
+	for (p = m->text != NULL ? m->text : ""; ; p = nl + 1, n++) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			nl = p + strlen(p);
+		pg_marks(m, sh, n, &mk);
+		pg_wrap(&pg->body, p, (size_t)(nl - p), w, *p == '>' ?
+		    UI_C_QUOTE : UI_C_NORMAL, &mk);
+		if (*nl == '\0' || nl[1] == '\0')
+			break;
+	}
 }
 
 static void
@@ -115,60 +377,24 @@ pg_layout(struct ui *ui, struct ui_view *v, int width)
 {
 	struct pg		*pg = v->data;
 	struct store_msg	*m = NULL;
+	struct app_shown	*sh = NULL;
 	struct smerr		 e;
-	enum ui_color		 c;
-	const char		*b, *p, *nl;
-	char			 line[512], date[64];
-	struct tm		 tm;
-	time_t			 t;
 
-	pg_clear(pg);
+	pg_list_clear(&pg->strip);
+	pg_list_clear(&pg->body);
 	pg->width = width;
 	smerr_clear(&e);
 	if (store_msg_load(app_session_store(ui_session(ui)), pg->id, &m,
 	    &e) != 0) {
-		pg_add(pg, smerr_msg(&e), strlen(smerr_msg(&e)), UI_C_BAD, 1);
+		pg_add(&pg->strip, smerr_msg(&e), strlen(smerr_msg(&e)),
+		    UI_C_BAD, 1);
 		return;
 	}
-	b = ui_sig_banner(m->signature, &c);
-	if (m->signer != NULL && m->signature != NULL &&
-	    (strcmp(m->signature, "invalid") == 0 ||
-	    strcmp(m->signature, "error") == 0))
-		/* A signature that failed vouches for no one. */
-		snprintf(line, sizeof(line), "%s — it claims to be from %s",
-		    b, m->signer);
-	else if (m->signer != NULL && m->signature != NULL &&
-	    strcmp(m->signature, "none") != 0)
-		snprintf(line, sizeof(line), "%s — signer %s, trust %s", b,
-		    m->signer, m->trust != NULL ? m->trust : "none");
-	else
-		snprintf(line, sizeof(line), "%s", b);
-	pg_wrap(pg, line, strlen(line), width, c);
-	pg->lines[pg->n - 1].bold = 1;
-	b = ui_enc_banner(m->encryption, &c);
-	pg_wrap(pg, b, strlen(b), width, c);
-	if (m->state == STORE_MSG_PENDING)
-		pg_add(pg, "(kept as received; it is decrypted again when a "
-		    "matching key is imported)", 70, UI_C_WARN, 0);
-	pg_add(pg, "", 0, UI_C_NORMAL, 0);
-	snprintf(line, sizeof(line), "From:    %s", m->from != NULL ? m->from
-	    : "(none)");
-	pg_wrap(pg, line, strlen(line), width, UI_C_HEAD);
-	if (m->to != NULL) {
-		snprintf(line, sizeof(line), "To:      %s", m->to);
-		pg_wrap(pg, line, strlen(line), width, UI_C_HEAD);
-	}
-	t = m->date != 0 ? m->date : m->received;
-	if (t != 0 && localtime_r(&t, &tm) != NULL) {
-		strftime(date, sizeof(date), "%a, %d %b %Y %H:%M %z", &tm);
-		snprintf(line, sizeof(line), "Date:    %s", date);
-		pg_wrap(pg, line, strlen(line), width, UI_C_HEAD);
-	}
-	snprintf(line, sizeof(line), "Subject: %s", m->subject != NULL ?
-	    m->subject : "");
-	pg_wrap(pg, line, strlen(line), width, UI_C_HEAD);
-	pg_add(pg, "", 0, UI_C_NORMAL, 0);
-	pg->nhead = pg->n;
+	if (app_shown_read(m->verdict, &sh, &e) != 0)
+		ui_status(ui, 1, "%s", smerr_msg(&e));
+	pg_strip(pg, m, sh, width);
+	pg_body(pg, m, sh, width);
+	app_shown_free(sh);
 
 	free(pg->from);
 	free(pg->subject);
@@ -180,18 +406,9 @@ pg_layout(struct ui *ui, struct ui_view *v, int width)
 	pg->subject = strdup(m->subject != NULL ? m->subject : "");
 	pg->message_id = m->message_id != NULL ? strdup(m->message_id) : NULL;
 	pg->text = strdup(m->text != NULL ? m->text : "");
-	snprintf(v->title, sizeof(v->title), "%s", pg->subject != NULL ?
-	    pg->subject : "");
-
-	/* The text is sanitized again when drawn; lines split on LF. */
-	for (p = m->text != NULL ? m->text : ""; *p != '\0'; p = nl + 1) {
-		if ((nl = strchr(p, '\n')) == NULL)
-			nl = p + strlen(p);
-		pg_wrap(pg, p, (size_t)(nl - p), width, *p == '>' ?
-		    UI_C_QUOTE : UI_C_NORMAL);
-		if (*nl == '\0')
-			break;
-	}
+	/* Not the Subject: nothing the sender wrote sits above the strip. */
+	snprintf(v->title, sizeof(v->title), "message %lld in %s",
+	    (long long)pg->id, m->folder_name != NULL ? m->folder_name : "?");
 	store_msg_free(m);
 }
 
@@ -219,22 +436,63 @@ pg_mark_seen(struct ui *ui, int64_t id)
 }
 
 static void
+pg_draw_line(int y, int cols, const struct pg_line *l)
+{
+	int	x = 0, i;
+
+	if (l->mark[0] != '\0' && cols > PG_GUTTER) {
+		for (i = 0; i < 2; i++) {
+			attrset(COLOR_PAIR(l->mcolor[i]) | A_BOLD);
+			x += ui_put(y, x, 1, &l->mark[i], 1);
+		}
+		attrset(A_NORMAL);
+		x += ui_put(y, x, 2, "│ ", strlen("│ "));
+	}
+	attrset(COLOR_PAIR(l->color) | (l->bold ? A_BOLD : 0));
+	ui_put(y, x, cols - x, l->s, strlen(l->s));
+}
+
+/*
+ * The strip takes the rows it needs (at most half the screen, the last
+ * of them then saying how much is left out), then the rule; the body
+ * scrolls in what remains.
+ */
+static void
 pg_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 {
 	struct pg	*pg = v->data;
-	size_t		 i;
+	size_t		 i, ns, cap;
+	char		 more[128];
 	int		 y;
 
 	if (pg->width != cols)
 		pg_layout(ui, v, cols);
-	if (pg->top + (size_t)rows > pg->n)
-		pg->top = pg->n > (size_t)rows ? pg->n - (size_t)rows : 0;
-	for (i = pg->top, y = top; i < pg->n && y < top + rows; i++, y++) {
-		attrset(COLOR_PAIR(pg->lines[i].color) |
-		    (pg->lines[i].bold ? A_BOLD : 0));
-		ui_put(y, 0, cols, pg->lines[i].s, strlen(pg->lines[i].s));
+	cap = rows > 5 ? (size_t)rows / 2 : 1;
+	ns = pg->strip.n < cap ? pg->strip.n : cap;
+	for (i = 0, y = top; i < ns; i++, y++) {
+		if (i + 1 == ns && ns < pg->strip.n) {
+			snprintf(more, sizeof(more), "… %zu more lines of this "
+			    "verdict: 'sealmail show %lld' lists them",
+			    pg->strip.n - ns + 1, (long long)pg->id);
+			attrset(COLOR_PAIR(UI_C_WARN) | A_BOLD);
+			ui_put(y, 0, cols, more, strlen(more));
+			continue;
+		}
+		pg_draw_line(y, cols, &pg->strip.l[i]);
 	}
 	attrset(A_NORMAL);
+	move(y, 0);
+	for (i = 0; i < (size_t)cols; i++)
+		addstr("─");
+	y++;
+	pg->page = top + rows > y ? (size_t)(top + rows - y) : 1;
+	if (pg->top + pg->page > pg->body.n)
+		pg->top = pg->body.n > pg->page ? pg->body.n - pg->page : 0;
+	for (i = pg->top; i < pg->body.n && y < top + rows; i++, y++)
+		pg_draw_line(y, cols, &pg->body.l[i]);
+	attrset(A_NORMAL);
+	/* Scrolled: the status line repeats the verdict. */
+	ui_view_brief(v, pg->top > 0 ? pg->brief : NULL, pg->briefc);
 }
 
 static void
@@ -268,7 +526,7 @@ static int
 pg_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 {
 	struct pg	*pg = v->data;
-	size_t		 page = (size_t)ui_rows(ui);
+	size_t		 page = pg->page > 0 ? pg->page : 1;
 
 	if ((k = ui_nav_key(k, fn)) == 0)
 		return 1;
@@ -292,13 +550,16 @@ pg_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 		pg->top = 0;
 		return 0;
 	case 'G':
-		pg->top = pg->n;
+		pg->top = pg->body.n;
 		return 0;
 	case 'r':
 		pg_reply(ui, pg);
 		return 0;
 	case 'v':
 		ui_push(ui, ui_parts_new(ui, pg->id));
+		return 0;
+	case 'V':
+		ui_push(ui, ui_cert_new(ui, pg->id));
 		return 0;
 	case 'i':
 		return -1;
@@ -320,7 +581,8 @@ pg_free(struct ui_view *v)
 {
 	struct pg	*pg = v->data;
 
-	pg_clear(pg);
+	pg_list_clear(&pg->strip);
+	pg_list_clear(&pg->body);
 	free(pg->from);
 	free(pg->to);
 	free(pg->subject);
@@ -332,7 +594,8 @@ pg_free(struct ui_view *v)
 
 static const struct ui_view_ops pg_ops = {
 	"pager",
-	" q/i:back  Space/-:page  j/k:line  r:reply  m:mail  ?:help",
+	" q:back  Space/-:page  j/k:line  r:reply  v:parts  V:signer  "
+	    "?:help",
 	pg_draw, pg_key, pg_reload, pg_free,
 };
 

@@ -46,10 +46,26 @@ check_nomatch "EFAIL: the secret is not in the text" "SECRET-TEXT" \
 check_nomatch "EFAIL: no decrypted copy is kept" "SECRET" \
     "$(json "$T/efail.json" 'd.get("decrypted")')"
 
+# coverage: which lines of the text a signature covers, and which came
+# out of an envelope, in runs from line 1.
+cov() {	# cov FILE: the runs as "line:signed:envelope ..."
+	sm inspect --json "$D/$1" >"$T/cov.json" 2>/dev/null
+	json "$T/cov.json" '" ".join("%d:%d:%d" % (c["line"], c["signed"], c["envelope"]) for c in d["coverage"])'
+}
+check_eq "coverage: an unsigned prefix, then the signed part" \
+    "1:0:0 3:1:0" "$(cov sig-partial.eml)"
+check_eq "coverage: a signed message is signed throughout" "1:1:0" \
+    "$(cov sig-valid.eml)"
+check_eq "coverage: signed, then encrypted: every line both" "1:1:1" \
+    "$(cov nest-sign-encrypt.eml)"
+check_eq "coverage: a plain message, nothing" "1:0:0" "$(cov plain.eml)"
+check_eq "coverage: EFAIL's clear text did not come from the envelope" \
+    "1:0:0" "$(cov enc-partial-efail.eml)"
+
 # The members of the contract are all there, with the right types.
 check_eq "the JSON object has every member of the contract" \
-    "cipher encryption from signature signer signers subject text trust" \
-    "$(json "$T/out.json" '" ".join(sorted(k for k in d if k != "findings"))')"
+    "cc cipher date encryption from header_protection signature signer signers subject text to trust" \
+    "$(json "$T/out.json" '" ".join(sorted(k for k in d if k not in ("findings", "coverage")))')"
 
 # The human form names the verdict too.
 sm inspect "$D/sig-valid.eml" >"$T/human" 2>/dev/null

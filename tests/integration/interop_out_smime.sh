@@ -43,20 +43,11 @@ mkid alice rsa rsa:2048 && mkid bob rsa rsa:2048 && mkid carol ec ec:p256.pem
 check "test CA and identities made" test -s alice.pem -a -s bob.pem -a -s carol.pem
 
 # gpgsm: a private home, the CA trusted, offline, alice's key imported.
-export GNUPGHOME="$T/gnupg"
-mkdir -m 700 "$GNUPGHOME"
-printf 'disable-crl-checks\ndisable-policy-checks\ndisable-dirmngr\n' \
-    >"$GNUPGHOME/gpgsm.conf"
-printf 'allow-loopback-pinentry\n' >"$GNUPGHOME/gpg-agent.conf"
-echo "$(openssl x509 -in ca.pem -noout -fingerprint -sha1 | sed 's/.*=//') S" \
-    >"$GNUPGHOME/trustlist.txt"
 echo interop >pw
 openssl pkcs12 -export -in alice.pem -inkey alice.key -out alice.p12 \
     -passout file:pw -certpbe PBE-SHA1-3DES -keypbe PBE-SHA1-3DES \
     -macalg sha1
-check "gpgsm imports the CA" gpgsm --batch --import ca.pem
-check "gpgsm imports alice's PKCS#12" sh -c \
-    'gpgsm --batch --pinentry-mode loopback --passphrase-fd 0 --import alice.p12 <pw'
+gpgsm_home "$T/gnupg" ca.pem alice.p12 pw
 
 # --- helpers -----------------------------------------------------------
 # split_signed MSG ENT SIG: the signed entity and the DER signature of the

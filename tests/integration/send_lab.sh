@@ -15,32 +15,11 @@ cd "$T" || exit 1
 ID=$(date +%s)-$$		# Message-IDs unique to this run
 
 H=$T/alice
-mkdir -p "$H"
-secret pw "store passphrase"
-secret p12pw "$LAB_P12_PASS"
-echo "$LAB_ALICE_PASS" >alicepw
+sender_home "$H"
 S() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
 
 # config IMAP_PORT SMTP_HOST DNS_RESOLVER [ENCRYPT]
-config() {
-	cat >"$H/config" <<EOF
-[account lab]
-address  = alice@example.test
-name     = Alice Example
-imap     = imap://mail.example.test:$1
-smtp     = submission://$2:$LAB_SUBMISSION_PORT
-password-command = cat "$T/alicepw"
-ca-file  = $LAB_CA
-timeout  = 10
-sign     = yes
-encrypt  = ${4:-auto}
-
-[dns]
-resolver     = $3
-trust-anchor = $LAB_TA
-timeout      = 2
-EOF
-}
+config() { sender_config "$H" "$1" "$2" "$3" "${4:-auto}"; }
 config "$LAB_IMAP_PORT" mail.example.test "$LAB_DNS_RESOLVER"
 check "alice's identity imported" S keys import "$LAB_SMIME_DIR/alice.p12" \
     --passphrase-file "$T/p12pw"

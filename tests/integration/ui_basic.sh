@@ -8,22 +8,13 @@ secret "$T/pass" 'ui-test-passphrase'
 printf '[account demo]\naddress = alice@example.test\nname = Alice Example\n' > "$H/config"
 trap '$TM kill-server 2>/dev/null' EXIT
 
-screen() { $TM capture-pane -p -t ui; }
-# wait_for REGEX: up to 10 s for the screen to show REGEX.
-wait_for() {
-	_i=0
-	while [ $_i -lt 100 ]; do
-		screen | grep -Eq -- "$1" && return 0
-		sleep 0.1; _i=$((_i + 1))
-	done
-	return 1
-}
+wait_for() { ui_wait_for "$1"; }
 
 $TM new-session -d -s ui -x 110 -y 32 \
     "env -u DBUS_SESSION_BUS_ADDRESS '$SEALMAIL' --home '$H' --passphrase-file '$T/pass'; echo EXITED \$?; sleep 30"
 check "the program opens on the INBOX index" wait_for 'sealmail: INBOX \(0\)'
 check "an empty INBOX says how to sync" wait_for 'S syncs the account'
-check "the key hint line is shown" wait_for 'q:quit +Enter:read'
+check "the key hint line is shown" wait_for 'q:back +Enter:read'
 $TM send-keys -t ui '?'
 check "? opens the help" wait_for 'sealmail: help'
 check "help explains the signature marks" wait_for 'BAD signature'
@@ -36,6 +27,10 @@ check "the outbox is a folder" wait_for '^outbox'
 $TM send-keys -t ui Enter
 check "Enter on a folder opens its index" wait_for 'sealmail: INBOX'
 $TM send-keys -t ui q
-check "q on the last screen quits with status 0" wait_for 'EXITED 0'
+check "q goes back from it to the first index" wait_for 'sealmail: INBOX'
+$TM send-keys -t ui q
+check "q on the first screen asks before quitting" wait_for 'Quit sealmail\? \(y/N\)'
+$TM send-keys -t ui y
+check "y quits with status 0" wait_for 'EXITED 0'
 check "the store was created, not in clear" sh -c "! grep -rq 'SQLite format 3' '$H'"
 t_done

@@ -43,6 +43,6 @@ check_eq "every line's columns line up (until at one column)" 1 \
     "$(python3 -c 'import sys
 print(len({l.index(" until ") for l in open(sys.argv[1], encoding="utf-8")
     if " until " in l}))' "$T/keys")"
-$TM send-keys -t ui q q
-check "q quits with status 0" tm_wait 10 'EXITED 0'
+$TM send-keys -t ui q Q
+check "q back, Q quits with status 0" tm_wait 10 'EXITED 0'
 t_done

@@ -39,13 +39,8 @@ check "the lab CA becomes a trust anchor" S keys trust "$LAB_CA"
 check "bob's certificate imports" S keys import "$LAB_SMIME_DIR/bob.pem"
 
 # The mail, made with the openssl command line and put in alice's Maildir.
-MD="$LAB_DIR/mail/example.test/alice/Maildir"
-mkdir -p "$MD/cur" "$MD/new" "$MD/tmp"
 n=0
-put() {	# put FILE: one message into alice's INBOX
-	n=$((n + 1))
-	sed 's/\r*$/\r/' "$1" > "$MD/new/$(date +%s).uimail$n$$.lab"
-}
+put() { n=$((n + 1)); inbox_put "$1"; }
 hdr() {	# hdr SUBJECT
 	printf 'From: bob@example.test\nTo: alice@example.test\nSubject: %s\nDate: %s\nMessage-ID: <ui-%s-%d@example.test>\n' "$1" "$(LC_ALL=C date -R)" "$$" "$n"
 }
@@ -75,19 +70,18 @@ printf 'the attached figures: 1 2 3\n' > "$T/report.txt"
 openssl cms -encrypt -aes-256-gcm -in "$T/ent6" -out "$T/enc6" "$LAB_SMIME_DIR/alice.pem"
 { hdr "figures attached"; cat "$T/enc6"; } > "$T/m6"
 put "$T/m6"
+# Signed with its header fields inside (RFC 9788); the outer Subject was
+# changed on the way.
+printf 'From: bob@example.test\nTo: alice@example.test\nSubject: protected by bob\n\nMy Subject is signed.\n' >"$T/ent7"
+"$TOOLS/crypto_seal" --hp --sign "$LAB_SMIME_DIR/bob.pem" \
+    "$LAB_SMIME_DIR/bob.key" "$T/ent7" "$T/m7" >/dev/null
+sed -i '0,/^Subject: protected by bob/s//Subject: URGENT wire the money/' "$T/m7"
+put "$T/m7"
 chown -R nobody:nogroup "$LAB_DIR/mail" 2>/dev/null
 check "sync fetches alice's INBOX" S sync
 
-screen() { $TM capture-pane -p -t ui; }
-wait_for() {
-	_i=0
-	while [ $_i -lt 100 ]; do
-		screen | grep -Eq -- "$1" && return 0
-		sleep 0.1; _i=$((_i + 1))
-	done
-	screen | sed "s/^/#   | /" | sed -n "1,6p;\$p"
-	return 1
-}
+screen() { ui_screen; }
+wait_for() { ui_wait_for "$1"; }
 row() { screen | grep -F -- "$1" | head -1; }
 
 cat > "$T/editor.sh" <<'EOM'
@@ -109,26 +103,29 @@ check_match "a hostile subject is shown without its control sequences" 'evilsubj
 title=$($TM display-message -p -t ui '#{pane_title}')
 check_nomatch "a hostile subject cannot set the terminal title" 'pwned' "$title"
 
-# open SUBJECT: from the top of the index, down to the message, Enter.
-open_msg() {
-	$TM send-keys -t ui g
-	sleep 0.3
-	_line=$(screen | grep -n -F -- "$1" | head -1 | cut -d: -f1)
-	[ -n "$_line" ] || return 1
-	_i=2
-	while [ "$_i" -lt "$_line" ]; do $TM send-keys -t ui j; _i=$((_i + 1)); done
-	$TM send-keys -t ui Enter
-}
+open_msg() { ui_open_msg "$1"; }
 
 # Open the altered message: the stored verdict is the first line.
 open_msg 'altered after signing'
 check "the pager opens the altered message" wait_for 'Subject: altered after signing'
 check_match "its first line says the signature is bad" 'BAD SIGNATURE' "$(screen | sed -n 2p)"
+check "its text is marked in the margin as under a failed signature" \
+    wait_for '^! +│ Altered words from bob'
 $TM send-keys -t ui q
 open_msg 'signed by bob'
 check "the pager opens bob's signed message" wait_for 'Subject: signed by bob'
 check_match "its first line says signed and verified, with the signer" 'Signed and verified .*bob@example.test, trust pkix' "$(screen | sed -n 2p)"
 check "the signed text is shown" wait_for 'Signed words from bob'
+check_match "its Subject, outside the signature, is marked" \
+    'Subject: signed by bob  \[not signed\]' "$(screen)"
+$TM send-keys -t ui q
+check_match "the index shows the signed Subject, not the outer one" \
+    ' S  .*protected by bob' "$(row 'protected by bob')"
+check_nomatch "the changed outer Subject is nowhere" 'URGENT' "$(screen)"
+open_msg 'protected by bob'
+check "the pager opens the header-protected message" \
+    wait_for 'Subject: protected by bob'
+check_nomatch "its signed fields carry no mark" 'not signed' "$(screen)"
 $TM send-keys -t ui q
 
 # The parts of the decrypted message: v lists them, Enter saves one.
@@ -161,12 +158,21 @@ $TM send-keys -t ui m
 check "after the editor, the program asks to send" wait_for 'Send to bob@example.test\?'
 $TM send-keys -t ui y
 check "the send finishes and says so" wait_for '(sent|submitted|queued|delivered)'
+# bob's key opens it: its Subject travels inside the envelope, "[...]"
+# outside (header protection).
+sealed_for_bob() {
+	for f in $(grep -l '^Subject: \[\.\.\.\]' "$LAB_DIR"/mail/example.test/bob/Maildir/new/* "$LAB_DIR"/mail/example.test/bob/Maildir/cur/* 2>/dev/null); do
+		openssl cms -decrypt -in "$f" -recip "$LAB_SMIME_DIR/bob.pem" \
+		    -inkey "$LAB_SMIME_DIR/bob.key" 2>/dev/null |
+		    grep -q "$1" && { echo "$f"; return 0; }
+	done
+}
 i=0; got=
 while [ $i -lt 50 ] && [ -z "$got" ]; do
-	got=$(grep -l 'written in the terminal program' "$LAB_DIR"/mail/example.test/bob/Maildir/new/* "$LAB_DIR"/mail/example.test/bob/Maildir/cur/* 2>/dev/null | head -1)
+	got=$(sealed_for_bob 'Subject: written in the terminal program')
 	sleep 0.2; i=$((i + 1))
 done
-check "the message arrived in bob's INBOX" test -n "$got"
+check "the message arrived in bob's INBOX, its Subject sealed" test -n "$got"
 [ -n "$got" ] && check_match "it arrived signed" 'application/(x-)?pkcs7-(signature|mime)' "$(cat "$got")"
 check "no draft is left behind" sh -c "! ls '$H/tmp'/draft-* 2>/dev/null | grep -q ."
 # No certificate for a recipient while encryption is "auto": the program

@@ -11,6 +11,9 @@
  *	--self CERT.pem		the sender's certificate (default: --sign's)
  *	--cbc			AES-256-CBC whatever the capabilities
  *	--entity FILE		also write the canonical entity (what is signed)
+ *	--hp			protect the header fields (RFC 9788), as send
+ *				does: hp="clear", or hp="cipher" when encrypted
+ *	--no-legacy		with --hp, no Legacy Display Element
  *	--count N		make N messages (fresh Message-IDs) into the
  *				directory OUT as 000001.eml ...; prints the rate
  *
@@ -34,6 +37,7 @@
 #include "base/err.h"
 #include "crypto/protect.h"
 #include "mime/build.h"
+#include "mime/hp.h"
 
 #define MAXR	16
 
@@ -119,6 +123,29 @@ out:
 	return b;
 }
 
+/*
+ * send's header protection: mo's entity becomes the payload (what is
+ * signed or sealed), its outer fields those that go with it.
+ */
+static int
+hp_apply(struct mime_out *mo, int hp, int cipher, int legacy,
+    struct smerr *e)
+{
+	struct buf	*payload = NULL, *outer = NULL;
+
+	if (!hp)
+		return 0;
+	if (mime_hp_protect(mo, cipher, legacy, &payload, &outer, e) != 0)
+		return -1;
+	buf_free(mo->entity);
+	mo->entity = payload;
+	if (outer != NULL) {
+		buf_free(mo->headers);
+		mo->headers = outer;
+	}
+	return 0;
+}
+
 static int
 caps_mode(int argc, char **argv)
 {
@@ -177,7 +204,7 @@ main(int argc, char **argv)
 	char			 path[4096];
 	long			 count = 0, k;
 	double			 secs;
-	int			 a, sign = 0, rv = 1;
+	int			 a, sign = 0, rv = 1, hp = 0, legacy = 1;
 
 	smerr_clear(&e);
 	memset(&s, 0, sizeof(s));
@@ -223,6 +250,10 @@ main(int argc, char **argv)
 			o.force_cbc = 1;
 		else if (strcmp(argv[a], "--entity") == 0 && a + 1 < argc)
 			entity_out = argv[++a];
+		else if (strcmp(argv[a], "--hp") == 0)
+			hp = 1;
+		else if (strcmp(argv[a], "--no-legacy") == 0)
+			legacy = 0;
 		else if (strcmp(argv[a], "--count") == 0 && a + 1 < argc)
 			count = strtol(argv[++a], NULL, 10);
 		else {
@@ -282,7 +313,8 @@ main(int argc, char **argv)
 		rv = 0;
 		goto out;
 	}
-	if (mime_compose(buf_data(in), buf_len(in), NULL, NULL, &mo, &e) != 0)
+	if (mime_compose(buf_data(in), buf_len(in), NULL, NULL, &mo, &e) != 0 ||
+	    hp_apply(mo, hp, o.nrcpt > 0, legacy, &e) != 0)
 		goto out;
 	if (entity_out != NULL && spill(entity_out, mo->entity) != 0) {
 		smerr_set(&e, SMERR_IO, "cannot write %s", entity_out);

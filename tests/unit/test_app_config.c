@@ -45,6 +45,8 @@ test_full(void **st)
 	    "ca-file  = lab-ca.pem\n"
 	    "sign     = no\n"
 	    "encrypt  = yes\n"
+	    "header-protection = no\n"
+	    "legacy-display = no\n"
 	    "\n"
 	    "[account home]\n"
 	    "address = bob@example.test\n"
@@ -74,8 +76,12 @@ test_full(void **st)
 	assert_string_equal(a->ca_file, "/h/lab-ca.pem");
 	assert_int_equal(a->sign, 0);
 	assert_int_equal(a->encrypt, APP_ENCRYPT_YES);
+	assert_int_equal(a->header_protection, 0);
+	assert_int_equal(a->legacy_display, 0);
 	a = app_config_account(cfg, "home");
 	assert_non_null(a);
+	assert_int_equal(a->header_protection, 1);	/* the defaults */
+	assert_int_equal(a->legacy_display, 1);
 	assert_string_equal(a->imap.host, "::1");
 	assert_int_equal(a->imap.port, 10993);
 	assert_int_equal(a->timeout, APP_DEFAULT_TIMEOUT);
@@ -122,6 +128,10 @@ test_errors(void **st)
 	assert_int_equal(parse("[account a]\naddress = a@b\n"
 	    "imap = imaps://u:p@h\n", &cfg, &e), SMERR_CONFIG);
 	assert_int_equal(parse("[weird]\n", &cfg, &e), SMERR_CONFIG);
+	assert_int_equal(parse("[account a]\naddress = a@b\n"
+	    "legacy-display = maybe\n", &cfg, &e), SMERR_CONFIG);
+	assert_string_equal(smerr_msg(&e),
+	    "cfg:3: legacy-display: expected yes or no");
 	assert_int_equal(parse("[account a]\naddress = a@b\n[account a]\n",
 	    &cfg, &e), SMERR_CONFIG);
 }

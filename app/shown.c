@@ -1,0 +1,205 @@
+/*
+ * What the terminal program shows of a stored verdict beyond its columns:
+ * the cipher, the findings and which lines a signature covers, read back
+ * from the verdict's JSON object as the engine wrote it; and the sender's
+ * display name, read from a stored message's header.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/json.h"
+#include "base/text.h"
+#include "mime/mime.h"
+#include "app/app.h"
+
+#define APP_SHOWN_MAX	4096	/* findings or spans read from one verdict */
+#define APP_NAME_HEADER_MAX	(64 * 1024)	/* of a header, for From */
+
+void
+app_shown_free(struct app_shown *sh)
+{
+	size_t	i;
+
+	if (sh == NULL)
+		return;
+	free(sh->cipher);
+	for (i = 0; i < sh->nfindings; i++)
+		free(sh->findings[i]);
+	free(sh->findings);
+	free(sh->spans);
+	free(sh);
+}
+
+/* A member that is a bool: 1 for true, 0 for anything else. */
+static int
+member_true(const char *obj, const char *key)
+{
+	const char	*v = json_member(obj, key);
+
+	return v != NULL && strncmp(v, "true", 4) == 0;
+}
+
+static int
+shown_findings(struct app_shown *sh, const char *arr)
+{
+	const char	*p;
+	char		*s, *c;
+	size_t		 n = 0;
+
+	for (p = json_first(arr); p != NULL && n < APP_SHOWN_MAX;
+	    p = json_next(p))
+		n++;
+	if (n == 0)
+		return 0;
+	if ((sh->findings = calloc(n, sizeof(*sh->findings))) == NULL)
+		return SMERR_NOMEM;
+	for (p = json_first(arr); p != NULL && sh->nfindings < n;
+	    p = json_next(p)) {
+		if ((s = json_string(p)) == NULL)
+			continue;
+		c = text_sanitize_str(s, 0);
+		free(s);
+		if (c == NULL)
+			return SMERR_NOMEM;
+		sh->findings[sh->nfindings++] = c;
+	}
+	return 0;
+}
+
+static int
+shown_spans(struct app_shown *sh, const char *arr)
+{
+	const char	*p, *l;
+	size_t		 n = 0;
+	long long	 line;
+	char		*end;
+
+	for (p = json_first(arr); p != NULL && n < APP_SHOWN_MAX;
+	    p = json_next(p))
+		n++;
+	if (n == 0)
+		return 0;
+	if ((sh->spans = calloc(n, sizeof(*sh->spans))) == NULL)
+		return SMERR_NOMEM;
+	for (p = json_first(arr); p != NULL && sh->nspans < n;
+	    p = json_next(p)) {
+		if ((l = json_member(p, "line")) == NULL)
+			continue;
+		line = strtoll(l, &end, 10);
+		if (end == l || line < 1)
+			continue;
+		/* Runs follow one another; one out of order is dropped. */
+		if (sh->nspans > 0 &&
+		    (size_t)line <= sh->spans[sh->nspans - 1].line)
+			continue;
+		sh->spans[sh->nspans].line = (size_t)line;
+		sh->spans[sh->nspans].flags =
+		    (member_true(p, "signed") ? APP_SPAN_SIGNED : 0) |
+		    (member_true(p, "envelope") ? APP_SPAN_ENVELOPE : 0);
+		sh->nspans++;
+	}
+	return 0;
+}
+
+int
+app_shown_read(const char *verdict, struct app_shown **shp, struct smerr *e)
+{
+	struct app_shown	*sh;
+	char			*c;
+	int			 r;
+
+	*shp = NULL;
+	if ((sh = calloc(1, sizeof(*sh))) == NULL)
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	if ((c = json_string(json_member(verdict, "cipher"))) != NULL) {
+		sh->cipher = text_sanitize_str(c, 0);
+		free(c);
+		if (sh->cipher == NULL) {
+			app_shown_free(sh);
+			return smerr_set(e, SMERR_NOMEM, "out of memory");
+		}
+	}
+	sh->has_coverage = json_member(verdict, "coverage") != NULL;
+	if ((r = shown_findings(sh, json_member(verdict, "findings"))) != 0 ||
+	    (r = shown_spans(sh, json_member(verdict, "coverage"))) != 0) {
+		app_shown_free(sh);
+		return smerr_set(e, r, "out of memory");
+	}
+	*shp = sh;
+	return 0;
+}
+
+unsigned
+app_shown_line(const struct app_shown *sh, size_t line)
+{
+	size_t	lo = 0, hi, mid;
+
+	if (sh == NULL || sh->nspans == 0 || line < sh->spans[0].line)
+		return 0;
+	/* The last run starting at or before line. */
+	hi = sh->nspans;
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		if (sh->spans[mid].line <= line)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return sh->spans[lo].flags;
+}
+
+/*
+ * The unfolded value of the first From field of the header section at
+ * msg (len bytes, up to its blank line), into b.
+ */
+static int
+from_field(const unsigned char *msg, size_t len, struct buf *b)
+{
+	const unsigned char	*p = msg, *end = msg + len, *nl, *e;
+	int			 in = 0, r = 0;
+
+	while (p < end && r == 0) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		e = nl > p && nl[-1] == '\r' ? nl - 1 : nl;
+		if (e == p)
+			break;			/* the blank line */
+		if (*p == ' ' || *p == '\t') {
+			if (in)
+				r = buf_put(b, p, (size_t)(e - p));
+		} else if (in)
+			break;
+		else if ((size_t)(e - p) >= 5 &&
+		    strncasecmp((const char *)p, "from:", 5) == 0) {
+			in = 1;
+			r = buf_put(b, p + 5, (size_t)(e - p) - 5);
+		}
+		p = nl + 1;
+	}
+	return r;
+}
+
+char *
+app_from_name(const unsigned char *msg, size_t len)
+{
+	struct buf	*f = NULL, *b = NULL;
+	char		*name = NULL;
+
+	if (msg == NULL || len == 0)
+		return NULL;
+	if (len > APP_NAME_HEADER_MAX)
+		len = APP_NAME_HEADER_MAX;
+	if ((f = buf_new(APP_NAME_HEADER_MAX)) == NULL ||
+	    (b = buf_new(0)) == NULL || from_field(msg, len, f) != 0 ||
+	    buf_len(f) == 0 || mime_addr_name(buf_str(f), b) != 0 ||
+	    buf_len(b) == 0)
+		goto out;
+	name = text_sanitize_str(buf_str(b), 0);
+out:
+	buf_free(f);
+	buf_free(b);
+	return name;
+}

@@ -1,0 +1,112 @@
+#!/bin/sh
+# Header protection end to end in the lab: alice sends a signed and
+# encrypted message to bob through Postfix; on the wire its Subject is
+# "[...]" and the real one is only inside. After a sync of her Sent
+# folder, list and show give the real Subject and search finds it by a
+# word of it. The account keys header-protection and legacy-display turn
+# each part off; a signed-only message carries hp="clear".
+. "$TOP/tests/lib.sh"
+lab_up || { notok "the lab is not up"; t_done; }
+unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+cd "$T" || exit 1
+ID=$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
+H=$T/alice
+sender_home "$H"
+S() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
+
+# config [LINE]: alice's account, signing and encrypting, LINE added.
+config() {
+	sender_config "$H" "$LAB_IMAP_PORT" mail.example.test \
+	    "$LAB_DNS_RESOLVER" yes "${1:-}"
+}
+config
+check "alice's identity imported" S keys import "$LAB_SMIME_DIR/alice.p12" \
+    --passphrase-file "$T/p12pw"
+check "the lab CA trusted" S keys trust "$LAB_CA"
+BOB_DIR=$LAB_MAIL_DIR/example.test/bob/Maildir
+
+# arrived MSGID: bob's file holding MSGID (waits up to 10 s).
+arrived() {
+	_i=0
+	while [ $_i -lt 100 ]; do
+		_f=$(grep -rlF -- "$1" "$BOB_DIR"/new "$BOB_DIR"/cur 2>/dev/null |
+		    head -1)
+		[ -n "$_f" ] && { echo "$_f"; return 0; }
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 1
+}
+outer_subject() { tr -d '\r' <"$1" | sed -n '/^$/q;s/^Subject: //p'; }
+# bob_opens FILE: the plaintext bob's key gets from FILE.
+bob_opens() {
+	openssl cms -decrypt -in "$1" -recip "$LAB_SMIME_DIR/bob.pem" \
+	    -inkey "$LAB_SMIME_DIR/bob.key" 2>/dev/null
+}
+# mail N SUBJECT [send option]: sends message N to bob; its file on arrival.
+mail() {
+	printf 'To: Bob <bob@example.test>\nSubject: %s\nMessage-ID: <hp-%s-%s@example.test>\n\nThe plans for %s.\n' \
+	    "$2" "$1" "$ID" "$ID" >"m$1.txt"
+	S send ${3:-} "m$1.txt" >/dev/null 2>"err$1" ||
+	    { sed 's/^/#   /' "err$1" >&2; return 1; }
+	arrived "hp-$1-$ID@example.test"
+}
+
+# --- the default: hp="cipher", "[...]" outside, an element inside -------
+SUBJ="Zanzibar$ID harbour plans"
+f=$(mail 1 "$SUBJ")
+check "sealed: sent and arrived in bob's INBOX" test -n "$f"
+check_eq "sealed: the Subject on the wire is [...]" "[...]" \
+    "$(outer_subject "$f")"
+check_nomatch "sealed: no word of it in clear" "Zanzibar" "$(cat "$f")"
+p=$(bob_opens "$f" | tr -d '\r')
+check_match "sealed: bob's key opens hp=\"cipher\"" 'hp="cipher"' "$p"
+check_match "sealed: the real Subject is inside" "^Subject: $SUBJ\$" "$p"
+check_match "sealed: with a Legacy Display Element" \
+    'hp-legacy-display="1"' "$p"
+
+S sync --folder Sent >/dev/null 2>err; rc=$?
+check_eq "sync of alice's Sent exits 0" 0 "$rc"
+S list --json --folder Sent >list.json
+check_eq "list shows the real Subject, once" 1 \
+    "$(json list.json "len([x for x in d if x['subject'] == '$SUBJ'])")"
+check_eq "list shows no [...] at all" 0 \
+    "$(json list.json "len([x for x in d if x['subject'] == '[...]'])")"
+S search --json "Zanzibar$ID" >search.json
+check_eq "search finds it by a word of its Subject" "$SUBJ" \
+    "$(json search.json '",".join(x["subject"] for x in d)')"
+id=$(json list.json "[x['id'] for x in d if x['subject'] == '$SUBJ'][0]")
+S show --json "$id" >show.json
+check_eq "show: protected, signed by alice, decrypted, to bob" \
+    "encrypted|valid|decrypted|bob@example.test|$SUBJ" \
+    "$(json show.json '"|".join([d["header_protection"], d["signature"], d["encryption"], " ".join(d["to"]), d["subject"]])')"
+check_nomatch "show: the element is not in the text" 'Subject:' \
+    "$(json show.json 'd["text"]')"
+
+# --- legacy-display = no -------------------------------------------------
+config "legacy-display = no"
+f=$(mail 2 "no element $ID")
+check "no element: arrived" test -n "$f"
+check_eq "no element: still [...] outside" "[...]" "$(outer_subject "$f")"
+p=$(bob_opens "$f" | tr -d '\r')
+check_match "no element: hp=\"cipher\" inside" 'hp="cipher"' "$p"
+check_nomatch "no element: no hp-legacy-display" 'hp-legacy-display' "$p"
+
+# --- header-protection = no ----------------------------------------------
+config "header-protection = no"
+f=$(mail 3 "unprotected $ID")
+check "unprotected: arrived" test -n "$f"
+check_eq "unprotected: the Subject is outside as written" "unprotected $ID" \
+    "$(outer_subject "$f")"
+check_nomatch "unprotected: no hp parameter inside" 'hp=' \
+    "$(bob_opens "$f")"
+
+# --- signed only ---------------------------------------------------------
+config
+f=$(mail 4 "signed only $ID" --no-encrypt)
+check "signed only: arrived" test -n "$f"
+check_eq "signed only: the Subject stays outside" "signed only $ID" \
+    "$(outer_subject "$f")"
+check_match "signed only: the signed entity says hp=\"clear\"" \
+    'hp="clear"' "$(cat "$f")"
+t_done

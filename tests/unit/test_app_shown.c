@@ -1,0 +1,102 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "base/err.h"
+#include "app/app.h"
+
+static void
+test_null_and_empty(void **st)
+{
+	struct app_shown	*sh = NULL;
+	struct smerr		 e;
+
+	(void)st;
+	app_shown_free(NULL);
+	assert_int_equal(app_shown_line(NULL, 1), 0);
+	assert_null(app_from_name(NULL, 0));
+	smerr_clear(&e);
+	assert_int_equal(app_shown_read(NULL, &sh, &e), 0);
+	assert_null(sh->cipher);
+	assert_int_equal(sh->nfindings, 0);
+	assert_int_equal(sh->has_coverage, 0);
+	app_shown_free(sh);
+}
+
+static void
+test_verdict(void **st)
+{
+	struct app_shown	*sh = NULL;
+	struct smerr		 e;
+	const char		*v = "{\"signature\":\"partial\","
+	    "\"cipher\":\"aes-256-cbc\",\"text\":\"\",\"findings\":["
+	    "\"aes-256-cbc: the envelope is not integrity-protected\","
+	    "\"x\\u001b[31my\"],\"coverage\":["
+	    "{\"line\":1,\"signed\":false,\"envelope\":true},"
+	    "{\"line\":3,\"signed\":true,\"envelope\":true},"
+	    "{\"line\":2,\"signed\":true,\"envelope\":false},"
+	    "{\"line\":7,\"signed\":false,\"envelope\":false}]}";
+
+	(void)st;
+	smerr_clear(&e);
+	assert_int_equal(app_shown_read(v, &sh, &e), 0);
+	assert_string_equal(sh->cipher, "aes-256-cbc");
+	assert_int_equal(sh->nfindings, 2);
+	assert_string_equal(sh->findings[0],
+	    "aes-256-cbc: the envelope is not integrity-protected");
+	/* A finding reaches the screen sanitized. */
+	assert_string_equal(sh->findings[1], "xy");
+	assert_int_equal(sh->has_coverage, 1);
+	/* The run out of order (line 2 after 3) is dropped. */
+	assert_int_equal(sh->nspans, 3);
+	assert_int_equal(app_shown_line(sh, 1), APP_SPAN_ENVELOPE);
+	assert_int_equal(app_shown_line(sh, 2), APP_SPAN_ENVELOPE);
+	assert_int_equal(app_shown_line(sh, 3),
+	    APP_SPAN_SIGNED | APP_SPAN_ENVELOPE);
+	assert_int_equal(app_shown_line(sh, 6),
+	    APP_SPAN_SIGNED | APP_SPAN_ENVELOPE);
+	assert_int_equal(app_shown_line(sh, 7), 0);
+	assert_int_equal(app_shown_line(sh, 1000), 0);
+	app_shown_free(sh);
+}
+
+static void
+test_from_name(void **st)
+{
+	const char	*m1 = "Subject: x\r\n"
+	    "From: =?utf-8?q?B=C3=B8b_=1B[31mE?= <bob@example.test>\r\n"
+	    "\r\nFrom: Mallory <m@example.test>\r\n";
+	const char	*m2 = "From: bob@example.test\n\nbody\n";
+	const char	*m3 = "Content-Type: multipart/signed; boundary=b\r\n"
+	    "from: \"Bob\r\n Example\" <bob@example.test>\r\n"
+	    "Subject: s\r\n\r\n--b\r\n";
+	char		*n;
+
+	(void)st;
+	assert_non_null(n = app_from_name((const unsigned char *)m1,
+	    strlen(m1)));
+	assert_string_equal(n, "B\xc3\xb8" "b E");
+	free(n);
+	assert_null(app_from_name((const unsigned char *)m2, strlen(m2)));
+	/* A folded field of a multipart message's header. */
+	assert_non_null(n = app_from_name((const unsigned char *)m3,
+	    strlen(m3)));
+	assert_string_equal(n, "Bob Example");
+	free(n);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_null_and_empty),
+		cmocka_unit_test(test_verdict),
+		cmocka_unit_test(test_from_name),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

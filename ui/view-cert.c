@@ -1,0 +1,284 @@
+/*
+ * The signer's certificate of a message (V in the pager): its subject,
+ * the chain of issuers the key store knows, validity, SHA-256
+ * fingerprint, where it came from (imported, harvested, SMIMEA), and the
+ * certificate it replaced for its address, if any. All of it from the
+ * stored message and the key store.
+ */
+#include <curses.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/err.h"
+#include "store/store.h"
+#include "keys/keys.h"
+#include "app/app.h"
+#include "ui/ui_int.h"
+
+#define CERT_MAX_CHAIN	8
+
+struct cv {
+	char		**lines;
+	enum ui_color	*colors;
+	size_t		 n, cap;
+	size_t		 top;
+};
+
+static void
+cv_add(struct cv *cv, enum ui_color c, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+cv_add(struct cv *cv, enum ui_color c, const char *fmt, ...)
+{
+	va_list		 ap;
+	char		**nl, *s;
+	enum ui_color	*nc;
+	size_t		 ncap;
+	int		 r;
+
+	if (cv->n == cv->cap) {
+		ncap = cv->cap == 0 ? 32 : cv->cap * 2;
+		if ((nl = reallocarray(cv->lines, ncap, sizeof(*nl))) == NULL)
+			return;
+		cv->lines = nl;
+		if ((nc = reallocarray(cv->colors, ncap, sizeof(*nc))) == NULL)
+			return;
+		cv->colors = nc;
+		cv->cap = ncap;
+	}
+	va_start(ap, fmt);
+	r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r == -1)
+		return;
+	cv->colors[cv->n] = c;
+	cv->lines[cv->n++] = s;
+}
+
+static void
+cv_time(char *out, size_t len, time_t t)
+{
+	struct tm	tm;
+
+	if (t == 0 || gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, len, "%Y-%m-%d %H:%M UTC", &tm) == 0)
+		snprintf(out, len, "?");
+}
+
+/* Finds the key store's certificate whose subject is want (an issuer). */
+struct cv_find {
+	const char	*want;		/* subject, or fingerprint */
+	int		 by_fp;
+	char		*subject, *issuer, *source, *fp;
+	int		 kind;
+};
+
+static int
+cv_find_cb(const struct keys_cert *c, void *arg)
+{
+	struct cv_find		*f = arg;
+	struct keys_certinfo	 ci;
+	struct smerr		 e;
+	int			 hit;
+
+	smerr_clear(&e);
+	memset(&ci, 0, sizeof(ci));
+	if (f->by_fp)
+		hit = c->fingerprint != NULL &&
+		    strcmp(c->fingerprint, f->want) == 0;
+	else
+		hit = keys_cert_info(c->der, c->der_len, &ci, &e) == 0 &&
+		    ci.subject != NULL && strcmp(ci.subject, f->want) == 0;
+	if (hit && f->source == NULL) {
+		f->source = strdup(c->source != NULL ? c->source : "?");
+		f->kind = c->kind;
+		if (!f->by_fp) {
+			f->issuer = ci.issuer != NULL ? strdup(ci.issuer) :
+			    NULL;
+			f->fp = strdup(ci.fingerprint);
+		}
+	}
+	keys_certinfo_clear(&ci);
+	return 0;
+}
+
+static void
+cv_find_clear(struct cv_find *f)
+{
+	free(f->subject);
+	free(f->issuer);
+	free(f->source);
+	free(f->fp);
+	memset(f, 0, sizeof(*f));
+}
+
+/* The issuers above the signer, as far as the key store knows them. */
+static void
+cv_chain(struct cv *cv, struct keys *k, const struct keys_certinfo *ci)
+{
+	struct cv_find	 f;
+	struct smerr	 e;
+	char		*issuer, *prev = NULL;
+	int		 depth;
+
+	if (ci->issuer == NULL || (issuer = strdup(ci->issuer)) == NULL)
+		return;
+	cv_add(cv, UI_C_HEAD, "Issuer chain");
+	for (depth = 1; issuer != NULL && depth <= CERT_MAX_CHAIN; depth++) {
+		memset(&f, 0, sizeof(f));
+		f.want = issuer;
+		smerr_clear(&e);
+		(void)keys_foreach(k, KEYS_ANCHOR | KEYS_PEER, cv_find_cb, &f,
+		    &e);
+		cv_add(cv, f.source != NULL ? UI_C_NORMAL : UI_C_WARN,
+		    "  %*s%s", depth * 2 - 2, "", issuer);
+		if (f.source == NULL) {
+			cv_add(cv, UI_C_WARN, "  %*s(not in the key store)",
+			    depth * 2, "");
+			cv_find_clear(&f);
+			break;
+		}
+		cv_add(cv, UI_C_DIM, "  %*s%s, SHA-256 %s", depth * 2, "",
+		    f.kind == KEYS_ANCHOR ? "trust anchor" : "intermediate",
+		    f.fp != NULL ? f.fp : "?");
+		free(prev);
+		prev = issuer;
+		/* A self-signed certificate ends the chain. */
+		issuer = f.issuer != NULL && strcmp(f.issuer, prev) != 0 ?
+		    strdup(f.issuer) : NULL;
+		cv_find_clear(&f);
+	}
+	free(prev);
+	free(issuer);
+}
+
+static void
+cv_load(struct ui *ui, struct cv *cv, int64_t id)
+{
+	struct keys		*k = app_session_keys(ui_session(ui));
+	struct store_msg	*m = NULL;
+	struct keys_certinfo	 ci;
+	struct cv_find		 f;
+	struct smerr		 e;
+	char			 from[40], until[40], *old = NULL, *addr = NULL;
+
+	memset(&ci, 0, sizeof(ci));
+	memset(&f, 0, sizeof(f));
+	smerr_clear(&e);
+	if (store_msg_load(app_session_store(ui_session(ui)), id, &m, &e) !=
+	    0 || m->signer_der == NULL || m->signer_der_len == 0) {
+		cv_add(cv, UI_C_DIM, "%s", m == NULL ? smerr_msg(&e) :
+		    "This message has no signer's certificate.");
+		goto out;
+	}
+	if (keys_cert_info(m->signer_der, m->signer_der_len, &ci, &e) != 0) {
+		cv_add(cv, UI_C_BAD, "%s", smerr_msg(&e));
+		goto out;
+	}
+	cv_time(from, sizeof(from), ci.not_before);
+	cv_time(until, sizeof(until), ci.not_after);
+	cv_add(cv, UI_C_HEAD, "Signer's certificate");
+	cv_add(cv, UI_C_NORMAL, "  Subject:     %s", ci.subject);
+	cv_add(cv, UI_C_NORMAL, "  Addresses:   %s", ci.emails != NULL ?
+	    ci.emails : "(none)");
+	cv_add(cv, UI_C_NORMAL, "  Valid:       %s until %s", from, until);
+	cv_add(cv, UI_C_NORMAL, "  SHA-256:     %s", ci.fingerprint);
+	f.want = ci.fingerprint;
+	f.by_fp = 1;
+	(void)keys_foreach(k, KEYS_PEER | KEYS_IDENTITY | KEYS_ANCHOR,
+	    cv_find_cb, &f, &e);
+	cv_add(cv, UI_C_NORMAL, "  Came from:   %s", f.source != NULL ?
+	    f.source : "this message only (not in the key store)");
+	smerr_clear(&e);
+	if (keys_replaced(k, ci.fingerprint, &old, &addr, &e) == 0)
+		cv_add(cv, UI_C_WARN, "  Replaced:    %s for %s", old,
+		    addr != NULL ? addr : "?");
+	else
+		cv_add(cv, UI_C_NORMAL, "  Replaced:    no earlier "
+		    "certificate for its address");
+	cv_add(cv, UI_C_NORMAL, "%s", "");
+	cv_chain(cv, k, &ci);
+out:
+	free(old);
+	free(addr);
+	cv_find_clear(&f);
+	keys_certinfo_clear(&ci);
+	store_msg_free(m);
+}
+
+static void
+cv_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
+{
+	struct cv	*cv = v->data;
+	size_t		 i;
+	int		 y;
+
+	(void)ui;
+	if (cv->top >= cv->n)
+		cv->top = cv->n > 0 ? cv->n - 1 : 0;
+	for (i = cv->top, y = top; i < cv->n && y < top + rows; i++, y++) {
+		attrset(COLOR_PAIR(cv->colors[i]));
+		ui_put(y, 0, cols, cv->lines[i], strlen(cv->lines[i]));
+	}
+	attrset(A_NORMAL);
+}
+
+static int
+cv_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
+{
+	struct cv	*cv = v->data;
+
+	(void)ui;
+	switch (ui_nav_key(k, fn)) {
+	case 'j':
+		cv->top++;
+		return 0;
+	case 'k':
+		if (cv->top > 0)
+			cv->top--;
+		return 0;
+	}
+	return 1;
+}
+
+static void
+cv_free(struct ui_view *v)
+{
+	struct cv	*cv = v->data;
+	size_t		 i;
+
+	for (i = 0; i < cv->n; i++)
+		free(cv->lines[i]);
+	free(cv->lines);
+	free(cv->colors);
+	free(cv);
+	free(v);
+}
+
+static const struct ui_view_ops cv_ops = {
+	"certificate", " q:back  j/k:scroll",
+	cv_draw, cv_key, NULL, cv_free,
+};
+
+struct ui_view *
+ui_cert_new(struct ui *ui, int64_t msg)
+{
+	struct ui_view	*v;
+	struct cv	*cv;
+
+	if ((v = calloc(1, sizeof(*v))) == NULL ||
+	    (cv = calloc(1, sizeof(*cv))) == NULL) {
+		free(v);
+		return NULL;
+	}
+	v->ops = &cv_ops;
+	v->data = cv;
+	snprintf(v->title, sizeof(v->title), "signer of message %lld",
+	    (long long)msg);
+	cv_load(ui, cv, msg);
+	return v;
+}
