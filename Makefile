@@ -2,6 +2,24 @@
 # The arrows of DESIGN.md are enforced at link time: a unit test of a folder
 # links only that folder and the folders below it.
 
+# Parallel on every core unless -j is given (GNU make 4.3 shows no -j in
+# MAKEFLAGS while it reads this file, so make's own command line is read);
+# a make started by this one shares its jobs. One short line per step,
+# the full commands with V=1.
+ifeq ($(MAKELEVEL),0)
+ifeq ($(filter -j% --jobs%,$(shell tr '\0' ' ' </proc/$$PPID/cmdline \
+    2>/dev/null)),)
+MAKEFLAGS	+= -j$(shell nproc 2>/dev/null || echo 1)
+endif
+endif
+ifeq ($(V),1)
+Q		=
+say		= :
+else
+Q		= @
+say		= printf '  %-3s %s\n'
+endif
+
 VERSION		= 0.1.0
 PREFIX		?= /usr/local
 CC		?= cc
@@ -68,26 +86,29 @@ UNIT_BINS	:= $(UNIT_SRCS:%.c=$(B)/%)
 TOOL_SRCS	:= $(wildcard tests/tools/*.c)
 TOOL_BINS	:= $(TOOL_SRCS:%.c=$(B)/%)
 
-.PHONY: all clean check demo bench install deps unit lab-start lab-stop fuzz lint
+.PHONY: all clean check demo bench install install-man deps unit lab-start lab-stop fuzz lint
 .DELETE_ON_ERROR:
 
 all: sealmail
 
 sealmail: $(B)/sealmail
-	cp $< $@.new && mv -f $@.new $@
+	$(Q)cp $< $@.new && mv -f $@.new $@
 
 $(B)/sealmail: $(B)/ui/main.o $(call libsof,ui)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(EXT_LIBS)
+	@$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(EXT_LIBS)
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(ALLCFLAGS) $(CFLAGS_$(firstword $(subst /, ,$*))) -MMD -MP -c -o $@ $<
+	@$(say) CC $<
+	$(Q)$(CC) $(ALLCFLAGS) $(CFLAGS_$(firstword $(subst /, ,$*))) -MMD -MP -c -o $@ $<
 
 define folder_lib
 $(B)/lib$(1).a: $(patsubst %.c,$(B)/%.o,$(filter-out $(1)/main.c,$(wildcard $(1)/*.c)))
 	@mkdir -p $$(@D)
-	rm -f $$@
-	ar rcs $$@ $$^
+	@$$(say) AR $$@
+	$$(Q)rm -f $$@
+	$$(Q)ar rcs $$@ $$^
 endef
 $(foreach d,$(FOLDERS),$(eval $(call folder_lib,$(d))))
 
@@ -97,14 +118,16 @@ folder_of	= $(firstword $(subst _, ,$(1)))
 
 $(B)/tests/unit/test_%: tests/unit/test_%.c $$(call libsof,$$(call folder_of,$$*))
 	@mkdir -p $(@D)
-	$(CC) $(ALLCFLAGS) $(CFLAGS_$(firstword $(subst _, ,$*))) \
+	@$(say) LD $@
+	$(Q)$(CC) $(ALLCFLAGS) $(CFLAGS_$(firstword $(subst _, ,$*))) \
 	    -o $@ $< $(call libsof,$(firstword $(subst _, ,$*))) \
 	    $(LDFLAGS_ALL) -lcmocka $(EXT_LIBS)
 
 # tests/tools/<folder>_<what>.c: small programs the integration tests drive.
 $(B)/tests/tools/%: tests/tools/%.c $$(call libsof,$$(call folder_of,$$*))
 	@mkdir -p $(@D)
-	$(CC) $(ALLCFLAGS) $(CFLAGS_$(firstword $(subst _, ,$*))) \
+	@$(say) LD $@
+	$(Q)$(CC) $(ALLCFLAGS) $(CFLAGS_$(firstword $(subst _, ,$*))) \
 	    -o $@ $< $(call libsof,$(firstword $(subst _, ,$*))) \
 	    $(LDFLAGS_ALL) $(EXT_LIBS)
 
@@ -117,7 +140,9 @@ check: deps
 	$(MAKE) SANITIZE=1 unit
 	sh tests/run.sh $(BUILD)/san
 
-demo: deps sealmail
+# The packages first, then the build: in parallel they would race.
+demo: deps
+	@$(MAKE) --no-print-directory sealmail
 	sh tests/lab/demo.sh
 
 bench: sealmail
@@ -125,9 +150,17 @@ bench: sealmail
 	$(MAKE) build/rel/tests/tools/net_client build/rel/tests/tools/app_storefill
 	bash tests/bench/run.sh
 
-install: sealmail
+MANDIR		?= $(PREFIX)/share/man
+
+install: sealmail install-man
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 sealmail $(DESTDIR)$(PREFIX)/bin/sealmail
+
+install-man:
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	install -m 0644 doc/sealmail.1 $(DESTDIR)$(MANDIR)/man1/sealmail.1
+	install -m 0644 doc/sealmail.conf.5 \
+	    $(DESTDIR)$(MANDIR)/man5/sealmail.conf.5
 
 lint:
 	@sh tests/lint.sh
@@ -154,6 +187,11 @@ FUZZ_CFLAGS	= -std=c11 -D_GNU_SOURCE -I. -g -O1 -fno-omit-frame-pointer \
 		  -fno-sanitize-recover=undefined
 FUZZ_MIME_SRCS	= mime/parse.c mime/header.c mime/canon.c mime/hp.c \
 		  mime/build.c $(wildcard base/*.c)
+# Seeds: our fixtures, and the interop corpora where they are published
+# beside the repository (tests/run.sh reads them from the same place).
+INTEROP		= $(or $(SEALMAIL_INTEROP),../shared/interop)
+FUZZ_SEEDS	= tests/data/smime $(wildcard $(INTEROP)/thunderbird \
+		  $(INTEROP)/johnny $(INTEROP)/lamps)
 FUZZ_JUDGE_SRCS	= crypto/cms.c crypto/chain.c crypto/cert.c crypto/verdict.c \
 		  crypto/hp.c crypto/revoke.c crypto/keyop.c \
 		  net/anchors.c $(FUZZ_MIME_SRCS)
@@ -192,10 +230,10 @@ fuzz: $(FUZZ_DIR)/mime $(FUZZ_DIR)/judge $(FUZZ_DIR)/json $(FUZZ_DIR)/revoke \
 	    $(FUZZ_DIR)/corpus-agent
 	$(FUZZ_DIR)/mime -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 	    -dict=tests/fuzz/judge.dict -print_final_stats=1 \
-	    $(FUZZ_DIR)/corpus-mime tests/data/smime
+	    $(FUZZ_DIR)/corpus-mime $(FUZZ_SEEDS)
 	$(FUZZ_DIR)/judge -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 	    -dict=tests/fuzz/judge.dict -print_final_stats=1 \
-	    $(FUZZ_DIR)/corpus-judge tests/data/smime
+	    $(FUZZ_DIR)/corpus-judge $(FUZZ_SEEDS)
 	$(FUZZ_DIR)/json -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 	    -print_final_stats=1 $(FUZZ_DIR)/corpus-json
 	$(FUZZ_DIR)/revoke -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \

@@ -16,6 +16,8 @@ struct cli {
 	const char		*cmd;
 	const char		*home;
 	const char		*passphrase_file;
+	int			 argc;		/* the command and its */
+	char			**argv;		/* arguments */
 	char			*confdir;
 	char			*datadir;
 	struct app_config	*cfg;
@@ -48,6 +50,13 @@ int	 cli_config(struct cli *c);
 int	 cli_fail(struct cli *c);
 /* Prints a usage line for c->cmd on stderr; returns 2. */
 int	 cli_usage(struct cli *c);
+/*
+ * 0, or SMERR_PERM naming path (what it is, e.g. "a home") when group or
+ * others may write it, or with secret set (a passphrase or PIN file) read
+ * it, as ssh refuses; fd is the open file, or -1 to look path up.
+ */
+int	 app_check_mode(int fd, const char *path, const char *what,
+	    int secret, struct smerr *e);
 /* Writes b to stdout followed by a newline; 0 or 1 (write error). */
 int	 cli_print(struct cli *c, struct buf *b);
 
@@ -130,8 +139,10 @@ int	 cmd_delete(struct cli *, int, char **);
 /*
  * The account password: password-command or the Secret Service, else a
  * prompt on the terminal (app/cmd-sync.c). *pwp is malloc'd; wipe it.
+ * *typed (when not NULL) says whether it was typed at the prompt.
  */
-int	 cli_password(struct cli *c, const struct app_account *a, char **pwp);
+int	 cli_password(struct cli *c, const struct app_account *a, char **pwp,
+	    int *typed);
 /* The message ID an argument names; 0 when it names none. */
 int64_t	 cli_msg_id(const char *s);
 /*

@@ -5,6 +5,7 @@
  */
 #include <sys/stat.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -26,7 +27,7 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "keys", cmd_keys, "keys trust CA.pem", "add a trust anchor" },
 	{ "keys", cmd_keys, "keys list [--json]",
 	    "list identities, certificates and trust anchors" },
-	{ "keys", cmd_keys, "keys lookup [--json] ADDRESS",
+	{ "keys", cmd_keys, "keys lookup [--json] [--refresh] ADDRESS",
 	    "certificates for an address: key store, then SMIMEA" },
 	{ "sync", cmd_sync, "sync [--account NAME] [--folder NAME] [--json]",
 	    "fetch, decrypt and judge mail into the encrypted store" },
@@ -36,15 +37,19 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "search", cmd_search, "search [--json] QUERY",
 	    "search the decrypted text" },
 	{ "flag", cmd_flag, "flag ID [+|-]FLAG...",
-	    "change a message's flags (pushed by the next sync)" },
+	    "change a message's flags (pushed by the next sync); Seen, "
+	    "Flagged, Answered, Deleted and Draft, with or without \\, are "
+	    "IMAP's system flags, other words keywords" },
 	{ "store", cmd_store, "store check|keyring|passphrase "
 	    "[--new-passphrase-file F]",
 	    "check the store, or change how its key is kept" },
 	{ "inspect", cmd_inspect, "inspect [--json] [--time WHEN] FILE|-...",
 	    "verify, decrypt and judge a message" },
-	{ "send", cmd_send, "send [--sign|--no-sign] [--encrypt|--no-encrypt] [--rsa-pss] "
-	    "[--attach FILE]... FILE|-", "sign, encrypt and submit a message" },
-	{ "send", cmd_send, "send --draft ID", "send a postponed draft" },
+	{ "send", cmd_send, "send [--account NAME] [--sign|--no-sign] "
+	    "[--encrypt|--no-encrypt] [--rsa-pss] [--attach FILE]... FILE|-",
+	    "sign, encrypt and submit a message" },
+	{ "send", cmd_send, "send [--account NAME] --draft ID",
+	    "send a postponed draft" },
 	{ "draft", cmd_draft, "draft save FILE|- | draft list [--json] | "
 	    "draft show ID | draft delete ID",
 	    "drafts, kept in the encrypted store" },
@@ -60,10 +65,43 @@ static const struct cli_cmd cli_cmds[] = {
 	    "copy a message to another folder, here and on the server" },
 	{ "delete", cmd_delete, "delete ID",
 	    "move a message to Trash (from Trash: remove it for good)" },
-	{ "outbox", cmd_outbox, "outbox [--json] | outbox send [ID] | "
-	    "outbox delete ID", "queued messages; send them again" },
+	{ "outbox", cmd_outbox, "outbox [--json] [--account NAME] | outbox "
+	    "send [--account NAME] [ID] | outbox delete ID",
+	    "queued messages; send them again" },
 	{ "check", cmd_check, "check [--account NAME] [--json]", "connect to the account's servers, show how each was authenticated" },
 };
+
+/*
+ * Prints text from column indent, words wrapped before column 80; the
+ * first line starts at column at (the caller has printed that far).
+ */
+static void
+cli_wrap(FILE *fp, size_t at, size_t indent, const char *text)
+{
+	const char	*p = text, *q;
+	size_t		 n;
+
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		n = (q = strchr(p, ' ')) != NULL ? (size_t)(q - p) : strlen(p);
+		if (at > indent && at + 1 + n > 79) {
+			fprintf(fp, "\n%*s", (int)indent, "");
+			at = indent;
+		} else if (at > indent) {
+			fputc(' ', fp);
+			at++;
+		}
+		for (; at < indent; at++)
+			fputc(' ', fp);
+		fwrite(p, 1, n, fp);
+		at += n;
+		p += n;
+	}
+	fputc('\n', fp);
+}
 
 static void
 cli_usage_all(FILE *fp)
@@ -75,12 +113,14 @@ cli_usage_all(FILE *fp)
 	    "       sealmail --version | --help\n\n"
 	    "Without a command, sealmail opens the terminal program.\n\n"
 	    "Commands:\n");
-	for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++)
-		fprintf(fp, "  sealmail %-50s %s\n", cli_cmds[i].usage,
-		    cli_cmds[i].help);
+	for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++) {
+		fputs("  sealmail", fp);
+		cli_wrap(fp, 11, 6, cli_cmds[i].usage);
+		cli_wrap(fp, 0, 8, cli_cmds[i].help);
+	}
 	fprintf(fp, "\nExit status: 0 done, 1 failed (the last line on stderr "
-	    "says why), 2 usage error.\n"
-	    "See README.md and the command-line contract for details.\n");
+	    "says why),\n2 usage error. See sealmail(1) and sealmail.conf(5)."
+	    "\n");
 }
 
 int
@@ -95,6 +135,214 @@ cli_fail(struct cli *c)
 	return 1;
 }
 
+/*
+ * How the usage lines of command name (and --passphrase-file) know
+ * option opt ("--json", or "--folder=X" for "--folder"): 0 not at all, 1
+ * as a flag, 2 as an option that takes a value.
+ */
+static int
+cli_option_kind(const char *name, const char *opt)
+{
+	/* Taken after the command too: send's and outbox's own. */
+	static const char	*global[] = { "--passphrase-file F" };
+	const char		*p;
+	size_t			 i, n = strcspn(opt, "=");
+
+	for (i = 0; i < sizeof(global) / sizeof(global[0]); i++)
+		if (strncmp(global[i], opt, n) == 0 &&
+		    (global[i][n] == ' ' || global[i][n] == '\0'))
+			return global[i][n] == ' ' ? 2 : 1;
+	for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++) {
+		if (strcmp(cli_cmds[i].name, name) != 0)
+			continue;
+		for (p = cli_cmds[i].usage; (p = strstr(p, "--")) != NULL;
+		    p += 2)
+			if (strncmp(p, opt, n) == 0 &&
+			    strchr(" |]", p[n]) != NULL)
+				return p[n] == ' ' && p[n + 1] >= 'A' &&
+				    p[n + 1] <= 'Z' ? 2 : 1;
+	}
+	return 0;
+}
+
+/*
+ * The arguments of the command line that are not options (the command's
+ * name first), an option's value aside; at most max, into args.
+ */
+static int
+cli_positional(struct cli *c, const char **args, int max)
+{
+	int	i, n = 0, dashdash = 0;
+
+	for (i = 0; i < c->argc && n < max; i++) {
+		if (!dashdash && strcmp(c->argv[i], "--") == 0) {
+			dashdash = 1;
+			continue;
+		}
+		if (i > 0 && !dashdash && strncmp(c->argv[i], "--", 2) == 0) {
+			if (strchr(c->argv[i], '=') == NULL &&
+			    cli_option_kind(c->cmd, c->argv[i]) == 2)
+				i++;
+			continue;
+		}
+		args[n++] = c->argv[i];
+	}
+	return n;
+}
+
+/* 1 when arg is one of the words of literal ("check|keyring"). */
+static int
+cli_literal_is(const char *literal, size_t len, const char *arg)
+{
+	const char	*p = literal, *end = literal + len, *q;
+
+	for (; p < end; p = q + 1) {
+		if ((q = memchr(p, '|', (size_t)(end - p))) == NULL)
+			q = end;
+		if (strlen(arg) == (size_t)(q - p) &&
+		    strncmp(p, arg, (size_t)(q - p)) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Reads usage u against the n positional arguments: 0 when they fit as
+ * far as they go (*missing then names the first required word past them,
+ * or is empty), -1 when a literal word does not match (*bad is the
+ * argument), -2 when u has alternatives this reading does not follow, -3
+ * when an argument is left over where u takes no more (*bad is it).
+ */
+static int
+cli_usage_fit(const char *u, const char **args, int n, char *missing,
+    size_t len, const char **bad, int *literals)
+{
+	char		 w[128];
+	const char	*p = u;
+	size_t		 wl;
+	int		 depth = 0, idx = 0, value = 0;
+
+	*missing = '\0';
+	*literals = 0;
+	while (*p != '\0') {
+		for (wl = 0; *p != '\0' && *p != ' '; p++) {
+			if (*p == '[' || *p == ']') {
+				depth += *p == '[' ? 1 : -1;
+				continue;
+			}
+			if (depth == 0 && wl + 1 < sizeof(w))
+				w[wl++] = *p;
+		}
+		while (*p == ' ')
+			p++;
+		w[wl] = '\0';
+		if (wl == 0)
+			continue;
+		if (strcmp(w, "|") == 0)
+			return -2;
+		if (w[0] == '-' && w[1] == '-') {
+			value = 1;
+			continue;
+		}
+		if (value && isupper((unsigned char)w[0])) {
+			value = 0;
+			continue;
+		}
+		value = 0;
+		if (idx >= n) {
+			if (wl > 3 && strcmp(w + wl - 3, "...") == 0)
+				w[wl - 3] = '\0';
+			snprintf(missing, len, "%s", w);
+			return 0;
+		}
+		if (islower((unsigned char)w[0])) {
+			if (!cli_literal_is(w, wl, args[idx])) {
+				*bad = args[idx];
+				return -1;
+			}
+			if (idx > 0)
+				(*literals)++;
+		}
+		idx++;
+	}
+	/* "[QUERY]" or "FILE..." may take more than the words counted. */
+	for (p = u; (p = strchr(p, '[')) != NULL; p++)
+		if (isupper((unsigned char)p[1]))
+			return 0;
+	if (idx < n && strstr(u, "...") == NULL) {
+		*bad = args[idx];
+		return -3;
+	}
+	return 0;
+}
+
+/*
+ * The last line of a usage error: the first option the command does not
+ * know, an option left without its value, the subcommand it does not
+ * have, the argument that is missing, else a word that the arguments do
+ * not fit the usage above.
+ */
+static void
+cli_usage_why(struct cli *c)
+{
+	const char	*last, *args[16], *bad = NULL;
+	char		 missing[128], subs[256] = "";
+	size_t		 i;
+	int		 n, fit = -2, lit = 0, l2;
+
+	if (c->argc < 1 || c->argv == NULL)
+		return;
+	for (n = 1; n < c->argc; n++) {
+		if (strcmp(c->argv[n], "--") == 0)
+			break;
+		/* No command has one-letter options: "-x" is an argument. */
+		if (strncmp(c->argv[n], "--", 2) != 0 ||
+		    cli_option_kind(c->cmd, c->argv[n]) != 0)
+			continue;
+		fprintf(stderr, "sealmail: %s: unknown option '%s'\n",
+		    c->cmd, c->argv[n]);
+		return;
+	}
+	last = c->argv[c->argc - 1];
+	if (c->argc > 1 && last[0] == '-' && strchr(last, '=') == NULL &&
+	    cli_option_kind(c->cmd, last) == 2) {
+		fprintf(stderr, "sealmail: %s: option '%s' needs a value\n",
+		    c->cmd, last);
+		return;
+	}
+	n = cli_positional(c, args, 16);
+	for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++) {
+		if (strcmp(cli_cmds[i].name, c->cmd) != 0)
+			continue;
+		fit = cli_usage_fit(cli_cmds[i].usage, args, n, missing,
+		    sizeof(missing), &bad, &lit);
+		if (fit == 0 && islower((unsigned char)*missing) && n == 1) {
+			/* No subcommand: name every one. */
+			l2 = strlen(subs);
+			snprintf(subs + l2, sizeof(subs) - l2, "%s%s",
+			    l2 > 0 ? ", " : "", missing);
+			continue;
+		}
+		if (fit == 0 || fit == -3)
+			break;
+	}
+	if (*subs != '\0')
+		fprintf(stderr, "sealmail: %s: a subcommand is missing (%s)\n",
+		    c->cmd, subs);
+	else if (fit == 0 && *missing != '\0')
+		fprintf(stderr, "sealmail: %s%s%s: %s is missing\n", c->cmd,
+		    lit > 0 ? " " : "", lit > 0 ? args[1] : "", missing);
+	else if (fit == -3)
+		fprintf(stderr, "sealmail: %s: '%s' is one argument too many\n",
+		    c->cmd, bad);
+	else if (fit == -1 && bad != NULL && n > 1 && bad == args[1])
+		fprintf(stderr, "sealmail: %s: no subcommand '%s'\n", c->cmd,
+		    bad);
+	else
+		fprintf(stderr, "sealmail: %s: an argument is missing, or one "
+		    "too many (see the usage above)\n", c->cmd);
+}
+
 int
 cli_usage(struct cli *c)
 {
@@ -104,6 +352,8 @@ cli_usage(struct cli *c)
 		if (c->cmd != NULL && strcmp(cli_cmds[i].name, c->cmd) == 0)
 			fprintf(stderr, "usage: sealmail [--home DIR] %s\n",
 			    cli_cmds[i].usage);
+	if (c->cmd != NULL)
+		cli_usage_why(c);
 	return 2;
 }
 
@@ -143,6 +393,27 @@ mkdir_private(const char *dir, struct smerr *e)
 	return 0;
 }
 
+int
+app_check_mode(int fd, const char *path, const char *what, int secret,
+    struct smerr *e)
+{
+	struct stat	sb;
+
+	if ((fd != -1 ? fstat(fd, &sb) : stat(path, &sb)) == -1)
+		return smerr_set(e, SMERR_IO, "%s: %s", path, strerror(errno));
+	/*
+	 * A pipe, or a file without a name (the memfd the terminal program
+	 * hands its jobs), is no one else's to open.
+	 */
+	if (!S_ISDIR(sb.st_mode) && !(S_ISREG(sb.st_mode) && sb.st_nlink > 0))
+		return 0;
+	if ((sb.st_mode & (secret ? 0044 : 0022)) == 0)
+		return 0;
+	return smerr_set(e, SMERR_PERM, "%s: %s that group or others may %s "
+	    "(mode %04o): chmod %s it", path, what, secret ? "read" : "write",
+	    (unsigned)(sb.st_mode & 07777), secret ? "600" : "go-w");
+}
+
 static char *
 xdg_dir(const char *var, const char *fallback)
 {
@@ -179,7 +450,9 @@ app_dirs(const char *home, char **confdir, char **datadir, struct smerr *e)
 		goto fail;
 	}
 	if ((r = mkdir_private(*confdir, e)) != 0 ||
-	    (r = mkdir_private(*datadir, e)) != 0)
+	    (r = mkdir_private(*datadir, e)) != 0 ||
+	    (r = app_check_mode(-1, *confdir, "a home", 0, e)) != 0 ||
+	    (r = app_check_mode(-1, *datadir, "a home", 0, e)) != 0)
 		goto fail;
 	return 0;
 fail:
@@ -244,9 +517,10 @@ app_cli_main(int argc, char **argv, struct app_opts *o)
 			cli_usage_all(stdout);
 			return 0;
 		default:
-			fprintf(stderr, "sealmail: unknown option '%s'\n",
-			    argv[optind - 1]);
 			cli_usage_all(stderr);
+			fprintf(stderr, "sealmail: unknown option '%s' "
+			    "(sealmail --help lists the options)\n",
+			    argv[optind - 1]);
 			return 2;
 		}
 	}
@@ -259,12 +533,15 @@ app_cli_main(int argc, char **argv, struct app_opts *o)
 		if (strcmp(cli_cmds[i].name, c.cmd) == 0)
 			break;
 	if (i == sizeof(cli_cmds) / sizeof(cli_cmds[0])) {
-		fprintf(stderr, "sealmail: unknown command '%s'\n", c.cmd);
 		cli_usage_all(stderr);
+		fprintf(stderr, "sealmail: unknown command '%s' "
+		    "(sealmail --help lists the commands)\n", c.cmd);
 		return 2;
 	}
 	c.home = o->home;
 	c.passphrase_file = o->passphrase_file;
+	c.argc = argc - optind;
+	c.argv = argv + optind;
 	if (app_dirs(c.home, &c.confdir, &c.datadir, &c.err) != 0)
 		return cli_fail(&c);
 	cmdarg = optind;

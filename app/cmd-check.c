@@ -90,6 +90,7 @@ check_server(struct cli *c, const struct app_account *a, struct dns *dns,
 	r = imap ? imap_login(is, a->user != NULL ? a->user : a->address, pw,
 	    &c->err) : smtp_login(ss, a->user != NULL ? a->user : a->address,
 	    pw, &c->err);
+	r = send_login_hint(a, as, c->confdir, 0, r, &c->err);
 	if (r == 0)
 		res->login = 1;
 out:

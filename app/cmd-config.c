@@ -1,6 +1,8 @@
 /* sealmail config check: parse the configuration and show what it says. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/buf.h"
 #include "base/err.h"
@@ -36,6 +38,13 @@ cmd_config_check(struct cli *c, int argc, char **argv)
 		return cli_usage(c);
 	if (cli_config(c) != 0)
 		return cli_fail(c);
+	/* An absent file reads as no accounts; here that is the answer. */
+	if (access(c->cfg->path, F_OK) == -1 && errno == ENOENT) {
+		smerr_set(&c->err, SMERR_CONFIG, "%s: no such file: write one "
+		    "with an [account NAME] section (see sealmail.conf(5))",
+		    c->cfg->path);
+		return cli_fail(c);
+	}
 	printf("%s: %zu account(s)\n", c->cfg->path, c->cfg->naccounts);
 	for (i = 0; i < c->cfg->naccounts; i++) {
 		a = &c->cfg->accounts[i];

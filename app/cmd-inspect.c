@@ -66,6 +66,13 @@ read_input(const char *path, struct buf **bp, struct smerr *e)
 			    path, MIME_MAX_INPUT);
 		return smerr_set(e, r, "%s: cannot be read", path);
 	}
+	if (!mime_is_message(buf_data(b), buf_len(b))) {
+		buf_free(b);
+		return smerr_set(e, SMERR_PARSE, "%s: not a message (it does "
+		    "not begin with header fields such as From, Date or "
+		    "Subject)", strcmp(path, "-") == 0 ? "standard input" :
+		    path);
+	}
 	*bp = b;
 	return 0;
 }

@@ -21,6 +21,7 @@ struct lister {
 	struct cli	*c;
 	struct buf	*out;
 	int		 json;
+	int		 named;		/* --folder given */
 	size_t		 n;
 	int		 err;
 };
@@ -244,6 +245,37 @@ parse_json_opt(int argc, char **argv, const char *extra, const char **argp,
 	return optind;
 }
 
+struct folder_find {
+	const char	*name;
+	int		 found;
+};
+
+static int
+folder_find_cb(const struct store_folder *f, void *arg)
+{
+	struct folder_find	*ff = arg;
+
+	if (strcmp(f->name, ff->name) == 0)
+		ff->found = 1;
+	return ff->found;
+}
+
+/* An empty listing of a folder the store does not know is an error. */
+static int
+folder_check(struct cli *c, struct store *st, const char *name)
+{
+	struct folder_find	ff = { name, 0 };
+
+	if (store_folder_foreach(st, NULL, folder_find_cb, &ff,
+	    &c->err) != 0)
+		return c->err.code;
+	if (ff.found)
+		return 0;
+	return smerr_set(&c->err, SMERR_NOTFOUND, "no folder '%s' in the "
+	    "store (sync fetches the server's folders; folder names are "
+	    "the server's, e.g. INBOX)", name);
+}
+
 /*
  * Opens the store and prints the listing of folder arg, or of what the
  * search arg finds (after indexing whatever the last sync left).
@@ -272,6 +304,7 @@ list_run(struct cli *c, struct lister *l, int search, const char *arg)
 		buf_putc(l->out, '[');
 	if ((search ? store_search(st, arg, list_cb, l, &c->err) :
 	    store_msg_foreach_name(st, arg, list_cb, l, &c->err)) != 0 ||
+	    (l->named && l->n == 0 && folder_check(c, st, arg) != 0) ||
 	    list_finish(l) != 0)
 		goto fail;
 	r = 0;
@@ -288,13 +321,17 @@ int
 cmd_list(struct cli *c, int argc, char **argv)
 {
 	struct lister	 l;
-	const char	*folder = "INBOX";
+	const char	*folder = NULL;
 	int		 i;
 
 	memset(&l, 0, sizeof(l));
 	if ((i = parse_json_opt(argc, argv, "folder", &folder, &l.json)) < 0 ||
 	    i != argc)
 		return cli_usage(c);
+	/* INBOX is there before the first sync too. */
+	if (folder == NULL)
+		folder = "INBOX";
+	l.named = strcasecmp(folder, "INBOX") != 0;
 	/* The local folder "outbox" is the outbox, listed by its command. */
 	if (strcmp(folder, "outbox") == 0) {
 		char	*ov[3] = { (char *)"outbox", (char *)"--json", NULL };
@@ -417,6 +454,24 @@ out:
 	return r;
 }
 
+/*
+ * IMAP's system flags by their names, with or without the backslash;
+ * NULL for a name that only looks like one ("\\Foo"), name itself for a
+ * keyword.
+ */
+static const char *
+flag_name(const char *name)
+{
+	static const char	*sys[] = { "\\Seen", "\\Flagged", "\\Answered",
+				    "\\Deleted", "\\Draft" };
+	size_t			 i;
+
+	for (i = 0; i < sizeof(sys) / sizeof(sys[0]); i++)
+		if (strcasecmp(name + (*name == '\\'), sys[i] + 1) == 0)
+			return sys[i];
+	return *name == '\\' ? NULL : name;
+}
+
 /* Applies "+FLAG", "-FLAG" or "FLAG" (add) to a space-separated list. */
 static int
 flag_apply(struct buf *out, const char *cur, const char *op)
@@ -429,6 +484,8 @@ flag_apply(struct buf *out, const char *cur, const char *op)
 		add = *op == '+';
 		name = op + 1;
 	}
+	if ((name = flag_name(name)) == NULL)
+		return SMERR_INVAL;
 	nl = strlen(name);
 	if (nl == 0 || strpbrk(name, " ()\r\n\"*%{") != NULL)
 		return SMERR_INVAL;
@@ -490,8 +547,9 @@ cmd_flag(struct cli *c, int argc, char **argv)
 		buf_reset(b);
 		if (flag_apply(b, buf_len(a) > 0 ? buf_str(a) : "",
 		    argv[i]) != 0) {
-			smerr_set(&c->err, SMERR_USAGE, "bad flag '%s'",
-			    argv[i]);
+			smerr_set(&c->err, SMERR_USAGE, "bad flag '%s': "
+			    "Seen, Flagged, Answered, Deleted, Draft or a "
+			    "keyword (no \\, space or ()\"*%%{)", argv[i]);
 			goto fail;
 		}
 		t = a;

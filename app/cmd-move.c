@@ -51,7 +51,7 @@ online_open(struct cli *c, const struct app_account *a, struct store *st,
 		return;
 	}
 	if (cli_open_dns(c, 1, &on->dns) != 0 ||
-	    cli_password(c, a, &on->pw) != 0) {
+	    cli_password(c, a, &on->pw, NULL) != 0) {
 		online_warn(on, c);
 		return;
 	}

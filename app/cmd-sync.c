@@ -70,7 +70,8 @@ bar_cb(void *arg, const struct sync_progress *p)
  * prompt on the terminal (kept in the Secret Service if the user agrees).
  */
 int
-cli_password(struct cli *c, const struct app_account *a, char **pwp)
+cli_password(struct cli *c, const struct app_account *a, char **pwp,
+    int *typed)
 {
 	struct send_opts	 so;
 	struct smerr		 e2;
@@ -80,6 +81,8 @@ cli_password(struct cli *c, const struct app_account *a, char **pwp)
 	ssize_t			 n;
 
 	*pwp = NULL;
+	if (typed != NULL)
+		*typed = 0;
 	memset(&so, 0, sizeof(so));
 	so.acct = a;
 	so.home = c->confdir;
@@ -93,6 +96,8 @@ cli_password(struct cli *c, const struct app_account *a, char **pwp)
 	snprintf(prompt, sizeof(prompt), "Password for %s: ", name);
 	if ((r = cli_ask_secret(prompt, 0, &pw, &c->err)) != 0)
 		return r;
+	if (typed != NULL)
+		*typed = 1;
 	if ((*pwp = buf_strdup(pw)) == NULL) {
 		buf_free(pw);
 		return smerr_set(&c->err, SMERR_NOMEM, "out of memory");
@@ -155,7 +160,7 @@ cmd_sync(struct cli *c, int argc, char **argv)
 	const char			*acct = NULL, *folder = NULL;
 	char				*pw = NULL;
 	size_t				 done, left;
-	int				 ch, json = 0, r = 1, more;
+	int				 ch, json = 0, r = 1, more, typed = 0;
 
 	optind = 0;
 	opterr = 0;
@@ -192,7 +197,7 @@ cmd_sync(struct cli *c, int argc, char **argv)
 	if (cli_open_keys(c, &st, &k) != 0 ||
 	    cli_open_dns(c, 1, &dns) != 0 ||
 	    app_revoke_new(c->cfg, st, dns, &rv, &c->err) != 0 ||
-	    cli_password(c, a, &pw) != 0)
+	    cli_password(c, a, &pw, &typed) != 0)
 		goto fail;
 	memset(&o, 0, sizeof(o));
 	memset(&bar, 0, sizeof(bar));
@@ -209,7 +214,8 @@ cmd_sync(struct cli *c, int argc, char **argv)
 		o.progress = bar_cb;
 		o.arg = &bar;
 	}
-	r = sync_run(&o, &s, &c->err);
+	r = send_login_hint(a, &a->imap, c->confdir, typed,
+	    sync_run(&o, &s, &c->err), &c->err);
 	if (bar.drawn)
 		fputc('\n', stderr);
 	if (r != 0) {

@@ -17,7 +17,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
-#include "app/app.h"
+#include "app/app_int.h"
 
 #define CONFIG_MAX_SIZE		(1024 * 1024)
 #define CONFIG_MAX_ACCOUNTS	64
@@ -514,6 +514,11 @@ app_config_load(const char *path, const char *home, struct app_config **cfgp,
 			return app_config_parse("", 0, path, home, cfgp, e);
 		return smerr_set(e, SMERR_CONFIG, "%s: %s", path,
 		    strerror(errno));
+	}
+	/* Its password-command runs under /bin/sh: others must not write. */
+	if ((r = app_check_mode(fd, path, "a config file", 0, e)) != 0) {
+		close(fd);
+		return r;
 	}
 	if ((b = buf_new(CONFIG_MAX_SIZE)) == NULL) {
 		close(fd);

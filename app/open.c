@@ -37,6 +37,10 @@ cli_read_passfile(const char *path, struct buf **passp, struct smerr *e)
 	*passp = NULL;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
 		return smerr_set(e, SMERR_IO, "%s: %s", path, strerror(errno));
+	if ((r = app_check_mode(fd, path, "a passphrase file", 1, e)) != 0) {
+		close(fd);
+		return r;
+	}
 	if ((b = buf_new_secret(PASS_MAX)) == NULL) {
 		close(fd);
 		return smerr_set(e, SMERR_NOMEM, "out of memory");
@@ -198,13 +202,38 @@ cli_open_store_with(struct cli *c, const char *passfile, struct store **stp)
 	return r;
 }
 
+/*
+ * The one line that says why a passphrase is needed and where it comes
+ * from; with neither a passphrase file nor a terminal that line is the
+ * error itself.
+ */
+static int
+secret_fallback_notice(struct cli *c, const char *passfile,
+    const struct smerr *why)
+{
+	char	*msg;
+
+	if (passfile == NULL && !isatty(STDIN_FILENO))
+		return smerr_set(&c->err, SMERR_SECRET, "%s; a passphrase "
+		    "stands in for it, but there is no terminal to ask for "
+		    "one: give --passphrase-file or set "
+		    "SEALMAIL_PASSPHRASE_FILE", smerr_msg(why));
+	msg = text_sanitize_str(smerr_msg(why), 0);
+	fflush(stdout);
+	fprintf(stderr, "sealmail: %s; using a passphrase instead, %s%s\n",
+	    msg != NULL ? msg : "no Secret Service",
+	    passfile != NULL ? "read from " : "asked on the terminal",
+	    passfile != NULL ? passfile : "");
+	free(msg);
+	return 0;
+}
+
 static int
 open_store(struct cli *c, const char *passfile, struct store **stp)
 {
 	struct smerr	 e2;
 	struct buf	*pass = NULL;
 	uint8_t		 key[STORE_KEY_LEN];
-	char		*msg;
 	int		 r;
 
 	*stp = NULL;
@@ -217,12 +246,8 @@ open_store(struct cli *c, const char *passfile, struct store **stp)
 			smerr_set(&c->err, r, "%s", smerr_msg(&e2));
 			return r;
 		}
-		/* The one line that says why a passphrase is needed. */
-		msg = text_sanitize_str(smerr_msg(&e2), 0);
-		fflush(stdout);
-		fprintf(stderr, "sealmail: %s; using a passphrase instead\n",
-		    msg != NULL ? msg : "no Secret Service");
-		free(msg);
+		if ((r = secret_fallback_notice(c, passfile, &e2)) != 0)
+			return r;
 	}
 	if ((r = store_passphrase(c, passfile, &pass)) != 0)
 		return r;

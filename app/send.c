@@ -160,6 +160,30 @@ send_password(const struct send_opts *o, const struct app_server *srv,
 	return 0;
 }
 
+int
+send_login_hint(const struct app_account *a, const struct app_server *srv,
+    const char *home, int typed, int r, struct smerr *e)
+{
+	char	msg[SMERR_MSGMAX], name[512];
+
+	if (r != SMERR_AUTH || e == NULL)
+		return r;
+	snprintf(msg, sizeof(msg), "%s", smerr_msg(e));
+	snprintf(name, sizeof(name), "%s@%s", a->user != NULL ? a->user :
+	    a->address, srv->host);
+	if (typed)
+		return smerr_reset(e, r, "%s; the password was the one typed "
+		    "for %s", msg, name);
+	if (a->password_command != NULL)
+		return smerr_reset(e, r, "%s; the password came from the "
+		    "password-command of account %s in %s/config: correct "
+		    "it there", msg, a->name, home);
+	return smerr_reset(e, r, "%s; the password came from the Secret "
+	    "Service: replace it with secret-tool store --label=sealmail "
+	    "xdg:schema org.sealmail.Password account %s, or set "
+	    "password-command in %s/config", msg, name, home);
+}
+
 /* The net_server for an account's server; *lp keeps its memory. */
 static int
 server_for(const struct send_opts *o, const struct app_server *as,
@@ -661,8 +685,9 @@ submit(const struct send_opts *o, struct entry *en, int *in_doubt,
 	memset(&fin, 0, sizeof(fin));
 	if ((r = server_for(o, &o->acct->smtp, &srv, &lk, e)) != 0 ||
 	    (r = smtp_open(&srv, &s, e)) != 0 ||
-	    (r = smtp_login(s, o->acct->user != NULL ? o->acct->user :
-	    o->acct->address, pw, e)) != 0 ||
+	    (r = send_login_hint(o->acct, &o->acct->smtp, o->home, 0,
+	    smtp_login(s, o->acct->user != NULL ? o->acct->user :
+	    o->acct->address, pw, e), e)) != 0 ||
 	    (r = smtp_send(s, en->from, rcpt, n, buf_data(en->body),
 	    buf_len(en->body), NULL, &fin, e)) != 0) {
 		*in_doubt = smtp_data_began(s) && fin.code == 0;
@@ -717,8 +742,9 @@ append_sent(const struct send_opts *o, struct entry *en, struct smerr *e)
 		return r;
 	if ((r = server_for(o, &o->acct->imap, &srv, &lk, e)) != 0 ||
 	    (r = imap_open(&srv, &s, e)) != 0 ||
-	    (r = imap_login(s, o->acct->user != NULL ? o->acct->user :
-	    o->acct->address, pw, e)) != 0 ||
+	    (r = send_login_hint(o->acct, &o->acct->imap, o->home, 0,
+	    imap_login(s, o->acct->user != NULL ? o->acct->user :
+	    o->acct->address, pw, e), e)) != 0 ||
 	    (r = sent_folder(s, &folder, e)) != 0 ||
 	    (r = imap_append(s, folder, "\\Seen", 0, buf_data(en->body),
 	    buf_len(en->body), NULL, NULL, e)) != 0) {

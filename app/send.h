@@ -90,5 +90,13 @@ int	 send_deliver_msgid(const struct send_opts *o, const char *msgid,
  */
 int	 send_password(const struct send_opts *o,
 	    const struct app_server *srv, char **pwp, struct smerr *e);
+/*
+ * Returns r; when it is SMERR_AUTH (a refused login) e's message gains
+ * where the password came from (typed: asked on the terminal) and how to
+ * change it.
+ */
+int	 send_login_hint(const struct app_account *a,
+	    const struct app_server *srv, const char *home, int typed, int r,
+	    struct smerr *e);
 
 #endif

@@ -114,7 +114,8 @@ app_session_open(const struct app_opts *o, struct app_session **sp,
 		if (r == SMERR_SECRET) {
 			if (!keys_store_uses_passphrase(s->c.datadir))
 				fprintf(stderr, "sealmail: %s; using a "
-				    "passphrase instead\n", smerr_msg(&e2));
+				    "passphrase instead, asked on the "
+				    "terminal\n", smerr_msg(&e2));
 			if ((r = session_ask(s, e)) != 0)
 				goto fail;
 		} else if (r != 0) {

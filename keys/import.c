@@ -399,6 +399,15 @@ keys_import_cert(struct keys *k, const struct buf *data, enum keys_kind kind,
 		r = smerr_set(e, SMERR_PARSE, "no certificate in the file");
 		goto out;
 	}
+	/* An anchor issues: an end-entity certificate is a peer's. */
+	for (i = 0; kind == KEYS_ANCHOR && i < sk_X509_num(certs); i++) {
+		if (X509_check_ca(sk_X509_value(certs, i)) != 0)
+			continue;
+		r = smerr_set(e, SMERR_INVAL, "an end-entity certificate, not "
+		    "a CA: a trust anchor must be a CA certificate (a "
+		    "correspondent's certificate goes in with keys import)");
+		goto out;
+	}
 	if (pkey != NULL) {
 		/* A certificate with its key: an identity. */
 		for (i = 0; i < sk_X509_num(certs) && own == NULL; i++)
@@ -450,6 +459,18 @@ der_is_cert(const struct buf *b)
 	return ok;
 }
 
+static int
+der_is_p12(const struct buf *b)
+{
+	const unsigned char	*p = buf_data(b);
+	PKCS12			*pk;
+
+	pk = d2i_PKCS12(NULL, &p, (long)buf_len(b));
+	PKCS12_free(pk);
+	ERR_clear_error();
+	return pk != NULL;
+}
+
 int
 keys_import_path(struct keys *k, const char *path, enum keys_kind kind,
     const char *pass, struct smerr *e)
@@ -476,6 +497,12 @@ keys_import_path(struct keys *k, const char *path, enum keys_kind kind,
 	}
 	pem = is_pem(b);
 	cert = !pem && der_is_cert(b);
+	if (!pem && !cert && (kind == KEYS_ANCHOR || !der_is_p12(b))) {
+		r = smerr_set(e, SMERR_PARSE, "%s: not a certificate (PEM or "
+		    "DER)%s", path, kind == KEYS_ANCHOR ? "" :
+		    " and not a PKCS#12 file (.p12)");
+		goto out;
+	}
 	/* PEM with a key block, or anything else than a certificate: a key. */
 	haskey = pem ? has_private_key(b) : !cert;
 	if (haskey && (sb.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
@@ -487,8 +514,6 @@ keys_import_path(struct keys *k, const char *path, enum keys_kind kind,
 	if (pem || cert)
 		r = keys_import_cert(k, b, kind == KEYS_IDENTITY ? KEYS_PEER :
 		    kind, &e2);
-	else if (kind == KEYS_ANCHOR)
-		r = smerr_set(&e2, SMERR_PARSE, "not a certificate");
 	else
 		r = keys_import_p12(k, b, pass, &e2);
 	if (r != 0)

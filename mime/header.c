@@ -817,3 +817,53 @@ mime_part_date(const struct mime_part *p, time_t *tp)
 	*tp = t;
 	return 0;
 }
+
+/* The length of the field name that starts line p (up to its colon), or 0. */
+static size_t
+field_name_len(const char *p, const char *end)
+{
+	const char	*q;
+
+	for (q = p; q < end && *q != ':'; q++)
+		if (*q < 33 || *q > 126)
+			return 0;
+	return q < end && q > p ? (size_t)(q - p) : 0;
+}
+
+int
+mime_is_message(const void *data, size_t len)
+{
+	static const char	*known[] = { "from", "date", "subject", "to",
+				    "cc", "message-id", "mime-version",
+				    "content-type", "received", "return-path",
+				    "sender", "reply-to", "in-reply-to",
+				    "references", "delivered-to" };
+	const char		*p = data, *end = p + len, *eol;
+	size_t			 n, i, lines = 0;
+	char			 name[32];
+
+	if (len > 5 && memcmp(p, "From ", 5) == 0 &&
+	    (p = memchr(p, '\n', len)) != NULL)
+		p++;
+	for (; p != NULL && p < end && lines < MIME_MAX_FIELDS; p = eol + 1) {
+		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			eol = end;
+		if (*p == ' ' || *p == '\t') {
+			if (lines++ == 0)
+				return 0;
+			continue;
+		}
+		if ((n = field_name_len(p, eol)) == 0)
+			return 0;
+		lines++;
+		if (n >= sizeof(name))
+			continue;
+		for (i = 0; i < n; i++)
+			name[i] = (char)tolower((unsigned char)p[i]);
+		name[n] = '\0';
+		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			if (strcmp(name, known[i]) == 0)
+				return 1;
+	}
+	return 0;
+}

@@ -160,6 +160,15 @@ int	 mime_subject(const struct mime_part *p, struct buf *out,
 	    struct smerr *e);
 
 /*
+ * 1 when the len bytes at p begin as a message does: header fields from
+ * the first line on (after an mbox "From " line, if any), one of them a
+ * field every message carries some of (From, Date, Subject, To,
+ * Message-ID, MIME-Version, Content-Type, Received...); 0 for a text
+ * file, a password file, random bytes.
+ */
+int	 mime_is_message(const void *p, size_t len);
+
+/*
  * Appends to out the len bytes at p with every bare LF made CRLF (a CR
  * already before an LF is kept as is). 0 or a negative SMERR_* code.
  */

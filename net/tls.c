@@ -197,9 +197,12 @@ verify_text(long v)
 	}
 }
 
-/* Why the handshake failed, from the verify result or the error queue. */
+/*
+ * Why the handshake failed, from the verify result or the error queue. A
+ * plain-text answer to implicit TLS is most often a STARTTLS port.
+ */
 static int
-tls_fail(struct net_conn *c, struct smerr *e)
+tls_fail(struct net_conn *c, enum net_tls tls, struct smerr *e)
 {
 	unsigned long	err;
 	long		v;
@@ -212,7 +215,14 @@ tls_fail(struct net_conn *c, struct smerr *e)
 	if (c->err.code != 0)
 		return smerr_set(e, c->err.code, "%s: TLS handshake failed: "
 		    "%s", c->label, c->err.msg + strlen(c->label) + 2);
-	if ((err = ERR_peek_last_error()) != 0) {
+	if ((err = ERR_peek_last_error()) != 0 && tls == NET_TLS_IMPLICIT &&
+	    ERR_GET_LIB(err) == ERR_LIB_SSL &&
+	    ERR_GET_REASON(err) == SSL_R_WRONG_VERSION_NUMBER)
+		return smerr_set(e, SMERR_TLS, "%s: TLS handshake failed: the "
+		    "server did not answer in TLS (wrong version number); if "
+		    "this is a STARTTLS port, write imap:// or submission:// "
+		    "instead of imaps:// or submissions://", c->label);
+	if (err != 0) {
 		ERR_error_string_n(err, buf, sizeof(buf));
 		return smerr_set(e, SMERR_TLS, "%s: TLS handshake failed: %s",
 		    c->label, ERR_reason_error_string(err) != NULL ?
@@ -273,17 +283,17 @@ net_tls_handshake(struct net_conn *c, const struct net_server *srv,
 			break;
 		if (se == SSL_ERROR_WANT_READ) {
 			if (net_conn_wait(c, POLLIN) != 0)
-				return tls_fail(c, e);
+				return tls_fail(c, srv->tls, e);
 		} else if (se == SSL_ERROR_WANT_WRITE) {
 			if (net_conn_wait(c, POLLOUT) != 0)
-				return tls_fail(c, e);
+				return tls_fail(c, srv->tls, e);
 		} else
-			return tls_fail(c, e);
+			return tls_fail(c, srv->tls, e);
 	}
 	/* Belt and braces: SSL_VERIFY_PEER already failed the handshake. */
 	if (SSL_get_verify_result(c->ssl) != X509_V_OK ||
 	    SSL_get0_peer_certificate(c->ssl) == NULL)
-		return tls_fail(c, e);
+		return tls_fail(c, srv->tls, e);
 	if (SSL_version(c->ssl) < TLS1_2_VERSION)
 		return smerr_set(e, SMERR_TLS, "%s: TLS older than 1.2",
 		    c->label);

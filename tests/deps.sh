@@ -11,6 +11,7 @@ bind9-dnsutils gnome-keyring libsecret-tools dbus tmux faketime gpgsm
 sqlcipher swaks libnet-ssleay-perl curl procps util-linux"
 LAB="$LAB libnss3-tools"	# cmsutil: NSS reads what sealmail writes
 LAB="$LAB gdb"			# holds a process still to read its memory
+LAB="$LAB mandoc"		# the manual pages are linted
 BENCH="isync neomutt hyperfine time"
 
 want="$BUILD $LAB"

@@ -44,10 +44,61 @@ check_nomatch() {
 	fi
 }
 
+# secret FILE TEXT: writes TEXT and a newline to FILE, readable by its
+# owner only (sealmail refuses a passphrase file others may read).
+secret() { (umask 077 && printf '%s\n' "$2" > "$1"); }
+
+# check_error "what" STATUS REGEX command...: ok when the command exits
+# with STATUS and the last line on stderr matches REGEX.
+check_error() {
+	_what=$1 _want=$2 _re=$3; shift 3
+	"$@" >"$T/.out" 2>"$T/.err"
+	_rc=$?
+	_last=$(tail -1 "$T/.err")
+	if [ "$_rc" -eq "$_want" ] && printf '%s' "$_last" | grep -Eq -- "$_re"
+	then ok "$_what"; else
+		notok "$_what"
+		printf '#   exit %s (wanted %s), last line: %s\n' "$_rc" \
+		    "$_want" "$_last"
+	fi
+}
+
+# tm_screen: what the tmux pane shows, with 200 lines of history; $TM is
+# the tmux command with its socket (tmux -L NAME), $TS the session (ui).
+tm_screen() { $TM capture-pane -p -S -200 -t "${TS:-ui}"; }
+
+# tm_wait SECONDS REGEX: waits for the pane to show REGEX.
+tm_wait() {
+	_i=0
+	while [ $_i -lt $(($1 * 10)) ]; do
+		tm_screen | grep -Eq -- "$2" && return 0
+		sleep 0.1; _i=$((_i + 1))
+	done
+	return 1
+}
+
 # json FILE EXPR: prints a member of a JSON document (python3 expression
 # over the parsed value d), for assertions on --json output.
 json() {
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); v=eval(sys.argv[2]); print(json.dumps(v) if not isinstance(v,str) else v)' "$1" "$2"
+}
+
+# interop NAME: sets D to the interop corpus NAME, read where it is
+# published for this project: $SEALMAIL_INTEROP/NAME, by default
+# $TOP/../shared/interop/NAME. Without the default folder the script says so
+# in one "absent -" line (tests/run.sh repeats it in its summary) and ends,
+# as nothing in it can run; a folder named by SEALMAIL_INTEROP that is not
+# there is a failure.
+interop() {
+	D=${SEALMAIL_INTEROP:-$(cd "$TOP/.." && pwd)/shared/interop}/$1
+	[ -d "$D" ] && D=$(cd "$D" && pwd) && return 0
+	if [ -n "${SEALMAIL_INTEROP:-}" ]; then
+		notok "interop corpus $1: no folder $D"
+		t_done
+	fi
+	printf 'absent - interop corpus %s: no folder %s ' "$1" "$D"
+	printf '(SEALMAIL_INTEROP=DIR reads DIR/%s)\n' "$1"
+	exit 0
 }
 
 lab_up() { [ -n "${LAB_ENV:-}" ] && [ -f "$LAB_ENV" ] && . "$LAB_ENV"; }
@@ -105,8 +156,8 @@ gpgsm_home() {
 # password (alicepw).
 sender_home() {
 	mkdir -p "$1"
-	echo "store passphrase" >"$T/pw"
-	echo "$LAB_P12_PASS" >"$T/p12pw"
+	secret "$T/pw" "store passphrase"
+	secret "$T/p12pw" "$LAB_P12_PASS"
 	echo "$LAB_ALICE_PASS" >"$T/alicepw"
 }
 

@@ -3,7 +3,9 @@
 # integration and CLI script against it, stops the lab, and ends with the
 # line "N passed, M failed". Exit status 1 on any failure. ONLY, shell
 # patterns such as 'integration/store_* test_store*', runs only the tests
-# whose name one of them matches.
+# whose name one of them matches. The interop corpora are read from
+# ../shared/interop beside the repository (SEALMAIL_INTEROP names another
+# folder); the summary names each one that was not found.
 set -u
 B=${1:-build/san}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -73,7 +75,9 @@ only() {
 	return 1
 }
 
-# count NAME LOGFILE RC: adds a script's TAP lines to the totals.
+# count NAME LOGFILE RC: adds a script's TAP lines to the totals, and
+# keeps its "absent -" lines (an interop corpus it did not find) for the
+# summary.
 count() {
 	_p=$(grep -c '^ok' "$2")
 	_f=$(grep -c '^not ok' "$2")
@@ -83,6 +87,7 @@ count() {
 	fi
 	passed=$((passed + _p)) failed=$((failed + _f))
 	printf '%-44s %4d passed %4d failed\n' "$1" "$_p" "$_f"
+	grep '^absent - ' "$2" | tee -a "$RUN/absent" | sed 's/^/    /'
 	[ "$_f" -gt 0 ] && grep -A6 '^not ok' "$2" | sed 's/^/    /' | head -40
 }
 
@@ -121,5 +126,9 @@ for dir in integration cli; do
 	done
 done
 
+if [ -s "$RUN/absent" ]; then
+	echo "== not found (their tests did not run)"
+	sed 's/^absent - //' "$RUN/absent"
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

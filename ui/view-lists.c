@@ -243,7 +243,8 @@ key_cb(const struct keys_cert *c, void *arg)
 	struct smerr		 e;
 	struct tm		 tm;
 	char			 line[600], until[32] = "?";
-	const char		*kind;
+	const char		*kind, *who;
+	size_t			 cut;
 	enum ui_color		 col = UI_C_NORMAL;
 
 	memset(&ci, 0, sizeof(ci));
@@ -257,12 +258,37 @@ key_cb(const struct keys_cert *c, void *arg)
 		col = UI_C_WARN;
 	if (c->kind == KEYS_IDENTITY)
 		col = col == UI_C_WARN ? col : UI_C_GOOD;
-	snprintf(line, sizeof(line), "%-8s %-32s %.16s…  until %s  %s",
-	    kind, c->emails != NULL && c->emails[0] != '\0' ? c->emails :
-	    (ci.subject != NULL ? ci.subject : "?"), c->fingerprint, until,
+	who = c->emails != NULL && c->emails[0] != '\0' ? c->emails :
+	    (ci.subject != NULL ? ci.subject : "?");
+	/*
+	 * A long name is cut (on a character's first byte), so that the
+	 * columns never run together.
+	 */
+	cut = strlen(who) > 32 ? 31 : 32;
+	while (cut > 0 && cut < strlen(who) && (who[cut] & 0xc0) == 0x80)
+		cut--;
+	snprintf(line, sizeof(line), "%-8s %-*.*s%s %.16s…  until %s  %s",
+	    kind, strlen(who) > 32 ? 31 : 32, (int)cut, who,
+	    strlen(who) > 32 ? "…" : "", c->fingerprint, until,
 	    c->source != NULL ? c->source : "");
 	keys_certinfo_clear(&ci);
-	return ls_add(ls, line, NULL, col);
+	/* An identity keeps its fingerprint: its certificate is not a peer. */
+	return ls_add(ls, line, c->kind == KEYS_IDENTITY ? c->fingerprint :
+	    NULL, col);
+}
+
+/* Peers and anchors, but not the user's own certificate a second time. */
+static int
+key_other_cb(const struct keys_cert *c, void *arg)
+{
+	struct ls	*ls = arg;
+	size_t		 i;
+
+	for (i = 0; i < ls->n; i++)
+		if (ls->items[i].key != NULL &&
+		    strcmp(ls->items[i].key, c->fingerprint) == 0)
+			return 0;
+	return key_cb(c, arg);
 }
 
 static void
@@ -271,8 +297,10 @@ keys_load(struct ui *ui, struct ls *ls)
 	struct smerr	e;
 
 	smerr_clear(&e);
-	if (keys_foreach(app_session_keys(ui_session(ui)), KEYS_IDENTITY |
-	    KEYS_PEER | KEYS_ANCHOR, key_cb, ls, &e) != 0)
+	if (keys_foreach(app_session_keys(ui_session(ui)), KEYS_IDENTITY,
+	    key_cb, ls, &e) != 0 ||
+	    keys_foreach(app_session_keys(ui_session(ui)), KEYS_PEER |
+	    KEYS_ANCHOR, key_other_cb, ls, &e) != 0)
 		ui_status(ui, 1, "%s", smerr_msg(&e));
 	if (ls->n == 0)
 		ls_add(ls, "The key store is empty. Import your identity with "
@@ -337,9 +365,9 @@ parts_save(struct ui *ui, struct ls *ls)
 {
 	struct store_msg	*m = NULL;
 	struct smerr		 e;
-	const char		*dflt = ls->items[ls->cur].key, *path;
+	const char		*dflt = ls->items[ls->cur].key, *path, *home;
 	const uint8_t		*msg;
-	char			 q[300], *ans;
+	char			 q[300], *ans, *full = NULL;
 	size_t			 idx = ls->cur + 1, len, n;
 
 	if (dflt == NULL)
@@ -350,12 +378,17 @@ parts_save(struct ui *ui, struct ls *ls)
 		return;
 	}
 	path = ans[0] != '\0' ? ans : dflt;
+	/* ~/ is the home, as a shell reads it. */
+	if (strncmp(path, "~/", 2) == 0 && (home = getenv("HOME")) != NULL &&
+	    *home != '\0' && asprintf(&full, "%s/%s", home, path + 2) != -1)
+		path = full;
 	smerr_clear(&e);
 	if ((msg = parts_msg(ui, ls, &m, &len, &e)) == NULL ||
 	    app_part_save(msg, len, idx, path, &n, &e) != 0)
 		ui_status(ui, 1, "%s", smerr_msg(&e));
 	else
 		ui_status(ui, 0, "saved %zu bytes to %s", n, path);
+	free(full);
 	free(ans);
 	store_msg_free(m);
 }

@@ -37,7 +37,7 @@ fi
 . "$LAB_ENV"
 . "$TOP/tests/lab/dnszone.sh"
 unset DBUS_SESSION_BUS_ADDRESS
-printf 'dns-bench\n' > "$W/pass"
+(umask 077 && printf 'dns-bench\n' > "$W/pass")
 export SEALMAIL_PASSPHRASE_FILE="$W/pass"
 
 ms_now() { date +%s%N; }

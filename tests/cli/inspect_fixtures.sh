@@ -8,9 +8,9 @@
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
 D=$TOP/tests/data/smime
 H=$T/home
-printf 'store pass phrase\n' >"$T/pw"
+secret "$T/pw" 'store pass phrase'
 cp "$D/bob.p12" "$D/carol.p12" "$D/p12-passphrase" "$T/"
-chmod 600 "$T/bob.p12" "$T/carol.p12"
+chmod 600 "$T/bob.p12" "$T/carol.p12" "$T/p12-passphrase"
 sm() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
 
 check "keys import bob.p12" sm keys import "$T/bob.p12" \

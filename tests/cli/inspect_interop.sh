@@ -10,7 +10,7 @@ F=$T/fresh
 check "openssl and gpgsm make a fresh set of messages" \
     env FIXTURE_DIR="$F" sh "$TOP/tests/data/mkfixtures.sh"
 H=$T/home
-printf 'store pass phrase\n' >"$T/pw"
+secret "$T/pw" 'store pass phrase'
 sm() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
 check "keys import bob.p12" sm keys import "$F/bob.p12" \
     --passphrase-file "$F/p12-passphrase"

@@ -1,5 +1,5 @@
 # The signature-spoofing messages of "Johnny, You Are Fired!" (USENIX
-# Security 2019; tests/data/johnny, see its SOURCE.md). Their
+# Security 2019; the interop corpus "johnny", see its SOURCE.md). Their
 # certificates chain to GlobalSign Root CA - R3 in the system's trust
 # store and were valid 2019-02-14 .. 2022-02-14, so they are judged at
 # 2019-06-01: with SEALMAIL_VERIFY_TIME, and once with inspect --time.
@@ -10,9 +10,9 @@
 # findings shown beside the verdict (as on genuine mailing-list mail).
 . "$TOP/tests/lib.sh"
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
-D=$TOP/tests/data/johnny
+interop johnny
 H=$T/home
-printf 'store pass phrase\n' >"$T/pw"
+secret "$T/pw" 'store pass phrase'
 sm() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
 export SEALMAIL_VERIFY_TIME=2019-06-01T12:00:00Z
 

@@ -8,18 +8,19 @@
 # and Cc were changed in transit still shows the signed ones, with a
 # finding for each.
 #
-# LAMPS_DIR names the corpus (default: ../shared/interop/lamps beside the
+# LAMPS_DIR names the corpus (default: the interop corpus "lamps" beside the
 # repository).
 . "$TOP/tests/lib.sh"
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
-L=${LAMPS_DIR:-$TOP/../shared/interop/lamps}
-if [ ! -f "$L/SOURCE.md" ]; then
-	echo "# the LAMPS corpus is not at $L: none of its vectors was read"
-	t_done
+if [ -n "${LAMPS_DIR:-}" ]; then
+	L=$LAMPS_DIR
+else
+	interop lamps
+	L=$D
 fi
 H=$T/home
-printf 'store pass phrase\n' >"$T/pw"
-printf 'bob\n' >"$T/bobpw"
+secret "$T/pw" 'store pass phrase'
+secret "$T/bobpw" bob
 sm() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
 
 # RFC 9216 Bob (header-protection/) as a PKCS#12, and the drafts' Bob

@@ -1,6 +1,7 @@
-# Thunderbird's S/MIME test messages (tests/data/thunderbird, made with
-# NSS; see its SOURCE.md): each must give the verdict Thunderbird's own
-# tests expect for it (mailnews/mime/test/unit/test_smime_decrypt.js and
+# Thunderbird's S/MIME test messages (the interop corpus "thunderbird",
+# made with NSS; see its SOURCE.md): each must give the verdict
+# Thunderbird's own tests expect for it
+# (mailnews/mime/test/unit/test_smime_decrypt.js and
 # mail/test/browser/smime/*.js), translated to the contract's values:
 #
 #   Thunderbird			contract
@@ -19,10 +20,10 @@
 # the message is decrypted and shown, and sealmail says "decrypted".
 . "$TOP/tests/lib.sh"
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
-D=$TOP/tests/data/thunderbird
+interop thunderbird
 H=$T/home
-printf 'store pass phrase\n' >"$T/pw"
-printf 'nss\n' >"$T/nss"
+secret "$T/pw" 'store pass phrase'
+secret "$T/nss" 'nss'
 for p in smime/Bob.p12 smime/Dave.p12 smime-interop/Fran.p12 \
     smime-interop/Fran-ec.p12; do
 	cp "$D/$p" "$T/" && chmod 600 "$T/$(basename "$p")"

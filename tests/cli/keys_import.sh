@@ -5,8 +5,8 @@
 lab_up || { notok "the lab is up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
 H="$T/home" S="$LAB_SMIME_DIR"
-printf 'store pass phrase\n' > "$T/pw"
-printf '%s\n' "$LAB_P12_PASS" > "$T/p12pw"
+secret "$T/pw" 'store pass phrase'
+secret "$T/p12pw" "$LAB_P12_PASS"
 cp "$S/alice.p12" "$T/alice.p12" && chmod 644 "$T/alice.p12"
 
 "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" keys import "$T/alice.p12" \
@@ -16,7 +16,7 @@ check_match "the refusal names the file and why" "alice.p12: .*accessible by oth
 check_match "without a Secret Service, one line says so" "^sealmail: no Secret Service.*using a passphrase" "$(head -1 "$T/err")"
 chmod 600 "$T/alice.p12"
 
-printf 'wrong\n' > "$T/badp12"
+secret "$T/badp12" 'wrong'
 "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" keys import "$T/alice.p12" \
     --passphrase-file "$T/badp12" >/dev/null 2>"$T/err"; rc=$?
 check_eq "a wrong PKCS#12 passphrase fails (1)" 1 "$rc"
@@ -30,7 +30,7 @@ check "keys trust CA.pem" "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" \
     keys trust "$LAB_CA"
 
 # The passphrase file's trailing newline is not part of the passphrase.
-printf 'store pass phrase' > "$T/pw2"
+(umask 077 && printf 'store pass phrase' > "$T/pw2")
 "$SEALMAIL" --home "$H" --passphrase-file "$T/pw2" keys list --json >"$T/list.json" 2>"$T/err"; rc=$?
 check_eq "the same passphrase without its newline opens the store" 0 "$rc"
 check_eq "keys list --json: three entries" 3 "$(json "$T/list.json" 'len(d)')"

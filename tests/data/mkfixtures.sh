@@ -417,7 +417,7 @@ for f in bob carol alice; do
 	cp $f.p12 "$D/$f.p12"
 done
 chmod 600 "$D"/*.key "$D"/*.p12
-echo $PASS >"$D/p12-passphrase"
+echo $PASS >"$D/p12-passphrase" && chmod 600 "$D/p12-passphrase"
 {
 	echo "# file	signature	encryption	cipher	signer"
 	cat expect

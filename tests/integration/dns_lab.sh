@@ -46,7 +46,7 @@ check_eq "unsigned sub-zone: insecure" "status insecure" "$(sed -n 1p "$T/.out")
 
 # The same through sealmail, with a [dns] section for the lab.
 unset DBUS_SESSION_BUS_ADDRESS
-printf 'lab-dns\n' > "$T/pass"
+secret "$T/pass" 'lab-dns'
 export SEALMAIL_PASSPHRASE_FILE="$T/pass"
 mkdir -p "$T/home"
 printf '[dns]\nresolver = %s\ntrust-anchor = %s\ntimeout = 3\n' \

@@ -14,7 +14,7 @@ if ! lab_up; then
 fi
 
 unset DBUS_SESSION_BUS_ADDRESS
-printf 'read-dns\n' > "$T/pass"
+secret "$T/pass" 'read-dns'
 export SEALMAIL_PASSPHRASE_FILE="$T/pass"
 body=$T/body.txt
 printf 'Hello Alice,\nthis is bob, signing.\n' > "$body"

@@ -6,8 +6,8 @@
 lab_up || { notok "the lab is not up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS
 ID=$(date +%s)-$$
-printf 'harvest passphrase\n' > "$T/pw"
-printf '%s\n' "$LAB_P12_PASS" > "$T/p12pw"
+secret "$T/pw" 'harvest passphrase'
+secret "$T/p12pw" "$LAB_P12_PASS"
 home() {	# home NAME ADDRESS PASSWORD
 	mkdir -p "$T/$1" && chmod 700 "$T/$1"
 	printf '%s\n' "$3" > "$T/$1.pass"

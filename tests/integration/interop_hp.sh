@@ -21,8 +21,8 @@ cd "$T" || exit 1
 A=$LAB_SMIME_DIR/alice
 B=$LAB_SMIME_DIR/bob
 
-printf 'store pass phrase\n' >pw
-printf '%s\n' "$LAB_P12_PASS" >p12pw
+secret pw 'store pass phrase'
+secret p12pw "$LAB_P12_PASS"
 sm() { "$SEALMAIL" --home "$T/home" --passphrase-file "$T/pw" "$@"; }
 check "sealmail: bob's identity imported" sm keys import "$B.p12" \
     --passphrase-file p12pw

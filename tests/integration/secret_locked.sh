@@ -61,7 +61,7 @@ locked=$(call --dest=org.freedesktop.secrets "$col" org.freedesktop.DBus.Propert
     string:org.freedesktop.Secret.Collection string:Locked | awk '/boolean/ { print $3 }')
 check_eq "the default collection is now locked" true "$locked"
 
-printf 'a passphrase\n' > "$T/pw"
+secret "$T/pw" 'a passphrase'
 senv "$SEALMAIL" --home "$T/h2" --passphrase-file "$T/pw" keys list >/dev/null 2>"$T/err"; rc=$?
 check_eq "locked: a fresh store falls back to the passphrase (0)" 0 "$rc"
 check_match "and says the collection is locked" '^sealmail: .*default collection is locked; using a passphrase' "$(head -1 "$T/err")"

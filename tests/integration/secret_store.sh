@@ -33,7 +33,7 @@ check_eq "four first uses at once all succeed" 0 "$fails"
 check_eq "and one store opens with the one key" 1 "$("$SEALMAIL" --home "$T/h4" keys list --json | json /dev/stdin 'len(d)')"
 
 # Without the key in the Secret Service the store stays shut.
-printf 'pw\n' > "$T/pw"
+secret "$T/pw" 'pw'
 (unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
  "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" keys list >/dev/null 2>"$T/err"); rc=$?
 check_eq "no bus: a Secret Service store does not open with a passphrase (1)" 1 "$rc"
@@ -56,7 +56,7 @@ check_match "the Secret Service holds its new key" '^[0-9a-f]{64}$' \
     "$(secret-tool lookup xdg:schema org.sealmail.StoreKey home "$H2REAL" slot current 2>/dev/null)"
 out=$("$SEALMAIL" --home "$T/h2" keys list --json 2>"$T/err"); rc=$?
 check_eq "it opens without a passphrase now" "0 1" "$rc $(printf '%s' "$out" | json /dev/stdin 'len(d)')"
-printf 'a new passphrase\n' > "$T/pw2"
+secret "$T/pw2" 'a new passphrase'
 "$SEALMAIL" --home "$T/h2" store passphrase --new-passphrase-file "$T/pw2" >/dev/null 2>"$T/err"; rc=$?
 check_eq "store passphrase re-keys it under a new passphrase" 0 "$rc"
 check "the KDF file is back" test -s "$T/h2/store.kdf"
@@ -69,7 +69,7 @@ check "and the store is intact" "$SEALMAIL" --home "$T/h2" --passphrase-file "$T
 # A change of keying cut short after the re-key, before its commit: the
 # next open finds the new key aside and finishes the change.
 cp "$T/h2/store.kdf" "$T/kdf.pw2"
-printf 'a third passphrase\n' > "$T/pw3"
+secret "$T/pw3" 'a third passphrase'
 check "store passphrase again" "$SEALMAIL" --home "$T/h2" --passphrase-file "$T/pw2" \
     store passphrase --new-passphrase-file "$T/pw3"
 mv "$T/h2/store.kdf" "$T/h2/store.kdf.new" && cp "$T/kdf.pw2" "$T/h2/store.kdf"

@@ -4,7 +4,7 @@
 TM="tmux -L sealmail-test-$$"
 H="$T/home"
 mkdir -p "$H" && chmod 700 "$H"
-printf 'ui-test-passphrase\n' > "$T/pass"
+secret "$T/pass" 'ui-test-passphrase'
 printf '[account demo]\naddress = alice@example.test\nname = Alice Example\n' > "$H/config"
 trap '$TM kill-server 2>/dev/null' EXIT
 

@@ -83,7 +83,7 @@ check "Q quits with status 0" ui_wait_for 'EXITED 0'
 # nobody's; the program's are root's.
 N="$T/nb"
 mkdir -p "$N" && chmod 700 "$N"
-printf 'nobody words\n' > "$T/nbpw"
+secret "$T/nbpw" 'nobody words'
 chown -R nobody "$N" "$T/nbpw"
 chmod 711 "$T"
 setpriv --reuid=nobody --regid=nogroup --clear-groups sleep 30 &

@@ -14,8 +14,8 @@ TM="tmux -L sealmail-ui-$$"
 trap '$TM kill-server 2>/dev/null' EXIT
 H="$T/alice"
 mkdir -p "$H" && chmod 700 "$H"
-printf 'ui mail passphrase\n' > "$T/pw"
-printf '%s\n' "$LAB_P12_PASS" > "$T/p12pw"
+secret "$T/pw" 'ui mail passphrase'
+secret "$T/p12pw" "$LAB_P12_PASS"
 printf '%s\n' "$LAB_ALICE_PASS" > "$T/alicepw"
 cat > "$H/config" <<EOM
 [account lab]
@@ -92,7 +92,7 @@ printf 'Hello bob, this was typed in sealmail.\n' >> "$1"
 EOM
 chmod +x "$T/editor.sh"
 $TM new-session -d -s ui -x 120 -y 60 \
-    "EDITOR='$T/editor.sh' '$SEALMAIL' --home '$H' --passphrase-file '$T/pw'; echo EXITED \$?; sleep 60"
+    "HOME='$T' EDITOR='$T/editor.sh' '$SEALMAIL' --home '$H' --passphrase-file '$T/pw'; echo EXITED \$?; sleep 60"
 check "the index lists the synced messages" wait_for 'sealmail: INBOX \([0-9]+\)'
 check "the last synced message is shown" wait_for 'evil.*subject'
 check_match "a verified signature is marked S" ' S  .*signed by bob' "$(row 'signed by bob')"
@@ -148,6 +148,11 @@ $TM send-keys -t ui Enter
 check "saving again asks again" wait_for 'Save part 2 as'
 $TM send-keys -t ui "$T/saved.txt" Enter
 check "an existing file is never overwritten" wait_for 'a file of that name exists already'
+$TM send-keys -t ui Enter
+check "saving once more asks once more" wait_for 'Save part 2 as'
+$TM send-keys -t ui "~/tilde.txt" Enter
+check "~/ in the file name is the home" wait_for "saved 28 bytes to $T/tilde.txt"
+check "... and the file is there" cmp "$T/report.txt" "$T/tilde.txt"
 $TM send-keys -t ui q q
 
 # Write a message: the editor fills it in, y sends it in the background.

@@ -14,8 +14,8 @@ TM="tmux -L sealmail-strip-$$"
 trap '$TM kill-server 2>/dev/null' EXIT
 H="$T/alice"
 mkdir -p "$H" && chmod 700 "$H"
-printf 'strip passphrase\n' > "$T/pw"
-printf '%s\n' "$LAB_P12_PASS" > "$T/p12pw"
+secret "$T/pw" 'strip passphrase'
+secret "$T/p12pw" "$LAB_P12_PASS"
 printf '%s\n' "$LAB_ALICE_PASS" > "$T/alicepw"
 cat > "$H/config" <<EOM
 [account lab]

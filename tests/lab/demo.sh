@@ -3,9 +3,10 @@
 # between runs, sets up a sealmail home for alice@example.test that talks to
 # it, puts five demonstration messages in alice's INBOX (plain; signed by
 # bob; encrypted to alice; signed and encrypted; a signature that no longer
-# matches its text), and opens sealmail on that home. When sealmail exits,
-# or at once when there is no terminal, the lab is stopped; its files and
-# alice's home stay, and a second run reuses them.
+# matches its text) and a welcome note that explains them, and opens
+# sealmail on that home. When sealmail exits it prints its hints again and
+# asks before stopping the lab; without a terminal the lab is stopped at
+# once. Its files and alice's home stay, and a second run reuses them.
 #
 #   SEALMAIL_DEMO_DIR	where everything lives (~/.cache/sealmail-demo)
 #   LAB_PORT_BASE	the lab's ports are this + 24 ... + 993 (30000)
@@ -142,12 +143,39 @@ sign "$W/meeting.part" "$W/signed.mime" &&
     die "openssl cms failed"
 cmp -s "$W/signed.mime" "$W/forged.mime" && die "the forgery changed nothing"
 
+part "$W/welcome.part" "Welcome to the sealmail demo.
+
+This INBOX is alice@example.test's on a lab of real servers on your own
+machine: Dovecot, Postfix, a DNSSEC-signed zone and a Secret Service.
+Bob sent five messages; each index line shows two marks, the signature
+(S verified, ! bad, ? not trusted, M signer is not the sender, P only
+part signed) and the encryption (E decrypted, U not decrypted):
+
+  1 plain: neither signed nor encrypted, so no mark vouches for it.
+  2 signed by bob: S, and the pager names bob and how he was trusted.
+  3 encrypted to alice: E; only her key opened it.
+  4 signed and encrypted: both marks.
+  5 forged: the meeting time was changed after bob signed, so the
+    signature is bad (!) and sealmail says so before the text.
+
+Enter reads a message, q goes back, m writes one (to bob@example.test:
+it is signed and encrypted), K shows the key store, ? lists the keys,
+Q quits. The same store answers on the command line, in another shell:
+
+  . $LAB/lab.env
+  $SM --home $H list
+  $SM --home $H show 2
+
+When you quit, these hints are printed again, and the lab stops only
+if you say so."
+
 n=0
 for spec in "1 plain.part Plain text, neither signed nor encrypted" \
     "2 signed.mime Signed by Bob: the meeting" \
     "3 enc.mime Encrypted to Alice (AES-256-CBC)" \
     "4 signenc.mime Signed by Bob and encrypted (AES-256-GCM)" \
-    "5 forged.mime Forged: the meeting time was changed after Bob signed"; do
+    "5 forged.mime Forged: the meeting time was changed after Bob signed" \
+    "6 welcome.part Welcome to the sealmail demo: start here"; do
 	set -- $spec
 	num=$1 file=$2
 	shift 2
@@ -165,9 +193,11 @@ else
 	say "sealmail sync did not finish: $(tail -n 1 "$DEMO/demo.log")"
 fi
 
-cat <<EOF
+# hints: where everything is, and how to use the command line on it.
+hints() {
+	cat <<EOF
 
-The sealmail demo is set up:
+The sealmail demo:
   alice's home      $H (config, key store, mail store)
   lab               $LAB (servers on 127.0.0.1, logs in $LAB/log)
   IMAP              imaps://$LAB_HOST:$LAB_IMAPS_PORT  (user $LAB_ALICE)
@@ -175,8 +205,9 @@ The sealmail demo is set up:
   DNS (DNSSEC)      $LAB_DNS_RESOLVER, trust anchor $H/lab-zone.ds
   Secret Service    the lab's keyring on $LAB_DBUS_ADDRESS
 
-alice's INBOX holds five messages from bob: plain, signed, encrypted,
-signed and encrypted, and one whose signature no longer matches its text.
+alice's INBOX holds a welcome note and five messages from bob: plain,
+signed, encrypted, signed and encrypted, and one whose signature no longer
+matches its text.
 
 While the lab runs, in another shell (. $LAB/lab.env first, so that sealmail
 finds the lab's Secret Service):
@@ -187,13 +218,28 @@ finds the lab's Secret Service):
   $SM --home $H keys lookup bob@example.test
   $SM --home $H send FILE
 EOF
+}
+hints
 
 if [ -t 0 ] && [ -t 1 ]; then
 	say ""
-	say "Opening sealmail; the lab stops when you quit it."
+	say "Opening sealmail on alice's INBOX (the welcome note says what to"
+	say "look at); press Enter to go on."
+	read -r _ || true
 	"$SM" --home "$H"
 	rc=$?
-	say "sealmail exited ($rc); stopping the lab."
+	say "sealmail exited ($rc)."
+	hints
+	printf '\nStop the lab now? [Y/n] '
+	read -r ans || ans=y
+	case $ans in
+	[nN]*)
+		trap - EXIT
+		say "The lab keeps running. Stop it with:"
+		say "  sh $HERE/stop.sh $LAB"
+		;;
+	*)	say "Stopping the lab." ;;
+	esac
 else
 	say ""
 	say "No terminal here: not opening sealmail. Run make demo in a terminal"

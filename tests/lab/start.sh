@@ -160,6 +160,8 @@ if [ ! -s "$S/p12-pass" ] || [ "$(cat "$S/p12-pass")" != "$P12_PASS" ]; then
 	rm -f "$C"/* "$S"/*
 	make_certs || fail "could not make the certificates"
 fi
+# A passphrase file others may read is refused by sealmail.
+chmod 600 "$S/p12-pass"
 say "certificates ready at $(ms) ms"
 
 # --- DNS: example.test and its two sub-zones ----------------------------------

@@ -102,7 +102,7 @@ dz_ca trusted && dz_ca untrusted &&
 
 # The store's key comes from a passphrase file: no Secret Service needed.
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
-printf 'dns-test-passphrase\n' > "$DZ_DIR/pass"
+secret "$DZ_DIR/pass" 'dns-test-passphrase'
 SEALMAIL_PASSPHRASE_FILE=$DZ_DIR/pass
 export SEALMAIL_PASSPHRASE_FILE
 DZ_HOME=$T/home

@@ -1,0 +1,76 @@
+# The manual pages: mandoc finds nothing to warn of, man renders them,
+# make install-man puts them in place, and they document every command
+# and option of --help and every key the configuration reader knows.
+. "$TOP/tests/lib.sh"
+M1=$TOP/doc/sealmail.1
+M5=$TOP/doc/sealmail.conf.5
+
+for m in "$M1" "$M5"; do
+	n=$(basename "$m")
+	if command -v mandoc >/dev/null 2>&1; then
+		check_eq "mandoc -T lint: no warning in $n" "" \
+		    "$(mandoc -T lint -W warning "$m" 2>&1)"
+	else
+		notok "mandoc (tests/deps.sh installs it) lints $n"
+	fi
+	MANWIDTH=80 man --warnings -l "$m" >"$T/$n.txt" 2>"$T/$n.err"
+	check_eq "man -l renders $n without a warning" "" "$(cat "$T/$n.err")"
+	check_match "... and it has a NAME section" '^NAME' "$(cat "$T/$n.txt")"
+done
+tr -s ' \n' ' ' <"$T/sealmail.1.txt" >"$T/man1"
+tr -s ' \n' ' ' <"$T/sealmail.conf.5.txt" >"$T/man5"
+
+# Every command of --help (with its subcommand) is in sealmail(1).
+"$SEALMAIL" --help >"$T/help"
+sed -n 's/^  sealmail \([a-z]*\)\( [a-z][a-z]*\)\{0,1\}.*/\1\2/p' "$T/help" |
+    sort -u >"$T/cmds"
+check_match "--help lists commands" 'keys import' "$(cat "$T/cmds")"
+missing=
+while read -r c; do
+	grep -qF -- " $c " "$T/man1" || missing="$missing [$c]"
+done <"$T/cmds"
+check_eq "sealmail(1) documents every command of --help" "" "$missing"
+
+# Every option of --help, and every global one, is in sealmail(1).
+missing=
+for o in $(grep -o -- '--[a-z][a-z-]*' "$T/help" | sort -u); do
+	grep -qF -- "$o" "$T/man1" || missing="$missing $o"
+done
+check_eq "sealmail(1) documents every option of --help" "" "$missing"
+
+# Every key the configuration reader accepts is in sealmail.conf(5).
+missing=
+for k in $(sed -n 's/.*strcmp(k, "\([a-z-]*\)").*/\1/p' "$TOP/app/config.c" |
+    sort -u); do
+	grep -qF -- "$k = " "$T/man5" || missing="$missing $k"
+done
+check_eq "sealmail.conf(5) documents every configuration key" "" "$missing"
+for s in account dns security pkcs11; do
+	check_match "sealmail.conf(5) has the [$s] section" "\\[$s" \
+	    "$(cat "$T/man5")"
+done
+
+# Exit status and files.
+check_match "sealmail(1) gives the exit statuses 0, 1 and 2" \
+    'EXIT STATUS 0 .* 1 .* 2 Usage error' "$(cat "$T/man1")"
+for f in HOME/config HOME/store.db SEALMAIL_HOME SEALMAIL_PASSPHRASE_FILE; do
+	check_match "sealmail(1) names $f" "$f" "$(cat "$T/man1")"
+done
+
+# make install-man installs both pages.
+check "make install-man" make -s -C "$TOP" install-man DESTDIR="$T/dest" \
+    PREFIX=/usr
+check "sealmail.1 is installed" test -f "$T/dest/usr/share/man/man1/sealmail.1"
+check "sealmail.conf.5 is installed" \
+    test -f "$T/dest/usr/share/man/man5/sealmail.conf.5"
+
+# The README points only at files that are in the repository.
+missing=
+for f in $(grep -o '`[A-Za-z0-9_./-]*\.\(md\|[15]\)`' "$TOP/README.md" |
+    tr -d '`' | sort -u); do
+	[ -e "$TOP/$f" ] || missing="$missing $f"
+done
+check_eq "every file README.md names is in the repository" "" "$missing"
+check_nomatch "README.md sends no one to shared documents" \
+    'shared documents' "$(cat "$TOP/README.md")"
+t_done

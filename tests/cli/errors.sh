@@ -1,0 +1,127 @@
+# Errors that say what to do: each exits 1 (or 2 for usage) with a last
+# line on stderr that names the file, option or folder, and the fix.
+. "$TOP/tests/lib.sh"
+unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+D=$TOP/tests/data/smime
+H=$T/home
+mkdir -p "$H"
+secret "$T/pw" 'store pass phrase'
+sm() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
+check "a store to work on" sm keys list
+
+# Files that are not what the command expects.
+check_error "keys import README.md: neither certificate nor PKCS#12" 1 \
+    'README.md: not a certificate .*not a PKCS#12' sm keys import "$TOP/README.md"
+check_error "keys trust README.md: not a certificate" 1 \
+    'README.md: not a certificate' sm keys trust "$TOP/README.md"
+check_error "keys trust bob.pem: an end-entity certificate is refused" 1 \
+    'bob.pem: an end-entity certificate, not a CA.*keys import' \
+    sm keys trust "$D/bob.pem"
+check_eq "... and it is not an anchor" 0 \
+    "$(sm keys list --json | json /dev/stdin 'len([x for x in d if x["kind"]=="anchor"])')"
+check "keys trust ca.pem still works" sm keys trust "$D/ca.pem"
+check_error "inspect README.md: not a message" 1 \
+    'README.md: not a message' sm inspect "$TOP/README.md"
+check_error "inspect /etc/passwd: not a message" 1 \
+    '/etc/passwd: not a message' sm inspect /etc/passwd
+check_eq "... and nothing of it is printed" "" "$(cat "$T/.out")"
+check_error "inspect - with text on stdin: not a message" 1 \
+    'standard input: not a message' sh -c \
+    "printf 'just words\n' | '$SEALMAIL' --home '$H' --passphrase-file '$T/pw' inspect -"
+check "inspect a real message still works" sm inspect "$D/sig-valid.eml"
+check_error "config check with no config file names it" 1 \
+    "$H/config: no such file" sm config check
+check_error "list --folder Nope names the folder" 1 \
+    "no folder 'Nope'" sm list --folder Nope
+check "list of the INBOX before any sync is empty, not an error" sm list
+
+# Usage errors: exit 2, the last line names what was wrong.
+check_error "an unknown command is named last" 2 \
+    "unknown command 'bogus'" sm bogus
+check_error "an unknown global option is named last" 2 \
+    "unknown option '--bogus'" "$SEALMAIL" --bogus
+check_error "list --jsn names --jsn" 2 "list: unknown option '--jsn'" \
+    sm list --jsn
+check_error "keys list --jsn names --jsn" 2 "unknown option '--jsn'" \
+    sm keys list --jsn
+check_error "--home after the command is named: it goes before" 2 \
+    "list: unknown option '--home'" sm list --home "$H"
+check_error "an option without its value is named" 2 \
+    "option '--folder' needs a value" sm list --folder
+check_error "a missing argument is named last" 2 "show: ID is missing" \
+    sm show
+check_error "an argument too many is named last" 2 \
+    "show: '2' is one argument too many" sm show 1 2
+check_error "... after a subcommand too" 2 \
+    'keys import: FILE.p12.FILE.pem is missing' sm keys import
+check_error "a missing subcommand: every one is named" 2 \
+    'keys: a subcommand is missing \(import, trust, list, lookup\)' sm keys
+check_error "an unknown subcommand is named" 2 \
+    "keys: no subcommand 'frobnicate'" sm keys frobnicate
+
+# --help fits 80 columns and names the system flags.
+"$SEALMAIL" --help >"$T/help"
+check_eq "--help: no line over 80 columns" "" \
+    "$(awk 'length($0) > 80' "$T/help")"
+missing=
+for o in $(sed -n 's/^[ \t]*{ "\([a-z-]*\)",.*_argument.*/\1/p' \
+    "$TOP"/app/cmd-*.c "$TOP"/app/cli.c | sort -u); do
+	grep -q -- "--$o\b" "$T/help" || missing="$missing --$o"
+done
+check_eq "--help names every option the commands take" "" "$missing"
+check_match "--help says which flags are system flags" \
+    'Seen, *Flagged, *Answered, *Deleted *and *Draft' "$(tr '\n' ' ' <"$T/help")"
+
+# flag: system flags by name, with or without the backslash.
+check "a message in the store" "$TOOLS/app_storefill" "$H" "$T/pw" 1
+id=$(sm list --json | json /dev/stdin 'd[0]["id"]')
+flags() { sm list --json | json /dev/stdin 'sorted(d[0]["flags"])'; }
+check "flag +Flagged" sm flag "$id" +Flagged
+check_eq "Flagged is \\Flagged" '["\\Flagged"]' "$(flags)"
+check "flag Seen +'\\Answered' -flagged" sm flag "$id" Seen +'\Answered' -flagged
+check_eq "Seen and Answered are system flags, Flagged is gone" \
+    '["\\Answered", "\\Seen"]' "$(flags)"
+check "flag +Draft +Deleted +\$Work" sm flag "$id" +Draft +Deleted +'$Work'
+check_eq "Draft and Deleted too; \$Work stays a keyword" \
+    '["$Work", "\\Answered", "\\Deleted", "\\Draft", "\\Seen"]' "$(flags)"
+check_error "a made-up system flag is refused, naming it" 1 \
+    "bad flag '[+].Frobbed'" sm flag "$id" +'\Frobbed'
+
+# Loose permissions, refused as ssh does.
+chmod 600 "$T/pw"
+chmod 0777 "$H"
+check_error "a home others may write is refused, naming it" 1 \
+    "$H: a home that group or others may write.*chmod go-w" sm keys list
+chmod 0700 "$H"
+printf '[account a]\naddress = a@example.test\n' >"$H/config"
+chmod 0666 "$H/config"
+check_error "a config others may write is refused, naming it" 1 \
+    "$H/config: a config file that group or others may write" sm config check
+chmod 0600 "$H/config"
+check "a config of mode 600 is read" sm config check
+chmod 0644 "$T/pw"
+check_error "a passphrase file others may read is refused, naming it" 1 \
+    "$T/pw: a passphrase file that group or others may read.*chmod 600" \
+    sm keys list
+chmod 0600 "$T/pw"
+check "a passphrase in a file without a name (memfd) is read" python3 -c '
+import os, sys
+fd = os.memfd_create("pw", 0)
+os.write(fd, b"store pass phrase\n")
+os.execv(sys.argv[1], [sys.argv[1], "--home", sys.argv[2],
+    "--passphrase-file", "/proc/self/fd/%d" % fd, "keys", "list"])' \
+    "$SEALMAIL" "$H"
+
+# No Secret Service, a new home: one consistent line.
+"$SEALMAIL" --home "$T/h2" keys list </dev/null >/dev/null 2>"$T/err"; rc=$?
+check_eq "no Secret Service, no file, no terminal: exit 1" 1 "$rc"
+check_eq "... in one line" 1 "$(wc -l <"$T/err")"
+check_match "... that says why and what to give" \
+    'no Secret Service.*no terminal.*--passphrase-file' "$(cat "$T/err")"
+"$SEALMAIL" --home "$T/h2" --passphrase-file "$T/pw" keys list \
+    >/dev/null 2>"$T/err"
+check_match "with a passphrase file the notice names it" \
+    "no Secret Service.*using a passphrase instead, read from $T/pw" \
+    "$(cat "$T/err")"
+check_nomatch "... and says nothing of a terminal" 'terminal' "$(cat "$T/err")"
+t_done
