@@ -6,7 +6,7 @@
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
 D=$TOP/tests/data/smime
 H=$T/home
-printf 'store pass phrase\n' >"$T/pw"
+secret "$T/pw" 'store pass phrase'
 cp "$D/bob.p12" "$T/" && chmod 600 "$T/bob.p12"
 check "the bombs are made" python3 "$TOP/tests/data/mkbombs.py" "$T/b" \
     "$D/bob.pem"

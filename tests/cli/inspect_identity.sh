@@ -7,7 +7,7 @@
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
 D=$TOP/tests/data/smime
 H=$T/home
-printf 'store pass phrase\n' >"$T/pw"
+secret "$T/pw" 'store pass phrase'
 sm() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
 check "keys trust ca.pem" sm keys trust "$D/ca.pem"
 printf 'Content-Type: text/plain\r\n\r\nTo the list.\r\n' >"$T/body"

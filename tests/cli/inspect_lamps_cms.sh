@@ -11,7 +11,7 @@ C=$L/cms-examples
 K=$L/rfc9216/examples-cms
 V=$L/rfc9216/certvalidator
 H=$T/home
-printf 'store pass phrase\n' >"$T/pw"
+secret "$T/pw" 'store pass phrase'
 sm() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
 
 # frame DER FROM TYPE > message
@@ -37,7 +37,7 @@ check "keys trust the RFC 9216 RSA CA" sm keys trust \
 openssl pkcs12 -export -in "$K/lamps-bob.encrypt.crt" \
     -inkey "$K/lamps-bob.decrypt.p8.pem" -passout pass:bob \
     -out "$T/bob.p12" 2>/dev/null && chmod 600 "$T/bob.p12"
-printf 'bob\n' >"$T/bob.pass"
+secret "$T/bob.pass" 'bob'
 check "keys import RFC 9216 Bob" sm keys import "$T/bob.p12" \
     --passphrase-file "$T/bob.pass"
 

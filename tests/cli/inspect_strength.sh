@@ -10,7 +10,7 @@ unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
 H=$T/home
 W=$T/pki
 mkdir -p "$W"
-printf 'store pass phrase\n' >"$T/pw"
+secret "$T/pw" 'store pass phrase'
 sm() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
 
 cat >"$W/ext.cnf" <<'EOF'

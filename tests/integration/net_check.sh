@@ -15,7 +15,7 @@ home() {	# dir imap-url smtp-url extra-lines...
 		shift 2
 		for l in "$@"; do printf '%s\n' "$l"; done
 	} > "$d/config"
-	printf '%s\n' "$LAB_ALICE_PASS" > "$d/pw"
+	secret "$d/pw" "$LAB_ALICE_PASS"
 }
 
 # DANE through the lab's resolver; the lab CA is not trusted at all.

@@ -10,7 +10,7 @@ lab_up || { notok "the lab is not up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS
 R=$LAB_REVOKE_DIR
 LOG=$LAB_DIR/log/revoke.log
-printf 'revocation passphrase\n' > "$T/pw"
+secret "$T/pw" 'revocation passphrase'
 pids=
 trap 'for p in $pids; do kill "$p" 2>/dev/null; done' EXIT
 

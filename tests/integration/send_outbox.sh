@@ -14,8 +14,8 @@ cd "$T" || exit 1
 ID=$(date +%s)-$$
 H=$T/alice
 mkdir -p "$H" && chmod 700 "$H"
-echo "outbox passphrase" >pw
-echo "$LAB_P12_PASS" >p12pw
+secret pw "outbox passphrase"
+secret p12pw "$LAB_P12_PASS"
 echo "$LAB_ALICE_PASS" >alicepw
 S() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
 BOB_DIR=$LAB_MAIL_DIR/example.test/bob/Maildir

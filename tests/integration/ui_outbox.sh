@@ -19,8 +19,8 @@ mkdir -p "$H" "$RT" && chmod 700 "$H" "$RT"
 # (gdbus finds it through XDG_RUNTIME_DIR).
 export XDG_RUNTIME_DIR="$RT"
 ID=$(date +%s)-$$
-printf 'ui outbox passphrase\n' > "$T/pw"
-printf '%s\n' "$LAB_P12_PASS" > "$T/p12pw"
+secret "$T/pw" 'ui outbox passphrase'
+secret "$T/p12pw" "$LAB_P12_PASS"
 printf '%s\n' "$LAB_ALICE_PASS" > "$T/alicepw"
 # config SMTP_PORT
 config() {

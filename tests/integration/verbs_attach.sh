@@ -9,7 +9,7 @@ lab_up || { notok "the lab is up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
 cd "$T" || exit 1
 ID=$(date +%s)-$$
-echo "store passphrase" >pw
+secret pw "store passphrase"
 echo "$LAB_ALICE_PASS" >alicepw
 echo "$LAB_BOB_PASS" >bobpw
 # home NAME ADDRESS: a home for one of the lab's users.

@@ -15,7 +15,7 @@ F="replytest$$"
 alice_folder "$F"
 trap 'rm -rf "$FD"' EXIT
 mkdir -p "$H" gen
-echo "store passphrase" >pw
+secret pw "store passphrase"
 alice_config "$H" password
 sm() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
 n=0
