@@ -477,72 +477,121 @@ parse_json_opt(int argc, char **argv, const char *extra, const char **argp,
 /* --sort's names, in the order of enum list_order from LIST_DATE. */
 static const char *const sort_names[] = { "date", "from", "subject", "size" };
 
+static const struct option	list_longopts[] = {
+	{ "json",	no_argument,	   NULL, 'j' },
+	{ "folder",	required_argument, NULL, 'f' },
+	{ "thread",	no_argument,	   NULL, 't' },
+	{ "sort",	required_argument, NULL, 's' },
+	{ "reverse",	no_argument,	   NULL, 'r' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* "--name" (no "=value") is one of list's options that takes a value. */
+static int
+takes_value(const char *arg)
+{
+	size_t	i;
+
+	for (i = 0; list_longopts[i].name != NULL; i++)
+		if (strcmp(arg + 2, list_longopts[i].name) == 0)
+			return list_longopts[i].has_arg == required_argument;
+	return 0;
+}
+
 /*
- * list's and search's options; the words after them, joined by spaces,
- * are the query (*queryp NULL when there are none). -1 on a usage error.
+ * Splits argv into the options (and their values), into ov, and the
+ * words of the query, joined by spaces into *queryp (NULL when there
+ * are none). Every option is long, so a word such as "-is:signed" is
+ * the query's, as is everything after "--".
+ */
+static int
+split_query(int argc, char **argv, char **ov, int *ocp, char **queryp)
+{
+	size_t	len = 0, n;
+	int	i, oc = 0, words = 0, dashes = 0;
+	char	*q;
+
+	for (i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	if ((q = calloc(1, len + 1)) == NULL)
+		return -1;
+	for (i = 0, len = 0; i < argc; i++) {
+		if (i > 0 && !dashes && strcmp(argv[i], "--") == 0) {
+			dashes = 1;
+			continue;
+		}
+		if (i == 0 || (!dashes && strncmp(argv[i], "--", 2) == 0)) {
+			ov[oc++] = argv[i];
+			if (i > 0 && takes_value(argv[i]) && i + 1 < argc)
+				ov[oc++] = argv[++i];
+			continue;
+		}
+		n = strlen(argv[i]);
+		if (words++ > 0)
+			q[len++] = ' ';
+		memcpy(q + len, argv[i], n);
+		len += n;
+	}
+	ov[oc] = NULL;
+	*ocp = oc;
+	if (words == 0) {
+		free(q);
+		q = NULL;
+	}
+	*queryp = q;
+	return 0;
+}
+
+/*
+ * list's and search's options and query (*queryp, malloc'd, NULL when
+ * there is none). -1 on a usage error.
  */
 static int
 parse_list_opts(int argc, char **argv, struct lister *l, const char **folderp,
     char **queryp)
 {
-	static const struct option	 longopts[] = {
-		{ "json",	no_argument,	   NULL, 'j' },
-		{ "folder",	required_argument, NULL, 'f' },
-		{ "thread",	no_argument,	   NULL, 't' },
-		{ "sort",	required_argument, NULL, 's' },
-		{ "reverse",	no_argument,	   NULL, 'r' },
-		{ NULL, 0, NULL, 0 }
-	};
-	size_t				 i, len = 0, n;
-	int				 ch, k;
+	char	**ov;
+	size_t	  i;
+	int	  ch, oc, r = -1;
 
+	*queryp = NULL;
+	if ((ov = calloc((size_t)argc + 1, sizeof(*ov))) == NULL ||
+	    split_query(argc, argv, ov, &oc, queryp) != 0)
+		goto out;
 	optind = 0;
 	opterr = 0;
-	*queryp = NULL;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'j':
+	while ((ch = getopt_long(oc, ov, "", list_longopts, NULL)) != -1) {
+		if (ch == 'j')
 			l->json = 1;
-			break;
-		case 'f':
-			if (folderp == NULL)
-				return -1;
+		else if (ch == 'f' && folderp != NULL)
 			*folderp = optarg;
-			break;
-		case 't':
+		else if (ch == 't' && l->order == LIST_AS_STORED)
 			l->order = LIST_THREAD;
-			break;
-		case 's':
+		else if (ch == 'r')
+			l->reverse = 1;
+		else if (ch == 's' && l->order == LIST_AS_STORED) {
 			for (i = 0; i < 4; i++)
 				if (strcmp(optarg, sort_names[i]) == 0)
 					break;
-			if (i == 4 || l->order == LIST_THREAD)
-				return -1;
+			if (i == 4)
+				goto out;
 			l->order = LIST_DATE + (int)i;
-			break;
-		case 'r':
-			l->reverse = 1;
-			break;
-		default:
-			return -1;
-		}
+		} else
+			goto out;
 	}
+	if (optind != oc)
+		goto out;
 	/* --reverse alone reverses the order the list has anyway. */
 	if (l->reverse && l->order == LIST_AS_STORED)
 		l->order = LIST_STORED_REVERSED;
-	for (k = optind; k < argc; k++)
-		len += strlen(argv[k]) + 1;
-	if (len == 0)
-		return 0;
-	if ((*queryp = calloc(1, len)) == NULL)
-		return -1;
-	for (k = optind, len = 0; k < argc; k++) {
-		n = strlen(argv[k]);
-		memcpy(*queryp + len, argv[k], n);
-		len += n;
-		(*queryp)[len++] = k + 1 < argc ? ' ' : '\0';
+	r = 0;
+out:
+	if (r != 0) {
+		free(*queryp);
+		*queryp = NULL;
 	}
-	return 0;
+	free(ov);
+	return r;
 }
 
 /*

@@ -152,8 +152,10 @@ parse_day(const char *s)
 	tm.tm_year = (int)strtol(s, NULL, 10) - 1900;
 	tm.tm_mon = (int)strtol(s + 5, NULL, 10) - 1;
 	tm.tm_mday = (int)strtol(s + 8, NULL, 10);
-	if ((t = timegm(&tm)) == -1 || gmtime_r(&t, &back) == NULL ||
-	    back.tm_mday != tm.tm_mday || back.tm_mon != tm.tm_mon)
+	back = tm;
+	/* timegm normalizes: a day that does not exist comes back moved. */
+	if ((t = timegm(&tm)) == -1 || tm.tm_mday != back.tm_mday ||
+	    tm.tm_mon != back.tm_mon || tm.tm_year != back.tm_year)
 		return -1;
 	return t;
 }
