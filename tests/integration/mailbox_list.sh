@@ -14,13 +14,6 @@ mkdir -p "$T/gen"
 trap 'rm -rf "$FD"' EXIT
 alice_config "$H" password
 sm() { "$SEALMAIL" --home "$H" "$@"; }
-n=0
-# deliver FILE [FLAGS]: puts a message into the test folder as Dovecot would.
-deliver() {
-	n=$((n + 1))
-	f="$FD/cur/$(date +%s).M${n}P$$.lab:2,${2:-}"
-	tr -d '\r' < "$1" > "$f" && chown --reference="$MD" "$f"
-}
 ID=$(date +%s)-$$
 MARK="sealedmark$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 # plain TAG FROM TO DATE SUBJECT BODY [HEADER...]: a clear message whose
@@ -42,28 +35,28 @@ mid() { printf '<%s-%s@example.test>' "$1" "$ID"; }
 BODY="where shall we meet for lunch, quokka"
 plain A 'Bob <bob@example.test>' alice@example.test \
     'Mon, 2 Nov 2026 09:00:00 +0000' lunch "$BODY" 'Cc: dave@example.test'
-deliver "$T/gen/A.eml" S
+alice_deliver "$T/gen/A.eml" S
 # B answers a message that never arrived (mid), itself an answer to A.
 BODY="the cafe by the river"
 plain B carol@example.test alice@example.test \
     'Mon, 2 Nov 2026 11:00:00 +0000' 'Re: lunch' "$BODY" \
     "In-Reply-To: $(mid mid)" "References: $(mid A) $(mid mid)"
-deliver "$T/gen/B.eml"
+alice_deliver "$T/gen/B.eml"
 BODY="lunch on friday"
 plain C '"Dave Diver" <dave@example.test>' bob@example.test \
     'Mon, 2 Nov 2026 10:00:00 +0000' lunch "$BODY" \
     'Cc: alice@example.test'
-deliver "$T/gen/C.eml" FS
+alice_deliver "$T/gen/C.eml" FS
 # D and E each claim to answer the other.
 BODY="round and round"
 plain D erin@example.test alice@example.test \
     'Sun, 1 Nov 2026 08:00:00 +0000' circle "$BODY" \
     "In-Reply-To: $(mid E)" "References: $(mid E)"
-deliver "$T/gen/D.eml" S
+alice_deliver "$T/gen/D.eml" S
 plain E erin@example.test alice@example.test \
     'Sun, 1 Nov 2026 08:30:00 +0000' 'Re: circle' "$BODY" \
     "In-Reply-To: $(mid D)" "References: $(mid D)"
-deliver "$T/gen/E.eml" S
+alice_deliver "$T/gen/E.eml" S
 # signed TAG FROM DATE SUBJECT: signed by bob, From as given.
 signed() {
 	printf 'signed text about narwhals\n' > "$T/gen/b"
@@ -82,9 +75,9 @@ NOW=$(date +%s)
 [ "$NOW" -gt "$(date -d 2026-11-06 +%s)" ] || { notok "the clock is past the fixtures' dates"; t_done; }
 TOMORROW=$(date -d @$((NOW + 86400)) +%F)
 signed F bob@example.test "$(date -R -d @"$NOW")" 'signed hello'
-deliver "$T/gen/F.eml" S
+alice_deliver "$T/gen/F.eml" S
 signed G carol@example.test "$(date -R -d @$((NOW + 60)))" 'not really bob'
-deliver "$T/gen/G.eml" S
+alice_deliver "$T/gen/G.eml" S
 printf 'Content-Type: text/plain\n\nthe secret is %s\n' "$MARK" > "$T/gen/b2"
 openssl smime -encrypt -aes256 -in "$T/gen/b2" -from bob@example.test \
     -to alice@example.test -subject sealed -out "$T/gen/enc.eml" \
@@ -95,7 +88,7 @@ rm -f "$T/gen/b2"
 	    "$(mid H)"
 	cat "$T/gen/enc.eml"
 } > "$T/gen/H.eml"
-deliver "$T/gen/H.eml"
+alice_deliver "$T/gen/H.eml"
 # A word of the envelope's base64 (letters and digits only, as the
 # full-text index splits words), to look for in vain.
 CWORD=$(sed '1,/^$/d' "$T/gen/enc.eml" | sed -n 6p | tr -c 'A-Za-z0-9\n' '\n' |
@@ -104,7 +97,7 @@ BODY=$(printf -- '--b\nContent-Type: text/plain\n\nsee the agenda\n--b\nContent-
 plain I frank@example.test alice@example.test \
     "$(date -R -d "$TOMORROW 10:00")" agenda "$BODY" 'MIME-Version: 1.0' \
     'Content-Type: multipart/mixed; boundary=b'
-deliver "$T/gen/I.eml" S
+alice_deliver "$T/gen/I.eml" S
 
 check "import alice's identity" sm keys import "$S/alice.p12" --passphrase-file "$S/p12-pass"
 check "trust the lab CA" sm keys trust "$LAB_CA"
