@@ -18,7 +18,6 @@
 #include "store/store.h"
 #include "app/app_int.h"
 #include "app/query.h"
-#include "app/reply.h"
 #include "app/thread.h"
 
 enum list_order {
@@ -300,34 +299,6 @@ nomem:
 	return 1;
 }
 
-static int
-cmp_str(const char *a, const char *b)
-{
-	return strcasecmp(a != NULL ? a : "", b != NULL ? b : "");
-}
-
-/* --sort: by its key, then by date, then by ID, ascending. */
-static int
-row_cmp(const void *pa, const void *pb, void *arg)
-{
-	const struct row	*a = pa, *b = pb;
-	enum list_order		 o = *(const enum list_order *)arg;
-	int			 c = 0;
-
-	if (o == LIST_FROM)
-		c = cmp_str(a->from, b->from);
-	else if (o == LIST_SUBJECT)
-		c = cmp_str(subject_base(a->subject, 1),
-		    subject_base(b->subject, 1));
-	else if (o == LIST_SIZE && a->size != b->size)
-		c = a->size < b->size ? -1 : 1;
-	if (c == 0 && a->date != b->date)
-		c = a->date < b->date ? -1 : 1;
-	if (c == 0 && a->id != b->id)
-		c = a->id < b->id ? -1 : 1;
-	return c;
-}
-
 /* Prints row w, with its place in a thread when pos is not NULL. */
 static int
 row_print(struct lister *l, const struct row *w, const struct thread_pos *pos)
@@ -360,23 +331,18 @@ row_print(struct lister *l, const struct row *w, const struct thread_pos *pos)
 	return list_flush_some(l);
 }
 
-/* Orders the rows kept (--sort or --thread) and prints them. */
+/* Orders the rows kept (--sort, --thread, --reverse) and prints them. */
 static int
 rows_print(struct lister *l)
 {
 	struct thread_msg	*tm = NULL;
 	struct thread_pos	*tp = NULL;
-	size_t			 i, k;
+	size_t			 i;
 	int			 r = 0;
 
-	if (l->order != LIST_THREAD) {
-		if (l->order != LIST_STORED_REVERSED)
-			qsort_r(l->rows, l->nrows, sizeof(*l->rows), row_cmp,
-			    &l->order);
-		for (i = 0; i < l->nrows && r == 0; i++) {
-			k = l->reverse ? l->nrows - 1 - i : i;
-			r = row_print(l, &l->rows[k], NULL);
-		}
+	if (l->order == LIST_STORED_REVERSED) {
+		for (i = l->nrows; i > 0 && r == 0; i--)
+			r = row_print(l, &l->rows[i - 1], NULL);
 		return r;
 	}
 	if (l->nrows > 0 && ((tm = calloc(l->nrows, sizeof(*tm))) == NULL ||
@@ -391,14 +357,20 @@ rows_print(struct lister *l)
 		tm[i].in_reply_to = l->rows[i].in_reply_to;
 		tm[i].references = l->rows[i].references;
 		tm[i].date = l->rows[i].date;
+		tm[i].from = l->rows[i].from;
+		tm[i].subject = l->rows[i].subject;
+		tm[i].size = l->rows[i].size;
 	}
-	if (thread_order(tm, l->nrows, l->reverse, tp, &l->c->err) != 0) {
+	if ((l->order == LIST_THREAD ? thread_order(tm, l->nrows, l->reverse,
+	    tp, &l->c->err) : thread_sort(tm, l->nrows, (enum thread_key)
+	    (l->order - LIST_DATE), l->reverse, tp, &l->c->err)) != 0) {
 		l->err = SMERR_NOMEM;
 		r = 1;
 		goto out;
 	}
 	for (i = 0; i < l->nrows && r == 0; i++)
-		r = row_print(l, &l->rows[tp[i].index], &tp[i]);
+		r = row_print(l, &l->rows[tp[i].index], l->order ==
+		    LIST_THREAD ? &tp[i] : NULL);
 out:
 	free(tm);
 	free(tp);

@@ -13,8 +13,10 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/err.h"
+#include "app/reply.h"
 #include "app/thread.h"
 
 #define NONE	SIZE_MAX
@@ -284,4 +286,62 @@ out:
 	free(depth);
 	free(sp);
 	return r;
+}
+
+struct sorter {
+	const struct thread_msg	*msgs;
+	enum thread_key		 key;
+};
+
+static int
+cmp_text(const char *a, const char *b)
+{
+	return strcasecmp(a != NULL ? a : "", b != NULL ? b : "");
+}
+
+static int
+by_key(const void *pa, const void *pb, void *arg)
+{
+	const struct sorter	*so = arg;
+	const struct thread_msg	*a, *b;
+	int			 c = 0;
+
+	a = &so->msgs[*(const size_t *)pa];
+	b = &so->msgs[*(const size_t *)pb];
+	if (so->key == THREAD_BY_FROM)
+		c = cmp_text(a->from, b->from);
+	else if (so->key == THREAD_BY_SUBJECT)
+		c = cmp_text(subject_base(a->subject, 1),
+		    subject_base(b->subject, 1));
+	else if (so->key == THREAD_BY_SIZE && a->size != b->size)
+		c = a->size < b->size ? -1 : 1;
+	if (c != 0)
+		return c;
+	if (older(a, b))
+		return -1;
+	return older(b, a);
+}
+
+int
+thread_sort(const struct thread_msg *msgs, size_t n, enum thread_key key,
+    int reverse, struct thread_pos *out, struct smerr *e)
+{
+	struct sorter	 so;
+	size_t		*ix, i;
+
+	if (n == 0)
+		return 0;
+	if ((ix = calloc(n, sizeof(*ix))) == NULL)
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	for (i = 0; i < n; i++)
+		ix[i] = i;
+	so.msgs = msgs;
+	so.key = key;
+	qsort_r(ix, n, sizeof(*ix), by_key, &so);
+	for (i = 0; i < n; i++) {
+		memset(&out[i], 0, sizeof(out[i]));
+		out[i].index = ix[reverse ? n - 1 - i : i];
+	}
+	free(ix);
+	return 0;
 }

@@ -1,6 +1,7 @@
 /*
  * app/thread.h: conversation threads from Message-ID, In-Reply-To and
- * References (app/thread.c), for the index and list --thread. Pure: it
+ * References, and the flat orders (app/thread.c), for the index and
+ * list --thread and --sort. Pure: it
  * knows no store and no terminal.
  */
 #ifndef SEALMAIL_APP_THREAD_H
@@ -19,6 +20,9 @@ struct thread_msg {
 	const char	*in_reply_to;	/* "<...>" */
 	const char	*references;	/* "<...>", space-separated */
 	time_t		 date;
+	const char	*from;		/* for thread_sort only */
+	const char	*subject;
+	size_t		 size;
 };
 
 /* One place in the threaded order. */
@@ -40,5 +44,21 @@ struct thread_pos {
  */
 int	 thread_order(const struct thread_msg *msgs, size_t n, int reverse,
 	    struct thread_pos *out, struct smerr *e);
+
+enum thread_key {
+	THREAD_BY_DATE,
+	THREAD_BY_FROM,		/* case-insensitively */
+	THREAD_BY_SUBJECT,	/* without Re:, Aw:, Fwd: */
+	THREAD_BY_SIZE,
+};
+
+/*
+ * A flat order of the n messages msgs into out (depth 0, thread 0, no
+ * parent): ascending by key, then date, then id; descending with
+ * reverse. 0 or SMERR_NOMEM.
+ */
+int	 thread_sort(const struct thread_msg *msgs, size_t n,
+	    enum thread_key key, int reverse, struct thread_pos *out,
+	    struct smerr *e);
 
 #endif

@@ -16,6 +16,10 @@
 #include "base/err.h"
 #include "app/thread.h"
 
+/* One message: id, Message-ID, In-Reply-To, References, date. */
+#define M(i, mid, irt, refs, d) { .id = (i), .message_id = (mid), \
+	.in_reply_to = (irt), .references = (refs), .date = (d) }
+
 static void
 run(const struct thread_msg *m, size_t n, int reverse, struct thread_pos *o)
 {
@@ -40,9 +44,9 @@ static void
 test_missing_middle(void **state)
 {
 	const struct thread_msg	m[] = {
-		{ 4, "<d@x>", "<c@x>", "<a@x> <b@x> <c@x>", 400 },
-		{ 1, "<a@x>", NULL, NULL, 100 },
-		{ 2, "<b@x>", "<a@x>", "<a@x>", 200 },
+		M(4, "<d@x>", "<c@x>", "<a@x> <b@x> <c@x>", 400),
+		M(1, "<a@x>", NULL, NULL, 100),
+		M(2, "<b@x>", "<a@x>", "<a@x>", 200),
 	};
 	struct thread_pos	o[3];
 
@@ -69,10 +73,10 @@ static void
 test_same_subject_apart(void **state)
 {
 	const struct thread_msg	m[] = {
-		{ 1, "<l1@x>", NULL, NULL, 100 },
-		{ 2, "<l2@x>", NULL, NULL, 150 },
-		{ 3, "<r1@x>", "<l1@x>", NULL, 500 },
-		{ 4, "<r2@x>", "<l2@x>", "<l2@x>", 300 },
+		M(1, "<l1@x>", NULL, NULL, 100),
+		M(2, "<l2@x>", NULL, NULL, 150),
+		M(3, "<r1@x>", "<l1@x>", NULL, 500),
+		M(4, "<r2@x>", "<l2@x>", "<l2@x>", 300),
 	};
 	struct thread_pos	o[4];
 
@@ -101,9 +105,9 @@ static void
 test_loop(void **state)
 {
 	const struct thread_msg	m[] = {
-		{ 7, "<y@x>", "<x@x>", "<z@x> <x@x>", 200 },
-		{ 6, "<x@x>", "<y@x>", "<y@x>", 100 },
-		{ 8, "<s@x>", "<s@x>", "<s@x>", 50 },	/* answers itself */
+		M(7, "<y@x>", "<x@x>", "<z@x> <x@x>", 200),
+		M(6, "<x@x>", "<y@x>", "<y@x>", 100),
+		M(8, "<s@x>", "<s@x>", "<s@x>", 50),	/* answers itself */
 	};
 	struct thread_pos	o[3];
 
@@ -123,11 +127,11 @@ static void
 test_siblings(void **state)
 {
 	const struct thread_msg	m[] = {
-		{ 1, "<r@x>", NULL, NULL, 10 },
-		{ 2, "<k2@x>", "<r@x>", NULL, 30 },
-		{ 3, "<k1@x>", "<r@x>", NULL, 20 },
-		{ 4, "<k1@x>", NULL, NULL, 40 },
-		{ 5, "<g@x>", "<k1@x>", NULL, 25 },
+		M(1, "<r@x>", NULL, NULL, 10),
+		M(2, "<k2@x>", "<r@x>", NULL, 30),
+		M(3, "<k1@x>", "<r@x>", NULL, 20),
+		M(4, "<k1@x>", NULL, NULL, 40),
+		M(5, "<g@x>", "<k1@x>", NULL, 25),
 	};
 	struct thread_pos	o[5];
 	int64_t			want[] = { 1, 3, 5, 2, 4 };
@@ -240,6 +244,48 @@ test_speed(void **state)
 	chain_free(m, ids, n);
 }
 
+/* The flat orders: each key, then date, then id; and reversed. */
+static void
+test_sort(void **state)
+{
+	const struct thread_msg	m[] = {
+		{ .id = 1, .date = 30, .from = "bob@x", .subject = "Re: b",
+		    .size = 500 },
+		{ .id = 2, .date = 10, .from = "Carol@x", .subject = "a",
+		    .size = 100 },
+		{ .id = 3, .date = 20, .from = "bob@x", .subject = "RE: Aw: a",
+		    .size = 100 },
+		{ .id = 4, .date = 20, .from = "alice@x", .subject = NULL,
+		    .size = 900 },
+	};
+	static const struct {
+		enum thread_key	 key;
+		int		 reverse;
+		int64_t		 want[4];
+	} cases[] = {
+		{ THREAD_BY_DATE, 0, { 2, 3, 4, 1 } },
+		{ THREAD_BY_DATE, 1, { 1, 4, 3, 2 } },
+		{ THREAD_BY_FROM, 0, { 4, 3, 1, 2 } },
+		{ THREAD_BY_SUBJECT, 0, { 4, 2, 3, 1 } },
+		{ THREAD_BY_SIZE, 0, { 2, 3, 1, 4 } },
+		{ THREAD_BY_SIZE, 1, { 4, 1, 3, 2 } },
+	};
+	struct thread_pos	o[4];
+	struct smerr		e;
+	size_t			i, k;
+
+	(void)state;
+	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		smerr_clear(&e);
+		assert_int_equal(thread_sort(m, 4, cases[k].key,
+		    cases[k].reverse, o, &e), 0);
+		for (i = 0; i < 4; i++) {
+			assert_int_equal(m[o[i].index].id, cases[k].want[i]);
+			assert_int_equal(o[i].depth, 0);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -251,6 +297,7 @@ main(void)
 		cmocka_unit_test(test_siblings),
 		cmocka_unit_test(test_deep_chain),
 		cmocka_unit_test(test_speed),
+		cmocka_unit_test(test_sort),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
