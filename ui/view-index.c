@@ -498,7 +498,7 @@ ix_free(struct ui_view *v)
 static const struct ui_view_ops ix_ops = {
 	"index",
 	" q:quit  Enter:read  r/g/L:reply  f:fwd  d:del  s:move  m:mail  "
-	    "S:sync  /:search  l:limit  o:sort  c:folders  ?:help",
+	    "S:sync  /:search  c:folders  ?:help",
 	ix_draw, ix_key, ix_refresh, ix_free,
 };
 
