@@ -71,7 +71,7 @@ static size_t *
 id_slot(struct threader *t, const char *s, size_t len)
 {
 	size_t		 h = hash_id(s, len), i;
-	const char	*k, *p;
+	const char	*k = NULL, *p;
 
 	for (;; h++) {
 		i = t->slot[h & t->mask];
