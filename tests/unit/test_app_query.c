@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "base/buf.h"
@@ -170,6 +171,91 @@ test_bounds(void **state)
 	free(s);
 }
 
+static int
+count_cb(const struct store_msg *m, void *arg)
+{
+	(void)m;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* What query finds in st's INBOX, or -1 when the store refused it. */
+static int
+hits(struct store *st, const char *query)
+{
+	struct store_query	*q;
+	struct smerr		 e;
+	int			 n = 0;
+
+	smerr_clear(&e);
+	if (app_query_parse(query, &q, &e) != 0)
+		fail_msg("%s: %s", query, smerr_msg(&e));
+	if (store_msg_query(st, "INBOX", q, count_cb, &n, &e) != 0)
+		n = -1;
+	app_query_free(q);
+	return n;
+}
+
+/*
+ * Text that means something to SQL, LIKE or FTS4 is only ever text: it
+ * finds what holds it, and the store is the same afterwards.
+ */
+static void
+test_hostile_text(void **state)
+{
+	static const uint8_t	 key[STORE_KEY_LEN] = { 7 };
+	struct store		*st;
+	struct store_msg	 m;
+	struct smerr		 e;
+	char			 dir[] = "/tmp/test_query.XXXXXX", cmd[64];
+	int64_t			 folder;
+	size_t			 done, left;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	smerr_clear(&e);
+	assert_int_equal(store_open(dir, key, &st, &e), 0);
+	assert_int_equal(store_folder_open(st, "a", "INBOX", &folder, &e), 0);
+	memset(&m, 0, sizeof(m));
+	m.folder = folder;
+	m.uid = 1;
+	m.from = "o'brien@example.test";
+	m.subject = "100% done_now";
+	m.text = "the walrus NEAR the *star* OR not";
+	m.flags = "\\Seen";
+	assert_int_equal(store_msg_add(st, &m, NULL, &e), 0);
+	m.uid = 2;
+	m.from = "bob@example.test";
+	m.subject = "plain";
+	m.text = "nothing to see";
+	m.flags = "";
+	assert_int_equal(store_msg_add(st, &m, NULL, &e), 0);
+	assert_int_equal(store_index(st, 0, &done, &left, &e), 0);
+	assert_int_equal(hits(st, "walrus"), 1);
+	assert_int_equal(hits(st, "NEAR"), 1);
+	assert_int_equal(hits(st, "\"walrus NEAR\""), 1);
+	assert_int_equal(hits(st, "walrus*"), 1);
+	assert_int_equal(hits(st, "walr*"), 0);
+	assert_int_equal(hits(st, "*"), 0);
+	assert_int_equal(hits(st, "^the"), 1);
+	assert_int_equal(hits(st, "from:\"o'brien\""), 1);
+	assert_int_equal(hits(st, "from:%"), 0);
+	assert_int_equal(hits(st, "subject:%"), 1);
+	assert_int_equal(hits(st, "subject:_"), 1);
+	assert_int_equal(hits(st, "subject:e_n"), 1);
+	assert_int_equal(hits(st, "subject:\"'); DROP TABLE message; --\""),
+	    0);
+	assert_int_equal(hits(st, "is:unread"), 1);
+	assert_int_equal(hits(st, "-is:unread"), 1);
+	assert_int_equal(hits(st, "is:signed OR is:verified OR is:encrypted "
+	    "OR is:attachment OR signer:x OR to:x"), 0);
+	assert_int_equal(hits(st, "-(is:signed OR to:x)"), 2);
+	assert_int_equal(hits(st, "from:\xc3\x84\xc3\x96"), 0);
+	store_close(st);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int
 main(void)
 {
@@ -178,6 +264,7 @@ main(void)
 		cmocka_unit_test(test_operators),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_hostile_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
