@@ -320,7 +320,8 @@ row_print(struct lister *l, const struct row *w, const struct thread_pos *pos)
 		r |= buf_put(l->out, w->out, w->split);
 		/* A thread's tree, as far as a line can show it. */
 		for (d = 0; pos != NULL && d < pos->depth && d < 16; d++)
-			r |= buf_puts(l->out, d + 1 == pos->depth ? "> " : "  ");
+			r |= buf_puts(l->out, d + 1 == pos->depth ? "> " :
+			    "  ");
 		r |= buf_puts(l->out, w->out + w->split);
 	}
 	l->n++;

@@ -24,12 +24,12 @@
 struct threader {
 	const struct thread_msg	*msgs;
 	size_t			 n;
-	size_t			*slot;		/* hash of Message-IDs: index+1 */
+	size_t			*slot;		/* Message-IDs: index+1 */
 	size_t			 mask;
 	size_t			*parent;	/* index, or NONE */
 	size_t			*mark;
 	size_t			*order;		/* every index, by date */
-	size_t			*first;		/* kids of i: first[i]..first[i+1] */
+	size_t			*first;		/* i's kids from first[i] */
 	size_t			*kids;
 };
 
