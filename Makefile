@@ -142,7 +142,8 @@ lab-stop:
 # each from the sources of its folder and the folders below it only:
 # judge (parse and judge a message) links crypto/'s reading side, the
 # system trust anchors of net/, mime/ and base/; mime links mime/ and
-# base/. FUZZ_SECONDS per target.
+# base/; query (the query language and its SQL) links app/query.c,
+# store/query.c and base/. FUZZ_SECONDS per target.
 FUZZ_CC		?= clang
 FUZZ_SECONDS	?= 600
 FUZZ_DIR	= $(BUILD)/fuzz
@@ -157,18 +158,28 @@ $(FUZZ_DIR)/mime: tests/fuzz/mime.c $(FUZZ_MIME_SRCS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -letpan
 
+FUZZ_QUERY_SRCS	= app/query.c store/query.c $(wildcard base/*.c)
+
+$(FUZZ_DIR)/query: tests/fuzz/query.c $(FUZZ_QUERY_SRCS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(SQLC_CFLAGS) -o $@ $^
+
 $(FUZZ_DIR)/judge: tests/fuzz/judge.c $(FUZZ_JUDGE_SRCS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -letpan $(SSL_LIBS)
 
-fuzz: $(FUZZ_DIR)/mime $(FUZZ_DIR)/judge
-	@mkdir -p $(FUZZ_DIR)/corpus-mime $(FUZZ_DIR)/corpus-judge
+fuzz: $(FUZZ_DIR)/mime $(FUZZ_DIR)/judge $(FUZZ_DIR)/query
+	@mkdir -p $(FUZZ_DIR)/corpus-mime $(FUZZ_DIR)/corpus-judge \
+	    $(FUZZ_DIR)/corpus-query
 	$(FUZZ_DIR)/mime -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 	    -dict=tests/fuzz/judge.dict -print_final_stats=1 \
 	    $(FUZZ_DIR)/corpus-mime tests/data/smime
 	$(FUZZ_DIR)/judge -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 	    -dict=tests/fuzz/judge.dict -print_final_stats=1 \
 	    $(FUZZ_DIR)/corpus-judge tests/data/smime
+	$(FUZZ_DIR)/query -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+	    -dict=tests/fuzz/query.dict -print_final_stats=1 \
+	    $(FUZZ_DIR)/corpus-query
 
 clean:
 	rm -rf build sealmail
