@@ -2,8 +2,9 @@
  * Threads in the manner of JWZ's algorithm, without its empty
  * containers: every message names its parent by In-Reply-To, else by the
  * last entry of References that is a message we hold, so a parent that is
- * missing makes the message a child of its nearest known ancestor.
- * Subjects are never compared (two threads about "lunch" stay two).
+ * missing makes the message a child of its nearest known ancestor. A
+ * message that names none we hold takes its place from the References
+ * of the others. Subjects are never compared (two threads about "lunch" stay two).
  *
  * Each message has at most one parent, so the parents form a forest once
  * loops are broken: one walk up from each message, with a mark per walk,
@@ -116,6 +117,31 @@ find_parents(struct threader *t)
 		if ((len = next_token(&p, &tok)) > 0 &&
 		    (j = id_find(t, tok, len)) != NONE && j != i)
 			t->parent[i] = j;
+	}
+}
+
+/*
+ * A message that names no parent we hold (no In-Reply-To or References
+ * of its own, as from some clients) borrows one from the References of
+ * the others, as JWZ links each pair of neighbouring references: there
+ * it stands after its nearest known ancestor.
+ */
+static void
+borrow_parents(struct threader *t)
+{
+	const char	*p, *tok;
+	size_t		 i, j, prev, len;
+
+	for (i = 0; i < t->n; i++) {
+		p = t->msgs[i].references;
+		prev = NONE;
+		while ((len = next_token(&p, &tok)) > 0) {
+			if ((j = id_find(t, tok, len)) == NONE || j == i)
+				continue;
+			if (t->parent[j] == NONE && prev != NONE && prev != j)
+				t->parent[j] = prev;
+			prev = j;
+		}
 	}
 }
 
@@ -266,6 +292,7 @@ thread_order(const struct thread_msg *msgs, size_t n, int reverse,
 	pre = t.kids + n;
 	t.first = pre + n;		/* n + 1 of them */
 	find_parents(&t);
+	borrow_parents(&t);
 	break_loops(&t);
 	find_kids(&t);
 	ns = walk(&t, pre, depth, sp);

@@ -100,6 +100,31 @@ test_same_subject_apart(void **state)
 	assert_int_equal(o[1].depth, 1);
 }
 
+/*
+ * b came from a client that writes no In-Reply-To or References; c's
+ * References put it under a. A root named in References stays a root.
+ */
+static void
+test_borrowed_parent(void **state)
+{
+	const struct thread_msg	m[] = {
+		M(3, "<c@x>", "<b@x>", "<a@x> <b@x>", 300),
+		M(2, "<b@x>", NULL, NULL, 200),
+		M(1, "<a@x>", NULL, NULL, 100),
+	};
+	struct thread_pos	o[3];
+
+	(void)state;
+	run(m, 3, 0, o);
+	assert_int_equal(m[o[0].index].id, 1);
+	assert_int_equal(o[0].depth, 0);
+	assert_int_equal(m[o[1].index].id, 2);
+	assert_int_equal(o[1].parent, 1);
+	assert_int_equal(m[o[2].index].id, 3);
+	assert_int_equal(o[2].parent, 2);
+	assert_int_equal(o[2].depth, 2);
+}
+
 /* x says it answers y, y says it answers x: broken at the older, x. */
 static void
 test_loop(void **state)
@@ -293,6 +318,7 @@ main(void)
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_missing_middle),
 		cmocka_unit_test(test_same_subject_apart),
+		cmocka_unit_test(test_borrowed_parent),
 		cmocka_unit_test(test_loop),
 		cmocka_unit_test(test_siblings),
 		cmocka_unit_test(test_deep_chain),
