@@ -71,7 +71,7 @@ static int
 node(struct qparser *p, enum store_q kind, struct store_query *a,
     struct store_query *b, struct store_query **qp)
 {
-	struct store_query	*q;
+	struct store_query	*q = NULL;
 
 	if ((q = calloc(1, sizeof(*q))) == NULL) {
 		app_query_free(a);
@@ -191,7 +191,7 @@ parse_field(struct qparser *p, enum store_q kind, const char *name,
 static int
 parse_term(struct qparser *p, struct store_query **qp)
 {
-	struct store_query	*q;
+	struct store_query	*q = NULL;
 	const char		*s = p->s + p->at;
 	char			 name[16];
 	size_t			 n, i, start = p->at;
