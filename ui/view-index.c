@@ -187,16 +187,21 @@ static int
 ix_load(struct store *st, struct ix *ix, struct smerr *e)
 {
 	struct store_query	*q = NULL;
+	char			*both = NULL;
 	int			 r;
 
 	if (ix->query == NULL && ix->limit == NULL)
 		return store_msg_foreach_name(st, ix->folder, ix_add, ix, e);
-	if ((r = app_query_parse(ix->query != NULL ? ix->query : ix->limit,
-	    &q, e)) != 0)
-		return r;
-	r = store_msg_query(st, ix->query != NULL ? NULL : ix->folder, q,
-	    ix_add, ix, e);
+	/* A limit on a search narrows what the search found. */
+	if (ix->query != NULL && ix->limit != NULL &&
+	    asprintf(&both, "(%s) (%s)", ix->query, ix->limit) == -1)
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	if ((r = app_query_parse(both != NULL ? both : ix->query != NULL ?
+	    ix->query : ix->limit, &q, e)) == 0)
+		r = store_msg_query(st, ix->query != NULL ? NULL : ix->folder,
+		    q, ix_add, ix, e);
 	app_query_free(q);
+	free(both);
 	return r;
 }
 
@@ -221,8 +226,9 @@ ix_refresh(struct ui *ui, struct ui_view *v)
 		if (ix->msgs[i].id == keep)
 			ix->cur = i;
 	if (ix->query != NULL)
-		snprintf(v->title, sizeof(v->title), "search \"%s\" (%zu)",
-		    ix->query, ix->n);
+		snprintf(v->title, sizeof(v->title), "search \"%s\" (%zu)%s%s",
+		    ix->query, ix->n, ix->limit != NULL ? " limit: " : "",
+		    ix->limit != NULL ? ix->limit : "");
 	else
 		snprintf(v->title, sizeof(v->title), "%s (%zu)%s%s", ix->folder,
 		    ix->n, ix->limit != NULL ? " limit: " : "",

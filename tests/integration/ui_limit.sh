@@ -3,7 +3,7 @@
 # subject, size or threads; reversed), driven through tmux over mail
 # synced from the lab's Dovecot: a reply threaded under its original, a
 # word of an encrypted message's decrypted text, a malformed query said
-# on the status line.
+# on the status line, a limit narrowing a search (/).
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is not up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
@@ -93,6 +93,11 @@ check "an unknown order is said" wait_for 'no such order: x'
 answer o u
 sleep 0.5
 check_eq "o u: as stored again" "ul-root ul-other Re: ul-root ul-sealed" "$(order)"
+answer / "subject:ul -is:unread"
+check "/ searches with the same language" wait_for 'sealmail: search "subject:ul -is:unread" \(3\)'
+answer l from:bob
+check "l narrows a search" wait_for 'sealmail: search "subject:ul -is:unread" \(2\) limit: from:bob'
+check_eq "to what both select" "ul-root ul-sealed" "$(order)"
 $TM send-keys -t ui Q
 check "Q quits cleanly" wait_for 'EXITED 0'
 t_done
