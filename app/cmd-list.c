@@ -52,6 +52,7 @@ struct lister {
 	int		 err;
 	enum list_order	 order;
 	int		 reverse;
+	const char	*account;	/* --account, or NULL: every one */
 	struct buf	*scratch;
 	struct row	*rows;
 	size_t		 nrows;
@@ -456,6 +457,7 @@ static const struct option	list_longopts[] = {
 	{ "thread",	no_argument,	   NULL, 't' },
 	{ "sort",	required_argument, NULL, 's' },
 	{ "reverse",	no_argument,	   NULL, 'r' },
+	{ "account",	required_argument, NULL, 'a' },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -542,6 +544,8 @@ parse_list_opts(int argc, char **argv, struct lister *l, const char **folderp,
 			l->order = LIST_THREAD;
 		else if (ch == 'r')
 			l->reverse = 1;
+		else if (ch == 'a')
+			l->account = optarg;
 		else if (ch == 's' && l->order == LIST_AS_STORED) {
 			for (i = 0; i < 4; i++)
 				if (strcmp(optarg, sort_names[i]) == 0)
@@ -593,6 +597,12 @@ list_run(struct cli *c, struct lister *l, const char *folder,
 		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
 		goto fail;
 	}
+	if (l->account != NULL && (cli_config(c) != 0 ||
+	    app_config_account(c->cfg, l->account) == NULL)) {
+		smerr_set(&c->err, SMERR_CONFIG, "no account named %s",
+		    l->account);
+		goto fail;
+	}
 	if (cli_open_store(c, &st) != 0)
 		goto fail;
 	while (q != NULL) {
@@ -603,8 +613,8 @@ list_run(struct cli *c, struct lister *l, const char *folder,
 	}
 	if (l->json)
 		buf_putc(l->out, '[');
-	if ((q != NULL ? store_msg_query(st, folder, q, list_cb, l, &c->err) :
-	    store_msg_foreach_name(st, folder, list_cb, l, &c->err)) != 0 ||
+	if (store_msg_query(st, l->account, folder, q, list_cb, l,
+	    &c->err) != 0 ||
 	    (l->order != LIST_AS_STORED && l->err == 0 && rows_print(l)) ||
 	    list_finish(l) != 0)
 		goto fail;

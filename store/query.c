@@ -1,6 +1,7 @@
 /*
  * A search plan as SQL: one WHERE expression over the message table m,
- * every user's text bound as a parameter (?2 on; ?1 is the folder), and
+ * every user's text bound as a parameter (?3 on; ?1 and ?2 are the
+ * folder and the account), and
  * words and phrases as FTS4 phrases inside one quoted term each, so
  * nothing a user types is read as SQL or FTS syntax.
  */
@@ -68,7 +69,7 @@ param_add(struct store_qsql *qs, char *p, size_t *nump, struct smerr *e)
 		return smerr_set(e, SMERR_LIMIT, "too many terms in a query");
 	}
 	qs->params[qs->n++] = p;
-	*nump = qs->n + 1;		/* ?1 is the folder */
+	*nump = qs->n + 2;		/* ?1, ?2: folder, account */
 	return 0;
 }
 

@@ -346,13 +346,14 @@ struct store_query {
 };
 
 /*
- * Calls cb with the summary of every message of folder (by name; NULL:
- * every folder) that q selects: in a folder's order, or newest first
- * over every folder. Words are found through the full-text index, so
- * store_index first. SMERR_LIMIT for a plan nested deeper than 512.
+ * Calls cb with the summary of every message of account's folder (by
+ * name; account NULL: every account, folder NULL: every folder) that q
+ * selects (NULL: all): in a folder's order, or newest first over every
+ * folder. Words are found through the full-text index, so store_index
+ * first. SMERR_LIMIT for a plan nested deeper than 512.
  */
-int	 store_msg_query(struct store *st, const char *folder,
-	    const struct store_query *q,
+int	 store_msg_query(struct store *st, const char *account,
+	    const char *folder, const struct store_query *q,
 	    int (*cb)(const struct store_msg *, void *), void *arg,
 	    struct smerr *e);
 

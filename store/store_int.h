@@ -50,7 +50,7 @@ const char *store_col_text(sqlite3_stmt *s, int i);
 /*
  * A search plan as SQL (store/query.c): store_query_sql appends q to sql
  * as an expression over the message table m, its texts in params (bound
- * as ?2 on, in order). store_qsql_clear frees what it holds.
+ * as ?3 on, in order). store_qsql_clear frees what it holds.
  */
 #define STORE_QSQL_PARAMS	256
 struct buf;

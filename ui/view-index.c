@@ -198,8 +198,8 @@ ix_load(struct store *st, struct ix *ix, struct smerr *e)
 		return smerr_set(e, SMERR_NOMEM, "out of memory");
 	if ((r = app_query_parse(both != NULL ? both : ix->query != NULL ?
 	    ix->query : ix->limit, &q, e)) == 0)
-		r = store_msg_query(st, ix->query != NULL ? NULL : ix->folder,
-		    q, ix_add, ix, e);
+		r = store_msg_query(st, NULL, ix->query != NULL ? NULL :
+		    ix->folder, q, ix_add, ix, e);
 	app_query_free(q);
 	free(both);
 	return r;

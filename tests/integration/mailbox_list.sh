@@ -209,6 +209,15 @@ check_eq "search takes the language too" "0 H" "$rc $(tags "$T/s.json")"
 sm search --json from:bob is:signed > "$T/s.json"; rc=$?
 check_eq "search: several words make one query" "0 F" "$rc $(tags "$T/s.json")"
 
+# --account: the account's own mail; one that is not configured is named.
+sm list --json --account alice --folder "$F" > "$T/s.json"; rc=$?
+check_eq "list --account" "0 A B C D E F G H I" "$rc $(tags "$T/s.json")"
+sm search --json --account alice quokka > "$T/s.json"; rc=$?
+check_eq "search --account" "0 A" "$rc $(tags "$T/s.json")"
+sm list --account nobody --folder "$F" > "$T/s.out" 2>"$T/s.err"; rc=$?
+check_eq "an unknown account: exit 1, named, nothing listed" \
+    "1 sealmail: no account named nobody " "$rc $(tail -1 "$T/s.err") $(cat "$T/s.out")"
+
 # Malformed queries: exit 2, the place named, nothing on stdout.
 bad() {
 	sm list --folder "$F" "$2" > "$T/b.out" 2>"$T/b.err"; _rc=$?

@@ -62,8 +62,8 @@ main(int argc, char **argv)
 		n = 0;
 		clock_gettime(CLOCK_MONOTONIC, &a);
 		if (app_query_parse(argv[4], &q, &e) != 0 ||
-		    store_msg_query(app_session_store(s), argv[3][0] != '\0' ?
-		    argv[3] : NULL, q, count, &n, &e) != 0)
+		    store_msg_query(app_session_store(s), NULL,
+		    argv[3][0] != '\0' ? argv[3] : NULL, q, count, &n, &e) != 0)
 			goto fail;
 		clock_gettime(CLOCK_MONOTONIC, &b);
 		app_query_free(q);

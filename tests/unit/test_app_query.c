@@ -190,7 +190,7 @@ hits(struct store *st, const char *query)
 	smerr_clear(&e);
 	if (app_query_parse(query, &q, &e) != 0)
 		fail_msg("%s: %s", query, smerr_msg(&e));
-	if (store_msg_query(st, "INBOX", q, count_cb, &n, &e) != 0)
+	if (store_msg_query(st, "a", "INBOX", q, count_cb, &n, &e) != 0)
 		n = -1;
 	app_query_free(q);
 	return n;
