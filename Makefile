@@ -178,7 +178,8 @@ lab-stop:
 # system trust anchors of net/, mime/ and base/; mime links mime/ and
 # base/; json (the reader of stored verdicts) links base/; revoke (OCSP
 # responses and CRLs, bare or over HTTP) links what judge does and
-# net/http.c (with net/dns.c). FUZZ_SECONDS per target.
+# net/http.c (with net/dns.c); query (the query language and its SQL)
+# links app/query.c, store/query.c and base/. FUZZ_SECONDS per target.
 FUZZ_CC		?= clang
 FUZZ_SECONDS	?= 600
 FUZZ_DIR	= $(BUILD)/fuzz
@@ -211,6 +212,12 @@ $(FUZZ_DIR)/agent: tests/fuzz/agent.c $(FUZZ_AGENT_SRCS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(SQLC_CFLAGS) -o $@ $^ -lsqlcipher \
 	    $(SSL_LIBS)
 
+FUZZ_QUERY_SRCS	= app/query.c store/query.c $(wildcard base/*.c)
+
+$(FUZZ_DIR)/query: tests/fuzz/query.c $(FUZZ_QUERY_SRCS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(SQLC_CFLAGS) -o $@ $^
+
 $(FUZZ_DIR)/judge: tests/fuzz/judge.c $(FUZZ_JUDGE_SRCS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -letpan $(SSL_LIBS) $(ZLIB_LIBS)
@@ -224,10 +231,10 @@ $(FUZZ_DIR)/revoke: tests/fuzz/revoke.c $(FUZZ_REVOKE_SRCS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -letpan -lunbound $(SSL_LIBS)
 
 fuzz: $(FUZZ_DIR)/mime $(FUZZ_DIR)/judge $(FUZZ_DIR)/json $(FUZZ_DIR)/revoke \
-    $(FUZZ_DIR)/agent
+    $(FUZZ_DIR)/agent $(FUZZ_DIR)/query
 	@mkdir -p $(FUZZ_DIR)/corpus-mime $(FUZZ_DIR)/corpus-judge \
 	    $(FUZZ_DIR)/corpus-json $(FUZZ_DIR)/corpus-revoke \
-	    $(FUZZ_DIR)/corpus-agent
+	    $(FUZZ_DIR)/corpus-agent $(FUZZ_DIR)/corpus-query
 	$(FUZZ_DIR)/mime -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 	    -dict=tests/fuzz/judge.dict -print_final_stats=1 \
 	    $(FUZZ_DIR)/corpus-mime $(FUZZ_SEEDS)
@@ -241,6 +248,9 @@ fuzz: $(FUZZ_DIR)/mime $(FUZZ_DIR)/judge $(FUZZ_DIR)/json $(FUZZ_DIR)/revoke \
 	    $(FUZZ_DIR)/corpus-revoke tests/data/revoke/seeds
 	$(FUZZ_DIR)/agent -max_total_time=$(FUZZ_SECONDS) -max_len=17000 \
 	    -print_final_stats=1 $(FUZZ_DIR)/corpus-agent tests/fuzz/agent
+	$(FUZZ_DIR)/query -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+	    -dict=tests/fuzz/query.dict -print_final_stats=1 \
+	    $(FUZZ_DIR)/corpus-query
 
 clean:
 	rm -rf build sealmail

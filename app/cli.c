@@ -31,11 +31,13 @@ static const struct cli_cmd cli_cmds[] = {
 	    "certificates for an address: key store, then SMIMEA" },
 	{ "sync", cmd_sync, "sync [--account NAME] [--folder NAME] [--json]",
 	    "fetch, decrypt and judge mail into the encrypted store" },
-	{ "list", cmd_list, "list [--json] [--folder NAME]",
+	{ "list", cmd_list, "list [--json] [--account NAME] [--folder NAME] "
+	    "[--thread | --sort date|from|subject|size] [--reverse] [QUERY]",
 	    "the messages of a folder (default INBOX)" },
 	{ "show", cmd_show, "show [--json] ID", "a stored message and its verdict" },
-	{ "search", cmd_search, "search [--json] QUERY",
-	    "search the decrypted text" },
+	{ "search", cmd_search, "search [--json] [--account NAME] QUERY",
+	    "search every folder: words, from: to: subject: signer: is: "
+	    "after: before:, OR, -, ( )" },
 	{ "flag", cmd_flag, "flag ID [+|-]FLAG...",
 	    "change a message's flags (pushed by the next sync); Seen, "
 	    "Flagged, Answered, Deleted and Draft, with or without \\, are "

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "base/buf.h"
@@ -16,6 +17,32 @@
 #include "base/text.h"
 #include "store/store.h"
 #include "app/app_int.h"
+#include "app/query.h"
+#include "app/thread.h"
+
+enum list_order {
+	LIST_AS_STORED,
+	LIST_DATE,
+	LIST_FROM,
+	LIST_SUBJECT,
+	LIST_SIZE,
+	LIST_THREAD,
+	LIST_STORED_REVERSED,
+};
+
+/* One message of a listing that is ordered before it is printed. */
+struct row {
+	char		*out;		/* see msg_render */
+	size_t		 split;
+	int64_t		 id;
+	time_t		 date;
+	size_t		 size;
+	char		*from;
+	char		*subject;
+	char		*message_id;
+	char		*in_reply_to;
+	char		*references;
+};
 
 struct lister {
 	struct cli	*c;
@@ -24,6 +51,13 @@ struct lister {
 	int		 named;		/* --folder given */
 	size_t		 n;
 	int		 err;
+	enum list_order	 order;
+	int		 reverse;
+	const char	*account;	/* --account, or NULL: every one */
+	struct buf	*scratch;
+	struct row	*rows;
+	size_t		 nrows;
+	size_t		 cap;
 };
 
 static void
@@ -155,47 +189,217 @@ msg_json_head(struct buf *out, const struct store_msg *m)
 	return r;
 }
 
+/*
+ * One message as printed: its JSON object without the closing brace, or
+ * its line with *splitp where the subject starts (threads indent there).
+ */
 static int
-list_cb(const struct store_msg *m, void *arg)
+msg_render(struct buf *b, const struct store_msg *m, int json, size_t *splitp)
 {
-	struct lister	*l = arg;
-	char		 date[32];
-	int		 r = 0;
+	char	date[32];
+	int	r = 0;
+
+	if (json) {
+		r |= msg_json_head(b, m);
+		r |= json_key(b, "trust", 0);
+		r |= json_str(b, m->trust != NULL ? m->trust : "none");
+		return r;
+	}
+	iso_date(m->date, date, sizeof(date));
+	r |= buf_printf(b, "%6lld  %s  ", (long long)m->id,
+	    *date != '\0' ? date : "-");
+	r |= put_clean(b, m->from != NULL ? m->from : "-", 0);
+	r |= buf_puts(b, "  ");
+	*splitp = buf_len(b);
+	r |= put_clean(b, m->subject != NULL ? m->subject : "", 0);
+	r |= buf_printf(b, "  [%s, %s]\n", m->signature != NULL ?
+	    m->signature : "none", m->encryption != NULL ?
+	    m->encryption : "none");
+	return r;
+}
+
+/* Listings go out in pieces, so memory stays flat on big folders. */
+static int
+list_flush_some(struct lister *l)
+{
+	if (buf_len(l->out) <= 64 * 1024)
+		return 0;
+	if (fwrite(buf_data(l->out), 1, buf_len(l->out), stdout) !=
+	    buf_len(l->out)) {
+		l->err = SMERR_IO;
+		return 1;
+	}
+	buf_reset(l->out);
+	return 0;
+}
+
+static char *
+dup_opt(const char *s, int *failp)
+{
+	char	*d;
+
+	if (s == NULL)
+		return NULL;
+	if ((d = strdup(s)) == NULL)
+		*failp = 1;
+	return d;
+}
+
+static void
+rows_free(struct lister *l)
+{
+	size_t	i;
+
+	for (i = 0; i < l->nrows; i++) {
+		free(l->rows[i].out);
+		free(l->rows[i].from);
+		free(l->rows[i].subject);
+		free(l->rows[i].message_id);
+		free(l->rows[i].in_reply_to);
+		free(l->rows[i].references);
+	}
+	free(l->rows);
+	l->rows = NULL;
+	l->nrows = l->cap = 0;
+}
+
+/* Keeps m, rendered, with what ordering needs. */
+static int
+row_add(struct lister *l, const struct store_msg *m)
+{
+	struct row	*w, *nr;
+	size_t		 ncap;
+	int		 fail = 0;
+
+	if (l->nrows == l->cap) {
+		ncap = l->cap == 0 ? 256 : l->cap * 2;
+		if ((nr = reallocarray(l->rows, ncap, sizeof(*nr))) == NULL)
+			goto nomem;
+		l->rows = nr;
+		l->cap = ncap;
+	}
+	buf_reset(l->scratch);
+	w = &l->rows[l->nrows];
+	memset(w, 0, sizeof(*w));
+	if (msg_render(l->scratch, m, l->json, &w->split) != 0 ||
+	    (w->out = strndup((const char *)buf_data(l->scratch),
+	    buf_len(l->scratch))) == NULL)
+		goto nomem;
+	l->nrows++;
+	w->id = m->id;
+	w->date = m->date;
+	w->size = m->size;
+	w->from = dup_opt(m->from, &fail);
+	w->subject = dup_opt(m->subject, &fail);
+	w->message_id = dup_opt(m->message_id, &fail);
+	w->in_reply_to = dup_opt(m->in_reply_to, &fail);
+	w->references = dup_opt(m->references, &fail);
+	if (!fail)
+		return 0;
+nomem:
+	l->err = SMERR_NOMEM;
+	return 1;
+}
+
+/* Prints row w, with its place in a thread when pos is not NULL. */
+static int
+row_print(struct lister *l, const struct row *w, const struct thread_pos *pos)
+{
+	int	r = 0, d;
 
 	if (l->json) {
 		if (l->n > 0)
 			r |= buf_putc(l->out, ',');
-		r |= msg_json_head(l->out, m);
-		r |= json_key(l->out, "trust", 0);
-		r |= json_str(l->out, m->trust != NULL ? m->trust : "none");
+		r |= buf_puts(l->out, w->out);
+		if (pos != NULL) {
+			r |= buf_printf(l->out, ",\"thread\":%zu,\"depth\":%d,"
+			    "\"parent\":", pos->thread, pos->depth);
+			r |= pos->parent != 0 ? buf_printf(l->out, "%lld",
+			    (long long)pos->parent) : buf_puts(l->out, "null");
+		}
 		r |= buf_putc(l->out, '}');
 	} else {
-		iso_date(m->date, date, sizeof(date));
-		r |= buf_printf(l->out, "%6lld  %s  ", (long long)m->id,
-		    *date != '\0' ? date : "-");
-		r |= put_clean(l->out, m->from != NULL ? m->from : "-", 0);
-		r |= buf_puts(l->out, "  ");
-		r |= put_clean(l->out, m->subject != NULL ? m->subject : "",
-		    0);
-		r |= buf_printf(l->out, "  [%s, %s]\n", m->signature != NULL ?
-		    m->signature : "none", m->encryption != NULL ?
-		    m->encryption : "none");
+		r |= buf_put(l->out, w->out, w->split);
+		/* A thread's tree, as far as a line can show it. */
+		for (d = 0; pos != NULL && d < pos->depth && d < 16; d++)
+			r |= buf_puts(l->out, d + 1 == pos->depth ? "> " :
+			    "  ");
+		r |= buf_puts(l->out, w->out + w->split);
 	}
 	l->n++;
 	if (r != 0) {
 		l->err = SMERR_NOMEM;
 		return 1;
 	}
-	/* Listings go out in pieces, so memory stays flat on big folders. */
-	if (buf_len(l->out) > 64 * 1024) {
-		if (fwrite(buf_data(l->out), 1, buf_len(l->out), stdout) !=
-		    buf_len(l->out)) {
-			l->err = SMERR_IO;
-			return 1;
-		}
-		buf_reset(l->out);
+	return list_flush_some(l);
+}
+
+/* Orders the rows kept (--sort, --thread, --reverse) and prints them. */
+static int
+rows_print(struct lister *l)
+{
+	struct thread_msg	*tm = NULL;
+	struct thread_pos	*tp = NULL;
+	size_t			 i;
+	int			 r = 0;
+
+	if (l->order == LIST_STORED_REVERSED) {
+		for (i = l->nrows; i > 0 && r == 0; i--)
+			r = row_print(l, &l->rows[i - 1], NULL);
+		return r;
 	}
-	return 0;
+	if (l->nrows > 0 && ((tm = calloc(l->nrows, sizeof(*tm))) == NULL ||
+	    (tp = calloc(l->nrows, sizeof(*tp))) == NULL)) {
+		l->err = SMERR_NOMEM;
+		r = 1;
+		goto out;
+	}
+	for (i = 0; i < l->nrows; i++) {
+		tm[i].id = l->rows[i].id;
+		tm[i].message_id = l->rows[i].message_id;
+		tm[i].in_reply_to = l->rows[i].in_reply_to;
+		tm[i].references = l->rows[i].references;
+		tm[i].date = l->rows[i].date;
+		tm[i].from = l->rows[i].from;
+		tm[i].subject = l->rows[i].subject;
+		tm[i].size = l->rows[i].size;
+	}
+	if ((l->order == LIST_THREAD ? thread_order(tm, l->nrows, l->reverse,
+	    tp, &l->c->err) : thread_sort(tm, l->nrows, (enum thread_key)
+	    (l->order - LIST_DATE), l->reverse, tp, &l->c->err)) != 0) {
+		l->err = SMERR_NOMEM;
+		r = 1;
+		goto out;
+	}
+	for (i = 0; i < l->nrows && r == 0; i++)
+		r = row_print(l, &l->rows[tp[i].index], l->order ==
+		    LIST_THREAD ? &tp[i] : NULL);
+out:
+	free(tm);
+	free(tp);
+	return r;
+}
+
+static int
+list_cb(const struct store_msg *m, void *arg)
+{
+	struct lister	*l = arg;
+	size_t		 split;
+	int		 r = 0;
+
+	if (l->order != LIST_AS_STORED)
+		return row_add(l, m);
+	if (l->json && l->n > 0)
+		r |= buf_putc(l->out, ',');
+	r |= msg_render(l->out, m, l->json, &split);
+	if (l->json)
+		r |= buf_putc(l->out, '}');
+	l->n++;
+	if (r != 0) {
+		l->err = SMERR_NOMEM;
+		return 1;
+	}
+	return list_flush_some(l);
 }
 
 static int
@@ -276,25 +480,164 @@ folder_check(struct cli *c, struct store *st, const char *name)
 	    "the server's, e.g. INBOX)", name);
 }
 
+/* --sort's names, in the order of enum list_order from LIST_DATE. */
+static const char *const sort_names[] = { "date", "from", "subject", "size" };
+
+static const struct option	list_longopts[] = {
+	{ "json",	no_argument,	   NULL, 'j' },
+	{ "folder",	required_argument, NULL, 'f' },
+	{ "thread",	no_argument,	   NULL, 't' },
+	{ "sort",	required_argument, NULL, 's' },
+	{ "reverse",	no_argument,	   NULL, 'r' },
+	{ "account",	required_argument, NULL, 'a' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* "--name" (no "=value") is one of list's options that takes a value. */
+static int
+takes_value(const char *arg)
+{
+	size_t	i;
+
+	for (i = 0; list_longopts[i].name != NULL; i++)
+		if (strcmp(arg + 2, list_longopts[i].name) == 0)
+			return list_longopts[i].has_arg == required_argument;
+	return 0;
+}
+
 /*
- * Opens the store and prints the listing of folder arg, or of what the
- * search arg finds (after indexing whatever the last sync left).
+ * Splits argv into the options (and their values), into ov, and the
+ * words of the query, joined by spaces into *queryp (NULL when there
+ * are none). Every option is long, so a word such as "-is:signed" is
+ * the query's, as is everything after "--".
  */
 static int
-list_run(struct cli *c, struct lister *l, int search, const char *arg)
+split_query(int argc, char **argv, char **ov, int *ocp, char **queryp)
 {
-	struct store	*st = NULL;
-	size_t		 done, left;
-	int		 r;
+	size_t	len = 0, n;
+	int	i, oc = 0, words = 0, dashes = 0;
+	char	*q;
+
+	for (i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	if ((q = calloc(1, len + 1)) == NULL)
+		return -1;
+	for (i = 0, len = 0; i < argc; i++) {
+		if (i > 0 && !dashes && strcmp(argv[i], "--") == 0) {
+			dashes = 1;
+			continue;
+		}
+		if (i == 0 || (!dashes && strncmp(argv[i], "--", 2) == 0)) {
+			ov[oc++] = argv[i];
+			if (i > 0 && takes_value(argv[i]) && i + 1 < argc)
+				ov[oc++] = argv[++i];
+			continue;
+		}
+		n = strlen(argv[i]);
+		if (words++ > 0)
+			q[len++] = ' ';
+		memcpy(q + len, argv[i], n);
+		len += n;
+	}
+	ov[oc] = NULL;
+	*ocp = oc;
+	if (words == 0) {
+		free(q);
+		q = NULL;
+	}
+	*queryp = q;
+	return 0;
+}
+
+/*
+ * list's and search's options and query (*queryp, malloc'd, NULL when
+ * there is none). -1 on a usage error.
+ */
+static int
+parse_list_opts(int argc, char **argv, struct lister *l, const char **folderp,
+    char **queryp)
+{
+	char	**ov;
+	size_t	  i;
+	int	  ch, oc, r = -1;
+
+	*queryp = NULL;
+	if ((ov = calloc((size_t)argc + 1, sizeof(*ov))) == NULL ||
+	    split_query(argc, argv, ov, &oc, queryp) != 0)
+		goto out;
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(oc, ov, "", list_longopts, NULL)) != -1) {
+		if (ch == 'j')
+			l->json = 1;
+		else if (ch == 'f' && folderp != NULL)
+			*folderp = optarg;
+		else if (ch == 't' && l->order == LIST_AS_STORED)
+			l->order = LIST_THREAD;
+		else if (ch == 'r')
+			l->reverse = 1;
+		else if (ch == 'a')
+			l->account = optarg;
+		else if (ch == 's' && l->order == LIST_AS_STORED) {
+			for (i = 0; i < 4; i++)
+				if (strcmp(optarg, sort_names[i]) == 0)
+					break;
+			if (i == 4)
+				goto out;
+			l->order = LIST_DATE + (int)i;
+		} else
+			goto out;
+	}
+	if (optind != oc)
+		goto out;
+	/* --reverse alone reverses the order the list has anyway. */
+	if (l->reverse && l->order == LIST_AS_STORED)
+		l->order = LIST_STORED_REVERSED;
+	r = 0;
+out:
+	if (r != 0) {
+		free(*queryp);
+		*queryp = NULL;
+	}
+	free(ov);
+	return r;
+}
+
+/*
+ * Opens the store and prints the messages of folder (NULL: every folder)
+ * that query selects (NULL: all), indexing first whatever the last sync
+ * left unindexed when there is a query.
+ */
+static int
+list_run(struct cli *c, struct lister *l, const char *folder,
+    const char *query)
+{
+	struct store		*st = NULL;
+	struct store_query	*q = NULL;
+	size_t			 done, left;
+	int			 r;
 
 	l->c = c;
-	if ((l->out = buf_new(0)) == NULL) {
+	if (query != NULL && app_query_parse(query, &q, &c->err) != 0) {
+		if (c->err.code != SMERR_USAGE)
+			return cli_fail(c);
+		cli_fail(c);
+		return 2;
+	}
+	if ((l->out = buf_new(0)) == NULL ||
+	    (l->scratch = buf_new(0)) == NULL) {
 		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	if (l->account != NULL && (cli_config(c) != 0 ||
+	    app_config_account(c->cfg, l->account) == NULL)) {
+		smerr_set(&c->err, SMERR_CONFIG, "no account named %s",
+		    l->account);
 		goto fail;
 	}
 	if (cli_open_store(c, &st) != 0)
 		goto fail;
-	while (search) {
+	while (q != NULL) {
 		if (store_index(st, 5000, &done, &left, &c->err) != 0)
 			goto fail;
 		if (left == 0 || done == 0)
@@ -302,9 +645,11 @@ list_run(struct cli *c, struct lister *l, int search, const char *arg)
 	}
 	if (l->json)
 		buf_putc(l->out, '[');
-	if ((search ? store_search(st, arg, list_cb, l, &c->err) :
-	    store_msg_foreach_name(st, arg, list_cb, l, &c->err)) != 0 ||
-	    (l->named && l->n == 0 && folder_check(c, st, arg) != 0) ||
+	if (store_msg_query(st, l->account, folder, q, list_cb, l,
+	    &c->err) != 0 ||
+	    (l->order != LIST_AS_STORED && l->err == 0 && rows_print(l)) ||
+	    (l->named && l->n == 0 && folder != NULL &&
+	    folder_check(c, st, folder) != 0) ||
 	    list_finish(l) != 0)
 		goto fail;
 	r = 0;
@@ -312,7 +657,10 @@ list_run(struct cli *c, struct lister *l, int search, const char *arg)
 fail:
 	r = cli_fail(c);
 out:
+	app_query_free(q);
+	rows_free(l);
 	buf_free(l->out);
+	buf_free(l->scratch);
 	store_close(st);
 	return r;
 }
@@ -322,18 +670,19 @@ cmd_list(struct cli *c, int argc, char **argv)
 {
 	struct lister	 l;
 	const char	*folder = NULL;
-	int		 i;
+	char		*query;
+	int		 r;
 
 	memset(&l, 0, sizeof(l));
-	if ((i = parse_json_opt(argc, argv, "folder", &folder, &l.json)) < 0 ||
-	    i != argc)
+	if (parse_list_opts(argc, argv, &l, &folder, &query) != 0)
 		return cli_usage(c);
 	/* INBOX is there before the first sync too. */
 	if (folder == NULL)
 		folder = "INBOX";
 	l.named = strcasecmp(folder, "INBOX") != 0;
 	/* The local folder "outbox" is the outbox, listed by its command. */
-	if (strcmp(folder, "outbox") == 0) {
+	if (strcmp(folder, "outbox") == 0 && query == NULL &&
+	    l.order == LIST_AS_STORED) {
 		char	*ov[3] = { (char *)"outbox", (char *)"--json", NULL };
 
 		return cmd_outbox(c, l.json ? 2 : 1, ov);
@@ -343,22 +692,31 @@ cmd_list(struct cli *c, int argc, char **argv)
 		char	*dv[4] = { (char *)"draft", (char *)"list",
 			    (char *)"--json", NULL };
 
+		free(query);
 		return cmd_draft(c, l.json ? 3 : 2, dv);
 	}
-	return list_run(c, &l, 0, folder);
+	r = list_run(c, &l, folder, query);
+	free(query);
+	return r;
 }
 
 int
 cmd_search(struct cli *c, int argc, char **argv)
 {
 	struct lister	 l;
-	int		 i;
+	char		*query;
+	int		 r;
 
 	memset(&l, 0, sizeof(l));
-	if ((i = parse_json_opt(argc, argv, NULL, NULL, &l.json)) < 0 ||
-	    i + 1 != argc)
+	if (parse_list_opts(argc, argv, &l, NULL, &query) != 0)
 		return cli_usage(c);
-	return list_run(c, &l, 1, argv[i]);
+	if (query == NULL) {
+		fprintf(stderr, "sealmail: search: a query is missing\n");
+		return 2;
+	}
+	r = list_run(c, &l, NULL, query);
+	free(query);
+	return r;
 }
 
 /*

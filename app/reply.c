@@ -264,8 +264,7 @@ put_addrs(const struct app_config *cfg, struct buf *field, struct buf *seen,
 	return r;
 }
 
-/* The original Subject without its leading Re:, RE:, Aw: (or Fwd:). */
-static const char *
+const char *
 subject_base(const char *s, int fwd)
 {
 	static const char *const pre[] = { "re:", "aw:", "fwd:", "fw:" };

@@ -66,4 +66,10 @@ int	 app_undelete(struct store *st, int64_t id, const char *trash,
 int	 app_trash_folder(struct store *st, const struct app_account *a,
 	    struct imap *im, char **namep, struct smerr *e);
 
+/*
+ * s without its leading Re:, RE:, Aw: (with fwd, Fwd: and Fw: too), as
+ * replies and the order by subject see it; "" for NULL.
+ */
+const char	*subject_base(const char *s, int fwd);
+
 #endif

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/err.h"
 #include "store/store.h"
 #include "store/store_int.h"
@@ -752,5 +753,41 @@ store_search(struct store *st, const char *query,
 	    "message_fts WHERE message_fts MATCH ?) ORDER BY m.date DESC, "
 	    "m.id DESC;", q, 0, cb, arg, e);
 	free(q);
+	return r;
+}
+
+int
+store_msg_query(struct store *st, const char *account, const char *folder,
+    const struct store_query *q,
+    int (*cb)(const struct store_msg *, void *), void *arg, struct smerr *e)
+{
+	struct store_qsql	 qs;
+	sqlite3_stmt		*s = NULL;
+	size_t			 i;
+	int			 r;
+
+	memset(&qs, 0, sizeof(qs));
+	if ((qs.sql = buf_new(0)) == NULL)
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	if ((r = buf_puts(qs.sql, MSG_SELECT "(?1 IS NULL OR f.name = ?1) "
+	    "AND (?2 IS NULL OR f.account = ?2) AND ")) != 0 ||
+	    (r = q != NULL ? store_query_sql(&qs, q, 0, e) :
+	    buf_puts(qs.sql, "1")) != 0 ||
+	    (r = buf_puts(qs.sql, folder != NULL ? " ORDER BY f.account, "
+	    "m.uid IS NULL, m.uid, m.id;" : " ORDER BY m.date DESC, "
+	    "m.id DESC;")) != 0) {
+		r = smerr_set(e, r, "out of memory");
+		goto out;
+	}
+	if ((r = store_prep(st, buf_str(qs.sql), &s, e)) != 0)
+		goto out;
+	store_bind_text(s, 1, folder);
+	store_bind_text(s, 2, account);
+	for (i = 0; i < qs.n; i++)
+		store_bind_text(s, (int)i + 3, qs.params[i]);
+	r = msg_walk(st, s, cb, arg, e);
+out:
+	sqlite3_finalize(s);
+	store_qsql_clear(&qs);
 	return r;
 }

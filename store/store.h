@@ -346,6 +346,53 @@ int	 store_search(struct store *st, const char *query,
 #define STORE_OB_SENDING	"sending"
 #define STORE_OB_INDOUBT	"in-doubt"
 
+/*
+ * A search plan, made by the query language's parser (app/query.c) and
+ * run here in SQL and FTS4. text is a word or phrase (STORE_Q_TEXT: whole
+ * words of the subject or the decrypted text) or a substring (the header
+ * fields, case-insensitive); when is a time for AFTER (on or after) and
+ * BEFORE; a and b are the operands (NOT has a only).
+ */
+enum store_q {
+	STORE_Q_AND,
+	STORE_Q_OR,
+	STORE_Q_NOT,
+	STORE_Q_TEXT,
+	STORE_Q_FROM,
+	STORE_Q_TO,		/* To or Cc */
+	STORE_Q_SUBJECT,
+	STORE_Q_SIGNER,
+	STORE_Q_UNREAD,
+	STORE_Q_FLAGGED,
+	STORE_Q_SIGNED,		/* any signature */
+	STORE_Q_VERIFIED,	/* signature valid */
+	STORE_Q_ENCRYPTED,	/* decrypted */
+	STORE_Q_ATTACHMENT,
+	STORE_Q_AFTER,
+	STORE_Q_BEFORE,
+};
+
+struct store_query {
+	enum store_q		 kind;
+	char			*text;
+	time_t			 when;
+	struct store_query	*a;
+	struct store_query	*b;
+};
+
+/*
+ * Calls cb with the summary of every message of account's folder (by
+ * name; account NULL: every account, folder NULL: every folder) that q
+ * selects (NULL: all): in a folder's order, or newest first over every
+ * folder. Words are found through the full-text index, so store_index
+ * first. SMERR_LIMIT for a plan nested deeper than 512.
+ */
+int	 store_msg_query(struct store *st, const char *account,
+	    const char *folder, const struct store_query *q,
+	    int (*cb)(const struct store_msg *, void *), void *arg,
+	    struct smerr *e);
+
+/* The outbox: messages waiting to be submitted. */
 struct store_outbox {
 	int64_t		 id;
 	const char	*account;

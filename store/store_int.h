@@ -47,4 +47,21 @@ int	 store_bind_text(sqlite3_stmt *s, int i, const char *v);
 /* A column as a C string, "" when NULL. */
 const char *store_col_text(sqlite3_stmt *s, int i);
 
+/*
+ * A search plan as SQL (store/query.c): store_query_sql appends q to sql
+ * as an expression over the message table m, its texts in params (bound
+ * as ?3 on, in order). store_qsql_clear frees what it holds.
+ */
+#define STORE_QSQL_PARAMS	256
+struct buf;
+struct store_query;
+struct store_qsql {
+	struct buf	*sql;
+	char		*params[STORE_QSQL_PARAMS];
+	size_t		 n;
+};
+int	 store_query_sql(struct store_qsql *qs, const struct store_query *q,
+	    int depth, struct smerr *e);
+void	 store_qsql_clear(struct store_qsql *qs);
+
 #endif

@@ -116,6 +116,15 @@ alice_folder() {
 	chown -R --reference="$MD" "$FD"
 }
 
+# alice_deliver FILE [FLAGS]: puts FILE into the folder alice_folder made,
+# with LF line ends and the Maildir flags FLAGS (S, FS, ...), as Dovecot
+# would deliver it.
+alice_deliver() {
+	_dn=$((${_dn:-0} + 1))
+	_df="$FD/cur/$(date +%s).M${_dn}P$$.lab:2,${2:-}"
+	tr -d '\r' < "$1" > "$_df" && chown --reference="$MD" "$_df"
+}
+
 # alice_config HOME [password]: alice's account, IMAP and submission over
 # STARTTLS, with the lab's resolver; with "password" her password comes
 # from a password-command, else from the Secret Service or the terminal.

@@ -15,6 +15,8 @@
 #include "base/err.h"
 #include "store/store.h"
 #include "app/app.h"
+#include "app/query.h"
+#include "app/thread.h"
 #include "ui/ui_int.h"
 
 struct ix_msg {
@@ -27,7 +29,13 @@ struct ix_msg {
 	char	*encryption;
 	char	*name;		/* the sender's display name, or NULL */
 	int	 named;		/* name was looked for */
+	size_t	 size;			/* for o and O */
+	char	*msgid, *irt, *refs;	/* for threads */
+	int	 depth;
 };
+
+/* o and O: the orders, as their keys name them ("" as stored). */
+static const char ix_order_keys[] = "dfszt";
 
 struct ix {
 	char		*folder;
@@ -36,6 +44,9 @@ struct ix {
 	size_t		 n, cap;
 	size_t		 cur, top;
 	int		 sent;		/* a folder of what the user sent */
+	char		*limit;		/* l: the query shown, NULL: all */
+	int		 order;		/* 0 as stored, else 1 + its key */
+	int		 reverse;
 };
 
 static char *
@@ -56,6 +67,9 @@ ix_clear(struct ix *ix)
 		free(ix->msgs[i].signature);
 		free(ix->msgs[i].encryption);
 		free(ix->msgs[i].name);
+		free(ix->msgs[i].msgid);
+		free(ix->msgs[i].irt);
+		free(ix->msgs[i].refs);
 	}
 	free(ix->msgs);
 	ix->msgs = NULL;
@@ -111,14 +125,90 @@ ix_add(const struct store_msg *m, void *arg)
 	x->encryption = dupnull(m->encryption);
 	x->name = NULL;
 	x->named = 0;
+	x->size = m->size;
+	x->depth = 0;
+	x->msgid = dupnull(m->message_id);
+	x->irt = dupnull(m->in_reply_to);
+	x->refs = dupnull(m->references);
 	if (x->from == NULL || x->subject == NULL || x->flags == NULL ||
-	    x->signature == NULL || x->encryption == NULL) {
+	    x->signature == NULL || x->encryption == NULL ||
+	    x->msgid == NULL || x->irt == NULL || x->refs == NULL) {
 		free(x->from); free(x->subject); free(x->flags);
 		free(x->signature); free(x->encryption);
+		free(x->msgid); free(x->irt); free(x->refs);
 		return SMERR_NOMEM;
 	}
 	ix->n++;
 	return 0;
+}
+
+/* Puts the messages in the order o or O chose (threads with depths). */
+static int
+ix_order(struct ix *ix, struct smerr *e)
+{
+	struct thread_msg	*tm = NULL;
+	struct thread_pos	*tp = NULL;
+	struct ix_msg		*nm = NULL;
+	size_t			 i;
+	int			 r = SMERR_NOMEM;
+
+	if (ix->order == 0 || ix->n == 0)
+		return 0;
+	if ((tm = calloc(ix->n, sizeof(*tm))) == NULL ||
+	    (tp = calloc(ix->n, sizeof(*tp))) == NULL ||
+	    (nm = calloc(ix->cap, sizeof(*nm))) == NULL) {
+		smerr_set(e, r, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < ix->n; i++) {
+		tm[i].id = ix->msgs[i].id;
+		tm[i].message_id = ix->msgs[i].msgid;
+		tm[i].in_reply_to = ix->msgs[i].irt;
+		tm[i].references = ix->msgs[i].refs;
+		tm[i].date = (time_t)ix->msgs[i].date;
+		tm[i].from = ix->msgs[i].from;
+		tm[i].subject = ix->msgs[i].subject;
+		tm[i].size = ix->msgs[i].size;
+	}
+	if ((r = ix_order_keys[ix->order - 1] == 't' ? thread_order(tm, ix->n,
+	    ix->reverse, tp, e) : thread_sort(tm, ix->n, (enum thread_key)
+	    (ix->order - 1), ix->reverse, tp, e)) != 0)
+		goto out;
+	for (i = 0; i < ix->n; i++) {
+		nm[i] = ix->msgs[tp[i].index];
+		nm[i].depth = tp[i].depth;
+	}
+	free(ix->msgs);
+	ix->msgs = nm;
+	nm = NULL;
+out:
+	free(tm);
+	free(tp);
+	free(nm);
+	return r;
+}
+
+/* The messages the view shows: a search, a limited folder, or a folder. */
+static int
+ix_load(struct store *st, struct ix *ix, struct smerr *e)
+{
+	struct store_query	*q = NULL;
+	char			*both = NULL;
+	int			 r;
+
+	if (ix->query == NULL && ix->limit == NULL)
+		return store_msg_foreach_name(st, ix->folder, ix_add, ix, e);
+	/* A limit on a search narrows what the search found. */
+	if (ix->query != NULL && ix->limit != NULL &&
+	    asprintf(&both, "(%s) (%s)", ix->query, ix->limit) == -1)
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	if ((r = app_query_parse(both != NULL ? both : ix->query != NULL ?
+	    ix->query : ix->limit, &q, e)) == 0)
+		r = store_msg_query(st, NULL, ix->query != NULL ? NULL :
+		    ix->folder, q, ix_add, ix, e);
+	app_query_free(q);
+	free(both);
+	return r;
 }
 
 static void
@@ -133,10 +223,8 @@ ix_refresh(struct ui *ui, struct ui_view *v)
 
 	ix_clear(ix);
 	smerr_clear(&e);
-	if (ix->query != NULL)
-		r = store_search(st, ix->query, ix_add, ix, &e);
-	else
-		r = store_msg_foreach_name(st, ix->folder, ix_add, ix, &e);
+	if ((r = ix_load(st, ix, &e)) == 0)
+		r = ix_order(ix, &e);
 	if (r != 0)
 		ui_status(ui, 1, "%s", smerr_msg(&e));
 	ix->cur = ix->n > 0 ? ix->n - 1 : 0;
@@ -144,11 +232,13 @@ ix_refresh(struct ui *ui, struct ui_view *v)
 		if (ix->msgs[i].id == keep)
 			ix->cur = i;
 	if (ix->query != NULL)
-		snprintf(v->title, sizeof(v->title), "search \"%s\" (%zu)",
-		    ix->query, ix->n);
+		snprintf(v->title, sizeof(v->title), "search \"%s\" (%zu)%s%s",
+		    ix->query, ix->n, ix->limit != NULL ? " limit: " : "",
+		    ix->limit != NULL ? ix->limit : "");
 	else
-		snprintf(v->title, sizeof(v->title), "%s (%zu)", ix->folder,
-		    ix->n);
+		snprintf(v->title, sizeof(v->title), "%s (%zu)%s%s", ix->folder,
+		    ix->n, ix->limit != NULL ? " limit: " : "",
+		    ix->limit != NULL ? ix->limit : "");
 }
 
 static int
@@ -258,6 +348,11 @@ ix_line(int y, int cols, const struct ix_msg *m, size_t i, int sel,
 	ui_date(buf, sizeof(buf), m->date);
 	x = ix_cell(y, x, cols, c->date, buf);
 	x = ix_cell(y, x, cols, c->from, m->name != NULL ? m->name : m->from);
+	/* A reply in a thread, indented under what it answers. */
+	if (m->depth > 0 && x + 2 * m->depth < cols) {
+		x += 2 * (m->depth - 1);
+		x += ui_put(y, x, cols - x, "> ", 2);
+	}
 	if (x < cols)
 		x += ui_put(y, x, cols - x, m->subject, strlen(m->subject));
 	if (sel)
@@ -332,6 +427,59 @@ ix_toggle_flag(struct ui *ui, struct ix *ix, const char *flag)
 	m->flags = nf;
 }
 
+/* l: shows only what a query selects (empty: everything). */
+static void
+ix_limit(struct ui *ui, struct ui_view *v)
+{
+	struct ix		*ix = v->data;
+	struct store_query	*q;
+	struct smerr		 e;
+	char			*s;
+
+	if ((s = ui_prompt(ui, "Limit to (empty: all): ")) == NULL)
+		return;
+	smerr_clear(&e);
+	if (s[0] != '\0' && app_query_parse(s, &q, &e) != 0) {
+		ui_status(ui, 1, "%s", smerr_msg(&e));
+		free(s);
+		return;
+	}
+	if (s[0] != '\0')
+		app_query_free(q);
+	free(ix->limit);
+	ix->limit = s[0] != '\0' ? s : NULL;
+	if (ix->limit == NULL)
+		free(s);
+	ix_refresh(ui, v);
+}
+
+/* o and O: date, from, subject, size, threads, or as stored (u). */
+static void
+ix_sort_key(struct ui *ui, struct ui_view *v, int reverse)
+{
+	struct ix	*ix = v->data;
+	const char	*p;
+	char		*s;
+
+	if ((s = ui_prompt(ui, reverse ? "Reverse sort by (d)ate (f)rom "
+	    "(s)ubject si(z)e (t)hreads (u)nsorted: " : "Sort by (d)ate "
+	    "(f)rom (s)ubject si(z)e (t)hreads (u)nsorted: ")) == NULL)
+		return;
+	if (s[0] == 'u' && s[1] == '\0')
+		ix->order = 0;
+	else if (s[0] != '\0' && s[1] == '\0' &&
+	    (p = strchr(ix_order_keys, s[0])) != NULL)
+		ix->order = 1 + (int)(p - ix_order_keys);
+	else {
+		ui_status(ui, 1, "no such order: %s", s);
+		free(s);
+		return;
+	}
+	free(s);
+	ix->reverse = reverse;
+	ix_refresh(ui, v);
+}
+
 static int
 ix_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 {
@@ -384,6 +532,13 @@ ix_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 	case '@':
 		ix_refresh(ui, v);
 		return 0;
+	case 'l':
+		ix_limit(ui, v);
+		return 0;
+	case 'o':
+	case 'O':
+		ix_sort_key(ui, v, k == 'O');
+		return 0;
 	}
 	if (ix->n == 0)
 		return 1;
@@ -418,6 +573,7 @@ ix_free(struct ui_view *v)
 	ix_clear(ix);
 	free(ix->folder);
 	free(ix->query);
+	free(ix->limit);
 	free(ix);
 	free(v);
 }

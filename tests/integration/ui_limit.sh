@@ -1,0 +1,103 @@
+# The terminal program's l (limit the index to what a query selects, the
+# query language of list and search), o and O (sort by date, from,
+# subject, size or threads; reversed), driven through tmux over mail
+# synced from the lab's Dovecot: a reply threaded under its original, a
+# word of an encrypted message's decrypted text, a malformed query said
+# on the status line, a limit narrowing a search (/).
+. "$TOP/tests/lib.sh"
+lab_up || { notok "the lab is not up"; t_done; }
+unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+TM="tmux -L sealmail-uil-$$"
+F="uilimit$$"
+alice_folder "$F"
+trap '$TM kill-server 2>/dev/null; rm -rf "$FD"' EXIT
+H="$T/alice"
+mkdir -p "$H" && chmod 700 "$H"
+printf 'ui limit passphrase\n' > "$T/pw"
+alice_config "$H" password
+S() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
+check "alice's identity imports" S keys import "$LAB_SMIME_DIR/alice.p12" \
+    --passphrase-file "$LAB_SMIME_DIR/p12-pass"
+MARK="uilmark$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+hdr() {	# hdr FROM SUBJECT "DAY HH:MM" TAG [HEADER]
+	printf 'From: %s\nTo: alice@example.test\nSubject: %s\nDate: %s Nov 2026 %s:00 +0000\nMessage-ID: <uil-%s-%s@example.test>\n' "$1" "$2" "${3% *}" "${3#* }" "$$" "$4"
+	[ -z "${5:-}" ] || printf '%s\n' "$5"
+}
+{ hdr bob@example.test ul-root "2 10:00" root; printf '\nthe root\n'; } > "$T/m1"
+alice_deliver "$T/m1" S
+{ hdr carol@example.test ul-other "2 11:00" other; printf '\nanother\n'; } > "$T/m2"
+alice_deliver "$T/m2" S
+{ hdr dave@example.test "Re: ul-root" "2 12:00" reply \
+    "In-Reply-To: <uil-$$-root@example.test>"; printf '\nan answer\n'; } > "$T/m3"
+alice_deliver "$T/m3"
+printf 'Content-Type: text/plain\n\nthe secret is %s\n' "$MARK" > "$T/b4"
+openssl smime -encrypt -aes256 -in "$T/b4" -out "$T/e4" "$LAB_SMIME_DIR/alice.pem" 2>/dev/null
+rm -f "$T/b4"
+{ hdr bob@example.test ul-sealed "1 09:00" sealed; cat "$T/e4"; } > "$T/m4"
+alice_deliver "$T/m4" S
+check "sync the test folder" S sync --folder "$F"
+
+screen() { $TM capture-pane -p -t ui; }
+wait_for() {
+	_i=0
+	while [ $_i -lt 150 ]; do
+		screen | grep -Eq -- "$1" && return 0
+		sleep 0.1; _i=$((_i + 1))
+	done
+	screen | sed "s/^/#   | /" | sed -n "1,8p;\$p"
+	return 1
+}
+# order: the subjects as the index shows them, top to bottom.
+order() { screen | grep -o 'Re: ul-root\|ul-[a-z]*' | tr '\n' ' ' | sed 's/ $//'; }
+# answer KEY TEXT: a key that asks, and its answer.
+answer() { $TM send-keys -t ui "$1"; sleep 0.3; $TM send-keys -t ui -l "$2"; $TM send-keys -t ui Enter; }
+
+$TM new-session -d -s ui -x 130 -y 40 \
+    "'$SEALMAIL' --home '$H' --passphrase-file '$T/pw'; echo EXITED \$?; sleep 60"
+check "the program opens" wait_for 'sealmail: INBOX'
+$TM send-keys -t ui c
+check "the folders" wait_for 'sealmail: folders'
+row=$(screen | grep -n "^ *$F" | head -1 | cut -d: -f1)
+i=2; while [ "$i" -lt "${row:-2}" ]; do $TM send-keys -t ui j; i=$((i + 1)); done
+$TM send-keys -t ui Enter
+check "the test folder's index" wait_for "sealmail: $F \\(4\\)"
+check_eq "as stored: in the order they came" "ul-root ul-other Re: ul-root ul-sealed" "$(order)"
+
+answer l from:bob
+check "l from:bob limits the index" wait_for "sealmail: $F \\(2\\) limit: from:bob"
+check_eq "to bob's two" "ul-root ul-sealed" "$(order)"
+answer l "$MARK"
+check "l finds a word of the decrypted text" wait_for "sealmail: $F \\(1\\) limit: $MARK"
+check_eq "the encrypted one" "ul-sealed" "$(order)"
+answer l "is:unread OR -(from:bob OR from:dave)"
+check "l with operators" wait_for "sealmail: $F \\(2\\) limit: is:unread"
+check_eq "the unread reply and carol's" "ul-other Re: ul-root" "$(order)"
+answer l "(oops"
+check "a malformed query is said where" wait_for "query: at 1: a '\\(' is not closed"
+check "and the limit stays" wait_for "sealmail: $F \\(2\\) limit: is:unread"
+answer l ""
+check "an empty limit shows everything" wait_for "sealmail: $F \\(4\\)"
+
+answer o t
+sleep 0.5
+check_eq "o t: threads, oldest first by their newest message" "ul-sealed ul-other ul-root Re: ul-root" "$(order)"
+check_match "the reply is indented under its original" 'dave@example.test +> Re: ul-root' "$(screen)"
+answer O d
+sleep 0.5
+check_eq "O d: newest first" "Re: ul-root ul-other ul-root ul-sealed" "$(order)"
+answer o s
+sleep 0.5
+check_eq "o s: by subject, Re: set aside" "ul-other ul-root Re: ul-root ul-sealed" "$(order)"
+answer o x
+check "an unknown order is said" wait_for 'no such order: x'
+answer o u
+sleep 0.5
+check_eq "o u: as stored again" "ul-root ul-other Re: ul-root ul-sealed" "$(order)"
+answer / "subject:ul -is:unread"
+check "/ searches with the same language" wait_for 'sealmail: search "subject:ul -is:unread" \(3\)'
+answer l from:bob
+check "l narrows a search" wait_for 'sealmail: search "subject:ul -is:unread" \(2\) limit: from:bob'
+check_eq "to what both select" "ul-root ul-sealed" "$(order)"
+$TM send-keys -t ui Q
+check "Q quits cleanly" wait_for 'EXITED 0'
+t_done

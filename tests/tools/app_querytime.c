@@ -1,0 +1,86 @@
+/*
+ * app_querytime HOME PASSFILE FOLDER QUERY ROUNDS (PASSFILE "" for the
+ * Secret Service; FOLDER "" for every folder): times a query of the
+ * language of list and search against a store, from parsing to the last
+ * message handed over, ROUNDS times after opening the store once, and
+ * prints the count and the min/median/max in milliseconds. For the
+ * benchmark of a limit over a large folder, apart from the fixed cost of
+ * opening the store.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/err.h"
+#include "store/store.h"
+#include "app/app.h"
+#include "app/query.h"
+
+static int
+count(const struct store_msg *m, void *arg)
+{
+	(void)m;
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+static int
+by_value(const void *a, const void *b)
+{
+	double	x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct app_opts		 o;
+	struct app_session	*s = NULL;
+	struct store_query	*q = NULL;
+	struct timespec		 a, b;
+	struct smerr		 e;
+	double			*ms;
+	size_t			 n = 0;
+	long			 i, rounds;
+
+	if (argc != 6 || (rounds = strtol(argv[5], NULL, 10)) <= 0 ||
+	    rounds > 1000 || (ms = calloc((size_t)rounds, sizeof(*ms))) ==
+	    NULL) {
+		fprintf(stderr, "usage: app_querytime HOME PASSFILE FOLDER "
+		    "QUERY ROUNDS\n");
+		return 2;
+	}
+	memset(&o, 0, sizeof(o));
+	o.home = argv[1];
+	o.passphrase_file = argv[2][0] != '\0' ? argv[2] : NULL;
+	smerr_clear(&e);
+	if (app_session_open(&o, &s, &e) != 0)
+		goto fail;
+	for (i = 0; i < rounds; i++) {
+		n = 0;
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		if (app_query_parse(argv[4], &q, &e) != 0 ||
+		    store_msg_query(app_session_store(s), NULL,
+		    argv[3][0] != '\0' ? argv[3] : NULL, q, count, &n, &e) != 0)
+			goto fail;
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		app_query_free(q);
+		q = NULL;
+		ms[i] = (double)(b.tv_sec - a.tv_sec) * 1e3 +
+		    (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+	}
+	qsort(ms, (size_t)rounds, sizeof(*ms), by_value);
+	printf("%zu matched; ms min %.1f median %.1f max %.1f\n", n, ms[0],
+	    ms[rounds / 2], ms[rounds - 1]);
+	free(ms);
+	app_session_close(s);
+	return 0;
+fail:
+	fprintf(stderr, "app_querytime: %s\n", smerr_msg(&e));
+	app_query_free(q);
+	free(ms);
+	app_session_close(s);
+	return 1;
+}

@@ -1,0 +1,271 @@
+/*
+ * app/query.c: the plan each form of the query language makes, what
+ * binds tighter than what, the place every malformed query names, and
+ * the bounds (length, nesting, terms) that hostile input meets.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "store/store.h"
+#include "app/query.h"
+
+/* The plan in prefix form: (and a b), (or a b), (not a), kind:text. */
+static void
+show(struct buf *b, const struct store_query *q)
+{
+	static const char *const names[] = {
+		"and", "or", "not", "text", "from", "to", "subject", "signer",
+		"unread", "flagged", "signed", "verified", "encrypted",
+		"attachment", "after", "before",
+	};
+
+	if (q->kind <= STORE_Q_NOT) {
+		buf_printf(b, "(%s ", names[q->kind]);
+		show(b, q->a);
+		if (q->b != NULL) {
+			buf_putc(b, ' ');
+			show(b, q->b);
+		}
+		buf_putc(b, ')');
+	} else if (q->kind == STORE_Q_AFTER || q->kind == STORE_Q_BEFORE)
+		buf_printf(b, "%s:%lld", names[q->kind], (long long)q->when);
+	else if (q->kind >= STORE_Q_UNREAD)
+		buf_printf(b, "is:%s", names[q->kind]);
+	else
+		buf_printf(b, "%s:%s", names[q->kind], q->text);
+}
+
+static void
+plan_is(const char *query, const char *want)
+{
+	struct store_query	*q;
+	struct smerr		 e;
+	struct buf		*b;
+
+	smerr_clear(&e);
+	if (app_query_parse(query, &q, &e) != 0)
+		fail_msg("%s: %s", query, smerr_msg(&e));
+	assert_non_null(b = buf_new(0));
+	show(b, q);
+	buf_putc(b, '\0');
+	assert_string_equal((const char *)buf_data(b), want);
+	buf_free(b);
+	app_query_free(q);
+}
+
+static void
+fails_at(const char *query, const char *want)
+{
+	struct store_query	*q = (struct store_query *)1;
+	struct smerr		 e;
+
+	smerr_clear(&e);
+	assert_int_equal(app_query_parse(query, &q, &e), SMERR_USAGE);
+	assert_null(q);
+	if (strncmp(smerr_msg(&e), want, strlen(want)) != 0)
+		fail_msg("%s: '%s', not '%s...'", query, smerr_msg(&e), want);
+}
+
+static void
+test_terms(void **state)
+{
+	(void)state;
+	plan_is("walrus", "text:walrus");
+	plan_is("\"a phrase\"", "text:a phrase");
+	plan_is("From:Bob", "from:Bob");
+	plan_is("to:carol subject:\"re: x\"",
+	    "(and to:carol subject:re: x)");
+	plan_is("signer:bob@example.test", "signer:bob@example.test");
+	plan_is("is:unread is:FLAGGED", "(and is:unread is:flagged)");
+	plan_is("is:signed is:verified is:encrypted is:attachment",
+	    "(and (and (and is:signed is:verified) is:encrypted) "
+	    "is:attachment)");
+	plan_is("after:1970-01-02 before:2000-03-01",
+	    "(and after:86400 before:951868800)");
+	plan_is("12:30", "text:12:30");
+}
+
+static void
+test_operators(void **state)
+{
+	(void)state;
+	plan_is("a b OR c", "(and text:a (or text:b text:c))");
+	plan_is("a AND b", "(and text:a text:b)");
+	plan_is("(a b) OR c", "(or (and text:a text:b) text:c)");
+	plan_is("-a", "(not text:a)");
+	plan_is("--a", "(not (not text:a))");
+	plan_is("-(a OR b) c", "(and (not (or text:a text:b)) text:c)");
+	plan_is("a OR b OR -c", "(or (or text:a text:b) (not text:c))");
+	plan_is("  ( a )  ", "text:a");
+	plan_is("or and", "(and text:or text:and)");
+}
+
+static void
+test_malformed(void **state)
+{
+	(void)state;
+	fails_at("", "query: at 1: a term is missing");
+	fails_at("   ", "query: at 4: a term is missing");
+	fails_at("(a", "query: at 1: a '(' is not closed");
+	fails_at("a)", "query: at 2: a ')' without");
+	fails_at(")", "query: at 1: a ')' without");
+	fails_at("()", "query: at 1: empty parentheses");
+	fails_at("a OR", "query: at 5: a term is missing after 'OR'");
+	fails_at("OR a", "query: at 1: a term is missing before 'OR'");
+	fails_at("a AND", "query: at 6: a term is missing after 'AND'");
+	fails_at("a OR AND b", "query: at 6: a term is missing after 'OR'");
+	fails_at("a -", "query: at 3: a term is missing after '-'");
+	fails_at("\"open", "query: at 1: a quote is not closed");
+	fails_at("\"\"", "query: at 1: an empty phrase");
+	fails_at("from:", "query: at 1: a value is missing after 'from:'");
+	fails_at("is:seen", "query: at 4: unknown is: value 'seen'");
+	fails_at("colour:red", "query: at 1: unknown field 'colour:'");
+	fails_at("before:2026-02-30", "query: at 8: not a day");
+	fails_at("after:26-01-01", "query: at 7: not a day");
+	fails_at("after:2026-1-011", "query: at 7: not a day");
+}
+
+static void
+test_bounds(void **state)
+{
+	struct store_query	*q;
+	struct smerr		 e;
+	char			*s;
+	size_t			 i;
+
+	(void)state;
+	assert_non_null(s = malloc(8192));
+	/* Nesting: a little is fine, too much is an error, not a crash. */
+	for (i = 0; i < 20; i++)
+		s[i] = '(';
+	s[i] = 'a';
+	memset(s + i + 1, ')', 20);
+	s[2 * i + 1] = '\0';
+	smerr_clear(&e);
+	assert_int_equal(app_query_parse(s, &q, &e), 0);
+	app_query_free(q);
+	memset(s, '(', 4000);
+	s[4000] = '\0';
+	fails_at(s, "query: at 34: nested too deep");
+	memset(s, '-', 4000);
+	s[3999] = 'a';
+	fails_at(s, "query: at 34: nested too deep");
+	/* Terms. */
+	for (i = 0; i < 200; i++)
+		memcpy(s + i * 2, "a ", 2);
+	s[400] = '\0';
+	fails_at(s, "query: at 257: too many terms");
+	/* Length. */
+	memset(s, 'a', 5000);
+	s[5000] = '\0';
+	fails_at(s, "query: at 4097: the query is too long");
+	free(s);
+}
+
+static int
+count_cb(const struct store_msg *m, void *arg)
+{
+	(void)m;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* What query finds in st's INBOX, or -1 when the store refused it. */
+static int
+hits(struct store *st, const char *query)
+{
+	struct store_query	*q;
+	struct smerr		 e;
+	int			 n = 0;
+
+	smerr_clear(&e);
+	if (app_query_parse(query, &q, &e) != 0)
+		fail_msg("%s: %s", query, smerr_msg(&e));
+	if (store_msg_query(st, "a", "INBOX", q, count_cb, &n, &e) != 0)
+		n = -1;
+	app_query_free(q);
+	return n;
+}
+
+/*
+ * Text that means something to SQL, LIKE or FTS4 is only ever text: it
+ * finds what holds it, and the store is the same afterwards.
+ */
+static void
+test_hostile_text(void **state)
+{
+	static const uint8_t	 key[STORE_KEY_LEN] = { 7 };
+	struct store		*st;
+	struct store_msg	 m;
+	struct smerr		 e;
+	char			 dir[] = "/tmp/test_query.XXXXXX", cmd[64];
+	int64_t			 folder;
+	size_t			 done, left;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	smerr_clear(&e);
+	assert_int_equal(store_open(dir, key, &st, &e), 0);
+	assert_int_equal(store_folder_open(st, "a", "INBOX", &folder, &e), 0);
+	memset(&m, 0, sizeof(m));
+	m.folder = folder;
+	m.uid = 1;
+	m.from = "o'brien@example.test";
+	m.subject = "100% done_now";
+	m.text = "the walrus NEAR the *star* OR not";
+	m.flags = "\\Seen";
+	assert_int_equal(store_msg_add(st, &m, NULL, &e), 0);
+	m.uid = 2;
+	m.from = "bob@example.test";
+	m.subject = "plain";
+	m.text = "nothing to see";
+	m.flags = "";
+	assert_int_equal(store_msg_add(st, &m, NULL, &e), 0);
+	assert_int_equal(store_index(st, 0, &done, &left, &e), 0);
+	assert_int_equal(hits(st, "walrus"), 1);
+	assert_int_equal(hits(st, "NEAR"), 1);
+	assert_int_equal(hits(st, "\"walrus NEAR\""), 1);
+	assert_int_equal(hits(st, "walrus*"), 1);
+	assert_int_equal(hits(st, "walr*"), 0);
+	assert_int_equal(hits(st, "*"), 0);
+	assert_int_equal(hits(st, "^the"), 1);
+	assert_int_equal(hits(st, "from:\"o'brien\""), 1);
+	assert_int_equal(hits(st, "from:%"), 0);
+	assert_int_equal(hits(st, "subject:%"), 1);
+	assert_int_equal(hits(st, "subject:_"), 1);
+	assert_int_equal(hits(st, "subject:e_n"), 1);
+	assert_int_equal(hits(st, "subject:\"'); DROP TABLE message; --\""),
+	    0);
+	assert_int_equal(hits(st, "is:unread"), 1);
+	assert_int_equal(hits(st, "-is:unread"), 1);
+	assert_int_equal(hits(st, "is:signed OR is:verified OR is:encrypted "
+	    "OR is:attachment OR signer:x OR to:x"), 0);
+	assert_int_equal(hits(st, "-(is:signed OR to:x)"), 2);
+	assert_int_equal(hits(st, "from:\xc3\x84\xc3\x96"), 0);
+	store_close(st);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest	tests[] = {
+		cmocka_unit_test(test_terms),
+		cmocka_unit_test(test_operators),
+		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_hostile_text),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
