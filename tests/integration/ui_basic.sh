@@ -17,6 +17,7 @@ check "an empty INBOX says how to sync" wait_for 'S syncs the account'
 check "the key hint line is shown" wait_for 'q:back +Enter:read'
 $TM send-keys -t ui '?'
 check "? opens the help" wait_for 'sealmail: help'
+$TM send-keys -t ui j j j j j j j j j j j j j j j j j j
 check "help explains the signature marks" wait_for 'BAD signature'
 $TM send-keys -t ui q K
 check "K opens the key store" wait_for 'sealmail: key store'

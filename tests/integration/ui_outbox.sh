@@ -194,7 +194,7 @@ printf 'my reply: not over the phone\n' >> "$1"
 echo $$ > "${1%/*}/../editor-wrote"
 exec sleep 60
 EOM
-$TM send-keys -t ui g
+$TM send-keys -t ui Home
 check "the encrypted message is listed" wait_for "vault $ID"
 row=$(screen | grep -n -F -- "vault $ID" | head -1 | cut -d: -f1)
 i=2; while [ "$i" -lt "$row" ]; do $TM send-keys -t ui j; i=$((i + 1)); done

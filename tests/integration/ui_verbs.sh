@@ -103,6 +103,9 @@ $TM send-keys -t ui g
 check "g asks to send" wait_for 'Send to bob@example.test\?'
 check_eq "g: the other addresses in Cc, alice not" "carol@example.test, dave@example.test" "$(dhdr Cc)"
 $TM send-keys -t ui q
+wait_for 'Discard this message' >/dev/null
+$TM send-keys -t ui y
+wait_for 'message discarded' >/dev/null
 $TM send-keys -t ui f
 check "f asks whether to attach" wait_for 'Forward as an attachment\? \(y/N\)'
 $TM send-keys -t ui n
@@ -111,12 +114,18 @@ check_eq "f: To is left to the user" "" "$(dhdr To)"
 check_eq "f: Fwd:" "Fwd: uv-third" "$(dhdr Subject)"
 check_match "f: the text inline" 'Forwarded message' "$(lastdraft)"
 $TM send-keys -t ui q
+wait_for 'Discard this message' >/dev/null
+$TM send-keys -t ui y
+wait_for 'message discarded' >/dev/null
 $TM send-keys -t ui f
 check "f again" wait_for 'Forward as an attachment\?'
 $TM send-keys -t ui y
 check "attached this time" wait_for 'Send to'
 check_match "f y: message/rfc822" 'Content-Type: message/rfc822' "$(lastdraft)"
 $TM send-keys -t ui q
+wait_for 'Discard this message' >/dev/null
+$TM send-keys -t ui y
+wait_for 'message discarded' >/dev/null
 
 # The pager: h, J and K.
 $TM send-keys -t ui k Enter
@@ -219,6 +228,9 @@ $TM send-keys -t ui r
 check "the send question names Reply-To and the signer" \
     wait_for 'Reply-To eve@example.test is not the signer bob@example.test!'
 $TM send-keys -t ui q
+wait_for 'Discard this message' >/dev/null
+$TM send-keys -t ui y
+wait_for 'message discarded' >/dev/null
 
 # In Sent, the sender column names the recipients.
 SD="$MD/.Sent"
