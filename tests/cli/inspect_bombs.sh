@@ -7,11 +7,12 @@ unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
 D=$TOP/tests/data/smime
 H=$T/home
 secret "$T/pw" 'store pass phrase'
-cp "$D/bob.p12" "$T/" && chmod 600 "$T/bob.p12"
+cp "$D/bob.p12" "$D/p12-passphrase" "$T/" &&
+    chmod 600 "$T/bob.p12" "$T/p12-passphrase"
 check "the bombs are made" python3 "$TOP/tests/data/mkbombs.py" "$T/b" \
     "$D/bob.pem"
 check "keys import bob.p12" "$SEALMAIL" --home "$H" --passphrase-file \
-    "$T/pw" keys import "$T/bob.p12" --passphrase-file "$D/p12-passphrase"
+    "$T/pw" keys import "$T/bob.p12" --passphrase-file "$T/p12-passphrase"
 run() {
 	measure "$T/out.json" "$SEALMAIL" --home "$H" --passphrase-file \
 	    "$T/pw" inspect --json "$1" 2>"$T/err"

@@ -6,7 +6,12 @@
 # sealmail cannot check is "error", never "invalid".
 . "$TOP/tests/lib.sh"
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
-L=${LAMPS_DIR:-$TOP/../shared/interop/lamps}
+if [ -n "${LAMPS_DIR:-}" ]; then
+	L=$LAMPS_DIR
+else
+	interop lamps
+	L=$D
+fi
 C=$L/cms-examples
 K=$L/rfc9216/examples-cms
 V=$L/rfc9216/certvalidator
