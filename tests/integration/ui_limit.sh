@@ -13,7 +13,7 @@ alice_folder "$F"
 trap '$TM kill-server 2>/dev/null; rm -rf "$FD"' EXIT
 H="$T/alice"
 mkdir -p "$H" && chmod 700 "$H"
-printf 'ui limit passphrase\n' > "$T/pw"
+secret "$T/pw" 'ui limit passphrase'
 alice_config "$H" password
 S() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
 check "alice's identity imports" S keys import "$LAB_SMIME_DIR/alice.p12" \
