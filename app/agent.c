@@ -199,6 +199,7 @@ struct loadlist {
 	int64_t		 id[AGENT_MAX_IDS];
 	char		 fp[AGENT_MAX_IDS][65];
 	size_t		 n;
+	int		 full;		/* more identities than it holds */
 };
 
 static int
@@ -206,8 +207,10 @@ load_cb(const struct keys_cert *kc, void *arg)
 {
 	struct loadlist	*l = arg;
 
-	if (l->n >= AGENT_MAX_IDS)
-		return 0;
+	if (l->n >= AGENT_MAX_IDS) {
+		l->full = 1;
+		return 1;
+	}
 	l->id[l->n] = kc->id;
 	(void)snprintf(l->fp[l->n], sizeof(l->fp[0]), "%s", kc->fingerprint);
 	l->n++;
@@ -225,8 +228,14 @@ load(struct agent *a, struct keys *k, struct smerr *e)
 	int		 r;
 
 	memset(&l, 0, sizeof(l));
-	if ((r = keys_foreach(k, KEYS_IDENTITY, load_cb, &l, e)) != 0)
+	if ((r = keys_foreach(k, KEYS_IDENTITY, load_cb, &l, e)) != 0 &&
+	    !l.full)
 		return r;
+	if (l.full)
+		return smerr_reset(e, SMERR_LIMIT, "the key store holds more "
+		    "than %d identities, more than the key agent holds; "
+		    "remove the ones no longer used", AGENT_MAX_IDS);
+	r = 0;
 	for (i = 0; i < l.n && r == 0; i++) {
 		p = req;
 		*p++ = AGENT_LOAD;
