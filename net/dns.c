@@ -261,6 +261,45 @@ name_valid(const char *name)
 	return 1;
 }
 
+int
+dns_srv_decode(const struct dns_rr *rr, struct dns_srv *s, struct smerr *e)
+{
+	const uint8_t	*p = rr->data;
+	size_t		 off = 6, out = 0, n, i;
+	int		 c;
+
+	memset(s, 0, sizeof(*s));
+	if (rr->len < 7)
+		return smerr_set(e, SMERR_PARSE, "SRV record too short");
+	s->priority = (uint16_t)(p[0] << 8 | p[1]);
+	s->weight = (uint16_t)(p[2] << 8 | p[3]);
+	s->port = (uint16_t)(p[4] << 8 | p[5]);
+	/* The target is an uncompressed name (RFC 2782): labels, then 0. */
+	while ((n = p[off++]) != 0) {
+		if (n > 63 || off + n >= rr->len || out + n + 1 > DNS_MAX_NAME)
+			return smerr_set(e, SMERR_PARSE, "SRV record with a "
+			    "malformed target");
+		if (out > 0)
+			s->target[out++] = '.';
+		for (i = 0; i < n; i++) {
+			c = p[off + i];
+			if (c >= 'A' && c <= 'Z')
+				c += 'a' - 'A';
+			if ((c < 'a' || c > 'z') && (c < '0' || c > '9') &&
+			    c != '-' && c != '_')
+				return smerr_set(e, SMERR_PARSE, "SRV target "
+				    "is not a host name");
+			s->target[out++] = (char)c;
+		}
+		off += n;
+	}
+	s->target[out] = '\0';
+	if (off != rr->len)
+		return smerr_set(e, SMERR_PARSE, "SRV record with bytes after "
+		    "its target");
+	return 0;
+}
+
 static void
 dns_done(void *arg, int err, struct ub_result *res)
 {

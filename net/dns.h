@@ -26,6 +26,7 @@ struct dns;
 /* Record types used by sealmail (libunbound names none of the last two). */
 #define DNS_T_A		1
 #define DNS_T_AAAA	28
+#define DNS_T_SRV	33
 #define DNS_T_TLSA	52
 #define DNS_T_SMIMEA	53
 
@@ -84,6 +85,23 @@ void	 dns_free(struct dns *d);
 int	 dns_query(struct dns *d, const char *name, int type,
 	    struct dns_answer **ap, struct smerr *e);
 void	 dns_answer_free(struct dns_answer *a);
+
+/* One SRV record (RFC 2782). */
+struct dns_srv {
+	uint16_t	 priority;
+	uint16_t	 weight;
+	uint16_t	 port;
+	char		 target[DNS_MAX_NAME + 1];	/* lowercase, no final
+							   dot; "" for "." */
+};
+
+/*
+ * Decodes the rdata of an SRV record into s. The target must be a host
+ * name (letters, digits, '-', '_'); "." (the service is not offered)
+ * gives an empty target. SMERR_PARSE when the record is malformed.
+ */
+int	 dns_srv_decode(const struct dns_rr *rr, struct dns_srv *s,
+	    struct smerr *e);
 
 /* "secure", "secure-denial" or "insecure". */
 const char *dns_status_str(enum dns_status s);

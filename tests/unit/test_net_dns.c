@@ -261,6 +261,57 @@ test_special_use_test(void **st)
 	dns_free(d);
 }
 
+/* SRV rdata: a good record, "." as target, and every way to be malformed. */
+static void
+test_srv_decode(void **st)
+{
+	static const uint8_t	 good[] = { 0, 10, 0, 5, 0x03, 0xe1,
+	    4, 'M', 'a', 'i', 'L', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e',
+	    4, 't', 'e', 's', 't', 0 };
+	static const uint8_t	 root[] = { 0, 0, 0, 0, 0, 0, 0 };
+	static const uint8_t	 bad_char[] = { 0, 0, 0, 0, 0, 1, 3, 'a',
+	    '.', 'b', 0 };
+	static const uint8_t	 ctl_char[] = { 0, 0, 0, 0, 0, 1, 2, 'a',
+	    0x1b, 0 };
+	static const uint8_t	 overrun[] = { 0, 0, 0, 0, 0, 1, 9, 'a',
+	    'b', 0 };
+	static const uint8_t	 no_end[] = { 0, 0, 0, 0, 0, 1, 1, 'a' };
+	static const uint8_t	 trailing[] = { 0, 0, 0, 0, 0, 1, 1, 'a', 0,
+	    'x' };
+	static const uint8_t	 pointer[] = { 0, 0, 0, 0, 0, 1, 0xc0, 0x0c };
+	static const uint8_t	 shortrr[] = { 0, 0, 0, 0, 0, 1 };
+	const struct {
+		const uint8_t	*p;
+		size_t		 len;
+	} bad[] = {
+		{ bad_char, sizeof(bad_char) }, { ctl_char, sizeof(ctl_char) },
+		{ overrun, sizeof(overrun) }, { no_end, sizeof(no_end) },
+		{ trailing, sizeof(trailing) }, { pointer, sizeof(pointer) },
+		{ shortrr, sizeof(shortrr) },
+	};
+	struct dns_rr		 rr;
+	struct dns_srv		 s;
+	size_t			 i;
+
+	(void)st;
+	rr.data = good;
+	rr.len = sizeof(good);
+	assert_int_equal(dns_srv_decode(&rr, &s, NULL), 0);
+	assert_int_equal(s.priority, 10);
+	assert_int_equal(s.weight, 5);
+	assert_int_equal(s.port, 993);
+	assert_string_equal(s.target, "mail.example.test");
+	rr.data = root;
+	rr.len = sizeof(root);
+	assert_int_equal(dns_srv_decode(&rr, &s, NULL), 0);
+	assert_string_equal(s.target, "");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		rr.data = bad[i].p;
+		rr.len = bad[i].len;
+		assert_int_equal(dns_srv_decode(&rr, &s, NULL), SMERR_PARSE);
+	}
+}
+
 int
 main(void)
 {
@@ -270,6 +321,7 @@ main(void)
 		cmocka_unit_test(test_bad_names),
 		cmocka_unit_test(test_deadline),
 		cmocka_unit_test(test_special_use_test),
+		cmocka_unit_test(test_srv_decode),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
