@@ -7,6 +7,7 @@
 
 #include "app/app.h"
 #include "base/err.h"
+#include "net/net.h"
 
 struct buf;
 struct store;
@@ -136,6 +137,32 @@ int	 cmd_export(struct cli *, int, char **);
 int	 cmd_move(struct cli *, int, char **);
 int	 cmd_copy(struct cli *, int, char **);
 int	 cmd_delete(struct cli *, int, char **);
+
+/*
+ * How check saw one server (app/cmd-check.c): connected (TLSA through
+ * dns, TLS, the server authenticated), then logged in.
+ */
+struct check_result {
+	const char		*proto;
+	char			 label[300];
+	const char		*tls;
+	const char		*tlsa;
+	enum net_auth		 auth;
+	int			 login;		/* 1 ok, 0 not tried */
+	int			 done;		/* connected */
+};
+/*
+ * Connects to a's IMAP (imap set) or SMTP server exactly as sync and send
+ * do (dns may be NULL; with dns_addr the server's address comes from dns
+ * too), then logs in with typed, or when it is NULL with the account's
+ * password (password-command in home, or the Secret Service). No
+ * password leaves before the server is authenticated. 0 or SMERR_*.
+ */
+struct dns;
+int	 app_check_server(const struct app_account *a, const char *home,
+	    struct dns *dns, int dns_addr, int imap, const char *typed,
+	    struct check_result *res, struct smerr *e);
+
 /*
  * The account password: password-command or the Secret Service, else a
  * prompt on the terminal (app/cmd-sync.c). *pwp is malloc'd; wipe it.

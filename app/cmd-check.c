@@ -22,16 +22,6 @@
 #include "app/app_int.h"
 #include "app/send.h"
 
-struct check_result {
-	const char		*proto;
-	char			 label[300];
-	const char		*tls;
-	const char		*tlsa;
-	enum net_auth		 auth;
-	int			 login;		/* 1 ok, 0 not tried */
-	int			 done;		/* connected */
-};
-
 static const char *
 tlsa_word(enum net_tlsa_status s)
 {
@@ -49,9 +39,10 @@ tlsa_word(enum net_tlsa_status s)
 	}
 }
 
-static int
-check_server(struct cli *c, const struct app_account *a, struct dns *dns,
-    int imap, struct check_result *res)
+int
+app_check_server(const struct app_account *a, const char *home,
+    struct dns *dns, int dns_addr, int imap, const char *typed,
+    struct check_result *res, struct smerr *e)
 {
 	const struct app_server	*as = imap ? &a->imap : &a->smtp;
 	struct send_opts	 so;
@@ -72,25 +63,27 @@ check_server(struct cli *c, const struct app_account *a, struct dns *dns,
 	    NET_TLS_STARTTLS;
 	srv.timeout = a->timeout;
 	srv.ca_file = a->ca_file;
-	if ((r = net_server_lookup(dns, c->cfg->dns.present && dns != NULL,
-	    &srv, &lk, &c->err)) != 0)
+	if ((r = net_server_lookup(dns, dns_addr && dns != NULL, &srv, &lk,
+	    e)) != 0)
 		goto out;
 	res->tlsa = tlsa_word(srv.tlsa_status);
-	r = imap ? imap_open(&srv, &is, &c->err) :
-	    smtp_open(&srv, &ss, &c->err);
+	r = imap ? imap_open(&srv, &is, e) : smtp_open(&srv, &ss, e);
 	if (r != 0)
 		goto out;
 	res->done = 1;
 	res->auth = imap ? imap_server_auth(is) : smtp_server_auth(ss);
 	memset(&so, 0, sizeof(so));
 	so.acct = a;
-	so.home = c->confdir;
-	if ((r = send_password(&so, as, &pw, &c->err)) != 0)
+	so.home = home;
+	if (typed != NULL && (pw = strdup(typed)) == NULL) {
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (pw == NULL && (r = send_password(&so, as, &pw, e)) != 0)
 		goto out;
 	r = imap ? imap_login(is, a->user != NULL ? a->user : a->address, pw,
-	    &c->err) : smtp_login(ss, a->user != NULL ? a->user : a->address,
-	    pw, &c->err);
-	r = send_login_hint(a, as, c->confdir, 0, r, &c->err);
+	    e) : smtp_login(ss, a->user != NULL ? a->user : a->address, pw, e);
+	r = send_login_hint(a, as, home, typed != NULL, r, e);
 	if (r == 0)
 		res->login = 1;
 out:
@@ -185,9 +178,11 @@ cmd_check(struct cli *c, int argc, char **argv)
 	}
 	memset(res, 0, sizeof(res));
 	if (a->has_imap)
-		r = check_server(c, a, dns, 1, &res[0]);
+		r = app_check_server(a, c->confdir, dns, c->cfg->dns.present,
+		    1, NULL, &res[0], &c->err);
 	if (r == 0 && a->has_smtp)
-		r = check_server(c, a, dns, 0, &res[1]);
+		r = app_check_server(a, c->confdir, dns, c->cfg->dns.present,
+		    0, NULL, &res[1], &c->err);
 	if ((out = buf_new(0)) == NULL) {
 		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
 		goto done;
