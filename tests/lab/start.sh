@@ -171,6 +171,18 @@ dz_keys example.test "$Z/keys" >/dev/null &&
     fail "ldns-keygen failed"
 serial=$(date +%s)
 soa="@ IN SOA ns1.example.test. hostmaster.example.test. $serial 3600 600 86400 300"
+# srv_records OWNER TARGET: RFC 6186 SRV records at OWNER for the lab's
+# IMAP and submission ports, implicit TLS preferred (a lower priority).
+srv_records() {
+	_o=$1
+	[ "$_o" = @ ] && _o= || _o=.$_o
+	printf '_imaps._tcp%s IN SRV 0 1 %s %s\n' "$_o" $IMAPS_PORT "$2"
+	printf '_imap._tcp%s IN SRV 10 1 %s %s\n' "$_o" $IMAP_PORT "$2"
+	printf '_submissions._tcp%s IN SRV 0 1 %s %s\n' "$_o" \
+	    $SUBMISSIONS_PORT "$2"
+	printf '_submission._tcp%s IN SRV 10 1 %s %s\n' "$_o" \
+	    $SUBMISSION_PORT "$2"
+}
 {
 	printf '$ORIGIN example.test.\n$TTL 300\n%s\n' "$soa"
 	printf '@ IN NS ns1.example.test.\n@ IN MX 10 mail.example.test.\n'
@@ -183,6 +195,7 @@ soa="@ IN SOA ns1.example.test. hostmaster.example.test. $serial 3600 600 86400 
 		printf '%s._smimecert IN SMIMEA %s\n' "$(smimea_owner $u)" \
 		    "$(dane_rdata_300 "$S/$u.pem")"
 	done
+	srv_records @ mail.example.test.
 	printf 'broken IN NS ns1.example.test.\n'
 	dz_ds broken.example.test "$Z/keys"
 	printf 'unsigned IN NS ns1.example.test.\n'
@@ -192,12 +205,18 @@ soa="@ IN SOA ns1.example.test. hostmaster.example.test. $serial 3600 600 86400 
 	printf '@ IN NS ns1.example.test.\n'
 	printf '%s._smimecert IN SMIMEA %s\n' "$(smimea_owner alice)" \
 	    "$(dane_rdata_300 "$S/alice-broken.pem")"
+	srv_records @ mail.example.test.
 } > "$Z/broken.example.test.zone"
 {
 	printf '$ORIGIN unsigned.example.test.\n$TTL 300\n%s\n' "$soa"
 	printf '@ IN NS ns1.example.test.\n'
 	printf '%s._smimecert IN SMIMEA %s\n' "$(smimea_owner alice)" \
 	    "$(dane_rdata_300 "$S/alice-unsigned.pem")"
+	# Unsigned SRV records: outside the zone at its apex, inside it
+	# (to a name no certificate of the lab's holds) at "inside".
+	srv_records @ mail.example.test.
+	srv_records inside mail.inside.unsigned.example.test.
+	printf 'mail.inside IN A 127.0.0.1\n'
 } > "$Z/unsigned.example.test.zone"
 dz_sign example.test "$Z/example.test.zone" "$Z/example.test.zone.signed" \
     "$Z/keys" && dz_sign broken.example.test "$Z/broken.example.test.zone" \
