@@ -131,6 +131,7 @@ struct crypto_ctx;
 int	 cmd_send(struct cli *, int, char **), cmd_outbox(struct cli *, int, char **);
 int	 cmd_draft(struct cli *, int, char **);
 int	 cmd_check(struct cli *, int, char **);
+int	 cmd_setup(struct cli *, int, char **);
 int	 cmd_reply(struct cli *, int, char **);
 int	 cmd_forward(struct cli *, int, char **);
 int	 cmd_export(struct cli *, int, char **);
@@ -163,6 +164,39 @@ int	 app_check_server(const struct app_account *a, const char *home,
 	    struct dns *dns, int dns_addr, int imap, const char *typed,
 	    struct check_result *res, struct smerr *e);
 
+/*
+ * First run (app/setup.c). server[0] and url[0] are the IMAP server,
+ * [1] the submission server; srv says whether SRV records named them.
+ */
+enum app_srv { APP_SRV_NONE, APP_SRV_SECURE, APP_SRV_INSECURE };
+struct app_setup {
+	struct app_server	 server[2];
+	char			*url[2];	/* as written to the config */
+	enum app_srv		 srv;		/* INSECURE if either was */
+};
+void	 app_setup_clear(struct app_setup *s);
+/*
+ * The servers of domain from its SRV records (RFC 6186: _imaps._tcp,
+ * then _imap._tcp; _submissions._tcp, then _submission._tcp), for the
+ * protocols wanted. A bogus answer is SMERR_DNSSEC; a target from an
+ * answer DNSSEC did not vouch for is used only inside domain (otherwise
+ * SMERR_DNSSEC); no record is SMERR_NOTFOUND. Each message asks for
+ * --imap and --smtp where they would help.
+ */
+int	 app_setup_discover(struct dns *d, const char *domain, int want_imap,
+	    int want_smtp, struct app_setup *s, struct smerr *e);
+/* Takes the server of proto (0 IMAP, 1 SMTP) from a URL the user gave. */
+int	 app_setup_given(int proto, const char *url, struct app_setup *s,
+	    struct smerr *e);
+/*
+ * Adds a's [account] section, with s's URLs, to the configuration at path
+ * (created 0600 when missing; the rest kept as it is), through a new file
+ * renamed over the old one, after reading the result back. The caller has
+ * checked that no account of that name exists.
+ */
+int	 app_setup_write(const char *path, const char *home,
+	    const struct app_account *a, const struct app_setup *s,
+	    struct smerr *e);
 /*
  * The account password: password-command or the Secret Service, else a
  * prompt on the terminal (app/cmd-sync.c). *pwp is malloc'd; wipe it.

@@ -70,6 +70,11 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "outbox", cmd_outbox, "outbox [--json] [--account NAME] | outbox "
 	    "send [--account NAME] [ID] | outbox delete ID",
 	    "queued messages; send them again" },
+	{ "setup", cmd_setup, "setup ADDRESS [--account NAME] [--name NAME] "
+	    "[--user LOGIN] [--password-command CMD] [--password-file F] "
+	    "[--imap URL --smtp URL] [--json]",
+	    "first run: find the servers (DNSSEC-signed SRV records), prove "
+	    "them, log in, then add the account" },
 	{ "check", cmd_check, "check [--account NAME] [--json]", "connect to the account's servers, show how each was authenticated" },
 };
 

@@ -172,7 +172,7 @@ send_login_hint(const struct app_account *a, const struct app_server *srv,
 	snprintf(name, sizeof(name), "%s@%s", a->user != NULL ? a->user :
 	    a->address, srv->host);
 	if (typed)
-		return smerr_reset(e, r, "%s; the password was the one typed "
+		return smerr_reset(e, r, "%s; the password was the one given "
 		    "for %s", msg, name);
 	if (a->password_command != NULL)
 		return smerr_reset(e, r, "%s; the password came from the "
