@@ -251,42 +251,65 @@ setup_report(struct cli *c, const struct setup_opts *o,
 }
 
 /*
- * On a terminal: offers to import the user's identity (a PKCS#12 file)
- * through keys import, then says what to do next.
+ * On a terminal: offers to import the user's identity (a PKCS#12 file,
+ * "~/" for the home directory) through keys import. 1 when it was.
  */
+static int
+setup_identity(struct cli *c)
+{
+	char		 line[1024], path[2048], keys[] = "keys";
+	char		 import[] = "import", *argv[4];
+	const char	*home = getenv("HOME");
+	size_t		 n;
+
+	printf("To sign and decrypt mail, import your identity: the file "
+	    "name of your\nPKCS#12 (.p12) file, or Enter to skip: ");
+	fflush(stdout);
+	if (fgets(line, sizeof(line), stdin) == NULL ||
+	    (n = strcspn(line, "\r\n")) == 0)
+		return 0;
+	line[n] = '\0';
+	if (strncmp(line, "~/", 2) == 0 && home != NULL)
+		n = (size_t)snprintf(path, sizeof(path), "%s%s", home,
+		    line + 1);
+	else
+		n = (size_t)snprintf(path, sizeof(path), "%s", line);
+	if (n >= sizeof(path))
+		return 0;
+	argv[0] = keys;
+	argv[1] = import;
+	argv[2] = path;
+	argv[3] = NULL;
+	if (cmd_keys(c, 3, argv) != 0) {
+		fprintf(stderr, "sealmail: the identity was not imported; "
+		    "later: sealmail keys import FILE.p12\n");
+		smerr_clear(&c->err);
+		return 0;
+	}
+	printf("identity imported from %s\n", path);
+	return 1;
+}
+
+/* What to do next (not with --json, whose output is the object alone). */
 static void
 setup_next(struct cli *c, const struct setup_opts *o)
 {
-	char	 line[1024], keys[] = "keys", import[] = "import", *argv[4];
-	size_t	 n;
+	char	sync[300];
+	int	have_id = 0;
 
-	if (!o->json && isatty(STDIN_FILENO)) {
-		printf("To sign and decrypt mail, import your identity: the "
-		    "file name of your\nPKCS#12 (.p12) file, or Enter to "
-		    "skip: ");
-		fflush(stdout);
-		if (fgets(line, sizeof(line), stdin) != NULL &&
-		    (n = strcspn(line, "\r\n")) > 0) {
-			line[n] = '\0';
-			argv[0] = keys;
-			argv[1] = import;
-			argv[2] = line;
-			argv[3] = NULL;
-			if (cmd_keys(c, 3, argv) != 0)
-				fprintf(stderr, "sealmail: the identity was "
-				    "not imported; later: sealmail keys "
-				    "import FILE.p12\n");
-			smerr_clear(&c->err);
-		}
-	}
 	if (o->json)
 		return;
-	printf("Next:\n"
-	    "  sealmail sync%s%s       fetch and judge your mail\n"
-	    "  sealmail               the terminal program\n"
-	    "  sealmail keys import FILE.p12   your identity, to sign and "
-	    "decrypt\n", c->cfg->naccounts > 0 ? " --account " : "",
+	if (isatty(STDIN_FILENO))
+		have_id = setup_identity(c);
+	/* Another account came first: it stays the default. */
+	snprintf(sync, sizeof(sync), "sealmail sync%s%s",
+	    c->cfg->naccounts > 0 ? " --account " : "",
 	    c->cfg->naccounts > 0 ? o->account : "");
+	printf("Next:\n  %-32s fetch, decrypt and judge your mail\n"
+	    "  %-32s the terminal program\n", sync, "sealmail");
+	if (!have_id)
+		printf("  %-32s your identity, to sign and decrypt\n",
+		    "sealmail keys import FILE.p12");
 }
 
 /* The servers: given on the command line, else from SRV records. */
