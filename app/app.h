@@ -124,6 +124,11 @@ struct keys;
 int	 app_session_open(const struct app_opts *o, struct app_session **sp,
 	    struct smerr *e);
 void	 app_session_close(struct app_session *s);
+/*
+ * Reads the configuration again (after setup added an account); on an
+ * error the one read before stays. 0 or SMERR_*.
+ */
+int	 app_session_reload(struct app_session *s, struct smerr *e);
 struct store		*app_session_store(struct app_session *s);
 struct keys		*app_session_keys(struct app_session *s);
 const struct app_config	*app_session_config(struct app_session *s);

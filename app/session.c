@@ -134,6 +134,23 @@ fail:
 	return r;
 }
 
+int
+app_session_reload(struct app_session *s, struct smerr *e)
+{
+	struct app_config	*old = s->c.cfg;
+	int			 r;
+
+	s->c.cfg = NULL;
+	smerr_clear(&s->c.err);
+	if ((r = cli_config(&s->c)) != 0) {
+		smerr_set(e, r, "%s", smerr_msg(&s->c.err));
+		s->c.cfg = old;
+		return r;
+	}
+	app_config_free(old);
+	return 0;
+}
+
 struct store *
 app_session_store(struct app_session *s)
 {

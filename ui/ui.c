@@ -687,7 +687,7 @@ ui_main(const struct app_opts *o)
 	struct smerr		 e;
 	struct sigaction	 sa;
 	char			*msg;
-	int			 i;
+	int			 i, added;
 
 	memset(&ui, 0, sizeof(ui));
 	ui.job.out = ui.job.err = ui.job.in = -1;
@@ -703,6 +703,8 @@ ui_main(const struct app_opts *o)
 		free(msg);
 		return 1;
 	}
+	added = app_session_config(ui.s)->naccounts == 0 &&
+	    ui_first_run(ui.s);
 	if (pipe2(ui_sigpipe, O_CLOEXEC | O_NONBLOCK) == -1) {
 		app_session_close(ui.s);
 		fprintf(stderr, "sealmail: pipe: %s\n", strerror(errno));
@@ -726,8 +728,11 @@ ui_main(const struct app_opts *o)
 
 	ui_push(&ui, ui_index_new(&ui, "INBOX", NULL));
 	if (app_session_config(ui.s)->naccounts == 0)
-		ui_status(&ui, 1, "no account configured: see README.md "
-		    "(Configuration)");
+		ui_status(&ui, 1, "no account configured: quit (q) and run "
+		    "sealmail setup ADDRESS, or see README.md");
+	else if (added)
+		ui_status(&ui, 0, "account %s added; S: sync  ?: help",
+		    app_session_config(ui.s)->accounts[0].name);
 	else if ((i = ui_compose_recover(&ui)) > 0)
 		ui_status(&ui, 0, "%d unsent message%s kept as draft%s: R "
 		    "lists them", i, i == 1 ? "" : "s", i == 1 ? "" : "s");

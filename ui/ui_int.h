@@ -52,6 +52,13 @@ enum ui_color {
 	UI_C_QUOTE,
 };
 
+/*
+ * setup.c: with no account configured, offers sealmail setup on the
+ * terminal before the screen is set up, and reads the configuration again
+ * after it. 1 when an account was added.
+ */
+int		 ui_first_run(struct app_session *s);
+
 /* ui.c */
 void		 ui_push(struct ui *ui, struct ui_view *v);
 void		 ui_pop(struct ui *ui);

@@ -8,7 +8,6 @@ lab_up || { notok "the lab is up"; t_done; }
 ACCT="alice@example.test@mail.example.test"
 SOCK="sm-setupt-$$"
 TM="tmux -L $SOCK"
-TS=sm
 cleanup() {
 	$TM kill-server 2>/dev/null
 	secret-tool clear xdg:schema org.sealmail.Password account "$ACCT" \
@@ -25,10 +24,13 @@ chmod 600 "$H/config"
 cp "$LAB_SMIME_DIR/alice.p12" "$T/fakehome/alice.p12"
 chmod 600 "$T/fakehome/alice.p12"
 
-# run ARGS...: sealmail --home H ARGS in a new tmux session.
+# run ARGS...: sealmail --home H ARGS in a new tmux session (sm1, sm2,
+# ...: the server is never left without one, which would end it).
+runs=0
 run() {
-	$TM kill-session -t sm 2>/dev/null
-	$TM -f /dev/null new-session -d -s sm -x 120 -y 40 \
+	runs=$((runs + 1))
+	TS=sm$runs
+	$TM -f /dev/null new-session -d -s $TS -x 120 -y 40 \
 	    "env HOME='$T/fakehome' DBUS_SESSION_BUS_ADDRESS='$DBUS_SESSION_BUS_ADDRESS' \
 	    XDG_RUNTIME_DIR='$XDG_RUNTIME_DIR' '$SEALMAIL' --home '$H' $*; \
 	    echo EXIT=\$?; sleep 60"
@@ -36,7 +38,7 @@ run() {
 run setup alice@example.test
 check "the password is asked for" tm_wait 20 \
     "Password for alice@example.test at mail.example.test:"
-$TM send-keys -t sm "$LAB_ALICE_PASS" Enter
+$TM send-keys -t $TS "$LAB_ALICE_PASS" Enter
 check "the account is added" tm_wait 30 "account alice@example.test added to"
 check_match "both servers proved by DANE, login ok" \
     "smtp submissions://mail.example.test:$LAB_SUBMISSIONS_PORT: server DANE-EE, login ok" \
@@ -45,9 +47,9 @@ check_match "... found in DNSSEC-signed SRV records" \
     "servers from DNSSEC-signed SRV records" "$(tm_screen)"
 check_nomatch "the password was not echoed" "$LAB_ALICE_PASS" "$(tm_screen)"
 check "an identity import is offered" tm_wait 10 "PKCS#12 \\(.p12\\) file, or Enter to skip:"
-$TM send-keys -t sm "~/alice.p12" Enter
+$TM send-keys -t $TS "~/alice.p12" Enter
 check "its passphrase is asked for" tm_wait 10 "Passphrase for the PKCS#12 file:"
-$TM send-keys -t sm "$LAB_P12_PASS" Enter
+$TM send-keys -t $TS "$LAB_P12_PASS" Enter
 check "the identity is imported (~/ expanded)" tm_wait 20 \
     "identity imported from $T/fakehome/alice.p12"
 check "what to do next is printed, and setup exits 0" tm_wait 10 "^EXIT=0"
@@ -62,10 +64,10 @@ run setup alice@example.test --account work \
     --smtp "submission://mail.example.test:$LAB_SUBMISSION_PORT"
 check "a second account: the password is asked for" tm_wait 20 \
     "Password for alice@example.test at mail.example.test:"
-$TM send-keys -t sm "$LAB_ALICE_PASS" Enter
+$TM send-keys -t $TS "$LAB_ALICE_PASS" Enter
 check "... added" tm_wait 30 "account work added to"
 check "... Enter skips the import" tm_wait 10 "or Enter to skip:"
-$TM send-keys -t sm Enter
+$TM send-keys -t $TS Enter
 check "... exits 0" tm_wait 10 "^EXIT=0"
 check_match "... the hint names the account (it is not the default)" \
     "sealmail sync --account work" "$(tm_screen)"
@@ -73,4 +75,37 @@ check_match "... and still offers the import" "sealmail keys import FILE.p12" \
     "$(tm_screen)"
 check "both accounts read back" "$SEALMAIL" --home "$H" config check
 check_match "... two of them" "2 account" "$(cat "$T/.out")"
+
+# The terminal program with no account offers the same dialogue, then opens.
+secret-tool clear xdg:schema org.sealmail.Password account "$ACCT" 2>/dev/null
+mkdir -p "$T/home2"
+H=$(cd "$T/home2" && pwd -P)
+chmod 700 "$H"
+printf '[dns]\nresolver = %s\ntrust-anchor = %s\n' "$LAB_DNS_RESOLVER" \
+    "$LAB_TA" > "$H/config"
+chmod 600 "$H/config"
+run
+check "the program without an account offers to set one up" tm_wait 20 \
+    "No account is configured yet"
+$TM send-keys -t $TS alice@example.test Enter
+check "... the same dialogue asks the password" tm_wait 20 \
+    "Password for alice@example.test at mail.example.test:"
+$TM send-keys -t $TS "$LAB_ALICE_PASS" Enter
+check "... proves the servers and adds the account" tm_wait 30 \
+    "account alice@example.test added to $H/config"
+check "... offers the identity import" tm_wait 10 "or Enter to skip:"
+$TM send-keys -t $TS Enter
+check "... and waits before opening the program" tm_wait 10 \
+    "Press Enter to open sealmail"
+$TM send-keys -t $TS Enter
+check "the program opens with the new account" tm_wait 20 \
+    "account alice@example.test added; S: sync"
+$TM send-keys -t $TS S
+check "S syncs with it" tm_wait 30 "synced [0-9]+ folder"
+$TM send-keys -t $TS q
+check "q asks before quitting" tm_wait 10 "Quit sealmail\\?"
+$TM send-keys -t $TS y
+check "the program quits" tm_wait 10 "^EXIT=0"
+check_match "the account is in the config" "\\[account alice@example.test\\]" \
+    "$(cat "$H/config")"
 t_done

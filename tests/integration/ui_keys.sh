@@ -29,6 +29,9 @@ check_eq "the store holds alice's certificate twice" 2 \
 
 $TM new-session -d -s ui -x 120 -y 30 \
     "env -u DBUS_SESSION_BUS_ADDRESS '$SEALMAIL' --home '$H' --passphrase-file '$T/pass'; echo EXITED \$?; sleep 30"
+check "with no account, setting one up is offered" tm_wait 10 \
+    'No account is configured yet'
+$TM send-keys -t ui Enter
 check "the program opens" tm_wait 10 'sealmail: INBOX'
 $TM send-keys -t ui K
 check "K opens the key store" tm_wait 10 'sealmail: key store'
