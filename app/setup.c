@@ -114,7 +114,9 @@ setup_find(struct dns *d, const char *domain, int proto, struct app_setup *s,
 			    domain);
 		smerr_clear(&qe);
 		if ((r = dns_query(d, name, DNS_T_SRV, &a, &qe)) != 0)
-			return smerr_set(e, r, "%s", smerr_msg(&qe));
+			return smerr_set(e, r, "%s%s", smerr_msg(&qe),
+			    r == SMERR_DNSSEC ? "" :
+			    "; give --imap and --smtp");
 		r = srv_best(a, &best, e);
 		if (r == SMERR_NOTFOUND) {
 			dns_answer_free(a);
