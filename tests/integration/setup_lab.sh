@@ -109,6 +109,21 @@ check_match "... with the display name" "name = Alice Example" \
 check "sync --account second works" "$SEALMAIL" --home "$H" sync \
     --account second --folder INBOX
 
+# --- STARTTLS only: "." and a missing record fall back, priority decides -------
+H3=$T/home3
+fresh "$H3"
+"$SEALMAIL" --home "$H3" setup alice@starttls.example.test \
+    --user alice@example.test --password-file "$T/pw" --json </dev/null \
+    > "$T/s3.json" 2>"$T/s3.err"
+check_eq "setup where only STARTTLS is offered exits 0" 0 $?
+check_eq "... _imaps._tcp with target \".\" falls back to _imap._tcp, priority 0" \
+    "imap://mail.example.test:$LAB_IMAP_PORT" "$(json "$T/s3.json" 'd["imap"]')"
+check_eq "... no _submissions._tcp falls back to _submission._tcp" \
+    "submission://mail.example.test:$LAB_SUBMISSION_PORT" \
+    "$(json "$T/s3.json" 'd["smtp"]')"
+check_match "... the login is written as given by --user" \
+    "user = alice@example.test" "$(cat "$H3/config")"
+
 # --- failures: a clear line, no config ---------------------------------------
 # fails NAME REGEX ADDRESS [OPTION...]: exit 1, the last line, no change
 # (alice's password from a file unless OPTION names another).
@@ -175,6 +190,15 @@ fi
 kill "$spid" 2>/dev/null
 wait "$spid" 2>/dev/null
 spid=
+
+F=$T/f.mode
+fresh "$F"
+b=$(sum "$F")
+(umask 022 && printf '%s\n' "$LAB_ALICE_PASS" > "$T/pw-open")
+check_error "a password file others may read is refused, named" 1 \
+    "pw-open: .*chmod 600" "$SEALMAIL" --home "$F" setup alice@example.test \
+    --password-file "$T/pw-open"
+check_eq "... no config written" "$b" "$(sum "$F")"
 
 check_error "setup without an address: exit 2" 2 "ADDRESS is missing" \
     "$SEALMAIL" --home "$T/f.usage" setup

@@ -196,6 +196,14 @@ srv_records() {
 		    "$(dane_rdata_300 "$S/$u.pem")"
 	done
 	srv_records @ mail.example.test.
+	# STARTTLS only: implicit TLS "not offered" (target "."), and a
+	# less preferred record that must not be chosen.
+	printf '_imaps._tcp.starttls IN SRV 0 0 0 .\n'
+	printf '_imap._tcp.starttls IN SRV 0 1 %s mail.example.test.\n' \
+	    $IMAP_PORT
+	printf '_imap._tcp.starttls IN SRV 5 1 1 nowhere.example.test.\n'
+	printf '_submission._tcp.starttls IN SRV 0 1 %s mail.example.test.\n' \
+	    $SUBMISSION_PORT
 	printf 'broken IN NS ns1.example.test.\n'
 	dz_ds broken.example.test "$Z/keys"
 	printf 'unsigned IN NS ns1.example.test.\n'
