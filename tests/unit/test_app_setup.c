@@ -124,8 +124,9 @@ test_new_file(void **st)
 static void
 test_kept(void **st)
 {
-	static const char	 old[] = "# mine\n[dns]\nresolver = 127.0.0.1@53"
-	    "\n\n[account first]\naddress = bob@example.test  # no newline";
+	static const char	 old[] = "# mine\n[dns]\n"
+	    "resolver = 127.0.0.1@53\n\n[account first]\n"
+	    "address = bob@example.test  # no newline";
 	struct fixture		*f = *st;
 	struct app_account	 a;
 	struct app_setup	 s;
@@ -153,7 +154,8 @@ test_kept(void **st)
 static void
 test_refused(void **st)
 {
-	static const char	 old[] = "[account first]\naddress = b@x.test\n";
+	static const char	 old[] =
+	    "[account first]\naddress = b@x.test\n";
 	struct fixture		*f = *st;
 	struct app_account	 a;
 	struct app_setup	 s;
