@@ -511,6 +511,7 @@ ui_compose(struct ui *ui, const char *to, const char *subject,
 {
 	const struct app_account	*a;
 	struct buf			*tmpl;
+	struct smerr			 e;
 
 	a = app_config_account(app_session_config(ui_session(ui)), NULL);
 	if (a == NULL) {
@@ -533,6 +534,12 @@ ui_compose(struct ui *ui, const char *to, const char *subject,
 		    in_reply_to, in_reply_to);
 	buf_printf(tmpl, "\n%s%s", quote != NULL ? "\n" : "",
 	    quote != NULL ? quote : "");
+	smerr_clear(&e);
+	if (app_signature_put(a, tmpl, &e) != 0) {
+		ui_status(ui, 1, "%s", smerr_msg(&e));
+		buf_free(tmpl);
+		return;
+	}
 	ui_compose_text(ui, (const char *)buf_data(tmpl), buf_len(tmpl),
 	    a->sign, a->encrypt == APP_ENCRYPT_YES ? 1 :
 	    a->encrypt == APP_ENCRYPT_NO ? 0 : -1, NULL);
