@@ -265,4 +265,14 @@ int	 app_addrs_seen(struct store *st, struct app_addrs *b,
 /* 1 when prefix begins a's alias name, its text or a word of it. */
 int	 app_addr_match(const struct app_addr *a, const char *prefix);
 
+/*
+ * A draft as the compose screen changes it (app/draftedit.c): field name
+ * set to value (one line), replacing the first such field with its
+ * continuation lines, or added at the end of the header section.
+ */
+int	 app_draft_set_field(struct buf *text, const char *name,
+	    const char *value, struct smerr *e);
+/* Appends the addr-specs of the To, Cc and Bcc fields, comma-separated. */
+int	 app_draft_rcpts(const void *text, size_t len, struct buf *out);
+
 #endif

@@ -46,6 +46,8 @@ struct compose {
 	int		 sign;
 	int		 enc;		/* 1 yes, 0 no, -1 auto */
 	int		 auto_enc;	/* this send may fall back to clear */
+	struct ui_cinfo	 info;		/* attachments, recipients' keys */
+	struct ui_addrs	*addrs;		/* what To and Cc complete from */
 };
 
 static volatile sig_atomic_t	compose_sig;
@@ -56,6 +58,8 @@ compose_free(struct compose *cs)
 	if (cs == NULL)
 		return;
 	buf_free(cs->text);
+	ui_cinfo_clear(&cs->info);
+	ui_addrs_free(cs->addrs);
 	free(cs);
 }
 
@@ -289,46 +293,119 @@ out:
 
 enum compose_act { C_SEND, C_EDIT, C_POSTPONE, C_DISCARD };
 
-/* The compose screen: one question, the choices, and why it is back. */
-static enum compose_act
-compose_screen(struct compose *cs, const char *reason)
+/* t and c: a To or Cc prompt that completes addresses. */
+static void
+compose_field(struct ui *ui, struct compose *cs, const char *name)
 {
-	char	 q[300], *to;
-	wint_t	 wc;
-	int	 r;
+	struct smerr	 e;
+	char		 q[16], *cur, *ans;
+
+	if (cs->addrs == NULL)
+		cs->addrs = ui_addrs_new(ui, app_config_account(
+		    app_session_config(ui_session(ui)), NULL));
+	if (cs->addrs == NULL)
+		return;
+	cur = app_draft_field(buf_data(cs->text), buf_len(cs->text), name);
+	snprintf(q, sizeof(q), "%s: ", name);
+	ans = ui_prompt_complete(ui, q, cur, ui_complete_addr, cs->addrs);
+	free(cur);
+	if (ans == NULL)
+		return;
+	smerr_clear(&e);
+	if (app_draft_set_field(cs->text, name, ans, &e) != 0)
+		ui_status(ui, 1, "%s", smerr_msg(&e));
+	else if (compose_keep(ui, cs, "postponed") == 0)
+		ui_cinfo_recipients(ui, &cs->info, buf_data(cs->text),
+		    buf_len(cs->text));
+	free(ans);
+}
+
+/* a: a file to attach, its name completed. */
+static void
+compose_attach(struct ui *ui, struct compose *cs)
+{
+	char	*path;
+
+	path = ui_prompt_complete(ui, "Attach file: ", NULL,
+	    ui_complete_file, NULL);
+	if (path != NULL && path[0] != '\0')
+		(void)ui_cinfo_attach(ui, &cs->info, path);
+	free(path);
+}
+
+/* The two bottom lines: why the screen is back, and the question. */
+static void
+compose_question(struct ui *ui, struct compose *cs, const char *reason)
+{
+	const char	*why = reason;
+	char		 q[300], *to;
 
 	to = app_draft_field(buf_data(cs->text), buf_len(cs->text), "To");
+	snprintf(q, sizeof(q), "Send to %.80s?  y:send  e:edit  "
+	    "s:sign [%s]  x:encrypt [%s]  P:postpone  q:discard",
+	    to != NULL ? to : "", cs->sign ? "yes" : "no",
+	    cs->enc == 1 ? "yes" : cs->enc == 0 ? "no" : "auto");
+	free(to);
+	if (why == NULL || why[0] == '\0')
+		why = ui_status_text(ui);
+	move(LINES - 2, 0);
+	clrtoeol();
+	if (why != NULL && why[0] != '\0') {
+		attrset(reason != NULL && reason[0] != '\0' ?
+		    COLOR_PAIR(UI_C_BAD) | A_BOLD : A_NORMAL);
+		ui_put(LINES - 2, 0, COLS, why, strlen(why));
+	}
+	move(LINES - 1, 0);
+	clrtoeol();
+	attrset(COLOR_PAIR(UI_C_WARN) | A_BOLD);
+	ui_put(LINES - 1, 0, COLS, q, strlen(q));
+	attrset(A_NORMAL);
+	refresh();
+}
+
+/*
+ * The compose screen: the message's fields, its recipients' certificates,
+ * its attachments, one question, the choices, and why it is back.
+ */
+static enum compose_act
+compose_screen(struct ui *ui, struct compose *cs, const char *reason)
+{
+	wint_t	 wc;
+	int	 r, busy;
+
+	ui_cinfo_recipients(ui, &cs->info, buf_data(cs->text),
+	    buf_len(cs->text));
 	for (;;) {
-		snprintf(q, sizeof(q), "Send to %.80s?  y:send  e:edit  "
-		    "s:sign [%s]  x:encrypt [%s]  P:postpone  q:discard",
-		    to != NULL ? to : "", cs->sign ? "yes" : "no",
-		    cs->enc == 1 ? "yes" : cs->enc == 0 ? "no" : "auto");
-		if (reason != NULL && reason[0] != '\0') {
-			move(LINES - 2, 0);
-			clrtoeol();
-			attrset(COLOR_PAIR(UI_C_BAD) | A_BOLD);
-			ui_put(LINES - 2, 0, COLS, reason, strlen(reason));
-		}
-		move(LINES - 1, 0);
-		clrtoeol();
-		attrset(COLOR_PAIR(UI_C_WARN) | A_BOLD);
-		ui_put(LINES - 1, 0, COLS, q, strlen(q));
-		attrset(A_NORMAL);
-		refresh();
-		nodelay(stdscr, FALSE);
+		busy = ui_cinfo_dns_step(ui, &cs->info);
+		ui_cinfo_draw(&cs->info, buf_data(cs->text),
+		    buf_len(cs->text), LINES - 2);
+		compose_question(ui, cs, reason);
+		timeout(busy ? 300 : -1);
 		r = get_wch(&wc);
 		nodelay(stdscr, TRUE);
 		if (r == ERR)
 			continue;
+		if (r == KEY_CODE_YES)
+			wc = wc == KEY_DOWN ? 'j' : wc == KEY_UP ? 'k' : 0;
+		ui_status(ui, 0, "%s", "");
 		if (wc == 's')
 			cs->sign = !cs->sign;
 		else if (wc == 'x')
 			cs->enc = cs->enc == -1 ? 1 : cs->enc == 1 ? 0 : -1;
+		else if (wc == 't' || wc == 'c')
+			compose_field(ui, cs, wc == 't' ? "To" : "Cc");
+		else if (wc == 'a')
+			compose_attach(ui, cs);
+		else if (wc == 'D')
+			ui_cinfo_detach(ui, &cs->info);
+		else if (wc == 'j' && cs->info.sel + 1 < cs->info.natt)
+			cs->info.sel++;
+		else if (wc == 'k' && cs->info.sel > 0)
+			cs->info.sel--;
 		else if (wc == 'y' || wc == 'e' || wc == 'P' || wc == 'q' ||
 		    wc == 27)
 			break;
 	}
-	free(to);
 	return wc == 'y' ? C_SEND : wc == 'e' ? C_EDIT : wc == 'P' ?
 	    C_POSTPONE : C_DISCARD;
 }
@@ -339,16 +416,23 @@ static void	compose_done(struct ui *, int, void *);
 static int
 compose_start(struct ui *ui, struct compose *cs, int enc)
 {
-	const char	*args[6];
+	const char	*args[6 + 2 * UI_ATTACH_MAX];
 	char		 id[32];
+	size_t		 i;
+	int		 n = 0;
 
 	snprintf(id, sizeof(id), "%lld", (long long)cs->draft);
-	args[0] = "send";
-	args[1] = "--draft";
-	args[2] = id;
-	args[3] = cs->sign ? "--sign" : "--no-sign";
-	args[4] = enc == 1 ? "--encrypt" : enc == 0 ? "--no-encrypt" : NULL;
-	args[5] = NULL;
+	args[n++] = "send";
+	args[n++] = "--draft";
+	args[n++] = id;
+	args[n++] = cs->sign ? "--sign" : "--no-sign";
+	if (enc == 1 || enc == 0)
+		args[n++] = enc == 1 ? "--encrypt" : "--no-encrypt";
+	for (i = 0; i < cs->info.natt; i++) {
+		args[n++] = "--attach";
+		args[n++] = cs->info.att[i].path;
+	}
+	args[n] = NULL;
 	if (ui_job(ui, "sending", args, NULL, compose_done, cs) != 0)
 		return -1;
 	ui_status(ui, 0, "sending draft %s…", id);
@@ -367,7 +451,7 @@ compose_loop(struct ui *ui, struct compose *cs, const char *reason)
 
 	snprintf(why, sizeof(why), "%s", reason != NULL ? reason : "");
 	for (;;) {
-		switch (compose_screen(cs, why)) {
+		switch (compose_screen(ui, cs, why)) {
 		case C_EDIT:
 			why[0] = '\0';
 			if (compose_edit(ui, cs) == 0 &&
@@ -392,8 +476,10 @@ compose_loop(struct ui *ui, struct compose *cs, const char *reason)
 			snprintf(why, sizeof(why), "%s", ui_status_text(ui));
 			continue;
 		case C_POSTPONE:
-			ui_status(ui, 0, "postponed as draft %lld (R recalls "
-			    "it)", (long long)cs->draft);
+			ui_status(ui, cs->info.natt > 0, "postponed as draft "
+			    "%lld (R recalls it)%s", (long long)cs->draft,
+			    cs->info.natt > 0 ? "; the attached files are not "
+			    "kept with it" : "");
 			compose_free(cs);
 			return;
 		case C_DISCARD:

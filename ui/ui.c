@@ -305,6 +305,10 @@ ui_prompt_complete(struct ui *ui, const char *question, const char *initial,
 		}
 		if (wc == 27 || wc == 7)		/* ESC, ^G */
 			break;
+		if (wc == 21) {				/* ^U */
+			buf_reset(b);
+			continue;
+		}
 		if (wc == 127 || wc == 8) {
 backspace:
 			/* Drop one UTF-8 sequence. */

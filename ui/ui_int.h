@@ -196,4 +196,48 @@ void		 ui_addrs_free(struct ui_addrs *ua);
 /* "~/x" as $HOME/x, anything else as it is; malloc'd. */
 char		*ui_expand_home(const char *path);
 
+/*
+ * compose-info.c: what the compose screen shows and keeps beside the
+ * text: the files attached (sent with send --attach) and each recipient
+ * with where its certificate comes from ("store", "harvested", "smimea",
+ * or NULL: none known).
+ */
+#define UI_ATTACH_MAX	10
+struct ui_attach {
+	char		*path;
+	char		*name;
+	const char	*type;
+	long long	 size;
+};
+struct ui_rcpt {
+	char		*addr;
+	const char	*source;
+	int		 asked;		/* DNS was asked about it */
+};
+struct ui_cinfo {
+	struct ui_attach	*att;
+	size_t			 natt, sel;
+	struct ui_rcpt		*rc;
+	size_t			 nrc;
+	long			 dns_pid;	/* keys lookup running */
+	size_t			 dns_i;		/* ...for rc[dns_i] */
+};
+void		 ui_cinfo_clear(struct ui_cinfo *ci);
+/* Attaches a file (~/ is the home directory), or says why not: 0 or -1. */
+int		 ui_cinfo_attach(struct ui *ui, struct ui_cinfo *ci,
+		    const char *path);
+/* Detaches the selected file. */
+void		 ui_cinfo_detach(struct ui *ui, struct ui_cinfo *ci);
+/* Reads the recipients of a draft and looks in the key store for each. */
+void		 ui_cinfo_recipients(struct ui *ui, struct ui_cinfo *ci,
+		    const void *text, size_t len);
+/*
+ * Goes on with the DNS lookups: 1 while one runs (ask again soon), 0
+ * when every recipient has been looked up.
+ */
+int		 ui_cinfo_dns_step(struct ui *ui, struct ui_cinfo *ci);
+/* Draws the screen above row bottom. */
+void		 ui_cinfo_draw(const struct ui_cinfo *ci, const void *text,
+		    size_t len, int bottom);
+
 #endif

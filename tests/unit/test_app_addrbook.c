@@ -1,0 +1,201 @@
+/*
+ * app/addrbook.c and app/draftedit.c: mutt's alias file and query
+ * protocol read into entries a To or Cc field takes, what a prefix
+ * matches, and a draft's fields set anew by the compose screen.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "app/app.h"
+
+static void
+test_alias_empty(void **state)
+{
+	struct app_addrs	b;
+	struct smerr		e;
+
+	(void)state;
+	memset(&b, 0, sizeof(b));
+	smerr_clear(&e);
+	assert_int_equal(app_alias_parse("", 0, &b, &e), 0);
+	assert_int_equal(b.n, 0);
+	assert_int_equal(app_alias_parse("\n\n# alias x y@z\n", 16, &b, &e),
+	    0);
+	assert_int_equal(b.n, 0);
+	app_addrs_clear(&b);
+	app_addrs_clear(NULL);
+}
+
+static void
+test_alias_lines(void **state)
+{
+	static const char text[] =
+	    "# friends\n"
+	    "alias bob Bob Example <bob@example.test>\n"
+	    "  alias\tcarol   carol@example.test  \r\n"
+	    "alias -group work -group lab team a@example.test, b@example.test\n"
+	    "alias noaddress Just A Name\n"
+	    "alias lonely\n"
+	    "unalias bob\n"
+	    "aliasx no@example.test\n"
+	    "alias evil Eve <eve@example.test>\x1b[2J\n"
+	    "alias last d@example.test";
+	struct app_addrs	b;
+	struct smerr		e;
+
+	(void)state;
+	memset(&b, 0, sizeof(b));
+	smerr_clear(&e);
+	assert_int_equal(app_alias_parse(text, sizeof(text) - 1, &b, &e), 0);
+	assert_int_equal(b.n, 4);
+	assert_string_equal(b.v[0].nick, "bob");
+	assert_string_equal(b.v[0].value, "Bob Example <bob@example.test>");
+	assert_string_equal(b.v[0].source, "alias");
+	assert_string_equal(b.v[1].nick, "carol");
+	assert_string_equal(b.v[1].value, "carol@example.test");
+	assert_string_equal(b.v[2].nick, "team");
+	assert_string_equal(b.v[2].value, "a@example.test, b@example.test");
+	assert_string_equal(b.v[3].nick, "last");
+	assert_string_equal(b.v[3].value, "d@example.test");
+	app_addrs_clear(&b);
+	assert_int_equal(b.n, 0);
+}
+
+static void
+test_query_output(void **state)
+{
+	static const char text[] =
+	    "Searching database ... 4 entries ... 3 matching:\n"
+	    "dora@example.test\tDora Query\tlab\n"
+	    "ed@example.test\tEd \"Q\", Jr.\n"
+	    "fay@example.test\n"
+	    "not an address\tNobody\n"
+	    "g h@example.test\tSpace\n"
+	    "\tEmpty\n"
+	    "bad@example.test\tBell\a\n"
+	    "crlf@example.test\tCR LF\t\r\n";
+	struct app_addrs	b;
+	struct smerr		e;
+
+	(void)state;
+	memset(&b, 0, sizeof(b));
+	smerr_clear(&e);
+	/* Only a status line, or nothing: no entries. */
+	assert_int_equal(app_query_cmd_parse("", 0, &b, &e), 0);
+	assert_int_equal(app_query_cmd_parse("no match\n", 9, &b, &e), 0);
+	assert_int_equal(app_query_cmd_parse("a@b\tx\n", 6, &b, &e), 0);
+	assert_int_equal(b.n, 0);
+	assert_int_equal(app_query_cmd_parse(text, sizeof(text) - 1, &b, &e),
+	    0);
+	assert_int_equal(b.n, 4);
+	assert_string_equal(b.v[0].value, "Dora Query <dora@example.test>");
+	assert_string_equal(b.v[0].source, "query");
+	assert_null(b.v[0].nick);
+	assert_string_equal(b.v[1].value,
+	    "\"Ed \\\"Q\\\", Jr.\" <ed@example.test>");
+	assert_string_equal(b.v[2].value, "fay@example.test");
+	assert_string_equal(b.v[3].value, "CR LF <crlf@example.test>");
+	app_addrs_clear(&b);
+}
+
+static void
+test_match(void **state)
+{
+	char		nick[] = "bobby";
+	char		value[] = "Bob Example <bob@example.test>";
+	struct app_addr	a = { nick, value, "alias" };
+
+	(void)state;
+	assert_true(app_addr_match(&a, "bob"));
+	assert_true(app_addr_match(&a, "BOBB"));
+	assert_true(app_addr_match(&a, "exa"));
+	assert_true(app_addr_match(&a, "bob@ex"));
+	assert_false(app_addr_match(&a, "xample"));
+	assert_false(app_addr_match(&a, "carol"));
+	a.nick = NULL;
+	assert_false(app_addr_match(&a, "bobby"));
+}
+
+static void
+test_query_run(void **state)
+{
+	struct app_addrs	b;
+	struct smerr		e;
+
+	(void)state;
+	memset(&b, 0, sizeof(b));
+	smerr_clear(&e);
+	assert_int_equal(app_query_cmd_run("printf 'hi\\n%s@example.test\\t"
+	    "Found\\n'", "zed", &b, &e), 0);
+	assert_int_equal(b.n, 1);
+	assert_string_equal(b.v[0].value, "Found <zed@example.test>");
+	/* What the shell would read as more than a word is never run. */
+	assert_int_equal(app_query_cmd_run("printf 'x\\n%s\\tX\\n'",
+	    "a';touch /tmp/q'", &b, &e), 0);
+	assert_int_equal(b.n, 1);
+	app_addrs_clear(&b);
+}
+
+static void
+test_set_field(void **state)
+{
+	struct buf	*t;
+	struct smerr	 e;
+	const char	*in = "From: a@example.test\nTo: old@example.test,\n"
+			    " more@example.test\nSubject: s\n\nbody\nTo: x\n";
+
+	(void)state;
+	smerr_clear(&e);
+	assert_non_null(t = buf_new(0));
+	assert_int_equal(buf_puts(t, in), 0);
+	assert_int_equal(app_draft_set_field(t, "To", "new@example.test", &e),
+	    0);
+	assert_int_equal(app_draft_set_field(t, "Cc", "c@example.test", &e),
+	    0);
+	assert_string_equal(buf_str(t), "From: a@example.test\n"
+	    "To: new@example.test\nSubject: s\nCc: c@example.test\n\nbody\n"
+	    "To: x\n");
+	assert_int_not_equal(app_draft_set_field(t, "To", "a\nBcc: b", &e), 0);
+	smerr_clear(&e);
+	buf_reset(t);
+	assert_int_equal(app_draft_set_field(t, "To", "z@example.test", &e),
+	    0);
+	assert_string_equal(buf_str(t), "To: z@example.test\n\n");
+	buf_reset(t);
+	assert_int_equal(buf_puts(t, "To: Bob <b@example.test>, c@example.test"
+	    "\nCc: \nBcc: d@example.test\n\nhi\n"), 0);
+	{
+		struct buf *r = buf_new(0);
+
+		assert_int_equal(app_draft_rcpts(buf_data(t), buf_len(t), r),
+		    0);
+		assert_string_equal(buf_str(r),
+		    "b@example.test,c@example.test,d@example.test");
+		buf_free(r);
+	}
+	buf_free(t);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_alias_empty),
+		cmocka_unit_test(test_alias_lines),
+		cmocka_unit_test(test_query_output),
+		cmocka_unit_test(test_match),
+		cmocka_unit_test(test_query_run),
+		cmocka_unit_test(test_set_field),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
