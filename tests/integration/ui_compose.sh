@@ -1,0 +1,213 @@
+#!/bin/sh
+# The compose screen, driven through tmux against the lab: the signature
+# file ends a new message (and a reply, from the command line); t and c
+# set To and Cc, and Tab completes a prefix from the alias file, from the
+# query-command, from the addresses of stored mail and of certificates; each recipient
+# shows where its certificate comes from (the key store, SMIMEA under
+# DNSSEC, none); a completes a file name and attaches a 3 MB file of
+# random bytes, D detaches another; the message goes signed and
+# encrypted, and bob's sealmail, after a sync, exports the file byte for
+# byte (SHA-256). In the index, s completes a folder name.
+. "$TOP/tests/lib.sh"
+lab_up || { notok "the lab is not up"; t_done; }
+unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+TM="tmux -L sealmail-uic-$$"
+FOLD="uicfold$$"
+alice_folder "$FOLD"
+trap '$TM kill-server 2>/dev/null; rm -rf "$FD"' EXIT
+cd "$T" || exit 1
+ID=$(date +%s)-$$
+# The home directory of this test: ~/ in the config and the prompts.
+export HOME="$T"
+secret pw "ui compose passphrase"
+H="$T/alice"
+BH="$T/bob"
+mkdir -p "$H" "$BH" && chmod 700 "$H" "$BH"
+printf 'Alice Example\nsealmail lab, room %s\n' "$ID" > "$T/sig.txt"
+cat > "$H/aliases" <<'EOF'
+# mutt's format
+alias bobby Bob Example <bob@example.test>
+alias -group lab carla Carol Test <carol@example.test>
+EOF
+cat > "$T/query.sh" <<'EOF'
+#!/bin/sh
+echo "searching the lab directory"
+case "$1" in
+do*) printf 'dora@example.test\tDora Query\tlab\n' ;;
+esac
+EOF
+chmod +x "$T/query.sh"
+cat > "$H/config" <<EOF
+[account alice]
+address   = alice@example.test
+name      = Alice Example
+imap      = imap://mail.example.test:$LAB_IMAP_PORT
+smtp      = submission://mail.example.test:$LAB_SUBMISSION_PORT
+password-command = printf %s '$LAB_ALICE_PASS'
+ca-file   = $LAB_CA
+sign      = yes
+encrypt   = auto
+signature = ~/sig.txt
+alias     = aliases
+query-command = $T/query.sh '%s'
+
+[dns]
+resolver     = $LAB_DNS_RESOLVER
+trust-anchor = $LAB_TA
+EOF
+cat > "$BH/config" <<EOF
+[account bob]
+address  = bob@example.test
+imap     = imap://mail.example.test:$LAB_IMAP_PORT
+smtp     = submission://mail.example.test:$LAB_SUBMISSION_PORT
+password-command = printf %s '$LAB_BOB_PASS'
+ca-file  = $LAB_CA
+
+[dns]
+resolver     = $LAB_DNS_RESOLVER
+trust-anchor = $LAB_TA
+EOF
+A() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
+B() { "$SEALMAIL" --home "$BH" --passphrase-file "$T/pw" "$@"; }
+check "alice's identity" A keys import "$LAB_SMIME_DIR/alice.p12" \
+    --passphrase-file "$LAB_SMIME_DIR/p12-pass"
+check "alice trusts the lab CA" A keys trust "$LAB_CA"
+check "bob's identity" B keys import "$LAB_SMIME_DIR/bob.p12" \
+    --passphrase-file "$LAB_SMIME_DIR/p12-pass"
+check "bob trusts the lab CA" B keys trust "$LAB_CA"
+# eve: a certificate in alice's key store, under a CA she trusts.
+check "eve's certificate imported" A keys import "$TOP/tests/data/smime/eve.pem"
+check "and its CA trusted" A keys trust "$TOP/tests/data/smime/ca.pem"
+
+# A message from erin, for the addresses alice has seen and for a reply.
+{ printf 'From: erin.seen@example.test\nTo: alice@example.test\n'
+  printf 'Subject: seen %s\nDate: %s\nMessage-ID: <uic-%s@example.test>\n\n' \
+      "$ID" "$(LC_ALL=C date -R)" "$ID"
+  printf 'hello alice\n'; } > "$T/m1"
+tr -d '\r' < "$T/m1" > "$FD/cur/$(date +%s).M1P$$.lab:2,S"
+chown --reference="$MD" "$FD/cur/"*"M1P$$"*
+check "alice syncs" A sync --folder "$FOLD"
+A list --folder "$FOLD" --json > list.json
+M=$(json list.json "[x['id'] for x in d if x['subject']=='seen $ID'][0]")
+A reply "$M" > reply.txt
+check_match "a reply ends with the signature after '-- '" \
+    "^sealmail lab, room $ID\$" "$(sed -n '/^-- $/,$p' reply.txt)"
+
+head -c 3145728 /dev/urandom > "$T/big-$ID.bin"
+printf 'notes\n' > "$T/notes-$ID.txt"
+
+# The editor keeps what it was given and writes a line of text.
+cat > "$T/editor.sh" <<EOM
+#!/bin/sh
+cp "\$1" "$T/draft.txt"
+sed -i 's/^Subject: *\$/Subject: compose $ID/' "\$1"
+printf 'the big file is attached\n' >> "\$1"
+EOM
+chmod +x "$T/editor.sh"
+screen() { $TM capture-pane -p -t ui; }
+wait_for() {
+	_i=0
+	while [ $_i -lt 200 ]; do
+		screen | grep -Eq -- "$1" && return 0
+		sleep 0.1; _i=$((_i + 1))
+	done
+	screen | sed "s/^/#   | /"
+	return 1
+}
+key() { $TM send-keys -t ui "$@"; }
+$TM new-session -d -s ui -x 130 -y 40 \
+    "HOME='$T' EDITOR='$T/editor.sh' '$SEALMAIL' --home '$H' --passphrase-file '$T/pw'; echo EXITED \$?; sleep 60"
+check "the program opens" wait_for 'sealmail: INBOX'
+
+# s: the folder prompt completes.
+key c
+check "the folders" wait_for 'sealmail: folders'
+row=$(screen | grep -n "^ *$FOLD" | head -1 | cut -d: -f1)
+i=2; while [ "$i" -lt "${row:-2}" ]; do key j; i=$((i + 1)); done
+key Enter
+check "the test folder" wait_for "sealmail: $FOLD"
+key s
+check "s asks for a folder" wait_for 'Move to folder:'
+key uicf Tab
+check "Tab completes the folder's name" wait_for "Move to folder: $FOLD"
+key Escape
+key m
+check "m: the compose screen after the editor" wait_for 'Send to \?'
+check_match "the new message's template ends with the signature" \
+    "^sealmail lab, room $ID\$" "$(sed -n '/^-- $/,$p' "$T/draft.txt")"
+check "it shows the fields" wait_for "Subject: compose $ID"
+check "and no recipient yet" wait_for 'Recipients +none yet'
+
+key t bobb
+check "t asks for To" wait_for '^To: bobb$'
+key Tab
+check "Tab completes an alias" wait_for '^To: Bob Example <bob@example.test>$'
+key , Space d o Tab
+check "Tab asks query-command" wait_for '^To: Bob Example <bob@example.test>, Dora Query <dora@example.test>$'
+key Enter
+check "To is set" wait_for '^To: +Bob Example <bob@example.test>, Dora Query'
+check "bob's certificate: SMIMEA" wait_for 'bob@example.test +certificate from SMIMEA \(DNSSEC-secure\)'
+check "dora has none" wait_for 'dora@example.test +no certificate \(key store, harvested, SMIMEA\)'
+key c erin
+check "c asks for Cc" wait_for '^Cc: erin$'
+key Tab
+check "Tab completes an address seen in mail" wait_for '^Cc: erin.seen@example.test$'
+key C-u car Tab
+check "an alias by a word of its name" wait_for '^Cc: Carol Test <carol@example.test>$'
+key C-u eve Tab
+check "an address of a certificate in the key store" wait_for '^Cc: eve@example.test$'
+key Enter
+check "eve's certificate: the key store" wait_for 'eve@example.test +certificate from the key store'
+# Only bob stays: To without dora, no Cc.
+key t C-u bobby Tab Enter
+key c C-u Enter
+check "bob alone" wait_for '^To: +Bob Example <bob@example.test> *$'
+check_nomatch "eve is gone" 'eve@example.test' "$(screen)"
+
+key a
+check "a asks for a file" wait_for '^Attach file:'
+key '~/big' Tab
+check "Tab completes the file name" wait_for "^Attach file: ~/big-$ID.bin\$"
+key Enter
+check "the list shows name, type and size" \
+    wait_for "> 1 big-$ID.bin +application/octet-stream +3.0 MB"
+key a '~/notes' Tab Enter
+check "a second file" wait_for "> 2 notes-$ID.txt +text/plain +6 B"
+key D
+check "D detaches it" wait_for 'detached notes'
+check_nomatch "and it is gone" "2 notes-$ID" "$(screen)"
+check "the first one stays" wait_for "> 1 big-$ID.bin"
+key y
+check "sent, signed and encrypted" wait_for 'sent <.*> to 1 recipient, signed, aes-256'
+
+# bob syncs until it is there.
+i=0
+while [ $i -lt 50 ]; do
+	B sync --folder INBOX >/dev/null 2>&1
+	B list --json > blist.json 2>/dev/null
+	got=$(json blist.json "[x['id'] for x in d if x['subject']=='compose $ID']")
+	[ "$got" != "[]" ] && break
+	sleep 0.2
+	i=$((i + 1))
+done
+BM=$(json blist.json "[x['id'] for x in d if x['subject']=='compose $ID'][0]")
+check_match "bob has it" '^[0-9]+$' "$BM"
+check_eq "encrypted" decrypted "$(json blist.json "[x['encryption'] for x in d if x['id']==$BM][0]")"
+check_eq "and signed" valid "$(json blist.json "[x['signature'] for x in d if x['id']==$BM][0]")"
+check_eq "one attachment" 1 "$(json blist.json "[x['attachments'] for x in d if x['id']==$BM][0]")"
+B export "$BM" > got.eml
+python3 - got.eml > parts.txt <<'PY'
+import email, email.policy, hashlib, sys
+m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)
+for p in m.walk():
+    if p.get_filename():
+        print(p.get_filename(), hashlib.sha256(p.get_payload(decode=True)).hexdigest())
+PY
+check_eq "the 3 MB file arrives byte-identical" \
+    "big-$ID.bin $(sha256sum "$T/big-$ID.bin" | cut -d' ' -f1)" \
+    "$(grep -v '^smime.p7s ' parts.txt)"
+check_match "with the signature in the text" "sealmail lab, room $ID" \
+    "$(python3 -c 'import email,sys; m=email.message_from_binary_file(open(sys.argv[1],"rb")); print([p.get_payload(decode=True).decode() for p in m.walk() if p.get_content_type()=="text/plain" and not p.get_filename()][0])' got.eml)"
+rm -f got.eml "$T/big-$ID.bin"
+key Q
+t_done
