@@ -277,8 +277,8 @@ ui_cinfo_draw(const struct ui_cinfo *ci, const void *text, size_t len,
 	attrset(A_NORMAL);
 	for (i = 0; i < 4 && y < bottom; i++) {
 		v = app_draft_field(text, len, fields[i]);
-		snprintf(label, sizeof(label), "%-9s", fields[i]);
-		label[8] = ':';
+		snprintf(label, sizeof(label), "%s:%*s", fields[i],
+		    (int)(8 - strlen(fields[i])), "");
 		y = draw_field(y, label, v != NULL ? v : "");
 		free(v);
 	}
