@@ -275,4 +275,15 @@ int	 app_draft_set_field(struct buf *text, const char *name,
 /* Appends the addr-specs of the To, Cc and Bcc fields, comma-separated. */
 int	 app_draft_rcpts(const void *text, size_t len, struct buf *out);
 
+/*
+ * Each address of a field value that is an alias's name (any case) as
+ * the alias's text, as mutt expands them: *outp (malloc'd) is the new
+ * value, or NULL when nothing changed. 0 or SMERR_NOMEM.
+ */
+int	 app_addrs_expand(const char *value, const struct app_addrs *book,
+	    char **outp);
+/* The same over the To, Cc and Bcc fields of a draft. */
+int	 app_draft_expand_aliases(struct buf *text,
+	    const struct app_addrs *book, struct smerr *e);
+
 #endif

@@ -87,3 +87,98 @@ app_draft_rcpts(const void *text, size_t len, struct buf *out)
 	}
 	return r;
 }
+
+/* The end of the address at p: the next comma outside quotes and <>. */
+static const char *
+addr_end(const char *p)
+{
+	int	quoted = 0, angle = 0;
+
+	for (; *p != '\0'; p++) {
+		if (quoted && *p == '\\' && p[1] != '\0')
+			p++;
+		else if (*p == '"')
+			quoted = !quoted;
+		else if (!quoted && *p == '<')
+			angle = 1;
+		else if (!quoted && *p == '>')
+			angle = 0;
+		else if (!quoted && !angle && *p == ',')
+			break;
+	}
+	return p;
+}
+
+/* The alias called word (len bytes), as mutt finds it: any case. */
+static const struct app_addr *
+alias_find(const struct app_addrs *book, const char *word, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < book->n; i++)
+		if (book->v[i].nick != NULL &&
+		    strlen(book->v[i].nick) == len &&
+		    strncasecmp(book->v[i].nick, word, len) == 0)
+			return &book->v[i];
+	return NULL;
+}
+
+int
+app_addrs_expand(const char *value, const struct app_addrs *book,
+    char **outp)
+{
+	const struct app_addr	*a;
+	const char		*p = value, *q, *end;
+	struct buf		*out;
+	int			 r = 0, changed = 0;
+
+	*outp = NULL;
+	if ((out = buf_new(0)) == NULL)
+		return SMERR_NOMEM;
+	while (*p != '\0' && r == 0) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		q = addr_end(p);
+		for (end = q; end > p && (end[-1] == ' ' || end[-1] == '\t');)
+			end--;
+		a = NULL;
+		if (end > p && memchr(p, '@', (size_t)(end - p)) == NULL &&
+		    strcspn(p, " \t<\"") >= (size_t)(end - p))
+			a = alias_find(book, p, (size_t)(end - p));
+		if (end > p && buf_len(out) > 0)
+			r = buf_puts(out, ", ");
+		if (r == 0 && a != NULL)
+			r = buf_puts(out, a->value);
+		else if (r == 0)
+			r = buf_put(out, p, (size_t)(end - p));
+		changed |= a != NULL;
+		p = *q == ',' ? q + 1 : q;
+	}
+	if (r == 0 && changed)
+		*outp = buf_take(out, NULL);
+	buf_free(out);
+	return r != 0 ? SMERR_NOMEM : 0;
+}
+
+int
+app_draft_expand_aliases(struct buf *text, const struct app_addrs *book,
+    struct smerr *e)
+{
+	static const char *const fields[] = { "To", "Cc", "Bcc" };
+	char	*v, *x;
+	size_t	 i;
+	int	 r = 0;
+
+	for (i = 0; r == 0 && i < 3; i++) {
+		if ((v = app_draft_field(buf_data(text), buf_len(text),
+		    fields[i])) == NULL)
+			continue;
+		if ((r = app_addrs_expand(v, book, &x)) != 0)
+			r = smerr_set(e, r, "out of memory");
+		else if (x != NULL)
+			r = app_draft_set_field(text, fields[i], x, e);
+		free(v);
+		free(x);
+	}
+	return r;
+}

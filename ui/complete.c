@@ -246,6 +246,14 @@ addrs_load(struct ui_addrs *ua)
 		snprintf(ua->err, sizeof(ua->err), "%s", smerr_msg(&e));
 }
 
+const struct app_addrs *
+ui_addrs_book(struct ui_addrs *ua)
+{
+	if (!ua->loaded)
+		addrs_load(ua);
+	return &ua->book;
+}
+
 /* query-command's answer for word, asked once per word. */
 static void
 addrs_query(struct ui_addrs *ua, const char *word)
@@ -285,8 +293,7 @@ ui_complete_addr(void *arg, const char *typed, int n, struct buf *out,
 		    "an address first");
 		return -1;
 	}
-	if (!ua->loaded)
-		addrs_load(ua);
+	(void)ui_addrs_book(ua);
 	addrs_query(ua, word);
 	if (asprintf(&head, "%.*s%s", (int)(word - typed), typed,
 	    word > typed && word[-1] == ',' ? " " : "") == -1)

@@ -159,7 +159,6 @@ ui_cinfo_recipients(struct ui *ui, struct ui_cinfo *ci, const void *text,
 	free(ci->rc);
 	ci->rc = v;
 	ci->nrc = n;
-	ci->dns_i = SIZE_MAX;	/* the one being asked may have gone */
 }
 
 /* `keys lookup ADDR` in the background, all its output thrown away. */
@@ -198,8 +197,10 @@ ui_cinfo_dns_step(struct ui *ui, struct ui_cinfo *ci)
 		if (waitpid(ci->dns_pid, NULL, WNOHANG) == 0)
 			return 1;
 		ci->dns_pid = 0;
-		if (ci->dns_i < ci->nrc)
-			rcpt_local(ui, &ci->rc[ci->dns_i]);
+		/* The list may have changed meanwhile: look at each again. */
+		for (i = 0; i < ci->nrc; i++)
+			if (ci->rc[i].source == NULL)
+				rcpt_local(ui, &ci->rc[i]);
 	}
 	for (i = 0; i < ci->nrc; i++)
 		if (ci->rc[i].source == NULL && !ci->rc[i].asked)
@@ -207,7 +208,7 @@ ui_cinfo_dns_step(struct ui *ui, struct ui_cinfo *ci)
 	if (i == ci->nrc)
 		return 0;
 	ci->rc[i].asked = 1;
-	ci->dns_i = i;
+	snprintf(ci->dns_addr, sizeof(ci->dns_addr), "%s", ci->rc[i].addr);
 	if ((ci->dns_pid = dns_spawn(ui, ci->rc[i].addr)) <= 0) {
 		ci->dns_pid = 0;
 		return 0;
@@ -217,12 +218,12 @@ ui_cinfo_dns_step(struct ui *ui, struct ui_cinfo *ci)
 
 static const char *
 source_words(const struct ui_rcpt *rc, const struct ui_cinfo *ci,
-    size_t i, enum ui_color *color)
+    enum ui_color *color)
 {
 	*color = UI_C_GOOD;
 	if (rc->source == NULL) {
 		*color = UI_C_WARN;
-		if (ci->dns_pid > 0 && ci->dns_i == i)
+		if (ci->dns_pid > 0 && strcmp(ci->dns_addr, rc->addr) == 0)
 			return "no certificate in the key store; asking DNS "
 			    "for SMIMEA…";
 		return rc->asked ? "no certificate (key store, harvested, "
@@ -287,7 +288,7 @@ ui_cinfo_draw(const struct ui_cinfo *ci, const void *text, size_t len,
 		y = draw_field(y, "Recipients", ci->nrc == 0 ? " none yet: t "
 		    "sets To, c sets Cc" : NULL);
 	for (i = 0; i < ci->nrc && y < bottom; i++, y++) {
-		const char *w = source_words(&ci->rc[i], ci, i, &color);
+		const char *w = source_words(&ci->rc[i], ci, &color);
 
 		snprintf(line, sizeof(line), "  %-32s ", ci->rc[i].addr);
 		attrset(A_NORMAL);

@@ -155,6 +155,36 @@ compose_read(const char *path, struct buf **bp)
 	return r != 0 ? -1 : 0;
 }
 
+/* What To and Cc complete from and aliases expand to; NULL on no memory. */
+static struct ui_addrs *
+compose_addrs(struct ui *ui, struct compose *cs)
+{
+	if (cs->addrs == NULL)
+		cs->addrs = ui_addrs_new(ui, app_config_account(
+		    app_session_config(ui_session(ui)), NULL));
+	return cs->addrs;
+}
+
+/*
+ * An alias's name in To, Cc or Bcc becomes its addresses, as mutt does
+ * when the editor closes. Only with an alias file: nothing to read else.
+ */
+static void
+compose_expand(struct ui *ui, struct compose *cs)
+{
+	const struct app_account	*a;
+	struct ui_addrs			*ua;
+	struct smerr			 e;
+
+	a = app_config_account(app_session_config(ui_session(ui)), NULL);
+	if (a == NULL || a->alias_file == NULL ||
+	    (ua = compose_addrs(ui, cs)) == NULL)
+		return;
+	smerr_clear(&e);
+	if (app_draft_expand_aliases(cs->text, ui_addrs_book(ua), &e) != 0)
+		ui_status(ui, 1, "%s", smerr_msg(&e));
+}
+
 /* Keeps the text in the store as draft cs->draft. */
 static int
 compose_keep(struct ui *ui, struct compose *cs, const char *reason)
@@ -298,12 +328,9 @@ static void
 compose_field(struct ui *ui, struct compose *cs, const char *name)
 {
 	struct smerr	 e;
-	char		 q[16], *cur, *ans;
+	char		 q[16], *cur, *ans, *x = NULL;
 
-	if (cs->addrs == NULL)
-		cs->addrs = ui_addrs_new(ui, app_config_account(
-		    app_session_config(ui_session(ui)), NULL));
-	if (cs->addrs == NULL)
+	if (compose_addrs(ui, cs) == NULL)
 		return;
 	cur = app_draft_field(buf_data(cs->text), buf_len(cs->text), name);
 	snprintf(q, sizeof(q), "%s: ", name);
@@ -311,6 +338,12 @@ compose_field(struct ui *ui, struct compose *cs, const char *name)
 	free(cur);
 	if (ans == NULL)
 		return;
+	/* An alias typed whole, without Tab, is expanded too. */
+	if (app_addrs_expand(ans, ui_addrs_book(cs->addrs), &x) == 0 &&
+	    x != NULL) {
+		free(ans);
+		ans = x;
+	}
 	smerr_clear(&e);
 	if (app_draft_set_field(cs->text, name, ans, &e) != 0)
 		ui_status(ui, 1, "%s", smerr_msg(&e));
@@ -454,8 +487,10 @@ compose_loop(struct ui *ui, struct compose *cs, const char *reason)
 		switch (compose_screen(ui, cs, why)) {
 		case C_EDIT:
 			why[0] = '\0';
-			if (compose_edit(ui, cs) == 0 &&
-			    compose_keep(ui, cs, "postponed") != 0)
+			if (compose_edit(ui, cs) != 0)
+				continue;
+			compose_expand(ui, cs);
+			if (compose_keep(ui, cs, "postponed") != 0)
 				snprintf(why, sizeof(why), "%s",
 				    ui_status_text(ui));
 			continue;
@@ -583,6 +618,7 @@ ui_compose_text(struct ui *ui, const char *tmpl, size_t tmpl_len, int sign,
 		ui_status(ui, 0, "unchanged: not sent");
 		goto out;
 	}
+	compose_expand(ui, cs);
 	if (compose_keep(ui, cs, "postponed") != 0)
 		goto out;
 	compose_loop(ui, cs, note);

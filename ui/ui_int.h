@@ -193,6 +193,9 @@ int		 ui_complete_addr(void *arg, const char *typed, int n,
 		    struct buf *out, char *hint, size_t hintlen);
 struct ui_addrs	*ui_addrs_new(struct ui *ui, const struct app_account *a);
 void		 ui_addrs_free(struct ui_addrs *ua);
+/* The aliases and addresses seen, read when first asked for. */
+struct app_addrs;
+const struct app_addrs *ui_addrs_book(struct ui_addrs *ua);
 /* "~/x" as $HOME/x, anything else as it is; malloc'd. */
 char		*ui_expand_home(const char *path);
 
@@ -220,7 +223,7 @@ struct ui_cinfo {
 	struct ui_rcpt		*rc;
 	size_t			 nrc;
 	long			 dns_pid;	/* keys lookup running */
-	size_t			 dns_i;		/* ...for rc[dns_i] */
+	char			 dns_addr[322];	/* ...for this address */
 };
 void		 ui_cinfo_clear(struct ui_cinfo *ci);
 /* Attaches a file (~/ is the home directory), or says why not: 0 or -1. */

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The compose screen, driven through tmux against the lab: the signature
 # file ends a new message (and a reply, from the command line); t and c
-# set To and Cc, and Tab completes a prefix from the alias file, from the
+# set To and Cc (an alias's name, there or in the editor, becomes its
+# address), and Tab completes a prefix from the alias file, from the
 # query-command, from the addresses of stored mail and of certificates; each recipient
 # shows where its certificate comes from (the key store, SMIMEA under
 # DNSSEC, none); a completes a file name and attaches a 3 MB file of
@@ -96,11 +97,12 @@ check_match "a reply ends with the signature after '-- '" \
 head -c 3145728 /dev/urandom > "$T/big-$ID.bin"
 printf 'notes\n' > "$T/notes-$ID.txt"
 
-# The editor keeps what it was given and writes a line of text.
+# The editor keeps what it was given, puts an alias's name in To and
+# writes a line of text.
 cat > "$T/editor.sh" <<EOM
 #!/bin/sh
 cp "\$1" "$T/draft.txt"
-sed -i 's/^Subject: *\$/Subject: compose $ID/' "\$1"
+sed -i 's/^Subject: *\$/Subject: compose $ID/; s/^To: *\$/To: BOBBY/' "\$1"
 printf 'the big file is attached\n' >> "\$1"
 EOM
 chmod +x "$T/editor.sh"
@@ -112,6 +114,15 @@ wait_for() {
 		sleep 0.1; _i=$((_i + 1))
 	done
 	screen | sed "s/^/#   | /"
+	return 1
+}
+# wait_gone REGEX: waits for the pane not to show REGEX any more.
+wait_gone() {
+	_i=0
+	while [ $_i -lt 100 ]; do
+		screen | grep -Eq -- "$1" || return 0
+		sleep 0.1; _i=$((_i + 1))
+	done
 	return 1
 }
 key() { $TM send-keys -t ui "$@"; }
@@ -132,13 +143,14 @@ key uicf Tab
 check "Tab completes the folder's name" wait_for "Move to folder: $FOLD"
 key Escape
 key m
-check "m: the compose screen after the editor" wait_for 'Send to \?'
+check "m: the compose screen after the editor" wait_for 'Send to Bob Example <bob@example.test>\?'
 check_match "the new message's template ends with the signature" \
     "^sealmail lab, room $ID\$" "$(sed -n '/^-- $/,$p' "$T/draft.txt")"
 check "it shows the fields" wait_for "Subject: compose $ID"
-check "and no recipient yet" wait_for 'Recipients +none yet'
+check "an alias's name written in the editor is expanded" \
+    wait_for '^To: +Bob Example <bob@example.test> *$'
 
-key t bobb
+key t C-u bobb
 check "t asks for To" wait_for '^To: bobb$'
 key Tab
 check "Tab completes an alias" wait_for '^To: Bob Example <bob@example.test>$'
@@ -159,10 +171,11 @@ check "an address of a certificate in the key store" wait_for '^Cc: eve@example.
 key Enter
 check "eve's certificate: the key store" wait_for 'eve@example.test +certificate from the key store'
 # Only bob stays: To without dora, no Cc.
-key t C-u bobby Tab Enter
+key t C-u bobby Enter
 key c C-u Enter
 check "bob alone" wait_for '^To: +Bob Example <bob@example.test> *$'
-check_nomatch "eve is gone" 'eve@example.test' "$(screen)"
+check "eve is gone" wait_gone 'eve@example.test'
+check_nomatch "dora too" 'dora@example.test' "$(screen)"
 
 key a
 check "a asks for a file" wait_for '^Attach file:'

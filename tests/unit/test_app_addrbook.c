@@ -185,6 +185,47 @@ test_set_field(void **state)
 	buf_free(t);
 }
 
+static void
+test_expand(void **state)
+{
+	static const char aliases[] =
+	    "alias bob Bob Example <bob@example.test>\n"
+	    "alias team a@example.test, \"B, b\" <b@example.test>\n";
+	struct app_addrs	 b;
+	struct smerr		 e;
+	struct buf		*t;
+	char			*x;
+
+	(void)state;
+	memset(&b, 0, sizeof(b));
+	smerr_clear(&e);
+	assert_int_equal(app_alias_parse(aliases, sizeof(aliases) - 1, &b,
+	    &e), 0);
+	assert_int_equal(app_addrs_expand("", &b, &x), 0);
+	assert_null(x);
+	assert_int_equal(app_addrs_expand("carol@example.test, bobby", &b,
+	    &x), 0);
+	assert_null(x);
+	assert_int_equal(app_addrs_expand("BOB", &b, &x), 0);
+	assert_string_equal(x, "Bob Example <bob@example.test>");
+	free(x);
+	assert_int_equal(app_addrs_expand("\"Doe, bob\" <d@example.test>,"
+	    "  team ,bob", &b, &x), 0);
+	assert_string_equal(x, "\"Doe, bob\" <d@example.test>, "
+	    "a@example.test, \"B, b\" <b@example.test>, "
+	    "Bob Example <bob@example.test>");
+	free(x);
+	assert_non_null(t = buf_new(0));
+	assert_int_equal(buf_puts(t, "From: me@example.test\nTo: bob\n"
+	    "Cc: x@example.test\nBcc: team\n\nbob\n"), 0);
+	assert_int_equal(app_draft_expand_aliases(t, &b, &e), 0);
+	assert_string_equal(buf_str(t), "From: me@example.test\n"
+	    "To: Bob Example <bob@example.test>\nCc: x@example.test\n"
+	    "Bcc: a@example.test, \"B, b\" <b@example.test>\n\nbob\n");
+	buf_free(t);
+	app_addrs_clear(&b);
+}
+
 int
 main(void)
 {
@@ -195,6 +236,7 @@ main(void)
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_query_run),
 		cmocka_unit_test(test_set_field),
+		cmocka_unit_test(test_expand),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
