@@ -1,14 +1,15 @@
 #!/bin/sh
 # The compose screen, driven through tmux against the lab: the signature
-# file ends a new message (and a reply, from the command line); t and c
-# set To and Cc (an alias's name, there or in the editor, becomes its
-# address), and Tab completes a prefix from the alias file, from the
-# query-command, from the addresses of stored mail and of certificates; each recipient
-# shows where its certificate comes from (the key store, SMIMEA under
-# DNSSEC, none); a completes a file name and attaches a 3 MB file of
-# random bytes, D detaches another; the message goes signed and
-# encrypted, and bob's sealmail, after a sync, exports the file byte for
-# byte (SHA-256). In the index, s completes a folder name.
+# file ends a new message (and, from the command line, a reply and a
+# forward); t and c set To and Cc (an alias's name, there or in the
+# editor, becomes its address), and Tab completes a prefix from the alias
+# file, the query-command, the addresses of stored mail and those of
+# certificates; each recipient shows where its certificate comes from
+# (the key store, SMIMEA under DNSSEC, harvested from signed mail, none);
+# a completes a file name and attaches a 3 MB file of random bytes, D
+# detaches another; the message goes signed and encrypted, and bob's
+# sealmail, after a sync, exports the file byte for byte (SHA-256). In
+# the index, s completes a folder name.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is not up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
@@ -222,5 +223,45 @@ check_eq "the 3 MB file arrives byte-identical" \
 check_match "with the signature in the text" "sealmail lab, room $ID" \
     "$(python3 -c 'import email,sys; m=email.message_from_binary_file(open(sys.argv[1],"rb")); print([p.get_payload(decode=True).decode() for p in m.walk() if p.get_content_type()=="text/plain" and not p.get_filename()][0])' got.eml)"
 rm -f got.eml "$T/big-$ID.bin"
+
+# forward --attach: the signature ends the text part, marked UTF-8.
+A forward --attach "$M" > fwd.txt
+check_match "a forward's text part ends with the signature" \
+    "^sealmail lab, room $ID\$" "$(sed -n '/^-- $/,$p' fwd.txt)"
+check_match "in UTF-8" 'charset=utf-8' "$(cat fwd.txt)"
+
+# A second home of alice's, whose key store knows bob only from a mail he
+# signed: the compose screen says the certificate was harvested.
+key Q
+H2="$T/alice2"
+mkdir -p "$H2" && chmod 700 "$H2"
+cp "$H/config" "$H/aliases" "$H2/"
+A2() { "$SEALMAIL" --home "$H2" --passphrase-file "$T/pw" "$@"; }
+check "alice's identity, again" A2 keys import "$LAB_SMIME_DIR/alice.p12" \
+    --passphrase-file "$LAB_SMIME_DIR/p12-pass"
+check "the lab CA, again" A2 keys trust "$LAB_CA"
+printf 'signed by bob\n' > body.txt
+openssl cms -sign -in body.txt -signer "$LAB_SMIME_DIR/bob.pem" \
+    -inkey "$LAB_SMIME_DIR/bob.key" -from "$LAB_BOB" -to "$LAB_ALICE" \
+    -subject "signed $ID" > signed.eml 2>/dev/null
+tr -d '\r' < signed.eml > "$FD/cur/$(date +%s).M2P$$.lab:2,S"
+chown --reference="$MD" "$FD/cur/"*"M2P$$"*
+check "the second home syncs bob's signed mail" A2 sync --folder "$FOLD"
+A2 list --folder "$FOLD" --json > alist.json
+check_eq "verified" '["valid"]' \
+    "$(json alist.json "[x['signature'] for x in d if x['subject']=='signed $ID']")"
+$TM kill-server 2>/dev/null
+sleep 0.3
+$TM new-session -d -s ui -x 130 -y 40 \
+    "HOME='$T' EDITOR='$T/editor.sh' '$SEALMAIL' --home '$H2' --passphrase-file '$T/pw'; echo EXITED \$?; sleep 60"
+check "the program opens on the second home" wait_for 'sealmail: INBOX'
+key m
+check "a message to bob" wait_for 'Send to Bob Example <bob@example.test>\?'
+check "bob's certificate: harvested" \
+    wait_for 'bob@example.test +certificate harvested from signed mail'
+key q
+check "q asks" wait_for 'Discard this message'
+key y
+check "discarded" wait_for 'message discarded'
 key Q
 t_done
