@@ -408,6 +408,34 @@ out:
 	return r;
 }
 
+static int
+addr_cmp(const void *a, const void *b)
+{
+	const struct app_addr	*x = a, *y = b;
+
+	return strcasecmp(x->value, y->value);
+}
+
+/* Each address from entry first on once; a certificate's stands first. */
+static void
+addrs_uniq(struct app_addrs *b, size_t first)
+{
+	size_t	i, n;
+
+	qsort(b->v + first, b->n - first, sizeof(b->v[0]), addr_cmp);
+	for (i = n = first; i < b->n; i++) {
+		if (n > first && strcasecmp(b->v[n - 1].value,
+		    b->v[i].value) == 0) {
+			if (strcmp(b->v[i].source, "certificate") == 0)
+				b->v[n - 1].source = b->v[i].source;
+			free(b->v[i].value);
+			continue;
+		}
+		b->v[n++] = b->v[i];
+	}
+	b->n = n;
+}
+
 /* Adds each addr-spec of a comma-separated list. */
 static int
 addrs_add_list(struct app_addrs *b, const char *list, const char *source)
@@ -428,11 +456,24 @@ addrs_add_list(struct app_addrs *b, const char *list, const char *source)
 	return 0;
 }
 
+/* The entries the store adds, from seen_first on. */
+struct seen {
+	struct app_addrs	*b;
+	size_t			 first;
+};
+
 static int
 seen_msg_cb(const struct store_msg *m, void *arg)
 {
-	struct app_addrs	*b = arg;
+	struct seen		*sn = arg;
+	struct app_addrs	*b = sn->b;
 
+	/* Many messages, few correspondents: keep each once as it goes. */
+	if (b->n >= ADDRS_MAX / 2) {
+		addrs_uniq(b, sn->first);
+		if (b->n >= ADDRS_MAX / 2)
+			return 1;	/* enough to complete from */
+	}
 	if (addrs_add_list(b, m->from, "seen") != 0 ||
 	    addrs_add_list(b, m->to, "seen") != 0 ||
 	    addrs_add_list(b, m->cc, "seen") != 0)
@@ -443,39 +484,24 @@ seen_msg_cb(const struct store_msg *m, void *arg)
 static int
 seen_cert_cb(const struct store_cert *c, void *arg)
 {
-	return addrs_add_list(arg, c->emails, "certificate") != 0;
-}
+	struct seen	*sn = arg;
 
-static int
-addr_cmp(const void *a, const void *b)
-{
-	const struct app_addr	*x = a, *y = b;
-
-	return strcasecmp(x->value, y->value);
+	return addrs_add_list(sn->b, c->emails, "certificate") != 0;
 }
 
 int
 app_addrs_seen(struct store *st, struct app_addrs *b, struct smerr *e)
 {
-	size_t	 first = b->n, i, n;
-	int	 r;
+	struct seen	sn;
+	int		r;
 
-	if ((r = store_cert_foreach(st, STORE_CERT_PEER, seen_cert_cb, b,
-	    e)) != 0 || (r = store_msg_foreach(st, 0, seen_msg_cb, b, e)) != 0)
+	sn.b = b;
+	sn.first = b->n;
+	if ((r = store_cert_foreach(st, STORE_CERT_PEER, seen_cert_cb, &sn,
+	    e)) != 0 || (r = store_msg_foreach(st, 0, seen_msg_cb, &sn,
+	    e)) != 0)
 		return r;
-	/* Each address once; a certificate's stands first. */
-	qsort(b->v + first, b->n - first, sizeof(b->v[0]), addr_cmp);
-	for (i = n = first; i < b->n; i++) {
-		if (n > first && strcasecmp(b->v[n - 1].value,
-		    b->v[i].value) == 0) {
-			if (strcmp(b->v[i].source, "certificate") == 0)
-				b->v[n - 1].source = b->v[i].source;
-			free(b->v[i].value);
-			continue;
-		}
-		b->v[n++] = b->v[i];
-	}
-	b->n = n;
+	addrs_uniq(b, sn.first);
 	return 0;
 }
 

@@ -12,6 +12,7 @@
  * whether it is done between key presses, so that typing never waits on
  * DNS.
  */
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -58,6 +59,7 @@ ui_cinfo_attach(struct ui *ui, struct ui_cinfo *ci, const char *typed)
 	struct app_file	 f;
 	struct ui_attach *a;
 	struct smerr	 e;
+	struct stat	 sb;
 	char		*path;
 
 	if (ci->natt >= UI_ATTACH_MAX) {
@@ -66,6 +68,12 @@ ui_cinfo_attach(struct ui *ui, struct ui_cinfo *ci, const char *typed)
 	}
 	if ((path = ui_expand_home(typed)) == NULL)
 		return -1;
+	/* A pipe or a device would keep the screen waiting. */
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		ui_status(ui, 1, "%s: not a regular file", path);
+		free(path);
+		return -1;
+	}
 	/* Read now as send will read it: what cannot go is said at once. */
 	smerr_clear(&e);
 	if (app_file_load(path, &f, &e) != 0) {

@@ -10,11 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "store/store.h"
 #include "app/app.h"
 
 static void
@@ -226,6 +228,64 @@ test_expand(void **state)
 	app_addrs_clear(&b);
 }
 
+/* The addresses of stored mail and certificates, each once. */
+static void
+test_seen(void **state)
+{
+	static uint8_t		 key[STORE_KEY_LEN] = { 9, 9, 9 };
+	static const uint8_t	 der[] = { 0x30, 0x00 };
+	struct store		*st;
+	struct store_msg	 m;
+	struct store_cert	 c;
+	struct app_addrs	 b;
+	struct smerr		 e;
+	int64_t			 inbox, id;
+	char			 t[] = "/tmp/test_addrbook.XXXXXX", cmd[64];
+	size_t			 i;
+
+	(void)state;
+	smerr_clear(&e);
+	memset(&b, 0, sizeof(b));
+	assert_non_null(mkdtemp(t));
+	assert_int_equal(store_open(t, key, &st, &e), 0);
+	assert_int_equal(store_folder_open(st, "a", "INBOX", &inbox, &e), 0);
+	memset(&m, 0, sizeof(m));
+	m.folder = inbox;
+	m.uid = 1;
+	m.from = "bob@example.test";
+	m.to = "alice@example.test,Carol@example.test";
+	m.cc = "dave@example.test";
+	m.body = (const uint8_t *)"x";
+	m.body_len = 1;
+	assert_int_equal(store_msg_add(st, &m, &id, &e), 0);
+	m.uid = 2;
+	m.from = "BOB@example.test";
+	m.to = "alice@example.test";
+	m.cc = NULL;
+	assert_int_equal(store_msg_add(st, &m, &id, &e), 0);
+	memset(&c, 0, sizeof(c));
+	c.kind = STORE_CERT_PEER;
+	c.source = "harvested";
+	c.fingerprint = "00";
+	c.emails = "carol@example.test,erin@example.test";
+	c.der = der;
+	c.der_len = sizeof(der);
+	assert_int_equal(store_cert_put(st, &c, NULL, NULL, &e), 0);
+	assert_int_equal(app_addrs_seen(st, &b, &e), 0);
+	assert_int_equal(b.n, 5);
+	for (i = 0; i < b.n; i++) {
+		if (strcasecmp(b.v[i].value, "carol@example.test") == 0 ||
+		    strcmp(b.v[i].value, "erin@example.test") == 0)
+			assert_string_equal(b.v[i].source, "certificate");
+		else
+			assert_string_equal(b.v[i].source, "seen");
+	}
+	app_addrs_clear(&b);
+	store_close(st);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t);
+	assert_int_equal(system(cmd), 0);
+}
+
 int
 main(void)
 {
@@ -237,6 +297,7 @@ main(void)
 		cmocka_unit_test(test_query_run),
 		cmocka_unit_test(test_set_field),
 		cmocka_unit_test(test_expand),
+		cmocka_unit_test(test_seen),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
