@@ -511,6 +511,10 @@ compose_loop(struct ui *ui, struct compose *cs, const char *reason)
 			snprintf(why, sizeof(why), "%s", ui_status_text(ui));
 			continue;
 		case C_POSTPONE:
+			if (cs->info.natt > 0 && !ui_confirm(ui, "A postponed "
+			    "draft keeps the text, not the attached files. "
+			    "Postpone? (y/N)"))
+				continue;
 			ui_status(ui, cs->info.natt > 0, "postponed as draft "
 			    "%lld (R recalls it)%s", (long long)cs->draft,
 			    cs->info.natt > 0 ? "; the attached files are not "

@@ -189,6 +189,9 @@ key a '~/notes' Tab Enter
 check "a second file" wait_for "> 2 notes-$ID.txt +text/plain +6 B"
 key D
 check "D detaches it" wait_for 'detached notes'
+key P
+check "P with a file attached asks first" wait_for 'not the attached files. Postpone\? \(y/N\)'
+key n
 check_nomatch "and it is gone" "2 notes-$ID" "$(screen)"
 check "the first one stays" wait_for "> 1 big-$ID.bin"
 key y
