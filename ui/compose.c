@@ -5,6 +5,10 @@
  * background, which takes it out of the drafts only as it queues it),
  * edits it again, postpones it (P) or discards it after asking. A send
  * that cannot queue it comes back to the compose screen with the reason.
+ * There, t and c set To and Cc (Tab completes addresses, and an alias's
+ * name becomes its addresses, as it does when the editor closes), a and D
+ * attach and detach files that send --attach then reads, and each
+ * recipient shows where its certificate comes from (compose-info.c).
  *
  * The editor needs a file: it lives in a private directory (0700; the
  * runtime directory when there is one, which is memory-backed), named
