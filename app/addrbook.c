@@ -327,9 +327,11 @@ query_read(int fd, struct buf *out, struct smerr *e)
 			    QUERY_TIMEOUT_MS / 1000);
 		pfd.fd = fd;
 		pfd.events = POLLIN;
-		if (poll(&pfd, 1, (int)left) == -1 && errno != EINTR)
+		if ((n = poll(&pfd, 1, (int)left)) == -1 && errno != EINTR)
 			return smerr_set(e, SMERR_IO, "poll: %s",
 			    strerror(errno));
+		if (n <= 0)
+			continue;	/* the clock says whether it is late */
 		if ((n = read(fd, tmp, sizeof(tmp))) == 0)
 			return 0;
 		if (n < 0 && errno != EINTR && errno != EAGAIN)
@@ -379,6 +381,7 @@ app_query_cmd_run(const char *cmd, const char *prefix, struct app_addrs *b,
 		goto out;
 	}
 	if (pid == 0) {
+		(void)setpgid(0, 0);	/* all it starts ends with it */
 		if ((null = open("/dev/null", O_RDWR)) != -1) {
 			dup2(null, 0);
 			dup2(null, 2);
@@ -391,8 +394,10 @@ app_query_cmd_run(const char *cmd, const char *prefix, struct app_addrs *b,
 	close(p[1]);
 	p[1] = -1;
 	r = query_read(p[0], out, e);
-	if (r != 0)
-		kill(pid, SIGKILL);
+	if (r != 0) {
+		(void)setpgid(pid, pid);	/* so that the group exists */
+		kill(-pid, SIGKILL);
+	}
 	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 		;
 	if (r == 0)

@@ -144,6 +144,16 @@ test_query_run(void **state)
 	assert_int_equal(app_query_cmd_run("printf 'x\\n%s\\tX\\n'",
 	    "a';touch /tmp/q'", &b, &e), 0);
 	assert_int_equal(b.n, 1);
+	/*
+	 * A command that never ends is given up on, and says so; what it
+	 * started ends with it.
+	 */
+	assert_int_equal(app_query_cmd_run("echo start; sleep 61 | cat # %s",
+	    "x", &b, &e), SMERR_TIMEOUT);
+	assert_int_not_equal(system("sleep 0.5; pgrep -f '^sleep 61' "
+	    ">/dev/null"), 0);
+	assert_non_null(strstr(smerr_msg(&e), "longer than"));
+	assert_int_equal(b.n, 1);
 	app_addrs_clear(&b);
 }
 
