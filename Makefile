@@ -218,6 +218,14 @@ $(FUZZ_DIR)/query: tests/fuzz/query.c $(FUZZ_QUERY_SRCS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(SQLC_CFLAGS) -o $@ $^
 
+# addrbook: the alias file and query-command readers (app/addrbook.c,
+# whose stored-address walk links store/).
+FUZZ_ADDRBOOK_SRCS = app/addrbook.c $(wildcard store/*.c) $(wildcard base/*.c)
+
+$(FUZZ_DIR)/addrbook: tests/fuzz/addrbook.c $(FUZZ_ADDRBOOK_SRCS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(SQLC_CFLAGS) -o $@ $^ -lsqlcipher
+
 $(FUZZ_DIR)/judge: tests/fuzz/judge.c $(FUZZ_JUDGE_SRCS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -letpan $(SSL_LIBS) $(ZLIB_LIBS)
@@ -231,10 +239,11 @@ $(FUZZ_DIR)/revoke: tests/fuzz/revoke.c $(FUZZ_REVOKE_SRCS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -letpan -lunbound $(SSL_LIBS)
 
 fuzz: $(FUZZ_DIR)/mime $(FUZZ_DIR)/judge $(FUZZ_DIR)/json $(FUZZ_DIR)/revoke \
-    $(FUZZ_DIR)/agent $(FUZZ_DIR)/query
+    $(FUZZ_DIR)/agent $(FUZZ_DIR)/query $(FUZZ_DIR)/addrbook
 	@mkdir -p $(FUZZ_DIR)/corpus-mime $(FUZZ_DIR)/corpus-judge \
 	    $(FUZZ_DIR)/corpus-json $(FUZZ_DIR)/corpus-revoke \
-	    $(FUZZ_DIR)/corpus-agent $(FUZZ_DIR)/corpus-query
+	    $(FUZZ_DIR)/corpus-agent $(FUZZ_DIR)/corpus-query \
+	    $(FUZZ_DIR)/corpus-addrbook
 	$(FUZZ_DIR)/mime -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 	    -dict=tests/fuzz/judge.dict -print_final_stats=1 \
 	    $(FUZZ_DIR)/corpus-mime $(FUZZ_SEEDS)
@@ -251,6 +260,8 @@ fuzz: $(FUZZ_DIR)/mime $(FUZZ_DIR)/judge $(FUZZ_DIR)/json $(FUZZ_DIR)/revoke \
 	$(FUZZ_DIR)/query -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
 	    -dict=tests/fuzz/query.dict -print_final_stats=1 \
 	    $(FUZZ_DIR)/corpus-query
+	$(FUZZ_DIR)/addrbook -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+	    -print_final_stats=1 $(FUZZ_DIR)/corpus-addrbook
 
 clean:
 	rm -rf build sealmail

@@ -36,6 +36,9 @@ struct app_account {
 	int			 legacy_display;	/* ...with its LDE */
 	char			*trash;		/* the Trash folder, or NULL:
 						   SPECIAL-USE \Trash */
+	char			*signature;	/* a file, absolute, or NULL */
+	char			*alias_file;	/* mutt's alias format, or NULL */
+	char			*query_command;	/* mutt's query protocol */
 };
 
 struct app_dns {
@@ -222,5 +225,70 @@ void	 app_file_clear(struct app_file *f);
 /* Points a at f's name, type and bytes. */
 void	 app_file_attachment(const struct app_file *f,
 	    struct mime_attachment *a);
+
+/*
+ * Writing comfort (app/addrbook.c). app_signature_put appends "\n-- \n"
+ * and the account's signature file to out; nothing when it has none.
+ */
+int	 app_signature_put(const struct app_account *a, struct buf *out,
+	    struct smerr *e);
+
+/*
+ * Addresses to complete from: each entry is the text it puts in a To or
+ * Cc field ("Name <addr>", an addr-spec, or an alias's list), the alias
+ * name that stands for it, and where it came from ("alias", "query",
+ * "seen", "certificate").
+ */
+struct app_addr {
+	char		*nick;		/* NULL but for an alias */
+	char		*value;
+	const char	*source;
+};
+struct app_addrs {
+	struct app_addr	*v;
+	size_t		 n, cap;
+};
+void	 app_addrs_clear(struct app_addrs *b);
+/* Lines "alias [-group G] NICK ADDRESS[, ...]" of mutt's alias file. */
+int	 app_alias_parse(const char *text, size_t len, struct app_addrs *b,
+	    struct smerr *e);
+int	 app_alias_load(const char *path, struct app_addrs *b,
+	    struct smerr *e);
+/* mutt's query output: a status line, then "addr<TAB>name<TAB>other". */
+int	 app_query_cmd_parse(const char *text, size_t len,
+	    struct app_addrs *b, struct smerr *e);
+/*
+ * Runs query-command cmd (%s: prefix; without one, prefix is appended)
+ * through sh and adds what it prints. A prefix of other characters than
+ * letters, digits and @._+- is not asked about. 10 seconds at most.
+ */
+int	 app_query_cmd_run(const char *cmd, const char *prefix,
+	    struct app_addrs *b, struct smerr *e);
+/* Every address of stored messages and of peers' certificates, once. */
+int	 app_addrs_seen(struct store *st, struct app_addrs *b,
+	    struct smerr *e);
+/* 1 when prefix begins a's alias name, its text or a word of it. */
+int	 app_addr_match(const struct app_addr *a, const char *prefix);
+
+/*
+ * A draft as the compose screen changes it (app/draftedit.c): field name
+ * set to value (one line), replacing the first such field with its
+ * continuation lines, or added at the end of the header section.
+ */
+int	 app_draft_set_field(struct buf *text, const char *name,
+	    const char *value, struct smerr *e);
+/* Appends the addr-specs of the To, Cc and Bcc fields, comma-separated. */
+int	 app_draft_rcpts(const void *text, size_t len, struct buf *out);
+
+/*
+ * Each address of a field value that is an alias's name (any case) as
+ * the alias's text, as mutt expands them: *outp (malloc'd) is the new
+ * value, or NULL when nothing changed. 0 or SMERR_NOMEM.
+ */
+int	 app_addrs_expand(const char *value, const struct app_addrs *book,
+	    char **outp);
+/* The same over the To, Cc and Bcc fields of a draft. */
+int	 app_draft_expand_aliases(struct buf *text,
+	    const struct app_addrs *book, struct smerr *e);
 
 #endif

@@ -45,6 +45,9 @@ account_clear(struct app_account *a)
 	free(a->password_command);
 	free(a->trash);
 	free(a->ca_file);
+	free(a->signature);
+	free(a->alias_file);
+	free(a->query_command);
 }
 
 void
@@ -241,6 +244,25 @@ app_server_parse(const char *key, const char *url, struct app_server *srv,
 	return 0;
 }
 
+/* A file name of the user's: "~/" is $HOME, a relative one is home's. */
+static int
+set_path(struct parser *p, char **dst, const char *v)
+{
+	const char	*h = getenv("HOME");
+
+	free(*dst);
+	if (strncmp(v, "~/", 2) == 0 && h != NULL && h[0] == '/') {
+		if (asprintf(dst, "%s/%s", h, v + 2) == -1)
+			*dst = NULL;
+	} else if (v[0] == '~')
+		return perr(p, "%s: only ~/ stands for the home directory", v);
+	else
+		*dst = resolve_path(p->home, v);
+	if (*dst == NULL)
+		return smerr_set(p->e, SMERR_NOMEM, "out of memory");
+	return 0;
+}
+
 static int
 set_str(struct parser *p, char **dst, const char *v)
 {
@@ -272,6 +294,12 @@ account_key(struct parser *p, struct app_account *a, const char *k,
 		return set_str(p, &a->password_command, v);
 	if (strcmp(k, "trash") == 0)
 		return set_str(p, &a->trash, v);
+	if (strcmp(k, "signature") == 0)
+		return set_path(p, &a->signature, v);
+	if (strcmp(k, "alias") == 0)
+		return set_path(p, &a->alias_file, v);
+	if (strcmp(k, "query-command") == 0)
+		return set_str(p, &a->query_command, v);
 	if (strcmp(k, "timeout") == 0)
 		return parse_int(p, k, v, 1, 3600, &a->timeout);
 	if (strcmp(k, "sign") == 0)

@@ -430,21 +430,28 @@ boundary(const struct buf *msg, char *bd, size_t len)
 	return SMERR_IO;
 }
 
-/* The body of a forward that attaches msg (NULL: nothing to attach). */
+/*
+ * The body of a forward that attaches msg (NULL: nothing to attach); the
+ * signature, when there is one, ends its text part.
+ */
 static int
-forward_attach(struct app_draft *d, const struct buf *msg, struct buf *b)
+forward_attach(struct app_draft *d, const struct buf *msg,
+    const struct app_account *a, struct buf *b, struct smerr *e)
 {
 	char	bd[40];
 	int	r = 0;
 
-	if ((r = boundary(msg, bd, sizeof(bd))) != 0)
-		return r;
+	if (boundary(msg, bd, sizeof(bd)) != 0)
+		return smerr_set(e, SMERR_IO, "cannot make a MIME boundary");
 	r |= buf_printf(b, "MIME-Version: 1.0\nContent-Type: multipart/mixed;"
 	    " boundary=\"%s\"\n\n--%s\nContent-Type: text/plain; "
-	    "charset=us-ascii\n\n", bd, bd);
+	    "charset=%s\n\n", bd, bd, a->signature != NULL ? "utf-8" :
+	    "us-ascii");
 	r |= buf_puts(b, msg != NULL ? "The forwarded message is attached.\n" :
 	    "Nothing of the message could be attached.\n");
 	r |= put_omitted(b, d);
+	if (r == 0 && (r = app_signature_put(a, b, e)) != 0)
+		return r;
 	if (msg != NULL) {
 		r |= buf_printf(b, "\n--%s\nContent-Type: message/rfc822\n"
 		    "Content-Disposition: attachment; filename=forwarded.eml\n",
@@ -458,7 +465,7 @@ forward_attach(struct app_draft *d, const struct buf *msg, struct buf *b)
 		}
 	}
 	r |= buf_printf(b, "\n--%s--\n", bd);
-	return r;
+	return r != 0 ? smerr_set(e, SMERR_LIMIT, "the draft is too large") : 0;
 }
 
 int
@@ -497,9 +504,10 @@ app_draft_make(const struct app_config *cfg, const struct store_msg *m,
 	if (fwd)
 		r |= buf_printf(d->text, "To: \nSubject: Fwd: %s\n",
 		    subject_base(m->subject, 1));
-	if (kind == APP_DRAFT_FORWARD_ATTACH)
-		r |= forward_attach(d, msg, d->text);
-	else {
+	if (kind == APP_DRAFT_FORWARD_ATTACH) {
+		if (r == 0 && (r = forward_attach(d, msg, a, d->text, e)) != 0)
+			goto fail;
+	} else {
 		r |= buf_putc(d->text, '\n');
 		if (fwd)
 			r |= forward_inline(m, d->text);
@@ -510,6 +518,8 @@ app_draft_make(const struct app_config *cfg, const struct store_msg *m,
 			r |= put_lines(d->text, m->text, "> ");
 		}
 		r |= put_omitted(d->text, d);
+		if (r == 0 && (r = app_signature_put(a, d->text, e)) != 0)
+			goto fail;
 	}
 	if (r != 0) {
 		r = smerr_set(e, SMERR_LIMIT, "the draft is too large");

@@ -185,7 +185,8 @@ act_move_ask(struct ui *ui, int64_t id, int copy)
 	char	*dest;
 	int	 r = 0;
 
-	dest = ui_prompt(ui, copy ? "Copy to folder: " : "Move to folder: ");
+	dest = ui_prompt_complete(ui, copy ? "Copy to folder: " :
+	    "Move to folder: ", NULL, ui_complete_folder, ui);
 	if (dest != NULL && dest[0] != '\0')
 		r = act_move(ui, id, dest, copy);
 	free(dest);

@@ -5,6 +5,10 @@
  * background, which takes it out of the drafts only as it queues it),
  * edits it again, postpones it (P) or discards it after asking. A send
  * that cannot queue it comes back to the compose screen with the reason.
+ * There, t and c set To and Cc (Tab completes addresses, and an alias's
+ * name becomes its addresses, as it does when the editor closes), a and D
+ * attach and detach files that send --attach then reads, and each
+ * recipient shows where its certificate comes from (compose-info.c).
  *
  * The editor needs a file: it lives in a private directory (0700; the
  * runtime directory when there is one, which is memory-backed), named
@@ -46,6 +50,8 @@ struct compose {
 	int		 sign;
 	int		 enc;		/* 1 yes, 0 no, -1 auto */
 	int		 auto_enc;	/* this send may fall back to clear */
+	struct ui_cinfo	 info;		/* attachments, recipients' keys */
+	struct ui_addrs	*addrs;		/* what To and Cc complete from */
 };
 
 static volatile sig_atomic_t	compose_sig;
@@ -56,6 +62,8 @@ compose_free(struct compose *cs)
 	if (cs == NULL)
 		return;
 	buf_free(cs->text);
+	ui_cinfo_clear(&cs->info);
+	ui_addrs_free(cs->addrs);
 	free(cs);
 }
 
@@ -149,6 +157,36 @@ compose_read(const char *path, struct buf **bp)
 	r = buf_read_fd(*bp, fd);
 	close(fd);
 	return r != 0 ? -1 : 0;
+}
+
+/* What To and Cc complete from and aliases expand to; NULL on no memory. */
+static struct ui_addrs *
+compose_addrs(struct ui *ui, struct compose *cs)
+{
+	if (cs->addrs == NULL)
+		cs->addrs = ui_addrs_new(ui, app_config_account(
+		    app_session_config(ui_session(ui)), NULL));
+	return cs->addrs;
+}
+
+/*
+ * An alias's name in To, Cc or Bcc becomes its addresses, as mutt does
+ * when the editor closes. Only with an alias file: nothing to read else.
+ */
+static void
+compose_expand(struct ui *ui, struct compose *cs)
+{
+	const struct app_account	*a;
+	struct ui_addrs			*ua;
+	struct smerr			 e;
+
+	a = app_config_account(app_session_config(ui_session(ui)), NULL);
+	if (a == NULL || a->alias_file == NULL ||
+	    (ua = compose_addrs(ui, cs)) == NULL)
+		return;
+	smerr_clear(&e);
+	if (app_draft_expand_aliases(cs->text, ui_addrs_book(ua), &e) != 0)
+		ui_status(ui, 1, "%s", smerr_msg(&e));
 }
 
 /* Keeps the text in the store as draft cs->draft. */
@@ -289,46 +327,122 @@ out:
 
 enum compose_act { C_SEND, C_EDIT, C_POSTPONE, C_DISCARD };
 
-/* The compose screen: one question, the choices, and why it is back. */
-static enum compose_act
-compose_screen(struct compose *cs, const char *reason)
+/* t and c: a To or Cc prompt that completes addresses. */
+static void
+compose_field(struct ui *ui, struct compose *cs, const char *name)
 {
-	char	 q[300], *to;
-	wint_t	 wc;
-	int	 r;
+	struct smerr	 e;
+	char		 q[16], *cur, *ans, *x = NULL;
+
+	if (compose_addrs(ui, cs) == NULL)
+		return;
+	cur = app_draft_field(buf_data(cs->text), buf_len(cs->text), name);
+	snprintf(q, sizeof(q), "%s: ", name);
+	ans = ui_prompt_complete(ui, q, cur, ui_complete_addr, cs->addrs);
+	free(cur);
+	if (ans == NULL)
+		return;
+	/* An alias typed whole, without Tab, is expanded too. */
+	if (app_addrs_expand(ans, ui_addrs_book(cs->addrs), &x) == 0 &&
+	    x != NULL) {
+		free(ans);
+		ans = x;
+	}
+	smerr_clear(&e);
+	if (app_draft_set_field(cs->text, name, ans, &e) != 0)
+		ui_status(ui, 1, "%s", smerr_msg(&e));
+	else if (compose_keep(ui, cs, "postponed") == 0)
+		ui_cinfo_recipients(ui, &cs->info, buf_data(cs->text),
+		    buf_len(cs->text));
+	free(ans);
+}
+
+/* a: a file to attach, its name completed. */
+static void
+compose_attach(struct ui *ui, struct compose *cs)
+{
+	char	*path;
+
+	path = ui_prompt_complete(ui, "Attach file: ", NULL,
+	    ui_complete_file, NULL);
+	if (path != NULL && path[0] != '\0')
+		(void)ui_cinfo_attach(ui, &cs->info, path);
+	free(path);
+}
+
+/* The two bottom lines: why the screen is back, and the question. */
+static void
+compose_question(struct ui *ui, struct compose *cs, const char *reason)
+{
+	const char	*why = reason;
+	char		 q[300], *to;
 
 	to = app_draft_field(buf_data(cs->text), buf_len(cs->text), "To");
+	snprintf(q, sizeof(q), "Send to %.80s?  y:send  e:edit  "
+	    "s:sign [%s]  x:encrypt [%s]  P:postpone  q:discard",
+	    to != NULL ? to : "", cs->sign ? "yes" : "no",
+	    cs->enc == 1 ? "yes" : cs->enc == 0 ? "no" : "auto");
+	free(to);
+	if (why == NULL || why[0] == '\0')
+		why = ui_status_text(ui);
+	move(LINES - 2, 0);
+	clrtoeol();
+	if (why != NULL && why[0] != '\0') {
+		attrset(reason != NULL && reason[0] != '\0' ?
+		    COLOR_PAIR(UI_C_BAD) | A_BOLD : A_NORMAL);
+		ui_put(LINES - 2, 0, COLS, why, strlen(why));
+	}
+	move(LINES - 1, 0);
+	clrtoeol();
+	attrset(COLOR_PAIR(UI_C_WARN) | A_BOLD);
+	ui_put(LINES - 1, 0, COLS, q, strlen(q));
+	attrset(A_NORMAL);
+	refresh();
+}
+
+/*
+ * The compose screen: the message's fields, its recipients' certificates,
+ * its attachments, one question, the choices, and why it is back.
+ */
+static enum compose_act
+compose_screen(struct ui *ui, struct compose *cs, const char *reason)
+{
+	wint_t	 wc;
+	int	 r, busy;
+
+	ui_cinfo_recipients(ui, &cs->info, buf_data(cs->text),
+	    buf_len(cs->text));
 	for (;;) {
-		snprintf(q, sizeof(q), "Send to %.80s?  y:send  e:edit  "
-		    "s:sign [%s]  x:encrypt [%s]  P:postpone  q:discard",
-		    to != NULL ? to : "", cs->sign ? "yes" : "no",
-		    cs->enc == 1 ? "yes" : cs->enc == 0 ? "no" : "auto");
-		if (reason != NULL && reason[0] != '\0') {
-			move(LINES - 2, 0);
-			clrtoeol();
-			attrset(COLOR_PAIR(UI_C_BAD) | A_BOLD);
-			ui_put(LINES - 2, 0, COLS, reason, strlen(reason));
-		}
-		move(LINES - 1, 0);
-		clrtoeol();
-		attrset(COLOR_PAIR(UI_C_WARN) | A_BOLD);
-		ui_put(LINES - 1, 0, COLS, q, strlen(q));
-		attrset(A_NORMAL);
-		refresh();
-		nodelay(stdscr, FALSE);
+		busy = ui_cinfo_dns_step(ui, &cs->info);
+		ui_cinfo_draw(&cs->info, buf_data(cs->text),
+		    buf_len(cs->text), LINES - 2);
+		compose_question(ui, cs, reason);
+		timeout(busy ? 300 : -1);
 		r = get_wch(&wc);
 		nodelay(stdscr, TRUE);
 		if (r == ERR)
 			continue;
+		if (r == KEY_CODE_YES)
+			wc = wc == KEY_DOWN ? 'j' : wc == KEY_UP ? 'k' : 0;
+		ui_status(ui, 0, "%s", "");
 		if (wc == 's')
 			cs->sign = !cs->sign;
 		else if (wc == 'x')
 			cs->enc = cs->enc == -1 ? 1 : cs->enc == 1 ? 0 : -1;
+		else if (wc == 't' || wc == 'c')
+			compose_field(ui, cs, wc == 't' ? "To" : "Cc");
+		else if (wc == 'a')
+			compose_attach(ui, cs);
+		else if (wc == 'D')
+			ui_cinfo_detach(ui, &cs->info);
+		else if (wc == 'j' && cs->info.sel + 1 < cs->info.natt)
+			cs->info.sel++;
+		else if (wc == 'k' && cs->info.sel > 0)
+			cs->info.sel--;
 		else if (wc == 'y' || wc == 'e' || wc == 'P' || wc == 'q' ||
 		    wc == 27)
 			break;
 	}
-	free(to);
 	return wc == 'y' ? C_SEND : wc == 'e' ? C_EDIT : wc == 'P' ?
 	    C_POSTPONE : C_DISCARD;
 }
@@ -339,16 +453,23 @@ static void	compose_done(struct ui *, int, void *);
 static int
 compose_start(struct ui *ui, struct compose *cs, int enc)
 {
-	const char	*args[6];
+	const char	*args[6 + 2 * UI_ATTACH_MAX];
 	char		 id[32];
+	size_t		 i;
+	int		 n = 0;
 
 	snprintf(id, sizeof(id), "%lld", (long long)cs->draft);
-	args[0] = "send";
-	args[1] = "--draft";
-	args[2] = id;
-	args[3] = cs->sign ? "--sign" : "--no-sign";
-	args[4] = enc == 1 ? "--encrypt" : enc == 0 ? "--no-encrypt" : NULL;
-	args[5] = NULL;
+	args[n++] = "send";
+	args[n++] = "--draft";
+	args[n++] = id;
+	args[n++] = cs->sign ? "--sign" : "--no-sign";
+	if (enc == 1 || enc == 0)
+		args[n++] = enc == 1 ? "--encrypt" : "--no-encrypt";
+	for (i = 0; i < cs->info.natt; i++) {
+		args[n++] = "--attach";
+		args[n++] = cs->info.att[i].path;
+	}
+	args[n] = NULL;
 	if (ui_job(ui, "sending", args, NULL, compose_done, cs) != 0)
 		return -1;
 	ui_status(ui, 0, "sending draft %s…", id);
@@ -367,11 +488,13 @@ compose_loop(struct ui *ui, struct compose *cs, const char *reason)
 
 	snprintf(why, sizeof(why), "%s", reason != NULL ? reason : "");
 	for (;;) {
-		switch (compose_screen(cs, why)) {
+		switch (compose_screen(ui, cs, why)) {
 		case C_EDIT:
 			why[0] = '\0';
-			if (compose_edit(ui, cs) == 0 &&
-			    compose_keep(ui, cs, "postponed") != 0)
+			if (compose_edit(ui, cs) != 0)
+				continue;
+			compose_expand(ui, cs);
+			if (compose_keep(ui, cs, "postponed") != 0)
 				snprintf(why, sizeof(why), "%s",
 				    ui_status_text(ui));
 			continue;
@@ -392,8 +515,14 @@ compose_loop(struct ui *ui, struct compose *cs, const char *reason)
 			snprintf(why, sizeof(why), "%s", ui_status_text(ui));
 			continue;
 		case C_POSTPONE:
-			ui_status(ui, 0, "postponed as draft %lld (R recalls "
-			    "it)", (long long)cs->draft);
+			if (cs->info.natt > 0 && !ui_confirm(ui, "A postponed "
+			    "draft keeps the text, not the attached files. "
+			    "Postpone? (y/N)"))
+				continue;
+			ui_status(ui, cs->info.natt > 0, "postponed as draft "
+			    "%lld (R recalls it)%s", (long long)cs->draft,
+			    cs->info.natt > 0 ? "; the attached files are not "
+			    "kept with it" : "");
 			compose_free(cs);
 			return;
 		case C_DISCARD:
@@ -497,6 +626,7 @@ ui_compose_text(struct ui *ui, const char *tmpl, size_t tmpl_len, int sign,
 		ui_status(ui, 0, "unchanged: not sent");
 		goto out;
 	}
+	compose_expand(ui, cs);
 	if (compose_keep(ui, cs, "postponed") != 0)
 		goto out;
 	compose_loop(ui, cs, note);
@@ -511,6 +641,7 @@ ui_compose(struct ui *ui, const char *to, const char *subject,
 {
 	const struct app_account	*a;
 	struct buf			*tmpl;
+	struct smerr			 e;
 
 	a = app_config_account(app_session_config(ui_session(ui)), NULL);
 	if (a == NULL) {
@@ -533,6 +664,12 @@ ui_compose(struct ui *ui, const char *to, const char *subject,
 		    in_reply_to, in_reply_to);
 	buf_printf(tmpl, "\n%s%s", quote != NULL ? "\n" : "",
 	    quote != NULL ? quote : "");
+	smerr_clear(&e);
+	if (app_signature_put(a, tmpl, &e) != 0) {
+		ui_status(ui, 1, "%s", smerr_msg(&e));
+		buf_free(tmpl);
+		return;
+	}
 	ui_compose_text(ui, (const char *)buf_data(tmpl), buf_len(tmpl),
 	    a->sign, a->encrypt == APP_ENCRYPT_YES ? 1 :
 	    a->encrypt == APP_ENCRYPT_NO ? 0 : -1, NULL);

@@ -215,20 +215,70 @@ ui_getkey(wint_t *wc)
 	return r;
 }
 
+/*
+ * Tab asks complete (when there is one) for the n-th way to finish what
+ * was typed before the first of consecutive Tabs; it replaces the answer
+ * and may leave a hint for the line above.
+ */
+static void
+prompt_tab(struct buf *b, struct buf *orig, int *ntab,
+    int (*complete)(void *, const char *, int, struct buf *, char *, size_t),
+    void *arg, char *hint, size_t hintlen)
+{
+	struct buf	*out;
+
+	if (*ntab == 0) {
+		buf_reset(orig);
+		if (buf_put(orig, buf_data(b), buf_len(b)) != 0)
+			return;
+	}
+	hint[0] = '\0';
+	if ((out = buf_new(4096)) == NULL)
+		return;
+	if (complete(arg, buf_str(orig), *ntab, out, hint, hintlen) == 0) {
+		buf_reset(b);
+		(void)buf_put(b, buf_data(out), buf_len(out));
+	}
+	buf_free(out);
+	(*ntab)++;
+}
+
 char *
 ui_prompt(struct ui *ui, const char *question)
 {
-	struct buf	*b;
+	return ui_prompt_complete(ui, question, NULL, NULL, NULL);
+}
+
+char *
+ui_prompt_complete(struct ui *ui, const char *question, const char *initial,
+    int (*complete)(void *, const char *, int, struct buf *, char *, size_t),
+    void *arg)
+{
+	struct buf	*b, *orig;
 	wint_t		 wc;
-	char		 mb[8];
+	char		 mb[8], hint[512];
 	size_t		 qlen = strlen(question);
-	int		 r, n;
+	int		 r, n, ntab = 0;
 	char		*ans = NULL;
 
-	if ((b = buf_new(4096)) == NULL)
+	b = buf_new(4096);
+	orig = buf_new(4096);
+	if (b == NULL || orig == NULL || (initial != NULL &&
+	    buf_puts(b, initial) != 0)) {
+		buf_free(b);
+		buf_free(orig);
 		return NULL;
+	}
+	hint[0] = '\0';
 	nodelay(stdscr, FALSE);
 	for (;;) {
+		if (complete != NULL) {
+			move(LINES - 2, 0);
+			clrtoeol();
+			attrset(COLOR_PAIR(UI_C_DIM));
+			ui_put(LINES - 2, 0, COLS, hint, strlen(hint));
+			attrset(A_NORMAL);
+		}
 		move(LINES - 1, 0);
 		clrtoeol();
 		n = ui_put(LINES - 1, 0, COLS, question, qlen);
@@ -238,6 +288,12 @@ ui_prompt(struct ui *ui, const char *question)
 		r = ui_getkey(&wc);
 		if (r == ERR)
 			continue;
+		if (r != KEY_CODE_YES && wc == '\t' && complete != NULL) {
+			prompt_tab(b, orig, &ntab, complete, arg, hint,
+			    sizeof(hint));
+			continue;
+		}
+		ntab = 0;
 		if (r == KEY_CODE_YES) {
 			if (wc == KEY_BACKSPACE)
 				goto backspace;
@@ -249,6 +305,10 @@ ui_prompt(struct ui *ui, const char *question)
 		}
 		if (wc == 27 || wc == 7)		/* ESC, ^G */
 			break;
+		if (wc == 21) {				/* ^U */
+			buf_reset(b);
+			continue;
+		}
 		if (wc == 127 || wc == 8) {
 backspace:
 			/* Drop one UTF-8 sequence. */
@@ -267,6 +327,7 @@ backspace:
 	curs_set(0);
 	nodelay(stdscr, TRUE);
 	buf_free(b);
+	buf_free(orig);
 	ui->status[0] = '\0';
 	return ans;
 }

@@ -78,6 +78,16 @@ void		 ui_refresh_all(struct ui *ui);
  * or NULL when cancelled.
  */
 char		*ui_prompt(struct ui *ui, const char *question);
+/*
+ * The same, starting from initial (or empty), and with Tab calling
+ * complete(arg, typed, n, out, hint, hintlen): typed is what was there
+ * before the first of n + 1 consecutive Tabs; it puts the n-th way to
+ * finish it in out and returns 0 (else -1: the answer stays), and may
+ * write a line about the choices into hint.
+ */
+char		*ui_prompt_complete(struct ui *ui, const char *question,
+		    const char *initial, int (*complete)(void *, const char *,
+		    int, struct buf *, char *, size_t), void *arg);
 /* 1 for yes, 0 for anything else. */
 int		 ui_confirm(struct ui *ui, const char *question);
 /*
@@ -172,5 +182,72 @@ int		 ui_compose_recover(struct ui *ui);
 struct ui_view	*ui_outbox_new(struct ui *ui);
 /* The postponed drafts; Enter opens one in the compose screen. */
 struct ui_view	*ui_drafts_new(struct ui *ui);
+
+/*
+ * complete.c: the completers of ui_prompt_complete. ui_complete_file
+ * completes file names (arg unused; "~/" is the home directory),
+ * ui_complete_folder the store's folder names (arg: the struct ui), and
+ * ui_complete_addr the last address of a list (arg: a struct ui_addrs,
+ * aliases, query-command, the store's addresses and certificates).
+ */
+struct app_account;
+struct ui_addrs;
+int		 ui_complete_file(void *arg, const char *typed, int n,
+		    struct buf *out, char *hint, size_t hintlen);
+int		 ui_complete_folder(void *arg, const char *typed, int n,
+		    struct buf *out, char *hint, size_t hintlen);
+int		 ui_complete_addr(void *arg, const char *typed, int n,
+		    struct buf *out, char *hint, size_t hintlen);
+struct ui_addrs	*ui_addrs_new(struct ui *ui, const struct app_account *a);
+void		 ui_addrs_free(struct ui_addrs *ua);
+/* The aliases and addresses seen, read when first asked for. */
+struct app_addrs;
+const struct app_addrs *ui_addrs_book(struct ui_addrs *ua);
+/* "~/x" as $HOME/x, anything else as it is; malloc'd. */
+char		*ui_expand_home(const char *path);
+
+/*
+ * compose-info.c: what the compose screen shows and keeps beside the
+ * text: the files attached (sent with send --attach) and each recipient
+ * with where its certificate comes from ("store", "harvested", "smimea",
+ * or NULL: none known).
+ */
+#define UI_ATTACH_MAX	10
+struct ui_attach {
+	char		*path;
+	char		*name;
+	const char	*type;
+	long long	 size;
+};
+struct ui_rcpt {
+	char		*addr;
+	const char	*source;
+	int		 asked;		/* DNS was asked about it */
+};
+struct ui_cinfo {
+	struct ui_attach	*att;
+	size_t			 natt, sel;
+	struct ui_rcpt		*rc;
+	size_t			 nrc;
+	long			 dns_pid;	/* keys lookup running */
+	char			 dns_addr[322];	/* ...for this address */
+};
+void		 ui_cinfo_clear(struct ui_cinfo *ci);
+/* Attaches a file (~/ is the home directory), or says why not: 0 or -1. */
+int		 ui_cinfo_attach(struct ui *ui, struct ui_cinfo *ci,
+		    const char *path);
+/* Detaches the selected file. */
+void		 ui_cinfo_detach(struct ui *ui, struct ui_cinfo *ci);
+/* Reads the recipients of a draft and looks in the key store for each. */
+void		 ui_cinfo_recipients(struct ui *ui, struct ui_cinfo *ci,
+		    const void *text, size_t len);
+/*
+ * Goes on with the DNS lookups: 1 while one runs (ask again soon), 0
+ * when every recipient has been looked up.
+ */
+int		 ui_cinfo_dns_step(struct ui *ui, struct ui_cinfo *ci);
+/* Draws the screen above row bottom. */
+void		 ui_cinfo_draw(const struct ui_cinfo *ci, const void *text,
+		    size_t len, int bottom);
 
 #endif

@@ -169,12 +169,40 @@ test_security(void **st)
 	    SMERR_CONFIG);
 }
 
+static void
+test_writing(void **st)
+{
+	static const char text[] =
+	    "[account a]\n"
+	    "address = a@example.test\n"
+	    "signature = ~/.signature\n"
+	    "alias = aliases\n"
+	    "query-command = abook --mutt-query '%s'\n";
+	struct app_config		*cfg;
+	const struct app_account	*a;
+	struct smerr			 e;
+
+	(void)st;
+	setenv("HOME", "/home/alice", 1);
+	assert_int_equal(parse(text, &cfg, &e), 0);
+	assert_non_null(a = app_config_account(cfg, NULL));
+	assert_string_equal(a->signature, "/home/alice/.signature");
+	assert_string_equal(a->alias_file, "/h/aliases");
+	assert_string_equal(a->query_command, "abook --mutt-query '%s'");
+	app_config_free(cfg);
+	/* ~user is not expanded: it says so rather than guess. */
+	assert_int_not_equal(parse("[account a]\naddress = a@example.test\n"
+	    "signature = ~bob/sig\n", &cfg, &e), 0);
+	assert_non_null(strstr(smerr_msg(&e), "only ~/"));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_writing),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_security),
 	};

@@ -1,0 +1,270 @@
+#!/bin/sh
+# The compose screen, driven through tmux against the lab: the signature
+# file ends a new message (and, from the command line, a reply and a
+# forward); t and c set To and Cc (an alias's name, there or in the
+# editor, becomes its address), and Tab completes a prefix from the alias
+# file, the query-command, the addresses of stored mail and those of
+# certificates; each recipient shows where its certificate comes from
+# (the key store, SMIMEA under DNSSEC, harvested from signed mail, none);
+# a completes a file name and attaches a 3 MB file of random bytes, D
+# detaches another; the message goes signed and encrypted, and bob's
+# sealmail, after a sync, exports the file byte for byte (SHA-256). In
+# the index, s completes a folder name.
+. "$TOP/tests/lib.sh"
+lab_up || { notok "the lab is not up"; t_done; }
+unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+TM="tmux -L sealmail-uic-$$"
+FOLD="uicfold$$"
+alice_folder "$FOLD"
+trap '$TM kill-server 2>/dev/null; rm -rf "$FD"' EXIT
+cd "$T" || exit 1
+ID=$(date +%s)-$$
+# The home directory of this test: ~/ in the config and the prompts.
+export HOME="$T"
+secret pw "ui compose passphrase"
+H="$T/alice"
+BH="$T/bob"
+mkdir -p "$H" "$BH" && chmod 700 "$H" "$BH"
+printf 'Alice Example\nsealmail lab, room %s\n' "$ID" > "$T/sig.txt"
+cat > "$H/aliases" <<'EOF'
+# mutt's format
+alias bobby Bob Example <bob@example.test>
+alias -group lab carla Carol Test <carol@example.test>
+EOF
+cat > "$T/query.sh" <<'EOF'
+#!/bin/sh
+echo "searching the lab directory"
+case "$1" in
+do*) printf 'dora@example.test\tDora Query\tlab\n' ;;
+esac
+EOF
+chmod +x "$T/query.sh"
+cat > "$H/config" <<EOF
+[account alice]
+address   = alice@example.test
+name      = Alice Example
+imap      = imap://mail.example.test:$LAB_IMAP_PORT
+smtp      = submission://mail.example.test:$LAB_SUBMISSION_PORT
+password-command = printf %s '$LAB_ALICE_PASS'
+ca-file   = $LAB_CA
+sign      = yes
+encrypt   = auto
+signature = ~/sig.txt
+alias     = aliases
+query-command = $T/query.sh '%s'
+
+[dns]
+resolver     = $LAB_DNS_RESOLVER
+trust-anchor = $LAB_TA
+EOF
+cat > "$BH/config" <<EOF
+[account bob]
+address  = bob@example.test
+imap     = imap://mail.example.test:$LAB_IMAP_PORT
+smtp     = submission://mail.example.test:$LAB_SUBMISSION_PORT
+password-command = printf %s '$LAB_BOB_PASS'
+ca-file  = $LAB_CA
+
+[dns]
+resolver     = $LAB_DNS_RESOLVER
+trust-anchor = $LAB_TA
+EOF
+A() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
+B() { "$SEALMAIL" --home "$BH" --passphrase-file "$T/pw" "$@"; }
+check "alice's identity" A keys import "$LAB_SMIME_DIR/alice.p12" \
+    --passphrase-file "$LAB_SMIME_DIR/p12-pass"
+check "alice trusts the lab CA" A keys trust "$LAB_CA"
+check "bob's identity" B keys import "$LAB_SMIME_DIR/bob.p12" \
+    --passphrase-file "$LAB_SMIME_DIR/p12-pass"
+check "bob trusts the lab CA" B keys trust "$LAB_CA"
+# eve: a certificate in alice's key store, under a CA she trusts.
+check "eve's certificate imported" A keys import "$TOP/tests/data/smime/eve.pem"
+check "and its CA trusted" A keys trust "$TOP/tests/data/smime/ca.pem"
+
+# A message from erin, for the addresses alice has seen and for a reply.
+{ printf 'From: erin.seen@example.test\nTo: alice@example.test\n'
+  printf 'Subject: seen %s\nDate: %s\nMessage-ID: <uic-%s@example.test>\n\n' \
+      "$ID" "$(LC_ALL=C date -R)" "$ID"
+  printf 'hello alice\n'; } > "$T/m1"
+tr -d '\r' < "$T/m1" > "$FD/cur/$(date +%s).M1P$$.lab:2,S"
+chown --reference="$MD" "$FD/cur/"*"M1P$$"*
+check "alice syncs" A sync --folder "$FOLD"
+A list --folder "$FOLD" --json > list.json
+M=$(json list.json "[x['id'] for x in d if x['subject']=='seen $ID'][0]")
+A reply "$M" > reply.txt
+check_match "a reply ends with the signature after '-- '" \
+    "^sealmail lab, room $ID\$" "$(sed -n '/^-- $/,$p' reply.txt)"
+
+head -c 3145728 /dev/urandom > "$T/big-$ID.bin"
+printf 'notes\n' > "$T/notes-$ID.txt"
+
+# The editor keeps what it was given, puts an alias's name in To and
+# writes a line of text.
+cat > "$T/editor.sh" <<EOM
+#!/bin/sh
+cp "\$1" "$T/draft.txt"
+sed -i 's/^Subject: *\$/Subject: compose $ID/; s/^To: *\$/To: BOBBY/' "\$1"
+printf 'the big file is attached\n' >> "\$1"
+EOM
+chmod +x "$T/editor.sh"
+screen() { $TM capture-pane -p -t ui; }
+wait_for() {
+	_i=0
+	while [ $_i -lt 200 ]; do
+		screen | grep -Eq -- "$1" && return 0
+		sleep 0.1; _i=$((_i + 1))
+	done
+	screen | sed "s/^/#   | /"
+	return 1
+}
+# wait_gone REGEX: waits for the pane not to show REGEX any more.
+wait_gone() {
+	_i=0
+	while [ $_i -lt 100 ]; do
+		screen | grep -Eq -- "$1" || return 0
+		sleep 0.1; _i=$((_i + 1))
+	done
+	return 1
+}
+key() { $TM send-keys -t ui "$@"; }
+$TM new-session -d -s ui -x 130 -y 40 \
+    "HOME='$T' EDITOR='$T/editor.sh' '$SEALMAIL' --home '$H' --passphrase-file '$T/pw'; echo EXITED \$?; sleep 60"
+check "the program opens" wait_for 'sealmail: INBOX'
+
+# s: the folder prompt completes.
+key c
+check "the folders" wait_for 'sealmail: folders'
+row=$(screen | grep -n "^ *$FOLD" | head -1 | cut -d: -f1)
+i=2; while [ "$i" -lt "${row:-2}" ]; do key j; i=$((i + 1)); done
+key Enter
+check "the test folder" wait_for "sealmail: $FOLD"
+key s
+check "s asks for a folder" wait_for 'Move to folder:'
+key uicf Tab
+check "Tab completes the folder's name" wait_for "Move to folder: $FOLD"
+key Escape
+key m
+check "m: the compose screen after the editor" wait_for 'Send to Bob Example <bob@example.test>\?'
+check_match "the new message's template ends with the signature" \
+    "^sealmail lab, room $ID\$" "$(sed -n '/^-- $/,$p' "$T/draft.txt")"
+check "it shows the fields" wait_for "Subject: compose $ID"
+check "an alias's name written in the editor is expanded" \
+    wait_for '^To: +Bob Example <bob@example.test> *$'
+
+key t C-u bobb
+check "t asks for To" wait_for '^To: bobb$'
+key Tab
+check "Tab completes an alias" wait_for '^To: Bob Example <bob@example.test>$'
+key , Space d o Tab
+check "Tab asks query-command" wait_for '^To: Bob Example <bob@example.test>, Dora Query <dora@example.test>$'
+key Enter
+check "To is set" wait_for '^To: +Bob Example <bob@example.test>, Dora Query'
+check "bob's certificate: SMIMEA" wait_for 'bob@example.test +certificate from SMIMEA \(DNSSEC-secure\)'
+check "dora has none" wait_for 'dora@example.test +no certificate \(key store, harvested, SMIMEA\)'
+key c erin
+check "c asks for Cc" wait_for '^Cc: erin$'
+key Tab
+check "Tab completes an address seen in mail" wait_for '^Cc: erin.seen@example.test$'
+key C-u car Tab
+check "an alias by a word of its name" wait_for '^Cc: Carol Test <carol@example.test>$'
+key C-u eve Tab
+check "an address of a certificate in the key store" wait_for '^Cc: eve@example.test$'
+key Enter
+check "eve's certificate: the key store" wait_for 'eve@example.test +certificate from the key store'
+# Only bob stays: To without dora, no Cc.
+key t C-u bobby Enter
+key c C-u Enter
+check "bob alone" wait_for '^To: +Bob Example <bob@example.test> *$'
+check "eve is gone" wait_gone 'eve@example.test'
+check_nomatch "dora too" 'dora@example.test' "$(screen)"
+
+key a
+check "a asks for a file" wait_for '^Attach file:'
+key '~/big' Tab
+check "Tab completes the file name" wait_for "^Attach file: ~/big-$ID.bin\$"
+key Enter
+check "the list shows name, type and size" \
+    wait_for "> 1 big-$ID.bin +application/octet-stream +3.0 MB"
+key a '~/notes' Tab Enter
+check "a second file" wait_for "> 2 notes-$ID.txt +text/plain +6 B"
+key D
+check "D detaches it" wait_for 'detached notes'
+key P
+check "P with a file attached asks first" wait_for 'not the attached files. Postpone\? \(y/N\)'
+key n
+check_nomatch "and it is gone" "2 notes-$ID" "$(screen)"
+check "the first one stays" wait_for "> 1 big-$ID.bin"
+key y
+check "sent, signed and encrypted" wait_for 'sent <.*> to 1 recipient, signed, aes-256'
+
+# bob syncs until it is there.
+i=0
+while [ $i -lt 50 ]; do
+	B sync --folder INBOX >/dev/null 2>&1
+	B list --json > blist.json 2>/dev/null
+	got=$(json blist.json "[x['id'] for x in d if x['subject']=='compose $ID']")
+	[ "$got" != "[]" ] && break
+	sleep 0.2
+	i=$((i + 1))
+done
+BM=$(json blist.json "[x['id'] for x in d if x['subject']=='compose $ID'][0]")
+check_match "bob has it" '^[0-9]+$' "$BM"
+check_eq "encrypted" decrypted "$(json blist.json "[x['encryption'] for x in d if x['id']==$BM][0]")"
+check_eq "and signed" valid "$(json blist.json "[x['signature'] for x in d if x['id']==$BM][0]")"
+check_eq "one attachment" 1 "$(json blist.json "[x['attachments'] for x in d if x['id']==$BM][0]")"
+B export "$BM" > got.eml
+python3 - got.eml > parts.txt <<'PY'
+import email, email.policy, hashlib, sys
+m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)
+for p in m.walk():
+    if p.get_filename():
+        print(p.get_filename(), hashlib.sha256(p.get_payload(decode=True)).hexdigest())
+PY
+check_eq "the 3 MB file arrives byte-identical" \
+    "big-$ID.bin $(sha256sum "$T/big-$ID.bin" | cut -d' ' -f1)" \
+    "$(grep -v '^smime.p7s ' parts.txt)"
+check_match "with the signature in the text" "sealmail lab, room $ID" \
+    "$(python3 -c 'import email,sys; m=email.message_from_binary_file(open(sys.argv[1],"rb")); print([p.get_payload(decode=True).decode() for p in m.walk() if p.get_content_type()=="text/plain" and not p.get_filename()][0])' got.eml)"
+rm -f got.eml "$T/big-$ID.bin"
+
+# forward --attach: the signature ends the text part, marked UTF-8.
+A forward --attach "$M" > fwd.txt
+check_match "a forward's text part ends with the signature" \
+    "^sealmail lab, room $ID\$" "$(sed -n '/^-- $/,$p' fwd.txt)"
+check_match "in UTF-8" 'charset=utf-8' "$(cat fwd.txt)"
+
+# A second home of alice's, whose key store knows bob only from a mail he
+# signed: the compose screen says the certificate was harvested.
+key Q
+H2="$T/alice2"
+mkdir -p "$H2" && chmod 700 "$H2"
+cp "$H/config" "$H/aliases" "$H2/"
+A2() { "$SEALMAIL" --home "$H2" --passphrase-file "$T/pw" "$@"; }
+check "alice's identity, again" A2 keys import "$LAB_SMIME_DIR/alice.p12" \
+    --passphrase-file "$LAB_SMIME_DIR/p12-pass"
+check "the lab CA, again" A2 keys trust "$LAB_CA"
+printf 'signed by bob\n' > body.txt
+openssl cms -sign -in body.txt -signer "$LAB_SMIME_DIR/bob.pem" \
+    -inkey "$LAB_SMIME_DIR/bob.key" -from "$LAB_BOB" -to "$LAB_ALICE" \
+    -subject "signed $ID" > signed.eml 2>/dev/null
+tr -d '\r' < signed.eml > "$FD/cur/$(date +%s).M2P$$.lab:2,S"
+chown --reference="$MD" "$FD/cur/"*"M2P$$"*
+check "the second home syncs bob's signed mail" A2 sync --folder "$FOLD"
+A2 list --folder "$FOLD" --json > alist.json
+check_eq "verified" '["valid"]' \
+    "$(json alist.json "[x['signature'] for x in d if x['subject']=='signed $ID']")"
+$TM kill-server 2>/dev/null
+sleep 0.3
+$TM new-session -d -s ui -x 130 -y 40 \
+    "HOME='$T' EDITOR='$T/editor.sh' '$SEALMAIL' --home '$H2' --passphrase-file '$T/pw'; echo EXITED \$?; sleep 60"
+check "the program opens on the second home" wait_for 'sealmail: INBOX'
+key m
+check "a message to bob" wait_for 'Send to Bob Example <bob@example.test>\?'
+check "bob's certificate: harvested" \
+    wait_for 'bob@example.test +certificate harvested from signed mail'
+key q
+check "q asks" wait_for 'Discard this message'
+key y
+check "discarded" wait_for 'message discarded'
+key Q
+t_done

@@ -1,0 +1,314 @@
+/*
+ * app/addrbook.c and app/draftedit.c: mutt's alias file and query
+ * protocol read into entries a To or Cc field takes, what a prefix
+ * matches, and a draft's fields set anew by the compose screen.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "store/store.h"
+#include "app/app.h"
+
+static void
+test_alias_empty(void **state)
+{
+	struct app_addrs	b;
+	struct smerr		e;
+
+	(void)state;
+	memset(&b, 0, sizeof(b));
+	smerr_clear(&e);
+	assert_int_equal(app_alias_parse("", 0, &b, &e), 0);
+	assert_int_equal(b.n, 0);
+	assert_int_equal(app_alias_parse("\n\n# alias x y@z\n", 16, &b, &e),
+	    0);
+	assert_int_equal(b.n, 0);
+	app_addrs_clear(&b);
+	app_addrs_clear(NULL);
+}
+
+static void
+test_alias_lines(void **state)
+{
+	static const char text[] =
+	    "# friends\n"
+	    "alias bob Bob Example <bob@example.test>\n"
+	    "  alias\tcarol   carol@example.test  \r\n"
+	    "alias -group work -group lab team a@example.test, b@example.test\n"
+	    "alias noaddress Just A Name\n"
+	    "alias lonely\n"
+	    "unalias bob\n"
+	    "aliasx no@example.test\n"
+	    "alias evil Eve <eve@example.test>\x1b[2J\n"
+	    "alias last d@example.test";
+	struct app_addrs	b;
+	struct smerr		e;
+
+	(void)state;
+	memset(&b, 0, sizeof(b));
+	smerr_clear(&e);
+	assert_int_equal(app_alias_parse(text, sizeof(text) - 1, &b, &e), 0);
+	assert_int_equal(b.n, 4);
+	assert_string_equal(b.v[0].nick, "bob");
+	assert_string_equal(b.v[0].value, "Bob Example <bob@example.test>");
+	assert_string_equal(b.v[0].source, "alias");
+	assert_string_equal(b.v[1].nick, "carol");
+	assert_string_equal(b.v[1].value, "carol@example.test");
+	assert_string_equal(b.v[2].nick, "team");
+	assert_string_equal(b.v[2].value, "a@example.test, b@example.test");
+	assert_string_equal(b.v[3].nick, "last");
+	assert_string_equal(b.v[3].value, "d@example.test");
+	app_addrs_clear(&b);
+	assert_int_equal(b.n, 0);
+}
+
+static void
+test_query_output(void **state)
+{
+	static const char text[] =
+	    "Searching database ... 4 entries ... 3 matching:\n"
+	    "dora@example.test\tDora Query\tlab\n"
+	    "ed@example.test\tEd \"Q\", Jr.\n"
+	    "fay@example.test\n"
+	    "not an address\tNobody\n"
+	    "g h@example.test\tSpace\n"
+	    "\tEmpty\n"
+	    "bad@example.test\tBell\a\n"
+	    "crlf@example.test\tCR LF\t\r\n";
+	struct app_addrs	b;
+	struct smerr		e;
+
+	(void)state;
+	memset(&b, 0, sizeof(b));
+	smerr_clear(&e);
+	/* Only a status line, or nothing: no entries. */
+	assert_int_equal(app_query_cmd_parse("", 0, &b, &e), 0);
+	assert_int_equal(app_query_cmd_parse("no match\n", 9, &b, &e), 0);
+	assert_int_equal(app_query_cmd_parse("a@b\tx\n", 6, &b, &e), 0);
+	assert_int_equal(b.n, 0);
+	assert_int_equal(app_query_cmd_parse(text, sizeof(text) - 1, &b, &e),
+	    0);
+	assert_int_equal(b.n, 4);
+	assert_string_equal(b.v[0].value, "Dora Query <dora@example.test>");
+	assert_string_equal(b.v[0].source, "query");
+	assert_null(b.v[0].nick);
+	assert_string_equal(b.v[1].value,
+	    "\"Ed \\\"Q\\\", Jr.\" <ed@example.test>");
+	assert_string_equal(b.v[2].value, "fay@example.test");
+	assert_string_equal(b.v[3].value, "CR LF <crlf@example.test>");
+	app_addrs_clear(&b);
+}
+
+static void
+test_match(void **state)
+{
+	char		nick[] = "bobby";
+	char		value[] = "Bob Example <bob@example.test>";
+	struct app_addr	a = { nick, value, "alias" };
+
+	(void)state;
+	assert_true(app_addr_match(&a, "bob"));
+	assert_true(app_addr_match(&a, "BOBB"));
+	assert_true(app_addr_match(&a, "exa"));
+	assert_true(app_addr_match(&a, "bob@ex"));
+	assert_false(app_addr_match(&a, "xample"));
+	assert_false(app_addr_match(&a, "carol"));
+	a.nick = NULL;
+	assert_false(app_addr_match(&a, "bobby"));
+}
+
+static void
+test_query_run(void **state)
+{
+	struct app_addrs	b;
+	struct smerr		e;
+
+	(void)state;
+	memset(&b, 0, sizeof(b));
+	smerr_clear(&e);
+	assert_int_equal(app_query_cmd_run("printf 'hi\\n%s@example.test\\t"
+	    "Found\\n'", "zed", &b, &e), 0);
+	assert_int_equal(b.n, 1);
+	assert_string_equal(b.v[0].value, "Found <zed@example.test>");
+	/* What the shell would read as more than a word is never run. */
+	assert_int_equal(app_query_cmd_run("printf 'x\\n%s\\tX\\n'",
+	    "a';touch /tmp/q'", &b, &e), 0);
+	assert_int_equal(b.n, 1);
+	/*
+	 * A command that never ends is given up on, and says so; what it
+	 * started ends with it.
+	 */
+	assert_int_equal(app_query_cmd_run("echo start; sleep 61 | cat # %s",
+	    "x", &b, &e), SMERR_TIMEOUT);
+	assert_int_not_equal(system("sleep 0.5; pgrep -f '^sleep 61' "
+	    ">/dev/null"), 0);
+	assert_non_null(strstr(smerr_msg(&e), "longer than"));
+	assert_int_equal(b.n, 1);
+	app_addrs_clear(&b);
+}
+
+static void
+test_set_field(void **state)
+{
+	struct buf	*t;
+	struct smerr	 e;
+	const char	*in = "From: a@example.test\nTo: old@example.test,\n"
+			    " more@example.test\nSubject: s\n\nbody\nTo: x\n";
+
+	(void)state;
+	smerr_clear(&e);
+	assert_non_null(t = buf_new(0));
+	assert_int_equal(buf_puts(t, in), 0);
+	assert_int_equal(app_draft_set_field(t, "To", "new@example.test", &e),
+	    0);
+	assert_int_equal(app_draft_set_field(t, "Cc", "c@example.test", &e),
+	    0);
+	assert_string_equal(buf_str(t), "From: a@example.test\n"
+	    "To: new@example.test\nSubject: s\nCc: c@example.test\n\nbody\n"
+	    "To: x\n");
+	assert_int_not_equal(app_draft_set_field(t, "To", "a\nBcc: b", &e), 0);
+	smerr_clear(&e);
+	buf_reset(t);
+	assert_int_equal(app_draft_set_field(t, "To", "z@example.test", &e),
+	    0);
+	assert_string_equal(buf_str(t), "To: z@example.test\n\n");
+	buf_reset(t);
+	assert_int_equal(buf_puts(t, "To: Bob <b@example.test>, c@example.test"
+	    "\nCc: \nBcc: d@example.test\n\nhi\n"), 0);
+	{
+		struct buf *r = buf_new(0);
+
+		assert_int_equal(app_draft_rcpts(buf_data(t), buf_len(t), r),
+		    0);
+		assert_string_equal(buf_str(r),
+		    "b@example.test,c@example.test,d@example.test");
+		buf_free(r);
+	}
+	buf_free(t);
+}
+
+static void
+test_expand(void **state)
+{
+	static const char aliases[] =
+	    "alias bob Bob Example <bob@example.test>\n"
+	    "alias team a@example.test, \"B, b\" <b@example.test>\n";
+	struct app_addrs	 b;
+	struct smerr		 e;
+	struct buf		*t;
+	char			*x;
+
+	(void)state;
+	memset(&b, 0, sizeof(b));
+	smerr_clear(&e);
+	assert_int_equal(app_alias_parse(aliases, sizeof(aliases) - 1, &b,
+	    &e), 0);
+	assert_int_equal(app_addrs_expand("", &b, &x), 0);
+	assert_null(x);
+	assert_int_equal(app_addrs_expand("carol@example.test, bobby", &b,
+	    &x), 0);
+	assert_null(x);
+	assert_int_equal(app_addrs_expand("BOB", &b, &x), 0);
+	assert_string_equal(x, "Bob Example <bob@example.test>");
+	free(x);
+	assert_int_equal(app_addrs_expand("\"Doe, bob\" <d@example.test>,"
+	    "  team ,bob", &b, &x), 0);
+	assert_string_equal(x, "\"Doe, bob\" <d@example.test>, "
+	    "a@example.test, \"B, b\" <b@example.test>, "
+	    "Bob Example <bob@example.test>");
+	free(x);
+	assert_non_null(t = buf_new(0));
+	assert_int_equal(buf_puts(t, "From: me@example.test\nTo: bob\n"
+	    "Cc: x@example.test\nBcc: team\n\nbob\n"), 0);
+	assert_int_equal(app_draft_expand_aliases(t, &b, &e), 0);
+	assert_string_equal(buf_str(t), "From: me@example.test\n"
+	    "To: Bob Example <bob@example.test>\nCc: x@example.test\n"
+	    "Bcc: a@example.test, \"B, b\" <b@example.test>\n\nbob\n");
+	buf_free(t);
+	app_addrs_clear(&b);
+}
+
+/* The addresses of stored mail and certificates, each once. */
+static void
+test_seen(void **state)
+{
+	static uint8_t		 key[STORE_KEY_LEN] = { 9, 9, 9 };
+	static const uint8_t	 der[] = { 0x30, 0x00 };
+	struct store		*st;
+	struct store_msg	 m;
+	struct store_cert	 c;
+	struct app_addrs	 b;
+	struct smerr		 e;
+	int64_t			 inbox, id;
+	char			 t[] = "/tmp/test_addrbook.XXXXXX", cmd[64];
+	size_t			 i;
+
+	(void)state;
+	smerr_clear(&e);
+	memset(&b, 0, sizeof(b));
+	assert_non_null(mkdtemp(t));
+	assert_int_equal(store_open(t, key, &st, &e), 0);
+	assert_int_equal(store_folder_open(st, "a", "INBOX", &inbox, &e), 0);
+	memset(&m, 0, sizeof(m));
+	m.folder = inbox;
+	m.uid = 1;
+	m.from = "bob@example.test";
+	m.to = "alice@example.test,Carol@example.test";
+	m.cc = "dave@example.test";
+	m.body = (const uint8_t *)"x";
+	m.body_len = 1;
+	assert_int_equal(store_msg_add(st, &m, &id, &e), 0);
+	m.uid = 2;
+	m.from = "BOB@example.test";
+	m.to = "alice@example.test";
+	m.cc = NULL;
+	assert_int_equal(store_msg_add(st, &m, &id, &e), 0);
+	memset(&c, 0, sizeof(c));
+	c.kind = STORE_CERT_PEER;
+	c.source = "harvested";
+	c.fingerprint = "00";
+	c.emails = "carol@example.test,erin@example.test";
+	c.der = der;
+	c.der_len = sizeof(der);
+	assert_int_equal(store_cert_put(st, &c, NULL, NULL, &e), 0);
+	assert_int_equal(app_addrs_seen(st, &b, &e), 0);
+	assert_int_equal(b.n, 5);
+	for (i = 0; i < b.n; i++) {
+		if (strcasecmp(b.v[i].value, "carol@example.test") == 0 ||
+		    strcmp(b.v[i].value, "erin@example.test") == 0)
+			assert_string_equal(b.v[i].source, "certificate");
+		else
+			assert_string_equal(b.v[i].source, "seen");
+	}
+	app_addrs_clear(&b);
+	store_close(st);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t);
+	assert_int_equal(system(cmd), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_alias_empty),
+		cmocka_unit_test(test_alias_lines),
+		cmocka_unit_test(test_query_output),
+		cmocka_unit_test(test_match),
+		cmocka_unit_test(test_query_run),
+		cmocka_unit_test(test_set_field),
+		cmocka_unit_test(test_expand),
+		cmocka_unit_test(test_seen),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,329 @@
+/*
+ * What the compose screen shows about a message before it goes: its
+ * header fields, each recipient with the certificate it would be
+ * encrypted to and where that comes from (the key store, a harvested
+ * one, SMIMEA under DNSSEC: keys_find_recipient, as send finds them), and
+ * the files attached, with their type and size.
+ *
+ * The key store answers at once. For a recipient it has nothing for,
+ * `keys lookup` runs in the background, one address at a time: it keeps
+ * what a DNSSEC-secure SMIMEA record holds in the store's cache, where
+ * the next look in the key store finds it. The screen asks the child
+ * whether it is done between key presses, so that typing never waits on
+ * DNS.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <curses.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "keys/keys.h"
+#include "app/app.h"
+#include "ui/ui_int.h"
+
+void
+ui_cinfo_clear(struct ui_cinfo *ci)
+{
+	size_t	i;
+
+	if (ci->dns_pid > 0) {
+		kill(ci->dns_pid, SIGTERM);
+		while (waitpid(ci->dns_pid, NULL, 0) == -1 && errno == EINTR)
+			;
+	}
+	for (i = 0; i < ci->natt; i++) {
+		free(ci->att[i].path);
+		free(ci->att[i].name);
+	}
+	for (i = 0; i < ci->nrc; i++)
+		free(ci->rc[i].addr);
+	free(ci->att);
+	free(ci->rc);
+	memset(ci, 0, sizeof(*ci));
+}
+
+int
+ui_cinfo_attach(struct ui *ui, struct ui_cinfo *ci, const char *typed)
+{
+	struct app_file	 f;
+	struct ui_attach *a;
+	struct smerr	 e;
+	struct stat	 sb;
+	char		*path;
+
+	if (ci->natt >= UI_ATTACH_MAX) {
+		ui_status(ui, 1, "%d files at most", UI_ATTACH_MAX);
+		return -1;
+	}
+	if ((path = ui_expand_home(typed)) == NULL)
+		return -1;
+	/* A pipe or a device would keep the screen waiting. */
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		ui_status(ui, 1, "%s: not a regular file", path);
+		free(path);
+		return -1;
+	}
+	/* Read now as send will read it: what cannot go is said at once. */
+	smerr_clear(&e);
+	if (app_file_load(path, &f, &e) != 0) {
+		ui_status(ui, 1, "%s", smerr_msg(&e));
+		free(path);
+		return -1;
+	}
+	if ((a = reallocarray(ci->att, ci->natt + 1, sizeof(*a))) == NULL) {
+		app_file_clear(&f);
+		free(path);
+		return -1;
+	}
+	ci->att = a;
+	a = &ci->att[ci->natt];
+	a->path = path;
+	a->name = f.name;
+	a->type = f.ctype;
+	a->size = buf_len(f.data);
+	f.name = NULL;
+	app_file_clear(&f);
+	ci->sel = ci->natt++;
+	ui_status(ui, 0, "attached %s", a->name);
+	return 0;
+}
+
+void
+ui_cinfo_detach(struct ui *ui, struct ui_cinfo *ci)
+{
+	if (ci->natt == 0) {
+		ui_status(ui, 1, "nothing is attached");
+		return;
+	}
+	ui_status(ui, 0, "detached %s", ci->att[ci->sel].name);
+	free(ci->att[ci->sel].path);
+	free(ci->att[ci->sel].name);
+	memmove(&ci->att[ci->sel], &ci->att[ci->sel + 1],
+	    (ci->natt - ci->sel - 1) * sizeof(ci->att[0]));
+	ci->natt--;
+	if (ci->sel > 0 && ci->sel >= ci->natt)
+		ci->sel--;
+}
+
+/* Where the key store has a certificate for rc from, or NULL. */
+static void
+rcpt_local(struct ui *ui, struct ui_rcpt *rc)
+{
+	struct smerr	 e;
+	uint8_t		*der = NULL;
+	size_t		 len;
+
+	smerr_clear(&e);
+	rc->source = NULL;
+	if (keys_find_recipient(app_session_keys(ui_session(ui)), NULL,
+	    rc->addr, &der, &len, &rc->source, &e) != 0)
+		rc->source = NULL;
+	free(der);
+}
+
+void
+ui_cinfo_recipients(struct ui *ui, struct ui_cinfo *ci, const void *text,
+    size_t len)
+{
+	struct ui_rcpt	*v = NULL, *old;
+	struct buf	*b;
+	const char	*p, *c;
+	size_t		 n = 0, i, nold = ci->nrc;
+
+	if ((b = buf_new(0)) == NULL || app_draft_rcpts(text, len, b) != 0) {
+		buf_free(b);
+		return;
+	}
+	for (p = buf_str(b); *p != '\0'; p = *c == ',' ? c + 1 : c) {
+		c = p + strcspn(p, ",");
+		if (c == p || (old = reallocarray(v, n + 1,
+		    sizeof(*v))) == NULL)
+			continue;
+		v = old;
+		memset(&v[n], 0, sizeof(v[n]));
+		if ((v[n].addr = strndup(p, (size_t)(c - p))) == NULL)
+			continue;
+		/* DNS is asked once per address, not again at each change. */
+		for (i = 0; i < nold; i++)
+			if (strcmp(ci->rc[i].addr, v[n].addr) == 0)
+				v[n].asked = ci->rc[i].asked;
+		rcpt_local(ui, &v[n]);
+		n++;
+	}
+	buf_free(b);
+	for (i = 0; i < nold; i++)
+		free(ci->rc[i].addr);
+	free(ci->rc);
+	ci->rc = v;
+	ci->nrc = n;
+}
+
+/* `keys lookup ADDR` in the background, all its output thrown away. */
+static pid_t
+dns_spawn(struct ui *ui, const char *addr)
+{
+	const char	*argv[12];
+	pid_t		 pid;
+	int		 n = 0, keep, null;
+
+	argv[n++] = "sealmail";
+	n += app_session_child_args(ui_session(ui), argv + n, &keep);
+	argv[n++] = "keys";
+	argv[n++] = "lookup";
+	argv[n++] = addr;
+	argv[n] = NULL;
+	if ((pid = fork()) != 0)
+		return pid;
+	if ((null = open("/dev/null", O_RDWR)) != -1) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+	}
+	if (keep != -1)
+		fcntl(keep, F_SETFD, 0);
+	execv("/proc/self/exe", (char *const *)(uintptr_t)argv);
+	_exit(127);
+}
+
+int
+ui_cinfo_dns_step(struct ui *ui, struct ui_cinfo *ci)
+{
+	size_t	i;
+
+	if (ci->dns_pid > 0) {
+		if (waitpid(ci->dns_pid, NULL, WNOHANG) == 0)
+			return 1;
+		ci->dns_pid = 0;
+		/* The list may have changed meanwhile: look at each again. */
+		for (i = 0; i < ci->nrc; i++)
+			if (ci->rc[i].source == NULL)
+				rcpt_local(ui, &ci->rc[i]);
+	}
+	for (i = 0; i < ci->nrc; i++)
+		if (ci->rc[i].source == NULL && !ci->rc[i].asked)
+			break;
+	if (i == ci->nrc)
+		return 0;
+	ci->rc[i].asked = 1;
+	snprintf(ci->dns_addr, sizeof(ci->dns_addr), "%s", ci->rc[i].addr);
+	if ((ci->dns_pid = dns_spawn(ui, ci->rc[i].addr)) <= 0) {
+		ci->dns_pid = 0;
+		return 0;
+	}
+	return 1;
+}
+
+static const char *
+source_words(const struct ui_rcpt *rc, const struct ui_cinfo *ci,
+    enum ui_color *color)
+{
+	*color = UI_C_GOOD;
+	if (rc->source == NULL) {
+		*color = UI_C_WARN;
+		if (ci->dns_pid > 0 && strcmp(ci->dns_addr, rc->addr) == 0)
+			return "no certificate in the key store; asking DNS "
+			    "for SMIMEA…";
+		return rc->asked ? "no certificate (key store, harvested, "
+		    "SMIMEA): it cannot be encrypted to" : "no certificate "
+		    "in the key store";
+	}
+	if (strcmp(rc->source, "store") == 0)
+		return "certificate from the key store";
+	if (strcmp(rc->source, "harvested") == 0)
+		return "certificate harvested from signed mail";
+	return "certificate from SMIMEA (DNSSEC-secure)";
+}
+
+/* One "label value" line at row y; returns the next row. */
+static int
+draw_field(int y, const char *label, const char *value)
+{
+	int	x;
+
+	attrset(COLOR_PAIR(UI_C_HEAD) | A_BOLD);
+	x = ui_put(y, 0, COLS, label, strlen(label));
+	attrset(A_NORMAL);
+	if (value != NULL)
+		ui_put(y, x, COLS - x, value, strlen(value));
+	return y + 1;
+}
+
+static void
+size_words(long long n, char *out, size_t len)
+{
+	if (n >= 1024 * 1024)
+		snprintf(out, len, "%.1f MB", (double)n / (1024.0 * 1024.0));
+	else if (n >= 1024)
+		snprintf(out, len, "%.1f KB", (double)n / 1024.0);
+	else
+		snprintf(out, len, "%lld B", n);
+}
+
+void
+ui_cinfo_draw(const struct ui_cinfo *ci, const void *text, size_t len,
+    int bottom)
+{
+	static const char *const fields[] = { "From", "To", "Cc", "Subject" };
+	enum ui_color	 color;
+	char		 line[1024], sz[32], label[16], *v;
+	size_t		 i;
+	int		 y = 1;
+
+	erase();
+	attrset(COLOR_PAIR(UI_C_BAR) | A_BOLD);
+	ui_put_bar(0, COLS, " sealmail: compose");
+	attrset(A_NORMAL);
+	for (i = 0; i < 4 && y < bottom; i++) {
+		v = app_draft_field(text, len, fields[i]);
+		snprintf(label, sizeof(label), "%s:%*s", fields[i],
+		    (int)(8 - strlen(fields[i])), "");
+		y = draw_field(y, label, v != NULL ? v : "");
+		free(v);
+	}
+	y++;
+	if (y < bottom)
+		y = draw_field(y, "Recipients", ci->nrc == 0 ? " none yet: t "
+		    "sets To, c sets Cc" : NULL);
+	for (i = 0; i < ci->nrc && y < bottom; i++, y++) {
+		const char *w = source_words(&ci->rc[i], ci, &color);
+
+		snprintf(line, sizeof(line), "  %-32s ", ci->rc[i].addr);
+		attrset(A_NORMAL);
+		ui_put(y, 0, COLS, line, strlen(line));
+		attrset(COLOR_PAIR(color) | A_BOLD);
+		ui_put(y, (int)strlen(line), COLS - (int)strlen(line), w,
+		    strlen(w));
+	}
+	attrset(A_NORMAL);
+	y++;
+	if (y < bottom)
+		y = draw_field(y, "Attachments", ci->natt == 0 ? " none: a "
+		    "attaches a file" : NULL);
+	for (i = 0; i < ci->natt && y < bottom; i++, y++) {
+		size_words(ci->att[i].size, sz, sizeof(sz));
+		snprintf(line, sizeof(line), "%c %zu %-30s %-28s %10s",
+		    i == ci->sel ? '>' : ' ', i + 1, ci->att[i].name,
+		    ci->att[i].type, sz);
+		attrset(i == ci->sel ? COLOR_PAIR(UI_C_SEL) : A_NORMAL);
+		ui_put(y, 0, COLS, line, strlen(line));
+		attrset(A_NORMAL);
+	}
+	if (bottom - 1 > y) {
+		attrset(COLOR_PAIR(UI_C_DIM));
+		snprintf(line, sizeof(line), "t To  c Cc  a attach  D detach  "
+		    "j k select");
+		ui_put(bottom - 1, 0, COLS, line, strlen(line));
+		attrset(A_NORMAL);
+	}
+}
