@@ -11,6 +11,12 @@
 struct buf;
 struct store;
 
+struct mime_msg;
+struct mime_part;
+
+/* Leaf index (from 1, as app_parts numbers them) of m, or NULL. */
+const struct mime_part *app_part_at(const struct mime_msg *m, size_t index);
+
 /* One command-line invocation. */
 struct cli {
 	const char		*cmd;

@@ -19,6 +19,7 @@
 #include "base/text.h"
 #include "mime/mime.h"
 #include "app/app.h"
+#include "app/app_int.h"
 
 struct walk {
 	size_t		 index;		/* of the last leaf seen */
@@ -134,13 +135,24 @@ app_parts(const uint8_t *msg, size_t len,
 	return w.r != 0 ? smerr_set(e, w.r, "listing the parts") : 0;
 }
 
+const struct mime_part *
+app_part_at(const struct mime_msg *m, size_t index)
+{
+	struct walk	w;
+
+	memset(&w, 0, sizeof(w));
+	w.want = index;
+	walk(&w, mime_msg_root(m));
+	return w.found;
+}
+
 int
 app_part_save(const uint8_t *msg, size_t len, size_t index,
     const char *path, size_t *sizep, struct smerr *e)
 {
+	const struct mime_part	*part;
 	struct mime_msg	*m = NULL;
 	struct buf	*b = NULL;
-	struct walk	 w;
 	const uint8_t	*p;
 	size_t		 left;
 	ssize_t		 n;
@@ -151,10 +163,7 @@ app_part_save(const uint8_t *msg, size_t len, size_t index,
 		return smerr_set(e, SMERR_INVAL, "no file name");
 	if ((r = mime_parse(msg, len, &m, e)) != 0)
 		return r;
-	memset(&w, 0, sizeof(w));
-	w.want = index;
-	walk(&w, mime_msg_root(m));
-	if (w.found == NULL) {
+	if ((part = app_part_at(m, index)) == NULL) {
 		r = smerr_set(e, SMERR_NOTFOUND, "the message has no part %zu",
 		    index);
 		goto out;
@@ -163,7 +172,7 @@ app_part_save(const uint8_t *msg, size_t len, size_t index,
 		r = smerr_set(e, SMERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((r = mime_part_decode(w.found, b, e)) != 0)
+	if ((r = mime_part_decode(part, b, e)) != 0)
 		goto out;
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0600)) == -1) {
