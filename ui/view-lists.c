@@ -466,6 +466,8 @@ static const char *const help_lines[] = {
 	"  Space -         page down/up    = G     first/last (Home End)",
 	"  / l             search every folder; limit this one (same queries)",
 	"  N F             toggle unread, flagged   o O  sort (O: reversed)",
+	"  Esc v  or z     threaded (o t): collapse or expand this thread",
+	"  Esc V  or Z     collapse every thread, or expand them all",
 	"  c               choose a folder (outbox: messages not yet sent);",
 	"                  q comes back to the folder before",
 	"  R               recall a postponed draft",
