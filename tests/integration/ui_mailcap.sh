@@ -99,11 +99,7 @@ mkdir -m 700 "$T/run"
 $TM new-session -d -s ui -x 130 -y 40 \
     "MAILCAPS='$T/mailcap' XDG_RUNTIME_DIR='$T/run' '$SEALMAIL' --home '$H' --passphrase-file '$T/pw'; echo EXITED \$?; sleep 60"
 check "the program opens" ui_wait_for 'sealmail: INBOX'
-$TM send-keys -t ui c
-check "the folders" ui_wait_for 'sealmail: folders'
-row=$(ui_screen | grep -n "^ *$F" | head -1 | cut -d: -f1)
-i=2; while [ "$i" -lt "${row:-2}" ]; do $TM send-keys -t ui j; i=$((i + 1)); done
-$TM send-keys -t ui Enter
+check "c and Enter open the test folder" ui_open_folder "$F"
 check "the test folder's index" ui_wait_for "sealmail: $F \\(2\\)"
 $TM send-keys -t ui k Enter
 check "the pager shows the HTML message's links" ui_wait_for 'the page\[2\]'

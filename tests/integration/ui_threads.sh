@@ -47,11 +47,7 @@ line() { ui_screen | grep -o -- "[│ ├└─>(+0-9)-]*$1\\b.*" | head -1 | se
 $TM new-session -d -s ui -x 130 -y 40 \
     "'$SEALMAIL' --home '$H' --passphrase-file '$T/pw'; echo EXITED \$?; sleep 60"
 check "the program opens" ui_wait_for 'sealmail: INBOX'
-$TM send-keys -t ui c
-check "the folders" ui_wait_for 'sealmail: folders'
-row=$(ui_screen | grep -n "^ *$F" | head -1 | cut -d: -f1)
-i=2; while [ "$i" -lt "${row:-2}" ]; do $TM send-keys -t ui j; i=$((i + 1)); done
-$TM send-keys -t ui Enter
+check "c and Enter open the test folder" ui_open_folder "$F"
 check "the test folder's index" ui_wait_for "sealmail: $F \\(7\\)"
 $TM send-keys -t ui z
 check "z in a flat index says how to thread it" ui_wait_for 'not threaded: o t threads it'
