@@ -112,6 +112,17 @@ int	 app_viewer_open(const struct mailcap *mc, const unsigned char *msg,
  */
 int	 app_viewer_output(const struct app_viewer *v, struct buf *out,
 	    struct smerr *e);
+/*
+ * The text of the len bytes of msg as the first copiousoutput entry for
+ * text/html shows it, when the text a reader is shown (shown, as the
+ * verdict kept it) is exactly sealmail's own reading of one text/html
+ * part and no text/plain stands beside it: so nothing but a second
+ * reading of the same part replaces it. The part goes to the viewer as
+ * UTF-8 (%{charset} says so). *outp is a malloc'd text, or NULL when
+ * there is no entry or the text was not such a part. 0 or SMERR_*.
+ */
+int	 app_html_mailcap(const struct mailcap *mc, const unsigned char *msg,
+	    size_t len, const char *shown, char **outp, struct smerr *e);
 /* Removes the part's copy and its directory, and empties v. */
 void	 app_viewer_close(struct app_viewer *v);
 

@@ -135,6 +135,34 @@ app_parts(const uint8_t *msg, size_t len,
 	return w.r != 0 ? smerr_set(e, w.r, "listing the parts") : 0;
 }
 
+int
+app_write_new(const char *path, const uint8_t *p, size_t len,
+    struct smerr *e)
+{
+	ssize_t	n;
+	int	fd, r = 0;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) == -1)
+		return smerr_set(e, SMERR_IO, "%s: %s", path, errno == EEXIST ?
+		    "a file of that name exists already" : strerror(errno));
+	for (; len > 0; p += n, len -= (size_t)n)
+		if ((n = write(fd, p, len)) < 0) {
+			if (errno == EINTR) {
+				n = 0;
+				continue;
+			}
+			r = smerr_set(e, SMERR_IO, "%s: %s", path,
+			    strerror(errno));
+			break;
+		}
+	if (close(fd) != 0 && r == 0)
+		r = smerr_set(e, SMERR_IO, "%s: %s", path, strerror(errno));
+	if (r != 0)
+		(void)unlink(path);	/* no half-written file is left */
+	return r;
+}
+
 const struct mime_part *
 app_part_at(const struct mime_msg *m, size_t index)
 {
@@ -153,10 +181,7 @@ app_part_save(const uint8_t *msg, size_t len, size_t index,
 	const struct mime_part	*part;
 	struct mime_msg	*m = NULL;
 	struct buf	*b = NULL;
-	const uint8_t	*p;
-	size_t		 left;
-	ssize_t		 n;
-	int		 fd = -1, r;
+	int		 r;
 
 	*sizep = 0;
 	if (path == NULL || *path == '\0')
@@ -174,28 +199,7 @@ app_part_save(const uint8_t *msg, size_t len, size_t index,
 	}
 	if ((r = mime_part_decode(part, b, e)) != 0)
 		goto out;
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600)) == -1) {
-		r = smerr_set(e, SMERR_IO, "%s: %s", path, errno == EEXIST ?
-		    "a file of that name exists already" : strerror(errno));
-		goto out;
-	}
-	for (p = buf_data(b), left = buf_len(b); left > 0; p += n,
-	    left -= (size_t)n)
-		if ((n = write(fd, p, left)) < 0) {
-			if (errno == EINTR) {
-				n = 0;
-				continue;
-			}
-			r = smerr_set(e, SMERR_IO, "%s: %s", path,
-			    strerror(errno));
-			break;
-		}
-	if (close(fd) != 0 && r == 0)
-		r = smerr_set(e, SMERR_IO, "%s: %s", path, strerror(errno));
-	if (r != 0)
-		(void)unlink(path);	/* no half-written part is left */
-	else
+	if ((r = app_write_new(path, buf_data(b), buf_len(b), e)) == 0)
 		*sizep = buf_len(b);
 out:
 	buf_free(b);

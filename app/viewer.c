@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,11 +18,13 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "mime/mime.h"
+#include "mime/html.h"
 #include "app/app.h"
 #include "app/app_int.h"
 #include "app/mailcap.h"
 
 #define VIEWER_READ	65536		/* bytes read at once */
+#define VIEWER_MAX_TEXT	(16 * 1024 * 1024)	/* a viewer's text kept */
 
 /*
  * The private place for views: $XDG_RUNTIME_DIR/sealmail, made 0700 and
@@ -86,15 +89,27 @@ part_param(void *arg, const char *name)
 	return mime_part_param(arg, name);
 }
 
-/* The command for entry x and part p, reading the file at v->path. */
+/* A part's parameter, but its charset: the part was made UTF-8. */
+static const char *
+utf8_param(void *arg, const char *name)
+{
+	return strcasecmp(name, "charset") == 0 ? "utf-8" :
+	    mime_part_param(arg, name);
+}
+
+/*
+ * The command for entry x and part p, reading the file at v->path; param
+ * gives p's parameters.
+ */
 static int
 viewer_command(struct app_viewer *v, const struct mailcap_entry *x,
-    const struct mime_part *p, struct smerr *e)
+    const char *(*param)(void *, const char *), const struct mime_part *p,
+    struct smerr *e)
 {
 	char	*cmd;
 	int	 on_stdin;
 
-	if ((cmd = mailcap_command(x, v->type, part_param, (void *)p,
+	if ((cmd = mailcap_command(x, v->type, param, (void *)p,
 	    v->path, &on_stdin, e)) == NULL)
 		return SMERR_INVAL;
 	if (!on_stdin) {
@@ -144,7 +159,7 @@ app_viewer_open(const struct mailcap *mc, const unsigned char *msg,
 	ext = mailcap_extension(x);
 	if ((r = viewer_place(v, ext, e)) != 0 ||
 	    (r = app_part_save(msg, len, index, v->path, &n, e)) != 0 ||
-	    (r = viewer_command(v, x, p, e)) != 0)
+	    (r = viewer_command(v, x, part_param, p, e)) != 0)
 		goto out;
 out:
 	free(ext);
@@ -224,4 +239,154 @@ app_viewer_close(struct app_viewer *v)
 	free(v->path);
 	free(v->dir);
 	memset(v, 0, sizeof(*v));
+}
+
+static int
+ctype_is(const struct mime_part *p, const char *type)
+{
+	return strcasecmp(mime_part_type(p), type) == 0;
+}
+
+/*
+ * Counts in *np the text parts a reader is shown of p, picked as the
+ * verdict picks them (the text/plain of an alternative, else its last;
+ * what a multipart/signed signs), and keeps the last in *lastp. What
+ * only the verdict can open (an S/MIME entity, a message inside) counts
+ * as two: then no single part is the text shown.
+ */
+static void
+shown_parts(const struct mime_part *p, int depth, size_t *np,
+    const struct mime_part **lastp)
+{
+	size_t	i, n = mime_part_nchildren(p), pick;
+
+	if (depth > MIME_MAX_DEPTH)
+		*np += 2;
+	else if (ctype_is(p, "multipart/alternative") && n > 0) {
+		for (pick = n - 1, i = 0; i < n; i++)
+			if (ctype_is(mime_part_child(p, i), "text/plain")) {
+				pick = i;
+				break;
+			}
+		shown_parts(mime_part_child(p, pick), depth + 1, np, lastp);
+	} else if (ctype_is(p, "multipart/signed") && n > 0)
+		shown_parts(mime_part_child(p, 0), depth + 1, np, lastp);
+	else if (mime_part_is_multipart(p))
+		for (i = 0; i < n; i++)
+			shown_parts(mime_part_child(p, i), depth + 1, np,
+			    lastp);
+	else if (ctype_is(p, "application/pkcs7-mime") ||
+	    ctype_is(p, "application/x-pkcs7-mime") ||
+	    ctype_is(p, "message/rfc822"))
+		*np += 2;
+	else if (!mime_part_is_attachment(p) && (ctype_is(p, "text/plain") ||
+	    ctype_is(p, "text/html"))) {
+		(*np)++;
+		*lastp = p;
+	}
+}
+
+/* 1 when shown is sealmail's own reading of the HTML text t. */
+static int
+same_reading(const struct buf *t, const char *shown, struct smerr *e)
+{
+	struct buf	*b;
+	int		 same;
+
+	if ((b = buf_new(MIME_MAX_INPUT)) == NULL) {
+		smerr_set(e, SMERR_NOMEM, "out of memory");
+		return 0;
+	}
+	same = mime_html_text(buf_data(t), buf_len(t), b) == 0 &&
+	    buf_len(b) == strlen(shown) &&
+	    memcmp(buf_data(b), shown, buf_len(b)) == 0;
+	buf_free(b);
+	return same;
+}
+
+/* Text for a local program: t with its lines ending in LF, not CRLF. */
+static struct buf *
+lf_lines(const struct buf *t)
+{
+	const uint8_t	*p = buf_data(t);
+	struct buf	*b;
+	size_t		 i, n = buf_len(t);
+
+	if ((b = buf_new(MIME_MAX_INPUT)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (!(p[i] == '\r' && i + 1 < n && p[i + 1] == '\n') &&
+		    buf_putc(b, p[i]) != 0) {
+			buf_free(b);
+			return NULL;
+		}
+	return b;
+}
+
+/* Runs entry x over the UTF-8 HTML t of part p; its text into *outp. */
+static int
+html_run(const struct mailcap_entry *x, const struct mime_part *p,
+    const struct buf *t, char **outp, struct smerr *e)
+{
+	struct app_viewer	 v;
+	struct buf		*out = NULL;
+	char			*ext = mailcap_extension(x);
+	int			 r;
+
+	memset(&v, 0, sizeof(v));
+	if ((v.type = strdup("text/html")) == NULL ||
+	    (out = buf_new(VIEWER_MAX_TEXT)) == NULL) {
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = viewer_place(&v, ext, e)) != 0 ||
+	    (r = app_write_new(v.path, buf_data(t), buf_len(t), e)) != 0 ||
+	    (r = viewer_command(&v, x, utf8_param, p, e)) != 0 ||
+	    (r = app_viewer_output(&v, out, e)) != 0)
+		goto out;
+	if ((*outp = buf_strdup(out)) == NULL)
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+out:
+	app_viewer_close(&v);
+	buf_free(out);
+	free(ext);
+	return r;
+}
+
+int
+app_html_mailcap(const struct mailcap *mc, const unsigned char *msg,
+    size_t len, const char *shown, char **outp, struct smerr *e)
+{
+	const struct mailcap_entry	*x;
+	const struct mime_part		*p = NULL;
+	struct mime_msg			*m = NULL;
+	struct buf			*t = NULL, *lf = NULL;
+	size_t				 n = 0;
+	int				 r = 0;
+
+	*outp = NULL;
+	if (msg == NULL || shown == NULL ||
+	    (x = mailcap_find(mc, "text/html", MAILCAP_COPIOUS)) == NULL)
+		return 0;
+	if (mime_parse(msg, len, &m, NULL) != 0)
+		return 0;		/* the stored text stands */
+	shown_parts(mime_msg_root(m), 0, &n, &p);
+	if (n != 1 || !ctype_is(p, "text/html"))
+		goto out;
+	if ((t = buf_new(MIME_MAX_INPUT)) == NULL) {
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (mime_part_text(p, t, NULL) != 0 || !same_reading(t, shown, e))
+		goto out;
+	if ((lf = lf_lines(t)) == NULL) {
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		goto out;
+	}
+	r = html_run(x, p, lf, outp, e);
+out:
+	buf_free(lf);
+	buf_free(t);
+	mime_msg_free(m);
+	return r;
 }

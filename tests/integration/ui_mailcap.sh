@@ -7,7 +7,8 @@
 # bytes, in a file of the user's only under $XDG_RUNTIME_DIR/sealmail,
 # named by us (not by the message), and gone afterwards; a copiousoutput
 # entry's text is shown in a view of its own; a type with no entry is
-# said.
+# said. A copiousoutput entry for text/html shows an HTML-only message
+# in show and in the pager.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is not up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
@@ -133,6 +134,38 @@ check "q: back to the parts" ui_wait_for 'application/x-nothing'
 $TM send-keys -t ui j m
 check "a type with no entry is said" ui_wait_for 'no mailcap entry shows application/x-nothing'
 check_eq "nothing connected" 0 "$(cat "$T/conns")"
+
+# A copiousoutput entry for text/html shows an HTML-only message, in
+# show and in the pager; a message whose text is plain is left alone.
+cat > "$T/htmlview.sh" <<EOM
+#!/bin/sh
+printf '%s\n' "\$1" > "$T/html.path"
+cp "\$1" "$T/html.got"
+printf 'rendered by the viewer (%s)\n' "\$2"
+grep -o 'https://example.test/one' "\$1"
+EOM
+chmod +x "$T/htmlview.sh"
+printf 'text/html; %s %%s %%{charset}; copiousoutput; nametemplate=%%s.html\n' "$T/htmlview.sh" > "$T/mailcap2"
+MAILCAPS="$T/mailcap2" XDG_RUNTIME_DIR="$T/run" S show "$M1" > "$T/show2.txt"
+check_match "show: the viewer's text" 'rendered by the viewer \(utf-8\)' "$(cat "$T/show2.txt")"
+check_nomatch "in place of sealmail's own" 'Links:' "$(cat "$T/show2.txt")"
+sed '1,/^$/d' "$T/m1" > "$T/m1.html"
+check "the viewer got the HTML part" cmp "$T/m1.html" "$T/html.got"
+check_match "as part.html, by nametemplate" '/view-[A-Za-z0-9]{6}/part\.html$' "$(cat "$T/html.path")"
+check "the file is gone afterwards" test ! -e "$(cat "$T/html.path")"
+rm -f "$T/html.got"
+M2=$(json "$T/list.json" "[x['id'] for x in d if x['subject']=='mc-parts'][0]")
+MAILCAPS="$T/mailcap2" S show "$M2" > "$T/show3.txt"
+check_match "a plain text is shown as stored" 'the body' "$(cat "$T/show3.txt")"
+check "without the viewer" test ! -e "$T/html.got"
+cat "$T/mailcap2" >> "$T/mailcap"
+$TM send-keys -t ui q q
+check "back in the index" ui_wait_for "sealmail: $F \\(2\\)"
+$TM send-keys -t ui k Enter
+check "the pager shows the viewer's text" ui_wait_for 'rendered by the viewer \(utf-8\)'
+check "all of it" ui_wait_for '^ *.*https://example.test/one'
+check_nomatch "not its own" 'Links:' "$(ui_screen)"
+check_eq "still nothing connected" 0 "$(cat "$T/conns")"
 $TM send-keys -t ui Q
 check "Q quits cleanly" ui_wait_for 'EXITED 0'
 t_done
