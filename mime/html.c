@@ -22,6 +22,7 @@
 #define HTML_MAX_ATTR	4096	/* one attribute value kept */
 #define HTML_MAX_NAME	16	/* a tag or attribute name */
 #define HTML_MAX_ENTITY	32	/* "&...;" */
+#define HTML_LINK_SLOTS	2048	/* hash of the links; > 2 * MAX_LINKS */
 
 struct html {
 	struct buf	*out;
@@ -39,6 +40,7 @@ struct html {
 	size_t		 link;		/* number of the open link, or 0 */
 	char		*links[MIME_HTML_MAX_LINKS];
 	size_t		 nlinks;
+	uint16_t	 slots[HTML_LINK_SLOTS];	/* links: index + 1 */
 	int		 r;
 };
 
@@ -361,25 +363,35 @@ link_clean(const struct buf *b)
 	return s;
 }
 
-/* The number of a link's target: the one it had, or the next. */
+/*
+ * The number of a link's target: the one it had, or the next. The
+ * targets are hashed (FNV-1a, open addressing), so that a page of a
+ * million links costs a million lookups, not a billion comparisons.
+ */
 static size_t
 link_number(struct html *h, const struct buf *href)
 {
-	char	*s;
-	size_t	 i;
+	const unsigned char	*c;
+	uint32_t		 v = 2166136261u;
+	char			*s;
+	size_t			 i;
 
 	if ((s = link_clean(href)) == NULL)
 		return 0;
-	for (i = 0; i < h->nlinks; i++)
-		if (strcmp(h->links[i], s) == 0) {
+	for (c = (const unsigned char *)s; *c != '\0'; c++)
+		v = (v ^ *c) * 16777619u;
+	for (i = v % HTML_LINK_SLOTS; h->slots[i] != 0;
+	    i = (i + 1) % HTML_LINK_SLOTS)
+		if (strcmp(h->links[h->slots[i] - 1], s) == 0) {
 			free(s);
-			return i + 1;
+			return h->slots[i];
 		}
 	if (h->nlinks == MIME_HTML_MAX_LINKS) {
 		free(s);
 		return 0;
 	}
 	h->links[h->nlinks++] = s;
+	h->slots[i] = (uint16_t)h->nlinks;
 	return h->nlinks;
 }
 
