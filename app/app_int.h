@@ -12,6 +12,19 @@
 struct buf;
 struct store;
 
+struct mime_msg;
+struct mime_part;
+
+/*
+ * Writes len bytes of p to a new file at path, its owner's only: never
+ * over an existing file, never through a link; a file half written is
+ * removed. 0 or SMERR_IO.
+ */
+int	 app_write_new(const char *path, const uint8_t *p, size_t len,
+	    struct smerr *e);
+/* Leaf index (from 1, as app_parts numbers them) of m, or NULL. */
+const struct mime_part *app_part_at(const struct mime_msg *m, size_t index);
+
 /* One command-line invocation. */
 struct cli {
 	const char		*cmd;

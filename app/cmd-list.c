@@ -17,6 +17,7 @@
 #include "base/text.h"
 #include "store/store.h"
 #include "app/app_int.h"
+#include "app/mailcap.h"
 #include "app/query.h"
 #include "app/thread.h"
 
@@ -748,13 +749,31 @@ put_verdict(struct buf *out, const struct store_msg *m)
 	return r;
 }
 
+/* An HTML message's text as the user's copiousoutput entry shows it. */
+static int
+show_html(struct cli *c, const struct store_msg *m, char **htmlp)
+{
+	struct mailcap	*mc = NULL;
+	int		 r;
+
+	*htmlp = NULL;
+	if (m->body == NULL || m->text == NULL)
+		return 0;
+	if ((r = mailcap_load(&mc, &c->err)) == 0)
+		r = app_html_mailcap(mc, m->body, m->body_len, m->text, htmlp,
+		    &c->err);
+	mailcap_free(mc);
+	return r;
+}
+
 int
 cmd_show(struct cli *c, int argc, char **argv)
 {
 	struct store		*st = NULL;
 	struct store_msg	*m = NULL;
 	struct buf		*out = NULL;
-	char			*end;
+	const char		*text;
+	char			*end, *html = NULL;
 	long long		 id;
 	int			 i, json, r = 0;
 
@@ -791,8 +810,11 @@ cmd_show(struct cli *c, int argc, char **argv)
 		r |= buf_printf(out, " (trust %s)\nEncryption: %s\n\n",
 		    m->trust != NULL ? m->trust : "none",
 		    m->encryption != NULL ? m->encryption : "none");
-		if (m->text != NULL)
-			r |= text_sanitize(out, m->text, strlen(m->text),
+		if (show_html(c, m, &html) != 0)
+			goto fail;
+		text = html != NULL ? html : m->text;
+		if (text != NULL)
+			r |= text_sanitize(out, text, strlen(text),
 			    TEXT_MULTILINE);
 	}
 	if (r != 0) {
@@ -806,6 +828,7 @@ cmd_show(struct cli *c, int argc, char **argv)
 fail:
 	r = cli_fail(c);
 out:
+	free(html);
 	store_msg_free(m);
 	buf_free(out);
 	store_close(st);

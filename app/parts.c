@@ -19,6 +19,7 @@
 #include "base/text.h"
 #include "mime/mime.h"
 #include "app/app.h"
+#include "app/app_int.h"
 
 struct walk {
 	size_t		 index;		/* of the last leaf seen */
@@ -135,45 +136,18 @@ app_parts(const uint8_t *msg, size_t len,
 }
 
 int
-app_part_save(const uint8_t *msg, size_t len, size_t index,
-    const char *path, size_t *sizep, struct smerr *e)
+app_write_new(const char *path, const uint8_t *p, size_t len,
+    struct smerr *e)
 {
-	struct mime_msg	*m = NULL;
-	struct buf	*b = NULL;
-	struct walk	 w;
-	const uint8_t	*p;
-	size_t		 left;
-	ssize_t		 n;
-	int		 fd = -1, r;
+	ssize_t	n;
+	int	fd, r = 0;
 
-	*sizep = 0;
-	if (path == NULL || *path == '\0')
-		return smerr_set(e, SMERR_INVAL, "no file name");
-	if ((r = mime_parse(msg, len, &m, e)) != 0)
-		return r;
-	memset(&w, 0, sizeof(w));
-	w.want = index;
-	walk(&w, mime_msg_root(m));
-	if (w.found == NULL) {
-		r = smerr_set(e, SMERR_NOTFOUND, "the message has no part %zu",
-		    index);
-		goto out;
-	}
-	if ((b = buf_new_secret(MIME_MAX_INPUT)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
-		goto out;
-	}
-	if ((r = mime_part_decode(w.found, b, e)) != 0)
-		goto out;
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600)) == -1) {
-		r = smerr_set(e, SMERR_IO, "%s: %s", path, errno == EEXIST ?
+	    O_CLOEXEC, 0600)) == -1)
+		return smerr_set(e, SMERR_IO, "%s: %s", path, errno == EEXIST ?
 		    "a file of that name exists already" : strerror(errno));
-		goto out;
-	}
-	for (p = buf_data(b), left = buf_len(b); left > 0; p += n,
-	    left -= (size_t)n)
-		if ((n = write(fd, p, left)) < 0) {
+	for (; len > 0; p += n, len -= (size_t)n)
+		if ((n = write(fd, p, len)) < 0) {
 			if (errno == EINTR) {
 				n = 0;
 				continue;
@@ -185,8 +159,47 @@ app_part_save(const uint8_t *msg, size_t len, size_t index,
 	if (close(fd) != 0 && r == 0)
 		r = smerr_set(e, SMERR_IO, "%s: %s", path, strerror(errno));
 	if (r != 0)
-		(void)unlink(path);	/* no half-written part is left */
-	else
+		(void)unlink(path);	/* no half-written file is left */
+	return r;
+}
+
+const struct mime_part *
+app_part_at(const struct mime_msg *m, size_t index)
+{
+	struct walk	w;
+
+	memset(&w, 0, sizeof(w));
+	w.want = index;
+	walk(&w, mime_msg_root(m));
+	return w.found;
+}
+
+int
+app_part_save(const uint8_t *msg, size_t len, size_t index,
+    const char *path, size_t *sizep, struct smerr *e)
+{
+	const struct mime_part	*part;
+	struct mime_msg	*m = NULL;
+	struct buf	*b = NULL;
+	int		 r;
+
+	*sizep = 0;
+	if (path == NULL || *path == '\0')
+		return smerr_set(e, SMERR_INVAL, "no file name");
+	if ((r = mime_parse(msg, len, &m, e)) != 0)
+		return r;
+	if ((part = app_part_at(m, index)) == NULL) {
+		r = smerr_set(e, SMERR_NOTFOUND, "the message has no part %zu",
+		    index);
+		goto out;
+	}
+	if ((b = buf_new_secret(MIME_MAX_INPUT)) == NULL) {
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = mime_part_decode(part, b, e)) != 0)
+		goto out;
+	if ((r = app_write_new(path, buf_data(b), buf_len(b), e)) == 0)
 		*sizep = buf_len(b);
 out:
 	buf_free(b);

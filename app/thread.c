@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/buf.h"
 #include "base/err.h"
 #include "app/reply.h"
 #include "app/thread.h"
@@ -370,5 +371,67 @@ thread_sort(const struct thread_msg *msgs, size_t n, enum thread_key key,
 		out[i].index = ix[reverse ? n - 1 - i : i];
 	}
 	free(ix);
+	return 0;
+}
+
+/* One place's drawing: its ancestors' columns from level lo, its arrow. */
+static char *
+tree_line(const unsigned char *more, int depth)
+{
+	struct buf	*b;
+	char		*s;
+	int		 k, lo = 1, r = 0;
+
+	if ((b = buf_new(0)) == NULL)
+		return NULL;
+	if (depth > THREAD_TREE_LEVELS) {
+		lo = depth - THREAD_TREE_LEVELS + 1;
+		r |= buf_puts(b, "…");
+	}
+	for (k = lo; k < depth; k++)
+		r |= buf_puts(b, more[k] ? "│ " : "  ");
+	r |= buf_puts(b, more[depth] ? "├─>" : "└─>");
+	s = r == 0 ? buf_take(b, NULL) : NULL;
+	buf_free(b);
+	return s;
+}
+
+int
+thread_tree(const struct thread_pos *pos, size_t n, char **out,
+    struct smerr *e)
+{
+	unsigned char	*more;
+	size_t		 i, j;
+	int		 d, maxd = 0, top = 0;
+
+	for (i = 0; i < n; i++) {
+		out[i] = NULL;
+		if (pos[i].depth > maxd)
+			maxd = pos[i].depth;
+	}
+	if ((more = calloc((size_t)maxd + 2, 1)) == NULL)
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	/*
+	 * From the last place up: more[k] says a place at depth k follows
+	 * with nothing shallower between, that is, the ancestor (or the
+	 * place itself) at depth k has a later sibling.
+	 */
+	for (i = n; i-- > 0; ) {
+		d = pos[i].depth;
+		if (d > 0 && (out[i] = tree_line(more, d)) == NULL) {
+			for (j = i + 1; j < n; j++)
+				free(out[j]);
+			for (j = i; j < n; j++)
+				out[j] = NULL;
+			free(more);
+			return smerr_set(e, SMERR_NOMEM, "out of memory");
+		}
+		/* Only levels that were set need clearing: linear overall. */
+		while (top > d)
+			more[top--] = 0;
+		more[d] = 1;
+		top = d;
+	}
+	free(more);
 	return 0;
 }

@@ -45,6 +45,20 @@ struct thread_pos {
 int	 thread_order(const struct thread_msg *msgs, size_t n, int reverse,
 	    struct thread_pos *out, struct smerr *e);
 
+#define THREAD_TREE_LEVELS	24	/* ancestors drawn; deeper ones as "…" */
+
+/*
+ * The tree drawing of each of the n places of a threaded order (as
+ * thread_order gives them), in mutt's manner: for each ancestor below the
+ * root "│ " when more of its siblings follow, else two spaces, then "├─>"
+ * when more of the place's own siblings follow, else "└─>". A root has
+ * none. out (n pointers, caller's storage) gets malloc'd strings, NULL
+ * for roots; the caller frees them. Linear in n, whatever the depth.
+ * 0 or SMERR_NOMEM (out then holds nothing).
+ */
+int	 thread_tree(const struct thread_pos *pos, size_t n, char **out,
+	    struct smerr *e);
+
 enum thread_key {
 	THREAD_BY_DATE,
 	THREAD_BY_FROM,		/* case-insensitively */

@@ -36,6 +36,7 @@
 #include "base/text.h"
 #include "mime/mime.h"
 #include "mime/hp.h"
+#include "mime/html.h"
 #include "crypto/crypto_int.h"
 
 const struct crypto_rule crypto_sig_rules[] = {
@@ -934,43 +935,6 @@ out:
 	return r;
 }
 
-/* A crude view of HTML: tags dropped, a few entities, for text only. */
-static int
-html_text(struct buf *out, const uint8_t *s, size_t len)
-{
-	size_t	i;
-	int	intag = 0, r = 0, skip = 0;
-
-	for (i = 0; i < len && r == 0; i++) {
-		if (intag) {
-			if (s[i] == '>')
-				intag = 0;
-			continue;
-		}
-		if (s[i] == '<') {
-			intag = 1;
-			if (len - i > 7 && (strncasecmp((const char *)s + i,
-			    "<style", 6) == 0 || strncasecmp((const char *)s +
-			    i, "<script", 7) == 0))
-				skip = 1;
-			else if (len - i > 2 && (strncasecmp((const char *)s +
-			    i, "</style", 7) == 0 || strncasecmp((const char *)
-			    s + i, "</script", 8) == 0))
-				skip = 0;
-			else if (len - i > 3 && (strncasecmp((const char *)s +
-			    i, "<br", 3) == 0 || strncasecmp((const char *)s +
-			    i, "<p", 2) == 0 || strncasecmp((const char *)s +
-			    i, "<div", 4) == 0))
-				r = buf_putc(out, '\n');
-			continue;
-		}
-		if (skip)
-			continue;
-		r = buf_putc(out, s[i]);
-	}
-	return r;
-}
-
 /*
  * A part's text begins at the end of text: remember where, and whether a
  * signature covers it and an envelope held it. A part that could not be
@@ -1044,7 +1008,7 @@ text_add(struct judge *j, const struct mime_part *p)
 		buf_free(t);
 		return smerr_set(j->e, r, "message text: %s", smerr_str(r));
 	}
-	r = html_text(j->text, buf_data(t), buf_len(t));
+	r = mime_html_text(buf_data(t), buf_len(t), j->text);
 	buf_free(t);
 	if (r != 0)
 		return smerr_set(j->e, r, "message text: %s", smerr_str(r));

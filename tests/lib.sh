@@ -219,6 +219,18 @@ ui_open_msg() {
 	$TM send-keys -t ui Enter
 }
 
+# ui_open_folder NAME: from an index, c, down to folder NAME, Enter.
+ui_open_folder() {
+	$TM send-keys -t ui c
+	ui_wait_for 'sealmail: folders' >/dev/null || return 1
+	_row=$(ui_screen | grep -n "^ *$1" | head -1 | cut -d: -f1)
+	_i=2
+	while [ "$_i" -lt "${_row:-2}" ]; do
+		$TM send-keys -t ui j; _i=$((_i + 1))
+	done
+	$TM send-keys -t ui Enter
+}
+
 # inbox_put FILE: one message (LF or CRLF) into alice's INBOX on the lab's
 # Dovecot, as a new Maildir file.
 inbox_put() {

@@ -32,6 +32,9 @@ struct ix_msg {
 	size_t	 size;			/* for o and O */
 	char	*msgid, *irt, *refs;	/* for threads */
 	int	 depth;
+	char	*tree;		/* its drawing in the thread, or NULL */
+	size_t	 nreplies;	/* a root's: the places under it */
+	int	 collapsed;	/* a root whose replies are hidden */
 };
 
 /* o and O: the orders, as their keys name them ("" as stored). */
@@ -42,7 +45,10 @@ struct ix {
 	char		*query;		/* NULL: the whole folder */
 	struct ix_msg	*msgs;
 	size_t		 n, cap;
-	size_t		 cur, top;
+	size_t		*rows;		/* the messages shown: indexes */
+	size_t		 nrows;
+	size_t		 cur, top;	/* rows */
+	int		 esc;		/* Esc was pressed: v and V follow */
 	int		 sent;		/* a folder of what the user sent */
 	char		*limit;		/* l: the query shown, NULL: all */
 	int		 order;		/* 0 as stored, else 1 + its key */
@@ -70,10 +76,13 @@ ix_clear(struct ix *ix)
 		free(ix->msgs[i].msgid);
 		free(ix->msgs[i].irt);
 		free(ix->msgs[i].refs);
+		free(ix->msgs[i].tree);
 	}
 	free(ix->msgs);
+	free(ix->rows);
 	ix->msgs = NULL;
-	ix->n = ix->cap = 0;
+	ix->rows = NULL;
+	ix->n = ix->cap = ix->nrows = 0;
 }
 
 /* "To first@addr" (with a "+" when there are more) for the column. */
@@ -95,6 +104,24 @@ is_sent_folder(const char *f)
 {
 	return strcasecmp(f, "Sent") == 0 || strcasecmp(f, "Drafts") == 0 ||
 	    strncasecmp(f, "Sent ", 5) == 0 || strcasecmp(f, "outbox") == 0;
+}
+
+/*
+ * Subjects are the sender's: the box-drawing characters of the tree are
+ * ours alone, so that no subject draws a place in a thread it is not in.
+ */
+static void
+ix_unbox(char *s)
+{
+	unsigned char	*p = (unsigned char *)s;
+
+	/* U+2500 to U+257F are E2 94 80 to E2 95 BF. */
+	for (; *p != '\0'; p++)
+		if (p[0] == 0xe2 && (p[1] == 0x94 || p[1] == 0x95) &&
+		    p[2] >= 0x80 && p[2] <= 0xbf) {
+			memmove(p + 1, p + 3, strlen((char *)p + 3) + 1);
+			*p = '-';
+		}
 }
 
 static int
@@ -120,6 +147,8 @@ ix_add(const struct store_msg *m, void *arg)
 	else
 		x->from = dupnull(m->from);
 	x->subject = dupnull(m->subject);
+	if (x->subject != NULL)
+		ix_unbox(x->subject);
 	x->flags = dupnull(m->flags);
 	x->signature = dupnull(m->signature);
 	x->encryption = dupnull(m->encryption);
@@ -127,6 +156,9 @@ ix_add(const struct store_msg *m, void *arg)
 	x->named = 0;
 	x->size = m->size;
 	x->depth = 0;
+	x->tree = NULL;
+	x->nreplies = 0;
+	x->collapsed = 0;
 	x->msgid = dupnull(m->message_id);
 	x->irt = dupnull(m->in_reply_to);
 	x->refs = dupnull(m->references);
@@ -140,6 +172,60 @@ ix_add(const struct store_msg *m, void *arg)
 	}
 	ix->n++;
 	return 0;
+}
+
+/*
+ * The drawing of each message in its thread, made once per order (a
+ * redraw only copies it out), and each root's count of replies.
+ */
+static int
+ix_tree(struct ix *ix, const struct thread_pos *tp, struct smerr *e)
+{
+	char	**t;
+	size_t	  i, root = 0;
+	int	  r;
+
+	if ((t = calloc(ix->n, sizeof(*t))) == NULL)
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	if ((r = thread_tree(tp, ix->n, t, e)) == 0)
+		for (i = 0; i < ix->n; i++) {
+			ix->msgs[i].tree = t[i];
+			if (ix->msgs[i].depth == 0)
+				root = i;
+			else
+				ix->msgs[root].nreplies++;
+		}
+	free(t);
+	return r;
+}
+
+/* Which messages are shown: all, but the replies of collapsed threads. */
+static int
+ix_rows(struct ix *ix)
+{
+	size_t	i, *nr;
+	int	hide = 0;
+
+	if ((nr = reallocarray(ix->rows, ix->n > 0 ? ix->n : 1,
+	    sizeof(*nr))) == NULL)
+		return SMERR_NOMEM;
+	ix->rows = nr;
+	ix->nrows = 0;
+	for (i = 0; i < ix->n; i++) {
+		if (ix->msgs[i].depth == 0)
+			hide = ix->msgs[i].collapsed;
+		else if (hide)
+			continue;
+		ix->rows[ix->nrows++] = i;
+	}
+	return 0;
+}
+
+/* The message on row i. */
+static struct ix_msg *
+ix_at(struct ix *ix, size_t i)
+{
+	return &ix->msgs[ix->rows[i]];
 }
 
 /* Puts the messages in the order o or O chose (threads with depths). */
@@ -181,6 +267,8 @@ ix_order(struct ix *ix, struct smerr *e)
 	free(ix->msgs);
 	ix->msgs = nm;
 	nm = NULL;
+	if (ix_order_keys[ix->order - 1] == 't')
+		r = ix_tree(ix, tp, e);
 out:
 	free(tm);
 	free(tp);
@@ -211,25 +299,72 @@ ix_load(struct store *st, struct ix *ix, struct smerr *e)
 	return r;
 }
 
+static int
+id_cmp(const void *a, const void *b)
+{
+	int64_t	x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The ids of the collapsed threads' roots (sorted; NULL: none). */
+static int64_t *
+ix_folded(const struct ix *ix, size_t *np)
+{
+	int64_t	*ids = NULL;
+	size_t	 i;
+
+	*np = 0;
+	for (i = 0; i < ix->n; i++) {
+		if (!ix->msgs[i].collapsed)
+			continue;
+		if (ids == NULL && (ids = calloc(ix->n, sizeof(*ids))) == NULL)
+			return NULL;
+		ids[(*np)++] = ix->msgs[i].id;
+	}
+	if (ids != NULL)
+		qsort(ids, *np, sizeof(*ids), id_cmp);
+	return ids;
+}
+
+/* Collapses again, after a reload, the threads that were. */
+static void
+ix_refold(struct ix *ix, const int64_t *ids, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < ix->n && n > 0; i++)
+		if (ix->msgs[i].depth == 0 && ix->msgs[i].nreplies > 0 &&
+		    bsearch(&ix->msgs[i].id, ids, n, sizeof(*ids), id_cmp) !=
+		    NULL)
+			ix->msgs[i].collapsed = 1;
+}
+
 static void
 ix_refresh(struct ui *ui, struct ui_view *v)
 {
 	struct ix	*ix = v->data;
 	struct store	*st = app_session_store(ui_session(ui));
 	struct smerr	 e;
-	int64_t		 keep = ix->n > 0 ? ix->msgs[ix->cur].id : 0;
-	size_t		 i;
+	int64_t		 keep = ix->nrows > 0 ? ix_at(ix, ix->cur)->id : 0;
+	int64_t		*folded;
+	size_t		 i, nfolded;
 	int		 r;
 
+	folded = ix_folded(ix, &nfolded);
 	ix_clear(ix);
 	smerr_clear(&e);
 	if ((r = ix_load(st, ix, &e)) == 0)
 		r = ix_order(ix, &e);
 	if (r != 0)
 		ui_status(ui, 1, "%s", smerr_msg(&e));
-	ix->cur = ix->n > 0 ? ix->n - 1 : 0;
-	for (i = 0; i < ix->n; i++)
-		if (ix->msgs[i].id == keep)
+	ix_refold(ix, folded, nfolded);
+	free(folded);
+	if (ix_rows(ix) != 0)
+		ui_status(ui, 1, "out of memory");
+	ix->cur = ix->nrows > 0 ? ix->nrows - 1 : 0;
+	for (i = 0; i < ix->nrows; i++)
+		if (ix_at(ix, i)->id == keep)
 			ix->cur = i;
 	if (ix->query != NULL)
 		snprintf(v->title, sizeof(v->title), "search \"%s\" (%zu)%s%s",
@@ -316,6 +451,15 @@ ix_cell(int y, int x, int cols, int width, const char *s)
 	return x + width;
 }
 
+/* The attributes of a line's text: selected, or bold while unread. */
+static void
+ix_attr(const struct ix_msg *m, int sel)
+{
+	attrset(sel ? COLOR_PAIR(UI_C_SEL) : A_NORMAL);
+	if (!has_flag(m->flags, "\\Seen") && !sel)
+		attron(A_BOLD);
+}
+
 static void
 ix_line(int y, int cols, const struct ix_msg *m, size_t i, int sel,
     const struct ix_cols *c)
@@ -324,9 +468,7 @@ ix_line(int y, int cols, const struct ix_msg *m, size_t i, int sel,
 	char		 buf[64], sm[2] = "", em[2] = "";
 	int		 x = 0;
 
-	attrset(sel ? COLOR_PAIR(UI_C_SEL) : A_NORMAL);
-	if (!has_flag(m->flags, "\\Seen") && !sel)
-		attron(A_BOLD);
+	ix_attr(m, sel);
 	if (c->num > 0) {
 		snprintf(buf, sizeof(buf), "%4zu ", i + 1);
 		x = ix_cell(y, x, cols, c->num, buf);
@@ -342,16 +484,21 @@ ix_line(int y, int cols, const struct ix_msg *m, size_t i, int sel,
 	if (!sel)
 		attrset(COLOR_PAIR(ec) | A_BOLD);
 	x = ix_cell(y, x, cols, 2, em);
-	attrset(sel ? COLOR_PAIR(UI_C_SEL) : A_NORMAL);
-	if (!has_flag(m->flags, "\\Seen") && !sel)
-		attron(A_BOLD);
+	ix_attr(m, sel);
 	ui_date(buf, sizeof(buf), m->date);
 	x = ix_cell(y, x, cols, c->date, buf);
 	x = ix_cell(y, x, cols, c->from, m->name != NULL ? m->name : m->from);
-	/* A reply in a thread, indented under what it answers. */
-	if (m->depth > 0 && x + 2 * m->depth < cols) {
-		x += 2 * (m->depth - 1);
-		x += ui_put(y, x, cols - x, "> ", 2);
+	/* Its place in the thread, drawn in a colour of its own. */
+	if (m->tree != NULL && x < cols) {
+		if (!sel)
+			attrset(COLOR_PAIR(UI_C_DIM));
+		x += ui_put(y, x, cols - x, m->tree, strlen(m->tree));
+		ix_attr(m, sel);
+	}
+	/* A collapsed thread: how many replies it hides. */
+	if (m->collapsed && m->nreplies > 0 && x < cols) {
+		snprintf(buf, sizeof(buf), "(+%zu) ", m->nreplies);
+		x += ui_put(y, x, cols - x, buf, strlen(buf));
 	}
 	if (x < cols)
 		x += ui_put(y, x, cols - x, m->subject, strlen(m->subject));
@@ -368,7 +515,7 @@ ix_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 	size_t		 i;
 	int		 y;
 
-	if (ix->n == 0) {
+	if (ix->nrows == 0) {
 		const char *empty = ix->query != NULL ? "No message matches." :
 		    "No messages here yet. S syncs the account; m writes a "
 		    "message.";
@@ -383,16 +530,17 @@ ix_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 	if (ix->cur >= ix->top + (size_t)rows)
 		ix->top = ix->cur - (size_t)rows + 1;
 	ix_cols(cols, &c);
-	for (i = ix->top, y = top; i < ix->n && y < top + rows; i++, y++) {
-		ix_name(ui, &ix->msgs[i]);
-		ix_line(y, cols, &ix->msgs[i], i, i == ix->cur, &c);
+	for (i = ix->top, y = top; i < ix->nrows && y < top + rows; i++,
+	    y++) {
+		ix_name(ui, ix_at(ix, i));
+		ix_line(y, cols, ix_at(ix, i), ix->rows[i], i == ix->cur, &c);
 	}
 }
 
 static void
 ix_toggle_flag(struct ui *ui, struct ix *ix, const char *flag)
 {
-	struct ix_msg	*m = &ix->msgs[ix->cur];
+	struct ix_msg	*m = ix_at(ix, ix->cur);
 	struct smerr	 e;
 	char		*nf, *p;
 	size_t		 n = strlen(flag);
@@ -480,6 +628,47 @@ ix_sort_key(struct ui *ui, struct ui_view *v, int reverse)
 	ix_refresh(ui, v);
 }
 
+/*
+ * Esc v (z): collapses the current thread to its root, or expands it;
+ * Esc V (Z): collapses every thread, or expands them all when none is
+ * open. The cursor goes to the current thread's root.
+ */
+static void
+ix_fold(struct ui *ui, struct ix *ix, int all)
+{
+	size_t	i, root;
+	int	fold = 0;
+
+	if (ix->order == 0 || ix_order_keys[ix->order - 1] != 't') {
+		ui_status(ui, 1, "the index is not threaded: o t threads it");
+		return;
+	}
+	if (ix->nrows == 0)
+		return;
+	for (root = ix->rows[ix->cur]; root > 0 && ix->msgs[root].depth > 0;
+	    root--)
+		;
+	if (!all)
+		ix->msgs[root].collapsed = !ix->msgs[root].collapsed &&
+		    ix->msgs[root].nreplies > 0;
+	else {
+		for (i = 0; i < ix->n; i++)
+			if (ix->msgs[i].depth == 0 &&
+			    ix->msgs[i].nreplies > 0 && !ix->msgs[i].collapsed)
+				fold = 1;
+		for (i = 0; i < ix->n; i++)
+			ix->msgs[i].collapsed = fold && ix->msgs[i].depth == 0 &&
+			    ix->msgs[i].nreplies > 0;
+	}
+	if (ix_rows(ix) != 0) {
+		ui_status(ui, 1, "out of memory");
+		return;
+	}
+	for (i = 0; i < ix->nrows; i++)
+		if (ix->rows[i] == root)
+			ix->cur = i;
+}
+
 static int
 ix_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 {
@@ -489,9 +678,24 @@ ix_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 
 	if ((k = ui_nav_key(k, fn)) == 0)
 		return 1;
+	/* Esc v and Esc V, as mutt reads them: Esc then the key. */
+	if (ix->esc) {
+		ix->esc = 0;
+		if (k == 'v' || k == 'V') {
+			ix_fold(ui, ix, k == 'V');
+			return 0;
+		}
+	}
 	switch (k) {
+	case 27:
+		ix->esc = 1;
+		return 0;
+	case 'z':
+	case 'Z':
+		ix_fold(ui, ix, k == 'Z');
+		return 0;
 	case 'j':
-		if (ix->cur + 1 < ix->n)
+		if (ix->cur + 1 < ix->nrows)
 			ix->cur++;
 		return 0;
 	case 'k':
@@ -499,8 +703,8 @@ ix_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 			ix->cur--;
 		return 0;
 	case ' ':
-		ix->cur = ix->cur + page < ix->n ? ix->cur + page :
-		    (ix->n > 0 ? ix->n - 1 : 0);
+		ix->cur = ix->cur + page < ix->nrows ? ix->cur + page :
+		    (ix->nrows > 0 ? ix->nrows - 1 : 0);
 		return 0;
 	case '-':
 		ix->cur = ix->cur > page ? ix->cur - page : 0;
@@ -509,19 +713,19 @@ ix_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 		ix->cur = 0;
 		return 0;
 	case 'G':
-		ix->cur = ix->n > 0 ? ix->n - 1 : 0;
+		ix->cur = ix->nrows > 0 ? ix->nrows - 1 : 0;
 		return 0;
 	case '\r':
 	case '\n':
-		if (ix->n > 0)
-			ui_push(ui, ui_pager_new(ui, ix->msgs[ix->cur].id));
+		if (ix->nrows > 0)
+			ui_push(ui, ui_pager_new(ui, ix_at(ix, ix->cur)->id));
 		return 0;
 	case 'N':
-		if (ix->n > 0)
+		if (ix->nrows > 0)
 			ix_toggle_flag(ui, ix, "\\Seen");
 		return 0;
 	case 'F':
-		if (ix->n > 0)
+		if (ix->nrows > 0)
 			ix_toggle_flag(ui, ix, "\\Flagged");
 		return 0;
 	case '/':
@@ -540,9 +744,9 @@ ix_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 		ix_sort_key(ui, v, k == 'O');
 		return 0;
 	}
-	if (ix->n == 0)
+	if (ix->nrows == 0)
 		return 1;
-	return ui_msg_key(ui, ix->msgs[ix->cur].id, k) == 1;
+	return ui_msg_key(ui, ix_at(ix, ix->cur)->id, k) == 1;
 }
 
 int64_t
@@ -554,13 +758,13 @@ ui_index_step(struct ui_view *v, int64_t id, int dir)
 	if (v == NULL || v->ops->key != ix_key)
 		return 0;
 	ix = v->data;
-	for (i = 0; i < ix->n; i++) {
-		if (ix->msgs[i].id != id)
+	for (i = 0; i < ix->nrows; i++) {
+		if (ix_at(ix, i)->id != id)
 			continue;
-		if ((dir > 0 && i + 1 >= ix->n) || (dir < 0 && i == 0))
+		if ((dir > 0 && i + 1 >= ix->nrows) || (dir < 0 && i == 0))
 			return 0;
 		ix->cur = dir > 0 ? i + 1 : i - 1;
-		return ix->msgs[ix->cur].id;
+		return ix_at(ix, ix->cur)->id;
 	}
 	return 0;
 }

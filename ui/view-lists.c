@@ -14,6 +14,7 @@
 #include "store/store.h"
 #include "keys/keys.h"
 #include "app/app.h"
+#include "app/mailcap.h"
 #include "ui/ui_int.h"
 
 struct ls_item {
@@ -29,15 +30,19 @@ struct ls {
 	size_t		 cur, top;
 	int		 kind;		/* LS_FOLDERS, LS_KEYS, ... */
 	int64_t		 msg;		/* LS_PARTS, LS_SOURCE: whose */
+	char		*output;	/* LS_OUTPUT: a viewer's text */
 };
 
 enum { LS_FOLDERS, LS_KEYS, LS_PARTS, LS_HELP, LS_OUTBOX, LS_DRAFTS,
-    LS_SOURCE };
+    LS_SOURCE, LS_OUTPUT };
 
 static struct ui_view	*ui_source_new(struct ui *, int64_t);
 
 /* Lists that are only text to scroll, without a cursor. */
-#define LS_TEXT(ls)	((ls)->kind == LS_HELP || (ls)->kind == LS_SOURCE)
+#define LS_TEXT(ls)	((ls)->kind == LS_HELP || (ls)->kind == LS_SOURCE || \
+			    (ls)->kind == LS_OUTPUT)
+/* What a copiousoutput viewer may show of one part. */
+#define LS_OUTPUT_MAX	(16 * 1024 * 1024)
 
 static int
 ls_add(struct ls *ls, const char *text, const char *key, enum ui_color c)
@@ -211,18 +216,13 @@ outbox_source(struct ui *ui, int64_t id)
 	return f.text;
 }
 
-/* One line per line of a queued message's text. */
+/* One line of the list per line of the len bytes of text at p. */
 static void
-source_load(struct ui *ui, struct ls *ls)
+text_lines(struct ls *ls, const char *p, size_t len)
 {
-	struct buf	*t;
-	const char	*p, *nl, *end;
+	const char	*nl, *end = p + len;
 	char		*line;
 
-	if ((t = outbox_source(ui, ls->msg)) == NULL)
-		return;
-	p = buf_str(t);
-	end = p + buf_len(t);
 	for (; p < end; p = nl + 1) {
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			nl = end;
@@ -232,6 +232,17 @@ source_load(struct ui *ui, struct ls *ls)
 		ls_add(ls, line, NULL, UI_C_NORMAL);
 		free(line);
 	}
+}
+
+/* One line per line of a queued message's text. */
+static void
+source_load(struct ui *ui, struct ls *ls)
+{
+	struct buf	*t;
+
+	if ((t = outbox_source(ui, ls->msg)) == NULL)
+		return;
+	text_lines(ls, buf_str(t), buf_len(t));
 	buf_free(t);
 }
 
@@ -393,12 +404,70 @@ parts_save(struct ui *ui, struct ls *ls)
 	store_msg_free(m);
 }
 
+static struct ui_view	*output_new(struct ui *, size_t, const char *,
+			    char *);
+
+/*
+ * Shows the part under the cursor through its mailcap entry: the text of
+ * a copiousoutput entry in a view of its own, any other viewer on the
+ * terminal (the screen comes back when it ends). Its copy of the part is
+ * removed either way.
+ */
+static void
+parts_view(struct ui *ui, struct ls *ls)
+{
+	struct store_msg	*m = NULL;
+	struct mailcap		*mc = NULL;
+	struct app_viewer	 vw;
+	struct buf		*out = NULL;
+	struct smerr		 e;
+	const uint8_t		*msg;
+	const char		*argv[4];
+	size_t			 idx = ls->cur + 1, len;
+	int			 r;
+
+	memset(&vw, 0, sizeof(vw));
+	if (ls->items[ls->cur].key == NULL)
+		return;			/* the line saying there is none */
+	smerr_clear(&e);
+	if (mailcap_load(&mc, &e) != 0 ||
+	    (msg = parts_msg(ui, ls, &m, &len, &e)) == NULL ||
+	    app_viewer_open(mc, msg, len, idx, &vw, &e) != 0) {
+		ui_status(ui, 1, "%s", smerr_msg(&e));
+		goto out;
+	}
+	if (vw.copious) {
+		if ((out = buf_new(LS_OUTPUT_MAX)) == NULL)
+			ui_status(ui, 1, "out of memory");
+		else if (app_viewer_output(&vw, out, &e) != 0)
+			ui_status(ui, 1, "%s", smerr_msg(&e));
+		else
+			ui_push(ui, output_new(ui, idx, vw.type,
+			    buf_take(out, NULL)));
+		goto out;
+	}
+	argv[0] = "/bin/sh";
+	argv[1] = "-c";
+	argv[2] = vw.cmd;
+	argv[3] = NULL;
+	r = ui_run_piped(ui, argv, NULL, 0, 0);
+	ui_status(ui, r != 0, r == 0 ? "part %zu shown by its viewer" :
+	    "the viewer of part %zu exited with %d", idx, r);
+out:
+	app_viewer_close(&vw);
+	buf_free(out);
+	mailcap_free(mc);
+	store_msg_free(m);
+}
+
 static const char *const help_lines[] = {
 	"Index",
 	"  j k, arrows     move            Enter   read the message",
 	"  Space -         page down/up    = G     first/last (Home End)",
 	"  / l             search every folder; limit this one (same queries)",
 	"  N F             toggle unread, flagged   o O  sort (O: reversed)",
+	"  Esc v  or z     threaded (o t): collapse or expand this thread",
+	"  Esc V  or Z     collapse every thread, or expand them all",
 	"  c               choose a folder (outbox: messages not yet sent);",
 	"                  q comes back to the folder before",
 	"  R               recall a postponed draft",
@@ -409,7 +478,8 @@ static const char *const help_lines[] = {
 	"  | w             pipe, write the message",
 	"Pager",
 	"  Space - b j k   page, line      J K     next, previous",
-	"  h               all header fields  v  parts (Enter saves)",
+	"  h               all header fields  v  parts (Enter saves,",
+	"                  m opens one through its mailcap entry)",
 	"  V               the signer's certificate: issuers, validity,",
 	"                  fingerprint, where it came from, what it replaced",
 	"  q or i          back to the index",
@@ -491,6 +561,10 @@ ls_load(struct ui *ui, struct ui_view *v)
 		snprintf(v->title, sizeof(v->title), "outbox message %lld",
 		    (long long)ls->msg);
 		source_load(ui, ls);
+		break;
+	case LS_OUTPUT:
+		if (ls->output != NULL)
+			text_lines(ls, ls->output, strlen(ls->output));
 		break;
 	default:
 		snprintf(v->title, sizeof(v->title), "help");
@@ -646,6 +720,12 @@ ls_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 		if (ls->cur > 0)
 			ls->cur--;
 		return 0;
+	case 'm':
+		if (ls->kind != LS_PARTS)
+			return 1;
+		if (ls->n > 0)
+			parts_view(ui, ls);
+		return 0;
 	case '\r':
 	case '\n':
 	case 's':
@@ -682,6 +762,7 @@ ls_free(struct ui_view *v)
 	struct ls	*ls = v->data;
 
 	ls_clear(ls);
+	free(ls->output);
 	free(ls);
 	free(v);
 }
@@ -695,7 +776,8 @@ static const struct ui_view_ops keys_ops = {
 	ls_draw, ls_key, ls_load, ls_free,
 };
 static const struct ui_view_ops parts_ops = {
-	"parts", " q:back  Enter or s:save to a file  j/k:move",
+	"parts", " q:back  Enter or s:save to a file  m:view (mailcap)  "
+	"j/k:move",
 	ls_draw, ls_key, ls_load, ls_free,
 };
 static const struct ui_view_ops outbox_ops = {
@@ -708,6 +790,10 @@ static const struct ui_view_ops drafts_ops = {
 };
 static const struct ui_view_ops source_ops = {
 	"outbox message", " q:back  j/k:scroll  (e in the outbox edits it)",
+	ls_draw, ls_key, ls_load, ls_free,
+};
+static const struct ui_view_ops output_ops = {
+	"viewer output", " q:back  j/k:scroll",
 	ls_draw, ls_key, ls_load, ls_free,
 };
 static const struct ui_view_ops help_ops = {
@@ -778,4 +864,22 @@ struct ui_view *
 ui_help_new(struct ui *ui)
 {
 	return ls_new(ui, &help_ops, LS_HELP, 0);
+}
+
+/* The text a copiousoutput viewer gave for part idx (takes text). */
+static struct ui_view *
+output_new(struct ui *ui, size_t idx, const char *type, char *text)
+{
+	struct ui_view	*v;
+
+	if (text == NULL || (v = ls_new(ui, &output_ops, LS_OUTPUT, 0)) ==
+	    NULL) {
+		free(text);
+		return NULL;
+	}
+	((struct ls *)v->data)->output = text;
+	snprintf(v->title, sizeof(v->title), "part %zu (%s) as its viewer "
+	    "shows it", idx, type);
+	ls_load(ui, v);
+	return v;
 }

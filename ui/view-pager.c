@@ -20,6 +20,7 @@
 #include "base/text.h"
 #include "store/store.h"
 #include "app/app.h"
+#include "app/mailcap.h"
 #include "ui/ui_int.h"
 
 #define PG_GUTTER	4	/* two marks, the gutter rule, a space */
@@ -47,6 +48,8 @@ struct pg {
 	int		 allhdr;	/* h: every header field */
 	char		*from, *subject, *message_id, *text;
 	char		*to;
+	char		*html;		/* the text as a mailcap entry shows it */
+	int64_t		 html_id;	/* the message html was made for */
 	char		 brief[200];	/* the verdict in one line */
 	enum ui_color	 briefc;
 };
@@ -407,6 +410,34 @@ pg_body(struct pg *pg, const struct store_msg *m, const struct app_shown *sh,
 }
 
 
+/*
+ * An HTML message shown through the user's copiousoutput entry for
+ * text/html, once per message: only when one run of coverage spans the
+ * whole text, so that every line of the viewer's text has the marks the
+ * stored text had.
+ */
+static void
+pg_html(struct ui *ui, struct pg *pg, const struct store_msg *m,
+    const struct app_shown *sh)
+{
+	struct mailcap	*mc = NULL;
+	struct smerr	 e;
+
+	if (pg->html_id == pg->id)
+		return;
+	free(pg->html);
+	pg->html = NULL;
+	pg->html_id = pg->id;
+	if (m->body == NULL || m->text == NULL ||
+	    (sh != NULL && sh->nspans > 1))
+		return;
+	smerr_clear(&e);
+	if (mailcap_load(&mc, &e) != 0 || app_html_mailcap(mc, m->body,
+	    m->body_len, m->text, &pg->html, &e) != 0)
+		ui_status(ui, 1, "%s", smerr_msg(&e));
+	mailcap_free(mc);
+}
+
 static void
 pg_layout(struct ui *ui, struct ui_view *v, int width)
 {
@@ -414,6 +445,7 @@ pg_layout(struct ui *ui, struct ui_view *v, int width)
 	struct store_msg	*m = NULL;
 	struct app_shown	*sh = NULL;
 	struct smerr		 e;
+	const char		*stored;
 
 	pg_list_clear(&pg->strip);
 	pg_list_clear(&pg->body);
@@ -427,8 +459,13 @@ pg_layout(struct ui *ui, struct ui_view *v, int width)
 	}
 	if (app_shown_read(m->verdict, &sh, &e) != 0)
 		ui_status(ui, 1, "%s", smerr_msg(&e));
+	pg_html(ui, pg, m, sh);
+	stored = m->text;
+	if (pg->html != NULL)
+		m->text = pg->html;
 	pg_strip(pg, m, sh, width);
 	pg_body(pg, m, sh, width);
+	m->text = stored;
 	app_shown_free(sh);
 
 	free(pg->from);
@@ -622,6 +659,7 @@ pg_free(struct ui_view *v)
 	free(pg->subject);
 	free(pg->message_id);
 	free(pg->text);
+	free(pg->html);
 	free(pg);
 	free(v);
 }

@@ -2,7 +2,8 @@
  * libFuzzer target: the MIME parser alone (links mime/ and base/ only).
  * Invariants: the bounds of mime.h hold, every part's bytes lie inside
  * the parsed copy, children lie inside their parent; stripping a Legacy
- * Display Element (mime/hp.h) only ever shortens a part's text.
+ * Display Element (mime/hp.h) only ever shortens a part's text; every
+ * part's text read as HTML (mime/html.h) stays within the bound given.
  */
 #include <assert.h>
 #include <stdint.h>
@@ -13,6 +14,7 @@
 #include "base/err.h"
 #include "mime/mime.h"
 #include "mime/hp.h"
+#include "mime/html.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -21,7 +23,7 @@ walk(const struct mime_part *p, const uint8_t *lo, const uint8_t *hi,
     size_t *n)
 {
 	const uint8_t	*raw, *body;
-	struct buf	*b;
+	struct buf	*b, *h;
 	size_t		 len, blen, i;
 
 	raw = mime_part_raw(p, &len);
@@ -33,6 +35,11 @@ walk(const struct mime_part *p, const uint8_t *lo, const uint8_t *hi,
 	if ((b = buf_new(0)) != NULL) {
 		(void)mime_part_text(p, b, NULL);
 		blen = buf_len(b);
+		if ((h = buf_new(65536)) != NULL) {
+			(void)mime_html_text(buf_data(b), blen, h);
+			assert(buf_len(h) <= 65536);
+			buf_free(h);
+		}
 		if (mime_hp_legacy_strip(p, b, 0) == 0)
 			assert(buf_len(b) <= blen);
 		buf_free(b);

@@ -81,7 +81,7 @@ check "an empty limit shows everything" wait_for "sealmail: $F \\(4\\)"
 answer o t
 sleep 0.5
 check_eq "o t: threads, oldest first by their newest message" "ul-sealed ul-other ul-root Re: ul-root" "$(order)"
-check_match "the reply is indented under its original" 'dave@example.test +> Re: ul-root' "$(screen)"
+check_match "the reply is drawn under its original" 'dave@example.test +└─>Re: ul-root' "$(screen)"
 answer O d
 sleep 0.5
 check_eq "O d: newest first" "Re: ul-root ul-other ul-root ul-sealed" "$(order)"

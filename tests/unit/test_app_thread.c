@@ -171,6 +171,37 @@ test_siblings(void **state)
 	assert_int_not_equal(o[4].thread, o[0].thread);
 }
 
+/*
+ * The tree drawn for the siblings above, and for two threads one after
+ * the other: a branch goes on ("│") only while its place has siblings
+ * still to come.
+ */
+static void
+test_tree(void **state)
+{
+	const struct thread_pos	o[] = {
+		{ 0, 1, 0, 0 }, { 1, 1, 1, 1 }, { 2, 1, 2, 2 }, { 3, 1, 2, 2 },
+		{ 4, 1, 1, 1 }, { 5, 1, 2, 5 }, { 6, 2, 0, 0 }, { 7, 2, 1, 7 },
+	};
+	const char	*want[] = { NULL, "├─>", "│ ├─>", "│ └─>", "└─>",
+	    "  └─>", NULL, "└─>" };
+	char		*t[8];
+	struct smerr	 e;
+	size_t		 i;
+
+	(void)state;
+	smerr_clear(&e);
+	assert_int_equal(thread_tree(o, 8, t, &e), 0);
+	for (i = 0; i < 8; i++) {
+		if (want[i] == NULL)
+			assert_null(t[i]);
+		else
+			assert_string_equal(t[i], want[i]);
+		free(t[i]);
+	}
+	assert_int_equal(thread_tree(NULL, 0, NULL, &e), 0);
+}
+
 static struct thread_msg *
 chain(size_t n, char ***idsp)
 {
@@ -208,7 +239,8 @@ test_deep_chain(void **state)
 {
 	struct thread_msg	*m;
 	struct thread_pos	*o;
-	char			**ids;
+	struct smerr		 e;
+	char			**ids, **t;
 	size_t			 i, n = 1000;
 
 	(void)state;
@@ -220,6 +252,18 @@ test_deep_chain(void **state)
 		assert_int_equal(o[i].depth, (int)i);
 		assert_int_equal(o[i].thread, 1);
 	}
+	/* Drawn to THREAD_TREE_LEVELS ancestors, the rest cut to "…". */
+	assert_non_null(t = calloc(n, sizeof(*t)));
+	smerr_clear(&e);
+	assert_int_equal(thread_tree(o, n, t, &e), 0);
+	assert_null(t[0]);
+	assert_string_equal(t[2], "  └─>");
+	assert_int_equal(strncmp(t[n - 1], "…", strlen("…")), 0);
+	assert_int_equal(strlen(t[n - 1]), strlen("…") +
+	    2 * (THREAD_TREE_LEVELS - 1) + strlen("└─>"));
+	for (i = 0; i < n; i++)
+		free(t[i]);
+	free(t);
 	free(o);
 	chain_free(m, ids, n);
 }
@@ -321,6 +365,7 @@ main(void)
 		cmocka_unit_test(test_borrowed_parent),
 		cmocka_unit_test(test_loop),
 		cmocka_unit_test(test_siblings),
+		cmocka_unit_test(test_tree),
 		cmocka_unit_test(test_deep_chain),
 		cmocka_unit_test(test_speed),
 		cmocka_unit_test(test_sort),

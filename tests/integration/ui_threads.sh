@@ -1,0 +1,93 @@
+# The index as threads (o t), through the terminal program in tmux over
+# mail synced from the lab's Dovecot: the tree drawn as mutt draws it
+# (├─> └─> │), a subject that carries box-drawing characters unable to
+# draw a place in a thread, Esc v (z) collapsing and expanding the
+# current thread with the count of what it hides on its root, Esc V (Z)
+# every thread, kept across a reload; J in the pager steps over what is
+# hidden.
+. "$TOP/tests/lib.sh"
+lab_up || { notok "the lab is not up"; t_done; }
+unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+TM="tmux -L sealmail-uith-$$"
+F="uithreads$$"
+alice_folder "$F"
+trap '$TM kill-server 2>/dev/null; rm -rf "$FD"' EXIT
+H="$T/alice"
+mkdir -p "$H" && chmod 700 "$H"
+secret "$T/pw" 'ui threads passphrase'
+alice_config "$H" password
+S() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
+n=0
+msg() {	# msg TAG SUBJECT "DAY HH:MM" [PARENT-TAG [REFERENCES-TAGS]]
+	n=$((n + 1))
+	{
+		printf 'From: bob@example.test\nTo: alice@example.test\n'
+		printf 'Subject: %s\nDate: %s Nov 2026 %s:00 +0000\n' "$2" "${3% *}" "${3#* }"
+		printf 'Message-ID: <uith-%s-%s@example.test>\n' "$$" "$1"
+		[ -z "${4:-}" ] || printf 'In-Reply-To: <uith-%s-%s@example.test>\n' "$$" "$4"
+		printf '\nthe text of %s\n' "$1"
+	} > "$T/m$n"
+	alice_deliver "$T/m$n" S
+}
+msg root "th-root" "2 10:00"
+msg r1 "th-r1" "2 11:00" root
+msg r1a "th-r1a" "2 12:00" r1
+msg r2 "th-r2" "2 13:00" root
+# In the subject, encoded as mail does: box-drawing characters.
+msg fake "=?UTF-8?B?$(printf '├─>th-fake └─>' | base64)?=" "2 14:00"
+msg other "th-other" "2 15:00"
+msg o1 "th-o1" "2 16:00" other
+check "sync the test folder" S sync --folder "$F"
+
+# answer KEY TEXT: a key that asks, and its answer.
+answer() { $TM send-keys -t ui "$1"; sleep 0.3; $TM send-keys -t ui -l "$2"; $TM send-keys -t ui Enter; }
+# line TAG: the index line of subject TAG (the text after the sender).
+line() { ui_screen | grep -o -- "[│ ├└─>(+0-9)-]*$1\\b.*" | head -1 | sed 's/^ *//; s/ *$//'; }
+
+$TM new-session -d -s ui -x 130 -y 40 \
+    "'$SEALMAIL' --home '$H' --passphrase-file '$T/pw'; echo EXITED \$?; sleep 60"
+check "the program opens" ui_wait_for 'sealmail: INBOX'
+check "c and Enter open the test folder" ui_open_folder "$F"
+check "the test folder's index" ui_wait_for "sealmail: $F \\(7\\)"
+$TM send-keys -t ui z
+check "z in a flat index says how to thread it" ui_wait_for 'not threaded: o t threads it'
+answer o t
+check "o t: threads" ui_wait_for '└─>th-o1'
+check_eq "a root is drawn bare" "th-root" "$(line th-root)"
+check_eq "a reply with a sibling still to come" "├─>th-r1" "$(line th-r1)"
+check_eq "its reply, under a branch that goes on" "│ └─>th-r1a" "$(line th-r1a)"
+check_eq "the last reply" "└─>th-r2" "$(line th-r2)"
+check_eq "the other thread" "└─>th-o1" "$(line th-o1)"
+check_eq "a subject draws no tree" "-->th-fake -->" "$(line th-fake)"
+check_nomatch "the subject's characters are not on the screen" '├─>th-fake' "$(ui_screen)"
+
+# The cursor is on the last message (th-o1); up to th-r1a.
+i=0; while [ $i -lt 4 ]; do $TM send-keys -t ui k; i=$((i + 1)); done
+$TM send-keys -t ui Escape v
+check "Esc v collapses the current thread to its root" ui_wait_for '\(\+3\) th-root'
+check_nomatch "its replies are hidden" 'th-r1|th-r2' "$(ui_screen)"
+check_match "the other thread is open" '└─>th-o1' "$(ui_screen)"
+$TM send-keys -t ui Enter
+check "the cursor is on the root: Enter reads it" ui_wait_for 'the text of root'
+$TM send-keys -t ui J
+check "J steps over the hidden replies" ui_wait_for 'the text of fake'
+$TM send-keys -t ui q
+check "back in the index" ui_wait_for "sealmail: $F \\(7\\)"
+$TM send-keys -t ui @
+sleep 0.5
+check_match "a reload keeps it collapsed" '\(\+3\) th-root' "$(ui_screen)"
+$TM send-keys -t ui k k Escape v
+check "Esc v expands it again" ui_wait_for '│ └─>th-r1a'
+$TM send-keys -t ui Escape V
+check "Esc V collapses every thread" ui_wait_for '\(\+1\) th-other'
+check_match "both" '\(\+3\) th-root' "$(ui_screen)"
+check_match "a message without replies stays as it is" ' -->th-fake' "$(ui_screen)"
+$TM send-keys -t ui Z
+check "Z expands them all" ui_wait_for '└─>th-o1'
+check_match "all" '├─>th-r1' "$(ui_screen)"
+$TM send-keys -t ui z
+check "z collapses the current one" ui_wait_for '\(\+3\) th-root'
+check_match "only it" '└─>th-o1' "$(ui_screen)"
+$TM send-keys -t ui Q
+check "Q quits cleanly" ui_wait_for 'EXITED 0'
+t_done
