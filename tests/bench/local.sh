@@ -21,8 +21,13 @@ printf 'bench passphrase\n' > "$W/pass" && chmod 600 "$W/pass"
 NOSS="env -u DBUS_SESSION_BUS_ADDRESS -u XDG_RUNTIME_DIR SEALMAIL_PASSPHRASE_FILE=$W/pass"
 $NOSS "$SM" --home "$H3" keys list >/dev/null 2>&1
 hyper v "keys list" "$NOSS $SM --home $H3 keys list"
-rec "$SEC" "keys list, no Secret Service (passphrase)" ms "$v" "" "" \
-    "ours<=15"
+rec "$SEC" "keys list, no Secret Service, the key kept for the session" ms \
+    "$v" "" "" "ours<=15" "the first process derived it with scrypt and kept it in the session keyring"
+printf '[security]\nstore-key-cache = 0\n' > "$H3/config"
+hyper v "keys list, scrypt" "$NOSS $SM --home $H3 keys list" "$ROUNDS"
+rm -f "$H3/config"
+rec "$SEC" "keys list, no Secret Service, nothing kept (scrypt each time)" ms \
+    "$v" "" "" "ours<=15" "store-key-cache = 0"
 
 SEC="Search, the same $size messages (sealmail's store, notmuch's index of mbsync's Maildir)"
 say ""

@@ -113,6 +113,8 @@ def load():
 
 
 def revision():
+    if os.environ.get("BENCH_REV"):
+        return os.environ["BENCH_REV"]
     try:
         rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"],
                              capture_output=True, text=True).stdout.strip()

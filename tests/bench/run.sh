@@ -37,6 +37,7 @@ else
 	ROUNDS=${BENCH_ROUNDS:-5}
 	MODE="full"
 fi
+MODE="$MODE: mailbox $SIZES, crypto set $NCRYPTO, store $NLIST, $ROUNDS rounds"
 NSIGNERS=${BENCH_SIGNERS:-50}
 [ "$NSIGNERS" -ge 50 ] || NSIGNERS=50
 NCPU=$(python3 -c 'import os; print(len(os.sched_getaffinity(0)))')
@@ -47,6 +48,10 @@ chmod 755 "$W"
 REPORT="$TOP/build/bench-report.txt"
 RES="$W/results.jsonl"
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+# The code measured is the tree as the run starts.
+BENCH_REV=$(git rev-parse --short HEAD 2>/dev/null)$(git status --porcelain \
+    --untracked-files=no 2>/dev/null | grep -q . && echo ' with uncommitted changes')
+export BENCH_REV
 mkdir -p "$TOP/build" "$(dirname "$OUT")"
 : > "$REPORT"
 : > "$RES"
@@ -83,13 +88,14 @@ stats() {
 add() { python3 -c 'import sys; print("%.3f" % sum(map(float, sys.argv[1:])))' "$@"; }
 jcount() { python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' 2>/dev/null || echo "?"; }
 peak_mb() { awk '/Maximum resident/ {printf "%.1f", $6 / 1024}' "$1"; }
-# hyper VAR NAME COMMAND: ROUNDS*6 runs of a short command by hyperfine,
-# their times in ms into VAR (empty, and said, when the command fails).
+# hyper VAR NAME COMMAND [RUNS]: RUNS (default ROUNDS*6) runs of a short
+# command by hyperfine, their times in ms into VAR (empty, and said, when
+# the command fails).
 hyper() {
 	local _v=$1
 	printf -v "$_v" '%s' ""
-	if ! hyperfine -N -w 3 -r $((ROUNDS * 6)) --export-json "$W/h.json" \
-	    "$3" >/dev/null 2>"$W/h.err"; then
+	if ! hyperfine -N -w 1 -r "${4:-$((ROUNDS * 6))}" \
+	    --export-json "$W/h.json" "$3" >/dev/null 2>"$W/h.err"; then
 		say "  ($2 failed: $(grep -v '^ *$' "$W/h.err" | tail -1))"
 		return 1
 	fi
