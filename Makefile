@@ -147,7 +147,8 @@ demo: deps
 
 bench: sealmail
 	@sh tests/deps.sh bench
-	$(MAKE) build/rel/tests/tools/net_client build/rel/tests/tools/app_storefill
+	$(MAKE) build/rel/tests/tools/net_client build/rel/tests/tools/app_storefill \
+	    build/rel/tests/tools/app_querytime
 	bash tests/bench/run.sh
 
 MANDIR		?= $(PREFIX)/share/man

@@ -59,6 +59,8 @@ struct app_security {
 	int			 present;	/* a [security] section */
 	enum app_revocation	 revocation;
 	int			 timeout;	/* seconds one lookup waits */
+	int			 key_cache;	/* seconds; 0: off */
+	int			 key_cache_set;
 };
 
 struct app_config {
@@ -71,6 +73,8 @@ struct app_config {
 
 #define APP_DEFAULT_TIMEOUT	30
 #define APP_DEFAULT_DNS_TIMEOUT	5
+/* Seconds a passphrase-derived store key stays in the session keyring. */
+#define APP_DEFAULT_KEY_CACHE	900
 #define APP_DEFAULT_REVOKE_TIMEOUT 5
 
 /*

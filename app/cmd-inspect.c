@@ -4,8 +4,8 @@
  * store under --home (plus the system's trust store); the verdict is
  * crypto_judge()'s, printed as the contract's JSON object or as a few
  * lines of text. Several files give one verdict each (one JSON object per
- * line), judged with one context per core, so that many messages cost one
- * set-up.
+ * line), judged with one context per CPU the process may use, so that
+ * many messages cost one set-up.
  *
  * The time at which certificates are judged is now, or --time, or the
  * environment's SEALMAIL_VERIFY_TIME (YYYY-MM-DD[THH:MM:SS] UTC, or
@@ -29,6 +29,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/proc.h"
 #include "base/secmem.h"
 #include "base/text.h"
 #include "mime/mime.h"
@@ -458,7 +459,7 @@ cmd_inspect(struct cli *c, int argc, char **argv)
 	}
 	smerr_clear(&c->err);
 	n = (size_t)(argc - optind);
-	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	ncpu = proc_ncpu();	/* the CPUs it may use, not all online */
 	if (ncpu > INSPECT_MAX_THREADS)
 		ncpu = INSPECT_MAX_THREADS;
 	if ((size_t)ncpu > n)

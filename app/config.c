@@ -374,6 +374,10 @@ security_key(struct parser *p, struct app_security *sec, const char *k,
 	}
 	if (strcmp(k, "timeout") == 0)
 		return parse_int(p, k, v, 1, 300, &sec->timeout);
+	if (strcmp(k, "store-key-cache") == 0) {
+		sec->key_cache_set = 1;
+		return parse_int(p, k, v, 0, 86400, &sec->key_cache);
+	}
 	return perr(p, "unknown key '%s'", k);
 }
 
@@ -486,6 +490,8 @@ finish(struct parser *p)
 		p->cfg->dns.timeout = APP_DEFAULT_DNS_TIMEOUT;
 	if (p->cfg->security.timeout == 0)
 		p->cfg->security.timeout = APP_DEFAULT_REVOKE_TIMEOUT;
+	if (!p->cfg->security.key_cache_set)
+		p->cfg->security.key_cache = APP_DEFAULT_KEY_CACHE;
 	return 0;
 }
 

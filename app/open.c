@@ -228,12 +228,52 @@ secret_fallback_notice(struct cli *c, const char *passfile,
 	return 0;
 }
 
+/* Seconds a passphrase-derived key is kept: the config's, or the default. */
+static long
+key_cache_seconds(struct cli *c)
+{
+	if (cli_config(c) != 0) {
+		smerr_clear(&c->err);	/* said by whatever reads it next */
+		return APP_DEFAULT_KEY_CACHE;
+	}
+	return c->cfg->security.key_cache;
+}
+
+/*
+ * The key kept in the session keyring by an earlier process opens the
+ * store: 0, or -1 (nothing kept, not for pass when a passphrase was
+ * given, or it no longer fits and is dropped).
+ */
+static int
+open_kept(struct cli *c, long cache, const struct buf *pass,
+    struct store **stp)
+{
+	struct smerr	e2;
+	uint8_t		key[STORE_KEY_LEN];
+	int		r;
+
+	if (keys_keyring_get(c->datadir, cache, pass, key) != 0)
+		return -1;
+	smerr_clear(&e2);
+	r = store_open(c->datadir, key, stp, &e2);
+	secmem_wipe(key, sizeof(key));
+	if (r == 0 && (r = app_headers_upgrade(*stp, &c->err)) != 0) {
+		store_close(*stp);
+		*stp = NULL;
+		return r;
+	}
+	if (r != 0)
+		keys_keyring_forget(c->datadir);
+	return r == 0 ? 0 : -1;
+}
+
 static int
 open_store(struct cli *c, const char *passfile, struct store **stp)
 {
 	struct smerr	 e2;
 	struct buf	*pass = NULL;
 	uint8_t		 key[STORE_KEY_LEN];
+	long		 cache = 0;
 	int		 r;
 
 	*stp = NULL;
@@ -248,15 +288,27 @@ open_store(struct cli *c, const char *passfile, struct store **stp)
 		}
 		if ((r = secret_fallback_notice(c, passfile, &e2)) != 0)
 			return r;
+	} else if ((cache = key_cache_seconds(c)) > 0) {
+		/* A passphrase file is read, to be checked against it. */
+		if (passfile != NULL &&
+		    (r = store_passphrase(c, passfile, &pass)) != 0)
+			return r;
+		if ((r = open_kept(c, cache, pass, stp)) != -1) {
+			buf_free(pass);
+			return r;
+		}
 	}
-	if ((r = store_passphrase(c, passfile, &pass)) != 0)
+	if (pass == NULL && (r = store_passphrase(c, passfile, &pass)) != 0)
 		return r;
 	if ((r = keys_store_key(c->datadir, pass, key, &c->err)) != 0) {
 		buf_free(pass);
 		return r;
 	}
+	cache = key_cache_seconds(c);
 open:
 	r = store_open(c->datadir, key, stp, &c->err);
+	if (r == 0 && pass != NULL && cache > 0)
+		keys_keyring_put(c->datadir, cache, pass, key);
 	if (r == SMERR_STORE && !store_is_open_error(&c->err))
 		r = open_pending(c, pass, stp, r);
 	if (r == 0 && (r = app_headers_upgrade(*stp, &c->err)) != 0) {

@@ -99,9 +99,13 @@ app_session_open(const struct app_opts *o, struct app_session **sp,
 		goto copy;
 	if (s->c.passphrase_file == NULL) {
 		smerr_clear(&e2);
-		if (keys_store_uses_passphrase(s->c.datadir))
-			r = SMERR_SECRET;
-		else if ((r = keys_store_key(s->c.datadir, NULL, key, &e2))
+		if (keys_store_uses_passphrase(s->c.datadir)) {
+			/* Kept for this login session: no need to ask. */
+			r = keys_keyring_get(s->c.datadir,
+			    s->c.cfg->security.key_cache, NULL, key) == 0 ? 0 :
+			    SMERR_SECRET;
+			secmem_wipe(key, sizeof(key));
+		} else if ((r = keys_store_key(s->c.datadir, NULL, key, &e2))
 		    == 0)
 			secmem_wipe(key, sizeof(key));
 		if (r == SMERR_SECRET && store_exists(s->c.datadir) &&

@@ -5,9 +5,12 @@
  */
 #include <sys/types.h>
 
+#include <sched.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -37,4 +40,29 @@ proc_alive(long pid)
 	if ((p = strrchr(st, ')')) == NULL || p[1] != ' ')
 		return 1;
 	return p[2] != 'Z' && p[2] != 'X';
+}
+
+long
+proc_ncpu(void)
+{
+	cpu_set_t	*set;
+	size_t		 size;
+	long		 n = 0;
+	int		 max;
+
+	/* The mask may be wider than a cpu_set_t: grow until it fits. */
+	for (max = 1024; max <= 1024 * 64 && n == 0; max *= 2) {
+		if ((set = CPU_ALLOC(max)) == NULL)
+			break;
+		size = CPU_ALLOC_SIZE(max);
+		CPU_ZERO_S(size, set);
+		if (sched_getaffinity(0, size, set) == 0)
+			n = CPU_COUNT_S(size, set);
+		else if (errno != EINVAL)
+			max = 1024 * 64;	/* no such call: stop */
+		CPU_FREE(set);
+	}
+	if (n <= 0)
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? n : 1;
 }

@@ -1,6 +1,7 @@
 /*
  * base/proc.h: whether a process still runs, for the records that name
- * the process holding them (an outbox claim, an editor's file).
+ * the process holding them (an outbox claim, an editor's file); how many
+ * CPUs it may use, to size a pool of workers.
  */
 #ifndef SEALMAIL_BASE_PROC_H
 #define SEALMAIL_BASE_PROC_H
@@ -11,5 +12,12 @@
  * ended. 0 for pid <= 0.
  */
 int	 proc_alive(long pid);
+
+/*
+ * The number of CPUs this process may run on (its affinity mask, as
+ * taskset(1) or a container's cpuset leaves it), at least 1; the online
+ * count where the mask cannot be read.
+ */
+long	 proc_ncpu(void);
 
 #endif

@@ -93,6 +93,24 @@ int	 keys_harvest(struct keys *k, const uint8_t *der, size_t len,
 int	 keys_store_key(const char *datadir, const struct buf *pass,
 	    uint8_t key[32], struct smerr *e);
 
+/*
+ * The passphrase-derived key of the store in datadir, kept for this login
+ * session in the kernel's session keyring (possessor only) so that the
+ * next process need not derive it again. keys_keyring_get copies it to
+ * key and returns 0, or -1 when none is kept, timeout is 0 (keeping is
+ * off), or pass is given and is not the passphrase the key was derived
+ * from (checked without scrypt); each use keeps it timeout seconds
+ * longer. keys_keyring_put keeps key, derived from pass, for timeout
+ * seconds (nothing when the kernel refuses); keys_keyring_forget drops
+ * it, as when the passphrase changes. Only for a store keyed by a
+ * passphrase: it is found by the store's store.kdf.
+ */
+int	 keys_keyring_get(const char *datadir, long timeout,
+	    const struct buf *pass, uint8_t key[32]);
+void	 keys_keyring_put(const char *datadir, long timeout,
+	    const struct buf *pass, const uint8_t key[32]);
+void	 keys_keyring_forget(const char *datadir);
+
 /* Key store additions. */
 
 /* A certificate's details for display; keys_certinfo_clear frees them. */

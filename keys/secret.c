@@ -583,6 +583,7 @@ keys_store_key_commit(const char *datadir, int passphrase, struct smerr *e)
 		goto out;
 	}
 	if (passphrase) {
+		keys_keyring_forget(datadir);	/* before store.kdf changes */
 		if (rename(nxt, cur) == -1) {
 			r = smerr_set(e, SMERR_IO, "%s: %s", nxt,
 			    strerror(errno));
@@ -598,6 +599,7 @@ keys_store_key_commit(const char *datadir, int passphrase, struct smerr *e)
 		}
 		goto out;
 	}
+	keys_keyring_forget(datadir);	/* the passphrase no longer keys it */
 	if ((r = deadline_start(&d, e)) != 0)
 		goto out;
 	if ((r = secret_probe(&d, &svc, e)) == 0 &&

@@ -409,14 +409,72 @@ store_msg_foreach(struct store *st, int64_t folder,
 	    "m.folder, m.uid IS NULL, m.uid, m.id;", NULL, folder, cb, arg, e);
 }
 
+/* A walk that may be stopped by its callback, over several queries. */
+struct msg_stop {
+	int	(*cb)(const struct store_msg *, void *);
+	void	 *arg;
+	int	  stopped;
+};
+
+static int
+msg_stop_cb(const struct store_msg *m, void *arg)
+{
+	struct msg_stop	*ms = arg;
+
+	if (ms->cb(m, ms->arg) != 0) {
+		ms->stopped = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Folder by folder of that name (in the order of their accounts), the
+ * messages with a UID in UID order, then those without one in the order
+ * they were made. Each query follows an index (message_uid, the primary
+ * key), so that 100,000 rows are walked, not first sorted whole.
+ */
 int
 store_msg_foreach_name(struct store *st, const char *folder,
     int (*cb)(const struct store_msg *, void *), void *arg, struct smerr *e)
 {
+	struct msg_stop	 ms;
+	sqlite3_stmt	*s;
+	int64_t		*ids = NULL, *nids;
+	size_t		 n = 0, i;
+	int		 r, rc;
+
 	if (folder == NULL)
 		return 0;
-	return msg_select(st, MSG_SELECT "f.name = ? ORDER BY f.account, "
-	    "m.uid IS NULL, m.uid, m.id;", folder, 0, cb, arg, e);
+	if ((r = store_prep(st, "SELECT id FROM folder WHERE name = ?1 "
+	    "ORDER BY account, id;", &s, e)) != 0)
+		return r;
+	store_bind_text(s, 1, folder);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((nids = reallocarray(ids, n + 1, sizeof(*ids))) == NULL) {
+			r = smerr_set(e, SMERR_NOMEM, "out of memory");
+			break;
+		}
+		ids = nids;
+		ids[n++] = sqlite3_column_int64(s, 0);
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = store_dberr(st, e, "reading folders");
+	sqlite3_finalize(s);
+	ms.cb = cb;
+	ms.arg = arg;
+	ms.stopped = 0;
+	for (i = 0; r == 0 && !ms.stopped && i < n; i++) {
+		r = msg_select(st, MSG_SELECT "m.folder = ?1 AND "
+		    "m.uid IS NOT NULL ORDER BY m.uid;", NULL, ids[i],
+		    msg_stop_cb, &ms, e);
+		if (r == 0 && !ms.stopped)
+			r = msg_select(st, MSG_SELECT "m.folder = ?1 AND "
+			    "m.uid IS NULL ORDER BY m.id;", NULL, ids[i],
+			    msg_stop_cb, &ms, e);
+	}
+	free(ids);
+	return r;
 }
 
 int

@@ -12,7 +12,7 @@ sqlcipher swaks libnet-ssleay-perl curl procps util-linux"
 LAB="$LAB libnss3-tools"	# cmsutil: NSS reads what sealmail writes
 LAB="$LAB gdb"			# holds a process still to read its memory
 LAB="$LAB mandoc"		# the manual pages are linted
-BENCH="isync neomutt hyperfine time"
+BENCH="isync neomutt notmuch hyperfine time"
 
 want="$BUILD $LAB"
 case "${1:-}" in

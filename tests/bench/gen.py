@@ -1,17 +1,28 @@
 #!/usr/bin/env python3
 """Writes a reproducible mailbox for the benchmarks.
 
-gen.py maildir DIR COUNT SEED SMIME_DIR
-    COUNT messages of 2-50 KB into the Maildir DIR (cur/), from alice to
+gen.py maildir DIR COUNT SEED SMIME_DIR [FIRST]
+    COUNT messages of 2-50 KB into the Maildir DIR (cur/), numbered from
+    FIRST (default 0, so that a mailbox can grow in steps), from alice to
     bob: 10 % signed by alice (multipart/signed), 5 % signed by alice and
     encrypted to bob. The S/MIME ones are made from a few templates with
     the openssl command line and given fresh outer header fields, which no
-    signature covers, so every message is distinct.
+    signature covers, so every message is distinct. Message 3 alone has
+    the word "zanzibar" in its text, one plain message in a hundred has
+    "quetzal".
 
-gen.py crypto DIR COUNT SMIME_DIR
-    COUNT signed-and-encrypted messages of about 20 KB (files DIR/NNNN.eml)
-    from alice to bob, for the verify-and-decrypt benchmark.
+gen.py signers DIR COUNT CNF CA CAKEY
+    COUNT RSA-2048 S/MIME identities signerNN@example.test (DIR/signerNN.key
+    and .pem), issued by the CA with the lab's openssl.cnf profile "smime".
+
+gen.py crypto DIR COUNT SMIME_DIR SIGNERS_DIR
+    COUNT distinct signed-and-encrypted messages of about 20 KB (files
+    DIR/NNNN.eml) to bob, message i signed by signer i % (number of
+    signers) and from that signer's address, for the verify-and-decrypt
+    benchmark: no two share a signature or an envelope.
 """
+import concurrent.futures
+import glob
 import email.utils
 import os
 import random
@@ -81,8 +92,8 @@ def outer(i, rng, kind):
             ).encode()
 
 
-def maildir(dst, count, seed, sm):
-    rng = random.Random(seed)
+def maildir(dst, count, seed, sm, first=0):
+    rng = random.Random(seed * 1000003 + first)
     os.makedirs(dst + "/cur", exist_ok=True)
     os.makedirs(dst + "/new", exist_ok=True)
     os.makedirs(dst + "/tmp", exist_ok=True)
@@ -90,7 +101,7 @@ def maildir(dst, count, seed, sm):
             for _ in range(8)]
     tenc = [split_headers(sign_encrypt(rng, rng.randint(2000, 50000), sm))
             for _ in range(8)]
-    for i in range(count):
+    for i in range(first, first + count):
         r = rng.random()
         if r < 0.05:
             h, b = rng.choice(tenc)
@@ -99,28 +110,79 @@ def maildir(dst, count, seed, sm):
             h, b = rng.choice(tsig)
             msg = outer(i, rng, "signed") + h + b"\r\n\r\n" + b
         else:
+            body = entity(rng, rng.randint(2000, 50000))
+            if i % 100 == 7:
+                body += "the quetzal flies over\r\n"
+            msg = outer(i, rng, "plain") + b"MIME-Version: 1.0\r\n" + \
+                body.encode()
+        if i == 3:
             msg = (outer(i, rng, "plain") + b"MIME-Version: 1.0\r\n" +
-                   entity(rng, rng.randint(2000, 50000)).encode())
+                   entity(rng, 3000).encode() + b"zanzibar\r\n")
         name = f"{1700000000 + i}.bench{i}.lab:2,"
         with open(f"{dst}/cur/{name}", "wb") as f:
             f.write(msg)
 
 
-def crypto(dst, count, sm):
-    rng = random.Random(1)
+def signers(dst, count, cnf, ca, cakey):
     os.makedirs(dst, exist_ok=True)
-    tpl = [split_headers(sign_encrypt(rng, 20000, sm)) for _ in range(10)]
-    for i in range(count):
-        h, b = tpl[i % len(tpl)]
+
+    def one(i):
+        base = f"{dst}/signer{i:02d}"
+        subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt",
+                        "rsa_keygen_bits:2048", "-out", base + ".key"],
+                       check=True, capture_output=True)
+        env = dict(os.environ, LAB_CERT_EMAIL=f"signer{i:02d}@example.test")
+        subprocess.run(["openssl", "req", "-new", "-config", cnf, "-key",
+                        base + ".key", "-subj",
+                        f"/O=sealmail bench/CN=Signer {i:02d}", "-out",
+                        base + ".csr"], check=True, capture_output=True,
+                       env=env)
+        subprocess.run(["openssl", "x509", "-req", "-in", base + ".csr",
+                        "-CA", ca, "-CAkey", cakey, "-set_serial",
+                        str(1000 + i), "-days", "3650", "-sha256",
+                        "-extfile", cnf, "-extensions", "smime", "-out",
+                        base + ".pem"], check=True, capture_output=True,
+                       env=env)
+        os.unlink(base + ".csr")
+
+    with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1) as ex:
+        list(ex.map(one, range(count)))
+
+
+def crypto(dst, count, sm, sdir):
+    os.makedirs(dst, exist_ok=True)
+    who = sorted(p[:-4] for p in glob.glob(sdir + "/signer*.pem"))
+    if not who:
+        sys.exit("gen.py: no signers in " + sdir)
+
+    def one(i):
+        rng = random.Random(i)
+        base = who[i % len(who)]
+        addr = os.path.basename(base) + "@example.test"
+        inner = crlf(openssl(["cms", "-sign", "-signer", base + ".pem",
+                              "-inkey", base + ".key", "-md", "sha256",
+                              "-binary"], entity(rng, 20000).encode()))
+        env = crlf(openssl(["cms", "-encrypt", "-aes-256-gcm", "-binary",
+                            sm + "/bob.pem"], inner))
+        h, b = split_headers(env)
+        head = outer(i, rng, "crypto").replace(
+            b"Alice Example <alice@example.test>", addr.encode())
         with open(f"{dst}/{i:04d}.eml", "wb") as f:
-            f.write(outer(i, rng, "crypto") + h + b"\r\n\r\n" + b)
+            f.write(head + h + b"\r\n\r\n" + b)
+
+    with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1) as ex:
+        list(ex.map(one, range(count)))
 
 
 def main():
-    if len(sys.argv) == 6 and sys.argv[1] == "maildir":
-        maildir(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
-    elif len(sys.argv) == 5 and sys.argv[1] == "crypto":
-        crypto(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+    a = sys.argv
+    if len(a) in (6, 7) and a[1] == "maildir":
+        maildir(a[2], int(a[3]), int(a[4]), a[5],
+                int(a[6]) if len(a) == 7 else 0)
+    elif len(a) == 7 and a[1] == "signers":
+        signers(a[2], int(a[3]), a[4], a[5], a[6])
+    elif len(a) == 6 and a[1] == "crypto":
+        crypto(a[2], int(a[3]), a[4], a[5])
     else:
         sys.exit(__doc__)
 

@@ -1,25 +1,60 @@
 #!/usr/bin/env bash
 # make bench: sealmail side by side with its peers on the same lab, in the
-# same run, reported as ratios (sealmail time / peer time; below 1.0 means
-# sealmail is faster). Never part of make check.
+# same run, each figure over several rounds (min / median / max), reported
+# as ratios (sealmail's median / the peer's; below 1.0 means sealmail is
+# faster). The table goes to bench/results.md. Never part of make check.
 #
-#   BENCH_COUNT   messages in the mailbox (default 10000)
-#   BENCH_CRYPTO  messages in the verify-and-decrypt set (default 1000)
-#   BENCH_LIST    messages in the list/search store (default 100000)
-#   BENCH_ROUNDS  first syncs from nothing, per program (default 3)
+# Like with like: both sides read the same mail from the same server or
+# the same local copy, warm; the crypto ceiling is openssl speed on the
+# same CPUs; each side's durability is said.
+#
+#   BENCH_QUICK   1: every size scaled down, so that a run takes a few
+#                 minutes (default 0)
+#   BENCH_SIZES   mailbox sizes the sync grows through (default
+#                 "2500 5000 10000 20000"; quick "500 1000 2000")
+#   BENCH_CRYPTO  messages in the verify-and-decrypt set (1000; quick 200)
+#   BENCH_SIGNERS distinct signers of that set (50; never fewer)
+#   BENCH_LIST    messages in the list/search store (100000; quick 20000)
+#   BENCH_ROUNDS  rounds of each figure (5; quick 3)
+#   BENCH_OUT     where the table goes (default bench/results.md)
 #   LAB_PORT_BASE lab ports (default 30000)
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$TOP" || exit 1
 SM="$TOP/sealmail"
-COUNT=${BENCH_COUNT:-10000}
-NCRYPTO=${BENCH_CRYPTO:-1000}
-NLIST=${BENCH_LIST:-100000}
+TOOLS="$TOP/build/rel/tests/tools"
+QUICK=${BENCH_QUICK:-0}
+if [ "$QUICK" = 1 ]; then
+	SIZES=${BENCH_SIZES:-"500 1000 2000"}
+	NCRYPTO=${BENCH_CRYPTO:-200}
+	NLIST=${BENCH_LIST:-20000}
+	ROUNDS=${BENCH_ROUNDS:-3}
+	MODE="quick (BENCH_QUICK=1: sizes scaled down)"
+else
+	SIZES=${BENCH_SIZES:-"2500 5000 10000 20000"}
+	NCRYPTO=${BENCH_CRYPTO:-1000}
+	NLIST=${BENCH_LIST:-100000}
+	ROUNDS=${BENCH_ROUNDS:-5}
+	MODE="full"
+fi
+MODE="$MODE: mailbox $SIZES, crypto set $NCRYPTO, store $NLIST, $ROUNDS rounds"
+NSIGNERS=${BENCH_SIGNERS:-50}
+[ "$NSIGNERS" -ge 50 ] || NSIGNERS=50
+NCPU=$(python3 -c 'import os; print(len(os.sched_getaffinity(0)))')
+OUT=${BENCH_OUT:-$TOP/bench/results.md}
 export LAB_PORT_BASE=${LAB_PORT_BASE:-30000}
 W=$(mktemp -d "${TMPDIR:-/tmp}/sealmail-bench.XXXXXX")
+chmod 755 "$W"
 REPORT="$TOP/build/bench-report.txt"
-mkdir -p "$TOP/build"
+RES="$W/results.jsonl"
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+# The code measured is the tree as the run starts.
+BENCH_REV=$(git rev-parse --short HEAD 2>/dev/null)$(git status --porcelain \
+    --untracked-files=no 2>/dev/null | grep -q . && echo ' with uncommitted changes')
+export BENCH_REV
+mkdir -p "$TOP/build" "$(dirname "$OUT")"
 : > "$REPORT"
+: > "$RES"
 
 cleanup() { sh "$TOP/tests/lab/stop.sh" "$W/lab" >/dev/null 2>&1; rm -rf "$W"; }
 trap cleanup EXIT
@@ -40,154 +75,45 @@ timeit() {
 	fi
 	return $rc
 }
-ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print('%.2f' % (a/b) if b > 0 else 'n/a')" "$1" "$2"; }
-peak_kb() { awk '/Maximum resident/ {print $6}' "$1"; }
+# rec SECTION NAME UNIT OURS PEER_NAME PEER TARGET [NOTE]: one figure.
+rec() {
+	python3 "$TOP/tests/bench/report.py" add "$RES" "$1" "$2" "$3" "$4" \
+	    "$5" "$6" "$7" "${8:-}"
+	say "  $2 ($3): sealmail$(stats "$4")${5:+; $5$(stats "$6")}"
+}
+stats() {
+	[ -n "$1" ] || return 0
+	python3 -c 'import sys,statistics as s; v=[float(x) for x in sys.argv[1].split()]; print(" %g / %g / %g (min/median/max of %d)" % (min(v), s.median(v), max(v), len(v)))' "$1"
+}
+add() { python3 -c 'import sys; print("%.3f" % sum(map(float, sys.argv[1:])))' "$@"; }
+jcount() { python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' 2>/dev/null || echo "?"; }
+peak_mb() { awk '/Maximum resident/ {printf "%.1f", $6 / 1024}' "$1"; }
+# hyper VAR NAME COMMAND [RUNS]: RUNS (default ROUNDS*6) runs of a short
+# command by hyperfine, their times in ms into VAR (empty, and said, when
+# the command fails).
+hyper() {
+	local _v=$1
+	printf -v "$_v" '%s' ""
+	if ! hyperfine -N -w 1 -r "${4:-$((ROUNDS * 6))}" \
+	    --export-json "$W/h.json" "$3" >/dev/null 2>"$W/h.err"; then
+		say "  ($2 failed: $(grep -v '^ *$' "$W/h.err" | tail -1))"
+		return 1
+	fi
+	printf -v "$_v" '%s' "$(python3 -c 'import json,sys; print(" ".join("%.2f" % (t * 1000) for t in json.load(open(sys.argv[1]))["results"][0]["times"]))' "$W/h.json")"
+}
 
 sh "$TOP/tests/lab/start.sh" "$W/lab" >"$W/lab.log" 2>&1 || { cat "$W/lab.log"; exit 1; }
 . "$W/lab/lab.env"
 MD="$LAB_DIR/mail/example.test/bob/Maildir"
 
-say "sealmail benchmarks, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores"
-say ""
-say "== mailbox: $COUNT messages of 2-50 KB (10% signed, 5% signed+encrypted) in bob's INBOX"
-timeit t_gen python3 "$TOP/tests/bench/gen.py" maildir "$MD" "$COUNT" 7 "$LAB_SMIME_DIR"
-chown -R nobody:nogroup "$LAB_DIR/mail" 2>/dev/null
-say "  generated in $t_gen s; $(du -sh "$MD" | cut -f1)"
-# Dovecot indexes the new mailbox once, for every client alike.
-curl -s --ssl-reqd --cacert "$LAB_CA" "imaps://localhost:$LAB_IMAPS_PORT/INBOX" \
-    -u "$LAB_BOB:$LAB_BOB_PASS" -X 'EXAMINE INBOX' >/dev/null
+say "sealmail benchmarks, $(date -u +%Y-%m-%dT%H:%MZ), $NCPU CPUs usable, load $LOAD0, $MODE"
 
-# Each first sync runs ROUNDS times from nothing, each no-change sync
-# NOCHANGE times after it; the medians are reported, so that one slow
-# moment of the machine does not decide a ratio.
-ROUNDS=${BENCH_ROUNDS:-3}
-NOCHANGE=5
-median() { python3 -c 'import sys,statistics; print("%.3f" % statistics.median(map(float, sys.argv[1:])))' "$@"; }
-
-# mbsync: IMAPS into a Maildir, every folder, as sealmail syncs them.
-cat > "$W/mbsyncrc" <<EOM
-IMAPAccount bob
-Host localhost
-Port $LAB_IMAPS_PORT
-User $LAB_BOB
-Pass $LAB_BOB_PASS
-SSLType IMAPS
-CertificateFile $LAB_CA
-
-IMAPStore bob-remote
-Account bob
-
-MaildirStore bob-local
-Path $W/mbsync/
-Inbox $W/mbsync/INBOX
-
-Channel bob
-Far :bob-remote:
-Near :bob-local:
-Patterns *
-Create Near
-Sync Pull
-SyncState *
-EOM
-mb1="" mb2=""
-for r in $(seq "$ROUNDS"); do
-	rm -rf "$W/mbsync" && mkdir -p "$W/mbsync"
-	timeit t mbsync -c "$W/mbsyncrc" -q bob
-	mb1="$mb1 $t"
-	sleep 1.1	# mbsync pauses when its Maildir changed within the second
-	for i in $(seq "$NOCHANGE"); do
-		timeit t mbsync -c "$W/mbsyncrc" -q bob
-		mb2="$mb2 $t"
-	done
-done
-t_mb1=$(median $mb1) t_mb2=$(median $mb2)
-say "  mbsync first sync:        $t_mb1 s median of$mb1 ($(find "$W/mbsync" -type f -path '*/cur/*' -o -type f -path '*/new/*' | wc -l) messages)"
-say "  mbsync no-change sync:    $t_mb2 s median of$mb2"
-
-# sealmail: the same mailbox into the encrypted store.
-H="$W/home"
-# The store key lives in the lab's Secret Service, as for a desktop user.
-SMH() { "$SM" --home "$H" "$@"; }
-s1="" s2=""
-for r in $(seq "$ROUNDS"); do
-	rm -rf "$H" && mkdir -p "$H" && chmod 700 "$H"
-	cat > "$H/config" <<EOM
-[account bob]
-address = $LAB_BOB
-imap = imaps://localhost:$LAB_IMAPS_PORT
-smtp = submissions://localhost:$LAB_SUBMISSIONS_PORT
-password-command = echo $LAB_BOB_PASS
-ca-file = $LAB_CA
-EOM
-	SMH keys import "$LAB_SMIME_DIR/bob.p12" --passphrase-file "$LAB_SMIME_DIR/p12-pass" >/dev/null 2>&1 ||
-	    SMH keys import "$LAB_SMIME_DIR/bob.p12" >/dev/null 2>&1
-	SMH keys trust "$LAB_CA" >/dev/null 2>&1
-	timeit t SMH sync --json
-	s1="$s1 $t"
-	cp "$W/last.out" "$W/sync1.json"
-	for i in $(seq "$NOCHANGE"); do
-		timeit t SMH sync --json
-		s2="$s2 $t"
-	done
-done
-t_s1=$(median $s1) t_s2=$(median $s2)
-n1=$(SMH list --json 2>/dev/null | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' 2>/dev/null)
-say "  sealmail first sync:      $t_s1 s median of$s1 ($n1 messages, decrypted, verified, stored encrypted; $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%d indexed for search at once, the rest trailing" % d["indexed"])' "$W/sync1.json" 2>/dev/null))"
-say "  sealmail no-change sync:  $t_s2 s median of$s2"
-say "  ratio first sync  sealmail/mbsync: $(ratio "$t_s1" "$t_mb1")   (target <= 1.0)"
-say "  ratio no-change   sealmail/mbsync: $(ratio "$t_s2" "$t_mb2")   (target <= 1.0)"
-
-# Fetch alone (net/): the pipelined UID FETCH of the test client, each
-# message written to a file as mbsync writes its Maildir; no store.
-NC="$TOP/build/rel/tests/tools/net_client"
-if [ -x "$NC" ]; then
-	mkdir -p "$W/netfetch"
-	timeit t_nf "$NC" imap --host localhost --port "$LAB_IMAPS_PORT" --tls implicit \
-	    --ca "$LAB_CA" --user "$LAB_BOB" --pass "$LAB_BOB_PASS" --select INBOX --fetch "$W/netfetch"
-	say "  net fetch to files:       $t_nf s ($(ls "$W/netfetch" | wc -l) files); ratio net/mbsync: $(ratio "$t_nf" "$t_mb1")   (target <= 1.0)"
-fi
-
-# neomutt opening the folder over IMAPS (headers of every message).
-if command -v neomutt >/dev/null; then
-	cat > "$W/muttrc" <<EOM
-set imap_user=$LAB_BOB
-set imap_pass=$LAB_BOB_PASS
-set ssl_ca_certificates_file=$LAB_CA
-set ssl_force_tls=yes
-set sleep_time=0
-set quit=yes
-set sort=date
-set mail_check_stats=no
-set header_cache=$W/hcache/
-set folder=imaps://localhost:$LAB_IMAPS_PORT/
-set spoolfile=+INBOX
-set record=
-EOM
-	mkdir -p "$W/hcache"
-	timeit t_nm timeout 300 env TERM=xterm script -qec "neomutt -n -F $W/muttrc -f imaps://localhost:$LAB_IMAPS_PORT/INBOX -e 'push <quit>'" /dev/null </dev/null
-	timeit t_ls SMH list --json
-	say "  neomutt open INBOX (headers): $t_nm s; sealmail list of the stored folder: $t_ls s"
-fi
+. "$TOP/tests/bench/sync.sh"
+. "$TOP/tests/bench/local.sh"
+. "$TOP/tests/bench/crypto.sh"
 
 say ""
-say "== verify and decrypt: $NCRYPTO signed+encrypted messages of 20 KB, one inspect process"
-python3 "$TOP/tests/bench/gen.py" crypto "$W/crypto" "$NCRYPTO" "$LAB_SMIME_DIR"
-ins=""
-for r in $(seq "$ROUNDS"); do
-	timeit t SMH inspect --json "$W"/crypto/*.eml
-	ins="$ins $t"
-done
-t_in=$(median $ins)
-ok=$(grep -o '"signature":"valid"' "$W/last.out" 2>/dev/null | wc -l)
-timeit t_os bash -c 'for f in "$1"/*.eml; do openssl cms -decrypt -in "$f" -inkey "$2/bob.key" -recip "$2/bob.pem" | openssl cms -verify -CAfile "$3" -out /dev/null 2>/dev/null || exit 1; done' sh "$W/crypto" "$LAB_SMIME_DIR" "$LAB_CA"
-rsa=$(openssl speed -seconds 2 rsa2048 2>/dev/null | awk '/^rsa 2048/ {print $6}')
-mps=$(python3 -c "print('%.0f' % ($NCRYPTO / $t_in))")
-say "  sealmail inspect:         $t_in s median of$ins, $mps messages/s ($ok judged valid)"
-say "  openssl cms per message:  $t_os s; ratio sealmail/openssl: $(ratio "$t_in" "$t_os")"
-say "  openssl speed rsa2048:    $rsa private-key operations/s; sealmail reaches $(python3 -c "print('%.0f%%' % (100.0 * $mps / $rsa))" 2>/dev/null) of it (target >= 70%)"
-
-say ""
-say "== DNS: SMIMEA lookup of bob, uncached then cached"
+say "== DNS: SMIMEA lookup of alice, uncached then cached"
 cat >> "$H/config" <<EOM
 
 [dns]
@@ -198,26 +124,11 @@ EOM
 # alice: no certificate of hers in bob's store, so the first answer comes
 # from DNS and the second from the store's cache.
 timeit t_d1 SMH keys lookup --json "$LAB_ALICE"
-timeit t_d2 SMH keys lookup --json "$LAB_ALICE"
-say "  first lookup (one round trip + validation, whole process): $t_d1 s"
-say "  second lookup (store cache, whole process):                $t_d2 s"
-
+hyper d2 cached "$SM --home $H keys lookup --json $LAB_ALICE"
+rec "DNS" "first SMIMEA lookup, one round trip and validation, whole process" s "$t_d1" "" "" ""
+rec "DNS" "second lookup from the store's cache, whole process" ms "$d2" "" "" ""
 LAB_ENV="$W/lab/lab.env" sh "$TOP/tests/bench/dns.sh" build/rel 2>&1 | sed 's/^/  /' | tee -a "$REPORT"
 
+python3 "$TOP/tests/bench/report.py" md "$RES" "$OUT" "$MODE" "$LOAD0"
 say ""
-say "== list and search over a store of $NLIST messages"
-if [ -x "$TOP/build/rel/tests/tools/app_storefill" ] || make -s build/rel/tests/tools/app_storefill >/dev/null 2>&1; then
-	H2="$W/home2"; mkdir -p "$H2" && chmod 700 "$H2"
-	"$SM" --home "$H2" list >/dev/null 2>&1
-	timeit t_fill "$TOP/build/rel/tests/tools/app_storefill" "$H2" "" "$NLIST"
-	L() { /usr/bin/time -v "$SM" --home "$H2" "$@"; }
-	timeit t_l L list --json --folder INBOX
-	kl=$(peak_kb "$W/last.err")
-	timeit t_q L search --json zebrafish
-	kq=$(peak_kb "$W/last.err")
-	say "  filled in $t_fill s; list: $t_l s, peak $kl KB; search: $t_q s, peak $kq KB"
-else
-	say "  (no app_storefill tool: not measured)"
-fi
-say ""
-say "report: $REPORT"
+say "table: $OUT; log: $REPORT"

@@ -274,6 +274,8 @@ mv "${1%/*}/../editor-fds" "${1%/*}/../editor-fds.txt"
 EOM
 $TM kill-server 2>/dev/null
 sleep 0.5
+# Nothing kept for the login session, so that it asks.
+printf '\n[security]\nstore-key-cache = 0\n' >> "$H/config"
 $TM new-session -d -s ui -x 120 -y 40 \
     "exec env XDG_RUNTIME_DIR='$RT' EDITOR='$T/editor.sh' '$SEALMAIL' --home '$H' 2>>'$T/ui.err'"
 check "without a passphrase file, the program asks for it" wait_for 'Passphrase for the sealmail store'

@@ -243,6 +243,10 @@ test_hostile_text(void **state)
 	assert_int_equal(hits(st, "subject:%"), 1);
 	assert_int_equal(hits(st, "subject:_"), 1);
 	assert_int_equal(hits(st, "subject:e_n"), 1);
+	assert_int_equal(hits(st, "subject:e%n"), 0);	/* no wildcard */
+	assert_int_equal(hits(st, "subject:o_e"), 0);
+	assert_int_equal(hits(st, "subject:DONE_NOW"), 1);
+	assert_int_equal(hits(st, "from:\"O'BRIEN@\""), 1);
 	assert_int_equal(hits(st, "subject:\"'); DROP TABLE message; --\""),
 	    0);
 	assert_int_equal(hits(st, "is:unread"), 1);

@@ -1,5 +1,7 @@
 #include <sys/wait.h>
 
+#include <sched.h>
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -38,11 +40,32 @@ test_alive(void **unused)
 	assert_int_equal(waitpid(pid, NULL, 0), pid);
 }
 
+/* The CPUs the process may use, as taskset(1) leaves them. */
+static void
+test_ncpu(void **unused)
+{
+	cpu_set_t	all, one;
+	int		c;
+
+	(void)unused;
+	assert_int_equal(sched_getaffinity(0, sizeof(all), &all), 0);
+	assert_int_equal(proc_ncpu(), CPU_COUNT(&all));
+	for (c = 0; c < CPU_SETSIZE && !CPU_ISSET(c, &all); c++)
+		;
+	CPU_ZERO(&one);
+	CPU_SET(c, &one);
+	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
+	assert_int_equal(proc_ncpu(), 1);
+	assert_int_equal(sched_setaffinity(0, sizeof(all), &all), 0);
+	assert_int_equal(proc_ncpu(), CPU_COUNT(&all));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_alive),
+		cmocka_unit_test(test_ncpu),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

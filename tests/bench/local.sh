@@ -1,0 +1,125 @@
+# Sourced by tests/bench/run.sh after sync.sh: what reads the local copy,
+# both sides local and warm. sealmail's store in $H and mbsync's Maildir
+# (indexed by notmuch) in $W/mbsync hold the same $size messages.
+
+SEC="Fixed cost of a process (exec to its answer)"
+say ""
+say "== $SEC"
+hyper v "--version" "$SM --version"
+rec "$SEC" "sealmail --version: exec and libraries alone" ms "$v" "" "" ""
+hyper v "keys list" "$SM --home $H keys list"
+rec "$SEC" "keys list, store key from the Secret Service" ms "$v" "" "" \
+    "ours<=15"
+hyper v "search" "$SM --home $H search zanzibar"
+hyper p "notmuch" "notmuch search --output=messages zanzibar"
+rec "$SEC" "search with one result, $size messages" ms "$v" \
+    "notmuch search" "$p" "ratio<=1.0"
+# Without a Secret Service: the store key comes from a passphrase.
+H3="$W/home-pass"
+mkdir -p "$H3" && chmod 700 "$H3"
+printf 'bench passphrase\n' > "$W/pass" && chmod 600 "$W/pass"
+NOSS="env -u DBUS_SESSION_BUS_ADDRESS -u XDG_RUNTIME_DIR SEALMAIL_PASSPHRASE_FILE=$W/pass"
+$NOSS "$SM" --home "$H3" keys list >/dev/null 2>&1
+hyper v "keys list" "$NOSS $SM --home $H3 keys list"
+rec "$SEC" "keys list, no Secret Service, the key kept for the session" ms \
+    "$v" "" "" "ours<=15" "the first process derived it with scrypt and kept it in the session keyring"
+printf '[security]\nstore-key-cache = 0\n' > "$H3/config"
+hyper v "keys list, scrypt" "$NOSS $SM --home $H3 keys list" "$ROUNDS"
+rm -f "$H3/config"
+rec "$SEC" "keys list, no Secret Service, nothing kept (scrypt each time)" ms \
+    "$v" "" "" "ours<=15" "store-key-cache = 0"
+
+SEC="Search, the same $size messages (sealmail's store, notmuch's index of mbsync's Maildir)"
+say ""
+say "== $SEC"
+for w in zanzibar quetzal signature; do
+	hyper v "$w" "$SM --home $H search --json $w"
+	hyper p "$w" "notmuch search --output=messages $w"
+	nv=$("$SM" --home "$H" search --json "$w" 2>/dev/null | jcount)
+	np=$(notmuch count "$w" 2>/dev/null)
+	rec "$SEC" "search $w" ms "$v" "notmuch search" "$p" "ratio<=1.0" \
+	    "found: sealmail $nv, notmuch $np (notmuch does not read encrypted mail)"
+done
+
+# termrun TVAR RSSVAR KEYS SCRIPT: runs SCRIPT in a terminal of its own
+# (script(1)) with KEYS typed; appends its seconds and its peak RSS in MB.
+termrun() {
+	local _t
+	timeit _t /usr/bin/time -v sh -c 'printf "$1" | TERM=xterm COLUMNS=80 \
+	    LINES=24 script -qec "sh $2" /dev/null' sh "$3" "$4"
+	printf -v "$1" '%s' "${!1} $_t"
+	printf -v "$2" '%s' "${!2} $(peak_mb "$W/last.err")"
+}
+# Q quits the terminal program at once, read after the index is drawn.
+printf 'exec %s --home %s\n' "$SM" "$H" > "$W/ui.sh"
+printf 'exec %s --home %s\n' "$SM" "$W/home2" > "$W/ui2.sh"
+
+SEC="Opening the folder, local and warm, the same $size messages"
+say ""
+say "== $SEC"
+if command -v neomutt >/dev/null; then
+	cat > "$W/muttrc" <<EOM
+set mbox_type=Maildir
+set sleep_time=0
+set quit=yes
+set sort=date
+set mail_check_stats=no
+set header_cache=$W/hcache/
+set record=
+set folder=$W/mbsync
+set spoolfile=$W/mbsync/INBOX
+set postponed=$W/mbsync/postponed
+set mbox=$W/mbsync/INBOX
+EOM
+	mkdir -p "$W/hcache"
+	printf 'exec neomutt -n -F %s -f %s -e "push <quit>"\n' "$W/muttrc" \
+	    "$W/mbsync/INBOX" > "$W/nm.sh"
+	# Warm: the header cache filled, the files in the page cache.
+	termrun t r "" "$W/nm.sh"
+	termrun t r Q "$W/ui.sh"
+	tn="" rn="" ts="" rs=""
+	for r in $(seq "$ROUNDS"); do
+		termrun tn rn "" "$W/nm.sh"
+		termrun ts rs Q "$W/ui.sh"
+	done
+	rec "$SEC" "open the INBOX, draw the index, quit" s "$ts" \
+	    "neomutt, Maildir, warm header cache" "$tn" "ratio<=0.1"
+	rec "$SEC" "peak RSS with the folder open" MB "$rs" "neomutt" "$rn" \
+	    "ratio<=0.5"
+else
+	say "  (no neomutt: not measured)"
+fi
+
+SEC="A store of $NLIST messages (app_storefill)"
+say ""
+say "== $SEC"
+H2="$W/home2"
+mkdir -p "$H2" && chmod 700 "$H2"
+"$SM" --home "$H2" list >/dev/null 2>&1
+if timeit t_fill "$TOOLS/app_storefill" "$H2" "" "$NLIST"; then
+	say "  filled in $t_fill s"
+	tl="" kl="" tq="" kq="" tu="" ku=""
+	for r in $(seq "$ROUNDS"); do
+		timeit t /usr/bin/time -v "$SM" --home "$H2" list --json --folder INBOX
+		tl="$tl $t" kl="$kl $(peak_mb "$W/last.err")"
+		timeit t /usr/bin/time -v "$SM" --home "$H2" search --json zebrafish
+		tq="$tq $t" kq="$kq $(peak_mb "$W/last.err")"
+		termrun tu ku Q "$W/ui2.sh"
+	done
+	rec "$SEC" "terminal program: open, draw the first index, quit" s \
+	    "$tu" "" "" "ours<=0.1"
+	rec "$SEC" "peak RSS of the terminal program" MB "$ku" "" "" ""
+	rec "$SEC" "list --json of the whole INBOX, whole process" s "$tl" \
+	    "" "" "" "peak RSS $(stats "$kl") MB"
+	rec "$SEC" "search --json zebrafish, whole process" s "$tq" "" "" "" \
+	    "peak RSS $(stats "$kq") MB"
+	for q in zebrafish 'from:sender7' 'is:unread zebrafish'; do
+		"$TOOLS/app_querytime" "$H2" "" INBOX "$q" $((ROUNDS * 4)) \
+		    > "$W/qt.out" 2>&1
+		v=$(python3 -c 'import sys,re; print(" ".join(re.findall(r"[0-9.]+", sys.stdin.read().split("ms min")[-1])))' < "$W/qt.out")
+		rec "$SEC" "limit '$q' once the store is open" ms "$v" "" "" \
+		    "ours<=100" "$(head -1 "$W/qt.out")"
+	done
+else
+	say "  (app_storefill failed: not measured)"
+fi
