@@ -42,17 +42,16 @@ msg() {
 	printf 'To: %s\nSubject: revocation %s\nMessage-ID: <revoke-send-%s-%s@example.test>\n\nfor %s\n' \
 	    "$2" "$1" "$1" "$ID" "$2" > "$T/m$1.txt"
 }
-# drafts: the subjects of the drafts kept, one a line.
-drafts() {
-	S draft list --json 2>/dev/null |
-	    python3 -c 'import json,sys; [print(d.get("subject")) for d in json.load(sys.stdin)]'
+# subjects: the subjects of a JSON array of messages on stdin, a line each.
+subjects() {
+	python3 -c 'import json, sys
+for d in json.load(sys.stdin):
+    print(d.get("subject"))'
 }
-queued() {
-	S outbox --json 2>/dev/null |
-	    python3 -c 'import json,sys; [print(d.get("subject")) for d in json.load(sys.stdin)]'
-}
+drafts() { S draft list --json 2>/dev/null | subjects; }
+queued() { S outbox --json 2>/dev/null | subjects; }
 
-# --- revoked: refused, kept as a draft -----------------------------------------
+# --- revoked: refused, kept as a draft ----------------------------------------
 msg 1 rv-revoked@example.test
 n0=$(requests)
 S send --encrypt "$T/m1.txt" >out 2>err; rc=$?
@@ -90,7 +89,7 @@ S send --draft "$id" >out 2>err; rc=$?
 check_eq "the draft sent again: refused again (the answer kept)" 1 "$rc"
 check_eq "...still one draft of it" 1 "$(drafts | grep -c '^revocation 3$')"
 
-# --- good and unknown: queued --------------------------------------------------
+# --- good and unknown: queued -------------------------------------------------
 H=$T/ocsp
 msg 4 rv-good@example.test
 S send --encrypt "$T/m4.txt" >out 2>err
