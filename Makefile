@@ -182,10 +182,9 @@ lab-stop:
 # links app/query.c, store/query.c and base/; sealed (what an envelope
 # holds: each input is signed and encrypted as send does, then judged)
 # links what judge does and crypto/protect.c. Each target runs FUZZ_TIME
-# seconds (FUZZ_SECONDS is the older name of it).
+# seconds (FUZZ_SECONDS, its older name, is still read).
 FUZZ_CC		?= clang
-FUZZ_TIME	?= 600
-FUZZ_SECONDS	?= $(FUZZ_TIME)
+FUZZ_TIME	?= $(or $(FUZZ_SECONDS),600)
 FUZZ_DIR	= $(BUILD)/fuzz
 FUZZ_CFLAGS	= -std=c11 -D_GNU_SOURCE -I. -g -O1 -fno-omit-frame-pointer \
 		  -fsanitize=fuzzer,address,undefined \
@@ -247,23 +246,23 @@ fuzz: $(FUZZ_DIR)/mime $(FUZZ_DIR)/judge $(FUZZ_DIR)/json $(FUZZ_DIR)/revoke \
 	    $(FUZZ_DIR)/corpus-json $(FUZZ_DIR)/corpus-revoke \
 	    $(FUZZ_DIR)/corpus-agent $(FUZZ_DIR)/corpus-query \
 	    $(FUZZ_DIR)/corpus-sealed
-	$(FUZZ_DIR)/mime -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	$(FUZZ_DIR)/mime -max_total_time=$(FUZZ_TIME) -max_len=65536 \
 	    -dict=tests/fuzz/judge.dict -print_final_stats=1 \
 	    $(FUZZ_DIR)/corpus-mime $(FUZZ_SEEDS) tests/data/hp
-	$(FUZZ_DIR)/judge -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	$(FUZZ_DIR)/judge -max_total_time=$(FUZZ_TIME) -max_len=65536 \
 	    -dict=tests/fuzz/judge.dict -print_final_stats=1 \
 	    $(FUZZ_DIR)/corpus-judge $(FUZZ_SEEDS) tests/data/hp
-	$(FUZZ_DIR)/sealed -max_total_time=$(FUZZ_SECONDS) -max_len=16384 \
+	$(FUZZ_DIR)/sealed -max_total_time=$(FUZZ_TIME) -max_len=16384 \
 	    -dict=tests/fuzz/judge.dict -print_final_stats=1 \
 	    $(FUZZ_DIR)/corpus-sealed tests/fuzz/sealed
-	$(FUZZ_DIR)/json -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	$(FUZZ_DIR)/json -max_total_time=$(FUZZ_TIME) -max_len=65536 \
 	    -print_final_stats=1 $(FUZZ_DIR)/corpus-json
-	$(FUZZ_DIR)/revoke -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	$(FUZZ_DIR)/revoke -max_total_time=$(FUZZ_TIME) -max_len=65536 \
 	    -dict=tests/fuzz/revoke.dict -print_final_stats=1 \
 	    $(FUZZ_DIR)/corpus-revoke tests/data/revoke/seeds
-	$(FUZZ_DIR)/agent -max_total_time=$(FUZZ_SECONDS) -max_len=17000 \
+	$(FUZZ_DIR)/agent -max_total_time=$(FUZZ_TIME) -max_len=17000 \
 	    -print_final_stats=1 $(FUZZ_DIR)/corpus-agent tests/fuzz/agent
-	$(FUZZ_DIR)/query -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+	$(FUZZ_DIR)/query -max_total_time=$(FUZZ_TIME) -max_len=8192 \
 	    -dict=tests/fuzz/query.dict -print_final_stats=1 \
 	    $(FUZZ_DIR)/corpus-query
 
