@@ -180,9 +180,12 @@ lab-stop:
 # base/; json (the reader of stored verdicts) links base/; revoke (OCSP
 # responses and CRLs, bare or over HTTP) links what judge does and
 # net/http.c (with net/dns.c); query (the query language and its SQL)
-# links app/query.c, store/query.c and base/. FUZZ_SECONDS per target.
+# links app/query.c, store/query.c and base/; sealed (what an envelope
+# holds: each input is signed and encrypted as send does, then judged)
+# links what judge does and crypto/protect.c. Each target runs FUZZ_TIME
+# seconds (FUZZ_SECONDS, its older name, is still read).
 FUZZ_CC		?= clang
-FUZZ_SECONDS	?= 600
+FUZZ_TIME	?= $(or $(FUZZ_SECONDS),600)
 FUZZ_DIR	= $(BUILD)/fuzz
 FUZZ_CFLAGS	= -std=c11 -D_GNU_SOURCE -I. -g -O1 -fno-omit-frame-pointer \
 		  -fsanitize=fuzzer,address,undefined \
@@ -198,6 +201,7 @@ FUZZ_JUDGE_SRCS	= crypto/cms.c crypto/chain.c crypto/cert.c crypto/verdict.c \
 		  crypto/hp.c crypto/revoke.c crypto/keyop.c \
 		  net/anchors.c $(FUZZ_MIME_SRCS)
 FUZZ_REVOKE_SRCS = net/http.c net/dns.c $(FUZZ_JUDGE_SRCS)
+FUZZ_SEALED_SRCS = crypto/protect.c $(FUZZ_JUDGE_SRCS)
 
 $(FUZZ_DIR)/mime: tests/fuzz/mime.c $(FUZZ_MIME_SRCS)
 	@mkdir -p $(@D)
@@ -227,7 +231,12 @@ $(FUZZ_DIR)/addrbook: tests/fuzz/addrbook.c $(FUZZ_ADDRBOOK_SRCS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(SQLC_CFLAGS) -o $@ $^ -lsqlcipher
 
-$(FUZZ_DIR)/judge: tests/fuzz/judge.c $(FUZZ_JUDGE_SRCS)
+$(FUZZ_DIR)/judge: tests/fuzz/judge.c tests/fuzz/common.c $(FUZZ_JUDGE_SRCS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -letpan $(SSL_LIBS) $(ZLIB_LIBS)
+
+$(FUZZ_DIR)/sealed: tests/fuzz/sealed.c tests/fuzz/common.c \
+    $(FUZZ_SEALED_SRCS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -letpan $(SSL_LIBS) $(ZLIB_LIBS)
 
@@ -237,31 +246,36 @@ $(FUZZ_DIR)/json: tests/fuzz/json.c $(wildcard base/*.c)
 
 $(FUZZ_DIR)/revoke: tests/fuzz/revoke.c $(FUZZ_REVOKE_SRCS)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -letpan -lunbound $(SSL_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -letpan -lunbound $(SSL_LIBS) \
+	    $(ZLIB_LIBS)
 
 fuzz: $(FUZZ_DIR)/mime $(FUZZ_DIR)/judge $(FUZZ_DIR)/json $(FUZZ_DIR)/revoke \
-    $(FUZZ_DIR)/agent $(FUZZ_DIR)/query $(FUZZ_DIR)/addrbook
+    $(FUZZ_DIR)/agent $(FUZZ_DIR)/query $(FUZZ_DIR)/sealed \
+    $(FUZZ_DIR)/addrbook
 	@mkdir -p $(FUZZ_DIR)/corpus-mime $(FUZZ_DIR)/corpus-judge \
 	    $(FUZZ_DIR)/corpus-json $(FUZZ_DIR)/corpus-revoke \
 	    $(FUZZ_DIR)/corpus-agent $(FUZZ_DIR)/corpus-query \
-	    $(FUZZ_DIR)/corpus-addrbook
-	$(FUZZ_DIR)/mime -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    $(FUZZ_DIR)/corpus-sealed $(FUZZ_DIR)/corpus-addrbook
+	$(FUZZ_DIR)/mime -max_total_time=$(FUZZ_TIME) -max_len=65536 \
 	    -dict=tests/fuzz/judge.dict -print_final_stats=1 \
-	    $(FUZZ_DIR)/corpus-mime $(FUZZ_SEEDS)
-	$(FUZZ_DIR)/judge -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    $(FUZZ_DIR)/corpus-mime $(FUZZ_SEEDS) tests/data/hp
+	$(FUZZ_DIR)/judge -max_total_time=$(FUZZ_TIME) -max_len=65536 \
 	    -dict=tests/fuzz/judge.dict -print_final_stats=1 \
-	    $(FUZZ_DIR)/corpus-judge $(FUZZ_SEEDS)
-	$(FUZZ_DIR)/json -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    $(FUZZ_DIR)/corpus-judge $(FUZZ_SEEDS) tests/data/hp
+	$(FUZZ_DIR)/sealed -max_total_time=$(FUZZ_TIME) -max_len=16384 \
+	    -dict=tests/fuzz/judge.dict -print_final_stats=1 \
+	    $(FUZZ_DIR)/corpus-sealed tests/fuzz/sealed
+	$(FUZZ_DIR)/json -max_total_time=$(FUZZ_TIME) -max_len=65536 \
 	    -print_final_stats=1 $(FUZZ_DIR)/corpus-json
-	$(FUZZ_DIR)/revoke -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	$(FUZZ_DIR)/revoke -max_total_time=$(FUZZ_TIME) -max_len=65536 \
 	    -dict=tests/fuzz/revoke.dict -print_final_stats=1 \
 	    $(FUZZ_DIR)/corpus-revoke tests/data/revoke/seeds
-	$(FUZZ_DIR)/agent -max_total_time=$(FUZZ_SECONDS) -max_len=17000 \
+	$(FUZZ_DIR)/agent -max_total_time=$(FUZZ_TIME) -max_len=17000 \
 	    -print_final_stats=1 $(FUZZ_DIR)/corpus-agent tests/fuzz/agent
-	$(FUZZ_DIR)/query -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+	$(FUZZ_DIR)/query -max_total_time=$(FUZZ_TIME) -max_len=8192 \
 	    -dict=tests/fuzz/query.dict -print_final_stats=1 \
 	    $(FUZZ_DIR)/corpus-query
-	$(FUZZ_DIR)/addrbook -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+	$(FUZZ_DIR)/addrbook -max_total_time=$(FUZZ_TIME) -max_len=8192 \
 	    -print_final_stats=1 $(FUZZ_DIR)/corpus-addrbook
 
 clean:

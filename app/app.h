@@ -203,6 +203,14 @@ struct app_shown {
 
 int	 app_shown_read(const char *verdict, struct app_shown **shp,
 	    struct smerr *e);
+/*
+ * A verdict kept by an earlier sealmail has no member for what was only
+ * checked later (revocation, header protection): that was not checked,
+ * never good. Writes the finding that says so into out (len bytes) and
+ * returns 1; 0 for a verdict that has them. app_shown_read adds it to
+ * the findings.
+ */
+int	 app_shown_older(const char *verdict, char *out, size_t len);
 void	 app_shown_free(struct app_shown *sh);
 /* The APP_SPAN_* flags of line (from 1) of the shown text. */
 unsigned app_shown_line(const struct app_shown *sh, size_t line);

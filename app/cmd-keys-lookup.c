@@ -165,6 +165,26 @@ lookup_text(struct buf *out, const struct keys_lookup *l)
 	return r;
 }
 
+int
+cli_revoke_ctx(struct cli *c, struct store *st, struct keys *k,
+    struct dns *dns, struct crypto_ctx **ctxp, struct app_revoke **rvp)
+{
+	int	r;
+
+	*ctxp = NULL;
+	*rvp = NULL;
+	if ((r = app_revoke_new(c->cfg, st, dns, rvp, &c->err)) != 0 ||
+	    *rvp == NULL)
+		return r;
+	if ((r = sync_crypto_ctx(k, ctxp, &c->err)) != 0) {
+		app_revoke_free(*rvp);
+		*rvp = NULL;
+		return r;
+	}
+	app_revoke_attach(*rvp, *ctxp);
+	return 0;
+}
+
 /*
  * A certificate that would be used is checked for revocation, as a
  * signer's would be: a revoked one is not usable. *revp gets each one's
@@ -184,11 +204,9 @@ lookup_revoke(struct cli *c, struct store *st, struct keys *k,
 
 	if ((*revp = rev = calloc(l->n + 1, sizeof(*rev))) == NULL)
 		return smerr_set(&c->err, SMERR_NOMEM, "out of memory");
-	if (l->n == 0 || (r = app_revoke_new(c->cfg, st, dns, &rv,
-	    &c->err)) != 0 ||
-	    rv == NULL || (r = sync_crypto_ctx(k, &ctx, &c->err)) != 0)
+	if (l->n == 0 || (r = cli_revoke_ctx(c, st, k, dns, &ctx,
+	    &rv)) != 0 || rv == NULL)
 		goto out;
-	app_revoke_attach(rv, ctx);
 	for (i = 0; i < l->n && r == 0; i++) {
 		f = &l->found[i];
 		if (!f->j.usable)

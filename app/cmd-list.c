@@ -721,32 +721,78 @@ cmd_search(struct cli *c, int argc, char **argv)
 }
 
 /*
+ * The members an older verdict lacks, as what they mean: the header shown
+ * was the outer one, revocation was not checked; To, Cc and Date as the
+ * store keeps them.
+ */
+static int
+put_older(struct buf *out, const struct store_msg *m)
+{
+	const char	*v = m->verdict;
+	char		 date[32];
+	int		 r = 0;
+
+	if (json_member(v, "to") == NULL) {
+		r |= json_key(out, "to", 1);
+		r |= put_array(out, m->to, ",");
+		r |= buf_putc(out, ',');
+	}
+	if (json_member(v, "cc") == NULL) {
+		r |= json_key(out, "cc", 1);
+		r |= put_array(out, m->cc, ",");
+		r |= buf_putc(out, ',');
+	}
+	if (json_member(v, "date") == NULL) {
+		iso_date(m->date, date, sizeof(date));
+		r |= json_key(out, "date", 1);
+		r |= json_str(out, date[0] != '\0' ? date : NULL);
+		r |= buf_putc(out, ',');
+	}
+	if (json_member(v, "header_protection") == NULL)
+		r |= buf_puts(out, "\"header_protection\":\"none\",");
+	if (json_member(v, "revocation") == NULL)
+		r |= buf_puts(out, "\"revocation\":\"not-checked\",");
+	return r;
+}
+
+/*
  * The stored verdict after its opening brace, with the text put back in
- * place of its empty "text" member (the text is stored once, apart). In
- * the verdict every quote inside a string is escaped, so the member's
- * spelling cannot occur inside a value.
+ * place of its empty "text" member (the text is stored once, apart). A
+ * verdict kept by an earlier sealmail gains the members it lacks and, first
+ * among its findings, one that says what it did not check. In the verdict
+ * every quote inside a string is escaped, so a member's spelling cannot
+ * occur inside a value.
  */
 static int
 put_verdict(struct buf *out, const struct store_msg *m)
 {
 	static const char	 mark[] = ",\"text\":\"\"";
+	static const char	 fmark[] = "\"findings\":[";
 	const char		*v = m->verdict, *p;
-	int			 r = 0;
+	char			 older[256];
+	int			 r = 0, old;
 
 	if (v == NULL || v[0] != '{' || v[1] == '}')
 		return buf_putc(out, '}');
 	v++;
 	r |= buf_putc(out, ',');
-	/* A verdict kept before revocation was checked: it was not. */
-	if (strstr(v, "\"revocation\":") == NULL)
-		r |= buf_puts(out, "\"revocation\":\"not-checked\",");
-	if ((p = strstr(v, mark)) == NULL)
-		return r | buf_puts(out, v);
-	r |= buf_put(out, v, (size_t)(p - v));
-	r |= json_key(out, "text", 0);
-	r |= json_str(out, m->text != NULL ? m->text : "");
-	r |= buf_puts(out, p + sizeof(mark) - 1);
-	return r;
+	if ((old = app_shown_older(m->verdict, older, sizeof(older))) != 0)
+		r |= put_older(out, m);
+	if ((p = strstr(v, mark)) != NULL) {
+		r |= buf_put(out, v, (size_t)(p - v));
+		r |= json_key(out, "text", 0);
+		r |= json_str(out, m->text != NULL ? m->text : "");
+		v = p + sizeof(mark) - 1;
+	}
+	if (old && (p = strstr(v, fmark)) != NULL) {
+		p += sizeof(fmark) - 1;
+		r |= buf_put(out, v, (size_t)(p - v));
+		r |= json_str(out, older);
+		if (*p != ']')
+			r |= buf_putc(out, ',');
+		v = p;
+	}
+	return r | buf_puts(out, v);
 }
 
 /* An HTML message's text as the user's copiousoutput entry shows it. */

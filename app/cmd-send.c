@@ -30,6 +30,7 @@
 #include "store/store.h"
 #include "app/agent.h"
 #include "app/app_int.h"
+#include "app/revoke.h"
 #include "app/send.h"
 
 #define SEND_MAX_INPUT	(64UL * 1024 * 1024)
@@ -130,11 +131,19 @@ send_text(struct cli *c, struct send_env *v, const char *account,
 {
 	struct send_queued	 q;
 	struct buf		*out = NULL;
+	struct app_revoke	*rv = NULL;
 	int64_t			 id = v->o.draft;
-	int			 r;
+	int			 r = 0;
 
-	if ((r = send_queue(&v->o, buf_data(in), buf_len(in), &q,
-	    &c->err)) != 0) {
+	/* Recipients' certificates are checked for revocation. */
+	if (v->o.encrypt != APP_ENCRYPT_NO)
+		r = cli_revoke_ctx(c, v->st, v->k, v->dns, &v->o.revoke, &rv);
+	if (r == 0)
+		r = send_queue(&v->o, buf_data(in), buf_len(in), &q, &c->err);
+	crypto_ctx_free(v->o.revoke);
+	v->o.revoke = NULL;
+	cli_revoke_close(rv);
+	if (r != 0) {
 		/* A message already queued or sent is not a draft. */
 		if (r != SMERR_EXISTS)
 			(void)cli_keep_draft(c, v->st, account, in, &id,

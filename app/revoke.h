@@ -7,8 +7,10 @@
 
 struct app_config;
 struct app_revoke;
+struct cli;
 struct crypto_ctx;
 struct dns;
+struct keys;
 struct smerr;
 struct store;
 
@@ -26,5 +28,13 @@ int	 app_revoke_save(struct app_revoke *rv, struct smerr *e);
 void	 app_revoke_free(struct app_revoke *rv);
 /* Saves (a failure is a warning on stderr) and frees: for commands. */
 void	 cli_revoke_close(struct app_revoke *rv);
+/*
+ * For commands about to rely on a certificate (keys lookup, send): a
+ * context that checks certificates as a signer's would be checked, with
+ * the answers kept in st. Both are NULL when checking is off. Free with
+ * crypto_ctx_free and cli_revoke_close. 0 or SMERR_* (in c->err).
+ */
+int	 cli_revoke_ctx(struct cli *c, struct store *st, struct keys *k,
+	    struct dns *dns, struct crypto_ctx **ctxp, struct app_revoke **rvp);
 
 #endif

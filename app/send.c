@@ -22,6 +22,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/secmem.h"
+#include "crypto/crypto.h"
 #include "crypto/protect.h"
 #include "keys/keys.h"
 #include "mime/build.h"
@@ -304,6 +305,32 @@ signer_chain(const struct send_opts *o, const struct ident_find *me,
 	return 0;
 }
 
+/*
+ * A recipient's certificate is checked as a signer's would be. A revoked
+ * one refuses the message: its key may be in other hands, and sending in
+ * the clear instead is no answer to that. An unknown status is a warning.
+ */
+static int
+rcpt_revoked(const struct send_opts *o, const char *addr, const uint8_t *der,
+    size_t len, struct smerr *e)
+{
+	enum crypto_rev	 st;
+	char		*why = NULL;
+	int		 r;
+
+	if (o->revoke == NULL)
+		return 0;
+	if ((r = crypto_revoke_der(o->revoke, der, len, &st, &why, e)) != 0)
+		return r;
+	if (st == CRYPTO_REV_REVOKED)
+		r = smerr_set(e, SMERR_CRYPTO, "cannot encrypt to %s: %s",
+		    addr, why != NULL ? why : "the certificate is revoked");
+	else if (st == CRYPTO_REV_UNKNOWN && why != NULL)
+		warnf(o, "encrypting to %s: %s", addr, why);
+	free(why);
+	return r;
+}
+
 /* Recipient certificates; *okp is 0 when some recipient has none. */
 static int
 find_recipients(const struct send_opts *o, const struct mime_out *mo,
@@ -335,6 +362,8 @@ find_recipients(const struct send_opts *o, const struct mime_out *mo,
 		}
 		rc[i].cert = der;
 		rc[i].cert_len = len;
+		if ((r = rcpt_revoked(o, mo->rcpt[i], der, len, e)) != 0)
+			return r;
 		/* The user is told where a certificate not of their own came from. */
 		if (src != NULL && strcmp(src, "smimea") == 0)
 			warnf(o, "encrypting to %s with the certificate "

@@ -13,6 +13,7 @@
 
 #include "app/app.h"
 
+struct crypto_ctx;
 struct smerr;
 struct store;
 struct keys;
@@ -30,6 +31,9 @@ struct send_opts {
 	struct keys		*keys;
 	struct dns		*dns;		/* NULL: no SMIMEA/TLSA */
 	int			 dns_addr;	/* addresses from dns */
+	struct crypto_ctx	*revoke;	/* checks recipients'
+						   certificates for
+						   revocation, or NULL */
 	int64_t			 draft;		/* the draft the text came
 						   from: removed as it is
 						   queued (0: none) */
@@ -54,7 +58,10 @@ struct send_queued {
  * user writes it) and queues it in the outbox. Encryption to a recipient
  * without a usable certificate is impossible: with APP_ENCRYPT_YES that is
  * an error naming the recipient; with APP_ENCRYPT_AUTO the message goes
- * out unencrypted and o->warn says why. An encrypted message is queued
+ * out unencrypted and o->warn says why. A recipient certificate that
+ * o->revoke finds revoked refuses the message, naming the recipient
+ * (SMERR_CRYPTO), whatever o->encrypt says; an unknown status is a
+ * warning. An encrypted message is queued
  * once for To and Cc and once more for each Bcc recipient, so that no
  * envelope names a Bcc recipient to the others; the copies are distinct
  * entries of one Message-ID (copy 0, 1, ...). A Message-ID already in the

@@ -4,6 +4,7 @@
  * from the verdict's JSON object as the engine wrote it; and the sender's
  * display name, read from a stored message's header.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -105,6 +106,42 @@ shown_spans(struct app_shown *sh, const char *arr)
 }
 
 int
+app_shown_older(const char *verdict, char *out, size_t len)
+{
+	int	rev, hp;
+
+	/* No verdict at all claims nothing. */
+	if (verdict == NULL || verdict[0] != '{')
+		return 0;
+	rev = json_member(verdict, "revocation") == NULL;
+	hp = json_member(verdict, "header_protection") == NULL;
+	if (!rev && !hp)
+		return 0;
+	snprintf(out, len, "this verdict was kept by an earlier sealmail, "
+	    "which did not check %s%s%s", rev ? "revocation" : "",
+	    rev && hp ? " or " : "", hp ? "header protection" : "");
+	return 1;
+}
+
+/* An older verdict's findings end with what it did not check. */
+static int
+shown_older(struct app_shown *sh, const char *verdict)
+{
+	char	older[256], **f;
+
+	if (!app_shown_older(verdict, older, sizeof(older)))
+		return 0;
+	if ((f = reallocarray(sh->findings, sh->nfindings + 1,
+	    sizeof(*f))) == NULL)
+		return SMERR_NOMEM;
+	sh->findings = f;
+	if ((f[sh->nfindings] = strdup(older)) == NULL)
+		return SMERR_NOMEM;
+	sh->nfindings++;
+	return 0;
+}
+
+int
 app_shown_read(const char *verdict, struct app_shown **shp, struct smerr *e)
 {
 	struct app_shown	*sh;
@@ -124,6 +161,7 @@ app_shown_read(const char *verdict, struct app_shown **shp, struct smerr *e)
 	}
 	sh->has_coverage = json_member(verdict, "coverage") != NULL;
 	if ((r = shown_findings(sh, json_member(verdict, "findings"))) != 0 ||
+	    (r = shown_older(sh, verdict)) != 0 ||
 	    (r = shown_spans(sh, json_member(verdict, "coverage"))) != 0) {
 		app_shown_free(sh);
 		return smerr_set(e, r, "out of memory");

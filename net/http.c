@@ -217,6 +217,18 @@ send_all(int fd, const void *p, size_t n, long long deadline)
 	return 0;
 }
 
+/*
+ * Whether the field line [line, nl) is named name (its colon included):
+ * nothing past the line is read, whatever the comparison would do.
+ */
+static int
+field_named(const char *line, const char *nl, const char *name)
+{
+	size_t	n = strlen(name);
+
+	return (size_t)(nl - line) >= n && strncasecmp(line, name, n) == 0;
+}
+
 /* Reads the status line and fields: 0, 1 (more needed) or SMERR_*. */
 static int
 head_parse(const uint8_t *raw, size_t len, struct http_head *h,
@@ -250,7 +262,7 @@ head_parse(const uint8_t *raw, size_t len, struct http_head *h,
 			continue;
 		for (v++; *v == ' ' || *v == '\t'; v++)
 			;
-		if (strncasecmp(line, "content-length:", 15) == 0) {
+		if (field_named(line, nl, "content-length:")) {
 			/* Digits only, inside the line: nothing to strtoll. */
 			for (n = 0, d = v; d < nl && *d >= '0' && *d <= '9' &&
 			    n < (1LL << 40); d++)
@@ -260,8 +272,8 @@ head_parse(const uint8_t *raw, size_t len, struct http_head *h,
 				return smerr_set(e, SMERR_PROTO, "a bad HTTP "
 				    "Content-Length");
 			h->clen = n;
-		} else if (strncasecmp(line, "transfer-encoding:", 18) == 0) {
-			if (strncasecmp(v, "chunked\r", 8) != 0)
+		} else if (field_named(line, nl, "transfer-encoding:")) {
+			if (!field_named(v, nl, "chunked\r"))
 				return smerr_set(e, SMERR_PROTO, "an HTTP "
 				    "transfer coding other than chunked");
 			h->chunked = 1;

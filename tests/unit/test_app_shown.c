@@ -33,6 +33,7 @@ test_verdict(void **st)
 	struct app_shown	*sh = NULL;
 	struct smerr		 e;
 	const char		*v = "{\"signature\":\"partial\","
+	    "\"header_protection\":\"none\",\"revocation\":\"good\","
 	    "\"cipher\":\"aes-256-cbc\",\"text\":\"\",\"findings\":["
 	    "\"aes-256-cbc: the envelope is not integrity-protected\","
 	    "\"x\\u001b[31my\"],\"coverage\":["
@@ -61,6 +62,53 @@ test_verdict(void **st)
 	    APP_SPAN_SIGNED | APP_SPAN_ENVELOPE);
 	assert_int_equal(app_shown_line(sh, 7), 0);
 	assert_int_equal(app_shown_line(sh, 1000), 0);
+	app_shown_free(sh);
+}
+
+/*
+ * A verdict kept before revocation and header protection were checked
+ * says so among its findings, after those it kept; one kept before only
+ * revocation, only that. The terminal program shows a finding as a
+ * warning, so such a verdict is never shown as plainly good.
+ */
+static void
+test_older(void **st)
+{
+	struct app_shown	*sh = NULL;
+	struct smerr		 e;
+	char			 w[256];
+	const char		*first = "{\"from\":\"a@example.test\","
+	    "\"subject\":\"s\",\"signature\":\"valid\",\"signer\":"
+	    "\"a@example.test\",\"signers\":[\"a@example.test\"],"
+	    "\"trust\":\"pkix\",\"encryption\":\"none\",\"cipher\":null,"
+	    "\"text\":\"\",\"findings\":[\"kept\"]}";
+	const char		*hp = "{\"header_protection\":\"signed\","
+	    "\"signature\":\"valid\",\"findings\":[]}";
+	const char		*now = "{\"header_protection\":\"none\","
+	    "\"revocation\":\"good\",\"signers\":[{\"revocation\":1}],"
+	    "\"findings\":[]}";
+	/* A member of the same name inside another does not count. */
+	const char		*nested = "{\"signers\":[{\"revocation\":"
+	    "\"good\",\"header_protection\":\"none\"}],\"findings\":[]}";
+
+	(void)st;
+	smerr_clear(&e);
+	assert_int_equal(app_shown_read(first, &sh, &e), 0);
+	assert_int_equal(sh->nfindings, 2);
+	assert_string_equal(sh->findings[0], "kept");
+	assert_string_equal(sh->findings[1], "this verdict was kept by an "
+	    "earlier sealmail, which did not check revocation or header "
+	    "protection");
+	app_shown_free(sh);
+	assert_int_equal(app_shown_older(hp, w, sizeof(w)), 1);
+	assert_string_equal(w, "this verdict was kept by an earlier "
+	    "sealmail, which did not check revocation");
+	assert_int_equal(app_shown_older(now, w, sizeof(w)), 0);
+	assert_int_equal(app_shown_older(nested, w, sizeof(w)), 1);
+	assert_int_equal(app_shown_older(NULL, w, sizeof(w)), 0);
+	assert_int_equal(app_shown_older("", w, sizeof(w)), 0);
+	assert_int_equal(app_shown_read(now, &sh, &e), 0);
+	assert_int_equal(sh->nfindings, 0);
 	app_shown_free(sh);
 }
 
@@ -95,6 +143,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_null_and_empty),
 		cmocka_unit_test(test_verdict),
+		cmocka_unit_test(test_older),
 		cmocka_unit_test(test_from_name),
 	};
 

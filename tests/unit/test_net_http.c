@@ -3,9 +3,12 @@
  * and what they should not: Content-Length, chunked, a body to the close,
  * cut-short answers, other statuses, oversized heads and bodies; URLs
  * from certificates that are not plain http:// (refused before any
- * connection); and a real exchange with a server on loopback that sends
+ * connection); a head whose last field lines end where the bytes end,
+ * read with nothing readable after them (the fuzz target's reproducer
+ * among them); and a real exchange with a server on loopback that sends
  * its answer in pieces, or nothing at all.
  */
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -141,6 +144,71 @@ test_close_and_errors(void **st)
 	free(big);
 }
 
+/*
+ * Reads the n bytes at p placed so that they end at a page that cannot be
+ * read: a reader that looks past its input faults.
+ */
+static int
+rd_fenced(const void *p, size_t n, int eof)
+{
+	struct buf	*b;
+	struct smerr	 e;
+	long		 pg = sysconf(_SC_PAGESIZE);
+	size_t		 span;
+	uint8_t		*m;
+	int		 r;
+
+	span = (n + (size_t)pg - 1) / (size_t)pg * (size_t)pg;
+	m = mmap(NULL, span + (size_t)pg, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(m != MAP_FAILED);
+	assert_int_equal(mprotect(m + span, (size_t)pg, PROT_NONE), 0);
+	memcpy(m + span - n, p, n);
+	smerr_clear(&e);
+	b = buf_new(4096);
+	assert_non_null(b);
+	r = net_http_response(m + span - n, n, eof, b, &e);
+	buf_free(b);
+	munmap(m, span + (size_t)pg);
+	return r;
+}
+
+static void
+test_fenced_head(void **st)
+{
+	static const char *const heads[] = {
+		"HTTP/1.1 200 OK\r\nX:\r\n\r\n",
+		"HTTP/1.1 200 OK\r\ncontent-len:\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding:\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunk\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n",
+	};
+	static const char	 repro[] =
+	    "tests/data/revoke/seeds/http-field-at-end";
+	FILE			*f;
+	uint8_t			 in[8192];
+	size_t			 i, n;
+	int			 r;
+
+	(void)st;
+	for (i = 0; i < sizeof(heads) / sizeof(heads[0]); i++) {
+		r = rd_fenced(heads[i], strlen(heads[i]), 1);
+		assert_true(r == 0 || r < 0);
+	}
+	assert_int_equal(rd_fenced(heads[3], strlen(heads[3]), 1),
+	    SMERR_PROTO);
+	/* The fuzz target's input: a mode byte, then what a server sent. */
+	f = fopen(repro, "rb");
+	assert_non_null(f);
+	n = fread(in, 1, sizeof(in), f);
+	fclose(f);
+	assert_true(n > 1 && n < sizeof(in));
+	for (i = 0; i < 2; i++) {
+		r = rd_fenced(in + 1, n - 1, (int)i);
+		assert_true(r == 0 || r == 1 || r < 0);
+	}
+}
+
 static void
 test_urls(void **st)
 {
@@ -265,6 +333,7 @@ main(void)
 		cmocka_unit_test(test_length),
 		cmocka_unit_test(test_chunked),
 		cmocka_unit_test(test_close_and_errors),
+		cmocka_unit_test(test_fenced_head),
 		cmocka_unit_test(test_urls),
 		cmocka_unit_test(test_fetch_local),
 	};
