@@ -1692,35 +1692,26 @@ mime_compose(const void *text, size_t len, const char *def_name,
 	    e);
 }
 
-int
-mime_compose_attach(const void *text, size_t len, const char *def_name,
-    const char *def_addr, const struct mime_attachment *att, size_t natt,
-    struct mime_out **op, struct smerr *e)
+/*
+ * Reads the header of the text the user wrote, one unfolded field at a time,
+ * into c; *bodyp is where the body starts (the end when there is none).
+ */
+static int
+compose_header(struct compose *c, const char *text, size_t len,
+    const char **bodyp, struct smerr *e)
 {
-	size_t		 i;
-	const char	*p = text, *end = p + len, *nl, *body = NULL;
-	struct compose	 c;
-	struct buf	*field = NULL, *ent = NULL;
+	const char	*p = text, *end = p + len, *nl;
+	struct buf	*field;
 	char		*f, *colon;
 	size_t		 ll, lineno = 0, nfields = 0;
-	int		 r = 0;
+	int		 r = 0, last;
 
-	*op = NULL;
-	memset(&c, 0, sizeof(c));
-	if ((c.d = mime_draft_new()) == NULL ||
-	    (c.cfields = buf_new(MIME_BUILD_MAX_FIELD)) == NULL ||
-	    (field = buf_new(MIME_BUILD_MAX_FIELD)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
-		goto out;
-	}
-	if (memchr(text, '\0', len) != NULL) {
-		r = smerr_set(e, SMERR_INVAL, "the message holds a NUL byte");
-		goto out;
-	}
+	*bodyp = end;
+	if ((field = buf_new(MIME_BUILD_MAX_FIELD)) == NULL)
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
 	/* One field is completed when the next line does not continue it. */
 	for (;;) {
-		int	 last = p >= end;
-
+		last = p >= end;
 		ll = 0;
 		if (!last) {
 			nl = memchr(p, '\n', (size_t)(end - p));
@@ -1750,7 +1741,7 @@ mime_compose_attach(const void *text, size_t len, const char *def_name,
 			f = (char *)buf_data(field);
 			colon = strchr(f, ':');
 			*colon = '\0';
-			if ((r = compose_field(&c, trim(f), colon + 1, e)) != 0)
+			if ((r = compose_field(c, trim(f), colon + 1, e)) != 0)
 				goto out;
 			buf_reset(field);
 		}
@@ -1758,7 +1749,7 @@ mime_compose_attach(const void *text, size_t len, const char *def_name,
 			break;
 		if (ll == 0 || (ll == 1 && p[0] == '\r')) {
 			p += ll + (p + ll < end);
-			body = p;
+			*bodyp = p;
 			break;
 		}
 		if (memchr(p, ':', ll) == NULL) {
@@ -1773,8 +1764,58 @@ mime_compose_attach(const void *text, size_t len, const char *def_name,
 		}
 		p += ll + (p + ll < end);
 	}
-	if (body == NULL)
-		body = end;
+out:
+	buf_free(field);
+	return r;
+}
+
+/*
+ * The body: plain text becomes the draft's text; a MIME body of the user's
+ * own is kept whole, with the Content-* fields that describe it.
+ */
+static int
+compose_body(struct compose *c, const char *body, size_t len,
+    struct smerr *e)
+{
+	struct buf	*ent;
+	int		 r;
+
+	if (plain_text_type(c->ct, c->cte))
+		return mime_draft_text(c->d, body, len, e);
+	if ((ent = buf_new(BUILD_MAX)) == NULL)
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	if (buf_put(ent, buf_data(c->cfields), buf_len(c->cfields)) != 0 ||
+	    buf_puts(ent, "\r\n") != 0 || buf_put(ent, body, len) != 0)
+		r = smerr_set(e, SMERR_LIMIT, "the message is too large");
+	else
+		r = mime_draft_entity(c->d, buf_data(ent), buf_len(ent), e);
+	buf_free(ent);
+	return r;
+}
+
+int
+mime_compose_attach(const void *text, size_t len, const char *def_name,
+    const char *def_addr, const struct mime_attachment *att, size_t natt,
+    struct mime_out **op, struct smerr *e)
+{
+	struct compose	 c;
+	const char	*body, *end = (const char *)text + len;
+	size_t		 i;
+	int		 r = 0;
+
+	*op = NULL;
+	memset(&c, 0, sizeof(c));
+	if ((c.d = mime_draft_new()) == NULL ||
+	    (c.cfields = buf_new(MIME_BUILD_MAX_FIELD)) == NULL) {
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (memchr(text, '\0', len) != NULL) {
+		r = smerr_set(e, SMERR_INVAL, "the message holds a NUL byte");
+		goto out;
+	}
+	if ((r = compose_header(&c, text, len, &body, e)) != 0)
+		goto out;
 	if (c.d->from.addr == NULL) {
 		if (def_addr == NULL) {
 			r = smerr_set(e, SMERR_INVAL,
@@ -1792,31 +1833,13 @@ mime_compose_attach(const void *text, size_t len, const char *def_name,
 	for (i = 0; i < natt && r == 0; i++)
 		r = mime_draft_attach(c.d, att[i].filename, att[i].ctype,
 		    att[i].data, att[i].len, e);
-	if (r != 0)
-		goto out;
-	if (plain_text_type(c.ct, c.cte))
-		r = mime_draft_text(c.d, body, (size_t)(end - body), e);
-	else {
-		if ((ent = buf_new(BUILD_MAX)) == NULL) {
-			r = smerr_set(e, SMERR_NOMEM, "out of memory");
-			goto out;
-		}
-		if (buf_put(ent, buf_data(c.cfields),
-		    buf_len(c.cfields)) != 0 || buf_puts(ent, "\r\n") != 0 ||
-		    buf_put(ent, body, (size_t)(end - body)) != 0) {
-			r = smerr_set(e, SMERR_LIMIT,
-			    "the message is too large");
-			goto out;
-		}
-		r = mime_draft_entity(c.d, buf_data(ent), buf_len(ent), e);
-	}
+	if (r == 0)
+		r = compose_body(&c, body, (size_t)(end - body), e);
 	if (r == 0)
 		r = mime_draft_build(c.d, op, e);
 out:
 	mime_draft_free(c.d);
 	buf_free(c.cfields);
-	buf_free(field);
-	buf_free(ent);
 	free(c.ct);
 	free(c.cte);
 	return r;
