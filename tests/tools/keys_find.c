@@ -22,6 +22,7 @@
 #include "net/dns.h"
 #include "store/store.h"
 #include "keys/keys.h"
+#include "tests/tools/lib/tool.h"
 
 static int
 read_pass(const char *path, struct buf **bp, struct smerr *e)
@@ -62,18 +63,11 @@ main(int argc, char **argv)
 	memset(&cfg, 0, sizeof(cfg));
 	smerr_clear(&e);
 	while ((ch = getopt(argc, argv, "a:nr:t:")) != -1) {
+		if (tool_dns_opt(ch, optarg, &cfg))
+			continue;
 		switch (ch) {
-		case 'a':
-			cfg.trust_anchor = optarg;
-			break;
 		case 'n':
 			nodns = 1;
-			break;
-		case 'r':
-			cfg.resolver = optarg;
-			break;
-		case 't':
-			cfg.timeout = (int)strtol(optarg, NULL, 10);
 			break;
 		default:
 			goto usage;
