@@ -23,6 +23,7 @@
 #include "base/err.h"
 #include "base/json.h"
 #include "base/text.h"
+#include "base/vec.h"
 #include "crypto/crypto.h"
 #include "keys/keys.h"
 #include "mime/build.h"
@@ -252,7 +253,7 @@ struct ob_list {
 		char		*state;
 		struct buf	*body;
 	}		*v;
-	size_t		 n;
+	size_t		 n, cap;
 	int		 oom;
 };
 
@@ -260,15 +261,13 @@ static int
 ob_cb(const struct store_outbox *ob, void *arg)
 {
 	struct ob_list	*l = arg;
-	struct ob_item	*nv, *it;
+	struct ob_item	*it;
 
-	if ((nv = reallocarray(l->v, l->n + 1, sizeof(*nv))) == NULL) {
+	if (vec_reserve(&l->v, &l->cap, l->n, sizeof(*l->v)) != 0) {
 		l->oom = 1;
 		return 1;
 	}
-	l->v = nv;
-	it = &nv[l->n++];
-	memset(it, 0, sizeof(*it));
+	it = &l->v[l->n++];
 	it->id = ob->id;
 	it->sent = ob->sent;
 	it->appended = ob->appended;

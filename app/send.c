@@ -22,6 +22,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/secmem.h"
+#include "base/vec.h"
 #include "crypto/protect.h"
 #include "keys/keys.h"
 #include "mime/build.h"
@@ -826,7 +827,7 @@ out:
 struct id_list {
 	const char	*msgid;
 	int64_t		*ids;
-	size_t		 n;
+	size_t		 n, cap;
 	int		 oom;
 };
 
@@ -834,16 +835,14 @@ static int
 ids_cb(const struct store_outbox *ob, void *arg)
 {
 	struct id_list	*l = arg;
-	int64_t		*nv;
 
 	if (ob->sent || ob->message_id == NULL ||
 	    strcmp(ob->message_id, l->msgid) != 0)
 		return 0;
-	if ((nv = reallocarray(l->ids, l->n + 1, sizeof(*nv))) == NULL) {
+	if (vec_reserve(&l->ids, &l->cap, l->n, sizeof(*l->ids)) != 0) {
 		l->oom = 1;
 		return 1;
 	}
-	l->ids = nv;
 	l->ids[l->n++] = ob->id;
 	return 0;
 }

@@ -22,6 +22,7 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "base/secmem.h"
+#include "base/vec.h"
 #include "store/store.h"
 #include "keys/keys.h"
 #include "net/net.h"
@@ -703,18 +704,12 @@ local_cb(const struct store_msg *m, void *arg)
 {
 	struct syncer	*s = arg;
 	struct local	*nl;
-	size_t		 n;
 
 	if (m->uid == 0)
 		return 0;
-	if (s->nloc == s->caploc) {
-		n = s->caploc == 0 ? 256 : s->caploc * 2;
-		if ((nl = reallocarray(s->loc, n, sizeof(*nl))) == NULL) {
-			s->err = SMERR_NOMEM;
-			return 1;
-		}
-		s->loc = nl;
-		s->caploc = n;
+	if (vec_reserve(&s->loc, &s->caploc, s->nloc, sizeof(*s->loc)) != 0) {
+		s->err = SMERR_NOMEM;
+		return 1;
 	}
 	nl = &s->loc[s->nloc];
 	memset(nl, 0, sizeof(*nl));
@@ -1113,15 +1108,10 @@ static int
 pend_cb(const struct store_msg *m, void *arg)
 {
 	struct pend	*p = arg;
-	int64_t		*nv;
 
-	if (p->n == p->cap) {
-		p->cap = p->cap == 0 ? 64 : p->cap * 2;
-		if ((nv = reallocarray(p->ids, p->cap, sizeof(*nv))) == NULL) {
-			p->err = 1;
-			return 1;
-		}
-		p->ids = nv;
+	if (vec_reserve(&p->ids, &p->cap, p->n, sizeof(*p->ids)) != 0) {
+		p->err = 1;
+		return 1;
 	}
 	p->ids[p->n++] = m->id;
 	return 0;

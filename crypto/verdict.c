@@ -34,6 +34,7 @@
 #include "base/json.h"
 #include "base/secmem.h"
 #include "base/text.h"
+#include "base/vec.h"
 #include "mime/mime.h"
 #include "mime/hp.h"
 #include "crypto/crypto_int.h"
@@ -1030,9 +1031,7 @@ html_text(struct buf *out, const uint8_t *s, size_t len)
 static int
 text_segment(struct judge *j)
 {
-	struct crypto_span	*ns;
-	unsigned		 f = 0;
-	size_t			 ncap;
+	unsigned	f = 0;
 
 	if (j->covered > 0)
 		f |= CRYPTO_SPAN_SIGNED;
@@ -1042,13 +1041,9 @@ text_segment(struct judge *j)
 		j->nsegs--;
 	if (j->nsegs > 0 && j->segs[j->nsegs - 1].flags == f)
 		return 0;	/* the run goes on */
-	if (j->nsegs == j->capsegs) {
-		ncap = j->capsegs == 0 ? 8 : j->capsegs * 2;
-		if ((ns = reallocarray(j->segs, ncap, sizeof(*ns))) == NULL)
-			return smerr_set(j->e, SMERR_NOMEM, "out of memory");
-		j->segs = ns;
-		j->capsegs = ncap;
-	}
+	if (vec_reserve(&j->segs, &j->capsegs, j->nsegs,
+	    sizeof(*j->segs)) != 0)
+		return smerr_set(j->e, SMERR_NOMEM, "out of memory");
 	j->segs[j->nsegs].line = buf_len(j->text);
 	j->segs[j->nsegs++].flags = f;
 	return 0;
