@@ -9,6 +9,9 @@
 #include "base/err.h"
 
 struct buf;
+struct dns;
+struct net_lookup;
+struct net_server;
 struct store;
 
 /* One command-line invocation. */
@@ -57,6 +60,14 @@ int	 cli_usage(struct cli *c);
  */
 int	 app_check_mode(int fd, const char *path, const char *what,
 	    int secret, struct smerr *e);
+/*
+ * The net_server that reaches server as of account a, with its TLSA records
+ * (and, with dns_addr, its address) looked up through dns (NULL: none);
+ * *lp keeps the memory they point into (net_lookup_free).
+ */
+int	 app_server_lookup(const struct app_account *a,
+	    const struct app_server *as, struct dns *dns, int dns_addr,
+	    struct net_server *srv, struct net_lookup **lp, struct smerr *e);
 /* Writes b to stdout followed by a newline; 0 or 1 (write error). */
 int	 cli_print(struct cli *c, struct buf *b);
 

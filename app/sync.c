@@ -957,23 +957,6 @@ out:
 	return r;
 }
 
-static int
-server_of(const struct sync_opts *o, struct net_server *srv,
-    struct net_lookup **lp, struct smerr *e)
-{
-	const struct app_server	*as = &o->acct->imap;
-
-	memset(srv, 0, sizeof(*srv));
-	*lp = NULL;
-	srv->host = as->host;
-	srv->port = as->port;
-	srv->tls = as->tls == APP_TLS_IMPLICIT ? NET_TLS_IMPLICIT :
-	    NET_TLS_STARTTLS;
-	srv->timeout = o->acct->timeout;
-	srv->ca_file = o->acct->ca_file;
-	return net_server_lookup(o->dns, o->dns_addr, srv, lp, e);
-}
-
 int
 sync_connect(const struct sync_opts *o, struct imap **ip,
     struct net_lookup **lp, struct smerr *e)
@@ -982,7 +965,8 @@ sync_connect(const struct sync_opts *o, struct imap **ip,
 	int			r;
 
 	*ip = NULL;
-	if ((r = server_of(o, &srv, lp, e)) != 0 ||
+	if ((r = app_server_lookup(o->acct, &o->acct->imap, o->dns,
+	    o->dns_addr, &srv, lp, e)) != 0 ||
 	    (r = imap_open(&srv, ip, e)) != 0)
 		return r;
 	if ((r = imap_login(*ip, o->acct->user != NULL ? o->acct->user :
