@@ -36,8 +36,6 @@ struct cli_cmd {
 
 /* Reads a message from path ("-": stdin) into *bp; 0 or SMERR_*. */
 int	 cli_read_message(struct cli *c, const char *path, struct buf **bp);
-/* Appends t as a JSON ISO 8601 UTC string. */
-int	 cli_json_date(struct buf *out, time_t t);
 /* An ID from the command line; 0 when it is not a positive integer. */
 int64_t	 cli_parse_id(const char *s);
 /*

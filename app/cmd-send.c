@@ -348,18 +348,6 @@ judge_ctx(struct keys *k, struct crypto_ctx **ctxp, struct smerr *e)
 	return r;
 }
 
-int
-cli_json_date(struct buf *out, time_t t)
-{
-	struct tm	 tm;
-	char		 s[32];
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		return json_str(out, NULL);
-	return json_str(out, s);
-}
-
 static int
 outbox_list(struct cli *c, struct send_env *v, int json)
 {
@@ -420,7 +408,7 @@ outbox_list(struct cli *c, struct send_env *v, int json)
 		    json_key(out, "uid", 0) != 0 ||
 		    buf_puts(out, "null") != 0 ||
 		    json_key(out, "date", 0) != 0 ||
-		    cli_json_date(out, l.v[i].created) != 0 ||
+		    json_time(out, l.v[i].created) != 0 ||
 		    json_key(out, "from", 0) != 0 ||
 		    json_text(out, l.v[i].from) != 0 ||
 		    json_key(out, "subject", 0) != 0 ||

@@ -22,6 +22,7 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "base/secmem.h"
+#include "base/text.h"
 #include "base/vec.h"
 #include "store/store.h"
 #include "keys/keys.h"
@@ -82,16 +83,11 @@ since(const struct timespec *a)
 static void
 digest_hex(const void *p, size_t len, char out[65])
 {
-	static const char	hex[] = "0123456789abcdef";
-	unsigned char		md[32];
-	unsigned int		n = 0, i;
+	unsigned char	md[32];
+	unsigned int	n = 0;
 
 	EVP_Digest(p, len, md, &n, EVP_sha256(), NULL);
-	for (i = 0; i < 32; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 0xf];
-	}
-	out[64] = '\0';
+	text_hex_encode(md, sizeof(md), out);
 }
 
 static int

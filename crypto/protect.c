@@ -21,6 +21,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/text.h"
 #include "crypto/crypto_int.h"
 #include "crypto/protect.h"
 #include "mime/build.h"
@@ -579,9 +580,8 @@ static int
 caps_name(const uint8_t *der, size_t len, char *name, size_t namelen,
     struct smerr *e)
 {
-	static const char	 hex[] = "0123456789abcdef";
 	unsigned char		 md[EVP_MAX_MD_SIZE];
-	unsigned int		 mdlen = 0, i;
+	unsigned int		 mdlen = 0;
 
 	if (len == 0 || namelen < 10 + 64 + 1 ||
 	    !EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL) ||
@@ -590,11 +590,7 @@ caps_name(const uint8_t *der, size_t len, char *name, size_t namelen,
 		return smerr_set(e, SMERR_CRYPTO, "cannot hash a certificate");
 	}
 	memcpy(name, "smimecaps:", 10);
-	for (i = 0; i < mdlen; i++) {
-		name[10 + 2 * i] = hex[md[i] >> 4];
-		name[10 + 2 * i + 1] = hex[md[i] & 15];
-	}
-	name[10 + 2 * mdlen] = '\0';
+	text_hex_encode(md, mdlen, name + 10);
 	return 0;
 }
 

@@ -387,14 +387,11 @@ revoke_note(struct judge *j, X509 *cert, STACK_OF(X509) *certs, size_t i,
 	return why[0] != '\0' ? finding(j, "signer %zu: %s", i + 1, why) : 0;
 }
 
-/* ISO 8601 UTC of t into out (at least 21 bytes). */
+/* ISO 8601 UTC of t into out (at least 21 bytes); "@" and seconds else. */
 static void
 iso_time(time_t t, char *out, size_t size)
 {
-	struct tm	tm;
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	if (text_iso_time(t, out, size) != 0)
 		(void)snprintf(out, size, "@%lld", (long long)t);
 }
 
@@ -1495,19 +1492,6 @@ strv_json(struct buf *out, char *const *sv, size_t n)
 	return r | buf_putc(out, ']');
 }
 
-/* ISO 8601 UTC, or null for no time. */
-static int
-time_json(struct buf *out, time_t t)
-{
-	struct tm	tm;
-	char		s[32];
-
-	if (t == 0 || gmtime_r(&t, &tm) == NULL ||
-	    strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		return json_str(out, NULL);
-	return json_str(out, s);
-}
-
 int
 crypto_verdict_json(const struct crypto_verdict *v, struct buf *out)
 {
@@ -1524,7 +1508,7 @@ crypto_verdict_json(const struct crypto_verdict *v, struct buf *out)
 	r |= json_key(out, "cc", 0);
 	r |= strv_json(out, v->cc, v->ncc);
 	r |= json_key(out, "date", 0);
-	r |= time_json(out, v->date);
+	r |= json_time(out, v->date);
 	r |= json_key(out, "header_protection", 0);
 	r |= json_str(out, crypto_hp_str(v->header_protection));
 	r |= json_key(out, "signature", 0);

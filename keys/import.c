@@ -25,6 +25,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/secmem.h"
+#include "base/text.h"
 #include "store/store.h"
 #include "keys/keys.h"
 #include "keys/keys_int.h"
@@ -46,17 +47,12 @@ ossl_err(struct smerr *e, int code, const char *what)
 int
 keys_x509_fingerprint(X509 *x, char fp[65], struct smerr *e)
 {
-	static const char	 hex[] = "0123456789abcdef";
-	unsigned char		 md[EVP_MAX_MD_SIZE];
-	unsigned int		 n = 0, i;
+	unsigned char	md[EVP_MAX_MD_SIZE];
+	unsigned int	n = 0;
 
 	if (!X509_digest(x, EVP_sha256(), md, &n) || n != 32)
 		return ossl_err(e, SMERR_CRYPTO, "certificate digest failed");
-	for (i = 0; i < n; i++) {
-		fp[2 * i] = hex[md[i] >> 4];
-		fp[2 * i + 1] = hex[md[i] & 0xf];
-	}
-	fp[64] = '\0';
+	text_hex_encode(md, n, fp);
 	return 0;
 }
 

@@ -19,6 +19,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/secmem.h"
+#include "base/text.h"
 #include "store/store.h"
 #include "keys/keys.h"
 #include "keys/keys_int.h"
@@ -53,15 +54,13 @@ static int
 seal_key(struct keys *k, uint8_t key[KEYS_SEAL_KEYLEN], struct smerr *e)
 {
 	char	*hex = NULL, out[2 * KEYS_SEAL_KEYLEN + 1];
-	size_t	 i;
 	int	 r;
 
 	r = store_meta_get(k->st, SEAL_SETTING, &hex, NULL);
 	if (r == SMERR_NOTFOUND) {
 		if (RAND_priv_bytes(key, KEYS_SEAL_KEYLEN) != 1)
 			return smerr_set(e, SMERR_CRYPTO, "no random bytes");
-		for (i = 0; i < KEYS_SEAL_KEYLEN; i++)
-			(void)snprintf(out + 2 * i, 3, "%02x", key[i]);
+		text_hex_encode(key, KEYS_SEAL_KEYLEN, out);
 		r = store_meta_set(k->st, SEAL_SETTING, out, e);
 		secmem_wipe(out, sizeof(out));
 		return r;

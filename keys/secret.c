@@ -35,6 +35,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/secmem.h"
+#include "base/text.h"
 #include "store/store.h"
 #include "keys/keys.h"
 
@@ -256,19 +257,6 @@ hex_decode(const char *s, uint8_t *out, size_t n)
 	return 0;
 }
 
-static void
-hex_encode(const uint8_t *p, size_t n, char *out)
-{
-	static const char	hex[] = "0123456789abcdef";
-	size_t			i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hex[p[i] >> 4];
-		out[2 * i + 1] = hex[p[i] & 0xf];
-	}
-	out[2 * n] = '\0';
-}
-
 /* The absolute form of datadir, which keys the Secret Service item. */
 static char *
 home_id(const char *datadir)
@@ -344,7 +332,7 @@ kdf_write(const char *path, const struct kdf *k, struct smerr *e)
 	char	 line[256], salt[2 * KDF_SALT + 1], *tmp = NULL;
 	int	 fd = -1, len, r = 0;
 
-	hex_encode(k->salt, KDF_SALT, salt);
+	text_hex_encode(k->salt, KDF_SALT, salt);
 	len = snprintf(line, sizeof(line), "sealmail-kdf 1 scrypt %lu %lu "
 	    "%lu %s\n", (unsigned long)k->n, (unsigned long)k->r,
 	    (unsigned long)k->p, salt);
@@ -426,7 +414,7 @@ ss_store(struct deadline *d, const char *home, const char *slot,
 
 	if (asprintf(&label, "sealmail store key for %s", home) == -1)
 		return smerr_set(e, SMERR_NOMEM, "out of memory");
-	hex_encode(key, 32, hex);
+	text_hex_encode(key, 32, hex);
 	ok = secret_password_store_sync(&store_schema,
 	    SECRET_COLLECTION_DEFAULT, label, hex, d->cancel, &err,
 	    "home", home, "slot", slot, NULL);

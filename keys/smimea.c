@@ -178,12 +178,12 @@ label_put(struct buf *out, const unsigned char *p, size_t len)
 int
 keys_smimea_owner(const char *address, char **ownerp, struct smerr *e)
 {
-	static const char	 hex[] = "0123456789abcdef";
 	unsigned char		 md[EVP_MAX_MD_SIZE];
+	char			 owner[2 * SMIMEA_HASH_LEN + 1];
 	const char		*at, *dom, *dot;
 	struct buf		*b = NULL;
 	unsigned int		 mdlen = 0;
-	size_t			 i, dlen;
+	size_t			 dlen;
 	int			 r;
 
 	*ownerp = NULL;
@@ -199,11 +199,8 @@ keys_smimea_owner(const char *address, char **ownerp, struct smerr *e)
 		return smerr_set(e, SMERR_CRYPTO, "SHA-256 failed");
 	if ((b = buf_new(DNS_MAX_NAME + 1)) == NULL)
 		return smerr_set(e, SMERR_NOMEM, "out of memory");
-	for (i = 0; i < SMIMEA_HASH_LEN; i++)
-		if (buf_putc(b, hex[md[i] >> 4]) != 0 ||
-		    buf_putc(b, hex[md[i] & 0xf]) != 0)
-			goto toolong;
-	if (buf_puts(b, "._smimecert") != 0)
+	text_hex_encode(md, SMIMEA_HASH_LEN, owner);
+	if (buf_puts(b, owner) != 0 || buf_puts(b, "._smimecert") != 0)
 		goto toolong;
 	dom = at + 1;
 	dlen = strlen(dom);

@@ -21,6 +21,7 @@
 
 #include "base/err.h"
 #include "base/secmem.h"
+#include "base/text.h"
 #include "store/store.h"
 #include "store/store_int.h"
 
@@ -310,17 +311,12 @@ store_exists(const char *datadir)
 static int
 store_key(sqlite3 *db, const uint8_t key[STORE_KEY_LEN], int rekey)
 {
-	static const char	 hex[] = "0123456789abcdef";
-	char			 k[3 + 2 * STORE_KEY_LEN + 1];
-	size_t			 i;
-	int			 rc;
+	char	k[3 + 2 * STORE_KEY_LEN + 1];
+	int	rc;
 
 	k[0] = 'x';
 	k[1] = '\'';
-	for (i = 0; i < STORE_KEY_LEN; i++) {
-		k[2 + 2 * i] = hex[key[i] >> 4];
-		k[3 + 2 * i] = hex[key[i] & 0xf];
-	}
+	text_hex_encode(key, STORE_KEY_LEN, k + 2);
 	k[2 + 2 * STORE_KEY_LEN] = '\'';
 	k[3 + 2 * STORE_KEY_LEN] = '\0';
 	if (rekey)
