@@ -158,16 +158,16 @@ crypto_certs_read(const uint8_t *data, size_t len, STACK_OF(X509) **skp,
 	if (len > INT32_MAX)
 		return smerr_set(e, SMERR_LIMIT, "certificate too large");
 	if ((sk = sk_X509_new_null()) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	if (looks_pem(data, len)) {
 		if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL) {
-			r = smerr_set(e, SMERR_NOMEM, "out of memory");
+			r = smerr_nomem(e);
 			goto out;
 		}
 		while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
 			if (!sk_X509_push(sk, x)) {
 				X509_free(x);
-				r = smerr_set(e, SMERR_NOMEM, "out of memory");
+				r = smerr_nomem(e);
 				goto out;
 			}
 		ERR_clear_error();
@@ -176,7 +176,7 @@ crypto_certs_read(const uint8_t *data, size_t len, STACK_OF(X509) **skp,
 		    (x = d2i_X509(NULL, &p, (long)(data + len - p))) != NULL)
 			if (!sk_X509_push(sk, x)) {
 				X509_free(x);
-				r = smerr_set(e, SMERR_NOMEM, "out of memory");
+				r = smerr_nomem(e);
 				goto out;
 			}
 		ERR_clear_error();
@@ -264,7 +264,7 @@ crypto_key_read(const uint8_t *data, size_t len, EVP_PKEY **kp,
 		return smerr_set(e, SMERR_LIMIT, "private key too large");
 	if (looks_pem(data, len)) {
 		if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL)
-			return smerr_set(e, SMERR_NOMEM, "out of memory");
+			return smerr_nomem(e);
 		k = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
 		BIO_free(bio);
 	} else if ((p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)len)) !=

@@ -556,7 +556,7 @@ crypto_cms_verify(struct crypto_ctx *ctx, const uint8_t *der, size_t len,
 	sis = CMS_get0_SignerInfos(cms);
 	n = sk_CMS_SignerInfo_num(sis);
 	if ((s->signers = calloc((size_t)n, sizeof(*s->signers))) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	s->nsigners = (size_t)n;
@@ -564,12 +564,12 @@ crypto_cms_verify(struct crypto_ctx *ctx, const uint8_t *der, size_t len,
 	CMS_set1_signers_certs(cms, ctx->extra, 0);
 	ERR_clear_error();
 	if ((s->content = buf_new(MIME_MAX_INPUT)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	if (dcont != NULL &&
 	    (dbio = BIO_new_mem_buf(dcont, (int)dlen)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	cmsbio = CMS_dataInit(cms, dbio);
@@ -894,7 +894,7 @@ crypto_cms_decrypt(struct crypto_ctx *ctx, const uint8_t *der, size_t len,
 		goto out;
 	}
 	if ((*cipherp = cipher_name(&ci)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	if (!cipher_allowed(&ci, whyp))
@@ -910,7 +910,7 @@ crypto_cms_decrypt(struct crypto_ctx *ctx, const uint8_t *der, size_t len,
 		if (pthread_once(&bufbio_once, bufbio_init) != 0 ||
 		    bufbio_method == NULL ||
 		    (mem = BIO_new(bufbio_method)) == NULL) {
-			r = smerr_set(e, SMERR_NOMEM, "out of memory");
+			r = smerr_nomem(e);
 			goto out;
 		}
 		bb.out = out;

@@ -203,7 +203,7 @@ protect_sign(const struct protect_signer *s, const struct buf *content,
 	if ((in = BIO_new_mem_buf(buf_data(content),
 	    (int)buf_len(content))) == NULL ||
 	    buf_len(content) > INT_MAX) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	if (!CMS_final(cms, in, NULL, flags)) {
@@ -283,7 +283,7 @@ protect_encrypt(const struct protect_rcpt *rc, size_t n,
 	}
 	if (buf_len(content) > INT_MAX || (in = BIO_new_mem_buf(
 	    buf_data(content), (int)buf_len(content))) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	if (!CMS_final(cms, in, NULL, flags)) {
@@ -336,7 +336,7 @@ protect_entity(const struct protect_opts *o, const struct buf *entity,
 		self_len = o->signer->cert_len;
 	}
 	if ((all = calloc(o->nrcpt + 1, sizeof(*all))) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	for (i = 0; i < o->nrcpt; i++) {
@@ -382,7 +382,7 @@ protect_chain_pick(const uint8_t *cert, size_t len,
 		return smerr_set(e, SMERR_CRYPTO, "the signer's certificate "
 		    "cannot be read");
 	if (n > 0 && (px = calloc(n, sizeof(*px))) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	for (i = 0; i < n; i++)

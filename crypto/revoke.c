@@ -579,6 +579,6 @@ crypto_revoke_der(struct crypto_ctx *ctx, const uint8_t *der, size_t len,
 	    sizeof(why));
 	sk_X509_pop_free(sk, X509_free);
 	if (why[0] != '\0' && (*whyp = strdup(why)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	return 0;
 }

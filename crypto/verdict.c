@@ -183,11 +183,11 @@ vfinding(struct judge *j, const char *fmt, va_list ap)
 	size_t			  i;
 
 	if (vasprintf(&s, fmt, ap) < 0)
-		return smerr_set(j->e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(j->e);
 	c = text_sanitize_str(s, 0);
 	free(s);
 	if (c == NULL)
-		return smerr_set(j->e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(j->e);
 	for (i = 0; i < v->nfindings; i++)
 		if (strcmp(v->findings[i], c) == 0) {
 			free(c);
@@ -198,7 +198,7 @@ vfinding(struct judge *j, const char *fmt, va_list ap)
 	    sizeof(*nf))) == NULL) {
 		free(c);
 		return v->nfindings >= 64 ? 0 :
-		    smerr_set(j->e, SMERR_NOMEM, "out of memory");
+		    smerr_nomem(j->e);
 	}
 	v->findings = nf;
 	nf[v->nfindings++] = c;
@@ -323,7 +323,7 @@ part_der(struct judge *j, const struct mime_part *p, struct buf **bp)
 	*bp = NULL;
 	smerr_clear(&pe);
 	if ((b = buf_new(MIME_MAX_INPUT)) == NULL)
-		return smerr_set(j->e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(j->e);
 	if ((r = mime_part_decode(p, b, &pe)) != 0) {
 		buf_free(b);
 		if (r == SMERR_NOMEM)
@@ -535,7 +535,7 @@ signer_identity(struct judge *j, const struct crypto_signer *sg, size_t i,
 	size_t			 k;
 
 	if (crypto_cert_emails(sg->cert, emp, nemp) != 0)
-		return smerr_set(j->e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(j->e);
 	*addrp = *nemp > 0 ? (*emp)[0] : NULL;
 	for (k = 0; from != NULL && k < *nemp; k++)
 		if (crypto_addr_eq((*emp)[k], from)) {
@@ -544,7 +544,7 @@ signer_identity(struct judge *j, const struct crypto_signer *sg, size_t i,
 		}
 	if (*addrp != NULL && strv_push(&v->signers, &v->nsigners,
 	    *addrp) != 0)
-		return smerr_set(j->e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(j->e);
 	if (from != NULL && crypto_cert_has_email(sg->cert, from))
 		return 0;
 	if (*nemp == 0)
@@ -806,7 +806,7 @@ envelope_open(struct judge *j, const struct buf *der,
 	int		 r = 0, opened;
 
 	if ((plain = buf_new_secret(budget_room(j))) == NULL)
-		return smerr_set(j->e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(j->e);
 	opened = crypto_cms_decrypt(j->ctx, buf_data(der), buf_len(der),
 	    plain, &cipher, &why, j->e);
 	if (opened < 0) {
@@ -850,7 +850,7 @@ compressed_open(struct judge *j, const struct buf *der,
 	int		 opened;
 
 	if ((plain = buf_new(budget_room(j))) == NULL)
-		return smerr_set(j->e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(j->e);
 	opened = crypto_cms_uncompress(buf_data(der), buf_len(der), plain,
 	    &why, j->e);
 	if (opened != 1) {
@@ -1040,7 +1040,7 @@ text_segment(struct judge *j)
 		return 0;	/* the run goes on */
 	if (vec_reserve(&j->segs, &j->capsegs, j->nsegs,
 	    sizeof(*j->segs)) != 0)
-		return smerr_set(j->e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(j->e);
 	j->segs[j->nsegs].line = buf_len(j->text);
 	j->segs[j->nsegs++].flags = f;
 	return 0;
@@ -1075,7 +1075,7 @@ text_add(struct judge *j, const struct mime_part *p)
 		return 0;
 	}
 	if ((t = buf_new(MIME_MAX_INPUT)) == NULL)
-		return smerr_set(j->e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(j->e);
 	if ((r = mime_part_text(p, t, &pe)) != 0) {
 		buf_free(t);
 		buf_truncate(j->text, mark);
@@ -1106,7 +1106,7 @@ part_message(struct judge *j, const struct mime_part *p,
 	*innerp = NULL;
 	smerr_clear(&pe);
 	if ((b = buf_new(MIME_MAX_INPUT)) == NULL)
-		return smerr_set(j->e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(j->e);
 	if ((r = mime_part_decode(p, b, &pe)) != 0) {
 		buf_free(b);
 		return r == SMERR_NOMEM ? smerr_set(j->e, r, "out of memory") :
@@ -1282,7 +1282,7 @@ decrypted_keep(struct judge *j)
 	if (j->plain == NULL)
 		return 0;
 	if ((b = buf_new_secret(2 * MIME_MAX_INPUT)) == NULL)
-		return smerr_set(j->e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(j->e);
 	for (i = 0; r == 0 &&
 	    (name = mime_part_field(j->outer, i, &val)) != NULL; i++) {
 		if (strncasecmp(name, "content-", 8) == 0 ||
@@ -1322,7 +1322,7 @@ text_shown(struct judge *j)
 	if ((o = buf_new(2 * MIME_MAX_INPUT)) == NULL ||
 	    (v->spans = calloc(n, sizeof(*v->spans))) == NULL) {
 		buf_free(o);
-		return smerr_set(j->e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(j->e);
 	}
 	for (i = 0; i < n && r == 0; i++) {
 		start = j->nsegs > 0 ? j->segs[i].line : 0;
@@ -1361,7 +1361,7 @@ crypto_judge(struct crypto_ctx *ctx, const void *msg, size_t len,
 	j.budget = JUDGE_BUDGET_TIMES * len + JUDGE_BUDGET_FIXED;
 	if ((v = calloc(1, sizeof(*v))) == NULL ||
 	    (j.text = buf_new(MIME_MAX_INPUT)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	j.v = v;

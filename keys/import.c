@@ -88,7 +88,7 @@ keys_x509_emails(X509 *x, char **emailsp, struct smerr *e)
 
 	*emailsp = NULL;
 	if ((b = buf_new(64 * 1024)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
 	for (i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens); i++) {
 		g = sk_GENERAL_NAME_value(gens, i);
@@ -116,7 +116,7 @@ out:
 	GENERAL_NAMES_free(gens);
 	buf_free(b);
 	if (r != 0)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	return 0;
 }
 
@@ -173,7 +173,7 @@ keys_cert_info(const uint8_t *der, size_t len, struct keys_certinfo *ci,
 	ci->subject = name_text(X509_get_subject_name(x));
 	ci->issuer = name_text(X509_get_issuer_name(x));
 	if (ci->subject == NULL || ci->issuer == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	ci->not_before = asn1_time(X509_get0_notBefore(x));
@@ -223,7 +223,7 @@ keys_put_x509(struct keys *k, X509 *x, enum keys_kind kind,
 		}
 		if ((key = buf_new_secret(0)) == NULL ||
 		    buf_put(key, kder, (size_t)klen) != 0) {
-			r = smerr_set(e, SMERR_NOMEM, "out of memory");
+			r = smerr_nomem(e);
 			goto out;
 		}
 		if ((r = keys_seal(k, fp, key, &sealed, e)) != 0)
@@ -329,7 +329,7 @@ read_pem(const struct buf *b, STACK_OF(X509) *certs, EVP_PKEY **pkeyp,
 
 	*pkeyp = NULL;
 	if ((bio = BIO_new_mem_buf(buf_data(b), (int)buf_len(b))) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	infos = PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL);
 	BIO_free(bio);
 	if (infos == NULL)
@@ -338,7 +338,7 @@ read_pem(const struct buf *b, STACK_OF(X509) *certs, EVP_PKEY **pkeyp,
 		xi = sk_X509_INFO_value(infos, i);
 		if (xi->x509 != NULL) {
 			if (!sk_X509_push(certs, xi->x509)) {
-				r = smerr_set(e, SMERR_NOMEM, "out of memory");
+				r = smerr_nomem(e);
 				break;
 			}
 			xi->x509 = NULL;
@@ -372,7 +372,7 @@ keys_import_cert(struct keys *k, const struct buf *data, enum keys_kind kind,
 	if (kind != KEYS_PEER && kind != KEYS_ANCHOR)
 		return smerr_set(e, SMERR_INVAL, "keys_import_cert: bad kind");
 	if ((certs = sk_X509_new_null()) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	if (is_pem(data)) {
 		if ((r = read_pem(data, certs, &pkey, e)) != 0)
 			goto out;
@@ -387,7 +387,7 @@ keys_import_cert(struct keys *k, const struct buf *data, enum keys_kind kind,
 		}
 		if (!sk_X509_push(certs, x)) {
 			X509_free(x);
-			r = smerr_set(e, SMERR_NOMEM, "out of memory");
+			r = smerr_nomem(e);
 			goto out;
 		}
 	}
@@ -483,7 +483,7 @@ keys_import_path(struct keys *k, const char *path, enum keys_kind kind,
 		goto out;
 	}
 	if ((b = buf_new_secret(KEYS_MAX_FILE)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	if ((r = buf_read_fd(b, fd)) != 0) {

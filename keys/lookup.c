@@ -118,7 +118,7 @@ rows_load(struct keys *k, const char *address, struct rows *rs,
 	r = store_cert_foreach(k->st, STORE_CERT_PEER | STORE_CERT_IDENTITY,
 	    rows_cb, rs, e);
 	if (r == 0 && rs->err)
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 	if (r != 0)
 		rows_clear(rs);
 	return r;
@@ -176,7 +176,7 @@ found_add(struct keys_lookup *l, const char *source, const char *dnssec,
 	return 0;
 nomem:
 	keys_judgement_clear(j);
-	return smerr_set(e, SMERR_NOMEM, "out of memory");
+	return smerr_nomem(e);
 }
 
 static const char *
@@ -224,7 +224,7 @@ smimea_query(struct dns *dns, const char *address, struct answer *an,
 	}
 	if (an->a->nrr > 0 && (an->rrs = calloc(an->a->nrr,
 	    sizeof(*an->rrs))) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	for (i = 0; i < an->a->nrr; i++)
@@ -309,7 +309,7 @@ dns_note(struct keys_lookup *l, const struct answer *an, const char *address,
 		    address);
 	if (r == -1) {
 		l->dns_note = NULL;
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	}
 	return 0;
 }
@@ -410,7 +410,7 @@ keys_lookup(struct keys *k, struct dns *dns, const char *address,
 		    "%.80s", address != NULL ? address : "(none)");
 	if ((l = calloc(1, sizeof(*l))) == NULL ||
 	    (l->address = strdup(address)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	if ((r = rows_load(k, address, &rs, e)) != 0)
@@ -433,7 +433,7 @@ keys_lookup(struct keys *k, struct dns *dns, const char *address,
 		use_cache = ncached > 0 && nstale == 0 &&
 		    !(flags & KEYS_LOOKUP_REFRESH);
 	if (use_cache && (crr = calloc(ncached, sizeof(*crr))) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	for (i = 0; use_cache && i < rs.n; i++)
@@ -504,7 +504,7 @@ keys_find_recipient(struct keys *k, struct dns *dns, const char *address,
 	if (sourcep != NULL)
 		*sourcep = NULL;
 	if ((why = buf_new(4096)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	/* The key store first; DNS only when it holds nothing usable. */
 	for (round = 0; round < 2; round++) {
 		if (round == 1 && dns == NULL)
@@ -518,7 +518,7 @@ keys_find_recipient(struct keys *k, struct dns *dns, const char *address,
 			if (!l->found[i].j.usable)
 				continue;
 			if ((*derp = malloc(l->found[i].der_len)) == NULL) {
-				r = smerr_set(e, SMERR_NOMEM, "out of memory");
+				r = smerr_nomem(e);
 				goto out;
 			}
 			memcpy(*derp, l->found[i].der, l->found[i].der_len);

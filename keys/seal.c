@@ -112,7 +112,7 @@ seal(const uint8_t key[KEYS_SEAL_KEYLEN], const uint8_t fp[32],
 		    len);
 	total = SEAL_MAGICLEN + SEAL_NONCE + len + SEAL_TAG;
 	if ((p = malloc(total)) == NULL || (b = buf_new(0)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	memcpy(p, SEAL_MAGIC, SEAL_MAGICLEN);
@@ -123,7 +123,7 @@ seal(const uint8_t key[KEYS_SEAL_KEYLEN], const uint8_t fp[32],
 		goto out;
 	}
 	if (buf_put(b, p, total) != 0) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	*outp = b;
@@ -174,7 +174,7 @@ keys_unseal(const uint8_t key[KEYS_SEAL_KEYLEN], const uint8_t fp[32],
 	n = len - SEAL_MAGICLEN - SEAL_NONCE - SEAL_TAG;
 	memcpy(tag, blob + len - SEAL_TAG, SEAL_TAG);
 	if ((p = malloc(n)) == NULL || (b = buf_new_secret(0)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	if (seal_cipher(0, key, blob + SEAL_MAGICLEN, fp, blob +
@@ -184,7 +184,7 @@ keys_unseal(const uint8_t key[KEYS_SEAL_KEYLEN], const uint8_t fp[32],
 		goto out;
 	}
 	if (buf_put(b, p, n) != 0) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	*keyp = b;

@@ -119,7 +119,7 @@ deadline_start(struct deadline *d, struct smerr *e)
 
 	memset(d, 0, sizeof(*d));
 	if ((d->cancel = g_cancellable_new()) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	pthread_mutex_init(&d->mtx, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -337,7 +337,7 @@ kdf_write(const char *path, const struct kdf *k, struct smerr *e)
 	    "%lu %s\n", (unsigned long)k->n, (unsigned long)k->r,
 	    (unsigned long)k->p, salt);
 	if (asprintf(&tmp, "%s.tmp", path) == -1)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	    0600)) == -1 || write(fd, line, (size_t)len) != len ||
 	    fsync(fd) == -1) {
@@ -413,7 +413,7 @@ ss_store(struct deadline *d, const char *home, const char *slot,
 	gboolean	 ok;
 
 	if (asprintf(&label, "sealmail store key for %s", home) == -1)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	text_hex_encode(key, 32, hex);
 	ok = secret_password_store_sync(&store_schema,
 	    SECRET_COLLECTION_DEFAULT, label, hex, d->cancel, &err,
@@ -490,7 +490,7 @@ keys_store_key(const char *datadir, const struct buf *pass, uint8_t key[32],
 		return smerr_set(e, SMERR_INVAL, "keys_store_key: no directory");
 	if ((path = kdf_path(datadir, KDF_NAME)) == NULL ||
 	    (home = home_id(datadir)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	if (pass == NULL) {
@@ -529,7 +529,7 @@ keys_store_key_new(const char *datadir, const struct buf *pass,
 
 	if ((path = kdf_path(datadir, KDF_NEW)) == NULL ||
 	    (home = home_id(datadir)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	if (pass != NULL) {
@@ -567,7 +567,7 @@ keys_store_key_commit(const char *datadir, int passphrase, struct smerr *e)
 	if ((cur = kdf_path(datadir, KDF_NAME)) == NULL ||
 	    (nxt = kdf_path(datadir, KDF_NEW)) == NULL ||
 	    (home = home_id(datadir)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	if (passphrase) {
@@ -625,7 +625,7 @@ keys_store_key_pending(const char *datadir, const struct buf *pass,
 	*passphrasep = 0;
 	if ((nxt = kdf_path(datadir, KDF_NEW)) == NULL ||
 	    (home = home_id(datadir)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	if (pass != NULL && stat(nxt, &sb) == 0) {
@@ -687,7 +687,7 @@ keys_password_get(const char *account, char **pwp, struct smerr *e)
 		goto out;
 	}
 	if ((*pwp = strdup(pw)) == NULL)
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 out:
 	if (pw != NULL)
 		secret_password_free(pw);
@@ -710,7 +710,7 @@ keys_password_set(const char *account, const char *pw, struct smerr *e)
 	if ((r = secret_probe(&d, &svc, e)) != 0)
 		goto out;
 	if (asprintf(&label, "sealmail password for %s", account) == -1) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	if (!secret_password_store_sync(&password_schema,

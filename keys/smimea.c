@@ -198,7 +198,7 @@ keys_smimea_owner(const char *address, char **ownerp, struct smerr *e)
 	    EVP_sha256(), NULL) || mdlen < SMIMEA_HASH_LEN)
 		return smerr_set(e, SMERR_CRYPTO, "SHA-256 failed");
 	if ((b = buf_new(DNS_MAX_NAME + 1)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	text_hex_encode(md, SMIMEA_HASH_LEN, owner);
 	if (buf_puts(b, owner) != 0 || buf_puts(b, "._smimecert") != 0)
 		goto toolong;
@@ -232,7 +232,7 @@ keys_smimea_owner(const char *address, char **ownerp, struct smerr *e)
 	if (buf_len(b) > DNS_MAX_NAME)
 		goto toolong;
 	if ((*ownerp = buf_strdup(b)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	r = 0;
@@ -412,7 +412,7 @@ anchors_load(struct keys *k, X509_STORE **sp, struct smerr *e)
 	*sp = NULL;
 	memset(&a, 0, sizeof(a));
 	if ((a.store = X509_STORE_new()) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	/*
 	 * The system's anchors through the hashed directory only: looked up
 	 * by issuer name when needed, where the bundle file would be parsed

@@ -552,7 +552,7 @@ addr_set(struct addr *a, const char *name, const char *addr, int raw,
 	if ((a->addr = strdup(addr)) == NULL ||
 	    (name != NULL && (a->name = strdup(name)) == NULL)) {
 		addr_clear(a);
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	}
 	a->raw = raw;
 	return 0;
@@ -575,7 +575,7 @@ addr_push(struct mime_draft *d, struct addr **v, size_t *n,
 		return smerr_set(e, SMERR_LIMIT, "more than %d recipients",
 		    MIME_BUILD_MAX_RCPT);
 	if ((nv = reallocarray(*v, *n + 1, sizeof(**v))) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	*v = nv;
 	memset(&nv[*n], 0, sizeof(nv[*n]));
 	if ((r = addr_set(&nv[*n], name, addr, raw, e)) != 0)
@@ -618,10 +618,10 @@ mime_draft_bcc(struct mime_draft *d, const char *addr, struct smerr *e)
 		return smerr_set(e, SMERR_LIMIT, "more than %d recipients",
 		    MIME_BUILD_MAX_RCPT);
 	if ((nv = reallocarray(d->bcc, d->nbcc + 1, sizeof(*nv))) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	d->bcc = nv;
 	if ((nv[d->nbcc] = strdup(addr)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	d->nbcc++;
 	return 0;
 }
@@ -634,7 +634,7 @@ subject_set(struct mime_draft *d, const char *s, int raw, struct smerr *e)
 		    "subject with control characters or too long");
 	free(d->subject);
 	if ((d->subject = strdup(s)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	d->subject_raw = raw;
 	return 0;
 }
@@ -677,7 +677,7 @@ mime_draft_msgid(struct mime_draft *d, const char *msgid, struct smerr *e)
 		    msgid);
 	free(d->msgid);
 	if ((d->msgid = strdup(msgid)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	return 0;
 }
 
@@ -723,13 +723,13 @@ field_push(struct mime_draft *d, const char *name, const char *value,
 		return smerr_set(e, SMERR_LIMIT, "too many header fields");
 	if ((nv = reallocarray(d->fields, d->nfields + 1, sizeof(*nv))) ==
 	    NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	d->fields = nv;
 	nv[d->nfields].raw = raw;
 	if ((nv[d->nfields].name = strdup(name)) == NULL ||
 	    (nv[d->nfields].value = strdup(value)) == NULL) {
 		free(nv[d->nfields].name);
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	}
 	d->nfields++;
 	return 0;
@@ -755,7 +755,7 @@ mime_draft_text(struct mime_draft *d, const void *text, size_t len,
 		return smerr_set(e, SMERR_INVAL, "the text holds a NUL byte");
 	buf_free(d->text);
 	if ((d->text = buf_new(BUILD_MAX)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	if (buf_put(d->text, text, len) != 0)
 		return smerr_set(e, SMERR_LIMIT, "the text is too long");
 	return 0;
@@ -796,7 +796,7 @@ mime_draft_attach(struct mime_draft *d, const char *filename,
 	if (len > BUILD_MAX / 2)
 		return smerr_set(e, SMERR_LIMIT, "attachment too large");
 	if ((nv = reallocarray(d->att, d->natt + 1, sizeof(*nv))) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	d->att = nv;
 	a = &nv[d->natt];
 	memset(a, 0, sizeof(*a));
@@ -805,7 +805,7 @@ mime_draft_attach(struct mime_draft *d, const char *filename,
 	    (a->data = malloc(len + 1)) == NULL) {
 		free(a->ctype);
 		free(a->filename);
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	}
 	if (len > 0)
 		memcpy(a->data, data, len);
@@ -863,7 +863,7 @@ mime_draft_entity(struct mime_draft *d, const void *entity, size_t len,
 
 	buf_free(d->entity);
 	if ((d->entity = buf_new(BUILD_MAX)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	w.b = d->entity;
 	w.col = 0;
 	w.r = 0;
@@ -1089,13 +1089,13 @@ build_entity(struct mime_draft *d, const char *ld, struct buf **ep,
 		if ((ent = buf_new(BUILD_MAX)) == NULL || buf_put(ent,
 		    buf_data(d->entity), buf_len(d->entity)) != 0) {
 			buf_free(ent);
-			return smerr_set(e, SMERR_NOMEM, "out of memory");
+			return smerr_nomem(e);
 		}
 		*ep = ent;
 		return 0;
 	}
 	if ((ent = buf_new(BUILD_MAX)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	w.b = ent;
 	w.col = 0;
 	w.r = 0;
@@ -1108,14 +1108,14 @@ build_entity(struct mime_draft *d, const char *ld, struct buf **ep,
 	}
 	if ((parts = calloc(np, sizeof(*parts))) == NULL ||
 	    (views = calloc(np, sizeof(*views))) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	for (i = 0; i < np; i++) {
 		struct wr	 pw;
 
 		if ((parts[i] = buf_new(BUILD_MAX)) == NULL) {
-			r = smerr_set(e, SMERR_NOMEM, "out of memory");
+			r = smerr_nomem(e);
 			goto out;
 		}
 		pw.b = parts[i];
@@ -1174,12 +1174,11 @@ build_entity_ld(struct mime_draft *d, struct buf **ep, struct smerr *e)
 
 	*ep = NULL;
 	if ((s = buf_new(MIME_BUILD_MAX_FIELD * 4)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	if (d->subject_raw)
 		r = mime_header_decode(subj, s, e);
 	else
-		r = buf_puts(s, subj) == 0 ? 0 : smerr_set(e, SMERR_NOMEM,
-		    "out of memory");
+		r = buf_puts(s, subj) == 0 ? 0 : smerr_nomem(e);
 	if (r == 0 && value_ok(buf_str(s)))
 		r = build_entity(d, buf_str(s), ep, e);
 	buf_free(s);
@@ -1195,7 +1194,7 @@ rcpt_add(struct mime_out *o, const char *a, struct smerr *e)
 		if (strcasecmp(o->rcpt[i], a) == 0)
 			return 0;
 	if ((o->rcpt[o->nrcpt] = strdup(a)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	o->nrcpt++;
 	return 0;
 }
@@ -1219,7 +1218,7 @@ mime_draft_build(struct mime_draft *d, struct mime_out **op, struct smerr *e)
 	    (o->rcpt = calloc((size_t)rcpt_count(d), sizeof(char *))) == NULL ||
 	    (o->from = strdup(d->from.addr)) == NULL ||
 	    (o->headers = buf_new(BUILD_MAX)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	for (i = 0; i < d->nto; i++)
@@ -1245,7 +1244,7 @@ mime_draft_build(struct mime_draft *d, struct mime_out **op, struct smerr *e)
 	}
 	o->subject = strdup(d->subject != NULL ? d->subject : "");
 	if (o->msgid == NULL || o->subject == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 
@@ -1316,7 +1315,7 @@ mime_signed_entity(const struct buf *entity, const uint8_t *sig,
 	if ((r = new_boundary(bd, sizeof(bd), parts, 1, e)) != 0)
 		return r;
 	if ((o = buf_new(BUILD_MAX)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	w.b = o;
 	w.col = 0;
 	w.r = 0;
@@ -1365,7 +1364,7 @@ mime_smime_entity(const uint8_t *der, size_t len, const char *smime_type,
 		return smerr_set(e, SMERR_INVAL, "unknown smime-type %.40s",
 		    smime_type);
 	if ((o = buf_new(BUILD_MAX)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	w.b = o;
 	w.col = 0;
 	w.r = 0;
@@ -1394,7 +1393,7 @@ mime_join(const struct buf *headers, const struct buf *entity,
 
 	*outp = NULL;
 	if ((o = buf_new(BUILD_MAX)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	if (buf_put(o, buf_data(headers), buf_len(headers)) != 0 ||
 	    buf_put(o, buf_data(entity), buf_len(entity)) != 0) {
 		buf_free(o);
@@ -1526,7 +1525,7 @@ parse_addrs(struct mime_draft *d, enum akind kind, const char *v,
 	char	 c;
 
 	if ((s = strdup(v)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	start = s;
 	for (i = 0; s[i] != '\0' && r == 0; i++) {
 		c = s[i];
@@ -1655,7 +1654,7 @@ compose_field(struct compose *c, char *name, char *value, struct smerr *e)
 			    value);
 		free(d->date_raw);
 		if ((d->date_raw = strdup(value)) == NULL)
-			return smerr_set(e, SMERR_NOMEM, "out of memory");
+			return smerr_nomem(e);
 		return 0;
 	}
 	if (strcasecmp(name, "message-id") == 0)
@@ -1668,14 +1667,12 @@ compose_field(struct compose *c, char *name, char *value, struct smerr *e)
 		if (strcasecmp(name, "content-type") == 0) {
 			free(c->ct);
 			if ((c->ct = strdup(value)) == NULL)
-				return smerr_set(e, SMERR_NOMEM,
-				    "out of memory");
+				return smerr_nomem(e);
 		}
 		if (strcasecmp(name, "content-transfer-encoding") == 0) {
 			free(c->cte);
 			if ((c->cte = strdup(value)) == NULL)
-				return smerr_set(e, SMERR_NOMEM,
-				    "out of memory");
+				return smerr_nomem(e);
 		}
 		if (buf_printf(c->cfields, "%s: %s\r\n", name, value) != 0)
 			return smerr_set(e, SMERR_LIMIT, "header too large");
@@ -1708,7 +1705,7 @@ compose_header(struct compose *c, const char *text, size_t len,
 
 	*bodyp = end;
 	if ((field = buf_new(MIME_BUILD_MAX_FIELD)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	/* One field is completed when the next line does not continue it. */
 	for (;;) {
 		last = p >= end;
@@ -1783,7 +1780,7 @@ compose_body(struct compose *c, const char *body, size_t len,
 	if (plain_text_type(c->ct, c->cte))
 		return mime_draft_text(c->d, body, len, e);
 	if ((ent = buf_new(BUILD_MAX)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	if (buf_put(ent, buf_data(c->cfields), buf_len(c->cfields)) != 0 ||
 	    buf_puts(ent, "\r\n") != 0 || buf_put(ent, body, len) != 0)
 		r = smerr_set(e, SMERR_LIMIT, "the message is too large");
@@ -1807,7 +1804,7 @@ mime_compose_attach(const void *text, size_t len, const char *def_name,
 	memset(&c, 0, sizeof(c));
 	if ((c.d = mime_draft_new()) == NULL ||
 	    (c.cfields = buf_new(MIME_BUILD_MAX_FIELD)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	if (memchr(text, '\0', len) != NULL) {

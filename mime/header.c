@@ -163,7 +163,7 @@ params_parse(const char *s, const char *what, struct mime_param **paramsp,
 	*nparamsp = n;
 	return 0;
 nomem:
-	r = smerr_set(e, SMERR_NOMEM, "out of memory");
+	r = smerr_nomem(e);
 	goto fail;
 bad:
 	r = smerr_set(e, SMERR_PARSE, "malformed %s", what);
@@ -197,7 +197,7 @@ mime_ctype_parse(const char *value, char **typep, struct mime_param **paramsp,
 	if (sl == 0)
 		return smerr_set(e, SMERR_PARSE, "malformed Content-Type");
 	if ((type = malloc(tl + sl + 2)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	for (i = 0; i < tl; i++)
 		type[i] = (char)tolower((unsigned char)s[i]);
 	type[tl] = '/';
@@ -754,7 +754,7 @@ mime_part_text(const struct mime_part *p, struct buf *out, struct smerr *e)
 		return r;
 	}
 	if ((raw = buf_new(MIME_MAX_INPUT)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	if ((r = mime_part_decode(p, raw, e)) != 0)
 		goto out;
 	if (buf_len(raw) > 0 && charconv("utf-8", cs,

@@ -608,7 +608,7 @@ net_conn_open(const struct net_server *srv, int imap_literals,
 		return smerr_set(e, SMERR_INVAL, "%s: not a server name",
 		    srv != NULL && srv->host != NULL ? srv->host : "(none)");
 	if ((c = calloc(1, sizeof(*c))) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	c->fd = -1;
 	c->user_cancel_fd = srv->cancel_fd > 0 ? srv->cancel_fd : -1;
 	c->imap_literals = imap_literals;
@@ -650,12 +650,12 @@ net_conn_open(const struct net_server *srv, int imap_literals,
 	    (r = net_tls_handshake(c, srv, e)) != 0)
 		goto fail;
 	if ((low = mailstream_low_new(c, &net_low_driver)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto fail;
 	}
 	if ((c->stream = mailstream_new(low, 8192)) == NULL) {
 		free(low);
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto fail;
 	}
 	*cp = c;

@@ -87,7 +87,7 @@ net_tlsa_parse(const char *text, struct net_tlsa *t, uint8_t **datap,
 	}
 	cap = strlen(p) / 2 + 1;
 	if ((d = malloc(cap)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	for (;;) {
 		while (*p == ' ' || *p == '\t')
 			p++;

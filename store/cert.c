@@ -180,7 +180,7 @@ store_cert_key(struct store *st, int64_t id, struct buf **keyp,
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		if ((k = buf_new_secret(0)) == NULL)
-			r = smerr_set(e, SMERR_NOMEM, "out of memory");
+			r = smerr_nomem(e);
 		else if ((r = buf_put(k, sqlite3_column_blob(s, 0),
 		    (size_t)sqlite3_column_bytes(s, 0))) != 0)
 			smerr_set(e, r, "out of memory");

@@ -376,7 +376,7 @@ store_open(const char *datadir, const uint8_t key[STORE_KEY_LEN],
 		return smerr_set(e, SMERR_INVAL, "store_open: no directory or key");
 	if ((st = calloc(1, sizeof(*st))) == NULL ||
 	    (st->path = store_path(datadir)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	creating = !store_exists(datadir);
@@ -600,7 +600,7 @@ store_meta_get(struct store *st, const char *name, char **valp,
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		if ((*valp = strdup(store_col_text(s, 0))) == NULL)
-			r = smerr_set(e, SMERR_NOMEM, "out of memory");
+			r = smerr_nomem(e);
 	} else if (rc == SQLITE_DONE)
 		r = smerr_set(e, SMERR_NOTFOUND, "no setting %s", name);
 	else

@@ -114,10 +114,10 @@ store_draft_get(struct store *st, int64_t id, struct buf **bodyp,
 	int	 r;
 
 	if ((*bodyp = buf_new_secret(DRAFT_MAX)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	if ((r = store_draft_foreach(st, id, draft_copy_cb, *bodyp, e)) == 0 &&
 	    buf_len(*bodyp) == 0)
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 	if (r != 0) {
 		buf_free(*bodyp);
 		*bodyp = NULL;

@@ -325,7 +325,7 @@ store_msg_load(struct store *st, int64_t id, struct store_msg **mp,
 
 	*mp = NULL;
 	if ((o = calloc(1, sizeof(*o))) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	if ((r = store_prep(st, "SELECT " FULL_COLS " FROM message m JOIN "
 	    "folder f ON f.id = m.folder LEFT JOIN message_content c ON "
 	    "c.id = m.id WHERE m.id = ?;", &o->s, e)) != 0) {
@@ -744,7 +744,7 @@ store_search(struct store *st, const char *query,
 	int		 r;
 
 	if (query == NULL || (q = fts_query(query)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	if (*q == '\0') {
 		free(q);
 		return smerr_set(e, SMERR_INVAL, "empty search");
@@ -768,7 +768,7 @@ store_msg_query(struct store *st, const char *account, const char *folder,
 
 	memset(&qs, 0, sizeof(qs));
 	if ((qs.sql = buf_new(0)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	if ((r = buf_puts(qs.sql, MSG_SELECT "(?1 IS NULL OR f.name = ?1) "
 	    "AND (?2 IS NULL OR f.account = ?2) AND ")) != 0 ||
 	    (r = q != NULL ? store_query_sql(&qs, q, 0, e) :

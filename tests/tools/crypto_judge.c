@@ -110,8 +110,7 @@ main(int argc, char **argv)
 				if ((out = buf_new(0)) == NULL ||
 				    crypto_verdict_json(v, out) != 0) {
 					crypto_verdict_free(v);
-					smerr_set(&e, SMERR_NOMEM,
-					    "out of memory");
+					smerr_nomem(&e);
 					goto fail;
 				}
 				printf("%s\n", buf_str(out));

@@ -39,7 +39,7 @@ read_pass(const char *path, struct buf **bp, struct smerr *e)
 	n = strcspn(line, "\n");
 	if ((*bp = buf_new_secret(0)) == NULL ||
 	    buf_put(*bp, line, n) != 0)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	secmem_wipe(line, sizeof(line));
 	return 0;
 }
