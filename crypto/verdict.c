@@ -312,7 +312,10 @@ is_sigpart(const struct mime_part *p)
 	    has_suffix(mime_part_param(p, "name"), ".p7s"));
 }
 
-/* Transfer-decodes the DER of p into a new buffer. */
+/*
+ * Transfer-decodes p (the DER of a CMS part, or a message) into a new
+ * buffer; one that cannot be decoded is a finding and leaves *bp NULL.
+ */
 static int
 part_der(struct judge *j, const struct mime_part *p, struct buf **bp)
 {
@@ -327,7 +330,7 @@ part_der(struct judge *j, const struct mime_part *p, struct buf **bp)
 	if ((r = mime_part_decode(p, b, &pe)) != 0) {
 		buf_free(b);
 		if (r == SMERR_NOMEM)
-			return smerr_set(j->e, r, "out of memory");
+			return smerr_nomem(j->e);
 		return finding(j, "%s", smerr_msg(&pe));
 	}
 	*bp = b;
@@ -1100,18 +1103,11 @@ part_message(struct judge *j, const struct mime_part *p,
     const struct mime_part **innerp)
 {
 	struct buf	*b;
-	struct smerr	 pe;
 	int		 r;
 
 	*innerp = NULL;
-	smerr_clear(&pe);
-	if ((b = buf_new(MIME_MAX_INPUT)) == NULL)
-		return smerr_nomem(j->e);
-	if ((r = mime_part_decode(p, b, &pe)) != 0) {
-		buf_free(b);
-		return r == SMERR_NOMEM ? smerr_set(j->e, r, "out of memory") :
-		    finding(j, "%s", smerr_msg(&pe));
-	}
+	if ((r = part_der(j, p, &b)) != 0 || b == NULL)
+		return r;
 	r = msg_keep(j, buf_data(b), buf_len(b), innerp);
 	buf_free(b);
 	return r;
