@@ -231,10 +231,7 @@ store_cert_event_add(struct store *st, const char *address,
 	store_bind_text(s, 2, old_fp);
 	store_bind_text(s, 3, new_fp);
 	sqlite3_bind_int64(s, 4, time(NULL));
-	if (sqlite3_step(s) != SQLITE_DONE)
-		r = store_dberr(st, e, "recording a certificate change");
-	sqlite3_finalize(s);
-	return r;
+	return store_run(st, s, "recording a certificate change", e);
 }
 
 int
@@ -258,10 +255,7 @@ store_cert_event_foreach(struct store *st,
 		if (cb(&ev, arg) != 0)
 			break;
 	}
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		r = store_dberr(st, e, "reading certificate changes");
-	sqlite3_finalize(s);
-	return r;
+	return store_end(st, s, rc, "reading certificate changes", e);
 }
 
 int

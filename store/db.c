@@ -216,6 +216,26 @@ store_dberr(struct store *st, struct smerr *e, const char *what)
 }
 
 int
+store_end(struct store *st, sqlite3_stmt *s, int rc, const char *what,
+    struct smerr *e)
+{
+	int	r = 0;
+
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = store_dberr(st, e, what);
+	sqlite3_finalize(s);
+	return r;
+}
+
+int
+store_run(struct store *st, sqlite3_stmt *s, const char *what,
+    struct smerr *e)
+{
+	return store_end(st, s, sqlite3_step(s) == SQLITE_DONE ? SQLITE_DONE :
+	    SQLITE_ERROR, what, e);
+}
+
+int
 store_prep(struct store *st, const char *sql, sqlite3_stmt **sp,
     struct smerr *e)
 {
@@ -621,8 +641,5 @@ store_meta_set(struct store *st, const char *name, const char *val,
 		return r;
 	store_bind_text(s, 1, name);
 	store_bind_text(s, 2, val);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		r = store_dberr(st, e, "store");
-	sqlite3_finalize(s);
-	return r;
+	return store_run(st, s, "store", e);
 }

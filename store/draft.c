@@ -57,10 +57,7 @@ store_draft_reason(struct store *st, int64_t id, const char *reason,
 		return r;
 	store_bind_text(s, 1, reason);
 	sqlite3_bind_int64(s, 2, id);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		r = store_dberr(st, e, "updating the draft");
-	sqlite3_finalize(s);
-	return r;
+	return store_run(st, s, "updating the draft", e);
 }
 
 int

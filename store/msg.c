@@ -440,10 +440,7 @@ store_msg_foreach_headerless(struct store *st, int (*cb)(int64_t, void *),
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		if (cb(sqlite3_column_int64(s, 0), arg) != 0)
 			break;
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		r = store_dberr(st, e, "reading messages");
-	sqlite3_finalize(s);
-	return r;
+	return store_end(st, s, rc, "reading messages", e);
 }
 
 int
@@ -476,10 +473,7 @@ msg_unindex(struct store *st, int64_t id, struct smerr *e)
 	    "indexed = 1);", &s, e)) != 0)
 		return r;
 	sqlite3_bind_int64(s, 1, id);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		r = store_dberr(st, e, "updating the search index");
-	sqlite3_finalize(s);
-	return r;
+	return store_run(st, s, "updating the search index", e);
 }
 
 /*
