@@ -7,6 +7,7 @@
  * it is not.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -194,10 +195,26 @@ out:
 }
 
 X509 *
+crypto_x509_der(const uint8_t *der, size_t len)
+{
+	const unsigned char	*p = der;
+	X509			*x;
+
+	if (der == NULL || len == 0 || len > LONG_MAX)
+		return NULL;
+	x = d2i_X509(NULL, &p, (long)len);
+	if (x != NULL && p != der + len) {
+		X509_free(x);
+		x = NULL;
+	}
+	ERR_clear_error();
+	return x;
+}
+
+X509 *
 crypto_cert_memo(struct crypto_ctx *ctx, const uint8_t *der, size_t len)
 {
 	struct crypto_memo_cert	*m;
-	const uint8_t		*p = der;
 	uint8_t			*copy;
 	X509			*x = NULL;
 	size_t			 i;
@@ -216,11 +233,8 @@ crypto_cert_memo(struct crypto_ctx *ctx, const uint8_t *der, size_t len)
 	pthread_mutex_unlock(&ctx->memo_lock);
 	if (x != NULL)
 		return x;
-	if ((x = d2i_X509(NULL, &p, (long)len)) == NULL || p != der + len) {
-		ERR_clear_error();
-		X509_free(x);
+	if ((x = crypto_x509_der(der, len)) == NULL)
 		return NULL;
-	}
 	if ((copy = malloc(len)) == NULL)
 		return x;		/* parsed, only not kept */
 	memcpy(copy, der, len);

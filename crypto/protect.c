@@ -47,22 +47,6 @@ ossl_fail(struct smerr *e, const char *what)
 	return SMERR_CRYPTO;
 }
 
-static X509 *
-cert_from_der(const uint8_t *der, size_t len)
-{
-	const unsigned char	*p = der;
-	X509			*x;
-
-	if (der == NULL || len == 0 || len > LONG_MAX)
-		return NULL;
-	x = d2i_X509(NULL, &p, (long)len);
-	if (x != NULL && p != der + len) {
-		X509_free(x);
-		return NULL;
-	}
-	return x;
-}
-
 static EVP_PKEY *
 key_from_pkcs8(const struct buf *key)
 {
@@ -133,7 +117,7 @@ protect_sign(const struct protect_signer *s, const struct buf *content,
 	int			 r = SMERR_CRYPTO;
 
 	*sigp = NULL;
-	if ((x = cert_from_der(s->cert, s->cert_len)) == NULL) {
+	if ((x = crypto_x509_der(s->cert, s->cert_len)) == NULL) {
 		r = smerr_set(e, SMERR_CRYPTO, "the signer's certificate "
 		    "cannot be read");
 		goto out;
@@ -188,7 +172,8 @@ protect_sign(const struct protect_signer *s, const struct buf *content,
 		goto out;
 	}
 	for (i = 0; i < s->nchain; i++) {
-		if ((c = cert_from_der(s->chain[i], s->chain_len[i])) == NULL) {
+		if ((c = crypto_x509_der(s->chain[i],
+		    s->chain_len[i])) == NULL) {
 			r = smerr_set(e, SMERR_CRYPTO, "a chain certificate "
 			    "cannot be read");
 			goto out;
@@ -258,7 +243,7 @@ protect_encrypt(const struct protect_rcpt *rc, size_t n,
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		if ((x = cert_from_der(rc[i].cert, rc[i].cert_len)) == NULL) {
+		if ((x = crypto_x509_der(rc[i].cert, rc[i].cert_len)) == NULL) {
 			r = smerr_set(e, SMERR_CRYPTO, "recipient certificate "
 			    "%zu cannot be read", i + 1);
 			goto out;
@@ -378,7 +363,7 @@ protect_chain_pick(const uint8_t *cert, size_t len,
 	int		 r = 0, found;
 
 	*np = 0;
-	if ((leaf = cert_from_der(cert, len)) == NULL)
+	if ((leaf = crypto_x509_der(cert, len)) == NULL)
 		return smerr_set(e, SMERR_CRYPTO, "the signer's certificate "
 		    "cannot be read");
 	if (n > 0 && (px = calloc(n, sizeof(*px))) == NULL) {
@@ -386,7 +371,7 @@ protect_chain_pick(const uint8_t *cert, size_t len,
 		goto out;
 	}
 	for (i = 0; i < n; i++)
-		px[i] = cert_from_der(pool[i], pool_len[i]);
+		px[i] = crypto_x509_der(pool[i], pool_len[i]);
 	cur = leaf;
 	while (k < max) {
 		found = 0;
@@ -483,7 +468,7 @@ protect_caps_from_signed(const uint8_t *der, size_t len,
 		goto out;
 	}
 	if (signer != NULL) {
-		if ((x = cert_from_der(signer, signer_len)) == NULL) {
+		if ((x = crypto_x509_der(signer, signer_len)) == NULL) {
 			r = smerr_set(e, SMERR_PARSE, "the signer's "
 			    "certificate cannot be read");
 			goto out;

@@ -44,6 +44,23 @@ ossl_err(struct smerr *e, int code, const char *what)
 	return smerr_set(e, code, "%s", what);
 }
 
+X509 *
+keys_der_x509(const uint8_t *der, size_t len)
+{
+	const unsigned char	*p = der;
+	X509			*x;
+
+	if (der == NULL || len == 0 || len > KEYS_MAX_FILE)
+		return NULL;
+	x = d2i_X509(NULL, &p, (long)len);
+	if (x != NULL && p != der + len) {
+		X509_free(x);
+		x = NULL;
+	}
+	ERR_clear_error();
+	return x;
+}
+
 int
 keys_x509_fingerprint(X509 *x, char fp[65], struct smerr *e)
 {
@@ -156,17 +173,12 @@ int
 keys_cert_info(const uint8_t *der, size_t len, struct keys_certinfo *ci,
     struct smerr *e)
 {
-	const unsigned char	*p = der;
-	X509			*x;
-	int			 r;
+	X509	*x;
+	int	 r;
 
 	memset(ci, 0, sizeof(*ci));
-	if (der == NULL || len == 0 || len > KEYS_MAX_FILE ||
-	    (x = d2i_X509(NULL, &p, (long)len)) == NULL ||
-	    p != der + len) {
-		ERR_clear_error();
+	if ((x = keys_der_x509(der, len)) == NULL)
 		return smerr_set(e, SMERR_PARSE, "not a DER certificate");
-	}
 	if ((r = keys_x509_fingerprint(x, ci->fingerprint, e)) != 0 ||
 	    (r = keys_x509_emails(x, &ci->emails, e)) != 0)
 		goto out;
@@ -444,15 +456,12 @@ has_private_key(const struct buf *b)
 static int
 der_is_cert(const struct buf *b)
 {
-	const unsigned char	*p = buf_data(b);
-	X509			*x;
-	int			 ok;
+	X509	*x;
 
-	x = d2i_X509(NULL, &p, (long)buf_len(b));
-	ok = x != NULL && p == buf_data(b) + buf_len(b);
+	if ((x = keys_der_x509(buf_data(b), buf_len(b))) == NULL)
+		return 0;
 	X509_free(x);
-	ERR_clear_error();
-	return ok;
+	return 1;
 }
 
 static int

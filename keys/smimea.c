@@ -261,25 +261,6 @@ keys_smimea_parse(const uint8_t *rdata, size_t len, struct keys_smimea *rr,
 	return 0;
 }
 
-static X509 *
-der_x509(const uint8_t *der, size_t len)
-{
-	const unsigned char	*p = der;
-	X509			*x;
-
-	if (der == NULL || len == 0 || len > (size_t)KEYS_MAX_FILE)
-		return NULL;
-	if ((x = d2i_X509(NULL, &p, (long)len)) == NULL) {
-		ERR_clear_error();
-		return NULL;
-	}
-	if (p != der + len) {
-		X509_free(x);
-		return NULL;
-	}
-	return x;
-}
-
 /* 1 match, 0 no match or unusable record, < 0 error. */
 static int
 match_x509(const struct keys_smimea *rr, X509 *x, struct smerr *e)
@@ -331,7 +312,7 @@ keys_smimea_match(const struct keys_smimea *rr, const uint8_t *der,
 	X509	*x;
 	int	 r;
 
-	if ((x = der_x509(der, len)) == NULL)
+	if ((x = keys_der_x509(der, len)) == NULL)
 		return smerr_set(e, SMERR_PARSE, "not a DER certificate");
 	r = match_x509(rr, x, e);
 	X509_free(x);
@@ -394,7 +375,7 @@ anchor_cb(const struct keys_cert *c, void *arg)
 	struct anchors	*a = arg;
 	X509		*x;
 
-	if ((x = der_x509(c->der, c->der_len)) == NULL)
+	if ((x = keys_der_x509(c->der, c->der_len)) == NULL)
 		return 0;		/* an unreadable row trusts nothing */
 	if (!X509_STORE_add_cert(a->store, x))
 		ERR_clear_error();	/* already there */
@@ -480,7 +461,7 @@ ta_find_cb(const struct keys_cert *c, void *arg)
 	struct ta_find	*t = arg;
 	X509		*x;
 
-	if ((x = der_x509(c->der, c->der_len)) == NULL)
+	if ((x = keys_der_x509(c->der, c->der_len)) == NULL)
 		return 0;
 	if (match_x509(t->rr, x, NULL) == 1 && X509_STORE_add_cert(t->store,
 	    x))
@@ -512,7 +493,7 @@ dane_ta(struct keys *k, const struct keys_smimea *rr, X509 *x, int purpose,
 	if ((t.store = X509_STORE_new()) == NULL)
 		return 0;
 	if (rr->selector == 0 && rr->matching == 0 &&
-	    (ta = der_x509(rr->data, rr->len)) != NULL &&
+	    (ta = keys_der_x509(rr->data, rr->len)) != NULL &&
 	    X509_STORE_add_cert(t.store, ta))
 		t.n++;
 	if (k != NULL)
@@ -584,7 +565,7 @@ keys_smimea_judge(struct keys *k, const uint8_t *der, size_t len,
 
 	memset(j, 0, sizeof(*j));
 	j->usage = j->selector = j->matching = -1;
-	if ((x = der_x509(der, len)) == NULL)
+	if ((x = keys_der_x509(der, len)) == NULL)
 		return smerr_set(e, SMERR_PARSE, "not a DER certificate");
 	if ((r = keys_x509_fingerprint(x, j->fingerprint, e)) != 0 ||
 	    (r = keys_x509_emails(x, &j->emails, e)) != 0 ||
