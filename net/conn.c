@@ -161,6 +161,16 @@ net_conn_wait(struct net_conn *c, short ev)
 	}
 }
 
+int
+net_conn_ssl_wait(struct net_conn *c, int se)
+{
+	if (se == SSL_ERROR_WANT_READ)
+		return net_conn_wait(c, POLLIN) != 0 ? -1 : 0;
+	if (se == SSL_ERROR_WANT_WRITE)
+		return net_conn_wait(c, POLLOUT) != 0 ? -1 : 0;
+	return 1;
+}
+
 /*
  * Follows the stream's framing: lines, and for IMAP the literals announced
  * by a line ending in "{N}" (RFC 3501 4.3), whose N bytes are skipped.
@@ -264,7 +274,7 @@ low_read(mailstream_low *s, void *b, size_t n)
 	struct net_conn		*c = s->data;
 	struct pipeguard	 g;
 	ssize_t			 r;
-	int			 se;
+	int			 se, w;
 
 	if (n > INT_MAX)
 		n = INT_MAX;
@@ -300,13 +310,9 @@ low_read(mailstream_low *s, void *b, size_t n)
 		pipeguard_off(&g);
 		if (r > 0)
 			break;
-		if (se == SSL_ERROR_WANT_READ) {
-			if (net_conn_wait(c, POLLIN) != 0)
-				return -1;
-		} else if (se == SSL_ERROR_WANT_WRITE) {
-			if (net_conn_wait(c, POLLOUT) != 0)
-				return -1;
-		} else {
+		if ((w = net_conn_ssl_wait(c, se)) < 0)
+			return -1;
+		if (w > 0) {
 			conn_err(c, SMERR_NET, "the server closed the "
 			    "connection%s", se == SSL_ERROR_ZERO_RETURN ? "" :
 			    " (TLS error)");
@@ -324,7 +330,7 @@ low_write(mailstream_low *s, const void *b, size_t n)
 	struct net_conn		*c = s->data;
 	struct pipeguard	 g;
 	ssize_t			 r;
-	int			 se;
+	int			 se, w;
 
 	if (n > INT_MAX)
 		n = INT_MAX;
@@ -359,13 +365,9 @@ low_write(mailstream_low *s, const void *b, size_t n)
 		pipeguard_off(&g);
 		if (r > 0)
 			return r;
-		if (se == SSL_ERROR_WANT_READ) {
-			if (net_conn_wait(c, POLLIN) != 0)
-				return -1;
-		} else if (se == SSL_ERROR_WANT_WRITE) {
-			if (net_conn_wait(c, POLLOUT) != 0)
-				return -1;
-		} else {
+		if ((w = net_conn_ssl_wait(c, se)) < 0)
+			return -1;
+		if (w > 0) {
 			conn_err(c, SMERR_NET, "the connection broke while "
 			    "writing");
 			return -1;

@@ -281,13 +281,7 @@ net_tls_handshake(struct net_conn *c, const struct net_server *srv,
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		if (r == 1)
 			break;
-		if (se == SSL_ERROR_WANT_READ) {
-			if (net_conn_wait(c, POLLIN) != 0)
-				return tls_fail(c, srv->tls, e);
-		} else if (se == SSL_ERROR_WANT_WRITE) {
-			if (net_conn_wait(c, POLLOUT) != 0)
-				return tls_fail(c, srv->tls, e);
-		} else
+		if (net_conn_ssl_wait(c, se) != 0)
 			return tls_fail(c, srv->tls, e);
 	}
 	/* Belt and braces: SSL_VERIFY_PEER already failed the handshake. */
