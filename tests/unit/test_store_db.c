@@ -444,6 +444,17 @@ test_messages(void **unused)
 	rmdir_all(d);
 }
 
+/* An outbox entry of msgid to bob. */
+static void
+mkoutbox(struct store_outbox *o, const char *msgid)
+{
+	memset(o, 0, sizeof(*o));
+	o->message_id = msgid;
+	o->recipients = "bob@example.test";
+	o->body = (const uint8_t *)"Subject: x\r\n\r\nhello\r\n";
+	o->body_len = strlen((const char *)o->body);
+}
+
 static int
 outbox_cb(const struct store_outbox *o, void *arg)
 {
@@ -468,11 +479,7 @@ test_outbox(void **unused)
 	(void)unused;
 	smerr_clear(&e);
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
-	memset(&o, 0, sizeof(o));
-	o.message_id = "<1@example.test>";
-	o.recipients = "bob@example.test";
-	o.body = (const uint8_t *)"Subject: x\r\n\r\nhello\r\n";
-	o.body_len = strlen((const char *)o.body);
+	mkoutbox(&o, "<1@example.test>");
 	assert_int_equal(store_outbox_add(st, &o, &id, &e), 0);
 	assert_int_equal(store_outbox_fail(st, id, "550 no such user", &e), 0);
 	n = 0;
@@ -626,11 +633,7 @@ test_outbox_claim(void **unused)
 	(void)unused;
 	smerr_clear(&e);
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
-	memset(&o, 0, sizeof(o));
-	o.message_id = "<2@example.test>";
-	o.recipients = "bob@example.test";
-	o.body = (const uint8_t *)"Subject: x\r\n\r\nhello\r\n";
-	o.body_len = strlen((const char *)o.body);
+	mkoutbox(&o, "<2@example.test>");
 	o.source = (const uint8_t *)"Subject: x\n\nhello\n";
 	o.source_len = strlen((const char *)o.source);
 	assert_int_equal(store_begin(st, &e), 0);
