@@ -142,6 +142,15 @@ alice_config() {
 	} > "$1/config"
 }
 
+# cli_home: for the command-line tests, no Secret Service (the store is
+# keyed by the passphrase in $T/pw), a home H, and sm running sealmail on it.
+cli_home() {
+	unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+	H=$T/home
+	secret "$T/pw" 'store pass phrase'
+	sm() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
+}
+
 # alice_ui_home PASSPHRASE: for a terminal program test, alice's home H
 # (alice_config, her password given) with a store keyed by PASSPHRASE
 # (in $T/pw), S running sealmail on it, and her identity imported.
