@@ -537,6 +537,7 @@ signer_identity(struct judge *j, const struct crypto_signer *sg, size_t i,
 	const char		*from = v->from;
 	size_t			 k;
 
+	*addrp = NULL;
 	if (crypto_cert_emails(sg->cert, emp, nemp) != 0)
 		return smerr_nomem(j->e);
 	*addrp = *nemp > 0 ? (*emp)[0] : NULL;
@@ -631,9 +632,9 @@ sig_record(struct judge *j, struct crypto_signed *s, int root)
 {
 	struct crypto_verdict	*v = j->v;
 	struct crypto_signer	*sg;
-	char			**em = NULL, *addr;
-	enum crypto_trust	 trust;
-	enum crypto_rev		 rev;
+	char			**em = NULL, *addr = NULL;
+	enum crypto_trust	 trust = CRYPTO_TRUST_NONE;
+	enum crypto_rev		 rev = CRYPTO_REV_NOT_CHECKED;
 	size_t			 i, nem = 0;
 	int			 r;
 

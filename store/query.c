@@ -62,6 +62,7 @@ fts_phrase(const char *s)
 static int
 param_add(struct store_qsql *qs, char *p, size_t *nump, struct smerr *e)
 {
+	*nump = 0;
 	if (p == NULL)
 		return smerr_nomem(e);
 	if (qs->n == STORE_QSQL_PARAMS) {
