@@ -239,6 +239,30 @@ secret_done(SecretService *svc)
 		g_object_unref(svc);
 }
 
+/*
+ * Starts a deadline in d and probes the Secret Service (secret_probe): 0,
+ * and ss_close ends both; else the error, with nothing left to end.
+ */
+static int
+ss_open(struct deadline *d, SecretService **svcp, struct smerr *e)
+{
+	int	r;
+
+	*svcp = NULL;
+	if ((r = deadline_start(d, e)) != 0)
+		return r;
+	if ((r = secret_probe(d, svcp, e)) != 0)
+		deadline_stop(d);
+	return r;
+}
+
+static void
+ss_close(struct deadline *d, SecretService *svc)
+{
+	secret_done(svc);
+	deadline_stop(d);
+}
+
 static int
 hex_decode(const char *s, uint8_t *out, size_t n)
 {
@@ -447,10 +471,11 @@ store_key_secret(const char *datadir, const char *home, uint8_t key[32],
 	gchar		*hex = NULL;
 	int		 r;
 
-	if ((r = deadline_start(&d, e)) != 0)
+	if ((r = ss_open(&d, &svc, e)) != 0) {
+		secmem_wipe(key, 32);
 		return r;
-	if ((r = secret_probe(&d, &svc, e)) != 0 ||
-	    (r = ss_lookup(&d, home, "current", &hex, e)) != 0)
+	}
+	if ((r = ss_lookup(&d, home, "current", &hex, e)) != 0)
 		goto out;
 	if (hex != NULL) {
 		if (hex_decode(hex, key, 32) != 0)
@@ -471,8 +496,7 @@ store_key_secret(const char *datadir, const char *home, uint8_t key[32],
 out:
 	if (hex != NULL)
 		secret_password_free(hex);
-	secret_done(svc);
-	deadline_stop(&d);
+	ss_close(&d, svc);
 	if (r != 0)
 		secmem_wipe(key, 32);
 	return r;
@@ -540,12 +564,10 @@ keys_store_key_new(const char *datadir, const struct buf *pass,
 		r = smerr_set(e, SMERR_CRYPTO, "no random bytes");
 		goto out;
 	}
-	if ((r = deadline_start(&d, e)) != 0)
-		goto out;
-	if ((r = secret_probe(&d, &svc, e)) == 0)
+	if ((r = ss_open(&d, &svc, e)) == 0) {
 		r = ss_store(&d, home, "next", key, e);
-	secret_done(svc);
-	deadline_stop(&d);
+		ss_close(&d, svc);
+	}
 out:
 	free(path);
 	free(home);
@@ -578,18 +600,15 @@ keys_store_key_commit(const char *datadir, int passphrase, struct smerr *e)
 		}
 		r = 0;
 		/* A key left in the Secret Service no longer opens anything. */
-		if (have_bus() && deadline_start(&d, NULL) == 0) {
-			if (secret_probe(&d, &svc, NULL) == 0)
-				(void)ss_clear(&d, home, "current", NULL);
-			secret_done(svc);
-			deadline_stop(&d);
+		if (have_bus() && ss_open(&d, &svc, NULL) == 0) {
+			(void)ss_clear(&d, home, "current", NULL);
+			ss_close(&d, svc);
 		}
 		goto out;
 	}
-	if ((r = deadline_start(&d, e)) != 0)
+	if ((r = ss_open(&d, &svc, e)) != 0)
 		goto out;
-	if ((r = secret_probe(&d, &svc, e)) == 0 &&
-	    (r = ss_lookup(&d, home, "next", &hex, e)) == 0) {
+	if ((r = ss_lookup(&d, home, "next", &hex, e)) == 0) {
 		if (hex == NULL || hex_decode(hex, key, 32) != 0)
 			r = smerr_set(e, SMERR_SECRET, "the new store key is "
 			    "missing from the Secret Service");
@@ -599,8 +618,7 @@ keys_store_key_commit(const char *datadir, int passphrase, struct smerr *e)
 	}
 	if (hex != NULL)
 		secret_password_free(hex);
-	secret_done(svc);
-	deadline_stop(&d);
+	ss_close(&d, svc);
 	if (r == 0 && unlink(cur) == -1 && errno != ENOENT)
 		r = smerr_set(e, SMERR_IO, "%s: %s", cur, strerror(errno));
 out:
@@ -638,10 +656,9 @@ keys_store_key_pending(const char *datadir, const struct buf *pass,
 		r = smerr_set(e, SMERR_NOTFOUND, "no change of key pending");
 		goto out;
 	}
-	if ((r = deadline_start(&d, e)) != 0)
+	if ((r = ss_open(&d, &svc, e)) != 0)
 		goto out;
-	if ((r = secret_probe(&d, &svc, e)) == 0 &&
-	    (r = ss_lookup(&d, home, "next", &hex, e)) == 0) {
+	if ((r = ss_lookup(&d, home, "next", &hex, e)) == 0) {
 		if (hex == NULL)
 			r = smerr_set(e, SMERR_NOTFOUND, "no change of key "
 			    "pending");
@@ -651,8 +668,7 @@ keys_store_key_pending(const char *datadir, const struct buf *pass,
 	}
 	if (hex != NULL)
 		secret_password_free(hex);
-	secret_done(svc);
-	deadline_stop(&d);
+	ss_close(&d, svc);
 out:
 	free(nxt);
 	free(home);
@@ -671,10 +687,8 @@ keys_password_get(const char *account, char **pwp, struct smerr *e)
 	int		 r;
 
 	*pwp = NULL;
-	if ((r = deadline_start(&d, e)) != 0)
+	if ((r = ss_open(&d, &svc, e)) != 0)
 		return r;
-	if ((r = secret_probe(&d, &svc, e)) != 0)
-		goto out;
 	pw = secret_password_lookup_sync(&password_schema, d.cancel, &err,
 	    "account", account, NULL);
 	if (err != NULL) {
@@ -691,8 +705,7 @@ keys_password_get(const char *account, char **pwp, struct smerr *e)
 out:
 	if (pw != NULL)
 		secret_password_free(pw);
-	secret_done(svc);
-	deadline_stop(&d);
+	ss_close(&d, svc);
 	return r;
 }
 
@@ -705,10 +718,8 @@ keys_password_set(const char *account, const char *pw, struct smerr *e)
 	char		*label = NULL;
 	int		 r;
 
-	if ((r = deadline_start(&d, e)) != 0)
+	if ((r = ss_open(&d, &svc, e)) != 0)
 		return r;
-	if ((r = secret_probe(&d, &svc, e)) != 0)
-		goto out;
 	if (asprintf(&label, "sealmail password for %s", account) == -1) {
 		r = smerr_nomem(e);
 		goto out;
@@ -719,7 +730,6 @@ keys_password_set(const char *account, const char *pw, struct smerr *e)
 		r = gerr(e, &d, err, "storing a password");
 out:
 	free(label);
-	secret_done(svc);
-	deadline_stop(&d);
+	ss_close(&d, svc);
 	return r;
 }
