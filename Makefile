@@ -123,12 +123,15 @@ $(B)/tests/unit/test_%: tests/unit/test_%.c $$(call libsof,$$(call folder_of,$$*
 	    -o $@ $< $(call libsof,$(firstword $(subst _, ,$*))) \
 	    $(LDFLAGS_ALL) -lcmocka $(EXT_LIBS)
 
-# tests/tools/<folder>_<what>.c: small programs the integration tests drive.
-$(B)/tests/tools/%: tests/tools/%.c $$(call libsof,$$(call folder_of,$$*))
+# tests/tools/<folder>_<what>.c: small programs the integration tests drive,
+# sharing tests/tools/lib/tool.c (base/ only).
+TOOL_LIB	= $(B)/tests/tools/lib/tool.o
+$(B)/tests/tools/%: tests/tools/%.c $(TOOL_LIB) \
+    $$(call libsof,$$(call folder_of,$$*))
 	@mkdir -p $(@D)
 	@$(say) LD $@
 	$(Q)$(CC) $(ALLCFLAGS) $(CFLAGS_$(firstword $(subst _, ,$*))) \
-	    -o $@ $< $(call libsof,$(firstword $(subst _, ,$*))) \
+	    -o $@ $< $(TOOL_LIB) $(call libsof,$(firstword $(subst _, ,$*))) \
 	    $(LDFLAGS_ALL) $(EXT_LIBS)
 
 unit: $(UNIT_BINS) $(TOOL_BINS) $(B)/sealmail
@@ -191,7 +194,7 @@ FUZZ_CFLAGS	= -std=c11 -D_GNU_SOURCE -I. -g -O1 -fno-omit-frame-pointer \
 		  -fsanitize=fuzzer,address,undefined \
 		  -fno-sanitize-recover=undefined
 FUZZ_MIME_SRCS	= mime/parse.c mime/header.c mime/canon.c mime/hp.c mime/html.c \
-		  mime/build.c $(wildcard base/*.c)
+		  mime/build.c mime/field.c mime/compose.c $(wildcard base/*.c)
 # Seeds: our fixtures, and the interop corpora where they are published
 # beside the repository (tests/run.sh reads them from the same place).
 INTEROP		= $(or $(SEALMAIL_INTEROP),../shared/interop)

@@ -10,6 +10,9 @@
 #include "net/net.h"
 
 struct buf;
+struct dns;
+struct net_lookup;
+struct net_server;
 struct store;
 
 struct mime_msg;
@@ -47,8 +50,6 @@ struct cli_cmd {
 
 /* Reads a message from path ("-": stdin) into *bp; 0 or SMERR_*. */
 int	 cli_read_message(struct cli *c, const char *path, struct buf **bp);
-/* Appends t as a JSON ISO 8601 UTC string. */
-int	 cli_json_date(struct buf *out, time_t t);
 /* An ID from the command line; 0 when it is not a positive integer. */
 int64_t	 cli_parse_id(const char *s);
 /*
@@ -71,6 +72,14 @@ int	 cli_usage(struct cli *c);
  */
 int	 app_check_mode(int fd, const char *path, const char *what,
 	    int secret, struct smerr *e);
+/*
+ * The net_server that reaches server as of account a, with its TLSA records
+ * (and, with dns_addr, its address) looked up through dns (NULL: none);
+ * *lp keeps the memory they point into (net_lookup_free).
+ */
+int	 app_server_lookup(const struct app_account *a,
+	    const struct app_server *as, struct dns *dns, int dns_addr,
+	    struct net_server *srv, struct net_lookup **lp, struct smerr *e);
 /* Writes b to stdout followed by a newline; 0 or 1 (write error). */
 int	 cli_print(struct cli *c, struct buf *b);
 

@@ -53,18 +53,11 @@ app_check_server(const struct app_account *a, const char *home,
 	char			*pw = NULL;
 	int			 r;
 
-	memset(&srv, 0, sizeof(srv));
 	res->proto = imap ? "imap" : "smtp";
 	snprintf(res->label, sizeof(res->label), "%s:%d", as->host, as->port);
 	res->tls = as->tls == APP_TLS_IMPLICIT ? "implicit" : "starttls";
-	srv.host = as->host;
-	srv.port = as->port;
-	srv.tls = as->tls == APP_TLS_IMPLICIT ? NET_TLS_IMPLICIT :
-	    NET_TLS_STARTTLS;
-	srv.timeout = a->timeout;
-	srv.ca_file = a->ca_file;
-	if ((r = net_server_lookup(dns, dns_addr && dns != NULL, &srv, &lk,
-	    e)) != 0)
+	if ((r = app_server_lookup(a, as, dns, dns_addr && dns != NULL, &srv,
+	    &lk, e)) != 0)
 		goto out;
 	res->tlsa = tlsa_word(srv.tlsa_status);
 	r = imap ? imap_open(&srv, &is, e) : smtp_open(&srv, &ss, e);

@@ -153,7 +153,7 @@ draft_json(struct draft_out *o, const struct store_draft *d, const char *to,
 	    buf_printf(b, "%lld", (long long)d->id) != 0 ||
 	    json_key(b, "folder", 0) != 0 || json_str(b, "drafts") != 0 ||
 	    json_key(b, "uid", 0) != 0 || buf_puts(b, "null") != 0 ||
-	    json_key(b, "date", 0) != 0 || cli_json_date(b, d->updated) != 0 ||
+	    json_key(b, "date", 0) != 0 || json_time(b, d->updated) != 0 ||
 	    json_key(b, "account", 0) != 0 || json_text(b, d->account) != 0 ||
 	    json_key(b, "from", 0) != 0 || json_text(b, from) != 0 ||
 	    json_key(b, "to", 0) != 0 || draft_to(b, to) != 0 ||

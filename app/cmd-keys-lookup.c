@@ -43,16 +43,6 @@ cli_open_dns(struct cli *c, int configured_only, struct dns **dp)
 	return dns_new(&dc, dp, &c->err);
 }
 
-static void
-iso_time(time_t t, char *out, size_t len)
-{
-	struct tm	tm;
-
-	if (t == 0 || gmtime_r(&t, &tm) == NULL ||
-	    strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(out, len, "%s", "");
-}
-
 static int
 json_int_or_null(struct buf *out, int v)
 {
@@ -79,7 +69,7 @@ lookup_json(struct buf *out, const struct keys_lookup *l,
 	r |= buf_putc(out, '[');
 	for (i = 0; i < l->n; i++) {
 		f = &l->found[i];
-		iso_time(f->j.not_after, na, sizeof(na));
+		(void)text_iso_time(f->j.not_after, na, sizeof(na));
 		if (i > 0)
 			r |= buf_putc(out, ',');
 		r |= buf_putc(out, '{');
@@ -142,7 +132,7 @@ lookup_text(struct buf *out, const struct keys_lookup *l)
 		r |= buf_printf(out, "\nDNS: %s", l->dns_status);
 	for (i = 0; i < l->n; i++) {
 		f = &l->found[i];
-		iso_time(f->j.not_after, na, sizeof(na));
+		(void)text_iso_time(f->j.not_after, na, sizeof(na));
 		r |= buf_printf(out, "\n%s %s", f->source, f->j.fingerprint);
 		if (f->dnssec != NULL && f->j.usage >= 0)
 			r |= buf_printf(out, " (SMIMEA %d %d %d, DNSSEC %s)",

@@ -123,16 +123,6 @@ kind_name(enum keys_kind kind)
 	return "unknown";
 }
 
-static void
-iso_time(time_t t, char *out, size_t len)
-{
-	struct tm	tm;
-
-	if (t == 0 || gmtime_r(&t, &tm) == NULL ||
-	    strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(out, len, "%s", "");
-}
-
 struct listing {
 	struct cli	*c;
 	struct keys	*k;
@@ -160,9 +150,9 @@ list_cb(const struct keys_cert *kc, void *arg)
 		snprintf(ci.fingerprint, sizeof(ci.fingerprint), "%s",
 		    kc->fingerprint);
 	}
-	iso_time(ci.not_before, nb, sizeof(nb));
-	iso_time(ci.not_after, na, sizeof(na));
-	iso_time(kc->added, ad, sizeof(ad));
+	(void)text_iso_time(ci.not_before, nb, sizeof(nb));
+	(void)text_iso_time(ci.not_after, na, sizeof(na));
+	(void)text_iso_time(kc->added, ad, sizeof(ad));
 	(void)keys_replaced(l->k, kc->fingerprint, &old, &addr, NULL);
 	if (l->json) {
 		if (l->n > 0)

@@ -15,6 +15,7 @@
 #include "base/err.h"
 #include "base/json.h"
 #include "base/text.h"
+#include "base/vec.h"
 #include "store/store.h"
 #include "app/app_int.h"
 #include "app/mailcap.h"
@@ -268,17 +269,11 @@ rows_free(struct lister *l)
 static int
 row_add(struct lister *l, const struct store_msg *m)
 {
-	struct row	*w, *nr;
-	size_t		 ncap;
+	struct row	*w;
 	int		 fail = 0;
 
-	if (l->nrows == l->cap) {
-		ncap = l->cap == 0 ? 256 : l->cap * 2;
-		if ((nr = reallocarray(l->rows, ncap, sizeof(*nr))) == NULL)
-			goto nomem;
-		l->rows = nr;
-		l->cap = ncap;
-	}
+	if (vec_reserve(&l->rows, &l->cap, l->nrows, sizeof(*l->rows)) != 0)
+		goto nomem;
 	buf_reset(l->scratch);
 	w = &l->rows[l->nrows];
 	memset(w, 0, sizeof(*w));

@@ -23,6 +23,7 @@
 #include "base/err.h"
 #include "base/json.h"
 #include "base/text.h"
+#include "base/vec.h"
 #include "crypto/crypto.h"
 #include "keys/keys.h"
 #include "mime/build.h"
@@ -261,7 +262,7 @@ struct ob_list {
 		char		*state;
 		struct buf	*body;
 	}		*v;
-	size_t		 n;
+	size_t		 n, cap;
 	int		 oom;
 };
 
@@ -269,15 +270,13 @@ static int
 ob_cb(const struct store_outbox *ob, void *arg)
 {
 	struct ob_list	*l = arg;
-	struct ob_item	*nv, *it;
+	struct ob_item	*it;
 
-	if ((nv = reallocarray(l->v, l->n + 1, sizeof(*nv))) == NULL) {
+	if (vec_reserve(&l->v, &l->cap, l->n, sizeof(*l->v)) != 0) {
 		l->oom = 1;
 		return 1;
 	}
-	l->v = nv;
-	it = &nv[l->n++];
-	memset(it, 0, sizeof(*it));
+	it = &l->v[l->n++];
 	it->id = ob->id;
 	it->sent = ob->sent;
 	it->appended = ob->appended;
@@ -358,18 +357,6 @@ judge_ctx(struct keys *k, struct crypto_ctx **ctxp, struct smerr *e)
 	return r;
 }
 
-int
-cli_json_date(struct buf *out, time_t t)
-{
-	struct tm	 tm;
-	char		 s[32];
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		return json_str(out, NULL);
-	return json_str(out, s);
-}
-
 static int
 outbox_list(struct cli *c, struct send_env *v, int json)
 {
@@ -430,7 +417,7 @@ outbox_list(struct cli *c, struct send_env *v, int json)
 		    json_key(out, "uid", 0) != 0 ||
 		    buf_puts(out, "null") != 0 ||
 		    json_key(out, "date", 0) != 0 ||
-		    cli_json_date(out, l.v[i].created) != 0 ||
+		    json_time(out, l.v[i].created) != 0 ||
 		    json_key(out, "from", 0) != 0 ||
 		    json_text(out, l.v[i].from) != 0 ||
 		    json_key(out, "subject", 0) != 0 ||

@@ -17,6 +17,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "net/net.h"
 #include "app/app_int.h"
 
 #define CONFIG_MAX_SIZE		(1024 * 1024)
@@ -261,6 +262,22 @@ set_path(struct parser *p, char **dst, const char *v)
 	if (*dst == NULL)
 		return smerr_set(p->e, SMERR_NOMEM, "out of memory");
 	return 0;
+}
+
+int
+app_server_lookup(const struct app_account *a, const struct app_server *as,
+    struct dns *dns, int dns_addr, struct net_server *srv,
+    struct net_lookup **lp, struct smerr *e)
+{
+	memset(srv, 0, sizeof(*srv));
+	*lp = NULL;
+	srv->host = as->host;
+	srv->port = as->port;
+	srv->tls = as->tls == APP_TLS_IMPLICIT ? NET_TLS_IMPLICIT :
+	    NET_TLS_STARTTLS;
+	srv->timeout = a->timeout;
+	srv->ca_file = a->ca_file;
+	return net_server_lookup(dns, dns_addr, srv, lp, e);
 }
 
 static int

@@ -12,6 +12,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/vec.h"
 #include "mime/mime.h"
 #include "store/store.h"
 #include "app/app_int.h"
@@ -153,15 +154,10 @@ static int
 idlist_cb(int64_t id, void *arg)
 {
 	struct idlist	*l = arg;
-	int64_t		*nv;
 
-	if (l->n == l->cap) {
-		l->cap = l->cap == 0 ? 256 : l->cap * 2;
-		if ((nv = reallocarray(l->v, l->cap, sizeof(*nv))) == NULL) {
-			l->err = 1;
-			return 1;
-		}
-		l->v = nv;
+	if (vec_reserve(&l->v, &l->cap, l->n, sizeof(*l->v)) != 0) {
+		l->err = 1;
+		return 1;
 	}
 	l->v[l->n++] = id;
 	return 0;

@@ -15,6 +15,7 @@
 
 #include "base/err.h"
 #include "base/log.h"
+#include "base/vec.h"
 #include "net/imap.h"
 #include "store/store.h"
 #include "app/app_int.h"
@@ -203,7 +204,7 @@ struct qlist {
 		int		 copy;
 		int64_t		 message;
 	}		*v;
-	size_t		 n;
+	size_t		 n, cap;
 	int		 oom;
 };
 
@@ -211,17 +212,15 @@ static int
 qlist_cb(const struct store_queued *q, void *arg)
 {
 	struct qlist	*l = arg;
-	struct qitem	*nv, *it;
+	struct qitem	*it;
 
 	if (l->n >= MOVE_MAX_QUEUE)
 		return 1;
-	if ((nv = reallocarray(l->v, l->n + 1, sizeof(*nv))) == NULL) {
+	if (vec_reserve(&l->v, &l->cap, l->n, sizeof(*l->v)) != 0) {
 		l->oom = 1;
 		return 1;
 	}
-	l->v = nv;
-	it = &nv[l->n++];
-	memset(it, 0, sizeof(*it));
+	it = &l->v[l->n++];
 	it->id = q->id;
 	it->uidvalidity = q->uidvalidity;
 	it->uid = q->uid;

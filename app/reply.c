@@ -22,6 +22,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/text.h"
 #include "mime/build.h"
 #include "mime/mime.h"
 #include "store/store.h"
@@ -409,20 +410,16 @@ forward_inline(const struct store_msg *m, struct buf *b)
 static int
 boundary(const struct buf *msg, char *bd, size_t len)
 {
-	static const char	hex[] = "0123456789abcdef";
-	unsigned char		rnd[12];
-	size_t			i;
-	int			tries;
+	unsigned char	rnd[12];
+	int		tries;
 
+	if (len < 6 + 2 * sizeof(rnd) + 1)
+		return SMERR_INVAL;
 	for (tries = 0; tries < 8; tries++) {
 		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
 			return SMERR_IO;
-		(void)snprintf(bd, len, "=_fwd_");
-		for (i = 0; i < sizeof(rnd) && 6 + 2 * i + 2 < len; i++) {
-			bd[6 + 2 * i] = hex[rnd[i] >> 4];
-			bd[7 + 2 * i] = hex[rnd[i] & 0xf];
-			bd[8 + 2 * i] = '\0';
-		}
+		memcpy(bd, "=_fwd_", 6);
+		text_hex_encode(rnd, sizeof(rnd), bd + 6);
 		if (msg == NULL || memmem(buf_data(msg), buf_len(msg), bd,
 		    strlen(bd)) == NULL)
 			return 0;

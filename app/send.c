@@ -22,6 +22,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/secmem.h"
+#include "base/vec.h"
 #include "crypto/crypto.h"
 #include "crypto/protect.h"
 #include "keys/keys.h"
@@ -32,6 +33,7 @@
 #include "net/smtp.h"
 #include "store/store.h"
 #include "app/agent.h"
+#include "app/app_int.h"
 #include "app/send.h"
 
 #define PASSWORD_MAX	4096
@@ -183,22 +185,6 @@ send_login_hint(const struct app_account *a, const struct app_server *srv,
 	    "Service: replace it with secret-tool store --label=sealmail "
 	    "xdg:schema org.sealmail.Password account %s, or set "
 	    "password-command in %s/config", msg, name, home);
-}
-
-/* The net_server for an account's server; *lp keeps its memory. */
-static int
-server_for(const struct send_opts *o, const struct app_server *as,
-    struct net_server *srv, struct net_lookup **lp, struct smerr *e)
-{
-	memset(srv, 0, sizeof(*srv));
-	*lp = NULL;
-	srv->host = as->host;
-	srv->port = as->port;
-	srv->tls = as->tls == APP_TLS_IMPLICIT ? NET_TLS_IMPLICIT :
-	    NET_TLS_STARTTLS;
-	srv->timeout = o->acct->timeout;
-	srv->ca_file = o->acct->ca_file;
-	return net_server_lookup(o->dns, o->dns_addr, srv, lp, e);
 }
 
 /* The newest identity for address: certificate (malloc'd) and id. */
@@ -712,7 +698,8 @@ submit(const struct send_opts *o, struct entry *en, int *in_doubt,
 	if ((r = send_password(o, &o->acct->smtp, &pw, e)) != 0)
 		return r;
 	memset(&fin, 0, sizeof(fin));
-	if ((r = server_for(o, &o->acct->smtp, &srv, &lk, e)) != 0 ||
+	if ((r = app_server_lookup(o->acct, &o->acct->smtp, o->dns,
+	    o->dns_addr, &srv, &lk, e)) != 0 ||
 	    (r = smtp_open(&srv, &s, e)) != 0 ||
 	    (r = send_login_hint(o->acct, &o->acct->smtp, o->home, 0,
 	    smtp_login(s, o->acct->user != NULL ? o->acct->user :
@@ -769,7 +756,8 @@ append_sent(const struct send_opts *o, struct entry *en, struct smerr *e)
 		    "server", o->acct->name);
 	if ((r = send_password(o, &o->acct->imap, &pw, e)) != 0)
 		return r;
-	if ((r = server_for(o, &o->acct->imap, &srv, &lk, e)) != 0 ||
+	if ((r = app_server_lookup(o->acct, &o->acct->imap, o->dns,
+	    o->dns_addr, &srv, &lk, e)) != 0 ||
 	    (r = imap_open(&srv, &s, e)) != 0 ||
 	    (r = send_login_hint(o->acct, &o->acct->imap, o->home, 0,
 	    imap_login(s, o->acct->user != NULL ? o->acct->user :
@@ -855,7 +843,7 @@ out:
 struct id_list {
 	const char	*msgid;
 	int64_t		*ids;
-	size_t		 n;
+	size_t		 n, cap;
 	int		 oom;
 };
 
@@ -863,16 +851,14 @@ static int
 ids_cb(const struct store_outbox *ob, void *arg)
 {
 	struct id_list	*l = arg;
-	int64_t		*nv;
 
 	if (ob->sent || ob->message_id == NULL ||
 	    strcmp(ob->message_id, l->msgid) != 0)
 		return 0;
-	if ((nv = reallocarray(l->ids, l->n + 1, sizeof(*nv))) == NULL) {
+	if (vec_reserve(&l->ids, &l->cap, l->n, sizeof(*l->ids)) != 0) {
 		l->oom = 1;
 		return 1;
 	}
-	l->ids = nv;
 	l->ids[l->n++] = ob->id;
 	return 0;
 }

@@ -22,6 +22,8 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "base/secmem.h"
+#include "base/text.h"
+#include "base/vec.h"
 #include "store/store.h"
 #include "keys/keys.h"
 #include "net/net.h"
@@ -81,16 +83,11 @@ since(const struct timespec *a)
 static void
 digest_hex(const void *p, size_t len, char out[65])
 {
-	static const char	hex[] = "0123456789abcdef";
-	unsigned char		md[32];
-	unsigned int		n = 0, i;
+	unsigned char	md[32];
+	unsigned int	n = 0;
 
 	EVP_Digest(p, len, md, &n, EVP_sha256(), NULL);
-	for (i = 0; i < 32; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 0xf];
-	}
-	out[64] = '\0';
+	text_hex_encode(md, sizeof(md), out);
 }
 
 static int
@@ -703,18 +700,12 @@ local_cb(const struct store_msg *m, void *arg)
 {
 	struct syncer	*s = arg;
 	struct local	*nl;
-	size_t		 n;
 
 	if (m->uid == 0)
 		return 0;
-	if (s->nloc == s->caploc) {
-		n = s->caploc == 0 ? 256 : s->caploc * 2;
-		if ((nl = reallocarray(s->loc, n, sizeof(*nl))) == NULL) {
-			s->err = SMERR_NOMEM;
-			return 1;
-		}
-		s->loc = nl;
-		s->caploc = n;
+	if (vec_reserve(&s->loc, &s->caploc, s->nloc, sizeof(*s->loc)) != 0) {
+		s->err = SMERR_NOMEM;
+		return 1;
 	}
 	nl = &s->loc[s->nloc];
 	memset(nl, 0, sizeof(*nl));
@@ -962,23 +953,6 @@ out:
 	return r;
 }
 
-static int
-server_of(const struct sync_opts *o, struct net_server *srv,
-    struct net_lookup **lp, struct smerr *e)
-{
-	const struct app_server	*as = &o->acct->imap;
-
-	memset(srv, 0, sizeof(*srv));
-	*lp = NULL;
-	srv->host = as->host;
-	srv->port = as->port;
-	srv->tls = as->tls == APP_TLS_IMPLICIT ? NET_TLS_IMPLICIT :
-	    NET_TLS_STARTTLS;
-	srv->timeout = o->acct->timeout;
-	srv->ca_file = o->acct->ca_file;
-	return net_server_lookup(o->dns, o->dns_addr, srv, lp, e);
-}
-
 int
 sync_connect(const struct sync_opts *o, struct imap **ip,
     struct net_lookup **lp, struct smerr *e)
@@ -987,7 +961,8 @@ sync_connect(const struct sync_opts *o, struct imap **ip,
 	int			r;
 
 	*ip = NULL;
-	if ((r = server_of(o, &srv, lp, e)) != 0 ||
+	if ((r = app_server_lookup(o->acct, &o->acct->imap, o->dns,
+	    o->dns_addr, &srv, lp, e)) != 0 ||
 	    (r = imap_open(&srv, ip, e)) != 0)
 		return r;
 	if ((r = imap_login(*ip, o->acct->user != NULL ? o->acct->user :
@@ -1113,15 +1088,10 @@ static int
 pend_cb(const struct store_msg *m, void *arg)
 {
 	struct pend	*p = arg;
-	int64_t		*nv;
 
-	if (p->n == p->cap) {
-		p->cap = p->cap == 0 ? 64 : p->cap * 2;
-		if ((nv = reallocarray(p->ids, p->cap, sizeof(*nv))) == NULL) {
-			p->err = 1;
-			return 1;
-		}
-		p->ids = nv;
+	if (vec_reserve(&p->ids, &p->cap, p->n, sizeof(*p->ids)) != 0) {
+		p->err = 1;
+		return 1;
 	}
 	p->ids[p->n++] = m->id;
 	return 0;

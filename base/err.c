@@ -85,6 +85,12 @@ smerr_set(struct smerr *e, int code, const char *fmt, ...)
 }
 
 int
+smerr_nomem(struct smerr *e)
+{
+	return smerr_set(e, SMERR_NOMEM, "out of memory");
+}
+
+int
 smerr_reset(struct smerr *e, int code, const char *fmt, ...)
 {
 	va_list	ap;

@@ -54,6 +54,9 @@ void		 smerr_clear(struct smerr *e);
 int		 smerr_set(struct smerr *e, int code, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
 
+/* smerr_set(e, SMERR_NOMEM, "out of memory"): returns SMERR_NOMEM. */
+int		 smerr_nomem(struct smerr *e);
+
 /* Replaces whatever e holds; for a caller that knows better. */
 int		 smerr_reset(struct smerr *e, int code, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));

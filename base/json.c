@@ -34,6 +34,14 @@ json_plain(const unsigned char *p, size_t len)
 }
 
 int
+json_time(struct buf *out, time_t t)
+{
+	char	s[32];
+
+	return json_str(out, text_iso_time(t, s, sizeof(s)) == 0 ? s : NULL);
+}
+
+int
 json_strn(struct buf *out, const char *s, size_t len)
 {
 	const unsigned char	*p = (const unsigned char *)s;
@@ -51,12 +59,7 @@ json_strn(struct buf *out, const char *s, size_t len)
 			len -= n;
 			continue;
 		}
-		if ((n = text_utf8_decode(p, len, &cp)) == 0) {
-			cp = 0xfffd;
-			n = 1;
-		}
-		p += n;
-		len -= n;
+		cp = text_utf8_next(&p, &len);
 		switch (cp) {
 		case '"':  r = buf_puts(out, "\\\""); break;
 		case '\\': r = buf_puts(out, "\\\\"); break;

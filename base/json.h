@@ -9,6 +9,7 @@
 #define SEALMAIL_BASE_JSON_H
 
 #include <stddef.h>
+#include <time.h>
 
 struct buf;
 
@@ -21,6 +22,8 @@ int	json_strn(struct buf *out, const char *s, size_t len);
  * string, or null when s is NULL: for text that came from outside.
  */
 int	json_text(struct buf *out, const char *s);
+/* Appends t as an ISO 8601 UTC string (text_iso_time), or null for 0. */
+int	json_time(struct buf *out, time_t t);
 /* Appends a comma-separated list as a JSON array of json_text strings. */
 int	json_text_list(struct buf *out, const char *list);
 /* Appends "key": (with a leading comma unless first is set). */

@@ -15,6 +15,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "err.h"
@@ -53,6 +54,48 @@ text_utf8_decode(const unsigned char *p, size_t len, unsigned *cp)
 		return 0;
 	*cp = c;
 	return n;
+}
+
+int
+text_iso_time(time_t t, char *out, size_t size)
+{
+	struct tm	tm;
+
+	if (t != 0 && gmtime_r(&t, &tm) != NULL &&
+	    strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm) != 0)
+		return 0;
+	if (size > 0)
+		out[0] = '\0';
+	return -1;
+}
+
+void
+text_hex_encode(const void *p, size_t n, char *out)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	const unsigned char	*s = p;
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex[s[i] >> 4];
+		out[2 * i + 1] = hex[s[i] & 0xf];
+	}
+	out[2 * n] = '\0';
+}
+
+unsigned
+text_utf8_next(const unsigned char **pp, size_t *lenp)
+{
+	unsigned	cp;
+	size_t		n;
+
+	if ((n = text_utf8_decode(*pp, *lenp, &cp)) == 0) {
+		cp = 0xfffd;
+		n = 1;
+	}
+	*pp += n;
+	*lenp -= n;
+	return cp;
 }
 
 int
@@ -134,12 +177,7 @@ text_sanitize(struct buf *out, const void *in, size_t len, unsigned flags)
 			len -= n;
 			continue;
 		}
-		if ((n = text_utf8_decode(p, len, &cp)) == 0) {
-			cp = 0xfffd;
-			n = 1;
-		}
-		p += n;
-		len -= n;
+		cp = text_utf8_next(&p, &len);
 
 		if (cp == '\n' && st != T_GROUND)
 			st = T_GROUND;

@@ -6,6 +6,7 @@
 #define SEALMAIL_BASE_TEXT_H
 
 #include <stddef.h>
+#include <time.h>
 
 struct buf;
 
@@ -33,7 +34,22 @@ char	*text_sanitize_str(const char *s, unsigned flags);
  */
 size_t	 text_utf8_decode(const unsigned char *p, size_t len, unsigned *cp);
 
+/*
+ * The code point at *pp (*lenp > 0 bytes), U+FFFD for a malformed byte;
+ * *pp and *lenp move past what was read.
+ */
+unsigned text_utf8_next(const unsigned char **pp, size_t *lenp);
+
 /* Appends the UTF-8 encoding of cp to out; 0 or SMERR_*. */
 int	 text_utf8_put(struct buf *out, unsigned cp);
+
+/*
+ * t as ISO 8601 UTC ("2026-01-31T12:00:00Z", 21 bytes with the NUL) into
+ * out; 0, or -1 with out empty for no time (0) or one that does not fit.
+ */
+int	 text_iso_time(time_t t, char *out, size_t size);
+
+/* The n bytes at p as 2 * n lowercase hex digits and a NUL into out. */
+void	 text_hex_encode(const void *p, size_t n, char *out);
 
 #endif

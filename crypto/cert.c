@@ -7,6 +7,7 @@
  * it is not.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -158,16 +159,16 @@ crypto_certs_read(const uint8_t *data, size_t len, STACK_OF(X509) **skp,
 	if (len > INT32_MAX)
 		return smerr_set(e, SMERR_LIMIT, "certificate too large");
 	if ((sk = sk_X509_new_null()) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	if (looks_pem(data, len)) {
 		if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL) {
-			r = smerr_set(e, SMERR_NOMEM, "out of memory");
+			r = smerr_nomem(e);
 			goto out;
 		}
 		while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
 			if (!sk_X509_push(sk, x)) {
 				X509_free(x);
-				r = smerr_set(e, SMERR_NOMEM, "out of memory");
+				r = smerr_nomem(e);
 				goto out;
 			}
 		ERR_clear_error();
@@ -176,7 +177,7 @@ crypto_certs_read(const uint8_t *data, size_t len, STACK_OF(X509) **skp,
 		    (x = d2i_X509(NULL, &p, (long)(data + len - p))) != NULL)
 			if (!sk_X509_push(sk, x)) {
 				X509_free(x);
-				r = smerr_set(e, SMERR_NOMEM, "out of memory");
+				r = smerr_nomem(e);
 				goto out;
 			}
 		ERR_clear_error();
@@ -194,10 +195,26 @@ out:
 }
 
 X509 *
+crypto_x509_der(const uint8_t *der, size_t len)
+{
+	const unsigned char	*p = der;
+	X509			*x;
+
+	if (der == NULL || len == 0 || len > LONG_MAX)
+		return NULL;
+	x = d2i_X509(NULL, &p, (long)len);
+	if (x != NULL && p != der + len) {
+		X509_free(x);
+		x = NULL;
+	}
+	ERR_clear_error();
+	return x;
+}
+
+X509 *
 crypto_cert_memo(struct crypto_ctx *ctx, const uint8_t *der, size_t len)
 {
 	struct crypto_memo_cert	*m;
-	const uint8_t		*p = der;
 	uint8_t			*copy;
 	X509			*x = NULL;
 	size_t			 i;
@@ -216,11 +233,8 @@ crypto_cert_memo(struct crypto_ctx *ctx, const uint8_t *der, size_t len)
 	pthread_mutex_unlock(&ctx->memo_lock);
 	if (x != NULL)
 		return x;
-	if ((x = d2i_X509(NULL, &p, (long)len)) == NULL || p != der + len) {
-		ERR_clear_error();
-		X509_free(x);
+	if ((x = crypto_x509_der(der, len)) == NULL)
 		return NULL;
-	}
 	if ((copy = malloc(len)) == NULL)
 		return x;		/* parsed, only not kept */
 	memcpy(copy, der, len);
@@ -264,7 +278,7 @@ crypto_key_read(const uint8_t *data, size_t len, EVP_PKEY **kp,
 		return smerr_set(e, SMERR_LIMIT, "private key too large");
 	if (looks_pem(data, len)) {
 		if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL)
-			return smerr_set(e, SMERR_NOMEM, "out of memory");
+			return smerr_nomem(e);
 		k = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
 		BIO_free(bio);
 	} else if ((p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)len)) !=

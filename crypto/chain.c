@@ -46,7 +46,7 @@ crypto_ctx_new(struct crypto_ctx **ctxp, struct smerr *e)
 	    (ctx->store = X509_STORE_new()) == NULL ||
 	    (ctx->extra = sk_X509_new_null()) == NULL) {
 		crypto_ctx_free(ctx);
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	}
 	/* A user's anchor may be an intermediate: it ends the chain. */
 	X509_STORE_set_flags(ctx->store, X509_V_FLAG_PARTIAL_CHAIN);
@@ -125,7 +125,7 @@ crypto_ctx_clone(const struct crypto_ctx *src, struct crypto_ctx **ctxp,
 nomem:
 	ERR_clear_error();
 	crypto_ctx_free(ctx);
-	return smerr_set(e, SMERR_NOMEM, "out of memory");
+	return smerr_nomem(e);
 }
 
 int
@@ -181,7 +181,7 @@ crypto_ctx_add_intermediate(struct crypto_ctx *ctx, const uint8_t *data,
 	while ((x = sk_X509_pop(sk)) != NULL)
 		if (!sk_X509_push(ctx->extra, x)) {
 			X509_free(x);
-			r = smerr_set(e, SMERR_NOMEM, "out of memory");
+			r = smerr_nomem(e);
 			break;
 		}
 	sk_X509_pop_free(sk, X509_free);
@@ -199,7 +199,7 @@ ident_add(struct crypto_ctx *ctx, X509 *x, EVP_PKEY *k, int remote,
 	    NULL) {
 		X509_free(x);
 		EVP_PKEY_free(k);
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	}
 	ctx->ids = ni;
 	ni[ctx->nids].cert = x;

@@ -499,6 +499,37 @@ bio_drain(BIO *in, struct buf *out)
 	return 0;
 }
 
+/*
+ * What makes a SignedData unusable before any signer is looked at, or NULL:
+ * the content is either detached (dcont) or embedded, never both or neither,
+ * of type data, with one to 16 signers.
+ */
+static const char *
+signed_shape(CMS_ContentInfo *cms, int detached, int *embeddedp)
+{
+	STACK_OF(CMS_SignerInfo) *sis;
+	ASN1_OCTET_STRING	**pos;
+	int			 n;
+
+	if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed)
+		return "the signature is not CMS SignedData";
+	pos = CMS_get0_content(cms);
+	*embeddedp = pos != NULL && *pos != NULL;
+	if (detached && *embeddedp)
+		return "the signature carries content of its own beside "
+		    "the signed part";
+	if (!detached && !*embeddedp)
+		return "an opaque signature without content";
+	if (OBJ_obj2nid(CMS_get0_eContentType(cms)) != NID_pkcs7_data)
+		return "the signed content is not of type data";
+	sis = CMS_get0_SignerInfos(cms);
+	if (sis == NULL || (n = sk_CMS_SignerInfo_num(sis)) <= 0)
+		return "a signature with no signer";
+	if (n > 16)
+		return "a signature with more than 16 signers";
+	return NULL;
+}
+
 int
 crypto_cms_verify(struct crypto_ctx *ctx, const uint8_t *der, size_t len,
     const uint8_t *dcont, size_t dlen, struct crypto_signed *s,
@@ -507,11 +538,10 @@ crypto_cms_verify(struct crypto_ctx *ctx, const uint8_t *der, size_t len,
 	CMS_ContentInfo		*cms = NULL;
 	STACK_OF(CMS_SignerInfo) *sis;
 	CMS_SignerInfo		*si;
-	ASN1_OCTET_STRING	**pos;
 	X509			*signer;
 	X509_ALGOR		*dig;
 	BIO			*dbio = NULL, *cmsbio = NULL;
-	int			 i, n, r = 0, embedded;
+	int			 i, n, r = 0, embedded = 0;
 
 	memset(s, 0, sizeof(*s));
 	if ((cms = cms_read_signed(ctx, der, len)) == NULL) {
@@ -519,59 +549,27 @@ crypto_cms_verify(struct crypto_ctx *ctx, const uint8_t *der, size_t len,
 		s->why = "the signature is not a readable CMS structure";
 		goto out;
 	}
-	if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
+	if ((s->why = signed_shape(cms, dcont != NULL, &embedded)) != NULL) {
 		s->malformed = 1;
-		s->why = "the signature is not CMS SignedData";
-		goto out;
-	}
-	pos = CMS_get0_content(cms);
-	embedded = pos != NULL && *pos != NULL;
-	if (dcont != NULL && embedded) {
-		s->malformed = 1;
-		s->why = "the signature carries content of its own beside "
-		    "the signed part";
-		goto out;
-	}
-	if (dcont == NULL && !embedded) {
-		s->malformed = 1;
-		s->why = "an opaque signature without content";
-		goto out;
-	}
-	if (OBJ_obj2nid(CMS_get0_eContentType(cms)) != NID_pkcs7_data) {
-		s->malformed = 1;
-		s->why = "the signed content is not of type data";
 		goto out;
 	}
 	sis = CMS_get0_SignerInfos(cms);
-	if (sis == NULL || (n = sk_CMS_SignerInfo_num(sis)) <= 0) {
-		s->malformed = 1;
-		s->why = "a signature with no signer";
-		goto out;
-	}
-	if (n > 16) {
-		s->malformed = 1;
-		s->why = "a signature with more than 16 signers";
-		goto out;
-	}
+	n = sk_CMS_SignerInfo_num(sis);
 	if ((s->signers = calloc((size_t)n, sizeof(*s->signers))) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	s->nsigners = (size_t)n;
 	s->certs = CMS_get1_certs(cms);
 	CMS_set1_signers_certs(cms, ctx->extra, 0);
 	ERR_clear_error();
-	if (!embedded && (s->content = buf_new(MIME_MAX_INPUT)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
-		goto out;
-	}
-	if (embedded && (s->content = buf_new(MIME_MAX_INPUT)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+	if ((s->content = buf_new(MIME_MAX_INPUT)) == NULL) {
+		r = smerr_nomem(e);
 		goto out;
 	}
 	if (dcont != NULL &&
 	    (dbio = BIO_new_mem_buf(dcont, (int)dlen)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	cmsbio = CMS_dataInit(cms, dbio);
@@ -896,7 +894,7 @@ crypto_cms_decrypt(struct crypto_ctx *ctx, const uint8_t *der, size_t len,
 		goto out;
 	}
 	if ((*cipherp = cipher_name(&ci)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	if (!cipher_allowed(&ci, whyp))
@@ -912,7 +910,7 @@ crypto_cms_decrypt(struct crypto_ctx *ctx, const uint8_t *der, size_t len,
 		if (pthread_once(&bufbio_once, bufbio_init) != 0 ||
 		    bufbio_method == NULL ||
 		    (mem = BIO_new(bufbio_method)) == NULL) {
-			r = smerr_set(e, SMERR_NOMEM, "out of memory");
+			r = smerr_nomem(e);
 			goto out;
 		}
 		bb.out = out;

@@ -127,7 +127,7 @@ crypto_hdr_read(struct crypto_verdict *v, const struct mime_part *p,
 	r = 0;
 	goto out;
 nomem:
-	r = smerr_set(e, SMERR_NOMEM, "out of memory");
+	r = smerr_nomem(e);
 out:
 	buf_free(subj);
 	buf_free(o);

@@ -121,7 +121,7 @@ crypto_privkey_new(const uint8_t *der, size_t len,
 	}
 	if ((*kp = calloc(1, sizeof(**kp))) == NULL) {
 		EVP_PKEY_free(pk);
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	}
 	(*kp)->pk = pk;
 	return 0;

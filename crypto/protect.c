@@ -21,6 +21,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/text.h"
 #include "crypto/crypto_int.h"
 #include "crypto/protect.h"
 #include "mime/build.h"
@@ -44,22 +45,6 @@ ossl_fail(struct smerr *e, const char *what)
 		smerr_set(e, SMERR_CRYPTO, "%s", what);
 	ERR_clear_error();
 	return SMERR_CRYPTO;
-}
-
-static X509 *
-cert_from_der(const uint8_t *der, size_t len)
-{
-	const unsigned char	*p = der;
-	X509			*x;
-
-	if (der == NULL || len == 0 || len > LONG_MAX)
-		return NULL;
-	x = d2i_X509(NULL, &p, (long)len);
-	if (x != NULL && p != der + len) {
-		X509_free(x);
-		return NULL;
-	}
-	return x;
 }
 
 static EVP_PKEY *
@@ -132,7 +117,7 @@ protect_sign(const struct protect_signer *s, const struct buf *content,
 	int			 r = SMERR_CRYPTO;
 
 	*sigp = NULL;
-	if ((x = cert_from_der(s->cert, s->cert_len)) == NULL) {
+	if ((x = crypto_x509_der(s->cert, s->cert_len)) == NULL) {
 		r = smerr_set(e, SMERR_CRYPTO, "the signer's certificate "
 		    "cannot be read");
 		goto out;
@@ -187,7 +172,8 @@ protect_sign(const struct protect_signer *s, const struct buf *content,
 		goto out;
 	}
 	for (i = 0; i < s->nchain; i++) {
-		if ((c = cert_from_der(s->chain[i], s->chain_len[i])) == NULL) {
+		if ((c = crypto_x509_der(s->chain[i],
+		    s->chain_len[i])) == NULL) {
 			r = smerr_set(e, SMERR_CRYPTO, "a chain certificate "
 			    "cannot be read");
 			goto out;
@@ -202,7 +188,7 @@ protect_sign(const struct protect_signer *s, const struct buf *content,
 	if ((in = BIO_new_mem_buf(buf_data(content),
 	    (int)buf_len(content))) == NULL ||
 	    buf_len(content) > INT_MAX) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	if (!CMS_final(cms, in, NULL, flags)) {
@@ -257,7 +243,7 @@ protect_encrypt(const struct protect_rcpt *rc, size_t n,
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		if ((x = cert_from_der(rc[i].cert, rc[i].cert_len)) == NULL) {
+		if ((x = crypto_x509_der(rc[i].cert, rc[i].cert_len)) == NULL) {
 			r = smerr_set(e, SMERR_CRYPTO, "recipient certificate "
 			    "%zu cannot be read", i + 1);
 			goto out;
@@ -282,7 +268,7 @@ protect_encrypt(const struct protect_rcpt *rc, size_t n,
 	}
 	if (buf_len(content) > INT_MAX || (in = BIO_new_mem_buf(
 	    buf_data(content), (int)buf_len(content))) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	if (!CMS_final(cms, in, NULL, flags)) {
@@ -335,7 +321,7 @@ protect_entity(const struct protect_opts *o, const struct buf *entity,
 		self_len = o->signer->cert_len;
 	}
 	if ((all = calloc(o->nrcpt + 1, sizeof(*all))) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	for (i = 0; i < o->nrcpt; i++) {
@@ -377,15 +363,15 @@ protect_chain_pick(const uint8_t *cert, size_t len,
 	int		 r = 0, found;
 
 	*np = 0;
-	if ((leaf = cert_from_der(cert, len)) == NULL)
+	if ((leaf = crypto_x509_der(cert, len)) == NULL)
 		return smerr_set(e, SMERR_CRYPTO, "the signer's certificate "
 		    "cannot be read");
 	if (n > 0 && (px = calloc(n, sizeof(*px))) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	for (i = 0; i < n; i++)
-		px[i] = cert_from_der(pool[i], pool_len[i]);
+		px[i] = crypto_x509_der(pool[i], pool_len[i]);
 	cur = leaf;
 	while (k < max) {
 		found = 0;
@@ -482,7 +468,7 @@ protect_caps_from_signed(const uint8_t *der, size_t len,
 		goto out;
 	}
 	if (signer != NULL) {
-		if ((x = cert_from_der(signer, signer_len)) == NULL) {
+		if ((x = crypto_x509_der(signer, signer_len)) == NULL) {
 			r = smerr_set(e, SMERR_PARSE, "the signer's "
 			    "certificate cannot be read");
 			goto out;
@@ -579,9 +565,8 @@ static int
 caps_name(const uint8_t *der, size_t len, char *name, size_t namelen,
     struct smerr *e)
 {
-	static const char	 hex[] = "0123456789abcdef";
 	unsigned char		 md[EVP_MAX_MD_SIZE];
-	unsigned int		 mdlen = 0, i;
+	unsigned int		 mdlen = 0;
 
 	if (len == 0 || namelen < 10 + 64 + 1 ||
 	    !EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL) ||
@@ -590,11 +575,7 @@ caps_name(const uint8_t *der, size_t len, char *name, size_t namelen,
 		return smerr_set(e, SMERR_CRYPTO, "cannot hash a certificate");
 	}
 	memcpy(name, "smimecaps:", 10);
-	for (i = 0; i < mdlen; i++) {
-		name[10 + 2 * i] = hex[md[i] >> 4];
-		name[10 + 2 * i + 1] = hex[md[i] & 15];
-	}
-	name[10 + 2 * mdlen] = '\0';
+	text_hex_encode(md, mdlen, name + 10);
 	return 0;
 }
 

@@ -25,6 +25,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/text.h"
 #include "crypto/crypto_int.h"
 
 int
@@ -499,12 +500,11 @@ static int
 cert_fp(X509 *cert, char fp[65])
 {
 	uint8_t		md[EVP_MAX_MD_SIZE];
-	unsigned int	n, i;
+	unsigned int	n;
 
 	if (!X509_digest(cert, EVP_sha256(), md, &n) || n != 32)
 		return -1;
-	for (i = 0; i < n; i++)
-		snprintf(fp + 2 * i, 3, "%02x", md[i]);
+	text_hex_encode(md, n, fp);
 	return 0;
 }
 
@@ -579,6 +579,6 @@ crypto_revoke_der(struct crypto_ctx *ctx, const uint8_t *der, size_t len,
 	    sizeof(why));
 	sk_X509_pop_free(sk, X509_free);
 	if (why[0] != '\0' && (*whyp = strdup(why)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	return 0;
 }

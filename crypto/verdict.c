@@ -34,6 +34,7 @@
 #include "base/json.h"
 #include "base/secmem.h"
 #include "base/text.h"
+#include "base/vec.h"
 #include "mime/mime.h"
 #include "mime/hp.h"
 #include "mime/html.h"
@@ -92,26 +93,28 @@ crypto_enc_decide(unsigned facts)
 	return crypto_enc_rules[rule_pick(crypto_enc_rules, facts)].value;
 }
 
-const char *
-crypto_sig_str(enum crypto_sig s)
+/* The name of a value of table t; the last row's when none has it. */
+static const char *
+rule_name(const struct crypto_rule *t, int value)
 {
 	size_t	i;
 
-	for (i = 0; crypto_sig_rules[i].bits != 0; i++)
-		if (crypto_sig_rules[i].value == (int)s)
+	for (i = 0; t[i].bits != 0; i++)
+		if (t[i].value == value)
 			break;
-	return crypto_sig_rules[i].name;
+	return t[i].name;
+}
+
+const char *
+crypto_sig_str(enum crypto_sig s)
+{
+	return rule_name(crypto_sig_rules, (int)s);
 }
 
 const char *
 crypto_enc_str(enum crypto_enc s)
 {
-	size_t	i;
-
-	for (i = 0; crypto_enc_rules[i].bits != 0; i++)
-		if (crypto_enc_rules[i].value == (int)s)
-			break;
-	return crypto_enc_rules[i].name;
+	return rule_name(crypto_enc_rules, (int)s);
 }
 
 const char *
@@ -168,25 +171,24 @@ struct judge {
 static int
 finding(struct judge *j, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-
 static int
-finding(struct judge *j, const char *fmt, ...)
+fact(struct judge *j, unsigned bit, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Adds one sanitised line to the verdict's findings, once, up to 64. */
+static int
+vfinding(struct judge *j, const char *fmt, va_list ap)
 {
 	struct crypto_verdict	*v = j->v;
 	char			**nf, *s, *c;
-	va_list			  ap;
-	int			  n;
 	size_t			  i;
 
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return smerr_set(j->e, SMERR_NOMEM, "out of memory");
+	if (vasprintf(&s, fmt, ap) < 0)
+		return smerr_nomem(j->e);
 	c = text_sanitize_str(s, 0);
 	free(s);
 	if (c == NULL)
-		return smerr_set(j->e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(j->e);
 	for (i = 0; i < v->nfindings; i++)
 		if (strcmp(v->findings[i], c) == 0) {
 			free(c);
@@ -197,11 +199,37 @@ finding(struct judge *j, const char *fmt, ...)
 	    sizeof(*nf))) == NULL) {
 		free(c);
 		return v->nfindings >= 64 ? 0 :
-		    smerr_set(j->e, SMERR_NOMEM, "out of memory");
+		    smerr_nomem(j->e);
 	}
 	v->findings = nf;
 	nf[v->nfindings++] = c;
 	return 0;
+}
+
+static int
+finding(struct judge *j, const char *fmt, ...)
+{
+	va_list	ap;
+	int	r;
+
+	va_start(ap, fmt);
+	r = vfinding(j, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/* Sets a fact of the verdict and records the finding that explains it. */
+static int
+fact(struct judge *j, unsigned bit, const char *fmt, ...)
+{
+	va_list	ap;
+	int	r;
+
+	j->facts |= bit;
+	va_start(ap, fmt);
+	r = vfinding(j, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 static int
@@ -285,7 +313,10 @@ is_sigpart(const struct mime_part *p)
 	    has_suffix(mime_part_param(p, "name"), ".p7s"));
 }
 
-/* Transfer-decodes the DER of p into a new buffer. */
+/*
+ * Transfer-decodes p (the DER of a CMS part, or a message) into a new
+ * buffer; one that cannot be decoded is a finding and leaves *bp NULL.
+ */
 static int
 part_der(struct judge *j, const struct mime_part *p, struct buf **bp)
 {
@@ -296,11 +327,11 @@ part_der(struct judge *j, const struct mime_part *p, struct buf **bp)
 	*bp = NULL;
 	smerr_clear(&pe);
 	if ((b = buf_new(MIME_MAX_INPUT)) == NULL)
-		return smerr_set(j->e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(j->e);
 	if ((r = mime_part_decode(p, b, &pe)) != 0) {
 		buf_free(b);
 		if (r == SMERR_NOMEM)
-			return smerr_set(j->e, r, "out of memory");
+			return smerr_nomem(j->e);
 		return finding(j, "%s", smerr_msg(&pe));
 	}
 	*bp = b;
@@ -360,14 +391,11 @@ revoke_note(struct judge *j, X509 *cert, STACK_OF(X509) *certs, size_t i,
 	return why[0] != '\0' ? finding(j, "signer %zu: %s", i + 1, why) : 0;
 }
 
-/* ISO 8601 UTC of t into out (at least 21 bytes). */
+/* ISO 8601 UTC of t into out (at least 21 bytes); "@" and seconds else. */
 static void
 iso_time(time_t t, char *out, size_t size)
 {
-	struct tm	tm;
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	if (text_iso_time(t, out, size) != 0)
 		(void)snprintf(out, size, "@%lld", (long long)t);
 }
 
@@ -405,9 +433,9 @@ signer_times(struct judge *j, const struct crypto_signer *sg, size_t i)
 	iso_time(na, b, sizeof(b));
 	iso_time(st, c, sizeof(c));
 	if (sg->signing_time != 0 && (st < nb || st > na)) {
-		j->facts |= CRYPTO_S_UNTRUSTED;
-		return finding(j, "signer %zu: signed at %s, outside the "
-		    "certificate's validity (%s to %s)", i + 1, c, a, b);
+		return fact(j, CRYPTO_S_UNTRUSTED, "signer %zu: signed at %s, "
+		    "outside the certificate's validity (%s to %s)", i + 1,
+		    c, a, b);
 	}
 	if (na < now && st != 0 && st <= na)
 		return finding(j, "signer %zu: the certificate expired at %s, "
@@ -439,9 +467,8 @@ signer_dane(struct judge *j, X509 *cert, size_t i, const char *addr,
 		return 0;
 	case CRYPTO_DANE_CONTRADICTION:
 		*trustp = CRYPTO_TRUST_NONE;
-		j->facts |= CRYPTO_S_UNTRUSTED;
-		return finding(j, "signer %zu: DNSSEC-secure SMIMEA records "
-		    "do not match the certificate", i + 1);
+		return fact(j, CRYPTO_S_UNTRUSTED, "signer %zu: DNSSEC-secure "
+		    "SMIMEA records do not match the certificate", i + 1);
 	case CRYPTO_DANE_ERROR:
 		/* A bogus or missing answer vouches for nothing. */
 		return finding(j, "signer %zu: the SMIMEA lookup failed "
@@ -482,6 +509,120 @@ signer_keep(struct crypto_verdict *v, const struct crypto_signer *sg,
 		v->harvest_addr = lower_dup(v->from);
 }
 
+/* What the signature's mathematics said of signer i. */
+static int
+signer_math(struct judge *j, const struct crypto_signer *sg, size_t i)
+{
+	if (sg->math == 0)
+		return fact(j, CRYPTO_S_INVALID, "signer %zu: %s", i + 1,
+		    sg->why);
+	if (sg->math < 0 && sg->alg[0] != '\0')
+		return fact(j, CRYPTO_S_ERROR, "signer %zu: %s (%s)", i + 1,
+		    sg->why, sg->alg);
+	if (sg->math < 0)
+		return fact(j, CRYPTO_S_ERROR, "signer %zu: %s", i + 1,
+		    sg->why);
+	return 0;
+}
+
+/*
+ * Who signer i is: the certificate's addresses into *emp, the one shown
+ * (From's when the certificate names it) into *addrp, added to the
+ * verdict's signers; a signer that is not From is a mismatch.
+ */
+static int
+signer_identity(struct judge *j, const struct crypto_signer *sg, size_t i,
+    char ***emp, size_t *nemp, char **addrp)
+{
+	struct crypto_verdict	*v = j->v;
+	const char		*from = v->from;
+	size_t			 k;
+
+	*addrp = NULL;
+	if (crypto_cert_emails(sg->cert, emp, nemp) != 0)
+		return smerr_nomem(j->e);
+	*addrp = *nemp > 0 ? (*emp)[0] : NULL;
+	for (k = 0; from != NULL && k < *nemp; k++)
+		if (crypto_addr_eq((*emp)[k], from)) {
+			*addrp = (*emp)[k];
+			break;
+		}
+	if (*addrp != NULL && strv_push(&v->signers, &v->nsigners,
+	    *addrp) != 0)
+		return smerr_nomem(j->e);
+	if (from != NULL && crypto_cert_has_email(sg->cert, from))
+		return 0;
+	if (*nemp == 0)
+		return fact(j, CRYPTO_S_MISMATCH, "signer %zu: the "
+		    "certificate names no e-mail address", i + 1);
+	if (from == NULL)
+		return fact(j, CRYPTO_S_MISMATCH, "the message has no single "
+		    "From address to compare the signer with");
+	return fact(j, CRYPTO_S_MISMATCH, "signer %zu is %s, not the From "
+	    "address %s", i + 1, (*emp)[0], from);
+}
+
+/*
+ * How strong signer i's signature is: its key, its digest and its times
+ * (a root signature's Date far from the signing time is only shown).
+ */
+static int
+signer_strength(struct judge *j, const struct crypto_signer *sg, size_t i,
+    int root)
+{
+	time_t	d;
+	int	r;
+
+	if (root && sg->signing_time != 0 && j->date != 0) {
+		d = j->date > sg->signing_time ? j->date - sg->signing_time :
+		    sg->signing_time - j->date;
+		if (d > JUDGE_DATE_SLACK && (r = finding(j, "signer %zu: the "
+		    "Date header field is %lld minutes from the signing time",
+		    i + 1, (long long)d / 60)) != 0)
+			return r;
+	}
+	if (small_key(sg->cert) && (r = fact(j, CRYPTO_S_UNTRUSTED,
+	    "signer %zu: an RSA key shorter than 2048 bits", i + 1)) != 0)
+		return r;
+	if (sg->weak && (r = fact(j, CRYPTO_S_UNTRUSTED, "signer %zu uses a "
+	    "digest weaker than SHA-256", i + 1)) != 0)
+		return r;
+	return signer_times(j, sg, i);
+}
+
+/*
+ * Whom signer i is trusted through: its chain (PKIX), SMIMEA for addr
+ * (DANE), then, when trusted and the mathematics held, its revocation.
+ */
+static int
+signer_trust(struct judge *j, const struct crypto_signed *s,
+    const struct crypto_signer *sg, size_t i, const char *addr,
+    enum crypto_trust *trustp, enum crypto_rev *revp)
+{
+	enum crypto_dane	 d;
+	const char		*why;
+	int			 ok, r;
+
+	*trustp = CRYPTO_TRUST_NONE;
+	*revp = CRYPTO_REV_NOT_CHECKED;
+	ok = crypto_chain_check(j->ctx, sg->cert, s->certs, &why);
+	if (ok < 0) {
+		if ((r = fact(j, CRYPTO_S_ERROR, "signer %zu: the certificate "
+		    "chain could not be checked", i + 1)) != 0)
+			return r;
+	} else if (ok == 1)
+		*trustp = CRYPTO_TRUST_PKIX;
+	if ((r = signer_dane(j, sg->cert, i, addr, trustp, &d)) != 0)
+		return r;
+	if (sg->math == 1 && *trustp != CRYPTO_TRUST_NONE &&
+	    (r = revoke_note(j, sg->cert, s->certs, i, revp)) != 0)
+		return r;
+	if (*trustp == CRYPTO_TRUST_NONE && ok == 0)
+		return fact(j, CRYPTO_S_UNTRUSTED, "signer %zu: %s", i + 1,
+		    why != NULL ? why : "untrusted certificate");
+	return 0;
+}
+
 /*
  * Records the outcome of one counted SignedData: every SignerInfo is
  * judged, and the last (innermost) layer's first signer becomes the
@@ -492,117 +633,32 @@ sig_record(struct judge *j, struct crypto_signed *s, int root)
 {
 	struct crypto_verdict	*v = j->v;
 	struct crypto_signer	*sg;
-	const char		*why, *from = v->from;
-	char			**em = NULL, *addr;
-	enum crypto_trust	 trust;
-	enum crypto_dane	 d;
-	enum crypto_rev		 rev;
+	char			**em = NULL, *addr = NULL;
+	enum crypto_trust	 trust = CRYPTO_TRUST_NONE;
+	enum crypto_rev		 rev = CRYPTO_REV_NOT_CHECKED;
 	size_t			 i, nem = 0;
-	int			 r, ok;
+	int			 r;
 
 	j->facts |= CRYPTO_S_SIGNED;
 	j->nsig++;
 	if (root)
 		j->root_sig = 1;
-	if (s->malformed) {
-		j->facts |= CRYPTO_S_INVALID;
-		return finding(j, "%s", s->why);
-	}
+	if (s->malformed)
+		return fact(j, CRYPTO_S_INVALID, "%s", s->why);
 	for (i = 0; i < s->nsigners; i++) {
 		sg = &s->signers[i];
-		trust = CRYPTO_TRUST_NONE;
 		crypto_strv_free(em, nem);
 		em = NULL;
 		nem = 0;
-		if (sg->math == 0) {
-			j->facts |= CRYPTO_S_INVALID;
-			if ((r = finding(j, "signer %zu: %s", i + 1,
-			    sg->why)) != 0)
-				goto out;
-		} else if (sg->math < 0) {
-			j->facts |= CRYPTO_S_ERROR;
-			if ((r = sg->alg[0] != '\0' ? finding(j,
-			    "signer %zu: %s (%s)", i + 1, sg->why, sg->alg) :
-			    finding(j, "signer %zu: %s", i + 1, sg->why)) != 0)
-				goto out;
-		}
+		if ((r = signer_math(j, sg, i)) != 0)
+			goto out;
 		if (sg->cert == NULL)
 			continue;
-		if (crypto_cert_emails(sg->cert, &em, &nem) != 0) {
-			r = smerr_set(j->e, SMERR_NOMEM, "out of memory");
+		if ((r = signer_identity(j, sg, i, &em, &nem, &addr)) != 0 ||
+		    (r = signer_strength(j, sg, i, root)) != 0 ||
+		    (r = signer_trust(j, s, sg, i, v->from != NULL ? v->from :
+		    addr, &trust, &rev)) != 0)
 			goto out;
-		}
-		addr = nem > 0 ? em[0] : NULL;
-		for (ok = 0; from != NULL && (size_t)ok < nem; ok++)
-			if (crypto_addr_eq(em[ok], from)) {
-				addr = em[ok];
-				break;
-			}
-		if (addr != NULL && strv_push(&v->signers, &v->nsigners,
-		    addr) != 0) {
-			r = smerr_set(j->e, SMERR_NOMEM, "out of memory");
-			goto out;
-		}
-		if (from == NULL || !crypto_cert_has_email(sg->cert, from)) {
-			j->facts |= CRYPTO_S_MISMATCH;
-			if (nem == 0)
-				r = finding(j, "signer %zu: the certificate "
-				    "names no e-mail address", i + 1);
-			else if (from == NULL)
-				r = finding(j, "the message has no single "
-				    "From address to compare the signer with");
-			else
-				r = finding(j, "signer %zu is %s, not the From "
-				    "address %s", i + 1, em[0], from);
-			if (r != 0)
-				goto out;
-		}
-		/* Shown beside the verdict, not a different sender. */
-		if (root && sg->signing_time != 0 && j->date != 0 &&
-		    (sg->signing_time - j->date > JUDGE_DATE_SLACK ||
-		    j->date - sg->signing_time > JUDGE_DATE_SLACK)) {
-			if ((r = finding(j, "signer %zu: the Date header field "
-			    "is %lld minutes from the signing time", i + 1,
-			    (long long)(j->date > sg->signing_time ?
-			    j->date - sg->signing_time : sg->signing_time -
-			    j->date) / 60)) != 0)
-				goto out;
-		}
-		if (small_key(sg->cert)) {
-			j->facts |= CRYPTO_S_UNTRUSTED;
-			if ((r = finding(j, "signer %zu: an RSA key shorter "
-			    "than 2048 bits", i + 1)) != 0)
-				goto out;
-		}
-		if (sg->weak) {
-			j->facts |= CRYPTO_S_UNTRUSTED;
-			if ((r = finding(j, "signer %zu uses a digest weaker "
-			    "than SHA-256", i + 1)) != 0)
-				goto out;
-		}
-		if ((r = signer_times(j, sg, i)) != 0)
-			goto out;
-		ok = crypto_chain_check(j->ctx, sg->cert, s->certs, &why);
-		if (ok < 0) {
-			j->facts |= CRYPTO_S_ERROR;
-			if ((r = finding(j, "signer %zu: the certificate chain "
-			    "could not be checked", i + 1)) != 0)
-				goto out;
-		} else if (ok == 1)
-			trust = CRYPTO_TRUST_PKIX;
-		if ((r = signer_dane(j, sg->cert, i, from != NULL ? from :
-		    addr, &trust, &d)) != 0)
-			goto out;
-		rev = CRYPTO_REV_NOT_CHECKED;
-		if (sg->math == 1 && trust != CRYPTO_TRUST_NONE &&
-		    (r = revoke_note(j, sg->cert, s->certs, i, &rev)) != 0)
-			goto out;
-		if (trust == CRYPTO_TRUST_NONE && ok == 0) {
-			j->facts |= CRYPTO_S_UNTRUSTED;
-			if ((r = finding(j, "signer %zu: %s", i + 1,
-			    why != NULL ? why : "untrusted certificate")) != 0)
-				goto out;
-		}
 		/* The innermost layer's first signer is "signer". */
 		if (i == 0) {
 			signer_keep(v, sg, addr, trust);
@@ -675,8 +731,8 @@ budget_room(const struct judge *j)
 static int
 over_budget(struct judge *j, const char *why)
 {
-	j->facts |= CRYPTO_S_SIGNED | CRYPTO_S_ERROR;
-	return finding(j, "%s; it is not shown", why);
+	return fact(j, CRYPTO_S_SIGNED | CRYPTO_S_ERROR, "%s; it is not shown",
+	    why);
 }
 
 /*
@@ -736,8 +792,8 @@ plain_keep(struct judge *j, struct buf *plain,
 {
 	if (j->nplains >= JUDGE_MAX_LAYERS) {
 		buf_free(plain);
-		j->facts |= CRYPTO_S_SIGNED | CRYPTO_S_ERROR;
-		return finding(j, "too many S/MIME layers");
+		return fact(j, CRYPTO_S_SIGNED | CRYPTO_S_ERROR,
+		    "too many S/MIME layers");
 	}
 	j->budget -= buf_len(plain);
 	j->plains[j->nplains++] = plain;
@@ -755,7 +811,7 @@ envelope_open(struct judge *j, const struct buf *der,
 	int		 r = 0, opened;
 
 	if ((plain = buf_new_secret(budget_room(j))) == NULL)
-		return smerr_set(j->e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(j->e);
 	opened = crypto_cms_decrypt(j->ctx, buf_data(der), buf_len(der),
 	    plain, &cipher, &why, j->e);
 	if (opened < 0) {
@@ -799,7 +855,7 @@ compressed_open(struct judge *j, const struct buf *der,
 	int		 opened;
 
 	if ((plain = buf_new(budget_room(j))) == NULL)
-		return smerr_set(j->e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(j->e);
 	opened = crypto_cms_uncompress(buf_data(der), buf_len(der), plain,
 	    &why, j->e);
 	if (opened != 1) {
@@ -830,9 +886,8 @@ smime_entity(struct judge *j, const struct mime_part *p, int root,
 	memset(&s, 0, sizeof(s));
 	*nextp = NULL;
 	if (++j->layers > JUDGE_MAX_LAYERS) {
-		j->facts |= CRYPTO_S_SIGNED | CRYPTO_S_ERROR;
-		return finding(j, "more than %d S/MIME layers; the rest is "
-		    "not shown", JUDGE_MAX_LAYERS);
+		return fact(j, CRYPTO_S_SIGNED | CRYPTO_S_ERROR, "more than %d "
+		    "S/MIME layers; the rest is not shown", JUDGE_MAX_LAYERS);
 	}
 	if (smime_kind(p) == K_DETACHED) {
 		if (mime_part_nchildren(p) != 2 ||
@@ -908,13 +963,11 @@ smime_entity(struct judge *j, const struct mime_part *p, int root,
 			r = finding(j, "a signed part that is not readable "
 			    "CMS");
 		} else if (root) {
-			j->facts |= CRYPTO_E_ENVELOPE | CRYPTO_E_FAILED;
-			r = finding(j, "an S/MIME part that is not readable "
-			    "CMS");
+			r = fact(j, CRYPTO_E_ENVELOPE | CRYPTO_E_FAILED,
+			    "an S/MIME part that is not readable CMS");
 		} else {
-			j->facts |= CRYPTO_E_PARTIAL;
-			r = finding(j, "an unreadable S/MIME part stands "
-			    "beside other content");
+			r = fact(j, CRYPTO_E_PARTIAL, "an unreadable S/MIME "
+			    "part stands beside other content");
 		}
 		goto out;
 	}
@@ -943,9 +996,7 @@ out:
 static int
 text_segment(struct judge *j)
 {
-	struct crypto_span	*ns;
-	unsigned		 f = 0;
-	size_t			 ncap;
+	unsigned	f = 0;
 
 	if (j->covered > 0)
 		f |= CRYPTO_SPAN_SIGNED;
@@ -955,13 +1006,9 @@ text_segment(struct judge *j)
 		j->nsegs--;
 	if (j->nsegs > 0 && j->segs[j->nsegs - 1].flags == f)
 		return 0;	/* the run goes on */
-	if (j->nsegs == j->capsegs) {
-		ncap = j->capsegs == 0 ? 8 : j->capsegs * 2;
-		if ((ns = reallocarray(j->segs, ncap, sizeof(*ns))) == NULL)
-			return smerr_set(j->e, SMERR_NOMEM, "out of memory");
-		j->segs = ns;
-		j->capsegs = ncap;
-	}
+	if (vec_reserve(&j->segs, &j->capsegs, j->nsegs,
+	    sizeof(*j->segs)) != 0)
+		return smerr_nomem(j->e);
 	j->segs[j->nsegs].line = buf_len(j->text);
 	j->segs[j->nsegs++].flags = f;
 	return 0;
@@ -996,7 +1043,7 @@ text_add(struct judge *j, const struct mime_part *p)
 		return 0;
 	}
 	if ((t = buf_new(MIME_MAX_INPUT)) == NULL)
-		return smerr_set(j->e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(j->e);
 	if ((r = mime_part_text(p, t, &pe)) != 0) {
 		buf_free(t);
 		buf_truncate(j->text, mark);
@@ -1021,18 +1068,11 @@ part_message(struct judge *j, const struct mime_part *p,
     const struct mime_part **innerp)
 {
 	struct buf	*b;
-	struct smerr	 pe;
 	int		 r;
 
 	*innerp = NULL;
-	smerr_clear(&pe);
-	if ((b = buf_new(MIME_MAX_INPUT)) == NULL)
-		return smerr_set(j->e, SMERR_NOMEM, "out of memory");
-	if ((r = mime_part_decode(p, b, &pe)) != 0) {
-		buf_free(b);
-		return r == SMERR_NOMEM ? smerr_set(j->e, r, "out of memory") :
-		    finding(j, "%s", smerr_msg(&pe));
-	}
+	if ((r = part_der(j, p, &b)) != 0 || b == NULL)
+		return r;
 	r = msg_keep(j, buf_data(b), buf_len(b), innerp);
 	buf_free(b);
 	return r;
@@ -1179,9 +1219,8 @@ identity_check(struct judge *j)
 			    !mime_addr_names_other(val, j->v->from))
 				continue;
 			if (k == 0) {
-				j->facts |= CRYPTO_S_MISMATCH;
-				r = finding(j, "the From field shows an "
-				    "address other than the signer's");
+				r = fact(j, CRYPTO_S_MISMATCH, "the From field "
+				    "shows an address other than the signer's");
 			} else
 				r = finding(j, "the %s field names an address "
 				    "other than the signer's", shown[k]);
@@ -1204,7 +1243,7 @@ decrypted_keep(struct judge *j)
 	if (j->plain == NULL)
 		return 0;
 	if ((b = buf_new_secret(2 * MIME_MAX_INPUT)) == NULL)
-		return smerr_set(j->e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(j->e);
 	for (i = 0; r == 0 &&
 	    (name = mime_part_field(j->outer, i, &val)) != NULL; i++) {
 		if (strncasecmp(name, "content-", 8) == 0 ||
@@ -1244,7 +1283,7 @@ text_shown(struct judge *j)
 	if ((o = buf_new(2 * MIME_MAX_INPUT)) == NULL ||
 	    (v->spans = calloc(n, sizeof(*v->spans))) == NULL) {
 		buf_free(o);
-		return smerr_set(j->e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(j->e);
 	}
 	for (i = 0; i < n && r == 0; i++) {
 		start = j->nsegs > 0 ? j->segs[i].line : 0;
@@ -1283,7 +1322,7 @@ crypto_judge(struct crypto_ctx *ctx, const void *msg, size_t len,
 	j.budget = JUDGE_BUDGET_TIMES * len + JUDGE_BUDGET_FIXED;
 	if ((v = calloc(1, sizeof(*v))) == NULL ||
 	    (j.text = buf_new(MIME_MAX_INPUT)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	j.v = v;
@@ -1324,10 +1363,9 @@ crypto_judge(struct crypto_ctx *ctx, const void *msg, size_t len,
 		goto out;
 	for (i = 0; i < j.nmsgs; i++)
 		if (mime_msg_unterminated(j.msgs[i])) {
-			if (j.facts & CRYPTO_S_SIGNED)
-				j.facts |= CRYPTO_S_INVALID;
-			if ((r = finding(&j, "a multipart part has no closing "
-			    "boundary: the message is malformed")) != 0)
+			if ((r = fact(&j, j.facts & CRYPTO_S_SIGNED ?
+			    CRYPTO_S_INVALID : 0, "a multipart part has no "
+			    "closing boundary: the message is malformed")) != 0)
 				goto out;
 			break;
 		}
@@ -1335,9 +1373,8 @@ crypto_judge(struct crypto_ctx *ctx, const void *msg, size_t len,
 	    (r = identity_check(&j)) != 0)
 		goto out;
 	if (j.nsig > 0 && !j.root_sig) {
-		j.facts |= CRYPTO_S_PARTIAL;
-		if ((r = finding(&j, "a signature covers only part of the "
-		    "message; the rest is not signed")) != 0)
+		if ((r = fact(&j, CRYPTO_S_PARTIAL, "a signature covers only "
+		    "part of the message; the rest is not signed")) != 0)
 			goto out;
 	}
 	if ((j.facts & CRYPTO_E_PARTIAL) && (j.facts & CRYPTO_E_ENVELOPE) &&
@@ -1416,19 +1453,6 @@ strv_json(struct buf *out, char *const *sv, size_t n)
 	return r | buf_putc(out, ']');
 }
 
-/* ISO 8601 UTC, or null for no time. */
-static int
-time_json(struct buf *out, time_t t)
-{
-	struct tm	tm;
-	char		s[32];
-
-	if (t == 0 || gmtime_r(&t, &tm) == NULL ||
-	    strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		return json_str(out, NULL);
-	return json_str(out, s);
-}
-
 int
 crypto_verdict_json(const struct crypto_verdict *v, struct buf *out)
 {
@@ -1445,7 +1469,7 @@ crypto_verdict_json(const struct crypto_verdict *v, struct buf *out)
 	r |= json_key(out, "cc", 0);
 	r |= strv_json(out, v->cc, v->ncc);
 	r |= json_key(out, "date", 0);
-	r |= time_json(out, v->date);
+	r |= json_time(out, v->date);
 	r |= json_key(out, "header_protection", 0);
 	r |= json_str(out, crypto_hp_str(v->header_protection));
 	r |= json_key(out, "signature", 0);

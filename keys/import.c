@@ -25,6 +25,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/secmem.h"
+#include "base/text.h"
 #include "store/store.h"
 #include "keys/keys.h"
 #include "keys/keys_int.h"
@@ -43,20 +44,32 @@ ossl_err(struct smerr *e, int code, const char *what)
 	return smerr_set(e, code, "%s", what);
 }
 
+X509 *
+keys_der_x509(const uint8_t *der, size_t len)
+{
+	const unsigned char	*p = der;
+	X509			*x;
+
+	if (der == NULL || len == 0 || len > KEYS_MAX_FILE)
+		return NULL;
+	x = d2i_X509(NULL, &p, (long)len);
+	if (x != NULL && p != der + len) {
+		X509_free(x);
+		x = NULL;
+	}
+	ERR_clear_error();
+	return x;
+}
+
 int
 keys_x509_fingerprint(X509 *x, char fp[65], struct smerr *e)
 {
-	static const char	 hex[] = "0123456789abcdef";
-	unsigned char		 md[EVP_MAX_MD_SIZE];
-	unsigned int		 n = 0, i;
+	unsigned char	md[EVP_MAX_MD_SIZE];
+	unsigned int	n = 0;
 
 	if (!X509_digest(x, EVP_sha256(), md, &n) || n != 32)
 		return ossl_err(e, SMERR_CRYPTO, "certificate digest failed");
-	for (i = 0; i < n; i++) {
-		fp[2 * i] = hex[md[i] >> 4];
-		fp[2 * i + 1] = hex[md[i] & 0xf];
-	}
-	fp[64] = '\0';
+	text_hex_encode(md, n, fp);
 	return 0;
 }
 
@@ -92,7 +105,7 @@ keys_x509_emails(X509 *x, char **emailsp, struct smerr *e)
 
 	*emailsp = NULL;
 	if ((b = buf_new(64 * 1024)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
 	for (i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens); i++) {
 		g = sk_GENERAL_NAME_value(gens, i);
@@ -120,7 +133,7 @@ out:
 	GENERAL_NAMES_free(gens);
 	buf_free(b);
 	if (r != 0)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	return 0;
 }
 
@@ -160,24 +173,19 @@ int
 keys_cert_info(const uint8_t *der, size_t len, struct keys_certinfo *ci,
     struct smerr *e)
 {
-	const unsigned char	*p = der;
-	X509			*x;
-	int			 r;
+	X509	*x;
+	int	 r;
 
 	memset(ci, 0, sizeof(*ci));
-	if (der == NULL || len == 0 || len > KEYS_MAX_FILE ||
-	    (x = d2i_X509(NULL, &p, (long)len)) == NULL ||
-	    p != der + len) {
-		ERR_clear_error();
+	if ((x = keys_der_x509(der, len)) == NULL)
 		return smerr_set(e, SMERR_PARSE, "not a DER certificate");
-	}
 	if ((r = keys_x509_fingerprint(x, ci->fingerprint, e)) != 0 ||
 	    (r = keys_x509_emails(x, &ci->emails, e)) != 0)
 		goto out;
 	ci->subject = name_text(X509_get_subject_name(x));
 	ci->issuer = name_text(X509_get_issuer_name(x));
 	if (ci->subject == NULL || ci->issuer == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	ci->not_before = asn1_time(X509_get0_notBefore(x));
@@ -227,7 +235,7 @@ keys_put_x509(struct keys *k, X509 *x, enum keys_kind kind,
 		}
 		if ((key = buf_new_secret(0)) == NULL ||
 		    buf_put(key, kder, (size_t)klen) != 0) {
-			r = smerr_set(e, SMERR_NOMEM, "out of memory");
+			r = smerr_nomem(e);
 			goto out;
 		}
 		if ((r = keys_seal(k, fp, key, &sealed, e)) != 0)
@@ -333,7 +341,7 @@ read_pem(const struct buf *b, STACK_OF(X509) *certs, EVP_PKEY **pkeyp,
 
 	*pkeyp = NULL;
 	if ((bio = BIO_new_mem_buf(buf_data(b), (int)buf_len(b))) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	infos = PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL);
 	BIO_free(bio);
 	if (infos == NULL)
@@ -342,7 +350,7 @@ read_pem(const struct buf *b, STACK_OF(X509) *certs, EVP_PKEY **pkeyp,
 		xi = sk_X509_INFO_value(infos, i);
 		if (xi->x509 != NULL) {
 			if (!sk_X509_push(certs, xi->x509)) {
-				r = smerr_set(e, SMERR_NOMEM, "out of memory");
+				r = smerr_nomem(e);
 				break;
 			}
 			xi->x509 = NULL;
@@ -376,7 +384,7 @@ keys_import_cert(struct keys *k, const struct buf *data, enum keys_kind kind,
 	if (kind != KEYS_PEER && kind != KEYS_ANCHOR)
 		return smerr_set(e, SMERR_INVAL, "keys_import_cert: bad kind");
 	if ((certs = sk_X509_new_null()) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	if (is_pem(data)) {
 		if ((r = read_pem(data, certs, &pkey, e)) != 0)
 			goto out;
@@ -391,7 +399,7 @@ keys_import_cert(struct keys *k, const struct buf *data, enum keys_kind kind,
 		}
 		if (!sk_X509_push(certs, x)) {
 			X509_free(x);
-			r = smerr_set(e, SMERR_NOMEM, "out of memory");
+			r = smerr_nomem(e);
 			goto out;
 		}
 	}
@@ -448,15 +456,12 @@ has_private_key(const struct buf *b)
 static int
 der_is_cert(const struct buf *b)
 {
-	const unsigned char	*p = buf_data(b);
-	X509			*x;
-	int			 ok;
+	X509	*x;
 
-	x = d2i_X509(NULL, &p, (long)buf_len(b));
-	ok = x != NULL && p == buf_data(b) + buf_len(b);
+	if ((x = keys_der_x509(buf_data(b), buf_len(b))) == NULL)
+		return 0;
 	X509_free(x);
-	ERR_clear_error();
-	return ok;
+	return 1;
 }
 
 static int
@@ -487,7 +492,7 @@ keys_import_path(struct keys *k, const char *path, enum keys_kind kind,
 		goto out;
 	}
 	if ((b = buf_new_secret(KEYS_MAX_FILE)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	if ((r = buf_read_fd(b, fd)) != 0) {

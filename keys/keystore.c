@@ -29,7 +29,7 @@ keys_open(struct store *st, struct keys **kp, struct smerr *e)
 	if (st == NULL)
 		return smerr_set(e, SMERR_INVAL, "keys_open: no store");
 	if ((k = calloc(1, sizeof(*k))) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	k->st = st;
 	*kp = k;
 	return 0;
@@ -162,7 +162,7 @@ keys_find_email(struct keys *k, const char *address, unsigned mask,
 		return smerr_set(e, SMERR_INVAL, "no address");
 	r = store_cert_foreach(k->st, mask, collect_cb, &c, e);
 	if (r == 0 && c.err)
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 	for (i = c.n; r == 0 && i > 0; i--) {
 		memset(&kc, 0, sizeof(kc));
 		kc.id = c.v[i - 1].id;
@@ -220,23 +220,6 @@ keys_identity_key(struct keys *k, int64_t id, struct buf **keyp,
 	return keys_seal_open(k, f.hex, b, keyp, e);
 }
 
-static X509 *
-der_x509(const uint8_t *der, size_t len)
-{
-	const unsigned char	*p = der;
-	X509			*x;
-
-	if (der == NULL || len == 0 || len > KEYS_MAX_FILE)
-		return NULL;
-	x = d2i_X509(NULL, &p, (long)len);
-	if (x != NULL && p != der + len) {
-		X509_free(x);
-		x = NULL;
-	}
-	ERR_clear_error();
-	return x;
-}
-
 int
 keys_cert_add(struct keys *k, const uint8_t *der, size_t len,
     enum keys_kind kind, const char *source, const char *emails,
@@ -248,14 +231,14 @@ keys_cert_add(struct keys *k, const uint8_t *der, size_t len,
 	size_t			 i;
 	int			 r;
 
-	if ((x = der_x509(der, len)) == NULL)
+	if ((x = keys_der_x509(der, len)) == NULL)
 		return smerr_set(e, SMERR_PARSE, "not a DER certificate");
 	if ((r = keys_x509_fingerprint(x, fp, e)) != 0 ||
 	    (r = keys_x509_emails(x, &own, e)) != 0)
 		goto out;
 	if (emails != NULL) {
 		if ((lower = strdup(emails)) == NULL) {
-			r = smerr_set(e, SMERR_NOMEM, "out of memory");
+			r = smerr_nomem(e);
 			goto out;
 		}
 		for (i = 0; lower[i] != '\0'; i++)
@@ -323,7 +306,7 @@ keys_harvest(struct keys *k, const uint8_t *der, size_t len,
 	if (address == NULL || *address == '\0' || strchr(address, ',') ||
 	    strchr(address, '@') == NULL)
 		return smerr_set(e, SMERR_INVAL, "harvest: bad address");
-	if ((x = der_x509(der, len)) == NULL)
+	if ((x = keys_der_x509(der, len)) == NULL)
 		return smerr_set(e, SMERR_PARSE, "harvest: not a certificate");
 	if ((r = keys_x509_fingerprint(x, fp, e)) != 0)
 		goto out;
@@ -335,7 +318,7 @@ keys_harvest(struct keys *k, const uint8_t *der, size_t len,
 	    e)) != 0)
 		goto fail;
 	if (p.err) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto fail;
 	}
 	if (p.same_emails != NULL && emails_have(p.same_emails, address)) {
@@ -345,7 +328,7 @@ keys_harvest(struct keys *k, const uint8_t *der, size_t len,
 	}
 	/* The store adds the address to those the row already has. */
 	if ((emails = strdup(address)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto fail;
 	}
 	if ((r = keys_cert_add(k, der, len, KEYS_PEER, p.same_emails != NULL &&
@@ -408,7 +391,7 @@ keys_replaced(struct keys *k, const char *fingerprint, char **oldp,
 		*addressp = NULL;
 	if ((r = store_cert_event_foreach(k->st, repl_cb, &rp, e)) == 0) {
 		if (rp.err)
-			r = smerr_set(e, SMERR_NOMEM, "out of memory");
+			r = smerr_nomem(e);
 		else if (rp.old == NULL)
 			r = smerr_set(e, SMERR_NOTFOUND, "no change");
 	}

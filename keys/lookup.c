@@ -118,7 +118,7 @@ rows_load(struct keys *k, const char *address, struct rows *rs,
 	r = store_cert_foreach(k->st, STORE_CERT_PEER | STORE_CERT_IDENTITY,
 	    rows_cb, rs, e);
 	if (r == 0 && rs->err)
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 	if (r != 0)
 		rows_clear(rs);
 	return r;
@@ -176,7 +176,7 @@ found_add(struct keys_lookup *l, const char *source, const char *dnssec,
 	return 0;
 nomem:
 	keys_judgement_clear(j);
-	return smerr_set(e, SMERR_NOMEM, "out of memory");
+	return smerr_nomem(e);
 }
 
 static const char *
@@ -224,7 +224,7 @@ smimea_query(struct dns *dns, const char *address, struct answer *an,
 	}
 	if (an->a->nrr > 0 && (an->rrs = calloc(an->a->nrr,
 	    sizeof(*an->rrs))) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	for (i = 0; i < an->a->nrr; i++)
@@ -289,6 +289,102 @@ row_other(const struct rows *rs, const char *fp)
 	return 0;
 }
 
+/* The one line that says what DNS answered for the address. */
+static int
+dns_note(struct keys_lookup *l, const struct answer *an, const char *address,
+    struct smerr *e)
+{
+	int	r;
+
+	if (an->a->status == DNS_SECURE_DENIAL)
+		r = asprintf(&l->dns_note, "no SMIMEA record for %s "
+		    "(DNSSEC-secure denial)", address);
+	else if (an->a->status == DNS_INSECURE)
+		r = asprintf(&l->dns_note, "the SMIMEA answer for %s "
+		    "comes from an unsigned zone (DNSSEC insecure) "
+		    "and is not used", address);
+	else
+		r = asprintf(&l->dns_note, "%zu DNSSEC-secure SMIMEA "
+		    "record%s for %s", an->nrr, an->nrr == 1 ? "" : "s",
+		    address);
+	if (r == -1) {
+		l->dns_note = NULL;
+		return smerr_nomem(e);
+	}
+	return 0;
+}
+
+/* The key store's own: imported first, then harvested. */
+static int
+add_stored(struct keys *k, const struct rows *rs, const char *address,
+    const struct keys_smimea *vouch, size_t nvouch, struct keys_lookup *l,
+    struct keys_judgement *j, struct smerr *e)
+{
+	const struct row *w;
+	size_t	i;
+	int	pass, r;
+
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < rs->n; i++) {
+			w = &rs->v[i];
+			if (strcmp(w->source, LOOKUP_SOURCE_SMIMEA) == 0 ||
+			    (strcmp(row_source(w), "harvested") == 0) != pass)
+				continue;
+			if ((r = keys_smimea_judge(k, w->der, w->der_len,
+			    address, KEYS_PURPOSE_ENCRYPT, vouch, nvouch, j,
+			    e)) != 0 ||
+			    (r = found_add(l, row_source(w), NULL, w->der,
+			    w->der_len, j, e)) != 0)
+				return r;
+		}
+	return 0;
+}
+
+/* From DNS: records that carry a whole end-entity certificate. */
+static int
+add_published(struct keys *k, const struct answer *an, const struct rows *rs,
+    const char *address, struct keys_lookup *l, struct keys_judgement *j,
+    struct smerr *e)
+{
+	const struct keys_smimea *rr;
+	size_t	 i;
+	int	 r, secure = an->a->status == DNS_SECURE;
+
+	for (i = 0; i < an->nrr; i++) {
+		rr = &an->rrs[i];
+		if (rr->selector != 0 || rr->matching != 0 ||
+		    (rr->usage != KEYS_SMIMEA_PKIX_EE &&
+		    rr->usage != KEYS_SMIMEA_DANE_EE))
+			continue;
+		if (keys_smimea_judge(k, rr->data, rr->len, address,
+		    KEYS_PURPOSE_ENCRYPT, secure ? an->rrs : NULL,
+		    secure ? an->nrr : 0, j, NULL) != 0)
+			continue;	/* not a certificate: nothing to show */
+		if (row_other(rs, j->fingerprint)) {
+			keys_judgement_clear(j);
+			continue;	/* already shown from the store */
+		}
+		if (!secure) {
+			j->usable = 0;
+			j->trust = KEYS_TRUST_NONE;
+			j->dane = 0;
+			free(j->why);
+			j->why = strdup("the SMIMEA record is in an unsigned "
+			    "zone (DNSSEC insecure): not used for trust");
+		}
+		if (!j->dane) {
+			/* Shown with the record that carried it. */
+			j->usage = rr->usage;
+			j->selector = rr->selector;
+			j->matching = rr->matching;
+		}
+		if ((r = found_add(l, "smimea", secure ? "secure" : "insecure",
+		    rr->data, rr->len, j, e)) != 0)
+			return r;
+	}
+	return 0;
+}
+
 int
 keys_lookup(struct keys *k, struct dns *dns, const char *address,
     unsigned flags, struct keys_lookup **lp, struct smerr *e)
@@ -301,7 +397,7 @@ keys_lookup(struct keys *k, struct dns *dns, const char *address,
 	const struct keys_smimea *vouch = NULL;
 	size_t			 i, ncached = 0, nvouch = 0, nstale = 0;
 	time_t			 now = time(NULL);
-	int			 r, pass, use_cache;
+	int			 r, use_cache;
 	const char		*at;
 
 	*lp = NULL;
@@ -314,7 +410,7 @@ keys_lookup(struct keys *k, struct dns *dns, const char *address,
 		    "%.80s", address != NULL ? address : "(none)");
 	if ((l = calloc(1, sizeof(*l))) == NULL ||
 	    (l->address = strdup(address)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	if ((r = rows_load(k, address, &rs, e)) != 0)
@@ -337,7 +433,7 @@ keys_lookup(struct keys *k, struct dns *dns, const char *address,
 		use_cache = ncached > 0 && nstale == 0 &&
 		    !(flags & KEYS_LOOKUP_REFRESH);
 	if (use_cache && (crr = calloc(ncached, sizeof(*crr))) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	for (i = 0; use_cache && i < rs.n; i++)
@@ -359,39 +455,11 @@ keys_lookup(struct keys *k, struct dns *dns, const char *address,
 			vouch = an.rrs;
 			nvouch = an.nrr;
 		}
-		if (an.a->status == DNS_SECURE_DENIAL)
-			r = asprintf(&l->dns_note, "no SMIMEA record for %s "
-			    "(DNSSEC-secure denial)", address);
-		else if (an.a->status == DNS_INSECURE)
-			r = asprintf(&l->dns_note, "the SMIMEA answer for %s "
-			    "comes from an unsigned zone (DNSSEC insecure) "
-			    "and is not used", address);
-		else
-			r = asprintf(&l->dns_note, "%zu DNSSEC-secure SMIMEA "
-			    "record%s for %s", an.nrr, an.nrr == 1 ? "" : "s",
-			    address);
-		if (r == -1) {
-			l->dns_note = NULL;
-			r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		if ((r = dns_note(l, &an, address, e)) != 0)
 			goto out;
-		}
 	}
-
-	/* The key store's own: imported first, then harvested. */
-	for (pass = 0; pass < 2; pass++)
-		for (i = 0; i < rs.n; i++) {
-			if (strcmp(rs.v[i].source, LOOKUP_SOURCE_SMIMEA) == 0 ||
-			    (strcmp(row_source(&rs.v[i]), "harvested") == 0) !=
-			    pass)
-				continue;
-			if ((r = keys_smimea_judge(k, rs.v[i].der,
-			    rs.v[i].der_len, address, KEYS_PURPOSE_ENCRYPT,
-			    vouch, nvouch, &j, e)) != 0)
-				goto out;
-			if ((r = found_add(l, row_source(&rs.v[i]), NULL,
-			    rs.v[i].der, rs.v[i].der_len, &j, e)) != 0)
-				goto out;
-		}
+	if ((r = add_stored(k, &rs, address, vouch, nvouch, l, &j, e)) != 0)
+		goto out;
 
 	/* From the cache. */
 	for (i = 0; vouch != NULL && vouch == crr && i < nvouch; i++) {
@@ -403,45 +471,13 @@ keys_lookup(struct keys *k, struct dns *dns, const char *address,
 			goto out;
 	}
 
-	/* From DNS: records that carry a whole end-entity certificate. */
-	for (i = 0; an.a != NULL && i < an.nrr; i++) {
-		const struct keys_smimea *rr = &an.rrs[i];
-		int secure = an.a->status == DNS_SECURE;
-
-		if (rr->selector != 0 || rr->matching != 0 ||
-		    (rr->usage != KEYS_SMIMEA_PKIX_EE &&
-		    rr->usage != KEYS_SMIMEA_DANE_EE))
-			continue;
-		if (keys_smimea_judge(k, rr->data, rr->len, address,
-		    KEYS_PURPOSE_ENCRYPT, secure ? an.rrs : NULL,
-		    secure ? an.nrr : 0, &j, NULL) != 0)
-			continue;	/* not a certificate: nothing to show */
-		if (row_other(&rs, j.fingerprint)) {
-			keys_judgement_clear(&j);
-			continue;	/* already shown from the store */
-		}
-		if (!secure) {
-			j.usable = 0;
-			j.trust = KEYS_TRUST_NONE;
-			j.dane = 0;
-			free(j.why);
-			j.why = strdup("the SMIMEA record is in an unsigned "
-			    "zone (DNSSEC insecure): not used for trust");
-		}
-		if (!j.dane) {
-			/* Shown with the record that carried it. */
-			j.usage = rr->usage;
-			j.selector = rr->selector;
-			j.matching = rr->matching;
-		}
-		if ((r = found_add(l, "smimea", secure ? "secure" : "insecure",
-		    rr->data, rr->len, &j, e)) != 0)
+	if (an.a != NULL) {
+		if ((r = add_published(k, &an, &rs, address, l, &j, e)) != 0)
 			goto out;
-	}
-	if (an.a != NULL)
 		if ((r = cache_follow(k, &rs, l, an.a->status ==
 		    DNS_INSECURE ? 0 : an.a->ttl, e)) != 0)
 			goto out;
+	}
 	*lp = l;
 	l = NULL;
 	r = 0;
@@ -468,7 +504,7 @@ keys_find_recipient(struct keys *k, struct dns *dns, const char *address,
 	if (sourcep != NULL)
 		*sourcep = NULL;
 	if ((why = buf_new(4096)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	/* The key store first; DNS only when it holds nothing usable. */
 	for (round = 0; round < 2; round++) {
 		if (round == 1 && dns == NULL)
@@ -482,7 +518,7 @@ keys_find_recipient(struct keys *k, struct dns *dns, const char *address,
 			if (!l->found[i].j.usable)
 				continue;
 			if ((*derp = malloc(l->found[i].der_len)) == NULL) {
-				r = smerr_set(e, SMERR_NOMEM, "out of memory");
+				r = smerr_nomem(e);
 				goto out;
 			}
 			memcpy(*derp, l->found[i].der, l->found[i].der_len);

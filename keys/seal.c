@@ -19,6 +19,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/secmem.h"
+#include "base/text.h"
 #include "store/store.h"
 #include "keys/keys.h"
 #include "keys/keys_int.h"
@@ -53,15 +54,13 @@ static int
 seal_key(struct keys *k, uint8_t key[KEYS_SEAL_KEYLEN], struct smerr *e)
 {
 	char	*hex = NULL, out[2 * KEYS_SEAL_KEYLEN + 1];
-	size_t	 i;
 	int	 r;
 
 	r = store_meta_get(k->st, SEAL_SETTING, &hex, NULL);
 	if (r == SMERR_NOTFOUND) {
 		if (RAND_priv_bytes(key, KEYS_SEAL_KEYLEN) != 1)
 			return smerr_set(e, SMERR_CRYPTO, "no random bytes");
-		for (i = 0; i < KEYS_SEAL_KEYLEN; i++)
-			(void)snprintf(out + 2 * i, 3, "%02x", key[i]);
+		text_hex_encode(key, KEYS_SEAL_KEYLEN, out);
 		r = store_meta_set(k->st, SEAL_SETTING, out, e);
 		secmem_wipe(out, sizeof(out));
 		return r;
@@ -113,7 +112,7 @@ seal(const uint8_t key[KEYS_SEAL_KEYLEN], const uint8_t fp[32],
 		    len);
 	total = SEAL_MAGICLEN + SEAL_NONCE + len + SEAL_TAG;
 	if ((p = malloc(total)) == NULL || (b = buf_new(0)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	memcpy(p, SEAL_MAGIC, SEAL_MAGICLEN);
@@ -124,7 +123,7 @@ seal(const uint8_t key[KEYS_SEAL_KEYLEN], const uint8_t fp[32],
 		goto out;
 	}
 	if (buf_put(b, p, total) != 0) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	*outp = b;
@@ -175,7 +174,7 @@ keys_unseal(const uint8_t key[KEYS_SEAL_KEYLEN], const uint8_t fp[32],
 	n = len - SEAL_MAGICLEN - SEAL_NONCE - SEAL_TAG;
 	memcpy(tag, blob + len - SEAL_TAG, SEAL_TAG);
 	if ((p = malloc(n)) == NULL || (b = buf_new_secret(0)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	if (seal_cipher(0, key, blob + SEAL_MAGICLEN, fp, blob +
@@ -185,7 +184,7 @@ keys_unseal(const uint8_t key[KEYS_SEAL_KEYLEN], const uint8_t fp[32],
 		goto out;
 	}
 	if (buf_put(b, p, n) != 0) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	*keyp = b;

@@ -35,6 +35,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/secmem.h"
+#include "base/text.h"
 #include "store/store.h"
 #include "keys/keys.h"
 
@@ -118,7 +119,7 @@ deadline_start(struct deadline *d, struct smerr *e)
 
 	memset(d, 0, sizeof(*d));
 	if ((d->cancel = g_cancellable_new()) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	pthread_mutex_init(&d->mtx, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -238,6 +239,30 @@ secret_done(SecretService *svc)
 		g_object_unref(svc);
 }
 
+/*
+ * Starts a deadline in d and probes the Secret Service (secret_probe): 0,
+ * and ss_close ends both; else the error, with nothing left to end.
+ */
+static int
+ss_open(struct deadline *d, SecretService **svcp, struct smerr *e)
+{
+	int	r;
+
+	*svcp = NULL;
+	if ((r = deadline_start(d, e)) != 0)
+		return r;
+	if ((r = secret_probe(d, svcp, e)) != 0)
+		deadline_stop(d);
+	return r;
+}
+
+static void
+ss_close(struct deadline *d, SecretService *svc)
+{
+	secret_done(svc);
+	deadline_stop(d);
+}
+
 static int
 hex_decode(const char *s, uint8_t *out, size_t n)
 {
@@ -254,19 +279,6 @@ hex_decode(const char *s, uint8_t *out, size_t n)
 		out[i] = (uint8_t)(hi << 4 | lo);
 	}
 	return 0;
-}
-
-static void
-hex_encode(const uint8_t *p, size_t n, char *out)
-{
-	static const char	hex[] = "0123456789abcdef";
-	size_t			i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hex[p[i] >> 4];
-		out[2 * i + 1] = hex[p[i] & 0xf];
-	}
-	out[2 * n] = '\0';
 }
 
 /* The absolute form of datadir, which keys the Secret Service item. */
@@ -344,12 +356,12 @@ kdf_write(const char *path, const struct kdf *k, struct smerr *e)
 	char	 line[256], salt[2 * KDF_SALT + 1], *tmp = NULL;
 	int	 fd = -1, len, r = 0;
 
-	hex_encode(k->salt, KDF_SALT, salt);
+	text_hex_encode(k->salt, KDF_SALT, salt);
 	len = snprintf(line, sizeof(line), "sealmail-kdf 1 scrypt %lu %lu "
 	    "%lu %s\n", (unsigned long)k->n, (unsigned long)k->r,
 	    (unsigned long)k->p, salt);
 	if (asprintf(&tmp, "%s.tmp", path) == -1)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	    0600)) == -1 || write(fd, line, (size_t)len) != len ||
 	    fsync(fd) == -1) {
@@ -425,8 +437,8 @@ ss_store(struct deadline *d, const char *home, const char *slot,
 	gboolean	 ok;
 
 	if (asprintf(&label, "sealmail store key for %s", home) == -1)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
-	hex_encode(key, 32, hex);
+		return smerr_nomem(e);
+	text_hex_encode(key, 32, hex);
 	ok = secret_password_store_sync(&store_schema,
 	    SECRET_COLLECTION_DEFAULT, label, hex, d->cancel, &err,
 	    "home", home, "slot", slot, NULL);
@@ -459,10 +471,11 @@ store_key_secret(const char *datadir, const char *home, uint8_t key[32],
 	gchar		*hex = NULL;
 	int		 r;
 
-	if ((r = deadline_start(&d, e)) != 0)
+	if ((r = ss_open(&d, &svc, e)) != 0) {
+		secmem_wipe(key, 32);
 		return r;
-	if ((r = secret_probe(&d, &svc, e)) != 0 ||
-	    (r = ss_lookup(&d, home, "current", &hex, e)) != 0)
+	}
+	if ((r = ss_lookup(&d, home, "current", &hex, e)) != 0)
 		goto out;
 	if (hex != NULL) {
 		if (hex_decode(hex, key, 32) != 0)
@@ -483,8 +496,7 @@ store_key_secret(const char *datadir, const char *home, uint8_t key[32],
 out:
 	if (hex != NULL)
 		secret_password_free(hex);
-	secret_done(svc);
-	deadline_stop(&d);
+	ss_close(&d, svc);
 	if (r != 0)
 		secmem_wipe(key, 32);
 	return r;
@@ -502,7 +514,7 @@ keys_store_key(const char *datadir, const struct buf *pass, uint8_t key[32],
 		return smerr_set(e, SMERR_INVAL, "keys_store_key: no directory");
 	if ((path = kdf_path(datadir, KDF_NAME)) == NULL ||
 	    (home = home_id(datadir)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	if (pass == NULL) {
@@ -541,7 +553,7 @@ keys_store_key_new(const char *datadir, const struct buf *pass,
 
 	if ((path = kdf_path(datadir, KDF_NEW)) == NULL ||
 	    (home = home_id(datadir)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	if (pass != NULL) {
@@ -552,12 +564,10 @@ keys_store_key_new(const char *datadir, const struct buf *pass,
 		r = smerr_set(e, SMERR_CRYPTO, "no random bytes");
 		goto out;
 	}
-	if ((r = deadline_start(&d, e)) != 0)
-		goto out;
-	if ((r = secret_probe(&d, &svc, e)) == 0)
+	if ((r = ss_open(&d, &svc, e)) == 0) {
 		r = ss_store(&d, home, "next", key, e);
-	secret_done(svc);
-	deadline_stop(&d);
+		ss_close(&d, svc);
+	}
 out:
 	free(path);
 	free(home);
@@ -579,7 +589,7 @@ keys_store_key_commit(const char *datadir, int passphrase, struct smerr *e)
 	if ((cur = kdf_path(datadir, KDF_NAME)) == NULL ||
 	    (nxt = kdf_path(datadir, KDF_NEW)) == NULL ||
 	    (home = home_id(datadir)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	if (passphrase) {
@@ -591,19 +601,16 @@ keys_store_key_commit(const char *datadir, int passphrase, struct smerr *e)
 		}
 		r = 0;
 		/* A key left in the Secret Service no longer opens anything. */
-		if (have_bus() && deadline_start(&d, NULL) == 0) {
-			if (secret_probe(&d, &svc, NULL) == 0)
-				(void)ss_clear(&d, home, "current", NULL);
-			secret_done(svc);
-			deadline_stop(&d);
+		if (have_bus() && ss_open(&d, &svc, NULL) == 0) {
+			(void)ss_clear(&d, home, "current", NULL);
+			ss_close(&d, svc);
 		}
 		goto out;
 	}
 	keys_keyring_forget(datadir);	/* the passphrase no longer keys it */
-	if ((r = deadline_start(&d, e)) != 0)
+	if ((r = ss_open(&d, &svc, e)) != 0)
 		goto out;
-	if ((r = secret_probe(&d, &svc, e)) == 0 &&
-	    (r = ss_lookup(&d, home, "next", &hex, e)) == 0) {
+	if ((r = ss_lookup(&d, home, "next", &hex, e)) == 0) {
 		if (hex == NULL || hex_decode(hex, key, 32) != 0)
 			r = smerr_set(e, SMERR_SECRET, "the new store key is "
 			    "missing from the Secret Service");
@@ -613,8 +620,7 @@ keys_store_key_commit(const char *datadir, int passphrase, struct smerr *e)
 	}
 	if (hex != NULL)
 		secret_password_free(hex);
-	secret_done(svc);
-	deadline_stop(&d);
+	ss_close(&d, svc);
 	if (r == 0 && unlink(cur) == -1 && errno != ENOENT)
 		r = smerr_set(e, SMERR_IO, "%s: %s", cur, strerror(errno));
 out:
@@ -639,7 +645,7 @@ keys_store_key_pending(const char *datadir, const struct buf *pass,
 	*passphrasep = 0;
 	if ((nxt = kdf_path(datadir, KDF_NEW)) == NULL ||
 	    (home = home_id(datadir)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	if (pass != NULL && stat(nxt, &sb) == 0) {
@@ -652,10 +658,9 @@ keys_store_key_pending(const char *datadir, const struct buf *pass,
 		r = smerr_set(e, SMERR_NOTFOUND, "no change of key pending");
 		goto out;
 	}
-	if ((r = deadline_start(&d, e)) != 0)
+	if ((r = ss_open(&d, &svc, e)) != 0)
 		goto out;
-	if ((r = secret_probe(&d, &svc, e)) == 0 &&
-	    (r = ss_lookup(&d, home, "next", &hex, e)) == 0) {
+	if ((r = ss_lookup(&d, home, "next", &hex, e)) == 0) {
 		if (hex == NULL)
 			r = smerr_set(e, SMERR_NOTFOUND, "no change of key "
 			    "pending");
@@ -665,8 +670,7 @@ keys_store_key_pending(const char *datadir, const struct buf *pass,
 	}
 	if (hex != NULL)
 		secret_password_free(hex);
-	secret_done(svc);
-	deadline_stop(&d);
+	ss_close(&d, svc);
 out:
 	free(nxt);
 	free(home);
@@ -685,10 +689,8 @@ keys_password_get(const char *account, char **pwp, struct smerr *e)
 	int		 r;
 
 	*pwp = NULL;
-	if ((r = deadline_start(&d, e)) != 0)
+	if ((r = ss_open(&d, &svc, e)) != 0)
 		return r;
-	if ((r = secret_probe(&d, &svc, e)) != 0)
-		goto out;
 	pw = secret_password_lookup_sync(&password_schema, d.cancel, &err,
 	    "account", account, NULL);
 	if (err != NULL) {
@@ -701,12 +703,11 @@ keys_password_get(const char *account, char **pwp, struct smerr *e)
 		goto out;
 	}
 	if ((*pwp = strdup(pw)) == NULL)
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 out:
 	if (pw != NULL)
 		secret_password_free(pw);
-	secret_done(svc);
-	deadline_stop(&d);
+	ss_close(&d, svc);
 	return r;
 }
 
@@ -719,12 +720,10 @@ keys_password_set(const char *account, const char *pw, struct smerr *e)
 	char		*label = NULL;
 	int		 r;
 
-	if ((r = deadline_start(&d, e)) != 0)
+	if ((r = ss_open(&d, &svc, e)) != 0)
 		return r;
-	if ((r = secret_probe(&d, &svc, e)) != 0)
-		goto out;
 	if (asprintf(&label, "sealmail password for %s", account) == -1) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	if (!secret_password_store_sync(&password_schema,
@@ -733,7 +732,6 @@ keys_password_set(const char *account, const char *pw, struct smerr *e)
 		r = gerr(e, &d, err, "storing a password");
 out:
 	free(label);
-	secret_done(svc);
-	deadline_stop(&d);
+	ss_close(&d, svc);
 	return r;
 }

@@ -178,12 +178,12 @@ label_put(struct buf *out, const unsigned char *p, size_t len)
 int
 keys_smimea_owner(const char *address, char **ownerp, struct smerr *e)
 {
-	static const char	 hex[] = "0123456789abcdef";
 	unsigned char		 md[EVP_MAX_MD_SIZE];
+	char			 owner[2 * SMIMEA_HASH_LEN + 1];
 	const char		*at, *dom, *dot;
 	struct buf		*b = NULL;
 	unsigned int		 mdlen = 0;
-	size_t			 i, dlen;
+	size_t			 dlen;
 	int			 r;
 
 	*ownerp = NULL;
@@ -198,12 +198,9 @@ keys_smimea_owner(const char *address, char **ownerp, struct smerr *e)
 	    EVP_sha256(), NULL) || mdlen < SMIMEA_HASH_LEN)
 		return smerr_set(e, SMERR_CRYPTO, "SHA-256 failed");
 	if ((b = buf_new(DNS_MAX_NAME + 1)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
-	for (i = 0; i < SMIMEA_HASH_LEN; i++)
-		if (buf_putc(b, hex[md[i] >> 4]) != 0 ||
-		    buf_putc(b, hex[md[i] & 0xf]) != 0)
-			goto toolong;
-	if (buf_puts(b, "._smimecert") != 0)
+		return smerr_nomem(e);
+	text_hex_encode(md, SMIMEA_HASH_LEN, owner);
+	if (buf_puts(b, owner) != 0 || buf_puts(b, "._smimecert") != 0)
 		goto toolong;
 	dom = at + 1;
 	dlen = strlen(dom);
@@ -235,7 +232,7 @@ keys_smimea_owner(const char *address, char **ownerp, struct smerr *e)
 	if (buf_len(b) > DNS_MAX_NAME)
 		goto toolong;
 	if ((*ownerp = buf_strdup(b)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	r = 0;
@@ -262,25 +259,6 @@ keys_smimea_parse(const uint8_t *rdata, size_t len, struct keys_smimea *rr,
 	rr->data = rdata + 3;
 	rr->len = len - 3;
 	return 0;
-}
-
-static X509 *
-der_x509(const uint8_t *der, size_t len)
-{
-	const unsigned char	*p = der;
-	X509			*x;
-
-	if (der == NULL || len == 0 || len > (size_t)KEYS_MAX_FILE)
-		return NULL;
-	if ((x = d2i_X509(NULL, &p, (long)len)) == NULL) {
-		ERR_clear_error();
-		return NULL;
-	}
-	if (p != der + len) {
-		X509_free(x);
-		return NULL;
-	}
-	return x;
 }
 
 /* 1 match, 0 no match or unusable record, < 0 error. */
@@ -334,7 +312,7 @@ keys_smimea_match(const struct keys_smimea *rr, const uint8_t *der,
 	X509	*x;
 	int	 r;
 
-	if ((x = der_x509(der, len)) == NULL)
+	if ((x = keys_der_x509(der, len)) == NULL)
 		return smerr_set(e, SMERR_PARSE, "not a DER certificate");
 	r = match_x509(rr, x, e);
 	X509_free(x);
@@ -397,7 +375,7 @@ anchor_cb(const struct keys_cert *c, void *arg)
 	struct anchors	*a = arg;
 	X509		*x;
 
-	if ((x = der_x509(c->der, c->der_len)) == NULL)
+	if ((x = keys_der_x509(c->der, c->der_len)) == NULL)
 		return 0;		/* an unreadable row trusts nothing */
 	if (!X509_STORE_add_cert(a->store, x))
 		ERR_clear_error();	/* already there */
@@ -415,7 +393,7 @@ anchors_load(struct keys *k, X509_STORE **sp, struct smerr *e)
 	*sp = NULL;
 	memset(&a, 0, sizeof(a));
 	if ((a.store = X509_STORE_new()) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	/*
 	 * The system's anchors through the hashed directory only: looked up
 	 * by issuer name when needed, where the bundle file would be parsed
@@ -483,7 +461,7 @@ ta_find_cb(const struct keys_cert *c, void *arg)
 	struct ta_find	*t = arg;
 	X509		*x;
 
-	if ((x = der_x509(c->der, c->der_len)) == NULL)
+	if ((x = keys_der_x509(c->der, c->der_len)) == NULL)
 		return 0;
 	if (match_x509(t->rr, x, NULL) == 1 && X509_STORE_add_cert(t->store,
 	    x))
@@ -515,7 +493,7 @@ dane_ta(struct keys *k, const struct keys_smimea *rr, X509 *x, int purpose,
 	if ((t.store = X509_STORE_new()) == NULL)
 		return 0;
 	if (rr->selector == 0 && rr->matching == 0 &&
-	    (ta = der_x509(rr->data, rr->len)) != NULL &&
+	    (ta = keys_der_x509(rr->data, rr->len)) != NULL &&
 	    X509_STORE_add_cert(t.store, ta))
 		t.n++;
 	if (k != NULL)
@@ -587,7 +565,7 @@ keys_smimea_judge(struct keys *k, const uint8_t *der, size_t len,
 
 	memset(j, 0, sizeof(*j));
 	j->usage = j->selector = j->matching = -1;
-	if ((x = der_x509(der, len)) == NULL)
+	if ((x = keys_der_x509(der, len)) == NULL)
 		return smerr_set(e, SMERR_PARSE, "not a DER certificate");
 	if ((r = keys_x509_fingerprint(x, j->fingerprint, e)) != 0 ||
 	    (r = keys_x509_emails(x, &j->emails, e)) != 0 ||

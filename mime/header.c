@@ -163,7 +163,7 @@ params_parse(const char *s, const char *what, struct mime_param **paramsp,
 	*nparamsp = n;
 	return 0;
 nomem:
-	r = smerr_set(e, SMERR_NOMEM, "out of memory");
+	r = smerr_nomem(e);
 	goto fail;
 bad:
 	r = smerr_set(e, SMERR_PARSE, "malformed %s", what);
@@ -197,7 +197,7 @@ mime_ctype_parse(const char *value, char **typep, struct mime_param **paramsp,
 	if (sl == 0)
 		return smerr_set(e, SMERR_PARSE, "malformed Content-Type");
 	if ((type = malloc(tl + sl + 2)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	for (i = 0; i < tl; i++)
 		type[i] = (char)tolower((unsigned char)s[i]);
 	type[tl] = '/';
@@ -425,14 +425,65 @@ addr_push(char ***vp, size_t *np, const char *a)
 	return 0;
 }
 
+/*
+ * Calls fn(arg, addr-spec) for each mailbox of al that addr_ok accepts,
+ * the members of groups among them, until fn returns non-zero: that
+ * value, or 0.
+ */
+static int
+addr_walk(struct mailimf_address_list *al, int (*fn)(void *, const char *),
+    void *arg)
+{
+	struct mailimf_address	*ad;
+	struct mailimf_mailbox	*mb;
+	clist			*members;
+	clistiter		*it, *gt;
+	int			 r = 0;
+
+	for (it = clist_begin(al->ad_list); r == 0 && it != NULL;
+	    it = clist_next(it)) {
+		ad = clist_content(it);
+		if (ad->ad_type == MAILIMF_ADDRESS_MAILBOX) {
+			mb = ad->ad_data.ad_mailbox;
+			if (mb != NULL && mb->mb_addr_spec != NULL &&
+			    addr_ok(mb->mb_addr_spec))
+				r = fn(arg, mb->mb_addr_spec);
+			continue;
+		}
+		if (ad->ad_data.ad_group == NULL ||
+		    ad->ad_data.ad_group->grp_mb_list == NULL)
+			continue;
+		members = ad->ad_data.ad_group->grp_mb_list->mb_list;
+		for (gt = clist_begin(members); r == 0 && gt != NULL;
+		    gt = clist_next(gt)) {
+			mb = clist_content(gt);
+			if (mb != NULL && mb->mb_addr_spec != NULL &&
+			    addr_ok(mb->mb_addr_spec))
+				r = fn(arg, mb->mb_addr_spec);
+		}
+	}
+	return r;
+}
+
+struct addr_vec {
+	char	**v;
+	size_t	  n;
+};
+
+static int
+addr_vec_push(void *arg, const char *a)
+{
+	struct addr_vec	*av = arg;
+
+	return addr_push(&av->v, &av->n, a);
+}
+
 int
 mime_part_addrs(const struct mime_part *p, const char *field, char ***vp,
     size_t *np)
 {
 	struct mailimf_address_list	*al;
-	struct mailimf_address		*ad;
-	struct mailimf_mailbox		*mb;
-	clistiter			*it, *gt;
+	struct addr_vec			 av = { NULL, 0 };
 	const char			*name, *val, *why;
 	size_t				 i;
 	int				 r = 0;
@@ -444,36 +495,18 @@ mime_part_addrs(const struct mime_part *p, const char *field, char ***vp,
 		if (strcasecmp(name, field) != 0 ||
 		    (al = addr_list_parse(val, NULL, &why)) == NULL)
 			continue;
-		for (it = clist_begin(al->ad_list); r == 0 && it != NULL;
-		    it = clist_next(it)) {
-			ad = clist_content(it);
-			if (ad->ad_type == MAILIMF_ADDRESS_MAILBOX) {
-				mb = ad->ad_data.ad_mailbox;
-				if (mb != NULL && addr_ok(mb->mb_addr_spec))
-					r = addr_push(vp, np, mb->mb_addr_spec);
-				continue;
-			}
-			if (ad->ad_data.ad_group == NULL ||
-			    ad->ad_data.ad_group->grp_mb_list == NULL)
-				continue;
-			for (gt = clist_begin(ad->ad_data.ad_group->
-			    grp_mb_list->mb_list); r == 0 && gt != NULL;
-			    gt = clist_next(gt)) {
-				mb = clist_content(gt);
-				if (addr_ok(mb->mb_addr_spec))
-					r = addr_push(vp, np, mb->mb_addr_spec);
-			}
-		}
+		r = addr_walk(al, addr_vec_push, &av);
 		mailimf_address_list_free(al);
 	}
 	if (r != 0) {
-		for (i = 0; i < *np; i++)
-			free((*vp)[i]);
-		free(*vp);
-		*vp = NULL;
-		*np = 0;
+		for (i = 0; i < av.n; i++)
+			free(av.v[i]);
+		free(av.v);
+		return r;
 	}
-	return r;
+	*vp = av.v;
+	*np = av.n;
+	return 0;
 }
 
 int
@@ -526,14 +559,13 @@ out:
 	return r;
 }
 
-/* Appends addr to out, comma-separated, unless it is malformed. */
+/* Appends addr to out, comma-separated. */
 static int
-addr_list_put(struct buf *out, const char *addr)
+addr_list_put(void *arg, const char *addr)
 {
-	int	r = 0;
+	struct buf	*out = arg;
+	int		 r = 0;
 
-	if (addr == NULL || !addr_ok(addr))
-		return 0;
 	if (buf_len(out) > 0)
 		r = buf_putc(out, ',');
 	return r != 0 ? r : buf_puts(out, addr);
@@ -543,35 +575,15 @@ int
 mime_addr_list(const char *value, struct buf *out)
 {
 	struct mailimf_address_list	*al = NULL;
-	struct mailimf_address		*ad;
-	struct mailimf_mailbox		*mb;
-	clistiter			*it, *gt;
 	size_t				 idx = 0;
-	int				 r = 0;
+	int				 r;
 
 	if (value == NULL)
 		return 0;
 	if (mailimf_address_list_parse(value, strlen(value), &idx, &al) !=
 	    MAILIMF_NO_ERROR || al == NULL)
 		return 0;
-	for (it = clist_begin(al->ad_list); it != NULL && r == 0;
-	    it = clist_next(it)) {
-		ad = clist_content(it);
-		if (ad->ad_type == MAILIMF_ADDRESS_MAILBOX) {
-			mb = ad->ad_data.ad_mailbox;
-			if (mb != NULL)
-				r = addr_list_put(out, mb->mb_addr_spec);
-			continue;
-		}
-		if (ad->ad_data.ad_group == NULL ||
-		    ad->ad_data.ad_group->grp_mb_list == NULL)
-			continue;
-		for (gt = clist_begin(ad->ad_data.ad_group->grp_mb_list->
-		    mb_list); gt != NULL && r == 0; gt = clist_next(gt)) {
-			mb = clist_content(gt);
-			r = addr_list_put(out, mb->mb_addr_spec);
-		}
-	}
+	r = addr_walk(al, addr_list_put, out);
 	mailimf_address_list_free(al);
 	return r;
 }
@@ -754,7 +766,7 @@ mime_part_text(const struct mime_part *p, struct buf *out, struct smerr *e)
 		return r;
 	}
 	if ((raw = buf_new(MIME_MAX_INPUT)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	if ((r = mime_part_decode(p, raw, e)) != 0)
 		goto out;
 	if (buf_len(raw) > 0 && charconv("utf-8", cs,

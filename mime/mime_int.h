@@ -4,7 +4,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
+struct buf;
 struct smerr;
 
 struct mime_field {
@@ -51,5 +53,99 @@ int	 mime_ctype_parse(const char *value, char **typep,
 	    struct mime_param **paramsp, size_t *nparamsp, struct smerr *e);
 void	 mime_params_free(struct mime_param *params, size_t n);
 int	 mime_strcaseeq(const char *a, const char *b);
+
+/*
+ * field.c: the field writer. Header fields folded near 78 columns, never
+ * past 998; values that are not plain ASCII as RFC 2047 words.
+ */
+#define MIME_TOKEN_MAX	900		/* longest unbreakable token */
+
+/* A writer that keeps the first error; later appends do nothing. */
+struct wr {
+	struct buf	*b;
+	size_t		 col;
+	int		 r;
+};
+
+struct draft_addr;
+
+void	 mime_wr_put(struct wr *w, const void *p, size_t len);
+void	 mime_wr_puts(struct wr *w, const char *s);
+/* An unstructured value (raw: already RFC 2047 ASCII) after its name. */
+void	 mime_put_unstructured(struct wr *w, const char *v, int raw);
+/* "fname: " and n addresses, comma-separated and folded. */
+void	 mime_put_addr_field(struct wr *w, const char *fname,
+	    const struct draft_addr *a, size_t n);
+/* An RFC 5322 date-time of t, in UTC. */
+void	 mime_put_date(struct wr *w, time_t t);
+/* 1 for an atext character; 1 for a dot-atom addr-spec with one '@'. */
+int	 mime_is_atext(int c);
+int	 mime_addr_ok(const char *a);
+
+/* build.c: a draft as the composer (compose.c) fills it. */
+#define MIME_BUILD_MAX_MSG	(64UL * 1024 * 1024)	/* a built message */
+
+struct draft_addr {
+	char	*name;
+	char	*addr;
+	int	 raw;		/* name already RFC 2047/5322 ASCII */
+};
+
+struct draft_field {
+	char	*name;
+	char	*value;
+	int	 raw;
+};
+
+struct draft_attach {
+	char	*filename;
+	char	*ctype;
+	uint8_t	*data;
+	size_t	 len;
+};
+
+struct mime_draft {
+	struct draft_addr	 from;
+	struct draft_addr	*to;
+	size_t			 nto;
+	struct draft_addr	*cc;
+	size_t			 ncc;
+	char			**bcc;
+	size_t			 nbcc;
+	char			*subject;
+	int			 subject_raw;
+	time_t			 date;
+	int			 has_date;
+	char			*date_raw;
+	char			*msgid;
+	struct draft_field	*fields;
+	size_t			 nfields;
+	struct buf		*text;
+	struct draft_attach	*att;
+	size_t			 natt;
+	struct buf		*entity;
+};
+
+/*
+ * 1 when s is all ASCII; 1 when s is fit for a header (UTF-8, no controls
+ * but TAB); 1 for a header field name.
+ */
+int	 mime_is_ascii(const char *s);
+int	 mime_value_ok(const char *s);
+int	 mime_fname_ok(const char *n);
+/*
+ * Setters of a draft's parts with raw (the value is already RFC 2047/5322
+ * ASCII, as a user may write it); 0 or SMERR_*.
+ */
+int	 mime_addr_set(struct draft_addr *a, const char *name,
+	    const char *addr, int raw, struct smerr *e);
+void	 mime_addr_clear(struct draft_addr *a);
+int	 mime_addr_push(struct mime_draft *d, struct draft_addr **v,
+	    size_t *n, const char *name, const char *addr, int raw,
+	    struct smerr *e);
+int	 mime_subject_set(struct mime_draft *d, const char *s, int raw,
+	    struct smerr *e);
+int	 mime_field_push(struct mime_draft *d, const char *name,
+	    const char *value, int raw, struct smerr *e);
 
 #endif

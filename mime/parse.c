@@ -98,7 +98,7 @@ field_add(struct mime_part *p, const uint8_t *name, size_t namelen,
 nomem:
 	free(n);
 	free(v);
-	return smerr_set(e, SMERR_NOMEM, "out of memory");
+	return smerr_nomem(e);
 }
 
 /*
@@ -221,7 +221,7 @@ child_add(struct mime_part *p, struct mime_part *c, struct smerr *e)
 	nc = reallocarray(p->children, p->nchildren + 1, sizeof(*nc));
 	if (nc == NULL) {
 		part_free(c);
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	}
 	p->children = nc;
 	p->children[p->nchildren++] = c;
@@ -301,7 +301,7 @@ part_parse(struct mime_msg *m, const uint8_t *start, const uint8_t *end,
 		    "message parts nested deeper than %d levels",
 		    MIME_MAX_DEPTH);
 	if ((p = calloc(1, sizeof(*p))) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	m->nparts++;
 	if (level > m->depth)
 		m->depth = level;
@@ -324,7 +324,7 @@ part_parse(struct mime_msg *m, const uint8_t *start, const uint8_t *end,
 		p->nparams = 0;
 		free(p->type);
 		if ((p->type = strdup("text/plain")) == NULL) {
-			r = smerr_set(e, SMERR_NOMEM, "out of memory");
+			r = smerr_nomem(e);
 			goto fail;
 		}
 	}
@@ -356,7 +356,7 @@ mime_parse(const void *data, size_t len, struct mime_msg **mp,
 		return smerr_set(e, SMERR_PARSE, "empty message");
 	if ((m = calloc(1, sizeof(*m))) == NULL ||
 	    (b = buf_new(2 * MIME_MAX_INPUT + 1)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	if ((r = mime_canon_crlf(data, len, b)) != 0) {
@@ -365,7 +365,7 @@ mime_parse(const void *data, size_t len, struct mime_msg **mp,
 	}
 	m->data = (uint8_t *)buf_take(b, &m->len);
 	if (m->data == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	if ((r = part_parse(m, m->data, m->data + m->len, 0, &m->root,

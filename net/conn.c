@@ -161,6 +161,16 @@ net_conn_wait(struct net_conn *c, short ev)
 	}
 }
 
+int
+net_conn_ssl_wait(struct net_conn *c, int se)
+{
+	if (se == SSL_ERROR_WANT_READ)
+		return net_conn_wait(c, POLLIN) != 0 ? -1 : 0;
+	if (se == SSL_ERROR_WANT_WRITE)
+		return net_conn_wait(c, POLLOUT) != 0 ? -1 : 0;
+	return 1;
+}
+
 /*
  * Follows the stream's framing: lines, and for IMAP the literals announced
  * by a line ending in "{N}" (RFC 3501 4.3), whose N bytes are skipped.
@@ -264,7 +274,7 @@ low_read(mailstream_low *s, void *b, size_t n)
 	struct net_conn		*c = s->data;
 	struct pipeguard	 g;
 	ssize_t			 r;
-	int			 se;
+	int			 se, w;
 
 	if (n > INT_MAX)
 		n = INT_MAX;
@@ -300,13 +310,9 @@ low_read(mailstream_low *s, void *b, size_t n)
 		pipeguard_off(&g);
 		if (r > 0)
 			break;
-		if (se == SSL_ERROR_WANT_READ) {
-			if (net_conn_wait(c, POLLIN) != 0)
-				return -1;
-		} else if (se == SSL_ERROR_WANT_WRITE) {
-			if (net_conn_wait(c, POLLOUT) != 0)
-				return -1;
-		} else {
+		if ((w = net_conn_ssl_wait(c, se)) < 0)
+			return -1;
+		if (w > 0) {
 			conn_err(c, SMERR_NET, "the server closed the "
 			    "connection%s", se == SSL_ERROR_ZERO_RETURN ? "" :
 			    " (TLS error)");
@@ -324,7 +330,7 @@ low_write(mailstream_low *s, const void *b, size_t n)
 	struct net_conn		*c = s->data;
 	struct pipeguard	 g;
 	ssize_t			 r;
-	int			 se;
+	int			 se, w;
 
 	if (n > INT_MAX)
 		n = INT_MAX;
@@ -359,13 +365,9 @@ low_write(mailstream_low *s, const void *b, size_t n)
 		pipeguard_off(&g);
 		if (r > 0)
 			return r;
-		if (se == SSL_ERROR_WANT_READ) {
-			if (net_conn_wait(c, POLLIN) != 0)
-				return -1;
-		} else if (se == SSL_ERROR_WANT_WRITE) {
-			if (net_conn_wait(c, POLLOUT) != 0)
-				return -1;
-		} else {
+		if ((w = net_conn_ssl_wait(c, se)) < 0)
+			return -1;
+		if (w > 0) {
 			conn_err(c, SMERR_NET, "the connection broke while "
 			    "writing");
 			return -1;
@@ -608,7 +610,7 @@ net_conn_open(const struct net_server *srv, int imap_literals,
 		return smerr_set(e, SMERR_INVAL, "%s: not a server name",
 		    srv != NULL && srv->host != NULL ? srv->host : "(none)");
 	if ((c = calloc(1, sizeof(*c))) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	c->fd = -1;
 	c->user_cancel_fd = srv->cancel_fd > 0 ? srv->cancel_fd : -1;
 	c->imap_literals = imap_literals;
@@ -650,12 +652,12 @@ net_conn_open(const struct net_server *srv, int imap_literals,
 	    (r = net_tls_handshake(c, srv, e)) != 0)
 		goto fail;
 	if ((low = mailstream_low_new(c, &net_low_driver)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto fail;
 	}
 	if ((c->stream = mailstream_new(low, 8192)) == NULL) {
 		free(low);
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto fail;
 	}
 	*cp = c;

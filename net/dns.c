@@ -88,7 +88,7 @@ anchor_file_scan(const char *path, int *under_test, struct smerr *e)
 		    path, strerror(errno));
 	if ((b = buf_new(DNS_MAX_TA_FILE)) == NULL) {
 		close(fd);
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	}
 	r = buf_read_fd(b, fd);
 	close(fd);
@@ -152,7 +152,7 @@ dns_new(const struct dns_config *cfg, struct dns **dp, struct smerr *e)
 	if ((r = anchor_file_scan(ta, &under_test, e)) != 0)
 		return r;
 	if ((d = calloc(1, sizeof(*d))) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	d->timeout_ms = timeout * 1000;
 	if ((d->ctx = ub_ctx_create()) == NULL) {
 		r = smerr_set(e, SMERR_DNS, "DNS resolver: cannot create a "
@@ -373,7 +373,7 @@ answer_make(const char *name, const struct ub_result *res,
 	return 0;
 nomem:
 	dns_answer_free(a);
-	return smerr_set(e, SMERR_NOMEM, "out of memory");
+	return smerr_nomem(e);
 }
 
 int

@@ -460,7 +460,7 @@ net_http_fetch(struct dns *d, const char *url, const char *ctype,
 	if ((req = buf_new(NET_HTTP_MAX_URL + 1024 + len)) == NULL ||
 	    (raw = buf_new(buf_max(out) + buf_max(out) / 4 +
 	    NET_HTTP_MAX_HEAD)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	r = buf_printf(req, "%s %s HTTP/1.1\r\nHost: %s%s%s%s%s\r\n",
@@ -475,7 +475,7 @@ net_http_fetch(struct dns *d, const char *url, const char *ctype,
 	if (r == 0 && body != NULL)
 		r = buf_put(req, body, len);
 	if (r != 0) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	r = exchange(fd, req, raw, out, deadline, e);

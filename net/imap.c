@@ -86,7 +86,7 @@ imap_fail(struct imap *s, int r, const char *what, struct smerr *e)
 	switch (r) {
 	case MAILIMAP_ERROR_MEMORY:
 		s->dead = 1;
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	case MAILIMAP_ERROR_PARSE:
 	case MAILIMAP_ERROR_NEEDS_MORE_DATA:
 		s->dead = 1;
@@ -317,10 +317,10 @@ imap_open(const struct net_server *srv, struct imap **ip, struct smerr *e)
 
 	*ip = NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	if ((s->flagbuf = buf_new(IMAP_MAX_FLAGS)) == NULL) {
 		free(s);
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	}
 	if ((r = net_conn_open(srv, 1, &s->c, e)) != 0) {
 		buf_free(s->flagbuf);
@@ -328,7 +328,7 @@ imap_open(const struct net_server *srv, struct imap **ip, struct smerr *e)
 		return r;
 	}
 	if ((s->m = mailimap_new(0, NULL)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto fail;
 	}
 	r = mailimap_connect(s->m, s->c->stream);
@@ -380,7 +380,7 @@ imap_enable(struct imap *s, struct smerr *e)
 		return 0;
 	if (name == NULL || (l = clist_new()) == NULL) {
 		free(name);
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	}
 	if ((cap = mailimap_capability_new(MAILIMAP_CAPABILITY_NAME, NULL,
 	    name)) == NULL || clist_append(l, cap) != 0 ||
@@ -390,7 +390,7 @@ imap_enable(struct imap *s, struct smerr *e)
 		else
 			free(name);
 		clist_free(l);
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	}
 	if (mailimap_has_extension(s->m, "ENABLE")) {
 		r = mailimap_enable(s->m, want, &got);
@@ -440,7 +440,7 @@ imap_id(struct imap *s, struct smerr *e)
 	int				 r;
 
 	if ((mine = mailimap_id_params_list_new_empty()) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	for (i = 0; i < 4; i += 2) {
 		k = etpan_str(kv[i]);
 		v = etpan_str(kv[i + 1]);
@@ -451,7 +451,7 @@ imap_id(struct imap *s, struct smerr *e)
 			if (v != NULL)
 				mmap_string_unref(v);
 			mailimap_id_params_list_free(mine);
-			return smerr_set(e, SMERR_NOMEM, "out of memory");
+			return smerr_nomem(e);
 		}
 	}
 	r = mailimap_id(s->m, mine, &theirs);
@@ -582,7 +582,7 @@ imap_list(struct imap *s, int subscribed, struct imap_folder **fp,
 		return imap_fail(s, r, subscribed ? "LSUB" : "LIST", e);
 	cap = res != NULL ? (size_t)clist_count(res) : 0;
 	if (cap > 0 && (f = calloc(cap, sizeof(*f))) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	for (it = res != NULL ? clist_begin(res) : NULL; it != NULL;
@@ -591,7 +591,7 @@ imap_list(struct imap *s, int subscribed, struct imap_folder **fp,
 		if (mb->mb_name == NULL || !arg_ok(mb->mb_name, 0))
 			continue;
 		if ((f[n].name = strdup(mb->mb_name)) == NULL) {
-			r = smerr_set(e, SMERR_NOMEM, "out of memory");
+			r = smerr_nomem(e);
 			goto out;
 		}
 		f[n].delim = mb->mb_delimiter;
@@ -818,7 +818,7 @@ fetch_range(struct imap *s, const struct imap_fetch *f,
 	int				 r;
 
 	if ((set = mailimap_set_new_interval(first, last)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	s->f = f;
 	s->stopped = 0;
 	s->cb_failed = 0;
@@ -944,7 +944,7 @@ nomem_att:
 nomem:
 	if (ft != NULL)
 		mailimap_fetch_type_free(ft);
-	return smerr_set(e, SMERR_NOMEM, "out of memory");
+	return smerr_nomem(e);
 }
 
 static struct mailimap_set *
@@ -1068,7 +1068,7 @@ imap_store(struct imap *s, const uint32_t *uids, size_t n, int op,
 	if (sa == NULL) {
 		mailimap_flag_list_free(fl);
 		mailimap_set_free(set);
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	}
 	r = mailimap_uid_store(s->m, set, sa);
 	mailimap_store_att_flags_free(sa);
@@ -1142,7 +1142,7 @@ expunge_uids(struct imap *s, const uint32_t *uids, size_t n, struct smerr *e)
 		return r;
 	if (mailimap_has_uidplus(s->m)) {
 		if ((set = uid_set(uids, n)) == NULL)
-			return smerr_set(e, SMERR_NOMEM, "out of memory");
+			return smerr_nomem(e);
 		r = mailimap_uid_expunge(s->m, set);
 		mailimap_set_free(set);
 	} else
@@ -1197,7 +1197,7 @@ imap_transfer(struct imap *s, uint32_t uid, const char *dest, int copy,
 		return smerr_set(e, SMERR_INVAL, "%s: not a mailbox name",
 		    s->c->label);
 	if ((set = uid_set(&uid, 1)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	move = !copy && mailimap_has_extension(s->m, "MOVE");
 	if (mailimap_has_uidplus(s->m))
 		r = move ? mailimap_uidplus_uid_move(s->m, set, dest, &uv, &src,
@@ -1360,7 +1360,7 @@ name_conv(const char *to, const char *from, const char *in, char **outp,
 		return smerr_set(e, SMERR_LIMIT, "mailbox name too long");
 	cap = il * 4 + 8;
 	if ((out = malloc(cap)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	if ((cd = iconv_open(to, from)) == (iconv_t)-1) {
 		free(out);
 		return smerr_set(e, SMERR_INVAL, "no %s conversion", from);

@@ -88,7 +88,7 @@ net_server_lookup(struct dns *d, int resolve_addr, struct net_server *srv,
 	if (d == NULL || srv->host == NULL || net_host_is_addr(srv->host))
 		return 0;
 	if ((l = calloc(1, sizeof(*l))) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	if (resolve_addr && srv->addr == NULL &&
 	    (r = lookup_addr(d, srv, l, e)) != 0)
 		goto fail;

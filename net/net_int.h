@@ -101,6 +101,12 @@ int	 net_tls_ctx(struct net_conn *c, const struct net_server *srv,
  * passes or c is cancelled; 0, or -1 with c->err set.
  */
 int	 net_conn_wait(struct net_conn *c, short ev);
+/*
+ * After an SSL call on c that did not complete with error se: waits for
+ * what it wants (net_conn_wait). 0 to call it again, -1 when the wait
+ * failed, 1 when se is not a wish to wait (the call failed).
+ */
+int	 net_conn_ssl_wait(struct net_conn *c, int se);
 
 /*
  * Sets a deadline secs seconds from now for everything until the next

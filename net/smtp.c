@@ -190,13 +190,13 @@ smtp_open(const struct net_server *srv, struct smtp **sp, struct smerr *e)
 
 	*sp = NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	if ((r = net_conn_open(srv, 0, &s->c, e)) != 0) {
 		free(s);
 		return r;
 	}
 	if ((s->m = mailsmtp_new(0, NULL)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto fail;
 	}
 	/* On any reply but 220 libetpan closes the stream itself. */
@@ -306,7 +306,7 @@ smtp_login(struct smtp *s, const char *user, const char *pass,
 	net_conn_deadline(s->c, 2 * s->c->timeout_ms / 1000);
 	if ((line = buf_new_secret(4 * SMTP_MAX_CRED)) == NULL ||
 	    (cred = buf_new_secret(4 * SMTP_MAX_CRED)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	if (s->m->auth & MAILSMTP_AUTH_PLAIN) {

@@ -87,7 +87,7 @@ net_tlsa_parse(const char *text, struct net_tlsa *t, uint8_t **datap,
 	}
 	cap = strlen(p) / 2 + 1;
 	if ((d = malloc(cap)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	for (;;) {
 		while (*p == ' ' || *p == '\t')
 			p++;
@@ -281,13 +281,7 @@ net_tls_handshake(struct net_conn *c, const struct net_server *srv,
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		if (r == 1)
 			break;
-		if (se == SSL_ERROR_WANT_READ) {
-			if (net_conn_wait(c, POLLIN) != 0)
-				return tls_fail(c, srv->tls, e);
-		} else if (se == SSL_ERROR_WANT_WRITE) {
-			if (net_conn_wait(c, POLLOUT) != 0)
-				return tls_fail(c, srv->tls, e);
-		} else
+		if (net_conn_ssl_wait(c, se) != 0)
 			return tls_fail(c, srv->tls, e);
 	}
 	/* Belt and braces: SSL_VERIFY_PEER already failed the handshake. */

@@ -180,7 +180,7 @@ store_cert_key(struct store *st, int64_t id, struct buf **keyp,
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		if ((k = buf_new_secret(0)) == NULL)
-			r = smerr_set(e, SMERR_NOMEM, "out of memory");
+			r = smerr_nomem(e);
 		else if ((r = buf_put(k, sqlite3_column_blob(s, 0),
 		    (size_t)sqlite3_column_bytes(s, 0))) != 0)
 			smerr_set(e, r, "out of memory");
@@ -231,10 +231,7 @@ store_cert_event_add(struct store *st, const char *address,
 	store_bind_text(s, 2, old_fp);
 	store_bind_text(s, 3, new_fp);
 	sqlite3_bind_int64(s, 4, time(NULL));
-	if (sqlite3_step(s) != SQLITE_DONE)
-		r = store_dberr(st, e, "recording a certificate change");
-	sqlite3_finalize(s);
-	return r;
+	return store_run(st, s, "recording a certificate change", e);
 }
 
 int
@@ -258,10 +255,7 @@ store_cert_event_foreach(struct store *st,
 		if (cb(&ev, arg) != 0)
 			break;
 	}
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		r = store_dberr(st, e, "reading certificate changes");
-	sqlite3_finalize(s);
-	return r;
+	return store_end(st, s, rc, "reading certificate changes", e);
 }
 
 int

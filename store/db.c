@@ -21,6 +21,7 @@
 
 #include "base/err.h"
 #include "base/secmem.h"
+#include "base/text.h"
 #include "store/store.h"
 #include "store/store_int.h"
 
@@ -215,6 +216,26 @@ store_dberr(struct store *st, struct smerr *e, const char *what)
 }
 
 int
+store_end(struct store *st, sqlite3_stmt *s, int rc, const char *what,
+    struct smerr *e)
+{
+	int	r = 0;
+
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = store_dberr(st, e, what);
+	sqlite3_finalize(s);
+	return r;
+}
+
+int
+store_run(struct store *st, sqlite3_stmt *s, const char *what,
+    struct smerr *e)
+{
+	return store_end(st, s, sqlite3_step(s) == SQLITE_DONE ? SQLITE_DONE :
+	    SQLITE_ERROR, what, e);
+}
+
+int
 store_prep(struct store *st, const char *sql, sqlite3_stmt **sp,
     struct smerr *e)
 {
@@ -310,17 +331,12 @@ store_exists(const char *datadir)
 static int
 store_key(sqlite3 *db, const uint8_t key[STORE_KEY_LEN], int rekey)
 {
-	static const char	 hex[] = "0123456789abcdef";
-	char			 k[3 + 2 * STORE_KEY_LEN + 1];
-	size_t			 i;
-	int			 rc;
+	char	k[3 + 2 * STORE_KEY_LEN + 1];
+	int	rc;
 
 	k[0] = 'x';
 	k[1] = '\'';
-	for (i = 0; i < STORE_KEY_LEN; i++) {
-		k[2 + 2 * i] = hex[key[i] >> 4];
-		k[3 + 2 * i] = hex[key[i] & 0xf];
-	}
+	text_hex_encode(key, STORE_KEY_LEN, k + 2);
 	k[2 + 2 * STORE_KEY_LEN] = '\'';
 	k[3 + 2 * STORE_KEY_LEN] = '\0';
 	if (rekey)
@@ -380,7 +396,7 @@ store_open(const char *datadir, const uint8_t key[STORE_KEY_LEN],
 		return smerr_set(e, SMERR_INVAL, "store_open: no directory or key");
 	if ((st = calloc(1, sizeof(*st))) == NULL ||
 	    (st->path = store_path(datadir)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	creating = !store_exists(datadir);
@@ -604,7 +620,7 @@ store_meta_get(struct store *st, const char *name, char **valp,
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		if ((*valp = strdup(store_col_text(s, 0))) == NULL)
-			r = smerr_set(e, SMERR_NOMEM, "out of memory");
+			r = smerr_nomem(e);
 	} else if (rc == SQLITE_DONE)
 		r = smerr_set(e, SMERR_NOTFOUND, "no setting %s", name);
 	else
@@ -625,8 +641,5 @@ store_meta_set(struct store *st, const char *name, const char *val,
 		return r;
 	store_bind_text(s, 1, name);
 	store_bind_text(s, 2, val);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		r = store_dberr(st, e, "store");
-	sqlite3_finalize(s);
-	return r;
+	return store_run(st, s, "store", e);
 }

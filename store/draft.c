@@ -57,10 +57,7 @@ store_draft_reason(struct store *st, int64_t id, const char *reason,
 		return r;
 	store_bind_text(s, 1, reason);
 	sqlite3_bind_int64(s, 2, id);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		r = store_dberr(st, e, "updating the draft");
-	sqlite3_finalize(s);
-	return r;
+	return store_run(st, s, "updating the draft", e);
 }
 
 int
@@ -114,10 +111,10 @@ store_draft_get(struct store *st, int64_t id, struct buf **bodyp,
 	int	 r;
 
 	if ((*bodyp = buf_new_secret(DRAFT_MAX)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	if ((r = store_draft_foreach(st, id, draft_copy_cb, *bodyp, e)) == 0 &&
 	    buf_len(*bodyp) == 0)
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 	if (r != 0) {
 		buf_free(*bodyp);
 		*bodyp = NULL;

@@ -134,10 +134,7 @@ store_folder_set_state(struct store *st, int64_t id, uint32_t uidvalidity,
 	sqlite3_bind_int64(s, 2, uidnext);
 	sqlite3_bind_int64(s, 3, (sqlite3_int64)highestmodseq);
 	sqlite3_bind_int64(s, 4, id);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		r = store_dberr(st, e, "saving folder state");
-	sqlite3_finalize(s);
-	return r;
+	return store_run(st, s, "saving folder state", e);
 }
 
 int
@@ -158,10 +155,7 @@ store_folder_foreach(struct store *st, const char *account,
 		if (cb(&f, arg) != 0)
 			break;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		r = store_dberr(st, e, "reading folders");
-	sqlite3_finalize(s);
-	return r;
+	return store_end(st, s, rc, "reading folders", e);
 }
 
 int

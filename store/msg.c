@@ -325,7 +325,7 @@ store_msg_load(struct store *st, int64_t id, struct store_msg **mp,
 
 	*mp = NULL;
 	if ((o = calloc(1, sizeof(*o))) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	if ((r = store_prep(st, "SELECT " FULL_COLS " FROM message m JOIN "
 	    "folder f ON f.id = m.folder LEFT JOIN message_content c ON "
 	    "c.id = m.id WHERE m.id = ?;", &o->s, e)) != 0) {
@@ -498,10 +498,7 @@ store_msg_foreach_headerless(struct store *st, int (*cb)(int64_t, void *),
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		if (cb(sqlite3_column_int64(s, 0), arg) != 0)
 			break;
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		r = store_dberr(st, e, "reading messages");
-	sqlite3_finalize(s);
-	return r;
+	return store_end(st, s, rc, "reading messages", e);
 }
 
 int
@@ -534,10 +531,7 @@ msg_unindex(struct store *st, int64_t id, struct smerr *e)
 	    "indexed = 1);", &s, e)) != 0)
 		return r;
 	sqlite3_bind_int64(s, 1, id);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		r = store_dberr(st, e, "updating the search index");
-	sqlite3_finalize(s);
-	return r;
+	return store_run(st, s, "updating the search index", e);
 }
 
 /*
@@ -802,7 +796,7 @@ store_search(struct store *st, const char *query,
 	int		 r;
 
 	if (query == NULL || (q = fts_query(query)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	if (*q == '\0') {
 		free(q);
 		return smerr_set(e, SMERR_INVAL, "empty search");
@@ -826,7 +820,7 @@ store_msg_query(struct store *st, const char *account, const char *folder,
 
 	memset(&qs, 0, sizeof(qs));
 	if ((qs.sql = buf_new(0)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	if ((r = buf_puts(qs.sql, MSG_SELECT "(?1 IS NULL OR f.name = ?1) "
 	    "AND (?2 IS NULL OR f.account = ?2) AND ")) != 0 ||
 	    (r = q != NULL ? store_query_sql(&qs, q, 0, e) :

@@ -185,10 +185,7 @@ store_outbox_foreach(struct store *st,
 		if (cb(&o, arg) != 0)
 			break;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		r = store_dberr(st, e, "reading the outbox");
-	sqlite3_finalize(s);
-	return r;
+	return store_end(st, s, rc, "reading the outbox", e);
 }
 
 /* The state of entry id inside the caller's transaction. */

@@ -86,8 +86,9 @@ fts_phrase(const char *s)
 static int
 param_add(struct store_qsql *qs, char *p, size_t *nump, struct smerr *e)
 {
+	*nump = 0;
 	if (p == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	if (qs->n == STORE_QSQL_PARAMS) {
 		free(p);
 		return smerr_set(e, SMERR_LIMIT, "too many terms in a query");

@@ -21,12 +21,7 @@
 static int
 step_done(struct store *st, sqlite3_stmt *s, struct smerr *e)
 {
-	int	r = 0;
-
-	if (sqlite3_step(s) != SQLITE_DONE)
-		r = store_dberr(st, e, "moving a message");
-	sqlite3_finalize(s);
-	return r;
+	return store_run(st, s, "moving a message", e);
 }
 
 /* step_done, and message id must have been there (SMERR_NOTFOUND). */
@@ -157,10 +152,7 @@ store_queue_foreach(struct store *st, const char *account,
 		if (cb(&q, arg) != 0)
 			break;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		r = store_dberr(st, e, "reading the queue of moves");
-	sqlite3_finalize(s);
-	return r;
+	return store_end(st, s, rc, "reading the queue of moves", e);
 }
 
 int

@@ -29,6 +29,15 @@ struct store {
 
 /* Sets e from the database's last error, with what was being done. */
 int	 store_dberr(struct store *st, struct smerr *e, const char *what);
+/*
+ * Finalizes s after its last step returned rc: 0, or SMERR_STORE saying
+ * what was being done when rc is neither a row nor the end.
+ */
+int	 store_end(struct store *st, sqlite3_stmt *s, int rc, const char *what,
+	    struct smerr *e);
+/* Steps s (no rows: INSERT, UPDATE, DELETE) once, then store_end. */
+int	 store_run(struct store *st, sqlite3_stmt *s, const char *what,
+	    struct smerr *e);
 /* Prepares sql; 0 or SMERR_STORE. */
 int	 store_prep(struct store *st, const char *sql, sqlite3_stmt **stp,
 	    struct smerr *e);

@@ -142,6 +142,41 @@ alice_config() {
 	} > "$1/config"
 }
 
+# cli_home: for the command-line tests, no Secret Service (the store is
+# keyed by the passphrase in $T/pw), a home H, and sm running sealmail on it.
+cli_home() {
+	unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+	H=$T/home
+	secret "$T/pw" 'store pass phrase'
+	sm() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
+}
+
+# alice_ui_home PASSPHRASE: for a terminal program test, alice's home H
+# (alice_config, her password given) with a store keyed by PASSPHRASE
+# (in $T/pw), S running sealmail on it, and her identity imported.
+alice_ui_home() {
+	H="$T/alice"
+	mkdir -p "$H" && chmod 700 "$H"
+	secret "$T/pw" "$1"
+	alice_config "$H" password
+	S() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
+	check "alice's identity imports" S keys import \
+	    "$LAB_SMIME_DIR/alice.p12" --passphrase-file "$LAB_SMIME_DIR/p12-pass"
+}
+
+# alice_store_home NAME: a home H for alice (alice_config, her password
+# given) and her new folder NAME (alice_folder, removed on exit) for
+# crafted mail written under $T/gen; sm runs sealmail on H.
+alice_store_home() {
+	H="$T/home"
+	F=$1
+	alice_folder "$F"
+	mkdir -p "$T/gen"
+	trap 'rm -rf "$FD"' EXIT
+	alice_config "$H" password
+	sm() { "$SEALMAIL" --home "$H" "$@"; }
+}
+
 # gpgsm_home DIR CA.pem P12 PASSFILE: a private gpgsm home in DIR (exported
 # as GNUPGHOME), offline, trusting CA.pem, with the identity of P12
 # imported; stop its agent with "gpgconf --kill gpg-agent" when done.
@@ -196,17 +231,25 @@ EOF2
 
 # The terminal program under tmux: the script sets TM (its tmux command,
 # with a private socket) and runs the program in session "ui".
-ui_screen() { $TM capture-pane -p -t ui; }
-# ui_wait_for REGEX: up to 10 s for the screen to show REGEX; on failure
-# the screen goes to the log.
+ui_screen() { $TM capture-pane -p -t ui 2>/dev/null; }
+# ui_wait_for REGEX: up to 15 s for the screen to show REGEX; on failure
+# its first lines and its status line go to stderr (which check shows).
 ui_wait_for() {
 	_i=0
-	while [ $_i -lt 100 ]; do
+	while [ $_i -lt 150 ]; do
 		ui_screen | grep -Eq -- "$1" && return 0
 		sleep 0.1; _i=$((_i + 1))
 	done
-	ui_screen | sed "s/^/#   | /"
+	ui_screen | sed "s/^/#   | /" | sed -n "1,4p;\$p" >&2
 	return 1
+}
+# ui_discard: q on the compose screen, y to the question; 0 once the
+# message is said to be discarded.
+ui_discard() {
+	$TM send-keys -t ui q
+	ui_wait_for 'Discard this message\? \(y/N\)' || return 1
+	$TM send-keys -t ui y
+	ui_wait_for 'message discarded'
 }
 # ui_open_msg SUBJECT: from the top of the index, down to the message, Enter.
 ui_open_msg() {

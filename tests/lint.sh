@@ -51,4 +51,19 @@ if [ -n "$prn" ]; then
 else
 	echo "ok - library code below app/ never prints or exits"
 fi
+# 4. No function body over 120 lines (STYLE.md): a KNF definition opens
+# with "{" and closes with "}" in the first column.
+long=$(for f in $(for d in $FOLDERS tests/unit tests/tools tests/fuzz; do
+    ls $d/*.c 2>/dev/null; done); do
+	awk -v f="$f" '/^[A-Za-z_][A-Za-z0-9_]*\(/ { n = $0; sub(/\(.*/, "", n) }
+	    /^\{/ { s = NR }
+	    /^\}/ && s { if (NR - s - 1 > 120)
+		printf "%s:%d %s: %d lines\n", f, s, n, NR - s - 1; s = 0 }' "$f"
+done)
+if [ -n "$long" ]; then
+	echo "not ok - functions over 120 lines"; echo "$long" | sed 's/^/#   /'
+	fail=1
+else
+	echo "ok - no function over 120 lines"
+fi
 exit $fail

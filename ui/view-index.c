@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "base/err.h"
+#include "base/vec.h"
 #include "store/store.h"
 #include "app/app.h"
 #include "app/query.h"
@@ -129,15 +130,9 @@ ix_add(const struct store_msg *m, void *arg)
 {
 	struct ix	*ix = arg;
 	struct ix_msg	*x;
-	size_t		 ncap;
 
-	if (ix->n == ix->cap) {
-		ncap = ix->cap == 0 ? 256 : ix->cap * 2;
-		if ((x = reallocarray(ix->msgs, ncap, sizeof(*x))) == NULL)
-			return SMERR_NOMEM;
-		ix->msgs = x;
-		ix->cap = ncap;
-	}
+	if (vec_reserve(&ix->msgs, &ix->cap, ix->n, sizeof(*ix->msgs)) != 0)
+		return SMERR_NOMEM;
 	x = &ix->msgs[ix->n];
 	x->id = m->id;
 	x->date = m->date != 0 ? m->date : m->received;

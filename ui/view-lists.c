@@ -11,6 +11,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/vec.h"
 #include "store/store.h"
 #include "keys/keys.h"
 #include "app/app.h"
@@ -48,15 +49,9 @@ static int
 ls_add(struct ls *ls, const char *text, const char *key, enum ui_color c)
 {
 	struct ls_item	*it;
-	size_t		 ncap;
 
-	if (ls->n == ls->cap) {
-		ncap = ls->cap == 0 ? 32 : ls->cap * 2;
-		if ((it = reallocarray(ls->items, ncap, sizeof(*it))) == NULL)
-			return SMERR_NOMEM;
-		ls->items = it;
-		ls->cap = ncap;
-	}
+	if (vec_reserve(&ls->items, &ls->cap, ls->n, sizeof(*ls->items)) != 0)
+		return SMERR_NOMEM;
 	it = &ls->items[ls->n];
 	it->text = strdup(text);
 	it->key = key != NULL ? strdup(key) : NULL;

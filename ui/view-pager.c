@@ -18,6 +18,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/text.h"
+#include "base/vec.h"
 #include "store/store.h"
 #include "app/app.h"
 #include "app/mailcap.h"
@@ -59,15 +60,9 @@ pg_add(struct pg_list *pl, const char *s, size_t len, enum ui_color c,
     int bold)
 {
 	struct pg_line	*l;
-	size_t		 ncap;
 
-	if (pl->n == pl->cap) {
-		ncap = pl->cap == 0 ? 128 : pl->cap * 2;
-		if ((l = reallocarray(pl->l, ncap, sizeof(*l))) == NULL)
-			return -1;
-		pl->l = l;
-		pl->cap = ncap;
-	}
+	if (vec_reserve(&pl->l, &pl->cap, pl->n, sizeof(*pl->l)) != 0)
+		return -1;
 	l = &pl->l[pl->n];
 	memset(l, 0, sizeof(*l));
 	if ((l->s = strndup(s, len)) == NULL)

@@ -1,12 +1,9 @@
 # Errors that say what to do: each exits 1 (or 2 for usage) with a last
 # line on stderr that names the file, option or folder, and the fix.
 . "$TOP/tests/lib.sh"
-unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+cli_home
 D=$TOP/tests/data/smime
-H=$T/home
 mkdir -p "$H"
-secret "$T/pw" 'store pass phrase'
-sm() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
 check "a store to work on" sm keys list
 
 # Files that are not what the command expects.

@@ -3,10 +3,8 @@
 # inflates. Each is "error" with a finding, and costs at most 1 s and
 # 64 MiB of memory more than an ordinary compressed message does.
 . "$TOP/tests/lib.sh"
-unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+cli_home
 D=$TOP/tests/data/smime
-H=$T/home
-secret "$T/pw" 'store pass phrase'
 cp "$D/bob.p12" "$D/p12-passphrase" "$T/" &&
     chmod 600 "$T/bob.p12" "$T/p12-passphrase"
 check "the bombs are made" python3 "$TOP/tests/data/mkbombs.py" "$T/b" \

@@ -5,13 +5,10 @@
 # carol's identities come in through keys import, the CA through keys
 # trust, as a user would do it. No Secret Service: the passphrase file.
 . "$TOP/tests/lib.sh"
-unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+cli_home
 D=$TOP/tests/data/smime
-H=$T/home
-secret "$T/pw" 'store pass phrase'
 cp "$D/bob.p12" "$D/carol.p12" "$D/p12-passphrase" "$T/"
 chmod 600 "$T/bob.p12" "$T/carol.p12" "$T/p12-passphrase"
-sm() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
 
 check "keys import bob.p12" sm keys import "$T/bob.p12" \
     --passphrase-file "$T/p12-passphrase"

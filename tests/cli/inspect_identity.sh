@@ -4,11 +4,8 @@
 # From's addr-spec is found through it. Signed here with openssl by the
 # identities of tests/data/smime.
 . "$TOP/tests/lib.sh"
-unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+cli_home
 D=$TOP/tests/data/smime
-H=$T/home
-secret "$T/pw" 'store pass phrase'
-sm() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
 check "keys trust ca.pem" sm keys trust "$D/ca.pem"
 printf 'Content-Type: text/plain\r\n\r\nTo the list.\r\n' >"$T/body"
 

@@ -5,13 +5,10 @@
 # opaque, sign-then-encrypt, encrypt-then-sign, triple wrap, gpgsm
 # signatures and envelopes) and each gets the verdict of its expect.txt.
 . "$TOP/tests/lib.sh"
-unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+cli_home
 F=$T/fresh
 check "openssl and gpgsm make a fresh set of messages" \
     env FIXTURE_DIR="$F" sh "$TOP/tests/data/mkfixtures.sh"
-H=$T/home
-secret "$T/pw" 'store pass phrase'
-sm() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
 check "keys import bob.p12" sm keys import "$F/bob.p12" \
     --passphrase-file "$F/p12-passphrase"
 check "keys import carol.p12 (EC)" sm keys import "$F/carol.p12" \

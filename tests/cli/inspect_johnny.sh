@@ -9,11 +9,8 @@
 # the sender shown is the signer, and the Sender and Reply-To fields are
 # findings shown beside the verdict (as on genuine mailing-list mail).
 . "$TOP/tests/lib.sh"
-unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+cli_home
 interop johnny
-H=$T/home
-secret "$T/pw" 'store pass phrase'
-sm() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
 export SEALMAIL_VERIFY_TIME=2019-06-01T12:00:00Z
 
 for f in assets/valid-signed/manager-smime.eml \

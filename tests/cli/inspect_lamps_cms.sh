@@ -5,7 +5,7 @@
 # as ever, ChaCha20-Poly1305 is named, and a signature whose algorithm
 # sealmail cannot check is "error", never "invalid".
 . "$TOP/tests/lib.sh"
-unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+cli_home
 if [ -n "${LAMPS_DIR:-}" ]; then
 	L=$LAMPS_DIR
 else
@@ -15,9 +15,6 @@ fi
 C=$L/cms-examples
 K=$L/rfc9216/examples-cms
 V=$L/rfc9216/certvalidator
-H=$T/home
-secret "$T/pw" 'store pass phrase'
-sm() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
 
 # frame DER FROM TYPE > message
 frame() {

@@ -11,17 +11,14 @@
 # LAMPS_DIR names the corpus (default: the interop corpus "lamps" beside the
 # repository).
 . "$TOP/tests/lib.sh"
-unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+cli_home
 if [ -n "${LAMPS_DIR:-}" ]; then
 	L=$LAMPS_DIR
 else
 	interop lamps
 	L=$D
 fi
-H=$T/home
-secret "$T/pw" 'store pass phrase'
 secret "$T/bobpw" bob
-sm() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
 
 # RFC 9216 Bob (header-protection/) as a PKCS#12, and the drafts' Bob
 # (protected-headers/bob.p12 is PEM-armoured).

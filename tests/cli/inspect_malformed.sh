@@ -3,11 +3,8 @@
 # random bytes. Each ends with exit 0 (a verdict) or 1 (one clear line on
 # stderr), never with a crash, a sanitizer report, a hang or "valid".
 . "$TOP/tests/lib.sh"
-unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+cli_home
 D=$TOP/tests/data/smime
-H=$T/home
-secret "$T/pw" 'store pass phrase'
-sm() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
 check "keys trust ca.pem" sm keys trust "$D/ca.pem"
 
 # More random input than the committed file: a few fresh ones each run.

@@ -6,12 +6,9 @@
 # is untrusted with a finding; a certificate that expired after the
 # message was signed is untrusted, with a finding naming both times.
 . "$TOP/tests/lib.sh"
-unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
-H=$T/home
+cli_home
 W=$T/pki
 mkdir -p "$W"
-secret "$T/pw" 'store pass phrase'
-sm() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
 
 cat >"$W/ext.cnf" <<'EOF'
 [ca]

@@ -19,10 +19,8 @@
 # encrypt-then-sign files reflects only the order of its status events;
 # the message is decrypted and shown, and sealmail says "decrypted".
 . "$TOP/tests/lib.sh"
-unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+cli_home
 interop thunderbird
-H=$T/home
-secret "$T/pw" 'store pass phrase'
 secret "$T/nss" 'nss'
 for p in smime/Bob.p12 smime/Dave.p12 smime-interop/Fran.p12 \
     smime-interop/Fran-ec.p12; do
@@ -30,7 +28,6 @@ for p in smime/Bob.p12 smime/Dave.p12 smime-interop/Fran.p12 \
 done
 # The OpenPGP-wrapped envelopes are to the 2023 Bob, from the 2023 Alice.
 cp "$D/smime-2023/Bob.p12" "$T/Bob-2023.p12" && chmod 600 "$T/Bob-2023.p12"
-sm() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
 check "keys trust TestCA.pem" sm keys trust "$D/smime/TestCA.pem"
 check "keys trust the 2023 TestCA.pem" sm keys trust \
     "$D/smime-2023/TestCA.pem"

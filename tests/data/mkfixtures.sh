@@ -26,25 +26,7 @@ FT="faketime -f"
 NOW='@2026-01-01 00:00:00'
 PASS=test
 
-cat >ext.cnf <<'EOF'
-[rsa]
-basicConstraints=CA:FALSE
-keyUsage=critical,digitalSignature,keyEncipherment
-extendedKeyUsage=emailProtection
-subjectAltName=email:${ENV::EMAIL}
-[ec]
-basicConstraints=CA:FALSE
-keyUsage=critical,digitalSignature,keyAgreement
-extendedKeyUsage=emailProtection
-subjectAltName=email:${ENV::EMAIL}
-[server]
-basicConstraints=CA:FALSE
-keyUsage=critical,digitalSignature,keyEncipherment
-extendedKeyUsage=serverAuth
-subjectAltName=email:${ENV::EMAIL}
-[legacy]
-basicConstraints=CA:FALSE
-EOF
+cp "$TOP/tests/data/ext.cnf" ext.cnf
 openssl ecparam -name prime256v1 -out p256.pem
 
 # mkca NAME CN

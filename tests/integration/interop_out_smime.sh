@@ -15,18 +15,7 @@ SEAL=$TOOLS/crypto_seal
 cd "$T" || exit 1
 
 # --- a CA and three identities ------------------------------------------
-cat >ext.cnf <<'EOF'
-[rsa]
-basicConstraints=CA:FALSE
-keyUsage=critical,digitalSignature,keyEncipherment
-extendedKeyUsage=emailProtection
-subjectAltName=email:${ENV::EMAIL}
-[ec]
-basicConstraints=CA:FALSE
-keyUsage=critical,digitalSignature,keyAgreement
-extendedKeyUsage=emailProtection
-subjectAltName=email:${ENV::EMAIL}
-EOF
+cp "$TOP/tests/data/ext.cnf" ext.cnf
 openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem \
     -subj "/CN=sealmail interop CA" -days 30 \
     -addext basicConstraints=critical,CA:TRUE \

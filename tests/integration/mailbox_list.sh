@@ -7,13 +7,8 @@
 # an encrypted message found in its decrypted text but not its ciphertext.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is up"; t_done; }
-H="$T/home" S="$LAB_SMIME_DIR"
-F="mailboxtest$$"
-alice_folder "$F"
-mkdir -p "$T/gen"
-trap 'rm -rf "$FD"' EXIT
-alice_config "$H" password
-sm() { "$SEALMAIL" --home "$H" "$@"; }
+S="$LAB_SMIME_DIR"
+alice_store_home "mailboxtest$$"
 ID=$(date +%s)-$$
 MARK="sealedmark$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 # plain TAG FROM TO DATE SUBJECT BODY [HEADER...]: a clear message whose

@@ -4,13 +4,8 @@
 # a key import, list/show/search, and no plaintext on disk.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is up"; t_done; }
-H="$T/home" S="$LAB_SMIME_DIR"
-F="storetest$$"
-alice_folder "$F"
-mkdir -p "$T/gen"
-trap 'rm -rf "$FD"' EXIT
-alice_config "$H" password
-sm() { "$SEALMAIL" --home "$H" "$@"; }
+S="$LAB_SMIME_DIR"
+alice_store_home "storetest$$"
 n=0
 # deliver FILE [FLAGS]: puts a message into the test folder as Dovecot would.
 deliver() {

@@ -11,13 +11,7 @@ TM="tmux -L sealmail-uil-$$"
 F="uilimit$$"
 alice_folder "$F"
 trap '$TM kill-server 2>/dev/null; rm -rf "$FD"' EXIT
-H="$T/alice"
-mkdir -p "$H" && chmod 700 "$H"
-secret "$T/pw" 'ui limit passphrase'
-alice_config "$H" password
-S() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
-check "alice's identity imports" S keys import "$LAB_SMIME_DIR/alice.p12" \
-    --passphrase-file "$LAB_SMIME_DIR/p12-pass"
+alice_ui_home 'ui limit passphrase'
 MARK="uilmark$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 hdr() {	# hdr FROM SUBJECT "DAY HH:MM" TAG [HEADER]
 	printf 'From: %s\nTo: alice@example.test\nSubject: %s\nDate: %s Nov 2026 %s:00 +0000\nMessage-ID: <uil-%s-%s@example.test>\n' "$1" "$2" "${3% *}" "${3#* }" "$$" "$4"
@@ -37,16 +31,8 @@ rm -f "$T/b4"
 alice_deliver "$T/m4" S
 check "sync the test folder" S sync --folder "$F"
 
-screen() { $TM capture-pane -p -t ui; }
-wait_for() {
-	_i=0
-	while [ $_i -lt 150 ]; do
-		screen | grep -Eq -- "$1" && return 0
-		sleep 0.1; _i=$((_i + 1))
-	done
-	screen | sed "s/^/#   | /" | sed -n "1,8p;\$p"
-	return 1
-}
+screen() { ui_screen; }
+wait_for() { ui_wait_for "$1"; }
 # order: the subjects as the index shows them, top to bottom.
 order() { screen | grep -o 'Re: ul-root\|ul-[a-z]*' | tr '\n' ' ' | sed 's/ $//'; }
 # answer KEY TEXT: a key that asks, and its answer.

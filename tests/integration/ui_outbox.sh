@@ -66,16 +66,8 @@ cat > "$T/editor.sh" <<EOM
 EOM
 chmod +x "$T/editor.sh"
 act() { cat > "$T/action"; }
-screen() { $TM capture-pane -p -t ui 2>/dev/null; }
-wait_for() {
-	_i=0
-	while [ $_i -lt 150 ]; do
-		screen | grep -Eq -- "$1" && return 0
-		sleep 0.1; _i=$((_i + 1))
-	done
-	screen | sed "s/^/#   | /" | sed -n "1,4p;\$p" >&2
-	return 1
-}
+screen() { ui_screen; }
+wait_for() { ui_wait_for "$1"; }
 start_ui() {
 	$TM kill-server 2>/dev/null
 	# A server whose last pane died may still be on its way out.

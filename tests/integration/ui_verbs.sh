@@ -13,13 +13,7 @@ F="uiverbs$$" G="uiverbsto$$"
 alice_folder "$G"; GD=$FD
 alice_folder "$F"
 trap '$TM kill-server 2>/dev/null; rm -rf "$FD" "$GD"' EXIT
-H="$T/alice"
-mkdir -p "$H" && chmod 700 "$H"
-secret "$T/pw" 'ui verbs passphrase'
-alice_config "$H" password
-S() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
-check "alice's identity imports" S keys import "$LAB_SMIME_DIR/alice.p12" \
-    --passphrase-file "$LAB_SMIME_DIR/p12-pass"
+alice_ui_home 'ui verbs passphrase'
 MARK="uimark$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 n=0
 put() {	# put FILE: one message into the test folder
@@ -56,16 +50,8 @@ if typ == "OK":
 c.logout()
 PY
 }
-screen() { $TM capture-pane -p -t ui; }
-wait_for() {
-	_i=0
-	while [ $_i -lt 150 ]; do
-		screen | grep -Eq -- "$1" && return 0
-		sleep 0.1; _i=$((_i + 1))
-	done
-	screen | sed "s/^/#   | /" | sed -n "1,8p;\$p"
-	return 1
-}
+screen() { ui_screen; }
+wait_for() { ui_wait_for "$1"; }
 # The editor: keeps what it was given, and changes it (an unchanged
 # draft is not sent).
 cat > "$T/editor.sh" <<EOM
@@ -102,10 +88,7 @@ check "y discards it" wait_for 'message discarded'
 $TM send-keys -t ui g
 check "g asks to send" wait_for 'Send to bob@example.test\?'
 check_eq "g: the other addresses in Cc, alice not" "carol@example.test, dave@example.test" "$(dhdr Cc)"
-$TM send-keys -t ui q
-wait_for 'Discard this message' >/dev/null
-$TM send-keys -t ui y
-wait_for 'message discarded' >/dev/null
+check "the draft is discarded" ui_discard
 $TM send-keys -t ui f
 check "f asks whether to attach" wait_for 'Forward as an attachment\? \(y/N\)'
 $TM send-keys -t ui n
@@ -113,19 +96,13 @@ check "then opens the editor" wait_for 'Send to'
 check_eq "f: To is left to the user" "" "$(dhdr To)"
 check_eq "f: Fwd:" "Fwd: uv-third" "$(dhdr Subject)"
 check_match "f: the text inline" 'Forwarded message' "$(lastdraft)"
-$TM send-keys -t ui q
-wait_for 'Discard this message' >/dev/null
-$TM send-keys -t ui y
-wait_for 'message discarded' >/dev/null
+check "the draft is discarded" ui_discard
 $TM send-keys -t ui f
 check "f again" wait_for 'Forward as an attachment\?'
 $TM send-keys -t ui y
 check "attached this time" wait_for 'Send to'
 check_match "f y: message/rfc822" 'Content-Type: message/rfc822' "$(lastdraft)"
-$TM send-keys -t ui q
-wait_for 'Discard this message' >/dev/null
-$TM send-keys -t ui y
-wait_for 'message discarded' >/dev/null
+check "the draft is discarded" ui_discard
 
 # The pager: h, J and K.
 $TM send-keys -t ui k Enter
@@ -227,10 +204,7 @@ check "its index" wait_for "sealmail: $RF \\(1\\)"
 $TM send-keys -t ui r
 check "the send question names Reply-To and the signer" \
     wait_for 'Reply-To eve@example.test is not the signer bob@example.test!'
-$TM send-keys -t ui q
-wait_for 'Discard this message' >/dev/null
-$TM send-keys -t ui y
-wait_for 'message discarded' >/dev/null
+check "the draft is discarded" ui_discard
 
 # In Sent, the sender column names the recipients.
 SD="$MD/.Sent"

@@ -9,14 +9,9 @@
  *   crypto_caps DATADIR PASSFILE recall CERT.pem
  *	prints what is remembered ("unknown" when nothing)
  */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 
 #include "base/buf.h"
 #include "base/err.h"
@@ -24,64 +19,7 @@
 #include "crypto/protect.h"
 #include "keys/keys.h"
 #include "store/store.h"
-
-static struct buf *
-slurp(const char *path, int secret)
-{
-	struct buf	*b;
-	int		 fd;
-
-	if ((fd = open(path, O_RDONLY)) == -1)
-		return NULL;
-	b = secret ? buf_new_secret(0) : buf_new(0);
-	if (b != NULL && buf_read_fd(b, fd) != 0) {
-		buf_free(b);
-		b = NULL;
-	}
-	close(fd);
-	return b;
-}
-
-static uint8_t *
-cert_der(const char *path, size_t *lenp)
-{
-	FILE		*f;
-	X509		*x;
-	unsigned char	*der = NULL;
-	int		 n;
-
-	if ((f = fopen(path, "r")) == NULL)
-		return NULL;
-	x = PEM_read_X509(f, NULL, NULL, NULL);
-	fclose(f);
-	if (x == NULL || (n = i2d_X509(x, &der)) <= 0) {
-		X509_free(x);
-		return NULL;
-	}
-	X509_free(x);
-	*lenp = (size_t)n;
-	return der;
-}
-
-static void
-print_caps(unsigned caps)
-{
-	if ((caps & PROTECT_CAP_KNOWN) == 0) {
-		printf("unknown\n");
-		return;
-	}
-	printf("known\n");
-	if (caps & PROTECT_CAP_AES256_GCM)
-		printf("aes-256-gcm\n");
-	if (caps & PROTECT_CAP_AES128_GCM)
-		printf("aes-128-gcm\n");
-	if (caps & PROTECT_CAP_AES256_CBC)
-		printf("aes-256-cbc\n");
-	if (caps & PROTECT_CAP_AES192_CBC)
-		printf("aes-192-cbc\n");
-	if (caps & PROTECT_CAP_AES128_CBC)
-		printf("aes-128-cbc\n");
-}
+#include "tests/tools/lib/tool.h"
 
 int
 main(int argc, char **argv)
@@ -102,13 +40,13 @@ main(int argc, char **argv)
 		return 2;
 	}
 	remember = strcmp(argv[3], "remember") == 0;
-	if ((pass = slurp(argv[2], 1)) == NULL) {
+	if ((pass = tool_read(argv[2], 1)) == NULL) {
 		smerr_set(&e, SMERR_IO, "cannot read %s", argv[2]);
 		goto out;
 	}
 	if (buf_len(pass) > 0 && buf_data(pass)[buf_len(pass) - 1] == '\n')
 		buf_truncate(pass, buf_len(pass) - 1);
-	if ((der = cert_der(argv[remember ? 5 : 4], &len)) == NULL) {
+	if ((der = tool_cert_der(argv[remember ? 5 : 4], &len)) == NULL) {
 		smerr_set(&e, SMERR_IO, "no certificate in %s",
 		    argv[remember ? 5 : 4]);
 		goto out;
@@ -118,7 +56,7 @@ main(int argc, char **argv)
 	    store_open(argv[1], key, &st, &e) != 0)
 		goto out;
 	if (remember) {
-		if ((msg = slurp(argv[4], 0)) == NULL) {
+		if ((msg = tool_read(argv[4], 0)) == NULL) {
 			smerr_set(&e, SMERR_IO, "cannot read %s", argv[4]);
 			goto out;
 		}
@@ -128,7 +66,7 @@ main(int argc, char **argv)
 			goto out;
 	} else if (protect_caps_recall(st, der, len, &caps, &e) != 0)
 		goto out;
-	print_caps(caps);
+	tool_print_caps(caps);
 	rv = 0;
 out:
 	if (rv != 0)
@@ -137,6 +75,6 @@ out:
 	store_close(st);
 	buf_free(pass);
 	buf_free(msg);
-	OPENSSL_free(der);
+	free(der);
 	return rv;
 }

@@ -15,29 +15,13 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "crypto/crypto.h"
+#include "tests/tools/lib/tool.h"
 
 static int
 slurp(const char *path, struct buf **bp, struct smerr *e)
 {
-	struct buf	*b;
-	int		 fd, r;
-
-	*bp = NULL;
-	if ((b = buf_new_secret(0)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
-	fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY);
-	if (fd < 0) {
-		buf_free(b);
-		return smerr_set(e, SMERR_IO, "%s: cannot open", path);
-	}
-	r = buf_read_fd(b, fd);
-	if (fd != 0)
-		close(fd);
-	if (r != 0) {
-		buf_free(b);
-		return smerr_set(e, r, "%s: %s", path, smerr_str(r));
-	}
-	*bp = b;
+	if ((*bp = tool_read(path, 1)) == NULL)
+		return smerr_set(e, SMERR_IO, "%s: cannot read", path);
 	return 0;
 }
 
@@ -126,8 +110,7 @@ main(int argc, char **argv)
 				if ((out = buf_new(0)) == NULL ||
 				    crypto_verdict_json(v, out) != 0) {
 					crypto_verdict_free(v);
-					smerr_set(&e, SMERR_NOMEM,
-					    "out of memory");
+					smerr_nomem(&e);
 					goto fail;
 				}
 				printf("%s\n", buf_str(out));

@@ -24,7 +24,6 @@
  *   crypto_seal --caps SIG.der [CERT.pem]
  *	prints the SMIMECapabilities of a DER SignedData, one name a line.
  */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,61 +39,9 @@
 #include "crypto/protect.h"
 #include "mime/build.h"
 #include "mime/hp.h"
+#include "tests/tools/lib/tool.h"
 
 #define MAXR	16
-
-static struct buf *
-slurp(const char *path)
-{
-	struct buf	*b;
-	int		 fd;
-
-	if ((fd = open(path, O_RDONLY)) == -1)
-		return NULL;
-	if ((b = buf_new(0)) != NULL && buf_read_fd(b, fd) != 0) {
-		buf_free(b);
-		b = NULL;
-	}
-	close(fd);
-	return b;
-}
-
-static int
-spill(const char *path, const struct buf *b)
-{
-	FILE	*f;
-	int	 ok;
-
-	if ((f = fopen(path, "wb")) == NULL)
-		return -1;
-	ok = fwrite(buf_data(b), 1, buf_len(b), f) == buf_len(b);
-	return (fclose(f) == 0 && ok) ? 0 : -1;
-}
-
-/* A PEM certificate as DER (malloc'd). */
-static uint8_t *
-cert_der(const char *path, size_t *lenp)
-{
-	FILE		*f;
-	X509		*x;
-	unsigned char	*der = NULL, *p;
-	int		 n;
-
-	if ((f = fopen(path, "r")) == NULL)
-		return NULL;
-	x = PEM_read_X509(f, NULL, NULL, NULL);
-	fclose(f);
-	if (x == NULL || (n = i2d_X509(x, NULL)) <= 0 ||
-	    (der = malloc((size_t)n)) == NULL) {
-		X509_free(x);
-		return NULL;
-	}
-	p = der;
-	i2d_X509(x, &p);
-	X509_free(x);
-	*lenp = (size_t)n;
-	return der;
-}
 
 /* A PEM private key as PKCS#8 DER in a secret buffer. */
 static struct buf *
@@ -158,11 +105,11 @@ caps_mode(int argc, char **argv)
 	unsigned	 caps;
 
 	smerr_clear(&e);
-	if (argc < 3 || (sig = slurp(argv[2])) == NULL) {
+	if (argc < 3 || (sig = tool_read(argv[2], 0)) == NULL) {
 		fprintf(stderr, "crypto_seal: --caps SIG.der [CERT.pem]\n");
 		return 2;
 	}
-	if (argc > 3 && (c = cert_der(argv[3], &clen)) == NULL) {
+	if (argc > 3 && (c = tool_cert_der(argv[3], &clen)) == NULL) {
 		fprintf(stderr, "crypto_seal: %s: no certificate\n", argv[3]);
 		return 1;
 	}
@@ -171,18 +118,7 @@ caps_mode(int argc, char **argv)
 		fprintf(stderr, "crypto_seal: %s\n", smerr_msg(&e));
 		return 1;
 	}
-	if (caps & PROTECT_CAP_KNOWN)
-		printf("known\n");
-	if (caps & PROTECT_CAP_AES256_GCM)
-		printf("aes-256-gcm\n");
-	if (caps & PROTECT_CAP_AES128_GCM)
-		printf("aes-128-gcm\n");
-	if (caps & PROTECT_CAP_AES256_CBC)
-		printf("aes-256-cbc\n");
-	if (caps & PROTECT_CAP_AES192_CBC)
-		printf("aes-192-cbc\n");
-	if (caps & PROTECT_CAP_AES128_CBC)
-		printf("aes-128-cbc\n");
+	tool_print_caps(caps);
 	buf_free(sig);
 	free(c);
 	return 0;
@@ -197,155 +133,204 @@ hook_call(void *arg, const uint8_t fp[32], const struct crypto_keyop *op,
 	return crypto_privkey_run(arg, op, out, outlen, e);
 }
 
+struct args {
+	struct protect_signer	 s;
+	struct protect_rcpt	 rc[MAXR];
+	struct protect_opts	 o;
+	const uint8_t		*chain[MAXR];
+	size_t			 chain_len[MAXR];
+	uint8_t			*self, *scert;
+	size_t			 self_len, scert_len;
+	struct buf		*key;
+	const char		*entity_out;
+	long			 count;
+	int			 sign, hp, legacy;
+};
+
+/* One certificate option's file into *derp; 0, or -1 said on stderr. */
+static int
+cert_opt(const char *path, uint8_t **derp, size_t *lenp)
+{
+	if ((*derp = tool_cert_der(path, lenp)) != NULL)
+		return 0;
+	fprintf(stderr, "crypto_seal: %s: no certificate\n", path);
+	return -1;
+}
+
+/*
+ * The options into ar; the index of the first operand, or the exit status
+ * as a negative number.
+ */
+static int
+args_parse(int argc, char **argv, struct args *ar)
+{
+	uint8_t	*der;
+	int	 a;
+
+	for (a = 1; a < argc && argv[a][0] == '-'; a++) {
+		if (strcmp(argv[a], "--sign") == 0 && a + 2 < argc) {
+			if (cert_opt(argv[a + 1], &ar->scert,
+			    &ar->scert_len) != 0)
+				return -1;
+			if ((ar->key = key_p8(argv[a + 2])) == NULL) {
+				fprintf(stderr, "crypto_seal: %s: no private "
+				    "key\n", argv[a + 2]);
+				return -1;
+			}
+			ar->sign = 1;
+			a += 2;
+		} else if (strcmp(argv[a], "--chain") == 0 && a + 1 < argc &&
+		    ar->s.nchain < MAXR) {
+			if (cert_opt(argv[++a], &der,
+			    &ar->chain_len[ar->s.nchain]) != 0)
+				return -1;
+			ar->chain[ar->s.nchain++] = der;
+		} else if (strcmp(argv[a], "--pss") == 0)
+			ar->s.pss = 1;
+		else if ((strcmp(argv[a], "--rcpt") == 0 ||
+		    strcmp(argv[a], "--rcpt-gcm") == 0) && a + 1 < argc &&
+		    ar->o.nrcpt < MAXR) {
+			if (argv[a][6] == '-')
+				ar->rc[ar->o.nrcpt].caps = PROTECT_CAP_KNOWN |
+				    PROTECT_CAP_AES256_GCM;
+			if (cert_opt(argv[++a], &der,
+			    &ar->rc[ar->o.nrcpt].cert_len) != 0)
+				return -1;
+			ar->rc[ar->o.nrcpt++].cert = der;
+		} else if (strcmp(argv[a], "--self") == 0 && a + 1 < argc) {
+			if (cert_opt(argv[++a], &ar->self, &ar->self_len) != 0)
+				return -1;
+		} else if (strcmp(argv[a], "--cbc") == 0)
+			ar->o.force_cbc = 1;
+		else if (strcmp(argv[a], "--entity") == 0 && a + 1 < argc)
+			ar->entity_out = argv[++a];
+		else if (strcmp(argv[a], "--hp") == 0)
+			ar->hp = 1;
+		else if (strcmp(argv[a], "--no-legacy") == 0)
+			ar->legacy = 0;
+		else if (strcmp(argv[a], "--count") == 0 && a + 1 < argc)
+			ar->count = strtol(argv[++a], NULL, 10);
+		else {
+			fprintf(stderr, "crypto_seal: bad option %s\n",
+			    argv[a]);
+			return -2;
+		}
+	}
+	return a;
+}
+
+/* IN composed and sealed as send does, the whole message into *msgp. */
+static int
+seal(const struct args *ar, const struct buf *in, struct buf **msgp,
+    const char **cipherp, struct smerr *e)
+{
+	struct mime_out	*mo = NULL;
+	struct buf	*ent = NULL;
+	int		 r = -1;
+
+	*msgp = NULL;
+	if (mime_compose(buf_data(in), buf_len(in), NULL, NULL, &mo, e) != 0 ||
+	    hp_apply(mo, ar->hp, ar->o.nrcpt > 0, ar->legacy, e) != 0)
+		goto out;
+	if (ar->entity_out != NULL &&
+	    tool_write(ar->entity_out, mo->entity) != 0) {
+		smerr_set(e, SMERR_IO, "cannot write %s", ar->entity_out);
+		goto out;
+	}
+	if (ar->o.signer == NULL && ar->o.nrcpt == 0)
+		r = mime_join(mo->headers, mo->entity, msgp, e);
+	else if ((r = protect_entity(&ar->o, mo->entity, &ent, cipherp,
+	    e)) == 0)
+		r = mime_join(mo->headers, ent, msgp, e);
+out:
+	mime_out_free(mo);
+	buf_free(ent);
+	return r;
+}
+
+/* --count: ar->count messages into dir, and the rate. */
+static int
+seal_many(const struct args *ar, const struct buf *in, const char *dir,
+    struct smerr *e)
+{
+	struct timespec	 t0, t1;
+	struct buf	*msg;
+	const char	*cipher = NULL;
+	char		 path[4096];
+	double		 secs;
+	long		 k;
+	int		 r;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (k = 1; k <= ar->count; k++) {
+		if (seal(ar, in, &msg, &cipher, e) != 0)
+			return -1;
+		snprintf(path, sizeof(path), "%s/%06ld.eml", dir, k);
+		r = tool_write(path, msg);
+		buf_free(msg);
+		if (r != 0)
+			return smerr_set(e, SMERR_IO, "cannot write %s", path);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	printf("%s: %ld messages in %.3f s, %.0f per second\n",
+	    cipher != NULL ? cipher : "none", ar->count, secs,
+	    secs > 0 ? (double)ar->count / secs : 0.0);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct crypto_keyhook	 hook = { hook_call, NULL };
 	struct crypto_privkey	*pk = NULL;
-	struct protect_signer	 s;
-	struct protect_rcpt	 rc[MAXR];
-	struct protect_opts	 o;
-	struct mime_out		*mo = NULL;
-	struct buf		*in = NULL, *ent = NULL, *msg = NULL, *key = NULL;
+	struct args		 ar;
+	struct buf		*in = NULL, *msg = NULL;
 	struct smerr		 e;
-	const char		*cipher = NULL, *entity_out = NULL;
-	const uint8_t		*chain[MAXR];
-	size_t			 chain_len[MAXR];
-	uint8_t			*self = NULL, *scert = NULL;
-	size_t			 self_len = 0, scert_len = 0, i;
-	struct timespec		 t0, t1;
-	char			 path[4096];
-	long			 count = 0, k;
-	double			 secs;
-	int			 a, sign = 0, rv = 1, hp = 0, legacy = 1;
+	const char		*cipher = NULL;
+	size_t			 i;
+	int			 a, rv = 1;
 
 	smerr_clear(&e);
-	memset(&s, 0, sizeof(s));
-	memset(&o, 0, sizeof(o));
-	memset(rc, 0, sizeof(rc));
+	memset(&ar, 0, sizeof(ar));
+	ar.legacy = 1;
 	if (argc > 1 && strcmp(argv[1], "--caps") == 0)
 		return caps_mode(argc, argv);
-	for (a = 1; a < argc && argv[a][0] == '-'; a++) {
-		if (strcmp(argv[a], "--sign") == 0 && a + 2 < argc) {
-			if ((scert = cert_der(argv[a + 1], &scert_len)) == NULL ||
-			    (key = key_p8(argv[a + 2])) == NULL) {
-				fprintf(stderr, "crypto_seal: cannot read %s "
-				    "or %s\n", argv[a + 1], argv[a + 2]);
-				return 1;
-			}
-			sign = 1;
-			a += 2;
-		} else if (strcmp(argv[a], "--chain") == 0 && a + 1 < argc &&
-		    s.nchain < MAXR) {
-			if ((chain[s.nchain] = cert_der(argv[++a],
-			    &chain_len[s.nchain])) == NULL)
-				return 1;
-			s.nchain++;
-		} else if (strcmp(argv[a], "--pss") == 0)
-			s.pss = 1;
-		else if ((strcmp(argv[a], "--rcpt") == 0 ||
-		    strcmp(argv[a], "--rcpt-gcm") == 0) && a + 1 < argc &&
-		    o.nrcpt < MAXR) {
-			if (argv[a][6] == '-')
-				rc[o.nrcpt].caps = PROTECT_CAP_KNOWN |
-				    PROTECT_CAP_AES256_GCM;
-			if ((rc[o.nrcpt].cert = cert_der(argv[++a],
-			    &rc[o.nrcpt].cert_len)) == NULL) {
-				fprintf(stderr, "crypto_seal: %s: no "
-				    "certificate\n", argv[a]);
-				return 1;
-			}
-			o.nrcpt++;
-		} else if (strcmp(argv[a], "--self") == 0 && a + 1 < argc) {
-			if ((self = cert_der(argv[++a], &self_len)) == NULL)
-				return 1;
-		} else if (strcmp(argv[a], "--cbc") == 0)
-			o.force_cbc = 1;
-		else if (strcmp(argv[a], "--entity") == 0 && a + 1 < argc)
-			entity_out = argv[++a];
-		else if (strcmp(argv[a], "--hp") == 0)
-			hp = 1;
-		else if (strcmp(argv[a], "--no-legacy") == 0)
-			legacy = 0;
-		else if (strcmp(argv[a], "--count") == 0 && a + 1 < argc)
-			count = strtol(argv[++a], NULL, 10);
-		else {
-			fprintf(stderr, "crypto_seal: bad option %s\n", argv[a]);
-			return 2;
-		}
+	if ((a = args_parse(argc, argv, &ar)) < 0) {
+		rv = -a;
+		goto done;
 	}
 	if (argc - a != 2) {
 		fprintf(stderr, "usage: crypto_seal [options] IN OUT\n");
-		return 2;
+		rv = 2;
+		goto done;
 	}
-	if ((in = slurp(argv[a])) == NULL) {
-		fprintf(stderr, "crypto_seal: cannot read %s\n", argv[a]);
-		return 1;
+	if ((in = tool_read(argv[a], 0)) == NULL) {
+		smerr_set(&e, SMERR_IO, "cannot read %s", argv[a]);
+		goto out;
 	}
-	s.cert = scert;
-	s.cert_len = scert_len;
-	if (sign && crypto_privkey_new(buf_data(key), buf_len(key), &pk,
-	    &e) != 0) {
-		fprintf(stderr, "crypto_seal: %s\n", smerr_msg(&e));
-		return 1;
-	}
+	ar.s.cert = ar.scert;
+	ar.s.cert_len = ar.scert_len;
+	if (ar.sign && crypto_privkey_new(buf_data(ar.key), buf_len(ar.key),
+	    &pk, &e) != 0)
+		goto out;
 	hook.arg = pk;
-	s.hook = sign ? &hook : NULL;
-	s.chain = chain;
-	s.chain_len = chain_len;
-	o.signer = sign ? &s : NULL;
-	o.rcpt = rc;
-	o.self = self;
-	o.self_len = self_len;
-	if (count > 0) {
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		for (k = 1; k <= count; k++) {
-			if (mime_compose(buf_data(in), buf_len(in), NULL, NULL,
-			    &mo, &e) != 0)
-				goto out;
-			if (o.signer == NULL && o.nrcpt == 0) {
-				if (mime_join(mo->headers, mo->entity, &msg,
-				    &e) != 0)
-					goto out;
-			} else if (protect_entity(&o, mo->entity, &ent, &cipher,
-			    &e) != 0 ||
-			    mime_join(mo->headers, ent, &msg, &e) != 0)
-				goto out;
-			snprintf(path, sizeof(path), "%s/%06ld.eml",
-			    argv[a + 1], k);
-			if (spill(path, msg) != 0) {
-				smerr_set(&e, SMERR_IO, "cannot write %s", path);
-				goto out;
-			}
-			mime_out_free(mo);
-			buf_free(ent);
-			buf_free(msg);
-			mo = NULL;
-			ent = msg = NULL;
-		}
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		secs = (double)(t1.tv_sec - t0.tv_sec) +
-		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-		printf("%s: %ld messages in %.3f s, %.0f per second\n",
-		    cipher != NULL ? cipher : "none", count, secs,
-		    secs > 0 ? (double)count / secs : 0.0);
-		rv = 0;
+	ar.s.hook = ar.sign ? &hook : NULL;
+	ar.s.chain = ar.chain;
+	ar.s.chain_len = ar.chain_len;
+	ar.o.signer = ar.sign ? &ar.s : NULL;
+	ar.o.rcpt = ar.rc;
+	ar.o.self = ar.self;
+	ar.o.self_len = ar.self_len;
+	if (ar.count > 0) {
+		if (seal_many(&ar, in, argv[a + 1], &e) == 0)
+			rv = 0;
 		goto out;
 	}
-	if (mime_compose(buf_data(in), buf_len(in), NULL, NULL, &mo, &e) != 0 ||
-	    hp_apply(mo, hp, o.nrcpt > 0, legacy, &e) != 0)
+	if (seal(&ar, in, &msg, &cipher, &e) != 0)
 		goto out;
-	if (entity_out != NULL && spill(entity_out, mo->entity) != 0) {
-		smerr_set(&e, SMERR_IO, "cannot write %s", entity_out);
-		goto out;
-	}
-	if (o.signer == NULL && o.nrcpt == 0) {
-		if (mime_join(mo->headers, mo->entity, &msg, &e) != 0)
-			goto out;
-	} else if (protect_entity(&o, mo->entity, &ent, &cipher, &e) != 0 ||
-	    mime_join(mo->headers, ent, &msg, &e) != 0)
-		goto out;
-	if (spill(argv[a + 1], msg) != 0) {
+	if (tool_write(argv[a + 1], msg) != 0) {
 		smerr_set(&e, SMERR_IO, "cannot write %s", argv[a + 1]);
 		goto out;
 	}
@@ -354,17 +339,16 @@ main(int argc, char **argv)
 out:
 	if (rv != 0)
 		fprintf(stderr, "crypto_seal: %s\n", smerr_msg(&e));
-	mime_out_free(mo);
+done:
 	buf_free(in);
-	buf_free(ent);
 	buf_free(msg);
-	buf_free(key);
+	buf_free(ar.key);
 	crypto_privkey_free(pk);
-	free(scert);
-	free(self);
-	for (i = 0; i < s.nchain; i++)
-		free((void *)chain[i]);
-	for (i = 0; i < o.nrcpt; i++)
-		free((void *)rc[i].cert);
+	free(ar.scert);
+	free(ar.self);
+	for (i = 0; i < ar.s.nchain; i++)
+		free((void *)ar.chain[i]);
+	for (i = 0; i < ar.o.nrcpt; i++)
+		free((void *)ar.rc[i].cert);
 	return rv;
 }

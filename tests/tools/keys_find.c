@@ -22,6 +22,7 @@
 #include "net/dns.h"
 #include "store/store.h"
 #include "keys/keys.h"
+#include "tests/tools/lib/tool.h"
 
 static int
 read_pass(const char *path, struct buf **bp, struct smerr *e)
@@ -38,7 +39,7 @@ read_pass(const char *path, struct buf **bp, struct smerr *e)
 	n = strcspn(line, "\n");
 	if ((*bp = buf_new_secret(0)) == NULL ||
 	    buf_put(*bp, line, n) != 0)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	secmem_wipe(line, sizeof(line));
 	return 0;
 }
@@ -62,18 +63,11 @@ main(int argc, char **argv)
 	memset(&cfg, 0, sizeof(cfg));
 	smerr_clear(&e);
 	while ((ch = getopt(argc, argv, "a:nr:t:")) != -1) {
+		if (tool_dns_opt(ch, optarg, &cfg))
+			continue;
 		switch (ch) {
-		case 'a':
-			cfg.trust_anchor = optarg;
-			break;
 		case 'n':
 			nodns = 1;
-			break;
-		case 'r':
-			cfg.resolver = optarg;
-			break;
-		case 't':
-			cfg.timeout = (int)strtol(optarg, NULL, 10);
 			break;
 		default:
 			goto usage;

@@ -27,6 +27,7 @@
 #include "net/imap.h"
 #include "net/net.h"
 #include "net/smtp.h"
+#include "tests/tools/lib/tool.h"
 
 #define MAX_TLSA	8
 #define MAX_RCPT	16
@@ -48,28 +49,6 @@ fail(const char *msg)
 	fflush(stdout);
 	fprintf(stderr, "net_client: %s\n", msg);
 	return 1;
-}
-
-static int
-read_file(const char *path, struct buf **bp)
-{
-	struct buf	*b;
-	int		 fd, r;
-
-	if ((b = buf_new(0)) == NULL)
-		return -1;
-	if ((fd = open(path, O_RDONLY)) < 0) {
-		buf_free(b);
-		return -1;
-	}
-	r = buf_read_fd(b, fd);
-	close(fd);
-	if (r != 0) {
-		buf_free(b);
-		return -1;
-	}
-	*bp = b;
-	return 0;
 }
 
 static void
@@ -146,7 +125,7 @@ run_imap(const struct net_server *srv, struct smerr *e)
 			    f[i].flags & IMAP_F_TRASH ? " \\Trash" : "");
 	}
 	if (o.append != NULL) {
-		if (read_file(o.append, &b) != 0) {
+		if ((b = tool_read(o.append, 0)) == NULL) {
 			r = smerr_set(e, SMERR_IO, "cannot read %s", o.append);
 			goto out;
 		}
@@ -231,7 +210,7 @@ run_smtp(const struct net_server *srv, struct smerr *e)
 	if (o.user != NULL && (r = smtp_login(s, o.user, o.pass, e)) != 0)
 		goto out;
 	if (o.msg != NULL) {
-		if (read_file(o.msg, &b) != 0) {
+		if ((b = tool_read(o.msg, 0)) == NULL) {
 			r = smerr_set(e, SMERR_IO, "cannot read %s", o.msg);
 			goto out;
 		}
@@ -252,6 +231,42 @@ out:
 	else
 		smtp_abort(s);
 	return r;
+}
+
+/* --tlsa-status: what DNS is taken to have said of the TLSA records. */
+static enum net_tlsa_status
+tlsa_status(const char *s)
+{
+	if (strcmp(s, "secure") == 0)
+		return NET_TLSA_SECURE;
+	if (strcmp(s, "insecure") == 0)
+		return NET_TLSA_INSECURE;
+	if (strcmp(s, "bogus") == 0)
+		return NET_TLSA_BOGUS;
+	return NET_TLSA_ABSENT;
+}
+
+/* --dns: the server's TLSA records (and address) as sealmail looks them up. */
+static int
+lookup(struct net_server *srv, const char *res, const char *ta, int addr,
+    struct dns **dnsp, struct net_lookup **lkp, struct smerr *e)
+{
+	struct dns_config	dc;
+	int			r;
+
+	memset(&dc, 0, sizeof(dc));
+	dc.resolver = res;
+	dc.trust_anchor = ta;
+	if ((r = dns_new(&dc, dnsp, e)) != 0 ||
+	    (r = net_server_lookup(*dnsp, addr, srv, lkp, e)) != 0)
+		return r;
+	printf("tlsa: %s (%zu)\n", srv->tlsa_status == NET_TLSA_SECURE ?
+	    "secure" : srv->tlsa_status == NET_TLSA_INSECURE ? "insecure" :
+	    srv->tlsa_status == NET_TLSA_ABSENT ? "absent" : "none",
+	    srv->ntlsa);
+	if (srv->addr != NULL)
+		printf("address: %s\n", srv->addr);
+	return 0;
 }
 
 int
@@ -277,7 +292,6 @@ main(int argc, char **argv)
 	struct net_server	 srv;
 	struct net_tlsa		 tlsa[MAX_TLSA];
 	uint8_t			*tdata[MAX_TLSA];
-	struct dns_config	 dc;
 	struct dns		*dns = NULL;
 	struct net_lookup	*lk = NULL;
 	struct smerr		 e;
@@ -313,16 +327,7 @@ main(int argc, char **argv)
 			nt++;
 			srv.tlsa_status = NET_TLSA_SECURE;
 			break;
-		case 'S':
-			if (strcmp(optarg, "secure") == 0)
-				srv.tlsa_status = NET_TLSA_SECURE;
-			else if (strcmp(optarg, "insecure") == 0)
-				srv.tlsa_status = NET_TLSA_INSECURE;
-			else if (strcmp(optarg, "bogus") == 0)
-				srv.tlsa_status = NET_TLSA_BOGUS;
-			else
-				srv.tlsa_status = NET_TLSA_ABSENT;
-			break;
+		case 'S': srv.tlsa_status = tlsa_status(optarg); break;
 		case 'D': dns_res = optarg; break;
 		case 'A': dns_ta = optarg; break;
 		case 'R': dns_addr = 1; break;
@@ -354,20 +359,9 @@ main(int argc, char **argv)
 	}
 	srv.tlsa = tlsa;
 	srv.ntlsa = nt;
-	if (dns_res != NULL) {
-		memset(&dc, 0, sizeof(dc));
-		dc.resolver = dns_res;
-		dc.trust_anchor = dns_ta;
-		if ((r = dns_new(&dc, &dns, &e)) != 0 ||
-		    (r = net_server_lookup(dns, dns_addr, &srv, &lk, &e)) != 0)
-			goto out;
-		printf("tlsa: %s (%zu)\n", srv.tlsa_status == NET_TLSA_SECURE ?
-		    "secure" : srv.tlsa_status == NET_TLSA_INSECURE ?
-		    "insecure" : srv.tlsa_status == NET_TLSA_ABSENT ?
-		    "absent" : "none", srv.ntlsa);
-		if (srv.addr != NULL)
-			printf("address: %s\n", srv.addr);
-	}
+	if (dns_res != NULL && (r = lookup(&srv, dns_res, dns_ta, dns_addr,
+	    &dns, &lk, &e)) != 0)
+		goto out;
 	if (strcmp(proto, "imap") == 0)
 		r = run_imap(&srv, &e);
 	else if (strcmp(proto, "smtp") == 0)

@@ -20,6 +20,7 @@
 
 #include "base/err.h"
 #include "net/dns.h"
+#include "tests/tools/lib/tool.h"
 
 static int
 type_of(const char *s)
@@ -70,18 +71,11 @@ main(int argc, char **argv)
 	memset(&cfg, 0, sizeof(cfg));
 	smerr_clear(&e);
 	while ((ch = getopt(argc, argv, "a:n:r:t:")) != -1) {
+		if (tool_dns_opt(ch, optarg, &cfg))
+			continue;
 		switch (ch) {
-		case 'a':
-			cfg.trust_anchor = optarg;
-			break;
 		case 'n':
 			repeat = strtol(optarg, NULL, 10);
-			break;
-		case 'r':
-			cfg.resolver = optarg;
-			break;
-		case 't':
-			cfg.timeout = (int)strtol(optarg, NULL, 10);
 			break;
 		default:
 			goto usage;

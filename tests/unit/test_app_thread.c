@@ -29,6 +29,16 @@ run(const struct thread_msg *m, size_t n, int reverse, struct thread_pos *o)
 	assert_int_equal(thread_order(m, n, reverse, o, &e), 0);
 }
 
+/* Row i of the order o is message id, under parent (0: none), at depth. */
+static void
+at(const struct thread_msg *m, const struct thread_pos *o, size_t i,
+    int64_t id, int64_t parent, int depth)
+{
+	assert_int_equal(m[o[i].index].id, id);
+	assert_int_equal(o[i].parent, parent);
+	assert_int_equal(o[i].depth, depth);
+}
+
 static void
 test_empty(void **state)
 {
@@ -52,15 +62,9 @@ test_missing_middle(void **state)
 
 	(void)state;
 	run(m, 3, 0, o);
-	assert_int_equal(m[o[0].index].id, 1);
-	assert_int_equal(o[0].depth, 0);
-	assert_int_equal(o[0].parent, 0);
-	assert_int_equal(m[o[1].index].id, 2);
-	assert_int_equal(o[1].depth, 1);
-	assert_int_equal(o[1].parent, 1);
-	assert_int_equal(m[o[2].index].id, 4);
-	assert_int_equal(o[2].depth, 2);
-	assert_int_equal(o[2].parent, 2);
+	at(m, o, 0, 1, 0, 0);
+	at(m, o, 1, 2, 1, 1);
+	at(m, o, 2, 4, 2, 2);
 	assert_int_equal(o[0].thread, o[2].thread);
 }
 
@@ -116,13 +120,9 @@ test_borrowed_parent(void **state)
 
 	(void)state;
 	run(m, 3, 0, o);
-	assert_int_equal(m[o[0].index].id, 1);
-	assert_int_equal(o[0].depth, 0);
-	assert_int_equal(m[o[1].index].id, 2);
-	assert_int_equal(o[1].parent, 1);
-	assert_int_equal(m[o[2].index].id, 3);
-	assert_int_equal(o[2].parent, 2);
-	assert_int_equal(o[2].depth, 2);
+	at(m, o, 0, 1, 0, 0);
+	at(m, o, 1, 2, 1, 1);
+	at(m, o, 2, 3, 2, 2);
 }
 
 /* x says it answers y, y says it answers x: broken at the older, x. */
@@ -138,13 +138,9 @@ test_loop(void **state)
 
 	(void)state;
 	run(m, 3, 0, o);
-	assert_int_equal(m[o[0].index].id, 8);
-	assert_int_equal(o[0].parent, 0);
-	assert_int_equal(m[o[1].index].id, 6);
-	assert_int_equal(o[1].depth, 0);
-	assert_int_equal(m[o[2].index].id, 7);
-	assert_int_equal(o[2].parent, 6);
-	assert_int_equal(o[2].depth, 1);
+	at(m, o, 0, 8, 0, 0);
+	at(m, o, 1, 6, 0, 0);
+	at(m, o, 2, 7, 6, 1);
 }
 
 /* Siblings in date order; a duplicate Message-ID is kept, not lost. */

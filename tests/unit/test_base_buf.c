@@ -11,6 +11,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/secmem.h"
+#include "base/vec.h"
 
 static void
 test_null_free(void **st)
@@ -174,6 +175,62 @@ test_read_fd(void **state)
 	assert_int_equal(waitpid(pid, NULL, 0), pid);
 }
 
+/* base/vec.h: arrays that grow, zeroed, refusing to overflow. */
+struct item {
+	int	 a;
+	char	*s;
+};
+
+static void
+test_vec_empty(void **st)
+{
+	struct item	*v = NULL;
+	size_t		 cap = 0;
+
+	(void)st;
+	assert_int_equal(vec_reserve(&v, &cap, 0, sizeof(*v)), 0);
+	assert_non_null(v);
+	assert_true(cap >= 1);
+	/* Room already there: nothing moves. */
+	assert_int_equal(vec_reserve(&v, &cap, cap - 1, sizeof(*v)), 0);
+	free(v);
+}
+
+static void
+test_vec_grow(void **st)
+{
+	struct item	*v = NULL;
+	size_t		 cap = 0, n, i;
+
+	(void)st;
+	for (n = 0; n < 1000; n++) {
+		assert_int_equal(vec_reserve(&v, &cap, n, sizeof(*v)), 0);
+		assert_true(cap > n);
+		/* A new element is zeroed; the old ones are kept. */
+		assert_int_equal(v[n].a, 0);
+		assert_null(v[n].s);
+		v[n].a = (int)n + 1;
+	}
+	for (i = 0; i < n; i++)
+		assert_int_equal(v[i].a, (int)i + 1);
+	free(v);
+}
+
+static void
+test_vec_overflow(void **st)
+{
+	struct item	*v = NULL;
+	size_t		 cap = 0;
+
+	(void)st;
+	assert_int_equal(vec_reserve(&v, &cap, SIZE_MAX / 2, sizeof(*v)),
+	    SMERR_NOMEM);
+	assert_null(v);
+	assert_int_equal(cap, 0);
+	assert_int_equal(vec_reserve(&v, &cap, SIZE_MAX, 1), SMERR_NOMEM);
+	assert_null(v);
+}
+
 int
 main(void)
 {
@@ -185,6 +242,9 @@ main(void)
 		cmocka_unit_test(test_view),
 		cmocka_unit_test(test_equal),
 		cmocka_unit_test(test_read_fd),
+		cmocka_unit_test(test_vec_empty),
+		cmocka_unit_test(test_vec_grow),
+		cmocka_unit_test(test_vec_overflow),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -133,7 +133,40 @@ test_json(void **st)
 	buf_reset(b);
 	assert_int_equal(json_text_list(b, ""), 0);
 	assert_string_equal(buf_str(b), "[]");
+	buf_reset(b);
+	assert_int_equal(json_time(b, 0), 0);
+	assert_string_equal(buf_str(b), "null");
+	buf_reset(b);
+	assert_int_equal(json_time(b, 1700000000), 0);
+	assert_string_equal(buf_str(b), "\"2023-11-14T22:13:20Z\"");
 	buf_free(b);
+}
+
+/* Hex digits, ISO 8601 times and one code point at a time. */
+static void
+test_hex_time_next(void **st)
+{
+	const unsigned char	 in[] = { 0x00, 0x7f, 0xab, 0xff };
+	const unsigned char	*p = (const unsigned char *)"a\xc3\xa9\xff";
+	char			 hex[9], t[32], small[8];
+	size_t			 len = 4;
+
+	(void)st;
+	text_hex_encode(in, sizeof(in), hex);
+	assert_string_equal(hex, "007fabff");
+	text_hex_encode(in, 0, hex);
+	assert_string_equal(hex, "");
+	assert_int_equal(text_iso_time(1700000000, t, sizeof(t)), 0);
+	assert_string_equal(t, "2023-11-14T22:13:20Z");
+	assert_int_equal(text_iso_time(0, t, sizeof(t)), -1);
+	assert_string_equal(t, "");
+	assert_int_equal(text_iso_time(1700000000, small, sizeof(small)), -1);
+	assert_string_equal(small, "");
+	assert_int_equal(text_utf8_next(&p, &len), 'a');
+	assert_int_equal(text_utf8_next(&p, &len), 0xe9);
+	assert_int_equal(len, 1);
+	assert_int_equal(text_utf8_next(&p, &len), 0xfffd);
+	assert_int_equal(len, 0);
 }
 
 /* Runs copied whole end exactly where a code point needs escaping. */
@@ -169,6 +202,7 @@ main(void)
 		cmocka_unit_test(test_nul_inside),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_json_runs),
+		cmocka_unit_test(test_hex_time_next),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

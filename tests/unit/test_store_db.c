@@ -265,6 +265,72 @@ mkmsg(struct store_msg *m, int64_t folder, uint32_t uid, const char *text,
 	m->date = 1700000000 + uid;
 }
 
+/* How many messages the store's search finds for q (in ids). */
+static int
+search_count(struct store *st, const char *q, struct ids *ids)
+{
+	struct smerr	e;
+
+	smerr_clear(&e);
+	memset(ids, 0, sizeof(*ids));
+	assert_int_equal(store_search(st, q, ids_cb, ids, &e), 0);
+	return ids->n;
+}
+
+static size_t
+hits(struct store *st, const char *q)
+{
+	struct ids	ids;
+
+	return (size_t)search_count(st, q, &ids);
+}
+
+/* A folder's bound messages, highest UID and messages with local flags. */
+static void
+check_counts(struct store *st, int64_t folder, size_t bound, uint32_t maxuid,
+    size_t dirty)
+{
+	struct smerr	e;
+	size_t		b, d;
+	uint32_t	u;
+
+	smerr_clear(&e);
+	assert_int_equal(store_folder_counts(st, folder, &b, &u, &d, &e), 0);
+	assert_int_equal(b, bound);
+	assert_int_equal(u, maxuid);
+	assert_int_equal(d, dirty);
+}
+
+/* Pending (undecryptable) messages, then updated when decrypted. */
+static void
+check_pending(struct store *st, int64_t inbox)
+{
+	struct store_msg	 m, *lm;
+	struct smerr		 e;
+	struct ids		 ids;
+	int64_t			 id;
+	size_t			 done, left;
+
+	smerr_clear(&e);
+	mkmsg(&m, inbox, 20, "", "d5");
+	m.state = STORE_MSG_PENDING;
+	m.encryption = "undecryptable";
+	m.raw = (const uint8_t *)"RAW";
+	m.raw_len = 3;
+	assert_int_equal(store_msg_add(st, &m, &id, &e), 0);
+	memset(&ids, 0, sizeof(ids));
+	assert_int_equal(store_msg_foreach_pending(st, ids_cb, &ids, &e), 0);
+	assert_int_equal(ids.n, 1);
+	mkmsg(&m, inbox, 20, "now readable walrus", "d5");
+	assert_int_equal(store_msg_update(st, id, &m, &e), 0);
+	assert_int_equal(store_msg_load(st, id, &lm, &e), 0);
+	assert_null(lm->raw);
+	assert_int_equal(lm->state, STORE_MSG_OK);
+	store_msg_free(lm);
+	assert_int_equal(store_index(st, 0, &done, &left, &e), 0);
+	assert_int_equal(search_count(st, "walrus", &ids), 1);
+}
+
 static void
 test_messages(void **unused)
 {
@@ -313,32 +379,19 @@ test_messages(void **unused)
 	assert_int_equal(n, 2);
 
 	/* Not searchable before indexing; searchable after. */
-	memset(&ids, 0, sizeof(ids));
-	assert_int_equal(store_search(st, "penguins", ids_cb, &ids, &e), 0);
-	assert_int_equal(ids.n, 0);
+	assert_int_equal(search_count(st, "penguins", &ids), 0);
 	assert_int_equal(store_index(st, 1, &done, &left, &e), 0);
 	assert_int_equal(done, 1);
 	assert_int_equal(left, 2);
 	assert_int_equal(store_index(st, 0, &done, &left, &e), 0);
 	assert_int_equal(done, 2);
 	assert_int_equal(left, 0);
-	memset(&ids, 0, sizeof(ids));
-	assert_int_equal(store_search(st, "PENGUINS", ids_cb, &ids, &e), 0);
-	assert_int_equal(ids.n, 2);
-	memset(&ids, 0, sizeof(ids));
-	assert_int_equal(store_search(st, "archived penguins", ids_cb, &ids,
-	    &e), 0);
-	assert_int_equal(ids.n, 1);
+	assert_int_equal(search_count(st, "PENGUINS", &ids), 2);
+	assert_int_equal(search_count(st, "archived penguins", &ids), 1);
 	assert_int_equal(ids.v[0], id3);
 	/* FTS syntax in a query is taken as words. */
-	memset(&ids, 0, sizeof(ids));
-	assert_int_equal(store_search(st, "penguins\" OR NEAR(", ids_cb, &ids,
-	    &e), 0);
-	assert_int_equal(ids.n, 0);
-	memset(&ids, 0, sizeof(ids));
-	assert_int_equal(store_search(st, "zebrafishmarker", ids_cb, &ids, &e),
-	    0);
-	assert_int_equal(ids.n, 3);
+	assert_int_equal(search_count(st, "penguins\" OR NEAR(", &ids), 0);
+	assert_int_equal(search_count(st, "zebrafishmarker", &ids), 3);
 
 	/* Listing by folder name, in UID order. */
 	memset(&ids, 0, sizeof(ids));
@@ -350,20 +403,8 @@ test_messages(void **unused)
 	/* Flags. */
 	assert_int_equal(store_msg_set_local_flags(st, id1, "\\Seen \\Flagged",
 	    &e), 0);
-	{
-		size_t		bound, dirty;
-		uint32_t	maxuid;
-
-		assert_int_equal(store_folder_counts(st, inbox, &bound,
-		    &maxuid, &dirty, &e), 0);
-		assert_int_equal(bound, 2);
-		assert_int_equal(maxuid, 2);
-		assert_int_equal(dirty, 1);
-		assert_int_equal(store_folder_counts(st, other, &bound,
-		    &maxuid, &dirty, &e), 0);
-		assert_int_equal(bound, 1);
-		assert_int_equal(dirty, 0);
-	}
+	check_counts(st, inbox, 2, 2, 1);
+	check_counts(st, other, 1, 1, 0);
 	assert_int_equal(store_msg_load(st, id1, &lm, &e), 0);
 	assert_string_equal(lm->flags, "\\Seen \\Flagged");
 	assert_int_equal(lm->flags_dirty, 1);
@@ -389,32 +430,11 @@ test_messages(void **unused)
 
 	/* Expunge removes the row and its index entry. */
 	assert_int_equal(store_msg_delete(st, id2, &e), 0);
-	memset(&ids, 0, sizeof(ids));
-	assert_int_equal(store_search(st, "penguins", ids_cb, &ids, &e), 0);
-	assert_int_equal(ids.n, 1);
+	assert_int_equal(search_count(st, "penguins", &ids), 1);
 	assert_int_equal(store_msg_count(st, 0, &n, &e), 0);
 	assert_int_equal(n, 2);
 
-	/* Pending (undecryptable) messages, then updated when decrypted. */
-	mkmsg(&m, inbox, 20, "", "d5");
-	m.state = STORE_MSG_PENDING;
-	m.encryption = "undecryptable";
-	m.raw = (const uint8_t *)"RAW";
-	m.raw_len = 3;
-	assert_int_equal(store_msg_add(st, &m, &id3, &e), 0);
-	memset(&ids, 0, sizeof(ids));
-	assert_int_equal(store_msg_foreach_pending(st, ids_cb, &ids, &e), 0);
-	assert_int_equal(ids.n, 1);
-	mkmsg(&m, inbox, 20, "now readable walrus", "d5");
-	assert_int_equal(store_msg_update(st, id3, &m, &e), 0);
-	assert_int_equal(store_msg_load(st, id3, &lm, &e), 0);
-	assert_null(lm->raw);
-	assert_int_equal(lm->state, STORE_MSG_OK);
-	store_msg_free(lm);
-	assert_int_equal(store_index(st, 0, &done, &left, &e), 0);
-	memset(&ids, 0, sizeof(ids));
-	assert_int_equal(store_search(st, "walrus", ids_cb, &ids, &e), 0);
-	assert_int_equal(ids.n, 1);
+	check_pending(st, inbox);
 
 	assert_int_equal(store_check(st, &e), 0);
 	store_close(st);
@@ -422,6 +442,17 @@ test_messages(void **unused)
 	assert_int_equal(grep_dir(d, "zebrafishmarker"), 0);
 	assert_int_equal(grep_dir(d, "penguins"), 0);
 	rmdir_all(d);
+}
+
+/* An outbox entry of msgid to bob. */
+static void
+mkoutbox(struct store_outbox *o, const char *msgid)
+{
+	memset(o, 0, sizeof(*o));
+	o->message_id = msgid;
+	o->recipients = "bob@example.test";
+	o->body = (const uint8_t *)"Subject: x\r\n\r\nhello\r\n";
+	o->body_len = strlen((const char *)o->body);
 }
 
 static int
@@ -448,11 +479,7 @@ test_outbox(void **unused)
 	(void)unused;
 	smerr_clear(&e);
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
-	memset(&o, 0, sizeof(o));
-	o.message_id = "<1@example.test>";
-	o.recipients = "bob@example.test";
-	o.body = (const uint8_t *)"Subject: x\r\n\r\nhello\r\n";
-	o.body_len = strlen((const char *)o.body);
+	mkoutbox(&o, "<1@example.test>");
 	assert_int_equal(store_outbox_add(st, &o, &id, &e), 0);
 	assert_int_equal(store_outbox_fail(st, id, "550 no such user", &e), 0);
 	n = 0;
@@ -485,18 +512,6 @@ load_text(struct store *st, int64_t id, const char *want)
 	assert_non_null(lm->text);
 	assert_string_equal(lm->text, want);
 	store_msg_free(lm);
-}
-
-static size_t
-hits(struct store *st, const char *q)
-{
-	struct ids	ids;
-	struct smerr	e;
-
-	smerr_clear(&e);
-	memset(&ids, 0, sizeof(ids));
-	assert_int_equal(store_search(st, q, ids_cb, &ids, &e), 0);
-	return ids.n;
 }
 
 /*
@@ -618,11 +633,7 @@ test_outbox_claim(void **unused)
 	(void)unused;
 	smerr_clear(&e);
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
-	memset(&o, 0, sizeof(o));
-	o.message_id = "<2@example.test>";
-	o.recipients = "bob@example.test";
-	o.body = (const uint8_t *)"Subject: x\r\n\r\nhello\r\n";
-	o.body_len = strlen((const char *)o.body);
+	mkoutbox(&o, "<2@example.test>");
 	o.source = (const uint8_t *)"Subject: x\n\nhello\n";
 	o.source_len = strlen((const char *)o.source);
 	assert_int_equal(store_begin(st, &e), 0);

@@ -1,0 +1,37 @@
+/*
+ * base/vec.c: growing arrays. The caller's pointer is read and written
+ * with memcpy, so that one function serves arrays of any element type.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "base/vec.h"
+
+#define VEC_MIN		8
+
+int
+vec_reserve(void *vp, size_t *capp, size_t n, size_t size)
+{
+	void	*v, *nv;
+	size_t	 ncap;
+
+	if (n < *capp)
+		return 0;
+	ncap = *capp < VEC_MIN ? VEC_MIN : *capp;
+	while (ncap <= n) {
+		if (ncap > SIZE_MAX / 2)
+			return SMERR_NOMEM;
+		ncap *= 2;
+	}
+	if (size == 0 || ncap > SIZE_MAX / size)
+		return SMERR_NOMEM;
+	memcpy(&v, vp, sizeof(v));
+	if ((nv = reallocarray(v, ncap, size)) == NULL)
+		return SMERR_NOMEM;
+	memset((char *)nv + *capp * size, 0, (ncap - *capp) * size);
+	memcpy(vp, &nv, sizeof(nv));
+	*capp = ncap;
+	return 0;
+}

@@ -1,0 +1,19 @@
+/*
+ * base/vec.h: arrays of fixed-size elements that grow as they are filled,
+ * the way the callbacks of a foreach collect what they are handed.
+ */
+#ifndef SEALMAIL_BASE_VEC_H
+#define SEALMAIL_BASE_VEC_H
+
+#include <stddef.h>
+
+/*
+ * Makes room for element n (index n, so n + 1 in all) in the array whose
+ * pointer is at vp (a struct x ** passed as void *), of *capp elements of
+ * size bytes each: the array doubles, from 8 elements, and elements past
+ * the old capacity are zeroed. 0, or SMERR_NOMEM with the array and *capp
+ * unchanged.
+ */
+int	vec_reserve(void *vp, size_t *capp, size_t n, size_t size);
+
+#endif
