@@ -64,6 +64,7 @@ struct app_config {
 	size_t			 naccounts;
 	struct app_dns		 dns;
 	struct app_security	 security;
+	char			*pkcs11_module;	/* [pkcs11] module */
 };
 
 #define APP_DEFAULT_TIMEOUT	30
@@ -92,6 +93,7 @@ int	 app_server_parse(const char *key, const char *url,
 struct app_opts {
 	const char	*home;			/* --home or SEALMAIL_HOME */
 	const char	*passphrase_file;	/* --passphrase-file or env */
+	const char	*pin_file;		/* --pin-file or env */
 };
 
 #define APP_CLI_INTERACTIVE	(-1)

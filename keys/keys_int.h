@@ -10,6 +10,8 @@ struct keys {
 
 #define KEYS_MAX_FILE	(1024 * 1024)	/* a certificate or PKCS#12 file */
 
+/* One DER certificate and nothing after it, or NULL. */
+X509	*keys_der_x509(const uint8_t *der, size_t len);
 /* SHA-256 of x's DER as lowercase hex into fp[65]. */
 int	 keys_x509_fingerprint(X509 *x, char fp[65], struct smerr *e);
 /* x's e-mail addresses (SAN rfc822Name, else subject emailAddress). */

@@ -220,8 +220,8 @@ keys_identity_key(struct keys *k, int64_t id, struct buf **keyp,
 	return keys_seal_open(k, f.hex, b, keyp, e);
 }
 
-static X509 *
-der_x509(const uint8_t *der, size_t len)
+X509 *
+keys_der_x509(const uint8_t *der, size_t len)
 {
 	const unsigned char	*p = der;
 	X509			*x;
@@ -248,7 +248,7 @@ keys_cert_add(struct keys *k, const uint8_t *der, size_t len,
 	size_t			 i;
 	int			 r;
 
-	if ((x = der_x509(der, len)) == NULL)
+	if ((x = keys_der_x509(der, len)) == NULL)
 		return smerr_set(e, SMERR_PARSE, "not a DER certificate");
 	if ((r = keys_x509_fingerprint(x, fp, e)) != 0 ||
 	    (r = keys_x509_emails(x, &own, e)) != 0)
@@ -323,7 +323,7 @@ keys_harvest(struct keys *k, const uint8_t *der, size_t len,
 	if (address == NULL || *address == '\0' || strchr(address, ',') ||
 	    strchr(address, '@') == NULL)
 		return smerr_set(e, SMERR_INVAL, "harvest: bad address");
-	if ((x = der_x509(der, len)) == NULL)
+	if ((x = keys_der_x509(der, len)) == NULL)
 		return smerr_set(e, SMERR_PARSE, "harvest: not a certificate");
 	if ((r = keys_x509_fingerprint(x, fp, e)) != 0)
 		goto out;

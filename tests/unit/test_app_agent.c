@@ -228,7 +228,8 @@ main(int argc, char **argv)
 	};
 
 	/* This program is the agent too, as sealmail is. */
-	if (argc == 2 && strcmp(argv[1], AGENT_ARG) == 0)
-		return agent_main();
+	if (argc >= 2 && strcmp(argv[1], AGENT_ARG) == 0)
+		return agent_main(argc == 3 &&
+		    strcmp(argv[2], AGENT_TOKENS_ARG) == 0);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
