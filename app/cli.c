@@ -114,7 +114,8 @@ cli_usage_all(FILE *fp)
 	size_t	i;
 
 	fprintf(fp, "usage: sealmail [--home DIR] [--passphrase-file F] "
-	    "[--pin-file F] [COMMAND [ARGS]]\n"
+	    "[--pin-file F]\n"
+	    "           [COMMAND [ARGS]]\n"
 	    "       sealmail --version | --help\n\n"
 	    "Without a command, sealmail opens the terminal program.\n\n"
 	    "Commands:\n");
@@ -292,8 +293,8 @@ cli_usage_why(struct cli *c)
 {
 	const char	*last, *args[16], *bad = NULL;
 	char		 missing[128], subs[256] = "";
-	size_t		 i;
-	int		 n, fit = -2, lit = 0, l2;
+	size_t		 i, l2, ml;
+	int		 n, fit = -2, lit = 0;
 
 	if (c->argc < 1 || c->argv == NULL)
 		return;
@@ -322,10 +323,12 @@ cli_usage_why(struct cli *c)
 		fit = cli_usage_fit(cli_cmds[i].usage, args, n, missing,
 		    sizeof(missing), &bad, &lit);
 		if (fit == 0 && islower((unsigned char)*missing) && n == 1) {
-			/* No subcommand: name every one. */
+			/* No subcommand: name every one, once. */
 			l2 = strlen(subs);
-			snprintf(subs + l2, sizeof(subs) - l2, "%s%s",
-			    l2 > 0 ? ", " : "", missing);
+			ml = strlen(missing);
+			if (l2 < ml || strcmp(subs + l2 - ml, missing) != 0)
+				snprintf(subs + l2, sizeof(subs) - l2, "%s%s",
+				    l2 > 0 ? ", " : "", missing);
 			continue;
 		}
 		if (fit == 0 || fit == -3)

@@ -215,6 +215,33 @@ check_error "the module renamed (the token gone) is one line" 1 \
 check_eq "... and only one" 1 "$(wc -l <"$T/.err")"
 mv "$H2/mod/token.so.away" "$H2/mod/token.so"
 
+# --- the terminal program asks for the PIN once, its sync uses it ---------
+# A plain sync reads the subscribed folders and INBOX: this one goes there.
+enc "ui-$ID" "$LAB_SMIME_DIR/alice.pem"
+inbox_put "ui-$ID.eml"
+TM="tmux -L sealmail-p11-$$"
+trap 'cleanup; $TM kill-server 2>/dev/null' EXIT
+$TM new-session -d -s ui -x 120 -y 30 \
+    "SOFTHSM2_CONF='$SOFTHSM2_CONF' '$SEALMAIL' --home '$H1' --passphrase-file '$T/pw'; echo EXITED \$?; sleep 30"
+check "the program asks for the token's PIN before it opens" \
+    ui_wait_for "PIN for $URI_RSA:"
+$TM send-keys -t ui "$PIN" Enter
+check "... and then opens on the INBOX" ui_wait_for 'sealmail: INBOX'
+$TM send-keys -t ui S
+# ui_decrypted: the message is in the INBOX stored, decrypted.
+ui_decrypted() {
+	S1 list --json >l3.json 2>/dev/null && [ "$(json l3.json \
+	    "[m['encryption'] for m in d if m['subject'] == 'ui-$ID']")" = \
+	    '["decrypted"]' ]
+}
+i=0
+while [ $i -lt 200 ] && ! ui_decrypted; do sleep 0.1; i=$((i + 1)); done
+check "its sync decrypts on the token with the PIN asked once" ui_decrypted
+check_nomatch "no job asked for a PIN again" 'no PIN|refused' \
+    "$($TM capture-pane -p -t ui)"
+$TM send-keys -t ui q y
+check "the program quits" ui_wait_for 'EXITED 0'
+
 # --- the PIN from the Secret Service ---------------------------------------
 if [ -n "$LAB_DBUS" ]; then
 	printf '%s' "$PIN" | DBUS_SESSION_BUS_ADDRESS=$LAB_DBUS \
