@@ -6,6 +6,7 @@
 #   BENCH_COUNT   messages in the mailbox (default 10000)
 #   BENCH_CRYPTO  messages in the verify-and-decrypt set (default 1000)
 #   BENCH_LIST    messages in the list/search store (default 100000)
+#   BENCH_KEYOPS  private-key operations per figure (default 2000)
 #   BENCH_ROUNDS  first syncs from nothing, per program (default 3)
 #   LAB_PORT_BASE lab ports (default 30000)
 set -u
@@ -185,6 +186,44 @@ mps=$(python3 -c "print('%.0f' % ($NCRYPTO / $t_in))")
 say "  sealmail inspect:         $t_in s median of$ins, $mps messages/s ($ok judged valid)"
 say "  openssl cms per message:  $t_os s; ratio sealmail/openssl: $(ratio "$t_in" "$t_os")"
 say "  openssl speed rsa2048:    $rsa private-key operations/s; sealmail reaches $(python3 -c "print('%.0f%%' % (100.0 * $mps / $rsa))" 2>/dev/null) of it (target >= 70%)"
+
+say ""
+say "== private-key operations: bob's RSA-2048 key through the key agent, in the process, on a token"
+KR="$TOP/build/rel/tests/tools/app_keyrate"
+NKEY=${BENCH_KEYOPS:-2000}
+if [ -x "$KR" ] || make -s build/rel/tests/tools/app_keyrate >/dev/null 2>&1; then
+	# The agent's figure against the key used where it is read, as
+	# before the agent: what one round trip per operation costs.
+	"$KR" "$H" "" "$NKEY" >"$W/keyrate" 2>&1
+	keyline() {
+		awk -v w="$1" '$3 == w { printf "%s sign/s, %s decrypt/s", $5, $7 }' "$W/keyrate"
+	}
+	say "  store key through the agent: $(keyline agent)"
+	say "  store key in the process:    $(keyline here)"
+	say "  agent/in-process: $(awk '$3 == "agent" { s = $5; d = $7 } $3 == "here" { hs = $5; hd = $7 } END { if (hs > 0 && hd > 0) printf "sign %.2f, decrypt %.2f", s / hs, d / hd }' "$W/keyrate") (target >= 0.80)"
+	MOD=$(find /usr/lib -name libsofthsm2.so 2>/dev/null | head -1)
+	if [ -n "$MOD" ] && command -v pkcs11-tool >/dev/null; then
+		mkdir -p "$W/tokens" "$W/home3" && chmod 700 "$W/home3"
+		printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\n' \
+		    "$W" >"$W/softhsm2.conf"
+		export SOFTHSM2_CONF="$W/softhsm2.conf"
+		(umask 077; echo 1234 >"$W/pin"; echo bench >"$W/pw")
+		softhsm2-util --init-token --free --label bench --pin 1234 \
+		    --so-pin 12345678 >/dev/null 2>&1
+		openssl pkcs8 -topk8 -nocrypt -in "$LAB_SMIME_DIR/bob.key" \
+		    -outform DER -out "$W/bob.p8" 2>/dev/null
+		pkcs11-tool --module "$MOD" --token-label bench --login \
+		    --pin 1234 --write-object "$W/bob.p8" --type privkey \
+		    --label bob --usage-sign --usage-decrypt >/dev/null 2>&1
+		"$SM" --home "$W/home3" --passphrase-file "$W/pw" keys import \
+		    'pkcs11:token=bench;object=bob' "$LAB_SMIME_DIR/bob.pem" \
+		    --pin-file "$W/pin" >/dev/null 2>&1
+		"$KR" "$W/home3" "$W/pw" "$NKEY" "$MOD" "$W/pin" >"$W/keyrate" 2>&1
+		say "  the same key on a SoftHSM2 token, through the agent: $(keyline token)"
+	fi
+else
+	say "  (no app_keyrate tool: not measured)"
+fi
 
 say ""
 say "== DNS: SMIMEA lookup of bob, uncached then cached"
