@@ -208,6 +208,13 @@ check_error "a PIN file others may read is refused" 1 "bad: a PIN file" \
     S1 inspect --pin-file bad v15.eml
 check_error "no PIN and no terminal: one line saying how to give it" 1 \
     "no PIN is given: use --pin-file" S1 inspect v15.eml </dev/null
+check_error "a token that is not there is one line naming it" 1 \
+    '^sealmail: the token "no-such-card" is not present' \
+    S1 keys import 'pkcs11:token=no-such-card;object=alice-rsa' \
+    --pin-file pin
+check_error "a key the token does not hold is one line naming it" 1 \
+    "^sealmail: no certificate \"nothing\" on the token \"$TOK\"" \
+    S1 keys import "pkcs11:token=$TOK;object=nothing" --pin-file pin
 mv "$H2/mod/token.so" "$H2/mod/token.so.away"
 check_error "the module renamed (the token gone) is one line" 1 \
     "^sealmail: the PKCS#11 module cannot be loaded: .*token.so" \
