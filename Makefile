@@ -58,13 +58,19 @@ CURSES_CFLAGS	:= $(shell $(PKG) --cflags ncursesw 2>/dev/null)
 CURSES_LIBS	:= $(shell $(PKG) --libs ncursesw 2>/dev/null)
 SSL_LIBS	:= $(shell $(PKG) --libs libssl libcrypto 2>/dev/null)
 ZLIB_LIBS	:= $(shell $(PKG) --libs zlib 2>/dev/null || echo -lz)
+# PKCS#11: p11-kit's headers only; the module is dlopen'd by the key agent.
+P11_CFLAGS	:= $(shell $(PKG) --cflags p11-kit-1 2>/dev/null)
+P11_PROXY	:= $(or $(shell $(PKG) --variable=proxy_module p11-kit-1 \
+		    2>/dev/null),p11-kit-proxy.so)
 EXT_LIBS	= -letpan $(SSL_LIBS) $(ZLIB_LIBS) -lunbound -lsqlcipher \
 		  $(SECRET_LIBS) $(CURSES_LIBS)
 
 CFLAGS_keys	= $(SECRET_CFLAGS)
 CFLAGS_store	= $(SQLC_CFLAGS)
 CFLAGS_ui	= $(CURSES_CFLAGS)
-CFLAGS_app	= $(SECRET_CFLAGS) $(SQLC_CFLAGS)
+CFLAGS_app	= $(SECRET_CFLAGS) $(SQLC_CFLAGS) \
+		  -DSEALMAIL_P11_PROXY='"$(P11_PROXY)"'
+CFLAGS_crypto	= $(P11_CFLAGS)
 
 # Folder -> what it may link, itself first (DESIGN.md's arrows).
 DEPS_base	= base
@@ -151,7 +157,7 @@ demo: deps
 bench: sealmail
 	@sh tests/deps.sh bench
 	$(MAKE) build/rel/tests/tools/net_client build/rel/tests/tools/app_storefill \
-	    build/rel/tests/tools/app_querytime
+	    build/rel/tests/tools/app_querytime build/rel/tests/tools/app_keyrate
 	bash tests/bench/run.sh
 
 MANDIR		?= $(PREFIX)/share/man
@@ -192,7 +198,7 @@ FUZZ_TIME	?= $(or $(FUZZ_SECONDS),600)
 FUZZ_DIR	= $(BUILD)/fuzz
 FUZZ_CFLAGS	= -std=c11 -D_GNU_SOURCE -I. -g -O1 -fno-omit-frame-pointer \
 		  -fsanitize=fuzzer,address,undefined \
-		  -fno-sanitize-recover=undefined
+		  -fno-sanitize-recover=undefined $(P11_CFLAGS)
 FUZZ_MIME_SRCS	= mime/parse.c mime/header.c mime/canon.c mime/hp.c mime/html.c \
 		  mime/build.c mime/field.c mime/compose.c $(wildcard base/*.c)
 # Seeds: our fixtures, and the interop corpora where they are published
@@ -201,7 +207,7 @@ INTEROP		= $(or $(SEALMAIL_INTEROP),../shared/interop)
 FUZZ_SEEDS	= tests/data/smime $(wildcard $(INTEROP)/thunderbird \
 		  $(INTEROP)/johnny $(INTEROP)/lamps)
 FUZZ_JUDGE_SRCS	= crypto/cms.c crypto/chain.c crypto/cert.c crypto/verdict.c \
-		  crypto/hp.c crypto/revoke.c crypto/keyop.c \
+		  crypto/hp.c crypto/revoke.c crypto/keyop.c crypto/pkcs11.c \
 		  net/anchors.c $(FUZZ_MIME_SRCS)
 FUZZ_REVOKE_SRCS = net/http.c net/dns.c $(FUZZ_JUDGE_SRCS)
 FUZZ_SEALED_SRCS = crypto/protect.c $(FUZZ_JUDGE_SRCS)
@@ -212,8 +218,8 @@ $(FUZZ_DIR)/mime: tests/fuzz/mime.c $(FUZZ_MIME_SRCS)
 
 # agent: the key agent's request reader and what it runs (app/, crypto/'s
 # key operations, keys/' unsealing and the store that keys/ links).
-FUZZ_AGENT_SRCS	= app/agent-serve.c crypto/keyop.c keys/seal.c \
-		  $(wildcard store/*.c) $(wildcard base/*.c)
+FUZZ_AGENT_SRCS	= app/agent-serve.c crypto/keyop.c crypto/pkcs11.c \
+		  keys/seal.c $(wildcard store/*.c) $(wildcard base/*.c)
 
 $(FUZZ_DIR)/agent: tests/fuzz/agent.c $(FUZZ_AGENT_SRCS)
 	@mkdir -p $(@D)

@@ -124,6 +124,114 @@ serve_load(struct agent_keys *ak, struct rd *r, uint8_t *rep,
 	reply(rep, replen, AGENT_OK, NULL, 0);
 }
 
+/* The module, URI and PIN of a token request, NUL-terminated copies. */
+struct tokreq {
+	char	module[AGENT_MAX_PATH + 1];
+	char	uri[AGENT_MAX_PATH + 1];
+	uint8_t	pin[AGENT_MAX_PIN];
+	size_t	pinlen;
+};
+
+static int
+rd_text(struct rd *r, char *out, size_t max)
+{
+	const uint8_t	*p;
+	unsigned	 len;
+
+	len = rd_u16(r);
+	if ((p = rd_bytes(r, len)) == NULL || len == 0 || len > max ||
+	    memchr(p, '\0', len) != NULL)
+		return -1;
+	memcpy(out, p, len);
+	out[len] = '\0';
+	return 0;
+}
+
+static int
+rd_token(struct rd *r, struct tokreq *t)
+{
+	const uint8_t	*p;
+
+	if (rd_text(r, t->module, AGENT_MAX_PATH) != 0 ||
+	    t->module[0] != '/' || rd_text(r, t->uri, AGENT_MAX_PATH) != 0)
+		return -1;
+	t->pinlen = rd_u16(r);
+	if ((p = rd_bytes(r, t->pinlen)) == NULL ||
+	    t->pinlen > AGENT_MAX_PIN || r->left != 0)
+		return -1;
+	memcpy(t->pin, p, t->pinlen);
+	return 0;
+}
+
+/* The error's one line as the reply. */
+static void
+reply_smerr(uint8_t *rep, size_t *replen, const struct smerr *e)
+{
+	reply_err(rep, replen, smerr_msg(e));
+}
+
+static void
+serve_token(struct agent_keys *ak, int op, struct rd *r, uint8_t *rep,
+    size_t *replen)
+{
+	struct tokreq		 t;
+	struct crypto_token	*tok = NULL;
+	struct crypto_privkey	*k = NULL;
+	struct smerr		 e;
+	const uint8_t		*fp = NULL;
+	uint8_t			*der = NULL;
+	size_t			 len = 0;
+
+	smerr_clear(&e);
+	if (op == AGENT_TOKEN_KEY)
+		fp = rd_bytes(r, 32);
+	if (rd_token(r, &t) != 0 || r->bad) {
+		reply_err(rep, replen, "a malformed request");
+		goto out;
+	}
+	if (ak->loaded) {
+		reply_err(rep, replen, "keys are loaded only at the start");
+		goto out;
+	}
+	if (fp != NULL && find(ak, fp) != NULL) {
+		reply(rep, replen, AGENT_OK, NULL, 0);
+		goto out;
+	}
+	if (fp != NULL && ak->n >= AGENT_MAX_IDS) {
+		reply_err(rep, replen, "too many identities");
+		goto out;
+	}
+	if (crypto_token_open(t.module, t.uri, t.pin, t.pinlen, &tok,
+	    &e) != 0) {
+		reply_smerr(rep, replen, &e);
+		goto out;
+	}
+	if (fp == NULL) {
+		if (crypto_token_cert(tok, t.uri, &der, &len, &e) != 0)
+			reply_smerr(rep, replen, &e);
+		else if (len > AGENT_MAX_CERT)
+			reply_err(rep, replen, "the token's certificate is too "
+			    "large");
+		else
+			reply(rep, replen, AGENT_OK, der, len);
+		goto out;
+	}
+	if (crypto_privkey_token(tok, t.uri, &k, &e) != 0) {
+		reply_smerr(rep, replen, &e);
+		goto out;
+	}
+	memcpy(ak->ids[ak->n].fp, fp, 32);
+	ak->ids[ak->n].k = k;
+	ak->ids[ak->n].tok = tok;
+	ak->n++;
+	tok = NULL;
+	reply(rep, replen, AGENT_OK, NULL, 0);
+out:
+	crypto_token_close(tok);
+	free(der);
+	secmem_wipe(&t, sizeof(t));
+}
+
 static void
 serve_keyop(struct agent_keys *ak, int op, struct rd *r, uint8_t *rep,
     size_t *replen)
@@ -184,11 +292,15 @@ agent_serve(struct agent_keys *ak, const uint8_t *req, size_t len,
 		return;
 	}
 	op = rd_u8(&r);
-	if (op != AGENT_LOAD)
+	if (!AGENT_IS_LOAD(op))
 		ak->loaded = 1;
 	switch (op) {
 	case AGENT_LOAD:
 		serve_load(ak, &r, rep, replen);
+		break;
+	case AGENT_TOKEN_KEY:
+	case AGENT_TOKEN_CERT:
+		serve_token(ak, (int)op, &r, rep, replen);
 		break;
 	case AGENT_LIST:
 		if (r.bad || r.left != 0) {
@@ -215,8 +327,10 @@ agent_keys_clear(struct agent_keys *ak)
 {
 	size_t	i;
 
-	for (i = 0; i < ak->n; i++)
+	for (i = 0; i < ak->n; i++) {
 		crypto_privkey_free(ak->ids[i].k);
+		crypto_token_close(ak->ids[i].tok);
+	}
 	memset(ak, 0, sizeof(*ak));
 }
 

@@ -148,10 +148,11 @@ agent_call(void *arg, const uint8_t fp[32], const struct crypto_keyop *op,
 
 /* Starts the agent process; agent_lock held. */
 static int
-spawn(struct agent *a, struct smerr *e)
+spawn(struct agent *a, int tokens, struct smerr *e)
 {
-	static char	 arg0[] = "sealmail", arg1[] = AGENT_ARG;
-	char *const	 argv[] = { arg0, arg1, NULL };
+	static char	 arg0[] = "sealmail", arg1[] = AGENT_ARG,
+			 arg2[] = AGENT_TOKENS_ARG;
+	char *const	 argv[] = { arg0, arg1, tokens ? arg2 : NULL, NULL };
 	pid_t		 parent = getpid(), pid;
 	int		 sv[2], one = 1, nul;
 
@@ -198,9 +199,21 @@ spawn(struct agent *a, struct smerr *e)
 struct loadlist {
 	int64_t		 id[AGENT_MAX_IDS];
 	char		 fp[AGENT_MAX_IDS][65];
+	char		*uri[AGENT_MAX_IDS];	/* its token, or NULL */
 	size_t		 n;
+	size_t		 ntokens;
 	int		 full;		/* more identities than it holds */
 };
+
+static struct agent_tokens	agent_tok;
+
+void
+agent_set_tokens(const struct agent_tokens *t)
+{
+	pthread_mutex_lock(&agent_lock);
+	agent_tok = *t;
+	pthread_mutex_unlock(&agent_lock);
+}
 
 static int
 load_cb(const struct keys_cert *kc, void *arg)
@@ -217,33 +230,118 @@ load_cb(const struct keys_cert *kc, void *arg)
 	return 0;
 }
 
-/* Hands the agent every identity's sealed key; agent_lock held. */
-static int
-load(struct agent *a, struct keys *k, struct smerr *e)
+static void
+loadlist_clear(struct loadlist *l)
 {
-	struct loadlist	 l;
-	struct buf	*blob = NULL;
-	uint8_t		 req[AGENT_MAX_REQ], rep[AGENT_MAX_REP], *p;
-	size_t		 i, len, replen;
-	int		 r;
+	size_t	i;
 
-	memset(&l, 0, sizeof(l));
-	if ((r = keys_foreach(k, KEYS_IDENTITY, load_cb, &l, e)) != 0 &&
-	    !l.full)
+	for (i = 0; i < l->n; i++)
+		free(l->uri[i]);
+	memset(l, 0, sizeof(*l));
+}
+
+/* Every identity of k, and which of them are on tokens. */
+static int
+collect(struct keys *k, struct loadlist *l, struct smerr *e)
+{
+	size_t	i;
+	int	r;
+
+	memset(l, 0, sizeof(*l));
+	if ((r = keys_foreach(k, KEYS_IDENTITY, load_cb, l, e)) != 0 &&
+	    !l->full)
 		return r;
-	if (l.full)
+	if (l->full)
 		return smerr_reset(e, SMERR_LIMIT, "the key store holds more "
 		    "than %d identities, more than the key agent holds; "
 		    "remove the ones no longer used", AGENT_MAX_IDS);
-	r = 0;
-	for (i = 0; i < l.n && r == 0; i++) {
+	for (i = 0; i < l->n; i++) {
+		if ((r = keys_identity_token(k, l->id[i], &l->uri[i], e)) != 0)
+			return r;
+		if (l->uri[i] != NULL)
+			l->ntokens++;
+	}
+	return 0;
+}
+
+static uint8_t *
+put_field(uint8_t *p, const void *v, size_t len)
+{
+	p[0] = (uint8_t)(len >> 8);
+	p[1] = (uint8_t)len;
+	memcpy(p + 2, v, len);
+	return p + 2 + len;
+}
+
+/*
+ * A token request (fp NULL: TOKEN_CERT) for uri, with the module and PIN
+ * from agent_tok, and its reply; agent_lock held or a's own agent.
+ */
+static int
+token_request(struct agent *a, const uint8_t *fp, const char *uri,
+    uint8_t *rep, size_t *replen, struct smerr *e)
+{
+	uint8_t		 req[AGENT_MAX_REQ], *p = req;
+	struct buf	*pin = NULL;
+	char		*module = NULL;
+	int		 r;
+
+	if (agent_tok.get == NULL)
+		return smerr_set(e, SMERR_INVAL, "no PKCS#11 module is set up "
+		    "for the key on a token");
+	if ((r = agent_tok.get(agent_tok.arg, uri, &module, &pin, e)) != 0)
+		return r;
+	if (strlen(module) > AGENT_MAX_PATH || module[0] != '/' ||
+	    strlen(uri) > AGENT_MAX_PATH || buf_len(pin) > AGENT_MAX_PIN) {
+		r = smerr_set(e, SMERR_LIMIT, "a PKCS#11 module path (it must "
+		    "be absolute), URI or PIN too long for the key agent");
+		goto out;
+	}
+	*p++ = fp != NULL ? AGENT_TOKEN_KEY : AGENT_TOKEN_CERT;
+	if (fp != NULL) {
+		memcpy(p, fp, 32);
+		p += 32;
+	}
+	p = put_field(p, module, strlen(module));
+	p = put_field(p, uri, strlen(uri));
+	p = put_field(p, buf_data(pin), buf_len(pin));
+	if ((r = roundtrip(a, req, (size_t)(p - req), rep, replen, e)) == 0 &&
+	    rep[0] != AGENT_OK)
+		r = smerr_set(e, SMERR_AUTH, "%.*s", (int)(*replen - 3),
+		    (const char *)rep + 3);
+	secmem_wipe(req, (size_t)(p - req));
+out:
+	buf_free(pin);
+	free(module);
+	return r;
+}
+
+/* Hands the agent every identity's key or token; agent_lock held. */
+static int
+load(struct agent *a, struct keys *k, struct loadlist *l, struct smerr *e)
+{
+	struct buf	*blob = NULL;
+	uint8_t		 req[AGENT_MAX_REQ], rep[AGENT_MAX_REP], *p;
+	size_t		 i, len, replen;
+	int		 r = 0;
+
+	for (i = 0; i < l->n && r == 0; i++) {
+		if (l->uri[i] != NULL) {
+			if (keys_fingerprint_raw(l->fp[i], req) != 0)
+				r = smerr_set(e, SMERR_STORE, "a damaged "
+				    "fingerprint");
+			else
+				r = token_request(a, req, l->uri[i], rep,
+				    &replen, e);
+			continue;
+		}
 		p = req;
 		*p++ = AGENT_LOAD;
-		if (keys_fingerprint_raw(l.fp[i], p) != 0) {
+		if (keys_fingerprint_raw(l->fp[i], p) != 0) {
 			r = smerr_set(e, SMERR_STORE, "a damaged fingerprint");
 			break;
 		}
-		if ((r = keys_identity_sealed(k, l.id[i], l.fp[i], p + 32,
+		if ((r = keys_identity_sealed(k, l->id[i], l->fp[i], p + 32,
 		    &blob, e)) != 0)
 			break;
 		len = buf_len(blob);
@@ -258,7 +356,7 @@ load(struct agent *a, struct keys *k, struct smerr *e)
 		r = roundtrip(a, req, 1 + 66 + len, rep, &replen, e);
 		if (r == 0 && rep[0] != AGENT_OK)
 			r = smerr_set(e, SMERR_CRYPTO, "the key agent could "
-			    "not take the key of %s: %.*s", l.fp[i],
+			    "not take the key of %s: %.*s", l->fp[i],
 			    (int)(replen - 3), (const char *)rep + 3);
 		buf_free(blob);
 		blob = NULL;
@@ -269,36 +367,91 @@ load(struct agent *a, struct keys *k, struct smerr *e)
 	return r;
 }
 
+/* Ends a's agent, if it has one. */
+static void
+agent_stop(struct agent *a)
+{
+	if (a->fd != -1) {
+		close(a->fd);
+		(void)waitpid(a->pid, NULL, 0);
+	}
+	a->fd = -1;
+	a->lost = 0;
+	a->keys = NULL;
+}
+
 int
 agent_hook(struct keys *k, const struct crypto_keyhook **hp,
     struct smerr *e)
 {
 	struct agent	*a = &agent_one;
+	struct loadlist	 l;
 	int		 r = 0;
 
+	memset(&l, 0, sizeof(l));
 	*hp = NULL;
 	pthread_mutex_lock(&agent_lock);
 	if (a->lost)
 		r = smerr_set(e, SMERR_IO, "%s", AGENT_LOST_MSG);
 	else if (a->fd == -1 || a->keys != k) {
-		if (a->fd != -1) {
-			/* Another key store: a new agent for it. */
-			close(a->fd);
-			(void)waitpid(a->pid, NULL, 0);
-			a->fd = -1;
-		}
-		if ((r = spawn(a, e)) == 0 && (r = load(a, k, e)) == 0)
+		/* Another key store: a new agent for it. */
+		agent_stop(a);
+		if ((r = collect(k, &l, e)) == 0 &&
+		    (r = spawn(a, l.ntokens > 0, e)) == 0 &&
+		    (r = load(a, k, &l, e)) == 0)
 			a->keys = k;
-		if (r != 0 && a->fd != -1) {
-			close(a->fd);
-			(void)waitpid(a->pid, NULL, 0);
-			a->fd = -1;
-			a->lost = 0;
-		}
+		if (r != 0)
+			agent_stop(a);
+		loadlist_clear(&l);
 	}
 	if (r == 0)
 		*hp = &a->hook;
 	pthread_mutex_unlock(&agent_lock);
+	return r;
+}
+
+int
+agent_token_probe(const char *uri, uint8_t **derp, size_t *lenp,
+    struct smerr *e)
+{
+	struct agent		 pa = { .fd = -1 };
+	struct keys_certinfo	 ci;
+	uint8_t			 rep[AGENT_MAX_REP], fp[32];
+	size_t			 replen = 0;
+	int			 r, given = *derp != NULL;
+
+	memset(&ci, 0, sizeof(ci));
+	pthread_mutex_lock(&agent_lock);
+	if ((r = spawn(&pa, 1, e)) != 0)
+		goto out;
+	if (!given) {
+		if ((r = token_request(&pa, NULL, uri, rep, &replen, e)) != 0)
+			goto out;
+		if ((*derp = malloc(replen - 3)) == NULL) {
+			r = smerr_set(e, SMERR_NOMEM, "out of memory");
+			goto out;
+		}
+		memcpy(*derp, rep + 3, replen - 3);
+		*lenp = replen - 3;
+	}
+	if ((r = keys_cert_info(*derp, *lenp, &ci, e)) != 0 ||
+	    (r = keys_fingerprint_raw(ci.fingerprint, fp) == 0 ? 0 :
+	    smerr_set(e, SMERR_PARSE, "a certificate without a "
+	    "fingerprint")) != 0 ||
+	    (r = token_request(&pa, fp, uri, rep, &replen, e)) != 0)
+		goto out;
+	/* The key must be the certificate's: one signature proves it. */
+	pthread_mutex_unlock(&agent_lock);
+	r = crypto_keyhook_check(*derp, *lenp, &pa.hook, e);
+	pthread_mutex_lock(&agent_lock);
+out:
+	agent_stop(&pa);
+	pthread_mutex_unlock(&agent_lock);
+	keys_certinfo_clear(&ci);
+	if (r != 0 && !given) {
+		free(*derp);
+		*derp = NULL;
+	}
 	return r;
 }
 
@@ -320,16 +473,31 @@ agent_hook(struct keys *k, const struct crypto_keyhook **hp,
 	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EACCES),		\
 	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
 
+/* Every filter begins so: x86-64 calls only, then the call's number. */
+#define SC_HEAD								\
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS,				\
+	    offsetof(struct seccomp_data, arch)),			\
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),	\
+	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),		\
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS,				\
+	    offsetof(struct seccomp_data, nr))
+
+static int
+sc_install(struct sock_filter *f, size_t n)
+{
+	struct sock_fprog	prog = {
+		.len = (unsigned short)n,
+		.filter = f,
+	};
+
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
+}
+
 static int
 sandbox(void)
 {
 	struct sock_filter	f[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-		    offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-		    offsetof(struct seccomp_data, nr)),
+		SC_HEAD,
 		SC_ALLOW(__NR_recvmsg),
 		SC_ALLOW(__NR_sendmsg),
 		SC_ALLOW(__NR_sendto),
@@ -355,12 +523,41 @@ sandbox(void)
 		SC_NOEXEC(__NR_mprotect),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EACCES),
 	};
-	struct sock_fprog	prog = {
-		.len = (unsigned short)(sizeof(f) / sizeof(f[0])),
-		.filter = f,
+
+	return sc_install(f, sizeof(f) / sizeof(f[0]));
+}
+
+#define SC_DENY(nr)							\
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1),		\
+	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EACCES)
+
+/*
+ * An agent with a PKCS#11 module cannot be held to its loop's calls: the
+ * module reads its token's files or talks to a card daemon, in ways each
+ * module chooses. Once the keys are loaded it keeps those, and loses
+ * what would let an attacker in it reach further: starting programs,
+ * new processes other than threads, reading or tracing other processes,
+ * and executable memory (so no code beyond what is loaded by then).
+ */
+static int
+sandbox_token(void)
+{
+	struct sock_filter	f[] = {
+		SC_HEAD,
+		SC_DENY(__NR_execve),
+		SC_DENY(__NR_execveat),
+		SC_DENY(__NR_fork),
+		SC_DENY(__NR_vfork),
+		SC_DENY(__NR_ptrace),
+		SC_DENY(__NR_process_vm_readv),
+		SC_DENY(__NR_process_vm_writev),
+		SC_DENY(__NR_pkey_mprotect),
+		SC_NOEXEC(__NR_mmap),
+		SC_NOEXEC(__NR_mprotect),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
 
-	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
+	return sc_install(f, sizeof(f) / sizeof(f[0]));
 }
 
 /*
@@ -410,7 +607,7 @@ sender(struct msghdr *m)
 }
 
 static void
-serve(int fd, pid_t parent, struct agent_keys *ak)
+serve(int fd, pid_t parent, struct agent_keys *ak, int filter_later)
 {
 	uint8_t		 req[AGENT_MAX_REQ + 1], rep[AGENT_MAX_REP];
 	union {
@@ -435,6 +632,13 @@ serve(int fd, pid_t parent, struct agent_keys *ak)
 			continue;
 		if (n <= 0)
 			return;		/* the parent is gone */
+		if (filter_later && sender(&m) == parent &&
+		    !AGENT_IS_LOAD(req[0])) {
+			/* The keys are loaded: the filter comes now. */
+			if (sandbox_token() != 0)
+				return;
+			filter_later = 0;
+		}
 		if (sender(&m) != parent) {
 			replen = 3 + strlen("refused: not the parent");
 			memcpy(rep + 3, "refused: not the parent", replen - 3);
@@ -454,7 +658,7 @@ serve(int fd, pid_t parent, struct agent_keys *ak)
 }
 
 int
-agent_main(void)
+agent_main(int tokens)
 {
 	struct agent_keys	 ak;
 	pid_t			 parent = getppid();
@@ -472,10 +676,10 @@ agent_main(void)
 	    fcntl(AGENT_FD, F_SETFD, FD_CLOEXEC) == -1)
 		return 1;
 	(void)close_range(AGENT_FD + 1, ~0U, 0);
-	if (warm_up() != 0 || sandbox() != 0)
+	if (warm_up() != 0 || (!tokens && sandbox() != 0))
 		return 1;
 	memset(&ak, 0, sizeof(ak));
-	serve(AGENT_FD, parent, &ak);
+	serve(AGENT_FD, parent, &ak, tokens);
 	agent_keys_clear(&ak);
 	/*
 	 * No exit handlers: they would run outside the loop's system calls

@@ -14,13 +14,25 @@
  *	SIGN, DECRYPT, DERIVE
  *		= fp[32] pad:u8 md:u8 mgf1:u8 salt:i16 llen:u16 label[llen]
  *		  inlen:u16 in[inlen]
+ *	TOKEN_KEY
+ *		= fp[32] mlen:u16 module[mlen] ulen:u16 uri[ulen]
+ *		  plen:u16 pin[plen]
+ *	TOKEN_CERT
+ *		= mlen:u16 module[mlen] ulen:u16 uri[ulen] plen:u16 pin[plen]
  *	reply	= status:u8 len:u16 data[len]
  *
  * fp is the SHA-256 of an identity's certificate. LOAD hands the agent one
- * sealed key (keys/seal.c) with its sealing key, and is accepted only
- * before the first other request. LIST answers the fingerprints of the
- * keys it holds; SIGN, DECRYPT and DERIVE do one crypto_keyop with one of
- * them. status 0 is success; otherwise data is a one-line reason.
+ * sealed key (keys/seal.c) with its sealing key; TOKEN_KEY names a key on
+ * a PKCS#11 token (an RFC 7512 URI), with the module to load and the PIN
+ * to log in with; TOKEN_CERT answers the certificate a URI names on a
+ * token. These three are accepted only before the first other request.
+ * LIST answers the fingerprints of the keys it holds; SIGN, DECRYPT and
+ * DERIVE do one crypto_keyop with one of them. status 0 is success;
+ * otherwise data is a one-line reason.
+ *
+ * An agent that may load a PKCS#11 module is started with AGENT_TOKENS_ARG
+ * too: its system call filter comes after the loading requests, and
+ * leaves the module the file system (DESIGN.md says what it keeps out).
  */
 #ifndef SEALMAIL_APP_AGENT_H
 #define SEALMAIL_APP_AGENT_H
@@ -31,10 +43,13 @@
 struct crypto_keyhook;
 struct crypto_keyop;
 struct crypto_privkey;
+struct crypto_token;
+struct buf;
 struct keys;
 struct smerr;
 
 #define AGENT_ARG	"--key-agent"	/* argv[1] of the agent process */
+#define AGENT_TOKENS_ARG "pkcs11"	/* its argv[2]: it may load a module */
 #define AGENT_FD	3		/* its end of the socketpair */
 
 #define AGENT_LOAD	1
@@ -42,24 +57,39 @@ struct smerr;
 #define AGENT_SIGN	3
 #define AGENT_DECRYPT	4
 #define AGENT_DERIVE	5
+#define AGENT_TOKEN_KEY	6
+#define AGENT_TOKEN_CERT 7
 
 #define AGENT_OK	0
 #define AGENT_ERR	1
 
-#define AGENT_MAX_IDS	32		/* identities one agent holds */
+/*
+ * Identities one agent holds: a fixed bound, as every other size here,
+ * not a setting (LIST answers them all in one reply).
+ */
+#define AGENT_MAX_IDS	128
 #define AGENT_MAX_BLOB	(16 * 1024 + 64)	/* one sealed key */
+#define AGENT_MAX_PATH	1024		/* a module's path, a URI */
+#define AGENT_MAX_PIN	256
+#define AGENT_MAX_CERT	8192		/* a certificate from a token */
 #define AGENT_MAX_REQ	(1 + 64 + 2 + AGENT_MAX_BLOB)
-#define AGENT_MAX_REP	(3 + 1024)
+#define AGENT_MAX_REP	(3 + AGENT_MAX_CERT)
 
 /* What the agent holds: its keys by fingerprint. */
 struct agent_keys {
 	struct {
 		uint8_t			 fp[32];
 		struct crypto_privkey	*k;
+		struct crypto_token	*tok;	/* the token it is on */
 	}		 ids[AGENT_MAX_IDS];
 	size_t		 n;
-	int		 loaded;	/* a request other than LOAD came */
+	int		 loaded;	/* a request not a load came */
 };
+
+/* 1 when op is one of the requests accepted only before the others. */
+#define AGENT_IS_LOAD(op)	((op) == AGENT_LOAD || \
+				 (op) == AGENT_TOKEN_KEY || \
+				 (op) == AGENT_TOKEN_CERT)
 
 /*
  * Answers one request of len bytes at req: the reply goes to rep (room
@@ -76,9 +106,30 @@ size_t	 agent_encode_keyop(const uint8_t fp[32],
 
 /*
  * The agent process (argv[1] == AGENT_ARG): serves its parent on AGENT_FD
- * until the parent goes. Returns the exit status.
+ * until the parent goes. tokens: argv[2] is AGENT_TOKENS_ARG. Returns the
+ * exit status.
  */
-int	 agent_main(void);
+int	 agent_main(int tokens);
+
+/*
+ * Where keys on tokens come from, set once by the command front end: get
+ * gives the module to load (a malloc'd path) and the PIN for the token of
+ * an identity's URI (a secret buffer). Without it, a key store holding a
+ * token identity cannot start its agent.
+ */
+struct agent_tokens {
+	int	(*get)(void *arg, const char *uri, char **modulep,
+		    struct buf **pinp, struct smerr *e);
+	void	*arg;
+};
+void	 agent_set_tokens(const struct agent_tokens *t);
+/*
+ * For keys import: the certificate uri names on its token (when *derp is
+ * NULL on entry; else the one given, len *lenp), and a check that the
+ * token holds the private key uri names, done by a short-lived agent.
+ */
+int	 agent_token_probe(const char *uri, uint8_t **derp, size_t *lenp,
+	    struct smerr *e);
 
 /*
  * The hook through which this process's contexts reach the identities of

@@ -69,6 +69,7 @@ struct app_config {
 	size_t			 naccounts;
 	struct app_dns		 dns;
 	struct app_security	 security;
+	char			*pkcs11_module;	/* [pkcs11] module */
 };
 
 #define APP_DEFAULT_TIMEOUT	30
@@ -99,6 +100,7 @@ int	 app_server_parse(const char *key, const char *url,
 struct app_opts {
 	const char	*home;			/* --home or SEALMAIL_HOME */
 	const char	*passphrase_file;	/* --passphrase-file or env */
+	const char	*pin_file;		/* --pin-file or env */
 };
 
 #define APP_CLI_INTERACTIVE	(-1)
@@ -143,11 +145,12 @@ const char		*app_session_home(struct app_session *s);
 const char		*app_session_datadir(struct app_session *s);
 /*
  * The options a background command needs to open the same store: fills
- * argv with up to 4 strings ("--home", DIR, "--passphrase-file", FILE) and
- * returns how many. keep_fd gets a descriptor the child must inherit, or -1.
+ * argv with up to 6 strings ("--home", DIR, "--passphrase-file", FILE,
+ * "--pin-file", FILE) and returns how many. keep_fd gets the descriptors
+ * the child must inherit, or -1.
  */
 int	 app_session_child_args(struct app_session *s, const char **argv,
-	    int *keep_fd);
+	    int keep_fd[2]);
 
 /*
  * The value of header field name (the first one, unfolded) in a message

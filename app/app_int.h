@@ -33,6 +33,7 @@ struct cli {
 	const char		*cmd;
 	const char		*home;
 	const char		*passphrase_file;
+	const char		*pin_file;	/* --pin-file or env */
 	int			 argc;		/* the command and its */
 	char			**argv;		/* arguments */
 	char			*confdir;
@@ -99,6 +100,20 @@ int	 cli_open_store_with(struct cli *c, const char *passfile,
 int	 cli_open_keys(struct cli *c, struct store **stp, struct keys **kp);
 /* A passphrase file's contents without its trailing newline. */
 int	 cli_read_passfile(const char *path, struct buf **passp,
+	    struct smerr *e);
+/* The same for a secret of another kind (what: "PIN"). */
+int	 cli_read_secret_file(const char *path, const char *what,
+	    struct buf **passp, struct smerr *e);
+/*
+ * Keys on tokens for this command (app/pin.c): the agent gets the module
+ * from [pkcs11] (else p11-kit's proxy) and the PIN from c->pin_file, the
+ * Secret Service (account: the identity's URI) or the terminal, asked
+ * once. cli_tokens_end forgets the PIN.
+ */
+void	 cli_tokens_begin(struct cli *c);
+void	 cli_tokens_end(void);
+/* The PIN for the token of uri, from the sources above. */
+int	 cli_token_pin(struct cli *c, const char *uri, struct buf **pinp,
 	    struct smerr *e);
 /* Asks on the terminal without echo (twice: confirm). */
 int	 cli_ask_secret(const char *prompt, int twice, struct buf **passp,

@@ -24,6 +24,9 @@ static const struct cli_cmd cli_cmds[] = {
 	    "check the configuration file and print the accounts" },
 	{ "keys", cmd_keys, "keys import FILE.p12|FILE.pem [--passphrase-file F]",
 	    "import your identity, or a peer's certificate" },
+	{ "keys", cmd_keys, "keys import 'pkcs11:token=T;object=O' [CERT] "
+	    "[--pin-file F]",
+	    "an identity whose key stays on a PKCS#11 token" },
 	{ "keys", cmd_keys, "keys trust CA.pem", "add a trust anchor" },
 	{ "keys", cmd_keys, "keys list [--json]",
 	    "list identities, certificates and trust anchors" },
@@ -116,7 +119,8 @@ cli_usage_all(FILE *fp)
 	size_t	i;
 
 	fprintf(fp, "usage: sealmail [--home DIR] [--passphrase-file F] "
-	    "[COMMAND [ARGS]]\n"
+	    "[--pin-file F]\n"
+	    "           [COMMAND [ARGS]]\n"
 	    "       sealmail --version | --help\n\n"
 	    "Without a command, sealmail opens the terminal program.\n\n"
 	    "Commands:\n");
@@ -294,8 +298,8 @@ cli_usage_why(struct cli *c)
 {
 	const char	*last, *args[16], *bad = NULL;
 	char		 missing[128], subs[256] = "";
-	size_t		 i;
-	int		 n, fit = -2, lit = 0, l2;
+	size_t		 i, l2, ml;
+	int		 n, fit = -2, lit = 0;
 
 	if (c->argc < 1 || c->argv == NULL)
 		return;
@@ -324,10 +328,12 @@ cli_usage_why(struct cli *c)
 		fit = cli_usage_fit(cli_cmds[i].usage, args, n, missing,
 		    sizeof(missing), &bad, &lit);
 		if (fit == 0 && islower((unsigned char)*missing) && n == 1) {
-			/* No subcommand: name every one. */
+			/* No subcommand: name every one, once. */
 			l2 = strlen(subs);
-			snprintf(subs + l2, sizeof(subs) - l2, "%s%s",
-			    l2 > 0 ? ", " : "", missing);
+			ml = strlen(missing);
+			if (l2 < ml || strcmp(subs + l2 - ml, missing) != 0)
+				snprintf(subs + l2, sizeof(subs) - l2, "%s%s",
+				    l2 > 0 ? ", " : "", missing);
 			continue;
 		}
 		if (fit == 0 || fit == -3)
@@ -484,12 +490,43 @@ cli_config(struct cli *c)
 	return r;
 }
 
+/*
+ * --pin-file FILE (or --pin-file=FILE) after the command, which every
+ * command takes: taken out of argv (up to a "--") into *filep. The new
+ * argument count, or -1 when FILE is missing.
+ */
+static int
+pin_file_after(int argc, char **argv, int cmd, const char **filep)
+{
+	int	i, j, n;
+
+	for (i = cmd + 1; i < argc && strcmp(argv[i], "--") != 0; ) {
+		if (strncmp(argv[i], "--pin-file=", 11) == 0) {
+			*filep = argv[i] + 11;
+			n = 1;
+		} else if (strcmp(argv[i], "--pin-file") == 0) {
+			if (i + 1 >= argc)
+				return -1;
+			*filep = argv[i + 1];
+			n = 2;
+		} else {
+			i++;
+			continue;
+		}
+		for (j = i; j + n <= argc; j++)
+			argv[j] = argv[j + n];
+		argc -= n;
+	}
+	return argc;
+}
+
 int
 app_cli_main(int argc, char **argv, struct app_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "home",		required_argument, NULL, 'H' },
 		{ "passphrase-file",	required_argument, NULL, 'P' },
+		{ "pin-file",		required_argument, NULL, 'I' },
 		{ "version",		no_argument,	   NULL, 'V' },
 		{ "help",		no_argument,	   NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -500,10 +537,14 @@ app_cli_main(int argc, char **argv, struct app_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	/* The key agent: nothing else of the program runs in it. */
-	if (argc == 2 && strcmp(argv[1], AGENT_ARG) == 0)
-		return agent_main();
+	if (argc >= 2 && strcmp(argv[1], AGENT_ARG) == 0)
+		return agent_main(argc == 3 &&
+		    strcmp(argv[2], AGENT_TOKENS_ARG) == 0);
 	o->home = getenv("SEALMAIL_HOME");
 	o->passphrase_file = getenv("SEALMAIL_PASSPHRASE_FILE");
+	o->pin_file = getenv("SEALMAIL_PIN_FILE");
+	if (o->pin_file != NULL && *o->pin_file == '\0')
+		o->pin_file = NULL;
 	if (o->home != NULL && *o->home == '\0')
 		o->home = NULL;
 	opterr = 0;
@@ -516,6 +557,9 @@ app_cli_main(int argc, char **argv, struct app_opts *o)
 			break;
 		case 'P':
 			o->passphrase_file = optarg;
+			break;
+		case 'I':
+			o->pin_file = optarg;
 			break;
 		case 'V':
 			printf("sealmail %s\n", SEALMAIL_VERSION);
@@ -547,13 +591,21 @@ app_cli_main(int argc, char **argv, struct app_opts *o)
 	}
 	c.home = o->home;
 	c.passphrase_file = o->passphrase_file;
+	c.pin_file = o->pin_file;
+	if ((argc = pin_file_after(argc, argv, optind, &c.pin_file)) < 0) {
+		fprintf(stderr, "sealmail: option '--pin-file' needs a "
+		    "file\n");
+		return 2;
+	}
 	c.argc = argc - optind;
 	c.argv = argv + optind;
 	if (app_dirs(c.home, &c.confdir, &c.datadir, &c.err) != 0)
 		return cli_fail(&c);
 	cmdarg = optind;
 	optind = 1;		/* each command parses its own options */
+	cli_tokens_begin(&c);
 	r = cli_cmds[i].fn(&c, argc - cmdarg, argv + cmdarg);
+	cli_tokens_end();
 	app_config_free(c.cfg);
 	free(c.confdir);
 	free(c.datadir);

@@ -18,8 +18,31 @@
 #include "store/store.h"
 #include "keys/keys.h"
 #include "crypto/crypto.h"
+#include "app/agent.h"
 #include "app/app_int.h"
 #include "app/sync.h"
+
+/*
+ * keys import 'pkcs11:...' [CERT]: an identity whose key stays on a token.
+ * The certificate is read from the token unless given; either way a
+ * short-lived key agent checks that the token's key is the certificate's.
+ */
+static int
+import_token(struct cli *c, struct keys *k, const char *uri,
+    const char *certpath)
+{
+	uint8_t	*der = NULL;
+	size_t	 len = 0;
+	int	 r;
+
+	if ((r = crypto_p11_uri_check(uri, &c->err)) == 0 &&
+	    (certpath == NULL ||
+	    (r = keys_cert_file_der(certpath, &der, &len, &c->err)) == 0) &&
+	    (r = agent_token_probe(uri, &der, &len, &c->err)) == 0)
+		r = keys_import_token(k, der, len, uri, &c->err);
+	free(der);
+	return r;
+}
 
 static int
 keys_import(struct cli *c, int argc, char **argv, enum keys_kind kind)
@@ -35,7 +58,7 @@ keys_import(struct cli *c, int argc, char **argv, enum keys_kind kind)
 	struct crypto_ctx		*ctx = NULL;
 	char				*p12pass = NULL;
 	size_t				 done = 0;
-	int				 ch, r = 1;
+	int				 ch, r = 1, token;
 
 	optind = 0;		/* glibc: start afresh, permuting */
 	opterr = 0;
@@ -50,7 +73,9 @@ keys_import(struct cli *c, int argc, char **argv, enum keys_kind kind)
 			return cli_usage(c);
 		}
 	}
-	if (optind + 1 != argc)
+	token = kind == KEYS_PEER && optind < argc && strncmp(argv[optind],
+	    KEYS_TOKEN_PREFIX, KEYS_TOKEN_PREFIXLEN) == 0;
+	if (optind + 1 != argc && !(token && optind + 2 == argc))
 		return cli_usage(c);
 
 	/*
@@ -72,8 +97,13 @@ keys_import(struct cli *c, int argc, char **argv, enum keys_kind kind)
 			goto fail;
 		}
 	}
-	r = keys_import_path(k, argv[optind], kind, p12pass, &c->err);
-	if (r == SMERR_AUTH && pfile == NULL && isatty(STDIN_FILENO)) {
+	if (token)
+		r = import_token(c, k, argv[optind], optind + 1 < argc ?
+		    argv[optind + 1] : NULL);
+	else
+		r = keys_import_path(k, argv[optind], kind, p12pass, &c->err);
+	if (r == SMERR_AUTH && !token && pfile == NULL &&
+	    isatty(STDIN_FILENO)) {
 		/* A PKCS#12 with a passphrase, and none given: ask for it. */
 		smerr_clear(&c->err);
 		if (cli_ask_secret("Passphrase for the PKCS#12 file: ", 0,
@@ -139,7 +169,7 @@ list_cb(const struct keys_cert *kc, void *arg)
 	struct keys_certinfo	 ci;
 	struct smerr		 e;
 	char			 nb[32], na[32], ad[32], *old = NULL;
-	char			*addr = NULL;
+	char			*addr = NULL, *uri = NULL;
 	char			*s;
 	int			 r = 0;
 
@@ -154,6 +184,8 @@ list_cb(const struct keys_cert *kc, void *arg)
 	(void)text_iso_time(ci.not_after, na, sizeof(na));
 	(void)text_iso_time(kc->added, ad, sizeof(ad));
 	(void)keys_replaced(l->k, kc->fingerprint, &old, &addr, NULL);
+	if (kc->kind == KEYS_IDENTITY)
+		(void)keys_identity_token(l->k, kc->id, &uri, NULL);
 	if (l->json) {
 		if (l->n > 0)
 			r |= buf_putc(l->out, ',');
@@ -183,9 +215,9 @@ list_cb(const struct keys_cert *kc, void *arg)
 		r |= json_key(l->out, "replaces_for", 0);
 		r |= json_text(l->out, addr);
 		if (kc->kind == KEYS_IDENTITY) {
-			/* Where its private key is: sealed in the store. */
+			/* Where its private key is: sealed here, or a token. */
 			r |= json_key(l->out, "key", 0);
-			r |= json_str(l->out, "store");
+			r |= json_str(l->out, uri != NULL ? "pkcs11" : "store");
 		}
 		r |= buf_putc(l->out, '}');
 	} else {
@@ -205,8 +237,15 @@ list_cb(const struct keys_cert *kc, void *arg)
 			    s != NULL ? s : "");
 			free(s);
 		}
+		if (uri != NULL) {
+			s = text_sanitize_str(uri, 0);
+			printf("         key on a token: %s\n",
+			    s != NULL ? s : "");
+			free(s);
+		}
 	}
 	l->n++;
+	free(uri);
 	free(old);
 	free(addr);
 	keys_certinfo_clear(&ci);

@@ -1,7 +1,7 @@
 /*
  * The configuration file: INI style, '#' starts a comment, one [account
  * NAME] section per account (the first is the default) and optional
- * [dns] and [security] sections. Every error names the file and the
+ * [dns], [security] and [pkcs11] sections. Every error names the file and the
  * line. There is no key that allows plaintext or skips server
  * authentication.
  */
@@ -23,7 +23,7 @@
 #define CONFIG_MAX_SIZE		(1024 * 1024)
 #define CONFIG_MAX_ACCOUNTS	64
 
-enum section { SEC_NONE, SEC_ACCOUNT, SEC_DNS, SEC_SECURITY };
+enum section { SEC_NONE, SEC_ACCOUNT, SEC_DNS, SEC_SECURITY, SEC_PKCS11 };
 
 struct parser {
 	const char		*path;
@@ -63,6 +63,7 @@ app_config_free(struct app_config *cfg)
 	free(cfg->accounts);
 	free(cfg->dns.resolver);
 	free(cfg->dns.trust_anchor);
+	free(cfg->pkcs11_module);
 	free(cfg->path);
 	free(cfg);
 }
@@ -420,6 +421,12 @@ section(struct parser *p, char *s)
 		p->sec = SEC_SECURITY;
 		return 0;
 	}
+	if (strcmp(s, "pkcs11") == 0) {
+		if (p->sec == SEC_PKCS11 || cfg->pkcs11_module != NULL)
+			return perr(p, "second [pkcs11] section");
+		p->sec = SEC_PKCS11;
+		return 0;
+	}
 	if (strncmp(s, "account", 7) != 0 || (s[7] != ' ' && s[7] != '\t'))
 		return perr(p, "unknown section [%s]", s);
 	name = trim(s + 7);
@@ -484,6 +491,13 @@ line(struct parser *p, char *s)
 		return dns_key(p, &p->cfg->dns, k, v);
 	case SEC_SECURITY:
 		return security_key(p, &p->cfg->security, k, v);
+	case SEC_PKCS11:
+		if (strcmp(k, "module") != 0)
+			return perr(p, "unknown key '%s'", k);
+		free(p->cfg->pkcs11_module);
+		if ((p->cfg->pkcs11_module = resolve_path(p->home, v)) == NULL)
+			return smerr_set(p->e, SMERR_NOMEM, "out of memory");
+		return 0;
 	default:
 		return perr(p, "'%s' outside a section", k);
 	}

@@ -30,14 +30,23 @@
 int
 cli_read_passfile(const char *path, struct buf **passp, struct smerr *e)
 {
+	return cli_read_secret_file(path, "passphrase", passp, e);
+}
+
+int
+cli_read_secret_file(const char *path, const char *what, struct buf **passp,
+    struct smerr *e)
+{
 	struct buf	*b;
+	char		 kind[32];
 	size_t		 n;
 	int		 fd, r;
 
 	*passp = NULL;
+	(void)snprintf(kind, sizeof(kind), "a %s file", what);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
 		return smerr_set(e, SMERR_IO, "%s: %s", path, strerror(errno));
-	if ((r = app_check_mode(fd, path, "a passphrase file", 1, e)) != 0) {
+	if ((r = app_check_mode(fd, path, kind, 1, e)) != 0) {
 		close(fd);
 		return r;
 	}
@@ -50,7 +59,7 @@ cli_read_passfile(const char *path, struct buf **passp, struct smerr *e)
 	if (r != 0) {
 		buf_free(b);
 		return smerr_set(e, r, "%s: %s", path, r == SMERR_LIMIT ?
-		    "too long for a passphrase file" : "cannot read");
+		    "too long for a secret file" : "cannot read");
 	}
 	n = buf_len(b);
 	if (n > 0 && buf_data(b)[n - 1] == '\n') {
@@ -61,7 +70,7 @@ cli_read_passfile(const char *path, struct buf **passp, struct smerr *e)
 	}
 	if (n == 0) {
 		buf_free(b);
-		return smerr_set(e, SMERR_INVAL, "%s: empty passphrase", path);
+		return smerr_set(e, SMERR_INVAL, "%s: empty %s", path, what);
 	}
 	*passp = b;
 	return 0;

@@ -3,7 +3,8 @@
  * terminal lives in a memfd (memory only, never a file on disk) so that
  * background commands can open the same store without asking again. It is
  * close-on-exec: only a job of this program gets it (ui_job lets it
- * through), never $EDITOR, a password command or a viewer.
+ * through), never $EDITOR, a password command or a viewer. A token's PIN,
+ * asked once per run, is kept the same way.
  */
 #include <sys/mman.h>
 
@@ -27,7 +28,36 @@ struct app_session {
 	struct keys	*keys;
 	int		 passfd;	/* memfd holding the passphrase, or -1 */
 	char		 passpath[64];
+	int		 pinfd;		/* memfd holding a token's PIN, or -1 */
+	char		 pinpath[64];
 };
+
+/* Drops a memfd's pages: its contents die with it. */
+static void
+memfd_drop(int fd)
+{
+	int	r;
+
+	if (fd == -1)
+		return;
+	r = ftruncate(fd, 0);	/* closing drops the pages all the same */
+	(void)r;
+	close(fd);
+}
+
+/* A secret in a new memfd; its path for a child in path. */
+static int
+memfd_keep(const char *name, const struct buf *b, int *fdp, char *path,
+    size_t pathlen, struct smerr *e)
+{
+	if ((*fdp = memfd_create(name, MFD_CLOEXEC)) == -1)
+		return smerr_set(e, SMERR_IO, "memfd: %s", strerror(errno));
+	if (write(*fdp, buf_data(b), buf_len(b)) != (ssize_t)buf_len(b))
+		return smerr_set(e, SMERR_IO, "memfd: %s", strerror(errno));
+	if (snprintf(path, pathlen, "/proc/self/fd/%d", *fdp) >= (int)pathlen)
+		return smerr_set(e, SMERR_INVAL, "descriptor path too long");
+	return 0;
+}
 
 void
 app_session_close(struct app_session *s)
@@ -36,12 +66,8 @@ app_session_close(struct app_session *s)
 		return;
 	keys_close(s->keys);
 	store_close(s->st);
-	if (s->passfd != -1) {
-		/* Drop the pages: the memfd's contents die with it. */
-		if (ftruncate(s->passfd, 0) == -1)
-			secmem_wipe(s->passpath, sizeof(s->passpath));
-		close(s->passfd);
-	}
+	memfd_drop(s->passfd);
+	memfd_drop(s->pinfd);
 	app_config_free(s->c.cfg);
 	free(s->c.confdir);
 	free(s->c.datadir);
@@ -59,22 +85,46 @@ session_ask(struct app_session *s, struct smerr *e)
 	    : "Passphrase for the sealmail store: ", creating, &pass, e);
 	if (r != 0)
 		return r;
-	s->passfd = memfd_create("sealmail-pass", MFD_CLOEXEC);
-	if (s->passfd == -1) {
-		buf_free(pass);
-		return smerr_set(e, SMERR_IO, "memfd: %s", strerror(errno));
-	}
-	if (write(s->passfd, buf_data(pass), buf_len(pass)) !=
-	    (ssize_t)buf_len(pass)) {
-		buf_free(pass);
-		return smerr_set(e, SMERR_IO, "memfd: %s", strerror(errno));
-	}
+	r = memfd_keep("sealmail-pass", pass, &s->passfd, s->passpath,
+	    sizeof(s->passpath), e);
 	buf_free(pass);
-	if (snprintf(s->passpath, sizeof(s->passpath), "/proc/self/fd/%d",
-	    s->passfd) >= (int)sizeof(s->passpath))
-		return smerr_set(e, SMERR_INVAL, "descriptor path too long");
-	s->c.passphrase_file = s->passpath;
-	return 0;
+	if (r == 0)
+		s->c.passphrase_file = s->passpath;
+	return r;
+}
+
+static int
+token_cb(const struct keys_cert *kc, void *arg)
+{
+	struct app_session	*s = ((void **)arg)[0];
+	char			**urip = ((void **)arg)[1];
+
+	(void)keys_identity_token(s->keys, kc->id, urip, NULL);
+	return *urip != NULL;
+}
+
+/*
+ * With an identity on a token and no PIN file, the PIN is found (the
+ * Secret Service) or asked once, here, and kept in a memfd for the jobs.
+ * Without one the jobs say what is missing when they need the key.
+ */
+static void
+session_pin(struct app_session *s)
+{
+	struct buf	*pin = NULL;
+	char		*uri = NULL;
+	void		*arg[2] = { s, &uri };
+
+	if (s->c.pin_file != NULL)
+		return;
+	(void)keys_foreach(s->keys, KEYS_IDENTITY, token_cb, arg, NULL);
+	if (uri != NULL && cli_token_pin(&s->c, uri, &pin, NULL) == 0 &&
+	    memfd_keep("sealmail-pin", pin, &s->pinfd, s->pinpath,
+	    sizeof(s->pinpath), NULL) == 0)
+		s->c.pin_file = s->pinpath;
+	cli_tokens_end();		/* forgets what was typed */
+	buf_free(pin);
+	free(uri);
 }
 
 int
@@ -89,10 +139,11 @@ app_session_open(const struct app_opts *o, struct app_session **sp,
 	*sp = NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return smerr_set(e, SMERR_NOMEM, "out of memory");
-	s->passfd = -1;
+	s->passfd = s->pinfd = -1;
 	s->c.cmd = "ui";
 	s->c.home = o->home;
 	s->c.passphrase_file = o->passphrase_file;
+	s->c.pin_file = o->pin_file;
 	if ((r = app_dirs(s->c.home, &s->c.confdir, &s->c.datadir, e)) != 0)
 		goto fail;
 	if ((r = cli_config(&s->c)) != 0)
@@ -129,6 +180,7 @@ app_session_open(const struct app_opts *o, struct app_session **sp,
 	}
 	if ((r = cli_open_keys(&s->c, &s->st, &s->keys)) != 0)
 		goto copy;
+	session_pin(s);
 	*sp = s;
 	return 0;
 copy:
@@ -187,11 +239,12 @@ app_session_datadir(struct app_session *s)
 
 int
 app_session_child_args(struct app_session *s, const char **argv,
-    int *keep_fd)
+    int keep_fd[2])
 {
 	int	n = 0;
 
-	*keep_fd = s->passfd;
+	keep_fd[0] = s->passfd;
+	keep_fd[1] = s->pinfd;
 	if (s->c.home != NULL) {
 		argv[n++] = "--home";
 		argv[n++] = s->c.home;
@@ -199,6 +252,10 @@ app_session_child_args(struct app_session *s, const char **argv,
 	if (s->c.passphrase_file != NULL) {
 		argv[n++] = "--passphrase-file";
 		argv[n++] = s->c.passphrase_file;
+	}
+	if (s->c.pin_file != NULL) {
+		argv[n++] = "--pin-file";
+		argv[n++] = s->c.pin_file;
 	}
 	return n;
 }

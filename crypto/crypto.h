@@ -273,6 +273,35 @@ int	 crypto_privkey_run(struct crypto_privkey *k,
 /* The digest length of a CRYPTO_MD_* number, or 0 when unknown. */
 size_t	 crypto_md_size(int md);
 
+/*
+ * PKCS#11 tokens (crypto/pkcs11.c), for the key agent alone: the only
+ * process that loads a token's module. A token and an object on it are
+ * named by an RFC 7512 URI (pkcs11:token=...;object=...).
+ * crypto_p11_uri_check says whether uri is one sealmail can use.
+ * crypto_token_open loads module (once per process), finds the token uri
+ * names and logs in with pin: SMERR_NOTFOUND when the module or the token
+ * is missing, SMERR_AUTH when the PIN is refused, each with one line that
+ * names it. crypto_token_cert gives the certificate uri names (malloc'd
+ * DER); crypto_privkey_token a key whose operations run on the token t
+ * (which must outlive it).
+ */
+struct crypto_token;
+int	 crypto_p11_uri_check(const char *uri, struct smerr *e);
+int	 crypto_token_open(const char *module, const char *uri,
+	    const uint8_t *pin, size_t pinlen, struct crypto_token **tp,
+	    struct smerr *e);
+void	 crypto_token_close(struct crypto_token *t);
+int	 crypto_token_cert(struct crypto_token *t, const char *uri,
+	    uint8_t **derp, size_t *lenp, struct smerr *e);
+int	 crypto_privkey_token(struct crypto_token *t, const char *uri,
+	    struct crypto_privkey **kp, struct smerr *e);
+/*
+ * 0 when the key reached through hook is the one of certificate cert
+ * (DER): a signature made through it verifies with the certificate.
+ */
+int	 crypto_keyhook_check(const uint8_t *cert, size_t len,
+	    const struct crypto_keyhook *hook, struct smerr *e);
+
 /* Adds a certificate that may complete chains (not trusted). */
 int	 crypto_ctx_add_intermediate(struct crypto_ctx *ctx,
 	    const uint8_t *data, size_t len, struct smerr *e);

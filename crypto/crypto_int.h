@@ -105,6 +105,17 @@ int	 crypto_key_read(const uint8_t *data, size_t len, EVP_PKEY **kp,
  */
 EVP_PKEY *crypto_remote_key(X509 *cert, const struct crypto_keyhook *hook);
 
+/*
+ * A private key on a PKCS#11 token (crypto/pkcs11.c): found by URI on an
+ * open token, and run there with the same checks as a key held here.
+ */
+struct crypto_p11key;
+int	 crypto_p11key_find(struct crypto_token *t, const char *uri,
+	    struct crypto_p11key **kp, struct smerr *e);
+void	 crypto_p11key_free(struct crypto_p11key *k);
+int	 crypto_p11key_run(struct crypto_p11key *k,
+	    const struct crypto_keyop *op, uint8_t *out, size_t *outlen);
+
 /* chain.c */
 /*
  * Validates signer for S/MIME signing at the context's time with the

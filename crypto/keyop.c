@@ -30,6 +30,7 @@
 #include <openssl/engine.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
@@ -89,8 +90,27 @@ md_num(const EVP_MD *m)
 /* The agent's side. */
 
 struct crypto_privkey {
-	EVP_PKEY	*pk;
+	EVP_PKEY		*pk;
+	struct crypto_p11key	*tk;	/* or a key on a token */
 };
+
+int
+crypto_privkey_token(struct crypto_token *t, const char *uri,
+    struct crypto_privkey **kp, struct smerr *e)
+{
+	struct crypto_p11key	*tk;
+	int			 r;
+
+	*kp = NULL;
+	if ((r = crypto_p11key_find(t, uri, &tk, e)) != 0)
+		return r;
+	if ((*kp = calloc(1, sizeof(**kp))) == NULL) {
+		crypto_p11key_free(tk);
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	}
+	(*kp)->tk = tk;
+	return 0;
+}
 
 int
 crypto_privkey_new(const uint8_t *der, size_t len,
@@ -133,6 +153,7 @@ crypto_privkey_free(struct crypto_privkey *k)
 	if (k == NULL)
 		return;
 	EVP_PKEY_free(k->pk);
+	crypto_p11key_free(k->tk);
 	free(k);
 }
 
@@ -241,11 +262,15 @@ crypto_privkey_run(struct crypto_privkey *k, const struct crypto_keyop *op,
 	size_t		 n = *outlen;
 	int		 rsa, r = SMERR_CRYPTO, ok = 0;
 
-	rsa = EVP_PKEY_get_base_id(k->pk) == EVP_PKEY_RSA;
 	if (op->inlen == 0 || op->inlen > CRYPTO_KEYOP_MAXIN ||
 	    op->labellen > CRYPTO_KEYOP_MAXLABEL)
 		return smerr_set(e, SMERR_LIMIT, "a key operation's input "
 		    "is out of bounds");
+	if (k->tk != NULL) {
+		ok = crypto_p11key_run(k->tk, op, out, &n) == 0;
+		goto done;
+	}
+	rsa = EVP_PKEY_get_base_id(k->pk) == EVP_PKEY_RSA;
 	switch (op->op) {
 	case CRYPTO_KEYOP_SIGN:
 		if ((c = EVP_PKEY_CTX_new_from_pkey(NULL, k->pk, NULL)) ==
@@ -274,6 +299,7 @@ crypto_privkey_run(struct crypto_privkey *k, const struct crypto_keyop *op,
 		break;
 	}
 	EVP_PKEY_CTX_free(c);
+done:
 	ERR_clear_error();
 	if (ok) {
 		*outlen = n;
@@ -614,4 +640,40 @@ crypto_remote_key(X509 *cert, const struct crypto_keyhook *hook)
 	}
 	ERR_clear_error();
 	return pk;
+}
+
+int
+crypto_keyhook_check(const uint8_t *cert, size_t len,
+    const struct crypto_keyhook *hook, struct smerr *e)
+{
+	const unsigned char	*p = cert;
+	X509			*x = NULL;
+	EVP_PKEY		*pk = NULL;
+	EVP_PKEY_CTX		*c = NULL;
+	uint8_t			 dg[32], sig[CRYPTO_KEYOP_MAXOUT];
+	size_t			 n = sizeof(sig);
+	int			 ok = 0;
+
+	if ((x = d2i_X509(NULL, &p, (long)len)) == NULL ||
+	    (pk = crypto_remote_key(x, hook)) == NULL)
+		goto out;
+	if (RAND_bytes(dg, sizeof(dg)) != 1 ||
+	    (c = EVP_PKEY_CTX_new(pk, NULL)) == NULL ||
+	    EVP_PKEY_sign_init(c) <= 0 ||
+	    EVP_PKEY_CTX_set_signature_md(c, EVP_sha256()) <= 0 ||
+	    EVP_PKEY_sign(c, sig, &n, dg, sizeof(dg)) <= 0)
+		goto out;
+	EVP_PKEY_CTX_free(c);
+	/* Checked with the certificate's own public key. */
+	ok = (c = EVP_PKEY_CTX_new(X509_get0_pubkey(x), NULL)) != NULL &&
+	    EVP_PKEY_verify_init(c) > 0 &&
+	    EVP_PKEY_CTX_set_signature_md(c, EVP_sha256()) > 0 &&
+	    EVP_PKEY_verify(c, sig, n, dg, sizeof(dg)) == 1;
+out:
+	EVP_PKEY_CTX_free(c);
+	EVP_PKEY_free(pk);
+	X509_free(x);
+	ERR_clear_error();
+	return ok ? 0 : smerr_set(e, SMERR_CRYPTO, "the key on the token does "
+	    "not sign for that certificate: it is not the certificate's key");
 }

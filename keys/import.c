@@ -208,9 +208,13 @@ keys_certinfo_clear(struct keys_certinfo *ci)
 	memset(ci, 0, sizeof(*ci));
 }
 
-int
-keys_put_x509(struct keys *k, X509 *x, enum keys_kind kind,
-    const char *source, EVP_PKEY *pkey, int64_t *idp, struct smerr *e)
+/*
+ * Stores x as kind: with pkey sealed, or with the token URI uri, or with
+ * no private key.
+ */
+static int
+put_x509(struct keys *k, X509 *x, enum keys_kind kind, const char *source,
+    EVP_PKEY *pkey, const char *uri, int64_t *idp, struct smerr *e)
 {
 	struct store_cert	 sc;
 	PKCS8_PRIV_KEY_INFO	*p8 = NULL;
@@ -220,6 +224,11 @@ keys_put_x509(struct keys *k, X509 *x, enum keys_kind kind,
 	int			 r, len, klen = 0;
 
 	memset(&sc, 0, sizeof(sc));
+	if (uri != NULL && ((sealed = buf_new(0)) == NULL ||
+	    buf_put(sealed, uri, strlen(uri)) != 0)) {
+		r = smerr_nomem(e);
+		goto out;
+	}
 	if ((r = keys_x509_fingerprint(x, fp, e)) != 0 ||
 	    (r = keys_x509_emails(x, &emails, e)) != 0)
 		goto out;
@@ -257,6 +266,31 @@ out:
 	OPENSSL_free(der);
 	buf_free(key);
 	free(emails);
+	return r;
+}
+
+int
+keys_put_x509(struct keys *k, X509 *x, enum keys_kind kind,
+    const char *source, EVP_PKEY *pkey, int64_t *idp, struct smerr *e)
+{
+	return put_x509(k, x, kind, source, pkey, NULL, idp, e);
+}
+
+int
+keys_import_token(struct keys *k, const uint8_t *der, size_t len,
+    const char *uri, struct smerr *e)
+{
+	X509	*x;
+	int	 r;
+
+	if (uri == NULL || strncmp(uri, KEYS_TOKEN_PREFIX,
+	    KEYS_TOKEN_PREFIXLEN) != 0)
+		return smerr_set(e, SMERR_INVAL, "not a PKCS#11 URI");
+	if ((x = keys_der_x509(der, len)) == NULL)
+		return smerr_set(e, SMERR_PARSE, "the token's certificate is "
+		    "not a certificate");
+	r = put_x509(k, x, KEYS_IDENTITY, "imported", NULL, uri, NULL, e);
+	X509_free(x);
 	return r;
 }
 
@@ -476,6 +510,31 @@ der_is_p12(const struct buf *b)
 	return pk != NULL;
 }
 
+/* A regular file of at most KEYS_MAX_FILE bytes, into a secret buffer. */
+static int
+read_file(const char *path, struct stat *sb, struct buf **bp,
+    struct smerr *e)
+{
+	int	fd, r = 0;
+
+	*bp = NULL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+		return smerr_set(e, SMERR_IO, "%s: %s", path, strerror(errno));
+	if (fstat(fd, sb) == -1 || !S_ISREG(sb->st_mode))
+		r = smerr_set(e, SMERR_IO, "%s: not a regular file", path);
+	else if ((*bp = buf_new_secret(KEYS_MAX_FILE)) == NULL)
+		r = smerr_nomem(e);
+	else if ((r = buf_read_fd(*bp, fd)) != 0)
+		smerr_set(e, r, "%s: %s", path, r == SMERR_LIMIT ?
+		    "larger than a key file can be" : "cannot read");
+	close(fd);
+	if (r != 0) {
+		buf_free(*bp);
+		*bp = NULL;
+	}
+	return r;
+}
+
 int
 keys_import_path(struct keys *k, const char *path, enum keys_kind kind,
     const char *pass, struct smerr *e)
@@ -483,23 +542,10 @@ keys_import_path(struct keys *k, const char *path, enum keys_kind kind,
 	struct stat	 sb;
 	struct smerr	 e2;
 	struct buf	*b = NULL;
-	int		 fd, r, pem, cert, haskey;
+	int		 r, pem, cert, haskey;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
-		return smerr_set(e, SMERR_IO, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
-		r = smerr_set(e, SMERR_IO, "%s: not a regular file", path);
-		goto out;
-	}
-	if ((b = buf_new_secret(KEYS_MAX_FILE)) == NULL) {
-		r = smerr_nomem(e);
-		goto out;
-	}
-	if ((r = buf_read_fd(b, fd)) != 0) {
-		smerr_set(e, r, "%s: %s", path, r == SMERR_LIMIT ?
-		    "larger than a key file can be" : "cannot read");
-		goto out;
-	}
+	if ((r = read_file(path, &sb, &b, e)) != 0)
+		return r;
 	pem = is_pem(b);
 	cert = !pem && der_is_cert(b);
 	if (!pem && !cert && (kind == KEYS_ANCHOR || !der_is_p12(b))) {
@@ -524,7 +570,43 @@ keys_import_path(struct keys *k, const char *path, enum keys_kind kind,
 	if (r != 0)
 		smerr_set(e, r, "%s: %s", path, smerr_msg(&e2));
 out:
-	close(fd);
+	buf_free(b);
+	return r;
+}
+
+int
+keys_cert_file_der(const char *path, uint8_t **derp, size_t *lenp,
+    struct smerr *e)
+{
+	struct stat	 sb;
+	struct buf	*b = NULL;
+	BIO		*bio = NULL;
+	X509		*x = NULL;
+	unsigned char	*der = NULL;
+	int		 r, len;
+
+	*derp = NULL;
+	if ((r = read_file(path, &sb, &b, e)) != 0)
+		return r;
+	if (is_pem(b)) {
+		if ((bio = BIO_new_mem_buf(buf_data(b), (int)buf_len(b))) !=
+		    NULL)
+			x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+		BIO_free(bio);
+	} else
+		x = keys_der_x509(buf_data(b), buf_len(b));
+	ERR_clear_error();
+	if (x == NULL || (len = i2d_X509(x, &der)) <= 0)
+		r = smerr_set(e, SMERR_PARSE, "%s: not a certificate (PEM or "
+		    "DER)", path);
+	else if ((*derp = malloc((size_t)len)) == NULL)
+		r = smerr_nomem(e);
+	else {
+		memcpy(*derp, der, (size_t)len);
+		*lenp = (size_t)len;
+	}
+	OPENSSL_free(der);
+	X509_free(x);
 	buf_free(b);
 	return r;
 }

@@ -72,6 +72,22 @@ int	 keys_identity_sealed(struct keys *k, int64_t id,
 int	 keys_unseal(const uint8_t key[KEYS_SEAL_KEYLEN], const uint8_t fp[32],
 	    const uint8_t *blob, size_t len, struct buf **keyp,
 	    struct smerr *e);
+/*
+ * Identities whose key stays on a PKCS#11 token: the store keeps the
+ * token's RFC 7512 URI where a sealed key would be. keys_import_token
+ * registers certificate der (checked by the caller against the token) as
+ * such an identity; keys_identity_token gives identity id's URI
+ * (malloc'd), or NULL when its key is sealed in the store.
+ */
+#define KEYS_TOKEN_PREFIX	"pkcs11:"
+#define KEYS_TOKEN_PREFIXLEN	7
+int	 keys_import_token(struct keys *k, const uint8_t *der, size_t len,
+	    const char *uri, struct smerr *e);
+int	 keys_identity_token(struct keys *k, int64_t id, char **urip,
+	    struct smerr *e);
+/* The one certificate in the PEM or DER file at path, as DER (malloc'd). */
+int	 keys_cert_file_der(const char *path, uint8_t **derp, size_t *lenp,
+	    struct smerr *e);
 /* A fingerprint's 64 hex digits as 32 bytes; 0 or -1. */
 int	 keys_fingerprint_raw(const char *hex, uint8_t fp[32]);
 /*

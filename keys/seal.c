@@ -8,7 +8,9 @@
  *
  * A sealed key is "SMK1", a 12-byte nonce, the ciphertext and a 16-byte
  * tag. A key stored before sealing existed (plain PKCS#8 DER) is sealed in
- * place the first time it is asked for.
+ * place the first time it is asked for. An identity whose key stays on a
+ * PKCS#11 token has the token's RFC 7512 URI there instead ("pkcs11:...",
+ * no secret: the token keeps the key, and the PIN is never stored).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +137,29 @@ out:
 }
 
 static int
+is_token(const struct buf *b)
+{
+	return buf_len(b) > KEYS_TOKEN_PREFIXLEN &&
+	    memcmp(buf_data(b), KEYS_TOKEN_PREFIX, KEYS_TOKEN_PREFIXLEN) == 0;
+}
+
+int
+keys_identity_token(struct keys *k, int64_t id, char **urip,
+    struct smerr *e)
+{
+	struct buf	*b = NULL;
+	int		 r;
+
+	*urip = NULL;
+	if ((r = store_cert_key(k->st, id, &b, e)) != 0)
+		return r;
+	if (is_token(b) && (*urip = buf_strdup(b)) == NULL)
+		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+	buf_free(b);
+	return r;
+}
+
+static int
 is_sealed(const struct buf *b)
 {
 	return buf_len(b) > SEAL_MAGICLEN + SEAL_NONCE + SEAL_TAG &&
@@ -211,6 +236,11 @@ keys_identity_sealed(struct keys *k, int64_t id, const char *fingerprint,
 	if ((r = seal_key(k, key, e)) != 0 ||
 	    (r = store_cert_key(k->st, id, &b, e)) != 0)
 		goto out;
+	if (is_token(b)) {
+		r = smerr_set(e, SMERR_INVAL, "the key of %s is on a token",
+		    fingerprint);
+		goto out;
+	}
 	if (!is_sealed(b)) {
 		/* Kept before keys were sealed: sealed now, once. */
 		if ((r = seal(key, fp, b, &s, e)) != 0 ||
@@ -238,6 +268,11 @@ keys_seal_open(struct keys *k, const char *fingerprint, struct buf *b,
 	int		 r;
 
 	*keyp = NULL;
+	if (is_token(b)) {
+		buf_free(b);
+		return smerr_set(e, SMERR_INVAL, "the key of %s is on a token",
+		    fingerprint);
+	}
 	if (!is_sealed(b)) {
 		*keyp = b;
 		return 0;

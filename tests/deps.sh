@@ -5,13 +5,14 @@ set -u
 
 BUILD="gcc make pkg-config libc6-dev libncurses-dev libssl-dev libetpan-dev
 libsecret-1-dev libunbound-dev libsqlcipher-dev libcmocka-dev zlib1g-dev
-dns-root-data ca-certificates"
+dns-root-data ca-certificates libp11-kit-dev"
 LAB="openssl python3 dovecot-imapd dovecot-lmtpd postfix nsd ldnsutils
 bind9-dnsutils gnome-keyring libsecret-tools dbus tmux faketime gpgsm
 sqlcipher swaks libnet-ssleay-perl curl procps util-linux"
 LAB="$LAB libnss3-tools"	# cmsutil: NSS reads what sealmail writes
 LAB="$LAB gdb"			# holds a process still to read its memory
 LAB="$LAB mandoc"		# the manual pages are linted
+LAB="$LAB softhsm2 opensc p11-kit-modules"	# a PKCS#11 token, pkcs11-tool
 BENCH="isync neomutt notmuch hyperfine time"
 
 want="$BUILD $LAB"

@@ -447,7 +447,7 @@ ui_job(struct ui *ui, const char *label, const char **args,
 	struct ui_job	*j = &ui->job;
 	const char	*argv[32];
 	int		 pin[2] = { -1, -1 }, pout[2] = { -1, -1 };
-	int		 perr[2] = { -1, -1 }, n = 0, i, keep;
+	int		 perr[2] = { -1, -1 }, n = 0, i, keep[2];
 	pid_t		 pid;
 
 	if (j->pid > 0) {
@@ -455,7 +455,7 @@ ui_job(struct ui *ui, const char *label, const char **args,
 		return -1;
 	}
 	argv[n++] = "sealmail";
-	n += app_session_child_args(ui->s, argv + n, &keep);
+	n += app_session_child_args(ui->s, argv + n, keep);
 	for (i = 0; args[i] != NULL && n < 31; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
@@ -468,8 +468,9 @@ ui_job(struct ui *ui, const char *label, const char **args,
 		dup2(pin[0], 0);
 		dup2(pout[1], 1);
 		dup2(perr[1], 2);
-		if (keep != -1)
-			fcntl(keep, F_SETFD, 0);
+		for (i = 0; i < 2; i++)
+			if (keep[i] != -1)
+				fcntl(keep[i], F_SETFD, 0);
 		signal(SIGPIPE, SIG_DFL);
 		/*
 		 * A send outlives the terminal: cut off mid-submission, its

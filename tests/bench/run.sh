@@ -15,6 +15,7 @@
 #   BENCH_CRYPTO  messages in the verify-and-decrypt set (1000; quick 200)
 #   BENCH_SIGNERS distinct signers of that set (50; never fewer)
 #   BENCH_LIST    messages in the list/search store (100000; quick 20000)
+#   BENCH_KEYOPS  private-key operations per figure (2000; quick 500)
 #   BENCH_ROUNDS  rounds of each figure (5; quick 3)
 #   BENCH_OUT     where the table goes (default bench/results.md)
 #   LAB_PORT_BASE lab ports (default 30000)
@@ -27,12 +28,14 @@ QUICK=${BENCH_QUICK:-0}
 if [ "$QUICK" = 1 ]; then
 	SIZES=${BENCH_SIZES:-"500 1000 2000"}
 	NCRYPTO=${BENCH_CRYPTO:-200}
+	NKEYOPS=${BENCH_KEYOPS:-500}
 	NLIST=${BENCH_LIST:-20000}
 	ROUNDS=${BENCH_ROUNDS:-3}
 	MODE="quick (BENCH_QUICK=1: sizes scaled down)"
 else
 	SIZES=${BENCH_SIZES:-"2500 5000 10000 20000"}
 	NCRYPTO=${BENCH_CRYPTO:-1000}
+	NKEYOPS=${BENCH_KEYOPS:-2000}
 	NLIST=${BENCH_LIST:-100000}
 	ROUNDS=${BENCH_ROUNDS:-5}
 	MODE="full"
@@ -111,6 +114,7 @@ say "sealmail benchmarks, $(date -u +%Y-%m-%dT%H:%MZ), $NCPU CPUs usable, load $
 . "$TOP/tests/bench/sync.sh"
 . "$TOP/tests/bench/local.sh"
 . "$TOP/tests/bench/crypto.sh"
+. "$TOP/tests/bench/keyops.sh"
 
 say ""
 say "== DNS: SMIMEA lookup of alice, uncached then cached"

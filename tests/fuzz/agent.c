@@ -2,7 +2,9 @@
  * libFuzzer target for the key agent's requests (app/agent-serve.c), as
  * the agent serves them: with an RSA and an EC key loaded, every input
  * gets a reply of the fixed format, never more than AGENT_MAX_REP bytes,
- * and a LOAD after the first other request is refused.
+ * and a load after the first other request is refused. Token requests
+ * are read as well; their module must be an absolute path, which random
+ * bytes do not name.
  */
 #include <assert.h>
 #include <stddef.h>
@@ -62,12 +64,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	assert(replen >= 3 && replen <= AGENT_MAX_REP);
 	assert(rep[0] == AGENT_OK || rep[0] == AGENT_ERR);
 	assert(replen == 3 + ((size_t)rep[1] << 8 | rep[2]));
-	if (len > 0 && data[0] != AGENT_LOAD) {
+	if (len > 0 && !AGENT_IS_LOAD(data[0])) {
 		assert(ak.loaded);
 		assert(ak.n == 2);
 	}
-	/* A LOAD that opened would add a third; free only what it added. */
-	for (i = 2; i < ak.n; i++)
+	/* A load that opened would add a third; free only what it added. */
+	for (i = 2; i < ak.n; i++) {
 		crypto_privkey_free(ak.ids[i].k);
+		crypto_token_close(ak.ids[i].tok);
+	}
 	return 0;
 }

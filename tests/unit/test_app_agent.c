@@ -219,16 +219,84 @@ test_process(void **st)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* A token request: fp (or NULL for TOKEN_CERT), module, URI, PIN. */
+static size_t
+token_req(uint8_t *req, const uint8_t *fp, const char *module)
+{
+	static const char *const	 f[] = { NULL, "pkcs11:object=k",
+	    "1234" };
+	size_t				 len = 1, i, l;
+
+	req[0] = fp != NULL ? AGENT_TOKEN_KEY : AGENT_TOKEN_CERT;
+	if (fp != NULL) {
+		memcpy(req + 1, fp, 32);
+		len += 32;
+	}
+	for (i = 0; i < 3; i++) {
+		l = strlen(i == 0 ? module : f[i]);
+		req[len++] = (uint8_t)(l >> 8);
+		req[len++] = (uint8_t)l;
+		memcpy(req + len, i == 0 ? module : f[i], l);
+		len += l;
+	}
+	return len;
+}
+
+/*
+ * The fixed bound: AGENT_MAX_IDS identities, all listed in one reply, and
+ * not one more; token requests are refused when malformed, when the agent
+ * is full and once the loading is over, before any module is loaded.
+ */
+static void
+test_limits(void **st)
+{
+	struct agent_keys	 ak;
+	uint8_t			 req[AGENT_MAX_REQ], rep[AGENT_MAX_REP];
+	uint8_t			 fp[32];
+	size_t			 n, len, i;
+
+	(void)st;
+	memset(&ak, 0, sizeof(ak));
+	memset(fp, 0xee, sizeof(fp));
+	len = token_req(req, fp, "relative/module.so");
+	assert_int_equal(serve(&ak, req, len, rep, &n), AGENT_ERR);
+	assert_memory_equal(rep + 3, "a malformed request", n - 3);
+	len = token_req(req, fp, "/nonexistent/module.so");
+	assert_int_equal(serve(&ak, req, len - 1, rep, &n), AGENT_ERR);
+	assert_memory_equal(rep + 3, "a malformed request", n - 3);
+	for (i = 0; i < AGENT_MAX_IDS; i++) {
+		memset(ak.ids[i].fp, 0, 32);
+		ak.ids[i].fp[0] = (uint8_t)(i >> 8);
+		ak.ids[i].fp[1] = (uint8_t)i;
+	}
+	ak.n = AGENT_MAX_IDS;
+	assert_int_equal(serve(&ak, req, len, rep, &n), AGENT_ERR);
+	assert_memory_equal(rep + 3, "too many identities", n - 3);
+	assert_int_equal(ak.n, AGENT_MAX_IDS);
+	req[0] = AGENT_LIST;
+	assert_int_equal(serve(&ak, req, 1, rep, &n), AGENT_OK);
+	assert_int_equal(n, 3 + 32 * (size_t)AGENT_MAX_IDS);
+	assert_memory_equal(rep + 3 + 32 * (AGENT_MAX_IDS - 1),
+	    ak.ids[AGENT_MAX_IDS - 1].fp, 32);
+	len = token_req(req, NULL, "/nonexistent/module.so");
+	assert_int_equal(serve(&ak, req, len, rep, &n), AGENT_ERR);
+	assert_memory_equal(rep + 3, "keys are loaded only at the start",
+	    n - 3);
+	agent_keys_clear(&ak);
+}
+
 int
 main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_requests),
+		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_process),
 	};
 
 	/* This program is the agent too, as sealmail is. */
-	if (argc == 2 && strcmp(argv[1], AGENT_ARG) == 0)
-		return agent_main();
+	if (argc >= 2 && strcmp(argv[1], AGENT_ARG) == 0)
+		return agent_main(argc == 3 &&
+		    strcmp(argv[2], AGENT_TOKENS_ARG) == 0);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,96 @@
+/*
+ * crypto/pkcs11.c without a token: which RFC 7512 URIs sealmail takes,
+ * and the one line a module that is missing or not a module gives.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "base/err.h"
+#include "crypto/crypto.h"
+
+static int
+uri_ok(const char *uri)
+{
+	struct smerr	e;
+
+	smerr_clear(&e);
+	return crypto_p11_uri_check(uri, &e) == 0;
+}
+
+static void
+test_uris(void **state)
+{
+	static const char *const	 good[] = {
+		"pkcs11:token=sealmail;object=key",
+		"PKCS11:object=key",
+		"pkcs11:token=My%20Card;manufacturer=OpenSC;serial=0123;"
+		    "model=PKCS%2315;object=Signature%20key",
+		"pkcs11:id=%01%02",
+		"pkcs11:object=a;type=private",
+		"pkcs11:;;object=a;",
+	};
+	static const char *const	 bad[] = {
+		"",
+		"pkcs11",
+		"pkcs12:object=a",
+		"pkcs11:token=sealmail",		/* no object */
+		"pkcs11:object=a?pin-value=1234",	/* the PIN in the URI */
+		"pkcs11:object=a;module-path=/tmp/x.so",
+		"pkcs11:object=a;slot-id=1",
+		"pkcs11:object",			/* no value */
+		"pkcs11:object=%zz",
+		"pkcs11:object=%4",
+		"pkcs11:object=a%00b",			/* a NUL in a label */
+		"pkcs11:object=a;id=",
+		"pkcs11:object=a;type=",
+		"pkcs11:token=123456789012345678901234567890123;object=a",
+		"pkcs11:serial=12345678901234567;object=a",
+	};
+	size_t				 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		assert_true(uri_ok(good[i]));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_false(uri_ok(bad[i]));
+}
+
+static void
+test_modules(void **state)
+{
+	struct crypto_token	*t = NULL;
+	struct smerr		 e;
+	static const uint8_t	 pin[] = "1234";
+
+	(void)state;
+	smerr_clear(&e);
+	assert_int_equal(crypto_token_open("/nonexistent/module.so",
+	    "pkcs11:object=a", pin, 4, &t, &e), SMERR_NOTFOUND);
+	assert_null(t);
+	assert_non_null(strstr(smerr_msg(&e), "cannot be loaded"));
+	assert_null(strchr(smerr_msg(&e), '\n'));
+	/* A library that is no PKCS#11 module. */
+	smerr_clear(&e);
+	assert_int_equal(crypto_token_open("libc.so.6", "pkcs11:object=a",
+	    pin, 4, &t, &e), SMERR_PARSE);
+	assert_non_null(strstr(smerr_msg(&e), "not a PKCS#11 module"));
+	/* A bad URI is refused before any module is touched. */
+	smerr_clear(&e);
+	assert_int_equal(crypto_token_open("/nonexistent/module.so",
+	    "pkcs11:token=x", pin, 4, &t, &e), SMERR_PARSE);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_uris),
+		cmocka_unit_test(test_modules),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
