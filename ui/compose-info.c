@@ -175,10 +175,10 @@ dns_spawn(struct ui *ui, const char *addr)
 {
 	const char	*argv[12];
 	pid_t		 pid;
-	int		 n = 0, keep, null;
+	int		 n = 0, keep[2], null, i;
 
 	argv[n++] = "sealmail";
-	n += app_session_child_args(ui_session(ui), argv + n, &keep);
+	n += app_session_child_args(ui_session(ui), argv + n, keep);
 	argv[n++] = "keys";
 	argv[n++] = "lookup";
 	argv[n++] = addr;
@@ -190,8 +190,9 @@ dns_spawn(struct ui *ui, const char *addr)
 		dup2(null, 1);
 		dup2(null, 2);
 	}
-	if (keep != -1)
-		fcntl(keep, F_SETFD, 0);
+	for (i = 0; i < 2; i++)
+		if (keep[i] != -1)
+			fcntl(keep[i], F_SETFD, 0);
 	execv("/proc/self/exe", (char *const *)(uintptr_t)argv);
 	_exit(127);
 }
