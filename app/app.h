@@ -151,6 +151,8 @@ const char		*app_session_datadir(struct app_session *s);
  */
 int	 app_session_child_args(struct app_session *s, const char **argv,
 	    int keep_fd[2]);
+/* In the child, after fork: lets the descriptors of keep_fd reach exec. */
+void	 app_session_child_keep(const int keep_fd[2]);
 
 /*
  * The value of header field name (the first one, unfolded) in a message

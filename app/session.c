@@ -259,3 +259,13 @@ app_session_child_args(struct app_session *s, const char **argv,
 	}
 	return n;
 }
+
+void
+app_session_child_keep(const int keep_fd[2])
+{
+	int	i;
+
+	for (i = 0; i < 2; i++)
+		if (keep_fd[i] != -1)
+			fcntl(keep_fd[i], F_SETFD, 0);
+}

@@ -175,7 +175,7 @@ dns_spawn(struct ui *ui, const char *addr)
 {
 	const char	*argv[12];
 	pid_t		 pid;
-	int		 n = 0, keep[2], null, i;
+	int		 n = 0, keep[2], null;
 
 	argv[n++] = "sealmail";
 	n += app_session_child_args(ui_session(ui), argv + n, keep);
@@ -190,9 +190,7 @@ dns_spawn(struct ui *ui, const char *addr)
 		dup2(null, 1);
 		dup2(null, 2);
 	}
-	for (i = 0; i < 2; i++)
-		if (keep[i] != -1)
-			fcntl(keep[i], F_SETFD, 0);
+	app_session_child_keep(keep);
 	execv("/proc/self/exe", (char *const *)(uintptr_t)argv);
 	_exit(127);
 }

@@ -25,10 +25,10 @@ first_run_setup(struct app_session *s, const char *address)
 	const char	*argv[16];
 	struct sigaction sa, oint, oquit;
 	pid_t		 pid;
-	int		 n = 0, keep, status = -1;
+	int		 n = 0, keep[2], status = -1;
 
 	argv[n++] = "sealmail";
-	n += app_session_child_args(s, argv + n, &keep);
+	n += app_session_child_args(s, argv + n, keep);
 	argv[n++] = "setup";
 	argv[n++] = "--";
 	argv[n++] = address;
@@ -41,8 +41,7 @@ first_run_setup(struct app_session *s, const char *address)
 	if ((pid = fork()) == 0) {
 		sigaction(SIGINT, &oint, NULL);
 		sigaction(SIGQUIT, &oquit, NULL);
-		if (keep != -1)
-			fcntl(keep, F_SETFD, 0);
+		app_session_child_keep(keep);
 		execv("/proc/self/exe", (char *const *)(uintptr_t)argv);
 		_exit(127);
 	}

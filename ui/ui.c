@@ -468,9 +468,7 @@ ui_job(struct ui *ui, const char *label, const char **args,
 		dup2(pin[0], 0);
 		dup2(pout[1], 1);
 		dup2(perr[1], 2);
-		for (i = 0; i < 2; i++)
-			if (keep[i] != -1)
-				fcntl(keep[i], F_SETFD, 0);
+		app_session_child_keep(keep);
 		signal(SIGPIPE, SIG_DFL);
 		/*
 		 * A send outlives the terminal: cut off mid-submission, its
