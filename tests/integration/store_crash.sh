@@ -42,10 +42,11 @@ check "import alice's identity" sm keys import "$S/alice.p12" --passphrase-file 
 check "trust the lab CA" sm keys trust "$LAB_CA"
 
 # Kill points from the very start (opening, logging in) to deep into the
-# fetch, 10 ms later each time, until a run gets to finish.
-kills=0 partial=0 d=0 prev=0
+# fetch: 10 ms later each time a run stored nothing more, the same while
+# runs make progress (so that a loaded machine still kills several of
+# them mid-fetch), until a run gets to finish.
+kills=0 partial=0 d=10 prev=0
 while [ $kills -lt 200 ]; do
-	d=$((d + 10))
 	sm sync --folder "$F" --json >/dev/null 2>&1 &
 	p=$!
 	sleep "$(printf '%d.%03d' $((d / 1000)) $((d % 1000)))"
@@ -55,6 +56,7 @@ while [ $kills -lt 200 ]; do
 	now=$(sm list --json --folder "$F" | json /dev/stdin 'len(d)')
 	[ "$now" -gt 0 ] && [ "$now" -lt "$N" ] && partial=$((partial + 1))
 	[ "$now" -lt "$prev" ] && notok "messages were lost after a kill ($prev, then $now)"
+	[ "$now" -le "$prev" ] && d=$((d + 10))
 	prev=$now
 	[ $((kills % 15)) -eq 0 ] && check "store intact after kill $kills" sm store check
 done
