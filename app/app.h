@@ -36,6 +36,9 @@ struct app_account {
 	int			 legacy_display;	/* ...with its LDE */
 	char			*trash;		/* the Trash folder, or NULL:
 						   SPECIAL-USE \Trash */
+	int			 poll;		/* seconds between checks when
+						   the server has no IDLE */
+	char			*new_mail_command;	/* or NULL */
 };
 
 struct app_dns {
@@ -69,6 +72,7 @@ struct app_config {
 #define APP_DEFAULT_TIMEOUT	30
 #define APP_DEFAULT_DNS_TIMEOUT	5
 #define APP_DEFAULT_REVOKE_TIMEOUT 5
+#define APP_DEFAULT_POLL	300
 
 /*
  * Reads the configuration file at path; relative file names inside it are
@@ -142,6 +146,9 @@ int	 app_session_child_args(struct app_session *s, const char **argv,
  * as the user writes it, LF or CRLF; NULL when it has none. Malloc'd.
  */
 char	*app_draft_field(const void *text, size_t len, const char *name);
+/* The account whose address is a draft's From; NULL when none is. */
+const struct app_account *app_draft_account(const struct app_config *cfg,
+	    const void *text, size_t len);
 
 /*
  * The parts of a (stored, decrypted) message a reader can save, app/parts.c:

@@ -169,6 +169,7 @@ cmd_send(struct cli *c, int argc, char **argv)
 		{ "draft",		required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 }
 	};
+	const struct app_account	*a;
 	struct send_env			 v;
 	struct buf			*in = NULL;
 	struct app_file			 files[MIME_BUILD_MAX_ATTACH];
@@ -213,6 +214,10 @@ cmd_send(struct cli *c, int argc, char **argv)
 	}
 	if (draft == NULL && cli_read_message(c, argv[optind], &in) != 0)
 		goto out;
+	/* Without --account, the account the message is From. */
+	if (account == NULL && in != NULL && cli_config(c) == 0 &&
+	    (a = app_draft_account(c->cfg, buf_data(in), buf_len(in))) != NULL)
+		account = a->name;
 	if (env_open(c, account, &v) != 0)
 		goto out;
 	v.o.att = att;

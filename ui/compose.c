@@ -339,16 +339,24 @@ static void	compose_done(struct ui *, int, void *);
 static int
 compose_start(struct ui *ui, struct compose *cs, int enc)
 {
-	const char	*args[6];
-	char		 id[32];
+	const struct app_account	*a;
+	const char			*args[8];
+	char				 id[32];
+	int				 n = 0;
 
 	snprintf(id, sizeof(id), "%lld", (long long)cs->draft);
-	args[0] = "send";
-	args[1] = "--draft";
-	args[2] = id;
-	args[3] = cs->sign ? "--sign" : "--no-sign";
-	args[4] = enc == 1 ? "--encrypt" : enc == 0 ? "--no-encrypt" : NULL;
-	args[5] = NULL;
+	args[n++] = "send";
+	args[n++] = "--draft";
+	args[n++] = id;
+	/* Sent by the account it is From: its server, its signature. */
+	if ((a = app_draft_account(app_session_config(ui_session(ui)),
+	    buf_data(cs->text), buf_len(cs->text))) != NULL) {
+		args[n++] = "--account";
+		args[n++] = a->name;
+	}
+	args[n++] = cs->sign ? "--sign" : "--no-sign";
+	args[n++] = enc == 1 ? "--encrypt" : enc == 0 ? "--no-encrypt" : NULL;
+	args[n] = NULL;
 	if (ui_job(ui, "sending", args, NULL, compose_done, cs) != 0)
 		return -1;
 	ui_status(ui, 0, "sending draft %s…", id);
@@ -456,11 +464,22 @@ compose_done(struct ui *ui, int code, void *arg)
 	compose_loop(ui, cs, why);
 }
 
+/* New mail is From the account of the folder shown, else the first. */
+static const struct app_account *
+ui_compose_account(struct ui *ui)
+{
+	const struct app_config		*cfg = app_session_config(ui_session(ui));
+	const struct app_account	*a;
+
+	if ((a = app_config_account(cfg, ui_index_account(ui))) == NULL)
+		a = app_config_account(cfg, NULL);
+	return a;
+}
+
 static struct compose *
 compose_new(struct ui *ui)
 {
-	const struct app_config		*cfg = app_session_config(ui_session(ui));
-	const struct app_account	*a = app_config_account(cfg, NULL);
+	const struct app_account	*a = ui_compose_account(ui);
 	struct compose			*cs;
 
 	if (a == NULL) {
@@ -512,8 +531,7 @@ ui_compose(struct ui *ui, const char *to, const char *subject,
 	const struct app_account	*a;
 	struct buf			*tmpl;
 
-	a = app_config_account(app_session_config(ui_session(ui)), NULL);
-	if (a == NULL) {
+	if ((a = ui_compose_account(ui)) == NULL) {
 		ui_status(ui, 1, "no account configured: see README.md");
 		return;
 	}
