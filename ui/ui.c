@@ -356,6 +356,18 @@ ui_run_piped(struct ui *ui, const char *const *argv, const void *in,
 	return WEXITSTATUS(status);
 }
 
+const char *
+ui_index_account(struct ui *ui)
+{
+	const char	*a;
+	int		 i;
+
+	for (i = ui->nviews - 1; i >= 0; i--)
+		if ((a = ui_index_view_account(ui->views[i])) != NULL)
+			return a;
+	return NULL;
+}
+
 struct ui_view *
 ui_under(struct ui *ui)
 {
@@ -683,6 +695,7 @@ ui_loop(struct ui *ui)
 int
 ui_main(const struct app_opts *o)
 {
+	const struct app_account *a;
 	struct ui		 ui;
 	struct smerr		 e;
 	struct sigaction	 sa;
@@ -724,8 +737,10 @@ ui_main(const struct app_opts *o)
 	curs_set(0);
 	set_escdelay(25);
 
-	ui_push(&ui, ui_index_new(&ui, "INBOX", NULL));
-	if (app_session_config(ui.s)->naccounts == 0)
+	a = app_config_account(app_session_config(ui.s), NULL);
+	ui_push(&ui, ui_index_new(&ui, a != NULL ? a->name : NULL, "INBOX",
+	    NULL));
+	if (a == NULL)
 		ui_status(&ui, 1, "no account configured: see README.md "
 		    "(Configuration)");
 	else if ((i = ui_compose_recover(&ui)) > 0)
