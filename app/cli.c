@@ -70,6 +70,9 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "outbox", cmd_outbox, "outbox [--json] [--account NAME] | outbox "
 	    "send [--account NAME] [ID] | outbox delete ID",
 	    "queued messages; send them again" },
+	{ "watch", cmd_watch, "watch",
+	    "sync, then wait for new mail (IMAP IDLE) and sync it; what the "
+	    "terminal program runs in the background" },
 	{ "check", cmd_check, "check [--account NAME] [--json]", "connect to the account's servers, show how each was authenticated" },
 };
 
