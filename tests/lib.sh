@@ -197,11 +197,11 @@ EOF2
 # The terminal program under tmux: the script sets TM (its tmux command,
 # with a private socket) and runs the program in session "ui".
 ui_screen() { $TM capture-pane -p -t ui; }
-# ui_wait_for REGEX: up to 10 s for the screen to show REGEX; on failure
-# the screen goes to the log.
+# ui_wait_for REGEX [TENTHS]: up to 10 s (TENTHS tenths of a second) for
+# the screen to show REGEX; on failure the screen goes to the log.
 ui_wait_for() {
 	_i=0
-	while [ $_i -lt 100 ]; do
+	while [ $_i -lt "${2:-100}" ]; do
 		ui_screen | grep -Eq -- "$1" && return 0
 		sleep 0.1; _i=$((_i + 1))
 	done
