@@ -440,7 +440,7 @@ static const char *const help_lines[] = {
 	"  y send  e edit  s sign  x encrypt  P postpone (a draft)  q discard",
 	"Outbox (c, then outbox)",
 	"  Enter open  e edit  d delete  y retry (an in-doubt one asks first)",
-	"  S or $          sync the account in the background",
+	"  S or $          sync every account now, in the background",
 	"  K               the key store   ?       this help",
 	"  q               back; on the first screen, quit (it asks)",
 	"  Q               quit at once",
