@@ -48,6 +48,8 @@ struct ix {
 	char		*limit;		/* l: the query shown, NULL: all */
 	int		 order;		/* 0 as stored, else 1 + its key */
 	int		 reverse;
+	int		 tail;		/* show the last rows at the next draw */
+	size_t		 rows;		/* rows at the last draw */
 };
 
 static char *
@@ -226,6 +228,11 @@ ix_refresh(struct ui *ui, struct ui_view *v)
 	size_t		 i;
 	int		 r;
 
+	/*
+	 * Showing the end, what comes after it is shown as it comes (until
+	 * the next draw: two reloads may come before it).
+	 */
+	ix->tail |= ix->n > 0 && ix->top + ix->rows >= ix->n;
 	ix_clear(ix);
 	smerr_clear(&e);
 	if ((r = ix_load(st, ix, &e)) == 0)
@@ -385,6 +392,10 @@ ix_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 		attrset(A_NORMAL);
 		return;
 	}
+	if (ix->tail && ix->n > (size_t)rows)
+		ix->top = ix->n - (size_t)rows;
+	ix->tail = 0;
+	ix->rows = (size_t)rows;
 	if (ix->cur < ix->top)
 		ix->top = ix->cur;
 	if (ix->cur >= ix->top + (size_t)rows)
