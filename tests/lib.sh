@@ -228,6 +228,14 @@ inbox_put() {
 	sed 's/\r*$/\r/' "$1" > "$_md/new/$(date +%s).put$_put.$$.lab"
 }
 
+# lab_forget TAG: removes from alice's and bob's mailboxes on the lab every
+# message that holds TAG, so that a script leaves them as it found them.
+lab_forget() {
+	grep -rlF -- "$1" "$LAB_MAIL_DIR/example.test/alice/Maildir" \
+	    "$LAB_MAIL_DIR/example.test/bob/Maildir" 2>/dev/null |
+	    grep -v '/dovecot' | while read -r _f; do rm -f "$_f"; done
+}
+
 # measure OUT CMD...: runs CMD with its stdout in OUT and prints "MS KB RC":
 # its wall-clock milliseconds, its peak resident memory in KiB, its exit
 # status.

@@ -8,7 +8,6 @@
 lab_up || { notok "the lab is up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
 TM="tmux -L sealmail-acct-$$"
-trap '$TM kill-server 2>/dev/null' EXIT
 H="$T/home"
 mkdir -p "$H" && chmod 700 "$H"
 secret "$T/pw" 'two accounts passphrase'
@@ -41,6 +40,8 @@ check "the lab CA becomes a trust anchor" S keys trust "$LAB_CA"
 
 # One message in each INBOX, as Dovecot would deliver it.
 TAG="acct$$x$(date +%s)"
+# What this script delivered leaves the shared mailboxes with it.
+trap '$TM kill-server 2>/dev/null; lab_forget "$TAG"' EXIT
 put() {	# put USER FILE
 	_md="$LAB_MAIL_DIR/example.test/$1/Maildir"
 	mkdir -p "$_md/cur" "$_md/new" "$_md/tmp"

@@ -10,7 +10,6 @@
 lab_up || { notok "the lab is up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
 TM="tmux -L sealmail-idle-$$"
-trap '$TM kill-server 2>/dev/null' EXIT
 H="$T/home"
 mkdir -p "$H" && chmod 700 "$H"
 secret "$T/pw" 'idle passphrase'
@@ -27,6 +26,8 @@ EOM
 S() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
 DOVEADM="doveadm -c $LAB_DIR/dovecot/dovecot.conf"
 TAG="idle$$x$(date +%s)"
+# What this script delivered leaves the shared mailboxes with it.
+trap '$TM kill-server 2>/dev/null; lab_forget "$TAG"' EXIT
 
 # deliver SUBJECT: a message to alice through Postfix's inbound port.
 deliver() {
@@ -85,4 +86,31 @@ check_match "it says the folder, done/total and the rate" \
 check_match "that the account synced, with the count" "^synced	lab	2$" "$(cat "$T/watch.out")"
 check_match "and that it watches with IDLE" "^watching	lab	idle$" "$(cat "$T/watch.out")"
 check_eq "and nothing on stderr" "" "$(cat "$T/watch.err")"
+
+# A Dovecot without IDLE: the watcher checks every poll seconds instead.
+LAB2=$T/lab2
+CAPS="IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE LITERAL+ NAMESPACE UNSELECT CHILDREN UIDPLUS LIST-EXTENDED LIST-STATUS CONDSTORE QRESYNC ESEARCH SPECIAL-USE MOVE"
+LAB_PORT_BASE=$((LAB_PORT_BASE + 1300)) LAB_DOVECOT_EXTRA="imap_capability = $CAPS" \
+    sh "$TOP/tests/lab/start.sh" "$LAB2" > "$T/lab2.log" 2>&1
+trap '$TM kill-server 2>/dev/null; lab_forget "$TAG"; sh "$TOP/tests/lab/stop.sh" "$LAB2" >/dev/null 2>&1' EXIT
+check "a second lab without IDLE" test -f "$LAB2/lab.env"
+P2=$(. "$LAB2/lab.env" && echo "$LAB_IMAPS_PORT")
+MD2=$(. "$LAB2/lab.env" && echo "$LAB_MAIL_DIR")/example.test/alice/Maildir
+H2="$T/home2"
+mkdir -p "$H2" && chmod 700 "$H2"
+sed -e "s|:$LAB_IMAPS_PORT|:$P2|" -e "s|^ca-file .*|ca-file  = $(. "$LAB2/lab.env" && echo "$LAB_CA")|" \
+    -e '/^new-mail-command/d' "$H/config" > "$H2/config"
+echo 'poll     = 5' >> "$H2/config"
+{
+	sleep 3
+	mkdir -p "$MD2/new"
+	printf 'From: bob@example.test\nTo: alice@example.test\nSubject: polled %s\n\nNo IDLE here.\n' \
+	    "$TAG" > "$MD2/new/$(date +%s).polled.$$.lab"
+	chown -R --reference="${MD2%/Maildir}" "$MD2"
+	sleep 9
+} | "$SEALMAIL" --home "$H2" --passphrase-file "$T/pw" watch > "$T/watch2.out" 2> "$T/watch2.err"
+check_match "it watches by polling" "^watching	lab	poll$" "$(cat "$T/watch2.out")"
+check_match "and a poll finds the new message" "^new	lab	INBOX	1$" "$(cat "$T/watch2.out")"
+check_match "which is stored" "polled $TAG" \
+    "$("$SEALMAIL" --home "$H2" --passphrase-file "$T/pw" list --json)"
 t_done
