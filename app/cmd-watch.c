@@ -29,6 +29,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,31 +227,59 @@ watch_progress(void *arg, const struct sync_progress *p)
 	    (double)p->done / p->seconds : 0.0);
 }
 
-/* new-mail-command with the count as $1, in the background. */
+/*
+ * new-mail-command with the count as $1, in the background. The child of
+ * a threaded process only forks and execs: its environment is made before.
+ */
 static void
 watch_command(struct watch *w, const struct app_account *a,
     const char *folder, size_t count)
 {
-	char	n[32];
-	pid_t	pid;
-	int	fd;
+	extern char	**environ;
+	const char	 *argv[6];
+	char		**env, *acct = NULL, *fold = NULL, n[32];
+	size_t		  i, ne;
+	pid_t		  pid;
+	int		  fd;
 
 	if (a->new_mail_command == NULL)
 		return;
 	snprintf(n, sizeof(n), "%zu", count);
-	if ((pid = fork()) != 0)
-		return;		/* reaped by the main loop */
-	if ((fd = open("/dev/null", O_RDWR)) != -1) {
-		dup2(fd, STDIN_FILENO);
-		dup2(fd, STDOUT_FILENO);
-	}
-	if (w->c->confdir != NULL && chdir(w->c->confdir) == -1)
+	argv[0] = "sh";
+	argv[1] = "-c";
+	argv[2] = a->new_mail_command;
+	argv[3] = "sh";
+	argv[4] = n;
+	argv[5] = NULL;
+	for (ne = 0; environ[ne] != NULL; ne++)
+		;
+	if ((env = calloc(ne + 3, sizeof(*env))) == NULL ||
+	    asprintf(&acct, "SEALMAIL_ACCOUNT=%s", a->name) == -1 ||
+	    asprintf(&fold, "SEALMAIL_FOLDER=%s", folder) == -1)
+		goto out;
+	env[0] = acct;
+	env[1] = fold;
+	for (i = 0; i < ne; i++)
+		env[i + 2] = environ[i];
+	/* Twice, so that init reaps it and no child is left to wait for. */
+	if ((pid = fork()) == 0) {
+		if (fork() != 0)
+			_exit(0);
+		if ((fd = open("/dev/null", O_RDWR)) != -1) {
+			dup2(fd, STDIN_FILENO);
+			dup2(fd, STDOUT_FILENO);
+		}
+		if (w->c->confdir == NULL || chdir(w->c->confdir) == 0)
+			execve("/bin/sh", (char *const *)(uintptr_t)argv, env);
 		_exit(127);
-	setenv("SEALMAIL_ACCOUNT", a->name, 1);
-	setenv("SEALMAIL_FOLDER", folder, 1);
-	execl("/bin/sh", "sh", "-c", a->new_mail_command, "sh", n,
-	    (char *)NULL);
-	_exit(127);
+	}
+	if (pid > 0)
+		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+			;
+out:
+	free(acct);
+	free(fold);
+	free(env);
 }
 
 /* Syncs t's account (folder NULL: every folder) and says what came. */
@@ -318,9 +347,6 @@ watch_read(struct watch *w, int *allp)
 		for (i = 0; i < n; i++)
 			if (b[i] < w->n)
 				w->t[b[i]].dirty = 1;
-	/* new-mail-commands that have ended. */
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
 	return w->stopping;
 }
 

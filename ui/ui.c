@@ -55,6 +55,7 @@ struct ui_watch {
 	struct buf	*ebuf;		/* the same on stderr */
 	char		 lastline[256];	/* its last stderr line */
 	char		 line[512];	/* what the status line says of it */
+	char		 lost[512];	/* the status it set when offline */
 };
 
 struct ui {
@@ -636,17 +637,15 @@ watch_line(struct ui *ui, char *line)
 		ui_refresh_all(ui);
 	} else if (n == 3 && strcmp(f[0], "watching") == 0) {
 		/* Back online: the line that said it was not goes. */
-		if (strcmp(ui->status, w->line) == 0)
+		if (strcmp(ui->status, w->lost) == 0)
 			ui->status[0] = '\0';
-		w->line[0] = '\0';
+		w->line[0] = w->lost[0] = '\0';
 	} else if (n == 4 && strcmp(f[0], "offline") == 0) {
-		snprintf(w->line, sizeof(w->line), "%s is offline (%s); "
+		snprintf(w->lost, sizeof(w->lost), "%s is offline (%s); "
 		    "trying again in %s s", f[1], f[3], f[2]);
-		ui_status(ui, 1, "%s", w->line);
-	} else if (n == 3 && strcmp(f[0], "failed") == 0) {
-		snprintf(w->line, sizeof(w->line), "%s: %s", f[1], f[2]);
-		ui_status(ui, 1, "%s", w->line);
-	}
+		ui_status(ui, 1, "%s", w->lost);
+	} else if (n == 3 && strcmp(f[0], "failed") == 0)
+		ui_status(ui, 1, "%s: %s", f[1], f[2]);
 }
 
 static void
@@ -750,9 +749,11 @@ ui_sync_all(struct ui *ui)
 {
 	static const char	*args[] = { "sync", NULL };
 
+	/* Said where the watcher's progress then takes its place. */
 	if (ui->watch.pid > 0 && ui->watch.in != -1 &&
 	    write(ui->watch.in, "sync\n", 5) == 5) {
-		ui_status(ui, 0, "syncing every account in the background…");
+		snprintf(ui->watch.line, sizeof(ui->watch.line), "syncing "
+		    "every account in the background…");
 		return;
 	}
 	if (ui_job(ui, "syncing", args, NULL, NULL, NULL) == 0)

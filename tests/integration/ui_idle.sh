@@ -67,7 +67,7 @@ check "the loss is said on the status line" \
 deliver "second $TAG"
 check "after the server closed it, new mail still appears" \
     wait_for "second $TAG"
-check_match "the status line says it" '1 new in INBOX \(lab\)' "$(screen | tail -1)"
+check "the status line says it" wait_for '^1 new in INBOX \(lab\)$'
 check_eq "and only one line of it" 1 "$(screen | grep -c 'offline\|new in INBOX')"
 $TM send-keys -t ui Q
 check "Q quits" wait_for 'EXITED 0'
