@@ -164,6 +164,47 @@ check "its copy is in bob's Sent" test -n "$sent"
 $TM send-keys -t ui q
 check "back in bob's INBOX" wait_for 'sealmail: bob: INBOX'
 sent_from_bob m "new from bob $TAG"
+# S syncs every account: a message in a folder of bob's that no IDLE
+# watches is there after it, under bob.
+BF="S$TAG"
+_md="$LAB_MAIL_DIR/example.test/bob/Maildir"
+mkdir -p "$_md/.$BF/cur" "$_md/.$BF/new" "$_md/.$BF/tmp"
+sed "s/^Subject: .*/Subject: in a folder $TAG/" "$T/to-bob" > "$_md/.$BF/new/$(date +%s).s.$$.lab"
+chown -R --reference="$_md" "$_md/.$BF"
+# bob_folder subscribe|delete NAME: on the server, as bob.
+bob_folder() {
+	python3 - "$LAB_IMAPS_PORT" "$LAB_CA" "$LAB_BOB" "$LAB_BOB_PASS" "$1" "$2" <<'PY'
+import imaplib, ssl, sys
+port, ca, user, pw, what, folder = sys.argv[1:]
+ctx = ssl.create_default_context(cafile=ca)
+ctx.check_hostname = False
+c = imaplib.IMAP4_SSL("127.0.0.1", int(port), ssl_context=ctx)
+c.login(user, pw)
+if what == "subscribe":
+    c.subscribe(folder)
+else:
+    c.unsubscribe(folder)
+    c.delete(folder)
+c.logout()
+PY
+}
+trap '$TM kill-server 2>/dev/null; lab_forget "$TAG"; bob_folder delete "$BF"' EXIT
+bob_folder subscribe "$BF"
+$TM send-keys -t ui S
+i=0
+while [ $i -lt 30 ]; do
+	$TM send-keys -t ui c
+	sleep 0.3
+	screen | grep -q "^ *$BF " && break
+	$TM send-keys -t ui q
+	sleep 0.5; i=$((i + 1))
+done
+frow=$(screen | grep -n "^ *$BF " | head -1 | cut -d: -f1)
+brow=$(screen | grep -n '^bob' | head -1 | cut -d: -f1)
+check "after S the new folder is listed" test -n "$frow"
+check "under bob" test "${frow:-0}" -gt "${brow:-99}"
+check_match "with its message, unread" "^ +$BF +1  1 unread" "$(screen | grep "^ *$BF ")"
+$TM send-keys -t ui q
 $TM send-keys -t ui Q
 check "Q quits" wait_for 'EXITED 0'
 t_done
