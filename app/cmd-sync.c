@@ -1,7 +1,8 @@
 /*
  * sealmail sync [--account NAME] [--folder NAME] [--json]: the account's
- * folders into the encrypted store. On a terminal a progress bar shows
- * counts and rate on stderr; --json prints one summary object and
+ * folders into the encrypted store (without --account, every account's).
+ * On a terminal a progress bar shows counts and rate on stderr; --json
+ * prints one summary object (an array of them for several accounts) and
  * nothing else. The account password comes from password-command or the
  * Secret Service; asked on a terminal, it is kept in the Secret Service
  * when the user says so.
@@ -10,8 +11,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
