@@ -29,6 +29,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,8 @@
 #define WATCH_IDLE_MS		(28 * 60 * 1000)
 /* The longest wait before a lost connection is tried again. */
 #define WATCH_BACKOFF_MAX	300
+/* A connection that lasted this long starts the waits over (seconds). */
+#define WATCH_STEADY		60
 /* Messages indexed for search after a sync that brought new ones. */
 #define WATCH_INDEX_BATCH	200
 
@@ -76,7 +79,7 @@ struct watch {
 	size_t			 n;
 	int			 note[2];	/* threads -> main */
 	int			 stop[2];	/* readable: stop */
-	volatile sig_atomic_t	 stopping;
+	atomic_int		 stopping;
 	pthread_mutex_t		 out;
 	struct store		*st;
 	struct keys		*k;
@@ -169,6 +172,7 @@ watch_thread(void *arg)
 	struct net_lookup	*lk;
 	struct imap_mailbox	 mb;
 	struct smerr		 e;
+	time_t			 up;
 	int			 backoff = 0, r;
 
 	memset(&o, 0, sizeof(o));
@@ -182,8 +186,11 @@ watch_thread(void *arg)
 		lk = NULL;
 		if ((r = sync_connect(&o, &im, &lk, &e)) == 0 &&
 		    (r = imap_select(im, "INBOX", 1, &mb, &e)) == 0) {
-			backoff = 0;
+			up = time(NULL);
 			r = watch_session(t, im, &e);
+			/* A server that drops every session at once waits. */
+			if (time(NULL) - up >= WATCH_STEADY)
+				backoff = 0;
 		}
 		if (r == 0) {
 			imap_close(im);
