@@ -226,6 +226,14 @@ cmd_send(struct cli *c, int argc, char **argv)
 	    smerr_set(&c->err, SMERR_INVAL, "not a draft ID: %s", draft) :
 	    store_draft_get(v.st, v.o.draft, &in, &c->err)) != 0)
 		goto out;
+	/* A draft without --account: the account it is From, too. */
+	if (draft != NULL && account == NULL && (a = app_draft_account(c->cfg,
+	    buf_data(in), buf_len(in))) != NULL) {
+		v.o.acct = a;
+		v.o.sign = a->sign;
+		v.o.encrypt = a->encrypt;
+		account = a->name;
+	}
 	if (sign != -1)
 		v.o.sign = sign;
 	if (enc != -1)

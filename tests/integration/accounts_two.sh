@@ -112,6 +112,20 @@ arrived() {
 	return 1
 }
 
+# send without --account: through the account the message is From, a
+# file or a draft alike.
+for how in file draft; do
+	printf 'From: Bob Example <bob@example.test>\nTo: alice@example.test\nSubject: cli %s %s\n\nSent from the command line.\n' \
+	    "$how" "$TAG" > "$T/cli-$how"
+done
+check "send FILE From bob, no --account" S send --no-encrypt "$T/cli-file"
+did=$(S draft save "$T/cli-draft" | grep -o '[0-9][0-9]*' | head -1)
+check "send --draft From bob, no --account" S send --no-encrypt --draft "$did"
+for how in file draft; do
+	got=$(arrived "cli $how $TAG")
+	check_match "the $how arrives From bob" '^From: .*bob@example.test' "$(grep -m1 '^From:' "$got" 2>/dev/null)"
+done
+
 # The terminal program: the folders of each account apart, with unread
 # counts; a reply from bob's INBOX is From bob.
 cat > "$T/editor.sh" <<EOM
