@@ -24,6 +24,8 @@
 #include "ui/ui_int.h"
 
 #define UI_MAX_VIEWS	16
+/* The first status line, until something more is to be said. */
+#define UI_HINT		"S: sync  m: compose  ?: help"
 #define UI_JOB_ERRMAX	4096
 
 struct ui_job {
@@ -626,11 +628,19 @@ watch_line(struct ui *ui, char *line)
 
 	while (n < 6 && (f[n] = strsep(&line, "\t")) != NULL)
 		n++;
-	if (n == 6 && strcmp(f[0], "progress") == 0)
+	if (n == 6 && strcmp(f[0], "progress") == 0) {
 		snprintf(w->line, sizeof(w->line), "syncing %s (%s): %s/%s, "
 		    "%s msg/s", f[2], f[1], f[3], f[4], f[5]);
+		if (strcmp(ui->status, UI_HINT) == 0)
+			ui->status[0] = '\0';
+	}
 	else if (n == 3 && strcmp(f[0], "synced") == 0) {
-		w->line[0] = '\0';
+		/* The last progress stays, said in the past. */
+		if (strncmp(w->line, "syncing ", 8) == 0) {
+			memmove(w->line + 6, w->line + 7, strlen(w->line + 7)
+			    + 1);
+			memcpy(w->line + 4, "ed", 2);	/* "synced " */
+		}
 		ui_refresh_all(ui);
 	} else if (n == 4 && strcmp(f[0], "new") == 0) {
 		ui_status(ui, 0, "%s new in %s (%s)", f[3], f[2], f[1]);
@@ -948,7 +958,7 @@ ui_main(const struct app_opts *o)
 		ui_status(&ui, 0, "%d unsent message%s kept as draft%s: R "
 		    "lists them", i, i == 1 ? "" : "s", i == 1 ? "" : "s");
 	else
-		ui_status(&ui, 0, "S: sync  m: compose  ?: help");
+		ui_status(&ui, 0, "%s", UI_HINT);
 	watch_start(&ui);
 	ui_loop(&ui);
 

@@ -4,7 +4,8 @@
 # message delivered through Postfix appears in the index within 5 s
 # without a key press, the status line says "1 new in INBOX (lab)" and
 # new-mail-command runs with the count; the IDLE connection comes back
-# after the server closes it (doveadm kick) and mail keeps appearing.
+# after the server closes it (doveadm kick) and mail keeps appearing;
+# a long sync at start shows its progress on the status line.
 # The watcher itself, run alone, says its progress in lines.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is up"; t_done; }
@@ -76,6 +77,27 @@ while [ $i -lt 50 ] && [ -n "$(pgrep -f "sealmail --home $H.* watch" 2>/dev/null
 	sleep 0.1; i=$((i + 1))
 done
 check "the watcher ends with the program" test $i -lt 50
+
+# Many messages at start: the status line shows the folder, done/total
+# and the rate while they come in.
+before=$(S list --json | json /dev/stdin 'len(d)')
+_md="$LAB_MAIL_DIR/example.test/alice/Maildir"
+i=1
+while [ $i -le 400 ]; do
+	printf 'From: bob@example.test\nTo: alice@example.test\nSubject: bulk %d %s\n\nOne of many.\n' \
+	    "$i" "$TAG" > "$_md/new/$(date +%s).bulk$i.$$.lab"
+	i=$((i + 1))
+done
+chown -R --reference="${_md%/Maildir}" "$_md"
+$TM respawn-pane -k -t ui \
+    "'$SEALMAIL' --home '$H' --passphrase-file '$T/pw'; echo EXITED \$?; sleep 60"
+check "the progress of the sync at start is on the status line, and stays" \
+    wait_for '^sync(ing|ed) INBOX \(lab\): [0-9]+/400, [0-9]+ msg/s$'
+check "and all of them come into the index" wait_for "sealmail: INBOX \\($((before + 400))\\)" 300
+check "the status line then says it synced them" \
+    wait_for '^synced INBOX \(lab\): 400/400, [0-9]+ msg/s$'
+$TM send-keys -t ui Q
+check "Q quits" wait_for 'EXITED 0'
 
 # The watcher alone: progress lines while it syncs, then watching.
 deliver "third $TAG"
