@@ -39,6 +39,9 @@ struct app_account {
 	char			*signature;	/* a file, absolute, or NULL */
 	char			*alias_file;	/* mutt's alias format, or NULL */
 	char			*query_command;	/* mutt's query protocol */
+	int			 poll;		/* seconds between checks when
+						   the server has no IDLE */
+	char			*new_mail_command;	/* or NULL */
 };
 
 struct app_dns {
@@ -77,6 +80,7 @@ struct app_config {
 /* Seconds a passphrase-derived store key stays in the session keyring. */
 #define APP_DEFAULT_KEY_CACHE	900
 #define APP_DEFAULT_REVOKE_TIMEOUT 5
+#define APP_DEFAULT_POLL	300
 
 /*
  * Reads the configuration file at path; relative file names inside it are
@@ -159,6 +163,9 @@ void	 app_session_child_keep(const int keep_fd[2]);
  * as the user writes it, LF or CRLF; NULL when it has none. Malloc'd.
  */
 char	*app_draft_field(const void *text, size_t len, const char *name);
+/* The account whose address is a draft's From; NULL when none is. */
+const struct app_account *app_draft_account(const struct app_config *cfg,
+	    const void *text, size_t len);
 
 /*
  * The parts of a (stored, decrypted) message a reader can save, app/parts.c:

@@ -169,6 +169,7 @@ int	 cmd_send(struct cli *, int, char **), cmd_outbox(struct cli *, int, char **
 int	 cmd_draft(struct cli *, int, char **);
 int	 cmd_check(struct cli *, int, char **);
 int	 cmd_setup(struct cli *, int, char **);
+int	 cmd_watch(struct cli *, int, char **);
 int	 cmd_reply(struct cli *, int, char **);
 int	 cmd_forward(struct cli *, int, char **);
 int	 cmd_export(struct cli *, int, char **);

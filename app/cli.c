@@ -78,6 +78,9 @@ static const struct cli_cmd cli_cmds[] = {
 	    "[--imap URL --smtp URL] [--json]",
 	    "first run: find the servers (DNSSEC-signed SRV records), prove "
 	    "them, log in, then add the account" },
+	{ "watch", cmd_watch, "watch",
+	    "sync, then wait for new mail (IMAP IDLE) and sync it; what the "
+	    "terminal program runs in the background" },
 	{ "check", cmd_check, "check [--account NAME] [--json]", "connect to the account's servers, show how each was authenticated" },
 };
 

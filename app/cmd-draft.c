@@ -62,6 +62,26 @@ app_draft_field(const void *text, size_t len, const char *name)
 	return s;
 }
 
+const struct app_account *
+app_draft_account(const struct app_config *cfg, const void *text,
+    size_t len)
+{
+	const struct app_account	*a = NULL;
+	const char			*why;
+	char				*from, *addr = NULL;
+	size_t				 i;
+
+	if ((from = app_draft_field(text, len, "From")) == NULL)
+		return NULL;
+	if (mime_addr_spec(from, &addr, &why) == 0 && addr != NULL)
+		for (i = 0; i < cfg->naccounts && a == NULL; i++)
+			if (strcasecmp(cfg->accounts[i].address, addr) == 0)
+				a = &cfg->accounts[i];
+	free(addr);
+	free(from);
+	return a;
+}
+
 int
 cli_keep_draft(struct cli *c, struct store *st, const char *account,
     const struct buf *text, int64_t *idp, const char *reason)

@@ -179,6 +179,7 @@ cmd_send(struct cli *c, int argc, char **argv)
 		{ "draft",		required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 }
 	};
+	const struct app_account	*a;
 	struct send_env			 v;
 	struct buf			*in = NULL;
 	struct app_file			 files[MIME_BUILD_MAX_ATTACH];
@@ -223,6 +224,10 @@ cmd_send(struct cli *c, int argc, char **argv)
 	}
 	if (draft == NULL && cli_read_message(c, argv[optind], &in) != 0)
 		goto out;
+	/* Without --account, the account the message is From. */
+	if (account == NULL && in != NULL && cli_config(c) == 0 &&
+	    (a = app_draft_account(c->cfg, buf_data(in), buf_len(in))) != NULL)
+		account = a->name;
 	if (env_open(c, account, &v) != 0)
 		goto out;
 	v.o.att = att;
@@ -231,6 +236,14 @@ cmd_send(struct cli *c, int argc, char **argv)
 	    smerr_set(&c->err, SMERR_INVAL, "not a draft ID: %s", draft) :
 	    store_draft_get(v.st, v.o.draft, &in, &c->err)) != 0)
 		goto out;
+	/* A draft without --account: the account it is From, too. */
+	if (draft != NULL && account == NULL && (a = app_draft_account(c->cfg,
+	    buf_data(in), buf_len(in))) != NULL) {
+		v.o.acct = a;
+		v.o.sign = a->sign;
+		v.o.encrypt = a->encrypt;
+		account = a->name;
+	}
 	if (sign != -1)
 		v.o.sign = sign;
 	if (enc != -1)

@@ -1,13 +1,18 @@
 /*
  * sealmail sync [--account NAME] [--folder NAME] [--json]: the account's
- * folders into the encrypted store. On a terminal a progress bar shows
- * counts and rate on stderr; --json prints one summary object and
+ * folders into the encrypted store (without --account, every account's).
+ * On a terminal a progress bar shows counts and rate on stderr; --json
+ * prints one summary object (an array of them for several accounts) and
  * nothing else. The account password comes from password-command or the
  * Secret Service; asked on a terminal, it is kept in the Secret Service
  * when the user says so.
  */
+#include <sys/wait.h>
+
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,16 +144,11 @@ summary_json(struct cli *c, const struct app_account *a,
 	return r;
 }
 
-int
-cmd_sync(struct cli *c, int argc, char **argv)
+/* One account's sync, as the command prints it; the exit status. */
+static int
+sync_one(struct cli *c, const struct app_account *a, const char *folder,
+    int json)
 {
-	static const struct option	 longopts[] = {
-		{ "account",	required_argument, NULL, 'a' },
-		{ "folder",	required_argument, NULL, 'f' },
-		{ "json",	no_argument,	   NULL, 'j' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const struct app_account	*a;
 	struct sync_opts		 o;
 	struct sync_stats		 s;
 	struct store			*st = NULL;
@@ -157,38 +157,10 @@ cmd_sync(struct cli *c, int argc, char **argv)
 	struct app_revoke		*rv = NULL;
 	struct bar			 bar;
 	struct timespec			 t0, t1;
-	const char			*acct = NULL, *folder = NULL;
 	char				*pw = NULL;
 	size_t				 done, left;
-	int				 ch, json = 0, r = 1, more, typed = 0;
+	int				 r = 1, more, typed = 0;
 
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'a':
-			acct = optarg;
-			break;
-		case 'f':
-			folder = optarg;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		default:
-			return cli_usage(c);
-		}
-	}
-	if (optind != argc)
-		return cli_usage(c);
-	if (cli_config(c) != 0)
-		goto fail;
-	if ((a = app_config_account(c->cfg, acct)) == NULL) {
-		smerr_set(&c->err, SMERR_CONFIG, acct != NULL ? "no account "
-		    "named %s" : "no account configured%s", acct != NULL ?
-		    acct : "");
-		goto fail;
-	}
 	if (!a->has_imap) {
 		smerr_set(&c->err, SMERR_CONFIG, "account %s has no imap "
 		    "server", a->name);
@@ -262,4 +234,258 @@ out:
 	keys_close(k);
 	store_close(st);
 	return r;
+}
+
+/* Accounts synced at once when every account is synced. */
+#define SYNC_WORKERS	4
+
+/* One account's sync in a child process, its output kept. */
+struct sync_worker {
+	pid_t		 pid;
+	int		 fd[2];		/* its stdout and stderr, or -1 */
+	struct buf	*out[2];
+	int		 status;
+};
+
+static int
+worker_start(struct cli *c, struct sync_worker *w, const struct app_account *a,
+    const char *folder, int json)
+{
+	int	p[2][2] = { { -1, -1 }, { -1, -1 } }, i, fd;
+
+	w->status = 1;
+	w->fd[0] = w->fd[1] = -1;
+	if ((w->out[0] = buf_new(0)) == NULL ||
+	    (w->out[1] = buf_new(0)) == NULL ||
+	    pipe2(p[0], O_CLOEXEC) == -1 || pipe2(p[1], O_CLOEXEC) == -1)
+		goto fail;
+	fflush(stdout);
+	fflush(stderr);
+	if ((w->pid = fork()) == -1)
+		goto fail;
+	if (w->pid == 0) {
+		/* Nobody to ask for a password: it must be at hand. */
+		if ((fd = open("/dev/null", O_RDONLY)) != -1)
+			dup2(fd, STDIN_FILENO);
+		dup2(p[0][1], STDOUT_FILENO);
+		dup2(p[1][1], STDERR_FILENO);
+		i = sync_one(c, a, folder, json);
+		fflush(stdout);
+		fflush(stderr);
+		_exit(i);
+	}
+	for (i = 0; i < 2; i++) {
+		close(p[i][1]);
+		w->fd[i] = p[i][0];
+	}
+	return 0;
+fail:
+	for (i = 0; i < 4; i++)
+		if (p[i / 2][i % 2] != -1)
+			close(p[i / 2][i % 2]);
+	w->pid = 0;
+	return smerr_set(&c->err, SMERR_IO, "cannot start the sync of %s: %s",
+	    a->name, strerror(errno));
+}
+
+/* Reads what the running workers write until one of them ends. */
+static void
+workers_wait(struct sync_worker *w, size_t n)
+{
+	struct pollfd	 pfd[2 * SYNC_WORKERS];
+	size_t		 wi[2 * SYNC_WORKERS], i, j, np;
+	char		 tmp[4096];
+	ssize_t		 got;
+	int		 st, *fd;
+
+	for (;;) {
+		for (i = 0; i < n; i++) {
+			if (w[i].pid <= 0 || w[i].fd[0] != -1 ||
+			    w[i].fd[1] != -1)
+				continue;
+			while (waitpid(w[i].pid, &st, 0) == -1 && errno == EINTR)
+				;
+			w[i].status = WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+			w[i].pid = 0;
+			return;
+		}
+		for (i = np = 0; i < n; i++)
+			for (j = 0; j < 2; j++)
+				if (w[i].pid > 0 && w[i].fd[j] != -1 &&
+				    np < 2 * SYNC_WORKERS) {
+					pfd[np].fd = w[i].fd[j];
+					pfd[np].events = POLLIN;
+					wi[np++] = i * 2 + j;
+				}
+		if (np == 0 || (poll(pfd, np, -1) == -1 && errno != EINTR))
+			return;
+		for (i = 0; i < np; i++) {
+			if (pfd[i].revents == 0)
+				continue;
+			fd = &w[wi[i] / 2].fd[wi[i] % 2];
+			got = read(*fd, tmp, sizeof(tmp));
+			if (got > 0)
+				(void)buf_put(w[wi[i] / 2].out[wi[i] % 2], tmp,
+				    (size_t)got);
+			else if (got == 0 || (errno != EAGAIN &&
+			    errno != EINTR)) {
+				close(*fd);
+				*fd = -1;
+			}
+		}
+	}
+}
+
+/*
+ * What the workers said, in the order of the accounts: their summaries
+ * (one JSON array with --json), their warnings; the first failure is
+ * the error, said once.
+ */
+static int
+workers_report(struct cli *c, struct sync_worker *w, const size_t *acct,
+    size_t n, int json)
+{
+	const struct app_account	*a;
+	const char			*d, *last;
+	size_t				 i, len;
+	int				 failed = 0, first = 1;
+
+	if (json)
+		fputc('[', stdout);
+	for (i = 0; i < n; i++) {
+		a = &c->cfg->accounts[acct[i]];
+		d = (const char *)buf_data(w[i].out[0]);
+		len = buf_len(w[i].out[0]);
+		while (len > 0 && d[len - 1] == '\n')
+			len--;
+		if (len > 0 && json)
+			printf("%s%.*s", first ? "" : ",", (int)len, d);
+		else if (len > 0)
+			printf("%s: %.*s\n", a->name, (int)len, d);
+		first &= len == 0;
+		/* A failure's reason is its last line on stderr. */
+		d = (const char *)buf_data(w[i].out[1]);
+		len = buf_len(w[i].out[1]);
+		while (len > 0 && d[len - 1] == '\n')
+			len--;
+		last = d;
+		if (w[i].status != 0 && len > 0)
+			for (last = d + len; last > d && last[-1] != '\n';)
+				last--;
+		fwrite(d, 1, (size_t)(last - d), stderr);
+		if (w[i].status == 0 || failed++ > 0)
+			continue;
+		if ((size_t)(d + len - last) > 10 &&
+		    strncmp(last, "sealmail: ", 10) == 0)
+			last += 10;
+		if (d + len > last)
+			smerr_set(&c->err, SMERR_NET, "account %s: %.*s",
+			    a->name, (int)(d + len - last), last);
+		else
+			smerr_set(&c->err, SMERR_NET, "account %s: the sync "
+			    "failed", a->name);
+	}
+	if (json)
+		fputs("]\n", stdout);
+	fflush(stdout);
+	return failed ? cli_fail(c) : 0;
+}
+
+/*
+ * sync without --account: every account with an IMAP server, each in a
+ * process of its own, SYNC_WORKERS at a time. On a terminal, where a
+ * password may have to be asked and a progress bar is drawn, one after
+ * the other instead.
+ */
+static int
+sync_every(struct cli *c, const char *folder, int json)
+{
+	struct sync_worker	*w = NULL;
+	size_t			*acct = NULL, n = 0, next, running, i;
+	int			 r = 0;
+
+	if ((acct = calloc(c->cfg->naccounts, sizeof(*acct))) == NULL ||
+	    (w = calloc(c->cfg->naccounts, sizeof(*w))) == NULL) {
+		free(acct);
+		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		return cli_fail(c);
+	}
+	for (i = 0; i < c->cfg->naccounts; i++)
+		if (c->cfg->accounts[i].has_imap)
+			acct[n++] = i;
+	if (n == 0) {
+		smerr_set(&c->err, SMERR_CONFIG, "no account has an imap "
+		    "server");
+		r = cli_fail(c);
+	} else if (!json && (isatty(STDIN_FILENO) || isatty(STDERR_FILENO))) {
+		for (i = 0; i < n; i++)
+			r |= sync_one(c, &c->cfg->accounts[acct[i]], folder,
+			    json);
+	} else {
+		for (next = running = 0; next < n || running > 0;) {
+			if (next < n && running < SYNC_WORKERS) {
+				if (worker_start(c, &w[next],
+				    &c->cfg->accounts[acct[next]], folder,
+				    json) == 0)
+					running++;
+				next++;
+				continue;
+			}
+			workers_wait(w, next);
+			running--;
+		}
+		r = workers_report(c, w, acct, n, json);
+	}
+	for (i = 0; i < n; i++) {
+		buf_free(w[i].out[0]);
+		buf_free(w[i].out[1]);
+	}
+	free(w);
+	free(acct);
+	return r;
+}
+
+int
+cmd_sync(struct cli *c, int argc, char **argv)
+{
+	static const struct option	 longopts[] = {
+		{ "account",	required_argument, NULL, 'a' },
+		{ "folder",	required_argument, NULL, 'f' },
+		{ "json",	no_argument,	   NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct app_account	*a;
+	const char			*acct = NULL, *folder = NULL;
+	int				 ch, json = 0;
+
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'a':
+			acct = optarg;
+			break;
+		case 'f':
+			folder = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		default:
+			return cli_usage(c);
+		}
+	}
+	if (optind != argc)
+		return cli_usage(c);
+	if (cli_config(c) != 0)
+		return cli_fail(c);
+	if ((a = app_config_account(c->cfg, acct)) == NULL) {
+		smerr_set(&c->err, SMERR_CONFIG, acct != NULL ? "no account "
+		    "named %s" : "no account configured%s", acct != NULL ?
+		    acct : "");
+		return cli_fail(c);
+	}
+	if (acct == NULL && c->cfg->naccounts > 1)
+		return sync_every(c, folder, json);
+	return sync_one(c, a, folder, json);
 }

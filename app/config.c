@@ -45,6 +45,7 @@ account_clear(struct app_account *a)
 	free(a->smtp.host);
 	free(a->password_command);
 	free(a->trash);
+	free(a->new_mail_command);
 	free(a->ca_file);
 	free(a->signature);
 	free(a->alias_file);
@@ -318,6 +319,10 @@ account_key(struct parser *p, struct app_account *a, const char *k,
 		return set_path(p, &a->alias_file, v);
 	if (strcmp(k, "query-command") == 0)
 		return set_str(p, &a->query_command, v);
+	if (strcmp(k, "new-mail-command") == 0)
+		return set_str(p, &a->new_mail_command, v);
+	if (strcmp(k, "poll") == 0)
+		return parse_int(p, k, v, 5, 86400, &a->poll);
 	if (strcmp(k, "timeout") == 0)
 		return parse_int(p, k, v, 1, 3600, &a->timeout);
 	if (strcmp(k, "sign") == 0)
@@ -444,6 +449,7 @@ section(struct parser *p, char *s)
 	a = &cfg->accounts[cfg->naccounts];
 	memset(a, 0, sizeof(*a));
 	a->timeout = APP_DEFAULT_TIMEOUT;
+	a->poll = APP_DEFAULT_POLL;
 	a->sign = 1;
 	a->encrypt = APP_ENCRYPT_AUTO;
 	a->header_protection = 1;

@@ -1305,9 +1305,15 @@ imap_idle(struct imap *s, int timeout_ms, int wake_fd, int *changed,
 	before = s->m->imap_selection_info->sel_exists;
 	if ((r = mailimap_idle(s->m)) != MAILIMAP_NO_ERROR)
 		return imap_fail(s, r, "IDLE", e);
-	/* Data libetpan or OpenSSL already holds would not wake poll(). */
+	/*
+	 * Data libetpan or OpenSSL already holds would not wake poll(), nor
+	 * would an EXISTS the server sent before its go-ahead (mail that
+	 * came between SELECT and IDLE): either is a change already. (The
+	 * other lists of the response still hold the last command's.)
+	 */
 	if (s->c->stream->read_buffer_len != 0 ||
-	    (s->c->ssl != NULL && SSL_has_pending(s->c->ssl)))
+	    (s->c->ssl != NULL && SSL_has_pending(s->c->ssl)) ||
+	    s->m->imap_selection_info->sel_exists != before)
 		pushed = 1;
 	else {
 		pfd[0].fd = s->c->fd;

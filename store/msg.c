@@ -660,16 +660,16 @@ store_msg_delete(struct store *st, int64_t id, struct smerr *e)
 	return store_commit(st, e);
 }
 
-int
-store_msg_count(struct store *st, int64_t folder, int64_t *np,
-    struct smerr *e)
+/* The one number sql (folder bound as ?1) counts. */
+static int
+msg_count_sql(struct store *st, const char *sql, int64_t folder,
+    int64_t *np, struct smerr *e)
 {
 	sqlite3_stmt	*s;
 	int		 r;
 
 	*np = 0;
-	if ((r = store_prep(st, "SELECT count(*) FROM message WHERE ?1 = 0 OR "
-	    "folder = ?1;", &s, e)) != 0)
+	if ((r = store_prep(st, sql, &s, e)) != 0)
 		return r;
 	sqlite3_bind_int64(s, 1, folder);
 	if (sqlite3_step(s) == SQLITE_ROW)
@@ -678,6 +678,23 @@ store_msg_count(struct store *st, int64_t folder, int64_t *np,
 		r = store_dberr(st, e, "counting messages");
 	sqlite3_finalize(s);
 	return r;
+}
+
+int
+store_msg_count(struct store *st, int64_t folder, int64_t *np,
+    struct smerr *e)
+{
+	return msg_count_sql(st, "SELECT count(*) FROM message WHERE ?1 = 0 "
+	    "OR folder = ?1;", folder, np, e);
+}
+
+int
+store_msg_unread(struct store *st, int64_t folder, int64_t *np,
+    struct smerr *e)
+{
+	return msg_count_sql(st, "SELECT count(*) FROM message WHERE "
+	    "(?1 = 0 OR folder = ?1) AND instr(' ' || flags || ' ', "
+	    "' \\Seen ') = 0;", folder, np, e);
 }
 
 int

@@ -284,6 +284,9 @@ int	 store_msg_delete(struct store *st, int64_t id, struct smerr *e);
 /* The number of messages of folder (0: all). */
 int	 store_msg_count(struct store *st, int64_t folder, int64_t *np,
 	    struct smerr *e);
+/* How many of them have no \Seen flag. */
+int	 store_msg_unread(struct store *st, int64_t folder, int64_t *np,
+	    struct smerr *e);
 
 /*
  * Moves message id to folder (copy 0: the same row, unbound, its id

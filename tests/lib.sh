@@ -232,11 +232,12 @@ EOF2
 # The terminal program under tmux: the script sets TM (its tmux command,
 # with a private socket) and runs the program in session "ui".
 ui_screen() { $TM capture-pane -p -t ui 2>/dev/null; }
-# ui_wait_for REGEX: up to 15 s for the screen to show REGEX; on failure
-# its first lines and its status line go to stderr (which check shows).
+# ui_wait_for REGEX [TENTHS]: up to 15 s (TENTHS tenths of a second) for
+# the screen to show REGEX; on failure its first lines and its status line
+# go to stderr (which check shows).
 ui_wait_for() {
 	_i=0
-	while [ $_i -lt 150 ]; do
+	while [ $_i -lt "${2:-150}" ]; do
 		ui_screen | grep -Eq -- "$1" && return 0
 		sleep 0.1; _i=$((_i + 1))
 	done
@@ -281,6 +282,14 @@ inbox_put() {
 	mkdir -p "$_md/cur" "$_md/new" "$_md/tmp"
 	_put=$((${_put:-0} + 1))
 	sed 's/\r*$/\r/' "$1" > "$_md/new/$(date +%s).put$_put.$$.lab"
+}
+
+# lab_forget TAG: removes from alice's and bob's mailboxes on the lab every
+# message that holds TAG, so that a script leaves them as it found them.
+lab_forget() {
+	grep -rlF -- "$1" "$LAB_MAIL_DIR/example.test/alice/Maildir" \
+	    "$LAB_MAIL_DIR/example.test/bob/Maildir" 2>/dev/null |
+	    grep -v '/dovecot' | while read -r _f; do rm -f "$_f"; done
 }
 
 # measure OUT CMD...: runs CMD with its stdout in OUT and prints "MS KB RC":

@@ -453,15 +453,22 @@ static void	compose_done(struct ui *, int, void *);
 static int
 compose_start(struct ui *ui, struct compose *cs, int enc)
 {
-	const char	*args[6 + 2 * UI_ATTACH_MAX];
-	char		 id[32];
-	size_t		 i;
-	int		 n = 0;
+	const struct app_account	*a;
+	const char			*args[10 + 2 * UI_ATTACH_MAX];
+	char				 id[32];
+	size_t				 i;
+	int				 n = 0;
 
 	snprintf(id, sizeof(id), "%lld", (long long)cs->draft);
 	args[n++] = "send";
 	args[n++] = "--draft";
 	args[n++] = id;
+	/* Sent by the account it is From: its server, its signature. */
+	if ((a = app_draft_account(app_session_config(ui_session(ui)),
+	    buf_data(cs->text), buf_len(cs->text))) != NULL) {
+		args[n++] = "--account";
+		args[n++] = a->name;
+	}
 	args[n++] = cs->sign ? "--sign" : "--no-sign";
 	if (enc == 1 || enc == 0)
 		args[n++] = enc == 1 ? "--encrypt" : "--no-encrypt";
@@ -585,11 +592,22 @@ compose_done(struct ui *ui, int code, void *arg)
 	compose_loop(ui, cs, why);
 }
 
+/* New mail is From the account of the folder shown, else the first. */
+static const struct app_account *
+ui_compose_account(struct ui *ui)
+{
+	const struct app_config		*cfg = app_session_config(ui_session(ui));
+	const struct app_account	*a;
+
+	if ((a = app_config_account(cfg, ui_index_account(ui))) == NULL)
+		a = app_config_account(cfg, NULL);
+	return a;
+}
+
 static struct compose *
 compose_new(struct ui *ui)
 {
-	const struct app_config		*cfg = app_session_config(ui_session(ui));
-	const struct app_account	*a = app_config_account(cfg, NULL);
+	const struct app_account	*a = ui_compose_account(ui);
 	struct compose			*cs;
 
 	if (a == NULL) {
@@ -643,8 +661,7 @@ ui_compose(struct ui *ui, const char *to, const char *subject,
 	struct buf			*tmpl;
 	struct smerr			 e;
 
-	a = app_config_account(app_session_config(ui_session(ui)), NULL);
-	if (a == NULL) {
+	if ((a = ui_compose_account(ui)) == NULL) {
 		ui_status(ui, 1, "no account configured: see README.md");
 		return;
 	}

@@ -24,6 +24,8 @@
 #include "ui/ui_int.h"
 
 #define UI_MAX_VIEWS	16
+/* The first status line, until something more is to be said. */
+#define UI_HINT		"S: sync  m: compose  ?: help"
 #define UI_JOB_ERRMAX	4096
 
 struct ui_job {
@@ -42,6 +44,22 @@ struct ui_job {
 	void		*arg;
 };
 
+/*
+ * The watcher: `sealmail watch` for the program's whole life, syncing at
+ * start and when the server reports new mail; it says so in lines.
+ */
+struct ui_watch {
+	pid_t		 pid;
+	int		 in;		/* its stdin: "sync" lines */
+	int		 out;
+	int		 err;
+	struct buf	*buf;		/* a line being read */
+	struct buf	*ebuf;		/* the same on stderr */
+	char		 lastline[256];	/* its last stderr line */
+	char		 line[512];	/* what the status line says of it */
+	char		 lost[512];	/* the status it set when offline */
+};
+
 struct ui {
 	struct app_session	*s;
 	struct ui_view		*views[UI_MAX_VIEWS];
@@ -50,6 +68,7 @@ struct ui {
 	int			 status_error;
 	int			 quit;
 	struct ui_job		 job;
+	struct ui_watch		 watch;
 };
 
 static int	ui_sigpipe[2] = { -1, -1 };
@@ -197,6 +216,10 @@ ui_draw(struct ui *ui)
 	} else if (ui->status[0] == '\0' && v->brief[0] != '\0') {
 		attrset(COLOR_PAIR(v->briefc) | A_BOLD);
 		ui_put(LINES - 1, 0, COLS, v->brief, strlen(v->brief));
+	} else if (ui->status[0] == '\0' && ui->watch.line[0] != '\0') {
+		attrset(COLOR_PAIR(UI_C_DIM));
+		ui_put(LINES - 1, 0, COLS, ui->watch.line,
+		    strlen(ui->watch.line));
 	} else
 		ui_put(LINES - 1, 0, COLS, ui->status, strlen(ui->status));
 	attrset(A_NORMAL);
@@ -417,6 +440,18 @@ ui_run_piped(struct ui *ui, const char *const *argv, const void *in,
 	return WEXITSTATUS(status);
 }
 
+const char *
+ui_index_account(struct ui *ui)
+{
+	const char	*a;
+	int		 i;
+
+	for (i = ui->nviews - 1; i >= 0; i--)
+		if ((a = ui_index_view_account(ui->views[i])) != NULL)
+			return a;
+	return NULL;
+}
+
 struct ui_view *
 ui_under(struct ui *ui)
 {
@@ -439,59 +474,92 @@ job_close(struct ui_job *j)
 	j->input = j->errbuf = j->outbuf = NULL;
 }
 
-int
-ui_job(struct ui *ui, const char *label, const char **args,
-    const struct buf *input, void (*done)(struct ui *, int, void *),
-    void *arg)
+/*
+ * Starts this program with args (after the home options), its standard
+ * input, output and error on pipes: fd[0] is written, fd[1] and fd[2]
+ * read. 0, or -1 with errno set.
+ */
+static int
+job_spawn(struct ui *ui, const char **args, int keep_hup, pid_t *pidp,
+    int fd[3])
 {
-	struct ui_job	*j = &ui->job;
-	const char	*argv[32];
-	int		 pin[2] = { -1, -1 }, pout[2] = { -1, -1 };
-	int		 perr[2] = { -1, -1 }, n = 0, i, keep[2];
+	const char	*argv[48];
+	int		 p[3][2], n = 0, i, keep[2], saved;
 	pid_t		 pid;
 
-	if (j->pid > 0) {
-		ui_status(ui, 1, "%s is still running", j->label);
-		return -1;
-	}
 	argv[n++] = "sealmail";
 	n += app_session_child_args(ui->s, argv + n, keep);
-	for (i = 0; args[i] != NULL && n < 31; i++)
+	for (i = 0; args[i] != NULL && n < 47; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
-	if (pipe2(pin, O_CLOEXEC) == -1 || pipe2(pout, O_CLOEXEC) == -1 ||
-	    pipe2(perr, O_CLOEXEC) == -1)
-		goto fail;
+	for (i = 0; i < 3; i++)
+		p[i][0] = p[i][1] = -1;
+	for (i = 0; i < 3; i++)
+		if (pipe2(p[i], O_CLOEXEC) == -1)
+			goto fail;
 	if ((pid = fork()) == -1)
 		goto fail;
 	if (pid == 0) {
-		dup2(pin[0], 0);
-		dup2(pout[1], 1);
-		dup2(perr[1], 2);
+		dup2(p[0][0], 0);
+		dup2(p[1][1], 1);
+		dup2(p[2][1], 2);
 		app_session_child_keep(keep);
 		signal(SIGPIPE, SIG_DFL);
 		/*
 		 * A send outlives the terminal: cut off mid-submission, its
 		 * message would be left in doubt.
 		 */
-		if (strcmp(label, "sending") == 0) {
+		if (keep_hup) {
 			signal(SIGHUP, SIG_IGN);
 			signal(SIGPIPE, SIG_IGN);
 		}
 		execv("/proc/self/exe", (char *const *)(uintptr_t)argv);
 		_exit(127);
 	}
-	close(pin[0]);
-	close(pout[1]);
-	close(perr[1]);
+	close(p[0][0]);
+	close(p[1][1]);
+	close(p[2][1]);
+	fd[0] = p[0][1];
+	fd[1] = p[1][0];
+	fd[2] = p[2][0];
+	fcntl(fd[0], F_SETFL, O_NONBLOCK);
+	*pidp = pid;
+	return 0;
+fail:
+	saved = errno;
+	for (i = 0; i < 6; i++)
+		if (p[i / 2][i % 2] != -1)
+			close(p[i / 2][i % 2]);
+	errno = saved;
+	return -1;
+}
+
+int
+ui_job(struct ui *ui, const char *label, const char **args,
+    const struct buf *input, void (*done)(struct ui *, int, void *),
+    void *arg)
+{
+	struct ui_job	*j = &ui->job;
+	int		 fd[3];
+	pid_t		 pid;
+
+	if (j->pid > 0) {
+		ui_status(ui, 1, "%s is still running", j->label);
+		return -1;
+	}
+	if (job_spawn(ui, args, strcmp(label, "sending") == 0, &pid,
+	    fd) != 0) {
+		ui_status(ui, 1, "cannot start %s: %s", label,
+		    strerror(errno));
+		return -1;
+	}
 	memset(j, 0, sizeof(*j));
 	j->pid = pid;
-	j->out = pout[0];
-	j->err = perr[0];
-	j->in = pin[1];
+	j->in = fd[0];
+	j->out = fd[1];
+	j->err = fd[2];
 	j->errbuf = buf_new(UI_JOB_ERRMAX);
 	j->outbuf = buf_new(UI_JOB_ERRMAX);
-	fcntl(j->in, F_SETFL, O_NONBLOCK);
 	if (input != NULL && buf_len(input) > 0) {
 		j->input = buf_new_secret(0);	/* message text: wiped */
 		if (j->input == NULL || buf_put(j->input, buf_data(input),
@@ -509,17 +577,6 @@ ui_job(struct ui *ui, const char *label, const char **args,
 	j->arg = arg;
 	ui->status[0] = '\0';
 	return 0;
-fail:
-	for (i = 0; i < 2; i++) {
-		if (pin[i] != -1)
-			close(pin[i]);
-		if (pout[i] != -1)
-			close(pout[i]);
-		if (perr[i] != -1)
-			close(perr[i]);
-	}
-	ui_status(ui, 1, "cannot start %s: %s", label, strerror(errno));
-	return -1;
 }
 
 /*
@@ -621,6 +678,158 @@ job_reap(struct ui *ui)
 	ui_refresh_all(ui);
 }
 
+/* One line of the watcher's: what happened, on the status line. */
+static void
+watch_line(struct ui *ui, char *line)
+{
+	struct ui_watch	*w = &ui->watch;
+	char		*f[6];
+	size_t		 n = 0;
+
+	while (n < 6 && (f[n] = strsep(&line, "\t")) != NULL)
+		n++;
+	if (n == 6 && strcmp(f[0], "progress") == 0) {
+		snprintf(w->line, sizeof(w->line), "syncing %s (%s): %s/%s, "
+		    "%s msg/s", f[2], f[1], f[3], f[4], f[5]);
+		if (strcmp(ui->status, UI_HINT) == 0)
+			ui->status[0] = '\0';
+	}
+	else if (n == 3 && strcmp(f[0], "synced") == 0) {
+		/* The last progress stays, said in the past. */
+		if (strncmp(w->line, "syncing ", 8) == 0) {
+			memmove(w->line + 6, w->line + 7, strlen(w->line + 7)
+			    + 1);
+			memcpy(w->line + 4, "ed", 2);	/* "synced " */
+		}
+		ui_refresh_all(ui);
+	} else if (n == 4 && strcmp(f[0], "new") == 0) {
+		ui_status(ui, 0, "%s new in %s (%s)", f[3], f[2], f[1]);
+		ui_refresh_all(ui);
+	} else if (n == 3 && strcmp(f[0], "watching") == 0) {
+		/* Back online: the line that said it was not goes. */
+		if (strcmp(ui->status, w->lost) == 0)
+			ui->status[0] = '\0';
+		w->line[0] = w->lost[0] = '\0';
+	} else if (n == 4 && strcmp(f[0], "offline") == 0) {
+		snprintf(w->lost, sizeof(w->lost), "%s is offline (%s); "
+		    "trying again in %s s", f[1], f[3], f[2]);
+		ui_status(ui, 1, "%s", w->lost);
+	} else if (n == 3 && strcmp(f[0], "failed") == 0)
+		ui_status(ui, 1, "%s: %s", f[1], f[2]);
+}
+
+static void
+watch_read_out(struct ui *ui)
+{
+	struct ui_watch	*w = &ui->watch;
+	char		 tmp[4096], *d, *nl;
+	ssize_t		 n;
+
+	if ((n = read(w->out, tmp, sizeof(tmp))) <= 0) {
+		if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+			close(w->out);
+			w->out = -1;
+		}
+		return;
+	}
+	if (buf_put(w->buf, tmp, (size_t)n) != 0)
+		buf_reset(w->buf);
+	d = (char *)buf_data(w->buf);
+	while ((nl = memchr(d, '\n', buf_len(w->buf) - (size_t)(d -
+	    (char *)buf_data(w->buf)))) != NULL) {
+		*nl = '\0';
+		watch_line(ui, d);
+		d = nl + 1;
+	}
+	buf_consume(w->buf, (size_t)(d - (char *)buf_data(w->buf)));
+}
+
+static void
+watch_start(struct ui *ui)
+{
+	static const char		*args[] = { "watch", NULL };
+	const struct app_config		*cfg = app_session_config(ui->s);
+	struct ui_watch			*w = &ui->watch;
+	size_t				 i;
+	int				 fd[3];
+
+	w->in = w->out = w->err = -1;
+	for (i = 0; i < cfg->naccounts; i++)
+		if (cfg->accounts[i].has_imap)
+			break;
+	if (i == cfg->naccounts || (w->buf = buf_new(0)) == NULL ||
+	    (w->ebuf = buf_new(0)) == NULL)
+		return;
+	if (job_spawn(ui, args, 0, &w->pid, fd) != 0) {
+		snprintf(w->line, sizeof(w->line), "new mail is not watched: "
+		    "%s", strerror(errno));
+		w->pid = 0;
+		return;
+	}
+	w->in = fd[0];
+	w->out = fd[1];
+	w->err = fd[2];
+}
+
+static void
+watch_reap(struct ui *ui)
+{
+	struct ui_watch	*w = &ui->watch;
+	int		 status;
+
+	if (w->pid <= 0 || w->out != -1 || w->err != -1)
+		return;
+	while (waitpid(w->pid, &status, 0) == -1 && errno == EINTR)
+		;
+	w->pid = 0;
+	if (w->in != -1)
+		close(w->in);
+	w->in = -1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		snprintf(w->line, sizeof(w->line), "new mail is not watched: "
+		    "%s", w->lastline[0] != '\0' ? w->lastline :
+		    "the watcher ended");
+}
+
+/* At the end: the watcher sees its input end, and is told to stop. */
+static void
+watch_stop(struct ui *ui)
+{
+	struct ui_watch	*w = &ui->watch;
+
+	if (w->in != -1)
+		close(w->in);
+	if (w->pid > 0) {
+		kill(w->pid, SIGTERM);
+		while (waitpid(w->pid, NULL, 0) == -1 && errno == EINTR)
+			;
+	}
+	if (w->out != -1)
+		close(w->out);
+	if (w->err != -1)
+		close(w->err);
+	buf_free(w->buf);
+	buf_free(w->ebuf);
+	memset(w, 0, sizeof(*w));
+}
+
+/* S: every account now, by the watcher, or by a job of its own. */
+static void
+ui_sync_all(struct ui *ui)
+{
+	static const char	*args[] = { "sync", NULL };
+
+	/* Said where the watcher's progress then takes its place. */
+	if (ui->watch.pid > 0 && ui->watch.in != -1 &&
+	    write(ui->watch.in, "sync\n", 5) == 5) {
+		snprintf(ui->watch.line, sizeof(ui->watch.line), "syncing "
+		    "every account in the background…");
+		return;
+	}
+	if (ui_job(ui, "syncing", args, NULL, NULL, NULL) == 0)
+		ui_status(ui, 0, "syncing in the background…");
+}
+
 static void
 ui_key(struct ui *ui, wint_t wc, int fn)
 {
@@ -666,13 +875,9 @@ ui_key(struct ui *ui, wint_t wc, int fn)
 		ui_push(ui, ui_drafts_new(ui));
 		break;
 	case '$':
-	case 'S': {
-		static const char *args[] = { "sync", NULL };
-
-		if (ui_job(ui, "syncing", args, NULL, NULL, NULL) == 0)
-			ui_status(ui, 0, "syncing in the background…");
+	case 'S':
+		ui_sync_all(ui);
 		break;
-	}
 	default:
 		ui_status(ui, 0, "key is not bound; ? shows the keys");
 	}
@@ -681,9 +886,9 @@ ui_key(struct ui *ui, wint_t wc, int fn)
 static void
 ui_loop(struct ui *ui)
 {
-	struct pollfd	 pfd[5];
+	struct pollfd	 pfd[7];
 	wint_t		 wc;
-	int		 n, r, i_in, i_out, i_err, i_jin;
+	int		 n, r, i_in, i_out, i_err, i_jin, i_wout, i_werr;
 	char		 tmp[16];
 
 	while (!ui->quit && ui->nviews > 0) {
@@ -704,6 +909,15 @@ ui_loop(struct ui *ui)
 			i_jin = n;
 			pfd[n].fd = ui->job.in; pfd[n++].events = POLLOUT;
 		}
+		i_wout = i_werr = -1;
+		if (ui->watch.out != -1) {
+			i_wout = n;
+			pfd[n].fd = ui->watch.out; pfd[n++].events = POLLIN;
+		}
+		if (ui->watch.err != -1) {
+			i_werr = n;
+			pfd[n].fd = ui->watch.err; pfd[n++].events = POLLIN;
+		}
 		i_in = 0;
 		if (poll(pfd, (nfds_t)n, ui->job.pid > 0 ? 500 : -1) == -1) {
 			if (errno == EINTR)
@@ -723,6 +937,15 @@ ui_loop(struct ui *ui)
 		if (i_jin != -1 && pfd[i_jin].revents)
 			job_write_in(&ui->job);
 		job_reap(ui);
+		if (i_wout != -1 && pfd[i_wout].revents)
+			watch_read_out(ui);
+		if (i_werr != -1 && pfd[i_werr].revents &&
+		    !job_read_lines(ui->watch.err, ui->watch.ebuf,
+		    ui->watch.lastline, sizeof(ui->watch.lastline))) {
+			close(ui->watch.err);
+			ui->watch.err = -1;
+		}
+		watch_reap(ui);
 		if (pfd[i_in].revents & (POLLIN | POLLHUP)) {
 			if (pfd[i_in].revents & POLLHUP &&
 			    !(pfd[i_in].revents & POLLIN)) {
@@ -743,6 +966,7 @@ ui_loop(struct ui *ui)
 int
 ui_main(const struct app_opts *o)
 {
+	const struct app_account *a;
 	struct ui		 ui;
 	struct smerr		 e;
 	struct sigaction	 sa;
@@ -786,21 +1010,25 @@ ui_main(const struct app_opts *o)
 	curs_set(0);
 	set_escdelay(25);
 
-	ui_push(&ui, ui_index_new(&ui, "INBOX", NULL));
-	if (app_session_config(ui.s)->naccounts == 0)
+	a = app_config_account(app_session_config(ui.s), NULL);
+	ui_push(&ui, ui_index_new(&ui, a != NULL ? a->name : NULL, "INBOX",
+	    NULL));
+	if (a == NULL)
 		ui_status(&ui, 1, "no account configured: quit (q) and run "
 		    "sealmail setup ADDRESS, or see README.md");
 	else if (added)
 		ui_status(&ui, 0, "account %s added; S: sync  ?: help",
-		    app_session_config(ui.s)->accounts[0].name);
+		    a->name);
 	else if ((i = ui_compose_recover(&ui)) > 0)
 		ui_status(&ui, 0, "%d unsent message%s kept as draft%s: R "
 		    "lists them", i, i == 1 ? "" : "s", i == 1 ? "" : "s");
 	else
-		ui_status(&ui, 0, "S: sync  m: compose  ?: help");
+		ui_status(&ui, 0, "%s", UI_HINT);
+	watch_start(&ui);
 	ui_loop(&ui);
 
 	endwin();
+	watch_stop(&ui);
 	if (ui.job.pid > 0) {
 		/*
 		 * A send is let finish: stopped in the middle, its message

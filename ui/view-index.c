@@ -42,6 +42,7 @@ struct ix_msg {
 static const char ix_order_keys[] = "dfszt";
 
 struct ix {
+	char		*account;	/* NULL: the folder of every account */
 	char		*folder;
 	char		*query;		/* NULL: the whole folder */
 	struct ix_msg	*msgs;
@@ -54,6 +55,8 @@ struct ix {
 	char		*limit;		/* l: the query shown, NULL: all */
 	int		 order;		/* 0 as stored, else 1 + its key */
 	int		 reverse;
+	int		 tail;		/* show the last rows at the next draw */
+	size_t		 drawn;		/* rows at the last draw */
 };
 
 static char *
@@ -279,16 +282,20 @@ ix_load(struct store *st, struct ix *ix, struct smerr *e)
 	char			*both = NULL;
 	int			 r;
 
-	if (ix->query == NULL && ix->limit == NULL)
+	if (ix->query == NULL && ix->limit == NULL && ix->account == NULL)
 		return store_msg_foreach_name(st, ix->folder, ix_add, ix, e);
+	if (ix->query == NULL && ix->limit == NULL)
+		return store_msg_query(st, ix->account, ix->folder, NULL,
+		    ix_add, ix, e);
 	/* A limit on a search narrows what the search found. */
 	if (ix->query != NULL && ix->limit != NULL &&
 	    asprintf(&both, "(%s) (%s)", ix->query, ix->limit) == -1)
 		return smerr_set(e, SMERR_NOMEM, "out of memory");
 	if ((r = app_query_parse(both != NULL ? both : ix->query != NULL ?
 	    ix->query : ix->limit, &q, e)) == 0)
-		r = store_msg_query(st, NULL, ix->query != NULL ? NULL :
-		    ix->folder, q, ix_add, ix, e);
+		r = store_msg_query(st, ix->query != NULL ? NULL :
+		    ix->account, ix->query != NULL ? NULL : ix->folder, q,
+		    ix_add, ix, e);
 	app_query_free(q);
 	free(both);
 	return r;
@@ -347,6 +354,11 @@ ix_refresh(struct ui *ui, struct ui_view *v)
 	int		 r;
 
 	folded = ix_folded(ix, &nfolded);
+	/*
+	 * Showing the end, what comes after it is shown as it comes (until
+	 * the next draw: two reloads may come before it).
+	 */
+	ix->tail |= ix->nrows > 0 && ix->top + ix->drawn >= ix->nrows;
 	ix_clear(ix);
 	smerr_clear(&e);
 	if ((r = ix_load(st, ix, &e)) == 0)
@@ -366,7 +378,9 @@ ix_refresh(struct ui *ui, struct ui_view *v)
 		    ix->query, ix->n, ix->limit != NULL ? " limit: " : "",
 		    ix->limit != NULL ? ix->limit : "");
 	else
-		snprintf(v->title, sizeof(v->title), "%s (%zu)%s%s", ix->folder,
+		snprintf(v->title, sizeof(v->title), "%s%s%s (%zu)%s%s",
+		    ix->account != NULL ? ix->account : "",
+		    ix->account != NULL ? ": " : "", ix->folder,
 		    ix->n, ix->limit != NULL ? " limit: " : "",
 		    ix->limit != NULL ? ix->limit : "");
 }
@@ -520,6 +534,10 @@ ix_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 		attrset(A_NORMAL);
 		return;
 	}
+	if (ix->tail && ix->nrows > (size_t)rows)
+		ix->top = ix->nrows - (size_t)rows;
+	ix->tail = 0;
+	ix->drawn = (size_t)rows;
 	if (ix->cur < ix->top)
 		ix->top = ix->cur;
 	if (ix->cur >= ix->top + (size_t)rows)
@@ -725,7 +743,7 @@ ix_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 		return 0;
 	case '/':
 		if ((q = ui_prompt(ui, "Search: ")) != NULL && q[0] != '\0')
-			ui_push(ui, ui_index_new(ui, ix->folder, q));
+			ui_push(ui, ui_index_new(ui, NULL, ix->folder, q));
 		free(q);
 		return 0;
 	case '@':
@@ -764,12 +782,21 @@ ui_index_step(struct ui_view *v, int64_t id, int dir)
 	return 0;
 }
 
+const char *
+ui_index_view_account(const struct ui_view *v)
+{
+	if (v == NULL || v->ops->key != ix_key)
+		return NULL;
+	return ((const struct ix *)v->data)->account;
+}
+
 static void
 ix_free(struct ui_view *v)
 {
 	struct ix	*ix = v->data;
 
 	ix_clear(ix);
+	free(ix->account);
 	free(ix->folder);
 	free(ix->query);
 	free(ix->limit);
@@ -785,7 +812,8 @@ static const struct ui_view_ops ix_ops = {
 };
 
 struct ui_view *
-ui_index_new(struct ui *ui, const char *folder, const char *query)
+ui_index_new(struct ui *ui, const char *account, const char *folder,
+    const char *query)
 {
 	struct ui_view	*v;
 	struct ix	*ix;
@@ -799,6 +827,13 @@ ui_index_new(struct ui *ui, const char *folder, const char *query)
 	v->data = ix;
 	ix->folder = strdup(folder);
 	ix->query = query != NULL ? strdup(query) : NULL;
+	/* With one account the folder's name says it all. */
+	if (account != NULL &&
+	    app_session_config(ui_session(ui))->naccounts > 1 &&
+	    (ix->account = strdup(account)) == NULL) {
+		ix_free(v);
+		return NULL;
+	}
 	ix->sent = query == NULL && folder != NULL && is_sent_folder(folder);
 	if (ix->folder == NULL || (query != NULL && ix->query == NULL)) {
 		ix_free(v);

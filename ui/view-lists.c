@@ -21,6 +21,7 @@
 struct ls_item {
 	char		*text;
 	char		*key;		/* folder name, part's file name, or NULL */
+	char		*acct;		/* a folder's account, or NULL */
 	enum ui_color	 color;
 	int64_t		 id;		/* outbox entry or draft, or 0 */
 };
@@ -57,6 +58,7 @@ ls_add(struct ls *ls, const char *text, const char *key, enum ui_color c)
 	it->key = key != NULL ? strdup(key) : NULL;
 	it->color = c;
 	it->id = 0;
+	it->acct = NULL;
 	if (it->text == NULL || (key != NULL && it->key == NULL)) {
 		free(it->text);
 		free(it->key);
@@ -74,6 +76,7 @@ ls_clear(struct ls *ls)
 	for (i = 0; i < ls->n; i++) {
 		free(ls->items[i].text);
 		free(ls->items[i].key);
+		free(ls->items[i].acct);
 	}
 	free(ls->items);
 	ls->items = NULL;
@@ -83,24 +86,42 @@ ls_clear(struct ls *ls)
 struct folder_walk {
 	struct ls	*ls;
 	struct store	*st;
+	char		 acct[128];	/* whose folders are being listed */
 	int		 seen_inbox;
 };
 
+/* The folders grouped by account, each with its count and unread count. */
 static int
 folder_cb(const struct store_folder *f, void *arg)
 {
 	struct folder_walk	*w = arg;
 	struct smerr		 e;
-	int64_t			 n = 0;
-	char			 line[300];
+	int64_t			 n = 0, unread = 0;
+	char			 line[300], un[40];
+	int			 r;
 
+	if (strcmp(w->acct, f->account) != 0) {
+		snprintf(w->acct, sizeof(w->acct), "%s", f->account);
+		snprintf(line, sizeof(line), "%s", f->account);
+		if ((r = ls_add(w->ls, line, NULL, UI_C_HEAD)) != 0)
+			return r;
+	}
 	smerr_clear(&e);
 	(void)store_msg_count(w->st, f->id, &n, &e);
-	snprintf(line, sizeof(line), "%-30s %6lld  (%s)", f->name,
-	    (long long)n, f->account);
+	(void)store_msg_unread(w->st, f->id, &unread, &e);
+	un[0] = '\0';
+	if (unread > 0)
+		snprintf(un, sizeof(un), "  %lld unread", (long long)unread);
+	snprintf(line, sizeof(line), "  %-28s %6lld%s", f->name,
+	    (long long)n, un);
 	if (strcmp(f->name, "INBOX") == 0)
 		w->seen_inbox = 1;
-	return ls_add(w->ls, line, f->name, UI_C_NORMAL);
+	if ((r = ls_add(w->ls, line, f->name, unread > 0 ? UI_C_GOOD :
+	    UI_C_NORMAL)) != 0)
+		return r;
+	if ((w->ls->items[w->ls->n - 1].acct = strdup(f->account)) == NULL)
+		return SMERR_NOMEM;
+	return 0;
 }
 
 static void
@@ -109,9 +130,9 @@ folders_load(struct ui *ui, struct ls *ls)
 	struct folder_walk	w;
 	struct smerr		e;
 
+	memset(&w, 0, sizeof(w));
 	w.ls = ls;
 	w.st = app_session_store(ui_session(ui));
-	w.seen_inbox = 0;
 	smerr_clear(&e);
 	if (store_folder_foreach(w.st, NULL, folder_cb, &w, &e) != 0)
 		ui_status(ui, 1, "%s", smerr_msg(&e));
@@ -490,7 +511,7 @@ static const char *const help_lines[] = {
 	"  harvested from signed mail, SMIMEA (DNSSEC), or that there is none",
 	"Outbox (c, then outbox)",
 	"  Enter open  e edit  d delete  y retry (an in-doubt one asks first)",
-	"  S or $          sync the account in the background",
+	"  S or $          sync every account now, in the background",
 	"  K               the key store   ?       this help",
 	"  q               back; on the first screen, quit (it asks)",
 	"  Q               quit at once",
@@ -697,7 +718,7 @@ static int
 ls_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 {
 	struct ls	*ls = v->data;
-	char		*folder;
+	char		*folder, *acct;
 
 	if ((k = ui_nav_key(k, fn)) == 0)
 		return 1;
@@ -734,8 +755,12 @@ ls_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 		    ls->items[ls->cur].key == NULL)
 			return 0;
 		folder = strdup(ls->items[ls->cur].key);
-		if (folder == NULL)
+		acct = ls->items[ls->cur].acct != NULL ?
+		    strdup(ls->items[ls->cur].acct) : NULL;
+		if (folder == NULL) {
+			free(acct);
 			return 0;
+		}
 		/* The folder goes on the stack: q comes back. */
 		ui_pop(ui);
 		/* The outbox and the drafts are screens of their own. */
@@ -744,8 +769,9 @@ ls_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 		else if (strcmp(folder, "drafts") == 0)
 			ui_push(ui, ui_drafts_new(ui));
 		else
-			ui_push(ui, ui_index_new(ui, folder, NULL));
+			ui_push(ui, ui_index_new(ui, acct, folder, NULL));
 		free(folder);
+		free(acct);
 		return 0;
 	}
 	return 1;

@@ -47,6 +47,8 @@ test_full(void **st)
 	    "encrypt  = yes\n"
 	    "header-protection = no\n"
 	    "legacy-display = no\n"
+	    "poll     = 60\n"
+	    "new-mail-command = notify-send \"$1 new\"\n"
 	    "\n"
 	    "[account home]\n"
 	    "address = bob@example.test\n"
@@ -78,6 +80,8 @@ test_full(void **st)
 	assert_int_equal(a->encrypt, APP_ENCRYPT_YES);
 	assert_int_equal(a->header_protection, 0);
 	assert_int_equal(a->legacy_display, 0);
+	assert_int_equal(a->poll, 60);
+	assert_string_equal(a->new_mail_command, "notify-send \"$1 new\"");
 	a = app_config_account(cfg, "home");
 	assert_non_null(a);
 	assert_int_equal(a->header_protection, 1);	/* the defaults */
@@ -85,6 +89,8 @@ test_full(void **st)
 	assert_string_equal(a->imap.host, "::1");
 	assert_int_equal(a->imap.port, 10993);
 	assert_int_equal(a->timeout, APP_DEFAULT_TIMEOUT);
+	assert_int_equal(a->poll, APP_DEFAULT_POLL);
+	assert_null(a->new_mail_command);
 	assert_true(cfg->dns.present);
 	assert_string_equal(cfg->dns.resolver, "127.0.0.1@5353");
 	assert_string_equal(cfg->dns.trust_anchor, "/abs/ta.ds");
@@ -132,6 +138,9 @@ test_errors(void **st)
 	    "legacy-display = maybe\n", &cfg, &e), SMERR_CONFIG);
 	assert_string_equal(smerr_msg(&e),
 	    "cfg:3: legacy-display: expected yes or no");
+	assert_int_equal(parse("[account a]\naddress = a@b\npoll = 1\n",
+	    &cfg, &e), SMERR_CONFIG);
+	assert_non_null(strstr(smerr_msg(&e), "cfg:3:"));
 	assert_int_equal(parse("[account a]\naddress = a@b\n[account a]\n",
 	    &cfg, &e), SMERR_CONFIG);
 }

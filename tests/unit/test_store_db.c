@@ -378,6 +378,17 @@ test_messages(void **unused)
 	assert_int_equal(store_msg_count(st, inbox, &n, &e), 0);
 	assert_int_equal(n, 2);
 
+	/* Unread: without \Seen, a keyword that contains it does not count. */
+	assert_int_equal(store_msg_unread(st, inbox, &n, &e), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_msg_set_flags(st, id2, "\\Flagged $NotSeen",
+	    0, &e), 0);
+	assert_int_equal(store_msg_unread(st, inbox, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_msg_unread(st, other, &n, &e), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_msg_set_flags(st, id2, "\\Seen", 0, &e), 0);
+
 	/* Not searchable before indexing; searchable after. */
 	assert_int_equal(search_count(st, "penguins", &ids), 0);
 	assert_int_equal(store_index(st, 1, &done, &left, &e), 0);

@@ -1,0 +1,224 @@
+#!/bin/sh
+# Two accounts in one home on the lab: alice and bob. sync without
+# --account syncs both; each account's folders, flags and messages stay
+# its own; the folder list groups them with their unread counts; and in
+# the terminal program a reply from bob's INBOX goes out From bob,
+# through bob's login, as Dovecot shows in alice's mailbox.
+. "$TOP/tests/lib.sh"
+lab_up || { notok "the lab is up"; t_done; }
+unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+TM="tmux -L sealmail-acct-$$"
+H="$T/home"
+mkdir -p "$H" && chmod 700 "$H"
+secret "$T/pw" 'two accounts passphrase'
+secret "$T/p12pw" "$LAB_P12_PASS"
+secret "$T/alicepw" "$LAB_ALICE_PASS"
+secret "$T/bobpw" "$LAB_BOB_PASS"
+cat > "$H/config" <<EOM
+[account alice]
+address  = alice@example.test
+name     = Alice Example
+imap     = imaps://localhost:$LAB_IMAPS_PORT
+smtp     = submission://localhost:$LAB_SUBMISSION_PORT
+password-command = cat "$T/alicepw"
+ca-file  = $LAB_CA
+encrypt  = no
+
+[account bob]
+address  = bob@example.test
+name     = Bob Example
+imap     = imaps://localhost:$LAB_IMAPS_PORT
+smtp     = submission://localhost:$LAB_SUBMISSION_PORT
+password-command = cat "$T/bobpw"
+ca-file  = $LAB_CA
+encrypt  = no
+EOM
+S() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
+check "alice's identity imports" S keys import "$LAB_SMIME_DIR/alice.p12" --passphrase-file "$T/p12pw"
+check "bob's identity imports" S keys import "$LAB_SMIME_DIR/bob.p12" --passphrase-file "$T/p12pw"
+check "the lab CA becomes a trust anchor" S keys trust "$LAB_CA"
+
+# One message in each INBOX, as Dovecot would deliver it.
+TAG="acct$$x$(date +%s)"
+# What this script delivered leaves the shared mailboxes with it.
+trap '$TM kill-server 2>/dev/null; lab_forget "$TAG"' EXIT
+put() {	# put USER FILE
+	_md="$LAB_MAIL_DIR/example.test/$1/Maildir"
+	mkdir -p "$_md/cur" "$_md/new" "$_md/tmp"
+	_put=$((${_put:-0} + 1))
+	tr -d '\r' < "$2" > "$_md/new/$(date +%s).acct$_put.$$.lab"
+	chown -R --reference="$LAB_MAIL_DIR" "$_md" 2>/dev/null
+	chown -R nobody:nogroup "$LAB_MAIL_DIR" 2>/dev/null
+}
+cat > "$T/to-alice" <<EOM
+From: Bob Example <bob@example.test>
+To: alice@example.test
+Subject: for alice $TAG
+Date: $(LC_ALL=C date -R)
+Message-ID: <a-$TAG@example.test>
+
+Only alice has this one.
+EOM
+cat > "$T/to-bob" <<EOM
+From: Alice Example <alice@example.test>
+To: bob@example.test
+Subject: for bob $TAG
+Date: $(LC_ALL=C date -R)
+Message-ID: <b-$TAG@example.test>
+
+Only bob has this one.
+EOM
+put alice "$T/to-alice"
+put bob "$T/to-bob"
+
+check "sync without --account syncs both" sh -c '"$@" > "$0/sync.out" 2>"$0/sync.err"' "$T" \
+    "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" sync
+check_match "alice's summary" '^alice: synced [0-9]+ folder' "$(cat "$T/sync.out")"
+check_match "bob's summary" '^bob: synced [0-9]+ folder' "$(cat "$T/sync.out")"
+S sync --json > "$T/sync.json"
+check_eq "sync --json of two accounts is one array of their summaries" "alice bob" \
+    "$(json "$T/sync.json" "' '.join(x['account'] for x in d)")"
+
+subjects() { S list --json --account "$1" --folder INBOX | json /dev/stdin "' '.join(x['subject'] for x in d if '$TAG' in x['subject'])"; }
+check_eq "alice's INBOX holds only hers" "for alice $TAG" "$(subjects alice)"
+check_eq "bob's INBOX holds only his" "for bob $TAG" "$(subjects bob)"
+check_eq "each message names its account" "bob" \
+    "$(S list --json --account bob --folder INBOX | json /dev/stdin "' '.join(x['account'] for x in d if '$TAG' in x['subject'])")"
+
+# A flag set on bob's message stays bob's.
+bid=$(S list --json --account bob --folder INBOX | json /dev/stdin "[x['id'] for x in d if '$TAG' in x['subject']][0]")
+aid=$(S list --json --account alice --folder INBOX | json /dev/stdin "[x['id'] for x in d if '$TAG' in x['subject']][0]")
+check "bob's message is flagged" S flag "$bid" '\Flagged'
+check_match "bob's has the flag" 'Flagged' "$(S list --json --account bob --folder INBOX | json /dev/stdin "[x['flags'] for x in d if x['id'] == $bid][0]")"
+check_nomatch "alice's has not" 'Flagged' "$(S list --json --account alice --folder INBOX | json /dev/stdin "[x['flags'] for x in d if x['id'] == $aid][0]")"
+
+# A failure of one account is said once, naming it; the other still syncs.
+sed -i "s|cat \"$T/bobpw\"|false|" "$H/config"
+check_fails "a sync where bob's password is missing fails" S sync
+S sync > "$T/sync2.out" 2> "$T/sync2.err"
+check_match "alice is still synced" '^alice: synced' "$(cat "$T/sync2.out")"
+check_match "the last line names bob's account" '^sealmail: account bob: ' "$(tail -1 "$T/sync2.err")"
+check_eq "and is the only line" 1 "$(grep -c '^sealmail:' "$T/sync2.err")"
+sed -i "s|password-command = false|password-command = cat \"$T/bobpw\"|" "$H/config"
+
+# Arrived: the first file in alice's mailbox with Subject $1 (10 s at most).
+arrived() {
+	_i=0
+	while [ $_i -lt 100 ]; do
+		_got=$(grep -rl "^Subject: $1" "$LAB_MAIL_DIR/example.test/alice/Maildir/new" "$LAB_MAIL_DIR/example.test/alice/Maildir/cur" 2>/dev/null | head -1)
+		[ -n "$_got" ] && { echo "$_got"; return 0; }
+		sleep 0.1; _i=$((_i + 1))
+	done
+	return 1
+}
+
+# send without --account: through the account the message is From, a
+# file or a draft alike.
+for how in file draft; do
+	printf 'From: Bob Example <bob@example.test>\nTo: alice@example.test\nSubject: cli %s %s\n\nSent from the command line.\n' \
+	    "$how" "$TAG" > "$T/cli-$how"
+done
+check "send FILE From bob, no --account" S send --no-encrypt "$T/cli-file"
+did=$(S draft save "$T/cli-draft" | grep -o '[0-9][0-9]*' | head -1)
+check "send --draft From bob, no --account" S send --no-encrypt --draft "$did"
+for how in file draft; do
+	got=$(arrived "cli $how $TAG")
+	check_match "the $how arrives From bob" '^From: .*bob@example.test' "$(grep -m1 '^From:' "$got" 2>/dev/null)"
+done
+
+# The terminal program: the folders of each account apart, with unread
+# counts; a reply from bob's INBOX is From bob.
+cat > "$T/editor.sh" <<EOM
+#!/bin/sh
+sed -i 's/^To: *\$/To: alice@example.test/; s/^Subject: *\$/Subject: new from bob $TAG/' "\$1"
+printf 'Written in the terminal program.\\n' >> "\$1"
+EOM
+chmod +x "$T/editor.sh"
+$TM new-session -d -s ui -x 120 -y 40 \
+    "HOME='$T' EDITOR='$T/editor.sh' '$SEALMAIL' --home '$H' --passphrase-file '$T/pw'; echo EXITED \$?; sleep 60"
+screen() { ui_screen; }
+wait_for() { ui_wait_for "$1"; }
+check "the first account's INBOX opens" wait_for 'sealmail: alice: INBOX \([0-9]+\)'
+check "it shows alice's message" wait_for "for alice $TAG"
+check_nomatch "and not bob's" "for bob $TAG" "$(screen)"
+$TM send-keys -t ui c
+check "the folders" wait_for 'sealmail: folders'
+check_match "grouped under alice" '^alice' "$(screen)"
+check_match "and under bob" '^bob' "$(screen)"
+brow=$(screen | grep -n '^bob' | head -1 | cut -d: -f1)
+irow=$(screen | sed -n "$((brow + 1)),\$p" | grep -n '^ *INBOX ' | head -1 | cut -d: -f1)
+irow=$((brow + ${irow:-1}))
+check_match "bob's INBOX with its unread count" '^ +INBOX +[0-9]+  [0-9]+ unread' \
+    "$(screen | sed -n "${irow}p")"
+i=2; while [ "$i" -lt "$irow" ]; do $TM send-keys -t ui j; i=$((i + 1)); done
+$TM send-keys -t ui Enter
+check "bob's INBOX opens" wait_for 'sealmail: bob: INBOX \([0-9]+\)'
+check "with bob's message" wait_for "for bob $TAG"
+check_nomatch "and not alice's" "for alice $TAG" "$(screen)"
+ui_open_msg "for bob $TAG"
+check "the pager opens it" wait_for "Subject: for bob $TAG"
+# sent_from_bob KEY SUBJECT: KEY writes a message, y sends it; in Dovecot
+# alice's INBOX gets it From bob (Postfix takes a sender only from its own
+# login), signed.
+sent_from_bob() {
+	$TM send-keys -t ui "$1"
+	check "$1 writes a message that waits to be sent" wait_for 'y:send'
+	$TM send-keys -t ui y
+	check "it is sent" wait_for 'sent <'
+	got=$(arrived "$2")
+	check "it reaches alice's mailbox" test -n "$got"
+	check_match "From bob" '^From: .*bob@example.test' "$(grep -m1 '^From:' "$got" 2>/dev/null)"
+	check_match "signed" 'application/(pkcs7|x-pkcs7)-signature' "$(cat "$got" 2>/dev/null)"
+}
+sent_from_bob r "Re: for bob $TAG"
+sent=$(grep -rl "^Subject: Re: for bob $TAG" "$LAB_MAIL_DIR/example.test/bob/Maildir/.Sent" 2>/dev/null | head -1)
+check "its copy is in bob's Sent" test -n "$sent"
+
+# New mail written from bob's INBOX is From bob too.
+$TM send-keys -t ui q
+check "back in bob's INBOX" wait_for 'sealmail: bob: INBOX'
+sent_from_bob m "new from bob $TAG"
+# S syncs every account: a message in a folder of bob's that no IDLE
+# watches is there after it, under bob.
+BF="S$TAG"
+_md="$LAB_MAIL_DIR/example.test/bob/Maildir"
+mkdir -p "$_md/.$BF/cur" "$_md/.$BF/new" "$_md/.$BF/tmp"
+sed "s/^Subject: .*/Subject: in a folder $TAG/" "$T/to-bob" > "$_md/.$BF/new/$(date +%s).s.$$.lab"
+chown -R --reference="$_md" "$_md/.$BF"
+# bob_folder subscribe|delete NAME: on the server, as bob.
+bob_folder() {
+	python3 - "$LAB_IMAPS_PORT" "$LAB_CA" "$LAB_BOB" "$LAB_BOB_PASS" "$1" "$2" <<'PY'
+import imaplib, ssl, sys
+port, ca, user, pw, what, folder = sys.argv[1:]
+ctx = ssl.create_default_context(cafile=ca)
+ctx.check_hostname = False
+c = imaplib.IMAP4_SSL("127.0.0.1", int(port), ssl_context=ctx)
+c.login(user, pw)
+if what == "subscribe":
+    c.subscribe(folder)
+else:
+    c.unsubscribe(folder)
+    c.delete(folder)
+c.logout()
+PY
+}
+trap '$TM kill-server 2>/dev/null; lab_forget "$TAG"; bob_folder delete "$BF"' EXIT
+bob_folder subscribe "$BF"
+$TM send-keys -t ui S
+i=0
+while [ $i -lt 30 ]; do
+	$TM send-keys -t ui c
+	sleep 0.3
+	screen | grep -q "^ *$BF " && break
+	$TM send-keys -t ui q
+	sleep 0.5; i=$((i + 1))
+done
+frow=$(screen | grep -n "^ *$BF " | head -1 | cut -d: -f1)
+brow=$(screen | grep -n '^bob' | head -1 | cut -d: -f1)
+check "after S the new folder is listed" test -n "$frow"
+check "under bob" test "${frow:-0}" -gt "${brow:-99}"
+check_match "with its message, unread" "^ +$BF +1  1 unread" "$(screen | grep "^ *$BF ")"
+$TM send-keys -t ui q
+$TM send-keys -t ui Q
+check "Q quits" wait_for 'EXITED 0'
+t_done
