@@ -157,7 +157,8 @@ demo: deps
 bench: sealmail
 	@sh tests/deps.sh bench
 	$(MAKE) build/rel/tests/tools/net_client build/rel/tests/tools/app_storefill \
-	    build/rel/tests/tools/app_querytime build/rel/tests/tools/app_keyrate
+	    build/rel/tests/tools/app_querytime build/rel/tests/tools/app_keyrate \
+	    build/rel/tests/tools/app_threadtime
 	bash tests/bench/run.sh
 
 MANDIR		?= $(PREFIX)/share/man

@@ -123,3 +123,9 @@ if timeit t_fill "$TOOLS/app_storefill" "$H2" "" "$NLIST"; then
 else
 	say "  (app_storefill failed: not measured)"
 fi
+# Threading as the index does it on `o`: the order and the tree drawing,
+# NLIST messages in threads of ten (app_threadtime makes them).
+"$TOOLS/app_threadtime" "$NLIST" $((ROUNDS * 2)) > "$W/tt.out" 2>&1
+v=$(python3 -c 'import sys,re; print(" ".join(re.findall(r"[0-9.]+", sys.stdin.read().split("ms min")[-1])))' < "$W/tt.out")
+rec "$SEC" "thread $NLIST messages and draw their tree" ms "$v" "" "" \
+    "ours<=200" "$(head -1 "$W/tt.out")"
