@@ -414,18 +414,43 @@ kdf_new(const char *path, const struct buf *pass, uint8_t key[32],
 	return kdf_write(path, &k, e);
 }
 
+/*
+ * Looks up the secret of attrs (schema sc) over svc's own session, that
+ * of the probe: libsecret's secret_password_lookup would open a second
+ * one, with its own key exchange, for every process. *pwp NULL when
+ * absent; else freed with secret_password_free. Unrefs attrs.
+ */
+static int
+ss_find(struct deadline *d, SecretService *svc, const SecretSchema *sc,
+    GHashTable *attrs, gchar **pwp, const char *what, struct smerr *e)
+{
+	SecretValue	*v;
+	GError		*err = NULL;
+	gsize		 len;
+
+	*pwp = NULL;
+	if (attrs == NULL)
+		return smerr_nomem(e);
+	v = secret_service_lookup_sync(svc, sc, attrs, d->cancel, &err);
+	g_hash_table_unref(attrs);
+	if (err != NULL) {
+		if (v != NULL)
+			secret_value_unref(v);
+		return gerr(e, d, err, what);
+	}
+	if (v != NULL)
+		*pwp = secret_value_unref_to_password(v, &len);
+	return 0;
+}
+
 /* Looks up the store key item of home in slot; *keyp NULL when absent. */
 static int
-ss_lookup(struct deadline *d, const char *home, const char *slot,
-    gchar **keyp, struct smerr *e)
+ss_lookup(struct deadline *d, SecretService *svc, const char *home,
+    const char *slot, gchar **keyp, struct smerr *e)
 {
-	GError	*err = NULL;
-
-	*keyp = secret_password_lookup_sync(&store_schema, d->cancel, &err,
-	    "home", home, "slot", slot, NULL);
-	if (err != NULL)
-		return gerr(e, d, err, "looking up the store key");
-	return 0;
+	return ss_find(d, svc, &store_schema, secret_attributes_build(
+	    &store_schema, "home", home, "slot", slot, NULL), keyp,
+	    "looking up the store key", e);
 }
 
 static int
@@ -475,7 +500,7 @@ store_key_secret(const char *datadir, const char *home, uint8_t key[32],
 		secmem_wipe(key, 32);
 		return r;
 	}
-	if ((r = ss_lookup(&d, home, "current", &hex, e)) != 0)
+	if ((r = ss_lookup(&d, svc, home, "current", &hex, e)) != 0)
 		goto out;
 	if (hex != NULL) {
 		if (hex_decode(hex, key, 32) != 0)
@@ -610,7 +635,7 @@ keys_store_key_commit(const char *datadir, int passphrase, struct smerr *e)
 	keys_keyring_forget(datadir);	/* the passphrase no longer keys it */
 	if ((r = ss_open(&d, &svc, e)) != 0)
 		goto out;
-	if ((r = ss_lookup(&d, home, "next", &hex, e)) == 0) {
+	if ((r = ss_lookup(&d, svc, home, "next", &hex, e)) == 0) {
 		if (hex == NULL || hex_decode(hex, key, 32) != 0)
 			r = smerr_set(e, SMERR_SECRET, "the new store key is "
 			    "missing from the Secret Service");
@@ -660,7 +685,7 @@ keys_store_key_pending(const char *datadir, const struct buf *pass,
 	}
 	if ((r = ss_open(&d, &svc, e)) != 0)
 		goto out;
-	if ((r = ss_lookup(&d, home, "next", &hex, e)) == 0) {
+	if ((r = ss_lookup(&d, svc, home, "next", &hex, e)) == 0) {
 		if (hex == NULL)
 			r = smerr_set(e, SMERR_NOTFOUND, "no change of key "
 			    "pending");
@@ -684,19 +709,16 @@ keys_password_get(const char *account, char **pwp, struct smerr *e)
 {
 	struct deadline	 d;
 	SecretService	*svc = NULL;
-	GError		*err = NULL;
 	gchar		*pw = NULL;
 	int		 r;
 
 	*pwp = NULL;
 	if ((r = ss_open(&d, &svc, e)) != 0)
 		return r;
-	pw = secret_password_lookup_sync(&password_schema, d.cancel, &err,
-	    "account", account, NULL);
-	if (err != NULL) {
-		r = gerr(e, &d, err, "looking up a password");
+	if ((r = ss_find(&d, svc, &password_schema, secret_attributes_build(
+	    &password_schema, "account", account, NULL), &pw,
+	    "looking up a password", e)) != 0)
 		goto out;
-	}
 	if (pw == NULL) {
 		r = smerr_set(e, SMERR_NOTFOUND, "no password for %s in the "
 		    "Secret Service", account);
