@@ -191,6 +191,61 @@ have_bus(void)
 	return stat(p, &sb) == 0 && S_ISSOCK(sb.st_mode);
 }
 
+/* One call on the Secret Service's connection, under the deadline d. */
+static GVariant *
+ss_call(struct deadline *d, SecretService *svc, const char *path,
+    const char *iface, const char *method, GVariant *args,
+    const char *type, GError **errp)
+{
+	GDBusProxy	*px = G_DBUS_PROXY(svc);
+
+	return g_dbus_connection_call_sync(g_dbus_proxy_get_connection(px),
+	    g_dbus_proxy_get_name(px), path, iface, method, args,
+	    G_VARIANT_TYPE(type), G_DBUS_CALL_FLAGS_NONE, -1, d->cancel, errp);
+}
+
+/*
+ * Whether the default collection is locked: its path (ReadAlias) and its
+ * Locked property, two calls, where a collection object would cost six.
+ * 0 and *lockedp; else the error.
+ */
+static int
+default_locked(struct deadline *d, SecretService *svc, int *lockedp,
+    struct smerr *e)
+{
+	GVariant	*reply, *v = NULL;
+	GError		*err = NULL;
+	const gchar	*path = NULL;
+	int		 r = 0;
+
+	reply = ss_call(d, svc, g_dbus_proxy_get_object_path(G_DBUS_PROXY(svc)),
+	    "org.freedesktop.Secret.Service", "ReadAlias",
+	    g_variant_new("(s)", SECRET_COLLECTION_DEFAULT), "(o)", &err);
+	if (reply == NULL)
+		return gerr(e, d, err, "finding the default collection");
+	g_variant_get(reply, "(&o)", &path);
+	if (strcmp(path, "/") == 0) {
+		g_variant_unref(reply);
+		return smerr_set(e, SMERR_SECRET, "the Secret Service has no "
+		    "default collection");
+	}
+	v = ss_call(d, svc, path, "org.freedesktop.DBus.Properties", "Get",
+	    g_variant_new("(ss)", "org.freedesktop.Secret.Collection",
+	    "Locked"), "(v)", &err);
+	g_variant_unref(reply);
+	if (v == NULL)
+		return gerr(e, d, err, "reading the default collection");
+	g_variant_get(v, "(v)", &reply);
+	g_variant_unref(v);
+	if (!g_variant_is_of_type(reply, G_VARIANT_TYPE_BOOLEAN))
+		r = smerr_set(e, SMERR_SECRET, "the Secret Service's default "
+		    "collection has no Locked property");
+	else
+		*lockedp = g_variant_get_boolean(reply);
+	g_variant_unref(reply);
+	return r;
+}
+
 /*
  * Connects and checks the default collection: present and unlocked.
  * On success *svcp holds a reference (caller unrefs).
@@ -198,10 +253,9 @@ have_bus(void)
 static int
 secret_probe(struct deadline *d, SecretService **svcp, struct smerr *e)
 {
-	SecretService		*svc;
-	SecretCollection	*col;
-	GError			*err = NULL;
-	int			 locked;
+	SecretService	*svc;
+	GError		*err = NULL;
+	int		 r, locked = 0;
 
 	*svcp = NULL;
 	if (!have_bus())
@@ -212,17 +266,10 @@ secret_probe(struct deadline *d, SecretService **svcp, struct smerr *e)
 	    &err);
 	if (svc == NULL)
 		return gerr(e, d, err, "connecting");
-	col = secret_collection_for_alias_sync(svc, SECRET_COLLECTION_DEFAULT,
-	    SECRET_COLLECTION_NONE, d->cancel, &err);
-	if (col == NULL) {
+	if ((r = default_locked(d, svc, &locked, e)) != 0) {
 		g_object_unref(svc);
-		if (err != NULL)
-			return gerr(e, d, err, "finding the default collection");
-		return smerr_set(e, SMERR_SECRET, "the Secret Service has no "
-		    "default collection");
+		return r;
 	}
-	locked = secret_collection_get_locked(col);
-	g_object_unref(col);
 	if (locked) {
 		g_object_unref(svc);
 		return smerr_set(e, SMERR_SECRET, "the Secret Service's "
