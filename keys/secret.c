@@ -191,6 +191,61 @@ have_bus(void)
 	return stat(p, &sb) == 0 && S_ISSOCK(sb.st_mode);
 }
 
+/* One call on the Secret Service's connection, under the deadline d. */
+static GVariant *
+ss_call(struct deadline *d, SecretService *svc, const char *path,
+    const char *iface, const char *method, GVariant *args,
+    const char *type, GError **errp)
+{
+	GDBusProxy	*px = G_DBUS_PROXY(svc);
+
+	return g_dbus_connection_call_sync(g_dbus_proxy_get_connection(px),
+	    g_dbus_proxy_get_name(px), path, iface, method, args,
+	    G_VARIANT_TYPE(type), G_DBUS_CALL_FLAGS_NONE, -1, d->cancel, errp);
+}
+
+/*
+ * Whether the default collection is locked: its path (ReadAlias) and its
+ * Locked property, two calls, where a collection object would cost six.
+ * 0 and *lockedp; else the error.
+ */
+static int
+default_locked(struct deadline *d, SecretService *svc, int *lockedp,
+    struct smerr *e)
+{
+	GVariant	*reply, *v = NULL;
+	GError		*err = NULL;
+	const gchar	*path = NULL;
+	int		 r = 0;
+
+	reply = ss_call(d, svc, g_dbus_proxy_get_object_path(G_DBUS_PROXY(svc)),
+	    "org.freedesktop.Secret.Service", "ReadAlias",
+	    g_variant_new("(s)", SECRET_COLLECTION_DEFAULT), "(o)", &err);
+	if (reply == NULL)
+		return gerr(e, d, err, "finding the default collection");
+	g_variant_get(reply, "(&o)", &path);
+	if (strcmp(path, "/") == 0) {
+		g_variant_unref(reply);
+		return smerr_set(e, SMERR_SECRET, "the Secret Service has no "
+		    "default collection");
+	}
+	v = ss_call(d, svc, path, "org.freedesktop.DBus.Properties", "Get",
+	    g_variant_new("(ss)", "org.freedesktop.Secret.Collection",
+	    "Locked"), "(v)", &err);
+	g_variant_unref(reply);
+	if (v == NULL)
+		return gerr(e, d, err, "reading the default collection");
+	g_variant_get(v, "(v)", &reply);
+	g_variant_unref(v);
+	if (!g_variant_is_of_type(reply, G_VARIANT_TYPE_BOOLEAN))
+		r = smerr_set(e, SMERR_SECRET, "the Secret Service's default "
+		    "collection has no Locked property");
+	else
+		*lockedp = g_variant_get_boolean(reply);
+	g_variant_unref(reply);
+	return r;
+}
+
 /*
  * Connects and checks the default collection: present and unlocked.
  * On success *svcp holds a reference (caller unrefs).
@@ -198,10 +253,9 @@ have_bus(void)
 static int
 secret_probe(struct deadline *d, SecretService **svcp, struct smerr *e)
 {
-	SecretService		*svc;
-	SecretCollection	*col;
-	GError			*err = NULL;
-	int			 locked;
+	SecretService	*svc;
+	GError		*err = NULL;
+	int		 r, locked = 0;
 
 	*svcp = NULL;
 	if (!have_bus())
@@ -212,17 +266,10 @@ secret_probe(struct deadline *d, SecretService **svcp, struct smerr *e)
 	    &err);
 	if (svc == NULL)
 		return gerr(e, d, err, "connecting");
-	col = secret_collection_for_alias_sync(svc, SECRET_COLLECTION_DEFAULT,
-	    SECRET_COLLECTION_NONE, d->cancel, &err);
-	if (col == NULL) {
+	if ((r = default_locked(d, svc, &locked, e)) != 0) {
 		g_object_unref(svc);
-		if (err != NULL)
-			return gerr(e, d, err, "finding the default collection");
-		return smerr_set(e, SMERR_SECRET, "the Secret Service has no "
-		    "default collection");
+		return r;
 	}
-	locked = secret_collection_get_locked(col);
-	g_object_unref(col);
 	if (locked) {
 		g_object_unref(svc);
 		return smerr_set(e, SMERR_SECRET, "the Secret Service's "
@@ -414,18 +461,43 @@ kdf_new(const char *path, const struct buf *pass, uint8_t key[32],
 	return kdf_write(path, &k, e);
 }
 
+/*
+ * Looks up the secret of attrs (schema sc) over svc's own session, that
+ * of the probe: libsecret's secret_password_lookup would open a second
+ * one, with its own key exchange, for every process. *pwp NULL when
+ * absent; else freed with secret_password_free. Unrefs attrs.
+ */
+static int
+ss_find(struct deadline *d, SecretService *svc, const SecretSchema *sc,
+    GHashTable *attrs, gchar **pwp, const char *what, struct smerr *e)
+{
+	SecretValue	*v;
+	GError		*err = NULL;
+	gsize		 len;
+
+	*pwp = NULL;
+	if (attrs == NULL)
+		return smerr_nomem(e);
+	v = secret_service_lookup_sync(svc, sc, attrs, d->cancel, &err);
+	g_hash_table_unref(attrs);
+	if (err != NULL) {
+		if (v != NULL)
+			secret_value_unref(v);
+		return gerr(e, d, err, what);
+	}
+	if (v != NULL)
+		*pwp = secret_value_unref_to_password(v, &len);
+	return 0;
+}
+
 /* Looks up the store key item of home in slot; *keyp NULL when absent. */
 static int
-ss_lookup(struct deadline *d, const char *home, const char *slot,
-    gchar **keyp, struct smerr *e)
+ss_lookup(struct deadline *d, SecretService *svc, const char *home,
+    const char *slot, gchar **keyp, struct smerr *e)
 {
-	GError	*err = NULL;
-
-	*keyp = secret_password_lookup_sync(&store_schema, d->cancel, &err,
-	    "home", home, "slot", slot, NULL);
-	if (err != NULL)
-		return gerr(e, d, err, "looking up the store key");
-	return 0;
+	return ss_find(d, svc, &store_schema, secret_attributes_build(
+	    &store_schema, "home", home, "slot", slot, NULL), keyp,
+	    "looking up the store key", e);
 }
 
 static int
@@ -475,7 +547,7 @@ store_key_secret(const char *datadir, const char *home, uint8_t key[32],
 		secmem_wipe(key, 32);
 		return r;
 	}
-	if ((r = ss_lookup(&d, home, "current", &hex, e)) != 0)
+	if ((r = ss_lookup(&d, svc, home, "current", &hex, e)) != 0)
 		goto out;
 	if (hex != NULL) {
 		if (hex_decode(hex, key, 32) != 0)
@@ -610,7 +682,7 @@ keys_store_key_commit(const char *datadir, int passphrase, struct smerr *e)
 	keys_keyring_forget(datadir);	/* the passphrase no longer keys it */
 	if ((r = ss_open(&d, &svc, e)) != 0)
 		goto out;
-	if ((r = ss_lookup(&d, home, "next", &hex, e)) == 0) {
+	if ((r = ss_lookup(&d, svc, home, "next", &hex, e)) == 0) {
 		if (hex == NULL || hex_decode(hex, key, 32) != 0)
 			r = smerr_set(e, SMERR_SECRET, "the new store key is "
 			    "missing from the Secret Service");
@@ -660,7 +732,7 @@ keys_store_key_pending(const char *datadir, const struct buf *pass,
 	}
 	if ((r = ss_open(&d, &svc, e)) != 0)
 		goto out;
-	if ((r = ss_lookup(&d, home, "next", &hex, e)) == 0) {
+	if ((r = ss_lookup(&d, svc, home, "next", &hex, e)) == 0) {
 		if (hex == NULL)
 			r = smerr_set(e, SMERR_NOTFOUND, "no change of key "
 			    "pending");
@@ -684,19 +756,16 @@ keys_password_get(const char *account, char **pwp, struct smerr *e)
 {
 	struct deadline	 d;
 	SecretService	*svc = NULL;
-	GError		*err = NULL;
 	gchar		*pw = NULL;
 	int		 r;
 
 	*pwp = NULL;
 	if ((r = ss_open(&d, &svc, e)) != 0)
 		return r;
-	pw = secret_password_lookup_sync(&password_schema, d.cancel, &err,
-	    "account", account, NULL);
-	if (err != NULL) {
-		r = gerr(e, &d, err, "looking up a password");
+	if ((r = ss_find(&d, svc, &password_schema, secret_attributes_build(
+	    &password_schema, "account", account, NULL), &pw,
+	    "looking up a password", e)) != 0)
 		goto out;
-	}
 	if (pw == NULL) {
 		r = smerr_set(e, SMERR_NOTFOUND, "no password for %s in the "
 		    "Secret Service", account);
