@@ -23,6 +23,15 @@ check_fails() {
 	if "$@" >"$T/.out" 2>"$T/.err"; then notok "$_what"; else ok "$_what"; fi
 }
 
+# clock_ahead OFFSET command...: runs the command with its clock OFFSET
+# (faketime's "+7s") ahead, for a test that needs time to pass; the
+# sanitizer runtime then accepts libfaketime preloaded ahead of it.
+clock_ahead() {
+	_off=$1; shift
+	ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+	    faketime -f "$_off" "$@"
+}
+
 # check_eq "what" expected actual
 check_eq() {
 	if [ "$2" = "$3" ]; then ok "$1"; else
