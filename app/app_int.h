@@ -138,28 +138,32 @@ void	 app_headers_to_msg(const struct app_headers *h, struct store_msg *m);
 /* Reads the fields of every message stored without them (format 3). */
 int	 app_headers_upgrade(struct store *st, struct smerr *e);
 
-/* Command entry points (app/cmd-*.c). */
-int	 cmd_config_check(struct cli *, int, char **);
+/*
+ * The commands (app/cmd-*.c): each file's entries, one per usage line,
+ * beside its code; app/cli.c lists them in --help's order.
+ */
+extern const struct cli_cmd cmd_config_entry;
+extern const struct cli_cmd cmd_keys_import_entry, cmd_keys_trust_entry;
+extern const struct cli_cmd cmd_keys_list_entry, cmd_keys_lookup_entry;
+extern const struct cli_cmd cmd_sync_entry;
+extern const struct cli_cmd cmd_list_entry, cmd_show_entry;
+extern const struct cli_cmd cmd_search_entry, cmd_flag_entry;
+extern const struct cli_cmd cmd_store_entry;
+extern const struct cli_cmd cmd_inspect_entry;
+extern const struct cli_cmd cmd_send_entry, cmd_send_draft_entry;
+extern const struct cli_cmd cmd_outbox_entry;
+extern const struct cli_cmd cmd_draft_entry;
+extern const struct cli_cmd cmd_reply_entry, cmd_forward_entry;
+extern const struct cli_cmd cmd_export_entry;
+extern const struct cli_cmd cmd_move_entry, cmd_copy_entry, cmd_delete_entry;
+extern const struct cli_cmd cmd_setup_entry;
+extern const struct cli_cmd cmd_check_entry;
+/* Called by other commands too (keys lookup, list --outbox, setup). */
 int	 cmd_keys(struct cli *, int, char **);
 int	 cmd_keys_lookup(struct cli *, int, char **);
-int	 cmd_sync(struct cli *, int, char **);
-int	 cmd_list(struct cli *, int, char **);
-int	 cmd_show(struct cli *, int, char **);
-int	 cmd_search(struct cli *, int, char **);
-int	 cmd_flag(struct cli *, int, char **);
-int	 cmd_store(struct cli *, int, char **);
-int	 cmd_inspect(struct cli *, int, char **);
-struct crypto_ctx;
-int	 cmd_send(struct cli *, int, char **), cmd_outbox(struct cli *, int, char **);
+int	 cmd_outbox(struct cli *, int, char **);
 int	 cmd_draft(struct cli *, int, char **);
-int	 cmd_check(struct cli *, int, char **);
-int	 cmd_setup(struct cli *, int, char **);
-int	 cmd_reply(struct cli *, int, char **);
-int	 cmd_forward(struct cli *, int, char **);
-int	 cmd_export(struct cli *, int, char **);
-int	 cmd_move(struct cli *, int, char **);
-int	 cmd_copy(struct cli *, int, char **);
-int	 cmd_delete(struct cli *, int, char **);
+struct crypto_ctx;
 
 /*
  * How check saw one server (app/cmd-check.c): connected (TLSA through

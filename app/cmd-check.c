@@ -123,7 +123,7 @@ put_json(struct buf *out, const struct check_result *r, int first)
 	return 0;
 }
 
-int
+static int
 cmd_check(struct cli *c, int argc, char **argv)
 {
 	static const struct option	 longopts[] = {
@@ -205,3 +205,8 @@ done:
 	dns_free(dns);
 	return rc == 0 ? 0 : cli_fail(c);
 }
+
+const struct cli_cmd cmd_check_entry = {
+	"check", cmd_check, "check [--account NAME] [--json]",
+	"connect to the account's servers, show how each was authenticated"
+};

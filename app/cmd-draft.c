@@ -291,3 +291,9 @@ cmd_draft(struct cli *c, int argc, char **argv)
 	store_close(st);
 	return r == 0 ? 0 : cli_fail(c);
 }
+
+const struct cli_cmd cmd_draft_entry = {
+	"draft", cmd_draft, "draft save FILE|- | draft list [--json] | "
+	    "draft show ID | draft delete ID",
+	"drafts, kept in the encrypted store"
+};

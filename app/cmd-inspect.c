@@ -396,7 +396,7 @@ cli_revoke_close(struct app_revoke *rv)
 	app_revoke_free(rv);
 }
 
-int
+static int
 cmd_inspect(struct cli *c, int argc, char **argv)
 {
 	static const struct option	 longopts[] = {
@@ -485,3 +485,8 @@ out:
 	store_close(st);
 	return rc;
 }
+
+const struct cli_cmd cmd_inspect_entry = {
+	"inspect", cmd_inspect, "inspect [--json] [--time WHEN] FILE|-...",
+	"verify, decrypt and judge a message"
+};

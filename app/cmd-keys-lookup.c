@@ -271,6 +271,11 @@ out:
 	return r;
 }
 
+const struct cli_cmd cmd_keys_lookup_entry = {
+	"keys", cmd_keys, "keys lookup [--json] [--refresh] ADDRESS",
+	"certificates for an address: key store, then SMIMEA"
+};
+
 enum crypto_dane
 cli_dane_hook(void *arg, const char *address, const uint8_t *der, size_t len)
 {

@@ -278,3 +278,17 @@ cmd_keys(struct cli *c, int argc, char **argv)
 		return cmd_keys_lookup(c, argc - 1, argv + 1);
 	return cli_usage(c);
 }
+
+const struct cli_cmd cmd_keys_import_entry = {
+	"keys", cmd_keys, "keys import FILE.p12|FILE.pem [--passphrase-file F]",
+	"import your identity, or a peer's certificate"
+};
+
+const struct cli_cmd cmd_keys_trust_entry = {
+	"keys", cmd_keys, "keys trust CA.pem", "add a trust anchor"
+};
+
+const struct cli_cmd cmd_keys_list_entry = {
+	"keys", cmd_keys, "keys list [--json]",
+	"list identities, certificates and trust anchors"
+};

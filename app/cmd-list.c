@@ -661,7 +661,7 @@ out:
 	return r;
 }
 
-int
+static int
 cmd_list(struct cli *c, int argc, char **argv)
 {
 	struct lister	 l;
@@ -696,7 +696,13 @@ cmd_list(struct cli *c, int argc, char **argv)
 	return r;
 }
 
-int
+const struct cli_cmd cmd_list_entry = {
+	"list", cmd_list, "list [--json] [--account NAME] [--folder NAME] "
+	    "[--thread | --sort date|from|subject|size] [--reverse] [QUERY]",
+	"the messages of a folder (default INBOX)"
+};
+
+static int
 cmd_search(struct cli *c, int argc, char **argv)
 {
 	struct lister	 l;
@@ -714,6 +720,12 @@ cmd_search(struct cli *c, int argc, char **argv)
 	free(query);
 	return r;
 }
+
+const struct cli_cmd cmd_search_entry = {
+	"search", cmd_search, "search [--json] [--account NAME] QUERY",
+	"search every folder: words, from: to: subject: signer: is: "
+	    "after: before:, OR, -, ( )"
+};
 
 /*
  * The members an older verdict lacks, as what they mean: the header shown
@@ -807,7 +819,7 @@ show_html(struct cli *c, const struct store_msg *m, char **htmlp)
 	return r;
 }
 
-int
+static int
 cmd_show(struct cli *c, int argc, char **argv)
 {
 	struct store		*st = NULL;
@@ -876,6 +888,10 @@ out:
 	return r;
 }
 
+const struct cli_cmd cmd_show_entry = {
+	"show", cmd_show, "show [--json] ID", "a stored message and its verdict"
+};
+
 /*
  * IMAP's system flags by their names, with or without the backslash;
  * NULL for a name that only looks like one ("\\Foo"), name itself for a
@@ -938,7 +954,7 @@ flag_apply(struct buf *out, const char *cur, const char *op)
 	return r;
 }
 
-int
+static int
 cmd_flag(struct cli *c, int argc, char **argv)
 {
 	struct store		*st = NULL;
@@ -994,3 +1010,10 @@ out:
 	store_close(st);
 	return r;
 }
+
+const struct cli_cmd cmd_flag_entry = {
+	"flag", cmd_flag, "flag ID [+|-]FLAG...",
+	"change a message's flags (pushed by the next sync); Seen, "
+	    "Flagged, Answered, Deleted and Draft, with or without \\, are "
+	    "IMAP's system flags, other words keywords"
+};

@@ -164,7 +164,7 @@ send_text(struct cli *c, struct send_env *v, const char *account,
 	return r;
 }
 
-int
+static int
 cmd_send(struct cli *c, int argc, char **argv)
 {
 	static const struct option	 longopts[] = {
@@ -246,6 +246,17 @@ out:
 		return 2;
 	return r == 0 ? 0 : cli_fail(c);
 }
+
+const struct cli_cmd cmd_send_entry = {
+	"send", cmd_send, "send [--account NAME] [--sign|--no-sign] "
+	    "[--encrypt|--no-encrypt] [--rsa-pss] [--attach FILE]... FILE|-",
+	"sign, encrypt and submit a message"
+};
+
+const struct cli_cmd cmd_send_draft_entry = {
+	"send", cmd_send, "send [--account NAME] --draft ID",
+	"send a postponed draft"
+};
 
 /* Everything outbox needs per entry, copied out of the store's callback. */
 struct ob_list {
@@ -590,3 +601,9 @@ cmd_outbox(struct cli *c, int argc, char **argv)
 	env_close(&v);
 	return r == 0 ? 0 : cli_fail(c);
 }
+
+const struct cli_cmd cmd_outbox_entry = {
+	"outbox", cmd_outbox, "outbox [--json] [--account NAME] | outbox "
+	    "send [--account NAME] [ID] | outbox delete ID",
+	"queued messages; send them again"
+};

@@ -380,7 +380,7 @@ out:
 	return r;
 }
 
-int
+static int
 cmd_setup(struct cli *c, int argc, char **argv)
 {
 	static const struct option	 longopts[] = {
@@ -440,3 +440,11 @@ cmd_setup(struct cli *c, int argc, char **argv)
 	app_setup_clear(&s);
 	return r == 0 ? 0 : cli_fail(c);
 }
+
+const struct cli_cmd cmd_setup_entry = {
+	"setup", cmd_setup, "setup ADDRESS [--account NAME] [--name NAME] "
+	    "[--user LOGIN] [--password-command CMD] [--password-file F] "
+	    "[--imap URL --smtp URL] [--json]",
+	"first run: find the servers (DNSSEC-signed SRV records), prove "
+	    "them, log in, then add the account"
+};

@@ -139,7 +139,7 @@ summary_json(struct cli *c, const struct app_account *a,
 	return r;
 }
 
-int
+static int
 cmd_sync(struct cli *c, int argc, char **argv)
 {
 	static const struct option	 longopts[] = {
@@ -263,3 +263,8 @@ out:
 	store_close(st);
 	return r;
 }
+
+const struct cli_cmd cmd_sync_entry = {
+	"sync", cmd_sync, "sync [--account NAME] [--folder NAME] [--json]",
+	"fetch, decrypt and judge mail into the encrypted store"
+};
