@@ -239,6 +239,30 @@ int64_t	 cli_msg_id(const char *s);
  */
 struct dns;
 int	 cli_open_dns(struct cli *c, int configured_only, struct dns **dp);
+
+/*
+ * What a command that works for an account opens (app/open.c): the
+ * configuration, the account (name, or the first one when NULL), then as
+ * flags ask the store and key store and a resolver. A resolver that does
+ * not start fails the command when [dns] names it, unless CLI_DNS_SOFT;
+ * otherwise env->dns stays NULL and env->dns_err says why. 0 or SMERR_*
+ * with c->err set (and nothing left open); cli_account_close ends it.
+ */
+#define CLI_OPEN_KEYS		0x01	/* the store and the key store */
+#define CLI_OPEN_DNS		0x02	/* [dns]'s resolver, else the system's */
+#define CLI_OPEN_DNS_CONF	0x04	/* [dns]'s resolver only */
+#define CLI_DNS_SOFT		0x08	/* a resolver that fails is not fatal */
+#define CLI_NEED_IMAP		0x10	/* the account must name an IMAP server */
+struct cli_account_env {
+	const struct app_account	*acct;
+	struct store			*st;
+	struct keys			*k;
+	struct dns			*dns;
+	struct smerr			 dns_err;
+};
+int	 cli_account_open(struct cli *c, const char *account, int flags,
+	    struct cli_account_env *env);
+void	 cli_account_close(struct cli_account_env *env);
 /*
  * SMIMEA for the reader (app/cmd-keys-lookup.c): the hook to give to
  * crypto_ctx_set_dane with a struct cli_dane as its argument. k may be

@@ -86,23 +86,19 @@ struct send_env {
 static int
 env_open(struct cli *c, const char *account, struct send_env *v)
 {
-	struct smerr	 saved;
+	struct cli_account_env	env;
+	int			r;
 
 	memset(v, 0, sizeof(*v));
-	if (cli_config(c) != 0)
-		return c->err.code != 0 ? c->err.code : SMERR_CONFIG;
-	if ((v->o.acct = app_config_account(c->cfg, account)) == NULL)
-		return smerr_set(&c->err, SMERR_CONFIG, account != NULL ?
-		    "no account %s in the configuration" : "no account in the "
-		    "configuration", account);
-	if (cli_open_keys(c, &v->st, &v->k) != 0)
-		return c->err.code;
-	saved = c->err;
-	if (cli_open_dns(c, 0, &v->dns) != 0) {
-		send_warn(NULL, smerr_msg(&c->err));
-		c->err = saved;
-		v->dns = NULL;
-	}
+	if ((r = cli_account_open(c, account, CLI_OPEN_KEYS | CLI_OPEN_DNS |
+	    CLI_DNS_SOFT, &env)) != 0)
+		return r;
+	if (env.dns_err.code != 0)
+		send_warn(NULL, smerr_msg(&env.dns_err));
+	v->o.acct = env.acct;
+	v->st = env.st;
+	v->k = env.k;
+	v->dns = env.dns;
 	v->o.home = c->confdir;
 	v->o.store = v->st;
 	v->o.keys = v->k;

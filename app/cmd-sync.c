@@ -151,9 +151,10 @@ cmd_sync(struct cli *c, int argc, char **argv)
 	const struct app_account	*a;
 	struct sync_opts		 o;
 	struct sync_stats		 s;
-	struct store			*st = NULL;
-	struct keys			*k = NULL;
-	struct dns			*dns = NULL;
+	struct cli_account_env		 env;
+	struct store			*st;
+	struct keys			*k;
+	struct dns			*dns;
 	struct app_revoke		*rv = NULL;
 	struct bar			 bar;
 	struct timespec			 t0, t1;
@@ -181,22 +182,14 @@ cmd_sync(struct cli *c, int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage(c);
-	if (cli_config(c) != 0)
+	if (cli_account_open(c, acct, CLI_NEED_IMAP | CLI_OPEN_KEYS |
+	    CLI_OPEN_DNS_CONF, &env) != 0)
 		goto fail;
-	if ((a = app_config_account(c->cfg, acct)) == NULL) {
-		smerr_set(&c->err, SMERR_CONFIG, acct != NULL ? "no account "
-		    "named %s" : "no account configured%s", acct != NULL ?
-		    acct : "");
-		goto fail;
-	}
-	if (!a->has_imap) {
-		smerr_set(&c->err, SMERR_CONFIG, "account %s has no imap "
-		    "server", a->name);
-		goto fail;
-	}
-	if (cli_open_keys(c, &st, &k) != 0 ||
-	    cli_open_dns(c, 1, &dns) != 0 ||
-	    app_revoke_new(c->cfg, st, dns, &rv, &c->err) != 0 ||
+	a = env.acct;
+	st = env.st;
+	k = env.k;
+	dns = env.dns;
+	if (app_revoke_new(c->cfg, st, dns, &rv, &c->err) != 0 ||
 	    cli_password(c, a, &pw, &typed) != 0)
 		goto fail;
 	memset(&o, 0, sizeof(o));
@@ -258,9 +251,7 @@ out:
 	if (pw != NULL)
 		secmem_strfree(pw);
 	cli_revoke_close(rv);
-	dns_free(dns);
-	keys_close(k);
-	store_close(st);
+	cli_account_close(&env);
 	return r;
 }
 

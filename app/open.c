@@ -23,6 +23,7 @@
 #include "base/text.h"
 #include "store/store.h"
 #include "keys/keys.h"
+#include "net/dns.h"
 #include "app/app_int.h"
 
 #define PASS_MAX	4096
@@ -377,4 +378,57 @@ cli_open_keys(struct cli *c, struct store **stp, struct keys **kp)
 		*stp = NULL;
 	}
 	return r;
+}
+
+static int
+account_dns(struct cli *c, int flags, struct cli_account_env *env)
+{
+	struct smerr	saved = c->err;
+
+	if ((flags & (CLI_OPEN_DNS | CLI_OPEN_DNS_CONF)) == 0 ||
+	    cli_open_dns(c, (flags & CLI_OPEN_DNS) == 0, &env->dns) == 0)
+		return 0;
+	if (c->cfg->dns.present && (flags & CLI_DNS_SOFT) == 0)
+		return c->err.code;
+	env->dns_err = c->err;
+	c->err = saved;
+	env->dns = NULL;
+	return 0;
+}
+
+int
+cli_account_open(struct cli *c, const char *account, int flags,
+    struct cli_account_env *env)
+{
+	int	r;
+
+	memset(env, 0, sizeof(*env));
+	if (cli_config(c) != 0)
+		return c->err.code != 0 ? c->err.code : SMERR_CONFIG;
+	if ((env->acct = app_config_account(c->cfg, account)) == NULL)
+		return smerr_set(&c->err, SMERR_CONFIG, account != NULL ?
+		    "no account named %s" : "no account configured%s",
+		    account != NULL ? account : "");
+	if ((flags & CLI_NEED_IMAP) && !env->acct->has_imap)
+		return smerr_set(&c->err, SMERR_CONFIG, "account %s has no "
+		    "imap server", env->acct->name);
+	if ((flags & CLI_OPEN_KEYS) &&
+	    (r = cli_open_keys(c, &env->st, &env->k)) != 0)
+		return r;
+	if ((r = account_dns(c, flags, env)) != 0) {
+		cli_account_close(env);
+		return r;
+	}
+	return 0;
+}
+
+void
+cli_account_close(struct cli_account_env *env)
+{
+	dns_free(env->dns);
+	keys_close(env->k);
+	store_close(env->st);
+	env->dns = NULL;
+	env->k = NULL;
+	env->st = NULL;
 }
