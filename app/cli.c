@@ -351,7 +351,7 @@ mkdir_private(const char *dir, struct smerr *e)
 	char	*p, *s;
 
 	if ((s = strdup(dir)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	for (p = s + 1; *p != '\0'; p++) {
 		if (*p != '/')
 			continue;
@@ -422,7 +422,7 @@ app_dirs(const char *home, char **confdir, char **datadir, struct smerr *e)
 		*datadir = xdg_dir("XDG_DATA_HOME", ".local/share");
 	}
 	if (*confdir == NULL || *datadir == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto fail;
 	}
 	if ((r = mkdir_private(*confdir, e)) != 0 ||
@@ -447,7 +447,7 @@ cli_config(struct cli *c)
 	if (c->cfg != NULL)
 		return 0;
 	if (asprintf(&path, "%s/config", c->confdir) == -1)
-		return smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(&c->err);
 	r = app_config_load(path, c->confdir, &c->cfg, &c->err);
 	free(path);
 	return r;

@@ -69,7 +69,7 @@ app_check_server(const struct app_account *a, const char *home,
 	so.acct = a;
 	so.home = home;
 	if (typed != NULL && (pw = strdup(typed)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	if (pw == NULL && (r = send_password(&so, as, &pw, e)) != 0)
@@ -166,7 +166,7 @@ cmd_check(struct cli *c, int argc, char **argv)
 		r = app_check_server(a, c->confdir, dns, c->cfg->dns.present,
 		    0, NULL, &res[1], &c->err);
 	if ((out = buf_new(0)) == NULL) {
-		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		smerr_nomem(&c->err);
 		goto done;
 	}
 	if (json) {
@@ -176,11 +176,11 @@ cmd_check(struct cli *c, int argc, char **argv)
 		    put_json(out, &res[0], 0) != 0 ||
 		    put_json(out, &res[1], 0) != 0 ||
 		    buf_putc(out, '}') != 0) {
-			smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+			smerr_nomem(&c->err);
 			goto done;
 		}
 	} else if (put_text(out, &res[0]) != 0 || put_text(out, &res[1]) != 0) {
-		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		smerr_nomem(&c->err);
 		goto done;
 	}
 	if (buf_len(out) > 0 && cli_print(c, out) != 0)

@@ -68,7 +68,7 @@ keys_import(struct cli *c, int argc, char **argv, enum keys_kind kind)
 		if (cli_read_passfile(pfile, &pass, &c->err) != 0)
 			goto fail;
 		if ((p12pass = buf_strdup(pass)) == NULL) {
-			smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+			smerr_nomem(&c->err);
 			goto fail;
 		}
 	}
@@ -80,7 +80,7 @@ keys_import(struct cli *c, int argc, char **argv, enum keys_kind kind)
 		    &pass, &c->err) != 0)
 			goto fail;
 		if ((p12pass = buf_strdup(pass)) == NULL) {
-			smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+			smerr_nomem(&c->err);
 			goto fail;
 		}
 		r = keys_import_path(k, argv[optind], kind, p12pass, &c->err);
@@ -235,7 +235,7 @@ keys_list(struct cli *c, int argc, char **argv)
 	l.c = c;
 	l.k = k;
 	if ((l.out = buf_new(0)) == NULL) {
-		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		smerr_nomem(&c->err);
 		goto fail;
 	}
 	if (l.json)
@@ -244,7 +244,7 @@ keys_list(struct cli *c, int argc, char **argv)
 	    &l, &c->err) != 0)
 		goto fail;
 	if (l.err) {
-		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		smerr_nomem(&c->err);
 		goto fail;
 	}
 	if (l.json) {

@@ -406,7 +406,7 @@ list_finish(struct lister *l)
 		    SMERR_NOMEM, l->err == SMERR_IO ? "writing output" :
 		    "out of memory");
 	if (l->json && buf_puts(l->out, "]\n") != 0)
-		return smerr_set(&l->c->err, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(&l->c->err);
 	if (buf_len(l->out) > 0 &&
 	    fwrite(buf_data(l->out), 1, buf_len(l->out), stdout) !=
 	    buf_len(l->out))
@@ -622,7 +622,7 @@ list_run(struct cli *c, struct lister *l, const char *folder,
 	}
 	if ((l->out = buf_new(0)) == NULL ||
 	    (l->scratch = buf_new(0)) == NULL) {
-		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		smerr_nomem(&c->err);
 		goto fail;
 	}
 	if (l->account != NULL && (cli_config(c) != 0 ||
@@ -837,7 +837,7 @@ cmd_show(struct cli *c, int argc, char **argv)
 	if (*argv[i] == '\0' || *end != '\0' || id <= 0)
 		return cli_usage(c);
 	if ((out = buf_new(0)) == NULL) {
-		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		smerr_nomem(&c->err);
 		goto fail;
 	}
 	if (cli_open_store(c, &st) != 0 ||
@@ -871,7 +871,7 @@ cmd_show(struct cli *c, int argc, char **argv)
 			    TEXT_MULTILINE);
 	}
 	if (r != 0) {
-		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		smerr_nomem(&c->err);
 		goto fail;
 	}
 	if (cli_print(c, out) != 0)
@@ -970,7 +970,7 @@ cmd_flag(struct cli *c, int argc, char **argv)
 	if (*argv[1] == '\0' || *end != '\0' || id <= 0)
 		return cli_usage(c);
 	if ((a = buf_new(8192)) == NULL || (b = buf_new(8192)) == NULL) {
-		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		smerr_nomem(&c->err);
 		goto fail;
 	}
 	if (cli_open_store(c, &st) != 0 ||

@@ -81,7 +81,7 @@ draft_run(struct cli *c, int64_t id, enum app_draft_kind kind, int json)
 	if (json) {
 		if ((out = buf_new_secret(0)) == NULL ||
 		    draft_json(out, d) != 0) {
-			smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+			smerr_nomem(&c->err);
 			goto out;
 		}
 		r = cli_print(c, out);

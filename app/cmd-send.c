@@ -54,7 +54,7 @@ cli_read_message(struct cli *c, const char *path, struct buf **bp)
 	int	 fd, r;
 
 	if ((*bp = buf_new(SEND_MAX_INPUT)) == NULL)
-		return smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(&c->err);
 	if (strcmp(path, "-") == 0)
 		fd = STDIN_FILENO;
 	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
@@ -153,7 +153,7 @@ send_text(struct cli *c, struct send_env *v, const char *account,
 	    buf_printf(out, "sent %s to %zu recipient%s, %s, %s", q.msgid,
 	    q.nrcpt, q.nrcpt == 1 ? "" : "s", q.is_signed ? "signed" :
 	    "not signed", q.cipher != NULL ? q.cipher : "not encrypted") != 0)
-		r = smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(&c->err);
 	else
 		r = cli_print(c, out);
 	buf_free(out);
@@ -380,7 +380,7 @@ outbox_list(struct cli *c, struct send_env *v, int json)
 	if (store_outbox_foreach(v->st, ob_cb, &l, &c->err) != 0)
 		goto out;
 	if (l.oom || (out = buf_new(0)) == NULL) {
-		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		smerr_nomem(&c->err);
 		goto out;
 	}
 	if (json && judge_ctx(v->k, &ctx, &c->err) != 0)
@@ -452,7 +452,7 @@ outbox_list(struct cli *c, struct send_env *v, int json)
 	r = cli_print(c, out);
 	goto out;
 oom:
-	smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+	smerr_nomem(&c->err);
 	r = SMERR_NOMEM;
 out:
 	crypto_ctx_free(ctx);

@@ -100,7 +100,7 @@ cli_password(struct cli *c, const struct app_account *a, char **pwp,
 		*typed = 1;
 	if ((*pwp = buf_strdup(pw)) == NULL) {
 		buf_free(pw);
-		return smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(&c->err);
 	}
 	buf_free(pw);
 	if ((fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY)) == -1)
@@ -125,7 +125,7 @@ summary_json(struct cli *c, const struct app_account *a,
 	int		 r;
 
 	if ((b = buf_new(0)) == NULL)
-		return smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(&c->err);
 	buf_putc(b, '{');
 	json_key(b, "account", 1);
 	json_str(b, a->name);

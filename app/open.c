@@ -44,7 +44,7 @@ cli_read_passfile(const char *path, struct buf **passp, struct smerr *e)
 	}
 	if ((b = buf_new_secret(PASS_MAX)) == NULL) {
 		close(fd);
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	}
 	r = buf_read_fd(b, fd);
 	close(fd);
@@ -122,7 +122,7 @@ cli_ask_secret(const char *prompt, int twice, struct buf **passp,
 		    "SEALMAIL_PASSPHRASE_FILE");
 	if ((a = buf_new_secret(PASS_MAX)) == NULL ||
 	    (b = buf_new_secret(PASS_MAX)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	if ((r = tty_read(fd, prompt, a, e)) != 0)
