@@ -43,7 +43,7 @@ app_signature_put(const struct app_account *a, struct buf *out,
 	if (a == NULL || a->signature == NULL)
 		return 0;
 	if ((sig = buf_new(SIGNATURE_MAX)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	if ((fd = open(a->signature, O_RDONLY | O_CLOEXEC)) == -1) {
 		r = smerr_set(e, SMERR_IO, "signature %s: %s", a->signature,
 		    strerror(errno));
@@ -200,7 +200,7 @@ app_alias_load(const char *path, struct app_addrs *b, struct smerr *e)
 	int		 fd, r;
 
 	if ((t = buf_new(ALIAS_FILE_MAX)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		r = smerr_set(e, SMERR_IO, "alias %s: %s", path,
 		    strerror(errno));
@@ -372,7 +372,7 @@ app_query_cmd_run(const char *cmd, const char *prefix, struct app_addrs *b,
 		return 0;
 	if ((c = buf_new(0)) == NULL || (out = buf_new(QUERY_OUT_MAX)) ==
 	    NULL || query_command(cmd, prefix, c) != 0) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	if (pipe2(p, O_CLOEXEC) == -1 || (pid = fork()) == -1) {

@@ -153,29 +153,33 @@ void	 app_headers_to_msg(const struct app_headers *h, struct store_msg *m);
 /* Reads the fields of every message stored without them (format 3). */
 int	 app_headers_upgrade(struct store *st, struct smerr *e);
 
-/* Command entry points (app/cmd-*.c). */
-int	 cmd_config_check(struct cli *, int, char **);
+/*
+ * The commands (app/cmd-*.c): each file's entries, one per usage line,
+ * beside its code; app/cli.c lists them in --help's order.
+ */
+extern const struct cli_cmd cmd_config_entry;
+extern const struct cli_cmd cmd_keys_import_entry, cmd_keys_pkcs11_entry;
+extern const struct cli_cmd cmd_keys_trust_entry;
+extern const struct cli_cmd cmd_keys_list_entry, cmd_keys_lookup_entry;
+extern const struct cli_cmd cmd_sync_entry;
+extern const struct cli_cmd cmd_list_entry, cmd_show_entry;
+extern const struct cli_cmd cmd_search_entry, cmd_flag_entry;
+extern const struct cli_cmd cmd_store_entry;
+extern const struct cli_cmd cmd_inspect_entry;
+extern const struct cli_cmd cmd_send_entry, cmd_send_draft_entry;
+extern const struct cli_cmd cmd_outbox_entry;
+extern const struct cli_cmd cmd_draft_entry;
+extern const struct cli_cmd cmd_reply_entry, cmd_forward_entry;
+extern const struct cli_cmd cmd_export_entry;
+extern const struct cli_cmd cmd_move_entry, cmd_copy_entry, cmd_delete_entry;
+extern const struct cli_cmd cmd_setup_entry, cmd_watch_entry;
+extern const struct cli_cmd cmd_check_entry;
+/* Called by other commands too (keys lookup, list --outbox, setup). */
 int	 cmd_keys(struct cli *, int, char **);
 int	 cmd_keys_lookup(struct cli *, int, char **);
-int	 cmd_sync(struct cli *, int, char **);
-int	 cmd_list(struct cli *, int, char **);
-int	 cmd_show(struct cli *, int, char **);
-int	 cmd_search(struct cli *, int, char **);
-int	 cmd_flag(struct cli *, int, char **);
-int	 cmd_store(struct cli *, int, char **);
-int	 cmd_inspect(struct cli *, int, char **);
-struct crypto_ctx;
-int	 cmd_send(struct cli *, int, char **), cmd_outbox(struct cli *, int, char **);
+int	 cmd_outbox(struct cli *, int, char **);
 int	 cmd_draft(struct cli *, int, char **);
-int	 cmd_check(struct cli *, int, char **);
-int	 cmd_setup(struct cli *, int, char **);
-int	 cmd_watch(struct cli *, int, char **);
-int	 cmd_reply(struct cli *, int, char **);
-int	 cmd_forward(struct cli *, int, char **);
-int	 cmd_export(struct cli *, int, char **);
-int	 cmd_move(struct cli *, int, char **);
-int	 cmd_copy(struct cli *, int, char **);
-int	 cmd_delete(struct cli *, int, char **);
+struct crypto_ctx;
 
 /*
  * How check saw one server (app/cmd-check.c): connected (TLSA through
@@ -251,6 +255,30 @@ int64_t	 cli_msg_id(const char *s);
  */
 struct dns;
 int	 cli_open_dns(struct cli *c, int configured_only, struct dns **dp);
+
+/*
+ * What a command that works for an account opens (app/open.c): the
+ * configuration, the account (name, or the first one when NULL), then as
+ * flags ask the store and key store and a resolver. A resolver that does
+ * not start fails the command when [dns] names it, unless CLI_DNS_SOFT;
+ * otherwise env->dns stays NULL and env->dns_err says why. 0 or SMERR_*
+ * with c->err set (and nothing left open); cli_account_close ends it.
+ */
+#define CLI_OPEN_KEYS		0x01	/* the store and the key store */
+#define CLI_OPEN_DNS		0x02	/* [dns]'s resolver, else the system's */
+#define CLI_OPEN_DNS_CONF	0x04	/* [dns]'s resolver only */
+#define CLI_DNS_SOFT		0x08	/* a resolver that fails is not fatal */
+#define CLI_NEED_IMAP		0x10	/* the account must name an IMAP server */
+struct cli_account_env {
+	const struct app_account	*acct;
+	struct store			*st;
+	struct keys			*k;
+	struct dns			*dns;
+	struct smerr			 dns_err;
+};
+int	 cli_account_open(struct cli *c, const char *account, int flags,
+	    struct cli_account_env *env);
+void	 cli_account_close(struct cli_account_env *env);
 /*
  * SMIMEA for the reader (app/cmd-keys-lookup.c): the hook to give to
  * crypto_ctx_set_dane with a struct cli_dane as its argument. k may be

@@ -71,7 +71,7 @@ app_file_load(const char *path, struct app_file *f, struct smerr *e)
 	if ((f->name = strdup(base)) == NULL ||
 	    (f->data = buf_new(ATTACH_MAX)) == NULL) {
 		app_file_clear(f);
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	}
 	f->ctype = app_attach_type(base);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {

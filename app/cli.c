@@ -19,69 +19,34 @@
 #include "app/agent.h"
 #include "app/app_int.h"
 
-static const struct cli_cmd cli_cmds[] = {
-	{ "config", cmd_config_check, "config check",
-	    "check the configuration file and print the accounts" },
-	{ "keys", cmd_keys, "keys import FILE.p12|FILE.pem [--passphrase-file F]",
-	    "import your identity, or a peer's certificate" },
-	{ "keys", cmd_keys, "keys import 'pkcs11:token=T;object=O' [CERT] "
-	    "[--pin-file F]",
-	    "an identity whose key stays on a PKCS#11 token" },
-	{ "keys", cmd_keys, "keys trust CA.pem", "add a trust anchor" },
-	{ "keys", cmd_keys, "keys list [--json]",
-	    "list identities, certificates and trust anchors" },
-	{ "keys", cmd_keys, "keys lookup [--json] [--refresh] ADDRESS",
-	    "certificates for an address: key store, then SMIMEA" },
-	{ "sync", cmd_sync, "sync [--account NAME] [--folder NAME] [--json]",
-	    "fetch, decrypt and judge mail into the encrypted store" },
-	{ "list", cmd_list, "list [--json] [--account NAME] [--folder NAME] "
-	    "[--thread | --sort date|from|subject|size] [--reverse] [QUERY]",
-	    "the messages of a folder (default INBOX)" },
-	{ "show", cmd_show, "show [--json] ID", "a stored message and its verdict" },
-	{ "search", cmd_search, "search [--json] [--account NAME] QUERY",
-	    "search every folder: words, from: to: subject: signer: is: "
-	    "after: before:, OR, -, ( )" },
-	{ "flag", cmd_flag, "flag ID [+|-]FLAG...",
-	    "change a message's flags (pushed by the next sync); Seen, "
-	    "Flagged, Answered, Deleted and Draft, with or without \\, are "
-	    "IMAP's system flags, other words keywords" },
-	{ "store", cmd_store, "store check|keyring|passphrase "
-	    "[--new-passphrase-file F]",
-	    "check the store, or change how its key is kept" },
-	{ "inspect", cmd_inspect, "inspect [--json] [--time WHEN] FILE|-...",
-	    "verify, decrypt and judge a message" },
-	{ "send", cmd_send, "send [--account NAME] [--sign|--no-sign] "
-	    "[--encrypt|--no-encrypt] [--rsa-pss] [--attach FILE]... FILE|-",
-	    "sign, encrypt and submit a message" },
-	{ "send", cmd_send, "send [--account NAME] --draft ID",
-	    "send a postponed draft" },
-	{ "draft", cmd_draft, "draft save FILE|- | draft list [--json] | "
-	    "draft show ID | draft delete ID",
-	    "drafts, kept in the encrypted store" },
-	{ "reply", cmd_reply, "reply [--all|--list] [--json] ID",
-	    "a reply to a stored message, as a draft on stdout" },
-	{ "forward", cmd_forward, "forward [--attach] [--json] ID",
-	    "a forward of a stored message, as a draft on stdout" },
-	{ "export", cmd_export, "export ID",
-	    "the stored (decrypted) message on stdout" },
-	{ "move", cmd_move, "move ID FOLDER",
-	    "move a message to another folder, here and on the server" },
-	{ "copy", cmd_copy, "copy ID FOLDER",
-	    "copy a message to another folder, here and on the server" },
-	{ "delete", cmd_delete, "delete ID",
-	    "move a message to Trash (from Trash: remove it for good)" },
-	{ "outbox", cmd_outbox, "outbox [--json] [--account NAME] | outbox "
-	    "send [--account NAME] [ID] | outbox delete ID",
-	    "queued messages; send them again" },
-	{ "setup", cmd_setup, "setup ADDRESS [--account NAME] [--name NAME] "
-	    "[--user LOGIN] [--password-command CMD] [--password-file F] "
-	    "[--imap URL --smtp URL] [--json]",
-	    "first run: find the servers (DNSSEC-signed SRV records), prove "
-	    "them, log in, then add the account" },
-	{ "watch", cmd_watch, "watch",
-	    "sync, then wait for new mail (IMAP IDLE) and sync it; what the "
-	    "terminal program runs in the background" },
-	{ "check", cmd_check, "check [--account NAME] [--json]", "connect to the account's servers, show how each was authenticated" },
+/* The commands, in the order --help lists them (each beside its code). */
+static const struct cli_cmd *const cli_cmds[] = {
+	&cmd_config_entry,
+	&cmd_keys_import_entry,
+	&cmd_keys_pkcs11_entry,
+	&cmd_keys_trust_entry,
+	&cmd_keys_list_entry,
+	&cmd_keys_lookup_entry,
+	&cmd_sync_entry,
+	&cmd_list_entry,
+	&cmd_show_entry,
+	&cmd_search_entry,
+	&cmd_flag_entry,
+	&cmd_store_entry,
+	&cmd_inspect_entry,
+	&cmd_send_entry,
+	&cmd_send_draft_entry,
+	&cmd_draft_entry,
+	&cmd_reply_entry,
+	&cmd_forward_entry,
+	&cmd_export_entry,
+	&cmd_move_entry,
+	&cmd_copy_entry,
+	&cmd_delete_entry,
+	&cmd_outbox_entry,
+	&cmd_setup_entry,
+	&cmd_watch_entry,
+	&cmd_check_entry,
 };
 
 /*
@@ -129,8 +94,8 @@ cli_usage_all(FILE *fp)
 	    "Commands:\n");
 	for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++) {
 		fputs("  sealmail", fp);
-		cli_wrap(fp, 11, 6, cli_cmds[i].usage);
-		cli_wrap(fp, 0, 8, cli_cmds[i].help);
+		cli_wrap(fp, 11, 6, cli_cmds[i]->usage);
+		cli_wrap(fp, 0, 8, cli_cmds[i]->help);
 	}
 	fprintf(fp, "\nExit status: 0 done, 1 failed (the last line on stderr "
 	    "says why),\n2 usage error. See sealmail(1) and sealmail.conf(5)."
@@ -167,9 +132,9 @@ cli_option_kind(const char *name, const char *opt)
 		    (global[i][n] == ' ' || global[i][n] == '\0'))
 			return global[i][n] == ' ' ? 2 : 1;
 	for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++) {
-		if (strcmp(cli_cmds[i].name, name) != 0)
+		if (strcmp(cli_cmds[i]->name, name) != 0)
 			continue;
-		for (p = cli_cmds[i].usage; (p = strstr(p, "--")) != NULL;
+		for (p = cli_cmds[i]->usage; (p = strstr(p, "--")) != NULL;
 		    p += 2)
 			if (strncmp(p, opt, n) == 0 &&
 			    strchr(" |]", p[n]) != NULL)
@@ -326,9 +291,9 @@ cli_usage_why(struct cli *c)
 	}
 	n = cli_positional(c, args, 16);
 	for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++) {
-		if (strcmp(cli_cmds[i].name, c->cmd) != 0)
+		if (strcmp(cli_cmds[i]->name, c->cmd) != 0)
 			continue;
-		fit = cli_usage_fit(cli_cmds[i].usage, args, n, missing,
+		fit = cli_usage_fit(cli_cmds[i]->usage, args, n, missing,
 		    sizeof(missing), &bad, &lit);
 		if (fit == 0 && islower((unsigned char)*missing) && n == 1) {
 			/* No subcommand: name every one, once. */
@@ -365,9 +330,9 @@ cli_usage(struct cli *c)
 	size_t	i;
 
 	for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++)
-		if (c->cmd != NULL && strcmp(cli_cmds[i].name, c->cmd) == 0)
+		if (c->cmd != NULL && strcmp(cli_cmds[i]->name, c->cmd) == 0)
 			fprintf(stderr, "usage: sealmail [--home DIR] %s\n",
-			    cli_cmds[i].usage);
+			    cli_cmds[i]->usage);
 	if (c->cmd != NULL)
 		cli_usage_why(c);
 	return 2;
@@ -391,7 +356,7 @@ mkdir_private(const char *dir, struct smerr *e)
 	char	*p, *s;
 
 	if ((s = strdup(dir)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	for (p = s + 1; *p != '\0'; p++) {
 		if (*p != '/')
 			continue;
@@ -462,7 +427,7 @@ app_dirs(const char *home, char **confdir, char **datadir, struct smerr *e)
 		*datadir = xdg_dir("XDG_DATA_HOME", ".local/share");
 	}
 	if (*confdir == NULL || *datadir == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto fail;
 	}
 	if ((r = mkdir_private(*confdir, e)) != 0 ||
@@ -487,7 +452,7 @@ cli_config(struct cli *c)
 	if (c->cfg != NULL)
 		return 0;
 	if (asprintf(&path, "%s/config", c->confdir) == -1)
-		return smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(&c->err);
 	r = app_config_load(path, c->confdir, &c->cfg, &c->err);
 	free(path);
 	return r;
@@ -584,7 +549,7 @@ app_cli_main(int argc, char **argv, struct app_opts *o)
 	memset(&c, 0, sizeof(c));
 	c.cmd = argv[optind];
 	for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++)
-		if (strcmp(cli_cmds[i].name, c.cmd) == 0)
+		if (strcmp(cli_cmds[i]->name, c.cmd) == 0)
 			break;
 	if (i == sizeof(cli_cmds) / sizeof(cli_cmds[0])) {
 		cli_usage_all(stderr);
@@ -607,7 +572,7 @@ app_cli_main(int argc, char **argv, struct app_opts *o)
 	cmdarg = optind;
 	optind = 1;		/* each command parses its own options */
 	cli_tokens_begin(&c);
-	r = cli_cmds[i].fn(&c, argc - cmdarg, argv + cmdarg);
+	r = cli_cmds[i]->fn(&c, argc - cmdarg, argv + cmdarg);
 	cli_tokens_end();
 	app_config_free(c.cfg);
 	free(c.confdir);

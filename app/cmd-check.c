@@ -69,7 +69,7 @@ app_check_server(const struct app_account *a, const char *home,
 	so.acct = a;
 	so.home = home;
 	if (typed != NULL && (pw = strdup(typed)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	if (pw == NULL && (r = send_password(&so, as, &pw, e)) != 0)
@@ -123,7 +123,7 @@ put_json(struct buf *out, const struct check_result *r, int first)
 	return 0;
 }
 
-int
+static int
 cmd_check(struct cli *c, int argc, char **argv)
 {
 	static const struct option	 longopts[] = {
@@ -134,9 +134,9 @@ cmd_check(struct cli *c, int argc, char **argv)
 	const struct app_account	*a;
 	const char			*account = NULL;
 	struct check_result		 res[2];
-	struct dns			*dns = NULL;
+	struct cli_account_env		 env;
+	struct dns			*dns;
 	struct buf			*out = NULL;
-	struct smerr			 saved;
 	int				 ch, json = 0, r = 0, rc = 1;
 
 	optind = 0;
@@ -150,25 +150,14 @@ cmd_check(struct cli *c, int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage(c);
-	if (cli_config(c) != 0)
-		return cli_fail(c);
-	if ((a = app_config_account(c->cfg, account)) == NULL) {
-		smerr_set(&c->err, SMERR_CONFIG, account != NULL ?
-		    "no account %s in the configuration" : "no account in the "
-		    "configuration%s", account != NULL ? account : "");
-		return cli_fail(c);
-	}
 	/*
 	 * With a [dns] section its resolver must work; without one, a
 	 * missing system resolver or root anchor only means PKIX decides.
 	 */
-	saved = c->err;
-	if (cli_open_dns(c, 0, &dns) != 0) {
-		if (c->cfg->dns.present)
-			return cli_fail(c);
-		c->err = saved;
-		dns = NULL;
-	}
+	if (cli_account_open(c, account, CLI_OPEN_DNS, &env) != 0)
+		return cli_fail(c);
+	a = env.acct;
+	dns = env.dns;
 	memset(res, 0, sizeof(res));
 	if (a->has_imap)
 		r = app_check_server(a, c->confdir, dns, c->cfg->dns.present,
@@ -177,7 +166,7 @@ cmd_check(struct cli *c, int argc, char **argv)
 		r = app_check_server(a, c->confdir, dns, c->cfg->dns.present,
 		    0, NULL, &res[1], &c->err);
 	if ((out = buf_new(0)) == NULL) {
-		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		smerr_nomem(&c->err);
 		goto done;
 	}
 	if (json) {
@@ -187,11 +176,11 @@ cmd_check(struct cli *c, int argc, char **argv)
 		    put_json(out, &res[0], 0) != 0 ||
 		    put_json(out, &res[1], 0) != 0 ||
 		    buf_putc(out, '}') != 0) {
-			smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+			smerr_nomem(&c->err);
 			goto done;
 		}
 	} else if (put_text(out, &res[0]) != 0 || put_text(out, &res[1]) != 0) {
-		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		smerr_nomem(&c->err);
 		goto done;
 	}
 	if (buf_len(out) > 0 && cli_print(c, out) != 0)
@@ -202,6 +191,11 @@ cmd_check(struct cli *c, int argc, char **argv)
 	rc = r == 0 ? 0 : 1;
 done:
 	buf_free(out);
-	dns_free(dns);
+	cli_account_close(&env);
 	return rc == 0 ? 0 : cli_fail(c);
 }
+
+const struct cli_cmd cmd_check_entry = {
+	"check", cmd_check, "check [--account NAME] [--json]",
+	"connect to the account's servers, show how each was authenticated"
+};

@@ -28,7 +28,7 @@ revocation_name(enum app_revocation r)
 	}
 }
 
-int
+static int
 cmd_config_check(struct cli *c, int argc, char **argv)
 {
 	const struct app_account	*a;
@@ -67,3 +67,8 @@ cmd_config_check(struct cli *c, int argc, char **argv)
 	    c->cfg->security.timeout);
 	return 0;
 }
+
+const struct cli_cmd cmd_config_entry = {
+	"config", cmd_config_check, "config check",
+	"check the configuration file and print the accounts"
+};

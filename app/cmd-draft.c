@@ -215,7 +215,7 @@ draft_list(struct cli *c, struct store *st, int json)
 	memset(&o, 0, sizeof(o));
 	o.json = json;
 	if ((o.out = buf_new(0)) == NULL)
-		return smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(&c->err);
 	if (json && buf_putc(o.out, '[') != 0)
 		o.r = -1;
 	if (o.r == 0 && (r = store_draft_foreach(st, 0, draft_list_cb, &o,
@@ -227,7 +227,7 @@ draft_list(struct cli *c, struct store *st, int json)
 	    buf_puts(o.out, "there are no drafts") != 0)
 		o.r = -1;
 	if (o.r != 0)
-		r = smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(&c->err);
 	else
 		r = cli_print(c, o.out);
 out:
@@ -311,3 +311,9 @@ cmd_draft(struct cli *c, int argc, char **argv)
 	store_close(st);
 	return r == 0 ? 0 : cli_fail(c);
 }
+
+const struct cli_cmd cmd_draft_entry = {
+	"draft", cmd_draft, "draft save FILE|- | draft list [--json] | "
+	    "draft show ID | draft delete ID",
+	"drafts, kept in the encrypted store"
+};

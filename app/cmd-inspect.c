@@ -50,7 +50,7 @@ read_input(const char *path, struct buf **bp, struct smerr *e)
 
 	*bp = NULL;
 	if ((b = buf_new(MIME_MAX_INPUT)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	if (strcmp(path, "-") == 0)
 		fd = STDIN_FILENO;
 	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
@@ -177,7 +177,7 @@ inspect_format(const struct crypto_verdict *v, int json, struct buf **outp,
 	if ((out = buf_new(0)) == NULL ||
 	    (json ? crypto_verdict_json(v, out) : human(out, v)) != 0) {
 		buf_free(out);
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	}
 	*outp = out;
 	return 0;
@@ -308,7 +308,7 @@ inspect_pooled(struct inspect_out *o, struct crypto_ctx *ctx, char **paths,
 	int			 r = 0;
 
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
-		smerr_set(&o->c->err, SMERR_NOMEM, "out of memory");
+		smerr_nomem(&o->c->err);
 		return -1;
 	}
 	pthread_mutex_init(&p->mu, NULL);
@@ -396,7 +396,7 @@ cli_revoke_close(struct app_revoke *rv)
 	app_revoke_free(rv);
 }
 
-int
+static int
 cmd_inspect(struct cli *c, int argc, char **argv)
 {
 	static const struct option	 longopts[] = {
@@ -485,3 +485,8 @@ out:
 	store_close(st);
 	return rc;
 }
+
+const struct cli_cmd cmd_inspect_entry = {
+	"inspect", cmd_inspect, "inspect [--json] [--time WHEN] FILE|-...",
+	"verify, decrypt and judge a message"
+};

@@ -193,7 +193,7 @@ lookup_revoke(struct cli *c, struct store *st, struct keys *k,
 	int			 r = 0;
 
 	if ((*revp = rev = calloc(l->n + 1, sizeof(*rev))) == NULL)
-		return smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(&c->err);
 	if (l->n == 0 || (r = cli_revoke_ctx(c, st, k, dns, &ctx,
 	    &rv)) != 0 || rv == NULL)
 		goto out;
@@ -248,11 +248,11 @@ cmd_keys_lookup(struct cli *c, int argc, char **argv)
 	    &l, &c->err) != 0 || lookup_revoke(c, st, k, dns, l, &rev) != 0)
 		goto fail;
 	if ((out = buf_new(0)) == NULL) {
-		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		smerr_nomem(&c->err);
 		goto fail;
 	}
 	if ((json ? lookup_json(out, l, rev) : lookup_text(out, l)) != 0) {
-		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		smerr_nomem(&c->err);
 		goto fail;
 	}
 	if (cli_print(c, out) != 0)
@@ -270,6 +270,11 @@ out:
 	dns_free(dns);
 	return r;
 }
+
+const struct cli_cmd cmd_keys_lookup_entry = {
+	"keys", cmd_keys, "keys lookup [--json] [--refresh] ADDRESS",
+	"certificates for an address: key store, then SMIMEA"
+};
 
 enum crypto_dane
 cli_dane_hook(void *arg, const char *address, const uint8_t *der, size_t len)

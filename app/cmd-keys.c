@@ -93,7 +93,7 @@ keys_import(struct cli *c, int argc, char **argv, enum keys_kind kind)
 		if (cli_read_passfile(pfile, &pass, &c->err) != 0)
 			goto fail;
 		if ((p12pass = buf_strdup(pass)) == NULL) {
-			smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+			smerr_nomem(&c->err);
 			goto fail;
 		}
 	}
@@ -110,7 +110,7 @@ keys_import(struct cli *c, int argc, char **argv, enum keys_kind kind)
 		    &pass, &c->err) != 0)
 			goto fail;
 		if ((p12pass = buf_strdup(pass)) == NULL) {
-			smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+			smerr_nomem(&c->err);
 			goto fail;
 		}
 		r = keys_import_path(k, argv[optind], kind, p12pass, &c->err);
@@ -274,7 +274,7 @@ keys_list(struct cli *c, int argc, char **argv)
 	l.c = c;
 	l.k = k;
 	if ((l.out = buf_new(0)) == NULL) {
-		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		smerr_nomem(&c->err);
 		goto fail;
 	}
 	if (l.json)
@@ -283,7 +283,7 @@ keys_list(struct cli *c, int argc, char **argv)
 	    &l, &c->err) != 0)
 		goto fail;
 	if (l.err) {
-		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		smerr_nomem(&c->err);
 		goto fail;
 	}
 	if (l.json) {
@@ -317,3 +317,23 @@ cmd_keys(struct cli *c, int argc, char **argv)
 		return cmd_keys_lookup(c, argc - 1, argv + 1);
 	return cli_usage(c);
 }
+
+const struct cli_cmd cmd_keys_import_entry = {
+	"keys", cmd_keys, "keys import FILE.p12|FILE.pem [--passphrase-file F]",
+	"import your identity, or a peer's certificate"
+};
+
+const struct cli_cmd cmd_keys_pkcs11_entry = {
+	"keys", cmd_keys, "keys import 'pkcs11:token=T;object=O' [CERT] "
+	    "[--pin-file F]",
+	"an identity whose key stays on a PKCS#11 token"
+};
+
+const struct cli_cmd cmd_keys_trust_entry = {
+	"keys", cmd_keys, "keys trust CA.pem", "add a trust anchor"
+};
+
+const struct cli_cmd cmd_keys_list_entry = {
+	"keys", cmd_keys, "keys list [--json]",
+	"list identities, certificates and trust anchors"
+};

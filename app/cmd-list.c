@@ -406,7 +406,7 @@ list_finish(struct lister *l)
 		    SMERR_NOMEM, l->err == SMERR_IO ? "writing output" :
 		    "out of memory");
 	if (l->json && buf_puts(l->out, "]\n") != 0)
-		return smerr_set(&l->c->err, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(&l->c->err);
 	if (buf_len(l->out) > 0 &&
 	    fwrite(buf_data(l->out), 1, buf_len(l->out), stdout) !=
 	    buf_len(l->out))
@@ -622,7 +622,7 @@ list_run(struct cli *c, struct lister *l, const char *folder,
 	}
 	if ((l->out = buf_new(0)) == NULL ||
 	    (l->scratch = buf_new(0)) == NULL) {
-		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		smerr_nomem(&c->err);
 		goto fail;
 	}
 	if (l->account != NULL && (cli_config(c) != 0 ||
@@ -661,7 +661,7 @@ out:
 	return r;
 }
 
-int
+static int
 cmd_list(struct cli *c, int argc, char **argv)
 {
 	struct lister	 l;
@@ -696,7 +696,13 @@ cmd_list(struct cli *c, int argc, char **argv)
 	return r;
 }
 
-int
+const struct cli_cmd cmd_list_entry = {
+	"list", cmd_list, "list [--json] [--account NAME] [--folder NAME] "
+	    "[--thread | --sort date|from|subject|size] [--reverse] [QUERY]",
+	"the messages of a folder (default INBOX)"
+};
+
+static int
 cmd_search(struct cli *c, int argc, char **argv)
 {
 	struct lister	 l;
@@ -714,6 +720,12 @@ cmd_search(struct cli *c, int argc, char **argv)
 	free(query);
 	return r;
 }
+
+const struct cli_cmd cmd_search_entry = {
+	"search", cmd_search, "search [--json] [--account NAME] QUERY",
+	"search every folder: words, from: to: subject: signer: is: "
+	    "after: before:, OR, -, ( )"
+};
 
 /*
  * The members an older verdict lacks, as what they mean: the header shown
@@ -807,7 +819,7 @@ show_html(struct cli *c, const struct store_msg *m, char **htmlp)
 	return r;
 }
 
-int
+static int
 cmd_show(struct cli *c, int argc, char **argv)
 {
 	struct store		*st = NULL;
@@ -825,7 +837,7 @@ cmd_show(struct cli *c, int argc, char **argv)
 	if (*argv[i] == '\0' || *end != '\0' || id <= 0)
 		return cli_usage(c);
 	if ((out = buf_new(0)) == NULL) {
-		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		smerr_nomem(&c->err);
 		goto fail;
 	}
 	if (cli_open_store(c, &st) != 0 ||
@@ -859,7 +871,7 @@ cmd_show(struct cli *c, int argc, char **argv)
 			    TEXT_MULTILINE);
 	}
 	if (r != 0) {
-		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		smerr_nomem(&c->err);
 		goto fail;
 	}
 	if (cli_print(c, out) != 0)
@@ -875,6 +887,10 @@ out:
 	store_close(st);
 	return r;
 }
+
+const struct cli_cmd cmd_show_entry = {
+	"show", cmd_show, "show [--json] ID", "a stored message and its verdict"
+};
 
 /*
  * IMAP's system flags by their names, with or without the backslash;
@@ -938,7 +954,7 @@ flag_apply(struct buf *out, const char *cur, const char *op)
 	return r;
 }
 
-int
+static int
 cmd_flag(struct cli *c, int argc, char **argv)
 {
 	struct store		*st = NULL;
@@ -954,7 +970,7 @@ cmd_flag(struct cli *c, int argc, char **argv)
 	if (*argv[1] == '\0' || *end != '\0' || id <= 0)
 		return cli_usage(c);
 	if ((a = buf_new(8192)) == NULL || (b = buf_new(8192)) == NULL) {
-		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		smerr_nomem(&c->err);
 		goto fail;
 	}
 	if (cli_open_store(c, &st) != 0 ||
@@ -994,3 +1010,10 @@ out:
 	store_close(st);
 	return r;
 }
+
+const struct cli_cmd cmd_flag_entry = {
+	"flag", cmd_flag, "flag ID [+|-]FLAG...",
+	"change a message's flags (pushed by the next sync); Seen, "
+	    "Flagged, Answered, Deleted and Draft, with or without \\, are "
+	    "IMAP's system flags, other words keywords"
+};

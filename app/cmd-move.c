@@ -149,20 +149,35 @@ move_cmd(struct cli *c, int argc, char **argv, enum move_op op)
 	return move_run(c, id, op == OP_DELETE ? NULL : argv[2], op);
 }
 
-int
+static int
 cmd_move(struct cli *c, int argc, char **argv)
 {
 	return move_cmd(c, argc, argv, OP_MOVE);
 }
 
-int
+const struct cli_cmd cmd_move_entry = {
+	"move", cmd_move, "move ID FOLDER",
+	"move a message to another folder, here and on the server"
+};
+
+static int
 cmd_copy(struct cli *c, int argc, char **argv)
 {
 	return move_cmd(c, argc, argv, OP_COPY);
 }
 
-int
+const struct cli_cmd cmd_copy_entry = {
+	"copy", cmd_copy, "copy ID FOLDER",
+	"copy a message to another folder, here and on the server"
+};
+
+static int
 cmd_delete(struct cli *c, int argc, char **argv)
 {
 	return move_cmd(c, argc, argv, OP_DELETE);
 }
+
+const struct cli_cmd cmd_delete_entry = {
+	"delete", cmd_delete, "delete ID",
+	"move a message to Trash (from Trash: remove it for good)"
+};

@@ -81,7 +81,7 @@ draft_run(struct cli *c, int64_t id, enum app_draft_kind kind, int json)
 	if (json) {
 		if ((out = buf_new_secret(0)) == NULL ||
 		    draft_json(out, d) != 0) {
-			smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+			smerr_nomem(&c->err);
 			goto out;
 		}
 		r = cli_print(c, out);
@@ -135,19 +135,29 @@ draft_cmd(struct cli *c, int argc, char **argv, int forward)
 	return draft_run(c, id, kind, json);
 }
 
-int
+static int
 cmd_reply(struct cli *c, int argc, char **argv)
 {
 	return draft_cmd(c, argc, argv, 0);
 }
 
-int
+const struct cli_cmd cmd_reply_entry = {
+	"reply", cmd_reply, "reply [--all|--list] [--json] ID",
+	"a reply to a stored message, as a draft on stdout"
+};
+
+static int
 cmd_forward(struct cli *c, int argc, char **argv)
 {
 	return draft_cmd(c, argc, argv, 1);
 }
 
-int
+const struct cli_cmd cmd_forward_entry = {
+	"forward", cmd_forward, "forward [--attach] [--json] ID",
+	"a forward of a stored message, as a draft on stdout"
+};
+
+static int
 cmd_export(struct cli *c, int argc, char **argv)
 {
 	struct store		*st = NULL;
@@ -170,3 +180,8 @@ out:
 	store_close(st);
 	return r == 0 ? 0 : cli_fail(c);
 }
+
+const struct cli_cmd cmd_export_entry = {
+	"export", cmd_export, "export ID",
+	"the stored (decrypted) message on stdout"
+};

@@ -54,7 +54,7 @@ cli_read_message(struct cli *c, const char *path, struct buf **bp)
 	int	 fd, r;
 
 	if ((*bp = buf_new(SEND_MAX_INPUT)) == NULL)
-		return smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(&c->err);
 	if (strcmp(path, "-") == 0)
 		fd = STDIN_FILENO;
 	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
@@ -86,23 +86,19 @@ struct send_env {
 static int
 env_open(struct cli *c, const char *account, struct send_env *v)
 {
-	struct smerr	 saved;
+	struct cli_account_env	env;
+	int			r;
 
 	memset(v, 0, sizeof(*v));
-	if (cli_config(c) != 0)
-		return c->err.code != 0 ? c->err.code : SMERR_CONFIG;
-	if ((v->o.acct = app_config_account(c->cfg, account)) == NULL)
-		return smerr_set(&c->err, SMERR_CONFIG, account != NULL ?
-		    "no account %s in the configuration" : "no account in the "
-		    "configuration", account);
-	if (cli_open_keys(c, &v->st, &v->k) != 0)
-		return c->err.code;
-	saved = c->err;
-	if (cli_open_dns(c, 0, &v->dns) != 0) {
-		send_warn(NULL, smerr_msg(&c->err));
-		c->err = saved;
-		v->dns = NULL;
-	}
+	if ((r = cli_account_open(c, account, CLI_OPEN_KEYS | CLI_OPEN_DNS |
+	    CLI_DNS_SOFT, &env)) != 0)
+		return r;
+	if (env.dns_err.code != 0)
+		send_warn(NULL, smerr_msg(&env.dns_err));
+	v->o.acct = env.acct;
+	v->st = env.st;
+	v->k = env.k;
+	v->dns = env.dns;
 	v->o.home = c->confdir;
 	v->o.store = v->st;
 	v->o.keys = v->k;
@@ -157,14 +153,14 @@ send_text(struct cli *c, struct send_env *v, const char *account,
 	    buf_printf(out, "sent %s to %zu recipient%s, %s, %s", q.msgid,
 	    q.nrcpt, q.nrcpt == 1 ? "" : "s", q.is_signed ? "signed" :
 	    "not signed", q.cipher != NULL ? q.cipher : "not encrypted") != 0)
-		r = smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(&c->err);
 	else
 		r = cli_print(c, out);
 	buf_free(out);
 	return r;
 }
 
-int
+static int
 cmd_send(struct cli *c, int argc, char **argv)
 {
 	static const struct option	 longopts[] = {
@@ -259,6 +255,17 @@ out:
 		return 2;
 	return r == 0 ? 0 : cli_fail(c);
 }
+
+const struct cli_cmd cmd_send_entry = {
+	"send", cmd_send, "send [--account NAME] [--sign|--no-sign] "
+	    "[--encrypt|--no-encrypt] [--rsa-pss] [--attach FILE]... FILE|-",
+	"sign, encrypt and submit a message"
+};
+
+const struct cli_cmd cmd_send_draft_entry = {
+	"send", cmd_send, "send [--account NAME] --draft ID",
+	"send a postponed draft"
+};
 
 /* Everything outbox needs per entry, copied out of the store's callback. */
 struct ob_list {
@@ -386,7 +393,7 @@ outbox_list(struct cli *c, struct send_env *v, int json)
 	if (store_outbox_foreach(v->st, ob_cb, &l, &c->err) != 0)
 		goto out;
 	if (l.oom || (out = buf_new(0)) == NULL) {
-		smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		smerr_nomem(&c->err);
 		goto out;
 	}
 	if (json && judge_ctx(v->k, &ctx, &c->err) != 0)
@@ -458,7 +465,7 @@ outbox_list(struct cli *c, struct send_env *v, int json)
 	r = cli_print(c, out);
 	goto out;
 oom:
-	smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+	smerr_nomem(&c->err);
 	r = SMERR_NOMEM;
 out:
 	crypto_ctx_free(ctx);
@@ -603,3 +610,9 @@ cmd_outbox(struct cli *c, int argc, char **argv)
 	env_close(&v);
 	return r == 0 ? 0 : cli_fail(c);
 }
+
+const struct cli_cmd cmd_outbox_entry = {
+	"outbox", cmd_outbox, "outbox [--json] [--account NAME] | outbox "
+	    "send [--account NAME] [ID] | outbox delete ID",
+	"queued messages; send them again"
+};

@@ -95,7 +95,7 @@ setup_read_stdin(struct buf **bp, struct smerr *e)
 	ssize_t		 n;
 
 	if ((b = buf_new_secret(SETUP_PASS_MAX)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	while ((n = read(STDIN_FILENO, &ch, 1)) == 1 && ch != '\n')
 		if (buf_putc(b, ch) != 0) {
 			buf_free(b);
@@ -144,7 +144,7 @@ setup_password(struct cli *c, const struct setup_opts *o,
 	} else
 		r = setup_read_stdin(&b, &c->err);
 	if (r == 0 && (*pwp = buf_strdup(b)) == NULL)
-		r = smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(&c->err);
 	buf_free(b);
 	return r;
 }
@@ -218,7 +218,7 @@ setup_report(struct cli *c, const struct setup_opts *o,
 	int			 r = 0, i;
 
 	if ((b = buf_new(0)) == NULL)
-		return smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(&c->err);
 	if (o->json) {
 		r |= buf_putc(b, '{');
 		r |= json_key(b, "address", 1) | json_str(b, o->address);
@@ -243,7 +243,7 @@ setup_report(struct cli *c, const struct setup_opts *o,
 		    "inside the address's domain");
 	}
 	if (r != 0)
-		r = smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(&c->err);
 	else
 		r = cli_print(c, b) != 0 ? SMERR_IO : 0;
 	buf_free(b);
@@ -369,7 +369,7 @@ setup_prove(struct cli *c, const struct setup_opts *o, struct dns *dns,
 		goto out;
 	if (asprintf(&path, "%s/config", c->confdir) == -1) {
 		path = NULL;
-		r = smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(&c->err);
 		goto out;
 	}
 	if ((r = setup_keep_password(c, &a, pw)) == 0)
@@ -380,7 +380,7 @@ out:
 	return r;
 }
 
-int
+static int
 cmd_setup(struct cli *c, int argc, char **argv)
 {
 	static const struct option	 longopts[] = {
@@ -440,3 +440,11 @@ cmd_setup(struct cli *c, int argc, char **argv)
 	app_setup_clear(&s);
 	return r == 0 ? 0 : cli_fail(c);
 }
+
+const struct cli_cmd cmd_setup_entry = {
+	"setup", cmd_setup, "setup ADDRESS [--account NAME] [--name NAME] "
+	    "[--user LOGIN] [--password-command CMD] [--password-file F] "
+	    "[--imap URL --smtp URL] [--json]",
+	"first run: find the servers (DNSSEC-signed SRV records), prove "
+	    "them, log in, then add the account"
+};

@@ -31,7 +31,7 @@ store_rekey_to(struct cli *c, struct store *st, const struct buf *pass)
 	return keys_store_key_commit(c->datadir, pass != NULL, &c->err);
 }
 
-int
+static int
 cmd_store(struct cli *c, int argc, char **argv)
 {
 	static const struct option	 longopts[] = {
@@ -88,3 +88,9 @@ out:
 	store_close(st);
 	return r;
 }
+
+const struct cli_cmd cmd_store_entry = {
+	"store", cmd_store, "store check|keyring|passphrase "
+	    "[--new-passphrase-file F]",
+	"check the store, or change how its key is kept"
+};

@@ -105,7 +105,7 @@ cli_password(struct cli *c, const struct app_account *a, char **pwp,
 		*typed = 1;
 	if ((*pwp = buf_strdup(pw)) == NULL) {
 		buf_free(pw);
-		return smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(&c->err);
 	}
 	buf_free(pw);
 	if ((fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY)) == -1)
@@ -130,7 +130,7 @@ summary_json(struct cli *c, const struct app_account *a,
 	int		 r;
 
 	if ((b = buf_new(0)) == NULL)
-		return smerr_set(&c->err, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(&c->err);
 	buf_putc(b, '{');
 	json_key(b, "account", 1);
 	json_str(b, a->name);
@@ -151,9 +151,10 @@ sync_one(struct cli *c, const struct app_account *a, const char *folder,
 {
 	struct sync_opts		 o;
 	struct sync_stats		 s;
-	struct store			*st = NULL;
-	struct keys			*k = NULL;
-	struct dns			*dns = NULL;
+	struct cli_account_env		 env;
+	struct store			*st;
+	struct keys			*k;
+	struct dns			*dns;
 	struct app_revoke		*rv = NULL;
 	struct bar			 bar;
 	struct timespec			 t0, t1;
@@ -161,14 +162,13 @@ sync_one(struct cli *c, const struct app_account *a, const char *folder,
 	size_t				 done, left;
 	int				 r = 1, more, typed = 0;
 
-	if (!a->has_imap) {
-		smerr_set(&c->err, SMERR_CONFIG, "account %s has no imap "
-		    "server", a->name);
+	if (cli_account_open(c, a->name, CLI_NEED_IMAP | CLI_OPEN_KEYS |
+	    CLI_OPEN_DNS_CONF, &env) != 0)
 		goto fail;
-	}
-	if (cli_open_keys(c, &st, &k) != 0 ||
-	    cli_open_dns(c, 1, &dns) != 0 ||
-	    app_revoke_new(c->cfg, st, dns, &rv, &c->err) != 0 ||
+	st = env.st;
+	k = env.k;
+	dns = env.dns;
+	if (app_revoke_new(c->cfg, st, dns, &rv, &c->err) != 0 ||
 	    cli_password(c, a, &pw, &typed) != 0)
 		goto fail;
 	memset(&o, 0, sizeof(o));
@@ -230,9 +230,7 @@ out:
 	if (pw != NULL)
 		secmem_strfree(pw);
 	cli_revoke_close(rv);
-	dns_free(dns);
-	keys_close(k);
-	store_close(st);
+	cli_account_close(&env);
 	return r;
 }
 
@@ -445,7 +443,7 @@ sync_every(struct cli *c, const char *folder, int json)
 	return r;
 }
 
-int
+static int
 cmd_sync(struct cli *c, int argc, char **argv)
 {
 	static const struct option	 longopts[] = {
@@ -489,3 +487,8 @@ cmd_sync(struct cli *c, int argc, char **argv)
 		return sync_every(c, folder, json);
 	return sync_one(c, a, folder, json);
 }
+
+const struct cli_cmd cmd_sync_entry = {
+	"sync", cmd_sync, "sync [--account NAME] [--folder NAME] [--json]",
+	"fetch, decrypt and judge mail into the encrypted store"
+};

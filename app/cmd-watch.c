@@ -407,7 +407,7 @@ watch_accounts(struct watch *w)
 	    "no account to watch");
 }
 
-int
+static int
 cmd_watch(struct cli *c, int argc, char **argv)
 {
 	struct watch	 w;
@@ -463,3 +463,9 @@ out:
 	pthread_mutex_destroy(&w.out);
 	return r == 0 ? 0 : cli_fail(c);
 }
+
+const struct cli_cmd cmd_watch_entry = {
+	"watch", cmd_watch, "watch",
+	"sync, then wait for new mail (IMAP IDLE) and sync it; what the "
+	    "terminal program runs in the background"
+};

@@ -243,7 +243,7 @@ app_server_parse(const char *key, const char *url, struct app_server *srv,
 		return smerr_set(e, SMERR_CONFIG, "%s: unexpected path in URL",
 		    key);
 	if ((srv->host = strndup(h, (size_t)(hend - h))) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	return 0;
 }
 
@@ -262,7 +262,7 @@ set_path(struct parser *p, char **dst, const char *v)
 	else
 		*dst = resolve_path(p->home, v);
 	if (*dst == NULL)
-		return smerr_set(p->e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(p->e);
 	return 0;
 }
 
@@ -287,7 +287,7 @@ set_str(struct parser *p, char **dst, const char *v)
 {
 	free(*dst);
 	if ((*dst = strdup(v)) == NULL)
-		return smerr_set(p->e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(p->e);
 	return 0;
 }
 
@@ -345,7 +345,7 @@ account_key(struct parser *p, struct app_account *a, const char *k,
 	if (strcmp(k, "ca-file") == 0) {
 		free(a->ca_file);
 		if ((a->ca_file = resolve_path(p->home, v)) == NULL)
-			return smerr_set(p->e, SMERR_NOMEM, "out of memory");
+			return smerr_nomem(p->e);
 		return 0;
 	}
 	if (strcmp(k, "imap") == 0 || strcmp(k, "smtp") == 0) {
@@ -371,7 +371,7 @@ dns_key(struct parser *p, struct app_dns *d, const char *k, const char *v)
 	if (strcmp(k, "trust-anchor") == 0) {
 		free(d->trust_anchor);
 		if ((d->trust_anchor = resolve_path(p->home, v)) == NULL)
-			return smerr_set(p->e, SMERR_NOMEM, "out of memory");
+			return smerr_nomem(p->e);
 		return 0;
 	}
 	if (strcmp(k, "timeout") == 0)
@@ -444,7 +444,7 @@ section(struct parser *p, char *s)
 		return perr(p, "too many accounts");
 	a = reallocarray(cfg->accounts, cfg->naccounts + 1, sizeof(*a));
 	if (a == NULL)
-		return smerr_set(p->e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(p->e);
 	cfg->accounts = a;
 	a = &cfg->accounts[cfg->naccounts];
 	memset(a, 0, sizeof(*a));
@@ -456,7 +456,7 @@ section(struct parser *p, char *s)
 	a->legacy_display = 1;
 	cfg->naccounts++;
 	if ((a->name = strdup(name)) == NULL)
-		return smerr_set(p->e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(p->e);
 	p->sec = SEC_ACCOUNT;
 	return 0;
 }
@@ -521,7 +521,7 @@ finish(struct parser *p)
 			return smerr_set(p->e, SMERR_CONFIG, "%s: account '%s' "
 			    "has no address", p->path, a->name);
 		if (a->user == NULL && (a->user = strdup(a->address)) == NULL)
-			return smerr_set(p->e, SMERR_NOMEM, "out of memory");
+			return smerr_nomem(p->e);
 	}
 	if (p->cfg->dns.timeout == 0)
 		p->cfg->dns.timeout = APP_DEFAULT_DNS_TIMEOUT;
@@ -551,7 +551,7 @@ app_config_parse(const char *text, size_t len, const char *path,
 	if ((p.cfg = calloc(1, sizeof(*p.cfg))) == NULL ||
 	    (p.cfg->path = strdup(path)) == NULL ||
 	    (copy = strndup(text, len)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	p.cfg->dns.timeout = 0;
@@ -593,7 +593,7 @@ app_config_load(const char *path, const char *home, struct app_config **cfgp,
 	}
 	if ((b = buf_new(CONFIG_MAX_SIZE)) == NULL) {
 		close(fd);
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	}
 	r = buf_read_fd(b, fd);
 	close(fd);

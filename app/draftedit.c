@@ -41,7 +41,7 @@ app_draft_set_field(struct buf *text, const char *name, const char *value,
 	if (strpbrk(value, "\r\n") != NULL)
 		return smerr_set(e, SMERR_INVAL, "%s: one line only", name);
 	if ((out = buf_new_secret(buf_max(text))) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	/* The header section: up to the first empty line. */
 	while (p < end && !is_blank_line(p, end)) {
 		q = line_end(p, end);

@@ -126,7 +126,7 @@ out:
 	mime_msg_free(m);
 	if (r != 0) {
 		app_headers_clear(h);
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	}
 	return 0;
 }
@@ -177,7 +177,7 @@ app_headers_upgrade(struct store *st, struct smerr *e)
 	if ((r = store_msg_foreach_headerless(st, idlist_cb, &l, e)) != 0)
 		goto out;
 	if (l.err) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	if (l.n > 0 && (r = store_begin(st, e)) != 0)

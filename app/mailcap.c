@@ -168,7 +168,7 @@ mailcap_parse(struct mailcap *mc, const char *s, size_t len, struct smerr *e)
 	int			 r = 0;
 
 	if ((line = buf_new(MAILCAP_MAX_FILE)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	while (i < len && r == 0) {
 		buf_reset(line);
 		/* A logical line: a backslash before the newline joins. */
@@ -195,7 +195,7 @@ mailcap_parse(struct mailcap *mc, const char *s, size_t len, struct smerr *e)
 			r = entry_add(mc, &x);
 	}
 	buf_free(line);
-	return r != 0 ? smerr_set(e, SMERR_NOMEM, "out of memory") : 0;
+	return r != 0 ? smerr_nomem(e) : 0;
 }
 
 /* Adds the entries of the file at path; a file not there is none. */
@@ -209,7 +209,7 @@ load_file(struct mailcap *mc, const char *path, struct smerr *e)
 		return 0;
 	if ((b = buf_new(MAILCAP_MAX_FILE)) == NULL) {
 		close(fd);
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	}
 	r = buf_read_fd(b, fd);
 	close(fd);
@@ -231,11 +231,11 @@ mailcap_load(struct mailcap **mcp, struct smerr *e)
 
 	*mcp = NULL;
 	if ((mc = mailcap_new()) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	if (list != NULL && *list != '\0') {
 		if ((copy = strdup(list)) == NULL) {
 			mailcap_free(mc);
-			return smerr_set(e, SMERR_NOMEM, "out of memory");
+			return smerr_nomem(e);
 		}
 		for (p = copy; p != NULL && r == 0; p = next) {
 			if ((next = strchr(p, ':')) != NULL)
@@ -393,7 +393,7 @@ mailcap_command(const struct mailcap_entry *x, const char *type,
 	snprintf(t, sizeof(t), "%.*s", (int)(n < MAILCAP_MAX_VALUE ? n :
 	    MAILCAP_MAX_VALUE), type != NULL ? type : "");
 	if ((b = buf_new(64 * 1024)) == NULL) {
-		smerr_set(e, SMERR_NOMEM, "out of memory");
+		smerr_nomem(e);
 		return NULL;
 	}
 	for (s = x->view; *s != '\0' && r == 0; s++) {
@@ -424,7 +424,7 @@ mailcap_command(const struct mailcap_entry *x, const char *type,
 	cmd = buf_take(b, NULL);
 	buf_free(b);
 	if (cmd == NULL)
-		smerr_set(e, SMERR_NOMEM, "out of memory");
+		smerr_nomem(e);
 	return cmd;
 }
 

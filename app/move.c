@@ -45,7 +45,7 @@ app_trash_folder(struct store *st, const struct app_account *a,
 	*namep = NULL;
 	if (a->trash != NULL)
 		return (*namep = strdup(a->trash)) == NULL ?
-		    smerr_set(e, SMERR_NOMEM, "out of memory") : 0;
+		    smerr_nomem(e) : 0;
 	if (trash_key(a->name, key, sizeof(key)) != 0)
 		return smerr_set(e, SMERR_LIMIT, "account name too long");
 	if (im != NULL && imap_list(im, 0, &f, &n, NULL) == 0) {
@@ -64,7 +64,7 @@ app_trash_folder(struct store *st, const struct app_account *a,
 	if (r == 0)
 		return 0;
 	if ((*namep = strdup("Trash")) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	return 0;
 }
 
@@ -313,7 +313,7 @@ app_move_push(struct store *st, struct imap *im, const char *account,
 	if ((r = store_queue_foreach(st, account, qlist_cb, &l, e)) != 0)
 		goto out;
 	if (l.oom) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	for (i = 0; i < l.n; i++) {

@@ -23,6 +23,7 @@
 #include "base/text.h"
 #include "store/store.h"
 #include "keys/keys.h"
+#include "net/dns.h"
 #include "app/app_int.h"
 
 #define PASS_MAX	4096
@@ -52,7 +53,7 @@ cli_read_secret_file(const char *path, const char *what, struct buf **passp,
 	}
 	if ((b = buf_new_secret(PASS_MAX)) == NULL) {
 		close(fd);
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	}
 	r = buf_read_fd(b, fd);
 	close(fd);
@@ -130,7 +131,7 @@ cli_ask_secret(const char *prompt, int twice, struct buf **passp,
 		    "SEALMAIL_PASSPHRASE_FILE");
 	if ((a = buf_new_secret(PASS_MAX)) == NULL ||
 	    (b = buf_new_secret(PASS_MAX)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	if ((r = tty_read(fd, prompt, a, e)) != 0)
@@ -386,4 +387,57 @@ cli_open_keys(struct cli *c, struct store **stp, struct keys **kp)
 		*stp = NULL;
 	}
 	return r;
+}
+
+static int
+account_dns(struct cli *c, int flags, struct cli_account_env *env)
+{
+	struct smerr	saved = c->err;
+
+	if ((flags & (CLI_OPEN_DNS | CLI_OPEN_DNS_CONF)) == 0 ||
+	    cli_open_dns(c, (flags & CLI_OPEN_DNS) == 0, &env->dns) == 0)
+		return 0;
+	if (c->cfg->dns.present && (flags & CLI_DNS_SOFT) == 0)
+		return c->err.code;
+	env->dns_err = c->err;
+	c->err = saved;
+	env->dns = NULL;
+	return 0;
+}
+
+int
+cli_account_open(struct cli *c, const char *account, int flags,
+    struct cli_account_env *env)
+{
+	int	r;
+
+	memset(env, 0, sizeof(*env));
+	if (cli_config(c) != 0)
+		return c->err.code != 0 ? c->err.code : SMERR_CONFIG;
+	if ((env->acct = app_config_account(c->cfg, account)) == NULL)
+		return smerr_set(&c->err, SMERR_CONFIG, account != NULL ?
+		    "no account named %s" : "no account configured%s",
+		    account != NULL ? account : "");
+	if ((flags & CLI_NEED_IMAP) && !env->acct->has_imap)
+		return smerr_set(&c->err, SMERR_CONFIG, "account %s has no "
+		    "imap server", env->acct->name);
+	if ((flags & CLI_OPEN_KEYS) &&
+	    (r = cli_open_keys(c, &env->st, &env->k)) != 0)
+		return r;
+	if ((r = account_dns(c, flags, env)) != 0) {
+		cli_account_close(env);
+		return r;
+	}
+	return 0;
+}
+
+void
+cli_account_close(struct cli_account_env *env)
+{
+	dns_free(env->dns);
+	keys_close(env->k);
+	store_close(env->st);
+	env->dns = NULL;
+	env->k = NULL;
+	env->st = NULL;
 }

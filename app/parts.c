@@ -194,7 +194,7 @@ app_part_save(const uint8_t *msg, size_t len, size_t index,
 		goto out;
 	}
 	if ((b = buf_new_secret(MIME_MAX_INPUT)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	if ((r = mime_part_decode(part, b, e)) != 0)

@@ -76,7 +76,7 @@ node(struct qparser *p, enum store_q kind, struct store_query *a,
 	if ((q = calloc(1, sizeof(*q))) == NULL) {
 		app_query_free(a);
 		app_query_free(b);
-		return smerr_set(p->e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(p->e);
 	}
 	q->kind = kind;
 	q->a = a;
@@ -132,7 +132,7 @@ read_value(struct qparser *p, char **vp)
 		*vp = strndup(s, n);
 		p->at += n;
 	}
-	return *vp == NULL ? smerr_set(p->e, SMERR_NOMEM, "out of memory") : 0;
+	return *vp == NULL ? smerr_nomem(p->e) : 0;
 }
 
 /* YYYY-MM-DD as midnight UTC; -1 when it is not such a day. */

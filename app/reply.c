@@ -135,7 +135,7 @@ draft_scan(struct app_draft *d, const struct store_msg *m, int attach,
 	*msgp = NULL;
 	if (m->state == STORE_MSG_PENDING || m->body == NULL) {
 		if (omit(d, OMIT_PENDING) != 0)
-			return smerr_set(e, SMERR_NOMEM, "out of memory");
+			return smerr_nomem(e);
 		return 0;
 	}
 	if (mime_parse(m->body, m->body_len, &mm, NULL) != 0)
@@ -145,7 +145,7 @@ draft_scan(struct app_draft *d, const struct store_msg *m, int attach,
 	at = raw;
 	if (attach && (out = buf_new_secret(DRAFT_MAX)) == NULL) {
 		mime_msg_free(mm);
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	}
 	r = strip_envelopes(d, root, &at, out);
 	if (r == 0 && out != NULL &&
@@ -483,7 +483,7 @@ app_draft_make(const struct app_config *cfg, const struct store_msg *m,
 	if ((d = calloc(1, sizeof(*d))) == NULL ||
 	    (d->text = buf_new_secret(DRAFT_MAX)) == NULL) {
 		app_draft_free(d);
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	}
 	d->sign = a->sign || (m->signature != NULL &&
 	    strcmp(m->signature, "none") != 0);

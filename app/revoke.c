@@ -181,7 +181,7 @@ fetch(void *arg, const char *url, const char *ctype, const uint8_t *body,
 	if (body == NULL && crl_recall(rv, url, out))
 		return 0;
 	if ((o = origin(url)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	for (i = 0; i < rv->ndown; i++)
 		if (strcmp(rv->down[i], o) == 0) {
 			r = smerr_set(e, SMERR_NET, "%s: did not answer "
@@ -229,10 +229,10 @@ app_revoke_new(const struct app_config *cfg, struct store *st,
 	if (cfg != NULL && cfg->security.revocation == APP_REVOCATION_OFF)
 		return 0;
 	if ((rv = calloc(1, sizeof(*rv))) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	if (crypto_revoke_init(&rv->hooks) != 0) {
 		free(rv);
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	}
 	rv->hooks.methods = CRYPTO_REVOKE_CRL;
 	if (cfg == NULL || cfg->security.revocation == APP_REVOCATION_OCSP_CRL)

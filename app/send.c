@@ -86,7 +86,7 @@ password_command(const struct send_opts *o, char **pwp, struct smerr *e)
 	}
 	close(p[1]);
 	if ((b = buf_new_secret(PASSWORD_MAX)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto reap;
 	}
 	ms = (o->acct->timeout > 0 ? o->acct->timeout : 30) * 1000;
@@ -128,7 +128,7 @@ reap:
 			r = smerr_set(e, SMERR_AUTH, "password-command printed "
 			    "no password");
 		else if ((*pwp = buf_take(b, NULL)) == NULL)
-			r = smerr_set(e, SMERR_NOMEM, "out of memory");
+			r = smerr_nomem(e);
 	}
 	buf_free(b);
 	return r;
@@ -279,7 +279,7 @@ signer_chain(const struct send_opts *o, const struct ident_find *me,
 	    e)) != 0)
 		return r;
 	if (p->oom)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	if ((r = protect_chain_pick(me->der, me->len,
 	    (const uint8_t *const *)p->der, p->len, p->n, idx, CHAIN_MAX, np,
 	    e)) != 0)
@@ -391,12 +391,12 @@ queue_copy(struct queue_ctx *qc, const struct buf *entity, char *const *rcpt,
 	if ((r = mime_join(mo->headers, entity, &msg, e)) != 0)
 		goto out;
 	if ((list = buf_new(0)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	for (i = 0; i < n; i++)
 		if (buf_printf(list, "%s%s", i ? "," : "", rcpt[i]) != 0) {
-			r = smerr_set(e, SMERR_NOMEM, "out of memory");
+			r = smerr_nomem(e);
 			goto out;
 		}
 	memset(&ob, 0, sizeof(ob));
@@ -586,7 +586,7 @@ send_queue(const struct send_opts *o, const void *text, size_t len,
 	}
 	if (o->encrypt != APP_ENCRYPT_NO) {
 		if ((rc = calloc(mo->nrcpt, sizeof(*rc))) == NULL) {
-			r = smerr_set(e, SMERR_NOMEM, "out of memory");
+			r = smerr_nomem(e);
 			goto out;
 		}
 		if ((r = find_recipients(o, mo, rc, &all_certs, e)) != 0)
@@ -737,7 +737,7 @@ sent_folder(struct imap *s, char **namep, struct smerr *e)
 		    strcasecmp(f[i].name, "INBOX.Sent") == 0)
 			pick = f[i].name;
 	if ((*namep = strdup(pick != NULL ? pick : "Sent")) == NULL)
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 	imap_folders_free(f, n);
 	return r;
 }
@@ -821,7 +821,7 @@ send_deliver(const struct send_opts *o, int64_t id, struct smerr *e)
 		goto out;
 	}
 	if (en.found < 0) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	if (!en.sent && ((r = deliver_claimed(o, &en, &first, e)) != 0 ||
@@ -877,7 +877,7 @@ send_deliver_msgid(const struct send_opts *o, const char *msgid,
 	if ((r = store_outbox_foreach(o->store, ids_cb, &l, e)) != 0)
 		goto out;
 	if (l.oom) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	for (i = 0; i < l.n; i++) {

@@ -138,7 +138,7 @@ app_session_open(const struct app_opts *o, struct app_session **sp,
 
 	*sp = NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	s->passfd = s->pinfd = -1;
 	s->c.cmd = "ui";
 	s->c.home = o->home;

@@ -130,12 +130,12 @@ setup_find(struct dns *d, const char *domain, int proto, struct app_setup *s,
 			    "%s, to %s; give --imap and --smtp", name, domain,
 			    best.target);
 		if (r == 0 && (as->host = strdup(best.target)) == NULL)
-			r = smerr_set(e, SMERR_NOMEM, "out of memory");
+			r = smerr_nomem(e);
 		if (r == 0 && asprintf(&s->url[proto], best.port ==
 		    p->port[i] ? "%s://%s" : "%s://%s:%u", p->scheme[i],
 		    best.target, best.port) == -1) {
 			s->url[proto] = NULL;
-			r = smerr_set(e, SMERR_NOMEM, "out of memory");
+			r = smerr_nomem(e);
 		}
 		if (r == 0) {
 			as->port = best.port;
@@ -176,7 +176,7 @@ app_setup_given(int proto, const char *url, struct app_setup *s,
 	if ((r = app_server_parse(setup_protos[proto].key, url, as, e)) != 0)
 		return r;
 	if ((s->url[proto] = strdup(url)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	return 0;
 }
 
@@ -228,7 +228,7 @@ setup_replace(const char *path, const struct buf *b, struct smerr *e)
 	int	 fd = -1, r = 0;
 
 	if (asprintf(&tmp, "%s.XXXXXX", path) == -1)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	if ((fd = mkstemp(tmp)) == -1) {
 		r = smerr_set(e, SMERR_IO, "%s: %s", tmp, strerror(errno));
 		goto out;
@@ -263,16 +263,16 @@ app_setup_write(const char *path, const char *home,
 	int			 r;
 
 	if ((b = buf_new(SETUP_CONFIG_MAX)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	if ((r = setup_read(path, b, e)) != 0)
 		goto out;
 	if ((len = buf_len(b)) > 0 && ((buf_data(b)[len - 1] != '\n' &&
 	    buf_putc(b, '\n') != 0) || buf_putc(b, '\n') != 0)) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	if (setup_section(a, s, b) != 0) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	/* What is written must read back, with the new account in it. */

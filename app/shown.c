@@ -150,13 +150,13 @@ app_shown_read(const char *verdict, struct app_shown **shp, struct smerr *e)
 
 	*shp = NULL;
 	if ((sh = calloc(1, sizeof(*sh))) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	if ((c = json_string(json_member(verdict, "cipher"))) != NULL) {
 		sh->cipher = text_sanitize_str(c, 0);
 		free(c);
 		if (sh->cipher == NULL) {
 			app_shown_free(sh);
-			return smerr_set(e, SMERR_NOMEM, "out of memory");
+			return smerr_nomem(e);
 		}
 	}
 	sh->has_coverage = json_member(verdict, "coverage") != NULL;

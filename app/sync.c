@@ -249,7 +249,7 @@ judge(struct crypto_ctx *ctx, const uint8_t *raw, size_t len,
 	}
 	if (r != 0) {
 		if (error_verdict(vj, smerr_msg(&e2)) != 0)
-			return smerr_set(e, SMERR_NOMEM, "out of memory");
+			return smerr_nomem(e);
 		m->signature = "error";
 		m->encryption = "none";
 		m->trust = "none";
@@ -271,7 +271,7 @@ judge(struct crypto_ctx *ctx, const uint8_t *raw, size_t len,
 	v->text = text;
 	if (r != 0) {
 		crypto_verdict_free(v);
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	}
 	m->from = v->from;
 	m->subject = v->subject;
@@ -379,7 +379,7 @@ job_judge(struct crypto_ctx *ctx, struct job *j, struct smerr *e)
 
 	memset(m, 0, sizeof(*m));
 	if ((j->vj = buf_new(0)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	digest_hex(j->body, j->len, j->dg);
 	if ((r = judge(ctx, j->body, j->len, m, &j->v, j->vj, e)) != 0)
 		return r;
@@ -578,7 +578,7 @@ new_msg_cb(const struct imap_msg *im, void *arg)
 	    (j->body = malloc(im->len > 0 ? im->len : 1)) == NULL ||
 	    flags_norm(im->has_flags ? im->flags : "", &j->flags) != 0) {
 		job_free(j);
-		s->err = smerr_set(s->e, SMERR_NOMEM, "out of memory");
+		s->err = smerr_nomem(s->e);
 		return 1;
 	}
 	memcpy(j->body, im->body, im->len);
@@ -766,7 +766,7 @@ flags_cb(const struct imap_msg *im, void *arg)
 	if (!im->has_flags || l->dirty)
 		return 0;
 	if (flags_norm(im->flags, &nf) != 0) {
-		s->err = smerr_set(s->e, SMERR_NOMEM, "out of memory");
+		s->err = smerr_nomem(s->e);
 		return 1;
 	}
 	if (strcmp(nf, l->flags) != 0) {
@@ -988,7 +988,7 @@ folder_names(struct syncer *s, char ***namesp, size_t *np)
 		if ((v = calloc(1, sizeof(*v))) == NULL ||
 		    (v[0] = strdup(s->o->folder)) == NULL) {
 			free(v);
-			return smerr_set(s->e, SMERR_NOMEM, "out of memory");
+			return smerr_nomem(s->e);
 		}
 		*namesp = v;
 		*np = 1;
@@ -998,7 +998,7 @@ folder_names(struct syncer *s, char ***namesp, size_t *np)
 		return r;
 	if ((v = calloc(n + 1, sizeof(*v))) == NULL) {
 		imap_folders_free(f, n);
-		return smerr_set(s->e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(s->e);
 	}
 	for (i = 0; i < n; i++) {
 		if (f[i].flags & IMAP_F_NOSELECT)
@@ -1011,7 +1011,7 @@ folder_names(struct syncer *s, char ***namesp, size_t *np)
 	imap_folders_free(f, n);
 	/* INBOX always, subscribed or not. */
 	if (!inbox && (v[k++] = strdup("INBOX")) == NULL)
-		r = smerr_set(s->e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(s->e);
 	*namesp = v;
 	*np = k;
 	return r;
@@ -1131,7 +1131,7 @@ sync_retry_pending(struct store *st, struct keys *k, struct crypto_ctx *ctx,
 	if ((r = store_msg_foreach_pending(st, pend_cb, &p, e)) != 0)
 		goto out;
 	if (p.err) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	for (i = 0; i < p.n; i++) {

@@ -282,7 +282,7 @@ thread_order(const struct thread_msg *msgs, size_t n, int reverse,
 	if ((mem = calloc(hsize + 6 * n + 1, sizeof(size_t))) == NULL ||
 	    (depth = calloc(n, sizeof(*depth))) == NULL ||
 	    (sp = calloc(n, sizeof(*sp))) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	t.slot = mem;
@@ -360,7 +360,7 @@ thread_sort(const struct thread_msg *msgs, size_t n, enum thread_key key,
 	if (n == 0)
 		return 0;
 	if ((ix = calloc(n, sizeof(*ix))) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	for (i = 0; i < n; i++)
 		ix[i] = i;
 	so.msgs = msgs;
@@ -410,7 +410,7 @@ thread_tree(const struct thread_pos *pos, size_t n, char **out,
 			maxd = pos[i].depth;
 	}
 	if ((more = calloc((size_t)maxd + 2, 1)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	/*
 	 * From the last place up: more[k] says a place at depth k follows
 	 * with nothing shallower between, that is, the ancestor (or the
@@ -424,7 +424,7 @@ thread_tree(const struct thread_pos *pos, size_t n, char **out,
 			for (j = i; j < n; j++)
 				out[j] = NULL;
 			free(more);
-			return smerr_set(e, SMERR_NOMEM, "out of memory");
+			return smerr_nomem(e);
 		}
 		/* Only levels that were set need clearing: linear overall. */
 		while (top > d)

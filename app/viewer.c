@@ -68,7 +68,7 @@ viewer_place(struct app_viewer *v, const char *ext, struct smerr *e)
 	if ((r = viewer_base(base, sizeof(base), e)) != 0)
 		return r;
 	if (asprintf(&d, "%s/view-XXXXXX", base) == -1)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	if (mkdtemp(d) == NULL) {
 		r = smerr_set(e, SMERR_IO, "%s: %s", base, strerror(errno));
 		free(d);
@@ -78,7 +78,7 @@ viewer_place(struct app_viewer *v, const char *ext, struct smerr *e)
 	if (asprintf(&v->path, "%s/part%s%s", d, ext != NULL ? "." : "",
 	    ext != NULL ? ext : "") == -1) {
 		v->path = NULL;
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	}
 	return 0;
 }
@@ -120,7 +120,7 @@ viewer_command(struct app_viewer *v, const struct mailcap_entry *x,
 	if (asprintf(&v->cmd, "( %s ) <%s", cmd, v->path) == -1) {
 		v->cmd = NULL;
 		free(cmd);
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	}
 	free(cmd);
 	return 0;
@@ -146,7 +146,7 @@ app_viewer_open(const struct mailcap *mc, const unsigned char *msg,
 		goto out;
 	}
 	if ((v->type = strdup(mime_part_type(p))) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	if ((x = mailcap_find(mc, v->type, 0)) == NULL) {
@@ -294,7 +294,7 @@ same_reading(const struct buf *t, const char *shown, struct smerr *e)
 	int		 same;
 
 	if ((b = buf_new(MIME_MAX_INPUT)) == NULL) {
-		smerr_set(e, SMERR_NOMEM, "out of memory");
+		smerr_nomem(e);
 		return 0;
 	}
 	same = mime_html_text(buf_data(t), buf_len(t), b) == 0 &&
@@ -336,7 +336,7 @@ html_run(const struct mailcap_entry *x, const struct mime_part *p,
 	memset(&v, 0, sizeof(v));
 	if ((v.type = strdup("text/html")) == NULL ||
 	    (out = buf_new(VIEWER_MAX_TEXT)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	if ((r = viewer_place(&v, ext, e)) != 0 ||
@@ -345,7 +345,7 @@ html_run(const struct mailcap_entry *x, const struct mime_part *p,
 	    (r = app_viewer_output(&v, out, e)) != 0)
 		goto out;
 	if ((*outp = buf_strdup(out)) == NULL)
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 out:
 	app_viewer_close(&v);
 	buf_free(out);
@@ -374,13 +374,13 @@ app_html_mailcap(const struct mailcap *mc, const unsigned char *msg,
 	if (n != 1 || !ctype_is(p, "text/html"))
 		goto out;
 	if ((t = buf_new(MIME_MAX_INPUT)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	if (mime_part_text(p, t, NULL) != 0 || !same_reading(t, shown, e))
 		goto out;
 	if ((lf = lf_lines(t)) == NULL) {
-		r = smerr_set(e, SMERR_NOMEM, "out of memory");
+		r = smerr_nomem(e);
 		goto out;
 	}
 	r = html_run(x, p, lf, outp, e);

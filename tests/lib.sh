@@ -17,10 +17,28 @@ check() {
 	fi
 }
 
-# check_fails "what" command...: ok when the command exits non-zero.
+# check_fails "what" REGEX command...: ok when the command exits non-zero
+# and what it printed (standard error, then standard output) matches REGEX:
+# a failure for another reason is not the one tested.
 check_fails() {
-	_what=$1; shift
-	if "$@" >"$T/.out" 2>"$T/.err"; then notok "$_what"; else ok "$_what"; fi
+	_what=$1 _re=$2; shift 2
+	if "$@" >"$T/.out" 2>"$T/.err"; then
+		notok "$_what"; echo "#   it succeeded"; return
+	fi
+	if cat "$T/.err" "$T/.out" | grep -Eq -- "$_re"; then ok "$_what"; else
+		notok "$_what"
+		printf '#   /%s/ not in:\n' "$_re"
+		cat "$T/.err" "$T/.out" | tail -8 | sed 's/^/#   /'
+	fi
+}
+
+# clock_ahead OFFSET command...: runs the command with its clock OFFSET
+# (faketime's "+7s") ahead, for a test that needs time to pass; the
+# sanitizer runtime then accepts libfaketime preloaded ahead of it.
+clock_ahead() {
+	_off=$1; shift
+	ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+	    faketime -f "$_off" "$@"
 }
 
 # check_eq "what" expected actual

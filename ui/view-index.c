@@ -184,7 +184,7 @@ ix_tree(struct ix *ix, const struct thread_pos *tp, struct smerr *e)
 	int	  r;
 
 	if ((t = calloc(ix->n, sizeof(*t))) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	if ((r = thread_tree(tp, ix->n, t, e)) == 0)
 		for (i = 0; i < ix->n; i++) {
 			ix->msgs[i].tree = t[i];
@@ -241,7 +241,7 @@ ix_order(struct ix *ix, struct smerr *e)
 	if ((tm = calloc(ix->n, sizeof(*tm))) == NULL ||
 	    (tp = calloc(ix->n, sizeof(*tp))) == NULL ||
 	    (nm = calloc(ix->cap, sizeof(*nm))) == NULL) {
-		smerr_set(e, r, "out of memory");
+		smerr_nomem(e);
 		goto out;
 	}
 	for (i = 0; i < ix->n; i++) {
@@ -290,7 +290,7 @@ ix_load(struct store *st, struct ix *ix, struct smerr *e)
 	/* A limit on a search narrows what the search found. */
 	if (ix->query != NULL && ix->limit != NULL &&
 	    asprintf(&both, "(%s) (%s)", ix->query, ix->limit) == -1)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
+		return smerr_nomem(e);
 	if ((r = app_query_parse(both != NULL ? both : ix->query != NULL ?
 	    ix->query : ix->limit, &q, e)) == 0)
 		r = store_msg_query(st, ix->query != NULL ? NULL :

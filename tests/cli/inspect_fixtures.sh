@@ -16,38 +16,50 @@ check "keys import carol.p12 (EC)" sm keys import "$T/carol.p12" \
     --passphrase-file "$T/p12-passphrase"
 check "keys trust ca.pem" sm keys trust "$D/ca.pem"
 
+# Every fixture in one inspect call (one process, one store key): one JSON
+# object per line, in the order given; J/FILE.json holds each.
 tab=$(printf '\t')
+J=$T/j
+mkdir "$J"
+grep -v '^#' "$D/expect.txt" | cut -f1 | sed "s|^|$D/|" >"$T/files"
+# shellcheck disable=SC2046 # the paths hold no blank
+sm inspect --json $(cat "$T/files") >"$T/all.json" 2>"$T/err"; rc=$?
+check_eq "every fixture in one call: exit 0" 0 "$rc"
+check_eq "one verdict per fixture" "$(wc -l <"$T/files")" \
+    "$(wc -l <"$T/all.json")"
+i=0
+while read -r f; do
+	i=$((i + 1))
+	sed -n "${i}p" "$T/all.json" >"$J/$(basename "$f").json"
+done <"$T/files"
+
 grep -v '^#' "$D/expect.txt" | while IFS=$tab read -r f sig enc ci sg; do
-	sm inspect --json "$D/$f" >"$T/out.json" 2>"$T/err"; rc=$?
-	check_eq "$f: exit 0" 0 "$rc"
-	got=$(json "$T/out.json" \
+	got=$(json "$J/$f.json" \
 	    '" ".join([d["signature"], d["encryption"], d["cipher"] or "-", d["signer"] or "-"])')
 	check_eq "$f: $sig / $enc / $ci / $sg" "$sig $enc $ci $sg" "$got"
 	case $enc in
 	decrypted)
 		check_match "$f: the decrypted text is shown" \
 		    "This is a test message from Alice to Bob" \
-		    "$(json "$T/out.json" 'd["text"]')" ;;
+		    "$(json "$J/$f.json" 'd["text"]')" ;;
 	undecryptable)
 		check_eq "$f: no byte of a failed envelope is shown" "" \
-		    "$(json "$T/out.json" 'd["text"]')" ;;
+		    "$(json "$J/$f.json" 'd["text"]')" ;;
 	esac
 	[ "$t_fail" -eq 0 ] || echo "$f" >>"$T/failed"
 done
 [ -f "$T/failed" ] && t_fail=1
 
 # EFAIL: the envelope among clear parts is never opened, never joined.
-sm inspect --json "$D/enc-partial-efail.eml" >"$T/efail.json" 2>/dev/null
 check_nomatch "EFAIL: the secret is not in the text" "SECRET-TEXT" \
-    "$(cat "$T/efail.json")"
+    "$(cat "$J/enc-partial-efail.eml.json")"
 check_nomatch "EFAIL: no decrypted copy is kept" "SECRET" \
-    "$(json "$T/efail.json" 'd.get("decrypted")')"
+    "$(json "$J/enc-partial-efail.eml.json" 'd.get("decrypted")')"
 
 # coverage: which lines of the text a signature covers, and which came
 # out of an envelope, in runs from line 1.
 cov() {	# cov FILE: the runs as "line:signed:envelope ..."
-	sm inspect --json "$D/$1" >"$T/cov.json" 2>/dev/null
-	json "$T/cov.json" '" ".join("%d:%d:%d" % (c["line"], c["signed"], c["envelope"]) for c in d["coverage"])'
+	json "$J/$1.json" '" ".join("%d:%d:%d" % (c["line"], c["signed"], c["envelope"]) for c in d["coverage"])'
 }
 check_eq "coverage: an unsigned prefix, then the signed part" \
     "1:0:0 3:1:0" "$(cov sig-partial.eml)"
@@ -62,17 +74,15 @@ check_eq "coverage: EFAIL's clear text did not come from the envelope" \
 # The members of the contract are all there, with the right types.
 check_eq "the JSON object has every member of the contract" \
     "cc cipher date encryption from header_protection revocation signature signer signers subject text to trust" \
-    "$(json "$T/out.json" '" ".join(sorted(k for k in d if k not in ("findings", "coverage")))')"
-sm inspect --json "$D/sig-valid.eml" >"$T/hdr.json" 2>/dev/null
+    "$(json "$J/gpgsm-sign-encrypt.eml.json" '" ".join(sorted(k for k in d if k not in ("findings", "coverage")))')"
 check_eq "to, cc and date of the outer header" \
     '["bob@example.test"] [] 2026-01-01T00:00:00Z' \
-    "$(json "$T/hdr.json" '" ".join([json.dumps(d["to"]), json.dumps(d["cc"]), d["date"]])')"
+    "$(json "$J/sig-valid.eml.json" '" ".join([json.dumps(d["to"]), json.dumps(d["cc"]), d["date"]])')"
 
 # A Date far from the signing time is a finding beside the verdict.
-sm inspect --json "$D/sig-date-mismatch.eml" >"$T/date.json" 2>/dev/null
 check_match "a Date 6 hours from the signing time: a finding" \
     "Date header field is 360 minutes from the signing time" \
-    "$(json "$T/date.json" 'd["findings"]')"
+    "$(json "$J/sig-date-mismatch.eml.json" 'd["findings"]')"
 
 # The human form names the verdict too.
 sm inspect "$D/sig-valid.eml" >"$T/human" 2>/dev/null

@@ -94,7 +94,7 @@ check_nomatch "alice's has not" 'Flagged' "$(S list --json --account alice --fol
 
 # A failure of one account is said once, naming it; the other still syncs.
 sed -i "s|cat \"$T/bobpw\"|false|" "$H/config"
-check_fails "a sync where bob's password is missing fails" S sync
+check_fails "a sync where bob's password is missing fails" 'account bob: ' S sync
 S sync > "$T/sync2.out" 2> "$T/sync2.err"
 check_match "alice is still synced" '^alice: synced' "$(cat "$T/sync2.out")"
 check_match "the last line names bob's account" '^sealmail: account bob: ' "$(tail -1 "$T/sync2.err")"

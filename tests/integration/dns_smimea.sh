@@ -76,11 +76,10 @@ check_match "other address: says so" "not for wrong@dane.test" \
     "$(json "$j" 'd["certificates"][0]["why"]')"
 
 # 5. Bogus sub-zone: a hard error naming the name; nothing shown.
-check_fails "bogus: exit status 1" look alice@broken.dane.test
-check_match "bogus: DNSSEC validation failed for the name" \
+check_fails "bogus: exit status 1, DNSSEC validation failed for the name" \
     "DNSSEC validation failed for $(smimea_owner alice)\._smimecert\.broken\.dane\.test" \
-    "$(tail -1 "$T/err")"
-check_eq "bogus: nothing on stdout" "" "$(cat "$j")"
+    sm keys lookup --json alice@broken.dane.test
+check_eq "bogus: nothing on stdout" "" "$(cat "$T/.out")"
 
 # 6. Unsigned sub-zone: shown as insecure, never used for trust.
 check "lookup alice@unsigned." look alice@unsigned.dane.test
@@ -107,14 +106,18 @@ check_eq "send: source smimea" "source smimea" "$(head -1 "$T/.out")"
 check_eq "send: the published certificate" "fingerprint $(fp send)" "$(tail -1 "$T/.out")"
 check "send: send@ again, without DNS (the cache)" kf -n send@dane.test
 check_eq "send: cached source smimea" "source smimea" "$(head -1 "$T/.out")"
-check_fails "send: nobody@ has no certificate" kf nobody@dane.test
-check_match "send: nobody@ reason" "no usable certificate for nobody@dane.test: no SMIMEA record .*secure denial" "$(cat "$T/.err")"
-check_fails "send: pkixee@ is refused" kf pkixee@dane.test
-check_match "send: pkixee@ reason" "chain does not validate" "$(cat "$T/.err")"
-check_fails "send: alice@unsigned. is refused" kf alice@unsigned.dane.test
-check_match "send: insecure reason" "unsigned zone" "$(cat "$T/.err")"
-check_fails "send: alice@broken. fails" kf alice@broken.dane.test
-check_match "send: bogus reason" "DNSSEC validation failed" "$(cat "$T/.err")"
+check_fails "send: nobody@ has no certificate" \
+    "no usable certificate for nobody@dane.test: no SMIMEA record .*secure denial" \
+    kf nobody@dane.test
+check_fails "send: pkixee@ is refused" \
+    "chain does not validate" \
+    kf pkixee@dane.test
+check_fails "send: alice@unsigned. is refused" \
+    "unsigned zone" \
+    kf alice@unsigned.dane.test
+check_fails "send: alice@broken. fails" \
+    "DNSSEC validation failed" \
+    kf alice@broken.dane.test
 
 # 9. A record that changes after its TTL: the store follows.
 check "ttl: first lookup" look ttl@dane.test
@@ -122,8 +125,9 @@ check_eq "ttl: first certificate" "$(fp ttl1)" "$(json "$j" 'd["certificates"][0
 check "ttl: second lookup, cached" look ttl@dane.test
 check_eq "ttl: answered from the cache" cached "$(json "$j" 'd["dns"]')"
 records ttl2 | dz_publish && dz_serve || notok "ttl: zone re-signed and reloaded"
-sleep 7
-check "ttl: lookup after the TTL" look ttl@dane.test
+check "ttl: lookup after the TTL (the clock 7 s ahead)" clock_ahead +7s \
+    "$SEALMAIL" --home "$DZ_HOME" keys lookup --json ttl@dane.test
+cp "$T/.out" "$j"
 check_eq "ttl: asked DNS again" secure "$(json "$j" 'd["dns"]')"
 check_eq "ttl: the new certificate" "$(fp ttl2)" "$(json "$j" 'd["certificates"][0]["fingerprint"]')"
 check_eq "ttl: only the new one" 1 "$(json "$j" 'len(d["certificates"])')"
@@ -141,7 +145,8 @@ check_eq "hash: usable" true "$(json "$j" 'd["certificates"][0]["usable"]')"
 
 # 11. A dead resolver costs the configured timeout, not 17 s.
 s=$(date +%s%N)
-check_fails "dead resolver: net_dnsq fails" "$TOOLS/net_dnsq" -t 1 \
+check_fails "dead resolver: net_dnsq fails" \
+    'no answer from the resolver within 1 s' "$TOOLS/net_dnsq" -t 1 \
     -r "127.0.0.1@$DZ_DEAD_PORT" -a "$DZ_TA" "$(smimea_name good@dane.test)" SMIMEA
 ms=$(( ($(date +%s%N) - s) / 1000000 ))
 check_match "dead resolver: a timeout" "^error timeout" "$(cat "$T/.err")"
@@ -155,6 +160,7 @@ timeout      = 1
 EOF
 s=$(date +%s%N)
 check_fails "dead resolver: keys lookup exits 1" \
+    'no answer from the resolver within 1 s \(the SMIMEA record of nobody2@dane\.test\)' \
     "$SEALMAIL" --home "$T/deadhome" keys lookup nobody2@dane.test
 ms=$(( ($(date +%s%N) - s) / 1000000 ))
 check_match "dead resolver: the last line says so" \

@@ -82,17 +82,18 @@ n=$(grep -rl "body via 465 $tag" "$LAB_DIR/mail/example.test/bob/Maildir" |
     wc -l)
 check_eq "the message is a file in bob's Maildir under LAB_DIR" 1 "$n"
 
-check_fails "IMAP refuses a wrong password" \
-    curl -s --ssl-reqd --cacert "$LAB_CA" -u "$LAB_BOB:wrong" \
+check_fails "IMAP refuses a wrong password" 'Login denied' \
+    curl -sS --ssl-reqd --cacert "$LAB_CA" -u "$LAB_BOB:wrong" \
     "imaps://127.0.0.1:$LAB_IMAPS_PORT/INBOX" -X "UID SEARCH ALL"
-check_fails "submission refuses a wrong password" \
+check_fails "submission refuses a wrong password" '535 5\.7\.8' \
     swaks --server 127.0.0.1 --port "$LAB_SUBMISSION_PORT" --tls \
     --auth PLAIN --auth-user "$LAB_ALICE" --auth-password wrong \
     --from "$LAB_ALICE" --to "$LAB_BOB"
-check_fails "alice cannot send as bob" \
+check_fails "alice cannot send as bob" 'Sender address rejected' \
     send --port "$LAB_SUBMISSION_PORT" --tls --from "$LAB_BOB" \
     --to "$LAB_ALICE"
 check_fails "no relaying elsewhere, even authenticated" \
+    'someone@example\.org>: Recipient address rejected' \
     send --port "$LAB_SUBMISSION_PORT" --tls --to someone@example.org
 
 si="lab inbound $tag"
@@ -100,9 +101,11 @@ check "inbound SMTP port accepts mail for alice without AUTH" \
     swaks --server 127.0.0.1 --port "$LAB_SMTP_PORT" \
     --from someone@example.org --to "$LAB_ALICE" --header "Subject: $si"
 check_fails "inbound SMTP port does not relay" \
+    'someone@example\.org>: (Relay access denied|Recipient address rejected)' \
     swaks --server 127.0.0.1 --port "$LAB_SMTP_PORT" \
     --from "$LAB_ALICE" --to someone@example.org
 check_fails "inbound SMTP port refuses unknown users" \
+    'nobody@example\.test>: Recipient address rejected' \
     swaks --server 127.0.0.1 --port "$LAB_SMTP_PORT" \
     --from someone@example.org --to nobody@example.test
 u3=$(imap_uid "$LAB_ALICE" "$LAB_ALICE_PASS" "imaps://$H:$LAB_IMAPS_PORT" "$si")

@@ -23,7 +23,7 @@ check_match "IMAP before STARTTLS: LOGIN denied" '^b NO ' "$out"
 check_match "IMAP before STARTTLS: AUTHENTICATE PLAIN denied" '^c NO ' "$out"
 check_nomatch "IMAP before STARTTLS: never logged in" '^[bc] OK' "$out"
 check_fails "curl: IMAP login from 127.0.0.2 without TLS is denied" \
-    curl -s --interface 127.0.0.2 -u "$LAB_ALICE:$LAB_ALICE_PASS" \
+    'Login denied' curl -sS --interface 127.0.0.2 -u "$LAB_ALICE:$LAB_ALICE_PASS" \
     "imap://127.0.0.1:$LAB_IMAP_PORT/INBOX" -X "UID SEARCH ALL"
 check "curl: the same login with STARTTLS from 127.0.0.2 works" \
     curl -s --ssl-reqd --cacert "$LAB_CA" --interface 127.0.0.2 \

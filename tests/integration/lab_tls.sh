@@ -55,7 +55,8 @@ check "curl IMAPS to mail.example.test verifies with LAB_CA" \
     -u "$LAB_ALICE:$LAB_ALICE_PASS" \
     "imaps://mail.example.test:$LAB_IMAPS_PORT/" -X "CAPABILITY"
 check_fails "curl IMAPS without LAB_CA fails" \
-    curl -s --resolve "mail.example.test:$LAB_IMAPS_PORT:127.0.0.1" \
+    'SSL certificate problem' \
+    curl -sS --resolve "mail.example.test:$LAB_IMAPS_PORT:127.0.0.1" \
     -u "$LAB_ALICE:$LAB_ALICE_PASS" \
     "imaps://mail.example.test:$LAB_IMAPS_PORT/" -X "CAPABILITY"
 

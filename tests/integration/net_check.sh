@@ -48,7 +48,8 @@ check_match "submission to an address literal authenticated by PKIX" \
 # Without the CA nothing vouches for the server: no login is attempted.
 home "$T/h3" "imaps://localhost:$LAB_IMAPS_PORT" \
     "submission://127.0.0.1:$LAB_SUBMISSION_PORT"
-check_fails "check without a trust anchor fails" "$SEALMAIL" --home "$T/h3" check
+check_fails "check without a trust anchor fails" \
+    "certificate issued by an unknown authority" "$SEALMAIL" --home "$T/h3" check
 check_eq "... naming the server and the reason" \
     "sealmail: localhost:$LAB_IMAPS_PORT: certificate issued by an unknown authority" \
     "$(tail -1 "$T/.err")"
@@ -57,7 +58,7 @@ check_eq "... naming the server and the reason" \
 home "$T/h4" "imaps://localhost:$LAB_IMAPS_PORT" \
     "submission://127.0.0.1:$LAB_SUBMISSION_PORT" "ca-file = $LAB_CA"
 echo wrong > "$T/h4/pw"
-check_fails "check with a wrong password fails" "$SEALMAIL" --home "$T/h4" check
+check_fails "check with a wrong password fails" "login refused" "$SEALMAIL" --home "$T/h4" check
 check_match "... as a refused login" \
     "^sealmail: localhost:$LAB_IMAPS_PORT: login refused" "$(tail -1 "$T/.err")"
 

@@ -51,10 +51,12 @@ check_match "imap: by PKIX" '^auth: PKIX$' "$(cat "$T/.out")"
 check "imap: the lab CA in the system's hashed directory does too" \
     env SSL_CERT_FILE="$SYS" SSL_CERT_DIR="$T/cadir" $C imap $B $U
 check_fails "imap: in neither, the server is not trusted" \
+    'certificate issued by an unknown authority' \
     env SSL_CERT_FILE="$SYS" SSL_CERT_DIR="$T/none" $C imap $B $U
 check_match "imap: and the failure names the certificate" 'certificate' "$(tail -1 "$T/.err")"
 
-check_fails "imap: a wrong password is refused" $C imap $A \
+check_fails "imap: a wrong password is refused" \
+    'login refused: Authentication failed' $C imap $A \
     --port $LAB_IMAPS_PORT --tls implicit --user "$LAB_ALICE" --pass wrong
 check_match "imap: the refusal says so" "^net_client: $H:$LAB_IMAPS_PORT: login refused" \
     "$(tail -1 "$T/.err")"
@@ -81,13 +83,15 @@ check_match "smtp 587: the server's final reply is returned" \
 check "smtp submissions (465, implicit TLS) delivers" $C smtp $A \
     --port $LAB_SUBMISSIONS_PORT --tls implicit --user "$LAB_ALICE" \
     --pass "$LAB_ALICE_PASS" --from "$LAB_ALICE" --to "$LAB_BOB" --msg "$T/m2.eml"
-check_fails "smtp: a refused recipient fails the submission" $C smtp $A \
+check_fails "smtp: a refused recipient fails the submission" \
+    'recipient someone@elsewhere\.invalid refused: 550' $C smtp $A \
     --port $LAB_SUBMISSION_PORT --tls starttls --user "$LAB_ALICE" \
     --pass "$LAB_ALICE_PASS" --from "$LAB_ALICE" --to "$LAB_BOB" \
     --to someone@elsewhere.invalid --msg "$T/m1.eml"
 check_match "smtp: the refused recipient is named with the server's reply" \
     "recipient someone@elsewhere.invalid refused: 550 " "$(tail -1 "$T/.err")"
-check_fails "smtp: a wrong password is refused" $C smtp $A \
+check_fails "smtp: a wrong password is refused" \
+    'login refused: 535' $C smtp $A \
     --port $LAB_SUBMISSIONS_PORT --tls implicit --user "$LAB_ALICE" --pass wrong
 check_match "smtp: the refusal carries the server's reply" \
     "login refused: 535 " "$(tail -1 "$T/.err")"
@@ -198,6 +202,7 @@ check "... well before its 20 s timeout" test $((t1 - t0)) -lt 15
 # --- DANE through the lab's DNSSEC-signed zone ----------------------------
 D="--dns $LAB_DNS_RESOLVER --dns-ta $LAB_TA --dns-addr --timeout 10 --host $H"
 check_fails "without DNS and without the lab CA, PKIX refuses the server" \
+    'certificate issued by an unknown authority' \
     $C imap --host $H --addr 127.0.0.1 --port $LAB_IMAPS_PORT --tls implicit
 check_match "... as an unknown authority" "unknown authority" "$(tail -1 "$T/.err")"
 for s in "imap $LAB_IMAP_PORT starttls" "imap $LAB_IMAPS_PORT implicit" \
@@ -225,12 +230,15 @@ check_match "... as DANE-TA" '^auth: DANE-TA$' "$(cat "$T/.out")"
 check "PKIX-EE record with the CA trusted: authenticated" $C $I \
     --ca "$LAB_CA" --tlsa "$ee111"
 check_match "... as PKIX+DANE" '^auth: PKIX\+DANE$' "$(cat "$T/.out")"
-check_fails "PKIX-EE record without a trusted CA: refused" $C $I --tlsa "$ee111"
-check_fails "a TLSA record that does not match: refused" $C $I \
+check_fails "PKIX-EE record without a trusted CA: refused" \
+    'certificate issued by an unknown authority' $C $I --tlsa "$ee111"
+check_fails "a TLSA record that does not match: refused" \
+    'no DNSSEC-secure TLSA record matches' $C $I \
     --ca "$LAB_CA" --tlsa "$bad311"
 check_match "... even with the CA trusted (DANE decides)" \
     "no DNSSEC-secure TLSA record matches" "$(tail -1 "$T/.err")"
-check_fails "a bogus TLSA status: refused before connecting" $C $I \
+check_fails "a bogus TLSA status: refused before connecting" \
+    'DNSSEC validation failed for TLSA .*refusing to connect' $C $I \
     --ca "$LAB_CA" --tlsa-status bogus
 check_match "... naming DNSSEC" "DNSSEC validation failed for TLSA _$LAB_IMAPS_PORT._tcp.$H" \
     "$(tail -1 "$T/.err")"
@@ -253,11 +261,13 @@ dz_corrupt "$Z/z.signed" "$Z/z.bogus"
 DD="--dns 127.0.0.1@$NPORT --dns-ta $Z/ta --dns-addr --timeout 10 --host $H --ca $LAB_CA"
 if dz_nsd_start "$T/nsd" $NPORT example.test="$Z/z.signed" 2>"$T/nsd.err"; then
 	check_fails "DNS: a secure TLSA record that does not match: imaps refused" \
+	    'no DNSSEC-secure TLSA record matches' \
 	    $C imap $DD --port $LAB_IMAPS_PORT --tls implicit \
 	    --user "$LAB_ALICE" --pass "$LAB_ALICE_PASS"
 	check_match "... because no TLSA record matches" \
 	    "$H:$LAB_IMAPS_PORT: no DNSSEC-secure TLSA record matches" "$(tail -1 "$T/.err")"
-	check_fails "DNS: the same for submissions" $C smtp $DD \
+	check_fails "DNS: the same for submissions" \
+	    'no DNSSEC-secure TLSA record matches' $C smtp $DD \
 	    --port $LAB_SUBMISSIONS_PORT --tls implicit
 	check_match "... because no TLSA record matches" \
 	    "no DNSSEC-secure TLSA record matches" "$(tail -1 "$T/.err")"
@@ -270,6 +280,7 @@ else
 fi
 if dz_nsd_start "$T/nsd2" $NPORT example.test="$Z/z.bogus" 2>"$T/nsd.err"; then
 	check_fails "DNS: a bogus TLSA answer stops the connection" \
+	    'DNSSEC validation failed for mail\.example\.test' \
 	    $C imap $DD --port $LAB_IMAP_PORT --tls starttls \
 	    --user "$LAB_ALICE" --pass "$LAB_ALICE_PASS"
 	check_match "... saying DNSSEC validation failed" \

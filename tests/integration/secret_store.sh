@@ -12,7 +12,7 @@ HREAL=$(cd "$H" && pwd -P)
 check_eq "with the Secret Service the store is made without a passphrase" 0 "$rc"
 check_eq "and nothing is said about passphrases" "" "$(cat "$T/err")"
 check "store.db exists" test -s "$H/store.db"
-check_fails "no KDF file: the key is not derived from a passphrase" test -e "$H/store.kdf"
+check "no KDF file: the key is not derived from a passphrase" test ! -e "$H/store.kdf"
 key=$(secret-tool lookup xdg:schema org.sealmail.StoreKey home "$HREAL" slot current 2>/dev/null)
 check_match "the Secret Service holds a 256-bit key for this home" '^[0-9a-f]{64}$' "$key"
 check_match "the store file does not start as plain SQLite" '^[0-9a-f]{32}$' "$(head -c 16 "$H/store.db" | od -An -v -tx1 | tr -d ' \n')"
@@ -50,7 +50,7 @@ check "the KDF file is there" test -s "$T/h2/store.kdf"
 # Moving the key: passphrase -> Secret Service -> a new passphrase.
 "$SEALMAIL" --home "$T/h2" --passphrase-file "$T/pw" store keyring >/dev/null 2>"$T/err"; rc=$?
 check_eq "store keyring moves a passphrase store into the Secret Service" 0 "$rc"
-check_fails "the KDF file is gone" test -e "$T/h2/store.kdf"
+check "the KDF file is gone" test ! -e "$T/h2/store.kdf"
 H2REAL=$(cd "$T/h2" && pwd -P)
 check_match "the Secret Service holds its new key" '^[0-9a-f]{64}$' \
     "$(secret-tool lookup xdg:schema org.sealmail.StoreKey home "$H2REAL" slot current 2>/dev/null)"
@@ -62,7 +62,8 @@ check_eq "store passphrase re-keys it under a new passphrase" 0 "$rc"
 check "the KDF file is back" test -s "$T/h2/store.kdf"
 check_eq "the Secret Service no longer holds a key for it" "" \
     "$(secret-tool lookup xdg:schema org.sealmail.StoreKey home "$H2REAL" slot current 2>/dev/null)"
-check_fails "the old passphrase no longer opens it" "$SEALMAIL" --home "$T/h2" --passphrase-file "$T/pw" keys list
+check_fails "the old passphrase no longer opens it" \
+    "store.db: wrong key or passphrase" "$SEALMAIL" --home "$T/h2" --passphrase-file "$T/pw" keys list
 check "the new one does" "$SEALMAIL" --home "$T/h2" --passphrase-file "$T/pw2" keys list
 check "and the store is intact" "$SEALMAIL" --home "$T/h2" --passphrase-file "$T/pw2" store check
 
@@ -75,10 +76,11 @@ check "store passphrase again" "$SEALMAIL" --home "$T/h2" --passphrase-file "$T/
 mv "$T/h2/store.kdf" "$T/h2/store.kdf.new" && cp "$T/kdf.pw2" "$T/h2/store.kdf"
 check "cut short: the new passphrase opens it all the same" "$SEALMAIL" --home "$T/h2" \
     --passphrase-file "$T/pw3" store check
-check_fails "and the change is finished: nothing left aside" test -e "$T/h2/store.kdf.new"
+check "and the change is finished: nothing left aside" test ! -e "$T/h2/store.kdf.new"
 check "the new passphrase opens it from now on" "$SEALMAIL" --home "$T/h2" \
     --passphrase-file "$T/pw3" keys list
-check_fails "the old one does not" "$SEALMAIL" --home "$T/h2" --passphrase-file "$T/pw2" keys list
+check_fails "the old one does not" "store.db: wrong key or passphrase" \
+    "$SEALMAIL" --home "$T/h2" --passphrase-file "$T/pw2" keys list
 # The same for a move into the Secret Service cut short.
 cp "$T/h2/store.kdf" "$T/kdf.pw3"
 check "store keyring" "$SEALMAIL" --home "$T/h2" --passphrase-file "$T/pw3" store keyring
@@ -88,7 +90,7 @@ secret-tool clear xdg:schema org.sealmail.StoreKey home "$H2REAL" slot current
 cp "$T/kdf.pw3" "$T/h2/store.kdf"
 check "cut short: the store opens with the key left aside" "$SEALMAIL" --home "$T/h2" \
     --passphrase-file "$T/pw3" store check
-check_fails "and the passphrase is no longer used" test -e "$T/h2/store.kdf"
+check "and the passphrase is no longer used" test ! -e "$T/h2/store.kdf"
 check_eq "the key is the current one now" "$k" \
     "$(secret-tool lookup xdg:schema org.sealmail.StoreKey home "$H2REAL" slot current)"
 check "it opens through the Secret Service" "$SEALMAIL" --home "$T/h2" keys list

@@ -349,7 +349,8 @@ S outbox >ob.txt
 check_match "outbox without --json lists what is still queued" \
     'refused: 550' "$(cat ob.txt)"
 
-check_fails "send without a file is a usage error" S send
+check_fails "send without a file is a usage error" \
+    "send: \\.\\.\\. is missing" S send
 "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" send >/dev/null 2>&1
 check_eq "usage error: exit 2" 2 "$?"
 

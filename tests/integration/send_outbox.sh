@@ -97,7 +97,8 @@ settle "outbox-d1-$ID@example.test"
 check_eq "bob has it" 1 "$(count_in "$BOB_DIR" "outbox-d1-$ID@example.test")"
 S draft list --json >dl.json
 check_eq "the draft sent is gone, the others stay" 2 "$(json dl.json 'len(d)')"
-check_fails "draft show of the sent draft fails" S draft show "$D1"
+check_fails "draft show of the sent draft fails" "no draft $D1\$" \
+    S draft show "$D1"
 S draft list >dl.txt
 check_match "draft list without --json" 'nobody@example.test  nobody has a key  \[cannot encrypt' "$(cat dl.txt)"
 
@@ -173,7 +174,8 @@ S send del.txt >out 2>err
 DEL=$(S outbox --json | json /dev/stdin '[x["id"] for x in d if x["subject"] == "to delete"][0]')
 check "outbox delete ID" S outbox delete "$DEL"
 check_eq "it is gone" "[]" "$(S outbox --json)"
-check_fails "deleting it again fails" S outbox delete "$DEL"
+check_fails "deleting it again fails" "no outbox entry $DEL\$" \
+    S outbox delete "$DEL"
 "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" outbox delete >/dev/null 2>&1
 check_eq "outbox delete without an ID: usage, exit 2" 2 "$?"
 t_done

@@ -100,7 +100,7 @@ check_match "the program runs as nobody" '^Uid:[[:space:]]+65534' \
     "$(grep '^Uid' /proc/"$nbpid"/status)"
 check_eq "its /proc/PID/status is root's: it is not dumpable" root \
     "$(stat -c %U /proc/"$nbpid"/status)"
-check_fails "nobody cannot read its memory map" \
+check_fails "nobody cannot read its memory map" 'maps: Permission denied' \
     setpriv --reuid=nobody --regid=nogroup --clear-groups cat /proc/"$nbpid"/maps
 $TM send-keys -t nb Q
 t_done

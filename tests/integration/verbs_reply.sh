@@ -132,8 +132,8 @@ sm reply --list "$G" >r3.txt
 check_eq "reply --list: To is List-Post" team@example.test "$(hdr r3.txt To)"
 check_eq "reply --list: Re: once" "Re: plans for the week" "$(hdr r3.txt Subject)"
 P=$(id_of 'no list')
-check_fails "reply --list without List-Post fails" sm reply --list "$P"
-check_match "and says so" 'no List-Post' "$(cat "$T/.err")"
+check_fails "reply --list without List-Post fails, saying so" \
+    'has no List-Post field' sm reply --list "$P"
 sm reply "$P" >r4.txt
 check_eq "reply: To is From without Reply-To" bob@example.test "$(hdr r4.txt To)"
 check_eq "reply: no References without a Message-ID chain" "<plain-$ID@example.test>" "$(hdr r4.txt References)"
@@ -179,7 +179,9 @@ check_eq "sign true (the account signs)" true "$(json p.json 'd["sign"]')"
 sm export "$W" >w.eml
 check_match "export prints the decrypted message" "the whole is $MARK2" "$(cat w.eml)"
 check_match "under the original's fields" '^Subject: whole secret' "$(tr -d '\r' < w.eml)"
-check_fails "export of an unknown ID fails" sm export 999999
-check_fails "reply --all --list is a usage error" sm reply --all --list "$G"
+check_fails "export of an unknown ID fails" "no message 999999" \
+    sm export 999999
+check_fails "reply --all --list is a usage error" \
+    "reply: an argument is missing, or one too many" sm reply --all --list "$G"
 rm -f o.txt o.json w.json wf.json w.eml r*.txt fa.txt
 t_done
