@@ -141,7 +141,7 @@ rm -f "$T/piped.txt" "$T/saved.eml" "$T/export.eml"
 # d from the pager: to Trash, in the store at once, on the server after
 # the background sync.
 $TM send-keys -t ui d
-check "d moves it to Trash" wait_for 'moving done|moved to Trash'
+check "d moves it to Trash" wait_for 'moving done|moved to Trash|^synced 1 folder'
 check "and goes back to the index, one less" wait_for "sealmail: $F \\(2\\)"
 check_match "the store has it in Trash" uv-second \
     "$(S list --json --folder Trash | json /dev/stdin "' '.join(x['subject'] for x in d)")"
