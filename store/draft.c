@@ -73,7 +73,8 @@ store_draft_foreach(struct store *st, int64_t id,
 	int			 r, rc, n = 0;
 
 	if ((r = store_prep(st, "SELECT id, account, body, reason, created, "
-	    "updated FROM draft WHERE ?1 = 0 OR id = ?1 ORDER BY id;", &s,
+	    "updated, (SELECT count(*) FROM draft_file WHERE draft = "
+	    "draft.id) FROM draft WHERE ?1 = 0 OR id = ?1 ORDER BY id;", &s,
 	    e)) != 0)
 		return r;
 	sqlite3_bind_int64(s, 1, id);
@@ -86,6 +87,7 @@ store_draft_foreach(struct store *st, int64_t id,
 		d.reason = (const char *)sqlite3_column_text(s, 3);
 		d.created = (time_t)sqlite3_column_int64(s, 4);
 		d.updated = (time_t)sqlite3_column_int64(s, 5);
+		d.nfiles = (size_t)sqlite3_column_int64(s, 6);
 		n++;
 		if (cb(&d, arg) != 0)
 			break;
@@ -140,6 +142,93 @@ store_draft_delete(struct store *st, int64_t id, struct smerr *e)
 	else if (sqlite3_changes(st->db) == 0)
 		r = smerr_set(e, SMERR_NOTFOUND, "no draft %lld",
 		    (long long)id);
+	sqlite3_finalize(s);
+	if (r == 0)
+		r = store_draft_file_delete(st, id, 0, e);
+	return r;
+}
+
+int
+store_draft_file_add(struct store *st, int64_t id,
+    struct store_draft_file *f, struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	int		 r;
+
+	if (f->name == NULL || f->type == NULL || f->len > DRAFT_MAX ||
+	    (f->data == NULL && f->len > 0))
+		return smerr_set(e, SMERR_INVAL, "not a file to attach");
+	if ((r = store_prep(st, "INSERT INTO draft_file(draft, seq, name, "
+	    "type, data) VALUES(?1, coalesce((SELECT max(seq) FROM "
+	    "draft_file WHERE draft = ?1), 0) + 1, ?2, ?3, ?4);", &s,
+	    e)) != 0)
+		return r;
+	sqlite3_bind_int64(s, 1, id);
+	store_bind_text(s, 2, f->name);
+	store_bind_text(s, 3, f->type);
+	/* A zero-length blob, not NULL, for an empty file. */
+	sqlite3_bind_blob(s, 4, f->len > 0 ? (const void *)f->data : "",
+	    (int)f->len, SQLITE_TRANSIENT);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		r = store_dberr(st, e, "attaching the file to the draft");
+	else
+		f->seq = sqlite3_last_insert_rowid(st->db);
+	sqlite3_finalize(s);
+	if (r == 0 && (r = store_prep(st, "SELECT seq FROM draft_file WHERE "
+	    "rowid = ?;", &s, e)) == 0) {
+		sqlite3_bind_int64(s, 1, f->seq);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			f->seq = sqlite3_column_int64(s, 0);
+		else
+			r = store_dberr(st, e, "attaching the file");
+		sqlite3_finalize(s);
+	}
+	return r;
+}
+
+int
+store_draft_file_foreach(struct store *st, int64_t id,
+    int (*cb)(const struct store_draft_file *, void *), void *arg,
+    struct smerr *e)
+{
+	struct store_draft_file	 f;
+	sqlite3_stmt		*s;
+	int			 r, rc;
+
+	if ((r = store_prep(st, "SELECT seq, name, type, data FROM "
+	    "draft_file WHERE draft = ? ORDER BY seq;", &s, e)) != 0)
+		return r;
+	sqlite3_bind_int64(s, 1, id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		f.seq = sqlite3_column_int64(s, 0);
+		f.name = store_col_text(s, 1);
+		f.type = store_col_text(s, 2);
+		f.data = sqlite3_column_blob(s, 3);
+		f.len = (size_t)sqlite3_column_bytes(s, 3);
+		if (cb(&f, arg) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = store_dberr(st, e, "reading the draft's files");
+	sqlite3_finalize(s);
+	return r;
+}
+
+int
+store_draft_file_delete(struct store *st, int64_t id, int64_t seq,
+    struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	int		 r;
+
+	/* seq 0: every file of the draft. */
+	if ((r = store_prep(st, "DELETE FROM draft_file WHERE draft = ?1 "
+	    "AND (?2 = 0 OR seq = ?2);", &s, e)) != 0)
+		return r;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, seq);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		r = store_dberr(st, e, "detaching the file");
 	sqlite3_finalize(s);
 	return r;
 }
