@@ -55,8 +55,10 @@ int64_t	 cli_parse_id(const char *s);
  * Keeps text as draft *idp (0: a new one, its id stored back) with the
  * reason it is still a draft, and says so on stderr. 0 or -1.
  */
+struct app_file;
 int	 cli_keep_draft(struct cli *c, struct store *st, const char *account,
-	    const struct buf *text, int64_t *idp, const char *reason);
+	    const struct buf *text, int64_t *idp, const char *reason,
+	    const struct app_file *files, size_t nfiles);
 
 /* Loads HOME/config once; 0 or SMERR_*, with c->err set. */
 int	 cli_config(struct cli *c);
