@@ -154,15 +154,19 @@ static int
 draft_cb(const struct store_draft *d, void *arg)
 {
 	struct ls	*ls = arg;
-	char		 line[700], date[32];
+	char		 line[700], date[32], files[32] = "";
 	char		*to, *subj;
 	int		 r;
 
 	to = app_draft_field(d->body, d->body_len, "To");
 	subj = app_draft_field(d->body, d->body_len, "Subject");
 	ui_date(date, sizeof(date), d->updated);
-	snprintf(line, sizeof(line), "%4lld  %-10s  %-24.24s  %s%s%s%s",
-	    (long long)d->id, date, to != NULL ? to : "", subj != NULL ? subj :
+	if (d->nfiles > 0)
+		snprintf(files, sizeof(files), "%zu file%s", d->nfiles,
+		    d->nfiles == 1 ? "" : "s");
+	snprintf(line, sizeof(line), "%4lld  %-10s  %-8s  %-24.24s  %s%s%s%s",
+	    (long long)d->id, date, files, to != NULL ? to : "",
+	    subj != NULL ? subj :
 	    "", d->reason != NULL ? "  [" : "", d->reason != NULL ? d->reason :
 	    "", d->reason != NULL ? "]" : "");
 	free(to);
