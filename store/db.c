@@ -150,12 +150,16 @@ static const char *store_upgrade_to_6 =
 /*
  * Format 6 to 7: a draft keeps the files attached to it (name, type and
  * bytes, in the order they were attached), so that a postponed message
- * or one that could not be queued loses nothing.
+ * or one that could not be queued loses nothing; a queued message keeps
+ * them too until it is sent, so that it can become a draft again.
  */
 static const char *store_upgrade_to_7 =
     "CREATE TABLE draft_file("
     " draft INTEGER NOT NULL, seq INTEGER NOT NULL, name TEXT NOT NULL,"
     " type TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY(draft, seq));"
+    "CREATE TABLE outbox_file("
+    " outbox INTEGER NOT NULL, seq INTEGER NOT NULL, name TEXT NOT NULL,"
+    " type TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY(outbox, seq));"
     "UPDATE meta SET value = '7' WHERE name = 'schema';";
 
 static const char *store_schema =

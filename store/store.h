@@ -504,5 +504,16 @@ int	 store_draft_file_foreach(struct store *st, int64_t id,
 /* Detaches file seq of draft id (0: every one). */
 int	 store_draft_file_delete(struct store *st, int64_t id, int64_t seq,
 	    struct smerr *e);
+/*
+ * The files of outbox entry id (the first copy of a message), kept until
+ * it is sent or deleted so that it can become a draft again with them:
+ * store_outbox_files_to_draft moves them to draft.
+ */
+int	 store_outbox_file_add(struct store *st, int64_t id,
+	    struct store_draft_file *f, struct smerr *e);
+int	 store_outbox_files_to_draft(struct store *st, int64_t id,
+	    int64_t draft, struct smerr *e);
+int	 store_outbox_files_drop(struct store *st, int64_t id,
+	    struct smerr *e);
 
 #endif

@@ -606,9 +606,9 @@ ls_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 }
 
 /*
- * Edits a queued message: its text becomes a draft again, in the same
- * transaction that takes it out of the outbox, and the compose screen
- * opens on it.
+ * Edits a queued message: its text and files become a draft again, in
+ * the same transaction that takes it out of the outbox, and the compose
+ * screen opens on it.
  */
 static void
 outbox_edit(struct ui *ui, int64_t id)
@@ -624,6 +624,7 @@ outbox_edit(struct ui *ui, int64_t id)
 	if (store_begin(st, &e) != 0 ||
 	    store_draft_put(st, &draft, NULL, buf_data(t), buf_len(t),
 	    "taken back from the outbox", &e) != 0 ||
+	    store_outbox_files_to_draft(st, id, draft, &e) != 0 ||
 	    store_outbox_delete(st, id, &e) != 0 ||
 	    store_commit(st, &e) != 0) {
 		store_rollback(st);

@@ -756,7 +756,8 @@ draft_nfiles_cb(const struct store_draft *dr, void *arg)
 /*
  * Files kept with a draft: in the order attached, with name, type and
  * bytes (binary, and an empty one), counted in the draft's listing,
- * detached one at a time, gone with the draft, and never in clear.
+ * detached one at a time, gone with the draft, and never in clear; those
+ * of a queued message move to a draft.
  */
 static void
 test_draft_files(void **unused)
@@ -831,6 +832,22 @@ test_draft_files(void **unused)
 	assert_int_equal(store_draft_file_foreach(st, other, draft_files_cb,
 	    &fs, &e), 0);
 	assert_int_equal(fs.n, 1);
+	/* A queued message's files become a draft's again, once. */
+	f.name = "q.bin";
+	f.type = "application/octet-stream";
+	f.data = bin;
+	f.len = sizeof(bin);
+	assert_int_equal(store_outbox_file_add(st, 77, &f, &e), 0);
+	assert_int_equal(store_outbox_files_to_draft(st, 77, other, &e), 0);
+	assert_int_equal(store_outbox_files_to_draft(st, 77, other, &e), 0);
+	memset(&fs, 0, sizeof(fs));
+	assert_int_equal(store_draft_file_foreach(st, other, draft_files_cb,
+	    &fs, &e), 0);
+	assert_string_equal(fs.names,
+	    "s.txt:text/plain q.bin:application/octet-stream ");
+	assert_int_equal(store_outbox_file_add(st, 78, &f, &e), 0);
+	assert_int_equal(store_outbox_files_drop(st, 78, &e), 0);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM outbox_file;"), 0);
 	store_close(st);
 	assert_int_equal(grep_dir(d, secret), 0);
 	rmdir_all(d);
