@@ -75,6 +75,11 @@ int	 app_check_mode(int fd, const char *path, const char *what,
 	    int secret, struct smerr *e);
 /* Writes b to stdout followed by a newline; 0 or 1 (write error). */
 int	 cli_print(struct cli *c, struct buf *b);
+/*
+ * Records that writing to stdout failed, as errno says: a reader that
+ * went away (EPIPE: `| head`) is "output closed". Returns SMERR_IO.
+ */
+int	 cli_output_failed(struct cli *c);
 
 /*
  * The store and key store for a command (app/open.c). cli_open_store gets
