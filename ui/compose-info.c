@@ -93,6 +93,11 @@ ui_cinfo_attach(struct ui *ui, struct ui_cinfo *ci, int64_t id,
 		ui_status(ui, 1, "%d files at most", UI_ATTACH_MAX);
 		return -1;
 	}
+	if (id <= 0) {
+		ui_status(ui, 1, "the draft could not be kept: nothing can be "
+		    "attached to it");
+		return -1;
+	}
 	if ((path = ui_expand_home(typed)) == NULL)
 		return -1;
 	/* A pipe or a device would keep the screen waiting. */
