@@ -6,6 +6,7 @@
 #define SEALMAIL_APP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct smerr;
 
@@ -242,6 +243,7 @@ struct app_file {
 	char		*name;
 	const char	*ctype;
 	struct buf	*data;
+	char		*type;		/* ctype when it is not a constant */
 };
 const char	*app_attach_type(const char *name);
 int	 app_file_load(const char *path, struct app_file *f, struct smerr *e);
@@ -249,6 +251,16 @@ void	 app_file_clear(struct app_file *f);
 /* Points a at f's name, type and bytes. */
 void	 app_file_attachment(const struct app_file *f,
 	    struct mime_attachment *a);
+/*
+ * The files kept with a draft in the store: f->seq gets the new file's
+ * number; app_draft_files appends draft id's files to v (*np of max are
+ * in use; each cleared with app_file_clear).
+ */
+struct store;
+int	 app_file_keep(struct store *st, int64_t id, const struct app_file *f,
+	    int64_t *seqp, struct smerr *e);
+int	 app_draft_files(struct store *st, int64_t id, struct app_file *v,
+	    size_t max, size_t *np, struct smerr *e);
 
 /*
  * Writing comfort (app/addrbook.c). app_signature_put appends "\n-- \n"

@@ -57,8 +57,10 @@ int64_t	 cli_parse_id(const char *s);
  * Keeps text as draft *idp (0: a new one, its id stored back) with the
  * reason it is still a draft, and says so on stderr. 0 or -1.
  */
+struct app_file;
 int	 cli_keep_draft(struct cli *c, struct store *st, const char *account,
-	    const struct buf *text, int64_t *idp, const char *reason);
+	    const struct buf *text, int64_t *idp, const char *reason,
+	    const struct app_file *files, size_t nfiles);
 
 /* Loads HOME/config once; 0 or SMERR_*, with c->err set. */
 int	 cli_config(struct cli *c);
@@ -83,6 +85,11 @@ int	 app_server_lookup(const struct app_account *a,
 	    struct net_server *srv, struct net_lookup **lp, struct smerr *e);
 /* Writes b to stdout followed by a newline; 0 or 1 (write error). */
 int	 cli_print(struct cli *c, struct buf *b);
+/*
+ * Records that writing to stdout failed, as errno says: a reader that
+ * went away (EPIPE: `| head`) is "output closed". Returns SMERR_IO.
+ */
+int	 cli_output_failed(struct cli *c);
 
 /*
  * The store and key store for a command (app/open.c). cli_open_store gets

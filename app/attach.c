@@ -13,6 +13,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "mime/build.h"
+#include "store/store.h"
 #include "app/app.h"
 
 #define ATTACH_MAX	(32UL * 1024 * 1024)	/* one file */
@@ -54,6 +55,7 @@ app_file_clear(struct app_file *f)
 	if (f == NULL)
 		return;
 	free(f->name);
+	free(f->type);
 	buf_free(f->data);
 	memset(f, 0, sizeof(*f));
 }
@@ -96,4 +98,73 @@ app_file_attachment(const struct app_file *f, struct mime_attachment *a)
 	a->ctype = f->ctype;
 	a->data = buf_data(f->data);
 	a->len = buf_len(f->data);
+}
+
+int
+app_file_keep(struct store *st, int64_t id, const struct app_file *f,
+    int64_t *seqp, struct smerr *e)
+{
+	struct store_draft_file	 df;
+	int			 r;
+
+	memset(&df, 0, sizeof(df));
+	df.name = f->name;
+	df.type = f->ctype;
+	df.data = buf_data(f->data);
+	df.len = buf_len(f->data);
+	if ((r = store_draft_file_add(st, id, &df, e)) == 0 && seqp != NULL)
+		*seqp = df.seq;
+	return r;
+}
+
+struct draft_files {
+	struct app_file	*v;
+	size_t		 max, *np;
+	int		 r;
+};
+
+static int
+draft_file_cb(const struct store_draft_file *df, void *arg)
+{
+	struct draft_files	*d = arg;
+	struct app_file		*f;
+
+	if (*d->np >= d->max) {
+		d->r = SMERR_LIMIT;
+		return 1;
+	}
+	f = &d->v[*d->np];
+	memset(f, 0, sizeof(*f));
+	if ((f->name = strdup(df->name)) == NULL ||
+	    (f->type = strdup(df->type)) == NULL ||
+	    (f->data = buf_new_secret(ATTACH_MAX)) == NULL ||
+	    buf_put(f->data, df->data, df->len) != 0) {
+		app_file_clear(f);
+		d->r = SMERR_NOMEM;
+		return 1;
+	}
+	f->ctype = f->type;
+	(*d->np)++;
+	return 0;
+}
+
+int
+app_draft_files(struct store *st, int64_t id, struct app_file *v,
+    size_t max, size_t *np, struct smerr *e)
+{
+	struct draft_files	 d;
+	int			 r;
+
+	d.v = v;
+	d.max = max;
+	d.np = np;
+	d.r = 0;
+	if ((r = store_draft_file_foreach(st, id, draft_file_cb, &d, e)) != 0)
+		return r;
+	if (d.r == SMERR_LIMIT)
+		return smerr_set(e, SMERR_LIMIT, "draft %lld has too many "
+		    "files", (long long)id);
+	if (d.r != 0)
+		return smerr_set(e, d.r, "out of memory");
+	return 0;
 }

@@ -339,12 +339,22 @@ cli_usage(struct cli *c)
 }
 
 int
+cli_output_failed(struct cli *c)
+{
+	int	saved = errno;
+
+	if (saved == EPIPE)
+		return smerr_set(&c->err, SMERR_IO, "output closed");
+	return smerr_set(&c->err, SMERR_IO, "writing output: %s",
+	    strerror(saved));
+}
+
+int
 cli_print(struct cli *c, struct buf *b)
 {
 	if (fwrite(buf_data(b), 1, buf_len(b), stdout) != buf_len(b) ||
 	    fputc('\n', stdout) == EOF || fflush(stdout) == EOF) {
-		smerr_set(&c->err, SMERR_IO, "writing output: %s",
-		    strerror(errno));
+		cli_output_failed(c);
 		return 1;
 	}
 	return 0;

@@ -84,14 +84,26 @@ app_draft_account(const struct app_config *cfg, const void *text,
 
 int
 cli_keep_draft(struct cli *c, struct store *st, const char *account,
-    const struct buf *text, int64_t *idp, const char *reason)
+    const struct buf *text, int64_t *idp, const char *reason,
+    const struct app_file *files, size_t nfiles)
 {
 	struct smerr	 e2;
 	int64_t		 id = *idp;
+	size_t		 i;
+	int		 r;
 
 	smerr_clear(&e2);
-	if (store_draft_put(st, &id, account, buf_data(text), buf_len(text),
-	    reason, &e2) != 0) {
+	/* The text and its files, all of it or nothing. */
+	if ((r = store_begin(st, &e2)) == 0 &&
+	    (r = store_draft_put(st, &id, account, buf_data(text),
+	    buf_len(text), reason, &e2)) == 0)
+		for (i = 0; i < nfiles && r == 0; i++)
+			r = app_file_keep(st, id, &files[i], NULL, &e2);
+	if (r == 0)
+		r = store_commit(st, &e2);
+	else
+		store_rollback(st);
+	if (r != 0) {
 		fprintf(stderr, "sealmail: could not keep it as a draft: %s\n",
 		    smerr_msg(&e2));
 		return -1;
@@ -156,6 +168,9 @@ draft_line(struct draft_out *o, const struct store_draft *d, const char *to,
 	    (long long)d->id, t != NULL ? t : "", s != NULL ? s : "",
 	    why != NULL ? "  [" : "", why != NULL ? why : "",
 	    why != NULL ? "]" : "");
+	if (r == 0 && d->nfiles > 0)
+		r = buf_printf(o->out, "  (%zu file%s attached)", d->nfiles,
+		    d->nfiles == 1 ? "" : "s");
 	free(s);
 	free(t);
 	free(why);
@@ -181,6 +196,8 @@ draft_json(struct draft_out *o, const struct store_draft *d, const char *to,
 	    json_key(b, "flags", 0) != 0 || buf_puts(b, "[]") != 0 ||
 	    json_key(b, "signature", 0) != 0 || json_str(b, "none") != 0 ||
 	    json_key(b, "encryption", 0) != 0 || json_str(b, "none") != 0 ||
+	    json_key(b, "attachments", 0) != 0 ||
+	    buf_printf(b, "%zu", d->nfiles) != 0 ||
 	    json_key(b, "reason", 0) != 0 || json_text(b, d->reason) != 0 ||
 	    buf_putc(b, '}') != 0)
 		return -1;

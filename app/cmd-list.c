@@ -228,7 +228,7 @@ list_flush_some(struct lister *l)
 		return 0;
 	if (fwrite(buf_data(l->out), 1, buf_len(l->out), stdout) !=
 	    buf_len(l->out)) {
-		l->err = SMERR_IO;
+		l->err = cli_output_failed(l->c);
 		return 1;
 	}
 	buf_reset(l->out);
@@ -401,17 +401,17 @@ list_cb(const struct store_msg *m, void *arg)
 static int
 list_finish(struct lister *l)
 {
+	if (l->err == SMERR_IO)
+		return SMERR_IO;	/* said by list_flush_some */
 	if (l->err)
-		return smerr_set(&l->c->err, l->err == SMERR_IO ? SMERR_IO :
-		    SMERR_NOMEM, l->err == SMERR_IO ? "writing output" :
-		    "out of memory");
+		return smerr_nomem(&l->c->err);
 	if (l->json && buf_puts(l->out, "]\n") != 0)
 		return smerr_nomem(&l->c->err);
-	if (buf_len(l->out) > 0 &&
+	if ((buf_len(l->out) > 0 &&
 	    fwrite(buf_data(l->out), 1, buf_len(l->out), stdout) !=
-	    buf_len(l->out))
-		return smerr_set(&l->c->err, SMERR_IO, "writing output");
-	return fflush(stdout) == 0 ? 0 : 1;
+	    buf_len(l->out)) || fflush(stdout) != 0)
+		return cli_output_failed(l->c);
+	return 0;
 }
 
 static int

@@ -128,8 +128,7 @@ move_run(struct cli *c, int64_t id, const char *dest, enum move_op op)
 	}
 	if (newid != 0)
 		printf("%lld\n", (long long)newid);
-	r = fflush(stdout) == 0 ? 0 : smerr_set(&c->err, SMERR_IO,
-	    "writing output");
+	r = fflush(stdout) == 0 ? 0 : cli_output_failed(c);
 out:
 	online_close(&on);
 	free(trash);

@@ -59,8 +59,7 @@ static int
 write_all(struct cli *c, const void *p, size_t len)
 {
 	if (fwrite(p, 1, len, stdout) != len || fflush(stdout) == EOF)
-		return smerr_set(&c->err, SMERR_IO, "writing output: %s",
-		    strerror(errno));
+		return cli_output_failed(c);
 	return 0;
 }
 

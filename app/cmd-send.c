@@ -124,7 +124,7 @@ env_close(struct send_env *v)
  */
 static int
 send_text(struct cli *c, struct send_env *v, const char *account,
-    const struct buf *in)
+    const struct buf *in, const struct app_file *files, size_t nfiles)
 {
 	struct send_queued	 q;
 	struct buf		*out = NULL;
@@ -144,7 +144,7 @@ send_text(struct cli *c, struct send_env *v, const char *account,
 		/* A message already queued or sent is not a draft. */
 		if (r != SMERR_EXISTS)
 			(void)cli_keep_draft(c, v->st, account, in, &id,
-			    smerr_msg(&c->err));
+			    smerr_msg(&c->err), files, nfiles);
 		return r;
 	}
 	if ((r = send_deliver_msgid(&v->o, q.msgid, &c->err)) != 0)
@@ -181,7 +181,7 @@ cmd_send(struct cli *c, int argc, char **argv)
 	struct app_file			 files[MIME_BUILD_MAX_ATTACH];
 	struct mime_attachment		 att[MIME_BUILD_MAX_ATTACH];
 	const char			*account = NULL, *draft = NULL;
-	size_t				 natt = 0, i;
+	size_t				 natt = 0, ncli = 0, i;
 	int				 ch, sign = -1, enc = -1, pss = 0;
 	int				 r = 1;
 
@@ -206,7 +206,6 @@ cmd_send(struct cli *c, int argc, char **argv)
 			}
 			if (app_file_load(optarg, &files[natt], &c->err) != 0)
 				goto out;
-			app_file_attachment(&files[natt], &att[natt]);
 			natt++;
 			break;
 		default:
@@ -226,11 +225,13 @@ cmd_send(struct cli *c, int argc, char **argv)
 		account = a->name;
 	if (env_open(c, account, &v) != 0)
 		goto out;
-	v.o.att = att;
-	v.o.natt = natt;
+	/* A draft's own files go with it, after those named here. */
+	ncli = natt;
 	if (draft != NULL && ((v.o.draft = cli_parse_id(draft)) == 0 ?
 	    smerr_set(&c->err, SMERR_INVAL, "not a draft ID: %s", draft) :
-	    store_draft_get(v.st, v.o.draft, &in, &c->err)) != 0)
+	    store_draft_get(v.st, v.o.draft, &in, &c->err) != 0 ||
+	    app_draft_files(v.st, v.o.draft, files, MIME_BUILD_MAX_ATTACH,
+	    &natt, &c->err)) != 0)
 		goto out;
 	/* A draft without --account: the account it is From, too. */
 	if (draft != NULL && account == NULL && (a = app_draft_account(c->cfg,
@@ -240,12 +241,17 @@ cmd_send(struct cli *c, int argc, char **argv)
 		v.o.encrypt = a->encrypt;
 		account = a->name;
 	}
+	for (i = 0; i < natt; i++)
+		app_file_attachment(&files[i], &att[i]);
+	v.o.att = att;
+	v.o.natt = natt;
 	if (sign != -1)
 		v.o.sign = sign;
 	if (enc != -1)
 		v.o.encrypt = (enum app_encrypt)enc;
 	v.o.pss = pss;
-	r = send_text(c, &v, account, in);
+	/* What cannot be queued keeps the files named here too. */
+	r = send_text(c, &v, account, in, files, ncli);
 out:
 	env_close(&v);
 	buf_free(in);

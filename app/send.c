@@ -478,6 +478,20 @@ payload_make(const struct send_opts *o, struct mime_out *mo,
 	return r;
 }
 
+static int
+outbox_keep_file(struct store *st, int64_t id,
+    const struct mime_attachment *a, struct smerr *e)
+{
+	struct store_draft_file	 f;
+
+	memset(&f, 0, sizeof(f));
+	f.name = a->filename;
+	f.type = a->ctype != NULL ? a->ctype : "application/octet-stream";
+	f.data = a->data;
+	f.len = a->len;
+	return store_outbox_file_add(st, id, &f, e);
+}
+
 /*
  * Queues every copy of the message in one transaction, with the check
  * that its Message-ID is new, and removes the draft it came from: the
@@ -515,6 +529,9 @@ queue_all(struct queue_ctx *qc, const struct buf *use,
 	}
 	if (r == 0 && qc->o->draft > 0)
 		r = store_draft_delete(st, qc->o->draft, e);
+	/* The files, for the message to become a draft again. */
+	for (i = 0; r == 0 && i < qc->o->natt; i++)
+		r = outbox_keep_file(st, q->id, &qc->o->att[i], e);
 	if (r != 0) {
 		store_rollback(st);
 		return r;

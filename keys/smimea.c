@@ -10,6 +10,7 @@
  */
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -418,6 +419,65 @@ purpose_id(enum keys_purpose p)
 }
 
 /*
+ * Whether a recipient's certificate x may be encrypted to (RFC 8550
+ * section 4.4.2, RFC 8551, RFC 5753): an extended key usage, when there
+ * is one, must allow e-mail protection, and a key usage, when there is
+ * one, must allow what CMS does with the key: key agreement for EC and
+ * X25519/X448 keys (ECDH), key encipherment for the others (RSA key
+ * transport). OpenSSL's S/MIME encryption purpose asks key encipherment
+ * of every key, which no EC key has.
+ */
+static int
+encrypt_usage_ok(X509 *x)
+{
+	EVP_PKEY	*pk = X509_get0_pubkey(x);
+	uint32_t	 ku = X509_get_key_usage(x);
+	int		 id;
+
+	if (pk == NULL)
+		return 0;
+	if ((X509_get_extension_flags(x) & EXFLAG_XKUSAGE) &&
+	    !(X509_get_extended_key_usage(x) & XKU_SMIME))
+		return 0;
+	if (ku == UINT32_MAX)		/* no key usage: any */
+		return 1;
+	id = EVP_PKEY_get_base_id(pk);
+	if (id == EVP_PKEY_EC || id == EVP_PKEY_X25519 || id == EVP_PKEY_X448)
+		return (ku & KU_KEY_AGREEMENT) != 0;
+	return (ku & KU_KEY_ENCIPHERMENT) != 0;
+}
+
+/* x is for purpose: signing as OpenSSL judges it, encrypting as above. */
+static int
+usage_ok(X509 *x, int purpose)
+{
+	if (purpose == X509_PURPOSE_SMIME_ENCRYPT)
+		return encrypt_usage_ok(x);
+	return X509_check_purpose(x, purpose, 0) == 1;
+}
+
+/*
+ * The chain's purposes for encryption: each CA above the certificate as
+ * OpenSSL judges an S/MIME CA, the certificate itself by
+ * encrypt_usage_ok. 1 fit, 0 not.
+ */
+static int
+encrypt_chain_ok(X509_STORE_CTX *ctx)
+{
+	STACK_OF(X509)	*chain = X509_STORE_CTX_get0_chain(ctx);
+	int		 i;
+
+	if (chain == NULL || sk_X509_num(chain) < 1 ||
+	    !encrypt_usage_ok(sk_X509_value(chain, 0)))
+		return 0;
+	for (i = 1; i < sk_X509_num(chain); i++)
+		if (X509_check_purpose(sk_X509_value(chain, i),
+		    X509_PURPOSE_SMIME_ENCRYPT, 1) == 0)
+			return 0;
+	return 1;
+}
+
+/*
  * Verifies x against store for purpose; with partial set, a certificate
  * in store below a root is an anchor too (DANE-TA). 1 valid (*chainp
  * the verified chain when chainp is set), 0 not (with *errp).
@@ -436,11 +496,18 @@ verify_x509(X509_STORE *store, X509 *x, int purpose, int partial,
 		return 0;
 	if (!X509_STORE_CTX_init(ctx, store, x, NULL))
 		goto out;
-	X509_STORE_CTX_set_purpose(ctx, purpose);
+	/* Encryption's purposes are checked below, not as OpenSSL would. */
+	if (purpose != X509_PURPOSE_SMIME_ENCRYPT)
+		X509_STORE_CTX_set_purpose(ctx, purpose);
 	if (partial)
 		X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_PARTIAL_CHAIN);
 	ok = X509_verify_cert(ctx) == 1;
 	*errp = X509_STORE_CTX_get_error(ctx);
+	if (ok && purpose == X509_PURPOSE_SMIME_ENCRYPT &&
+	    !encrypt_chain_ok(ctx)) {
+		ok = 0;
+		*errp = X509_V_ERR_INVALID_PURPOSE;
+	}
 	if (ok && chainp != NULL)
 		*chainp = X509_STORE_CTX_get1_chain(ctx);
 out:
@@ -639,7 +706,7 @@ keys_smimea_judge(struct keys *k, const uint8_t *der, size_t len,
 		why(j, "the certificate has expired");
 	else if (X509_cmp_current_time(X509_get0_notBefore(x)) >= 0)
 		why(j, "the certificate is not valid yet");
-	else if (X509_check_purpose(x, pid, 0) != 1)
+	else if (!usage_ok(x, pid))
 		why(j, "the certificate is not for %s",
 		    purpose == KEYS_PURPOSE_SIGN ? "signing e-mail" :
 		    "encrypting e-mail");

@@ -155,6 +155,21 @@ static const char *store_upgrade_to_6 =
     " reason TEXT, created INTEGER NOT NULL, updated INTEGER NOT NULL);"
     "UPDATE meta SET value = '6' WHERE name = 'schema';";
 
+/*
+ * Format 6 to 7: a draft keeps the files attached to it (name, type and
+ * bytes, in the order they were attached), so that a postponed message
+ * or one that could not be queued loses nothing; a queued message keeps
+ * them too until it is sent, so that it can become a draft again.
+ */
+static const char *store_upgrade_to_7 =
+    "CREATE TABLE draft_file("
+    " draft INTEGER NOT NULL, seq INTEGER NOT NULL, name TEXT NOT NULL,"
+    " type TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY(draft, seq));"
+    "CREATE TABLE outbox_file("
+    " outbox INTEGER NOT NULL, seq INTEGER NOT NULL, name TEXT NOT NULL,"
+    " type TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY(outbox, seq));"
+    "UPDATE meta SET value = '7' WHERE name = 'schema';";
+
 static const char *store_schema =
     "CREATE TABLE meta(name TEXT PRIMARY KEY, value TEXT);"
     "CREATE TABLE cert("
@@ -486,7 +501,12 @@ store_open(const char *datadir, const uint8_t key[STORE_KEY_LEN],
 			goto out;
 		n = 6;
 	}
-	if (!got || n != 6) {
+	if (got && n == 6) {
+		if ((r = exec_tx(st, store_upgrade_to_7, e)) != 0)
+			goto out;
+		n = 7;
+	}
+	if (!got || n != 7) {
 		r = smerr_set(e, SMERR_STORE, "%s: unknown store format",
 		    st->path);
 		goto out;

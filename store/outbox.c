@@ -301,10 +301,15 @@ int
 store_outbox_sent(struct store *st, int64_t id, int appended,
     struct smerr *e)
 {
-	return outbox_update(st, "UPDATE outbox SET sent = 1, appended = ?3, "
+	int	r;
+
+	if ((r = outbox_update(st, "UPDATE outbox SET sent = 1, appended = ?3, "
 	    "state = 'sent', claim_pid = NULL, error = ?2, "
 	    "sent_at = coalesce(sent_at, ?4) WHERE id = ?1;", id, NULL,
-	    appended != 0, e);
+	    appended != 0, e)) != 0)
+		return r;
+	/* Sent: its files are not to be edited again. */
+	return store_outbox_files_drop(st, id, e);
 }
 
 int
@@ -328,6 +333,8 @@ store_outbox_delete(struct store *st, int64_t id, struct smerr *e)
 			    "AND ?2 IS NULL AND ?3 = ?3 AND ?4 = ?4;", id, NULL,
 			    0, e);
 	}
+	if (r == 0)
+		r = store_outbox_files_drop(st, id, e);
 	if (r == 0)
 		return store_commit(st, e);
 	store_rollback(st);

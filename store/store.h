@@ -466,6 +466,7 @@ struct store_draft {
 	const char	*reason;	/* why it is a draft, or NULL */
 	time_t		 created;
 	time_t		 updated;
+	size_t		 nfiles;	/* files attached to it */
 };
 
 /*
@@ -485,6 +486,37 @@ int	 store_draft_foreach(struct store *st, int64_t id,
 /* The text of draft id, in a new secret buffer (caller frees). */
 int	 store_draft_get(struct store *st, int64_t id, struct buf **bodyp,
 	    struct smerr *e);
+/* Removes draft id and the files attached to it. */
 int	 store_draft_delete(struct store *st, int64_t id, struct smerr *e);
+
+/* A file attached to a draft, in the order of seq. */
+struct store_draft_file {
+	int64_t		 seq;
+	const char	*name;
+	const char	*type;
+	const uint8_t	*data;
+	size_t		 len;
+};
+/* Attaches f to draft id (f->seq is ignored; the new one is stored back). */
+int	 store_draft_file_add(struct store *st, int64_t id,
+	    struct store_draft_file *f, struct smerr *e);
+/* Calls cb for each file of draft id, in the order they were attached. */
+int	 store_draft_file_foreach(struct store *st, int64_t id,
+	    int (*cb)(const struct store_draft_file *, void *), void *arg,
+	    struct smerr *e);
+/* Detaches file seq of draft id (0: every one). */
+int	 store_draft_file_delete(struct store *st, int64_t id, int64_t seq,
+	    struct smerr *e);
+/*
+ * The files of outbox entry id (the first copy of a message), kept until
+ * it is sent or deleted so that it can become a draft again with them:
+ * store_outbox_files_to_draft moves them to draft.
+ */
+int	 store_outbox_file_add(struct store *st, int64_t id,
+	    struct store_draft_file *f, struct smerr *e);
+int	 store_outbox_files_to_draft(struct store *st, int64_t id,
+	    int64_t draft, struct smerr *e);
+int	 store_outbox_files_drop(struct store *st, int64_t id,
+	    struct smerr *e);
 
 #endif

@@ -29,6 +29,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "keys/keys.h"
+#include "store/store.h"
 #include "app/app.h"
 #include "ui/ui_int.h"
 
@@ -43,8 +44,8 @@ ui_cinfo_clear(struct ui_cinfo *ci)
 			;
 	}
 	for (i = 0; i < ci->natt; i++) {
-		free(ci->att[i].path);
 		free(ci->att[i].name);
+		free(ci->att[i].type);
 	}
 	for (i = 0; i < ci->nrc; i++)
 		free(ci->rc[i].addr);
@@ -53,17 +54,48 @@ ui_cinfo_clear(struct ui_cinfo *ci)
 	memset(ci, 0, sizeof(*ci));
 }
 
-int
-ui_cinfo_attach(struct ui *ui, struct ui_cinfo *ci, const char *typed)
+/* Adds a file kept with the draft to the list shown. */
+static int
+cinfo_add(struct ui_cinfo *ci, int64_t seq, const char *name,
+    const char *type, size_t size)
 {
+	struct ui_attach	*a;
+
+	if ((a = reallocarray(ci->att, ci->natt + 1, sizeof(*a))) == NULL)
+		return -1;
+	ci->att = a;
+	a = &ci->att[ci->natt];
+	memset(a, 0, sizeof(*a));
+	a->seq = seq;
+	a->size = (long long)size;
+	if ((a->name = strdup(name)) == NULL ||
+	    (a->type = strdup(type)) == NULL) {
+		free(a->name);
+		return -1;
+	}
+	ci->sel = ci->natt++;
+	return 0;
+}
+
+int
+ui_cinfo_attach(struct ui *ui, struct ui_cinfo *ci, int64_t id,
+    const char *typed)
+{
+	struct store	*st = app_session_store(ui_session(ui));
 	struct app_file	 f;
-	struct ui_attach *a;
 	struct smerr	 e;
 	struct stat	 sb;
 	char		*path;
+	int64_t		 seq = 0;
+	int		 r = -1;
 
 	if (ci->natt >= UI_ATTACH_MAX) {
 		ui_status(ui, 1, "%d files at most", UI_ATTACH_MAX);
+		return -1;
+	}
+	if (id <= 0) {
+		ui_status(ui, 1, "the draft could not be kept: nothing can be "
+		    "attached to it");
 		return -1;
 	}
 	if ((path = ui_expand_home(typed)) == NULL)
@@ -74,46 +106,64 @@ ui_cinfo_attach(struct ui *ui, struct ui_cinfo *ci, const char *typed)
 		free(path);
 		return -1;
 	}
-	/* Read now as send will read it: what cannot go is said at once. */
+	/* Read now and kept with the draft: nothing attached is lost. */
 	smerr_clear(&e);
-	if (app_file_load(path, &f, &e) != 0) {
+	if (app_file_load(path, &f, &e) != 0 ||
+	    app_file_keep(st, id, &f, &seq, &e) != 0)
 		ui_status(ui, 1, "%s", smerr_msg(&e));
-		free(path);
-		return -1;
+	else if (cinfo_add(ci, seq, f.name, f.ctype, buf_len(f.data)) != 0) {
+		(void)store_draft_file_delete(st, id, seq, &e);
+		ui_status(ui, 1, "out of memory");
+	} else {
+		ui_status(ui, 0, "attached %s", f.name);
+		r = 0;
 	}
-	if ((a = reallocarray(ci->att, ci->natt + 1, sizeof(*a))) == NULL) {
-		app_file_clear(&f);
-		free(path);
-		return -1;
-	}
-	ci->att = a;
-	a = &ci->att[ci->natt];
-	a->path = path;
-	a->name = f.name;
-	a->type = f.ctype;
-	a->size = buf_len(f.data);
-	f.name = NULL;
 	app_file_clear(&f);
-	ci->sel = ci->natt++;
-	ui_status(ui, 0, "attached %s", a->name);
-	return 0;
+	free(path);
+	return r;
 }
 
 void
-ui_cinfo_detach(struct ui *ui, struct ui_cinfo *ci)
+ui_cinfo_detach(struct ui *ui, struct ui_cinfo *ci, int64_t id)
 {
+	struct smerr	 e;
+
 	if (ci->natt == 0) {
 		ui_status(ui, 1, "nothing is attached");
 		return;
 	}
+	smerr_clear(&e);
+	if (store_draft_file_delete(app_session_store(ui_session(ui)), id,
+	    ci->att[ci->sel].seq, &e) != 0) {
+		ui_status(ui, 1, "%s", smerr_msg(&e));
+		return;
+	}
 	ui_status(ui, 0, "detached %s", ci->att[ci->sel].name);
-	free(ci->att[ci->sel].path);
 	free(ci->att[ci->sel].name);
+	free(ci->att[ci->sel].type);
 	memmove(&ci->att[ci->sel], &ci->att[ci->sel + 1],
 	    (ci->natt - ci->sel - 1) * sizeof(ci->att[0]));
 	ci->natt--;
 	if (ci->sel > 0 && ci->sel >= ci->natt)
 		ci->sel--;
+}
+
+static int
+cinfo_file_cb(const struct store_draft_file *f, void *arg)
+{
+	return cinfo_add(arg, f->seq, f->name, f->type, f->len);
+}
+
+void
+ui_cinfo_files(struct ui *ui, struct ui_cinfo *ci, int64_t id)
+{
+	struct smerr	 e;
+
+	smerr_clear(&e);
+	if (store_draft_file_foreach(app_session_store(ui_session(ui)), id,
+	    cinfo_file_cb, ci, &e) != 0)
+		ui_status(ui, 1, "%s", smerr_msg(&e));
+	ci->sel = 0;
 }
 
 /* Where the key store has a certificate for rc from, or NULL. */

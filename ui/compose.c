@@ -7,7 +7,8 @@
  * that cannot queue it comes back to the compose screen with the reason.
  * There, t and c set To and Cc (Tab completes addresses, and an alias's
  * name becomes its addresses, as it does when the editor closes), a and D
- * attach and detach files that send --attach then reads, and each
+ * attach and detach files, read at once and kept with the draft (send
+ * --draft attaches them; a recalled draft has them again), and each
  * recipient shows where its certificate comes from (compose-info.c).
  *
  * The editor needs a file: it lives in a private directory (0700; the
@@ -366,7 +367,7 @@ compose_attach(struct ui *ui, struct compose *cs)
 	path = ui_prompt_complete(ui, "Attach file: ", NULL,
 	    ui_complete_file, NULL);
 	if (path != NULL && path[0] != '\0')
-		(void)ui_cinfo_attach(ui, &cs->info, path);
+		(void)ui_cinfo_attach(ui, &cs->info, cs->draft, path);
 	free(path);
 }
 
@@ -434,7 +435,7 @@ compose_screen(struct ui *ui, struct compose *cs, const char *reason)
 		else if (wc == 'a')
 			compose_attach(ui, cs);
 		else if (wc == 'D')
-			ui_cinfo_detach(ui, &cs->info);
+			ui_cinfo_detach(ui, &cs->info, cs->draft);
 		else if (wc == 'j' && cs->info.sel + 1 < cs->info.natt)
 			cs->info.sel++;
 		else if (wc == 'k' && cs->info.sel > 0)
@@ -454,9 +455,8 @@ static int
 compose_start(struct ui *ui, struct compose *cs, int enc)
 {
 	const struct app_account	*a;
-	const char			*args[10 + 2 * UI_ATTACH_MAX];
+	const char			*args[8];
 	char				 id[32];
-	size_t				 i;
 	int				 n = 0;
 
 	snprintf(id, sizeof(id), "%lld", (long long)cs->draft);
@@ -472,10 +472,6 @@ compose_start(struct ui *ui, struct compose *cs, int enc)
 	args[n++] = cs->sign ? "--sign" : "--no-sign";
 	if (enc == 1 || enc == 0)
 		args[n++] = enc == 1 ? "--encrypt" : "--no-encrypt";
-	for (i = 0; i < cs->info.natt; i++) {
-		args[n++] = "--attach";
-		args[n++] = cs->info.att[i].path;
-	}
 	args[n] = NULL;
 	if (ui_job(ui, "sending", args, NULL, compose_done, cs) != 0)
 		return -1;
@@ -522,14 +518,8 @@ compose_loop(struct ui *ui, struct compose *cs, const char *reason)
 			snprintf(why, sizeof(why), "%s", ui_status_text(ui));
 			continue;
 		case C_POSTPONE:
-			if (cs->info.natt > 0 && !ui_confirm(ui, "A postponed "
-			    "draft keeps the text, not the attached files. "
-			    "Postpone? (y/N)"))
-				continue;
-			ui_status(ui, cs->info.natt > 0, "postponed as draft "
-			    "%lld (R recalls it)%s", (long long)cs->draft,
-			    cs->info.natt > 0 ? "; the attached files are not "
-			    "kept with it" : "");
+			ui_status(ui, 0, "postponed as draft %lld (R recalls "
+			    "it)", (long long)cs->draft);
 			compose_free(cs);
 			return;
 		case C_DISCARD:
@@ -711,6 +701,7 @@ ui_compose_draft(struct ui *ui, int64_t id)
 		return;
 	}
 	cs->draft = id;
+	ui_cinfo_files(ui, &cs->info, id);
 	compose_loop(ui, cs, NULL);
 }
 

@@ -213,15 +213,15 @@ char		*ui_expand_home(const char *path);
 
 /*
  * compose-info.c: what the compose screen shows and keeps beside the
- * text: the files attached (sent with send --attach) and each recipient
- * with where its certificate comes from ("store", "harvested", "smimea",
- * or NULL: none known).
+ * text: the files attached (kept with the draft in the store, which send
+ * --draft attaches) and each recipient with where its certificate comes
+ * from ("store", "harvested", "smimea", or NULL: none known).
  */
 #define UI_ATTACH_MAX	10
 struct ui_attach {
-	char		*path;
+	int64_t		 seq;		/* its number in the draft */
 	char		*name;
-	const char	*type;
+	char		*type;
 	long long	 size;
 };
 struct ui_rcpt {
@@ -238,11 +238,18 @@ struct ui_cinfo {
 	char			 dns_addr[322];	/* ...for this address */
 };
 void		 ui_cinfo_clear(struct ui_cinfo *ci);
-/* Attaches a file (~/ is the home directory), or says why not: 0 or -1. */
+/*
+ * Attaches a file (~/ is the home directory) to draft id in the store, or
+ * says why not: 0 or -1.
+ */
 int		 ui_cinfo_attach(struct ui *ui, struct ui_cinfo *ci,
-		    const char *path);
-/* Detaches the selected file. */
-void		 ui_cinfo_detach(struct ui *ui, struct ui_cinfo *ci);
+		    int64_t id, const char *path);
+/* Detaches the selected file from draft id. */
+void		 ui_cinfo_detach(struct ui *ui, struct ui_cinfo *ci,
+		    int64_t id);
+/* The files kept with draft id, as it is recalled. */
+void		 ui_cinfo_files(struct ui *ui, struct ui_cinfo *ci,
+		    int64_t id);
 /* Reads the recipients of a draft and looks in the key store for each. */
 void		 ui_cinfo_recipients(struct ui *ui, struct ui_cinfo *ci,
 		    const void *text, size_t len);

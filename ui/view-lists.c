@@ -170,15 +170,19 @@ static int
 draft_cb(const struct store_draft *d, void *arg)
 {
 	struct ls	*ls = arg;
-	char		 line[700], date[32];
+	char		 line[700], date[32], files[32] = "";
 	char		*to, *subj;
 	int		 r;
 
 	to = app_draft_field(d->body, d->body_len, "To");
 	subj = app_draft_field(d->body, d->body_len, "Subject");
 	ui_date(date, sizeof(date), d->updated);
-	snprintf(line, sizeof(line), "%4lld  %-10s  %-24.24s  %s%s%s%s",
-	    (long long)d->id, date, to != NULL ? to : "", subj != NULL ? subj :
+	if (d->nfiles > 0)
+		snprintf(files, sizeof(files), "%zu file%s", d->nfiles,
+		    d->nfiles == 1 ? "" : "s");
+	snprintf(line, sizeof(line), "%4lld  %-10s  %-8s  %-24.24s  %s%s%s%s",
+	    (long long)d->id, date, files, to != NULL ? to : "",
+	    subj != NULL ? subj :
 	    "", d->reason != NULL ? "  [" : "", d->reason != NULL ? d->reason :
 	    "", d->reason != NULL ? "]" : "");
 	free(to);
@@ -618,9 +622,9 @@ ls_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 }
 
 /*
- * Edits a queued message: its text becomes a draft again, in the same
- * transaction that takes it out of the outbox, and the compose screen
- * opens on it.
+ * Edits a queued message: its text and files become a draft again, in
+ * the same transaction that takes it out of the outbox, and the compose
+ * screen opens on it.
  */
 static void
 outbox_edit(struct ui *ui, int64_t id)
@@ -636,6 +640,7 @@ outbox_edit(struct ui *ui, int64_t id)
 	if (store_begin(st, &e) != 0 ||
 	    store_draft_put(st, &draft, NULL, buf_data(t), buf_len(t),
 	    "taken back from the outbox", &e) != 0 ||
+	    store_outbox_files_to_draft(st, id, draft, &e) != 0 ||
 	    store_outbox_delete(st, id, &e) != 0 ||
 	    store_commit(st, &e) != 0) {
 		store_rollback(st);

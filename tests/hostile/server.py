@@ -23,6 +23,9 @@ test can assert that a password never arrived. It plays one --mode:
                 and ID but refuses them (NO), and has UIDPLUS but no MOVE;
                 SMTP offers AUTH LOGIN only
   literal       an IMAP literal announcing 4 GiB, then zeros
+  sink          an honest SMTP server with --cert/--key that takes every
+                message (354, then 250 after the final dot): what was sent
+                is read from --record
 
 With --implicit the TLS handshake comes first (993/465 style). The port is
 --port, or with 0 a free one, written to --ready once listening.
@@ -225,6 +228,11 @@ def smtp_session(c, a, ctx, tls_up):
         elif cmd == b"QUIT":
             c.send(b"221 bye\r\n")
             return
+        elif cmd == b"DATA" and a.mode == "sink":
+            c.send(b"354 go ahead\r\n")
+            while c.readline() not in (b".\r\n", b".\n"):
+                pass
+            c.send(b"250 2.0.0 taken\r\n")
         else:
             c.send(b"250 ok\r\n")
 

@@ -7,7 +7,10 @@
 # certificates; each recipient shows where its certificate comes from
 # (the key store, SMIMEA under DNSSEC, harvested from signed mail, none);
 # a completes a file name and attaches a 3 MB file of random bytes, D
-# detaches another; the message goes signed and encrypted, and bob's
+# detaches another; P postpones it with the file kept in the store (the
+# draft list counts it), the program ends and the file is moved away, and
+# R recalls the draft with its file; the message goes signed and
+# encrypted, and bob's
 # sealmail, after a sync, exports the file byte for byte (SHA-256). In
 # the index, s completes a folder name.
 . "$TOP/tests/lib.sh"
@@ -189,11 +192,31 @@ key a '~/notes' Tab Enter
 check "a second file" wait_for "> 2 notes-$ID.txt +text/plain +6 B"
 key D
 check "D detaches it" wait_for 'detached notes'
-key P
-check "P with a file attached asks first" wait_for 'not the attached files. Postpone\? \(y/N\)'
-key n
 check_nomatch "and it is gone" "2 notes-$ID" "$(screen)"
 check "the first one stays" wait_for "> 1 big-$ID.bin"
+# P keeps the file with the draft, in the store: the program can end and
+# the file go away; R brings both back.
+key P
+check "P postpones at once" wait_for 'postponed as draft [0-9]+ \(R recalls it\)'
+key Q
+check "the program ends" wait_for 'EXITED 0'
+A draft list --json > dl.json
+check_eq "the draft list counts its file" 1 \
+    "$(json dl.json "[x['attachments'] for x in d if x['subject']=='compose $ID'][0]")"
+check_match "and says so" "compose $ID.*\\(1 file attached\\)" "$(A draft list)"
+big_sum=$(sha256sum "$T/big-$ID.bin" | cut -d' ' -f1)
+mv "$T/big-$ID.bin" "$T/big-$ID.moved"
+$TM kill-server 2>/dev/null
+sleep 0.3
+$TM new-session -d -s ui -x 130 -y 40 \
+    "HOME='$T' EDITOR='$T/editor.sh' '$SEALMAIL' --home '$H' --passphrase-file '$T/pw'; echo EXITED \$?; sleep 60"
+check "the program opens again" wait_for 'sealmail: INBOX'
+key R
+check "R lists the drafts" wait_for 'sealmail: drafts'
+check "with its file" wait_for '1 file +Bob Example.*compose '"$ID"
+key Enter
+check "the recalled draft: the compose screen" wait_for 'Send to Bob Example <bob@example.test>\?'
+check "with the file kept" wait_for "> 1 big-$ID.bin +application/octet-stream +3.0 MB"
 key y
 check "sent, signed and encrypted" wait_for 'sent <.*> to 1 recipient, signed, aes-256'
 
@@ -220,12 +243,13 @@ for p in m.walk():
     if p.get_filename():
         print(p.get_filename(), hashlib.sha256(p.get_payload(decode=True)).hexdigest())
 PY
-check_eq "the 3 MB file arrives byte-identical" \
-    "big-$ID.bin $(sha256sum "$T/big-$ID.bin" | cut -d' ' -f1)" \
+check_eq "the 3 MB file arrives byte-identical" "big-$ID.bin $big_sum" \
     "$(grep -v '^smime.p7s ' parts.txt)"
 check_match "with the signature in the text" "sealmail lab, room $ID" \
     "$(python3 -c 'import email,sys; m=email.message_from_binary_file(open(sys.argv[1],"rb")); print([p.get_payload(decode=True).decode() for p in m.walk() if p.get_content_type()=="text/plain" and not p.get_filename()][0])' got.eml)"
-rm -f got.eml "$T/big-$ID.bin"
+rm -f got.eml "$T/big-$ID.moved"
+check_eq "the draft went with it" "[]" \
+    "$(A draft list --json | python3 -c 'import json,sys; print([x["id"] for x in json.load(sys.stdin) if x["subject"]=="compose '"$ID"'"])')"
 
 # forward --attach: the signature ends the text part, marked UTF-8.
 A forward --attach "$M" > fwd.txt

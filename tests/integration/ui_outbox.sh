@@ -6,7 +6,8 @@
 # its text afterwards, and the reply is a draft. kill -9 while a send
 # runs: the message is queued or delivered, once. P postpones, R recalls,
 # Esc asks before discarding; the outbox screen shows state and the
-# server's answer, and Enter, e, d and y work on it.
+# server's answer, and Enter, e, d and y work on it (e brings back the
+# file the message was queued with, and bob gets it byte for byte).
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is not up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS
@@ -138,6 +139,9 @@ printf 'outbox screen text\n' >> "\$1"
 EOM
 $TM send-keys -t ui m
 check "a new message: the compose screen" wait_for 'Send to bob@example.test\?'
+head -c 70000 /dev/urandom > "$T/att-$ID.bin"
+$TM send-keys -t ui a "$T/att-$ID.bin" Enter
+check "a file attached" wait_for "> 1 att-$ID.bin"
 $TM send-keys -t ui y
 check "the send fails and says why" wait_for 'Connection refused'
 open_outbox
@@ -149,6 +153,9 @@ $TM send-keys -t ui q
 check "q: back to the outbox" wait_for 'sealmail: outbox'
 $TM send-keys -t ui e
 check "e: back to the compose screen" wait_for 'Send to bob@example.test\?'
+check "with the file it was queued with" wait_for "> 1 att-$ID.bin"
+check_match "the draft keeps it" 'refused at first.*\(1 file attached\)' \
+    "$(S draft list 2>/dev/null)"
 check_eq "it left the outbox" "[]" "$(S outbox --json 2>/dev/null)"
 check_match "and is a draft" 'refused at first' "$(S draft list 2>/dev/null)"
 config "$LAB_SUBMISSION_PORT"
@@ -156,6 +163,21 @@ $TM send-keys -t ui y
 check "y sends it now" wait_for 'sent <uiob-edit-.*> to 1 recipient'
 i=0; while [ $i -lt 100 ] && [ "$(count_in "$BOB_DIR" "uiob-edit-$ID")" -eq 0 ]; do sleep 0.1; i=$((i + 1)); done
 check_eq "bob has it once" 1 "$(count_in "$BOB_DIR" "uiob-edit-$ID")"
+# bob reads the file, byte for byte.
+f=$(grep -rlF -- "uiob-edit-$ID" "$BOB_DIR"/new "$BOB_DIR"/cur | head -1)
+openssl cms -decrypt -in "$f" -inkey "$LAB_SMIME_DIR/bob.key" \
+    -recip "$LAB_SMIME_DIR/bob.pem" -out "$T/dec.eml" 2>/dev/null
+check_eq "the file arrives byte-identical" \
+    "att-$ID.bin $(sha256sum "$T/att-$ID.bin" | cut -d' ' -f1)" \
+    "$(python3 - "$T/dec.eml" <<'PY'
+import email, email.policy, hashlib, sys
+m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)
+for p in m.walk():
+    fn = p.get_filename()
+    if fn and fn != 'smime.p7s':
+        print(fn, hashlib.sha256(p.get_payload(decode=True)).hexdigest())
+PY
+)"
 check_nomatch "it is no longer a draft" 'refused at first' "$(S draft list 2>/dev/null)"
 
 # y retries, d deletes.

@@ -3,7 +3,10 @@
 # from alice to bob through the lab's Postfix, arrives byte for byte
 # (SHA-256) in bob's store after his sync, counted as one attachment;
 # export gives the decrypted message it is read from. A second file, an
-# unknown type and a name with a path, travels beside it.
+# unknown type and a name with a path, travels beside it. A send that
+# cannot queue its message (no identity yet) keeps it as a draft with the
+# file, counted in draft list; send --draft later sends both, the file
+# byte for byte though it is gone from the disk.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
@@ -85,5 +88,65 @@ check_eq "the 3 MB file arrives byte-identical" "big.bin application/octet-strea
 check_eq "the second file too, named by its last component" \
     "notes.xyz application/octet-stream $(sha256sum sub/notes.xyz | cut -d' ' -f1)" \
     "$(grep '^notes.xyz ' parts.txt)"
-rm -f got.eml big.bin
+rm -f got.eml
+
+# A send that cannot queue the message (no identity to sign with yet)
+# keeps it as a draft with its file; send --draft sends both.
+mkdir -p "$T/carl"
+cp "$T/alice/config" "$T/carl/config"
+cp alicepw carlpw
+sed -i "s|$T/alicepw|$T/carlpw|" "$T/carl/config"
+C() { "$SEALMAIL" --home "$T/carl" --passphrase-file "$T/pw" "$@"; }
+printf 'From: %s\nTo: %s\nSubject: kept with its file %s\n\nsee the file\n' \
+    "$LAB_ALICE" "$LAB_BOB" "$ID" >msg2.txt
+C send --attach big.bin --attach sub/notes.xyz msg2.txt >send.out 2>send.err; rc=$?
+check_eq "no identity: exit 1" 1 "$rc"
+check_match "kept as a draft" 'kept as draft [0-9]+' "$(cat send.err)"
+C draft list --json >dl.json
+D=$(json dl.json "[x['id'] for x in d if x['subject']=='kept with its file $ID'][0]")
+check_match "the draft is listed" '^[0-9]+$' "$D"
+check_eq "with its files counted" 2 "$(json dl.json "[x['attachments'] for x in d if x['id']==$D][0]")"
+check_match "draft list says so" "kept with its file $ID.*\\(2 files attached\\)" \
+    "$(C draft list)"
+check_eq "draft show prints the text as written" "$(cat msg2.txt)" \
+    "$(C draft show "$D")"
+check_eq "no file's text lies in the home in clear" "" \
+    "$(grep -rl "small notes $ID" "$T/carl" 2>/dev/null)"
+want=$(sha256sum big.bin | cut -d' ' -f1)
+want2=$(sha256sum sub/notes.xyz | cut -d' ' -f1)
+rm -f big.bin sub/notes.xyz
+check "carl's identity now" C keys import "$LAB_SMIME_DIR/alice.p12" \
+    --passphrase-file "$LAB_SMIME_DIR/p12-pass"
+check "carl trusts the lab CA" C keys trust "$LAB_CA"
+C send --draft "$D" >send.out 2>send.err; rc=$?
+check_eq "send --draft exits 0" 0 "$rc"
+check_match "signed and encrypted, as configured" 'signed, aes-256' \
+    "$(cat send.out)"
+check_eq "the draft is gone" "[]" "$(C draft list --json)"
+i=0
+while [ $i -lt 50 ]; do
+	B sync --folder INBOX >/dev/null 2>&1
+	B list --json >list.json 2>/dev/null
+	got=$(json list.json "[x['id'] for x in d if x['subject']=='kept with its file $ID']")
+	[ "$got" != "[]" ] && break
+	sleep 0.2
+	i=$((i + 1))
+done
+M=$(json list.json "[x['id'] for x in d if x['subject']=='kept with its file $ID'][0]")
+check_match "bob has it" '^[0-9]+$' "$M"
+check_eq "with two attachments" 2 "$(json list.json "[x['attachments'] for x in d if x['id']==$M][0]")"
+B export "$M" >got.eml
+python3 - got.eml >parts.txt <<'PY'
+import email, email.policy, hashlib, sys
+m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)
+for p in m.walk():
+    fn = p.get_filename()
+    if fn and fn != 'smime.p7s':
+        data = p.get_payload(decode=True)
+        print(fn, p.get_content_type(), hashlib.sha256(data).hexdigest())
+PY
+check_eq "the files kept with the draft arrive byte-identical" \
+    "big.bin application/octet-stream $want
+notes.xyz application/octet-stream $want2" "$(cat parts.txt)"
+rm -f got.eml
 t_done

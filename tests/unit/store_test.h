@@ -35,6 +35,7 @@ one_int(struct store *st, const char *sql)
 #define STORE_BACK_TO_3 \
     "DROP INDEX message_hdr; DROP TABLE move_queue;" \
     "DROP TABLE revocation;" \
+    "DROP TABLE draft_file; DROP TABLE outbox_file;" \
     "DROP TABLE draft; DROP TABLE outbox;" \
     "CREATE TABLE outbox(" \
     " id INTEGER PRIMARY KEY, account TEXT, message_id TEXT," \

@@ -749,9 +749,135 @@ test_drafts(void **unused)
 	rmdir_all(d);
 }
 
+struct files_seen {
+	int	n;
+	char	names[64];
+	size_t	bytes;
+};
+
+static int
+draft_files_cb(const struct store_draft_file *f, void *arg)
+{
+	struct files_seen	*fs = arg;
+	size_t			 n = strlen(fs->names);
+
+	fs->n++;
+	snprintf(fs->names + n, sizeof(fs->names) - n, "%s:%s ", f->name,
+	    f->type);
+	fs->bytes += f->len;
+	return 0;
+}
+
+static int
+draft_nfiles_cb(const struct store_draft *dr, void *arg)
+{
+	*(size_t *)arg = dr->nfiles;
+	return 0;
+}
+
+/*
+ * Files kept with a draft: in the order attached, with name, type and
+ * bytes (binary, and an empty one), counted in the draft's listing,
+ * detached one at a time, gone with the draft, and never in clear; those
+ * of a queued message move to a draft.
+ */
+static void
+test_draft_files(void **unused)
+{
+	static const uint8_t	 bin[] = { 0, 0xff, 'D', 'F', 'X', 0, 7 };
+	struct store_draft_file	 f;
+	struct files_seen	 fs;
+	struct store		*st;
+	struct smerr		 e;
+	int64_t			 id = 0, other = 0, s1, s2;
+	size_t			 nf = 99;
+	char			*d = tmpdir();
+	char			 secret[] = "draftfilesecretword";
+
+	(void)unused;
+	smerr_clear(&e);
+	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	assert_int_equal(store_draft_put(st, &id, NULL, "To: a\n\nx\n", 10,
+	    "postponed", &e), 0);
+	assert_int_equal(store_draft_put(st, &other, NULL, "y", 1, NULL, &e),
+	    0);
+	memset(&f, 0, sizeof(f));
+	f.name = "a.bin";
+	f.type = "application/octet-stream";
+	f.data = bin;
+	f.len = sizeof(bin);
+	assert_int_equal(store_draft_file_add(st, id, &f, &e), 0);
+	s1 = f.seq;
+	f.name = "empty.txt";
+	f.type = "text/plain";
+	f.data = NULL;
+	f.len = 0;
+	assert_int_equal(store_draft_file_add(st, id, &f, &e), 0);
+	s2 = f.seq;
+	assert_true(s2 > s1);
+	f.name = "s.txt";
+	f.data = (const uint8_t *)secret;
+	f.len = strlen(secret);
+	assert_int_equal(store_draft_file_add(st, other, &f, &e), 0);
+	f.name = NULL;
+	assert_int_equal(store_draft_file_add(st, id, &f, &e), SMERR_INVAL);
+	smerr_clear(&e);
+
+	memset(&fs, 0, sizeof(fs));
+	assert_int_equal(store_draft_file_foreach(st, id, draft_files_cb,
+	    &fs, &e), 0);
+	assert_int_equal(fs.n, 2);
+	assert_string_equal(fs.names,
+	    "a.bin:application/octet-stream empty.txt:text/plain ");
+	assert_int_equal(fs.bytes, sizeof(bin));
+	assert_int_equal(store_draft_foreach(st, id, draft_nfiles_cb, &nf,
+	    &e), 0);
+	assert_int_equal(nf, 2);
+	/* Written again, the draft keeps its files. */
+	assert_int_equal(store_draft_put(st, &id, NULL, "To: b\n\nx\n", 10,
+	    "postponed", &e), 0);
+	assert_int_equal(store_draft_foreach(st, id, draft_nfiles_cb, &nf,
+	    &e), 0);
+	assert_int_equal(nf, 2);
+	assert_int_equal(store_draft_file_delete(st, id, s1, &e), 0);
+	memset(&fs, 0, sizeof(fs));
+	assert_int_equal(store_draft_file_foreach(st, id, draft_files_cb,
+	    &fs, &e), 0);
+	assert_string_equal(fs.names, "empty.txt:text/plain ");
+	/* Gone with its draft; the other draft's file stays. */
+	assert_int_equal(store_draft_delete(st, id, &e), 0);
+	memset(&fs, 0, sizeof(fs));
+	assert_int_equal(store_draft_file_foreach(st, id, draft_files_cb,
+	    &fs, &e), 0);
+	assert_int_equal(fs.n, 0);
+	memset(&fs, 0, sizeof(fs));
+	assert_int_equal(store_draft_file_foreach(st, other, draft_files_cb,
+	    &fs, &e), 0);
+	assert_int_equal(fs.n, 1);
+	/* A queued message's files become a draft's again, once. */
+	f.name = "q.bin";
+	f.type = "application/octet-stream";
+	f.data = bin;
+	f.len = sizeof(bin);
+	assert_int_equal(store_outbox_file_add(st, 77, &f, &e), 0);
+	assert_int_equal(store_outbox_files_to_draft(st, 77, other, &e), 0);
+	assert_int_equal(store_outbox_files_to_draft(st, 77, other, &e), 0);
+	memset(&fs, 0, sizeof(fs));
+	assert_int_equal(store_draft_file_foreach(st, other, draft_files_cb,
+	    &fs, &e), 0);
+	assert_string_equal(fs.names,
+	    "s.txt:text/plain q.bin:application/octet-stream ");
+	assert_int_equal(store_outbox_file_add(st, 78, &f, &e), 0);
+	assert_int_equal(store_outbox_files_drop(st, 78, &e), 0);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM outbox_file;"), 0);
+	store_close(st);
+	assert_int_equal(grep_dir(d, secret), 0);
+	rmdir_all(d);
+}
+
 /*
  * A store of format 2 (text always in its own column, the index over
- * message_content) opens as format 6 (by way of 3, 4 and 5) with every
+ * message_content) opens as format 7 (by way of 3, 4, 5 and 6) with every
  * message and its text, and its index is made again.
  */
 static void
@@ -793,7 +919,7 @@ test_upgrade_2(void **unused)
 
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 6);
+	    "'schema';"), 7);
 	load_text(st, id1, "an older dingoword");
 	assert_int_equal(hits(st, "dingoword"), 0);	/* indexed again... */
 	assert_int_equal(store_index(st, 0, &done, &left, &e), 0);
@@ -866,6 +992,7 @@ main(void)
 		cmocka_unit_test(test_outbox),
 		cmocka_unit_test(test_outbox_claim),
 		cmocka_unit_test(test_drafts),
+		cmocka_unit_test(test_draft_files),
 		cmocka_unit_test(test_text_in_body),
 		cmocka_unit_test(test_upgrade_2),
 		cmocka_unit_test(test_revoke),
