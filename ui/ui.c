@@ -872,7 +872,7 @@ ui_key(struct ui *ui, wint_t wc, int fn)
 		ui_compose(ui, NULL, NULL, NULL, NULL);
 		break;
 	case 'R':
-		ui_push(ui, ui_drafts_new(ui));
+		ui_push(ui, ui_drafts_new(ui, ui_index_account(ui)));
 		break;
 	case '$':
 	case 'S':

@@ -183,10 +183,13 @@ void		 ui_compose_draft(struct ui *ui, int64_t id);
  * since died left behind, and removes them; returns how many.
  */
 int		 ui_compose_recover(struct ui *ui);
-/* The outbox: queued messages with their state and last answer. */
-struct ui_view	*ui_outbox_new(struct ui *ui);
-/* The postponed drafts; Enter opens one in the compose screen. */
-struct ui_view	*ui_drafts_new(struct ui *ui);
+/*
+ * The outbox: queued messages with their state and last answer; of
+ * account acct only, or of every account when acct is NULL.
+ */
+struct ui_view	*ui_outbox_new(struct ui *ui, const char *acct);
+/* The postponed drafts (as the outbox); Enter opens one to compose. */
+struct ui_view	*ui_drafts_new(struct ui *ui, const char *acct);
 
 /*
  * complete.c: the completers of ui_prompt_complete. ui_complete_file

@@ -32,6 +32,8 @@ struct ls {
 	size_t		 cur, top;
 	int		 kind;		/* LS_FOLDERS, LS_KEYS, ... */
 	int64_t		 msg;		/* LS_PARTS, LS_SOURCE: whose */
+	char		*acct;		/* LS_OUTBOX, LS_DRAFTS: whose */
+	const struct app_config *cfg;
 	char		*output;	/* LS_OUTPUT: a viewer's text */
 };
 
@@ -86,9 +88,113 @@ ls_clear(struct ls *ls)
 struct folder_walk {
 	struct ls	*ls;
 	struct store	*st;
+	const struct app_config *cfg;
 	char		 acct[128];	/* whose folders are being listed */
-	int		 seen_inbox;
+	int		*seen;		/* per account: its heading is listed */
+	int64_t		*nout, *ndraft;	/* per account: outbox, drafts */
 };
+
+/*
+ * The account an outbox entry or a draft belongs to: the one it was kept
+ * with, else (a draft) the one it is From, else the first.
+ */
+static const struct app_account *
+queue_owner(const struct app_config *cfg, const char *account,
+    const void *draft, size_t len)
+{
+	const struct app_account	*a = NULL;
+
+	if (account != NULL)
+		a = app_config_account(cfg, account);
+	if (a == NULL && draft != NULL)
+		a = app_draft_account(cfg, draft, len);
+	if (a == NULL)
+		a = app_config_account(cfg, NULL);
+	return a;
+}
+
+/* Whether an entry of account (see queue_owner) is one list ls shows. */
+static int
+queue_shown(const struct ls *ls, const char *account, const void *draft,
+    size_t len)
+{
+	const struct app_account	*a;
+
+	if (ls->acct == NULL)
+		return 1;
+	a = queue_owner(ls->cfg, account, draft, len);
+	return a != NULL && strcmp(a->name, ls->acct) == 0;
+}
+
+static int
+count_outbox_cb(const struct store_outbox *o, void *arg)
+{
+	struct folder_walk		*w = arg;
+	const struct app_account	*a;
+
+	if (!o->sent && (a = queue_owner(w->cfg, o->account, NULL, 0)) !=
+	    NULL)
+		w->nout[a - w->cfg->accounts]++;
+	return 0;
+}
+
+static int
+count_draft_cb(const struct store_draft *d, void *arg)
+{
+	struct folder_walk		*w = arg;
+	const struct app_account	*a;
+
+	if ((a = queue_owner(w->cfg, d->account, d->body, d->body_len)) !=
+	    NULL)
+		w->ndraft[a - w->cfg->accounts]++;
+	return 0;
+}
+
+/* The outbox and drafts lines of the account named w->acct. */
+static int
+queue_lines(struct folder_walk *w)
+{
+	const struct app_account	*a;
+	struct ls			*ls = w->ls;
+	char				 line[300];
+	const char			*what[2] = { "outbox", "drafts" };
+	const char			*why[2] = { "(messages not yet sent)",
+					    "(postponed; R in the index)" };
+	int64_t				 n;
+	int				 i;
+
+	if ((a = app_config_account(w->cfg, w->acct)) == NULL)
+		return 0;
+	for (i = 0; i < 2; i++) {
+		n = (i == 0 ? w->nout : w->ndraft)[a - w->cfg->accounts];
+		snprintf(line, sizeof(line), "  %-28s %6lld  %s", what[i],
+		    (long long)n, why[i]);
+		if (ls_add(ls, line, what[i], UI_C_WARN) != 0 ||
+		    (ls->items[ls->n - 1].acct = strdup(a->name)) == NULL)
+			return SMERR_NOMEM;
+	}
+	return 0;
+}
+
+/*
+ * A new account's heading, after the outbox and drafts of the last; a
+ * lone account not synced yet has none, so the cursor starts on INBOX.
+ */
+static int
+folder_heading(struct folder_walk *w, const char *account)
+{
+	const struct app_account	*a;
+	int				 r;
+
+	if (w->acct[0] != '\0' && (r = queue_lines(w)) != 0)
+		return r;
+	snprintf(w->acct, sizeof(w->acct), "%s", account);
+	if ((a = app_config_account(w->cfg, account)) != NULL)
+		w->seen[a - w->cfg->accounts] = 1;
+	if (w->ls->n == 0 && w->cfg->naccounts == 1 && a != NULL)
+		return 0;
+	return ls_add(w->ls, account, NULL, UI_C_HEAD);
+}
 
 /* The folders grouped by account, each with its count and unread count. */
 static int
@@ -100,12 +206,9 @@ folder_cb(const struct store_folder *f, void *arg)
 	char			 line[300], un[40];
 	int			 r;
 
-	if (strcmp(w->acct, f->account) != 0) {
-		snprintf(w->acct, sizeof(w->acct), "%s", f->account);
-		snprintf(line, sizeof(line), "%s", f->account);
-		if ((r = ls_add(w->ls, line, NULL, UI_C_HEAD)) != 0)
-			return r;
-	}
+	if (strcmp(w->acct, f->account) != 0 &&
+	    (r = folder_heading(w, f->account)) != 0)
+		return r;
 	smerr_clear(&e);
 	(void)store_msg_count(w->st, f->id, &n, &e);
 	(void)store_msg_unread(w->st, f->id, &unread, &e);
@@ -114,8 +217,6 @@ folder_cb(const struct store_folder *f, void *arg)
 		snprintf(un, sizeof(un), "  %lld unread", (long long)unread);
 	snprintf(line, sizeof(line), "  %-28s %6lld%s", f->name,
 	    (long long)n, un);
-	if (strcmp(f->name, "INBOX") == 0)
-		w->seen_inbox = 1;
 	if ((r = ls_add(w->ls, line, f->name, unread > 0 ? UI_C_GOOD :
 	    UI_C_NORMAL)) != 0)
 		return r;
@@ -124,24 +225,52 @@ folder_cb(const struct store_folder *f, void *arg)
 	return 0;
 }
 
+/*
+ * The folders of each account under its heading, then its outbox and
+ * drafts; an account not synced yet shows its INBOX.
+ */
 static void
 folders_load(struct ui *ui, struct ls *ls)
 {
 	struct folder_walk	w;
 	struct smerr		e;
+	size_t			i, n;
 
 	memset(&w, 0, sizeof(w));
 	w.ls = ls;
 	w.st = app_session_store(ui_session(ui));
+	w.cfg = app_session_config(ui_session(ui));
+	n = w.cfg->naccounts;
+	w.seen = calloc(n + 1, sizeof(*w.seen));
+	w.nout = calloc(n + 1, sizeof(*w.nout));
+	w.ndraft = calloc(n + 1, sizeof(*w.ndraft));
 	smerr_clear(&e);
-	if (store_folder_foreach(w.st, NULL, folder_cb, &w, &e) != 0)
+	if (w.seen == NULL || w.nout == NULL || w.ndraft == NULL)
+		ui_status(ui, 1, "out of memory");
+	else if (store_outbox_foreach(w.st, count_outbox_cb, &w, &e) != 0 ||
+	    store_draft_foreach(w.st, 0, count_draft_cb, &w, &e) != 0 ||
+	    store_folder_foreach(w.st, NULL, folder_cb, &w, &e) != 0)
 		ui_status(ui, 1, "%s", smerr_msg(&e));
-	if (!w.seen_inbox)
+	else {
+		if (w.acct[0] != '\0')
+			(void)queue_lines(&w);
+		for (i = 0; i < n; i++) {
+			if (w.seen[i])
+				continue;
+			w.acct[0] = '\0';
+			if (folder_heading(&w, w.cfg->accounts[i].name) != 0)
+				break;
+			if (ls_add(ls, "  INBOX", "INBOX", UI_C_NORMAL) == 0)
+				ls->items[ls->n - 1].acct =
+				    strdup(w.cfg->accounts[i].name);
+			(void)queue_lines(&w);
+		}
+	}
+	if (ls->n == 0)
 		ls_add(ls, "INBOX", "INBOX", UI_C_NORMAL);
-	ls_add(ls, "outbox                          (messages not yet sent)",
-	    "outbox", UI_C_WARN);
-	ls_add(ls, "drafts                          (postponed; R in the "
-	    "index)", "drafts", UI_C_WARN);
+	free(w.seen);
+	free(w.nout);
+	free(w.ndraft);
 }
 
 static int
@@ -151,7 +280,7 @@ outbox_cb(const struct store_outbox *o, void *arg)
 	char		 line[700];
 	enum ui_color	 c;
 
-	if (o->sent)
+	if (o->sent || !queue_shown(ls, o->account, NULL, 0))
 		return 0;
 	snprintf(line, sizeof(line), "%4lld  %-8s  %-24.24s  %s%s%s%s",
 	    (long long)o->id, o->state, o->recipients != NULL ?
@@ -174,6 +303,8 @@ draft_cb(const struct store_draft *d, void *arg)
 	char		*to, *subj;
 	int		 r;
 
+	if (!queue_shown(ls, d->account, d->body, d->body_len))
+		return 0;
 	to = app_draft_field(d->body, d->body_len, "To");
 	subj = app_draft_field(d->body, d->body_len, "Subject");
 	ui_date(date, sizeof(date), d->updated);
@@ -196,7 +327,9 @@ draft_cb(const struct store_draft *d, void *arg)
 struct source_find {
 	int64_t		 id;
 	struct buf	*text;
+	char		*account;	/* whose it is, when asked for */
 	int		 found;
+	int		 want_account;
 };
 
 static int
@@ -207,6 +340,9 @@ source_cb(const struct store_outbox *o, void *arg)
 	if (o->id != f->id)
 		return 0;
 	f->found = 1;
+	if (f->want_account && o->account != NULL &&
+	    (f->account = strdup(o->account)) == NULL)
+		return SMERR_NOMEM;
 	if (o->source != NULL && (f->text = buf_new_secret(0)) != NULL &&
 	    buf_put(f->text, o->source, o->source_len) != 0) {
 		buf_free(f->text);
@@ -215,14 +351,16 @@ source_cb(const struct store_outbox *o, void *arg)
 	return 1;
 }
 
+/* With accountp, *accountp gets whose it is (malloc'd, or NULL). */
 static struct buf *
-outbox_source(struct ui *ui, int64_t id)
+outbox_source(struct ui *ui, int64_t id, char **accountp)
 {
 	struct source_find	f;
 	struct smerr		e;
 
 	memset(&f, 0, sizeof(f));
 	f.id = id;
+	f.want_account = accountp != NULL;
 	smerr_clear(&e);
 	if (store_outbox_foreach(app_session_store(ui_session(ui)), source_cb,
 	    &f, &e) != 0)
@@ -233,6 +371,10 @@ outbox_source(struct ui *ui, int64_t id)
 	else if (!f.found)
 		ui_status(ui, 1, "message %lld is no longer in the outbox",
 		    (long long)id);
+	if (accountp != NULL && f.text != NULL)
+		*accountp = f.account;
+	else
+		free(f.account);
 	return f.text;
 }
 
@@ -260,7 +402,7 @@ source_load(struct ui *ui, struct ls *ls)
 {
 	struct buf	*t;
 
-	if ((t = outbox_source(ui, ls->msg)) == NULL)
+	if ((t = outbox_source(ui, ls->msg, NULL)) == NULL)
 		return;
 	text_lines(ls, buf_str(t), buf_len(t));
 	buf_free(t);
@@ -540,6 +682,16 @@ static const char *const help_lines[] = {
 	NULL,
 };
 
+/* "outbox", or with several accounts "bob: outbox". */
+static void
+queue_title(struct ui_view *v, const struct ls *ls, const char *what)
+{
+	if (ls->acct != NULL && ls->cfg->naccounts > 1)
+		snprintf(v->title, sizeof(v->title), "%s: %s", ls->acct, what);
+	else
+		snprintf(v->title, sizeof(v->title), "%s", what);
+}
+
 static void
 ls_load(struct ui *ui, struct ui_view *v)
 {
@@ -547,6 +699,7 @@ ls_load(struct ui *ui, struct ui_view *v)
 	size_t		 i;
 
 	ls_clear(ls);
+	ls->cfg = app_session_config(ui_session(ui));
 	switch (ls->kind) {
 	case LS_FOLDERS:
 		snprintf(v->title, sizeof(v->title), "folders");
@@ -562,7 +715,7 @@ ls_load(struct ui *ui, struct ui_view *v)
 		parts_load(ui, ls);
 		break;
 	case LS_OUTBOX:
-		snprintf(v->title, sizeof(v->title), "outbox");
+		queue_title(v, ls, "outbox");
 		if (store_outbox_foreach(app_session_store(ui_session(ui)),
 		    outbox_cb, ls, NULL) != 0)
 			ui_status(ui, 1, "cannot read the outbox");
@@ -570,7 +723,7 @@ ls_load(struct ui *ui, struct ui_view *v)
 			ls_add(ls, "The outbox is empty.", NULL, UI_C_DIM);
 		break;
 	case LS_DRAFTS:
-		snprintf(v->title, sizeof(v->title), "drafts");
+		queue_title(v, ls, "drafts");
 		if (store_draft_foreach(app_session_store(ui_session(ui)), 0,
 		    draft_cb, ls, NULL) != 0)
 			ui_status(ui, 1, "cannot read the drafts");
@@ -632,13 +785,14 @@ outbox_edit(struct ui *ui, int64_t id)
 	struct store	*st = app_session_store(ui_session(ui));
 	struct buf	*t;
 	struct smerr	 e;
+	char		*account = NULL;
 	int64_t		 draft = 0;
 
-	if ((t = outbox_source(ui, id)) == NULL)
+	if ((t = outbox_source(ui, id, &account)) == NULL)
 		return;
 	smerr_clear(&e);
 	if (store_begin(st, &e) != 0 ||
-	    store_draft_put(st, &draft, NULL, buf_data(t), buf_len(t),
+	    store_draft_put(st, &draft, account, buf_data(t), buf_len(t),
 	    "taken back from the outbox", &e) != 0 ||
 	    store_outbox_files_to_draft(st, id, draft, &e) != 0 ||
 	    store_outbox_delete(st, id, &e) != 0 ||
@@ -648,6 +802,7 @@ outbox_edit(struct ui *ui, int64_t id)
 	} else
 		ui_compose_draft(ui, draft);
 	buf_free(t);
+	free(account);
 }
 
 static void
@@ -770,9 +925,9 @@ ls_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 		ui_pop(ui);
 		/* The outbox and the drafts are screens of their own. */
 		if (strcmp(folder, "outbox") == 0)
-			ui_push(ui, ui_outbox_new(ui));
+			ui_push(ui, ui_outbox_new(ui, acct));
 		else if (strcmp(folder, "drafts") == 0)
-			ui_push(ui, ui_drafts_new(ui));
+			ui_push(ui, ui_drafts_new(ui, acct));
 		else
 			ui_push(ui, ui_index_new(ui, acct, folder, NULL));
 		free(folder);
@@ -789,6 +944,7 @@ ls_free(struct ui_view *v)
 
 	ls_clear(ls);
 	free(ls->output);
+	free(ls->acct);
 	free(ls);
 	free(v);
 }
@@ -868,16 +1024,35 @@ ui_parts_new(struct ui *ui, int64_t msg)
 	return v;
 }
 
-struct ui_view *
-ui_outbox_new(struct ui *ui)
+/* The outbox or the drafts of account acct, or of all when NULL. */
+static struct ui_view *
+queue_new(struct ui *ui, const struct ui_view_ops *ops, int kind,
+    const char *acct)
 {
-	return ls_new(ui, &outbox_ops, LS_OUTBOX, 0);
+	struct ui_view	*v;
+	struct ls	*ls;
+
+	if ((v = ls_new(ui, ops, kind, 0)) == NULL || acct == NULL)
+		return v;
+	ls = v->data;
+	if ((ls->acct = strdup(acct)) == NULL) {
+		ls_free(v);
+		return NULL;
+	}
+	ls_load(ui, v);
+	return v;
 }
 
 struct ui_view *
-ui_drafts_new(struct ui *ui)
+ui_outbox_new(struct ui *ui, const char *acct)
 {
-	return ls_new(ui, &drafts_ops, LS_DRAFTS, 0);
+	return queue_new(ui, &outbox_ops, LS_OUTBOX, acct);
+}
+
+struct ui_view *
+ui_drafts_new(struct ui *ui, const char *acct)
+{
+	return queue_new(ui, &drafts_ops, LS_DRAFTS, acct);
 }
 
 static struct ui_view *

@@ -218,6 +218,62 @@ brow=$(screen | grep -n '^bob' | head -1 | cut -d: -f1)
 check "after S the new folder is listed" test -n "$frow"
 check "under bob" test "${frow:-0}" -gt "${brow:-99}"
 check_match "with its message, unread" "^ +$BF +1  1 unread" "$(screen | grep "^ *$BF ")"
+
+# Each account's outbox and drafts are its own: a draft and a queued
+# message of bob's are listed under bob, and only there.
+$TM send-keys -t ui q
+printf 'From: Bob Example <bob@example.test>\nTo: alice@example.test\nSubject: bob postponed %s\n\nLater.\n' \
+    "$TAG" > "$T/bob-draft"
+check "a draft of bob's is kept" S draft save "$T/bob-draft"
+printf 'From: Bob Example <bob@example.test>\nTo: alice@example.test\nSubject: bob queued %s\n\nNot yet.\n' \
+    "$TAG" > "$T/bob-queued"
+sed -i "s|cat \"$T/bobpw\"|false|" "$H/config"
+check_fails "a send of bob's without his password fails" 'password-command failed' S send --no-encrypt "$T/bob-queued"
+sed -i "s|password-command = false|password-command = cat \"$T/bobpw\"|" "$H/config"
+check_match "and waits in the outbox" "bob queued $TAG" "$(S outbox 2>/dev/null)"
+# section ACCOUNT: the folder list's lines under ACCOUNT's heading.
+section() {
+	screen | awk -v a="$1" '/^[^ ]/ { on = ($1 == a); next } on'
+}
+# open_in ACCOUNT NAME: Enter on the line NAME under ACCOUNT.
+open_in() {
+	_h=$(screen | grep -n "^$1 *\$" | head -1 | cut -d: -f1)
+	_r=$(screen | sed -n "$((_h + 1)),\$p" | grep -n "^  $2 " | head -1 | cut -d: -f1)
+	_r=$((_h + ${_r:-1}))
+	_i=2; while [ "$_i" -lt "$_r" ]; do $TM send-keys -t ui j; _i=$((_i + 1)); done
+	$TM send-keys -t ui Enter
+}
+$TM send-keys -t ui c
+check "the folders again" wait_for 'sealmail: folders'
+check_match "bob's outbox counts his queued message" '^  outbox +1  \(messages not yet sent' "$(section bob)"
+check_match "bob's drafts count his draft" '^  drafts +1  \(postponed' "$(section bob)"
+check_match "alice's outbox is empty" '^  outbox +0 ' "$(section alice)"
+check_match "and alice has no drafts" '^  drafts +0 ' "$(section alice)"
+open_in bob outbox
+check "bob's outbox opens" wait_for 'sealmail: bob: outbox'
+check "with his queued message" wait_for "queued .*bob queued $TAG"
+$TM send-keys -t ui q c
+check "the folders once more" wait_for 'sealmail: folders'
+open_in alice outbox
+check "alice's outbox opens" wait_for 'sealmail: alice: outbox'
+check "and is empty" wait_for 'The outbox is empty'
+$TM send-keys -t ui q c
+check "the folders for the drafts" wait_for 'sealmail: folders'
+open_in bob drafts
+check "bob's drafts open" wait_for 'sealmail: bob: drafts'
+check "with his draft" wait_for "bob postponed $TAG"
+$TM send-keys -t ui q c
+check "the folders for alice's INBOX" wait_for 'sealmail: folders'
+open_in alice INBOX
+check "alice's INBOX opens" wait_for 'sealmail: alice: INBOX'
+$TM send-keys -t ui R
+check "R in alice's index: her drafts" wait_for 'sealmail: alice: drafts'
+check "where bob's is not" wait_for 'There are no drafts'
+$TM send-keys -t ui q q
+check "back in bob's INBOX" wait_for 'sealmail: bob: INBOX'
+$TM send-keys -t ui R
+check "R in bob's index: his drafts" wait_for 'sealmail: bob: drafts'
+check "with his draft" wait_for "bob postponed $TAG"
 $TM send-keys -t ui q
 $TM send-keys -t ui Q
 check "Q quits" wait_for 'EXITED 0'

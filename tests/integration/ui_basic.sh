@@ -24,7 +24,8 @@ check "K opens the key store" wait_for 'sealmail: key store'
 check "an empty key store says how to import" wait_for 'keys import FILE.p12'
 $TM send-keys -t ui q c
 check "c opens the folders" wait_for 'sealmail: folders'
-check "the outbox is a folder" wait_for '^outbox'
+check "the account's outbox is a folder, with its count" wait_for '^  outbox +0  \(messages not yet sent\)'
+check "and its drafts" wait_for '^  drafts +0  \(postponed'
 $TM send-keys -t ui Enter
 check "Enter on a folder opens its index" wait_for 'sealmail: INBOX'
 $TM send-keys -t ui q
