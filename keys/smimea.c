@@ -29,6 +29,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/text.h"
+#include "net/anchors.h"
 #include "net/dns.h"
 #include "keys/keys.h"
 #include "keys/keys_int.h"
@@ -302,29 +303,32 @@ anchor_cb(const struct keys_cert *c, void *arg)
 	return 0;
 }
 
-/* A store of the key store's anchors and the system's default ones. */
+/*
+ * A store of the system's anchors (read lazily, net/anchors.h) and the key
+ * store's.
+ */
 static int
 anchors_load(struct keys *k, X509_STORE **sp, struct smerr *e)
 {
-	struct anchors	a;
-	int		r;
+	struct net_anchors	*lazy;
+	struct anchors		 a;
+	int			 r;
 
 	*sp = NULL;
 	memset(&a, 0, sizeof(a));
 	if ((a.store = X509_STORE_new()) == NULL)
 		return smerr_nomem(e);
-	/*
-	 * The system's anchors through the hashed directory only: looked up
-	 * by issuer name when needed, where the bundle file would be parsed
-	 * whole (some 140 certificates) for every judgement.
-	 */
-	if (!X509_STORE_load_path(a.store, X509_get_default_cert_dir()))
-		ERR_clear_error();
+	if (net_anchors_system(a.store, &lazy) != 0) {
+		X509_STORE_free(a.store);
+		return smerr_set(e, SMERR_CRYPTO, "the system's trust store "
+		    "could not be loaded");
+	}
 	if (k != NULL && (r = keys_foreach(k, KEYS_ANCHOR, anchor_cb, &a,
 	    e)) != 0) {
 		X509_STORE_free(a.store);
 		return r;
 	}
+	net_anchors_collide(lazy, a.store);
 	*sp = a.store;
 	return 0;
 }
