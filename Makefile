@@ -58,12 +58,13 @@ CURSES_CFLAGS	:= $(shell $(PKG) --cflags ncursesw 2>/dev/null)
 CURSES_LIBS	:= $(shell $(PKG) --libs ncursesw 2>/dev/null)
 SSL_LIBS	:= $(shell $(PKG) --libs libssl libcrypto 2>/dev/null)
 ZLIB_LIBS	:= $(shell $(PKG) --libs zlib 2>/dev/null || echo -lz)
+IDN_LIBS	:= $(shell $(PKG) --libs libidn2 2>/dev/null || echo -lidn2)
 # PKCS#11: p11-kit's headers only; the module is dlopen'd by the key agent.
 P11_CFLAGS	:= $(shell $(PKG) --cflags p11-kit-1 2>/dev/null)
 P11_PROXY	:= $(or $(shell $(PKG) --variable=proxy_module p11-kit-1 \
 		    2>/dev/null),p11-kit-proxy.so)
 EXT_LIBS	= -letpan $(SSL_LIBS) $(ZLIB_LIBS) -lunbound -lsqlcipher \
-		  $(SECRET_LIBS) $(CURSES_LIBS)
+		  $(SECRET_LIBS) $(CURSES_LIBS) $(IDN_LIBS)
 
 CFLAGS_keys	= $(SECRET_CFLAGS)
 CFLAGS_store	= $(SQLC_CFLAGS)

@@ -17,6 +17,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include <idn2.h>
+
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -27,6 +29,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/text.h"
+#include "net/anchors.h"
 #include "net/dns.h"
 #include "keys/keys.h"
 #include "keys/keys_int.h"
@@ -37,143 +40,76 @@
 #define SMIMEA_MAX_LABEL	63
 #define SMIMEA_MAX_WHY		300
 
-/* Punycode parameters, RFC 3492 section 5. */
-#define PC_BASE		36
-#define PC_TMIN		1
-#define PC_TMAX		26
-#define PC_SKEW		38
-#define PC_DAMP		700
-#define PC_BIAS		72
-#define PC_N		128
-
-static unsigned
-pc_adapt(unsigned delta, unsigned npoints, int first)
-{
-	unsigned	k = 0;
-
-	delta = first ? delta / PC_DAMP : delta / 2;
-	delta += delta / npoints;
-	while (delta > ((PC_BASE - PC_TMIN) * PC_TMAX) / 2) {
-		delta /= PC_BASE - PC_TMIN;
-		k += PC_BASE;
-	}
-	return k + (PC_BASE - PC_TMIN + 1) * delta / (delta + PC_SKEW);
-}
-
-static int
-pc_digit(struct buf *out, unsigned d)
-{
-	return buf_putc(out, d < 26 ? (int)('a' + d) : (int)('0' + d - 26));
-}
-
 /*
- * Appends the Punycode of the code points cp[0..n) (RFC 3492 section
- * 6.3). Fails on overflow, which no label of 63 octets can cause.
+ * Checks an A-label domain: labels of 1 to 63 letters, digits and
+ * hyphens, none at either end of a label. 0 or -1.
  */
 static int
-punycode(struct buf *out, const unsigned *cp, size_t n)
+ldh_check(const char *d)
 {
-	unsigned	cur = PC_N, delta = 0, bias = PC_BIAS, m, q, t, k;
-	size_t		h, b = 0, i;
+	size_t	n = 0;
 
-	for (i = 0; i < n; i++)
-		if (cp[i] < 0x80) {
-			if (buf_putc(out, (int)cp[i]) != 0)
+	for (; ; d++) {
+		if (*d == '.' || *d == '\0') {
+			if (n == 0 || n > SMIMEA_MAX_LABEL || d[-1] == '-')
 				return -1;
-			b++;
+			if (*d == '\0')
+				return 0;
+			n = 0;
+			continue;
 		}
-	if (b > 0 && buf_putc(out, '-') != 0)
-		return -1;
-	for (h = b; h < n; ) {
-		m = 0x10ffff + 1;
-		for (i = 0; i < n; i++)
-			if (cp[i] >= cur && cp[i] < m)
-				m = cp[i];
-		if ((m - cur) > (0xffffffffU - delta) / (h + 1))
+		if (!isascii((unsigned char)*d) ||
+		    (!isalnum((unsigned char)*d) && *d != '-') ||
+		    (n == 0 && *d == '-'))
 			return -1;
-		delta += (m - cur) * (unsigned)(h + 1);
-		cur = m;
-		for (i = 0; i < n; i++) {
-			if (cp[i] < cur && ++delta == 0)
-				return -1;
-			if (cp[i] != cur)
-				continue;
-			for (q = delta, k = PC_BASE; ; k += PC_BASE) {
-				t = k <= bias ? PC_TMIN : k >= bias + PC_TMAX ?
-				    PC_TMAX : k - bias;
-				if (q < t)
-					break;
-				if (pc_digit(out, t + (q - t) % (PC_BASE - t)) != 0)
-					return -1;
-				q = (q - t) / (PC_BASE - t);
-			}
-			if (pc_digit(out, q) != 0)
-				return -1;
-			bias = pc_adapt(delta, (unsigned)(h + 1), h == b);
-			delta = 0;
-			h++;
-		}
-		delta++;
-		cur++;
-	}
-	return 0;
-}
-
-/*
- * Lowers the upper-case letters of Latin-1, Latin Extended-A, Greek and
- * Cyrillic, which cover most domain names written in capitals; others are
- * left as they are (full UTS 46 mapping is not done here).
- */
-static unsigned
-lower_cp(unsigned c)
-{
-	if ((c >= 0xc0 && c <= 0xde && c != 0xd7) ||
-	    (c >= 0x391 && c <= 0x3ab && c != 0x3a2) ||
-	    (c >= 0x410 && c <= 0x42f))
-		return c + 0x20;
-	if (c >= 0x400 && c <= 0x40f)
-		return c + 0x50;
-	if (((c >= 0x100 && c <= 0x137) || (c >= 0x14a && c <= 0x177)) &&
-	    c % 2 == 0 && c != 0x130)
-		return c + 1;
-	if (((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17e)) &&
-	    c % 2 == 1)
-		return c + 1;
-	return c;
-}
-
-/* Appends one domain label as an A-label; 0 or -1 (not a valid label). */
-static int
-label_put(struct buf *out, const unsigned char *p, size_t len)
-{
-	unsigned	cp[SMIMEA_MAX_LABEL * 4];
-	size_t		i, n = 0, used, start = buf_len(out);
-	int		ascii = 1;
-
-	if (len == 0 || len > sizeof(cp) / sizeof(cp[0]))
-		return -1;
-	for (i = 0; i < len; i += used) {
-		if ((used = text_utf8_decode(p + i, len - i, &cp[n])) == 0)
-			return -1;
-		if (cp[n] < 0x80) {
-			if (!isalnum(cp[n]) && cp[n] != '-')
-				return -1;
-			cp[n] = (unsigned)tolower((int)cp[n]);
-		} else {
-			cp[n] = lower_cp(cp[n]);
-			ascii = 0;
-		}
 		n++;
 	}
-	if (cp[0] == '-' || cp[n - 1] == '-')
-		return -1;
+}
+
+/*
+ * The domain dom (len octets, without a final dot) as the name to look
+ * up, in *ap: in lower case, each U-label made an A-label by libidn2
+ * (IDNA2008 with UTS 46 non-transitional mapping, the input normalised
+ * to NFC first, so composed and decomposed forms are the same name).
+ * A domain all in ASCII is only lowered, as a resolver would take it.
+ */
+static int
+domain_alabel(const char *dom, size_t len, char **ap, struct smerr *e)
+{
+	char	*u, *a = NULL;
+	size_t	 i;
+	int	 ascii = 1, rc;
+
+	*ap = NULL;
+	if ((u = strndup(dom, len)) == NULL)
+		return smerr_nomem(e);
+	for (i = 0; i < len; i++)
+		if (!isascii((unsigned char)u[i]))
+			ascii = 0;
 	if (ascii) {
-		for (i = 0; i < n; i++)
-			if (buf_putc(out, (int)cp[i]) != 0)
-				return -1;
-	} else if (buf_puts(out, "xn--") != 0 || punycode(out, cp, n) != 0)
-		return -1;
-	return buf_len(out) - start <= SMIMEA_MAX_LABEL ? 0 : -1;
+		for (i = 0; i < len; i++)
+			u[i] = (char)tolower((unsigned char)u[i]);
+		a = u;
+		u = NULL;
+	} else if ((rc = idn2_to_ascii_8z(u, &a, IDN2_NFC_INPUT |
+	    IDN2_NONTRANSITIONAL)) != IDN2_OK) {
+		a = NULL;
+		rc = rc == IDN2_MALLOC ? smerr_nomem(e) : smerr_set(e,
+		    SMERR_INVAL, "not a valid domain name: %.80s (%s)", u,
+		    idn2_strerror(rc));
+		free(u);
+		return rc;
+	}
+	if (ldh_check(a) != 0) {
+		rc = smerr_set(e, SMERR_INVAL, "not a valid domain name: %.80s",
+		    u != NULL ? u : a);
+		free(u);
+		free(a);
+		return rc;
+	}
+	free(u);
+	*ap = a;
+	return 0;
 }
 
 int
@@ -181,7 +117,8 @@ keys_smimea_owner(const char *address, char **ownerp, struct smerr *e)
 {
 	unsigned char		 md[EVP_MAX_MD_SIZE];
 	char			 owner[2 * SMIMEA_HASH_LEN + 1];
-	const char		*at, *dom, *dot;
+	const char		*at, *dom;
+	char			*alabel = NULL;
 	struct buf		*b = NULL;
 	unsigned int		 mdlen = 0;
 	size_t			 dlen;
@@ -207,29 +144,10 @@ keys_smimea_owner(const char *address, char **ownerp, struct smerr *e)
 	dlen = strlen(dom);
 	if (dlen > 0 && dom[dlen - 1] == '.')
 		dlen--;
-	while (dlen > 0) {
-		if ((dot = memchr(dom, '.', dlen)) == NULL)
-			dot = dom + dlen;
-		if (buf_putc(b, '.') != 0)
-			goto toolong;
-		if (label_put(b, (const unsigned char *)dom,
-		    (size_t)(dot - dom)) != 0) {
-			r = smerr_set(e, SMERR_INVAL, "not a valid domain in "
-			    "address: %.80s", address);
-			goto out;
-		}
-		dlen -= (size_t)(dot - dom);
-		if (dlen > 0) {
-			dlen--;
-			if (dlen == 0) {
-				r = smerr_set(e, SMERR_INVAL, "not a valid "
-				    "domain in address: %.80s", address);
-				goto out;
-			}
-			dot++;
-		}
-		dom = dot;
-	}
+	if ((r = domain_alabel(dom, dlen, &alabel, e)) != 0)
+		goto out;
+	if (buf_putc(b, '.') != 0 || buf_puts(b, alabel) != 0)
+		goto toolong;
 	if (buf_len(b) > DNS_MAX_NAME)
 		goto toolong;
 	if ((*ownerp = buf_strdup(b)) == NULL) {
@@ -242,6 +160,7 @@ toolong:
 	r = smerr_set(e, SMERR_INVAL, "the SMIMEA name of %.80s is longer "
 	    "than %d octets", address, DNS_MAX_NAME);
 out:
+	free(alabel);
 	buf_free(b);
 	return r;
 }
@@ -384,29 +303,32 @@ anchor_cb(const struct keys_cert *c, void *arg)
 	return 0;
 }
 
-/* A store of the key store's anchors and the system's default ones. */
+/*
+ * A store of the system's anchors (read lazily, net/anchors.h) and the key
+ * store's.
+ */
 static int
 anchors_load(struct keys *k, X509_STORE **sp, struct smerr *e)
 {
-	struct anchors	a;
-	int		r;
+	struct net_anchors	*lazy;
+	struct anchors		 a;
+	int			 r;
 
 	*sp = NULL;
 	memset(&a, 0, sizeof(a));
 	if ((a.store = X509_STORE_new()) == NULL)
 		return smerr_nomem(e);
-	/*
-	 * The system's anchors through the hashed directory only: looked up
-	 * by issuer name when needed, where the bundle file would be parsed
-	 * whole (some 140 certificates) for every judgement.
-	 */
-	if (!X509_STORE_load_path(a.store, X509_get_default_cert_dir()))
-		ERR_clear_error();
+	if (net_anchors_system(a.store, &lazy) != 0) {
+		X509_STORE_free(a.store);
+		return smerr_set(e, SMERR_CRYPTO, "the system's trust store "
+		    "could not be loaded");
+	}
 	if (k != NULL && (r = keys_foreach(k, KEYS_ANCHOR, anchor_cb, &a,
 	    e)) != 0) {
 		X509_STORE_free(a.store);
 		return r;
 	}
+	net_anchors_collide(lazy, a.store);
 	*sp = a.store;
 	return 0;
 }

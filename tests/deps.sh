@@ -5,7 +5,7 @@ set -u
 
 BUILD="gcc make pkg-config libc6-dev libncurses-dev libssl-dev libetpan-dev
 libsecret-1-dev libunbound-dev libsqlcipher-dev libcmocka-dev zlib1g-dev
-dns-root-data ca-certificates libp11-kit-dev"
+dns-root-data ca-certificates libp11-kit-dev libidn2-dev"
 LAB="openssl python3 dovecot-imapd dovecot-lmtpd postfix nsd ldnsutils
 bind9-dnsutils gnome-keyring libsecret-tools dbus tmux faketime gpgsm
 sqlcipher swaks libnet-ssleay-perl curl procps util-linux"

@@ -1,7 +1,7 @@
 /*
  * keys/smimea: owner names (RFC 8162's own vector, IDNA A-labels from
- * RFC 3492's samples), rdata, selector and matching types, and the four
- * usages judged against certificates made here with OpenSSL.
+ * RFC 3492's samples, NFC), rdata, selector and matching types, and the
+ * four usages judged against certificates made here with OpenSSL.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -86,6 +86,49 @@ test_owner_idna(void **st)
 	owner_is("hugh@\xd0\x9f\xd0\xa0\xd0\x98\xd0\x9c\xd0\x95\xd0\xa0.example",
 	    "c93f1e400f26708f98cb19d936620da35eec8f72e57f9eec01c1afd6"
 	    "._smimecert.xn--e1afmkfd.example");
+}
+
+static void
+test_owner_nfc(void **st)
+{
+	char	*a = NULL, *b = NULL;
+
+	(void)st;
+	/* "café" composed (U+00E9) and decomposed (e, U+0301). */
+	assert_int_equal(keys_smimea_owner("hugh@caf\xc3\xa9.example", &a,
+	    NULL), 0);
+	assert_int_equal(keys_smimea_owner("hugh@cafe\xcc\x81.example", &b,
+	    NULL), 0);
+	assert_string_equal(a, "c93f1e400f26708f98cb19d936620da35eec8f72e57f9"
+	    "eec01c1afd6._smimecert.xn--caf-dma.example");
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+}
+
+static void
+test_owner_bad_idna(void **st)
+{
+	static const char *bad[] = {
+		"a@\xe2\x98\x83.example",	/* U+2603, disallowed */
+		"a@x\xe2\x80\x8dy.example",	/* a joiner out of context */
+		"a@\xc3\xa9 b.example",	/* a space beside a U-label */
+		"a@\xc3\xa9..example",
+		"a@xn--zz.\xc3\xa9",		/* bad Punycode in an A-label */
+	};
+	struct smerr	 e;
+	char		*o = NULL;
+	size_t		 i;
+
+	(void)st;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		smerr_clear(&e);
+		assert_int_equal(keys_smimea_owner(bad[i], &o, &e),
+		    SMERR_INVAL);
+		assert_null(o);
+		assert_non_null(strstr(e.msg, "not a valid domain name: "));
+		assert_non_null(strstr(e.msg, bad[i] + 2));
+	}
 }
 
 static void
@@ -510,6 +553,8 @@ main(void)
 		cmocka_unit_test(test_owner_vectors),
 		cmocka_unit_test(test_owner_case_differs),
 		cmocka_unit_test(test_owner_idna),
+		cmocka_unit_test(test_owner_nfc),
+		cmocka_unit_test(test_owner_bad_idna),
 		cmocka_unit_test(test_owner_bad),
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_match),
