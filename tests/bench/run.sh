@@ -52,8 +52,10 @@ REPORT="$TOP/build/bench-report.txt"
 RES="$W/results.jsonl"
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 # The code measured is the tree as the run starts.
+# The table this run replaces is no change to the code measured.
 BENCH_REV=$(git rev-parse --short HEAD 2>/dev/null)$(git status --porcelain \
-    --untracked-files=no 2>/dev/null | grep -q . && echo ' with uncommitted changes')
+    --untracked-files=no -- . ':!bench/results.md' 2>/dev/null | grep -q . &&
+    echo ' with uncommitted changes')
 export BENCH_REV
 mkdir -p "$TOP/build" "$(dirname "$OUT")"
 : > "$REPORT"
