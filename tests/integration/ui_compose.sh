@@ -128,7 +128,7 @@ check "the program opens" wait_for 'sealmail: INBOX'
 
 # s: the folder prompt completes.
 key c
-check "the folders" wait_for 'sealmail: folders'
+check "the folders, the test folder among them" wait_for "^ *$FOLD "
 row=$(screen | grep -n "^ *$FOLD" | head -1 | cut -d: -f1)
 i=2; while [ "$i" -lt "${row:-2}" ]; do key j; i=$((i + 1)); done
 key Enter
