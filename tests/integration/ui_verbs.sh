@@ -167,8 +167,10 @@ row=$(screen | grep -n 'uv-second' | tail -1 | cut -d: -f1)	# the newest
 $TM send-keys -t ui Home
 i=2; while [ "$i" -lt "${row:-2}" ]; do $TM send-keys -t ui j; i=$((i + 1)); done
 before=$(srv Trash | grep -c '^uv-second$')	# Trash outlives this script
+tc=$(screen | sed -n 's/.*sealmail: Trash (\([0-9]*\)).*/\1/p' | head -1)
 $TM send-keys -t ui u
-check "u moves it back" wait_for "moved back to $F"
+# The status line may already say the sync that followed the move.
+check "u moves it back" wait_for "sealmail: Trash \\($(( ${tc:-1} - 1 ))\\)"
 check "the background sync is done" wait_for '^synced 1 folder'
 i=0; while [ $i -lt 50 ] && ! srv "$F" | grep -q '^uv-second$'; do sleep 0.2; i=$((i + 1)); done
 check_eq "the server has it back" "uv-first uv-second uv-third" "$(srv "$F" | sort | tr '\n' ' ' | sed 's/ $//')"
