@@ -20,6 +20,9 @@
  * IN is a message as a user writes it (mime_compose). OUT gets the whole
  * message. The signature's private-key step goes through a crypto_keyhook,
  * as sealmail's goes to its key agent (here the hook runs it in-process). The cipher used is printed on stdout ("none" when only signed).
+ *
+ *   crypto_seal --caps SIG.der [CERT.pem]
+ *	prints the SMIMECapabilities of a DER SignedData, one name a line.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +92,35 @@ hp_apply(struct mime_out *mo, int hp, int cipher, int legacy,
 		buf_free(mo->headers);
 		mo->headers = outer;
 	}
+	return 0;
+}
+
+static int
+caps_mode(int argc, char **argv)
+{
+	struct smerr	 e;
+	struct buf	*sig;
+	uint8_t		*c = NULL;
+	size_t		 clen = 0;
+	unsigned	 caps;
+
+	smerr_clear(&e);
+	if (argc < 3 || (sig = tool_read(argv[2], 0)) == NULL) {
+		fprintf(stderr, "crypto_seal: --caps SIG.der [CERT.pem]\n");
+		return 2;
+	}
+	if (argc > 3 && (c = tool_cert_der(argv[3], &clen)) == NULL) {
+		fprintf(stderr, "crypto_seal: %s: no certificate\n", argv[3]);
+		return 1;
+	}
+	if (protect_caps_from_signed(buf_data(sig), buf_len(sig), c, clen,
+	    &caps, &e) != 0) {
+		fprintf(stderr, "crypto_seal: %s\n", smerr_msg(&e));
+		return 1;
+	}
+	tool_print_caps(caps);
+	buf_free(sig);
+	free(c);
 	return 0;
 }
 
@@ -263,6 +295,8 @@ main(int argc, char **argv)
 	smerr_clear(&e);
 	memset(&ar, 0, sizeof(ar));
 	ar.legacy = 1;
+	if (argc > 1 && strcmp(argv[1], "--caps") == 0)
+		return caps_mode(argc, argv);
 	if ((a = args_parse(argc, argv, &ar)) < 0) {
 		rv = -a;
 		goto done;
