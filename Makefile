@@ -127,7 +127,7 @@ $(B)/tests/unit/test_%: tests/unit/test_%.c $$(call libsof,$$(call folder_of,$$*
 	@mkdir -p $(@D)
 	@$(say) LD $@
 	$(Q)$(CC) $(ALLCFLAGS) $(CFLAGS_$(firstword $(subst _, ,$*))) \
-	    -o $@ $< $(call libsof,$(firstword $(subst _, ,$*))) \
+	    -MMD -MP -o $@ $< $(call libsof,$(firstword $(subst _, ,$*))) \
 	    $(LDFLAGS_ALL) -lcmocka $(EXT_LIBS)
 
 # tests/tools/<folder>_<what>.c: small programs the integration tests drive,
@@ -138,7 +138,8 @@ $(B)/tests/tools/%: tests/tools/%.c $(TOOL_LIB) \
 	@mkdir -p $(@D)
 	@$(say) LD $@
 	$(Q)$(CC) $(ALLCFLAGS) $(CFLAGS_$(firstword $(subst _, ,$*))) \
-	    -o $@ $< $(TOOL_LIB) $(call libsof,$(firstword $(subst _, ,$*))) \
+	    -MMD -MP -o $@ $< $(TOOL_LIB) \
+	    $(call libsof,$(firstword $(subst _, ,$*))) \
 	    $(LDFLAGS_ALL) $(EXT_LIBS)
 
 unit: $(UNIT_BINS) $(TOOL_BINS) $(B)/sealmail
@@ -292,4 +293,4 @@ fuzz: $(FUZZ_DIR)/mime $(FUZZ_DIR)/judge $(FUZZ_DIR)/json $(FUZZ_DIR)/revoke \
 clean:
 	rm -rf build sealmail
 
--include $(OBJS_ALL:.o=.d) $(B)/ui/main.d
+-include $(OBJS_ALL:.o=.d) $(B)/ui/main.d $(UNIT_BINS:=.d) $(TOOL_BINS:=.d)

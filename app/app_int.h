@@ -133,9 +133,8 @@ int	 cli_ask_secret(const char *prompt, int twice, struct buf **passp,
  * kept before.
  */
 struct crypto_verdict;
-int	 app_harvest(struct keys *k, struct store *st,
-	    const struct crypto_verdict *v, const uint8_t *raw, size_t len,
-	    int *replaced, struct smerr *e);
+int	 app_harvest(struct keys *k, const struct crypto_verdict *v,
+	    const uint8_t *raw, size_t len, int *replaced, struct smerr *e);
 
 /*
  * The header fields a client needs, read from a message (app/headers.c):

@@ -257,7 +257,7 @@ inspect_emit(struct inspect_out *o, const struct crypto_verdict *v,
 		;
 	else if (v->harvest_addr != NULL && v->signer_der != NULL) {
 		replaced = 0;
-		if (app_harvest(o->k, o->st, v, buf_data(in), buf_len(in),
+		if (app_harvest(o->k, v, buf_data(in), buf_len(in),
 		    &replaced, &c->err) != 0)
 			return -1;
 		if (replaced)

@@ -10,14 +10,13 @@
 
 #include "base/buf.h"
 #include "base/err.h"
-#include "store/store.h"
 #include "keys/keys.h"
 #include "crypto/crypto.h"
 #include "crypto/protect.h"
 #include "app/app_int.h"
 
 int
-app_harvest(struct keys *k, struct store *st, const struct crypto_verdict *v,
+app_harvest(struct keys *k, const struct crypto_verdict *v,
     const uint8_t *raw, size_t len, int *replaced, struct smerr *e)
 {
 	const uint8_t	*msg = raw;
@@ -39,12 +38,12 @@ app_harvest(struct keys *k, struct store *st, const struct crypto_verdict *v,
 	 * Once known for a certificate they are not read again, so that a
 	 * batch of mail from one signer does not rewrite the store.
 	 */
-	if (protect_caps_recall(st, v->signer_der, v->signer_der_len, &known,
+	if (keys_caps_recall(k, v->signer_der, v->signer_der_len, &known,
 	    NULL) == 0 && known != 0)
 		return 0;
 	if (protect_caps_from_message(msg, len, v->signer_der,
 	    v->signer_der_len, &caps, NULL) == 0 && caps != 0)
-		(void)protect_caps_remember(st, v->signer_der,
+		(void)keys_caps_remember(k, v->signer_der,
 		    v->signer_der_len, caps, NULL);
 	return 0;
 }

@@ -360,7 +360,7 @@ find_recipients(const struct send_opts *o, const struct mime_out *mo,
 			    "mail they signed", mo->rcpt[i]);
 		/* Unknown capabilities (or a failure to read them) mean CBC. */
 		smerr_clear(&e2);
-		if (protect_caps_recall(o->store, der, len, &rc[i].caps,
+		if (keys_caps_recall(o->keys, der, len, &rc[i].caps,
 		    &e2) != 0)
 			rc[i].caps = 0;
 	}

@@ -307,12 +307,12 @@ judge(struct crypto_ctx *ctx, const uint8_t *raw, size_t len,
  * costs only the harvest, not the message: 0 or the harvest's error.
  */
 static int
-harvest(struct keys *k, struct store *st, const struct crypto_verdict *v,
+harvest(struct keys *k, const struct crypto_verdict *v,
     const uint8_t *raw, size_t len)
 {
 	int	replaced;
 
-	return app_harvest(k, st, v, raw, len, &replaced, NULL);
+	return app_harvest(k, v, raw, len, &replaced, NULL);
 }
 
 /*
@@ -419,7 +419,7 @@ harvest_new(struct syncer *s, const struct job *j)
 	    s->hv_len == v->signer_der_len &&
 	    memcmp(s->hv_der, v->signer_der, s->hv_len) == 0)
 		return;
-	if (harvest(s->o->keys, s->o->store, v, j->body, j->len) != 0)
+	if (harvest(s->o->keys, v, j->body, j->len) != 0)
 		return;			/* the next message tries again */
 	free(s->hv_addr);
 	free(s->hv_der);
@@ -1155,7 +1155,7 @@ sync_retry_pending(struct store *st, struct keys *k, struct crypto_ctx *ctx,
 				store_rollback(st);
 				goto out;
 			}
-			(void)harvest(k, st, v, old->raw, old->raw_len);
+			(void)harvest(k, v, old->raw, old->raw_len);
 			if ((r = store_commit(st, e)) != 0)
 				goto out;
 			(*donep)++;

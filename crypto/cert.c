@@ -195,23 +195,6 @@ out:
 }
 
 X509 *
-crypto_x509_der(const uint8_t *der, size_t len)
-{
-	const unsigned char	*p = der;
-	X509			*x;
-
-	if (der == NULL || len == 0 || len > LONG_MAX)
-		return NULL;
-	x = d2i_X509(NULL, &p, (long)len);
-	if (x != NULL && p != der + len) {
-		X509_free(x);
-		x = NULL;
-	}
-	ERR_clear_error();
-	return x;
-}
-
-X509 *
 crypto_cert_memo(struct crypto_ctx *ctx, const uint8_t *der, size_t len)
 {
 	struct crypto_memo_cert	*m;
@@ -233,7 +216,7 @@ crypto_cert_memo(struct crypto_ctx *ctx, const uint8_t *der, size_t len)
 	pthread_mutex_unlock(&ctx->memo_lock);
 	if (x != NULL)
 		return x;
-	if ((x = crypto_x509_der(der, len)) == NULL)
+	if ((x = keys_der_x509(der, len)) == NULL)
 		return NULL;
 	if ((copy = malloc(len)) == NULL)
 		return x;		/* parsed, only not kept */

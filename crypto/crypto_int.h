@@ -12,6 +12,7 @@
 #include <openssl/x509.h>
 
 #include "crypto/crypto.h"
+#include "keys/x509.h"
 
 struct buf;
 struct smerr;
@@ -81,11 +82,6 @@ int	 crypto_addr_eq(const char *a, const char *b);
 /* Reads one or more certificates, DER or PEM. */
 int	 crypto_certs_read(const uint8_t *data, size_t len,
 	    STACK_OF(X509) **skp, struct smerr *e);
-/*
- * The certificate whose DER is exactly the len bytes at der, or NULL;
- * OpenSSL's error queue is left empty.
- */
-X509	*crypto_x509_der(const uint8_t *der, size_t len);
 /*
  * The certificate whose DER is exactly the len bytes at der, from the
  * context's memo or parsed (and kept); a reference for the caller, or

@@ -26,7 +26,6 @@
 #include "crypto/protect.h"
 #include "mime/build.h"
 #include "mime/mime.h"
-#include "store/store.h"
 
 #define PROTECT_MAX	(96UL * 1024 * 1024)
 
@@ -117,7 +116,7 @@ protect_sign(const struct protect_signer *s, const struct buf *content,
 	int			 r = SMERR_CRYPTO;
 
 	*sigp = NULL;
-	if ((x = crypto_x509_der(s->cert, s->cert_len)) == NULL) {
+	if ((x = keys_der_x509(s->cert, s->cert_len)) == NULL) {
 		r = smerr_set(e, SMERR_CRYPTO, "the signer's certificate "
 		    "cannot be read");
 		goto out;
@@ -172,7 +171,7 @@ protect_sign(const struct protect_signer *s, const struct buf *content,
 		goto out;
 	}
 	for (i = 0; i < s->nchain; i++) {
-		if ((c = crypto_x509_der(s->chain[i],
+		if ((c = keys_der_x509(s->chain[i],
 		    s->chain_len[i])) == NULL) {
 			r = smerr_set(e, SMERR_CRYPTO, "a chain certificate "
 			    "cannot be read");
@@ -243,7 +242,7 @@ protect_encrypt(const struct protect_rcpt *rc, size_t n,
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		if ((x = crypto_x509_der(rc[i].cert, rc[i].cert_len)) == NULL) {
+		if ((x = keys_der_x509(rc[i].cert, rc[i].cert_len)) == NULL) {
 			r = smerr_set(e, SMERR_CRYPTO, "recipient certificate "
 			    "%zu cannot be read", i + 1);
 			goto out;
@@ -363,7 +362,7 @@ protect_chain_pick(const uint8_t *cert, size_t len,
 	int		 r = 0, found;
 
 	*np = 0;
-	if ((leaf = crypto_x509_der(cert, len)) == NULL)
+	if ((leaf = keys_der_x509(cert, len)) == NULL)
 		return smerr_set(e, SMERR_CRYPTO, "the signer's certificate "
 		    "cannot be read");
 	if (n > 0 && (px = calloc(n, sizeof(*px))) == NULL) {
@@ -371,7 +370,7 @@ protect_chain_pick(const uint8_t *cert, size_t len,
 		goto out;
 	}
 	for (i = 0; i < n; i++)
-		px[i] = crypto_x509_der(pool[i], pool_len[i]);
+		px[i] = keys_der_x509(pool[i], pool_len[i]);
 	cur = leaf;
 	while (k < max) {
 		found = 0;
@@ -468,7 +467,7 @@ protect_caps_from_signed(const uint8_t *der, size_t len,
 		goto out;
 	}
 	if (signer != NULL) {
-		if ((x = crypto_x509_der(signer, signer_len)) == NULL) {
+		if ((x = keys_der_x509(signer, signer_len)) == NULL) {
 			r = smerr_set(e, SMERR_PARSE, "the signer's "
 			    "certificate cannot be read");
 			goto out;
@@ -557,64 +556,5 @@ protect_caps_from_message(const void *msg, size_t len, const uint8_t *signer,
 		return smerr_set(e, SMERR_NOTFOUND, "no signature of that "
 		    "certificate in the message");
 	}
-	return 0;
-}
-
-/* "smimecaps:" and the SHA-256 of der in hex. */
-static int
-caps_name(const uint8_t *der, size_t len, char *name, size_t namelen,
-    struct smerr *e)
-{
-	unsigned char		 md[EVP_MAX_MD_SIZE];
-	unsigned int		 mdlen = 0;
-
-	if (len == 0 || namelen < 10 + 64 + 1 ||
-	    !EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL) ||
-	    mdlen != 32) {
-		ERR_clear_error();
-		return smerr_set(e, SMERR_CRYPTO, "cannot hash a certificate");
-	}
-	memcpy(name, "smimecaps:", 10);
-	text_hex_encode(md, mdlen, name + 10);
-	return 0;
-}
-
-int
-protect_caps_remember(struct store *st, const uint8_t *cert, size_t len,
-    unsigned caps, struct smerr *e)
-{
-	char	 name[80], val[16];
-	int	 r;
-
-	if ((caps & PROTECT_CAP_KNOWN) == 0)
-		return 0;		/* nothing learned */
-	if ((r = caps_name(cert, len, name, sizeof(name), e)) != 0)
-		return r;
-	snprintf(val, sizeof(val), "%u", caps & 0xff);
-	return store_meta_set(st, name, val, e);
-}
-
-int
-protect_caps_recall(struct store *st, const uint8_t *cert, size_t len,
-    unsigned *caps, struct smerr *e)
-{
-	struct smerr	 e2;
-	char		 name[80], *val = NULL, *end;
-	unsigned long	 v;
-	int		 r;
-
-	*caps = 0;
-	if ((r = caps_name(cert, len, name, sizeof(name), e)) != 0)
-		return r;
-	smerr_clear(&e2);
-	if ((r = store_meta_get(st, name, &val, &e2)) == SMERR_NOTFOUND)
-		return 0;
-	if (r != 0)
-		return smerr_set(e, r, "%s", smerr_msg(&e2));
-	errno = 0;
-	v = strtoul(val, &end, 10);
-	if (errno == 0 && *end == '\0' && end != val && v <= 0xff)
-		*caps = (unsigned)v;
-	free(val);
 	return 0;
 }

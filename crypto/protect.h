@@ -126,16 +126,9 @@ int	 protect_caps_from_message(const void *msg, size_t len,
 	    struct smerr *e);
 
 /*
- * What a correspondent reads, remembered per certificate (by the SHA-256
- * of its DER) in the encrypted store, so that sending can choose
- * AES-256-GCM. Whoever harvests a verified signer's certificate records
- * its capabilities with protect_caps_remember; protect_caps_recall gives
- * 0 caps (and returns 0) when nothing is known.
+ * What a correspondent reads is remembered beside their certificate by
+ * keys/ (keys_caps_remember, keys_caps_recall), so that sending can
+ * choose AES-256-GCM.
  */
-struct store;
-int	 protect_caps_remember(struct store *st, const uint8_t *cert,
-	    size_t len, unsigned caps, struct smerr *e);
-int	 protect_caps_recall(struct store *st, const uint8_t *cert,
-	    size_t len, unsigned *caps, struct smerr *e);
 
 #endif

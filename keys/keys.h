@@ -97,6 +97,17 @@ int	 keys_fingerprint_raw(const char *hex, uint8_t fp[32]);
  */
 int	 keys_harvest(struct keys *k, const uint8_t *der, size_t len,
 	    const char *address, int *replaced, struct smerr *e);
+/*
+ * The S/MIME capabilities the owner of the certificate der announced in
+ * signed mail: a set of 8 bits whose meaning crypto/ gives (PROTECT_CAP_*
+ * of crypto/protect.h), kept beside the certificates by fingerprint.
+ * keys_caps_remember keeps caps when they say anything (non-zero), and
+ * replaces what was known; keys_caps_recall gives 0 when nothing is.
+ */
+int	 keys_caps_remember(struct keys *k, const uint8_t *der, size_t len,
+	    unsigned caps, struct smerr *e);
+int	 keys_caps_recall(struct keys *k, const uint8_t *der, size_t len,
+	    unsigned *capsp, struct smerr *e);
 
 /*
  * The 256-bit key of the store in datadir. With pass NULL it comes from

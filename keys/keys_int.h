@@ -2,19 +2,12 @@
 #ifndef SEALMAIL_KEYS_INT_H
 #define SEALMAIL_KEYS_INT_H
 
-#include <openssl/x509.h>
+#include "keys/x509.h"
 
 struct keys {
 	struct store	*st;
 };
 
-#define KEYS_MAX_FILE	(1024 * 1024)	/* a certificate or PKCS#12 file */
-
-/*
- * The certificate whose DER is exactly the len bytes at der (at most
- * KEYS_MAX_FILE), or NULL; OpenSSL's error queue is left empty.
- */
-X509	*keys_der_x509(const uint8_t *der, size_t len);
 /* SHA-256 of x's DER as lowercase hex into fp[65]. */
 int	 keys_x509_fingerprint(X509 *x, char fp[65], struct smerr *e);
 /* x's e-mail addresses (SAN rfc822Name, else subject emailAddress). */

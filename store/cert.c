@@ -281,3 +281,35 @@ store_cert_set_key(struct store *st, int64_t id, const struct buf *key,
 	sqlite3_finalize(s);
 	return r;
 }
+
+int
+store_cert_caps_put(struct store *st, const char *fingerprint, unsigned caps,
+    struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	int		 r;
+
+	if ((r = store_prep(st, "INSERT OR REPLACE INTO cert_caps("
+	    "fingerprint, caps) VALUES(lower(?), ?);", &s, e)) != 0)
+		return r;
+	store_bind_text(s, 1, fingerprint);
+	sqlite3_bind_int(s, 2, (int)(caps & 0xff));
+	return store_run(st, s, "keeping a certificate's capabilities", e);
+}
+
+int
+store_cert_caps_get(struct store *st, const char *fingerprint,
+    unsigned *capsp, struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	int		 r, rc;
+
+	*capsp = 0;
+	if ((r = store_prep(st, "SELECT caps FROM cert_caps WHERE "
+	    "fingerprint = lower(?);", &s, e)) != 0)
+		return r;
+	store_bind_text(s, 1, fingerprint);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*capsp = (unsigned)sqlite3_column_int(s, 0) & 0xff;
+	return store_end(st, s, rc, "reading a certificate's capabilities", e);
+}

@@ -170,6 +170,20 @@ static const char *store_upgrade_to_7 =
     " type TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY(outbox, seq));"
     "UPDATE meta SET value = '7' WHERE name = 'schema';";
 
+/*
+ * Format 7 to 8: the S/MIME capabilities a certificate's owner announced
+ * are kept beside the certificates, by its fingerprint (the SHA-256 of
+ * its DER), not among the settings in meta where format 7 put them.
+ */
+static const char *store_upgrade_to_8 =
+    "CREATE TABLE cert_caps("
+    " fingerprint TEXT PRIMARY KEY, caps INTEGER NOT NULL);"
+    "INSERT OR REPLACE INTO cert_caps"
+    " SELECT lower(substr(name, 11)), CAST(value AS INTEGER) & 255"
+    " FROM meta WHERE name LIKE 'smimecaps:%' AND length(name) = 74;"
+    "DELETE FROM meta WHERE name LIKE 'smimecaps:%';"
+    "UPDATE meta SET value = '8' WHERE name = 'schema';";
+
 static const char *store_schema =
     "CREATE TABLE meta(name TEXT PRIMARY KEY, value TEXT);"
     "CREATE TABLE cert("
@@ -506,7 +520,12 @@ store_open(const char *datadir, const uint8_t key[STORE_KEY_LEN],
 			goto out;
 		n = 7;
 	}
-	if (!got || n != 7) {
+	if (got && n == 7) {
+		if ((r = exec_tx(st, store_upgrade_to_8, e)) != 0)
+			goto out;
+		n = 8;
+	}
+	if (!got || n != 8) {
 		r = smerr_set(e, SMERR_STORE, "%s: unknown store format",
 		    st->path);
 		goto out;

@@ -103,6 +103,16 @@ int	 store_cert_find(struct store *st, unsigned mask,
 	    void *arg, struct smerr *e);
 
 /*
+ * The S/MIME capabilities (8 bits, whose meaning crypto/ gives) a
+ * certificate's owner announced, by the certificate's fingerprint;
+ * store_cert_caps_get gives 0 when nothing is known.
+ */
+int	 store_cert_caps_put(struct store *st, const char *fingerprint,
+	    unsigned caps, struct smerr *e);
+int	 store_cert_caps_get(struct store *st, const char *fingerprint,
+	    unsigned *capsp, struct smerr *e);
+
+/*
  * A record that the certificate bound to address changed from one
  * fingerprint to another (harvested or imported), and the walk over them.
  */

@@ -25,6 +25,7 @@ int
 main(int argc, char **argv)
 {
 	struct store	*st = NULL;
+	struct keys	*k = NULL;
 	struct buf	*pass = NULL, *msg = NULL;
 	struct smerr	 e;
 	uint8_t		 key[32], *der = NULL;
@@ -53,7 +54,8 @@ main(int argc, char **argv)
 	}
 	if (keys_store_key(argv[1], keys_store_uses_passphrase(argv[1]) ?
 	    pass : NULL, key, &e) != 0 ||
-	    store_open(argv[1], key, &st, &e) != 0)
+	    store_open(argv[1], key, &st, &e) != 0 ||
+	    keys_open(st, &k, &e) != 0)
 		goto out;
 	if (remember) {
 		if ((msg = tool_read(argv[4], 0)) == NULL) {
@@ -62,9 +64,9 @@ main(int argc, char **argv)
 		}
 		if (protect_caps_from_message(buf_data(msg), buf_len(msg), der,
 		    len, &caps, &e) != 0 ||
-		    protect_caps_remember(st, der, len, caps, &e) != 0)
+		    keys_caps_remember(k, der, len, caps, &e) != 0)
 			goto out;
-	} else if (protect_caps_recall(st, der, len, &caps, &e) != 0)
+	} else if (keys_caps_recall(k, der, len, &caps, &e) != 0)
 		goto out;
 	tool_print_caps(caps);
 	rv = 0;
@@ -72,6 +74,7 @@ out:
 	if (rv != 0)
 		fprintf(stderr, "crypto_caps: %s\n", smerr_msg(&e));
 	secmem_wipe(key, sizeof(key));
+	keys_close(k);
 	store_close(st);
 	buf_free(pass);
 	buf_free(msg);

@@ -34,7 +34,7 @@ one_int(struct store *st, const char *sql)
 
 #define STORE_BACK_TO_3 \
     "DROP INDEX message_hdr; DROP TABLE move_queue;" \
-    "DROP TABLE revocation;" \
+    "DROP TABLE revocation; DROP TABLE cert_caps;" \
     "DROP TABLE draft_file; DROP TABLE outbox_file;" \
     "DROP TABLE draft; DROP TABLE outbox;" \
     "CREATE TABLE outbox(" \

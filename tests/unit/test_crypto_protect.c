@@ -15,6 +15,7 @@
 #include "base/err.h"
 #include "crypto/crypto_int.h"
 #include "crypto/protect.h"
+#include "keys/keys.h"
 #include "mime/build.h"
 #include "store/store.h"
 
@@ -492,6 +493,7 @@ test_caps_memory(void **st)
 	struct buf		*c = buf_view(content, strlen(content));
 	struct buf		*ent, *msg, *hdr;
 	struct store		*db = NULL;
+	struct keys		*k = NULL;
 	struct smerr		 e;
 	uint8_t			 key[STORE_KEY_LEN];
 	char			 dir[] = "/tmp/test_crypto_protect.XXXXXX";
@@ -524,20 +526,22 @@ test_caps_memory(void **st)
 	assert_non_null(mkdtemp(dir));
 	memset(key, 7, sizeof(key));
 	assert_int_equal(store_open(dir, key, &db, &e), 0);
-	assert_int_equal(protect_caps_recall(db, alice.der, alice.der_len,
+	assert_int_equal(keys_open(db, &k, &e), 0);
+	assert_int_equal(keys_caps_recall(k, alice.der, alice.der_len,
 	    &caps, &e), 0);
 	assert_int_equal(caps, 0);
-	assert_int_equal(protect_caps_remember(db, alice.der, alice.der_len,
+	assert_int_equal(keys_caps_remember(k, alice.der, alice.der_len,
 	    PROTECT_CAP_KNOWN | PROTECT_CAP_AES256_GCM, &e), 0);
 	/* Nothing learned (no attribute) leaves what is known alone. */
-	assert_int_equal(protect_caps_remember(db, alice.der, alice.der_len, 0,
+	assert_int_equal(keys_caps_remember(k, alice.der, alice.der_len, 0,
 	    &e), 0);
-	assert_int_equal(protect_caps_recall(db, alice.der, alice.der_len,
+	assert_int_equal(keys_caps_recall(k, alice.der, alice.der_len,
 	    &caps, &e), 0);
 	assert_int_equal(caps, PROTECT_CAP_KNOWN | PROTECT_CAP_AES256_GCM);
-	assert_int_equal(protect_caps_recall(db, carol.der, carol.der_len,
+	assert_int_equal(keys_caps_recall(k, carol.der, carol.der_len,
 	    &caps, &e), 0);
 	assert_int_equal(caps, 0);
+	keys_close(k);
 	store_close(db);
 	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
 	assert_int_equal(system(path), 0);

@@ -877,7 +877,7 @@ test_draft_files(void **unused)
 
 /*
  * A store of format 2 (text always in its own column, the index over
- * message_content) opens as format 7 (by way of 3, 4, 5 and 6) with every
+ * message_content) opens as format 8 (by way of 3 to 7) with every
  * message and its text, and its index is made again.
  */
 static void
@@ -919,7 +919,7 @@ test_upgrade_2(void **unused)
 
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 7);
+	    "'schema';"), 8);
 	load_text(st, id1, "an older dingoword");
 	assert_int_equal(hits(st, "dingoword"), 0);	/* indexed again... */
 	assert_int_equal(store_index(st, 0, &done, &left, &e), 0);
@@ -982,6 +982,49 @@ test_revoke(void **unused)
 	rmdir_all(d);
 }
 
+/*
+ * Format 7 kept the capabilities a signer announced among the settings
+ * in meta; format 8 keeps them beside the certificates, by fingerprint,
+ * and the settings no longer hold them.
+ */
+static void
+test_upgrade_7(void **unused)
+{
+	struct store	*st;
+	struct smerr	 e;
+	unsigned	 caps;
+	char		*d = tmpdir();
+	const char	*fp = "00112233445566778899aabbccddeeff"
+			    "00112233445566778899AABBCCDDEEFF";
+
+	(void)unused;
+	smerr_clear(&e);
+	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	exec_ok(st, "BEGIN; DROP TABLE cert_caps;"
+	    "INSERT INTO meta VALUES('smimecaps:00112233445566778899aabbcc"
+	    "ddeeff00112233445566778899AABBCCDDEEFF', '133');"
+	    "INSERT INTO meta VALUES('smimecaps:short', '1');"
+	    "UPDATE meta SET value = '7' WHERE name = 'schema'; COMMIT;");
+	store_close(st);
+
+	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
+	    "'schema';"), 8);
+	assert_int_equal(store_cert_caps_get(st, fp, &caps, &e), 0);
+	assert_int_equal(caps, 133);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM meta WHERE name "
+	    "LIKE 'smimecaps:%';"), 0);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM cert_caps;"), 1);
+	/* Replaced, not added to; an unknown certificate has none. */
+	assert_int_equal(store_cert_caps_put(st, fp, 5, &e), 0);
+	assert_int_equal(store_cert_caps_get(st, fp, &caps, &e), 0);
+	assert_int_equal(caps, 5);
+	assert_int_equal(store_cert_caps_get(st, "ab", &caps, &e), 0);
+	assert_int_equal(caps, 0);
+	store_close(st);
+	rmdir_all(d);
+}
+
 int
 main(void)
 {
@@ -995,6 +1038,7 @@ main(void)
 		cmocka_unit_test(test_draft_files),
 		cmocka_unit_test(test_text_in_body),
 		cmocka_unit_test(test_upgrade_2),
+		cmocka_unit_test(test_upgrade_7),
 		cmocka_unit_test(test_revoke),
 	};
 

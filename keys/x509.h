@@ -1,0 +1,22 @@
+/*
+ * keys/x509.h: the key store's certificate reader, for the folders that
+ * speak OpenSSL themselves (keys/, crypto/). keys/keys.h stays free of
+ * OpenSSL's types.
+ */
+#ifndef SEALMAIL_KEYS_X509_H
+#define SEALMAIL_KEYS_X509_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/x509.h>
+
+#define KEYS_MAX_FILE	(1024 * 1024)	/* a certificate or PKCS#12 file */
+
+/*
+ * The certificate whose DER is exactly the len bytes at der (at most
+ * KEYS_MAX_FILE), or NULL; OpenSSL's error queue is left empty.
+ */
+X509	*keys_der_x509(const uint8_t *der, size_t len);
+
+#endif
