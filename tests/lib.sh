@@ -250,6 +250,17 @@ EOF2
 # The terminal program under tmux: the script sets TM (its tmux command,
 # with a private socket) and runs the program in session "ui".
 ui_screen() { $TM capture-pane -p -t ui 2>/dev/null; }
+# tm_new_session ARGS...: $TM new-session ARGS, tried again while a server
+# that was just killed is still on its way out (a client that reaches it
+# then fails with "server exited unexpectedly").
+tm_new_session() {
+	_t=0
+	until $TM new-session "$@" 2>/dev/null; do
+		_t=$((_t + 1))
+		[ $_t -lt 20 ] || return 1
+		sleep 0.2
+	done
+}
 # ui_wait_for REGEX [TENTHS]: up to 15 s (TENTHS tenths of a second) for
 # the screen to show REGEX; on failure its first lines and its status line
 # go to stderr (which check shows).

@@ -60,10 +60,13 @@ check_eq "without password, command or terminal the sync fails (1)" 1 "$rc"
 check_match "and says where a password could come from" 'password-command' "$(tail -1 "$T/err")"
 # keys import of a PKCS#12 with no passphrase given asks for it.
 cp "$LAB_SMIME_DIR/alice.p12" "$T/alice.p12" && chmod 600 "$T/alice.p12"
-tmux -L "$SOCK" kill-session -t sm 2>/dev/null
+# The first session steps aside before it goes, so that the server
+# (which exits with its last session) is never between the two.
+tmux -L "$SOCK" rename-session -t sm done 2>/dev/null
 tmux -L "$SOCK" -f /dev/null new-session -d -s sm -x 150 -y 20 \
     "env DBUS_SESSION_BUS_ADDRESS='$DBUS_SESSION_BUS_ADDRESS' XDG_RUNTIME_DIR='$XDG_RUNTIME_DIR' \
     '$SEALMAIL' --home '$H' keys import '$T/alice.p12'; echo EXIT=\$?; sleep 60"
+tmux -L "$SOCK" kill-session -t done 2>/dev/null
 check "the PKCS#12 passphrase is asked for" screen_has "Passphrase for the PKCS#12 file:"
 tmux -L "$SOCK" send-keys -t sm "$LAB_P12_PASS" Enter
 check "the import succeeds (exit 0)" screen_has '^EXIT=0'

@@ -205,7 +205,7 @@ big_sum=$(sha256sum "$T/big-$ID.bin" | cut -d' ' -f1)
 mv "$T/big-$ID.bin" "$T/big-$ID.moved"
 $TM kill-server 2>/dev/null
 sleep 0.3
-$TM new-session -d -s ui -x 130 -y 40 \
+tm_new_session -d -s ui -x 130 -y 40 \
     "HOME='$T' EDITOR='$T/editor.sh' '$SEALMAIL' --home '$H' --passphrase-file '$T/pw'; echo EXITED \$?; sleep 60"
 check "the program opens again" wait_for 'sealmail: INBOX'
 key R
@@ -276,7 +276,7 @@ check_eq "verified" '["valid"]' \
     "$(json alist.json "[x['signature'] for x in d if x['subject']=='signed $ID']")"
 $TM kill-server 2>/dev/null
 sleep 0.3
-$TM new-session -d -s ui -x 130 -y 40 \
+tm_new_session -d -s ui -x 130 -y 40 \
     "HOME='$T' EDITOR='$T/editor.sh' '$SEALMAIL' --home '$H2' --passphrase-file '$T/pw'; echo EXITED \$?; sleep 60"
 check "the program opens on the second home" wait_for 'sealmail: INBOX'
 key m

@@ -77,7 +77,7 @@ start_ui() {
 		sleep 0.1; _i=$((_i + 1))
 	done
 	sleep 0.2
-	$TM new-session -d -s ui -x 120 -y 40 \
+	tm_new_session -d -s ui -x 120 -y 40 \
 	    "exec env XDG_RUNTIME_DIR='$RT' EDITOR='$T/editor.sh' '$SEALMAIL' --home '$H' --passphrase-file '$T/pw' 2>>'$T/ui.err'"
 	UIPID=$($TM display-message -p -t ui '#{pane_pid}')
 }
@@ -290,7 +290,7 @@ $TM kill-server 2>/dev/null
 sleep 0.5
 # Nothing kept for the login session, so that it asks.
 printf '\n[security]\nstore-key-cache = 0\n' >> "$H/config"
-$TM new-session -d -s ui -x 120 -y 40 \
+tm_new_session -d -s ui -x 120 -y 40 \
     "exec env XDG_RUNTIME_DIR='$RT' EDITOR='$T/editor.sh' '$SEALMAIL' --home '$H' 2>>'$T/ui.err'"
 check "without a passphrase file, the program asks for it" wait_for 'Passphrase for the sealmail store'
 $TM send-keys -t ui 'ui outbox passphrase' Enter
