@@ -690,6 +690,10 @@ ix_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 		ix->top = ix->nrows - (size_t)rows;
 	ix->tail = 0;
 	ix->drawn = (size_t)rows;
+	/* Fewer rows than before (a limit): the screen stays full. */
+	if (ix->top + (size_t)rows > ix->nrows)
+		ix->top = ix->nrows > (size_t)rows ? ix->nrows - (size_t)rows :
+		    0;
 	if (ix->cur < ix->top)
 		ix->top = ix->cur;
 	if (ix->cur >= ix->top + (size_t)rows)
