@@ -579,20 +579,24 @@ ix_name(struct ui *ui, struct ix_msg *m)
 }
 
 /*
- * The columns for a width: the number (when there is room), the flags
- * (N new, F flagged), the signature and encryption marks, the date, the
- * sender (a third of what is left, 12 to 30 cells), then the subject.
+ * The columns for a width: the number (when there is room, as wide as
+ * the last row's needs, at least four digits), the flags (N new, F
+ * flagged), the signature and encryption marks, the date, the sender (a
+ * third of what is left, 12 to 30 cells), then the subject.
  */
 struct ix_cols {
 	int	num, date, from;
 };
 
 static void
-ix_cols(int cols, struct ix_cols *c)
+ix_cols(int cols, size_t nrows, struct ix_cols *c)
 {
 	int	rest;
 
-	c->num = cols >= 70 ? 5 : 0;
+	c->num = 0;
+	if (cols >= 70)
+		for (c->num = 5; nrows >= 10000; nrows /= 10)
+			c->num++;
 	c->date = cols >= 40 ? 11 : 6;
 	rest = cols - c->num - 7 - c->date;
 	c->from = rest / 3;
@@ -631,7 +635,7 @@ ix_line(int y, int cols, const struct ix_info *m, size_t i, int sel,
 
 	ix_attr(m, sel);
 	if (c->num > 0) {
-		snprintf(buf, sizeof(buf), "%4zu ", i + 1);
+		snprintf(buf, sizeof(buf), "%*zu ", c->num - 1, i + 1);
 		x = ix_cell(y, x, cols, c->num, buf);
 	}
 	snprintf(buf, sizeof(buf), "%c%c ", has_flag(m->flags, "\\Seen") ?
@@ -698,7 +702,7 @@ ix_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 		ix->top = ix->cur;
 	if (ix->cur >= ix->top + (size_t)rows)
 		ix->top = ix->cur - (size_t)rows + 1;
-	ix_cols(cols, &c);
+	ix_cols(cols, ix->nrows, &c);
 	ix_fill(ui, ix, ix->top, ix->top + (size_t)rows);
 	for (i = ix->top, y = top; i < ix->nrows && y < top + rows; i++,
 	    y++) {
