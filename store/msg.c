@@ -435,10 +435,10 @@ store_msg_foreach(struct store *st, int64_t folder,
 
 /*
  * Folder by folder of that name (in the order of their accounts), the
- * messages with a UID in UID order (bound: the query for one folder's,
- * its ?1), then those without one in the order they were made (local).
- * Each query follows an index (message_uid, the primary key), so that
- * 100,000 rows are walked, not first sorted whole.
+ * messages with a UID in UID order (the query bound), then those without
+ * one in the order they were made (local); each query takes the folder's
+ * id as ?1. Each follows an index (message_uid, the primary key), so
+ * that 100,000 rows are walked, not first sorted whole.
  */
 static int
 msg_walk_name(struct store *st, const char *folder, const char *bound,
