@@ -67,6 +67,14 @@ check_match "each row numbered in the folder" "^ *$N .*lg-239" "$(ui_screen | gr
 $TM send-keys -t ui =
 shows "= goes to the first message" first "lg-000,lg-001"
 check_match "the first row is numbered 1" '^ +1 .*lg-000' "$(ui_screen | grep 'lg-000')"
+$TM send-keys -t ui N
+check "N marks a row read as it was drawn" ui_wait_for '^ +1 N .*lg-000'
+$TM send-keys -t ui @
+sleep 0.5
+check "a reload reads it back marked" ui_wait_for '^ +1 N .*lg-000'
+$TM send-keys -t ui N
+sleep 0.5
+check_nomatch "N again unmarks it" '^ +1 N' "$(ui_screen)"
 $TM send-keys -t ui Space Space Space
 shows "Space pages on through rows not yet drawn" last "lg-062,lg-063"
 $TM send-keys -t ui G
