@@ -85,9 +85,9 @@ $TM send-keys -t ui End
 shows "End goes to the last" last "lg-238,lg-239"
 
 answer O d
-check "the count stays the folder's" ui_wait_for "sealmail: $F \\($N\\)"
 $TM send-keys -t ui Home
 shows "O d: newest first, from rows never drawn" first "lg-073,Re: lg-002"
+check "the count stays the folder's" ui_wait_for "sealmail: $F \\($N\\)"
 $TM send-keys -t ui End
 shows "and the oldest last" last "lg-001,lg-000"
 
