@@ -362,19 +362,35 @@ store_msg_free(struct store_msg *m)
 	free(o);
 }
 
+/*
+ * What a walk over messages hands over: each one's summary to cb, or its
+ * id alone to idcb (its query then selects m.id alone). A callback that
+ * returns non-zero stops the walk, also over several queries.
+ */
+struct msg_each {
+	int	(*cb)(const struct store_msg *, void *);
+	int	(*idcb)(int64_t, void *);
+	void	 *arg;
+	int	  stopped;
+};
+
 static int
-msg_walk(struct store *st, sqlite3_stmt *s,
-    int (*cb)(const struct store_msg *, void *), void *arg, struct smerr *e)
+msg_walk(struct store *st, sqlite3_stmt *s, struct msg_each *me,
+    struct smerr *e)
 {
 	struct store_msg	m;
-	int			rc;
+	int			rc = SQLITE_DONE;
 
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		msg_row(s, &m, 0);
-		if (cb(&m, arg) != 0)
-			return 0;
+	while (!me->stopped && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (me->idcb != NULL)
+			me->stopped = me->idcb(sqlite3_column_int64(s, 0),
+			    me->arg) != 0;
+		else {
+			msg_row(s, &m, 0);
+			me->stopped = me->cb(&m, me->arg) != 0;
+		}
 	}
-	if (rc != SQLITE_DONE)
+	if (!me->stopped && rc != SQLITE_DONE)
 		return store_dberr(st, e, "reading messages");
 	return 0;
 }
@@ -382,11 +398,14 @@ msg_walk(struct store *st, sqlite3_stmt *s,
 /* The summary of every message, from the rows of one query's WHERE. */
 #define MSG_SELECT "SELECT " SUM_COLS " FROM message m JOIN folder f ON " \
 	"f.id = m.folder WHERE "
+/* The same, their ids alone. */
+#define ID_SELECT "SELECT m.id FROM message m JOIN folder f ON " \
+	"f.id = m.folder WHERE "
 
 /* Walks the messages sql selects, its ?1 (if any) text or else num. */
 static int
 msg_select(struct store *st, const char *sql, const char *text, int64_t num,
-    int (*cb)(const struct store_msg *, void *), void *arg, struct smerr *e)
+    struct msg_each *me, struct smerr *e)
 {
 	sqlite3_stmt	*s;
 	int		 r;
@@ -399,7 +418,7 @@ msg_select(struct store *st, const char *sql, const char *text, int64_t num,
 		else
 			sqlite3_bind_int64(s, 1, num);
 	}
-	r = msg_walk(st, s, cb, arg, e);
+	r = msg_walk(st, s, me, e);
 	sqlite3_finalize(s);
 	return r;
 }
@@ -408,40 +427,23 @@ int
 store_msg_foreach(struct store *st, int64_t folder,
     int (*cb)(const struct store_msg *, void *), void *arg, struct smerr *e)
 {
+	struct msg_each	me = { cb, NULL, arg, 0 };
+
 	return msg_select(st, MSG_SELECT "?1 = 0 OR m.folder = ?1 ORDER BY "
-	    "m.folder, m.uid IS NULL, m.uid, m.id;", NULL, folder, cb, arg, e);
-}
-
-/* A walk that may be stopped by its callback, over several queries. */
-struct msg_stop {
-	int	(*cb)(const struct store_msg *, void *);
-	void	 *arg;
-	int	  stopped;
-};
-
-static int
-msg_stop_cb(const struct store_msg *m, void *arg)
-{
-	struct msg_stop	*ms = arg;
-
-	if (ms->cb(m, ms->arg) != 0) {
-		ms->stopped = 1;
-		return 1;
-	}
-	return 0;
+	    "m.folder, m.uid IS NULL, m.uid, m.id;", NULL, folder, &me, e);
 }
 
 /*
  * Folder by folder of that name (in the order of their accounts), the
- * messages with a UID in UID order, then those without one in the order
- * they were made. Each query follows an index (message_uid, the primary
- * key), so that 100,000 rows are walked, not first sorted whole.
+ * messages with a UID in UID order (the query bound), then those without
+ * one in the order they were made (local); each query takes the folder's
+ * id as ?1. Each follows an index (message_uid, the primary key), so
+ * that 100,000 rows are walked, not first sorted whole.
  */
-int
-store_msg_foreach_name(struct store *st, const char *folder,
-    int (*cb)(const struct store_msg *, void *), void *arg, struct smerr *e)
+static int
+msg_walk_name(struct store *st, const char *folder, const char *bound,
+    const char *local, struct msg_each *me, struct smerr *e)
 {
-	struct msg_stop	 ms;
 	sqlite3_stmt	*s;
 	int64_t		*ids = NULL, *nids;
 	size_t		 n = 0, i;
@@ -464,19 +466,57 @@ store_msg_foreach_name(struct store *st, const char *folder,
 	if (r == 0 && rc != SQLITE_DONE)
 		r = store_dberr(st, e, "reading folders");
 	sqlite3_finalize(s);
-	ms.cb = cb;
-	ms.arg = arg;
-	ms.stopped = 0;
-	for (i = 0; r == 0 && !ms.stopped && i < n; i++) {
-		r = msg_select(st, MSG_SELECT "m.folder = ?1 AND "
-		    "m.uid IS NOT NULL ORDER BY m.uid;", NULL, ids[i],
-		    msg_stop_cb, &ms, e);
-		if (r == 0 && !ms.stopped)
-			r = msg_select(st, MSG_SELECT "m.folder = ?1 AND "
-			    "m.uid IS NULL ORDER BY m.id;", NULL, ids[i],
-			    msg_stop_cb, &ms, e);
+	for (i = 0; r == 0 && !me->stopped && i < n; i++) {
+		r = msg_select(st, bound, NULL, ids[i], me, e);
+		if (r == 0 && !me->stopped)
+			r = msg_select(st, local, NULL, ids[i], me, e);
 	}
 	free(ids);
+	return r;
+}
+
+#define NAME_BOUND "m.folder = ?1 AND m.uid IS NOT NULL ORDER BY m.uid;"
+#define NAME_LOCAL "m.folder = ?1 AND m.uid IS NULL ORDER BY m.id;"
+
+int
+store_msg_foreach_name(struct store *st, const char *folder,
+    int (*cb)(const struct store_msg *, void *), void *arg, struct smerr *e)
+{
+	struct msg_each	me = { cb, NULL, arg, 0 };
+
+	return msg_walk_name(st, folder, MSG_SELECT NAME_BOUND,
+	    MSG_SELECT NAME_LOCAL, &me, e);
+}
+
+/* Its ids alone: no join, the index holds what is read. */
+int
+store_msg_ids_name(struct store *st, const char *folder,
+    int (*cb)(int64_t, void *), void *arg, struct smerr *e)
+{
+	struct msg_each	me = { NULL, cb, arg, 0 };
+
+	return msg_walk_name(st, folder, "SELECT m.id FROM message m WHERE "
+	    NAME_BOUND, "SELECT m.id FROM message m WHERE " NAME_LOCAL, &me,
+	    e);
+}
+
+int
+store_msg_summaries(struct store *st, const int64_t *ids, size_t n,
+    int (*cb)(const struct store_msg *, void *), void *arg, struct smerr *e)
+{
+	static const char	 sql[] = MSG_SELECT "m.id = ?1;";
+	struct msg_each		 me = { cb, NULL, arg, 0 };
+	sqlite3_stmt		*s;
+	size_t			 i;
+	int			 r = 0;
+
+	for (i = 0; r == 0 && !me.stopped && i < n; i++) {
+		if ((r = store_stmt(st, sql, &s, e)) != 0)
+			break;
+		sqlite3_bind_int64(s, 1, ids[i]);
+		r = msg_walk(st, s, &me, e);
+		store_stmt_done(st, s);
+	}
 	return r;
 }
 
@@ -484,8 +524,10 @@ int
 store_msg_foreach_pending(struct store *st,
     int (*cb)(const struct store_msg *, void *), void *arg, struct smerr *e)
 {
+	struct msg_each	me = { cb, NULL, arg, 0 };
+
 	return msg_select(st, MSG_SELECT "m.state = 1 ORDER BY m.id;", NULL,
-	    0, cb, arg, e);
+	    0, &me, e);
 }
 
 int
@@ -812,6 +854,7 @@ int
 store_search(struct store *st, const char *query,
     int (*cb)(const struct store_msg *, void *), void *arg, struct smerr *e)
 {
+	struct msg_each	 me = { cb, NULL, arg, 0 };
 	char		*q;
 	int		 r;
 
@@ -823,15 +866,16 @@ store_search(struct store *st, const char *query,
 	}
 	r = msg_select(st, MSG_SELECT "m.id IN (SELECT docid FROM "
 	    "message_fts WHERE message_fts MATCH ?) ORDER BY m.date DESC, "
-	    "m.id DESC;", q, 0, cb, arg, e);
+	    "m.id DESC;", q, 0, &me, e);
 	free(q);
 	return r;
 }
 
-int
-store_msg_query(struct store *st, const char *account, const char *folder,
-    const struct store_query *q,
-    int (*cb)(const struct store_msg *, void *), void *arg, struct smerr *e)
+/* A query of the language over folder and account, its rows to me. */
+static int
+msg_query(struct store *st, const char *select, const char *account,
+    const char *folder, const struct store_query *q, struct msg_each *me,
+    struct smerr *e)
 {
 	struct store_qsql	 qs;
 	sqlite3_stmt		*s = NULL;
@@ -841,7 +885,8 @@ store_msg_query(struct store *st, const char *account, const char *folder,
 	memset(&qs, 0, sizeof(qs));
 	if ((qs.sql = buf_new(0)) == NULL)
 		return smerr_nomem(e);
-	if ((r = buf_puts(qs.sql, MSG_SELECT "(?1 IS NULL OR f.name = ?1) "
+	if ((r = buf_puts(qs.sql, select)) != 0 ||
+	    (r = buf_puts(qs.sql, "(?1 IS NULL OR f.name = ?1) "
 	    "AND (?2 IS NULL OR f.account = ?2) AND ")) != 0 ||
 	    (r = q != NULL ? store_query_sql(&qs, q, 0, e) :
 	    buf_puts(qs.sql, "1")) != 0 ||
@@ -857,9 +902,29 @@ store_msg_query(struct store *st, const char *account, const char *folder,
 	store_bind_text(s, 2, account);
 	for (i = 0; i < qs.n; i++)
 		store_bind_text(s, (int)i + 3, qs.params[i]);
-	r = msg_walk(st, s, cb, arg, e);
+	r = msg_walk(st, s, me, e);
 out:
 	sqlite3_finalize(s);
 	store_qsql_clear(&qs);
 	return r;
+}
+
+int
+store_msg_query(struct store *st, const char *account, const char *folder,
+    const struct store_query *q,
+    int (*cb)(const struct store_msg *, void *), void *arg, struct smerr *e)
+{
+	struct msg_each	me = { cb, NULL, arg, 0 };
+
+	return msg_query(st, MSG_SELECT, account, folder, q, &me, e);
+}
+
+int
+store_msg_query_ids(struct store *st, const char *account,
+    const char *folder, const struct store_query *q,
+    int (*cb)(int64_t, void *), void *arg, struct smerr *e)
+{
+	struct msg_each	me = { NULL, cb, arg, 0 };
+
+	return msg_query(st, ID_SELECT, account, folder, q, &me, e);
 }

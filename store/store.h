@@ -260,6 +260,19 @@ int	 store_msg_foreach(struct store *st, int64_t folder,
 int	 store_msg_foreach_name(struct store *st, const char *folder,
 	    int (*cb)(const struct store_msg *, void *), void *arg,
 	    struct smerr *e);
+/*
+ * The ids alone of the same messages in the same order, read from an
+ * index: what a long folder's first screen needs before any summary.
+ */
+int	 store_msg_ids_name(struct store *st, const char *folder,
+	    int (*cb)(int64_t, void *), void *arg, struct smerr *e);
+/*
+ * Calls cb with the summary of each message of ids (n of them) in their
+ * order; an id no message has any more is passed over.
+ */
+int	 store_msg_summaries(struct store *st, const int64_t *ids, size_t n,
+	    int (*cb)(const struct store_msg *, void *), void *arg,
+	    struct smerr *e);
 /* Calls cb with the summary of every message still PENDING. */
 int	 store_msg_foreach_pending(struct store *st,
 	    int (*cb)(const struct store_msg *, void *), void *arg,
@@ -404,6 +417,10 @@ int	 store_msg_query(struct store *st, const char *account,
 	    const char *folder, const struct store_query *q,
 	    int (*cb)(const struct store_msg *, void *), void *arg,
 	    struct smerr *e);
+/* The same, the ids alone of what it selects, in the same order. */
+int	 store_msg_query_ids(struct store *st, const char *account,
+	    const char *folder, const struct store_query *q,
+	    int (*cb)(int64_t, void *), void *arg, struct smerr *e);
 
 /* The outbox: messages waiting to be submitted. */
 struct store_outbox {

@@ -20,22 +20,31 @@
 #include "app/thread.h"
 #include "ui/ui_int.h"
 
+/*
+ * What a row shows, and what o and O order by: read when the row is
+ * first drawn, or for every row when an order needs them all. One
+ * allocation, its strings packed after it (msgid, irt and refs empty
+ * unless the index is threaded).
+ */
+struct ix_info {
+	int64_t		 date;
+	size_t		 size;
+	const char	*from, *subject, *flags, *signature, *encryption;
+	const char	*msgid, *irt, *refs;
+	char		*flagbuf;	/* the flags after N or F, or NULL */
+	char		*name;		/* the sender's display name, or NULL */
+	int		 named;		/* name was looked for */
+	int		 depth;
+	char		*tree;		/* its drawing in the thread, or NULL */
+	size_t		 nreplies;	/* a root's: the places under it */
+	int		 collapsed;	/* a root whose replies are hidden */
+	char		 text[];
+};
+
+/* One row: in order as stored, an id alone until it is drawn. */
 struct ix_msg {
-	int64_t	 id;
-	int64_t	 date;
-	char	*from;
-	char	*subject;
-	char	*flags;
-	char	*signature;
-	char	*encryption;
-	char	*name;		/* the sender's display name, or NULL */
-	int	 named;		/* name was looked for */
-	size_t	 size;			/* for o and O */
-	char	*msgid, *irt, *refs;	/* for threads */
-	int	 depth;
-	char	*tree;		/* its drawing in the thread, or NULL */
-	size_t	 nreplies;	/* a root's: the places under it */
-	int	 collapsed;	/* a root whose replies are hidden */
+	int64_t		 id;
+	struct ix_info	*in;		/* NULL: not read yet */
 };
 
 /* o and O: the orders, as their keys name them ("" as stored). */
@@ -59,10 +68,15 @@ struct ix {
 	size_t		 drawn;		/* rows at the last draw */
 };
 
-static char *
-dupnull(const char *s)
+static void
+ix_info_free(struct ix_info *in)
 {
-	return strdup(s != NULL ? s : "");
+	if (in == NULL)
+		return;
+	free(in->flagbuf);
+	free(in->name);
+	free(in->tree);
+	free(in);
 }
 
 static void
@@ -70,23 +84,20 @@ ix_clear(struct ix *ix)
 {
 	size_t	i;
 
-	for (i = 0; i < ix->n; i++) {
-		free(ix->msgs[i].from);
-		free(ix->msgs[i].subject);
-		free(ix->msgs[i].flags);
-		free(ix->msgs[i].signature);
-		free(ix->msgs[i].encryption);
-		free(ix->msgs[i].name);
-		free(ix->msgs[i].msgid);
-		free(ix->msgs[i].irt);
-		free(ix->msgs[i].refs);
-		free(ix->msgs[i].tree);
-	}
+	for (i = 0; i < ix->n; i++)
+		ix_info_free(ix->msgs[i].in);
 	free(ix->msgs);
 	free(ix->rows);
 	ix->msgs = NULL;
 	ix->rows = NULL;
 	ix->n = ix->cap = ix->nrows = 0;
+}
+
+/* Whether the order shown is threads: o t. */
+static int
+ix_threaded(const struct ix *ix)
+{
+	return ix->order != 0 && ix_order_keys[ix->order - 1] == 't';
 }
 
 /* "To first@addr" (with a "+" when there are more) for the column. */
@@ -128,48 +139,105 @@ ix_unbox(char *s)
 		}
 }
 
+#define IX_NTEXT	8
+
+/* A row's info from its summary; refs: with what threads need. */
+static struct ix_info *
+ix_info_new(const struct store_msg *m, int sent, int refs)
+{
+	struct ix_info	*in;
+	const char	*src[IX_NTEXT], **dst[IX_NTEXT];
+	char		*to = NULL, *p;
+	size_t		 len[IX_NTEXT], total = 0, i;
+
+	/* In what the user sent, the column names the recipients. */
+	if (sent && m->to != NULL && (to = to_column(m->to)) == NULL)
+		return NULL;
+	src[0] = to != NULL ? to : m->from;
+	src[1] = m->subject;
+	src[2] = m->flags;
+	src[3] = m->signature;
+	src[4] = m->encryption;
+	src[5] = refs ? m->message_id : NULL;
+	src[6] = refs ? m->in_reply_to : NULL;
+	src[7] = refs ? m->references : NULL;
+	for (i = 0; i < IX_NTEXT; i++) {
+		len[i] = src[i] != NULL ? strlen(src[i]) : 0;
+		total += len[i] + 1;
+	}
+	if ((in = calloc(1, sizeof(*in) + total)) == NULL) {
+		free(to);
+		return NULL;
+	}
+	dst[0] = &in->from;
+	dst[1] = &in->subject;
+	dst[2] = &in->flags;
+	dst[3] = &in->signature;
+	dst[4] = &in->encryption;
+	dst[5] = &in->msgid;
+	dst[6] = &in->irt;
+	dst[7] = &in->refs;
+	for (i = 0, p = in->text; i < IX_NTEXT; p += len[i++] + 1) {
+		if (len[i] > 0)
+			memcpy(p, src[i], len[i]);
+		p[len[i]] = '\0';
+		if (i == 1)
+			ix_unbox(p);
+		*dst[i] = p;
+	}
+	free(to);
+	in->date = m->date != 0 ? m->date : m->received;
+	in->size = m->size;
+	return in;
+}
+
+/* A row whose info is read when it is first drawn. */
+static int
+ix_add_id(int64_t id, void *arg)
+{
+	struct ix	*ix = arg;
+
+	if (vec_reserve(&ix->msgs, &ix->cap, ix->n, sizeof(*ix->msgs)) != 0)
+		return SMERR_NOMEM;
+	ix->msgs[ix->n].id = id;
+	ix->msgs[ix->n++].in = NULL;
+	return 0;
+}
+
+/* A row with its info, for an order that needs every row's. */
 static int
 ix_add(const struct store_msg *m, void *arg)
 {
 	struct ix	*ix = arg;
-	struct ix_msg	*x;
 
-	if (vec_reserve(&ix->msgs, &ix->cap, ix->n, sizeof(*ix->msgs)) != 0)
+	if (ix_add_id(m->id, ix) != 0)
 		return SMERR_NOMEM;
-	x = &ix->msgs[ix->n];
-	x->id = m->id;
-	x->date = m->date != 0 ? m->date : m->received;
-	/* In what the user sent, the column names the recipients. */
-	if (ix->sent && m->to != NULL)
-		x->from = to_column(m->to);
-	else
-		x->from = dupnull(m->from);
-	x->subject = dupnull(m->subject);
-	if (x->subject != NULL)
-		ix_unbox(x->subject);
-	x->flags = dupnull(m->flags);
-	x->signature = dupnull(m->signature);
-	x->encryption = dupnull(m->encryption);
-	x->name = NULL;
-	x->named = 0;
-	x->size = m->size;
-	x->depth = 0;
-	x->tree = NULL;
-	x->nreplies = 0;
-	x->collapsed = 0;
-	x->msgid = dupnull(m->message_id);
-	x->irt = dupnull(m->in_reply_to);
-	x->refs = dupnull(m->references);
-	if (x->from == NULL || x->subject == NULL || x->flags == NULL ||
-	    x->signature == NULL || x->encryption == NULL ||
-	    x->msgid == NULL || x->irt == NULL || x->refs == NULL) {
-		free(x->from); free(x->subject); free(x->flags);
-		free(x->signature); free(x->encryption);
-		free(x->msgid); free(x->irt); free(x->refs);
+	if ((ix->msgs[ix->n - 1].in = ix_info_new(m, ix->sent,
+	    ix_threaded(ix))) == NULL) {
+		ix->n--;
 		return SMERR_NOMEM;
 	}
-	ix->n++;
 	return 0;
+}
+
+/* Its info's depth in a thread, and whether it is a collapsed root. */
+static int
+ix_depth(const struct ix_msg *m)
+{
+	return m->in != NULL ? m->in->depth : 0;
+}
+
+static int
+ix_collapsed(const struct ix_msg *m)
+{
+	return m->in != NULL && m->in->collapsed;
+}
+
+/* A root with replies under it. */
+static int
+ix_is_thread(const struct ix_msg *m)
+{
+	return m->in != NULL && m->in->depth == 0 && m->in->nreplies > 0;
 }
 
 /*
@@ -187,11 +255,11 @@ ix_tree(struct ix *ix, const struct thread_pos *tp, struct smerr *e)
 		return smerr_nomem(e);
 	if ((r = thread_tree(tp, ix->n, t, e)) == 0)
 		for (i = 0; i < ix->n; i++) {
-			ix->msgs[i].tree = t[i];
-			if (ix->msgs[i].depth == 0)
+			ix->msgs[i].in->tree = t[i];
+			if (ix->msgs[i].in->depth == 0)
 				root = i;
 			else
-				ix->msgs[root].nreplies++;
+				ix->msgs[root].in->nreplies++;
 		}
 	free(t);
 	return r;
@@ -210,8 +278,8 @@ ix_rows(struct ix *ix)
 	ix->rows = nr;
 	ix->nrows = 0;
 	for (i = 0; i < ix->n; i++) {
-		if (ix->msgs[i].depth == 0)
-			hide = ix->msgs[i].collapsed;
+		if (ix_depth(&ix->msgs[i]) == 0)
+			hide = ix_collapsed(&ix->msgs[i]);
 		else if (hide)
 			continue;
 		ix->rows[ix->nrows++] = i;
@@ -226,13 +294,17 @@ ix_at(struct ix *ix, size_t i)
 	return &ix->msgs[ix->rows[i]];
 }
 
-/* Puts the messages in the order o or O chose (threads with depths). */
+/*
+ * Puts the messages in the order o or O chose (threads with depths):
+ * every row's info is read for it.
+ */
 static int
 ix_order(struct ix *ix, struct smerr *e)
 {
 	struct thread_msg	*tm = NULL;
 	struct thread_pos	*tp = NULL;
 	struct ix_msg		*nm = NULL;
+	struct ix_info		*in;
 	size_t			 i;
 	int			 r = SMERR_NOMEM;
 
@@ -245,33 +317,49 @@ ix_order(struct ix *ix, struct smerr *e)
 		goto out;
 	}
 	for (i = 0; i < ix->n; i++) {
+		in = ix->msgs[i].in;
 		tm[i].id = ix->msgs[i].id;
-		tm[i].message_id = ix->msgs[i].msgid;
-		tm[i].in_reply_to = ix->msgs[i].irt;
-		tm[i].references = ix->msgs[i].refs;
-		tm[i].date = (time_t)ix->msgs[i].date;
-		tm[i].from = ix->msgs[i].from;
-		tm[i].subject = ix->msgs[i].subject;
-		tm[i].size = ix->msgs[i].size;
+		tm[i].message_id = in->msgid;
+		tm[i].in_reply_to = in->irt;
+		tm[i].references = in->refs;
+		tm[i].date = (time_t)in->date;
+		tm[i].from = in->from;
+		tm[i].subject = in->subject;
+		tm[i].size = in->size;
 	}
-	if ((r = ix_order_keys[ix->order - 1] == 't' ? thread_order(tm, ix->n,
-	    ix->reverse, tp, e) : thread_sort(tm, ix->n, (enum thread_key)
-	    (ix->order - 1), ix->reverse, tp, e)) != 0)
+	if ((r = ix_threaded(ix) ? thread_order(tm, ix->n, ix->reverse, tp,
+	    e) : thread_sort(tm, ix->n, (enum thread_key)(ix->order - 1),
+	    ix->reverse, tp, e)) != 0)
 		goto out;
 	for (i = 0; i < ix->n; i++) {
 		nm[i] = ix->msgs[tp[i].index];
-		nm[i].depth = tp[i].depth;
+		nm[i].in->depth = tp[i].depth;
 	}
 	free(ix->msgs);
 	ix->msgs = nm;
 	nm = NULL;
-	if (ix_order_keys[ix->order - 1] == 't')
+	if (ix_threaded(ix))
 		r = ix_tree(ix, tp, e);
 out:
 	free(tm);
 	free(tp);
 	free(nm);
 	return r;
+}
+
+/*
+ * The messages of a folder or of a query: as stored, their ids alone
+ * (each row's info is read when it is drawn); in another order, every
+ * row's info at once, which the order needs.
+ */
+static int
+ix_select(struct store *st, struct ix *ix, const char *account,
+    const char *folder, const struct store_query *q, struct smerr *e)
+{
+	if (ix->order == 0)
+		return store_msg_query_ids(st, account, folder, q, ix_add_id,
+		    ix, e);
+	return store_msg_query(st, account, folder, q, ix_add, ix, e);
 }
 
 /* The messages the view shows: a search, a limited folder, or a folder. */
@@ -283,19 +371,19 @@ ix_load(struct store *st, struct ix *ix, struct smerr *e)
 	int			 r;
 
 	if (ix->query == NULL && ix->limit == NULL && ix->account == NULL)
-		return store_msg_foreach_name(st, ix->folder, ix_add, ix, e);
-	if (ix->query == NULL && ix->limit == NULL)
-		return store_msg_query(st, ix->account, ix->folder, NULL,
+		return ix->order == 0 ? store_msg_ids_name(st, ix->folder,
+		    ix_add_id, ix, e) : store_msg_foreach_name(st, ix->folder,
 		    ix_add, ix, e);
+	if (ix->query == NULL && ix->limit == NULL)
+		return ix_select(st, ix, ix->account, ix->folder, NULL, e);
 	/* A limit on a search narrows what the search found. */
 	if (ix->query != NULL && ix->limit != NULL &&
 	    asprintf(&both, "(%s) (%s)", ix->query, ix->limit) == -1)
 		return smerr_nomem(e);
 	if ((r = app_query_parse(both != NULL ? both : ix->query != NULL ?
 	    ix->query : ix->limit, &q, e)) == 0)
-		r = store_msg_query(st, ix->query != NULL ? NULL :
-		    ix->account, ix->query != NULL ? NULL : ix->folder, q,
-		    ix_add, ix, e);
+		r = ix_select(st, ix, ix->query != NULL ? NULL : ix->account,
+		    ix->query != NULL ? NULL : ix->folder, q, e);
 	app_query_free(q);
 	free(both);
 	return r;
@@ -318,7 +406,7 @@ ix_folded(const struct ix *ix, size_t *np)
 
 	*np = 0;
 	for (i = 0; i < ix->n; i++) {
-		if (!ix->msgs[i].collapsed)
+		if (!ix_collapsed(&ix->msgs[i]))
 			continue;
 		if (ids == NULL && (ids = calloc(ix->n, sizeof(*ids))) == NULL)
 			return NULL;
@@ -336,10 +424,9 @@ ix_refold(struct ix *ix, const int64_t *ids, size_t n)
 	size_t	i;
 
 	for (i = 0; i < ix->n && n > 0; i++)
-		if (ix->msgs[i].depth == 0 && ix->msgs[i].nreplies > 0 &&
-		    bsearch(&ix->msgs[i].id, ids, n, sizeof(*ids), id_cmp) !=
-		    NULL)
-			ix->msgs[i].collapsed = 1;
+		if (ix_is_thread(&ix->msgs[i]) && bsearch(&ix->msgs[i].id,
+		    ids, n, sizeof(*ids), id_cmp) != NULL)
+			ix->msgs[i].in->collapsed = 1;
 }
 
 static void
@@ -400,6 +487,70 @@ has_flag(const char *flags, const char *f)
 	return 0;
 }
 
+/* Reading the info of some rows: the rows and how far it got. */
+struct ix_fill {
+	struct ix	*ix;
+	const size_t	*at;		/* indexes into msgs */
+	size_t		 n, next;
+	int		 nomem;
+};
+
+static int
+ix_fill_one(const struct store_msg *m, void *arg)
+{
+	struct ix_fill	*f = arg;
+	struct ix_msg	*x;
+
+	/* A message gone since the ids were read has no summary. */
+	while (f->next < f->n && f->ix->msgs[f->at[f->next]].id != m->id)
+		f->next++;
+	if (f->next == f->n)
+		return 1;
+	x = &f->ix->msgs[f->at[f->next++]];
+	if ((x->in = ix_info_new(m, f->ix->sent, 0)) == NULL) {
+		f->nomem = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* Reads the info of rows from to to (not included) not yet read. */
+static void
+ix_fill(struct ui *ui, struct ix *ix, size_t from, size_t to)
+{
+	struct ix_fill	 f;
+	struct smerr	 e;
+	int64_t		*ids;
+	size_t		*at, i;
+
+	if (to > ix->nrows)
+		to = ix->nrows;
+	if (from >= to)
+		return;
+	if ((ids = calloc(to - from, sizeof(*ids))) == NULL ||
+	    (at = calloc(to - from, sizeof(*at))) == NULL) {
+		free(ids);
+		ui_status(ui, 1, "out of memory");
+		return;
+	}
+	memset(&f, 0, sizeof(f));
+	for (i = from; i < to; i++)
+		if (ix_at(ix, i)->in == NULL) {
+			ids[f.n] = ix_at(ix, i)->id;
+			at[f.n++] = ix->rows[i];
+		}
+	f.ix = ix;
+	f.at = at;
+	smerr_clear(&e);
+	if (f.n > 0 && store_msg_summaries(app_session_store(ui_session(ui)),
+	    ids, f.n, ix_fill_one, &f, &e) != 0)
+		ui_status(ui, 1, "%s", smerr_msg(&e));
+	else if (f.nomem)
+		ui_status(ui, 1, "out of memory");
+	free(ids);
+	free(at);
+}
+
 /*
  * The sender's display name, looked for once, when its line is first
  * drawn: the listing itself reads no message.
@@ -408,39 +559,44 @@ static void
 ix_name(struct ui *ui, struct ix_msg *m)
 {
 	struct store_msg	*sm = NULL;
+	struct ix_info		*in = m->in;
 	struct smerr		 e;
 
-	if (m->named)
+	if (in->named)
 		return;
-	m->named = 1;
+	in->named = 1;
 	smerr_clear(&e);
 	if (store_msg_load(app_session_store(ui_session(ui)), m->id, &sm,
 	    &e) != 0)
 		return;
-	m->name = sm->body != NULL ? app_from_name(sm->body, sm->body_len) :
+	in->name = sm->body != NULL ? app_from_name(sm->body, sm->body_len) :
 	    app_from_name(sm->raw, sm->raw_len);
-	if (m->name != NULL && m->name[0] == '\0') {
-		free(m->name);
-		m->name = NULL;
+	if (in->name != NULL && in->name[0] == '\0') {
+		free(in->name);
+		in->name = NULL;
 	}
 	store_msg_free(sm);
 }
 
 /*
- * The columns for a width: the number (when there is room), the flags
- * (N new, F flagged), the signature and encryption marks, the date, the
- * sender (a third of what is left, 12 to 30 cells), then the subject.
+ * The columns for a width: the number (when there is room, as wide as
+ * the last row's needs, at least four digits), the flags (N new, F
+ * flagged), the signature and encryption marks, the date, the sender (a
+ * third of what is left, 12 to 30 cells), then the subject.
  */
 struct ix_cols {
 	int	num, date, from;
 };
 
 static void
-ix_cols(int cols, struct ix_cols *c)
+ix_cols(int cols, size_t nrows, struct ix_cols *c)
 {
 	int	rest;
 
-	c->num = cols >= 70 ? 5 : 0;
+	c->num = 0;
+	if (cols >= 70)
+		for (c->num = 5; nrows >= 10000; nrows /= 10)
+			c->num++;
 	c->date = cols >= 40 ? 11 : 6;
 	rest = cols - c->num - 7 - c->date;
 	c->from = rest / 3;
@@ -462,7 +618,7 @@ ix_cell(int y, int x, int cols, int width, const char *s)
 
 /* The attributes of a line's text: selected, or bold while unread. */
 static void
-ix_attr(const struct ix_msg *m, int sel)
+ix_attr(const struct ix_info *m, int sel)
 {
 	attrset(sel ? COLOR_PAIR(UI_C_SEL) : A_NORMAL);
 	if (!has_flag(m->flags, "\\Seen") && !sel)
@@ -470,7 +626,7 @@ ix_attr(const struct ix_msg *m, int sel)
 }
 
 static void
-ix_line(int y, int cols, const struct ix_msg *m, size_t i, int sel,
+ix_line(int y, int cols, const struct ix_info *m, size_t i, int sel,
     const struct ix_cols *c)
 {
 	enum ui_color	 sc, ec;
@@ -479,7 +635,7 @@ ix_line(int y, int cols, const struct ix_msg *m, size_t i, int sel,
 
 	ix_attr(m, sel);
 	if (c->num > 0) {
-		snprintf(buf, sizeof(buf), "%4zu ", i + 1);
+		snprintf(buf, sizeof(buf), "%*zu ", c->num - 1, i + 1);
 		x = ix_cell(y, x, cols, c->num, buf);
 	}
 	snprintf(buf, sizeof(buf), "%c%c ", has_flag(m->flags, "\\Seen") ?
@@ -538,26 +694,37 @@ ix_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 		ix->top = ix->nrows - (size_t)rows;
 	ix->tail = 0;
 	ix->drawn = (size_t)rows;
+	/* Fewer rows than before (a limit): the screen stays full. */
+	if (ix->top + (size_t)rows > ix->nrows)
+		ix->top = ix->nrows > (size_t)rows ? ix->nrows - (size_t)rows :
+		    0;
 	if (ix->cur < ix->top)
 		ix->top = ix->cur;
 	if (ix->cur >= ix->top + (size_t)rows)
 		ix->top = ix->cur - (size_t)rows + 1;
-	ix_cols(cols, &c);
+	ix_cols(cols, ix->nrows, &c);
+	ix_fill(ui, ix, ix->top, ix->top + (size_t)rows);
 	for (i = ix->top, y = top; i < ix->nrows && y < top + rows; i++,
 	    y++) {
+		if (ix_at(ix, i)->in == NULL)
+			continue;
 		ix_name(ui, ix_at(ix, i));
-		ix_line(y, cols, ix_at(ix, i), ix->rows[i], i == ix->cur, &c);
+		ix_line(y, cols, ix_at(ix, i)->in, ix->rows[i], i == ix->cur,
+		    &c);
 	}
 }
 
 static void
 ix_toggle_flag(struct ui *ui, struct ix *ix, const char *flag)
 {
-	struct ix_msg	*m = ix_at(ix, ix->cur);
+	struct ix_info	*m;
 	struct smerr	 e;
 	char		*nf, *p;
 	size_t		 n = strlen(flag);
 
+	ix_fill(ui, ix, ix->cur, ix->cur + 1);
+	if ((m = ix_at(ix, ix->cur)->in) == NULL)
+		return;
 	if (has_flag(m->flags, flag)) {
 		if ((nf = strdup(m->flags)) == NULL)
 			return;
@@ -579,13 +746,13 @@ ix_toggle_flag(struct ui *ui, struct ix *ix, const char *flag)
 		return;
 	smerr_clear(&e);
 	if (store_msg_set_local_flags(app_session_store(ui_session(ui)),
-	    m->id, nf, &e) != 0) {
+	    ix_at(ix, ix->cur)->id, nf, &e) != 0) {
 		ui_status(ui, 1, "%s", smerr_msg(&e));
 		free(nf);
 		return;
 	}
-	free(m->flags);
-	m->flags = nf;
+	free(m->flagbuf);
+	m->flags = m->flagbuf = nf;
 }
 
 /* l: shows only what a query selects (empty: everything). */
@@ -652,26 +819,27 @@ ix_fold(struct ui *ui, struct ix *ix, int all)
 	size_t	i, root;
 	int	fold = 0;
 
-	if (ix->order == 0 || ix_order_keys[ix->order - 1] != 't') {
+	if (!ix_threaded(ix)) {
 		ui_status(ui, 1, "the index is not threaded: o t threads it");
 		return;
 	}
 	if (ix->nrows == 0)
 		return;
-	for (root = ix->rows[ix->cur]; root > 0 && ix->msgs[root].depth > 0;
-	    root--)
+	for (root = ix->rows[ix->cur]; root > 0 &&
+	    ix_depth(&ix->msgs[root]) > 0; root--)
 		;
 	if (!all)
-		ix->msgs[root].collapsed = !ix->msgs[root].collapsed &&
-		    ix->msgs[root].nreplies > 0;
+		ix->msgs[root].in->collapsed = !ix->msgs[root].in->collapsed &&
+		    ix_is_thread(&ix->msgs[root]);
 	else {
 		for (i = 0; i < ix->n; i++)
-			if (ix->msgs[i].depth == 0 &&
-			    ix->msgs[i].nreplies > 0 && !ix->msgs[i].collapsed)
+			if (ix_is_thread(&ix->msgs[i]) &&
+			    !ix->msgs[i].in->collapsed)
 				fold = 1;
 		for (i = 0; i < ix->n; i++)
-			ix->msgs[i].collapsed = fold && ix->msgs[i].depth == 0 &&
-			    ix->msgs[i].nreplies > 0;
+			if (ix->msgs[i].in != NULL)
+				ix->msgs[i].in->collapsed = fold &&
+				    ix_is_thread(&ix->msgs[i]);
 	}
 	if (ix_rows(ix) != 0) {
 		ui_status(ui, 1, "out of memory");

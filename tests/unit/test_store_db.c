@@ -265,6 +265,96 @@ mkmsg(struct store_msg *m, int64_t folder, uint32_t uid, const char *text,
 	m->date = 1700000000 + uid;
 }
 
+static int
+id_only_cb(int64_t id, void *arg)
+{
+	struct ids	*ids = arg;
+
+	if (ids->n < 16)
+		ids->v[ids->n++] = id;
+	return 0;
+}
+
+static void
+assert_same_ids(const struct ids *a, const struct ids *b)
+{
+	int	i;
+
+	assert_int_equal(a->n, b->n);
+	for (i = 0; i < a->n; i++)
+		assert_int_equal(a->v[i], b->v[i]);
+}
+
+/*
+ * The ids alone of a folder (what a long index reads first) come in the
+ * order of its summaries, over the folders of that name of two accounts,
+ * bound and local messages; a query's too; and summaries read by id
+ * pass over an id gone.
+ */
+static void
+test_ids_alone(void **unused)
+{
+	struct store		*st = NULL;
+	struct store_msg	 m;
+	struct smerr		 e;
+	struct ids		 a, b;
+	int64_t			 f1, f2, id[5];
+	int64_t			 some[3];
+	char			*d = tmpdir();
+
+	(void)unused;
+	smerr_clear(&e);
+	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	assert_int_equal(store_folder_open(st, "b", "INBOX", &f2, &e), 0);
+	assert_int_equal(store_folder_open(st, "a", "INBOX", &f1, &e), 0);
+	mkmsg(&m, f1, 7, "seven", "e1");
+	assert_int_equal(store_msg_add(st, &m, &id[0], &e), 0);
+	mkmsg(&m, f1, 3, "three", "e2");
+	assert_int_equal(store_msg_add(st, &m, &id[1], &e), 0);
+	mkmsg(&m, f1, 0, "local", "e3");
+	assert_int_equal(store_msg_add(st, &m, &id[2], &e), 0);
+	mkmsg(&m, f2, 5, "five", "e4");
+	assert_int_equal(store_msg_add(st, &m, &id[3], &e), 0);
+	mkmsg(&m, f2, 1, "one", "e5");
+	assert_int_equal(store_msg_add(st, &m, &id[4], &e), 0);
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(store_msg_foreach_name(st, "INBOX", ids_cb, &a, &e),
+	    0);
+	assert_int_equal(store_msg_ids_name(st, "INBOX", id_only_cb, &b, &e),
+	    0);
+	assert_same_ids(&a, &b);
+	assert_int_equal(b.n, 5);
+	/* Account a first (folder order), UID order, then the local one. */
+	assert_int_equal(b.v[0], id[1]);
+	assert_int_equal(b.v[1], id[0]);
+	assert_int_equal(b.v[2], id[2]);
+	assert_int_equal(b.v[3], id[4]);
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(store_msg_query(st, "b", "INBOX", NULL, ids_cb, &a,
+	    &e), 0);
+	assert_int_equal(store_msg_query_ids(st, "b", "INBOX", NULL,
+	    id_only_cb, &b, &e), 0);
+	assert_same_ids(&a, &b);
+	assert_int_equal(b.n, 2);
+	assert_int_equal(b.v[0], id[4]);
+
+	assert_int_equal(store_msg_delete(st, id[0], &e), 0);
+	some[0] = id[3];
+	some[1] = id[0];
+	some[2] = id[1];
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(store_msg_summaries(st, some, 3, ids_cb, &a, &e), 0);
+	assert_int_equal(a.n, 2);
+	assert_int_equal(a.v[0], id[3]);
+	assert_int_equal(a.v[1], id[1]);
+	store_close(st);
+	rmdir_all(d);
+}
+
 /* How many messages the store's search finds for q (in ids). */
 static int
 search_count(struct store *st, const char *q, struct ids *ids)
@@ -1032,6 +1122,7 @@ main(void)
 		cmocka_unit_test(test_open_keys),
 		cmocka_unit_test(test_certs),
 		cmocka_unit_test(test_messages),
+		cmocka_unit_test(test_ids_alone),
 		cmocka_unit_test(test_outbox),
 		cmocka_unit_test(test_outbox_claim),
 		cmocka_unit_test(test_drafts),
