@@ -48,6 +48,9 @@ struct mime_msg {
 /* The value of one hexadecimal digit, or -1. */
 int	 mime_hexval(int c);
 
+/* read.c: one past the end of the line at p (after its LF), or end. */
+const uint8_t	*mime_line_next(const uint8_t *p, const uint8_t *end);
+
 /* header.c */
 int	 mime_ctype_parse(const char *value, char **typep,
 	    struct mime_param **paramsp, size_t *nparamsp, struct smerr *e);
