@@ -425,82 +425,54 @@ addr_push(char ***vp, size_t *np, const char *a)
 	return 0;
 }
 
-/*
- * Calls fn(arg, addr-spec) for each mailbox of al that addr_ok accepts,
- * the members of groups among them, until fn returns non-zero: that
- * value, or 0.
- */
-static int
-addr_walk(struct mailimf_address_list *al, int (*fn)(void *, const char *),
-    void *arg)
-{
-	struct mailimf_address	*ad;
-	struct mailimf_mailbox	*mb;
-	clist			*members;
-	clistiter		*it, *gt;
-	int			 r = 0;
-
-	for (it = clist_begin(al->ad_list); r == 0 && it != NULL;
-	    it = clist_next(it)) {
-		ad = clist_content(it);
-		if (ad->ad_type == MAILIMF_ADDRESS_MAILBOX) {
-			mb = ad->ad_data.ad_mailbox;
-			if (mb != NULL && mb->mb_addr_spec != NULL &&
-			    addr_ok(mb->mb_addr_spec))
-				r = fn(arg, mb->mb_addr_spec);
-			continue;
-		}
-		if (ad->ad_data.ad_group == NULL ||
-		    ad->ad_data.ad_group->grp_mb_list == NULL)
-			continue;
-		members = ad->ad_data.ad_group->grp_mb_list->mb_list;
-		for (gt = clist_begin(members); r == 0 && gt != NULL;
-		    gt = clist_next(gt)) {
-			mb = clist_content(gt);
-			if (mb != NULL && mb->mb_addr_spec != NULL &&
-			    addr_ok(mb->mb_addr_spec))
-				r = fn(arg, mb->mb_addr_spec);
-		}
-	}
-	return r;
-}
-
 struct addr_vec {
 	char	**v;
 	size_t	  n;
 };
 
+/* Keeps each address the list reader finds that addr_ok accepts. */
 static int
-addr_vec_push(void *arg, const char *a)
+addr_vec_push(void *arg, const struct mime_mbox *mb)
 {
 	struct addr_vec	*av = arg;
 
-	return addr_push(&av->v, &av->n, a);
+	if (mb->addr == NULL || !addr_ok(mb->addr))
+		return 0;
+	return addr_push(&av->v, &av->n, mb->addr);
+}
+
+static void
+addr_vec_cut(struct addr_vec *av, size_t n)
+{
+	while (av->n > n)
+		free(av->v[--av->n]);
 }
 
 int
 mime_part_addrs(const struct mime_part *p, const char *field, char ***vp,
     size_t *np)
 {
-	struct mailimf_address_list	*al;
-	struct addr_vec			 av = { NULL, 0 };
-	const char			*name, *val, *why;
-	size_t				 i;
-	int				 r = 0;
+	struct addr_vec	 av = { NULL, 0 };
+	const char	*name, *val;
+	size_t		 i, n;
+	int		 r = 0;
 
 	*vp = NULL;
 	*np = 0;
 	for (i = 0; r == 0 && (name = mime_part_field(p, i, &val)) != NULL;
 	    i++) {
-		if (strcasecmp(name, field) != 0 ||
-		    (al = addr_list_parse(val, NULL, &why)) == NULL)
+		if (strcasecmp(name, field) != 0)
 			continue;
-		r = addr_walk(al, addr_vec_push, &av);
-		mailimf_address_list_free(al);
+		n = av.n;
+		/* A field that does not read is left out whole. */
+		if ((r = mime_addrs_read(val, addr_vec_push, &av, NULL)) ==
+		    SMERR_INVAL) {
+			addr_vec_cut(&av, n);
+			r = 0;
+		}
 	}
 	if (r != 0) {
-		for (i = 0; i < av.n; i++)
-			free(av.v[i]);
+		addr_vec_cut(&av, 0);
 		free(av.v);
 		return r;
 	}
@@ -559,32 +531,34 @@ out:
 	return r;
 }
 
-/* Appends addr to out, comma-separated. */
+/* Appends an address addr_ok accepts to out, comma-separated. */
 static int
-addr_list_put(void *arg, const char *addr)
+addr_list_put(void *arg, const struct mime_mbox *mb)
 {
 	struct buf	*out = arg;
 	int		 r = 0;
 
+	if (mb->addr == NULL || !addr_ok(mb->addr))
+		return 0;
 	if (buf_len(out) > 0)
 		r = buf_putc(out, ',');
-	return r != 0 ? r : buf_puts(out, addr);
+	return r != 0 ? r : buf_puts(out, mb->addr);
 }
 
 int
 mime_addr_list(const char *value, struct buf *out)
 {
-	struct mailimf_address_list	*al = NULL;
-	size_t				 idx = 0;
-	int				 r;
+	size_t	mark = buf_len(out);
+	int	r;
 
 	if (value == NULL)
 		return 0;
-	if (mailimf_address_list_parse(value, strlen(value), &idx, &al) !=
-	    MAILIMF_NO_ERROR || al == NULL)
-		return 0;
-	r = addr_walk(al, addr_list_put, out);
-	mailimf_address_list_free(al);
+	/* A list that does not read adds nothing. */
+	if ((r = mime_addrs_read(value, addr_list_put, out, NULL)) ==
+	    SMERR_INVAL) {
+		buf_truncate(out, mark);
+		r = 0;
+	}
 	return r;
 }
 
@@ -830,18 +804,6 @@ mime_part_date(const struct mime_part *p, time_t *tp)
 	return 0;
 }
 
-/* The length of the field name that starts line p (up to its colon), or 0. */
-static size_t
-field_name_len(const char *p, const char *end)
-{
-	const char	*q;
-
-	for (q = p; q < end && *q != ':'; q++)
-		if (*q < 33 || *q > 126)
-			return 0;
-	return q < end && q > p ? (size_t)(q - p) : 0;
-}
-
 int
 mime_is_message(const void *data, size_t len)
 {
@@ -850,32 +812,22 @@ mime_is_message(const void *data, size_t len)
 				    "content-type", "received", "return-path",
 				    "sender", "reply-to", "in-reply-to",
 				    "references", "delivered-to" };
-	const char		*p = data, *end = p + len, *eol;
-	size_t			 n, i, lines = 0;
-	char			 name[32];
+	const char		*p = data, *nl, *name, *value;
+	struct mime_hdr		*h;
+	size_t			 i;
+	int			 found = 0;
 
 	if (len > 5 && memcmp(p, "From ", 5) == 0 &&
-	    (p = memchr(p, '\n', len)) != NULL)
-		p++;
-	for (; p != NULL && p < end && lines < MIME_MAX_FIELDS; p = eol + 1) {
-		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			eol = end;
-		if (*p == ' ' || *p == '\t') {
-			if (lines++ == 0)
-				return 0;
-			continue;
-		}
-		if ((n = field_name_len(p, eol)) == 0)
-			return 0;
-		lines++;
-		if (n >= sizeof(name))
-			continue;
-		for (i = 0; i < n; i++)
-			name[i] = (char)tolower((unsigned char)p[i]);
-		name[n] = '\0';
-		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-			if (strcmp(name, known[i]) == 0)
-				return 1;
+	    (nl = memchr(p, '\n', len)) != NULL) {
+		len -= (size_t)(nl + 1 - p);
+		p = nl + 1;
 	}
-	return 0;
+	if ((h = mime_hdr_new(p, len)) == NULL)
+		return 0;
+	while (!found && mime_hdr_next(h, &name, &value, NULL) > 0)
+		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			if (strcasecmp(name, known[i]) == 0)
+				found = 1;
+	mime_hdr_free(h);
+	return found;
 }
