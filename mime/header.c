@@ -1,7 +1,8 @@
 /*
  * Header fields: Content-Type and its parameters (RFC 2045 5.1), RFC 2047
  * encoded words, charsets to UTF-8, and the addr-spec of the one From
- * mailbox. libetpan does the address grammar, encoded words and charset
+ * mailbox. Address lists are cut by read.c; libetpan does the grammar of
+ * the one mailbox a sender is judged by, encoded words and charset
  * conversion; the callers here check what it accepts too leniently.
  */
 #include <ctype.h>
