@@ -682,26 +682,26 @@ mime_addr_names_other(const char *value, const char *addr)
 	return other;
 }
 
+/* The first mailbox's display name, decoded into out; then stops. */
+static int
+addr_name_first(void *arg, const struct mime_mbox *mb)
+{
+	int	r = 0;
+
+	if (mb->name != NULL)
+		r = mime_header_decode(mb->name, arg, NULL);
+	return r != 0 ? r : 1;
+}
+
 int
 mime_addr_name(const char *value, struct buf *out)
 {
-	struct mailimf_address_list	*al = NULL;
-	struct mailimf_address		*ad;
-	const char			*dn;
-	size_t				 idx = 0;
-	int				 r = 0;
+	int	r;
 
-	if (value == NULL || mailimf_address_list_parse(value, strlen(value),
-	    &idx, &al) != MAILIMF_NO_ERROR || al == NULL)
+	if (value == NULL)
 		return 0;
-	ad = clist_begin(al->ad_list) != NULL ?
-	    clist_content(clist_begin(al->ad_list)) : NULL;
-	if (ad != NULL && ad->ad_type == MAILIMF_ADDRESS_MAILBOX &&
-	    ad->ad_data.ad_mailbox != NULL &&
-	    (dn = ad->ad_data.ad_mailbox->mb_display_name) != NULL)
-		r = mime_header_decode(dn, out, NULL);
-	mailimf_address_list_free(al);
-	return r;
+	r = mime_addrs_read(value, addr_name_first, out, NULL);
+	return r < 0 && r != SMERR_INVAL ? r : 0;
 }
 
 int

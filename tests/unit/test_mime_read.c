@@ -312,6 +312,36 @@ test_stop(void **st)
 	assert_int_equal(n, 2);
 }
 
+/* What header.c's list readers make of what the reader cuts. */
+static void
+test_lists(void **st)
+{
+	struct buf	*b = buf_new(0);
+
+	(void)st;
+	assert_int_equal(mime_addr_list("\"Doe, J\" <j@example.test>, "
+	    "Team: k@example.test (K, k), bob;, undisclosed:;", b), 0);
+	assert_string_equal(buf_str(b), "j@example.test,k@example.test");
+	/* A list that does not read adds nothing to what is there. */
+	assert_int_equal(mime_addr_list("x@example.test, <open@example.test",
+	    b), 0);
+	assert_string_equal(buf_str(b), "j@example.test,k@example.test");
+	buf_reset(b);
+	assert_int_equal(mime_addr_name("\"Doe, \\\"J\\\"\" <j@example.test>, "
+	    "Other <o@example.test>", b), 0);
+	assert_string_equal(buf_str(b), "Doe, \"J\"");
+	buf_reset(b);
+	assert_int_equal(mime_addr_name("=?utf-8?q?J=C3=BCrgen?= "
+	    "<j@example.test>", b), 0);
+	assert_string_equal(buf_str(b), "J\xc3\xbcrgen");
+	buf_reset(b);
+	assert_int_equal(mime_addr_name("j@example.test (J)", b), 0);
+	assert_int_equal(buf_len(b), 0);
+	assert_int_equal(mime_addr_name("\"open <j@example.test>", b), 0);
+	assert_int_equal(buf_len(b), 0);
+	buf_free(b);
+}
+
 int
 main(void)
 {
@@ -325,6 +355,7 @@ main(void)
 		cmocka_unit_test(test_groups),
 		cmocka_unit_test(test_idn_bad),
 		cmocka_unit_test(test_stop),
+		cmocka_unit_test(test_lists),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
