@@ -15,6 +15,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "mime/mime.h"
+#include "mime/build.h"
 
 /* Reads the header section of s: "name=value|" per field into out. */
 static int
@@ -260,7 +261,8 @@ test_groups(void **st)
 	/* An empty group is one element with no address. */
 	addrs("undisclosed-recipients:;", 0,
 	    "^undisclosed-recipients$|-|-|;");
-	addrs("One: x@example.test;", 0, "^One$|-|x@example.test|x@example.test;");
+	addrs("One: x@example.test;", 0,
+	    "^One$|-|x@example.test|x@example.test;");
 	/* A colon in a quoted name or between <> opens no group. */
 	addrs("\"a: b\" <a@example.test>", 0,
 	    "a: b|a@example.test|\"a: b\" <a@example.test>;");
@@ -342,6 +344,36 @@ test_lists(void **st)
 	buf_free(b);
 }
 
+/* The composer reads through the same reader and says where it stopped. */
+static void
+test_compose_lines(void **st)
+{
+	static const char	*bad[] = {
+		"From: a@example.test\nnot a field\n\nx\n",
+		"From: a@example.test\nTo: b@example.test,\n\tc@example.test\n"
+		    "Na me: x\n\nx\n",
+		" To: b@example.test\n\nx\n",
+	};
+	static const char	*why[] = { "line 2: not a header field",
+		"line 4: not a header field",
+		"line 1: continuation without a field" };
+	struct mime_out		*o = NULL;
+	struct smerr		 e;
+	size_t			 i;
+
+	(void)st;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		smerr_clear(&e);
+		assert_int_equal(mime_compose(bad[i], strlen(bad[i]), NULL,
+		    "me@example.test", &o, &e), SMERR_PARSE);
+		assert_null(o);
+		assert_string_equal(smerr_msg(&e), why[i]);
+	}
+	smerr_clear(&e);
+	assert_int_equal(mime_compose("From: a@example.test\nX: 1\0\n\nx\n",
+	    24, NULL, NULL, &o, &e), SMERR_INVAL);
+}
+
 int
 main(void)
 {
@@ -356,6 +388,7 @@ main(void)
 		cmocka_unit_test(test_idn_bad),
 		cmocka_unit_test(test_stop),
 		cmocka_unit_test(test_lists),
+		cmocka_unit_test(test_compose_lines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
