@@ -19,7 +19,7 @@ app_draft_set_field(struct buf *text, const char *name, const char *value,
 	const char	*start = (const char *)buf_data(text), *n, *v;
 	struct mime_hdr	*h;
 	struct buf	*out;
-	size_t		 len = buf_len(text), from = 0, hdr_end = 0;
+	size_t		 len = buf_len(text), from = 0;
 	int		 r = 0, done = 0, stop;
 
 	if (strpbrk(value, "\r\n") != NULL)
@@ -34,12 +34,15 @@ app_draft_set_field(struct buf *text, const char *name, const char *value,
 		if (!done && strcasecmp(n, name) == 0) {
 			r |= buf_printf(out, "%s: %s\n", name, value);
 			done = 1;
-		} else
+		} else {
 			r |= buf_put(out, start + from,
 			    mime_hdr_offset(h) - from);
+			if (start[mime_hdr_offset(h) - 1] != '\n')
+				r |= buf_putc(out, '\n');
+		}
 		from = mime_hdr_offset(h);
 	}
-	stop = mime_hdr_stop(h, &hdr_end, NULL);
+	stop = mime_hdr_stop(h, NULL, NULL);
 	mime_hdr_free(h);
 	if (!done)
 		r |= buf_printf(out, "%s: %s\n", name, value);

@@ -184,6 +184,13 @@ test_set_field(void **state)
 	assert_int_equal(app_draft_set_field(t, "To", "z@example.test", &e),
 	    0);
 	assert_string_equal(buf_str(t), "To: z@example.test\n\n");
+	/* A last field with no line end keeps its own line. */
+	buf_reset(t);
+	assert_int_equal(buf_puts(t, "From: a@example.test"), 0);
+	assert_int_equal(app_draft_set_field(t, "To", "z@example.test", &e),
+	    0);
+	assert_string_equal(buf_str(t), "From: a@example.test\n"
+	    "To: z@example.test\n\n");
 	buf_reset(t);
 	assert_int_equal(buf_puts(t, "To: Bob <b@example.test>, c@example.test"
 	    "\nCc: \nBcc: d@example.test\n\nhi\n"), 0);
