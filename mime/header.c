@@ -330,49 +330,20 @@ addr_ok(const char *a)
 }
 
 /*
- * An address field value without its comments (RFC 5322 3.2.2: in
- * parentheses, nested, with quoted-pairs, never inside a quoted string),
- * each made a space, malloc'd; the comments' text goes to com when it is
- * not NULL. NULL when a comment or quoted string is not closed, or out of
- * memory. libetpan's parser stops at a comment after the addr-spec.
+ * An address field value without its comments, each made a space,
+ * malloc'd (mime_uncomment). NULL when a comment or quoted string is not
+ * closed, or out of memory. libetpan's parser stops at a comment after
+ * the addr-spec.
  */
 static char *
 addr_uncomment(const char *v, struct buf *com)
 {
-	struct buf	*b;
-	char		*s = NULL;
-	int		 depth = 0, quoted = 0, r = 0;
+	char	*s;
 
-	if ((b = buf_new(MIME_MAX_FIELD * 4)) == NULL)
-		return NULL;
-	for (; *v != '\0' && r == 0; v++) {
-		if (*v == '\\' && (quoted || depth > 0) && v[1] != '\0') {
-			if (depth > 0)
-				r = com != NULL ? buf_putc(com, v[1]) : 0;
-			else
-				r = buf_put(b, v, 2);
-			v++;
-		} else if (depth == 0 && *v == '"') {
-			quoted = !quoted;
-			r = buf_putc(b, *v);
-		} else if (!quoted && *v == '(') {
-			if (depth++ == 0)
-				r = buf_putc(b, ' ');
-			else if (com != NULL)
-				r = buf_putc(com, *v);
-		} else if (depth > 0 && *v == ')') {
-			if (--depth == 0)
-				r = com != NULL ? buf_putc(com, ' ') : 0;
-			else if (com != NULL)
-				r = buf_putc(com, *v);
-		} else if (depth > 0)
-			r = com != NULL ? buf_putc(com, *v) : 0;
-		else
-			r = buf_putc(b, *v);
+	if ((s = strdup(v)) != NULL && mime_uncomment(s, com) != 0) {
+		free(s);
+		s = NULL;
 	}
-	if (r == 0 && depth == 0 && !quoted)
-		s = buf_strdup(b);
-	buf_free(b);
 	return s;
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/buf.h"
 #include "base/err.h"
 #include "mime/mime.h"
 #include "mime/mime_int.h"
@@ -248,36 +249,43 @@ unquote(char *s)
 	s[j] = '\0';
 }
 
-/* Drops (comments) outside quoted strings, in place. */
-static void
-drop_comments(char *s)
+int
+mime_uncomment(char *s, struct buf *com)
 {
-	size_t	 i, j;
-	int	 depth = 0, inq = 0;
+	char	*o = s;
+	int	 depth = 0, quoted = 0, r = 0;
 
-	for (i = j = 0; s[i] != '\0'; i++) {
-		if (s[i] == '\\' && s[i + 1] != '\0' && (inq || depth)) {
-			if (!depth) {
-				s[j++] = s[i];
-				s[j++] = s[i + 1];
+	for (; *s != '\0' && r == 0; s++) {
+		if (*s == '\\' && (quoted || depth > 0) && s[1] != '\0') {
+			if (depth > 0)
+				r = com != NULL ? buf_putc(com, s[1]) : 0;
+			else {
+				*o++ = s[0];
+				*o++ = s[1];
 			}
-			i++;
-			continue;
-		}
-		if (!depth && s[i] == '"')
-			inq = !inq;
-		if (!inq && s[i] == '(') {
-			depth++;
-			continue;
-		}
-		if (!inq && depth && s[i] == ')') {
-			depth--;
-			continue;
-		}
-		if (!depth)
-			s[j++] = s[i];
+			s++;
+		} else if (depth == 0 && *s == '"') {
+			quoted = !quoted;
+			*o++ = *s;
+		} else if (!quoted && *s == '(') {
+			if (depth++ == 0)
+				*o++ = ' ';
+			else if (com != NULL)
+				r = buf_putc(com, *s);
+		} else if (depth > 0 && *s == ')') {
+			if (--depth == 0)
+				r = com != NULL ? buf_putc(com, ' ') : 0;
+			else if (com != NULL)
+				r = buf_putc(com, *s);
+		} else if (depth > 0)
+			r = com != NULL ? buf_putc(com, *s) : 0;
+		else
+			*o++ = *s;
 	}
-	s[j] = '\0';
+	*o = '\0';
+	if (r != 0)
+		return r;
+	return depth == 0 && !quoted ? 0 : SMERR_PARSE;
 }
 
 /* The state of one walk over an address list. */
@@ -317,7 +325,7 @@ alist_element(struct alist *al, size_t from, size_t to, int glast)
 
 	al->copy[to] = '\0';
 	el = al->copy + from;
-	drop_comments(el);
+	(void)mime_uncomment(el, NULL);	/* the walk saw them balanced */
 	el = trim(el);
 	raw_span(al->value, from, to, &mb.raw, &mb.rawlen);
 	mb.glast = glast;

@@ -243,6 +243,9 @@ test_addrs(void **st)
 	addrs("c@example.test (Carol, (the) boss), <d@example.test> (x)", 0,
 	    "-|c@example.test|c@example.test (Carol, (the) boss);"
 	    "-|d@example.test|<d@example.test> (x);");
+	/* A comment stands for a blank: it never joins what it separates. */
+	addrs("a@example.test(c)x", 0,
+	    "-|a@example.test x|a@example.test(c)x;");
 	/* A comma between angle brackets does not cut. */
 	addrs("Odd <o,d@example.test>", 0,
 	    "Odd|o,d@example.test|Odd <o,d@example.test>;");
