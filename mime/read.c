@@ -13,6 +13,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/text.h"
 #include "mime/mime.h"
 #include "mime/mime_int.h"
 
@@ -220,19 +221,6 @@ mime_header_find(const void *p, size_t len, const char *name)
 
 /* The address list reader. */
 
-static char *
-trim(char *s)
-{
-	char	*end;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	end = s + strlen(s);
-	while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
-		*--end = '\0';
-	return s;
-}
-
 /* Removes surrounding quotes and backslash escapes in place. */
 static void
 unquote(char *s)
@@ -326,7 +314,7 @@ alist_element(struct alist *al, size_t from, size_t to, int glast)
 	al->copy[to] = '\0';
 	el = al->copy + from;
 	(void)mime_uncomment(el, NULL);	/* the walk saw them balanced */
-	el = trim(el);
+	el = text_trim(el);
 	raw_span(al->value, from, to, &mb.raw, &mb.rawlen);
 	mb.glast = glast;
 	if (*el == '\0') {
@@ -338,13 +326,14 @@ alist_element(struct alist *al, size_t from, size_t to, int glast)
 		return al->fn(al->arg, &mb);
 	}
 	if ((lt = strrchr(el, '<')) != NULL) {
-		if ((gt = strchr(lt, '>')) == NULL || *trim(gt + 1) != '\0')
+		if ((gt = strchr(lt, '>')) == NULL ||
+		    *text_trim(gt + 1) != '\0')
 			return smerr_set(al->e, SMERR_INVAL,
 			    "unbalanced <> in address %.80s", el);
 		*gt = '\0';
 		*lt = '\0';
-		mb.addr = trim(lt + 1);
-		name = trim(el);
+		mb.addr = text_trim(lt + 1);
+		name = text_trim(el);
 		unquote(name);
 		mb.name = *name != '\0' ? name : NULL;
 	} else
