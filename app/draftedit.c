@@ -42,7 +42,7 @@ app_draft_set_field(struct buf *text, const char *name, const char *value,
 		}
 		from = mime_hdr_offset(h);
 	}
-	stop = mime_hdr_stop(h, NULL, NULL);
+	stop = mime_hdr_stop(h, NULL, NULL, NULL);
 	mime_hdr_free(h);
 	if (!done)
 		r |= buf_printf(out, "%s: %s\n", name, value);

@@ -208,7 +208,7 @@ compose_header(struct compose *c, const char *text, size_t len,
 {
 	struct mime_hdr	*h;
 	const char	*name, *value;
-	size_t		 nfields = 0, body;
+	size_t		 nfields = 0, body, line;
 	int		 r;
 
 	*bodyp = text + len;
@@ -223,14 +223,14 @@ compose_header(struct compose *c, const char *text, size_t len,
 			break;
 	}
 	if (r == 0) {
-		switch (mime_hdr_stop(h, NULL, &body)) {
+		switch (mime_hdr_stop(h, NULL, &body, &line)) {
 		case MIME_HDR_ORPHAN:
 			r = smerr_set(e, SMERR_PARSE, "line %zu: "
-			    "continuation without a field", mime_hdr_line(h));
+			    "continuation without a field", line);
 			break;
 		case MIME_HDR_NOTFIELD:
 			r = smerr_set(e, SMERR_PARSE, "line %zu: not a header "
-			    "field", mime_hdr_line(h));
+			    "field", line);
 			break;
 		default:
 			*bodyp = text + body;

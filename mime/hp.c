@@ -255,7 +255,7 @@ entity_mark(struct buf *out, const struct buf *ent, const char *hp)
 			break;
 		from = mime_hdr_offset(h);
 	}
-	if (r == 0 && mime_hdr_stop(h, &hdr_end, NULL) != MIME_HDR_BLANK)
+	if (r == 0 && mime_hdr_stop(h, &hdr_end, NULL, NULL) != MIME_HDR_BLANK)
 		r = SMERR_INVAL;
 	mime_hdr_free(h);
 	if (r == 0 && !done)

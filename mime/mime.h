@@ -193,13 +193,13 @@ int	 mime_hdr_next(struct mime_hdr *h, const char **namep,
 	    const char **valuep, struct smerr *e);
 /*
  * Once mime_hdr_next returned 0: why the section ended (MIME_HDR_*), the
- * offsets of its end and of the body. A line that is not a field, or an
- * orphan continuation, is the first line of the body.
+ * offsets of its end and of the body, and the number of the last line
+ * read (from 1: a line that is no field is the one that ended it). A line
+ * that is not a field, or an orphan continuation, is the first line of
+ * the body. Each pointer may be NULL.
  */
 int	 mime_hdr_stop(const struct mime_hdr *h, size_t *hdr_endp,
-	    size_t *bodyp);
-/* The number of the last line read (from 1). */
-size_t	 mime_hdr_line(const struct mime_hdr *h);
+	    size_t *bodyp, size_t *linep);
 /*
  * The offset of the next field's first line: before mime_hdr_next, where
  * the field it reads starts; after it, one past that field's last line.

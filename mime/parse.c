@@ -86,7 +86,7 @@ header_parse(struct mime_part *p, struct smerr *e)
 		if ((r = field_add(p, name, value, e)) != 0)
 			break;
 	if (r == 0) {
-		(void)mime_hdr_stop(h, &hdr_end, &body);
+		(void)mime_hdr_stop(h, &hdr_end, &body, NULL);
 		p->hdr_end = p->start + hdr_end;
 		p->body = p->start + body;
 	}

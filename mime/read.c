@@ -180,19 +180,16 @@ mime_hdr_next(struct mime_hdr *h, const char **namep, const char **valuep,
 }
 
 int
-mime_hdr_stop(const struct mime_hdr *h, size_t *hdr_endp, size_t *bodyp)
+mime_hdr_stop(const struct mime_hdr *h, size_t *hdr_endp, size_t *bodyp,
+    size_t *linep)
 {
 	if (hdr_endp != NULL)
 		*hdr_endp = h->hdr_end;
 	if (bodyp != NULL)
 		*bodyp = h->body;
+	if (linep != NULL)
+		*linep = h->line;
 	return h->stop;
-}
-
-size_t
-mime_hdr_line(const struct mime_hdr *h)
-{
-	return h->line;
 }
 
 size_t

@@ -117,7 +117,7 @@ readers(const uint8_t *data, size_t len)
 		assert(strpbrk(v, "\r\n") == NULL);
 		(void)mime_addrs_read(v, mbox_check, (void *)v, NULL);
 	}
-	if (mime_hdr_stop(h, NULL, &body) != 0)
+	if (mime_hdr_stop(h, NULL, &body, NULL) != 0)
 		assert(body <= len);
 	mime_hdr_free(h);
 }

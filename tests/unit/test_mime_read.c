@@ -31,7 +31,7 @@ read_all(const void *s, size_t len, struct buf *out, int *stopp,
 	while ((r = mime_hdr_next(h, &n, &v, e)) > 0)
 		assert_int_equal(buf_printf(out, "%s=%s|", n, v), 0);
 	if (r == 0)
-		*stopp = mime_hdr_stop(h, NULL, bodyp);
+		*stopp = mime_hdr_stop(h, NULL, bodyp, NULL);
 	mime_hdr_free(h);
 	return r;
 }
