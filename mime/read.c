@@ -169,7 +169,8 @@ mime_hdr_next(struct mime_hdr *h, const char **namep, const char **valuep,
 		    MIME_MAX_FIELDS);
 	if (memchr(colon + 1, '\0', (size_t)(vend - colon - 1)) != NULL)
 		return smerr_set(e, SMERR_PARSE,
-		    "header field %.*s holds a NUL byte", (int)nlen, s);
+		    "header field %.*s holds a NUL byte",
+		    (int)(nlen < 80 ? nlen : 80), s);
 	if ((r = hdr_unfold(h, s, nlen, colon + 1, vend, e)) != 0)
 		return r;
 	h->p = vend;
