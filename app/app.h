@@ -161,7 +161,8 @@ void	 app_session_child_keep(const int keep_fd[2]);
 
 /*
  * The value of header field name (the first one, unfolded) in a message
- * as the user writes it, LF or CRLF; NULL when it has none. Malloc'd.
+ * as the user writes it, LF or CRLF, read as mime_compose reads it (the
+ * header reader of mime/); NULL when it has none. Malloc'd.
  */
 char	*app_draft_field(const void *text, size_t len, const char *name);
 /* The account whose address is a draft's From; NULL when none is. */

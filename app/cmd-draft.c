@@ -25,41 +25,7 @@
 char *
 app_draft_field(const void *text, size_t len, const char *name)
 {
-	const char	*p = text, *end = p + len, *nl;
-	size_t		 n = strlen(name);
-	struct buf	*b;
-	char		*s;
-
-	while (p < end && *p != '\n' && !(*p == '\r' && p + 1 < end &&
-	    p[1] == '\n')) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end;
-		if ((size_t)(nl - p) > n && strncasecmp(p, name, n) == 0 &&
-		    p[n] == ':')
-			break;
-		p = nl < end ? nl + 1 : end;
-	}
-	if (p >= end || *p == '\n' || *p == '\r')
-		return NULL;
-	if ((b = buf_new(0)) == NULL)
-		return NULL;
-	/* The value and its continuation lines, unfolded. */
-	for (p += n + 1;;) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end;
-		while (p < nl && (*p == ' ' || *p == '\t'))
-			p++;
-		if (buf_len(b) > 0 && p < nl)
-			buf_putc(b, ' ');
-		buf_put(b, p, (size_t)(nl - p > 0 && nl[-1] == '\r' ?
-		    nl - p - 1 : nl - p));
-		if (nl + 1 >= end || (nl[1] != ' ' && nl[1] != '\t'))
-			break;
-		p = nl + 1;
-	}
-	s = buf_take(b, NULL);
-	buf_free(b);
-	return s;
+	return mime_header_find(text, len, name);
 }
 
 const struct app_account *
@@ -116,33 +82,29 @@ cli_keep_draft(struct cli *c, struct store *st, const char *account,
 	return 0;
 }
 
-/* The To addresses of a draft, addr-specs where they parse. */
+/* Appends one address of a draft's To to a comma-separated list. */
+static int
+draft_to_one(void *arg, const struct mime_mbox *mb)
+{
+	struct buf	*l = arg;
+
+	if (mb->addr == NULL || *mb->addr == '\0')
+		return 0;
+	return buf_printf(l, "%s%s", buf_len(l) > 0 ? "," : "", mb->addr);
+}
+
+/* The To addresses of a draft as written, each as its address. */
 static int
 draft_to(struct buf *out, const char *to)
 {
 	struct buf	*l;
-	char		*s, *p, *save = NULL, *a;
-	const char	*why;
-	int		 r = 0, n = 0;
+	int		 r;
 
-	if ((l = buf_new(0)) == NULL || (s = strdup(to)) == NULL) {
-		buf_free(l);
+	if ((l = buf_new(0)) == NULL)
 		return -1;
-	}
-	for (p = strtok_r(s, ",", &save); p != NULL && r == 0;
-	    p = strtok_r(NULL, ",", &save)) {
-		while (*p == ' ')
-			p++;
-		if (*p == '\0')
-			continue;
-		a = NULL;
-		(void)mime_addr_spec(p, &a, &why);
-		r = buf_printf(l, "%s%s", n++ ? "," : "", a != NULL ? a : p);
-		free(a);
-	}
-	if (r == 0)
-		r = json_text_list(out, buf_str(l));
-	free(s);
+	/* An unbalanced list shows what was read of it. */
+	(void)mime_addrs_read(to, draft_to_one, l, NULL);
+	r = json_text_list(out, buf_len(l) > 0 ? buf_str(l) : "");
 	buf_free(l);
 	return r;
 }

@@ -17,6 +17,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/text.h"
 #include "net/net.h"
 #include "app/app_int.h"
 
@@ -82,20 +83,6 @@ app_config_account(const struct app_config *cfg, const char *name)
 		if (strcmp(cfg->accounts[i].name, name) == 0)
 			return &cfg->accounts[i];
 	return NULL;
-}
-
-static char *
-trim(char *s)
-{
-	char	*end;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	end = s + strlen(s);
-	while (end > s && (end[-1] == ' ' || end[-1] == '\t' ||
-	    end[-1] == '\r'))
-		*--end = '\0';
-	return s;
 }
 
 static int perr(struct parser *, const char *, ...)
@@ -434,7 +421,7 @@ section(struct parser *p, char *s)
 	}
 	if (strncmp(s, "account", 7) != 0 || (s[7] != ' ' && s[7] != '\t'))
 		return perr(p, "unknown section [%s]", s);
-	name = trim(s + 7);
+	name = text_trim(s + 7);
 	if (*name == '\0' || strpbrk(name, " \t/") != NULL)
 		return perr(p, "bad account name '%s'", name);
 	for (i = 0; i < cfg->naccounts; i++)
@@ -467,24 +454,25 @@ line(struct parser *p, char *s)
 	char	*hash, *eq, *k, *v, *end;
 
 	/* '#' starts a comment anywhere but inside a password-command. */
-	s = trim(s);
+	s = text_trim(s);
 	if (*s == '#' || *s == '\0')
 		return 0;
 	if (*s == '[') {
-		if ((end = strchr(s, ']')) == NULL || trim(end + 1)[0] != '\0')
+		if ((end = strchr(s, ']')) == NULL ||
+		    text_trim(end + 1)[0] != '\0')
 			return perr(p, "bad section header");
 		*end = '\0';
-		return section(p, trim(s + 1));
+		return section(p, text_trim(s + 1));
 	}
 	if ((eq = strchr(s, '=')) == NULL)
 		return perr(p, "expected 'key = value'");
 	*eq = '\0';
-	k = trim(s);
+	k = text_trim(s);
 	v = eq + 1;
 	if (strcmp(k, "password-command") != 0 &&
 	    (hash = strchr(v, '#')) != NULL)
 		*hash = '\0';
-	v = trim(v);
+	v = text_trim(v);
 	if (*k == '\0')
 		return perr(p, "expected 'key = value'");
 	if (*v == '\0')

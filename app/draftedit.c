@@ -12,55 +12,43 @@
 #include "mime/mime.h"
 #include "app/app.h"
 
-/* The end of the line at p (after its LF), or end. */
-static const char *
-line_end(const char *p, const char *end)
-{
-	const char	*nl = memchr(p, '\n', (size_t)(end - p));
-
-	return nl != NULL ? nl + 1 : end;
-}
-
-static int
-is_blank_line(const char *p, const char *end)
-{
-	return p < end && (*p == '\n' || (*p == '\r' && p + 1 < end &&
-	    p[1] == '\n'));
-}
-
 int
 app_draft_set_field(struct buf *text, const char *name, const char *value,
     struct smerr *e)
 {
-	const char	*start = (const char *)buf_data(text);
-	const char	*end = start + buf_len(text), *p = start, *q;
+	const char	*start = (const char *)buf_data(text), *n, *v;
+	struct mime_hdr	*h;
 	struct buf	*out;
-	size_t		 n = strlen(name);
-	int		 r = 0, done = 0;
+	size_t		 len = buf_len(text), from = 0;
+	int		 r = 0, done = 0, stop;
 
 	if (strpbrk(value, "\r\n") != NULL)
 		return smerr_set(e, SMERR_INVAL, "%s: one line only", name);
-	if ((out = buf_new_secret(buf_max(text))) == NULL)
+	if ((out = buf_new_secret(buf_max(text))) == NULL ||
+	    (h = mime_hdr_new(start, len)) == NULL) {
+		buf_free(out);
 		return smerr_nomem(e);
-	/* The header section: up to the first empty line. */
-	while (p < end && !is_blank_line(p, end)) {
-		q = line_end(p, end);
-		if (!done && (size_t)(q - p) > n &&
-		    strncasecmp(p, name, n) == 0 && p[n] == ':') {
-			/* The field and its continuation lines go. */
-			while (q < end && (*q == ' ' || *q == '\t'))
-				q = line_end(q, end);
+	}
+	/* Each field as it was but the first called name, with its folds. */
+	while (mime_hdr_next(h, &n, &v, NULL) > 0) {
+		if (!done && strcasecmp(n, name) == 0) {
 			r |= buf_printf(out, "%s: %s\n", name, value);
 			done = 1;
-		} else
-			r |= buf_put(out, p, (size_t)(q - p));
-		p = q;
+		} else {
+			r |= buf_put(out, start + from,
+			    mime_hdr_offset(h) - from);
+			if (start[mime_hdr_offset(h) - 1] != '\n')
+				r |= buf_putc(out, '\n');
+		}
+		from = mime_hdr_offset(h);
 	}
+	stop = mime_hdr_stop(h, NULL, NULL, NULL);
+	mime_hdr_free(h);
 	if (!done)
 		r |= buf_printf(out, "%s: %s\n", name, value);
-	if (p == end)
+	if (stop == MIME_HDR_END)
 		r |= buf_putc(out, '\n');
-	r |= buf_put(out, p, (size_t)(end - p));
+	r |= buf_put(out, start + from, len - from);
 	if (r == 0) {
 		buf_reset(text);
 		r = buf_put(text, buf_data(out), buf_len(out));
@@ -88,27 +76,6 @@ app_draft_rcpts(const void *text, size_t len, struct buf *out)
 	return r;
 }
 
-/* The end of the address at p: the next comma outside quotes and <>. */
-static const char *
-addr_end(const char *p)
-{
-	int	quoted = 0, angle = 0;
-
-	for (; *p != '\0'; p++) {
-		if (quoted && *p == '\\' && p[1] != '\0')
-			p++;
-		else if (*p == '"')
-			quoted = !quoted;
-		else if (!quoted && *p == '<')
-			angle = 1;
-		else if (!quoted && *p == '>')
-			angle = 0;
-		else if (!quoted && !angle && *p == ',')
-			break;
-	}
-	return p;
-}
-
 /* The alias called word (len bytes), as mutt finds it: any case. */
 static const struct app_addr *
 alias_find(const struct app_addrs *book, const char *word, size_t len)
@@ -123,41 +90,60 @@ alias_find(const struct app_addrs *book, const char *word, size_t len)
 	return NULL;
 }
 
+struct expand {
+	const struct app_addrs	*book;
+	struct buf		*out;
+	int			 changed;
+};
+
+/*
+ * Appends one element of the list, or the alias it names when it is one
+ * word without '@', separated by ", "; a group's name and ';' are kept.
+ */
+static int
+expand_one(void *arg, const struct mime_mbox *mb)
+{
+	struct expand		*x = arg;
+	const struct app_addr	*a = NULL;
+	int			 r = 0;
+
+	if (buf_len(x->out) > 0 && (mb->raw != NULL || mb->gfirst))
+		r |= buf_puts(x->out, ", ");
+	if (mb->gfirst)
+		r |= buf_printf(x->out, "%.*s: ", (int)mb->grouplen,
+		    mb->group);
+	if (mb->raw != NULL && memchr(mb->raw, '@', mb->rawlen) == NULL &&
+	    strcspn(mb->raw, " \t<\"(") >= mb->rawlen)
+		a = alias_find(x->book, mb->raw, mb->rawlen);
+	if (a != NULL)
+		r |= buf_puts(x->out, a->value);
+	else if (mb->raw != NULL)
+		r |= buf_put(x->out, mb->raw, mb->rawlen);
+	if (mb->glast && mb->group != NULL)
+		r |= buf_putc(x->out, ';');
+	x->changed |= a != NULL;
+	return r != 0 ? SMERR_NOMEM : 0;
+}
+
 int
 app_addrs_expand(const char *value, const struct app_addrs *book,
     char **outp)
 {
-	const struct app_addr	*a;
-	const char		*p = value, *q, *end;
-	struct buf		*out;
-	int			 r = 0, changed = 0;
+	struct expand	 x;
+	int		 r;
 
 	*outp = NULL;
-	if ((out = buf_new(0)) == NULL)
+	x.book = book;
+	x.changed = 0;
+	if ((x.out = buf_new(0)) == NULL)
 		return SMERR_NOMEM;
-	while (*p != '\0' && r == 0) {
-		while (*p == ' ' || *p == '\t')
-			p++;
-		q = addr_end(p);
-		for (end = q; end > p && (end[-1] == ' ' || end[-1] == '\t');)
-			end--;
-		a = NULL;
-		if (end > p && memchr(p, '@', (size_t)(end - p)) == NULL &&
-		    strcspn(p, " \t<\"") >= (size_t)(end - p))
-			a = alias_find(book, p, (size_t)(end - p));
-		if (end > p && buf_len(out) > 0)
-			r = buf_puts(out, ", ");
-		if (r == 0 && a != NULL)
-			r = buf_puts(out, a->value);
-		else if (r == 0)
-			r = buf_put(out, p, (size_t)(end - p));
-		changed |= a != NULL;
-		p = *q == ',' ? q + 1 : q;
-	}
-	if (r == 0 && changed)
-		*outp = buf_take(out, NULL);
-	buf_free(out);
-	return r != 0 ? SMERR_NOMEM : 0;
+	/* A list that does not read is left as it is. */
+	r = mime_addrs_read(value, expand_one, &x, NULL);
+	if (r == 0 && x.changed &&
+	    (*outp = buf_take(x.out, NULL)) == NULL)
+		r = SMERR_NOMEM;
+	buf_free(x.out);
+	return r == SMERR_NOMEM ? r : 0;
 }
 
 int

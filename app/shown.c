@@ -189,55 +189,23 @@ app_shown_line(const struct app_shown *sh, size_t line)
 	return sh->spans[lo].flags;
 }
 
-/*
- * The unfolded value of the first From field of the header section at
- * msg (len bytes, up to its blank line), into b.
- */
-static int
-from_field(const unsigned char *msg, size_t len, struct buf *b)
-{
-	const unsigned char	*p = msg, *end = msg + len, *nl, *e;
-	int			 in = 0, r = 0;
-
-	while (p < end && r == 0) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end;
-		e = nl > p && nl[-1] == '\r' ? nl - 1 : nl;
-		if (e == p)
-			break;			/* the blank line */
-		if (*p == ' ' || *p == '\t') {
-			if (in)
-				r = buf_put(b, p, (size_t)(e - p));
-		} else if (in)
-			break;
-		else if ((size_t)(e - p) >= 5 &&
-		    strncasecmp((const char *)p, "from:", 5) == 0) {
-			in = 1;
-			r = buf_put(b, p + 5, (size_t)(e - p) - 5);
-		}
-		p = nl + 1;
-	}
-	return r;
-}
-
 char *
 app_from_name(const unsigned char *msg, size_t len)
 {
-	struct buf	*f = NULL, *b = NULL;
-	char		*name = NULL;
+	struct buf	*b = NULL;
+	char		*from = NULL, *name = NULL;
 
 	if (msg == NULL || len == 0)
 		return NULL;
 	if (len > APP_NAME_HEADER_MAX)
 		len = APP_NAME_HEADER_MAX;
-	if ((f = buf_new(APP_NAME_HEADER_MAX)) == NULL ||
-	    (b = buf_new(0)) == NULL || from_field(msg, len, f) != 0 ||
-	    buf_len(f) == 0 || mime_addr_name(buf_str(f), b) != 0 ||
-	    buf_len(b) == 0)
+	if ((from = mime_header_find(msg, len, "From")) == NULL ||
+	    *from == '\0' || (b = buf_new(0)) == NULL ||
+	    mime_addr_name(from, b) != 0 || buf_len(b) == 0)
 		goto out;
 	name = text_sanitize_str(buf_str(b), 0);
 out:
-	buf_free(f);
+	free(from);
 	buf_free(b);
 	return name;
 }

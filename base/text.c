@@ -263,3 +263,17 @@ text_sanitize_str(const char *s, unsigned flags)
 	buf_free(b);
 	return r;
 }
+
+char *
+text_trim(char *s)
+{
+	char	*end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t' ||
+	    end[-1] == '\r'))
+		*--end = '\0';
+	return s;
+}

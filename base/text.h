@@ -52,4 +52,10 @@ int	 text_iso_time(time_t t, char *out, size_t size);
 /* The n bytes at p as 2 * n lowercase hex digits and a NUL into out. */
 void	 text_hex_encode(const void *p, size_t n, char *out);
 
+/*
+ * s without the blanks at its start (space, tab) and end (space, tab,
+ * CR): the end cut in place, a pointer into s returned.
+ */
+char	*text_trim(char *s);
+
 #endif

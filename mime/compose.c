@@ -16,113 +16,47 @@
 #include "mime/mime_int.h"
 
 /*
- * Reading what a user wrote. The header section is unfolded field by
- * field; address fields are split at commas outside quotes, angle
- * brackets and comments, with groups flattened into their members.
+ * Reading what a user wrote. The header section is read by the header
+ * reader, one unfolded field at a time; address fields by the address
+ * list reader, with groups flattened into their members.
  */
 
 enum akind { A_FROM, A_TO, A_CC, A_BCC };
 
-static char *
-trim(char *s)
-{
-	char	*end;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	end = s + strlen(s);
-	while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
-		*--end = '\0';
-	return s;
-}
-
-/* Removes surrounding quotes and backslash escapes in place. */
-static void
-unquote(char *s)
-{
-	size_t	 n = strlen(s), i, j;
-
-	if (n < 2 || s[0] != '"' || s[n - 1] != '"')
-		return;
-	for (i = 1, j = 0; i < n - 1; i++) {
-		if (s[i] == '\\' && i + 1 < n - 1)
-			i++;
-		s[j++] = s[i];
-	}
-	s[j] = '\0';
-}
-
-/* Drops (comments) outside quotes, in place. */
-static void
-drop_comments(char *s)
-{
-	size_t	 i, j;
-	int	 depth = 0, inq = 0;
-
-	for (i = j = 0; s[i] != '\0'; i++) {
-		if (s[i] == '\\' && s[i + 1] != '\0' && (inq || depth)) {
-			if (!depth) {
-				s[j++] = s[i];
-				s[j++] = s[i + 1];
-			}
-			i++;
-			continue;
-		}
-		if (!depth && s[i] == '"')
-			inq = !inq;
-		if (!inq && s[i] == '(') {
-			depth++;
-			continue;
-		}
-		if (!inq && depth && s[i] == ')') {
-			depth--;
-			continue;
-		}
-		if (!depth)
-			s[j++] = s[i];
-	}
-	s[j] = '\0';
-}
+struct addrs {
+	struct mime_draft	*d;
+	enum akind		 kind;
+	int			 count;
+	struct smerr		*e;
+};
 
 static int
-add_mailbox(struct mime_draft *d, enum akind kind, char *el, int *count,
-    struct smerr *e)
+add_mailbox(void *arg, const struct mime_mbox *mb)
 {
-	char	*lt, *gt, *name = NULL, *addr;
-	int	 raw;
+	struct addrs		*a = arg;
+	struct mime_draft	*d = a->d;
+	int			 raw;
 
-	drop_comments(el);
-	el = trim(el);
-	if (*el == '\0')
-		return 0;
-	if ((lt = strrchr(el, '<')) != NULL) {
-		if ((gt = strchr(lt, '>')) == NULL || *trim(gt + 1) != '\0')
-			return smerr_set(e, SMERR_INVAL,
-			    "unbalanced <> in address %.80s", el);
-		*gt = '\0';
-		*lt = '\0';
-		addr = trim(lt + 1);
-		name = trim(el);
-		unquote(name);
-		if (*name == '\0')
-			name = NULL;
-	} else
-		addr = el;
-	raw = name != NULL && mime_is_ascii(name) && strstr(name, "=?") != NULL;
-	(*count)++;
-	switch (kind) {
+	if (mb->addr == NULL)
+		return 0;		/* a group with no member */
+	raw = mb->name != NULL && mime_is_ascii(mb->name) &&
+	    strstr(mb->name, "=?") != NULL;
+	a->count++;
+	switch (a->kind) {
 	case A_FROM:
-		if (*count > 1)
-			return smerr_set(e, SMERR_INVAL,
+		if (a->count > 1)
+			return smerr_set(a->e, SMERR_INVAL,
 			    "From names more than one mailbox");
 		mime_addr_clear(&d->from);
-		return mime_addr_set(&d->from, name, addr, raw, e);
+		return mime_addr_set(&d->from, mb->name, mb->addr, raw, a->e);
 	case A_TO:
-		return mime_addr_push(d, &d->to, &d->nto, name, addr, raw, e);
+		return mime_addr_push(d, &d->to, &d->nto, mb->name, mb->addr,
+		    raw, a->e);
 	case A_CC:
-		return mime_addr_push(d, &d->cc, &d->ncc, name, addr, raw, e);
+		return mime_addr_push(d, &d->cc, &d->ncc, mb->name, mb->addr,
+		    raw, a->e);
 	case A_BCC:
-		return mime_draft_bcc(d, addr, e);
+		return mime_draft_bcc(d, mb->addr, a->e);
 	}
 	return 0;
 }
@@ -131,50 +65,12 @@ static int
 parse_addrs(struct mime_draft *d, enum akind kind, const char *v,
     struct smerr *e)
 {
-	char	*s, *start;
-	size_t	 i;
-	int	 inq = 0, ang = 0, depth = 0, count = 0, r = 0;
-	char	 c;
+	struct addrs	 a = { d, kind, 0, e };
+	int		 r;
 
-	if ((s = strdup(v)) == NULL)
-		return smerr_nomem(e);
-	start = s;
-	for (i = 0; s[i] != '\0' && r == 0; i++) {
-		c = s[i];
-		if (c == '\\' && s[i + 1] != '\0') {
-			i++;
-			continue;
-		}
-		if (c == '"' && depth == 0)
-			inq = !inq;
-		if (inq)
-			continue;
-		if (c == '(')
-			depth++;
-		else if (c == ')' && depth > 0)
-			depth--;
-		if (depth > 0)
-			continue;
-		if (c == '<')
-			ang = 1;
-		else if (c == '>')
-			ang = 0;
-		else if (!ang && c == ':')
-			start = s + i + 1;	/* a group's name */
-		else if (!ang && (c == ',' || c == ';')) {
-			s[i] = '\0';
-			r = add_mailbox(d, kind, start, &count, e);
-			start = s + i + 1;
-		}
-	}
-	if (r == 0 && (inq || ang || depth))
-		r = smerr_set(e, SMERR_INVAL, "unbalanced address list: %.80s",
-		    v);
-	if (r == 0)
-		r = add_mailbox(d, kind, start, &count, e);
-	if (r == 0 && kind == A_FROM && count != 1)
+	r = mime_addrs_read(v, add_mailbox, &a, e);
+	if (r == 0 && kind == A_FROM && a.count != 1)
 		r = smerr_set(e, SMERR_INVAL, "From names no mailbox");
-	free(s);
 	return r;
 }
 
@@ -236,11 +132,11 @@ struct compose {
 };
 
 static int
-compose_field(struct compose *c, char *name, char *value, struct smerr *e)
+compose_field(struct compose *c, const char *name, const char *value,
+    struct smerr *e)
 {
 	struct mime_draft	*d = c->d;
 
-	value = trim(value);
 	if (!mime_fname_ok(name))
 		return smerr_set(e, SMERR_INVAL, "not a header field name: "
 		    "%.80s", name);
@@ -310,72 +206,37 @@ static int
 compose_header(struct compose *c, const char *text, size_t len,
     const char **bodyp, struct smerr *e)
 {
-	const char	*p = text, *end = p + len, *nl;
-	struct buf	*field;
-	char		*f, *colon;
-	size_t		 ll, lineno = 0, nfields = 0;
-	int		 r = 0, last;
+	struct mime_hdr	*h;
+	const char	*name, *value;
+	size_t		 nfields = 0, body, line;
+	int		 r;
 
-	*bodyp = end;
-	if ((field = buf_new(MIME_BUILD_MAX_FIELD)) == NULL)
+	*bodyp = text + len;
+	if ((h = mime_hdr_new(text, len)) == NULL)
 		return smerr_nomem(e);
-	/* One field is completed when the next line does not continue it. */
-	for (;;) {
-		last = p >= end;
-		ll = 0;
-		if (!last) {
-			nl = memchr(p, '\n', (size_t)(end - p));
-			ll = nl == NULL ? (size_t)(end - p) : (size_t)(nl - p);
-			lineno++;
-		}
-		if (!last && ll > 0 && (p[0] == ' ' || p[0] == '\t')) {
-			if (buf_len(field) == 0) {
-				r = smerr_set(e, SMERR_PARSE, "line %zu: "
-				    "continuation without a field", lineno);
-				goto out;
-			}
-			if (buf_put(field, p, ll - (p[ll - 1] == '\r')) != 0) {
-				r = smerr_set(e, SMERR_LIMIT, "line %zu: field "
-				    "too long", lineno);
-				goto out;
-			}
-			p += ll + (p + ll < end);
-			continue;
-		}
-		if (buf_len(field) > 0) {
-			if (++nfields > MIME_BUILD_MAX_FIELDS) {
-				r = smerr_set(e, SMERR_LIMIT,
-				    "too many header fields");
-				goto out;
-			}
-			f = (char *)buf_data(field);
-			colon = strchr(f, ':');
-			*colon = '\0';
-			if ((r = compose_field(c, trim(f), colon + 1, e)) != 0)
-				goto out;
-			buf_reset(field);
-		}
-		if (last)
-			break;
-		if (ll == 0 || (ll == 1 && p[0] == '\r')) {
-			p += ll + (p + ll < end);
-			*bodyp = p;
+	while ((r = mime_hdr_next(h, &name, &value, e)) > 0) {
+		if (++nfields > MIME_BUILD_MAX_FIELDS) {
+			r = smerr_set(e, SMERR_LIMIT, "too many header fields");
 			break;
 		}
-		if (memchr(p, ':', ll) == NULL) {
-			r = smerr_set(e, SMERR_PARSE, "line %zu: not a header "
-			    "field", lineno);
-			goto out;
-		}
-		if (buf_put(field, p, ll - (p[ll - 1] == '\r')) != 0) {
-			r = smerr_set(e, SMERR_LIMIT,
-			    "line %zu: field too long", lineno);
-			goto out;
-		}
-		p += ll + (p + ll < end);
+		if ((r = compose_field(c, name, value, e)) != 0)
+			break;
 	}
-out:
-	buf_free(field);
+	if (r == 0) {
+		switch (mime_hdr_stop(h, NULL, &body, &line)) {
+		case MIME_HDR_ORPHAN:
+			r = smerr_set(e, SMERR_PARSE, "line %zu: "
+			    "continuation without a field", line);
+			break;
+		case MIME_HDR_NOTFIELD:
+			r = smerr_set(e, SMERR_PARSE, "line %zu: not a header "
+			    "field", line);
+			break;
+		default:
+			*bodyp = text + body;
+		}
+	}
+	mime_hdr_free(h);
 	return r;
 }
 

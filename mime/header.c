@@ -1,7 +1,8 @@
 /*
  * Header fields: Content-Type and its parameters (RFC 2045 5.1), RFC 2047
  * encoded words, charsets to UTF-8, and the addr-spec of the one From
- * mailbox. libetpan does the address grammar, encoded words and charset
+ * mailbox. Address lists are cut by read.c; libetpan does the grammar of
+ * the one mailbox a sender is judged by, encoded words and charset
  * conversion; the callers here check what it accepts too leniently.
  */
 #include <ctype.h>
@@ -329,49 +330,20 @@ addr_ok(const char *a)
 }
 
 /*
- * An address field value without its comments (RFC 5322 3.2.2: in
- * parentheses, nested, with quoted-pairs, never inside a quoted string),
- * each made a space, malloc'd; the comments' text goes to com when it is
- * not NULL. NULL when a comment or quoted string is not closed, or out of
- * memory. libetpan's parser stops at a comment after the addr-spec.
+ * An address field value without its comments, each made a space,
+ * malloc'd (mime_uncomment). NULL when a comment or quoted string is not
+ * closed, or out of memory. libetpan's parser stops at a comment after
+ * the addr-spec.
  */
 static char *
 addr_uncomment(const char *v, struct buf *com)
 {
-	struct buf	*b;
-	char		*s = NULL;
-	int		 depth = 0, quoted = 0, r = 0;
+	char	*s;
 
-	if ((b = buf_new(MIME_MAX_FIELD * 4)) == NULL)
-		return NULL;
-	for (; *v != '\0' && r == 0; v++) {
-		if (*v == '\\' && (quoted || depth > 0) && v[1] != '\0') {
-			if (depth > 0)
-				r = com != NULL ? buf_putc(com, v[1]) : 0;
-			else
-				r = buf_put(b, v, 2);
-			v++;
-		} else if (depth == 0 && *v == '"') {
-			quoted = !quoted;
-			r = buf_putc(b, *v);
-		} else if (!quoted && *v == '(') {
-			if (depth++ == 0)
-				r = buf_putc(b, ' ');
-			else if (com != NULL)
-				r = buf_putc(com, *v);
-		} else if (depth > 0 && *v == ')') {
-			if (--depth == 0)
-				r = com != NULL ? buf_putc(com, ' ') : 0;
-			else if (com != NULL)
-				r = buf_putc(com, *v);
-		} else if (depth > 0)
-			r = com != NULL ? buf_putc(com, *v) : 0;
-		else
-			r = buf_putc(b, *v);
+	if ((s = strdup(v)) != NULL && mime_uncomment(s, com) != 0) {
+		free(s);
+		s = NULL;
 	}
-	if (r == 0 && depth == 0 && !quoted)
-		s = buf_strdup(b);
-	buf_free(b);
 	return s;
 }
 
@@ -425,82 +397,54 @@ addr_push(char ***vp, size_t *np, const char *a)
 	return 0;
 }
 
-/*
- * Calls fn(arg, addr-spec) for each mailbox of al that addr_ok accepts,
- * the members of groups among them, until fn returns non-zero: that
- * value, or 0.
- */
-static int
-addr_walk(struct mailimf_address_list *al, int (*fn)(void *, const char *),
-    void *arg)
-{
-	struct mailimf_address	*ad;
-	struct mailimf_mailbox	*mb;
-	clist			*members;
-	clistiter		*it, *gt;
-	int			 r = 0;
-
-	for (it = clist_begin(al->ad_list); r == 0 && it != NULL;
-	    it = clist_next(it)) {
-		ad = clist_content(it);
-		if (ad->ad_type == MAILIMF_ADDRESS_MAILBOX) {
-			mb = ad->ad_data.ad_mailbox;
-			if (mb != NULL && mb->mb_addr_spec != NULL &&
-			    addr_ok(mb->mb_addr_spec))
-				r = fn(arg, mb->mb_addr_spec);
-			continue;
-		}
-		if (ad->ad_data.ad_group == NULL ||
-		    ad->ad_data.ad_group->grp_mb_list == NULL)
-			continue;
-		members = ad->ad_data.ad_group->grp_mb_list->mb_list;
-		for (gt = clist_begin(members); r == 0 && gt != NULL;
-		    gt = clist_next(gt)) {
-			mb = clist_content(gt);
-			if (mb != NULL && mb->mb_addr_spec != NULL &&
-			    addr_ok(mb->mb_addr_spec))
-				r = fn(arg, mb->mb_addr_spec);
-		}
-	}
-	return r;
-}
-
 struct addr_vec {
 	char	**v;
 	size_t	  n;
 };
 
+/* Keeps each address the list reader finds that addr_ok accepts. */
 static int
-addr_vec_push(void *arg, const char *a)
+addr_vec_push(void *arg, const struct mime_mbox *mb)
 {
 	struct addr_vec	*av = arg;
 
-	return addr_push(&av->v, &av->n, a);
+	if (mb->addr == NULL || !addr_ok(mb->addr))
+		return 0;
+	return addr_push(&av->v, &av->n, mb->addr);
+}
+
+static void
+addr_vec_cut(struct addr_vec *av, size_t n)
+{
+	while (av->n > n)
+		free(av->v[--av->n]);
 }
 
 int
 mime_part_addrs(const struct mime_part *p, const char *field, char ***vp,
     size_t *np)
 {
-	struct mailimf_address_list	*al;
-	struct addr_vec			 av = { NULL, 0 };
-	const char			*name, *val, *why;
-	size_t				 i;
-	int				 r = 0;
+	struct addr_vec	 av = { NULL, 0 };
+	const char	*name, *val;
+	size_t		 i, n;
+	int		 r = 0;
 
 	*vp = NULL;
 	*np = 0;
 	for (i = 0; r == 0 && (name = mime_part_field(p, i, &val)) != NULL;
 	    i++) {
-		if (strcasecmp(name, field) != 0 ||
-		    (al = addr_list_parse(val, NULL, &why)) == NULL)
+		if (strcasecmp(name, field) != 0)
 			continue;
-		r = addr_walk(al, addr_vec_push, &av);
-		mailimf_address_list_free(al);
+		n = av.n;
+		/* A field that does not read is left out whole. */
+		if ((r = mime_addrs_read(val, addr_vec_push, &av, NULL)) ==
+		    SMERR_INVAL) {
+			addr_vec_cut(&av, n);
+			r = 0;
+		}
 	}
 	if (r != 0) {
-		for (i = 0; i < av.n; i++)
-			free(av.v[i]);
+		addr_vec_cut(&av, 0);
 		free(av.v);
 		return r;
 	}
@@ -559,32 +503,34 @@ out:
 	return r;
 }
 
-/* Appends addr to out, comma-separated. */
+/* Appends an address addr_ok accepts to out, comma-separated. */
 static int
-addr_list_put(void *arg, const char *addr)
+addr_list_put(void *arg, const struct mime_mbox *mb)
 {
 	struct buf	*out = arg;
 	int		 r = 0;
 
+	if (mb->addr == NULL || !addr_ok(mb->addr))
+		return 0;
 	if (buf_len(out) > 0)
 		r = buf_putc(out, ',');
-	return r != 0 ? r : buf_puts(out, addr);
+	return r != 0 ? r : buf_puts(out, mb->addr);
 }
 
 int
 mime_addr_list(const char *value, struct buf *out)
 {
-	struct mailimf_address_list	*al = NULL;
-	size_t				 idx = 0;
-	int				 r;
+	size_t	mark = buf_len(out);
+	int	r;
 
 	if (value == NULL)
 		return 0;
-	if (mailimf_address_list_parse(value, strlen(value), &idx, &al) !=
-	    MAILIMF_NO_ERROR || al == NULL)
-		return 0;
-	r = addr_walk(al, addr_list_put, out);
-	mailimf_address_list_free(al);
+	/* A list that does not read adds nothing. */
+	if ((r = mime_addrs_read(value, addr_list_put, out, NULL)) ==
+	    SMERR_INVAL) {
+		buf_truncate(out, mark);
+		r = 0;
+	}
 	return r;
 }
 
@@ -707,26 +653,26 @@ mime_addr_names_other(const char *value, const char *addr)
 	return other;
 }
 
+/* The first mailbox's display name, decoded into out; then stops. */
+static int
+addr_name_first(void *arg, const struct mime_mbox *mb)
+{
+	int	r = 0;
+
+	if (mb->name != NULL)
+		r = mime_header_decode(mb->name, arg, NULL);
+	return r != 0 ? r : 1;
+}
+
 int
 mime_addr_name(const char *value, struct buf *out)
 {
-	struct mailimf_address_list	*al = NULL;
-	struct mailimf_address		*ad;
-	const char			*dn;
-	size_t				 idx = 0;
-	int				 r = 0;
+	int	r;
 
-	if (value == NULL || mailimf_address_list_parse(value, strlen(value),
-	    &idx, &al) != MAILIMF_NO_ERROR || al == NULL)
+	if (value == NULL)
 		return 0;
-	ad = clist_begin(al->ad_list) != NULL ?
-	    clist_content(clist_begin(al->ad_list)) : NULL;
-	if (ad != NULL && ad->ad_type == MAILIMF_ADDRESS_MAILBOX &&
-	    ad->ad_data.ad_mailbox != NULL &&
-	    (dn = ad->ad_data.ad_mailbox->mb_display_name) != NULL)
-		r = mime_header_decode(dn, out, NULL);
-	mailimf_address_list_free(al);
-	return r;
+	r = mime_addrs_read(value, addr_name_first, out, NULL);
+	return r < 0 && r != SMERR_INVAL ? r : 0;
 }
 
 int
@@ -830,18 +776,6 @@ mime_part_date(const struct mime_part *p, time_t *tp)
 	return 0;
 }
 
-/* The length of the field name that starts line p (up to its colon), or 0. */
-static size_t
-field_name_len(const char *p, const char *end)
-{
-	const char	*q;
-
-	for (q = p; q < end && *q != ':'; q++)
-		if (*q < 33 || *q > 126)
-			return 0;
-	return q < end && q > p ? (size_t)(q - p) : 0;
-}
-
 int
 mime_is_message(const void *data, size_t len)
 {
@@ -850,32 +784,22 @@ mime_is_message(const void *data, size_t len)
 				    "content-type", "received", "return-path",
 				    "sender", "reply-to", "in-reply-to",
 				    "references", "delivered-to" };
-	const char		*p = data, *end = p + len, *eol;
-	size_t			 n, i, lines = 0;
-	char			 name[32];
+	const char		*p = data, *nl, *name, *value;
+	struct mime_hdr		*h;
+	size_t			 i;
+	int			 found = 0;
 
 	if (len > 5 && memcmp(p, "From ", 5) == 0 &&
-	    (p = memchr(p, '\n', len)) != NULL)
-		p++;
-	for (; p != NULL && p < end && lines < MIME_MAX_FIELDS; p = eol + 1) {
-		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			eol = end;
-		if (*p == ' ' || *p == '\t') {
-			if (lines++ == 0)
-				return 0;
-			continue;
-		}
-		if ((n = field_name_len(p, eol)) == 0)
-			return 0;
-		lines++;
-		if (n >= sizeof(name))
-			continue;
-		for (i = 0; i < n; i++)
-			name[i] = (char)tolower((unsigned char)p[i]);
-		name[n] = '\0';
-		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-			if (strcmp(name, known[i]) == 0)
-				return 1;
+	    (nl = memchr(p, '\n', len)) != NULL) {
+		len -= (size_t)(nl + 1 - p);
+		p = nl + 1;
 	}
-	return 0;
+	if ((h = mime_hdr_new(p, len)) == NULL)
+		return 0;
+	while (!found && mime_hdr_next(h, &name, &value, NULL) > 0)
+		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			if (strcasecmp(name, known[i]) == 0)
+				found = 1;
+	mime_hdr_free(h);
+	return found;
 }

@@ -164,31 +164,28 @@ mime_hp_legacy_strip(const struct mime_part *p, struct buf *text,
 }
 
 /*
- * Calls fn for each field of a block of CRLF header lines (a field with
- * its continuation lines), with its name's length.
+ * Calls fn for each field of a block of header lines, as written (with its
+ * continuation lines and its line end), with its name's length.
  */
 static int
 fields_each(const struct buf *h, int (*fn)(const char *, size_t, size_t,
     void *), void *arg)
 {
-	const char	*s = (const char *)buf_data(h), *end = s + buf_len(h);
-	const char	*f, *colon, *eol;
+	const char	*s = (const char *)buf_data(h), *name, *value;
+	struct mime_hdr	*rd;
+	size_t		 from = 0;
 	int		 r;
 
-	while (s < end) {
-		f = s;
-		do {
-			if ((eol = memmem(s, (size_t)(end - s), "\r\n", 2)) ==
-			    NULL)
-				eol = end - 2;
-			s = eol + 2;
-		} while (s < end && (*s == ' ' || *s == '\t'));
-		if ((colon = memchr(f, ':', (size_t)(s - f))) == NULL)
-			continue;
-		if ((r = fn(f, (size_t)(s - f), (size_t)(colon - f), arg)) != 0)
-			return r;
+	if ((rd = mime_hdr_new(s, buf_len(h))) == NULL)
+		return SMERR_NOMEM;
+	while ((r = mime_hdr_next(rd, &name, &value, NULL)) > 0) {
+		if ((r = fn(s + from, mime_hdr_offset(rd) - from, strlen(name),
+		    arg)) != 0)
+			break;
+		from = mime_hdr_offset(rd);
 	}
-	return 0;
+	mime_hdr_free(rd);
+	return r;
 }
 
 struct hp_write {
@@ -235,39 +232,37 @@ field_copy(const char *f, size_t len, size_t namelen, void *arg)
 static int
 entity_mark(struct buf *out, const struct buf *ent, const char *hp)
 {
-	const char	*s = (const char *)buf_data(ent), *end, *eoh, *f;
-	const char	*eol;
-	size_t		 len = buf_len(ent);
-	int		 r = 0, done = 0;
+	const char	*s = (const char *)buf_data(ent), *name, *value;
+	struct mime_hdr	*h;
+	size_t		 from = 0, end, hdr_end;
+	int		 r, done = 0;
 
-	if (len >= 2 && memcmp(s, "\r\n", 2) == 0)
-		eoh = s;		/* no header at all */
-	else if ((eoh = memmem(s, len, "\r\n\r\n", 4)) != NULL)
-		eoh += 2;
-	else
-		return SMERR_INVAL;
-	end = eoh;
-	while (r == 0 && s < end) {
-		f = s;
-		do {
-			eol = memmem(s, (size_t)(end - s), "\r\n", 2);
-			s = eol + 2;
-		} while (s < end && (*s == ' ' || *s == '\t'));
-		r = buf_put(out, f, (size_t)(s - f) - 2);
-		if (r == 0 && !done && (size_t)(s - f) > 13 &&
-		    strncasecmp(f, "Content-Type:", 13) == 0) {
+	if ((h = mime_hdr_new(s, buf_len(ent))) == NULL)
+		return SMERR_NOMEM;
+	while ((r = mime_hdr_next(h, &name, &value, NULL)) > 0) {
+		/* The field as written, but its last line end. */
+		for (end = mime_hdr_offset(h); end > from &&
+		    (s[end - 1] == '\n' || s[end - 1] == '\r'); end--)
+			;
+		r = buf_put(out, s + from, end - from);
+		if (r == 0 && !done && strcasecmp(name, "Content-Type") == 0) {
 			r = buf_printf(out, ";\r\n hp=\"%s\"", hp);
 			done = 1;
 		}
 		if (r == 0)
 			r = buf_puts(out, "\r\n");
+		if (r != 0)
+			break;
+		from = mime_hdr_offset(h);
 	}
+	if (r == 0 && mime_hdr_stop(h, &hdr_end, NULL, NULL) != MIME_HDR_BLANK)
+		r = SMERR_INVAL;
+	mime_hdr_free(h);
 	if (r == 0 && !done)
 		r = buf_printf(out, "Content-Type: text/plain; "
 		    "charset=us-ascii;\r\n hp=\"%s\"\r\n", hp);
 	if (r == 0)
-		r = buf_put(out, eoh, (size_t)((const char *)buf_data(ent) +
-		    len - eoh));
+		r = buf_put(out, s + hdr_end, buf_len(ent) - hdr_end);
 	return r;
 }
 

@@ -169,6 +169,76 @@ int	 mime_subject(const struct mime_part *p, struct buf *out,
 int	 mime_is_message(const void *p, size_t len);
 
 /*
+ * The one reader of a header section (read.c): the fields at the start of
+ * len bytes at p, in order, each as its name and its value unfolded (CR
+ * and LF removed, the blanks around the value dropped). Lines may end in
+ * CRLF or a bare LF. The section ends at an empty line, at the end of the
+ * bytes, or at a line that is not a field; mime_hdr_stop then says which
+ * and where the body starts. NULL when out of memory.
+ */
+#define MIME_HDR_BLANK		1	/* an empty line; the body follows */
+#define MIME_HDR_END		2	/* the end of the bytes: no body */
+#define MIME_HDR_NOTFIELD	3	/* a line with no field name */
+#define MIME_HDR_ORPHAN		4	/* a continuation of no field */
+struct mime_hdr;
+struct mime_hdr	*mime_hdr_new(const void *p, size_t len);
+void		 mime_hdr_free(struct mime_hdr *h);
+/*
+ * The next field: 1 with *namep and *valuep set (valid until the next
+ * call), 0 past the last one, or a negative SMERR_* code with e filled: a
+ * field longer than MIME_MAX_FIELD (or a line that long), more than
+ * MIME_MAX_FIELDS fields, a NUL byte in a field (SMERR_PARSE).
+ */
+int	 mime_hdr_next(struct mime_hdr *h, const char **namep,
+	    const char **valuep, struct smerr *e);
+/*
+ * Once mime_hdr_next returned 0: why the section ended (MIME_HDR_*), the
+ * offsets of its end and of the body, and the number of the last line
+ * read (from 1: a line that is no field is the one that ended it). A line
+ * that is not a field, or an orphan continuation, is the first line of
+ * the body. Each pointer may be NULL.
+ */
+int	 mime_hdr_stop(const struct mime_hdr *h, size_t *hdr_endp,
+	    size_t *bodyp, size_t *linep);
+/*
+ * The offset of the next field's first line: before mime_hdr_next, where
+ * the field it reads starts; after it, one past that field's last line.
+ */
+size_t	 mime_hdr_offset(const struct mime_hdr *h);
+/*
+ * The unfolded value of the first field called name (case-insensitive)
+ * of the header section at p, malloc'd, or NULL when there is none, the
+ * section is malformed before it, or out of memory.
+ */
+char	*mime_header_find(const void *p, size_t len, const char *name);
+
+/*
+ * One mailbox of an address list as it was written. name and addr are
+ * NUL-terminated; raw, group and their lengths point into the value.
+ */
+struct mime_mbox {
+	const char	*name;		/* display name unquoted, or NULL */
+	const char	*addr;		/* between <>, or the whole; NULL for
+					   a group with no member */
+	const char	*raw;		/* the element, comments and all */
+	size_t		 rawlen;
+	const char	*group;		/* the group's name, or NULL */
+	size_t		 grouplen;
+	int		 gfirst;	/* first member of its group */
+	int		 glast;		/* last member of its group */
+};
+/*
+ * The one reader of address lists (read.c): cuts value (To, Cc, Bcc,
+ * From as anyone wrote them) at commas outside quoted strings, comments
+ * and angle brackets; a group's members are read as mailboxes; comments
+ * are dropped. Calls fn(arg, mailbox) for each until it returns non-zero:
+ * that value, else 0. SMERR_INVAL for unbalanced quotes, comments or
+ * angle brackets; the addresses themselves are not checked here.
+ */
+int	 mime_addrs_read(const char *value, int (*fn)(void *,
+	    const struct mime_mbox *), void *arg, struct smerr *e);
+
+/*
  * Appends to out the len bytes at p with every bare LF made CRLF (a CR
  * already before an LF is kept as is). 0 or a negative SMERR_* code.
  */

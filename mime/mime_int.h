@@ -48,6 +48,17 @@ struct mime_msg {
 /* The value of one hexadecimal digit, or -1. */
 int	 mime_hexval(int c);
 
+/* read.c: one past the end of the line at p (after its LF), or end. */
+const uint8_t	*mime_line_next(const uint8_t *p, const uint8_t *end);
+/*
+ * Removes the comments of an address field value in place (RFC 5322
+ * 3.2.2: in parentheses, nested, with quoted-pairs, never inside a quoted
+ * string), each made one space; their text goes to com when it is not
+ * NULL. 0, SMERR_PARSE when a comment or quoted string is not closed, or
+ * an error of com's.
+ */
+int	 mime_uncomment(char *s, struct buf *com);
+
 /* header.c */
 int	 mime_ctype_parse(const char *value, char **typep,
 	    struct mime_param **paramsp, size_t *nparamsp, struct smerr *e);

@@ -46,138 +46,52 @@ mime_msg_free(struct mime_msg *m)
 	free(m);
 }
 
-/* One past the end of the line at p (after its LF), or e. */
-static const uint8_t *
-line_next(const uint8_t *p, const uint8_t *e)
-{
-	const uint8_t	*lf;
-
-	lf = memchr(p, '\n', (size_t)(e - p));
-	return lf != NULL ? lf + 1 : e;
-}
-
 static int
-field_add(struct mime_part *p, const uint8_t *name, size_t namelen,
-    const uint8_t *val, const uint8_t *vend, struct smerr *e)
+field_add(struct mime_part *p, const char *name, const char *value,
+    struct smerr *e)
 {
 	struct mime_field	*nf;
 	char			*n = NULL, *v = NULL;
-	size_t			 i, j;
 
-	if (p->nfields >= MIME_MAX_FIELDS)
-		return smerr_set(e, SMERR_LIMIT,
-		    "message part has more than %d header fields",
-		    MIME_MAX_FIELDS);
-	if ((size_t)(vend - val) > MIME_MAX_FIELD)
-		return smerr_set(e, SMERR_LIMIT,
-		    "header field longer than %d bytes", MIME_MAX_FIELD);
-	if ((n = malloc(namelen + 1)) == NULL ||
-	    (v = malloc((size_t)(vend - val) + 1)) == NULL)
-		goto nomem;
-	memcpy(n, name, namelen);
-	n[namelen] = '\0';
-	/* Unfold: drop CR and LF; skip the blanks that open the value. */
-	for (i = 0; val + i < vend && (val[i] == ' ' || val[i] == '\t'); i++)
-		;
-	for (j = 0; val + i < vend; i++) {
-		if (val[i] == '\r' || val[i] == '\n')
-			continue;
-		v[j++] = (char)val[i];
+	if ((n = strdup(name)) == NULL || (v = strdup(value)) == NULL ||
+	    (nf = reallocarray(p->fields, p->nfields + 1,
+	    sizeof(*nf))) == NULL) {
+		free(n);
+		free(v);
+		return smerr_nomem(e);
 	}
-	while (j > 0 && (v[j - 1] == ' ' || v[j - 1] == '\t'))
-		j--;
-	v[j] = '\0';
-	nf = reallocarray(p->fields, p->nfields + 1, sizeof(*nf));
-	if (nf == NULL)
-		goto nomem;
 	p->fields = nf;
 	p->fields[p->nfields].name = n;
 	p->fields[p->nfields].value = v;
 	p->nfields++;
 	return 0;
-nomem:
-	free(n);
-	free(v);
-	return smerr_nomem(e);
 }
 
 /*
- * Reads the header block of p from p->start up to the empty line. A line
- * that is neither a field nor a continuation ends the header (it is body).
+ * Reads the header block of p through the header reader. A line that is
+ * neither a field nor a continuation ends the header (it is body).
  */
 static int
 header_parse(struct mime_part *p, struct smerr *e)
 {
-	const uint8_t	*s = p->start, *end = p->end, *nx, *colon;
-	const uint8_t	*name = NULL, *val = NULL, *vend = NULL;
-	size_t		 namelen = 0, k;
+	struct mime_hdr	*h;
+	const char	*name, *value;
+	size_t		 hdr_end, body;
 	int		 r;
 
-	while (s < end) {
-		if (*s == '\r' && s + 1 < end && s[1] == '\n') {
-			p->hdr_end = s;
-			p->body = s + 2;
-			goto done;
-		}
-		if (*s == '\n') {
-			p->hdr_end = s;
-			p->body = s + 1;
-			goto done;
-		}
-		nx = line_next(s, end);
-		if (*s == ' ' || *s == '\t') {
-			if (name == NULL)
-				break;		/* continuation of nothing */
-			vend = nx;
-			if ((size_t)(vend - val) > MIME_MAX_FIELD)
-				return smerr_set(e, SMERR_LIMIT,
-				    "header field longer than %d bytes",
-				    MIME_MAX_FIELD);
-			s = nx;
-			continue;
-		}
-		colon = memchr(s, ':', (size_t)(nx - s));
-		if (colon == NULL || colon == s) {
-			if ((size_t)(nx - s) > MIME_MAX_FIELD)
-				return smerr_set(e, SMERR_LIMIT,
-				    "header line longer than %d bytes",
-				    MIME_MAX_FIELD);
+	if ((h = mime_hdr_new(p->start, (size_t)(p->end - p->start))) ==
+	    NULL)
+		return smerr_nomem(e);
+	while ((r = mime_hdr_next(h, &name, &value, e)) > 0)
+		if ((r = field_add(p, name, value, e)) != 0)
 			break;
-		}
-		for (k = 0; s + k < colon; k++)
-			if (s[k] <= ' ' || s[k] >= 127)
-				break;
-		if (s + k < colon) {
-			/* "Name :" is obsolete syntax; other blanks end it. */
-			while (s + k < colon && (s[k] == ' ' || s[k] == '\t'))
-				k++;
-			if (s + k < colon)
-				break;
-		}
-		if (name != NULL &&
-		    (r = field_add(p, name, namelen, val, vend, e)) != 0)
-			return r;
-		name = s;
-		namelen = (size_t)(colon - s);
-		while (namelen > 0 &&
-		    (s[namelen - 1] == ' ' || s[namelen - 1] == '\t'))
-			namelen--;
-		val = colon + 1;
-		vend = nx;
-		if ((size_t)(vend - val) > MIME_MAX_FIELD)
-			return smerr_set(e, SMERR_LIMIT,
-			    "header field longer than %d bytes",
-			    MIME_MAX_FIELD);
-		s = nx;
+	if (r == 0) {
+		(void)mime_hdr_stop(h, &hdr_end, &body, NULL);
+		p->hdr_end = p->start + hdr_end;
+		p->body = p->start + body;
 	}
-	/* No empty line: the header ends here and the rest is body. */
-	p->hdr_end = s;
-	p->body = s;
-done:
-	if (name != NULL &&
-	    (r = field_add(p, name, namelen, val, vend, e)) != 0)
-		return r;
-	return 0;
+	mime_hdr_free(h);
+	return r;
 }
 
 /*
@@ -206,7 +120,7 @@ delim_at(const uint8_t *s, const uint8_t *end, const char *b, size_t blen,
 			return 0;	/* a longer boundary sharing a prefix */
 		/* Text after a close delimiter on the same line: tolerated. */
 	}
-	*nextp = line_next(q, end);
+	*nextp = mime_line_next(q, end);
 	return 1;
 }
 
@@ -264,7 +178,7 @@ multipart_split(struct mime_part *p, struct smerr *e)
 			s = nx;
 			continue;
 		}
-		s = line_next(s, end);
+		s = mime_line_next(s, end);
 	}
 	if (!close && pstart != NULL) {
 		/*

@@ -1,7 +1,8 @@
 /*
- * libFuzzer target: the MIME parser alone (links mime/ and base/ only).
- * Invariants: the bounds of mime.h hold, every part's bytes lie inside
- * the parsed copy, children lie inside their parent; stripping a Legacy
+ * libFuzzer target: the MIME parser alone (links mime/ and base/ only),
+ * and the header and address list readers under it. Invariants: the
+ * bounds of mime.h hold, every part's bytes lie inside the parsed copy,
+ * children lie inside their parent; stripping a Legacy
  * Display Element (mime/hp.h) only ever shortens a part's text; every
  * part's text read as HTML (mime/html.h) stays within the bound given.
  */
@@ -81,6 +82,46 @@ fields(const struct mime_part *root)
 	}
 }
 
+/* Every piece of a mailbox the list reader gives lies inside its value. */
+static int
+mbox_check(void *arg, const struct mime_mbox *mb)
+{
+	const char	*v = arg, *end = v + strlen(v);
+
+	if (mb->raw != NULL)
+		assert(mb->raw >= v && mb->raw + mb->rawlen <= end);
+	if (mb->group != NULL)
+		assert(mb->group >= v && mb->group + mb->grouplen <= end);
+	if (mb->addr != NULL)
+		assert(strlen(mb->addr) <= (size_t)(end - v));
+	return 0;
+}
+
+/*
+ * The header reader on the input as it came: names are tokens, values
+ * within the bound and on one line, the body inside the input.
+ */
+static void
+readers(const uint8_t *data, size_t len)
+{
+	struct mime_hdr	*h;
+	const char	*n, *v;
+	size_t		 i, body = 0;
+
+	if ((h = mime_hdr_new(data, len)) == NULL)
+		return;
+	while (mime_hdr_next(h, &n, &v, NULL) > 0) {
+		assert(*n != '\0' && strlen(v) <= MIME_MAX_FIELD);
+		for (i = 0; n[i] != '\0'; i++)
+			assert(n[i] > ' ' && n[i] < 127 && n[i] != ':');
+		assert(strpbrk(v, "\r\n") == NULL);
+		(void)mime_addrs_read(v, mbox_check, (void *)v, NULL);
+	}
+	if (mime_hdr_stop(h, NULL, &body, NULL) != 0)
+		assert(body <= len);
+	mime_hdr_free(h);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
@@ -88,6 +129,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	char		*from, **to;
 	size_t		 n = 0, nto, i;
 
+	readers(data, len);
 	if (mime_parse(data, len, &m, NULL) != 0)
 		return 0;
 	assert(mime_msg_depth(m) <= MIME_MAX_DEPTH);

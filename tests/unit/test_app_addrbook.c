@@ -16,6 +16,8 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "mime/mime.h"
+#include "mime/build.h"
 #include "store/store.h"
 #include "app/app.h"
 
@@ -182,6 +184,13 @@ test_set_field(void **state)
 	assert_int_equal(app_draft_set_field(t, "To", "z@example.test", &e),
 	    0);
 	assert_string_equal(buf_str(t), "To: z@example.test\n\n");
+	/* A last field with no line end keeps its own line. */
+	buf_reset(t);
+	assert_int_equal(buf_puts(t, "From: a@example.test"), 0);
+	assert_int_equal(app_draft_set_field(t, "To", "z@example.test", &e),
+	    0);
+	assert_string_equal(buf_str(t), "From: a@example.test\n"
+	    "To: z@example.test\n\n");
 	buf_reset(t);
 	assert_int_equal(buf_puts(t, "To: Bob <b@example.test>, c@example.test"
 	    "\nCc: \nBcc: d@example.test\n\nhi\n"), 0);
@@ -296,6 +305,86 @@ test_seen(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/*
+ * A draft with folded fields, as an editor may leave it: what the compose
+ * screen shows and asks about (app_draft_field, app_draft_rcpts) is what
+ * mime_compose sends.
+ */
+static void
+test_draft_folded(void **state)
+{
+	static const char aliases[] = "alias bob Bob <bob@example.test>\n";
+	static const char draft[] = "From: Me <me@example.test>\r\n"
+	    "To: \"Doe, Jane\" <jane@example.test>,\r\n\tbob\r\n"
+	    "Subject: a long\r\n  subject\r\n"
+	    "Cc : c@example.test (Carol,\r\n x)\r\n\r\n"
+	    "To: body@example.test\r\n";
+	static const char *const fields[][2] = {
+		{ "To", "\"Doe, Jane\" <jane@example.test>,\tbob" },
+		{ "subject", "a long  subject" },
+		{ "Cc", "c@example.test (Carol, x)" },
+	};
+	struct app_addrs	 b;
+	struct mime_out		*o = NULL;
+	struct smerr		 e;
+	struct buf		*t, *r;
+	size_t			 i;
+	char			*v;
+
+	(void)state;
+	memset(&b, 0, sizeof(b));
+	smerr_clear(&e);
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		v = app_draft_field(draft, strlen(draft), fields[i][0]);
+		assert_string_equal(v, fields[i][1]);
+		free(v);
+	}
+	assert_null(app_draft_field(draft, strlen(draft), "Bcc"));
+
+	/* The recipients the compose screen looks up. */
+	assert_non_null(r = buf_new(0));
+	assert_int_equal(app_draft_rcpts(draft, strlen(draft), r), 0);
+	assert_string_equal(buf_str(r), "jane@example.test,c@example.test");
+
+	/* The alias on the folded line is expanded, the fold replaced. */
+	assert_int_equal(app_alias_parse(aliases, sizeof(aliases) - 1, &b,
+	    &e), 0);
+	assert_non_null(t = buf_new(0));
+	assert_int_equal(buf_puts(t, draft), 0);
+	assert_int_equal(app_draft_expand_aliases(t, &b, &e), 0);
+	v = app_draft_field(buf_data(t), buf_len(t), "to");
+	assert_string_equal(v, "\"Doe, Jane\" <jane@example.test>, "
+	    "Bob <bob@example.test>");
+	free(v);
+	assert_non_null(strstr(buf_str(t), "Subject: a long\r\n  subject\r\n"
+	    "Cc : c@example.test (Carol,\r\n x)\r\n\r\nTo: body@"));
+	buf_reset(r);
+	assert_int_equal(app_draft_rcpts(buf_data(t), buf_len(t), r), 0);
+	assert_string_equal(buf_str(r),
+	    "jane@example.test,bob@example.test,c@example.test");
+
+	/* Sending reads it the same way. */
+	assert_int_equal(mime_compose(buf_data(t), buf_len(t), NULL, NULL,
+	    &o, &e), 0);
+	assert_string_equal(o->subject, "a long  subject");
+	assert_int_equal(o->nrcpt, 3);
+	assert_string_equal(o->rcpt[0], "jane@example.test");
+	assert_string_equal(o->rcpt[1], "bob@example.test");
+	assert_string_equal(o->rcpt[2], "c@example.test");
+	assert_non_null(strstr(buf_str(o->headers),
+	    "To: \"Doe, Jane\" <jane@example.test>, Bob <bob@example.test>"));
+
+	/* A field set anew takes the place of the obsolete "Cc :" form. */
+	assert_int_equal(app_draft_set_field(t, "Cc", "d@example.test", &e),
+	    0);
+	assert_non_null(strstr(buf_str(t), "  subject\r\nCc: d@example.test\n"
+	    "\r\nTo: body@"));
+	mime_out_free(o);
+	buf_free(t);
+	buf_free(r);
+	app_addrs_clear(&b);
+}
+
 int
 main(void)
 {
@@ -307,6 +396,7 @@ main(void)
 		cmocka_unit_test(test_query_run),
 		cmocka_unit_test(test_set_field),
 		cmocka_unit_test(test_expand),
+		cmocka_unit_test(test_draft_folded),
 		cmocka_unit_test(test_seen),
 	};
 

@@ -188,6 +188,19 @@ test_json_runs(void **st)
 	buf_free(b);
 }
 
+static void
+test_trim(void **st)
+{
+	char	a[] = " \t x y \t\r", b[] = "", c[] = " \r ", d[] = "\rz";
+
+	(void)st;
+	assert_string_equal(text_trim(a), "x y");
+	assert_string_equal(text_trim(b), "");
+	assert_string_equal(text_trim(c), "");
+	/* A CR is cut at the end only, as a line end left over. */
+	assert_string_equal(text_trim(d), "\rz");
+}
+
 int
 main(void)
 {
@@ -203,6 +216,7 @@ main(void)
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_json_runs),
 		cmocka_unit_test(test_hex_time_next),
+		cmocka_unit_test(test_trim),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
