@@ -18,6 +18,7 @@
 #include "base/err.h"
 #include "store/store.h"
 #include "app/app.h"
+#include "tests/unit/lib/unit.h"
 
 static void
 test_alias_empty(void **state)
@@ -250,7 +251,7 @@ test_seen(void **state)
 	struct app_addrs	 b;
 	struct smerr		 e;
 	int64_t			 inbox, id;
-	char			 t[] = "/tmp/test_addrbook.XXXXXX", cmd[64];
+	char			 t[] = "/tmp/test_addrbook.XXXXXX";
 	size_t			 i;
 
 	(void)state;
@@ -292,8 +293,7 @@ test_seen(void **state)
 	}
 	app_addrs_clear(&b);
 	store_close(st);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t);
-	assert_int_equal(system(cmd), 0);
+	unit_rmrf(t);
 }
 
 int

@@ -24,6 +24,7 @@
 #include "keys/keys.h"
 #include "store/store.h"
 #include "app/agent.h"
+#include "tests/unit/lib/unit.h"
 
 static struct crypto_privkey *
 rsa_key(uint8_t fp[32], int fill)
@@ -139,23 +140,14 @@ static void
 make_store(const char *dir, struct store **stp, struct keys **kp)
 {
 	EVP_PKEY	*pk = EVP_RSA_gen(2048);
-	X509		*x = X509_new();
-	X509_NAME	*nm;
+	X509		*x;
 	PKCS12		*p12;
 	unsigned char	*d = NULL;
 	struct buf	*b;
 	uint8_t		 key[STORE_KEY_LEN];
 	int		 n;
 
-	X509_set_version(x, 2);
-	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-	X509_gmtime_adj(X509_getm_notBefore(x), -3600);
-	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
-	X509_set_pubkey(x, pk);
-	nm = X509_get_subject_name(x);
-	X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC,
-	    (const unsigned char *)"agent@example.test", -1, -1, 0);
-	X509_set_issuer_name(x, nm);
+	x = unit_cert(pk, NULL, "agent@example.test", 1, -3600, 86400);
 	assert_true(X509_sign(x, pk, EVP_sha256()) > 0);
 	p12 = PKCS12_create("pw", "agent", pk, x, NULL, 0, 0, 0, 0, 0);
 	assert_non_null(p12);
@@ -187,7 +179,6 @@ test_process(void **st)
 	struct store			*db;
 	struct keys			*k;
 	char				 dir[] = "/tmp/test_app_agent.XXXXXX";
-	char				 cmd[64];
 	uint8_t				 fp[32], dg[32], out[1024];
 	size_t				 n = sizeof(out);
 
@@ -215,8 +206,7 @@ test_process(void **st)
 	assert_false(agent_lost());
 	keys_close(k);
 	store_close(db);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
+	unit_rmrf(dir);
 }
 
 /* A token request: fp (or NULL for TOKEN_CERT), module, URI, PIN. */

@@ -17,6 +17,7 @@
 #include "base/err.h"
 #include "store/store.h"
 #include "app/query.h"
+#include "tests/unit/lib/unit.h"
 
 /* The plan in prefix form: (and a b), (or a b), (not a), kind:text. */
 static void
@@ -207,7 +208,7 @@ test_hostile_text(void **state)
 	struct store		*st;
 	struct store_msg	 m;
 	struct smerr		 e;
-	char			 dir[] = "/tmp/test_query.XXXXXX", cmd[64];
+	char			 dir[] = "/tmp/test_query.XXXXXX";
 	int64_t			 folder;
 	size_t			 done, left;
 
@@ -256,8 +257,7 @@ test_hostile_text(void **state)
 	assert_int_equal(hits(st, "-(is:signed OR to:x)"), 2);
 	assert_int_equal(hits(st, "from:\xc3\x84\xc3\x96"), 0);
 	store_close(st);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
+	unit_rmrf(dir);
 }
 
 int

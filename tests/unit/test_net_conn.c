@@ -26,6 +26,7 @@
 #include "net/net.h"
 #include "net/net_int.h"
 #include "net/smtp.h"
+#include "tests/unit/lib/unit.h"
 
 /* A server thread that sends script, then filler bytes, then waits. */
 struct script {
@@ -78,23 +79,12 @@ static void
 script_start(struct script *s, const char *text, const char *unit,
     size_t filler, int hold_ms)
 {
-	struct sockaddr_in	sa;
-	socklen_t		sl = sizeof(sa);
-
 	memset(s, 0, sizeof(*s));
 	s->script = text;
 	s->unit = unit;
 	s->filler = filler;
 	s->hold_ms = hold_ms;
-	s->lfd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(s->lfd >= 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(s->lfd, 1), 0);
-	assert_int_equal(getsockname(s->lfd, (struct sockaddr *)&sa, &sl), 0);
-	s->port = ntohs(sa.sin_port);
+	s->lfd = unit_loopback(SOCK_STREAM, &s->port);
 	assert_int_equal(pthread_create(&s->th, NULL, script_run, s), 0);
 }
 

@@ -21,6 +21,7 @@
 #include "store/store.h"
 #include "store/store_int.h"
 #include "tests/unit/store_test.h"
+#include "tests/unit/lib/unit.h"
 
 static uint8_t key1[STORE_KEY_LEN] = { 1, 2, 3, 4, 5, 6, 7, 8 };
 static uint8_t key2[STORE_KEY_LEN] = { 9, 9, 9, 9 };
@@ -28,22 +29,13 @@ static uint8_t key2[STORE_KEY_LEN] = { 9, 9, 9, 9 };
 static char *
 tmpdir(void)
 {
-	char	t[] = "/tmp/test_store.XXXXXX";
-	char	*d;
-
-	assert_non_null(mkdtemp(t));
-	d = strdup(t);
-	assert_non_null(d);
-	return d;
+	return unit_tmpdir("test_store");
 }
 
 static void
 rmdir_all(char *d)
 {
-	char	cmd[256];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d);
-	assert_int_equal(system(cmd), 0);
+	unit_rmrf(d);
 	free(d);
 }
 
