@@ -12,21 +12,10 @@ lab_up || { notok "the lab is not up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS
 TM="tmux -L sealmail-strip-$$"
 trap '$TM kill-server 2>/dev/null' EXIT
-H="$T/alice"
-mkdir -p "$H" && chmod 700 "$H"
-secret "$T/pw" 'strip passphrase'
-secret "$T/p12pw" "$LAB_P12_PASS"
-printf '%s\n' "$LAB_ALICE_PASS" > "$T/alicepw"
-cat > "$H/config" <<EOM
-[account lab]
-address  = alice@example.test
-imap     = imaps://localhost:$LAB_IMAPS_PORT
-password-command = cat "$T/alicepw"
-ca-file  = $LAB_CA
-EOM
-S() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
-check "alice's identity imports" S keys import "$LAB_SMIME_DIR/alice.p12" --passphrase-file "$T/p12pw"
-check "the lab CA becomes a trust anchor" S keys trust "$LAB_CA"
+lab_home "$T/alice" 'strip passphrase'
+lab_account lab alice@example.test "imaps://localhost:$LAB_IMAPS_PORT" "" \
+    "$T/alicepw" > "$H/config"
+alice_identity
 
 n=0
 put() { n=$((n + 1)); inbox_put "$1"; }
@@ -129,8 +118,7 @@ strip_holds() {
 }
 strip0() { sleep 0.3; _r=$(rule); [ -n "$_r" ] && screen_e | sed -n "1,${_r}p" > "$T/strip0"; }
 
-$TM new-session -d -s ui -x 80 -y 24 \
-    "'$SEALMAIL' --home '$H' --passphrase-file '$T/pw'; echo EXITED \$?; sleep 60"
+ui_start "$H" 80x24
 check "the index lists the messages" wait_for 'sealmail: INBOX \([0-9]+\)'
 for subj in "spoof plain" "spoof boundary" "spoof colours"; do
 	open_msg "$subj"
