@@ -299,16 +299,13 @@ test_seen(void **state)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_alias_empty),
-		cmocka_unit_test(test_alias_lines),
-		cmocka_unit_test(test_query_output),
-		cmocka_unit_test(test_match),
-		cmocka_unit_test(test_query_run),
-		cmocka_unit_test(test_set_field),
-		cmocka_unit_test(test_expand),
-		cmocka_unit_test(test_seen),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return UNIT_RUN(NULL, NULL,
+	    cmocka_unit_test(test_alias_empty),
+	    cmocka_unit_test(test_alias_lines),
+	    cmocka_unit_test(test_query_output),
+	    cmocka_unit_test(test_match),
+	    cmocka_unit_test(test_query_run),
+	    cmocka_unit_test(test_set_field),
+	    cmocka_unit_test(test_expand),
+	    cmocka_unit_test(test_seen));
 }

@@ -186,10 +186,7 @@ test_upgrade_3(void **unused)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_read),
-		cmocka_unit_test(test_upgrade_3),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return UNIT_RUN(NULL, NULL,
+	    cmocka_unit_test(test_read),
+	    cmocka_unit_test(test_upgrade_3));
 }

@@ -263,13 +263,10 @@ test_hostile_text(void **state)
 int
 main(void)
 {
-	const struct CMUnitTest	tests[] = {
-		cmocka_unit_test(test_terms),
-		cmocka_unit_test(test_operators),
-		cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_bounds),
-		cmocka_unit_test(test_hostile_text),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return UNIT_RUN(NULL, NULL,
+	    cmocka_unit_test(test_terms),
+	    cmocka_unit_test(test_operators),
+	    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_bounds),
+	    cmocka_unit_test(test_hostile_text));
 }

@@ -752,17 +752,14 @@ test_privkey_refusals(void **st)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sign),
-		cmocka_unit_test(test_sign_refusals),
-		cmocka_unit_test(test_encrypt),
-		cmocka_unit_test(test_entity),
-		cmocka_unit_test(test_caps_parse),
-		cmocka_unit_test(test_chain),
-		cmocka_unit_test(test_caps_memory),
-		cmocka_unit_test(test_remote_keys),
-		cmocka_unit_test(test_privkey_refusals),
-	};
-
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return UNIT_RUN(setup, teardown,
+	    cmocka_unit_test(test_sign),
+	    cmocka_unit_test(test_sign_refusals),
+	    cmocka_unit_test(test_encrypt),
+	    cmocka_unit_test(test_entity),
+	    cmocka_unit_test(test_caps_parse),
+	    cmocka_unit_test(test_chain),
+	    cmocka_unit_test(test_caps_memory),
+	    cmocka_unit_test(test_remote_keys),
+	    cmocka_unit_test(test_privkey_refusals));
 }

@@ -513,21 +513,18 @@ test_contradiction(void **st)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_owner_vectors),
-		cmocka_unit_test(test_owner_case_differs),
-		cmocka_unit_test(test_owner_idna),
-		cmocka_unit_test(test_owner_nfc),
-		cmocka_unit_test(test_owner_bad_idna),
-		cmocka_unit_test(test_owner_bad),
-		cmocka_unit_test(test_parse),
-		cmocka_unit_test(test_match),
-		cmocka_unit_test(test_dane_ee),
-		cmocka_unit_test(test_address_and_validity),
-		cmocka_unit_test(test_pkix_ee_untrusted),
-		cmocka_unit_test(test_dane_ta),
-		cmocka_unit_test(test_contradiction),
-	};
-
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return UNIT_RUN(setup, teardown,
+	    cmocka_unit_test(test_owner_vectors),
+	    cmocka_unit_test(test_owner_case_differs),
+	    cmocka_unit_test(test_owner_idna),
+	    cmocka_unit_test(test_owner_nfc),
+	    cmocka_unit_test(test_owner_bad_idna),
+	    cmocka_unit_test(test_owner_bad),
+	    cmocka_unit_test(test_parse),
+	    cmocka_unit_test(test_match),
+	    cmocka_unit_test(test_dane_ee),
+	    cmocka_unit_test(test_address_and_validity),
+	    cmocka_unit_test(test_pkix_ee_untrusted),
+	    cmocka_unit_test(test_dane_ta),
+	    cmocka_unit_test(test_contradiction));
 }

@@ -285,12 +285,9 @@ test_dane_check(void **state)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_empty),
-		cmocka_unit_test(test_store_order),
-		cmocka_unit_test(test_cache_fresh_and_stale),
-		cmocka_unit_test(test_dane_check),
-	};
-
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return UNIT_RUN(setup, teardown,
+	    cmocka_unit_test(test_empty),
+	    cmocka_unit_test(test_store_order),
+	    cmocka_unit_test(test_cache_fresh_and_stale),
+	    cmocka_unit_test(test_dane_check));
 }

@@ -23,6 +23,7 @@
 #include "base/err.h"
 #include "store/store.h"
 #include "keys/keys.h"
+#include "tests/unit/lib/unit.h"
 
 static char	dir[64];
 static uint8_t	skey[STORE_KEY_LEN] = { 7, 7, 7 };
@@ -390,11 +391,8 @@ test_store_key_passphrase(void **unused)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_import),
-		cmocka_unit_test(test_harvest),
-		cmocka_unit_test(test_store_key_passphrase),
-	};
-
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return UNIT_RUN(setup, teardown,
+	    cmocka_unit_test(test_import),
+	    cmocka_unit_test(test_harvest),
+	    cmocka_unit_test(test_store_key_passphrase));
 }

@@ -493,19 +493,16 @@ test_stream_wipe(void **state)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tlsa_parse),
-		cmocka_unit_test(test_long_line),
-		cmocka_unit_test(test_big_literal),
-		cmocka_unit_test(test_silent_and_closed),
-		cmocka_unit_test(test_endless_reply),
-		cmocka_unit_test(test_cancel),
-		cmocka_unit_test(test_no_starttls),
-		cmocka_unit_test(test_bogus_tlsa),
-		cmocka_unit_test(test_mailbox_names),
-		cmocka_unit_test(test_threads),
-		cmocka_unit_test(test_stream_wipe),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return UNIT_RUN(NULL, NULL,
+	    cmocka_unit_test(test_tlsa_parse),
+	    cmocka_unit_test(test_long_line),
+	    cmocka_unit_test(test_big_literal),
+	    cmocka_unit_test(test_silent_and_closed),
+	    cmocka_unit_test(test_endless_reply),
+	    cmocka_unit_test(test_cancel),
+	    cmocka_unit_test(test_no_starttls),
+	    cmocka_unit_test(test_bogus_tlsa),
+	    cmocka_unit_test(test_mailbox_names),
+	    cmocka_unit_test(test_threads),
+	    cmocka_unit_test(test_stream_wipe));
 }

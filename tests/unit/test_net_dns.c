@@ -280,14 +280,11 @@ test_srv_decode(void **st)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_null_and_names),
-		cmocka_unit_test(test_anchor_files),
-		cmocka_unit_test(test_bad_names),
-		cmocka_unit_test(test_deadline),
-		cmocka_unit_test(test_special_use_test),
-		cmocka_unit_test(test_srv_decode),
-	};
-
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return UNIT_RUN(setup, teardown,
+	    cmocka_unit_test(test_null_and_names),
+	    cmocka_unit_test(test_anchor_files),
+	    cmocka_unit_test(test_bad_names),
+	    cmocka_unit_test(test_deadline),
+	    cmocka_unit_test(test_special_use_test),
+	    cmocka_unit_test(test_srv_decode));
 }

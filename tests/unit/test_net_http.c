@@ -311,14 +311,11 @@ test_fetch_local(void **st)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_length),
-		cmocka_unit_test(test_chunked),
-		cmocka_unit_test(test_close_and_errors),
-		cmocka_unit_test(test_fenced_head),
-		cmocka_unit_test(test_urls),
-		cmocka_unit_test(test_fetch_local),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return UNIT_RUN(NULL, NULL,
+	    cmocka_unit_test(test_length),
+	    cmocka_unit_test(test_chunked),
+	    cmocka_unit_test(test_close_and_errors),
+	    cmocka_unit_test(test_fenced_head),
+	    cmocka_unit_test(test_urls),
+	    cmocka_unit_test(test_fetch_local));
 }

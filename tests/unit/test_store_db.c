@@ -977,18 +977,15 @@ test_revoke(void **unused)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_open_keys),
-		cmocka_unit_test(test_certs),
-		cmocka_unit_test(test_messages),
-		cmocka_unit_test(test_outbox),
-		cmocka_unit_test(test_outbox_claim),
-		cmocka_unit_test(test_drafts),
-		cmocka_unit_test(test_draft_files),
-		cmocka_unit_test(test_text_in_body),
-		cmocka_unit_test(test_upgrade_2),
-		cmocka_unit_test(test_revoke),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return UNIT_RUN(NULL, NULL,
+	    cmocka_unit_test(test_open_keys),
+	    cmocka_unit_test(test_certs),
+	    cmocka_unit_test(test_messages),
+	    cmocka_unit_test(test_outbox),
+	    cmocka_unit_test(test_outbox_claim),
+	    cmocka_unit_test(test_drafts),
+	    cmocka_unit_test(test_draft_files),
+	    cmocka_unit_test(test_text_in_body),
+	    cmocka_unit_test(test_upgrade_2),
+	    cmocka_unit_test(test_revoke));
 }

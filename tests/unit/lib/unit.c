@@ -21,6 +21,13 @@
 
 #include "tests/unit/lib/unit.h"
 
+int
+unit_run(const struct CMUnitTest *tests, size_t n, CMFixtureFunction setup,
+    CMFixtureFunction teardown)
+{
+	return _cmocka_run_group_tests("tests", tests, n, setup, teardown);
+}
+
 char *
 unit_tmpdir(const char *name)
 {

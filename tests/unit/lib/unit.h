@@ -2,7 +2,8 @@
  * tests/unit/lib/unit.h: what the cmocka unit tests share: a private
  * directory and its removal, files written whole, a monotonic clock, a
  * resolver that never answers, and X.509 certificates made on the spot.
- * Linked into every unit test; a failure is a cmocka assertion.
+ * Linked into every unit test; a failure is a cmocka assertion. Include
+ * it after cmocka.h.
  */
 #ifndef SEALMAIL_TEST_UNIT_H
 #define SEALMAIL_TEST_UNIT_H
@@ -12,6 +13,19 @@
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+
+/*
+ * UNIT_RUN(SETUP, TEARDOWN, TEST...): what main returns: the tests TEST
+ * (cmocka_unit_test() entries) run in order as one group, SETUP before
+ * them and TEARDOWN after (NULL: none).
+ */
+#define UNIT_RUN(setup, teardown, ...)					\
+	unit_run((const struct CMUnitTest[]){ __VA_ARGS__ },		\
+	    sizeof((const struct CMUnitTest[]){ __VA_ARGS__ }) /		\
+	    sizeof(struct CMUnitTest), (setup), (teardown))
+
+int		 unit_run(const struct CMUnitTest *, size_t,
+		    CMFixtureFunction, CMFixtureFunction);
 
 /* A new directory /tmp/NAME.XXXXXX; the caller frees the path. */
 char		*unit_tmpdir(const char *name);
