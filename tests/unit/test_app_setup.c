@@ -44,8 +44,7 @@ teardown(void **st)
 {
 	struct fixture	*f = *st;
 
-	unlink(f->path);
-	rmdir(f->dir);
+	unit_rmrf(f->dir);
 	free(f);
 	return 0;
 }

@@ -134,6 +134,21 @@ teardown(void **state)
 	return 0;
 }
 
+/* What keys_find_recipient gave: a certificate and where it came from. */
+struct recip {
+	uint8_t		*der;
+	size_t		 len;
+	const char	*src;
+};
+
+static int
+recipient(struct fx *f, struct dns *dns, const char *address, struct recip *r,
+    struct smerr *e)
+{
+	return keys_find_recipient(f->k, dns, address, &r->der, &r->len,
+	    &r->src, e);
+}
+
 /* Tests run in order and build on each other's store. */
 
 static void
@@ -142,9 +157,7 @@ test_empty(void **state)
 	struct fx		*f = *state;
 	struct keys_lookup	*l = NULL;
 	struct smerr		 e;
-	uint8_t			*d = NULL;
-	size_t			 len;
-	const char		*src;
+	struct recip		 r = { NULL, 0, NULL };
 
 	assert_int_equal(keys_lookup(f->k, NULL, "alice@example.test", 0, &l,
 	    NULL), 0);
@@ -152,9 +165,9 @@ test_empty(void **state)
 	assert_null(l->dns_status);
 	keys_lookup_free(l);
 	smerr_clear(&e);
-	assert_int_equal(keys_find_recipient(f->k, NULL, "alice@example.test",
-	    &d, &len, &src, &e), SMERR_NOTFOUND);
-	assert_null(d);
+	assert_int_equal(recipient(f, NULL, "alice@example.test", &r, &e),
+	    SMERR_NOTFOUND);
+	assert_null(r.der);
 	assert_non_null(strstr(smerr_msg(&e), "no DNS lookup was made"));
 	assert_int_equal(keys_lookup(f->k, NULL, "no-at-sign", 0, &l, NULL),
 	    SMERR_INVAL);
@@ -166,9 +179,7 @@ test_store_order(void **state)
 	struct fx		*f = *state;
 	struct keys_lookup	*l = NULL;
 	struct smerr		 e;
-	uint8_t			*d = NULL;
-	size_t			 len;
-	const char		*src = NULL;
+	struct recip		 r = { NULL, 0, NULL };
 
 	/* An imported certificate from a CA nobody trusts: not usable. */
 	assert_int_equal(keys_cert_add(f->k, f->alice2, f->alice2_len,
@@ -176,8 +187,8 @@ test_store_order(void **state)
 	assert_int_equal(keys_cert_add(f->k, f->alice, f->alice_len,
 	    KEYS_PEER, "imported", NULL, 0, NULL, NULL), 0);
 	smerr_clear(&e);
-	assert_int_equal(keys_find_recipient(f->k, NULL, "alice@example.test",
-	    &d, &len, &src, &e), SMERR_NOTFOUND);
+	assert_int_equal(recipient(f, NULL, "alice@example.test", &r, &e),
+	    SMERR_NOTFOUND);
 	assert_non_null(strstr(smerr_msg(&e), "chain does not validate"));
 
 	/* Trusting the CA makes both usable; the imported one comes first. */
@@ -193,12 +204,11 @@ test_store_order(void **state)
 	assert_int_equal(l->found[0].j.usable, 1);
 	assert_string_equal(l->found[0].j.chain, "ok");
 	keys_lookup_free(l);
-	assert_int_equal(keys_find_recipient(f->k, NULL, "alice@example.test",
-	    &d, &len, &src, NULL), 0);
-	assert_string_equal(src, "store");
-	assert_int_equal(len, f->alice_len);
-	assert_memory_equal(d, f->alice, len);
-	free(d);
+	assert_int_equal(recipient(f, NULL, "alice@example.test", &r, NULL), 0);
+	assert_string_equal(r.src, "store");
+	assert_int_equal(r.len, f->alice_len);
+	assert_memory_equal(r.der, f->alice, r.len);
+	free(r.der);
 }
 
 static void
@@ -207,9 +217,7 @@ test_cache_fresh_and_stale(void **state)
 	struct fx		*f = *state;
 	struct keys_lookup	*l = NULL;
 	struct smerr		 e;
-	uint8_t			*d = NULL;
-	size_t			 len;
-	const char		*src = NULL;
+	struct recip		 r = { NULL, 0, NULL };
 	double			 t0;
 
 	/* bob: cached from SMIMEA for another five minutes. */
@@ -238,11 +246,11 @@ test_cache_fresh_and_stale(void **state)
 	assert_string_equal(l->dns_status, "cached");
 	keys_lookup_free(l);
 	t0 = unit_now_ms();
-	assert_int_equal(keys_find_recipient(f->k, f->dns, "bob@example.test",
-	    &d, &len, &src, NULL), 0);
+	assert_int_equal(recipient(f, f->dns, "bob@example.test", &r, NULL),
+	    0);
 	assert_true(unit_now_ms() - t0 < 500);
-	assert_string_equal(src, "smimea");
-	free(d);
+	assert_string_equal(r.src, "smimea");
+	free(r.der);
 
 	/* A stale entry is not used; with a resolver, DNS is asked. */
 	assert_int_equal(keys_lookup(f->k, NULL, "carol@example.test", 0, &l,

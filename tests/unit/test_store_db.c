@@ -39,6 +39,17 @@ rmdir_all(char *d)
 	free(d);
 }
 
+/* The store in d, opened with key1; e is cleared first. */
+static struct store *
+open_key1(const char *d, struct smerr *e)
+{
+	struct store	*st = NULL;
+
+	smerr_clear(e);
+	assert_int_equal(store_open(d, key1, &st, e), 0);
+	return st;
+}
+
 /* Counts occurrences of needle in every file of dir. */
 static int
 grep_dir(const char *dir, const char *needle)
@@ -78,8 +89,7 @@ test_open_keys(void **unused)
 	assert_null(st);
 	assert_non_null(strstr(smerr_msg(&e), "wrong key"));
 
-	smerr_clear(&e);
-	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	st = open_key1(d, &e);
 	assert_int_equal(store_meta_get(st, "x", &v, &e), 0);
 	assert_string_equal(v, "y");
 	free(v);
@@ -142,8 +152,7 @@ test_certs(void **unused)
 	static const uint8_t	 der[] = { 0x30, 0x03, 0x02, 0x01, 0x01 };
 
 	(void)unused;
-	smerr_clear(&e);
-	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	st = open_key1(d, &e);
 	memset(&c, 0, sizeof(c));
 	c.kind = STORE_CERT_IDENTITY;
 	c.source = "imported";
@@ -336,8 +345,7 @@ test_messages(void **unused)
 	char			*d = tmpdir();
 
 	(void)unused;
-	smerr_clear(&e);
-	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	st = open_key1(d, &e);
 	assert_int_equal(store_folder_open(st, "work", "INBOX", &inbox, &e), 0);
 	assert_int_equal(store_folder_open(st, "work", "INBOX", &id1, &e), 0);
 	assert_int_equal(inbox, id1);
@@ -480,8 +488,7 @@ test_outbox(void **unused)
 	char			*d = tmpdir();
 
 	(void)unused;
-	smerr_clear(&e);
-	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	st = open_key1(d, &e);
 	mkoutbox(&o, "<1@example.test>");
 	assert_int_equal(store_outbox_add(st, &o, &id, &e), 0);
 	assert_int_equal(store_outbox_fail(st, id, "550 no such user", &e), 0);
@@ -540,8 +547,7 @@ test_text_in_body(void **unused)
 	char			*d = tmpdir();
 
 	(void)unused;
-	smerr_clear(&e);
-	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	st = open_key1(d, &e);
 	assert_int_equal(store_folder_open(st, "work", "INBOX", &inbox, &e), 0);
 	mkmsg(&m, inbox, 1, text1, "t1");
 	m.body = (const uint8_t *)body1;
@@ -634,8 +640,7 @@ test_outbox_claim(void **unused)
 	pid_t			 pid;
 
 	(void)unused;
-	smerr_clear(&e);
-	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	st = open_key1(d, &e);
 	mkoutbox(&o, "<2@example.test>");
 	o.source = (const uint8_t *)"Subject: x\n\nhello\n";
 	o.source_len = strlen((const char *)o.source);
@@ -712,8 +717,7 @@ test_drafts(void **unused)
 	char		*d = tmpdir();
 
 	(void)unused;
-	smerr_clear(&e);
-	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	st = open_key1(d, &e);
 	assert_int_equal(store_draft_put(st, &id, NULL, "", 0, NULL, &e),
 	    SMERR_INVAL);
 	smerr_clear(&e);
@@ -787,8 +791,7 @@ test_draft_files(void **unused)
 	char			 secret[] = "draftfilesecretword";
 
 	(void)unused;
-	smerr_clear(&e);
-	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	st = open_key1(d, &e);
 	assert_int_equal(store_draft_put(st, &id, NULL, "To: a\n\nx\n", 10,
 	    "postponed", &e), 0);
 	assert_int_equal(store_draft_put(st, &other, NULL, "y", 1, NULL, &e),
@@ -883,8 +886,7 @@ test_upgrade_2(void **unused)
 	char			*d = tmpdir();
 
 	(void)unused;
-	smerr_clear(&e);
-	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	st = open_key1(d, &e);
 	assert_int_equal(store_folder_open(st, "work", "INBOX", &inbox, &e), 0);
 	mkmsg(&m, inbox, 1, "an older dingoword", "u1");
 	assert_int_equal(store_msg_add(st, &m, &id1, &e), 0);
@@ -949,8 +951,7 @@ test_revoke(void **unused)
 	char			*d = tmpdir(), seen = 0;
 
 	(void)unused;
-	smerr_clear(&e);
-	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	st = open_key1(d, &e);
 	memset(&r, 0, sizeof(r));
 	r.fingerprint = "ab";
 	r.status = "good";
