@@ -189,6 +189,19 @@ alice_ui_home() {
 	    "$LAB_SMIME_DIR/alice.p12" --passphrase-file "$LAB_SMIME_DIR/p12-pass"
 }
 
+# ui_lab NAME FOLDER: a terminal program test in alice's new folder FOLDER
+# on the lab (alice_folder): ends at once without the lab; no Secret
+# Service (a passphrase keys the store); TM the tmux command on a socket of
+# its own, named after NAME. On exit the tmux server ends and the folder
+# goes.
+ui_lab() {
+	lab_up || { notok "the lab is not up"; t_done; }
+	unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+	TM="tmux -L sealmail-$1-$$"
+	alice_folder "$2"
+	trap '$TM kill-server 2>/dev/null; rm -rf "$FD"' EXIT
+}
+
 # alice_lab_home PASSPHRASE: alice_ui_home without her identity.
 alice_lab_home() {
 	lab_home "$T/alice" "$1"
@@ -421,6 +434,10 @@ ui_answer() {
 	$TM send-keys -t ui -l "$2"
 	$TM send-keys -t ui Enter
 }
+
+# listed FILE ID FIELD: FIELD of the message ID in the list --json output
+# FILE.
+listed() { json "$1" "[x['$3'] for x in d if x['id']==$2][0]"; }
 
 # synced_id OUT SUBJECT CMD: syncs the INBOX with CMD (sealmail on a home)
 # until its list holds a message of SUBJECT, 10 s at most; leaves the

@@ -14,12 +14,8 @@
 # sealmail, after a sync, exports the file byte for byte (SHA-256). In
 # the index, s completes a folder name.
 . "$TOP/tests/lib.sh"
-lab_up || { notok "the lab is not up"; t_done; }
-unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
-TM="tmux -L sealmail-uic-$$"
 FOLD="uicfold$$"
-alice_folder "$FOLD"
-trap '$TM kill-server 2>/dev/null; rm -rf "$FD"' EXIT
+ui_lab uic "$FOLD"
 cd "$T" || exit 1
 ID=$(date +%s)-$$
 # The home directory of this test: ~/ in the config and the prompts.
@@ -209,9 +205,9 @@ check "sent, signed and encrypted" wait_for 'sent <.*> to 1 recipient, signed, a
 # bob syncs until it is there.
 BM=$(synced_id blist.json "compose $ID" B)
 check_match "bob has it" '^[0-9]+$' "$BM"
-check_eq "encrypted" decrypted "$(json blist.json "[x['encryption'] for x in d if x['id']==$BM][0]")"
-check_eq "and signed" valid "$(json blist.json "[x['signature'] for x in d if x['id']==$BM][0]")"
-check_eq "one attachment" 1 "$(json blist.json "[x['attachments'] for x in d if x['id']==$BM][0]")"
+check_eq "encrypted" decrypted "$(listed blist.json "$BM" encryption)"
+check_eq "and signed" valid "$(listed blist.json "$BM" signature)"
+check_eq "one attachment" 1 "$(listed blist.json "$BM" attachments)"
 B export "$BM" > got.eml
 check_eq "the 3 MB file arrives byte-identical" "big-$ID.bin $big_sum" \
     "$(file_parts got.eml | cut -d' ' -f1,3)"

@@ -5,12 +5,8 @@
 # word of an encrypted message's decrypted text, a malformed query said
 # on the status line, a limit narrowing a search (/).
 . "$TOP/tests/lib.sh"
-lab_up || { notok "the lab is not up"; t_done; }
-unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
-TM="tmux -L sealmail-uil-$$"
 F="uilimit$$"
-alice_folder "$F"
-trap '$TM kill-server 2>/dev/null; rm -rf "$FD"' EXIT
+ui_lab uil "$F"
 alice_ui_home 'ui limit passphrase'
 MARK="uilmark$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 hdr() {	# hdr FROM SUBJECT "DAY HH:MM" TAG [HEADER]

@@ -10,11 +10,8 @@
 # said. A copiousoutput entry for text/html shows an HTML-only message
 # in show and in the pager.
 . "$TOP/tests/lib.sh"
-lab_up || { notok "the lab is not up"; t_done; }
-unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
-TM="tmux -L sealmail-uimc-$$"
 F="uimailcap$$"
-alice_folder "$F"
+ui_lab uimc "$F"
 LPID=
 trap '$TM kill-server 2>/dev/null; [ -n "$LPID" ] && kill "$LPID" 2>/dev/null; rm -rf "$FD"' EXIT
 alice_lab_home 'ui mailcap passphrase'

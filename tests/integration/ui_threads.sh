@@ -6,12 +6,8 @@
 # every thread, kept across a reload; J in the pager steps over what is
 # hidden.
 . "$TOP/tests/lib.sh"
-lab_up || { notok "the lab is not up"; t_done; }
-unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
-TM="tmux -L sealmail-uith-$$"
 F="uithreads$$"
-alice_folder "$F"
-trap '$TM kill-server 2>/dev/null; rm -rf "$FD"' EXIT
+ui_lab uith "$F"
 alice_lab_home 'ui threads passphrase'
 n=0
 msg() {	# msg TAG SUBJECT "DAY HH:MM" [PARENT-TAG [REFERENCES-TAGS]]

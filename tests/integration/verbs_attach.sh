@@ -52,9 +52,9 @@ check_fails "a missing file is refused, naming it" \
 # bob syncs until it is there (Postfix delivers through LMTP).
 M=$(synced_id list.json "the big file $ID" B)
 check_match "bob has it" '^[0-9]+$' "$M"
-check_eq "decrypted" decrypted "$(json list.json "[x['encryption'] for x in d if x['id']==$M][0]")"
-check_eq "signature valid" valid "$(json list.json "[x['signature'] for x in d if x['id']==$M][0]")"
-check_eq "two attachments counted" 2 "$(json list.json "[x['attachments'] for x in d if x['id']==$M][0]")"
+check_eq "decrypted" decrypted "$(listed list.json "$M" encryption)"
+check_eq "signature valid" valid "$(listed list.json "$M" signature)"
+check_eq "two attachments counted" 2 "$(listed list.json "$M" attachments)"
 B export "$M" >got.eml
 file_parts got.eml >parts.txt
 want=$(sha256sum big.bin | cut -d' ' -f1)
@@ -80,7 +80,7 @@ check_match "kept as a draft" 'kept as draft [0-9]+' "$(cat send.err)"
 C draft list --json >dl.json
 D=$(json dl.json "[x['id'] for x in d if x['subject']=='kept with its file $ID'][0]")
 check_match "the draft is listed" '^[0-9]+$' "$D"
-check_eq "with its files counted" 2 "$(json dl.json "[x['attachments'] for x in d if x['id']==$D][0]")"
+check_eq "with its files counted" 2 "$(listed dl.json "$D" attachments)"
 check_match "draft list says so" "kept with its file $ID.*\\(2 files attached\\)" \
     "$(C draft list)"
 check_eq "draft show prints the text as written" "$(cat msg2.txt)" \
@@ -100,7 +100,7 @@ check_match "signed and encrypted, as configured" 'signed, aes-256' \
 check_eq "the draft is gone" "[]" "$(C draft list --json)"
 M=$(synced_id list.json "kept with its file $ID" B)
 check_match "bob has it" '^[0-9]+$' "$M"
-check_eq "with two attachments" 2 "$(json list.json "[x['attachments'] for x in d if x['id']==$M][0]")"
+check_eq "with two attachments" 2 "$(listed list.json "$M" attachments)"
 B export "$M" >got.eml
 file_parts got.eml >parts.txt
 check_eq "the files kept with the draft arrive byte-identical" \
