@@ -197,6 +197,19 @@ hits(struct store *st, const char *query)
 	return n;
 }
 
+/* A message from, of subject, holding text, with flags, in folder. */
+static void
+add_msg(struct store *st, int64_t folder, uint32_t uid, const char *from,
+    const char *subject, const char *text, const char *flags)
+{
+	struct store_msg	m = { .folder = folder, .uid = uid, .from = from,
+	    .subject = subject, .text = text, .flags = flags };
+	struct smerr		e;
+
+	smerr_clear(&e);
+	assert_int_equal(store_msg_add(st, &m, NULL, &e), 0);
+}
+
 /*
  * Text that means something to SQL, LIKE or FTS4 is only ever text: it
  * finds what holds it, and the store is the same afterwards.
@@ -206,7 +219,6 @@ test_hostile_text(void **state)
 {
 	static const uint8_t	 key[STORE_KEY_LEN] = { 7 };
 	struct store		*st;
-	struct store_msg	 m;
 	struct smerr		 e;
 	char			 dir[] = "/tmp/test_query.XXXXXX";
 	int64_t			 folder;
@@ -217,20 +229,10 @@ test_hostile_text(void **state)
 	smerr_clear(&e);
 	assert_int_equal(store_open(dir, key, &st, &e), 0);
 	assert_int_equal(store_folder_open(st, "a", "INBOX", &folder, &e), 0);
-	memset(&m, 0, sizeof(m));
-	m.folder = folder;
-	m.uid = 1;
-	m.from = "o'brien@example.test";
-	m.subject = "100% done_now";
-	m.text = "the walrus NEAR the *star* OR not";
-	m.flags = "\\Seen";
-	assert_int_equal(store_msg_add(st, &m, NULL, &e), 0);
-	m.uid = 2;
-	m.from = "bob@example.test";
-	m.subject = "plain";
-	m.text = "nothing to see";
-	m.flags = "";
-	assert_int_equal(store_msg_add(st, &m, NULL, &e), 0);
+	add_msg(st, folder, 1, "o'brien@example.test", "100% done_now",
+	    "the walrus NEAR the *star* OR not", "\\Seen");
+	add_msg(st, folder, 2, "bob@example.test", "plain", "nothing to see",
+	    "");
 	assert_int_equal(store_index(st, 0, &done, &left, &e), 0);
 	assert_int_equal(hits(st, "walrus"), 1);
 	assert_int_equal(hits(st, "NEAR"), 1);
