@@ -55,6 +55,19 @@ serve(struct agent_keys *ak, const uint8_t *req, size_t len, uint8_t *rep,
 	return rep[0];
 }
 
+/* A signature with pad over SHA-256, of the digest dg: len bytes of fill. */
+static void
+sign_op(struct crypto_keyop *op, uint8_t *dg, size_t len, int fill, int pad)
+{
+	memset(op, 0, sizeof(*op));
+	memset(dg, fill, len);
+	op->op = CRYPTO_KEYOP_SIGN;
+	op->pad = pad;
+	op->md = CRYPTO_MD_SHA256;
+	op->in = dg;
+	op->inlen = len;
+}
+
 static void
 test_requests(void **st)
 {
@@ -81,13 +94,7 @@ test_requests(void **st)
 	assert_memory_equal(rep + 3, fp, 32);
 	assert_int_equal(serve(&ak, req, 2, rep, &n), AGENT_ERR);
 	/* A signature over a SHA-256 digest. */
-	memset(&op, 0, sizeof(op));
-	memset(dg, 0x5a, sizeof(dg));
-	op.op = CRYPTO_KEYOP_SIGN;
-	op.pad = CRYPTO_PAD_PKCS1;
-	op.md = CRYPTO_MD_SHA256;
-	op.in = dg;
-	op.inlen = sizeof(dg);
+	sign_op(&op, dg, sizeof(dg), 0x5a, CRYPTO_PAD_PKCS1);
 	len = agent_encode_keyop(fp, &op, req, sizeof(req));
 	assert_true(len > 0);
 	assert_int_equal(serve(&ak, req, len, rep, &n), AGENT_OK);
@@ -187,14 +194,8 @@ test_process(void **st)
 	make_store(dir, &db, &k);
 	assert_int_equal(keys_foreach(k, KEYS_IDENTITY, fp_cb, fp, NULL), 0);
 	assert_int_equal(agent_hook(k, &h, NULL), 0);
-	memset(&op, 0, sizeof(op));
-	memset(dg, 1, sizeof(dg));
-	op.op = CRYPTO_KEYOP_SIGN;
-	op.pad = CRYPTO_PAD_PSS;
-	op.md = CRYPTO_MD_SHA256;
+	sign_op(&op, dg, sizeof(dg), 1, CRYPTO_PAD_PSS);
 	op.saltlen = CRYPTO_SALT_DIGEST;
-	op.in = dg;
-	op.inlen = sizeof(dg);
 	assert_int_equal(h->call(h->arg, fp, &op, out, &n, NULL), 0);
 	assert_int_equal(n, 256);
 	/* The same hook is given again; an unknown key is an error reply. */
