@@ -119,15 +119,19 @@ $(B)/lib$(1).a: $(patsubst %.c,$(B)/%.o,$(filter-out $(1)/main.c,$(wildcard $(1)
 endef
 $(foreach d,$(FOLDERS),$(eval $(call folder_lib,$(d))))
 
-# tests/unit/test_<folder>_<what>.c links <folder> and below; cmocka.
+# tests/unit/test_<folder>_<what>.c links <folder> and below; cmocka;
+# and tests/unit/lib/unit.c, what the unit tests share.
 .SECONDEXPANSION:
 folder_of	= $(firstword $(subst _, ,$(1)))
+UNIT_LIB	= $(B)/tests/unit/lib/unit.o
 
-$(B)/tests/unit/test_%: tests/unit/test_%.c $$(call libsof,$$(call folder_of,$$*))
+$(B)/tests/unit/test_%: tests/unit/test_%.c $(UNIT_LIB) \
+    $$(call libsof,$$(call folder_of,$$*))
 	@mkdir -p $(@D)
 	@$(say) LD $@
 	$(Q)$(CC) $(ALLCFLAGS) $(CFLAGS_$(firstword $(subst _, ,$*))) \
-	    -MMD -MP -o $@ $< $(call libsof,$(firstword $(subst _, ,$*))) \
+	    -MMD -MP -o $@ $< $(UNIT_LIB) \
+	    $(call libsof,$(firstword $(subst _, ,$*))) \
 	    $(LDFLAGS_ALL) -lcmocka $(EXT_LIBS)
 
 # tests/tools/<folder>_<what>.c: small programs the integration tests drive,

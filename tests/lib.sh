@@ -119,6 +119,17 @@ interop() {
 	exit 0
 }
 
+# lamps_corpus: sets L to the IETF LAMPS corpus: $LAMPS_DIR when set, else
+# the interop corpus "lamps".
+lamps_corpus() {
+	if [ -n "${LAMPS_DIR:-}" ]; then
+		L=$LAMPS_DIR
+	else
+		interop lamps
+		L=$D
+	fi
+}
+
 lab_up() { [ -n "${LAB_ENV:-}" ] && [ -f "$LAB_ENV" ] && . "$LAB_ENV"; }
 
 t_done() { exit $((t_fail > 0)); }
@@ -173,13 +184,28 @@ cli_home() {
 # (alice_config, her password given) with a store keyed by PASSPHRASE
 # (in $T/pw), S running sealmail on it, and her identity imported.
 alice_ui_home() {
-	H="$T/alice"
-	mkdir -p "$H" && chmod 700 "$H"
-	secret "$T/pw" "$1"
-	alice_config "$H" password
-	S() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
+	alice_lab_home "$1"
 	check "alice's identity imports" S keys import \
 	    "$LAB_SMIME_DIR/alice.p12" --passphrase-file "$LAB_SMIME_DIR/p12-pass"
+}
+
+# ui_lab NAME FOLDER: a terminal program test in alice's new folder FOLDER
+# on the lab (alice_folder): ends at once without the lab; no Secret
+# Service (a passphrase keys the store); TM the tmux command on a socket of
+# its own, named after NAME. On exit the tmux server ends and the folder
+# goes.
+ui_lab() {
+	lab_up || { notok "the lab is not up"; t_done; }
+	unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+	TM="tmux -L sealmail-$1-$$"
+	alice_folder "$2"
+	trap '$TM kill-server 2>/dev/null; rm -rf "$FD"' EXIT
+}
+
+# alice_lab_home PASSPHRASE: alice_ui_home without her identity.
+alice_lab_home() {
+	lab_home "$T/alice" "$1"
+	alice_config "$H" password
 }
 
 # alice_store_home NAME: a home H for alice (alice_config, her password
@@ -335,4 +361,122 @@ if pid == 0:
 _, st, ru = os.wait4(pid, 0)
 print(int((time.monotonic() - t) * 1000), ru.ru_maxrss,
       os.waitstatus_to_exitcode(st))' "$@"
+}
+
+# maildir_find DIR TEXT: the first file under the Maildir DIR (new, cur)
+# holding TEXT, waiting up to 10 s for it to arrive.
+maildir_find() {
+	_i=0
+	while [ $_i -lt 100 ]; do
+		_f=$(grep -rlF -- "$2" "$1"/new "$1"/cur 2>/dev/null | head -1)
+		[ -n "$_f" ] && { echo "$_f"; return 0; }
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
+# count_in DIR TEXT: how many files under the Maildir DIR hold TEXT.
+count_in() { grep -rlF -- "$2" "$1"/new "$1"/cur 2>/dev/null | wc -l; }
+
+# lab_account NAME ADDRESS IMAP SMTP PASSFILE [LINE...]: prints an
+# [account NAME] section for ADDRESS on the lab: IMAP and SMTP its servers
+# (no smtp line when SMTP is empty), its password read from PASSFILE, the
+# lab's CA, then each LINE ("key = value").
+lab_account() {
+	printf '[account %s]\naddress  = %s\nimap     = %s\n' "$1" "$2" "$3"
+	[ -z "$4" ] || printf 'smtp     = %s\n' "$4"
+	printf 'password-command = cat "%s"\nca-file  = %s\n' "$5" "$LAB_CA"
+	shift 5
+	for _l in "$@"; do printf '%s\n' "$_l"; done
+	echo
+}
+
+# dns_section RESOLVER TRUST-ANCHOR [TIMEOUT]: prints the [dns] section.
+dns_section() {
+	printf '[dns]\nresolver     = %s\ntrust-anchor = %s\n' "$1" "$2"
+	[ -z "${3:-}" ] || printf 'timeout      = %s\n' "$3"
+}
+
+# lab_dns [TIMEOUT]: the [dns] section for the lab's resolver.
+lab_dns() { dns_section "$LAB_DNS_RESOLVER" "$LAB_TA" "${1:-}"; }
+
+# lab_home DIR PASSPHRASE: a private home H=DIR, and in $T the store's
+# PASSPHRASE (pw), the lab's PKCS#12 passphrase (p12pw) and alice's
+# password (alicepw); S runs sealmail on H.
+lab_home() {
+	H=$1
+	mkdir -p "$H" && chmod 700 "$H"
+	secret "$T/pw" "$2"
+	secret "$T/p12pw" "$LAB_P12_PASS"
+	secret "$T/alicepw" "$LAB_ALICE_PASS"
+	S() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
+}
+
+# alice_identity: alice's identity and the lab's CA into S's key store.
+alice_identity() {
+	check "alice's identity imports" S keys import \
+	    "$LAB_SMIME_DIR/alice.p12" --passphrase-file "$T/p12pw"
+	check "the lab CA becomes a trust anchor" S keys trust "$LAB_CA"
+}
+
+# ui_start HOME [COLSxROWS] [ENV]: the terminal program on HOME (its store
+# keyed by $T/pw) in the tmux session "ui" of $TM, 130x40 unless said,
+# with ENV ("NAME='value' ...") in its environment; when it ends the pane
+# shows "EXITED status".
+ui_start() {
+	_sz=${2:-130x40}
+	tm_new_session -d -s ui -x "${_sz%x*}" -y "${_sz#*x}" \
+	    "${3:+$3 }'$SEALMAIL' --home '$1' --passphrase-file '$T/pw'; echo EXITED \$?; sleep 60"
+}
+
+# ui_restart HOME [COLSxROWS] [ENV]: ends the tmux server and starts the
+# program again (ui_start).
+ui_restart() {
+	$TM kill-server 2>/dev/null
+	sleep 0.3
+	ui_start "$@"
+}
+
+# ui_answer KEY TEXT: KEY opens a prompt, TEXT and Enter answer it.
+ui_answer() {
+	$TM send-keys -t ui "$1"
+	sleep 0.3
+	$TM send-keys -t ui -l "$2"
+	$TM send-keys -t ui Enter
+}
+
+# listed FILE ID FIELD: FIELD of the message ID in the list --json output
+# FILE.
+listed() { json "$1" "[x['$3'] for x in d if x['id']==$2][0]"; }
+
+# synced_id OUT SUBJECT CMD: syncs the INBOX with CMD (sealmail on a home)
+# until its list holds a message of SUBJECT, 10 s at most; leaves the
+# list in OUT (JSON) and prints the message's id.
+synced_id() {
+	_i=0
+	while [ $_i -lt 50 ]; do
+		$3 sync --folder INBOX >/dev/null 2>&1
+		$3 list --json >"$1" 2>/dev/null
+		_got=$(json "$1" "[x['id'] for x in d if x['subject']=='$2']")
+		[ "$_got" != "[]" ] && break
+		sleep 0.2
+		_i=$((_i + 1))
+	done
+	json "$1" "[x['id'] for x in d if x['subject']=='$2'][0]"
+}
+
+# file_parts EML: a line per attached file of the message EML but the
+# signature: its name, its type and the SHA-256 of its bytes.
+file_parts() {
+	python3 - "$1" <<'PY'
+import email, email.policy, hashlib, sys
+m = email.message_from_binary_file(open(sys.argv[1], 'rb'),
+                                   policy=email.policy.default)
+for p in m.walk():
+    fn = p.get_filename()
+    if fn and fn != 'smime.p7s':
+        data = p.get_payload(decode=True)
+        print(fn, p.get_content_type(), hashlib.sha256(data).hexdigest())
+PY
 }

@@ -13,14 +13,8 @@ set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$TOP" || exit 1
 B=${1:-build/rel}
-W=$(mktemp -d "${TMPDIR:-/tmp}/sealmail-dnsbench.XXXXXX")
-own_lab=
-
-cleanup() {
-	[ -n "$own_lab" ] && sh "$TOP/tests/lab/stop.sh" "$own_lab" >/dev/null 2>&1
-	rm -rf "$W"
-}
-trap cleanup EXIT
+. "$TOP/tests/bench/lab.sh"
+bench_work dnsbench
 trap 'exit 130' INT TERM
 
 if [ "$B" = build/rel ]; then
@@ -28,13 +22,9 @@ if [ "$B" = build/rel ]; then
 	    { echo "dns bench: build failed" >&2; exit 1; }
 fi
 B=$(cd "$B" && pwd) || exit 1
-if [ -z "${LAB_ENV:-}" ]; then
-	own_lab=$W/lab
-	LAB_PORT_BASE=${LAB_PORT_BASE:-30000} sh "$TOP/tests/lab/start.sh" \
-	    "$own_lab" >"$W/lab.log" 2>&1 || { cat "$W/lab.log"; exit 1; }
-	LAB_ENV=$own_lab/lab.env
-fi
-. "$LAB_ENV"
+LAB_PORT_BASE=${LAB_PORT_BASE:-30000}
+export LAB_PORT_BASE
+bench_lab || { cat "$W/lab.log"; exit 1; }
 . "$TOP/tests/lab/dnszone.sh"
 unset DBUS_SESSION_BUS_ADDRESS
 (umask 077 && printf 'dns-bench\n' > "$W/pass")

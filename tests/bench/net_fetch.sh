@@ -10,14 +10,8 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 B=${1:-$TOP/build/rel}
 COUNT=${NET_BENCH_COUNT:-10000}
 RUNS=${NET_BENCH_RUNS:-3}
-W=$(mktemp -d "${TMPDIR:-/tmp}/sealmail-netbench.XXXXXX")
-own_lab=
-
-cleanup() {
-	[ -n "$own_lab" ] && sh "$TOP/tests/lab/stop.sh" "$own_lab" >/dev/null 2>&1
-	rm -rf "$W"
-}
-trap cleanup EXIT
+. "$TOP/tests/bench/lab.sh"
+bench_work netbench
 trap 'exit 130' INT TERM HUP
 
 die() { echo "net_fetch: $*" >&2; exit 1; }
@@ -25,13 +19,7 @@ die() { echo "net_fetch: $*" >&2; exit 1; }
 command -v mbsync >/dev/null || die "mbsync is not installed (sh tests/deps.sh bench)"
 [ -x "$B/tests/tools/net_client" ] ||
     die "no $B/tests/tools/net_client (make $B/tests/tools/net_client)"
-if [ -z "${LAB_ENV:-}" ]; then
-	own_lab=$W/lab
-	sh "$TOP/tests/lab/start.sh" "$own_lab" >"$W/lab.log" 2>&1 ||
-	    { tail -5 "$W/lab.log"; die "the lab did not start"; }
-	LAB_ENV=$own_lab/lab.env
-fi
-. "$LAB_ENV"
+bench_lab || { tail -5 "$W/lab.log"; die "the lab did not start"; }
 
 # The mailbox: a user of its own so nothing else in the lab is disturbed;
 # bob's INBOX when the lab has no spare user.

@@ -25,21 +25,14 @@ cd "$TOP" || exit 1
 SM="$TOP/sealmail"
 TOOLS="$TOP/build/rel/tests/tools"
 QUICK=${BENCH_QUICK:-0}
-if [ "$QUICK" = 1 ]; then
-	SIZES=${BENCH_SIZES:-"500 1000 2000"}
-	NCRYPTO=${BENCH_CRYPTO:-200}
-	NKEYOPS=${BENCH_KEYOPS:-500}
-	NLIST=${BENCH_LIST:-20000}
-	ROUNDS=${BENCH_ROUNDS:-3}
-	MODE="quick (BENCH_QUICK=1: sizes scaled down)"
-else
-	SIZES=${BENCH_SIZES:-"2500 5000 10000 20000"}
-	NCRYPTO=${BENCH_CRYPTO:-1000}
-	NKEYOPS=${BENCH_KEYOPS:-2000}
-	NLIST=${BENCH_LIST:-100000}
-	ROUNDS=${BENCH_ROUNDS:-5}
-	MODE="full"
-fi
+# quick QUICK FULL: the default of a size, by BENCH_QUICK.
+quick() { if [ "$QUICK" = 1 ]; then echo "$1"; else echo "$2"; fi; }
+SIZES=${BENCH_SIZES:-$(quick "500 1000 2000" "2500 5000 10000 20000")}
+NCRYPTO=${BENCH_CRYPTO:-$(quick 200 1000)}
+NKEYOPS=${BENCH_KEYOPS:-$(quick 500 2000)}
+NLIST=${BENCH_LIST:-$(quick 20000 100000)}
+ROUNDS=${BENCH_ROUNDS:-$(quick 3 5)}
+MODE=$(quick "quick (BENCH_QUICK=1: sizes scaled down)" full)
 MODE="$MODE: mailbox $SIZES, crypto set $NCRYPTO, store $NLIST, $ROUNDS rounds"
 NSIGNERS=${BENCH_SIGNERS:-50}
 [ "$NSIGNERS" -ge 50 ] || NSIGNERS=50

@@ -6,12 +6,7 @@
 # sealmail cannot check is "error", never "invalid".
 . "$TOP/tests/lib.sh"
 cli_home
-if [ -n "${LAMPS_DIR:-}" ]; then
-	L=$LAMPS_DIR
-else
-	interop lamps
-	L=$D
-fi
+lamps_corpus
 C=$L/cms-examples
 K=$L/rfc9216/examples-cms
 V=$L/rfc9216/certvalidator

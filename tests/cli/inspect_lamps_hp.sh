@@ -12,12 +12,7 @@
 # repository).
 . "$TOP/tests/lib.sh"
 cli_home
-if [ -n "${LAMPS_DIR:-}" ]; then
-	L=$LAMPS_DIR
-else
-	interop lamps
-	L=$D
-fi
+lamps_corpus
 secret "$T/bobpw" bob
 
 # RFC 9216 Bob (header-protection/) as a PKCS#12, and the drafts' Bob

@@ -112,4 +112,5 @@ def main():
               DATE + env)
 
 
-main()
+if __name__ == '__main__':
+    main()

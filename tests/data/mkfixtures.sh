@@ -250,26 +250,15 @@ enc aes-128-gcm o.ent carol alice | out nest-opaque-encrypt-ecdh valid \
     "opaque signed, then encrypted to carol"
 
 # CompressedData (RFC 3274), which openssl here cannot make (no zlib):
-# the DER is written by python3's zlib and a few lines of DER.
+# the DER is written by python3's zlib and mkbombs.py's DER writer.
 compress() {	# IN OUT.der
-	python3 - "$1" "$2" <<'EOF2'
+	python3 - "$1" "$2" "$TOP/tests/data" <<'EOF2'
 import sys, zlib
-def tlv(tag, body):
-    n = len(body)
-    if n < 128:
-        l = bytes([n])
-    else:
-        b = n.to_bytes((n.bit_length() + 7) // 8, 'big')
-        l = bytes([0x80 | len(b)]) + b
-    return bytes([tag]) + l + body
-oid = lambda hexs: tlv(0x06, bytes.fromhex(hexs))
+sys.dont_write_bytecode = True
+sys.path.insert(0, sys.argv[3])
+from mkbombs import compressed_der
 data = open(sys.argv[1], 'rb').read()
-eci = tlv(0x30, oid('2a864886f70d010701') +
-          tlv(0xa0, tlv(0x04, zlib.compress(data, 9))))
-cd = tlv(0x30, tlv(0x02, b'\x00') + tlv(0x30, oid('2a864886f70d0109100308'))
-         + eci)
-ci = tlv(0x30, oid('2a864886f70d0109100109') + tlv(0xa0, cd))
-open(sys.argv[2], 'wb').write(ci)
+open(sys.argv[2], 'wb').write(compressed_der(zlib.compress(data, 9)))
 EOF2
 }
 compress plain.txt cmp.der

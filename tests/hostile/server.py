@@ -33,53 +33,14 @@ Standard library only.
 """
 import argparse
 import os
-import socket
 import ssl
 import sys
-import threading
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from peer import Conn, ehlo, serve, server_context  # noqa: E402
 
 BIG = 64 * 1024 * 1024
-
-
-class Conn:
-    def __init__(self, sock, record):
-        self.sock = sock
-        self.record = record
-        self.buf = b""
-
-    def send(self, data):
-        self.sock.sendall(data)
-
-    def readline(self):
-        while b"\n" not in self.buf:
-            d = self.sock.recv(65536)
-            if not d:
-                raise EOFError
-            with open(self.record, "ab") as f:
-                f.write(d)
-            self.buf += d
-            if len(self.buf) > 1 << 20:
-                raise EOFError
-        line, self.buf = self.buf.split(b"\n", 1)
-        return line + b"\n"
-
-    def readmore(self, seconds=3):
-        """Records whatever else the client sends until it goes quiet."""
-        self.sock.settimeout(seconds)
-        try:
-            while True:
-                d = self.sock.recv(65536)
-                if not d:
-                    break
-                with open(self.record, "ab") as f:
-                    f.write(d)
-        except (OSError, ssl.SSLError):
-            pass
-
-    def starttls(self, ctx):
-        if self.buf:
-            raise EOFError
-        self.sock = ctx.wrap_socket(self.sock, server_side=True)
 
 
 def trickle(c):
@@ -197,10 +158,7 @@ def smtp_session(c, a, ctx, tls_up):
                    b"AUTH LOGIN" if a.mode == "grumpy" else b"AUTH PLAIN LOGIN"]
             if a.mode != "nostarttls" and not tls_up:
                 ext.append(b"STARTTLS")
-            out = b""
-            for i, x in enumerate(ext):
-                out += b"250" + (b" " if i == len(ext) - 1 else b"-") + x + b"\r\n"
-            c.send(out)
+            c.send(ehlo(ext))
         elif cmd == b"STARTTLS":
             if a.mode == "starttls-no":
                 c.send(b"454 4.7.0 TLS not available\r\n")
@@ -230,14 +188,13 @@ def smtp_session(c, a, ctx, tls_up):
             return
         elif cmd == b"DATA" and a.mode == "sink":
             c.send(b"354 go ahead\r\n")
-            while c.readline() not in (b".\r\n", b".\n"):
-                pass
+            c.read_data()
             c.send(b"250 2.0.0 taken\r\n")
         else:
             c.send(b"250 ok\r\n")
 
 
-def serve(conn, a, ctx):
+def session(conn, a, ctx):
     c = Conn(conn, a.record)
     try:
         c.sock.settimeout(a.silence + 10)
@@ -250,10 +207,7 @@ def serve(conn, a, ctx):
     except (EOFError, OSError, ssl.SSLError, ValueError):
         pass
     finally:
-        try:
-            c.sock.close()
-        except OSError:
-            pass
+        c.close()
 
 
 def main():
@@ -270,26 +224,9 @@ def main():
     p.add_argument("--lifetime", type=float, default=120)
     a = p.parse_args()
 
-    ctx = None
-    if a.cert:
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-        ctx.load_cert_chain(a.cert, a.key)
+    ctx = server_context(a.cert, a.key) if a.cert else None
     open(a.record, "ab").close()
-    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("127.0.0.1", a.port))
-    ls.listen(8)
-    if a.ready:
-        tmp = a.ready + ".tmp"
-        with open(tmp, "w") as f:
-            f.write("%d\n" % ls.getsockname()[1])
-        os.rename(tmp, a.ready)
-    # The server ends by itself so a failed test leaves nothing behind.
-    threading.Timer(a.lifetime, lambda: os._exit(0)).start()
-    while True:
-        conn, _ = ls.accept()
-        threading.Thread(target=serve, args=(conn, a, ctx), daemon=True).start()
+    serve(a.port, a.ready, a.lifetime, lambda conn: session(conn, a, ctx))
 
 
 if __name__ == "__main__":

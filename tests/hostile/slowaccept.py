@@ -15,34 +15,17 @@ written to --ready once listening. Standard library only.
 import argparse
 import os
 import smtplib
-import socket
 import ssl
 import sys
 import threading
 import time
 
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from peer import Conn, ehlo, serve, server_context, write_file  # noqa: E402
+
 relayed = 0
 lock = threading.Lock()
-
-
-class Conn:
-    def __init__(self, sock):
-        self.sock = sock
-        self.buf = b""
-
-    def send(self, data):
-        self.sock.sendall(data)
-
-    def readline(self):
-        while b"\n" not in self.buf:
-            d = self.sock.recv(65536)
-            if not d:
-                raise EOFError
-            self.buf += d
-            if len(self.buf) > 1 << 26:
-                raise EOFError
-        line, self.buf = self.buf.split(b"\n", 1)
-        return line + b"\n"
 
 
 def relay(a, sender, rcpts, data):
@@ -52,17 +35,6 @@ def relay(a, sender, rcpts, data):
         s.starttls(context=ctx)
         s.login(a.user, a.password)
         s.sendmail(sender, rcpts, data)
-
-
-def read_data(c):
-    lines = []
-    while True:
-        line = c.readline()
-        if line in (b".\r\n", b".\n"):
-            return b"".join(lines)
-        if line.startswith(b"."):
-            line = line[1:]
-        lines.append(line)
 
 
 def session(c, a, ctx, tls_up):
@@ -76,14 +48,10 @@ def session(c, a, ctx, tls_up):
         if cmd in (b"EHLO", b"HELO"):
             ext = [b"slow.example.test", b"SIZE 10000000"]
             ext.append(b"AUTH PLAIN LOGIN" if tls_up else b"STARTTLS")
-            out = b""
-            for i, x in enumerate(ext):
-                sep = b" " if i == len(ext) - 1 else b"-"
-                out += b"250" + sep + x + b"\r\n"
-            c.send(out)
+            c.send(ehlo(ext))
         elif cmd == b"STARTTLS" and not tls_up:
             c.send(b"220 2.0.0 go ahead\r\n")
-            c.sock = ctx.wrap_socket(c.sock, server_side=True)
+            c.starttls(ctx)
             return session(c, a, ctx, True)
         elif cmd == b"AUTH":
             c.send(b"235 2.7.0 ok\r\n")
@@ -96,15 +64,12 @@ def session(c, a, ctx, tls_up):
             c.send(b"250 2.1.5 ok\r\n")
         elif cmd == b"DATA":
             c.send(b"354 go ahead\r\n")
-            data = read_data(c)
+            data = c.read_data()
             relay(a, sender, rcpts, data)
             with lock:
                 relayed += 1
                 n = relayed
-            tmp = a.accepted + ".tmp"
-            with open(tmp, "w") as f:
-                f.write("%d\n" % n)
-            os.rename(tmp, a.accepted)
+            write_file(a.accepted, "%d\n" % n)
             if n == 1 or not a.hold_first:
                 time.sleep(a.hold)
             c.send(b"250 2.0.0 queued as SLOW%d\r\n" % n)
@@ -115,18 +80,15 @@ def session(c, a, ctx, tls_up):
             c.send(b"250 ok\r\n")
 
 
-def serve(conn, a, ctx):
-    c = Conn(conn)
+def serve_one(conn, a, ctx):
+    c = Conn(conn, limit=1 << 26)
     try:
         session(c, a, ctx, False)
     except (EOFError, OSError, ssl.SSLError, ValueError,
             smtplib.SMTPException):
         pass
     finally:
-        try:
-            c.sock.close()
-        except OSError:
-            pass
+        c.close()
 
 
 def main():
@@ -144,23 +106,8 @@ def main():
     p.add_argument("--lifetime", type=float, default=120)
     a = p.parse_args()
 
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-    ctx.load_cert_chain(a.cert, a.key)
-    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("127.0.0.1", 0))
-    ls.listen(8)
-    tmp = a.ready + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("%d\n" % ls.getsockname()[1])
-    os.rename(tmp, a.ready)
-    # The server ends by itself so a failed test leaves nothing behind.
-    threading.Timer(a.lifetime, lambda: os._exit(0)).start()
-    while True:
-        conn, _ = ls.accept()
-        threading.Thread(target=serve, args=(conn, a, ctx),
-                         daemon=True).start()
+    ctx = server_context(a.cert, a.key)
+    serve(0, a.ready, a.lifetime, lambda conn: serve_one(conn, a, ctx))
 
 
 if __name__ == "__main__":

@@ -8,32 +8,15 @@
 lab_up || { notok "the lab is up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
 TM="tmux -L sealmail-acct-$$"
-H="$T/home"
-mkdir -p "$H" && chmod 700 "$H"
-secret "$T/pw" 'two accounts passphrase'
-secret "$T/p12pw" "$LAB_P12_PASS"
-secret "$T/alicepw" "$LAB_ALICE_PASS"
+lab_home "$T/home" 'two accounts passphrase'
 secret "$T/bobpw" "$LAB_BOB_PASS"
-cat > "$H/config" <<EOM
-[account alice]
-address  = alice@example.test
-name     = Alice Example
-imap     = imaps://localhost:$LAB_IMAPS_PORT
-smtp     = submission://localhost:$LAB_SUBMISSION_PORT
-password-command = cat "$T/alicepw"
-ca-file  = $LAB_CA
-encrypt  = no
-
-[account bob]
-address  = bob@example.test
-name     = Bob Example
-imap     = imaps://localhost:$LAB_IMAPS_PORT
-smtp     = submission://localhost:$LAB_SUBMISSION_PORT
-password-command = cat "$T/bobpw"
-ca-file  = $LAB_CA
-encrypt  = no
-EOM
-S() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
+# account WHO NAME: WHO's account on the lab, named NAME.
+account() {
+	lab_account "$1" "$1@example.test" "imaps://localhost:$LAB_IMAPS_PORT" \
+	    "submission://localhost:$LAB_SUBMISSION_PORT" "$T/$1pw" \
+	    "name     = $2" 'encrypt  = no'
+}
+{ account alice 'Alice Example'; account bob 'Bob Example'; } > "$H/config"
 check "alice's identity imports" S keys import "$LAB_SMIME_DIR/alice.p12" --passphrase-file "$T/p12pw"
 check "bob's identity imports" S keys import "$LAB_SMIME_DIR/bob.p12" --passphrase-file "$T/p12pw"
 check "the lab CA becomes a trust anchor" S keys trust "$LAB_CA"
@@ -50,24 +33,15 @@ put() {	# put USER FILE
 	chown -R --reference="$LAB_MAIL_DIR" "$_md" 2>/dev/null
 	chown -R nobody:nogroup "$LAB_MAIL_DIR" 2>/dev/null
 }
-cat > "$T/to-alice" <<EOM
-From: Bob Example <bob@example.test>
-To: alice@example.test
-Subject: for alice $TAG
-Date: $(LC_ALL=C date -R)
-Message-ID: <a-$TAG@example.test>
-
-Only alice has this one.
-EOM
-cat > "$T/to-bob" <<EOM
-From: Alice Example <alice@example.test>
-To: bob@example.test
-Subject: for bob $TAG
-Date: $(LC_ALL=C date -R)
-Message-ID: <b-$TAG@example.test>
-
-Only bob has this one.
-EOM
+# note NAME FROM TO: a message from FROM (named NAME) for TO alone.
+note() {
+	printf 'From: %s <%s@example.test>\nTo: %s@example.test\n' "$1" "$2" "$3"
+	printf 'Subject: for %s %s\nDate: %s\n' "$3" "$TAG" "$(LC_ALL=C date -R)"
+	printf 'Message-ID: <%.1s-%s@example.test>\n\n' "$3" "$TAG"
+	printf 'Only %s has this one.\n' "$3"
+}
+note 'Bob Example' bob alice > "$T/to-alice"
+note 'Alice Example' alice bob > "$T/to-bob"
 put alice "$T/to-alice"
 put bob "$T/to-bob"
 
@@ -134,8 +108,7 @@ sed -i 's/^To: *\$/To: alice@example.test/; s/^Subject: *\$/Subject: new from bo
 printf 'Written in the terminal program.\\n' >> "\$1"
 EOM
 chmod +x "$T/editor.sh"
-$TM new-session -d -s ui -x 120 -y 40 \
-    "HOME='$T' EDITOR='$T/editor.sh' '$SEALMAIL' --home '$H' --passphrase-file '$T/pw'; echo EXITED \$?; sleep 60"
+ui_start "$H" 120x40 "HOME='$T' EDITOR='$T/editor.sh'"
 screen() { ui_screen; }
 wait_for() { ui_wait_for "$1"; }
 check "the first account's INBOX opens" wait_for 'sealmail: alice: INBOX \([0-9]+\)'

@@ -152,12 +152,7 @@ ms=$(( ($(date +%s%N) - s) / 1000000 ))
 check_match "dead resolver: a timeout" "^error timeout" "$(cat "$T/.err")"
 check "dead resolver: one lookup took $ms ms (timeout 1 s)" test "$ms" -lt 1500
 mkdir -p "$T/deadhome"
-cat > "$T/deadhome/config" <<EOF
-[dns]
-resolver     = 127.0.0.1@$DZ_DEAD_PORT
-trust-anchor = $DZ_TA
-timeout      = 1
-EOF
+dns_section "127.0.0.1@$DZ_DEAD_PORT" "$DZ_TA" 1 > "$T/deadhome/config"
 s=$(date +%s%N)
 check_fails "dead resolver: keys lookup exits 1" \
     'no answer from the resolver within 1 s \(the SMIMEA record of nobody2@dane\.test\)' \

@@ -65,17 +65,23 @@ check_match "without the lab CA, swaks stops at certificate verification" \
     'certificate verify failed' "$out"
 check_nomatch "... and sends no AUTH" '^ ~?-> AUTH' "$out"
 
-u1=$(imap_uid "$LAB_BOB" "$LAB_BOB_PASS" "imap://$H:$LAB_IMAP_PORT" "$s587")
-check_match "the 587 message is in bob's INBOX (IMAP STARTTLS)" '^[0-9]+$' "$u1"
-m=$(fetch "$LAB_BOB" "$LAB_BOB_PASS" "imap://$H:$LAB_IMAP_PORT" "$u1")
+# bob_reads URLBASE SUBJECT "what": checks that bob's INBOX holds SUBJECT,
+# read over URLBASE; the message goes to m.
+bob_reads() {
+	_u=$(imap_uid "$LAB_BOB" "$LAB_BOB_PASS" "$1" "$2")
+	check_match "$3" '^[0-9]+$' "$_u"
+	m=$(fetch "$LAB_BOB" "$LAB_BOB_PASS" "$1" "$_u")
+}
+
+bob_reads "imap://$H:$LAB_IMAP_PORT" "$s587" \
+    "the 587 message is in bob's INBOX (IMAP STARTTLS)"
 check_match "read back over IMAP: its body" "body via 587 $tag" "$m"
 check_match "read back over IMAP: from alice" "^From: .*$LAB_ALICE" "$m"
 check_match "it was submitted with TLS and AUTH (ESMTPSA)" "ESMTPSA" "$m"
 check_match "it was delivered over LMTP" "with LMTP" "$m"
 
-u2=$(imap_uid "$LAB_BOB" "$LAB_BOB_PASS" "imaps://$H:$LAB_IMAPS_PORT" "$s465")
-check_match "the 465 message is in bob's INBOX (IMAPS)" '^[0-9]+$' "$u2"
-m=$(fetch "$LAB_BOB" "$LAB_BOB_PASS" "imaps://$H:$LAB_IMAPS_PORT" "$u2")
+bob_reads "imaps://$H:$LAB_IMAPS_PORT" "$s465" \
+    "the 465 message is in bob's INBOX (IMAPS)"
 check_match "read back over IMAPS: its body" "body via 465 $tag" "$m"
 check_match "read back over IMAPS: ESMTPSA" "ESMTPSA" "$m"
 n=$(grep -rl "body via 465 $tag" "$LAB_DIR/mail/example.test/bob/Maildir" |

@@ -18,16 +18,18 @@ home() {	# dir imap-url smtp-url extra-lines...
 	secret "$d/pw" "$LAB_ALICE_PASS"
 }
 
+# said "what" REGEX: the last command checked printed a line matching REGEX.
+said() { check_match "$1" "$2" "$(cat "$T/.out")"; }
+
 # DANE through the lab's resolver; the lab CA is not trusted at all.
 home "$T/h1" "imap://$LAB_HOST:$LAB_IMAP_PORT" \
     "submissions://$LAB_HOST:$LAB_SUBMISSIONS_PORT" "" "[dns]" \
     "resolver = $LAB_DNS_RESOLVER" "trust-anchor = $LAB_TA"
 check "check with the lab's DNS" "$SEALMAIL" --home "$T/h1" check
-out=$(cat "$T/.out")
-check_match "imap over STARTTLS authenticated by DANE-EE, login ok" \
-    "^imap $LAB_HOST:$LAB_IMAP_PORT \\(starttls\\): server DANE-EE, TLSA secure, login ok$" "$out"
-check_match "smtp over implicit TLS authenticated by DANE-EE, login ok" \
-    "^smtp $LAB_HOST:$LAB_SUBMISSIONS_PORT \\(implicit\\): server DANE-EE, TLSA secure, login ok$" "$out"
+said "imap over STARTTLS authenticated by DANE-EE, login ok" \
+    "^imap $LAB_HOST:$LAB_IMAP_PORT \\(starttls\\): server DANE-EE, TLSA secure, login ok$"
+said "smtp over implicit TLS authenticated by DANE-EE, login ok" \
+    "^smtp $LAB_HOST:$LAB_SUBMISSIONS_PORT \\(implicit\\): server DANE-EE, TLSA secure, login ok$"
 check "check --json" "$SEALMAIL" --home "$T/h1" check --json
 cp "$T/.out" "$T/check.json"
 check_eq "json: imap auth" DANE-EE "$(json "$T/check.json" "d['imap']['auth']")"
@@ -39,11 +41,10 @@ check_eq "json: tlsa" secure "$(json "$T/check.json" "d['smtp']['tlsa']")"
 home "$T/h2" "imaps://localhost:$LAB_IMAPS_PORT" \
     "submission://127.0.0.1:$LAB_SUBMISSION_PORT" "ca-file = $LAB_CA"
 check "check with ca-file" "$SEALMAIL" --home "$T/h2" check
-out=$(cat "$T/.out")
-check_match "imaps authenticated by PKIX" \
-    "^imap localhost:$LAB_IMAPS_PORT \\(implicit\\): server PKIX, .*login ok$" "$out"
-check_match "submission to an address literal authenticated by PKIX" \
-    "^smtp 127\\.0\\.0\\.1:$LAB_SUBMISSION_PORT \\(starttls\\): server PKIX, .*login ok$" "$out"
+said "imaps authenticated by PKIX" \
+    "^imap localhost:$LAB_IMAPS_PORT \\(implicit\\): server PKIX, .*login ok$"
+said "submission to an address literal authenticated by PKIX" \
+    "^smtp 127\\.0\\.0\\.1:$LAB_SUBMISSION_PORT \\(starttls\\): server PKIX, .*login ok$"
 
 # Without the CA nothing vouches for the server: no login is attempted.
 home "$T/h3" "imaps://localhost:$LAB_IMAPS_PORT" \

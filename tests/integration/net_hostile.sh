@@ -62,6 +62,38 @@ print(p.returncode, ms, kb)
 EOF
 }
 
+# wait_ready: waits for the server to write its port to $ready.
+wait_ready() {
+	i=0
+	while [ ! -s "$ready" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+}
+
+# serve NAME PROTO MODE [--implicit]: the scripted server in MODE with the
+# good certificate, what it reads recorded in $rec; waits for its port.
+serve() {
+	rec=$T/rec.$1 ready=$T/ready.$1
+	python3 "$SRV" --proto "$2" --mode "$3" ${4:-} --record "$rec" \
+	    --ready "$ready" --cert "$T/good.pem" --key "$T/good.key" \
+	    --lifetime 60 </dev/null >/dev/null 2>&1 &
+	spid=$!
+	wait_ready
+}
+
+# unserve: stops the server.
+unserve() {
+	kill "$spid" 2>/dev/null
+	wait "$spid" 2>/dev/null
+}
+
+# client PROTO TLS [ARG...]: net_client logs in to the server as $USER.
+client() {
+	_p=$1 _t=$2
+	shift 2
+	"$C" "$_p" --host $HOST --addr 127.0.0.1 --port "$(cat "$ready")" \
+	    --tls "$_t" --ca "$T/ca.pem" --timeout $TMO --user "$USER" \
+	    --pass "$PASS" "$@"
+}
+
 n=0
 # hostile NAME PROTO MODE starttls|implicit CERT REGEX [MAX_SECONDS]
 hostile() {
@@ -74,14 +106,12 @@ hostile() {
 	[ "$tls" = implicit ] && set -- "$@" --implicit
 	python3 "$SRV" "$@" </dev/null >/dev/null 2>"$T/srv.$n.err" &
 	spid=$!
-	i=0
-	while [ ! -s "$ready" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	wait_ready
 	port=$(cat "$ready" 2>/dev/null)
 	res=$(measure "$T/out.$n" "$T/err.$n" "$C" "$proto" --host $HOST \
 	    --addr 127.0.0.1 --port "${port:-1}" --tls "$tls" \
 	    --ca "$T/ca.pem" --timeout $TMO --user "$USER" --pass "$PASS")
-	kill "$spid" 2>/dev/null
-	wait "$spid" 2>/dev/null
+	unserve
 	rc=${res%% *} rest=${res#* } ms=${rest%% *} kb=${rest#* }
 	msg=$(tail -1 "$T/err.$n")
 	check_eq "$name: the connection fails" 1 "$rc"
@@ -150,85 +180,50 @@ hostile "imap 4 GiB literal" imap literal implicit good \
 # its recording shows it; so the absence above means something.
 for proto in imap smtp; do
     for tls in implicit starttls; do
-	rec=$T/rec.ctl.$proto.$tls ready=$T/ready.ctl.$proto.$tls
 	imp=
 	[ $tls = implicit ] && imp=--implicit
-	python3 "$SRV" --proto $proto --mode tls $imp --record "$rec" \
-	    --ready "$ready" --cert "$T/good.pem" --key "$T/good.key" \
-	    --lifetime 60 </dev/null >/dev/null 2>&1 &
-	spid=$!
-	i=0
-	while [ ! -s "$ready" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-	check "$proto $tls control: login to an authenticated server" "$C" \
-	    $proto --host $HOST --addr 127.0.0.1 --port "$(cat "$ready")" \
-	    --tls $tls --ca "$T/ca.pem" --timeout $TMO --user "$USER" \
-	    --pass "$PASS"
-	kill "$spid" 2>/dev/null
-	wait "$spid" 2>/dev/null
+	serve ctl.$proto.$tls $proto tls $imp
+	check "$proto $tls control: login to an authenticated server" \
+	    client $proto $tls
+	unserve
 	check "$proto $tls control: the recording holds the login" \
 	    grep -qF -e "$B64_PLAIN" "$rec"
     done
 done
 
 # A server that refuses the courtesies (ENABLE, ID) is still usable.
-rec=$T/rec.grumpy ready=$T/ready.grumpy
-python3 "$SRV" --proto imap --mode grumpy --implicit --record "$rec" \
-    --ready "$ready" --cert "$T/good.pem" --key "$T/good.key" \
-    --lifetime 60 </dev/null >/dev/null 2>&1 &
-spid=$!
-i=0
-while [ ! -s "$ready" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-check "imap: a refused ENABLE and ID do not fail the login" "$C" imap \
-    --host $HOST --addr 127.0.0.1 --port "$(cat "$ready")" --tls implicit \
-    --ca "$T/ca.pem" --timeout $TMO --user "$USER" --pass "$PASS"
+serve grumpy imap grumpy --implicit
+check "imap: a refused ENABLE and ID do not fail the login" \
+    client imap implicit
 check_match "... and QRESYNC is off" 'condstore 1 qresync 0' "$(cat "$T/.out")"
 check_match "... and the login's [ALERT] is kept for the user" \
     '^alert: Mailbox over quota$' "$(cat "$T/.out")"
 # Without MOVE: UID COPY, then \Deleted, then UID EXPUNGE of just those.
-check "imap: move without MOVE" "$C" imap --host $HOST --addr 127.0.0.1 \
-    --port "$(cat "$ready")" --tls implicit --ca "$T/ca.pem" --timeout $TMO \
-    --user "$USER" --pass "$PASS" --select INBOX --rw --move "7 Trash"
+check "imap: move without MOVE" client imap implicit \
+    --select INBOX --rw --move "7 Trash"
 check_match "... copies, flags and expunges that UID" \
     'UID COPY 7 Trash.*UID STORE 7 \+FLAGS\.SILENT \(\\Deleted\).*UID EXPUNGE 7' \
     "$(tr -d '\r' < "$rec" | tr '\n' ' ')"
-kill "$spid" 2>/dev/null
-wait "$spid" 2>/dev/null
+unserve
 
 # PREAUTH over implicit TLS: the server is authenticated and knows us;
 # the session works and no credentials are sent at all.
-rec=$T/rec.preauth ready=$T/ready.preauth
-python3 "$SRV" --proto imap --mode preauth-tls --implicit --record "$rec" \
-    --ready "$ready" --cert "$T/good.pem" --key "$T/good.key" --lifetime 60 \
-    </dev/null >/dev/null 2>&1 &
-spid=$!
-i=0
-while [ ! -s "$ready" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-check "imap: PREAUTH after implicit TLS is a usable session" "$C" imap \
-    --host $HOST --addr 127.0.0.1 --port "$(cat "$ready")" --tls implicit \
-    --ca "$T/ca.pem" --timeout $TMO --user "$USER" --pass "$PASS"
+serve preauth imap preauth-tls --implicit
+check "imap: PREAUTH after implicit TLS is a usable session" \
+    client imap implicit
 check_match "... logged in" '^logged in' "$(cat "$T/.out")"
 grep -qF -e "$PASS" \
     -e "$B64_PLAIN" -e "$B64_PASS" -e "$USER" "$rec"
 check_eq "... and no credentials were sent (grep: none found)" 1 "$?"
-kill "$spid" 2>/dev/null
-wait "$spid" 2>/dev/null
+unserve
 
 # AUTH LOGIN where PLAIN is not offered (after TLS, to an honest server).
-rec=$T/rec.grumpy2 ready=$T/ready.grumpy2
-python3 "$SRV" --proto smtp --mode grumpy --record "$rec" --ready "$ready" \
-    --cert "$T/good.pem" --key "$T/good.key" --lifetime 60 \
-    </dev/null >/dev/null 2>&1 &
-spid=$!
-i=0
-while [ ! -s "$ready" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-check "smtp: AUTH LOGIN over STARTTLS" "$C" smtp --host $HOST \
-    --addr 127.0.0.1 --port "$(cat "$ready")" --tls starttls \
-    --ca "$T/ca.pem" --timeout $TMO --user "$USER" --pass "$PASS"
+serve grumpy2 smtp grumpy
+check "smtp: AUTH LOGIN over STARTTLS" client smtp starttls
 check "... the password went base64-encoded, after TLS" \
     grep -qF -e "$B64_PASS" "$rec"
 check_nomatch "... and never in cleartext" "$B64_PASS" \
     "$(sed -n '1,/^STARTTLS/p' "$rec")"
-kill "$spid" 2>/dev/null
-wait "$spid" 2>/dev/null
+unserve
 
 t_done

@@ -99,17 +99,7 @@ check_eq "... one identity, on the token" '["pkcs11"]' \
 
 # --- signing, verified by openssl cms -------------------------------------
 BOB_DIR=$LAB_MAIL_DIR/example.test/bob/Maildir
-arrived() {
-	_i=0
-	while [ $_i -lt 100 ]; do
-		_f=$(grep -rlF -- "$1" "$BOB_DIR"/new "$BOB_DIR"/cur 2>/dev/null |
-		    head -1)
-		[ -n "$_f" ] && { echo "$_f"; return 0; }
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	return 1
-}
+arrived() { maildir_find "$BOB_DIR" "$1"; }
 # sign NAME HOME-FN CA [send options]: sends a signed message to bob and
 # has openssl cms verify what arrives against CA; prints the algorithm.
 sign() {

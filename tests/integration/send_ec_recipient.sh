@@ -13,20 +13,12 @@ D=$TOP/tests/data/smime
 secret pw "store passphrase"
 echo "$LAB_ALICE_PASS" >alicepw
 mkdir -p "$T/alice"
-cat >"$T/alice/config" <<EOF2
-[account lab]
-address  = $LAB_ALICE
-imap     = imap://mail.example.test:$LAB_IMAP_PORT
-smtp     = submission://mail.example.test:$LAB_SUBMISSION_PORT
-password-command = cat "$T/alicepw"
-ca-file  = $LAB_CA
-sign     = no
-encrypt  = yes
-
-[dns]
-resolver     = $LAB_DNS_RESOLVER
-trust-anchor = $LAB_TA
-EOF2
+{
+	lab_account lab "$LAB_ALICE" "imap://mail.example.test:$LAB_IMAP_PORT" \
+	    "submission://mail.example.test:$LAB_SUBMISSION_PORT" "$T/alicepw" \
+	    'sign     = no' 'encrypt  = yes'
+	lab_dns
+} >"$T/alice/config"
 A() { "$SEALMAIL" --home "$T/alice" --passphrase-file "$T/pw" "$@"; }
 check "alice's identity" A keys import "$LAB_SMIME_DIR/alice.p12" \
     --passphrase-file "$LAB_SMIME_DIR/p12-pass"

@@ -26,17 +26,7 @@ check "the lab CA trusted" S keys trust "$LAB_CA"
 BOB_DIR=$LAB_MAIL_DIR/example.test/bob/Maildir
 
 # arrived MSGID: bob's file holding MSGID (waits up to 10 s).
-arrived() {
-	_i=0
-	while [ $_i -lt 100 ]; do
-		_f=$(grep -rlF -- "$1" "$BOB_DIR"/new "$BOB_DIR"/cur 2>/dev/null |
-		    head -1)
-		[ -n "$_f" ] && { echo "$_f"; return 0; }
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	return 1
-}
+arrived() { maildir_find "$BOB_DIR" "$1"; }
 outer_subject() { tr -d '\r' <"$1" | sed -n '/^$/q;s/^Subject: //p'; }
 # bob_opens FILE: the plaintext bob's key gets from FILE.
 bob_opens() {

@@ -29,17 +29,7 @@ BOB_DIR=$LAB_MAIL_DIR/example.test/bob/Maildir
 SENT_DIR=$LAB_MAIL_DIR/example.test/alice/Maildir/.Sent
 
 # arrived DIR MSGID: the file holding MSGID under DIR (waits up to 10 s).
-arrived() {
-	_i=0
-	while [ $_i -lt 100 ]; do
-		_f=$(grep -rlF -- "$2" "$1"/new "$1"/cur 2>/dev/null | head -1)
-		[ -n "$_f" ] && { echo "$_f"; return 0; }
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	return 1
-}
-count_in() { grep -rlF -- "$2" "$1"/new "$1"/cur 2>/dev/null | wc -l; }
+arrived() { maildir_find "$1" "$2"; }
 judge_bob() {
 	"$TOOLS/crypto_judge" --anchor "$LAB_CA" \
 	    --identity "$LAB_SMIME_DIR/bob.pem" "$LAB_SMIME_DIR/bob.key" "$1"

@@ -12,34 +12,19 @@ lab_up || { notok "the lab is not up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
 cd "$T" || exit 1
 ID=$(date +%s)-$$
-H=$T/alice
-mkdir -p "$H" && chmod 700 "$H"
-secret pw "outbox passphrase"
-secret p12pw "$LAB_P12_PASS"
-echo "$LAB_ALICE_PASS" >alicepw
-S() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
+lab_home "$T/alice" "outbox passphrase"
 BOB_DIR=$LAB_MAIL_DIR/example.test/bob/Maildir
 
 # config SMTP_PORT [ENCRYPT]
 config() {
-	cat >"$H/config" <<EOF2
-[account lab]
-address  = alice@example.test
-imap     = imap://mail.example.test:$LAB_IMAP_PORT
-smtp     = submission://mail.example.test:$1
-password-command = cat "$T/alicepw"
-ca-file  = $LAB_CA
-timeout  = 10
-sign     = yes
-encrypt  = ${2:-auto}
-
-[dns]
-resolver     = $LAB_DNS_RESOLVER
-trust-anchor = $LAB_TA
-timeout      = 3
-EOF2
+	{
+		lab_account lab alice@example.test \
+		    "imap://mail.example.test:$LAB_IMAP_PORT" \
+		    "submission://mail.example.test:$1" "$T/alicepw" \
+		    'timeout  = 10' 'sign     = yes' "encrypt  = ${2:-auto}"
+		lab_dns 3
+	} >"$H/config"
 }
-count_in() { grep -rlF -- "$2" "$1"/new "$1"/cur 2>/dev/null | wc -l; }
 # settle MSGID: waits until bob holds MSGID (up to 10 s), then 2 s more
 # for any second copy.
 settle() {

@@ -14,12 +14,8 @@
 # sealmail, after a sync, exports the file byte for byte (SHA-256). In
 # the index, s completes a folder name.
 . "$TOP/tests/lib.sh"
-lab_up || { notok "the lab is not up"; t_done; }
-unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
-TM="tmux -L sealmail-uic-$$"
 FOLD="uicfold$$"
-alice_folder "$FOLD"
-trap '$TM kill-server 2>/dev/null; rm -rf "$FD"' EXIT
+ui_lab uic "$FOLD"
 cd "$T" || exit 1
 ID=$(date +%s)-$$
 # The home directory of this test: ~/ in the config and the prompts.
@@ -60,18 +56,12 @@ query-command = $T/query.sh '%s'
 resolver     = $LAB_DNS_RESOLVER
 trust-anchor = $LAB_TA
 EOF
-cat > "$BH/config" <<EOF
-[account bob]
-address  = bob@example.test
-imap     = imap://mail.example.test:$LAB_IMAP_PORT
-smtp     = submission://mail.example.test:$LAB_SUBMISSION_PORT
-password-command = printf %s '$LAB_BOB_PASS'
-ca-file  = $LAB_CA
-
-[dns]
-resolver     = $LAB_DNS_RESOLVER
-trust-anchor = $LAB_TA
-EOF
+secret "$T/bobpw" "$LAB_BOB_PASS"
+{
+	lab_account bob bob@example.test "imap://mail.example.test:$LAB_IMAP_PORT" \
+	    "submission://mail.example.test:$LAB_SUBMISSION_PORT" "$T/bobpw"
+	lab_dns
+} > "$BH/config"
 A() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
 B() { "$SEALMAIL" --home "$BH" --passphrase-file "$T/pw" "$@"; }
 check "alice's identity" A keys import "$LAB_SMIME_DIR/alice.p12" \
@@ -89,8 +79,7 @@ check "and its CA trusted" A keys trust "$TOP/tests/data/smime/ca.pem"
   printf 'Subject: seen %s\nDate: %s\nMessage-ID: <uic-%s@example.test>\n\n' \
       "$ID" "$(LC_ALL=C date -R)" "$ID"
   printf 'hello alice\n'; } > "$T/m1"
-tr -d '\r' < "$T/m1" > "$FD/cur/$(date +%s).M1P$$.lab:2,S"
-chown --reference="$MD" "$FD/cur/"*"M1P$$"*
+alice_deliver "$T/m1" S
 check "alice syncs" A sync --folder "$FOLD"
 A list --folder "$FOLD" --json > list.json
 M=$(json list.json "[x['id'] for x in d if x['subject']=='seen $ID'][0]")
@@ -122,8 +111,7 @@ wait_gone() {
 	return 1
 }
 key() { $TM send-keys -t ui "$@"; }
-$TM new-session -d -s ui -x 130 -y 40 \
-    "HOME='$T' EDITOR='$T/editor.sh' '$SEALMAIL' --home '$H' --passphrase-file '$T/pw'; echo EXITED \$?; sleep 60"
+ui_start "$H" 130x40 "HOME='$T' EDITOR='$T/editor.sh'"
 check "the program opens" wait_for 'sealmail: INBOX'
 
 # s: the folder prompt completes.
@@ -203,10 +191,7 @@ check_eq "the draft list counts its file" 1 \
 check_match "and says so" "compose $ID.*\\(1 file attached\\)" "$(A draft list)"
 big_sum=$(sha256sum "$T/big-$ID.bin" | cut -d' ' -f1)
 mv "$T/big-$ID.bin" "$T/big-$ID.moved"
-$TM kill-server 2>/dev/null
-sleep 0.3
-tm_new_session -d -s ui -x 130 -y 40 \
-    "HOME='$T' EDITOR='$T/editor.sh' '$SEALMAIL' --home '$H' --passphrase-file '$T/pw'; echo EXITED \$?; sleep 60"
+ui_restart "$H" 130x40 "HOME='$T' EDITOR='$T/editor.sh'"
 check "the program opens again" wait_for 'sealmail: INBOX'
 key R
 check "R lists the drafts" wait_for 'sealmail: drafts'
@@ -218,30 +203,14 @@ key y
 check "sent, signed and encrypted" wait_for 'sent <.*> to 1 recipient, signed, aes-256'
 
 # bob syncs until it is there.
-i=0
-while [ $i -lt 50 ]; do
-	B sync --folder INBOX >/dev/null 2>&1
-	B list --json > blist.json 2>/dev/null
-	got=$(json blist.json "[x['id'] for x in d if x['subject']=='compose $ID']")
-	[ "$got" != "[]" ] && break
-	sleep 0.2
-	i=$((i + 1))
-done
-BM=$(json blist.json "[x['id'] for x in d if x['subject']=='compose $ID'][0]")
+BM=$(synced_id blist.json "compose $ID" B)
 check_match "bob has it" '^[0-9]+$' "$BM"
-check_eq "encrypted" decrypted "$(json blist.json "[x['encryption'] for x in d if x['id']==$BM][0]")"
-check_eq "and signed" valid "$(json blist.json "[x['signature'] for x in d if x['id']==$BM][0]")"
-check_eq "one attachment" 1 "$(json blist.json "[x['attachments'] for x in d if x['id']==$BM][0]")"
+check_eq "encrypted" decrypted "$(listed blist.json "$BM" encryption)"
+check_eq "and signed" valid "$(listed blist.json "$BM" signature)"
+check_eq "one attachment" 1 "$(listed blist.json "$BM" attachments)"
 B export "$BM" > got.eml
-python3 - got.eml > parts.txt <<'PY'
-import email, email.policy, hashlib, sys
-m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)
-for p in m.walk():
-    if p.get_filename():
-        print(p.get_filename(), hashlib.sha256(p.get_payload(decode=True)).hexdigest())
-PY
 check_eq "the 3 MB file arrives byte-identical" "big-$ID.bin $big_sum" \
-    "$(grep -v '^smime.p7s ' parts.txt)"
+    "$(file_parts got.eml | cut -d' ' -f1,3)"
 check_match "with the signature in the text" "sealmail lab, room $ID" \
     "$(python3 -c 'import email,sys; m=email.message_from_binary_file(open(sys.argv[1],"rb")); print([p.get_payload(decode=True).decode() for p in m.walk() if p.get_content_type()=="text/plain" and not p.get_filename()][0])' got.eml)"
 rm -f got.eml "$T/big-$ID.moved"
@@ -268,16 +237,12 @@ printf 'signed by bob\n' > body.txt
 openssl cms -sign -in body.txt -signer "$LAB_SMIME_DIR/bob.pem" \
     -inkey "$LAB_SMIME_DIR/bob.key" -from "$LAB_BOB" -to "$LAB_ALICE" \
     -subject "signed $ID" > signed.eml 2>/dev/null
-tr -d '\r' < signed.eml > "$FD/cur/$(date +%s).M2P$$.lab:2,S"
-chown --reference="$MD" "$FD/cur/"*"M2P$$"*
+alice_deliver signed.eml S
 check "the second home syncs bob's signed mail" A2 sync --folder "$FOLD"
 A2 list --folder "$FOLD" --json > alist.json
 check_eq "verified" '["valid"]' \
     "$(json alist.json "[x['signature'] for x in d if x['subject']=='signed $ID']")"
-$TM kill-server 2>/dev/null
-sleep 0.3
-tm_new_session -d -s ui -x 130 -y 40 \
-    "HOME='$T' EDITOR='$T/editor.sh' '$SEALMAIL' --home '$H2' --passphrase-file '$T/pw'; echo EXITED \$?; sleep 60"
+ui_restart "$H2" 130x40 "HOME='$T' EDITOR='$T/editor.sh'"
 check "the program opens on the second home" wait_for 'sealmail: INBOX'
 key m
 check "a message to bob" wait_for 'Send to Bob Example <bob@example.test>\?'

@@ -11,20 +11,11 @@
 lab_up || { notok "the lab is up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
 TM="tmux -L sealmail-idle-$$"
-H="$T/home"
-mkdir -p "$H" && chmod 700 "$H"
-secret "$T/pw" 'idle passphrase'
-secret "$T/alicepw" "$LAB_ALICE_PASS"
-cat > "$H/config" <<EOM
-[account lab]
-address  = alice@example.test
-imap     = imaps://localhost:$LAB_IMAPS_PORT
-smtp     = submission://localhost:$LAB_SUBMISSION_PORT
-password-command = cat "$T/alicepw"
-ca-file  = $LAB_CA
-new-mail-command = echo "\$1 \$SEALMAIL_FOLDER \$SEALMAIL_ACCOUNT" >> "$T/newmail"
-EOM
-S() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
+lab_home "$T/home" 'idle passphrase'
+lab_account lab alice@example.test "imaps://localhost:$LAB_IMAPS_PORT" \
+    "submission://localhost:$LAB_SUBMISSION_PORT" "$T/alicepw" \
+    "new-mail-command = echo \"\$1 \$SEALMAIL_FOLDER \$SEALMAIL_ACCOUNT\" >> \"$T/newmail\"" \
+    > "$H/config"
 DOVEADM="doveadm -c $LAB_DIR/dovecot/dovecot.conf"
 TAG="idle$$x$(date +%s)"
 # What this script delivered leaves the shared mailboxes with it.
@@ -43,8 +34,7 @@ wait_for() { ui_wait_for "$1"; }
 
 check "a first sync" S sync
 check "a message waits on the server before the program starts" deliver "early $TAG"
-$TM new-session -d -s ui -x 120 -y 40 \
-    "'$SEALMAIL' --home '$H' --passphrase-file '$T/pw'; echo EXITED \$?; sleep 60"
+ui_start "$H" 120x40
 check "the stored index is drawn at once" wait_for 'sealmail: INBOX \([0-9]+\)'
 check "the sync at start brings the waiting message, no key pressed" \
     within5 "early $TAG"

@@ -5,12 +5,8 @@
 # word of an encrypted message's decrypted text, a malformed query said
 # on the status line, a limit narrowing a search (/).
 . "$TOP/tests/lib.sh"
-lab_up || { notok "the lab is not up"; t_done; }
-unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
-TM="tmux -L sealmail-uil-$$"
 F="uilimit$$"
-alice_folder "$F"
-trap '$TM kill-server 2>/dev/null; rm -rf "$FD"' EXIT
+ui_lab uil "$F"
 alice_ui_home 'ui limit passphrase'
 MARK="uilmark$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 hdr() {	# hdr FROM SUBJECT "DAY HH:MM" TAG [HEADER]
@@ -42,49 +38,42 @@ order_is() {
 	while [ $_n -lt 50 ] && [ "$(order)" != "$2" ]; do sleep 0.1; _n=$((_n + 1)); done
 	check_eq "$1" "$2" "$(order)"
 }
-# answer KEY TEXT: a key that asks, and its answer.
-answer() { $TM send-keys -t ui "$1"; sleep 0.3; $TM send-keys -t ui -l "$2"; $TM send-keys -t ui Enter; }
 
-$TM new-session -d -s ui -x 130 -y 40 \
-    "'$SEALMAIL' --home '$H' --passphrase-file '$T/pw'; echo EXITED \$?; sleep 60"
+ui_start "$H"
 check "the program opens" wait_for 'sealmail: INBOX'
-$TM send-keys -t ui c
-check "the folders" wait_for 'sealmail: folders'
-row=$(screen | grep -n "^ *$F" | head -1 | cut -d: -f1)
-i=2; while [ "$i" -lt "${row:-2}" ]; do $TM send-keys -t ui j; i=$((i + 1)); done
-$TM send-keys -t ui Enter
+check "the folders" ui_open_folder "$F"
 check "the test folder's index" wait_for "sealmail: $F \\(4\\)"
 order_is "as stored: in the order they came" "ul-root ul-other Re: ul-root ul-sealed"
 
-answer l from:bob
+ui_answer l from:bob
 check "l from:bob limits the index" wait_for "sealmail: $F \\(2\\) limit: from:bob"
 order_is "to bob's two" "ul-root ul-sealed"
-answer l "$MARK"
+ui_answer l "$MARK"
 check "l finds a word of the decrypted text" wait_for "sealmail: $F \\(1\\) limit: $MARK"
 order_is "the encrypted one" "ul-sealed"
-answer l "is:unread OR -(from:bob OR from:dave)"
+ui_answer l "is:unread OR -(from:bob OR from:dave)"
 check "l with operators" wait_for "sealmail: $F \\(2\\) limit: is:unread"
 order_is "the unread reply and carol's" "ul-other Re: ul-root"
-answer l "(oops"
+ui_answer l "(oops"
 check "a malformed query is said where" wait_for "query: at 1: a '\\(' is not closed"
 check "and the limit stays" wait_for "sealmail: $F \\(2\\) limit: is:unread"
-answer l ""
+ui_answer l ""
 check "an empty limit shows everything" wait_for "sealmail: $F \\(4\\)"
 
-answer o t
+ui_answer o t
 order_is "o t: threads, oldest first by their newest message" "ul-sealed ul-other ul-root Re: ul-root"
 check_match "the reply is drawn under its original" 'dave@example.test +└─>Re: ul-root' "$(screen)"
-answer O d
+ui_answer O d
 order_is "O d: newest first" "Re: ul-root ul-other ul-root ul-sealed"
-answer o s
+ui_answer o s
 order_is "o s: by subject, Re: set aside" "ul-other ul-root Re: ul-root ul-sealed"
-answer o x
+ui_answer o x
 check "an unknown order is said" wait_for 'no such order: x'
-answer o u
+ui_answer o u
 order_is "o u: as stored again" "ul-root ul-other Re: ul-root ul-sealed"
-answer / "subject:ul -is:unread"
+ui_answer / "subject:ul -is:unread"
 check "/ searches with the same language" wait_for 'sealmail: search "subject:ul -is:unread" \(3\)'
-answer l from:bob
+ui_answer l from:bob
 check "l narrows a search" wait_for 'sealmail: search "subject:ul -is:unread" \(2\) limit: from:bob'
 order_is "to what both select" "ul-root ul-sealed"
 $TM send-keys -t ui Q

@@ -12,30 +12,14 @@ lab_up || { notok "the lab is not up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS		# the store is keyed by a passphrase
 TM="tmux -L sealmail-ui-$$"
 trap '$TM kill-server 2>/dev/null' EXIT
-H="$T/alice"
-mkdir -p "$H" && chmod 700 "$H"
-secret "$T/pw" 'ui mail passphrase'
-secret "$T/p12pw" "$LAB_P12_PASS"
-printf '%s\n' "$LAB_ALICE_PASS" > "$T/alicepw"
-cat > "$H/config" <<EOM
-[account lab]
-address  = alice@example.test
-name     = Alice Example
-imap     = imaps://localhost:$LAB_IMAPS_PORT
-smtp     = submission://localhost:$LAB_SUBMISSION_PORT
-password-command = cat "$T/alicepw"
-ca-file  = $LAB_CA
-sign     = yes
-encrypt  = auto
-
-[dns]
-resolver     = $LAB_DNS_RESOLVER
-trust-anchor = $LAB_TA
-timeout      = 3
-EOM
-S() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
-check "alice's identity imports" S keys import "$LAB_SMIME_DIR/alice.p12" --passphrase-file "$T/p12pw"
-check "the lab CA becomes a trust anchor" S keys trust "$LAB_CA"
+lab_home "$T/alice" 'ui mail passphrase'
+{
+	lab_account lab alice@example.test "imaps://localhost:$LAB_IMAPS_PORT" \
+	    "submission://localhost:$LAB_SUBMISSION_PORT" "$T/alicepw" \
+	    'name     = Alice Example' 'sign     = yes' 'encrypt  = auto'
+	lab_dns 3
+} > "$H/config"
+alice_identity
 check "bob's certificate imports" S keys import "$LAB_SMIME_DIR/bob.pem"
 
 # The mail, made with the openssl command line and put in alice's Maildir.
@@ -91,8 +75,7 @@ sed -i 's/^To: *$/To: bob@example.test/; s/^Subject: *$/Subject: written in the 
 printf 'Hello bob, this was typed in sealmail.\n' >> "$1"
 EOM
 chmod +x "$T/editor.sh"
-$TM new-session -d -s ui -x 120 -y 60 \
-    "HOME='$T' EDITOR='$T/editor.sh' '$SEALMAIL' --home '$H' --passphrase-file '$T/pw'; echo EXITED \$?; sleep 60"
+ui_start "$H" 120x60 "HOME='$T' EDITOR='$T/editor.sh'"
 check "the index lists the synced messages" wait_for 'sealmail: INBOX \([0-9]+\)'
 check "the last synced message is shown" wait_for 'evil.*subject'
 check_match "a verified signature is marked S" ' S  .*signed by bob' "$(row 'signed by bob')"

@@ -10,18 +10,11 @@
 # said. A copiousoutput entry for text/html shows an HTML-only message
 # in show and in the pager.
 . "$TOP/tests/lib.sh"
-lab_up || { notok "the lab is not up"; t_done; }
-unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
-TM="tmux -L sealmail-uimc-$$"
 F="uimailcap$$"
-alice_folder "$F"
+ui_lab uimc "$F"
 LPID=
 trap '$TM kill-server 2>/dev/null; [ -n "$LPID" ] && kill "$LPID" 2>/dev/null; rm -rf "$FD"' EXIT
-H="$T/alice"
-mkdir -p "$H" && chmod 700 "$H"
-secret "$T/pw" 'ui mailcap passphrase'
-alice_config "$H" password
-S() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
+alice_lab_home 'ui mailcap passphrase'
 
 # A listener that counts every connection made to it.
 python3 - "$T/port" "$T/conns" <<'PY' &
@@ -97,8 +90,7 @@ printf 'text/x-report; sed "s|^|REPORT %%{charset}: |" %%s; copiousoutput\n' >> 
 chmod 600 "$T/mailcap"
 mkdir -m 700 "$T/run"
 
-$TM new-session -d -s ui -x 130 -y 40 \
-    "MAILCAPS='$T/mailcap' XDG_RUNTIME_DIR='$T/run' '$SEALMAIL' --home '$H' --passphrase-file '$T/pw'; echo EXITED \$?; sleep 60"
+ui_start "$H" 130x40 "MAILCAPS='$T/mailcap' XDG_RUNTIME_DIR='$T/run'"
 check "the program opens" ui_wait_for 'sealmail: INBOX'
 check "c and Enter open the test folder" ui_open_folder "$F"
 check "the test folder's index" ui_wait_for "sealmail: $F \\(2\\)"

@@ -13,42 +13,27 @@ lab_up || { notok "the lab is not up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS
 TM="tmux -L sealmail-uiob-$$"
 trap '$TM kill-server 2>/dev/null; [ -n "${slow:-}" ] && kill $slow 2>/dev/null' EXIT
-H="$T/alice"
 RT="$T/run"
-mkdir -p "$H" "$RT" && chmod 700 "$H" "$RT"
+mkdir -p "$RT" && chmod 700 "$RT"
 # The store is keyed by a passphrase: no session bus, not even the lab's
 # (gdbus finds it through XDG_RUNTIME_DIR).
 export XDG_RUNTIME_DIR="$RT"
 ID=$(date +%s)-$$
-secret "$T/pw" 'ui outbox passphrase'
-secret "$T/p12pw" "$LAB_P12_PASS"
-printf '%s\n' "$LAB_ALICE_PASS" > "$T/alicepw"
+lab_home "$T/alice" 'ui outbox passphrase'
 # config SMTP_PORT
 config() {
-	cat > "$H/config" <<EOM
-[account lab]
-address  = alice@example.test
-name     = Alice Example
-imap     = imaps://localhost:$LAB_IMAPS_PORT
-smtp     = submission://mail.example.test:$1
-password-command = cat "$T/alicepw"
-ca-file  = $LAB_CA
-timeout  = 10
-sign     = yes
-encrypt  = auto
-
-[dns]
-resolver     = $LAB_DNS_RESOLVER
-trust-anchor = $LAB_TA
-timeout      = 3
-EOM
+	{
+		lab_account lab alice@example.test \
+		    "imaps://localhost:$LAB_IMAPS_PORT" \
+		    "submission://mail.example.test:$1" "$T/alicepw" \
+		    'name     = Alice Example' 'timeout  = 10' \
+		    'sign     = yes' 'encrypt  = auto'
+		lab_dns 3
+	} > "$H/config"
 }
 config "$LAB_SUBMISSION_PORT"
-S() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
-check "alice's identity imports" S keys import "$LAB_SMIME_DIR/alice.p12" --passphrase-file "$T/p12pw"
-check "the lab CA becomes a trust anchor" S keys trust "$LAB_CA"
+alice_identity
 BOB_DIR=$LAB_MAIL_DIR/example.test/bob/Maildir
-count_in() { grep -rlF -- "$2" "$1"/new "$1"/cur 2>/dev/null | wc -l; }
 
 # An encrypted message for alice, to reply to.
 MD="$LAB_MAIL_DIR/example.test/alice/Maildir"

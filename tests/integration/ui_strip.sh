@@ -12,21 +12,10 @@ lab_up || { notok "the lab is not up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS
 TM="tmux -L sealmail-strip-$$"
 trap '$TM kill-server 2>/dev/null' EXIT
-H="$T/alice"
-mkdir -p "$H" && chmod 700 "$H"
-secret "$T/pw" 'strip passphrase'
-secret "$T/p12pw" "$LAB_P12_PASS"
-printf '%s\n' "$LAB_ALICE_PASS" > "$T/alicepw"
-cat > "$H/config" <<EOM
-[account lab]
-address  = alice@example.test
-imap     = imaps://localhost:$LAB_IMAPS_PORT
-password-command = cat "$T/alicepw"
-ca-file  = $LAB_CA
-EOM
-S() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
-check "alice's identity imports" S keys import "$LAB_SMIME_DIR/alice.p12" --passphrase-file "$T/p12pw"
-check "the lab CA becomes a trust anchor" S keys trust "$LAB_CA"
+lab_home "$T/alice" 'strip passphrase'
+lab_account lab alice@example.test "imaps://localhost:$LAB_IMAPS_PORT" "" \
+    "$T/alicepw" > "$H/config"
+alice_identity
 
 n=0
 put() { n=$((n + 1)); inbox_put "$1"; }
@@ -105,6 +94,10 @@ screen_e() { $TM capture-pane -p -e -t ui; }
 wait_for() { ui_wait_for "$1"; }
 # rule: the screen row (from 1) of the strip's closing rule.
 rule() { screen | grep -n '^─\{20,\}$' | head -1 | cut -d: -f1; }
+# strip_words: the strip above the rule, its lines joined, spaces folded.
+strip_words() {
+	screen | sed -n "2,$(rule)p" | tr '\n' ' ' | sed 's/  */ /g'
+}
 open_msg() { ui_open_msg "$1"; }
 # strip_holds KEYS...: presses each key in turn; after each, the rows down
 # to the rule are those of $T/strip0 (colours included) and every fake
@@ -129,8 +122,7 @@ strip_holds() {
 }
 strip0() { sleep 0.3; _r=$(rule); [ -n "$_r" ] && screen_e | sed -n "1,${_r}p" > "$T/strip0"; }
 
-$TM new-session -d -s ui -x 80 -y 24 \
-    "'$SEALMAIL' --home '$H' --passphrase-file '$T/pw'; echo EXITED \$?; sleep 60"
+ui_start "$H" 80x24
 check "the index lists the messages" wait_for 'sealmail: INBOX \([0-9]+\)'
 for subj in "spoof plain" "spoof boundary" "spoof colours"; do
 	open_msg "$subj"
@@ -167,7 +159,7 @@ check_match "its strip names the cipher" 'decrypted — cipher aes-256-cbc' \
     "$(screen | sed -n "2,${r}p" | tr -d '\n')"
 check_match "its strip says in words the envelope is not integrity-protected" \
     'Warning: aes-256-cbc: the envelope is not +integrity-protected' \
-    "$(screen | sed -n "2,${r}p" | tr '\n' ' ' | sed 's/  */ /g')"
+    "$(strip_words)"
 check_match "the warning is in the warning colour (yellow)" \
     '\[(1;)?33m.*Warning: aes-256-cbc' "$(screen_e | sed -n "2,${r}p")"
 check_match "its decrypted line is in the warning colour too, not green" \
@@ -192,20 +184,17 @@ $TM send-keys -t ui q q
 
 open_msg "partly encrypted"
 check "the partly encrypted message opens" wait_for 'Subject: partly encrypted'
-r=$(rule)
 check_match "the strip says no line came out of the envelope" \
     'Encrypted: only the lines marked E in the margin \(0 of 1\); the rest travelled in clear' \
-    "$(screen | sed -n "2,${r}p" | tr '\n' ' ' | sed 's/  */ /g')"
+    "$(strip_words)"
 check "its clear line is marked as from no envelope" \
     wait_for '^--│ Clear text beside an envelope\.'
 $TM send-keys -t ui q
 
 open_msg "partly signed"
 check "the partly signed message opens" wait_for 'Subject: partly signed'
-r=$(rule)
 check_match "the strip says which part is signed" \
-    'Signed: only the lines marked S in the margin \(2 of 3\)' \
-    "$(screen | sed -n "2,${r}p" | tr '\n' ' ' | sed 's/  */ /g')"
+    'Signed: only the lines marked S in the margin \(2 of 3\)' "$(strip_words)"
 check "the attacker's line is marked unsigned" \
     wait_for '^- +│ Attacker prefix: pay to IBAN XX00\.'
 check "the signed lines are marked S" wait_for '^S +│ Signed words from bob\.'

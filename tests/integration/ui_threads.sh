@@ -6,17 +6,9 @@
 # every thread, kept across a reload; J in the pager steps over what is
 # hidden.
 . "$TOP/tests/lib.sh"
-lab_up || { notok "the lab is not up"; t_done; }
-unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
-TM="tmux -L sealmail-uith-$$"
 F="uithreads$$"
-alice_folder "$F"
-trap '$TM kill-server 2>/dev/null; rm -rf "$FD"' EXIT
-H="$T/alice"
-mkdir -p "$H" && chmod 700 "$H"
-secret "$T/pw" 'ui threads passphrase'
-alice_config "$H" password
-S() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
+ui_lab uith "$F"
+alice_lab_home 'ui threads passphrase'
 n=0
 msg() {	# msg TAG SUBJECT "DAY HH:MM" [PARENT-TAG [REFERENCES-TAGS]]
 	n=$((n + 1))
@@ -39,19 +31,16 @@ msg other "th-other" "2 15:00"
 msg o1 "th-o1" "2 16:00" other
 check "sync the test folder" S sync --folder "$F"
 
-# answer KEY TEXT: a key that asks, and its answer.
-answer() { $TM send-keys -t ui "$1"; sleep 0.3; $TM send-keys -t ui -l "$2"; $TM send-keys -t ui Enter; }
 # line TAG: the index line of subject TAG (the text after the sender).
 line() { ui_screen | grep -o -- "[│ ├└─>(+0-9)-]*$1\\b.*" | head -1 | sed 's/^ *//; s/ *$//'; }
 
-$TM new-session -d -s ui -x 130 -y 40 \
-    "'$SEALMAIL' --home '$H' --passphrase-file '$T/pw'; echo EXITED \$?; sleep 60"
+ui_start "$H"
 check "the program opens" ui_wait_for 'sealmail: INBOX'
 check "c and Enter open the test folder" ui_open_folder "$F"
 check "the test folder's index" ui_wait_for "sealmail: $F \\(7\\)"
 $TM send-keys -t ui z
 check "z in a flat index says how to thread it" ui_wait_for 'not threaded: o t threads it'
-answer o t
+ui_answer o t
 check "o t: threads" ui_wait_for '└─>th-o1'
 check_eq "a root is drawn bare" "th-root" "$(line th-root)"
 check_eq "a reply with a sibling still to come" "├─>th-r1" "$(line th-r1)"

@@ -64,14 +64,9 @@ chmod +x "$T/editor.sh"
 lastdraft() { cat "$T/draft.$(( $(ls "$T" | grep -c '^draft\.') - 1 ))"; }
 dhdr() { lastdraft | sed '/^$/q' | grep -i "^$1:" | sed 's/^[^:]*: *//'; }
 
-$TM new-session -d -s ui -x 130 -y 45 \
-    "EDITOR='$T/editor.sh' '$SEALMAIL' --home '$H' --passphrase-file '$T/pw'; echo EXITED \$?; sleep 60"
+ui_start "$H" 130x45 "EDITOR='$T/editor.sh'"
 check "the program opens" wait_for 'sealmail: INBOX'
-$TM send-keys -t ui c
-check "the folders" wait_for 'sealmail: folders'
-row=$(screen | grep -n "^ *$F" | head -1 | cut -d: -f1)
-i=2; while [ "$i" -lt "${row:-2}" ]; do $TM send-keys -t ui j; i=$((i + 1)); done
-$TM send-keys -t ui Enter
+check "the folders" ui_open_folder "$F"
 check "the test folder's index" wait_for "sealmail: $F \\(3\\)"
 
 # r in the index (on the last message, uv-third).

@@ -18,20 +18,12 @@ echo "$LAB_BOB_PASS" >bobpw
 # home NAME ADDRESS: a home for one of the lab's users.
 home() {
 	mkdir -p "$T/$1"
-	cat >"$T/$1/config" <<EOF2
-[account lab]
-address  = $2
-imap     = imap://mail.example.test:$LAB_IMAP_PORT
-smtp     = submission://mail.example.test:$LAB_SUBMISSION_PORT
-password-command = cat "$T/$1pw"
-ca-file  = $LAB_CA
-sign     = yes
-encrypt  = yes
-
-[dns]
-resolver     = $LAB_DNS_RESOLVER
-trust-anchor = $LAB_TA
-EOF2
+	{
+		lab_account lab "$2" "imap://mail.example.test:$LAB_IMAP_PORT" \
+		    "submission://mail.example.test:$LAB_SUBMISSION_PORT" \
+		    "$T/$1pw" 'sign     = yes' 'encrypt  = yes'
+		lab_dns
+	} >"$T/$1/config"
 }
 home alice "$LAB_ALICE"
 home bob "$LAB_BOB"
@@ -58,30 +50,13 @@ check_fails "a missing file is refused, naming it" \
     A send --attach "$T/nonesuch" msg.txt
 
 # bob syncs until it is there (Postfix delivers through LMTP).
-i=0
-while [ $i -lt 50 ]; do
-	B sync --folder INBOX >/dev/null 2>&1
-	B list --json >list.json 2>/dev/null
-	got=$(json list.json "[x['id'] for x in d if x['subject']=='the big file $ID']")
-	[ "$got" != "[]" ] && break
-	sleep 0.2
-	i=$((i + 1))
-done
-M=$(json list.json "[x['id'] for x in d if x['subject']=='the big file $ID'][0]")
+M=$(synced_id list.json "the big file $ID" B)
 check_match "bob has it" '^[0-9]+$' "$M"
-check_eq "decrypted" decrypted "$(json list.json "[x['encryption'] for x in d if x['id']==$M][0]")"
-check_eq "signature valid" valid "$(json list.json "[x['signature'] for x in d if x['id']==$M][0]")"
-check_eq "two attachments counted" 2 "$(json list.json "[x['attachments'] for x in d if x['id']==$M][0]")"
+check_eq "decrypted" decrypted "$(listed list.json "$M" encryption)"
+check_eq "signature valid" valid "$(listed list.json "$M" signature)"
+check_eq "two attachments counted" 2 "$(listed list.json "$M" attachments)"
 B export "$M" >got.eml
-python3 - got.eml >parts.txt <<'PY'
-import email, email.policy, hashlib, sys
-m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)
-for p in m.walk():
-    fn = p.get_filename()
-    if fn:
-        data = p.get_payload(decode=True)
-        print(fn, p.get_content_type(), hashlib.sha256(data).hexdigest())
-PY
+file_parts got.eml >parts.txt
 want=$(sha256sum big.bin | cut -d' ' -f1)
 check_eq "the 3 MB file arrives byte-identical" "big.bin application/octet-stream $want" \
     "$(grep '^big.bin ' parts.txt)"
@@ -105,7 +80,7 @@ check_match "kept as a draft" 'kept as draft [0-9]+' "$(cat send.err)"
 C draft list --json >dl.json
 D=$(json dl.json "[x['id'] for x in d if x['subject']=='kept with its file $ID'][0]")
 check_match "the draft is listed" '^[0-9]+$' "$D"
-check_eq "with its files counted" 2 "$(json dl.json "[x['attachments'] for x in d if x['id']==$D][0]")"
+check_eq "with its files counted" 2 "$(listed dl.json "$D" attachments)"
 check_match "draft list says so" "kept with its file $ID.*\\(2 files attached\\)" \
     "$(C draft list)"
 check_eq "draft show prints the text as written" "$(cat msg2.txt)" \
@@ -123,28 +98,11 @@ check_eq "send --draft exits 0" 0 "$rc"
 check_match "signed and encrypted, as configured" 'signed, aes-256' \
     "$(cat send.out)"
 check_eq "the draft is gone" "[]" "$(C draft list --json)"
-i=0
-while [ $i -lt 50 ]; do
-	B sync --folder INBOX >/dev/null 2>&1
-	B list --json >list.json 2>/dev/null
-	got=$(json list.json "[x['id'] for x in d if x['subject']=='kept with its file $ID']")
-	[ "$got" != "[]" ] && break
-	sleep 0.2
-	i=$((i + 1))
-done
-M=$(json list.json "[x['id'] for x in d if x['subject']=='kept with its file $ID'][0]")
+M=$(synced_id list.json "kept with its file $ID" B)
 check_match "bob has it" '^[0-9]+$' "$M"
-check_eq "with two attachments" 2 "$(json list.json "[x['attachments'] for x in d if x['id']==$M][0]")"
+check_eq "with two attachments" 2 "$(listed list.json "$M" attachments)"
 B export "$M" >got.eml
-python3 - got.eml >parts.txt <<'PY'
-import email, email.policy, hashlib, sys
-m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)
-for p in m.walk():
-    fn = p.get_filename()
-    if fn and fn != 'smime.p7s':
-        data = p.get_payload(decode=True)
-        print(fn, p.get_content_type(), hashlib.sha256(data).hexdigest())
-PY
+file_parts got.eml >parts.txt
 check_eq "the files kept with the draft arrive byte-identical" \
     "big.bin application/octet-stream $want
 notes.xyz application/octet-stream $want2" "$(cat parts.txt)"

@@ -94,22 +94,22 @@ check "sync" sm sync --folder "$F"
 sm list --json --folder "$F" >list.json
 id_of() { json list.json "[x['id'] for x in d if x['subject']=='$1'][0]"; }
 G=$(id_of 'Re: RE: Aw: plans for the week')
-check_eq "list: account" alice "$(json list.json "[x['account'] for x in d if x['id']==$G][0]")"
+check_eq "list: account" alice "$(listed list.json "$G" account)"
 check_eq "list: to" '["alice@example.test", "dave@example.test"]' \
-    "$(json list.json "[x['to'] for x in d if x['id']==$G][0]")"
+    "$(listed list.json "$G" to)"
 check_eq "list: cc" '["erin@example.test", "ALICE@example.test", "frank@example.test"]' \
-    "$(json list.json "[x['cc'] for x in d if x['id']==$G][0]")"
+    "$(listed list.json "$G" cc)"
 check_eq "list: message_id" "<group-$ID@example.test>" \
-    "$(json list.json "[x['message_id'] for x in d if x['id']==$G][0]")"
+    "$(listed list.json "$G" message_id)"
 check_eq "list: references" "[\"<root-$ID@example.test>\", \"<mid-$ID@example.test>\"]" \
-    "$(json list.json "[x['references'] for x in d if x['id']==$G][0]")"
+    "$(listed list.json "$G" references)"
 check_eq "list: in_reply_to is null" null \
-    "$(json list.json "[x['in_reply_to'] for x in d if x['id']==$G][0]")"
+    "$(listed list.json "$G" in_reply_to)"
 check_eq "list: one attachment" 1 \
-    "$(json list.json "[x['attachments'] for x in d if x['id']==$G][0]")"
+    "$(listed list.json "$G" attachments)"
 # RFC822.SIZE counts CRLF line ends; the Maildir file has LF.
 check_eq "list: size is the original's" "$(sed 's/$/\r/' "$(ls "$FD"/cur/*M1P$$*)" | wc -c)" \
-    "$(json list.json "[x['size'] for x in d if x['id']==$G][0]")"
+    "$(listed list.json "$G" size)"
 
 # hdr FILE NAME: the value of a header field of a draft.
 hdr() { sed '/^$/q' "$1" | grep -i "^$2:" | sed "s/^[^:]*: *//"; }
@@ -148,7 +148,7 @@ check_match "and References" "^References: <root-$ID@example.test> <mid-$ID@exam
 
 # The reply oracle.
 O=$(id_of 'what is up')
-check_eq "the attacker's message is partial" partial "$(json list.json "[x['encryption'] for x in d if x['id']==$O][0]")"
+check_eq "the attacker's message is partial" partial "$(listed list.json "$O" encryption)"
 for v in "reply" "reply --all" "forward" "forward --attach"; do
 	# shellcheck disable=SC2086
 	sm $v --json "$O" >o.json; rc=$?

@@ -483,22 +483,21 @@ greets() {
 	timeout 2 bash -c 'exec 3<>/dev/tcp/127.0.0.1/$1 && read -r -t 2 l <&3 &&
 	    [ -n "$l" ]' sh "$1" 2>/dev/null
 }
-for p in $IMAP_PORT $LMTP_PORT $SMTP_PORT $SUBMISSION_PORT; do
-	i=0
-	until greets "$p"; do
-		i=$((i + 1))
-		[ $i -lt 250 ] || fail "nothing answers on port $p"
-		sleep 0.02
+# wait_ports TEST WHAT PORT...: up to 5 s for each PORT to pass TEST.
+wait_ports() {
+	_test=$1 _what=$2
+	shift 2
+	for p; do
+		i=0
+		until $_test "$p"; do
+			i=$((i + 1))
+			[ $i -lt 250 ] || fail "nothing $_what on port $p"
+			sleep 0.02
+		done
 	done
-done
-for p in $IMAPS_PORT $SUBMISSIONS_PORT $REVOKE_PORT; do
-	i=0
-	until port_taken "$p"; do
-		i=$((i + 1))
-		[ $i -lt 250 ] || fail "nothing listens on port $p"
-		sleep 0.02
-	done
-done
+}
+wait_ports greets answers $IMAP_PORT $LMTP_PORT $SMTP_PORT $SUBMISSION_PORT
+wait_ports port_taken listens $IMAPS_PORT $SUBMISSIONS_PORT $REVOKE_PORT
 
 # --- lab.env --------------------------------------------------------------------
 {

@@ -26,6 +26,7 @@
 #include "keys/keys.h"
 #include "app/agent.h"
 #include "app/app.h"
+#include "tests/tools/lib/app_tool.h"
 
 static long		 count;
 static const char	*module, *pinfile;
@@ -186,7 +187,6 @@ each(const struct keys_cert *kc, void *arg)
 int
 main(int argc, char **argv)
 {
-	struct app_opts		 o;
 	struct app_session	*s = NULL;
 	struct agent_tokens	 t = { tokens_get, NULL };
 	struct run		 rn;
@@ -206,13 +206,8 @@ main(int argc, char **argv)
 		pinfile = argv[5];
 	}
 	agent_set_tokens(&t);
-	memset(&o, 0, sizeof(o));
-	o.home = argv[1];
-	o.passphrase_file = argv[2][0] != '\0' ? argv[2] : NULL;
-	o.pin_file = pinfile;
-	smerr_clear(&e);
 	memset(&rn, 0, sizeof(rn));
-	if (app_session_open(&o, &s, &e) != 0) {
+	if (tool_session(argv[1], argv[2], pinfile, &s, &e) != 0) {
 		fprintf(stderr, "app_keyrate: %s\n", smerr_msg(&e));
 		return 1;
 	}

@@ -15,6 +15,7 @@
 #include "base/err.h"
 #include "store/store.h"
 #include "app/app.h"
+#include "tests/tools/lib/app_tool.h"
 #include "app/query.h"
 
 static int
@@ -36,7 +37,6 @@ by_value(const void *a, const void *b)
 int
 main(int argc, char **argv)
 {
-	struct app_opts		 o;
 	struct app_session	*s = NULL;
 	struct store_query	*q = NULL;
 	struct timespec		 a, b;
@@ -52,11 +52,7 @@ main(int argc, char **argv)
 		    "QUERY ROUNDS\n");
 		return 2;
 	}
-	memset(&o, 0, sizeof(o));
-	o.home = argv[1];
-	o.passphrase_file = argv[2][0] != '\0' ? argv[2] : NULL;
-	smerr_clear(&e);
-	if (app_session_open(&o, &s, &e) != 0)
+	if (tool_session(argv[1], argv[2], NULL, &s, &e) != 0)
 		goto fail;
 	for (i = 0; i < rounds; i++) {
 		n = 0;

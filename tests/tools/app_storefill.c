@@ -12,11 +12,11 @@
 #include "base/err.h"
 #include "store/store.h"
 #include "app/app.h"
+#include "tests/tools/lib/app_tool.h"
 
 int
 main(int argc, char **argv)
 {
-	struct app_opts		 o;
 	struct app_session	*s = NULL;
 	struct store		*st;
 	struct store_msg	 m;
@@ -31,11 +31,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: app_storefill HOME PASSFILE COUNT\n");
 		return 2;
 	}
-	memset(&o, 0, sizeof(o));
-	o.home = argv[1];
-	o.passphrase_file = argv[2][0] != '\0' ? argv[2] : NULL;
-	smerr_clear(&e);
-	if (app_session_open(&o, &s, &e) != 0)
+	if (tool_session(argv[1], argv[2], NULL, &s, &e) != 0)
 		goto fail;
 	st = app_session_store(s);
 	if (store_folder_open(st, "bench", "INBOX", &folder, &e) != 0)

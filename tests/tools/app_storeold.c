@@ -14,6 +14,7 @@
 #include "base/err.h"
 #include "store/store.h"
 #include "app/app.h"
+#include "tests/tools/lib/app_tool.h"
 
 /* The members crypto_verdict_json wrote when the verdict was first kept. */
 static const char first_verdict[] =
@@ -46,7 +47,6 @@ int
 main(int argc, char **argv)
 {
 	static const char	 text[] = "Written before the verdict grew.\n";
-	struct app_opts		 o;
 	struct app_session	*s = NULL;
 	struct store		*st;
 	struct store_msg	 m;
@@ -61,11 +61,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	k = argv[3][0];
-	memset(&o, 0, sizeof(o));
-	o.home = argv[1];
-	o.passphrase_file = argv[2];
-	smerr_clear(&e);
-	if (app_session_open(&o, &s, &e) != 0)
+	if (tool_session(argv[1], argv[2], NULL, &s, &e) != 0)
 		goto fail;
 	st = app_session_store(s);
 	if (store_folder_open(st, "old", "INBOX", &folder, &e) != 0)

@@ -91,6 +91,14 @@ print_alert(struct imap *s)
 	}
 }
 
+/* "auth: HOW", at once: how the server was authenticated. */
+static void
+print_auth(enum net_auth a)
+{
+	printf("auth: %s\n", net_auth_name(a));
+	fflush(stdout);
+}
+
 static int
 run_imap(const struct net_server *srv, struct smerr *e)
 {
@@ -107,8 +115,7 @@ run_imap(const struct net_server *srv, struct smerr *e)
 
 	if ((r = imap_open(srv, &s, e)) != 0)
 		return r;
-	printf("auth: %s\n", net_auth_name(imap_server_auth(s)));
-	fflush(stdout);
+	print_auth(imap_server_auth(s));
 	if (o.user != NULL && (r = imap_login(s, o.user, o.pass, e)) != 0)
 		goto out;
 	if (o.user != NULL)
@@ -205,8 +212,7 @@ run_smtp(const struct net_server *srv, struct smerr *e)
 
 	if ((r = smtp_open(srv, &s, e)) != 0)
 		return r;
-	printf("auth: %s\n", net_auth_name(smtp_server_auth(s)));
-	fflush(stdout);
+	print_auth(smtp_server_auth(s));
 	if (o.user != NULL && (r = smtp_login(s, o.user, o.pass, e)) != 0)
 		goto out;
 	if (o.msg != NULL) {

@@ -20,6 +20,7 @@
 #include "mime/build.h"
 #include "store/store.h"
 #include "app/app.h"
+#include "tests/unit/lib/unit.h"
 
 static void
 test_alias_empty(void **state)
@@ -259,7 +260,7 @@ test_seen(void **state)
 	struct app_addrs	 b;
 	struct smerr		 e;
 	int64_t			 inbox, id;
-	char			 t[] = "/tmp/test_addrbook.XXXXXX", cmd[64];
+	char			 t[] = "/tmp/test_addrbook.XXXXXX";
 	size_t			 i;
 
 	(void)state;
@@ -301,8 +302,7 @@ test_seen(void **state)
 	}
 	app_addrs_clear(&b);
 	store_close(st);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t);
-	assert_int_equal(system(cmd), 0);
+	unit_rmrf(t);
 }
 
 /*
@@ -388,17 +388,14 @@ test_draft_folded(void **state)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_alias_empty),
-		cmocka_unit_test(test_alias_lines),
-		cmocka_unit_test(test_query_output),
-		cmocka_unit_test(test_match),
-		cmocka_unit_test(test_query_run),
-		cmocka_unit_test(test_set_field),
-		cmocka_unit_test(test_expand),
-		cmocka_unit_test(test_draft_folded),
-		cmocka_unit_test(test_seen),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return UNIT_RUN(NULL, NULL,
+	    cmocka_unit_test(test_alias_empty),
+	    cmocka_unit_test(test_alias_lines),
+	    cmocka_unit_test(test_query_output),
+	    cmocka_unit_test(test_match),
+	    cmocka_unit_test(test_query_run),
+	    cmocka_unit_test(test_set_field),
+	    cmocka_unit_test(test_expand),
+	    cmocka_unit_test(test_draft_folded),
+	    cmocka_unit_test(test_seen));
 }

@@ -24,6 +24,7 @@
 #include "keys/keys.h"
 #include "store/store.h"
 #include "app/agent.h"
+#include "tests/unit/lib/unit.h"
 
 static struct crypto_privkey *
 rsa_key(uint8_t fp[32], int fill)
@@ -54,6 +55,19 @@ serve(struct agent_keys *ak, const uint8_t *req, size_t len, uint8_t *rep,
 	return rep[0];
 }
 
+/* A signature with pad over SHA-256, of the digest dg: len bytes of fill. */
+static void
+sign_op(struct crypto_keyop *op, uint8_t *dg, size_t len, int fill, int pad)
+{
+	memset(op, 0, sizeof(*op));
+	memset(dg, fill, len);
+	op->op = CRYPTO_KEYOP_SIGN;
+	op->pad = pad;
+	op->md = CRYPTO_MD_SHA256;
+	op->in = dg;
+	op->inlen = len;
+}
+
 static void
 test_requests(void **st)
 {
@@ -80,13 +94,7 @@ test_requests(void **st)
 	assert_memory_equal(rep + 3, fp, 32);
 	assert_int_equal(serve(&ak, req, 2, rep, &n), AGENT_ERR);
 	/* A signature over a SHA-256 digest. */
-	memset(&op, 0, sizeof(op));
-	memset(dg, 0x5a, sizeof(dg));
-	op.op = CRYPTO_KEYOP_SIGN;
-	op.pad = CRYPTO_PAD_PKCS1;
-	op.md = CRYPTO_MD_SHA256;
-	op.in = dg;
-	op.inlen = sizeof(dg);
+	sign_op(&op, dg, sizeof(dg), 0x5a, CRYPTO_PAD_PKCS1);
 	len = agent_encode_keyop(fp, &op, req, sizeof(req));
 	assert_true(len > 0);
 	assert_int_equal(serve(&ak, req, len, rep, &n), AGENT_OK);
@@ -139,23 +147,14 @@ static void
 make_store(const char *dir, struct store **stp, struct keys **kp)
 {
 	EVP_PKEY	*pk = EVP_RSA_gen(2048);
-	X509		*x = X509_new();
-	X509_NAME	*nm;
+	X509		*x;
 	PKCS12		*p12;
 	unsigned char	*d = NULL;
 	struct buf	*b;
 	uint8_t		 key[STORE_KEY_LEN];
 	int		 n;
 
-	X509_set_version(x, 2);
-	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-	X509_gmtime_adj(X509_getm_notBefore(x), -3600);
-	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
-	X509_set_pubkey(x, pk);
-	nm = X509_get_subject_name(x);
-	X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC,
-	    (const unsigned char *)"agent@example.test", -1, -1, 0);
-	X509_set_issuer_name(x, nm);
+	x = unit_cert(pk, NULL, "agent@example.test", 1, -3600, 86400);
 	assert_true(X509_sign(x, pk, EVP_sha256()) > 0);
 	p12 = PKCS12_create("pw", "agent", pk, x, NULL, 0, 0, 0, 0, 0);
 	assert_non_null(p12);
@@ -187,7 +186,6 @@ test_process(void **st)
 	struct store			*db;
 	struct keys			*k;
 	char				 dir[] = "/tmp/test_app_agent.XXXXXX";
-	char				 cmd[64];
 	uint8_t				 fp[32], dg[32], out[1024];
 	size_t				 n = sizeof(out);
 
@@ -196,14 +194,8 @@ test_process(void **st)
 	make_store(dir, &db, &k);
 	assert_int_equal(keys_foreach(k, KEYS_IDENTITY, fp_cb, fp, NULL), 0);
 	assert_int_equal(agent_hook(k, &h, NULL), 0);
-	memset(&op, 0, sizeof(op));
-	memset(dg, 1, sizeof(dg));
-	op.op = CRYPTO_KEYOP_SIGN;
-	op.pad = CRYPTO_PAD_PSS;
-	op.md = CRYPTO_MD_SHA256;
+	sign_op(&op, dg, sizeof(dg), 1, CRYPTO_PAD_PSS);
 	op.saltlen = CRYPTO_SALT_DIGEST;
-	op.in = dg;
-	op.inlen = sizeof(dg);
 	assert_int_equal(h->call(h->arg, fp, &op, out, &n, NULL), 0);
 	assert_int_equal(n, 256);
 	/* The same hook is given again; an unknown key is an error reply. */
@@ -215,8 +207,7 @@ test_process(void **st)
 	assert_false(agent_lost());
 	keys_close(k);
 	store_close(db);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
+	unit_rmrf(dir);
 }
 
 /* A token request: fp (or NULL for TOKEN_CERT), module, URI, PIN. */

@@ -8,6 +8,7 @@
 
 #include "base/err.h"
 #include "app/app.h"
+#include "tests/unit/lib/unit.h"
 
 static int
 parse(const char *text, struct app_config **cfg, struct smerr *e)
@@ -208,13 +209,10 @@ test_writing(void **st)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_empty),
-		cmocka_unit_test(test_full),
-		cmocka_unit_test(test_writing),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_security),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return UNIT_RUN(NULL, NULL,
+	    cmocka_unit_test(test_empty),
+	    cmocka_unit_test(test_full),
+	    cmocka_unit_test(test_writing),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_security));
 }

@@ -18,6 +18,7 @@
 #include "store/store_int.h"
 #include "app/app_int.h"
 #include "tests/unit/store_test.h"
+#include "tests/unit/lib/unit.h"
 
 static const char msg1[] =
     "From: Bob <bob@example.test>\r\n"
@@ -125,7 +126,7 @@ test_upgrade_3(void **unused)
 	struct store_msg	*m;
 	struct smerr		 e;
 	int64_t			 inbox, id1, id2, id3;
-	char			 t[] = "/tmp/test_hdr.XXXXXX", cmd[64];
+	char			 t[] = "/tmp/test_hdr.XXXXXX";
 
 	(void)unused;
 	smerr_clear(&e);
@@ -179,17 +180,13 @@ test_upgrade_3(void **unused)
 	assert_int_equal(app_headers_upgrade(st, &e), 0);
 	assert_int_equal(store_check(st, &e), 0);
 	store_close(st);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t);
-	assert_int_equal(system(cmd), 0);
+	unit_rmrf(t);
 }
 
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_read),
-		cmocka_unit_test(test_upgrade_3),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return UNIT_RUN(NULL, NULL,
+	    cmocka_unit_test(test_read),
+	    cmocka_unit_test(test_upgrade_3));
 }

@@ -16,6 +16,7 @@
 
 #include "base/err.h"
 #include "app/mailcap.h"
+#include "tests/unit/lib/unit.h"
 
 static struct mailcap *
 parse(const char *s)
@@ -212,14 +213,11 @@ test_load(void **state)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_empty),
-		cmocka_unit_test(test_parse),
-		cmocka_unit_test(test_find),
-		cmocka_unit_test(test_command),
-		cmocka_unit_test(test_extension),
-		cmocka_unit_test(test_load),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return UNIT_RUN(NULL, NULL,
+	    cmocka_unit_test(test_empty),
+	    cmocka_unit_test(test_parse),
+	    cmocka_unit_test(test_find),
+	    cmocka_unit_test(test_command),
+	    cmocka_unit_test(test_extension),
+	    cmocka_unit_test(test_load));
 }

@@ -14,6 +14,7 @@
 
 #include "base/err.h"
 #include "app/app.h"
+#include "tests/unit/lib/unit.h"
 
 static void
 name_is(const char *suggested, size_t idx, const char *want)
@@ -125,10 +126,7 @@ test_parts_save(void **state)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_basename),
-		cmocka_unit_test(test_parts_save),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return UNIT_RUN(NULL, NULL,
+	    cmocka_unit_test(test_basename),
+	    cmocka_unit_test(test_parts_save));
 }

@@ -17,6 +17,7 @@
 #include "base/err.h"
 #include "store/store.h"
 #include "app/query.h"
+#include "tests/unit/lib/unit.h"
 
 /* The plan in prefix form: (and a b), (or a b), (not a), kind:text. */
 static void
@@ -196,6 +197,19 @@ hits(struct store *st, const char *query)
 	return n;
 }
 
+/* A message from, of subject, holding text, with flags, in folder. */
+static void
+add_msg(struct store *st, int64_t folder, uint32_t uid, const char *from,
+    const char *subject, const char *text, const char *flags)
+{
+	struct store_msg	m = { .folder = folder, .uid = uid, .from = from,
+	    .subject = subject, .text = text, .flags = flags };
+	struct smerr		e;
+
+	smerr_clear(&e);
+	assert_int_equal(store_msg_add(st, &m, NULL, &e), 0);
+}
+
 /*
  * Text that means something to SQL, LIKE or FTS4 is only ever text: it
  * finds what holds it, and the store is the same afterwards.
@@ -205,9 +219,8 @@ test_hostile_text(void **state)
 {
 	static const uint8_t	 key[STORE_KEY_LEN] = { 7 };
 	struct store		*st;
-	struct store_msg	 m;
 	struct smerr		 e;
-	char			 dir[] = "/tmp/test_query.XXXXXX", cmd[64];
+	char			 dir[] = "/tmp/test_query.XXXXXX";
 	int64_t			 folder;
 	size_t			 done, left;
 
@@ -216,20 +229,10 @@ test_hostile_text(void **state)
 	smerr_clear(&e);
 	assert_int_equal(store_open(dir, key, &st, &e), 0);
 	assert_int_equal(store_folder_open(st, "a", "INBOX", &folder, &e), 0);
-	memset(&m, 0, sizeof(m));
-	m.folder = folder;
-	m.uid = 1;
-	m.from = "o'brien@example.test";
-	m.subject = "100% done_now";
-	m.text = "the walrus NEAR the *star* OR not";
-	m.flags = "\\Seen";
-	assert_int_equal(store_msg_add(st, &m, NULL, &e), 0);
-	m.uid = 2;
-	m.from = "bob@example.test";
-	m.subject = "plain";
-	m.text = "nothing to see";
-	m.flags = "";
-	assert_int_equal(store_msg_add(st, &m, NULL, &e), 0);
+	add_msg(st, folder, 1, "o'brien@example.test", "100% done_now",
+	    "the walrus NEAR the *star* OR not", "\\Seen");
+	add_msg(st, folder, 2, "bob@example.test", "plain", "nothing to see",
+	    "");
 	assert_int_equal(store_index(st, 0, &done, &left, &e), 0);
 	assert_int_equal(hits(st, "walrus"), 1);
 	assert_int_equal(hits(st, "NEAR"), 1);
@@ -256,20 +259,16 @@ test_hostile_text(void **state)
 	assert_int_equal(hits(st, "-(is:signed OR to:x)"), 2);
 	assert_int_equal(hits(st, "from:\xc3\x84\xc3\x96"), 0);
 	store_close(st);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
+	unit_rmrf(dir);
 }
 
 int
 main(void)
 {
-	const struct CMUnitTest	tests[] = {
-		cmocka_unit_test(test_terms),
-		cmocka_unit_test(test_operators),
-		cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_bounds),
-		cmocka_unit_test(test_hostile_text),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return UNIT_RUN(NULL, NULL,
+	    cmocka_unit_test(test_terms),
+	    cmocka_unit_test(test_operators),
+	    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_bounds),
+	    cmocka_unit_test(test_hostile_text));
 }

@@ -19,6 +19,7 @@
 
 #include "base/err.h"
 #include "app/app_int.h"
+#include "tests/unit/lib/unit.h"
 
 struct fixture {
 	char	dir[64];
@@ -43,8 +44,7 @@ teardown(void **st)
 {
 	struct fixture	*f = *st;
 
-	unlink(f->path);
-	rmdir(f->dir);
+	unit_rmrf(f->dir);
 	free(f);
 	return 0;
 }
@@ -202,12 +202,9 @@ test_given(void **st)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_given),
-		cmocka_unit_test_setup_teardown(test_new_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_kept, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return UNIT_RUN(NULL, NULL,
+	    cmocka_unit_test(test_given),
+	    cmocka_unit_test_setup_teardown(test_new_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_kept, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_refused, setup, teardown));
 }

@@ -8,6 +8,7 @@
 
 #include "base/err.h"
 #include "app/app.h"
+#include "tests/unit/lib/unit.h"
 
 static void
 test_null_and_empty(void **st)
@@ -140,12 +141,9 @@ test_from_name(void **st)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_null_and_empty),
-		cmocka_unit_test(test_verdict),
-		cmocka_unit_test(test_older),
-		cmocka_unit_test(test_from_name),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return UNIT_RUN(NULL, NULL,
+	    cmocka_unit_test(test_null_and_empty),
+	    cmocka_unit_test(test_verdict),
+	    cmocka_unit_test(test_older),
+	    cmocka_unit_test(test_from_name));
 }

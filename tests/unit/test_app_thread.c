@@ -15,6 +15,7 @@
 
 #include "base/err.h"
 #include "app/thread.h"
+#include "tests/unit/lib/unit.h"
 
 /* One message: id, Message-ID, In-Reply-To, References, date. */
 #define M(i, mid, irt, refs, d) { .id = (i), .message_id = (mid), \
@@ -354,18 +355,15 @@ test_sort(void **state)
 int
 main(void)
 {
-	const struct CMUnitTest	tests[] = {
-		cmocka_unit_test(test_empty),
-		cmocka_unit_test(test_missing_middle),
-		cmocka_unit_test(test_same_subject_apart),
-		cmocka_unit_test(test_borrowed_parent),
-		cmocka_unit_test(test_loop),
-		cmocka_unit_test(test_siblings),
-		cmocka_unit_test(test_tree),
-		cmocka_unit_test(test_deep_chain),
-		cmocka_unit_test(test_speed),
-		cmocka_unit_test(test_sort),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return UNIT_RUN(NULL, NULL,
+	    cmocka_unit_test(test_empty),
+	    cmocka_unit_test(test_missing_middle),
+	    cmocka_unit_test(test_same_subject_apart),
+	    cmocka_unit_test(test_borrowed_parent),
+	    cmocka_unit_test(test_loop),
+	    cmocka_unit_test(test_siblings),
+	    cmocka_unit_test(test_tree),
+	    cmocka_unit_test(test_deep_chain),
+	    cmocka_unit_test(test_speed),
+	    cmocka_unit_test(test_sort));
 }

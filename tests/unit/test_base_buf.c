@@ -12,6 +12,7 @@
 #include "base/err.h"
 #include "base/secmem.h"
 #include "base/vec.h"
+#include "tests/unit/lib/unit.h"
 
 static void
 test_null_free(void **st)
@@ -234,18 +235,15 @@ test_vec_overflow(void **st)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_null_free),
-		cmocka_unit_test(test_limit),
-		cmocka_unit_test(test_grow_secret),
-		cmocka_unit_test(test_empty_put),
-		cmocka_unit_test(test_view),
-		cmocka_unit_test(test_equal),
-		cmocka_unit_test(test_read_fd),
-		cmocka_unit_test(test_vec_empty),
-		cmocka_unit_test(test_vec_grow),
-		cmocka_unit_test(test_vec_overflow),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return UNIT_RUN(NULL, NULL,
+	    cmocka_unit_test(test_null_free),
+	    cmocka_unit_test(test_limit),
+	    cmocka_unit_test(test_grow_secret),
+	    cmocka_unit_test(test_empty_put),
+	    cmocka_unit_test(test_view),
+	    cmocka_unit_test(test_equal),
+	    cmocka_unit_test(test_read_fd),
+	    cmocka_unit_test(test_vec_empty),
+	    cmocka_unit_test(test_vec_grow),
+	    cmocka_unit_test(test_vec_overflow));
 }

@@ -8,6 +8,7 @@
 
 #include "base/buf.h"
 #include "base/json.h"
+#include "tests/unit/lib/unit.h"
 
 static void
 test_null_and_empty(void **st)
@@ -81,11 +82,8 @@ test_malformed(void **st)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_null_and_empty),
-		cmocka_unit_test(test_members),
-		cmocka_unit_test(test_malformed),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return UNIT_RUN(NULL, NULL,
+	    cmocka_unit_test(test_null_and_empty),
+	    cmocka_unit_test(test_members),
+	    cmocka_unit_test(test_malformed));
 }

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "base/proc.h"
+#include "tests/unit/lib/unit.h"
 
 static void
 test_alive(void **unused)
@@ -63,10 +64,7 @@ test_ncpu(void **unused)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_alive),
-		cmocka_unit_test(test_ncpu),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return UNIT_RUN(NULL, NULL,
+	    cmocka_unit_test(test_alive),
+	    cmocka_unit_test(test_ncpu));
 }

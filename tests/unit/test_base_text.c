@@ -9,6 +9,7 @@
 #include "base/buf.h"
 #include "base/json.h"
 #include "base/text.h"
+#include "tests/unit/lib/unit.h"
 
 static char *
 san(const char *in, unsigned flags)
@@ -204,20 +205,17 @@ test_trim(void **st)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_empty),
-		cmocka_unit_test(test_csi_osc_dcs),
-		cmocka_unit_test(test_c0_c1),
-		cmocka_unit_test(test_newlines),
-		cmocka_unit_test(test_bidi),
-		cmocka_unit_test(test_utf8),
-		cmocka_unit_test(test_runs),
-		cmocka_unit_test(test_nul_inside),
-		cmocka_unit_test(test_json),
-		cmocka_unit_test(test_json_runs),
-		cmocka_unit_test(test_hex_time_next),
-		cmocka_unit_test(test_trim),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return UNIT_RUN(NULL, NULL,
+	    cmocka_unit_test(test_empty),
+	    cmocka_unit_test(test_csi_osc_dcs),
+	    cmocka_unit_test(test_c0_c1),
+	    cmocka_unit_test(test_newlines),
+	    cmocka_unit_test(test_bidi),
+	    cmocka_unit_test(test_utf8),
+	    cmocka_unit_test(test_runs),
+	    cmocka_unit_test(test_nul_inside),
+	    cmocka_unit_test(test_json),
+	    cmocka_unit_test(test_json_runs),
+	    cmocka_unit_test(test_hex_time_next),
+	    cmocka_unit_test(test_trim));
 }

@@ -16,6 +16,7 @@
 #include "base/err.h"
 #include "mime/mime.h"
 #include "crypto/crypto_int.h"
+#include "tests/unit/lib/unit.h"
 
 #define INNER	"From: Alice <alice@example.test>\r\n" \
 		"To: Bob <bob@example.test>, carol@example.test\r\n" \
@@ -160,12 +161,9 @@ test_read(void **st)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_same),
-		cmocka_unit_test(test_changed),
-		cmocka_unit_test(test_recorded),
-		cmocka_unit_test(test_read),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return UNIT_RUN(NULL, NULL,
+	    cmocka_unit_test(test_same),
+	    cmocka_unit_test(test_changed),
+	    cmocka_unit_test(test_recorded),
+	    cmocka_unit_test(test_read));
 }

@@ -11,6 +11,7 @@
 
 #include "base/err.h"
 #include "crypto/crypto.h"
+#include "tests/unit/lib/unit.h"
 
 static int
 uri_ok(const char *uri)
@@ -87,10 +88,7 @@ test_modules(void **state)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_uris),
-		cmocka_unit_test(test_modules),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return UNIT_RUN(NULL, NULL,
+	    cmocka_unit_test(test_uris),
+	    cmocka_unit_test(test_modules));
 }

@@ -18,6 +18,7 @@
 #include "keys/keys.h"
 #include "mime/build.h"
 #include "store/store.h"
+#include "tests/unit/lib/unit.h"
 
 /* A self-signed e-mail certificate with a fresh key, for the tests. */
 struct ident {
@@ -46,45 +47,22 @@ static void
 ident_make_by(struct ident *id, int ec, const char *email,
     const struct ident *issuer, int ca)
 {
-	X509_NAME		*n;
-	X509_EXTENSION		*ext;
-	X509V3_CTX		 v3;
+	X509			*ix = issuer != NULL ? issuer->x : NULL;
 	PKCS8_PRIV_KEY_INFO	*p8;
 	unsigned char		*d = NULL;
-	char			 san[128];
 	int			 len;
 
 	memset(id, 0, sizeof(*id));
 	id->pk = ec ? EVP_EC_gen("P-256") : EVP_RSA_gen(2048);
 	assert_non_null(id->pk);
-	id->x = X509_new();
-	X509_set_version(id->x, 2);
-	ASN1_INTEGER_set(X509_get_serialNumber(id->x), 1);
-	X509_gmtime_adj(X509_getm_notBefore(id->x), -3600);
-	X509_gmtime_adj(X509_getm_notAfter(id->x), 86400);
-	X509_set_pubkey(id->x, id->pk);
-	n = X509_get_subject_name(id->x);
-	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
-	    (const unsigned char *)email, -1, -1, 0);
-	X509_set_issuer_name(id->x, issuer != NULL ?
-	    X509_get_subject_name(issuer->x) : n);
-	X509V3_set_ctx(&v3, issuer != NULL ? issuer->x : id->x, id->x, NULL,
-	    NULL, 0);
-	snprintf(san, sizeof(san), "email:%s", email);
-	ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, san);
-	X509_add_ext(id->x, ext, -1);
-	X509_EXTENSION_free(ext);
-	if (ca) {
-		ext = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints,
+	id->x = unit_cert(id->pk, ix, email, 1, -3600, 86400);
+	unit_cert_email(id->x, ix, email);
+	if (ca)
+		unit_cert_ext(id->x, ix, NID_basic_constraints,
 		    "critical,CA:TRUE");
-		X509_add_ext(id->x, ext, -1);
-		X509_EXTENSION_free(ext);
-	}
 	assert_true(X509_sign(id->x, issuer != NULL ? issuer->pk : id->pk,
 	    EVP_sha256()) > 0);
-	len = i2d_X509(id->x, &d);
-	assert_true(len > 0);
-	id->der = d;
+	id->der = unit_der(id->x, &len);
 	id->der_len = (size_t)len;
 	p8 = EVP_PKEY2PKCS8(id->pk);
 	d = NULL;
@@ -497,7 +475,6 @@ test_caps_memory(void **st)
 	struct smerr		 e;
 	uint8_t			 key[STORE_KEY_LEN];
 	char			 dir[] = "/tmp/test_crypto_protect.XXXXXX";
-	char			 path[128];
 	unsigned		 caps;
 
 	(void)st;
@@ -543,8 +520,7 @@ test_caps_memory(void **st)
 	assert_int_equal(caps, 0);
 	keys_close(k);
 	store_close(db);
-	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
-	assert_int_equal(system(path), 0);
+	unit_rmrf(dir);
 	buf_free(hdr);
 	buf_free(ent);
 	buf_free(msg);
@@ -780,17 +756,14 @@ test_privkey_refusals(void **st)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sign),
-		cmocka_unit_test(test_sign_refusals),
-		cmocka_unit_test(test_encrypt),
-		cmocka_unit_test(test_entity),
-		cmocka_unit_test(test_caps_parse),
-		cmocka_unit_test(test_chain),
-		cmocka_unit_test(test_caps_memory),
-		cmocka_unit_test(test_remote_keys),
-		cmocka_unit_test(test_privkey_refusals),
-	};
-
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return UNIT_RUN(setup, teardown,
+	    cmocka_unit_test(test_sign),
+	    cmocka_unit_test(test_sign_refusals),
+	    cmocka_unit_test(test_encrypt),
+	    cmocka_unit_test(test_entity),
+	    cmocka_unit_test(test_caps_parse),
+	    cmocka_unit_test(test_chain),
+	    cmocka_unit_test(test_caps_memory),
+	    cmocka_unit_test(test_remote_keys),
+	    cmocka_unit_test(test_privkey_refusals));
 }

@@ -22,6 +22,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "crypto/crypto_int.h"
+#include "tests/unit/lib/unit.h"
 
 /* The contract's orders (CLI-CONTRACT.md), first wins. */
 static const char *const sig_order[] = {
@@ -520,16 +521,13 @@ test_chain_memo(void **st)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sig_table),
-		cmocka_unit_test(test_enc_table),
-		cmocka_unit_test(test_parse_time),
-		cmocka_unit_test(test_judge),
-		cmocka_unit_test(test_dane),
-		cmocka_unit_test(test_memo),
-		cmocka_unit_test(test_system_anchors),
-		cmocka_unit_test(test_chain_memo),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return UNIT_RUN(NULL, NULL,
+	    cmocka_unit_test(test_sig_table),
+	    cmocka_unit_test(test_enc_table),
+	    cmocka_unit_test(test_parse_time),
+	    cmocka_unit_test(test_judge),
+	    cmocka_unit_test(test_dane),
+	    cmocka_unit_test(test_memo),
+	    cmocka_unit_test(test_system_anchors),
+	    cmocka_unit_test(test_chain_memo));
 }

@@ -19,6 +19,7 @@
 #include "base/err.h"
 #include "keys/keys.h"
 #include "keys/smimea.h"
+#include "tests/unit/lib/unit.h"
 
 /* --- owner names ---------------------------------------------------- */
 
@@ -167,61 +168,24 @@ static X509 *
 mkcert(EVP_PKEY *key, EVP_PKEY *signkey, X509 *issuer, const char *cn,
     const char *email, int ca, long from, long to, const char *eku)
 {
-	X509		*x = X509_new();
-	X509_NAME	*n;
-	X509V3_CTX	 v3;
-	X509_EXTENSION	*ext;
-	char		 san[128];
+	X509		*x;
 	static long	 serial = 1;
 
-	assert_non_null(x);
-	X509_set_version(x, 2);
-	ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
-	X509_gmtime_adj(X509_getm_notBefore(x), from);
-	X509_gmtime_adj(X509_getm_notAfter(x), to);
-	X509_set_pubkey(x, key);
-	n = X509_get_subject_name(x);
-	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
-	    (const unsigned char *)cn, -1, -1, 0);
-	X509_set_issuer_name(x, issuer != NULL ? X509_get_subject_name(issuer)
-	    : n);
-	X509V3_set_ctx(&v3, issuer != NULL ? issuer : x, x, NULL, NULL, 0);
+	x = unit_cert(key, issuer, cn, serial++, from, to);
 	if (ca) {
-		ext = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints,
+		unit_cert_ext(x, issuer, NID_basic_constraints,
 		    "critical,CA:TRUE");
-		X509_add_ext(x, ext, -1);
-		X509_EXTENSION_free(ext);
-		ext = X509V3_EXT_conf_nid(NULL, &v3, NID_key_usage,
+		unit_cert_ext(x, issuer, NID_key_usage,
 		    "critical,keyCertSign,cRLSign");
 	} else {
-		snprintf(san, sizeof(san), "email:%s", email);
-		ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, san);
-		X509_add_ext(x, ext, -1);
-		X509_EXTENSION_free(ext);
-		if (eku != NULL) {
-			ext = X509V3_EXT_conf_nid(NULL, &v3,
-			    NID_ext_key_usage, eku);
-			X509_add_ext(x, ext, -1);
-			X509_EXTENSION_free(ext);
-		}
-		ext = X509V3_EXT_conf_nid(NULL, &v3, NID_key_usage,
+		unit_cert_email(x, issuer, email);
+		if (eku != NULL)
+			unit_cert_ext(x, issuer, NID_ext_key_usage, eku);
+		unit_cert_ext(x, issuer, NID_key_usage,
 		    "critical,digitalSignature,keyEncipherment");
 	}
-	assert_non_null(ext);
-	X509_add_ext(x, ext, -1);
-	X509_EXTENSION_free(ext);
 	assert_true(X509_sign(x, signkey, EVP_sha256()) > 0);
 	return x;
-}
-
-static uint8_t *
-der_of(X509 *x, int *lenp)
-{
-	uint8_t	*p = NULL;
-
-	*lenp = i2d_X509(x, &p);
-	assert_true(*lenp > 0);
-	return p;
 }
 
 static int
@@ -237,22 +201,22 @@ setup(void **st)
 	assert_non_null(p->key);
 	p->ca = mkcert(p->cakey, p->cakey, NULL, "test CA", NULL, 1, -3600,
 	    86400L * 3650, NULL);
-	p->ca_der = der_of(p->ca, &p->ca_len);
+	p->ca_der = unit_der(p->ca, &p->ca_len);
 	x = mkcert(p->key, p->cakey, p->ca, "alice", "alice@example.test", 0,
 	    -3600, 86400L * 365, "emailProtection");
-	p->alice_der = der_of(x, &p->alice_len);
+	p->alice_der = unit_der(x, &p->alice_len);
 	X509_free(x);
 	x = mkcert(p->key, p->cakey, p->ca, "alice", "alice@example.test", 0,
 	    -86400L * 10, -86400L, "emailProtection");
-	p->old_der = der_of(x, &p->old_len);
+	p->old_der = unit_der(x, &p->old_len);
 	X509_free(x);
 	x = mkcert(p->key, p->cakey, p->ca, "bob", "bob@example.test", 0,
 	    -3600, 86400L * 365, "emailProtection");
-	p->bob_der = der_of(x, &p->bob_len);
+	p->bob_der = unit_der(x, &p->bob_len);
 	X509_free(x);
 	x = mkcert(p->key, p->cakey, p->ca, "alice", "alice@example.test", 0,
 	    -3600, 86400L * 365, "serverAuth");
-	p->noeku_der = der_of(x, &p->noeku_len);
+	p->noeku_der = unit_der(x, &p->noeku_len);
 	X509_free(x);
 	*st = p;
 	return 0;
@@ -549,21 +513,18 @@ test_contradiction(void **st)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_owner_vectors),
-		cmocka_unit_test(test_owner_case_differs),
-		cmocka_unit_test(test_owner_idna),
-		cmocka_unit_test(test_owner_nfc),
-		cmocka_unit_test(test_owner_bad_idna),
-		cmocka_unit_test(test_owner_bad),
-		cmocka_unit_test(test_parse),
-		cmocka_unit_test(test_match),
-		cmocka_unit_test(test_dane_ee),
-		cmocka_unit_test(test_address_and_validity),
-		cmocka_unit_test(test_pkix_ee_untrusted),
-		cmocka_unit_test(test_dane_ta),
-		cmocka_unit_test(test_contradiction),
-	};
-
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return UNIT_RUN(setup, teardown,
+	    cmocka_unit_test(test_owner_vectors),
+	    cmocka_unit_test(test_owner_case_differs),
+	    cmocka_unit_test(test_owner_idna),
+	    cmocka_unit_test(test_owner_nfc),
+	    cmocka_unit_test(test_owner_bad_idna),
+	    cmocka_unit_test(test_owner_bad),
+	    cmocka_unit_test(test_parse),
+	    cmocka_unit_test(test_match),
+	    cmocka_unit_test(test_dane_ee),
+	    cmocka_unit_test(test_address_and_validity),
+	    cmocka_unit_test(test_pkix_ee_untrusted),
+	    cmocka_unit_test(test_dane_ta),
+	    cmocka_unit_test(test_contradiction));
 }

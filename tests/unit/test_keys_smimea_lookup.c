@@ -5,11 +5,6 @@
  * answers without DNS: the resolver here is a UDP socket that never
  * answers, so any query would cost its one-second deadline.
  */
-#include <sys/socket.h>
-
-#include <netinet/in.h>
-#include <arpa/inet.h>
-
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -31,6 +26,7 @@
 #include "store/store.h"
 #include "keys/keys.h"
 #include "keys/smimea.h"
+#include "tests/unit/lib/unit.h"
 
 struct fx {
 	char		 dir[64];
@@ -48,34 +44,17 @@ struct fx {
 static X509 *
 mkcert(struct fx *f, const char *cn, const char *email, int ca)
 {
-	X509		*x = X509_new();
-	X509_NAME	*n;
-	X509V3_CTX	 v3;
-	X509_EXTENSION	*ext;
-	char		 san[128];
+	X509		*issuer = ca ? NULL : f->ca;
+	X509		*x;
 	static long	 serial = 100;
 
-	assert_non_null(x);
-	X509_set_version(x, 2);
-	ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
-	X509_gmtime_adj(X509_getm_notBefore(x), -3600);
-	X509_gmtime_adj(X509_getm_notAfter(x), 86400L * 365);
-	X509_set_pubkey(x, ca ? f->cakey : f->key);
-	n = X509_get_subject_name(x);
-	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
-	    (const unsigned char *)cn, -1, -1, 0);
-	X509_set_issuer_name(x, ca ? n : X509_get_subject_name(f->ca));
-	X509V3_set_ctx(&v3, ca ? x : f->ca, x, NULL, NULL, 0);
+	x = unit_cert(ca ? f->cakey : f->key, issuer, cn, serial++, -3600,
+	    86400L * 365);
 	if (ca)
-		ext = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints,
+		unit_cert_ext(x, issuer, NID_basic_constraints,
 		    "critical,CA:TRUE");
-	else {
-		snprintf(san, sizeof(san), "email:%s", email);
-		ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, san);
-	}
-	assert_non_null(ext);
-	X509_add_ext(x, ext, -1);
-	X509_EXTENSION_free(ext);
+	else
+		unit_cert_email(x, issuer, email);
 	assert_true(X509_sign(x, f->cakey, EVP_sha256()) > 0);
 	return x;
 }
@@ -83,10 +62,8 @@ mkcert(struct fx *f, const char *cn, const char *email, int ca)
 static uint8_t *
 der(X509 *x, int *lenp)
 {
-	uint8_t	*p = NULL;
+	uint8_t	*p = unit_der(x, lenp);
 
-	*lenp = i2d_X509(x, &p);
-	assert_true(*lenp > 0);
 	X509_free(x);
 	return p;
 }
@@ -96,8 +73,6 @@ setup(void **state)
 {
 	struct fx		*f = calloc(1, sizeof(*f));
 	struct dns_config	 c;
-	struct sockaddr_in	 sin;
-	socklen_t		 sl = sizeof(sin);
 	uint8_t			 key[STORE_KEY_LEN];
 	char			 res[32];
 	FILE			*fp;
@@ -122,15 +97,7 @@ setup(void **state)
 	f->carol = der(mkcert(f, "carol", "carol@example.test", 0),
 	    &f->carol_len);
 
-	f->silent = socket(AF_INET, SOCK_DGRAM, 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(f->silent, (struct sockaddr *)&sin,
-	    sizeof(sin)), 0);
-	assert_int_equal(getsockname(f->silent, (struct sockaddr *)&sin, &sl),
-	    0);
-	snprintf(res, sizeof(res), "127.0.0.1@%u", ntohs(sin.sin_port));
+	f->silent = unit_silent_udp(res, sizeof(res));
 	snprintf(f->ta, sizeof(f->ta), "%s/ta.ds", f->dir);
 	assert_non_null(fp = fopen(f->ta, "w"));
 	fputs("example.test. IN DS 28256 13 2 216a4ef486a9ea0d494f2470a47044"
@@ -149,7 +116,6 @@ static int
 teardown(void **state)
 {
 	struct fx	*f = *state;
-	char		 cmd[128];
 
 	dns_free(f->dns);
 	close(f->silent);
@@ -163,19 +129,24 @@ teardown(void **state)
 	X509_free(f->ca);
 	EVP_PKEY_free(f->cakey);
 	EVP_PKEY_free(f->key);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
+	unit_rmrf(f->dir);
 	free(f);
 	return 0;
 }
 
-static double
-now_ms(void)
-{
-	struct timespec	t;
+/* What keys_find_recipient gave: a certificate and where it came from. */
+struct recip {
+	uint8_t		*der;
+	size_t		 len;
+	const char	*src;
+};
 
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+static int
+recipient(struct fx *f, struct dns *dns, const char *address, struct recip *r,
+    struct smerr *e)
+{
+	return keys_find_recipient(f->k, dns, address, &r->der, &r->len,
+	    &r->src, e);
 }
 
 /* Tests run in order and build on each other's store. */
@@ -186,9 +157,7 @@ test_empty(void **state)
 	struct fx		*f = *state;
 	struct keys_lookup	*l = NULL;
 	struct smerr		 e;
-	uint8_t			*d = NULL;
-	size_t			 len;
-	const char		*src;
+	struct recip		 r = { NULL, 0, NULL };
 
 	assert_int_equal(keys_lookup(f->k, NULL, "alice@example.test", 0, &l,
 	    NULL), 0);
@@ -196,9 +165,9 @@ test_empty(void **state)
 	assert_null(l->dns_status);
 	keys_lookup_free(l);
 	smerr_clear(&e);
-	assert_int_equal(keys_find_recipient(f->k, NULL, "alice@example.test",
-	    &d, &len, &src, &e), SMERR_NOTFOUND);
-	assert_null(d);
+	assert_int_equal(recipient(f, NULL, "alice@example.test", &r, &e),
+	    SMERR_NOTFOUND);
+	assert_null(r.der);
 	assert_non_null(strstr(smerr_msg(&e), "no DNS lookup was made"));
 	assert_int_equal(keys_lookup(f->k, NULL, "no-at-sign", 0, &l, NULL),
 	    SMERR_INVAL);
@@ -210,9 +179,7 @@ test_store_order(void **state)
 	struct fx		*f = *state;
 	struct keys_lookup	*l = NULL;
 	struct smerr		 e;
-	uint8_t			*d = NULL;
-	size_t			 len;
-	const char		*src = NULL;
+	struct recip		 r = { NULL, 0, NULL };
 
 	/* An imported certificate from a CA nobody trusts: not usable. */
 	assert_int_equal(keys_cert_add(f->k, f->alice2, f->alice2_len,
@@ -220,8 +187,8 @@ test_store_order(void **state)
 	assert_int_equal(keys_cert_add(f->k, f->alice, f->alice_len,
 	    KEYS_PEER, "imported", NULL, 0, NULL, NULL), 0);
 	smerr_clear(&e);
-	assert_int_equal(keys_find_recipient(f->k, NULL, "alice@example.test",
-	    &d, &len, &src, &e), SMERR_NOTFOUND);
+	assert_int_equal(recipient(f, NULL, "alice@example.test", &r, &e),
+	    SMERR_NOTFOUND);
 	assert_non_null(strstr(smerr_msg(&e), "chain does not validate"));
 
 	/* Trusting the CA makes both usable; the imported one comes first. */
@@ -237,12 +204,11 @@ test_store_order(void **state)
 	assert_int_equal(l->found[0].j.usable, 1);
 	assert_string_equal(l->found[0].j.chain, "ok");
 	keys_lookup_free(l);
-	assert_int_equal(keys_find_recipient(f->k, NULL, "alice@example.test",
-	    &d, &len, &src, NULL), 0);
-	assert_string_equal(src, "store");
-	assert_int_equal(len, f->alice_len);
-	assert_memory_equal(d, f->alice, len);
-	free(d);
+	assert_int_equal(recipient(f, NULL, "alice@example.test", &r, NULL), 0);
+	assert_string_equal(r.src, "store");
+	assert_int_equal(r.len, f->alice_len);
+	assert_memory_equal(r.der, f->alice, r.len);
+	free(r.der);
 }
 
 static void
@@ -251,9 +217,7 @@ test_cache_fresh_and_stale(void **state)
 	struct fx		*f = *state;
 	struct keys_lookup	*l = NULL;
 	struct smerr		 e;
-	uint8_t			*d = NULL;
-	size_t			 len;
-	const char		*src = NULL;
+	struct recip		 r = { NULL, 0, NULL };
 	double			 t0;
 
 	/* bob: cached from SMIMEA for another five minutes. */
@@ -275,18 +239,18 @@ test_cache_fresh_and_stale(void **state)
 	keys_lookup_free(l);
 
 	/* With a resolver, a fresh cache costs no query: no deadline hit. */
-	t0 = now_ms();
+	t0 = unit_now_ms();
 	assert_int_equal(keys_lookup(f->k, f->dns, "bob@example.test", 0, &l,
 	    NULL), 0);
-	assert_true(now_ms() - t0 < 500);
+	assert_true(unit_now_ms() - t0 < 500);
 	assert_string_equal(l->dns_status, "cached");
 	keys_lookup_free(l);
-	t0 = now_ms();
-	assert_int_equal(keys_find_recipient(f->k, f->dns, "bob@example.test",
-	    &d, &len, &src, NULL), 0);
-	assert_true(now_ms() - t0 < 500);
-	assert_string_equal(src, "smimea");
-	free(d);
+	t0 = unit_now_ms();
+	assert_int_equal(recipient(f, f->dns, "bob@example.test", &r, NULL),
+	    0);
+	assert_true(unit_now_ms() - t0 < 500);
+	assert_string_equal(r.src, "smimea");
+	free(r.der);
 
 	/* A stale entry is not used; with a resolver, DNS is asked. */
 	assert_int_equal(keys_lookup(f->k, NULL, "carol@example.test", 0, &l,
@@ -294,10 +258,10 @@ test_cache_fresh_and_stale(void **state)
 	assert_int_equal(l->n, 0);
 	keys_lookup_free(l);
 	smerr_clear(&e);
-	t0 = now_ms();
+	t0 = unit_now_ms();
 	assert_int_equal(keys_lookup(f->k, f->dns, "carol@example.test", 0,
 	    &l, &e), SMERR_TIMEOUT);
-	assert_true(now_ms() - t0 >= 950);
+	assert_true(unit_now_ms() - t0 >= 950);
 	assert_non_null(strstr(smerr_msg(&e), "the SMIMEA record of "
 	    "carol@example.test"));
 	/* So is an explicit refresh of a fresh one. */
@@ -315,10 +279,10 @@ test_dane_check(void **state)
 	assert_int_equal(keys_dane_check(f->k, NULL, "bob@example.test",
 	    f->bob, f->bob_len, NULL), KEYS_DANE_NONE);
 	/* The cached certificate itself: a match, without DNS. */
-	t0 = now_ms();
+	t0 = unit_now_ms();
 	assert_int_equal(keys_dane_check(f->k, f->dns, "bob@example.test",
 	    f->bob, f->bob_len, NULL), KEYS_DANE_MATCH);
-	assert_true(now_ms() - t0 < 500);
+	assert_true(unit_now_ms() - t0 < 500);
 	/* Another certificate for bob: DNS is asked, and does not answer. */
 	smerr_clear(&e);
 	assert_int_equal(keys_dane_check(f->k, f->dns, "bob@example.test",
@@ -329,12 +293,9 @@ test_dane_check(void **state)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_empty),
-		cmocka_unit_test(test_store_order),
-		cmocka_unit_test(test_cache_fresh_and_stale),
-		cmocka_unit_test(test_dane_check),
-	};
-
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return UNIT_RUN(setup, teardown,
+	    cmocka_unit_test(test_empty),
+	    cmocka_unit_test(test_store_order),
+	    cmocka_unit_test(test_cache_fresh_and_stale),
+	    cmocka_unit_test(test_dane_check));
 }

@@ -23,6 +23,7 @@
 #include "base/err.h"
 #include "store/store.h"
 #include "keys/keys.h"
+#include "tests/unit/lib/unit.h"
 
 static char	dir[64];
 static uint8_t	skey[STORE_KEY_LEN] = { 7, 7, 7 };
@@ -72,6 +73,27 @@ teardown(void **unused)
 	(void)unused;
 	sh("rm -rf %s", dir);
 	return 0;
+}
+
+/* A new directory NAME under dir for a store; its path in sd. */
+static void
+store_dir(const char *name, char *sd, size_t len)
+{
+	snprintf(sd, len, "%s/%s", dir, name);
+	assert_int_equal(mkdir(sd, 0700), 0);
+}
+
+/* A new store and its key store in dir/NAME. */
+static void
+open_new(const char *name, struct store **st, struct keys **k,
+    struct smerr *e)
+{
+	char	sd[300];
+
+	store_dir(name, sd, sizeof(sd));
+	smerr_clear(e);
+	assert_int_equal(store_open(sd, skey, st, e), 0);
+	assert_int_equal(keys_open(*st, k, e), 0);
 }
 
 static struct buf *
@@ -170,16 +192,12 @@ test_import(void **unused)
 	struct seen		 s;
 	struct buf		*key = NULL, *der;
 	struct keys_certinfo	 ci;
-	char			 p[256], sd[300];
+	char			 p[256];
 	const unsigned char	*kp;
 	PKCS8_PRIV_KEY_INFO	*p8;
 
 	(void)unused;
-	snprintf(sd, sizeof(sd), "%s/store1", dir);
-	assert_int_equal(mkdir(sd, 0700), 0);
-	smerr_clear(&e);
-	assert_int_equal(store_open(sd, skey, &st, &e), 0);
-	assert_int_equal(keys_open(st, &k, &e), 0);
+	open_new("store1", &st, &k, &e);
 
 	/* A key file open to others is refused. */
 	snprintf(p, sizeof(p), "%s/alice.p12", dir);
@@ -254,15 +272,11 @@ test_harvest(void **unused)
 	struct smerr	 e;
 	struct buf	*b1, *b2, *b3;
 	struct keys_certinfo c1, c2;
-	char		 sd[300], first[65], *old = NULL, *addr = NULL;
+	char		 first[65], *old = NULL, *addr = NULL;
 	int		 rep;
 
 	(void)unused;
-	snprintf(sd, sizeof(sd), "%s/store2", dir);
-	assert_int_equal(mkdir(sd, 0700), 0);
-	smerr_clear(&e);
-	assert_int_equal(store_open(sd, skey, &st, &e), 0);
-	assert_int_equal(keys_open(st, &k, &e), 0);
+	open_new("store2", &st, &k, &e);
 	b1 = slurp("bob.der");
 	b2 = slurp("bob2.der");
 	assert_int_equal(keys_cert_info(buf_data(b1), buf_len(b1), &c1, &e), 0);
@@ -337,8 +351,7 @@ test_store_key_passphrase(void **unused)
 	(void)unused;
 	unsetenv("DBUS_SESSION_BUS_ADDRESS");
 	unsetenv("XDG_RUNTIME_DIR");
-	snprintf(sd, sizeof(sd), "%s/store3", dir);
-	assert_int_equal(mkdir(sd, 0700), 0);
+	store_dir("store3", sd, sizeof(sd));
 	p1 = buf_view("correct horse", 13);
 	p2 = buf_view("correct horsf", 13);
 
@@ -390,11 +403,8 @@ test_store_key_passphrase(void **unused)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_import),
-		cmocka_unit_test(test_harvest),
-		cmocka_unit_test(test_store_key_passphrase),
-	};
-
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return UNIT_RUN(setup, teardown,
+	    cmocka_unit_test(test_import),
+	    cmocka_unit_test(test_harvest),
+	    cmocka_unit_test(test_store_key_passphrase));
 }

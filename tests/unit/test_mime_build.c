@@ -11,6 +11,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "mime/build.h"
+#include "tests/unit/lib/unit.h"
 
 /* The longest line of s (CRLF lines). */
 static size_t
@@ -644,22 +645,19 @@ test_compose_mutations(void **st)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_null_and_empty),
-		cmocka_unit_test(test_injection_refused),
-		cmocka_unit_test(test_headers),
-		cmocka_unit_test(test_long_subject_folds),
-		cmocka_unit_test(test_date_zone),
-		cmocka_unit_test(test_msgid_random),
-		cmocka_unit_test(test_text_encodings),
-		cmocka_unit_test(test_attachments),
-		cmocka_unit_test(test_signed_and_smime),
-		cmocka_unit_test(test_entity_twice),
-		cmocka_unit_test(test_base64),
-		cmocka_unit_test(test_compose),
-		cmocka_unit_test(test_compose_limits),
-		cmocka_unit_test(test_compose_mutations),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return UNIT_RUN(NULL, NULL,
+	    cmocka_unit_test(test_null_and_empty),
+	    cmocka_unit_test(test_injection_refused),
+	    cmocka_unit_test(test_headers),
+	    cmocka_unit_test(test_long_subject_folds),
+	    cmocka_unit_test(test_date_zone),
+	    cmocka_unit_test(test_msgid_random),
+	    cmocka_unit_test(test_text_encodings),
+	    cmocka_unit_test(test_attachments),
+	    cmocka_unit_test(test_signed_and_smime),
+	    cmocka_unit_test(test_entity_twice),
+	    cmocka_unit_test(test_base64),
+	    cmocka_unit_test(test_compose),
+	    cmocka_unit_test(test_compose_limits),
+	    cmocka_unit_test(test_compose_mutations));
 }

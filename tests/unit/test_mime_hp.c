@@ -12,6 +12,7 @@
 #include "mime/mime.h"
 #include "mime/build.h"
 #include "mime/hp.h"
+#include "tests/unit/lib/unit.h"
 
 static struct mime_msg *
 parse(const char *s)
@@ -243,14 +244,11 @@ test_protect_bare(void **state)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_form),
-		cmocka_unit_test(test_strip_plain),
-		cmocka_unit_test(test_strip_html),
-		cmocka_unit_test(test_addr_list),
-		cmocka_unit_test(test_protect),
-		cmocka_unit_test(test_protect_bare),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return UNIT_RUN(NULL, NULL,
+	    cmocka_unit_test(test_form),
+	    cmocka_unit_test(test_strip_plain),
+	    cmocka_unit_test(test_strip_html),
+	    cmocka_unit_test(test_addr_list),
+	    cmocka_unit_test(test_protect),
+	    cmocka_unit_test(test_protect_bare));
 }

@@ -15,6 +15,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "mime/html.h"
+#include "tests/unit/lib/unit.h"
 
 static char *
 slurp(const char *path)
@@ -181,15 +182,12 @@ test_bounds(void **state)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_empty),
-		cmocka_unit_test(test_links),
-		cmocka_unit_test(test_table),
-		cmocka_unit_test(test_lists),
-		cmocka_unit_test(test_remote),
-		cmocka_unit_test(test_truncated),
-		cmocka_unit_test(test_bounds),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return UNIT_RUN(NULL, NULL,
+	    cmocka_unit_test(test_empty),
+	    cmocka_unit_test(test_links),
+	    cmocka_unit_test(test_table),
+	    cmocka_unit_test(test_lists),
+	    cmocka_unit_test(test_remote),
+	    cmocka_unit_test(test_truncated),
+	    cmocka_unit_test(test_bounds));
 }

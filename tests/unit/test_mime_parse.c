@@ -11,6 +11,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "mime/mime.h"
+#include "tests/unit/lib/unit.h"
 
 static struct mime_msg *
 parse_ok(const char *s)
@@ -436,19 +437,16 @@ test_filename(void **state)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_null_empty),
-		cmocka_unit_test(test_single_part),
-		cmocka_unit_test(test_from),
-		cmocka_unit_test(test_addr_comments),
-		cmocka_unit_test(test_multipart_raw),
-		cmocka_unit_test(test_bare_lf),
-		cmocka_unit_test(test_limits),
-		cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_decode),
-		cmocka_unit_test(test_date),
-		cmocka_unit_test(test_filename),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return UNIT_RUN(NULL, NULL,
+	    cmocka_unit_test(test_null_empty),
+	    cmocka_unit_test(test_single_part),
+	    cmocka_unit_test(test_from),
+	    cmocka_unit_test(test_addr_comments),
+	    cmocka_unit_test(test_multipart_raw),
+	    cmocka_unit_test(test_bare_lf),
+	    cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_decode),
+	    cmocka_unit_test(test_date),
+	    cmocka_unit_test(test_filename));
 }

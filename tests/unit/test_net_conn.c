@@ -26,6 +26,7 @@
 #include "net/net.h"
 #include "net/net_int.h"
 #include "net/smtp.h"
+#include "tests/unit/lib/unit.h"
 
 /* A server thread that sends script, then filler bytes, then waits. */
 struct script {
@@ -78,23 +79,12 @@ static void
 script_start(struct script *s, const char *text, const char *unit,
     size_t filler, int hold_ms)
 {
-	struct sockaddr_in	sa;
-	socklen_t		sl = sizeof(sa);
-
 	memset(s, 0, sizeof(*s));
 	s->script = text;
 	s->unit = unit;
 	s->filler = filler;
 	s->hold_ms = hold_ms;
-	s->lfd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(s->lfd >= 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(s->lfd, 1), 0);
-	assert_int_equal(getsockname(s->lfd, (struct sockaddr *)&sa, &sl), 0);
-	s->port = ntohs(sa.sin_port);
+	s->lfd = unit_loopback(SOCK_STREAM, &s->port);
 	assert_int_equal(pthread_create(&s->th, NULL, script_run, s), 0);
 }
 
@@ -503,19 +493,16 @@ test_stream_wipe(void **state)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tlsa_parse),
-		cmocka_unit_test(test_long_line),
-		cmocka_unit_test(test_big_literal),
-		cmocka_unit_test(test_silent_and_closed),
-		cmocka_unit_test(test_endless_reply),
-		cmocka_unit_test(test_cancel),
-		cmocka_unit_test(test_no_starttls),
-		cmocka_unit_test(test_bogus_tlsa),
-		cmocka_unit_test(test_mailbox_names),
-		cmocka_unit_test(test_threads),
-		cmocka_unit_test(test_stream_wipe),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return UNIT_RUN(NULL, NULL,
+	    cmocka_unit_test(test_tlsa_parse),
+	    cmocka_unit_test(test_long_line),
+	    cmocka_unit_test(test_big_literal),
+	    cmocka_unit_test(test_silent_and_closed),
+	    cmocka_unit_test(test_endless_reply),
+	    cmocka_unit_test(test_cancel),
+	    cmocka_unit_test(test_no_starttls),
+	    cmocka_unit_test(test_bogus_tlsa),
+	    cmocka_unit_test(test_mailbox_names),
+	    cmocka_unit_test(test_threads),
+	    cmocka_unit_test(test_stream_wipe));
 }

@@ -3,11 +3,6 @@
  * resolver that never answers, and the special-use "test." rule. The
  * answers of a real signed zone are in tests/integration/dns_*.sh.
  */
-#include <sys/socket.h>
-
-#include <netinet/in.h>
-#include <arpa/inet.h>
-
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -21,6 +16,7 @@
 
 #include "base/err.h"
 #include "net/dns.h"
+#include "tests/unit/lib/unit.h"
 
 /* A DS line of the lab's shape; its digest matters to no test here. */
 #define TEST_DS	"example.test. IN DS 28256 13 2 " \
@@ -37,22 +33,10 @@ struct fixture {
 	char	resolver[32];
 };
 
-static void
-write_file(const char *path, const char *text)
-{
-	FILE	*fp = fopen(path, "w");
-
-	assert_non_null(fp);
-	assert_int_equal(fputs(text, fp) >= 0, 1);
-	assert_int_equal(fclose(fp), 0);
-}
-
 static int
 setup(void **st)
 {
 	struct fixture		*f;
-	struct sockaddr_in	 sin;
-	socklen_t		 sl = sizeof(sin);
 
 	f = calloc(1, sizeof(*f));
 	assert_non_null(f);
@@ -61,20 +45,10 @@ setup(void **st)
 	snprintf(f->ta, sizeof(f->ta), "%s/ta.ds", f->dir);
 	snprintf(f->root_ta, sizeof(f->root_ta), "%s/root.ds", f->dir);
 	snprintf(f->empty_ta, sizeof(f->empty_ta), "%s/empty.ds", f->dir);
-	write_file(f->ta, "; the lab's anchor\n" TEST_DS);
-	write_file(f->root_ta, ROOT_DS);
-	write_file(f->empty_ta, "; nothing but a comment\n\n");
-	f->silent = socket(AF_INET, SOCK_DGRAM, 0);
-	assert_true(f->silent >= 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(f->silent, (struct sockaddr *)&sin,
-	    sizeof(sin)), 0);
-	assert_int_equal(getsockname(f->silent, (struct sockaddr *)&sin, &sl),
-	    0);
-	snprintf(f->resolver, sizeof(f->resolver), "127.0.0.1@%u",
-	    ntohs(sin.sin_port));
+	unit_write_file(f->ta, "; the lab's anchor\n" TEST_DS);
+	unit_write_file(f->root_ta, ROOT_DS);
+	unit_write_file(f->empty_ta, "; nothing but a comment\n\n");
+	f->silent = unit_silent_udp(f->resolver, sizeof(f->resolver));
 	*st = f;
 	return 0;
 }
@@ -91,15 +65,6 @@ teardown(void **st)
 	rmdir(f->dir);
 	free(f);
 	return 0;
-}
-
-static double
-now_ms(void)
-{
-	struct timespec	t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
 static void
@@ -207,19 +172,19 @@ test_deadline(void **st)
 	c.timeout = 1;
 	assert_int_equal(dns_new(&c, &d, NULL), 0);
 	smerr_clear(&e);
-	t0 = now_ms();
+	t0 = unit_now_ms();
 	assert_int_equal(dns_query(d, "2bd806c97f0e00af1a1fc3328fa763a9269723"
 	    "c8db8fac4f93af71db._smimecert.example.test", DNS_T_SMIMEA, &a,
 	    &e), SMERR_TIMEOUT);
-	ms = now_ms() - t0;
+	ms = unit_now_ms() - t0;
 	assert_null(a);
 	assert_true(ms >= 950 && ms < 1500);
 	assert_non_null(strstr(smerr_msg(&e), "within 1 s"));
 	/* The context stays usable after a cancelled query. */
-	t0 = now_ms();
+	t0 = unit_now_ms();
 	assert_int_equal(dns_query(d, "mail.example.test", DNS_T_A, &a, NULL),
 	    SMERR_TIMEOUT);
-	assert_true(now_ms() - t0 < 1500);
+	assert_true(unit_now_ms() - t0 < 1500);
 	dns_free(d);
 }
 
@@ -243,10 +208,10 @@ test_special_use_test(void **st)
 	c.trust_anchor = f->root_ta;
 	c.timeout = 1;
 	assert_int_equal(dns_new(&c, &d, NULL), 0);
-	t0 = now_ms();
+	t0 = unit_now_ms();
 	assert_int_equal(dns_query(d, "mail.example.test.", DNS_T_A, &a,
 	    NULL), 0);
-	assert_true(now_ms() - t0 < 500);
+	assert_true(unit_now_ms() - t0 < 500);
 	assert_int_equal(a->status, DNS_INSECURE);
 	assert_int_equal(a->nxdomain, 1);
 	assert_int_equal(a->nrr, 0);
@@ -315,14 +280,11 @@ test_srv_decode(void **st)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_null_and_names),
-		cmocka_unit_test(test_anchor_files),
-		cmocka_unit_test(test_bad_names),
-		cmocka_unit_test(test_deadline),
-		cmocka_unit_test(test_special_use_test),
-		cmocka_unit_test(test_srv_decode),
-	};
-
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return UNIT_RUN(setup, teardown,
+	    cmocka_unit_test(test_null_and_names),
+	    cmocka_unit_test(test_anchor_files),
+	    cmocka_unit_test(test_bad_names),
+	    cmocka_unit_test(test_deadline),
+	    cmocka_unit_test(test_special_use_test),
+	    cmocka_unit_test(test_srv_decode));
 }

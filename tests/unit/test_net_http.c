@@ -29,6 +29,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "net/http.h"
+#include "tests/unit/lib/unit.h"
 
 /* Reads s (eof given) into a body of at most max bytes. */
 static int
@@ -233,23 +234,13 @@ test_urls(void **st)
 static pid_t
 server(const char *const *parts, int *portp)
 {
-	struct sockaddr_in	 sa;
-	socklen_t		 sl = sizeof(sa);
 	char			 req[4096];
 	pid_t			 pid;
 	size_t			 got = 0;
 	ssize_t			 n;
 	int			 ls, fd;
 
-	ls = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(ls >= 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(ls, 1), 0);
-	assert_int_equal(getsockname(ls, (struct sockaddr *)&sa, &sl), 0);
-	*portp = ntohs(sa.sin_port);
+	ls = unit_loopback(SOCK_STREAM, portp);
 	if ((pid = fork()) != 0) {
 		close(ls);
 		return pid;
@@ -320,14 +311,11 @@ test_fetch_local(void **st)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_length),
-		cmocka_unit_test(test_chunked),
-		cmocka_unit_test(test_close_and_errors),
-		cmocka_unit_test(test_fenced_head),
-		cmocka_unit_test(test_urls),
-		cmocka_unit_test(test_fetch_local),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return UNIT_RUN(NULL, NULL,
+	    cmocka_unit_test(test_length),
+	    cmocka_unit_test(test_chunked),
+	    cmocka_unit_test(test_close_and_errors),
+	    cmocka_unit_test(test_fenced_head),
+	    cmocka_unit_test(test_urls),
+	    cmocka_unit_test(test_fetch_local));
 }

@@ -21,6 +21,7 @@
 #include "store/store.h"
 #include "store/store_int.h"
 #include "tests/unit/store_test.h"
+#include "tests/unit/lib/unit.h"
 
 static uint8_t key1[STORE_KEY_LEN] = { 1, 2, 3, 4, 5, 6, 7, 8 };
 static uint8_t key2[STORE_KEY_LEN] = { 9, 9, 9, 9 };
@@ -28,23 +29,25 @@ static uint8_t key2[STORE_KEY_LEN] = { 9, 9, 9, 9 };
 static char *
 tmpdir(void)
 {
-	char	t[] = "/tmp/test_store.XXXXXX";
-	char	*d;
-
-	assert_non_null(mkdtemp(t));
-	d = strdup(t);
-	assert_non_null(d);
-	return d;
+	return unit_tmpdir("test_store");
 }
 
 static void
 rmdir_all(char *d)
 {
-	char	cmd[256];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d);
-	assert_int_equal(system(cmd), 0);
+	unit_rmrf(d);
 	free(d);
+}
+
+/* The store in d, opened with key1; e is cleared first. */
+static struct store *
+open_key1(const char *d, struct smerr *e)
+{
+	struct store	*st = NULL;
+
+	smerr_clear(e);
+	assert_int_equal(store_open(d, key1, &st, e), 0);
+	return st;
 }
 
 /* Counts occurrences of needle in every file of dir. */
@@ -86,8 +89,7 @@ test_open_keys(void **unused)
 	assert_null(st);
 	assert_non_null(strstr(smerr_msg(&e), "wrong key"));
 
-	smerr_clear(&e);
-	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	st = open_key1(d, &e);
 	assert_int_equal(store_meta_get(st, "x", &v, &e), 0);
 	assert_string_equal(v, "y");
 	free(v);
@@ -150,8 +152,7 @@ test_certs(void **unused)
 	static const uint8_t	 der[] = { 0x30, 0x03, 0x02, 0x01, 0x01 };
 
 	(void)unused;
-	smerr_clear(&e);
-	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	st = open_key1(d, &e);
 	memset(&c, 0, sizeof(c));
 	c.kind = STORE_CERT_IDENTITY;
 	c.source = "imported";
@@ -434,8 +435,7 @@ test_messages(void **unused)
 	char			*d = tmpdir();
 
 	(void)unused;
-	smerr_clear(&e);
-	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	st = open_key1(d, &e);
 	assert_int_equal(store_folder_open(st, "work", "INBOX", &inbox, &e), 0);
 	assert_int_equal(store_folder_open(st, "work", "INBOX", &id1, &e), 0);
 	assert_int_equal(inbox, id1);
@@ -578,8 +578,7 @@ test_outbox(void **unused)
 	char			*d = tmpdir();
 
 	(void)unused;
-	smerr_clear(&e);
-	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	st = open_key1(d, &e);
 	mkoutbox(&o, "<1@example.test>");
 	assert_int_equal(store_outbox_add(st, &o, &id, &e), 0);
 	assert_int_equal(store_outbox_fail(st, id, "550 no such user", &e), 0);
@@ -638,8 +637,7 @@ test_text_in_body(void **unused)
 	char			*d = tmpdir();
 
 	(void)unused;
-	smerr_clear(&e);
-	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	st = open_key1(d, &e);
 	assert_int_equal(store_folder_open(st, "work", "INBOX", &inbox, &e), 0);
 	mkmsg(&m, inbox, 1, text1, "t1");
 	m.body = (const uint8_t *)body1;
@@ -732,8 +730,7 @@ test_outbox_claim(void **unused)
 	pid_t			 pid;
 
 	(void)unused;
-	smerr_clear(&e);
-	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	st = open_key1(d, &e);
 	mkoutbox(&o, "<2@example.test>");
 	o.source = (const uint8_t *)"Subject: x\n\nhello\n";
 	o.source_len = strlen((const char *)o.source);
@@ -810,8 +807,7 @@ test_drafts(void **unused)
 	char		*d = tmpdir();
 
 	(void)unused;
-	smerr_clear(&e);
-	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	st = open_key1(d, &e);
 	assert_int_equal(store_draft_put(st, &id, NULL, "", 0, NULL, &e),
 	    SMERR_INVAL);
 	smerr_clear(&e);
@@ -885,8 +881,7 @@ test_draft_files(void **unused)
 	char			 secret[] = "draftfilesecretword";
 
 	(void)unused;
-	smerr_clear(&e);
-	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	st = open_key1(d, &e);
 	assert_int_equal(store_draft_put(st, &id, NULL, "To: a\n\nx\n", 10,
 	    "postponed", &e), 0);
 	assert_int_equal(store_draft_put(st, &other, NULL, "y", 1, NULL, &e),
@@ -981,8 +976,7 @@ test_upgrade_2(void **unused)
 	char			*d = tmpdir();
 
 	(void)unused;
-	smerr_clear(&e);
-	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	st = open_key1(d, &e);
 	assert_int_equal(store_folder_open(st, "work", "INBOX", &inbox, &e), 0);
 	mkmsg(&m, inbox, 1, "an older dingoword", "u1");
 	assert_int_equal(store_msg_add(st, &m, &id1, &e), 0);
@@ -1047,8 +1041,7 @@ test_revoke(void **unused)
 	char			*d = tmpdir(), seen = 0;
 
 	(void)unused;
-	smerr_clear(&e);
-	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	st = open_key1(d, &e);
 	memset(&r, 0, sizeof(r));
 	r.fingerprint = "ab";
 	r.status = "good";
@@ -1118,20 +1111,17 @@ test_upgrade_7(void **unused)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_open_keys),
-		cmocka_unit_test(test_certs),
-		cmocka_unit_test(test_messages),
-		cmocka_unit_test(test_ids_alone),
-		cmocka_unit_test(test_outbox),
-		cmocka_unit_test(test_outbox_claim),
-		cmocka_unit_test(test_drafts),
-		cmocka_unit_test(test_draft_files),
-		cmocka_unit_test(test_text_in_body),
-		cmocka_unit_test(test_upgrade_2),
-		cmocka_unit_test(test_upgrade_7),
-		cmocka_unit_test(test_revoke),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return UNIT_RUN(NULL, NULL,
+	    cmocka_unit_test(test_open_keys),
+	    cmocka_unit_test(test_certs),
+	    cmocka_unit_test(test_messages),
+	    cmocka_unit_test(test_ids_alone),
+	    cmocka_unit_test(test_outbox),
+	    cmocka_unit_test(test_outbox_claim),
+	    cmocka_unit_test(test_drafts),
+	    cmocka_unit_test(test_draft_files),
+	    cmocka_unit_test(test_text_in_body),
+	    cmocka_unit_test(test_upgrade_2),
+	    cmocka_unit_test(test_upgrade_7),
+	    cmocka_unit_test(test_revoke));
 }

@@ -107,12 +107,7 @@ SEALMAIL_PASSPHRASE_FILE=$DZ_DIR/pass
 export SEALMAIL_PASSPHRASE_FILE
 DZ_HOME=$T/home
 mkdir -p "$DZ_HOME"
-cat > "$DZ_HOME/config" <<EOF
-[dns]
-resolver     = 127.0.0.1@$DZ_PORT
-trust-anchor = $DZ_TA
-timeout      = 2
-EOF
+dns_section "127.0.0.1@$DZ_PORT" "$DZ_TA" 2 > "$DZ_HOME/config"
 
 sm() { "$SEALMAIL" --home "$DZ_HOME" "$@"; }
 

@@ -1,0 +1,151 @@
+/*
+ * tests/unit/lib/unit.c: the helpers of unit.h.
+ */
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <openssl/x509v3.h>
+
+#include "tests/unit/lib/unit.h"
+
+int
+unit_run(const struct CMUnitTest *tests, size_t n, CMFixtureFunction setup,
+    CMFixtureFunction teardown)
+{
+	return _cmocka_run_group_tests("tests", tests, n, setup, teardown);
+}
+
+char *
+unit_tmpdir(const char *name)
+{
+	char	*d;
+
+	assert_true(asprintf(&d, "/tmp/%s.XXXXXX", name) > 0);
+	assert_non_null(mkdtemp(d));
+	return d;
+}
+
+void
+unit_rmrf(const char *dir)
+{
+	char	cmd[512];
+
+	assert_true((size_t)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir) <
+	    sizeof(cmd));
+	assert_int_equal(system(cmd), 0);
+}
+
+void
+unit_write_file(const char *path, const char *text)
+{
+	FILE	*fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	assert_int_equal(fputs(text, fp) >= 0, 1);
+	assert_int_equal(fclose(fp), 0);
+}
+
+double
+unit_now_ms(void)
+{
+	struct timespec	t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+int
+unit_loopback(int type, int *portp)
+{
+	struct sockaddr_in	sin;
+	socklen_t		sl = sizeof(sin);
+	int			fd;
+
+	fd = socket(AF_INET, type, 0);
+	assert_true(fd >= 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	if (type == SOCK_STREAM)
+		assert_int_equal(listen(fd, 1), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
+	*portp = ntohs(sin.sin_port);
+	return fd;
+}
+
+int
+unit_silent_udp(char *res, size_t len)
+{
+	int	fd, port;
+
+	fd = unit_loopback(SOCK_DGRAM, &port);
+	snprintf(res, len, "127.0.0.1@%d", port);
+	return fd;
+}
+
+X509 *
+unit_cert(EVP_PKEY *key, X509 *issuer, const char *cn, long serial,
+    long from, long to)
+{
+	X509		*x = X509_new();
+	X509_NAME	*n;
+
+	assert_non_null(x);
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
+	X509_gmtime_adj(X509_getm_notBefore(x), from);
+	X509_gmtime_adj(X509_getm_notAfter(x), to);
+	X509_set_pubkey(x, key);
+	n = X509_get_subject_name(x);
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
+	    (const unsigned char *)cn, -1, -1, 0);
+	X509_set_issuer_name(x, issuer != NULL ? X509_get_subject_name(issuer)
+	    : n);
+	return x;
+}
+
+void
+unit_cert_ext(X509 *x, X509 *issuer, int nid, const char *value)
+{
+	X509V3_CTX	 v3;
+	X509_EXTENSION	*ext;
+
+	X509V3_set_ctx(&v3, issuer != NULL ? issuer : x, x, NULL, NULL, 0);
+	ext = X509V3_EXT_conf_nid(NULL, &v3, nid, value);
+	assert_non_null(ext);
+	X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+}
+
+void
+unit_cert_email(X509 *x, X509 *issuer, const char *email)
+{
+	char	san[256];
+
+	snprintf(san, sizeof(san), "email:%s", email);
+	unit_cert_ext(x, issuer, NID_subject_alt_name, san);
+}
+
+uint8_t *
+unit_der(X509 *x, int *lenp)
+{
+	uint8_t	*p = NULL;
+
+	*lenp = i2d_X509(x, &p);
+	assert_true(*lenp > 0);
+	return p;
+}

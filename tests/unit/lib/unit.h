@@ -1,0 +1,72 @@
+/*
+ * tests/unit/lib/unit.h: what the cmocka unit tests share: a private
+ * directory and its removal, files written whole, a monotonic clock, a
+ * resolver that never answers, and X.509 certificates made on the spot.
+ * Linked into every unit test; a failure is a cmocka assertion. Include
+ * it after cmocka.h.
+ */
+#ifndef SEALMAIL_TEST_UNIT_H
+#define SEALMAIL_TEST_UNIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+/*
+ * UNIT_RUN(SETUP, TEARDOWN, TEST...): what main returns: the tests TEST
+ * (cmocka_unit_test() entries) run in order as one group, SETUP before
+ * them and TEARDOWN after (NULL: none).
+ */
+#define UNIT_RUN(setup, teardown, ...)					\
+	unit_run((const struct CMUnitTest[]){ __VA_ARGS__ },		\
+	    sizeof((const struct CMUnitTest[]){ __VA_ARGS__ }) /		\
+	    sizeof(struct CMUnitTest), (setup), (teardown))
+
+int		 unit_run(const struct CMUnitTest *, size_t,
+		    CMFixtureFunction, CMFixtureFunction);
+
+/* A new directory /tmp/NAME.XXXXXX; the caller frees the path. */
+char		*unit_tmpdir(const char *name);
+
+/* Removes dir and all below it. */
+void		 unit_rmrf(const char *dir);
+
+/* Writes text to path, replacing what was there. */
+void		 unit_write_file(const char *path, const char *text);
+
+/* Milliseconds of CLOCK_MONOTONIC. */
+double		 unit_now_ms(void);
+
+/*
+ * A socket of type (SOCK_STREAM, SOCK_DGRAM) bound to a free port of
+ * 127.0.0.1, the port in *portp; a stream socket listens.
+ */
+int		 unit_loopback(int type, int *portp);
+
+/*
+ * A UDP socket on the loopback that reads nothing and answers nothing,
+ * for a resolver that never answers; its address ("127.0.0.1@PORT") goes
+ * to res. The caller closes it.
+ */
+int		 unit_silent_udp(char *res, size_t len);
+
+/*
+ * A version 3 certificate of key, named CN=cn, valid from..to seconds
+ * from now, issued by issuer (NULL: by itself); not signed yet.
+ */
+X509		*unit_cert(EVP_PKEY *key, X509 *issuer, const char *cn,
+		    long serial, long from, long to);
+
+/* Adds the extension nid, value in openssl's configuration syntax. */
+void		 unit_cert_ext(X509 *x, X509 *issuer, int nid,
+		    const char *value);
+
+/* Adds the subjectAltName rfc822Name email. */
+void		 unit_cert_email(X509 *x, X509 *issuer, const char *email);
+
+/* x's DER (OPENSSL_free it) and its length in *lenp. */
+uint8_t		*unit_der(X509 *x, int *lenp);
+
+#endif
