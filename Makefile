@@ -52,7 +52,6 @@ LDFLAGS_ALL	= -pie -Wl,-z,relro -Wl,-z,now $(SANFLAGS) -pthread $(LDFLAGS)
 # names libraries Debian does not install with it: both are linked plainly.
 PKG		= pkg-config
 SECRET_CFLAGS	:= $(shell $(PKG) --cflags libsecret-1 2>/dev/null)
-SECRET_LIBS	:= $(shell $(PKG) --libs libsecret-1 2>/dev/null)
 SQLC_CFLAGS	:= $(shell $(PKG) --cflags sqlcipher 2>/dev/null)
 CURSES_CFLAGS	:= $(shell $(PKG) --cflags ncursesw 2>/dev/null)
 CURSES_LIBS	:= $(shell $(PKG) --libs ncursesw 2>/dev/null)
@@ -63,8 +62,10 @@ IDN_LIBS	:= $(shell $(PKG) --libs libidn2 2>/dev/null || echo -lidn2)
 P11_CFLAGS	:= $(shell $(PKG) --cflags p11-kit-1 2>/dev/null)
 P11_PROXY	:= $(or $(shell $(PKG) --variable=proxy_module p11-kit-1 \
 		    2>/dev/null),p11-kit-proxy.so)
+# libsecret (and GLib with it) is not linked: keys/secret.c loads it when
+# a Secret Service is to be asked.
 EXT_LIBS	= -letpan $(SSL_LIBS) $(ZLIB_LIBS) -lunbound -lsqlcipher \
-		  $(SECRET_LIBS) $(CURSES_LIBS) $(IDN_LIBS)
+		  $(CURSES_LIBS) $(IDN_LIBS)
 
 CFLAGS_keys	= $(SECRET_CFLAGS)
 CFLAGS_store	= $(SQLC_CFLAGS)

@@ -2,7 +2,7 @@
 # is kept in the session keyring (possessor only, with a timeout), so the
 # next processes of the login session do not ask the Secret Service at
 # all: they open the store with the keyring daemon stopped (SIGSTOP) or
-# with no session bus. A kept key that no longer fits is dropped and the
+# with no session bus, and do not load libsecret. A kept key that no longer fits is dropped and the
 # Secret Service asked; a change of keying drops it; store-key-cache = 0
 # keeps nothing and asks every time.
 . "$TOP/tests/lib.sh"
@@ -50,6 +50,10 @@ check_eq "the keyring daemon stopped: the next process opens the store" 0 "$1"
 check "at once, not after the deadline (${2} ms)" test "$2" -lt 1500
 check_match "and lists the anchor" '^anchor ' "$(cat "$T/out")"
 check_eq "without a word on stderr" "" "$(cat "$T/err")"
+# loaded: the libraries the dynamic loader mapped for a command, by name
+loaded() { LD_DEBUG=files "$@" 2>&1 >/dev/null | grep -o 'file=[^ ]*' | sort -u; }
+check_nomatch "it does not even load libsecret or GLib" \
+    'libsecret|libgio|libglib' "$(loaded sm keys list)"
 out=$(env -u DBUS_SESSION_BUS_ADDRESS -u XDG_RUNTIME_DIR \
     "$SEALMAIL" --home "$H" keys list 2>"$T/err" </dev/null); rc=$?
 check_eq "no session bus at all: it opens all the same" 0 "$rc"
@@ -104,6 +108,8 @@ check_eq "store-key-cache = 0: with the daemon stopped the store stays shut" \
 check_match "after the deadline (${2} ms)" \
     'did not answer within 2000 ms' "$(cat "$T/err")"
 check "with the daemon running it opens" sm keys list
+check_match "loading libsecret to ask it" 'file=libsecret-1\.so' \
+    "$(loaded sm keys list)"
 H2="$T/home2"
 mkdir -p "$H2"
 printf '[security]\nstore-key-cache = 0\n' > "$H2/config"
