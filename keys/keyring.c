@@ -42,6 +42,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/secmem.h"
+#include "base/text.h"
 #include "keys/keys.h"
 
 #define KEYRING_TYPE	"user"
@@ -70,12 +71,11 @@ static int
 keyring_name(const char *real, const void *kdf, size_t len,
     char desc[KEYRING_DESC])
 {
-	static const char	 hex[] = "0123456789abcdef";
-	EVP_MD_CTX		*ctx;
-	unsigned char		 md[EVP_MAX_MD_SIZE];
-	unsigned int		 mdlen = 0;
-	size_t			 i, at = sizeof(KEYRING_PREFIX) - 1;
-	int			 r = -1;
+	EVP_MD_CTX	*ctx;
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen = 0;
+	size_t		 at = sizeof(KEYRING_PREFIX) - 1;
+	int		 r = -1;
 
 	if ((ctx = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
@@ -84,11 +84,7 @@ keyring_name(const char *real, const void *kdf, size_t len,
 	    EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen < 16)
 		goto out;
 	memcpy(desc, KEYRING_PREFIX, at);
-	for (i = 0; i < 16; i++) {
-		desc[at + 2 * i] = hex[md[i] >> 4];
-		desc[at + 2 * i + 1] = hex[md[i] & 0xf];
-	}
-	desc[at + 32] = '\0';
+	text_hex_encode(md, 16, desc + at);
 	r = 0;
 out:
 	EVP_MD_CTX_free(ctx);

@@ -466,18 +466,6 @@ ss_close(struct deadline *d, SecretService *svc)
 }
 
 static int
-hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
 hex_decode(const char *s, uint8_t *out, size_t n)
 {
 	size_t	i;
@@ -486,8 +474,8 @@ hex_decode(const char *s, uint8_t *out, size_t n)
 	if (strlen(s) != 2 * n)
 		return -1;
 	for (i = 0; i < n; i++) {
-		hi = hex_digit(s[2 * i]);
-		lo = hex_digit(s[2 * i + 1]);
+		hi = text_hex_digit((unsigned char)s[2 * i]);
+		lo = text_hex_digit((unsigned char)s[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		out[i] = (uint8_t)(hi << 4 | lo);
