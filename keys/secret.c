@@ -89,7 +89,8 @@ static struct {
 			    const SecretSchema *, GHashTable *, GCancellable *,
 			    GError **);
 	void		 (*value_unref)(gpointer);
-	gchar		*(*value_unref_to_password)(SecretValue *, gsize *);
+	gchar		*(*value_unref_to_password)(SecretValue *,
+			    gsize *);
 	gboolean	 (*password_storev_sync)(const SecretSchema *,
 			    GHashTable *, const gchar *, const gchar *,
 			    const gchar *, GCancellable *, GError **);
@@ -121,7 +122,8 @@ static struct {
 	void		 (*hash_table_unref)(GHashTable *);
 } ss;
 static pthread_once_t	 ss_once = PTHREAD_ONCE_INIT;
-static char		 ss_why[160] = "not loaded";	/* empty once loaded */
+/* Why libsecret cannot be used; empty once it is loaded. */
+static char		 ss_why[160] = "not loaded";
 
 #define SS_SYM(f, name)	((ss.f = dlsym(h, name)) == NULL)
 

@@ -345,7 +345,8 @@ test_fts_segments(void **unused)
 	struct ids		 ids;
 	int64_t			 inbox, id;
 	size_t			 done, left;
-	char			*d = tmpdir(), text[64], digest[16], word[16];
+	char			*d = tmpdir(), text[64], digest[16];
+	char			 word[16];
 	int			 i, segs;
 
 	(void)unused;
@@ -361,7 +362,8 @@ test_fts_segments(void **unused)
 		assert_int_equal(done, 1);
 		assert_int_equal(left, 0);
 		assert_int_equal(one_int(st, "SELECT max(n) FROM (SELECT "
-		    "count(*) AS n FROM message_fts_segdir GROUP BY level);"), 1);
+		    "count(*) AS n FROM message_fts_segdir GROUP BY "
+		    "level);"), 1);
 	}
 	/* 40 runs: a segment for each set bit of 40 at most. */
 	assert_true(one_int(st, "SELECT count(*) FROM message_fts_segdir;") <=
