@@ -3,7 +3,9 @@
  * key comes from the Secret Service; when none answers, sealmail says so
  * in one line on stderr and falls back to a passphrase, read from the
  * passphrase file (a trailing newline is not part of it) or asked on the
- * terminal without echo. The store is created on first use.
+ * terminal without echo. Either way the key is then kept in the session
+ * keyring for store-key-cache seconds, and the next process takes it from
+ * there. The store is created on first use.
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -238,7 +240,7 @@ secret_fallback_notice(struct cli *c, const char *passfile,
 	return 0;
 }
 
-/* Seconds a passphrase-derived key is kept: the config's, or the default. */
+/* Seconds a store key is kept: the config's, or the default. */
 static long
 key_cache_seconds(struct cli *c)
 {
@@ -252,7 +254,8 @@ key_cache_seconds(struct cli *c)
 /*
  * The key kept in the session keyring by an earlier process opens the
  * store: 0, or -1 (nothing kept, not for pass when a passphrase was
- * given, or it no longer fits and is dropped).
+ * given, or it no longer fits and is dropped). pass is NULL for a store
+ * keyed in the Secret Service.
  */
 static int
 open_kept(struct cli *c, long cache, const struct buf *pass,
@@ -289,9 +292,16 @@ open_store(struct cli *c, const char *passfile, struct store **stp)
 	*stp = NULL;
 	smerr_clear(&e2);
 	if (!keys_store_uses_passphrase(c->datadir)) {
+		/* Fetched from the Secret Service by an earlier process. */
+		if (store_exists(c->datadir) &&
+		    (cache = key_cache_seconds(c)) > 0 &&
+		    (r = open_kept(c, cache, NULL, stp)) != -1)
+			return r;
 		r = keys_store_key(c->datadir, NULL, key, &e2);
-		if (r == 0)
+		if (r == 0) {
+			cache = key_cache_seconds(c);
 			goto open;
+		}
 		if (r != SMERR_SECRET) {
 			smerr_set(&c->err, r, "%s", smerr_msg(&e2));
 			return r;
@@ -317,7 +327,7 @@ open_store(struct cli *c, const char *passfile, struct store **stp)
 	cache = key_cache_seconds(c);
 open:
 	r = store_open(c->datadir, key, stp, &c->err);
-	if (r == 0 && pass != NULL && cache > 0)
+	if (r == 0 && cache > 0)
 		keys_keyring_put(c->datadir, cache, pass, key);
 	if (r == SMERR_STORE && !store_is_open_error(&c->err))
 		r = open_pending(c, pass, stp, r);

@@ -156,6 +156,12 @@ app_session_open(const struct app_opts *o, struct app_session **sp,
 			    s->c.cfg->security.key_cache, NULL, key) == 0 ? 0 :
 			    SMERR_SECRET;
 			secmem_wipe(key, sizeof(key));
+		} else if (store_exists(s->c.datadir) &&
+		    keys_keyring_get(s->c.datadir,
+		    s->c.cfg->security.key_cache, NULL, key) == 0) {
+			/* Fetched from the Secret Service earlier. */
+			secmem_wipe(key, sizeof(key));
+			r = 0;
 		} else if ((r = keys_store_key(s->c.datadir, NULL, key, &e2))
 		    == 0)
 			secmem_wipe(key, sizeof(key));

@@ -83,6 +83,18 @@ text_hex_encode(const void *p, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
+int
+text_hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 unsigned
 text_utf8_next(const unsigned char **pp, size_t *lenp)
 {

@@ -51,6 +51,8 @@ int	 text_iso_time(time_t t, char *out, size_t size);
 
 /* The n bytes at p as 2 * n lowercase hex digits and a NUL into out. */
 void	 text_hex_encode(const void *p, size_t n, char *out);
+/* The value of the hex digit c (either case), or -1. */
+int	 text_hex_digit(int c);
 
 /*
  * s without the blanks at its start (space, tab) and end (space, tab,

@@ -30,6 +30,7 @@
 
 #include "base/err.h"
 #include "base/secmem.h"
+#include "base/text.h"
 #include "crypto/crypto_int.h"
 
 #define P11_MAXCERT	(64 * 1024)
@@ -66,18 +67,6 @@ static struct {
 	char			*path;
 } p11;
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes s[0..len) into out (at most max bytes); its length or -1. */
 static ssize_t
 pct_decode(const char *s, size_t len, uint8_t *out, size_t max)
@@ -94,8 +83,8 @@ pct_decode(const char *s, size_t len, uint8_t *out, size_t max)
 		}
 		if (i + 2 >= len)
 			return -1;
-		if ((hi = hexval((unsigned char)s[i + 1])) < 0 ||
-		    (lo = hexval((unsigned char)s[i + 2])) < 0)
+		if ((hi = text_hex_digit((unsigned char)s[i + 1])) < 0 ||
+		    (lo = text_hex_digit((unsigned char)s[i + 2])) < 0)
 			return -1;
 		out[n++] = (uint8_t)(hi << 4 | lo);
 		i += 2;

@@ -1,24 +1,27 @@
 /*
- * The passphrase-derived store key, kept for a while in the kernel's key
- * retention service (keyrings(7)), so that a login session pays scrypt
- * once rather than once per process.
+ * The store key, kept for a while in the kernel's key retention service
+ * (keyrings(7)), so that a login session pays scrypt once rather than once
+ * per process, and asks the Secret Service once rather than once per
+ * process (a D-Bus connection, a session and three round trips each).
  *
  * The key is a "user" key linked into the session keyring (the user's
  * default session keyring where the login made none), readable only by a
  * possessor: a process of this login session (one that reaches that
  * keyring), not another session of the same user. It never
  * touches a file or swap; beside it lies an HMAC of the passphrase under
- * the key, so that a process given a passphrase (a file, for scripts)
+ * the key (of the empty string for a key from the Secret Service), so
+ * that a process given a passphrase (a file, for scripts)
  * uses the kept key only when it is the same passphrase, and a wrong one
  * still fails. It expires after the configured number of
  * seconds without use (every use starts the count again) and is
- * invalidated when the store's passphrase changes. Its description names
+ * invalidated when the store's keying changes. Its description names
  * the store by a digest of the store's path and of its store.kdf (salt and
- * parameters), so a stale key is never even looked up after a change of
- * passphrase, and the path does not show in /proc/keys.
+ * parameters; a fixed word for a store keyed in the Secret Service), so a
+ * stale key is never even looked up after a change of passphrase, and the
+ * path does not show in /proc/keys.
  *
  * Where the kernel or a seccomp filter refuses keyrings, nothing is kept
- * and each process derives the key as before.
+ * and each process derives or fetches the key as before.
  */
 #include <sys/syscall.h>
 
@@ -39,6 +42,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/secmem.h"
+#include "base/text.h"
 #include "keys/keys.h"
 
 #define KEYRING_TYPE	"user"
@@ -59,44 +63,64 @@
 			    KEYRING_POS_WRITE | KEYRING_POS_SEARCH | \
 			    KEYRING_POS_SETATTR)
 
-/*
- * The description of the store in datadir: a digest of its real path and
- * of its store.kdf. -1 when the store has no store.kdf (not keyed by a
- * passphrase) or it cannot be read.
- */
-static int
-keyring_desc(const char *datadir, char desc[KEYRING_DESC])
-{
-	static const char	 hex[] = "0123456789abcdef";
-	EVP_MD_CTX		*ctx = NULL;
-	char			 path[PATH_MAX], *real = NULL;
-	unsigned char		 kdf[KEYRING_KDF_MAX], md[EVP_MAX_MD_SIZE];
-	unsigned int		 mdlen = 0;
-	ssize_t			 n;
-	size_t			 i, at = sizeof(KEYRING_PREFIX) - 1;
-	int			 fd, r = -1;
+/* What stands for store.kdf in the description of a Secret Service store. */
+#define KEYRING_SECRET	"secret-service"
 
-	if (snprintf(path, sizeof(path), "%s/store.kdf", datadir) >=
-	    (int)sizeof(path) || (real = realpath(datadir, NULL)) == NULL ||
-	    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		goto out;
-	n = read(fd, kdf, sizeof(kdf));
-	close(fd);
-	if (n <= 0 || (ctx = EVP_MD_CTX_new()) == NULL ||
+/* The description of the store whose real path is real, keyed by kdf. */
+static int
+keyring_name(const char *real, const void *kdf, size_t len,
+    char desc[KEYRING_DESC])
+{
+	EVP_MD_CTX	*ctx;
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen = 0;
+	size_t		 at = sizeof(KEYRING_PREFIX) - 1;
+	int		 r = -1;
+
+	if ((ctx = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
 	    EVP_DigestUpdate(ctx, real, strlen(real) + 1) != 1 ||
-	    EVP_DigestUpdate(ctx, kdf, (size_t)n) != 1 ||
+	    EVP_DigestUpdate(ctx, kdf, len) != 1 ||
 	    EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen < 16)
 		goto out;
 	memcpy(desc, KEYRING_PREFIX, at);
-	for (i = 0; i < 16; i++) {
-		desc[at + 2 * i] = hex[md[i] >> 4];
-		desc[at + 2 * i + 1] = hex[md[i] & 0xf];
-	}
-	desc[at + 32] = '\0';
+	text_hex_encode(md, 16, desc + at);
 	r = 0;
 out:
 	EVP_MD_CTX_free(ctx);
+	return r;
+}
+
+/*
+ * The description of the store in datadir: a digest of its real path and
+ * of its store.kdf, or of KEYRING_SECRET when it has none (keyed in the
+ * Secret Service). With secret set, always the latter. -1 when store.kdf
+ * cannot be read.
+ */
+static int
+keyring_desc(const char *datadir, int secret, char desc[KEYRING_DESC])
+{
+	char		path[PATH_MAX], *real = NULL;
+	unsigned char	kdf[KEYRING_KDF_MAX];
+	ssize_t		n = -1;
+	int		fd, r = -1;
+
+	if (snprintf(path, sizeof(path), "%s/store.kdf", datadir) >=
+	    (int)sizeof(path) || (real = realpath(datadir, NULL)) == NULL)
+		goto out;
+	if (!secret && (fd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
+		n = read(fd, kdf, sizeof(kdf));
+		close(fd);
+		if (n <= 0)
+			goto out;
+	} else if (!secret && errno != ENOENT)
+		goto out;
+	if (n > 0)
+		r = keyring_name(real, kdf, (size_t)n, desc);
+	else
+		r = keyring_name(real, KEYRING_SECRET,
+		    sizeof(KEYRING_SECRET) - 1, desc);
+out:
 	free(real);
 	return r;
 }
@@ -115,10 +139,11 @@ keyring_find(const char *desc)
 static int
 keyring_mac(const uint8_t key[32], const struct buf *pass, uint8_t mac[32])
 {
-	unsigned int	len = 0;
+	static const unsigned char	none[1];
+	unsigned int			len = 0;
 
-	if (HMAC(EVP_sha256(), key, 32, buf_data(pass), buf_len(pass), mac,
-	    &len) == NULL || len != 32)
+	if (HMAC(EVP_sha256(), key, 32, pass != NULL ? buf_data(pass) : none,
+	    pass != NULL ? buf_len(pass) : 0, mac, &len) == NULL || len != 32)
 		return -1;
 	return 0;
 }
@@ -132,7 +157,7 @@ keys_keyring_get(const char *datadir, long timeout, const struct buf *pass,
 	long		id, n;
 	int		r = -1;
 
-	if (timeout <= 0 || keyring_desc(datadir, desc) != 0 ||
+	if (timeout <= 0 || keyring_desc(datadir, 0, desc) != 0 ||
 	    (id = keyring_find(desc)) == -1)
 		return -1;
 	n = syscall(SYS_keyctl, KEYCTL_READ, id, got, sizeof(got));
@@ -161,7 +186,7 @@ keys_keyring_put(const char *datadir, long timeout, const struct buf *pass,
 	uint8_t	payload[KEYRING_PAYLOAD];
 	long	id, ring;
 
-	if (timeout <= 0 || keyring_desc(datadir, desc) != 0)
+	if (timeout <= 0 || keyring_desc(datadir, 0, desc) != 0)
 		return;
 	memcpy(payload, key, 32);
 	if (keyring_mac(key, pass, payload + 32) != 0)
@@ -192,8 +217,11 @@ keys_keyring_forget(const char *datadir)
 {
 	char	desc[KEYRING_DESC];
 	long	id;
+	int	secret;
 
-	if (keyring_desc(datadir, desc) == 0 &&
-	    (id = keyring_find(desc)) != -1)
-		(void)syscall(SYS_keyctl, KEYCTL_INVALIDATE, id);
+	/* As it is keyed now, and as it is when keyed in the Secret Service. */
+	for (secret = 0; secret <= 1; secret++)
+		if (keyring_desc(datadir, secret, desc) == 0 &&
+		    (id = keyring_find(desc)) != -1)
+			(void)syscall(SYS_keyctl, KEYCTL_INVALIDATE, id);
 }

@@ -121,16 +121,17 @@ int	 keys_store_key(const char *datadir, const struct buf *pass,
 	    uint8_t key[32], struct smerr *e);
 
 /*
- * The passphrase-derived key of the store in datadir, kept for this login
- * session in the kernel's session keyring (possessor only) so that the
- * next process need not derive it again. keys_keyring_get copies it to
- * key and returns 0, or -1 when none is kept, timeout is 0 (keeping is
- * off), or pass is given and is not the passphrase the key was derived
- * from (checked without scrypt); each use keeps it timeout seconds
- * longer. keys_keyring_put keeps key, derived from pass, for timeout
- * seconds (nothing when the kernel refuses); keys_keyring_forget drops
- * it, as when the passphrase changes. Only for a store keyed by a
- * passphrase: it is found by the store's store.kdf.
+ * The key of the store in datadir, kept for this login session in the
+ * kernel's session keyring (possessor only) so that the next process need
+ * neither derive it again nor ask the Secret Service. keys_keyring_get
+ * copies it to key and returns 0, or -1 when none is kept, timeout is 0
+ * (keeping is off), or pass is given and is not the passphrase the key was
+ * derived from (checked without scrypt); each use keeps it timeout seconds
+ * longer. keys_keyring_put keeps key, derived from pass (NULL: from the
+ * Secret Service), for timeout seconds (nothing when the kernel refuses);
+ * keys_keyring_forget drops it, as when the store's keying changes. It is
+ * found by the store's path and store.kdf (or, without one, as a store
+ * keyed in the Secret Service).
  */
 int	 keys_keyring_get(const char *datadir, long timeout,
 	    const struct buf *pass, uint8_t key[32]);

@@ -2,6 +2,12 @@
  * Secrets: the store key and account passwords in the Secret Service
  * (libsecret), and the passphrase fallback for the store key.
  *
+ * libsecret, and GLib with it, is loaded (dlopen) only when a Secret
+ * Service is to be asked: a command that finds the store key kept for the
+ * session, or that has no session bus, never maps those libraries, which
+ * cost a process as much time as its own work. A system without libsecret
+ * reads as having no Secret Service.
+ *
  * Every Secret Service exchange runs under a deadline: a helper thread
  * cancels the GCancellable the calls share when the time is up, so a
  * hung keyring daemon costs KEYS_SECRET_TIMEOUT_MS, not D-Bus's 25 s
@@ -17,10 +23,12 @@
  */
 #include <sys/stat.h>
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +74,149 @@ static const SecretSchema password_schema = {
 	},
 };
 
+#define SS_LIBRARY	"libsecret-1.so.0"
+
+/*
+ * What sealmail calls in libsecret and GLib, found in the loaded library
+ * (GLib's through libsecret's own dependencies). The variadic calls go
+ * through their va_list forms (ss_variant_new, ss_variant_get,
+ * ss_attributes).
+ */
+static struct {
+	SecretService	*(*service_get_sync)(SecretServiceFlags,
+			    GCancellable *, GError **);
+	SecretValue	*(*service_lookup_sync)(SecretService *,
+			    const SecretSchema *, GHashTable *, GCancellable *,
+			    GError **);
+	void		 (*value_unref)(gpointer);
+	gchar		*(*value_unref_to_password)(SecretValue *,
+			    gsize *);
+	gboolean	 (*password_storev_sync)(const SecretSchema *,
+			    GHashTable *, const gchar *, const gchar *,
+			    const gchar *, GCancellable *, GError **);
+	gboolean	 (*password_clearv_sync)(const SecretSchema *,
+			    GHashTable *, GCancellable *, GError **);
+	void		 (*password_free)(gchar *);
+	GHashTable	*(*attributes_buildv)(const SecretSchema *, va_list);
+	GCancellable	*(*cancellable_new)(void);
+	void		 (*cancellable_cancel)(GCancellable *);
+	void		 (*object_unref)(gpointer);
+	gboolean	 (*error_matches)(const GError *, GQuark, gint);
+	void		 (*error_free)(GError *);
+	GQuark		 (*io_error_quark)(void);
+	GVariant	*(*connection_call_sync)(GDBusConnection *,
+			    const gchar *, const gchar *, const gchar *,
+			    const gchar *, GVariant *, const GVariantType *,
+			    GDBusCallFlags, gint, GCancellable *, GError **);
+	GDBusConnection	*(*proxy_get_connection)(GDBusProxy *);
+	const gchar	*(*proxy_get_name)(GDBusProxy *);
+	const gchar	*(*proxy_get_object_path)(GDBusProxy *);
+	GVariant	*(*variant_new_va)(const gchar *, const gchar **,
+			    va_list *);
+	void		 (*variant_get_va)(GVariant *, const gchar *,
+			    const gchar **, va_list *);
+	void		 (*variant_unref)(GVariant *);
+	gboolean	 (*variant_is_of_type)(GVariant *,
+			    const GVariantType *);
+	gboolean	 (*variant_get_boolean)(GVariant *);
+	void		 (*hash_table_unref)(GHashTable *);
+} ss;
+static pthread_once_t	 ss_once = PTHREAD_ONCE_INIT;
+/* Why libsecret cannot be used; empty once it is loaded. */
+static char		 ss_why[160] = "not loaded";
+
+#define SS_SYM(f, name)	((ss.f = dlsym(h, name)) == NULL)
+
+static void
+ss_load_once(void)
+{
+	const char	*why;
+	void		*h;
+
+	if ((h = dlopen(SS_LIBRARY, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		why = dlerror();
+		(void)snprintf(ss_why, sizeof(ss_why), "%s",
+		    why != NULL ? why : "cannot be loaded");
+		return;
+	}
+	if (SS_SYM(service_get_sync, "secret_service_get_sync") ||
+	    SS_SYM(service_lookup_sync, "secret_service_lookup_sync") ||
+	    SS_SYM(value_unref, "secret_value_unref") ||
+	    SS_SYM(value_unref_to_password,
+	    "secret_value_unref_to_password") ||
+	    SS_SYM(password_storev_sync, "secret_password_storev_sync") ||
+	    SS_SYM(password_clearv_sync, "secret_password_clearv_sync") ||
+	    SS_SYM(password_free, "secret_password_free") ||
+	    SS_SYM(attributes_buildv, "secret_attributes_buildv") ||
+	    SS_SYM(cancellable_new, "g_cancellable_new") ||
+	    SS_SYM(cancellable_cancel, "g_cancellable_cancel") ||
+	    SS_SYM(object_unref, "g_object_unref") ||
+	    SS_SYM(error_matches, "g_error_matches") ||
+	    SS_SYM(error_free, "g_error_free") ||
+	    SS_SYM(io_error_quark, "g_io_error_quark") ||
+	    SS_SYM(connection_call_sync, "g_dbus_connection_call_sync") ||
+	    SS_SYM(proxy_get_connection, "g_dbus_proxy_get_connection") ||
+	    SS_SYM(proxy_get_name, "g_dbus_proxy_get_name") ||
+	    SS_SYM(proxy_get_object_path, "g_dbus_proxy_get_object_path") ||
+	    SS_SYM(variant_new_va, "g_variant_new_va") ||
+	    SS_SYM(variant_get_va, "g_variant_get_va") ||
+	    SS_SYM(variant_unref, "g_variant_unref") ||
+	    SS_SYM(variant_is_of_type, "g_variant_is_of_type") ||
+	    SS_SYM(variant_get_boolean, "g_variant_get_boolean") ||
+	    SS_SYM(hash_table_unref, "g_hash_table_unref")) {
+		(void)snprintf(ss_why, sizeof(ss_why), "%s lacks a function "
+		    "sealmail calls", SS_LIBRARY);
+		return;	/* left loaded: GLib cannot be unloaded */
+	}
+	ss_why[0] = '\0';
+}
+
+/* Loads libsecret once per process: 0, or SMERR_SECRET saying why not. */
+static int
+ss_load(struct smerr *e)
+{
+	pthread_once(&ss_once, ss_load_once);
+	if (ss_why[0] != '\0')
+		return smerr_set(e, SMERR_SECRET, "no Secret Service: %s",
+		    ss_why);
+	return 0;
+}
+
+static GVariant *
+ss_variant_new(const char *format, ...)
+{
+	GVariant	*v;
+	va_list		 ap;
+
+	va_start(ap, format);
+	v = ss.variant_new_va(format, NULL, &ap);
+	va_end(ap);
+	return v;
+}
+
+static void
+ss_variant_get(GVariant *v, const char *format, ...)
+{
+	va_list	ap;
+
+	va_start(ap, format);
+	ss.variant_get_va(v, format, NULL, &ap);
+	va_end(ap);
+}
+
+/* The attributes of schema sc, name and value pairs up to a NULL. */
+static GHashTable *
+ss_attributes(const SecretSchema *sc, ...)
+{
+	GHashTable	*h;
+	va_list		 ap;
+
+	va_start(ap, sc);
+	h = ss.attributes_buildv(sc, ap);
+	va_end(ap);
+	return h;
+}
+
 /* A deadline over a run of libsecret calls. */
 struct deadline {
 	GCancellable	*cancel;
@@ -89,7 +240,7 @@ deadline_main(void *arg)
 		rc = pthread_cond_timedwait(&d->cv, &d->mtx, &d->until);
 	if (!d->done) {
 		d->fired = 1;
-		g_cancellable_cancel(d->cancel);
+		ss.cancellable_cancel(d->cancel);
 	}
 	pthread_mutex_unlock(&d->mtx);
 	return NULL;
@@ -118,7 +269,7 @@ deadline_start(struct deadline *d, struct smerr *e)
 	long			ms = secret_timeout_ms();
 
 	memset(d, 0, sizeof(*d));
-	if ((d->cancel = g_cancellable_new()) == NULL)
+	if ((d->cancel = ss.cancellable_new()) == NULL)
 		return smerr_nomem(e);
 	pthread_mutex_init(&d->mtx, NULL);
 	pthread_condattr_init(&ca);
@@ -133,7 +284,7 @@ deadline_start(struct deadline *d, struct smerr *e)
 		d->until.tv_nsec -= 1000000000L;
 	}
 	if (pthread_create(&d->thread, NULL, deadline_main, d) != 0) {
-		g_object_unref(d->cancel);
+		ss.object_unref(d->cancel);
 		return smerr_set(e, SMERR_NOMEM, "cannot start a thread");
 	}
 	d->running = 1;
@@ -152,7 +303,7 @@ deadline_stop(struct deadline *d)
 	pthread_join(d->thread, NULL);
 	pthread_cond_destroy(&d->cv);
 	pthread_mutex_destroy(&d->mtx);
-	g_object_unref(d->cancel);
+	ss.object_unref(d->cancel);
 	d->running = 0;
 }
 
@@ -162,15 +313,15 @@ gerr(struct smerr *e, struct deadline *d, GError *err, const char *what)
 {
 	int	r;
 
-	if (d->fired || (err != NULL && g_error_matches(err, G_IO_ERROR,
-	    G_IO_ERROR_CANCELLED)))
+	if (d->fired || (err != NULL && ss.error_matches(err,
+	    ss.io_error_quark(), G_IO_ERROR_CANCELLED)))
 		r = smerr_set(e, SMERR_SECRET, "the Secret Service did not "
 		    "answer within %ld ms (%s)", secret_timeout_ms(), what);
 	else
 		r = smerr_set(e, SMERR_SECRET, "the Secret Service failed "
 		    "(%s): %s", what, err != NULL ? err->message : "no reason");
 	if (err != NULL)
-		g_error_free(err);
+		ss.error_free(err);
 	return r;
 }
 
@@ -191,17 +342,21 @@ have_bus(void)
 	return stat(p, &sb) == 0 && S_ISSOCK(sb.st_mode);
 }
 
-/* One call on the Secret Service's connection, under the deadline d. */
+/*
+ * One call on the Secret Service's connection, under the deadline d. A
+ * SecretService is a GDBusProxy; a GVariantType is its type string.
+ */
 static GVariant *
 ss_call(struct deadline *d, SecretService *svc, const char *path,
     const char *iface, const char *method, GVariant *args,
     const char *type, GError **errp)
 {
-	GDBusProxy	*px = G_DBUS_PROXY(svc);
+	GDBusProxy	*px = (GDBusProxy *)(void *)svc;
 
-	return g_dbus_connection_call_sync(g_dbus_proxy_get_connection(px),
-	    g_dbus_proxy_get_name(px), path, iface, method, args,
-	    G_VARIANT_TYPE(type), G_DBUS_CALL_FLAGS_NONE, -1, d->cancel, errp);
+	return ss.connection_call_sync(ss.proxy_get_connection(px),
+	    ss.proxy_get_name(px), path, iface, method, args,
+	    (const GVariantType *)type, G_DBUS_CALL_FLAGS_NONE, -1, d->cancel,
+	    errp);
 }
 
 /*
@@ -218,31 +373,32 @@ default_locked(struct deadline *d, SecretService *svc, int *lockedp,
 	const gchar	*path = NULL;
 	int		 r = 0;
 
-	reply = ss_call(d, svc, g_dbus_proxy_get_object_path(G_DBUS_PROXY(svc)),
+	reply = ss_call(d, svc,
+	    ss.proxy_get_object_path((GDBusProxy *)(void *)svc),
 	    "org.freedesktop.Secret.Service", "ReadAlias",
-	    g_variant_new("(s)", SECRET_COLLECTION_DEFAULT), "(o)", &err);
+	    ss_variant_new("(s)", SECRET_COLLECTION_DEFAULT), "(o)", &err);
 	if (reply == NULL)
 		return gerr(e, d, err, "finding the default collection");
-	g_variant_get(reply, "(&o)", &path);
+	ss_variant_get(reply, "(&o)", &path);
 	if (strcmp(path, "/") == 0) {
-		g_variant_unref(reply);
+		ss.variant_unref(reply);
 		return smerr_set(e, SMERR_SECRET, "the Secret Service has no "
 		    "default collection");
 	}
 	v = ss_call(d, svc, path, "org.freedesktop.DBus.Properties", "Get",
-	    g_variant_new("(ss)", "org.freedesktop.Secret.Collection",
+	    ss_variant_new("(ss)", "org.freedesktop.Secret.Collection",
 	    "Locked"), "(v)", &err);
-	g_variant_unref(reply);
+	ss.variant_unref(reply);
 	if (v == NULL)
 		return gerr(e, d, err, "reading the default collection");
-	g_variant_get(v, "(v)", &reply);
-	g_variant_unref(v);
-	if (!g_variant_is_of_type(reply, G_VARIANT_TYPE_BOOLEAN))
+	ss_variant_get(v, "(v)", &reply);
+	ss.variant_unref(v);
+	if (!ss.variant_is_of_type(reply, G_VARIANT_TYPE_BOOLEAN))
 		r = smerr_set(e, SMERR_SECRET, "the Secret Service's default "
 		    "collection has no Locked property");
 	else
-		*lockedp = g_variant_get_boolean(reply);
-	g_variant_unref(reply);
+		*lockedp = ss.variant_get_boolean(reply);
+	ss.variant_unref(reply);
 	return r;
 }
 
@@ -258,20 +414,16 @@ secret_probe(struct deadline *d, SecretService **svcp, struct smerr *e)
 	int		 r, locked = 0;
 
 	*svcp = NULL;
-	if (!have_bus())
-		return smerr_set(e, SMERR_SECRET, "no Secret Service: there is "
-		    "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not "
-		    "set)");
-	svc = secret_service_get_sync(SECRET_SERVICE_OPEN_SESSION, d->cancel,
+	svc = ss.service_get_sync(SECRET_SERVICE_OPEN_SESSION, d->cancel,
 	    &err);
 	if (svc == NULL)
 		return gerr(e, d, err, "connecting");
 	if ((r = default_locked(d, svc, &locked, e)) != 0) {
-		g_object_unref(svc);
+		ss.object_unref(svc);
 		return r;
 	}
 	if (locked) {
-		g_object_unref(svc);
+		ss.object_unref(svc);
 		return smerr_set(e, SMERR_SECRET, "the Secret Service's "
 		    "default collection is locked");
 	}
@@ -283,12 +435,13 @@ static void
 secret_done(SecretService *svc)
 {
 	if (svc != NULL)
-		g_object_unref(svc);
+		ss.object_unref(svc);
 }
 
 /*
- * Starts a deadline in d and probes the Secret Service (secret_probe): 0,
- * and ss_close ends both; else the error, with nothing left to end.
+ * Loads libsecret, starts a deadline in d and probes the Secret Service
+ * (secret_probe): 0, and ss_close ends both; else the error, with nothing
+ * left to end.
  */
 static int
 ss_open(struct deadline *d, SecretService **svcp, struct smerr *e)
@@ -296,7 +449,11 @@ ss_open(struct deadline *d, SecretService **svcp, struct smerr *e)
 	int	r;
 
 	*svcp = NULL;
-	if ((r = deadline_start(d, e)) != 0)
+	if (!have_bus())
+		return smerr_set(e, SMERR_SECRET, "no Secret Service: there is "
+		    "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not "
+		    "set)");
+	if ((r = ss_load(e)) != 0 || (r = deadline_start(d, e)) != 0)
 		return r;
 	if ((r = secret_probe(d, svcp, e)) != 0)
 		deadline_stop(d);
@@ -319,8 +476,8 @@ hex_decode(const char *s, uint8_t *out, size_t n)
 	if (strlen(s) != 2 * n)
 		return -1;
 	for (i = 0; i < n; i++) {
-		hi = g_ascii_xdigit_value(s[2 * i]);
-		lo = g_ascii_xdigit_value(s[2 * i + 1]);
+		hi = text_hex_digit((unsigned char)s[2 * i]);
+		lo = text_hex_digit((unsigned char)s[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		out[i] = (uint8_t)(hi << 4 | lo);
@@ -465,7 +622,7 @@ kdf_new(const char *path, const struct buf *pass, uint8_t key[32],
  * Looks up the secret of attrs (schema sc) over svc's own session, that
  * of the probe: libsecret's secret_password_lookup would open a second
  * one, with its own key exchange, for every process. *pwp NULL when
- * absent; else freed with secret_password_free. Unrefs attrs.
+ * absent; else freed with ss.password_free. Unrefs attrs.
  */
 static int
 ss_find(struct deadline *d, SecretService *svc, const SecretSchema *sc,
@@ -478,15 +635,15 @@ ss_find(struct deadline *d, SecretService *svc, const SecretSchema *sc,
 	*pwp = NULL;
 	if (attrs == NULL)
 		return smerr_nomem(e);
-	v = secret_service_lookup_sync(svc, sc, attrs, d->cancel, &err);
-	g_hash_table_unref(attrs);
+	v = ss.service_lookup_sync(svc, sc, attrs, d->cancel, &err);
+	ss.hash_table_unref(attrs);
 	if (err != NULL) {
 		if (v != NULL)
-			secret_value_unref(v);
+			ss.value_unref(v);
 		return gerr(e, d, err, what);
 	}
 	if (v != NULL)
-		*pwp = secret_value_unref_to_password(v, &len);
+		*pwp = ss.value_unref_to_password(v, &len);
 	return 0;
 }
 
@@ -495,40 +652,62 @@ static int
 ss_lookup(struct deadline *d, SecretService *svc, const char *home,
     const char *slot, gchar **keyp, struct smerr *e)
 {
-	return ss_find(d, svc, &store_schema, secret_attributes_build(
-	    &store_schema, "home", home, "slot", slot, NULL), keyp,
+	return ss_find(d, svc, &store_schema, ss_attributes(&store_schema,
+	    "home", home, "slot", slot, NULL), keyp,
 	    "looking up the store key", e);
+}
+
+/*
+ * Keeps secret under label in the default collection, as the item of
+ * attrs (schema sc). Unrefs attrs.
+ */
+static int
+ss_put(struct deadline *d, const SecretSchema *sc, GHashTable *attrs,
+    const char *label, const char *secret, const char *what,
+    struct smerr *e)
+{
+	GError		*err = NULL;
+	gboolean	 ok;
+
+	if (attrs == NULL)
+		return smerr_nomem(e);
+	ok = ss.password_storev_sync(sc, attrs, SECRET_COLLECTION_DEFAULT,
+	    label, secret, d->cancel, &err);
+	ss.hash_table_unref(attrs);
+	if (!ok)
+		return gerr(e, d, err, what);
+	return 0;
 }
 
 static int
 ss_store(struct deadline *d, const char *home, const char *slot,
     const uint8_t key[32], struct smerr *e)
 {
-	GError		*err = NULL;
-	char		 hex[65], *label = NULL;
-	gboolean	 ok;
+	char	hex[65], *label = NULL;
+	int	r;
 
 	if (asprintf(&label, "sealmail store key for %s", home) == -1)
 		return smerr_nomem(e);
 	text_hex_encode(key, 32, hex);
-	ok = secret_password_store_sync(&store_schema,
-	    SECRET_COLLECTION_DEFAULT, label, hex, d->cancel, &err,
-	    "home", home, "slot", slot, NULL);
+	r = ss_put(d, &store_schema, ss_attributes(&store_schema, "home",
+	    home, "slot", slot, NULL), label, hex, "storing the store key", e);
 	secmem_wipe(hex, sizeof(hex));
 	free(label);
-	if (!ok)
-		return gerr(e, d, err, "storing the store key");
-	return 0;
+	return r;
 }
 
 static int
 ss_clear(struct deadline *d, const char *home, const char *slot,
     struct smerr *e)
 {
-	GError	*err = NULL;
+	GHashTable	*attrs;
+	GError		*err = NULL;
 
-	secret_password_clear_sync(&store_schema, d->cancel, &err,
-	    "home", home, "slot", slot, NULL);
+	if ((attrs = ss_attributes(&store_schema, "home", home, "slot", slot,
+	    NULL)) == NULL)
+		return smerr_nomem(e);
+	ss.password_clearv_sync(&store_schema, attrs, d->cancel, &err);
+	ss.hash_table_unref(attrs);
 	if (err != NULL)
 		return gerr(e, d, err, "removing a store key");
 	return 0;
@@ -567,7 +746,7 @@ store_key_secret(const char *datadir, const char *home, uint8_t key[32],
 	r = ss_store(&d, home, "current", key, e);
 out:
 	if (hex != NULL)
-		secret_password_free(hex);
+		ss.password_free(hex);
 	ss_close(&d, svc);
 	if (r != 0)
 		secmem_wipe(key, 32);
@@ -691,7 +870,7 @@ keys_store_key_commit(const char *datadir, int passphrase, struct smerr *e)
 		secmem_wipe(key, sizeof(key));
 	}
 	if (hex != NULL)
-		secret_password_free(hex);
+		ss.password_free(hex);
 	ss_close(&d, svc);
 	if (r == 0 && unlink(cur) == -1 && errno != ENOENT)
 		r = smerr_set(e, SMERR_IO, "%s: %s", cur, strerror(errno));
@@ -741,7 +920,7 @@ keys_store_key_pending(const char *datadir, const struct buf *pass,
 			    "is malformed");
 	}
 	if (hex != NULL)
-		secret_password_free(hex);
+		ss.password_free(hex);
 	ss_close(&d, svc);
 out:
 	free(nxt);
@@ -762,7 +941,7 @@ keys_password_get(const char *account, char **pwp, struct smerr *e)
 	*pwp = NULL;
 	if ((r = ss_open(&d, &svc, e)) != 0)
 		return r;
-	if ((r = ss_find(&d, svc, &password_schema, secret_attributes_build(
+	if ((r = ss_find(&d, svc, &password_schema, ss_attributes(
 	    &password_schema, "account", account, NULL), &pw,
 	    "looking up a password", e)) != 0)
 		goto out;
@@ -775,7 +954,7 @@ keys_password_get(const char *account, char **pwp, struct smerr *e)
 		r = smerr_nomem(e);
 out:
 	if (pw != NULL)
-		secret_password_free(pw);
+		ss.password_free(pw);
 	ss_close(&d, svc);
 	return r;
 }
@@ -785,7 +964,6 @@ keys_password_set(const char *account, const char *pw, struct smerr *e)
 {
 	struct deadline	 d;
 	SecretService	*svc = NULL;
-	GError		*err = NULL;
 	char		*label = NULL;
 	int		 r;
 
@@ -795,10 +973,8 @@ keys_password_set(const char *account, const char *pw, struct smerr *e)
 		r = smerr_nomem(e);
 		goto out;
 	}
-	if (!secret_password_store_sync(&password_schema,
-	    SECRET_COLLECTION_DEFAULT, label, pw, d.cancel, &err,
-	    "account", account, NULL))
-		r = gerr(e, &d, err, "storing a password");
+	r = ss_put(&d, &password_schema, ss_attributes(&password_schema,
+	    "account", account, NULL), label, pw, "storing a password", e);
 out:
 	free(label);
 	ss_close(&d, svc);

@@ -47,6 +47,7 @@ static const char *store_setup =
     "PRAGMA journal_mode = WAL;"
     "PRAGMA synchronous = NORMAL;"
     "PRAGMA wal_autocheckpoint = 4096;"
+    "PRAGMA journal_size_limit = 16777216;"
     "PRAGMA cache_size = -32768;";
 
 /* Local flag changes to push: found without reading a folder's rows. */
@@ -425,7 +426,7 @@ store_open(const char *datadir, const uint8_t key[STORE_KEY_LEN],
 	struct store	*st = NULL;
 	sqlite3_stmt	*s = NULL;
 	int64_t		 n;
-	int		 r, rc, got, creating, fd;
+	int		 r, rc, got, creating, fd, persist = 1;
 
 	*stp = NULL;
 	if (datadir == NULL || key == NULL)
@@ -482,6 +483,14 @@ store_open(const char *datadir, const uint8_t key[STORE_KEY_LEN],
 	}
 	if ((r = store_exec(st, store_setup, e)) != 0)
 		goto out;
+	/*
+	 * The -wal and -shm files stay between processes: made and removed
+	 * by every process, they cost more file system journal work than
+	 * the command's reads. The last to close empties the WAL
+	 * (journal_size_limit), so no old page stays in it.
+	 */
+	(void)sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL,
+	    &persist);
 	if ((r = store_one_int(st, "SELECT count(*) FROM sqlite_master "
 	    "WHERE type = 'table' AND name = 'meta';", &n, &got, e)) != 0)
 		goto out;
@@ -639,15 +648,23 @@ int
 store_rekey(struct store *st, const uint8_t key[STORE_KEY_LEN],
     struct smerr *e)
 {
-	int	r;
+	int	r, persist = 0;
 
-	/* SQLCipher 3 cannot rekey a database in WAL mode. */
+	/*
+	 * SQLCipher 3 cannot rekey a database in WAL mode; leaving it, the
+	 * -wal and -shm files go too.
+	 */
+	(void)sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL,
+	    &persist);
 	if ((r = store_exec(st, "PRAGMA journal_mode = DELETE;", e)) != 0)
 		return r;
 	if (store_key(st->db, key, 1) != SQLITE_OK)
 		r = store_dberr(st, e, "changing the store's key");
 	if (store_exec(st, "PRAGMA journal_mode = WAL;", e) != 0 && r == 0)
 		r = SMERR_STORE;
+	persist = 1;
+	(void)sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL,
+	    &persist);
 	return r;
 }
 

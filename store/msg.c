@@ -742,14 +742,69 @@ store_msg_unread(struct store *st, int64_t folder, int64_t *np,
 	    "' \\Seen ') = 0;", folder, np, e);
 }
 
+/*
+ * Each indexing run leaves a segment of the full-text index, and FTS4
+ * merges a level only when it holds 16: 10,000 messages indexed by 200
+ * leave some 40 segments, and a rare word is looked up in each (200 pages
+ * read and decrypted, where one segment needs a dozen). Once everything
+ * is indexed, the levels that hold two or more are merged, each into one
+ * on the next level, until none is left with two: as in a binary counter
+ * a run's new segment is merged with ever larger ones ever more rarely.
+ * FTS_MERGE_BLOCKS bounds the blocks one merge step writes; the steps go
+ * on while they change something.
+ */
+#define FTS_MERGE_BLOCKS	"4096"
+#define FTS_MERGE_STEPS		256
+
+static int
+fts_merge(struct store *st, struct smerr *e)
+{
+	int	before, i, r;
+
+	if ((r = store_begin(st, e)) != 0)
+		return r;
+	for (i = 0; i < FTS_MERGE_STEPS; i++) {
+		before = sqlite3_total_changes(st->db);
+		if ((r = store_exec(st, "INSERT INTO message_fts(message_fts) "
+		    "VALUES('merge=" FTS_MERGE_BLOCKS ",2');", e)) != 0) {
+			store_rollback(st);
+			return r;
+		}
+		if (sqlite3_total_changes(st->db) - before < 2)
+			break;
+	}
+	return store_commit(st, e);
+}
+
+/* Runs sql with its ?1 bound to v: 0, or the error. */
+static int
+index_step(struct store *st, const char *sql, int64_t v, struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	int		 r;
+
+	if ((r = store_prep(st, sql, &s, e)) != 0)
+		return r;
+	sqlite3_bind_int64(s, 1, v);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		r = store_dberr(st, e, "indexing");
+	sqlite3_finalize(s);
+	return r;
+}
+
+/*
+ * The messages a run indexes go to FTS4 in one statement: FTS4 writes
+ * what it holds as a new segment at the start of every statement that
+ * changes it, so one INSERT per message made a segment of each (and
+ * 10,000 messages cost 10,000 segments and their merges).
+ */
 int
 store_index(struct store *st, size_t max, size_t *donep, size_t *leftp,
     struct smerr *e)
 {
-	sqlite3_stmt	*sel = NULL, *ins = NULL, *upd = NULL;
-	size_t		 done = 0;
-	int64_t		 left = 0;
-	int		 r, rc;
+	int64_t	hi = 0, left = 0;
+	size_t	done = 0;
+	int	r;
 
 	if (donep != NULL)
 		*donep = 0;
@@ -757,58 +812,36 @@ store_index(struct store *st, size_t max, size_t *donep, size_t *leftp,
 		*leftp = 0;
 	if ((r = store_begin(st, e)) != 0)
 		return r;
-	if ((r = store_prep(st, "SELECT m.id, c.subject, " STORE_TEXT_OF("c")
-	    " FROM message m JOIN message_content c ON c.id = m.id WHERE m.indexed = 0 "
-	    "ORDER BY m.id LIMIT ?;", &sel, e)) != 0 ||
-	    (r = store_prep(st, "INSERT INTO message_fts(docid, subject, text) "
-	    "VALUES(?, ?, ?);", &ins, e)) != 0 ||
-	    (r = store_prep(st, "UPDATE message SET indexed = 1 WHERE id = ?;",
-	    &upd, e)) != 0)
+	/* The run: the lowest max ids not yet indexed, up to hi. */
+	if ((r = msg_count_sql(st, "SELECT max(id) FROM (SELECT id FROM "
+	    "message WHERE indexed = 0 ORDER BY id LIMIT ?1);",
+	    max == 0 ? -1 : (int64_t)max, &hi, e)) != 0)
 		goto fail;
-	sqlite3_bind_int64(sel, 1, max == 0 ? -1 : (sqlite3_int64)max);
-	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
-		sqlite3_bind_int64(ins, 1, sqlite3_column_int64(sel, 0));
-		sqlite3_bind_value(ins, 2, sqlite3_column_value(sel, 1));
-		sqlite3_bind_value(ins, 3, sqlite3_column_value(sel, 2));
-		if (sqlite3_step(ins) != SQLITE_DONE) {
-			r = store_dberr(st, e, "indexing");
+	if (hi > 0) {
+		if ((r = index_step(st, "INSERT INTO message_fts(docid, "
+		    "subject, text) SELECT m.id, c.subject, " STORE_TEXT_OF("c")
+		    " FROM message m JOIN message_content c ON c.id = m.id "
+		    "WHERE m.indexed = 0 AND m.id <= ?1 ORDER BY m.id;", hi,
+		    e)) != 0 ||
+		    (r = index_step(st, "UPDATE message SET indexed = 1 WHERE "
+		    "indexed = 0 AND id <= ?1;", hi, e)) != 0)
 			goto fail;
-		}
-		sqlite3_reset(ins);
-		sqlite3_bind_int64(upd, 1, sqlite3_column_int64(sel, 0));
-		if (sqlite3_step(upd) != SQLITE_DONE) {
-			r = store_dberr(st, e, "indexing");
-			goto fail;
-		}
-		sqlite3_reset(upd);
-		done++;
+		done = (size_t)sqlite3_changes(st->db);
 	}
-	if (rc != SQLITE_DONE) {
-		r = store_dberr(st, e, "indexing");
-		goto fail;
-	}
-	sqlite3_finalize(sel);
-	sqlite3_finalize(ins);
-	sqlite3_finalize(upd);
-	sel = ins = upd = NULL;
 	if ((r = store_commit(st, e)) != 0)
 		return r;
-	if (leftp != NULL) {
-		if ((r = store_prep(st, "SELECT count(*) FROM message WHERE "
-		    "indexed = 0;", &sel, e)) != 0)
-			return r;
-		if (sqlite3_step(sel) == SQLITE_ROW)
-			left = sqlite3_column_int64(sel, 0);
-		sqlite3_finalize(sel);
+	if ((done > 0 || leftp != NULL) &&
+	    (r = msg_count_sql(st, "SELECT count(*) FROM message WHERE "
+	    "indexed = 0;", 0, &left, e)) != 0)
+		return r;
+	if (done > 0 && left == 0 && (r = fts_merge(st, e)) != 0)
+		return r;
+	if (leftp != NULL)
 		*leftp = (size_t)left;
-	}
 	if (donep != NULL)
 		*donep = done;
 	return 0;
 fail:
-	sqlite3_finalize(sel);
-	sqlite3_finalize(ins);
-	sqlite3_finalize(upd);
 	store_rollback(st);
 	return r;
 }

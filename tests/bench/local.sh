@@ -8,8 +8,16 @@ say "== $SEC"
 hyper v "--version" "$SM --version"
 rec "$SEC" "sealmail --version: exec and libraries alone" ms "$v" "" "" ""
 hyper v "keys list" "$SM --home $H keys list"
-rec "$SEC" "keys list, store key from the Secret Service" ms "$v" "" "" \
-    "ours<=15"
+rec "$SEC" "keys list, store key from the Secret Service, kept for the session" \
+    ms "$v" "" "" "ours<=15" \
+    "the first process asked the Secret Service and kept the key in the session keyring"
+# The first command of a login session asks the Secret Service itself.
+cp "$H/config" "$W/config.saved"
+printf '\n[security]\nstore-key-cache = 0\n' >> "$H/config"
+hyper v "keys list, Secret Service" "$SM --home $H keys list"
+cp "$W/config.saved" "$H/config"
+rec "$SEC" "keys list, the Secret Service asked each time" ms "$v" "" "" \
+    "ours<=15" "store-key-cache = 0: what the first command of a session pays"
 hyper v "search" "$SM --home $H search zanzibar"
 hyper p "notmuch" "notmuch search --output=messages zanzibar"
 rec "$SEC" "search with one result, $size messages" ms "$v" \

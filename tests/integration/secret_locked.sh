@@ -48,7 +48,10 @@ kpid=$(call --dest=org.freedesktop.DBus /org/freedesktop/DBus \
     awk '/uint32/ { print $2 }')
 check_match "a private keyring runs" '^[0-9]+$' "$kpid"
 
-# Unlocked first: the store key goes into it.
+# Unlocked first: the store key goes into it. None is kept for the session
+# (store-key-cache = 0): this store must ask the Secret Service each time.
+mkdir -p "$T/h1"
+printf '[security]\nstore-key-cache = 0\n' > "$T/h1/config"
 senv "$SEALMAIL" --home "$T/h1" keys list >/dev/null 2>"$T/err"; rc=$?
 check_eq "with the collection unlocked the store is made (0)" 0 "$rc"
 check_eq "without a word about passphrases" "" "$(cat "$T/err")"

@@ -32,7 +32,9 @@ for p in $pids; do wait "$p" || fails=$((fails + 1)); done
 check_eq "four first uses at once all succeed" 0 "$fails"
 check_eq "and one store opens with the one key" 1 "$("$SEALMAIL" --home "$T/h4" keys list --json | json /dev/stdin 'len(d)')"
 
-# Without the key in the Secret Service the store stays shut.
+# Without the key in the Secret Service the store stays shut (the key
+# the commands above kept for the session would open it: keep none).
+printf '[security]\nstore-key-cache = 0\n' > "$H/config"
 secret "$T/pw" 'pw'
 (unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
  "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" keys list >/dev/null 2>"$T/err"); rc=$?

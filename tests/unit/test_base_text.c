@@ -157,6 +157,13 @@ test_hex_time_next(void **st)
 	assert_string_equal(hex, "007fabff");
 	text_hex_encode(in, 0, hex);
 	assert_string_equal(hex, "");
+	assert_int_equal(text_hex_digit('0'), 0);
+	assert_int_equal(text_hex_digit('9'), 9);
+	assert_int_equal(text_hex_digit('a'), 10);
+	assert_int_equal(text_hex_digit('F'), 15);
+	assert_int_equal(text_hex_digit('g'), -1);
+	assert_int_equal(text_hex_digit('/'), -1);
+	assert_int_equal(text_hex_digit(0xff), -1);
 	assert_int_equal(text_iso_time(1700000000, t, sizeof(t)), 0);
 	assert_string_equal(t, "2023-11-14T22:13:20Z");
 	assert_int_equal(text_iso_time(0, t, sizeof(t)), -1);

@@ -422,6 +422,70 @@ check_pending(struct store *st, int64_t inbox)
 	assert_int_equal(search_count(st, "walrus", &ids), 1);
 }
 
+/*
+ * Many indexing runs: once all is indexed, no level of the full-text index
+ * holds two segments, every message is still found, and FTS4's own check
+ * passes. Runs that leave messages unindexed merge nothing.
+ */
+static void
+test_fts_segments(void **unused)
+{
+	struct store		*st;
+	struct store_msg	 m;
+	struct smerr		 e;
+	struct ids		 ids;
+	int64_t			 inbox, id;
+	size_t			 done, left;
+	char			*d = tmpdir(), text[64], digest[16];
+	char			 word[16];
+	int			 i, segs;
+
+	(void)unused;
+	smerr_clear(&e);
+	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	assert_int_equal(store_folder_open(st, "work", "INBOX", &inbox, &e), 0);
+	for (i = 0; i < 40; i++) {
+		snprintf(text, sizeof(text), "common w%dx", i);
+		snprintf(digest, sizeof(digest), "s%d", i);
+		mkmsg(&m, inbox, (uint32_t)i + 1, text, digest);
+		assert_int_equal(store_msg_add(st, &m, &id, &e), 0);
+		assert_int_equal(store_index(st, 0, &done, &left, &e), 0);
+		assert_int_equal(done, 1);
+		assert_int_equal(left, 0);
+		assert_int_equal(one_int(st, "SELECT max(n) FROM (SELECT "
+		    "count(*) AS n FROM message_fts_segdir GROUP BY "
+		    "level);"), 1);
+	}
+	/* 40 runs: a segment for each set bit of 40 at most. */
+	assert_true(one_int(st, "SELECT count(*) FROM message_fts_segdir;") <=
+	    6);
+	/* Indexed in runs of 10, merged only when the last is done. */
+	for (i = 40; i < 80; i++) {
+		snprintf(text, sizeof(text), "common w%dx", i);
+		snprintf(digest, sizeof(digest), "s%d", i);
+		mkmsg(&m, inbox, (uint32_t)i + 1, text, digest);
+		assert_int_equal(store_msg_add(st, &m, &id, &e), 0);
+	}
+	segs = one_int(st, "SELECT count(*) FROM message_fts_segdir;");
+	assert_int_equal(store_index(st, 10, &done, &left, &e), 0);
+	assert_int_equal(left, 30);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM "
+	    "message_fts_segdir;"), segs + 1);
+	while (left > 0)
+		assert_int_equal(store_index(st, 10, &done, &left, &e), 0);
+	assert_int_equal(one_int(st, "SELECT max(n) FROM (SELECT count(*) "
+	    "AS n FROM message_fts_segdir GROUP BY level);"), 1);
+	exec_ok(st, "INSERT INTO message_fts(message_fts) "
+	    "VALUES('integrity-check');");
+	for (i = 0; i < 80; i++) {
+		snprintf(word, sizeof(word), "w%dx", i);
+		assert_int_equal(search_count(st, word, &ids), 1);
+	}
+	assert_int_equal(search_count(st, "common w79x", &ids), 1);
+	store_close(st);
+	rmdir_all(d);
+}
+
 static void
 test_messages(void **unused)
 {
@@ -1115,6 +1179,7 @@ main(void)
 	    cmocka_unit_test(test_open_keys),
 	    cmocka_unit_test(test_certs),
 	    cmocka_unit_test(test_messages),
+	    cmocka_unit_test(test_fts_segments),
 	    cmocka_unit_test(test_ids_alone),
 	    cmocka_unit_test(test_outbox),
 	    cmocka_unit_test(test_outbox_claim),

@@ -1,0 +1,25 @@
+# What every process pays before its own work: the libraries the dynamic
+# loader maps. libsecret and GLib are loaded only to ask the Secret
+# Service, and libetpan is linked from its archive, so neither they nor
+# GnuTLS and Berkeley DB are mapped by a command that does not need them.
+. "$TOP/tests/lib.sh"
+unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+H="$T/home"
+mkdir -p "$H"
+secret "$T/pw" 'a startup passphrase'
+# loaded CMD...: the libraries the loader mapped for CMD, one a line
+loaded() { LD_DEBUG=files "$@" 2>&1 >/dev/null | grep -o 'file=[^ ]*' | sort -u; }
+
+libs=$(loaded "$SEALMAIL" --version)
+check_match "the loader's trace names what --version maps" 'file=libcrypto' "$libs"
+check_nomatch "not libsecret, GIO, GObject or GLib" \
+    'libsecret|libgio|libgobject|libglib' "$libs"
+check_nomatch "not libetpan's shared library, GnuTLS or Berkeley DB" \
+    'libetpan|libgnutls|libdb-' "$libs"
+
+check "a store keyed by a passphrase" \
+    "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" keys list
+libs=$(loaded "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" keys list)
+check_match "keys list opens it (SQLCipher mapped)" 'file=libsqlcipher' "$libs"
+check_nomatch "without libsecret or GLib" 'libsecret|libglib' "$libs"
+t_done
