@@ -62,13 +62,14 @@ IDN_LIBS	:= $(shell $(PKG) --libs libidn2 2>/dev/null || echo -lidn2)
 P11_CFLAGS	:= $(shell $(PKG) --cflags p11-kit-1 2>/dev/null)
 P11_PROXY	:= $(or $(shell $(PKG) --variable=proxy_module p11-kit-1 \
 		    2>/dev/null),p11-kit-proxy.so)
-# libetpan is linked from its static archive where there is one
-# (ETPAN_STATIC=0: the shared library): sealmail uses its IMAP, SMTP and
-# MIME parts over its own OpenSSL streams, so GnuTLS, Berkeley DB and the
-# libraries they bring (eight of them) are never loaded, about 1 ms of
-# every process's start. The price: a fix to libetpan reaches sealmail when
-# it is built again. Its dependencies are linked only as far as used.
-ETPAN_STATIC	?= 1
+# libetpan is linked as a shared library, so that a fix to it (it reads
+# what servers and senders write) reaches sealmail with the system's
+# update. ETPAN_STATIC=1 links its static archive instead: sealmail uses
+# its IMAP, SMTP and MIME parts over its own OpenSSL streams, so GnuTLS,
+# Berkeley DB and the libraries they bring (eight of them) are then never
+# loaded, about 1 ms of every process's start, at the price of a rebuild
+# for every libetpan fix.
+ETPAN_STATIC	?= 0
 ETPAN_A		:= $(shell $(CC) -print-file-name=libetpan.a 2>/dev/null)
 ifeq ($(ETPAN_STATIC)$(filter /%,$(ETPAN_A)),1$(ETPAN_A))
 ETPAN_LIBS	= -Wl,-Bstatic -letpan -Wl,-Bdynamic -Wl,--as-needed \
