@@ -86,6 +86,11 @@ int	 app_server_lookup(const struct app_account *a,
 /* Writes b to stdout followed by a newline; 0 or 1 (write error). */
 int	 cli_print(struct cli *c, struct buf *b);
 /*
+ * The same for a b just built: when it is NULL or failed says an append
+ * to it failed, records that memory ran out instead. 0 or nonzero.
+ */
+int	 cli_print_built(struct cli *c, struct buf *b, int failed);
+/*
  * Records that writing to stdout failed, as errno says: a reader that
  * went away (EPIPE: `| head`) is "output closed". Returns SMERR_IO.
  */
@@ -253,8 +258,6 @@ int	 app_setup_write(const char *path, const char *home,
  */
 int	 cli_password(struct cli *c, const struct app_account *a, char **pwp,
 	    int *typed);
-/* The message ID an argument names; 0 when it names none. */
-int64_t	 cli_msg_id(const char *s);
 /*
  * The validating resolver of the [dns] section (app/cmd-keys-lookup.c);
  * without one the system's resolver and the root anchor, or with

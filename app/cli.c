@@ -360,6 +360,14 @@ cli_print(struct cli *c, struct buf *b)
 	return 0;
 }
 
+int
+cli_print_built(struct cli *c, struct buf *b, int failed)
+{
+	if (b == NULL || failed)
+		return smerr_nomem(&c->err);
+	return cli_print(c, b);
+}
+
 static int
 mkdir_private(const char *dir, struct smerr *e)
 {
