@@ -2,6 +2,8 @@
 #ifndef SEALMAIL_APP_INT_H
 #define SEALMAIL_APP_INT_H
 
+#include <sys/types.h>
+
 #include <stdint.h>
 #include <time.h>
 
@@ -25,6 +27,13 @@ struct mime_part;
  */
 int	 app_write_new(const char *path, const uint8_t *p, size_t len,
 	    struct smerr *e);
+/*
+ * Starts "sh -c cmd" (in dir unless it is NULL) with its standard output
+ * into a pipe whose read end is *fdp; with quiet its input and error
+ * output are /dev/null. The caller reaps *pidp. 0 or SMERR_IO.
+ */
+int	 app_sh_start(const char *cmd, const char *dir, int quiet,
+	    pid_t *pidp, int *fdp, struct smerr *e);
 /* Leaf index (from 1, as app_parts numbers them) of m, or NULL. */
 const struct mime_part *app_part_at(const struct mime_msg *m, size_t index);
 

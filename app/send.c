@@ -66,32 +66,19 @@ password_command(const struct send_opts *o, char **pwp, struct smerr *e)
 	pid_t		 pid;
 	ssize_t		 n;
 	size_t		 len;
-	int		 p[2], status, r = 0, ms;
+	int		 fd, status, r = 0, ms;
 	const uint8_t	*nl;
 
-	if (pipe2(p, O_CLOEXEC) == -1)
-		return smerr_set(e, SMERR_IO, "pipe: %s", strerror(errno));
-	if ((pid = fork()) == -1) {
-		close(p[0]);
-		close(p[1]);
-		return smerr_set(e, SMERR_IO, "fork: %s", strerror(errno));
-	}
-	if (pid == 0) {
-		if (dup2(p[1], STDOUT_FILENO) == -1 ||
-		    (o->home != NULL && chdir(o->home) == -1))
-			_exit(127);
-		execl("/bin/sh", "sh", "-c", o->acct->password_command,
-		    (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
+	if ((r = app_sh_start(o->acct->password_command, o->home, 0, &pid,
+	    &fd, e)) != 0)
+		return r;
 	if ((b = buf_new_secret(PASSWORD_MAX)) == NULL) {
 		r = smerr_nomem(e);
 		goto reap;
 	}
 	ms = (o->acct->timeout > 0 ? o->acct->timeout : 30) * 1000;
 	for (;;) {
-		pfd.fd = p[0];
+		pfd.fd = fd;
 		pfd.events = POLLIN;
 		if (poll(&pfd, 1, ms) <= 0) {
 			r = smerr_set(e, SMERR_TIMEOUT, "password-command gave "
@@ -99,7 +86,7 @@ password_command(const struct send_opts *o, char **pwp, struct smerr *e)
 			kill(pid, SIGKILL);
 			break;
 		}
-		if ((n = read(p[0], chunk, sizeof(chunk))) <= 0)
+		if ((n = read(fd, chunk, sizeof(chunk))) <= 0)
 			break;
 		if (buf_put(b, chunk, (size_t)n) != 0) {
 			r = smerr_set(e, SMERR_LIMIT,
@@ -110,7 +97,7 @@ password_command(const struct send_opts *o, char **pwp, struct smerr *e)
 	}
 	secmem_wipe(chunk, sizeof(chunk));
 reap:
-	close(p[0]);
+	close(fd);
 	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 		;
 	if (r == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))

@@ -192,11 +192,11 @@ read_all(int fd, struct buf *out)
 }
 
 int
-app_viewer_output(const struct app_viewer *v, struct buf *out,
-    struct smerr *e)
+app_sh_start(const char *cmd, const char *dir, int quiet, pid_t *pidp,
+    int *fdp, struct smerr *e)
 {
 	pid_t	pid;
-	int	p[2], status, fd;
+	int	p[2], fd;
 
 	if (pipe2(p, O_CLOEXEC) == -1)
 		return smerr_set(e, SMERR_IO, "pipe: %s", strerror(errno));
@@ -206,16 +206,30 @@ app_viewer_output(const struct app_viewer *v, struct buf *out,
 		return smerr_set(e, SMERR_IO, "fork: %s", strerror(errno));
 	}
 	if (pid == 0) {
-		if ((fd = open("/dev/null", O_RDWR)) == -1 ||
-		    dup2(fd, 0) == -1 || dup2(fd, 2) == -1 ||
-		    dup2(p[1], 1) == -1)
+		if ((quiet && ((fd = open("/dev/null", O_RDWR)) == -1 ||
+		    dup2(fd, 0) == -1 || dup2(fd, 2) == -1)) ||
+		    dup2(p[1], 1) == -1 || (dir != NULL && chdir(dir) == -1))
 			_exit(127);
-		execl("/bin/sh", "sh", "-c", v->cmd, (char *)NULL);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
 	}
 	close(p[1]);
-	read_all(p[0], out);
-	close(p[0]);
+	*pidp = pid;
+	*fdp = p[0];
+	return 0;
+}
+
+int
+app_viewer_output(const struct app_viewer *v, struct buf *out,
+    struct smerr *e)
+{
+	pid_t	pid;
+	int	fd, r, status;
+
+	if ((r = app_sh_start(v->cmd, NULL, 1, &pid, &fd, e)) != 0)
+		return r;
+	read_all(fd, out);
+	close(fd);
 	while (waitpid(pid, &status, 0) == -1)
 		if (errno != EINTR)
 			return smerr_set(e, SMERR_IO, "waitpid: %s",
