@@ -85,6 +85,13 @@ int	 cli_usage(struct cli *c);
 int	 app_check_mode(int fd, const char *path, const char *what,
 	    int secret, struct smerr *e);
 /*
+ * Checks the open file fd at path as app_check_mode does, then makes *bp
+ * to read it into: at most max bytes, wiped when secret. 0, or SMERR_*
+ * with fd closed.
+ */
+int	 app_file_buf(int fd, const char *path, const char *what,
+	    int secret, size_t max, struct buf **bp, struct smerr *e);
+/*
  * The net_server that reaches server as of account a, with its TLSA records
  * (and, with dns_addr, its address) looked up through dns (NULL: none);
  * *lp keeps the memory they point into (net_lookup_free).

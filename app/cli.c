@@ -413,6 +413,21 @@ app_check_mode(int fd, const char *path, const char *what, int secret,
 	    (unsigned)(sb.st_mode & 07777), secret ? "600" : "go-w");
 }
 
+int
+app_file_buf(int fd, const char *path, const char *what, int secret,
+    size_t max, struct buf **bp, struct smerr *e)
+{
+	int	r;
+
+	*bp = NULL;
+	if ((r = app_check_mode(fd, path, what, secret, e)) == 0 &&
+	    (*bp = secret ? buf_new_secret(max) : buf_new(max)) == NULL)
+		r = smerr_nomem(e);
+	if (r != 0)
+		close(fd);
+	return r;
+}
+
 static char *
 xdg_dir(const char *var, const char *fallback)
 {

@@ -587,14 +587,9 @@ app_config_load(const char *path, const char *home, struct app_config **cfgp,
 		    strerror(errno));
 	}
 	/* Its password-command runs under /bin/sh: others must not write. */
-	if ((r = app_check_mode(fd, path, "a config file", 0, e)) != 0) {
-		close(fd);
+	if ((r = app_file_buf(fd, path, "a config file", 0, CONFIG_MAX_SIZE,
+	    &b, e)) != 0)
 		return r;
-	}
-	if ((b = buf_new(CONFIG_MAX_SIZE)) == NULL) {
-		close(fd);
-		return smerr_nomem(e);
-	}
 	r = buf_read_fd(b, fd);
 	close(fd);
 	if (r != 0)
