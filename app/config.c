@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -291,13 +292,93 @@ set_str(struct parser *p, char **dst, const char *v)
 	return 0;
 }
 
+/*
+ * The keys of a section that only set a member, and how: a string, a
+ * path (~/ is the home directory), a file (relative to the config's
+ * folder), a number in a range, yes or no.
+ */
+enum ckey_kind { CKEY_STR, CKEY_PATH, CKEY_FILE, CKEY_INT, CKEY_BOOL };
+struct ckey {
+	const char	*name;
+	enum ckey_kind	 kind;
+	size_t		 off;		/* in the section's struct */
+	int		 lo, hi;	/* CKEY_INT's range */
+};
+
+#define ACCOUNT(n, k, m, lo, hi)	\
+	{ n, k, offsetof(struct app_account, m), lo, hi }
+static const struct ckey account_keys[] = {
+	ACCOUNT("name",			CKEY_STR,  display_name, 0, 0),
+	ACCOUNT("user",			CKEY_STR,  user, 0, 0),
+	ACCOUNT("password-command",	CKEY_STR,  password_command, 0, 0),
+	ACCOUNT("trash",		CKEY_STR,  trash, 0, 0),
+	ACCOUNT("signature",		CKEY_PATH, signature, 0, 0),
+	ACCOUNT("alias",		CKEY_PATH, alias_file, 0, 0),
+	ACCOUNT("query-command",	CKEY_STR,  query_command, 0, 0),
+	ACCOUNT("new-mail-command",	CKEY_STR,  new_mail_command, 0, 0),
+	ACCOUNT("ca-file",		CKEY_FILE, ca_file, 0, 0),
+	ACCOUNT("poll",			CKEY_INT,  poll, 5, 86400),
+	ACCOUNT("timeout",		CKEY_INT,  timeout, 1, 3600),
+	ACCOUNT("sign",			CKEY_BOOL, sign, 0, 0),
+	ACCOUNT("header-protection",	CKEY_BOOL, header_protection, 0, 0),
+	ACCOUNT("legacy-display",	CKEY_BOOL, legacy_display, 0, 0),
+	{ NULL, CKEY_STR, 0, 0, 0 }
+};
+#undef ACCOUNT
+static const struct ckey dns_keys[] = {
+	{ "resolver", CKEY_STR, offsetof(struct app_dns, resolver), 0, 0 },
+	{ "trust-anchor", CKEY_FILE, offsetof(struct app_dns, trust_anchor),
+	    0, 0 },
+	{ "timeout", CKEY_INT, offsetof(struct app_dns, timeout), 1, 300 },
+	{ NULL, CKEY_STR, 0, 0, 0 }
+};
+static const struct ckey security_keys[] = {
+	{ "timeout", CKEY_INT, offsetof(struct app_security, timeout), 1,
+	    300 },
+	{ "store-key-cache", CKEY_INT, offsetof(struct app_security,
+	    key_cache), 0, 86400 },
+	{ NULL, CKEY_STR, 0, 0, 0 }
+};
+
+/* Sets key k, one of table t's, of the section at base. */
+static int
+table_key(struct parser *p, const struct ckey *t, void *base, const char *k,
+    const char *v)
+{
+	char	*field, **sp;
+
+	for (; t->name != NULL; t++)
+		if (strcmp(k, t->name) == 0)
+			break;
+	if (t->name == NULL)
+		return perr(p, "unknown key '%s'", k);
+	field = (char *)base + t->off;
+	sp = (char **)(void *)field;
+	switch (t->kind) {
+	case CKEY_STR:
+		return set_str(p, sp, v);
+	case CKEY_PATH:
+		return set_path(p, sp, v);
+	case CKEY_FILE:
+		free(*sp);
+		if ((*sp = resolve_path(p->home, v)) == NULL)
+			return smerr_nomem(p->e);
+		return 0;
+	case CKEY_INT:
+		return parse_int(p, k, v, t->lo, t->hi, (int *)(void *)field);
+	case CKEY_BOOL:
+		return parse_bool(p, k, v, (int *)(void *)field);
+	}
+	return perr(p, "unknown key '%s'", k);
+}
+
 static int
 account_key(struct parser *p, struct app_account *a, const char *k,
     const char *v)
 {
-	struct smerr	 se;
-	struct app_server *srv;
-	int		 r;
+	struct smerr		 se;
+	struct app_server	*srv;
+	int			 r;
 
 	if (strcmp(k, "address") == 0) {
 		if (strchr(v, '@') == NULL || strchr(v, ' ') != NULL)
@@ -305,32 +386,6 @@ account_key(struct parser *p, struct app_account *a, const char *k,
 			    v);
 		return set_str(p, &a->address, v);
 	}
-	if (strcmp(k, "name") == 0)
-		return set_str(p, &a->display_name, v);
-	if (strcmp(k, "user") == 0)
-		return set_str(p, &a->user, v);
-	if (strcmp(k, "password-command") == 0)
-		return set_str(p, &a->password_command, v);
-	if (strcmp(k, "trash") == 0)
-		return set_str(p, &a->trash, v);
-	if (strcmp(k, "signature") == 0)
-		return set_path(p, &a->signature, v);
-	if (strcmp(k, "alias") == 0)
-		return set_path(p, &a->alias_file, v);
-	if (strcmp(k, "query-command") == 0)
-		return set_str(p, &a->query_command, v);
-	if (strcmp(k, "new-mail-command") == 0)
-		return set_str(p, &a->new_mail_command, v);
-	if (strcmp(k, "poll") == 0)
-		return parse_int(p, k, v, 5, 86400, &a->poll);
-	if (strcmp(k, "timeout") == 0)
-		return parse_int(p, k, v, 1, 3600, &a->timeout);
-	if (strcmp(k, "sign") == 0)
-		return parse_bool(p, k, v, &a->sign);
-	if (strcmp(k, "header-protection") == 0)
-		return parse_bool(p, k, v, &a->header_protection);
-	if (strcmp(k, "legacy-display") == 0)
-		return parse_bool(p, k, v, &a->legacy_display);
 	if (strcmp(k, "encrypt") == 0) {
 		if (strcmp(v, "auto") == 0)
 			a->encrypt = APP_ENCRYPT_AUTO;
@@ -340,12 +395,6 @@ account_key(struct parser *p, struct app_account *a, const char *k,
 			a->encrypt = APP_ENCRYPT_NO;
 		else
 			return perr(p, "encrypt: expected yes, no or auto");
-		return 0;
-	}
-	if (strcmp(k, "ca-file") == 0) {
-		free(a->ca_file);
-		if ((a->ca_file = resolve_path(p->home, v)) == NULL)
-			return smerr_nomem(p->e);
 		return 0;
 	}
 	if (strcmp(k, "imap") == 0 || strcmp(k, "smtp") == 0) {
@@ -360,23 +409,7 @@ account_key(struct parser *p, struct app_account *a, const char *k,
 			a->has_smtp = 1;
 		return 0;
 	}
-	return perr(p, "unknown key '%s'", k);
-}
-
-static int
-dns_key(struct parser *p, struct app_dns *d, const char *k, const char *v)
-{
-	if (strcmp(k, "resolver") == 0)
-		return set_str(p, &d->resolver, v);
-	if (strcmp(k, "trust-anchor") == 0) {
-		free(d->trust_anchor);
-		if ((d->trust_anchor = resolve_path(p->home, v)) == NULL)
-			return smerr_nomem(p->e);
-		return 0;
-	}
-	if (strcmp(k, "timeout") == 0)
-		return parse_int(p, k, v, 1, 300, &d->timeout);
-	return perr(p, "unknown key '%s'", k);
+	return table_key(p, account_keys, a, k, v);
 }
 
 static int
@@ -395,13 +428,9 @@ security_key(struct parser *p, struct app_security *sec, const char *k,
 			    "or off");
 		return 0;
 	}
-	if (strcmp(k, "timeout") == 0)
-		return parse_int(p, k, v, 1, 300, &sec->timeout);
-	if (strcmp(k, "store-key-cache") == 0) {
+	if (strcmp(k, "store-key-cache") == 0)
 		sec->key_cache_set = 1;
-		return parse_int(p, k, v, 0, 86400, &sec->key_cache);
-	}
-	return perr(p, "unknown key '%s'", k);
+	return table_key(p, security_keys, sec, k, v);
 }
 
 static int
@@ -494,7 +523,7 @@ line(struct parser *p, char *s)
 		return account_key(p, &p->cfg->accounts[p->cfg->naccounts - 1],
 		    k, v);
 	case SEC_DNS:
-		return dns_key(p, &p->cfg->dns, k, v);
+		return table_key(p, dns_keys, &p->cfg->dns, k, v);
 	case SEC_SECURITY:
 		return security_key(p, &p->cfg->security, k, v);
 	case SEC_PKCS11:
