@@ -295,18 +295,38 @@ set_str(struct parser *p, char **dst, const char *v)
 /*
  * The keys of a section that only set a member, and how: a string, a
  * path (~/ is the home directory), a file (relative to the config's
- * folder), a number in a range, yes or no.
+ * folder), a number in a range, yes or no, or one of a few words.
  */
-enum ckey_kind { CKEY_STR, CKEY_PATH, CKEY_FILE, CKEY_INT, CKEY_BOOL };
+enum ckey_kind {
+	CKEY_STR, CKEY_PATH, CKEY_FILE, CKEY_INT, CKEY_BOOL, CKEY_WORD
+};
+struct ckey_word {
+	const char	*word;
+	int		 value;
+};
 struct ckey {
-	const char	*name;
-	enum ckey_kind	 kind;
-	size_t		 off;		/* in the section's struct */
-	int		 lo, hi;	/* CKEY_INT's range */
+	const char		*name;
+	enum ckey_kind		 kind;
+	size_t			 off;		/* in the section's struct */
+	int			 lo, hi;	/* CKEY_INT's range */
+	const struct ckey_word	*words;		/* CKEY_WORD's */
+	const char		*expected;	/* and how to say them */
+};
+
+/* A CKEY_WORD member is an enum, set as the int it is. */
+_Static_assert(sizeof(enum app_encrypt) == sizeof(int) &&
+    sizeof(enum app_revocation) == sizeof(int), "enums are ints");
+static const struct ckey_word encrypt_words[] = {
+	{ "auto", APP_ENCRYPT_AUTO }, { "yes", APP_ENCRYPT_YES },
+	{ "no", APP_ENCRYPT_NO }, { NULL, 0 }
+};
+static const struct ckey_word revocation_words[] = {
+	{ "ocsp+crl", APP_REVOCATION_OCSP_CRL }, { "crl", APP_REVOCATION_CRL },
+	{ "off", APP_REVOCATION_OFF }, { NULL, 0 }
 };
 
 #define ACCOUNT(n, k, m, lo, hi)	\
-	{ n, k, offsetof(struct app_account, m), lo, hi }
+	{ n, k, offsetof(struct app_account, m), lo, hi, NULL, NULL }
 static const struct ckey account_keys[] = {
 	ACCOUNT("name",			CKEY_STR,  display_name, 0, 0),
 	ACCOUNT("user",			CKEY_STR,  user, 0, 0),
@@ -322,22 +342,28 @@ static const struct ckey account_keys[] = {
 	ACCOUNT("sign",			CKEY_BOOL, sign, 0, 0),
 	ACCOUNT("header-protection",	CKEY_BOOL, header_protection, 0, 0),
 	ACCOUNT("legacy-display",	CKEY_BOOL, legacy_display, 0, 0),
-	{ NULL, CKEY_STR, 0, 0, 0 }
+	{ "encrypt", CKEY_WORD, offsetof(struct app_account, encrypt), 0, 0,
+	    encrypt_words, "yes, no or auto" },
+	{ NULL, CKEY_STR, 0, 0, 0, NULL, NULL }
 };
 #undef ACCOUNT
 static const struct ckey dns_keys[] = {
-	{ "resolver", CKEY_STR, offsetof(struct app_dns, resolver), 0, 0 },
+	{ "resolver", CKEY_STR, offsetof(struct app_dns, resolver), 0, 0,
+	    NULL, NULL },
 	{ "trust-anchor", CKEY_FILE, offsetof(struct app_dns, trust_anchor),
-	    0, 0 },
-	{ "timeout", CKEY_INT, offsetof(struct app_dns, timeout), 1, 300 },
-	{ NULL, CKEY_STR, 0, 0, 0 }
+	    0, 0, NULL, NULL },
+	{ "timeout", CKEY_INT, offsetof(struct app_dns, timeout), 1, 300,
+	    NULL, NULL },
+	{ NULL, CKEY_STR, 0, 0, 0, NULL, NULL }
 };
 static const struct ckey security_keys[] = {
+	{ "revocation", CKEY_WORD, offsetof(struct app_security, revocation),
+	    0, 0, revocation_words, "ocsp+crl, crl or off" },
 	{ "timeout", CKEY_INT, offsetof(struct app_security, timeout), 1,
-	    300 },
+	    300, NULL, NULL },
 	{ "store-key-cache", CKEY_INT, offsetof(struct app_security,
-	    key_cache), 0, 86400 },
-	{ NULL, CKEY_STR, 0, 0, 0 }
+	    key_cache), 0, 86400, NULL, NULL },
+	{ NULL, CKEY_STR, 0, 0, 0, NULL, NULL }
 };
 
 /* Sets key k, one of table t's, of the section at base. */
@@ -345,7 +371,8 @@ static int
 table_key(struct parser *p, const struct ckey *t, void *base, const char *k,
     const char *v)
 {
-	char	*field, **sp;
+	const struct ckey_word	*w;
+	char			*field, **sp;
 
 	for (; t->name != NULL; t++)
 		if (strcmp(k, t->name) == 0)
@@ -368,6 +395,13 @@ table_key(struct parser *p, const struct ckey *t, void *base, const char *k,
 		return parse_int(p, k, v, t->lo, t->hi, (int *)(void *)field);
 	case CKEY_BOOL:
 		return parse_bool(p, k, v, (int *)(void *)field);
+	case CKEY_WORD:
+		for (w = t->words; w->word != NULL; w++)
+			if (strcmp(v, w->word) == 0) {
+				*(int *)(void *)field = w->value;
+				return 0;
+			}
+		return perr(p, "%s: expected %s", k, t->expected);
 	}
 	return perr(p, "unknown key '%s'", k);
 }
@@ -385,17 +419,6 @@ account_key(struct parser *p, struct app_account *a, const char *k,
 			return perr(p, "address: '%s' is not an e-mail address",
 			    v);
 		return set_str(p, &a->address, v);
-	}
-	if (strcmp(k, "encrypt") == 0) {
-		if (strcmp(v, "auto") == 0)
-			a->encrypt = APP_ENCRYPT_AUTO;
-		else if (strcmp(v, "yes") == 0)
-			a->encrypt = APP_ENCRYPT_YES;
-		else if (strcmp(v, "no") == 0)
-			a->encrypt = APP_ENCRYPT_NO;
-		else
-			return perr(p, "encrypt: expected yes, no or auto");
-		return 0;
 	}
 	if (strcmp(k, "imap") == 0 || strcmp(k, "smtp") == 0) {
 		srv = k[0] == 'i' ? &a->imap : &a->smtp;
@@ -416,18 +439,6 @@ static int
 security_key(struct parser *p, struct app_security *sec, const char *k,
     const char *v)
 {
-	if (strcmp(k, "revocation") == 0) {
-		if (strcmp(v, "ocsp+crl") == 0)
-			sec->revocation = APP_REVOCATION_OCSP_CRL;
-		else if (strcmp(v, "crl") == 0)
-			sec->revocation = APP_REVOCATION_CRL;
-		else if (strcmp(v, "off") == 0)
-			sec->revocation = APP_REVOCATION_OFF;
-		else
-			return perr(p, "revocation: expected ocsp+crl, crl "
-			    "or off");
-		return 0;
-	}
 	if (strcmp(k, "store-key-cache") == 0)
 		sec->key_cache_set = 1;
 	return table_key(p, security_keys, sec, k, v);
