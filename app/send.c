@@ -846,9 +846,7 @@ out:
 
 struct id_list {
 	const char	*msgid;
-	int64_t		*ids;
-	size_t		 n, cap;
-	int		 oom;
+	struct vec_ids	 ids;
 };
 
 static int
@@ -859,12 +857,7 @@ ids_cb(const struct store_outbox *ob, void *arg)
 	if (ob->sent || ob->message_id == NULL ||
 	    strcmp(ob->message_id, l->msgid) != 0)
 		return 0;
-	if (vec_reserve(&l->ids, &l->cap, l->n, sizeof(*l->ids)) != 0) {
-		l->oom = 1;
-		return 1;
-	}
-	l->ids[l->n++] = ob->id;
-	return 0;
+	return vec_ids_add(&l->ids, ob->id);
 }
 
 int
@@ -880,13 +873,13 @@ send_deliver_msgid(const struct send_opts *o, const char *msgid,
 	l.msgid = msgid;
 	if ((r = store_outbox_foreach(o->store, ids_cb, &l, e)) != 0)
 		goto out;
-	if (l.oom) {
+	if (l.ids.oom) {
 		r = smerr_nomem(e);
 		goto out;
 	}
-	for (i = 0; i < l.n; i++) {
+	for (i = 0; i < l.ids.n; i++) {
 		smerr_clear(&e2);
-		if ((r = send_deliver(o, l.ids[i], &e2)) == 0)
+		if ((r = send_deliver(o, l.ids.v[i], &e2)) == 0)
 			continue;
 		/* The others still go; the first failure is the answer. */
 		if (first_err == 0) {
@@ -897,6 +890,6 @@ send_deliver_msgid(const struct send_opts *o, const char *msgid,
 	}
 	r = first_err;
 out:
-	free(l.ids);
+	free(l.ids.v);
 	return r;
 }

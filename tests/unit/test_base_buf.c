@@ -231,6 +231,23 @@ test_vec_overflow(void **st)
 	assert_null(v);
 }
 
+static void
+test_vec_ids(void **st)
+{
+	struct vec_ids	l;
+	int64_t		id;
+
+	(void)st;
+	memset(&l, 0, sizeof(l));
+	for (id = 1; id <= 100; id++)
+		assert_int_equal(vec_ids_add(&l, id * 3), 0);
+	assert_int_equal(l.n, 100);
+	assert_false(l.oom);
+	for (id = 1; id <= 100; id++)
+		assert_int_equal(l.v[id - 1], id * 3);
+	free(l.v);
+}
+
 int
 main(void)
 {
@@ -245,6 +262,7 @@ main(void)
 		cmocka_unit_test(test_vec_empty),
 		cmocka_unit_test(test_vec_grow),
 		cmocka_unit_test(test_vec_overflow),
+		cmocka_unit_test(test_vec_ids),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
