@@ -34,8 +34,14 @@ int	 app_write_new(const char *path, const uint8_t *p, size_t len,
  */
 int	 app_sh_start(const char *cmd, const char *dir, int quiet,
 	    pid_t *pidp, int *fdp, struct smerr *e);
-/* Leaf index (from 1, as app_parts numbers them) of m, or NULL. */
-const struct mime_part *app_part_at(const struct mime_msg *m, size_t index);
+/*
+ * Parses msg into *mp and finds its leaf index (from 1, as app_parts
+ * numbers them), *partp. 0, or SMERR_* (SMERR_NOTFOUND when there is no
+ * such part) with *mp NULL; the caller frees *mp.
+ */
+int	 app_part_find(const uint8_t *msg, size_t len, size_t index,
+	    struct mime_msg **mp, const struct mime_part **partp,
+	    struct smerr *e);
 
 /* One command-line invocation. */
 struct cli {

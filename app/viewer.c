@@ -138,13 +138,8 @@ app_viewer_open(const struct mailcap *mc, const unsigned char *msg,
 	int				 r;
 
 	memset(v, 0, sizeof(*v));
-	if ((r = mime_parse(msg, len, &m, e)) != 0)
+	if ((r = app_part_find(msg, len, index, &m, &p, e)) != 0)
 		return r;
-	if ((p = app_part_at(m, index)) == NULL) {
-		r = smerr_set(e, SMERR_NOTFOUND, "the message has no part %zu",
-		    index);
-		goto out;
-	}
 	if ((v->type = strdup(mime_part_type(p))) == NULL) {
 		r = smerr_nomem(e);
 		goto out;
