@@ -176,12 +176,9 @@ app_headers_upgrade(struct store *st, struct smerr *e)
 	int			 r;
 
 	memset(&l, 0, sizeof(l));
-	if ((r = store_msg_foreach_headerless(st, idlist_cb, &l, e)) != 0)
+	if ((r = store_msg_foreach_headerless(st, idlist_cb, &l, e)) != 0 ||
+	    (r = vec_ids_check(&l, e)) != 0)
 		goto out;
-	if (l.oom) {
-		r = smerr_nomem(e);
-		goto out;
-	}
 	if (l.n > 0 && (r = store_begin(st, e)) != 0)
 		goto out;
 	for (i = 0; i < l.n; i++) {

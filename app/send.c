@@ -871,12 +871,9 @@ send_deliver_msgid(const struct send_opts *o, const char *msgid,
 
 	memset(&l, 0, sizeof(l));
 	l.msgid = msgid;
-	if ((r = store_outbox_foreach(o->store, ids_cb, &l, e)) != 0)
+	if ((r = store_outbox_foreach(o->store, ids_cb, &l, e)) != 0 ||
+	    (r = vec_ids_check(&l.ids, e)) != 0)
 		goto out;
-	if (l.ids.oom) {
-		r = smerr_nomem(e);
-		goto out;
-	}
 	for (i = 0; i < l.ids.n; i++) {
 		smerr_clear(&e2);
 		if ((r = send_deliver(o, l.ids.v[i], &e2)) == 0)

@@ -1097,12 +1097,9 @@ sync_retry_pending(struct store *st, struct keys *k, struct crypto_ctx *ctx,
 
 	*donep = 0;
 	memset(&p, 0, sizeof(p));
-	if ((r = store_msg_foreach_pending(st, pend_cb, &p, e)) != 0)
+	if ((r = store_msg_foreach_pending(st, pend_cb, &p, e)) != 0 ||
+	    (r = vec_ids_check(&p, e)) != 0)
 		goto out;
-	if (p.oom) {
-		r = smerr_nomem(e);
-		goto out;
-	}
 	for (i = 0; i < p.n; i++) {
 		if ((r = store_msg_load(st, p.v[i], &old, e)) != 0)
 			goto out;

@@ -46,3 +46,9 @@ vec_ids_add(struct vec_ids *l, int64_t id)
 	l->v[l->n++] = id;
 	return 0;
 }
+
+int
+vec_ids_check(const struct vec_ids *l, struct smerr *e)
+{
+	return l->oom ? smerr_nomem(e) : 0;
+}

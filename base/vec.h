@@ -25,5 +25,8 @@ struct vec_ids {
 };
 /* Keeps id in l: 0, or 1 (stop the foreach) with l->oom set. */
 int	vec_ids_add(struct vec_ids *l, int64_t id);
+/* After the foreach: SMERR_NOMEM (said in e) if l lost an ID, else 0. */
+struct smerr;
+int	vec_ids_check(const struct vec_ids *l, struct smerr *e);
 
 #endif

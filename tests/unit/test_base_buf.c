@@ -245,6 +245,10 @@ test_vec_ids(void **st)
 	assert_false(l.oom);
 	for (id = 1; id <= 100; id++)
 		assert_int_equal(l.v[id - 1], id * 3);
+	assert_int_equal(vec_ids_check(&l, NULL), 0);
+	/* An ID that could not be kept makes the list out of memory. */
+	l.oom = 1;
+	assert_int_equal(vec_ids_check(&l, NULL), SMERR_NOMEM);
 	free(l.v);
 }
 
