@@ -96,8 +96,8 @@ cli_password(struct cli *c, const struct app_account *a, char **pwp,
 		return 0;
 	if (a->password_command != NULL || !isatty(STDIN_FILENO))
 		return smerr_set(&c->err, r, "%s", smerr_msg(&e2));
-	snprintf(name, sizeof(name), "%s@%s", a->user != NULL ? a->user :
-	    a->address, a->imap.host);
+	snprintf(name, sizeof(name), "%s@%s", app_account_login(a),
+	    a->imap.host);
 	snprintf(prompt, sizeof(prompt), "Password for %s: ", name);
 	if ((r = cli_ask_secret(prompt, 0, &pw, &c->err)) != 0)
 		return r;

@@ -85,6 +85,12 @@ app_config_account(const struct app_config *cfg, const char *name)
 	return NULL;
 }
 
+const char *
+app_account_login(const struct app_account *a)
+{
+	return a->user != NULL ? a->user : a->address;
+}
+
 static char *
 trim(char *s)
 {

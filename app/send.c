@@ -134,14 +134,14 @@ send_password(const struct send_opts *o, const struct app_server *srv,
 	if (a->password_command != NULL)
 		return password_command(o, pwp, e);
 	smerr_clear(&e2);
-	snprintf(name, sizeof(name), "%s@%s", a->user != NULL ? a->user :
-	    a->address, srv->host);
+	snprintf(name, sizeof(name), "%s@%s", app_account_login(a),
+	    srv->host);
 	r = keys_password_get(name, pwp, &e2);
 	if (r == SMERR_NOTFOUND && a->has_imap && srv != &a->imap) {
 		/* One password for the account's servers is the usual case. */
 		smerr_clear(&e2);
-		snprintf(name, sizeof(name), "%s@%s", a->user != NULL ?
-		    a->user : a->address, a->imap.host);
+		snprintf(name, sizeof(name), "%s@%s", app_account_login(a),
+		    a->imap.host);
 		r = keys_password_get(name, pwp, &e2);
 	}
 	if (r != 0)
@@ -159,8 +159,8 @@ send_login_hint(const struct app_account *a, const struct app_server *srv,
 	if (r != SMERR_AUTH || e == NULL)
 		return r;
 	snprintf(msg, sizeof(msg), "%s", smerr_msg(e));
-	snprintf(name, sizeof(name), "%s@%s", a->user != NULL ? a->user :
-	    a->address, srv->host);
+	snprintf(name, sizeof(name), "%s@%s", app_account_login(a),
+	    srv->host);
 	if (typed)
 		return smerr_reset(e, r, "%s; the password was the one given "
 		    "for %s", msg, name);
@@ -706,8 +706,7 @@ submit(const struct send_opts *o, struct entry *en, int *in_doubt,
 	    o->dns_addr, &srv, &lk, e)) != 0 ||
 	    (r = smtp_open(&srv, &s, e)) != 0 ||
 	    (r = send_login_hint(o->acct, &o->acct->smtp, o->home, 0,
-	    smtp_login(s, o->acct->user != NULL ? o->acct->user :
-	    o->acct->address, pw, e), e)) != 0 ||
+	    smtp_login(s, app_account_login(o->acct), pw, e), e)) != 0 ||
 	    (r = smtp_send(s, en->from, rcpt, n, buf_data(en->body),
 	    buf_len(en->body), NULL, &fin, e)) != 0) {
 		*in_doubt = smtp_data_began(s) && fin.code == 0;
@@ -764,8 +763,7 @@ append_sent(const struct send_opts *o, struct entry *en, struct smerr *e)
 	    o->dns_addr, &srv, &lk, e)) != 0 ||
 	    (r = imap_open(&srv, &s, e)) != 0 ||
 	    (r = send_login_hint(o->acct, &o->acct->imap, o->home, 0,
-	    imap_login(s, o->acct->user != NULL ? o->acct->user :
-	    o->acct->address, pw, e), e)) != 0 ||
+	    imap_login(s, app_account_login(o->acct), pw, e), e)) != 0 ||
 	    (r = sent_folder(s, &folder, e)) != 0 ||
 	    (r = imap_append(s, folder, "\\Seen", 0, buf_data(en->body),
 	    buf_len(en->body), NULL, NULL, e)) != 0) {

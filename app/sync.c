@@ -965,8 +965,8 @@ sync_connect(const struct sync_opts *o, struct imap **ip,
 	    o->dns_addr, &srv, lp, e)) != 0 ||
 	    (r = imap_open(&srv, ip, e)) != 0)
 		return r;
-	if ((r = imap_login(*ip, o->acct->user != NULL ? o->acct->user :
-	    o->acct->address, o->password, e)) != 0) {
+	if ((r = imap_login(*ip, app_account_login(o->acct), o->password,
+	    e)) != 0) {
 		imap_abort(*ip);
 		*ip = NULL;
 	}
