@@ -97,6 +97,8 @@ void	 app_config_free(struct app_config *cfg);
 /* The account called name, or the first when name is NULL; NULL if none. */
 const struct app_account *app_config_account(const struct app_config *cfg,
 	    const char *name);
+/* The name a logs in with: its user, else its address. */
+const char *app_account_login(const struct app_account *a);
 /* Parses a server URL of the given key ("imap" or "smtp"). */
 int	 app_server_parse(const char *key, const char *url,
 	    struct app_server *srv, struct smerr *e);

@@ -2,6 +2,8 @@
 #ifndef SEALMAIL_APP_INT_H
 #define SEALMAIL_APP_INT_H
 
+#include <sys/types.h>
+
 #include <stdint.h>
 #include <time.h>
 
@@ -25,8 +27,21 @@ struct mime_part;
  */
 int	 app_write_new(const char *path, const uint8_t *p, size_t len,
 	    struct smerr *e);
-/* Leaf index (from 1, as app_parts numbers them) of m, or NULL. */
-const struct mime_part *app_part_at(const struct mime_msg *m, size_t index);
+/*
+ * Starts "sh -c cmd" (in dir unless it is NULL) with its standard output
+ * into a pipe whose read end is *fdp; with quiet its input and error
+ * output are /dev/null. The caller reaps *pidp. 0 or SMERR_IO.
+ */
+int	 app_sh_start(const char *cmd, const char *dir, int quiet,
+	    pid_t *pidp, int *fdp, struct smerr *e);
+/*
+ * Parses msg into *mp and finds its leaf index (from 1, as app_parts
+ * numbers them), *partp. 0, or SMERR_* (SMERR_NOTFOUND when there is no
+ * such part) with *mp NULL; the caller frees *mp.
+ */
+int	 app_part_find(const uint8_t *msg, size_t len, size_t index,
+	    struct mime_msg **mp, const struct mime_part **partp,
+	    struct smerr *e);
 
 /* One command-line invocation. */
 struct cli {
@@ -76,6 +91,13 @@ int	 cli_usage(struct cli *c);
 int	 app_check_mode(int fd, const char *path, const char *what,
 	    int secret, struct smerr *e);
 /*
+ * Checks the open file fd at path as app_check_mode does, then makes *bp
+ * to read it into: at most max bytes, wiped when secret. 0, or SMERR_*
+ * with fd closed.
+ */
+int	 app_file_buf(int fd, const char *path, const char *what,
+	    int secret, size_t max, struct buf **bp, struct smerr *e);
+/*
  * The net_server that reaches server as of account a, with its TLSA records
  * (and, with dns_addr, its address) looked up through dns (NULL: none);
  * *lp keeps the memory they point into (net_lookup_free).
@@ -85,6 +107,11 @@ int	 app_server_lookup(const struct app_account *a,
 	    struct net_server *srv, struct net_lookup **lp, struct smerr *e);
 /* Writes b to stdout followed by a newline; 0 or 1 (write error). */
 int	 cli_print(struct cli *c, struct buf *b);
+/*
+ * The same for a b just built: when it is NULL or failed says an append
+ * to it failed, records that memory ran out instead. 0 or nonzero.
+ */
+int	 cli_print_built(struct cli *c, struct buf *b, int failed);
 /*
  * Records that writing to stdout failed, as errno says: a reader that
  * went away (EPIPE: `| head`) is "output closed". Returns SMERR_IO.
@@ -156,6 +183,9 @@ int	 app_headers_read(const uint8_t *msg, size_t len,
 void	 app_headers_clear(struct app_headers *h);
 /* Points m's header members at h's strings. */
 void	 app_headers_to_msg(const struct app_headers *h, struct store_msg *m);
+/* Reads msg's fields and stores them as those of message id. */
+int	 app_headers_store(struct store *st, int64_t id, const uint8_t *msg,
+	    size_t len, struct smerr *e);
 /* Reads the fields of every message stored without them (format 3). */
 int	 app_headers_upgrade(struct store *st, struct smerr *e);
 
@@ -252,8 +282,6 @@ int	 app_setup_write(const char *path, const char *home,
  */
 int	 cli_password(struct cli *c, const struct app_account *a, char **pwp,
 	    int *typed);
-/* The message ID an argument names; 0 when it names none. */
-int64_t	 cli_msg_id(const char *s);
 /*
  * The validating resolver of the [dns] section (app/cmd-keys-lookup.c);
  * without one the system's resolver and the root anchor, or with

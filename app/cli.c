@@ -360,6 +360,14 @@ cli_print(struct cli *c, struct buf *b)
 	return 0;
 }
 
+int
+cli_print_built(struct cli *c, struct buf *b, int failed)
+{
+	if (b == NULL || failed)
+		return smerr_nomem(&c->err);
+	return cli_print(c, b);
+}
+
 static int
 mkdir_private(const char *dir, struct smerr *e)
 {
@@ -403,6 +411,21 @@ app_check_mode(int fd, const char *path, const char *what, int secret,
 	return smerr_set(e, SMERR_PERM, "%s: %s that group or others may %s "
 	    "(mode %04o): chmod %s it", path, what, secret ? "read" : "write",
 	    (unsigned)(sb.st_mode & 07777), secret ? "600" : "go-w");
+}
+
+int
+app_file_buf(int fd, const char *path, const char *what, int secret,
+    size_t max, struct buf **bp, struct smerr *e)
+{
+	int	r;
+
+	*bp = NULL;
+	if ((r = app_check_mode(fd, path, what, secret, e)) == 0 &&
+	    (*bp = secret ? buf_new_secret(max) : buf_new(max)) == NULL)
+		r = smerr_nomem(e);
+	if (r != 0)
+		close(fd);
+	return r;
 }
 
 static char *

@@ -74,8 +74,8 @@ app_check_server(const struct app_account *a, const char *home,
 	}
 	if (pw == NULL && (r = send_password(&so, as, &pw, e)) != 0)
 		goto out;
-	r = imap ? imap_login(is, a->user != NULL ? a->user : a->address, pw,
-	    e) : smtp_login(ss, a->user != NULL ? a->user : a->address, pw, e);
+	r = imap ? imap_login(is, app_account_login(a), pw, e) :
+	    smtp_login(ss, app_account_login(a), pw, e);
 	r = send_login_hint(a, as, home, typed != NULL, r, e);
 	if (r == 0)
 		res->login = 1;

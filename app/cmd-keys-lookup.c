@@ -243,24 +243,13 @@ cmd_keys_lookup(struct cli *c, int argc, char **argv)
 	if (address == NULL)
 		return cli_usage(c);
 	if (cli_open_dns(c, 0, &dns) != 0 || cli_open_keys(c, &st, &k) != 0)
-		goto fail;
+		goto out;
 	if (keys_lookup(k, dns, address, refresh ? KEYS_LOOKUP_REFRESH : 0,
 	    &l, &c->err) != 0 || lookup_revoke(c, st, k, dns, l, &rev) != 0)
-		goto fail;
-	if ((out = buf_new(0)) == NULL) {
-		smerr_nomem(&c->err);
-		goto fail;
-	}
-	if ((json ? lookup_json(out, l, rev) : lookup_text(out, l)) != 0) {
-		smerr_nomem(&c->err);
-		goto fail;
-	}
-	if (cli_print(c, out) != 0)
-		goto fail;
-	r = 0;
-	goto out;
-fail:
-	r = cli_fail(c);
+		goto out;
+	out = buf_new(0);
+	r = cli_print_built(c, out, out == NULL || (json ?
+	    lookup_json(out, l, rev) : lookup_text(out, l)) != 0);
 out:
 	buf_free(out);
 	free(rev);
@@ -268,7 +257,7 @@ out:
 	keys_close(k);
 	store_close(st);
 	dns_free(dns);
-	return r;
+	return r == 0 ? 0 : cli_fail(c);
 }
 
 const struct cli_cmd cmd_keys_lookup_entry = {

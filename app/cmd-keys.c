@@ -88,13 +88,13 @@ keys_import(struct cli *c, int argc, char **argv, enum keys_kind kind)
 		pfile = c->passphrase_file;
 	if (cli_open_store_with(c, sfile, &st) != 0 ||
 	    cli_open_keys(c, &st, &k) != 0)
-		goto fail;
+		goto out;
 	if (pfile != NULL) {
 		if (cli_read_passfile(pfile, &pass, &c->err) != 0)
-			goto fail;
+			goto out;
 		if ((p12pass = buf_strdup(pass)) == NULL) {
 			smerr_nomem(&c->err);
-			goto fail;
+			goto out;
 		}
 	}
 	if (token)
@@ -108,35 +108,32 @@ keys_import(struct cli *c, int argc, char **argv, enum keys_kind kind)
 		smerr_clear(&c->err);
 		if (cli_ask_secret("Passphrase for the PKCS#12 file: ", 0,
 		    &pass, &c->err) != 0)
-			goto fail;
+			goto out;
 		if ((p12pass = buf_strdup(pass)) == NULL) {
 			smerr_nomem(&c->err);
-			goto fail;
+			goto out;
 		}
 		r = keys_import_path(k, argv[optind], kind, p12pass, &c->err);
 	}
 	if (r != 0)
-		goto fail;
+		goto out;
 	/* Mail that waited for this key is decrypted now. */
 	if (kind != KEYS_ANCHOR) {
-		if (sync_crypto_ctx(k, &ctx, &c->err) != 0 ||
-		    sync_retry_pending(st, k, ctx, &done, &c->err) != 0)
-			goto fail;
+		if ((r = sync_crypto_ctx(k, &ctx, &c->err)) != 0 ||
+		    (r = sync_retry_pending(st, k, ctx, &done, &c->err)) != 0)
+			goto out;
 		if (done > 0)
 			printf("%zu stored message(s) decrypted with the new "
 			    "key\n", done);
 	}
 	r = 0;
-	goto out;
-fail:
-	r = cli_fail(c);
 out:
 	crypto_ctx_free(ctx);
 	secmem_strfree(p12pass);
 	buf_free(pass);
 	keys_close(k);
 	store_close(st);
-	return r;
+	return r == 0 ? 0 : cli_fail(c);
 }
 
 static const char *
@@ -270,36 +267,33 @@ keys_list(struct cli *c, int argc, char **argv)
 	else if (argc != 1)
 		return cli_usage(c);
 	if (cli_open_keys(c, &st, &k) != 0)
-		goto fail;
+		goto out;
 	l.c = c;
 	l.k = k;
 	if ((l.out = buf_new(0)) == NULL) {
 		smerr_nomem(&c->err);
-		goto fail;
+		goto out;
 	}
 	if (l.json)
 		buf_putc(l.out, '[');
 	if (keys_foreach(k, KEYS_IDENTITY | KEYS_PEER | KEYS_ANCHOR, list_cb,
 	    &l, &c->err) != 0)
-		goto fail;
+		goto out;
 	if (l.err) {
 		smerr_nomem(&c->err);
-		goto fail;
+		goto out;
 	}
 	if (l.json) {
 		buf_putc(l.out, ']');
 		if (cli_print(c, l.out) != 0)
-			goto fail;
+			goto out;
 	}
 	r = 0;
-	goto out;
-fail:
-	r = cli_fail(c);
 out:
 	buf_free(l.out);
 	keys_close(k);
 	store_close(st);
-	return r;
+	return r == 0 ? 0 : cli_fail(c);
 }
 
 int

@@ -62,16 +62,6 @@ struct lister {
 	size_t		 cap;
 };
 
-static void
-iso_date(time_t t, char *out, size_t len)
-{
-	struct tm	tm;
-
-	if (t == 0 || gmtime_r(&t, &tm) == NULL ||
-	    strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		out[0] = '\0';
-}
-
 static int
 put_clean(struct buf *out, const char *s, int json)
 {
@@ -173,7 +163,7 @@ msg_json_head(struct buf *out, const struct store_msg *m)
 	char	date[32];
 	int	r = 0;
 
-	iso_date(m->date, date, sizeof(date));
+	(void)text_iso_time(m->date, date, sizeof(date));
 	r |= msg_json_ids(out, m);
 	r |= json_key(out, "date", 0);
 	r |= json_str(out, *date != '\0' ? date : NULL);
@@ -207,7 +197,7 @@ msg_render(struct buf *b, const struct store_msg *m, int json, size_t *splitp)
 		r |= json_str(b, m->trust != NULL ? m->trust : "none");
 		return r;
 	}
-	iso_date(m->date, date, sizeof(date));
+	(void)text_iso_time(m->date, date, sizeof(date));
 	r |= buf_printf(b, "%6lld  %s  ", (long long)m->id,
 	    *date != '\0' ? date : "-");
 	r |= put_clean(b, m->from != NULL ? m->from : "-", 0);
@@ -233,6 +223,18 @@ list_flush_some(struct lister *l)
 	}
 	buf_reset(l->out);
 	return 0;
+}
+
+/* Counts the row just put, which failed unless r is 0, and flushes. */
+static int
+row_done(struct lister *l, int r)
+{
+	l->n++;
+	if (r != 0) {
+		l->err = SMERR_NOMEM;
+		return 1;
+	}
+	return list_flush_some(l);
 }
 
 static char *
@@ -322,12 +324,7 @@ row_print(struct lister *l, const struct row *w, const struct thread_pos *pos)
 			    "  ");
 		r |= buf_puts(l->out, w->out + w->split);
 	}
-	l->n++;
-	if (r != 0) {
-		l->err = SMERR_NOMEM;
-		return 1;
-	}
-	return list_flush_some(l);
+	return row_done(l, r);
 }
 
 /* Orders the rows kept (--sort, --thread, --reverse) and prints them. */
@@ -390,12 +387,7 @@ list_cb(const struct store_msg *m, void *arg)
 	r |= msg_render(l->out, m, l->json, &split);
 	if (l->json)
 		r |= buf_putc(l->out, '}');
-	l->n++;
-	if (r != 0) {
-		l->err = SMERR_NOMEM;
-		return 1;
-	}
-	return list_flush_some(l);
+	return row_done(l, r);
 }
 
 static int
@@ -611,7 +603,7 @@ list_run(struct cli *c, struct lister *l, const char *folder,
 	struct store		*st = NULL;
 	struct store_query	*q = NULL;
 	size_t			 done, left;
-	int			 r;
+	int			 r = 1;
 
 	l->c = c;
 	if (query != NULL && app_query_parse(query, &q, &c->err) != 0) {
@@ -623,19 +615,19 @@ list_run(struct cli *c, struct lister *l, const char *folder,
 	if ((l->out = buf_new(0)) == NULL ||
 	    (l->scratch = buf_new(0)) == NULL) {
 		smerr_nomem(&c->err);
-		goto fail;
+		goto out;
 	}
 	if (l->account != NULL && (cli_config(c) != 0 ||
 	    app_config_account(c->cfg, l->account) == NULL)) {
 		smerr_set(&c->err, SMERR_CONFIG, "no account named %s",
 		    l->account);
-		goto fail;
+		goto out;
 	}
 	if (cli_open_store(c, &st) != 0)
-		goto fail;
+		goto out;
 	while (q != NULL) {
 		if (store_index(st, 5000, &done, &left, &c->err) != 0)
-			goto fail;
+			goto out;
 		if (left == 0 || done == 0)
 			break;
 	}
@@ -647,18 +639,15 @@ list_run(struct cli *c, struct lister *l, const char *folder,
 	    (l->named && l->n == 0 && folder != NULL &&
 	    folder_check(c, st, folder) != 0) ||
 	    list_finish(l) != 0)
-		goto fail;
+		goto out;
 	r = 0;
-	goto out;
-fail:
-	r = cli_fail(c);
 out:
 	app_query_free(q);
 	rows_free(l);
 	buf_free(l->out);
 	buf_free(l->scratch);
 	store_close(st);
-	return r;
+	return r == 0 ? 0 : cli_fail(c);
 }
 
 static int
@@ -750,7 +739,7 @@ put_older(struct buf *out, const struct store_msg *m)
 		r |= buf_putc(out, ',');
 	}
 	if (json_member(v, "date") == NULL) {
-		iso_date(m->date, date, sizeof(date));
+		(void)text_iso_time(m->date, date, sizeof(date));
 		r |= json_key(out, "date", 1);
 		r |= json_str(out, date[0] != '\0' ? date : NULL);
 		r |= buf_putc(out, ',');
@@ -826,23 +815,21 @@ cmd_show(struct cli *c, int argc, char **argv)
 	struct store_msg	*m = NULL;
 	struct buf		*out = NULL;
 	const char		*text;
-	char			*end, *html = NULL;
-	long long		 id;
-	int			 i, json, r = 0;
+	char			*html = NULL;
+	int64_t			 id;
+	int			 i, json, r = 1;
 
 	if ((i = parse_json_opt(argc, argv, NULL, NULL, &json)) < 0 ||
-	    i + 1 != argc)
-		return cli_usage(c);
-	id = strtoll(argv[i], &end, 10);
-	if (*argv[i] == '\0' || *end != '\0' || id <= 0)
+	    i + 1 != argc || (id = cli_parse_id(argv[i])) == 0)
 		return cli_usage(c);
 	if ((out = buf_new(0)) == NULL) {
 		smerr_nomem(&c->err);
-		goto fail;
+		goto out;
 	}
 	if (cli_open_store(c, &st) != 0 ||
-	    store_msg_load(st, (int64_t)id, &m, &c->err) != 0)
-		goto fail;
+	    store_msg_load(st, id, &m, &c->err) != 0)
+		goto out;
+	r = 0;
 	if (json) {
 		/* The stored inspect object, with id and folder before it. */
 		r |= msg_json_ids(out, m);
@@ -863,29 +850,22 @@ cmd_show(struct cli *c, int argc, char **argv)
 		r |= buf_printf(out, " (trust %s)\nEncryption: %s\n\n",
 		    m->trust != NULL ? m->trust : "none",
 		    m->encryption != NULL ? m->encryption : "none");
-		if (show_html(c, m, &html) != 0)
-			goto fail;
+		if (show_html(c, m, &html) != 0) {
+			r = 1;
+			goto out;
+		}
 		text = html != NULL ? html : m->text;
 		if (text != NULL)
 			r |= text_sanitize(out, text, strlen(text),
 			    TEXT_MULTILINE);
 	}
-	if (r != 0) {
-		smerr_nomem(&c->err);
-		goto fail;
-	}
-	if (cli_print(c, out) != 0)
-		goto fail;
-	r = 0;
-	goto out;
-fail:
-	r = cli_fail(c);
+	r = cli_print_built(c, out, r);
 out:
 	free(html);
 	store_msg_free(m);
 	buf_free(out);
 	store_close(st);
-	return r;
+	return r == 0 ? 0 : cli_fail(c);
 }
 
 const struct cli_cmd cmd_show_entry = {
@@ -960,26 +940,22 @@ cmd_flag(struct cli *c, int argc, char **argv)
 	struct store		*st = NULL;
 	struct store_msg	*m = NULL;
 	struct buf		*a = NULL, *b = NULL, *t;
-	char			*end;
-	long long		 id;
-	int			 i, r;
+	int64_t			 id;
+	int			 i, r = 1;
 
-	if (argc < 3)
-		return cli_usage(c);
-	id = strtoll(argv[1], &end, 10);
-	if (*argv[1] == '\0' || *end != '\0' || id <= 0)
+	if (argc < 3 || (id = cli_parse_id(argv[1])) == 0)
 		return cli_usage(c);
 	if ((a = buf_new(8192)) == NULL || (b = buf_new(8192)) == NULL) {
 		smerr_nomem(&c->err);
-		goto fail;
+		goto out;
 	}
 	if (cli_open_store(c, &st) != 0 ||
-	    store_msg_load(st, (int64_t)id, &m, &c->err) != 0)
-		goto fail;
+	    store_msg_load(st, id, &m, &c->err) != 0)
+		goto out;
 	/* Nothing is put for no flags: an empty put leaves no NUL. */
 	if (*m->flags != '\0' && buf_puts(a, m->flags) != 0) {
 		smerr_set(&c->err, SMERR_LIMIT, "too many flags");
-		goto fail;
+		goto out;
 	}
 	for (i = 2; i < argc; i++) {
 		buf_reset(b);
@@ -988,27 +964,21 @@ cmd_flag(struct cli *c, int argc, char **argv)
 			smerr_set(&c->err, SMERR_USAGE, "bad flag '%s': "
 			    "Seen, Flagged, Answered, Deleted, Draft or a "
 			    "keyword (no \\, space or ()\"*%%{)", argv[i]);
-			goto fail;
+			goto out;
 		}
 		t = a;
 		a = b;
 		b = t;
 	}
 	/* Pushed to the server by the next sync. */
-	if (store_msg_set_local_flags(st, (int64_t)id, buf_len(a) > 0 ?
-	    buf_str(a) : "",
-	    &c->err) != 0)
-		goto fail;
-	r = 0;
-	goto out;
-fail:
-	r = cli_fail(c);
+	r = store_msg_set_local_flags(st, id, buf_len(a) > 0 ?
+	    buf_str(a) : "", &c->err);
 out:
 	store_msg_free(m);
 	buf_free(a);
 	buf_free(b);
 	store_close(st);
-	return r;
+	return r == 0 ? 0 : cli_fail(c);
 }
 
 const struct cli_cmd cmd_flag_entry = {

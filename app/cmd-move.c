@@ -136,22 +136,22 @@ out:
 	return r == 0 ? 0 : cli_fail(c);
 }
 
-static int
-move_cmd(struct cli *c, int argc, char **argv, enum move_op op)
-{
-	int64_t	id;
-	int	want = op == OP_DELETE ? 2 : 3;
-
-	if (argc != want || (id = cli_msg_id(argv[1])) == 0 ||
-	    (op != OP_DELETE && *argv[2] == '\0'))
-		return cli_usage(c);
-	return move_run(c, id, op == OP_DELETE ? NULL : argv[2], op);
-}
-
+/* move, copy and delete: the command's name says which. */
 static int
 cmd_move(struct cli *c, int argc, char **argv)
 {
-	return move_cmd(c, argc, argv, OP_MOVE);
+	enum move_op	op = OP_MOVE;
+	int64_t		id;
+
+	if (strcmp(c->cmd, "copy") == 0)
+		op = OP_COPY;
+	else if (strcmp(c->cmd, "delete") == 0)
+		op = OP_DELETE;
+	if (argc != (op == OP_DELETE ? 2 : 3) ||
+	    (id = cli_parse_id(argv[1])) == 0 ||
+	    (op != OP_DELETE && *argv[2] == '\0'))
+		return cli_usage(c);
+	return move_run(c, id, op == OP_DELETE ? NULL : argv[2], op);
 }
 
 const struct cli_cmd cmd_move_entry = {
@@ -159,24 +159,12 @@ const struct cli_cmd cmd_move_entry = {
 	"move a message to another folder, here and on the server"
 };
 
-static int
-cmd_copy(struct cli *c, int argc, char **argv)
-{
-	return move_cmd(c, argc, argv, OP_COPY);
-}
-
 const struct cli_cmd cmd_copy_entry = {
-	"copy", cmd_copy, "copy ID FOLDER",
+	"copy", cmd_move, "copy ID FOLDER",
 	"copy a message to another folder, here and on the server"
 };
 
-static int
-cmd_delete(struct cli *c, int argc, char **argv)
-{
-	return move_cmd(c, argc, argv, OP_DELETE);
-}
-
 const struct cli_cmd cmd_delete_entry = {
-	"delete", cmd_delete, "delete ID",
+	"delete", cmd_move, "delete ID",
 	"move a message to Trash (from Trash: remove it for good)"
 };

@@ -16,20 +16,6 @@
 #include "app/app_int.h"
 #include "app/reply.h"
 
-/* The message ID of argument s; 0 when it is not one. */
-int64_t
-cli_msg_id(const char *s)
-{
-	char		*end;
-	long long	 id;
-
-	errno = 0;
-	id = strtoll(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || id <= 0 || errno != 0)
-		return 0;
-	return (int64_t)id;
-}
-
 static int
 draft_json(struct buf *out, const struct app_draft *d)
 {
@@ -78,12 +64,9 @@ draft_run(struct cli *c, int64_t id, enum app_draft_kind kind, int json)
 	    app_draft_make(c->cfg, m, kind, &d, &c->err) != 0)
 		goto out;
 	if (json) {
-		if ((out = buf_new_secret(0)) == NULL ||
-		    draft_json(out, d) != 0) {
-			smerr_nomem(&c->err);
-			goto out;
-		}
-		r = cli_print(c, out);
+		out = buf_new_secret(0);
+		r = cli_print_built(c, out, out == NULL ||
+		    draft_json(out, d) != 0);
 	} else
 		r = write_all(c, buf_data(d->text), buf_len(d->text));
 out:
@@ -94,8 +77,9 @@ out:
 	return r == 0 ? 0 : cli_fail(c);
 }
 
+/* reply and forward: the command's name says which. */
 static int
-draft_cmd(struct cli *c, int argc, char **argv, int forward)
+cmd_reply(struct cli *c, int argc, char **argv)
 {
 	static const struct option	 longopts[] = {
 		{ "json",	no_argument,	NULL, 'j' },
@@ -108,7 +92,9 @@ draft_cmd(struct cli *c, int argc, char **argv, int forward)
 	int64_t				 id;
 	int				 ch, json = 0, all = 0, list = 0;
 	int				 attach = 0;
+	int				 forward;
 
+	forward = strcmp(c->cmd, "forward") == 0;
 	kind = forward ? APP_DRAFT_FORWARD : APP_DRAFT_REPLY;
 	optind = 0;
 	opterr = 0;
@@ -121,7 +107,7 @@ draft_cmd(struct cli *c, int argc, char **argv, int forward)
 		default: return cli_usage(c);
 		}
 	}
-	if (optind + 1 != argc || (id = cli_msg_id(argv[optind])) == 0 ||
+	if (optind + 1 != argc || (id = cli_parse_id(argv[optind])) == 0 ||
 	    (forward && (all || list)) || (!forward && attach) ||
 	    (all && list))
 		return cli_usage(c);
@@ -134,25 +120,13 @@ draft_cmd(struct cli *c, int argc, char **argv, int forward)
 	return draft_run(c, id, kind, json);
 }
 
-static int
-cmd_reply(struct cli *c, int argc, char **argv)
-{
-	return draft_cmd(c, argc, argv, 0);
-}
-
 const struct cli_cmd cmd_reply_entry = {
 	"reply", cmd_reply, "reply [--all|--list] [--json] ID",
 	"a reply to a stored message, as a draft on stdout"
 };
 
-static int
-cmd_forward(struct cli *c, int argc, char **argv)
-{
-	return draft_cmd(c, argc, argv, 1);
-}
-
 const struct cli_cmd cmd_forward_entry = {
-	"forward", cmd_forward, "forward [--attach] [--json] ID",
+	"forward", cmd_reply, "forward [--attach] [--json] ID",
 	"a forward of a stored message, as a draft on stdout"
 };
 
@@ -164,7 +138,7 @@ cmd_export(struct cli *c, int argc, char **argv)
 	int64_t			 id;
 	int			 r = 1;
 
-	if (argc != 2 || (id = cli_msg_id(argv[1])) == 0)
+	if (argc != 2 || (id = cli_parse_id(argv[1])) == 0)
 		return cli_usage(c);
 	if (cli_open_store(c, &st) != 0 ||
 	    store_msg_load(st, id, &m, &c->err) != 0)

@@ -33,6 +33,7 @@
 #include "app/app_int.h"
 #include "app/revoke.h"
 #include "app/send.h"
+#include "app/sync.h"
 
 #define SEND_MAX_INPUT	(64UL * 1024 * 1024)
 
@@ -338,51 +339,6 @@ ob_free(struct ob_list *l)
 	free(l->v);
 }
 
-/* A crypto context with the key store's anchors and identities. */
-struct judge_fill {
-	struct crypto_ctx	*ctx;
-	struct keys		*k;
-	struct smerr		*e;
-	int			 r;
-};
-
-static int
-judge_cb(const struct keys_cert *kc, void *arg)
-{
-	struct judge_fill		*f = arg;
-	const struct crypto_keyhook	*h;
-
-	if (kc->kind == KEYS_ANCHOR)
-		f->r = crypto_ctx_add_anchor(f->ctx, kc->der, kc->der_len,
-		    f->e);
-	else if (kc->kind == KEYS_IDENTITY &&
-	    (f->r = agent_hook(f->k, &h, f->e)) == 0)
-		f->r = crypto_ctx_add_remote_identity(f->ctx, kc->der,
-		    kc->der_len, h, f->e);
-	return f->r != 0;
-}
-
-static int
-judge_ctx(struct keys *k, struct crypto_ctx **ctxp, struct smerr *e)
-{
-	struct judge_fill	 f;
-	int			 r;
-
-	if ((r = crypto_ctx_new(ctxp, e)) != 0)
-		return r;
-	f.ctx = *ctxp;
-	f.k = k;
-	f.e = e;
-	f.r = 0;
-	(void)crypto_ctx_use_system_anchors(*ctxp, NULL);
-	if ((r = keys_foreach(k, KEYS_ANCHOR | KEYS_IDENTITY, judge_cb, &f,
-	    e)) != 0 || (r = f.r) != 0) {
-		crypto_ctx_free(*ctxp);
-		*ctxp = NULL;
-	}
-	return r;
-}
-
 static int
 outbox_list(struct cli *c, struct send_env *v, int json)
 {
@@ -402,7 +358,7 @@ outbox_list(struct cli *c, struct send_env *v, int json)
 		smerr_nomem(&c->err);
 		goto out;
 	}
-	if (json && judge_ctx(v->k, &ctx, &c->err) != 0)
+	if (json && sync_crypto_ctx(v->k, &ctx, &c->err) != 0)
 		goto out;
 	if (json && buf_putc(out, '[') != 0)
 		goto oom;

@@ -41,7 +41,7 @@ cmd_store(struct cli *c, int argc, char **argv)
 	struct store			*st = NULL;
 	struct buf			*pass = NULL;
 	const char			*newfile = NULL;
-	int				 ch, r;
+	int				 ch, r = 1;
 
 	if (argc < 2)
 		return cli_usage(c);
@@ -60,10 +60,10 @@ cmd_store(struct cli *c, int argc, char **argv)
 	    strcmp(argv[1], "keyring") != 0)
 		return cli_usage(c);
 	if (cli_open_store(c, &st) != 0)
-		goto fail;
+		goto out;
 	if (strcmp(argv[1], "check") == 0) {
 		if (store_check(st, &c->err) != 0)
-			goto fail;
+			goto out;
 		printf("ok\n");
 	} else if (strcmp(argv[1], "passphrase") == 0) {
 		if (newfile != NULL)
@@ -71,22 +71,19 @@ cmd_store(struct cli *c, int argc, char **argv)
 		else
 			r = cli_ask_secret("New passphrase for the sealmail "
 			    "store: ", 1, &pass, &c->err);
-		if (r != 0 || store_rekey_to(c, st, pass) != 0)
-			goto fail;
+		if (r != 0 || (r = store_rekey_to(c, st, pass)) != 0)
+			goto out;
 		printf("the store is now keyed by the new passphrase\n");
 	} else {
-		if (store_rekey_to(c, st, NULL) != 0)
-			goto fail;
+		if ((r = store_rekey_to(c, st, NULL)) != 0)
+			goto out;
 		printf("the store's key is now kept in the Secret Service\n");
 	}
 	r = 0;
-	goto out;
-fail:
-	r = cli_fail(c);
 out:
 	buf_free(pass);
 	store_close(st);
-	return r;
+	return r == 0 ? 0 : cli_fail(c);
 }
 
 const struct cli_cmd cmd_store_entry = {

@@ -96,8 +96,8 @@ cli_password(struct cli *c, const struct app_account *a, char **pwp,
 		return 0;
 	if (a->password_command != NULL || !isatty(STDIN_FILENO))
 		return smerr_set(&c->err, r, "%s", smerr_msg(&e2));
-	snprintf(name, sizeof(name), "%s@%s", a->user != NULL ? a->user :
-	    a->address, a->imap.host);
+	snprintf(name, sizeof(name), "%s@%s", app_account_login(a),
+	    a->imap.host);
 	snprintf(prompt, sizeof(prompt), "Password for %s: ", name);
 	if ((r = cli_ask_secret(prompt, 0, &pw, &c->err)) != 0)
 		return r;
@@ -164,13 +164,13 @@ sync_one(struct cli *c, const struct app_account *a, const char *folder,
 
 	if (cli_account_open(c, a->name, CLI_NEED_IMAP | CLI_OPEN_KEYS |
 	    CLI_OPEN_DNS_CONF, &env) != 0)
-		goto fail;
+		goto out;
 	st = env.st;
 	k = env.k;
 	dns = env.dns;
 	if (app_revoke_new(c->cfg, st, dns, &rv, &c->err) != 0 ||
 	    cli_password(c, a, &pw, &typed) != 0)
-		goto fail;
+		goto out;
 	memset(&o, 0, sizeof(o));
 	memset(&bar, 0, sizeof(bar));
 	bar.tty = !json && isatty(STDERR_FILENO);
@@ -192,7 +192,7 @@ sync_one(struct cli *c, const struct app_account *a, const char *folder,
 		fputc('\n', stderr);
 	if (r != 0) {
 		r = 1;
-		goto fail;
+		goto out;
 	}
 	/*
 	 * The search index trails the sync: the messages are usable already.
@@ -203,9 +203,9 @@ sync_one(struct cli *c, const struct app_account *a, const char *folder,
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	more = s.fetched + s.retried > 0;
 	while (more) {
-		if (store_index(st, SYNC_INDEX_BATCH, &done, &left,
-		    &c->err) != 0)
-			goto fail;
+		if ((r = store_index(st, SYNC_INDEX_BATCH, &done, &left,
+		    &c->err)) != 0)
+			goto out;
 		s.indexed += done;
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		more = left > 0 && done > 0 && (t1.tv_sec - t0.tv_sec) * 1000 +
@@ -221,17 +221,12 @@ sync_one(struct cli *c, const struct app_account *a, const char *folder,
 		    s.pending, s.retried);
 		r = 0;
 	}
-	if (r != 0)
-		goto fail;
-	goto out;
-fail:
-	r = cli_fail(c);
 out:
 	if (pw != NULL)
 		secmem_strfree(pw);
 	cli_revoke_close(rv);
 	cli_account_close(&env);
-	return r;
+	return r == 0 ? 0 : cli_fail(c);
 }
 
 /* Accounts synced at once when every account is synced. */

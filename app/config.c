@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +84,12 @@ app_config_account(const struct app_config *cfg, const char *name)
 		if (strcmp(cfg->accounts[i].name, name) == 0)
 			return &cfg->accounts[i];
 	return NULL;
+}
+
+const char *
+app_account_login(const struct app_account *a)
+{
+	return a->user != NULL ? a->user : a->address;
 }
 
 static int perr(struct parser *, const char *, ...)
@@ -278,62 +285,133 @@ set_str(struct parser *p, char **dst, const char *v)
 	return 0;
 }
 
+/*
+ * The keys of a section that only set a member, and how: a string, a
+ * path (~/ is the home directory), a file (relative to the config's
+ * folder), a number in a range, yes or no, or one of a few words.
+ */
+enum ckey_kind {
+	CKEY_STR, CKEY_PATH, CKEY_FILE, CKEY_INT, CKEY_BOOL, CKEY_WORD
+};
+struct ckey_word {
+	const char	*word;
+	int		 value;
+};
+struct ckey {
+	const char		*name;
+	enum ckey_kind		 kind;
+	size_t			 off;		/* in the section's struct */
+	int			 lo, hi;	/* CKEY_INT's range */
+	const struct ckey_word	*words;		/* CKEY_WORD's */
+	const char		*expected;	/* and how to say them */
+};
+
+/* A CKEY_WORD member is an enum, set as the int it is. */
+_Static_assert(sizeof(enum app_encrypt) == sizeof(int) &&
+    sizeof(enum app_revocation) == sizeof(int), "enums are ints");
+static const struct ckey_word encrypt_words[] = {
+	{ "auto", APP_ENCRYPT_AUTO }, { "yes", APP_ENCRYPT_YES },
+	{ "no", APP_ENCRYPT_NO }, { NULL, 0 }
+};
+static const struct ckey_word revocation_words[] = {
+	{ "ocsp+crl", APP_REVOCATION_OCSP_CRL }, { "crl", APP_REVOCATION_CRL },
+	{ "off", APP_REVOCATION_OFF }, { NULL, 0 }
+};
+
+#define ACCOUNT(n, k, m, lo, hi)	\
+	{ n, k, offsetof(struct app_account, m), lo, hi, NULL, NULL }
+static const struct ckey account_keys[] = {
+	ACCOUNT("name",			CKEY_STR,  display_name, 0, 0),
+	ACCOUNT("user",			CKEY_STR,  user, 0, 0),
+	ACCOUNT("password-command",	CKEY_STR,  password_command, 0, 0),
+	ACCOUNT("trash",		CKEY_STR,  trash, 0, 0),
+	ACCOUNT("signature",		CKEY_PATH, signature, 0, 0),
+	ACCOUNT("alias",		CKEY_PATH, alias_file, 0, 0),
+	ACCOUNT("query-command",	CKEY_STR,  query_command, 0, 0),
+	ACCOUNT("new-mail-command",	CKEY_STR,  new_mail_command, 0, 0),
+	ACCOUNT("ca-file",		CKEY_FILE, ca_file, 0, 0),
+	ACCOUNT("poll",			CKEY_INT,  poll, 5, 86400),
+	ACCOUNT("timeout",		CKEY_INT,  timeout, 1, 3600),
+	ACCOUNT("sign",			CKEY_BOOL, sign, 0, 0),
+	ACCOUNT("header-protection",	CKEY_BOOL, header_protection, 0, 0),
+	ACCOUNT("legacy-display",	CKEY_BOOL, legacy_display, 0, 0),
+	{ "encrypt", CKEY_WORD, offsetof(struct app_account, encrypt), 0, 0,
+	    encrypt_words, "yes, no or auto" },
+	{ NULL, CKEY_STR, 0, 0, 0, NULL, NULL }
+};
+#undef ACCOUNT
+static const struct ckey dns_keys[] = {
+	{ "resolver", CKEY_STR, offsetof(struct app_dns, resolver), 0, 0,
+	    NULL, NULL },
+	{ "trust-anchor", CKEY_FILE, offsetof(struct app_dns, trust_anchor),
+	    0, 0, NULL, NULL },
+	{ "timeout", CKEY_INT, offsetof(struct app_dns, timeout), 1, 300,
+	    NULL, NULL },
+	{ NULL, CKEY_STR, 0, 0, 0, NULL, NULL }
+};
+static const struct ckey security_keys[] = {
+	{ "revocation", CKEY_WORD, offsetof(struct app_security, revocation),
+	    0, 0, revocation_words, "ocsp+crl, crl or off" },
+	{ "timeout", CKEY_INT, offsetof(struct app_security, timeout), 1,
+	    300, NULL, NULL },
+	{ "store-key-cache", CKEY_INT, offsetof(struct app_security,
+	    key_cache), 0, 86400, NULL, NULL },
+	{ NULL, CKEY_STR, 0, 0, 0, NULL, NULL }
+};
+
+/* Sets key k, one of table t's, of the section at base. */
+static int
+table_key(struct parser *p, const struct ckey *t, void *base, const char *k,
+    const char *v)
+{
+	const struct ckey_word	*w;
+	char			*field, **sp;
+
+	for (; t->name != NULL; t++)
+		if (strcmp(k, t->name) == 0)
+			break;
+	if (t->name == NULL)
+		return perr(p, "unknown key '%s'", k);
+	field = (char *)base + t->off;
+	sp = (char **)(void *)field;
+	switch (t->kind) {
+	case CKEY_STR:
+		return set_str(p, sp, v);
+	case CKEY_PATH:
+		return set_path(p, sp, v);
+	case CKEY_FILE:
+		free(*sp);
+		if ((*sp = resolve_path(p->home, v)) == NULL)
+			return smerr_nomem(p->e);
+		return 0;
+	case CKEY_INT:
+		return parse_int(p, k, v, t->lo, t->hi, (int *)(void *)field);
+	case CKEY_BOOL:
+		return parse_bool(p, k, v, (int *)(void *)field);
+	case CKEY_WORD:
+		for (w = t->words; w->word != NULL; w++)
+			if (strcmp(v, w->word) == 0) {
+				*(int *)(void *)field = w->value;
+				return 0;
+			}
+		return perr(p, "%s: expected %s", k, t->expected);
+	}
+	return perr(p, "unknown key '%s'", k);
+}
+
 static int
 account_key(struct parser *p, struct app_account *a, const char *k,
     const char *v)
 {
-	struct smerr	 se;
-	struct app_server *srv;
-	int		 r;
+	struct smerr		 se;
+	struct app_server	*srv;
+	int			 r;
 
 	if (strcmp(k, "address") == 0) {
 		if (strchr(v, '@') == NULL || strchr(v, ' ') != NULL)
 			return perr(p, "address: '%s' is not an e-mail address",
 			    v);
 		return set_str(p, &a->address, v);
-	}
-	if (strcmp(k, "name") == 0)
-		return set_str(p, &a->display_name, v);
-	if (strcmp(k, "user") == 0)
-		return set_str(p, &a->user, v);
-	if (strcmp(k, "password-command") == 0)
-		return set_str(p, &a->password_command, v);
-	if (strcmp(k, "trash") == 0)
-		return set_str(p, &a->trash, v);
-	if (strcmp(k, "signature") == 0)
-		return set_path(p, &a->signature, v);
-	if (strcmp(k, "alias") == 0)
-		return set_path(p, &a->alias_file, v);
-	if (strcmp(k, "query-command") == 0)
-		return set_str(p, &a->query_command, v);
-	if (strcmp(k, "new-mail-command") == 0)
-		return set_str(p, &a->new_mail_command, v);
-	if (strcmp(k, "poll") == 0)
-		return parse_int(p, k, v, 5, 86400, &a->poll);
-	if (strcmp(k, "timeout") == 0)
-		return parse_int(p, k, v, 1, 3600, &a->timeout);
-	if (strcmp(k, "sign") == 0)
-		return parse_bool(p, k, v, &a->sign);
-	if (strcmp(k, "header-protection") == 0)
-		return parse_bool(p, k, v, &a->header_protection);
-	if (strcmp(k, "legacy-display") == 0)
-		return parse_bool(p, k, v, &a->legacy_display);
-	if (strcmp(k, "encrypt") == 0) {
-		if (strcmp(v, "auto") == 0)
-			a->encrypt = APP_ENCRYPT_AUTO;
-		else if (strcmp(v, "yes") == 0)
-			a->encrypt = APP_ENCRYPT_YES;
-		else if (strcmp(v, "no") == 0)
-			a->encrypt = APP_ENCRYPT_NO;
-		else
-			return perr(p, "encrypt: expected yes, no or auto");
-		return 0;
-	}
-	if (strcmp(k, "ca-file") == 0) {
-		free(a->ca_file);
-		if ((a->ca_file = resolve_path(p->home, v)) == NULL)
-			return smerr_nomem(p->e);
-		return 0;
 	}
 	if (strcmp(k, "imap") == 0 || strcmp(k, "smtp") == 0) {
 		srv = k[0] == 'i' ? &a->imap : &a->smtp;
@@ -347,48 +425,16 @@ account_key(struct parser *p, struct app_account *a, const char *k,
 			a->has_smtp = 1;
 		return 0;
 	}
-	return perr(p, "unknown key '%s'", k);
-}
-
-static int
-dns_key(struct parser *p, struct app_dns *d, const char *k, const char *v)
-{
-	if (strcmp(k, "resolver") == 0)
-		return set_str(p, &d->resolver, v);
-	if (strcmp(k, "trust-anchor") == 0) {
-		free(d->trust_anchor);
-		if ((d->trust_anchor = resolve_path(p->home, v)) == NULL)
-			return smerr_nomem(p->e);
-		return 0;
-	}
-	if (strcmp(k, "timeout") == 0)
-		return parse_int(p, k, v, 1, 300, &d->timeout);
-	return perr(p, "unknown key '%s'", k);
+	return table_key(p, account_keys, a, k, v);
 }
 
 static int
 security_key(struct parser *p, struct app_security *sec, const char *k,
     const char *v)
 {
-	if (strcmp(k, "revocation") == 0) {
-		if (strcmp(v, "ocsp+crl") == 0)
-			sec->revocation = APP_REVOCATION_OCSP_CRL;
-		else if (strcmp(v, "crl") == 0)
-			sec->revocation = APP_REVOCATION_CRL;
-		else if (strcmp(v, "off") == 0)
-			sec->revocation = APP_REVOCATION_OFF;
-		else
-			return perr(p, "revocation: expected ocsp+crl, crl "
-			    "or off");
-		return 0;
-	}
-	if (strcmp(k, "timeout") == 0)
-		return parse_int(p, k, v, 1, 300, &sec->timeout);
-	if (strcmp(k, "store-key-cache") == 0) {
+	if (strcmp(k, "store-key-cache") == 0)
 		sec->key_cache_set = 1;
-		return parse_int(p, k, v, 0, 86400, &sec->key_cache);
-	}
-	return perr(p, "unknown key '%s'", k);
+	return table_key(p, security_keys, sec, k, v);
 }
 
 static int
@@ -482,7 +528,7 @@ line(struct parser *p, char *s)
 		return account_key(p, &p->cfg->accounts[p->cfg->naccounts - 1],
 		    k, v);
 	case SEC_DNS:
-		return dns_key(p, &p->cfg->dns, k, v);
+		return table_key(p, dns_keys, &p->cfg->dns, k, v);
 	case SEC_SECURITY:
 		return security_key(p, &p->cfg->security, k, v);
 	case SEC_PKCS11:
@@ -575,14 +621,9 @@ app_config_load(const char *path, const char *home, struct app_config **cfgp,
 		    strerror(errno));
 	}
 	/* Its password-command runs under /bin/sh: others must not write. */
-	if ((r = app_check_mode(fd, path, "a config file", 0, e)) != 0) {
-		close(fd);
+	if ((r = app_file_buf(fd, path, "a config file", 0, CONFIG_MAX_SIZE,
+	    &b, e)) != 0)
 		return r;
-	}
-	if ((b = buf_new(CONFIG_MAX_SIZE)) == NULL) {
-		close(fd);
-		return smerr_nomem(e);
-	}
 	r = buf_read_fd(b, fd);
 	close(fd);
 	if (r != 0)

@@ -144,56 +144,51 @@ app_headers_to_msg(const struct app_headers *h, struct store_msg *m)
 	m->attachments = h->attachments;
 }
 
-struct idlist {
-	int64_t	*v;
-	size_t	 n, cap;
-	int	 err;
-};
+int
+app_headers_store(struct store *st, int64_t id, const uint8_t *msg,
+    size_t len, struct smerr *e)
+{
+	struct app_headers	h;
+	struct store_msg	hm;
+	int			r;
+
+	if ((r = app_headers_read(msg, len, &h, e)) != 0)
+		return r;
+	memset(&hm, 0, sizeof(hm));
+	app_headers_to_msg(&h, &hm);
+	r = store_msg_set_headers(st, id, &hm, e);
+	app_headers_clear(&h);
+	return r;
+}
 
 static int
 idlist_cb(int64_t id, void *arg)
 {
-	struct idlist	*l = arg;
-
-	if (vec_reserve(&l->v, &l->cap, l->n, sizeof(*l->v)) != 0) {
-		l->err = 1;
-		return 1;
-	}
-	l->v[l->n++] = id;
-	return 0;
+	return vec_ids_add(arg, id);
 }
 
 int
 app_headers_upgrade(struct store *st, struct smerr *e)
 {
-	struct idlist		 l;
-	struct store_msg	*m = NULL, hm;
-	struct app_headers	 h;
+	struct vec_ids		 l;
+	struct store_msg	*m = NULL;
 	size_t			 i;
 	int			 r;
 
 	memset(&l, 0, sizeof(l));
-	memset(&h, 0, sizeof(h));
-	if ((r = store_msg_foreach_headerless(st, idlist_cb, &l, e)) != 0)
+	if ((r = store_msg_foreach_headerless(st, idlist_cb, &l, e)) != 0 ||
+	    (r = vec_ids_check(&l, e)) != 0)
 		goto out;
-	if (l.err) {
-		r = smerr_nomem(e);
-		goto out;
-	}
 	if (l.n > 0 && (r = store_begin(st, e)) != 0)
 		goto out;
 	for (i = 0; i < l.n; i++) {
 		if ((r = store_msg_load(st, l.v[i], &m, e)) != 0)
 			break;
 		if (m->body != NULL)
-			r = app_headers_read(m->body, m->body_len, &h, e);
+			r = app_headers_store(st, l.v[i], m->body, m->body_len,
+			    e);
 		else
-			r = app_headers_read(m->raw, m->raw_len, &h, e);
-		memset(&hm, 0, sizeof(hm));
-		app_headers_to_msg(&h, &hm);
-		if (r == 0)
-			r = store_msg_set_headers(st, l.v[i], &hm, e);
-		app_headers_clear(&h);
+			r = app_headers_store(st, l.v[i], m->raw, m->raw_len, e);
 		store_msg_free(m);
 		m = NULL;
 		if (r != 0)

@@ -49,14 +49,8 @@ cli_read_secret_file(const char *path, const char *what, struct buf **passp,
 	(void)snprintf(kind, sizeof(kind), "a %s file", what);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
 		return smerr_set(e, SMERR_IO, "%s: %s", path, strerror(errno));
-	if ((r = app_check_mode(fd, path, kind, 1, e)) != 0) {
-		close(fd);
+	if ((r = app_file_buf(fd, path, kind, 1, PASS_MAX, &b, e)) != 0)
 		return r;
-	}
-	if ((b = buf_new_secret(PASS_MAX)) == NULL) {
-		close(fd);
-		return smerr_nomem(e);
-	}
 	r = buf_read_fd(b, fd);
 	close(fd);
 	if (r != 0) {

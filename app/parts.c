@@ -163,15 +163,26 @@ app_write_new(const char *path, const uint8_t *p, size_t len,
 	return r;
 }
 
-const struct mime_part *
-app_part_at(const struct mime_msg *m, size_t index)
+int
+app_part_find(const uint8_t *msg, size_t len, size_t index,
+    struct mime_msg **mp, const struct mime_part **partp, struct smerr *e)
 {
 	struct walk	w;
+	int		r;
 
+	*partp = NULL;
+	if ((r = mime_parse(msg, len, mp, e)) != 0)
+		return r;
 	memset(&w, 0, sizeof(w));
 	w.want = index;
-	walk(&w, mime_msg_root(m));
-	return w.found;
+	walk(&w, mime_msg_root(*mp));
+	if ((*partp = w.found) == NULL) {
+		mime_msg_free(*mp);
+		*mp = NULL;
+		return smerr_set(e, SMERR_NOTFOUND, "the message has no part "
+		    "%zu", index);
+	}
+	return 0;
 }
 
 int
@@ -186,13 +197,8 @@ app_part_save(const uint8_t *msg, size_t len, size_t index,
 	*sizep = 0;
 	if (path == NULL || *path == '\0')
 		return smerr_set(e, SMERR_INVAL, "no file name");
-	if ((r = mime_parse(msg, len, &m, e)) != 0)
+	if ((r = app_part_find(msg, len, index, &m, &part, e)) != 0)
 		return r;
-	if ((part = app_part_at(m, index)) == NULL) {
-		r = smerr_set(e, SMERR_NOTFOUND, "the message has no part %zu",
-		    index);
-		goto out;
-	}
 	if ((b = buf_new_secret(MIME_MAX_INPUT)) == NULL) {
 		r = smerr_nomem(e);
 		goto out;

@@ -271,10 +271,31 @@ parse_unary(struct qparser *p, int depth, struct store_query **qp)
 	return 0;
 }
 
+/*
+ * Parses the next operand with sub and makes *leftp the node of kind
+ * joining the two; on failure both are freed.
+ */
+static int
+join(struct qparser *p, int depth, enum store_q kind,
+    int (*sub)(struct qparser *, int, struct store_query **),
+    struct store_query **leftp)
+{
+	struct store_query	*right = NULL;
+	int			 r;
+
+	if ((r = sub(p, depth, &right)) != 0) {
+		app_query_free(*leftp);
+		*leftp = NULL;
+		return r;
+	}
+	/* A failed node frees both sides. */
+	return node(p, kind, *leftp, right, leftp);
+}
+
 static int
 parse_or(struct qparser *p, int depth, struct store_query **qp)
 {
-	struct store_query	*left = NULL, *right = NULL;
+	struct store_query	*left = NULL;
 	int			 r;
 
 	if ((r = parse_unary(p, depth, &left)) != 0)
@@ -287,26 +308,20 @@ parse_or(struct qparser *p, int depth, struct store_query **qp)
 		skip_space(p);
 		if (p->s[p->at] == '\0' || p->s[p->at] == ')' ||
 		    at_word(p, "OR") || at_word(p, "AND")) {
-			r = qerr(p, p->at, "a term is missing after", "OR");
-			goto fail;
+			app_query_free(left);
+			return qerr(p, p->at, "a term is missing after", "OR");
 		}
-		if ((r = parse_unary(p, depth, &right)) != 0)
-			goto fail;
-		/* A failed node frees both sides. */
-		if ((r = node(p, STORE_Q_OR, left, right, &left)) != 0)
+		if ((r = join(p, depth, STORE_Q_OR, parse_unary, &left)) != 0)
 			return r;
 	}
 	*qp = left;
 	return 0;
-fail:
-	app_query_free(left);
-	return r;
 }
 
 static int
 parse_and(struct qparser *p, int depth, struct store_query **qp)
 {
-	struct store_query	*left = NULL, *right = NULL;
+	struct store_query	*left = NULL;
 	int			 r;
 
 	if ((r = parse_or(p, depth, &left)) != 0)
@@ -319,22 +334,16 @@ parse_and(struct qparser *p, int depth, struct store_query **qp)
 			p->at += 3;
 			skip_space(p);
 			if (p->s[p->at] == '\0' || p->s[p->at] == ')') {
-				r = qerr(p, p->at, "a term is missing after",
-				    "AND");
-				goto fail;
+				app_query_free(left);
+				return qerr(p, p->at, "a term is missing "
+				    "after", "AND");
 			}
 		}
-		if ((r = parse_or(p, depth, &right)) != 0)
-			goto fail;
-		/* A failed node frees both sides. */
-		if ((r = node(p, STORE_Q_AND, left, right, &left)) != 0)
+		if ((r = join(p, depth, STORE_Q_AND, parse_or, &left)) != 0)
 			return r;
 	}
 	*qp = left;
 	return 0;
-fail:
-	app_query_free(left);
-	return r;
 }
 
 int

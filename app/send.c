@@ -66,32 +66,19 @@ password_command(const struct send_opts *o, char **pwp, struct smerr *e)
 	pid_t		 pid;
 	ssize_t		 n;
 	size_t		 len;
-	int		 p[2], status, r = 0, ms;
+	int		 fd, status, r = 0, ms;
 	const uint8_t	*nl;
 
-	if (pipe2(p, O_CLOEXEC) == -1)
-		return smerr_set(e, SMERR_IO, "pipe: %s", strerror(errno));
-	if ((pid = fork()) == -1) {
-		close(p[0]);
-		close(p[1]);
-		return smerr_set(e, SMERR_IO, "fork: %s", strerror(errno));
-	}
-	if (pid == 0) {
-		if (dup2(p[1], STDOUT_FILENO) == -1 ||
-		    (o->home != NULL && chdir(o->home) == -1))
-			_exit(127);
-		execl("/bin/sh", "sh", "-c", o->acct->password_command,
-		    (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
+	if ((r = app_sh_start(o->acct->password_command, o->home, 0, &pid,
+	    &fd, e)) != 0)
+		return r;
 	if ((b = buf_new_secret(PASSWORD_MAX)) == NULL) {
 		r = smerr_nomem(e);
 		goto reap;
 	}
 	ms = (o->acct->timeout > 0 ? o->acct->timeout : 30) * 1000;
 	for (;;) {
-		pfd.fd = p[0];
+		pfd.fd = fd;
 		pfd.events = POLLIN;
 		if (poll(&pfd, 1, ms) <= 0) {
 			r = smerr_set(e, SMERR_TIMEOUT, "password-command gave "
@@ -99,7 +86,7 @@ password_command(const struct send_opts *o, char **pwp, struct smerr *e)
 			kill(pid, SIGKILL);
 			break;
 		}
-		if ((n = read(p[0], chunk, sizeof(chunk))) <= 0)
+		if ((n = read(fd, chunk, sizeof(chunk))) <= 0)
 			break;
 		if (buf_put(b, chunk, (size_t)n) != 0) {
 			r = smerr_set(e, SMERR_LIMIT,
@@ -110,7 +97,7 @@ password_command(const struct send_opts *o, char **pwp, struct smerr *e)
 	}
 	secmem_wipe(chunk, sizeof(chunk));
 reap:
-	close(p[0]);
+	close(fd);
 	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 		;
 	if (r == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
@@ -147,14 +134,14 @@ send_password(const struct send_opts *o, const struct app_server *srv,
 	if (a->password_command != NULL)
 		return password_command(o, pwp, e);
 	smerr_clear(&e2);
-	snprintf(name, sizeof(name), "%s@%s", a->user != NULL ? a->user :
-	    a->address, srv->host);
+	snprintf(name, sizeof(name), "%s@%s", app_account_login(a),
+	    srv->host);
 	r = keys_password_get(name, pwp, &e2);
 	if (r == SMERR_NOTFOUND && a->has_imap && srv != &a->imap) {
 		/* One password for the account's servers is the usual case. */
 		smerr_clear(&e2);
-		snprintf(name, sizeof(name), "%s@%s", a->user != NULL ?
-		    a->user : a->address, a->imap.host);
+		snprintf(name, sizeof(name), "%s@%s", app_account_login(a),
+		    a->imap.host);
 		r = keys_password_get(name, pwp, &e2);
 	}
 	if (r != 0)
@@ -172,8 +159,8 @@ send_login_hint(const struct app_account *a, const struct app_server *srv,
 	if (r != SMERR_AUTH || e == NULL)
 		return r;
 	snprintf(msg, sizeof(msg), "%s", smerr_msg(e));
-	snprintf(name, sizeof(name), "%s@%s", a->user != NULL ? a->user :
-	    a->address, srv->host);
+	snprintf(name, sizeof(name), "%s@%s", app_account_login(a),
+	    srv->host);
 	if (typed)
 		return smerr_reset(e, r, "%s; the password was the one given "
 		    "for %s", msg, name);
@@ -719,8 +706,7 @@ submit(const struct send_opts *o, struct entry *en, int *in_doubt,
 	    o->dns_addr, &srv, &lk, e)) != 0 ||
 	    (r = smtp_open(&srv, &s, e)) != 0 ||
 	    (r = send_login_hint(o->acct, &o->acct->smtp, o->home, 0,
-	    smtp_login(s, o->acct->user != NULL ? o->acct->user :
-	    o->acct->address, pw, e), e)) != 0 ||
+	    smtp_login(s, app_account_login(o->acct), pw, e), e)) != 0 ||
 	    (r = smtp_send(s, en->from, rcpt, n, buf_data(en->body),
 	    buf_len(en->body), NULL, &fin, e)) != 0) {
 		*in_doubt = smtp_data_began(s) && fin.code == 0;
@@ -777,8 +763,7 @@ append_sent(const struct send_opts *o, struct entry *en, struct smerr *e)
 	    o->dns_addr, &srv, &lk, e)) != 0 ||
 	    (r = imap_open(&srv, &s, e)) != 0 ||
 	    (r = send_login_hint(o->acct, &o->acct->imap, o->home, 0,
-	    imap_login(s, o->acct->user != NULL ? o->acct->user :
-	    o->acct->address, pw, e), e)) != 0 ||
+	    imap_login(s, app_account_login(o->acct), pw, e), e)) != 0 ||
 	    (r = sent_folder(s, &folder, e)) != 0 ||
 	    (r = imap_append(s, folder, "\\Seen", 0, buf_data(en->body),
 	    buf_len(en->body), NULL, NULL, e)) != 0) {
@@ -859,9 +844,7 @@ out:
 
 struct id_list {
 	const char	*msgid;
-	int64_t		*ids;
-	size_t		 n, cap;
-	int		 oom;
+	struct vec_ids	 ids;
 };
 
 static int
@@ -872,12 +855,7 @@ ids_cb(const struct store_outbox *ob, void *arg)
 	if (ob->sent || ob->message_id == NULL ||
 	    strcmp(ob->message_id, l->msgid) != 0)
 		return 0;
-	if (vec_reserve(&l->ids, &l->cap, l->n, sizeof(*l->ids)) != 0) {
-		l->oom = 1;
-		return 1;
-	}
-	l->ids[l->n++] = ob->id;
-	return 0;
+	return vec_ids_add(&l->ids, ob->id);
 }
 
 int
@@ -891,15 +869,12 @@ send_deliver_msgid(const struct send_opts *o, const char *msgid,
 
 	memset(&l, 0, sizeof(l));
 	l.msgid = msgid;
-	if ((r = store_outbox_foreach(o->store, ids_cb, &l, e)) != 0)
+	if ((r = store_outbox_foreach(o->store, ids_cb, &l, e)) != 0 ||
+	    (r = vec_ids_check(&l.ids, e)) != 0)
 		goto out;
-	if (l.oom) {
-		r = smerr_nomem(e);
-		goto out;
-	}
-	for (i = 0; i < l.n; i++) {
+	for (i = 0; i < l.ids.n; i++) {
 		smerr_clear(&e2);
-		if ((r = send_deliver(o, l.ids[i], &e2)) == 0)
+		if ((r = send_deliver(o, l.ids.v[i], &e2)) == 0)
 			continue;
 		/* The others still go; the first failure is the answer. */
 		if (first_err == 0) {
@@ -910,6 +885,6 @@ send_deliver_msgid(const struct send_opts *o, const char *msgid,
 	}
 	r = first_err;
 out:
-	free(l.ids);
+	free(l.ids.v);
 	return r;
 }

@@ -965,8 +965,8 @@ sync_connect(const struct sync_opts *o, struct imap **ip,
 	    o->dns_addr, &srv, lp, e)) != 0 ||
 	    (r = imap_open(&srv, ip, e)) != 0)
 		return r;
-	if ((r = imap_login(*ip, o->acct->user != NULL ? o->acct->user :
-	    o->acct->address, o->password, e)) != 0) {
+	if ((r = imap_login(*ip, app_account_login(o->acct), o->password,
+	    e)) != 0) {
 		imap_abort(*ip);
 		*ip = NULL;
 	}
@@ -1078,48 +1078,17 @@ out:
 	return r;
 }
 
-struct pend {
-	int64_t	*ids;
-	size_t	 n, cap;
-	int	 err;
-};
-
 static int
 pend_cb(const struct store_msg *m, void *arg)
 {
-	struct pend	*p = arg;
-
-	if (vec_reserve(&p->ids, &p->cap, p->n, sizeof(*p->ids)) != 0) {
-		p->err = 1;
-		return 1;
-	}
-	p->ids[p->n++] = m->id;
-	return 0;
-}
-
-/* The header fields of a message decrypted at last, from its plaintext. */
-static int
-retry_headers(struct store *st, int64_t id, const struct store_msg *m,
-    struct smerr *e)
-{
-	struct app_headers	h;
-	struct store_msg	hm;
-	int			r;
-
-	if ((r = app_headers_read(m->body, m->body_len, &h, e)) != 0)
-		return r;
-	memset(&hm, 0, sizeof(hm));
-	app_headers_to_msg(&h, &hm);
-	r = store_msg_set_headers(st, id, &hm, e);
-	app_headers_clear(&h);
-	return r;
+	return vec_ids_add(arg, m->id);
 }
 
 int
 sync_retry_pending(struct store *st, struct keys *k, struct crypto_ctx *ctx,
     size_t *donep, struct smerr *e)
 {
-	struct pend		 p;
+	struct vec_ids		 p;
 	struct store_msg	*old = NULL, m;
 	struct crypto_verdict	*v = NULL;
 	struct buf		*vj = NULL;
@@ -1128,14 +1097,11 @@ sync_retry_pending(struct store *st, struct keys *k, struct crypto_ctx *ctx,
 
 	*donep = 0;
 	memset(&p, 0, sizeof(p));
-	if ((r = store_msg_foreach_pending(st, pend_cb, &p, e)) != 0)
+	if ((r = store_msg_foreach_pending(st, pend_cb, &p, e)) != 0 ||
+	    (r = vec_ids_check(&p, e)) != 0)
 		goto out;
-	if (p.err) {
-		r = smerr_nomem(e);
-		goto out;
-	}
 	for (i = 0; i < p.n; i++) {
-		if ((r = store_msg_load(st, p.ids[i], &old, e)) != 0)
+		if ((r = store_msg_load(st, p.v[i], &old, e)) != 0)
 			goto out;
 		if (old->raw == NULL || (vj = buf_new(0)) == NULL) {
 			store_msg_free(old);
@@ -1150,8 +1116,10 @@ sync_retry_pending(struct store *st, struct keys *k, struct crypto_ctx *ctx,
 			m.date = old->date;
 			if ((r = store_begin(st, e)) != 0)
 				goto out;
-			if ((r = store_msg_update(st, p.ids[i], &m, e)) != 0 ||
-			    (r = retry_headers(st, p.ids[i], &m, e)) != 0) {
+			/* The header fields, from the plaintext at last. */
+			if ((r = store_msg_update(st, p.v[i], &m, e)) != 0 ||
+			    (r = app_headers_store(st, p.v[i], m.body,
+			    m.body_len, e)) != 0) {
 				store_rollback(st);
 				goto out;
 			}
@@ -1171,6 +1139,6 @@ out:
 	crypto_verdict_free(v);
 	buf_free(vj);
 	store_msg_free(old);
-	free(p.ids);
+	free(p.v);
 	return r;
 }

@@ -138,13 +138,8 @@ app_viewer_open(const struct mailcap *mc, const unsigned char *msg,
 	int				 r;
 
 	memset(v, 0, sizeof(*v));
-	if ((r = mime_parse(msg, len, &m, e)) != 0)
+	if ((r = app_part_find(msg, len, index, &m, &p, e)) != 0)
 		return r;
-	if ((p = app_part_at(m, index)) == NULL) {
-		r = smerr_set(e, SMERR_NOTFOUND, "the message has no part %zu",
-		    index);
-		goto out;
-	}
 	if ((v->type = strdup(mime_part_type(p))) == NULL) {
 		r = smerr_nomem(e);
 		goto out;
@@ -192,11 +187,11 @@ read_all(int fd, struct buf *out)
 }
 
 int
-app_viewer_output(const struct app_viewer *v, struct buf *out,
-    struct smerr *e)
+app_sh_start(const char *cmd, const char *dir, int quiet, pid_t *pidp,
+    int *fdp, struct smerr *e)
 {
 	pid_t	pid;
-	int	p[2], status, fd;
+	int	p[2], fd;
 
 	if (pipe2(p, O_CLOEXEC) == -1)
 		return smerr_set(e, SMERR_IO, "pipe: %s", strerror(errno));
@@ -206,16 +201,30 @@ app_viewer_output(const struct app_viewer *v, struct buf *out,
 		return smerr_set(e, SMERR_IO, "fork: %s", strerror(errno));
 	}
 	if (pid == 0) {
-		if ((fd = open("/dev/null", O_RDWR)) == -1 ||
-		    dup2(fd, 0) == -1 || dup2(fd, 2) == -1 ||
-		    dup2(p[1], 1) == -1)
+		if ((quiet && ((fd = open("/dev/null", O_RDWR)) == -1 ||
+		    dup2(fd, 0) == -1 || dup2(fd, 2) == -1)) ||
+		    dup2(p[1], 1) == -1 || (dir != NULL && chdir(dir) == -1))
 			_exit(127);
-		execl("/bin/sh", "sh", "-c", v->cmd, (char *)NULL);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
 	}
 	close(p[1]);
-	read_all(p[0], out);
-	close(p[0]);
+	*pidp = pid;
+	*fdp = p[0];
+	return 0;
+}
+
+int
+app_viewer_output(const struct app_viewer *v, struct buf *out,
+    struct smerr *e)
+{
+	pid_t	pid;
+	int	fd, r, status;
+
+	if ((r = app_sh_start(v->cmd, NULL, 1, &pid, &fd, e)) != 0)
+		return r;
+	read_all(fd, out);
+	close(fd);
 	while (waitpid(pid, &status, 0) == -1)
 		if (errno != EINTR)
 			return smerr_set(e, SMERR_IO, "waitpid: %s",

@@ -35,3 +35,20 @@ vec_reserve(void *vp, size_t *capp, size_t n, size_t size)
 	*capp = ncap;
 	return 0;
 }
+
+int
+vec_ids_add(struct vec_ids *l, int64_t id)
+{
+	if (vec_reserve(&l->v, &l->cap, l->n, sizeof(*l->v)) != 0) {
+		l->oom = 1;
+		return 1;
+	}
+	l->v[l->n++] = id;
+	return 0;
+}
+
+int
+vec_ids_check(const struct vec_ids *l, struct smerr *e)
+{
+	return l->oom ? smerr_nomem(e) : 0;
+}

@@ -6,6 +6,7 @@
 #define SEALMAIL_BASE_VEC_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * Makes room for element n (index n, so n + 1 in all) in the array whose
@@ -15,5 +16,17 @@
  * unchanged.
  */
 int	vec_reserve(void *vp, size_t *capp, size_t n, size_t size);
+
+/* The IDs a foreach hands over; oom is set once one could not be kept. */
+struct vec_ids {
+	int64_t	*v;
+	size_t	 n, cap;
+	int	 oom;
+};
+/* Keeps id in l: 0, or 1 (stop the foreach) with l->oom set. */
+int	vec_ids_add(struct vec_ids *l, int64_t id);
+/* After the foreach: SMERR_NOMEM (said in e) if l lost an ID, else 0. */
+struct smerr;
+int	vec_ids_check(const struct vec_ids *l, struct smerr *e);
 
 #endif

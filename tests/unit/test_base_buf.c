@@ -232,6 +232,27 @@ test_vec_overflow(void **st)
 	assert_null(v);
 }
 
+static void
+test_vec_ids(void **st)
+{
+	struct vec_ids	l;
+	int64_t		id;
+
+	(void)st;
+	memset(&l, 0, sizeof(l));
+	for (id = 1; id <= 100; id++)
+		assert_int_equal(vec_ids_add(&l, id * 3), 0);
+	assert_int_equal(l.n, 100);
+	assert_false(l.oom);
+	for (id = 1; id <= 100; id++)
+		assert_int_equal(l.v[id - 1], id * 3);
+	assert_int_equal(vec_ids_check(&l, NULL), 0);
+	/* An ID that could not be kept makes the list out of memory. */
+	l.oom = 1;
+	assert_int_equal(vec_ids_check(&l, NULL), SMERR_NOMEM);
+	free(l.v);
+}
+
 int
 main(void)
 {
@@ -245,5 +266,6 @@ main(void)
 	    cmocka_unit_test(test_read_fd),
 	    cmocka_unit_test(test_vec_empty),
 	    cmocka_unit_test(test_vec_grow),
-	    cmocka_unit_test(test_vec_overflow));
+	    cmocka_unit_test(test_vec_overflow),
+	    cmocka_unit_test(test_vec_ids));
 }
