@@ -27,9 +27,11 @@ struct crypto_ident {
  * Certificates already parsed, by their exact DER: OpenSSL 3.0 searches
  * its decoders for every public key it parses, which costs more than the
  * rest of checking a signature, and mail from one sender carries the same
- * certificates each time.
+ * certificates each time. The memo holds those of a few hundred senders,
+ * so that a batch of mail from many of them, interleaved, still finds
+ * each one's certificate parsed.
  */
-#define CRYPTO_MEMO_CERTS	32
+#define CRYPTO_MEMO_CERTS	256
 #define CRYPTO_MEMO_MAXDER	(64 * 1024)
 
 struct crypto_memo_cert {
@@ -44,7 +46,7 @@ struct crypto_memo_cert {
  * signatures once more, while the check's time lies inside every
  * certificate's validity (the only input of the check that changes).
  */
-#define CRYPTO_MEMO_CHAINS	16
+#define CRYPTO_MEMO_CHAINS	256
 
 struct crypto_memo_chain {
 	uint8_t			 key[32];	/* signer + message certs */
