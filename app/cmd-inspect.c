@@ -115,6 +115,7 @@ human(struct buf *o, const struct crypto_verdict *v)
 #define INSPECT_AHEAD		64
 #define INSPECT_BATCH		8	/* verdicts printed per wake-up */
 #define INSPECT_MAX_THREADS	16
+#define INSPECT_LANE_FILES	32	/* files that pay for one more agent */
 
 struct inspect_slot {
 	const char		*path;
@@ -374,6 +375,12 @@ inspect_pooled(struct inspect_out *o, struct crypto_ctx *ctx, char **paths,
 	p->paths = paths;
 	p->npaths = n;
 	p->json = json;
+	/*
+	 * An agent for each worker, so that their private-key operations do
+	 * not wait for each other, when the batch is worth starting them.
+	 */
+	(void)agent_widen(n / INSPECT_LANE_FILES + 1 < nthreads ?
+	    n / INSPECT_LANE_FILES + 1 : nthreads);
 	for (nw = 0; nw < nthreads; nw++) {
 		w[nw].pool = p;
 		w[nw].ctx = ctx;
