@@ -21,6 +21,7 @@
  */
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,6 +117,7 @@ human(struct buf *o, const struct crypto_verdict *v)
 #define INSPECT_BATCH		8	/* verdicts printed per wake-up */
 #define INSPECT_MAX_THREADS	16
 #define INSPECT_LANE_FILES	32	/* files that pay for one more agent */
+#define INSPECT_TRIM		(64 * 1024 * 1024)	/* heap kept free */
 
 struct inspect_slot {
 	const char		*path;
@@ -523,6 +525,13 @@ cmd_inspect(struct cli *c, int argc, char **argv)
 	}
 	smerr_clear(&c->err);
 	n = (size_t)(argc - optind);
+	/*
+	 * What one message freed is kept for the next (every block that held
+	 * a secret is wiped before it is freed), rather than handed back to
+	 * the system and faulted in again.
+	 */
+	if (n > 1)
+		(void)mallopt(M_TRIM_THRESHOLD, INSPECT_TRIM);
 	ncpu = proc_ncpu();	/* the CPUs it may use, not all online */
 	if (ncpu > INSPECT_MAX_THREADS)
 		ncpu = INSPECT_MAX_THREADS;
