@@ -563,6 +563,21 @@ b64_flush(struct buf *out, const uint8_t *o, size_t *no, struct smerr *e)
 	return 0;
 }
 
+/* Adds the three bytes of the 24 bits v to o, flushing it when full. */
+static int
+b64_put3(struct buf *out, uint8_t *o, size_t size, size_t *no, unsigned v,
+    struct smerr *e)
+{
+	int	r;
+
+	if (*no + 3 > size && (r = b64_flush(out, o, no, e)) != 0)
+		return r;
+	o[(*no)++] = (uint8_t)(v >> 16);
+	o[(*no)++] = (uint8_t)(v >> 8);
+	o[(*no)++] = (uint8_t)v;
+	return 0;
+}
+
 static int
 decode_base64(const uint8_t *s, size_t len, struct buf *out, struct smerr *e)
 {
@@ -577,12 +592,9 @@ decode_base64(const uint8_t *s, size_t len, struct buf *out, struct smerr *e)
 		/* Four digits at a time while a line goes on. */
 		while (n == 0 && pad == 0 && len - i >= 4 &&
 		    (v = b64quad(s + i)) >= 0) {
-			if (no == sizeof(o) && (r = b64_flush(out, o, &no,
+			if ((r = b64_put3(out, o, sizeof(o), &no, (unsigned)v,
 			    e)) != 0)
 				return r;
-			o[no++] = (uint8_t)(v >> 16);
-			o[no++] = (uint8_t)(v >> 8);
-			o[no++] = (uint8_t)v;
 			i += 4;
 		}
 		if (i >= len)
@@ -603,12 +615,8 @@ decode_base64(const uint8_t *s, size_t len, struct buf *out, struct smerr *e)
 		else
 			acc = (acc << 6) | (unsigned)v;
 		if (++n == 4) {
-			if (no == sizeof(o) && (r = b64_flush(out, o, &no,
-			    e)) != 0)
+			if ((r = b64_put3(out, o, sizeof(o), &no, acc, e)) != 0)
 				return r;
-			o[no++] = (uint8_t)(acc >> 16);
-			o[no++] = (uint8_t)(acc >> 8);
-			o[no++] = (uint8_t)acc;
 			n = 0;
 			acc = 0;
 		}
