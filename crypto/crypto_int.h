@@ -95,6 +95,12 @@ X509	*crypto_x509_der(const uint8_t *der, size_t len);
  */
 X509	*crypto_cert_memo(struct crypto_ctx *ctx, const uint8_t *der,
 	    size_t len);
+/* Keeps x, whose DER is exactly the len bytes at der, in the memo. */
+void	 crypto_cert_memo_keep(struct crypto_ctx *ctx, const uint8_t *der,
+	    size_t len, X509 *x);
+/* Keeps in dst's memo every certificate src's holds. */
+void	 crypto_cert_memo_copy(struct crypto_ctx *dst,
+	    const struct crypto_ctx *src);
 void	 crypto_cert_memo_clear(struct crypto_ctx *ctx);
 /* Reads a private key: PKCS#8 DER, other DER, or PEM. */
 int	 crypto_key_read(const uint8_t *data, size_t len, EVP_PKEY **kp,
