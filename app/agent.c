@@ -21,8 +21,12 @@
  * agent survives, rather than a kill that would look like a crash.
  *
  * One agent serves one process (all of its threads), so its state here is
- * process-wide, as the log sink is; the mutex makes each request and its
- * reply one exchange.
+ * process-wide, as the log sink is. A command whose threads run many key
+ * operations at once (inspect's workers) may start more agents of the
+ * same kind, holding the same keys (agent_widen): lanes, so that one RSA
+ * operation need not wait for another thread's. A request takes an idle
+ * lane under the mutex, and its exchange with that lane's agent is one
+ * request and its reply.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -56,16 +60,23 @@
 
 #define AGENT_TIMEOUT_MS	30000	/* then a hung agent is lost */
 
+#define AGENT_MAX_LANES		16	/* agents of one process */
+
 struct agent {
 	int			 fd;
 	pid_t			 pid;
 	int			 lost;
+	int			 busy;		/* a request is on its way */
 	struct keys		*keys;		/* whose identities it holds */
 	struct crypto_keyhook	 hook;
 };
 
+/* The first lane is agent_one, whose hook the contexts hold. */
 static struct agent	agent_one = { .fd = -1 };
+static struct agent	agent_more[AGENT_MAX_LANES - 1];
+static size_t		agent_nmore;
 static pthread_mutex_t	agent_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t	agent_idle = PTHREAD_COND_INITIALIZER;
 
 int
 agent_lost(void)
@@ -78,40 +89,96 @@ agent_lost(void)
 	return lost;
 }
 
-/* One request and its reply; agent_lock held. */
+/* One request and its reply on fd: 0, or -1 when the agent is lost. */
 static int
-roundtrip(struct agent *a, const uint8_t *req, size_t len, uint8_t *rep,
-    size_t *replen, struct smerr *e)
+exchange(int fd, const uint8_t *req, size_t len, uint8_t *rep,
+    size_t *replen)
 {
 	struct pollfd	pfd;
 	ssize_t		n;
 	int		r;
 
-	if (a->lost || a->fd == -1)
-		return smerr_set(e, SMERR_IO, "%s", AGENT_LOST_MSG);
 	do
-		n = send(a->fd, req, len, MSG_NOSIGNAL);
+		n = send(fd, req, len, MSG_NOSIGNAL);
 	while (n == -1 && errno == EINTR);
 	if (n != (ssize_t)len)
-		goto lost;
-	pfd.fd = a->fd;
+		return -1;
+	pfd.fd = fd;
 	pfd.events = POLLIN;
 	do
 		r = poll(&pfd, 1, AGENT_TIMEOUT_MS);
 	while (r == -1 && errno == EINTR);
 	if (r != 1)
-		goto lost;
+		return -1;
 	do
-		n = recv(a->fd, rep, AGENT_MAX_REP, MSG_TRUNC);
+		n = recv(fd, rep, AGENT_MAX_REP, MSG_TRUNC);
 	while (n == -1 && errno == EINTR);
 	if (n < 3 || n > AGENT_MAX_REP ||
 	    (size_t)n != 3 + ((size_t)rep[1] << 8 | rep[2]))
-		goto lost;
+		return -1;
 	*replen = (size_t)n;
 	return 0;
-lost:
-	a->lost = 1;
-	return smerr_set(e, SMERR_IO, "%s", AGENT_LOST_MSG);
+}
+
+/* One request and its reply; agent_lock held. */
+static int
+roundtrip(struct agent *a, const uint8_t *req, size_t len, uint8_t *rep,
+    size_t *replen, struct smerr *e)
+{
+	if (a->lost || a->fd == -1 ||
+	    exchange(a->fd, req, len, rep, replen) != 0) {
+		a->lost = 1;
+		return smerr_set(e, SMERR_IO, "%s", AGENT_LOST_MSG);
+	}
+	return 0;
+}
+
+/* An idle lane, or NULL; agent_lock held. */
+static struct agent *
+lane_idle(void)
+{
+	size_t	i;
+
+	if (!agent_one.busy)
+		return &agent_one;
+	for (i = 0; i < agent_nmore; i++)
+		if (!agent_more[i].busy)
+			return &agent_more[i];
+	return NULL;
+}
+
+/*
+ * One request and its reply on the first idle lane, waiting for one; the
+ * exchange itself runs without agent_lock, so that lanes work at once.
+ * A lane lost is the agent lost.
+ */
+static int
+lane_roundtrip(const uint8_t *req, size_t len, uint8_t *rep,
+    size_t *replen, struct smerr *e)
+{
+	struct agent	*l = NULL;
+	int		 fd = -1, r = -1;
+
+	pthread_mutex_lock(&agent_lock);
+	while (!agent_one.lost && (l = lane_idle()) == NULL)
+		pthread_cond_wait(&agent_idle, &agent_lock);
+	if (!agent_one.lost && l->fd != -1) {
+		l->busy = 1;
+		fd = l->fd;
+	}
+	pthread_mutex_unlock(&agent_lock);
+	if (fd != -1)
+		r = exchange(fd, req, len, rep, replen);
+	pthread_mutex_lock(&agent_lock);
+	if (fd != -1)
+		l->busy = 0;
+	if (r != 0)
+		agent_one.lost = 1;
+	pthread_cond_broadcast(&agent_idle);
+	pthread_mutex_unlock(&agent_lock);
+	if (r != 0)
+		return smerr_set(e, SMERR_IO, "%s", AGENT_LOST_MSG);
+	return 0;
 }
 
 /* The hook's call: one key operation in the agent. */
@@ -126,9 +193,14 @@ agent_call(void *arg, const uint8_t fp[32], const struct crypto_keyop *op,
 
 	if ((len = agent_encode_keyop(fp, op, req, sizeof(req))) == 0)
 		return smerr_set(e, SMERR_LIMIT, "a key operation too large");
-	pthread_mutex_lock(&agent_lock);
-	r = roundtrip(a, req, len, rep, &replen, e);
-	pthread_mutex_unlock(&agent_lock);
+	if (a == &agent_one)
+		r = lane_roundtrip(req, len, rep, &replen, e);
+	else {
+		/* A short-lived agent of its own (agent_token_probe). */
+		pthread_mutex_lock(&agent_lock);
+		r = roundtrip(a, req, len, rep, &replen, e);
+		pthread_mutex_unlock(&agent_lock);
+	}
 	if (r != 0)
 		return r;
 	n = replen - 3;
@@ -377,7 +449,52 @@ agent_stop(struct agent *a)
 	}
 	a->fd = -1;
 	a->lost = 0;
+	a->busy = 0;
 	a->keys = NULL;
+}
+
+/* Ends every lane but agent_one; agent_lock held, no request on its way. */
+static void
+lanes_stop(void)
+{
+	while (agent_nmore > 0)
+		agent_stop(&agent_more[--agent_nmore]);
+}
+
+size_t
+agent_widen(size_t n)
+{
+	struct agent	*a = &agent_one, *l;
+	struct loadlist	 ll;
+	struct smerr	 e;
+
+	memset(&ll, 0, sizeof(ll));
+	smerr_clear(&e);
+	if (n > AGENT_MAX_LANES)
+		n = AGENT_MAX_LANES;
+	pthread_mutex_lock(&agent_lock);
+	/* Keys on a token stay in one agent: its module, its session. */
+	if (a->fd == -1 || a->lost || a->keys == NULL ||
+	    agent_nmore + 1 >= n || collect(a->keys, &ll, &e) != 0 ||
+	    ll.ntokens > 0)
+		goto out;
+	while (agent_nmore + 1 < n) {
+		l = &agent_more[agent_nmore];
+		memset(l, 0, sizeof(*l));
+		l->fd = -1;
+		if (spawn(l, 0, &e) != 0 || load(l, a->keys, &ll, &e) != 0) {
+			/* Fewer lanes only: the first one still answers. */
+			agent_stop(l);
+			break;
+		}
+		l->keys = a->keys;
+		agent_nmore++;
+	}
+out:
+	loadlist_clear(&ll);
+	n = agent_nmore + 1;
+	pthread_mutex_unlock(&agent_lock);
+	return n;
 }
 
 int
@@ -395,6 +512,7 @@ agent_hook(struct keys *k, const struct crypto_keyhook **hp,
 		r = smerr_set(e, SMERR_IO, "%s", AGENT_LOST_MSG);
 	else if (a->fd == -1 || a->keys != k) {
 		/* Another key store: a new agent for it. */
+		lanes_stop();
 		agent_stop(a);
 		if ((r = collect(k, &l, e)) == 0 &&
 		    (r = spawn(a, l.ntokens > 0, e)) == 0 &&

@@ -139,6 +139,14 @@ int	 agent_token_probe(const char *uri, uint8_t **derp, size_t *lenp,
 int	 agent_hook(struct keys *k, const struct crypto_keyhook **hp,
 	    struct smerr *e);
 /*
+ * Starts more agents holding the keys of the one agent_hook started, so
+ * that n threads' key operations run at once (at most 16 lanes; none more
+ * for keys on a token, whose module one agent loads). From the main
+ * thread, before the threads start; a lane that fails to start is only
+ * missing. Returns the number of lanes.
+ */
+size_t	 agent_widen(size_t n);
+/*
  * 1 when the agent stopped answering in this process (killed, or gone):
  * what was judged since cannot be trusted to say "undecryptable".
  */

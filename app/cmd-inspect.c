@@ -21,6 +21,7 @@
  */
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,6 +116,8 @@ human(struct buf *o, const struct crypto_verdict *v)
 #define INSPECT_AHEAD		64
 #define INSPECT_BATCH		8	/* verdicts printed per wake-up */
 #define INSPECT_MAX_THREADS	16
+#define INSPECT_LANE_FILES	32	/* files that pay for one more agent */
+#define INSPECT_TRIM		(64 * 1024 * 1024)	/* heap kept free */
 
 struct inspect_slot {
 	const char		*path;
@@ -147,15 +150,26 @@ struct inspect_worker {
 	pthread_t		 t;
 };
 
+/*
+ * A signer harvested in this command: harvesting the same certificate for
+ * the same address again changes nothing in the store, so it is done once.
+ */
+#define INSPECT_MAX_SEEN	4096
+
+struct inspect_seen {
+	char			*addr;
+	uint8_t			*der;
+	size_t			 len;
+};
+
 /* What the printing side remembers between verdicts. */
 struct inspect_out {
 	struct cli		*c;
 	struct keys		*k;
 	struct store		*st;
 	struct cli_dane		*dane;		/* with DNS only */
-	char			*last_addr;
-	uint8_t			*last_der;
-	size_t			 last_len;
+	struct inspect_seen	*seen;
+	size_t			 nseen;
 };
 
 static void
@@ -231,9 +245,64 @@ inspect_thread(void *arg)
 	}
 }
 
+/* Whether v's signer was harvested for its address in this command. */
+static int
+seen_has(const struct inspect_out *o, const struct crypto_verdict *v)
+{
+	const struct inspect_seen	*sn;
+	size_t				 i;
+
+	for (i = 0; i < o->nseen; i++) {
+		sn = &o->seen[i];
+		if (sn->len == v->signer_der_len &&
+		    memcmp(sn->der, v->signer_der, sn->len) == 0 &&
+		    strcmp(sn->addr, v->harvest_addr) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Remembers v's signer; without memory it is only harvested again. */
+static void
+seen_add(struct inspect_out *o, const struct crypto_verdict *v)
+{
+	struct inspect_seen	*ns, *sn;
+
+	if (o->nseen >= INSPECT_MAX_SEEN)
+		return;
+	if ((ns = reallocarray(o->seen, o->nseen + 1, sizeof(*ns))) == NULL)
+		return;
+	o->seen = ns;
+	sn = &ns[o->nseen];
+	sn->addr = strdup(v->harvest_addr);
+	sn->der = malloc(v->signer_der_len);
+	if (sn->addr == NULL || sn->der == NULL) {
+		free(sn->addr);
+		free(sn->der);
+		return;
+	}
+	memcpy(sn->der, v->signer_der, v->signer_der_len);
+	sn->len = v->signer_der_len;
+	o->nseen++;
+}
+
+static void
+seen_free(struct inspect_out *o)
+{
+	size_t	i;
+
+	for (i = 0; i < o->nseen; i++) {
+		free(o->seen[i].addr);
+		free(o->seen[i].der);
+	}
+	free(o->seen);
+	o->seen = NULL;
+	o->nseen = 0;
+}
+
 /*
  * Shows one verdict: a failed SMIMEA lookup is said aloud, the signer is
- * harvested (once for a batch from one signer), the verdict is printed.
+ * harvested (once for each signer and address), the verdict is printed.
  */
 static int
 inspect_emit(struct inspect_out *o, const struct crypto_verdict *v,
@@ -251,11 +320,7 @@ inspect_emit(struct inspect_out *o, const struct crypto_verdict *v,
 		smerr_clear(&o->dane->err);
 	}
 	if (v->harvest_addr != NULL && v->signer_der != NULL &&
-	    o->last_addr != NULL && strcmp(o->last_addr, v->harvest_addr)
-	    == 0 && o->last_len == v->signer_der_len &&
-	    memcmp(o->last_der, v->signer_der, o->last_len) == 0)
-		;
-	else if (v->harvest_addr != NULL && v->signer_der != NULL) {
+	    !seen_has(o, v)) {
 		replaced = 0;
 		if (app_harvest(o->k, v, buf_data(in), buf_len(in),
 		    &replaced, &c->err) != 0)
@@ -264,12 +329,7 @@ inspect_emit(struct inspect_out *o, const struct crypto_verdict *v,
 			fprintf(stderr, "sealmail: note: a new certificate "
 			    "for %s replaces the one kept before\n",
 			    v->harvest_addr);
-		free(o->last_addr);
-		free(o->last_der);
-		o->last_addr = strdup(v->harvest_addr);
-		if ((o->last_der = malloc(v->signer_der_len)) != NULL)
-			memcpy(o->last_der, v->signer_der, v->signer_der_len);
-		o->last_len = o->last_der != NULL ? v->signer_der_len : 0;
+		seen_add(o, v);
 	}
 	return cli_print(c, out) != 0 ? -1 : 0;
 }
@@ -317,6 +377,12 @@ inspect_pooled(struct inspect_out *o, struct crypto_ctx *ctx, char **paths,
 	p->paths = paths;
 	p->npaths = n;
 	p->json = json;
+	/*
+	 * An agent for each worker, so that their private-key operations do
+	 * not wait for each other, when the batch is worth starting them.
+	 */
+	(void)agent_widen(n / INSPECT_LANE_FILES + 1 < nthreads ?
+	    n / INSPECT_LANE_FILES + 1 : nthreads);
 	for (nw = 0; nw < nthreads; nw++) {
 		w[nw].pool = p;
 		w[nw].ctx = ctx;
@@ -459,6 +525,13 @@ cmd_inspect(struct cli *c, int argc, char **argv)
 	}
 	smerr_clear(&c->err);
 	n = (size_t)(argc - optind);
+	/*
+	 * What one message freed is kept for the next (every block that held
+	 * a secret is wiped before it is freed), rather than handed back to
+	 * the system and faulted in again.
+	 */
+	if (n > 1)
+		(void)mallopt(M_TRIM_THRESHOLD, INSPECT_TRIM);
 	ncpu = proc_ncpu();	/* the CPUs it may use, not all online */
 	if (ncpu > INSPECT_MAX_THREADS)
 		ncpu = INSPECT_MAX_THREADS;
@@ -477,8 +550,7 @@ fail:
 	rc = cli_fail(c);
 out:
 	cli_revoke_close(rv);
-	free(o.last_addr);
-	free(o.last_der);
+	seen_free(&o);
 	crypto_ctx_free(ctx);
 	dns_free(dns);
 	keys_close(k);

@@ -198,7 +198,6 @@ X509 *
 crypto_cert_memo(struct crypto_ctx *ctx, const uint8_t *der, size_t len)
 {
 	struct crypto_memo_cert	*m;
-	uint8_t			*copy;
 	X509			*x = NULL;
 	size_t			 i;
 
@@ -218,8 +217,20 @@ crypto_cert_memo(struct crypto_ctx *ctx, const uint8_t *der, size_t len)
 		return x;
 	if ((x = keys_der_x509(der, len)) == NULL)
 		return NULL;
-	if ((copy = malloc(len)) == NULL)
-		return x;		/* parsed, only not kept */
+	crypto_cert_memo_keep(ctx, der, len, x);
+	return x;
+}
+
+void
+crypto_cert_memo_keep(struct crypto_ctx *ctx, const uint8_t *der,
+    size_t len, X509 *x)
+{
+	struct crypto_memo_cert	*m;
+	uint8_t			*copy;
+
+	if (len == 0 || len > CRYPTO_MEMO_MAXDER ||
+	    (copy = malloc(len)) == NULL)
+		return;			/* parsed, only not kept */
 	memcpy(copy, der, len);
 	pthread_mutex_lock(&ctx->memo_lock);
 	/* When full, the oldest entry makes room. */
@@ -231,7 +242,20 @@ crypto_cert_memo(struct crypto_ctx *ctx, const uint8_t *der, size_t len)
 	m->x = x;
 	X509_up_ref(x);
 	pthread_mutex_unlock(&ctx->memo_lock);
-	return x;
+}
+
+void
+crypto_cert_memo_copy(struct crypto_ctx *dst, const struct crypto_ctx *src)
+{
+	/* The lock guards the memo, not the rest of src: it may be taken. */
+	pthread_mutex_t	*lock = (pthread_mutex_t *)&src->memo_lock;
+	size_t		 i;
+
+	pthread_mutex_lock(lock);
+	for (i = 0; i < src->nmemo && i < CRYPTO_MEMO_CERTS; i++)
+		crypto_cert_memo_keep(dst, src->memo[i].der, src->memo[i].len,
+		    src->memo[i].x);
+	pthread_mutex_unlock(lock);
 }
 
 void

@@ -120,6 +120,7 @@ crypto_ctx_clone(const struct crypto_ctx *src, struct crypto_ctx **ctxp,
 	ctx->when = src->when;
 	ctx->lazy = src->lazy;		/* the store's */
 	ctx->revoke = src->revoke;	/* the caller's, shared */
+	crypto_cert_memo_copy(ctx, src);
 	*ctxp = ctx;
 	return 0;
 nomem:
@@ -174,10 +175,20 @@ crypto_ctx_add_intermediate(struct crypto_ctx *ctx, const uint8_t *data,
 {
 	STACK_OF(X509)	*sk;
 	X509		*x;
-	int		 r;
+	unsigned char	*d;
+	int		 i, dlen, r;
 
 	if ((r = crypto_certs_read(data, len, &sk, e)) != 0)
 		return r;
+	/* A peer's certificate is what mail from them carries: parsed. */
+	for (i = 0; i < sk_X509_num(sk); i++) {
+		d = NULL;
+		x = sk_X509_value(sk, i);
+		if ((dlen = i2d_X509(x, &d)) > 0)
+			crypto_cert_memo_keep(ctx, d, (size_t)dlen, x);
+		OPENSSL_free(d);
+	}
+	ERR_clear_error();
 	while ((x = sk_X509_pop(sk)) != NULL)
 		if (!sk_X509_push(ctx->extra, x)) {
 			X509_free(x);

@@ -28,9 +28,11 @@ struct crypto_ident {
  * Certificates already parsed, by their exact DER: OpenSSL 3.0 searches
  * its decoders for every public key it parses, which costs more than the
  * rest of checking a signature, and mail from one sender carries the same
- * certificates each time.
+ * certificates each time. The memo holds those of a few hundred senders,
+ * so that a batch of mail from many of them, interleaved, still finds
+ * each one's certificate parsed.
  */
-#define CRYPTO_MEMO_CERTS	32
+#define CRYPTO_MEMO_CERTS	256
 #define CRYPTO_MEMO_MAXDER	(64 * 1024)
 
 struct crypto_memo_cert {
@@ -45,7 +47,7 @@ struct crypto_memo_cert {
  * signatures once more, while the check's time lies inside every
  * certificate's validity (the only input of the check that changes).
  */
-#define CRYPTO_MEMO_CHAINS	16
+#define CRYPTO_MEMO_CHAINS	256
 
 struct crypto_memo_chain {
 	uint8_t			 key[32];	/* signer + message certs */
@@ -89,6 +91,12 @@ int	 crypto_certs_read(const uint8_t *data, size_t len,
  */
 X509	*crypto_cert_memo(struct crypto_ctx *ctx, const uint8_t *der,
 	    size_t len);
+/* Keeps x, whose DER is exactly the len bytes at der, in the memo. */
+void	 crypto_cert_memo_keep(struct crypto_ctx *ctx, const uint8_t *der,
+	    size_t len, X509 *x);
+/* Keeps in dst's memo every certificate src's holds. */
+void	 crypto_cert_memo_copy(struct crypto_ctx *dst,
+	    const struct crypto_ctx *src);
 void	 crypto_cert_memo_clear(struct crypto_ctx *ctx);
 /* Reads a private key: PKCS#8 DER, other DER, or PEM. */
 int	 crypto_key_read(const uint8_t *data, size_t len, EVP_PKEY **kp,

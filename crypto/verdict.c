@@ -1232,6 +1232,8 @@ identity_check(struct judge *j)
 }
 
 /* Outer header fields but Content-* and MIME-Version, then plain. */
+#define DECRYPTED_HEAD_ROOM	4096
+
 static int
 decrypted_keep(struct judge *j)
 {
@@ -1242,8 +1244,13 @@ decrypted_keep(struct judge *j)
 
 	if (j->plain == NULL)
 		return 0;
+	/*
+	 * One block for the header fields and the content: a secret one is
+	 * locked and wiped, so its growing step by step costs each time.
+	 */
 	if ((b = buf_new_secret(2 * MIME_MAX_INPUT)) == NULL)
 		return smerr_nomem(j->e);
+	(void)buf_reserve(b, j->plainlen + DECRYPTED_HEAD_ROOM);
 	for (i = 0; r == 0 &&
 	    (name = mime_part_field(j->outer, i, &val)) != NULL; i++) {
 		if (strncasecmp(name, "content-", 8) == 0 ||
@@ -1271,7 +1278,7 @@ text_shown(struct judge *j)
 {
 	struct crypto_verdict	*v = j->v;
 	struct buf		*o;
-	const uint8_t		*d = buf_data(j->text);
+	const uint8_t		*d = buf_data(j->text), *q, *qend;
 	size_t			 i, n, start, end, k, line = 1;
 	size_t			 len = buf_len(j->text);
 	int			 r = 0;
@@ -1280,7 +1287,9 @@ text_shown(struct judge *j)
 	while (j->nsegs > 0 && j->segs[j->nsegs - 1].line > len)
 		j->nsegs--;
 	n = j->nsegs > 0 ? j->nsegs : 1;
+	/* Room for the text as it is: sanitizing seldom makes it longer. */
 	if ((o = buf_new(2 * MIME_MAX_INPUT)) == NULL ||
+	    buf_reserve(o, len) != 0 ||
 	    (v->spans = calloc(n, sizeof(*v->spans))) == NULL) {
 		buf_free(o);
 		return smerr_nomem(j->e);
@@ -1291,10 +1300,13 @@ text_shown(struct judge *j)
 		v->spans[i].line = line;
 		v->spans[i].flags = j->nsegs > 0 ? j->segs[i].flags : 0;
 		k = buf_len(o);
-		r = text_sanitize(o, d + start, end - start, TEXT_MULTILINE);
-		for (; r == 0 && k < buf_len(o); k++)
-			if (buf_data(o)[k] == '\n')
-				line++;
+		if ((r = text_sanitize(o, d + start, end - start,
+		    TEXT_MULTILINE)) != 0)
+			break;
+		qend = buf_data(o) + buf_len(o);
+		for (q = buf_data(o) + k; (q = memchr(q, '\n', (size_t)(qend -
+		    q))) != NULL; q++)
+			line++;
 	}
 	v->nspans = n;
 	if (r == 0 && (v->text = buf_take(o, NULL)) == NULL)

@@ -465,6 +465,33 @@ b64quad(const uint8_t *p)
 	return (a - 1) << 18 | (b - 1) << 12 | (c - 1) << 6 | (d - 1);
 }
 
+/* Appends the no bytes decoded so far at o to out. */
+static int
+b64_flush(struct buf *out, const uint8_t *o, size_t *no, struct smerr *e)
+{
+	int	r;
+
+	if (*no > 0 && (r = buf_put(out, o, *no)) != 0)
+		return smerr_set(e, r, "decoding base64: %s", smerr_str(r));
+	*no = 0;
+	return 0;
+}
+
+/* Adds the three bytes of the 24 bits v to o, flushing it when full. */
+static int
+b64_put3(struct buf *out, uint8_t *o, size_t size, size_t *no, unsigned v,
+    struct smerr *e)
+{
+	int	r;
+
+	if (*no + 3 > size && (r = b64_flush(out, o, no, e)) != 0)
+		return r;
+	o[(*no)++] = (uint8_t)(v >> 16);
+	o[(*no)++] = (uint8_t)(v >> 8);
+	o[(*no)++] = (uint8_t)v;
+	return 0;
+}
+
 static int
 decode_base64(const uint8_t *s, size_t len, struct buf *out, struct smerr *e)
 {
@@ -473,14 +500,20 @@ decode_base64(const uint8_t *s, size_t len, struct buf *out, struct smerr *e)
 	size_t		 i, no = 0;
 	int		 n = 0, v, pad = 0, r;
 
+	/* The decoded size, at once: a part is decoded whole. */
+	(void)buf_reserve(out, len / 4 * 3);
 	for (i = 0; i < len; i++) {
-		if (n == 0 && pad == 0 && len - i >= 4 &&
+		/* Four digits at a time while a line goes on. */
+		while (n == 0 && pad == 0 && len - i >= 4 &&
 		    (v = b64quad(s + i)) >= 0) {
-			/* Four digits at a time while a line goes on. */
-			acc = (unsigned)v;
-			n = 3;
-			i += 3;
-		} else if ((v = b64val(s[i])) < 0) {
+			if ((r = b64_put3(out, o, sizeof(o), &no, (unsigned)v,
+			    e)) != 0)
+				return r;
+			i += 4;
+		}
+		if (i >= len)
+			break;
+		if ((v = b64val(s[i])) < 0) {
 			if (s[i] == '\r' || s[i] == '\n' || s[i] == ' ' ||
 			    s[i] == '\t')
 				continue;
@@ -496,32 +529,24 @@ decode_base64(const uint8_t *s, size_t len, struct buf *out, struct smerr *e)
 		else
 			acc = (acc << 6) | (unsigned)v;
 		if (++n == 4) {
-			o[no++] = (uint8_t)(acc >> 16);
-			o[no++] = (uint8_t)(acc >> 8);
-			o[no++] = (uint8_t)acc;
+			if ((r = b64_put3(out, o, sizeof(o), &no, acc, e)) != 0)
+				return r;
 			n = 0;
 			acc = 0;
-			if (no == sizeof(o)) {
-				if ((r = buf_put(out, o, no)) != 0)
-					return smerr_set(e, r,
-					    "decoding base64: %s",
-					    smerr_str(r));
-				no = 0;
-			}
 		}
 	}
 	if (n == 1)
 		return smerr_set(e, SMERR_PARSE,
 		    "truncated base64 in a message part");
 	if (n == 2 || n == 3) {
+		if (no > sizeof(o) - 2 && (r = b64_flush(out, o, &no, e)) != 0)
+			return r;
 		acc <<= 6 * (4 - n);
 		o[no++] = (uint8_t)(acc >> 16);
 		if (n == 3)
 			o[no++] = (uint8_t)(acc >> 8);
 	}
-	if (no > 0 && (r = buf_put(out, o, no)) != 0)
-		return smerr_set(e, r, "decoding base64: %s", smerr_str(r));
-	return 0;
+	return b64_flush(out, o, &no, e);
 }
 
 int

@@ -367,6 +367,55 @@ test_decode(void **st)
 	buf_free(b);
 }
 
+/*
+ * Whole lines of quads that fill the base64 decoder's block exactly, then a
+ * padded last quad: 1,536 bytes and one or two more.
+ */
+static void
+test_decode_block(void **st)
+{
+	struct mime_msg		*m;
+	struct buf		*b = buf_new(0);
+	static const char	 dig[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	uint8_t			 raw[1538];
+	size_t			 n, i, k, col;
+	unsigned		 v;
+
+	(void)st;
+	for (i = 0; i < sizeof(raw); i++)
+		raw[i] = (uint8_t)(i * 31 + 5);
+	for (n = 1537; n <= sizeof(raw); n++) {
+		struct buf	*src = buf_new(0);
+
+		assert_int_equal(buf_puts(src, "Content-Transfer-Encoding: "
+		    "base64\r\n\r\n"), 0);
+		for (i = 0, col = 0; i < n; i += 3) {
+			v = (unsigned)raw[i] << 16 | (i + 1 < n ?
+			    (unsigned)raw[i + 1] << 8 : 0) |
+			    (i + 2 < n ? raw[i + 2] : 0);
+			for (k = 0; k < 4; k++)
+				assert_int_equal(buf_putc(src,
+				    i + k > n ? '=' :
+				    dig[(v >> (18 - 6 * k)) & 63]), 0);
+			if ((col += 4) == 76) {
+				assert_int_equal(buf_puts(src, "\r\n"), 0);
+				col = 0;
+			}
+		}
+		assert_int_equal(buf_puts(src, "\r\n"), 0);
+		m = parse_ok(buf_str(src));
+		buf_reset(b);
+		assert_int_equal(mime_part_decode(mime_msg_root(m), b, NULL),
+		    0);
+		assert_int_equal(buf_len(b), n);
+		assert_memory_equal(buf_data(b), raw, n);
+		mime_msg_free(m);
+		buf_free(src);
+	}
+	buf_free(b);
+}
+
 static void
 test_date(void **st)
 {
@@ -447,6 +496,7 @@ main(void)
 	    cmocka_unit_test(test_limits),
 	    cmocka_unit_test(test_malformed),
 	    cmocka_unit_test(test_decode),
+	    cmocka_unit_test(test_decode_block),
 	    cmocka_unit_test(test_date),
 	    cmocka_unit_test(test_filename));
 }
