@@ -333,6 +333,7 @@ harvest(struct keys *k, struct store *st, const struct crypto_verdict *v,
  * and bytes.
  */
 #define SYNC_QUEUE_MAX		256
+#define SYNC_CKPT_FROM		500	/* new messages: checkpoints aside */
 #define SYNC_MAX_JUDGES		16
 #define SYNC_QUEUE_BYTES	(64UL * 1024 * 1024)
 
@@ -743,6 +744,7 @@ fetch_new(struct syncer *s, struct smerr *e)
 	struct queue		 q;
 	struct job		*j;
 	struct judge		 jd[SYNC_MAX_JUDGES];
+	struct smerr		 e2;
 	pthread_t		 t;
 	size_t			 njd = 0;
 	int			 r;
@@ -754,7 +756,13 @@ fetch_new(struct syncer *s, struct smerr *e)
 	pthread_cond_init(&q.cv, NULL);
 	s->q = &q;
 	s->pool = s->o->dns == NULL;	/* no SMIMEA: no store reads */
+	smerr_clear(&e2);
+	if (s->total >= SYNC_CKPT_FROM &&
+	    store_ckpt_start(s->o->store, &e2) != 0)
+		log_debug("sync: checkpoints stay with the writer: %s",
+		    smerr_msg(&e2));
 	if (pthread_create(&t, NULL, worker_main, s) != 0) {
+		store_ckpt_stop(s->o->store);
 		r = smerr_set(e, SMERR_NOMEM, "cannot start a thread");
 		goto out;
 	}
@@ -773,6 +781,7 @@ fetch_new(struct syncer *s, struct smerr *e)
 	pthread_mutex_unlock(&q.mtx);
 	pthread_join(t, NULL);
 	judges_stop(jd, njd);
+	store_ckpt_stop(s->o->store);
 	if (q.failed)
 		r = smerr_reset(e, q.err.code != 0 ? q.err.code : SMERR_STORE,
 		    "%s", smerr_msg(&q.err));

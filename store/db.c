@@ -27,6 +27,10 @@
 
 #define STORE_SCHEMA_VERSION	"4"
 
+/* The writer copies the log into the database every this many pages. */
+#define STORE_WAL_PAGES		4096
+#define STORE_WAL_PAGES_STR	"4096"
+
 /*
  * Chosen at creation and repeated at every open: 4096-byte pages are
  * nearly twice as fast as SQLCipher 3's 1024 for mail-sized rows.
@@ -46,7 +50,7 @@ static const char *store_setup =
     "PRAGMA secure_delete = ON;"
     "PRAGMA journal_mode = WAL;"
     "PRAGMA synchronous = NORMAL;"
-    "PRAGMA wal_autocheckpoint = 4096;"
+    "PRAGMA wal_autocheckpoint = " STORE_WAL_PAGES_STR ";"
     "PRAGMA cache_size = -32768;";
 
 /* Local flag changes to push: found without reading a folder's rows. */
@@ -404,6 +408,22 @@ exec_tx(struct store *st, const char *sql, struct smerr *e)
 	return store_commit(st, e);
 }
 
+/*
+ * The key stays with the store as long as SQLCipher keeps its own copy,
+ * for a second connection of the same process (store_ckpt); locked in
+ * memory and wiped on close, as the rest of the key material.
+ */
+static int
+keep_key(struct store *st, const uint8_t key[STORE_KEY_LEN],
+    struct smerr *e)
+{
+	if ((st->key = malloc(STORE_KEY_LEN)) == NULL)
+		return smerr_nomem(e);
+	secmem_lock(st->key, STORE_KEY_LEN);
+	memcpy(st->key, key, STORE_KEY_LEN);
+	return 0;
+}
+
 int
 store_open(const char *datadir, const uint8_t key[STORE_KEY_LEN],
     struct store **stp, struct smerr *e)
@@ -453,7 +473,8 @@ store_open(const char *datadir, const uint8_t key[STORE_KEY_LEN],
 		r = store_dberr(st, e, "keying the store");
 		goto out;
 	}
-	if ((r = store_exec(st, store_pragmas, e)) != 0)
+	if ((r = store_exec(st, store_pragmas, e)) != 0 ||
+	    (r = keep_key(st, key, e)) != 0)
 		goto out;
 	/* The first read is where a wrong key shows. */
 	rc = sqlite3_exec(st->db, "SELECT count(*) FROM sqlite_master;",
@@ -526,12 +547,45 @@ store_close(struct store *st)
 
 	if (st == NULL)
 		return;
+	store_ckpt_stop(st);
 	for (i = 0; i < STORE_STMT_CACHE; i++)
 		sqlite3_finalize(st->stmt[i]);
 	if (st->db != NULL)
 		sqlite3_close_v2(st->db);
+	secmem_free(st->key, STORE_KEY_LEN);
 	free(st->path);
 	free(st);
+}
+
+void
+store_wal_default(struct store *st)
+{
+	sqlite3_wal_autocheckpoint(st->db, STORE_WAL_PAGES);
+}
+
+int
+store_connect(struct store *st, sqlite3 **dbp, struct smerr *e)
+{
+	sqlite3	*db = NULL;
+	int	 rc;
+
+	*dbp = NULL;
+	rc = sqlite3_open_v2(st->path, &db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK && (rc = store_key(db, st->key, 0)) == SQLITE_OK)
+		rc = sqlite3_exec(db, store_pragmas, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "PRAGMA synchronous = NORMAL;"
+		    "SELECT count(*) FROM sqlite_master;", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		smerr_set(e, SMERR_STORE, "%s: a second connection: %s",
+		    st->path, db != NULL ? sqlite3_errmsg(db) : "cannot open");
+		sqlite3_close_v2(db);
+		return SMERR_STORE;
+	}
+	sqlite3_busy_timeout(db, 10000);
+	*dbp = db;
+	return 0;
 }
 
 /*
@@ -627,6 +681,8 @@ store_rekey(struct store *st, const uint8_t key[STORE_KEY_LEN],
 		return r;
 	if (store_key(st->db, key, 1) != SQLITE_OK)
 		r = store_dberr(st, e, "changing the store's key");
+	else
+		memcpy(st->key, key, STORE_KEY_LEN);
 	if (store_exec(st, "PRAGMA journal_mode = WAL;", e) != 0 && r == 0)
 		r = SMERR_STORE;
 	return r;
