@@ -414,6 +414,17 @@ job_judge(struct crypto_ctx *ctx, struct job *j, struct smerr *e)
 	return 0;
 }
 
+/* Forgets the last signer harvested (its batch was rolled back). */
+static void
+harvest_forget(struct syncer *s)
+{
+	free(s->hv_addr);
+	free(s->hv_der);
+	s->hv_addr = NULL;
+	s->hv_der = NULL;
+	s->hv_len = 0;
+}
+
 /*
  * Harvests a new message's signer, once per run of mail from one signer:
  * harvesting the same certificate for the same address again changes
@@ -432,24 +443,24 @@ harvest_new(struct syncer *s, const struct job *j)
 		return;
 	if (harvest(s->o->keys, s->o->store, v, j->body, j->len) != 0)
 		return;			/* the next message tries again */
-	free(s->hv_addr);
-	free(s->hv_der);
+	harvest_forget(s);
 	s->hv_addr = strdup(v->harvest_addr);
 	s->hv_der = malloc(v->signer_der_len);
 	if (s->hv_addr == NULL || s->hv_der == NULL) {
-		free(s->hv_addr);
-		free(s->hv_der);
-		s->hv_addr = NULL;
-		s->hv_der = NULL;
+		harvest_forget(s);
 		return;
 	}
 	memcpy(s->hv_der, v->signer_der, v->signer_der_len);
 	s->hv_len = v->signer_der_len;
 }
 
-/* Stores one judged message with its verdict in one transaction. */
+/*
+ * Stores one judged message with its verdict in the worker's open
+ * transaction. *partp is set when the store failed part way through:
+ * the transaction may then hold part of this message.
+ */
 static int
-store_new(struct syncer *s, struct job *j, struct smerr *e)
+store_new(struct syncer *s, struct job *j, int *partp, struct smerr *e)
 {
 	struct store		*st = s->o->store;
 	int			 r;
@@ -462,9 +473,6 @@ store_new(struct syncer *s, struct job *j, struct smerr *e)
 		j->judged = 1;
 	}
 	j->m.folder = s->fid;
-	/* The message, its verdict and the harvest: all or nothing. */
-	if ((r = store_begin(st, e)) != 0)
-		return r;
 	r = store_msg_add(st, &j->m, NULL, e);
 	if (r == SMERR_EXISTS) {
 		smerr_clear(e);
@@ -476,10 +484,9 @@ store_new(struct syncer *s, struct job *j, struct smerr *e)
 			s->stats->pending++;
 	}
 	if (r != 0) {
-		store_rollback(st);
+		*partp = 1;
 		return r;
 	}
-	r = store_commit(st, e);
 	s->done++;
 	if (r == 0 && s->o->progress != NULL) {
 		struct sync_progress	p;
@@ -494,12 +501,13 @@ store_new(struct syncer *s, struct job *j, struct smerr *e)
 }
 
 /*
- * Each message is stored in a transaction of its own (a savepoint: its
- * verdict, body and harvest are all or nothing), and the savepoints are
- * committed together every SYNC_BATCH messages, or as soon as the queue
- * runs dry, so that the database is not rewritten for every message. A
- * crash loses at most the last uncommitted batch, which the next sync
- * fetches again: what is stored is always whole.
+ * The messages are committed together every SYNC_BATCH messages, or as
+ * soon as the queue runs dry, so that the database is not rewritten for
+ * every message. A crash loses at most the last uncommitted batch, which
+ * the next sync fetches again; so does a store that fails part way
+ * through a message (a full disk): the batch is rolled back rather than
+ * a part of a message kept. What is stored is always whole, and always
+ * every message up to some UID.
  */
 #define SYNC_BATCH	200
 
@@ -511,7 +519,7 @@ worker_main(void *arg)
 	struct store	*st = s->o->store;
 	struct job	*j;
 	struct smerr	 e;
-	int		 open = 0, batch = 0, dry, r;
+	int		 open = 0, batch = 0, part = 0, dry, r;
 
 	for (;;) {
 		pthread_mutex_lock(&q->mtx);
@@ -557,7 +565,7 @@ worker_main(void *arg)
 			}
 			open = 1;
 		}
-		r = store_new(s, j, &e);
+		r = store_new(s, j, &part, &e);
 		job_free(j);
 		if (r != 0)
 			goto fail;
@@ -573,7 +581,10 @@ worker_main(void *arg)
 	return NULL;
 fail:
 	/* What was stored whole before the failure is kept. */
-	if (open) {
+	if (open && part) {
+		store_rollback(st);
+		harvest_forget(s);
+	} else if (open) {
 		struct smerr	e2;
 
 		smerr_clear(&e2);
