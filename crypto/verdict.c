@@ -1262,6 +1262,20 @@ decrypted_keep(struct judge *j)
 	return 0;
 }
 
+/* The newlines in p[0..len). */
+static size_t
+count_lf(const uint8_t *p, size_t len)
+{
+	const uint8_t	*end = p + len;
+	size_t		 n = 0;
+
+	while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		n++;
+		p++;
+	}
+	return n;
+}
+
 /*
  * The text shown, each part sanitized on its own so that nothing in one
  * part can reach into the next, and the run of lines each part gives.
@@ -1292,9 +1306,8 @@ text_shown(struct judge *j)
 		v->spans[i].flags = j->nsegs > 0 ? j->segs[i].flags : 0;
 		k = buf_len(o);
 		r = text_sanitize(o, d + start, end - start, TEXT_MULTILINE);
-		for (; r == 0 && k < buf_len(o); k++)
-			if (buf_data(o)[k] == '\n')
-				line++;
+		if (r == 0)
+			line += count_lf(buf_data(o) + k, buf_len(o) - k);
 	}
 	v->nspans = n;
 	if (r == 0 && (v->text = buf_take(o, NULL)) == NULL)
