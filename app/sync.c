@@ -518,7 +518,9 @@ worker_main(void *arg)
 	struct queue	*q = s->q;
 	struct store	*st = s->o->store;
 	struct job	*j;
+	struct sync_stats at;		/* the counts as the batch began */
 	struct smerr	 e;
+	size_t		 done = 0;
 	int		 open = 0, batch = 0, part = 0, dry, r;
 
 	for (;;) {
@@ -564,6 +566,8 @@ worker_main(void *arg)
 				goto fail;
 			}
 			open = 1;
+			at = *s->stats;
+			done = s->done;
 		}
 		r = store_new(s, j, &part, &e);
 		job_free(j);
@@ -584,6 +588,8 @@ fail:
 	if (open && part) {
 		store_rollback(st);
 		harvest_forget(s);
+		*s->stats = at;
+		s->done = done;
 	} else if (open) {
 		struct smerr	e2;
 
