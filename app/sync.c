@@ -21,6 +21,7 @@
 #include "base/err.h"
 #include "base/json.h"
 #include "base/log.h"
+#include "base/proc.h"
 #include "base/secmem.h"
 #include "base/text.h"
 #include "base/vec.h"
@@ -64,7 +65,7 @@ struct syncer {
 	struct smerr		*e;
 	int			 err;		/* a callback failed */
 	struct queue		*q;		/* new messages for the worker */
-	int			 judge_here;	/* the fetch judges, not the worker */
+	int			 pool;		/* judges run beside the worker */
 	char			*hv_addr;	/* the last signer harvested */
 	uint8_t			*hv_der;
 	size_t			 hv_len;
@@ -317,16 +318,23 @@ harvest(struct keys *k, const struct crypto_verdict *v,
 
 /*
  * New messages are judged and stored while the fetch goes on reading the
- * next ones, so that the second core does the work the network leaves
- * time for. The fetching thread judges each message as it arrives
- * (decryption and verification need only the engine's context) and a
- * worker thread stores it: the store is the slower half, and it keeps a
- * core of its own. The one exception is SMIMEA: its lookups read the key
- * store, which only the worker may touch while it writes, so with a
- * resolver configured the worker judges too. The queue is bounded in
- * messages and bytes.
+ * next ones, so that every core does the work the network leaves time
+ * for. The fetching thread only reads and queues; a pool of judging
+ * threads, one per CPU the process may use, each with a clone of the
+ * engine's context, decrypts and verifies the queued messages in any
+ * order (a decryption waits on the key agent; the others go on
+ * meanwhile); and a worker thread stores them strictly in the order they
+ * came, so that what is stored is always every message up to some UID,
+ * as an interrupted run must leave it. The worker judges a message no
+ * judge has taken yet rather than wait for one. The one exception is
+ * SMIMEA: its lookups read the key store, which only the worker may touch
+ * while it writes, so with a resolver configured the worker judges
+ * everything and no pool is started. The queue is bounded in messages
+ * and bytes.
  */
-#define SYNC_QUEUE_MAX		64
+#define SYNC_QUEUE_MAX		256
+#define SYNC_CKPT_FROM		500	/* new messages: checkpoints aside */
+#define SYNC_MAX_JUDGES		16
 #define SYNC_QUEUE_BYTES	(64UL * 1024 * 1024)
 
 struct job {
@@ -339,7 +347,10 @@ struct job {
 	uint8_t			*body;
 	size_t			 len;
 	/* The judgement, once made: m points into body, v and vj. */
+	int			 claimed;	/* a judge or the worker took it */
 	int			 judged;
+	int			 jr;		/* the judge's error, or 0 */
+	struct smerr		 jerr;
 	struct store_msg	 m;
 	struct crypto_verdict	*v;
 	struct buf		*vj;
@@ -351,6 +362,7 @@ struct queue {
 	pthread_mutex_t	 mtx;
 	pthread_cond_t	 cv;
 	struct job	*head, *tail;
+	struct job	*next;		/* the first job no one has taken */
 	size_t		 n, bytes;
 	int		 closed;	/* no more jobs will come */
 	int		 failed;	/* the worker stopped on an error */
@@ -399,8 +411,18 @@ job_judge(struct crypto_ctx *ctx, struct job *j, struct smerr *e)
 	if (r != 0)
 		return r;
 	app_headers_to_msg(&j->hd, m);
-	j->judged = 1;
 	return 0;
+}
+
+/* Forgets the last signer harvested (its batch was rolled back). */
+static void
+harvest_forget(struct syncer *s)
+{
+	free(s->hv_addr);
+	free(s->hv_der);
+	s->hv_addr = NULL;
+	s->hv_der = NULL;
+	s->hv_len = 0;
 }
 
 /*
@@ -421,34 +443,36 @@ harvest_new(struct syncer *s, const struct job *j)
 		return;
 	if (harvest(s->o->keys, v, j->body, j->len) != 0)
 		return;			/* the next message tries again */
-	free(s->hv_addr);
-	free(s->hv_der);
+	harvest_forget(s);
 	s->hv_addr = strdup(v->harvest_addr);
 	s->hv_der = malloc(v->signer_der_len);
 	if (s->hv_addr == NULL || s->hv_der == NULL) {
-		free(s->hv_addr);
-		free(s->hv_der);
-		s->hv_addr = NULL;
-		s->hv_der = NULL;
+		harvest_forget(s);
 		return;
 	}
 	memcpy(s->hv_der, v->signer_der, v->signer_der_len);
 	s->hv_len = v->signer_der_len;
 }
 
-/* Stores one judged message with its verdict in one transaction. */
+/*
+ * Stores one judged message with its verdict in the worker's open
+ * transaction. *partp is set when the store failed part way through:
+ * the transaction may then hold part of this message.
+ */
 static int
-store_new(struct syncer *s, struct job *j, struct smerr *e)
+store_new(struct syncer *s, struct job *j, int *partp, struct smerr *e)
 {
 	struct store		*st = s->o->store;
 	int			 r;
 
-	if (!j->judged && (r = job_judge(s->ctx, j, e)) != 0)
-		return r;
+	if (j->jr != 0)
+		return smerr_reset(e, j->jr, "%s", smerr_msg(&j->jerr));
+	if (!j->judged) {
+		if ((r = job_judge(s->ctx, j, e)) != 0)
+			return r;
+		j->judged = 1;
+	}
 	j->m.folder = s->fid;
-	/* The message, its verdict and the harvest: all or nothing. */
-	if ((r = store_begin(st, e)) != 0)
-		return r;
 	r = store_msg_add(st, &j->m, NULL, e);
 	if (r == SMERR_EXISTS) {
 		smerr_clear(e);
@@ -460,10 +484,9 @@ store_new(struct syncer *s, struct job *j, struct smerr *e)
 			s->stats->pending++;
 	}
 	if (r != 0) {
-		store_rollback(st);
+		*partp = 1;
 		return r;
 	}
-	r = store_commit(st, e);
 	s->done++;
 	if (r == 0 && s->o->progress != NULL) {
 		struct sync_progress	p;
@@ -478,12 +501,13 @@ store_new(struct syncer *s, struct job *j, struct smerr *e)
 }
 
 /*
- * Each message is stored in a transaction of its own (a savepoint: its
- * verdict, body and harvest are all or nothing), and the savepoints are
- * committed together every SYNC_BATCH messages, or as soon as the queue
- * runs dry, so that the database is not rewritten for every message. A
- * crash loses at most the last uncommitted batch, which the next sync
- * fetches again: what is stored is always whole.
+ * The messages are committed together every SYNC_BATCH messages, or as
+ * soon as the queue runs dry, so that the database is not rewritten for
+ * every message. A crash loses at most the last uncommitted batch, which
+ * the next sync fetches again; so does a store that fails part way
+ * through a message (a full disk): the batch is rolled back rather than
+ * a part of a message kept. What is stored is always whole, and always
+ * every message up to some UID.
  */
 #define SYNC_BATCH	200
 
@@ -494,13 +518,17 @@ worker_main(void *arg)
 	struct queue	*q = s->q;
 	struct store	*st = s->o->store;
 	struct job	*j;
+	struct sync_stats at;		/* the counts as the batch began */
 	struct smerr	 e;
-	int		 open = 0, batch = 0, dry, r;
+	size_t		 done = 0;
+	int		 open = 0, batch = 0, part = 0, dry, r;
 
 	for (;;) {
 		pthread_mutex_lock(&q->mtx);
-		while (q->head == NULL && !q->closed) {
-			if (open) {
+		/* The next message in order, once its judge is done with it. */
+		while ((q->head == NULL && !q->closed) || (q->head != NULL &&
+		    q->head->claimed && !q->head->judged)) {
+			if (open && q->head == NULL) {
 				/* Commit before waiting on the network. */
 				pthread_mutex_unlock(&q->mtx);
 				smerr_clear(&e);
@@ -516,6 +544,11 @@ worker_main(void *arg)
 		if ((j = q->head) == NULL) {
 			pthread_mutex_unlock(&q->mtx);
 			break;
+		}
+		if (!j->claimed) {
+			/* No judge took it yet: judged by store_new. */
+			j->claimed = 1;
+			q->next = j->next;
 		}
 		q->head = j->next;
 		if (q->head == NULL)
@@ -533,8 +566,10 @@ worker_main(void *arg)
 				goto fail;
 			}
 			open = 1;
+			at = *s->stats;
+			done = s->done;
 		}
-		r = store_new(s, j, &e);
+		r = store_new(s, j, &part, &e);
 		job_free(j);
 		if (r != 0)
 			goto fail;
@@ -550,7 +585,12 @@ worker_main(void *arg)
 	return NULL;
 fail:
 	/* What was stored whole before the failure is kept. */
-	if (open) {
+	if (open && part) {
+		store_rollback(st);
+		harvest_forget(s);
+		*s->stats = at;
+		s->done = done;
+	} else if (open) {
 		struct smerr	e2;
 
 		smerr_clear(&e2);
@@ -570,7 +610,7 @@ new_msg_cb(const struct imap_msg *im, void *arg)
 	struct syncer	*s = arg;
 	struct queue	*q = s->q;
 	struct job	*j;
-	int		 failed, r;
+	int		 failed;
 
 	if (im->uid <= s->maxuid || im->body == NULL)
 		return 0;
@@ -587,11 +627,6 @@ new_msg_cb(const struct imap_msg *im, void *arg)
 	j->modseq = im->modseq;
 	j->size = im->size;
 	j->internaldate = im->internaldate;
-	if (s->judge_here && (r = job_judge(s->ctx, j, s->e)) != 0) {
-		job_free(j);
-		s->err = r;
-		return 1;
-	}
 	pthread_mutex_lock(&q->mtx);
 	while (!q->failed && q->n > 0 && (q->n >= SYNC_QUEUE_MAX ||
 	    q->bytes + j->len > SYNC_QUEUE_BYTES))
@@ -602,6 +637,8 @@ new_msg_cb(const struct imap_msg *im, void *arg)
 		else
 			q->head = j;
 		q->tail = j;
+		if (q->next == NULL)
+			q->next = j;
 		q->n++;
 		q->bytes += j->len;
 		pthread_cond_broadcast(&q->cv);
@@ -612,6 +649,77 @@ new_msg_cb(const struct imap_msg *im, void *arg)
 		return 1;		/* the worker's error is reported */
 	}
 	return 0;
+}
+
+struct judge {
+	struct queue		*q;
+	struct crypto_ctx	*ctx;
+	pthread_t		 t;
+};
+
+/* A judging thread: takes the first job no one has taken, judges it. */
+static void *
+judge_main(void *arg)
+{
+	struct judge	*jd = arg;
+	struct queue	*q = jd->q;
+	struct job	*j;
+
+	pthread_mutex_lock(&q->mtx);
+	for (;;) {
+		while (q->next == NULL && !q->closed && !q->failed)
+			pthread_cond_wait(&q->cv, &q->mtx);
+		if ((j = q->next) == NULL || q->failed)
+			break;
+		q->next = j->next;
+		j->claimed = 1;
+		pthread_mutex_unlock(&q->mtx);
+		smerr_clear(&j->jerr);
+		j->jr = job_judge(jd->ctx, j, &j->jerr);
+		pthread_mutex_lock(&q->mtx);
+		j->judged = 1;
+		pthread_cond_broadcast(&q->cv);
+	}
+	pthread_mutex_unlock(&q->mtx);
+	return NULL;
+}
+
+/*
+ * Starts up to one judge per CPU the process may use, each with a clone
+ * of s->ctx; *np is how many run (0 is fine: the worker judges then).
+ */
+static void
+judges_start(struct syncer *s, struct judge *jd, size_t *np)
+{
+	size_t	n, want;
+
+	*np = 0;
+	if (!s->pool)
+		return;
+	want = (size_t)proc_ncpu();
+	if (want > SYNC_MAX_JUDGES)
+		want = SYNC_MAX_JUDGES;
+	for (n = 0; n < want; n++) {
+		jd[n].q = s->q;
+		if (crypto_ctx_clone(s->ctx, &jd[n].ctx, NULL) != 0)
+			break;
+		if (pthread_create(&jd[n].t, NULL, judge_main, &jd[n]) != 0) {
+			crypto_ctx_free(jd[n].ctx);
+			break;
+		}
+	}
+	*np = n;
+}
+
+static void
+judges_stop(struct judge *jd, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		pthread_join(jd[i].t, NULL);
+		crypto_ctx_free(jd[i].ctx);
+	}
 }
 
 /*
@@ -652,7 +760,10 @@ fetch_new(struct syncer *s, struct smerr *e)
 	struct imap_fetch	 fx;
 	struct queue		 q;
 	struct job		*j;
+	struct judge		 jd[SYNC_MAX_JUDGES];
+	struct smerr		 e2;
 	pthread_t		 t;
+	size_t			 njd = 0;
 	int			 r;
 
 	if ((r = syncer_ctx(s, e)) != 0)
@@ -661,11 +772,18 @@ fetch_new(struct syncer *s, struct smerr *e)
 	pthread_mutex_init(&q.mtx, NULL);
 	pthread_cond_init(&q.cv, NULL);
 	s->q = &q;
-	s->judge_here = s->o->dns == NULL;	/* no SMIMEA: no store reads */
+	s->pool = s->o->dns == NULL;	/* no SMIMEA: no store reads */
+	smerr_clear(&e2);
+	if (s->total >= SYNC_CKPT_FROM &&
+	    store_ckpt_start(s->o->store, &e2) != 0)
+		log_debug("sync: checkpoints stay with the writer: %s",
+		    smerr_msg(&e2));
 	if (pthread_create(&t, NULL, worker_main, s) != 0) {
+		store_ckpt_stop(s->o->store);
 		r = smerr_set(e, SMERR_NOMEM, "cannot start a thread");
 		goto out;
 	}
+	judges_start(s, jd, &njd);
 	memset(&fx, 0, sizeof(fx));
 	fx.first = s->maxuid + 1;
 	fx.last = 0;
@@ -679,6 +797,8 @@ fetch_new(struct syncer *s, struct smerr *e)
 	pthread_cond_broadcast(&q.cv);
 	pthread_mutex_unlock(&q.mtx);
 	pthread_join(t, NULL);
+	judges_stop(jd, njd);
+	store_ckpt_stop(s->o->store);
 	if (q.failed)
 		r = smerr_reset(e, q.err.code != 0 ? q.err.code : SMERR_STORE,
 		    "%s", smerr_msg(&q.err));

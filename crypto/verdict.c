@@ -1269,6 +1269,20 @@ decrypted_keep(struct judge *j)
 	return 0;
 }
 
+/* The newlines in p[0..len). */
+static size_t
+count_lf(const uint8_t *p, size_t len)
+{
+	const uint8_t	*end = p + len;
+	size_t		 n = 0;
+
+	while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		n++;
+		p++;
+	}
+	return n;
+}
+
 /*
  * The text shown, each part sanitized on its own so that nothing in one
  * part can reach into the next, and the run of lines each part gives.
@@ -1278,7 +1292,7 @@ text_shown(struct judge *j)
 {
 	struct crypto_verdict	*v = j->v;
 	struct buf		*o;
-	const uint8_t		*d = buf_data(j->text), *q, *qend;
+	const uint8_t		*d = buf_data(j->text);
 	size_t			 i, n, start, end, k, line = 1;
 	size_t			 len = buf_len(j->text);
 	int			 r = 0;
@@ -1300,13 +1314,9 @@ text_shown(struct judge *j)
 		v->spans[i].line = line;
 		v->spans[i].flags = j->nsegs > 0 ? j->segs[i].flags : 0;
 		k = buf_len(o);
-		if ((r = text_sanitize(o, d + start, end - start,
-		    TEXT_MULTILINE)) != 0)
-			break;
-		qend = buf_data(o) + buf_len(o);
-		for (q = buf_data(o) + k; (q = memchr(q, '\n', (size_t)(qend -
-		    q))) != NULL; q++)
-			line++;
+		r = text_sanitize(o, d + start, end - start, TEXT_MULTILINE);
+		if (r == 0)
+			line += count_lf(buf_data(o) + k, buf_len(o) - k);
 	}
 	v->nspans = n;
 	if (r == 0 && (v->text = buf_take(o, NULL)) == NULL)

@@ -266,6 +266,14 @@ net_tls_handshake(struct net_conn *c, const struct net_server *srv,
 	if (SSL_set_fd(c->ssl, c->fd) != 1)
 		return smerr_set(e, SMERR_TLS, "%s: cannot set up TLS",
 		    c->label);
+	/*
+	 * Records are read from the socket as many at a time as have come,
+	 * not one read for each record's header and another for its body: a
+	 * large FETCH arrives in thousands of records. What is read
+	 * ahead is SSL_has_pending's, which the IDLE wait asks.
+	 */
+	SSL_set_read_ahead(c->ssl, 1);
+	SSL_set_default_read_buffer_len(c->ssl, 64 * 1024);
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGPIPE);

@@ -25,7 +25,12 @@
 #include "store/store.h"
 #include "store/store_int.h"
 
-#define STORE_SCHEMA_VERSION	"4"
+#define STORE_SCHEMA_VERSION	"4"	/* made new, then brought up */
+#define STORE_FORMAT		8	/* the newest */
+
+/* The writer copies the log into the database every this many pages. */
+#define STORE_WAL_PAGES		4096
+#define STORE_WAL_PAGES_STR	"4096"
 
 /*
  * Chosen at creation and repeated at every open: 4096-byte pages are
@@ -46,7 +51,7 @@ static const char *store_setup =
     "PRAGMA secure_delete = ON;"
     "PRAGMA journal_mode = WAL;"
     "PRAGMA synchronous = NORMAL;"
-    "PRAGMA wal_autocheckpoint = 4096;"
+    "PRAGMA wal_autocheckpoint = " STORE_WAL_PAGES_STR ";"
     "PRAGMA journal_size_limit = 16777216;"
     "PRAGMA cache_size = -32768;";
 
@@ -419,14 +424,72 @@ exec_tx(struct store *st, const char *sql, struct smerr *e)
 	return store_commit(st, e);
 }
 
+/*
+ * The key stays with the store as long as SQLCipher keeps its own copy,
+ * for a second connection of the same process (store_ckpt); locked in
+ * memory and wiped on close, as the rest of the key material.
+ */
+static int
+keep_key(struct store *st, const uint8_t key[STORE_KEY_LEN],
+    struct smerr *e)
+{
+	if ((st->key = malloc(STORE_KEY_LEN)) == NULL)
+		return smerr_nomem(e);
+	secmem_lock(st->key, STORE_KEY_LEN);
+	memcpy(st->key, key, STORE_KEY_LEN);
+	return 0;
+}
+
+/*
+ * Makes the newest format in a new file, or brings an older one up a step
+ * at a time, each step one transaction that ends by writing its number.
+ */
+static int
+store_migrate(struct store *st, struct smerr *e)
+{
+	/* step[n]: from format n to n + 1 (4 is a function of its own). */
+	const char	*step[STORE_FORMAT] = {
+		[2] = store_upgrade_2, [4] = store_upgrade_to_5,
+		[5] = store_upgrade_to_6, [6] = store_upgrade_to_7,
+		[7] = store_upgrade_to_8,
+	};
+	int64_t		 n;
+	int		 r, got;
+
+	if ((r = store_one_int(st, "SELECT count(*) FROM sqlite_master "
+	    "WHERE type = 'table' AND name = 'meta';", &n, &got, e)) != 0)
+		return r;
+	if (!got || n == 0) {
+		if ((r = exec_tx(st, store_schema, e)) != 0)
+			return r;
+		got = 1;
+		n = 4;
+	} else if ((r = store_one_int(st, "SELECT CAST(value AS INTEGER) "
+	    "FROM meta WHERE name = 'schema';", &n, &got, e)) != 0)
+		return r;
+	for (; got && n >= 2 && n < STORE_FORMAT; n++) {
+		if (n == 3)
+			r = store_upgrade_to_4(st, e);
+		else if (step[n] != NULL)
+			r = exec_tx(st, step[n], e);
+		else
+			break;
+		if (r != 0)
+			return r;
+	}
+	if (!got || n != STORE_FORMAT)
+		return smerr_set(e, SMERR_STORE, "%s: unknown store format",
+		    st->path);
+	return 0;
+}
+
 int
 store_open(const char *datadir, const uint8_t key[STORE_KEY_LEN],
     struct store **stp, struct smerr *e)
 {
 	struct store	*st = NULL;
 	sqlite3_stmt	*s = NULL;
-	int64_t		 n;
-	int		 r, rc, got, creating, fd, persist = 1;
+	int		 r, rc, creating, fd, persist = 1;
 
 	*stp = NULL;
 	if (datadir == NULL || key == NULL)
@@ -468,7 +531,8 @@ store_open(const char *datadir, const uint8_t key[STORE_KEY_LEN],
 		r = store_dberr(st, e, "keying the store");
 		goto out;
 	}
-	if ((r = store_exec(st, store_pragmas, e)) != 0)
+	if ((r = store_exec(st, store_pragmas, e)) != 0 ||
+	    (r = keep_key(st, key, e)) != 0)
 		goto out;
 	/* The first read is where a wrong key shows. */
 	rc = sqlite3_exec(st->db, "SELECT count(*) FROM sqlite_master;",
@@ -491,54 +555,8 @@ store_open(const char *datadir, const uint8_t key[STORE_KEY_LEN],
 	 */
 	(void)sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL,
 	    &persist);
-	if ((r = store_one_int(st, "SELECT count(*) FROM sqlite_master "
-	    "WHERE type = 'table' AND name = 'meta';", &n, &got, e)) != 0)
+	if ((r = store_migrate(st, e)) != 0)
 		goto out;
-	if (!got || n == 0) {
-		if ((r = exec_tx(st, store_schema, e)) != 0)
-			goto out;
-		got = 1;
-		n = 4;
-	} else {
-		if ((r = store_one_int(st, "SELECT CAST(value AS INTEGER) "
-		    "FROM meta WHERE name = 'schema';", &n, &got, e)) != 0)
-			goto out;
-		if (got && n == 2) {
-			if ((r = exec_tx(st, store_upgrade_2, e)) != 0)
-				goto out;
-			n = 3;
-		}
-		if (got && n == 3) {
-			if ((r = store_upgrade_to_4(st, e)) != 0)
-				goto out;
-			n = 4;
-		}
-	}
-	if (got && n == 4) {
-		if ((r = exec_tx(st, store_upgrade_to_5, e)) != 0)
-			goto out;
-		n = 5;
-	}
-	if (got && n == 5) {
-		if ((r = exec_tx(st, store_upgrade_to_6, e)) != 0)
-			goto out;
-		n = 6;
-	}
-	if (got && n == 6) {
-		if ((r = exec_tx(st, store_upgrade_to_7, e)) != 0)
-			goto out;
-		n = 7;
-	}
-	if (got && n == 7) {
-		if ((r = exec_tx(st, store_upgrade_to_8, e)) != 0)
-			goto out;
-		n = 8;
-	}
-	if (!got || n != 8) {
-		r = smerr_set(e, SMERR_STORE, "%s: unknown store format",
-		    st->path);
-		goto out;
-	}
 	*stp = st;
 	st = NULL;
 	r = 0;
@@ -554,12 +572,45 @@ store_close(struct store *st)
 
 	if (st == NULL)
 		return;
+	store_ckpt_stop(st);
 	for (i = 0; i < STORE_STMT_CACHE; i++)
 		sqlite3_finalize(st->stmt[i]);
 	if (st->db != NULL)
 		sqlite3_close_v2(st->db);
+	secmem_free(st->key, STORE_KEY_LEN);
 	free(st->path);
 	free(st);
+}
+
+void
+store_wal_default(struct store *st)
+{
+	sqlite3_wal_autocheckpoint(st->db, STORE_WAL_PAGES);
+}
+
+int
+store_connect(struct store *st, sqlite3 **dbp, struct smerr *e)
+{
+	sqlite3	*db = NULL;
+	int	 rc;
+
+	*dbp = NULL;
+	rc = sqlite3_open_v2(st->path, &db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK && (rc = store_key(db, st->key, 0)) == SQLITE_OK)
+		rc = sqlite3_exec(db, store_pragmas, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "PRAGMA synchronous = NORMAL;"
+		    "SELECT count(*) FROM sqlite_master;", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		smerr_set(e, SMERR_STORE, "%s: a second connection: %s",
+		    st->path, db != NULL ? sqlite3_errmsg(db) : "cannot open");
+		sqlite3_close_v2(db);
+		return SMERR_STORE;
+	}
+	sqlite3_busy_timeout(db, 10000);
+	*dbp = db;
+	return 0;
 }
 
 /*
@@ -660,6 +711,8 @@ store_rekey(struct store *st, const uint8_t key[STORE_KEY_LEN],
 		return r;
 	if (store_key(st->db, key, 1) != SQLITE_OK)
 		r = store_dberr(st, e, "changing the store's key");
+	else
+		memcpy(st->key, key, STORE_KEY_LEN);
 	if (store_exec(st, "PRAGMA journal_mode = WAL;", e) != 0 && r == 0)
 		r = SMERR_STORE;
 	persist = 1;

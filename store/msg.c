@@ -112,8 +112,9 @@ bind_blob(sqlite3_stmt *s, int i, const uint8_t *p, size_t len)
 static int
 text_in_body(const uint8_t *body, size_t len, const char *text, size_t *atp)
 {
-	const uint8_t	*p = body, *end = body + len;
+	const uint8_t	*p = body, *end = body + len, *cr;
 	const char	*t = text;
+	size_t		 left, seg;
 
 	if (body == NULL || text == NULL)
 		return 0;
@@ -132,17 +133,33 @@ text_in_body(const uint8_t *body, size_t len, const char *text, size_t *atp)
 		}
 	}
 	*atp = (size_t)(p - body);
+	/* Compared a line at a time: the text has LF where the body CRLF. */
+	left = strlen(text);
 	while (p < end) {
-		if (*t == '\0')
+		cr = memchr(p, '\r', (size_t)(end - p));
+		seg = (size_t)((cr != NULL ? cr : end) - p);
+		if (seg > left || memcmp(p, t, seg) != 0)
 			return 0;
-		if (p[0] == '\r' && end - p >= 2 && p[1] == '\n') {
-			if (*t++ != '\n')
+		p += seg;
+		t += seg;
+		left -= seg;
+		if (cr == NULL)
+			break;
+		if (left == 0)
+			return 0;
+		if (end - p >= 2 && p[1] == '\n') {
+			if (*t != '\n')
 				return 0;
 			p += 2;
-		} else if ((uint8_t)*t++ != *p++)
-			return 0;
+		} else {
+			if (*t != '\r')
+				return 0;
+			p++;
+		}
+		t++;
+		left--;
 	}
-	return *t == '\0';
+	return left == 0;
 }
 
 /* Binds the text (?t) and its place in the body (?a) of m. */

@@ -32,6 +32,19 @@ void	 store_close(struct store *st);
 /* 1 when datadir already holds a store. */
 int	 store_exists(const char *datadir);
 
+/*
+ * For a long run of writes (a first sync): until store_ckpt_stop, the
+ * write-ahead log is copied into the database by a thread of its own on
+ * a second connection, each commit waking it, instead of by the writer
+ * itself, which waits for it only when the log has grown long. What is
+ * flushed, and in which order, stays as without it. A failure to start
+ * leaves the writer checkpointing as before: 0 or SMERR_*, nothing to
+ * undo. store_ckpt_stop waits for the last commit's checkpoint; store_close
+ * stops it too.
+ */
+int	 store_ckpt_start(struct store *st, struct smerr *e);
+void	 store_ckpt_stop(struct store *st);
+
 /* Certificates and identities, for keys/. */
 enum store_cert_kind {
 	STORE_CERT_IDENTITY	= 1,	/* own certificate with private key */

@@ -2,6 +2,8 @@
 #ifndef SEALMAIL_STORE_INT_H
 #define SEALMAIL_STORE_INT_H
 
+#include <stdint.h>
+
 #include <sqlite3.h>
 
 struct smerr;
@@ -15,7 +17,17 @@ struct store {
 	int		 intx;		/* depth of store_begin/store_commit */
 	const char	*stmt_sql[STORE_STMT_CACHE];
 	sqlite3_stmt	*stmt[STORE_STMT_CACHE];
+	uint8_t		*key;		/* locked; for store_connect */
+	struct store_ckpt *ck;		/* store_ckpt_start's, or NULL */
 };
+
+/*
+ * A second connection to st's database, keyed and set up as st's own,
+ * for another thread (store_ckpt). 0 or SMERR_STORE.
+ */
+int	 store_connect(struct store *st, sqlite3 **dbp, struct smerr *e);
+/* The default checkpointing of the writer, as store_open sets it. */
+void	 store_wal_default(struct store *st);
 
 /*
  * The text a reader is shown, from a message_content row named c: kept in

@@ -4,6 +4,7 @@
  * UIDVALIDITY rebinding, the trailing full-text index, the outbox, rekey,
  * and no clear text in the files.
  */
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <stdarg.h>
@@ -1172,6 +1173,78 @@ test_upgrade_7(void **unused)
 	rmdir_all(d);
 }
 
+static long
+file_size(const char *dir, const char *name)
+{
+	struct stat	sb;
+	char		path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return stat(path, &sb) == 0 ? (long)sb.st_size : 0;
+}
+
+/* 62.5 MB in 100 transactions through the checkpointing thread. */
+static void
+ckpt_fill(struct store *st, const char *d, long *maxwal)
+{
+	int	i, j;
+	long	w;
+
+	*maxwal = 0;
+	for (i = 0; i < 100; i++) {
+		exec_ok(st, "BEGIN IMMEDIATE;");
+		for (j = 0; j < 20; j++)
+			exec_ok(st, "INSERT INTO big(b) VALUES("
+			    "randomblob(32768));");
+		exec_ok(st, "COMMIT;");
+		if ((w = file_size(d, "store.db-wal")) > *maxwal)
+			*maxwal = w;
+	}
+}
+
+/*
+ * The log is copied into the database beside the writer, bounded (32 MB
+ * and a transaction, where the writer alone would have let it grow to
+ * the whole 62.5 MB); everything is in the database file once it stops,
+ * whole; and a second connection follows a change of key.
+ */
+static void
+test_ckpt(void **unused)
+{
+	struct store	*st = NULL;
+	struct smerr	 e;
+	char		*d = tmpdir();
+	long		 maxwal;
+
+	(void)unused;
+	smerr_clear(&e);
+	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	exec_ok(st, "CREATE TABLE big(b BLOB);");
+	assert_int_equal(store_ckpt_start(st, &e), 0);
+	assert_non_null(st->ck);
+	assert_int_equal(store_ckpt_start(st, &e), 0);	/* once is enough */
+	ckpt_fill(st, d, &maxwal);
+	store_ckpt_stop(st);
+	assert_null(st->ck);
+	assert_true(maxwal > 0);
+	assert_true(maxwal < 40L * 1024 * 1024);
+	assert_true(file_size(d, "store.db") > 62L * 1024 * 1024);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM big;"), 2000);
+	assert_int_equal(store_check(st, &e), 0);
+
+	/* After a rekey the second connection opens with the new key. */
+	assert_int_equal(store_rekey(st, key2, &e), 0);
+	assert_int_equal(store_ckpt_start(st, &e), 0);
+	exec_ok(st, "INSERT INTO big(b) VALUES(randomblob(100));");
+	store_close(st);	/* stops it too */
+	st = NULL;
+	assert_int_equal(store_open(d, key2, &st, &e), 0);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM big;"), 2001);
+	assert_int_equal(store_check(st, &e), 0);
+	store_close(st);
+	rmdir_all(d);
+}
+
 int
 main(void)
 {
@@ -1188,5 +1261,6 @@ main(void)
 	    cmocka_unit_test(test_text_in_body),
 	    cmocka_unit_test(test_upgrade_2),
 	    cmocka_unit_test(test_upgrade_7),
-	    cmocka_unit_test(test_revoke));
+	    cmocka_unit_test(test_revoke),
+	    cmocka_unit_test(test_ckpt));
 }
