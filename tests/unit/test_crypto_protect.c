@@ -247,6 +247,34 @@ decrypt(const struct buf *der, const struct ident *id, int *nid)
 	return b;
 }
 
+/*
+ * Encrypts content to the n recipients r (force_cbc given), as
+ * AuthEnvelopedData or not as want_aead says; id reads it back whole
+ * from a CMS type want_nid. The DER is returned.
+ */
+static struct buf *
+sealed(const struct protect_rcpt *r, size_t n, int force_cbc,
+    int want_aead, const struct ident *id, int want_nid)
+{
+	struct buf	*c = buf_view(content, strlen(content));
+	struct buf	*der, *pt;
+	struct smerr	 e;
+	int		 aead, nid;
+
+	smerr_clear(&e);
+	assert_int_equal(protect_encrypt(r, n, c, force_cbc, &der, &aead, &e),
+	    0);
+	assert_int_equal(aead, want_aead);
+	pt = decrypt(der, id, &nid);
+	assert_int_equal(nid, want_nid);
+	assert_non_null(pt);
+	assert_int_equal(buf_len(pt), strlen(content));
+	assert_memory_equal(buf_data(pt), content, strlen(content));
+	buf_free(pt);
+	buf_free(c);
+	return der;
+}
+
 static void
 test_encrypt(void **st)
 {
@@ -267,15 +295,7 @@ test_encrypt(void **st)
 	    SMERR_INVAL);
 	/* Unknown capabilities: CBC. */
 	assert_false(protect_rcpts_allow_gcm(r, 2));
-	assert_int_equal(protect_encrypt(r, 2, c, 0, &der, &aead, &e), 0);
-	assert_int_equal(aead, 0);
-	pt = decrypt(der, &carol, &nid);
-	assert_int_equal(nid, NID_pkcs7_enveloped);
-	assert_non_null(pt);
-	assert_int_equal(buf_len(pt), strlen(content));
-	assert_memory_equal(buf_data(pt), content, strlen(content));
-	buf_free(pt);
-	buf_free(der);
+	buf_free(sealed(r, 2, 0, 0, &carol, NID_pkcs7_enveloped));
 	/* Only one knows GCM: still CBC. */
 	r[0].caps = PROTECT_CAP_KNOWN | PROTECT_CAP_AES256_GCM;
 	assert_false(protect_rcpts_allow_gcm(r, 2));
@@ -284,21 +304,13 @@ test_encrypt(void **st)
 	/* Both: AuthEnvelopedData, readable by both. */
 	r[1].caps |= PROTECT_CAP_AES256_GCM;
 	assert_true(protect_rcpts_allow_gcm(r, 2));
-	assert_int_equal(protect_encrypt(r, 2, c, 0, &der, &aead, &e), 0);
-	assert_int_equal(aead, 1);
-	pt = decrypt(der, &alice, &nid);
-	assert_int_equal(nid, NID_id_smime_ct_authEnvelopedData);
-	assert_non_null(pt);
-	assert_memory_equal(buf_data(pt), content, strlen(content));
-	buf_free(pt);
+	der = sealed(r, 2, 0, 1, &alice, NID_id_smime_ct_authEnvelopedData);
 	pt = decrypt(der, &carol, &nid);
 	assert_non_null(pt);
 	buf_free(pt);
 	buf_free(der);
 	/* force_cbc wins. */
-	assert_int_equal(protect_encrypt(r, 2, c, 1, &der, &aead, &e), 0);
-	assert_int_equal(aead, 0);
-	buf_free(der);
+	buf_free(sealed(r, 2, 1, 0, &alice, NID_pkcs7_enveloped));
 	r[1].cert_len = 5;
 	assert_int_equal(protect_encrypt(r, 2, c, 0, &der, &aead, &e),
 	    SMERR_CRYPTO);
