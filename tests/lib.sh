@@ -55,6 +55,12 @@ check_match() {
 	fi
 }
 
+# check_last "what" regex: ok when the last line the command just checked
+# wrote to standard error matches regex.
+check_last() {
+	check_match "$1" "$2" "$(tail -1 "$T/.err")"
+}
+
 # check_nomatch "what" regex text
 check_nomatch() {
 	if printf '%s' "$3" | grep -Eq -- "$2"; then
