@@ -305,6 +305,13 @@ ui_wait_for() {
 	ui_screen | sed "s/^/#   | /" | sed -n "1,4p;\$p" >&2
 	return 1
 }
+# ui_press "what" REGEX KEY...: sends the KEYs to the terminal program;
+# ok when the screen then shows REGEX (ui_wait_for).
+ui_press() {
+	_what=$1 _re=$2; shift 2
+	$TM send-keys -t ui "$@"
+	check "$_what" ui_wait_for "$_re"
+}
 # ui_discard: q on the compose screen, y to the question; 0 once the
 # message is said to be discarded.
 ui_discard() {
