@@ -55,6 +55,12 @@ check_match() {
 	fi
 }
 
+# check_last "what" regex: ok when the last line the command just checked
+# wrote to standard error matches regex.
+check_last() {
+	check_match "$1" "$2" "$(tail -1 "$T/.err")"
+}
+
 # check_nomatch "what" regex text
 check_nomatch() {
 	if printf '%s' "$3" | grep -Eq -- "$2"; then
@@ -298,6 +304,13 @@ ui_wait_for() {
 	done
 	ui_screen | sed "s/^/#   | /" | sed -n "1,4p;\$p" >&2
 	return 1
+}
+# ui_press "what" REGEX KEY...: sends the KEYs to the terminal program;
+# ok when the screen then shows REGEX (ui_wait_for).
+ui_press() {
+	_what=$1 _re=$2; shift 2
+	$TM send-keys -t ui "$@"
+	check "$_what" ui_wait_for "$_re"
 }
 # ui_discard: q on the compose screen, y to the question; 0 once the
 # message is said to be discarded.

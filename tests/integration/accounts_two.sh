@@ -114,8 +114,7 @@ wait_for() { ui_wait_for "$1"; }
 check "the first account's INBOX opens" wait_for 'sealmail: alice: INBOX \([0-9]+\)'
 check "it shows alice's message" wait_for "for alice $TAG"
 check_nomatch "and not bob's" "for bob $TAG" "$(screen)"
-$TM send-keys -t ui c
-check "the folders" wait_for 'sealmail: folders'
+ui_press "the folders" 'sealmail: folders' c
 check_match "grouped under alice" '^alice' "$(screen)"
 check_match "and under bob" '^bob' "$(screen)"
 brow=$(screen | grep -n '^bob' | head -1 | cut -d: -f1)
@@ -124,8 +123,7 @@ irow=$((brow + ${irow:-1}))
 check_match "bob's INBOX with its unread count" '^ +INBOX +[0-9]+  [0-9]+ unread' \
     "$(screen | sed -n "${irow}p")"
 i=2; while [ "$i" -lt "$irow" ]; do $TM send-keys -t ui j; i=$((i + 1)); done
-$TM send-keys -t ui Enter
-check "bob's INBOX opens" wait_for 'sealmail: bob: INBOX \([0-9]+\)'
+ui_press "bob's INBOX opens" 'sealmail: bob: INBOX \([0-9]+\)' Enter
 check "with bob's message" wait_for "for bob $TAG"
 check_nomatch "and not alice's" "for alice $TAG" "$(screen)"
 ui_open_msg "for bob $TAG"
@@ -134,10 +132,8 @@ check "the pager opens it" wait_for "Subject: for bob $TAG"
 # alice's INBOX gets it From bob (Postfix takes a sender only from its own
 # login), signed.
 sent_from_bob() {
-	$TM send-keys -t ui "$1"
-	check "$1 writes a message that waits to be sent" wait_for 'y:send'
-	$TM send-keys -t ui y
-	check "it is sent" wait_for 'sent <'
+	ui_press "$1 writes a message that waits to be sent" 'y:send' "$1"
+	ui_press "it is sent" 'sent <' y
 	got=$(arrived "$2")
 	check "it reaches alice's mailbox" test -n "$got"
 	check_match "From bob" '^From: .*bob@example.test' "$(grep -m1 '^From:' "$got" 2>/dev/null)"
@@ -148,8 +144,7 @@ sent=$(grep -rl "^Subject: Re: for bob $TAG" "$LAB_MAIL_DIR/example.test/bob/Mai
 check "its copy is in bob's Sent" test -n "$sent"
 
 # New mail written from bob's INBOX is From bob too.
-$TM send-keys -t ui q
-check "back in bob's INBOX" wait_for 'sealmail: bob: INBOX'
+ui_press "back in bob's INBOX" 'sealmail: bob: INBOX' q
 sent_from_bob m "new from bob $TAG"
 # S syncs every account: a message in a folder of bob's that no IDLE
 # watches is there after it, under bob.
@@ -216,8 +211,7 @@ open_in() {
 	_i=2; while [ "$_i" -lt "$_r" ]; do $TM send-keys -t ui j; _i=$((_i + 1)); done
 	$TM send-keys -t ui Enter
 }
-$TM send-keys -t ui c
-check "the folders again" wait_for 'sealmail: folders'
+ui_press "the folders again" 'sealmail: folders' c
 check_match "bob's outbox counts his queued message" '^  outbox +1  \(messages not yet sent' "$(section bob)"
 check_match "bob's drafts count his draft" '^  drafts +1  \(postponed' "$(section bob)"
 check_match "alice's outbox is empty" '^  outbox +0 ' "$(section alice)"
@@ -225,29 +219,22 @@ check_match "and alice has no drafts" '^  drafts +0 ' "$(section alice)"
 open_in bob outbox
 check "bob's outbox opens" wait_for 'sealmail: bob: outbox'
 check "with his queued message" wait_for "queued .*bob queued $TAG"
-$TM send-keys -t ui q c
-check "the folders once more" wait_for 'sealmail: folders'
+ui_press "the folders once more" 'sealmail: folders' q c
 open_in alice outbox
 check "alice's outbox opens" wait_for 'sealmail: alice: outbox'
 check "and is empty" wait_for 'The outbox is empty'
-$TM send-keys -t ui q c
-check "the folders for the drafts" wait_for 'sealmail: folders'
+ui_press "the folders for the drafts" 'sealmail: folders' q c
 open_in bob drafts
 check "bob's drafts open" wait_for 'sealmail: bob: drafts'
 check "with his draft" wait_for "bob postponed $TAG"
-$TM send-keys -t ui q c
-check "the folders for alice's INBOX" wait_for 'sealmail: folders'
+ui_press "the folders for alice's INBOX" 'sealmail: folders' q c
 open_in alice INBOX
 check "alice's INBOX opens" wait_for 'sealmail: alice: INBOX'
-$TM send-keys -t ui R
-check "R in alice's index: her drafts" wait_for 'sealmail: alice: drafts'
+ui_press "R in alice's index: her drafts" 'sealmail: alice: drafts' R
 check "where bob's is not" wait_for 'There are no drafts'
-$TM send-keys -t ui q q
-check "back in bob's INBOX" wait_for 'sealmail: bob: INBOX'
-$TM send-keys -t ui R
-check "R in bob's index: his drafts" wait_for 'sealmail: bob: drafts'
+ui_press "back in bob's INBOX" 'sealmail: bob: INBOX' q q
+ui_press "R in bob's index: his drafts" 'sealmail: bob: drafts' R
 check "with his draft" wait_for "bob postponed $TAG"
 $TM send-keys -t ui q
-$TM send-keys -t ui Q
-check "Q quits" wait_for 'EXITED 0'
+ui_press "Q quits" 'EXITED 0' Q
 t_done

@@ -53,13 +53,12 @@ check "imap: the lab CA in the system's hashed directory does too" \
 check_fails "imap: in neither, the server is not trusted" \
     'certificate issued by an unknown authority' \
     env SSL_CERT_FILE="$SYS" SSL_CERT_DIR="$T/none" $C imap $B $U
-check_match "imap: and the failure names the certificate" 'certificate' "$(tail -1 "$T/.err")"
+check_last "imap: and the failure names the certificate" 'certificate'
 
 check_fails "imap: a wrong password is refused" \
     'login refused: Authentication failed' $C imap $A \
     --port $LAB_IMAPS_PORT --tls implicit --user "$LAB_ALICE" --pass wrong
-check_match "imap: the refusal says so" "^net_client: $H:$LAB_IMAPS_PORT: login refused" \
-    "$(tail -1 "$T/.err")"
+check_last "imap: the refusal says so" "^net_client: $H:$LAB_IMAPS_PORT: login refused"
 
 # --- SMTP submission, then read back over IMAP ----------------------------
 id=net-$$-$(date +%s)
@@ -88,13 +87,12 @@ check_fails "smtp: a refused recipient fails the submission" \
     --port $LAB_SUBMISSION_PORT --tls starttls --user "$LAB_ALICE" \
     --pass "$LAB_ALICE_PASS" --from "$LAB_ALICE" --to "$LAB_BOB" \
     --to someone@elsewhere.invalid --msg "$T/m1.eml"
-check_match "smtp: the refused recipient is named with the server's reply" \
-    "recipient someone@elsewhere.invalid refused: 550 " "$(tail -1 "$T/.err")"
+check_last "smtp: the refused recipient is named with the server's reply" \
+    "recipient someone@elsewhere.invalid refused: 550 "
 check_fails "smtp: a wrong password is refused" \
     'login refused: 535' $C smtp $A \
     --port $LAB_SUBMISSIONS_PORT --tls implicit --user "$LAB_ALICE" --pass wrong
-check_match "smtp: the refusal carries the server's reply" \
-    "login refused: 535 " "$(tail -1 "$T/.err")"
+check_last "smtp: the refusal carries the server's reply" "login refused: 535 "
 
 # Delivery is asynchronous (Postfix, then LMTP): wait for both messages.
 found1= found2= i=0
@@ -204,7 +202,7 @@ D="--dns $LAB_DNS_RESOLVER --dns-ta $LAB_TA --dns-addr --timeout 10 --host $H"
 check_fails "without DNS and without the lab CA, PKIX refuses the server" \
     'certificate issued by an unknown authority' \
     $C imap --host $H --addr 127.0.0.1 --port $LAB_IMAPS_PORT --tls implicit
-check_match "... as an unknown authority" "unknown authority" "$(tail -1 "$T/.err")"
+check_last "... as an unknown authority" "unknown authority"
 for s in "imap $LAB_IMAP_PORT starttls" "imap $LAB_IMAPS_PORT implicit" \
     "smtp $LAB_SUBMISSION_PORT starttls" "smtp $LAB_SUBMISSIONS_PORT implicit"; do
 	set -- $s
@@ -235,13 +233,12 @@ check_fails "PKIX-EE record without a trusted CA: refused" \
 check_fails "a TLSA record that does not match: refused" \
     'no DNSSEC-secure TLSA record matches' $C $I \
     --ca "$LAB_CA" --tlsa "$bad311"
-check_match "... even with the CA trusted (DANE decides)" \
-    "no DNSSEC-secure TLSA record matches" "$(tail -1 "$T/.err")"
+check_last "... even with the CA trusted (DANE decides)" \
+    "no DNSSEC-secure TLSA record matches"
 check_fails "a bogus TLSA status: refused before connecting" \
     'DNSSEC validation failed for TLSA .*refusing to connect' $C $I \
     --ca "$LAB_CA" --tlsa-status bogus
-check_match "... naming DNSSEC" "DNSSEC validation failed for TLSA _$LAB_IMAPS_PORT._tcp.$H" \
-    "$(tail -1 "$T/.err")"
+check_last "... naming DNSSEC" "DNSSEC validation failed for TLSA _$LAB_IMAPS_PORT._tcp.$H"
 
 # The same from DNS: a zone of our own (fresh keys, our own NSD) whose TLSA
 # record does not match, and a copy with broken signatures (bogus).
@@ -259,35 +256,45 @@ dz_sign example.test "$Z/z" "$Z/z.signed" "$Z/keys" >/dev/null 2>&1
 dz_anchor example.test "$Z/keys" "$Z/ta"
 dz_corrupt "$Z/z.signed" "$Z/z.bogus"
 DD="--dns 127.0.0.1@$NPORT --dns-ta $Z/ta --dns-addr --timeout 10 --host $H --ca $LAB_CA"
-if dz_nsd_start "$T/nsd" $NPORT example.test="$Z/z.signed" 2>"$T/nsd.err"; then
+# under_nsd DIR ZONEFILE CHECKS: runs the function CHECKS while our own NSD
+# (in DIR, on NPORT) serves ZONEFILE as example.test; a failure if it does
+# not start.
+under_nsd() {
+	if dz_nsd_start "$1" $NPORT example.test="$2" 2>"$T/nsd.err"; then
+		$3
+		dz_nsd_stop "$1"
+	else
+		notok "our NSD did not start"; sed 's/^/#   /' "$T/nsd.err"
+	fi
+}
+
+mismatch_checks() {
 	check_fails "DNS: a secure TLSA record that does not match: imaps refused" \
 	    'no DNSSEC-secure TLSA record matches' \
 	    $C imap $DD --port $LAB_IMAPS_PORT --tls implicit \
 	    --user "$LAB_ALICE" --pass "$LAB_ALICE_PASS"
-	check_match "... because no TLSA record matches" \
-	    "$H:$LAB_IMAPS_PORT: no DNSSEC-secure TLSA record matches" "$(tail -1 "$T/.err")"
+	check_last "... because no TLSA record matches" \
+	    "$H:$LAB_IMAPS_PORT: no DNSSEC-secure TLSA record matches"
 	check_fails "DNS: the same for submissions" \
 	    'no DNSSEC-secure TLSA record matches' $C smtp $DD \
 	    --port $LAB_SUBMISSIONS_PORT --tls implicit
-	check_match "... because no TLSA record matches" \
-	    "no DNSSEC-secure TLSA record matches" "$(tail -1 "$T/.err")"
+	check_last "... because no TLSA record matches" \
+	    "no DNSSEC-secure TLSA record matches"
 	check "DNS: no TLSA record for 143 (secure denial): PKIX decides" \
 	    $C imap $DD --port $LAB_IMAP_PORT --tls starttls
 	check_match "... shown as PKIX" '^auth: PKIX$' "$(cat "$T/.out")"
-	dz_nsd_stop "$T/nsd"
-else
-	notok "our NSD did not start"; sed 's/^/#   /' "$T/nsd.err"
-fi
-if dz_nsd_start "$T/nsd2" $NPORT example.test="$Z/z.bogus" 2>"$T/nsd.err"; then
+}
+
+bogus_checks() {
 	check_fails "DNS: a bogus TLSA answer stops the connection" \
 	    'DNSSEC validation failed for mail\.example\.test' \
 	    $C imap $DD --port $LAB_IMAP_PORT --tls starttls \
 	    --user "$LAB_ALICE" --pass "$LAB_ALICE_PASS"
-	check_match "... saying DNSSEC validation failed" \
-	    "DNSSEC validation failed" "$(tail -1 "$T/.err")"
-	dz_nsd_stop "$T/nsd2"
-else
-	notok "our NSD did not start"; sed 's/^/#   /' "$T/nsd.err"
-fi
+	check_last "... saying DNSSEC validation failed" \
+	    "DNSSEC validation failed"
+}
+
+under_nsd "$T/nsd" "$Z/z.signed" mismatch_checks
+under_nsd "$T/nsd2" "$Z/z.bogus" bogus_checks
 
 t_done

@@ -222,8 +222,7 @@ $TM new-session -d -s ui -x 120 -y 30 \
     "SOFTHSM2_CONF='$SOFTHSM2_CONF' '$SEALMAIL' --home '$H1' --passphrase-file '$T/pw'; echo EXITED \$?; sleep 30"
 check "the program asks for the token's PIN before it opens" \
     ui_wait_for "PIN for $URI_RSA:"
-$TM send-keys -t ui "$PIN" Enter
-check "... and then opens on the INBOX" ui_wait_for 'sealmail: INBOX'
+ui_press "... and then opens on the INBOX" 'sealmail: INBOX' "$PIN" Enter
 $TM send-keys -t ui S
 # ui_decrypted: the message is in the INBOX stored, decrypted.
 ui_decrypted() {
@@ -236,8 +235,7 @@ while [ $i -lt 200 ] && ! ui_decrypted; do sleep 0.1; i=$((i + 1)); done
 check "its sync decrypts on the token with the PIN asked once" ui_decrypted
 check_nomatch "no job asked for a PIN again" 'no PIN|refused' \
     "$($TM capture-pane -p -t ui)"
-$TM send-keys -t ui q y
-check "the program quits" ui_wait_for 'EXITED 0'
+ui_press "the program quits" 'EXITED 0' q y
 
 # --- the PIN from the Secret Service ---------------------------------------
 if [ -n "$LAB_DBUS" ]; then

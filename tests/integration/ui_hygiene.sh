@@ -44,10 +44,8 @@ chmod +x "$T/editor.sh"
 $TM new-session -d -s ui -x 100 -y 30 \
     "env -u DBUS_SESSION_BUS_ADDRESS EDITOR='$T/editor.sh' '$SEALMAIL' --home '$H'; echo EXITED \$?; sleep 30"
 check "the program asks for a new store passphrase" ui_wait_for 'New passphrase'
-$TM send-keys -t ui 'hygiene words' Enter
-check "and for it again" ui_wait_for 'Again'
-$TM send-keys -t ui 'hygiene words' Enter
-check "the program opens on the INBOX" ui_wait_for 'sealmail: INBOX'
+ui_press "and for it again" 'Again' 'hygiene words' Enter
+ui_press "the program opens on the INBOX" 'sealmail: INBOX' 'hygiene words' Enter
 pid=$($TM display-message -p -t ui '#{pane_pid}')
 sealpid=$(pgrep -P "$pid" -f "$SEALMAIL" | head -1)
 check "the program is running" test -n "$sealpid"
@@ -76,8 +74,7 @@ check_nomatch "the password command inherits no memory file" 'memfd' \
     "$(cat "$T/pwfds" 2>/dev/null)"
 check_eq "nor anything else of the program's" "" "$(only_expected "$T/pwfds")"
 check "the sync itself worked" ui_wait_for 'sync|INBOX'
-$TM send-keys -t ui Q
-check "Q quits with status 0" ui_wait_for 'EXITED 0'
+ui_press "Q quits with status 0" 'EXITED 0' Q
 
 # Not dumpable: run it as nobody, whose own processes' /proc entries are
 # nobody's; the program's are root's.

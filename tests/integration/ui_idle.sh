@@ -60,8 +60,7 @@ check "after the server closed it, new mail still appears" \
     wait_for "second $TAG"
 check "the status line says it" wait_for '^1 new in INBOX \(lab\)$'
 check_eq "and only one line of it" 1 "$(screen | grep -c 'offline\|new in INBOX')"
-$TM send-keys -t ui Q
-check "Q quits" wait_for 'EXITED 0'
+ui_press "Q quits" 'EXITED 0' Q
 i=0
 while [ $i -lt 50 ] && [ -n "$(pgrep -f "sealmail --home $H.* watch" 2>/dev/null)" ]; do
 	sleep 0.1; i=$((i + 1))
@@ -86,8 +85,7 @@ check "the progress of the sync at start is on the status line, and stays" \
 check "and all of them come into the index" wait_for "sealmail: INBOX \\($((before + 400))\\)" 300
 check "the status line then says it synced them" \
     wait_for '^synced INBOX \(lab\): 400/400, [0-9]+ msg/s$'
-$TM send-keys -t ui Q
-check "Q quits" wait_for 'EXITED 0'
+ui_press "Q quits" 'EXITED 0' Q
 
 # The watcher alone: progress lines while it syncs, then watching.
 deliver "third $TAG"

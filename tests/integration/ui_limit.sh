@@ -76,6 +76,5 @@ check "/ searches with the same language" wait_for 'sealmail: search "subject:ul
 ui_answer l from:bob
 check "l narrows a search" wait_for 'sealmail: search "subject:ul -is:unread" \(2\) limit: from:bob'
 order_is "to what both select" "ul-root ul-sealed"
-$TM send-keys -t ui Q
-check "Q quits cleanly" wait_for 'EXITED 0'
+ui_press "Q quits cleanly" 'EXITED 0' Q
 t_done

@@ -67,8 +67,7 @@ check_match "each row numbered in the folder" "^ *$N .*lg-239" "$(ui_screen | gr
 $TM send-keys -t ui =
 shows "= goes to the first message" first "lg-000,lg-001"
 check_match "the first row is numbered 1" '^ +1 .*lg-000' "$(ui_screen | grep 'lg-000')"
-$TM send-keys -t ui N
-check "N marks a row read as it was drawn" ui_wait_for '^ +1 N .*lg-000'
+ui_press "N marks a row read as it was drawn" '^ +1 N .*lg-000' N
 $TM send-keys -t ui @
 sleep 0.5
 check "a reload reads it back marked" ui_wait_for '^ +1 N .*lg-000'
@@ -98,8 +97,7 @@ answer l ""
 check "an empty limit shows everything again" ui_wait_for "sealmail: $F \\($N\\)"
 
 answer o t
-$TM send-keys -t ui End
-check "o t: the reply under its original, 198 rows before it" ui_wait_for '└─>Re: lg-002'
+ui_press "o t: the reply under its original, 198 rows before it" '└─>Re: lg-002' End
 shows "that thread is the newest but one" last "Re: lg-002,lg-073"
 check_match "its root just above it" 'lg-002 *$' "$(ui_screen | grep -B1 '└─>Re: lg-002' | head -1)"
 $TM send-keys -t ui Home
@@ -107,6 +105,5 @@ shows "the oldest thread first" first "lg-000,lg-001"
 answer o u
 $TM send-keys -t ui End
 shows "o u: as stored again" last "lg-238,lg-239"
-$TM send-keys -t ui Q
-check "Q quits cleanly" ui_wait_for 'EXITED 0'
+ui_press "Q quits cleanly" 'EXITED 0' Q
 t_done

@@ -116,33 +116,24 @@ $TM send-keys -t ui q
 # The parts of the decrypted message: v lists them, Enter saves one.
 open_msg 'figures attached'
 check "the pager opens the message with an attachment" wait_for 'Subject: figures attached'
-$TM send-keys -t ui v
-check "v lists its parts" wait_for 'parts of message'
+ui_press "v lists its parts" 'parts of message' v
 check_match "the attachment is listed under its own name only" \
     '  2  text/plain .* report\.txt  \(attachment\)' "$(screen)"
 check_nomatch "no path from the message is offered" '\.\./' "$(screen)"
-$TM send-keys -t ui j Enter
-check "Enter asks where to save it" wait_for 'Save part 2 as \(Enter: report\.txt\)'
-$TM send-keys -t ui "$T/saved.txt" Enter
-check "it is saved" wait_for 'saved 28 bytes to'
+ui_press "Enter asks where to save it" 'Save part 2 as \(Enter: report\.txt\)' j Enter
+ui_press "it is saved" 'saved 28 bytes to' "$T/saved.txt" Enter
 check "the saved file is the attachment, decoded" cmp "$T/report.txt" "$T/saved.txt"
 check_eq "and only its owner may read it" 600 "$(stat -c %a "$T/saved.txt")"
-$TM send-keys -t ui Enter
-check "saving again asks again" wait_for 'Save part 2 as'
-$TM send-keys -t ui "$T/saved.txt" Enter
-check "an existing file is never overwritten" wait_for 'a file of that name exists already'
-$TM send-keys -t ui Enter
-check "saving once more asks once more" wait_for 'Save part 2 as'
-$TM send-keys -t ui "~/tilde.txt" Enter
-check "~/ in the file name is the home" wait_for "saved 28 bytes to $T/tilde.txt"
+ui_press "saving again asks again" 'Save part 2 as' Enter
+ui_press "an existing file is never overwritten" 'a file of that name exists already' "$T/saved.txt" Enter
+ui_press "saving once more asks once more" 'Save part 2 as' Enter
+ui_press "~/ in the file name is the home" "saved 28 bytes to $T/tilde.txt" "~/tilde.txt" Enter
 check "... and the file is there" cmp "$T/report.txt" "$T/tilde.txt"
 $TM send-keys -t ui q q
 
 # Write a message: the editor fills it in, y sends it in the background.
-$TM send-keys -t ui m
-check "after the editor, the program asks to send" wait_for 'Send to bob@example.test\?'
-$TM send-keys -t ui y
-check "the send finishes and says so" wait_for '(sent|submitted|queued|delivered)'
+ui_press "after the editor, the program asks to send" 'Send to bob@example.test\?' m
+ui_press "the send finishes and says so" '(sent|submitted|queued|delivered)' y
 # bob's key opens it: its Subject travels inside the envelope, "[...]"
 # outside (header protection).
 sealed_for_bob() {
@@ -167,28 +158,19 @@ cat > "$T/editor.sh" <<'EOM'
 sed -i 's/^To: *$/To: nobody@example.test/; s/^Subject: *$/Subject: to someone without a certificate/' "$1"
 printf 'Nobody has a certificate.\n' >> "$1"
 EOM
-$TM send-keys -t ui m
-check "a second message asks to send" wait_for 'Send to nobody@example.test\?'
-$TM send-keys -t ui y
-check "without a certificate, it asks before sending unencrypted" wait_for 'UNENCRYPTED\? \(y/N\) .*cannot encrypt to nobody@example.test'
-$TM send-keys -t ui n
-check "no means not sent: back at the compose screen, with the reason" wait_for '^not sent: .*cannot encrypt to nobody@example.test'
+ui_press "a second message asks to send" 'Send to nobody@example.test\?' m
+ui_press "without a certificate, it asks before sending unencrypted" 'UNENCRYPTED\? \(y/N\) .*cannot encrypt to nobody@example.test' y
+ui_press "no means not sent: back at the compose screen, with the reason" '^not sent: .*cannot encrypt to nobody@example.test' n
 check "the compose screen asks again" wait_for 'Send to nobody@example.test\?'
 check_eq "and nothing was queued" "the outbox is empty" "$(S outbox 2>/dev/null)"
 check_match "the text is kept as a draft" 'to someone without a certificate' "$(S draft list 2>/dev/null)"
-$TM send-keys -t ui q
-check "q asks before discarding" wait_for 'Discard this message\? \(y/N\)'
-$TM send-keys -t ui y
-check "y discards it" wait_for 'message discarded'
+ui_press "q asks before discarding" 'Discard this message\? \(y/N\)' q
+ui_press "y discards it" 'message discarded' y
 check_eq "and the draft is gone" "there are no drafts" "$(S draft list 2>/dev/null)"
-$TM send-keys -t ui m
-check "a third message asks to send" wait_for 'Send to nobody@example.test\?'
-$TM send-keys -t ui y
-check "it asks again" wait_for 'UNENCRYPTED\? \(y/N\)'
-$TM send-keys -t ui y
-check "yes sends it unencrypted, and the server's refusal is shown" wait_for 'nobody@example.test'
+ui_press "a third message asks to send" 'Send to nobody@example.test\?' m
+ui_press "it asks again" 'UNENCRYPTED\? \(y/N\)' y
+ui_press "yes sends it unencrypted, and the server's refusal is shown" 'nobody@example.test' y
 i=0; while [ $i -lt 50 ] && ! S outbox 2>/dev/null | grep -q 'someone without'; do sleep 0.2; i=$((i + 1)); done
 check_match "the refused message waits in the outbox" 'to someone without a certificate' "$(S outbox 2>/dev/null)"
-$TM send-keys -t ui Q
-check "Q quits with status 0" wait_for 'EXITED 0'
+ui_press "Q quits with status 0" 'EXITED 0' Q
 t_done

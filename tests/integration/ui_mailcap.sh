@@ -94,19 +94,15 @@ ui_start "$H" 130x40 "MAILCAPS='$T/mailcap' XDG_RUNTIME_DIR='$T/run'"
 check "the program opens" ui_wait_for 'sealmail: INBOX'
 check "c and Enter open the test folder" ui_open_folder "$F"
 check "the test folder's index" ui_wait_for "sealmail: $F \\(2\\)"
-$TM send-keys -t ui k Enter
-check "the pager shows the HTML message's links" ui_wait_for 'the page\[2\]'
+ui_press "the pager shows the HTML message's links" 'the page\[2\]' k Enter
 check "and lists them" ui_wait_for '\[2\] https://example.test/one'
 check "and its cells apart" ui_wait_for 'link\[1\] \| cell1 \| cell2'
 sleep 1
 check_eq "sync, show and the pager connected nowhere" 0 "$(cat "$T/conns")"
 
-$TM send-keys -t ui J
-check "J: the message with parts" ui_wait_for 'the body'
-$TM send-keys -t ui v
-check "v: its parts" ui_wait_for 'application/x-sealtest'
-$TM send-keys -t ui j m
-check "m: the viewer ran" ui_wait_for 'part 2 shown by its viewer'
+ui_press "J: the message with parts" 'the body' J
+ui_press "v: its parts" 'application/x-sealtest' v
+ui_press "m: the viewer ran" 'part 2 shown by its viewer' j m
 check "the viewer got the exact bytes" cmp "$T/blob" "$T/viewer.got"
 P=$(cat "$T/viewer.path")
 check_match "in XDG_RUNTIME_DIR/sealmail, by our own name" "^$T/run/sealmail/view-[A-Za-z0-9]{6}/part\$" "$P"
@@ -116,15 +112,12 @@ check_eq "the private base is 0700" 700 "$(stat -c %a "$T/run/sealmail")"
 check "the file is gone afterwards" test ! -e "$P"
 check "and its directory" test ! -e "$(dirname "$P")"
 check "the file name the message chose ran nothing" test ! -e "$T/owned.bin" -a ! -e "$T/owned"
-$TM send-keys -t ui j m
-check "m on a copiousoutput entry: its text in a view" ui_wait_for 'REPORT utf-8touch.*owned2: line one of the report'
+ui_press "m on a copiousoutput entry: its text in a view" 'REPORT utf-8touch.*owned2: line one of the report' j m
 check "the whole text" ui_wait_for 'REPORT .*: line two'
 check "the parameter ran nothing" test ! -e "$T/owned2"
 check_eq "and its file is gone" "" "$(ls "$T/run/sealmail")"
-$TM send-keys -t ui q
-check "q: back to the parts" ui_wait_for 'application/x-nothing'
-$TM send-keys -t ui j m
-check "a type with no entry is said" ui_wait_for 'no mailcap entry shows application/x-nothing'
+ui_press "q: back to the parts" 'application/x-nothing' q
+ui_press "a type with no entry is said" 'no mailcap entry shows application/x-nothing' j m
 check_eq "nothing connected" 0 "$(cat "$T/conns")"
 
 # A copiousoutput entry for text/html shows an HTML-only message, in
@@ -151,13 +144,10 @@ MAILCAPS="$T/mailcap2" S show "$M2" > "$T/show3.txt"
 check_match "a plain text is shown as stored" 'the body' "$(cat "$T/show3.txt")"
 check "without the viewer" test ! -e "$T/html.got"
 cat "$T/mailcap2" >> "$T/mailcap"
-$TM send-keys -t ui q q
-check "back in the index" ui_wait_for "sealmail: $F \\(2\\)"
-$TM send-keys -t ui k Enter
-check "the pager shows the viewer's text" ui_wait_for 'rendered by the viewer \(utf-8\)'
+ui_press "back in the index" "sealmail: $F \\(2\\)" q q
+ui_press "the pager shows the viewer's text" 'rendered by the viewer \(utf-8\)' k Enter
 check "all of it" ui_wait_for '^ *.*https://example.test/one'
 check_nomatch "not its own" 'Links:' "$(ui_screen)"
 check_eq "still nothing connected" 0 "$(cat "$T/conns")"
-$TM send-keys -t ui Q
-check "Q quits cleanly" ui_wait_for 'EXITED 0'
+ui_press "Q quits cleanly" 'EXITED 0' Q
 t_done

@@ -68,8 +68,7 @@ start_ui() {
 }
 # open_outbox: c, down to the line "outbox", Enter.
 open_outbox() {
-	$TM send-keys -t ui c
-	check "c lists the folders, with the outbox" wait_for 'outbox .*messages not yet sent'
+	ui_press "c lists the folders, with the outbox" 'outbox .*messages not yet sent' c
 	_row=$(screen | grep -n 'outbox  ' | head -1 | cut -d: -f1)
 	_i=2
 	while [ "$_i" -lt "$_row" ]; do $TM send-keys -t ui j; _i=$((_i + 1)); done
@@ -103,17 +102,12 @@ check_eq "and the editor's file is gone" "" "$(ls "$RT/sealmail")"
 check "no file holds the text in clear" no_file_holds words-before-the-crash
 
 # --- R recalls it; Esc asks; P postpones ------------------------------------
-$TM send-keys -t ui R
-check "R lists the drafts" wait_for 'sealmail: drafts'
+ui_press "R lists the drafts" 'sealmail: drafts' R
 check "with the recovered one" wait_for 'killed while writing'
-$TM send-keys -t ui Enter
-check "Enter opens the compose screen" wait_for 'Send to bob@example.test\?.*P:postpone'
-$TM send-keys -t ui Escape
-check "Esc asks before discarding" wait_for 'Discard this message\? \(y/N\)'
-$TM send-keys -t ui n
-check "no: back at the compose screen" wait_for 'Send to bob@example.test\?'
-$TM send-keys -t ui P
-check "P postpones it" wait_for 'postponed as draft [0-9]+ \(R recalls it\)'
+ui_press "Enter opens the compose screen" 'Send to bob@example.test\?.*P:postpone' Enter
+ui_press "Esc asks before discarding" 'Discard this message\? \(y/N\)' Escape
+ui_press "no: back at the compose screen" 'Send to bob@example.test\?' n
+ui_press "P postpones it" 'postponed as draft [0-9]+ \(R recalls it\)' P
 check_match "it is still a draft" 'killed while writing' "$(S draft list 2>/dev/null)"
 
 # --- the outbox screen --------------------------------------------------------
@@ -122,30 +116,23 @@ act <<EOM
 sed -i 's/^To: *\$/To: bob@example.test/; s/^Subject: *\$/Subject: refused at first\nMessage-ID: <uiob-edit-$ID@example.test>/' "\$1"
 printf 'outbox screen text\n' >> "\$1"
 EOM
-$TM send-keys -t ui m
-check "a new message: the compose screen" wait_for 'Send to bob@example.test\?'
+ui_press "a new message: the compose screen" 'Send to bob@example.test\?' m
 head -c 70000 /dev/urandom > "$T/att-$ID.bin"
-$TM send-keys -t ui a "$T/att-$ID.bin" Enter
-check "a file attached" wait_for "> 1 att-$ID.bin"
-$TM send-keys -t ui y
-check "the send fails and says why" wait_for 'Connection refused'
+ui_press "a file attached" "> 1 att-$ID.bin" a "$T/att-$ID.bin" Enter
+ui_press "the send fails and says why" 'Connection refused' y
 open_outbox
 check "the outbox screen lists it" wait_for 'queued .*refused at first'
 check_match "with the server's last answer" 'queued .*refused at first.*\[.*Connection refused' "$(screen)"
-$TM send-keys -t ui Enter
-check "Enter opens it" wait_for 'outbox screen text'
-$TM send-keys -t ui q
-check "q: back to the outbox" wait_for 'sealmail: outbox'
-$TM send-keys -t ui e
-check "e: back to the compose screen" wait_for 'Send to bob@example.test\?'
+ui_press "Enter opens it" 'outbox screen text' Enter
+ui_press "q: back to the outbox" 'sealmail: outbox' q
+ui_press "e: back to the compose screen" 'Send to bob@example.test\?' e
 check "with the file it was queued with" wait_for "> 1 att-$ID.bin"
 check_match "the draft keeps it" 'refused at first.*\(1 file attached\)' \
     "$(S draft list 2>/dev/null)"
 check_eq "it left the outbox" "[]" "$(S outbox --json 2>/dev/null)"
 check_match "and is a draft" 'refused at first' "$(S draft list 2>/dev/null)"
 config "$LAB_SUBMISSION_PORT"
-$TM send-keys -t ui y
-check "y sends it now" wait_for 'sent <uiob-edit-.*> to 1 recipient'
+ui_press "y sends it now" 'sent <uiob-edit-.*> to 1 recipient' y
 i=0; while [ $i -lt 100 ] && [ "$(count_in "$BOB_DIR" "uiob-edit-$ID")" -eq 0 ]; do sleep 0.1; i=$((i + 1)); done
 check_eq "bob has it once" 1 "$(count_in "$BOB_DIR" "uiob-edit-$ID")"
 # bob reads the file, byte for byte.
@@ -175,15 +162,12 @@ config "$LAB_SUBMISSION_PORT"
 $TM send-keys -t ui q
 open_outbox
 check "the outbox lists both" wait_for 'queued .*deleted'
-$TM send-keys -t ui g y
-check "y retries the first" wait_for 'sent 1 message'
+ui_press "y retries the first" 'sent 1 message' g y
 i=0; while [ $i -lt 100 ] && [ "$(count_in "$BOB_DIR" "uiob-retry-$ID")" -eq 0 ]; do sleep 0.1; i=$((i + 1)); done
 check_eq "bob has the retried one" 1 "$(count_in "$BOB_DIR" "uiob-retry-$ID")"
 check "the outbox screen lists only the other" wait_for '^ *[0-9]+  queued .*deleted'
-$TM send-keys -t ui g d
-check "d asks first" wait_for 'Delete this message from the outbox\? \(y/N\)'
-$TM send-keys -t ui y
-check "then deletes it" wait_for 'The outbox is empty'
+ui_press "d asks first" 'Delete this message from the outbox\? \(y/N\)' g d
+ui_press "then deletes it" 'The outbox is empty' y
 check_eq "the outbox is empty" "[]" "$(S outbox --json 2>/dev/null)"
 $TM send-keys -t ui q
 
@@ -193,12 +177,10 @@ printf 'my reply: not over the phone\n' >> "$1"
 echo $$ > "${1%/*}/../editor-wrote"
 exec sleep 60
 EOM
-$TM send-keys -t ui Home
-check "the encrypted message is listed" wait_for "vault $ID"
+ui_press "the encrypted message is listed" "vault $ID" Home
 row=$(screen | grep -n -F -- "vault $ID" | head -1 | cut -d: -f1)
 i=2; while [ "$i" -lt "$row" ]; do $TM send-keys -t ui j; i=$((i + 1)); done
-$TM send-keys -t ui Enter
-check "the pager shows its decrypted text" wait_for 'vault code is 48151623-secret'
+ui_press "the pager shows its decrypted text" 'vault code is 48151623-secret' Enter
 $TM send-keys -t ui r
 check "the reply is in the editor" waitfile "$RT/editor-wrote"
 check_match "its file holds the quoted plaintext meanwhile" '48151623-secret' "$(cat "$RT"/sealmail/draft-* 2>/dev/null)"
@@ -247,8 +229,7 @@ printf 'sent while killed\n' >> "\$1"
 EOM
 start_ui
 check "the program starts again" wait_for 'sealmail: INBOX'
-$TM send-keys -t ui m
-check "the compose screen" wait_for 'Send to bob@example.test\?'
+ui_press "the compose screen" 'Send to bob@example.test\?' m
 $TM send-keys -t ui y
 check "the relay took the message" waitfile "$T/accepted"
 kill -9 "$UIPID"
@@ -278,8 +259,7 @@ printf '\n[security]\nstore-key-cache = 0\n' >> "$H/config"
 tm_new_session -d -s ui -x 120 -y 40 \
     "exec env XDG_RUNTIME_DIR='$RT' EDITOR='$T/editor.sh' '$SEALMAIL' --home '$H' 2>>'$T/ui.err'"
 check "without a passphrase file, the program asks for it" wait_for 'Passphrase for the sealmail store'
-$TM send-keys -t ui 'ui outbox passphrase' Enter
-check "and opens" wait_for 'sealmail: INBOX'
+ui_press "and opens" 'sealmail: INBOX' 'ui outbox passphrase' Enter
 $TM send-keys -t ui m
 check "the editor ran" waitfile "$RT/editor-fds.txt"
 check_nomatch "it holds no memfd (the passphrase)" 'memfd|sealmail-pass' "$(cat "$RT/editor-fds.txt")"

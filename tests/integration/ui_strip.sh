@@ -176,8 +176,7 @@ check_match "its strip says signed and verified, with signer and trust" \
     'Signed and verified — signer bob@example.test, trust pkix' "$(screen | sed -n 2p)"
 check_match "in green" '32m(.\[49m)?Signed and verified' "$(screen_e | sed -n 2p)"
 check "each line is marked signed" wait_for '^S +│ A second signed line\.'
-$TM send-keys -t ui V
-check "V: the certificate came from this signed mail" wait_for 'Came from: +harvested'
+ui_press "V: the certificate came from this signed mail" 'Came from: +harvested' V
 check "V: and it replaced no earlier one" \
     wait_for 'Replaced: +no earlier certificate for its address'
 $TM send-keys -t ui q q
@@ -203,14 +202,12 @@ check_match "an unsigned mark is red, a signed one green" \
     '\[(1;)?31m-.*Attacker' "$(screen_e | grep Attacker)"
 check_match "a signed mark is green" '\[(1;)?32mS.*Signed words' \
     "$(screen_e | grep 'Signed words')"
-$TM send-keys -t ui V
-check "V opens the signer's certificate" wait_for 'sealmail: signer of message'
+ui_press "V opens the signer's certificate" 'sealmail: signer of message' V
 check "it shows the fingerprint" wait_for 'SHA-256: +[0-9a-f]{64}'
 check "it shows the validity" wait_for 'Valid: +[0-9-]+ .* until '
 check "it says where the certificate came from" wait_for 'Came from: '
 check "it shows the issuer chain up to the trusted CA" wait_for 'trust anchor, SHA-256'
-$TM send-keys -t ui q q
-check "back in the index" wait_for 'sealmail: INBOX \([0-9]+\)'
+ui_press "back in the index" 'sealmail: INBOX \([0-9]+\)' q q
 check_nomatch "every message read shows as read at once" '^ +[0-9]+ N.*(spoof (plain|boundary|colours)|tampered cbc|partly (signed|encrypted)|signed whole)' "$(screen)"
 
 check_match "the sender column shows the display name, decoded and sanitized" \
@@ -223,20 +220,15 @@ check_match "a flagged message is marked F" '^ +[0-9]+  F ' "$(screen | grep 'pa
 check_match "its signature column says partial" '^ +[0-9]+  F P  ' "$(screen | grep 'partly signed')"
 
 # Folder views stack: q from a folder comes back to the INBOX.
-$TM send-keys -t ui c
-check "c opens the folders" wait_for 'sealmail: folders'
+ui_press "c opens the folders" 'sealmail: folders' c
 sleep 0.3
 _ob=$(screen | grep -n 'outbox  ' | head -1 | cut -d: -f1)
 _i=2
 while [ "$_i" -lt "${_ob:-2}" ]; do $TM send-keys -t ui j; _i=$((_i + 1)); done
-$TM send-keys -t ui Enter
-check "Enter opens the outbox folder" wait_for 'sealmail: outbox'
-$TM send-keys -t ui q
-check "q from a folder returns to the INBOX" wait_for 'sealmail: INBOX \([0-9]+\)'
-$TM send-keys -t ui q
-check "q on the first index asks before quitting" wait_for 'Quit sealmail\? \(y/N\)'
-$TM send-keys -t ui n
-check "n keeps the program running" wait_for 'sealmail: INBOX \([0-9]+\)'
+ui_press "Enter opens the outbox folder" 'sealmail: outbox' Enter
+ui_press "q from a folder returns to the INBOX" 'sealmail: INBOX \([0-9]+\)' q
+ui_press "q on the first index asks before quitting" 'Quit sealmail\? \(y/N\)' q
+ui_press "n keeps the program running" 'sealmail: INBOX \([0-9]+\)' n
 
 # The bars are never blank, at any width, in the index and the pager.
 bars_shown() {	# bars_shown WIDTH
@@ -259,6 +251,5 @@ for w in 80 50 20; do
 	check "the pager's bars are not blank at $w columns" bars_shown "$w"
 done
 $TM resize-window -t ui -x 80 -y 24
-$TM send-keys -t ui Q
-check "Q quits with status 0" wait_for 'EXITED 0'
+ui_press "Q quits with status 0" 'EXITED 0' Q
 t_done

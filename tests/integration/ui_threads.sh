@@ -38,8 +38,7 @@ ui_start "$H"
 check "the program opens" ui_wait_for 'sealmail: INBOX'
 check "c and Enter open the test folder" ui_open_folder "$F"
 check "the test folder's index" ui_wait_for "sealmail: $F \\(7\\)"
-$TM send-keys -t ui z
-check "z in a flat index says how to thread it" ui_wait_for 'not threaded: o t threads it'
+ui_press "z in a flat index says how to thread it" 'not threaded: o t threads it' z
 ui_answer o t
 check "o t: threads" ui_wait_for '└─>th-o1'
 check_eq "a root is drawn bare" "th-root" "$(line th-root)"
@@ -52,31 +51,22 @@ check_nomatch "the subject's characters are not on the screen" '├─>th-fake' 
 
 # The cursor is on the last message (th-o1); up to th-r1a.
 i=0; while [ $i -lt 4 ]; do $TM send-keys -t ui k; i=$((i + 1)); done
-$TM send-keys -t ui Escape v
-check "Esc v collapses the current thread to its root" ui_wait_for '\(\+3\) th-root'
+ui_press "Esc v collapses the current thread to its root" '\(\+3\) th-root' Escape v
 check_nomatch "its replies are hidden" 'th-r1|th-r2' "$(ui_screen)"
 check_match "the other thread is open" '└─>th-o1' "$(ui_screen)"
-$TM send-keys -t ui Enter
-check "the cursor is on the root: Enter reads it" ui_wait_for 'the text of root'
-$TM send-keys -t ui J
-check "J steps over the hidden replies" ui_wait_for 'the text of fake'
-$TM send-keys -t ui q
-check "back in the index" ui_wait_for "sealmail: $F \\(7\\)"
+ui_press "the cursor is on the root: Enter reads it" 'the text of root' Enter
+ui_press "J steps over the hidden replies" 'the text of fake' J
+ui_press "back in the index" "sealmail: $F \\(7\\)" q
 $TM send-keys -t ui @
 sleep 0.5
 check_match "a reload keeps it collapsed" '\(\+3\) th-root' "$(ui_screen)"
-$TM send-keys -t ui k k Escape v
-check "Esc v expands it again" ui_wait_for '│ └─>th-r1a'
-$TM send-keys -t ui Escape V
-check "Esc V collapses every thread" ui_wait_for '\(\+1\) th-other'
+ui_press "Esc v expands it again" '│ └─>th-r1a' k k Escape v
+ui_press "Esc V collapses every thread" '\(\+1\) th-other' Escape V
 check_match "both" '\(\+3\) th-root' "$(ui_screen)"
 check_match "a message without replies stays as it is" ' -->th-fake' "$(ui_screen)"
-$TM send-keys -t ui Z
-check "Z expands them all" ui_wait_for '└─>th-o1'
+ui_press "Z expands them all" '└─>th-o1' Z
 check_match "all" '├─>th-r1' "$(ui_screen)"
-$TM send-keys -t ui z
-check "z collapses the current one" ui_wait_for '\(\+3\) th-root'
+ui_press "z collapses the current one" '\(\+3\) th-root' z
 check_match "only it" '└─>th-o1' "$(ui_screen)"
-$TM send-keys -t ui Q
-check "Q quits cleanly" ui_wait_for 'EXITED 0'
+ui_press "Q quits cleanly" 'EXITED 0' Q
 t_done

@@ -70,63 +70,47 @@ check "the folders" ui_open_folder "$F"
 check "the test folder's index" wait_for "sealmail: $F \\(3\\)"
 
 # r in the index (on the last message, uv-third).
-$TM send-keys -t ui r
-check "r asks to send after the editor" wait_for 'Send to bob@example.test\?'
+ui_press "r asks to send after the editor" 'Send to bob@example.test\?' r
 check_eq "r: the draft goes to the sender" bob@example.test "$(dhdr To)"
 check_eq "r: Re: once" "Re: uv-third" "$(dhdr Subject)"
 check_eq "r: threaded" "<uiv-$$-uv-third@example.test>" "$(dhdr In-Reply-To)"
 check_match "r: the text quoted" '^> the third text$' "$(lastdraft)"
-$TM send-keys -t ui q
-check "q asks before discarding" wait_for 'Discard this message\? \(y/N\)'
-$TM send-keys -t ui y
-check "y discards it" wait_for 'message discarded'
-$TM send-keys -t ui g
-check "g asks to send" wait_for 'Send to bob@example.test\?'
+ui_press "q asks before discarding" 'Discard this message\? \(y/N\)' q
+ui_press "y discards it" 'message discarded' y
+ui_press "g asks to send" 'Send to bob@example.test\?' g
 check_eq "g: the other addresses in Cc, alice not" "carol@example.test, dave@example.test" "$(dhdr Cc)"
 check "the draft is discarded" ui_discard
-$TM send-keys -t ui f
-check "f asks whether to attach" wait_for 'Forward as an attachment\? \(y/N\)'
-$TM send-keys -t ui n
-check "then opens the editor" wait_for 'Send to'
+ui_press "f asks whether to attach" 'Forward as an attachment\? \(y/N\)' f
+ui_press "then opens the editor" 'Send to' n
 check_eq "f: To is left to the user" "" "$(dhdr To)"
 check_eq "f: Fwd:" "Fwd: uv-third" "$(dhdr Subject)"
 check_match "f: the text inline" 'Forwarded message' "$(lastdraft)"
 check "the draft is discarded" ui_discard
-$TM send-keys -t ui f
-check "f again" wait_for 'Forward as an attachment\?'
-$TM send-keys -t ui y
-check "attached this time" wait_for 'Send to'
+ui_press "f again" 'Forward as an attachment\?' f
+ui_press "attached this time" 'Send to' y
 check_match "f y: message/rfc822" 'Content-Type: message/rfc822' "$(lastdraft)"
 check "the draft is discarded" ui_discard
 
 # The pager: h, J and K.
-$TM send-keys -t ui k Enter
-check "the pager opens uv-second" wait_for 'Subject: uv-second'
+ui_press "the pager opens uv-second" 'Subject: uv-second' k Enter
 check "it shows Cc" wait_for 'Cc: +dave@example.test'
 check "and the decrypted text" wait_for "the secret is $MARK"
 check_nomatch "no raw Message-ID field before h" 'Message-ID:' "$(screen)"
-$TM send-keys -t ui h
-check "h shows every header field" wait_for 'Message-ID: <uiv-'
+ui_press "h shows every header field" 'Message-ID: <uiv-' h
 $TM send-keys -t ui h
 sleep 0.3
 check_nomatch "h again hides them" 'Message-ID:' "$(screen)"
-$TM send-keys -t ui J
-check "J: the next message" wait_for 'Subject: uv-third'
-$TM send-keys -t ui K K
-check "K K: two back" wait_for 'Subject: uv-first'
+ui_press "J: the next message" 'Subject: uv-third' J
+ui_press "K K: two back" 'Subject: uv-first' K K
 $TM send-keys -t ui J
 
 # | and w on the encrypted message.
-$TM send-keys -t ui '|'
-check "| asks for a command" wait_for 'Pipe to command:'
-$TM send-keys -t ui "cat > '$T/piped.txt'" Enter
-check "and waits after it" wait_for 'Press Enter to go back'
+ui_press "| asks for a command" 'Pipe to command:' '|'
+ui_press "and waits after it" 'Press Enter to go back' "cat > '$T/piped.txt'" Enter
 $TM send-keys -t ui Enter
 check_match "the command got the decrypted message" "the secret is $MARK" "$(cat "$T/piped.txt" 2>/dev/null)"
-$TM send-keys -t ui w
-check "w asks for a file" wait_for 'Save the message to file:'
-$TM send-keys -t ui "$T/saved.eml" Enter
-check "w saves it" wait_for 'saved [0-9]+ bytes'
+ui_press "w asks for a file" 'Save the message to file:' w
+ui_press "w saves it" 'saved [0-9]+ bytes' "$T/saved.eml" Enter
 ID2=$(S list --json --folder "$F" | json /dev/stdin "[x['id'] for x in d if x['subject']=='uv-second'][0]")
 S export "$ID2" > "$T/export.eml"
 check "w wrote what export prints" cmp "$T/saved.eml" "$T/export.eml"
@@ -135,8 +119,7 @@ rm -f "$T/piped.txt" "$T/saved.eml" "$T/export.eml"
 
 # d from the pager: to Trash, in the store at once, on the server after
 # the background sync.
-$TM send-keys -t ui d
-check "d moves it to Trash" wait_for 'moving done|moved to Trash|^synced 1 folder'
+ui_press "d moves it to Trash" 'moving done|moved to Trash|^synced 1 folder' d
 check "and goes back to the index, one less" wait_for "sealmail: $F \\(2\\)"
 check_match "the store has it in Trash" uv-second \
     "$(S list --json --folder Trash | json /dev/stdin "' '.join(x['subject'] for x in d)")"
@@ -176,10 +159,8 @@ check "the test folder again" folder "$F"
 check "with three" wait_for "sealmail: $F \\(3\\)"
 $TM send-keys -t ui Home j
 sleep 0.3
-$TM send-keys -t ui s
-check "s asks for a folder" wait_for 'Move to folder:'
-$TM send-keys -t ui "$G" Enter
-check "s moves it" wait_for "sealmail: $F \\(2\\)"
+ui_press "s asks for a folder" 'Move to folder:' s
+ui_press "s moves it" "sealmail: $F \\(2\\)" "$G" Enter
 i=0; while [ $i -lt 50 ] && [ -z "$(srv "$G")" ]; do sleep 0.2; i=$((i + 1)); done
 check_eq "the server has it in the other folder" "uv-third" "$(srv "$G")"
 check_eq "the source keeps the others" "uv-first uv-second" "$(srv "$F" | sort | tr '\n' ' ' | sed 's/ $//')"
@@ -213,7 +194,6 @@ check "Sent opens" folder Sent
 check "the Sent index" wait_for 'sealmail: Sent'
 check_match "its sender column names the recipient" "To z@example.test \+ +uv-sent-$$" "$(screen | grep "uv-sent-$$")"
 rm -f "$SD/cur/"*".S$$.lab"*
-$TM send-keys -t ui Q
-check "Q quits with status 0" wait_for 'EXITED 0'
+ui_press "Q quits with status 0" 'EXITED 0' Q
 rm -f "$T"/draft.*
 t_done

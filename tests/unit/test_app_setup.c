@@ -49,27 +49,10 @@ teardown(void **st)
 	return 0;
 }
 
-static char *
-slurp(const char *path)
-{
-	FILE	*fp = fopen(path, "r");
-	char	*s = calloc(1, 8192);
-
-	assert_non_null(fp);
-	assert_non_null(s);
-	assert_true(fread(s, 1, 8191, fp) < 8191);
-	fclose(fp);
-	return s;
-}
-
 static void
 put(const char *path, const char *text, mode_t mode)
 {
-	FILE	*fp = fopen(path, "w");
-
-	assert_non_null(fp);
-	assert_int_equal(fputs(text, fp) >= 0, 1);
-	assert_int_equal(fclose(fp), 0);
+	unit_write_file(path, text);
 	assert_int_equal(chmod(path, mode), 0);
 }
 
@@ -136,7 +119,7 @@ test_kept(void **st)
 	put(f->path, old, 0600);
 	account(&a, &s, "second", "pass show mail # all of it");
 	assert_int_equal(app_setup_write(f->path, f->dir, &a, &s, NULL), 0);
-	text = slurp(f->path);
+	text = unit_read_file(f->path, NULL);
 	assert_memory_equal(text, old, sizeof(old) - 1);
 	assert_non_null(strstr(text, "\n\n[account second]\n"));
 	free(text);
@@ -168,7 +151,7 @@ test_refused(void **st)
 	assert_int_equal(app_setup_write(f->path, f->dir, &a, &s, &e),
 	    SMERR_CONFIG);
 	assert_non_null(strstr(smerr_msg(&e), "defined twice"));
-	text = slurp(f->path);
+	text = unit_read_file(f->path, NULL);
 	assert_string_equal(text, old);
 	free(text);
 	put(f->path, old, 0666);
@@ -176,7 +159,7 @@ test_refused(void **st)
 	account(&a, &s, "other", NULL);
 	assert_int_equal(app_setup_write(f->path, f->dir, &a, &s, NULL),
 	    SMERR_PERM);
-	text = slurp(f->path);
+	text = unit_read_file(f->path, NULL);
 	assert_string_equal(text, old);
 	free(text);
 	app_setup_clear(&s);

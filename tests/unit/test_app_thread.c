@@ -40,6 +40,32 @@ at(const struct thread_msg *m, const struct thread_pos *o, size_t i,
 	assert_int_equal(o[i].depth, depth);
 }
 
+/*
+ * Threads the n messages m into o and checks each row against want: id,
+ * parent, depth.
+ */
+static void
+threaded(const struct thread_msg *m, size_t n, const int64_t (*want)[3],
+    struct thread_pos *o)
+{
+	size_t	i;
+
+	run(m, n, 0, o);
+	for (i = 0; i < n; i++)
+		at(m, o, i, want[i][0], want[i][1], (int)want[i][2]);
+}
+
+/* The ids of the n rows of the order o are want's, in that order. */
+static void
+ids_are(const struct thread_msg *m, const struct thread_pos *o,
+    const int64_t *want, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		assert_int_equal(m[o[i].index].id, want[i]);
+}
+
 static void
 test_empty(void **state)
 {
@@ -59,13 +85,12 @@ test_missing_middle(void **state)
 		M(1, "<a@x>", NULL, NULL, 100),
 		M(2, "<b@x>", "<a@x>", "<a@x>", 200),
 	};
+	const int64_t		want[][3] = { { 1, 0, 0 }, { 2, 1, 1 },
+	    { 4, 2, 2 } };
 	struct thread_pos	o[3];
 
 	(void)state;
-	run(m, 3, 0, o);
-	at(m, o, 0, 1, 0, 0);
-	at(m, o, 1, 2, 1, 1);
-	at(m, o, 2, 4, 2, 2);
+	threaded(m, 3, want, o);
 	assert_int_equal(o[0].thread, o[2].thread);
 }
 
@@ -83,14 +108,13 @@ test_same_subject_apart(void **state)
 		M(3, "<r1@x>", "<l1@x>", NULL, 500),
 		M(4, "<r2@x>", "<l2@x>", "<l2@x>", 300),
 	};
+	const int64_t		want[] = { 2, 4, 1, 3 };
+	const int64_t		rwant[] = { 1, 3, 2, 4 };
 	struct thread_pos	o[4];
 
 	(void)state;
 	run(m, 4, 0, o);
-	assert_int_equal(m[o[0].index].id, 2);
-	assert_int_equal(m[o[1].index].id, 4);
-	assert_int_equal(m[o[2].index].id, 1);
-	assert_int_equal(m[o[3].index].id, 3);
+	ids_are(m, o, want, 4);
 	assert_int_equal(o[0].thread, 1);
 	assert_int_equal(o[1].thread, 1);
 	assert_int_equal(o[2].thread, 2);
@@ -98,10 +122,7 @@ test_same_subject_apart(void **state)
 	assert_int_equal(o[3].parent, 1);
 	/* Reversed: threads swap, each keeps its tree order. */
 	run(m, 4, 1, o);
-	assert_int_equal(m[o[0].index].id, 1);
-	assert_int_equal(m[o[1].index].id, 3);
-	assert_int_equal(m[o[2].index].id, 2);
-	assert_int_equal(m[o[3].index].id, 4);
+	ids_are(m, o, rwant, 4);
 	assert_int_equal(o[1].depth, 1);
 }
 
@@ -117,13 +138,12 @@ test_borrowed_parent(void **state)
 		M(2, "<b@x>", NULL, NULL, 200),
 		M(1, "<a@x>", NULL, NULL, 100),
 	};
+	const int64_t		want[][3] = { { 1, 0, 0 }, { 2, 1, 1 },
+	    { 3, 2, 2 } };
 	struct thread_pos	o[3];
 
 	(void)state;
-	run(m, 3, 0, o);
-	at(m, o, 0, 1, 0, 0);
-	at(m, o, 1, 2, 1, 1);
-	at(m, o, 2, 3, 2, 2);
+	threaded(m, 3, want, o);
 }
 
 /* x says it answers y, y says it answers x: broken at the older, x. */
@@ -135,13 +155,12 @@ test_loop(void **state)
 		M(6, "<x@x>", "<y@x>", "<y@x>", 100),
 		M(8, "<s@x>", "<s@x>", "<s@x>", 50),	/* answers itself */
 	};
+	const int64_t		want[][3] = { { 8, 0, 0 }, { 6, 0, 0 },
+	    { 7, 6, 1 } };
 	struct thread_pos	o[3];
 
 	(void)state;
-	run(m, 3, 0, o);
-	at(m, o, 0, 8, 0, 0);
-	at(m, o, 1, 6, 0, 0);
-	at(m, o, 2, 7, 6, 1);
+	threaded(m, 3, want, o);
 }
 
 /* Siblings in date order; a duplicate Message-ID is kept, not lost. */
@@ -156,13 +175,11 @@ test_siblings(void **state)
 		M(5, "<g@x>", "<k1@x>", NULL, 25),
 	};
 	struct thread_pos	o[5];
-	int64_t			want[] = { 1, 3, 5, 2, 4 };
-	size_t			i;
+	const int64_t		want[] = { 1, 3, 5, 2, 4 };
 
 	(void)state;
 	run(m, 5, 0, o);
-	for (i = 0; i < 5; i++)
-		assert_int_equal(m[o[i].index].id, want[i]);
+	ids_are(m, o, want, 5);
 	assert_int_equal(o[2].depth, 2);
 	assert_int_equal(o[4].depth, 0);
 	assert_int_not_equal(o[4].thread, o[0].thread);

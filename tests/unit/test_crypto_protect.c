@@ -247,6 +247,34 @@ decrypt(const struct buf *der, const struct ident *id, int *nid)
 	return b;
 }
 
+/*
+ * Encrypts content to the n recipients r (force_cbc given), as
+ * AuthEnvelopedData or not as want_aead says; id reads it back whole
+ * from a CMS type want_nid. The DER is returned.
+ */
+static struct buf *
+sealed(const struct protect_rcpt *r, size_t n, int force_cbc,
+    int want_aead, const struct ident *id, int want_nid)
+{
+	struct buf	*c = buf_view(content, strlen(content));
+	struct buf	*der, *pt;
+	struct smerr	 e;
+	int		 aead, nid;
+
+	smerr_clear(&e);
+	assert_int_equal(protect_encrypt(r, n, c, force_cbc, &der, &aead, &e),
+	    0);
+	assert_int_equal(aead, want_aead);
+	pt = decrypt(der, id, &nid);
+	assert_int_equal(nid, want_nid);
+	assert_non_null(pt);
+	assert_int_equal(buf_len(pt), strlen(content));
+	assert_memory_equal(buf_data(pt), content, strlen(content));
+	buf_free(pt);
+	buf_free(c);
+	return der;
+}
+
 static void
 test_encrypt(void **st)
 {
@@ -267,15 +295,7 @@ test_encrypt(void **st)
 	    SMERR_INVAL);
 	/* Unknown capabilities: CBC. */
 	assert_false(protect_rcpts_allow_gcm(r, 2));
-	assert_int_equal(protect_encrypt(r, 2, c, 0, &der, &aead, &e), 0);
-	assert_int_equal(aead, 0);
-	pt = decrypt(der, &carol, &nid);
-	assert_int_equal(nid, NID_pkcs7_enveloped);
-	assert_non_null(pt);
-	assert_int_equal(buf_len(pt), strlen(content));
-	assert_memory_equal(buf_data(pt), content, strlen(content));
-	buf_free(pt);
-	buf_free(der);
+	buf_free(sealed(r, 2, 0, 0, &carol, NID_pkcs7_enveloped));
 	/* Only one knows GCM: still CBC. */
 	r[0].caps = PROTECT_CAP_KNOWN | PROTECT_CAP_AES256_GCM;
 	assert_false(protect_rcpts_allow_gcm(r, 2));
@@ -284,21 +304,13 @@ test_encrypt(void **st)
 	/* Both: AuthEnvelopedData, readable by both. */
 	r[1].caps |= PROTECT_CAP_AES256_GCM;
 	assert_true(protect_rcpts_allow_gcm(r, 2));
-	assert_int_equal(protect_encrypt(r, 2, c, 0, &der, &aead, &e), 0);
-	assert_int_equal(aead, 1);
-	pt = decrypt(der, &alice, &nid);
-	assert_int_equal(nid, NID_id_smime_ct_authEnvelopedData);
-	assert_non_null(pt);
-	assert_memory_equal(buf_data(pt), content, strlen(content));
-	buf_free(pt);
+	der = sealed(r, 2, 0, 1, &alice, NID_id_smime_ct_authEnvelopedData);
 	pt = decrypt(der, &carol, &nid);
 	assert_non_null(pt);
 	buf_free(pt);
 	buf_free(der);
 	/* force_cbc wins. */
-	assert_int_equal(protect_encrypt(r, 2, c, 1, &der, &aead, &e), 0);
-	assert_int_equal(aead, 0);
-	buf_free(der);
+	buf_free(sealed(r, 2, 1, 0, &alice, NID_pkcs7_enveloped));
 	r[1].cert_len = 5;
 	assert_int_equal(protect_encrypt(r, 2, c, 0, &der, &aead, &e),
 	    SMERR_CRYPTO);
@@ -684,10 +696,44 @@ test_remote_keys(void **st)
 static void
 test_privkey_refusals(void **st)
 {
+	/*
+	 * The key (ec: carol's, else alice's RSA key), the operation, the
+	 * first input byte (the rest are 1) and the refusal.
+	 */
+	static const struct {
+		int	ec, op, pad, md;
+		size_t	inlen;
+		uint8_t	first;
+		int	want;
+	} refused[] = {
+		/* A digest of the wrong length, an unknown digest, padding. */
+		{ 0, CRYPTO_KEYOP_SIGN, CRYPTO_PAD_PKCS1, CRYPTO_MD_SHA256, 31,
+		    1, SMERR_CRYPTO },
+		{ 0, CRYPTO_KEYOP_SIGN, CRYPTO_PAD_PKCS1, 9, 32, 1,
+		    SMERR_CRYPTO },
+		{ 0, CRYPTO_KEYOP_SIGN, CRYPTO_PAD_NONE, CRYPTO_MD_SHA256, 32,
+		    1, SMERR_CRYPTO },
+		/* No raw RSA: a block to decrypt needs a padding, full size. */
+		{ 0, CRYPTO_KEYOP_DECRYPT, CRYPTO_PAD_NONE, CRYPTO_MD_NONE, 256,
+		    1, SMERR_CRYPTO },
+		{ 0, CRYPTO_KEYOP_DECRYPT, CRYPTO_PAD_PKCS1, CRYPTO_MD_NONE,
+		    255, 1, SMERR_CRYPTO },
+		{ 0, CRYPTO_KEYOP_DECRYPT, CRYPTO_PAD_PKCS1, CRYPTO_MD_NONE,
+		    CRYPTO_KEYOP_MAXIN + 1, 1, SMERR_LIMIT },
+		/* An RSA key derives nothing; an EC key decrypts nothing. */
+		{ 0, CRYPTO_KEYOP_DERIVE, CRYPTO_PAD_NONE, CRYPTO_MD_NONE, 65,
+		    1, SMERR_CRYPTO },
+		{ 1, CRYPTO_KEYOP_DECRYPT, CRYPTO_PAD_NONE, CRYPTO_MD_NONE, 65,
+		    1, SMERR_CRYPTO },
+		/* A point not on the curve; an unknown operation. */
+		{ 1, CRYPTO_KEYOP_DERIVE, CRYPTO_PAD_NONE, CRYPTO_MD_NONE, 65,
+		    4, SMERR_CRYPTO },
+		{ 1, 77, CRYPTO_PAD_NONE, CRYPTO_MD_NONE, 65, 4, SMERR_CRYPTO },
+	};
 	struct crypto_privkey	*rk, *ek;
 	struct crypto_keyop	 op;
 	uint8_t			 in[CRYPTO_KEYOP_MAXIN + 1], out[1024];
-	size_t			 n;
+	size_t			 i, n;
 
 	(void)st;
 	memset(in, 1, sizeof(in));
@@ -706,49 +752,16 @@ test_privkey_refusals(void **st)
 	n = sizeof(out);
 	assert_int_equal(crypto_privkey_run(rk, &op, out, &n, NULL), 0);
 	assert_int_equal(n, 256);
-	/* A digest of the wrong length, an unknown digest or padding. */
-	op.inlen = 31;
-	n = sizeof(out);
-	assert_int_equal(crypto_privkey_run(rk, &op, out, &n, NULL),
-	    SMERR_CRYPTO);
-	op.inlen = 32;
-	op.md = 9;
-	assert_int_equal(crypto_privkey_run(rk, &op, out, &n, NULL),
-	    SMERR_CRYPTO);
-	op.md = CRYPTO_MD_SHA256;
-	op.pad = CRYPTO_PAD_NONE;
-	assert_int_equal(crypto_privkey_run(rk, &op, out, &n, NULL),
-	    SMERR_CRYPTO);
-	/* No raw RSA: a block to decrypt needs a padding, and a full size. */
-	op.op = CRYPTO_KEYOP_DECRYPT;
-	op.md = CRYPTO_MD_NONE;
-	op.inlen = 256;
-	assert_int_equal(crypto_privkey_run(rk, &op, out, &n, NULL),
-	    SMERR_CRYPTO);
-	op.pad = CRYPTO_PAD_PKCS1;
-	op.inlen = 255;
-	assert_int_equal(crypto_privkey_run(rk, &op, out, &n, NULL),
-	    SMERR_CRYPTO);
-	op.inlen = CRYPTO_KEYOP_MAXIN + 1;
-	assert_int_equal(crypto_privkey_run(rk, &op, out, &n, NULL),
-	    SMERR_LIMIT);
-	/* An RSA key derives nothing; an EC key decrypts nothing. */
-	op.op = CRYPTO_KEYOP_DERIVE;
-	op.pad = CRYPTO_PAD_NONE;
-	op.inlen = 65;
-	assert_int_equal(crypto_privkey_run(rk, &op, out, &n, NULL),
-	    SMERR_CRYPTO);
-	op.op = CRYPTO_KEYOP_DECRYPT;
-	assert_int_equal(crypto_privkey_run(ek, &op, out, &n, NULL),
-	    SMERR_CRYPTO);
-	/* A point not on the curve. */
-	op.op = CRYPTO_KEYOP_DERIVE;
-	in[0] = 4;
-	assert_int_equal(crypto_privkey_run(ek, &op, out, &n, NULL),
-	    SMERR_CRYPTO);
-	op.op = 77;
-	assert_int_equal(crypto_privkey_run(ek, &op, out, &n, NULL),
-	    SMERR_CRYPTO);
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		op.op = refused[i].op;
+		op.pad = refused[i].pad;
+		op.md = refused[i].md;
+		op.inlen = refused[i].inlen;
+		in[0] = refused[i].first;
+		n = sizeof(out);
+		assert_int_equal(crypto_privkey_run(refused[i].ec ? ek : rk,
+		    &op, out, &n, NULL), refused[i].want);
+	}
 	crypto_privkey_free(rk);
 	crypto_privkey_free(ek);
 }

@@ -338,45 +338,80 @@ test_match(void **st)
 
 /* --- usages ------------------------------------------------------------ */
 
+/*
+ * What a judgement must say: each field set with IS() is checked, the
+ * others are not; why, when set, is a part of j.why (no_why: j.why is
+ * NULL); emails, when set, is j.emails.
+ */
+#define IS(v)	((v) + 1)
+struct want {
+	int		 pkix, dane, usable, trust, usage, contradicted;
+	int		 address_ok, no_why;
+	const char	*why;
+	const char	*emails;
+};
+
 static void
-judge(struct pki *p, const uint8_t *der, int len, const char *addr,
-    const struct keys_smimea *rrs, size_t n, struct keys_judgement *j)
+want_field(int got, int want)
 {
-	(void)p;
-	assert_int_equal(keys_smimea_judge(NULL, der, len, addr,
-	    KEYS_PURPOSE_ENCRYPT, rrs, n, j, NULL), 0);
+	if (want != 0)
+		assert_int_equal(got, want - 1);
 }
+
+/*
+ * Judges der (its length len) at addr for encryption against the n
+ * records rrs, and checks the judgement against w.
+ */
+static void
+judged(const uint8_t *der, int len, const char *addr,
+    const struct keys_smimea *rrs, size_t n, const struct want *w)
+{
+	struct keys_judgement	j;
+
+	assert_int_equal(keys_smimea_judge(NULL, der, len, addr,
+	    KEYS_PURPOSE_ENCRYPT, rrs, n, &j, NULL), 0);
+	want_field(j.pkix, w->pkix);
+	want_field(j.dane, w->dane);
+	want_field(j.usable, w->usable);
+	want_field((int)j.trust, w->trust);
+	want_field(j.usage, w->usage);
+	want_field(j.contradicted, w->contradicted);
+	want_field(j.address_ok, w->address_ok);
+	if (w->no_why)
+		assert_null(j.why);
+	if (w->why != NULL) {
+		assert_non_null(j.why);
+		assert_non_null(strstr(j.why, w->why));
+	}
+	if (w->emails != NULL)
+		assert_string_equal(j.emails, w->emails);
+	keys_judgement_clear(&j);
+}
+
+/* Judges alice's certificate at her address. */
+#define ALICE(p, rrs, n, ...)						\
+	judged((p)->alice_der, (p)->alice_len, "alice@example.test",	\
+	    (rrs), (n), &(const struct want){ __VA_ARGS__ })
 
 static void
 test_dane_ee(void **st)
 {
 	struct pki		*p = *st;
 	struct keys_smimea	 r = rec(3, 0, 0, p->alice_der, p->alice_len);
-	struct keys_judgement	 j;
 
 	/* The CA is in no trust store: DNSSEC alone vouches. */
-	judge(p, p->alice_der, p->alice_len, "alice@example.test", &r, 1, &j);
-	assert_int_equal(j.pkix, 0);
-	assert_int_equal(j.dane, 1);
-	assert_int_equal(j.usable, 1);
-	assert_int_equal(j.trust, KEYS_TRUST_DANE);
-	assert_int_equal(j.usage, 3);
-	assert_int_equal(j.contradicted, 0);
-	assert_string_equal(j.emails, "alice@example.test");
-	assert_null(j.why);
-	keys_judgement_clear(&j);
+	ALICE(p, &r, 1, .pkix = IS(0), .dane = IS(1), .usable = IS(1),
+	    .trust = IS(KEYS_TRUST_DANE), .usage = IS(3),
+	    .contradicted = IS(0), .emails = "alice@example.test",
+	    .no_why = 1);
 
 	/* Addresses compare without regard to case. */
-	judge(p, p->alice_der, p->alice_len, "Alice@Example.TEST", &r, 1, &j);
-	assert_int_equal(j.usable, 1);
-	keys_judgement_clear(&j);
+	judged(p->alice_der, p->alice_len, "Alice@Example.TEST", &r, 1,
+	    &(const struct want){ .usable = IS(1) });
 
 	/* No record, no anchor: nothing vouches. */
-	judge(p, p->alice_der, p->alice_len, "alice@example.test", NULL, 0, &j);
-	assert_int_equal(j.usable, 0);
-	assert_int_equal(j.trust, KEYS_TRUST_NONE);
-	assert_non_null(strstr(j.why, "chain does not validate"));
-	keys_judgement_clear(&j);
+	ALICE(p, NULL, 0, .usable = IS(0), .trust = IS(KEYS_TRUST_NONE),
+	    .why = "chain does not validate");
 }
 
 static void
@@ -384,31 +419,25 @@ test_address_and_validity(void **st)
 {
 	struct pki		*p = *st;
 	struct keys_smimea	 r;
-	struct keys_judgement	 j;
 
 	/* A record carrying bob's certificate at alice's name. */
 	r = rec(3, 0, 0, p->bob_der, p->bob_len);
-	judge(p, p->bob_der, p->bob_len, "alice@example.test", &r, 1, &j);
-	assert_int_equal(j.address_ok, 0);
-	assert_int_equal(j.usable, 0);
-	assert_int_equal(j.trust, KEYS_TRUST_NONE);
-	assert_non_null(strstr(j.why, "not for alice@example.test"));
-	keys_judgement_clear(&j);
+	judged(p->bob_der, p->bob_len, "alice@example.test", &r, 1,
+	    &(const struct want){ .address_ok = IS(0), .usable = IS(0),
+	    .trust = IS(KEYS_TRUST_NONE),
+	    .why = "not for alice@example.test" });
 
 	/* Expired, though a record names it. */
 	r = rec(3, 0, 0, p->old_der, p->old_len);
-	judge(p, p->old_der, p->old_len, "alice@example.test", &r, 1, &j);
-	assert_int_equal(j.dane, 1);
-	assert_int_equal(j.usable, 0);
-	assert_non_null(strstr(j.why, "expired"));
-	keys_judgement_clear(&j);
+	judged(p->old_der, p->old_len, "alice@example.test", &r, 1,
+	    &(const struct want){ .dane = IS(1), .usable = IS(0),
+	    .why = "expired" });
 
 	/* Restricted to server authentication: not for e-mail. */
 	r = rec(3, 0, 0, p->noeku_der, p->noeku_len);
-	judge(p, p->noeku_der, p->noeku_len, "alice@example.test", &r, 1, &j);
-	assert_int_equal(j.usable, 0);
-	assert_non_null(strstr(j.why, "encrypting e-mail"));
-	keys_judgement_clear(&j);
+	judged(p->noeku_der, p->noeku_len, "alice@example.test", &r, 1,
+	    &(const struct want){ .usable = IS(0),
+	    .why = "encrypting e-mail" });
 }
 
 static void
@@ -416,22 +445,14 @@ test_pkix_ee_untrusted(void **st)
 {
 	struct pki		*p = *st;
 	struct keys_smimea	 r = rec(1, 0, 0, p->alice_der, p->alice_len);
-	struct keys_judgement	 j;
 
-	judge(p, p->alice_der, p->alice_len, "alice@example.test", &r, 1, &j);
-	assert_int_equal(j.pkix, 0);
-	assert_int_equal(j.dane, 0);
-	assert_int_equal(j.usable, 0);
-	assert_int_equal(j.contradicted, 0);	/* it matches; PKIX fails */
-	assert_non_null(strstr(j.why, "PKIX-EE record matches"));
-	keys_judgement_clear(&j);
+	/* It matches; PKIX fails. */
+	ALICE(p, &r, 1, .pkix = IS(0), .dane = IS(0), .usable = IS(0),
+	    .contradicted = IS(0), .why = "PKIX-EE record matches");
 
 	/* PKIX-TA naming an untrusted CA does not help either. */
 	r = rec(0, 0, 0, p->ca_der, p->ca_len);
-	judge(p, p->alice_der, p->alice_len, "alice@example.test", &r, 1, &j);
-	assert_int_equal(j.dane, 0);
-	assert_int_equal(j.usable, 0);
-	keys_judgement_clear(&j);
+	ALICE(p, &r, 1, .dane = IS(0), .usable = IS(0));
 }
 
 static void
@@ -439,38 +460,25 @@ test_dane_ta(void **st)
 {
 	struct pki		*p = *st;
 	struct keys_smimea	 r = rec(2, 0, 0, p->ca_der, p->ca_len);
-	struct keys_judgement	 j;
 	unsigned char		 md[64];
 	unsigned int		 mdlen;
 
 	/* The record carries the anchor: the chain is built to it. */
-	judge(p, p->alice_der, p->alice_len, "alice@example.test", &r, 1, &j);
-	assert_int_equal(j.dane, 1);
-	assert_int_equal(j.usage, 2);
-	assert_int_equal(j.usable, 1);
-	assert_int_equal(j.trust, KEYS_TRUST_DANE);
-	keys_judgement_clear(&j);
+	ALICE(p, &r, 1, .dane = IS(1), .usage = IS(2), .usable = IS(1),
+	    .trust = IS(KEYS_TRUST_DANE));
 
 	/* A digest of an anchor nobody holds names nothing: contradicted. */
 	EVP_Digest(p->ca_der, p->ca_len, md, &mdlen, EVP_sha256(), NULL);
 	r = rec(2, 0, 1, md, mdlen);
-	judge(p, p->alice_der, p->alice_len, "alice@example.test", &r, 1, &j);
-	assert_int_equal(j.dane, 0);
-	assert_int_equal(j.contradicted, 1);
-	assert_int_equal(j.usable, 0);
-	keys_judgement_clear(&j);
+	ALICE(p, &r, 1, .dane = IS(0), .contradicted = IS(1),
+	    .usable = IS(0));
 
 	/* DANE-TA naming the end entity itself is no anchor for it... */
 	r = rec(2, 0, 0, p->alice_der, p->alice_len);
-	judge(p, p->alice_der, p->alice_len, "alice@example.test", &r, 1, &j);
-	assert_int_equal(j.dane, 0);
-	assert_int_equal(j.usable, 0);
-	keys_judgement_clear(&j);
+	ALICE(p, &r, 1, .dane = IS(0), .usable = IS(0));
 	/* ...nor is another end entity. */
 	r = rec(2, 0, 0, p->bob_der, p->bob_len);
-	judge(p, p->alice_der, p->alice_len, "alice@example.test", &r, 1, &j);
-	assert_int_equal(j.dane, 0);
-	keys_judgement_clear(&j);
+	ALICE(p, &r, 1, .dane = IS(0));
 }
 
 static void
@@ -482,25 +490,17 @@ test_contradiction(void **st)
 
 	/* Records for another certificate only: contradicted. */
 	rr[0] = rec(3, 0, 0, p->bob_der, p->bob_len);
-	judge(p, p->alice_der, p->alice_len, "alice@example.test", rr, 1, &j);
-	assert_int_equal(j.contradicted, 1);
-	assert_int_equal(j.usable, 0);
-	assert_non_null(strstr(j.why, "name another certificate"));
-	keys_judgement_clear(&j);
+	ALICE(p, rr, 1, .contradicted = IS(1), .usable = IS(0),
+	    .why = "name another certificate");
 
 	/* Unusable records (unknown usage, selector) are ignored. */
 	rr[0] = rec(4, 0, 0, p->bob_der, p->bob_len);
 	rr[1] = rec(3, 7, 0, p->bob_der, p->bob_len);
-	judge(p, p->alice_der, p->alice_len, "alice@example.test", rr, 2, &j);
-	assert_int_equal(j.contradicted, 0);
-	keys_judgement_clear(&j);
+	ALICE(p, rr, 2, .contradicted = IS(0));
 
 	/* One record of several is enough. */
 	rr[2] = rec(3, 0, 0, p->alice_der, p->alice_len);
-	judge(p, p->alice_der, p->alice_len, "alice@example.test", rr, 3, &j);
-	assert_int_equal(j.dane, 1);
-	assert_int_equal(j.usable, 1);
-	keys_judgement_clear(&j);
+	ALICE(p, rr, 3, .dane = IS(1), .usable = IS(1));
 
 	assert_int_equal(keys_smimea_judge(NULL, (const uint8_t *)"x", 1,
 	    "a@b.c", KEYS_PURPOSE_ENCRYPT, NULL, 0, &j, NULL), SMERR_PARSE);

@@ -18,24 +18,6 @@
 #include "tests/unit/lib/unit.h"
 
 static char *
-slurp(const char *path)
-{
-	FILE	*f;
-	char	*s;
-	long	 n;
-
-	assert_non_null(f = fopen(path, "rb"));
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	assert_true((n = ftell(f)) >= 0);
-	rewind(f);
-	assert_non_null(s = malloc((size_t)n + 1));
-	assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
-	s[n] = '\0';
-	fclose(f);
-	return s;
-}
-
-static char *
 render(const char *html, size_t len)
 {
 	struct buf	*b;
@@ -56,9 +38,9 @@ fixture(const char *name)
 	size_t	 n;
 
 	snprintf(path, sizeof(path), "tests/data/html/%s.html", name);
-	html = slurp(path);
+	html = unit_read_file(path, NULL);
 	snprintf(path, sizeof(path), "tests/data/html/%s.txt", name);
-	want = slurp(path);
+	want = unit_read_file(path, NULL);
 	got = render(html, strlen(html));
 	n = strlen(got);
 	if (n > 0 && got[n - 1] == '\n')

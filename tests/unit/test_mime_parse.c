@@ -70,41 +70,39 @@ test_single_part(void **st)
 	mime_msg_free(m);
 }
 
+/*
+ * The sender's address of the message s is want (NULL: there is none);
+ * when why is given, it is the reason mime_from_addr gives.
+ */
+static void
+from_is(const char *s, const char *want, const char *why)
+{
+	struct mime_msg	*m = parse_ok(s);
+	const char	*w = NULL;
+	char		*a;
+
+	assert_int_equal(mime_from_addr(mime_msg_root(m), &a, &w), 0);
+	if (want == NULL)
+		assert_null(a);
+	else
+		assert_string_equal(a, want);
+	if (why != NULL)
+		assert_string_equal(w, why);
+	free(a);
+	mime_msg_free(m);
+}
+
 static void
 test_from(void **st)
 {
-	struct mime_msg	*m;
-	const char	*why;
-	char		*a;
-
 	(void)st;
-	m = parse_ok("From: \"Al\" <Alice@Example.test>\r\n\r\nx");
-	assert_int_equal(mime_from_addr(mime_msg_root(m), &a, &why), 0);
-	assert_string_equal(a, "Alice@Example.test");
-	free(a);
-	mime_msg_free(m);
-
-	m = parse_ok("From: a@example.test\r\nFrom: b@example.test\r\n\r\nx");
-	assert_int_equal(mime_from_addr(mime_msg_root(m), &a, &why), 0);
-	assert_null(a);
-	assert_string_equal(why, "more than one From header field");
-	mime_msg_free(m);
-
-	m = parse_ok("From: a@example.test, b@example.test\r\n\r\nx");
-	assert_int_equal(mime_from_addr(mime_msg_root(m), &a, &why), 0);
-	assert_null(a);
-	mime_msg_free(m);
-
-	m = parse_ok("From: Just A Name\r\n\r\nx");
-	assert_int_equal(mime_from_addr(mime_msg_root(m), &a, &why), 0);
-	assert_null(a);
-	mime_msg_free(m);
-
-	m = parse_ok("Subject: none\r\n\r\nx");
-	assert_int_equal(mime_from_addr(mime_msg_root(m), &a, &why), 0);
-	assert_null(a);
-	assert_string_equal(why, "no From header field");
-	mime_msg_free(m);
+	from_is("From: \"Al\" <Alice@Example.test>\r\n\r\nx",
+	    "Alice@Example.test", NULL);
+	from_is("From: a@example.test\r\nFrom: b@example.test\r\n\r\nx", NULL,
+	    "more than one From header field");
+	from_is("From: a@example.test, b@example.test\r\n\r\nx", NULL, NULL);
+	from_is("From: Just A Name\r\n\r\nx", NULL, NULL);
+	from_is("Subject: none\r\n\r\nx", NULL, "no From header field");
 
 	assert_int_equal(mime_addr_names_other("\"x@evil.test\" <a@b.test>",
 	    "a@b.test"), 1);
@@ -150,10 +148,7 @@ test_addr_comments(void **st)
 	mime_msg_free(m);
 
 	/* An unclosed comment is no address at all. */
-	m = parse_ok("From: a@x.test (open\r\n\r\nx");
-	assert_int_equal(mime_from_addr(mime_msg_root(m), &a, &why), 0);
-	assert_null(a);
-	mime_msg_free(m);
+	from_is("From: a@x.test (open\r\n\r\nx", NULL, NULL);
 
 	assert_int_equal(mime_addr_names_other(
 	    "mallory@evil.test (alice@example.test)", "mallory@evil.test"), 1);

@@ -165,6 +165,27 @@ greeting_limit(const char *g, size_t fill, const char *want)
 	script_end(&s);
 }
 
+/*
+ * An SMTP session with the server s plays (text, then filler bytes of
+ * unit, then hold_ms of silence) fails with want, the message saying why.
+ */
+static void
+smtp_refused(struct script *s, const char *text, const char *unit,
+    size_t filler, int hold_ms, int want, const char *why)
+{
+	struct net_server	 srv;
+	struct smtp		*sm = NULL;
+	struct smerr		 e;
+
+	smerr_clear(&e);
+	script_start(s, text, unit, filler, hold_ms);
+	server_for(&srv, s, NET_TLS_STARTTLS, 5);
+	assert_int_equal(smtp_open(&srv, &sm, &e), want);
+	assert_null(sm);
+	assert_non_null(strstr(e.msg, why));
+	script_end(s);
+}
+
 /* A greeting line that never ends fails at 1 MiB, not at 64. */
 static void
 test_long_line(void **state)
@@ -191,7 +212,6 @@ test_silent_and_closed(void **state)
 	struct script		 s;
 	struct net_server	 srv;
 	struct imap		*im = NULL;
-	struct smtp		*sm = NULL;
 	struct smerr		 e;
 	double			 t0, dt;
 
@@ -206,32 +226,19 @@ test_silent_and_closed(void **state)
 	assert_non_null(strstr(e.msg, "no answer from the server within 1 s"));
 	script_end(&s);
 
-	smerr_clear(&e);
-	script_start(&s, "220 hello\r\n250-half a reply", NULL, 0, 0);
-	server_for(&srv, &s, NET_TLS_STARTTLS, 5);
-	assert_int_equal(smtp_open(&srv, &sm, &e), SMERR_NET);
-	assert_null(sm);
-	assert_non_null(strstr(e.msg, "closed the connection"));
-	script_end(&s);
+	smtp_refused(&s, "220 hello\r\n250-half a reply", NULL, 0, 0, SMERR_NET,
+	    "closed the connection");
 }
 
 /* A server that never ends its reply is cut off, short lines or not. */
 static void
 test_endless_reply(void **state)
 {
-	struct script		 s;
-	struct net_server	 srv;
-	struct smtp		*sm = NULL;
-	struct smerr		 e;
+	struct script	s;
 
 	(void)state;
-	smerr_clear(&e);
-	script_start(&s, "220-hello\r\n", "220-more\r\n", 16 * 1024 * 1024,
-	    0);
-	server_for(&srv, &s, NET_TLS_STARTTLS, 5);
-	assert_int_equal(smtp_open(&srv, &sm, &e), SMERR_LIMIT);
-	assert_non_null(strstr(e.msg, "reply is longer than 4 MiB"));
-	script_end(&s);
+	smtp_refused(&s, "220-hello\r\n", "220-more\r\n", 16 * 1024 * 1024, 0,
+	    SMERR_LIMIT, "reply is longer than 4 MiB");
 }
 
 /* Another thread stops a session that is waiting, at once. */
@@ -287,20 +294,12 @@ test_cancel(void **state)
 static void
 test_no_starttls(void **state)
 {
-	struct script		 s;
-	struct net_server	 srv;
-	struct smtp		*sm = NULL;
-	struct smerr		 e;
+	struct script	s;
 
 	(void)state;
-	smerr_clear(&e);
-	script_start(&s, "220 hi\r\n250-x\r\n250 AUTH PLAIN LOGIN\r\n", NULL,
-	    0, 300);
-	server_for(&srv, &s, NET_TLS_STARTTLS, 5);
-	assert_int_equal(smtp_open(&srv, &sm, &e), SMERR_TLS);
-	assert_non_null(strstr(e.msg, "server does not offer STARTTLS; "
-	    "refusing to continue in plaintext"));
-	script_end(&s);
+	smtp_refused(&s, "220 hi\r\n250-x\r\n250 AUTH PLAIN LOGIN\r\n", NULL,
+	    0, 300, SMERR_TLS, "server does not offer STARTTLS; "
+	    "refusing to continue in plaintext");
 	assert_true(s.ngot > 0);
 	assert_true(memcmp(s.got, "EHLO [127.0.0.1]\r\n", 18) == 0);
 	assert_int_equal(s.ngot, 18);

@@ -67,6 +67,21 @@ teardown(void **st)
 	return 0;
 }
 
+/* A context on f's resolver that never answers, anchored at ta: 1 s. */
+static struct dns *
+silent_dns(const struct fixture *f, const char *ta)
+{
+	struct dns_config	 c;
+	struct dns		*d = NULL;
+
+	memset(&c, 0, sizeof(c));
+	c.resolver = f->resolver;
+	c.trust_anchor = ta;
+	c.timeout = 1;
+	assert_int_equal(dns_new(&c, &d, NULL), 0);
+	return d;
+}
+
 static void
 test_null_and_names(void **st)
 {
@@ -124,18 +139,13 @@ test_bad_names(void **st)
 		".test",
 	};
 	struct fixture		*f = *st;
-	struct dns_config	 c;
 	struct dns		*d = NULL;
 	struct dns_answer	*a = NULL;
 	struct smerr		 e;
 	char			 longname[300];
 	size_t			 i;
 
-	memset(&c, 0, sizeof(c));
-	c.resolver = f->resolver;
-	c.trust_anchor = f->ta;
-	c.timeout = 1;
-	assert_int_equal(dns_new(&c, &d, NULL), 0);
+	d = silent_dns(f, f->ta);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		smerr_clear(&e);
 		assert_int_equal(dns_query(d, bad[i], DNS_T_A, &a, &e),
@@ -160,17 +170,12 @@ static void
 test_deadline(void **st)
 {
 	struct fixture		*f = *st;
-	struct dns_config	 c;
 	struct dns		*d = NULL;
 	struct dns_answer	*a = NULL;
 	struct smerr		 e;
 	double			 t0, ms;
 
-	memset(&c, 0, sizeof(c));
-	c.resolver = f->resolver;
-	c.trust_anchor = f->ta;
-	c.timeout = 1;
-	assert_int_equal(dns_new(&c, &d, NULL), 0);
+	d = silent_dns(f, f->ta);
 	smerr_clear(&e);
 	t0 = unit_now_ms();
 	assert_int_equal(dns_query(d, "2bd806c97f0e00af1a1fc3328fa763a9269723"
@@ -198,16 +203,11 @@ static void
 test_special_use_test(void **st)
 {
 	struct fixture		*f = *st;
-	struct dns_config	 c;
 	struct dns		*d = NULL;
 	struct dns_answer	*a = NULL;
 	double			 t0;
 
-	memset(&c, 0, sizeof(c));
-	c.resolver = f->resolver;
-	c.trust_anchor = f->root_ta;
-	c.timeout = 1;
-	assert_int_equal(dns_new(&c, &d, NULL), 0);
+	d = silent_dns(f, f->root_ta);
 	t0 = unit_now_ms();
 	assert_int_equal(dns_query(d, "mail.example.test.", DNS_T_A, &a,
 	    NULL), 0);
@@ -219,8 +219,7 @@ test_special_use_test(void **st)
 	dns_answer_free(a);
 	dns_free(d);
 
-	c.trust_anchor = f->ta;
-	assert_int_equal(dns_new(&c, &d, NULL), 0);
+	d = silent_dns(f, f->ta);
 	assert_int_equal(dns_query(d, "mail.example.test", DNS_T_A, &a, NULL),
 	    SMERR_TIMEOUT);
 	dns_free(d);

@@ -55,10 +55,51 @@ rc(const char *s, int eof, size_t max)
 	return r;
 }
 
+/* A response and what rc says of it. */
+struct rc_case {
+	const char	*s;
+	int		 eof;
+	size_t		 max;
+	int		 want;
+};
+
+/* Checks rc against each of the n cases, naming the one that differs. */
+static void
+rc_cases(const struct rc_case *c, size_t n)
+{
+	size_t	i;
+	int	r;
+
+	for (i = 0; i < n; i++) {
+		r = rc(c[i].s, c[i].eof, c[i].max);
+		if (r != c[i].want)
+			print_error("case %zu: %s\n", i, c[i].s);
+		assert_int_equal(r, c[i].want);
+	}
+}
+
+#define RC_CASES(c)	rc_cases((c), sizeof(c) / sizeof((c)[0]))
+
 static void
 test_length(void **st)
 {
-	struct buf	*b;
+	static const struct rc_case	cases[] = {
+		/* Not all there yet: more is needed, or it was cut short. */
+		{ "HTTP/1.0 200 OK\r\ncontent-length:  5\r\n\r\nhel", 0, 100,
+		    1 },
+		{ "HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhel", 1, 100,
+		    SMERR_PARSE },
+		{ "HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n", 0, 100,
+		    SMERR_LIMIT },
+		{ "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", 0, 100,
+		    SMERR_PROTO },
+		/* An empty value: the digits are read inside the line only. */
+		{ "HTTP/1.1 200 OK\r\nContent-Length:\r\n\r\n5\r\n", 0, 100,
+		    SMERR_PROTO },
+		{ "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n"
+		    "Content-Length: 2\r\n\r\nab", 0, 100, SMERR_PROTO },
+	};
+	struct buf			*b;
 
 	(void)st;
 	assert_int_equal(rd("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"
@@ -66,66 +107,54 @@ test_length(void **st)
 	assert_int_equal(buf_len(b), 5);
 	assert_memory_equal(buf_data(b), "hello", 5);
 	buf_free(b);
-	/* Not all there yet: more is needed, or it was cut short. */
-	assert_int_equal(rc("HTTP/1.0 200 OK\r\ncontent-length:  5\r\n\r\n"
-	    "hel", 0, 100), 1);
-	assert_int_equal(rc("HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\n"
-	    "hel", 1, 100), SMERR_PARSE);
-	assert_int_equal(rc("HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n",
-	    0, 100), SMERR_LIMIT);
-	assert_int_equal(rc("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
-	    0, 100), SMERR_PROTO);
-	/* An empty value: the digits are read inside the line only. */
-	assert_int_equal(rc("HTTP/1.1 200 OK\r\nContent-Length:\r\n\r\n"
-	    "5\r\n", 0, 100), SMERR_PROTO);
-	assert_int_equal(rc("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n"
-	    "Content-Length: 2\r\n\r\nab", 0, 100), SMERR_PROTO);
+	RC_CASES(cases);
 }
+
+#define CHUNKED	"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
 
 static void
 test_chunked(void **st)
 {
-	struct buf	*b;
+	static const struct rc_case	cases[] = {
+		{ CHUNKED "3\r\nab", 0, 100, 1 },
+		{ CHUNKED "3\r\nab", 1, 100, SMERR_PARSE },
+		{ CHUNKED "3\r\nabcd\r\n0\r\n\r\n", 0, 100, SMERR_PROTO },
+		{ CHUNKED "fffffffffffffffffff\r\n", 0, 100, SMERR_LIMIT },
+		{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", 0, 100,
+		    SMERR_PROTO },
+	};
+	struct buf			*b;
 
 	(void)st;
-	assert_int_equal(rd("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
-	    "\r\n3\r\nabc\r\nA;x=y\r\n0123456789\r\n0\r\nX-T: 1\r\n\r\n", 0,
-	    100, &b), 0);
+	assert_int_equal(rd(CHUNKED "3\r\nabc\r\nA;x=y\r\n0123456789\r\n0\r\n"
+	    "X-T: 1\r\n\r\n", 0, 100, &b), 0);
 	assert_int_equal(buf_len(b), 13);
 	assert_memory_equal(buf_data(b), "abc0123456789", 13);
 	buf_free(b);
-	assert_int_equal(rc("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
-	    "\r\n3\r\nab", 0, 100), 1);
-	assert_int_equal(rc("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
-	    "\r\n3\r\nab", 1, 100), SMERR_PARSE);
-	assert_int_equal(rc("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
-	    "\r\n3\r\nabcd\r\n0\r\n\r\n", 0, 100), SMERR_PROTO);
-	assert_int_equal(rc("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
-	    "\r\nfffffffffffffffffff\r\n", 0, 100), SMERR_LIMIT);
-	assert_int_equal(rc("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n"
-	    "\r\n", 0, 100), SMERR_PROTO);
+	RC_CASES(cases);
 }
 
 static void
 test_close_and_errors(void **st)
 {
-	struct buf	*b;
-	char		*big;
+	static const struct rc_case	cases[] = {
+		{ "HTTP/1.0 200 OK\r\n\r\nto the end", 0, 100, 1 },
+		{ "HTTP/1.0 200 OK\r\n\r\nto the end", 1, 4, SMERR_LIMIT },
+		{ "HTTP/1.1 404 Not Found\r\n\r\n", 1, 100, SMERR_PROTO },
+		{ "SMTP/1.1 200 OK\r\n\r\n", 1, 100, SMERR_PROTO },
+		{ "HTTP/1.1 200 OK\r\n", 0, 100, 1 },
+		{ "HTTP/1.1 200 OK\r\n", 1, 100, SMERR_PARSE },
+		{ "", 1, 100, SMERR_PARSE },
+	};
+	struct buf			*b;
+	char				*big;
 
 	(void)st;
-	assert_int_equal(rc("HTTP/1.0 200 OK\r\n\r\nto the end", 0, 100), 1);
 	assert_int_equal(rd("HTTP/1.0 200 OK\r\n\r\nto the end", 1, 100, &b),
 	    0);
 	assert_int_equal(buf_len(b), 10);
 	buf_free(b);
-	assert_int_equal(rc("HTTP/1.0 200 OK\r\n\r\nto the end", 1, 4),
-	    SMERR_LIMIT);
-	assert_int_equal(rc("HTTP/1.1 404 Not Found\r\n\r\n", 1, 100),
-	    SMERR_PROTO);
-	assert_int_equal(rc("SMTP/1.1 200 OK\r\n\r\n", 1, 100), SMERR_PROTO);
-	assert_int_equal(rc("HTTP/1.1 200 OK\r\n", 0, 100), 1);
-	assert_int_equal(rc("HTTP/1.1 200 OK\r\n", 1, 100), SMERR_PARSE);
-	assert_int_equal(rc("", 1, 100), SMERR_PARSE);
+	RC_CASES(cases);
 	/* A head that never ends is cut off at its limit. */
 	big = malloc(NET_HTTP_MAX_HEAD + 64);
 	assert_non_null(big);

@@ -58,6 +58,26 @@ unit_write_file(const char *path, const char *text)
 	assert_int_equal(fclose(fp), 0);
 }
 
+char *
+unit_read_file(const char *path, size_t *lenp)
+{
+	FILE	*fp;
+	char	*s;
+	long	 n;
+
+	assert_non_null(fp = fopen(path, "rb"));
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	assert_true((n = ftell(fp)) >= 0);
+	rewind(fp);
+	assert_non_null(s = malloc((size_t)n + 1));
+	assert_int_equal(fread(s, 1, (size_t)n, fp), (size_t)n);
+	s[n] = '\0';
+	fclose(fp);
+	if (lenp != NULL)
+		*lenp = (size_t)n;
+	return s;
+}
+
 double
 unit_now_ms(void)
 {

@@ -36,6 +36,12 @@ void		 unit_rmrf(const char *dir);
 /* Writes text to path, replacing what was there. */
 void		 unit_write_file(const char *path, const char *text);
 
+/*
+ * The whole of the file path, NUL-terminated (the caller frees it), its
+ * length in *lenp (lenp may be NULL).
+ */
+char		*unit_read_file(const char *path, size_t *lenp);
+
 /* Milliseconds of CLOCK_MONOTONIC. */
 double		 unit_now_ms(void);
 
