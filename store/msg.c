@@ -525,16 +525,10 @@ store_msg_set_headers(struct store *st, int64_t id, const struct store_msg *m,
 static int
 msg_unindex(struct store *st, int64_t id, struct smerr *e)
 {
-	sqlite3_stmt	*s;
-	int		 r;
-
 	/* FTS4 reads the old words from the content row: do this first. */
-	if ((r = store_prep(st, "DELETE FROM message_fts WHERE docid = ?1 "
-	    "AND EXISTS (SELECT 1 FROM message WHERE id = ?1 AND "
-	    "indexed = 1);", &s, e)) != 0)
-		return r;
-	sqlite3_bind_int64(s, 1, id);
-	return store_run(st, s, "updating the search index", e);
+	return store_do(st, "DELETE FROM message_fts WHERE docid = ?1 AND "
+	    "EXISTS (SELECT 1 FROM message WHERE id = ?1 AND indexed = 1);",
+	    STORE_ARGS(STORE_INT(id)), "updating the search index", e);
 }
 
 /*
@@ -610,11 +604,9 @@ msg_exec_id(struct store *st, const char *sql, int64_t id, const char *text,
 	sqlite3_stmt	*s;
 	int		 r;
 
-	if ((r = store_prep(st, sql, &s, e)) != 0)
+	if ((r = store_prep_args(st, sql, STORE_ARGS(STORE_INT(id),
+	    STORE_TEXT(text), STORE_INT(num)), &s, e)) != 0)
 		return r;
-	sqlite3_bind_int64(s, 1, id);
-	store_bind_text(s, 2, text);
-	sqlite3_bind_int64(s, 3, num);
 	return msg_step(st, s, id, e);
 }
 
