@@ -148,8 +148,8 @@ store_folder_reset(struct store *st, int64_t id, uint32_t uidvalidity,
 		return r;
 	if ((r = store_do(st, "UPDATE message SET uid = NULL, modseq = 0 "
 	    "WHERE folder = ?;", STORE_ARGS(STORE_INT(id)),
-	    "unbinding messages", e)) != 0 || (r = store_folder_set_state(st, id, uidvalidity, 0, 0,
-	    e)) != 0)
+	    "unbinding messages", e)) != 0 ||
+	    (r = store_folder_set_state(st, id, uidvalidity, 0, 0, e)) != 0)
 		goto fail;
 	return store_commit(st, e);
 fail:
