@@ -157,9 +157,11 @@ arg_ok(const char *p, int ascii)
 	return 1;
 }
 
-static void
-imap_free_session(struct imap *s)
+void
+imap_abort(struct imap *s)
 {
+	if (s == NULL)
+		return;
 	if (s->m != NULL) {
 		/* mailimap_free would send LOGOUT over a live stream. */
 		s->m->imap_stream = NULL;
@@ -172,43 +174,19 @@ imap_free_session(struct imap *s)
 }
 
 void
-imap_abort(struct imap *s)
-{
-	if (s != NULL)
-		imap_free_session(s);
-}
-
-void
 imap_close(struct imap *s)
 {
-	if (s == NULL)
-		return;
-	if (!s->dead && s->c->err.code == 0 && s->m->imap_stream != NULL) {
-		/* Short and best effort; logout closes the stream itself. */
-		s->c->timeout_ms = s->c->timeout_ms > 5000 ? 5000 :
-		    s->c->timeout_ms;
+	/* Logout closes the stream itself. */
+	if (s != NULL && !s->dead && s->m->imap_stream != NULL &&
+	    net_conn_goodbye(s->c))
 		(void)mailimap_logout(s->m);
-	}
-	imap_free_session(s);
-}
-
-void
-imap_cancel(struct imap *s)
-{
-	if (s != NULL)
-		net_conn_cancel(s->c);
+	imap_abort(s);
 }
 
 enum net_auth
 imap_server_auth(const struct imap *s)
 {
 	return s->c->auth;
-}
-
-const char *
-imap_label(const struct imap *s)
-{
-	return s->c->label;
 }
 
 int
@@ -359,7 +337,7 @@ imap_open(const struct net_server *srv, struct imap **ip, struct smerr *e)
 	*ip = s;
 	return 0;
 fail:
-	imap_free_session(s);
+	imap_abort(s);
 	return r;
 }
 

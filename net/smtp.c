@@ -98,9 +98,11 @@ command(struct smtp *s, char *line, int secret)
 	return mailsmtp_read_response(s->m);
 }
 
-static void
-smtp_free_session(struct smtp *s)
+void
+smtp_abort(struct smtp *s)
 {
+	if (s == NULL)
+		return;
 	if (s->m != NULL) {
 		/* mailsmtp_free would send QUIT over a live stream. */
 		s->m->stream = NULL;
@@ -111,44 +113,20 @@ smtp_free_session(struct smtp *s)
 }
 
 void
-smtp_abort(struct smtp *s)
-{
-	if (s != NULL)
-		smtp_free_session(s);
-}
-
-void
 smtp_close(struct smtp *s)
 {
 	char	quit[] = "QUIT\r\n";
 
-	if (s == NULL)
-		return;
-	if (!s->dead && s->c->err.code == 0 && s->m->stream != NULL) {
-		s->c->timeout_ms = s->c->timeout_ms > 5000 ? 5000 :
-		    s->c->timeout_ms;
+	if (s != NULL && !s->dead && s->m->stream != NULL &&
+	    net_conn_goodbye(s->c))
 		(void)command(s, quit, 0);
-	}
-	smtp_free_session(s);
-}
-
-void
-smtp_cancel(struct smtp *s)
-{
-	if (s != NULL)
-		net_conn_cancel(s->c);
+	smtp_abort(s);
 }
 
 enum net_auth
 smtp_server_auth(const struct smtp *s)
 {
 	return s->c->auth;
-}
-
-const char *
-smtp_label(const struct smtp *s)
-{
-	return s->c->label;
 }
 
 int
@@ -258,7 +236,7 @@ smtp_open(const struct net_server *srv, struct smtp **sp, struct smerr *e)
 	*sp = s;
 	return 0;
 fail:
-	smtp_free_session(s);
+	smtp_abort(s);
 	return r;
 }
 
