@@ -1,10 +1,10 @@
 /*
  * net/imap.h: an IMAP client over net/'s authenticated TLS. A session is
  * driven by one thread at a time (app/sync's worker); another thread
- * stops it through the server's cancel_fd (net/net.h). Every failure comes back as one line
- * in struct smerr naming "host:port" and the reason. After an error other
- * than SMERR_REFUSED (the server said NO to one command) the session is
- * dead: close it and open a new one.
+ * stops it through the server's cancel_fd (net/net.h). Every failure
+ * comes back as one line in struct smerr naming "host:port" and the
+ * reason. After an error other than SMERR_REFUSED (the server said NO to
+ * one command) the session is dead: close it and open a new one.
  *
  * Mailbox names are passed and returned as IMAP spells them (modified
  * UTF-7); flags as IMAP spells them ("\Seen", keywords as they are).

@@ -1,8 +1,8 @@
 /*
  * net/smtp.h: SMTP submission (RFC 6409) over net/'s authenticated TLS.
  * One session per thread at a time; another thread stops it through the
- * server's cancel_fd (net/net.h). A message the server rejects is reported with the
- * server's reply, never retried here.
+ * server's cancel_fd (net/net.h). A message the server rejects is
+ * reported with the server's reply, never retried here.
  */
 #ifndef SEALMAIL_NET_SMTP_H
 #define SEALMAIL_NET_SMTP_H

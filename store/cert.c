@@ -24,14 +24,14 @@ static int
 cert_write(struct store *st, const struct store_cert *c,
     const struct buf *key, int64_t id, struct smerr *e)
 {
-	const int		 haskey = key != NULL && buf_len(key) > 0;
+	const size_t		 klen = key != NULL ? buf_len(key) : 0;
 	struct store_arg	 args[] = { STORE_INT(c->kind),
 	    STORE_TEXT(c->fingerprint), STORE_TEXT(c->source),
 	    STORE_TEXT(c->emails != NULL ? c->emails : ""),
 	    STORE_BLOB(c->der, c->der_len),
 	    STORE_INT(c->added != 0 ? c->added : time(NULL)),
 	    STORE_INT(c->expires),
-	    STORE_BLOB(haskey ? buf_data(key) : NULL, haskey ? buf_len(key) : 0),
+	    STORE_BLOB(klen > 0 ? buf_data(key) : NULL, klen),
 	    STORE_ID(id), { .type = STORE_ARG_END } };
 
 	if (id == 0) {
