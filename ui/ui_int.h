@@ -69,6 +69,8 @@ void		 ui_status(struct ui *ui, int error, const char *fmt, ...)
 const char	*ui_status_text(struct ui *ui);
 struct app_session *ui_session(struct ui *ui);
 int		 ui_rows(struct ui *ui);
+/* A view with ops over zeroed data of size bytes; NULL: out of memory. */
+struct ui_view	*ui_view_new(const struct ui_view_ops *ops, size_t size);
 /* Sets (s NULL: clears) what v shows on an empty status line. */
 void		 ui_view_brief(struct ui_view *v, const char *s, int color);
 /* Refreshes every view's data (after a sync or a send). */

@@ -270,13 +270,9 @@ ui_cert_new(struct ui *ui, int64_t msg)
 	struct ui_view	*v;
 	struct cv	*cv;
 
-	if ((v = calloc(1, sizeof(*v))) == NULL ||
-	    (cv = calloc(1, sizeof(*cv))) == NULL) {
-		free(v);
+	if ((v = ui_view_new(&cv_ops, sizeof(*cv))) == NULL)
 		return NULL;
-	}
-	v->ops = &cv_ops;
-	v->data = cv;
+	cv = v->data;
 	snprintf(v->title, sizeof(v->title), "signer of message %lld",
 	    (long long)msg);
 	cv_load(ui, cv, msg);

@@ -672,14 +672,10 @@ ui_pager_new(struct ui *ui, int64_t id)
 	struct ui_view	*v;
 	struct pg	*pg;
 
-	if ((v = calloc(1, sizeof(*v))) == NULL ||
-	    (pg = calloc(1, sizeof(*pg))) == NULL) {
-		free(v);
+	if ((v = ui_view_new(&pg_ops, sizeof(*pg))) == NULL)
 		return NULL;
-	}
+	pg = v->data;
 	pg->id = id;
-	v->ops = &pg_ops;
-	v->data = pg;
 	pg_mark_seen(ui, id);
 	return v;
 }
