@@ -370,18 +370,24 @@ backspace:
 	return ans;
 }
 
-int
-ui_confirm(struct ui *ui, const char *question)
+void
+ui_put_question(const char *question)
 {
-	wint_t	wc;
-	int	r;
-
 	move(LINES - 1, 0);
 	clrtoeol();
 	attrset(COLOR_PAIR(UI_C_WARN) | A_BOLD);
 	ui_put(LINES - 1, 0, COLS, question, strlen(question));
 	attrset(A_NORMAL);
 	refresh();
+}
+
+int
+ui_confirm(struct ui *ui, const char *question)
+{
+	wint_t	wc;
+	int	r;
+
+	ui_put_question(question);
 	nodelay(stdscr, FALSE);
 	while ((r = ui_getkey(&wc)) == ERR)
 		;

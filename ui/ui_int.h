@@ -90,6 +90,8 @@ char		*ui_prompt(struct ui *ui, const char *question);
 char		*ui_prompt_complete(struct ui *ui, const char *question,
 		    const char *initial, int (*complete)(void *, const char *,
 		    int, struct buf *, char *, size_t), void *arg);
+/* Shows question on the bottom line, in the warning colour. */
+void		 ui_put_question(const char *question);
 /* 1 for yes, 0 for anything else. */
 int		 ui_confirm(struct ui *ui, const char *question);
 /*

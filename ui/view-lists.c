@@ -682,14 +682,23 @@ static const char *const help_lines[] = {
 	NULL,
 };
 
-/* "outbox", or with several accounts "bob: outbox". */
+/*
+ * Titles the outbox or the drafts ("outbox", or with several accounts
+ * "bob: outbox") after reading them (r: how that went), and says so when
+ * there was nothing to read.
+ */
 static void
-queue_title(struct ui_view *v, const struct ls *ls, const char *what)
+queue_loaded(struct ui *ui, struct ui_view *v, struct ls *ls,
+    const char *what, int r, const char *empty)
 {
 	if (ls->acct != NULL && ls->cfg->naccounts > 1)
 		snprintf(v->title, sizeof(v->title), "%s: %s", ls->acct, what);
 	else
 		snprintf(v->title, sizeof(v->title), "%s", what);
+	if (r != 0)
+		ui_status(ui, 1, "cannot read the %s", what);
+	if (ls->n == 0)
+		ls_add(ls, empty, NULL, UI_C_DIM);
 }
 
 static void
@@ -715,20 +724,14 @@ ls_load(struct ui *ui, struct ui_view *v)
 		parts_load(ui, ls);
 		break;
 	case LS_OUTBOX:
-		queue_title(v, ls, "outbox");
-		if (store_outbox_foreach(app_session_store(ui_session(ui)),
-		    outbox_cb, ls, NULL) != 0)
-			ui_status(ui, 1, "cannot read the outbox");
-		if (ls->n == 0)
-			ls_add(ls, "The outbox is empty.", NULL, UI_C_DIM);
+		queue_loaded(ui, v, ls, "outbox", store_outbox_foreach(
+		    app_session_store(ui_session(ui)), outbox_cb, ls, NULL),
+		    "The outbox is empty.");
 		break;
 	case LS_DRAFTS:
-		queue_title(v, ls, "drafts");
-		if (store_draft_foreach(app_session_store(ui_session(ui)), 0,
-		    draft_cb, ls, NULL) != 0)
-			ui_status(ui, 1, "cannot read the drafts");
-		if (ls->n == 0)
-			ls_add(ls, "There are no drafts.", NULL, UI_C_DIM);
+		queue_loaded(ui, v, ls, "drafts", store_draft_foreach(
+		    app_session_store(ui_session(ui)), 0, draft_cb, ls, NULL),
+		    "There are no drafts.");
 		break;
 	case LS_SOURCE:
 		snprintf(v->title, sizeof(v->title), "outbox message %lld",
