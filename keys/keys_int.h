@@ -2,6 +2,8 @@
 #ifndef SEALMAIL_KEYS_INT_H
 #define SEALMAIL_KEYS_INT_H
 
+#include <time.h>
+
 #include <openssl/x509.h>
 
 struct keys {
@@ -15,6 +17,10 @@ struct keys {
  * KEYS_MAX_FILE), or NULL; OpenSSL's error queue is left empty.
  */
 X509	*keys_der_x509(const uint8_t *der, size_t len);
+/* An ASN.1 time as seconds since the epoch, 0 when absent or unreadable. */
+time_t	 keys_asn1_time(const ASN1_TIME *t);
+/* 1 when the comma-separated list holds address (case-insensitive). */
+int	 keys_emails_have(const char *list, const char *address);
 /* SHA-256 of x's DER as lowercase hex into fp[65]. */
 int	 keys_x509_fingerprint(X509 *x, char fp[65], struct smerr *e);
 /* x's e-mail addresses (SAN rfc822Name, else subject emailAddress). */
