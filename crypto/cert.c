@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -35,6 +36,19 @@ int
 crypto_addr_eq(const char *a, const char *b)
 {
 	return a != NULL && b != NULL && strcasecmp(a, b) == 0;
+}
+
+int
+crypto_asn1_time(const ASN1_TIME *a, time_t *tp)
+{
+	struct tm	tm;
+
+	if (a == NULL || ASN1_TIME_to_tm(a, &tm) != 1) {
+		ERR_clear_error();
+		return -1;
+	}
+	*tp = timegm(&tm);
+	return 0;
 }
 
 static int
