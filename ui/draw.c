@@ -123,6 +123,19 @@ ui_nav_key(wint_t k, int fn)
 	return 0;
 }
 
+int
+ui_scroll_key(wint_t k, size_t *top)
+{
+	if (k == 'j')
+		(*top)++;
+	else if (k == 'k') {
+		if (*top > 0)
+			(*top)--;
+	} else
+		return 0;
+	return 1;
+}
+
 void
 ui_clear_to(int y, int x, int cols)
 {

@@ -117,6 +117,8 @@ int		 ui_put(int y, int x, int width, const char *s, size_t len);
  * j k Space - = G and Enter '\r'; other function keys give 0.
  */
 wint_t		 ui_nav_key(wint_t k, int fn);
+/* j and k move *top a line down or up (never above 0): 1 when k was one. */
+int		 ui_scroll_key(wint_t k, size_t *top);
 /*
  * Draws a bar's text at (y, 0): cut with an ellipsis when it is wider
  * than cols, the rest of the line filled with spaces, so that a bar is

@@ -233,16 +233,7 @@ cv_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 	struct cv	*cv = v->data;
 
 	(void)ui;
-	switch (ui_nav_key(k, fn)) {
-	case 'j':
-		cv->top++;
-		return 0;
-	case 'k':
-		if (cv->top > 0)
-			cv->top--;
-		return 0;
-	}
-	return 1;
+	return ui_scroll_key(ui_nav_key(k, fn), &cv->top) ? 0 : 1;
 }
 
 static void

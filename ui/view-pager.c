@@ -588,15 +588,9 @@ pg_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 
 	if ((k = ui_nav_key(k, fn)) == 0)
 		return 1;
+	if (ui_scroll_key(k == '\r' ? 'j' : k, &pg->top))
+		return 0;
 	switch (k) {
-	case 'j':
-	case '\r':
-		pg->top++;
-		return 0;
-	case 'k':
-		if (pg->top > 0)
-			pg->top--;
-		return 0;
 	case ' ':
 		pg->top += page;
 		return 0;
