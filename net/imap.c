@@ -211,6 +211,14 @@ keep_alert(struct imap *s)
 	s->alert = a;
 }
 
+/* After a command that returned r: keeps its [ALERT]; 0, or imap_fail. */
+static int
+imap_done(struct imap *s, int r, const char *what, struct smerr *e)
+{
+	keep_alert(s);
+	return r == MAILIMAP_NO_ERROR ? 0 : imap_fail(s, r, what, e);
+}
+
 char *
 imap_alert_take(struct imap *s)
 {
@@ -475,9 +483,8 @@ imap_login(struct imap *s, const char *user, const char *pass,
 	else
 		r = mailimap_login(s->m, user, pass);
 	net_stream_wipe(s->m->imap_stream);
-	keep_alert(s);
-	if (r != MAILIMAP_NO_ERROR)
-		return imap_fail(s, r, "the login", e);
+	if ((r = imap_done(s, r, "the login", e)) != 0)
+		return r;
 	s->logged_in = 1;
 	/* The capabilities change with the login (RFC 3501 6.2.3). */
 	if ((r = ask_capabilities(s, e)) != 0)
@@ -605,9 +612,8 @@ imap_select(struct imap *s, const char *name, int readonly,
 	else
 		r = readonly ? mailimap_examine(s->m, name) :
 		    mailimap_select(s->m, name);
-	keep_alert(s);
-	if (r != MAILIMAP_NO_ERROR)
-		return imap_fail(s, r, readonly ? "EXAMINE" : "SELECT", e);
+	if ((r = imap_done(s, r, readonly ? "EXAMINE" : "SELECT", e)) != 0)
+		return r;
 	if ((si = s->m->imap_selection_info) == NULL)
 		return smerr_set(e, SMERR_PROTO, "%s: no mailbox selected",
 		    s->c->label);
@@ -1099,9 +1105,8 @@ imap_append(struct imap *s, const char *folder, const char *flags,
 	mailimap_flag_list_free(fl);
 	if (dt != NULL)
 		mailimap_date_time_free(dt);
-	keep_alert(s);
-	if (r != MAILIMAP_NO_ERROR)
-		return imap_fail(s, r, "APPEND", e);
+	if ((r = imap_done(s, r, "APPEND", e)) != 0)
+		return r;
 	if (uidvalidity != NULL)
 		*uidvalidity = uv;
 	if (uid != NULL)
@@ -1139,14 +1144,10 @@ imap_expunge_uid(struct imap *s, uint32_t uid, struct smerr *e)
 int
 imap_create(struct imap *s, const char *name, struct smerr *e)
 {
-	int	r;
-
 	if (!arg_ok(name, 1) || *name == '\0')
 		return smerr_set(e, SMERR_INVAL, "%s: not a mailbox name",
 		    s->c->label);
-	r = mailimap_create(s->m, name);
-	keep_alert(s);
-	return r == MAILIMAP_NO_ERROR ? 0 : imap_fail(s, r, "CREATE", e);
+	return imap_done(s, mailimap_create(s->m, name), "CREATE", e);
 }
 
 /* The first UID of a COPYUID set, or 0. */
@@ -1254,10 +1255,8 @@ imap_noop(struct imap *s, int *changed, struct smerr *e)
 
 	before = s->m->imap_selection_info != NULL ?
 	    s->m->imap_selection_info->sel_exists : 0;
-	r = mailimap_noop(s->m);
-	keep_alert(s);
-	if (r != MAILIMAP_NO_ERROR)
-		return imap_fail(s, r, "NOOP", e);
+	if ((r = imap_done(s, mailimap_noop(s->m), "NOOP", e)) != 0)
+		return r;
 	if (changed != NULL)
 		*changed = saw_change(s, before);
 	return 0;
@@ -1315,10 +1314,8 @@ imap_idle(struct imap *s, int timeout_ms, int wake_fd, int *changed,
 		}
 		pushed = r > 0 && pfd[0].revents != 0;
 	}
-	r = mailimap_idle_done(s->m);
-	keep_alert(s);
-	if (r != MAILIMAP_NO_ERROR)
-		return imap_fail(s, r, "IDLE", e);
+	if ((r = imap_done(s, mailimap_idle_done(s->m), "IDLE", e)) != 0)
+		return r;
 	/*
 	 * What the server pushes during IDLE is news about the mailbox; some
 	 * of it libetpan parses and drops (before the "+"), so having been
