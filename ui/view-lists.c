@@ -538,7 +538,7 @@ parts_save(struct ui *ui, struct ls *ls)
 {
 	struct store_msg	*m = NULL;
 	struct smerr		 e;
-	const char		*dflt = ls->items[ls->cur].key, *path, *home;
+	const char		*dflt = ls->items[ls->cur].key, *path;
 	const uint8_t		*msg;
 	char			 q[300], *ans, *full = NULL;
 	size_t			 idx = ls->cur + 1, len, n;
@@ -552,8 +552,7 @@ parts_save(struct ui *ui, struct ls *ls)
 	}
 	path = ans[0] != '\0' ? ans : dflt;
 	/* ~/ is the home, as a shell reads it. */
-	if (strncmp(path, "~/", 2) == 0 && (home = getenv("HOME")) != NULL &&
-	    *home != '\0' && asprintf(&full, "%s/%s", home, path + 2) != -1)
+	if ((full = ui_expand_home(path)) != NULL)
 		path = full;
 	smerr_clear(&e);
 	if ((msg = parts_msg(ui, ls, &m, &len, &e)) == NULL ||
