@@ -711,6 +711,19 @@ net_conn_secure(const struct net_conn *c)
 }
 
 int
+net_conn_need_secure(const struct net_conn *c, int login, struct smerr *e)
+{
+	if (net_conn_secure(c))
+		return 0;
+	if (login)
+		return smerr_set(e, SMERR_TLS, "%s: refusing to send "
+		    "credentials: the server is not authenticated over TLS",
+		    c->label);
+	return smerr_set(e, SMERR_TLS, "%s: the server is not authenticated",
+	    c->label);
+}
+
+int
 net_conn_fail(struct net_conn *c, struct smerr *e, int code,
     const char *what)
 {

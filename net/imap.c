@@ -334,11 +334,8 @@ imap_open(const struct net_server *srv, struct imap **ip, struct smerr *e)
 			goto fail;
 	} else if (r == MAILIMAP_NO_ERROR_AUTHENTICATED)
 		s->preauth = 1;		/* the server knows us already */
-	if (!net_conn_secure(s->c)) {
-		r = smerr_set(e, SMERR_TLS, "%s: the server is not "
-		    "authenticated", s->c->label);
+	if ((r = net_conn_need_secure(s->c, 0, e)) != 0)
 		goto fail;
-	}
 	if ((r = ask_capabilities(s, e)) != 0)
 		goto fail;
 	net_conn_deadline(s->c, 0);
@@ -461,10 +458,8 @@ imap_login(struct imap *s, const char *user, const char *pass,
 	 * may go; never the absence of LOGINDISABLED (servers call loopback
 	 * secure and advertise plaintext login there).
 	 */
-	if (!net_conn_secure(s->c))
-		return smerr_set(e, SMERR_TLS, "%s: refusing to send "
-		    "credentials: the server is not authenticated over TLS",
-		    s->c->label);
+	if ((r = net_conn_need_secure(s->c, 1, e)) != 0)
+		return r;
 	if (s->dead || s->logged_in)
 		return smerr_set(e, SMERR_INVAL, "%s: cannot log in now",
 		    s->c->label);

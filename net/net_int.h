@@ -122,6 +122,12 @@ void	 net_conn_deadline(struct net_conn *c, int secs);
 
 /* 1 when the server is authenticated over TLS: credentials may go. */
 int	 net_conn_secure(const struct net_conn *c);
+/*
+ * 0 when net_conn_secure, else SMERR_TLS saying that the server is not
+ * authenticated (with login: that the credentials are not sent).
+ */
+int	 net_conn_need_secure(const struct net_conn *c, int login,
+	    struct smerr *e);
 
 /*
  * Copies c's transport error into e when there is one, else sets fallback
