@@ -53,10 +53,8 @@ json_strn(struct buf *out, const char *s, size_t len)
 		return r;
 	while (len > 0) {
 		if ((n = json_plain(p, len)) > 0) {
-			if ((r = buf_put(out, p, n)) != 0)
+			if ((r = text_put_run(out, &p, &len, n)) != 0)
 				return r;
-			p += n;
-			len -= n;
 			continue;
 		}
 		cp = text_utf8_next(&p, &len);

@@ -111,6 +111,19 @@ text_utf8_next(const unsigned char **pp, size_t *lenp)
 }
 
 int
+text_put_run(struct buf *out, const unsigned char **pp, size_t *lenp,
+    size_t n)
+{
+	int	r;
+
+	if ((r = buf_put(out, *pp, n)) != 0)
+		return r;
+	*pp += n;
+	*lenp -= n;
+	return 0;
+}
+
+int
 text_utf8_valid(const void *p, size_t len)
 {
 	const unsigned char	*s = p;
@@ -183,10 +196,8 @@ text_sanitize(struct buf *out, const void *in, size_t len, unsigned flags)
 		if (st == T_GROUND && text_plain(*p, ml)) {
 			for (n = 1; n < len && text_plain(p[n], ml); n++)
 				;
-			if ((r = buf_put(out, p, n)) != 0)
+			if ((r = text_put_run(out, &p, &len, n)) != 0)
 				return r;
-			p += n;
-			len -= n;
 			continue;
 		}
 		cp = text_utf8_next(&p, &len);
@@ -206,15 +217,13 @@ text_sanitize(struct buf *out, const void *in, size_t len, unsigned flags)
 				st = T_GROUND;
 			continue;
 		case T_ESCINT:
-			if (cp >= 0x30 && cp <= 0x7e)
-				st = T_GROUND;
-			else if (!(cp >= 0x20 && cp <= 0x2f))
-				st = T_GROUND;
-			continue;
 		case T_CSI:
-			if (cp >= 0x40 && cp <= 0x7e)
-				st = T_GROUND;
-			else if (!(cp >= 0x20 && cp <= 0x3f))
+			/*
+			 * Intermediate bytes (0x20-0x2f), and in CSI parameter
+			 * bytes (0x30-0x3f), go on; the final byte, or
+			 * anything else, ends the sequence.
+			 */
+			if (cp < 0x20 || cp > (st == T_CSI ? 0x3fU : 0x2fU))
 				st = T_GROUND;
 			continue;
 		case T_STRING:

@@ -39,6 +39,9 @@ size_t	 text_utf8_decode(const unsigned char *p, size_t len, unsigned *cp);
  * *pp and *lenp move past what was read.
  */
 unsigned text_utf8_next(const unsigned char **pp, size_t *lenp);
+/* Appends the n bytes at *pp to out; *pp and *lenp move past them. */
+int	 text_put_run(struct buf *out, const unsigned char **pp, size_t *lenp,
+	    size_t n);
 
 /* Appends the UTF-8 encoding of cp to out; 0 or SMERR_*. */
 int	 text_utf8_put(struct buf *out, unsigned cp);

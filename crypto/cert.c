@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -37,11 +38,29 @@ crypto_addr_eq(const char *a, const char *b)
 	return a != NULL && b != NULL && strcasecmp(a, b) == 0;
 }
 
-static int
-strv_add(char ***vp, size_t *np, const unsigned char *s, int len)
+int
+crypto_asn1_time(const ASN1_TIME *a, time_t *tp)
 {
-	char	**nv, *c;
-	int	  i;
+	struct tm	tm;
+
+	if (a == NULL || ASN1_TIME_to_tm(a, &tm) != 1) {
+		ERR_clear_error();
+		return -1;
+	}
+	*tp = timegm(&tm);
+	return 0;
+}
+
+/*
+ * Adds the address in as to the list unless it is malformed, there
+ * already, or one too many: 0, or SMERR_NOMEM.
+ */
+static int
+strv_add(char ***vp, size_t *np, const ASN1_STRING *as)
+{
+	const unsigned char	 *s = ASN1_STRING_get0_data(as);
+	char			**nv, *c;
+	int			  i, len = ASN1_STRING_length(as);
 
 	if (len <= 0 || len > 320)
 		return 0;
@@ -51,7 +70,7 @@ strv_add(char ***vp, size_t *np, const unsigned char *s, int len)
 	if (memchr(s, '@', (size_t)len) == NULL || *np >= 64)
 		return 0;
 	if ((c = malloc((size_t)len + 1)) == NULL)
-		return -1;
+		return SMERR_NOMEM;
 	memcpy(c, s, (size_t)len);
 	c[len] = '\0';
 	for (i = 0; (size_t)i < *np; i++)
@@ -61,7 +80,7 @@ strv_add(char ***vp, size_t *np, const unsigned char *s, int len)
 		}
 	if ((nv = reallocarray(*vp, *np + 1, sizeof(*nv))) == NULL) {
 		free(c);
-		return -1;
+		return SMERR_NOMEM;
 	}
 	*vp = nv;
 	nv[(*np)++] = c;
@@ -87,12 +106,8 @@ crypto_cert_emails(X509 *c, char ***listp, size_t *np)
 		g = sk_GENERAL_NAME_value(gens, i);
 		if (g->type != GEN_EMAIL)
 			continue;
-		as = g->d.rfc822Name;
-		if (strv_add(&v, &n, ASN1_STRING_get0_data(as),
-		    ASN1_STRING_length(as)) != 0) {
-			r = SMERR_NOMEM;
+		if ((r = strv_add(&v, &n, g->d.rfc822Name)) != 0)
 			goto out;
-		}
 	}
 	if (n == 0 && (subj = X509_get_subject_name(c)) != NULL) {
 		idx = -1;
@@ -104,11 +119,8 @@ crypto_cert_emails(X509 *c, char ***listp, size_t *np)
 			    ASN1_STRING_type(as) != V_ASN1_PRINTABLESTRING &&
 			    ASN1_STRING_type(as) != V_ASN1_UTF8STRING)
 				continue;
-			if (strv_add(&v, &n, ASN1_STRING_get0_data(as),
-			    ASN1_STRING_length(as)) != 0) {
-				r = SMERR_NOMEM;
+			if ((r = strv_add(&v, &n, as)) != 0)
 				goto out;
-			}
 		}
 	}
 	*listp = v;
@@ -160,28 +172,21 @@ crypto_certs_read(const uint8_t *data, size_t len, STACK_OF(X509) **skp,
 		return smerr_set(e, SMERR_LIMIT, "certificate too large");
 	if ((sk = sk_X509_new_null()) == NULL)
 		return smerr_nomem(e);
-	if (looks_pem(data, len)) {
-		if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL) {
+	if (looks_pem(data, len) &&
+	    (bio = BIO_new_mem_buf(data, (int)len)) == NULL) {
+		r = smerr_nomem(e);
+		goto out;
+	}
+	/* PEM blocks, or DER certificates one after the other. */
+	while ((x = bio != NULL ? PEM_read_bio_X509(bio, NULL, NULL, NULL) :
+	    p < data + len ? d2i_X509(NULL, &p, (long)(data + len - p)) :
+	    NULL) != NULL)
+		if (!sk_X509_push(sk, x)) {
+			X509_free(x);
 			r = smerr_nomem(e);
 			goto out;
 		}
-		while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
-			if (!sk_X509_push(sk, x)) {
-				X509_free(x);
-				r = smerr_nomem(e);
-				goto out;
-			}
-		ERR_clear_error();
-	} else {
-		while (p < data + len &&
-		    (x = d2i_X509(NULL, &p, (long)(data + len - p))) != NULL)
-			if (!sk_X509_push(sk, x)) {
-				X509_free(x);
-				r = smerr_nomem(e);
-				goto out;
-			}
-		ERR_clear_error();
-	}
+	ERR_clear_error();
 	if (sk_X509_num(sk) == 0) {
 		r = smerr_set(e, SMERR_PARSE, "no certificate could be read");
 		goto out;

@@ -360,14 +360,11 @@ static int
 rsa_remote_sign(EVP_PKEY_CTX *c, unsigned char *sig, size_t *siglen,
     const unsigned char *tbs, size_t tbslen)
 {
-	struct crypto_keyop	 op;
+	struct crypto_keyop	 op = { .op = CRYPTO_KEYOP_SIGN, .in = tbs,
+	    .inlen = tbslen };
 	const EVP_MD		*md = NULL, *mgf1 = NULL;
 	int			 pad = 0, salt = 0;
 
-	memset(&op, 0, sizeof(op));
-	op.op = CRYPTO_KEYOP_SIGN;
-	op.in = tbs;
-	op.inlen = tbslen;
 	if (EVP_PKEY_CTX_get_rsa_padding(c, &pad) <= 0 ||
 	    EVP_PKEY_CTX_get_signature_md(c, &md) <= 0 ||
 	    (op.md = md_num(md)) <= 0)
@@ -396,15 +393,12 @@ static int
 rsa_remote_decrypt(EVP_PKEY_CTX *c, unsigned char *out, size_t *outlen,
     const unsigned char *in, size_t inlen)
 {
-	struct crypto_keyop	 op;
+	struct crypto_keyop	 op = { .op = CRYPTO_KEYOP_DECRYPT, .in = in,
+	    .inlen = inlen };
 	const EVP_MD		*md = NULL, *mgf1 = NULL;
 	unsigned char		*label = NULL;
 	int			 pad = 0, ll;
 
-	memset(&op, 0, sizeof(op));
-	op.op = CRYPTO_KEYOP_DECRYPT;
-	op.in = in;
-	op.inlen = inlen;
 	if (EVP_PKEY_CTX_get_rsa_padding(c, &pad) <= 0)
 		return -1;
 	if (pad == RSA_PKCS1_PADDING)
@@ -444,7 +438,8 @@ ec_remote_sign(int type, const unsigned char *dgst, int dlen,
     unsigned char *sig, unsigned int *siglen, const BIGNUM *kinv,
     const BIGNUM *r, EC_KEY *ec)
 {
-	struct crypto_keyop	op;
+	struct crypto_keyop	op = { .op = CRYPTO_KEYOP_SIGN, .in = dgst,
+	    .inlen = (size_t)dlen };
 	size_t			n;
 
 	(void)type;
@@ -452,10 +447,6 @@ ec_remote_sign(int type, const unsigned char *dgst, int dlen,
 	(void)r;
 	if (dlen <= 0 || (n = (size_t)ECDSA_size(ec)) == 0)
 		return 0;
-	memset(&op, 0, sizeof(op));
-	op.op = CRYPTO_KEYOP_SIGN;
-	op.in = dgst;
-	op.inlen = (size_t)dlen;
 	if (remote_call(EC_KEY_get_ex_data(ec, remote_ec_idx), &op, sig,
 	    &n) != 0 || n > UINT_MAX)
 		return 0;
@@ -481,17 +472,13 @@ static int
 ec_remote_ckey(unsigned char **psec, size_t *pseclen, const EC_POINT *pub,
     const EC_KEY *ec)
 {
-	struct crypto_keyop	 op;
 	unsigned char		 pt[CRYPTO_KEYOP_MAXIN], sec[CRYPTO_KEYOP_MAXOUT];
-	size_t			 ptlen, n = sizeof(sec);
+	struct crypto_keyop	 op = { .op = CRYPTO_KEYOP_DERIVE, .in = pt };
+	size_t			 n = sizeof(sec);
 
-	if ((ptlen = EC_POINT_point2oct(EC_KEY_get0_group(ec), pub,
+	if ((op.inlen = EC_POINT_point2oct(EC_KEY_get0_group(ec), pub,
 	    POINT_CONVERSION_UNCOMPRESSED, pt, sizeof(pt), NULL)) == 0)
 		return 0;
-	memset(&op, 0, sizeof(op));
-	op.op = CRYPTO_KEYOP_DERIVE;
-	op.in = pt;
-	op.inlen = ptlen;
 	if (remote_call(EC_KEY_get_ex_data(ec, remote_ec_idx), &op, sec,
 	    &n) != 0)
 		return 0;

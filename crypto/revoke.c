@@ -62,17 +62,6 @@ crypto_rev_str(enum crypto_rev s)
 	}
 }
 
-static int
-asn1_time(const ASN1_TIME *a, time_t *tp)
-{
-	struct tm	tm;
-
-	if (a == NULL || !ASN1_TIME_to_tm(a, &tm))
-		return -1;
-	*tp = timegm(&tm);
-	return 0;
-}
-
 /*
  * Whether an answer made at thisupd, to be replaced at nextupd, may be
  * believed at now: *untilp gets nextupd (0 without one, which is fresh
@@ -85,7 +74,7 @@ fresh(const ASN1_TIME *thisupd, const ASN1_TIME *nextupd, time_t now,
 	time_t	this, next;
 
 	*untilp = 0;
-	if (asn1_time(thisupd, &this) != 0) {
+	if (crypto_asn1_time(thisupd, &this) != 0) {
 		*whyp = "it has no readable thisUpdate";
 		return 0;
 	}
@@ -101,7 +90,7 @@ fresh(const ASN1_TIME *thisupd, const ASN1_TIME *nextupd, time_t now,
 		}
 		return 1;
 	}
-	if (asn1_time(nextupd, &next) != 0 || next < this) {
+	if (crypto_asn1_time(nextupd, &next) != 0 || next < this) {
 		*whyp = "its nextUpdate is not readable";
 		return 0;
 	}
@@ -543,7 +532,7 @@ crypto_revoke_check(struct crypto_ctx *ctx, X509 *cert,
 		    sizeof(reason));
 		/* A revocation is for good: kept while the certificate is. */
 		if (st == CRYPTO_REV_REVOKED &&
-		    asn1_time(X509_get0_notAfter(cert), &end) == 0 &&
+		    crypto_asn1_time(X509_get0_notAfter(cert), &end) == 0 &&
 		    end > until)
 			until = end;
 		if (rv->remember != NULL)

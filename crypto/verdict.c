@@ -399,19 +399,6 @@ iso_time(time_t t, char *out, size_t size)
 		(void)snprintf(out, size, "@%lld", (long long)t);
 }
 
-static int
-asn1_time(const ASN1_TIME *a, time_t *tp)
-{
-	struct tm	tm;
-
-	if (a == NULL || ASN1_TIME_to_tm(a, &tm) != 1) {
-		ERR_clear_error();
-		return -1;
-	}
-	*tp = timegm(&tm);
-	return 0;
-}
-
 /*
  * The signer's certificate against the time of signing (the signingTime
  * attribute; the Date field when there is none): a signature made outside
@@ -425,8 +412,8 @@ signer_times(struct judge *j, const struct crypto_signer *sg, size_t i)
 	char	a[32], b[32], c[32];
 
 	now = j->ctx->when != 0 ? j->ctx->when : time(NULL);
-	if (asn1_time(X509_get0_notBefore(sg->cert), &nb) != 0 ||
-	    asn1_time(X509_get0_notAfter(sg->cert), &na) != 0)
+	if (crypto_asn1_time(X509_get0_notBefore(sg->cert), &nb) != 0 ||
+	    crypto_asn1_time(X509_get0_notAfter(sg->cert), &na) != 0)
 		return 0;
 	st = sg->signing_time != 0 ? sg->signing_time : j->date;
 	iso_time(nb, a, sizeof(a));

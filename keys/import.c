@@ -137,8 +137,8 @@ out:
 	return 0;
 }
 
-static time_t
-asn1_time(const ASN1_TIME *t)
+time_t
+keys_asn1_time(const ASN1_TIME *t)
 {
 	struct tm	tm;
 
@@ -188,8 +188,8 @@ keys_cert_info(const uint8_t *der, size_t len, struct keys_certinfo *ci,
 		r = smerr_nomem(e);
 		goto out;
 	}
-	ci->not_before = asn1_time(X509_get0_notBefore(x));
-	ci->not_after = asn1_time(X509_get0_notAfter(x));
+	ci->not_before = keys_asn1_time(X509_get0_notBefore(x));
+	ci->not_after = keys_asn1_time(X509_get0_notAfter(x));
 out:
 	X509_free(x);
 	if (r != 0)

@@ -2,12 +2,18 @@
 #ifndef SEALMAIL_KEYS_INT_H
 #define SEALMAIL_KEYS_INT_H
 
+#include <time.h>
+
 #include "keys/x509.h"
 
 struct keys {
 	struct store	*st;
 };
 
+/* An ASN.1 time as seconds since the epoch, 0 when absent or unreadable. */
+time_t	 keys_asn1_time(const ASN1_TIME *t);
+/* 1 when the comma-separated list holds address (case-insensitive). */
+int	 keys_emails_have(const char *list, const char *address);
 /* SHA-256 of x's DER as lowercase hex into fp[65]. */
 int	 keys_x509_fingerprint(X509 *x, char fp[65], struct smerr *e);
 /* x's e-mail addresses (SAN rfc822Name, else subject emailAddress). */

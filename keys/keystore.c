@@ -49,9 +49,8 @@ struct walk {
 	const char	*address;	/* only certificates bound to it */
 };
 
-/* 1 when the comma-separated list holds address (case-insensitive). */
-static int
-emails_have(const char *list, const char *address)
+int
+keys_emails_have(const char *list, const char *address)
 {
 	const char	*p = list, *q;
 	size_t		 n = strlen(address);
@@ -72,7 +71,7 @@ walk_cb(const struct store_cert *sc, void *arg)
 	struct walk		*w = arg;
 	struct keys_cert	 kc;
 
-	if (w->address != NULL && !emails_have(sc->emails, w->address))
+	if (w->address != NULL && !keys_emails_have(sc->emails, w->address))
 		return 0;
 	/* An SMIMEA answer cached past its time is no longer an answer. */
 	if (sc->expires != 0 && sc->expires < time(NULL))
@@ -116,7 +115,7 @@ collect_cb(const struct store_cert *sc, void *arg)
 	struct store_cert	*nv;
 	size_t			 i;
 
-	if (!emails_have(sc->emails, c->address))
+	if (!keys_emails_have(sc->emails, c->address))
 		return 0;
 	if (sc->expires != 0 && sc->expires < time(NULL))
 		return 0;
@@ -285,7 +284,7 @@ prev_cb(const struct store_cert *sc, void *arg)
 		p->same_source_harvested = strcmp(sc->source, "harvested") == 0;
 		return 0;
 	}
-	if (!emails_have(sc->emails, p->address))
+	if (!keys_emails_have(sc->emails, p->address))
 		return 0;
 	free(p->old);			/* rows come oldest first */
 	if ((p->old = strdup(sc->fingerprint)) == NULL)
@@ -323,7 +322,7 @@ keys_harvest(struct keys *k, const uint8_t *der, size_t len,
 		r = smerr_nomem(e);
 		goto fail;
 	}
-	if (p.same_emails != NULL && emails_have(p.same_emails, address)) {
+	if (p.same_emails != NULL && keys_emails_have(p.same_emails, address)) {
 		/* Already known and bound: nothing changes. */
 		r = store_commit(k->st, e);
 		goto out;

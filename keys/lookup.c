@@ -48,28 +48,13 @@ struct rows {
 };
 
 static int
-addr_in(const char *emails, const char *address)
-{
-	size_t		 alen = strlen(address), n;
-	const char	*p = emails, *c;
-
-	while (p != NULL && *p != '\0') {
-		c = strchr(p, ',');
-		n = c != NULL ? (size_t)(c - p) : strlen(p);
-		if (n == alen && strncasecmp(p, address, alen) == 0)
-			return 1;
-		p = c != NULL ? c + 1 : NULL;
-	}
-	return 0;
-}
-
-static int
 rows_cb(const struct store_cert *c, void *arg)
 {
 	struct rows	*rs = arg;
 	struct row	*r;
 
-	if (!addr_in(c->emails, rs->address) || rs->n >= LOOKUP_MAX_CERTS)
+	if (!keys_emails_have(c->emails, rs->address) ||
+	    rs->n >= LOOKUP_MAX_CERTS)
 		return 0;
 	if ((r = reallocarray(rs->v, rs->n + 1, sizeof(*r))) == NULL) {
 		rs->err = 1;

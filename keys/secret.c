@@ -713,23 +713,72 @@ ss_clear(struct deadline *d, const char *home, const char *slot,
 	return 0;
 }
 
+/*
+ * Reads the store key kept in slot into key. *gotp: 1 read, 0 none kept,
+ * -1 malformed. 0, or the Secret Service's error.
+ */
+static int
+ss_key_read(struct deadline *d, SecretService *svc, const char *home,
+    const char *slot, uint8_t key[32], int *gotp, struct smerr *e)
+{
+	gchar	*hex = NULL;
+	int	 r;
+
+	*gotp = 0;
+	if ((r = ss_lookup(d, svc, home, slot, &hex, e)) != 0 || hex == NULL)
+		return r;
+	*gotp = hex_decode(hex, key, 32) == 0 ? 1 : -1;
+	ss.password_free(hex);
+	return 0;
+}
+
+static int
+random_key(uint8_t key[32], struct smerr *e)
+{
+	if (RAND_priv_bytes(key, 32) != 1)
+		return smerr_set(e, SMERR_CRYPTO, "no random bytes");
+	return 0;
+}
+
+/* The KDF file kdf of datadir and the store's Secret Service id. */
+static int
+key_names(const char *datadir, const char *kdf, char **pathp, char **homep,
+    struct smerr *e)
+{
+	*pathp = kdf_path(datadir, kdf);
+	*homep = home_id(datadir);
+	if (*pathp == NULL || *homep == NULL)
+		return smerr_nomem(e);
+	return 0;
+}
+
+/* Frees path and home; wipes key unless r is 0. Returns r. */
+static int
+key_done(char *path, char *home, uint8_t key[32], int r)
+{
+	free(path);
+	free(home);
+	if (r != 0)
+		secmem_wipe(key, 32);
+	return r;
+}
+
 static int
 store_key_secret(const char *datadir, const char *home, uint8_t key[32],
     struct smerr *e)
 {
 	struct deadline	 d;
 	SecretService	*svc = NULL;
-	gchar		*hex = NULL;
-	int		 r;
+	int		 r, got;
 
 	if ((r = ss_open(&d, &svc, e)) != 0) {
 		secmem_wipe(key, 32);
 		return r;
 	}
-	if ((r = ss_lookup(&d, svc, home, "current", &hex, e)) != 0)
+	if ((r = ss_key_read(&d, svc, home, "current", key, &got, e)) != 0)
 		goto out;
-	if (hex != NULL) {
-		if (hex_decode(hex, key, 32) != 0)
+	if (got != 0) {
+		if (got < 0)
 			r = smerr_set(e, SMERR_SECRET, "the store key in the "
 			    "Secret Service is malformed");
 		goto out;
@@ -739,14 +788,9 @@ store_key_secret(const char *datadir, const char *home, uint8_t key[32],
 		    "key for the store in %s", datadir);
 		goto out;
 	}
-	if (RAND_priv_bytes(key, 32) != 1) {
-		r = smerr_set(e, SMERR_CRYPTO, "no random bytes");
-		goto out;
-	}
-	r = ss_store(&d, home, "current", key, e);
+	if ((r = random_key(key, e)) == 0)
+		r = ss_store(&d, home, "current", key, e);
 out:
-	if (hex != NULL)
-		ss.password_free(hex);
 	ss_close(&d, svc);
 	if (r != 0)
 		secmem_wipe(key, 32);
@@ -763,11 +807,8 @@ keys_store_key(const char *datadir, const struct buf *pass, uint8_t key[32],
 
 	if (datadir == NULL)
 		return smerr_set(e, SMERR_INVAL, "keys_store_key: no directory");
-	if ((path = kdf_path(datadir, KDF_NAME)) == NULL ||
-	    (home = home_id(datadir)) == NULL) {
-		r = smerr_nomem(e);
+	if ((r = key_names(datadir, KDF_NAME, &path, &home, e)) != 0)
 		goto out;
-	}
 	if (pass == NULL) {
 		if (keys_store_uses_passphrase(datadir))
 			r = smerr_set(e, SMERR_SECRET, "the store in %s is "
@@ -786,11 +827,7 @@ keys_store_key(const char *datadir, const struct buf *pass, uint8_t key[32],
 	else
 		r = kdf_new(path, pass, key, e);
 out:
-	free(path);
-	free(home);
-	if (r != 0)
-		secmem_wipe(key, 32);
-	return r;
+	return key_done(path, home, key, r);
 }
 
 int
@@ -802,29 +839,19 @@ keys_store_key_new(const char *datadir, const struct buf *pass,
 	char		*path = NULL, *home = NULL;
 	int		 r;
 
-	if ((path = kdf_path(datadir, KDF_NEW)) == NULL ||
-	    (home = home_id(datadir)) == NULL) {
-		r = smerr_nomem(e);
+	if ((r = key_names(datadir, KDF_NEW, &path, &home, e)) != 0)
 		goto out;
-	}
 	if (pass != NULL) {
 		r = kdf_new(path, pass, key, e);
 		goto out;
 	}
-	if (RAND_priv_bytes(key, 32) != 1) {
-		r = smerr_set(e, SMERR_CRYPTO, "no random bytes");
-		goto out;
-	}
-	if ((r = ss_open(&d, &svc, e)) == 0) {
+	if ((r = random_key(key, e)) == 0 &&
+	    (r = ss_open(&d, &svc, e)) == 0) {
 		r = ss_store(&d, home, "next", key, e);
 		ss_close(&d, svc);
 	}
 out:
-	free(path);
-	free(home);
-	if (r != 0)
-		secmem_wipe(key, 32);
-	return r;
+	return key_done(path, home, key, r);
 }
 
 int
@@ -833,13 +860,12 @@ keys_store_key_commit(const char *datadir, int passphrase, struct smerr *e)
 	struct deadline	 d;
 	SecretService	*svc = NULL;
 	uint8_t		 key[32];
-	gchar		*hex = NULL;
 	char		*cur = NULL, *nxt = NULL, *home = NULL;
-	int		 r;
+	int		 r, got;
 
-	if ((cur = kdf_path(datadir, KDF_NAME)) == NULL ||
-	    (nxt = kdf_path(datadir, KDF_NEW)) == NULL ||
-	    (home = home_id(datadir)) == NULL) {
+	if ((r = key_names(datadir, KDF_NAME, &cur, &home, e)) != 0)
+		goto out;
+	if ((nxt = kdf_path(datadir, KDF_NEW)) == NULL) {
 		r = smerr_nomem(e);
 		goto out;
 	}
@@ -861,16 +887,14 @@ keys_store_key_commit(const char *datadir, int passphrase, struct smerr *e)
 	keys_keyring_forget(datadir);	/* the passphrase no longer keys it */
 	if ((r = ss_open(&d, &svc, e)) != 0)
 		goto out;
-	if ((r = ss_lookup(&d, svc, home, "next", &hex, e)) == 0) {
-		if (hex == NULL || hex_decode(hex, key, 32) != 0)
+	if ((r = ss_key_read(&d, svc, home, "next", key, &got, e)) == 0) {
+		if (got != 1)
 			r = smerr_set(e, SMERR_SECRET, "the new store key is "
 			    "missing from the Secret Service");
 		else if ((r = ss_store(&d, home, "current", key, e)) == 0)
 			(void)ss_clear(&d, home, "next", NULL);
 		secmem_wipe(key, sizeof(key));
 	}
-	if (hex != NULL)
-		ss.password_free(hex);
 	ss_close(&d, svc);
 	if (r == 0 && unlink(cur) == -1 && errno != ENOENT)
 		r = smerr_set(e, SMERR_IO, "%s: %s", cur, strerror(errno));
@@ -889,16 +913,12 @@ keys_store_key_pending(const char *datadir, const struct buf *pass,
 	struct stat	 sb;
 	struct kdf	 k;
 	SecretService	*svc = NULL;
-	gchar		*hex = NULL;
 	char		*nxt = NULL, *home = NULL;
-	int		 r;
+	int		 r, got;
 
 	*passphrasep = 0;
-	if ((nxt = kdf_path(datadir, KDF_NEW)) == NULL ||
-	    (home = home_id(datadir)) == NULL) {
-		r = smerr_nomem(e);
+	if ((r = key_names(datadir, KDF_NEW, &nxt, &home, e)) != 0)
 		goto out;
-	}
 	if (pass != NULL && stat(nxt, &sb) == 0) {
 		if ((r = kdf_read(nxt, &k, e)) == 0 &&
 		    (r = kdf_derive(&k, pass, key, e)) == 0)
@@ -911,23 +931,17 @@ keys_store_key_pending(const char *datadir, const struct buf *pass,
 	}
 	if ((r = ss_open(&d, &svc, e)) != 0)
 		goto out;
-	if ((r = ss_lookup(&d, svc, home, "next", &hex, e)) == 0) {
-		if (hex == NULL)
+	if ((r = ss_key_read(&d, svc, home, "next", key, &got, e)) == 0) {
+		if (got == 0)
 			r = smerr_set(e, SMERR_NOTFOUND, "no change of key "
 			    "pending");
-		else if (hex_decode(hex, key, 32) != 0)
+		else if (got < 0)
 			r = smerr_set(e, SMERR_SECRET, "the pending store key "
 			    "is malformed");
 	}
-	if (hex != NULL)
-		ss.password_free(hex);
 	ss_close(&d, svc);
 out:
-	free(nxt);
-	free(home);
-	if (r != 0)
-		secmem_wipe(key, 32);
-	return r;
+	return key_done(nxt, home, key, r);
 }
 
 int

@@ -284,21 +284,25 @@ why(struct keys_judgement *j, const char *fmt, ...)
 	va_end(ap);
 }
 
-struct anchors {
-	X509_STORE	*store;
-	int		 err;
+/* The key store's certificates going into store: all, or those rr names. */
+struct fill {
+	X509_STORE			*store;
+	const struct keys_smimea	*rr;	/* NULL: every one */
+	int				 n;	/* how many went in */
 };
 
 static int
-anchor_cb(const struct keys_cert *c, void *arg)
+fill_cb(const struct keys_cert *c, void *arg)
 {
-	struct anchors	*a = arg;
+	struct fill	*f = arg;
 	X509		*x;
 
 	if ((x = keys_der_x509(c->der, c->der_len)) == NULL)
 		return 0;		/* an unreadable row trusts nothing */
-	if (!X509_STORE_add_cert(a->store, x))
-		ERR_clear_error();	/* already there */
+	if ((f->rr == NULL || match_x509(f->rr, x, NULL) == 1) &&
+	    X509_STORE_add_cert(f->store, x))
+		f->n++;
+	ERR_clear_error();		/* one already there */
 	X509_free(x);
 	return 0;
 }
@@ -311,7 +315,7 @@ static int
 anchors_load(struct keys *k, X509_STORE **sp, struct smerr *e)
 {
 	struct net_anchors	*lazy;
-	struct anchors		 a;
+	struct fill		 a;
 	int			 r;
 
 	*sp = NULL;
@@ -323,7 +327,7 @@ anchors_load(struct keys *k, X509_STORE **sp, struct smerr *e)
 		return smerr_set(e, SMERR_CRYPTO, "the system's trust store "
 		    "could not be loaded");
 	}
-	if (k != NULL && (r = keys_foreach(k, KEYS_ANCHOR, anchor_cb, &a,
+	if (k != NULL && (r = keys_foreach(k, KEYS_ANCHOR, fill_cb, &a,
 	    e)) != 0) {
 		X509_STORE_free(a.store);
 		return r;
@@ -438,28 +442,6 @@ out:
 	return ok;
 }
 
-struct ta_find {
-	const struct keys_smimea	*rr;
-	X509_STORE			*store;
-	int				 n;
-};
-
-static int
-ta_find_cb(const struct keys_cert *c, void *arg)
-{
-	struct ta_find	*t = arg;
-	X509		*x;
-
-	if ((x = keys_der_x509(c->der, c->der_len)) == NULL)
-		return 0;
-	if (match_x509(t->rr, x, NULL) == 1 && X509_STORE_add_cert(t->store,
-	    x))
-		t->n++;
-	ERR_clear_error();
-	X509_free(x);
-	return 0;
-}
-
 /*
  * DANE-TA: does x chain to the anchor rr names? A full certificate in
  * the record is the anchor itself; a digest can only name a certificate
@@ -469,7 +451,7 @@ static int
 dane_ta(struct keys *k, const struct keys_smimea *rr, X509 *x, int purpose,
     int *errp)
 {
-	struct ta_find	 t;
+	struct fill	 t;
 	X509		*ta = NULL;
 	int		 ok = 0;
 
@@ -487,40 +469,13 @@ dane_ta(struct keys *k, const struct keys_smimea *rr, X509 *x, int purpose,
 		t.n++;
 	if (k != NULL)
 		keys_foreach(k, KEYS_ANCHOR | KEYS_PEER | KEYS_IDENTITY,
-		    ta_find_cb, &t, NULL);
+		    fill_cb, &t, NULL);
 	if (t.n > 0)
 		ok = verify_x509(t.store, x, purpose, 1, NULL, errp);
 	X509_free(ta);
 	X509_STORE_free(t.store);
 	ERR_clear_error();
 	return ok;
-}
-
-static int
-has_address(const char *emails, const char *address)
-{
-	size_t		 alen = strlen(address);
-	const char	*p = emails, *c;
-
-	while (p != NULL && *p != '\0') {
-		c = strchr(p, ',');
-		if ((c != NULL ? (size_t)(c - p) : strlen(p)) == alen &&
-		    strncasecmp(p, address, alen) == 0)
-			return 1;
-		p = c != NULL ? c + 1 : NULL;
-	}
-	return 0;
-}
-
-static time_t
-asn1_time_t(const ASN1_TIME *t)
-{
-	struct tm	tm;
-
-	memset(&tm, 0, sizeof(tm));
-	if (t == NULL || !ASN1_TIME_to_tm(t, &tm))
-		return 0;
-	return timegm(&tm);
 }
 
 static const char *
@@ -560,8 +515,8 @@ keys_smimea_judge(struct keys *k, const uint8_t *der, size_t len,
 	    (r = keys_x509_emails(x, &j->emails, e)) != 0 ||
 	    (r = anchors_load(k, &store, e)) != 0)
 		goto out;
-	j->not_after = asn1_time_t(X509_get0_notAfter(x));
-	j->address_ok = address != NULL && has_address(j->emails, address);
+	j->not_after = keys_asn1_time(X509_get0_notAfter(x));
+	j->address_ok = address != NULL && keys_emails_have(j->emails, address);
 	j->pkix = verify_x509(store, x, pid, 0, &chain, &pkix_err);
 	j->chain = X509_verify_cert_error_string(j->pkix ? X509_V_OK :
 	    pkix_err);

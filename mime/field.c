@@ -62,16 +62,21 @@ wr_at_name(const struct wr *w)
 	return n > 0 && buf_data(w->b)[n - 1] == ':';
 }
 
+/* Before a word width columns wide: a space, or a fold past FOLD_COL. */
+static void
+wr_sep(struct wr *w, size_t width)
+{
+	if (w->col + 1 + width > FOLD_COL && w->col > 1 && !wr_at_name(w))
+		mime_wr_puts(w, "\r\n ");
+	else
+		mime_wr_puts(w, " ");
+}
+
 static void
 wr_token(struct wr *w, const char *s, size_t len, int sep)
 {
-	if (sep) {
-		if (w->col + 1 + len > FOLD_COL && w->col > 1 &&
-		    !wr_at_name(w))
-			mime_wr_puts(w, "\r\n ");
-		else
-			mime_wr_puts(w, " ");
-	}
+	if (sep)
+		wr_sep(w, len);
 	mime_wr_put(w, s, len);
 }
 
@@ -202,13 +207,8 @@ put_encoded_words(struct wr *w, const char *s, int sep)
 			n += k;
 		}
 		width = 12 + 4 * ((n + 2) / 3);
-		if (sep) {
-			if (w->col + 1 + width > FOLD_COL && w->col > 1 &&
-			    !wr_at_name(w))
-				mime_wr_puts(w, "\r\n ");
-			else
-				mime_wr_puts(w, " ");
-		}
+		if (sep)
+			wr_sep(w, width);
 		mime_wr_puts(w, "=?UTF-8?B?");
 		b64_word(w, p + off, n);
 		mime_wr_puts(w, "?=");

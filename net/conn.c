@@ -268,13 +268,41 @@ guard_scan(struct net_conn *c, const unsigned char *p, size_t n)
 	return 0;
 }
 
+/*
+ * One SSL_read into rb, or SSL_write from wb, of up to n bytes, with
+ * SIGPIPE held off: the bytes moved, 0 to call again (it waited for what
+ * TLS wanted), or -1 with c->err set.
+ */
+static int
+conn_ssl_io(struct net_conn *c, void *rb, const void *wb, int n)
+{
+	struct pipeguard	 g;
+	int			 r, se, w;
+
+	ERR_clear_error();
+	pipeguard_on(&g);
+	r = rb != NULL ? SSL_read(c->ssl, rb, n) : SSL_write(c->ssl, wb, n);
+	se = r > 0 ? SSL_ERROR_NONE : SSL_get_error(c->ssl, r);
+	pipeguard_off(&g);
+	if (r > 0)
+		return r;
+	if ((w = net_conn_ssl_wait(c, se)) < 0)
+		return -1;
+	if (w == 0)
+		return 0;
+	if (rb != NULL)
+		conn_err(c, SMERR_NET, "the server closed the connection%s",
+		    se == SSL_ERROR_ZERO_RETURN ? "" : " (TLS error)");
+	else
+		conn_err(c, SMERR_NET, "the connection broke while writing");
+	return -1;
+}
+
 static ssize_t
 low_read(mailstream_low *s, void *b, size_t n)
 {
 	struct net_conn		*c = s->data;
-	struct pipeguard	 g;
 	ssize_t			 r;
-	int			 se, w;
 
 	if (n > INT_MAX)
 		n = INT_MAX;
@@ -303,21 +331,10 @@ low_read(mailstream_low *s, void *b, size_t n)
 				return -1;
 			continue;
 		}
-		ERR_clear_error();
-		pipeguard_on(&g);
-		r = SSL_read(c->ssl, b, (int)n);
-		se = r > 0 ? SSL_ERROR_NONE : SSL_get_error(c->ssl, (int)r);
-		pipeguard_off(&g);
+		if ((r = conn_ssl_io(c, b, NULL, (int)n)) < 0)
+			return -1;
 		if (r > 0)
 			break;
-		if ((w = net_conn_ssl_wait(c, se)) < 0)
-			return -1;
-		if (w > 0) {
-			conn_err(c, SMERR_NET, "the server closed the "
-			    "connection%s", se == SSL_ERROR_ZERO_RETURN ? "" :
-			    " (TLS error)");
-			return -1;
-		}
 	}
 	if (guard_scan(c, b, (size_t)r) != 0)
 		return -1;
@@ -328,9 +345,7 @@ static ssize_t
 low_write(mailstream_low *s, const void *b, size_t n)
 {
 	struct net_conn		*c = s->data;
-	struct pipeguard	 g;
 	ssize_t			 r;
-	int			 se, w;
 
 	if (n > INT_MAX)
 		n = INT_MAX;
@@ -358,20 +373,8 @@ low_write(mailstream_low *s, const void *b, size_t n)
 			conn_err(c, SMERR_NET, "write: %s", strerror(errno));
 			return -1;
 		}
-		ERR_clear_error();
-		pipeguard_on(&g);
-		r = SSL_write(c->ssl, b, (int)n);
-		se = r > 0 ? SSL_ERROR_NONE : SSL_get_error(c->ssl, (int)r);
-		pipeguard_off(&g);
-		if (r > 0)
+		if ((r = conn_ssl_io(c, NULL, b, (int)n)) != 0)
 			return r;
-		if ((w = net_conn_ssl_wait(c, se)) < 0)
-			return -1;
-		if (w > 0) {
-			conn_err(c, SMERR_NET, "the connection broke while "
-			    "writing");
-			return -1;
-		}
 	}
 }
 
@@ -480,6 +483,16 @@ net_conn_cancel(struct net_conn *c)
 
 	if (c != NULL && c->cancel_fd >= 0)
 		(void)!write(c->cancel_fd, &one, sizeof(one));
+}
+
+int
+net_conn_goodbye(struct net_conn *c)
+{
+	if (c->err.code != 0)
+		return 0;
+	if (c->timeout_ms > 5000)
+		c->timeout_ms = 5000;
+	return 1;
 }
 
 int
@@ -695,6 +708,19 @@ net_conn_secure(const struct net_conn *c)
 {
 	return c != NULL && c->ssl != NULL && c->auth != NET_AUTH_NONE &&
 	    c->err.code == 0;
+}
+
+int
+net_conn_need_secure(const struct net_conn *c, int login, struct smerr *e)
+{
+	if (net_conn_secure(c))
+		return 0;
+	if (login)
+		return smerr_set(e, SMERR_TLS, "%s: refusing to send "
+		    "credentials: the server is not authenticated over TLS",
+		    c->label);
+	return smerr_set(e, SMERR_TLS, "%s: the server is not authenticated",
+	    c->label);
 }
 
 int

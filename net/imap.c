@@ -157,9 +157,11 @@ arg_ok(const char *p, int ascii)
 	return 1;
 }
 
-static void
-imap_free_session(struct imap *s)
+void
+imap_abort(struct imap *s)
 {
+	if (s == NULL)
+		return;
 	if (s->m != NULL) {
 		/* mailimap_free would send LOGOUT over a live stream. */
 		s->m->imap_stream = NULL;
@@ -172,43 +174,19 @@ imap_free_session(struct imap *s)
 }
 
 void
-imap_abort(struct imap *s)
-{
-	if (s != NULL)
-		imap_free_session(s);
-}
-
-void
 imap_close(struct imap *s)
 {
-	if (s == NULL)
-		return;
-	if (!s->dead && s->c->err.code == 0 && s->m->imap_stream != NULL) {
-		/* Short and best effort; logout closes the stream itself. */
-		s->c->timeout_ms = s->c->timeout_ms > 5000 ? 5000 :
-		    s->c->timeout_ms;
+	/* Logout closes the stream itself. */
+	if (s != NULL && !s->dead && s->m->imap_stream != NULL &&
+	    net_conn_goodbye(s->c))
 		(void)mailimap_logout(s->m);
-	}
-	imap_free_session(s);
-}
-
-void
-imap_cancel(struct imap *s)
-{
-	if (s != NULL)
-		net_conn_cancel(s->c);
+	imap_abort(s);
 }
 
 enum net_auth
 imap_server_auth(const struct imap *s)
 {
 	return s->c->auth;
-}
-
-const char *
-imap_label(const struct imap *s)
-{
-	return s->c->label;
 }
 
 int
@@ -231,6 +209,14 @@ keep_alert(struct imap *s)
 		return;
 	free(s->alert);
 	s->alert = a;
+}
+
+/* After a command that returned r: keeps its [ALERT]; 0, or imap_fail. */
+static int
+imap_done(struct imap *s, int r, const char *what, struct smerr *e)
+{
+	keep_alert(s);
+	return r == MAILIMAP_NO_ERROR ? 0 : imap_fail(s, r, what, e);
 }
 
 char *
@@ -348,18 +334,15 @@ imap_open(const struct net_server *srv, struct imap **ip, struct smerr *e)
 			goto fail;
 	} else if (r == MAILIMAP_NO_ERROR_AUTHENTICATED)
 		s->preauth = 1;		/* the server knows us already */
-	if (!net_conn_secure(s->c)) {
-		r = smerr_set(e, SMERR_TLS, "%s: the server is not "
-		    "authenticated", s->c->label);
+	if ((r = net_conn_need_secure(s->c, 0, e)) != 0)
 		goto fail;
-	}
 	if ((r = ask_capabilities(s, e)) != 0)
 		goto fail;
 	net_conn_deadline(s->c, 0);
 	*ip = s;
 	return 0;
 fail:
-	imap_free_session(s);
+	imap_abort(s);
 	return r;
 }
 
@@ -475,10 +458,8 @@ imap_login(struct imap *s, const char *user, const char *pass,
 	 * may go; never the absence of LOGINDISABLED (servers call loopback
 	 * secure and advertise plaintext login there).
 	 */
-	if (!net_conn_secure(s->c))
-		return smerr_set(e, SMERR_TLS, "%s: refusing to send "
-		    "credentials: the server is not authenticated over TLS",
-		    s->c->label);
+	if ((r = net_conn_need_secure(s->c, 1, e)) != 0)
+		return r;
 	if (s->dead || s->logged_in)
 		return smerr_set(e, SMERR_INVAL, "%s: cannot log in now",
 		    s->c->label);
@@ -497,9 +478,8 @@ imap_login(struct imap *s, const char *user, const char *pass,
 	else
 		r = mailimap_login(s->m, user, pass);
 	net_stream_wipe(s->m->imap_stream);
-	keep_alert(s);
-	if (r != MAILIMAP_NO_ERROR)
-		return imap_fail(s, r, "the login", e);
+	if ((r = imap_done(s, r, "the login", e)) != 0)
+		return r;
 	s->logged_in = 1;
 	/* The capabilities change with the login (RFC 3501 6.2.3). */
 	if ((r = ask_capabilities(s, e)) != 0)
@@ -627,9 +607,8 @@ imap_select(struct imap *s, const char *name, int readonly,
 	else
 		r = readonly ? mailimap_examine(s->m, name) :
 		    mailimap_select(s->m, name);
-	keep_alert(s);
-	if (r != MAILIMAP_NO_ERROR)
-		return imap_fail(s, r, readonly ? "EXAMINE" : "SELECT", e);
+	if ((r = imap_done(s, r, readonly ? "EXAMINE" : "SELECT", e)) != 0)
+		return r;
 	if ((si = s->m->imap_selection_info) == NULL)
 		return smerr_set(e, SMERR_PROTO, "%s: no mailbox selected",
 		    s->c->label);
@@ -1121,9 +1100,8 @@ imap_append(struct imap *s, const char *folder, const char *flags,
 	mailimap_flag_list_free(fl);
 	if (dt != NULL)
 		mailimap_date_time_free(dt);
-	keep_alert(s);
-	if (r != MAILIMAP_NO_ERROR)
-		return imap_fail(s, r, "APPEND", e);
+	if ((r = imap_done(s, r, "APPEND", e)) != 0)
+		return r;
 	if (uidvalidity != NULL)
 		*uidvalidity = uv;
 	if (uid != NULL)
@@ -1161,14 +1139,10 @@ imap_expunge_uid(struct imap *s, uint32_t uid, struct smerr *e)
 int
 imap_create(struct imap *s, const char *name, struct smerr *e)
 {
-	int	r;
-
 	if (!arg_ok(name, 1) || *name == '\0')
 		return smerr_set(e, SMERR_INVAL, "%s: not a mailbox name",
 		    s->c->label);
-	r = mailimap_create(s->m, name);
-	keep_alert(s);
-	return r == MAILIMAP_NO_ERROR ? 0 : imap_fail(s, r, "CREATE", e);
+	return imap_done(s, mailimap_create(s->m, name), "CREATE", e);
 }
 
 /* The first UID of a COPYUID set, or 0. */
@@ -1276,10 +1250,8 @@ imap_noop(struct imap *s, int *changed, struct smerr *e)
 
 	before = s->m->imap_selection_info != NULL ?
 	    s->m->imap_selection_info->sel_exists : 0;
-	r = mailimap_noop(s->m);
-	keep_alert(s);
-	if (r != MAILIMAP_NO_ERROR)
-		return imap_fail(s, r, "NOOP", e);
+	if ((r = imap_done(s, mailimap_noop(s->m), "NOOP", e)) != 0)
+		return r;
 	if (changed != NULL)
 		*changed = saw_change(s, before);
 	return 0;
@@ -1337,10 +1309,8 @@ imap_idle(struct imap *s, int timeout_ms, int wake_fd, int *changed,
 		}
 		pushed = r > 0 && pfd[0].revents != 0;
 	}
-	r = mailimap_idle_done(s->m);
-	keep_alert(s);
-	if (r != MAILIMAP_NO_ERROR)
-		return imap_fail(s, r, "IDLE", e);
+	if ((r = imap_done(s, mailimap_idle_done(s->m), "IDLE", e)) != 0)
+		return r;
 	/*
 	 * What the server pushes during IDLE is news about the mailbox; some
 	 * of it libetpan parses and drops (before the "+"), so having been

@@ -1,10 +1,10 @@
 /*
  * net/imap.h: an IMAP client over net/'s authenticated TLS. A session is
- * driven by one thread at a time (app/sync's worker); imap_cancel() alone
- * may be called from another thread. Every failure comes back as one line
- * in struct smerr naming "host:port" and the reason. After an error other
- * than SMERR_REFUSED (the server said NO to one command) the session is
- * dead: close it and open a new one.
+ * driven by one thread at a time (app/sync's worker); another thread
+ * stops it through the server's cancel_fd (net/net.h). Every failure
+ * comes back as one line in struct smerr naming "host:port" and the
+ * reason. After an error other than SMERR_REFUSED (the server said NO to
+ * one command) the session is dead: close it and open a new one.
  *
  * Mailbox names are passed and returned as IMAP spells them (modified
  * UTF-7); flags as IMAP spells them ("\Seen", keywords as they are).
@@ -44,13 +44,9 @@ int		 imap_login(struct imap *s, const char *user, const char *pass,
 void		 imap_close(struct imap *s);
 /* Frees without a word to the server (after an error). */
 void		 imap_abort(struct imap *s);
-/* From any thread: makes the session's current and later I/O fail. */
-void		 imap_cancel(struct imap *s);
 
 /* How the server was authenticated. */
 enum net_auth	 imap_server_auth(const struct imap *s);
-/* "host:port" of the session. */
-const char	*imap_label(const struct imap *s);
 /* 1 when the server announced capability cap (after TLS). */
 int		 imap_has(const struct imap *s, const char *cap);
 /*

@@ -75,6 +75,11 @@ void	 net_conn_free(struct net_conn *c);
 /* Makes every later read or write fail; safe from another thread. */
 void	 net_conn_cancel(struct net_conn *c);
 /*
+ * 1 when c is still sound enough to say goodbye to the server (LOGOUT,
+ * QUIT); the wait for it is then cut to 5 seconds: short, best effort.
+ */
+int	 net_conn_goodbye(struct net_conn *c);
+/*
  * Wipes libetpan's outgoing buffer of st: it keeps what was sent (a
  * login's credentials) after the flush, until later commands overwrite
  * it. To call once a login is done, whatever its outcome.
@@ -117,6 +122,12 @@ void	 net_conn_deadline(struct net_conn *c, int secs);
 
 /* 1 when the server is authenticated over TLS: credentials may go. */
 int	 net_conn_secure(const struct net_conn *c);
+/*
+ * 0 when net_conn_secure, else SMERR_TLS saying that the server is not
+ * authenticated (with login: that the credentials are not sent).
+ */
+int	 net_conn_need_secure(const struct net_conn *c, int login,
+	    struct smerr *e);
 
 /*
  * Copies c's transport error into e when there is one, else sets fallback

@@ -98,9 +98,11 @@ command(struct smtp *s, char *line, int secret)
 	return mailsmtp_read_response(s->m);
 }
 
-static void
-smtp_free_session(struct smtp *s)
+void
+smtp_abort(struct smtp *s)
 {
+	if (s == NULL)
+		return;
 	if (s->m != NULL) {
 		/* mailsmtp_free would send QUIT over a live stream. */
 		s->m->stream = NULL;
@@ -111,44 +113,20 @@ smtp_free_session(struct smtp *s)
 }
 
 void
-smtp_abort(struct smtp *s)
-{
-	if (s != NULL)
-		smtp_free_session(s);
-}
-
-void
 smtp_close(struct smtp *s)
 {
 	char	quit[] = "QUIT\r\n";
 
-	if (s == NULL)
-		return;
-	if (!s->dead && s->c->err.code == 0 && s->m->stream != NULL) {
-		s->c->timeout_ms = s->c->timeout_ms > 5000 ? 5000 :
-		    s->c->timeout_ms;
+	if (s != NULL && !s->dead && s->m->stream != NULL &&
+	    net_conn_goodbye(s->c))
 		(void)command(s, quit, 0);
-	}
-	smtp_free_session(s);
-}
-
-void
-smtp_cancel(struct smtp *s)
-{
-	if (s != NULL)
-		net_conn_cancel(s->c);
+	smtp_abort(s);
 }
 
 enum net_auth
 smtp_server_auth(const struct smtp *s)
 {
 	return s->c->auth;
-}
-
-const char *
-smtp_label(const struct smtp *s)
-{
-	return s->c->label;
 }
 
 int
@@ -162,6 +140,20 @@ smtp_max_size(const struct smtp *s)
 {
 	return (s->m->esmtp & MAILSMTP_ESMTP_SIZE) ?
 	    s->m->smtp_max_msg_size : 0;
+}
+
+/*
+ * A step of the opening that did not succeed: the transport's failure
+ * (broke) when no reply came, else 0 with the server's reply in *rep.
+ */
+static int
+open_reply(struct smtp *s, const char *broke, struct smtp_reply *rep,
+    struct smerr *e)
+{
+	if (s->c->err.code != 0 || s->m->response_code == 0)
+		return net_conn_fail(s->c, e, SMERR_NET, broke);
+	last_reply(s, rep);
+	return 0;
 }
 
 /*
@@ -202,15 +194,11 @@ smtp_open(const struct net_server *srv, struct smtp **sp, struct smerr *e)
 	/* On any reply but 220 libetpan closes the stream itself. */
 	r = mailsmtp_connect(s->m, s->c->stream);
 	if (r != MAILSMTP_NO_ERROR) {
-		if (s->c->err.code != 0 || s->m->response_code == 0)
-			r = net_conn_fail(s->c, e, SMERR_NET,
-			    "no greeting from the server");
-		else {
-			last_reply(s, &rep);
+		if ((r = open_reply(s, "no greeting from the server", &rep,
+		    e)) == 0)
 			r = smerr_set(e, SMERR_REFUSED, "%s: the server "
 			    "refuses service: %d%s%s", s->c->label, rep.code,
 			    *rep.text ? " " : "", rep.text);
-		}
 		goto fail;
 	}
 	if ((r = smtp_ehlo(s, e)) != 0)
@@ -229,16 +217,12 @@ smtp_open(const struct net_server *srv, struct smtp **sp, struct smerr *e)
 			goto fail;
 		}
 		if (r != MAILSMTP_NO_ERROR) {
-			if (s->c->err.code != 0 || s->m->response_code == 0)
-				r = net_conn_fail(s->c, e, SMERR_NET,
-				    "the connection broke at STARTTLS");
-			else {
-				last_reply(s, &rep);
+			if ((r = open_reply(s, "the connection broke at "
+			    "STARTTLS", &rep, e)) == 0)
 				r = smerr_set(e, SMERR_TLS, "%s: the server "
 				    "refused STARTTLS (%d); refusing to "
 				    "continue in plaintext", s->c->label,
 				    rep.code);
-			}
 			goto fail;
 		}
 		/* Forget the cleartext EHLO before anything else. */
@@ -249,16 +233,13 @@ smtp_open(const struct net_server *srv, struct smtp **sp, struct smerr *e)
 		if ((r = smtp_ehlo(s, e)) != 0)
 			goto fail;
 	}
-	if (!net_conn_secure(s->c)) {
-		r = smerr_set(e, SMERR_TLS, "%s: the server is not "
-		    "authenticated", s->c->label);
+	if ((r = net_conn_need_secure(s->c, 0, e)) != 0)
 		goto fail;
-	}
 	net_conn_deadline(s->c, 0);
 	*sp = s;
 	return 0;
 fail:
-	smtp_free_session(s);
+	smtp_abort(s);
 	return r;
 }
 
@@ -291,10 +272,8 @@ smtp_login(struct smtp *s, const char *user, const char *pass,
 	int		 r, code;
 
 	/* Only TLS up and the server authenticated let a password go. */
-	if (!net_conn_secure(s->c))
-		return smerr_set(e, SMERR_TLS, "%s: refusing to send "
-		    "credentials: the server is not authenticated over TLS",
-		    s->c->label);
+	if ((r = net_conn_need_secure(s->c, 1, e)) != 0)
+		return r;
 	if (s->dead || s->logged_in)
 		return smerr_set(e, SMERR_INVAL, "%s: cannot log in now",
 		    s->c->label);
@@ -394,9 +373,8 @@ smtp_send(struct smtp *s, const char *from, const char *const *rcpt,
 	if (s->dead || s->m->stream == NULL)
 		return smerr_set(e, SMERR_INVAL, "%s: the session is closed",
 		    s->c->label);
-	if (!net_conn_secure(s->c))
-		return smerr_set(e, SMERR_TLS, "%s: the server is not "
-		    "authenticated", s->c->label);
+	if ((r = net_conn_need_secure(s->c, 0, e)) != 0)
+		return r;
 	if (n == 0)
 		return smerr_set(e, SMERR_INVAL, "no recipients");
 	if (!addr_ok(from, 1))

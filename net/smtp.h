@@ -1,8 +1,8 @@
 /*
  * net/smtp.h: SMTP submission (RFC 6409) over net/'s authenticated TLS.
- * One session per thread at a time; smtp_cancel() alone may be called from
- * another thread. A message the server rejects is reported with the
- * server's reply, never retried here.
+ * One session per thread at a time; another thread stops it through the
+ * server's cancel_fd (net/net.h). A message the server rejects is
+ * reported with the server's reply, never retried here.
  */
 #ifndef SEALMAIL_NET_SMTP_H
 #define SEALMAIL_NET_SMTP_H
@@ -56,11 +56,8 @@ int		 smtp_send(struct smtp *s, const char *from,
 void		 smtp_close(struct smtp *s);
 /* Free without a word to the server. */
 void		 smtp_abort(struct smtp *s);
-/* From any thread: makes the session's current and later I/O fail. */
-void		 smtp_cancel(struct smtp *s);
 
 enum net_auth	 smtp_server_auth(const struct smtp *s);
-const char	*smtp_label(const struct smtp *s);
 /*
  * 1 when the last smtp_send got as far as the message data (the server
  * said 354): a failure after that may still have been delivered.

@@ -19,11 +19,47 @@
 #define CERT_COLS	"id, kind, source, fingerprint, emails, der, added, " \
 			"expires"
 
+/* Adds c, or updates row id (not 0) with it. */
+static int
+cert_write(struct store *st, const struct store_cert *c,
+    const struct buf *key, int64_t id, struct smerr *e)
+{
+	const size_t		 klen = key != NULL ? buf_len(key) : 0;
+	struct store_arg	 args[] = { STORE_INT(c->kind),
+	    STORE_TEXT(c->fingerprint), STORE_TEXT(c->source),
+	    STORE_TEXT(c->emails != NULL ? c->emails : ""),
+	    STORE_BLOB(c->der, c->der_len),
+	    STORE_INT(c->added != 0 ? c->added : time(NULL)),
+	    STORE_INT(c->expires),
+	    STORE_BLOB(klen > 0 ? buf_data(key) : NULL, klen),
+	    STORE_ID(id), { .type = STORE_ARG_END } };
+
+	if (id == 0) {
+		args[8].type = STORE_ARG_END;
+		return store_do(st, "INSERT INTO cert(kind, fingerprint, "
+		    "source, emails, der, added, expires, privkey) VALUES(?1, "
+		    "?2, ?3, ?4, ?5, ?6, ?7, ?8);", args,
+		    "storing a certificate", e);
+	}
+	/*
+	 * A cached SMIMEA answer never demotes a certificate the user
+	 * imported or that was harvested: it keeps its source and stays when
+	 * the cache entry would expire.
+	 */
+	return store_do(st, "UPDATE cert SET source = CASE WHEN source = "
+	    "'smimea' OR ?3 != 'smimea' THEN ?3 ELSE source END, emails = "
+	    "CASE WHEN ?4 = '' OR instr(',' || emails || ',', ',' || ?4 || "
+	    "',') > 0 THEN emails WHEN emails = '' THEN ?4 ELSE emails || ',' "
+	    "|| ?4 END, der = ?5, expires = CASE WHEN source != 'smimea' AND "
+	    "?3 = 'smimea' THEN 0 ELSE ?7 END, privkey = coalesce(?8, privkey) "
+	    "WHERE id = ?9;", args, "storing a certificate", e);
+}
+
 int
 store_cert_put(struct store *st, const struct store_cert *c,
     const struct buf *key, int64_t *idp, struct smerr *e)
 {
-	sqlite3_stmt	*s = NULL;
+	sqlite3_stmt	*s;
 	int64_t		 id = 0;
 	int		 r, rc;
 
@@ -32,64 +68,21 @@ store_cert_put(struct store *st, const struct store_cert *c,
 	if (c == NULL || c->der == NULL || c->der_len == 0 ||
 	    c->fingerprint == NULL || c->source == NULL)
 		return smerr_set(e, SMERR_INVAL, "store_cert_put: incomplete");
-	if ((r = store_prep(st, "SELECT id FROM cert WHERE kind = ? AND "
-	    "fingerprint = ?;", &s, e)) != 0)
+	if ((r = store_prep_args(st, "SELECT id FROM cert WHERE kind = ? AND "
+	    "fingerprint = ?;", STORE_ARGS(STORE_INT(c->kind),
+	    STORE_TEXT(c->fingerprint)), &s, e)) != 0)
 		return r;
-	sqlite3_bind_int(s, 1, c->kind);
-	store_bind_text(s, 2, c->fingerprint);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		id = sqlite3_column_int64(s, 0);
-	else if (rc != SQLITE_DONE) {
-		r = store_dberr(st, e, "store");
-		goto out;
-	}
-	sqlite3_finalize(s);
-	s = NULL;
-	if (id != 0)
-		/*
-		 * A cached SMIMEA answer never demotes a certificate the user
-		 * imported or that was harvested: it keeps its source and
-		 * stays when the cache entry would expire.
-		 */
-		r = store_prep(st, "UPDATE cert SET source = CASE WHEN "
-		    "source = 'smimea' OR ?3 != 'smimea' THEN ?3 ELSE source "
-		    "END, emails = CASE WHEN ?4 = '' OR instr(',' || emails || ',', "
-		    "',' || ?4 || ',') > 0 THEN emails WHEN emails = '' THEN ?4 "
-		    "ELSE emails || ',' || ?4 END, "
-		    "der = ?5, expires = CASE WHEN source != 'smimea' AND "
-		    "?3 = 'smimea' THEN 0 ELSE ?7 END, privkey = "
-		    "coalesce(?8, privkey) WHERE id = ?9;", &s, e);
-	else
-		r = store_prep(st, "INSERT INTO cert(kind, fingerprint, source, "
-		    "emails, der, added, expires, privkey) VALUES(?1, ?2, ?3, "
-		    "?4, ?5, ?6, ?7, ?8);", &s, e);
-	if (r != 0)
-		goto out;
-	sqlite3_bind_int(s, 1, c->kind);
-	store_bind_text(s, 2, c->fingerprint);
-	store_bind_text(s, 3, c->source);
-	store_bind_text(s, 4, c->emails != NULL ? c->emails : "");
-	sqlite3_bind_blob(s, 5, c->der, (int)c->der_len, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, 6, c->added != 0 ? c->added : time(NULL));
-	sqlite3_bind_int64(s, 7, c->expires);
-	if (key != NULL && buf_len(key) > 0)
-		sqlite3_bind_blob(s, 8, buf_data(key), (int)buf_len(key),
-		    SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(s, 8);
-	if (id != 0)
-		sqlite3_bind_int64(s, 9, id);
-	if (sqlite3_step(s) != SQLITE_DONE) {
-		r = store_dberr(st, e, "storing a certificate");
-		goto out;
-	}
+	if ((r = store_end(st, s, rc, "store", e)) != 0)
+		return r;
+	if ((r = cert_write(st, c, key, id, e)) != 0)
+		return r;
 	if (id == 0)
 		id = sqlite3_last_insert_rowid(st->db);
 	if (idp != NULL)
 		*idp = id;
-out:
-	sqlite3_finalize(s);
-	return r;
+	return 0;
 }
 
 static void
@@ -134,10 +127,10 @@ store_cert_foreach(struct store *st, unsigned mask,
 	sqlite3_stmt	*s;
 	int		 r, n;
 
-	if ((r = store_prep(st, "SELECT " CERT_COLS " FROM cert WHERE "
-	    "(kind & ?) != 0 ORDER BY kind, id;", &s, e)) != 0)
+	if ((r = store_prep_args(st, "SELECT " CERT_COLS " FROM cert WHERE "
+	    "(kind & ?) != 0 ORDER BY kind, id;", STORE_ARGS(STORE_INT(mask)),
+	    &s, e)) != 0)
 		return r;
-	sqlite3_bind_int(s, 1, (int)mask);
 	r = cert_walk(st, s, cb, arg, &n, e);
 	sqlite3_finalize(s);
 	return r;
@@ -150,12 +143,10 @@ store_cert_find(struct store *st, unsigned mask, const char *fingerprint,
 	sqlite3_stmt	*s;
 	int		 r, n;
 
-	if ((r = store_prep(st, "SELECT " CERT_COLS " FROM cert WHERE "
+	if ((r = store_prep_args(st, "SELECT " CERT_COLS " FROM cert WHERE "
 	    "(kind & ?) != 0 AND fingerprint = lower(?) ORDER BY kind, id;",
-	    &s, e)) != 0)
+	    STORE_ARGS(STORE_INT(mask), STORE_TEXT(fingerprint)), &s, e)) != 0)
 		return r;
-	sqlite3_bind_int(s, 1, (int)mask);
-	store_bind_text(s, 2, fingerprint);
 	r = cert_walk(st, s, cb, arg, &n, e);
 	sqlite3_finalize(s);
 	if (r == 0 && n == 0)
@@ -173,10 +164,9 @@ store_cert_key(struct store *st, int64_t id, struct buf **keyp,
 	int		 r, rc;
 
 	*keyp = NULL;
-	if ((r = store_prep(st, "SELECT privkey FROM cert WHERE id = ? AND "
-	    "privkey IS NOT NULL;", &s, e)) != 0)
+	if ((r = store_prep_args(st, "SELECT privkey FROM cert WHERE id = ? "
+	    "AND privkey IS NOT NULL;", STORE_ARGS(STORE_INT(id)), &s, e)) != 0)
 		return r;
-	sqlite3_bind_int64(s, 1, id);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		if ((k = buf_new_secret(0)) == NULL)
@@ -202,36 +192,19 @@ store_cert_key(struct store *st, int64_t id, struct buf **keyp,
 int
 store_cert_delete(struct store *st, int64_t id, struct smerr *e)
 {
-	sqlite3_stmt	*s;
-	int		 r;
-
-	if ((r = store_prep(st, "DELETE FROM cert WHERE id = ?;", &s, e)) != 0)
-		return r;
-	sqlite3_bind_int64(s, 1, id);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		r = store_dberr(st, e, "removing a certificate");
-	else if (sqlite3_changes(st->db) == 0)
-		r = smerr_set(e, SMERR_NOTFOUND, "no certificate %lld",
-		    (long long)id);
-	sqlite3_finalize(s);
-	return r;
+	return store_do_row(st, "DELETE FROM cert WHERE id = ?;",
+	    STORE_ARGS(STORE_INT(id)), "removing a certificate", "certificate",
+	    id, e);
 }
 
 int
 store_cert_event_add(struct store *st, const char *address,
     const char *old_fp, const char *new_fp, struct smerr *e)
 {
-	sqlite3_stmt	*s;
-	int		 r;
-
-	if ((r = store_prep(st, "INSERT INTO cert_event(address, old_fp, "
-	    "new_fp, at) VALUES(lower(?), ?, ?, ?);", &s, e)) != 0)
-		return r;
-	store_bind_text(s, 1, address);
-	store_bind_text(s, 2, old_fp);
-	store_bind_text(s, 3, new_fp);
-	sqlite3_bind_int64(s, 4, time(NULL));
-	return store_run(st, s, "recording a certificate change", e);
+	return store_do(st, "INSERT INTO cert_event(address, old_fp, new_fp, "
+	    "at) VALUES(lower(?), ?, ?, ?);", STORE_ARGS(STORE_TEXT(address),
+	    STORE_TEXT(old_fp), STORE_TEXT(new_fp), STORE_INT(time(NULL))),
+	    "recording a certificate change", e);
 }
 
 int
@@ -262,24 +235,13 @@ int
 store_cert_set_key(struct store *st, int64_t id, const struct buf *key,
     struct smerr *e)
 {
-	sqlite3_stmt	*s;
-	int		 r;
-
 	if (key == NULL || buf_len(key) == 0)
 		return smerr_set(e, SMERR_INVAL, "store_cert_set_key: no key");
-	if ((r = store_prep(st, "UPDATE cert SET privkey = ? WHERE id = ? "
-	    "AND privkey IS NOT NULL;", &s, e)) != 0)
-		return r;
-	sqlite3_bind_blob(s, 1, buf_data(key), (int)buf_len(key),
-	    SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, 2, id);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		r = store_dberr(st, e, "storing a private key");
-	else if (sqlite3_changes(st->db) != 1)
-		r = smerr_set(e, SMERR_NOTFOUND, "no private key for "
-		    "certificate %lld", (long long)id);
-	sqlite3_finalize(s);
-	return r;
+	/* One row at the most: id is the key. */
+	return store_do_row(st, "UPDATE cert SET privkey = ? WHERE id = ? AND "
+	    "privkey IS NOT NULL;", STORE_ARGS(STORE_BLOB(buf_data(key),
+	    buf_len(key)), STORE_INT(id)), "storing a private key",
+	    "private key for certificate", id, e);
 }
 
 int

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,6 +285,61 @@ store_prep(struct store *st, const char *sql, sqlite3_stmt **sp,
 	*sp = NULL;
 	if (sqlite3_prepare_v2(st->db, sql, -1, sp, NULL) != SQLITE_OK)
 		return store_dberr(st, e, "store");
+	return 0;
+}
+
+int
+store_prep_args(struct store *st, const char *sql,
+    const struct store_arg *args, sqlite3_stmt **sp, struct smerr *e)
+{
+	const struct store_arg	*a;
+	int			 i, rc = SQLITE_OK;
+
+	if (store_prep(st, sql, sp, e) != 0)
+		return SMERR_STORE;
+	for (a = args, i = 1; a->type != STORE_ARG_END && rc == SQLITE_OK;
+	    a++, i++) {
+		if (a->type == STORE_ARG_INT ||
+		    (a->type == STORE_ARG_ID && a->i > 0))
+			rc = sqlite3_bind_int64(*sp, i, a->i);
+		else if (a->type == STORE_ARG_TEXT)
+			rc = store_bind_text(*sp, i, a->t);
+		else if (a->type == STORE_ARG_BLOB && a->b != NULL)
+			rc = a->len > INT_MAX ? SQLITE_TOOBIG :
+			    sqlite3_bind_blob(*sp, i, a->b, (int)a->len,
+			    SQLITE_TRANSIENT);
+		else
+			rc = sqlite3_bind_null(*sp, i);
+	}
+	if (rc != SQLITE_OK) {
+		sqlite3_finalize(*sp);
+		*sp = NULL;
+		return smerr_set(e, SMERR_STORE, "store: %s",
+		    sqlite3_errstr(rc));
+	}
+	return 0;
+}
+
+int
+store_do(struct store *st, const char *sql, const struct store_arg *args,
+    const char *what, struct smerr *e)
+{
+	sqlite3_stmt	*s;
+
+	if (store_prep_args(st, sql, args, &s, e) != 0)
+		return SMERR_STORE;
+	return store_run(st, s, what, e);
+}
+
+int
+store_do_row(struct store *st, const char *sql, const struct store_arg *args,
+    const char *what, const char *noun, int64_t id, struct smerr *e)
+{
+	if (store_do(st, sql, args, what, e) != 0)
+		return SMERR_STORE;
+	if (sqlite3_changes(st->db) == 0)
+		return smerr_set(e, SMERR_NOTFOUND, "no %s %lld", noun,
+		    (long long)id);
 	return 0;
 }
 
@@ -729,10 +785,9 @@ store_meta_get(struct store *st, const char *name, char **valp,
 	int		 r, rc;
 
 	*valp = NULL;
-	if ((r = store_prep(st, "SELECT value FROM meta WHERE name = ?;",
-	    &s, e)) != 0)
+	if ((r = store_prep_args(st, "SELECT value FROM meta WHERE name = ?;",
+	    STORE_ARGS(STORE_TEXT(name)), &s, e)) != 0)
 		return r;
-	store_bind_text(s, 1, name);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		if ((*valp = strdup(store_col_text(s, 0))) == NULL)
@@ -749,13 +804,6 @@ int
 store_meta_set(struct store *st, const char *name, const char *val,
     struct smerr *e)
 {
-	sqlite3_stmt	*s;
-	int		 r;
-
-	if ((r = store_prep(st, "INSERT OR REPLACE INTO meta VALUES(?, ?);",
-	    &s, e)) != 0)
-		return r;
-	store_bind_text(s, 1, name);
-	store_bind_text(s, 2, val);
-	return store_run(st, s, "store", e);
+	return store_do(st, "INSERT OR REPLACE INTO meta VALUES(?, ?);",
+	    STORE_ARGS(STORE_TEXT(name), STORE_TEXT(val)), "store", e);
 }

@@ -19,29 +19,18 @@ int
 store_draft_put(struct store *st, int64_t *idp, const char *account,
     const void *body, size_t len, const char *reason, struct smerr *e)
 {
-	sqlite3_stmt	*s;
-	time_t		 now = time(NULL);
-	int		 r;
+	int	 r;
 
 	if (body == NULL || len == 0 || len > DRAFT_MAX)
 		return smerr_set(e, SMERR_INVAL, "a draft needs some text");
 	/* An id given is updated in place, or made again when it is gone. */
-	if ((r = store_prep(st, "INSERT OR REPLACE INTO draft(id, account, "
+	if ((r = store_do(st, "INSERT OR REPLACE INTO draft(id, account, "
 	    "body, reason, created, updated) VALUES(?1, ?2, ?3, ?4, "
 	    "coalesce((SELECT created FROM draft WHERE id = ?1), ?5), ?5);",
-	    &s, e)) != 0)
-		return r;
-	if (*idp > 0)
-		sqlite3_bind_int64(s, 1, *idp);
-	store_bind_text(s, 2, account);
-	sqlite3_bind_blob(s, 3, body, (int)len, SQLITE_TRANSIENT);
-	store_bind_text(s, 4, reason);
-	sqlite3_bind_int64(s, 5, now);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		r = store_dberr(st, e, "keeping the draft");
-	else if (*idp <= 0)
+	    STORE_ARGS(STORE_ID(*idp), STORE_TEXT(account),
+	    STORE_BLOB(body, len), STORE_TEXT(reason), STORE_INT(time(NULL))),
+	    "keeping the draft", e)) == 0 && *idp <= 0)
 		*idp = sqlite3_last_insert_rowid(st->db);
-	sqlite3_finalize(s);
 	return r;
 }
 
@@ -49,15 +38,9 @@ int
 store_draft_reason(struct store *st, int64_t id, const char *reason,
     struct smerr *e)
 {
-	sqlite3_stmt	*s;
-	int		 r;
-
-	if ((r = store_prep(st, "UPDATE draft SET reason = ? WHERE id = ?;",
-	    &s, e)) != 0)
-		return r;
-	store_bind_text(s, 1, reason);
-	sqlite3_bind_int64(s, 2, id);
-	return store_run(st, s, "updating the draft", e);
+	return store_do(st, "UPDATE draft SET reason = ? WHERE id = ?;",
+	    STORE_ARGS(STORE_TEXT(reason), STORE_INT(id)),
+	    "updating the draft", e);
 }
 
 int
@@ -69,12 +52,11 @@ store_draft_foreach(struct store *st, int64_t id,
 	sqlite3_stmt		*s;
 	int			 r, rc, n = 0;
 
-	if ((r = store_prep(st, "SELECT id, account, body, reason, created, "
-	    "updated, (SELECT count(*) FROM draft_file WHERE draft = "
-	    "draft.id) FROM draft WHERE ?1 = 0 OR id = ?1 ORDER BY id;", &s,
-	    e)) != 0)
+	if ((r = store_prep_args(st, "SELECT id, account, body, reason, "
+	    "created, updated, (SELECT count(*) FROM draft_file WHERE draft = "
+	    "draft.id) FROM draft WHERE ?1 = 0 OR id = ?1 ORDER BY id;",
+	    STORE_ARGS(STORE_INT(id)), &s, e)) != 0)
 		return r;
-	sqlite3_bind_int64(s, 1, id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		memset(&d, 0, sizeof(d));
 		d.id = sqlite3_column_int64(s, 0);
@@ -127,22 +109,13 @@ store_draft_get(struct store *st, int64_t id, struct buf **bodyp,
 int
 store_draft_delete(struct store *st, int64_t id, struct smerr *e)
 {
-	sqlite3_stmt	*s;
-	int		 r;
+	int	r;
 
-	if ((r = store_prep(st, "DELETE FROM draft WHERE id = ?;", &s,
+	if ((r = store_do_row(st, "DELETE FROM draft WHERE id = ?;",
+	    STORE_ARGS(STORE_INT(id)), "removing the draft", "draft", id,
 	    e)) != 0)
 		return r;
-	sqlite3_bind_int64(s, 1, id);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		r = store_dberr(st, e, "removing the draft");
-	else if (sqlite3_changes(st->db) == 0)
-		r = smerr_set(e, SMERR_NOTFOUND, "no draft %lld",
-		    (long long)id);
-	sqlite3_finalize(s);
-	if (r == 0)
-		r = store_draft_file_delete(st, id, 0, e);
-	return r;
+	return store_draft_file_delete(st, id, 0, e);
 }
 
 /*
@@ -171,21 +144,14 @@ file_add(struct store *st, int outbox, int64_t id,
 	if (f->name == NULL || f->type == NULL || f->len > DRAFT_MAX ||
 	    (f->data == NULL && f->len > 0))
 		return smerr_set(e, SMERR_INVAL, "not a file to attach");
-	if ((r = store_prep(st, file_sql[outbox][0], &s, e)) != 0)
-		return r;
-	sqlite3_bind_int64(s, 1, id);
-	store_bind_text(s, 2, f->name);
-	store_bind_text(s, 3, f->type);
 	/* A zero-length blob, not NULL, for an empty file. */
-	sqlite3_bind_blob(s, 4, f->len > 0 ? (const void *)f->data : "",
-	    (int)f->len, SQLITE_TRANSIENT);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		r = store_dberr(st, e, "keeping the attached file");
-	else
+	if ((r = store_do(st, file_sql[outbox][0], STORE_ARGS(STORE_INT(id),
+	    STORE_TEXT(f->name), STORE_TEXT(f->type),
+	    STORE_BLOB(f->len > 0 ? (const void *)f->data : "", f->len)),
+	    "keeping the attached file", e)) == 0)
 		f->seq = sqlite3_last_insert_rowid(st->db);
-	sqlite3_finalize(s);
-	if (r == 0 && (r = store_prep(st, file_sql[outbox][1], &s, e)) == 0) {
-		sqlite3_bind_int64(s, 1, f->seq);
+	if (r == 0 && (r = store_prep_args(st, file_sql[outbox][1],
+	    STORE_ARGS(STORE_INT(f->seq)), &s, e)) == 0) {
 		if (sqlite3_step(s) == SQLITE_ROW)
 			f->seq = sqlite3_column_int64(s, 0);
 		else
@@ -214,17 +180,8 @@ static int
 file_exec(struct store *st, const char *sql, int64_t a, int64_t b,
     struct smerr *e)
 {
-	sqlite3_stmt	*s;
-	int		 r;
-
-	if ((r = store_prep(st, sql, &s, e)) != 0)
-		return r;
-	sqlite3_bind_int64(s, 1, a);
-	sqlite3_bind_int64(s, 2, b);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		r = store_dberr(st, e, "the attached files");
-	sqlite3_finalize(s);
-	return r;
+	return store_do(st, sql, STORE_ARGS(STORE_INT(a), STORE_INT(b)),
+	    "the attached files", e);
 }
 
 int
@@ -258,10 +215,10 @@ store_draft_file_foreach(struct store *st, int64_t id,
 	sqlite3_stmt		*s;
 	int			 r, rc;
 
-	if ((r = store_prep(st, "SELECT seq, name, type, data FROM "
-	    "draft_file WHERE draft = ? ORDER BY seq;", &s, e)) != 0)
+	if ((r = store_prep_args(st, "SELECT seq, name, type, data FROM "
+	    "draft_file WHERE draft = ? ORDER BY seq;",
+	    STORE_ARGS(STORE_INT(id)), &s, e)) != 0)
 		return r;
-	sqlite3_bind_int64(s, 1, id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		f.seq = sqlite3_column_int64(s, 0);
 		f.name = store_col_text(s, 1);

@@ -19,28 +19,19 @@ store_folder_open(struct store *st, const char *account, const char *name,
 	*idp = 0;
 	if (account == NULL || name == NULL)
 		return smerr_set(e, SMERR_INVAL, "store_folder_open: no name");
-	if ((r = store_prep(st, "SELECT id FROM folder WHERE account = ? AND "
-	    "name = ?;", &s, e)) != 0)
+	if ((r = store_prep_args(st, "SELECT id FROM folder WHERE "
+	    "account = ? AND name = ?;", STORE_ARGS(STORE_TEXT(account),
+	    STORE_TEXT(name)), &s, e)) != 0)
 		return r;
-	store_bind_text(s, 1, account);
-	store_bind_text(s, 2, name);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		*idp = sqlite3_column_int64(s, 0);
-	else if (rc != SQLITE_DONE)
-		r = store_dberr(st, e, "reading folders");
-	sqlite3_finalize(s);
-	if (r != 0 || *idp != 0)
+	if ((r = store_end(st, s, rc, "reading folders", e)) != 0 ||
+	    *idp != 0)
 		return r;
-	if ((r = store_prep(st, "INSERT INTO folder(account, name) "
-	    "VALUES(?, ?);", &s, e)) != 0)
-		return r;
-	store_bind_text(s, 1, account);
-	store_bind_text(s, 2, name);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		r = store_dberr(st, e, "adding a folder");
-	else
+	if ((r = store_do(st, "INSERT INTO folder(account, name) "
+	    "VALUES(?, ?);", STORE_ARGS(STORE_TEXT(account),
+	    STORE_TEXT(name)), "adding a folder", e)) == 0)
 		*idp = sqlite3_last_insert_rowid(st->db);
-	sqlite3_finalize(s);
 	return r;
 }
 
@@ -62,13 +53,8 @@ static int
 folder_get_stmt(struct store *st, int64_t id, sqlite3_stmt **sp,
     struct smerr *e)
 {
-	int	r;
-
-	if ((r = store_prep(st, "SELECT " FOLDER_COLS " FROM folder WHERE "
-	    "id = ?;", sp, e)) != 0)
-		return r;
-	sqlite3_bind_int64(*sp, 1, id);
-	return 0;
+	return store_prep_args(st, "SELECT " FOLDER_COLS " FROM folder "
+	    "WHERE id = ?;", STORE_ARGS(STORE_INT(id)), sp, e);
 }
 
 int
@@ -124,17 +110,11 @@ int
 store_folder_set_state(struct store *st, int64_t id, uint32_t uidvalidity,
     uint32_t uidnext, uint64_t highestmodseq, struct smerr *e)
 {
-	sqlite3_stmt	*s;
-	int		 r;
-
-	if ((r = store_prep(st, "UPDATE folder SET uidvalidity = ?, "
-	    "uidnext = ?, highestmodseq = ? WHERE id = ?;", &s, e)) != 0)
-		return r;
-	sqlite3_bind_int64(s, 1, uidvalidity);
-	sqlite3_bind_int64(s, 2, uidnext);
-	sqlite3_bind_int64(s, 3, (sqlite3_int64)highestmodseq);
-	sqlite3_bind_int64(s, 4, id);
-	return store_run(st, s, "saving folder state", e);
+	return store_do(st, "UPDATE folder SET uidvalidity = ?, "
+	    "uidnext = ?, highestmodseq = ? WHERE id = ?;",
+	    STORE_ARGS(STORE_INT(uidvalidity), STORE_INT(uidnext),
+	    STORE_INT(highestmodseq), STORE_INT(id)), "saving folder state",
+	    e);
 }
 
 int
@@ -146,10 +126,10 @@ store_folder_foreach(struct store *st, const char *account,
 	sqlite3_stmt		*s;
 	int			 r, rc;
 
-	if ((r = store_prep(st, "SELECT " FOLDER_COLS " FROM folder WHERE "
-	    "?1 IS NULL OR account = ?1 ORDER BY account, name;", &s, e)) != 0)
+	if ((r = store_prep_args(st, "SELECT " FOLDER_COLS " FROM folder "
+	    "WHERE ?1 IS NULL OR account = ?1 ORDER BY account, name;",
+	    STORE_ARGS(STORE_TEXT(account)), &s, e)) != 0)
 		return r;
-	store_bind_text(s, 1, account);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		folder_row(s, &f);
 		if (cb(&f, arg) != 0)
@@ -162,20 +142,14 @@ int
 store_folder_reset(struct store *st, int64_t id, uint32_t uidvalidity,
     struct smerr *e)
 {
-	sqlite3_stmt	*s;
-	int		 r;
+	int	r;
 
 	if ((r = store_begin(st, e)) != 0)
 		return r;
-	if ((r = store_prep(st, "UPDATE message SET uid = NULL, modseq = 0 "
-	    "WHERE folder = ?;", &s, e)) != 0)
-		goto fail;
-	sqlite3_bind_int64(s, 1, id);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		r = store_dberr(st, e, "unbinding messages");
-	sqlite3_finalize(s);
-	if (r != 0 || (r = store_folder_set_state(st, id, uidvalidity, 0, 0,
-	    e)) != 0)
+	if ((r = store_do(st, "UPDATE message SET uid = NULL, modseq = 0 "
+	    "WHERE folder = ?;", STORE_ARGS(STORE_INT(id)),
+	    "unbinding messages", e)) != 0 ||
+	    (r = store_folder_set_state(st, id, uidvalidity, 0, 0, e)) != 0)
 		goto fail;
 	return store_commit(st, e);
 fail:

@@ -177,6 +177,38 @@ bind_text_at(sqlite3_stmt *s, int t, int a, const struct store_msg *m)
 	}
 }
 
+/*
+ * Binds what a message's row says of it, as store_msg_add and
+ * store_msg_update number it: ?6 date, ?8 from, ?10 subject, ?14 to ?17
+ * signature, encryption, trust, signer, and ?18 state.
+ */
+static void
+bind_summary(sqlite3_stmt *s, const struct store_msg *m)
+{
+	sqlite3_bind_int64(s, 6, m->date);
+	store_bind_text(s, 8, m->from);
+	store_bind_text(s, 10, m->subject);
+	store_bind_text(s, 14, m->signature);
+	store_bind_text(s, 15, m->encryption);
+	store_bind_text(s, 16, m->trust);
+	store_bind_text(s, 17, m->signer);
+	sqlite3_bind_int(s, 18, m->state);
+}
+
+/*
+ * Binds m's content row, but for its id (?1) and raw message (?5): ?2
+ * subject, ?3 text, ?4 body, ?6 verdict, ?7 signer_der, ?8 text_at.
+ */
+static void
+bind_content(sqlite3_stmt *s, const struct store_msg *m)
+{
+	store_bind_text(s, 2, m->subject);
+	bind_text_at(s, 3, 8, m);
+	bind_blob(s, 4, m->body, m->body_len);
+	store_bind_text(s, 6, m->verdict);
+	bind_blob(s, 7, m->signer_der, m->signer_der_len);
+}
+
 int
 store_msg_find(struct store *st, int64_t folder, uint32_t uid, int64_t *idp,
     struct smerr *e)
@@ -292,17 +324,10 @@ store_msg_add(struct store *st, const struct store_msg *m, int64_t *idp,
 	sqlite3_bind_int64(s, 3, (sqlite3_int64)m->modseq);
 	store_bind_text(s, 4, m->flags != NULL ? m->flags : "");
 	sqlite3_bind_int(s, 5, m->flags_dirty != 0);
-	sqlite3_bind_int64(s, 6, m->date);
 	sqlite3_bind_int64(s, 7, m->received);
-	store_bind_text(s, 8, m->from);
-	store_bind_text(s, 10, m->subject);
 	sqlite3_bind_int64(s, 11, (sqlite3_int64)m->size);
 	store_bind_text(s, 13, m->digest);
-	store_bind_text(s, 14, m->signature);
-	store_bind_text(s, 15, m->encryption);
-	store_bind_text(s, 16, m->trust);
-	store_bind_text(s, 17, m->signer);
-	sqlite3_bind_int(s, 18, m->state);
+	bind_summary(s, m);
 	bind_headers(s, 19, m);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		r = store_dberr(st, e, "storing a message");
@@ -316,12 +341,8 @@ store_msg_add(struct store *st, const struct store_msg *m, int64_t *idp,
 	    "?4, ?5, ?6, ?7, ?8);", &s, e)) != 0)
 		return r;
 	sqlite3_bind_int64(s, 1, id);
-	store_bind_text(s, 2, m->subject);
-	bind_text_at(s, 3, 8, m);
-	bind_blob(s, 4, m->body, m->body_len);
+	bind_content(s, m);
 	bind_blob(s, 5, m->raw, m->raw_len);
-	store_bind_text(s, 6, m->verdict);
-	bind_blob(s, 7, m->signer_der, m->signer_der_len);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		r = store_dberr(st, e, "storing a message");
 	else if (idp != NULL)
@@ -584,16 +605,10 @@ store_msg_set_headers(struct store *st, int64_t id, const struct store_msg *m,
 static int
 msg_unindex(struct store *st, int64_t id, struct smerr *e)
 {
-	sqlite3_stmt	*s;
-	int		 r;
-
 	/* FTS4 reads the old words from the content row: do this first. */
-	if ((r = store_prep(st, "DELETE FROM message_fts WHERE docid = ?1 "
-	    "AND EXISTS (SELECT 1 FROM message WHERE id = ?1 AND "
-	    "indexed = 1);", &s, e)) != 0)
-		return r;
-	sqlite3_bind_int64(s, 1, id);
-	return store_run(st, s, "updating the search index", e);
+	return store_do(st, "DELETE FROM message_fts WHERE docid = ?1 AND "
+	    "EXISTS (SELECT 1 FROM message WHERE id = ?1 AND indexed = 1);",
+	    STORE_ARGS(STORE_INT(id)), "updating the search index", e);
 }
 
 /*
@@ -625,35 +640,23 @@ store_msg_update(struct store *st, int64_t id, const struct store_msg *m,
 		return r;
 	if ((r = msg_unindex(st, id, e)) != 0)
 		goto fail;
-	if ((r = store_prep(st, "UPDATE message SET from_addr = ?1, "
-	    "subject = ?3, signature = ?6, encryption = ?7, "
-	    "trust = ?8, signer = ?9, state = ?5, indexed = 0, "
-	    "date = CASE WHEN ?13 != 0 THEN ?13 ELSE date END WHERE id = ?14;",
-	    &s, e)) != 0)
+	if ((r = store_prep(st, "UPDATE message SET from_addr = ?8, "
+	    "subject = ?10, signature = ?14, encryption = ?15, trust = ?16, "
+	    "signer = ?17, state = ?18, indexed = 0, date = CASE WHEN ?6 != 0 "
+	    "THEN ?6 ELSE date END WHERE id = ?1;", &s, e)) != 0)
 		goto fail;
-	store_bind_text(s, 1, m->from);
-	store_bind_text(s, 3, m->subject);
-	sqlite3_bind_int(s, 5, m->state);
-	store_bind_text(s, 6, m->signature);
-	store_bind_text(s, 7, m->encryption);
-	store_bind_text(s, 8, m->trust);
-	store_bind_text(s, 9, m->signer);
-	sqlite3_bind_int64(s, 13, m->date);
-	sqlite3_bind_int64(s, 14, id);
+	sqlite3_bind_int64(s, 1, id);
+	bind_summary(s, m);
 	if ((r = msg_step(st, s, id, e)) != 0)
 		goto fail;
-	if ((r = store_prep(st, "UPDATE message_content SET subject = ?1, "
-	    "text = ?2, body = ?3, raw = CASE WHEN ?4 = 0 THEN NULL ELSE raw "
-	    "END, verdict = ?5, signer_der = ?6, text_at = ?8 WHERE id = ?7;",
+	if ((r = store_prep(st, "UPDATE message_content SET subject = ?2, "
+	    "text = ?3, body = ?4, raw = CASE WHEN ?5 = 0 THEN NULL ELSE raw "
+	    "END, verdict = ?6, signer_der = ?7, text_at = ?8 WHERE id = ?1;",
 	    &s, e)) != 0)
 		goto fail;
-	store_bind_text(s, 1, m->subject);
-	bind_text_at(s, 2, 8, m);
-	bind_blob(s, 3, m->body, m->body_len);
-	sqlite3_bind_int(s, 4, m->state);
-	store_bind_text(s, 5, m->verdict);
-	bind_blob(s, 6, m->signer_der, m->signer_der_len);
-	sqlite3_bind_int64(s, 7, id);
+	sqlite3_bind_int64(s, 1, id);
+	bind_content(s, m);
+	sqlite3_bind_int(s, 5, m->state);
 	if ((r = msg_step(st, s, 0, e)) != 0)
 		goto fail;
 	return store_commit(st, e);
@@ -669,11 +672,9 @@ msg_exec_id(struct store *st, const char *sql, int64_t id, const char *text,
 	sqlite3_stmt	*s;
 	int		 r;
 
-	if ((r = store_prep(st, sql, &s, e)) != 0)
+	if ((r = store_prep_args(st, sql, STORE_ARGS(STORE_INT(id),
+	    STORE_TEXT(text), STORE_INT(num)), &s, e)) != 0)
 		return r;
-	sqlite3_bind_int64(s, 1, id);
-	store_bind_text(s, 2, text);
-	sqlite3_bind_int64(s, 3, num);
 	return msg_step(st, s, id, e);
 }
 

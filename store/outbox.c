@@ -46,10 +46,10 @@ store_outbox_check_new(struct store *st, const char *message_id,
 
 	if (message_id == NULL)
 		return 0;
-	if ((r = store_prep(st, "SELECT count(*), max(sent) FROM outbox "
-	    "WHERE message_id = ?;", &s, e)) != 0)
+	if ((r = store_prep_args(st, "SELECT count(*), max(sent) FROM outbox "
+	    "WHERE message_id = ?;", STORE_ARGS(STORE_TEXT(message_id)), &s,
+	    e)) != 0)
 		return r;
-	store_bind_text(s, 1, message_id);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW && sqlite3_column_int(s, 0) > 0) {
 		sent = sqlite3_column_int(s, 1);
@@ -71,10 +71,10 @@ store_outbox_was_sent(struct store *st, const char *message_id,
 
 	if (message_id == NULL)
 		return 0;
-	if ((r = store_prep(st, "SELECT 1 FROM outbox WHERE message_id = ? "
-	    "AND sent = 1 LIMIT 1;", &s, e)) != 0)
+	if ((r = store_prep_args(st, "SELECT 1 FROM outbox WHERE "
+	    "message_id = ? AND sent = 1 LIMIT 1;",
+	    STORE_ARGS(STORE_TEXT(message_id)), &s, e)) != 0)
 		return r;
-	store_bind_text(s, 1, message_id);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		r = 1;
@@ -91,21 +91,16 @@ outbox_insert(struct store *st, const struct store_outbox *o, int64_t *idp,
 	sqlite3_stmt	*s;
 	int		 r;
 
-	if ((r = store_prep(st, "INSERT INTO outbox(account, message_id, "
-	    "from_addr, recipients, subject, body, created, copy, source) "
-	    "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?);", &s, e)) != 0)
+	if ((r = store_prep_args(st, "INSERT INTO outbox(account, "
+	    "message_id, from_addr, recipients, subject, body, created, copy, "
+	    "source) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?);",
+	    STORE_ARGS(STORE_TEXT(o->account), STORE_TEXT(o->message_id),
+	    STORE_TEXT(o->from), STORE_TEXT(o->recipients),
+	    STORE_TEXT(o->subject), STORE_BLOB(o->body, o->body_len),
+	    STORE_INT(o->created != 0 ? o->created : time(NULL)),
+	    STORE_INT(o->copy), STORE_BLOB(o->source, o->source_len)), &s,
+	    e)) != 0)
 		return r;
-	store_bind_text(s, 1, o->account);
-	store_bind_text(s, 2, o->message_id);
-	store_bind_text(s, 3, o->from);
-	store_bind_text(s, 4, o->recipients);
-	store_bind_text(s, 5, o->subject);
-	sqlite3_bind_blob(s, 6, o->body, (int)o->body_len, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, 7, o->created != 0 ? o->created : time(NULL));
-	sqlite3_bind_int(s, 8, o->copy);
-	if (o->source != NULL)
-		sqlite3_bind_blob(s, 9, o->source, (int)o->source_len,
-		    SQLITE_TRANSIENT);
 	if (sqlite3_step(s) != SQLITE_DONE) {
 		if ((sqlite3_extended_errcode(st->db) & 0xff) ==
 		    SQLITE_CONSTRAINT)
@@ -196,10 +191,9 @@ outbox_state(struct store *st, int64_t id, int *sentp, const char **statep,
 	sqlite3_stmt	*s;
 	int		 r, rc;
 
-	if ((r = store_prep(st, "SELECT sent, state, claim_pid FROM outbox "
-	    "WHERE id = ?;", &s, e)) != 0)
+	if ((r = store_prep_args(st, "SELECT sent, state, claim_pid FROM "
+	    "outbox WHERE id = ?;", STORE_ARGS(STORE_INT(id)), &s, e)) != 0)
 		return r;
-	sqlite3_bind_int64(s, 1, id);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		*sentp = sqlite3_column_int(s, 0);
@@ -222,22 +216,9 @@ static int
 outbox_update(struct store *st, const char *sql, int64_t id, const char *t,
     int n, struct smerr *e)
 {
-	sqlite3_stmt	*s;
-	int		 r;
-
-	if ((r = store_prep(st, sql, &s, e)) != 0)
-		return r;
-	sqlite3_bind_int64(s, 1, id);
-	store_bind_text(s, 2, t);
-	sqlite3_bind_int(s, 3, n);
-	sqlite3_bind_int64(s, 4, time(NULL));
-	if (sqlite3_step(s) != SQLITE_DONE)
-		r = store_dberr(st, e, "updating the outbox");
-	else if (sqlite3_changes(st->db) == 0)
-		r = smerr_set(e, SMERR_NOTFOUND, "no outbox entry %lld",
-		    (long long)id);
-	sqlite3_finalize(s);
-	return r;
+	return store_do_row(st, sql, STORE_ARGS(STORE_INT(id), STORE_TEXT(t),
+	    STORE_INT(n), STORE_INT(time(NULL))), "updating the outbox",
+	    "outbox entry", id, e);
 }
 
 /* Checks that entry id may be claimed: 0, or why not. */

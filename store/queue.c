@@ -19,23 +19,19 @@
 	"attachments, hdr"
 
 static int
-step_done(struct store *st, sqlite3_stmt *s, struct smerr *e)
+queue_do(struct store *st, const char *sql, const struct store_arg *args,
+    struct smerr *e)
 {
-	return store_run(st, s, "moving a message", e);
+	return store_do(st, sql, args, "moving a message", e);
 }
 
-/* step_done, and message id must have been there (SMERR_NOTFOUND). */
+/* queue_do with ?1 = a, ?2 = id: message id must be there. */
 static int
-step_changed(struct store *st, sqlite3_stmt *s, int64_t id, struct smerr *e)
+queue_do_changed(struct store *st, const char *sql, int64_t a, int64_t id,
+    struct smerr *e)
 {
-	int	r;
-
-	if ((r = step_done(st, s, e)) != 0)
-		return r;
-	if (sqlite3_changes(st->db) == 0)
-		return smerr_set(e, SMERR_NOTFOUND, "no message %lld",
-		    (long long)id);
-	return 0;
+	return store_do_row(st, sql, STORE_ARGS(STORE_INT(a), STORE_INT(id)),
+	    "moving a message", "message", id, e);
 }
 
 /* A copy of message id in folder, unbound; *newp its id. */
@@ -43,45 +39,32 @@ static int
 msg_copy(struct store *st, int64_t id, int64_t folder, int64_t *newp,
     struct smerr *e)
 {
-	sqlite3_stmt	*s;
-	int		 r;
+	int	r;
 
-	if ((r = store_prep(st, "INSERT INTO message(folder, " MSG_COPY_COLS
-	    ") SELECT ?1, " MSG_COPY_COLS " FROM message WHERE id = ?2;", &s,
-	    e)) != 0)
-		return r;
-	sqlite3_bind_int64(s, 1, folder);
-	sqlite3_bind_int64(s, 2, id);
-	if ((r = step_changed(st, s, id, e)) != 0)
+	if ((r = queue_do_changed(st, "INSERT INTO message(folder, "
+	    MSG_COPY_COLS ") SELECT ?1, " MSG_COPY_COLS " FROM message WHERE "
+	    "id = ?2;", folder, id, e)) != 0)
 		return r;
 	*newp = sqlite3_last_insert_rowid(st->db);
-	if ((r = store_prep(st, "INSERT INTO message_content(id, subject, "
-	    "text, body, raw, verdict, signer_der, text_at) SELECT ?1, "
-	    "subject, text, body, raw, verdict, signer_der, text_at FROM "
-	    "message_content WHERE id = ?2;", &s, e)) != 0)
-		return r;
-	sqlite3_bind_int64(s, 1, *newp);
-	sqlite3_bind_int64(s, 2, id);
-	return step_done(st, s, e);
+	return queue_do(st, "INSERT INTO message_content(id, subject, text, "
+	    "body, raw, verdict, signer_der, text_at) SELECT ?1, subject, "
+	    "text, body, raw, verdict, signer_der, text_at FROM "
+	    "message_content WHERE id = ?2;",
+	    STORE_ARGS(STORE_INT(*newp), STORE_INT(id)), e);
 }
 
 int
 store_msg_move(struct store *st, int64_t id, int64_t folder, int copy,
     int64_t *newp, struct smerr *e)
 {
-	sqlite3_stmt	*s;
-	int		 r;
+	int	r;
 
 	*newp = 0;
 	if (copy)
 		return msg_copy(st, id, folder, newp, e);
 	/* Unbound in its new folder until the server's UID is known. */
-	if ((r = store_prep(st, "UPDATE message SET folder = ?1, uid = NULL, "
-	    "modseq = 0 WHERE id = ?2;", &s, e)) != 0)
-		return r;
-	sqlite3_bind_int64(s, 1, folder);
-	sqlite3_bind_int64(s, 2, id);
-	if ((r = step_changed(st, s, id, e)) != 0)
+	if ((r = queue_do_changed(st, "UPDATE message SET folder = ?1, "
+	    "uid = NULL, modseq = 0 WHERE id = ?2;", folder, id, e)) != 0)
 		return r;
 	*newp = id;
 	return 0;
@@ -90,38 +73,19 @@ store_msg_move(struct store *st, int64_t id, int64_t folder, int copy,
 int
 store_msg_bind(struct store *st, int64_t id, uint32_t uid, struct smerr *e)
 {
-	sqlite3_stmt	*s;
-
-	if (store_prep(st, "UPDATE message SET uid = ?1 WHERE id = ?2 AND "
-	    "uid IS NULL;", &s, e) != 0)
-		return SMERR_STORE;
-	sqlite3_bind_int64(s, 1, uid);
-	sqlite3_bind_int64(s, 2, id);
-	return step_done(st, s, e);
+	return queue_do(st, "UPDATE message SET uid = ?1 WHERE id = ?2 AND "
+	    "uid IS NULL;", STORE_ARGS(STORE_INT(uid), STORE_INT(id)), e);
 }
 
 int
 store_queue_add(struct store *st, const struct store_queued *q,
     struct smerr *e)
 {
-	sqlite3_stmt	*s;
-	int		 r;
-
-	if ((r = store_prep(st, "INSERT INTO move_queue(account, folder, "
+	return queue_do(st, "INSERT INTO move_queue(account, folder, "
 	    "uidvalidity, uid, dest, copy, message) VALUES(?, ?, ?, ?, ?, ?, "
-	    "?);", &s, e)) != 0)
-		return r;
-	store_bind_text(s, 1, q->account);
-	store_bind_text(s, 2, q->folder);
-	sqlite3_bind_int64(s, 3, q->uidvalidity);
-	sqlite3_bind_int64(s, 4, q->uid);
-	store_bind_text(s, 5, q->dest);
-	sqlite3_bind_int(s, 6, q->copy != 0);
-	if (q->message != 0)
-		sqlite3_bind_int64(s, 7, q->message);
-	else
-		sqlite3_bind_null(s, 7);
-	return step_done(st, s, e);
+	    "?);", STORE_ARGS(STORE_TEXT(q->account), STORE_TEXT(q->folder),
+	    STORE_INT(q->uidvalidity), STORE_INT(q->uid), STORE_TEXT(q->dest),
+	    STORE_INT(q->copy != 0), STORE_ID(q->message)), e);
 }
 
 int
@@ -133,11 +97,11 @@ store_queue_foreach(struct store *st, const char *account,
 	sqlite3_stmt		*s;
 	int			 r, rc;
 
-	if ((r = store_prep(st, "SELECT id, account, folder, uidvalidity, "
-	    "uid, dest, copy, message FROM move_queue WHERE account = ? "
-	    "ORDER BY id;", &s, e)) != 0)
+	if ((r = store_prep_args(st, "SELECT id, account, folder, "
+	    "uidvalidity, uid, dest, copy, message FROM move_queue WHERE "
+	    "account = ? ORDER BY id;", STORE_ARGS(STORE_TEXT(account)), &s,
+	    e)) != 0)
 		return r;
-	store_bind_text(s, 1, account);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		memset(&q, 0, sizeof(q));
 		q.id = sqlite3_column_int64(s, 0);
@@ -158,12 +122,6 @@ store_queue_foreach(struct store *st, const char *account,
 int
 store_queue_done(struct store *st, int64_t id, struct smerr *e)
 {
-	sqlite3_stmt	*s;
-	int		 r;
-
-	if ((r = store_prep(st, "DELETE FROM move_queue WHERE id = ?;", &s,
-	    e)) != 0)
-		return r;
-	sqlite3_bind_int64(s, 1, id);
-	return step_done(st, s, e);
+	return queue_do(st, "DELETE FROM move_queue WHERE id = ?;",
+	    STORE_ARGS(STORE_INT(id)), e);
 }

@@ -15,26 +15,14 @@ int
 store_revoke_put(struct store *st, const struct store_revoke *r,
     struct smerr *e)
 {
-	sqlite3_stmt	*s;
-	int		 rc;
-
 	if (r->fingerprint == NULL || r->status == NULL || r->source == NULL)
 		return smerr_set(e, SMERR_INVAL, "store_revoke_put: "
 		    "incomplete");
-	if (store_prep(st, "INSERT OR REPLACE INTO revocation(fingerprint, "
-	    "status, source, until, checked) VALUES(?, ?, ?, ?, ?);", &s,
-	    e) != 0)
-		return SMERR_STORE;
-	store_bind_text(s, 1, r->fingerprint);
-	store_bind_text(s, 2, r->status);
-	store_bind_text(s, 3, r->source);
-	sqlite3_bind_int64(s, 4, (sqlite3_int64)r->until);
-	sqlite3_bind_int64(s, 5, (sqlite3_int64)r->checked);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
-		return store_dberr(st, e, "store");
-	return 0;
+	return store_do(st, "INSERT OR REPLACE INTO revocation(fingerprint, "
+	    "status, source, until, checked) VALUES(?, ?, ?, ?, ?);",
+	    STORE_ARGS(STORE_TEXT(r->fingerprint), STORE_TEXT(r->status),
+	    STORE_TEXT(r->source), STORE_INT(r->until),
+	    STORE_INT(r->checked)), "store", e);
 }
 
 int
@@ -46,14 +34,9 @@ store_revoke_foreach(struct store *st, time_t now,
 	sqlite3_stmt		*s;
 	int			 rc, stop = 0;
 
-	if (store_prep(st, "DELETE FROM revocation WHERE until < ?;", &s,
-	    e) != 0)
+	if (store_do(st, "DELETE FROM revocation WHERE until < ?;",
+	    STORE_ARGS(STORE_INT(now)), "store", e) != 0)
 		return SMERR_STORE;
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)now);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
-		return store_dberr(st, e, "store");
 	if (store_prep(st, "SELECT fingerprint, status, source, until, "
 	    "checked FROM revocation;", &s, e) != 0)
 		return SMERR_STORE;

@@ -5,6 +5,8 @@
 #include <stdint.h>
 
 #include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
 
 struct smerr;
 
@@ -61,6 +63,48 @@ int	 store_prep(struct store *st, const char *sql, sqlite3_stmt **stp,
 int	 store_stmt(struct store *st, const char *sql, sqlite3_stmt **stp,
 	    struct smerr *e);
 void	 store_stmt_done(struct store *st, sqlite3_stmt *s);
+/*
+ * One parameter of a statement. A list of them, made with STORE_ARGS,
+ * binds ?1, ?2, ... in order and ends at a zeroed entry.
+ */
+enum store_arg_type {
+	STORE_ARG_END = 0,
+	STORE_ARG_INT,		/* i */
+	STORE_ARG_ID,		/* i, or NULL when i <= 0 */
+	STORE_ARG_TEXT,		/* t, or NULL */
+	STORE_ARG_BLOB		/* b and len, or NULL when b is */
+};
+struct store_arg {
+	enum store_arg_type	 type;
+	int64_t			 i;
+	const char		*t;
+	const void		*b;
+	size_t			 len;
+};
+#define STORE_INT(v)	{ .type = STORE_ARG_INT, .i = (int64_t)(v) }
+#define STORE_ID(v)	{ .type = STORE_ARG_ID, .i = (int64_t)(v) }
+#define STORE_TEXT(v)	{ .type = STORE_ARG_TEXT, .t = (v) }
+#define STORE_BLOB(p, n) { .type = STORE_ARG_BLOB, .b = (p), .len = (n) }
+#define STORE_ARGS(...)	((const struct store_arg []){ __VA_ARGS__, \
+	{ .type = STORE_ARG_END } })
+
+/* Prepares sql and binds args to it; 0 or SMERR_STORE. */
+int	 store_prep_args(struct store *st, const char *sql,
+	    const struct store_arg *args, sqlite3_stmt **stp, struct smerr *e);
+/*
+ * Prepares sql (no rows: INSERT, UPDATE, DELETE), binds args, steps it
+ * once and finalizes it: 0, or SMERR_STORE saying what was being done.
+ * sqlite3_changes and sqlite3_last_insert_rowid tell the rest.
+ */
+int	 store_do(struct store *st, const char *sql,
+	    const struct store_arg *args, const char *what, struct smerr *e);
+/*
+ * store_do, and then a row must have changed, else SMERR_NOTFOUND saying
+ * "no <noun> <id>".
+ */
+int	 store_do_row(struct store *st, const char *sql,
+	    const struct store_arg *args, const char *what, const char *noun,
+	    int64_t id, struct smerr *e);
 /* Runs sql that returns no rows. */
 int	 store_exec(struct store *st, const char *sql, struct smerr *e);
 /* Binds a string or NULL. */

@@ -193,12 +193,26 @@ act_move_ask(struct ui *ui, int64_t id, int copy)
 	return r;
 }
 
-/* The message as export gives it: decrypted, or as received. */
-static void
-msg_bytes(const struct store_msg *m, const void **pp, size_t *lenp)
+/*
+ * Asks question; given an answer (*answerp, caller frees), loads message
+ * id, its bytes as export gives them (decrypted, or as received) in *pp
+ * and *lenp. NULL, and *answerp NULL, when either does not happen.
+ */
+static struct store_msg *
+act_ask_msg(struct ui *ui, int64_t id, const char *question, char **answerp,
+    const void **pp, size_t *lenp)
 {
+	struct store_msg	*m;
+
+	if ((*answerp = ui_prompt(ui, question)) == NULL ||
+	    (*answerp)[0] == '\0' || (m = act_load(ui, id)) == NULL) {
+		free(*answerp);
+		*answerp = NULL;
+		return NULL;
+	}
 	*pp = m->body != NULL ? (const void *)m->body : (const void *)m->raw;
 	*lenp = m->body != NULL ? m->body_len : m->raw_len;
+	return m;
 }
 
 static int
@@ -211,12 +225,9 @@ act_pipe(struct ui *ui, int64_t id)
 	size_t			 len;
 	int			 r;
 
-	if ((cmd = ui_prompt(ui, "Pipe to command: ")) == NULL ||
-	    cmd[0] == '\0' || (m = act_load(ui, id)) == NULL) {
-		free(cmd);
+	if ((m = act_ask_msg(ui, id, "Pipe to command: ", &cmd, &p,
+	    &len)) == NULL)
 		return 0;
-	}
-	msg_bytes(m, &p, &len);
 	argv[0] = "/bin/sh";
 	argv[1] = "-c";
 	argv[2] = cmd;
@@ -237,12 +248,9 @@ act_write(struct ui *ui, int64_t id)
 	size_t			 len;
 	int			 fd;
 
-	if ((path = ui_prompt(ui, "Save the message to file: ")) == NULL ||
-	    path[0] == '\0' || (m = act_load(ui, id)) == NULL) {
-		free(path);
+	if ((m = act_ask_msg(ui, id, "Save the message to file: ", &path, &p,
+	    &len)) == NULL)
 		return 0;
-	}
-	msg_bytes(m, &p, &len);
 	/* A new file, its owner's only; never over one, never a link. */
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0600)) == -1)

@@ -393,12 +393,7 @@ compose_question(struct ui *ui, struct compose *cs, const char *reason)
 		    COLOR_PAIR(UI_C_BAD) | A_BOLD : A_NORMAL);
 		ui_put(LINES - 2, 0, COLS, why, strlen(why));
 	}
-	move(LINES - 1, 0);
-	clrtoeol();
-	attrset(COLOR_PAIR(UI_C_WARN) | A_BOLD);
-	ui_put(LINES - 1, 0, COLS, q, strlen(q));
-	attrset(A_NORMAL);
-	refresh();
+	ui_put_question(q);
 }
 
 /*

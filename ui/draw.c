@@ -123,6 +123,19 @@ ui_nav_key(wint_t k, int fn)
 	return 0;
 }
 
+int
+ui_scroll_key(wint_t k, size_t *top)
+{
+	if (k == 'j')
+		(*top)++;
+	else if (k == 'k') {
+		if (*top > 0)
+			(*top)--;
+	} else
+		return 0;
+	return 1;
+}
+
 void
 ui_clear_to(int y, int x, int cols)
 {
@@ -155,12 +168,14 @@ ui_date(char *out, size_t len, int64_t when)
  * What a reader is told, per stored verdict. The words follow the
  * command-line contract: only "valid" is ever shown in the good colour.
  */
-static const struct {
+struct ui_state {
 	const char	*name;
 	const char	*banner;
 	enum ui_color	 color;
 	char		 mark;
-} ui_sigs[] = {
+};
+
+static const struct ui_state ui_sigs[] = {
 	{ "valid",	"Signed and verified", UI_C_GOOD, 'S' },
 	{ "invalid",	"BAD SIGNATURE: the message was altered or the "
 	    "signature is forged", UI_C_BAD, '!' },
@@ -173,74 +188,51 @@ static const struct {
 	    "come from anyone", UI_C_BAD, 'P' },
 	{ "error",	"The signature could not be checked", UI_C_WARN, 'X' },
 	{ "none",	"Not signed", UI_C_DIM, ' ' },
+	{ NULL,		"Signature state unknown", UI_C_WARN, 'X' },
 };
 
-static const struct {
-	const char	*name;
-	const char	*banner;
-	enum ui_color	 color;
-	char		 mark;
-} ui_encs[] = {
+static const struct ui_state ui_encs[] = {
 	{ "decrypted",	"Encrypted to you; decrypted", UI_C_GOOD, 'E' },
 	{ "undecryptable", "ENCRYPTED, BUT NOT DECRYPTED: no key for it here, "
 	    "or it was tampered with", UI_C_BAD, 'U' },
 	{ "partial",	"ONLY PART OF THIS MESSAGE WAS ENCRYPTED: the rest "
 	    "travelled in clear", UI_C_BAD, 'p' },
 	{ "none",	"Not encrypted", UI_C_DIM, ' ' },
+	{ NULL,		"Encryption state unknown", UI_C_WARN, 'X' },
 };
+
+/* The entry of t named name, or its last (unknown) one; sets *color. */
+static const struct ui_state *
+ui_state_find(const struct ui_state *t, const char *name,
+    enum ui_color *color)
+{
+	for (; t->name != NULL; t++)
+		if (name != NULL && strcmp(name, t->name) == 0)
+			break;
+	*color = t->color;
+	return t;
+}
 
 const char *
 ui_sig_banner(const char *sig, enum ui_color *color)
 {
-	size_t	i;
-
-	for (i = 0; i < sizeof(ui_sigs) / sizeof(ui_sigs[0]); i++)
-		if (sig != NULL && strcmp(sig, ui_sigs[i].name) == 0) {
-			*color = ui_sigs[i].color;
-			return ui_sigs[i].banner;
-		}
-	*color = UI_C_WARN;
-	return "Signature state unknown";
+	return ui_state_find(ui_sigs, sig, color)->banner;
 }
 
 const char *
 ui_enc_banner(const char *enc, enum ui_color *color)
 {
-	size_t	i;
-
-	for (i = 0; i < sizeof(ui_encs) / sizeof(ui_encs[0]); i++)
-		if (enc != NULL && strcmp(enc, ui_encs[i].name) == 0) {
-			*color = ui_encs[i].color;
-			return ui_encs[i].banner;
-		}
-	*color = UI_C_WARN;
-	return "Encryption state unknown";
+	return ui_state_find(ui_encs, enc, color)->banner;
 }
 
 char
 ui_sig_mark(const char *sig, enum ui_color *color)
 {
-	size_t	i;
-
-	for (i = 0; i < sizeof(ui_sigs) / sizeof(ui_sigs[0]); i++)
-		if (sig != NULL && strcmp(sig, ui_sigs[i].name) == 0) {
-			*color = ui_sigs[i].color;
-			return ui_sigs[i].mark;
-		}
-	*color = UI_C_WARN;
-	return 'X';
+	return ui_state_find(ui_sigs, sig, color)->mark;
 }
 
 char
 ui_enc_mark(const char *enc, enum ui_color *color)
 {
-	size_t	i;
-
-	for (i = 0; i < sizeof(ui_encs) / sizeof(ui_encs[0]); i++)
-		if (enc != NULL && strcmp(enc, ui_encs[i].name) == 0) {
-			*color = ui_encs[i].color;
-			return ui_encs[i].mark;
-		}
-	*color = UI_C_WARN;
-	return 'X';
+	return ui_state_find(ui_encs, enc, color)->mark;
 }

@@ -151,6 +151,21 @@ ui_pop(struct ui *ui)
 		v->ops->reload(ui, v);
 }
 
+struct ui_view *
+ui_view_new(const struct ui_view_ops *ops, size_t size)
+{
+	struct ui_view	*v;
+
+	if ((v = calloc(1, sizeof(*v))) == NULL)
+		return NULL;
+	if ((v->data = calloc(1, size)) == NULL) {
+		free(v);
+		return NULL;
+	}
+	v->ops = ops;
+	return v;
+}
+
 void
 ui_view_brief(struct ui_view *v, const char *s, int color)
 {
@@ -355,18 +370,24 @@ backspace:
 	return ans;
 }
 
-int
-ui_confirm(struct ui *ui, const char *question)
+void
+ui_put_question(const char *question)
 {
-	wint_t	wc;
-	int	r;
-
 	move(LINES - 1, 0);
 	clrtoeol();
 	attrset(COLOR_PAIR(UI_C_WARN) | A_BOLD);
 	ui_put(LINES - 1, 0, COLS, question, strlen(question));
 	attrset(A_NORMAL);
 	refresh();
+}
+
+int
+ui_confirm(struct ui *ui, const char *question)
+{
+	wint_t	wc;
+	int	r;
+
+	ui_put_question(question);
 	nodelay(stdscr, FALSE);
 	while ((r = ui_getkey(&wc)) == ERR)
 		;
@@ -584,7 +605,7 @@ ui_job(struct ui *ui, const char *label, const char **args,
  * complete line (sanitized when shown). Returns 0 at end of file.
  */
 static int
-job_read_lines(int fd, struct buf *b, char *last, size_t lastlen)
+read_last_line(int fd, struct buf *b, char *last, size_t lastlen)
 {
 	char		 tmp[4096];
 	const char	*d, *nl, *start;
@@ -614,23 +635,13 @@ job_read_lines(int fd, struct buf *b, char *last, size_t lastlen)
 	return 1;
 }
 
+/* read_last_line on *fdp, closed and set to -1 at its end. */
 static void
-job_read_err(struct ui_job *j)
+job_read_lines(int *fdp, struct buf *b, char *last, size_t lastlen)
 {
-	if (!job_read_lines(j->err, j->errbuf, j->lastline,
-	    sizeof(j->lastline))) {
-		close(j->err);
-		j->err = -1;
-	}
-}
-
-static void
-job_drain_out(struct ui_job *j)
-{
-	if (!job_read_lines(j->out, j->outbuf, j->outline,
-	    sizeof(j->outline))) {
-		close(j->out);
-		j->out = -1;
+	if (!read_last_line(*fdp, b, last, lastlen)) {
+		close(*fdp);
+		*fdp = -1;
 	}
 }
 
@@ -931,20 +942,19 @@ ui_loop(struct ui *ui)
 			refresh();
 		}
 		if (i_out != -1 && pfd[i_out].revents)
-			job_drain_out(&ui->job);
+			job_read_lines(&ui->job.out, ui->job.outbuf,
+			    ui->job.outline, sizeof(ui->job.outline));
 		if (i_err != -1 && pfd[i_err].revents)
-			job_read_err(&ui->job);
+			job_read_lines(&ui->job.err, ui->job.errbuf,
+			    ui->job.lastline, sizeof(ui->job.lastline));
 		if (i_jin != -1 && pfd[i_jin].revents)
 			job_write_in(&ui->job);
 		job_reap(ui);
 		if (i_wout != -1 && pfd[i_wout].revents)
 			watch_read_out(ui);
-		if (i_werr != -1 && pfd[i_werr].revents &&
-		    !job_read_lines(ui->watch.err, ui->watch.ebuf,
-		    ui->watch.lastline, sizeof(ui->watch.lastline))) {
-			close(ui->watch.err);
-			ui->watch.err = -1;
-		}
+		if (i_werr != -1 && pfd[i_werr].revents)
+			job_read_lines(&ui->watch.err, ui->watch.ebuf,
+			    ui->watch.lastline, sizeof(ui->watch.lastline));
 		watch_reap(ui);
 		if (pfd[i_in].revents & (POLLIN | POLLHUP)) {
 			if (pfd[i_in].revents & POLLHUP &&

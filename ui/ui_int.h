@@ -69,6 +69,8 @@ void		 ui_status(struct ui *ui, int error, const char *fmt, ...)
 const char	*ui_status_text(struct ui *ui);
 struct app_session *ui_session(struct ui *ui);
 int		 ui_rows(struct ui *ui);
+/* A view with ops over zeroed data of size bytes; NULL: out of memory. */
+struct ui_view	*ui_view_new(const struct ui_view_ops *ops, size_t size);
 /* Sets (s NULL: clears) what v shows on an empty status line. */
 void		 ui_view_brief(struct ui_view *v, const char *s, int color);
 /* Refreshes every view's data (after a sync or a send). */
@@ -88,6 +90,8 @@ char		*ui_prompt(struct ui *ui, const char *question);
 char		*ui_prompt_complete(struct ui *ui, const char *question,
 		    const char *initial, int (*complete)(void *, const char *,
 		    int, struct buf *, char *, size_t), void *arg);
+/* Shows question on the bottom line, in the warning colour. */
+void		 ui_put_question(const char *question);
 /* 1 for yes, 0 for anything else. */
 int		 ui_confirm(struct ui *ui, const char *question);
 /*
@@ -113,6 +117,8 @@ int		 ui_put(int y, int x, int width, const char *s, size_t len);
  * j k Space - = G and Enter '\r'; other function keys give 0.
  */
 wint_t		 ui_nav_key(wint_t k, int fn);
+/* j and k move *top a line down or up (never above 0): 1 when k was one. */
+int		 ui_scroll_key(wint_t k, size_t *top);
 /*
  * Draws a bar's text at (y, 0): cut with an ellipsis when it is wider
  * than cols, the rest of the line filled with spaces, so that a bar is

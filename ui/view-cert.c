@@ -233,16 +233,7 @@ cv_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 	struct cv	*cv = v->data;
 
 	(void)ui;
-	switch (ui_nav_key(k, fn)) {
-	case 'j':
-		cv->top++;
-		return 0;
-	case 'k':
-		if (cv->top > 0)
-			cv->top--;
-		return 0;
-	}
-	return 1;
+	return ui_scroll_key(ui_nav_key(k, fn), &cv->top) ? 0 : 1;
 }
 
 static void
@@ -270,13 +261,9 @@ ui_cert_new(struct ui *ui, int64_t msg)
 	struct ui_view	*v;
 	struct cv	*cv;
 
-	if ((v = calloc(1, sizeof(*v))) == NULL ||
-	    (cv = calloc(1, sizeof(*cv))) == NULL) {
-		free(v);
+	if ((v = ui_view_new(&cv_ops, sizeof(*cv))) == NULL)
 		return NULL;
-	}
-	v->ops = &cv_ops;
-	v->data = cv;
+	cv = v->data;
 	snprintf(v->title, sizeof(v->title), "signer of message %lld",
 	    (long long)msg);
 	cv_load(ui, cv, msg);

@@ -538,7 +538,7 @@ parts_save(struct ui *ui, struct ls *ls)
 {
 	struct store_msg	*m = NULL;
 	struct smerr		 e;
-	const char		*dflt = ls->items[ls->cur].key, *path, *home;
+	const char		*dflt = ls->items[ls->cur].key, *path;
 	const uint8_t		*msg;
 	char			 q[300], *ans, *full = NULL;
 	size_t			 idx = ls->cur + 1, len, n;
@@ -552,8 +552,7 @@ parts_save(struct ui *ui, struct ls *ls)
 	}
 	path = ans[0] != '\0' ? ans : dflt;
 	/* ~/ is the home, as a shell reads it. */
-	if (strncmp(path, "~/", 2) == 0 && (home = getenv("HOME")) != NULL &&
-	    *home != '\0' && asprintf(&full, "%s/%s", home, path + 2) != -1)
+	if ((full = ui_expand_home(path)) != NULL)
 		path = full;
 	smerr_clear(&e);
 	if ((msg = parts_msg(ui, ls, &m, &len, &e)) == NULL ||
@@ -682,14 +681,23 @@ static const char *const help_lines[] = {
 	NULL,
 };
 
-/* "outbox", or with several accounts "bob: outbox". */
+/*
+ * Titles the outbox or the drafts ("outbox", or with several accounts
+ * "bob: outbox") after reading them (r: how that went), and says so when
+ * there was nothing to read.
+ */
 static void
-queue_title(struct ui_view *v, const struct ls *ls, const char *what)
+queue_loaded(struct ui *ui, struct ui_view *v, struct ls *ls,
+    const char *what, int r, const char *empty)
 {
 	if (ls->acct != NULL && ls->cfg->naccounts > 1)
 		snprintf(v->title, sizeof(v->title), "%s: %s", ls->acct, what);
 	else
 		snprintf(v->title, sizeof(v->title), "%s", what);
+	if (r != 0)
+		ui_status(ui, 1, "cannot read the %s", what);
+	if (ls->n == 0)
+		ls_add(ls, empty, NULL, UI_C_DIM);
 }
 
 static void
@@ -715,20 +723,14 @@ ls_load(struct ui *ui, struct ui_view *v)
 		parts_load(ui, ls);
 		break;
 	case LS_OUTBOX:
-		queue_title(v, ls, "outbox");
-		if (store_outbox_foreach(app_session_store(ui_session(ui)),
-		    outbox_cb, ls, NULL) != 0)
-			ui_status(ui, 1, "cannot read the outbox");
-		if (ls->n == 0)
-			ls_add(ls, "The outbox is empty.", NULL, UI_C_DIM);
+		queue_loaded(ui, v, ls, "outbox", store_outbox_foreach(
+		    app_session_store(ui_session(ui)), outbox_cb, ls, NULL),
+		    "The outbox is empty.");
 		break;
 	case LS_DRAFTS:
-		queue_title(v, ls, "drafts");
-		if (store_draft_foreach(app_session_store(ui_session(ui)), 0,
-		    draft_cb, ls, NULL) != 0)
-			ui_status(ui, 1, "cannot read the drafts");
-		if (ls->n == 0)
-			ls_add(ls, "There are no drafts.", NULL, UI_C_DIM);
+		queue_loaded(ui, v, ls, "drafts", store_draft_foreach(
+		    app_session_store(ui_session(ui)), 0, draft_cb, ls, NULL),
+		    "There are no drafts.");
 		break;
 	case LS_SOURCE:
 		snprintf(v->title, sizeof(v->title), "outbox message %lld",
@@ -949,55 +951,37 @@ ls_free(struct ui_view *v)
 	free(v);
 }
 
-static const struct ui_view_ops folders_ops = {
-	"folders", " q:back  Enter:open  j/k:move  S:sync",
-	ls_draw, ls_key, ls_load, ls_free,
-};
-static const struct ui_view_ops keys_ops = {
-	"keys", " q:back  j/k:move   (import with: sealmail keys import FILE)",
-	ls_draw, ls_key, ls_load, ls_free,
-};
-static const struct ui_view_ops parts_ops = {
-	"parts", " q:back  Enter or s:save to a file  m:view (mailcap)  "
-	"j/k:move",
-	ls_draw, ls_key, ls_load, ls_free,
-};
-static const struct ui_view_ops outbox_ops = {
-	"outbox", " q:back  Enter:open  e:edit  d:delete  y:retry  j/k:move",
-	ls_draw, ls_key, ls_load, ls_free,
-};
-static const struct ui_view_ops drafts_ops = {
-	"drafts", " q:back  Enter:open in the compose screen  d:delete  "
-	"j/k:move", ls_draw, ls_key, ls_load, ls_free,
-};
-static const struct ui_view_ops source_ops = {
-	"outbox message", " q:back  j/k:scroll  (e in the outbox edits it)",
-	ls_draw, ls_key, ls_load, ls_free,
-};
-static const struct ui_view_ops output_ops = {
-	"viewer output", " q:back  j/k:scroll",
-	ls_draw, ls_key, ls_load, ls_free,
-};
-static const struct ui_view_ops help_ops = {
-	"help", " q:back  j/k:scroll",
-	ls_draw, ls_key, ls_load, ls_free,
+/* Every list shares the callbacks; the kind picks the name and the keys. */
+#define LS_OPS(name, keys)	\
+	{ name, keys, ls_draw, ls_key, ls_load, ls_free }
+static const struct ui_view_ops ls_ops[] = {
+	[LS_FOLDERS] = LS_OPS("folders", " q:back  Enter:open  j/k:move  "
+	    "S:sync"),
+	[LS_KEYS] = LS_OPS("keys", " q:back  j/k:move   (import with: "
+	    "sealmail keys import FILE)"),
+	[LS_PARTS] = LS_OPS("parts", " q:back  Enter or s:save to a file  "
+	    "m:view (mailcap)  j/k:move"),
+	[LS_OUTBOX] = LS_OPS("outbox", " q:back  Enter:open  e:edit  "
+	    "d:delete  y:retry  j/k:move"),
+	[LS_DRAFTS] = LS_OPS("drafts", " q:back  Enter:open in the compose "
+	    "screen  d:delete  j/k:move"),
+	[LS_SOURCE] = LS_OPS("outbox message", " q:back  j/k:scroll  (e in "
+	    "the outbox edits it)"),
+	[LS_OUTPUT] = LS_OPS("viewer output", " q:back  j/k:scroll"),
+	[LS_HELP] = LS_OPS("help", " q:back  j/k:scroll"),
 };
 
 static struct ui_view *
-ls_new(struct ui *ui, const struct ui_view_ops *ops, int kind, int64_t msg)
+ls_new(struct ui *ui, int kind, int64_t msg)
 {
 	struct ui_view	*v;
 	struct ls	*ls;
 
-	if ((v = calloc(1, sizeof(*v))) == NULL ||
-	    (ls = calloc(1, sizeof(*ls))) == NULL) {
-		free(v);
+	if ((v = ui_view_new(&ls_ops[kind], sizeof(*ls))) == NULL)
 		return NULL;
-	}
+	ls = v->data;
 	ls->kind = kind;
 	ls->msg = msg;
-	v->ops = ops;
-	v->data = ls;
 	ls_load(ui, v);
 	return v;
 }
@@ -1005,34 +989,29 @@ ls_new(struct ui *ui, const struct ui_view_ops *ops, int kind, int64_t msg)
 struct ui_view *
 ui_folders_new(struct ui *ui)
 {
-	return ls_new(ui, &folders_ops, LS_FOLDERS, 0);
+	return ls_new(ui, LS_FOLDERS, 0);
 }
 
 struct ui_view *
 ui_keys_new(struct ui *ui)
 {
-	return ls_new(ui, &keys_ops, LS_KEYS, 0);
+	return ls_new(ui, LS_KEYS, 0);
 }
 
 struct ui_view *
 ui_parts_new(struct ui *ui, int64_t msg)
 {
-	struct ui_view	*v;
-
-	if ((v = ls_new(ui, &parts_ops, LS_PARTS, msg)) == NULL)
-		return NULL;
-	return v;
+	return ls_new(ui, LS_PARTS, msg);
 }
 
 /* The outbox or the drafts of account acct, or of all when NULL. */
 static struct ui_view *
-queue_new(struct ui *ui, const struct ui_view_ops *ops, int kind,
-    const char *acct)
+queue_new(struct ui *ui, int kind, const char *acct)
 {
 	struct ui_view	*v;
 	struct ls	*ls;
 
-	if ((v = ls_new(ui, ops, kind, 0)) == NULL || acct == NULL)
+	if ((v = ls_new(ui, kind, 0)) == NULL || acct == NULL)
 		return v;
 	ls = v->data;
 	if ((ls->acct = strdup(acct)) == NULL) {
@@ -1046,25 +1025,25 @@ queue_new(struct ui *ui, const struct ui_view_ops *ops, int kind,
 struct ui_view *
 ui_outbox_new(struct ui *ui, const char *acct)
 {
-	return queue_new(ui, &outbox_ops, LS_OUTBOX, acct);
+	return queue_new(ui, LS_OUTBOX, acct);
 }
 
 struct ui_view *
 ui_drafts_new(struct ui *ui, const char *acct)
 {
-	return queue_new(ui, &drafts_ops, LS_DRAFTS, acct);
+	return queue_new(ui, LS_DRAFTS, acct);
 }
 
 static struct ui_view *
 ui_source_new(struct ui *ui, int64_t id)
 {
-	return ls_new(ui, &source_ops, LS_SOURCE, id);
+	return ls_new(ui, LS_SOURCE, id);
 }
 
 struct ui_view *
 ui_help_new(struct ui *ui)
 {
-	return ls_new(ui, &help_ops, LS_HELP, 0);
+	return ls_new(ui, LS_HELP, 0);
 }
 
 /* The text a copiousoutput viewer gave for part idx (takes text). */
@@ -1073,8 +1052,7 @@ output_new(struct ui *ui, size_t idx, const char *type, char *text)
 {
 	struct ui_view	*v;
 
-	if (text == NULL || (v = ls_new(ui, &output_ops, LS_OUTPUT, 0)) ==
-	    NULL) {
+	if (text == NULL || (v = ls_new(ui, LS_OUTPUT, 0)) == NULL) {
 		free(text);
 		return NULL;
 	}

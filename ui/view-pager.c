@@ -588,15 +588,9 @@ pg_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 
 	if ((k = ui_nav_key(k, fn)) == 0)
 		return 1;
+	if (ui_scroll_key(k == '\r' ? 'j' : k, &pg->top))
+		return 0;
 	switch (k) {
-	case 'j':
-	case '\r':
-		pg->top++;
-		return 0;
-	case 'k':
-		if (pg->top > 0)
-			pg->top--;
-		return 0;
 	case ' ':
 		pg->top += page;
 		return 0;
@@ -672,14 +666,10 @@ ui_pager_new(struct ui *ui, int64_t id)
 	struct ui_view	*v;
 	struct pg	*pg;
 
-	if ((v = calloc(1, sizeof(*v))) == NULL ||
-	    (pg = calloc(1, sizeof(*pg))) == NULL) {
-		free(v);
+	if ((v = ui_view_new(&pg_ops, sizeof(*pg))) == NULL)
 		return NULL;
-	}
+	pg = v->data;
 	pg->id = id;
-	v->ops = &pg_ops;
-	v->data = pg;
 	pg_mark_seen(ui, id);
 	return v;
 }
