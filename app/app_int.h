@@ -57,12 +57,54 @@ struct cli {
 	struct smerr		 err;
 };
 
-struct cli_cmd {
+/*
+ * An option a command takes: --name, known to the command by letter
+ * (never typed as "-letter"); value 1 when it takes one ("--name V" or
+ * "--name=V"). A command's table ends with a NULL name.
+ */
+struct cli_opt {
 	const char	*name;
-	int		(*fn)(struct cli *, int, char **);
-	const char	*usage;
-	const char	*help;
+	int		 letter;
+	int		 value;
 };
+
+struct cli_cmd {
+	const char		*name;
+	int			(*fn)(struct cli *, int, char **);
+	const char		*usage;
+	const char		*help;
+	const struct cli_opt	*opts;
+	int			 flags;
+#define CLI_WORDS	0x1	/* only "--" words are options: "-x" is not */
+};
+
+/*
+ * A command line read by cli_args_parse: the options in the order given
+ * (letter and value), then the words that are not options.
+ */
+#define CLI_ARGS_MAX	256
+struct cli_args {
+	size_t		 n;
+	int		 letter[CLI_ARGS_MAX];
+	const char	*value[CLI_ARGS_MAX];
+	int		 argc;
+	char		**argv;
+};
+
+/*
+ * Reads argv (argv[0] the command's name) by cmd's options into *a; the
+ * words left point into argv, which it reorders. -1 on a usage error.
+ */
+int	 cli_args_parse(const struct cli_cmd *cmd, int argc, char **argv,
+	    struct cli_args *a);
+/* How many times the option was given. */
+size_t	 cli_opt_has(const struct cli_args *a, int letter);
+/* The option's last value, NULL when it was not given. */
+const char *cli_opt_get(const struct cli_args *a, int letter);
+/* Which of letters (an index) was given last; -1 when none was. */
+int	 cli_opt_last(const struct cli_args *a, const char *letters);
+/* Each of the option's values in turn, from *ip = 0; NULL past the last. */
+const char *cli_opt_next(const struct cli_args *a, int letter, size_t *ip);
 
 /* Reads a message from path ("-": stdin) into *bp; 0 or SMERR_*. */
 int	 cli_read_message(struct cli *c, const char *path, struct buf **bp);

@@ -115,6 +115,123 @@ cli_fail(struct cli *c)
 }
 
 /*
+ * For CLI_WORDS: moves the options of argv (each with its value) ahead
+ * of the other words, which *a gets (all after a "--"); the count of
+ * argv[0] and the options. A word such as "-is:signed" is a word.
+ */
+static int
+cli_words_last(const struct cli_opt *opts, int argc, char **argv,
+    struct cli_args *a)
+{
+	char	**w;
+	int	  i, j, n = 1, dashes = 0;
+
+	if ((w = calloc((size_t)argc + 1, sizeof(*w))) == NULL)
+		return -1;
+	a->argc = 0;
+	for (i = 1; i < argc; i++) {
+		if (!dashes && strcmp(argv[i], "--") == 0) {
+			dashes = 1;
+			continue;
+		}
+		if (dashes || strncmp(argv[i], "--", 2) != 0) {
+			w[a->argc++] = argv[i];
+			continue;
+		}
+		argv[n++] = argv[i];
+		for (j = 0; opts[j].name != NULL; j++)
+			if (strcmp(argv[i] + 2, opts[j].name) == 0)
+				break;
+		if (opts[j].name != NULL && opts[j].value && i + 1 < argc)
+			argv[n++] = argv[++i];
+	}
+	a->argv = argv + n;
+	memcpy(a->argv, w, (size_t)a->argc * sizeof(*w));
+	free(w);
+	return n;
+}
+
+int
+cli_args_parse(const struct cli_cmd *cmd, int argc, char **argv,
+    struct cli_args *a)
+{
+	struct option	lo[16];
+	size_t		i;
+	int		ch, li, n = argc;
+
+	memset(a, 0, sizeof(*a));
+	for (i = 0; cmd->opts != NULL && cmd->opts[i].name != NULL; i++) {
+		if (i + 1 >= sizeof(lo) / sizeof(lo[0]))
+			return -1;
+		lo[i].name = cmd->opts[i].name;
+		lo[i].has_arg = cmd->opts[i].value ? required_argument :
+		    no_argument;
+		lo[i].flag = NULL;
+		lo[i].val = cmd->opts[i].letter;
+	}
+	memset(&lo[i], 0, sizeof(lo[i]));
+	if ((cmd->flags & CLI_WORDS) &&
+	    (n = cli_words_last(cmd->opts, argc, argv, a)) < 0)
+		return -1;
+	optind = 0;		/* glibc: start afresh, permuting */
+	opterr = 0;
+	while ((ch = getopt_long(n, argv, "", lo, &li)) != -1) {
+		if (ch == '?' || ch == ':' || a->n == CLI_ARGS_MAX)
+			return -1;
+		a->letter[a->n] = ch;
+		a->value[a->n++] = lo[li].has_arg ? optarg : NULL;
+	}
+	if (!(cmd->flags & CLI_WORDS)) {
+		a->argc = argc - optind;
+		a->argv = argv + optind;
+	} else if (optind != n)
+		return -1;
+	return 0;
+}
+
+size_t
+cli_opt_has(const struct cli_args *a, int letter)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < a->n; i++)
+		n += a->letter[i] == letter;
+	return n;
+}
+
+const char *
+cli_opt_get(const struct cli_args *a, int letter)
+{
+	size_t	i;
+
+	for (i = a->n; i > 0; i--)
+		if (a->letter[i - 1] == letter)
+			return a->value[i - 1];
+	return NULL;
+}
+
+int
+cli_opt_last(const struct cli_args *a, const char *letters)
+{
+	const char	*p;
+	size_t		 i;
+
+	for (i = a->n; i > 0; i--)
+		if ((p = strchr(letters, a->letter[i - 1])) != NULL)
+			return (int)(p - letters);
+	return -1;
+}
+
+const char *
+cli_opt_next(const struct cli_args *a, int letter, size_t *ip)
+{
+	for (; *ip < a->n; (*ip)++)
+		if (a->letter[*ip] == letter)
+			return a->value[(*ip)++];
+	return NULL;
+}
+
+/*
  * How the usage lines of command name (and --passphrase-file) know
  * option opt ("--json", or "--folder=X" for "--folder"): 0 not at all, 1
  * as a flag, 2 as an option that takes a value.

@@ -20,7 +20,6 @@
  * certificate harvested into the key store for later encryption.
  */
 #include <fcntl.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -396,14 +395,15 @@ cli_revoke_close(struct app_revoke *rv)
 	app_revoke_free(rv);
 }
 
+static const struct cli_opt inspect_opts[] = {
+	{ "json",	'j', 0 },
+	{ "time",	't', 1 },
+	{ NULL, 0, 0 }
+};
+
 static int
 cmd_inspect(struct cli *c, int argc, char **argv)
 {
-	static const struct option	 longopts[] = {
-		{ "json",	no_argument,		NULL, 'j' },
-		{ "time",	required_argument,	NULL, 't' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct store		*st = NULL;
 	struct keys		*k = NULL;
 	struct crypto_ctx	*ctx = NULL;
@@ -411,29 +411,19 @@ cmd_inspect(struct cli *c, int argc, char **argv)
 	struct app_revoke	*rv = NULL;
 	struct cli_dane		 dane;
 	struct inspect_out	 o;
-	const char		*when = NULL;
+	struct cli_args		 args;
+	const char		*when;
 	time_t			 t = 0;
 	size_t			 n;
 	long			 ncpu;
-	int			 ch, json = 0, rc = 1;
+	int			 json, rc = 1;
 
 	memset(&o, 0, sizeof(o));
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'j':
-			json = 1;
-			break;
-		case 't':
-			when = optarg;
-			break;
-		default:
-			return cli_usage(c);
-		}
-	}
-	if (optind >= argc)
+	if (cli_args_parse(&cmd_inspect_entry, argc, argv, &args) != 0 ||
+	    args.argc < 1)
 		return cli_usage(c);
+	json = cli_opt_has(&args, 'j') > 0;
+	when = cli_opt_get(&args, 't');
 	if (cli_config(c) != 0 || cli_open_keys(c, &st, &k) != 0 ||
 	    sync_crypto_ctx(k, &ctx, &c->err) != 0)
 		goto fail;
@@ -458,7 +448,7 @@ cmd_inspect(struct cli *c, int argc, char **argv)
 		o.dane = &dane;
 	}
 	smerr_clear(&c->err);
-	n = (size_t)(argc - optind);
+	n = (size_t)args.argc;
 	ncpu = proc_ncpu();	/* the CPUs it may use, not all online */
 	if (ncpu > INSPECT_MAX_THREADS)
 		ncpu = INSPECT_MAX_THREADS;
@@ -466,10 +456,10 @@ cmd_inspect(struct cli *c, int argc, char **argv)
 		ncpu = (long)n;
 	/* Two files or more, no DNS: every core judges. */
 	if (dns == NULL && ncpu >= 2) {
-		if (inspect_pooled(&o, ctx, argv + optind, n, json,
+		if (inspect_pooled(&o, ctx, args.argv, n, json,
 		    (size_t)ncpu) != 0)
 			goto fail;
-	} else if (inspect_serial(&o, ctx, argv + optind, n, json) != 0)
+	} else if (inspect_serial(&o, ctx, args.argv, n, json) != 0)
 		goto fail;
 	rc = 0;
 	goto out;
@@ -488,5 +478,5 @@ out:
 
 const struct cli_cmd cmd_inspect_entry = {
 	"inspect", cmd_inspect, "inspect [--json] [--time WHEN] FILE|-...",
-	"verify, decrypt and judge a message"
+	"verify, decrypt and judge a message", inspect_opts, 0
 };
