@@ -114,14 +114,53 @@ cli_fail(struct cli *c)
 	return 1;
 }
 
+/* Reads a command's opts ("json account=") into a's table of names. */
+static int
+cli_opts_read(const char *opts, struct cli_args *a)
+{
+	const char	*p = opts;
+	size_t		 len, used = 0;
+
+	while (p != NULL && *p != '\0') {
+		if (*p == ' ') {
+			p++;
+			continue;
+		}
+		len = strcspn(p, " =");
+		if (a->nopts == CLI_OPTS_MAX || used + len >= sizeof(a->names))
+			return -1;
+		memcpy(a->names + used, p, len);
+		a->names[used + len] = '\0';
+		a->name[a->nopts] = a->names + used;
+		used += len + 1;
+		p += len;
+		a->value[a->nopts] = *p == '=';
+		if (*p == '=')
+			p++;
+		a->nopts++;
+	}
+	return 0;
+}
+
+/* The index of option name in a's table; -1 when it has none. */
+static int
+cli_opt_index(const struct cli_args *a, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < a->nopts; i++)
+		if (strcmp(a->name[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
 /*
  * For CLI_WORDS: moves the options of argv (each with its value) ahead
  * of the other words, which *a gets (all after a "--"); the count of
  * argv[0] and the options. A word such as "-is:signed" is a word.
  */
 static int
-cli_words_last(const struct cli_opt *opts, int argc, char **argv,
-    struct cli_args *a)
+cli_words_last(int argc, char **argv, struct cli_args *a)
 {
 	char	**w;
 	int	  i, j, n = 1, dashes = 0;
@@ -139,10 +178,8 @@ cli_words_last(const struct cli_opt *opts, int argc, char **argv,
 			continue;
 		}
 		argv[n++] = argv[i];
-		for (j = 0; opts[j].name != NULL; j++)
-			if (strcmp(argv[i] + 2, opts[j].name) == 0)
-				break;
-		if (opts[j].name != NULL && opts[j].value && i + 1 < argc)
+		j = cli_opt_index(a, argv[i] + 2);
+		if (j != -1 && a->value[j] && i + 1 < argc)
 			argv[n++] = argv[++i];
 	}
 	a->argv = argv + n;
@@ -155,31 +192,28 @@ int
 cli_args_parse(const struct cli_cmd *cmd, int argc, char **argv,
     struct cli_args *a)
 {
-	struct option	lo[16];
+	struct option	lo[CLI_OPTS_MAX + 1];
 	size_t		i;
-	int		ch, li, n = argc;
+	int		ch, n = argc;
 
 	memset(a, 0, sizeof(*a));
-	for (i = 0; cmd->opts != NULL && cmd->opts[i].name != NULL; i++) {
-		if (i + 1 >= sizeof(lo) / sizeof(lo[0]))
-			return -1;
-		lo[i].name = cmd->opts[i].name;
-		lo[i].has_arg = cmd->opts[i].value ? required_argument :
-		    no_argument;
-		lo[i].flag = NULL;
-		lo[i].val = cmd->opts[i].letter;
+	memset(lo, 0, sizeof(lo));
+	if (cli_opts_read(cmd->opts, a) != 0)
+		return -1;
+	for (i = 0; i < a->nopts; i++) {
+		lo[i].name = a->name[i];
+		lo[i].has_arg = a->value[i] ? required_argument : no_argument;
+		lo[i].val = 256 + (int)i;	/* no letter: '?' stays apart */
 	}
-	memset(&lo[i], 0, sizeof(lo[i]));
-	if ((cmd->flags & CLI_WORDS) &&
-	    (n = cli_words_last(cmd->opts, argc, argv, a)) < 0)
+	if ((cmd->flags & CLI_WORDS) && (n = cli_words_last(argc, argv, a)) < 0)
 		return -1;
 	optind = 0;		/* glibc: start afresh, permuting */
 	opterr = 0;
-	while ((ch = getopt_long(n, argv, "", lo, &li)) != -1) {
-		if (ch == '?' || ch == ':' || a->n == CLI_ARGS_MAX)
+	while ((ch = getopt_long(n, argv, "", lo, NULL)) != -1) {
+		if (ch < 256 || a->n == CLI_ARGS_MAX)
 			return -1;
-		a->letter[a->n] = ch;
-		a->value[a->n++] = lo[li].has_arg ? optarg : NULL;
+		a->opt[a->n] = (size_t)(ch - 256);
+		a->arg[a->n++] = a->value[ch - 256] ? optarg : NULL;
 	}
 	if (!(cmd->flags & CLI_WORDS)) {
 		a->argc = argc - optind;
@@ -189,46 +223,64 @@ cli_args_parse(const struct cli_cmd *cmd, int argc, char **argv,
 	return 0;
 }
 
+/* Where option name was given first from index i on; a->n when not. */
+static size_t
+cli_opt_find(const struct cli_args *a, const char *name, size_t i)
+{
+	int	j = cli_opt_index(a, name);
+
+	while (i < a->n && (int)a->opt[i] != j)
+		i++;
+	return i;
+}
+
+/* Where option name was given last, plus one; 0 when it was not. */
+static size_t
+cli_opt_last(const struct cli_args *a, const char *name)
+{
+	size_t	i, last = 0;
+
+	for (i = cli_opt_find(a, name, 0); i < a->n;
+	    i = cli_opt_find(a, name, i + 1))
+		last = i + 1;
+	return last;
+}
+
 size_t
-cli_opt_has(const struct cli_args *a, int letter)
+cli_opt_has(const struct cli_args *a, const char *name)
 {
 	size_t	i, n = 0;
 
-	for (i = 0; i < a->n; i++)
-		n += a->letter[i] == letter;
+	for (i = cli_opt_find(a, name, 0); i < a->n;
+	    i = cli_opt_find(a, name, i + 1))
+		n++;
 	return n;
 }
 
 const char *
-cli_opt_get(const struct cli_args *a, int letter)
+cli_opt_get(const struct cli_args *a, const char *name)
 {
-	size_t	i;
+	size_t	last = cli_opt_last(a, name);
 
-	for (i = a->n; i > 0; i--)
-		if (a->letter[i - 1] == letter)
-			return a->value[i - 1];
-	return NULL;
+	return last > 0 ? a->arg[last - 1] : NULL;
 }
 
 int
-cli_opt_last(const struct cli_args *a, const char *letters)
+cli_opt_pick(const struct cli_args *a, const char *no, const char *yes)
 {
-	const char	*p;
-	size_t		 i;
+	size_t	n = cli_opt_last(a, no), y = cli_opt_last(a, yes);
 
-	for (i = a->n; i > 0; i--)
-		if ((p = strchr(letters, a->letter[i - 1])) != NULL)
-			return (int)(p - letters);
-	return -1;
+	if (n == y)
+		return -1;
+	return y > n;
 }
 
 const char *
-cli_opt_next(const struct cli_args *a, int letter, size_t *ip)
+cli_opt_next(const struct cli_args *a, const char *name, size_t *ip)
 {
-	for (; *ip < a->n; (*ip)++)
-		if (a->letter[*ip] == letter)
-			return a->value[(*ip)++];
-	return NULL;
+	if ((*ip = cli_opt_find(a, name, *ip)) == a->n)
+		return NULL;
+	return a->arg[(*ip)++];
 }
 
 /*

@@ -122,12 +122,6 @@ put_json(struct buf *out, const struct check_result *r, int first)
 	return 0;
 }
 
-static const struct cli_opt check_opts[] = {
-	{ "account",	'a', 1 },
-	{ "json",	'j', 0 },
-	{ NULL, 0, 0 }
-};
-
 static int
 cmd_check(struct cli *c, int argc, char **argv)
 {
@@ -143,8 +137,8 @@ cmd_check(struct cli *c, int argc, char **argv)
 	if (cli_args_parse(&cmd_check_entry, argc, argv, &args) != 0 ||
 	    args.argc != 0)
 		return cli_usage(c);
-	account = cli_opt_get(&args, 'a');
-	json = cli_opt_has(&args, 'j') > 0;
+	account = cli_opt_get(&args, "account");
+	json = cli_opt_has(&args, "json") > 0;
 	/*
 	 * With a [dns] section its resolver must work; without one, a
 	 * missing system resolver or root anchor only means PKIX decides.
@@ -193,5 +187,5 @@ done:
 const struct cli_cmd cmd_check_entry = {
 	"check", cmd_check, "check [--account NAME] [--json]",
 	"connect to the account's servers, show how each was authenticated",
-	check_opts, 0
+	"account= json", 0
 };

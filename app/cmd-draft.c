@@ -256,12 +256,6 @@ draft_do(struct cli *c, struct store *st, const char *verb, const char *arg,
 	return r;
 }
 
-static const struct cli_opt draft_opts[] = {
-	{ "json",		'j', 0 },
-	{ "passphrase-file",	'P', 1 },
-	{ NULL, 0, 0 }
-};
-
 int
 cmd_draft(struct cli *c, int argc, char **argv)
 {
@@ -273,9 +267,9 @@ cmd_draft(struct cli *c, int argc, char **argv)
 	if (cli_args_parse(&cmd_draft_entry, argc, argv, &args) != 0 ||
 	    args.argc < 1)
 		return cli_usage(c);
-	if (cli_opt_has(&args, 'P'))
-		c->passphrase_file = cli_opt_get(&args, 'P');
-	json = cli_opt_has(&args, 'j') > 0;
+	if (cli_opt_has(&args, "passphrase-file"))
+		c->passphrase_file = cli_opt_get(&args, "passphrase-file");
+	json = cli_opt_has(&args, "json") > 0;
 	verb = args.argv[0];
 	if (strcmp(verb, "list") == 0 ? args.argc != 1 :
 	    (strcmp(verb, "save") != 0 && strcmp(verb, "show") != 0 &&
@@ -291,5 +285,5 @@ cmd_draft(struct cli *c, int argc, char **argv)
 const struct cli_cmd cmd_draft_entry = {
 	"draft", cmd_draft, "draft save FILE|- | draft list [--json] | "
 	    "draft show ID | draft delete ID",
-	"drafts, kept in the encrypted store", draft_opts, 0
+	"drafts, kept in the encrypted store", "json passphrase-file=", 0
 };

@@ -395,12 +395,6 @@ cli_revoke_close(struct app_revoke *rv)
 	app_revoke_free(rv);
 }
 
-static const struct cli_opt inspect_opts[] = {
-	{ "json",	'j', 0 },
-	{ "time",	't', 1 },
-	{ NULL, 0, 0 }
-};
-
 static int
 cmd_inspect(struct cli *c, int argc, char **argv)
 {
@@ -422,8 +416,8 @@ cmd_inspect(struct cli *c, int argc, char **argv)
 	if (cli_args_parse(&cmd_inspect_entry, argc, argv, &args) != 0 ||
 	    args.argc < 1)
 		return cli_usage(c);
-	json = cli_opt_has(&args, 'j') > 0;
-	when = cli_opt_get(&args, 't');
+	json = cli_opt_has(&args, "json") > 0;
+	when = cli_opt_get(&args, "time");
 	if (cli_config(c) != 0 || cli_open_keys(c, &st, &k) != 0 ||
 	    sync_crypto_ctx(k, &ctx, &c->err) != 0)
 		goto fail;
@@ -478,5 +472,5 @@ out:
 
 const struct cli_cmd cmd_inspect_entry = {
 	"inspect", cmd_inspect, "inspect [--json] [--time WHEN] FILE|-...",
-	"verify, decrypt and judge a message", inspect_opts, 0
+	"verify, decrypt and judge a message", "json time=", 0
 };

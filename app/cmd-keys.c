@@ -43,11 +43,6 @@ import_token(struct cli *c, struct keys *k, const char *uri,
 	return r;
 }
 
-static const struct cli_opt keys_import_opts[] = {
-	{ "passphrase-file",	'P', 1 },
-	{ NULL, 0, 0 }
-};
-
 static int
 keys_import(struct cli *c, int argc, char **argv, enum keys_kind kind)
 {
@@ -62,7 +57,8 @@ keys_import(struct cli *c, int argc, char **argv, enum keys_kind kind)
 	int				 r = 1, token;
 
 	if (cli_args_parse(&cmd_keys_import_entry, argc, argv, &args) != 0 ||
-	    ((pfile = cli_opt_get(&args, 'P')) != NULL && kind == KEYS_ANCHOR))
+	    ((pfile = cli_opt_get(&args, "passphrase-file")) != NULL &&
+	    kind == KEYS_ANCHOR))
 		return cli_usage(c);
 	token = kind == KEYS_PEER && args.argc > 0 && strncmp(args.argv[0],
 	    KEYS_TOKEN_PREFIX, KEYS_TOKEN_PREFIXLEN) == 0;
@@ -305,7 +301,7 @@ cmd_keys(struct cli *c, int argc, char **argv)
 
 const struct cli_cmd cmd_keys_import_entry = {
 	"keys", cmd_keys, "keys import FILE.p12|FILE.pem [--passphrase-file F]",
-	"import your identity, or a peer's certificate", keys_import_opts, 0
+	"import your identity, or a peer's certificate", "passphrase-file=", 0
 };
 
 const struct cli_cmd cmd_keys_pkcs11_entry = {

@@ -439,15 +439,9 @@ folder_check(struct cli *c, struct store *st, const char *name)
 /* --sort's names, in the order of enum list_order from LIST_DATE. */
 static const char *const sort_names[] = { "date", "from", "subject", "size" };
 
-static const struct cli_opt list_opts[] = {
-	{ "json",	'j', 0 },
-	{ "folder",	'f', 1 },
-	{ "thread",	't', 0 },
-	{ "sort",	's', 1 },
-	{ "reverse",	'r', 0 },
-	{ "account",	'a', 1 },
-	{ NULL, 0, 0 }
-};
+/* list's, and search's but for --folder, which search refuses. */
+static const char list_options[] = "json folder= thread sort= reverse "
+    "account=";
 
 /* The words of a query joined by spaces into *qp (NULL when none). */
 static int
@@ -488,19 +482,19 @@ parse_list_opts(const struct cli_cmd *cmd, int argc, char **argv,
 
 	*queryp = NULL;
 	if (cli_args_parse(cmd, argc, argv, &args) != 0 ||
-	    cli_opt_has(&args, 't') + cli_opt_has(&args, 's') > 1)
+	    cli_opt_has(&args, "thread") + cli_opt_has(&args, "sort") > 1)
 		return -1;
-	l->json = cli_opt_has(&args, 'j') > 0;
-	l->reverse = cli_opt_has(&args, 'r') > 0;
-	l->account = cli_opt_get(&args, 'a');
+	l->json = cli_opt_has(&args, "json") > 0;
+	l->reverse = cli_opt_has(&args, "reverse") > 0;
+	l->account = cli_opt_get(&args, "account");
 	/* search takes no --folder. */
-	if (folderp == NULL && cli_opt_has(&args, 'f'))
+	if (folderp == NULL && cli_opt_has(&args, "folder"))
 		return -1;
 	if (folderp != NULL)
-		*folderp = cli_opt_get(&args, 'f');
-	if (cli_opt_has(&args, 't'))
+		*folderp = cli_opt_get(&args, "folder");
+	if (cli_opt_has(&args, "thread"))
 		l->order = LIST_THREAD;
-	if ((sort = cli_opt_get(&args, 's')) != NULL) {
+	if ((sort = cli_opt_get(&args, "sort")) != NULL) {
 		for (i = 0; i < 4; i++)
 			if (strcmp(sort, sort_names[i]) == 0)
 				break;
@@ -612,7 +606,7 @@ cmd_list(struct cli *c, int argc, char **argv)
 const struct cli_cmd cmd_list_entry = {
 	"list", cmd_list, "list [--json] [--account NAME] [--folder NAME] "
 	    "[--thread | --sort date|from|subject|size] [--reverse] [QUERY]",
-	"the messages of a folder (default INBOX)", list_opts, CLI_WORDS
+	"the messages of a folder (default INBOX)", list_options, CLI_WORDS
 };
 
 static int
@@ -638,7 +632,7 @@ cmd_search(struct cli *c, int argc, char **argv)
 const struct cli_cmd cmd_search_entry = {
 	"search", cmd_search, "search [--json] [--account NAME] QUERY",
 	"search every folder: words, from: to: subject: signer: is: "
-	    "after: before:, OR, -, ( )", list_opts,
+	    "after: before:, OR, -, ( )", list_options,
 	CLI_WORDS
 };
 
@@ -734,11 +728,6 @@ show_html(struct cli *c, const struct store_msg *m, char **htmlp)
 	return r;
 }
 
-static const struct cli_opt show_opts[] = {
-	{ "json",	'j', 0 },
-	{ NULL, 0, 0 }
-};
-
 static int
 cmd_show(struct cli *c, int argc, char **argv)
 {
@@ -754,7 +743,7 @@ cmd_show(struct cli *c, int argc, char **argv)
 	if (cli_args_parse(&cmd_show_entry, argc, argv, &args) != 0 ||
 	    args.argc != 1 || (id = cli_parse_id(args.argv[0])) == 0)
 		return cli_usage(c);
-	json = cli_opt_has(&args, 'j') > 0;
+	json = cli_opt_has(&args, "json") > 0;
 	if ((out = buf_new(0)) == NULL) {
 		smerr_nomem(&c->err);
 		goto out;
@@ -803,7 +792,7 @@ out:
 
 const struct cli_cmd cmd_show_entry = {
 	"show", cmd_show, "show [--json] ID", "a stored message and its verdict",
-	show_opts, 0
+	"json", 0
 };
 
 /*

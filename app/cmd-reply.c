@@ -77,13 +77,7 @@ out:
 }
 
 /* reply's and forward's: each checks which it may take. */
-static const struct cli_opt reply_opts[] = {
-	{ "json",	'j', 0 },
-	{ "all",	'a', 0 },
-	{ "list",	'l', 0 },
-	{ "attach",	'A', 0 },
-	{ NULL, 0, 0 }
-};
+static const char reply_options[] = "json all list attach";
 
 /* reply and forward: the command's name says which. */
 static int
@@ -99,9 +93,9 @@ cmd_reply(struct cli *c, int argc, char **argv)
 	kind = forward ? APP_DRAFT_FORWARD : APP_DRAFT_REPLY;
 	if (cli_args_parse(&cmd_reply_entry, argc, argv, &args) != 0)
 		return cli_usage(c);
-	all = cli_opt_has(&args, 'a');
-	list = cli_opt_has(&args, 'l');
-	attach = cli_opt_has(&args, 'A');
+	all = cli_opt_has(&args, "all");
+	list = cli_opt_has(&args, "list");
+	attach = cli_opt_has(&args, "attach");
 	if (args.argc != 1 || (id = cli_parse_id(args.argv[0])) == 0 ||
 	    (forward && (all || list)) || (!forward && attach) ||
 	    (all && list))
@@ -112,17 +106,17 @@ cmd_reply(struct cli *c, int argc, char **argv)
 		kind = APP_DRAFT_REPLY_LIST;
 	else if (attach)
 		kind = APP_DRAFT_FORWARD_ATTACH;
-	return draft_run(c, id, kind, cli_opt_has(&args, 'j') > 0);
+	return draft_run(c, id, kind, cli_opt_has(&args, "json") > 0);
 }
 
 const struct cli_cmd cmd_reply_entry = {
 	"reply", cmd_reply, "reply [--all|--list] [--json] ID",
-	"a reply to a stored message, as a draft on stdout", reply_opts, 0
+	"a reply to a stored message, as a draft on stdout", reply_options, 0
 };
 
 const struct cli_cmd cmd_forward_entry = {
 	"forward", cmd_reply, "forward [--attach] [--json] ID",
-	"a forward of a stored message, as a draft on stdout", reply_opts, 0
+	"a forward of a stored message, as a draft on stdout", reply_options, 0
 };
 
 static int

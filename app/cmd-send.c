@@ -160,18 +160,9 @@ send_text(struct cli *c, struct send_env *v, const char *account,
 	return r;
 }
 
-static const struct cli_opt send_opts[] = {
-	{ "sign",		's', 0 },
-	{ "no-sign",		'S', 0 },
-	{ "encrypt",		'e', 0 },
-	{ "no-encrypt",		'E', 0 },
-	{ "account",		'a', 1 },
-	{ "passphrase-file",	'P', 1 },
-	{ "rsa-pss",		'p', 0 },
-	{ "attach",		'A', 1 },
-	{ "draft",		'd', 1 },
-	{ NULL, 0, 0 }
-};
+/* Both of send's usages take them all. */
+static const char send_options[] = "sign no-sign encrypt no-encrypt "
+    "account= passphrase-file= rsa-pss attach= draft=";
 
 static int
 cmd_send(struct cli *c, int argc, char **argv)
@@ -191,14 +182,15 @@ cmd_send(struct cli *c, int argc, char **argv)
 		r = cli_usage(c);
 		goto out;
 	}
-	if (cli_opt_has(&args, 'P'))
-		c->passphrase_file = cli_opt_get(&args, 'P');
-	account = cli_opt_get(&args, 'a');
-	draft = cli_opt_get(&args, 'd');
-	sign = cli_opt_last(&args, "Ss");
-	if ((enc = cli_opt_last(&args, "eE")) != -1)
-		enc = enc == 0 ? APP_ENCRYPT_YES : APP_ENCRYPT_NO;
-	for (; (path = cli_opt_next(&args, 'A', &i)) != NULL; natt++) {
+	if (cli_opt_has(&args, "passphrase-file"))
+		c->passphrase_file = cli_opt_get(&args, "passphrase-file");
+	account = cli_opt_get(&args, "account");
+	draft = cli_opt_get(&args, "draft");
+	sign = cli_opt_pick(&args, "no-sign", "sign");
+	if ((enc = cli_opt_pick(&args, "no-encrypt", "encrypt")) != -1)
+		enc = enc ? APP_ENCRYPT_YES : APP_ENCRYPT_NO;
+	for (; (path = cli_opt_next(&args, "attach", &i)) != NULL;
+	    natt++) {
 		if (natt == MIME_BUILD_MAX_ATTACH) {
 			smerr_set(&c->err, SMERR_LIMIT, "more than %d "
 			    "attachments", MIME_BUILD_MAX_ATTACH);
@@ -243,7 +235,7 @@ cmd_send(struct cli *c, int argc, char **argv)
 		v.o.sign = sign;
 	if (enc != -1)
 		v.o.encrypt = (enum app_encrypt)enc;
-	v.o.pss = cli_opt_has(&args, 'p') > 0;
+	v.o.pss = cli_opt_has(&args, "rsa-pss") > 0;
 	/* What cannot be queued keeps the files named here too. */
 	r = send_text(c, &v, account, in, files, ncli);
 out:
@@ -259,12 +251,12 @@ out:
 const struct cli_cmd cmd_send_entry = {
 	"send", cmd_send, "send [--account NAME] [--sign|--no-sign] "
 	    "[--encrypt|--no-encrypt] [--rsa-pss] [--attach FILE]... FILE|-",
-	"sign, encrypt and submit a message", send_opts, 0
+	"sign, encrypt and submit a message", send_options, 0
 };
 
 const struct cli_cmd cmd_send_draft_entry = {
 	"send", cmd_send, "send [--account NAME] --draft ID",
-	"send a postponed draft", send_opts, 0
+	"send a postponed draft", send_options, 0
 };
 
 /* Everything outbox needs per entry, copied out of the store's callback. */
@@ -517,13 +509,6 @@ outbox_send(struct cli *c, struct send_env *v, const char *account,
 	return r;
 }
 
-static const struct cli_opt outbox_opts[] = {
-	{ "json",		'j', 0 },
-	{ "account",		'a', 1 },
-	{ "passphrase-file",	'P', 1 },
-	{ NULL, 0, 0 }
-};
-
 int
 cmd_outbox(struct cli *c, int argc, char **argv)
 {
@@ -535,10 +520,10 @@ cmd_outbox(struct cli *c, int argc, char **argv)
 
 	if (cli_args_parse(&cmd_outbox_entry, argc, argv, &args) != 0)
 		return cli_usage(c);
-	if (cli_opt_has(&args, 'P'))
-		c->passphrase_file = cli_opt_get(&args, 'P');
-	account = cli_opt_get(&args, 'a');
-	json = cli_opt_has(&args, 'j') > 0;
+	if (cli_opt_has(&args, "passphrase-file"))
+		c->passphrase_file = cli_opt_get(&args, "passphrase-file");
+	account = cli_opt_get(&args, "account");
+	json = cli_opt_has(&args, "json") > 0;
 	if (args.argc > 0) {
 		verb = args.argv[0];
 		if (json || args.argc > 2 ||
@@ -566,5 +551,5 @@ cmd_outbox(struct cli *c, int argc, char **argv)
 const struct cli_cmd cmd_outbox_entry = {
 	"outbox", cmd_outbox, "outbox [--json] [--account NAME] | outbox "
 	    "send [--account NAME] [ID] | outbox delete ID",
-	"queued messages; send them again", outbox_opts, 0
+	"queued messages; send them again", "json account= passphrase-file=", 0
 };

@@ -379,18 +379,6 @@ out:
 	return r;
 }
 
-static const struct cli_opt setup_opts[] = {
-	{ "account",		'a', 1 },
-	{ "name",		'n', 1 },
-	{ "user",		'u', 1 },
-	{ "password-command",	'c', 1 },
-	{ "password-file",	'p', 1 },
-	{ "imap",		'i', 1 },
-	{ "smtp",		's', 1 },
-	{ "json",		'j', 0 },
-	{ NULL, 0, 0 }
-};
-
 static int
 cmd_setup(struct cli *c, int argc, char **argv)
 {
@@ -407,14 +395,14 @@ cmd_setup(struct cli *c, int argc, char **argv)
 	if (cli_args_parse(&cmd_setup_entry, argc, argv, &args) != 0 ||
 	    args.argc != 1)
 		return cli_usage(c);
-	o.account = cli_opt_get(&args, 'a');
-	o.name = cli_opt_get(&args, 'n');
-	o.user = cli_opt_get(&args, 'u');
-	o.password_command = cli_opt_get(&args, 'c');
-	o.password_file = cli_opt_get(&args, 'p');
-	o.url[0] = cli_opt_get(&args, 'i');
-	o.url[1] = cli_opt_get(&args, 's');
-	o.json = cli_opt_has(&args, 'j') > 0;
+	o.account = cli_opt_get(&args, "account");
+	o.name = cli_opt_get(&args, "name");
+	o.user = cli_opt_get(&args, "user");
+	o.password_command = cli_opt_get(&args, "password-command");
+	o.password_file = cli_opt_get(&args, "password-file");
+	o.url[0] = cli_opt_get(&args, "imap");
+	o.url[1] = cli_opt_get(&args, "smtp");
+	o.json = cli_opt_has(&args, "json") > 0;
 	o.address = args.argv[0];
 	if (setup_address_ok(c, &o) != 0 || cli_config(c) != 0)
 		return cli_fail(c);
@@ -441,5 +429,7 @@ const struct cli_cmd cmd_setup_entry = {
 	    "[--user LOGIN] [--password-command CMD] [--password-file F] "
 	    "[--imap URL --smtp URL] [--json]",
 	"first run: find the servers (DNSSEC-signed SRV records), prove "
-	    "them, log in, then add the account", setup_opts, 0
+	    "them, log in, then add the account",
+	"account= name= user= password-command= password-file= imap= smtp= "
+	    "json", 0
 };

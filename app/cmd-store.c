@@ -30,11 +30,6 @@ store_rekey_to(struct cli *c, struct store *st, const struct buf *pass)
 	return keys_store_key_commit(c->datadir, pass != NULL, &c->err);
 }
 
-static const struct cli_opt store_opts[] = {
-	{ "new-passphrase-file", 'n', 1 },
-	{ NULL, 0, 0 }
-};
-
 static int
 cmd_store(struct cli *c, int argc, char **argv)
 {
@@ -49,7 +44,7 @@ cmd_store(struct cli *c, int argc, char **argv)
 	    cli_args_parse(&cmd_store_entry, argc - 1, argv + 1, &args) != 0 ||
 	    args.argc != 0)
 		return cli_usage(c);
-	if ((newfile = cli_opt_get(&args, 'n')) != NULL &&
+	if ((newfile = cli_opt_get(&args, "new-passphrase-file")) != NULL &&
 	    strcmp(argv[1], "passphrase") != 0)
 		return cli_usage(c);
 	if (strcmp(argv[1], "check") != 0 &&
@@ -86,5 +81,6 @@ out:
 const struct cli_cmd cmd_store_entry = {
 	"store", cmd_store, "store check|keyring|passphrase "
 	    "[--new-passphrase-file F]",
-	"check the store, or change how its key is kept", store_opts, 0
+	"check the store, or change how its key is kept",
+	"new-passphrase-file=", 0
 };

@@ -437,13 +437,6 @@ sync_every(struct cli *c, const char *folder, int json)
 	return r;
 }
 
-static const struct cli_opt sync_opts[] = {
-	{ "account",	'a', 1 },
-	{ "folder",	'f', 1 },
-	{ "json",	'j', 0 },
-	{ NULL, 0, 0 }
-};
-
 static int
 cmd_sync(struct cli *c, int argc, char **argv)
 {
@@ -455,9 +448,9 @@ cmd_sync(struct cli *c, int argc, char **argv)
 	if (cli_args_parse(&cmd_sync_entry, argc, argv, &args) != 0 ||
 	    args.argc != 0)
 		return cli_usage(c);
-	acct = cli_opt_get(&args, 'a');
-	folder = cli_opt_get(&args, 'f');
-	json = cli_opt_has(&args, 'j') > 0;
+	acct = cli_opt_get(&args, "account");
+	folder = cli_opt_get(&args, "folder");
+	json = cli_opt_has(&args, "json") > 0;
 	if (cli_config(c) != 0)
 		return cli_fail(c);
 	if ((a = app_config_account(c->cfg, acct)) == NULL) {
@@ -473,5 +466,6 @@ cmd_sync(struct cli *c, int argc, char **argv)
 
 const struct cli_cmd cmd_sync_entry = {
 	"sync", cmd_sync, "sync [--account NAME] [--folder NAME] [--json]",
-	"fetch, decrypt and judge mail into the encrypted store", sync_opts, 0
+	"fetch, decrypt and judge mail into the encrypted store",
+	"account= folder= json", 0
 };
