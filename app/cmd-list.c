@@ -791,8 +791,8 @@ out:
 }
 
 const struct cli_cmd cmd_show_entry = {
-	"show", cmd_show, "show [--json] ID", "a stored message and its verdict",
-	"json", 0
+	"show", cmd_show, "show [--json] ID",
+	"a stored message and its verdict", "json", 0
 };
 
 /*
