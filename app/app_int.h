@@ -62,7 +62,52 @@ struct cli_cmd {
 	int		(*fn)(struct cli *, int, char **);
 	const char	*usage;
 	const char	*help;
+	/*
+	 * The options the command reads with cli_args_parse, each a word:
+	 * "json" for --json, "account=" for --account taking a value.
+	 */
+	const char	*opts;
+	int		 flags;
+#define CLI_WORDS	0x1	/* only "--" words are options: "-x" is not */
 };
+
+/*
+ * A command line read by cli_args_parse: the options in the order given
+ * (which, and the value), then the words that are not options.
+ */
+#define CLI_OPTS_MAX	16
+#define CLI_ARGS_MAX	256
+struct cli_args {
+	char		 names[256];		/* the options' names */
+	const char	*name[CLI_OPTS_MAX];
+	int		 value[CLI_OPTS_MAX];	/* 1: takes a value */
+	size_t		 nopts;
+	size_t		 n;
+	size_t		 opt[CLI_ARGS_MAX];	/* an index of name */
+	const char	*arg[CLI_ARGS_MAX];
+	int		 argc;
+	char		**argv;
+};
+
+/*
+ * Reads argv (argv[0] the command's name) by cmd's options into *a; the
+ * words left point into argv, which it reorders. -1 on a usage error.
+ */
+int	 cli_args_parse(const struct cli_cmd *cmd, int argc, char **argv,
+	    struct cli_args *a);
+/* How many times option name was given. */
+size_t	 cli_opt_has(const struct cli_args *a, const char *name);
+/* The option's last value, NULL when it was not given. */
+const char *cli_opt_get(const struct cli_args *a, const char *name);
+/*
+ * Of a pair such as --no-sign and --sign: 1 when yes came last, 0 when
+ * no did, -1 when neither was given.
+ */
+int	 cli_opt_pick(const struct cli_args *a, const char *no,
+	    const char *yes);
+/* Each of the option's values in turn, from *ip = 0; NULL past the last. */
+const char *cli_opt_next(const struct cli_args *a, const char *name,
+	    size_t *ip);
 
 /* Reads a message from path ("-": stdin) into *bp; 0 or SMERR_*. */
 int	 cli_read_message(struct cli *c, const char *path, struct buf **bp);

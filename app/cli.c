@@ -114,6 +114,175 @@ cli_fail(struct cli *c)
 	return 1;
 }
 
+/* Reads a command's opts ("json account=") into a's table of names. */
+static int
+cli_opts_read(const char *opts, struct cli_args *a)
+{
+	const char	*p = opts;
+	size_t		 len, used = 0;
+
+	while (p != NULL && *p != '\0') {
+		if (*p == ' ') {
+			p++;
+			continue;
+		}
+		len = strcspn(p, " =");
+		if (a->nopts == CLI_OPTS_MAX || used + len >= sizeof(a->names))
+			return -1;
+		memcpy(a->names + used, p, len);
+		a->names[used + len] = '\0';
+		a->name[a->nopts] = a->names + used;
+		used += len + 1;
+		p += len;
+		a->value[a->nopts] = *p == '=';
+		if (*p == '=')
+			p++;
+		a->nopts++;
+	}
+	return 0;
+}
+
+/* The index of option name in a's table; -1 when it has none. */
+static int
+cli_opt_index(const struct cli_args *a, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < a->nopts; i++)
+		if (strcmp(a->name[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * For CLI_WORDS: moves the options of argv (each with its value) ahead
+ * of the other words, which *a gets (all after a "--"); the count of
+ * argv[0] and the options. A word such as "-is:signed" is a word.
+ */
+static int
+cli_words_last(int argc, char **argv, struct cli_args *a)
+{
+	char	**w;
+	int	  i, j, n = 1, dashes = 0;
+
+	if ((w = calloc((size_t)argc + 1, sizeof(*w))) == NULL)
+		return -1;
+	a->argc = 0;
+	for (i = 1; i < argc; i++) {
+		if (!dashes && strcmp(argv[i], "--") == 0) {
+			dashes = 1;
+			continue;
+		}
+		if (dashes || strncmp(argv[i], "--", 2) != 0) {
+			w[a->argc++] = argv[i];
+			continue;
+		}
+		argv[n++] = argv[i];
+		j = cli_opt_index(a, argv[i] + 2);
+		if (j != -1 && a->value[j] && i + 1 < argc)
+			argv[n++] = argv[++i];
+	}
+	a->argv = argv + n;
+	memcpy(a->argv, w, (size_t)a->argc * sizeof(*w));
+	free(w);
+	return n;
+}
+
+int
+cli_args_parse(const struct cli_cmd *cmd, int argc, char **argv,
+    struct cli_args *a)
+{
+	struct option	lo[CLI_OPTS_MAX + 1];
+	size_t		i;
+	int		ch, n = argc;
+
+	memset(a, 0, sizeof(*a));
+	memset(lo, 0, sizeof(lo));
+	if (cli_opts_read(cmd->opts, a) != 0)
+		return -1;
+	for (i = 0; i < a->nopts; i++) {
+		lo[i].name = a->name[i];
+		lo[i].has_arg = a->value[i] ? required_argument : no_argument;
+		lo[i].val = 256 + (int)i;	/* no letter: '?' stays apart */
+	}
+	if ((cmd->flags & CLI_WORDS) && (n = cli_words_last(argc, argv, a)) < 0)
+		return -1;
+	optind = 0;		/* glibc: start afresh, permuting */
+	opterr = 0;
+	while ((ch = getopt_long(n, argv, "", lo, NULL)) != -1) {
+		if (ch < 256 || a->n == CLI_ARGS_MAX)
+			return -1;
+		a->opt[a->n] = (size_t)(ch - 256);
+		a->arg[a->n++] = a->value[ch - 256] ? optarg : NULL;
+	}
+	if (!(cmd->flags & CLI_WORDS)) {
+		a->argc = argc - optind;
+		a->argv = argv + optind;
+	} else if (optind != n)
+		return -1;
+	return 0;
+}
+
+/* Where option name was given first from index i on; a->n when not. */
+static size_t
+cli_opt_find(const struct cli_args *a, const char *name, size_t i)
+{
+	int	j = cli_opt_index(a, name);
+
+	while (i < a->n && (int)a->opt[i] != j)
+		i++;
+	return i;
+}
+
+/* Where option name was given last, plus one; 0 when it was not. */
+static size_t
+cli_opt_last(const struct cli_args *a, const char *name)
+{
+	size_t	i, last = 0;
+
+	for (i = cli_opt_find(a, name, 0); i < a->n;
+	    i = cli_opt_find(a, name, i + 1))
+		last = i + 1;
+	return last;
+}
+
+size_t
+cli_opt_has(const struct cli_args *a, const char *name)
+{
+	size_t	i, n = 0;
+
+	for (i = cli_opt_find(a, name, 0); i < a->n;
+	    i = cli_opt_find(a, name, i + 1))
+		n++;
+	return n;
+}
+
+const char *
+cli_opt_get(const struct cli_args *a, const char *name)
+{
+	size_t	last = cli_opt_last(a, name);
+
+	return last > 0 ? a->arg[last - 1] : NULL;
+}
+
+int
+cli_opt_pick(const struct cli_args *a, const char *no, const char *yes)
+{
+	size_t	n = cli_opt_last(a, no), y = cli_opt_last(a, yes);
+
+	if (n == y)
+		return -1;
+	return y > n;
+}
+
+const char *
+cli_opt_next(const struct cli_args *a, const char *name, size_t *ip)
+{
+	if ((*ip = cli_opt_find(a, name, *ip)) == a->n)
+		return NULL;
+	return a->arg[(*ip)++];
+}
+
 /*
  * How the usage lines of command name (and --passphrase-file) know
  * option opt ("--json", or "--folder=X" for "--folder"): 0 not at all, 1

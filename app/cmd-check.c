@@ -6,7 +6,6 @@
  * when both servers were authenticated and took the login, else 1 with
  * the first failure as the last line on stderr.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,30 +125,20 @@ put_json(struct buf *out, const struct check_result *r, int first)
 static int
 cmd_check(struct cli *c, int argc, char **argv)
 {
-	static const struct option	 longopts[] = {
-		{ "account",	required_argument, NULL, 'a' },
-		{ "json",	no_argument,	   NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const struct app_account	*a;
-	const char			*account = NULL;
+	struct cli_args			 args;
+	const char			*account;
 	struct check_result		 res[2];
 	struct cli_account_env		 env;
 	struct dns			*dns;
 	struct buf			*out = NULL;
-	int				 ch, json = 0, r = 0, rc = 1;
+	int				 json, r = 0, rc = 1;
 
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'a': account = optarg; break;
-		case 'j': json = 1; break;
-		default: return cli_usage(c);
-		}
-	}
-	if (optind != argc)
+	if (cli_args_parse(&cmd_check_entry, argc, argv, &args) != 0 ||
+	    args.argc != 0)
 		return cli_usage(c);
+	account = cli_opt_get(&args, "account");
+	json = cli_opt_has(&args, "json") > 0;
 	/*
 	 * With a [dns] section its resolver must work; without one, a
 	 * missing system resolver or root anchor only means PKIX decides.
@@ -197,5 +186,6 @@ done:
 
 const struct cli_cmd cmd_check_entry = {
 	"check", cmd_check, "check [--account NAME] [--json]",
-	"connect to the account's servers, show how each was authenticated"
+	"connect to the account's servers, show how each was authenticated",
+	"account= json", 0
 };

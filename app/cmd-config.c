@@ -70,5 +70,5 @@ cmd_config_check(struct cli *c, int argc, char **argv)
 
 const struct cli_cmd cmd_config_entry = {
 	"config", cmd_config_check, "config check",
-	"check the configuration file and print the accounts"
+	"check the configuration file and print the accounts", NULL, 0
 };

@@ -7,7 +7,6 @@
  * keeps it as a draft (cli_keep_draft), so that nothing written is lost.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -260,33 +259,25 @@ draft_do(struct cli *c, struct store *st, const char *verb, const char *arg,
 int
 cmd_draft(struct cli *c, int argc, char **argv)
 {
-	static const struct option	 longopts[] = {
-		{ "json",		no_argument,	   NULL, 'j' },
-		{ "passphrase-file",	required_argument, NULL, 'P' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct cli_args			 args;
 	struct store			*st = NULL;
 	const char			*verb;
-	int				 ch, json = 0, r;
+	int				 json, r;
 
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'j': json = 1; break;
-		case 'P': c->passphrase_file = optarg; break;
-		default: return cli_usage(c);
-		}
-	}
-	if (optind >= argc)
+	if (cli_args_parse(&cmd_draft_entry, argc, argv, &args) != 0 ||
+	    args.argc < 1)
 		return cli_usage(c);
-	verb = argv[optind];
-	if (strcmp(verb, "list") == 0 ? optind + 1 != argc :
+	if (cli_opt_has(&args, "passphrase-file"))
+		c->passphrase_file = cli_opt_get(&args, "passphrase-file");
+	json = cli_opt_has(&args, "json") > 0;
+	verb = args.argv[0];
+	if (strcmp(verb, "list") == 0 ? args.argc != 1 :
 	    (strcmp(verb, "save") != 0 && strcmp(verb, "show") != 0 &&
-	    strcmp(verb, "delete") != 0) || optind + 2 != argc || json)
+	    strcmp(verb, "delete") != 0) || args.argc != 2 || json)
 		return cli_usage(c);
 	if ((r = cli_open_store(c, &st)) == 0)
-		r = draft_do(c, st, verb, argv[optind + 1], json);
+		r = draft_do(c, st, verb, args.argc > 1 ? args.argv[1] : NULL,
+		    json);
 	store_close(st);
 	return r == 0 ? 0 : cli_fail(c);
 }
@@ -294,5 +285,5 @@ cmd_draft(struct cli *c, int argc, char **argv)
 const struct cli_cmd cmd_draft_entry = {
 	"draft", cmd_draft, "draft save FILE|- | draft list [--json] | "
 	    "draft show ID | draft delete ID",
-	"drafts, kept in the encrypted store"
+	"drafts, kept in the encrypted store", "json passphrase-file=", 0
 };

@@ -20,7 +20,6 @@
  * certificate harvested into the key store for later encryption.
  */
 #include <fcntl.h>
-#include <getopt.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -465,11 +464,6 @@ cli_revoke_close(struct app_revoke *rv)
 static int
 cmd_inspect(struct cli *c, int argc, char **argv)
 {
-	static const struct option	 longopts[] = {
-		{ "json",	no_argument,		NULL, 'j' },
-		{ "time",	required_argument,	NULL, 't' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct store		*st = NULL;
 	struct keys		*k = NULL;
 	struct crypto_ctx	*ctx = NULL;
@@ -477,29 +471,19 @@ cmd_inspect(struct cli *c, int argc, char **argv)
 	struct app_revoke	*rv = NULL;
 	struct cli_dane		 dane;
 	struct inspect_out	 o;
-	const char		*when = NULL;
+	struct cli_args		 args;
+	const char		*when;
 	time_t			 t = 0;
 	size_t			 n;
 	long			 ncpu;
-	int			 ch, json = 0, rc = 1;
+	int			 json, rc = 1;
 
 	memset(&o, 0, sizeof(o));
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'j':
-			json = 1;
-			break;
-		case 't':
-			when = optarg;
-			break;
-		default:
-			return cli_usage(c);
-		}
-	}
-	if (optind >= argc)
+	if (cli_args_parse(&cmd_inspect_entry, argc, argv, &args) != 0 ||
+	    args.argc < 1)
 		return cli_usage(c);
+	json = cli_opt_has(&args, "json") > 0;
+	when = cli_opt_get(&args, "time");
 	if (cli_config(c) != 0 || cli_open_keys(c, &st, &k) != 0 ||
 	    sync_crypto_ctx(k, &ctx, &c->err) != 0)
 		goto fail;
@@ -524,7 +508,7 @@ cmd_inspect(struct cli *c, int argc, char **argv)
 		o.dane = &dane;
 	}
 	smerr_clear(&c->err);
-	n = (size_t)(argc - optind);
+	n = (size_t)args.argc;
 	/*
 	 * What one message freed is kept for the next (every block that held
 	 * a secret is wiped before it is freed), rather than handed back to
@@ -539,10 +523,10 @@ cmd_inspect(struct cli *c, int argc, char **argv)
 		ncpu = (long)n;
 	/* Two files or more, no DNS: every core judges. */
 	if (dns == NULL && ncpu >= 2) {
-		if (inspect_pooled(&o, ctx, argv + optind, n, json,
+		if (inspect_pooled(&o, ctx, args.argv, n, json,
 		    (size_t)ncpu) != 0)
 			goto fail;
-	} else if (inspect_serial(&o, ctx, argv + optind, n, json) != 0)
+	} else if (inspect_serial(&o, ctx, args.argv, n, json) != 0)
 		goto fail;
 	rc = 0;
 	goto out;
@@ -560,5 +544,5 @@ out:
 
 const struct cli_cmd cmd_inspect_entry = {
 	"inspect", cmd_inspect, "inspect [--json] [--time WHEN] FILE|-...",
-	"verify, decrypt and judge a message"
+	"verify, decrypt and judge a message", "json time=", 0
 };

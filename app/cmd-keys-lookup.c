@@ -262,7 +262,7 @@ out:
 
 const struct cli_cmd cmd_keys_lookup_entry = {
 	"keys", cmd_keys, "keys lookup [--json] [--refresh] ADDRESS",
-	"certificates for an address: key store, then SMIMEA"
+	"certificates for an address: key store, then SMIMEA", NULL, 0
 };
 
 enum crypto_dane

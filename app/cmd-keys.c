@@ -3,7 +3,6 @@
  * line. list --json prints one array; every string that comes from a
  * certificate is sanitized before it is shown.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,35 +46,23 @@ import_token(struct cli *c, struct keys *k, const char *uri,
 static int
 keys_import(struct cli *c, int argc, char **argv, enum keys_kind kind)
 {
-	static const struct option	 longopts[] = {
-		{ "passphrase-file",	required_argument, NULL, 'P' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct cli_args			 args;
 	struct store			*st = NULL;
 	struct keys			*k = NULL;
 	struct buf			*pass = NULL;
-	const char			*pfile = NULL, *sfile;
+	const char			*pfile, *sfile;
 	struct crypto_ctx		*ctx = NULL;
 	char				*p12pass = NULL;
 	size_t				 done = 0;
-	int				 ch, r = 1, token;
+	int				 r = 1, token;
 
-	optind = 0;		/* glibc: start afresh, permuting */
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'P':
-			if (kind == KEYS_ANCHOR)
-				return cli_usage(c);
-			pfile = optarg;
-			break;
-		default:
-			return cli_usage(c);
-		}
-	}
-	token = kind == KEYS_PEER && optind < argc && strncmp(argv[optind],
+	if (cli_args_parse(&cmd_keys_import_entry, argc, argv, &args) != 0 ||
+	    ((pfile = cli_opt_get(&args, "passphrase-file")) != NULL &&
+	    kind == KEYS_ANCHOR))
+		return cli_usage(c);
+	token = kind == KEYS_PEER && args.argc > 0 && strncmp(args.argv[0],
 	    KEYS_TOKEN_PREFIX, KEYS_TOKEN_PREFIXLEN) == 0;
-	if (optind + 1 != argc && !(token && optind + 2 == argc))
+	if (args.argc != 1 && !(token && args.argc == 2))
 		return cli_usage(c);
 
 	/*
@@ -98,10 +85,10 @@ keys_import(struct cli *c, int argc, char **argv, enum keys_kind kind)
 		}
 	}
 	if (token)
-		r = import_token(c, k, argv[optind], optind + 1 < argc ?
-		    argv[optind + 1] : NULL);
+		r = import_token(c, k, args.argv[0], args.argc > 1 ?
+		    args.argv[1] : NULL);
 	else
-		r = keys_import_path(k, argv[optind], kind, p12pass, &c->err);
+		r = keys_import_path(k, args.argv[0], kind, p12pass, &c->err);
 	if (r == SMERR_AUTH && !token && pfile == NULL &&
 	    isatty(STDIN_FILENO)) {
 		/* A PKCS#12 with a passphrase, and none given: ask for it. */
@@ -113,7 +100,7 @@ keys_import(struct cli *c, int argc, char **argv, enum keys_kind kind)
 			smerr_nomem(&c->err);
 			goto out;
 		}
-		r = keys_import_path(k, argv[optind], kind, p12pass, &c->err);
+		r = keys_import_path(k, args.argv[0], kind, p12pass, &c->err);
 	}
 	if (r != 0)
 		goto out;
@@ -314,20 +301,20 @@ cmd_keys(struct cli *c, int argc, char **argv)
 
 const struct cli_cmd cmd_keys_import_entry = {
 	"keys", cmd_keys, "keys import FILE.p12|FILE.pem [--passphrase-file F]",
-	"import your identity, or a peer's certificate"
+	"import your identity, or a peer's certificate", "passphrase-file=", 0
 };
 
 const struct cli_cmd cmd_keys_pkcs11_entry = {
 	"keys", cmd_keys, "keys import 'pkcs11:token=T;object=O' [CERT] "
 	    "[--pin-file F]",
-	"an identity whose key stays on a PKCS#11 token"
+	"an identity whose key stays on a PKCS#11 token", NULL, 0
 };
 
 const struct cli_cmd cmd_keys_trust_entry = {
-	"keys", cmd_keys, "keys trust CA.pem", "add a trust anchor"
+	"keys", cmd_keys, "keys trust CA.pem", "add a trust anchor", NULL, 0
 };
 
 const struct cli_cmd cmd_keys_list_entry = {
 	"keys", cmd_keys, "keys list [--json]",
-	"list identities, certificates and trust anchors"
+	"list identities, certificates and trust anchors", NULL, 0
 };

@@ -4,7 +4,6 @@
  * when the message was synced. Nothing is judged again here; every string
  * bound for the terminal or JSON is sanitized.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -406,37 +405,6 @@ list_finish(struct lister *l)
 	return 0;
 }
 
-static int
-parse_json_opt(int argc, char **argv, const char *extra, const char **argp,
-    int *jsonp)
-{
-	static const struct option	 longopts[] = {
-		{ "json",	no_argument,	   NULL, 'j' },
-		{ "folder",	required_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int				 ch;
-
-	optind = 0;
-	opterr = 0;
-	*jsonp = 0;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'j':
-			*jsonp = 1;
-			break;
-		case 'f':
-			if (extra == NULL || strcmp(extra, "folder") != 0)
-				return -1;
-			*argp = optarg;
-			break;
-		default:
-			return -1;
-		}
-	}
-	return optind;
-}
-
 struct folder_find {
 	const char	*name;
 	int		 found;
@@ -471,124 +439,73 @@ folder_check(struct cli *c, struct store *st, const char *name)
 /* --sort's names, in the order of enum list_order from LIST_DATE. */
 static const char *const sort_names[] = { "date", "from", "subject", "size" };
 
-static const struct option	list_longopts[] = {
-	{ "json",	no_argument,	   NULL, 'j' },
-	{ "folder",	required_argument, NULL, 'f' },
-	{ "thread",	no_argument,	   NULL, 't' },
-	{ "sort",	required_argument, NULL, 's' },
-	{ "reverse",	no_argument,	   NULL, 'r' },
-	{ "account",	required_argument, NULL, 'a' },
-	{ NULL, 0, NULL, 0 }
-};
+/* list's, and search's but for --folder, which search refuses. */
+static const char list_options[] = "json folder= thread sort= reverse "
+    "account=";
 
-/* "--name" (no "=value") is one of list's options that takes a value. */
+/* The words of a query joined by spaces into *qp (NULL when none). */
 static int
-takes_value(const char *arg)
-{
-	size_t	i;
-
-	for (i = 0; list_longopts[i].name != NULL; i++)
-		if (strcmp(arg + 2, list_longopts[i].name) == 0)
-			return list_longopts[i].has_arg == required_argument;
-	return 0;
-}
-
-/*
- * Splits argv into the options (and their values), into ov, and the
- * words of the query, joined by spaces into *queryp (NULL when there
- * are none). Every option is long, so a word such as "-is:signed" is
- * the query's, as is everything after "--".
- */
-static int
-split_query(int argc, char **argv, char **ov, int *ocp, char **queryp)
+query_join(int argc, char **argv, char **qp)
 {
 	size_t	len = 0, n;
-	int	i, oc = 0, words = 0, dashes = 0;
+	int	i;
 	char	*q;
 
+	*qp = NULL;
+	if (argc == 0)
+		return 0;
 	for (i = 0; i < argc; i++)
 		len += strlen(argv[i]) + 1;
-	if ((q = calloc(1, len + 1)) == NULL)
+	if ((q = malloc(len)) == NULL)
 		return -1;
 	for (i = 0, len = 0; i < argc; i++) {
-		if (i > 0 && !dashes && strcmp(argv[i], "--") == 0) {
-			dashes = 1;
-			continue;
-		}
-		if (i == 0 || (!dashes && strncmp(argv[i], "--", 2) == 0)) {
-			ov[oc++] = argv[i];
-			if (i > 0 && takes_value(argv[i]) && i + 1 < argc)
-				ov[oc++] = argv[++i];
-			continue;
-		}
 		n = strlen(argv[i]);
-		if (words++ > 0)
-			q[len++] = ' ';
 		memcpy(q + len, argv[i], n);
 		len += n;
+		q[len++] = i + 1 < argc ? ' ' : '\0';
 	}
-	ov[oc] = NULL;
-	*ocp = oc;
-	if (words == 0) {
-		free(q);
-		q = NULL;
-	}
-	*queryp = q;
+	*qp = q;
 	return 0;
 }
 
 /*
- * list's and search's options and query (*queryp, malloc'd, NULL when
- * there is none). -1 on a usage error.
+ * list's and search's options (cmd's) and query (*queryp, malloc'd, NULL
+ * when there is none). -1 on a usage error.
  */
 static int
-parse_list_opts(int argc, char **argv, struct lister *l, const char **folderp,
-    char **queryp)
+parse_list_opts(const struct cli_cmd *cmd, int argc, char **argv,
+    struct lister *l, const char **folderp, char **queryp)
 {
-	char	**ov;
-	size_t	  i;
-	int	  ch, oc, r = -1;
+	struct cli_args	 args;
+	const char	*sort;
+	size_t		 i;
 
 	*queryp = NULL;
-	if ((ov = calloc((size_t)argc + 1, sizeof(*ov))) == NULL ||
-	    split_query(argc, argv, ov, &oc, queryp) != 0)
-		goto out;
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(oc, ov, "", list_longopts, NULL)) != -1) {
-		if (ch == 'j')
-			l->json = 1;
-		else if (ch == 'f' && folderp != NULL)
-			*folderp = optarg;
-		else if (ch == 't' && l->order == LIST_AS_STORED)
-			l->order = LIST_THREAD;
-		else if (ch == 'r')
-			l->reverse = 1;
-		else if (ch == 'a')
-			l->account = optarg;
-		else if (ch == 's' && l->order == LIST_AS_STORED) {
-			for (i = 0; i < 4; i++)
-				if (strcmp(optarg, sort_names[i]) == 0)
-					break;
-			if (i == 4)
-				goto out;
-			l->order = LIST_DATE + (int)i;
-		} else
-			goto out;
+	if (cli_args_parse(cmd, argc, argv, &args) != 0 ||
+	    cli_opt_has(&args, "thread") + cli_opt_has(&args, "sort") > 1)
+		return -1;
+	l->json = cli_opt_has(&args, "json") > 0;
+	l->reverse = cli_opt_has(&args, "reverse") > 0;
+	l->account = cli_opt_get(&args, "account");
+	/* search takes no --folder. */
+	if (folderp == NULL && cli_opt_has(&args, "folder"))
+		return -1;
+	if (folderp != NULL)
+		*folderp = cli_opt_get(&args, "folder");
+	if (cli_opt_has(&args, "thread"))
+		l->order = LIST_THREAD;
+	if ((sort = cli_opt_get(&args, "sort")) != NULL) {
+		for (i = 0; i < 4; i++)
+			if (strcmp(sort, sort_names[i]) == 0)
+				break;
+		if (i == 4)
+			return -1;
+		l->order = LIST_DATE + (int)i;
 	}
-	if (optind != oc)
-		goto out;
 	/* --reverse alone reverses the order the list has anyway. */
 	if (l->reverse && l->order == LIST_AS_STORED)
 		l->order = LIST_STORED_REVERSED;
-	r = 0;
-out:
-	if (r != 0) {
-		free(*queryp);
-		*queryp = NULL;
-	}
-	free(ov);
-	return r;
+	return query_join(args.argc, args.argv, queryp);
 }
 
 /*
@@ -659,7 +576,8 @@ cmd_list(struct cli *c, int argc, char **argv)
 	int		 r;
 
 	memset(&l, 0, sizeof(l));
-	if (parse_list_opts(argc, argv, &l, &folder, &query) != 0)
+	if (parse_list_opts(&cmd_list_entry, argc, argv, &l, &folder,
+	    &query) != 0)
 		return cli_usage(c);
 	/* INBOX is there before the first sync too. */
 	if (folder == NULL)
@@ -688,7 +606,7 @@ cmd_list(struct cli *c, int argc, char **argv)
 const struct cli_cmd cmd_list_entry = {
 	"list", cmd_list, "list [--json] [--account NAME] [--folder NAME] "
 	    "[--thread | --sort date|from|subject|size] [--reverse] [QUERY]",
-	"the messages of a folder (default INBOX)"
+	"the messages of a folder (default INBOX)", list_options, CLI_WORDS
 };
 
 static int
@@ -699,7 +617,8 @@ cmd_search(struct cli *c, int argc, char **argv)
 	int		 r;
 
 	memset(&l, 0, sizeof(l));
-	if (parse_list_opts(argc, argv, &l, NULL, &query) != 0)
+	if (parse_list_opts(&cmd_search_entry, argc, argv, &l, NULL,
+	    &query) != 0)
 		return cli_usage(c);
 	if (query == NULL) {
 		fprintf(stderr, "sealmail: search: a query is missing\n");
@@ -713,7 +632,8 @@ cmd_search(struct cli *c, int argc, char **argv)
 const struct cli_cmd cmd_search_entry = {
 	"search", cmd_search, "search [--json] [--account NAME] QUERY",
 	"search every folder: words, from: to: subject: signer: is: "
-	    "after: before:, OR, -, ( )"
+	    "after: before:, OR, -, ( )", list_options,
+	CLI_WORDS
 };
 
 /*
@@ -816,12 +736,14 @@ cmd_show(struct cli *c, int argc, char **argv)
 	struct buf		*out = NULL;
 	const char		*text;
 	char			*html = NULL;
+	struct cli_args		 args;
 	int64_t			 id;
-	int			 i, json, r = 1;
+	int			 json, r = 1;
 
-	if ((i = parse_json_opt(argc, argv, NULL, NULL, &json)) < 0 ||
-	    i + 1 != argc || (id = cli_parse_id(argv[i])) == 0)
+	if (cli_args_parse(&cmd_show_entry, argc, argv, &args) != 0 ||
+	    args.argc != 1 || (id = cli_parse_id(args.argv[0])) == 0)
 		return cli_usage(c);
+	json = cli_opt_has(&args, "json") > 0;
 	if ((out = buf_new(0)) == NULL) {
 		smerr_nomem(&c->err);
 		goto out;
@@ -869,7 +791,8 @@ out:
 }
 
 const struct cli_cmd cmd_show_entry = {
-	"show", cmd_show, "show [--json] ID", "a stored message and its verdict"
+	"show", cmd_show, "show [--json] ID",
+	"a stored message and its verdict", "json", 0
 };
 
 /*
@@ -985,5 +908,5 @@ const struct cli_cmd cmd_flag_entry = {
 	"flag", cmd_flag, "flag ID [+|-]FLAG...",
 	"change a message's flags (pushed by the next sync); Seen, "
 	    "Flagged, Answered, Deleted and Draft, with or without \\, are "
-	    "IMAP's system flags, other words keywords"
+	    "IMAP's system flags, other words keywords", NULL, 0
 };

@@ -156,15 +156,15 @@ cmd_move(struct cli *c, int argc, char **argv)
 
 const struct cli_cmd cmd_move_entry = {
 	"move", cmd_move, "move ID FOLDER",
-	"move a message to another folder, here and on the server"
+	"move a message to another folder, here and on the server", NULL, 0
 };
 
 const struct cli_cmd cmd_copy_entry = {
 	"copy", cmd_move, "copy ID FOLDER",
-	"copy a message to another folder, here and on the server"
+	"copy a message to another folder, here and on the server", NULL, 0
 };
 
 const struct cli_cmd cmd_delete_entry = {
 	"delete", cmd_move, "delete ID",
-	"move a message to Trash (from Trash: remove it for good)"
+	"move a message to Trash (from Trash: remove it for good)", NULL, 0
 };

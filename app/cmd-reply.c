@@ -4,7 +4,6 @@
  * the stored message itself, on stdout.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,37 +76,27 @@ out:
 	return r == 0 ? 0 : cli_fail(c);
 }
 
+/* reply's and forward's: each checks which it may take. */
+static const char reply_options[] = "json all list attach";
+
 /* reply and forward: the command's name says which. */
 static int
 cmd_reply(struct cli *c, int argc, char **argv)
 {
-	static const struct option	 longopts[] = {
-		{ "json",	no_argument,	NULL, 'j' },
-		{ "all",	no_argument,	NULL, 'a' },
-		{ "list",	no_argument,	NULL, 'l' },
-		{ "attach",	no_argument,	NULL, 'A' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct cli_args			 args;
 	enum app_draft_kind		 kind;
 	int64_t				 id;
-	int				 ch, json = 0, all = 0, list = 0;
-	int				 attach = 0;
+	size_t				 all, list, attach;
 	int				 forward;
 
 	forward = strcmp(c->cmd, "forward") == 0;
 	kind = forward ? APP_DRAFT_FORWARD : APP_DRAFT_REPLY;
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'j': json = 1; break;
-		case 'a': all = 1; break;
-		case 'l': list = 1; break;
-		case 'A': attach = 1; break;
-		default: return cli_usage(c);
-		}
-	}
-	if (optind + 1 != argc || (id = cli_parse_id(argv[optind])) == 0 ||
+	if (cli_args_parse(&cmd_reply_entry, argc, argv, &args) != 0)
+		return cli_usage(c);
+	all = cli_opt_has(&args, "all");
+	list = cli_opt_has(&args, "list");
+	attach = cli_opt_has(&args, "attach");
+	if (args.argc != 1 || (id = cli_parse_id(args.argv[0])) == 0 ||
 	    (forward && (all || list)) || (!forward && attach) ||
 	    (all && list))
 		return cli_usage(c);
@@ -117,17 +106,17 @@ cmd_reply(struct cli *c, int argc, char **argv)
 		kind = APP_DRAFT_REPLY_LIST;
 	else if (attach)
 		kind = APP_DRAFT_FORWARD_ATTACH;
-	return draft_run(c, id, kind, json);
+	return draft_run(c, id, kind, cli_opt_has(&args, "json") > 0);
 }
 
 const struct cli_cmd cmd_reply_entry = {
 	"reply", cmd_reply, "reply [--all|--list] [--json] ID",
-	"a reply to a stored message, as a draft on stdout"
+	"a reply to a stored message, as a draft on stdout", reply_options, 0
 };
 
 const struct cli_cmd cmd_forward_entry = {
 	"forward", cmd_reply, "forward [--attach] [--json] ID",
-	"a forward of a stored message, as a draft on stdout"
+	"a forward of a stored message, as a draft on stdout", reply_options, 0
 };
 
 static int
@@ -156,5 +145,5 @@ out:
 
 const struct cli_cmd cmd_export_entry = {
 	"export", cmd_export, "export ID",
-	"the stored (decrypted) message on stdout"
+	"the stored (decrypted) message on stdout", NULL, 0
 };

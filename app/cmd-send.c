@@ -12,7 +12,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,64 +160,50 @@ send_text(struct cli *c, struct send_env *v, const char *account,
 	return r;
 }
 
+/* Both of send's usages take them all. */
+static const char send_options[] = "sign no-sign encrypt no-encrypt "
+    "account= passphrase-file= rsa-pss attach= draft=";
+
 static int
 cmd_send(struct cli *c, int argc, char **argv)
 {
-	static const struct option	 longopts[] = {
-		{ "sign",		no_argument,	   NULL, 's' },
-		{ "no-sign",		no_argument,	   NULL, 'S' },
-		{ "encrypt",		no_argument,	   NULL, 'e' },
-		{ "no-encrypt",	no_argument,	   NULL, 'E' },
-		{ "account",		required_argument, NULL, 'a' },
-		{ "passphrase-file",	required_argument, NULL, 'P' },
-		{ "rsa-pss",		no_argument,	   NULL, 'p' },
-		{ "attach",		required_argument, NULL, 'A' },
-		{ "draft",		required_argument, NULL, 'd' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const struct app_account	*a;
+	struct cli_args			 args;
 	struct send_env			 v;
 	struct buf			*in = NULL;
 	struct app_file			 files[MIME_BUILD_MAX_ATTACH];
 	struct mime_attachment		 att[MIME_BUILD_MAX_ATTACH];
-	const char			*account = NULL, *draft = NULL;
-	size_t				 natt = 0, ncli = 0, i;
-	int				 ch, sign = -1, enc = -1, pss = 0;
-	int				 r = 1;
+	const char			*account, *draft, *path;
+	size_t				 natt = 0, ncli = 0, i = 0;
+	int				 sign, enc, r = 1;
 
 	memset(&v, 0, sizeof(v));
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 's': sign = 1; break;
-		case 'S': sign = 0; break;
-		case 'e': enc = APP_ENCRYPT_YES; break;
-		case 'E': enc = APP_ENCRYPT_NO; break;
-		case 'a': account = optarg; break;
-		case 'P': c->passphrase_file = optarg; break;
-		case 'p': pss = 1; break;
-		case 'd': draft = optarg; break;
-		case 'A':
-			if (natt == MIME_BUILD_MAX_ATTACH) {
-				smerr_set(&c->err, SMERR_LIMIT, "more than %d "
-				    "attachments", MIME_BUILD_MAX_ATTACH);
-				goto out;
-			}
-			if (app_file_load(optarg, &files[natt], &c->err) != 0)
-				goto out;
-			natt++;
-			break;
-		default:
-			r = cli_usage(c);
-			goto out;
-		}
-	}
-	if (optind + (draft == NULL) != argc) {
+	if (cli_args_parse(&cmd_send_entry, argc, argv, &args) != 0) {
 		r = cli_usage(c);
 		goto out;
 	}
-	if (draft == NULL && cli_read_message(c, argv[optind], &in) != 0)
+	if (cli_opt_has(&args, "passphrase-file"))
+		c->passphrase_file = cli_opt_get(&args, "passphrase-file");
+	account = cli_opt_get(&args, "account");
+	draft = cli_opt_get(&args, "draft");
+	sign = cli_opt_pick(&args, "no-sign", "sign");
+	if ((enc = cli_opt_pick(&args, "no-encrypt", "encrypt")) != -1)
+		enc = enc ? APP_ENCRYPT_YES : APP_ENCRYPT_NO;
+	for (; (path = cli_opt_next(&args, "attach", &i)) != NULL;
+	    natt++) {
+		if (natt == MIME_BUILD_MAX_ATTACH) {
+			smerr_set(&c->err, SMERR_LIMIT, "more than %d "
+			    "attachments", MIME_BUILD_MAX_ATTACH);
+			goto out;
+		}
+		if (app_file_load(path, &files[natt], &c->err) != 0)
+			goto out;
+	}
+	if (args.argc != (draft == NULL)) {
+		r = cli_usage(c);
+		goto out;
+	}
+	if (draft == NULL && cli_read_message(c, args.argv[0], &in) != 0)
 		goto out;
 	/* Without --account, the account the message is From. */
 	if (account == NULL && in != NULL && cli_config(c) == 0 &&
@@ -250,7 +235,7 @@ cmd_send(struct cli *c, int argc, char **argv)
 		v.o.sign = sign;
 	if (enc != -1)
 		v.o.encrypt = (enum app_encrypt)enc;
-	v.o.pss = pss;
+	v.o.pss = cli_opt_has(&args, "rsa-pss") > 0;
 	/* What cannot be queued keeps the files named here too. */
 	r = send_text(c, &v, account, in, files, ncli);
 out:
@@ -266,12 +251,12 @@ out:
 const struct cli_cmd cmd_send_entry = {
 	"send", cmd_send, "send [--account NAME] [--sign|--no-sign] "
 	    "[--encrypt|--no-encrypt] [--rsa-pss] [--attach FILE]... FILE|-",
-	"sign, encrypt and submit a message"
+	"sign, encrypt and submit a message", send_options, 0
 };
 
 const struct cli_cmd cmd_send_draft_entry = {
 	"send", cmd_send, "send [--account NAME] --draft ID",
-	"send a postponed draft"
+	"send a postponed draft", send_options, 0
 };
 
 /* Everything outbox needs per entry, copied out of the store's callback. */
@@ -527,37 +512,27 @@ outbox_send(struct cli *c, struct send_env *v, const char *account,
 int
 cmd_outbox(struct cli *c, int argc, char **argv)
 {
-	static const struct option	 longopts[] = {
-		{ "json",		no_argument,	   NULL, 'j' },
-		{ "account",		required_argument, NULL, 'a' },
-		{ "passphrase-file",	required_argument, NULL, 'P' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct cli_args			 args;
 	struct send_env			 v;
-	const char			*account = NULL, *verb = NULL;
+	const char			*account, *verb = NULL;
 	int64_t				 id = 0;
-	int				 ch, json = 0, r = 1;
+	int				 json, r = 1;
 
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'j': json = 1; break;
-		case 'a': account = optarg; break;
-		case 'P': c->passphrase_file = optarg; break;
-		default: return cli_usage(c);
-		}
-	}
-	if (optind < argc) {
-		verb = argv[optind];
-		if (json || optind + 2 < argc ||
+	if (cli_args_parse(&cmd_outbox_entry, argc, argv, &args) != 0)
+		return cli_usage(c);
+	if (cli_opt_has(&args, "passphrase-file"))
+		c->passphrase_file = cli_opt_get(&args, "passphrase-file");
+	account = cli_opt_get(&args, "account");
+	json = cli_opt_has(&args, "json") > 0;
+	if (args.argc > 0) {
+		verb = args.argv[0];
+		if (json || args.argc > 2 ||
 		    (strcmp(verb, "send") != 0 && strcmp(verb, "delete") != 0) ||
-		    (strcmp(verb, "delete") == 0 && optind + 2 != argc))
+		    (strcmp(verb, "delete") == 0 && args.argc != 2))
 			return cli_usage(c);
-		if (optind + 2 == argc && (id = cli_parse_id(argv[optind +
-		    1])) == 0) {
+		if (args.argc == 2 && (id = cli_parse_id(args.argv[1])) == 0) {
 			smerr_set(&c->err, SMERR_INVAL, "not an outbox ID: %s",
-			    argv[optind + 1]);
+			    args.argv[1]);
 			return cli_fail(c);
 		}
 	}
@@ -576,5 +551,5 @@ cmd_outbox(struct cli *c, int argc, char **argv)
 const struct cli_cmd cmd_outbox_entry = {
 	"outbox", cmd_outbox, "outbox [--json] [--account NAME] | outbox "
 	    "send [--account NAME] [ID] | outbox delete ID",
-	"queued messages; send them again"
+	"queued messages; send them again", "json account= passphrase-file=", 0
 };

@@ -7,7 +7,6 @@
  * On a terminal it then offers to import an identity; without one it asks
  * nothing (the password then comes from --password-file or stdin).
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -383,44 +382,28 @@ out:
 static int
 cmd_setup(struct cli *c, int argc, char **argv)
 {
-	static const struct option	 longopts[] = {
-		{ "account",		required_argument, NULL, 'a' },
-		{ "name",		required_argument, NULL, 'n' },
-		{ "user",		required_argument, NULL, 'u' },
-		{ "password-command",	required_argument, NULL, 'c' },
-		{ "password-file",	required_argument, NULL, 'p' },
-		{ "imap",		required_argument, NULL, 'i' },
-		{ "smtp",		required_argument, NULL, 's' },
-		{ "json",		no_argument,	   NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct cli_args			 args;
 	struct setup_opts		 o;
 	struct app_setup		 s;
 	struct check_result		 res[2];
 	struct dns			*dns = NULL;
-	int				 ch, r;
+	int				 r;
 
 	memset(&o, 0, sizeof(o));
 	memset(&s, 0, sizeof(s));
 	memset(res, 0, sizeof(res));
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'a': o.account = optarg; break;
-		case 'n': o.name = optarg; break;
-		case 'u': o.user = optarg; break;
-		case 'c': o.password_command = optarg; break;
-		case 'p': o.password_file = optarg; break;
-		case 'i': o.url[0] = optarg; break;
-		case 's': o.url[1] = optarg; break;
-		case 'j': o.json = 1; break;
-		default: return cli_usage(c);
-		}
-	}
-	if (optind + 1 != argc)
+	if (cli_args_parse(&cmd_setup_entry, argc, argv, &args) != 0 ||
+	    args.argc != 1)
 		return cli_usage(c);
-	o.address = argv[optind];
+	o.account = cli_opt_get(&args, "account");
+	o.name = cli_opt_get(&args, "name");
+	o.user = cli_opt_get(&args, "user");
+	o.password_command = cli_opt_get(&args, "password-command");
+	o.password_file = cli_opt_get(&args, "password-file");
+	o.url[0] = cli_opt_get(&args, "imap");
+	o.url[1] = cli_opt_get(&args, "smtp");
+	o.json = cli_opt_has(&args, "json") > 0;
+	o.address = args.argv[0];
 	if (setup_address_ok(c, &o) != 0 || cli_config(c) != 0)
 		return cli_fail(c);
 	if (app_config_account(c->cfg, o.account) != NULL) {
@@ -446,5 +429,7 @@ const struct cli_cmd cmd_setup_entry = {
 	    "[--user LOGIN] [--password-command CMD] [--password-file F] "
 	    "[--imap URL --smtp URL] [--json]",
 	"first run: find the servers (DNSSEC-signed SRV records), prove "
-	    "them, log in, then add the account"
+	    "them, log in, then add the account",
+	"account= name= user= password-command= password-file= imap= smtp= "
+	    "json", 0
 };

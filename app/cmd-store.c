@@ -5,7 +5,6 @@
  * keyring moves it to a random key kept in the Secret Service. The new
  * way of keying is made the current one only after the re-key succeeded.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -34,26 +33,19 @@ store_rekey_to(struct cli *c, struct store *st, const struct buf *pass)
 static int
 cmd_store(struct cli *c, int argc, char **argv)
 {
-	static const struct option	 longopts[] = {
-		{ "new-passphrase-file", required_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct cli_args			 args;
 	struct store			*st = NULL;
 	struct buf			*pass = NULL;
-	const char			*newfile = NULL;
-	int				 ch, r = 1;
+	const char			*newfile;
+	int				 r = 1;
 
-	if (argc < 2)
+	/* The subcommand first, its option after it. */
+	if (argc < 2 ||
+	    cli_args_parse(&cmd_store_entry, argc - 1, argv + 1, &args) != 0 ||
+	    args.argc != 0)
 		return cli_usage(c);
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc - 1, argv + 1, "", longopts, NULL)) !=
-	    -1) {
-		if (ch != 'n' || strcmp(argv[1], "passphrase") != 0)
-			return cli_usage(c);
-		newfile = optarg;
-	}
-	if (optind != argc - 1)
+	if ((newfile = cli_opt_get(&args, "new-passphrase-file")) != NULL &&
+	    strcmp(argv[1], "passphrase") != 0)
 		return cli_usage(c);
 	if (strcmp(argv[1], "check") != 0 &&
 	    strcmp(argv[1], "passphrase") != 0 &&
@@ -89,5 +81,6 @@ out:
 const struct cli_cmd cmd_store_entry = {
 	"store", cmd_store, "store check|keyring|passphrase "
 	    "[--new-passphrase-file F]",
-	"check the store, or change how its key is kept"
+	"check the store, or change how its key is kept",
+	"new-passphrase-file=", 0
 };

@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -441,35 +440,17 @@ sync_every(struct cli *c, const char *folder, int json)
 static int
 cmd_sync(struct cli *c, int argc, char **argv)
 {
-	static const struct option	 longopts[] = {
-		{ "account",	required_argument, NULL, 'a' },
-		{ "folder",	required_argument, NULL, 'f' },
-		{ "json",	no_argument,	   NULL, 'j' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const struct app_account	*a;
-	const char			*acct = NULL, *folder = NULL;
-	int				 ch, json = 0;
+	struct cli_args			 args;
+	const char			*acct, *folder;
+	int				 json;
 
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'a':
-			acct = optarg;
-			break;
-		case 'f':
-			folder = optarg;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		default:
-			return cli_usage(c);
-		}
-	}
-	if (optind != argc)
+	if (cli_args_parse(&cmd_sync_entry, argc, argv, &args) != 0 ||
+	    args.argc != 0)
 		return cli_usage(c);
+	acct = cli_opt_get(&args, "account");
+	folder = cli_opt_get(&args, "folder");
+	json = cli_opt_has(&args, "json") > 0;
 	if (cli_config(c) != 0)
 		return cli_fail(c);
 	if ((a = app_config_account(c->cfg, acct)) == NULL) {
@@ -485,5 +466,6 @@ cmd_sync(struct cli *c, int argc, char **argv)
 
 const struct cli_cmd cmd_sync_entry = {
 	"sync", cmd_sync, "sync [--account NAME] [--folder NAME] [--json]",
-	"fetch, decrypt and judge mail into the encrypted store"
+	"fetch, decrypt and judge mail into the encrypted store",
+	"account= folder= json", 0
 };

@@ -467,5 +467,5 @@ out:
 const struct cli_cmd cmd_watch_entry = {
 	"watch", cmd_watch, "watch",
 	"sync, then wait for new mail (IMAP IDLE) and sync it; what the "
-	    "terminal program runs in the background"
+	    "terminal program runs in the background", NULL, 0
 };

@@ -437,6 +437,18 @@ security_key(struct parser *p, struct app_security *sec, const char *k,
 	return table_key(p, security_keys, sec, k, v);
 }
 
+/* [dns] or [security], which a file has once: *present says it has. */
+static int
+section_once(struct parser *p, const char *name, int *present,
+    enum section sec)
+{
+	if (*present)
+		return perr(p, "second [%s] section", name);
+	*present = 1;
+	p->sec = sec;
+	return 0;
+}
+
 static int
 section(struct parser *p, char *s)
 {
@@ -445,20 +457,11 @@ section(struct parser *p, char *s)
 	char			*name;
 	size_t			 i;
 
-	if (strcmp(s, "dns") == 0) {
-		if (cfg->dns.present)
-			return perr(p, "second [dns] section");
-		cfg->dns.present = 1;
-		p->sec = SEC_DNS;
-		return 0;
-	}
-	if (strcmp(s, "security") == 0) {
-		if (cfg->security.present)
-			return perr(p, "second [security] section");
-		cfg->security.present = 1;
-		p->sec = SEC_SECURITY;
-		return 0;
-	}
+	if (strcmp(s, "dns") == 0)
+		return section_once(p, s, &cfg->dns.present, SEC_DNS);
+	if (strcmp(s, "security") == 0)
+		return section_once(p, s, &cfg->security.present,
+		    SEC_SECURITY);
 	if (strcmp(s, "pkcs11") == 0) {
 		if (p->sec == SEC_PKCS11 || cfg->pkcs11_module != NULL)
 			return perr(p, "second [pkcs11] section");

@@ -673,6 +673,23 @@ entry_clear(struct entry *en)
 }
 
 /*
+ * The password for server as of o's account, then where the server is.
+ * The caller frees *pwp and *lkp, failed or not.
+ */
+static int
+send_server(const struct send_opts *o, const struct app_server *as,
+    char **pwp, struct net_server *srv, struct net_lookup **lkp,
+    struct smerr *e)
+{
+	int	r;
+
+	if ((r = send_password(o, as, pwp, e)) != 0)
+		return r;
+	return app_server_lookup(o->acct, as, o->dns, o->dns_addr, srv, lkp,
+	    e);
+}
+
+/*
  * Submits one entry. *in_doubt is set when the submission failed after
  * the server took the message data without answering it: the message
  * may have been delivered.
@@ -699,11 +716,8 @@ submit(const struct send_opts *o, struct entry *en, int *in_doubt,
 	if (n == 0)
 		return smerr_set(e, SMERR_INVAL,
 		    "the message has no recipient");
-	if ((r = send_password(o, &o->acct->smtp, &pw, e)) != 0)
-		return r;
 	memset(&fin, 0, sizeof(fin));
-	if ((r = app_server_lookup(o->acct, &o->acct->smtp, o->dns,
-	    o->dns_addr, &srv, &lk, e)) != 0 ||
+	if ((r = send_server(o, &o->acct->smtp, &pw, &srv, &lk, e)) != 0 ||
 	    (r = smtp_open(&srv, &s, e)) != 0 ||
 	    (r = send_login_hint(o->acct, &o->acct->smtp, o->home, 0,
 	    smtp_login(s, app_account_login(o->acct), pw, e), e)) != 0 ||
@@ -757,10 +771,7 @@ append_sent(const struct send_opts *o, struct entry *en, struct smerr *e)
 	if (!o->acct->has_imap)
 		return smerr_set(e, SMERR_CONFIG, "account %s has no imap "
 		    "server", o->acct->name);
-	if ((r = send_password(o, &o->acct->imap, &pw, e)) != 0)
-		return r;
-	if ((r = app_server_lookup(o->acct, &o->acct->imap, o->dns,
-	    o->dns_addr, &srv, &lk, e)) != 0 ||
+	if ((r = send_server(o, &o->acct->imap, &pw, &srv, &lk, e)) != 0 ||
 	    (r = imap_open(&srv, &s, e)) != 0 ||
 	    (r = send_login_hint(o->acct, &o->acct->imap, o->home, 0,
 	    imap_login(s, app_account_login(o->acct), pw, e), e)) != 0 ||

@@ -43,17 +43,27 @@ member_true(const char *obj, const char *key)
 	return v != NULL && strncmp(v, "true", 4) == 0;
 }
 
-static int
-shown_findings(struct app_shown *sh, const char *arr)
+/* How many elements array arr has, up to APP_SHOWN_MAX. */
+static size_t
+shown_count(const char *arr)
 {
 	const char	*p;
-	char		*s, *c;
 	size_t		 n = 0;
 
 	for (p = json_first(arr); p != NULL && n < APP_SHOWN_MAX;
 	    p = json_next(p))
 		n++;
-	if (n == 0)
+	return n;
+}
+
+static int
+shown_findings(struct app_shown *sh, const char *arr)
+{
+	const char	*p;
+	char		*s, *c;
+	size_t		 n;
+
+	if ((n = shown_count(arr)) == 0)
 		return 0;
 	if ((sh->findings = calloc(n, sizeof(*sh->findings))) == NULL)
 		return SMERR_NOMEM;
@@ -74,14 +84,11 @@ static int
 shown_spans(struct app_shown *sh, const char *arr)
 {
 	const char	*p, *l;
-	size_t		 n = 0;
+	size_t		 n;
 	long long	 line;
 	char		*end;
 
-	for (p = json_first(arr); p != NULL && n < APP_SHOWN_MAX;
-	    p = json_next(p))
-		n++;
-	if (n == 0)
+	if ((n = shown_count(arr)) == 0)
 		return 0;
 	if ((sh->spans = calloc(n, sizeof(*sh->spans))) == NULL)
 		return SMERR_NOMEM;

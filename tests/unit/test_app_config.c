@@ -144,6 +144,18 @@ test_errors(void **st)
 	assert_non_null(strstr(smerr_msg(&e), "cfg:3:"));
 	assert_int_equal(parse("[account a]\naddress = a@b\n[account a]\n",
 	    &cfg, &e), SMERR_CONFIG);
+	/* [dns] and [security] once each; one of each is fine. */
+	assert_int_equal(parse("[dns]\n[security]\n[dns]\n", &cfg, &e),
+	    SMERR_CONFIG);
+	assert_null(cfg);
+	assert_string_equal(smerr_msg(&e), "cfg:3: second [dns] section");
+	assert_int_equal(parse("[security]\n[dns]\n\n[security]\n", &cfg,
+	    &e), SMERR_CONFIG);
+	assert_string_equal(smerr_msg(&e),
+	    "cfg:4: second [security] section");
+	assert_int_equal(parse("[security]\n[dns]\n", &cfg, &e), 0);
+	assert_true(cfg->dns.present && cfg->security.present);
+	app_config_free(cfg);
 }
 
 static void
