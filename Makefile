@@ -142,23 +142,27 @@ folder_of	= $(firstword $(subst _, ,$(1)))
 UNIT_LIB	= $(B)/tests/unit/lib/unit.o
 
 $(B)/tests/unit/test_%: tests/unit/test_%.c $(UNIT_LIB) \
-    $$(call libsof,$$(call folder_of,$$*))
+    $$(call libsof,$$(call folder_of,$$*)) $$(LIBS_test_$$*)
 	@mkdir -p $(@D)
 	@$(say) LD $@
 	$(Q)$(CC) $(ALLCFLAGS) $(CFLAGS_$(firstword $(subst _, ,$*))) \
-	    -MMD -MP -o $@ $< $(UNIT_LIB) \
+	    -MMD -MP -o $@ $< $(UNIT_LIB) $(LIBS_test_$*) \
 	    $(call libsof,$(firstword $(subst _, ,$*))) \
 	    $(LDFLAGS_ALL) -lcmocka $(EXT_LIBS)
+
+# A crypto/ test or tool that prints a verdict links app/'s JSON writer.
+LIBS_crypto_judge	= $(B)/libapp.a
+LIBS_test_crypto_verdict = $(B)/libapp.a
 
 # tests/tools/<folder>_<what>.c: small programs the integration tests drive,
 # sharing tests/tools/lib/tool.c (base/ only).
 TOOL_LIB	= $(B)/tests/tools/lib/tool.o
 $(B)/tests/tools/%: tests/tools/%.c $(TOOL_LIB) \
-    $$(call libsof,$$(call folder_of,$$*))
+    $$(call libsof,$$(call folder_of,$$*)) $$(LIBS_$$*)
 	@mkdir -p $(@D)
 	@$(say) LD $@
 	$(Q)$(CC) $(ALLCFLAGS) $(CFLAGS_$(firstword $(subst _, ,$*))) \
-	    -MMD -MP -o $@ $< $(TOOL_LIB) \
+	    -MMD -MP -o $@ $< $(TOOL_LIB) $(LIBS_$*) \
 	    $(call libsof,$(firstword $(subst _, ,$*))) \
 	    $(LDFLAGS_ALL) $(EXT_LIBS)
 
@@ -232,7 +236,7 @@ FUZZ_SEEDS	= tests/data/smime $(wildcard $(INTEROP)/thunderbird \
 		  $(INTEROP)/johnny $(INTEROP)/lamps)
 FUZZ_JUDGE_SRCS	= crypto/cms.c crypto/chain.c crypto/cert.c crypto/verdict.c \
 		  crypto/hp.c crypto/revoke.c crypto/keyop.c crypto/pkcs11.c \
-		  net/anchors.c $(FUZZ_MIME_SRCS)
+		  app/verdict-json.c net/anchors.c $(FUZZ_MIME_SRCS)
 FUZZ_REVOKE_SRCS = net/http.c net/dns.c $(FUZZ_JUDGE_SRCS)
 FUZZ_SEALED_SRCS = crypto/protect.c $(FUZZ_JUDGE_SRCS)
 

@@ -330,4 +330,13 @@ int	 app_addrs_expand(const char *value, const struct app_addrs *book,
 int	 app_draft_expand_aliases(struct buf *text,
 	    const struct app_addrs *book, struct smerr *e);
 
+struct crypto_verdict;
+/*
+ * Appends the contract's inspect --json object for v to out (the form the
+ * store keeps too), with "findings" (an array of strings) and "coverage"
+ * (the spans, as objects {"line":N,"signed":BOOL,"envelope":BOOL})
+ * added. 0 or a negative SMERR_* code.
+ */
+int	 app_verdict_json(const struct crypto_verdict *v, struct buf *out);
+
 #endif

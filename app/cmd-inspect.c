@@ -188,7 +188,7 @@ inspect_format(const struct crypto_verdict *v, int json, struct buf **outp,
 
 	*outp = NULL;
 	if ((out = buf_new(0)) == NULL ||
-	    (json ? crypto_verdict_json(v, out) : human(out, v)) != 0) {
+	    (json ? app_verdict_json(v, out) : human(out, v)) != 0) {
 		buf_free(out);
 		return smerr_nomem(e);
 	}
@@ -488,7 +488,7 @@ cmd_inspect(struct cli *c, int argc, char **argv)
 	    sync_crypto_ctx(k, &ctx, &c->err) != 0)
 		goto fail;
 	if (when != NULL) {
-		if (crypto_parse_time(when, &t, &c->err) != 0)
+		if (text_parse_time(when, &t, &c->err) != 0)
 			goto fail;
 		crypto_ctx_set_time(ctx, t);
 	}

@@ -197,7 +197,7 @@ sync_crypto_ctx(struct keys *k, struct crypto_ctx **ctxp, struct smerr *e)
 	    ctx_cb, &f, e)) == 0)
 		r = f.r;
 	if (r == 0 && (when = getenv("SEALMAIL_VERIFY_TIME")) != NULL &&
-	    *when != '\0' && (r = crypto_parse_time(when, &t, e)) == 0)
+	    *when != '\0' && (r = text_parse_time(when, &t, e)) == 0)
 		crypto_ctx_set_time(f.ctx, t);
 	if (r != 0) {
 		crypto_ctx_free(f.ctx);
@@ -268,7 +268,7 @@ judge(struct crypto_ctx *ctx, const uint8_t *raw, size_t len,
 	 */
 	text = v->text;
 	v->text = empty;
-	r = crypto_verdict_json(v, vj);
+	r = app_verdict_json(v, vj);
 	v->text = text;
 	if (r != 0) {
 		crypto_verdict_free(v);

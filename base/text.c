@@ -298,3 +298,41 @@ text_trim(char *s)
 		*--end = '\0';
 	return s;
 }
+
+int
+text_parse_time(const char *s, time_t *tp, struct smerr *e)
+{
+	struct tm	 tm;
+	const char	*end;
+	char		*ep;
+	long long	 n;
+
+	*tp = 0;
+	if (s == NULL || *s == '\0')
+		goto bad;
+	if (*s == '@') {
+		n = strtoll(s + 1, &ep, 10);
+		if (ep == s + 1 || *ep != '\0' || n <= 0)
+			goto bad;
+		*tp = (time_t)n;
+		return 0;
+	}
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(s, "%Y-%m-%d", &tm)) == NULL)
+		goto bad;
+	if (*end == 'T' || *end == ' ') {
+		if ((end = strptime(end + 1, "%H:%M:%S", &tm)) == NULL)
+			goto bad;
+		if (*end == 'Z')
+			end++;
+	}
+	if (*end != '\0')
+		goto bad;
+	if ((*tp = timegm(&tm)) == (time_t)-1)
+		goto bad;
+	return 0;
+bad:
+	return smerr_set(e, SMERR_INVAL,
+	    "%s: not a time (YYYY-MM-DD[THH:MM:SS] UTC, or @SECONDS)",
+	    s != NULL ? s : "");
+}

@@ -9,6 +9,7 @@
 #include <time.h>
 
 struct buf;
+struct smerr;
 
 #define TEXT_MULTILINE	0x01	/* keep newlines and tabs (CRLF becomes LF) */
 
@@ -51,6 +52,11 @@ int	 text_utf8_put(struct buf *out, unsigned cp);
  * out; 0, or -1 with out empty for no time (0) or one that does not fit.
  */
 int	 text_iso_time(time_t t, char *out, size_t size);
+/*
+ * Parses "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SS[Z]", "@SECONDS" or
+ * "YYYY-MM-DD HH:MM:SS" (UTC) into *tp. 0 or SMERR_INVAL.
+ */
+int	 text_parse_time(const char *s, time_t *tp, struct smerr *e);
 
 /* The n bytes at p as 2 * n lowercase hex digits and a NUL into out. */
 void	 text_hex_encode(const void *p, size_t n, char *out);

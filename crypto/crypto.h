@@ -377,18 +377,4 @@ int	 crypto_judge(struct crypto_ctx *ctx, const void *msg, size_t len,
 	    struct crypto_verdict **vp, struct smerr *e);
 void	 crypto_verdict_free(struct crypto_verdict *v);
 
-/*
- * Appends the contract's inspect --json object for v to out, with
- * "findings" (an array of strings) and "coverage" (the spans, as objects
- * {"line":N,"signed":BOOL,"envelope":BOOL}) added. 0 or a negative
- * SMERR_* code.
- */
-int	 crypto_verdict_json(const struct crypto_verdict *v, struct buf *out);
-
-/*
- * Parses "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SS[Z]", "@SECONDS" or
- * "YYYY-MM-DD HH:MM:SS" (UTC) into *tp. 0 or SMERR_INVAL.
- */
-int	 crypto_parse_time(const char *s, time_t *tp, struct smerr *e);
-
 #endif

@@ -986,13 +986,9 @@ ui_index_new(struct ui *ui, const char *account, const char *folder,
 	struct ui_view	*v;
 	struct ix	*ix;
 
-	if ((v = calloc(1, sizeof(*v))) == NULL ||
-	    (ix = calloc(1, sizeof(*ix))) == NULL) {
-		free(v);
+	if ((v = ui_view_new(&ix_ops, sizeof(*ix))) == NULL)
 		return NULL;
-	}
-	v->ops = &ix_ops;
-	v->data = ix;
+	ix = v->data;
 	ix->folder = strdup(folder);
 	ix->query = query != NULL ? strdup(query) : NULL;
 	/* With one account the folder's name says it all. */

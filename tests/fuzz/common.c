@@ -15,6 +15,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "crypto/crypto.h"
+#include "app/app.h"
 #include "mime/mime.h"
 #include "tests/fuzz/common.h"
 
@@ -105,7 +106,7 @@ fuzz_verdict_check(const struct crypto_verdict *v)
 	for (i = 0; i < v->nfindings; i++)
 		no_controls(v->findings[i]);
 	if ((out = buf_new(0)) != NULL) {
-		assert(crypto_verdict_json(v, out) == 0);
+		assert(app_verdict_json(v, out) == 0);
 		buf_free(out);
 	}
 }

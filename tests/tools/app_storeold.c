@@ -16,7 +16,7 @@
 #include "app/app.h"
 #include "tests/tools/lib/app_tool.h"
 
-/* The members crypto_verdict_json wrote when the verdict was first kept. */
+/* The members app_verdict_json wrote when the verdict was first kept. */
 static const char first_verdict[] =
     "{\"from\":\"alice@example.test\",\"subject\":\"kept long ago\","
     "\"signature\":\"valid\",\"signer\":\"alice@example.test\","

@@ -14,7 +14,9 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/text.h"
 #include "crypto/crypto.h"
+#include "app/app.h"
 #include "tests/tools/lib/tool.h"
 
 static int
@@ -80,7 +82,7 @@ main(int argc, char **argv)
 			a = b = NULL;
 			i += 2;
 		} else if (strcmp(argv[i], "--time") == 0 && i + 1 < argc) {
-			if (crypto_parse_time(argv[i + 1], &when, &e) != 0)
+			if (text_parse_time(argv[i + 1], &when, &e) != 0)
 				goto fail;
 			crypto_ctx_set_time(ctx, when);
 			i++;
@@ -108,7 +110,7 @@ main(int argc, char **argv)
 			}
 			if (!quiet && k == 0) {
 				if ((out = buf_new(0)) == NULL ||
-				    crypto_verdict_json(v, out) != 0) {
+				    app_verdict_json(v, out) != 0) {
 					crypto_verdict_free(v);
 					smerr_nomem(&e);
 					goto fail;

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "base/buf.h"
+#include "base/err.h"
 #include "base/json.h"
 #include "base/text.h"
 #include "tests/unit/lib/unit.h"
@@ -209,6 +210,24 @@ test_trim(void **st)
 	assert_string_equal(text_trim(d), "\rz");
 }
 
+static void
+test_parse_time(void **st)
+{
+	time_t	t;
+
+	(void)st;
+	assert_int_equal(text_parse_time("2019-06-01", &t, NULL), 0);
+	assert_int_equal((long long)t, 1559347200LL);
+	assert_int_equal(text_parse_time("2019-06-01T12:00:00Z", &t, NULL),
+	    0);
+	assert_int_equal((long long)t, 1559390400LL);
+	assert_int_equal(text_parse_time("@86400", &t, NULL), 0);
+	assert_int_equal((long long)t, 86400LL);
+	assert_int_equal(text_parse_time("2019-06-01x", &t, NULL),
+	    SMERR_INVAL);
+	assert_int_equal(text_parse_time("", &t, NULL), SMERR_INVAL);
+}
+
 int
 main(void)
 {
@@ -224,5 +243,6 @@ main(void)
 	    cmocka_unit_test(test_json),
 	    cmocka_unit_test(test_json_runs),
 	    cmocka_unit_test(test_hex_time_next),
+	    cmocka_unit_test(test_parse_time),
 	    cmocka_unit_test(test_trim));
 }

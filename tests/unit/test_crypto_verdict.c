@@ -22,6 +22,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "crypto/crypto_int.h"
+#include "app/app.h"
 #include "tests/unit/lib/unit.h"
 
 /* The contract's orders (CLI-CONTRACT.md), first wins. */
@@ -83,24 +84,6 @@ test_enc_table(void **st)
 	    CRYPTO_ENC_NONE);
 	assert_string_equal(crypto_trust_str(CRYPTO_TRUST_PKIX_DANE),
 	    "pkix+dane");
-}
-
-static void
-test_parse_time(void **st)
-{
-	time_t	t;
-
-	(void)st;
-	assert_int_equal(crypto_parse_time("2019-06-01", &t, NULL), 0);
-	assert_int_equal((long long)t, 1559347200LL);
-	assert_int_equal(crypto_parse_time("2019-06-01T12:00:00Z", &t, NULL),
-	    0);
-	assert_int_equal((long long)t, 1559390400LL);
-	assert_int_equal(crypto_parse_time("@86400", &t, NULL), 0);
-	assert_int_equal((long long)t, 86400LL);
-	assert_int_equal(crypto_parse_time("2019-06-01x", &t, NULL),
-	    SMERR_INVAL);
-	assert_int_equal(crypto_parse_time("", &t, NULL), SMERR_INVAL);
 }
 
 static struct buf *
@@ -174,7 +157,7 @@ test_judge(void **st)
 	assert_non_null(v->signer_der);
 	assert_int_equal(v->nsigners, 1);
 	j = buf_new(0);
-	assert_int_equal(crypto_verdict_json(v, j), 0);
+	assert_int_equal(app_verdict_json(v, j), 0);
 	assert_non_null(strstr(buf_str(j), "\"signature\":\"valid\""));
 	assert_non_null(strstr(buf_str(j), "\"cipher\":null"));
 	buf_free(j);
@@ -291,7 +274,7 @@ verdict_of(struct crypto_ctx *ctx, const char *path)
 	j = buf_new(0);
 	smerr_clear(&e);
 	if (crypto_judge(ctx, buf_data(m), buf_len(m), &v, &e) == 0)
-		assert_int_equal(crypto_verdict_json(v, j), 0);
+		assert_int_equal(app_verdict_json(v, j), 0);
 	else
 		assert_int_equal(buf_puts(j, smerr_msg(&e)), 0);
 	s = buf_take(j, NULL);
@@ -524,7 +507,6 @@ main(void)
 	return UNIT_RUN(NULL, NULL,
 	    cmocka_unit_test(test_sig_table),
 	    cmocka_unit_test(test_enc_table),
-	    cmocka_unit_test(test_parse_time),
 	    cmocka_unit_test(test_judge),
 	    cmocka_unit_test(test_dane),
 	    cmocka_unit_test(test_memo),
