@@ -236,7 +236,7 @@ FUZZ_SEEDS	= tests/data/smime $(wildcard $(INTEROP)/thunderbird \
 		  $(INTEROP)/johnny $(INTEROP)/lamps)
 FUZZ_JUDGE_SRCS	= crypto/cms.c crypto/chain.c crypto/cert.c crypto/verdict.c \
 		  crypto/hp.c crypto/revoke.c crypto/keyop.c crypto/pkcs11.c \
-		  app/verdict-json.c net/anchors.c $(FUZZ_MIME_SRCS)
+		  app/verdict-json.c net/anchors.c keys/x509.c $(FUZZ_MIME_SRCS)
 FUZZ_REVOKE_SRCS = net/http.c net/dns.c $(FUZZ_JUDGE_SRCS)
 FUZZ_SEALED_SRCS = crypto/protect.c $(FUZZ_JUDGE_SRCS)
 

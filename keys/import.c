@@ -44,23 +44,6 @@ ossl_err(struct smerr *e, int code, const char *what)
 	return smerr_set(e, code, "%s", what);
 }
 
-X509 *
-keys_der_x509(const uint8_t *der, size_t len)
-{
-	const unsigned char	*p = der;
-	X509			*x;
-
-	if (der == NULL || len == 0 || len > KEYS_MAX_FILE)
-		return NULL;
-	x = d2i_X509(NULL, &p, (long)len);
-	if (x != NULL && p != der + len) {
-		X509_free(x);
-		x = NULL;
-	}
-	ERR_clear_error();
-	return x;
-}
-
 int
 keys_x509_fingerprint(X509 *x, char fp[65], struct smerr *e)
 {
