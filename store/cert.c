@@ -101,55 +101,37 @@ cert_from_row(sqlite3_stmt *s, struct store_cert *c)
 }
 
 static int
-cert_walk(struct store *st, sqlite3_stmt *s,
-    int (*cb)(const struct store_cert *, void *), void *arg, int *nump,
-    struct smerr *e)
+cert_each(sqlite3_stmt *s, const struct store_each *w)
 {
 	struct store_cert	c;
-	int			rc, r = 0;
 
-	*nump = 0;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		cert_from_row(s, &c);
-		(*nump)++;
-		if (cb(&c, arg) != 0)
-			return 0;
-	}
-	if (rc != SQLITE_DONE)
-		r = store_dberr(st, e, "reading certificates");
-	return r;
+	cert_from_row(s, &c);
+	return w->cb.cert(&c, w->arg);
 }
 
 int
 store_cert_foreach(struct store *st, unsigned mask,
     int (*cb)(const struct store_cert *, void *), void *arg, struct smerr *e)
 {
-	sqlite3_stmt	*s;
-	int		 r, n;
+	struct store_each	w = STORE_EACH(cert_each, cert, cb, arg);
 
-	if ((r = store_prep_args(st, "SELECT " CERT_COLS " FROM cert WHERE "
+	return store_walk_sql(st, "SELECT " CERT_COLS " FROM cert WHERE "
 	    "(kind & ?) != 0 ORDER BY kind, id;", STORE_ARGS(STORE_INT(mask)),
-	    &s, e)) != 0)
-		return r;
-	r = cert_walk(st, s, cb, arg, &n, e);
-	sqlite3_finalize(s);
-	return r;
+	    &w, "reading certificates", e);
 }
 
 int
 store_cert_find(struct store *st, unsigned mask, const char *fingerprint,
     int (*cb)(const struct store_cert *, void *), void *arg, struct smerr *e)
 {
-	sqlite3_stmt	*s;
-	int		 r, n;
+	struct store_each	w = STORE_EACH(cert_each, cert, cb, arg);
+	int			r;
 
-	if ((r = store_prep_args(st, "SELECT " CERT_COLS " FROM cert WHERE "
+	r = store_walk_sql(st, "SELECT " CERT_COLS " FROM cert WHERE "
 	    "(kind & ?) != 0 AND fingerprint = lower(?) ORDER BY kind, id;",
-	    STORE_ARGS(STORE_INT(mask), STORE_TEXT(fingerprint)), &s, e)) != 0)
-		return r;
-	r = cert_walk(st, s, cb, arg, &n, e);
-	sqlite3_finalize(s);
-	if (r == 0 && n == 0)
+	    STORE_ARGS(STORE_INT(mask), STORE_TEXT(fingerprint)), &w,
+	    "reading certificates", e);
+	if (r == 0 && w.n == 0)
 		r = smerr_set(e, SMERR_NOTFOUND, "no certificate %s",
 		    fingerprint);
 	return r;
@@ -207,28 +189,29 @@ store_cert_event_add(struct store *st, const char *address,
 	    "recording a certificate change", e);
 }
 
+static int
+event_each(sqlite3_stmt *s, const struct store_each *w)
+{
+	struct store_cert_event	ev;
+
+	ev.address = store_col_text(s, 0);
+	ev.old_fp = sqlite3_column_type(s, 1) == SQLITE_NULL ? NULL :
+	    store_col_text(s, 1);
+	ev.new_fp = store_col_text(s, 2);
+	ev.at = (time_t)sqlite3_column_int64(s, 3);
+	return w->cb.event(&ev, w->arg);
+}
+
 int
 store_cert_event_foreach(struct store *st,
     int (*cb)(const struct store_cert_event *, void *), void *arg,
     struct smerr *e)
 {
-	struct store_cert_event	 ev;
-	sqlite3_stmt		*s;
-	int			 r, rc;
+	struct store_each	w = STORE_EACH(event_each, event, cb, arg);
 
-	if ((r = store_prep(st, "SELECT address, old_fp, new_fp, at FROM "
-	    "cert_event ORDER BY id;", &s, e)) != 0)
-		return r;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		ev.address = store_col_text(s, 0);
-		ev.old_fp = sqlite3_column_type(s, 1) == SQLITE_NULL ? NULL :
-		    store_col_text(s, 1);
-		ev.new_fp = store_col_text(s, 2);
-		ev.at = (time_t)sqlite3_column_int64(s, 3);
-		if (cb(&ev, arg) != 0)
-			break;
-	}
-	return store_end(st, s, rc, "reading certificate changes", e);
+	return store_walk_sql(st, "SELECT address, old_fp, new_fp, at FROM "
+	    "cert_event ORDER BY id;", NULL, &w, "reading certificate changes",
+	    e);
 }
 
 int
