@@ -59,22 +59,17 @@ int
 store_cert_put(struct store *st, const struct store_cert *c,
     const struct buf *key, int64_t *idp, struct smerr *e)
 {
-	sqlite3_stmt	*s;
-	int64_t		 id = 0;
-	int		 r, rc;
+	int64_t		id;
+	int		r;
 
 	if (idp != NULL)
 		*idp = 0;
 	if (c == NULL || c->der == NULL || c->der_len == 0 ||
 	    c->fingerprint == NULL || c->source == NULL)
 		return smerr_set(e, SMERR_INVAL, "store_cert_put: incomplete");
-	if ((r = store_prep_args(st, "SELECT id FROM cert WHERE kind = ? AND "
+	if ((r = store_int(st, "SELECT id FROM cert WHERE kind = ? AND "
 	    "fingerprint = ?;", STORE_ARGS(STORE_INT(c->kind),
-	    STORE_TEXT(c->fingerprint)), &s, e)) != 0)
-		return r;
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		id = sqlite3_column_int64(s, 0);
-	if ((r = store_end(st, s, rc, "store", e)) != 0)
+	    STORE_TEXT(c->fingerprint)), &id, "store", e)) != 0)
 		return r;
 	if ((r = cert_write(st, c, key, id, e)) != 0)
 		return r;
@@ -246,15 +241,12 @@ int
 store_cert_caps_get(struct store *st, const char *fingerprint,
     unsigned *capsp, struct smerr *e)
 {
-	sqlite3_stmt	*s;
-	int		 r, rc;
+	int64_t	caps;
+	int	r;
 
-	*capsp = 0;
-	if ((r = store_prep(st, "SELECT caps FROM cert_caps WHERE "
-	    "fingerprint = lower(?);", &s, e)) != 0)
-		return r;
-	store_bind_text(s, 1, fingerprint);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*capsp = (unsigned)sqlite3_column_int(s, 0) & 0xff;
-	return store_end(st, s, rc, "reading a certificate's capabilities", e);
+	r = store_int(st, "SELECT caps FROM cert_caps WHERE fingerprint = "
+	    "lower(?);", STORE_ARGS(STORE_TEXT(fingerprint)), &caps,
+	    "reading a certificate's capabilities", e);
+	*capsp = (unsigned)caps & 0xff;
+	return r;
 }

@@ -309,6 +309,21 @@ store_walk_sql(struct store *st, const char *sql,
 }
 
 int
+store_int(struct store *st, const char *sql, const struct store_arg *args,
+    int64_t *vp, const char *what, struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	int		 r, rc;
+
+	*vp = 0;
+	if ((r = store_prep_args(st, sql, args, &s, e)) != 0)
+		return r;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*vp = sqlite3_column_int64(s, 0);
+	return store_end(st, s, rc, what, e);
+}
+
+int
 store_each_id(sqlite3_stmt *s, const struct store_each *w)
 {
 	return w->cb.id(sqlite3_column_int64(s, 0), w->arg);

@@ -13,20 +13,14 @@ int
 store_folder_open(struct store *st, const char *account, const char *name,
     int64_t *idp, struct smerr *e)
 {
-	sqlite3_stmt	*s;
-	int		 r, rc;
+	int	r;
 
 	*idp = 0;
 	if (account == NULL || name == NULL)
 		return smerr_set(e, SMERR_INVAL, "store_folder_open: no name");
-	if ((r = store_prep_args(st, "SELECT id FROM folder WHERE "
-	    "account = ? AND name = ?;", STORE_ARGS(STORE_TEXT(account),
-	    STORE_TEXT(name)), &s, e)) != 0)
-		return r;
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*idp = sqlite3_column_int64(s, 0);
-	if ((r = store_end(st, s, rc, "reading folders", e)) != 0 ||
-	    *idp != 0)
+	if ((r = store_int(st, "SELECT id FROM folder WHERE account = ? AND "
+	    "name = ?;", STORE_ARGS(STORE_TEXT(account), STORE_TEXT(name)),
+	    idp, "reading folders", e)) != 0 || *idp != 0)
 		return r;
 	if ((r = store_do(st, "INSERT INTO folder(account, name) "
 	    "VALUES(?, ?);", STORE_ARGS(STORE_TEXT(account),

@@ -713,19 +713,8 @@ static int
 msg_count_sql(struct store *st, const char *sql, int64_t folder,
     int64_t *np, struct smerr *e)
 {
-	sqlite3_stmt	*s;
-	int		 r;
-
-	*np = 0;
-	if ((r = store_prep(st, sql, &s, e)) != 0)
-		return r;
-	sqlite3_bind_int64(s, 1, folder);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		*np = sqlite3_column_int64(s, 0);
-	else
-		r = store_dberr(st, e, "counting messages");
-	sqlite3_finalize(s);
-	return r;
+	return store_int(st, sql, STORE_ARGS(STORE_INT(folder)), np,
+	    "counting messages", e);
 }
 
 int
@@ -834,8 +823,8 @@ store_index(struct store *st, size_t max, size_t *donep, size_t *leftp,
 	if ((r = store_commit(st, e)) != 0)
 		return r;
 	if ((done > 0 || leftp != NULL) &&
-	    (r = msg_count_sql(st, "SELECT count(*) FROM message WHERE "
-	    "indexed = 0;", 0, &left, e)) != 0)
+	    (r = store_int(st, "SELECT count(*) FROM message WHERE "
+	    "indexed = 0;", NULL, &left, "counting messages", e)) != 0)
 		return r;
 	if (done > 0 && left == 0 && (r = fts_merge(st, e)) != 0)
 		return r;

@@ -151,6 +151,13 @@ int	 store_walk(struct store *st, sqlite3_stmt *s, struct store_each *w,
 int	 store_walk_sql(struct store *st, const char *sql,
 	    const struct store_arg *args, struct store_each *w,
 	    const char *what, struct smerr *e);
+/*
+ * The first column of sql's first row (args bound) as an integer in *vp,
+ * 0 when there is no row: 0, or SMERR_STORE saying what was being done.
+ */
+int	 store_int(struct store *st, const char *sql,
+	    const struct store_arg *args, int64_t *vp, const char *what,
+	    struct smerr *e);
 /* A walk's row function for a statement selecting an id alone. */
 int	 store_each_id(sqlite3_stmt *s, const struct store_each *w);
 /* Runs sql that returns no rows. */
