@@ -557,16 +557,10 @@ int
 store_msg_foreach_headerless(struct store *st, int (*cb)(int64_t, void *),
     void *arg, struct smerr *e)
 {
-	struct store_each	 me = ID_EACH(cb, arg);
-	sqlite3_stmt		*s;
-	int			 r;
+	struct store_each	me = ID_EACH(cb, arg);
 
-	if ((r = store_prep(st, "SELECT id FROM message WHERE hdr = 0 "
-	    "ORDER BY id;", &s, e)) != 0)
-		return r;
-	r = store_walk(st, s, &me, "reading messages", e);
-	sqlite3_finalize(s);
-	return r;
+	return store_walk_sql(st, "SELECT id FROM message WHERE hdr = 0 "
+	    "ORDER BY id;", NULL, &me, "reading messages", e);
 }
 
 int
