@@ -61,15 +61,29 @@ cms_read(const uint8_t *der, size_t len)
 	return cms;
 }
 
+/*
+ * Walks the element at *pp (before end), which must be of tag want: its
+ * content is [*cp, *cp + *clp). 0 or -1.
+ */
+static int
+der_want(const uint8_t **pp, const uint8_t *end, int want,
+    const uint8_t **cp, long *clp)
+{
+	int	tag, cls;
+
+	if (net_der_next(pp, end, &tag, &cls, cp, clp) != 0 || tag != want)
+		return -1;
+	return 0;
+}
+
 /* Moves into the element at *pp (of tag want): it becomes [*pp, *endp). */
 static int
 der_enter(const uint8_t **pp, const uint8_t **endp, int want)
 {
 	const uint8_t	*c;
 	long		 cl;
-	int		 tag, cls;
 
-	if (net_der_next(pp, *endp, &tag, &cls, &c, &cl) != 0 || tag != want)
+	if (der_want(pp, *endp, want, &c, &cl) != 0)
 		return -1;
 	*pp = c;
 	*endp = c + cl;
@@ -642,79 +656,55 @@ struct cms_cipher {
 static int
 cms_cipher_read(const uint8_t *der, size_t len, struct cms_cipher *ci)
 {
-	const uint8_t	*p = der, *end = der + len, *c, *ed, *eend, *q;
-	const uint8_t	*aend, *prm, *pend;
+	const uint8_t	*p = der, *end = der + len, *c, *eend, *q;
+	const uint8_t	*aend, *prm;
 	long		 cl;
 	int		 tag, cls;
 
 	memset(ci, 0, sizeof(*ci));
 	ci->icvlen = 12;
 	/* ContentInfo ::= SEQUENCE { contentType, [0] EXPLICIT content } */
-	if (net_der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
-	    tag != V_ASN1_SEQUENCE)
-		return -1;
-	p = c;
-	end = c + cl;
-	if (net_der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
-	    tag != V_ASN1_OBJECT || (ci->type = oid_nid(c, cl)) == NID_undef)
+	if (der_enter(&p, &end, V_ASN1_SEQUENCE) != 0 ||
+	    der_want(&p, end, V_ASN1_OBJECT, &c, &cl) != 0 ||
+	    (ci->type = oid_nid(c, cl)) == NID_undef)
 		return -1;
 	if (net_der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
 	    cls != V_ASN1_CONTEXT_SPECIFIC || tag != 0)
 		return -1;
 	p = c;
-	end = c + cl;
-	if (net_der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
-	    tag != V_ASN1_SEQUENCE)
-		return -1;
-	ed = c;
 	eend = c + cl;
-	p = ed;
+	if (der_enter(&p, &eend, V_ASN1_SEQUENCE) != 0)
+		return -1;
 	/* version, [0] originatorInfo OPTIONAL, recipientInfos */
-	if (net_der_next(&p, eend, &tag, &cls, &c, &cl) != 0 ||
-	    tag != V_ASN1_INTEGER)
+	if (der_want(&p, eend, V_ASN1_INTEGER, &c, &cl) != 0)
 		return -1;
 	q = p;
 	if (net_der_next(&q, eend, &tag, &cls, &c, &cl) != 0)
 		return -1;
 	if (cls == V_ASN1_CONTEXT_SPECIFIC && tag == 0)
 		p = q;
-	if (net_der_next(&p, eend, &tag, &cls, &c, &cl) != 0 ||
-	    tag != V_ASN1_SET)
+	if (der_want(&p, eend, V_ASN1_SET, &c, &cl) != 0)
 		return -1;
 	/* (Auth)EncryptedContentInfo: contentType, algorithm, ... */
-	if (net_der_next(&p, eend, &tag, &cls, &c, &cl) != 0 ||
-	    tag != V_ASN1_SEQUENCE)
-		return -1;
-	q = c;
-	end = c + cl;
-	if (net_der_next(&q, end, &tag, &cls, &c, &cl) != 0 ||
-	    tag != V_ASN1_OBJECT)
-		return -1;
-	if (net_der_next(&q, end, &tag, &cls, &c, &cl) != 0 ||
-	    tag != V_ASN1_SEQUENCE)
+	if (der_want(&p, eend, V_ASN1_SEQUENCE, &c, &cl) != 0)
 		return -1;
 	prm = c;
 	aend = c + cl;
-	if (net_der_next(&prm, aend, &tag, &cls, &c, &cl) != 0 ||
-	    tag != V_ASN1_OBJECT)
+	if (der_want(&prm, aend, V_ASN1_OBJECT, &c, &cl) != 0 ||
+	    der_enter(&prm, &aend, V_ASN1_SEQUENCE) != 0 ||
+	    der_want(&prm, aend, V_ASN1_OBJECT, &c, &cl) != 0)
 		return -1;
 	ci->alg = oid_nid(c, cl);
 	oid_dotted(c, cl, ci->oid, sizeof(ci->oid));
 	/* GCMParameters ::= SEQUENCE { aes-nonce, aes-ICVlen DEFAULT 12 } */
 	if (ci->alg == NID_aes_128_gcm || ci->alg == NID_aes_192_gcm ||
 	    ci->alg == NID_aes_256_gcm) {
-		if (net_der_next(&prm, aend, &tag, &cls, &c, &cl) != 0 ||
-		    tag != V_ASN1_SEQUENCE)
+		if (der_enter(&prm, &aend, V_ASN1_SEQUENCE) != 0 ||
+		    der_want(&prm, aend, V_ASN1_OCTET_STRING, &c, &cl) != 0)
 			return -1;
-		pend = c + cl;
-		prm = c;
-		if (net_der_next(&prm, pend, &tag, &cls, &c, &cl) != 0 ||
-		    tag != V_ASN1_OCTET_STRING)
-			return -1;
-		if (prm < pend) {
-			if (net_der_next(&prm, pend, &tag, &cls, &c,
-			    &cl) != 0 || tag != V_ASN1_INTEGER || cl < 1 ||
-			    cl > 2)
+		if (prm < aend) {
+			if (der_want(&prm, aend, V_ASN1_INTEGER, &c, &cl) != 0 ||
+			    cl < 1 || cl > 2)
 				return -1;
 			ci->icvlen = cl == 1 ? c[0] : (c[0] << 8 | c[1]);
 		}
@@ -1033,8 +1023,8 @@ crypto_cms_uncompress(const uint8_t *der, size_t len, struct buf *out,
 	    der_enter(&p, &end, V_ASN1_SEQUENCE) != 0 ||
 	    net_der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
 	    der_enter(&p, &end, V_ASN1_SEQUENCE) != 0 ||
-	    net_der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
-	    tag != V_ASN1_OBJECT || oid_nid(c, cl) != NID_zlib_compression) {
+	    der_want(&p, end, V_ASN1_OBJECT, &c, &cl) != 0 ||
+	    oid_nid(c, cl) != NID_zlib_compression) {
 		*whyp = "the compressed part does not use zlib";
 		goto out;
 	}

@@ -514,6 +514,13 @@ md_index(int md)
 	return -1;
 }
 
+/* The index of op's MGF1 hash, which is op's hash i unless named; or -1. */
+static int
+mgf1_index(const struct crypto_keyop *op, int i)
+{
+	return op->mgf1 == CRYPTO_MD_NONE ? i : md_index(op->mgf1);
+}
+
 static int
 do_sign(struct crypto_p11key *k, struct ck_mechanism *m, const uint8_t *in,
     size_t inlen, uint8_t *out, size_t *outlen)
@@ -588,7 +595,7 @@ rsa_sign(struct crypto_p11key *k, const struct crypto_keyop *op,
 		return do_sign(k, &m, di, p11_mds[i].infolen + hl, out,
 		    outlen);
 	}
-	g = op->mgf1 == CRYPTO_MD_NONE ? i : md_index(op->mgf1);
+	g = mgf1_index(op, i);
 	if (op->pad != CRYPTO_PAD_PSS || g < 0)
 		return -1;
 	pss.hash_alg = p11_mds[i].hash;
@@ -621,10 +628,7 @@ rsa_decrypt(struct crypto_p11key *k, const struct crypto_keyop *op,
 	if (op->inlen != k->size)
 		return -1;
 	if (op->pad == CRYPTO_PAD_OAEP) {
-		if ((i = md_index(op->md)) < 0)
-			return -1;
-		g = op->mgf1 == CRYPTO_MD_NONE ? i : md_index(op->mgf1);
-		if (g < 0)
+		if ((i = md_index(op->md)) < 0 || (g = mgf1_index(op, i)) < 0)
 			return -1;
 		memset(&oaep, 0, sizeof(oaep));
 		oaep.hash_alg = p11_mds[i].hash;

@@ -59,22 +59,17 @@ int
 store_cert_put(struct store *st, const struct store_cert *c,
     const struct buf *key, int64_t *idp, struct smerr *e)
 {
-	sqlite3_stmt	*s;
-	int64_t		 id = 0;
-	int		 r, rc;
+	int64_t		id;
+	int		r;
 
 	if (idp != NULL)
 		*idp = 0;
 	if (c == NULL || c->der == NULL || c->der_len == 0 ||
 	    c->fingerprint == NULL || c->source == NULL)
 		return smerr_set(e, SMERR_INVAL, "store_cert_put: incomplete");
-	if ((r = store_prep_args(st, "SELECT id FROM cert WHERE kind = ? AND "
+	if ((r = store_int(st, "SELECT id FROM cert WHERE kind = ? AND "
 	    "fingerprint = ?;", STORE_ARGS(STORE_INT(c->kind),
-	    STORE_TEXT(c->fingerprint)), &s, e)) != 0)
-		return r;
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		id = sqlite3_column_int64(s, 0);
-	if ((r = store_end(st, s, rc, "store", e)) != 0)
+	    STORE_TEXT(c->fingerprint)), &id, "store", e)) != 0)
 		return r;
 	if ((r = cert_write(st, c, key, id, e)) != 0)
 		return r;
@@ -101,55 +96,37 @@ cert_from_row(sqlite3_stmt *s, struct store_cert *c)
 }
 
 static int
-cert_walk(struct store *st, sqlite3_stmt *s,
-    int (*cb)(const struct store_cert *, void *), void *arg, int *nump,
-    struct smerr *e)
+cert_each(sqlite3_stmt *s, const struct store_each *w)
 {
 	struct store_cert	c;
-	int			rc, r = 0;
 
-	*nump = 0;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		cert_from_row(s, &c);
-		(*nump)++;
-		if (cb(&c, arg) != 0)
-			return 0;
-	}
-	if (rc != SQLITE_DONE)
-		r = store_dberr(st, e, "reading certificates");
-	return r;
+	cert_from_row(s, &c);
+	return w->cb.cert(&c, w->arg);
 }
 
 int
 store_cert_foreach(struct store *st, unsigned mask,
     int (*cb)(const struct store_cert *, void *), void *arg, struct smerr *e)
 {
-	sqlite3_stmt	*s;
-	int		 r, n;
+	struct store_each	w = STORE_EACH(cert_each, cert, cb, arg);
 
-	if ((r = store_prep_args(st, "SELECT " CERT_COLS " FROM cert WHERE "
+	return store_walk_sql(st, "SELECT " CERT_COLS " FROM cert WHERE "
 	    "(kind & ?) != 0 ORDER BY kind, id;", STORE_ARGS(STORE_INT(mask)),
-	    &s, e)) != 0)
-		return r;
-	r = cert_walk(st, s, cb, arg, &n, e);
-	sqlite3_finalize(s);
-	return r;
+	    &w, "reading certificates", e);
 }
 
 int
 store_cert_find(struct store *st, unsigned mask, const char *fingerprint,
     int (*cb)(const struct store_cert *, void *), void *arg, struct smerr *e)
 {
-	sqlite3_stmt	*s;
-	int		 r, n;
+	struct store_each	w = STORE_EACH(cert_each, cert, cb, arg);
+	int			r;
 
-	if ((r = store_prep_args(st, "SELECT " CERT_COLS " FROM cert WHERE "
+	r = store_walk_sql(st, "SELECT " CERT_COLS " FROM cert WHERE "
 	    "(kind & ?) != 0 AND fingerprint = lower(?) ORDER BY kind, id;",
-	    STORE_ARGS(STORE_INT(mask), STORE_TEXT(fingerprint)), &s, e)) != 0)
-		return r;
-	r = cert_walk(st, s, cb, arg, &n, e);
-	sqlite3_finalize(s);
-	if (r == 0 && n == 0)
+	    STORE_ARGS(STORE_INT(mask), STORE_TEXT(fingerprint)), &w,
+	    "reading certificates", e);
+	if (r == 0 && w.n == 0)
 		r = smerr_set(e, SMERR_NOTFOUND, "no certificate %s",
 		    fingerprint);
 	return r;
@@ -207,28 +184,29 @@ store_cert_event_add(struct store *st, const char *address,
 	    "recording a certificate change", e);
 }
 
+static int
+event_each(sqlite3_stmt *s, const struct store_each *w)
+{
+	struct store_cert_event	ev;
+
+	ev.address = store_col_text(s, 0);
+	ev.old_fp = sqlite3_column_type(s, 1) == SQLITE_NULL ? NULL :
+	    store_col_text(s, 1);
+	ev.new_fp = store_col_text(s, 2);
+	ev.at = (time_t)sqlite3_column_int64(s, 3);
+	return w->cb.event(&ev, w->arg);
+}
+
 int
 store_cert_event_foreach(struct store *st,
     int (*cb)(const struct store_cert_event *, void *), void *arg,
     struct smerr *e)
 {
-	struct store_cert_event	 ev;
-	sqlite3_stmt		*s;
-	int			 r, rc;
+	struct store_each	w = STORE_EACH(event_each, event, cb, arg);
 
-	if ((r = store_prep(st, "SELECT address, old_fp, new_fp, at FROM "
-	    "cert_event ORDER BY id;", &s, e)) != 0)
-		return r;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		ev.address = store_col_text(s, 0);
-		ev.old_fp = sqlite3_column_type(s, 1) == SQLITE_NULL ? NULL :
-		    store_col_text(s, 1);
-		ev.new_fp = store_col_text(s, 2);
-		ev.at = (time_t)sqlite3_column_int64(s, 3);
-		if (cb(&ev, arg) != 0)
-			break;
-	}
-	return store_end(st, s, rc, "reading certificate changes", e);
+	return store_walk_sql(st, "SELECT address, old_fp, new_fp, at FROM "
+	    "cert_event ORDER BY id;", NULL, &w, "reading certificate changes",
+	    e);
 }
 
 int
@@ -263,15 +241,12 @@ int
 store_cert_caps_get(struct store *st, const char *fingerprint,
     unsigned *capsp, struct smerr *e)
 {
-	sqlite3_stmt	*s;
-	int		 r, rc;
+	int64_t	caps;
+	int	r;
 
-	*capsp = 0;
-	if ((r = store_prep(st, "SELECT caps FROM cert_caps WHERE "
-	    "fingerprint = lower(?);", &s, e)) != 0)
-		return r;
-	store_bind_text(s, 1, fingerprint);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*capsp = (unsigned)sqlite3_column_int(s, 0) & 0xff;
-	return store_end(st, s, rc, "reading a certificate's capabilities", e);
+	r = store_int(st, "SELECT caps FROM cert_caps WHERE fingerprint = "
+	    "lower(?);", STORE_ARGS(STORE_TEXT(fingerprint)), &caps,
+	    "reading a certificate's capabilities", e);
+	*capsp = (unsigned)caps & 0xff;
+	return r;
 }

@@ -279,6 +279,57 @@ store_run(struct store *st, sqlite3_stmt *s, const char *what,
 }
 
 int
+store_walk(struct store *st, sqlite3_stmt *s, struct store_each *w,
+    const char *what, struct smerr *e)
+{
+	int	rc = SQLITE_DONE;
+
+	while (!w->stopped && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		w->n++;
+		w->stopped = w->row(s, w) != 0;
+	}
+	if (!w->stopped && rc != SQLITE_DONE)
+		return store_dberr(st, e, what);
+	return 0;
+}
+
+int
+store_walk_sql(struct store *st, const char *sql,
+    const struct store_arg *args, struct store_each *w, const char *what,
+    struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	int		 r;
+
+	if ((r = store_prep_args(st, sql, args, &s, e)) != 0)
+		return r;
+	r = store_walk(st, s, w, what, e);
+	sqlite3_finalize(s);
+	return r;
+}
+
+int
+store_int(struct store *st, const char *sql, const struct store_arg *args,
+    int64_t *vp, const char *what, struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	int		 r, rc;
+
+	*vp = 0;
+	if ((r = store_prep_args(st, sql, args, &s, e)) != 0)
+		return r;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*vp = sqlite3_column_int64(s, 0);
+	return store_end(st, s, rc, what, e);
+}
+
+int
+store_each_id(sqlite3_stmt *s, const struct store_each *w)
+{
+	return w->cb.id(sqlite3_column_int64(s, 0), w->arg);
+}
+
+int
 store_prep(struct store *st, const char *sql, sqlite3_stmt **sp,
     struct smerr *e)
 {
@@ -297,8 +348,8 @@ store_prep_args(struct store *st, const char *sql,
 
 	if (store_prep(st, sql, sp, e) != 0)
 		return SMERR_STORE;
-	for (a = args, i = 1; a->type != STORE_ARG_END && rc == SQLITE_OK;
-	    a++, i++) {
+	for (a = args, i = 1; a != NULL && a->type != STORE_ARG_END &&
+	    rc == SQLITE_OK; a++, i++) {
 		if (a->type == STORE_ARG_INT ||
 		    (a->type == STORE_ARG_ID && a->i > 0))
 			rc = sqlite3_bind_int64(*sp, i, a->i);

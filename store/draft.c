@@ -43,40 +43,38 @@ store_draft_reason(struct store *st, int64_t id, const char *reason,
 	    "updating the draft", e);
 }
 
+static int
+draft_each(sqlite3_stmt *s, const struct store_each *w)
+{
+	struct store_draft	d;
+
+	memset(&d, 0, sizeof(d));
+	d.id = sqlite3_column_int64(s, 0);
+	d.account = (const char *)sqlite3_column_text(s, 1);
+	d.body = sqlite3_column_blob(s, 2);
+	d.body_len = (size_t)sqlite3_column_bytes(s, 2);
+	d.reason = (const char *)sqlite3_column_text(s, 3);
+	d.created = (time_t)sqlite3_column_int64(s, 4);
+	d.updated = (time_t)sqlite3_column_int64(s, 5);
+	d.nfiles = (size_t)sqlite3_column_int64(s, 6);
+	return w->cb.draft(&d, w->arg);
+}
+
 int
 store_draft_foreach(struct store *st, int64_t id,
     int (*cb)(const struct store_draft *, void *), void *arg,
     struct smerr *e)
 {
-	struct store_draft	 d;
-	sqlite3_stmt		*s;
-	int			 r, rc, n = 0;
+	struct store_each	w = STORE_EACH(draft_each, draft, cb, arg);
+	int			r;
 
-	if ((r = store_prep_args(st, "SELECT id, account, body, reason, "
+	r = store_walk_sql(st, "SELECT id, account, body, reason, "
 	    "created, updated, (SELECT count(*) FROM draft_file WHERE draft = "
 	    "draft.id) FROM draft WHERE ?1 = 0 OR id = ?1 ORDER BY id;",
-	    STORE_ARGS(STORE_INT(id)), &s, e)) != 0)
-		return r;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		memset(&d, 0, sizeof(d));
-		d.id = sqlite3_column_int64(s, 0);
-		d.account = (const char *)sqlite3_column_text(s, 1);
-		d.body = sqlite3_column_blob(s, 2);
-		d.body_len = (size_t)sqlite3_column_bytes(s, 2);
-		d.reason = (const char *)sqlite3_column_text(s, 3);
-		d.created = (time_t)sqlite3_column_int64(s, 4);
-		d.updated = (time_t)sqlite3_column_int64(s, 5);
-		d.nfiles = (size_t)sqlite3_column_int64(s, 6);
-		n++;
-		if (cb(&d, arg) != 0)
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		r = store_dberr(st, e, "reading the drafts");
-	else if (id != 0 && n == 0)
+	    STORE_ARGS(STORE_INT(id)), &w, "reading the drafts", e);
+	if (r == 0 && id != 0 && w.n == 0)
 		r = smerr_set(e, SMERR_NOTFOUND, "no draft %lld",
 		    (long long)id);
-	sqlite3_finalize(s);
 	return r;
 }
 
@@ -206,32 +204,29 @@ store_outbox_files_drop(struct store *st, int64_t id, struct smerr *e)
 	    "?2 = ?2;", id, 0, e);
 }
 
+static int
+file_each(sqlite3_stmt *s, const struct store_each *w)
+{
+	struct store_draft_file	f;
+
+	f.seq = sqlite3_column_int64(s, 0);
+	f.name = store_col_text(s, 1);
+	f.type = store_col_text(s, 2);
+	f.data = sqlite3_column_blob(s, 3);
+	f.len = (size_t)sqlite3_column_bytes(s, 3);
+	return w->cb.file(&f, w->arg);
+}
+
 int
 store_draft_file_foreach(struct store *st, int64_t id,
     int (*cb)(const struct store_draft_file *, void *), void *arg,
     struct smerr *e)
 {
-	struct store_draft_file	 f;
-	sqlite3_stmt		*s;
-	int			 r, rc;
+	struct store_each	w = STORE_EACH(file_each, file, cb, arg);
 
-	if ((r = store_prep_args(st, "SELECT seq, name, type, data FROM "
+	return store_walk_sql(st, "SELECT seq, name, type, data FROM "
 	    "draft_file WHERE draft = ? ORDER BY seq;",
-	    STORE_ARGS(STORE_INT(id)), &s, e)) != 0)
-		return r;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		f.seq = sqlite3_column_int64(s, 0);
-		f.name = store_col_text(s, 1);
-		f.type = store_col_text(s, 2);
-		f.data = sqlite3_column_blob(s, 3);
-		f.len = (size_t)sqlite3_column_bytes(s, 3);
-		if (cb(&f, arg) != 0)
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		r = store_dberr(st, e, "reading the draft's files");
-	sqlite3_finalize(s);
-	return r;
+	    STORE_ARGS(STORE_INT(id)), &w, "reading the draft's files", e);
 }
 
 int

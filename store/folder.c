@@ -13,20 +13,14 @@ int
 store_folder_open(struct store *st, const char *account, const char *name,
     int64_t *idp, struct smerr *e)
 {
-	sqlite3_stmt	*s;
-	int		 r, rc;
+	int	r;
 
 	*idp = 0;
 	if (account == NULL || name == NULL)
 		return smerr_set(e, SMERR_INVAL, "store_folder_open: no name");
-	if ((r = store_prep_args(st, "SELECT id FROM folder WHERE "
-	    "account = ? AND name = ?;", STORE_ARGS(STORE_TEXT(account),
-	    STORE_TEXT(name)), &s, e)) != 0)
-		return r;
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*idp = sqlite3_column_int64(s, 0);
-	if ((r = store_end(st, s, rc, "reading folders", e)) != 0 ||
-	    *idp != 0)
+	if ((r = store_int(st, "SELECT id FROM folder WHERE account = ? AND "
+	    "name = ?;", STORE_ARGS(STORE_TEXT(account), STORE_TEXT(name)),
+	    idp, "reading folders", e)) != 0 || *idp != 0)
 		return r;
 	if ((r = store_do(st, "INSERT INTO folder(account, name) "
 	    "VALUES(?, ?);", STORE_ARGS(STORE_TEXT(account),
@@ -117,25 +111,25 @@ store_folder_set_state(struct store *st, int64_t id, uint32_t uidvalidity,
 	    e);
 }
 
+static int
+folder_each(sqlite3_stmt *s, const struct store_each *w)
+{
+	struct store_folder	f;
+
+	folder_row(s, &f);
+	return w->cb.folder(&f, w->arg);
+}
+
 int
 store_folder_foreach(struct store *st, const char *account,
     int (*cb)(const struct store_folder *, void *), void *arg,
     struct smerr *e)
 {
-	struct store_folder	 f;
-	sqlite3_stmt		*s;
-	int			 r, rc;
+	struct store_each	w = STORE_EACH(folder_each, folder, cb, arg);
 
-	if ((r = store_prep_args(st, "SELECT " FOLDER_COLS " FROM folder "
+	return store_walk_sql(st, "SELECT " FOLDER_COLS " FROM folder "
 	    "WHERE ?1 IS NULL OR account = ?1 ORDER BY account, name;",
-	    STORE_ARGS(STORE_TEXT(account)), &s, e)) != 0)
-		return r;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		folder_row(s, &f);
-		if (cb(&f, arg) != 0)
-			break;
-	}
-	return store_end(st, s, rc, "reading folders", e);
+	    STORE_ARGS(STORE_TEXT(account)), &w, "reading folders", e);
 }
 
 int

@@ -401,37 +401,22 @@ store_msg_free(struct store_msg *m)
 }
 
 /*
- * What a walk over messages hands over: each one's summary to cb, or its
- * id alone to idcb (its query then selects m.id alone). A callback that
- * returns non-zero stops the walk, also over several queries.
+ * A walk over messages hands each one's summary to cb.msg, or, with
+ * store_each_id, its id alone to cb.id (its query then selects m.id
+ * alone). A callback that returns non-zero stops the walk, also over
+ * several queries.
  */
-struct msg_each {
-	int	(*cb)(const struct store_msg *, void *);
-	int	(*idcb)(int64_t, void *);
-	void	 *arg;
-	int	  stopped;
-};
-
 static int
-msg_walk(struct store *st, sqlite3_stmt *s, struct msg_each *me,
-    struct smerr *e)
+msg_each(sqlite3_stmt *s, const struct store_each *w)
 {
 	struct store_msg	m;
-	int			rc = SQLITE_DONE;
 
-	while (!me->stopped && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (me->idcb != NULL)
-			me->stopped = me->idcb(sqlite3_column_int64(s, 0),
-			    me->arg) != 0;
-		else {
-			msg_row(s, &m, 0);
-			me->stopped = me->cb(&m, me->arg) != 0;
-		}
-	}
-	if (!me->stopped && rc != SQLITE_DONE)
-		return store_dberr(st, e, "reading messages");
-	return 0;
+	msg_row(s, &m, 0);
+	return w->cb.msg(&m, w->arg);
 }
+
+#define MSG_EACH(f, a)	STORE_EACH(msg_each, msg, f, a)
+#define ID_EACH(f, a)	STORE_EACH(store_each_id, id, f, a)
 
 /* The summary of every message, from the rows of one query's WHERE. */
 #define MSG_SELECT "SELECT " SUM_COLS " FROM message m JOIN folder f ON " \
@@ -443,7 +428,7 @@ msg_walk(struct store *st, sqlite3_stmt *s, struct msg_each *me,
 /* Walks the messages sql selects, its ?1 (if any) text or else num. */
 static int
 msg_select(struct store *st, const char *sql, const char *text, int64_t num,
-    struct msg_each *me, struct smerr *e)
+    struct store_each *me, struct smerr *e)
 {
 	sqlite3_stmt	*s;
 	int		 r;
@@ -456,7 +441,7 @@ msg_select(struct store *st, const char *sql, const char *text, int64_t num,
 		else
 			sqlite3_bind_int64(s, 1, num);
 	}
-	r = msg_walk(st, s, me, e);
+	r = store_walk(st, s, me, "reading messages", e);
 	sqlite3_finalize(s);
 	return r;
 }
@@ -465,7 +450,7 @@ int
 store_msg_foreach(struct store *st, int64_t folder,
     int (*cb)(const struct store_msg *, void *), void *arg, struct smerr *e)
 {
-	struct msg_each	me = { cb, NULL, arg, 0 };
+	struct store_each	me = MSG_EACH(cb, arg);
 
 	return msg_select(st, MSG_SELECT "?1 = 0 OR m.folder = ?1 ORDER BY "
 	    "m.folder, m.uid IS NULL, m.uid, m.id;", NULL, folder, &me, e);
@@ -480,7 +465,7 @@ store_msg_foreach(struct store *st, int64_t folder,
  */
 static int
 msg_walk_name(struct store *st, const char *folder, const char *bound,
-    const char *local, struct msg_each *me, struct smerr *e)
+    const char *local, struct store_each *me, struct smerr *e)
 {
 	sqlite3_stmt	*s;
 	int64_t		*ids = NULL, *nids;
@@ -520,7 +505,7 @@ int
 store_msg_foreach_name(struct store *st, const char *folder,
     int (*cb)(const struct store_msg *, void *), void *arg, struct smerr *e)
 {
-	struct msg_each	me = { cb, NULL, arg, 0 };
+	struct store_each	me = MSG_EACH(cb, arg);
 
 	return msg_walk_name(st, folder, MSG_SELECT NAME_BOUND,
 	    MSG_SELECT NAME_LOCAL, &me, e);
@@ -531,7 +516,7 @@ int
 store_msg_ids_name(struct store *st, const char *folder,
     int (*cb)(int64_t, void *), void *arg, struct smerr *e)
 {
-	struct msg_each	me = { NULL, cb, arg, 0 };
+	struct store_each	me = ID_EACH(cb, arg);
 
 	return msg_walk_name(st, folder, "SELECT m.id FROM message m WHERE "
 	    NAME_BOUND, "SELECT m.id FROM message m WHERE " NAME_LOCAL, &me,
@@ -543,7 +528,7 @@ store_msg_summaries(struct store *st, const int64_t *ids, size_t n,
     int (*cb)(const struct store_msg *, void *), void *arg, struct smerr *e)
 {
 	static const char	 sql[] = MSG_SELECT "m.id = ?1;";
-	struct msg_each		 me = { cb, NULL, arg, 0 };
+	struct store_each	 me = MSG_EACH(cb, arg);
 	sqlite3_stmt		*s;
 	size_t			 i;
 	int			 r = 0;
@@ -552,7 +537,7 @@ store_msg_summaries(struct store *st, const int64_t *ids, size_t n,
 		if ((r = store_stmt(st, sql, &s, e)) != 0)
 			break;
 		sqlite3_bind_int64(s, 1, ids[i]);
-		r = msg_walk(st, s, &me, e);
+		r = store_walk(st, s, &me, "reading messages", e);
 		store_stmt_done(st, s);
 	}
 	return r;
@@ -562,7 +547,7 @@ int
 store_msg_foreach_pending(struct store *st,
     int (*cb)(const struct store_msg *, void *), void *arg, struct smerr *e)
 {
-	struct msg_each	me = { cb, NULL, arg, 0 };
+	struct store_each	me = MSG_EACH(cb, arg);
 
 	return msg_select(st, MSG_SELECT "m.state = 1 ORDER BY m.id;", NULL,
 	    0, &me, e);
@@ -572,16 +557,10 @@ int
 store_msg_foreach_headerless(struct store *st, int (*cb)(int64_t, void *),
     void *arg, struct smerr *e)
 {
-	sqlite3_stmt	*s;
-	int		 r, rc;
+	struct store_each	me = ID_EACH(cb, arg);
 
-	if ((r = store_prep(st, "SELECT id FROM message WHERE hdr = 0 "
-	    "ORDER BY id;", &s, e)) != 0)
-		return r;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		if (cb(sqlite3_column_int64(s, 0), arg) != 0)
-			break;
-	return store_end(st, s, rc, "reading messages", e);
+	return store_walk_sql(st, "SELECT id FROM message WHERE hdr = 0 "
+	    "ORDER BY id;", NULL, &me, "reading messages", e);
 }
 
 int
@@ -728,19 +707,8 @@ static int
 msg_count_sql(struct store *st, const char *sql, int64_t folder,
     int64_t *np, struct smerr *e)
 {
-	sqlite3_stmt	*s;
-	int		 r;
-
-	*np = 0;
-	if ((r = store_prep(st, sql, &s, e)) != 0)
-		return r;
-	sqlite3_bind_int64(s, 1, folder);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		*np = sqlite3_column_int64(s, 0);
-	else
-		r = store_dberr(st, e, "counting messages");
-	sqlite3_finalize(s);
-	return r;
+	return store_int(st, sql, STORE_ARGS(STORE_INT(folder)), np,
+	    "counting messages", e);
 }
 
 int
@@ -849,8 +817,8 @@ store_index(struct store *st, size_t max, size_t *donep, size_t *leftp,
 	if ((r = store_commit(st, e)) != 0)
 		return r;
 	if ((done > 0 || leftp != NULL) &&
-	    (r = msg_count_sql(st, "SELECT count(*) FROM message WHERE "
-	    "indexed = 0;", 0, &left, e)) != 0)
+	    (r = store_int(st, "SELECT count(*) FROM message WHERE "
+	    "indexed = 0;", NULL, &left, "counting messages", e)) != 0)
 		return r;
 	if (done > 0 && left == 0 && (r = fts_merge(st, e)) != 0)
 		return r;
@@ -905,7 +873,7 @@ int
 store_search(struct store *st, const char *query,
     int (*cb)(const struct store_msg *, void *), void *arg, struct smerr *e)
 {
-	struct msg_each	 me = { cb, NULL, arg, 0 };
+	struct store_each	 me = MSG_EACH(cb, arg);
 	char		*q;
 	int		 r;
 
@@ -925,7 +893,7 @@ store_search(struct store *st, const char *query,
 /* A query of the language over folder and account, its rows to me. */
 static int
 msg_query(struct store *st, const char *select, const char *account,
-    const char *folder, const struct store_query *q, struct msg_each *me,
+    const char *folder, const struct store_query *q, struct store_each *me,
     struct smerr *e)
 {
 	struct store_qsql	 qs;
@@ -953,7 +921,7 @@ msg_query(struct store *st, const char *select, const char *account,
 	store_bind_text(s, 2, account);
 	for (i = 0; i < qs.n; i++)
 		store_bind_text(s, (int)i + 3, qs.params[i]);
-	r = msg_walk(st, s, me, e);
+	r = store_walk(st, s, me, "reading messages", e);
 out:
 	sqlite3_finalize(s);
 	store_qsql_clear(&qs);
@@ -965,7 +933,7 @@ store_msg_query(struct store *st, const char *account, const char *folder,
     const struct store_query *q,
     int (*cb)(const struct store_msg *, void *), void *arg, struct smerr *e)
 {
-	struct msg_each	me = { cb, NULL, arg, 0 };
+	struct store_each	me = MSG_EACH(cb, arg);
 
 	return msg_query(st, MSG_SELECT, account, folder, q, &me, e);
 }
@@ -975,7 +943,7 @@ store_msg_query_ids(struct store *st, const char *account,
     const char *folder, const struct store_query *q,
     int (*cb)(int64_t, void *), void *arg, struct smerr *e)
 {
-	struct msg_each	me = { NULL, cb, arg, 0 };
+	struct store_each	me = ID_EACH(cb, arg);
 
 	return msg_query(st, ID_SELECT, account, folder, q, &me, e);
 }

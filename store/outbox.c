@@ -163,24 +163,25 @@ outbox_row(sqlite3_stmt *s, struct store_outbox *o)
 	o->source_len = (size_t)sqlite3_column_bytes(s, 15);
 }
 
+static int
+outbox_each(sqlite3_stmt *s, const struct store_each *w)
+{
+	struct store_outbox	o;
+
+	outbox_row(s, &o);
+	return w->cb.outbox(&o, w->arg);
+}
+
 int
 store_outbox_foreach(struct store *st,
     int (*cb)(const struct store_outbox *, void *), void *arg,
     struct smerr *e)
 {
-	struct store_outbox	 o;
-	sqlite3_stmt		*s;
-	int			 r, rc;
+	struct store_each	w = STORE_EACH(outbox_each, outbox, cb, arg);
 
-	if ((r = store_prep(st, "SELECT " OUTBOX_COLUMNS " FROM outbox "
-	    "WHERE NOT (sent = 1 AND appended = 1) ORDER BY id;", &s, e)) != 0)
-		return r;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		outbox_row(s, &o);
-		if (cb(&o, arg) != 0)
-			break;
-	}
-	return store_end(st, s, rc, "reading the outbox", e);
+	return store_walk_sql(st, "SELECT " OUTBOX_COLUMNS " FROM outbox "
+	    "WHERE NOT (sent = 1 AND appended = 1) ORDER BY id;", NULL, &w,
+	    "reading the outbox", e);
 }
 
 /* The state of entry id inside the caller's transaction. */

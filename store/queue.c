@@ -88,35 +88,35 @@ store_queue_add(struct store *st, const struct store_queued *q,
 	    STORE_INT(q->copy != 0), STORE_ID(q->message)), e);
 }
 
+static int
+queued_each(sqlite3_stmt *s, const struct store_each *w)
+{
+	struct store_queued	q;
+
+	memset(&q, 0, sizeof(q));
+	q.id = sqlite3_column_int64(s, 0);
+	q.account = store_col_text(s, 1);
+	q.folder = store_col_text(s, 2);
+	q.uidvalidity = (uint32_t)sqlite3_column_int64(s, 3);
+	q.uid = (uint32_t)sqlite3_column_int64(s, 4);
+	q.dest = sqlite3_column_type(s, 5) == SQLITE_NULL ? NULL :
+	    store_col_text(s, 5);
+	q.copy = sqlite3_column_int(s, 6);
+	q.message = sqlite3_column_int64(s, 7);
+	return w->cb.queued(&q, w->arg);
+}
+
 int
 store_queue_foreach(struct store *st, const char *account,
     int (*cb)(const struct store_queued *, void *), void *arg,
     struct smerr *e)
 {
-	struct store_queued	 q;
-	sqlite3_stmt		*s;
-	int			 r, rc;
+	struct store_each	w = STORE_EACH(queued_each, queued, cb, arg);
 
-	if ((r = store_prep_args(st, "SELECT id, account, folder, "
+	return store_walk_sql(st, "SELECT id, account, folder, "
 	    "uidvalidity, uid, dest, copy, message FROM move_queue WHERE "
-	    "account = ? ORDER BY id;", STORE_ARGS(STORE_TEXT(account)), &s,
-	    e)) != 0)
-		return r;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		memset(&q, 0, sizeof(q));
-		q.id = sqlite3_column_int64(s, 0);
-		q.account = store_col_text(s, 1);
-		q.folder = store_col_text(s, 2);
-		q.uidvalidity = (uint32_t)sqlite3_column_int64(s, 3);
-		q.uid = (uint32_t)sqlite3_column_int64(s, 4);
-		q.dest = sqlite3_column_type(s, 5) == SQLITE_NULL ? NULL :
-		    store_col_text(s, 5);
-		q.copy = sqlite3_column_int(s, 6);
-		q.message = sqlite3_column_int64(s, 7);
-		if (cb(&q, arg) != 0)
-			break;
-	}
-	return store_end(st, s, rc, "reading the queue of moves", e);
+	    "account = ? ORDER BY id;", STORE_ARGS(STORE_TEXT(account)), &w,
+	    "reading the queue of moves", e);
 }
 
 int

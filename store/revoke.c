@@ -25,32 +25,30 @@ store_revoke_put(struct store *st, const struct store_revoke *r,
 	    STORE_INT(r->checked)), "store", e);
 }
 
+static int
+revoke_each(sqlite3_stmt *s, const struct store_each *w)
+{
+	struct store_revoke	r;
+
+	memset(&r, 0, sizeof(r));
+	r.fingerprint = store_col_text(s, 0);
+	r.status = store_col_text(s, 1);
+	r.source = store_col_text(s, 2);
+	r.until = (time_t)sqlite3_column_int64(s, 3);
+	r.checked = (time_t)sqlite3_column_int64(s, 4);
+	return w->cb.revoke(&r, w->arg);
+}
+
 int
 store_revoke_foreach(struct store *st, time_t now,
     int (*cb)(const struct store_revoke *, void *), void *arg,
     struct smerr *e)
 {
-	struct store_revoke	 r;
-	sqlite3_stmt		*s;
-	int			 rc, stop = 0;
+	struct store_each	w = STORE_EACH(revoke_each, revoke, cb, arg);
 
 	if (store_do(st, "DELETE FROM revocation WHERE until < ?;",
 	    STORE_ARGS(STORE_INT(now)), "store", e) != 0)
 		return SMERR_STORE;
-	if (store_prep(st, "SELECT fingerprint, status, source, until, "
-	    "checked FROM revocation;", &s, e) != 0)
-		return SMERR_STORE;
-	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		memset(&r, 0, sizeof(r));
-		r.fingerprint = store_col_text(s, 0);
-		r.status = store_col_text(s, 1);
-		r.source = store_col_text(s, 2);
-		r.until = (time_t)sqlite3_column_int64(s, 3);
-		r.checked = (time_t)sqlite3_column_int64(s, 4);
-		stop = cb(&r, arg);
-	}
-	sqlite3_finalize(s);
-	if (!stop && rc != SQLITE_DONE)
-		return store_dberr(st, e, "store");
-	return 0;
+	return store_walk_sql(st, "SELECT fingerprint, status, source, "
+	    "until, checked FROM revocation;", NULL, &w, "store", e);
 }

@@ -88,7 +88,7 @@ struct store_arg {
 #define STORE_ARGS(...)	((const struct store_arg []){ __VA_ARGS__, \
 	{ .type = STORE_ARG_END } })
 
-/* Prepares sql and binds args to it; 0 or SMERR_STORE. */
+/* Prepares sql and binds args (or none when NULL); 0 or SMERR_STORE. */
 int	 store_prep_args(struct store *st, const char *sql,
 	    const struct store_arg *args, sqlite3_stmt **stp, struct smerr *e);
 /*
@@ -105,6 +105,61 @@ int	 store_do(struct store *st, const char *sql,
 int	 store_do_row(struct store *st, const char *sql,
 	    const struct store_arg *args, const char *what, const char *noun,
 	    int64_t id, struct smerr *e);
+/*
+ * A walk over a statement's rows: row is given each row in turn with the
+ * walk; it reads the row into the struct its callback takes and calls
+ * that callback (the member of cb set, made with STORE_EACH) with arg.
+ * store_walk counts the rows in n and sets stopped when row returns
+ * non-zero.
+ */
+struct store_cert;
+struct store_cert_event;
+struct store_draft;
+struct store_draft_file;
+struct store_folder;
+struct store_msg;
+struct store_outbox;
+struct store_queued;
+struct store_revoke;
+struct store_each {
+	int	 (*row)(sqlite3_stmt *, const struct store_each *);
+	union {
+		int (*cert)(const struct store_cert *, void *);
+		int (*event)(const struct store_cert_event *, void *);
+		int (*draft)(const struct store_draft *, void *);
+		int (*file)(const struct store_draft_file *, void *);
+		int (*folder)(const struct store_folder *, void *);
+		int (*msg)(const struct store_msg *, void *);
+		int (*id)(int64_t, void *);
+		int (*outbox)(const struct store_outbox *, void *);
+		int (*queued)(const struct store_queued *, void *);
+		int (*revoke)(const struct store_revoke *, void *);
+	} cb;
+	void	  *arg;
+	size_t	   n;
+	int	   stopped;
+};
+#define STORE_EACH(fn, m, f, a) { .row = (fn), .cb.m = (f), .arg = (a) }
+/*
+ * Steps s until its last row, or until w->row stops the walk (or has
+ * stopped it before: a walk may span statements); s is left to the
+ * caller. 0, or SMERR_STORE saying what was being done.
+ */
+int	 store_walk(struct store *st, sqlite3_stmt *s, struct store_each *w,
+	    const char *what, struct smerr *e);
+/* Prepares sql, binds args, walks its rows with w and finalizes it. */
+int	 store_walk_sql(struct store *st, const char *sql,
+	    const struct store_arg *args, struct store_each *w,
+	    const char *what, struct smerr *e);
+/*
+ * The first column of sql's first row (args bound) as an integer in *vp,
+ * 0 when there is no row: 0, or SMERR_STORE saying what was being done.
+ */
+int	 store_int(struct store *st, const char *sql,
+	    const struct store_arg *args, int64_t *vp, const char *what,
+	    struct smerr *e);
+/* A walk's row function for a statement selecting an id alone. */
+int	 store_each_id(sqlite3_stmt *s, const struct store_each *w);
 /* Runs sql that returns no rows. */
 int	 store_exec(struct store *st, const char *sql, struct smerr *e);
 /* Binds a string or NULL. */
