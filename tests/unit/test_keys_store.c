@@ -299,7 +299,9 @@ test_cert_info(void **unused)
 	struct keys_certinfo	 ci;
 	struct smerr		 e;
 	struct buf		*der, *more;
+	uint8_t			*p;
 	size_t			 i;
+	int			 r;
 
 	(void)unused;
 	/* Only the subject names an address; a key of another kind. */
@@ -319,10 +321,24 @@ test_cert_info(void **unused)
 	    "emailAddress=Carol@Example.test,CN=carol");
 	assert_string_equal(ci.subject, ci.issuer);
 	keys_certinfo_clear(&ci);
-	/* Every cut of it, and a byte after it, is not a certificate. */
+	/* Every cut of it is not a certificate, nor it and a byte more. */
 	for (i = 0; i < buf_len(der); i++)
 		assert_int_equal(keys_cert_info(buf_data(der), i, &ci, &e),
 		    SMERR_PARSE);
+	/* Each byte changed in turn: read or refused, never more. */
+	p = malloc(buf_len(der));
+	assert_non_null(p);
+	memcpy(p, buf_data(der), buf_len(der));
+	for (i = 0; i < buf_len(der); i++) {
+		p[i] ^= 0xa5;
+		r = keys_cert_info(p, buf_len(der), &ci, &e);
+		assert_true(r == 0 || r == SMERR_PARSE);
+		if (r == 0)
+			assert_non_null(ci.subject);
+		keys_certinfo_clear(&ci);
+		p[i] ^= 0xa5;
+	}
+	free(p);
 	more = buf_new(0);
 	assert_int_equal(buf_put(more, buf_data(der), buf_len(der)), 0);
 	assert_int_equal(buf_putc(more, 0), 0);
