@@ -248,6 +248,7 @@ keys_list(struct cli *c, int argc, char **argv)
 	struct listing	 l;
 	int		 r = 1;
 
+	crypto_init_local();
 	memset(&l, 0, sizeof(l));
 	if (argc == 2 && strcmp(argv[1], "--json") == 0)
 		l.json = 1;

@@ -15,6 +15,7 @@
 #include "base/json.h"
 #include "base/text.h"
 #include "base/vec.h"
+#include "crypto/crypto.h"
 #include "store/store.h"
 #include "app/app_int.h"
 #include "app/mailcap.h"
@@ -575,6 +576,7 @@ cmd_list(struct cli *c, int argc, char **argv)
 	char		*query;
 	int		 r;
 
+	crypto_init_local();
 	memset(&l, 0, sizeof(l));
 	if (parse_list_opts(&cmd_list_entry, argc, argv, &l, &folder,
 	    &query) != 0)
@@ -616,6 +618,7 @@ cmd_search(struct cli *c, int argc, char **argv)
 	char		*query;
 	int		 r;
 
+	crypto_init_local();
 	memset(&l, 0, sizeof(l));
 	if (parse_list_opts(&cmd_search_entry, argc, argv, &l, NULL,
 	    &query) != 0)

@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -307,4 +308,10 @@ crypto_key_read(const uint8_t *data, size_t len, EVP_PKEY **kp,
 		    "the private key could not be read");
 	*kp = k;
 	return 0;
+}
+
+void
+crypto_init_local(void)
+{
+	(void)OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
 }

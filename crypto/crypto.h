@@ -377,4 +377,12 @@ int	 crypto_judge(struct crypto_ctx *ctx, const void *msg, size_t len,
 	    struct crypto_verdict **vp, struct smerr *e);
 void	 crypto_verdict_free(struct crypto_verdict *v);
 
+/*
+ * For a command that only reads the local store (list, search, keys
+ * list): OpenSSL set up without reading its configuration file, which
+ * holds the system's TLS policy and nothing such a command uses. Called
+ * before anything else of OpenSSL runs; later it changes nothing.
+ */
+void	 crypto_init_local(void);
+
 #endif

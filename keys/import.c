@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/asn1t.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -75,21 +76,23 @@ emails_add(struct buf *b, const unsigned char *p, int len)
 	return 0;
 }
 
-int
-keys_x509_emails(X509 *x, char **emailsp, struct smerr *e)
+/*
+ * The addresses of a certificate: its subjectAltName rfc822Names (gens),
+ * or with none there its subject's emailAddress attributes.
+ */
+static int
+emails_of(const GENERAL_NAMES *gens, const X509_NAME *subj, char **emailsp,
+    struct smerr *e)
 {
-	GENERAL_NAMES		*gens;
 	const GENERAL_NAME	*g;
-	X509_NAME		*subj;
-	X509_NAME_ENTRY		*ne;
-	ASN1_STRING		*s;
+	const X509_NAME_ENTRY	*ne;
+	const ASN1_STRING	*s;
 	struct buf		*b;
 	int			 i, r = 0, found = 0;
 
 	*emailsp = NULL;
 	if ((b = buf_new(64 * 1024)) == NULL)
 		return smerr_nomem(e);
-	gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
 	for (i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens); i++) {
 		g = sk_GENERAL_NAME_value(gens, i);
 		if (g->type != GEN_EMAIL)
@@ -99,7 +102,7 @@ keys_x509_emails(X509 *x, char **emailsp, struct smerr *e)
 		    ASN1_STRING_length(g->d.rfc822Name))) != 0)
 			goto out;
 	}
-	if (!found && (subj = X509_get_subject_name(x)) != NULL) {
+	if (!found && subj != NULL) {
 		i = -1;
 		while ((i = X509_NAME_get_index_by_NID(subj,
 		    NID_pkcs9_emailAddress, i)) >= 0) {
@@ -113,11 +116,22 @@ keys_x509_emails(X509 *x, char **emailsp, struct smerr *e)
 	if ((*emailsp = buf_strdup(b)) == NULL)
 		r = SMERR_NOMEM;
 out:
-	GENERAL_NAMES_free(gens);
 	buf_free(b);
 	if (r != 0)
 		return smerr_nomem(e);
 	return 0;
+}
+
+int
+keys_x509_emails(X509 *x, char **emailsp, struct smerr *e)
+{
+	GENERAL_NAMES	*gens;
+	int		 r;
+
+	gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	r = emails_of(gens, X509_get_subject_name(x), emailsp, e);
+	GENERAL_NAMES_free(gens);
+	return r;
 }
 
 time_t
@@ -152,29 +166,103 @@ name_text(X509_NAME *n)
 	return s;
 }
 
+/*
+ * A certificate as keys_cert_info reads it: every field of its DER
+ * structure, but the subject's public key kept as the bytes it is.
+ * d2i_X509 decodes that key with OpenSSL 3's decoders, a tenth of a
+ * millisecond each, which a listing of the key store paid for every
+ * certificate and never used.
+ */
+struct info_tbs {
+	ASN1_INTEGER			*version;
+	ASN1_INTEGER			*serial;
+	X509_ALGOR			*sigalg;
+	X509_NAME			*issuer;
+	X509_VAL			*validity;
+	X509_NAME			*subject;
+	ASN1_TYPE			*spki;
+	ASN1_BIT_STRING			*issuer_uid;
+	ASN1_BIT_STRING			*subject_uid;
+	STACK_OF(X509_EXTENSION)	*exts;
+};
+
+ASN1_SEQUENCE(info_tbs) = {
+	ASN1_EXP_OPT(struct info_tbs, version, ASN1_INTEGER, 0),
+	ASN1_SIMPLE(struct info_tbs, serial, ASN1_INTEGER),
+	ASN1_SIMPLE(struct info_tbs, sigalg, X509_ALGOR),
+	ASN1_SIMPLE(struct info_tbs, issuer, X509_NAME),
+	ASN1_SIMPLE(struct info_tbs, validity, X509_VAL),
+	ASN1_SIMPLE(struct info_tbs, subject, X509_NAME),
+	ASN1_SIMPLE(struct info_tbs, spki, ASN1_ANY),
+	ASN1_IMP_OPT(struct info_tbs, issuer_uid, ASN1_BIT_STRING, 1),
+	ASN1_IMP_OPT(struct info_tbs, subject_uid, ASN1_BIT_STRING, 2),
+	ASN1_EXP_SEQUENCE_OF_OPT(struct info_tbs, exts, X509_EXTENSION, 3)
+} static_ASN1_SEQUENCE_END_name(struct info_tbs, info_tbs)
+
+struct info_cert {
+	struct info_tbs		*tbs;
+	X509_ALGOR		*sigalg;
+	ASN1_BIT_STRING		*sig;
+};
+
+ASN1_SEQUENCE(info_cert) = {
+	ASN1_SIMPLE(struct info_cert, tbs, info_tbs),
+	ASN1_SIMPLE(struct info_cert, sigalg, X509_ALGOR),
+	ASN1_SIMPLE(struct info_cert, sig, ASN1_BIT_STRING)
+} static_ASN1_SEQUENCE_END_name(struct info_cert, info_cert)
+
+/* Exactly the bytes given, nothing before or after them, as keys_der_x509. */
+static struct info_cert *
+info_cert_read(const uint8_t *der, size_t len)
+{
+	const unsigned char	*p = der;
+	ASN1_VALUE		*v;
+
+	if (der == NULL || len == 0 || len > KEYS_MAX_FILE)
+		return NULL;
+	v = ASN1_item_d2i(NULL, &p, (long)len, ASN1_ITEM_rptr(info_cert));
+	if (v != NULL && p != der + len) {
+		ASN1_item_free(v, ASN1_ITEM_rptr(info_cert));
+		v = NULL;
+	}
+	ERR_clear_error();
+	return (struct info_cert *)v;
+}
+
 int
 keys_cert_info(const uint8_t *der, size_t len, struct keys_certinfo *ci,
     struct smerr *e)
 {
-	X509	*x;
-	int	 r;
+	struct info_cert	*c;
+	struct info_tbs		*t;
+	GENERAL_NAMES		*gens;
+	unsigned char		 md[32];
+	int			 r;
 
 	memset(ci, 0, sizeof(*ci));
-	if ((x = keys_der_x509(der, len)) == NULL)
+	if ((c = info_cert_read(der, len)) == NULL)
 		return smerr_set(e, SMERR_PARSE, "not a DER certificate");
-	if ((r = keys_x509_fingerprint(x, ci->fingerprint, e)) != 0 ||
-	    (r = keys_x509_emails(x, &ci->emails, e)) != 0)
+	t = c->tbs;
+	if (EVP_Digest(der, len, md, NULL, EVP_sha256(), NULL) != 1) {
+		r = ossl_err(e, SMERR_CRYPTO, "certificate digest failed");
 		goto out;
-	ci->subject = name_text(X509_get_subject_name(x));
-	ci->issuer = name_text(X509_get_issuer_name(x));
+	}
+	text_hex_encode(md, sizeof(md), ci->fingerprint);
+	gens = X509V3_get_d2i(t->exts, NID_subject_alt_name, NULL, NULL);
+	r = emails_of(gens, t->subject, &ci->emails, e);
+	GENERAL_NAMES_free(gens);
+	if (r != 0)
+		goto out;
+	ci->subject = name_text(t->subject);
+	ci->issuer = name_text(t->issuer);
 	if (ci->subject == NULL || ci->issuer == NULL) {
 		r = smerr_nomem(e);
 		goto out;
 	}
-	ci->not_before = keys_asn1_time(X509_get0_notBefore(x));
-	ci->not_after = keys_asn1_time(X509_get0_notAfter(x));
+	ci->not_before = keys_asn1_time(t->validity->notBefore);
+	ci->not_after = keys_asn1_time(t->validity->notAfter);
 out:
-	X509_free(x);
+	ASN1_item_free((ASN1_VALUE *)c, ASN1_ITEM_rptr(info_cert));
 	if (r != 0)
 		keys_certinfo_clear(ci);
 	return r;

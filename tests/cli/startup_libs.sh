@@ -19,4 +19,17 @@ check "a store keyed by a passphrase" \
 libs=$(loaded "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" keys list)
 check_match "keys list opens it (SQLCipher mapped)" 'file=libsqlcipher' "$libs"
 check_nomatch "without libsecret or GLib" 'libsecret|libglib' "$libs"
+# OpenSSL's configuration file: a command that reads only the store never
+# opens it. A FIFO as the file would hold whoever opened it until timeout
+# killed it (124); keys lookup, which may connect, does open it.
+mkfifo "$T/openssl.cnf"
+for cmd in "keys list" "list" "search zebrafish"; do
+	check "$cmd does not read OpenSSL's configuration file" \
+	    env OPENSSL_CONF="$T/openssl.cnf" timeout 20 \
+	    "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" $cmd
+done
+OPENSSL_CONF="$T/openssl.cnf" timeout 3 "$SEALMAIL" --home "$H" \
+    --passphrase-file "$T/pw" keys lookup nobody@example.test \
+    >/dev/null 2>&1
+check_eq "keys lookup reads it (held until killed)" 124 "$?"
 t_done

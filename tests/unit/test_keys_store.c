@@ -17,12 +17,15 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <openssl/evp.h>
 #include <openssl/x509.h>
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/text.h"
 #include "store/store.h"
 #include "keys/keys.h"
+#include "keys/keys_int.h"
 #include "tests/unit/lib/unit.h"
 
 static char	dir[64];
@@ -59,7 +62,7 @@ setup(void **unused)
 	    "openssl x509 -req -in $u.csr -CA ca.pem -CAkey ca.key "
 	    "-CAcreateserial -days 30 -extfile $u.ext -out $u.pem && "
 	    "openssl x509 -in $u.pem -outform DER -out $u.der || exit 1; "
-	    "done && "
+	    "done && openssl x509 -in ca.pem -outform DER -out ca.der && "
 	    "openssl pkcs12 -export -in alice.pem -inkey alice.key "
 	    "-certfile ca.pem -out alice.p12 -passout pass:secret && "
 	    "cat alice.pem alice.key > alice-both.pem && chmod 644 alice.p12 "
@@ -257,6 +260,94 @@ test_import(void **unused)
 	store_close(st);
 }
 
+/* What keys_cert_info reads is what the full certificate reader gives. */
+static void
+check_info_as_x509(const char *name)
+{
+	struct keys_certinfo	 ci;
+	struct smerr		 e;
+	struct buf		*der;
+	const unsigned char	*p;
+	unsigned char		 md[32];
+	unsigned int		 n = 0;
+	char			 fp[65], *emails = NULL;
+	X509			*x;
+
+	der = slurp(name);
+	p = buf_data(der);
+	x = d2i_X509(NULL, &p, (long)buf_len(der));
+	assert_non_null(x);
+	assert_int_equal(keys_cert_info(buf_data(der), buf_len(der), &ci, &e),
+	    0);
+	assert_int_equal(X509_digest(x, EVP_sha256(), md, &n), 1);
+	text_hex_encode(md, n, fp);
+	assert_string_equal(ci.fingerprint, fp);
+	assert_int_equal(keys_x509_emails(x, &emails, &e), 0);
+	assert_string_equal(ci.emails, emails);
+	assert_int_equal(ci.not_before, keys_asn1_time(X509_get0_notBefore(x)));
+	assert_int_equal(ci.not_after, keys_asn1_time(X509_get0_notAfter(x)));
+	assert_true(ci.not_after > ci.not_before);
+	free(emails);
+	keys_certinfo_clear(&ci);
+	X509_free(x);
+	buf_free(der);
+}
+
+static void
+test_cert_info(void **unused)
+{
+	struct keys_certinfo	 ci;
+	struct smerr		 e;
+	struct buf		*der, *more;
+	uint8_t			*p;
+	size_t			 i;
+	int			 r;
+
+	(void)unused;
+	/* Only the subject names an address; a key of another kind. */
+	sh("cd %s && exec >/dev/null 2>&1 && openssl req -x509 -newkey ec "
+	    "-pkeyopt ec_paramgen_curve:P-256 -nodes -keyout carol.key "
+	    "-out carol.pem -days 30 "
+	    "-subj '/CN=carol/emailAddress=Carol@Example.test' && "
+	    "openssl x509 -in carol.pem -outform DER -out carol.der", dir);
+	check_info_as_x509("bob.der");
+	check_info_as_x509("ca.der");
+	check_info_as_x509("carol.der");
+	der = slurp("carol.der");
+	assert_int_equal(keys_cert_info(buf_data(der), buf_len(der), &ci, &e),
+	    0);
+	assert_string_equal(ci.emails, "carol@example.test");
+	assert_string_equal(ci.subject,
+	    "emailAddress=Carol@Example.test,CN=carol");
+	assert_string_equal(ci.subject, ci.issuer);
+	keys_certinfo_clear(&ci);
+	/* Every cut of it is not a certificate, nor it and a byte more. */
+	for (i = 0; i < buf_len(der); i++)
+		assert_int_equal(keys_cert_info(buf_data(der), i, &ci, &e),
+		    SMERR_PARSE);
+	/* Each byte changed in turn: read or refused, never more. */
+	p = malloc(buf_len(der));
+	assert_non_null(p);
+	memcpy(p, buf_data(der), buf_len(der));
+	for (i = 0; i < buf_len(der); i++) {
+		p[i] ^= 0xa5;
+		r = keys_cert_info(p, buf_len(der), &ci, &e);
+		assert_true(r == 0 || r == SMERR_PARSE);
+		if (r == 0)
+			assert_non_null(ci.subject);
+		keys_certinfo_clear(&ci);
+		p[i] ^= 0xa5;
+	}
+	free(p);
+	more = buf_new(0);
+	assert_int_equal(buf_put(more, buf_data(der), buf_len(der)), 0);
+	assert_int_equal(buf_putc(more, 0), 0);
+	assert_int_equal(keys_cert_info(buf_data(more), buf_len(more), &ci,
+	    &e), SMERR_PARSE);
+	buf_free(more);
+	buf_free(der);
+}
+
 static int
 first_cb(const struct keys_cert *kc, void *arg)
 {
@@ -406,5 +497,6 @@ main(void)
 	return UNIT_RUN(setup, teardown,
 	    cmocka_unit_test(test_import),
 	    cmocka_unit_test(test_harvest),
+	    cmocka_unit_test(test_cert_info),
 	    cmocka_unit_test(test_store_key_passphrase));
 }
