@@ -805,16 +805,21 @@ test_text_in_part(void **unused)
 	    "late elandword\r\n";
 	struct store		*st;
 	struct smerr		 e;
-	int64_t			 inbox, at, len;
+	int64_t			 inbox, arch, id, copy, at, len;
 	size_t			 done, left;
 	char			*d = tmpdir();
 
 	(void)unused;
 	st = open_key1(d, &e);
 	assert_int_equal(store_folder_open(st, "work", "INBOX", &inbox, &e), 0);
-	add_text(st, inbox, 1, signd, text, &at, &len);
+	id = add_text(st, inbox, 1, signd, text, &at, &len);
 	assert_int_equal(at, (int64_t)(strstr(signd, "signed dik") - signd));
 	assert_int_equal(len, 32);
+	/* A copy keeps where its text is. */
+	assert_int_equal(store_folder_open(st, "work", "Archive", &arch, &e),
+	    0);
+	assert_int_equal(store_msg_move(st, id, arch, 1, &copy, &e), 0);
+	load_text(st, copy, text);
 	/* Not the part's bytes (a CR where the text has none): kept. */
 	add_text(st, inbox, 2, signd, "signed dikdikword\nsecond\nline\n",
 	    &at, &len);
@@ -831,7 +836,7 @@ test_text_in_part(void **unused)
 	add_text(st, inbox, 6, many, "", &at, &len);
 	assert_int_equal(at, -1);
 	assert_int_equal(store_index(st, 0, &done, &left, &e), 0);
-	assert_int_equal(hits(st, "dikdikword"), 2);
+	assert_int_equal(hits(st, "dikdikword"), 3);
 	assert_int_equal(hits(st, "elandword"), 2);
 	exec_ok(st, "INSERT INTO message_fts(message_fts) "
 	    "VALUES('integrity-check');");
