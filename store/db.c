@@ -27,7 +27,7 @@
 #include "store/store_int.h"
 
 #define STORE_SCHEMA_VERSION	"4"	/* made new, then brought up */
-#define STORE_FORMAT		8	/* the newest */
+#define STORE_FORMAT		9	/* the newest */
 
 /* The writer copies the log into the database every this many pages. */
 #define STORE_WAL_PAGES		4096
@@ -45,6 +45,14 @@ static const char *store_pragmas =
  * 2 MB): a limit over a folder just listed reads its rows again from
  * memory rather than decrypting every page once more. Only pages read
  * are held, so a small store stays small.
+ *
+ * secure_delete stays: the pages an expunge frees are overwritten, so
+ * that the store key alone never gives back mail the user deleted. It
+ * costs writes only where pages are freed (an expunge, a merge of the
+ * search index): about 2% of what a first sync of 10,000 messages
+ * writes. SQLCipher 3.4 has no cipher_memory_security to weigh: it wipes
+ * and locks its own key and page buffers, allocated once per connection,
+ * not per page.
  */
 static const char *store_setup =
     "PRAGMA foreign_keys = ON;"
@@ -63,11 +71,13 @@ static const char *store_setup =
 /*
  * The full-text index reads its documents through a view, so that a text
  * kept only inside its body (text_at) is indexed, and unindexed, as the
- * reader sees it.
+ * reader sees it. Its text is the expression of the format it is made in.
  */
-#define STORE_SEARCH_SCHEMA \
+#define STORE_DOC_VIEW(text) \
     "CREATE VIEW message_doc AS SELECT id AS rowid, subject, " \
-    STORE_TEXT_OF("message_content") " AS text FROM message_content;" \
+    text " AS text FROM message_content;"
+#define STORE_SEARCH_SCHEMA \
+    STORE_DOC_VIEW(STORE_TEXT_OF_8("message_content")) \
     "CREATE VIRTUAL TABLE message_fts USING fts4(content=\"message_doc\"," \
     " subject, text, tokenize=unicode61);"
 
@@ -190,6 +200,20 @@ static const char *store_upgrade_to_8 =
     " FROM meta WHERE name LIKE 'smimecaps:%' AND length(name) = 74;"
     "DELETE FROM meta WHERE name LIKE 'smimecaps:%';"
     "UPDATE meta SET value = '8' WHERE name = 'schema';";
+
+/*
+ * Format 8 to 9: a text kept inside its body may end before the body
+ * does (text_len bytes from text_at; NULL: to the end), so that the text
+ * of a signed message, or of a decrypted one, is its text part's bytes
+ * rather than a second copy of them. The rows stored before have no
+ * text_len and read as before; the view the full-text index reads is
+ * made again with the new expression (its documents are the same).
+ */
+static const char *store_upgrade_to_9 =
+    "ALTER TABLE message_content ADD COLUMN text_len INTEGER;"
+    "DROP VIEW message_doc;"
+    STORE_DOC_VIEW(STORE_TEXT_OF("message_content"))
+    "UPDATE meta SET value = '9' WHERE name = 'schema';";
 
 static const char *store_schema =
     "CREATE TABLE meta(name TEXT PRIMARY KEY, value TEXT);"
@@ -558,7 +582,7 @@ store_migrate(struct store *st, struct smerr *e)
 	const char	*step[STORE_FORMAT] = {
 		[2] = store_upgrade_2, [4] = store_upgrade_to_5,
 		[5] = store_upgrade_to_6, [6] = store_upgrade_to_7,
-		[7] = store_upgrade_to_8,
+		[7] = store_upgrade_to_8, [8] = store_upgrade_to_9,
 	};
 	int64_t		 n;
 	int		 r, got;

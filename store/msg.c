@@ -104,49 +104,32 @@ bind_blob(sqlite3_stmt *s, int i, const uint8_t *p, size_t len)
 }
 
 /*
- * Most mail is one plain text part, and the text a reader is shown is
- * then the body after its header, with CRLF as LF. Such a text is not
- * stored twice: *atp is where it starts in the body, and STORE_TEXT_OF
- * gives it back. Only an exact match counts; 0 when there is none.
+ * Whether text is the bytes of body from p on, CRLF there being LF in
+ * text: the number of body bytes it takes, or 0 when it is not. The body
+ * may go on after it.
  */
-static int
-text_in_body(const uint8_t *body, size_t len, const char *text, size_t *atp)
+static size_t
+text_at_p(const uint8_t *body, size_t len, const uint8_t *p, const char *text)
 {
-	const uint8_t	*p = body, *end = body + len, *cr;
+	const uint8_t	*end = body + len, *cr;
 	const char	*t = text;
-	size_t		 left, seg;
+	size_t		 left = strlen(text), seg;
 
-	if (body == NULL || text == NULL)
-		return 0;
-	/* The header ends at the first empty line. */
-	for (;;) {
-		if ((p = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			return 0;
-		p++;
-		if (p < end && *p == '\n') {
-			p++;
-			break;
-		}
-		if (end - p >= 2 && p[0] == '\r' && p[1] == '\n') {
-			p += 2;
-			break;
-		}
-	}
-	*atp = (size_t)(p - body);
-	/* Compared a line at a time: the text has LF where the body CRLF. */
-	left = strlen(text);
-	while (p < end) {
+	while (left > 0) {
 		cr = memchr(p, '\r', (size_t)(end - p));
 		seg = (size_t)((cr != NULL ? cr : end) - p);
-		if (seg > left || memcmp(p, t, seg) != 0)
+		if (seg > left)
+			seg = left;
+		if (memcmp(p, t, seg) != 0)
 			return 0;
 		p += seg;
 		t += seg;
 		left -= seg;
-		if (cr == NULL)
-			break;
 		if (left == 0)
+			break;
+		if (p == end)
 			return 0;
+		/* At a CR: CRLF is LF in text, a CR alone is itself. */
 		if (end - p >= 2 && p[1] == '\n') {
 			if (*t != '\n')
 				return 0;
@@ -159,21 +142,68 @@ text_in_body(const uint8_t *body, size_t len, const char *text, size_t *atp)
 		t++;
 		left--;
 	}
-	return left == 0;
+	return (size_t)(p - body);
 }
 
-/* Binds the text (?t) and its place in the body (?a) of m. */
-static void
-bind_text_at(sqlite3_stmt *s, int t, int a, const struct store_msg *m)
-{
-	size_t	at;
+/* Where a text may start: after the header, or a part's header. */
+#define TEXT_STARTS	8
 
-	if (text_in_body(m->body, m->body_len, m->text, &at)) {
+/*
+ * Most mail has one text part, and the text a reader is shown is then
+ * that part's bytes, with CRLF as LF: in a plain message the body after
+ * its header, in a signed or decrypted one the signed part's body. Such
+ * a text is not stored twice: *atp is where it starts in the body, *lenp
+ * how many bytes of it (0: to the end), and STORE_TEXT_OF gives it back.
+ * A text starts after an empty line; the first TEXT_STARTS are tried.
+ * Only an exact match counts; 0 when there is none.
+ */
+static int
+text_in_body(const uint8_t *body, size_t len, const char *text, size_t *atp,
+    size_t *lenp)
+{
+	const uint8_t	*p = body, *end = body + len;
+	size_t		 upto;
+	int		 tries = 0;
+
+	if (body == NULL || text == NULL || *text == '\0')
+		return 0;
+	while (tries < TEXT_STARTS) {
+		if ((p = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			return 0;
+		p++;
+		if (p < end && *p == '\n')
+			p++;
+		else if (end - p >= 2 && p[0] == '\r' && p[1] == '\n')
+			p += 2;
+		else
+			continue;
+		tries++;
+		if ((upto = text_at_p(body, len, p, text)) == 0)
+			continue;
+		*atp = (size_t)(p - body);
+		*lenp = upto == len ? 0 : upto - *atp;
+		return 1;
+	}
+	return 0;
+}
+
+/* Binds the text (?t), its place in the body (?a) and its length (?l). */
+static void
+bind_text_at(sqlite3_stmt *s, int t, int a, int l, const struct store_msg *m)
+{
+	size_t	at, n;
+
+	if (text_in_body(m->body, m->body_len, m->text, &at, &n)) {
 		sqlite3_bind_null(s, t);
 		sqlite3_bind_int64(s, a, (sqlite3_int64)at);
+		if (n > 0)
+			sqlite3_bind_int64(s, l, (sqlite3_int64)n);
+		else
+			sqlite3_bind_null(s, l);
 	} else {
 		store_bind_text(s, t, m->text);
 		sqlite3_bind_null(s, a);
+		sqlite3_bind_null(s, l);
 	}
 }
 
@@ -197,13 +227,14 @@ bind_summary(sqlite3_stmt *s, const struct store_msg *m)
 
 /*
  * Binds m's content row, but for its id (?1) and raw message (?5): ?2
- * subject, ?3 text, ?4 body, ?6 verdict, ?7 signer_der, ?8 text_at.
+ * subject, ?3 text, ?4 body, ?6 verdict, ?7 signer_der, ?8 text_at, ?9
+ * text_len.
  */
 static void
 bind_content(sqlite3_stmt *s, const struct store_msg *m)
 {
 	store_bind_text(s, 2, m->subject);
-	bind_text_at(s, 3, 8, m);
+	bind_text_at(s, 3, 8, 9, m);
 	bind_blob(s, 4, m->body, m->body_len);
 	store_bind_text(s, 6, m->verdict);
 	bind_blob(s, 7, m->signer_der, m->signer_der_len);
@@ -337,8 +368,8 @@ store_msg_add(struct store *st, const struct store_msg *m, int64_t *idp,
 	if (r != 0)
 		return r;
 	if ((r = store_stmt(st, "INSERT INTO message_content(id, subject, "
-	    "text, body, raw, verdict, signer_der, text_at) VALUES(?1, ?2, ?3, "
-	    "?4, ?5, ?6, ?7, ?8);", &s, e)) != 0)
+	    "text, body, raw, verdict, signer_der, text_at, text_len) "
+	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9);", &s, e)) != 0)
 		return r;
 	sqlite3_bind_int64(s, 1, id);
 	bind_content(s, m);
@@ -630,7 +661,8 @@ store_msg_update(struct store *st, int64_t id, const struct store_msg *m,
 		goto fail;
 	if ((r = store_prep(st, "UPDATE message_content SET subject = ?2, "
 	    "text = ?3, body = ?4, raw = CASE WHEN ?5 = 0 THEN NULL ELSE raw "
-	    "END, verdict = ?6, signer_der = ?7, text_at = ?8 WHERE id = ?1;",
+	    "END, verdict = ?6, signer_der = ?7, text_at = ?8, text_len = ?9 "
+	    "WHERE id = ?1;",
 	    &s, e)) != 0)
 		goto fail;
 	sqlite3_bind_int64(s, 1, id);

@@ -47,8 +47,9 @@ msg_copy(struct store *st, int64_t id, int64_t folder, int64_t *newp,
 		return r;
 	*newp = sqlite3_last_insert_rowid(st->db);
 	return queue_do(st, "INSERT INTO message_content(id, subject, text, "
-	    "body, raw, verdict, signer_der, text_at) SELECT ?1, subject, "
-	    "text, body, raw, verdict, signer_der, text_at FROM "
+	    "body, raw, verdict, signer_der, text_at, text_len) SELECT ?1, "
+	    "subject, text, body, raw, verdict, signer_der, text_at, text_len "
+	    "FROM "
 	    "message_content WHERE id = ?2;",
 	    STORE_ARGS(STORE_INT(*newp), STORE_INT(id)), e);
 }

@@ -33,11 +33,16 @@ void	 store_wal_default(struct store *st);
 
 /*
  * The text a reader is shown, from a message_content row named c: kept in
- * text, or, where text_at is set, the body from byte text_at on with CRLF
- * as LF (see msg.c). The view message_doc and every reader use this one
- * expression.
+ * text, or, where text_at is set, the body from byte text_at on (to its
+ * end, or text_len bytes of it) with CRLF as LF (see msg.c). The view
+ * message_doc and every reader use this one expression.
  */
 #define STORE_TEXT_OF(c) "CASE WHEN " c ".text_at IS NULL THEN " c ".text " \
+	"ELSE replace(CAST(substr(" c ".body, " c ".text_at + 1, " \
+	"coalesce(" c ".text_len, length(" c ".body))) AS TEXT), " \
+	"char(13, 10), char(10)) END"
+/* The same before format 9, which has no text_len. */
+#define STORE_TEXT_OF_8(c) "CASE WHEN " c ".text_at IS NULL THEN " c ".text " \
 	"ELSE replace(CAST(substr(" c ".body, " c ".text_at + 1) AS TEXT), " \
 	"char(13, 10), char(10)) END"
 

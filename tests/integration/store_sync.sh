@@ -71,6 +71,11 @@ sid=$(sig_of 'signed hello' id)
 sm show --json "$sid" > "$T/show2.json"
 check_eq "the stored verdict names the signer" bob@example.test "$(json "$T/show2.json" 'd["signer"]')"
 check_match "and its trust" '^pkix' "$(json "$T/show2.json" 'd["trust"]')"
+# Its text is the signed part's bytes, kept once inside the stored body.
+check_eq "show gives the signed text, and only it" \
+    "signed text about narwhals|" "$(json "$T/show2.json" 'd["text"].replace("\n", "|")')"
+check_eq "search finds the signed text" "signed hello" \
+    "$(sm search --json narwhals | json /dev/stdin '",".join(x["subject"] for x in d)')"
 sm keys list --json > "$T/keys.json"
 check_eq "bob's certificate was harvested" '["bob@example.test"]' \
     "$(json "$T/keys.json" '[x["email"] for x in d if x["source"]=="harvested"][0]')"

@@ -1,9 +1,10 @@
 /*
  * tests/unit/store_test.h: what the unit tests that look inside a store
  * share: running SQL on its connection, reading one number, and the SQL
- * that turns a store of the current format back into format 3 (its
- * message table without the header fields, no queue of moves; no
- * transaction of its own), for the upgrade tests.
+ * that turns a store of the current format back into format 8 (message
+ * content without text_len, the view over the older text) or format 3
+ * (also its message table without the header fields, no queue of moves;
+ * no transaction of its own), for the upgrade tests.
  */
 #ifndef SEALMAIL_TEST_STORE_TEST_H
 #define SEALMAIL_TEST_STORE_TEST_H
@@ -32,7 +33,19 @@ one_int(struct store *st, const char *sql)
 	return v;
 }
 
-#define STORE_BACK_TO_3 \
+#define STORE_BACK_TO_8 \
+    "DROP VIEW message_doc;" \
+    "ALTER TABLE message_content RENAME TO new_content;" \
+    "CREATE TABLE message_content(id INTEGER PRIMARY KEY, subject TEXT," \
+    " text TEXT, body BLOB, raw BLOB, verdict TEXT, signer_der BLOB," \
+    " text_at INTEGER);" \
+    "INSERT INTO message_content SELECT id, subject, text, body, raw," \
+    " verdict, signer_der, text_at FROM new_content;" \
+    "DROP TABLE new_content;" \
+    "CREATE VIEW message_doc AS SELECT id AS rowid, subject, " \
+    STORE_TEXT_OF_8("message_content") " AS text FROM message_content;"
+
+#define STORE_BACK_TO_3 STORE_BACK_TO_8 \
     "DROP INDEX message_hdr; DROP TABLE move_queue;" \
     "DROP TABLE revocation; DROP TABLE cert_caps;" \
     "DROP TABLE draft_file; DROP TABLE outbox_file;" \

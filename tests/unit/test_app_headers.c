@@ -143,7 +143,7 @@ test_upgrade_3(void **unused)
 
 	assert_int_equal(store_open(t, key, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 8);
+	    "'schema';"), 9);
 	assert_int_equal(one_int(st, "SELECT count(*) FROM message WHERE "
 	    "hdr = 0;"), 3);
 	assert_int_equal(app_headers_upgrade(st, &e), 0);

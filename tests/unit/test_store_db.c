@@ -680,8 +680,8 @@ load_text(struct store *st, int64_t id, const char *want)
 }
 
 /*
- * A text that is its body after the header (CRLF as LF) is kept once,
- * inside the body; any other is kept as it is. Readers, search, expunge
+ * A text that is its body after the header (CRLF as LF), or the first
+ * bytes of it, is kept once, inside the body; any other is kept as it is. Readers, search, expunge
  * and a re-decrypted update see the same text either way.
  */
 static void
@@ -717,13 +717,15 @@ test_text_in_body(void **unused)
 	m.body = (const uint8_t *)body3;
 	m.body_len = strlen(body3);
 	assert_int_equal(store_msg_add(st, &m, &id3, &e), 0);
-	/* A text one byte short of the body: kept apart too. */
+	/* A text one byte short of the body: its first bytes. */
 	mkmsg(&m, inbox, 4, "first line\nsecond okapiword line", "t4");
 	m.body = (const uint8_t *)body1;
 	m.body_len = strlen(body1);
 	assert_int_equal(store_msg_add(st, &m, &id4, &e), 0);
 	assert_int_equal(one_int(st, "SELECT count(*) FROM message_content "
-	    "WHERE text IS NULL AND text_at IS NOT NULL;"), 2);
+	    "WHERE text IS NULL AND text_at IS NOT NULL;"), 3);
+	assert_int_equal(one_int(st, "SELECT text_len FROM message_content "
+	    "WHERE id = 4;"), 33);
 
 	load_text(st, id1, text1);
 	load_text(st, id2, text2);
@@ -754,6 +756,92 @@ test_text_in_body(void **unused)
 	assert_int_equal(store_check(st, &e), 0);
 	store_close(st);
 	assert_int_equal(grep_dir(d, "okapiword"), 0);
+	rmdir_all(d);
+}
+
+/* Stores body with text as message uid: its id, text_at and text_len. */
+static int64_t
+add_text(struct store *st, int64_t folder, uint32_t uid, const char *body,
+    const char *text, int64_t *at, int64_t *len)
+{
+	struct store_msg	 m;
+	struct smerr		 e;
+	int64_t			 id;
+	char			 q[128];
+
+	smerr_clear(&e);
+	mkmsg(&m, folder, uid, text, "d");
+	m.body = (const uint8_t *)body;
+	m.body_len = strlen(body);
+	assert_int_equal(store_msg_add(st, &m, &id, &e), 0);
+	load_text(st, id, text);
+	snprintf(q, sizeof(q), "SELECT coalesce(text_at, -1) FROM "
+	    "message_content WHERE id = %lld;", (long long)id);
+	*at = one_int(st, q);
+	snprintf(q, sizeof(q), "SELECT coalesce(text_len, -1) FROM "
+	    "message_content WHERE id = %lld;", (long long)id);
+	*len = one_int(st, q);
+	return id;
+}
+
+/*
+ * The text of a signed message (or of a decrypted one, whose body is the
+ * signed entity) is its text part's body: kept there once, as a slice of
+ * the body, read back and searched as it was given. A text that is not
+ * those bytes, or only after too many empty lines, is kept as it is.
+ */
+static void
+test_text_in_part(void **unused)
+{
+	static const char	signd[] = "From: a@example.test\r\n"
+	    "Content-Type: multipart/signed; boundary=\"b\"\r\n\r\n"
+	    "This is an S/MIME signed message\r\n\r\n--b\r\n"
+	    "Content-Type: text/plain\r\n\r\nsigned dikdikword\r\n"
+	    "second\rline\r\n\r\n--b\r\nContent-Type: application/"
+	    "pkcs7-signature\r\n\r\nMIIB\r\n--b--\r\n";
+	static const char	text[] = "signed dikdikword\nsecond\rline\n";
+	static const char	many[] = "A: b\r\n\r\n1\r\n\r\n2\r\n\r\n"
+	    "3\r\n\r\n4\r\n\r\n5\r\n\r\n6\r\n\r\n7\r\n\r\n8\r\n\r\n"
+	    "late elandword\r\n";
+	struct store		*st;
+	struct smerr		 e;
+	int64_t			 inbox, arch, id, copy, at, len;
+	size_t			 done, left;
+	char			*d = tmpdir();
+
+	(void)unused;
+	st = open_key1(d, &e);
+	assert_int_equal(store_folder_open(st, "work", "INBOX", &inbox, &e), 0);
+	id = add_text(st, inbox, 1, signd, text, &at, &len);
+	assert_int_equal(at, (int64_t)(strstr(signd, "signed dik") - signd));
+	assert_int_equal(len, 32);
+	/* A copy keeps where its text is. */
+	assert_int_equal(store_folder_open(st, "work", "Archive", &arch, &e),
+	    0);
+	assert_int_equal(store_msg_move(st, id, arch, 1, &copy, &e), 0);
+	load_text(st, copy, text);
+	/* Not the part's bytes (a CR where the text has none): kept. */
+	add_text(st, inbox, 2, signd, "signed dikdikword\nsecond\nline\n",
+	    &at, &len);
+	assert_int_equal(at, -1);
+	/* Longer than the part: its bytes run on into the boundary. */
+	add_text(st, inbox, 3, signd, "This is an S/MIME signed message\n\n"
+	    "--b\nContent-Type: text/plain\n\nsigned", &at, &len);
+	assert_int_equal(at, 70);
+	/* After the eighth empty line: not looked for. */
+	add_text(st, inbox, 4, many, "late elandword\n", &at, &len);
+	assert_int_equal(at, -1);
+	add_text(st, inbox, 5, many, "8\n\nlate elandword\n", &at, &len);
+	assert_int_equal(len, -1);
+	add_text(st, inbox, 6, many, "", &at, &len);
+	assert_int_equal(at, -1);
+	assert_int_equal(store_index(st, 0, &done, &left, &e), 0);
+	assert_int_equal(hits(st, "dikdikword"), 3);
+	assert_int_equal(hits(st, "elandword"), 2);
+	exec_ok(st, "INSERT INTO message_fts(message_fts) "
+	    "VALUES('integrity-check');");
+	store_close(st);
+	assert_int_equal(grep_dir(d, "dikdikword"), 0);
 	rmdir_all(d);
 }
 
@@ -1027,7 +1115,7 @@ test_draft_files(void **unused)
 
 /*
  * A store of format 2 (text always in its own column, the index over
- * message_content) opens as format 8 (by way of 3 to 7) with every
+ * message_content) opens as format 9 (by way of 3 to 8) with every
  * message and its text, and its index is made again.
  */
 static void
@@ -1068,7 +1156,7 @@ test_upgrade_2(void **unused)
 
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 8);
+	    "'schema';"), 9);
 	load_text(st, id1, "an older dingoword");
 	assert_int_equal(hits(st, "dingoword"), 0);	/* indexed again... */
 	assert_int_equal(store_index(st, 0, &done, &left, &e), 0);
@@ -1148,7 +1236,7 @@ test_upgrade_7(void **unused)
 	(void)unused;
 	smerr_clear(&e);
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
-	exec_ok(st, "BEGIN; DROP TABLE cert_caps;"
+	exec_ok(st, "BEGIN;" STORE_BACK_TO_8 "DROP TABLE cert_caps;"
 	    "INSERT INTO meta VALUES('smimecaps:00112233445566778899aabbcc"
 	    "ddeeff00112233445566778899AABBCCDDEEFF', '133');"
 	    "INSERT INTO meta VALUES('smimecaps:short', '1');"
@@ -1157,7 +1245,7 @@ test_upgrade_7(void **unused)
 
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 8);
+	    "'schema';"), 9);
 	assert_int_equal(store_cert_caps_get(st, fp, &caps, &e), 0);
 	assert_int_equal(caps, 133);
 	assert_int_equal(one_int(st, "SELECT count(*) FROM meta WHERE name "
@@ -1169,6 +1257,55 @@ test_upgrade_7(void **unused)
 	assert_int_equal(caps, 5);
 	assert_int_equal(store_cert_caps_get(st, "ab", &caps, &e), 0);
 	assert_int_equal(caps, 0);
+	store_close(st);
+	rmdir_all(d);
+}
+
+/*
+ * A format 8 store (STORE_BACK_TO_8), with a text kept inside its body
+ * and one kept apart: brought to format 9, both read and are
+ * found as before, and a new message's text may be a slice of its body.
+ */
+static void
+test_upgrade_8(void **unused)
+{
+	static const char	body[] = "Subject: a\r\n\r\nold gnuword\r\n";
+	struct store		*st;
+	struct smerr		 e;
+	int64_t			 inbox, id1, id2, at, len;
+	size_t			 done, left;
+	char			*d = tmpdir();
+
+	(void)unused;
+	st = open_key1(d, &e);
+	assert_int_equal(store_folder_open(st, "work", "INBOX", &inbox, &e), 0);
+	id1 = add_text(st, inbox, 1, body, "old gnuword\n", &at, &len);
+	assert_int_equal(len, -1);
+	id2 = add_text(st, inbox, 2, "apart ibexword\n", "apart ibexword\n",
+	    &at, &len);
+	assert_int_equal(at, -1);
+	exec_ok(st, "BEGIN;" STORE_BACK_TO_8
+	    "UPDATE meta SET value = '8' WHERE name = 'schema'; COMMIT;");
+	assert_int_equal(one_int(st, "SELECT count(*) FROM message_content "
+	    "WHERE text_at IS NOT NULL;"), 1);
+	store_close(st);
+
+	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
+	    "'schema';"), 9);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM message_content "
+	    "WHERE text_len IS NULL;"), 2);
+	load_text(st, id1, "old gnuword\n");
+	load_text(st, id2, "apart ibexword\n");
+	add_text(st, inbox, 3, body, "old", &at, &len);
+	assert_int_equal(len, 3);
+	assert_int_equal(store_index(st, 0, &done, &left, &e), 0);
+	assert_int_equal(hits(st, "gnuword"), 1);
+	assert_int_equal(hits(st, "ibexword"), 1);
+	assert_int_equal(hits(st, "old"), 2);
+	exec_ok(st, "INSERT INTO message_fts(message_fts) "
+	    "VALUES('integrity-check');");
+	assert_int_equal(store_check(st, &e), 0);
 	store_close(st);
 	rmdir_all(d);
 }
@@ -1259,8 +1396,10 @@ main(void)
 	    cmocka_unit_test(test_drafts),
 	    cmocka_unit_test(test_draft_files),
 	    cmocka_unit_test(test_text_in_body),
+	    cmocka_unit_test(test_text_in_part),
 	    cmocka_unit_test(test_upgrade_2),
 	    cmocka_unit_test(test_upgrade_7),
+	    cmocka_unit_test(test_upgrade_8),
 	    cmocka_unit_test(test_revoke),
 	    cmocka_unit_test(test_ckpt));
 }
