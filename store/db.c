@@ -27,7 +27,7 @@
 #include "store/store_int.h"
 
 #define STORE_SCHEMA_VERSION	"4"	/* made new, then brought up */
-#define STORE_FORMAT		8	/* the newest */
+#define STORE_FORMAT		9	/* the newest */
 
 /* The writer copies the log into the database every this many pages. */
 #define STORE_WAL_PAGES		4096
@@ -190,6 +190,18 @@ static const char *store_upgrade_to_8 =
     " FROM meta WHERE name LIKE 'smimecaps:%' AND length(name) = 74;"
     "DELETE FROM meta WHERE name LIKE 'smimecaps:%';"
     "UPDATE meta SET value = '8' WHERE name = 'schema';";
+
+/*
+ * Format 8 to 9: the display name of each message's From, so that the
+ * index names a sender without reading the message. The messages already
+ * stored have their header fields read again from their stored copies
+ * when the store is next opened (hdr = 0, as format 4 did), nothing
+ * fetched again.
+ */
+static const char *store_upgrade_to_9 =
+    "ALTER TABLE message ADD COLUMN from_name TEXT;"
+    "UPDATE message SET hdr = 0;"
+    "UPDATE meta SET value = '9' WHERE name = 'schema';";
 
 static const char *store_schema =
     "CREATE TABLE meta(name TEXT PRIMARY KEY, value TEXT);"
@@ -558,7 +570,7 @@ store_migrate(struct store *st, struct smerr *e)
 	const char	*step[STORE_FORMAT] = {
 		[2] = store_upgrade_2, [4] = store_upgrade_to_5,
 		[5] = store_upgrade_to_6, [6] = store_upgrade_to_7,
-		[7] = store_upgrade_to_8,
+		[7] = store_upgrade_to_8, [8] = store_upgrade_to_9,
 	};
 	int64_t		 n;
 	int		 r, got;

@@ -1068,7 +1068,7 @@ test_upgrade_2(void **unused)
 
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 8);
+	    "'schema';"), 9);
 	load_text(st, id1, "an older dingoword");
 	assert_int_equal(hits(st, "dingoword"), 0);	/* indexed again... */
 	assert_int_equal(store_index(st, 0, &done, &left, &e), 0);
@@ -1148,7 +1148,7 @@ test_upgrade_7(void **unused)
 	(void)unused;
 	smerr_clear(&e);
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
-	exec_ok(st, "BEGIN; DROP TABLE cert_caps;"
+	exec_ok(st, "BEGIN; DROP TABLE cert_caps;" STORE_BACK_TO_8
 	    "INSERT INTO meta VALUES('smimecaps:00112233445566778899aabbcc"
 	    "ddeeff00112233445566778899AABBCCDDEEFF', '133');"
 	    "INSERT INTO meta VALUES('smimecaps:short', '1');"
@@ -1157,7 +1157,7 @@ test_upgrade_7(void **unused)
 
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 8);
+	    "'schema';"), 9);
 	assert_int_equal(store_cert_caps_get(st, fp, &caps, &e), 0);
 	assert_int_equal(caps, 133);
 	assert_int_equal(one_int(st, "SELECT count(*) FROM meta WHERE name "
