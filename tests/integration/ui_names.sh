@@ -18,6 +18,9 @@ put 'Bob Example <bob@example.test>' 'nm-plain'
 put '=?utf-8?q?Zo=C3=AB_=1B[31mQuinn?= <zoe@example.test>' 'nm-encoded'
 put 'carol@example.test' 'nm-bare'
 put '"Dave, the Second" <dave@example.test>' 'nm-quoted'
+# The account's folders too, so that the sync the program starts with
+# adds none while the folder list is open.
+check "sync the account" S sync
 check "sync the test folder" S sync --folder "$F"
 check_eq "every stored copy taken away" 4 \
     "$("$TOOLS/app_storestrip" "$H" "$T/pw" "$F")"
