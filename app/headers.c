@@ -3,9 +3,10 @@
  * display name (what the index shows), To, Cc, Reply-To as addr-specs,
  * Message-ID, In-Reply-To, References, List-Post, and the number of
  * attachments (parts with a file name or a Content-Disposition of
- * attachment, never S/MIME's own signature or envelope parts). Sync reads them from each new message; a store made
- * before they were kept gets them from its stored copies when it is
- * opened, without fetching anything again.
+ * attachment, never S/MIME's own signature or envelope parts). Sync
+ * reads them from each new message; a store made before they were kept
+ * gets them from its stored copies when it is opened, without fetching
+ * anything again.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -31,7 +31,7 @@ struct ix_info {
 	size_t		 size;
 	const char	*from, *subject, *flags, *signature, *encryption;
 	const char	*msgid, *irt, *refs;
-	const char	*name;		/* the sender's display name, or "" */
+	const char	*name;		/* the display name, or "" */
 	char		*flagbuf;	/* the flags after N or F, or NULL */
 	int		 depth;
 	char		*tree;		/* its drawing in the thread, or NULL */

@@ -148,9 +148,9 @@ if timeit t_fill "$TOOLS/app_storefill" "$H2" "" "$NLIST"; then
 	rec "$SEC" "terminal program: open, draw the first index, quit" s \
 	    "$tu" "" "" "ours<=0.1" "the rows on the screen read, the others ids until drawn"
 	rec "$SEC" "peak RSS of the terminal program" MB "$ku" "" "" ""
-	rec "$SEC" "terminal program: redraw after a key press (k j - Space = G)" \
-	    ms "$tk" "" "" "ours<=16" \
-	    "from the key written to the pseudo-terminal to the last byte of the redraw, $ROUNDS x 36 keys"
+	rec "$SEC" "terminal program: redraw after a key press" ms "$tk" \
+	    "" "" "ours<=16" "k j - Space = G, $ROUNDS x 36 keys, each from \
+the key written to the pseudo-terminal to the last byte of its redraw"
 	rec "$SEC" "terminal program: open, O d (every row read and sorted), quit" s \
 	    "$ta" "" "" "" "peak RSS $(stats "$ka") MB"
 	rec "$SEC" "list --json of the whole INBOX, whole process" s "$tl" \
