@@ -222,6 +222,7 @@ struct app_headers {
 	char	*references;	/* space-separated */
 	char	*list_post;
 	size_t	 attachments;
+	char	*from_name;	/* From's display name, sanitized */
 };
 int	 app_headers_read(const uint8_t *msg, size_t len,
 	    struct app_headers *h, struct smerr *e);

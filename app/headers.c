@@ -1,11 +1,12 @@
 /*
- * The header fields a client needs, read from a stored message: To, Cc,
- * Reply-To as addr-specs, Message-ID, In-Reply-To, References, List-Post,
- * and the number of attachments (parts with a file name or a
- * Content-Disposition of attachment, never S/MIME's own signature or
- * envelope parts). Sync reads them from each new message; a store made
- * before they were kept gets them from its stored copies when it is
- * opened, without fetching anything again.
+ * The header fields a client needs, read from a stored message: From's
+ * display name (what the index shows), To, Cc, Reply-To as addr-specs,
+ * Message-ID, In-Reply-To, References, List-Post, and the number of
+ * attachments (parts with a file name or a Content-Disposition of
+ * attachment, never S/MIME's own signature or envelope parts). Sync
+ * reads them from each new message; a store made before they were kept
+ * gets them from its stored copies when it is opened, without fetching
+ * anything again.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@ app_headers_clear(struct app_headers *h)
 	free(h->in_reply_to);
 	free(h->references);
 	free(h->list_post);
+	free(h->from_name);
 	memset(h, 0, sizeof(*h));
 }
 
@@ -122,6 +124,11 @@ app_headers_read(const uint8_t *msg, size_t len, struct app_headers *h,
 	    (r = mime_list_post(lp, &h->list_post)) != 0)
 		goto out;
 	h->attachments = count_attachments(root);
+	if ((h->from_name = app_from_name(msg, len)) != NULL &&
+	    h->from_name[0] == '\0') {
+		free(h->from_name);
+		h->from_name = NULL;
+	}
 out:
 	mime_msg_free(m);
 	if (r != 0) {
@@ -142,6 +149,7 @@ app_headers_to_msg(const struct app_headers *h, struct store_msg *m)
 	m->references = h->references;
 	m->list_post = h->list_post;
 	m->attachments = h->attachments;
+	m->from_name = h->from_name;
 }
 
 int

@@ -27,7 +27,7 @@
 #include "store/store_int.h"
 
 #define STORE_SCHEMA_VERSION	"4"	/* made new, then brought up */
-#define STORE_FORMAT		9	/* the newest */
+#define STORE_FORMAT		10	/* the newest */
 
 /* The writer copies the log into the database every this many pages. */
 #define STORE_WAL_PAGES		4096
@@ -214,6 +214,18 @@ static const char *store_upgrade_to_9 =
     "DROP VIEW message_doc;"
     STORE_DOC_VIEW(STORE_TEXT_OF("message_content"))
     "UPDATE meta SET value = '9' WHERE name = 'schema';";
+
+/*
+ * Format 9 to 10: the display name of each message's From, so that the
+ * index names a sender without reading the message. The messages already
+ * stored have their header fields read again from their stored copies
+ * when the store is next opened (hdr = 0, as format 4 did), nothing
+ * fetched again.
+ */
+static const char *store_upgrade_to_10 =
+    "ALTER TABLE message ADD COLUMN from_name TEXT;"
+    "UPDATE message SET hdr = 0;"
+    "UPDATE meta SET value = '10' WHERE name = 'schema';";
 
 static const char *store_schema =
     "CREATE TABLE meta(name TEXT PRIMARY KEY, value TEXT);"
@@ -583,6 +595,7 @@ store_migrate(struct store *st, struct smerr *e)
 		[2] = store_upgrade_2, [4] = store_upgrade_to_5,
 		[5] = store_upgrade_to_6, [6] = store_upgrade_to_7,
 		[7] = store_upgrade_to_8, [8] = store_upgrade_to_9,
+		[9] = store_upgrade_to_10,
 	};
 	int64_t		 n;
 	int		 r, got;

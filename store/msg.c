@@ -18,7 +18,7 @@
 	"m.flags_dirty, m.date, m.received, m.from_addr, m.subject, m.size, " \
 	"m.digest, m.signature, m.encryption, m.trust, m.signer, m.state, " \
 	"f.account, m.to_addr, m.cc, m.reply_to, m.message_id, " \
-	"m.in_reply_to, m.refs, m.list_post, m.attachments"
+	"m.in_reply_to, m.refs, m.list_post, m.attachments, m.from_name"
 #define FULL_COLS SUM_COLS ", c.body, c.raw, c.verdict, " \
 	STORE_TEXT_OF("c") ", c.signer_der"
 
@@ -67,19 +67,20 @@ msg_row(sqlite3_stmt *s, struct store_msg *m, int full)
 	m->references = col_opt(s, 24);
 	m->list_post = col_opt(s, 25);
 	m->attachments = (size_t)sqlite3_column_int64(s, 26);
+	m->from_name = col_opt(s, 27);
 	if (!full)
 		return;
-	m->body = sqlite3_column_blob(s, 27);
-	m->body_len = (size_t)sqlite3_column_bytes(s, 27);
-	m->raw = sqlite3_column_blob(s, 28);
-	m->raw_len = (size_t)sqlite3_column_bytes(s, 28);
-	m->verdict = col_opt(s, 29);
-	m->text = col_opt(s, 30);
-	m->signer_der = sqlite3_column_blob(s, 31);
-	m->signer_der_len = (size_t)sqlite3_column_bytes(s, 31);
+	m->body = sqlite3_column_blob(s, 28);
+	m->body_len = (size_t)sqlite3_column_bytes(s, 28);
+	m->raw = sqlite3_column_blob(s, 29);
+	m->raw_len = (size_t)sqlite3_column_bytes(s, 29);
+	m->verdict = col_opt(s, 30);
+	m->text = col_opt(s, 31);
+	m->signer_der = sqlite3_column_blob(s, 32);
+	m->signer_der_len = (size_t)sqlite3_column_bytes(s, 32);
 }
 
-/* Binds the header members of m to ?1 ... ?8 (see store_msg_set_headers). */
+/* Binds the header members of m to ?1 ... ?9 (see store_msg_set_headers). */
 static void
 bind_headers(sqlite3_stmt *s, int at, const struct store_msg *m)
 {
@@ -91,6 +92,7 @@ bind_headers(sqlite3_stmt *s, int at, const struct store_msg *m)
 	store_bind_text(s, at + 5, m->references);
 	store_bind_text(s, at + 6, m->list_post);
 	sqlite3_bind_int64(s, at + 7, (sqlite3_int64)m->attachments);
+	store_bind_text(s, at + 8, m->from_name);
 }
 
 /* Binds p without a copy: every caller steps before p goes away. */
@@ -343,8 +345,9 @@ store_msg_add(struct store *st, const struct store_msg *m, int64_t *idp,
 	    "flags, flags_dirty, date, received, from_addr, subject, size, "
 	    "digest, signature, encryption, trust, signer, state, to_addr, cc, "
 	    "reply_to, message_id, in_reply_to, refs, list_post, attachments, "
-	    "hdr) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?10, ?11, ?13, ?14, "
-	    "?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, 1);",
+	    "from_name, hdr) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?10, ?11, "
+	    "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, "
+	    "?26, ?27, 1);",
 	    &s, e)) != 0)
 		return r;
 	sqlite3_bind_int64(s, 1, m->folder);
@@ -603,11 +606,11 @@ store_msg_set_headers(struct store *st, int64_t id, const struct store_msg *m,
 
 	if ((r = store_prep(st, "UPDATE message SET to_addr = ?1, cc = ?2, "
 	    "reply_to = ?3, message_id = ?4, in_reply_to = ?5, refs = ?6, "
-	    "list_post = ?7, attachments = ?8, hdr = 1 WHERE id = ?9;", &s,
-	    e)) != 0)
+	    "list_post = ?7, attachments = ?8, from_name = ?9, hdr = 1 "
+	    "WHERE id = ?10;", &s, e)) != 0)
 		return r;
 	bind_headers(s, 1, m);
-	sqlite3_bind_int64(s, 9, id);
+	sqlite3_bind_int64(s, 10, id);
 	return msg_step(st, s, id, e);
 }
 

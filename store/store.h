@@ -218,6 +218,7 @@ struct store_msg {
 	time_t		 date;		/* Date: header, or 0 */
 	time_t		 received;	/* INTERNALDATE, or 0 */
 	const char	*from;		/* addr-spec */
+	const char	*from_name;	/* its display name, sanitized */
 	const char	*to;		/* addr-specs, comma-separated */
 	const char	*cc;		/* addr-specs, comma-separated */
 	const char	*reply_to;	/* addr-specs, comma-separated */

@@ -49,6 +49,7 @@ struct ui_job {
  * start and when the server reports new mail; it says so in lines.
  */
 struct ui_watch {
+	int		 started;	/* watch_start was called */
 	pid_t		 pid;
 	int		 in;		/* its stdin: "sync" lines */
 	int		 out;
@@ -802,6 +803,27 @@ watch_reap(struct ui *ui)
 		    "the watcher ended");
 }
 
+/*
+ * The watcher starts once the first screen is drawn and no key typed
+ * ahead is waiting: the index shows before a sync competes with it for
+ * the processor, and a quit typed ahead starts none.
+ */
+static void
+watch_start_idle(struct ui *ui)
+{
+	struct pollfd	p;
+
+	if (ui->watch.started)
+		return;
+	p.fd = 0;
+	p.events = POLLIN;
+	p.revents = 0;
+	if (poll(&p, 1, 0) > 0)
+		return;
+	ui->watch.started = 1;
+	watch_start(ui);
+}
+
 /* At the end: the watcher sees its input end, and is told to stop. */
 static void
 watch_stop(struct ui *ui)
@@ -904,6 +926,7 @@ ui_loop(struct ui *ui)
 
 	while (!ui->quit && ui->nviews > 0) {
 		ui_draw(ui);
+		watch_start_idle(ui);
 		n = 0;
 		pfd[n].fd = 0; pfd[n++].events = POLLIN;
 		pfd[n].fd = ui_sigpipe[0]; pfd[n++].events = POLLIN;
@@ -985,6 +1008,7 @@ ui_main(const struct app_opts *o)
 
 	memset(&ui, 0, sizeof(ui));
 	ui.job.out = ui.job.err = ui.job.in = -1;
+	ui.watch.out = ui.watch.err = ui.watch.in = -1;
 	smerr_clear(&e);
 	if (!isatty(0) || !isatty(1)) {
 		fprintf(stderr, "sealmail: the terminal program needs a "
@@ -1034,7 +1058,6 @@ ui_main(const struct app_opts *o)
 		    "lists them", i, i == 1 ? "" : "s", i == 1 ? "" : "s");
 	else
 		ui_status(&ui, 0, "%s", UI_HINT);
-	watch_start(&ui);
 	ui_loop(&ui);
 
 	endwin();

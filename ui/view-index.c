@@ -31,9 +31,8 @@ struct ix_info {
 	size_t		 size;
 	const char	*from, *subject, *flags, *signature, *encryption;
 	const char	*msgid, *irt, *refs;
+	const char	*name;		/* the display name, or "" */
 	char		*flagbuf;	/* the flags after N or F, or NULL */
-	char		*name;		/* the sender's display name, or NULL */
-	int		 named;		/* name was looked for */
 	int		 depth;
 	char		*tree;		/* its drawing in the thread, or NULL */
 	size_t		 nreplies;	/* a root's: the places under it */
@@ -74,7 +73,6 @@ ix_info_free(struct ix_info *in)
 	if (in == NULL)
 		return;
 	free(in->flagbuf);
-	free(in->name);
 	free(in->tree);
 	free(in);
 }
@@ -139,7 +137,7 @@ ix_unbox(char *s)
 		}
 }
 
-#define IX_NTEXT	8
+#define IX_NTEXT	9
 
 /* A row's info from its summary; refs: with what threads need. */
 static struct ix_info *
@@ -161,6 +159,8 @@ ix_info_new(const struct store_msg *m, int sent, int refs)
 	src[5] = refs ? m->message_id : NULL;
 	src[6] = refs ? m->in_reply_to : NULL;
 	src[7] = refs ? m->references : NULL;
+	/* The name the store keeps: no message is read to draw a row. */
+	src[8] = to == NULL ? m->from_name : NULL;
 	for (i = 0; i < IX_NTEXT; i++) {
 		len[i] = src[i] != NULL ? strlen(src[i]) : 0;
 		total += len[i] + 1;
@@ -177,6 +177,7 @@ ix_info_new(const struct store_msg *m, int sent, int refs)
 	dst[5] = &in->msgid;
 	dst[6] = &in->irt;
 	dst[7] = &in->refs;
+	dst[8] = &in->name;
 	for (i = 0, p = in->text; i < IX_NTEXT; p += len[i++] + 1) {
 		if (len[i] > 0)
 			memcpy(p, src[i], len[i]);
@@ -552,33 +553,6 @@ ix_fill(struct ui *ui, struct ix *ix, size_t from, size_t to)
 }
 
 /*
- * The sender's display name, looked for once, when its line is first
- * drawn: the listing itself reads no message.
- */
-static void
-ix_name(struct ui *ui, struct ix_msg *m)
-{
-	struct store_msg	*sm = NULL;
-	struct ix_info		*in = m->in;
-	struct smerr		 e;
-
-	if (in->named)
-		return;
-	in->named = 1;
-	smerr_clear(&e);
-	if (store_msg_load(app_session_store(ui_session(ui)), m->id, &sm,
-	    &e) != 0)
-		return;
-	in->name = sm->body != NULL ? app_from_name(sm->body, sm->body_len) :
-	    app_from_name(sm->raw, sm->raw_len);
-	if (in->name != NULL && in->name[0] == '\0') {
-		free(in->name);
-		in->name = NULL;
-	}
-	store_msg_free(sm);
-}
-
-/*
  * The columns for a width: the number (when there is room, as wide as
  * the last row's needs, at least four digits), the flags (N new, F
  * flagged), the signature and encryption marks, the date, the sender (a
@@ -652,7 +626,8 @@ ix_line(int y, int cols, const struct ix_info *m, size_t i, int sel,
 	ix_attr(m, sel);
 	ui_date(buf, sizeof(buf), m->date);
 	x = ix_cell(y, x, cols, c->date, buf);
-	x = ix_cell(y, x, cols, c->from, m->name != NULL ? m->name : m->from);
+	x = ix_cell(y, x, cols, c->from, m->name[0] != '\0' ? m->name :
+	    m->from);
 	/* Its place in the thread, drawn in a colour of its own. */
 	if (m->tree != NULL && x < cols) {
 		if (!sel)
@@ -708,7 +683,6 @@ ix_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 	    y++) {
 		if (ix_at(ix, i)->in == NULL)
 			continue;
-		ix_name(ui, ix_at(ix, i));
 		ix_line(y, cols, ix_at(ix, i)->in, ix->rows[i], i == ix->cur,
 		    &c);
 	}

@@ -64,6 +64,21 @@ termrun() {
 	printf -v "$1" '%s' "${!1} ${_o% *}"
 	printf -v "$2" '%s' "${!2} ${_o#* }"
 }
+# keyrun VAR N STEPKEYS KEYS SCRIPT: runs SCRIPT as termrun does, KEYS
+# typed at once; once its screen has settled, N keys typed one at a time
+# (round the comma-separated STEPKEYS), each timed from the key written
+# to the last byte of its redraw (ptyrun.py --steps), then Q. Appends the
+# milliseconds of each key to VAR.
+keyrun() {
+	local _o
+	if ! _o=$(python3 "$TOP/tests/bench/ptyrun.py" --steps "$2" "$3" Q \
+	    "$4" sh "$5" 2>"$W/last.err"); then
+		say "  (terminal run of $5 failed: $(tail -1 "$W/last.err"))"
+		return 1
+	fi
+	printf -v "$1" '%s' "${!1} $(printf '%s\n' "$_o" | sed 1d |
+	    awk '{ print $NF }' | tr '\n' ' ')"
+}
 # Q quits the terminal program at once, read after the index is drawn.
 printf 'exec %s --home %s\n' "$SM" "$H" > "$W/ui.sh"
 printf 'exec %s --home %s\n' "$SM" "$W/home2" > "$W/ui2.sh"
@@ -112,7 +127,7 @@ mkdir -p "$H2" && chmod 700 "$H2"
 "$SM" --home "$H2" list >/dev/null 2>&1
 if timeit t_fill "$TOOLS/app_storefill" "$H2" "" "$NLIST"; then
 	say "  filled in $t_fill s"
-	tl="" kl="" tq="" kq="" tu="" ku="" ta="" ka=""
+	tl="" kl="" tq="" kq="" tu="" ku="" ta="" ka="" tk=""
 	for r in $(seq "$ROUNDS"); do
 		timeit t /usr/bin/time -v "$SM" --home "$H2" list --json --folder INBOX
 		tl="$tl $t" kl="$kl $(peak_mb "$W/last.err")"
@@ -125,10 +140,17 @@ if timeit t_fill "$TOOLS/app_storefill" "$H2" "" "$NLIST"; then
 		# O d sorts the index by date, newest first, before Q: every
 		# row's summary is read, sorted, and the first screen drawn.
 		termrun ta ka '\rOd\rQ' "$W/ui2.sh"
+		# Moves up and down, pages, first and last: each key from
+		# its reading to the screen redrawn, rows not yet read
+		# among them.
+		keyrun tk 36 'k,k,j,-,j,-, ,=,j,j, ,G' '\r' "$W/ui2.sh"
 	done
 	rec "$SEC" "terminal program: open, draw the first index, quit" s \
 	    "$tu" "" "" "ours<=0.1" "the rows on the screen read, the others ids until drawn"
 	rec "$SEC" "peak RSS of the terminal program" MB "$ku" "" "" ""
+	rec "$SEC" "terminal program: redraw after a key press" ms "$tk" \
+	    "" "" "ours<=16" "k j - Space = G, $ROUNDS x 36 keys, each from \
+the key written to the pseudo-terminal to the last byte of its redraw"
 	rec "$SEC" "terminal program: open, O d (every row read and sorted), quit" s \
 	    "$ta" "" "" "" "peak RSS $(stats "$ka") MB"
 	rec "$SEC" "list --json of the whole INBOX, whole process" s "$tl" \

@@ -2,7 +2,8 @@
  * app_storefill HOME PASSFILE COUNT (PASSFILE "" for the Secret Service): adds COUNT synthetic messages to the
  * INBOX of an existing store (for the list and search benchmark), in
  * transactions of 1000, and indexes them. One message in a thousand
- * carries the word "zebrafish".
+ * carries the word "zebrafish". Each is kept as sync keeps mail: the
+ * whole message (header and text), its sender's display name apart.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@ main(int argc, char **argv)
 	struct store_msg	 m;
 	struct smerr		 e;
 	char			 subj[128], text[2048], from[64], mid[64];
+	char			 name[32], body[4096];
 	char			 digest[65];
 	int64_t			 folder, id;
 	size_t			 done, left;
@@ -47,19 +49,24 @@ main(int argc, char **argv)
 		    i, i % 97, i % 1000 == 0 ? "zebrafish\n" : "");
 		snprintf(from, sizeof(from), "sender%ld@example.test", i % 50);
 		snprintf(mid, sizeof(mid), "<fill-%ld@example.test>", i);
+		snprintf(name, sizeof(name), "Sender %ld", i % 50);
+		snprintf(body, sizeof(body), "From: %s <%s>\r\nTo: "
+		    "bob@example.test\r\nSubject: %s\r\nMessage-ID: %s\r\n"
+		    "\r\n%s", name, from, subj, mid, text);
 		snprintf(digest, sizeof(digest), "%064lx", i);
 		m.folder = folder;
 		m.uid = (uint32_t)(i + 1);
 		m.flags = i % 3 ? "\\Seen" : "";
 		m.date = m.received = 1700000000 + i;
 		m.from = from;
+		m.from_name = name;
 		m.to = "bob@example.test";
 		m.subject = subj;
-		m.size = strlen(text);
+		m.size = strlen(body);
 		m.message_id = mid;
 		m.digest = digest;
-		m.body = (const uint8_t *)text;
-		m.body_len = strlen(text);
+		m.body = (const uint8_t *)body;
+		m.body_len = strlen(body);
 		m.signature = "none";
 		m.encryption = "none";
 		m.trust = "none";

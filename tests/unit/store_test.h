@@ -1,10 +1,11 @@
 /*
  * tests/unit/store_test.h: what the unit tests that look inside a store
  * share: running SQL on its connection, reading one number, and the SQL
- * that turns a store of the current format back into format 8 (message
- * content without text_len, the view over the older text) or format 3
- * (also its message table without the header fields, no queue of moves;
- * no transaction of its own), for the upgrade tests.
+ * that turns a store of the current format back into format 9 (no
+ * display names), 8 (also message content without text_len, the view
+ * over the older text) or 3 (also its message table without the header
+ * fields, no queue of moves), none in a transaction of its own, for the
+ * upgrade tests.
  */
 #ifndef SEALMAIL_TEST_STORE_TEST_H
 #define SEALMAIL_TEST_STORE_TEST_H
@@ -33,7 +34,25 @@ one_int(struct store *st, const char *sql)
 	return v;
 }
 
-#define STORE_BACK_TO_8 \
+/*
+ * The message table of format 9: all but from_name (the SQLite of
+ * SQLCipher 3 has no DROP COLUMN).
+ */
+#define STORE_BACK_TO_9 \
+    STORE_TEST_MESSAGE_3 ", cc TEXT, reply_to TEXT," \
+    " in_reply_to TEXT, refs TEXT, list_post TEXT," \
+    " attachments INTEGER NOT NULL DEFAULT 0," \
+    " hdr INTEGER NOT NULL DEFAULT 0);" \
+    "INSERT INTO old_message SELECT id, folder, uid, modseq, flags," \
+    " flags_dirty, date, received, from_addr, to_addr, subject, size," \
+    " message_id, digest, signature, encryption, trust, signer, state," \
+    " indexed, cc, reply_to, in_reply_to, refs, list_post, attachments," \
+    " hdr FROM message;" \
+    STORE_TEST_OLD_MESSAGE \
+    "CREATE INDEX message_hdr ON message(id) WHERE hdr = 0;"
+
+
+#define STORE_BACK_TO_8 STORE_BACK_TO_9 \
     "DROP VIEW message_doc;" \
     "ALTER TABLE message_content RENAME TO new_content;" \
     "CREATE TABLE message_content(id INTEGER PRIMARY KEY, subject TEXT," \
@@ -57,6 +76,15 @@ one_int(struct store *st, const char *sql)
     " error TEXT, sent INTEGER NOT NULL DEFAULT 0," \
     " appended INTEGER NOT NULL DEFAULT 0, sent_at INTEGER);" \
     "CREATE INDEX outbox_msgid ON outbox(message_id);" \
+    STORE_TEST_MESSAGE_3 ");" \
+    "INSERT INTO old_message SELECT id, folder, uid, modseq, flags," \
+    " flags_dirty, date, received, from_addr, NULL, subject, size, NULL," \
+    " digest, signature, encryption, trust, signer, state, indexed" \
+    " FROM message;" \
+    STORE_TEST_OLD_MESSAGE
+
+/* The message table of format 3, as old_message, without its ")". */
+#define STORE_TEST_MESSAGE_3 \
     "CREATE TABLE old_message(" \
     " id INTEGER PRIMARY KEY," \
     " folder INTEGER NOT NULL REFERENCES folder(id)," \
@@ -67,11 +95,10 @@ one_int(struct store *st, const char *sql)
     " INTEGER NOT NULL DEFAULT 0, message_id TEXT, digest TEXT," \
     " signature TEXT, encryption TEXT, trust TEXT, signer TEXT," \
     " state INTEGER NOT NULL DEFAULT 0," \
-    " indexed INTEGER NOT NULL DEFAULT 0);" \
-    "INSERT INTO old_message SELECT id, folder, uid, modseq, flags," \
-    " flags_dirty, date, received, from_addr, NULL, subject, size, NULL," \
-    " digest, signature, encryption, trust, signer, state, indexed" \
-    " FROM message;" \
+    " indexed INTEGER NOT NULL DEFAULT 0"
+
+/* old_message becomes message, with the indexes of formats 3 to 8. */
+#define STORE_TEST_OLD_MESSAGE \
     "DROP TABLE message;" \
     "ALTER TABLE old_message RENAME TO message;" \
     "CREATE UNIQUE INDEX message_uid ON message(folder, uid)" \

@@ -1,7 +1,7 @@
 /*
  * app/headers.c: the header fields a client needs, read from a message,
- * and a store of format 3 upgraded in place to format 4, its messages'
- * fields read again from their stored copies.
+ * and stores of format 3 and 8 upgraded in place, their messages' fields
+ * read again from their stored copies.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "base/buf.h"
 #include "base/err.h"
 #include "store/store.h"
 #include "store/store_int.h"
@@ -69,6 +70,7 @@ test_read(void **unused)
 	assert_string_equal(h.list_post, "list@example.test");
 	/* The PDF and the attached notes; never the signature. */
 	assert_int_equal(h.attachments, 2);
+	assert_string_equal(h.from_name, "Bob");
 	app_headers_clear(&h);
 
 	assert_int_equal(app_headers_read((const uint8_t *)msg2,
@@ -77,6 +79,7 @@ test_read(void **unused)
 	assert_null(h.message_id);
 	assert_null(h.list_post);
 	assert_int_equal(h.attachments, 0);
+	assert_null(h.from_name);
 	app_headers_clear(&h);
 
 	/* Nothing, and what does not parse, give nothing. */
@@ -118,34 +121,54 @@ static const char *to_format_3 = "BEGIN;" STORE_BACK_TO_3
     "UPDATE meta SET value = '3' WHERE name = 'schema';"
     "COMMIT;";
 
-static void
-test_upgrade_3(void **unused)
+/*
+ * A store in the new directory t holding msg1, msg2 and third (kept as
+ * received), ids[0..2], turned back to an older format by the SQL back,
+ * then opened again: upgraded, its messages' fields not yet read.
+ */
+static struct store *
+old_store(char *t, const char *third, const char *back, int64_t *ids)
 {
 	static uint8_t		 key[STORE_KEY_LEN] = { 7, 7, 7 };
 	struct store		*st;
-	struct store_msg	*m;
 	struct smerr		 e;
-	int64_t			 inbox, id1, id2, id3;
-	char			 t[] = "/tmp/test_hdr.XXXXXX";
+	int64_t			 inbox;
 
-	(void)unused;
 	smerr_clear(&e);
 	assert_non_null(mkdtemp(t));
 	assert_int_equal(store_open(t, key, &st, &e), 0);
 	assert_int_equal(store_folder_open(st, "work", "INBOX", &inbox, &e), 0);
-	add(st, inbox, 1, msg1, 0, &id1);
-	add(st, inbox, 2, msg2, 0, &id2);
-	add(st, inbox, 3, msg1, 1, &id3);	/* kept as received */
-	exec_ok(st, to_format_3);
-	assert_int_equal(one_int(st, "SELECT count(*) FROM message WHERE "
-	    "to_addr IS NOT NULL;"), 0);
+	add(st, inbox, 1, msg1, 0, &ids[0]);
+	add(st, inbox, 2, msg2, 0, &ids[1]);
+	add(st, inbox, 3, third, 1, &ids[2]);
+	exec_ok(st, back);
 	store_close(st);
 
 	assert_int_equal(store_open(t, key, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 9);
+	    "'schema';"), 10);
 	assert_int_equal(one_int(st, "SELECT count(*) FROM message WHERE "
 	    "hdr = 0;"), 3);
+	return st;
+}
+
+static void
+test_upgrade_3(void **unused)
+{
+	struct store		*st;
+	struct store_msg	*m;
+	struct smerr		 e;
+	int64_t			 ids[3], id1, id2, id3;
+	char			 t[] = "/tmp/test_hdr.XXXXXX";
+
+	(void)unused;
+	smerr_clear(&e);
+	st = old_store(t, msg1, to_format_3, ids);
+	id1 = ids[0];
+	id2 = ids[1];
+	id3 = ids[2];
+	assert_int_equal(one_int(st, "SELECT count(*) FROM message WHERE "
+	    "to_addr IS NOT NULL;"), 0);
 	assert_int_equal(app_headers_upgrade(st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT count(*) FROM message WHERE "
 	    "hdr = 0;"), 0);
@@ -183,10 +206,57 @@ test_upgrade_3(void **unused)
 	unit_rmrf(t);
 }
 
+/* The summaries' display names, as the index reads them. */
+static int
+name_cb(const struct store_msg *m, void *arg)
+{
+	struct buf	*names = arg;
+
+	assert_int_equal(buf_puts(names, m->from_name != NULL ?
+	    m->from_name : "-"), 0);
+	assert_int_equal(buf_puts(names, ","), 0);
+	return 0;
+}
+
+/* Format 9 kept no display name: the step to 10 has them read again. */
+static void
+test_upgrade_9(void **unused)
+{
+	static const char	 evil[] = "From: =?utf-8?q?Ev=1B[2Jil?= "
+	    "<e@example.test>\r\nSubject: s\r\n\r\nbody\r\n";
+	struct store		*st;
+	struct smerr		 e;
+	int64_t			 ids[3];
+	struct buf		*names;
+	char			 t[] = "/tmp/test_hdr.XXXXXX";
+
+	(void)unused;
+	smerr_clear(&e);
+	st = old_store(t, evil, "BEGIN;" STORE_BACK_TO_9 "UPDATE meta SET "
+	    "value = '9' WHERE name = 'schema'; COMMIT;", ids);
+	assert_non_null(names = buf_new(0));
+	assert_int_equal(store_msg_summaries(st, ids, 3, name_cb, names, &e),
+	    0);
+	assert_string_equal(buf_str(names), "-,-,-,");
+	buf_reset(names);
+	assert_int_equal(app_headers_upgrade(st, &e), 0);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM message WHERE "
+	    "hdr = 0;"), 0);
+	/* No name for a bare address; a hostile one sanitized. */
+	assert_int_equal(store_msg_summaries(st, ids, 3, name_cb, names, &e),
+	    0);
+	assert_string_equal(buf_str(names), "Bob,-,Evil,");
+	buf_free(names);
+	assert_int_equal(store_check(st, &e), 0);
+	store_close(st);
+	unit_rmrf(t);
+}
+
 int
 main(void)
 {
 	return UNIT_RUN(NULL, NULL,
 	    cmocka_unit_test(test_read),
-	    cmocka_unit_test(test_upgrade_3));
+	    cmocka_unit_test(test_upgrade_3),
+	    cmocka_unit_test(test_upgrade_9));
 }
