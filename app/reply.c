@@ -23,6 +23,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/text.h"
+#include "base/vec.h"
 #include "mime/build.h"
 #include "mime/mime.h"
 #include "store/store.h"
@@ -39,14 +40,10 @@
 void
 app_draft_free(struct app_draft *d)
 {
-	size_t	i;
-
 	if (d == NULL)
 		return;
 	buf_free(d->text);
-	for (i = 0; i < d->nomitted; i++)
-		free(d->omitted[i]);
-	free(d->omitted);
+	vec_strv_free(d->omitted, d->nomitted);
 	free(d);
 }
 

@@ -13,6 +13,7 @@
 #include "base/err.h"
 #include "base/json.h"
 #include "base/text.h"
+#include "base/vec.h"
 #include "mime/mime.h"
 #include "app/app.h"
 
@@ -22,14 +23,10 @@
 void
 app_shown_free(struct app_shown *sh)
 {
-	size_t	i;
-
 	if (sh == NULL)
 		return;
 	free(sh->cipher);
-	for (i = 0; i < sh->nfindings; i++)
-		free(sh->findings[i]);
-	free(sh->findings);
+	vec_strv_free(sh->findings, sh->nfindings);
 	free(sh->spans);
 	free(sh);
 }

@@ -36,6 +36,18 @@ vec_reserve(void *vp, size_t *capp, size_t n, size_t size)
 	return 0;
 }
 
+void
+vec_strv_free(char **v, size_t n)
+{
+	size_t	i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 int
 vec_ids_add(struct vec_ids *l, int64_t id)
 {

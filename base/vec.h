@@ -17,6 +17,9 @@
  */
 int	vec_reserve(void *vp, size_t *capp, size_t n, size_t size);
 
+/* Frees the n strings of v, then v itself; v may be NULL. */
+void	vec_strv_free(char **v, size_t n);
+
 /* The IDs a foreach hands over; oom is set once one could not be kept. */
 struct vec_ids {
 	int64_t	*v;

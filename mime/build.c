@@ -23,6 +23,7 @@
 #include "base/err.h"
 #include "base/secmem.h"
 #include "base/text.h"
+#include "base/vec.h"
 #include "mime/mime.h"
 #include "mime/build.h"
 #include "mime/mime_int.h"
@@ -82,14 +83,10 @@ mime_addr_clear(struct draft_addr *a)
 void
 mime_out_free(struct mime_out *o)
 {
-	size_t	 i;
-
 	if (o == NULL)
 		return;
 	free(o->from);
-	for (i = 0; i < o->nrcpt; i++)
-		free(o->rcpt[i]);
-	free(o->rcpt);
+	vec_strv_free(o->rcpt, o->nrcpt);
 	free(o->msgid);
 	free(o->subject);
 	buf_free(o->headers);
@@ -118,9 +115,7 @@ mime_draft_free(struct mime_draft *d)
 	for (i = 0; i < d->ncc; i++)
 		mime_addr_clear(&d->cc[i]);
 	free(d->cc);
-	for (i = 0; i < d->nbcc; i++)
-		free(d->bcc[i]);
-	free(d->bcc);
+	vec_strv_free(d->bcc, d->nbcc);
 	free(d->subject);
 	free(d->date_raw);
 	free(d->msgid);

@@ -15,6 +15,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/vec.h"
 #include "store/store.h"
 #include "app/app.h"
 #include "ui/ui_int.h"
@@ -29,11 +30,7 @@ struct cands {
 static void
 cands_clear(struct cands *c)
 {
-	size_t	i;
-
-	for (i = 0; i < c->n; i++)
-		free(c->v[i]);
-	free(c->v);
+	vec_strv_free(c->v, c->n);
 	c->v = NULL;
 	c->n = 0;
 }
