@@ -216,7 +216,6 @@ static int
 act_pipe(struct ui *ui, int64_t id)
 {
 	struct store_msg	*m;
-	const char		*argv[4];
 	const void		*p;
 	char			*cmd;
 	size_t			 len;
@@ -225,11 +224,7 @@ act_pipe(struct ui *ui, int64_t id)
 	if ((m = act_ask_msg(ui, id, "Pipe to command: ", &cmd, &p,
 	    &len)) == NULL)
 		return 0;
-	argv[0] = "/bin/sh";
-	argv[1] = "-c";
-	argv[2] = cmd;
-	argv[3] = NULL;
-	r = ui_run_piped(ui, argv, p, len, 1);
+	r = ui_run_sh(ui, cmd, p, len, 1);
 	store_msg_free(m);
 	ui_status(ui, r != 0, "the command exited with %d", r);
 	free(cmd);

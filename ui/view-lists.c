@@ -583,7 +583,6 @@ parts_view(struct ui *ui, struct ls *ls)
 	struct buf		*out = NULL;
 	struct smerr		 e;
 	const uint8_t		*msg;
-	const char		*argv[4];
 	size_t			 idx = ls->cur + 1, len;
 	int			 r;
 
@@ -607,11 +606,7 @@ parts_view(struct ui *ui, struct ls *ls)
 			    buf_take(out, NULL)));
 		goto out;
 	}
-	argv[0] = "/bin/sh";
-	argv[1] = "-c";
-	argv[2] = vw.cmd;
-	argv[3] = NULL;
-	r = ui_run_piped(ui, argv, NULL, 0, 0);
+	r = ui_run_sh(ui, vw.cmd, NULL, 0, 0);
 	ui_status(ui, r != 0, r == 0 ? "part %zu shown by its viewer" :
 	    "the viewer of part %zu exited with %d", idx, r);
 out:
