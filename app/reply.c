@@ -50,18 +50,9 @@ app_draft_free(struct app_draft *d)
 static int
 omit(struct app_draft *d, const char *what)
 {
-	char	**nv;
-
 	if (d->nomitted >= DRAFT_MAX_OMITTED)
 		return 0;
-	if ((nv = reallocarray(d->omitted, d->nomitted + 1,
-	    sizeof(*nv))) == NULL)
-		return SMERR_NOMEM;
-	d->omitted = nv;
-	if ((nv[d->nomitted] = strdup(what)) == NULL)
-		return SMERR_NOMEM;
-	d->nomitted++;
-	return 0;
+	return vec_strv_add(&d->omitted, &d->nomitted, what, strlen(what));
 }
 
 /* An S/MIME envelope (or a part claiming to be one) that was not opened. */

@@ -131,18 +131,12 @@ app_shown_older(const char *verdict, char *out, size_t len)
 static int
 shown_older(struct app_shown *sh, const char *verdict)
 {
-	char	older[256], **f;
+	char	older[256];
 
 	if (!app_shown_older(verdict, older, sizeof(older)))
 		return 0;
-	if ((f = reallocarray(sh->findings, sh->nfindings + 1,
-	    sizeof(*f))) == NULL)
-		return SMERR_NOMEM;
-	sh->findings = f;
-	if ((f[sh->nfindings] = strdup(older)) == NULL)
-		return SMERR_NOMEM;
-	sh->nfindings++;
-	return 0;
+	return vec_strv_add(&sh->findings, &sh->nfindings, older,
+	    strlen(older));
 }
 
 int

@@ -36,6 +36,20 @@ vec_reserve(void *vp, size_t *capp, size_t n, size_t size)
 	return 0;
 }
 
+int
+vec_strv_add(char ***vp, size_t *np, const char *s, size_t len)
+{
+	char	**nv;
+
+	if ((nv = reallocarray(*vp, *np + 1, sizeof(*nv))) == NULL)
+		return SMERR_NOMEM;
+	*vp = nv;
+	if ((nv[*np] = strndup(s, len)) == NULL)
+		return SMERR_NOMEM;
+	(*np)++;
+	return 0;
+}
+
 void
 vec_strv_free(char **v, size_t n)
 {

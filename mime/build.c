@@ -206,20 +206,14 @@ mime_draft_cc(struct mime_draft *d, const char *name, const char *addr,
 int
 mime_draft_bcc(struct mime_draft *d, const char *addr, struct smerr *e)
 {
-	char	**nv;
-
 	if (!mime_addr_ok(addr))
 		return smerr_set(e, SMERR_INVAL, "not a usable address: %.80s",
 		    addr);
 	if (rcpt_count(d) >= MIME_BUILD_MAX_RCPT)
 		return smerr_set(e, SMERR_LIMIT, "more than %d recipients",
 		    MIME_BUILD_MAX_RCPT);
-	if ((nv = reallocarray(d->bcc, d->nbcc + 1, sizeof(*nv))) == NULL)
+	if (vec_strv_add(&d->bcc, &d->nbcc, addr, strlen(addr)) != 0)
 		return smerr_nomem(e);
-	d->bcc = nv;
-	if ((nv[d->nbcc] = strdup(addr)) == NULL)
-		return smerr_nomem(e);
-	d->nbcc++;
 	return 0;
 }
 
