@@ -185,6 +185,13 @@ struct app_part {
 int	 app_parts(const unsigned char *msg, size_t len,
 	    int (*cb)(const struct app_part *, void *), void *arg,
 	    struct smerr *e);
+/*
+ * Writes len bytes of p to a new file at path, its owner's only: never
+ * over an existing file, never through a link; a file half written is
+ * removed. 0 or SMERR_IO.
+ */
+int	 app_write_new(const char *path, const uint8_t *p, size_t len,
+	    struct smerr *e);
 /* Writes part index, decoded, to the new file path (mode 0600). */
 int	 app_part_save(const unsigned char *msg, size_t len, size_t index,
 	    const char *path, size_t *sizep, struct smerr *e);

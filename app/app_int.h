@@ -21,13 +21,6 @@ struct mime_msg;
 struct mime_part;
 
 /*
- * Writes len bytes of p to a new file at path, its owner's only: never
- * over an existing file, never through a link; a file half written is
- * removed. 0 or SMERR_IO.
- */
-int	 app_write_new(const char *path, const uint8_t *p, size_t len,
-	    struct smerr *e);
-/*
  * Starts "sh -c cmd" (in dir unless it is NULL) with its standard output
  * into a pipe whose read end is *fdp; with quiet its input and error
  * output are /dev/null. The caller reaps *pidp. 0 or SMERR_IO.

@@ -23,6 +23,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/text.h"
+#include "base/vec.h"
 #include "mime/build.h"
 #include "mime/mime.h"
 #include "store/store.h"
@@ -39,32 +40,19 @@
 void
 app_draft_free(struct app_draft *d)
 {
-	size_t	i;
-
 	if (d == NULL)
 		return;
 	buf_free(d->text);
-	for (i = 0; i < d->nomitted; i++)
-		free(d->omitted[i]);
-	free(d->omitted);
+	vec_strv_free(d->omitted, d->nomitted);
 	free(d);
 }
 
 static int
 omit(struct app_draft *d, const char *what)
 {
-	char	**nv;
-
 	if (d->nomitted >= DRAFT_MAX_OMITTED)
 		return 0;
-	if ((nv = reallocarray(d->omitted, d->nomitted + 1,
-	    sizeof(*nv))) == NULL)
-		return SMERR_NOMEM;
-	d->omitted = nv;
-	if ((nv[d->nomitted] = strdup(what)) == NULL)
-		return SMERR_NOMEM;
-	d->nomitted++;
-	return 0;
+	return vec_strv_add(&d->omitted, &d->nomitted, what, strlen(what));
 }
 
 /* An S/MIME envelope (or a part claiming to be one) that was not opened. */

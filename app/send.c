@@ -647,8 +647,6 @@ entry_cb(const struct store_outbox *ob, void *arg)
 {
 	struct entry	*en = arg;
 
-	if (ob->id != en->id)
-		return 0;
 	en->found = 1;
 	en->sent = ob->sent;
 	en->appended = ob->appended;
@@ -826,7 +824,7 @@ send_deliver(const struct send_opts *o, int64_t id, struct smerr *e)
 
 	memset(&en, 0, sizeof(en));
 	en.id = id;
-	if ((r = store_outbox_foreach(o->store, entry_cb, &en, e)) != 0)
+	if ((r = store_outbox_get(o->store, id, entry_cb, &en, e)) != 0)
 		goto out;
 	if (en.found == 0) {
 		r = smerr_set(e, SMERR_NOTFOUND, "no outbox entry %lld",

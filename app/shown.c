@@ -13,6 +13,7 @@
 #include "base/err.h"
 #include "base/json.h"
 #include "base/text.h"
+#include "base/vec.h"
 #include "mime/mime.h"
 #include "app/app.h"
 
@@ -22,14 +23,10 @@
 void
 app_shown_free(struct app_shown *sh)
 {
-	size_t	i;
-
 	if (sh == NULL)
 		return;
 	free(sh->cipher);
-	for (i = 0; i < sh->nfindings; i++)
-		free(sh->findings[i]);
-	free(sh->findings);
+	vec_strv_free(sh->findings, sh->nfindings);
 	free(sh->spans);
 	free(sh);
 }
@@ -134,18 +131,12 @@ app_shown_older(const char *verdict, char *out, size_t len)
 static int
 shown_older(struct app_shown *sh, const char *verdict)
 {
-	char	older[256], **f;
+	char	older[256];
 
 	if (!app_shown_older(verdict, older, sizeof(older)))
 		return 0;
-	if ((f = reallocarray(sh->findings, sh->nfindings + 1,
-	    sizeof(*f))) == NULL)
-		return SMERR_NOMEM;
-	sh->findings = f;
-	if ((f[sh->nfindings] = strdup(older)) == NULL)
-		return SMERR_NOMEM;
-	sh->nfindings++;
-	return 0;
+	return vec_strv_add(&sh->findings, &sh->nfindings, older,
+	    strlen(older));
 }
 
 int

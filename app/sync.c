@@ -1187,9 +1187,7 @@ out:
 		else
 			imap_close(s.imap);
 	}
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	vec_strv_free(names, n);
 	net_lookup_free(lk);
 	crypto_ctx_free(s.ctx);
 	free(s.hv_addr);

@@ -37,6 +37,32 @@ vec_reserve(void *vp, size_t *capp, size_t n, size_t size)
 }
 
 int
+vec_strv_add(char ***vp, size_t *np, const char *s, size_t len)
+{
+	char	**nv;
+
+	if ((nv = reallocarray(*vp, *np + 1, sizeof(*nv))) == NULL)
+		return SMERR_NOMEM;
+	*vp = nv;
+	if ((nv[*np] = strndup(s, len)) == NULL)
+		return SMERR_NOMEM;
+	(*np)++;
+	return 0;
+}
+
+void
+vec_strv_free(char **v, size_t n)
+{
+	size_t	i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+int
 vec_ids_add(struct vec_ids *l, int64_t id)
 {
 	if (vec_reserve(&l->v, &l->cap, l->n, sizeof(*l->v)) != 0) {

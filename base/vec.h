@@ -17,6 +17,14 @@
  */
 int	vec_reserve(void *vp, size_t *capp, size_t n, size_t size);
 
+/*
+ * Adds a copy of the first len bytes of s (up to a NUL) at the end of the
+ * *np strings at *vp: 0, or SMERR_NOMEM with *np unchanged.
+ */
+int	vec_strv_add(char ***vp, size_t *np, const char *s, size_t len);
+/* Frees the n strings of v, then v itself; v may be NULL. */
+void	vec_strv_free(char **v, size_t n);
+
 /* The IDs a foreach hands over; oom is set once one could not be kept. */
 struct vec_ids {
 	int64_t	*v;

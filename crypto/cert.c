@@ -19,19 +19,8 @@
 #include <openssl/x509v3.h>
 
 #include "base/err.h"
+#include "base/vec.h"
 #include "crypto/crypto_int.h"
-
-void
-crypto_strv_free(char **v, size_t n)
-{
-	size_t	i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
 
 int
 crypto_addr_eq(const char *a, const char *b)
@@ -129,7 +118,7 @@ crypto_cert_emails(X509 *c, char ***listp, size_t *np)
 	v = NULL;
 out:
 	GENERAL_NAMES_free(gens);
-	crypto_strv_free(v, n);
+	vec_strv_free(v, n);
 	return r;
 }
 
@@ -145,7 +134,7 @@ crypto_cert_has_email(X509 *c, const char *addr)
 	for (i = 0; i < n; i++)
 		if (crypto_addr_eq(v[i], addr))
 			found = 1;
-	crypto_strv_free(v, n);
+	vec_strv_free(v, n);
 	return found;
 }
 

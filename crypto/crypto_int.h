@@ -77,7 +77,6 @@ struct crypto_ctx {
 /* cert.c */
 /* Every e-mail address of c (SAN rfc822Name, else subject emailAddress). */
 int	 crypto_cert_emails(X509 *c, char ***listp, size_t *np);
-void	 crypto_strv_free(char **v, size_t n);
 /* 1 when c names addr (compared case-insensitively). */
 int	 crypto_cert_has_email(X509 *c, const char *addr);
 int	 crypto_addr_eq(const char *a, const char *b);

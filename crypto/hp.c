@@ -16,6 +16,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/text.h"
+#include "base/vec.h"
 #include "mime/mime.h"
 #include "mime/hp.h"
 #include "crypto/crypto_int.h"
@@ -104,8 +105,8 @@ crypto_hdr_read(struct crypto_verdict *v, const struct mime_part *p,
 	if (mime_part_date(p, datep) != 0)
 		*datep = 0;
 	v->date = *datep;
-	crypto_strv_free(v->to, v->nto);
-	crypto_strv_free(v->cc, v->ncc);
+	vec_strv_free(v->to, v->nto);
+	vec_strv_free(v->cc, v->ncc);
 	v->to = v->cc = NULL;
 	v->nto = v->ncc = 0;
 	if ((r = mime_part_addrs(p, "to", &v->to, &v->nto)) != 0 ||
@@ -226,8 +227,8 @@ field_eq(const struct mime_part *o, const struct mime_part *in, size_t k)
 		else
 			eq = na == nb && addrs_in(a, na, b, nb) &&
 			    addrs_in(b, nb, a, na);
-		crypto_strv_free(a, na);
-		crypto_strv_free(b, nb);
+		vec_strv_free(a, na);
+		vec_strv_free(b, nb);
 		return eq;
 	case HP_TEXT:
 		return subject_eq(o, in);

@@ -633,7 +633,7 @@ sig_record(struct judge *j, struct crypto_signed *s, int root)
 		return fact(j, CRYPTO_S_INVALID, "%s", s->why);
 	for (i = 0; i < s->nsigners; i++) {
 		sg = &s->signers[i];
-		crypto_strv_free(em, nem);
+		vec_strv_free(em, nem);
 		em = NULL;
 		nem = 0;
 		if ((r = signer_math(j, sg, i)) != 0)
@@ -653,7 +653,7 @@ sig_record(struct judge *j, struct crypto_signed *s, int root)
 	}
 	r = 0;
 out:
-	crypto_strv_free(em, nem);
+	vec_strv_free(em, nem);
 	return r;
 }
 
@@ -1429,18 +1429,18 @@ crypto_verdict_free(struct crypto_verdict *v)
 	if (v == NULL)
 		return;
 	free(v->from);
-	crypto_strv_free(v->to, v->nto);
-	crypto_strv_free(v->cc, v->ncc);
+	vec_strv_free(v->to, v->nto);
+	vec_strv_free(v->cc, v->ncc);
 	free(v->subject);
 	free(v->signer);
-	crypto_strv_free(v->signers, v->nsigners);
+	vec_strv_free(v->signers, v->nsigners);
 	free(v->cipher);
 	if (v->text != NULL)
 		secmem_strfree(v->text);
 	free(v->signer_der);
 	free(v->harvest_addr);
 	buf_free(v->decrypted);
-	crypto_strv_free(v->findings, v->nfindings);
+	vec_strv_free(v->findings, v->nfindings);
 	free(v->spans);
 	free(v);
 }

@@ -23,6 +23,7 @@
 #include "base/err.h"
 #include "base/secmem.h"
 #include "base/text.h"
+#include "base/vec.h"
 #include "mime/mime.h"
 #include "mime/build.h"
 #include "mime/mime_int.h"
@@ -82,14 +83,10 @@ mime_addr_clear(struct draft_addr *a)
 void
 mime_out_free(struct mime_out *o)
 {
-	size_t	 i;
-
 	if (o == NULL)
 		return;
 	free(o->from);
-	for (i = 0; i < o->nrcpt; i++)
-		free(o->rcpt[i]);
-	free(o->rcpt);
+	vec_strv_free(o->rcpt, o->nrcpt);
 	free(o->msgid);
 	free(o->subject);
 	buf_free(o->headers);
@@ -118,9 +115,7 @@ mime_draft_free(struct mime_draft *d)
 	for (i = 0; i < d->ncc; i++)
 		mime_addr_clear(&d->cc[i]);
 	free(d->cc);
-	for (i = 0; i < d->nbcc; i++)
-		free(d->bcc[i]);
-	free(d->bcc);
+	vec_strv_free(d->bcc, d->nbcc);
 	free(d->subject);
 	free(d->date_raw);
 	free(d->msgid);
@@ -211,20 +206,14 @@ mime_draft_cc(struct mime_draft *d, const char *name, const char *addr,
 int
 mime_draft_bcc(struct mime_draft *d, const char *addr, struct smerr *e)
 {
-	char	**nv;
-
 	if (!mime_addr_ok(addr))
 		return smerr_set(e, SMERR_INVAL, "not a usable address: %.80s",
 		    addr);
 	if (rcpt_count(d) >= MIME_BUILD_MAX_RCPT)
 		return smerr_set(e, SMERR_LIMIT, "more than %d recipients",
 		    MIME_BUILD_MAX_RCPT);
-	if ((nv = reallocarray(d->bcc, d->nbcc + 1, sizeof(*nv))) == NULL)
+	if (vec_strv_add(&d->bcc, &d->nbcc, addr, strlen(addr)) != 0)
 		return smerr_nomem(e);
-	d->bcc = nv;
-	if ((nv[d->nbcc] = strdup(addr)) == NULL)
-		return smerr_nomem(e);
-	d->nbcc++;
 	return 0;
 }
 

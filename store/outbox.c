@@ -184,6 +184,18 @@ store_outbox_foreach(struct store *st,
 	    "reading the outbox", e);
 }
 
+int
+store_outbox_get(struct store *st, int64_t id,
+    int (*cb)(const struct store_outbox *, void *), void *arg,
+    struct smerr *e)
+{
+	struct store_each	w = STORE_EACH(outbox_each, outbox, cb, arg);
+
+	return store_walk_sql(st, "SELECT " OUTBOX_COLUMNS " FROM outbox "
+	    "WHERE id = ? AND NOT (sent = 1 AND appended = 1);",
+	    STORE_ARGS(STORE_INT(id)), &w, "reading the outbox", e);
+}
+
 /* The state of entry id inside the caller's transaction. */
 static int
 outbox_state(struct store *st, int64_t id, int *sentp, const char **statep,

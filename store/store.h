@@ -473,6 +473,10 @@ int	 store_outbox_check_new(struct store *st, const char *message_id,
 int	 store_outbox_foreach(struct store *st,
 	    int (*cb)(const struct store_outbox *, void *), void *arg,
 	    struct smerr *e);
+/* Calls cb for entry id, if it is one store_outbox_foreach would give. */
+int	 store_outbox_get(struct store *st, int64_t id,
+	    int (*cb)(const struct store_outbox *, void *), void *arg,
+	    struct smerr *e);
 /*
  * Claims entry id for this process (state sending), checked and set in
  * one transaction. SMERR_EXISTS, saying why, when it was sent, another

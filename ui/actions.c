@@ -9,13 +9,10 @@
  * the server.
  */
 #include <curses.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include "base/buf.h"
 #include "base/err.h"
@@ -219,7 +216,6 @@ static int
 act_pipe(struct ui *ui, int64_t id)
 {
 	struct store_msg	*m;
-	const char		*argv[4];
 	const void		*p;
 	char			*cmd;
 	size_t			 len;
@@ -228,11 +224,7 @@ act_pipe(struct ui *ui, int64_t id)
 	if ((m = act_ask_msg(ui, id, "Pipe to command: ", &cmd, &p,
 	    &len)) == NULL)
 		return 0;
-	argv[0] = "/bin/sh";
-	argv[1] = "-c";
-	argv[2] = cmd;
-	argv[3] = NULL;
-	r = ui_run_piped(ui, argv, p, len, 1);
+	r = ui_run_sh(ui, cmd, p, len, 1);
 	store_msg_free(m);
 	ui_status(ui, r != 0, "the command exited with %d", r);
 	free(cmd);
@@ -243,23 +235,18 @@ static int
 act_write(struct ui *ui, int64_t id)
 {
 	struct store_msg	*m;
+	struct smerr		 e;
 	const void		*p;
 	char			*path;
 	size_t			 len;
-	int			 fd;
 
 	if ((m = act_ask_msg(ui, id, "Save the message to file: ", &path, &p,
 	    &len)) == NULL)
 		return 0;
-	/* A new file, its owner's only; never over one, never a link. */
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600)) == -1)
-		ui_status(ui, 1, "%s: %s", path, errno == EEXIST ?
-		    "a file of that name exists already" : strerror(errno));
-	else if (write(fd, p, len) != (ssize_t)len || close(fd) != 0) {
-		ui_status(ui, 1, "%s: %s", path, strerror(errno));
-		(void)unlink(path);
-	} else
+	smerr_clear(&e);
+	if (app_write_new(path, p, len, &e) != 0)
+		ui_status(ui, 1, "%s", smerr_msg(&e));
+	else
 		ui_status(ui, 0, "saved %zu bytes to %s", len, path);
 	store_msg_free(m);
 	free(path);

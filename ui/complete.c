@@ -15,6 +15,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/vec.h"
 #include "store/store.h"
 #include "app/app.h"
 #include "ui/ui_int.h"
@@ -29,11 +30,7 @@ struct cands {
 static void
 cands_clear(struct cands *c)
 {
-	size_t	i;
-
-	for (i = 0; i < c->n; i++)
-		free(c->v[i]);
-	free(c->v);
+	vec_strv_free(c->v, c->n);
 	c->v = NULL;
 	c->n = 0;
 }
@@ -42,21 +39,14 @@ cands_clear(struct cands *c)
 static int
 cands_add(struct cands *c, const char *s, size_t len)
 {
-	char	**v;
-	size_t	  i;
+	size_t	i;
 
 	for (i = 0; i < c->n; i++)
 		if (strlen(c->v[i]) == len && strncmp(c->v[i], s, len) == 0)
 			return 0;
 	if (c->n >= CAND_MAX)
 		return -1;
-	if ((v = reallocarray(c->v, c->n + 1, sizeof(*v))) == NULL)
-		return -1;
-	c->v = v;
-	if ((c->v[c->n] = strndup(s, len)) == NULL)
-		return -1;
-	c->n++;
-	return 0;
+	return vec_strv_add(&c->v, &c->n, s, len) == 0 ? 0 : -1;
 }
 
 static int

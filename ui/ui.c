@@ -403,6 +403,19 @@ ui_run_foreground(struct ui *ui, const char *const *argv)
 	return ui_run_piped(ui, argv, NULL, 0, 0);
 }
 
+int
+ui_run_sh(struct ui *ui, const char *cmd, const void *in, size_t len,
+    int wait)
+{
+	const char	*argv[4];
+
+	argv[0] = "/bin/sh";
+	argv[1] = "-c";
+	argv[2] = cmd;
+	argv[3] = NULL;
+	return ui_run_piped(ui, argv, in, len, wait);
+}
+
 /* Writes len bytes of p to fd, whatever the reader leaves unread. */
 static void
 feed(int fd, const void *p, size_t len)

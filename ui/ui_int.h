@@ -182,6 +182,9 @@ int64_t		 ui_index_step(struct ui_view *v, int64_t id, int dir);
  */
 int		 ui_run_piped(struct ui *ui, const char *const *argv,
 		    const void *in, size_t len, int wait);
+/* ui_run_piped of "/bin/sh -c cmd". */
+int		 ui_run_sh(struct ui *ui, const char *cmd, const void *in,
+		    size_t len, int wait);
 /* The compose screen for draft id of the store. */
 void		 ui_compose_draft(struct ui *ui, int64_t id);
 /*

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "base/err.h"
+#include "base/vec.h"
 #include "store/store.h"
 #include "keys/keys.h"
 #include "app/app.h"
@@ -240,11 +241,8 @@ static void
 cv_free(struct ui_view *v)
 {
 	struct cv	*cv = v->data;
-	size_t		 i;
 
-	for (i = 0; i < cv->n; i++)
-		free(cv->lines[i]);
-	free(cv->lines);
+	vec_strv_free(cv->lines, cv->n);
 	free(cv->colors);
 	free(cv);
 	free(v);

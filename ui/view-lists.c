@@ -325,7 +325,6 @@ draft_cb(const struct store_draft *d, void *arg)
 
 /* The text of outbox entry id as written, when it was kept. */
 struct source_find {
-	int64_t		 id;
 	struct buf	*text;
 	char		*account;	/* whose it is, when asked for */
 	int		 found;
@@ -337,8 +336,6 @@ source_cb(const struct store_outbox *o, void *arg)
 {
 	struct source_find	*f = arg;
 
-	if (o->id != f->id)
-		return 0;
 	f->found = 1;
 	if (f->want_account && o->account != NULL &&
 	    (f->account = strdup(o->account)) == NULL)
@@ -359,10 +356,9 @@ outbox_source(struct ui *ui, int64_t id, char **accountp)
 	struct smerr		e;
 
 	memset(&f, 0, sizeof(f));
-	f.id = id;
 	f.want_account = accountp != NULL;
 	smerr_clear(&e);
-	if (store_outbox_foreach(app_session_store(ui_session(ui)), source_cb,
+	if (store_outbox_get(app_session_store(ui_session(ui)), id, source_cb,
 	    &f, &e) != 0)
 		ui_status(ui, 1, "%s", smerr_msg(&e));
 	else if (f.found && f.text == NULL)
@@ -583,7 +579,6 @@ parts_view(struct ui *ui, struct ls *ls)
 	struct buf		*out = NULL;
 	struct smerr		 e;
 	const uint8_t		*msg;
-	const char		*argv[4];
 	size_t			 idx = ls->cur + 1, len;
 	int			 r;
 
@@ -607,11 +602,7 @@ parts_view(struct ui *ui, struct ls *ls)
 			    buf_take(out, NULL)));
 		goto out;
 	}
-	argv[0] = "/bin/sh";
-	argv[1] = "-c";
-	argv[2] = vw.cmd;
-	argv[3] = NULL;
-	r = ui_run_piped(ui, argv, NULL, 0, 0);
+	r = ui_run_sh(ui, vw.cmd, NULL, 0, 0);
 	ui_status(ui, r != 0, r == 0 ? "part %zu shown by its viewer" :
 	    "the viewer of part %zu exited with %d", idx, r);
 out:

@@ -14,6 +14,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/vec.h"
 #include "mime/mime.h"
 #include "crypto/crypto_int.h"
 #include "tests/unit/lib/unit.h"
@@ -153,8 +154,8 @@ test_read(void **st)
 	assert_int_equal(v.nto, 2);
 	free(v.from);
 	free(v.subject);
-	crypto_strv_free(v.to, v.nto);
-	crypto_strv_free(v.cc, v.ncc);
+	vec_strv_free(v.to, v.nto);
+	vec_strv_free(v.cc, v.ncc);
 	mime_msg_free(m);
 }
 

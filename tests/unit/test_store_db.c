@@ -632,13 +632,26 @@ outbox_cb(const struct store_outbox *o, void *arg)
 	return 0;
 }
 
+/* The message ID of the one entry it is handed. */
+static int
+outbox_id_cb(const struct store_outbox *o, void *arg)
+{
+	char	**msgid = arg;
+
+	assert_null(*msgid);
+	assert_non_null(o->message_id);
+	*msgid = strdup(o->message_id);
+	return 0;
+}
+
 static void
 test_outbox(void **unused)
 {
 	struct store		*st;
-	struct store_outbox	 o;
+	struct store_outbox	 o, o2;
 	struct smerr		 e;
-	int64_t			 id;
+	char			*got;
+	int64_t			 id, id2;
 	int			 n;
 	char			*d = tmpdir();
 
@@ -650,6 +663,19 @@ test_outbox(void **unused)
 	n = 0;
 	assert_int_equal(store_outbox_foreach(st, outbox_cb, &n, &e), 0);
 	assert_int_equal(n, 1);
+	/* One entry by its id, among others. */
+	mkoutbox(&o2, "<2@example.test>");
+	assert_int_equal(store_outbox_add(st, &o2, &id2, &e), 0);
+	got = NULL;
+	assert_int_equal(store_outbox_get(st, id2, outbox_id_cb, &got, &e), 0);
+	assert_non_null(got);
+	assert_string_equal(got, "<2@example.test>");
+	free(got);
+	got = NULL;
+	assert_int_equal(store_outbox_get(st, id2 + 100, outbox_id_cb, &got,
+	    &e), 0);
+	assert_null(got);
+	assert_int_equal(store_outbox_delete(st, id2, &e), 0);
 	assert_int_equal(store_outbox_was_sent(st, o.message_id, &e), 0);
 	assert_int_equal(store_outbox_sent(st, id, 0, &e), 0);
 	assert_int_equal(store_outbox_was_sent(st, o.message_id, &e), 1);
@@ -662,6 +688,9 @@ test_outbox(void **unused)
 	n = 0;
 	assert_int_equal(store_outbox_foreach(st, outbox_cb, &n, &e), 0);
 	assert_int_equal(n, 0);
+	got = NULL;		/* sent and appended: done with */
+	assert_int_equal(store_outbox_get(st, id, outbox_id_cb, &got, &e), 0);
+	assert_null(got);
 	store_close(st);
 	rmdir_all(d);
 }
