@@ -36,6 +36,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -53,12 +54,22 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/proc.h"
 #include "base/secmem.h"
 #include "crypto/crypto.h"
 #include "keys/keys.h"
 #include "app/agent.h"
 
 #define AGENT_TIMEOUT_MS	30000	/* then a hung agent is lost */
+/*
+ * How long a caller with one agent polls for the reply before it sleeps:
+ * a private-key operation takes a fraction of a millisecond, and waking a
+ * sleeping process on another CPU cost about 60 us of each round trip on
+ * the machine this was measured on (a fifth of an RSA-2048 signature).
+ * Only with one agent and two CPUs or more, so that the agent is never
+ * kept from its CPU by the caller that waits for it.
+ */
+#define AGENT_SPIN_NS		2000000
 
 #define AGENT_MAX_LANES		16	/* agents of one process */
 
@@ -89,6 +100,33 @@ agent_lost(void)
 	return lost;
 }
 
+/*
+ * The reply on fd if it comes within AGENT_SPIN_NS, polled for without
+ * sleeping; -1 when it has not (or when this process should not spin).
+ */
+static ssize_t
+spin_recv(int fd, uint8_t *rep)
+{
+	static int	spin = -1;
+	struct timespec	t0, t;
+	ssize_t		n;
+
+	if (spin == -1)
+		spin = proc_ncpu() >= 2;
+	if (!spin || agent_nmore > 0 ||
+	    clock_gettime(CLOCK_MONOTONIC, &t0) == -1)
+		return -1;
+	for (;;) {
+		n = recv(fd, rep, AGENT_MAX_REP, MSG_TRUNC | MSG_DONTWAIT);
+		if (n >= 0 || (errno != EAGAIN && errno != EINTR))
+			return n;
+		if (clock_gettime(CLOCK_MONOTONIC, &t) == -1 ||
+		    (t.tv_sec - t0.tv_sec) * 1000000000L +
+		    (t.tv_nsec - t0.tv_nsec) > AGENT_SPIN_NS)
+			return -1;
+	}
+}
+
 /* One request and its reply on fd: 0, or -1 when the agent is lost. */
 static int
 exchange(int fd, const uint8_t *req, size_t len, uint8_t *rep,
@@ -103,16 +141,18 @@ exchange(int fd, const uint8_t *req, size_t len, uint8_t *rep,
 	while (n == -1 && errno == EINTR);
 	if (n != (ssize_t)len)
 		return -1;
-	pfd.fd = fd;
-	pfd.events = POLLIN;
-	do
-		r = poll(&pfd, 1, AGENT_TIMEOUT_MS);
-	while (r == -1 && errno == EINTR);
-	if (r != 1)
-		return -1;
-	do
-		n = recv(fd, rep, AGENT_MAX_REP, MSG_TRUNC);
-	while (n == -1 && errno == EINTR);
+	if ((n = spin_recv(fd, rep)) == -1) {
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		do
+			r = poll(&pfd, 1, AGENT_TIMEOUT_MS);
+		while (r == -1 && errno == EINTR);
+		if (r != 1)
+			return -1;
+		do
+			n = recv(fd, rep, AGENT_MAX_REP, MSG_TRUNC);
+		while (n == -1 && errno == EINTR);
+	}
 	if (n < 3 || n > AGENT_MAX_REP ||
 	    (size_t)n != 3 + ((size_t)rep[1] << 8 | rep[2]))
 		return -1;
