@@ -18,7 +18,6 @@
 static int
 draft_json(struct buf *out, const struct app_draft *d)
 {
-	size_t	i;
 	int	r = 0;
 
 	r |= buf_putc(out, '{');
@@ -30,13 +29,8 @@ draft_json(struct buf *out, const struct app_draft *d)
 	r |= json_key(out, "encrypt", 0);
 	r |= buf_puts(out, d->encrypt ? "true" : "false");
 	r |= json_key(out, "omitted", 0);
-	r |= buf_putc(out, '[');
-	for (i = 0; i < d->nomitted; i++) {
-		if (i > 0)
-			r |= buf_putc(out, ',');
-		r |= json_str(out, d->omitted[i]);
-	}
-	r |= buf_puts(out, "]}");
+	r |= json_strv(out, d->omitted, d->nomitted);
+	r |= buf_putc(out, '}');
 	return r;
 }
 

@@ -10,22 +10,6 @@
 #include "crypto/crypto.h"
 #include "app/app.h"
 
-/* A JSON array of the n strings at sv. */
-static int
-strv_json(struct buf *out, char *const *sv, size_t n)
-{
-	size_t	i;
-	int	r = 0;
-
-	r |= buf_putc(out, '[');
-	for (i = 0; i < n; i++) {
-		if (i > 0)
-			r |= buf_putc(out, ',');
-		r |= json_str(out, sv[i]);
-	}
-	return r | buf_putc(out, ']');
-}
-
 int
 app_verdict_json(const struct crypto_verdict *v, struct buf *out)
 {
@@ -38,9 +22,9 @@ app_verdict_json(const struct crypto_verdict *v, struct buf *out)
 	r |= json_key(out, "subject", 0);
 	r |= json_str(out, v->subject);
 	r |= json_key(out, "to", 0);
-	r |= strv_json(out, v->to, v->nto);
+	r |= json_strv(out, v->to, v->nto);
 	r |= json_key(out, "cc", 0);
-	r |= strv_json(out, v->cc, v->ncc);
+	r |= json_strv(out, v->cc, v->ncc);
 	r |= json_key(out, "date", 0);
 	r |= json_time(out, v->date);
 	r |= json_key(out, "header_protection", 0);
@@ -50,7 +34,7 @@ app_verdict_json(const struct crypto_verdict *v, struct buf *out)
 	r |= json_key(out, "signer", 0);
 	r |= json_str(out, v->signer);
 	r |= json_key(out, "signers", 0);
-	r |= strv_json(out, v->signers, v->nsigners);
+	r |= json_strv(out, v->signers, v->nsigners);
 	r |= json_key(out, "trust", 0);
 	r |= json_str(out, crypto_trust_str(v->trust));
 	r |= json_key(out, "revocation", 0);
@@ -62,7 +46,7 @@ app_verdict_json(const struct crypto_verdict *v, struct buf *out)
 	r |= json_key(out, "text", 0);
 	r |= json_str(out, v->text);
 	r |= json_key(out, "findings", 0);
-	r |= strv_json(out, v->findings, v->nfindings);
+	r |= json_strv(out, v->findings, v->nfindings);
 	r |= json_key(out, "coverage", 0);
 	r |= buf_putc(out, '[');
 	for (i = 0; i < v->nspans; i++)

@@ -86,6 +86,21 @@ json_str(struct buf *out, const char *s)
 }
 
 int
+json_strv(struct buf *out, char *const *sv, size_t n)
+{
+	size_t	i;
+	int	r = 0;
+
+	r |= buf_putc(out, '[');
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			r |= buf_putc(out, ',');
+		r |= json_str(out, sv[i]);
+	}
+	return r | buf_putc(out, ']');
+}
+
+int
 json_key(struct buf *out, const char *key, int first)
 {
 	int	r;

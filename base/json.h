@@ -15,6 +15,8 @@ struct buf;
 
 /* Appends s as a JSON string, or null when s is NULL. */
 int	json_str(struct buf *out, const char *s);
+/* A JSON array of the n strings at sv (NULL ones as null). */
+int	json_strv(struct buf *out, char *const *sv, size_t n);
 /* Appends len bytes at s as a JSON string. */
 int	json_strn(struct buf *out, const char *s, size_t len);
 /*
