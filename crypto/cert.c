@@ -28,19 +28,6 @@ crypto_addr_eq(const char *a, const char *b)
 	return a != NULL && b != NULL && strcasecmp(a, b) == 0;
 }
 
-int
-crypto_asn1_time(const ASN1_TIME *a, time_t *tp)
-{
-	struct tm	tm;
-
-	if (a == NULL || ASN1_TIME_to_tm(a, &tm) != 1) {
-		ERR_clear_error();
-		return -1;
-	}
-	*tp = timegm(&tm);
-	return 0;
-}
-
 /*
  * Adds the address in as to the list unless it is malformed, there
  * already, or one too many: 0, or SMERR_NOMEM.

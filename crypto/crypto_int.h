@@ -80,8 +80,6 @@ int	 crypto_cert_emails(X509 *c, char ***listp, size_t *np);
 /* 1 when c names addr (compared case-insensitively). */
 int	 crypto_cert_has_email(X509 *c, const char *addr);
 int	 crypto_addr_eq(const char *a, const char *b);
-/* An ASN.1 time as seconds since the epoch in *tp; -1 when unreadable. */
-int	 crypto_asn1_time(const ASN1_TIME *a, time_t *tp);
 /* Reads one or more certificates, DER or PEM. */
 int	 crypto_certs_read(const uint8_t *data, size_t len,
 	    STACK_OF(X509) **skp, struct smerr *e);

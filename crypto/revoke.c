@@ -74,7 +74,7 @@ fresh(const ASN1_TIME *thisupd, const ASN1_TIME *nextupd, time_t now,
 	time_t	this, next;
 
 	*untilp = 0;
-	if (crypto_asn1_time(thisupd, &this) != 0) {
+	if (keys_asn1_time(thisupd, &this) != 0) {
 		*whyp = "it has no readable thisUpdate";
 		return 0;
 	}
@@ -90,7 +90,7 @@ fresh(const ASN1_TIME *thisupd, const ASN1_TIME *nextupd, time_t now,
 		}
 		return 1;
 	}
-	if (crypto_asn1_time(nextupd, &next) != 0 || next < this) {
+	if (keys_asn1_time(nextupd, &next) != 0 || next < this) {
 		*whyp = "its nextUpdate is not readable";
 		return 0;
 	}
@@ -532,7 +532,7 @@ crypto_revoke_check(struct crypto_ctx *ctx, X509 *cert,
 		    sizeof(reason));
 		/* A revocation is for good: kept while the certificate is. */
 		if (st == CRYPTO_REV_REVOKED &&
-		    crypto_asn1_time(X509_get0_notAfter(cert), &end) == 0 &&
+		    keys_asn1_time(X509_get0_notAfter(cert), &end) == 0 &&
 		    end > until)
 			until = end;
 		if (rv->remember != NULL)

@@ -411,8 +411,8 @@ signer_times(struct judge *j, const struct crypto_signer *sg, size_t i)
 	char	a[32], b[32], c[32];
 
 	now = j->ctx->when != 0 ? j->ctx->when : time(NULL);
-	if (crypto_asn1_time(X509_get0_notBefore(sg->cert), &nb) != 0 ||
-	    crypto_asn1_time(X509_get0_notAfter(sg->cert), &na) != 0)
+	if (keys_asn1_time(X509_get0_notBefore(sg->cert), &nb) != 0 ||
+	    keys_asn1_time(X509_get0_notAfter(sg->cert), &na) != 0)
 		return 0;
 	st = sg->signing_time != 0 ? sg->signing_time : j->date;
 	iso_time(nb, a, sizeof(a));

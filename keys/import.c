@@ -134,17 +134,6 @@ keys_x509_emails(X509 *x, char **emailsp, struct smerr *e)
 	return r;
 }
 
-time_t
-keys_asn1_time(const ASN1_TIME *t)
-{
-	struct tm	tm;
-
-	memset(&tm, 0, sizeof(tm));
-	if (t == NULL || !ASN1_TIME_to_tm(t, &tm))
-		return 0;
-	return timegm(&tm);
-}
-
 static char *
 name_text(X509_NAME *n)
 {
@@ -259,8 +248,8 @@ keys_cert_info(const uint8_t *der, size_t len, struct keys_certinfo *ci,
 		r = smerr_nomem(e);
 		goto out;
 	}
-	ci->not_before = keys_asn1_time(t->validity->notBefore);
-	ci->not_after = keys_asn1_time(t->validity->notAfter);
+	(void)keys_asn1_time(t->validity->notBefore, &ci->not_before);
+	(void)keys_asn1_time(t->validity->notAfter, &ci->not_after);
 out:
 	ASN1_item_free((ASN1_VALUE *)c, ASN1_ITEM_rptr(info_cert));
 	if (r != 0)

@@ -10,8 +10,6 @@ struct keys {
 	struct store	*st;
 };
 
-/* An ASN.1 time as seconds since the epoch, 0 when absent or unreadable. */
-time_t	 keys_asn1_time(const ASN1_TIME *t);
 /* 1 when the comma-separated list holds address (case-insensitive). */
 int	 keys_emails_have(const char *list, const char *address);
 /* SHA-256 of x's DER as lowercase hex into fp[65]. */

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <openssl/x509.h>
 
@@ -18,5 +19,11 @@
  * KEYS_MAX_FILE), or NULL; OpenSSL's error queue is left empty.
  */
 X509	*keys_der_x509(const uint8_t *der, size_t len);
+/*
+ * An ASN.1 time (UTCTime or GeneralizedTime) as seconds since the epoch
+ * into *tp: 0, or -1 with *tp 0 when a is absent or unreadable; OpenSSL's
+ * error queue is left empty.
+ */
+int	 keys_asn1_time(const ASN1_TIME *a, time_t *tp);
 
 #endif

@@ -272,6 +272,7 @@ check_info_as_x509(const char *name)
 	unsigned int		 n = 0;
 	char			 fp[65], *emails = NULL;
 	X509			*x;
+	time_t			 t;
 
 	der = slurp(name);
 	p = buf_data(der);
@@ -284,8 +285,10 @@ check_info_as_x509(const char *name)
 	assert_string_equal(ci.fingerprint, fp);
 	assert_int_equal(keys_x509_emails(x, &emails, &e), 0);
 	assert_string_equal(ci.emails, emails);
-	assert_int_equal(ci.not_before, keys_asn1_time(X509_get0_notBefore(x)));
-	assert_int_equal(ci.not_after, keys_asn1_time(X509_get0_notAfter(x)));
+	assert_int_equal(keys_asn1_time(X509_get0_notBefore(x), &t), 0);
+	assert_int_equal(ci.not_before, t);
+	assert_int_equal(keys_asn1_time(X509_get0_notAfter(x), &t), 0);
+	assert_int_equal(ci.not_after, t);
 	assert_true(ci.not_after > ci.not_before);
 	free(emails);
 	keys_certinfo_clear(&ci);
