@@ -135,6 +135,7 @@ test_query_run(void **state)
 {
 	struct app_addrs	b;
 	struct smerr		e;
+	char			cmd[64], probe[96];
 
 	(void)state;
 	memset(&b, 0, sizeof(b));
@@ -149,12 +150,15 @@ test_query_run(void **state)
 	assert_int_equal(b.n, 1);
 	/*
 	 * A command that never ends is given up on, and says so; what it
-	 * started ends with it.
+	 * started ends with it. The sleep has a duration of this process's
+	 * own, so that no other run's sleep is taken for it.
 	 */
-	assert_int_equal(app_query_cmd_run("echo start; sleep 61 | cat # %s",
-	    "x", &b, &e), SMERR_TIMEOUT);
-	assert_int_not_equal(system("sleep 0.5; pgrep -f '^sleep 61' "
-	    ">/dev/null"), 0);
+	snprintf(cmd, sizeof(cmd), "echo start; sleep 61.%d | cat # %%s",
+	    (int)getpid());
+	snprintf(probe, sizeof(probe), "sleep 0.5; pgrep -f '^sleep 61\\.%d$' "
+	    ">/dev/null", (int)getpid());
+	assert_int_equal(app_query_cmd_run(cmd, "x", &b, &e), SMERR_TIMEOUT);
+	assert_int_not_equal(system(probe), 0);
 	assert_non_null(strstr(smerr_msg(&e), "longer than"));
 	assert_int_equal(b.n, 1);
 	app_addrs_clear(&b);
