@@ -62,26 +62,16 @@ struct lister {
 	size_t		 cap;
 };
 
+/*
+ * Text from a message, sanitized for display: as a JSON string (json_text;
+ * NULL is null) or as plain text (NULL is nothing).
+ */
 static int
 put_clean(struct buf *out, const char *s, int json)
 {
-	int	r;
-
-	if (s == NULL)
-		return json ? json_str(out, NULL) : 0;
-	if (!json)
-		return text_sanitize(out, s, strlen(s), 0);
-	{
-		struct buf	*t = buf_new(0);
-
-		if (t == NULL)
-			return SMERR_NOMEM;
-		if ((r = text_sanitize(t, s, strlen(s), 0)) == 0)
-			r = json_strn(out, (const char *)buf_data(t),
-			    buf_len(t));
-		buf_free(t);
-	}
-	return r;
+	if (json)
+		return json_text(out, s);
+	return s != NULL ? text_sanitize(out, s, strlen(s), 0) : 0;
 }
 
 /* A JSON array of the items of list, split at any character of seps. */
