@@ -150,13 +150,11 @@ msg_json_ids(struct buf *out, const struct store_msg *m)
 static int
 msg_json_head(struct buf *out, const struct store_msg *m)
 {
-	char	date[32];
 	int	r = 0;
 
-	(void)text_iso_time(m->date, date, sizeof(date));
 	r |= msg_json_ids(out, m);
 	r |= json_key(out, "date", 0);
-	r |= json_str(out, *date != '\0' ? date : NULL);
+	r |= json_time(out, m->date);
 	r |= json_key(out, "from", 0);
 	r |= put_clean(out, m->from, 1);
 	r |= json_key(out, "subject", 0);
@@ -638,7 +636,6 @@ static int
 put_older(struct buf *out, const struct store_msg *m)
 {
 	const char	*v = m->verdict;
-	char		 date[32];
 	int		 r = 0;
 
 	if (json_member(v, "to") == NULL) {
@@ -652,9 +649,8 @@ put_older(struct buf *out, const struct store_msg *m)
 		r |= buf_putc(out, ',');
 	}
 	if (json_member(v, "date") == NULL) {
-		(void)text_iso_time(m->date, date, sizeof(date));
 		r |= json_key(out, "date", 1);
-		r |= json_str(out, date[0] != '\0' ? date : NULL);
+		r |= json_time(out, m->date);
 		r |= buf_putc(out, ',');
 	}
 	if (json_member(v, "header_protection") == NULL)
