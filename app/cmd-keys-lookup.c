@@ -54,7 +54,6 @@ lookup_json(struct buf *out, const struct keys_lookup *l,
     const enum crypto_rev *rev)
 {
 	const struct keys_found	*f;
-	char			 na[32];
 	size_t			 i;
 	int			 r = 0;
 
@@ -69,7 +68,6 @@ lookup_json(struct buf *out, const struct keys_lookup *l,
 	r |= buf_putc(out, '[');
 	for (i = 0; i < l->n; i++) {
 		f = &l->found[i];
-		(void)text_iso_time(f->j.not_after, na, sizeof(na));
 		if (i > 0)
 			r |= buf_putc(out, ',');
 		r |= buf_putc(out, '{');
@@ -91,7 +89,7 @@ lookup_json(struct buf *out, const struct keys_lookup *l,
 		r |= json_key(out, "email", 0);
 		r |= json_text_list(out, f->j.emails);
 		r |= json_key(out, "not_after", 0);
-		r |= json_str(out, *na != '\0' ? na : NULL);
+		r |= json_time(out, f->j.not_after);
 		r |= json_key(out, "usable", 0);
 		r |= buf_puts(out, f->j.usable ? "true" : "false");
 		r |= json_key(out, "trust", 0);

@@ -152,7 +152,7 @@ list_cb(const struct keys_cert *kc, void *arg)
 	struct listing		*l = arg;
 	struct keys_certinfo	 ci;
 	struct smerr		 e;
-	char			 nb[32], na[32], ad[32], *old = NULL;
+	char			 nb[32], na[32], *old = NULL;
 	char			*addr = NULL, *uri = NULL;
 	char			*s;
 	int			 r = 0;
@@ -164,9 +164,6 @@ list_cb(const struct keys_cert *kc, void *arg)
 		snprintf(ci.fingerprint, sizeof(ci.fingerprint), "%s",
 		    kc->fingerprint);
 	}
-	(void)text_iso_time(ci.not_before, nb, sizeof(nb));
-	(void)text_iso_time(ci.not_after, na, sizeof(na));
-	(void)text_iso_time(kc->added, ad, sizeof(ad));
 	(void)keys_replaced(l->k, kc->fingerprint, &old, &addr, NULL);
 	if (kc->kind == KEYS_IDENTITY)
 		(void)keys_identity_token(l->k, kc->id, &uri, NULL);
@@ -185,13 +182,13 @@ list_cb(const struct keys_cert *kc, void *arg)
 		r |= json_key(l->out, "fingerprint", 0);
 		r |= json_str(l->out, kc->fingerprint);
 		r |= json_key(l->out, "not_before", 0);
-		r |= json_str(l->out, *nb != '\0' ? nb : NULL);
+		r |= json_time(l->out, ci.not_before);
 		r |= json_key(l->out, "not_after", 0);
-		r |= json_str(l->out, *na != '\0' ? na : NULL);
+		r |= json_time(l->out, ci.not_after);
 		r |= json_key(l->out, "source", 0);
 		r |= json_text(l->out, kc->source);
 		r |= json_key(l->out, "added", 0);
-		r |= json_str(l->out, *ad != '\0' ? ad : NULL);
+		r |= json_time(l->out, kc->added);
 		r |= json_key(l->out, "id", 0);
 		r |= buf_printf(l->out, "%lld", (long long)kc->id);
 		r |= json_key(l->out, "replaces", 0);
@@ -205,6 +202,8 @@ list_cb(const struct keys_cert *kc, void *arg)
 		}
 		r |= buf_putc(l->out, '}');
 	} else {
+		(void)text_iso_time(ci.not_before, nb, sizeof(nb));
+		(void)text_iso_time(ci.not_after, na, sizeof(na));
 		s = text_sanitize_str(ci.subject != NULL ? ci.subject : "?",
 		    0);
 		printf("%-8s %s %s\n", kind_name(kc->kind), kc->fingerprint,

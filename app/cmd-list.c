@@ -62,26 +62,16 @@ struct lister {
 	size_t		 cap;
 };
 
+/*
+ * Text from a message, sanitized for display: as a JSON string (json_text;
+ * NULL is null) or as plain text (NULL is nothing).
+ */
 static int
 put_clean(struct buf *out, const char *s, int json)
 {
-	int	r;
-
-	if (s == NULL)
-		return json ? json_str(out, NULL) : 0;
-	if (!json)
-		return text_sanitize(out, s, strlen(s), 0);
-	{
-		struct buf	*t = buf_new(0);
-
-		if (t == NULL)
-			return SMERR_NOMEM;
-		if ((r = text_sanitize(t, s, strlen(s), 0)) == 0)
-			r = json_strn(out, (const char *)buf_data(t),
-			    buf_len(t));
-		buf_free(t);
-	}
-	return r;
+	if (json)
+		return json_text(out, s);
+	return s != NULL ? text_sanitize(out, s, strlen(s), 0) : 0;
 }
 
 /* A JSON array of the items of list, split at any character of seps. */
@@ -160,13 +150,11 @@ msg_json_ids(struct buf *out, const struct store_msg *m)
 static int
 msg_json_head(struct buf *out, const struct store_msg *m)
 {
-	char	date[32];
 	int	r = 0;
 
-	(void)text_iso_time(m->date, date, sizeof(date));
 	r |= msg_json_ids(out, m);
 	r |= json_key(out, "date", 0);
-	r |= json_str(out, *date != '\0' ? date : NULL);
+	r |= json_time(out, m->date);
 	r |= json_key(out, "from", 0);
 	r |= put_clean(out, m->from, 1);
 	r |= json_key(out, "subject", 0);
@@ -648,7 +636,6 @@ static int
 put_older(struct buf *out, const struct store_msg *m)
 {
 	const char	*v = m->verdict;
-	char		 date[32];
 	int		 r = 0;
 
 	if (json_member(v, "to") == NULL) {
@@ -662,9 +649,8 @@ put_older(struct buf *out, const struct store_msg *m)
 		r |= buf_putc(out, ',');
 	}
 	if (json_member(v, "date") == NULL) {
-		(void)text_iso_time(m->date, date, sizeof(date));
 		r |= json_key(out, "date", 1);
-		r |= json_str(out, date[0] != '\0' ? date : NULL);
+		r |= json_time(out, m->date);
 		r |= buf_putc(out, ',');
 	}
 	if (json_member(v, "header_protection") == NULL)

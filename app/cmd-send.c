@@ -74,48 +74,35 @@ cli_read_message(struct cli *c, const char *path, struct buf **bp)
 
 /*
  * The pieces every send and outbox command needs: the account, the
- * store and key store, and the resolver (when one answers).
+ * store and key store, and the resolver (when one answers), as
+ * cli_account_open opens them and cli_account_close ends them.
  */
 struct send_env {
 	struct send_opts	 o;
-	struct store		*st;
-	struct keys		*k;
-	struct dns		*dns;
+	struct cli_account_env	 env;
 };
 
 static int
 env_open(struct cli *c, const char *account, struct send_env *v)
 {
-	struct cli_account_env	env;
-	int			r;
+	int	r;
 
 	memset(v, 0, sizeof(*v));
 	if ((r = cli_account_open(c, account, CLI_OPEN_KEYS | CLI_OPEN_DNS |
-	    CLI_DNS_SOFT, &env)) != 0)
+	    CLI_DNS_SOFT, &v->env)) != 0)
 		return r;
-	if (env.dns_err.code != 0)
-		send_warn(NULL, smerr_msg(&env.dns_err));
-	v->o.acct = env.acct;
-	v->st = env.st;
-	v->k = env.k;
-	v->dns = env.dns;
+	if (v->env.dns_err.code != 0)
+		send_warn(NULL, smerr_msg(&v->env.dns_err));
+	v->o.acct = v->env.acct;
 	v->o.home = c->confdir;
-	v->o.store = v->st;
-	v->o.keys = v->k;
-	v->o.dns = v->dns;
-	v->o.dns_addr = c->cfg->dns.present && v->dns != NULL;
+	v->o.store = v->env.st;
+	v->o.keys = v->env.k;
+	v->o.dns = v->env.dns;
+	v->o.dns_addr = c->cfg->dns.present && v->env.dns != NULL;
 	v->o.sign = v->o.acct->sign;
 	v->o.encrypt = v->o.acct->encrypt;
 	v->o.warn = send_warn;
 	return 0;
-}
-
-static void
-env_close(struct send_env *v)
-{
-	keys_close(v->k);
-	store_close(v->st);
-	dns_free(v->dns);
 }
 
 /*
@@ -134,7 +121,8 @@ send_text(struct cli *c, struct send_env *v, const char *account,
 
 	/* Recipients' certificates are checked for revocation. */
 	if (v->o.encrypt != APP_ENCRYPT_NO)
-		r = cli_revoke_ctx(c, v->st, v->k, v->dns, &v->o.revoke, &rv);
+		r = cli_revoke_ctx(c, v->env.st, v->env.k, v->env.dns,
+		    &v->o.revoke, &rv);
 	if (r == 0)
 		r = send_queue(&v->o, buf_data(in), buf_len(in), &q, &c->err);
 	crypto_ctx_free(v->o.revoke);
@@ -143,7 +131,7 @@ send_text(struct cli *c, struct send_env *v, const char *account,
 	if (r != 0) {
 		/* A message already queued or sent is not a draft. */
 		if (r != SMERR_EXISTS)
-			(void)cli_keep_draft(c, v->st, account, in, &id,
+			(void)cli_keep_draft(c, v->env.st, account, in, &id,
 			    smerr_msg(&c->err), files, nfiles);
 		return r;
 	}
@@ -215,8 +203,8 @@ cmd_send(struct cli *c, int argc, char **argv)
 	ncli = natt;
 	if (draft != NULL && ((v.o.draft = cli_parse_id(draft)) == 0 ?
 	    smerr_set(&c->err, SMERR_INVAL, "not a draft ID: %s", draft) :
-	    store_draft_get(v.st, v.o.draft, &in, &c->err) != 0 ||
-	    app_draft_files(v.st, v.o.draft, files, MIME_BUILD_MAX_ATTACH,
+	    store_draft_get(v.env.st, v.o.draft, &in, &c->err) != 0 ||
+	    app_draft_files(v.env.st, v.o.draft, files, MIME_BUILD_MAX_ATTACH,
 	    &natt, &c->err)) != 0)
 		goto out;
 	/* A draft without --account: the account it is From, too. */
@@ -239,7 +227,7 @@ cmd_send(struct cli *c, int argc, char **argv)
 	/* What cannot be queued keeps the files named here too. */
 	r = send_text(c, &v, account, in, files, ncli);
 out:
-	env_close(&v);
+	cli_account_close(&v.env);
 	buf_free(in);
 	for (i = 0; i < natt; i++)
 		app_file_clear(&files[i]);
@@ -337,13 +325,13 @@ outbox_list(struct cli *c, struct send_env *v, int json)
 	int			 r = SMERR_NOMEM;
 
 	memset(&l, 0, sizeof(l));
-	if (store_outbox_foreach(v->st, ob_cb, &l, &c->err) != 0)
+	if (store_outbox_foreach(v->env.st, ob_cb, &l, &c->err) != 0)
 		goto out;
 	if (l.oom || (out = buf_new(0)) == NULL) {
 		smerr_nomem(&c->err);
 		goto out;
 	}
-	if (json && sync_crypto_ctx(v->k, &ctx, &c->err) != 0)
+	if (json && sync_crypto_ctx(v->env.k, &ctx, &c->err) != 0)
 		goto out;
 	if (json && buf_putc(out, '[') != 0)
 		goto oom;
@@ -457,7 +445,7 @@ outbox_send(struct cli *c, struct send_env *v, const char *account,
 	int		 r = 0;
 
 	memset(&l, 0, sizeof(l));
-	if (store_outbox_foreach(v->st, ob_cb, &l, &c->err) != 0) {
+	if (store_outbox_foreach(v->env.st, ob_cb, &l, &c->err) != 0) {
 		ob_free(&l);
 		return 1;
 	}
@@ -543,8 +531,8 @@ cmd_outbox(struct cli *c, int argc, char **argv)
 	else if (strcmp(verb, "send") == 0)
 		r = outbox_send(c, &v, account, id);
 	else
-		r = store_outbox_delete(v.st, id, &c->err) != 0;
-	env_close(&v);
+		r = store_outbox_delete(v.env.st, id, &c->err) != 0;
+	cli_account_close(&v.env);
 	return r == 0 ? 0 : cli_fail(c);
 }
 

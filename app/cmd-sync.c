@@ -221,8 +221,7 @@ sync_one(struct cli *c, const struct app_account *a, const char *folder,
 		r = 0;
 	}
 out:
-	if (pw != NULL)
-		secmem_strfree(pw);
+	secmem_strfree(pw);
 	cli_revoke_close(rv);
 	cli_account_close(&env);
 	return r == 0 ? 0 : cli_fail(c);

@@ -727,8 +727,7 @@ submit(const struct send_opts *o, struct entry *en, int *in_doubt,
 	}
 	smtp_close(s);
 	net_lookup_free(lk);
-	if (pw != NULL)
-		secmem_strfree(pw);
+	secmem_strfree(pw);
 	return r;
 }
 
@@ -782,8 +781,7 @@ append_sent(const struct send_opts *o, struct entry *en, struct smerr *e)
 	imap_close(s);
 	net_lookup_free(lk);
 	free(folder);
-	if (pw != NULL)
-		secmem_strfree(pw);
+	secmem_strfree(pw);
 	return r;
 }
 

@@ -123,7 +123,7 @@ ui_push(struct ui *ui, struct ui_view *v)
 	if (v == NULL)
 		return;
 	if (ui->nviews == UI_MAX_VIEWS) {
-		v->ops->free(v);
+		ui_view_free(v);
 		ui_status(ui, 1, "too many open screens");
 		return;
 	}
@@ -142,7 +142,7 @@ ui_pop(struct ui *ui)
 	if (ui->nviews == 0)
 		return;
 	v = ui->views[--ui->nviews];
-	v->ops->free(v);
+	ui_view_free(v);
 	if (ui->nviews == 0) {
 		ui->quit = 1;
 		return;
@@ -168,6 +168,16 @@ ui_view_new(const struct ui_view_ops *ops, size_t size)
 }
 
 void
+ui_view_free(struct ui_view *v)
+{
+	if (v == NULL)
+		return;
+	v->ops->free(v);
+	free(v->data);
+	free(v);
+}
+
+void
 ui_view_brief(struct ui_view *v, const char *s, int color)
 {
 	if (s == NULL || snprintf(v->brief, sizeof(v->brief), "%s", s) < 0)
@@ -188,7 +198,7 @@ ui_replace(struct ui *ui, struct ui_view *v)
 	}
 	old = ui->views[ui->nviews - 1];
 	ui->views[ui->nviews - 1] = v;
-	old->ops->free(old);
+	ui_view_free(old);
 }
 
 void
@@ -1092,7 +1102,7 @@ ui_main(const struct app_opts *o)
 	}
 	job_close(&ui.job);
 	for (i = ui.nviews - 1; i >= 0; i--)
-		ui.views[i]->ops->free(ui.views[i]);
+		ui_view_free(ui.views[i]);
 	app_session_close(ui.s);
 	close(ui_sigpipe[0]);
 	close(ui_sigpipe[1]);

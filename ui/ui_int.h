@@ -27,6 +27,7 @@ struct ui_view_ops {
 	int		(*key)(struct ui *, struct ui_view *, wint_t key,
 			    int fnkey);
 	void		(*reload)(struct ui *, struct ui_view *);
+	/* What the view's data holds; ui_view_free frees the rest. */
 	void		(*free)(struct ui_view *);
 };
 
@@ -71,6 +72,8 @@ struct app_session *ui_session(struct ui *ui);
 int		 ui_rows(struct ui *ui);
 /* A view with ops over zeroed data of size bytes; NULL: out of memory. */
 struct ui_view	*ui_view_new(const struct ui_view_ops *ops, size_t size);
+/* Frees v (NULL: nothing): what ops->free releases, its data, itself. */
+void		 ui_view_free(struct ui_view *v);
 /* Sets (s NULL: clears) what v shows on an empty status line. */
 void		 ui_view_brief(struct ui_view *v, const char *s, int color);
 /* Refreshes every view's data (after a sync or a send). */

@@ -244,8 +244,6 @@ cv_free(struct ui_view *v)
 
 	vec_strv_free(cv->lines, cv->n);
 	free(cv->colors);
-	free(cv);
-	free(v);
 }
 
 static const struct ui_view_ops cv_ops = {

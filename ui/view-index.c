@@ -942,8 +942,6 @@ ix_free(struct ui_view *v)
 	free(ix->folder);
 	free(ix->query);
 	free(ix->limit);
-	free(ix);
-	free(v);
 }
 
 static const struct ui_view_ops ix_ops = {
@@ -969,12 +967,12 @@ ui_index_new(struct ui *ui, const char *account, const char *folder,
 	if (account != NULL &&
 	    app_session_config(ui_session(ui))->naccounts > 1 &&
 	    (ix->account = strdup(account)) == NULL) {
-		ix_free(v);
+		ui_view_free(v);
 		return NULL;
 	}
 	ix->sent = query == NULL && folder != NULL && is_sent_folder(folder);
 	if (ix->folder == NULL || (query != NULL && ix->query == NULL)) {
-		ix_free(v);
+		ui_view_free(v);
 		return NULL;
 	}
 	ix_refresh(ui, v);

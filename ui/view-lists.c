@@ -938,8 +938,6 @@ ls_free(struct ui_view *v)
 	ls_clear(ls);
 	free(ls->output);
 	free(ls->acct);
-	free(ls);
-	free(v);
 }
 
 /* Every list shares the callbacks; the kind picks the name and the keys. */
@@ -1006,7 +1004,7 @@ queue_new(struct ui *ui, int kind, const char *acct)
 		return v;
 	ls = v->data;
 	if ((ls->acct = strdup(acct)) == NULL) {
-		ls_free(v);
+		ui_view_free(v);
 		return NULL;
 	}
 	ls_load(ui, v);

@@ -649,8 +649,6 @@ pg_free(struct ui_view *v)
 	free(pg->message_id);
 	free(pg->text);
 	free(pg->html);
-	free(pg);
-	free(v);
 }
 
 static const struct ui_view_ops pg_ops = {
