@@ -17,6 +17,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/text.h"
 #include "mime/mime.h"
 #include "mime/mime_int.h"
 
@@ -226,8 +227,8 @@ pct_decode(char *s)
 			*o++ = *s;
 			continue;
 		}
-		if ((hi = mime_hexval(s[1])) < 0 ||
-		    (lo = mime_hexval(s[2])) < 0)
+		if ((hi = text_hex_digit(s[1])) < 0 ||
+		    (lo = text_hex_digit(s[2])) < 0)
 			return -1;
 		*o++ = (char)(hi << 4 | lo);
 		s += 2;

@@ -44,10 +44,6 @@ struct mime_msg {
 	int			 unterminated;	/* a multipart not closed */
 };
 
-/* parse.c */
-/* The value of one hexadecimal digit, or -1. */
-int	 mime_hexval(int c);
-
 /* read.c: one past the end of the line at p (after its LF), or end. */
 const uint8_t	*mime_line_next(const uint8_t *p, const uint8_t *end);
 /*

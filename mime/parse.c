@@ -13,6 +13,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/text.h"
 #include "mime/mime.h"
 #include "mime/mime_int.h"
 
@@ -549,18 +550,6 @@ decode_base64(const uint8_t *s, size_t len, struct buf *out, struct smerr *e)
 	return b64_flush(out, o, &no, e);
 }
 
-int
-mime_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 static int
 decode_qp(const uint8_t *s, size_t len, struct buf *out, struct smerr *e)
 {
@@ -584,8 +573,8 @@ decode_qp(const uint8_t *s, size_t len, struct buf *out, struct smerr *e)
 			}
 			if (k + 1 == le)	/* soft line break */
 				goto soft;
-			if (k + 2 < le && (hi = mime_hexval(s[k + 1])) >= 0 &&
-			    (lo = mime_hexval(s[k + 2])) >= 0) {
+			if (k + 2 < le && (hi = text_hex_digit(s[k + 1])) >= 0 &&
+			    (lo = text_hex_digit(s[k + 2])) >= 0) {
 				r = buf_putc(out, hi * 16 + lo);
 				k += 2;
 			} else
