@@ -9,13 +9,9 @@
 struct buf;
 struct smerr;
 
+/* A header field (unfolded: CR and LF removed), or a parameter of one. */
 struct mime_field {
-	char		*name;
-	char		*value;		/* unfolded: CR and LF removed */
-};
-
-struct mime_param {
-	char		*name;		/* lowercase */
+	char		*name;		/* a parameter's lowercase */
 	char		*value;
 };
 
@@ -28,7 +24,7 @@ struct mime_part {
 	struct mime_field	*fields;
 	size_t			 nfields;
 	char			*type;		/* lowercase type/subtype */
-	struct mime_param	*params;
+	struct mime_field	*params;
 	size_t			 nparams;
 	struct mime_part	**children;
 	size_t			 nchildren;
@@ -57,8 +53,11 @@ int	 mime_uncomment(char *s, struct buf *com);
 
 /* header.c */
 int	 mime_ctype_parse(const char *value, char **typep,
-	    struct mime_param **paramsp, size_t *nparamsp, struct smerr *e);
-void	 mime_params_free(struct mime_param *params, size_t n);
+	    struct mime_field **paramsp, size_t *nparamsp, struct smerr *e);
+void	 mime_fields_free(struct mime_field *v, size_t n);
+/* The value of the first of the n at v called name (any case), or NULL. */
+const char	*mime_fields_get(const struct mime_field *v, size_t n,
+		    const char *name);
 int	 mime_strcaseeq(const char *a, const char *b);
 
 /*
