@@ -139,6 +139,8 @@ struct mime_draft {
 int	 mime_is_ascii(const char *s);
 int	 mime_value_ok(const char *s);
 int	 mime_fname_ok(const char *n);
+/* *sp made a copy of s, its old value freed; 0 or SMERR_NOMEM. */
+int	 mime_str_set(char **sp, const char *s, struct smerr *e);
 /*
  * Setters of a draft's parts with raw (the value is already RFC 2047/5322
  * ASCII, as a user may write it); 0 or SMERR_*.
