@@ -153,6 +153,25 @@ der_cons(const uint8_t *tlv)
 	return (tlv[0] & V_ASN1_CONSTRUCTED) != 0;
 }
 
+/*
+ * Moves into the element at *pp, which must be constructed, of the tag and
+ * class given, and end at *endp: its content becomes [*pp, *endp).
+ */
+static int
+der_enter_whole(const uint8_t **pp, const uint8_t **endp, int tag, int cls)
+{
+	const uint8_t	*t = *pp, *c;
+	long		 cl;
+	int		 gtag, gcls;
+
+	if (net_der_next(pp, *endp, &gtag, &gcls, &c, &cl) != 0 ||
+	    !der_cons(t) || gtag != tag || gcls != cls || *pp != *endp)
+		return -1;
+	*pp = c;
+	*endp = c + cl;
+	return 0;
+}
+
 static CMS_ContentInfo *
 cms_read_signed(struct crypto_ctx *ctx, const uint8_t *der, size_t len)
 {
@@ -169,30 +188,20 @@ cms_read_signed(struct crypto_ctx *ctx, const uint8_t *der, size_t len)
 	if (len == 0 || len > MIME_MAX_INPUT)
 		return NULL;
 	/* ContentInfo ::= SEQUENCE { contentType, [0] EXPLICIT content } */
-	if (net_der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
-	    !der_cons(der) || tag != V_ASN1_SEQUENCE ||
-	    cls != V_ASN1_UNIVERSAL || p != end)
+	if (der_enter_whole(&p, &end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL) != 0)
 		goto whole;
-	p = oid = c;
-	end = c + cl;
+	oid = p;
 	if (net_der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
 	    tag != V_ASN1_OBJECT || cls != V_ASN1_UNIVERSAL ||
 	    oid_nid(c, cl) != NID_pkcs7_signed)
 		goto whole;
-	t = oidend = p;
-	if (net_der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
-	    !der_cons(t) || tag != 0 || cls != V_ASN1_CONTEXT_SPECIFIC ||
-	    p != end)
-		goto whole;
-	t = p = c;
-	end = c + cl;
-	if (net_der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
-	    !der_cons(t) || tag != V_ASN1_SEQUENCE ||
-	    cls != V_ASN1_UNIVERSAL || p != end)
+	oidend = p;
+	if (der_enter_whole(&p, &end, 0, V_ASN1_CONTEXT_SPECIFIC) != 0 ||
+	    der_enter_whole(&p, &end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL) != 0)
 		goto whole;
 	/* version, digestAlgorithms, encapContentInfo, [0] certificates */
-	p = sd = c;
-	sdend = c + cl;
+	sd = p;
+	sdend = end;
 	for (k = 0; k < 3; k++)
 		if (net_der_next(&p, sdend, &tag, &cls, &c, &cl) != 0)
 			goto whole;

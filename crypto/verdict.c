@@ -609,6 +609,16 @@ signer_trust(struct judge *j, const struct crypto_signed *s,
 	return 0;
 }
 
+/* Counts one signed layer, readable or not. */
+static void
+sig_count(struct judge *j, int root)
+{
+	j->facts |= CRYPTO_S_SIGNED;
+	j->nsig++;
+	if (root)
+		j->root_sig = 1;
+}
+
 /*
  * Records the outcome of one counted SignedData: every SignerInfo is
  * judged, and the last (innermost) layer's first signer becomes the
@@ -625,10 +635,7 @@ sig_record(struct judge *j, struct crypto_signed *s, int root)
 	size_t			 i, nem = 0;
 	int			 r;
 
-	j->facts |= CRYPTO_S_SIGNED;
-	j->nsig++;
-	if (root)
-		j->root_sig = 1;
+	sig_count(j, root);
 	if (s->malformed)
 		return fact(j, CRYPTO_S_INVALID, "%s", s->why);
 	for (i = 0; i < s->nsigners; i++) {
@@ -878,12 +885,10 @@ smime_entity(struct judge *j, const struct mime_part *p, int root,
 	if (smime_kind(p) == K_DETACHED) {
 		if (mime_part_nchildren(p) != 2 ||
 		    !is_sigpart(mime_part_child(p, 1))) {
-			j->facts |= CRYPTO_S_SIGNED | CRYPTO_S_INVALID;
-			j->nsig++;
-			if (root)
-				j->root_sig = 1;
-			r = finding(j, "a multipart/signed part without "
-			    "exactly one content and one S/MIME signature");
+			sig_count(j, root);
+			r = fact(j, CRYPTO_S_INVALID, "a multipart/signed "
+			    "part without exactly one content and one S/MIME "
+			    "signature");
 			content = mime_part_child(p, 0);
 			goto next;
 		}
@@ -942,12 +947,9 @@ smime_entity(struct judge *j, const struct mime_part *p, int root,
 		if (mime_part_param(p, "smime-type") != NULL &&
 		    strcasecmp(mime_part_param(p, "smime-type"),
 		    "signed-data") == 0) {
-			j->facts |= CRYPTO_S_SIGNED | CRYPTO_S_INVALID;
-			j->nsig++;
-			if (root)
-				j->root_sig = 1;
-			r = finding(j, "a signed part that is not readable "
-			    "CMS");
+			sig_count(j, root);
+			r = fact(j, CRYPTO_S_INVALID, "a signed part that is "
+			    "not readable CMS");
 		} else if (root) {
 			r = fact(j, CRYPTO_E_ENVELOPE | CRYPTO_E_FAILED,
 			    "an S/MIME part that is not readable CMS");

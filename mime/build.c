@@ -218,14 +218,27 @@ mime_draft_bcc(struct mime_draft *d, const char *addr, struct smerr *e)
 }
 
 int
+mime_str_set(char **sp, const char *s, struct smerr *e)
+{
+	char	*c;
+
+	if ((c = strdup(s)) == NULL)
+		return smerr_nomem(e);
+	free(*sp);
+	*sp = c;
+	return 0;
+}
+
+int
 mime_subject_set(struct mime_draft *d, const char *s, int raw, struct smerr *e)
 {
+	int	r;
+
 	if (!mime_value_ok(s) || strlen(s) > MIME_BUILD_MAX_FIELD)
 		return smerr_set(e, SMERR_INVAL,
 		    "subject with control characters or too long");
-	free(d->subject);
-	if ((d->subject = strdup(s)) == NULL)
-		return smerr_nomem(e);
+	if ((r = mime_str_set(&d->subject, s, e)) != 0)
+		return r;
 	d->subject_raw = raw;
 	return 0;
 }
@@ -267,10 +280,7 @@ mime_draft_msgid(struct mime_draft *d, const char *msgid, struct smerr *e)
 	if (!msgid_ok(msgid))
 		return smerr_set(e, SMERR_INVAL, "not a Message-ID: %.80s",
 		    msgid);
-	free(d->msgid);
-	if ((d->msgid = strdup(msgid)) == NULL)
-		return smerr_nomem(e);
-	return 0;
+	return mime_str_set(&d->msgid, msgid, e);
 }
 
 int

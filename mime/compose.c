@@ -136,6 +136,7 @@ compose_field(struct compose *c, const char *name, const char *value,
     struct smerr *e)
 {
 	struct mime_draft	*d = c->d;
+	int			 r;
 
 	if (!mime_fname_ok(name))
 		return smerr_set(e, SMERR_INVAL, "not a header field name: "
@@ -161,10 +162,7 @@ compose_field(struct compose *c, const char *name, const char *value,
 		    strlen(value) > 80)
 			return smerr_set(e, SMERR_INVAL, "not a date: %.80s",
 			    value);
-		free(d->date_raw);
-		if ((d->date_raw = strdup(value)) == NULL)
-			return smerr_nomem(e);
-		return 0;
+		return mime_str_set(&d->date_raw, value, e);
 	}
 	if (strcasecmp(name, "message-id") == 0)
 		return mime_draft_msgid(d, value, e);
@@ -173,16 +171,12 @@ compose_field(struct compose *c, const char *name, const char *value,
 	if (strncasecmp(name, "content-", 8) == 0) {
 		if (!mime_is_ascii(value) || !mime_value_ok(value))
 			return smerr_set(e, SMERR_INVAL, "%s: not ASCII", name);
-		if (strcasecmp(name, "content-type") == 0) {
-			free(c->ct);
-			if ((c->ct = strdup(value)) == NULL)
-				return smerr_nomem(e);
-		}
-		if (strcasecmp(name, "content-transfer-encoding") == 0) {
-			free(c->cte);
-			if ((c->cte = strdup(value)) == NULL)
-				return smerr_nomem(e);
-		}
+		if (strcasecmp(name, "content-type") == 0 &&
+		    (r = mime_str_set(&c->ct, value, e)) != 0)
+			return r;
+		if (strcasecmp(name, "content-transfer-encoding") == 0 &&
+		    (r = mime_str_set(&c->cte, value, e)) != 0)
+			return r;
 		if (buf_printf(c->cfields, "%s: %s\r\n", name, value) != 0)
 			return smerr_set(e, SMERR_LIMIT, "header too large");
 		return 0;

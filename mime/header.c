@@ -17,6 +17,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/text.h"
 #include "mime/mime.h"
 #include "mime/mime_int.h"
 
@@ -27,15 +28,26 @@ mime_strcaseeq(const char *a, const char *b)
 }
 
 void
-mime_params_free(struct mime_param *params, size_t n)
+mime_fields_free(struct mime_field *v, size_t n)
 {
 	size_t	i;
 
 	for (i = 0; i < n; i++) {
-		free(params[i].name);
-		free(params[i].value);
+		free(v[i].name);
+		free(v[i].value);
 	}
-	free(params);
+	free(v);
+}
+
+const char *
+mime_fields_get(const struct mime_field *v, size_t n, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (mime_strcaseeq(v[i].name, name))
+			return v[i].value;
+	return NULL;
 }
 
 static int
@@ -94,10 +106,10 @@ token_dup(const char *s, size_t n, int lower)
  * what names the field in errors. 0, or SMERR_PARSE / SMERR_NOMEM.
  */
 static int
-params_parse(const char *s, const char *what, struct mime_param **paramsp,
+params_parse(const char *s, const char *what, struct mime_field **paramsp,
     size_t *nparamsp, struct smerr *e)
 {
-	struct mime_param	*params = NULL, *np;
+	struct mime_field	*params = NULL, *np;
 	char			*name = NULL, *val = NULL;
 	size_t			 n = 0, i, j;
 	int			 r = SMERR_PARSE;
@@ -171,12 +183,12 @@ bad:
 fail:
 	free(name);
 	free(val);
-	mime_params_free(params, n);
+	mime_fields_free(params, n);
 	return r;
 }
 
 int
-mime_ctype_parse(const char *value, char **typep, struct mime_param **paramsp,
+mime_ctype_parse(const char *value, char **typep, struct mime_field **paramsp,
     size_t *nparamsp, struct smerr *e)
 {
 	const char	*s = value, *t;
@@ -226,8 +238,8 @@ pct_decode(char *s)
 			*o++ = *s;
 			continue;
 		}
-		if ((hi = mime_hexval(s[1])) < 0 ||
-		    (lo = mime_hexval(s[2])) < 0)
+		if ((hi = text_hex_digit(s[1])) < 0 ||
+		    (lo = text_hex_digit(s[2])) < 0)
 			return -1;
 		*o++ = (char)(hi << 4 | lo);
 		s += 2;
@@ -239,7 +251,7 @@ pct_decode(char *s)
 char *
 mime_part_filename(const struct mime_part *p)
 {
-	struct mime_param	*params = NULL;
+	struct mime_field	*params = NULL;
 	struct buf		*out = NULL;
 	const char		*d, *name = NULL, *q;
 	char			*res = NULL, *ext = NULL;
@@ -267,9 +279,8 @@ mime_part_filename(const struct mime_part *p)
 				ext = NULL;
 			}
 		}
-		for (i = 0; i < n && ext == NULL && name == NULL; i++)
-			if (strcmp(params[i].name, "filename") == 0)
-				name = params[i].value;
+		if (ext == NULL)
+			name = mime_fields_get(params, n, "filename");
 	}
 	if (ext == NULL && name == NULL)
 		name = mime_part_param(p, "name");
@@ -280,7 +291,7 @@ mime_part_filename(const struct mime_part *p)
 	    mime_header_decode(name, out, NULL) == 0)
 		res = buf_strdup(out);
 	buf_free(out);
-	mime_params_free(params, n);
+	mime_fields_free(params, n);
 	return res;
 }
 

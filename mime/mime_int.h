@@ -9,13 +9,9 @@
 struct buf;
 struct smerr;
 
+/* A header field (unfolded: CR and LF removed), or a parameter of one. */
 struct mime_field {
-	char		*name;
-	char		*value;		/* unfolded: CR and LF removed */
-};
-
-struct mime_param {
-	char		*name;		/* lowercase */
+	char		*name;		/* a parameter's lowercase */
 	char		*value;
 };
 
@@ -28,7 +24,7 @@ struct mime_part {
 	struct mime_field	*fields;
 	size_t			 nfields;
 	char			*type;		/* lowercase type/subtype */
-	struct mime_param	*params;
+	struct mime_field	*params;
 	size_t			 nparams;
 	struct mime_part	**children;
 	size_t			 nchildren;
@@ -44,10 +40,6 @@ struct mime_msg {
 	int			 unterminated;	/* a multipart not closed */
 };
 
-/* parse.c */
-/* The value of one hexadecimal digit, or -1. */
-int	 mime_hexval(int c);
-
 /* read.c: one past the end of the line at p (after its LF), or end. */
 const uint8_t	*mime_line_next(const uint8_t *p, const uint8_t *end);
 /*
@@ -61,8 +53,11 @@ int	 mime_uncomment(char *s, struct buf *com);
 
 /* header.c */
 int	 mime_ctype_parse(const char *value, char **typep,
-	    struct mime_param **paramsp, size_t *nparamsp, struct smerr *e);
-void	 mime_params_free(struct mime_param *params, size_t n);
+	    struct mime_field **paramsp, size_t *nparamsp, struct smerr *e);
+void	 mime_fields_free(struct mime_field *v, size_t n);
+/* The value of the first of the n at v called name (any case), or NULL. */
+const char	*mime_fields_get(const struct mime_field *v, size_t n,
+		    const char *name);
 int	 mime_strcaseeq(const char *a, const char *b);
 
 /*
@@ -144,6 +139,8 @@ struct mime_draft {
 int	 mime_is_ascii(const char *s);
 int	 mime_value_ok(const char *s);
 int	 mime_fname_ok(const char *n);
+/* *sp made a copy of s, its old value freed; 0 or SMERR_NOMEM. */
+int	 mime_str_set(char **sp, const char *s, struct smerr *e);
 /*
  * Setters of a draft's parts with raw (the value is already RFC 2047/5322
  * ASCII, as a user may write it); 0 or SMERR_*.

@@ -13,6 +13,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/text.h"
 #include "mime/mime.h"
 #include "mime/mime_int.h"
 
@@ -26,13 +27,9 @@ part_free(struct mime_part *p)
 	for (i = 0; i < p->nchildren; i++)
 		part_free(p->children[i]);
 	free(p->children);
-	for (i = 0; i < p->nfields; i++) {
-		free(p->fields[i].name);
-		free(p->fields[i].value);
-	}
-	free(p->fields);
+	mime_fields_free(p->fields, p->nfields);
 	free(p->type);
-	mime_params_free(p->params, p->nparams);
+	mime_fields_free(p->params, p->nparams);
 	free(p);
 }
 
@@ -233,7 +230,7 @@ part_parse(struct mime_msg *m, const uint8_t *start, const uint8_t *end,
 	ct = mime_part_header(p, "content-type");
 	if (ct == NULL || mime_ctype_parse(ct, &p->type, &p->params,
 	    &p->nparams, NULL) != 0) {
-		mime_params_free(p->params, p->nparams);
+		mime_fields_free(p->params, p->nparams);
 		p->params = NULL;
 		p->nparams = 0;
 		free(p->type);
@@ -326,12 +323,7 @@ mime_part_type(const struct mime_part *p)
 const char *
 mime_part_param(const struct mime_part *p, const char *name)
 {
-	size_t	i;
-
-	for (i = 0; i < p->nparams; i++)
-		if (mime_strcaseeq(p->params[i].name, name))
-			return p->params[i].value;
-	return NULL;
+	return mime_fields_get(p->params, p->nparams, name);
 }
 
 int
@@ -413,12 +405,7 @@ mime_part_field(const struct mime_part *p, size_t i, const char **valuep)
 const char *
 mime_part_header(const struct mime_part *p, const char *name)
 {
-	size_t	i;
-
-	for (i = 0; i < p->nfields; i++)
-		if (mime_strcaseeq(p->fields[i].name, name))
-			return p->fields[i].value;
-	return NULL;
+	return mime_fields_get(p->fields, p->nfields, name);
 }
 
 size_t
@@ -549,18 +536,6 @@ decode_base64(const uint8_t *s, size_t len, struct buf *out, struct smerr *e)
 	return b64_flush(out, o, &no, e);
 }
 
-int
-mime_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 static int
 decode_qp(const uint8_t *s, size_t len, struct buf *out, struct smerr *e)
 {
@@ -584,8 +559,8 @@ decode_qp(const uint8_t *s, size_t len, struct buf *out, struct smerr *e)
 			}
 			if (k + 1 == le)	/* soft line break */
 				goto soft;
-			if (k + 2 < le && (hi = mime_hexval(s[k + 1])) >= 0 &&
-			    (lo = mime_hexval(s[k + 2])) >= 0) {
+			if (k + 2 < le && (hi = text_hex_digit(s[k + 1])) >= 0 &&
+			    (lo = text_hex_digit(s[k + 2])) >= 0) {
 				r = buf_putc(out, hi * 16 + lo);
 				k += 2;
 			} else

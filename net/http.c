@@ -22,6 +22,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/text.h"
 #include "net/dns.h"
 #include "net/http.h"
 
@@ -284,15 +285,6 @@ head_parse(const uint8_t *raw, size_t len, struct http_head *h,
 	return 0;
 }
 
-static int
-hex_digit(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* Decodes a chunked body: 0, 1 (more needed) or SMERR_*. */
 static int
 chunks_take(const uint8_t *b, size_t n, struct buf *out, struct smerr *e)
@@ -303,7 +295,7 @@ chunks_take(const uint8_t *b, size_t n, struct buf *out, struct smerr *e)
 
 	for (;;) {
 		for (size = 0, digits = 0; pos < n &&
-		    (c = hex_digit(b[pos])) >= 0; pos++, digits++) {
+		    (c = text_hex_digit(b[pos])) >= 0; pos++, digits++) {
 			if (size > (buf_max(out) >> 4))
 				return smerr_set(e, SMERR_LIMIT, "an HTTP "
 				    "chunk larger than %zu bytes",

@@ -29,6 +29,7 @@
 #include <openssl/x509v3.h>
 
 #include "base/err.h"
+#include "base/text.h"
 #include "net/anchors.h"
 #include "net/net_int.h"
 
@@ -47,18 +48,6 @@ net_auth_name(enum net_auth a)
 	default:
 		return "none";
 	}
-}
-
-static int
-hexval(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
 }
 
 int
@@ -93,7 +82,7 @@ net_tlsa_parse(const char *text, struct net_tlsa *t, uint8_t **datap,
 			p++;
 		if (*p == '\0')
 			break;
-		if ((hi = hexval(p[0])) < 0 || (lo = hexval(p[1])) < 0)
+		if ((hi = text_hex_digit(p[0])) < 0 || (lo = text_hex_digit(p[1])) < 0)
 			goto bad;
 		d[n++] = (uint8_t)(hi << 4 | lo);
 		p += 2;

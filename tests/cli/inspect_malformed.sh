@@ -30,4 +30,24 @@ for f in "$D"/malformed/*.eml "$T"/random-*.eml; do
 		    "$(cat "$T/out")"
 	fi
 done
+
+# A signed layer that cannot be read is still counted: "invalid", with the
+# reason as a finding, for a multipart/signed without its signature part
+# and for signed-data that is not CMS.
+# mail HEADER-AND-BODY: a message from a to b, escapes (\r\n) expanded.
+mail() {
+	printf 'From: a@example.test\r\nTo: b@example.test\r\n'
+	printf 'Subject: x\r\nMIME-Version: 1.0\r\n%b' "$1"
+}
+mail 'Content-Type: multipart/signed; protocol="application/pkcs7-signature"; micalg=sha-256; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b--\r\n' \
+    >"$T/one-part-signed.eml"
+mail 'Content-Type: application/pkcs7-mime; smime-type=signed-data; name=smime.p7m\r\nContent-Transfer-Encoding: base64\r\n\r\naGVsbG8gd29ybGQ=\r\n' \
+    >"$T/not-cms-signed.eml"
+for c in "one-part-signed:a multipart/signed part without exactly one content and one S/MIME signature" \
+    "not-cms-signed:a signed part that is not readable CMS"; do
+	n=${c%%:*}
+	sm inspect --json "$T/$n.eml" >"$T/$n.json" 2>/dev/null
+	check_eq "$n: invalid, with its finding" "invalid ${c#*:}" \
+	    "$(json "$T/$n.json" 'd["signature"] + " " + " ".join(d["findings"])')"
+done
 t_done

@@ -353,7 +353,10 @@ test_memo(void **st)
 	smerr_clear(&e);
 	memo_shared = fixture_ctx();
 	assert_int_equal(crypto_ctx_clone(memo_shared, &memo_clone, &e), 0);
+	assert_int_equal(memo_shared->nmemo, 0);
 	assert_int_equal(nftw("tests/data", memo_one, 16, FTW_PHYS), 0);
+	/* The signed fixtures' certificates were read into the memo. */
+	assert_true(memo_shared->nmemo > 0);
 	want += memo_interop("thunderbird") ? 50 : 0;
 	want += memo_interop("johnny") ? 30 : 0;
 	assert_true(memo_n > want);
