@@ -624,22 +624,11 @@ msg_unindex(struct store *st, int64_t id, struct smerr *e)
 	    STORE_ARGS(STORE_INT(id)), "updating the search index", e);
 }
 
-/*
- * Runs an update and finalizes it; with id, a row must have changed, else
- * SMERR_NOTFOUND.
- */
+/* Runs an update and finalizes it: message id must have changed. */
 static int
 msg_step(struct store *st, sqlite3_stmt *s, int64_t id, struct smerr *e)
 {
-	int	r = 0;
-
-	if (sqlite3_step(s) != SQLITE_DONE)
-		r = store_dberr(st, e, "updating a message");
-	else if (id != 0 && sqlite3_changes(st->db) == 0)
-		r = smerr_set(e, SMERR_NOTFOUND, "no message %lld",
-		    (long long)id);
-	sqlite3_finalize(s);
-	return r;
+	return store_run_row(st, s, "updating a message", "message", id, e);
 }
 
 int
@@ -671,7 +660,7 @@ store_msg_update(struct store *st, int64_t id, const struct store_msg *m,
 	sqlite3_bind_int64(s, 1, id);
 	bind_content(s, m);
 	sqlite3_bind_int(s, 5, m->state);
-	if ((r = msg_step(st, s, 0, e)) != 0)
+	if ((r = store_run(st, s, "updating a message", e)) != 0)
 		goto fail;
 	return store_commit(st, e);
 fail:
@@ -683,13 +672,8 @@ static int
 msg_exec_id(struct store *st, const char *sql, int64_t id, const char *text,
     int64_t num, struct smerr *e)
 {
-	sqlite3_stmt	*s;
-	int		 r;
-
-	if ((r = store_prep_args(st, sql, STORE_ARGS(STORE_INT(id),
-	    STORE_TEXT(text), STORE_INT(num)), &s, e)) != 0)
-		return r;
-	return msg_step(st, s, id, e);
+	return store_do_row(st, sql, STORE_ARGS(STORE_INT(id), STORE_TEXT(text),
+	    STORE_INT(num)), "updating a message", "message", id, e);
 }
 
 int
