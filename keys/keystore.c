@@ -11,13 +11,10 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/err.h>
-#include <openssl/evp.h>
 #include <openssl/x509.h>
 
 #include "base/buf.h"
 #include "base/err.h"
-#include "base/text.h"
 #include "store/store.h"
 #include "keys/keys.h"
 #include "keys/keys_int.h"
@@ -409,23 +406,6 @@ keys_replaced(struct keys *k, const char *fingerprint, char **oldp,
 	return 0;
 }
 
-/* The fingerprint of the certificate der: the SHA-256 of its bytes. */
-static int
-der_fingerprint(const uint8_t *der, size_t len, char fp[65],
-    struct smerr *e)
-{
-	unsigned char	md[EVP_MAX_MD_SIZE];
-	unsigned int	n = 0;
-
-	if (der == NULL || len == 0 ||
-	    !EVP_Digest(der, len, md, &n, EVP_sha256(), NULL) || n != 32) {
-		ERR_clear_error();
-		return smerr_set(e, SMERR_CRYPTO, "cannot hash a certificate");
-	}
-	text_hex_encode(md, n, fp);
-	return 0;
-}
-
 int
 keys_caps_remember(struct keys *k, const uint8_t *der, size_t len,
     unsigned caps, struct smerr *e)
@@ -435,7 +415,7 @@ keys_caps_remember(struct keys *k, const uint8_t *der, size_t len,
 
 	if (caps == 0)
 		return 0;		/* nothing learned */
-	if ((r = der_fingerprint(der, len, fp, e)) != 0)
+	if ((r = keys_der_fingerprint(der, len, fp, e)) != 0)
 		return r;
 	return store_cert_caps_put(k->st, fp, caps, e);
 }
@@ -448,7 +428,7 @@ keys_caps_recall(struct keys *k, const uint8_t *der, size_t len,
 	int	r;
 
 	*capsp = 0;
-	if ((r = der_fingerprint(der, len, fp, e)) != 0)
+	if ((r = keys_der_fingerprint(der, len, fp, e)) != 0)
 		return r;
 	return store_cert_caps_get(k->st, fp, capsp, e);
 }
