@@ -226,15 +226,9 @@ int
 store_cert_caps_put(struct store *st, const char *fingerprint, unsigned caps,
     struct smerr *e)
 {
-	sqlite3_stmt	*s;
-	int		 r;
-
-	if ((r = store_prep(st, "INSERT OR REPLACE INTO cert_caps("
-	    "fingerprint, caps) VALUES(lower(?), ?);", &s, e)) != 0)
-		return r;
-	store_bind_text(s, 1, fingerprint);
-	sqlite3_bind_int(s, 2, (int)(caps & 0xff));
-	return store_run(st, s, "keeping a certificate's capabilities", e);
+	return store_do(st, "INSERT OR REPLACE INTO cert_caps(fingerprint, "
+	    "caps) VALUES(lower(?), ?);", STORE_ARGS(STORE_TEXT(fingerprint),
+	    STORE_INT(caps & 0xff)), "keeping a certificate's capabilities", e);
 }
 
 int
