@@ -62,27 +62,41 @@ keys_emails_have(const char *list, const char *address)
 	return 0;
 }
 
+/* 1 when sc is bound to address (any, when NULL) and still an answer. */
+static int
+cert_wanted(const struct store_cert *sc, const char *address)
+{
+	if (address != NULL && !keys_emails_have(sc->emails, address))
+		return 0;
+	/* An SMIMEA answer cached past its time is no longer an answer. */
+	return sc->expires == 0 || sc->expires >= time(NULL);
+}
+
+/* The row sc as the key store shows it; kc borrows sc's strings. */
+static void
+cert_show(const struct store_cert *sc, struct keys_cert *kc)
+{
+	memset(kc, 0, sizeof(*kc));
+	kc->id = sc->id;
+	kc->kind = (enum keys_kind)sc->kind;
+	kc->source = sc->source;
+	kc->fingerprint = sc->fingerprint;
+	kc->emails = sc->emails;
+	kc->der = sc->der;
+	kc->der_len = sc->der_len;
+	kc->added = sc->added;
+	kc->expires = sc->expires;
+}
+
 static int
 walk_cb(const struct store_cert *sc, void *arg)
 {
 	struct walk		*w = arg;
 	struct keys_cert	 kc;
 
-	if (w->address != NULL && !keys_emails_have(sc->emails, w->address))
+	if (!cert_wanted(sc, w->address))
 		return 0;
-	/* An SMIMEA answer cached past its time is no longer an answer. */
-	if (sc->expires != 0 && sc->expires < time(NULL))
-		return 0;
-	memset(&kc, 0, sizeof(kc));
-	kc.id = sc->id;
-	kc.kind = (enum keys_kind)sc->kind;
-	kc.source = sc->source;
-	kc.fingerprint = sc->fingerprint;
-	kc.emails = sc->emails;
-	kc.der = sc->der;
-	kc.der_len = sc->der_len;
-	kc.added = sc->added;
-	kc.expires = sc->expires;
+	cert_show(sc, &kc);
 	return w->cb(&kc, w->arg);
 }
 
@@ -112,9 +126,7 @@ collect_cb(const struct store_cert *sc, void *arg)
 	struct store_cert	*nv;
 	size_t			 i;
 
-	if (!keys_emails_have(sc->emails, c->address))
-		return 0;
-	if (sc->expires != 0 && sc->expires < time(NULL))
+	if (!cert_wanted(sc, c->address))
 		return 0;
 	if (c->n == c->cap) {
 		i = c->cap == 0 ? 8 : c->cap * 2;
@@ -162,16 +174,7 @@ keys_find_email(struct keys *k, const char *address, unsigned mask,
 	if (r == 0 && c.err)
 		r = smerr_nomem(e);
 	for (i = c.n; r == 0 && i > 0; i--) {
-		memset(&kc, 0, sizeof(kc));
-		kc.id = c.v[i - 1].id;
-		kc.kind = (enum keys_kind)c.v[i - 1].kind;
-		kc.source = c.v[i - 1].source;
-		kc.fingerprint = c.v[i - 1].fingerprint;
-		kc.emails = c.v[i - 1].emails;
-		kc.der = c.v[i - 1].der;
-		kc.der_len = c.v[i - 1].der_len;
-		kc.added = c.v[i - 1].added;
-		kc.expires = c.v[i - 1].expires;
+		cert_show(&c.v[i - 1], &kc);
 		if (cb(&kc, arg) != 0)
 			break;
 	}
