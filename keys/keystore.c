@@ -62,41 +62,27 @@ keys_emails_have(const char *list, const char *address)
 	return 0;
 }
 
-/* 1 when sc is bound to address (any, when NULL) and still an answer. */
-static int
-cert_wanted(const struct store_cert *sc, const char *address)
-{
-	if (address != NULL && !keys_emails_have(sc->emails, address))
-		return 0;
-	/* An SMIMEA answer cached past its time is no longer an answer. */
-	return sc->expires == 0 || sc->expires >= time(NULL);
-}
-
-/* The row sc as the key store shows it; kc borrows sc's strings. */
-static void
-cert_show(const struct store_cert *sc, struct keys_cert *kc)
-{
-	memset(kc, 0, sizeof(*kc));
-	kc->id = sc->id;
-	kc->kind = (enum keys_kind)sc->kind;
-	kc->source = sc->source;
-	kc->fingerprint = sc->fingerprint;
-	kc->emails = sc->emails;
-	kc->der = sc->der;
-	kc->der_len = sc->der_len;
-	kc->added = sc->added;
-	kc->expires = sc->expires;
-}
-
 static int
 walk_cb(const struct store_cert *sc, void *arg)
 {
 	struct walk		*w = arg;
 	struct keys_cert	 kc;
 
-	if (!cert_wanted(sc, w->address))
+	if (w->address != NULL && !keys_emails_have(sc->emails, w->address))
 		return 0;
-	cert_show(sc, &kc);
+	/* An SMIMEA answer cached past its time is no longer an answer. */
+	if (sc->expires != 0 && sc->expires < time(NULL))
+		return 0;
+	memset(&kc, 0, sizeof(kc));
+	kc.id = sc->id;
+	kc.kind = (enum keys_kind)sc->kind;
+	kc.source = sc->source;
+	kc.fingerprint = sc->fingerprint;
+	kc.emails = sc->emails;
+	kc.der = sc->der;
+	kc.der_len = sc->der_len;
+	kc.added = sc->added;
+	kc.expires = sc->expires;
 	return w->cb(&kc, w->arg);
 }
 
@@ -109,83 +95,15 @@ keys_foreach(struct keys *k, unsigned mask,
 	return store_cert_foreach(k->st, mask, walk_cb, &w, e);
 }
 
-/* Collects matching rows, then calls back newest first. */
-struct collect {
-	struct store_cert	*v;
-	uint8_t			**ders;
-	char			**strs;
-	size_t			 n, cap;
-	const char		*address;
-	int			 err;
-};
-
-static int
-collect_cb(const struct store_cert *sc, void *arg)
-{
-	struct collect		*c = arg;
-	struct store_cert	*nv;
-	size_t			 i;
-
-	if (!cert_wanted(sc, c->address))
-		return 0;
-	if (c->n == c->cap) {
-		i = c->cap == 0 ? 8 : c->cap * 2;
-		if ((nv = reallocarray(c->v, i, sizeof(*nv))) == NULL) {
-			c->err = 1;
-			return 1;
-		}
-		c->v = nv;
-		c->cap = i;
-	}
-	nv = &c->v[c->n];
-	*nv = *sc;
-	nv->source = strdup(sc->source);
-	nv->fingerprint = strdup(sc->fingerprint);
-	nv->emails = strdup(sc->emails);
-	nv->der = malloc(sc->der_len);
-	if (nv->source == NULL || nv->fingerprint == NULL ||
-	    nv->emails == NULL || nv->der == NULL) {
-		free((char *)nv->source);
-		free((char *)nv->fingerprint);
-		free((char *)nv->emails);
-		free((uint8_t *)nv->der);
-		c->err = 1;
-		return 1;
-	}
-	memcpy((uint8_t *)nv->der, sc->der, sc->der_len);
-	c->n++;
-	return 0;
-}
-
 int
 keys_find_email(struct keys *k, const char *address, unsigned mask,
     int (*cb)(const struct keys_cert *, void *), void *arg, struct smerr *e)
 {
-	struct collect		 c;
-	struct keys_cert	 kc;
-	size_t			 i;
-	int			 r;
+	struct walk	w = { cb, arg, address };
 
-	memset(&c, 0, sizeof(c));
-	c.address = address;
 	if (address == NULL || *address == '\0')
 		return smerr_set(e, SMERR_INVAL, "no address");
-	r = store_cert_foreach(k->st, mask, collect_cb, &c, e);
-	if (r == 0 && c.err)
-		r = smerr_nomem(e);
-	for (i = c.n; r == 0 && i > 0; i--) {
-		cert_show(&c.v[i - 1], &kc);
-		if (cb(&kc, arg) != 0)
-			break;
-	}
-	for (i = 0; i < c.n; i++) {
-		free((char *)c.v[i].source);
-		free((char *)c.v[i].fingerprint);
-		free((char *)c.v[i].emails);
-		free((uint8_t *)c.v[i].der);
-	}
-	free(c.v);
-	return r;
+	return store_cert_foreach_newest(k->st, mask, walk_cb, &w, e);
 }
 
 struct fpfind {

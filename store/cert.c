@@ -104,15 +104,31 @@ cert_each(sqlite3_stmt *s, const struct store_each *w)
 	return w->cb.cert(&c, w->arg);
 }
 
-int
-store_cert_foreach(struct store *st, unsigned mask,
+/* The certificates of the kinds in mask (bound as ?) in sql's order. */
+static int
+cert_walk(struct store *st, const char *sql, unsigned mask,
     int (*cb)(const struct store_cert *, void *), void *arg, struct smerr *e)
 {
 	struct store_each	w = STORE_EACH(cert_each, cert, cb, arg);
 
-	return store_walk_sql(st, "SELECT " CERT_COLS " FROM cert WHERE "
-	    "(kind & ?) != 0 ORDER BY kind, id;", STORE_ARGS(STORE_INT(mask)),
-	    &w, "reading certificates", e);
+	return store_walk_sql(st, sql, STORE_ARGS(STORE_INT(mask)), &w,
+	    "reading certificates", e);
+}
+
+int
+store_cert_foreach(struct store *st, unsigned mask,
+    int (*cb)(const struct store_cert *, void *), void *arg, struct smerr *e)
+{
+	return cert_walk(st, "SELECT " CERT_COLS " FROM cert WHERE "
+	    "(kind & ?) != 0 ORDER BY kind, id;", mask, cb, arg, e);
+}
+
+int
+store_cert_foreach_newest(struct store *st, unsigned mask,
+    int (*cb)(const struct store_cert *, void *), void *arg, struct smerr *e)
+{
+	return cert_walk(st, "SELECT " CERT_COLS " FROM cert WHERE "
+	    "(kind & ?) != 0 ORDER BY kind DESC, id DESC;", mask, cb, arg, e);
 }
 
 int
