@@ -200,8 +200,8 @@ store_outbox_files_to_draft(struct store *st, int64_t id, int64_t draft,
 int
 store_outbox_files_drop(struct store *st, int64_t id, struct smerr *e)
 {
-	return file_exec(st, "DELETE FROM outbox_file WHERE outbox = ?1 AND "
-	    "?2 = ?2;", id, 0, e);
+	return store_do(st, "DELETE FROM outbox_file WHERE outbox = ?;",
+	    STORE_ARGS(STORE_INT(id)), "the attached files", e);
 }
 
 static int
