@@ -66,22 +66,16 @@ int
 store_outbox_was_sent(struct store *st, const char *message_id,
     struct smerr *e)
 {
-	sqlite3_stmt	*s;
-	int		 r, rc;
+	int64_t	sent;
+	int	r;
 
 	if (message_id == NULL)
 		return 0;
-	if ((r = store_prep_args(st, "SELECT 1 FROM outbox WHERE "
-	    "message_id = ? AND sent = 1 LIMIT 1;",
-	    STORE_ARGS(STORE_TEXT(message_id)), &s, e)) != 0)
+	if ((r = store_int(st, "SELECT 1 FROM outbox WHERE message_id = ? AND "
+	    "sent = 1 LIMIT 1;", STORE_ARGS(STORE_TEXT(message_id)), &sent,
+	    "reading the outbox", e)) != 0)
 		return r;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		r = 1;
-	else if (rc != SQLITE_DONE)
-		r = store_dberr(st, e, "reading the outbox");
-	sqlite3_finalize(s);
-	return r;
+	return sent != 0;
 }
 
 static int
