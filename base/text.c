@@ -95,6 +95,25 @@ text_hex_digit(int c)
 	return -1;
 }
 
+int
+text_hex_decode(const char *s, void *out, size_t n)
+{
+	unsigned char	*o = out;
+	size_t		 i;
+	int		 hi, lo;
+
+	if (s == NULL || strlen(s) != 2 * n)
+		return -1;
+	for (i = 0; i < n; i++) {
+		hi = text_hex_digit((unsigned char)s[2 * i]);
+		lo = text_hex_digit((unsigned char)s[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		o[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
+}
+
 unsigned
 text_utf8_next(const unsigned char **pp, size_t *lenp)
 {

@@ -62,6 +62,11 @@ int	 text_parse_time(const char *s, time_t *tp, struct smerr *e);
 void	 text_hex_encode(const void *p, size_t n, char *out);
 /* The value of the hex digit c (either case), or -1. */
 int	 text_hex_digit(int c);
+/*
+ * The n bytes written as exactly 2 * n hex digits (either case) in s, into
+ * out: 0, or -1 (out partly written) when s is NULL or anything else.
+ */
+int	 text_hex_decode(const char *s, void *out, size_t n);
 
 /*
  * s without the blanks at its start (space, tab) and end (space, tab,

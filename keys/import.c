@@ -57,6 +57,22 @@ keys_x509_fingerprint(X509 *x, char fp[65], struct smerr *e)
 	return 0;
 }
 
+int
+keys_der_fingerprint(const uint8_t *der, size_t len, char fp[65],
+    struct smerr *e)
+{
+	unsigned char	md[EVP_MAX_MD_SIZE];
+	unsigned int	n = 0;
+
+	if (der == NULL || len == 0 ||
+	    !EVP_Digest(der, len, md, &n, EVP_sha256(), NULL) || n != 32) {
+		ERR_clear_error();
+		return smerr_set(e, SMERR_CRYPTO, "cannot hash a certificate");
+	}
+	text_hex_encode(md, n, fp);
+	return 0;
+}
+
 /* Appends one address, lowercased, refusing embedded NULs and odd bytes. */
 static int
 emails_add(struct buf *b, const unsigned char *p, int len)
@@ -225,18 +241,14 @@ keys_cert_info(const uint8_t *der, size_t len, struct keys_certinfo *ci,
 	struct info_cert	*c;
 	struct info_tbs		*t;
 	GENERAL_NAMES		*gens;
-	unsigned char		 md[32];
 	int			 r;
 
 	memset(ci, 0, sizeof(*ci));
 	if ((c = info_cert_read(der, len)) == NULL)
 		return smerr_set(e, SMERR_PARSE, "not a DER certificate");
 	t = c->tbs;
-	if (EVP_Digest(der, len, md, NULL, EVP_sha256(), NULL) != 1) {
-		r = ossl_err(e, SMERR_CRYPTO, "certificate digest failed");
+	if ((r = keys_der_fingerprint(der, len, ci->fingerprint, e)) != 0)
 		goto out;
-	}
-	text_hex_encode(md, sizeof(md), ci->fingerprint);
 	gens = X509V3_get_d2i(t->exts, NID_subject_alt_name, NULL, NULL);
 	r = emails_of(gens, t->subject, &ci->emails, e);
 	GENERAL_NAMES_free(gens);

@@ -14,6 +14,9 @@ struct keys {
 int	 keys_emails_have(const char *list, const char *address);
 /* SHA-256 of x's DER as lowercase hex into fp[65]. */
 int	 keys_x509_fingerprint(X509 *x, char fp[65], struct smerr *e);
+/* The same of the len bytes of DER at der. */
+int	 keys_der_fingerprint(const uint8_t *der, size_t len, char fp[65],
+	    struct smerr *e);
 /* x's e-mail addresses (SAN rfc822Name, else subject emailAddress). */
 int	 keys_x509_emails(X509 *x, char **emailsp, struct smerr *e);
 /* Stores x as kind with an optional PKCS#8 private key. */

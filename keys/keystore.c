@@ -11,13 +11,10 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/err.h>
-#include <openssl/evp.h>
 #include <openssl/x509.h>
 
 #include "base/buf.h"
 #include "base/err.h"
-#include "base/text.h"
 #include "store/store.h"
 #include "keys/keys.h"
 #include "keys/keys_int.h"
@@ -98,94 +95,15 @@ keys_foreach(struct keys *k, unsigned mask,
 	return store_cert_foreach(k->st, mask, walk_cb, &w, e);
 }
 
-/* Collects matching rows, then calls back newest first. */
-struct collect {
-	struct store_cert	*v;
-	uint8_t			**ders;
-	char			**strs;
-	size_t			 n, cap;
-	const char		*address;
-	int			 err;
-};
-
-static int
-collect_cb(const struct store_cert *sc, void *arg)
-{
-	struct collect		*c = arg;
-	struct store_cert	*nv;
-	size_t			 i;
-
-	if (!keys_emails_have(sc->emails, c->address))
-		return 0;
-	if (sc->expires != 0 && sc->expires < time(NULL))
-		return 0;
-	if (c->n == c->cap) {
-		i = c->cap == 0 ? 8 : c->cap * 2;
-		if ((nv = reallocarray(c->v, i, sizeof(*nv))) == NULL) {
-			c->err = 1;
-			return 1;
-		}
-		c->v = nv;
-		c->cap = i;
-	}
-	nv = &c->v[c->n];
-	*nv = *sc;
-	nv->source = strdup(sc->source);
-	nv->fingerprint = strdup(sc->fingerprint);
-	nv->emails = strdup(sc->emails);
-	nv->der = malloc(sc->der_len);
-	if (nv->source == NULL || nv->fingerprint == NULL ||
-	    nv->emails == NULL || nv->der == NULL) {
-		free((char *)nv->source);
-		free((char *)nv->fingerprint);
-		free((char *)nv->emails);
-		free((uint8_t *)nv->der);
-		c->err = 1;
-		return 1;
-	}
-	memcpy((uint8_t *)nv->der, sc->der, sc->der_len);
-	c->n++;
-	return 0;
-}
-
 int
 keys_find_email(struct keys *k, const char *address, unsigned mask,
     int (*cb)(const struct keys_cert *, void *), void *arg, struct smerr *e)
 {
-	struct collect		 c;
-	struct keys_cert	 kc;
-	size_t			 i;
-	int			 r;
+	struct walk	w = { cb, arg, address };
 
-	memset(&c, 0, sizeof(c));
-	c.address = address;
 	if (address == NULL || *address == '\0')
 		return smerr_set(e, SMERR_INVAL, "no address");
-	r = store_cert_foreach(k->st, mask, collect_cb, &c, e);
-	if (r == 0 && c.err)
-		r = smerr_nomem(e);
-	for (i = c.n; r == 0 && i > 0; i--) {
-		memset(&kc, 0, sizeof(kc));
-		kc.id = c.v[i - 1].id;
-		kc.kind = (enum keys_kind)c.v[i - 1].kind;
-		kc.source = c.v[i - 1].source;
-		kc.fingerprint = c.v[i - 1].fingerprint;
-		kc.emails = c.v[i - 1].emails;
-		kc.der = c.v[i - 1].der;
-		kc.der_len = c.v[i - 1].der_len;
-		kc.added = c.v[i - 1].added;
-		kc.expires = c.v[i - 1].expires;
-		if (cb(&kc, arg) != 0)
-			break;
-	}
-	for (i = 0; i < c.n; i++) {
-		free((char *)c.v[i].source);
-		free((char *)c.v[i].fingerprint);
-		free((char *)c.v[i].emails);
-		free((uint8_t *)c.v[i].der);
-	}
-	free(c.v);
-	return r;
+	return store_cert_foreach_newest(k->st, mask, walk_cb, &w, e);
 }
 
 struct fpfind {
@@ -409,23 +327,6 @@ keys_replaced(struct keys *k, const char *fingerprint, char **oldp,
 	return 0;
 }
 
-/* The fingerprint of the certificate der: the SHA-256 of its bytes. */
-static int
-der_fingerprint(const uint8_t *der, size_t len, char fp[65],
-    struct smerr *e)
-{
-	unsigned char	md[EVP_MAX_MD_SIZE];
-	unsigned int	n = 0;
-
-	if (der == NULL || len == 0 ||
-	    !EVP_Digest(der, len, md, &n, EVP_sha256(), NULL) || n != 32) {
-		ERR_clear_error();
-		return smerr_set(e, SMERR_CRYPTO, "cannot hash a certificate");
-	}
-	text_hex_encode(md, n, fp);
-	return 0;
-}
-
 int
 keys_caps_remember(struct keys *k, const uint8_t *der, size_t len,
     unsigned caps, struct smerr *e)
@@ -435,7 +336,7 @@ keys_caps_remember(struct keys *k, const uint8_t *der, size_t len,
 
 	if (caps == 0)
 		return 0;		/* nothing learned */
-	if ((r = der_fingerprint(der, len, fp, e)) != 0)
+	if ((r = keys_der_fingerprint(der, len, fp, e)) != 0)
 		return r;
 	return store_cert_caps_put(k->st, fp, caps, e);
 }
@@ -448,7 +349,7 @@ keys_caps_recall(struct keys *k, const uint8_t *der, size_t len,
 	int	r;
 
 	*capsp = 0;
-	if ((r = der_fingerprint(der, len, fp, e)) != 0)
+	if ((r = keys_der_fingerprint(der, len, fp, e)) != 0)
 		return r;
 	return store_cert_caps_get(k->st, fp, capsp, e);
 }

@@ -36,19 +36,7 @@
 int
 keys_fingerprint_raw(const char *hex, uint8_t fp[32])
 {
-	size_t	i;
-	int	hi, lo;
-
-	if (hex == NULL || strlen(hex) != 64)
-		return -1;
-	for (i = 0; i < 32; i++) {
-		hi = OPENSSL_hexchar2int((unsigned char)hex[2 * i]);
-		lo = OPENSSL_hexchar2int((unsigned char)hex[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		fp[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
+	return text_hex_decode(hex, fp, 32);
 }
 
 /* The sealing key from the store's settings, made on first use. */

@@ -467,24 +467,6 @@ ss_close(struct deadline *d, SecretService *svc)
 	deadline_stop(d);
 }
 
-static int
-hex_decode(const char *s, uint8_t *out, size_t n)
-{
-	size_t	i;
-	int	hi, lo;
-
-	if (strlen(s) != 2 * n)
-		return -1;
-	for (i = 0; i < n; i++) {
-		hi = text_hex_digit((unsigned char)s[2 * i]);
-		lo = text_hex_digit((unsigned char)s[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
-}
-
 /* The absolute form of datadir, which keys the Secret Service item. */
 static char *
 home_id(const char *datadir)
@@ -546,7 +528,7 @@ kdf_read(const char *path, struct kdf *k, struct smerr *e)
 	    (line[end] != '\n' && line[end] != '\0') ||
 	    n < 1024 || n > (1UL << 22) || (n & (n - 1)) != 0 ||
 	    r == 0 || r > 32 || p == 0 || p > 16 ||
-	    hex_decode(salt, k->salt, KDF_SALT) != 0)
+	    text_hex_decode(salt, k->salt, KDF_SALT) != 0)
 		return smerr_set(e, SMERR_PARSE, "%s: malformed", path);
 	k->n = n;
 	k->r = r;
@@ -727,7 +709,7 @@ ss_key_read(struct deadline *d, SecretService *svc, const char *home,
 	*gotp = 0;
 	if ((r = ss_lookup(d, svc, home, slot, &hex, e)) != 0 || hex == NULL)
 		return r;
-	*gotp = hex_decode(hex, key, 32) == 0 ? 1 : -1;
+	*gotp = text_hex_decode(hex, key, 32) == 0 ? 1 : -1;
 	ss.password_free(hex);
 	return 0;
 }

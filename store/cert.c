@@ -104,15 +104,31 @@ cert_each(sqlite3_stmt *s, const struct store_each *w)
 	return w->cb.cert(&c, w->arg);
 }
 
-int
-store_cert_foreach(struct store *st, unsigned mask,
+/* The certificates of the kinds in mask (bound as ?) in sql's order. */
+static int
+cert_walk(struct store *st, const char *sql, unsigned mask,
     int (*cb)(const struct store_cert *, void *), void *arg, struct smerr *e)
 {
 	struct store_each	w = STORE_EACH(cert_each, cert, cb, arg);
 
-	return store_walk_sql(st, "SELECT " CERT_COLS " FROM cert WHERE "
-	    "(kind & ?) != 0 ORDER BY kind, id;", STORE_ARGS(STORE_INT(mask)),
-	    &w, "reading certificates", e);
+	return store_walk_sql(st, sql, STORE_ARGS(STORE_INT(mask)), &w,
+	    "reading certificates", e);
+}
+
+int
+store_cert_foreach(struct store *st, unsigned mask,
+    int (*cb)(const struct store_cert *, void *), void *arg, struct smerr *e)
+{
+	return cert_walk(st, "SELECT " CERT_COLS " FROM cert WHERE "
+	    "(kind & ?) != 0 ORDER BY kind, id;", mask, cb, arg, e);
+}
+
+int
+store_cert_foreach_newest(struct store *st, unsigned mask,
+    int (*cb)(const struct store_cert *, void *), void *arg, struct smerr *e)
+{
+	return cert_walk(st, "SELECT " CERT_COLS " FROM cert WHERE "
+	    "(kind & ?) != 0 ORDER BY kind DESC, id DESC;", mask, cb, arg, e);
 }
 
 int
@@ -226,15 +242,9 @@ int
 store_cert_caps_put(struct store *st, const char *fingerprint, unsigned caps,
     struct smerr *e)
 {
-	sqlite3_stmt	*s;
-	int		 r;
-
-	if ((r = store_prep(st, "INSERT OR REPLACE INTO cert_caps("
-	    "fingerprint, caps) VALUES(lower(?), ?);", &s, e)) != 0)
-		return r;
-	store_bind_text(s, 1, fingerprint);
-	sqlite3_bind_int(s, 2, (int)(caps & 0xff));
-	return store_run(st, s, "keeping a certificate's capabilities", e);
+	return store_do(st, "INSERT OR REPLACE INTO cert_caps(fingerprint, "
+	    "caps) VALUES(lower(?), ?);", STORE_ARGS(STORE_TEXT(fingerprint),
+	    STORE_INT(caps & 0xff)), "keeping a certificate's capabilities", e);
 }
 
 int

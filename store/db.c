@@ -419,15 +419,26 @@ store_do(struct store *st, const char *sql, const struct store_arg *args,
 }
 
 int
-store_do_row(struct store *st, const char *sql, const struct store_arg *args,
-    const char *what, const char *noun, int64_t id, struct smerr *e)
+store_run_row(struct store *st, sqlite3_stmt *s, const char *what,
+    const char *noun, int64_t id, struct smerr *e)
 {
-	if (store_do(st, sql, args, what, e) != 0)
+	if (store_run(st, s, what, e) != 0)
 		return SMERR_STORE;
 	if (sqlite3_changes(st->db) == 0)
 		return smerr_set(e, SMERR_NOTFOUND, "no %s %lld", noun,
 		    (long long)id);
 	return 0;
+}
+
+int
+store_do_row(struct store *st, const char *sql, const struct store_arg *args,
+    const char *what, const char *noun, int64_t id, struct smerr *e)
+{
+	sqlite3_stmt	*s;
+
+	if (store_prep_args(st, sql, args, &s, e) != 0)
+		return SMERR_STORE;
+	return store_run_row(st, s, what, noun, id, e);
 }
 
 int

@@ -136,8 +136,7 @@ static int
 file_add(struct store *st, int outbox, int64_t id,
     struct store_draft_file *f, struct smerr *e)
 {
-	sqlite3_stmt	*s;
-	int		 r;
+	int	r;
 
 	if (f->name == NULL || f->type == NULL || f->len > DRAFT_MAX ||
 	    (f->data == NULL && f->len > 0))
@@ -146,17 +145,11 @@ file_add(struct store *st, int outbox, int64_t id,
 	if ((r = store_do(st, file_sql[outbox][0], STORE_ARGS(STORE_INT(id),
 	    STORE_TEXT(f->name), STORE_TEXT(f->type),
 	    STORE_BLOB(f->len > 0 ? (const void *)f->data : "", f->len)),
-	    "keeping the attached file", e)) == 0)
-		f->seq = sqlite3_last_insert_rowid(st->db);
-	if (r == 0 && (r = store_prep_args(st, file_sql[outbox][1],
-	    STORE_ARGS(STORE_INT(f->seq)), &s, e)) == 0) {
-		if (sqlite3_step(s) == SQLITE_ROW)
-			f->seq = sqlite3_column_int64(s, 0);
-		else
-			r = store_dberr(st, e, "keeping the attached file");
-		sqlite3_finalize(s);
-	}
-	return r;
+	    "keeping the attached file", e)) != 0)
+		return r;
+	return store_int(st, file_sql[outbox][1],
+	    STORE_ARGS(STORE_INT(sqlite3_last_insert_rowid(st->db))), &f->seq,
+	    "keeping the attached file", e);
 }
 
 int
@@ -200,8 +193,8 @@ store_outbox_files_to_draft(struct store *st, int64_t id, int64_t draft,
 int
 store_outbox_files_drop(struct store *st, int64_t id, struct smerr *e)
 {
-	return file_exec(st, "DELETE FROM outbox_file WHERE outbox = ?1 AND "
-	    "?2 = ?2;", id, 0, e);
+	return store_do(st, "DELETE FROM outbox_file WHERE outbox = ?;",
+	    STORE_ARGS(STORE_INT(id)), "the attached files", e);
 }
 
 static int

@@ -624,22 +624,11 @@ msg_unindex(struct store *st, int64_t id, struct smerr *e)
 	    STORE_ARGS(STORE_INT(id)), "updating the search index", e);
 }
 
-/*
- * Runs an update and finalizes it; with id, a row must have changed, else
- * SMERR_NOTFOUND.
- */
+/* Runs an update and finalizes it: message id must have changed. */
 static int
 msg_step(struct store *st, sqlite3_stmt *s, int64_t id, struct smerr *e)
 {
-	int	r = 0;
-
-	if (sqlite3_step(s) != SQLITE_DONE)
-		r = store_dberr(st, e, "updating a message");
-	else if (id != 0 && sqlite3_changes(st->db) == 0)
-		r = smerr_set(e, SMERR_NOTFOUND, "no message %lld",
-		    (long long)id);
-	sqlite3_finalize(s);
-	return r;
+	return store_run_row(st, s, "updating a message", "message", id, e);
 }
 
 int
@@ -671,7 +660,7 @@ store_msg_update(struct store *st, int64_t id, const struct store_msg *m,
 	sqlite3_bind_int64(s, 1, id);
 	bind_content(s, m);
 	sqlite3_bind_int(s, 5, m->state);
-	if ((r = msg_step(st, s, 0, e)) != 0)
+	if ((r = store_run(st, s, "updating a message", e)) != 0)
 		goto fail;
 	return store_commit(st, e);
 fail:
@@ -679,44 +668,40 @@ fail:
 	return r;
 }
 
+/* Runs sql with args bound: message id must have been changed. */
 static int
-msg_exec_id(struct store *st, const char *sql, int64_t id, const char *text,
-    int64_t num, struct smerr *e)
+msg_do(struct store *st, const char *sql, const struct store_arg *args,
+    int64_t id, struct smerr *e)
 {
-	sqlite3_stmt	*s;
-	int		 r;
-
-	if ((r = store_prep_args(st, sql, STORE_ARGS(STORE_INT(id),
-	    STORE_TEXT(text), STORE_INT(num)), &s, e)) != 0)
-		return r;
-	return msg_step(st, s, id, e);
+	return store_do_row(st, sql, args, "updating a message", "message", id,
+	    e);
 }
 
 int
 store_msg_set_flags(struct store *st, int64_t id, const char *flags,
     uint64_t modseq, struct smerr *e)
 {
-	return msg_exec_id(st, "UPDATE message SET flags = ?2, modseq = ?3 "
-	    "WHERE id = ?1;", id, flags != NULL ? flags : "",
-	    (int64_t)modseq, e);
+	return msg_do(st, "UPDATE message SET flags = ?2, modseq = ?3 "
+	    "WHERE id = ?1;", STORE_ARGS(STORE_INT(id),
+	    STORE_TEXT(flags != NULL ? flags : ""), STORE_INT(modseq)), id, e);
 }
 
 int
 store_msg_set_local_flags(struct store *st, int64_t id, const char *flags,
     struct smerr *e)
 {
-	return msg_exec_id(st, "UPDATE message SET flags = ?2, flags_dirty = 1 "
-	    "WHERE id = ?1 AND ?3 = ?3;", id, flags != NULL ? flags : "", 0,
-	    e);
+	return msg_do(st, "UPDATE message SET flags = ?2, flags_dirty = 1 "
+	    "WHERE id = ?1;", STORE_ARGS(STORE_INT(id),
+	    STORE_TEXT(flags != NULL ? flags : "")), id, e);
 }
 
 int
 store_msg_flags_pushed(struct store *st, int64_t id, uint64_t modseq,
     struct smerr *e)
 {
-	return msg_exec_id(st, "UPDATE message SET flags_dirty = 0, "
-	    "modseq = max(modseq, ?3) WHERE id = ?1 AND ?2 IS NULL;", id, NULL,
-	    (int64_t)modseq, e);
+	return msg_do(st, "UPDATE message SET flags_dirty = 0, "
+	    "modseq = max(modseq, ?2) WHERE id = ?1;",
+	    STORE_ARGS(STORE_INT(id), STORE_INT(modseq)), id, e);
 }
 
 int
@@ -727,10 +712,10 @@ store_msg_delete(struct store *st, int64_t id, struct smerr *e)
 	if ((r = store_begin(st, e)) != 0)
 		return r;
 	if ((r = msg_unindex(st, id, e)) != 0 ||
-	    (r = msg_exec_id(st, "DELETE FROM message_content WHERE id = ?1 "
-	    "AND ?2 IS NULL AND ?3 = ?3;", id, NULL, 0, e)) != 0 ||
-	    (r = msg_exec_id(st, "DELETE FROM message WHERE id = ?1 AND "
-	    "?2 IS NULL AND ?3 = ?3;", id, NULL, 0, e)) != 0) {
+	    (r = msg_do(st, "DELETE FROM message_content WHERE id = ?1;",
+	    STORE_ARGS(STORE_INT(id)), id, e)) != 0 ||
+	    (r = msg_do(st, "DELETE FROM message WHERE id = ?1;",
+	    STORE_ARGS(STORE_INT(id)), id, e)) != 0) {
 		store_rollback(st);
 		return r;
 	}

@@ -66,22 +66,16 @@ int
 store_outbox_was_sent(struct store *st, const char *message_id,
     struct smerr *e)
 {
-	sqlite3_stmt	*s;
-	int		 r, rc;
+	int64_t	sent;
+	int	r;
 
 	if (message_id == NULL)
 		return 0;
-	if ((r = store_prep_args(st, "SELECT 1 FROM outbox WHERE "
-	    "message_id = ? AND sent = 1 LIMIT 1;",
-	    STORE_ARGS(STORE_TEXT(message_id)), &s, e)) != 0)
+	if ((r = store_int(st, "SELECT 1 FROM outbox WHERE message_id = ? AND "
+	    "sent = 1 LIMIT 1;", STORE_ARGS(STORE_TEXT(message_id)), &sent,
+	    "reading the outbox", e)) != 0)
 		return r;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		r = 1;
-	else if (rc != SQLITE_DONE)
-		r = store_dberr(st, e, "reading the outbox");
-	sqlite3_finalize(s);
-	return r;
+	return sent != 0;
 }
 
 static int
@@ -225,12 +219,12 @@ outbox_state(struct store *st, int64_t id, int *sentp, const char **statep,
 	return r;
 }
 
+/* Runs sql with args bound: entry id must have been changed. */
 static int
-outbox_update(struct store *st, const char *sql, int64_t id, const char *t,
-    int n, struct smerr *e)
+outbox_update(struct store *st, const char *sql, const struct store_arg *args,
+    int64_t id, struct smerr *e)
 {
-	return store_do_row(st, sql, STORE_ARGS(STORE_INT(id), STORE_TEXT(t),
-	    STORE_INT(n), STORE_INT(time(NULL))), "updating the outbox",
+	return store_do_row(st, sql, args, "updating the outbox",
 	    "outbox entry", id, e);
 }
 
@@ -267,8 +261,8 @@ store_outbox_claim(struct store *st, int64_t id, int force,
 		return r;
 	if ((r = claim_check(st, id, force, e)) == 0 &&
 	    (r = outbox_update(st, "UPDATE outbox SET state = 'sending', "
-	    "claim_pid = ?3 WHERE id = ?1 AND ?2 IS NULL AND ?4 = ?4;", id,
-	    NULL, (int)getpid(), e)) == 0)
+	    "claim_pid = ?2 WHERE id = ?1;", STORE_ARGS(STORE_INT(id),
+	    STORE_INT(getpid())), id, e)) == 0)
 		return store_commit(st, e);
 	store_rollback(st);
 	return r;
@@ -280,8 +274,9 @@ store_outbox_release(struct store *st, int64_t id, int in_doubt,
 {
 	return outbox_update(st, "UPDATE outbox SET attempts = attempts + 1, "
 	    "error = ?2, claim_pid = NULL, state = CASE WHEN ?3 THEN "
-	    "'in-doubt' ELSE 'queued' END WHERE id = ?1 AND sent = 0 AND "
-	    "?4 = ?4;", id, error, in_doubt != 0, e);
+	    "'in-doubt' ELSE 'queued' END WHERE id = ?1 AND sent = 0;",
+	    STORE_ARGS(STORE_INT(id), STORE_TEXT(error),
+	    STORE_INT(in_doubt != 0)), id, e);
 }
 
 int
@@ -297,10 +292,11 @@ store_outbox_sent(struct store *st, int64_t id, int appended,
 {
 	int	r;
 
-	if ((r = outbox_update(st, "UPDATE outbox SET sent = 1, appended = ?3, "
-	    "state = 'sent', claim_pid = NULL, error = ?2, "
-	    "sent_at = coalesce(sent_at, ?4) WHERE id = ?1;", id, NULL,
-	    appended != 0, e)) != 0)
+	if ((r = outbox_update(st, "UPDATE outbox SET sent = 1, appended = ?2, "
+	    "state = 'sent', claim_pid = NULL, error = NULL, "
+	    "sent_at = coalesce(sent_at, ?3) WHERE id = ?1;",
+	    STORE_ARGS(STORE_INT(id), STORE_INT(appended != 0),
+	    STORE_INT(time(NULL))), id, e)) != 0)
 		return r;
 	/* Sent: its files are not to be edited again. */
 	return store_outbox_files_drop(st, id, e);
@@ -323,9 +319,8 @@ store_outbox_delete(struct store *st, int64_t id, struct smerr *e)
 			r = smerr_set(e, SMERR_EXISTS, "message %lld is being "
 			    "sent right now", (long long)id);
 		else
-			r = outbox_update(st, "DELETE FROM outbox WHERE id = ?1 "
-			    "AND ?2 IS NULL AND ?3 = ?3 AND ?4 = ?4;", id, NULL,
-			    0, e);
+			r = outbox_update(st, "DELETE FROM outbox WHERE "
+			    "id = ?;", STORE_ARGS(STORE_INT(id)), id, e);
 	}
 	if (r == 0)
 		r = store_outbox_files_drop(st, id, e);

@@ -77,6 +77,10 @@ int	 store_cert_put(struct store *st, const struct store_cert *c,
 int	 store_cert_foreach(struct store *st, unsigned mask,
 	    int (*cb)(const struct store_cert *, void *), void *arg,
 	    struct smerr *e);
+/* The same in the opposite order: the last added of the last kind first. */
+int	 store_cert_foreach_newest(struct store *st, unsigned mask,
+	    int (*cb)(const struct store_cert *, void *), void *arg,
+	    struct smerr *e);
 /* The private key of identity id, into a new secret buffer (caller frees). */
 int	 store_cert_key(struct store *st, int64_t id, struct buf **keyp,
 	    struct smerr *e);

@@ -57,6 +57,12 @@ int	 store_end(struct store *st, sqlite3_stmt *s, int rc, const char *what,
 /* Steps s (no rows: INSERT, UPDATE, DELETE) once, then store_end. */
 int	 store_run(struct store *st, sqlite3_stmt *s, const char *what,
 	    struct smerr *e);
+/*
+ * store_run, and then a row must have changed, else SMERR_NOTFOUND saying
+ * "no <noun> <id>".
+ */
+int	 store_run_row(struct store *st, sqlite3_stmt *s, const char *what,
+	    const char *noun, int64_t id, struct smerr *e);
 /* Prepares sql; 0 or SMERR_STORE. */
 int	 store_prep(struct store *st, const char *sql, sqlite3_stmt **stp,
 	    struct smerr *e);

@@ -150,6 +150,7 @@ test_hex_time_next(void **st)
 {
 	const unsigned char	 in[] = { 0x00, 0x7f, 0xab, 0xff };
 	const unsigned char	*p = (const unsigned char *)"a\xc3\xa9\xff";
+	unsigned char		 raw[4];
 	char			 hex[9], t[32], small[8];
 	size_t			 len = 4;
 
@@ -165,6 +166,15 @@ test_hex_time_next(void **st)
 	assert_int_equal(text_hex_digit('g'), -1);
 	assert_int_equal(text_hex_digit('/'), -1);
 	assert_int_equal(text_hex_digit(0xff), -1);
+	memset(raw, 0, sizeof(raw));
+	assert_int_equal(text_hex_decode("007fABff", raw, sizeof(raw)), 0);
+	assert_memory_equal(raw, in, sizeof(in));
+	assert_int_equal(text_hex_decode("", raw, 0), 0);
+	assert_int_equal(text_hex_decode(NULL, raw, sizeof(raw)), -1);
+	assert_int_equal(text_hex_decode("007fabf", raw, sizeof(raw)), -1);
+	assert_int_equal(text_hex_decode("007fabfff0", raw, sizeof(raw)), -1);
+	assert_int_equal(text_hex_decode("007fab-f", raw, sizeof(raw)), -1);
+	assert_int_equal(text_hex_decode("007fabg0", raw, sizeof(raw)), -1);
 	assert_int_equal(text_iso_time(1700000000, t, sizeof(t)), 0);
 	assert_string_equal(t, "2023-11-14T22:13:20Z");
 	assert_int_equal(text_iso_time(0, t, sizeof(t)), -1);

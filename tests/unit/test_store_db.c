@@ -184,6 +184,13 @@ test_certs(void **unused)
 	assert_int_equal(store_cert_foreach(st, STORE_CERT_IDENTITY |
 	    STORE_CERT_PEER | STORE_CERT_ANCHOR, count_cb, &cs, &e), 0);
 	assert_int_equal(cs.n, 2);
+	assert_string_equal(cs.fp, "bb");
+	/* Newest first: the same rows the other way, the identity last. */
+	memset(&cs, 0, sizeof(cs));
+	assert_int_equal(store_cert_foreach_newest(st, STORE_CERT_IDENTITY |
+	    STORE_CERT_PEER, count_cb, &cs, &e), 0);
+	assert_int_equal(cs.n, 2);
+	assert_string_equal(cs.fp, "aa");
 	memset(&cs, 0, sizeof(cs));
 	assert_int_equal(store_cert_foreach(st, STORE_CERT_PEER, count_cb, &cs,
 	    &e), 0);
