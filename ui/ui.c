@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/buf.h"
@@ -26,6 +27,7 @@
 #define UI_MAX_VIEWS	16
 /* The first status line, until something more is to be said. */
 #define UI_HINT		"S: sync  m: compose  ?: help"
+#define UI_STATUS_KEEP	10	/* seconds a user's status outlives a notice */
 #define UI_JOB_ERRMAX	4096
 
 struct ui_job {
@@ -67,6 +69,8 @@ struct ui {
 	int			 nviews;
 	char			 status[512];
 	int			 status_error;
+	int			 status_notice;	/* status is a watcher's notice */
+	struct timespec		 status_at;	/* when status was last set */
 	int			 quit;
 	struct ui_job		 job;
 	struct ui_watch		 watch;
@@ -109,6 +113,31 @@ ui_status(struct ui *ui, int error, const char *fmt, ...)
 		ui->status[0] = '\0';
 	va_end(ap);
 	ui->status_error = error;
+	ui->status_notice = 0;
+	(void)clock_gettime(CLOCK_MONOTONIC, &ui->status_at);
+}
+
+/*
+ * What the watcher says of new mail. It never hides what the user's own
+ * last action said within the last UI_STATUS_KEEP seconds (a message
+ * sent, an error): the notice then follows it on the same line.
+ */
+static void
+status_notice(struct ui *ui, const char *notice)
+{
+	struct timespec	now;
+	char		mine[sizeof(ui->status)];
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &now);
+	if (ui->status[0] != '\0' && !ui->status_notice &&
+	    strcmp(ui->status, UI_HINT) != 0 &&
+	    strcmp(ui->status, ui->watch.lost) != 0 &&
+	    now.tv_sec - ui->status_at.tv_sec < UI_STATUS_KEEP) {
+		memcpy(mine, ui->status, sizeof(mine));
+		ui_status(ui, ui->status_error, "%s; %s", mine, notice);
+	} else
+		ui_status(ui, 0, "%s", notice);
+	ui->status_notice = 1;
 }
 
 const char *
@@ -718,7 +747,7 @@ static void
 watch_line(struct ui *ui, char *line)
 {
 	struct ui_watch	*w = &ui->watch;
-	char		*f[6];
+	char		*f[6], notice[256];
 	size_t		 n = 0;
 
 	while (n < 6 && (f[n] = strsep(&line, "\t")) != NULL)
@@ -738,7 +767,9 @@ watch_line(struct ui *ui, char *line)
 		}
 		ui_refresh_all(ui);
 	} else if (n == 4 && strcmp(f[0], "new") == 0) {
-		ui_status(ui, 0, "%s new in %s (%s)", f[3], f[2], f[1]);
+		snprintf(notice, sizeof(notice), "%s new in %s (%s)", f[3],
+		    f[2], f[1]);
+		status_notice(ui, notice);
 		ui_refresh_all(ui);
 	} else if (n == 3 && strcmp(f[0], "watching") == 0) {
 		/* Back online: the line that said it was not goes. */

@@ -60,6 +60,12 @@ check "after the server closed it, new mail still appears" \
     wait_for "second $TAG"
 check "the status line says it" wait_for '^1 new in INBOX \(lab\)$'
 check_eq "and only one line of it" 1 "$(screen | grep -c 'offline\|new in INBOX')"
+# What the user's own last key said is not hidden by the notice: the
+# notice follows it.
+ui_press "a key of no command says so" 'key is not bound' '~'
+deliver "third $TAG"
+check "new mail then follows what the key said, on one line" \
+    wait_for 'key is not bound; \? shows the keys; 1 new in INBOX \(lab\)'
 ui_press "Q quits" 'EXITED 0' Q
 i=0
 while [ $i -lt 50 ] && [ -n "$(pgrep -f "sealmail --home $H.* watch" 2>/dev/null)" ]; do
