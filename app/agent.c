@@ -88,6 +88,7 @@ static struct agent	agent_more[AGENT_MAX_LANES - 1];
 static size_t		agent_nmore;
 static pthread_mutex_t	agent_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t	agent_idle = PTHREAD_COND_INITIALIZER;
+static _Thread_local size_t agent_pref;	/* this thread's lane */
 
 int
 agent_lost(void)
@@ -173,12 +174,32 @@ roundtrip(struct agent *a, const uint8_t *req, size_t len, uint8_t *rep,
 	return 0;
 }
 
-/* An idle lane, or NULL; agent_lock held. */
+void
+agent_prefer(size_t lane)
+{
+	struct agent	*l = NULL;
+
+	agent_pref = lane;
+	pthread_mutex_lock(&agent_lock);
+	if (lane == 0)
+		l = &agent_one;
+	else if (lane <= agent_nmore)
+		l = &agent_more[lane - 1];
+	/* Where the thread may run, its agent may: one CPU's cache. */
+	if (l != NULL && l->fd != -1 && l->pid > 0)
+		(void)proc_share_cpus((long)l->pid);
+	pthread_mutex_unlock(&agent_lock);
+}
+
+/* An idle lane, this thread's first, or NULL; agent_lock held. */
 static struct agent *
 lane_idle(void)
 {
 	size_t	i;
 
+	if (agent_pref > 0 && agent_pref <= agent_nmore &&
+	    !agent_more[agent_pref - 1].busy)
+		return &agent_more[agent_pref - 1];
 	if (!agent_one.busy)
 		return &agent_one;
 	for (i = 0; i < agent_nmore; i++)

@@ -147,6 +147,14 @@ int	 agent_hook(struct keys *k, const struct crypto_keyhook **hp,
  */
 size_t	 agent_widen(size_t n);
 /*
+ * The lane the calling thread asks first (0 the first agent, then those of
+ * agent_widen), whose agent is given the thread's CPU mask: a thread kept
+ * to a CPU with an agent of its own keeps both there, so that a round trip
+ * is a switch on one CPU, never a wake-up of another while this one idles.
+ * Another lane is taken while that one is busy.
+ */
+void	 agent_prefer(size_t lane);
+/*
  * 1 when the agent stopped answering in this process (killed, or gone):
  * what was judged since cannot be trusted to say "undecryptable".
  */

@@ -146,6 +146,8 @@ struct inspect_pool {
 struct inspect_worker {
 	struct inspect_pool	*pool;
 	struct crypto_ctx	*ctx;
+	size_t			 lane;		/* its agent */
+	int			 pin;		/* kept to CPU lane */
 	pthread_t		 t;
 };
 
@@ -218,6 +220,10 @@ inspect_thread(void *arg)
 	struct inspect_slot	*sl;
 	size_t			 i;
 
+	/* One worker and its agent to each CPU, when there are as many. */
+	if (w->pin)
+		(void)proc_pin_nth(w->lane);
+	agent_prefer(w->lane);
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
 		while (!p->stop && p->next < p->npaths &&
@@ -363,7 +369,7 @@ inspect_pooled(struct inspect_out *o, struct crypto_ctx *ctx, char **paths,
 	struct inspect_pool	*p;
 	struct inspect_worker	 w[INSPECT_MAX_THREADS];
 	struct inspect_slot	*sl;
-	size_t			 i, nw = 0;
+	size_t			 i, nw = 0, lanes;
 	int			 r = 0;
 
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
@@ -380,11 +386,13 @@ inspect_pooled(struct inspect_out *o, struct crypto_ctx *ctx, char **paths,
 	 * An agent for each worker, so that their private-key operations do
 	 * not wait for each other, when the batch is worth starting them.
 	 */
-	(void)agent_widen(n / INSPECT_LANE_FILES + 1 < nthreads ?
+	lanes = agent_widen(n / INSPECT_LANE_FILES + 1 < nthreads ?
 	    n / INSPECT_LANE_FILES + 1 : nthreads);
 	for (nw = 0; nw < nthreads; nw++) {
 		w[nw].pool = p;
 		w[nw].ctx = ctx;
+		w[nw].lane = nw;
+		w[nw].pin = lanes >= nthreads;
 		if (nw > 0 && crypto_ctx_clone(ctx, &w[nw].ctx, NULL) != 0)
 			break;
 		if (pthread_create(&w[nw].t, NULL, inspect_thread,

@@ -19,10 +19,8 @@ json_plain(const unsigned char *p, size_t len)
 	size_t		i = 0, n;
 
 	while (i < len) {
-		if (p[i] >= 0x20 && p[i] < 0x7f) {
-			if (p[i] == '"' || p[i] == '\\')
-				break;
-			i++;
+		if ((n = text_span(p + i, len - i, TEXT_C_JSON)) > 0) {
+			i += n;
 			continue;
 		}
 		if (p[i] < 0x80 || (n = text_utf8_decode(p + i, len - i,

@@ -42,27 +42,85 @@ proc_alive(long pid)
 	return p[2] != 'Z' && p[2] != 'X';
 }
 
+/*
+ * The calling thread's affinity mask in *setp (CPU_FREE it), *sizep its
+ * size; -1 when it cannot be read. The mask may be wider than a cpu_set_t:
+ * it grows until it fits.
+ */
+static int
+affinity_get(cpu_set_t **setp, size_t *sizep)
+{
+	cpu_set_t	*set;
+	size_t		 size;
+	int		 max;
+
+	for (max = 1024; max <= 1024 * 64; max *= 2) {
+		if ((set = CPU_ALLOC(max)) == NULL)
+			return -1;
+		size = CPU_ALLOC_SIZE(max);
+		CPU_ZERO_S(size, set);
+		if (sched_getaffinity(0, size, set) == 0) {
+			*setp = set;
+			*sizep = size;
+			return 0;
+		}
+		CPU_FREE(set);
+		if (errno != EINVAL)
+			return -1;	/* no such call */
+	}
+	return -1;
+}
+
 long
 proc_ncpu(void)
 {
 	cpu_set_t	*set;
 	size_t		 size;
 	long		 n = 0;
-	int		 max;
 
-	/* The mask may be wider than a cpu_set_t: grow until it fits. */
-	for (max = 1024; max <= 1024 * 64 && n == 0; max *= 2) {
-		if ((set = CPU_ALLOC(max)) == NULL)
-			break;
-		size = CPU_ALLOC_SIZE(max);
-		CPU_ZERO_S(size, set);
-		if (sched_getaffinity(0, size, set) == 0)
-			n = CPU_COUNT_S(size, set);
-		else if (errno != EINVAL)
-			max = 1024 * 64;	/* no such call: stop */
+	if (affinity_get(&set, &size) == 0) {
+		n = CPU_COUNT_S(size, set);
 		CPU_FREE(set);
 	}
 	if (n <= 0)
 		n = sysconf(_SC_NPROCESSORS_ONLN);
 	return n > 0 ? n : 1;
+}
+
+int
+proc_pin_nth(size_t i)
+{
+	cpu_set_t	*set;
+	size_t		 size, n, k;
+	int		 cpu, r = -1;
+
+	if (affinity_get(&set, &size) != 0)
+		return -1;
+	if ((n = (size_t)CPU_COUNT_S(size, set)) > 0) {
+		k = i % n;
+		for (cpu = 0; (size_t)cpu < size * 8; cpu++) {
+			if (!CPU_ISSET_S(cpu, size, set) || k-- > 0)
+				continue;
+			CPU_ZERO_S(size, set);
+			CPU_SET_S(cpu, size, set);
+			r = sched_setaffinity(0, size, set);
+			break;
+		}
+	}
+	CPU_FREE(set);
+	return r == 0 ? 0 : -1;
+}
+
+int
+proc_share_cpus(long pid)
+{
+	cpu_set_t	*set;
+	size_t		 size;
+	int		 r;
+
+	if (pid <= 0 || (pid_t)pid != pid || affinity_get(&set, &size) != 0)
+		return -1;
+	r = sched_setaffinity((pid_t)pid, size, set);
+	CPU_FREE(set);
+	return r == 0 ? 0 : -1;
 }

@@ -1,10 +1,13 @@
 /*
  * base/proc.h: whether a process still runs, for the records that name
  * the process holding them (an outbox claim, an editor's file); how many
- * CPUs it may use, to size a pool of workers.
+ * CPUs it may use, to size a pool of workers, and which one a worker
+ * keeps to.
  */
 #ifndef SEALMAIL_BASE_PROC_H
 #define SEALMAIL_BASE_PROC_H
+
+#include <stddef.h>
 
 /*
  * 1 when process pid exists and has not ended; a zombie (ended, not yet
@@ -19,5 +22,12 @@ int	 proc_alive(long pid);
  * count where the mask cannot be read.
  */
 long	 proc_ncpu(void);
+/*
+ * Keeps the calling thread to the (i mod n)th of the n CPUs its mask
+ * allows; 0, or -1 when the mask cannot be read or set.
+ */
+int	 proc_pin_nth(size_t i);
+/* Gives process pid the calling thread's mask of CPUs; 0 or -1. */
+int	 proc_share_cpus(long pid);
 
 #endif

@@ -129,6 +129,39 @@ text_utf8_next(const unsigned char **pp, size_t *lenp)
 	return cp;
 }
 
+#define P_	TEXT_C_PRINT
+#define PJ	(TEXT_C_PRINT | TEXT_C_JSON)
+#define L_	TEXT_C_LINE
+static const unsigned char text_cls[256] = {
+	0,  0,  0,  0,  0,  0,  0,  0,  0,  L_, L_, 0,  0,  0,  0,  0,
+	0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+	PJ, PJ, P_, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ,
+	PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ,
+	PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ,
+	PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, P_, PJ, PJ, PJ,
+	PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ,
+	PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, PJ, 0,
+	/* 0x80-0xff: none */
+};
+#undef P_
+#undef PJ
+#undef L_
+
+size_t
+text_span(const unsigned char *p, size_t len, unsigned cls)
+{
+	size_t	i = 0;
+
+	/* Four at a time while all four are of the class. */
+	while (len - i >= 4 && (text_cls[p[i]] & cls) &&
+	    (text_cls[p[i + 1]] & cls) && (text_cls[p[i + 2]] & cls) &&
+	    (text_cls[p[i + 3]] & cls))
+		i += 4;
+	while (i < len && (text_cls[p[i]] & cls))
+		i++;
+	return i;
+}
+
 int
 text_put_run(struct buf *out, const unsigned char **pp, size_t *lenp,
     size_t n)
@@ -191,13 +224,6 @@ text_is_bidi(unsigned cp)
 	    cp == 0x200e || cp == 0x200f || cp == 0x061c;
 }
 
-/* A byte that stands for itself in text (multi-line: \n and \t too). */
-static int
-text_plain(unsigned char c, int ml)
-{
-	return (c >= 0x20 && c < 0x7f) || (ml && (c == '\n' || c == '\t'));
-}
-
 int
 text_sanitize(struct buf *out, const void *in, size_t len, unsigned flags)
 {
@@ -212,9 +238,8 @@ text_sanitize(struct buf *out, const void *in, size_t len, unsigned flags)
 		 * Fast path: a run of printable ASCII in text goes in whole,
 		 * with its newlines and tabs when they are kept.
 		 */
-		if (st == T_GROUND && text_plain(*p, ml)) {
-			for (n = 1; n < len && text_plain(p[n], ml); n++)
-				;
+		if (st == T_GROUND && (n = text_span(p, len, TEXT_C_PRINT |
+		    (ml ? TEXT_C_LINE : 0))) > 0) {
 			if ((r = text_put_run(out, &p, &len, n)) != 0)
 				return r;
 			continue;

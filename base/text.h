@@ -40,6 +40,15 @@ size_t	 text_utf8_decode(const unsigned char *p, size_t len, unsigned *cp);
  * *pp and *lenp move past what was read.
  */
 unsigned text_utf8_next(const unsigned char **pp, size_t *lenp);
+/*
+ * Classes of ASCII bytes: printable (0x20-0x7e), newline and tab, and
+ * printable but the quote and the backslash (what JSON leaves as it is).
+ */
+#define TEXT_C_PRINT	0x01
+#define TEXT_C_LINE	0x02
+#define TEXT_C_JSON	0x04
+/* How many bytes from p (len) are of a class in the mask cls. */
+size_t	 text_span(const unsigned char *p, size_t len, unsigned cls);
 /* Appends the n bytes at *pp to out; *pp and *lenp move past them. */
 int	 text_put_run(struct buf *out, const unsigned char **pp, size_t *lenp,
 	    size_t n);

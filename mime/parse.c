@@ -440,16 +440,33 @@ b64val(int c)
 	return b64tab[c & 0xff] - 1;
 }
 
-/* Four digits as 24 bits, or -1 when one is not a digit. */
-static int
-b64quad(const uint8_t *p)
+/*
+ * Decodes whole groups of four digits from s (len bytes) into o (room
+ * bytes) until a byte that is not a digit, the end of s or of o: *np gets
+ * the bytes written, the return value is the digits consumed.
+ */
+static size_t
+b64_run(const uint8_t *s, size_t len, uint8_t *o, size_t room, size_t *np)
 {
-	int	a = b64tab[p[0]], b = b64tab[p[1]], c = b64tab[p[2]],
-		d = b64tab[p[3]];
+	size_t	i = 0, n = 0;
+	int	a, b, c, d;
 
-	if (a == 0 || b == 0 || c == 0 || d == 0)
-		return -1;
-	return (a - 1) << 18 | (b - 1) << 12 | (c - 1) << 6 | (d - 1);
+	while (len - i >= 4 && room - n >= 3) {
+		/* The table holds value + 1: a non-digit makes one negative. */
+		a = b64tab[s[i]] - 1;
+		b = b64tab[s[i + 1]] - 1;
+		c = b64tab[s[i + 2]] - 1;
+		d = b64tab[s[i + 3]] - 1;
+		if ((a | b | c | d) < 0)
+			break;
+		o[n] = (uint8_t)(a << 2 | b >> 4);
+		o[n + 1] = (uint8_t)(b << 4 | c >> 2);
+		o[n + 2] = (uint8_t)(c << 6 | d);
+		n += 3;
+		i += 4;
+	}
+	*np = n;
+	return i;
 }
 
 /* Appends the no bytes decoded so far at o to out. */
@@ -482,30 +499,36 @@ b64_put3(struct buf *out, uint8_t *o, size_t size, size_t *no, unsigned v,
 static int
 decode_base64(const uint8_t *s, size_t len, struct buf *out, struct smerr *e)
 {
-	uint8_t		 o[1536];
+	uint8_t		 o[4096];
 	unsigned	 acc = 0;
-	size_t		 i, no = 0;
+	size_t		 i = 0, no = 0, k;
 	int		 n = 0, v, pad = 0, r;
 
 	/* The decoded size, at once: a part is decoded whole. */
 	(void)buf_reserve(out, len / 4 * 3);
-	for (i = 0; i < len; i++) {
+	while (i < len) {
 		/* Four digits at a time while a line goes on. */
-		while (n == 0 && pad == 0 && len - i >= 4 &&
-		    (v = b64quad(s + i)) >= 0) {
-			if ((r = b64_put3(out, o, sizeof(o), &no, (unsigned)v,
-			    e)) != 0)
-				return r;
-			i += 4;
+		if (n == 0 && pad == 0) {
+			i += b64_run(s + i, len - i, o + no, sizeof(o) - no,
+			    &k);
+			no += k;
+			if (sizeof(o) - no < 3) {
+				if ((r = b64_flush(out, o, &no, e)) != 0)
+					return r;
+				continue;
+			}
+			if (i >= len)
+				break;
 		}
-		if (i >= len)
-			break;
 		if ((v = b64val(s[i])) < 0) {
 			if (s[i] == '\r' || s[i] == '\n' || s[i] == ' ' ||
-			    s[i] == '\t')
+			    s[i] == '\t') {
+				i++;
 				continue;
+			}
 			if (s[i] == '=') {
 				pad++;
+				i++;
 				continue;
 			}
 			return smerr_set(e, SMERR_PARSE,
@@ -515,6 +538,7 @@ decode_base64(const uint8_t *s, size_t len, struct buf *out, struct smerr *e)
 			    "malformed base64 in a message part");
 		else
 			acc = (acc << 6) | (unsigned)v;
+		i++;
 		if (++n == 4) {
 			if ((r = b64_put3(out, o, sizeof(o), &no, acc, e)) != 0)
 				return r;

@@ -1,5 +1,6 @@
 # inspect of a batch on two CPUs: one key agent per worker (lanes), so
-# that their decryptions run at once, and the verdicts exactly those of
+# that their decryptions run at once, each worker kept to a CPU with its
+# agent, and the verdicts exactly those of
 # the same batch judged on one CPU with one agent, in the order of the
 # files. A short batch starts no second agent; a lane killed in the middle
 # is the agent lost: one line, exit 1, no verdict of undecryptable.
@@ -44,11 +45,23 @@ strace -f -e trace=execve -o "$T/one.trace" taskset -c 0 "$SEALMAIL" \
     >"$T/one.out" 2>"$T/one.err"
 check_eq "on one CPU: exit 0" 0 "$?"
 check_eq "with one agent" 1 "$(agents "$T/one.trace")"
-strace -f -e trace=execve -o "$T/two.trace" taskset -c 0,1 "$SEALMAIL" \
+strace -f -e trace=execve,sched_setaffinity -o "$T/two.trace" \
+    taskset -c 0,1 "$SEALMAIL" \
     --home "$H" --passphrase-file "$T/pw" inspect --json "$@" \
     >"$T/two.out" 2>"$T/two.err"
 check_eq "on two CPUs: exit 0" 0 "$?"
 check_eq "with an agent for each worker" 2 "$(agents "$T/two.trace")"
+# Each worker keeps to a CPU of its own, and gives its agent the same one.
+check_eq "a worker and its agent on each CPU" \
+    "agent [0] agent [1] worker [0] worker [1]" "$(python3 -c '
+import re, sys
+pins = []
+for l in open(sys.argv[1]):
+    m = re.search(r"sched_setaffinity\((\d+), \d+, (\[\d+\])\)\s+= 0", l)
+    if m:
+        pins.append(("worker" if m.group(1) == "0" else "agent") + " " +
+            m.group(2))
+print(" ".join(sorted(pins)))' "$T/two.trace")"
 check_eq "70 verdicts" 70 "$(wc -l <"$T/two.out" | tr -d ' ')"
 check_eq "each valid and decrypted" "70" "$(python3 -c '
 import json, sys

@@ -61,10 +61,60 @@ test_ncpu(void **unused)
 	assert_int_equal(proc_ncpu(), CPU_COUNT(&all));
 }
 
+/*
+ * A worker kept to the nth CPU of those allowed (counting round), and a
+ * child process given the same mask.
+ */
+static void
+test_pin(void **unused)
+{
+	cpu_set_t	all, got;
+	pid_t		pid;
+	int		c, n, i, want;
+
+	(void)unused;
+	assert_int_equal(sched_getaffinity(0, sizeof(all), &all), 0);
+	n = CPU_COUNT(&all);
+	for (i = 0; i < n + 1; i++) {
+		/* The nth allowed CPU, i mod n. */
+		for (c = 0, want = i % n; c < CPU_SETSIZE; c++)
+			if (CPU_ISSET(c, &all) && want-- == 0)
+				break;
+		assert_int_equal(proc_pin_nth((size_t)i), 0);
+		assert_int_equal(sched_getaffinity(0, sizeof(got), &got), 0);
+		assert_int_equal(CPU_COUNT(&got), 1);
+		assert_true(CPU_ISSET(c, &got));
+		assert_int_equal(proc_ncpu(), 1);
+		/* From one CPU, the nth is that one again. */
+		assert_int_equal(proc_pin_nth(5), 0);
+		assert_int_equal(sched_getaffinity(0, sizeof(got), &got), 0);
+		assert_true(CPU_COUNT(&got) == 1 && CPU_ISSET(c, &got));
+		assert_int_equal(sched_setaffinity(0, sizeof(all), &all), 0);
+	}
+	if ((pid = fork()) == 0) {
+		pause();
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(proc_pin_nth(0), 0);
+	assert_int_equal(proc_share_cpus((long)pid), 0);
+	assert_int_equal(sched_getaffinity(pid, sizeof(got), &got), 0);
+	assert_int_equal(CPU_COUNT(&got), 1);
+	assert_int_equal(sched_setaffinity(0, sizeof(all), &all), 0);
+	assert_int_equal(proc_share_cpus((long)pid), 0);
+	assert_int_equal(sched_getaffinity(pid, sizeof(got), &got), 0);
+	assert_true(CPU_EQUAL(&got, &all));
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	assert_int_equal(proc_share_cpus(0), -1);
+	assert_int_equal(proc_share_cpus(-1), -1);
+}
+
 int
 main(void)
 {
 	return UNIT_RUN(NULL, NULL,
 	    cmocka_unit_test(test_alive),
-	    cmocka_unit_test(test_ncpu));
+	    cmocka_unit_test(test_ncpu),
+	    cmocka_unit_test(test_pin));
 }

@@ -207,6 +207,62 @@ test_json_runs(void **st)
 	buf_free(b);
 }
 
+/* The length of the run text_span should find, a byte at a time. */
+static size_t
+span_ref(const unsigned char *p, size_t len, unsigned cls)
+{
+	size_t		i;
+	unsigned	c;
+
+	for (i = 0; i < len; i++) {
+		c = p[i];
+		if ((cls & TEXT_C_PRINT) && c >= 0x20 && c <= 0x7e)
+			continue;
+		if ((cls & TEXT_C_LINE) && (c == '\n' || c == '\t'))
+			continue;
+		if ((cls & TEXT_C_JSON) && c >= 0x20 && c <= 0x7e &&
+		    c != '"' && c != '\\')
+			continue;
+		break;
+	}
+	return i;
+}
+
+static void
+test_span(void **st)
+{
+	static const unsigned	 cls[] = { TEXT_C_PRINT, TEXT_C_JSON,
+	    TEXT_C_PRINT | TEXT_C_LINE, TEXT_C_LINE };
+	unsigned char		 b[40];
+	size_t			 k, pos, len;
+	unsigned		 c;
+
+	(void)st;
+	/* Every byte value at every place of a word and of the tail. */
+	for (k = 0; k < sizeof(cls) / sizeof(cls[0]); k++)
+		for (c = 0; c < 256; c++)
+			for (pos = 0; pos < 20; pos++)
+				for (len = pos + 1; len <= 20; len += 3) {
+					memset(b, 'a', sizeof(b));
+					b[pos] = (unsigned char)c;
+					assert_int_equal(text_span(b, len,
+					    cls[k]), span_ref(b, len, cls[k]));
+				}
+	/* Neighbours that would carry or borrow into each other. */
+	for (c = 0; c < 256; c++) {
+		memset(b, (int)c, sizeof(b));
+		b[3] = 0x7f;
+		b[4] = 0x20;
+		b[11] = 0xff;
+		b[12] = 0x00;
+		for (k = 0; k < sizeof(cls) / sizeof(cls[0]); k++)
+			for (pos = 0; pos < 8; pos++)
+				assert_int_equal(text_span(b + pos,
+				    sizeof(b) - pos, cls[k]), span_ref(b + pos,
+				    sizeof(b) - pos, cls[k]));
+	}
+}
+
 static void
 test_trim(void **st)
 {
@@ -254,5 +310,6 @@ main(void)
 	    cmocka_unit_test(test_json_runs),
 	    cmocka_unit_test(test_hex_time_next),
 	    cmocka_unit_test(test_parse_time),
+	    cmocka_unit_test(test_span),
 	    cmocka_unit_test(test_trim));
 }
