@@ -33,8 +33,13 @@
 
 /* Messages indexed per batch after the sync (each batch commits). */
 #define SYNC_INDEX_BATCH	200
-/* How long a sync spends on the search index before it returns. */
+/*
+ * How long a sync spends on the search index before it returns: at most
+ * a second, and at most a quarter of the time the sync itself took, so
+ * that the index never makes a sync much longer than its mail did.
+ */
 #define SYNC_INDEX_BUDGET_MS	1000
+#define SYNC_INDEX_SHARE	4
 
 struct bar {
 	int		 tty;
@@ -159,6 +164,7 @@ sync_one(struct cli *c, const struct app_account *a, const char *folder,
 	struct timespec			 t0, t1;
 	char				*pw = NULL;
 	size_t				 done, left;
+	long				 budget;
 	int				 r = 1, more, typed = 0;
 
 	if (cli_account_open(c, a->name, CLI_NEED_IMAP | CLI_OPEN_KEYS |
@@ -195,11 +201,15 @@ sync_one(struct cli *c, const struct app_account *a, const char *folder,
 	}
 	/*
 	 * The search index trails the sync: the messages are usable already.
-	 * A little of it is done here when there was something new; search
-	 * (or the terminal program when idle) does the rest, so that the
-	 * sync is not bound by it.
+	 * A little of it is done here when there was something new (one
+	 * batch at least, more within the budget); search (or the terminal
+	 * program when idle) does the rest, so that the sync is not bound
+	 * by it.
 	 */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	budget = (long)(s.seconds * 1000.0) / SYNC_INDEX_SHARE;
+	if (budget > SYNC_INDEX_BUDGET_MS)
+		budget = SYNC_INDEX_BUDGET_MS;
 	more = s.fetched + s.retried > 0;
 	while (more) {
 		if ((r = store_index(st, SYNC_INDEX_BATCH, &done, &left,
@@ -208,7 +218,7 @@ sync_one(struct cli *c, const struct app_account *a, const char *folder,
 		s.indexed += done;
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		more = left > 0 && done > 0 && (t1.tv_sec - t0.tv_sec) * 1000 +
-		    (t1.tv_nsec - t0.tv_nsec) / 1000000 < SYNC_INDEX_BUDGET_MS;
+		    (t1.tv_nsec - t0.tv_nsec) / 1000000 < budget;
 	}
 	if (json)
 		r = summary_json(c, a, &s) != 0;
