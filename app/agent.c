@@ -33,6 +33,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,7 +68,8 @@
  * sleeping process on another CPU cost about 60 us of each round trip on
  * the machine this was measured on (a fifth of an RSA-2048 signature).
  * Only with one agent and two CPUs or more, so that the agent is never
- * kept from its CPU by the caller that waits for it.
+ * kept from its CPU by the caller that waits for it, and not while a run
+ * that keeps the CPUs busy otherwise is on (agent_busy).
  */
 #define AGENT_SPIN_NS		2000000
 
@@ -89,6 +91,7 @@ static size_t		agent_nmore;
 static pthread_mutex_t	agent_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t	agent_idle = PTHREAD_COND_INITIALIZER;
 static _Thread_local size_t agent_pref;	/* this thread's lane */
+static atomic_int	agent_nbusy;	/* runs inside agent_busy */
 
 int
 agent_lost(void)
@@ -114,7 +117,7 @@ spin_recv(int fd, uint8_t *rep)
 
 	if (spin == -1)
 		spin = proc_ncpu() >= 2;
-	if (!spin || agent_nmore > 0 ||
+	if (!spin || agent_nmore > 0 || atomic_load(&agent_nbusy) > 0 ||
 	    clock_gettime(CLOCK_MONOTONIC, &t0) == -1)
 		return -1;
 	for (;;) {
@@ -126,6 +129,15 @@ spin_recv(int fd, uint8_t *rep)
 		    (t.tv_nsec - t0.tv_nsec) > AGENT_SPIN_NS)
 			return -1;
 	}
+}
+
+void
+agent_busy(int begin)
+{
+	if (begin)
+		atomic_fetch_add(&agent_nbusy, 1);
+	else
+		atomic_fetch_sub(&agent_nbusy, 1);
 }
 
 /* One request and its reply on fd: 0, or -1 when the agent is lost. */

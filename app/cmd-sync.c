@@ -33,8 +33,13 @@
 
 /* Messages indexed per batch after the sync (each batch commits). */
 #define SYNC_INDEX_BATCH	200
-/* How long a sync spends on the search index before it returns. */
+/*
+ * How long a sync spends on the search index before it returns: at most
+ * a second, and at most a quarter of the time the sync itself took, so
+ * that the index never makes a sync much longer than its mail did.
+ */
 #define SYNC_INDEX_BUDGET_MS	1000
+#define SYNC_INDEX_SHARE	4
 
 struct bar {
 	int		 tty;
@@ -143,6 +148,40 @@ summary_json(struct cli *c, const struct app_account *a,
 	return r;
 }
 
+/*
+ * The search index trails the sync: the messages are usable already. A
+ * little of it is done here when there was something new: one batch,
+ * then another while one as long as the last still fits in the budget;
+ * search (or the terminal program when idle) does the rest, so that the
+ * sync is not bound by it.
+ */
+static int
+trail_index(struct store *st, struct sync_stats *s, struct smerr *e)
+{
+	struct timespec	t0, t1;
+	size_t		done, left;
+	long		budget, spent = 0, last;
+	int		r;
+
+	if (s->fetched + s->retried == 0)
+		return 0;
+	budget = (long)(s->seconds * 1000.0) / SYNC_INDEX_SHARE;
+	if (budget > SYNC_INDEX_BUDGET_MS)
+		budget = SYNC_INDEX_BUDGET_MS;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		if ((r = store_index(st, SYNC_INDEX_BATCH, &done, &left,
+		    e)) != 0)
+			return r;
+		s->indexed += done;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		last = (t1.tv_sec - t0.tv_sec) * 1000 +
+		    (t1.tv_nsec - t0.tv_nsec) / 1000000 - spent;
+		spent += last;
+	} while (left > 0 && done > 0 && spent + last <= budget);
+	return 0;
+}
+
 /* One account's sync, as the command prints it; the exit status. */
 static int
 sync_one(struct cli *c, const struct app_account *a, const char *folder,
@@ -156,10 +195,8 @@ sync_one(struct cli *c, const struct app_account *a, const char *folder,
 	struct dns			*dns;
 	struct app_revoke		*rv = NULL;
 	struct bar			 bar;
-	struct timespec			 t0, t1;
 	char				*pw = NULL;
-	size_t				 done, left;
-	int				 r = 1, more, typed = 0;
+	int				 r = 1, typed = 0;
 
 	if (cli_account_open(c, a->name, CLI_NEED_IMAP | CLI_OPEN_KEYS |
 	    CLI_OPEN_DNS_CONF, &env) != 0)
@@ -193,23 +230,8 @@ sync_one(struct cli *c, const struct app_account *a, const char *folder,
 		r = 1;
 		goto out;
 	}
-	/*
-	 * The search index trails the sync: the messages are usable already.
-	 * A little of it is done here when there was something new; search
-	 * (or the terminal program when idle) does the rest, so that the
-	 * sync is not bound by it.
-	 */
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	more = s.fetched + s.retried > 0;
-	while (more) {
-		if ((r = store_index(st, SYNC_INDEX_BATCH, &done, &left,
-		    &c->err)) != 0)
-			goto out;
-		s.indexed += done;
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		more = left > 0 && done > 0 && (t1.tv_sec - t0.tv_sec) * 1000 +
-		    (t1.tv_nsec - t0.tv_nsec) / 1000000 < SYNC_INDEX_BUDGET_MS;
-	}
+	if ((r = trail_index(st, &s, &c->err)) != 0)
+		goto out;
 	if (json)
 		r = summary_json(c, a, &s) != 0;
 	else {

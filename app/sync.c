@@ -784,6 +784,7 @@ fetch_new(struct syncer *s, struct smerr *e)
 		goto out;
 	}
 	judges_start(s, jd, &njd);
+	agent_busy(1);
 	memset(&fx, 0, sizeof(fx));
 	fx.first = s->maxuid + 1;
 	fx.last = 0;
@@ -798,6 +799,7 @@ fetch_new(struct syncer *s, struct smerr *e)
 	pthread_mutex_unlock(&q.mtx);
 	pthread_join(t, NULL);
 	judges_stop(jd, njd);
+	agent_busy(0);
 	store_ckpt_stop(s->o->store);
 	if (q.failed)
 		r = smerr_reset(e, q.err.code != 0 ? q.err.code : SMERR_STORE,

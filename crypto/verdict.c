@@ -1303,7 +1303,8 @@ text_shown(struct judge *j)
 		v->spans[i].flags = j->nsegs > 0 ? j->segs[i].flags : 0;
 		k = buf_len(o);
 		r = text_sanitize(o, d + start, end - start, TEXT_MULTILINE);
-		if (r == 0)
+		/* The lines of a part place the next one: not the last's. */
+		if (r == 0 && i + 1 < n)
 			line += count_lf(buf_data(o) + k, buf_len(o) - k);
 	}
 	v->nspans = n;

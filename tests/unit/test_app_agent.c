@@ -198,6 +198,12 @@ test_process(void **st)
 	op.saltlen = CRYPTO_SALT_DIGEST;
 	assert_int_equal(h->call(h->arg, fp, &op, out, &n, NULL), 0);
 	assert_int_equal(n, 256);
+	/* While a busy run is on, the caller sleeps for the reply at once. */
+	agent_busy(1);
+	n = sizeof(out);
+	assert_int_equal(h->call(h->arg, fp, &op, out, &n, NULL), 0);
+	assert_int_equal(n, 256);
+	agent_busy(0);
 	/* The same hook is given again; an unknown key is an error reply. */
 	assert_int_equal(agent_hook(k, &h, NULL), 0);
 	fp[0] ^= 1;
