@@ -154,6 +154,7 @@ size_t	 agent_widen(size_t n);
  * Another lane is taken while that one is busy.
  */
 void	 agent_prefer(size_t lane);
+/*
  * Said around a run whose threads keep the CPUs busy while some of them
  * wait for the agent (a sync's fetch, judges and writer), begin 1 at its
  * start and 0 at its end: meanwhile a caller sleeps at once rather than
