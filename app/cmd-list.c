@@ -508,7 +508,6 @@ list_run(struct cli *c, struct lister *l, const char *folder,
 {
 	struct store		*st = NULL;
 	struct store_query	*q = NULL;
-	size_t			 done, left;
 	int			 r = 1;
 
 	l->c = c;
@@ -531,12 +530,8 @@ list_run(struct cli *c, struct lister *l, const char *folder,
 	}
 	if (cli_open_store(c, &st) != 0)
 		goto out;
-	while (q != NULL) {
-		if (store_index(st, 5000, &done, &left, &c->err) != 0)
-			goto out;
-		if (left == 0 || done == 0)
-			break;
-	}
+	if (q != NULL && store_index_rest(st, &c->err) != 0)
+		goto out;
 	if (l->json)
 		buf_putc(l->out, '[');
 	if (store_msg_query(st, l->account, folder, q, list_cb, l,

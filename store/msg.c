@@ -852,6 +852,20 @@ fail:
 	return r;
 }
 
+int
+store_index_rest(struct store *st, struct smerr *e)
+{
+	size_t	done, left;
+	int	r;
+
+	do {
+		if ((r = store_index(st, STORE_INDEX_RUN, &done, &left,
+		    e)) != 0)
+			return r;
+	} while (left > 0 && done > 0);
+	return 0;
+}
+
 /*
  * Every word of the query becomes a quoted FTS term, so that nothing a
  * user types is read as FTS syntax; the terms are ANDed.

@@ -372,6 +372,13 @@ int	 store_queue_done(struct store *st, int64_t id, struct smerr *e);
 int	 store_index(struct store *st, size_t max, size_t *donep,
 	    size_t *leftp, struct smerr *e);
 /*
+ * Indexes every message not yet indexed, in runs of STORE_INDEX_RUN: what
+ * a search calls first, so that it never misses a message a sync stored
+ * but left for later to index.
+ */
+#define STORE_INDEX_RUN	5000
+int	 store_index_rest(struct store *st, struct smerr *e);
+/*
  * Calls cb with the summary of every message whose subject or text
  * matches query (FTS4 query syntax over words; plain words are ANDed),
  * newest first.

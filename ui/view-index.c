@@ -381,7 +381,9 @@ ix_load(struct store *st, struct ix *ix, struct smerr *e)
 	if (ix->query != NULL && ix->limit != NULL &&
 	    asprintf(&both, "(%s) (%s)", ix->query, ix->limit) == -1)
 		return smerr_nomem(e);
-	if ((r = app_query_parse(both != NULL ? both : ix->query != NULL ?
+	/* Words are found through the index: it is brought up to date. */
+	if ((r = store_index_rest(st, e)) == 0 &&
+	    (r = app_query_parse(both != NULL ? both : ix->query != NULL ?
 	    ix->query : ix->limit, &q, e)) == 0)
 		r = ix_select(st, ix, ix->query != NULL ? NULL : ix->account,
 		    ix->query != NULL ? NULL : ix->folder, q, e);
