@@ -48,8 +48,8 @@ ALLCFLAGS	= -std=c11 -D_GNU_SOURCE -I. $(WARN) $(HARDEN) $(SANFLAGS) \
 		  $(CFLAGS) -DSEALMAIL_VERSION='"$(VERSION)"' -pthread
 LDFLAGS_ALL	= -pie -Wl,-z,relro -Wl,-z,now $(SANFLAGS) -pthread $(LDFLAGS)
 
-# libetpan's pkg-config output carries a no-PIE link spec and libunbound's
-# names libraries Debian does not install with it: both are linked plainly.
+# libetpan's pkg-config output carries a no-PIE link spec: it is linked
+# plainly.
 PKG		= pkg-config
 SECRET_CFLAGS	:= $(shell $(PKG) --cflags libsecret-1 2>/dev/null)
 SQLC_CFLAGS	:= $(shell $(PKG) --cflags sqlcipher 2>/dev/null)
@@ -78,8 +78,10 @@ else
 ETPAN_LIBS	= -letpan
 endif
 # libsecret (and GLib with it) is not linked: keys/secret.c loads it when
-# a Secret Service is to be asked.
-EXT_LIBS	= $(ETPAN_LIBS) $(SSL_LIBS) $(ZLIB_LIBS) -lunbound -lsqlcipher \
+# a Secret Service is to be asked; nor is libunbound (with libevent,
+# nettle, hogweed and GMP): net/unbound.c loads it for the first DNS
+# lookup. Their headers are needed to build, their packages to run.
+EXT_LIBS	= $(ETPAN_LIBS) $(SSL_LIBS) $(ZLIB_LIBS) -lsqlcipher \
 		  $(CURSES_LIBS) $(IDN_LIBS)
 
 CFLAGS_keys	= $(SECRET_CFLAGS)
@@ -237,7 +239,7 @@ FUZZ_SEEDS	= tests/data/smime $(wildcard $(INTEROP)/thunderbird \
 FUZZ_JUDGE_SRCS	= crypto/cms.c crypto/chain.c crypto/cert.c crypto/verdict.c \
 		  crypto/hp.c crypto/revoke.c crypto/keyop.c crypto/pkcs11.c \
 		  app/verdict-json.c net/anchors.c keys/x509.c $(FUZZ_MIME_SRCS)
-FUZZ_REVOKE_SRCS = net/http.c net/dns.c $(FUZZ_JUDGE_SRCS)
+FUZZ_REVOKE_SRCS = net/http.c net/dns.c net/unbound.c $(FUZZ_JUDGE_SRCS)
 FUZZ_SEALED_SRCS = crypto/protect.c $(FUZZ_JUDGE_SRCS)
 
 $(FUZZ_DIR)/mime: tests/fuzz/mime.c $(FUZZ_MIME_SRCS)
@@ -283,7 +285,7 @@ $(FUZZ_DIR)/json: tests/fuzz/json.c $(wildcard base/*.c)
 
 $(FUZZ_DIR)/revoke: tests/fuzz/revoke.c $(FUZZ_REVOKE_SRCS)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -letpan -lunbound $(SSL_LIBS) \
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -letpan $(SSL_LIBS) \
 	    $(ZLIB_LIBS)
 
 fuzz: $(FUZZ_DIR)/mime $(FUZZ_DIR)/judge $(FUZZ_DIR)/json $(FUZZ_DIR)/revoke \

@@ -13,6 +13,8 @@ libs=$(loaded "$SEALMAIL" --version)
 check_match "the loader's trace names what --version maps" 'file=libcrypto' "$libs"
 check_nomatch "not libsecret, GIO, GObject or GLib" \
     'libsecret|libgio|libgobject|libglib' "$libs"
+check_nomatch "not libunbound or libevent (loaded for a DNS lookup)" \
+    'libunbound|libevent' "$libs"
 
 check "a store keyed by a passphrase" \
     "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" keys list
@@ -32,4 +34,25 @@ OPENSSL_CONF="$T/openssl.cnf" timeout 3 "$SEALMAIL" --home "$H" \
     --passphrase-file "$T/pw" keys lookup nobody@example.test \
     >/dev/null 2>&1
 check_eq "keys lookup reads it (held until killed)" 124 "$?"
+
+# A DNS lookup loads libunbound: here from a resolver that never answers
+# (the discard port), so the lookup fails after its one second.
+H2="$T/home-dns"
+mkdir -p "$H2"
+printf '[dns]\nresolver = 127.0.0.1@9\ntimeout = 1\n' > "$H2/config"
+libs=$(loaded "$SEALMAIL" --home "$H2" --passphrase-file "$T/pw" \
+    keys lookup nobody@example.test)
+check_match "keys lookup loads libunbound" 'file=libunbound' "$libs"
+# Without libunbound (the library hidden in a mount namespace of its
+# own): the lookup fails and says what is missing; a listing still runs.
+ub=$(ldconfig -p | awk '$1 == "libunbound.so.8" { print $NF; exit }')
+hidden() {
+	unshare -m sh -c 'mount --bind /dev/null "$0" && exec "$@"' \
+	    "$ub" "$@"
+}
+check_error "without libunbound keys lookup says it is needed" 1 \
+    'libunbound is needed for DNS lookups' hidden "$SEALMAIL" --home "$H2" \
+    --passphrase-file "$T/pw" keys lookup nobody@example.test
+check "without libunbound keys list runs" hidden "$SEALMAIL" --home "$H2" \
+    --passphrase-file "$T/pw" keys list
 t_done
