@@ -57,7 +57,6 @@ CURSES_CFLAGS	:= $(shell $(PKG) --cflags ncursesw 2>/dev/null)
 CURSES_LIBS	:= $(shell $(PKG) --libs ncursesw 2>/dev/null)
 SSL_LIBS	:= $(shell $(PKG) --libs libssl libcrypto 2>/dev/null)
 ZLIB_LIBS	:= $(shell $(PKG) --libs zlib 2>/dev/null || echo -lz)
-IDN_LIBS	:= $(shell $(PKG) --libs libidn2 2>/dev/null || echo -lidn2)
 # PKCS#11: p11-kit's headers only; the module is dlopen'd by the key agent.
 P11_CFLAGS	:= $(shell $(PKG) --cflags p11-kit-1 2>/dev/null)
 P11_PROXY	:= $(or $(shell $(PKG) --variable=proxy_module p11-kit-1 \
@@ -80,9 +79,11 @@ endif
 # libsecret (and GLib with it) is not linked: keys/secret.c loads it when
 # a Secret Service is to be asked; nor is libunbound (with libevent,
 # nettle, hogweed and GMP): net/unbound.c loads it for the first DNS
-# lookup. Their headers are needed to build, their packages to run.
+# lookup; nor libidn2 (with libunistring): keys/idn.c loads it for the
+# first domain outside ASCII. Their headers are needed to build, their
+# packages to run.
 EXT_LIBS	= $(ETPAN_LIBS) $(SSL_LIBS) $(ZLIB_LIBS) -lsqlcipher \
-		  $(CURSES_LIBS) $(IDN_LIBS)
+		  $(CURSES_LIBS)
 
 CFLAGS_keys	= $(SECRET_CFLAGS)
 CFLAGS_store	= $(SQLC_CFLAGS)

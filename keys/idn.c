@@ -1,0 +1,68 @@
+/*
+ * IDNA through libidn2, loaded (dlopen) the first time a domain outside
+ * ASCII is to be looked up: nearly every address is ASCII, and linked,
+ * libidn2 and libunistring were mapped and bound by every process.
+ */
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <idn2.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "keys/keys.h"
+#include "keys/keys_int.h"
+
+#define IDN_LIBRARY	"libidn2.so.0"
+
+static struct {
+	int		 (*to_ascii_8z)(const char *, char **, int);
+	const char	*(*strerror)(int);
+} idn;
+static pthread_once_t	 idn_once = PTHREAD_ONCE_INIT;
+/* Why libidn2 cannot be used; empty once it is loaded. */
+static char		 idn_why[192] = "not loaded";
+
+static void
+idn_load_once(void)
+{
+	const char	*why;
+	void		*h;
+
+	if ((h = dlopen(IDN_LIBRARY, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		why = dlerror();
+		(void)snprintf(idn_why, sizeof(idn_why), "%s",
+		    why != NULL ? why : IDN_LIBRARY " cannot be loaded");
+		return;
+	}
+	if ((idn.to_ascii_8z = dlsym(h, "idn2_to_ascii_8z")) == NULL ||
+	    (idn.strerror = dlsym(h, "idn2_strerror")) == NULL) {
+		(void)snprintf(idn_why, sizeof(idn_why), "%s lacks a function "
+		    "sealmail calls", IDN_LIBRARY);
+		dlclose(h);
+		return;
+	}
+	idn_why[0] = '\0';
+}
+
+int
+keys_idn_alabels(const char *u, char **ap, struct smerr *e)
+{
+	int	rc;
+
+	*ap = NULL;
+	pthread_once(&idn_once, idn_load_once);
+	if (idn_why[0] != '\0')
+		return smerr_set(e, SMERR_NOTFOUND, "%.80s: libidn2 is needed "
+		    "for a domain outside ASCII: %s", u, idn_why);
+	if ((rc = idn.to_ascii_8z(u, ap, IDN2_NFC_INPUT |
+	    IDN2_NONTRANSITIONAL)) == IDN2_OK)
+		return 0;
+	*ap = NULL;
+	if (rc == IDN2_MALLOC)
+		return smerr_nomem(e);
+	return smerr_set(e, SMERR_INVAL, "not a valid domain name: %.80s (%s)",
+	    u, idn.strerror(rc));
+}
