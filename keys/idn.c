@@ -3,7 +3,6 @@
  * ASCII is to be looked up: nearly every address is ASCII, and linked,
  * libidn2 and libunistring were mapped and bound by every process.
  */
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 #include <idn2.h>
 
 #include "base/buf.h"
+#include "base/dl.h"
 #include "base/err.h"
 #include "keys/keys.h"
 #include "keys/keys_int.h"
@@ -21,6 +21,10 @@ static struct {
 	int		 (*to_ascii_8z)(const char *, char **, int);
 	const char	*(*strerror)(int);
 } idn;
+static const struct dl_fn idn_fns[] = {
+	{ "idn2_to_ascii_8z", (void **)&idn.to_ascii_8z },
+	{ "idn2_strerror", (void **)&idn.strerror },
+};
 static pthread_once_t	 idn_once = PTHREAD_ONCE_INIT;
 /* Why libidn2 cannot be used; empty once it is loaded. */
 static char		 idn_why[192] = "not loaded";
@@ -28,23 +32,9 @@ static char		 idn_why[192] = "not loaded";
 static void
 idn_load_once(void)
 {
-	const char	*why;
-	void		*h;
-
-	if ((h = dlopen(IDN_LIBRARY, RTLD_NOW | RTLD_LOCAL)) == NULL) {
-		why = dlerror();
-		(void)snprintf(idn_why, sizeof(idn_why), "%s",
-		    why != NULL ? why : IDN_LIBRARY " cannot be loaded");
-		return;
-	}
-	if ((idn.to_ascii_8z = dlsym(h, "idn2_to_ascii_8z")) == NULL ||
-	    (idn.strerror = dlsym(h, "idn2_strerror")) == NULL) {
-		(void)snprintf(idn_why, sizeof(idn_why), "%s lacks a function "
-		    "sealmail calls", IDN_LIBRARY);
-		dlclose(h);
-		return;
-	}
-	idn_why[0] = '\0';
+	if (dl_load(IDN_LIBRARY, idn_fns, sizeof(idn_fns) /
+	    sizeof(idn_fns[0]), idn_why, sizeof(idn_why)) == 0)
+		idn_why[0] = '\0';
 }
 
 int

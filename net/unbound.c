@@ -6,46 +6,32 @@
  * symbols the loader resolves for --version. The library stays loaded
  * once loaded (its worker threads may outlive a context's deletion).
  */
-#include <dlfcn.h>
 #include <pthread.h>
-#include <stdio.h>
 
+#include "base/dl.h"
 #include "base/err.h"
 #include "net/unbound_int.h"
 
 #define UB_LIBRARY	"libunbound.so.8"
+#define UB_FN(f)	{ "ub_" #f, (void **)&ub.f }
 
 static struct net_ub	 ub;
+static const struct dl_fn ub_fns[] = {
+	UB_FN(ctx_create), UB_FN(ctx_delete), UB_FN(ctx_set_option),
+	UB_FN(ctx_set_fwd), UB_FN(ctx_resolvconf), UB_FN(ctx_add_ta_file),
+	UB_FN(ctx_async), UB_FN(resolve_async), UB_FN(cancel), UB_FN(fd),
+	UB_FN(process), UB_FN(resolve_free), UB_FN(strerror),
+};
 static pthread_once_t	 ub_once = PTHREAD_ONCE_INIT;
 /* Why libunbound cannot be used; empty once it is loaded. */
 static char		 ub_why[192] = "not loaded";
 
-#define UB_SYM(f)	((ub.f = dlsym(h, "ub_" #f)) == NULL)
-
 static void
 ub_load_once(void)
 {
-	const char	*why;
-	void		*h;
-
-	if ((h = dlopen(UB_LIBRARY, RTLD_NOW | RTLD_LOCAL)) == NULL) {
-		why = dlerror();
-		(void)snprintf(ub_why, sizeof(ub_why), "%s",
-		    why != NULL ? why : UB_LIBRARY " cannot be loaded");
-		return;
-	}
-	if (UB_SYM(ctx_create) || UB_SYM(ctx_delete) ||
-	    UB_SYM(ctx_set_option) || UB_SYM(ctx_set_fwd) ||
-	    UB_SYM(ctx_resolvconf) || UB_SYM(ctx_add_ta_file) ||
-	    UB_SYM(ctx_async) || UB_SYM(resolve_async) || UB_SYM(cancel) ||
-	    UB_SYM(fd) || UB_SYM(process) || UB_SYM(resolve_free) ||
-	    UB_SYM(strerror)) {
-		(void)snprintf(ub_why, sizeof(ub_why), "%s lacks a function "
-		    "sealmail calls", UB_LIBRARY);
-		dlclose(h);
-		return;
-	}
-	ub_why[0] = '\0';
+	if (dl_load(UB_LIBRARY, ub_fns, sizeof(ub_fns) / sizeof(ub_fns[0]),
+	    ub_why, sizeof(ub_why)) == 0)
+		ub_why[0] = '\0';
 }
 
 int
