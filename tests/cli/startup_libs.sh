@@ -16,11 +16,13 @@ check_nomatch "not libsecret, GIO, GObject or GLib" \
 check_nomatch "not libunbound or libevent (loaded for a DNS lookup)" \
     'libunbound|libevent' "$libs"
 # Linked: none of the libraries loaded on first use (GnuTLS, which the
-# shared libetpan brings, maps libidn2 itself).
+# shared libetpan brings, maps libidn2 itself), and never GnuTLS or
+# Berkeley DB, which libetpan's archive does not bring either.
 needed=$(readelf -d "$SEALMAIL" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
 check_match "readelf lists what sealmail links" 'libcrypto' "$needed"
 check_nomatch "neither libunbound, libidn2 nor libsecret is linked" \
     'libunbound|libidn2|libsecret' "$needed"
+check_nomatch "nor GnuTLS or Berkeley DB" 'libgnutls|libdb' "$needed"
 
 check "a store keyed by a passphrase" \
     "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" keys list
