@@ -289,5 +289,6 @@ crypto_key_read(const uint8_t *data, size_t len, EVP_PKEY **kp,
 void
 crypto_init_local(void)
 {
-	(void)OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
+	(void)OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG |
+	    OPENSSL_INIT_NO_ATEXIT | OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL);
 }

@@ -380,8 +380,11 @@ void	 crypto_verdict_free(struct crypto_verdict *v);
 /*
  * For a command that only reads the local store (list, search, keys
  * list): OpenSSL set up without reading its configuration file, which
- * holds the system's TLS policy and nothing such a command uses. Called
- * before anything else of OpenSSL runs; later it changes nothing.
+ * holds the system's TLS policy and nothing such a command uses, without
+ * its exit handler, which only frees OpenSSL's own tables as the process
+ * ends, and without its error strings (such a command shows none of
+ * OpenSSL's errors; one would read "error:<code>:lib(N)::reason(M)").
+ * Called before anything else of OpenSSL runs; later it changes nothing.
  */
 void	 crypto_init_local(void);
 

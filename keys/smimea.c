@@ -17,8 +17,6 @@
 #include <strings.h>
 #include <time.h>
 
-#include <idn2.h>
-
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -91,12 +89,7 @@ domain_alabel(const char *dom, size_t len, char **ap, struct smerr *e)
 			u[i] = (char)tolower((unsigned char)u[i]);
 		a = u;
 		u = NULL;
-	} else if ((rc = idn2_to_ascii_8z(u, &a, IDN2_NFC_INPUT |
-	    IDN2_NONTRANSITIONAL)) != IDN2_OK) {
-		a = NULL;
-		rc = rc == IDN2_MALLOC ? smerr_nomem(e) : smerr_set(e,
-		    SMERR_INVAL, "not a valid domain name: %.80s (%s)", u,
-		    idn2_strerror(rc));
+	} else if ((rc = keys_idn_alabels(u, &a, e)) != 0) {
 		free(u);
 		return rc;
 	}

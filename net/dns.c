@@ -21,19 +21,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <unbound.h>
-
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "net/dns.h"
+#include "net/unbound_int.h"
 
 #define DNS_MAX_RR		512		/* records kept from one answer */
 #define DNS_MAX_TA_FILE		(64 * 1024)	/* a trust anchor file */
 #define DNS_MAX_TIMEOUT		600		/* seconds */
 
 struct dns {
-	struct ub_ctx	*ctx;
+	const struct net_ub	*ub;		/* libunbound, loaded */
+	struct ub_ctx		*ctx;
 	int		 timeout_ms;
 };
 
@@ -129,10 +129,10 @@ out:
 }
 
 static int
-ub_fail(struct smerr *e, const char *what, int err)
+ub_fail(const struct dns *d, struct smerr *e, const char *what, int err)
 {
 	return smerr_set(e, SMERR_DNS, "DNS resolver: %s: %s", what,
-	    ub_strerror(err));
+	    d->ub->strerror(err));
 }
 
 int
@@ -154,22 +154,25 @@ dns_new(const struct dns_config *cfg, struct dns **dp, struct smerr *e)
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return smerr_nomem(e);
 	d->timeout_ms = timeout * 1000;
-	if ((d->ctx = ub_ctx_create()) == NULL) {
+	if ((r = net_ub_load(&d->ub, e)) != 0)
+		goto fail;
+	if ((d->ctx = d->ub->ctx_create()) == NULL) {
 		r = smerr_set(e, SMERR_DNS, "DNS resolver: cannot create a "
 		    "libunbound context");
 		goto fail;
 	}
 	/* libunbound writes its own errors to stderr unless told not to. */
-	if ((err = ub_ctx_set_option(d->ctx, "logfile:", "/dev/null")) != 0 ||
-	    (err = ub_ctx_set_option(d->ctx, "use-syslog:", "no")) != 0 ||
-	    (err = ub_ctx_set_option(d->ctx, "verbosity:", "0")) != 0) {
-		r = ub_fail(e, "logging", err);
+	if ((err = d->ub->ctx_set_option(d->ctx, "logfile:",
+	    "/dev/null")) != 0 ||
+	    (err = d->ub->ctx_set_option(d->ctx, "use-syslog:", "no")) != 0 ||
+	    (err = d->ub->ctx_set_option(d->ctx, "verbosity:", "0")) != 0) {
+		r = ub_fail(d, e, "logging", err);
 		goto fail;
 	}
 	/* A local resolver (the lab's, a stub on 127.0.0.53) is a resolver. */
-	if ((err = ub_ctx_set_option(d->ctx, "do-not-query-localhost:",
+	if ((err = d->ub->ctx_set_option(d->ctx, "do-not-query-localhost:",
 	    "no")) != 0) {
-		r = ub_fail(e, "do-not-query-localhost", err);
+		r = ub_fail(d, e, "do-not-query-localhost", err);
 		goto fail;
 	}
 	/*
@@ -178,29 +181,30 @@ dns_new(const struct dns_config *cfg, struct dns **dp, struct smerr *e)
 	 * every trust anchor lies under "test." (a test lab) lets it through
 	 * to the resolver; a context anchored at the root keeps the default.
 	 */
-	if (under_test && (err = ub_ctx_set_option(d->ctx, "local-zone:",
-	    "test. transparent")) != 0) {
-		r = ub_fail(e, "local-zone", err);
+	if (under_test && (err = d->ub->ctx_set_option(d->ctx,
+	    "local-zone:", "test. transparent")) != 0) {
+		r = ub_fail(d, e, "local-zone", err);
 		goto fail;
 	}
 	if (cfg != NULL && cfg->resolver != NULL)
-		err = ub_ctx_set_fwd(d->ctx, cfg->resolver);
+		err = d->ub->ctx_set_fwd(d->ctx, cfg->resolver);
 	else
-		err = ub_ctx_resolvconf(d->ctx, NULL);
+		err = d->ub->ctx_resolvconf(d->ctx, NULL);
 	if (err != 0) {
 		r = smerr_set(e, SMERR_DNS, "DNS resolver %s: %s",
 		    cfg != NULL && cfg->resolver != NULL ? cfg->resolver :
 		    "from /etc/resolv.conf", err == UB_SYNTAX ?
-		    "not an address (addr or addr@port)" : ub_strerror(err));
+		    "not an address (addr or addr@port)" :
+		    d->ub->strerror(err));
 		goto fail;
 	}
-	if ((err = ub_ctx_add_ta_file(d->ctx, ta)) != 0) {
+	if ((err = d->ub->ctx_add_ta_file(d->ctx, ta)) != 0) {
 		r = smerr_set(e, SMERR_DNS, "DNSSEC trust anchor %s: %s", ta,
-		    ub_strerror(err));
+		    d->ub->strerror(err));
 		goto fail;
 	}
-	if ((err = ub_ctx_async(d->ctx, 1)) != 0) {
-		r = ub_fail(e, "threads", err);
+	if ((err = d->ub->ctx_async(d->ctx, 1)) != 0) {
+		r = ub_fail(d, e, "threads", err);
 		goto fail;
 	}
 	*dp = d;
@@ -216,7 +220,7 @@ dns_free(struct dns *d)
 	if (d == NULL)
 		return;
 	if (d->ctx != NULL)
-		ub_ctx_delete(d->ctx);
+		d->ub->ctx_delete(d->ctx);
 	free(d);
 }
 
@@ -395,37 +399,37 @@ dns_query(struct dns *d, const char *name, int type, struct dns_answer **ap,
 		return smerr_set(e, SMERR_INVAL, "DNS type %d", type);
 	memset(&q, 0, sizeof(q));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if ((err = ub_resolve_async(d->ctx, name, type, 1, &q, dns_done,
+	if ((err = d->ub->resolve_async(d->ctx, name, type, 1, &q, dns_done,
 	    &id)) != 0)
 		return smerr_set(e, SMERR_DNS, "DNS lookup of %s: %s", name,
-		    ub_strerror(err));
+		    d->ub->strerror(err));
 	while (!q.done) {
 		if ((left = d->timeout_ms - ms_since(&t0)) <= 0) {
-			ub_cancel(d->ctx, id);
+			d->ub->cancel(d->ctx, id);
 			return smerr_set(e, SMERR_TIMEOUT, "DNS lookup of %s: "
 			    "no answer from the resolver within %d s", name,
 			    d->timeout_ms / 1000);
 		}
-		pfd.fd = ub_fd(d->ctx);
+		pfd.fd = d->ub->fd(d->ctx);
 		pfd.events = POLLIN;
 		pfd.revents = 0;
 		if ((n = poll(&pfd, 1, (int)left)) == -1) {
 			if (errno == EINTR)
 				continue;
-			ub_cancel(d->ctx, id);
+			d->ub->cancel(d->ctx, id);
 			return smerr_set(e, SMERR_DNS, "DNS lookup of %s: "
 			    "poll: %s", name, strerror(errno));
 		}
-		if (n > 0 && (err = ub_process(d->ctx)) != 0) {
-			ub_cancel(d->ctx, id);
+		if (n > 0 && (err = d->ub->process(d->ctx)) != 0) {
+			d->ub->cancel(d->ctx, id);
 			return smerr_set(e, SMERR_DNS, "DNS lookup of %s: %s",
-			    name, ub_strerror(err));
+			    name, d->ub->strerror(err));
 		}
 	}
 	log_debug("dns: %s type %d in %ld ms", name, type, ms_since(&t0));
 	if (q.err != 0)
 		return smerr_set(e, SMERR_DNS, "DNS lookup of %s: %s", name,
-		    ub_strerror(q.err));
+		    d->ub->strerror(q.err));
 	res = q.res;
 	if (res == NULL)
 		return smerr_set(e, SMERR_DNS, "DNS lookup of %s: no result",
@@ -442,6 +446,6 @@ dns_query(struct dns *d, const char *name, int type, struct dns_answer **ap,
 		    DNS_SECURE_DENIAL, ap, e);
 	else
 		r = answer_make(name, res, DNS_INSECURE, ap, e);
-	ub_resolve_free(res);
+	d->ub->resolve_free(res);
 	return r;
 }

@@ -1,0 +1,58 @@
+/*
+ * IDNA through libidn2, loaded (dlopen) the first time a domain outside
+ * ASCII is to be looked up: nearly every address is ASCII, and linked,
+ * libidn2 and libunistring were mapped and bound by every process.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <idn2.h>
+
+#include "base/buf.h"
+#include "base/dl.h"
+#include "base/err.h"
+#include "keys/keys.h"
+#include "keys/keys_int.h"
+
+#define IDN_LIBRARY	"libidn2.so.0"
+
+static struct {
+	int		 (*to_ascii_8z)(const char *, char **, int);
+	const char	*(*strerror)(int);
+} idn;
+static const struct dl_fn idn_fns[] = {
+	{ "idn2_to_ascii_8z", (void **)&idn.to_ascii_8z },
+	{ "idn2_strerror", (void **)&idn.strerror },
+};
+static pthread_once_t	 idn_once = PTHREAD_ONCE_INIT;
+/* Why libidn2 cannot be used; empty once it is loaded. */
+static char		 idn_why[192] = "not loaded";
+
+static void
+idn_load_once(void)
+{
+	if (dl_load(IDN_LIBRARY, idn_fns, sizeof(idn_fns) /
+	    sizeof(idn_fns[0]), idn_why, sizeof(idn_why)) == 0)
+		idn_why[0] = '\0';
+}
+
+int
+keys_idn_alabels(const char *u, char **ap, struct smerr *e)
+{
+	int	rc;
+
+	*ap = NULL;
+	pthread_once(&idn_once, idn_load_once);
+	if (idn_why[0] != '\0')
+		return smerr_set(e, SMERR_NOTFOUND, "%.80s: libidn2 is needed "
+		    "for a domain outside ASCII: %s", u, idn_why);
+	if ((rc = idn.to_ascii_8z(u, ap, IDN2_NFC_INPUT |
+	    IDN2_NONTRANSITIONAL)) == IDN2_OK)
+		return 0;
+	*ap = NULL;
+	if (rc == IDN2_MALLOC)
+		return smerr_nomem(e);
+	return smerr_set(e, SMERR_INVAL, "not a valid domain name: %.80s (%s)",
+	    u, idn.strerror(rc));
+}
