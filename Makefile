@@ -61,19 +61,16 @@ ZLIB_LIBS	:= $(shell $(PKG) --libs zlib 2>/dev/null || echo -lz)
 P11_CFLAGS	:= $(shell $(PKG) --cflags p11-kit-1 2>/dev/null)
 P11_PROXY	:= $(or $(shell $(PKG) --variable=proxy_module p11-kit-1 \
 		    2>/dev/null),p11-kit-proxy.so)
-# libetpan is linked from its static archive: sealmail uses its IMAP,
-# SMTP and MIME parts over its own OpenSSL streams, so GnuTLS, Berkeley
-# DB and the libraries they bring (ten of them) are never loaded, which
-# saves 0.9 to 1.2 ms of every process's start (--version 3.4 -> 2.4 ms of
-# CPU). The price: libetpan reads what servers and senders write, and a
-# fix to it reaches sealmail only when sealmail is built again, not with
-# the system's update of libetpan. ETPAN_STATIC=0 links the shared
-# library for those who want the update to reach it. Only SASL and
-# liblockfile, which the IMAP and SMTP objects call, are linked with the
-# archive: an object that needed GnuTLS or Berkeley DB fails the link.
-# OpenSSL and SQLCipher are always shared: their security updates reach
-# sealmail through the system's packages.
-ETPAN_STATIC	?= 1
+# libetpan is linked as a shared library, so that a fix to it (it reads
+# what servers and senders write) reaches sealmail with the system's
+# update. ETPAN_STATIC=1 links its static archive instead: sealmail uses
+# its IMAP, SMTP and MIME parts over its own OpenSSL streams, so GnuTLS,
+# Berkeley DB and the libraries they bring (ten of them) are then never
+# loaded, 0.9 to 1.2 ms of every process's start (--version 3.4 -> 2.4 ms
+# of CPU), at the price of a rebuild for every libetpan fix. Only SASL
+# and liblockfile, which the IMAP and SMTP objects call, are linked with
+# it: an object that needed GnuTLS or Berkeley DB fails the link.
+ETPAN_STATIC	?= 0
 ETPAN_A		:= $(shell $(CC) -print-file-name=libetpan.a 2>/dev/null)
 ifeq ($(ETPAN_STATIC)$(filter /%,$(ETPAN_A)),1$(ETPAN_A))
 ETPAN_LIBS	= -Wl,-Bstatic -letpan -Wl,-Bdynamic -Wl,--as-needed \
