@@ -331,16 +331,24 @@ ui_open_msg() {
 	$TM send-keys -t ui Enter
 }
 
-# ui_open_folder NAME: from an index, c, down to folder NAME, Enter.
+# ui_open_folder NAME: from an index, c, down to folder NAME, Enter; 0 once
+# NAME's index is open. A sync landing may redraw the folder list between
+# reading the row and moving to it: then the folder list is opened again.
 ui_open_folder() {
-	$TM send-keys -t ui c
-	ui_wait_for 'sealmail: folders' >/dev/null || return 1
-	_row=$(ui_screen | grep -n "^ *$1" | head -1 | cut -d: -f1)
-	_i=2
-	while [ "$_i" -lt "${_row:-2}" ]; do
-		$TM send-keys -t ui j; _i=$((_i + 1))
+	_try=0
+	while [ $_try -lt 3 ]; do
+		$TM send-keys -t ui c
+		ui_wait_for 'sealmail: folders' >/dev/null || return 1
+		_row=$(ui_screen | grep -n "^ *$1" | head -1 | cut -d: -f1)
+		_i=2
+		while [ "$_i" -lt "${_row:-2}" ]; do
+			$TM send-keys -t ui j; _i=$((_i + 1))
+		done
+		$TM send-keys -t ui Enter
+		ui_wait_for "sealmail: ([^ ]+: )?$1 \\(" 30 2>/dev/null && return 0
+		_try=$((_try + 1))
 	done
-	$TM send-keys -t ui Enter
+	return 1
 }
 
 # inbox_put FILE: one message (LF or CRLF) into alice's INBOX on the lab's
