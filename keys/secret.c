@@ -23,7 +23,6 @@
  */
 #include <sys/stat.h>
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -41,6 +40,7 @@
 #include <openssl/rand.h>
 
 #include "base/buf.h"
+#include "base/dl.h"
 #include "base/err.h"
 #include "base/secmem.h"
 #include "base/text.h"
@@ -125,50 +125,45 @@ static pthread_once_t	 ss_once = PTHREAD_ONCE_INIT;
 /* Why libsecret cannot be used; empty once it is loaded. */
 static char		 ss_why[160] = "not loaded";
 
-#define SS_SYM(f, name)	((ss.f = dlsym(h, name)) == NULL)
+#define SS_FN(f, name)	{ name, (void **)&ss.f }
 
+static const struct dl_fn ss_fns[] = {
+	SS_FN(service_get_sync, "secret_service_get_sync"),
+	SS_FN(service_lookup_sync, "secret_service_lookup_sync"),
+	SS_FN(value_unref, "secret_value_unref"),
+	SS_FN(value_unref_to_password, "secret_value_unref_to_password"),
+	SS_FN(password_storev_sync, "secret_password_storev_sync"),
+	SS_FN(password_clearv_sync, "secret_password_clearv_sync"),
+	SS_FN(password_free, "secret_password_free"),
+	SS_FN(attributes_buildv, "secret_attributes_buildv"),
+	SS_FN(cancellable_new, "g_cancellable_new"),
+	SS_FN(cancellable_cancel, "g_cancellable_cancel"),
+	SS_FN(object_unref, "g_object_unref"),
+	SS_FN(error_matches, "g_error_matches"),
+	SS_FN(error_free, "g_error_free"),
+	SS_FN(io_error_quark, "g_io_error_quark"),
+	SS_FN(connection_call_sync, "g_dbus_connection_call_sync"),
+	SS_FN(proxy_get_connection, "g_dbus_proxy_get_connection"),
+	SS_FN(proxy_get_name, "g_dbus_proxy_get_name"),
+	SS_FN(proxy_get_object_path, "g_dbus_proxy_get_object_path"),
+	SS_FN(variant_new_va, "g_variant_new_va"),
+	SS_FN(variant_get_va, "g_variant_get_va"),
+	SS_FN(variant_unref, "g_variant_unref"),
+	SS_FN(variant_is_of_type, "g_variant_is_of_type"),
+	SS_FN(variant_get_boolean, "g_variant_get_boolean"),
+	SS_FN(hash_table_unref, "g_hash_table_unref"),
+};
+
+/*
+ * GLib, which libsecret brings, is never unloaded (it is marked so), and
+ * nothing of libsecret has run when a function is found missing.
+ */
 static void
 ss_load_once(void)
 {
-	const char	*why;
-	void		*h;
-
-	if ((h = dlopen(SS_LIBRARY, RTLD_NOW | RTLD_LOCAL)) == NULL) {
-		why = dlerror();
-		(void)snprintf(ss_why, sizeof(ss_why), "%s",
-		    why != NULL ? why : "cannot be loaded");
-		return;
-	}
-	if (SS_SYM(service_get_sync, "secret_service_get_sync") ||
-	    SS_SYM(service_lookup_sync, "secret_service_lookup_sync") ||
-	    SS_SYM(value_unref, "secret_value_unref") ||
-	    SS_SYM(value_unref_to_password,
-	    "secret_value_unref_to_password") ||
-	    SS_SYM(password_storev_sync, "secret_password_storev_sync") ||
-	    SS_SYM(password_clearv_sync, "secret_password_clearv_sync") ||
-	    SS_SYM(password_free, "secret_password_free") ||
-	    SS_SYM(attributes_buildv, "secret_attributes_buildv") ||
-	    SS_SYM(cancellable_new, "g_cancellable_new") ||
-	    SS_SYM(cancellable_cancel, "g_cancellable_cancel") ||
-	    SS_SYM(object_unref, "g_object_unref") ||
-	    SS_SYM(error_matches, "g_error_matches") ||
-	    SS_SYM(error_free, "g_error_free") ||
-	    SS_SYM(io_error_quark, "g_io_error_quark") ||
-	    SS_SYM(connection_call_sync, "g_dbus_connection_call_sync") ||
-	    SS_SYM(proxy_get_connection, "g_dbus_proxy_get_connection") ||
-	    SS_SYM(proxy_get_name, "g_dbus_proxy_get_name") ||
-	    SS_SYM(proxy_get_object_path, "g_dbus_proxy_get_object_path") ||
-	    SS_SYM(variant_new_va, "g_variant_new_va") ||
-	    SS_SYM(variant_get_va, "g_variant_get_va") ||
-	    SS_SYM(variant_unref, "g_variant_unref") ||
-	    SS_SYM(variant_is_of_type, "g_variant_is_of_type") ||
-	    SS_SYM(variant_get_boolean, "g_variant_get_boolean") ||
-	    SS_SYM(hash_table_unref, "g_hash_table_unref")) {
-		(void)snprintf(ss_why, sizeof(ss_why), "%s lacks a function "
-		    "sealmail calls", SS_LIBRARY);
-		return;	/* left loaded: GLib cannot be unloaded */
-	}
-	ss_why[0] = '\0';
+	if (dl_load(SS_LIBRARY, ss_fns, sizeof(ss_fns) / sizeof(ss_fns[0]),
+	    ss_why, sizeof(ss_why)) == 0)
+		ss_why[0] = '\0';
 }
 
 /* Loads libsecret once per process: 0, or SMERR_SECRET saying why not. */
