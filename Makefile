@@ -141,14 +141,20 @@ $(foreach d,$(FOLDERS),$(eval $(call folder_lib,$(d))))
 folder_of	= $(firstword $(subst _, ,$(1)))
 UNIT_LIB	= $(B)/tests/unit/lib/unit.o
 
+# The recipe that links a test program <folder>_<what> from $<: with $(1)
+# (what its kind shares), $(2) (what it alone needs), the libraries of its
+# folder and those below, and $(3) (libraries from outside).
+define link_test
+@mkdir -p $(@D)
+@$(say) LD $@
+$(Q)$(CC) $(ALLCFLAGS) $(CFLAGS_$(call folder_of,$*)) -MMD -MP -o $@ $< \
+    $(1) $(2) $(call libsof,$(call folder_of,$*)) $(LDFLAGS_ALL) $(3) \
+    $(EXT_LIBS)
+endef
+
 $(B)/tests/unit/test_%: tests/unit/test_%.c $(UNIT_LIB) \
     $$(call libsof,$$(call folder_of,$$*)) $$(LIBS_test_$$*)
-	@mkdir -p $(@D)
-	@$(say) LD $@
-	$(Q)$(CC) $(ALLCFLAGS) $(CFLAGS_$(firstword $(subst _, ,$*))) \
-	    -MMD -MP -o $@ $< $(UNIT_LIB) $(LIBS_test_$*) \
-	    $(call libsof,$(firstword $(subst _, ,$*))) \
-	    $(LDFLAGS_ALL) -lcmocka $(EXT_LIBS)
+	$(call link_test,$(UNIT_LIB),$(LIBS_test_$*),-lcmocka)
 
 # A crypto/ test or tool that prints a verdict links app/'s JSON writer.
 LIBS_crypto_judge	= $(B)/libapp.a
@@ -159,12 +165,7 @@ LIBS_test_crypto_verdict = $(B)/libapp.a
 TOOL_LIB	= $(B)/tests/tools/lib/tool.o
 $(B)/tests/tools/%: tests/tools/%.c $(TOOL_LIB) \
     $$(call libsof,$$(call folder_of,$$*)) $$(LIBS_$$*)
-	@mkdir -p $(@D)
-	@$(say) LD $@
-	$(Q)$(CC) $(ALLCFLAGS) $(CFLAGS_$(firstword $(subst _, ,$*))) \
-	    -MMD -MP -o $@ $< $(TOOL_LIB) $(LIBS_$*) \
-	    $(call libsof,$(firstword $(subst _, ,$*))) \
-	    $(LDFLAGS_ALL) $(EXT_LIBS)
+	$(call link_test,$(TOOL_LIB),$(LIBS_$*))
 
 unit: $(UNIT_BINS) $(TOOL_BINS) $(B)/sealmail
 
