@@ -25,6 +25,22 @@ parse_ok(const char *s)
 	return m;
 }
 
+/*
+ * The body of the one-part message s, decoded into b (emptied first):
+ * what mime_part_decode returns.
+ */
+static int
+decode(const char *s, struct buf *b, struct smerr *e)
+{
+	struct mime_msg	*m = parse_ok(s);
+	int		 rc;
+
+	buf_reset(b);
+	rc = mime_part_decode(mime_msg_root(m), b, e);
+	mime_msg_free(m);
+	return rc;
+}
+
 static void
 test_null_empty(void **st)
 {
@@ -287,19 +303,14 @@ test_decode(void **st)
 	struct smerr	 e;
 
 	(void)st;
-	m = parse_ok("Content-Transfer-Encoding: base64\r\n\r\n"
-	    "aGVs\r\nbG8=\r\n");
-	assert_int_equal(mime_part_decode(mime_msg_root(m), b, NULL), 0);
+	assert_int_equal(decode("Content-Transfer-Encoding: base64\r\n\r\n"
+	    "aGVs\r\nbG8=\r\n", b, NULL), 0);
 	assert_string_equal(buf_str(b), "hello");
-	mime_msg_free(m);
 
-	buf_reset(b);
-	m = parse_ok("Content-Transfer-Encoding: base64\r\n\r\naGVsb\r\n");
 	smerr_clear(&e);
-	assert_int_equal(mime_part_decode(mime_msg_root(m), b, &e),
-	    SMERR_PARSE);
+	assert_int_equal(decode("Content-Transfer-Encoding: base64\r\n\r\n"
+	    "aGVsb\r\n", b, &e), SMERR_PARSE);
 	assert_non_null(strstr(smerr_msg(&e), "base64"));
-	mime_msg_free(m);
 
 	/* Digits four at a time, and split across lines and blanks. */
 	{
@@ -329,22 +340,14 @@ test_decode(void **st)
 			}
 		}
 		assert_int_equal(buf_puts(src, "\r\n"), 0);
-		m = parse_ok(buf_str(src));
-		buf_reset(b);
-		assert_int_equal(mime_part_decode(mime_msg_root(m), b, NULL),
-		    0);
+		assert_int_equal(decode(buf_str(src), b, NULL), 0);
 		assert_int_equal(buf_len(b), sizeof(raw));
 		assert_memory_equal(buf_data(b), raw, sizeof(raw));
-		mime_msg_free(m);
 		buf_free(src);
 	}
 	/* Nothing may follow padding. */
-	buf_reset(b);
-	m = parse_ok("Content-Transfer-Encoding: base64\r\n\r\n"
-	    "aGVsbA==\r\naGVs\r\n");
-	assert_int_equal(mime_part_decode(mime_msg_root(m), b, NULL),
-	    SMERR_PARSE);
-	mime_msg_free(m);
+	assert_int_equal(decode("Content-Transfer-Encoding: base64\r\n\r\n"
+	    "aGVsbA==\r\naGVs\r\n", b, NULL), SMERR_PARSE);
 
 	buf_reset(b);
 	m = parse_ok("Content-Transfer-Encoding: quoted-printable\r\n"
@@ -354,11 +357,8 @@ test_decode(void **st)
 	assert_string_equal(buf_str(b), "caf\xc3\xa9 soft\r\n=ZZ\r\n");
 	mime_msg_free(m);
 
-	buf_reset(b);
-	m = parse_ok("Content-Transfer-Encoding: x-uuencode\r\n\r\nx");
-	assert_int_equal(mime_part_decode(mime_msg_root(m), b, NULL),
-	    SMERR_PARSE);
-	mime_msg_free(m);
+	assert_int_equal(decode("Content-Transfer-Encoding: x-uuencode\r\n"
+	    "\r\nx", b, NULL), SMERR_PARSE);
 	buf_free(b);
 }
 
@@ -369,7 +369,6 @@ test_decode(void **st)
 static void
 test_decode_block(void **st)
 {
-	struct mime_msg		*m;
 	struct buf		*b = buf_new(0);
 	static const char	 dig[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -399,13 +398,9 @@ test_decode_block(void **st)
 			}
 		}
 		assert_int_equal(buf_puts(src, "\r\n"), 0);
-		m = parse_ok(buf_str(src));
-		buf_reset(b);
-		assert_int_equal(mime_part_decode(mime_msg_root(m), b, NULL),
-		    0);
+		assert_int_equal(decode(buf_str(src), b, NULL), 0);
 		assert_int_equal(buf_len(b), n);
 		assert_memory_equal(buf_data(b), raw, n);
-		mime_msg_free(m);
 		buf_free(src);
 	}
 	buf_free(b);
