@@ -26,6 +26,7 @@
 #include "store/store.h"
 #include "keys/keys.h"
 #include "keys/smimea.h"
+#include "tests/unit/dns_test.h"
 #include "tests/unit/lib/unit.h"
 
 struct fx {
@@ -72,10 +73,8 @@ static int
 setup(void **state)
 {
 	struct fx		*f = calloc(1, sizeof(*f));
-	struct dns_config	 c;
 	uint8_t			 key[STORE_KEY_LEN];
 	char			 res[32];
-	FILE			*fp;
 
 	assert_non_null(f);
 	snprintf(f->dir, sizeof(f->dir), "/tmp/test_keys_lookup.XXXXXX");
@@ -99,15 +98,8 @@ setup(void **state)
 
 	f->silent = unit_silent_udp(res, sizeof(res));
 	snprintf(f->ta, sizeof(f->ta), "%s/ta.ds", f->dir);
-	assert_non_null(fp = fopen(f->ta, "w"));
-	fputs("example.test. IN DS 28256 13 2 216a4ef486a9ea0d494f2470a47044"
-	    "3f7a477877665b4c5ae231bce10894ec9a\n", fp);
-	fclose(fp);
-	memset(&c, 0, sizeof(c));
-	c.resolver = res;
-	c.trust_anchor = f->ta;
-	c.timeout = 1;
-	assert_int_equal(dns_new(&c, &f->dns, NULL), 0);
+	unit_write_file(f->ta, TEST_DS);
+	f->dns = silent_dns(res, f->ta);
 	*state = f;
 	return 0;
 }
