@@ -204,20 +204,16 @@ setup(void **st)
 	p->ca_der = unit_der(p->ca, &p->ca_len);
 	x = mkcert(p->key, p->cakey, p->ca, "alice", "alice@example.test", 0,
 	    -3600, 86400L * 365, "emailProtection");
-	p->alice_der = unit_der(x, &p->alice_len);
-	X509_free(x);
+	p->alice_der = unit_der_drop(x, &p->alice_len);
 	x = mkcert(p->key, p->cakey, p->ca, "alice", "alice@example.test", 0,
 	    -86400L * 10, -86400L, "emailProtection");
-	p->old_der = unit_der(x, &p->old_len);
-	X509_free(x);
+	p->old_der = unit_der_drop(x, &p->old_len);
 	x = mkcert(p->key, p->cakey, p->ca, "bob", "bob@example.test", 0,
 	    -3600, 86400L * 365, "emailProtection");
-	p->bob_der = unit_der(x, &p->bob_len);
-	X509_free(x);
+	p->bob_der = unit_der_drop(x, &p->bob_len);
 	x = mkcert(p->key, p->cakey, p->ca, "alice", "alice@example.test", 0,
 	    -3600, 86400L * 365, "serverAuth");
-	p->noeku_der = unit_der(x, &p->noeku_len);
-	X509_free(x);
+	p->noeku_der = unit_der_drop(x, &p->noeku_len);
 	*st = p;
 	return 0;
 }

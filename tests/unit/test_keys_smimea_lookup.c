@@ -60,15 +60,6 @@ mkcert(struct fx *f, const char *cn, const char *email, int ca)
 	return x;
 }
 
-static uint8_t *
-der(X509 *x, int *lenp)
-{
-	uint8_t	*p = unit_der(x, lenp);
-
-	X509_free(x);
-	return p;
-}
-
 static int
 setup(void **state)
 {
@@ -87,13 +78,14 @@ setup(void **state)
 	f->key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
 	f->ca = mkcert(f, "lookup test CA", NULL, 1);
 	X509_up_ref(f->ca);
-	f->ca_der = der(f->ca, &f->ca_len);
-	f->alice = der(mkcert(f, "alice", "alice@example.test", 0),
-	    &f->alice_len);
-	f->alice2 = der(mkcert(f, "alice 2", "alice@example.test", 0),
-	    &f->alice2_len);
-	f->bob = der(mkcert(f, "bob", "bob@example.test", 0), &f->bob_len);
-	f->carol = der(mkcert(f, "carol", "carol@example.test", 0),
+	f->ca_der = unit_der_drop(f->ca, &f->ca_len);
+	f->alice = unit_der_drop(mkcert(f, "alice", "alice@example.test",
+	    0), &f->alice_len);
+	f->alice2 = unit_der_drop(mkcert(f, "alice 2", "alice@example.test",
+	    0), &f->alice2_len);
+	f->bob = unit_der_drop(mkcert(f, "bob", "bob@example.test", 0),
+	    &f->bob_len);
+	f->carol = unit_der_drop(mkcert(f, "carol", "carol@example.test", 0),
 	    &f->carol_len);
 
 	f->silent = unit_silent_udp(res, sizeof(res));

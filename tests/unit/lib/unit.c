@@ -169,3 +169,12 @@ unit_der(X509 *x, int *lenp)
 	assert_true(*lenp > 0);
 	return p;
 }
+
+uint8_t *
+unit_der_drop(X509 *x, int *lenp)
+{
+	uint8_t	*p = unit_der(x, lenp);
+
+	X509_free(x);
+	return p;
+}

@@ -75,4 +75,7 @@ void		 unit_cert_email(X509 *x, X509 *issuer, const char *email);
 /* x's DER (OPENSSL_free it) and its length in *lenp. */
 uint8_t		*unit_der(X509 *x, int *lenp);
 
+/* The same, and x freed. */
+uint8_t		*unit_der_drop(X509 *x, int *lenp);
+
 #endif
