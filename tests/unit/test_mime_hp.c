@@ -9,6 +9,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/vec.h"
 #include "mime/mime.h"
 #include "mime/build.h"
 #include "mime/hp.h"
@@ -133,7 +134,7 @@ test_addr_list(void **state)
 {
 	struct mime_msg	*m;
 	char		**l;
-	size_t		 n, i;
+	size_t		 n;
 
 	(void)state;
 	m = parse("To: Bob <bob@example.test>, list: carol@example.test,"
@@ -144,9 +145,7 @@ test_addr_list(void **state)
 	assert_string_equal(l[0], "bob@example.test");
 	assert_string_equal(l[1], "carol@example.test");
 	assert_string_equal(l[3], "eve@example.test");
-	for (i = 0; i < n; i++)
-		free(l[i]);
-	free(l);
+	vec_strv_free(l, n);
 	assert_int_equal(mime_part_addrs(mime_msg_root(m), "cc", &l, &n), 0);
 	assert_int_equal(n, 0);
 	assert_null(l);

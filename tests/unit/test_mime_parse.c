@@ -10,6 +10,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/vec.h"
 #include "mime/mime.h"
 #include "tests/unit/lib/unit.h"
 
@@ -149,15 +150,11 @@ test_addr_comments(void **st)
 	assert_string_equal(v[0], "a@x.test");
 	assert_string_equal(v[1], "q@x.test");
 	assert_string_equal(v[2], "d@x.test");
-	while (n > 0)
-		free(v[--n]);
-	free(v);
+	vec_strv_free(v, n);
 	assert_int_equal(mime_part_addrs(mime_msg_root(m), "cc", &v, &n), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(v[1], "c@x.test");
-	while (n > 0)
-		free(v[--n]);
-	free(v);
+	vec_strv_free(v, n);
 	assert_int_equal(mime_part_addrs(mime_msg_root(m), "bcc", &v, &n), 0);
 	assert_int_equal(n, 0);
 	assert_null(v);
