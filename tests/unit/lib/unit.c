@@ -170,11 +170,51 @@ unit_der(X509 *x, int *lenp)
 	return p;
 }
 
-uint8_t *
-unit_der_drop(X509 *x, int *lenp)
-{
-	uint8_t	*p = unit_der(x, lenp);
+/* The serial number of the next certificate unit_pki makes. */
+static long	unit_serial = 1;
 
+void
+unit_pki_init(struct unit_pki *pki, const char *cn)
+{
+	memset(pki, 0, sizeof(*pki));
+	pki->cakey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	pki->key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	assert_non_null(pki->cakey);
+	assert_non_null(pki->key);
+	pki->ca = unit_cert(pki->cakey, NULL, cn, unit_serial++, -3600,
+	    86400L * 3650);
+	unit_cert_ext(pki->ca, NULL, NID_basic_constraints,
+	    "critical,CA:TRUE");
+	unit_cert_ext(pki->ca, NULL, NID_key_usage,
+	    "critical,keyCertSign,cRLSign");
+	assert_true(X509_sign(pki->ca, pki->cakey, EVP_sha256()) > 0);
+	pki->ca_der = unit_der(pki->ca, &pki->ca_len);
+}
+
+uint8_t *
+unit_pki_issue(struct unit_pki *pki, const char *cn, const char *email,
+    long from, long to, const char *eku, int *lenp)
+{
+	X509	*x;
+	uint8_t	*p;
+
+	x = unit_cert(pki->key, pki->ca, cn, unit_serial++, from, to);
+	unit_cert_email(x, pki->ca, email);
+	if (eku != NULL)
+		unit_cert_ext(x, pki->ca, NID_ext_key_usage, eku);
+	unit_cert_ext(x, pki->ca, NID_key_usage,
+	    "critical,digitalSignature,keyEncipherment");
+	assert_true(X509_sign(x, pki->cakey, EVP_sha256()) > 0);
+	p = unit_der(x, lenp);
 	X509_free(x);
 	return p;
+}
+
+void
+unit_pki_free(struct unit_pki *pki)
+{
+	OPENSSL_free(pki->ca_der);
+	X509_free(pki->ca);
+	EVP_PKEY_free(pki->cakey);
+	EVP_PKEY_free(pki->key);
 }

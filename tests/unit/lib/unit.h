@@ -75,7 +75,30 @@ void		 unit_cert_email(X509 *x, X509 *issuer, const char *email);
 /* x's DER (OPENSSL_free it) and its length in *lenp. */
 uint8_t		*unit_der(X509 *x, int *lenp);
 
-/* The same, and x freed. */
-uint8_t		*unit_der_drop(X509 *x, int *lenp);
+/*
+ * A small PKI: a CA (an EC P-256 key, CN=cn, valid for ten years) and one
+ * RSA key for every certificate it issues.
+ */
+struct unit_pki {
+	EVP_PKEY	*cakey;
+	EVP_PKEY	*key;
+	X509		*ca;
+	uint8_t		*ca_der;
+	int		 ca_len;
+};
+
+void		 unit_pki_init(struct unit_pki *pki, const char *cn);
+
+/*
+ * The DER (OPENSSL_free it) of a certificate of pki's key issued by its
+ * CA: CN=cn, the rfc822Name email, valid from..to seconds from now, key
+ * usage for signing and key encipherment, the extended key usage eku
+ * (NULL: none).
+ */
+uint8_t		*unit_pki_issue(struct unit_pki *pki, const char *cn,
+		    const char *email, long from, long to, const char *eku,
+		    int *lenp);
+
+void		 unit_pki_free(struct unit_pki *pki);
 
 #endif
