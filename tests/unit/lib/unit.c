@@ -13,12 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include <openssl/x509v3.h>
 
+#include "base/buf.h"
 #include "tests/unit/lib/unit.h"
 
 int
@@ -76,6 +78,19 @@ unit_read_file(const char *path, size_t *lenp)
 	if (lenp != NULL)
 		*lenp = (size_t)n;
 	return s;
+}
+
+struct buf *
+unit_read_buf(const char *path)
+{
+	struct buf	*b = buf_new(0);
+	int		 fd;
+
+	assert_non_null(b);
+	assert_true((fd = open(path, O_RDONLY)) >= 0);
+	assert_int_equal(buf_read_fd(b, fd), 0);
+	close(fd);
+	return b;
 }
 
 double

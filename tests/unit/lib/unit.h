@@ -1,9 +1,9 @@
 /*
  * tests/unit/lib/unit.h: what the cmocka unit tests share: a private
- * directory and its removal, files written whole, a monotonic clock, a
- * resolver that never answers, and X.509 certificates made on the spot.
- * Linked into every unit test; a failure is a cmocka assertion. Include
- * it after cmocka.h.
+ * directory and its removal, files written and read whole, a monotonic
+ * clock, a resolver that never answers, and X.509 certificates made on
+ * the spot. Linked into every unit test (it uses only base/); a failure
+ * is a cmocka assertion. Include it after cmocka.h.
  */
 #ifndef SEALMAIL_TEST_UNIT_H
 #define SEALMAIL_TEST_UNIT_H
@@ -13,6 +13,8 @@
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+
+struct buf;
 
 /*
  * UNIT_RUN(SETUP, TEARDOWN, TEST...): what main returns: the tests TEST
@@ -41,6 +43,9 @@ void		 unit_write_file(const char *path, const char *text);
  * length in *lenp (lenp may be NULL).
  */
 char		*unit_read_file(const char *path, size_t *lenp);
+
+/* The whole of the file path in a new buffer (buf_free it). */
+struct buf	*unit_read_buf(const char *path);
 
 /* Milliseconds of CLOCK_MONOTONIC. */
 double		 unit_now_ms(void);
