@@ -185,6 +185,23 @@ unit_der(X509 *x, int *lenp)
 	return p;
 }
 
+struct buf *
+unit_p8(EVP_PKEY *pk)
+{
+	PKCS8_PRIV_KEY_INFO	*p8 = EVP_PKEY2PKCS8(pk);
+	struct buf		*b = buf_new_secret(0);
+	unsigned char		*d = NULL;
+	int			 n;
+
+	assert_non_null(p8);
+	assert_non_null(b);
+	assert_true((n = i2d_PKCS8_PRIV_KEY_INFO(p8, &d)) > 0);
+	assert_int_equal(buf_put(b, d, (size_t)n), 0);
+	OPENSSL_clear_free(d, (size_t)n);
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	return b;
+}
+
 /* The serial number of the next certificate unit_pki makes. */
 static long	unit_serial = 1;
 

@@ -1,9 +1,10 @@
 /*
  * tests/unit/lib/unit.h: what the cmocka unit tests share: a private
  * directory and its removal, files written and read whole, a monotonic
- * clock, a resolver that never answers, and X.509 certificates made on
- * the spot. Linked into every unit test (it uses only base/); a failure
- * is a cmocka assertion. Include it after cmocka.h.
+ * clock, a resolver that never answers, X.509 certificates made on the
+ * spot and private keys as PKCS#8. Linked into every unit test (it uses
+ * only base/); a failure is a cmocka assertion. Include it after
+ * cmocka.h.
  */
 #ifndef SEALMAIL_TEST_UNIT_H
 #define SEALMAIL_TEST_UNIT_H
@@ -79,6 +80,9 @@ void		 unit_cert_email(X509 *x, X509 *issuer, const char *email);
 
 /* x's DER (OPENSSL_free it) and its length in *lenp. */
 uint8_t		*unit_der(X509 *x, int *lenp);
+
+/* pk's private key as PKCS#8 DER, in a secret buffer (buf_free it). */
+struct buf	*unit_p8(EVP_PKEY *pk);
 
 /*
  * A small PKI: a CA (an EC P-256 key, CN=cn, valid for ten years) and one
