@@ -96,6 +96,7 @@ struct unit_pki {
 	int		 ca_len;
 };
 
+/* Makes the CA and the key into pki. */
 void		 unit_pki_init(struct unit_pki *pki, const char *cn);
 
 /*
@@ -108,6 +109,7 @@ uint8_t		*unit_pki_issue(struct unit_pki *pki, const char *cn,
 		    const char *email, long from, long to, const char *eku,
 		    int *lenp);
 
+/* Frees what pki holds, not pki itself. */
 void		 unit_pki_free(struct unit_pki *pki);
 
 #endif
