@@ -58,10 +58,7 @@ teardown(void **st)
 	struct fixture	*f = *st;
 
 	close(f->silent);
-	unlink(f->ta);
-	unlink(f->root_ta);
-	unlink(f->empty_ta);
-	rmdir(f->dir);
+	unit_rmrf(f->dir);
 	free(f);
 	return 0;
 }
