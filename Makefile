@@ -146,14 +146,20 @@ $(foreach d,$(FOLDERS),$(eval $(call folder_lib,$(d))))
 folder_of	= $(firstword $(subst _, ,$(1)))
 UNIT_LIB	= $(B)/tests/unit/lib/unit.o
 
+# The recipe that links a test program <folder>_<what> from $<: with $(1)
+# (what its kind shares), $(2) (what it alone needs), the libraries of its
+# folder and those below, and $(3) (libraries from outside).
+define link_test
+@mkdir -p $(@D)
+@$(say) LD $@
+$(Q)$(CC) $(ALLCFLAGS) $(CFLAGS_$(call folder_of,$*)) -MMD -MP -o $@ $< \
+    $(1) $(2) $(call libsof,$(call folder_of,$*)) $(LDFLAGS_ALL) $(3) \
+    $(EXT_LIBS)
+endef
+
 $(B)/tests/unit/test_%: tests/unit/test_%.c $(UNIT_LIB) \
     $$(call libsof,$$(call folder_of,$$*)) $$(LIBS_test_$$*)
-	@mkdir -p $(@D)
-	@$(say) LD $@
-	$(Q)$(CC) $(ALLCFLAGS) $(CFLAGS_$(firstword $(subst _, ,$*))) \
-	    -MMD -MP -o $@ $< $(UNIT_LIB) $(LIBS_test_$*) \
-	    $(call libsof,$(firstword $(subst _, ,$*))) \
-	    $(LDFLAGS_ALL) -lcmocka $(EXT_LIBS)
+	$(call link_test,$(UNIT_LIB),$(LIBS_test_$*),-lcmocka)
 
 # A crypto/ test or tool that prints a verdict links app/'s JSON writer.
 LIBS_crypto_judge	= $(B)/libapp.a
@@ -164,12 +170,7 @@ LIBS_test_crypto_verdict = $(B)/libapp.a
 TOOL_LIB	= $(B)/tests/tools/lib/tool.o
 $(B)/tests/tools/%: tests/tools/%.c $(TOOL_LIB) \
     $$(call libsof,$$(call folder_of,$$*)) $$(LIBS_$$*)
-	@mkdir -p $(@D)
-	@$(say) LD $@
-	$(Q)$(CC) $(ALLCFLAGS) $(CFLAGS_$(firstword $(subst _, ,$*))) \
-	    -MMD -MP -o $@ $< $(TOOL_LIB) $(LIBS_$*) \
-	    $(call libsof,$(firstword $(subst _, ,$*))) \
-	    $(LDFLAGS_ALL) $(EXT_LIBS)
+	$(call link_test,$(TOOL_LIB),$(LIBS_$*))
 
 unit: $(UNIT_BINS) $(TOOL_BINS) $(B)/sealmail
 
@@ -291,34 +292,25 @@ $(FUZZ_DIR)/revoke: tests/fuzz/revoke.c $(FUZZ_REVOKE_SRCS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -letpan $(SSL_LIBS) \
 	    $(ZLIB_LIBS)
 
-fuzz: $(FUZZ_DIR)/mime $(FUZZ_DIR)/judge $(FUZZ_DIR)/json $(FUZZ_DIR)/revoke \
-    $(FUZZ_DIR)/agent $(FUZZ_DIR)/query $(FUZZ_DIR)/sealed \
-    $(FUZZ_DIR)/addrbook
-	@mkdir -p $(FUZZ_DIR)/corpus-mime $(FUZZ_DIR)/corpus-judge \
-	    $(FUZZ_DIR)/corpus-json $(FUZZ_DIR)/corpus-revoke \
-	    $(FUZZ_DIR)/corpus-agent $(FUZZ_DIR)/corpus-query \
-	    $(FUZZ_DIR)/corpus-sealed $(FUZZ_DIR)/corpus-addrbook
-	$(FUZZ_DIR)/mime -max_total_time=$(FUZZ_TIME) -max_len=65536 \
-	    -dict=tests/fuzz/judge.dict -print_final_stats=1 \
-	    $(FUZZ_DIR)/corpus-mime $(FUZZ_SEEDS) tests/data/hp
-	$(FUZZ_DIR)/judge -max_total_time=$(FUZZ_TIME) -max_len=65536 \
-	    -dict=tests/fuzz/judge.dict -print_final_stats=1 \
-	    $(FUZZ_DIR)/corpus-judge $(FUZZ_SEEDS) tests/data/hp
-	$(FUZZ_DIR)/sealed -max_total_time=$(FUZZ_TIME) -max_len=16384 \
-	    -dict=tests/fuzz/judge.dict -print_final_stats=1 \
-	    $(FUZZ_DIR)/corpus-sealed tests/fuzz/sealed
-	$(FUZZ_DIR)/json -max_total_time=$(FUZZ_TIME) -max_len=65536 \
-	    -print_final_stats=1 $(FUZZ_DIR)/corpus-json
-	$(FUZZ_DIR)/revoke -max_total_time=$(FUZZ_TIME) -max_len=65536 \
-	    -dict=tests/fuzz/revoke.dict -print_final_stats=1 \
-	    $(FUZZ_DIR)/corpus-revoke tests/data/revoke/seeds
-	$(FUZZ_DIR)/agent -max_total_time=$(FUZZ_TIME) -max_len=17000 \
-	    -print_final_stats=1 $(FUZZ_DIR)/corpus-agent tests/fuzz/agent
-	$(FUZZ_DIR)/query -max_total_time=$(FUZZ_TIME) -max_len=8192 \
-	    -dict=tests/fuzz/query.dict -print_final_stats=1 \
-	    $(FUZZ_DIR)/corpus-query
-	$(FUZZ_DIR)/addrbook -max_total_time=$(FUZZ_TIME) -max_len=8192 \
-	    -print_final_stats=1 $(FUZZ_DIR)/corpus-addrbook
+FUZZERS		= mime judge json revoke agent query sealed addrbook
+
+# $(call fuzz_run,NAME,MAX_LEN,DICT,SEEDS): the fuzzer NAME for FUZZ_TIME
+# seconds on its corpus, inputs up to MAX_LEN bytes, with the dictionary
+# tests/fuzz/DICT.dict (none when empty), seeded from SEEDS.
+fuzz_run	= $(FUZZ_DIR)/$(1) -max_total_time=$(FUZZ_TIME) -max_len=$(2) \
+		  $(if $(3),-dict=tests/fuzz/$(3).dict) -print_final_stats=1 \
+		  $(FUZZ_DIR)/corpus-$(1) $(4)
+
+fuzz: $(addprefix $(FUZZ_DIR)/,$(FUZZERS))
+	@mkdir -p $(addprefix $(FUZZ_DIR)/corpus-,$(FUZZERS))
+	$(call fuzz_run,mime,65536,judge,$(FUZZ_SEEDS) tests/data/hp)
+	$(call fuzz_run,judge,65536,judge,$(FUZZ_SEEDS) tests/data/hp)
+	$(call fuzz_run,sealed,16384,judge,tests/fuzz/sealed)
+	$(call fuzz_run,json,65536,,)
+	$(call fuzz_run,revoke,65536,revoke,tests/data/revoke/seeds)
+	$(call fuzz_run,agent,17000,,tests/fuzz/agent)
+	$(call fuzz_run,query,8192,query,)
+	$(call fuzz_run,addrbook,8192,,)
 
 clean:
 	rm -rf build sealmail

@@ -13,6 +13,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/vec.h"
 #include "mime/mime.h"
 #include "mime/hp.h"
 #include "mime/html.h"
@@ -127,7 +128,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	struct mime_msg	*m;
 	char		*from, **to;
-	size_t		 n = 0, nto, i;
+	size_t		 n = 0, nto;
 
 	readers(data, len);
 	if (mime_parse(data, len, &m, NULL) != 0)
@@ -139,11 +140,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	assert(n == mime_msg_nparts(m));
 	if (mime_from_addr(mime_msg_root(m), &from, NULL) == 0)
 		free(from);
-	if (mime_part_addrs(mime_msg_root(m), "to", &to, &nto) == 0) {
-		for (i = 0; i < nto; i++)
-			free(to[i]);
-		free(to);
-	}
+	if (mime_part_addrs(mime_msg_root(m), "to", &to, &nto) == 0)
+		vec_strv_free(to, nto);
 	fields(mime_msg_root(m));
 	mime_msg_free(m);
 	return 0;

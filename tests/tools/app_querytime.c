@@ -44,6 +44,7 @@ main(int argc, char **argv)
 	double			*ms;
 	size_t			 n = 0;
 	long			 i, rounds;
+	int			 rc = 1;
 
 	if (argc != 6 || (rounds = strtol(argv[5], NULL, 10)) <= 0 ||
 	    rounds > 1000 || (ms = calloc((size_t)rounds, sizeof(*ms))) ==
@@ -53,14 +54,14 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (tool_session(argv[1], argv[2], NULL, &s, &e) != 0)
-		goto fail;
+		goto out;
 	for (i = 0; i < rounds; i++) {
 		n = 0;
 		clock_gettime(CLOCK_MONOTONIC, &a);
 		if (app_query_parse(argv[4], &q, &e) != 0 ||
 		    store_msg_query(app_session_store(s), NULL,
 		    argv[3][0] != '\0' ? argv[3] : NULL, q, count, &n, &e) != 0)
-			goto fail;
+			goto out;
 		clock_gettime(CLOCK_MONOTONIC, &b);
 		app_query_free(q);
 		q = NULL;
@@ -70,13 +71,12 @@ main(int argc, char **argv)
 	qsort(ms, (size_t)rounds, sizeof(*ms), by_value);
 	printf("%zu matched; ms min %.1f median %.1f max %.1f\n", n, ms[0],
 	    ms[rounds / 2], ms[rounds - 1]);
-	free(ms);
-	app_session_close(s);
-	return 0;
-fail:
-	fprintf(stderr, "app_querytime: %s\n", smerr_msg(&e));
+	rc = 0;
+out:
+	if (rc != 0)
+		fprintf(stderr, "app_querytime: %s\n", smerr_msg(&e));
 	app_query_free(q);
 	free(ms);
 	app_session_close(s);
-	return 1;
+	return rc;
 }

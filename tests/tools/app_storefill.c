@@ -28,19 +28,20 @@ main(int argc, char **argv)
 	int64_t			 folder, id;
 	size_t			 done, left;
 	long			 i, n;
+	int			 rc = 1;
 
 	if (argc != 4 || (n = strtol(argv[3], NULL, 10)) <= 0) {
 		fprintf(stderr, "usage: app_storefill HOME PASSFILE COUNT\n");
 		return 2;
 	}
 	if (tool_session(argv[1], argv[2], NULL, &s, &e) != 0)
-		goto fail;
+		goto out;
 	st = app_session_store(s);
 	if (store_folder_open(st, "bench", "INBOX", &folder, &e) != 0)
-		goto fail;
+		goto out;
 	for (i = 0; i < n; i++) {
 		if (i % 1000 == 0 && store_begin(st, &e) != 0)
-			goto fail;
+			goto out;
 		memset(&m, 0, sizeof(m));
 		snprintf(subj, sizeof(subj), "benchmark message %ld%s", i,
 		    i % 1000 == 0 ? " zebrafish" : "");
@@ -73,18 +74,18 @@ main(int argc, char **argv)
 		m.text = text;
 		m.state = STORE_MSG_OK;
 		if (store_msg_add(st, &m, &id, &e) != 0)
-			goto fail;
+			goto out;
 		if ((i % 1000 == 999 || i == n - 1) &&
 		    store_commit(st, &e) != 0)
-			goto fail;
+			goto out;
 	}
 	if (store_index(st, 0, &done, &left, &e) != 0)
-		goto fail;
+		goto out;
 	printf("%ld messages, %zu indexed\n", n, done);
+	rc = 0;
+out:
+	if (rc != 0)
+		fprintf(stderr, "app_storefill: %s\n", smerr_msg(&e));
 	app_session_close(s);
-	return 0;
-fail:
-	fprintf(stderr, "app_storefill: %s\n", smerr_msg(&e));
-	app_session_close(s);
-	return 1;
+	return rc;
 }

@@ -52,7 +52,7 @@ main(int argc, char **argv)
 	struct store_msg	 m;
 	struct smerr		 e;
 	int64_t			 folder, id;
-	int			 k;
+	int			 k, rc = 1;
 
 	if (argc != 4 || (strcmp(argv[3], "first") != 0 &&
 	    strcmp(argv[3], "hp") != 0 && strcmp(argv[3], "now") != 0)) {
@@ -62,10 +62,10 @@ main(int argc, char **argv)
 	}
 	k = argv[3][0];
 	if (tool_session(argv[1], argv[2], NULL, &s, &e) != 0)
-		goto fail;
+		goto out;
 	st = app_session_store(s);
 	if (store_folder_open(st, "old", "INBOX", &folder, &e) != 0)
-		goto fail;
+		goto out;
 	memset(&m, 0, sizeof(m));
 	m.folder = folder;
 	m.uid = k == 'f' ? 1 : k == 'h' ? 2 : 3;
@@ -93,12 +93,12 @@ main(int argc, char **argv)
 	m.text = text;
 	m.state = STORE_MSG_OK;
 	if (store_msg_add(st, &m, &id, &e) != 0)
-		goto fail;
+		goto out;
 	printf("%lld\n", (long long)id);
+	rc = 0;
+out:
+	if (rc != 0)
+		fprintf(stderr, "app_storeold: %s\n", smerr_msg(&e));
 	app_session_close(s);
-	return 0;
-fail:
-	fprintf(stderr, "app_storeold: %s\n", smerr_msg(&e));
-	app_session_close(s);
-	return 1;
+	return rc;
 }

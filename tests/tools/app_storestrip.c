@@ -46,6 +46,7 @@ main(int argc, char **argv)
 	struct vec_ids		 l;
 	struct smerr		 e;
 	size_t			 i;
+	int			 rc = 1;
 
 	memset(&l, 0, sizeof(l));
 	if (argc != 4) {
@@ -55,17 +56,16 @@ main(int argc, char **argv)
 	if (tool_session(argv[1], argv[2], NULL, &s, &e) != 0 ||
 	    store_msg_foreach_name(app_session_store(s), argv[3], add_id, &l,
 	    &e) != 0 || vec_ids_check(&l, &e) != 0)
-		goto fail;
+		goto out;
 	for (i = 0; i < l.n; i++)
 		if (strip(app_session_store(s), l.v[i], &e) != 0)
-			goto fail;
+			goto out;
 	printf("%zu\n", l.n);
+	rc = 0;
+out:
+	if (rc != 0)
+		fprintf(stderr, "app_storestrip: %s\n", smerr_msg(&e));
 	free(l.v);
 	app_session_close(s);
-	return 0;
-fail:
-	fprintf(stderr, "app_storestrip: %s\n", smerr_msg(&e));
-	free(l.v);
-	app_session_close(s);
-	return 1;
+	return rc;
 }

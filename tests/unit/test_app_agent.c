@@ -31,15 +31,12 @@ rsa_key(uint8_t fp[32], int fill)
 {
 	struct crypto_privkey	*k = NULL;
 	EVP_PKEY		*pk = EVP_RSA_gen(2048);
-	PKCS8_PRIV_KEY_INFO	*p8 = EVP_PKEY2PKCS8(pk);
-	unsigned char		*d = NULL;
-	int			 n = i2d_PKCS8_PRIV_KEY_INFO(p8, &d);
+	struct buf		*p8 = unit_p8(pk);
 
-	assert_true(n > 0);
-	assert_int_equal(crypto_privkey_new(d, (size_t)n, &k, NULL), 0);
+	assert_int_equal(crypto_privkey_new(buf_data(p8), buf_len(p8), &k,
+	    NULL), 0);
 	memset(fp, fill, 32);
-	OPENSSL_clear_free(d, (size_t)n);
-	PKCS8_PRIV_KEY_INFO_free(p8);
+	buf_free(p8);
 	EVP_PKEY_free(pk);
 	return k;
 }

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <cmocka.h>
 
 #include "base/err.h"
@@ -184,18 +183,13 @@ test_load(void **state)
 	char		 list[256];
 	struct mailcap	*mc;
 	struct smerr	 e;
-	FILE		*f;
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	snprintf(a, sizeof(a), "%s/one", dir);
 	snprintf(b, sizeof(b), "%s/two", dir);
-	assert_non_null(f = fopen(a, "w"));
-	fputs("text/html; first %s\n", f);
-	fclose(f);
-	assert_non_null(f = fopen(b, "w"));
-	fputs("text/html; second %s\nimage/png; png %s\n", f);
-	fclose(f);
+	unit_write_file(a, "text/html; first %s\n");
+	unit_write_file(b, "text/html; second %s\nimage/png; png %s\n");
 	snprintf(list, sizeof(list), "%s/missing:%s:%s", dir, a, b);
 	assert_int_equal(setenv("MAILCAPS", list, 1), 0);
 	smerr_clear(&e);
@@ -205,9 +199,7 @@ test_load(void **state)
 	    "first %s");
 	assert_string_equal(mailcap_find(mc, "image/png", 0)->view, "png %s");
 	mailcap_free(mc);
-	unlink(a);
-	unlink(b);
-	rmdir(dir);
+	unit_rmrf(dir);
 }
 
 int

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "base/err.h"
+#include "base/vec.h"
 #include "app/thread.h"
 #include "tests/unit/lib/unit.h"
 
@@ -240,11 +241,7 @@ chain(size_t n, char ***idsp)
 static void
 chain_free(struct thread_msg *m, char **ids, size_t n)
 {
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		free(ids[i]);
-	free(ids);
+	vec_strv_free(ids, n);
 	free(m);
 }
 
@@ -275,9 +272,7 @@ test_deep_chain(void **state)
 	assert_int_equal(strncmp(t[n - 1], "…", strlen("…")), 0);
 	assert_int_equal(strlen(t[n - 1]), strlen("…") +
 	    2 * (THREAD_TREE_LEVELS - 1) + strlen("└─>"));
-	for (i = 0; i < n; i++)
-		free(t[i]);
-	free(t);
+	vec_strv_free(t, n);
 	free(o);
 	chain_free(m, ids, n);
 }

@@ -47,10 +47,8 @@ static void
 ident_make_by(struct ident *id, int ec, const char *email,
     const struct ident *issuer, int ca)
 {
-	X509			*ix = issuer != NULL ? issuer->x : NULL;
-	PKCS8_PRIV_KEY_INFO	*p8;
-	unsigned char		*d = NULL;
-	int			 len;
+	X509	*ix = issuer != NULL ? issuer->x : NULL;
+	int	 len;
 
 	memset(id, 0, sizeof(*id));
 	id->pk = ec ? EVP_EC_gen("P-256") : EVP_RSA_gen(2048);
@@ -64,13 +62,7 @@ ident_make_by(struct ident *id, int ec, const char *email,
 	    EVP_sha256()) > 0);
 	id->der = unit_der(id->x, &len);
 	id->der_len = (size_t)len;
-	p8 = EVP_PKEY2PKCS8(id->pk);
-	d = NULL;
-	len = i2d_PKCS8_PRIV_KEY_INFO(p8, &d);
-	id->p8 = buf_new_secret(0);
-	assert_int_equal(buf_put(id->p8, d, (size_t)len), 0);
-	OPENSSL_clear_free(d, (size_t)len);
-	PKCS8_PRIV_KEY_INFO_free(p8);
+	id->p8 = unit_p8(id->pk);
 }
 
 static void

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <fcntl.h>
 #include <ftw.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -86,20 +85,6 @@ test_enc_table(void **st)
 	    "pkix+dane");
 }
 
-static struct buf *
-slurp(const char *path)
-{
-	struct buf	*b = buf_new(0);
-	int		 fd;
-
-	assert_non_null(b);
-	fd = open(path, O_RDONLY);
-	assert_true(fd >= 0);
-	assert_int_equal(buf_read_fd(b, fd), 0);
-	close(fd);
-	return b;
-}
-
 static struct crypto_ctx *
 fixture_ctx(void)
 {
@@ -109,9 +94,9 @@ fixture_ctx(void)
 
 	smerr_clear(&e);
 	assert_int_equal(crypto_ctx_new(&ctx, &e), 0);
-	ca = slurp("tests/data/smime/ca.pem");
-	c = slurp("tests/data/smime/bob.pem");
-	k = slurp("tests/data/smime/bob.key");
+	ca = unit_read_buf("tests/data/smime/ca.pem");
+	c = unit_read_buf("tests/data/smime/bob.pem");
+	k = unit_read_buf("tests/data/smime/bob.key");
 	assert_int_equal(crypto_ctx_add_anchor(ctx, buf_data(ca), buf_len(ca),
 	    &e), 0);
 	assert_int_equal(crypto_ctx_add_identity(ctx, buf_data(c), buf_len(c),
@@ -131,7 +116,7 @@ judge(struct crypto_ctx *ctx, const char *name)
 	struct smerr		 e;
 
 	snprintf(path, sizeof(path), "tests/data/smime/%s", name);
-	m = slurp(path);
+	m = unit_read_buf(path);
 	smerr_clear(&e);
 	assert_int_equal(crypto_judge(ctx, buf_data(m), buf_len(m), &v, &e),
 	    0);
@@ -270,7 +255,7 @@ verdict_of(struct crypto_ctx *ctx, const char *path)
 	struct smerr		 e;
 	char			*s;
 
-	m = slurp(path);
+	m = unit_read_buf(path);
 	j = buf_new(0);
 	smerr_clear(&e);
 	if (crypto_judge(ctx, buf_data(m), buf_len(m), &v, &e) == 0)
@@ -403,7 +388,7 @@ test_system_anchors(void **st)
 		assert_true(sk_X509_push(sk, x) > 0);
 		BIO_free(bio);
 	}
-	ca = slurp("tests/data/smime/ca.pem");
+	ca = unit_read_buf("tests/data/smime/ca.pem");
 	assert_int_equal(crypto_ctx_new(&lazy, &e), 0);
 	assert_int_equal(crypto_ctx_use_system_anchors(lazy, &e), 0);
 	assert_non_null(lazy->lazy);
@@ -472,7 +457,7 @@ test_chain_memo(void **st)
 
 	(void)st;
 	smerr_clear(&e);
-	ca = slurp("tests/data/smime/ca.pem");
+	ca = unit_read_buf("tests/data/smime/ca.pem");
 	alice = pem_cert("tests/data/smime/alice.pem");
 	rogue = pem_cert("tests/data/smime/rogue.pem");
 	nb = asn1_time(X509_get0_notBefore(alice));

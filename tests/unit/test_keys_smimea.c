@@ -14,7 +14,6 @@
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
-#include <openssl/x509v3.h>
 
 #include "base/err.h"
 #include "keys/keys.h"
@@ -157,67 +156,26 @@ test_owner_bad(void **st)
 /* --- a small PKI ------------------------------------------------------ */
 
 struct pki {
-	EVP_PKEY	*cakey;
-	X509		*ca;
-	EVP_PKEY	*key;
-	uint8_t		*ca_der, *alice_der, *old_der, *bob_der, *noeku_der;
-	int		 ca_len, alice_len, old_len, bob_len, noeku_len;
+	struct unit_pki	 pki;
+	uint8_t		*alice_der, *old_der, *bob_der, *noeku_der;
+	int		 alice_len, old_len, bob_len, noeku_len;
 };
-
-static X509 *
-mkcert(EVP_PKEY *key, EVP_PKEY *signkey, X509 *issuer, const char *cn,
-    const char *email, int ca, long from, long to, const char *eku)
-{
-	X509		*x;
-	static long	 serial = 1;
-
-	x = unit_cert(key, issuer, cn, serial++, from, to);
-	if (ca) {
-		unit_cert_ext(x, issuer, NID_basic_constraints,
-		    "critical,CA:TRUE");
-		unit_cert_ext(x, issuer, NID_key_usage,
-		    "critical,keyCertSign,cRLSign");
-	} else {
-		unit_cert_email(x, issuer, email);
-		if (eku != NULL)
-			unit_cert_ext(x, issuer, NID_ext_key_usage, eku);
-		unit_cert_ext(x, issuer, NID_key_usage,
-		    "critical,digitalSignature,keyEncipherment");
-	}
-	assert_true(X509_sign(x, signkey, EVP_sha256()) > 0);
-	return x;
-}
 
 static int
 setup(void **st)
 {
 	struct pki	*p = calloc(1, sizeof(*p));
-	X509		*x;
 
 	assert_non_null(p);
-	p->cakey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	p->key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
-	assert_non_null(p->cakey);
-	assert_non_null(p->key);
-	p->ca = mkcert(p->cakey, p->cakey, NULL, "test CA", NULL, 1, -3600,
-	    86400L * 3650, NULL);
-	p->ca_der = unit_der(p->ca, &p->ca_len);
-	x = mkcert(p->key, p->cakey, p->ca, "alice", "alice@example.test", 0,
-	    -3600, 86400L * 365, "emailProtection");
-	p->alice_der = unit_der(x, &p->alice_len);
-	X509_free(x);
-	x = mkcert(p->key, p->cakey, p->ca, "alice", "alice@example.test", 0,
-	    -86400L * 10, -86400L, "emailProtection");
-	p->old_der = unit_der(x, &p->old_len);
-	X509_free(x);
-	x = mkcert(p->key, p->cakey, p->ca, "bob", "bob@example.test", 0,
-	    -3600, 86400L * 365, "emailProtection");
-	p->bob_der = unit_der(x, &p->bob_len);
-	X509_free(x);
-	x = mkcert(p->key, p->cakey, p->ca, "alice", "alice@example.test", 0,
-	    -3600, 86400L * 365, "serverAuth");
-	p->noeku_der = unit_der(x, &p->noeku_len);
-	X509_free(x);
+	unit_pki_init(&p->pki, "test CA");
+	p->alice_der = unit_pki_issue(&p->pki, "alice", "alice@example.test",
+	    -3600, 86400L * 365, "emailProtection", &p->alice_len);
+	p->old_der = unit_pki_issue(&p->pki, "alice", "alice@example.test",
+	    -86400L * 10, -86400L, "emailProtection", &p->old_len);
+	p->bob_der = unit_pki_issue(&p->pki, "bob", "bob@example.test",
+	    -3600, 86400L * 365, "emailProtection", &p->bob_len);
+	p->noeku_der = unit_pki_issue(&p->pki, "alice", "alice@example.test",
+	    -3600, 86400L * 365, "serverAuth", &p->noeku_len);
 	*st = p;
 	return 0;
 }
@@ -227,14 +185,11 @@ teardown(void **st)
 {
 	struct pki	*p = *st;
 
-	OPENSSL_free(p->ca_der);
 	OPENSSL_free(p->alice_der);
 	OPENSSL_free(p->old_der);
 	OPENSSL_free(p->bob_der);
 	OPENSSL_free(p->noeku_der);
-	X509_free(p->ca);
-	EVP_PKEY_free(p->cakey);
-	EVP_PKEY_free(p->key);
+	unit_pki_free(&p->pki);
 	free(p);
 	return 0;
 }
@@ -451,7 +406,7 @@ test_pkix_ee_untrusted(void **st)
 	    .contradicted = IS(0), .why = "PKIX-EE record matches");
 
 	/* PKIX-TA naming an untrusted CA does not help either. */
-	r = rec(0, 0, 0, p->ca_der, p->ca_len);
+	r = rec(0, 0, 0, p->pki.ca_der, p->pki.ca_len);
 	ALICE(p, &r, 1, .dane = IS(0), .usable = IS(0));
 }
 
@@ -459,7 +414,7 @@ static void
 test_dane_ta(void **st)
 {
 	struct pki		*p = *st;
-	struct keys_smimea	 r = rec(2, 0, 0, p->ca_der, p->ca_len);
+	struct keys_smimea	 r = rec(2, 0, 0, p->pki.ca_der, p->pki.ca_len);
 	unsigned char		 md[64];
 	unsigned int		 mdlen;
 
@@ -468,7 +423,8 @@ test_dane_ta(void **st)
 	    .trust = IS(KEYS_TRUST_DANE));
 
 	/* A digest of an anchor nobody holds names nothing: contradicted. */
-	EVP_Digest(p->ca_der, p->ca_len, md, &mdlen, EVP_sha256(), NULL);
+	EVP_Digest(p->pki.ca_der, p->pki.ca_len, md, &mdlen, EVP_sha256(),
+	    NULL);
 	r = rec(2, 0, 1, md, mdlen);
 	ALICE(p, &r, 1, .dane = IS(0), .contradicted = IS(1),
 	    .usable = IS(0));

@@ -19,13 +19,13 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
-#include <openssl/x509v3.h>
 
 #include "base/err.h"
 #include "net/dns.h"
 #include "store/store.h"
 #include "keys/keys.h"
 #include "keys/smimea.h"
+#include "tests/unit/dns_test.h"
 #include "tests/unit/lib/unit.h"
 
 struct fx {
@@ -35,47 +35,25 @@ struct fx {
 	struct keys	*k;
 	struct dns	*dns;		/* a resolver that never answers */
 	int		 silent;
-	EVP_PKEY	*cakey, *key;
-	X509		*ca;
-	uint8_t		*ca_der, *alice, *alice2, *bob, *carol;
-	int		 ca_len, alice_len, alice2_len, bob_len, carol_len;
+	struct unit_pki	 pki;
+	uint8_t		*alice, *alice2, *bob, *carol;
+	int		 alice_len, alice2_len, bob_len, carol_len;
 };
 
-static X509 *
-mkcert(struct fx *f, const char *cn, const char *email, int ca)
-{
-	X509		*issuer = ca ? NULL : f->ca;
-	X509		*x;
-	static long	 serial = 100;
-
-	x = unit_cert(ca ? f->cakey : f->key, issuer, cn, serial++, -3600,
-	    86400L * 365);
-	if (ca)
-		unit_cert_ext(x, issuer, NID_basic_constraints,
-		    "critical,CA:TRUE");
-	else
-		unit_cert_email(x, issuer, email);
-	assert_true(X509_sign(x, f->cakey, EVP_sha256()) > 0);
-	return x;
-}
-
+/* A certificate for email, valid for a year, as DER. */
 static uint8_t *
-der(X509 *x, int *lenp)
+issue(struct fx *f, const char *cn, const char *email, int *lenp)
 {
-	uint8_t	*p = unit_der(x, lenp);
-
-	X509_free(x);
-	return p;
+	return unit_pki_issue(&f->pki, cn, email, -3600, 86400L * 365, NULL,
+	    lenp);
 }
 
 static int
 setup(void **state)
 {
 	struct fx		*f = calloc(1, sizeof(*f));
-	struct dns_config	 c;
 	uint8_t			 key[STORE_KEY_LEN];
 	char			 res[32];
-	FILE			*fp;
 
 	assert_non_null(f);
 	snprintf(f->dir, sizeof(f->dir), "/tmp/test_keys_lookup.XXXXXX");
@@ -84,30 +62,16 @@ setup(void **state)
 	assert_int_equal(store_open(f->dir, key, &f->st, NULL), 0);
 	assert_int_equal(keys_open(f->st, &f->k, NULL), 0);
 
-	f->cakey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	f->key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
-	f->ca = mkcert(f, "lookup test CA", NULL, 1);
-	X509_up_ref(f->ca);
-	f->ca_der = der(f->ca, &f->ca_len);
-	f->alice = der(mkcert(f, "alice", "alice@example.test", 0),
-	    &f->alice_len);
-	f->alice2 = der(mkcert(f, "alice 2", "alice@example.test", 0),
-	    &f->alice2_len);
-	f->bob = der(mkcert(f, "bob", "bob@example.test", 0), &f->bob_len);
-	f->carol = der(mkcert(f, "carol", "carol@example.test", 0),
-	    &f->carol_len);
+	unit_pki_init(&f->pki, "lookup test CA");
+	f->alice = issue(f, "alice", "alice@example.test", &f->alice_len);
+	f->alice2 = issue(f, "alice 2", "alice@example.test", &f->alice2_len);
+	f->bob = issue(f, "bob", "bob@example.test", &f->bob_len);
+	f->carol = issue(f, "carol", "carol@example.test", &f->carol_len);
 
 	f->silent = unit_silent_udp(res, sizeof(res));
 	snprintf(f->ta, sizeof(f->ta), "%s/ta.ds", f->dir);
-	assert_non_null(fp = fopen(f->ta, "w"));
-	fputs("example.test. IN DS 28256 13 2 216a4ef486a9ea0d494f2470a47044"
-	    "3f7a477877665b4c5ae231bce10894ec9a\n", fp);
-	fclose(fp);
-	memset(&c, 0, sizeof(c));
-	c.resolver = res;
-	c.trust_anchor = f->ta;
-	c.timeout = 1;
-	assert_int_equal(dns_new(&c, &f->dns, NULL), 0);
+	unit_write_file(f->ta, TEST_DS);
+	f->dns = silent_dns(res, f->ta);
 	*state = f;
 	return 0;
 }
@@ -121,14 +85,11 @@ teardown(void **state)
 	close(f->silent);
 	keys_close(f->k);
 	store_close(f->st);
-	OPENSSL_free(f->ca_der);
 	OPENSSL_free(f->alice);
 	OPENSSL_free(f->alice2);
 	OPENSSL_free(f->bob);
 	OPENSSL_free(f->carol);
-	X509_free(f->ca);
-	EVP_PKEY_free(f->cakey);
-	EVP_PKEY_free(f->key);
+	unit_pki_free(&f->pki);
 	unit_rmrf(f->dir);
 	free(f);
 	return 0;
@@ -192,7 +153,7 @@ test_store_order(void **state)
 	assert_non_null(strstr(smerr_msg(&e), "chain does not validate"));
 
 	/* Trusting the CA makes both usable; the imported one comes first. */
-	assert_int_equal(keys_cert_add(f->k, f->ca_der, f->ca_len,
+	assert_int_equal(keys_cert_add(f->k, f->pki.ca_der, f->pki.ca_len,
 	    KEYS_ANCHOR, "imported", NULL, 0, NULL, NULL), 0);
 	assert_int_equal(keys_lookup(f->k, NULL, "ALICE@example.test", 0, &l,
 	    NULL), 0);

@@ -99,22 +99,14 @@ open_new(const char *name, struct store **st, struct keys **k,
 	assert_int_equal(keys_open(*st, k, e), 0);
 }
 
+/* The whole of the file name in dir. */
 static struct buf *
 slurp(const char *name)
 {
-	struct buf	*b = buf_new(0);
-	char		 p[256];
-	FILE		*fp;
-	char		 chunk[4096];
-	size_t		 n;
+	char	p[256];
 
 	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	fp = fopen(p, "rb");
-	assert_non_null(fp);
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-		buf_put(b, chunk, n);
-	fclose(fp);
-	return b;
+	return unit_read_buf(p);
 }
 
 struct seen {

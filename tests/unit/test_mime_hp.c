@@ -128,31 +128,6 @@ test_strip_html(void **state)
 	free(s);
 }
 
-static void
-test_addr_list(void **state)
-{
-	struct mime_msg	*m;
-	char		**l;
-	size_t		 n, i;
-
-	(void)state;
-	m = parse("To: Bob <bob@example.test>, list: carol@example.test,"
-	    " dave@example.test;\r\nTo: eve@example.test\r\n"
-	    "Cc: undisclosed-recipients:;\r\n\r\nx\r\n");
-	assert_int_equal(mime_part_addrs(mime_msg_root(m), "to", &l, &n), 0);
-	assert_int_equal(n, 4);
-	assert_string_equal(l[0], "bob@example.test");
-	assert_string_equal(l[1], "carol@example.test");
-	assert_string_equal(l[3], "eve@example.test");
-	for (i = 0; i < n; i++)
-		free(l[i]);
-	free(l);
-	assert_int_equal(mime_part_addrs(mime_msg_root(m), "cc", &l, &n), 0);
-	assert_int_equal(n, 0);
-	assert_null(l);
-	mime_msg_free(m);
-}
-
 static struct mime_out *
 compose(void)
 {
@@ -248,7 +223,6 @@ main(void)
 	    cmocka_unit_test(test_form),
 	    cmocka_unit_test(test_strip_plain),
 	    cmocka_unit_test(test_strip_html),
-	    cmocka_unit_test(test_addr_list),
 	    cmocka_unit_test(test_protect),
 	    cmocka_unit_test(test_protect_bare));
 }

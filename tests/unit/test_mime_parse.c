@@ -10,6 +10,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/vec.h"
 #include "mime/mime.h"
 #include "tests/unit/lib/unit.h"
 
@@ -23,6 +24,22 @@ parse_ok(const char *s)
 	assert_int_equal(mime_parse(s, strlen(s), &m, &e), 0);
 	assert_non_null(m);
 	return m;
+}
+
+/*
+ * The body of the one-part message s, decoded into b (emptied first):
+ * what mime_part_decode returns.
+ */
+static int
+decode(const char *s, struct buf *b, struct smerr *e)
+{
+	struct mime_msg	*m = parse_ok(s);
+	int		 rc;
+
+	buf_reset(b);
+	rc = mime_part_decode(mime_msg_root(m), b, e);
+	mime_msg_free(m);
+	return rc;
 }
 
 static void
@@ -111,14 +128,34 @@ test_from(void **st)
 	assert_int_equal(mime_addr_names_other("c@d.test", "a@b.test"), 1);
 }
 
+/*
+ * The addresses of the root's fields named field (mime_part_addrs), joined
+ * by spaces, are want.
+ */
+static void
+addrs_are(const struct mime_msg *m, const char *field, const char *want)
+{
+	struct buf	*b = buf_new(0);
+	char		**v;
+	size_t		 n, i;
+
+	assert_int_equal(mime_part_addrs(mime_msg_root(m), field, &v, &n), 0);
+	assert_true(n > 0 || v == NULL);
+	for (i = 0; i < n; i++)
+		assert_int_equal(buf_printf(b, "%s%s", i > 0 ? " " : "",
+		    v[i]), 0);
+	assert_string_equal(buf_str(b), want);
+	vec_strv_free(v, n);
+	buf_free(b);
+}
+
 /* Comments (RFC 5322 3.2.2) around addresses, and To/Cc lists. */
 static void
 test_addr_comments(void **st)
 {
 	struct mime_msg	*m;
 	const char	*why;
-	char		*a, **v;
-	size_t		 n;
+	char		*a;
 
 	(void)st;
 	m = parse_ok("From: mallory@evil.test (alice@example.test)\r\n"
@@ -128,23 +165,9 @@ test_addr_comments(void **st)
 	assert_non_null(a);
 	assert_string_equal(a, "mallory@evil.test");
 	free(a);
-	assert_int_equal(mime_part_addrs(mime_msg_root(m), "to", &v, &n), 0);
-	assert_int_equal(n, 3);
-	assert_string_equal(v[0], "a@x.test");
-	assert_string_equal(v[1], "q@x.test");
-	assert_string_equal(v[2], "d@x.test");
-	while (n > 0)
-		free(v[--n]);
-	free(v);
-	assert_int_equal(mime_part_addrs(mime_msg_root(m), "cc", &v, &n), 0);
-	assert_int_equal(n, 2);
-	assert_string_equal(v[1], "c@x.test");
-	while (n > 0)
-		free(v[--n]);
-	free(v);
-	assert_int_equal(mime_part_addrs(mime_msg_root(m), "bcc", &v, &n), 0);
-	assert_int_equal(n, 0);
-	assert_null(v);
+	addrs_are(m, "to", "a@x.test q@x.test d@x.test");
+	addrs_are(m, "cc", "b@x.test c@x.test");
+	addrs_are(m, "bcc", "");
 	mime_msg_free(m);
 
 	/* An unclosed comment is no address at all. */
@@ -156,6 +179,22 @@ test_addr_comments(void **st)
 	    "a@b.test"), 0);
 	assert_int_equal(mime_addr_names_other("a@b.test (\\(a@b.test\\))",
 	    "a@b.test"), 0);
+}
+
+/* Groups give their members; an empty group gives nothing. */
+static void
+test_addr_list(void **st)
+{
+	struct mime_msg	*m;
+
+	(void)st;
+	m = parse_ok("To: Bob <bob@example.test>, list: carol@example.test,"
+	    " dave@example.test;\r\nTo: eve@example.test\r\n"
+	    "Cc: undisclosed-recipients:;\r\n\r\nx\r\n");
+	addrs_are(m, "to", "bob@example.test carol@example.test "
+	    "dave@example.test eve@example.test");
+	addrs_are(m, "cc", "");
+	mime_msg_free(m);
 }
 
 static void
@@ -287,19 +326,14 @@ test_decode(void **st)
 	struct smerr	 e;
 
 	(void)st;
-	m = parse_ok("Content-Transfer-Encoding: base64\r\n\r\n"
-	    "aGVs\r\nbG8=\r\n");
-	assert_int_equal(mime_part_decode(mime_msg_root(m), b, NULL), 0);
+	assert_int_equal(decode("Content-Transfer-Encoding: base64\r\n\r\n"
+	    "aGVs\r\nbG8=\r\n", b, NULL), 0);
 	assert_string_equal(buf_str(b), "hello");
-	mime_msg_free(m);
 
-	buf_reset(b);
-	m = parse_ok("Content-Transfer-Encoding: base64\r\n\r\naGVsb\r\n");
 	smerr_clear(&e);
-	assert_int_equal(mime_part_decode(mime_msg_root(m), b, &e),
-	    SMERR_PARSE);
+	assert_int_equal(decode("Content-Transfer-Encoding: base64\r\n\r\n"
+	    "aGVsb\r\n", b, &e), SMERR_PARSE);
 	assert_non_null(strstr(smerr_msg(&e), "base64"));
-	mime_msg_free(m);
 
 	/* Digits four at a time, and split across lines and blanks. */
 	{
@@ -329,22 +363,14 @@ test_decode(void **st)
 			}
 		}
 		assert_int_equal(buf_puts(src, "\r\n"), 0);
-		m = parse_ok(buf_str(src));
-		buf_reset(b);
-		assert_int_equal(mime_part_decode(mime_msg_root(m), b, NULL),
-		    0);
+		assert_int_equal(decode(buf_str(src), b, NULL), 0);
 		assert_int_equal(buf_len(b), sizeof(raw));
 		assert_memory_equal(buf_data(b), raw, sizeof(raw));
-		mime_msg_free(m);
 		buf_free(src);
 	}
 	/* Nothing may follow padding. */
-	buf_reset(b);
-	m = parse_ok("Content-Transfer-Encoding: base64\r\n\r\n"
-	    "aGVsbA==\r\naGVs\r\n");
-	assert_int_equal(mime_part_decode(mime_msg_root(m), b, NULL),
-	    SMERR_PARSE);
-	mime_msg_free(m);
+	assert_int_equal(decode("Content-Transfer-Encoding: base64\r\n\r\n"
+	    "aGVsbA==\r\naGVs\r\n", b, NULL), SMERR_PARSE);
 
 	buf_reset(b);
 	m = parse_ok("Content-Transfer-Encoding: quoted-printable\r\n"
@@ -354,11 +380,8 @@ test_decode(void **st)
 	assert_string_equal(buf_str(b), "caf\xc3\xa9 soft\r\n=ZZ\r\n");
 	mime_msg_free(m);
 
-	buf_reset(b);
-	m = parse_ok("Content-Transfer-Encoding: x-uuencode\r\n\r\nx");
-	assert_int_equal(mime_part_decode(mime_msg_root(m), b, NULL),
-	    SMERR_PARSE);
-	mime_msg_free(m);
+	assert_int_equal(decode("Content-Transfer-Encoding: x-uuencode\r\n"
+	    "\r\nx", b, NULL), SMERR_PARSE);
 	buf_free(b);
 }
 
@@ -369,7 +392,6 @@ test_decode(void **st)
 static void
 test_decode_block(void **st)
 {
-	struct mime_msg		*m;
 	struct buf		*b = buf_new(0);
 	static const char	 dig[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -399,13 +421,9 @@ test_decode_block(void **st)
 			}
 		}
 		assert_int_equal(buf_puts(src, "\r\n"), 0);
-		m = parse_ok(buf_str(src));
-		buf_reset(b);
-		assert_int_equal(mime_part_decode(mime_msg_root(m), b, NULL),
-		    0);
+		assert_int_equal(decode(buf_str(src), b, NULL), 0);
 		assert_int_equal(buf_len(b), n);
 		assert_memory_equal(buf_data(b), raw, n);
-		mime_msg_free(m);
 		buf_free(src);
 	}
 	buf_free(b);
@@ -486,6 +504,7 @@ main(void)
 	    cmocka_unit_test(test_single_part),
 	    cmocka_unit_test(test_from),
 	    cmocka_unit_test(test_addr_comments),
+	    cmocka_unit_test(test_addr_list),
 	    cmocka_unit_test(test_multipart_raw),
 	    cmocka_unit_test(test_bare_lf),
 	    cmocka_unit_test(test_limits),

@@ -16,11 +16,10 @@
 
 #include "base/err.h"
 #include "net/dns.h"
+#include "tests/unit/dns_test.h"
 #include "tests/unit/lib/unit.h"
 
-/* A DS line of the lab's shape; its digest matters to no test here. */
-#define TEST_DS	"example.test. IN DS 28256 13 2 " \
-	"216a4ef486a9ea0d494f2470a470443f7a477877665b4c5ae231bce10894ec9a\n"
+/* A DS line of the same shape for the root. */
 #define ROOT_DS	". IN DS 20326 8 2 " \
 	"e06d44b80b8f1d39a95c0b0d7c65d08458e880409bbc683457104237c7f8ec8d\n"
 
@@ -59,27 +58,9 @@ teardown(void **st)
 	struct fixture	*f = *st;
 
 	close(f->silent);
-	unlink(f->ta);
-	unlink(f->root_ta);
-	unlink(f->empty_ta);
-	rmdir(f->dir);
+	unit_rmrf(f->dir);
 	free(f);
 	return 0;
-}
-
-/* A context on f's resolver that never answers, anchored at ta: 1 s. */
-static struct dns *
-silent_dns(const struct fixture *f, const char *ta)
-{
-	struct dns_config	 c;
-	struct dns		*d = NULL;
-
-	memset(&c, 0, sizeof(c));
-	c.resolver = f->resolver;
-	c.trust_anchor = ta;
-	c.timeout = 1;
-	assert_int_equal(dns_new(&c, &d, NULL), 0);
-	return d;
 }
 
 static void
@@ -145,7 +126,7 @@ test_bad_names(void **st)
 	char			 longname[300];
 	size_t			 i;
 
-	d = silent_dns(f, f->ta);
+	d = silent_dns(f->resolver, f->ta);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		smerr_clear(&e);
 		assert_int_equal(dns_query(d, bad[i], DNS_T_A, &a, &e),
@@ -175,7 +156,7 @@ test_deadline(void **st)
 	struct smerr		 e;
 	double			 t0, ms;
 
-	d = silent_dns(f, f->ta);
+	d = silent_dns(f->resolver, f->ta);
 	smerr_clear(&e);
 	t0 = unit_now_ms();
 	assert_int_equal(dns_query(d, "2bd806c97f0e00af1a1fc3328fa763a9269723"
@@ -207,7 +188,7 @@ test_special_use_test(void **st)
 	struct dns_answer	*a = NULL;
 	double			 t0;
 
-	d = silent_dns(f, f->root_ta);
+	d = silent_dns(f->resolver, f->root_ta);
 	t0 = unit_now_ms();
 	assert_int_equal(dns_query(d, "mail.example.test.", DNS_T_A, &a,
 	    NULL), 0);
@@ -219,7 +200,7 @@ test_special_use_test(void **st)
 	dns_answer_free(a);
 	dns_free(d);
 
-	d = silent_dns(f, f->ta);
+	d = silent_dns(f->resolver, f->ta);
 	assert_int_equal(dns_query(d, "mail.example.test", DNS_T_A, &a, NULL),
 	    SMERR_TIMEOUT);
 	dns_free(d);

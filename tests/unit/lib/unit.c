@@ -13,12 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include <openssl/x509v3.h>
 
+#include "base/buf.h"
 #include "tests/unit/lib/unit.h"
 
 int
@@ -76,6 +78,19 @@ unit_read_file(const char *path, size_t *lenp)
 	if (lenp != NULL)
 		*lenp = (size_t)n;
 	return s;
+}
+
+struct buf *
+unit_read_buf(const char *path)
+{
+	struct buf	*b = buf_new(0);
+	int		 fd;
+
+	assert_non_null(b);
+	assert_true((fd = open(path, O_RDONLY)) >= 0);
+	assert_int_equal(buf_read_fd(b, fd), 0);
+	close(fd);
+	return b;
 }
 
 double
@@ -168,4 +183,70 @@ unit_der(X509 *x, int *lenp)
 	*lenp = i2d_X509(x, &p);
 	assert_true(*lenp > 0);
 	return p;
+}
+
+struct buf *
+unit_p8(EVP_PKEY *pk)
+{
+	PKCS8_PRIV_KEY_INFO	*p8 = EVP_PKEY2PKCS8(pk);
+	struct buf		*b = buf_new_secret(0);
+	unsigned char		*d = NULL;
+	int			 n;
+
+	assert_non_null(p8);
+	assert_non_null(b);
+	assert_true((n = i2d_PKCS8_PRIV_KEY_INFO(p8, &d)) > 0);
+	assert_int_equal(buf_put(b, d, (size_t)n), 0);
+	OPENSSL_clear_free(d, (size_t)n);
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	return b;
+}
+
+/* The serial number of the next certificate unit_pki makes. */
+static long	unit_serial = 1;
+
+void
+unit_pki_init(struct unit_pki *pki, const char *cn)
+{
+	memset(pki, 0, sizeof(*pki));
+	pki->cakey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	pki->key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	assert_non_null(pki->cakey);
+	assert_non_null(pki->key);
+	pki->ca = unit_cert(pki->cakey, NULL, cn, unit_serial++, -3600,
+	    86400L * 3650);
+	unit_cert_ext(pki->ca, NULL, NID_basic_constraints,
+	    "critical,CA:TRUE");
+	unit_cert_ext(pki->ca, NULL, NID_key_usage,
+	    "critical,keyCertSign,cRLSign");
+	assert_true(X509_sign(pki->ca, pki->cakey, EVP_sha256()) > 0);
+	pki->ca_der = unit_der(pki->ca, &pki->ca_len);
+}
+
+uint8_t *
+unit_pki_issue(struct unit_pki *pki, const char *cn, const char *email,
+    long from, long to, const char *eku, int *lenp)
+{
+	X509	*x;
+	uint8_t	*p;
+
+	x = unit_cert(pki->key, pki->ca, cn, unit_serial++, from, to);
+	unit_cert_email(x, pki->ca, email);
+	if (eku != NULL)
+		unit_cert_ext(x, pki->ca, NID_ext_key_usage, eku);
+	unit_cert_ext(x, pki->ca, NID_key_usage,
+	    "critical,digitalSignature,keyEncipherment");
+	assert_true(X509_sign(x, pki->cakey, EVP_sha256()) > 0);
+	p = unit_der(x, lenp);
+	X509_free(x);
+	return p;
+}
+
+void
+unit_pki_free(struct unit_pki *pki)
+{
+	OPENSSL_free(pki->ca_der);
+	X509_free(pki->ca);
+	EVP_PKEY_free(pki->cakey);
+	EVP_PKEY_free(pki->key);
 }

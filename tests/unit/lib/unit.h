@@ -1,9 +1,10 @@
 /*
  * tests/unit/lib/unit.h: what the cmocka unit tests share: a private
- * directory and its removal, files written whole, a monotonic clock, a
- * resolver that never answers, and X.509 certificates made on the spot.
- * Linked into every unit test; a failure is a cmocka assertion. Include
- * it after cmocka.h.
+ * directory and its removal, files written and read whole, a monotonic
+ * clock, a resolver that never answers, X.509 certificates made on the
+ * spot and private keys as PKCS#8. Linked into every unit test (it uses
+ * only base/); a failure is a cmocka assertion. Include it after
+ * cmocka.h.
  */
 #ifndef SEALMAIL_TEST_UNIT_H
 #define SEALMAIL_TEST_UNIT_H
@@ -13,6 +14,8 @@
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+
+struct buf;
 
 /*
  * UNIT_RUN(SETUP, TEARDOWN, TEST...): what main returns: the tests TEST
@@ -41,6 +44,9 @@ void		 unit_write_file(const char *path, const char *text);
  * length in *lenp (lenp may be NULL).
  */
 char		*unit_read_file(const char *path, size_t *lenp);
+
+/* The whole of the file path in a new buffer (buf_free it). */
+struct buf	*unit_read_buf(const char *path);
 
 /* Milliseconds of CLOCK_MONOTONIC. */
 double		 unit_now_ms(void);
@@ -74,5 +80,36 @@ void		 unit_cert_email(X509 *x, X509 *issuer, const char *email);
 
 /* x's DER (OPENSSL_free it) and its length in *lenp. */
 uint8_t		*unit_der(X509 *x, int *lenp);
+
+/* pk's private key as PKCS#8 DER, in a secret buffer (buf_free it). */
+struct buf	*unit_p8(EVP_PKEY *pk);
+
+/*
+ * A small PKI: a CA (an EC P-256 key, CN=cn, valid for ten years) and one
+ * RSA key for every certificate it issues.
+ */
+struct unit_pki {
+	EVP_PKEY	*cakey;
+	EVP_PKEY	*key;
+	X509		*ca;
+	uint8_t		*ca_der;
+	int		 ca_len;
+};
+
+/* Makes the CA and the key into pki. */
+void		 unit_pki_init(struct unit_pki *pki, const char *cn);
+
+/*
+ * The DER (OPENSSL_free it) of a certificate of pki's key issued by its
+ * CA: CN=cn, the rfc822Name email, valid from..to seconds from now, key
+ * usage for signing and key encipherment, the extended key usage eku
+ * (NULL: none).
+ */
+uint8_t		*unit_pki_issue(struct unit_pki *pki, const char *cn,
+		    const char *email, long from, long to, const char *eku,
+		    int *lenp);
+
+/* Frees what pki holds, not pki itself. */
+void		 unit_pki_free(struct unit_pki *pki);
 
 #endif
