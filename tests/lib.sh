@@ -227,9 +227,13 @@ alice_store_home() {
 	sm() { "$SEALMAIL" --home "$H" "$@"; }
 }
 
-# gpgsm_home DIR CA.pem P12 PASSFILE: a private gpgsm home in DIR (exported
-# as GNUPGHOME), offline, trusting CA.pem, with the identity of P12
-# imported; stop its agent with "gpgconf --kill gpg-agent" when done.
+# gpgsm_home DIR CA BASE PASSFILE: a private gpgsm home DIR (offline, CA
+# trusted) holding the identity BASE.pem + BASE.key, given to it as a
+# PKCS#12 it can read (3DES, SHA-1 MAC; written to BASE.p12 with the
+# passphrase in PASSFILE). gpgsm 2.2 cannot read about one such file in
+# forty (its heuristic check of the decrypted bag fails for some salts),
+# so a refused file is written again with a new salt, three times at most.
+# Stop its agent with "gpgconf --kill gpg-agent" when done.
 gpgsm_home() {
 	GNUPGHOME=$1
 	export GNUPGHOME
@@ -240,9 +244,24 @@ gpgsm_home() {
 	echo "$(openssl x509 -in "$2" -noout -fingerprint -sha1 |
 	    sed 's/.*=//') S" >"$GNUPGHOME/trustlist.txt"
 	check "gpgsm imports the CA" gpgsm --batch --import "$2"
-	check "gpgsm imports $(basename "$3")" sh -c 'gpgsm --batch \
-	    --pinentry-mode loopback --passphrase-fd 0 --import "$1" <"$2"' \
-	    sh "$3" "$4"
+	check "gpgsm imports $(basename "$3").p12" gpgsm_p12 "$3" "$4"
+}
+
+# gpgsm_p12 BASE PASSFILE: BASE.p12 written and imported into gpgsm, with a
+# new salt each time gpgsm refuses it (gpgsm_home).
+gpgsm_p12() {
+	_n=0
+	while [ $_n -lt 3 ]; do
+		openssl pkcs12 -export -in "$1.pem" -inkey "$1.key" \
+		    -out "$1.p12" -passout "file:$2" -certpbe PBE-SHA1-3DES \
+		    -keypbe PBE-SHA1-3DES -macalg sha1 || return 1
+		_out=$(gpgsm --batch --pinentry-mode loopback \
+		    --passphrase-fd 0 --import "$1.p12" <"$2" 2>&1)
+		echo "$_out" | grep -q 'secret keys imported: 1' && return 0
+		_n=$((_n + 1))
+	done
+	echo "$_out" >&2
+	return 1
 }
 
 # sender_home HOME: an empty home for alice, and in $T the files holding

@@ -33,10 +33,7 @@ check "test CA and identities made" test -s alice.pem -a -s bob.pem -a -s carol.
 
 # gpgsm: a private home, the CA trusted, offline, alice's key imported.
 echo interop >pw
-openssl pkcs12 -export -in alice.pem -inkey alice.key -out alice.p12 \
-    -passout file:pw -certpbe PBE-SHA1-3DES -keypbe PBE-SHA1-3DES \
-    -macalg sha1
-gpgsm_home "$T/gnupg" ca.pem alice.p12 pw
+gpgsm_home "$T/gnupg" ca.pem alice pw
 
 # --- helpers -----------------------------------------------------------
 # split_signed MSG ENT SIG: the signed entity and the DER signature of the
