@@ -80,6 +80,7 @@ struct agent {
 	pid_t			 pid;
 	int			 lost;
 	int			 busy;		/* a request is on its way */
+	int			 warm;		/* it answered: it has started */
 	struct keys		*keys;		/* whose identities it holds */
 	struct crypto_keyhook	 hook;
 };
@@ -140,10 +141,13 @@ agent_busy(int begin)
 		atomic_fetch_sub(&agent_nbusy, 1);
 }
 
-/* One request and its reply on fd: 0, or -1 when the agent is lost. */
+/*
+ * One request and its reply on fd, polled for first when spin: 0, or -1
+ * when the agent is lost.
+ */
 static int
 exchange(int fd, const uint8_t *req, size_t len, uint8_t *rep,
-    size_t *replen)
+    size_t *replen, int spin)
 {
 	struct pollfd	pfd;
 	ssize_t		n;
@@ -154,7 +158,7 @@ exchange(int fd, const uint8_t *req, size_t len, uint8_t *rep,
 	while (n == -1 && errno == EINTR);
 	if (n != (ssize_t)len)
 		return -1;
-	if ((n = spin_recv(fd, rep)) == -1) {
+	if (!spin || (n = spin_recv(fd, rep)) == -1) {
 		pfd.fd = fd;
 		pfd.events = POLLIN;
 		do
@@ -178,11 +182,16 @@ static int
 roundtrip(struct agent *a, const uint8_t *req, size_t len, uint8_t *rep,
     size_t *replen, struct smerr *e)
 {
+	/*
+	 * An agent just started answers its first request once it has
+	 * loaded its libraries, milliseconds later: no polling for that.
+	 */
 	if (a->lost || a->fd == -1 ||
-	    exchange(a->fd, req, len, rep, replen) != 0) {
+	    exchange(a->fd, req, len, rep, replen, a->warm) != 0) {
 		a->lost = 1;
 		return smerr_set(e, SMERR_IO, "%s", AGENT_LOST_MSG);
 	}
+	a->warm = 1;
 	return 0;
 }
 
@@ -241,7 +250,7 @@ lane_roundtrip(const uint8_t *req, size_t len, uint8_t *rep,
 	}
 	pthread_mutex_unlock(&agent_lock);
 	if (fd != -1)
-		r = exchange(fd, req, len, rep, replen);
+		r = exchange(fd, req, len, rep, replen, 1);
 	pthread_mutex_lock(&agent_lock);
 	if (fd != -1)
 		l->busy = 0;
@@ -336,6 +345,7 @@ spawn(struct agent *a, int tokens, struct smerr *e)
 	a->fd = sv[0];
 	a->pid = pid;
 	a->lost = 0;
+	a->warm = 0;
 	a->hook.call = agent_call;
 	a->hook.arg = a;
 	return 0;

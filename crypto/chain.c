@@ -20,6 +20,7 @@
 #include "crypto/crypto_int.h"
 
 static void	chains_clear(struct crypto_ctx *);
+static void	peers_free(struct crypto_peers *);
 
 
 static struct crypto_ctx *
@@ -43,8 +44,7 @@ crypto_ctx_new(struct crypto_ctx **ctxp, struct smerr *e)
 
 	*ctxp = NULL;
 	if ((ctx = ctx_alloc()) == NULL ||
-	    (ctx->store = X509_STORE_new()) == NULL ||
-	    (ctx->extra = sk_X509_new_null()) == NULL) {
+	    (ctx->store = X509_STORE_new()) == NULL) {
 		crypto_ctx_free(ctx);
 		return smerr_nomem(e);
 	}
@@ -66,7 +66,7 @@ crypto_ctx_free(struct crypto_ctx *ctx)
 		EVP_PKEY_free(ctx->ids[i].key);
 	}
 	free(ctx->ids);
-	sk_X509_pop_free(ctx->extra, X509_free);
+	peers_free(ctx->peers);
 	X509_STORE_free(ctx->store);
 	crypto_cert_memo_clear(ctx);
 	chains_clear(ctx);
@@ -79,13 +79,10 @@ crypto_ctx_clone(const struct crypto_ctx *src, struct crypto_ctx **ctxp,
     struct smerr *e)
 {
 	struct crypto_ctx	*ctx;
-	X509			*x;
 	size_t			 i;
-	int			 k;
 
 	*ctxp = NULL;
 	if ((ctx = ctx_alloc()) == NULL ||
-	    (ctx->extra = sk_X509_new_null()) == NULL ||
 	    (src->nids > 0 && (ctx->ids = calloc(src->nids,
 	    sizeof(*ctx->ids))) == NULL))
 		goto nomem;
@@ -93,11 +90,11 @@ crypto_ctx_clone(const struct crypto_ctx *src, struct crypto_ctx **ctxp,
 	if (!X509_STORE_up_ref(src->store))
 		goto nomem;
 	ctx->store = src->store;
-	for (k = 0; k < sk_X509_num(src->extra); k++) {
-		x = sk_X509_value(src->extra, k);
-		if (!sk_X509_push(ctx->extra, x))
-			goto nomem;
-		X509_up_ref(x);
+	/* So are the peers. */
+	if ((ctx->peers = src->peers) != NULL) {
+		pthread_mutex_lock(&ctx->peers->lock);
+		ctx->peers->refs++;
+		pthread_mutex_unlock(&ctx->peers->lock);
 	}
 	/*
 	 * Each context has keys of its own, so that a private-key operation
@@ -169,34 +166,250 @@ crypto_ctx_use_system_anchors(struct crypto_ctx *ctx, struct smerr *e)
 	return 0;
 }
 
+static void
+peers_free(struct crypto_peers *ps)
+{
+	struct crypto_peer	*pe;
+	size_t			 i;
+	int			 refs;
+
+	if (ps == NULL)
+		return;
+	pthread_mutex_lock(&ps->lock);
+	refs = --ps->refs;
+	pthread_mutex_unlock(&ps->lock);
+	if (refs > 0)
+		return;
+	for (i = 0; i < ps->n; i++) {
+		pe = &ps->v[i];
+		free(pe->der);
+		X509_free(pe->x);
+		X509_NAME_free(pe->subject);
+		ASN1_INTEGER_free(pe->serial);
+	}
+	free(ps->v);
+	pthread_mutex_destroy(&ps->lock);
+	free(ps);
+}
+
+/* A new slot at the end of the context's peers, zeroed; NULL no memory. */
+static struct crypto_peer *
+peer_slot(struct crypto_ctx *ctx)
+{
+	struct crypto_peers	*ps = ctx->peers;
+	struct crypto_peer	*nv;
+
+	if (ps == NULL) {
+		if ((ps = calloc(1, sizeof(*ps))) == NULL)
+			return NULL;
+		if (pthread_mutex_init(&ps->lock, NULL) != 0) {
+			free(ps);
+			return NULL;
+		}
+		ps->refs = 1;
+		ctx->peers = ps;
+	}
+	if ((nv = reallocarray(ps->v, ps->n + 1, sizeof(*nv))) == NULL)
+		return NULL;
+	ps->v = nv;
+	memset(&nv[ps->n], 0, sizeof(*nv));
+	return &nv[ps->n];
+}
+
+/* Adds the one DER certificate of data, unparsed; -1 when it is not one. */
+static int
+peer_add_der(struct crypto_ctx *ctx, const uint8_t *data, size_t len)
+{
+	struct crypto_peer	*pe;
+	const uint8_t		*p = data, *c;
+	long			 cl;
+	int			 tag, cls;
+
+	if (len > CRYPTO_MEMO_MAXDER ||
+	    net_der_next(&p, data + len, &tag, &cls, &c, &cl) != 0 ||
+	    p != data + len || tag != V_ASN1_SEQUENCE ||
+	    cls != V_ASN1_UNIVERSAL || (pe = peer_slot(ctx)) == NULL)
+		return -1;
+	if ((pe->subject = net_der_subject(data, (long)len,
+	    &pe->serial)) == NULL || (pe->der = malloc(len)) == NULL) {
+		X509_NAME_free(pe->subject);
+		ASN1_INTEGER_free(pe->serial);
+		ERR_clear_error();
+		return -1;
+	}
+	memcpy(pe->der, data, len);
+	pe->len = len;
+	ctx->peers->n++;
+	return 0;
+}
+
+/* Adds x (taken) as a peer already parsed. */
+static int
+peer_add_x509(struct crypto_ctx *ctx, X509 *x, struct smerr *e)
+{
+	struct crypto_peer	*pe;
+
+	if ((pe = peer_slot(ctx)) == NULL ||
+	    (pe->subject = X509_NAME_dup(X509_get_subject_name(x))) == NULL ||
+	    (pe->serial = ASN1_INTEGER_dup(X509_get0_serialNumber(x))) ==
+	    NULL) {
+		if (pe != NULL)
+			X509_NAME_free(pe->subject);
+		X509_free(x);
+		ERR_clear_error();
+		return smerr_nomem(e);
+	}
+	pe->x = x;
+	ctx->peers->n++;
+	return 0;
+}
+
 int
 crypto_ctx_add_intermediate(struct crypto_ctx *ctx, const uint8_t *data,
     size_t len, struct smerr *e)
 {
 	STACK_OF(X509)	*sk;
 	X509		*x;
-	unsigned char	*d;
-	int		 i, dlen, r;
+	int		 r;
 
+	/* What the key store holds: one DER certificate, read when asked. */
+	if (peer_add_der(ctx, data, len) == 0)
+		return 0;
 	if ((r = crypto_certs_read(data, len, &sk, e)) != 0)
 		return r;
-	/* A peer's certificate is what mail from them carries: parsed. */
-	for (i = 0; i < sk_X509_num(sk); i++) {
-		d = NULL;
-		x = sk_X509_value(sk, i);
-		if ((dlen = i2d_X509(x, &d)) > 0)
-			crypto_cert_memo_keep(ctx, d, (size_t)dlen, x);
-		OPENSSL_free(d);
-	}
-	ERR_clear_error();
-	while ((x = sk_X509_pop(sk)) != NULL)
-		if (!sk_X509_push(ctx->extra, x)) {
-			X509_free(x);
-			r = smerr_nomem(e);
-			break;
-		}
+	while (r == 0 && (x = sk_X509_pop(sk)) != NULL)
+		r = peer_add_x509(ctx, x, e);
 	sk_X509_pop_free(sk, X509_free);
 	return r;
+}
+
+/* Peer i parsed: a reference, or NULL when it does not parse. */
+static X509 *
+peer_x509(struct crypto_ctx *ctx, size_t i)
+{
+	struct crypto_peer	*pe = &ctx->peers->v[i];
+
+	if (pe->der == NULL)
+		return X509_up_ref(pe->x) ? pe->x : NULL;
+	return crypto_cert_memo(ctx, pe->der, pe->len);
+}
+
+/* The certificates of xs not NULL (references, taken), in order. */
+static STACK_OF(X509) *
+peers_stack(X509 **xs, size_t n)
+{
+	STACK_OF(X509)	*sk;
+	size_t		 i;
+	int		 ok;
+
+	ok = (sk = sk_X509_new_null()) != NULL;
+	for (i = 0; i < n; i++) {
+		if (xs[i] == NULL || (ok && sk_X509_push(sk, xs[i])))
+			continue;
+		ok = 0;
+		X509_free(xs[i]);
+	}
+	if (!ok) {
+		sk_X509_pop_free(sk, X509_free);
+		return NULL;
+	}
+	return sk;
+}
+
+static int
+name_among(const X509_NAME *nm, const X509_NAME **names, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (X509_NAME_cmp(nm, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * OpenSSL takes an untrusted issuer only when its subject is the issuer
+ * Name of the certificate it extends, and none above a trusted one: so
+ * a peer reached by subjects from cert and untrusted is one it may use,
+ * and no other.
+ */
+STACK_OF(X509) *
+crypto_peers_issuers(struct crypto_ctx *ctx, X509 *cert,
+    STACK_OF(X509) *untrusted)
+{
+	struct crypto_peers	*ps = ctx->peers;
+	const X509_NAME		**names = NULL;
+	STACK_OF(X509)		*sk = NULL;
+	X509			**xs = NULL;
+	size_t			 n = ps != NULL ? ps->n : 0, nn = 0, i;
+	int			 j, nu = sk_X509_num(untrusted), grew;
+
+	if (n == 0)
+		return sk_X509_new_null();
+	if ((names = calloc(n + 1 + (size_t)(nu > 0 ? nu : 0),
+	    sizeof(*names))) == NULL || (xs = calloc(n, sizeof(*xs))) == NULL)
+		goto out;
+	names[nn++] = X509_get_issuer_name(cert);
+	for (j = 0; j < nu; j++)
+		names[nn++] = X509_get_issuer_name(sk_X509_value(untrusted, j));
+	do {
+		grew = 0;
+		for (i = 0; i < n; i++) {
+			if (xs[i] != NULL ||
+			    !name_among(ps->v[i].subject, names, nn) ||
+			    (xs[i] = peer_x509(ctx, i)) == NULL)
+				continue;
+			names[nn++] = X509_get_issuer_name(xs[i]);
+			grew = 1;
+		}
+	} while (grew);
+	sk = peers_stack(xs, n);
+out:
+	free(names);
+	free(xs);
+	return sk;
+}
+
+/*
+ * A SignerInfo names its signer by issuer and serial number or by key
+ * identifier: a peer with the serial number, and every peer for a key
+ * identifier, is one CMS_set1_signers_certs may take.
+ */
+STACK_OF(X509) *
+crypto_peers_signers(struct crypto_ctx *ctx, CMS_ContentInfo *cms)
+{
+	STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
+	struct crypto_peers	*ps = ctx->peers;
+	ASN1_OCTET_STRING	*keyid;
+	X509_NAME		*issuer;
+	ASN1_INTEGER		*sno;
+	STACK_OF(X509)		*sk;
+	X509			**xs;
+	size_t			 n = ps != NULL ? ps->n : 0, i;
+	int			 k, want;
+
+	if (n == 0)
+		return sk_X509_new_null();
+	if ((xs = calloc(n, sizeof(*xs))) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		want = 0;
+		for (k = 0; !want && k < sk_CMS_SignerInfo_num(sis); k++) {
+			keyid = NULL;
+			sno = NULL;
+			if (CMS_SignerInfo_get0_signer_id(sk_CMS_SignerInfo_value(
+			    sis, k), &keyid, &issuer, &sno) != 1)
+				continue;
+			want = keyid != NULL || (sno != NULL &&
+			    ASN1_INTEGER_cmp(sno, ps->v[i].serial) == 0);
+		}
+		if (want)
+			xs[i] = peer_x509(ctx, i);
+	}
+	ERR_clear_error();
+	sk = peers_stack(xs, n);
+	free(xs);
+	return sk;
 }
 
 /* Adds cert with key k (both taken) to the context's identities. */
@@ -375,7 +588,7 @@ crypto_chain_check(struct crypto_ctx *ctx, X509 *signer,
 {
 	X509_STORE_CTX		*sctx = NULL;
 	X509_VERIFY_PARAM	*vp;
-	STACK_OF(X509)		*all = NULL;
+	STACK_OF(X509)		*all = NULL, *peers = NULL;
 	uint8_t			 key[32];
 	time_t			 t = ctx->when != 0 ? ctx->when : time(NULL);
 	int			 i, r, err, keyed;
@@ -394,8 +607,12 @@ crypto_chain_check(struct crypto_ctx *ctx, X509 *signer,
 			r = SMERR_NOMEM;
 			goto out;
 		}
-	for (i = 0; i < sk_X509_num(ctx->extra); i++)
-		if (!sk_X509_push(all, sk_X509_value(ctx->extra, i))) {
+	if ((peers = crypto_peers_issuers(ctx, signer, untrusted)) == NULL) {
+		r = SMERR_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < sk_X509_num(peers); i++)
+		if (!sk_X509_push(all, sk_X509_value(peers, i))) {
 			r = SMERR_NOMEM;
 			goto out;
 		}
@@ -453,6 +670,7 @@ crypto_chain_check(struct crypto_ctx *ctx, X509 *signer,
 out:
 	ERR_clear_error();
 	sk_X509_free(all);
+	sk_X509_pop_free(peers, X509_free);
 	X509_STORE_CTX_free(sctx);
 	return r;
 }

@@ -563,6 +563,7 @@ crypto_cms_verify(struct crypto_ctx *ctx, const uint8_t *der, size_t len,
 	CMS_SignerInfo		*si;
 	X509			*signer;
 	X509_ALGOR		*dig;
+	STACK_OF(X509)		*peers;
 	BIO			*dbio = NULL, *cmsbio = NULL;
 	int			 i, n, r = 0, embedded = 0;
 
@@ -584,7 +585,12 @@ crypto_cms_verify(struct crypto_ctx *ctx, const uint8_t *der, size_t len,
 	}
 	s->nsigners = (size_t)n;
 	s->certs = CMS_get1_certs(cms);
-	CMS_set1_signers_certs(cms, ctx->extra, 0);
+	if ((peers = crypto_peers_signers(ctx, cms)) == NULL) {
+		r = smerr_nomem(e);
+		goto out;
+	}
+	CMS_set1_signers_certs(cms, peers, 0);
+	sk_X509_pop_free(peers, X509_free);
 	ERR_clear_error();
 	if ((s->content = buf_new(MIME_MAX_INPUT)) == NULL) {
 		r = smerr_nomem(e);

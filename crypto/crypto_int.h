@@ -54,12 +54,36 @@ struct crypto_memo_chain {
 	STACK_OF(X509)		*chain;		/* as validated; NULL: free */
 };
 
+/*
+ * The key store's peer certificates, which may complete a chain or be a
+ * signer a message leaves out. Parsing one costs about 0.1 ms (OpenSSL
+ * 3.0 searches its decoders for its key), so only its subject and serial
+ * number are read when it is added; it is parsed (through the memo) when
+ * a chain reaches its subject or a signer names its serial number, which
+ * is all OpenSSL compares before looking further. Read-only once set,
+ * shared by a context's clones.
+ */
+struct crypto_peer {
+	uint8_t			*der;		/* NULL: parsed already */
+	size_t			 len;
+	X509			*x;		/* when der is NULL */
+	X509_NAME		*subject;
+	ASN1_INTEGER		*serial;
+};
+
+struct crypto_peers {
+	pthread_mutex_t		 lock;		/* guards refs */
+	int			 refs;
+	struct crypto_peer	*v;
+	size_t			 n;
+};
+
 struct net_anchors;
 
 struct crypto_ctx {
 	X509_STORE		*store;		/* anchors; one per context */
 	struct net_anchors	*lazy;		/* the system's, in store */
-	STACK_OF(X509)		*extra;		/* may complete chains */
+	struct crypto_peers	*peers;		/* may complete chains */
 	struct crypto_ident	*ids;
 	size_t			 nids;
 	time_t			 when;		/* 0: now */
@@ -127,6 +151,17 @@ int	 crypto_p11key_run(struct crypto_p11key *k,
  */
 int	 crypto_chain_check(struct crypto_ctx *ctx, X509 *signer,
 	    STACK_OF(X509) *untrusted, const char **whyp);
+
+/*
+ * The peers that may issue cert or untrusted's certificates, and those
+ * that may issue them in turn, in the order they were added: a new
+ * stack of references, or NULL out of memory.
+ */
+STACK_OF(X509) *crypto_peers_issuers(struct crypto_ctx *ctx, X509 *cert,
+	    STACK_OF(X509) *untrusted);
+/* The peers that may be a signer of cms, in the order they were added. */
+STACK_OF(X509) *crypto_peers_signers(struct crypto_ctx *ctx,
+	    CMS_ContentInfo *cms);
 
 /* revoke.c */
 #include <openssl/ocsp.h>

@@ -363,11 +363,12 @@ crl_url(X509 *cert)
 static X509 *
 issuer_find(struct crypto_ctx *ctx, X509 *cert, STACK_OF(X509) *untrusted)
 {
-	STACK_OF(X509)	*sks[2] = { untrusted, ctx->extra };
+	STACK_OF(X509)	*sks[2] = { untrusted, NULL };
 	X509_STORE_CTX	*sc;
 	X509		*c, *found = NULL;
 	int		 i, k;
 
+	sks[1] = crypto_peers_issuers(ctx, cert, NULL);
 	for (k = 0; k < 2 && found == NULL; k++)
 		for (i = 0; i < sk_X509_num(sks[k]) && found == NULL; i++) {
 			c = sk_X509_value(sks[k], i);
@@ -376,6 +377,7 @@ issuer_find(struct crypto_ctx *ctx, X509 *cert, STACK_OF(X509) *untrusted)
 			    X509_get0_pubkey(c)) == 1 && X509_up_ref(c))
 				found = c;
 		}
+	sk_X509_pop_free(sks[1], X509_free);
 	if (found == NULL && (sc = X509_STORE_CTX_new()) != NULL) {
 		if (X509_STORE_CTX_init(sc, ctx->store, cert, NULL) == 1 &&
 		    X509_STORE_CTX_get1_issuer(&found, sc, cert) != 1)

@@ -137,11 +137,12 @@ lazy_method_init(void)
 	lazy_method = m;
 }
 
-/* The subject Name of a DER certificate, without parsing the rest. */
-static X509_NAME *
-der_subject(const uint8_t *der, long len)
+X509_NAME *
+net_der_subject(const uint8_t *der, long len, ASN1_INTEGER **serialp)
 {
 	const uint8_t	*p = der, *end = der + len, *c, *t;
+	ASN1_INTEGER	*sn = NULL;
+	X509_NAME	*nm;
 	long		 cl;
 	int		 tag, cls, k;
 
@@ -162,14 +163,24 @@ der_subject(const uint8_t *der, long len)
 		return NULL;
 	if (cls == V_ASN1_CONTEXT_SPECIFIC && tag == 0)
 		p = t;
+	t = p;
+	if (serialp != NULL &&
+	    (sn = d2i_ASN1_INTEGER(NULL, &t, end - p)) == NULL)
+		return NULL;
 	for (k = 0; k < 4; k++)
 		if (net_der_next(&p, end, &tag, &cls, &c, &cl) != 0)
-			return NULL;
+			goto fail;
 	t = p;
 	if (net_der_next(&t, end, &tag, &cls, &c, &cl) != 0 ||
-	    tag != V_ASN1_SEQUENCE)
-		return NULL;
-	return d2i_X509_NAME(NULL, &p, t - p);
+	    tag != V_ASN1_SEQUENCE ||
+	    (nm = d2i_X509_NAME(NULL, &p, t - p)) == NULL)
+		goto fail;
+	if (serialp != NULL)
+		*serialp = sn;
+	return nm;
+fail:
+	ASN1_INTEGER_free(sn);
+	return NULL;
 }
 
 /* The bundle's certificates, or NULL when it is not plain certificates. */
@@ -207,7 +218,7 @@ lazy_read(const char *path)
 		lb->certs = nc;
 		nc = &lb->certs[lb->n];
 		memset(nc, 0, sizeof(*nc));
-		if ((nc->subject = der_subject(data, len)) == NULL)
+		if ((nc->subject = net_der_subject(data, len, NULL)) == NULL)
 			break;
 		nc->der = data;
 		nc->len = len;

@@ -33,6 +33,13 @@ int	 net_anchors_system(X509_STORE *st, struct net_anchors **lazyp);
  */
 void	 net_anchors_collide(struct net_anchors *lazy, X509_STORE *st);
 /*
+ * The subject Name of the DER certificate at der, read without parsing
+ * the rest of it, and its serial number in *serialp unless NULL; NULL
+ * when the certificate is malformed there.
+ */
+X509_NAME *net_der_subject(const uint8_t *der, long len,
+	    ASN1_INTEGER **serialp);
+/*
  * Walks one DER element at *pp (before end): its tag, class and content,
  * and moves *pp past it. 0, or -1 when malformed or of indefinite length.
  */

@@ -489,6 +489,238 @@ test_chain_memo(void **st)
 	crypto_ctx_free(ctx);
 }
 
+/* x as PEM, in a new buffer. */
+static struct buf *
+pem_of(X509 *x)
+{
+	struct buf	*b = buf_new(0);
+	BIO		*bio = BIO_new(BIO_s_mem());
+	char		*p;
+	long		 n;
+
+	assert_non_null(b);
+	assert_non_null(bio);
+	assert_int_equal(PEM_write_bio_X509(bio, x), 1);
+	n = BIO_get_mem_data(bio, &p);
+	assert_int_equal(buf_put(b, p, (size_t)n), 0);
+	BIO_free(bio);
+	return b;
+}
+
+/* An intermediate CA of pki's CA: CN=cn, an EC key of its own in *kp. */
+static X509 *
+peers_ca(struct unit_pki *pki, const char *cn, long serial, long from,
+    long to, EVP_PKEY **kp)
+{
+	X509	*x;
+
+	assert_non_null(*kp = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"));
+	x = unit_cert(*kp, pki->ca, cn, serial, from, to);
+	unit_cert_ext(x, pki->ca, NID_basic_constraints, "critical,CA:TRUE");
+	unit_cert_ext(x, pki->ca, NID_key_usage,
+	    "critical,keyCertSign,cRLSign");
+	assert_true(X509_sign(x, pki->cakey, EVP_sha256()) > 0);
+	return x;
+}
+
+/* Adds every certificate of xs to ctx as a peer: DER, or PEM. */
+static void
+peers_add(struct crypto_ctx *ctx, X509 **xs, size_t n, int pem)
+{
+	struct smerr	 e;
+	struct buf	*b;
+	uint8_t		*d;
+	size_t		 i;
+	int		 len;
+
+	smerr_clear(&e);
+	for (i = 0; i < n; i++) {
+		if (pem) {
+			b = pem_of(xs[i]);
+			assert_int_equal(crypto_ctx_add_intermediate(ctx,
+			    buf_data(b), buf_len(b), &e), 0);
+			buf_free(b);
+			continue;
+		}
+		d = unit_der(xs[i], &len);
+		assert_int_equal(crypto_ctx_add_intermediate(ctx, d,
+		    (size_t)len, &e), 0);
+		OPENSSL_free(d);
+	}
+}
+
+/* The peers crypto_peers_signers gives for leaf's signature, flags added. */
+static int
+peers_signers(struct crypto_ctx *ctx, X509 *leaf, EVP_PKEY *key,
+    unsigned flags, X509 *want)
+{
+	CMS_ContentInfo	*cms;
+	STACK_OF(X509)	*sk;
+	BIO		*data;
+	int		 n;
+
+	assert_non_null(data = BIO_new_mem_buf("peers\r\n", 7));
+	assert_non_null(cms = CMS_sign(leaf, key, NULL, data, CMS_NOCERTS |
+	    CMS_DETACHED | CMS_BINARY | flags));
+	assert_non_null(sk = crypto_peers_signers(ctx, cms));
+	n = sk_X509_num(sk);
+	if (want != NULL) {
+		assert_int_equal(n, 1);
+		assert_int_equal(X509_cmp(sk_X509_value(sk, 0), want), 0);
+	}
+	sk_X509_pop_free(sk, X509_free);
+	CMS_ContentInfo_free(cms);
+	BIO_free(data);
+	return n;
+}
+
+/*
+ * The key store's peers are read when a chain or a signer needs them, and
+ * build the chains parsed at once build: a leaf under an intermediate
+ * that only a peer holds, among unrelated peers and an expired one of the
+ * intermediate's name, checked by a context given the peers as DER (read
+ * lazily), as PEM (parsed at once), by its clone, and by one without them.
+ */
+static void
+test_lazy_peers(void **st)
+{
+	struct crypto_ctx	*lazy, *eager, *none, *clone;
+	struct unit_pki		 pki;
+	struct smerr		 e;
+	EVP_PKEY		*ikey, *okey;
+	X509			*peers[5], *leaf;
+	const char		*w1, *w2, *w3;
+	size_t			 i;
+	int			 len;
+	uint8_t			*d;
+
+	(void)st;
+	smerr_clear(&e);
+	unit_pki_init(&pki, "Peers Root");
+	peers[0] = pem_cert("tests/data/smime/alice.pem");
+	peers[1] = peers_ca(&pki, "Peers Intermediate", 9001, -86400L * 400,
+	    -86400L * 30, &okey);
+	peers[2] = peers_ca(&pki, "Peers Intermediate", 9002, -3600,
+	    86400L * 365, &ikey);
+	peers[3] = pem_cert("tests/data/smime/eve.pem");
+	leaf = unit_cert(pki.key, peers[2], "Peer Leaf", 9003, -3600,
+	    86400L * 30);
+	unit_cert_email(leaf, peers[2], "leaf@example.test");
+	unit_cert_ext(leaf, peers[2], NID_ext_key_usage, "emailProtection");
+	unit_cert_ext(leaf, peers[2], NID_subject_key_identifier, "hash");
+	assert_true(X509_sign(leaf, ikey, EVP_sha256()) > 0);
+	peers[4] = leaf;
+	assert_int_equal(crypto_ctx_new(&lazy, &e), 0);
+	assert_int_equal(crypto_ctx_new(&eager, &e), 0);
+	assert_int_equal(crypto_ctx_new(&none, &e), 0);
+	assert_int_equal(crypto_ctx_add_anchor(lazy, pki.ca_der,
+	    (size_t)pki.ca_len, &e), 0);
+	assert_int_equal(crypto_ctx_add_anchor(eager, pki.ca_der,
+	    (size_t)pki.ca_len, &e), 0);
+	assert_int_equal(crypto_ctx_add_anchor(none, pki.ca_der,
+	    (size_t)pki.ca_len, &e), 0);
+	peers_add(lazy, peers, 4, 0);
+	peers_add(eager, peers, 4, 1);
+	assert_int_equal(lazy->peers->n, 4);
+	assert_int_equal(eager->peers->n, 4);
+	for (i = 0; i < 4; i++) {
+		assert_non_null(lazy->peers->v[i].der);
+		assert_null(eager->peers->v[i].der);
+	}
+	/* Nothing parsed before it is needed. */
+	assert_int_equal(lazy->nmemo, 0);
+	assert_int_equal(crypto_ctx_clone(lazy, &clone, &e), 0);
+	assert_int_equal(crypto_chain_check(lazy, leaf, NULL, &w1), 1);
+	assert_int_equal(crypto_chain_check(eager, leaf, NULL, &w2), 1);
+	assert_int_equal(crypto_chain_check(none, leaf, NULL, &w3), 0);
+	assert_non_null(w3);
+	/* The two of the intermediate's name, the others not. */
+	assert_int_equal(lazy->nmemo, 2);
+	/* The clone shares the peers, not what its original parsed. */
+	crypto_ctx_free(lazy);
+	assert_int_equal(clone->nmemo, 0);
+	assert_int_equal(crypto_chain_check(clone, leaf, NULL, &w1), 1);
+	/* Every other certificate: the same answer either way. */
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(crypto_chain_check(clone, peers[i], NULL, &w1),
+		    crypto_chain_check(eager, peers[i], NULL, &w2));
+		assert_string_equal(w1 != NULL ? w1 : "", w2 != NULL ? w2 : "");
+	}
+	/* A signature that leaves its certificate out names it by serial. */
+	assert_int_equal(peers_signers(clone, leaf, pki.key, 0, NULL), 0);
+	d = unit_der(leaf, &len);
+	assert_int_equal(crypto_ctx_add_intermediate(eager, d, (size_t)len,
+	    &e), 0);
+	OPENSSL_free(d);
+	assert_int_equal(peers_signers(eager, leaf, pki.key, 0, leaf), 1);
+	/* By key identifier, every peer may be the one. */
+	assert_int_equal(peers_signers(eager, leaf, pki.key, CMS_USE_KEYID,
+	    NULL), 5);
+	crypto_ctx_free(clone);
+	crypto_ctx_free(eager);
+	crypto_ctx_free(none);
+	for (i = 0; i < 5; i++)
+		X509_free(peers[i]);
+	EVP_PKEY_free(ikey);
+	EVP_PKEY_free(okey);
+	unit_pki_free(&pki);
+}
+
+/*
+ * Every fixture judged with the fixtures' certificates as peers reads the
+ * same whether the peers were read lazily (DER) or parsed at once (PEM).
+ */
+static struct crypto_ctx	*peers_lazy, *peers_eager;
+static size_t			 peers_judged;
+
+static int
+peers_one(const char *path, const struct stat *sb, int type,
+    struct FTW *ftw)
+{
+	char	*a, *b;
+	size_t	 len = strlen(path);
+
+	(void)sb;
+	(void)ftw;
+	if (type != FTW_F || len < 4 || strcmp(path + len - 4, ".eml") != 0)
+		return 0;
+	a = verdict_of(peers_eager, path);
+	b = verdict_of(peers_lazy, path);
+	if (strcmp(a, b) != 0)
+		fail_msg("%s: %s\n!= %s", path, a, b);
+	free(a);
+	free(b);
+	peers_judged++;
+	return 0;
+}
+
+static void
+test_lazy_peers_judge(void **st)
+{
+	static const char *const names[] = { "alice.pem", "carol.pem",
+	    "eve.pem", "expired.pem", "future.pem", "legacy.pem",
+	    "mallory.pem", "rogue.pem", "weak.pem" };
+	X509	*xs[sizeof(names) / sizeof(names[0])];
+	char	 path[256];
+	size_t	 i, n = sizeof(names) / sizeof(names[0]);
+
+	(void)st;
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "tests/data/smime/%s", names[i]);
+		xs[i] = pem_cert(path);
+	}
+	peers_lazy = fixture_ctx();
+	peers_eager = fixture_ctx();
+	peers_add(peers_lazy, xs, n, 0);
+	peers_add(peers_eager, xs, n, 1);
+	assert_int_equal(nftw("tests/data", peers_one, 16, FTW_PHYS), 0);
+	assert_true(peers_judged > 45);
+	for (i = 0; i < n; i++)
+		X509_free(xs[i]);
+	crypto_ctx_free(peers_lazy);
+	crypto_ctx_free(peers_eager);
+}
+
 int
 main(void)
 {
@@ -499,5 +731,7 @@ main(void)
 	    cmocka_unit_test(test_dane),
 	    cmocka_unit_test(test_memo),
 	    cmocka_unit_test(test_system_anchors),
-	    cmocka_unit_test(test_chain_memo));
+	    cmocka_unit_test(test_chain_memo),
+	    cmocka_unit_test(test_lazy_peers),
+	    cmocka_unit_test(test_lazy_peers_judge));
 }
