@@ -45,11 +45,13 @@ strace -f -e trace=execve -o "$T/one.trace" taskset -c 0 "$SEALMAIL" \
     >"$T/one.out" 2>"$T/one.err"
 check_eq "on one CPU: exit 0" 0 "$?"
 check_eq "with one agent" 1 "$(agents "$T/one.trace")"
-strace -f -e trace=execve,sched_setaffinity -o "$T/two.trace" \
+# A file for each thread (-ff): no call is cut in two by another's.
+strace -ff -e trace=execve,sched_setaffinity -o "$T/st2" \
     taskset -c 0,1 "$SEALMAIL" \
     --home "$H" --passphrase-file "$T/pw" inspect --json "$@" \
     >"$T/two.out" 2>"$T/two.err"
 check_eq "on two CPUs: exit 0" 0 "$?"
+cat "$T"/st2.* >"$T/two.trace"
 check_eq "with an agent for each worker" 2 "$(agents "$T/two.trace")"
 # Each worker keeps to a CPU of its own, and gives its agent the same one.
 check_eq "a worker and its agent on each CPU" \
