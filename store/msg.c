@@ -816,24 +816,28 @@ store_index(struct store *st, size_t max, size_t *donep, size_t *leftp,
 		*donep = 0;
 	if (leftp != NULL)
 		*leftp = 0;
-	if ((r = store_begin(st, e)) != 0)
-		return r;
-	/* The run: the lowest max ids not yet indexed, up to hi. */
+	/*
+	 * The run: the lowest max ids not yet indexed, up to hi. Read before
+	 * the transaction, so that a store with nothing to index (what every
+	 * search finds) takes no write lock; the statements below index only
+	 * what is still unindexed at or below hi.
+	 */
 	if ((r = msg_count_sql(st, "SELECT max(id) FROM (SELECT id FROM "
 	    "message WHERE indexed = 0 ORDER BY id LIMIT ?1);",
 	    max == 0 ? -1 : (int64_t)max, &hi, e)) != 0)
+		return r;
+	if (hi == 0)
+		return 0;
+	if ((r = store_begin(st, e)) != 0)
+		return r;
+	if ((r = index_step(st, "INSERT INTO message_fts(docid, subject, "
+	    "text) SELECT m.id, c.subject, " STORE_TEXT_OF("c") " FROM message "
+	    "m JOIN message_content c ON c.id = m.id WHERE m.indexed = 0 AND "
+	    "m.id <= ?1 ORDER BY m.id;", hi, e)) != 0 ||
+	    (r = index_step(st, "UPDATE message SET indexed = 1 WHERE indexed "
+	    "= 0 AND id <= ?1;", hi, e)) != 0)
 		goto fail;
-	if (hi > 0) {
-		if ((r = index_step(st, "INSERT INTO message_fts(docid, "
-		    "subject, text) SELECT m.id, c.subject, " STORE_TEXT_OF("c")
-		    " FROM message m JOIN message_content c ON c.id = m.id "
-		    "WHERE m.indexed = 0 AND m.id <= ?1 ORDER BY m.id;", hi,
-		    e)) != 0 ||
-		    (r = index_step(st, "UPDATE message SET indexed = 1 WHERE "
-		    "indexed = 0 AND id <= ?1;", hi, e)) != 0)
-			goto fail;
-		done = (size_t)sqlite3_changes(st->db);
-	}
+	done = (size_t)sqlite3_changes(st->db);
 	if ((r = store_commit(st, e)) != 0)
 		return r;
 	if ((done > 0 || leftp != NULL) &&
