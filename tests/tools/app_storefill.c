@@ -58,6 +58,7 @@ main(int argc, char **argv)
 	long			 i, n;
 	int			 rc = 1;
 
+	static const char *const sub[] = { "cur", "new", "tmp" };
 	const char		*maildir = argc == 5 ? argv[4] : NULL;
 	char			 dir[4096];
 
@@ -69,12 +70,10 @@ main(int argc, char **argv)
 	}
 	if (maildir != NULL) {
 		(void)mkdir(maildir, 0700);
-		snprintf(dir, sizeof(dir), "%s/cur", maildir);
-		(void)mkdir(dir, 0700);
-		snprintf(dir, sizeof(dir), "%s/new", maildir);
-		(void)mkdir(dir, 0700);
-		snprintf(dir, sizeof(dir), "%s/tmp", maildir);
-		(void)mkdir(dir, 0700);
+		for (i = 0; i < 3; i++) {
+			snprintf(dir, sizeof(dir), "%s/%s", maildir, sub[i]);
+			(void)mkdir(dir, 0700);
+		}
 	}
 	if (tool_session(argv[1], argv[2], NULL, &s, &e) != 0)
 		goto out;
