@@ -269,6 +269,27 @@ verdict_of(struct crypto_ctx *ctx, const char *path)
 	return s;
 }
 
+/* Fails unless ctx's verdict on path is want, what another gave. */
+static void
+judged_as(struct crypto_ctx *ctx, const char *path, const char *want)
+{
+	char	*got = verdict_of(ctx, path);
+
+	if (strcmp(want, got) != 0)
+		fail_msg("%s: %s\n!= %s", path, want, got);
+	free(got);
+}
+
+/* 1 when nftw's entry path of type is a file named *.eml. */
+static int
+is_eml(const char *path, int type)
+{
+	size_t	len = strlen(path);
+
+	return type == FTW_F && len >= 4 &&
+	    strcmp(path + len - 4, ".eml") == 0;
+}
+
 /*
  * Certificates parsed once per context (and a context cloned for another
  * thread) change no verdict: every fixture judged by a fresh context, then
@@ -281,23 +302,18 @@ static int
 memo_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
 {
 	struct crypto_ctx	*fresh;
-	char			*a, *b;
-	size_t			 len = strlen(path);
+	char			*a;
 	int			 round;
 
 	(void)sb;
 	(void)ftw;
-	if (type != FTW_F || len < 4 || strcmp(path + len - 4, ".eml") != 0)
+	if (!is_eml(path, type))
 		return 0;
 	fresh = fixture_ctx();
 	a = verdict_of(fresh, path);
 	crypto_ctx_free(fresh);
-	for (round = 0; round < 3; round++) {
-		b = verdict_of(round < 2 ? memo_shared : memo_clone, path);
-		if (strcmp(a, b) != 0)
-			fail_msg("%s: %s\n!= %s", path, a, b);
-		free(b);
-	}
+	for (round = 0; round < 3; round++)
+		judged_as(round < 2 ? memo_shared : memo_clone, path, a);
 	free(a);
 	memo_n++;
 	return 0;
@@ -677,19 +693,15 @@ static int
 peers_one(const char *path, const struct stat *sb, int type,
     struct FTW *ftw)
 {
-	char	*a, *b;
-	size_t	 len = strlen(path);
+	char	*a;
 
 	(void)sb;
 	(void)ftw;
-	if (type != FTW_F || len < 4 || strcmp(path + len - 4, ".eml") != 0)
+	if (!is_eml(path, type))
 		return 0;
 	a = verdict_of(peers_eager, path);
-	b = verdict_of(peers_lazy, path);
-	if (strcmp(a, b) != 0)
-		fail_msg("%s: %s\n!= %s", path, a, b);
+	judged_as(peers_lazy, path, a);
 	free(a);
-	free(b);
 	peers_judged++;
 	return 0;
 }
