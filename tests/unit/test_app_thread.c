@@ -31,29 +31,38 @@ run(const struct thread_msg *m, size_t n, int reverse, struct thread_pos *o)
 	assert_int_equal(thread_order(m, n, reverse, o, &e), 0);
 }
 
-/* Row i of the order o is message id, under parent (0: none), at depth. */
+/*
+ * Row i of the order o is message id, under parent (0: none), at depth;
+ * a failure names the case.
+ */
 static void
-at(const struct thread_msg *m, const struct thread_pos *o, size_t i,
-    int64_t id, int64_t parent, int depth)
+at(const char *name, const struct thread_msg *m, const struct thread_pos *o,
+    size_t i, int64_t id, int64_t parent, int depth)
 {
-	assert_int_equal(m[o[i].index].id, id);
-	assert_int_equal(o[i].parent, parent);
-	assert_int_equal(o[i].depth, depth);
+	if (m[o[i].index].id != id)
+		fail_msg("%s: row %zu: id %lld, not %lld", name, i,
+		    (long long)m[o[i].index].id, (long long)id);
+	if (o[i].parent != parent)
+		fail_msg("%s: row %zu: parent %lld, not %lld", name, i,
+		    (long long)o[i].parent, (long long)parent);
+	if (o[i].depth != depth)
+		fail_msg("%s: row %zu: depth %d, not %d", name, i,
+		    o[i].depth, depth);
 }
 
 /*
- * Threads the n messages m into o and checks each row against want: id,
- * parent, depth.
+ * Threads the n messages m of the case name into o and checks each row
+ * against want: id, parent, depth.
  */
 static void
-threaded(const struct thread_msg *m, size_t n, const int64_t (*want)[3],
-    struct thread_pos *o)
+threaded(const char *name, const struct thread_msg *m, size_t n,
+    const int64_t (*want)[3], struct thread_pos *o)
 {
 	size_t	i;
 
 	run(m, n, 0, o);
 	for (i = 0; i < n; i++)
-		at(m, o, i, want[i][0], want[i][1], (int)want[i][2]);
+		at(name, m, o, i, want[i][0], want[i][1], (int)want[i][2]);
 }
 
 /* The ids of the n rows of the order o are want's, in that order. */
@@ -91,7 +100,7 @@ test_missing_middle(void **state)
 	struct thread_pos	o[3];
 
 	(void)state;
-	threaded(m, 3, want, o);
+	threaded("missing middle", m, 3, want, o);
 	assert_int_equal(o[0].thread, o[2].thread);
 }
 
@@ -127,41 +136,41 @@ test_same_subject_apart(void **state)
 	assert_int_equal(o[1].depth, 1);
 }
 
-/*
- * b came from a client that writes no In-Reply-To or References; c's
- * References put it under a. A root named in References stays a root.
- */
+/* Threads of three messages and their rows: id, parent, depth. */
 static void
-test_borrowed_parent(void **state)
+test_three(void **state)
 {
-	const struct thread_msg	m[] = {
-		M(3, "<c@x>", "<b@x>", "<a@x> <b@x>", 300),
-		M(2, "<b@x>", NULL, NULL, 200),
-		M(1, "<a@x>", NULL, NULL, 100),
+	static const struct {
+		const char		*name;
+		struct thread_msg	 m[3];
+		int64_t			 want[3][3];
+	} cases[] = {
+		/*
+		 * b came from a client that writes no In-Reply-To or
+		 * References; c's References put it under a. A root named
+		 * in References stays a root.
+		 */
+		{ "borrowed parent", {
+			M(3, "<c@x>", "<b@x>", "<a@x> <b@x>", 300),
+			M(2, "<b@x>", NULL, NULL, 200),
+			M(1, "<a@x>", NULL, NULL, 100),
+		}, { { 1, 0, 0 }, { 2, 1, 1 }, { 3, 2, 2 } } },
+		/*
+		 * x says it answers y, y says it answers x: broken at the
+		 * older, x.
+		 */
+		{ "loop", {
+			M(7, "<y@x>", "<x@x>", "<z@x> <x@x>", 200),
+			M(6, "<x@x>", "<y@x>", "<y@x>", 100),
+			M(8, "<s@x>", "<s@x>", "<s@x>", 50),	/* itself */
+		}, { { 8, 0, 0 }, { 6, 0, 0 }, { 7, 6, 1 } } },
 	};
-	const int64_t		want[][3] = { { 1, 0, 0 }, { 2, 1, 1 },
-	    { 3, 2, 2 } };
 	struct thread_pos	o[3];
+	size_t			k;
 
 	(void)state;
-	threaded(m, 3, want, o);
-}
-
-/* x says it answers y, y says it answers x: broken at the older, x. */
-static void
-test_loop(void **state)
-{
-	const struct thread_msg	m[] = {
-		M(7, "<y@x>", "<x@x>", "<z@x> <x@x>", 200),
-		M(6, "<x@x>", "<y@x>", "<y@x>", 100),
-		M(8, "<s@x>", "<s@x>", "<s@x>", 50),	/* answers itself */
-	};
-	const int64_t		want[][3] = { { 8, 0, 0 }, { 6, 0, 0 },
-	    { 7, 6, 1 } };
-	struct thread_pos	o[3];
-
-	(void)state;
-	threaded(m, 3, want, o);
+	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
+		threaded(cases[k].name, cases[k].m, 3, cases[k].want, o);
 }
 
 /* Siblings in date order; a duplicate Message-ID is kept, not lost. */
@@ -371,8 +380,7 @@ main(void)
 	    cmocka_unit_test(test_empty),
 	    cmocka_unit_test(test_missing_middle),
 	    cmocka_unit_test(test_same_subject_apart),
-	    cmocka_unit_test(test_borrowed_parent),
-	    cmocka_unit_test(test_loop),
+	    cmocka_unit_test(test_three),
 	    cmocka_unit_test(test_siblings),
 	    cmocka_unit_test(test_tree),
 	    cmocka_unit_test(test_deep_chain),
