@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <openssl/ec.h>
 #include <openssl/evp.h>
@@ -27,6 +26,7 @@
 #include "app/agent.h"
 #include "app/app.h"
 #include "tests/tools/lib/app_tool.h"
+#include "tests/tools/lib/tool.h"
 
 static long		 count;
 static const char	*module, *pinfile;
@@ -53,15 +53,6 @@ tokens_get(void *arg, const char *uri, char **modulep, struct buf **pinp,
 	    buf_put(*pinp, line, strlen(line)) != 0)
 		return smerr_set(e, SMERR_NOMEM, "out of memory");
 	return 0;
-}
-
-static double
-now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /*
@@ -125,7 +116,7 @@ rate(const struct crypto_keyhook *hook, struct crypto_privkey *k,
 {
 	uint8_t	out[CRYPTO_KEYOP_MAXOUT];
 	size_t	n;
-	double	t0 = now();
+	double	t0 = tool_now_ms();
 	long	i;
 	int	r;
 
@@ -136,7 +127,7 @@ rate(const struct crypto_keyhook *hook, struct crypto_privkey *k,
 		if (r != 0)
 			return 0;
 	}
-	return (double)count / (now() - t0);
+	return (double)count * 1e3 / (tool_now_ms() - t0);
 }
 
 struct run {

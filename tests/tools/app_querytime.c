@@ -10,12 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "base/err.h"
 #include "store/store.h"
 #include "app/app.h"
 #include "tests/tools/lib/app_tool.h"
+#include "tests/tools/lib/tool.h"
 #include "app/query.h"
 
 static int
@@ -26,22 +26,13 @@ count(const struct store_msg *m, void *arg)
 	return 0;
 }
 
-static int
-by_value(const void *a, const void *b)
-{
-	double	x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 int
 main(int argc, char **argv)
 {
 	struct app_session	*s = NULL;
 	struct store_query	*q = NULL;
-	struct timespec		 a, b;
 	struct smerr		 e;
-	double			*ms;
+	double			*ms, t0;
 	size_t			 n = 0;
 	long			 i, rounds;
 	int			 rc = 1;
@@ -57,20 +48,17 @@ main(int argc, char **argv)
 		goto out;
 	for (i = 0; i < rounds; i++) {
 		n = 0;
-		clock_gettime(CLOCK_MONOTONIC, &a);
+		t0 = tool_now_ms();
 		if (app_query_parse(argv[4], &q, &e) != 0 ||
 		    store_msg_query(app_session_store(s), NULL,
 		    argv[3][0] != '\0' ? argv[3] : NULL, q, count, &n, &e) != 0)
 			goto out;
-		clock_gettime(CLOCK_MONOTONIC, &b);
+		ms[i] = tool_now_ms() - t0;
 		app_query_free(q);
 		q = NULL;
-		ms[i] = (double)(b.tv_sec - a.tv_sec) * 1e3 +
-		    (double)(b.tv_nsec - a.tv_nsec) / 1e6;
 	}
-	qsort(ms, (size_t)rounds, sizeof(*ms), by_value);
-	printf("%zu matched; ms min %.1f median %.1f max %.1f\n", n, ms[0],
-	    ms[rounds / 2], ms[rounds - 1]);
+	printf("%zu matched; ", n);
+	tool_print_ms(ms, (size_t)rounds);
 	rc = 0;
 out:
 	if (rc != 0)

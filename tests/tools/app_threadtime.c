@@ -13,17 +13,10 @@
 
 #include "base/err.h"
 #include "app/thread.h"
+#include "tests/tools/lib/tool.h"
 
 #define CHAIN	10
 #define IDLEN	32
-
-static int
-by_value(const void *a, const void *b)
-{
-	double	x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 /* COUNT messages in threads of CHAIN; ids and refs are the storage. */
 static struct thread_msg *
@@ -68,10 +61,9 @@ main(int argc, char **argv)
 {
 	struct thread_msg	*m;
 	struct thread_pos	*o;
-	struct timespec		 a, b;
 	struct smerr		 e;
 	char			*ids = NULL, *refs = NULL, **t;
-	double			*ms;
+	double			*ms, t0;
 	long			 n, rounds, i;
 	size_t			 k;
 
@@ -91,23 +83,20 @@ main(int argc, char **argv)
 	}
 	smerr_clear(&e);
 	for (i = 0; i < rounds; i++) {
-		clock_gettime(CLOCK_MONOTONIC, &a);
+		t0 = tool_now_ms();
 		if (thread_order(m, (size_t)n, 0, o, &e) != 0 ||
 		    thread_tree(o, (size_t)n, t, &e) != 0) {
 			fprintf(stderr, "app_threadtime: %s\n", smerr_msg(&e));
 			return 1;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &b);
+		ms[i] = tool_now_ms() - t0;
 		for (k = 0; k < (size_t)n; k++) {
 			free(t[k]);
 			t[k] = NULL;
 		}
-		ms[i] = (double)(b.tv_sec - a.tv_sec) * 1e3 +
-		    (double)(b.tv_nsec - a.tv_nsec) / 1e6;
 	}
-	qsort(ms, (size_t)rounds, sizeof(*ms), by_value);
-	printf("%ld messages, %ld threads; ms min %.1f median %.1f max %.1f\n",
-	    n, (long)o[n - 1].thread, ms[0], ms[rounds / 2], ms[rounds - 1]);
+	printf("%ld messages, %ld threads; ", n, (long)o[n - 1].thread);
+	tool_print_ms(ms, (size_t)rounds);
 	free(ms);
 	free(o);
 	free(t);

@@ -27,7 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/pem.h>
@@ -253,15 +252,14 @@ static int
 seal_many(const struct args *ar, const struct buf *in, const char *dir,
     struct smerr *e)
 {
-	struct timespec	 t0, t1;
 	struct buf	*msg;
 	const char	*cipher = NULL;
 	char		 path[4096];
-	double		 secs;
+	double		 t0, secs;
 	long		 k;
 	int		 r;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = tool_now_ms();
 	for (k = 1; k <= ar->count; k++) {
 		if (seal(ar, in, &msg, &cipher, e) != 0)
 			return -1;
@@ -271,9 +269,7 @@ seal_many(const struct args *ar, const struct buf *in, const char *dir,
 		if (r != 0)
 			return smerr_set(e, SMERR_IO, "cannot write %s", path);
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	secs = (double)(t1.tv_sec - t0.tv_sec) +
-	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	secs = (tool_now_ms() - t0) / 1e3;
 	printf("%s: %ld messages in %.3f s, %.0f per second\n",
 	    cipher != NULL ? cipher : "none", ar->count, secs,
 	    secs > 0 ? (double)ar->count / secs : 0.0);

@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/err.h"
@@ -63,7 +62,7 @@ main(int argc, char **argv)
 	struct dns		*d = NULL;
 	struct dns_answer	*a = NULL;
 	struct smerr		 e;
-	struct timespec		 t0, t1;
+	double			 t0, ms;
 	size_t			 i, j;
 	long			 repeat = 1, k;
 	int			 ch, type, r;
@@ -87,14 +86,14 @@ main(int argc, char **argv)
 		goto usage;
 	if ((r = dns_new(&cfg, &d, &e)) != 0)
 		goto fail;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = tool_now_ms();
 	for (k = 0; k < repeat; k++) {
 		dns_answer_free(a);
 		a = NULL;
 		if ((r = dns_query(d, argv[0], type, &a, &e)) != 0)
 			goto fail;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (tool_now_ms() - t0) / (double)repeat;
 	printf("status %s\nttl %u\nnxdomain %d\n", dns_status_str(a->status),
 	    a->ttl, a->nxdomain);
 	for (i = 0; i < a->nrr; i++) {
@@ -103,8 +102,7 @@ main(int argc, char **argv)
 			printf("%02x", a->rr[i].data[j]);
 		printf("\n");
 	}
-	printf("ms %.3f\n", ((t1.tv_sec - t0.tv_sec) * 1e9 +
-	    (t1.tv_nsec - t0.tv_nsec)) / 1e6 / repeat);
+	printf("ms %.3f\n", ms);
 	dns_answer_free(a);
 	dns_free(d);
 	return 0;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/pem.h>
@@ -107,4 +108,29 @@ tool_dns_opt(int ch, const char *arg, struct dns_config *cfg)
 	default:
 		return 0;
 	}
+}
+
+double
+tool_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int
+by_value(const void *a, const void *b)
+{
+	double	x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+void
+tool_print_ms(double *ms, size_t n)
+{
+	qsort(ms, n, sizeof(*ms), by_value);
+	printf("ms min %.1f median %.1f max %.1f\n", ms[0], ms[n / 2],
+	    ms[n - 1]);
 }

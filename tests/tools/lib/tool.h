@@ -1,7 +1,8 @@
 /*
  * tests/tools/lib/tool.h: what the test programs of tests/tools share:
  * files in and out, certificates as DER, the options that point at a
- * resolver. Linked into every tool; it uses only base/ and headers.
+ * resolver, a clock and the spread of timed rounds. Linked into every
+ * tool; it uses only base/ and headers.
  */
 #ifndef SEALMAIL_TEST_TOOL_H
 #define SEALMAIL_TEST_TOOL_H
@@ -29,5 +30,14 @@ void		 tool_print_caps(unsigned caps);
  * cfg; 1 when ch was one of them.
  */
 int		 tool_dns_opt(int ch, const char *arg, struct dns_config *cfg);
+
+/* Milliseconds of CLOCK_MONOTONIC. */
+double		 tool_now_ms(void);
+
+/*
+ * Sorts the n times ms (milliseconds, n > 0) and ends the line with
+ * "ms min M median M max M".
+ */
+void		 tool_print_ms(double *ms, size_t n);
 
 #endif
