@@ -25,33 +25,36 @@
 #include "keys/keys.h"
 #include "app/agent.h"
 #include "app/app.h"
+#include "app/app_int.h"
 #include "tests/tools/lib/app_tool.h"
 #include "tests/tools/lib/tool.h"
 
 static long		 count;
 static const char	*module, *pinfile;
 
-/* The tokens' module and PIN, as the command front end gives them. */
+/*
+ * The tokens' module and PIN, as the command front end gives them: the
+ * PIN file read by the same function as --pin-file.
+ */
 static int
 tokens_get(void *arg, const char *uri, char **modulep, struct buf **pinp,
     struct smerr *e)
 {
-	FILE	*f;
-	char	 line[256];
+	int	r;
 
 	(void)arg;
 	(void)uri;
-	if (module == NULL || (f = fopen(pinfile, "r")) == NULL)
+	*modulep = NULL;
+	*pinp = NULL;
+	if (module == NULL)
 		return smerr_set(e, SMERR_SECRET, "no module or PIN file");
-	if (fgets(line, sizeof(line), f) == NULL)
-		line[0] = '\0';
-	fclose(f);
-	line[strcspn(line, "\r\n")] = '\0';
-	*modulep = strdup(module);
-	*pinp = buf_new_secret(0);
-	if (*modulep == NULL || *pinp == NULL ||
-	    buf_put(*pinp, line, strlen(line)) != 0)
+	if ((r = cli_read_secret_file(pinfile, "PIN", pinp, e)) != 0)
+		return r;
+	if ((*modulep = strdup(module)) == NULL) {
+		buf_free(*pinp);
+		*pinp = NULL;
 		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	}
 	return 0;
 }
 
