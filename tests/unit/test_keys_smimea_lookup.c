@@ -29,10 +29,12 @@
 #include "tests/unit/lib/unit.h"
 
 struct fx {
-	struct silent_res r;
+	char		 dir[64];
+	char		 ta[96];
 	struct store	*st;
 	struct keys	*k;
-	struct dns	*dns;		/* on r's resolver */
+	struct dns	*dns;		/* a resolver that never answers */
+	int		 silent;
 	struct unit_pki	 pki;
 	uint8_t		*alice, *alice2, *bob, *carol;
 	int		 alice_len, alice2_len, bob_len, carol_len;
@@ -51,11 +53,13 @@ setup(void **state)
 {
 	struct fx		*f = calloc(1, sizeof(*f));
 	uint8_t			 key[STORE_KEY_LEN];
+	char			 res[32];
 
 	assert_non_null(f);
-	silent_res_init(&f->r, "test_keys_lookup");
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_keys_lookup.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
 	assert_int_equal(RAND_bytes(key, sizeof(key)), 1);
-	assert_int_equal(store_open(f->r.dir, key, &f->st, NULL), 0);
+	assert_int_equal(store_open(f->dir, key, &f->st, NULL), 0);
 	assert_int_equal(keys_open(f->st, &f->k, NULL), 0);
 
 	unit_pki_init(&f->pki, "lookup test CA");
@@ -64,7 +68,10 @@ setup(void **state)
 	f->bob = issue(f, "bob", "bob@example.test", &f->bob_len);
 	f->carol = issue(f, "carol", "carol@example.test", &f->carol_len);
 
-	f->dns = silent_dns(f->r.resolver, f->r.ta);
+	f->silent = unit_silent_udp(res, sizeof(res));
+	snprintf(f->ta, sizeof(f->ta), "%s/ta.ds", f->dir);
+	unit_write_file(f->ta, TEST_DS);
+	f->dns = silent_dns(res, f->ta);
 	*state = f;
 	return 0;
 }
@@ -75,6 +82,7 @@ teardown(void **state)
 	struct fx	*f = *state;
 
 	dns_free(f->dns);
+	close(f->silent);
 	keys_close(f->k);
 	store_close(f->st);
 	OPENSSL_free(f->alice);
@@ -82,7 +90,7 @@ teardown(void **state)
 	OPENSSL_free(f->bob);
 	OPENSSL_free(f->carol);
 	unit_pki_free(&f->pki);
-	silent_res_clear(&f->r);
+	unit_rmrf(f->dir);
 	free(f);
 	return 0;
 }
