@@ -157,12 +157,12 @@ test_three(void **state)
 		}, { { 1, 0, 0 }, { 2, 1, 1 }, { 3, 2, 2 } } },
 		/*
 		 * x says it answers y, y says it answers x: broken at the
-		 * older, x.
+		 * older, x. s answers itself.
 		 */
 		{ "loop", {
 			M(7, "<y@x>", "<x@x>", "<z@x> <x@x>", 200),
 			M(6, "<x@x>", "<y@x>", "<y@x>", 100),
-			M(8, "<s@x>", "<s@x>", "<s@x>", 50),	/* itself */
+			M(8, "<s@x>", "<s@x>", "<s@x>", 50),
 		}, { { 8, 0, 0 }, { 6, 0, 0 }, { 7, 6, 1 } } },
 	};
 	struct thread_pos	o[3];
