@@ -158,8 +158,8 @@ json_text_list(struct buf *out, const char *list)
  * object or array has a member already, and its key; nonzero once the
  * writer has failed, so that nothing more is written.
  */
-static void
-json_w_fail(struct json_w *w, int r)
+void
+json_fail(struct json_w *w, int r)
 {
 	if (r != 0 && w->err == 0)
 		w->err = r;
@@ -175,12 +175,12 @@ json_w_key(struct json_w *w, const char *key)
 	if (w->depth > 0) {
 		bit = (uint32_t)1 << (w->depth - 1);
 		if (w->more & bit)
-			json_w_fail(w, buf_putc(w->out, ','));
+			json_fail(w, buf_putc(w->out, ','));
 		w->more |= bit;
 	}
 	if (key != NULL) {
-		json_w_fail(w, json_str(w->out, key));
-		json_w_fail(w, buf_putc(w->out, ':'));
+		json_fail(w, json_str(w->out, key));
+		json_fail(w, buf_putc(w->out, ':'));
 	}
 	return w->err;
 }
@@ -193,10 +193,10 @@ json_w_open(struct json_w *w, const char *key, int array)
 	if (json_w_key(w, key) != 0)
 		return;
 	if (w->depth == JSON_W_DEPTH) {
-		json_w_fail(w, SMERR_LIMIT);
+		json_fail(w, SMERR_LIMIT);
 		return;
 	}
-	json_w_fail(w, buf_putc(w->out, array ? '[' : '{'));
+	json_fail(w, buf_putc(w->out, array ? '[' : '{'));
 	bit = (uint32_t)1 << w->depth++;
 	w->more &= ~bit;
 	if (array)
@@ -230,81 +230,88 @@ json_end(struct json_w *w)
 	if (w->err != 0)
 		return;
 	if (w->depth == 0) {
-		json_w_fail(w, SMERR_INVAL);
+		json_fail(w, SMERR_INVAL);
 		return;
 	}
 	w->depth--;
-	json_w_fail(w, buf_putc(w->out, (w->arr >> w->depth) & 1 ? ']' : '}'));
+	json_fail(w, buf_putc(w->out, (w->arr >> w->depth) & 1 ? ']' : '}'));
 }
 
 void
 json_kstr(struct json_w *w, const char *key, const char *s)
 {
 	if (json_w_key(w, key) == 0)
-		json_w_fail(w, json_str(w->out, s));
+		json_fail(w, json_str(w->out, s));
 }
 
 void
 json_kstrn(struct json_w *w, const char *key, const char *s, size_t len)
 {
 	if (json_w_key(w, key) == 0)
-		json_w_fail(w, json_strn(w->out, s, len));
+		json_fail(w, json_strn(w->out, s, len));
 }
 
 void
 json_ktext(struct json_w *w, const char *key, const char *s)
 {
 	if (json_w_key(w, key) == 0)
-		json_w_fail(w, json_text(w->out, s));
+		json_fail(w, json_text(w->out, s));
 }
 
 void
 json_ktext_list(struct json_w *w, const char *key, const char *list)
 {
 	if (json_w_key(w, key) == 0)
-		json_w_fail(w, json_text_list(w->out, list));
+		json_fail(w, json_text_list(w->out, list));
 }
 
 void
 json_kstrv(struct json_w *w, const char *key, char *const *sv, size_t n)
 {
 	if (json_w_key(w, key) == 0)
-		json_w_fail(w, json_strv(w->out, sv, n));
+		json_fail(w, json_strv(w->out, sv, n));
 }
 
 void
 json_ktime(struct json_w *w, const char *key, time_t t)
 {
 	if (json_w_key(w, key) == 0)
-		json_w_fail(w, json_time(w->out, t));
+		json_fail(w, json_time(w->out, t));
 }
 
 void
 json_kint(struct json_w *w, const char *key, long long v)
 {
 	if (json_w_key(w, key) == 0)
-		json_w_fail(w, buf_printf(w->out, "%lld", v));
+		json_fail(w, buf_printf(w->out, "%lld", v));
+}
+
+void
+json_kfixed(struct json_w *w, const char *key, double v, int prec)
+{
+	if (json_w_key(w, key) == 0)
+		json_fail(w, buf_printf(w->out, "%.*f", prec, v));
 }
 
 void
 json_kbool(struct json_w *w, const char *key, int v)
 {
 	if (json_w_key(w, key) == 0)
-		json_w_fail(w, buf_puts(w->out, v ? "true" : "false"));
+		json_fail(w, buf_puts(w->out, v ? "true" : "false"));
 }
 
 void
 json_knull(struct json_w *w, const char *key)
 {
 	if (json_w_key(w, key) == 0)
-		json_w_fail(w, buf_puts(w->out, "null"));
+		json_fail(w, buf_puts(w->out, "null"));
 }
 
 void
 json_raw(struct json_w *w, const char *s, size_t len)
 {
 	if (len > 0 && json_w_key(w, NULL) == 0)
-		json_w_fail(w, buf_put(w->out, s, len));
+		json_fail(w, buf_put(w->out, s, len));
 }
 
 int

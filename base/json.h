@@ -78,6 +78,8 @@ void	json_kstrv(struct json_w *w, const char *key, char *const *sv,
 /* t as json_time: an ISO 8601 UTC string, null for 0. */
 void	json_ktime(struct json_w *w, const char *key, time_t t);
 void	json_kint(struct json_w *w, const char *key, long long v);
+/* A finite v with prec digits after the point. */
+void	json_kfixed(struct json_w *w, const char *key, double v, int prec);
 void	json_kbool(struct json_w *w, const char *key, int v);
 void	json_knull(struct json_w *w, const char *key);
 /*
@@ -88,6 +90,11 @@ void	json_knull(struct json_w *w, const char *key);
  * well-formed.
  */
 void	json_raw(struct json_w *w, const char *s, size_t len);
+/*
+ * Records a failure of the caller's own, such as ENOMEM while it made a
+ * value: the writer stops as after a failed append.
+ */
+void	json_fail(struct json_w *w, int err);
 /* 0, or the first failure (SMERR_NOMEM, SMERR_LIMIT past out's ceiling). */
 int	json_done(const struct json_w *w);
 

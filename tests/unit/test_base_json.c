@@ -132,6 +132,7 @@ test_writer_members(void **st)
 	json_kstr(w, "s", "x\ny");
 	json_kstr(w, "none", NULL);
 	json_kint(w, "n", -42);
+	json_kfixed(w, "x", 1.5, 3);
 	json_kbool(w, "t", 1);
 	json_kbool(w, "f", 0);
 	json_knull(w, "z");
@@ -146,7 +147,7 @@ test_writer_members(void **st)
 	json_ktext_list(w, "l", "p@x,q@y");
 	json_end(w);
 	assert_string_equal(written(t), "{\"s\":\"x\\ny\",\"none\":null,"
-	    "\"n\":-42,\"t\":true,\"f\":false,\"z\":null,"
+	    "\"n\":-42,\"x\":1.500,\"t\":true,\"f\":false,\"z\":null,"
 	    "\"v\":[\"a\",null,\"\\\"q\\\"\"],\"e\":[],"
 	    "\"d\":\"2023-11-14T22:13:20Z\",\"nd\":null,\"b\":\"ab\\u0000c\","
 	    "\"tx\":\"ab\",\"tn\":null,\"l\":[\"p@x\",\"q@y\"]}");
