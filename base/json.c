@@ -100,18 +100,6 @@ json_strv(struct buf *out, char *const *sv, size_t n)
 }
 
 int
-json_key(struct buf *out, const char *key, int first)
-{
-	int	r;
-
-	if (!first && (r = buf_putc(out, ',')) != 0)
-		return r;
-	if ((r = json_str(out, key)) != 0)
-		return r;
-	return buf_putc(out, ':');
-}
-
-int
 json_text(struct buf *out, const char *s)
 {
 	char	*t;

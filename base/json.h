@@ -29,8 +29,6 @@ int	json_text(struct buf *out, const char *s);
 int	json_time(struct buf *out, time_t t);
 /* Appends a comma-separated list as a JSON array of json_text strings. */
 int	json_text_list(struct buf *out, const char *list);
-/* Appends "key": (with a leading comma unless first is set). */
-int	json_key(struct buf *out, const char *key, int first);
 
 /*
  * A writer of one JSON value into out, one member or element per call.
