@@ -38,7 +38,8 @@ app_verdict_json(const struct crypto_verdict *v, struct buf *out)
 	for (i = 0; i < v->nspans; i++) {
 		json_obj(&w, NULL);
 		json_kint(&w, "line", (long long)v->spans[i].line);
-		json_kbool(&w, "signed", v->spans[i].flags & CRYPTO_SPAN_SIGNED);
+		json_kbool(&w, "signed",
+		    v->spans[i].flags & CRYPTO_SPAN_SIGNED);
 		json_kbool(&w, "envelope",
 		    v->spans[i].flags & CRYPTO_SPAN_ENVELOPE);
 		json_end(&w);

@@ -142,9 +142,10 @@ json_text_list(struct buf *out, const char *list)
 }
 
 /*
- * The writer. json_w_key starts a value: the comma before it when its
- * object or array has a member already, and its key; nonzero once the
- * writer has failed, so that nothing more is written.
+ * The writer. json_fail keeps the first failure; json_w_key starts a
+ * value: the comma before it when its object or array has a member
+ * already, and its key; nonzero once the writer has failed, so that
+ * nothing more is written.
  */
 void
 json_fail(struct json_w *w, int r)

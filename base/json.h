@@ -56,8 +56,8 @@ struct json_w {
 	struct buf	*out;
 	int		 err;	/* the first failure, or 0 */
 	unsigned	 depth;	/* objects and arrays open */
-	uint32_t	 more;	/* bit d: the one at depth d has a member */
-	uint32_t	 arr;	/* bit d: the one at depth d is an array */
+	uint32_t	 more;	/* bit d: the one d + 1 deep has a member */
+	uint32_t	 arr;	/* bit d: the one d + 1 deep is an array */
 };
 
 void	json_begin(struct json_w *w, struct buf *out);
@@ -93,7 +93,10 @@ void	json_raw(struct json_w *w, const char *s, size_t len);
  * value: the writer stops as after a failed append.
  */
 void	json_fail(struct json_w *w, int err);
-/* 0, or the first failure (SMERR_NOMEM, SMERR_LIMIT past out's ceiling). */
+/*
+ * 0, or the first failure: SMERR_NOMEM, SMERR_LIMIT (out's ceiling, or
+ * deeper than JSON_W_DEPTH), SMERR_INVAL (a json_end with nothing open).
+ */
 int	json_done(const struct json_w *w);
 
 /*

@@ -179,7 +179,8 @@ test_writer_nesting(void **st)
 	json_end(w);
 	json_end(w);
 	assert_string_equal(written(t), "[{\"i\":0,\"o\":{\"a\":[[]]}},"
-	    "{\"i\":1,\"o\":{\"a\":[1,[]]}},{\"i\":2,\"o\":{\"a\":[2,[]]}},{}]");
+	    "{\"i\":1,\"o\":{\"a\":[1,[]]}},"
+	    "{\"i\":2,\"o\":{\"a\":[2,[]]}},{}]");
 	/* Too deep: the writer stops and says so. */
 	buf_reset(t->out);
 	json_begin(w, t->out);
