@@ -151,6 +151,13 @@ int	 cli_print(struct cli *c, struct buf *b);
  */
 int	 cli_print_built(struct cli *c, struct buf *b, int failed);
 /*
+ * A message's first members as list --json and its kin (draft list,
+ * outbox) write them: id, folder and UID, null for uid 0 (only here).
+ */
+struct json_w;
+void	 cli_json_ids(struct json_w *w, int64_t id, const char *folder,
+	    uint32_t uid);
+/*
  * Records that writing to stdout failed, as errno says: a reader that
  * went away (EPIPE: `| head`) is "output closed". Returns SMERR_IO.
  */

@@ -104,22 +104,18 @@ put_text(struct buf *out, const struct check_result *r)
 	    r->login ? "ok" : "not done");
 }
 
-static int
-put_json(struct buf *out, const struct check_result *r, int first)
+static void
+put_json(struct json_w *w, const struct check_result *r)
 {
 	if (r->proto == NULL)
-		return 0;
-	if (json_key(out, r->proto, first) != 0 || buf_putc(out, '{') != 0 ||
-	    json_key(out, "server", 1) != 0 || json_str(out, r->label) != 0 ||
-	    json_key(out, "tls", 0) != 0 || json_str(out, r->tls) != 0 ||
-	    json_key(out, "tlsa", 0) != 0 || json_str(out, r->tlsa) != 0 ||
-	    json_key(out, "auth", 0) != 0 ||
-	    json_str(out, r->done ? net_auth_name(r->auth) : NULL) != 0 ||
-	    json_key(out, "login", 0) != 0 ||
-	    buf_puts(out, r->login ? "true" : "false") != 0 ||
-	    buf_putc(out, '}') != 0)
-		return SMERR_NOMEM;
-	return 0;
+		return;
+	json_obj(w, r->proto);
+	json_kstr(w, "server", r->label);
+	json_kstr(w, "tls", r->tls);
+	json_kstr(w, "tlsa", r->tlsa);
+	json_kstr(w, "auth", r->done ? net_auth_name(r->auth) : NULL);
+	json_kbool(w, "login", r->login);
+	json_end(w);
 }
 
 static int
@@ -132,6 +128,7 @@ cmd_check(struct cli *c, int argc, char **argv)
 	struct cli_account_env		 env;
 	struct dns			*dns;
 	struct buf			*out = NULL;
+	struct json_w			 w;
 	int				 json, r = 0, rc = 1;
 
 	if (cli_args_parse(&cmd_check_entry, argc, argv, &args) != 0 ||
@@ -159,12 +156,13 @@ cmd_check(struct cli *c, int argc, char **argv)
 		goto done;
 	}
 	if (json) {
-		if (buf_putc(out, '{') != 0 ||
-		    json_key(out, "account", 1) != 0 ||
-		    json_str(out, a->name) != 0 ||
-		    put_json(out, &res[0], 0) != 0 ||
-		    put_json(out, &res[1], 0) != 0 ||
-		    buf_putc(out, '}') != 0) {
+		json_begin(&w, out);
+		json_obj(&w, NULL);
+		json_kstr(&w, "account", a->name);
+		put_json(&w, &res[0]);
+		put_json(&w, &res[1]);
+		json_end(&w);
+		if (json_done(&w) != 0) {
 			smerr_nomem(&c->err);
 			goto done;
 		}

@@ -92,24 +92,25 @@ draft_to_one(void *arg, const struct mime_mbox *mb)
 	return buf_printf(l, "%s%s", buf_len(l) > 0 ? "," : "", mb->addr);
 }
 
-/* The To addresses of a draft as written, each as its address. */
-static int
-draft_to(struct buf *out, const char *to)
+/*
+ * The To addresses of a draft as written, each as its address: a
+ * comma-separated list in a new buffer, NULL on ENOMEM.
+ */
+static struct buf *
+draft_to(const char *to)
 {
 	struct buf	*l;
-	int		 r;
 
 	if ((l = buf_new(0)) == NULL)
-		return -1;
+		return NULL;
 	/* An unbalanced list shows what was read of it. */
 	(void)mime_addrs_read(to, draft_to_one, l, NULL);
-	r = json_text_list(out, buf_len(l) > 0 ? buf_str(l) : "");
-	buf_free(l);
-	return r;
+	return l;
 }
 
 struct draft_out {
 	struct buf	*out;
+	struct json_w	 w;	/* over out, with --json */
 	int		 json;
 	size_t		 n;
 	int		 r;
@@ -142,27 +143,27 @@ static int
 draft_json(struct draft_out *o, const struct store_draft *d, const char *to,
     const char *subject, const char *from)
 {
-	struct buf	*b = o->out;
+	struct json_w	*w = &o->w;
+	struct buf	*l;
 
-	if (buf_puts(b, o->n ? ",{" : "{") != 0 ||
-	    json_key(b, "id", 1) != 0 ||
-	    buf_printf(b, "%lld", (long long)d->id) != 0 ||
-	    json_key(b, "folder", 0) != 0 || json_str(b, "drafts") != 0 ||
-	    json_key(b, "uid", 0) != 0 || buf_puts(b, "null") != 0 ||
-	    json_key(b, "date", 0) != 0 || json_time(b, d->updated) != 0 ||
-	    json_key(b, "account", 0) != 0 || json_text(b, d->account) != 0 ||
-	    json_key(b, "from", 0) != 0 || json_text(b, from) != 0 ||
-	    json_key(b, "to", 0) != 0 || draft_to(b, to) != 0 ||
-	    json_key(b, "subject", 0) != 0 || json_text(b, subject) != 0 ||
-	    json_key(b, "flags", 0) != 0 || buf_puts(b, "[]") != 0 ||
-	    json_key(b, "signature", 0) != 0 || json_str(b, "none") != 0 ||
-	    json_key(b, "encryption", 0) != 0 || json_str(b, "none") != 0 ||
-	    json_key(b, "attachments", 0) != 0 ||
-	    buf_printf(b, "%zu", d->nfiles) != 0 ||
-	    json_key(b, "reason", 0) != 0 || json_text(b, d->reason) != 0 ||
-	    buf_putc(b, '}') != 0)
+	if ((l = draft_to(to)) == NULL)
 		return -1;
-	return 0;
+	json_obj(w, NULL);
+	cli_json_ids(w, d->id, "drafts", 0);
+	json_ktime(w, "date", d->updated);
+	json_ktext(w, "account", d->account);
+	json_ktext(w, "from", from);
+	json_ktext_list(w, "to", buf_len(l) > 0 ? buf_str(l) : "");
+	json_ktext(w, "subject", subject);
+	json_arr(w, "flags");
+	json_end(w);
+	json_kstr(w, "signature", "none");
+	json_kstr(w, "encryption", "none");
+	json_kint(w, "attachments", (long long)d->nfiles);
+	json_ktext(w, "reason", d->reason);
+	json_end(w);
+	buf_free(l);
+	return json_done(w) != 0 ? -1 : 0;
 }
 
 static int
@@ -194,13 +195,16 @@ draft_list(struct cli *c, struct store *st, int json)
 	o.json = json;
 	if ((o.out = buf_new(0)) == NULL)
 		return smerr_nomem(&c->err);
-	if (json && buf_putc(o.out, '[') != 0)
-		o.r = -1;
-	if (o.r == 0 && (r = store_draft_foreach(st, 0, draft_list_cb, &o,
+	json_begin(&o.w, o.out);
+	if (json)
+		json_arr(&o.w, NULL);
+	if ((r = store_draft_foreach(st, 0, draft_list_cb, &o,
 	    &c->err)) != 0)
 		goto out;
-	if (o.r == 0 && json && buf_putc(o.out, ']') != 0)
-		o.r = -1;
+	if (json) {
+		json_end(&o.w);
+		o.r = json_done(&o.w) != 0 ? -1 : o.r;
+	}
 	if (o.r == 0 && !json && o.n == 0 &&
 	    buf_puts(o.out, "there are no drafts") != 0)
 		o.r = -1;

@@ -43,10 +43,14 @@ cli_open_dns(struct cli *c, int configured_only, struct dns **dp)
 	return dns_new(&dc, dp, &c->err);
 }
 
-static int
-json_int_or_null(struct buf *out, int v)
+/* Member key: v, or null when v is negative (no such field). */
+static void
+put_int_or_null(struct json_w *w, const char *key, int v)
 {
-	return v < 0 ? buf_puts(out, "null") : buf_printf(out, "%d", v);
+	if (v < 0)
+		json_knull(w, key);
+	else
+		json_kint(w, key, v);
 }
 
 static int
@@ -54,60 +58,42 @@ lookup_json(struct buf *out, const struct keys_lookup *l,
     const enum crypto_rev *rev)
 {
 	const struct keys_found	*f;
+	struct json_w		 w;
 	size_t			 i;
-	int			 r = 0;
 
-	r |= buf_putc(out, '{');
-	r |= json_key(out, "address", 1);
-	r |= json_text(out, l->address);
-	r |= json_key(out, "dns", 0);
-	r |= json_str(out, l->dns_status);
-	r |= json_key(out, "dns_note", 0);
-	r |= json_text(out, l->dns_note);
-	r |= json_key(out, "certificates", 0);
-	r |= buf_putc(out, '[');
+	json_begin(&w, out);
+	json_obj(&w, NULL);
+	json_ktext(&w, "address", l->address);
+	json_kstr(&w, "dns", l->dns_status);
+	json_ktext(&w, "dns_note", l->dns_note);
+	json_arr(&w, "certificates");
 	for (i = 0; i < l->n; i++) {
 		f = &l->found[i];
-		if (i > 0)
-			r |= buf_putc(out, ',');
-		r |= buf_putc(out, '{');
-		r |= json_key(out, "source", 1);
-		r |= json_str(out, f->source);
-		r |= json_key(out, "dnssec", 0);
-		r |= json_str(out, f->dnssec);
+		json_obj(&w, NULL);
+		json_kstr(&w, "source", f->source);
+		json_kstr(&w, "dnssec", f->dnssec);
 		/* The fields of the record that vouches, or that carried it. */
-		r |= json_key(out, "usage", 0);
-		r |= json_int_or_null(out, f->dnssec != NULL ? f->j.usage : -1);
-		r |= json_key(out, "selector", 0);
-		r |= json_int_or_null(out, f->dnssec != NULL ?
+		put_int_or_null(&w, "usage", f->dnssec != NULL ?
+		    f->j.usage : -1);
+		put_int_or_null(&w, "selector", f->dnssec != NULL ?
 		    f->j.selector : -1);
-		r |= json_key(out, "matching", 0);
-		r |= json_int_or_null(out, f->dnssec != NULL ?
+		put_int_or_null(&w, "matching", f->dnssec != NULL ?
 		    f->j.matching : -1);
-		r |= json_key(out, "fingerprint", 0);
-		r |= json_str(out, f->j.fingerprint);
-		r |= json_key(out, "email", 0);
-		r |= json_text_list(out, f->j.emails);
-		r |= json_key(out, "not_after", 0);
-		r |= json_time(out, f->j.not_after);
-		r |= json_key(out, "usable", 0);
-		r |= buf_puts(out, f->j.usable ? "true" : "false");
-		r |= json_key(out, "trust", 0);
-		r |= json_str(out, keys_trust_str(f->j.trust));
-		r |= json_key(out, "pkix", 0);
-		r |= buf_puts(out, f->j.pkix ? "true" : "false");
-		r |= json_key(out, "chain", 0);
-		r |= json_str(out, f->j.chain);
-		r |= json_key(out, "dane", 0);
-		r |= buf_puts(out, f->j.dane ? "true" : "false");
-		r |= json_key(out, "revocation", 0);
-		r |= json_str(out, crypto_rev_str(rev[i]));
-		r |= json_key(out, "why", 0);
-		r |= json_text(out, f->j.why);
-		r |= buf_putc(out, '}');
+		json_kstr(&w, "fingerprint", f->j.fingerprint);
+		json_ktext_list(&w, "email", f->j.emails);
+		json_ktime(&w, "not_after", f->j.not_after);
+		json_kbool(&w, "usable", f->j.usable);
+		json_kstr(&w, "trust", keys_trust_str(f->j.trust));
+		json_kbool(&w, "pkix", f->j.pkix);
+		json_kstr(&w, "chain", f->j.chain);
+		json_kbool(&w, "dane", f->j.dane);
+		json_kstr(&w, "revocation", crypto_rev_str(rev[i]));
+		json_ktext(&w, "why", f->j.why);
+		json_end(&w);
 	}
-	r |= buf_puts(out, "]}");
-	return r;
+	json_end(&w);
+	json_end(&w);
+	return json_done(&w);
 }
 
 static int

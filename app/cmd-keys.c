@@ -141,8 +141,8 @@ struct listing {
 	struct cli	*c;
 	struct keys	*k;
 	struct buf	*out;
+	struct json_w	 w;	/* over out, with --json */
 	int		 json;
-	int		 n;
 	int		 err;
 };
 
@@ -168,39 +168,26 @@ list_cb(const struct keys_cert *kc, void *arg)
 	if (kc->kind == KEYS_IDENTITY)
 		(void)keys_identity_token(l->k, kc->id, &uri, NULL);
 	if (l->json) {
-		if (l->n > 0)
-			r |= buf_putc(l->out, ',');
-		r |= buf_putc(l->out, '{');
-		r |= json_key(l->out, "kind", 1);
-		r |= json_str(l->out, kind_name(kc->kind));
-		r |= json_key(l->out, "email", 0);
-		r |= json_text_list(l->out, kc->emails);
-		r |= json_key(l->out, "subject", 0);
-		r |= json_text(l->out, ci.subject);
-		r |= json_key(l->out, "issuer", 0);
-		r |= json_text(l->out, ci.issuer);
-		r |= json_key(l->out, "fingerprint", 0);
-		r |= json_str(l->out, kc->fingerprint);
-		r |= json_key(l->out, "not_before", 0);
-		r |= json_time(l->out, ci.not_before);
-		r |= json_key(l->out, "not_after", 0);
-		r |= json_time(l->out, ci.not_after);
-		r |= json_key(l->out, "source", 0);
-		r |= json_text(l->out, kc->source);
-		r |= json_key(l->out, "added", 0);
-		r |= json_time(l->out, kc->added);
-		r |= json_key(l->out, "id", 0);
-		r |= buf_printf(l->out, "%lld", (long long)kc->id);
-		r |= json_key(l->out, "replaces", 0);
-		r |= json_str(l->out, old);
-		r |= json_key(l->out, "replaces_for", 0);
-		r |= json_text(l->out, addr);
+		json_obj(&l->w, NULL);
+		json_kstr(&l->w, "kind", kind_name(kc->kind));
+		json_ktext_list(&l->w, "email", kc->emails);
+		json_ktext(&l->w, "subject", ci.subject);
+		json_ktext(&l->w, "issuer", ci.issuer);
+		json_kstr(&l->w, "fingerprint", kc->fingerprint);
+		json_ktime(&l->w, "not_before", ci.not_before);
+		json_ktime(&l->w, "not_after", ci.not_after);
+		json_ktext(&l->w, "source", kc->source);
+		json_ktime(&l->w, "added", kc->added);
+		json_kint(&l->w, "id", (long long)kc->id);
+		json_kstr(&l->w, "replaces", old);
+		json_ktext(&l->w, "replaces_for", addr);
 		if (kc->kind == KEYS_IDENTITY) {
 			/* Where its private key is: sealed here, or a token. */
-			r |= json_key(l->out, "key", 0);
-			r |= json_str(l->out, uri != NULL ? "pkcs11" : "store");
+			json_kstr(&l->w, "key", uri != NULL ? "pkcs11" :
+			    "store");
 		}
-		r |= buf_putc(l->out, '}');
+		json_end(&l->w);
+		r = json_done(&l->w);
 	} else {
 		(void)text_iso_time(ci.not_before, nb, sizeof(nb));
 		(void)text_iso_time(ci.not_after, na, sizeof(na));
@@ -227,7 +214,6 @@ list_cb(const struct keys_cert *kc, void *arg)
 			free(s);
 		}
 	}
-	l->n++;
 	free(uri);
 	free(old);
 	free(addr);
@@ -261,8 +247,9 @@ keys_list(struct cli *c, int argc, char **argv)
 		smerr_nomem(&c->err);
 		goto out;
 	}
+	json_begin(&l.w, l.out);
 	if (l.json)
-		buf_putc(l.out, '[');
+		json_arr(&l.w, NULL);
 	if (keys_foreach(k, KEYS_IDENTITY | KEYS_PEER | KEYS_ANCHOR, list_cb,
 	    &l, &c->err) != 0)
 		goto out;
@@ -271,7 +258,11 @@ keys_list(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	if (l.json) {
-		buf_putc(l.out, ']');
+		json_end(&l.w);
+		if (json_done(&l.w) != 0) {
+			smerr_nomem(&c->err);
+			goto out;
+		}
 		if (cli_print(c, l.out) != 0)
 			goto out;
 	}

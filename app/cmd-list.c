@@ -49,6 +49,7 @@ struct row {
 struct lister {
 	struct cli	*c;
 	struct buf	*out;
+	struct json_w	 w;	/* over out, with --json */
 	int		 json;
 	int		 named;		/* --folder given */
 	size_t		 n;
@@ -62,111 +63,81 @@ struct lister {
 	size_t		 cap;
 };
 
-/*
- * Text from a message, sanitized for display: as a JSON string (json_text;
- * NULL is null) or as plain text (NULL is nothing).
- */
+/* Text from a message, sanitized for display (NULL is nothing). */
 static int
-put_clean(struct buf *out, const char *s, int json)
+put_clean(struct buf *out, const char *s)
 {
-	if (json)
-		return json_text(out, s);
 	return s != NULL ? text_sanitize(out, s, strlen(s), 0) : 0;
 }
 
-/* A JSON array of the items of list, split at any character of seps. */
-static int
-put_array(struct buf *out, const char *list, const char *seps)
+/*
+ * Member key: a JSON array of the items of list, split at any character
+ * of seps, each sanitized for display.
+ */
+static void
+put_array(struct json_w *w, const char *key, const char *list,
+    const char *seps)
 {
 	const char	*p = list;
 	char		*one;
 	size_t		 n;
-	int		 r = 0, first = 1;
 
-	r |= buf_putc(out, '[');
+	json_arr(w, key);
 	while (p != NULL && *p != '\0') {
 		if ((n = strcspn(p, seps)) > 0) {
-			if ((one = strndup(p, n)) == NULL)
-				return SMERR_NOMEM;
-			if (!first)
-				r |= buf_putc(out, ',');
-			r |= put_clean(out, one, 1);
+			if ((one = strndup(p, n)) == NULL) {
+				json_fail(w, SMERR_NOMEM);
+				return;
+			}
+			json_ktext(w, NULL, one);
 			free(one);
-			first = 0;
 		}
 		p += n;
 		if (*p != '\0')
 			p++;
 	}
-	r |= buf_putc(out, ']');
-	return r;
+	json_end(w);
 }
-
 /* The header members list --json adds for a client. */
-static int
-msg_json_fields(struct buf *out, const struct store_msg *m)
+static void
+msg_json_fields(struct json_w *w, const struct store_msg *m)
 {
-	int	r = 0;
-
-	r |= json_key(out, "account", 0);
-	r |= put_clean(out, m->account, 1);
-	r |= json_key(out, "to", 0);
-	r |= put_array(out, m->to, ",");
-	r |= json_key(out, "cc", 0);
-	r |= put_array(out, m->cc, ",");
-	r |= json_key(out, "message_id", 0);
-	r |= put_clean(out, m->message_id, 1);
-	r |= json_key(out, "in_reply_to", 0);
-	r |= put_clean(out, m->in_reply_to, 1);
-	r |= json_key(out, "references", 0);
-	r |= put_array(out, m->references, " ");
-	r |= json_key(out, "size", 0);
-	r |= buf_printf(out, "%zu", m->size);
-	r |= json_key(out, "attachments", 0);
-	r |= buf_printf(out, "%zu", m->attachments);
-	return r;
+	json_ktext(w, "account", m->account);
+	put_array(w, "to", m->to, ",");
+	put_array(w, "cc", m->cc, ",");
+	json_ktext(w, "message_id", m->message_id);
+	json_ktext(w, "in_reply_to", m->in_reply_to);
+	put_array(w, "references", m->references, " ");
+	json_kint(w, "size", (long long)m->size);
+	json_kint(w, "attachments", (long long)m->attachments);
 }
 
-/* Opens a message's JSON object: its id, folder and UID (null if local). */
-static int
-msg_json_ids(struct buf *out, const struct store_msg *m)
+void
+cli_json_ids(struct json_w *w, int64_t id, const char *folder, uint32_t uid)
 {
-	int	r = 0;
-
-	r |= buf_putc(out, '{');
-	r |= json_key(out, "id", 1);
-	r |= buf_printf(out, "%lld", (long long)m->id);
-	r |= json_key(out, "folder", 0);
-	r |= put_clean(out, m->folder_name, 1);
-	r |= json_key(out, "uid", 0);
-	if (m->uid != 0)
-		r |= buf_printf(out, "%u", m->uid);
+	json_kint(w, "id", (long long)id);
+	json_ktext(w, "folder", folder);
+	if (uid != 0)
+		json_kint(w, "uid", uid);
 	else
-		r |= buf_puts(out, "null");
-	return r;
+		json_knull(w, "uid");
 }
 
-/* One message as list --json shows it (no closing brace). */
-static int
-msg_json_head(struct buf *out, const struct store_msg *m)
+/* The members of a message as list --json shows it. */
+static void
+msg_json(struct json_w *w, const struct store_msg *m)
 {
-	int	r = 0;
-
-	r |= msg_json_ids(out, m);
-	r |= json_key(out, "date", 0);
-	r |= json_time(out, m->date);
-	r |= json_key(out, "from", 0);
-	r |= put_clean(out, m->from, 1);
-	r |= json_key(out, "subject", 0);
-	r |= put_clean(out, m->subject != NULL ? m->subject : "", 1);
-	r |= json_key(out, "flags", 0);
-	r |= put_array(out, m->flags, " ");
-	r |= json_key(out, "signature", 0);
-	r |= json_str(out, m->signature != NULL ? m->signature : "none");
-	r |= json_key(out, "encryption", 0);
-	r |= json_str(out, m->encryption != NULL ? m->encryption : "none");
-	r |= msg_json_fields(out, m);
-	return r;
+	cli_json_ids(w, m->id, m->folder_name, m->uid);
+	json_ktime(w, "date", m->date);
+	json_ktext(w, "from", m->from);
+	json_ktext(w, "subject", m->subject != NULL ? m->subject : "");
+	put_array(w, "flags", m->flags, " ");
+	json_kstr(w, "signature", m->signature != NULL ? m->signature :
+	    "none");
+	json_kstr(w, "encryption", m->encryption != NULL ? m->encryption :
+	    "none");
+	msg_json_fields(w, m);
+	json_kstr(w, "trust", m->trust != NULL ? m->trust : "none");
 }
 
 /*
@@ -176,22 +147,23 @@ msg_json_head(struct buf *out, const struct store_msg *m)
 static int
 msg_render(struct buf *b, const struct store_msg *m, int json, size_t *splitp)
 {
-	char	date[32];
-	int	r = 0;
+	struct json_w	w;
+	char		date[32];
+	int		r = 0;
 
 	if (json) {
-		r |= msg_json_head(b, m);
-		r |= json_key(b, "trust", 0);
-		r |= json_str(b, m->trust != NULL ? m->trust : "none");
-		return r;
+		json_begin(&w, b);
+		json_obj(&w, NULL);
+		msg_json(&w, m);
+		return json_done(&w);
 	}
 	(void)text_iso_time(m->date, date, sizeof(date));
 	r |= buf_printf(b, "%6lld  %s  ", (long long)m->id,
 	    *date != '\0' ? date : "-");
-	r |= put_clean(b, m->from != NULL ? m->from : "-", 0);
+	r |= put_clean(b, m->from != NULL ? m->from : "-");
 	r |= buf_puts(b, "  ");
 	*splitp = buf_len(b);
-	r |= put_clean(b, m->subject != NULL ? m->subject : "", 0);
+	r |= put_clean(b, m->subject != NULL ? m->subject : "");
 	r |= buf_printf(b, "  [%s, %s]\n", m->signature != NULL ?
 	    m->signature : "none", m->encryption != NULL ?
 	    m->encryption : "none");
@@ -294,16 +266,20 @@ row_print(struct lister *l, const struct row *w, const struct thread_pos *pos)
 	int	r = 0, d;
 
 	if (l->json) {
-		if (l->n > 0)
-			r |= buf_putc(l->out, ',');
-		r |= buf_puts(l->out, w->out);
+		/* The members rendered, after the object's opening brace. */
+		json_obj(&l->w, NULL);
+		json_raw(&l->w, w->out + 1, strlen(w->out + 1));
 		if (pos != NULL) {
-			r |= buf_printf(l->out, ",\"thread\":%zu,\"depth\":%d,"
-			    "\"parent\":", pos->thread, pos->depth);
-			r |= pos->parent != 0 ? buf_printf(l->out, "%lld",
-			    (long long)pos->parent) : buf_puts(l->out, "null");
+			json_kint(&l->w, "thread", (long long)pos->thread);
+			json_kint(&l->w, "depth", pos->depth);
+			if (pos->parent != 0)
+				json_kint(&l->w, "parent",
+				    (long long)pos->parent);
+			else
+				json_knull(&l->w, "parent");
 		}
-		r |= buf_putc(l->out, '}');
+		json_end(&l->w);
+		r = json_done(&l->w);
 	} else {
 		r |= buf_put(l->out, w->out, w->split);
 		/* A thread's tree, as far as a line can show it. */
@@ -370,11 +346,13 @@ list_cb(const struct store_msg *m, void *arg)
 
 	if (l->order != LIST_AS_STORED)
 		return row_add(l, m);
-	if (l->json && l->n > 0)
-		r |= buf_putc(l->out, ',');
-	r |= msg_render(l->out, m, l->json, &split);
-	if (l->json)
-		r |= buf_putc(l->out, '}');
+	if (l->json) {
+		json_obj(&l->w, NULL);
+		msg_json(&l->w, m);
+		json_end(&l->w);
+		r = json_done(&l->w);
+	} else
+		r = msg_render(l->out, m, 0, &split);
 	return row_done(l, r);
 }
 
@@ -385,8 +363,11 @@ list_finish(struct lister *l)
 		return SMERR_IO;	/* said by list_flush_some */
 	if (l->err)
 		return smerr_nomem(&l->c->err);
-	if (l->json && buf_puts(l->out, "]\n") != 0)
-		return smerr_nomem(&l->c->err);
+	if (l->json) {
+		json_end(&l->w);
+		if (json_done(&l->w) != 0 || buf_putc(l->out, '\n') != 0)
+			return smerr_nomem(&l->c->err);
+	}
 	if ((buf_len(l->out) > 0 &&
 	    fwrite(buf_data(l->out), 1, buf_len(l->out), stdout) !=
 	    buf_len(l->out)) || fflush(stdout) != 0)
@@ -532,8 +513,9 @@ list_run(struct cli *c, struct lister *l, const char *folder,
 		goto out;
 	if (q != NULL && store_index_rest(st, &c->err) != 0)
 		goto out;
+	json_begin(&l->w, l->out);
 	if (l->json)
-		buf_putc(l->out, '[');
+		json_arr(&l->w, NULL);
 	if (store_msg_query(st, l->account, folder, q, list_cb, l,
 	    &c->err) != 0 ||
 	    (l->order != LIST_AS_STORED && l->err == 0 && rows_print(l)) ||
@@ -627,72 +609,66 @@ const struct cli_cmd cmd_search_entry = {
  * was the outer one, revocation was not checked; To, Cc and Date as the
  * store keeps them.
  */
-static int
-put_older(struct buf *out, const struct store_msg *m)
+static void
+put_older(struct json_w *w, const struct store_msg *m)
 {
 	const char	*v = m->verdict;
-	int		 r = 0;
 
-	if (json_member(v, "to") == NULL) {
-		r |= json_key(out, "to", 1);
-		r |= put_array(out, m->to, ",");
-		r |= buf_putc(out, ',');
-	}
-	if (json_member(v, "cc") == NULL) {
-		r |= json_key(out, "cc", 1);
-		r |= put_array(out, m->cc, ",");
-		r |= buf_putc(out, ',');
-	}
-	if (json_member(v, "date") == NULL) {
-		r |= json_key(out, "date", 1);
-		r |= json_time(out, m->date);
-		r |= buf_putc(out, ',');
-	}
+	if (json_member(v, "to") == NULL)
+		put_array(w, "to", m->to, ",");
+	if (json_member(v, "cc") == NULL)
+		put_array(w, "cc", m->cc, ",");
+	if (json_member(v, "date") == NULL)
+		json_ktime(w, "date", m->date);
 	if (json_member(v, "header_protection") == NULL)
-		r |= buf_puts(out, "\"header_protection\":\"none\",");
+		json_kstr(w, "header_protection", "none");
 	if (json_member(v, "revocation") == NULL)
-		r |= buf_puts(out, "\"revocation\":\"not-checked\",");
-	return r;
+		json_kstr(w, "revocation", "not-checked");
 }
 
 /*
- * The stored verdict after its opening brace, with the text put back in
- * place of its empty "text" member (the text is stored once, apart). A
- * verdict kept by an earlier sealmail gains the members it lacks and, first
- * among its findings, one that says what it did not check. In the verdict
- * every quote inside a string is escaped, so a member's spelling cannot
- * occur inside a value.
+ * The stored verdict's members, with the text put back in place of its
+ * empty "text" member (the text is stored once, apart). A verdict kept by
+ * an earlier sealmail gains the members it lacks and, first among its
+ * findings, one that says what it did not check. In the verdict every
+ * quote inside a string is escaped, so a member's spelling cannot occur
+ * inside a value.
  */
-static int
-put_verdict(struct buf *out, const struct store_msg *m)
+static void
+put_verdict(struct json_w *w, const struct store_msg *m)
 {
 	static const char	 mark[] = ",\"text\":\"\"";
 	static const char	 fmark[] = "\"findings\":[";
-	const char		*v = m->verdict, *p;
+	const char		*v = m->verdict, *end, *p, *q;
 	char			 older[256];
-	int			 r = 0, old;
+	int			 old;
 
 	if (v == NULL || v[0] != '{' || v[1] == '}')
-		return buf_putc(out, '}');
+		return;
 	v++;
-	r |= buf_putc(out, ',');
+	end = v + strlen(v);
+	if (end > v && end[-1] == '}')
+		end--;
 	if ((old = app_shown_older(m->verdict, older, sizeof(older))) != 0)
-		r |= put_older(out, m);
+		put_older(w, m);
 	if ((p = strstr(v, mark)) != NULL) {
-		r |= buf_put(out, v, (size_t)(p - v));
-		r |= json_key(out, "text", 0);
-		r |= json_str(out, m->text != NULL ? m->text : "");
+		json_raw(w, v, (size_t)(p - v));
+		json_kstr(w, "text", m->text != NULL ? m->text : "");
 		v = p + sizeof(mark) - 1;
+		v += *v == ',';
 	}
-	if (old && (p = strstr(v, fmark)) != NULL) {
+	if (old && (p = strstr(v, fmark)) != NULL &&
+	    (q = json_skip(p + sizeof(fmark) - 2)) != NULL && q <= end) {
+		/* The members before it, without the comma that ends them. */
+		json_raw(w, v, (size_t)(p - v) - (p > v));
+		json_arr(w, "findings");
+		json_kstr(w, NULL, older);
 		p += sizeof(fmark) - 1;
-		r |= buf_put(out, v, (size_t)(p - v));
-		r |= json_str(out, older);
-		if (*p != ']')
-			r |= buf_putc(out, ',');
-		v = p;
+		json_raw(w, p, (size_t)(q - 1 - p));
+		json_end(w);
+		v = q + (*q == ',');
 	}
-	return r | buf_puts(out, v);
+	json_raw(w, v, (size_t)(end - v));
 }
 
 /* An HTML message's text as the user's copiousoutput entry shows it. */
@@ -720,6 +696,7 @@ cmd_show(struct cli *c, int argc, char **argv)
 	struct buf		*out = NULL;
 	const char		*text;
 	char			*html = NULL;
+	struct json_w		 w;
 	struct cli_args		 args;
 	int64_t			 id;
 	int			 json, r = 1;
@@ -738,20 +715,23 @@ cmd_show(struct cli *c, int argc, char **argv)
 	r = 0;
 	if (json) {
 		/* The stored inspect object, with id and folder before it. */
-		r |= msg_json_ids(out, m);
-		r |= json_key(out, "flags", 0);
-		r |= put_array(out, m->flags, " ");
-		r |= put_verdict(out, m);
+		json_begin(&w, out);
+		json_obj(&w, NULL);
+		cli_json_ids(&w, m->id, m->folder_name, m->uid);
+		put_array(&w, "flags", m->flags, " ");
+		put_verdict(&w, m);
+		json_end(&w);
+		r = json_done(&w);
 	} else {
 		r |= buf_puts(out, "From: ");
-		r |= put_clean(out, m->from != NULL ? m->from : "", 0);
+		r |= put_clean(out, m->from != NULL ? m->from : "");
 		r |= buf_puts(out, "\nSubject: ");
-		r |= put_clean(out, m->subject != NULL ? m->subject : "", 0);
+		r |= put_clean(out, m->subject != NULL ? m->subject : "");
 		r |= buf_printf(out, "\nSignature: %s", m->signature != NULL ?
 		    m->signature : "none");
 		if (m->signer != NULL) {
 			r |= buf_puts(out, " by ");
-			r |= put_clean(out, m->signer, 0);
+			r |= put_clean(out, m->signer);
 		}
 		r |= buf_printf(out, " (trust %s)\nEncryption: %s\n\n",
 		    m->trust != NULL ? m->trust : "none",

@@ -18,20 +18,17 @@
 static int
 draft_json(struct buf *out, const struct app_draft *d)
 {
-	int	r = 0;
+	struct json_w	w;
 
-	r |= buf_putc(out, '{');
-	r |= json_key(out, "draft", 1);
-	r |= json_strn(out, (const char *)buf_data(d->text),
+	json_begin(&w, out);
+	json_obj(&w, NULL);
+	json_kstrn(&w, "draft", (const char *)buf_data(d->text),
 	    buf_len(d->text));
-	r |= json_key(out, "sign", 0);
-	r |= buf_puts(out, d->sign ? "true" : "false");
-	r |= json_key(out, "encrypt", 0);
-	r |= buf_puts(out, d->encrypt ? "true" : "false");
-	r |= json_key(out, "omitted", 0);
-	r |= json_strv(out, d->omitted, d->nomitted);
-	r |= buf_putc(out, '}');
-	return r;
+	json_kbool(&w, "sign", d->sign);
+	json_kbool(&w, "encrypt", d->encrypt);
+	json_kstrv(&w, "omitted", d->omitted, d->nomitted);
+	json_end(&w);
+	return json_done(&w);
 }
 
 static int

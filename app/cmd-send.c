@@ -312,15 +312,43 @@ ob_free(struct ob_list *l)
 	free(l->v);
 }
 
+/* One entry as outbox --json shows it, judged for its protection. */
+static void
+ob_json(struct json_w *w, struct crypto_ctx *ctx, const struct ob_item *it)
+{
+	struct crypto_verdict	*vd;
+	struct smerr		 e;
+	const char		*sig = "error", *enc = "none";
+
+	smerr_clear(&e);
+	if (crypto_judge(ctx, buf_data(it->body), buf_len(it->body), &vd,
+	    &e) == 0) {
+		sig = crypto_sig_str(vd->signature);
+		enc = crypto_enc_str(vd->encryption);
+		crypto_verdict_free(vd);
+	}
+	json_obj(w, NULL);
+	cli_json_ids(w, it->id, "outbox", 0);
+	json_ktime(w, "date", it->created);
+	json_ktext(w, "from", it->from);
+	json_ktext(w, "subject", it->subject);
+	json_arr(w, "flags");
+	json_end(w);
+	json_kstr(w, "signature", sig);
+	json_kstr(w, "encryption", enc);
+	json_kstr(w, "state", it->state);
+	json_kint(w, "attempts", it->attempts);
+	json_ktext(w, "error", it->error);
+	json_end(w);
+}
+
 static int
 outbox_list(struct cli *c, struct send_env *v, int json)
 {
 	struct ob_list		 l;
 	struct crypto_ctx	*ctx = NULL;
-	struct crypto_verdict	*vd;
 	struct buf		*out = NULL;
-	struct smerr		 e2;
-	const char		*sig, *enc;
+	struct json_w		 w;
 	size_t			 i, shown = 0;
 	int			 r = SMERR_NOMEM;
 
@@ -333,8 +361,9 @@ outbox_list(struct cli *c, struct send_env *v, int json)
 	}
 	if (json && sync_crypto_ctx(v->env.k, &ctx, &c->err) != 0)
 		goto out;
-	if (json && buf_putc(out, '[') != 0)
-		goto oom;
+	json_begin(&w, out);
+	if (json)
+		json_arr(&w, NULL);
 	for (i = 0; i < l.n; i++) {
 		if (l.v[i].sent)
 			continue;
@@ -355,46 +384,16 @@ outbox_list(struct cli *c, struct send_env *v, int json)
 			shown++;
 			continue;
 		}
-		sig = "error";
-		enc = "none";
-		smerr_clear(&e2);
-		if (crypto_judge(ctx, buf_data(l.v[i].body),
-		    buf_len(l.v[i].body), &vd, &e2) == 0) {
-			sig = crypto_sig_str(vd->signature);
-			enc = crypto_enc_str(vd->encryption);
-			crypto_verdict_free(vd);
-		}
-		if (buf_puts(out, shown ? ",{" : "{") != 0 ||
-		    json_key(out, "id", 1) != 0 ||
-		    buf_printf(out, "%lld", (long long)l.v[i].id) != 0 ||
-		    json_key(out, "folder", 0) != 0 ||
-		    json_str(out, "outbox") != 0 ||
-		    json_key(out, "uid", 0) != 0 ||
-		    buf_puts(out, "null") != 0 ||
-		    json_key(out, "date", 0) != 0 ||
-		    json_time(out, l.v[i].created) != 0 ||
-		    json_key(out, "from", 0) != 0 ||
-		    json_text(out, l.v[i].from) != 0 ||
-		    json_key(out, "subject", 0) != 0 ||
-		    json_text(out, l.v[i].subject) != 0 ||
-		    json_key(out, "flags", 0) != 0 ||
-		    buf_puts(out, "[]") != 0 ||
-		    json_key(out, "signature", 0) != 0 ||
-		    json_str(out, sig) != 0 ||
-		    json_key(out, "encryption", 0) != 0 ||
-		    json_str(out, enc) != 0 ||
-		    json_key(out, "state", 0) != 0 ||
-		    json_str(out, l.v[i].state) != 0 ||
-		    json_key(out, "attempts", 0) != 0 ||
-		    buf_printf(out, "%d", l.v[i].attempts) != 0 ||
-		    json_key(out, "error", 0) != 0 ||
-		    json_text(out, l.v[i].error) != 0 ||
-		    buf_putc(out, '}') != 0)
+		ob_json(&w, ctx, &l.v[i]);
+		if (json_done(&w) != 0)
 			goto oom;
 		shown++;
 	}
-	if (json && buf_putc(out, ']') != 0)
-		goto oom;
+	if (json) {
+		json_end(&w);
+		if (json_done(&w) != 0)
+			goto oom;
+	}
 	if (!json && shown == 0 && buf_puts(out, "the outbox is empty") != 0)
 		goto oom;
 	r = cli_print(c, out);

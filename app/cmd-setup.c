@@ -214,21 +214,22 @@ setup_report(struct cli *c, const struct setup_opts *o,
 {
 	static const char	*srv[] = { NULL, "secure", "insecure" };
 	struct buf		*b;
+	struct json_w		 w;
 	int			 r = 0, i;
 
 	if ((b = buf_new(0)) == NULL)
 		return smerr_nomem(&c->err);
 	if (o->json) {
-		r |= buf_putc(b, '{');
-		r |= json_key(b, "address", 1) | json_str(b, o->address);
-		r |= json_key(b, "imap", 0) | json_str(b, s->url[0]);
-		r |= json_key(b, "smtp", 0) | json_str(b, s->url[1]);
-		r |= json_key(b, "srv", 0) | json_str(b, srv[s->srv]);
-		r |= json_key(b, "imap_auth", 0) |
-		    json_str(b, setup_auth_word(res[0].auth));
-		r |= json_key(b, "smtp_auth", 0) |
-		    json_str(b, setup_auth_word(res[1].auth));
-		r |= buf_putc(b, '}');
+		json_begin(&w, b);
+		json_obj(&w, NULL);
+		json_kstr(&w, "address", o->address);
+		json_kstr(&w, "imap", s->url[0]);
+		json_kstr(&w, "smtp", s->url[1]);
+		json_kstr(&w, "srv", srv[s->srv]);
+		json_kstr(&w, "imap_auth", setup_auth_word(res[0].auth));
+		json_kstr(&w, "smtp_auth", setup_auth_word(res[1].auth));
+		json_end(&w);
+		r = json_done(&w);
 	} else {
 		r |= buf_printf(b, "account %s added to %s/config\n",
 		    o->account, c->confdir);

@@ -131,19 +131,25 @@ summary_json(struct cli *c, const struct app_account *a,
     const struct sync_stats *s)
 {
 	struct buf	*b;
+	struct json_w	 w;
 	int		 r;
 
 	if ((b = buf_new(0)) == NULL)
 		return smerr_nomem(&c->err);
-	buf_putc(b, '{');
-	json_key(b, "account", 1);
-	json_str(b, a->name);
-	buf_printf(b, ",\"folders\":%zu,\"fetched\":%zu,\"flags_in\":%zu,"
-	    "\"flags_out\":%zu,\"expunged\":%zu,\"pending\":%zu,"
-	    "\"retried\":%zu,\"indexed\":%zu,\"seconds\":%.3f}", s->folders,
-	    s->fetched, s->flags_in, s->flags_out, s->expunged, s->pending,
-	    s->retried, s->indexed, s->seconds);
-	r = cli_print(c, b);
+	json_begin(&w, b);
+	json_obj(&w, NULL);
+	json_kstr(&w, "account", a->name);
+	json_kint(&w, "folders", (long long)s->folders);
+	json_kint(&w, "fetched", (long long)s->fetched);
+	json_kint(&w, "flags_in", (long long)s->flags_in);
+	json_kint(&w, "flags_out", (long long)s->flags_out);
+	json_kint(&w, "expunged", (long long)s->expunged);
+	json_kint(&w, "pending", (long long)s->pending);
+	json_kint(&w, "retried", (long long)s->retried);
+	json_kint(&w, "indexed", (long long)s->indexed);
+	json_kfixed(&w, "seconds", s->seconds, 3);
+	json_end(&w);
+	r = json_done(&w) != 0 ? smerr_nomem(&c->err) : cli_print(c, b);
 	buf_free(b);
 	return r;
 }

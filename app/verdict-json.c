@@ -13,49 +13,38 @@
 int
 app_verdict_json(const struct crypto_verdict *v, struct buf *out)
 {
-	size_t	i;
-	int	r = 0;
+	struct json_w	w;
+	size_t		i;
 
-	r |= buf_putc(out, '{');
-	r |= json_key(out, "from", 1);
-	r |= json_str(out, v->from);
-	r |= json_key(out, "subject", 0);
-	r |= json_str(out, v->subject);
-	r |= json_key(out, "to", 0);
-	r |= json_strv(out, v->to, v->nto);
-	r |= json_key(out, "cc", 0);
-	r |= json_strv(out, v->cc, v->ncc);
-	r |= json_key(out, "date", 0);
-	r |= json_time(out, v->date);
-	r |= json_key(out, "header_protection", 0);
-	r |= json_str(out, crypto_hp_str(v->header_protection));
-	r |= json_key(out, "signature", 0);
-	r |= json_str(out, crypto_sig_str(v->signature));
-	r |= json_key(out, "signer", 0);
-	r |= json_str(out, v->signer);
-	r |= json_key(out, "signers", 0);
-	r |= json_strv(out, v->signers, v->nsigners);
-	r |= json_key(out, "trust", 0);
-	r |= json_str(out, crypto_trust_str(v->trust));
-	r |= json_key(out, "revocation", 0);
-	r |= json_str(out, crypto_rev_str(v->revocation));
-	r |= json_key(out, "encryption", 0);
-	r |= json_str(out, crypto_enc_str(v->encryption));
-	r |= json_key(out, "cipher", 0);
-	r |= json_str(out, v->cipher);
-	r |= json_key(out, "text", 0);
-	r |= json_str(out, v->text);
-	r |= json_key(out, "findings", 0);
-	r |= json_strv(out, v->findings, v->nfindings);
-	r |= json_key(out, "coverage", 0);
-	r |= buf_putc(out, '[');
-	for (i = 0; i < v->nspans; i++)
-		r |= buf_printf(out, "%s{\"line\":%zu,\"signed\":%s,"
-		    "\"envelope\":%s}", i > 0 ? "," : "", v->spans[i].line,
-		    (v->spans[i].flags & CRYPTO_SPAN_SIGNED) ? "true" :
-		    "false", (v->spans[i].flags & CRYPTO_SPAN_ENVELOPE) ?
-		    "true" : "false");
-	r |= buf_putc(out, ']');
-	r |= buf_putc(out, '}');
-	return r != 0 ? SMERR_NOMEM : 0;
+	json_begin(&w, out);
+	json_obj(&w, NULL);
+	json_kstr(&w, "from", v->from);
+	json_kstr(&w, "subject", v->subject);
+	json_kstrv(&w, "to", v->to, v->nto);
+	json_kstrv(&w, "cc", v->cc, v->ncc);
+	json_ktime(&w, "date", v->date);
+	json_kstr(&w, "header_protection",
+	    crypto_hp_str(v->header_protection));
+	json_kstr(&w, "signature", crypto_sig_str(v->signature));
+	json_kstr(&w, "signer", v->signer);
+	json_kstrv(&w, "signers", v->signers, v->nsigners);
+	json_kstr(&w, "trust", crypto_trust_str(v->trust));
+	json_kstr(&w, "revocation", crypto_rev_str(v->revocation));
+	json_kstr(&w, "encryption", crypto_enc_str(v->encryption));
+	json_kstr(&w, "cipher", v->cipher);
+	json_kstr(&w, "text", v->text);
+	json_kstrv(&w, "findings", v->findings, v->nfindings);
+	json_arr(&w, "coverage");
+	for (i = 0; i < v->nspans; i++) {
+		json_obj(&w, NULL);
+		json_kint(&w, "line", (long long)v->spans[i].line);
+		json_kbool(&w, "signed",
+		    v->spans[i].flags & CRYPTO_SPAN_SIGNED);
+		json_kbool(&w, "envelope",
+		    v->spans[i].flags & CRYPTO_SPAN_ENVELOPE);
+		json_end(&w);
+	}
+	json_end(&w);
+	json_end(&w);
+	return json_done(&w) != 0 ? SMERR_NOMEM : 0;
 }

@@ -1,3 +1,4 @@
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,18 +100,6 @@ json_strv(struct buf *out, char *const *sv, size_t n)
 }
 
 int
-json_key(struct buf *out, const char *key, int first)
-{
-	int	r;
-
-	if (!first && (r = buf_putc(out, ',')) != 0)
-		return r;
-	if ((r = json_str(out, key)) != 0)
-		return r;
-	return buf_putc(out, ':');
-}
-
-int
 json_text(struct buf *out, const char *s)
 {
 	char	*t;
@@ -150,6 +139,174 @@ json_text_list(struct buf *out, const char *list)
 		p = q != NULL ? q + 1 : NULL;
 	}
 	return buf_putc(out, ']');
+}
+
+/*
+ * The writer. json_fail keeps the first failure; json_w_key starts a
+ * value: the comma before it when its object or array has a member
+ * already, and its key; nonzero once the writer has failed, so that
+ * nothing more is written.
+ */
+void
+json_fail(struct json_w *w, int r)
+{
+	if (r != 0 && w->err == 0)
+		w->err = r;
+}
+
+static int
+json_w_key(struct json_w *w, const char *key)
+{
+	uint32_t	bit;
+
+	if (w->err != 0)
+		return w->err;
+	if (w->depth > 0) {
+		bit = (uint32_t)1 << (w->depth - 1);
+		if (w->more & bit)
+			json_fail(w, buf_putc(w->out, ','));
+		w->more |= bit;
+	}
+	if (key != NULL) {
+		json_fail(w, json_str(w->out, key));
+		json_fail(w, buf_putc(w->out, ':'));
+	}
+	return w->err;
+}
+
+static void
+json_w_open(struct json_w *w, const char *key, int array)
+{
+	uint32_t	bit;
+
+	if (json_w_key(w, key) != 0)
+		return;
+	if (w->depth == JSON_W_DEPTH) {
+		json_fail(w, SMERR_LIMIT);
+		return;
+	}
+	json_fail(w, buf_putc(w->out, array ? '[' : '{'));
+	bit = (uint32_t)1 << w->depth++;
+	w->more &= ~bit;
+	if (array)
+		w->arr |= bit;
+	else
+		w->arr &= ~bit;
+}
+
+void
+json_begin(struct json_w *w, struct buf *out)
+{
+	memset(w, 0, sizeof(*w));
+	w->out = out;
+}
+
+void
+json_obj(struct json_w *w, const char *key)
+{
+	json_w_open(w, key, 0);
+}
+
+void
+json_arr(struct json_w *w, const char *key)
+{
+	json_w_open(w, key, 1);
+}
+
+void
+json_end(struct json_w *w)
+{
+	if (w->err != 0)
+		return;
+	if (w->depth == 0) {
+		json_fail(w, SMERR_INVAL);
+		return;
+	}
+	w->depth--;
+	json_fail(w, buf_putc(w->out, (w->arr >> w->depth) & 1 ? ']' : '}'));
+}
+
+void
+json_kstr(struct json_w *w, const char *key, const char *s)
+{
+	if (json_w_key(w, key) == 0)
+		json_fail(w, json_str(w->out, s));
+}
+
+void
+json_kstrn(struct json_w *w, const char *key, const char *s, size_t len)
+{
+	if (json_w_key(w, key) == 0)
+		json_fail(w, json_strn(w->out, s, len));
+}
+
+void
+json_ktext(struct json_w *w, const char *key, const char *s)
+{
+	if (json_w_key(w, key) == 0)
+		json_fail(w, json_text(w->out, s));
+}
+
+void
+json_ktext_list(struct json_w *w, const char *key, const char *list)
+{
+	if (json_w_key(w, key) == 0)
+		json_fail(w, json_text_list(w->out, list));
+}
+
+void
+json_kstrv(struct json_w *w, const char *key, char *const *sv, size_t n)
+{
+	if (json_w_key(w, key) == 0)
+		json_fail(w, json_strv(w->out, sv, n));
+}
+
+void
+json_ktime(struct json_w *w, const char *key, time_t t)
+{
+	if (json_w_key(w, key) == 0)
+		json_fail(w, json_time(w->out, t));
+}
+
+void
+json_kint(struct json_w *w, const char *key, long long v)
+{
+	if (json_w_key(w, key) == 0)
+		json_fail(w, buf_printf(w->out, "%lld", v));
+}
+
+void
+json_kfixed(struct json_w *w, const char *key, double v, int prec)
+{
+	if (json_w_key(w, key) == 0)
+		json_fail(w, buf_printf(w->out, "%.*f", prec, v));
+}
+
+void
+json_kbool(struct json_w *w, const char *key, int v)
+{
+	if (json_w_key(w, key) == 0)
+		json_fail(w, buf_puts(w->out, v ? "true" : "false"));
+}
+
+void
+json_knull(struct json_w *w, const char *key)
+{
+	if (json_w_key(w, key) == 0)
+		json_fail(w, buf_puts(w->out, "null"));
+}
+
+void
+json_raw(struct json_w *w, const char *s, size_t len)
+{
+	if (len > 0 && json_w_key(w, NULL) == 0)
+		json_fail(w, buf_put(w->out, s, len));
+}
+
+int
+json_done(const struct json_w *w)
+{
+	return w->err;
 }
 
 /*
