@@ -214,6 +214,27 @@ copies_files_gc(struct store *st, int64_t id, int64_t skip, struct smerr *e)
 	    e);
 }
 
+/*
+ * Entry id is about to go: the files it holds move to the first other
+ * copy of its message that waits to be sent (after any that copy has),
+ * and when there is none, the files of every copy go.
+ */
+static int
+copies_files_leave(struct store *st, int64_t id, struct smerr *e)
+{
+	int	r;
+
+	if ((r = store_do(st, "WITH next(id) AS (SELECT id FROM outbox WHERE "
+	    OUTBOX_COPIES " AND sent = 0 AND id <> ?1 ORDER BY copy, id "
+	    "LIMIT 1) UPDATE outbox_file SET outbox = (SELECT id FROM next), "
+	    "seq = seq + (SELECT coalesce(max(seq), 0) FROM outbox_file WHERE "
+	    "outbox = (SELECT id FROM next)) WHERE outbox = ?1 AND EXISTS "
+	    "(SELECT 1 FROM next);", STORE_ARGS(STORE_INT(id)),
+	    "the attached files", e)) != 0)
+		return r;
+	return copies_files_gc(st, id, id, e);
+}
+
 /* The state of entry id inside the caller's transaction. */
 static int
 outbox_state(struct store *st, int64_t id, int *sentp, const char **statep,
@@ -342,7 +363,7 @@ store_outbox_delete(struct store *st, int64_t id, struct smerr *e)
 		else if (strcmp(state, STORE_OB_SENDING) == 0)
 			r = smerr_set(e, SMERR_EXISTS, "message %lld is being "
 			    "sent right now", (long long)id);
-		else if ((r = copies_files_gc(st, id, id, e)) == 0)
+		else if ((r = copies_files_leave(st, id, e)) == 0)
 			r = outbox_update(st, "DELETE FROM outbox WHERE "
 			    "id = ?;", STORE_ARGS(STORE_INT(id)), id, e);
 	}

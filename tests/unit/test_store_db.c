@@ -1221,7 +1221,8 @@ taken_back(struct store *st, int64_t draft, const char *files)
  * draft with its text and the files of every copy, every copy not sent
  * out of the outbox in the same transaction. A copy being sent, or (unless
  * asked) one sent or in doubt, keeps everything as it was; a copy sent
- * keeps the files until no copy waits any longer.
+ * keeps the files until no copy waits any longer, and a copy deleted
+ * hands them to the next.
  */
 static void
 test_outbox_copies(void **unused)
@@ -1301,6 +1302,21 @@ test_outbox_copies(void **unused)
 	mkcopies(st, "<g4@example.test>", ids);
 	assert_int_equal(store_outbox_sent(st, ids[0], 1, &e), 0);
 	assert_int_equal(store_outbox_sent(st, ids[1], 1, &e), 0);
+	assert_int_equal(store_outbox_delete(st, ids[2], &e), 0);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM outbox_file;"), 0);
+
+	/* The copy holding the files deleted: the next copy takes them. */
+	mkcopies(st, "<g5@example.test>", ids);
+	assert_int_equal(store_outbox_delete(st, ids[0], &e), 0);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM outbox_file;"), 1);
+	assert_int_equal(store_outbox_take_back(st, ids[2], 0, "x", &draft,
+	    &e), 0);
+	taken_back(st, draft, "plan.pdf:application/pdf ");
+	assert_int_equal(one_int(st, "SELECT count(*) FROM outbox_file;"), 0);
+	mkcopies(st, "<g6@example.test>", ids);
+	assert_int_equal(store_outbox_delete(st, ids[0], &e), 0);
+	assert_int_equal(store_outbox_delete(st, ids[1], &e), 0);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM outbox_file;"), 1);
 	assert_int_equal(store_outbox_delete(st, ids[2], &e), 0);
 	assert_int_equal(one_int(st, "SELECT count(*) FROM outbox_file;"), 0);
 
