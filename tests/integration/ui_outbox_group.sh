@@ -167,6 +167,9 @@ ui_press "e again" 'already sent to bob@example.test.*\(y/N\)' e
 ui_press "y: the rest is a draft, on the compose screen" \
     'Send to bob@example.test\?' y
 check "with the file" wait_for "> 1 two-$ID.txt"
+check_match "it says again who has it" \
+    'already sent to bob@example.test: the draft keeps every recipient' \
+    "$(screen)"
 check_eq "the refused copy left the outbox" 0 "$(outbox_n)"
 drafts
 check_match "the draft says who already has it" 'already sent to bob@example.test' \
