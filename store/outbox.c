@@ -409,16 +409,20 @@ take_back_cb(const struct store_outbox *o, void *arg)
 	return 0;
 }
 
-/* Whether the message of tb->id may be taken back: 0, or why not. */
+/*
+ * Whether the message of tb->id may be taken back (as a draft when
+ * draft, which needs its text): 0, or why not.
+ */
 static int
-take_back_check(const struct take_back *tb, int partial, struct smerr *e)
+take_back_check(const struct take_back *tb, int partial, int draft,
+    struct smerr *e)
 {
 	long long	id = (long long)tb->id;
 
 	if (tb->gone)
 		return smerr_set(e, SMERR_NOTFOUND, "message %lld was sent; "
 		    "it is no longer in the outbox", id);
-	if (!tb->text)
+	if (draft && !tb->text)
 		return smerr_set(e, SMERR_INVAL, "message %lld was queued "
 		    "before its text was kept: it can be sent or deleted, not "
 		    "taken back", id);
@@ -432,15 +436,19 @@ take_back_check(const struct take_back *tb, int partial, struct smerr *e)
 	return 0;
 }
 
-int
-store_outbox_take_back(struct store *st, int64_t id, int partial,
-    const char *reason, int64_t *draftp, struct smerr *e)
+/*
+ * Takes every copy not sent of entry id's message out of the outbox, in
+ * one transaction: with draftp, into a new draft (*draftp) of its text
+ * and the files of every copy; without, its files go.
+ */
+static int
+copies_take(struct store *st, int64_t id, int partial, const char *reason,
+    int64_t *draftp, struct smerr *e)
 {
 	struct take_back	 tb;
 	size_t			 i;
 	int			 r;
 
-	*draftp = 0;
 	memset(&tb, 0, sizeof(tb));
 	tb.id = id;
 	if ((r = store_begin(st, e)) != 0)
@@ -451,19 +459,23 @@ store_outbox_take_back(struct store *st, int64_t id, int partial,
 		r = smerr_nomem(e);
 		goto out;
 	}
-	if ((r = take_back_check(&tb, partial, e)) != 0)
+	if ((r = take_back_check(&tb, partial, draftp != NULL, e)) != 0)
 		goto out;
 	/* The text as written, as it was kept with the entry chosen. */
-	if ((r = store_do(st, "INSERT INTO draft(account, body, reason, "
-	    "created, updated) SELECT account, source, ?2, ?3, ?3 FROM outbox "
-	    "WHERE id = ?1;", STORE_ARGS(STORE_INT(id), STORE_TEXT(reason),
-	    STORE_INT(time(NULL))), "keeping the draft", e)) != 0)
-		goto out;
-	*draftp = sqlite3_last_insert_rowid(st->db);
+	if (draftp != NULL) {
+		if ((r = store_do(st, "INSERT INTO draft(account, body, "
+		    "reason, created, updated) SELECT account, source, ?2, ?3, "
+		    "?3 FROM outbox WHERE id = ?1;", STORE_ARGS(STORE_INT(id),
+		    STORE_TEXT(reason), STORE_INT(time(NULL))),
+		    "keeping the draft", e)) != 0)
+			goto out;
+		*draftp = sqlite3_last_insert_rowid(st->db);
+	}
 	/* The files of every copy; the copies not sent leave the outbox. */
 	for (i = 0; r == 0 && i < tb.n; i++)
-		if ((r = store_outbox_files_to_draft(st, tb.ids[i], *draftp,
-		    e)) == 0)
+		if ((r = draftp != NULL ? store_outbox_files_to_draft(st,
+		    tb.ids[i], *draftp, e) : store_outbox_files_drop(st,
+		    tb.ids[i], e)) == 0)
 			r = store_do(st, "DELETE FROM outbox WHERE id = ? AND "
 			    "sent = 0;", STORE_ARGS(STORE_INT(tb.ids[i])),
 			    "taking the message back", e);
@@ -473,7 +485,21 @@ out:
 		store_rollback(st);
 	else
 		r = store_commit(st, e);	/* rolls back when it fails */
-	if (r != 0)
+	if (r != 0 && draftp != NULL)
 		*draftp = 0;
 	return r;
+}
+
+int
+store_outbox_take_back(struct store *st, int64_t id, int partial,
+    const char *reason, int64_t *draftp, struct smerr *e)
+{
+	*draftp = 0;
+	return copies_take(st, id, partial, reason, draftp, e);
+}
+
+int
+store_outbox_delete_copies(struct store *st, int64_t id, struct smerr *e)
+{
+	return copies_take(st, id, 1, NULL, NULL, e);
 }

@@ -526,6 +526,13 @@ int	 store_outbox_copies(struct store *st, int64_t id,
  */
 int	 store_outbox_take_back(struct store *st, int64_t id, int partial,
 	    const char *reason, int64_t *draftp, struct smerr *e);
+/*
+ * Removes every copy of entry id's message that was not sent, and its
+ * files, in one transaction: SMERR_EXISTS when a copy is being sent,
+ * SMERR_NOTFOUND when entry id is gone or sent.
+ */
+int	 store_outbox_delete_copies(struct store *st, int64_t id,
+	    struct smerr *e);
 /* Removes an entry not sent and not being sent. */
 int	 store_outbox_delete(struct store *st, int64_t id, struct smerr *e);
 

@@ -385,17 +385,14 @@ ui_outbox_start() {
 	UIPID=$($TM display-message -p -t ui '#{pane_pid}')
 }
 ui_outbox_open() {
-	ui_press "c lists the folders, with the outbox" \
-	    'outbox .*messages not yet sent' c
-	_row=$(ui_screen | grep -n 'outbox  ' | head -1 | cut -d: -f1)
-	_i=2
-	while [ "$_i" -lt "$_row" ]; do $TM send-keys -t ui j; _i=$((_i + 1)); done
-	$TM send-keys -t ui Enter
+	check "c, then outbox: the outbox screen" \
+	    ui_open_folder outbox 'sealmail: ([^ ]+: )?outbox'
 }
 
-# ui_open_folder NAME: from an index, c, down to folder NAME, Enter; 0 once
-# NAME's index is open. A sync landing may redraw the folder list between
-# reading the row and moving to it: then the folder list is opened again.
+# ui_open_folder NAME [REGEX]: from an index, c, down to folder NAME,
+# Enter; 0 once NAME's index is open (the screen shows REGEX, when given).
+# A sync landing may redraw the folder list between reading the row and
+# moving to it: then the folder list is opened again.
 ui_open_folder() {
 	_try=0
 	while [ $_try -lt 3 ]; do
@@ -407,7 +404,8 @@ ui_open_folder() {
 			$TM send-keys -t ui j; _i=$((_i + 1))
 		done
 		$TM send-keys -t ui Enter
-		ui_wait_for "sealmail: ([^ ]+: )?$1 \\(" 30 2>/dev/null && return 0
+		ui_wait_for "${2:-sealmail: ([^ ]+: )?$1 \\(}" 30 2>/dev/null &&
+		    return 0
 		_try=$((_try + 1))
 	done
 	return 1

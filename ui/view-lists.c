@@ -636,7 +636,7 @@ static const char *const help_lines[] = {
 	"  harvested from signed mail, SMIMEA (DNSSEC), or that there is none",
 	"Outbox (c, then outbox)",
 	"  Enter open  e edit  d delete  y retry (an in-doubt one asks first)",
-	"  e takes back the whole message, every copy of it (one per Bcc)",
+	"  e and d act on the whole message, every copy of it (one per Bcc)",
 	"  S or $          sync every account now, in the background",
 	"  K               the key store   ?       this help",
 	"  q               back; on the first screen, quit (it asks)",
@@ -834,6 +834,36 @@ outbox_retry(struct ui *ui, const struct ls_item *it)
 		ui_status(ui, 0, "sending message %s…", id);
 }
 
+static int
+unsent_cb(const struct store_outbox *o, void *arg)
+{
+	size_t	*n = arg;
+
+	if (!o->sent)
+		(*n)++;
+	return 0;
+}
+
+/* d: 1 once the user says yes. A message's copies go together. */
+static int
+queue_delete_ask(struct ui *ui, struct ls *ls, int64_t id)
+{
+	char	 q[200];
+	size_t	 n = 0;
+
+	if (ls->kind != LS_OUTBOX)
+		return ui_confirm(ui, "Delete this draft? (y/N)");
+	(void)store_outbox_copies(app_session_store(ui_session(ui)), id,
+	    unsent_cb, &n, NULL);
+	if (n > 1)
+		snprintf(q, sizeof(q), "Delete this message from the outbox, "
+		    "all %zu copies of it (one per Bcc recipient)? (y/N)", n);
+	else
+		snprintf(q, sizeof(q), "Delete this message from the outbox? "
+		    "(y/N)");
+	return ui_confirm(ui, q);
+}
+
 /* The keys of the outbox and the drafts: 0 handled, 1 not. */
 static int
 queue_key(struct ui *ui, struct ls *ls, wint_t k)
@@ -849,11 +879,9 @@ queue_key(struct ui *ui, struct ls *ls, wint_t k)
 	id = it->id;
 	smerr_clear(&e);
 	if (k == 'd') {
-		if (!ui_confirm(ui, ls->kind == LS_OUTBOX ? "Delete this "
-		    "message from the outbox? (y/N)" : "Delete this draft? "
-		    "(y/N)"))
+		if (!queue_delete_ask(ui, ls, id))
 			return 0;
-		r = ls->kind == LS_OUTBOX ? store_outbox_delete(
+		r = ls->kind == LS_OUTBOX ? store_outbox_delete_copies(
 		    app_session_store(ui_session(ui)), id, &e) :
 		    store_draft_delete(app_session_store(ui_session(ui)), id,
 		    &e);

@@ -7,6 +7,7 @@
 # one. When a copy was already sent (a relay in front of Postfix refuses
 # alice, so bob's copy goes and hers stays), e says who has it and asks;
 # yes takes back the rest, the copy sent stays sent, and nothing is lost.
+# d on any copy deletes the message, every copy of it.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is not up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS
@@ -88,7 +89,6 @@ take_back() {
 ui_outbox_start
 check "the index opens" wait_for 'sealmail: INBOX'
 ui_outbox_open
-check "the outbox screen opens" wait_for 'sealmail: outbox'
 check "one copy for the Bcc recipient" wait_for "queued +alice@example.test .*group $ID"
 check_match "one for the To" "queued +bob@example.test .*group $ID" "$(screen)"
 take_back alice@example.test
@@ -99,7 +99,6 @@ check_eq "and no draft" 0 "$(drafts; json "$T/dl.json" 'len(d)')"
 $TM send-keys -t ui q
 sleep 0.3
 ui_outbox_open
-check "the outbox screen opens" wait_for 'sealmail: outbox'
 check "both copies are listed again" wait_for "queued +bob@example.test .*group $ID"
 take_back bob@example.test
 
@@ -154,7 +153,6 @@ check_eq "one copy waits in the outbox" 1 "$(outbox_n)"
 $TM send-keys -t ui q
 sleep 0.3
 ui_outbox_open
-check "the outbox screen opens" wait_for 'sealmail: outbox'
 check "the refused copy is listed" wait_for "queued +alice@example.test .*half $ID"
 pick "queued +alice@example.test .*half $ID"
 ui_press "e says who already has it and asks" \
@@ -179,9 +177,26 @@ check_match "the draft keeps the Bcc" '^Bcc: alice@example.test$' \
     "$(S draft show "$D" 2>/dev/null | grep '^Bcc:')"
 check_match "and the file" "half $ID.*\\(1 file attached\\)" "$(S draft list 2>/dev/null)"
 ui_press "P postpones it" 'postponed as draft' P
-$TM send-keys -t ui Q
 kill "$relay" 2>/dev/null
 relay=
+
+# --- d deletes the message: every copy ----------------------------------------
+outbox_config 9
+MID3="uigr3-$ID@example.test"
+sed "s/^Message-ID: .*/Message-ID: <$MID3>/; s/^Subject: .*/Subject: gone $ID/" \
+    "$T/msg.txt" > "$T/msg3.txt"
+S send --attach "$T/two-$ID.txt" "$T/msg3.txt" > /dev/null 2>&1
+check_eq "queued as two copies" 2 "$(outbox_n)"
+ui_outbox_start
+check "the program starts again" wait_for 'sealmail: INBOX'
+ui_outbox_open
+check "the Bcc copy is listed" wait_for "queued +alice@example.test .*gone $ID"
+pick "queued +alice@example.test .*gone $ID"
+ui_press "d on the Bcc copy asks for the whole message" \
+    'Delete this message from the outbox, all 2 copies of it .*\(y/N\)' d
+ui_press "y deletes both" 'The outbox is empty' y
+check_eq "no copy is left to be sent" 0 "$(outbox_n)"
+$TM send-keys -t ui Q
 sed "s/^/#   ui: /" "$T/ui.err" | tail -20
 lab_forget "$MID"
 lab_forget "$MID2"

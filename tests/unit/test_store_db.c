@@ -1220,15 +1220,12 @@ taken_back(struct store *st, int64_t draft, const char *files)
  * A message queued as copies is taken back whole from any copy: one
  * draft with its text and the files of every copy, every copy not sent
  * out of the outbox in the same transaction. A copy being sent, or (unless
- * asked) one sent or in doubt, keeps everything as it was; a copy sent
- * keeps the files until no copy waits any longer, and a copy deleted
- * hands them to the next.
+ * asked) one sent or in doubt, keeps everything as it was.
  */
 static void
 test_outbox_copies(void **unused)
 {
 	struct store		*st;
-	struct store_outbox	 o;
 	struct smerr		 e;
 	char			 seen[128] = "";
 	int64_t			 ids[3], draft, other[3];
@@ -1292,6 +1289,29 @@ test_outbox_copies(void **unused)
 	assert_int_equal(one_int(st, "SELECT count(*) FROM draft WHERE "
 	    "reason = 'already sent to bob@example.test';"), 1);
 
+	store_close(st);
+	rmdir_all(d);
+}
+
+/*
+ * The files of a message queued as copies stay until no copy waits to be
+ * sent: a copy sent keeps them, a copy deleted hands them to the next.
+ * store_outbox_delete_copies removes every copy not sent, and the files,
+ * unless a copy is being sent.
+ */
+static void
+test_outbox_copies_files(void **unused)
+{
+	struct store		*st;
+	struct store_outbox	 o;
+	struct smerr		 e;
+	int64_t			 ids[3], draft;
+	int			 nd;
+	char			*d = tmpdir();
+
+	(void)unused;
+	st = open_key1(d, &e);
+	smerr_clear(&e);
 	/* Sent, then the last copy deleted: no file is left behind. */
 	mkcopies(st, "<g3@example.test>", ids);
 	assert_int_equal(store_outbox_sent(st, ids[0], 1, &e), 0);
@@ -1319,6 +1339,27 @@ test_outbox_copies(void **unused)
 	assert_int_equal(one_int(st, "SELECT count(*) FROM outbox_file;"), 1);
 	assert_int_equal(store_outbox_delete(st, ids[2], &e), 0);
 	assert_int_equal(one_int(st, "SELECT count(*) FROM outbox_file;"), 0);
+
+	/* d: every copy not sent goes, with the files, unless one is sending. */
+	nd = one_int(st, "SELECT count(*) FROM draft;");
+	mkcopies(st, "<g7@example.test>", ids);
+	assert_int_equal(store_outbox_claim(st, ids[1], 0, &e), 0);
+	assert_int_equal(store_outbox_delete_copies(st, ids[0], &e),
+	    SMERR_EXISTS);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM outbox WHERE "
+	    "message_id = '<g7@example.test>';"), 3);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM outbox_file;"), 1);
+	assert_int_equal(store_outbox_release(st, ids[1], 0, "421", &e), 0);
+	assert_int_equal(store_outbox_sent(st, ids[0], 0, &e), 0);
+	assert_int_equal(store_outbox_delete_copies(st, ids[0], &e),
+	    SMERR_NOTFOUND);
+	assert_int_equal(store_outbox_delete_copies(st, ids[2], &e), 0);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM outbox WHERE "
+	    "message_id = '<g7@example.test>' AND sent = 0;"), 0);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM outbox WHERE "
+	    "message_id = '<g7@example.test>';"), 1);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM outbox_file;"), 0);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM draft;"), nd);
 
 	/* Queued before its text was kept: it stays. */
 	mkoutbox(&o, "<old@example.test>");
@@ -1616,6 +1657,7 @@ main(void)
 	    cmocka_unit_test(test_drafts),
 	    cmocka_unit_test(test_draft_files),
 	    cmocka_unit_test(test_outbox_copies),
+	    cmocka_unit_test(test_outbox_copies_files),
 	    cmocka_unit_test(test_text_in_body),
 	    cmocka_unit_test(test_text_in_part),
 	    cmocka_unit_test(test_upgrade_2),
