@@ -6,7 +6,8 @@
 # an edit, bob (To) and alice (Bcc) each get exactly one copy, the edited
 # one. When a copy was already sent (a relay in front of Postfix refuses
 # alice, so bob's copy goes and hers stays), e says who has it and asks;
-# yes takes back the rest, the copy sent stays sent, and nothing is lost.
+# yes takes back the rest, the copy sent stays sent, and nothing is lost;
+# the draft sent again as it is (its Message-ID sent) is refused.
 # d on any copy deletes the message, every copy of it.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is not up"; t_done; }
@@ -176,7 +177,14 @@ D=$(json "$T/dl.json" 'd[0]["id"]')
 check_match "the draft keeps the Bcc" '^Bcc: alice@example.test$' \
     "$(S draft show "$D" 2>/dev/null | grep '^Bcc:')"
 check_match "and the file" "half $ID.*\\(1 file attached\\)" "$(S draft list 2>/dev/null)"
-ui_press "P postpones it" 'postponed as draft' P
+# Sent again as it is, its Message-ID is that of the copy bob has.
+ui_press "y: refused, bob already has this message" \
+    "message <$MID2> was already sent" y
+sleep 1
+check_eq "bob still has it once" 1 "$(count_in "$BOB_DIR" "$MID2")"
+check_match "and the text is still a draft" "half $ID.*\\(1 file attached\\)" \
+    "$(S draft list 2>/dev/null)"
+check_eq "nothing was queued" 0 "$(outbox_n)"
 kill "$relay" 2>/dev/null
 relay=
 
