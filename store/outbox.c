@@ -14,6 +14,7 @@
 
 #include "base/err.h"
 #include "base/proc.h"
+#include "base/vec.h"
 #include "store/store.h"
 #include "store/store_int.h"
 
@@ -60,22 +61,6 @@ store_outbox_check_new(struct store *st, const char *message_id,
 		r = store_dberr(st, e, "reading the outbox");
 	sqlite3_finalize(s);
 	return r;
-}
-
-int
-store_outbox_was_sent(struct store *st, const char *message_id,
-    struct smerr *e)
-{
-	int64_t	sent;
-	int	r;
-
-	if (message_id == NULL)
-		return 0;
-	if ((r = store_int(st, "SELECT 1 FROM outbox WHERE message_id = ? AND "
-	    "sent = 1 LIMIT 1;", STORE_ARGS(STORE_TEXT(message_id)), &sent,
-	    "reading the outbox", e)) != 0)
-		return r;
-	return sent != 0;
 }
 
 static int
@@ -131,6 +116,13 @@ store_outbox_add(struct store *st, const struct store_outbox *o,
 #define OUTBOX_COLUMNS "id, account, message_id, from_addr, recipients, " \
 	"subject, body, created, attempts, error, sent, appended, state, " \
 	"claim_pid, copy, source"
+/*
+ * The copies of entry ?1's message: the entries of its Message-ID and
+ * account, sent or not (entry ?1 alone when it has no Message-ID).
+ */
+#define OUTBOX_COPIES "(id = ?1 OR (message_id = (SELECT message_id " \
+	"FROM outbox WHERE id = ?1) AND account IS (SELECT account FROM " \
+	"outbox WHERE id = ?1)))"
 
 static void
 outbox_row(sqlite3_stmt *s, struct store_outbox *o)
@@ -188,6 +180,59 @@ store_outbox_get(struct store *st, int64_t id,
 	return store_walk_sql(st, "SELECT " OUTBOX_COLUMNS " FROM outbox "
 	    "WHERE id = ? AND NOT (sent = 1 AND appended = 1);",
 	    STORE_ARGS(STORE_INT(id)), &w, "reading the outbox", e);
+}
+
+int
+store_outbox_copies(struct store *st, int64_t id,
+    int (*cb)(const struct store_outbox *, void *), void *arg,
+    struct smerr *e)
+{
+	struct store_each	w = STORE_EACH(outbox_each, outbox, cb, arg);
+	int			r;
+
+	r = store_walk_sql(st, "SELECT " OUTBOX_COLUMNS " FROM outbox WHERE "
+	    OUTBOX_COPIES " ORDER BY copy, id;", STORE_ARGS(STORE_INT(id)),
+	    &w, "reading the outbox", e);
+	if (r == 0 && w.n == 0)
+		r = smerr_set(e, SMERR_NOTFOUND, "no outbox entry %lld",
+		    (long long)id);
+	return r;
+}
+
+/*
+ * The files of entry id's message go once no copy of it but skip waits to
+ * be sent: until then they are kept, on whichever copy holds them, for
+ * the message to become a draft again.
+ */
+static int
+copies_files_gc(struct store *st, int64_t id, int64_t skip, struct smerr *e)
+{
+	return store_do(st, "DELETE FROM outbox_file WHERE outbox IN (SELECT "
+	    "id FROM outbox WHERE " OUTBOX_COPIES ") AND NOT EXISTS (SELECT 1 "
+	    "FROM outbox WHERE " OUTBOX_COPIES " AND sent = 0 AND id <> ?2);",
+	    STORE_ARGS(STORE_INT(id), STORE_INT(skip)), "the attached files",
+	    e);
+}
+
+/*
+ * Entry id is about to go: the files it holds move to the first other
+ * copy of its message that waits to be sent (after any that copy has),
+ * and when there is none, the files of every copy go.
+ */
+static int
+copies_files_leave(struct store *st, int64_t id, struct smerr *e)
+{
+	int	r;
+
+	if ((r = store_do(st, "WITH next(id) AS (SELECT id FROM outbox WHERE "
+	    OUTBOX_COPIES " AND sent = 0 AND id <> ?1 ORDER BY copy, id "
+	    "LIMIT 1) UPDATE outbox_file SET outbox = (SELECT id FROM next), "
+	    "seq = seq + (SELECT coalesce(max(seq), 0) FROM outbox_file WHERE "
+	    "outbox = (SELECT id FROM next)) WHERE outbox = ?1 AND EXISTS "
+	    "(SELECT 1 FROM next);", STORE_ARGS(STORE_INT(id)),
+	    "the attached files", e)) != 0)
+		return r;
+	return copies_files_gc(st, id, id, e);
 }
 
 /* The state of entry id inside the caller's transaction. */
@@ -298,8 +343,8 @@ store_outbox_sent(struct store *st, int64_t id, int appended,
 	    STORE_ARGS(STORE_INT(id), STORE_INT(appended != 0),
 	    STORE_INT(time(NULL))), id, e)) != 0)
 		return r;
-	/* Sent: its files are not to be edited again. */
-	return store_outbox_files_drop(st, id, e);
+	/* Every copy sent: the files are not to be edited again. */
+	return copies_files_gc(st, id, 0, e);
 }
 
 int
@@ -318,7 +363,7 @@ store_outbox_delete(struct store *st, int64_t id, struct smerr *e)
 		else if (strcmp(state, STORE_OB_SENDING) == 0)
 			r = smerr_set(e, SMERR_EXISTS, "message %lld is being "
 			    "sent right now", (long long)id);
-		else
+		else if ((r = copies_files_leave(st, id, e)) == 0)
 			r = outbox_update(st, "DELETE FROM outbox WHERE "
 			    "id = ?;", STORE_ARGS(STORE_INT(id)), id, e);
 	}
@@ -328,4 +373,133 @@ store_outbox_delete(struct store *st, int64_t id, struct smerr *e)
 		return store_commit(st, e);
 	store_rollback(st);
 	return r;
+}
+
+/* What taking a message back learns of its copies. */
+struct take_back {
+	int64_t		 id;		/* the entry chosen */
+	int64_t		*ids;		/* every copy */
+	size_t		 n, cap;
+	int		 gone;		/* the entry chosen was sent */
+	int		 text;		/* its text as written is kept */
+	int		 sending, sent, doubt;
+	int		 oom;
+};
+
+static int
+take_back_cb(const struct store_outbox *o, void *arg)
+{
+	struct take_back	*tb = arg;
+
+	if (vec_reserve(&tb->ids, &tb->cap, tb->n, sizeof(*tb->ids)) != 0) {
+		tb->oom = 1;
+		return 1;
+	}
+	tb->ids[tb->n++] = o->id;
+	if (o->id == tb->id) {
+		tb->gone = o->sent;
+		tb->text = o->source != NULL;
+	}
+	if (o->sent)
+		tb->sent++;
+	else if (strcmp(o->state, STORE_OB_SENDING) == 0)
+		tb->sending++;
+	else if (strcmp(o->state, STORE_OB_INDOUBT) == 0)
+		tb->doubt++;
+	return 0;
+}
+
+/*
+ * Whether the message of tb->id may be taken back (as a draft when
+ * draft, which needs its text): 0, or why not.
+ */
+static int
+take_back_check(const struct take_back *tb, int partial, int draft,
+    struct smerr *e)
+{
+	long long	id = (long long)tb->id;
+
+	if (tb->gone)
+		return smerr_set(e, SMERR_NOTFOUND, "message %lld was sent; "
+		    "it is no longer in the outbox", id);
+	if (draft && !tb->text)
+		return smerr_set(e, SMERR_INVAL, "message %lld was queued "
+		    "before its text was kept: it can be sent or deleted, not "
+		    "taken back", id);
+	if (tb->sending)
+		return smerr_set(e, SMERR_EXISTS, "a copy of message %lld is "
+		    "being sent right now", id);
+	if ((tb->sent || tb->doubt) && !partial)
+		return smerr_set(e, SMERR_EXISTS, "a copy of message %lld was "
+		    "already sent%s", id, tb->doubt ? ", or may have been" :
+		    "");
+	return 0;
+}
+
+/*
+ * Takes every copy not sent of entry id's message out of the outbox, in
+ * one transaction: with draftp, into a new draft (*draftp) of its text
+ * and the files of every copy; without, its files go.
+ */
+static int
+copies_take(struct store *st, int64_t id, int partial, const char *reason,
+    int64_t *draftp, struct smerr *e)
+{
+	struct take_back	 tb;
+	size_t			 i;
+	int			 r;
+
+	memset(&tb, 0, sizeof(tb));
+	tb.id = id;
+	if ((r = store_begin(st, e)) != 0)
+		return r;
+	if ((r = store_outbox_copies(st, id, take_back_cb, &tb, e)) != 0)
+		goto out;
+	if (tb.oom) {
+		r = smerr_nomem(e);
+		goto out;
+	}
+	if ((r = take_back_check(&tb, partial, draftp != NULL, e)) != 0)
+		goto out;
+	/* The text as written, as it was kept with the entry chosen. */
+	if (draftp != NULL) {
+		if ((r = store_do(st, "INSERT INTO draft(account, body, "
+		    "reason, created, updated) SELECT account, source, ?2, ?3, "
+		    "?3 FROM outbox WHERE id = ?1;", STORE_ARGS(STORE_INT(id),
+		    STORE_TEXT(reason), STORE_INT(time(NULL))),
+		    "keeping the draft", e)) != 0)
+			goto out;
+		*draftp = sqlite3_last_insert_rowid(st->db);
+	}
+	/* The files of every copy; the copies not sent leave the outbox. */
+	for (i = 0; r == 0 && i < tb.n; i++)
+		if ((r = draftp != NULL ? store_outbox_files_to_draft(st,
+		    tb.ids[i], *draftp, e) : store_outbox_files_drop(st,
+		    tb.ids[i], e)) == 0)
+			r = store_do(st, "DELETE FROM outbox WHERE id = ? AND "
+			    "sent = 0;", STORE_ARGS(STORE_INT(tb.ids[i])),
+			    "taking the message back", e);
+out:
+	free(tb.ids);
+	if (r != 0)
+		store_rollback(st);
+	else
+		r = store_commit(st, e);	/* rolls back when it fails */
+	if (r != 0 && draftp != NULL)
+		*draftp = 0;
+	return r;
+}
+
+int
+store_outbox_take_back(struct store *st, int64_t id, int partial,
+    const char *reason, int64_t *draftp, struct smerr *e)
+{
+	*draftp = 0;
+	return copies_take(st, id, partial, reason, draftp, e);
+}
+
+int
+store_outbox_delete_copies(struct store *st, int64_t id, struct smerr *e)
+{
+	return copies_take(st, id, 1, NULL, NULL, e);
 }

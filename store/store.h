@@ -507,8 +507,31 @@ int	 store_outbox_fail(struct store *st, int64_t id, const char *error,
 /* Submitted; appended says whether the copy to Sent is done too. */
 int	 store_outbox_sent(struct store *st, int64_t id, int appended,
 	    struct smerr *e);
-/* 1 when a message with this Message-ID was already submitted, else 0. */
-int	 store_outbox_was_sent(struct store *st, const char *message_id,
+/*
+ * Calls cb for every copy of entry id's message (the entries queued with
+ * its Message-ID for its account), sent or not, in the order they were
+ * queued; SMERR_NOTFOUND when there is no entry id.
+ */
+int	 store_outbox_copies(struct store *st, int64_t id,
+	    int (*cb)(const struct store_outbox *, void *), void *arg,
+	    struct smerr *e);
+/*
+ * Takes the message of entry id back, whichever copy id is, in one
+ * transaction: its text as written becomes a new draft (*draftp, with
+ * reason) with the files of every copy, and every copy not sent leaves
+ * the outbox; a sent copy stays as it is. SMERR_EXISTS, saying why, when
+ * a copy is being sent, or when partial is 0 and a copy was sent or is in
+ * doubt; SMERR_NOTFOUND when entry id is gone or sent; SMERR_INVAL when
+ * it was queued before its text was kept. On failure nothing changes.
+ */
+int	 store_outbox_take_back(struct store *st, int64_t id, int partial,
+	    const char *reason, int64_t *draftp, struct smerr *e);
+/*
+ * Removes every copy of entry id's message that was not sent, and its
+ * files, in one transaction: SMERR_EXISTS when a copy is being sent,
+ * SMERR_NOTFOUND when entry id is gone or sent.
+ */
+int	 store_outbox_delete_copies(struct store *st, int64_t id,
 	    struct smerr *e);
 /* Removes an entry not sent and not being sent. */
 int	 store_outbox_delete(struct store *st, int64_t id, struct smerr *e);
@@ -565,8 +588,8 @@ int	 store_draft_file_delete(struct store *st, int64_t id, int64_t seq,
 	    struct smerr *e);
 /*
  * The files of outbox entry id (the first copy of a message), kept until
- * it is sent or deleted so that it can become a draft again with them:
- * store_outbox_files_to_draft moves them to draft.
+ * every copy is sent, or it is deleted, so that the message can become a
+ * draft again with them: store_outbox_files_to_draft moves them to draft.
  */
 int	 store_outbox_file_add(struct store *st, int64_t id,
 	    struct store_draft_file *f, struct smerr *e);

@@ -350,9 +350,49 @@ ui_open_msg() {
 	$TM send-keys -t ui Enter
 }
 
-# ui_open_folder NAME: from an index, c, down to folder NAME, Enter; 0 once
-# NAME's index is open. A sync landing may redraw the folder list between
-# reading the row and moving to it: then the folder list is opened again.
+# The outbox tests: outbox_config SMTP_PORT writes H's config, alice's
+# account (IMAPS, submission on SMTP_PORT, signing, encrypt = auto);
+# ui_editor makes $T/editor.sh, an EDITOR that runs on its file the
+# script act last wrote (act reads it from stdin); ui_outbox_start starts
+# the terminal program on H with that editor, XDG_RUNTIME_DIR=$RT and its
+# stderr in $T/ui.err (UIPID its pid); ui_outbox_open goes from an index
+# to the outbox screen (c, down to the line "outbox", Enter).
+outbox_config() {
+	{
+		lab_account lab alice@example.test \
+		    "imaps://localhost:$LAB_IMAPS_PORT" \
+		    "submission://mail.example.test:$1" "$T/alicepw" \
+		    'name     = Alice Example' 'timeout  = 10' \
+		    'sign     = yes' 'encrypt  = auto'
+		lab_dns 3
+	} > "$H/config"
+}
+ui_editor() {
+	printf '#!/bin/sh\n. "%s/action" "$1"\n' "$T" > "$T/editor.sh"
+	chmod +x "$T/editor.sh"
+	act() { cat > "$T/action"; }
+}
+ui_outbox_start() {
+	$TM kill-server 2>/dev/null
+	# A server whose last pane died may still be on its way out.
+	_i=0
+	while [ $_i -lt 20 ] && $TM has-session 2>/dev/null; do
+		sleep 0.1; _i=$((_i + 1))
+	done
+	sleep 0.2
+	tm_new_session -d -s ui -x 120 -y 40 \
+	    "exec env XDG_RUNTIME_DIR='$RT' EDITOR='$T/editor.sh' '$SEALMAIL' --home '$H' --passphrase-file '$T/pw' 2>>'$T/ui.err'"
+	UIPID=$($TM display-message -p -t ui '#{pane_pid}')
+}
+ui_outbox_open() {
+	check "c, then outbox: the outbox screen" \
+	    ui_open_folder outbox 'sealmail: ([^ ]+: )?outbox'
+}
+
+# ui_open_folder NAME [REGEX]: from an index, c, down to folder NAME,
+# Enter; 0 once NAME's index is open (the screen shows REGEX, when given).
+# A sync landing may redraw the folder list between reading the row and
+# moving to it: then the folder list is opened again.
 ui_open_folder() {
 	_try=0
 	while [ $_try -lt 3 ]; do
@@ -364,7 +404,8 @@ ui_open_folder() {
 			$TM send-keys -t ui j; _i=$((_i + 1))
 		done
 		$TM send-keys -t ui Enter
-		ui_wait_for "sealmail: ([^ ]+: )?$1 \\(" 30 2>/dev/null && return 0
+		ui_wait_for "${2:-sealmail: ([^ ]+: )?$1 \\(}" 30 2>/dev/null &&
+		    return 0
 		_try=$((_try + 1))
 	done
 	return 1

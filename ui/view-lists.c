@@ -326,9 +326,7 @@ draft_cb(const struct store_draft *d, void *arg)
 /* The text of outbox entry id as written, when it was kept. */
 struct source_find {
 	struct buf	*text;
-	char		*account;	/* whose it is, when asked for */
 	int		 found;
-	int		 want_account;
 };
 
 static int
@@ -337,9 +335,6 @@ source_cb(const struct store_outbox *o, void *arg)
 	struct source_find	*f = arg;
 
 	f->found = 1;
-	if (f->want_account && o->account != NULL &&
-	    (f->account = strdup(o->account)) == NULL)
-		return SMERR_NOMEM;
 	if (o->source != NULL && (f->text = buf_new_secret(0)) != NULL &&
 	    buf_put(f->text, o->source, o->source_len) != 0) {
 		buf_free(f->text);
@@ -348,15 +343,13 @@ source_cb(const struct store_outbox *o, void *arg)
 	return 1;
 }
 
-/* With accountp, *accountp gets whose it is (malloc'd, or NULL). */
 static struct buf *
-outbox_source(struct ui *ui, int64_t id, char **accountp)
+outbox_source(struct ui *ui, int64_t id)
 {
 	struct source_find	f;
 	struct smerr		e;
 
 	memset(&f, 0, sizeof(f));
-	f.want_account = accountp != NULL;
 	smerr_clear(&e);
 	if (store_outbox_get(app_session_store(ui_session(ui)), id, source_cb,
 	    &f, &e) != 0)
@@ -367,10 +360,6 @@ outbox_source(struct ui *ui, int64_t id, char **accountp)
 	else if (!f.found)
 		ui_status(ui, 1, "message %lld is no longer in the outbox",
 		    (long long)id);
-	if (accountp != NULL && f.text != NULL)
-		*accountp = f.account;
-	else
-		free(f.account);
 	return f.text;
 }
 
@@ -398,7 +387,7 @@ source_load(struct ui *ui, struct ls *ls)
 {
 	struct buf	*t;
 
-	if ((t = outbox_source(ui, ls->msg, NULL)) == NULL)
+	if ((t = outbox_source(ui, ls->msg)) == NULL)
 		return;
 	text_lines(ls, buf_str(t), buf_len(t));
 	buf_free(t);
@@ -647,6 +636,7 @@ static const char *const help_lines[] = {
 	"  harvested from signed mail, SMIMEA (DNSSEC), or that there is none",
 	"Outbox (c, then outbox)",
 	"  Enter open  e edit  d delete  y retry (an in-doubt one asks first)",
+	"  e and d act on the whole message, every copy of it (one per Bcc)",
 	"  S or $          sync every account now, in the background",
 	"  K               the key store   ?       this help",
 	"  q               back; on the first screen, quit (it asks)",
@@ -767,35 +757,62 @@ ls_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 	attrset(A_NORMAL);
 }
 
+/* The recipients of the copies sent, or in doubt, one after the other. */
+static int
+sent_to_cb(const struct store_outbox *o, void *arg)
+{
+	struct buf	*who = arg;
+	int		 doubt = strcmp(o->state, STORE_OB_INDOUBT) == 0;
+
+	if (!o->sent && !doubt)
+		return 0;
+	return buf_printf(who, "%s%s%s", buf_len(who) > 0 ? ", " : "",
+	    o->recipients != NULL ? o->recipients : "?", doubt ?
+	    " (in doubt)" : "") != 0;
+}
+
 /*
- * Edits a queued message: its text and files become a draft again, in
- * the same transaction that takes it out of the outbox, and the compose
- * screen opens on it.
+ * Edits a queued message: its text and the files of every copy become
+ * one draft again, in the same transaction that takes every copy not
+ * sent out of the outbox, and the compose screen opens on it. When a
+ * copy was sent (or may have been), it says to whom and asks first; the
+ * draft keeps every recipient and says who already has it.
  */
 static void
 outbox_edit(struct ui *ui, int64_t id)
 {
 	struct store	*st = app_session_store(ui_session(ui));
-	struct buf	*t;
+	struct buf	*who;
 	struct smerr	 e;
-	char		*account = NULL;
+	char		 q[400], reason[400];
 	int64_t		 draft = 0;
+	int		 partial;
 
-	if ((t = outbox_source(ui, id, &account)) == NULL)
-		return;
 	smerr_clear(&e);
-	if (store_begin(st, &e) != 0 ||
-	    store_draft_put(st, &draft, account, buf_data(t), buf_len(t),
-	    "taken back from the outbox", &e) != 0 ||
-	    store_outbox_files_to_draft(st, id, draft, &e) != 0 ||
-	    store_outbox_delete(st, id, &e) != 0 ||
-	    store_commit(st, &e) != 0) {
-		store_rollback(st);
+	if ((who = buf_new(0)) == NULL)
+		return;
+	if (store_outbox_copies(st, id, sent_to_cb, who, &e) != 0) {
 		ui_status(ui, 1, "%s", smerr_msg(&e));
-	} else
-		ui_compose_draft(ui, draft);
-	buf_free(t);
-	free(account);
+		goto out;
+	}
+	if ((partial = buf_len(who) > 0)) {
+		snprintf(q, sizeof(q), "This message was already sent to "
+		    "%.250s. Take back the rest as a draft? (y/N)", buf_str(who));
+		if (!ui_confirm(ui, q))
+			goto out;
+	}
+	snprintf(reason, sizeof(reason), "taken back from the outbox%s%.300s",
+	    partial ? "; already sent to " : "", partial ? buf_str(who) : "");
+	if (store_outbox_take_back(st, id, partial, reason, &draft, &e) != 0) {
+		ui_status(ui, 1, "%s", smerr_msg(&e));
+		goto out;
+	}
+	if (partial)
+		ui_status(ui, 1, "already sent to %.250s: the draft keeps every "
+		    "recipient", buf_str(who));
+	ui_compose_draft(ui, draft);
+out:
+	buf_free(who);
 }
 
 static void
@@ -817,6 +834,36 @@ outbox_retry(struct ui *ui, const struct ls_item *it)
 		ui_status(ui, 0, "sending message %s…", id);
 }
 
+static int
+unsent_cb(const struct store_outbox *o, void *arg)
+{
+	size_t	*n = arg;
+
+	if (!o->sent)
+		(*n)++;
+	return 0;
+}
+
+/* d: 1 once the user says yes. A message's copies go together. */
+static int
+queue_delete_ask(struct ui *ui, struct ls *ls, int64_t id)
+{
+	char	 q[200];
+	size_t	 n = 0;
+
+	if (ls->kind != LS_OUTBOX)
+		return ui_confirm(ui, "Delete this draft? (y/N)");
+	(void)store_outbox_copies(app_session_store(ui_session(ui)), id,
+	    unsent_cb, &n, NULL);
+	if (n > 1)
+		snprintf(q, sizeof(q), "Delete this message from the outbox, "
+		    "all %zu copies of it (one per Bcc recipient)? (y/N)", n);
+	else
+		snprintf(q, sizeof(q), "Delete this message from the outbox? "
+		    "(y/N)");
+	return ui_confirm(ui, q);
+}
+
 /* The keys of the outbox and the drafts: 0 handled, 1 not. */
 static int
 queue_key(struct ui *ui, struct ls *ls, wint_t k)
@@ -832,11 +879,9 @@ queue_key(struct ui *ui, struct ls *ls, wint_t k)
 	id = it->id;
 	smerr_clear(&e);
 	if (k == 'd') {
-		if (!ui_confirm(ui, ls->kind == LS_OUTBOX ? "Delete this "
-		    "message from the outbox? (y/N)" : "Delete this draft? "
-		    "(y/N)"))
+		if (!queue_delete_ask(ui, ls, id))
 			return 0;
-		r = ls->kind == LS_OUTBOX ? store_outbox_delete(
+		r = ls->kind == LS_OUTBOX ? store_outbox_delete_copies(
 		    app_session_store(ui_session(ui)), id, &e) :
 		    store_draft_delete(app_session_store(ui_session(ui)), id,
 		    &e);

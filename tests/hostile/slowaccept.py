@@ -9,8 +9,10 @@ to the real submission server (--relay-port, STARTTLS checked against
 Only then does it write the number of messages relayed so far to
 --accepted, and it waits --hold seconds before answering 250 (the client
 may be killed meanwhile: the message was delivered, the client never
-heard so). --hold-first holds back only the first message. The port is
-written to --ready once listening. Standard library only.
+heard so). --hold-first holds back only the first message. --refuse ADDR
+(given once or more) answers RCPT TO that address with a 550, as a server
+that knows no such user. The port is written to --ready once listening.
+Standard library only.
 """
 import argparse
 import os
@@ -60,7 +62,12 @@ def session(c, a, ctx, tls_up):
             rcpts = []
             c.send(b"250 2.1.0 ok\r\n")
         elif cmd == b"RCPT":
-            rcpts.append(line.split(b"<", 1)[1].split(b">", 1)[0].decode())
+            rcpt = line.split(b"<", 1)[1].split(b">", 1)[0].decode()
+            if rcpt.lower() in a.refuse:
+                c.send(b"550 5.1.1 <%s>: no such user here\r\n" %
+                       rcpt.encode())
+                continue
+            rcpts.append(rcpt)
             c.send(b"250 2.1.5 ok\r\n")
         elif cmd == b"DATA":
             c.send(b"354 go ahead\r\n")
@@ -104,7 +111,9 @@ def main():
     p.add_argument("--hold", type=float, default=20)
     p.add_argument("--hold-first", action="store_true")
     p.add_argument("--lifetime", type=float, default=120)
+    p.add_argument("--refuse", action="append", default=[])
     a = p.parse_args()
+    a.refuse = [r.lower() for r in a.refuse]
 
     ctx = server_context(a.cert, a.key)
     serve(0, a.ready, a.lifetime, lambda conn: serve_one(conn, a, ctx))

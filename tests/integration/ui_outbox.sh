@@ -20,18 +20,7 @@ mkdir -p "$RT" && chmod 700 "$RT"
 export XDG_RUNTIME_DIR="$RT"
 ID=$(date +%s)-$$
 lab_home "$T/alice" 'ui outbox passphrase'
-# config SMTP_PORT
-config() {
-	{
-		lab_account lab alice@example.test \
-		    "imaps://localhost:$LAB_IMAPS_PORT" \
-		    "submission://mail.example.test:$1" "$T/alicepw" \
-		    'name     = Alice Example' 'timeout  = 10' \
-		    'sign     = yes' 'encrypt  = auto'
-		lab_dns 3
-	} > "$H/config"
-}
-config "$LAB_SUBMISSION_PORT"
+outbox_config "$LAB_SUBMISSION_PORT"
 alice_identity
 BOB_DIR=$LAB_MAIL_DIR/example.test/bob/Maildir
 
@@ -45,35 +34,9 @@ openssl cms -encrypt -aes-256-gcm -in "$T/ent" -out "$T/enc" "$LAB_SMIME_DIR/ali
 chown -R nobody:nogroup "$MD" 2>/dev/null
 check "sync fetches the encrypted message" S sync --folder INBOX
 
-# The editor: runs the script $T/action (replaced step by step) on the file.
-cat > "$T/editor.sh" <<EOM
-#!/bin/sh
-. "$T/action" "\$1"
-EOM
-chmod +x "$T/editor.sh"
-act() { cat > "$T/action"; }
+ui_editor
 screen() { ui_screen; }
 wait_for() { ui_wait_for "$1"; }
-start_ui() {
-	$TM kill-server 2>/dev/null
-	# A server whose last pane died may still be on its way out.
-	_i=0
-	while [ $_i -lt 20 ] && $TM has-session 2>/dev/null; do
-		sleep 0.1; _i=$((_i + 1))
-	done
-	sleep 0.2
-	tm_new_session -d -s ui -x 120 -y 40 \
-	    "exec env XDG_RUNTIME_DIR='$RT' EDITOR='$T/editor.sh' '$SEALMAIL' --home '$H' --passphrase-file '$T/pw' 2>>'$T/ui.err'"
-	UIPID=$($TM display-message -p -t ui '#{pane_pid}')
-}
-# open_outbox: c, down to the line "outbox", Enter.
-open_outbox() {
-	ui_press "c lists the folders, with the outbox" 'outbox .*messages not yet sent' c
-	_row=$(screen | grep -n 'outbox  ' | head -1 | cut -d: -f1)
-	_i=2
-	while [ "$_i" -lt "$_row" ]; do $TM send-keys -t ui j; _i=$((_i + 1)); done
-	$TM send-keys -t ui Enter
-}
 # no_file_holds TEXT: no file under the home or the runtime dir holds TEXT.
 no_file_holds() { ! grep -rlF -- "$1" "$H" "$RT" >/dev/null 2>&1; }
 waitfile() { _i=0; while [ ! -e "$1" ] && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done; [ -e "$1" ]; }
@@ -85,7 +48,7 @@ printf 'words-before-the-crash\n' >> "$1"
 echo $$ > "${1%/*}/../editor-wrote"
 exec sleep 60
 EOM
-start_ui
+ui_outbox_start
 check "the index opens" wait_for 'sealmail: INBOX'
 $TM send-keys -t ui m
 check "the editor writes" waitfile "$RT/editor-wrote"
@@ -95,7 +58,7 @@ kill -9 "$UIPID"
 sleep 0.5
 kill "$(cat "$RT/editor-wrote")" 2>/dev/null	# the orphaned editor
 rm -f "$RT/editor-wrote"
-start_ui
+ui_outbox_start
 check "the next start keeps the text as a draft" wait_for '1 unsent message kept as draft: R lists them'
 check_match "draft list has it" 'killed while writing' "$(S draft list 2>/dev/null)"
 check_eq "and the editor's file is gone" "" "$(ls "$RT/sealmail")"
@@ -111,7 +74,7 @@ ui_press "P postpones it" 'postponed as draft [0-9]+ \(R recalls it\)' P
 check_match "it is still a draft" 'killed while writing' "$(S draft list 2>/dev/null)"
 
 # --- the outbox screen --------------------------------------------------------
-config 9
+outbox_config 9
 act <<EOM
 sed -i 's/^To: *\$/To: bob@example.test/; s/^Subject: *\$/Subject: refused at first\nMessage-ID: <uiob-edit-$ID@example.test>/' "\$1"
 printf 'outbox screen text\n' >> "\$1"
@@ -120,7 +83,7 @@ ui_press "a new message: the compose screen" 'Send to bob@example.test\?' m
 head -c 70000 /dev/urandom > "$T/att-$ID.bin"
 ui_press "a file attached" "> 1 att-$ID.bin" a "$T/att-$ID.bin" Enter
 ui_press "the send fails and says why" 'Connection refused' y
-open_outbox
+ui_outbox_open
 check "the outbox screen lists it" wait_for 'queued .*refused at first'
 check_match "with the server's last answer" 'queued .*refused at first.*\[.*Connection refused' "$(screen)"
 ui_press "Enter opens it" 'outbox screen text' Enter
@@ -131,7 +94,7 @@ check_match "the draft keeps it" 'refused at first.*\(1 file attached\)' \
     "$(S draft list 2>/dev/null)"
 check_eq "it left the outbox" "[]" "$(S outbox --json 2>/dev/null)"
 check_match "and is a draft" 'refused at first' "$(S draft list 2>/dev/null)"
-config "$LAB_SUBMISSION_PORT"
+outbox_config "$LAB_SUBMISSION_PORT"
 ui_press "y sends it now" 'sent <uiob-edit-.*> to 1 recipient' y
 i=0; while [ $i -lt 100 ] && [ "$(count_in "$BOB_DIR" "uiob-edit-$ID")" -eq 0 ]; do sleep 0.1; i=$((i + 1)); done
 check_eq "bob has it once" 1 "$(count_in "$BOB_DIR" "uiob-edit-$ID")"
@@ -153,14 +116,14 @@ PY
 check_nomatch "it is no longer a draft" 'refused at first' "$(S draft list 2>/dev/null)"
 
 # y retries, d deletes.
-config 9
+outbox_config 9
 printf "To: bob@example.test\nSubject: retried\nMessage-ID: <uiob-retry-$ID@example.test>\n\nretry me\n" > "$T/r.txt"
 printf "To: bob@example.test\nSubject: deleted\nMessage-ID: <uiob-del-$ID@example.test>\n\ndelete me\n" > "$T/d.txt"
 S send "$T/r.txt" >/dev/null 2>&1
 S send "$T/d.txt" >/dev/null 2>&1
-config "$LAB_SUBMISSION_PORT"
+outbox_config "$LAB_SUBMISSION_PORT"
 $TM send-keys -t ui q
-open_outbox
+ui_outbox_open
 check "the outbox lists both" wait_for 'queued .*deleted'
 ui_press "y retries the first" 'sent 1 message' g y
 i=0; while [ $i -lt 100 ] && [ "$(count_in "$BOB_DIR" "uiob-retry-$ID")" -eq 0 ]; do sleep 0.1; i=$((i + 1)); done
@@ -201,7 +164,7 @@ printf 'words-at-sig$sig\n' >> "\$1"
 echo \$\$ > "\${1%/*}/../editor-wrote"
 exec sleep 60
 EOM
-	start_ui
+	ui_outbox_start
 	check "SIG$sig: the program starts" wait_for 'sealmail: INBOX'
 	$TM send-keys -t ui m
 	check "SIG$sig: the editor writes" waitfile "$RT/editor-wrote"
@@ -222,18 +185,18 @@ python3 "$TOP/tests/hostile/slowaccept.py" --cert "$LAB_DIR/ca/server-chain.pem"
     --hold 8 --lifetime 100 2>"$T/slow.err" &
 slow=$!
 waitfile "$T/ready"; sleep 0.2
-config "$(cat "$T/ready")"
+outbox_config "$(cat "$T/ready")"
 act <<EOM
 sed -i 's/^To: *\$/To: bob@example.test/; s/^Subject: *\$/Subject: killed while sending\nMessage-ID: <uiob-kill-$ID@example.test>/' "\$1"
 printf 'sent while killed\n' >> "\$1"
 EOM
-start_ui
+ui_outbox_start
 check "the program starts again" wait_for 'sealmail: INBOX'
 ui_press "the compose screen" 'Send to bob@example.test\?' m
 $TM send-keys -t ui y
 check "the relay took the message" waitfile "$T/accepted"
 kill -9 "$UIPID"
-start_ui
+ui_outbox_start
 check "the next start" wait_for 'sealmail: INBOX'
 check_match "it waits in the outbox, being sent by the process that outlived the terminal" \
     'sending  killed while sending' "$(S outbox 2>/dev/null)"

@@ -683,9 +683,7 @@ test_outbox(void **unused)
 	    &e), 0);
 	assert_null(got);
 	assert_int_equal(store_outbox_delete(st, id2, &e), 0);
-	assert_int_equal(store_outbox_was_sent(st, o.message_id, &e), 0);
 	assert_int_equal(store_outbox_sent(st, id, 0, &e), 0);
-	assert_int_equal(store_outbox_was_sent(st, o.message_id, &e), 1);
 	smerr_clear(&e);
 	assert_int_equal(store_outbox_add(st, &o, NULL, &e), SMERR_EXISTS);
 	n = 0;
@@ -1150,6 +1148,233 @@ test_draft_files(void **unused)
 }
 
 /*
+ * Queues the copies of one message <msgid>: one for the To, one per
+ * Bcc recipient, the text as written kept with each and a file with the
+ * first, as send queues them; the ids go to ids[0..2].
+ */
+static void
+mkcopies(struct store *st, const char *msgid, int64_t ids[3])
+{
+	static const char	*rcpt[3] = { "bob@example.test",
+				    "carol@example.test", "dave@example.test" };
+	static const char	 text[] = "To: bob@example.test\n"
+				    "Bcc: carol@example.test, dave@example.test\n"
+				    "Subject: three copies\n\nwords\n";
+	struct store_draft_file	 f;
+	struct store_outbox	 o;
+	struct smerr		 e;
+	int			 i;
+
+	smerr_clear(&e);
+	assert_int_equal(store_begin(st, &e), 0);
+	for (i = 0; i < 3; i++) {
+		mkoutbox(&o, msgid);
+		o.account = "lab";
+		o.recipients = rcpt[i];
+		o.copy = i;
+		o.source = (const uint8_t *)text;
+		o.source_len = sizeof(text) - 1;
+		assert_int_equal(store_outbox_add(st, &o, &ids[i], &e), 0);
+	}
+	memset(&f, 0, sizeof(f));
+	f.name = "plan.pdf";
+	f.type = "application/pdf";
+	f.data = (const uint8_t *)"%PDF";
+	f.len = 4;
+	assert_int_equal(store_outbox_file_add(st, ids[0], &f, &e), 0);
+	assert_int_equal(store_commit(st, &e), 0);
+}
+
+static int
+copies_cb(const struct store_outbox *o, void *arg)
+{
+	char	*seen = arg;
+	size_t	 n = strlen(seen);
+
+	snprintf(seen + n, 128 - n, "%s%s ", o->recipients,
+	    o->sent ? "(sent)" : "");
+	return 0;
+}
+
+/* The draft taken back: its text as written and its files. */
+static void
+taken_back(struct store *st, int64_t draft, const char *files)
+{
+	struct files_seen	 fs;
+	struct buf		*b;
+	struct smerr		 e;
+
+	smerr_clear(&e);
+	assert_int_equal(store_draft_get(st, draft, &b, &e), 0);
+	assert_non_null(strstr(buf_str(b), "Bcc: carol@example.test, "
+	    "dave@example.test\n"));
+	assert_non_null(strstr(buf_str(b), "\n\nwords\n"));
+	buf_free(b);
+	memset(&fs, 0, sizeof(fs));
+	assert_int_equal(store_draft_file_foreach(st, draft, draft_files_cb,
+	    &fs, &e), 0);
+	assert_string_equal(fs.names, files);
+}
+
+/*
+ * A message queued as copies is taken back whole from any copy: one
+ * draft with its text and the files of every copy, every copy not sent
+ * out of the outbox in the same transaction. A copy being sent, or (unless
+ * asked) one sent or in doubt, keeps everything as it was.
+ */
+static void
+test_outbox_copies(void **unused)
+{
+	struct store		*st;
+	struct smerr		 e;
+	char			 seen[128] = "";
+	int64_t			 ids[3], draft, other[3];
+	char			*d = tmpdir();
+
+	(void)unused;
+	st = open_key1(d, &e);
+	smerr_clear(&e);
+	assert_int_equal(store_outbox_copies(st, 1, copies_cb, seen, &e),
+	    SMERR_NOTFOUND);
+	mkcopies(st, "<g1@example.test>", ids);
+	mkcopies(st, "<g2@example.test>", other);
+	assert_int_equal(store_outbox_copies(st, ids[2], copies_cb, seen, &e),
+	    0);
+	assert_string_equal(seen, "bob@example.test carol@example.test "
+	    "dave@example.test ");
+	/* From a Bcc copy: the whole message, the file of the first copy. */
+	assert_int_equal(store_outbox_take_back(st, ids[1], 0, "taken back",
+	    &draft, &e), 0);
+	assert_true(draft > 0);
+	taken_back(st, draft, "plan.pdf:application/pdf ");
+	assert_int_equal(one_int(st, "SELECT count(*) FROM outbox WHERE "
+	    "message_id = '<g1@example.test>';"), 0);
+	/* The other message is untouched. */
+	assert_int_equal(one_int(st, "SELECT count(*) FROM outbox;"), 3);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM outbox_file;"), 1);
+	assert_int_equal(store_draft_delete(st, draft, &e), 0);
+
+	/* A copy being sent: nothing changes. */
+	assert_int_equal(store_outbox_claim(st, other[2], 0, &e), 0);
+	assert_int_equal(store_outbox_take_back(st, other[0], 1, "x", &draft,
+	    &e), SMERR_EXISTS);
+	assert_int_equal(draft, 0);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM outbox;"), 3);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM draft;"), 0);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM outbox_file;"), 1);
+	/* In doubt: only when asked. */
+	assert_int_equal(store_outbox_release(st, other[2], 1, "cut off", &e),
+	    0);
+	assert_int_equal(store_outbox_take_back(st, other[0], 0, "x", &draft,
+	    &e), SMERR_EXISTS);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM outbox;"), 3);
+	/* The first copy sent: its file stays while the others wait. */
+	assert_int_equal(store_outbox_sent(st, other[0], 0, &e), 0);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM outbox_file;"), 1);
+	assert_int_equal(store_outbox_take_back(st, other[0], 1, "x", &draft,
+	    &e), SMERR_NOTFOUND);
+	assert_int_equal(store_outbox_take_back(st, other[1], 0, "x", &draft,
+	    &e), SMERR_EXISTS);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM outbox;"), 3);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM draft;"), 0);
+	/* Asked: the rest, in doubt or not, with the file; the sent stays. */
+	assert_int_equal(store_outbox_take_back(st, other[1], 1,
+	    "already sent to bob@example.test", &draft, &e), 0);
+	taken_back(st, draft, "plan.pdf:application/pdf ");
+	seen[0] = '\0';
+	assert_int_equal(store_outbox_copies(st, other[0], copies_cb, seen,
+	    &e), 0);
+	assert_string_equal(seen, "bob@example.test(sent) ");
+	assert_int_equal(one_int(st, "SELECT count(*) FROM outbox_file;"), 0);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM draft WHERE "
+	    "reason = 'already sent to bob@example.test';"), 1);
+
+	store_close(st);
+	rmdir_all(d);
+}
+
+/*
+ * The files of a message queued as copies stay until no copy waits to be
+ * sent: a copy sent keeps them, a copy deleted hands them to the next.
+ * store_outbox_delete_copies removes every copy not sent, and the files,
+ * unless a copy is being sent.
+ */
+static void
+test_outbox_copies_files(void **unused)
+{
+	struct store		*st;
+	struct store_outbox	 o;
+	struct smerr		 e;
+	int64_t			 ids[3], draft;
+	int			 nd;
+	char			*d = tmpdir();
+
+	(void)unused;
+	st = open_key1(d, &e);
+	smerr_clear(&e);
+	/* Sent, then the last copy deleted: no file is left behind. */
+	mkcopies(st, "<g3@example.test>", ids);
+	assert_int_equal(store_outbox_sent(st, ids[0], 1, &e), 0);
+	assert_int_equal(store_outbox_delete(st, ids[1], &e), 0);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM outbox_file;"), 1);
+	assert_int_equal(store_outbox_sent(st, ids[2], 1, &e), 0);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM outbox_file;"), 0);
+	mkcopies(st, "<g4@example.test>", ids);
+	assert_int_equal(store_outbox_sent(st, ids[0], 1, &e), 0);
+	assert_int_equal(store_outbox_sent(st, ids[1], 1, &e), 0);
+	assert_int_equal(store_outbox_delete(st, ids[2], &e), 0);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM outbox_file;"), 0);
+
+	/* The copy holding the files deleted: the next copy takes them. */
+	mkcopies(st, "<g5@example.test>", ids);
+	assert_int_equal(store_outbox_delete(st, ids[0], &e), 0);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM outbox_file;"), 1);
+	assert_int_equal(store_outbox_take_back(st, ids[2], 0, "x", &draft,
+	    &e), 0);
+	taken_back(st, draft, "plan.pdf:application/pdf ");
+	assert_int_equal(one_int(st, "SELECT count(*) FROM outbox_file;"), 0);
+	mkcopies(st, "<g6@example.test>", ids);
+	assert_int_equal(store_outbox_delete(st, ids[0], &e), 0);
+	assert_int_equal(store_outbox_delete(st, ids[1], &e), 0);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM outbox_file;"), 1);
+	assert_int_equal(store_outbox_delete(st, ids[2], &e), 0);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM outbox_file;"), 0);
+
+	/* d: every copy not sent goes, with the files, unless one is sending. */
+	nd = one_int(st, "SELECT count(*) FROM draft;");
+	mkcopies(st, "<g7@example.test>", ids);
+	assert_int_equal(store_outbox_claim(st, ids[1], 0, &e), 0);
+	assert_int_equal(store_outbox_delete_copies(st, ids[0], &e),
+	    SMERR_EXISTS);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM outbox WHERE "
+	    "message_id = '<g7@example.test>';"), 3);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM outbox_file;"), 1);
+	assert_int_equal(store_outbox_release(st, ids[1], 0, "421", &e), 0);
+	assert_int_equal(store_outbox_sent(st, ids[0], 0, &e), 0);
+	assert_int_equal(store_outbox_delete_copies(st, ids[0], &e),
+	    SMERR_NOTFOUND);
+	assert_int_equal(store_outbox_delete_copies(st, ids[2], &e), 0);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM outbox WHERE "
+	    "message_id = '<g7@example.test>' AND sent = 0;"), 0);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM outbox WHERE "
+	    "message_id = '<g7@example.test>';"), 1);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM outbox_file;"), 0);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM draft;"), nd);
+
+	/* Queued before its text was kept: it stays. */
+	mkoutbox(&o, "<old@example.test>");
+	assert_int_equal(store_outbox_add(st, &o, &ids[0], &e), 0);
+	assert_int_equal(store_outbox_take_back(st, ids[0], 0, "x", &draft,
+	    &e), SMERR_INVAL);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM outbox WHERE "
+	    "message_id = '<old@example.test>';"), 1);
+	assert_int_equal(store_outbox_take_back(st, ids[0] + 100, 0, "x",
+	    &draft, &e), SMERR_NOTFOUND);
+	store_close(st);
+	rmdir_all(d);
+}
+
+/*
  * A store of format 2 (text always in its own column, the index over
  * message_content) opens as format 9 (by way of 3 to 8) with every
  * message and its text, and its index is made again.
@@ -1431,6 +1656,8 @@ main(void)
 	    cmocka_unit_test(test_outbox_claim),
 	    cmocka_unit_test(test_drafts),
 	    cmocka_unit_test(test_draft_files),
+	    cmocka_unit_test(test_outbox_copies),
+	    cmocka_unit_test(test_outbox_copies_files),
 	    cmocka_unit_test(test_text_in_body),
 	    cmocka_unit_test(test_text_in_part),
 	    cmocka_unit_test(test_upgrade_2),
