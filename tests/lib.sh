@@ -350,13 +350,25 @@ ui_open_msg() {
 	$TM send-keys -t ui Enter
 }
 
-# The outbox tests: outbox_config SMTP_PORT writes H's config, alice's
+# The outbox tests: ui_outbox_env NAME ends at once without the lab, takes
+# the session bus away (a passphrase keys the store; gdbus would find the
+# lab's bus through XDG_RUNTIME_DIR, so RT is a runtime directory of the
+# test's own) and sets TM to tmux on a socket named after NAME;
+# outbox_config SMTP_PORT writes H's config, alice's
 # account (IMAPS, submission on SMTP_PORT, signing, encrypt = auto);
 # ui_editor makes $T/editor.sh, an EDITOR that runs on its file the
 # script act last wrote (act reads it from stdin); ui_outbox_start starts
 # the terminal program on H with that editor, XDG_RUNTIME_DIR=$RT and its
 # stderr in $T/ui.err (UIPID its pid); ui_outbox_open goes from an index
 # to the outbox screen (c, down to the line "outbox", Enter).
+ui_outbox_env() {
+	lab_up || { notok "the lab is not up"; t_done; }
+	unset DBUS_SESSION_BUS_ADDRESS
+	TM="tmux -L sealmail-$1-$$"
+	RT="$T/run"
+	mkdir -p "$RT" && chmod 700 "$RT"
+	export XDG_RUNTIME_DIR="$RT"
+}
 outbox_config() {
 	{
 		lab_account lab alice@example.test \

@@ -9,15 +9,8 @@
 # server's answer, and Enter, e, d and y work on it (e brings back the
 # file the message was queued with, and bob gets it byte for byte).
 . "$TOP/tests/lib.sh"
-lab_up || { notok "the lab is not up"; t_done; }
-unset DBUS_SESSION_BUS_ADDRESS
-TM="tmux -L sealmail-uiob-$$"
+ui_outbox_env uiob
 trap '$TM kill-server 2>/dev/null; [ -n "${slow:-}" ] && kill $slow 2>/dev/null' EXIT
-RT="$T/run"
-mkdir -p "$RT" && chmod 700 "$RT"
-# The store is keyed by a passphrase: no session bus, not even the lab's
-# (gdbus finds it through XDG_RUNTIME_DIR).
-export XDG_RUNTIME_DIR="$RT"
 ID=$(date +%s)-$$
 lab_home "$T/alice" 'ui outbox passphrase'
 outbox_config "$LAB_SUBMISSION_PORT"

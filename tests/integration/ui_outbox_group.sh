@@ -10,13 +10,8 @@
 # the draft sent again as it is (its Message-ID sent) is refused.
 # d on any copy deletes the message, every copy of it.
 . "$TOP/tests/lib.sh"
-lab_up || { notok "the lab is not up"; t_done; }
-unset DBUS_SESSION_BUS_ADDRESS
-TM="tmux -L sealmail-uigr-$$"
+ui_outbox_env uigr
 trap '$TM kill-server 2>/dev/null; [ -n "${relay:-}" ] && kill $relay 2>/dev/null' EXIT
-RT="$T/run"
-mkdir -p "$RT" && chmod 700 "$RT"
-export XDG_RUNTIME_DIR="$RT"
 ID=$(date +%s)-$$
 lab_home "$T/alice" 'ui outbox group passphrase'
 outbox_config 9
