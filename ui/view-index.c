@@ -573,7 +573,7 @@ ix_cols(int cols, size_t nrows, struct ix_cols *c)
 	if (cols >= 70)
 		for (c->num = 5; nrows >= 10000; nrows /= 10)
 			c->num++;
-	c->date = cols >= 40 ? 11 : 6;
+	c->date = cols >= 40 ? 11 : 7;
 	rest = cols - c->num - 7 - c->date;
 	c->from = rest / 3;
 	if (c->from > 30)
@@ -582,13 +582,17 @@ ix_cols(int cols, size_t nrows, struct ix_cols *c)
 		c->from = rest > 24 ? 12 : rest / 2;
 }
 
-/* One cell of a column: s in width cells, then a space. */
+/*
+ * One cell of a column: s in width - 1 cells, then a space, so that a
+ * value as wide as its column, or wider, never runs into the next one.
+ */
 static int
 ix_cell(int y, int x, int cols, int width, const char *s)
 {
-	if (x >= cols || width <= 0)
-		return x;
-	ui_put(y, x, width < cols - x ? width : cols - x, s, strlen(s));
+	if (x >= cols || width <= 1)
+		return x + (width > 0 ? width : 0);
+	ui_put(y, x, width - 1 < cols - x ? width - 1 : cols - x, s,
+	    strlen(s));
 	return x + width;
 }
 
