@@ -351,6 +351,50 @@ pg_all_fields(struct pg *pg, const struct store_msg *m, int width,
 	}
 }
 
+struct pg_att {
+	struct pg	*pg;
+	int		 width, any;
+};
+
+/* One line below the text for a part that is an attachment or named. */
+static int
+pg_att_cb(const struct app_part *p, void *arg)
+{
+	struct pg_att	*a = arg;
+	struct pg_line	 mk;
+	char		 line[512];
+
+	if (!p->attachment && p->name == NULL)
+		return 0;
+	memset(&mk, 0, sizeof(mk));
+	mk.mark[0] = mk.mark[1] = ' ';
+	if (!a->any++)
+		pg_wrap(&a->pg->body, "", 0, a->width, UI_C_NORMAL, &mk);
+	snprintf(line, sizeof(line), "Attachment %zu: %s (%s, %zu bytes); "
+	    "v lists the parts", p->index, p->name != NULL ? p->name :
+	    "(no name)", p->type, p->size);
+	pg_wrap(&a->pg->body, line, strlen(line), a->width, UI_C_DIM, &mk);
+	return 0;
+}
+
+/*
+ * Below the text, the message's attachments by name, type and size: the
+ * text alone would not say that there are any.
+ */
+static void
+pg_attachments(struct pg *pg, const struct store_msg *m, int width)
+{
+	struct pg_att	 a = { pg, width, 0 };
+	struct smerr	 e;
+	const uint8_t	*msg = m->body != NULL ? m->body : m->raw;
+	size_t		 len = m->body != NULL ? m->body_len : m->raw_len;
+
+	if (msg == NULL)
+		return;
+	smerr_clear(&e);
+	(void)app_parts(msg, len, pg_att_cb, &a, &e);
+}
+
 /* The header fields and the text, each line in the gutter. */
 static void
 pg_body(struct pg *pg, const struct store_msg *m, const struct app_shown *sh,
@@ -402,6 +446,7 @@ pg_body(struct pg *pg, const struct store_msg *m, const struct app_shown *sh,
 		if (*nl == '\0' || nl[1] == '\0')
 			break;
 	}
+	pg_attachments(pg, m, w);
 }
 
 
