@@ -1,0 +1,78 @@
+# A day of reading in the terminal program, driven through tmux over mail
+# synced from the lab's Dovecot. A sender as long as its column, or longer
+# (an address; a name of wide characters), keeps a space before the
+# subject at 100, 80 and 60 columns and after a resize. Header fields in
+# raw UTF-8 (RFC 6532), a subject and a display name, read as UTF-8 in the
+# index and the pager, while raw Latin-1 still reads as Latin-1. The
+# pager names each attachment of a message below its text, with its type
+# and size, and names none for a message without one.
+. "$TOP/tests/lib.sh"
+F="uireading$$"
+ui_lab uireading "$F"
+alice_lab_home 'ui reading passphrase'
+
+# put FROM SUBJECT [CONTENT-TYPE BODY]: one message into the test folder.
+put() {
+	printf 'From: %s\nTo: alice@example.test\nSubject: %s\n' "$1" "$2" > "$T/m"
+	printf 'Date: 3 Nov 2026 10:00:00 +0000\nMIME-Version: 1.0\n' >> "$T/m"
+	printf 'Content-Type: %s\n\n%s\n' "${3:-text/plain; charset=utf-8}" \
+	    "${4:-the text of $2}" >> "$T/m"
+	alice_deliver "$T/m" S
+}
+put 'manager-of-the-whole-department@bigcorporation.example' 'rd-long-sender'
+put '=?utf-8?b?5p2O5bCP6b6Z5p2O5bCP6b6Z5p2O5bCP6b6Z5p2O5bCP6b6Z5p2O5bCP6b6Z?= <li@example.test>' \
+    'rd-wide-sender'
+put 'Jürgen Müller <juergen@example.test>' 'rd-utf8 Grüße aus Köln'
+printf 'From: bob@example.test\nTo: alice@example.test\nSubject: rd-latin1 Gr\374\337e\nDate: 3 Nov 2026 10:00:00 +0000\n\nthe text\n' > "$T/m"
+alice_deliver "$T/m" S
+put 'bob@example.test' 'rd-attach' 'multipart/mixed; boundary="b1"' \
+    "$(printf -- '--b1\nContent-Type: text/plain\n\nSee the report.\n--b1\nContent-Type: application/pdf; name=report.pdf\nContent-Disposition: attachment; filename=report.pdf\nContent-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n--b1\nContent-Type: text/plain; name=notes.txt\nContent-Disposition: attachment; filename=notes.txt\n\nnotes of the meeting\n--b1--')"
+put 'bob@example.test' 'rd-no-attach'
+check "sync the account" S sync
+check "sync the test folder" S sync --folder "$F"
+
+ui_start "$H" 100x30
+check "the program opens" ui_wait_for 'sealmail: INBOX'
+check "c and Enter open the test folder" ui_open_folder "$F"
+check "the folder is shown" ui_wait_for "sealmail: $F \\(6\\)"
+
+# gap SUBJECT: the row of SUBJECT has a space right before it.
+gap() { ui_screen | grep -F -- "$1" | grep -q -F -- " $1"; }
+for size in 100x30 80x24 60x20; do
+	$TM resize-window -t ui -x "${size%x*}" -y "${size#*x}"
+	sleep 0.4
+	check "$size: a long address keeps a space before the subject" \
+	    gap rd-long-sender
+	check "$size: a name of wide characters keeps a space before the subject" \
+	    gap rd-wide-sender
+done
+$TM resize-window -t ui -x 100 -y 30
+sleep 0.4
+
+check_match "a raw UTF-8 subject reads as UTF-8 in the index" \
+    ' rd-utf8 Grüße aus Köln' "$(ui_screen | grep rd-utf8)"
+check_match "a raw UTF-8 display name reads as UTF-8 in the index" \
+    ' Jürgen Müller +rd-utf8' "$(ui_screen | grep rd-utf8)"
+check_match "a raw Latin-1 subject still reads as Latin-1" \
+    ' rd-latin1 Grüße' "$(ui_screen | grep rd-latin1)"
+ui_open_msg 'rd-utf8'
+check "the pager shows the raw UTF-8 subject as UTF-8" \
+    ui_wait_for 'Subject: rd-utf8 Grüße aus Köln'
+$TM send-keys -t ui q
+sleep 0.3
+
+ui_open_msg 'rd-attach'
+check "the attached message opens" ui_wait_for 'Subject: rd-attach'
+check "its text is shown" ui_wait_for 'See the report\.'
+check "the pager names the PDF attachment" \
+    ui_wait_for 'Attachment 2: report\.pdf \(application/pdf, 9 bytes\)'
+check "the pager names the text attachment" \
+    ui_wait_for 'Attachment 3: notes\.txt \(text/plain, 20 bytes\)'
+check "and says how to reach them" ui_wait_for 'v lists the parts'
+$TM send-keys -t ui q
+sleep 0.3
+ui_open_msg 'rd-no-attach'
+check "a message without attachments opens" ui_wait_for 'the text of rd-no-attach'
+check_nomatch "and names none" 'Attachment' "$(ui_screen)"
+ui_press "Q quits cleanly" 'EXITED 0' Q
+t_done
