@@ -567,13 +567,15 @@ pg_draw_line(int y, int cols, const struct pg_line *l)
 /*
  * The strip takes the rows it needs (at most half the screen, the last
  * of them then saying how much is left out), then the rule; the body
- * scrolls in what remains.
+ * scrolls in what remains. What the strip leaves out comes first below
+ * the rule, without the gutter every line of the message has, so that
+ * all of the verdict can be read here.
  */
 static void
 pg_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 {
 	struct pg	*pg = v->data;
-	size_t		 i, ns, cap;
+	size_t		 i, ns, cap, hid, n;
 	char		 more[128];
 	int		 y;
 
@@ -581,11 +583,11 @@ pg_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 		pg_layout(ui, v, cols);
 	cap = rows > 5 ? (size_t)rows / 2 : 1;
 	ns = pg->strip.n < cap ? pg->strip.n : cap;
+	hid = ns < pg->strip.n ? pg->strip.n - ns + 1 : 0;
 	for (i = 0, y = top; i < ns; i++, y++) {
-		if (i + 1 == ns && ns < pg->strip.n) {
+		if (hid > 0 && i + 1 == ns) {
 			snprintf(more, sizeof(more), "… %zu more lines of this "
-			    "verdict: 'sealmail show %lld' lists them",
-			    pg->strip.n - ns + 1, (long long)pg->id);
+			    "verdict below the rule", hid);
 			attrset(COLOR_PAIR(UI_C_WARN) | A_BOLD);
 			ui_put(y, 0, cols, more, strlen(more));
 			continue;
@@ -597,11 +599,13 @@ pg_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 	for (i = 0; i < (size_t)cols; i++)
 		addstr("─");
 	y++;
+	n = hid + pg->body.n;
 	pg->page = top + rows > y ? (size_t)(top + rows - y) : 1;
-	if (pg->top + pg->page > pg->body.n)
-		pg->top = pg->body.n > pg->page ? pg->body.n - pg->page : 0;
-	for (i = pg->top; i < pg->body.n && y < top + rows; i++, y++)
-		pg_draw_line(y, cols, &pg->body.l[i]);
+	if (pg->top + pg->page > n)
+		pg->top = n > pg->page ? n - pg->page : 0;
+	for (i = pg->top; i < n && y < top + rows; i++, y++)
+		pg_draw_line(y, cols, i < hid ? &pg->strip.l[ns - 1 + i] :
+		    &pg->body.l[i - hid]);
 	attrset(A_NORMAL);
 	/* Scrolled: the status line repeats the verdict. */
 	ui_view_brief(v, pg->top > 0 ? pg->brief : NULL, pg->briefc);
@@ -647,7 +651,7 @@ pg_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 		pg->top = 0;
 		return 0;
 	case 'G':
-		pg->top = pg->body.n;
+		pg->top = pg->strip.n + pg->body.n;	/* the draw clamps it */
 		return 0;
 	case 'v':
 		ui_push(ui, ui_parts_new(ui, pg->id));
