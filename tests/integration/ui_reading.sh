@@ -5,7 +5,10 @@
 # raw UTF-8 (RFC 6532), a subject and a display name, read as UTF-8 in the
 # index and the pager, while raw Latin-1 still reads as Latin-1. The
 # pager names each attachment of a message below its text, with its type
-# and size, and names none for a message without one.
+# and size, and names none for a message without one. A verdict longer
+# than half a 60x20 screen: the strip's last row says how much follows,
+# and every finding can be read below the rule, at the left edge where no
+# line of the message stands; G still reaches the end of the text.
 . "$TOP/tests/lib.sh"
 F="uireading$$"
 ui_lab uireading "$F"
@@ -28,13 +31,14 @@ alice_deliver "$T/m" S
 put 'bob@example.test' 'rd-attach' 'multipart/mixed; boundary="b1"' \
     "$(printf -- '--b1\nContent-Type: text/plain\n\nSee the report.\n--b1\nContent-Type: application/pdf; name=report.pdf\nContent-Disposition: attachment; filename=report.pdf\nContent-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n--b1\nContent-Type: text/plain; name=notes.txt\nContent-Disposition: attachment; filename=notes.txt\n\nnotes of the meeting\n--b1--')"
 put 'bob@example.test' 'rd-no-attach'
+alice_deliver "$TOP/tests/data/smime/att-two-signers-one-bad.eml" S
 check "sync the account" S sync
 check "sync the test folder" S sync --folder "$F"
 
 ui_start "$H" 100x30
 check "the program opens" ui_wait_for 'sealmail: INBOX'
 check "c and Enter open the test folder" ui_open_folder "$F"
-check "the folder is shown" ui_wait_for "sealmail: $F \\(6\\)"
+check "the folder is shown" ui_wait_for "sealmail: $F \\(7\\)"
 
 # gap SUBJECT: the row of SUBJECT has a space right before it.
 gap() { ui_screen | grep -F -- "$1" | grep -q -F -- " $1"; }
@@ -74,5 +78,51 @@ sleep 0.3
 ui_open_msg 'rd-no-attach'
 check "a message without attachments opens" ui_wait_for 'the text of rd-no-attach'
 check_nomatch "and names none" 'Attachment' "$(ui_screen)"
+$TM send-keys -t ui q
+sleep 0.3
+
+# The long verdict, read through the CLI to know every finding.
+S list --json --folder "$F" > "$T/list.json"
+id=$(json "$T/list.json" '[m["id"] for m in d if m["subject"] == "two signers, one fails"][0]')
+S show --json "$id" > "$T/show.json"
+json "$T/show.json" '"\n".join(d["findings"])' > "$T/findings"
+check_match "the verdict has six findings" '^6$' "$(wc -l < "$T/findings" | tr -d ' ')"
+$TM resize-window -t ui -x 60 -y 20
+sleep 0.4
+ui_open_msg 'two signers, one fails'
+check "the long verdict opens" ui_wait_for 'BAD SIGNATURE'
+rule() { ui_screen | grep -n '^─\{20,\}$' | head -1 | cut -d: -f1; }
+r=$(rule)
+check_match "the strip's last row says how much follows below the rule" \
+    '^… [0-9]+ more lines of this verdict below the rule' \
+    "$(ui_screen | sed -n "$((r - 1))p")"
+check_match "the first line left out comes right below the rule, at the left edge" \
+    '^[^ │]' "$(ui_screen | sed -n "$((r + 1))p")"
+# The strip's rows but its last, then every row below the rule, scrolling
+# down a line at a time: each finding must be readable in them.
+ui_screen | sed -n "2,$((r - 2))p" > "$T/seen"
+i=0
+while [ $i -lt 25 ]; do
+	ui_screen | sed -n "$((r + 1)),\$p" | sed '$d' | sed '$d' >> "$T/seen"
+	$TM send-keys -t ui j
+	sleep 0.15
+	i=$((i + 1))
+done
+tr '\n' ' ' < "$T/seen" | sed 's/  */ /g' > "$T/seen1"
+seen() { grep -qF -- "$1" "$T/seen1"; }
+while IFS= read -r f; do
+	check "readable in the pager: $f" seen "Warning: $f"
+done < "$T/findings"
+$TM send-keys -t ui G
+sleep 0.3
+check "G reaches the end of the text" ui_wait_for '! │ This is a test message'
+$TM send-keys -t ui q
+$TM resize-window -t ui -x 100 -y 30
+sleep 0.3
+ui_open_msg 'two signers, one fails'
+check "at 100x30 the strip holds the whole verdict" ui_wait_for \
+    '^Warning: signer 2: unable to get local issuer'
+check_nomatch "and says nothing follows" 'more lines of this verdict' \
+    "$(ui_screen)"
 ui_press "Q quits cleanly" 'EXITED 0' Q
 t_done
