@@ -179,9 +179,9 @@ static const struct ui_state ui_sigs[] = {
 	{ "valid",	"Signed and verified", UI_C_GOOD, 'S' },
 	{ "invalid",	"BAD SIGNATURE: the message was altered or the "
 	    "signature is forged", UI_C_BAD, '!' },
-	{ "untrusted",	"Signature not trusted: the certificate does not "
-	    "chain to a trusted authority, is expired, or uses a weak digest",
-	    UI_C_WARN, '?' },
+	{ "untrusted",	"Signature not trusted: the mathematics holds, but "
+	    "the certificate or the digest is not to be trusted", UI_C_WARN,
+	    '?' },
 	{ "mismatch",	"SIGNER IS NOT THE SENDER: signed by someone other "
 	    "than the From address", UI_C_BAD, 'M' },
 	{ "partial",	"ONLY PART OF THIS MESSAGE IS SIGNED: the rest could "

@@ -141,10 +141,16 @@ is(const char *a, const char *b)
 	return a != NULL && strcmp(a, b) == 0;
 }
 
-/* How the signer's certificate was trusted, in words. */
+/*
+ * How the signer's certificate was trusted, in words. An untrusted
+ * signature vouches for no one, whatever its chain reaches.
+ */
 static const char *
-pg_trust_words(const char *trust)
+pg_trust_words(const char *sig, const char *trust)
 {
+	if (is(sig, "untrusted") && trust != NULL && !is(trust, "none"))
+		return "the chain reaches a trust anchor, yet the certificate "
+		    "is not trusted (the warnings say why)";
 	if (is(trust, "pkix+dane"))
 		return "a trusted authority (PKIX) and a DNSSEC-signed SMIMEA "
 		    "record (DANE) vouch for the certificate";
@@ -198,6 +204,12 @@ pg_strip_states(struct pg *pg, const struct store_msg *m,
 	int		 any = sh != NULL && sh->nfindings > 0;
 
 	b = ui_sig_banner(m->signature, &c);
+	if (sh != NULL && is(sh->revocation, "revoked") &&
+	    is(m->signature, "untrusted")) {
+		b = "SIGNER'S CERTIFICATE IS REVOKED: its issuer has withdrawn "
+		    "it, and the signature vouches for nothing";
+		c = UI_C_BAD;
+	}
 	if (m->signer != NULL && (is(m->signature, "invalid") ||
 	    is(m->signature, "error")))
 		/* A signature that failed vouches for no one. */
@@ -206,7 +218,7 @@ pg_strip_states(struct pg *pg, const struct store_msg *m,
 	else if (m->signer != NULL && !is(m->signature, "none"))
 		snprintf(line, sizeof(line), "%s — signer %s, trust %s: %s",
 		    b, m->signer, m->trust != NULL ? m->trust : "none",
-		    pg_trust_words(m->trust));
+		    pg_trust_words(m->signature, m->trust));
 	else
 		snprintf(line, sizeof(line), "%s", b);
 	/* Green only for a verdict with nothing to warn of. */
