@@ -33,6 +33,27 @@ ui_draw_init(void)
 }
 
 /*
+ * The character at p (left > 0 bytes) in *wc, '?' for one that is
+ * malformed or not printable; returns its bytes and sets *w to its cells.
+ */
+static size_t
+ui_char(const char *p, size_t left, mbstate_t *mbs, wchar_t *wc, int *w)
+{
+	size_t	n = mbrtowc(wc, p, left, mbs);
+
+	if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+		*wc = L'?';
+		n = 1;
+		memset(mbs, 0, sizeof(*mbs));
+	}
+	if ((*w = wcwidth(*wc)) < 0) {
+		*w = 1;
+		*wc = L'?';
+	}
+	return n;
+}
+
+/*
  * Draws (draw set) or measures the sanitized UTF-8 at p in at most width
  * cells (width < 0: no limit); returns the cells it takes.
  */
@@ -46,14 +67,7 @@ ui_cells(const char *p, size_t left, int width, int draw)
 
 	memset(&mbs, 0, sizeof(mbs));
 	while (left > 0) {
-		n = mbrtowc(&wc, p, left, &mbs);
-		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-			wc = L'?';
-			n = 1;
-			memset(&mbs, 0, sizeof(mbs));
-		}
-		if ((w = wcwidth(wc)) < 0)
-			w = 1, wc = L'?';
+		n = ui_char(p, left, &mbs, &wc, &w);
 		if (width >= 0 && used + w > width)
 			break;
 		if (draw)
@@ -79,6 +93,43 @@ ui_put(int y, int x, int width, const char *s, size_t len)
 	}
 	move(y, x);
 	used = ui_cells(buf_str(b), buf_len(b), width, 1);
+	buf_free(b);
+	return used;
+}
+
+int
+ui_put_tail(int y, int x, int width, const char *s, size_t len)
+{
+	struct buf	*b;
+	mbstate_t	 mbs;
+	wchar_t		 wc;
+	const char	*p;
+	size_t		 left, n;
+	int		 used, w;
+
+	if (width <= 1 || s == NULL || (b = buf_new(0)) == NULL)
+		return 0;
+	if (text_sanitize(b, s, len, 0) != 0) {
+		buf_free(b);
+		return 0;
+	}
+	p = buf_str(b);
+	left = buf_len(b);
+	used = ui_cells(p, left, -1, 0);
+	move(y, x);
+	if (used > width) {
+		/* Drop from the front until the rest and "…" fit. */
+		memset(&mbs, 0, sizeof(mbs));
+		while (left > 0 && used > width - 1) {
+			n = ui_char(p, left, &mbs, &wc, &w);
+			used -= w;
+			p += n;
+			left -= n;
+		}
+		addstr("…");
+		used = 1 + ui_cells(p, left, width - 1, 1);
+	} else
+		used = ui_cells(p, left, width, 1);
 	buf_free(b);
 	return used;
 }

@@ -95,6 +95,12 @@ char		*ui_prompt_complete(struct ui *ui, const char *question,
 		    int, struct buf *, char *, size_t), void *arg);
 /* Shows question on the bottom line, in the warning colour. */
 void		 ui_put_question(const char *question);
+/*
+ * While a screen is drawn outside the views (NULL: none), redraw draws it
+ * again when the terminal is resized under a prompt or a question.
+ */
+void		 ui_set_redraw(struct ui *ui,
+		    void (*redraw)(struct ui *, void *), void *arg);
 /* 1 for yes, 0 for anything else. */
 int		 ui_confirm(struct ui *ui, const char *question);
 /*
@@ -115,6 +121,12 @@ int		 ui_run_foreground(struct ui *ui, const char *const *argv);
 void		 ui_draw_init(void);
 /* Draws sanitized UTF-8 text at (y, x) in at most width cells; returns cells used. */
 int		 ui_put(int y, int x, int width, const char *s, size_t len);
+/*
+ * As ui_put, but when s is wider than width it draws "…" and the end of
+ * s that fits (what was typed last, in a prompt).
+ */
+int		 ui_put_tail(int y, int x, int width, const char *s,
+		    size_t len);
 /*
  * The list keys every view shares: arrows, page and home/end keys become
  * j k Space - = G and Enter '\r'; other function keys give 0.
