@@ -8,7 +8,10 @@
 # and size, and names none for a message without one. A verdict longer
 # than half a 60x20 screen: the strip's last row says how much follows,
 # and every finding can be read below the rule, at the left edge where no
-# line of the message stands; G still reaches the end of the text.
+# line of the message stands; G still reaches the end of the text. A
+# prompt shows the end of what was typed when it is wider than the
+# screen, and a resize under a prompt or a question lays the screen out
+# again for the new size (and answers nothing).
 . "$TOP/tests/lib.sh"
 F="uireading$$"
 ui_lab uireading "$F"
@@ -124,5 +127,40 @@ check "at 100x30 the strip holds the whole verdict" ui_wait_for \
     '^Warning: signer 2: unable to get local issuer'
 check_nomatch "and says nothing follows" 'more lines of this verdict' \
     "$(ui_screen)"
+$TM send-keys -t ui q
+check "q goes back to the folder" ui_wait_for "sealmail: $F"
+
+# bars_at ROWS: the key bar is on row ROWS - 1, the prompt on ROWS.
+bars_at() {
+	ui_screen | sed -n "$(($1 - 1))p" | grep -q '^ q:back' &&
+	    ui_screen | sed -n "$1p" | grep -Eq "$2"
+}
+$TM resize-window -t ui -x 60 -y 20
+sleep 0.4
+long=$(python3 -c 'print("ab" * 40 + "END")')
+$TM send-keys -t ui /
+sleep 0.3
+$TM send-keys -t ui -l "$long"
+check "a long search shows its end, the cursor after it" \
+    ui_wait_for '^Search: …(ba)+bEND$'
+$TM resize-window -t ui -x 70 -y 22
+sleep 0.5
+check "after a resize under the prompt, the bars are laid out again" \
+    bars_at 22 '^Search: …(ba)+bEND$'
+check_match "and the index too" 'rd-no-attach' "$(ui_screen | sed -n '2,20p')"
+$TM send-keys -t ui -l ' x'
+check "typing goes on" ui_wait_for '^Search: ….*bEND x$'
+$TM send-keys -t ui Escape
+sleep 0.3
+$TM send-keys -t ui q
+ui_wait_for 'sealmail: INBOX' >/dev/null
+$TM send-keys -t ui q
+check "q on the first index asks" ui_wait_for 'Quit sealmail\? \(y/N\)'
+$TM resize-window -t ui -x 80 -y 24
+sleep 0.5
+check "after a resize the question is asked again, under bars laid out anew" \
+    bars_at 24 '^Quit sealmail\? \(y/N\)'
+$TM send-keys -t ui n
+check "n keeps the program open" ui_wait_for 'sealmail: INBOX'
 ui_press "Q quits cleanly" 'EXITED 0' Q
 t_done
