@@ -159,8 +159,13 @@ ix_info_new(const struct store_msg *m, int sent, int refs)
 	src[5] = refs ? m->message_id : NULL;
 	src[6] = refs ? m->in_reply_to : NULL;
 	src[7] = refs ? m->references : NULL;
-	/* The name the store keeps: no message is read to draw a row. */
-	src[8] = to == NULL ? m->from_name : NULL;
+	/*
+	 * The name the store keeps: no message is read to draw a row. A
+	 * name with an @ could show another address than the sender's:
+	 * the address is shown instead.
+	 */
+	src[8] = to == NULL && m->from_name != NULL &&
+	    strchr(m->from_name, '@') == NULL ? m->from_name : NULL;
 	for (i = 0; i < IX_NTEXT; i++) {
 		len[i] = src[i] != NULL ? strlen(src[i]) : 0;
 		total += len[i] + 1;
