@@ -3,7 +3,8 @@
 # (an address; a name of wide characters), keeps a space before the
 # subject at 100, 80 and 60 columns and after a resize. Header fields in
 # raw UTF-8 (RFC 6532), a subject and a display name, read as UTF-8 in the
-# index and the pager, while raw Latin-1 still reads as Latin-1. The
+# index and the pager, while raw Latin-1 still reads as Latin-1. A
+# display name that holds an address shows the sender's address. The
 # pager names each attachment of a message below its text, with its type
 # and size, and names none for a message without one. A verdict longer
 # than half a 60x20 screen: the strip's last row says how much follows,
@@ -34,6 +35,7 @@ alice_deliver "$T/m" S
 put 'bob@example.test' 'rd-attach' 'multipart/mixed; boundary="b1"' \
     "$(printf -- '--b1\nContent-Type: text/plain\n\nSee the report.\n--b1\nContent-Type: application/pdf; name=report.pdf\nContent-Disposition: attachment; filename=report.pdf\nContent-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n--b1\nContent-Type: text/plain; name=notes.txt\nContent-Disposition: attachment; filename=notes.txt\n\nnotes of the meeting\n--b1--')"
 put 'bob@example.test' 'rd-no-attach'
+put '"alice@example.test" <eve@evil.example>' 'rd-name-address'
 alice_deliver "$TOP/tests/data/smime/att-two-signers-one-bad.eml" S
 check "sync the account" S sync
 check "sync the test folder" S sync --folder "$F"
@@ -41,7 +43,7 @@ check "sync the test folder" S sync --folder "$F"
 ui_start "$H" 100x30
 check "the program opens" ui_wait_for 'sealmail: INBOX'
 check "c and Enter open the test folder" ui_open_folder "$F"
-check "the folder is shown" ui_wait_for "sealmail: $F \\(7\\)"
+check "the folder is shown" ui_wait_for "sealmail: $F \\(8\\)"
 
 # gap SUBJECT: the row of SUBJECT has a space right before it.
 gap() { ui_screen | grep -F -- "$1" | grep -q -F -- " $1"; }
@@ -56,6 +58,10 @@ done
 $TM resize-window -t ui -x 100 -y 30
 sleep 0.4
 
+check_match "a display name holding an address: the index shows the sender's" \
+    ' eve@evil\.example +rd-name-address' "$(ui_screen | grep rd-name-address)"
+check_nomatch "and not the address in the name" 'alice@example' \
+    "$(ui_screen | grep rd-name-address)"
 check_match "a raw UTF-8 subject reads as UTF-8 in the index" \
     ' rd-utf8 Grüße aus Köln' "$(ui_screen | grep rd-utf8)"
 check_match "a raw UTF-8 display name reads as UTF-8 in the index" \
