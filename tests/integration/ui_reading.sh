@@ -12,7 +12,8 @@
 # line of the message stands; G still reaches the end of the text. A
 # prompt shows the end of what was typed when it is wider than the
 # screen, and a resize under a prompt or a question lays the screen out
-# again for the new size (and answers nothing).
+# again for the new size (and answers nothing). d moves a message to
+# Trash at once, and in Trash removes it for good only after a question.
 . "$TOP/tests/lib.sh"
 F="uireading$$"
 ui_lab uireading "$F"
@@ -87,8 +88,28 @@ sleep 0.3
 ui_open_msg 'rd-no-attach'
 check "a message without attachments opens" ui_wait_for 'the text of rd-no-attach'
 check_nomatch "and names none" 'Attachment' "$(ui_screen)"
+# d: to Trash at once; in Trash, for good only after a question.
+# The status line may already say the sync that followed the move.
+ui_press "d from the pager moves it to Trash" \
+    'moving done|moved to Trash|^synced 1 folder' d
+check "and goes back to the folder, one less" ui_wait_for "sealmail: $F \\(7\\)"
+check "the background sync is done" ui_wait_for '^synced 1 folder'
+check "Trash opens" ui_open_folder Trash
+check "it is in Trash" ui_wait_for 'rd-no-attach'
+ui_open_msg 'rd-no-attach'
+check "and opens there" ui_wait_for 'Subject: rd-no-attach'
+ui_press "d in Trash asks first" \
+    'Remove this message for good, here and on the server\? \(y/N\)' d
+ui_press "n keeps it" 'not removed' n
+check_match "in the pager still" 'Subject: rd-no-attach' "$(ui_screen)"
+$TM send-keys -t ui d
+check "d asks again" ui_wait_for 'Remove this message for good'
+ui_press "y removes it for good" \
+    'moving done|removed for good|^synced 1 folder' y
+check "and it is gone from Trash" ui_wait_for 'sealmail: Trash \('
+check_nomatch "no row of it left" 'rd-no-attach' "$(ui_screen | sed '$d')"
 $TM send-keys -t ui q
-sleep 0.3
+check "q goes back to the folder" ui_wait_for "sealmail: $F \\(7\\)"
 
 # The long verdict, read through the CLI to know every finding.
 S list --json --folder "$F" > "$T/list.json"
@@ -153,7 +174,7 @@ $TM resize-window -t ui -x 70 -y 22
 sleep 0.5
 check "after a resize under the prompt, the bars are laid out again" \
     bars_at 22 '^Search: …(ba)+bEND$'
-check_match "and the index too" 'rd-no-attach' "$(ui_screen | sed -n '2,20p')"
+check_match "and the index too" 'rd-name-address' "$(ui_screen | sed -n '2,20p')"
 $TM send-keys -t ui -l ' x'
 check "typing goes on" ui_wait_for '^Search: ….*bEND x$'
 $TM send-keys -t ui Escape
