@@ -191,6 +191,12 @@ struct ui_view	*ui_under(struct ui *ui);
  */
 int64_t		 ui_index_step(struct ui_view *v, int64_t id, int dir);
 /*
+ * The number index view v shows for message id (from 1) in *posp, and
+ * how many it counts in *np; -1 when v is not an index or has no such row.
+ */
+int		 ui_index_pos(struct ui_view *v, int64_t id, size_t *posp,
+		    size_t *np);
+/*
  * ui_run_foreground with len bytes of in written to the program's
  * standard input (in NULL: the terminal's), and, with wait set, a key
  * press asked for before the screen comes back.

@@ -935,6 +935,24 @@ ui_index_step(struct ui_view *v, int64_t id, int dir)
 	return 0;
 }
 
+int
+ui_index_pos(struct ui_view *v, int64_t id, size_t *posp, size_t *np)
+{
+	struct ix	*ix;
+	size_t		 i;
+
+	if (v == NULL || v->ops->key != ix_key)
+		return -1;
+	ix = v->data;
+	for (i = 0; i < ix->nrows; i++)
+		if (ix_at(ix, i)->id == id) {
+			*posp = ix->rows[i] + 1;
+			*np = ix->n;
+			return 0;
+		}
+	return -1;
+}
+
 const char *
 ui_index_view_account(const struct ui_view *v)
 {

@@ -498,6 +498,7 @@ pg_layout(struct ui *ui, struct ui_view *v, int width)
 	struct app_shown	*sh = NULL;
 	struct smerr		 e;
 	const char		*stored;
+	size_t			 pos, n;
 
 	pg_list_clear(&pg->strip);
 	pg_list_clear(&pg->body);
@@ -530,9 +531,18 @@ pg_layout(struct ui *ui, struct ui_view *v, int width)
 	pg->subject = strdup(m->subject != NULL ? m->subject : "");
 	pg->message_id = m->message_id != NULL ? strdup(m->message_id) : NULL;
 	pg->text = strdup(m->text != NULL ? m->text : "");
-	/* Not the Subject: nothing the sender wrote sits above the strip. */
-	snprintf(v->title, sizeof(v->title), "message %lld in %s",
-	    (long long)pg->id, m->folder_name != NULL ? m->folder_name : "?");
+	/*
+	 * Not the Subject: nothing the sender wrote sits above the strip.
+	 * The number the index shows, and the id the command line takes.
+	 */
+	if (ui_index_pos(ui_under(ui), pg->id, &pos, &n) == 0)
+		snprintf(v->title, sizeof(v->title), "message %zu of %zu in "
+		    "%s (id %lld)", pos, n, m->folder_name != NULL ?
+		    m->folder_name : "?", (long long)pg->id);
+	else
+		snprintf(v->title, sizeof(v->title), "message %lld in %s",
+		    (long long)pg->id, m->folder_name != NULL ?
+		    m->folder_name : "?");
 	store_msg_free(m);
 }
 
