@@ -6,7 +6,8 @@
 # index and the pager, while raw Latin-1 still reads as Latin-1. A
 # display name that holds an address shows the sender's address. The
 # pager names each attachment of a message below its text, with its type
-# and size, and names none for a message without one. A verdict longer
+# and size, and names none for a message without one, and its title has
+# the number the index shows beside the id. A verdict longer
 # than half a 60x20 screen: the strip's last row says how much follows,
 # and every finding can be read below the rule, at the left edge where no
 # line of the message stands; G still reaches the end of the text. A
@@ -75,8 +76,12 @@ check "the pager shows the raw UTF-8 subject as UTF-8" \
 $TM send-keys -t ui q
 sleep 0.3
 
+num=$(ui_screen | grep ' rd-attach$' | awk '{print $1}')
 ui_open_msg 'rd-attach'
 check "the attached message opens" ui_wait_for 'Subject: rd-attach'
+id=$(S list --json --folder "$F" | json /dev/stdin "[m['id'] for m in d if m['subject'] == 'rd-attach'][0]")
+check_match "the pager's title has the index's number, and the id the command line takes" \
+    "^ sealmail: message $num of 8 in $F \\(id $id\\)" "$(ui_screen | head -1)"
 check "its text is shown" ui_wait_for 'See the report\.'
 check "the pager names the PDF attachment" \
     ui_wait_for 'Attachment 2: report\.pdf \(application/pdf, 9 bytes\)'
