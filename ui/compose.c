@@ -426,11 +426,12 @@ compose_screen(struct ui *ui, struct compose *cs, const char *reason)
 	for (;;) {
 		busy = ui_cinfo_dns_step(ui, &cs->info);
 		compose_draw(ui, cs);
-		timeout(busy ? 300 : -1);
-		r = get_wch(&wc);
+		r = ui_key_wait(&wc, busy ? 300 : -1);
 		nodelay(stdscr, TRUE);
 		if (r == ERR)
 			continue;
+		if (r == KEY_CODE_YES && wc == KEY_RESIZE)
+			continue;	/* drawn again for the new size */
 		if (r == KEY_CODE_YES)
 			wc = wc == KEY_DOWN ? 'j' : wc == KEY_UP ? 'k' : 0;
 		ui_status(ui, 0, "%s", "");

@@ -302,16 +302,17 @@ ui_redraw(struct ui *ui)
 }
 
 /*
- * Reads one key, in the blocking mode the prompts use. A resize of the
- * terminal (SIGWINCH, through the self-pipe) comes back as KEY_RESIZE,
- * with curses told the new size, so that a prompt can draw again.
+ * Reads one key, in the blocking mode the prompts use, waiting at most
+ * ms milliseconds (-1: no limit; then ERR). A resize of the terminal
+ * (SIGWINCH, through the self-pipe) comes back as KEY_RESIZE, with curses
+ * told the new size, so that a prompt or a screen can draw again.
  */
-static int
-ui_getkey(wint_t *wc)
+int
+ui_key_wait(wint_t *wc, int ms)
 {
 	struct pollfd	 pfd[2];
 	char		 tmp[16];
-	int		 r;
+	int		 r, n;
 
 	for (;;) {
 		/* What curses has read ahead is not in the descriptor. */
@@ -325,8 +326,10 @@ ui_getkey(wint_t *wc)
 		pfd[1].fd = ui_sigpipe[0];
 		pfd[1].events = POLLIN;
 		pfd[0].revents = pfd[1].revents = 0;
-		if (poll(pfd, 2, -1) == -1 && errno != EINTR)
+		if ((n = poll(pfd, 2, ms)) == -1 && errno != EINTR)
 			return ERR;
+		if (n == 0)
+			return ERR;		/* the time is up */
 		if (pfd[1].revents & POLLIN) {
 			while (read(ui_sigpipe[0], tmp, sizeof(tmp)) > 0)
 				;
@@ -416,7 +419,7 @@ ui_prompt_complete(struct ui *ui, const char *question, const char *initial,
 		    buf_len(b));
 		curs_set(1);
 		refresh();
-		r = ui_getkey(&wc);
+		r = ui_key_wait(&wc, -1);
 		if (r == ERR)
 			continue;
 		if (r != KEY_CODE_YES && wc == '\t' && complete != NULL) {
@@ -485,7 +488,7 @@ ui_confirm(struct ui *ui, const char *question)
 	ui_put_question(question);
 	nodelay(stdscr, FALSE);
 	/* A resize answers nothing: the screen is drawn again, and asks. */
-	while ((r = ui_getkey(&wc)) == ERR ||
+	while ((r = ui_key_wait(&wc, -1)) == ERR ||
 	    (r == KEY_CODE_YES && wc == KEY_RESIZE))
 		if (r != ERR) {
 			ui_redraw(ui);

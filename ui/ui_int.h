@@ -96,6 +96,12 @@ char		*ui_prompt_complete(struct ui *ui, const char *question,
 /* Shows question on the bottom line, in the warning colour. */
 void		 ui_put_question(const char *question);
 /*
+ * One key, waiting at most ms milliseconds (-1: no limit): OK or
+ * KEY_CODE_YES as get_wch returns them, KEY_RESIZE (with KEY_CODE_YES)
+ * when the terminal was resized, ERR when the time is up.
+ */
+int		 ui_key_wait(wint_t *wc, int ms);
+/*
  * While a screen is drawn outside the views (NULL: none), redraw draws it
  * again when the terminal is resized under a prompt or a question.
  */
