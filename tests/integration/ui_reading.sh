@@ -13,8 +13,9 @@
 # line of the message stands; G still reaches the end of the text. A
 # prompt shows the end of what was typed when it is wider than the
 # screen, and a resize under a prompt or a question lays the screen out
-# again for the new size (and answers nothing). d moves a message to
-# Trash at once, and in Trash removes it for good only after a question.
+# again for the new size (and answers nothing), the compose screen too.
+# d moves a message to Trash at once, and in Trash removes it for good
+# only after a question.
 . "$TOP/tests/lib.sh"
 F="uireading$$"
 ui_lab uireading "$F"
@@ -42,7 +43,9 @@ alice_deliver "$TOP/tests/data/smime/att-two-signers-one-bad.eml" S
 check "sync the account" S sync
 check "sync the test folder" S sync --folder "$F"
 
-ui_start "$H" 100x30
+printf '#!/bin/sh\necho "a line of text" >> "$1"\n' > "$T/editor.sh"
+chmod +x "$T/editor.sh"
+ui_start "$H" 100x30 "EDITOR='$T/editor.sh'"
 check "the program opens" ui_wait_for 'sealmail: INBOX'
 check "c and Enter open the test folder" ui_open_folder "$F"
 check "the folder is shown" ui_wait_for "sealmail: $F \\(8\\)"
@@ -194,5 +197,32 @@ check "after a resize the question is asked again, under bars laid out anew" \
     bars_at 24 '^Quit sealmail\? \(y/N\)'
 $TM send-keys -t ui n
 check "n keeps the program open" ui_wait_for 'sealmail: INBOX'
+
+# The compose screen follows a resize, under its prompt and its question
+# (each time to a taller screen, whose new rows only a redraw fills).
+row_is() { ui_screen | sed -n "$1p" | grep -Eq "$2"; }
+$TM send-keys -t ui m
+check "m opens the compose screen after the editor" ui_wait_for 'sealmail: compose'
+$TM resize-window -t ui -x 90 -y 27
+sleep 0.5
+check "after a resize its question is on the new last row" row_is 27 '^Send to '
+$TM send-keys -t ui t
+sleep 0.4
+check "t asks for To, on the last row" row_is 27 '^To:$'
+$TM resize-window -t ui -x 100 -y 30
+sleep 0.5
+check "a resize under the prompt draws the compose screen again" \
+    row_is 2 '^From: '
+check "with the prompt on the new last row" row_is 30 '^To:$'
+$TM send-keys -t ui Escape
+sleep 0.3
+$TM send-keys -t ui q
+check "q asks before discarding" ui_wait_for 'Discard this message\? \(y/N\)'
+$TM resize-window -t ui -x 110 -y 33
+sleep 0.5
+check "after a resize the question is asked again on the new last row" \
+    row_is 33 '^Discard this message\? \(y/N\)'
+check "over the compose screen" row_is 2 '^From: '
+ui_press "y discards it" 'message discarded' y
 ui_press "Q quits cleanly" 'EXITED 0' Q
 t_done
