@@ -47,21 +47,21 @@ printf '#!/bin/sh\necho "a line of text" >> "$1"\n' > "$T/editor.sh"
 chmod +x "$T/editor.sh"
 ui_start "$H" 100x30 "EDITOR='$T/editor.sh'"
 check "the program opens" ui_wait_for 'sealmail: INBOX'
+# resize COLS ROWS: the terminal becomes COLSxROWS, and the program redraws.
+resize() { $TM resize-window -t ui -x "$1" -y "$2"; sleep 0.5; }
 check "c and Enter open the test folder" ui_open_folder "$F"
 check "the folder is shown" ui_wait_for "sealmail: $F \\(8\\)"
 
 # gap SUBJECT: the row of SUBJECT has a space right before it.
 gap() { ui_screen | grep -F -- "$1" | grep -q -F -- " $1"; }
 for size in 100x30 80x24 60x20; do
-	$TM resize-window -t ui -x "${size%x*}" -y "${size#*x}"
-	sleep 0.4
+	resize "${size%x*}" "${size#*x}"
 	check "$size: a long address keeps a space before the subject" \
 	    gap rd-long-sender
 	check "$size: a name of wide characters keeps a space before the subject" \
 	    gap rd-wide-sender
 done
-$TM resize-window -t ui -x 100 -y 30
-sleep 0.4
+resize 100 30
 
 check_match "a display name holding an address: the index shows the sender's" \
     ' eve@evil\.example +rd-name-address' "$(ui_screen | grep rd-name-address)"
@@ -125,8 +125,7 @@ id=$(json "$T/list.json" '[m["id"] for m in d if m["subject"] == "two signers, o
 S show --json "$id" > "$T/show.json"
 json "$T/show.json" '"\n".join(d["findings"])' > "$T/findings"
 check_match "the verdict has six findings" '^6$' "$(wc -l < "$T/findings" | tr -d ' ')"
-$TM resize-window -t ui -x 60 -y 20
-sleep 0.4
+resize 60 20
 ui_open_msg 'two signers, one fails'
 check "the long verdict opens" ui_wait_for 'BAD SIGNATURE'
 rule() { ui_screen | grep -n '^─\{20,\}$' | head -1 | cut -d: -f1; }
@@ -155,8 +154,7 @@ $TM send-keys -t ui G
 sleep 0.3
 check "G reaches the end of the text" ui_wait_for '! │ This is a test message'
 $TM send-keys -t ui q
-$TM resize-window -t ui -x 100 -y 30
-sleep 0.3
+resize 100 30
 ui_open_msg 'two signers, one fails'
 check "at 100x30 the strip holds the whole verdict" ui_wait_for \
     '^Warning: signer 2: unable to get local issuer'
@@ -170,16 +168,14 @@ bars_at() {
 	ui_screen | sed -n "$(($1 - 1))p" | grep -q '^ q:back' &&
 	    ui_screen | sed -n "$1p" | grep -Eq "$2"
 }
-$TM resize-window -t ui -x 60 -y 20
-sleep 0.4
+resize 60 20
 long=$(python3 -c 'print("ab" * 40 + "END")')
 $TM send-keys -t ui /
 sleep 0.3
 $TM send-keys -t ui -l "$long"
 check "a long search shows its end, the cursor after it" \
     ui_wait_for '^Search: …(ba)+bEND$'
-$TM resize-window -t ui -x 70 -y 22
-sleep 0.5
+resize 70 22
 check "after a resize under the prompt, the bars are laid out again" \
     bars_at 22 '^Search: …(ba)+bEND$'
 check_match "and the index too" 'rd-name-address' "$(ui_screen | sed -n '2,20p')"
@@ -191,8 +187,7 @@ $TM send-keys -t ui q
 ui_wait_for 'sealmail: INBOX' >/dev/null
 $TM send-keys -t ui q
 check "q on the first index asks" ui_wait_for 'Quit sealmail\? \(y/N\)'
-$TM resize-window -t ui -x 80 -y 24
-sleep 0.5
+resize 80 24
 check "after a resize the question is asked again, under bars laid out anew" \
     bars_at 24 '^Quit sealmail\? \(y/N\)'
 $TM send-keys -t ui n
@@ -203,14 +198,12 @@ check "n keeps the program open" ui_wait_for 'sealmail: INBOX'
 row_is() { ui_screen | sed -n "$1p" | grep -Eq "$2"; }
 $TM send-keys -t ui m
 check "m opens the compose screen after the editor" ui_wait_for 'sealmail: compose'
-$TM resize-window -t ui -x 90 -y 27
-sleep 0.5
+resize 90 27
 check "after a resize its question is on the new last row" row_is 27 '^Send to '
 $TM send-keys -t ui t
 sleep 0.4
 check "t asks for To, on the last row" row_is 27 '^To:$'
-$TM resize-window -t ui -x 100 -y 30
-sleep 0.5
+resize 100 30
 check "a resize under the prompt draws the compose screen again" \
     row_is 2 '^From: '
 check "with the prompt on the new last row" row_is 30 '^To:$'
@@ -218,8 +211,7 @@ $TM send-keys -t ui Escape
 sleep 0.3
 $TM send-keys -t ui q
 check "q asks before discarding" ui_wait_for 'Discard this message\? \(y/N\)'
-$TM resize-window -t ui -x 110 -y 33
-sleep 0.5
+resize 110 33
 check "after a resize the question is asked again on the new last row" \
     row_is 33 '^Discard this message\? \(y/N\)'
 check "over the compose screen" row_is 2 '^From: '
