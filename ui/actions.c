@@ -1,12 +1,12 @@
 /*
  * The message keys of the index and the pager, as mutt has them: r reply,
  * g group reply, L list reply, f forward (inline, or attached), d delete
- * (to Trash; in Trash for good, after a question), u undelete (from Trash, back where it was), s save (move)
- * to a folder, C copy, | pipe the decrypted
- * message to a command, w write it to a file. The drafts and the moves
- * are app/'s (the command line's reply, forward, move, copy and delete);
- * a move changes the store at once and a sync in the background tells
- * the server.
+ * (to Trash; in Trash for good, after a question), u undelete (from
+ * Trash, back where it was), s save (move) to a folder, C copy, | pipe
+ * the decrypted message to a command, w write it to a file. The drafts
+ * and the moves are app/'s (the command line's reply, forward, move, copy
+ * and delete); a move changes the store at once and a sync in the
+ * background tells the server.
  */
 #include <curses.h>
 #include <stdio.h>
