@@ -222,6 +222,7 @@ struct app_shown {
 	struct app_span	*spans;
 	size_t		 nspans;
 	int		 has_coverage;	/* the verdict says what covers what */
+	char		*revocation;	/* "good", "revoked"...; NULL: none */
 };
 
 int	 app_shown_read(const char *verdict, struct app_shown **shp,

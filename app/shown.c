@@ -26,6 +26,7 @@ app_shown_free(struct app_shown *sh)
 	if (sh == NULL)
 		return;
 	free(sh->cipher);
+	free(sh->revocation);
 	vec_strv_free(sh->findings, sh->nfindings);
 	free(sh->spans);
 	free(sh);
@@ -139,26 +140,35 @@ shown_older(struct app_shown *sh, const char *verdict)
 	    strlen(older));
 }
 
+/*
+ * The string member key of the verdict, sanitized, into *out (left NULL
+ * when there is none); 0, or SMERR_NOMEM.
+ */
+static int
+shown_string(const char *verdict, const char *key, char **out)
+{
+	char	*c;
+
+	if ((c = json_string(json_member(verdict, key))) == NULL)
+		return 0;
+	*out = text_sanitize_str(c, 0);
+	free(c);
+	return *out != NULL ? 0 : SMERR_NOMEM;
+}
+
 int
 app_shown_read(const char *verdict, struct app_shown **shp, struct smerr *e)
 {
 	struct app_shown	*sh;
-	char			*c;
 	int			 r;
 
 	*shp = NULL;
 	if ((sh = calloc(1, sizeof(*sh))) == NULL)
 		return smerr_nomem(e);
-	if ((c = json_string(json_member(verdict, "cipher"))) != NULL) {
-		sh->cipher = text_sanitize_str(c, 0);
-		free(c);
-		if (sh->cipher == NULL) {
-			app_shown_free(sh);
-			return smerr_nomem(e);
-		}
-	}
 	sh->has_coverage = json_member(verdict, "coverage") != NULL;
-	if ((r = shown_findings(sh, json_member(verdict, "findings"))) != 0 ||
+	if ((r = shown_string(verdict, "cipher", &sh->cipher)) != 0 ||
+	    (r = shown_string(verdict, "revocation", &sh->revocation)) != 0 ||
+	    (r = shown_findings(sh, json_member(verdict, "findings"))) != 0 ||
 	    (r = shown_older(sh, verdict)) != 0 ||
 	    (r = shown_spans(sh, json_member(verdict, "coverage"))) != 0) {
 		app_shown_free(sh);

@@ -304,7 +304,12 @@ mime_header_decode(const char *value, struct buf *out, struct smerr *e)
 
 	if (value == NULL || *value == '\0')
 		return 0;
-	if (mailmime_encoded_phrase_parse("iso-8859-1", value, strlen(value),
+	/*
+	 * Text outside encoded words is UTF-8 when it reads as UTF-8 (RFC
+	 * 6532), else the Latin-1 that older senders put there.
+	 */
+	if (mailmime_encoded_phrase_parse(text_utf8_valid(value,
+	    strlen(value)) ? "utf-8" : "iso-8859-1", value, strlen(value),
 	    &idx, "utf-8", &res) != MAILIMF_NO_ERROR || res == NULL) {
 		/* Not decodable: show it as it came. */
 		r = buf_puts(out, value);

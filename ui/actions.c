@@ -1,12 +1,12 @@
 /*
  * The message keys of the index and the pager, as mutt has them: r reply,
  * g group reply, L list reply, f forward (inline, or attached), d delete
- * (to Trash), u undelete (from Trash, back where it was), s save (move)
- * to a folder, C copy, | pipe the decrypted
- * message to a command, w write it to a file. The drafts and the moves
- * are app/'s (the command line's reply, forward, move, copy and delete);
- * a move changes the store at once and a sync in the background tells
- * the server.
+ * (to Trash; in Trash for good, after a question), u undelete (from
+ * Trash, back where it was), s save (move) to a folder, C copy, | pipe
+ * the decrypted message to a command, w write it to a file. The drafts
+ * and the moves are app/'s (the command line's reply, forward, move, copy
+ * and delete); a move changes the store at once and a sync in the
+ * background tells the server.
  */
 #include <curses.h>
 #include <stdio.h>
@@ -104,6 +104,14 @@ act_move(struct ui *ui, int64_t id, const char *dest, int copy)
 	}
 	if (dest == NULL && app_trash_folder(st, a, NULL, &trash, &e) != 0) {
 		ui_status(ui, 1, "%s", smerr_msg(&e));
+		free(from);
+		return 0;
+	}
+	/* From Trash nothing brings it back: one key is not enough. */
+	if (dest == NULL && strcmp(from, trash) == 0 && !ui_confirm(ui,
+	    "Remove this message for good, here and on the server? (y/N)")) {
+		ui_status(ui, 0, "not removed");
+		free(trash);
 		free(from);
 		return 0;
 	}

@@ -53,6 +53,7 @@ struct compose {
 	int		 auto_enc;	/* this send may fall back to clear */
 	struct ui_cinfo	 info;		/* attachments, recipients' keys */
 	struct ui_addrs	*addrs;		/* what To and Cc complete from */
+	const char	*reason;	/* why the screen is shown again */
 };
 
 static volatile sig_atomic_t	compose_sig;
@@ -396,6 +397,17 @@ compose_question(struct ui *ui, struct compose *cs, const char *reason)
 	ui_put_question(q);
 }
 
+/* The compose screen as it stands, also under a prompt after a resize. */
+static void
+compose_draw(struct ui *ui, void *arg)
+{
+	struct compose	*cs = arg;
+
+	ui_cinfo_draw(&cs->info, buf_data(cs->text), buf_len(cs->text),
+	    LINES - 2);
+	compose_question(ui, cs, cs->reason);
+}
+
 /*
  * The compose screen: the message's fields, its recipients' certificates,
  * its attachments, one question, the choices, and why it is back.
@@ -408,16 +420,18 @@ compose_screen(struct ui *ui, struct compose *cs, const char *reason)
 
 	ui_cinfo_recipients(ui, &cs->info, buf_data(cs->text),
 	    buf_len(cs->text));
+	/* Until compose_loop leaves the screen (prompts and questions). */
+	cs->reason = reason;
+	ui_set_redraw(ui, compose_draw, cs);
 	for (;;) {
 		busy = ui_cinfo_dns_step(ui, &cs->info);
-		ui_cinfo_draw(&cs->info, buf_data(cs->text),
-		    buf_len(cs->text), LINES - 2);
-		compose_question(ui, cs, reason);
-		timeout(busy ? 300 : -1);
-		r = get_wch(&wc);
+		compose_draw(ui, cs);
+		r = ui_key_wait(&wc, busy ? 300 : -1);
 		nodelay(stdscr, TRUE);
 		if (r == ERR)
 			continue;
+		if (r == KEY_CODE_YES && wc == KEY_RESIZE)
+			continue;	/* drawn again for the new size */
 		if (r == KEY_CODE_YES)
 			wc = wc == KEY_DOWN ? 'j' : wc == KEY_UP ? 'k' : 0;
 		ui_status(ui, 0, "%s", "");
@@ -508,13 +522,16 @@ compose_loop(struct ui *ui, struct compose *cs, const char *reason)
 			free(to);
 			cs->auto_enc = cs->enc == -1;
 			if (compose_start(ui, cs, cs->enc == -1 ? 1 :
-			    cs->enc) == 0)
+			    cs->enc) == 0) {
+				ui_set_redraw(ui, NULL, NULL);
 				return;
+			}
 			snprintf(why, sizeof(why), "%s", ui_status_text(ui));
 			continue;
 		case C_POSTPONE:
 			ui_status(ui, 0, "postponed as draft %lld (R recalls "
 			    "it)", (long long)cs->draft);
+			ui_set_redraw(ui, NULL, NULL);
 			compose_free(cs);
 			return;
 		case C_DISCARD:
@@ -524,6 +541,7 @@ compose_loop(struct ui *ui, struct compose *cs, const char *reason)
 			(void)store_draft_delete(app_session_store(
 			    ui_session(ui)), cs->draft, &e);
 			ui_status(ui, 0, "message discarded");
+			ui_set_redraw(ui, NULL, NULL);
 			compose_free(cs);
 			return;
 		}

@@ -33,6 +33,27 @@ ui_draw_init(void)
 }
 
 /*
+ * The character at p (left > 0 bytes) in *wc, '?' for one that is
+ * malformed or not printable; returns its bytes and sets *w to its cells.
+ */
+static size_t
+ui_char(const char *p, size_t left, mbstate_t *mbs, wchar_t *wc, int *w)
+{
+	size_t	n = mbrtowc(wc, p, left, mbs);
+
+	if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+		*wc = L'?';
+		n = 1;
+		memset(mbs, 0, sizeof(*mbs));
+	}
+	if ((*w = wcwidth(*wc)) < 0) {
+		*w = 1;
+		*wc = L'?';
+	}
+	return n;
+}
+
+/*
  * Draws (draw set) or measures the sanitized UTF-8 at p in at most width
  * cells (width < 0: no limit); returns the cells it takes.
  */
@@ -46,14 +67,7 @@ ui_cells(const char *p, size_t left, int width, int draw)
 
 	memset(&mbs, 0, sizeof(mbs));
 	while (left > 0) {
-		n = mbrtowc(&wc, p, left, &mbs);
-		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-			wc = L'?';
-			n = 1;
-			memset(&mbs, 0, sizeof(mbs));
-		}
-		if ((w = wcwidth(wc)) < 0)
-			w = 1, wc = L'?';
+		n = ui_char(p, left, &mbs, &wc, &w);
 		if (width >= 0 && used + w > width)
 			break;
 		if (draw)
@@ -79,6 +93,43 @@ ui_put(int y, int x, int width, const char *s, size_t len)
 	}
 	move(y, x);
 	used = ui_cells(buf_str(b), buf_len(b), width, 1);
+	buf_free(b);
+	return used;
+}
+
+int
+ui_put_tail(int y, int x, int width, const char *s, size_t len)
+{
+	struct buf	*b;
+	mbstate_t	 mbs;
+	wchar_t		 wc;
+	const char	*p;
+	size_t		 left, n;
+	int		 used, w;
+
+	if (width <= 1 || s == NULL || (b = buf_new(0)) == NULL)
+		return 0;
+	if (text_sanitize(b, s, len, 0) != 0) {
+		buf_free(b);
+		return 0;
+	}
+	p = buf_str(b);
+	left = buf_len(b);
+	used = ui_cells(p, left, -1, 0);
+	move(y, x);
+	if (used > width) {
+		/* Drop from the front until the rest and "…" fit. */
+		memset(&mbs, 0, sizeof(mbs));
+		while (left > 0 && used > width - 1) {
+			n = ui_char(p, left, &mbs, &wc, &w);
+			used -= w;
+			p += n;
+			left -= n;
+		}
+		addstr("…");
+		used = 1 + ui_cells(p, left, width - 1, 1);
+	} else
+		used = ui_cells(p, left, width, 1);
 	buf_free(b);
 	return used;
 }
@@ -179,9 +230,9 @@ static const struct ui_state ui_sigs[] = {
 	{ "valid",	"Signed and verified", UI_C_GOOD, 'S' },
 	{ "invalid",	"BAD SIGNATURE: the message was altered or the "
 	    "signature is forged", UI_C_BAD, '!' },
-	{ "untrusted",	"Signature not trusted: the certificate does not "
-	    "chain to a trusted authority, is expired, or uses a weak digest",
-	    UI_C_WARN, '?' },
+	{ "untrusted",	"Signature not trusted: the mathematics holds, but "
+	    "the certificate or the digest is not to be trusted", UI_C_WARN,
+	    '?' },
 	{ "mismatch",	"SIGNER IS NOT THE SENDER: signed by someone other "
 	    "than the From address", UI_C_BAD, 'M' },
 	{ "partial",	"ONLY PART OF THIS MESSAGE IS SIGNED: the rest could "

@@ -74,6 +74,9 @@ struct ui {
 	int			 quit;
 	struct ui_job		 job;
 	struct ui_watch		 watch;
+	/* A screen drawn outside the views (the compose screen). */
+	void			(*redraw)(struct ui *, void *);
+	void			*redraw_arg;
 };
 
 static int	ui_sigpipe[2] = { -1, -1 };
@@ -281,16 +284,67 @@ ui_draw(struct ui *ui)
 	refresh();
 }
 
-/* Reads one key, in the blocking mode the prompts use. */
-static int
-ui_getkey(wint_t *wc)
+void
+ui_set_redraw(struct ui *ui, void (*redraw)(struct ui *, void *), void *arg)
 {
-	int	r;
+	ui->redraw = redraw;
+	ui->redraw_arg = arg;
+}
 
-	do {
+/* Draws again what a prompt stands on: the views, or a screen of its own. */
+static void
+ui_redraw(struct ui *ui)
+{
+	if (ui->redraw != NULL)
+		ui->redraw(ui, ui->redraw_arg);
+	else
+		ui_draw(ui);
+}
+
+/*
+ * Reads one key, in the blocking mode the prompts use, waiting at most
+ * ms milliseconds (-1: no limit; then ERR). A resize of the terminal
+ * (SIGWINCH, through the self-pipe) comes back as KEY_RESIZE, with curses
+ * told the new size, so that a prompt or a screen can draw again.
+ */
+int
+ui_key_wait(wint_t *wc, int ms)
+{
+	struct pollfd	 pfd[2];
+	char		 tmp[16];
+	int		 r, n;
+
+	for (;;) {
+		/* What curses has read ahead is not in the descriptor. */
+		nodelay(stdscr, TRUE);
 		r = get_wch(wc);
-	} while (r == ERR && errno == EINTR);
-	return r;
+		nodelay(stdscr, FALSE);
+		if (r != ERR)
+			return r;
+		pfd[0].fd = 0;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = ui_sigpipe[0];
+		pfd[1].events = POLLIN;
+		pfd[0].revents = pfd[1].revents = 0;
+		if ((n = poll(pfd, 2, ms)) == -1 && errno != EINTR)
+			return ERR;
+		if (n == 0)
+			return ERR;		/* the time is up */
+		if (pfd[1].revents & POLLIN) {
+			while (read(ui_sigpipe[0], tmp, sizeof(tmp)) > 0)
+				;
+			endwin();
+			refresh();
+			*wc = KEY_RESIZE;
+			return KEY_CODE_YES;
+		}
+		if (!(pfd[0].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		do {
+			r = get_wch(wc);
+		} while (r == ERR && errno == EINTR);
+		return r;
+	}
 }
 
 /*
@@ -360,10 +414,12 @@ ui_prompt_complete(struct ui *ui, const char *question, const char *initial,
 		move(LINES - 1, 0);
 		clrtoeol();
 		n = ui_put(LINES - 1, 0, COLS, question, qlen);
-		ui_put(LINES - 1, n, COLS - n, buf_str(b), buf_len(b));
+		/* What was typed last stays in sight, the cursor after it. */
+		ui_put_tail(LINES - 1, n, COLS - n - 1, buf_str(b),
+		    buf_len(b));
 		curs_set(1);
 		refresh();
-		r = ui_getkey(&wc);
+		r = ui_key_wait(&wc, -1);
 		if (r == ERR)
 			continue;
 		if (r != KEY_CODE_YES && wc == '\t' && complete != NULL) {
@@ -375,6 +431,8 @@ ui_prompt_complete(struct ui *ui, const char *question, const char *initial,
 		if (r == KEY_CODE_YES) {
 			if (wc == KEY_BACKSPACE)
 				goto backspace;
+			if (wc == KEY_RESIZE)
+				ui_redraw(ui);	/* laid out for the new size */
 			continue;
 		}
 		if (wc == '\n' || wc == '\r') {
@@ -429,8 +487,13 @@ ui_confirm(struct ui *ui, const char *question)
 
 	ui_put_question(question);
 	nodelay(stdscr, FALSE);
-	while ((r = ui_getkey(&wc)) == ERR)
-		;
+	/* A resize answers nothing: the screen is drawn again, and asks. */
+	while ((r = ui_key_wait(&wc, -1)) == ERR ||
+	    (r == KEY_CODE_YES && wc == KEY_RESIZE))
+		if (r != ERR) {
+			ui_redraw(ui);
+			ui_put_question(question);
+		}
 	nodelay(stdscr, TRUE);
 	ui->status[0] = '\0';
 	return r == OK && (wc == 'y' || wc == 'Y');

@@ -95,6 +95,18 @@ char		*ui_prompt_complete(struct ui *ui, const char *question,
 		    int, struct buf *, char *, size_t), void *arg);
 /* Shows question on the bottom line, in the warning colour. */
 void		 ui_put_question(const char *question);
+/*
+ * One key, waiting at most ms milliseconds (-1: no limit): OK or
+ * KEY_CODE_YES as get_wch returns them, KEY_RESIZE (with KEY_CODE_YES)
+ * when the terminal was resized, ERR when the time is up.
+ */
+int		 ui_key_wait(wint_t *wc, int ms);
+/*
+ * While a screen is drawn outside the views (NULL: none), redraw draws it
+ * again when the terminal is resized under a prompt or a question.
+ */
+void		 ui_set_redraw(struct ui *ui,
+		    void (*redraw)(struct ui *, void *), void *arg);
 /* 1 for yes, 0 for anything else. */
 int		 ui_confirm(struct ui *ui, const char *question);
 /*
@@ -115,6 +127,12 @@ int		 ui_run_foreground(struct ui *ui, const char *const *argv);
 void		 ui_draw_init(void);
 /* Draws sanitized UTF-8 text at (y, x) in at most width cells; returns cells used. */
 int		 ui_put(int y, int x, int width, const char *s, size_t len);
+/*
+ * As ui_put, but when s is wider than width it draws "…" and the end of
+ * s that fits (what was typed last, in a prompt).
+ */
+int		 ui_put_tail(int y, int x, int width, const char *s,
+		    size_t len);
 /*
  * The list keys every view shares: arrows, page and home/end keys become
  * j k Space - = G and Enter '\r'; other function keys give 0.
@@ -178,6 +196,12 @@ struct ui_view	*ui_under(struct ui *ui);
  * then selects it; 0 when there is none or v is no index.
  */
 int64_t		 ui_index_step(struct ui_view *v, int64_t id, int dir);
+/*
+ * The number index view v shows for message id (from 1) in *posp, and
+ * how many it counts in *np; -1 when v is not an index or has no such row.
+ */
+int		 ui_index_pos(struct ui_view *v, int64_t id, size_t *posp,
+		    size_t *np);
 /*
  * ui_run_foreground with len bytes of in written to the program's
  * standard input (in NULL: the terminal's), and, with wait set, a key

@@ -1,6 +1,7 @@
 /*
  * The signer's certificate of a message (V in the pager): its subject,
- * the chain of issuers the key store knows, validity, SHA-256
+ * the chain of issuers the key store knows, validity, the revocation
+ * status found when the message was read, SHA-256
  * fingerprint, where it came from (imported, harvested, SMIMEA), and the
  * certificate it replaced for its address, if any. All of it from the
  * stored message and the key store.
@@ -157,6 +158,38 @@ cv_chain(struct cv *cv, struct keys *k, const struct keys_certinfo *ci)
 	free(issuer);
 }
 
+/*
+ * The revocation status the stored verdict found when the message was
+ * read: dates alone would call a revoked certificate valid.
+ */
+static void
+cv_revocation(struct cv *cv, const struct store_msg *m)
+{
+	struct app_shown	*sh = NULL;
+	struct smerr		 e;
+	const char		*r;
+
+	smerr_clear(&e);
+	if (app_shown_read(m->verdict, &sh, &e) != 0) {
+		cv_add(cv, UI_C_BAD, "  Revocation:  %s", smerr_msg(&e));
+		return;
+	}
+	r = sh->revocation != NULL ? sh->revocation : "not-checked";
+	if (strcmp(r, "revoked") == 0)
+		cv_add(cv, UI_C_BAD, "  Revocation:  REVOKED by its issuer "
+		    "(OCSP or CRL, when the message was read)");
+	else if (strcmp(r, "good") == 0)
+		cv_add(cv, UI_C_NORMAL, "  Revocation:  not revoked (OCSP or "
+		    "CRL, when the message was read)");
+	else if (strcmp(r, "unknown") == 0)
+		cv_add(cv, UI_C_WARN, "  Revocation:  unknown (no answer "
+		    "could be had when the message was read)");
+	else
+		cv_add(cv, UI_C_WARN, "  Revocation:  not checked (checking "
+		    "is off, or the certificate names no responder or CRL)");
+	app_shown_free(sh);
+}
+
 static void
 cv_load(struct ui *ui, struct cv *cv, int64_t id)
 {
@@ -187,6 +220,7 @@ cv_load(struct ui *ui, struct cv *cv, int64_t id)
 	cv_add(cv, UI_C_NORMAL, "  Addresses:   %s", ci.emails != NULL ?
 	    ci.emails : "(none)");
 	cv_add(cv, UI_C_NORMAL, "  Valid:       %s until %s", from, until);
+	cv_revocation(cv, m);
 	cv_add(cv, UI_C_NORMAL, "  SHA-256:     %s", ci.fingerprint);
 	f.want = ci.fingerprint;
 	f.by_fp = 1;

@@ -159,8 +159,13 @@ ix_info_new(const struct store_msg *m, int sent, int refs)
 	src[5] = refs ? m->message_id : NULL;
 	src[6] = refs ? m->in_reply_to : NULL;
 	src[7] = refs ? m->references : NULL;
-	/* The name the store keeps: no message is read to draw a row. */
-	src[8] = to == NULL ? m->from_name : NULL;
+	/*
+	 * The name the store keeps: no message is read to draw a row. A
+	 * name with an @ could show another address than the sender's:
+	 * the address is shown instead.
+	 */
+	src[8] = to == NULL && m->from_name != NULL &&
+	    strchr(m->from_name, '@') == NULL ? m->from_name : NULL;
 	for (i = 0; i < IX_NTEXT; i++) {
 		len[i] = src[i] != NULL ? strlen(src[i]) : 0;
 		total += len[i] + 1;
@@ -573,7 +578,7 @@ ix_cols(int cols, size_t nrows, struct ix_cols *c)
 	if (cols >= 70)
 		for (c->num = 5; nrows >= 10000; nrows /= 10)
 			c->num++;
-	c->date = cols >= 40 ? 11 : 6;
+	c->date = cols >= 40 ? 11 : 7;
 	rest = cols - c->num - 7 - c->date;
 	c->from = rest / 3;
 	if (c->from > 30)
@@ -582,13 +587,17 @@ ix_cols(int cols, size_t nrows, struct ix_cols *c)
 		c->from = rest > 24 ? 12 : rest / 2;
 }
 
-/* One cell of a column: s in width cells, then a space. */
+/*
+ * One cell of a column: s in width - 1 cells, then a space, so that a
+ * value as wide as its column, or wider, never runs into the next one.
+ */
 static int
 ix_cell(int y, int x, int cols, int width, const char *s)
 {
-	if (x >= cols || width <= 0)
-		return x;
-	ui_put(y, x, width < cols - x ? width : cols - x, s, strlen(s));
+	if (x >= cols || width <= 1)
+		return x + (width > 0 ? width : 0);
+	ui_put(y, x, width - 1 < cols - x ? width - 1 : cols - x, s,
+	    strlen(s));
 	return x + width;
 }
 
@@ -924,6 +933,24 @@ ui_index_step(struct ui_view *v, int64_t id, int dir)
 		return ix_at(ix, ix->cur)->id;
 	}
 	return 0;
+}
+
+int
+ui_index_pos(struct ui_view *v, int64_t id, size_t *posp, size_t *np)
+{
+	struct ix	*ix;
+	size_t		 i;
+
+	if (v == NULL || v->ops->key != ix_key)
+		return -1;
+	ix = v->data;
+	for (i = 0; i < ix->nrows; i++)
+		if (ix_at(ix, i)->id == id) {
+			*posp = ix->rows[i] + 1;
+			*np = ix->n;
+			return 0;
+		}
+	return -1;
 }
 
 const char *

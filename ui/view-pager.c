@@ -141,10 +141,16 @@ is(const char *a, const char *b)
 	return a != NULL && strcmp(a, b) == 0;
 }
 
-/* How the signer's certificate was trusted, in words. */
+/*
+ * How the signer's certificate was trusted, in words. An untrusted
+ * signature vouches for no one, whatever its chain reaches.
+ */
 static const char *
-pg_trust_words(const char *trust)
+pg_trust_words(const char *sig, const char *trust)
 {
+	if (is(sig, "untrusted") && trust != NULL && !is(trust, "none"))
+		return "the chain reaches a trust anchor, yet the certificate "
+		    "is not trusted (the warnings say why)";
 	if (is(trust, "pkix+dane"))
 		return "a trusted authority (PKIX) and a DNSSEC-signed SMIMEA "
 		    "record (DANE) vouch for the certificate";
@@ -198,6 +204,12 @@ pg_strip_states(struct pg *pg, const struct store_msg *m,
 	int		 any = sh != NULL && sh->nfindings > 0;
 
 	b = ui_sig_banner(m->signature, &c);
+	if (sh != NULL && is(sh->revocation, "revoked") &&
+	    is(m->signature, "untrusted")) {
+		b = "SIGNER'S CERTIFICATE IS REVOKED: its issuer has withdrawn "
+		    "it, and the signature vouches for nothing";
+		c = UI_C_BAD;
+	}
 	if (m->signer != NULL && (is(m->signature, "invalid") ||
 	    is(m->signature, "error")))
 		/* A signature that failed vouches for no one. */
@@ -206,7 +218,7 @@ pg_strip_states(struct pg *pg, const struct store_msg *m,
 	else if (m->signer != NULL && !is(m->signature, "none"))
 		snprintf(line, sizeof(line), "%s — signer %s, trust %s: %s",
 		    b, m->signer, m->trust != NULL ? m->trust : "none",
-		    pg_trust_words(m->trust));
+		    pg_trust_words(m->signature, m->trust));
 	else
 		snprintf(line, sizeof(line), "%s", b);
 	/* Green only for a verdict with nothing to warn of. */
@@ -351,6 +363,50 @@ pg_all_fields(struct pg *pg, const struct store_msg *m, int width,
 	}
 }
 
+struct pg_att {
+	struct pg	*pg;
+	int		 width, any;
+};
+
+/* One line below the text for a part that is an attachment or named. */
+static int
+pg_att_cb(const struct app_part *p, void *arg)
+{
+	struct pg_att	*a = arg;
+	struct pg_line	 mk;
+	char		 line[512];
+
+	if (!p->attachment && p->name == NULL)
+		return 0;
+	memset(&mk, 0, sizeof(mk));
+	mk.mark[0] = mk.mark[1] = ' ';
+	if (!a->any++)
+		pg_wrap(&a->pg->body, "", 0, a->width, UI_C_NORMAL, &mk);
+	snprintf(line, sizeof(line), "Attachment %zu: %s (%s, %zu bytes); "
+	    "v lists the parts", p->index, p->name != NULL ? p->name :
+	    "(no name)", p->type, p->size);
+	pg_wrap(&a->pg->body, line, strlen(line), a->width, UI_C_DIM, &mk);
+	return 0;
+}
+
+/*
+ * Below the text, the message's attachments by name, type and size: the
+ * text alone would not say that there are any.
+ */
+static void
+pg_attachments(struct pg *pg, const struct store_msg *m, int width)
+{
+	struct pg_att	 a = { pg, width, 0 };
+	struct smerr	 e;
+	const uint8_t	*msg = m->body != NULL ? m->body : m->raw;
+	size_t		 len = m->body != NULL ? m->body_len : m->raw_len;
+
+	if (msg == NULL)
+		return;
+	smerr_clear(&e);
+	(void)app_parts(msg, len, pg_att_cb, &a, &e);
+}
+
 /* The header fields and the text, each line in the gutter. */
 static void
 pg_body(struct pg *pg, const struct store_msg *m, const struct app_shown *sh,
@@ -402,6 +458,7 @@ pg_body(struct pg *pg, const struct store_msg *m, const struct app_shown *sh,
 		if (*nl == '\0' || nl[1] == '\0')
 			break;
 	}
+	pg_attachments(pg, m, w);
 }
 
 
@@ -441,6 +498,7 @@ pg_layout(struct ui *ui, struct ui_view *v, int width)
 	struct app_shown	*sh = NULL;
 	struct smerr		 e;
 	const char		*stored;
+	size_t			 pos, n;
 
 	pg_list_clear(&pg->strip);
 	pg_list_clear(&pg->body);
@@ -473,9 +531,18 @@ pg_layout(struct ui *ui, struct ui_view *v, int width)
 	pg->subject = strdup(m->subject != NULL ? m->subject : "");
 	pg->message_id = m->message_id != NULL ? strdup(m->message_id) : NULL;
 	pg->text = strdup(m->text != NULL ? m->text : "");
-	/* Not the Subject: nothing the sender wrote sits above the strip. */
-	snprintf(v->title, sizeof(v->title), "message %lld in %s",
-	    (long long)pg->id, m->folder_name != NULL ? m->folder_name : "?");
+	/*
+	 * Not the Subject: nothing the sender wrote sits above the strip.
+	 * The number the index shows, and the id the command line takes.
+	 */
+	if (ui_index_pos(ui_under(ui), pg->id, &pos, &n) == 0)
+		snprintf(v->title, sizeof(v->title), "message %zu of %zu in "
+		    "%s (id %lld)", pos, n, m->folder_name != NULL ?
+		    m->folder_name : "?", (long long)pg->id);
+	else
+		snprintf(v->title, sizeof(v->title), "message %lld in %s",
+		    (long long)pg->id, m->folder_name != NULL ?
+		    m->folder_name : "?");
 	store_msg_free(m);
 }
 
@@ -522,13 +589,15 @@ pg_draw_line(int y, int cols, const struct pg_line *l)
 /*
  * The strip takes the rows it needs (at most half the screen, the last
  * of them then saying how much is left out), then the rule; the body
- * scrolls in what remains.
+ * scrolls in what remains. What the strip leaves out comes first below
+ * the rule, without the gutter every line of the message has, so that
+ * all of the verdict can be read here.
  */
 static void
 pg_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 {
 	struct pg	*pg = v->data;
-	size_t		 i, ns, cap;
+	size_t		 i, ns, cap, hid, n;
 	char		 more[128];
 	int		 y;
 
@@ -536,11 +605,11 @@ pg_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 		pg_layout(ui, v, cols);
 	cap = rows > 5 ? (size_t)rows / 2 : 1;
 	ns = pg->strip.n < cap ? pg->strip.n : cap;
+	hid = ns < pg->strip.n ? pg->strip.n - ns + 1 : 0;
 	for (i = 0, y = top; i < ns; i++, y++) {
-		if (i + 1 == ns && ns < pg->strip.n) {
+		if (hid > 0 && i + 1 == ns) {
 			snprintf(more, sizeof(more), "… %zu more lines of this "
-			    "verdict: 'sealmail show %lld' lists them",
-			    pg->strip.n - ns + 1, (long long)pg->id);
+			    "verdict below the rule", hid);
 			attrset(COLOR_PAIR(UI_C_WARN) | A_BOLD);
 			ui_put(y, 0, cols, more, strlen(more));
 			continue;
@@ -552,11 +621,13 @@ pg_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 	for (i = 0; i < (size_t)cols; i++)
 		addstr("─");
 	y++;
+	n = hid + pg->body.n;
 	pg->page = top + rows > y ? (size_t)(top + rows - y) : 1;
-	if (pg->top + pg->page > pg->body.n)
-		pg->top = pg->body.n > pg->page ? pg->body.n - pg->page : 0;
-	for (i = pg->top; i < pg->body.n && y < top + rows; i++, y++)
-		pg_draw_line(y, cols, &pg->body.l[i]);
+	if (pg->top + pg->page > n)
+		pg->top = n > pg->page ? n - pg->page : 0;
+	for (i = pg->top; i < n && y < top + rows; i++, y++)
+		pg_draw_line(y, cols, i < hid ? &pg->strip.l[ns - 1 + i] :
+		    &pg->body.l[i - hid]);
 	attrset(A_NORMAL);
 	/* Scrolled: the status line repeats the verdict. */
 	ui_view_brief(v, pg->top > 0 ? pg->brief : NULL, pg->briefc);
@@ -602,7 +673,7 @@ pg_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 		pg->top = 0;
 		return 0;
 	case 'G':
-		pg->top = pg->body.n;
+		pg->top = pg->strip.n + pg->body.n;	/* the draw clamps it */
 		return 0;
 	case 'v':
 		ui_push(ui, ui_parts_new(ui, pg->id));

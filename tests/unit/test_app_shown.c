@@ -23,6 +23,7 @@ test_null_and_empty(void **st)
 	smerr_clear(&e);
 	assert_int_equal(app_shown_read(NULL, &sh, &e), 0);
 	assert_null(sh->cipher);
+	assert_null(sh->revocation);
 	assert_int_equal(sh->nfindings, 0);
 	assert_int_equal(sh->has_coverage, 0);
 	app_shown_free(sh);
@@ -47,6 +48,7 @@ test_verdict(void **st)
 	smerr_clear(&e);
 	assert_int_equal(app_shown_read(v, &sh, &e), 0);
 	assert_string_equal(sh->cipher, "aes-256-cbc");
+	assert_string_equal(sh->revocation, "good");
 	assert_int_equal(sh->nfindings, 2);
 	assert_string_equal(sh->findings[0],
 	    "aes-256-cbc: the envelope is not integrity-protected");
@@ -110,6 +112,11 @@ test_older(void **st)
 	assert_int_equal(app_shown_older("", w, sizeof(w)), 0);
 	assert_int_equal(app_shown_read(now, &sh, &e), 0);
 	assert_int_equal(sh->nfindings, 0);
+	assert_string_equal(sh->revocation, "good");
+	app_shown_free(sh);
+	/* A signer's own member is not the message's. */
+	assert_int_equal(app_shown_read(nested, &sh, &e), 0);
+	assert_null(sh->revocation);
 	app_shown_free(sh);
 }
 

@@ -88,6 +88,35 @@ test_single_part(void **st)
 }
 
 /*
+ * Header text outside encoded words: UTF-8 when it is well-formed UTF-8
+ * (RFC 6532), beside an encoded word too; else Latin-1.
+ */
+static void
+test_header_8bit(void **st)
+{
+	static const struct {
+		const char	*in, *want;
+	} cases[] = {
+		{ "Gr\xc3\xbc\xc3\x9f" "e aus K\xc3\xb6ln",
+		  "Gr\xc3\xbc\xc3\x9f" "e aus K\xc3\xb6ln" },
+		{ "\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d =?utf-8?q?caf=C3=A9?=",
+		  "\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d caf\xc3\xa9" },
+		{ "Gr\xfc\xdf" "e", "Gr\xc3\xbc\xc3\x9f" "e" },
+		{ "plain ascii", "plain ascii" },
+	};
+	struct buf	*b;
+	size_t		 i;
+
+	(void)st;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_non_null(b = buf_new(0));
+		assert_int_equal(mime_header_decode(cases[i].in, b, NULL), 0);
+		assert_string_equal(buf_str(b), cases[i].want);
+		buf_free(b);
+	}
+}
+
+/*
  * The sender's address of the message s is want (NULL: there is none);
  * when why is given, it is the reason mime_from_addr gives.
  */
@@ -502,6 +531,7 @@ main(void)
 	return UNIT_RUN(NULL, NULL,
 	    cmocka_unit_test(test_null_empty),
 	    cmocka_unit_test(test_single_part),
+	    cmocka_unit_test(test_header_8bit),
 	    cmocka_unit_test(test_from),
 	    cmocka_unit_test(test_addr_comments),
 	    cmocka_unit_test(test_addr_list),
