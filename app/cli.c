@@ -81,6 +81,15 @@ cli_wrap(FILE *fp, size_t at, size_t indent, const char *text)
 	fputc('\n', fp);
 }
 
+/* One command's usage and what it does, as --help lists it. */
+static void
+cli_usage_one(FILE *fp, const struct cli_cmd *cmd)
+{
+	fputs("  sealmail", fp);
+	cli_wrap(fp, 11, 6, cmd->usage);
+	cli_wrap(fp, 0, 8, cmd->help);
+}
+
 static void
 cli_usage_all(FILE *fp)
 {
@@ -92,11 +101,8 @@ cli_usage_all(FILE *fp)
 	    "       sealmail --version | --help\n\n"
 	    "Without a command, sealmail opens the terminal program.\n\n"
 	    "Commands:\n");
-	for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++) {
-		fputs("  sealmail", fp);
-		cli_wrap(fp, 11, 6, cli_cmds[i]->usage);
-		cli_wrap(fp, 0, 8, cli_cmds[i]->help);
-	}
+	for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++)
+		cli_usage_one(fp, cli_cmds[i]);
 	fprintf(fp, "\nExit status: 0 done, 1 failed (the last line on stderr "
 	    "says why),\n2 usage error. See sealmail(1) and sealmail.conf(5)."
 	    "\n");
@@ -690,6 +696,32 @@ pin_file_after(int argc, char **argv, int cmd, const char **filep)
 	return argc;
 }
 
+/* Whether --help stands among a command's words, before any "--". */
+static int
+cli_help_asked(int argc, char **argv)
+{
+	int	i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0)
+			return 1;
+	return 0;
+}
+
+/* sealmail CMD --help: every form of CMD, as --help lists them. */
+static int
+cli_help_cmd(const char *name)
+{
+	size_t	i;
+
+	printf("usage:\n");
+	for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++)
+		if (strcmp(cli_cmds[i]->name, name) == 0)
+			cli_usage_one(stdout, cli_cmds[i]);
+	printf("\nSee sealmail(1).\n");
+	return fflush(stdout) == EOF ? 1 : 0;
+}
+
 int
 app_cli_main(int argc, char **argv, struct app_opts *o)
 {
@@ -759,6 +791,8 @@ app_cli_main(int argc, char **argv, struct app_opts *o)
 		    "(sealmail --help lists the commands)\n", c.cmd);
 		return 2;
 	}
+	if (cli_help_asked(argc - optind, argv + optind))
+		return cli_help_cmd(c.cmd);
 	c.home = o->home;
 	c.passphrase_file = o->passphrase_file;
 	c.pin_file = o->pin_file;

@@ -31,6 +31,30 @@ while read -r c; do
 done <"$T/cmds"
 check_eq "sealmail(1) documents every command of --help" "" "$missing"
 
+# sealmail CMD --help: exit 0, that command's forms exactly as --help has
+# them, and sealmail(1) says so.
+bad=
+for c in $(cut -d' ' -f1 "$T/cmds" | sort -u); do
+	if ! "$SEALMAIL" "$c" --help >"$T/one" 2>"$T/one.err"; then
+		bad="$bad [$c: exit $?]"
+		continue
+	fi
+	[ -s "$T/one.err" ] && bad="$bad [$c: stderr]"
+	grep -q "^  sealmail $c\b" "$T/one" || bad="$bad [$c: not named]"
+	sed -n '/^  sealmail /,/^$/p' "$T/one" | sed '$d' >"$T/one.body"
+	[ -z "$(grep -vxFf "$T/help" "$T/one.body")" ] ||
+	    bad="$bad [$c: not --help's]"
+	[ "$(grep -c "^  sealmail $c\b" "$T/help")" = \
+	    "$(grep -c '^  sealmail ' "$T/one")" ] || bad="$bad [$c: forms]"
+done
+check_eq "CMD --help: each command's forms, exit 0" "" "$bad"
+check_eq "... also after its arguments" "$("$SEALMAIL" check --help)" \
+    "$("$SEALMAIL" check --account a --json --help)"
+check_error "... but not after --: there it is a word" 2 \
+    "show: '--help' is one argument too many" "$SEALMAIL" show 1 -- --help
+check_match "sealmail(1) documents CMD --help" \
+    'command --help\), print only that command' "$(cat "$T/man1")"
+
 # Every option of --help, and every global one, is in sealmail(1).
 missing=
 for o in $(grep -o -- '--[a-z][a-z-]*' "$T/help" | sort -u); do
