@@ -102,8 +102,13 @@ int	 cli_opt_pick(const struct cli_args *a, const char *no,
 const char *cli_opt_next(const struct cli_args *a, const char *name,
 	    size_t *ip);
 
-/* Reads a message from path ("-": stdin) into *bp; 0 or SMERR_*. */
+/*
+ * Reads a message from path ("-": stdin) into *bp; 0 or SMERR_*, also
+ * for input that does not begin with header fields (cli_not_message).
+ */
 int	 cli_read_message(struct cli *c, const char *path, struct buf **bp);
+/* Sets e to "path: not a message" and returns SMERR_PARSE. */
+int	 cli_not_message(struct smerr *e, const char *path);
 /* An ID from the command line; 0 when it is not a positive integer. */
 int64_t	 cli_parse_id(const char *s);
 /*

@@ -26,6 +26,7 @@
 #include "crypto/crypto.h"
 #include "keys/keys.h"
 #include "mime/build.h"
+#include "mime/mime.h"
 #include "net/dns.h"
 #include "store/store.h"
 #include "app/agent.h"
@@ -49,6 +50,14 @@ send_warn(void *arg, const char *msg)
 }
 
 int
+cli_not_message(struct smerr *e, const char *path)
+{
+	return smerr_set(e, SMERR_PARSE, "%s: not a message (it does not "
+	    "begin with header fields such as From, Date or Subject)",
+	    strcmp(path, "-") == 0 ? "standard input" : path);
+}
+
+int
 cli_read_message(struct cli *c, const char *path, struct buf **bp)
 {
 	int	 fd, r;
@@ -69,6 +78,8 @@ cli_read_message(struct cli *c, const char *path, struct buf **bp)
 	if (buf_len(*bp) == 0)
 		return smerr_set(&c->err, SMERR_INVAL, "%s: empty message",
 		    path);
+	if (!mime_is_message(buf_data(*bp), buf_len(*bp)))
+		return cli_not_message(&c->err, path);
 	return 0;
 }
 

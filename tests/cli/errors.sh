@@ -26,6 +26,15 @@ check_error "inspect - with text on stdin: not a message" 1 \
     'standard input: not a message' sh -c \
     "printf 'just words\n' | '$SEALMAIL' --home '$H' --passphrase-file '$T/pw' inspect -"
 check "inspect a real message still works" sm inspect "$D/sig-valid.eml"
+check_error "send /etc/passwd: not a message" 1 \
+    '/etc/passwd: not a message' sm send /etc/passwd
+check_error "draft save README.md: not a message" 1 \
+    'README.md: not a message' sm draft save "$TOP/README.md"
+check_error "draft save - with text on stdin: not a message" 1 \
+    'standard input: not a message' sh -c \
+    "printf 'just words\n' | '$SEALMAIL' --home '$H' --passphrase-file '$T/pw' draft save -"
+check_eq "... and none of them became a draft" 0 \
+    "$(sm draft list --json | json /dev/stdin 'len(d)')"
 check_error "config check with no config file names it" 1 \
     "$H/config: no such file" sm config check
 check_error "list --folder Nope names the folder" 1 \
