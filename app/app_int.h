@@ -160,8 +160,15 @@ int	 cli_print_built(struct cli *c, struct buf *b, int failed);
  * outbox) write them: id, folder and UID, null for uid 0 (only here).
  */
 struct json_w;
+struct store_msg;
 void	 cli_json_ids(struct json_w *w, int64_t id, const char *folder,
 	    uint32_t uid);
+/*
+ * The header members list --json adds for a client (account, to, cc,
+ * message_id, in_reply_to, references, size, attachments); outbox --json
+ * writes them too.
+ */
+void	 cli_json_fields(struct json_w *w, const struct store_msg *m);
 /*
  * Records that writing to stdout failed, as errno says: a reader that
  * went away (EPIPE: `| head`) is "output closed". Returns SMERR_IO.
