@@ -64,8 +64,14 @@ check_eq "sealmail(1) documents every option of --help" "" "$missing"
 
 # Every key the configuration reader accepts is in sealmail.conf(5).
 missing=
-for k in $(sed -n 's/.*strcmp(k, "\([a-z-]*\)").*/\1/p' "$TOP/app/config.c" |
-    sort -u); do
+# (keys compared by name, and the table's ACCOUNT("k", ...), { "k", CKEY_...)
+sed -n 's/.*strcmp(k, "\([a-z-]*\)").*/\1/p
+    s/^[ \t]*ACCOUNT("\([a-z-]*\)",.*/\1/p
+    s/^[ \t]*{ "\([a-z-]*\)", CKEY_.*/\1/p' "$TOP/app/config.c" |
+    sort -u >"$T/keys"
+check_match "the configuration's keys are found (trash, encrypt, resolver)" \
+    'encrypt .*resolver .*trash' "$(tr '\n' ' ' <"$T/keys")"
+for k in $(cat "$T/keys"); do
 	grep -qF -- "$k = " "$T/man5" || missing="$missing $k"
 done
 check_eq "sealmail.conf(5) documents every configuration key" "" "$missing"
