@@ -597,7 +597,8 @@ cmd_search(struct cli *c, int argc, char **argv)
 }
 
 const struct cli_cmd cmd_search_entry = {
-	"search", cmd_search, "search [--json] [--account NAME] QUERY",
+	"search", cmd_search, "search [--json] [--account NAME] [--thread | "
+	    "--sort date|from|subject|size] [--reverse] QUERY",
 	"search every folder: words, from: to: subject: signer: is: "
 	    "after: before:, OR, -, ( )", list_options,
 	CLI_WORDS
