@@ -194,6 +194,32 @@ cli_words_last(int argc, char **argv, struct cli_args *a)
 	return n;
 }
 
+/* The word that named the option getopt_long has just read (o). */
+static const char *
+cli_opt_token(char **argv, const struct option *o)
+{
+	const char	*tok = argv[optind - 1];
+
+	if (o->has_arg == required_argument && optarg == tok && optind >= 2)
+		tok = argv[optind - 2];
+	return tok;
+}
+
+/*
+ * Whether the option getopt_long has just read (o) was spelled out in
+ * full: getopt_long takes a prefix ("--js" for --json), sealmail does not.
+ */
+static int
+cli_opt_exact(char **argv, const struct option *o)
+{
+	const char	*tok = cli_opt_token(argv, o);
+	size_t		 len = strlen(o->name);
+
+	return strncmp(tok, "--", 2) == 0 &&
+	    strncmp(tok + 2, o->name, len) == 0 &&
+	    (tok[2 + len] == '\0' || tok[2 + len] == '=');
+}
+
 int
 cli_args_parse(const struct cli_cmd *cmd, int argc, char **argv,
     struct cli_args *a)
@@ -216,7 +242,8 @@ cli_args_parse(const struct cli_cmd *cmd, int argc, char **argv,
 	optind = 0;		/* glibc: start afresh, permuting */
 	opterr = 0;
 	while ((ch = getopt_long(n, argv, "", lo, NULL)) != -1) {
-		if (ch < 256 || a->n == CLI_ARGS_MAX)
+		if (ch < 256 || a->n == CLI_ARGS_MAX ||
+		    !cli_opt_exact(argv, &lo[ch - 256]))
 			return -1;
 		a->opt[a->n] = (size_t)(ch - 256);
 		a->arg[a->n++] = a->value[ch - 256] ? optarg : NULL;
@@ -734,8 +761,9 @@ app_cli_main(int argc, char **argv, struct app_opts *o)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct cli	 c;
+	const char	*bad;
 	size_t		 i;
-	int		 ch, r, cmdarg;
+	int		 ch, r, cmdarg, li = 0;
 
 	memset(o, 0, sizeof(*o));
 	/* The key agent: nothing else of the program runs in it. */
@@ -752,7 +780,20 @@ app_cli_main(int argc, char **argv, struct app_opts *o)
 	opterr = 0;
 	optind = 1;
 	/* '+': stop at the command; its own options follow it. */
-	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:h", longopts, &li)) != -1) {
+		if (ch == ':') {
+			cli_usage_all(stderr);
+			fprintf(stderr, "sealmail: option '%s' needs a value\n",
+			    argv[optind - 1]);
+			return 2;
+		}
+		bad = argv[optind - 1];
+		/* A long option (not -h) given by a prefix is unknown. */
+		if (ch != '?' && strcmp(bad, "-h") != 0 &&
+		    !cli_opt_exact(argv, &longopts[li])) {
+			bad = cli_opt_token(argv, &longopts[li]);
+			ch = '?';
+		}
 		switch (ch) {
 		case 'H':
 			o->home = optarg;
@@ -772,8 +813,7 @@ app_cli_main(int argc, char **argv, struct app_opts *o)
 		default:
 			cli_usage_all(stderr);
 			fprintf(stderr, "sealmail: unknown option '%s' "
-			    "(sealmail --help lists the options)\n",
-			    argv[optind - 1]);
+			    "(sealmail --help lists the options)\n", bad);
 			return 2;
 		}
 	}

@@ -54,6 +54,17 @@ check_error "--home after the command is named: it goes before" 2 \
     "list: unknown option '--home'" sm list --home "$H"
 check_error "an option without its value is named" 2 \
     "option '--folder' needs a value" sm list --folder
+check_error "... a global one too, not called unknown" 2 \
+    "^sealmail: option '--home' needs a value$" "$SEALMAIL" --home
+check_error "an option is spelled out: --js is not --json" 2 \
+    "list: unknown option '--js'" sm list --js
+check_error "... nor --fold --folder" 2 "list: unknown option '--fold'" \
+    sm list --fold INBOX
+check_error "... nor --hom --home, before the command" 2 \
+    "unknown option '--hom'" "$SEALMAIL" --hom "$H" list
+check_eq "... while --home=DIR and --folder=NAME are whole" 0 \
+    "$("$SEALMAIL" --home="$H" --passphrase-file="$T/pw" list \
+    --folder=INBOX >/dev/null; echo $?)"
 check_error "a missing argument is named last" 2 "show: ID is missing" \
     sm show
 check_error "an argument too many is named last" 2 \
