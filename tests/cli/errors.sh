@@ -81,8 +81,25 @@ check_error "an unknown subcommand is named" 2 \
 check_eq "--help: no line over 80 columns" "" \
     "$(awk 'length($0) > 80' "$T/help")"
 missing=
-for o in $(sed -n 's/^[ \t]*{ "\([a-z-]*\)",.*_argument.*/\1/p' \
-    "$TOP"/app/cmd-*.c "$TOP"/app/cli.c | sort -u); do
+# The options: getopt's table in cli.c, and each command entry's option
+# words (its fifth member, a string or a named one).
+python3 - "$TOP" >"$T/opts" <<'PY'
+import glob, re, sys
+lit = lambda s: "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', s))
+src = "".join(open(f).read() for f in glob.glob(sys.argv[1] + "/app/cmd-*.c"))
+named = {m[0]: lit(m[1]) for m in re.findall(
+    r'static const char\s+(\w+)\[\]\s*=\s*((?:\s*"(?:[^"\\]|\\.)*")+)\s*;', src)}
+out = set(re.findall(r'\{ "([a-z-]+)",\s*\w+_argument',
+    open(sys.argv[1] + "/app/cli.c").read()))
+for body in re.findall(r'const struct cli_cmd cmd_\w+_entry = \{(.*?)\};', src, re.S):
+    f = re.findall(r'((?:\s*"(?:[^"\\]|\\.)*")+|\w+)\s*(?:,|$)', body)
+    opts = lit(f[4]) if f[4].lstrip().startswith('"') else named.get(f[4], "")
+    out.update(w.rstrip("=") for w in opts.split())
+print("\n".join(sorted(out)))
+PY
+check_match "the options are found (cli.c's and the commands')" \
+    'attach .*new-passphrase-file .*pin-file .*rsa-pss' "$(tr '\n' ' ' <"$T/opts")"
+for o in $(cat "$T/opts"); do
 	grep -q -- "--$o\b" "$T/help" || missing="$missing --$o"
 done
 check_eq "--help names every option the commands take" "" "$missing"
