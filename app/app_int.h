@@ -102,8 +102,13 @@ int	 cli_opt_pick(const struct cli_args *a, const char *no,
 const char *cli_opt_next(const struct cli_args *a, const char *name,
 	    size_t *ip);
 
-/* Reads a message from path ("-": stdin) into *bp; 0 or SMERR_*. */
+/*
+ * Reads a message from path ("-": stdin) into *bp; 0 or SMERR_*, also
+ * for input that does not begin with header fields (cli_not_message).
+ */
 int	 cli_read_message(struct cli *c, const char *path, struct buf **bp);
+/* Sets e to "path: not a message" and returns SMERR_PARSE. */
+int	 cli_not_message(struct smerr *e, const char *path);
 /* An ID from the command line; 0 when it is not a positive integer. */
 int64_t	 cli_parse_id(const char *s);
 /*
@@ -155,8 +160,15 @@ int	 cli_print_built(struct cli *c, struct buf *b, int failed);
  * outbox) write them: id, folder and UID, null for uid 0 (only here).
  */
 struct json_w;
+struct store_msg;
 void	 cli_json_ids(struct json_w *w, int64_t id, const char *folder,
 	    uint32_t uid);
+/*
+ * The header members list --json adds for a client (account, to, cc,
+ * message_id, in_reply_to, references, size, attachments); outbox --json
+ * writes them too.
+ */
+void	 cli_json_fields(struct json_w *w, const struct store_msg *m);
 /*
  * Records that writing to stdout failed, as errno says: a reader that
  * went away (EPIPE: `| head`) is "output closed". Returns SMERR_IO.

@@ -81,6 +81,15 @@ cli_wrap(FILE *fp, size_t at, size_t indent, const char *text)
 	fputc('\n', fp);
 }
 
+/* One command's usage and what it does, as --help lists it. */
+static void
+cli_usage_one(FILE *fp, const struct cli_cmd *cmd)
+{
+	fputs("  sealmail", fp);
+	cli_wrap(fp, 11, 6, cmd->usage);
+	cli_wrap(fp, 0, 8, cmd->help);
+}
+
 static void
 cli_usage_all(FILE *fp)
 {
@@ -92,11 +101,8 @@ cli_usage_all(FILE *fp)
 	    "       sealmail --version | --help\n\n"
 	    "Without a command, sealmail opens the terminal program.\n\n"
 	    "Commands:\n");
-	for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++) {
-		fputs("  sealmail", fp);
-		cli_wrap(fp, 11, 6, cli_cmds[i]->usage);
-		cli_wrap(fp, 0, 8, cli_cmds[i]->help);
-	}
+	for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++)
+		cli_usage_one(fp, cli_cmds[i]);
 	fprintf(fp, "\nExit status: 0 done, 1 failed (the last line on stderr "
 	    "says why),\n2 usage error. See sealmail(1) and sealmail.conf(5)."
 	    "\n");
@@ -188,6 +194,32 @@ cli_words_last(int argc, char **argv, struct cli_args *a)
 	return n;
 }
 
+/* The word that named the option getopt_long has just read (o). */
+static const char *
+cli_opt_token(char **argv, const struct option *o)
+{
+	const char	*tok = argv[optind - 1];
+
+	if (o->has_arg == required_argument && optarg == tok && optind >= 2)
+		tok = argv[optind - 2];
+	return tok;
+}
+
+/*
+ * Whether the option getopt_long has just read (o) was spelled out in
+ * full: getopt_long takes a prefix ("--js" for --json), sealmail does not.
+ */
+static int
+cli_opt_exact(char **argv, const struct option *o)
+{
+	const char	*tok = cli_opt_token(argv, o);
+	size_t		 len = strlen(o->name);
+
+	return strncmp(tok, "--", 2) == 0 &&
+	    strncmp(tok + 2, o->name, len) == 0 &&
+	    (tok[2 + len] == '\0' || tok[2 + len] == '=');
+}
+
 int
 cli_args_parse(const struct cli_cmd *cmd, int argc, char **argv,
     struct cli_args *a)
@@ -210,7 +242,8 @@ cli_args_parse(const struct cli_cmd *cmd, int argc, char **argv,
 	optind = 0;		/* glibc: start afresh, permuting */
 	opterr = 0;
 	while ((ch = getopt_long(n, argv, "", lo, NULL)) != -1) {
-		if (ch < 256 || a->n == CLI_ARGS_MAX)
+		if (ch < 256 || a->n == CLI_ARGS_MAX ||
+		    !cli_opt_exact(argv, &lo[ch - 256]))
 			return -1;
 		a->opt[a->n] = (size_t)(ch - 256);
 		a->arg[a->n++] = a->value[ch - 256] ? optarg : NULL;
@@ -690,6 +723,32 @@ pin_file_after(int argc, char **argv, int cmd, const char **filep)
 	return argc;
 }
 
+/* Whether --help stands among a command's words, before any "--". */
+static int
+cli_help_asked(int argc, char **argv)
+{
+	int	i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0)
+			return 1;
+	return 0;
+}
+
+/* sealmail CMD --help: every form of CMD, as --help lists them. */
+static int
+cli_help_cmd(const char *name)
+{
+	size_t	i;
+
+	printf("usage:\n");
+	for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++)
+		if (strcmp(cli_cmds[i]->name, name) == 0)
+			cli_usage_one(stdout, cli_cmds[i]);
+	printf("\nSee sealmail(1).\n");
+	return fflush(stdout) == EOF ? 1 : 0;
+}
+
 int
 app_cli_main(int argc, char **argv, struct app_opts *o)
 {
@@ -702,8 +761,9 @@ app_cli_main(int argc, char **argv, struct app_opts *o)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct cli	 c;
+	const char	*bad;
 	size_t		 i;
-	int		 ch, r, cmdarg;
+	int		 ch, r, cmdarg, li = 0;
 
 	memset(o, 0, sizeof(*o));
 	/* The key agent: nothing else of the program runs in it. */
@@ -720,7 +780,20 @@ app_cli_main(int argc, char **argv, struct app_opts *o)
 	opterr = 0;
 	optind = 1;
 	/* '+': stop at the command; its own options follow it. */
-	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:h", longopts, &li)) != -1) {
+		if (ch == ':') {
+			cli_usage_all(stderr);
+			fprintf(stderr, "sealmail: option '%s' needs a value\n",
+			    argv[optind - 1]);
+			return 2;
+		}
+		bad = argv[optind - 1];
+		/* A long option (not -h) given by a prefix is unknown. */
+		if (ch != '?' && strcmp(bad, "-h") != 0 &&
+		    !cli_opt_exact(argv, &longopts[li])) {
+			bad = cli_opt_token(argv, &longopts[li]);
+			ch = '?';
+		}
 		switch (ch) {
 		case 'H':
 			o->home = optarg;
@@ -740,8 +813,7 @@ app_cli_main(int argc, char **argv, struct app_opts *o)
 		default:
 			cli_usage_all(stderr);
 			fprintf(stderr, "sealmail: unknown option '%s' "
-			    "(sealmail --help lists the options)\n",
-			    argv[optind - 1]);
+			    "(sealmail --help lists the options)\n", bad);
 			return 2;
 		}
 	}
@@ -759,6 +831,8 @@ app_cli_main(int argc, char **argv, struct app_opts *o)
 		    "(sealmail --help lists the commands)\n", c.cmd);
 		return 2;
 	}
+	if (cli_help_asked(argc - optind, argv + optind))
+		return cli_help_cmd(c.cmd);
 	c.home = o->home;
 	c.passphrase_file = o->passphrase_file;
 	c.pin_file = o->pin_file;

@@ -139,29 +139,46 @@ draft_line(struct draft_out *o, const struct store_draft *d, const char *to,
 	return r;
 }
 
+/*
+ * One draft as list --json shows a message: its members, read from the
+ * text as written (To as written, each as its address), plus reason;
+ * attachments counts the files kept with it.
+ */
 static int
 draft_json(struct draft_out *o, const struct store_draft *d, const char *to,
     const char *subject, const char *from)
 {
-	struct json_w	*w = &o->w;
-	struct buf	*l;
+	struct json_w		*w = &o->w;
+	struct app_headers	 h;
+	struct store_msg	 m;
+	struct smerr		 e;
+	struct buf		*l;
 
 	if ((l = draft_to(to)) == NULL)
 		return -1;
+	if (app_headers_read(d->body, d->body_len, &h, &e) != 0) {
+		buf_free(l);
+		return -1;
+	}
+	memset(&m, 0, sizeof(m));
+	app_headers_to_msg(&h, &m);
+	m.account = d->account;
+	m.to = buf_str(l);
+	m.size = d->body_len;
+	m.attachments = d->nfiles;
 	json_obj(w, NULL);
 	cli_json_ids(w, d->id, "drafts", 0);
 	json_ktime(w, "date", d->updated);
-	json_ktext(w, "account", d->account);
 	json_ktext(w, "from", from);
-	json_ktext_list(w, "to", buf_len(l) > 0 ? buf_str(l) : "");
 	json_ktext(w, "subject", subject);
 	json_arr(w, "flags");
 	json_end(w);
 	json_kstr(w, "signature", "none");
 	json_kstr(w, "encryption", "none");
-	json_kint(w, "attachments", (long long)d->nfiles);
+	cli_json_fields(w, &m);
 	json_ktext(w, "reason", d->reason);
 	json_end(w);
+	app_headers_clear(&h);
 	buf_free(l);
 	return json_done(w) != 0 ? -1 : 0;
 }

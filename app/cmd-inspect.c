@@ -69,10 +69,7 @@ read_input(const char *path, struct buf **bp, struct smerr *e)
 	}
 	if (!mime_is_message(buf_data(b), buf_len(b))) {
 		buf_free(b);
-		return smerr_set(e, SMERR_PARSE, "%s: not a message (it does "
-		    "not begin with header fields such as From, Date or "
-		    "Subject)", strcmp(path, "-") == 0 ? "standard input" :
-		    path);
+		return cli_not_message(e, path);
 	}
 	*bp = b;
 	return 0;

@@ -98,9 +98,8 @@ put_array(struct json_w *w, const char *key, const char *list,
 	}
 	json_end(w);
 }
-/* The header members list --json adds for a client. */
-static void
-msg_json_fields(struct json_w *w, const struct store_msg *m)
+void
+cli_json_fields(struct json_w *w, const struct store_msg *m)
 {
 	json_ktext(w, "account", m->account);
 	put_array(w, "to", m->to, ",");
@@ -136,7 +135,7 @@ msg_json(struct json_w *w, const struct store_msg *m)
 	    "none");
 	json_kstr(w, "encryption", m->encryption != NULL ? m->encryption :
 	    "none");
-	msg_json_fields(w, m);
+	cli_json_fields(w, m);
 	json_kstr(w, "trust", m->trust != NULL ? m->trust : "none");
 }
 
@@ -598,7 +597,8 @@ cmd_search(struct cli *c, int argc, char **argv)
 }
 
 const struct cli_cmd cmd_search_entry = {
-	"search", cmd_search, "search [--json] [--account NAME] QUERY",
+	"search", cmd_search, "search [--json] [--account NAME] [--thread | "
+	    "--sort date|from|subject|size] [--reverse] QUERY",
 	"search every folder: words, from: to: subject: signer: is: "
 	    "after: before:, OR, -, ( )", list_options,
 	CLI_WORDS

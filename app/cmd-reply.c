@@ -39,6 +39,29 @@ write_all(struct cli *c, const void *p, size_t len)
 	return 0;
 }
 
+/*
+ * A reply goes to the Reply-To or Sender the original names: each finding
+ * of its verdict about a header field (one naming someone other than the
+ * signer, a Date far from the signing time) is a warning line.
+ */
+static int
+reply_warn(const struct store_msg *m, struct smerr *e)
+{
+	struct app_shown	*sh = NULL;
+	size_t			 i;
+
+	if (m->verdict == NULL)
+		return 0;
+	if (app_shown_read(m->verdict, &sh, e) != 0)
+		return -1;
+	for (i = 0; i < sh->nfindings; i++)
+		if (strstr(sh->findings[i], " field ") != NULL)
+			fprintf(stderr, "sealmail: warning: %s\n",
+			    sh->findings[i]);
+	app_shown_free(sh);
+	return 0;
+}
+
 /* Loads message id, makes the draft of kind and prints it. */
 static int
 draft_run(struct cli *c, int64_t id, enum app_draft_kind kind, int json)
@@ -52,6 +75,9 @@ draft_run(struct cli *c, int64_t id, enum app_draft_kind kind, int json)
 	if (cli_config(c) != 0 || cli_open_store(c, &st) != 0 ||
 	    store_msg_load(st, id, &m, &c->err) != 0 ||
 	    app_draft_make(c->cfg, m, kind, &d, &c->err) != 0)
+		goto out;
+	if (kind != APP_DRAFT_FORWARD && kind != APP_DRAFT_FORWARD_ATTACH &&
+	    reply_warn(m, &c->err) != 0)
 		goto out;
 	if (json) {
 		out = buf_new_secret(0);

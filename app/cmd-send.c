@@ -26,6 +26,7 @@
 #include "crypto/crypto.h"
 #include "keys/keys.h"
 #include "mime/build.h"
+#include "mime/mime.h"
 #include "net/dns.h"
 #include "store/store.h"
 #include "app/agent.h"
@@ -49,6 +50,14 @@ send_warn(void *arg, const char *msg)
 }
 
 int
+cli_not_message(struct smerr *e, const char *path)
+{
+	return smerr_set(e, SMERR_PARSE, "%s: not a message (it does not "
+	    "begin with header fields such as From, Date or Subject)",
+	    strcmp(path, "-") == 0 ? "standard input" : path);
+}
+
+int
 cli_read_message(struct cli *c, const char *path, struct buf **bp)
 {
 	int	 fd, r;
@@ -69,6 +78,8 @@ cli_read_message(struct cli *c, const char *path, struct buf **bp)
 	if (buf_len(*bp) == 0)
 		return smerr_set(&c->err, SMERR_INVAL, "%s: empty message",
 		    path);
+	if (!mime_is_message(buf_data(*bp), buf_len(*bp)))
+		return cli_not_message(&c->err, path);
 	return 0;
 }
 
@@ -312,21 +323,36 @@ ob_free(struct ob_list *l)
 	free(l->v);
 }
 
-/* One entry as outbox --json shows it, judged for its protection. */
-static void
+/*
+ * One entry as outbox --json shows it, judged for its protection, with
+ * list --json's header members read from it as sync reads a message's
+ * (from the decrypted entity when it opens for the sender).
+ */
+static int
 ob_json(struct json_w *w, struct crypto_ctx *ctx, const struct ob_item *it)
 {
-	struct crypto_verdict	*vd;
+	struct crypto_verdict	*vd = NULL;
+	struct app_headers	 h;
+	struct store_msg	 m;
 	struct smerr		 e;
+	const struct buf	*msg = it->body;
 	const char		*sig = "error", *enc = "none";
+	int			 r;
 
 	smerr_clear(&e);
 	if (crypto_judge(ctx, buf_data(it->body), buf_len(it->body), &vd,
 	    &e) == 0) {
 		sig = crypto_sig_str(vd->signature);
 		enc = crypto_enc_str(vd->encryption);
-		crypto_verdict_free(vd);
+		if (vd->decrypted != NULL)
+			msg = vd->decrypted;
 	}
+	if ((r = app_headers_read(buf_data(msg), buf_len(msg), &h, &e)) != 0)
+		goto out;
+	memset(&m, 0, sizeof(m));
+	app_headers_to_msg(&h, &m);
+	m.account = it->account;
+	m.size = buf_len(it->body);
 	json_obj(w, NULL);
 	cli_json_ids(w, it->id, "outbox", 0);
 	json_ktime(w, "date", it->created);
@@ -336,10 +362,15 @@ ob_json(struct json_w *w, struct crypto_ctx *ctx, const struct ob_item *it)
 	json_end(w);
 	json_kstr(w, "signature", sig);
 	json_kstr(w, "encryption", enc);
+	cli_json_fields(w, &m);
 	json_kstr(w, "state", it->state);
 	json_kint(w, "attempts", it->attempts);
 	json_ktext(w, "error", it->error);
 	json_end(w);
+	app_headers_clear(&h);
+out:
+	crypto_verdict_free(vd);
+	return r;
 }
 
 static int
@@ -384,8 +415,7 @@ outbox_list(struct cli *c, struct send_env *v, int json)
 			shown++;
 			continue;
 		}
-		ob_json(&w, ctx, &l.v[i]);
-		if (json_done(&w) != 0)
+		if (ob_json(&w, ctx, &l.v[i]) != 0 || json_done(&w) != 0)
 			goto oom;
 		shown++;
 	}

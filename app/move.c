@@ -290,9 +290,14 @@ push_one(struct imap *im, const struct qitem *q, uint32_t *uvp,
 	r = imap_transfer(im, q->uid, q->dest, q->copy, uvp, uidp, e);
 	if (r != SMERR_REFUSED)
 		return r;
-	/* A folder that does not exist yet is made, once. */
+	/*
+	 * A folder that does not exist yet is made, once, and subscribed:
+	 * a sync of every subscribed folder then reads it (and binds the
+	 * message moved there).
+	 */
 	if (imap_create(im, q->dest, NULL) != 0)
 		return r;
+	(void)imap_subscribe(im, q->dest, NULL);
 	smerr_clear(e);
 	return imap_transfer(im, q->uid, q->dest, q->copy, uvp, uidp, e);
 }

@@ -1136,13 +1136,27 @@ imap_expunge_uid(struct imap *s, uint32_t uid, struct smerr *e)
 	return expunge_uids(s, &uid, 1, e);
 }
 
-int
-imap_create(struct imap *s, const char *name, struct smerr *e)
+/* CREATE or SUBSCRIBE (what) of mailbox name, by libetpan's fn. */
+static int
+mailbox_cmd(struct imap *s, const char *name,
+    int (*fn)(mailimap *, const char *), const char *what, struct smerr *e)
 {
 	if (!arg_ok(name, 1) || *name == '\0')
 		return smerr_set(e, SMERR_INVAL, "%s: not a mailbox name",
 		    s->c->label);
-	return imap_done(s, mailimap_create(s->m, name), "CREATE", e);
+	return imap_done(s, fn(s->m, name), what, e);
+}
+
+int
+imap_create(struct imap *s, const char *name, struct smerr *e)
+{
+	return mailbox_cmd(s, name, mailimap_create, "CREATE", e);
+}
+
+int
+imap_subscribe(struct imap *s, const char *name, struct smerr *e)
+{
+	return mailbox_cmd(s, name, mailimap_subscribe, "SUBSCRIBE", e);
 }
 
 /* The first UID of a COPYUID set, or 0. */

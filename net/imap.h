@@ -182,6 +182,9 @@ int		 imap_expunge_uid(struct imap *s, uint32_t uid,
 		    struct smerr *e);
 /* CREATE name. SMERR_REFUSED on NO (it exists, or may not be made). */
 int		 imap_create(struct imap *s, const char *name, struct smerr *e);
+/* SUBSCRIBE name. SMERR_REFUSED on NO. */
+int		 imap_subscribe(struct imap *s, const char *name,
+		    struct smerr *e);
 
 /* NOOP; *changed (may be NULL) is set when the mailbox changed. */
 int		 imap_noop(struct imap *s, int *changed, struct smerr *e);

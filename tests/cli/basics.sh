@@ -47,4 +47,30 @@ if grep -q "$(printf '\033')" "$T/err"; then notok "errors are sanitized"; else 
 check_eq "a new --home is made private (0700)" 700 "$(stat -c %a "$T/new/home")"
 SEALMAIL_HOME="$T/envhome" "$SEALMAIL" config check >/dev/null 2>&1
 check "SEALMAIL_HOME selects the home" test -d "$T/envhome"
+
+# Without either, the configuration under XDG_CONFIG_HOME, the data under
+# XDG_DATA_HOME; without those, under HOME's .config and .local/share.
+secret "$T/pw" 'store pass phrase'
+X=$T/xdg
+mkdir -p "$X/c/sealmail"
+printf '[account work]\naddress = alice@example.test\n' >"$X/c/sealmail/config"
+chmod 600 "$X/c/sealmail/config"
+xdg() {
+	env -u SEALMAIL_HOME -u DBUS_SESSION_BUS_ADDRESS \
+	    XDG_CONFIG_HOME="$X/c" XDG_DATA_HOME="$X/d" "$SEALMAIL" "$@"
+}
+check_match "the config is read from XDG_CONFIG_HOME/sealmail" \
+    '^account work' "$(xdg config check)"
+check "a command that needs the store" \
+    xdg --passphrase-file "$T/pw" keys trust "$TOP/tests/data/smime/ca.pem"
+check "makes it under XDG_DATA_HOME/sealmail" test -f "$X/d/sealmail/store.db"
+check "and nothing of it under XDG_CONFIG_HOME" \
+    test ! -e "$X/c/sealmail/store.db"
+env -u SEALMAIL_HOME -u DBUS_SESSION_BUS_ADDRESS -u XDG_CONFIG_HOME \
+    -u XDG_DATA_HOME HOME="$X/h" "$SEALMAIL" --passphrase-file "$T/pw" \
+    keys list >/dev/null 2>&1
+check "without XDG_*: the store under HOME/.local/share/sealmail" \
+    test -f "$X/h/.local/share/sealmail/store.db"
+check "and the configuration's directory HOME/.config/sealmail" \
+    test -d "$X/h/.config/sealmail"
 t_done

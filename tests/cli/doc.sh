@@ -31,6 +31,30 @@ while read -r c; do
 done <"$T/cmds"
 check_eq "sealmail(1) documents every command of --help" "" "$missing"
 
+# sealmail CMD --help: exit 0, that command's forms exactly as --help has
+# them, and sealmail(1) says so.
+bad=
+for c in $(cut -d' ' -f1 "$T/cmds" | sort -u); do
+	if ! "$SEALMAIL" "$c" --help >"$T/one" 2>"$T/one.err"; then
+		bad="$bad [$c: exit $?]"
+		continue
+	fi
+	[ -s "$T/one.err" ] && bad="$bad [$c: stderr]"
+	grep -q "^  sealmail $c\b" "$T/one" || bad="$bad [$c: not named]"
+	sed -n '/^  sealmail /,/^$/p' "$T/one" | sed '$d' >"$T/one.body"
+	[ -z "$(grep -vxFf "$T/help" "$T/one.body")" ] ||
+	    bad="$bad [$c: not --help's]"
+	[ "$(grep -c "^  sealmail $c\b" "$T/help")" = \
+	    "$(grep -c '^  sealmail ' "$T/one")" ] || bad="$bad [$c: forms]"
+done
+check_eq "CMD --help: each command's forms, exit 0" "" "$bad"
+check_eq "... also after its arguments" "$("$SEALMAIL" check --help)" \
+    "$("$SEALMAIL" check --account a --json --help)"
+check_error "... but not after --: there it is a word" 2 \
+    "show: '--help' is one argument too many" "$SEALMAIL" show 1 -- --help
+check_match "sealmail(1) documents CMD --help" \
+    'command --help\), print only that command' "$(cat "$T/man1")"
+
 # Every option of --help, and every global one, is in sealmail(1).
 missing=
 for o in $(grep -o -- '--[a-z][a-z-]*' "$T/help" | sort -u); do
@@ -40,8 +64,14 @@ check_eq "sealmail(1) documents every option of --help" "" "$missing"
 
 # Every key the configuration reader accepts is in sealmail.conf(5).
 missing=
-for k in $(sed -n 's/.*strcmp(k, "\([a-z-]*\)").*/\1/p' "$TOP/app/config.c" |
-    sort -u); do
+# (keys compared by name, and the table's ACCOUNT("k", ...), { "k", CKEY_...)
+sed -n 's/.*strcmp(k, "\([a-z-]*\)").*/\1/p
+    s/^[ \t]*ACCOUNT("\([a-z-]*\)",.*/\1/p
+    s/^[ \t]*{ "\([a-z-]*\)", CKEY_.*/\1/p' "$TOP/app/config.c" |
+    sort -u >"$T/keys"
+check_match "the configuration's keys are found (trash, encrypt, resolver)" \
+    'encrypt .*resolver .*trash' "$(tr '\n' ' ' <"$T/keys")"
+for k in $(cat "$T/keys"); do
 	grep -qF -- "$k = " "$T/man5" || missing="$missing $k"
 done
 check_eq "sealmail.conf(5) documents every configuration key" "" "$missing"

@@ -33,4 +33,23 @@ check_eq "a draft with a line that is no field is kept too" 2 \
 sm draft list --json > "$T/l.json" 2>/dev/null
 check_eq "no To is read past the line that is no field" '[]' \
     "$(json "$T/l.json" '[x for x in d if x["id"] == 2][0]["to"]')"
+
+# draft list --json (and list --folder drafts --json) has list --json's
+# members, read from the text as written.
+printf '%s\n' 'From: me@example.test' 'To: x@example.test' \
+    'Cc: C <c@example.test>, d@example.test' 'Subject: threaded' \
+    'Message-ID: <d3@example.test>' 'In-Reply-To: <d1@example.test>' \
+    'References: <d0@example.test> <d1@example.test>' '' 'hi' >"$T/th.txt"
+check_eq "a threaded draft kept" 3 "$(sm draft save "$T/th.txt" 2>/dev/null)"
+sm list --folder drafts --json > "$T/l.json" 2>/dev/null
+d3() { json "$T/l.json" "[x for x in d if x['id'] == 3][0]$1"; }
+check_eq "list --folder drafts: every member list --json has" "" \
+    "$(json "$T/l.json" '" ".join(sorted(set(["id", "folder", "uid", "date", "from", "subject", "flags", "signature", "encryption", "account", "to", "cc", "message_id", "in_reply_to", "references", "size", "attachments"]) - set(d[0])))')"
+check_eq "its cc" '["c@example.test", "d@example.test"]' "$(d3 '["cc"]')"
+check_eq "its message_id, in_reply_to" "<d3@example.test> <d1@example.test>" \
+    "$(d3 '["message_id"]') $(d3 '["in_reply_to"]')"
+check_eq "its references" '["<d0@example.test>", "<d1@example.test>"]' \
+    "$(d3 '["references"]')"
+check_eq "its size, the bytes kept" "$(wc -c <"$T/th.txt")" "$(d3 '["size"]')"
+check_eq "no files kept with it" 0 "$(d3 '["attachments"]')"
 t_done

@@ -26,6 +26,15 @@ check_error "inspect - with text on stdin: not a message" 1 \
     'standard input: not a message' sh -c \
     "printf 'just words\n' | '$SEALMAIL' --home '$H' --passphrase-file '$T/pw' inspect -"
 check "inspect a real message still works" sm inspect "$D/sig-valid.eml"
+check_error "send /etc/passwd: not a message" 1 \
+    '/etc/passwd: not a message' sm send /etc/passwd
+check_error "draft save README.md: not a message" 1 \
+    'README.md: not a message' sm draft save "$TOP/README.md"
+check_error "draft save - with text on stdin: not a message" 1 \
+    'standard input: not a message' sh -c \
+    "printf 'just words\n' | '$SEALMAIL' --home '$H' --passphrase-file '$T/pw' draft save -"
+check_eq "... and none of them became a draft" 0 \
+    "$(sm draft list --json | json /dev/stdin 'len(d)')"
 check_error "config check with no config file names it" 1 \
     "$H/config: no such file" sm config check
 check_error "list --folder Nope names the folder" 1 \
@@ -45,6 +54,17 @@ check_error "--home after the command is named: it goes before" 2 \
     "list: unknown option '--home'" sm list --home "$H"
 check_error "an option without its value is named" 2 \
     "option '--folder' needs a value" sm list --folder
+check_error "... a global one too, not called unknown" 2 \
+    "^sealmail: option '--home' needs a value$" "$SEALMAIL" --home
+check_error "an option is spelled out: --js is not --json" 2 \
+    "list: unknown option '--js'" sm list --js
+check_error "... nor --fold --folder" 2 "list: unknown option '--fold'" \
+    sm list --fold INBOX
+check_error "... nor --hom --home, before the command" 2 \
+    "unknown option '--hom'" "$SEALMAIL" --hom "$H" list
+check_eq "... while --home=DIR and --folder=NAME are whole" 0 \
+    "$("$SEALMAIL" --home="$H" --passphrase-file="$T/pw" list \
+    --folder=INBOX >/dev/null; echo $?)"
 check_error "a missing argument is named last" 2 "show: ID is missing" \
     sm show
 check_error "an argument too many is named last" 2 \
@@ -61,8 +81,25 @@ check_error "an unknown subcommand is named" 2 \
 check_eq "--help: no line over 80 columns" "" \
     "$(awk 'length($0) > 80' "$T/help")"
 missing=
-for o in $(sed -n 's/^[ \t]*{ "\([a-z-]*\)",.*_argument.*/\1/p' \
-    "$TOP"/app/cmd-*.c "$TOP"/app/cli.c | sort -u); do
+# The options: getopt's table in cli.c, and each command entry's option
+# words (its fifth member, a string or a named one).
+python3 - "$TOP" >"$T/opts" <<'PY'
+import glob, re, sys
+lit = lambda s: "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', s))
+src = "".join(open(f).read() for f in glob.glob(sys.argv[1] + "/app/cmd-*.c"))
+named = {m[0]: lit(m[1]) for m in re.findall(
+    r'static const char\s+(\w+)\[\]\s*=\s*((?:\s*"(?:[^"\\]|\\.)*")+)\s*;', src)}
+out = set(re.findall(r'\{ "([a-z-]+)",\s*\w+_argument',
+    open(sys.argv[1] + "/app/cli.c").read()))
+for body in re.findall(r'const struct cli_cmd cmd_\w+_entry = \{(.*?)\};', src, re.S):
+    f = re.findall(r'((?:\s*"(?:[^"\\]|\\.)*")+|\w+)\s*(?:,|$)', body)
+    opts = lit(f[4]) if f[4].lstrip().startswith('"') else named.get(f[4], "")
+    out.update(w.rstrip("=") for w in opts.split())
+print("\n".join(sorted(out)))
+PY
+check_match "the options are found (cli.c's and the commands')" \
+    'attach .*new-passphrase-file .*pin-file .*rsa-pss' "$(tr '\n' ' ' <"$T/opts")"
+for o in $(cat "$T/opts"); do
 	grep -q -- "--$o\b" "$T/help" || missing="$missing --$o"
 done
 check_eq "--help names every option the commands take" "" "$missing"

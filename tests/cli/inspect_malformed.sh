@@ -50,4 +50,21 @@ for c in "one-part-signed:a multipart/signed part without exactly one content an
 	check_eq "$n: invalid, with its finding" "invalid ${c#*:}" \
 	    "$(json "$T/$n.json" 'd["signature"] + " " + " ".join(d["findings"])')"
 done
+
+# from is null without exactly one From field naming exactly one mailbox;
+# subject is "" without a Subject; both are what --json's types say.
+fromof() {
+	printf "$1\nDate: Mon, 2 Nov 2026 10:00:00 +0000\n\nbody\n" |
+	    sm inspect --json - >"$T/f.json" 2>/dev/null
+	json "$T/f.json" 'repr(d["from"]) + " " + repr(d["subject"])'
+}
+check_eq "no From: from null, subject empty" "None ''" "$(fromof 'To: a@x.test')"
+check_eq "two From fields: null" "None ''" \
+    "$(fromof 'From: a@x.test\nFrom: b@x.test')"
+check_eq "a From with no mailbox (a group): null" "None ''" \
+    "$(fromof 'From: undisclosed:;')"
+check_eq "a From with two mailboxes: null" "None ''" \
+    "$(fromof 'From: a@x.test, b@x.test')"
+check_eq "one mailbox: its addr-spec" "'a@x.test' 'hi'" \
+    "$(fromof 'From: A <a@x.test>\nSubject: hi')"
 t_done

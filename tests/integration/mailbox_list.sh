@@ -203,6 +203,14 @@ sm search --json "$MARK" > "$T/s.json"; rc=$?
 check_eq "search takes the language too" "0 H" "$rc $(tags "$T/s.json")"
 sm search --json from:bob is:signed > "$T/s.json"; rc=$?
 check_eq "search: several words make one query" "0 F" "$rc $(tags "$T/s.json")"
+sm search --json --sort date "$MARK OR (from:bob is:signed)" > "$T/s.json"; rc=$?
+check_eq "search --sort date, as list sorts" "0 F H" "$rc $(tags "$T/s.json")"
+sm search --json --sort date --reverse "$MARK OR (from:bob is:signed)" \
+    > "$T/s.json"; rc=$?
+check_eq "search --sort date --reverse" "0 H F" "$rc $(tags "$T/s.json")"
+sm search --json --thread "$MARK OR (from:bob is:signed)" > "$T/s.json"; rc=$?
+check_eq "search --thread: elements gain thread and depth" "0 F H 0 0" \
+    "$rc $(tags "$T/s.json") $(json "$T/s.json" '" ".join(str(x["depth"]) for x in d)')"
 
 # --account: the account's own mail; one that is not configured is named.
 sm list --json --account alice --folder "$F" > "$T/s.json"; rc=$?

@@ -63,4 +63,28 @@ check_fails "check with a wrong password fails" "login refused" "$SEALMAIL" --ho
 check_match "... as a refused login" \
     "^sealmail: localhost:$LAB_IMAPS_PORT: login refused" "$(tail -1 "$T/.err")"
 
+
+# The config's own words: a "#" comment after a value, a relative ca-file
+# read from HOME, a password-command run by /bin/sh in HOME of which only
+# the first line counts, its newline stripped.
+mkdir -p "$T/h5"
+cp "$LAB_CA" "$T/h5/lab-ca.pem"
+secret "$T/h5/pw2" "$LAB_ALICE_PASS"
+printf 'not the password\n' >>"$T/h5/pw2"
+cat >"$T/h5/config" <<EOF
+# alice, in the lab
+[account lab]
+address = $LAB_ALICE          # the From address
+imap = imaps://localhost:$LAB_IMAPS_PORT   # implicit TLS
+smtp = submission://127.0.0.1:$LAB_SUBMISSION_PORT
+password-command = cat pw2 | tr -d x   # relative: run in HOME
+ca-file = lab-ca.pem
+timeout = 10
+EOF
+check "check: comments, relative names, a two-line password output" \
+    "$SEALMAIL" --home "$T/h5" check
+said "... the server proved by the CA in HOME, the login taken" \
+    "^imap localhost:$LAB_IMAPS_PORT \\(implicit\\): server PKIX, .*login ok$"
+said "... at submission too" \
+    "^smtp 127\\.0\\.0\\.1:$LAB_SUBMISSION_PORT \\(starttls\\): server PKIX, .*login ok$"
 t_done

@@ -339,6 +339,26 @@ S outbox >ob.txt
 check_match "outbox without --json lists what is still queued" \
     'refused: 550' "$(cat ob.txt)"
 
+# sign = no and encrypt = no in the config; --sign and --encrypt override
+# them, and the last of --sign --no-sign wins.
+config "$LAB_IMAP_PORT" mail.example.test "$LAB_DNS_RESOLVER" no
+sed -i 's/^sign .*/sign     = no/' "$H/config"
+n=20
+for o in "" "--sign" "--encrypt" "--sign --encrypt" "--sign --no-sign"; do
+	n=$((n + 1))
+	printf "To: bob@example.test\nSubject: opt\nMessage-ID: <send-lab-$n-$ID@example.test>\n\nx\n" >m$n.txt
+	# shellcheck disable=SC2086
+	S send $o m$n.txt >out 2>err; rc=$?
+	f=$(arrived "$BOB_DIR" "send-lab-$n-$ID@example.test")
+	judge_bob "$f" >j$n.json
+	printf '[%s] %s %s %s\n' "$o" "$rc" "$(json j$n.json 'd["signature"]')" \
+	    "$(json j$n.json 'd["encryption"]')" >>opts.txt
+done
+check_eq "sign = no, encrypt = no; each option overrides its own" \
+    "[] 0 none none|[--sign] 0 valid none|[--encrypt] 0 none decrypted|[--sign --encrypt] 0 valid decrypted|[--sign --no-sign] 0 none none" \
+    "$(paste -sd'|' opts.txt)"
+config "$LAB_IMAP_PORT" mail.example.test "$LAB_DNS_RESOLVER"
+
 check_fails "send without a file is a usage error" \
     "send: \\.\\.\\. is missing" S send
 "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" send >/dev/null 2>&1

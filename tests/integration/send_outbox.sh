@@ -154,6 +154,28 @@ kill $slow 2>/dev/null
 
 # --- outbox delete -----------------------------------------------------------
 config 9
+# outbox --json has list --json's members, read from the encrypted entry.
+printf 'a note\n' >note.txt
+printf "To: bob@example.test\nCc: Bob <bob@example.test>\nSubject: members\nMessage-ID: <outbox-mem-$ID@example.test>\nIn-Reply-To: <root-$ID@example.test>\nReferences: <root-$ID@example.test>\n\nmem\n" >mem.txt
+S send --attach note.txt mem.txt >out 2>err
+S outbox --json >ob.json
+m() { json ob.json "[x for x in d if x['subject'] == 'members'][0]$1"; }
+check_eq "outbox --json: the entry is encrypted" decrypted \
+    "$(m '["encryption"]')"
+check_eq "... its account" lab "$(m '["account"]')"
+check_eq "... to and cc" '["bob@example.test"] ["bob@example.test"]' \
+    "$(m '["to"]') $(m '["cc"]')"
+check_eq "... message_id, in_reply_to, references" \
+    "<outbox-mem-$ID@example.test> <root-$ID@example.test> [\"<root-$ID@example.test>\"]" \
+    "$(m '["message_id"]') $(m '["in_reply_to"]') $(m '["references"]')"
+check_eq "... one attachment, counted inside the envelope" 1 \
+    "$(m '["attachments"]')"
+check_eq "... size, the bytes it will send" int "$(m '["size"].__class__.__name__')"
+check_eq "... and uid null" null "$(m '["uid"]')"
+check_eq "list --folder outbox prints the same" "$(cat ob.json)" \
+    "$(S list --folder outbox --json)"
+check "it is deleted" S outbox delete "$(m '["id"]')"
+rm -f note.txt mem.txt ob.json
 printf "To: bob@example.test\nSubject: to delete\nMessage-ID: <outbox-del-$ID@example.test>\n\ndel\n" >del.txt
 S send del.txt >out 2>err
 DEL=$(S outbox --json | json /dev/stdin '[x["id"] for x in d if x["subject"] == "to delete"][0]')

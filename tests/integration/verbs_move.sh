@@ -37,16 +37,22 @@ H=$T/home
 config "$H" "$LAB_IMAP_PORT"
 sm() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
 # srv PORT FOLDER: the subjects the server holds in FOLDER, sorted, and
-# "MOVE" first when the server offers it.
+# "MOVE" first when the server offers it. srv PORT FOLDER drop: removes
+# FOLDER and its subscription instead.
 srv() {
-	python3 - "$1" "$2" "${CA:-$LAB_CA}" "$LAB_ALICE" "$LAB_ALICE_PASS" <<'PY'
+	python3 - "$1" "$2" "${CA:-$LAB_CA}" "$LAB_ALICE" "$LAB_ALICE_PASS" \
+	    "${3:-}" <<'PY'
 import imaplib, ssl, sys, email
-port, folder, ca, user, pw = sys.argv[1:]
+port, folder, ca, user, pw, drop = sys.argv[1:]
 ctx = ssl.create_default_context(cafile=ca)
 ctx.check_hostname = False
 c = imaplib.IMAP4("127.0.0.1", int(port))
 c.starttls(ctx)
 c.login(user, pw)
+if drop:
+    c.unsubscribe(folder)
+    c.delete(folder)
+    sys.exit(0)
 typ, caps = c.capability()
 if b"MOVE" in caps[0].split():
     print("MOVE")
@@ -160,6 +166,33 @@ check_eq "nor in the store" "mv-enc mv-four mv-one mv-two mv-two" "$(lst "$G")"
 check_eq "every message of the destination is bound" 0 \
     "$(sm list --json --folder "$G" | json /dev/stdin "len([x for x in d if x['uid'] is None])")"
 check_eq "the source holds what is left" "mv-two" "$(lst "$F")"
+
+# A move to a folder the server does not have yet makes it and subscribes
+# it: the next sync of every subscribed folder binds the message there,
+# and delete then takes it on to Trash.
+N="mvnew$$"
+i2c=$(idof mv-two "$F")
+config "$H" 1
+sm move "$i2c" "$N" >/dev/null 2>o3.err; rc=$?
+check_eq "offline move to a new folder exits 0" 0 "$rc"
+check_eq "... not bound yet" null \
+    "$(sm list --json --folder "$N" | json /dev/stdin 'd[0]["uid"]')"
+cp config.on "$H/config"
+check "sync, every subscribed folder" sm sync
+check_eq "the server has it in the new folder" "MOVE mv-two" \
+    "$(srv "$LAB_IMAP_PORT" "$N" | tr '\n' ' ' | sed 's/ $//')"
+check_match "the new folder is subscribed" "$N" \
+    "$(cat "$LAB_MAIL_DIR/example.test/alice/Maildir/subscriptions")"
+check_match "sync bound the message to its UID" '^[0-9]+$' \
+    "$(sm list --json --folder "$N" | json /dev/stdin 'd[0]["uid"]')"
+sm delete "$(idof mv-two "$N")" >o4.out 2>o4.err; rc=$?
+check_eq "delete of it exits 0" 0 "$rc"
+check_nomatch "... without a warning" . "$(cat o4.err)"
+check_eq "the new folder is empty on the server" MOVE \
+    "$(srv "$LAB_IMAP_PORT" "$N" | tr '\n' ' ' | sed 's/ $//')"
+srv "$LAB_IMAP_PORT" "$N" drop
+check_nomatch "(the new folder is gone again)" "$N" \
+    "$(cat "$LAB_MAIL_DIR/example.test/alice/Maildir/subscriptions")"
 
 # A Dovecot without MOVE: UID COPY, \Deleted, UID EXPUNGE.
 LAB2=$T/lab2

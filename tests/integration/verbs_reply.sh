@@ -82,10 +82,18 @@ CT_LINE=$(sed -n 5p gen/enc.b64)
 	cat gen/enc.b64
 	printf -- '--o\nContent-Type: text/plain\n\nthanks\n--o--\n'
 } >gen/oracle.eml
+# Signed by bob, with a list in Reply-To and Sender: a reply warns.
+printf 'Content-Type: text/plain\n\nsigned to the list\n' >gen/b3
+openssl smime -sign -md sha256 -in gen/b3 -signer "$S/bob.pem" \
+    -inkey "$S/bob.key" -from bob@example.test -to alice@example.test \
+    -subject "list signed" -out gen/ls.eml 2>/dev/null
+sed -i '1i Reply-To: The List <team@lists.example.test>\
+Sender: team-bounces@lists.example.test' gen/ls.eml
+deliver gen/ls.eml
 deliver gen/enc.eml
 deliver gen/whole.eml
 deliver gen/oracle.eml
-rm -f gen/b1 gen/b2
+rm -f gen/b1 gen/b2 gen/b3
 
 check "alice's identity imported" sm keys import "$S/alice.p12" \
     --passphrase-file "$S/p12-pass"
@@ -175,6 +183,24 @@ sm reply --json "$P" >p.json
 check_eq "a reply to clear mail: encrypt false" false "$(json p.json 'd["encrypt"]')"
 check_eq "sign true (the account signs)" true "$(json p.json 'd["sign"]')"
 
+# A reply warns of a Reply-To or Sender that is not the signer.
+L=$(id_of 'list signed')
+check_eq "bob's signed list mail is valid" valid \
+    "$(listed list.json "$L" signature)"
+sm reply "$L" >l.txt 2>l.err; rc=$?
+check_eq "reply to it exits 0" 0 "$rc"
+check_eq "... to the Reply-To" team@lists.example.test "$(hdr l.txt To)"
+check_match "... and warns that Reply-To is not the signer" \
+    "^sealmail: warning: the Reply-To field names an address other than the signer's$" \
+    "$(cat l.err)"
+check_match "... and that Sender is not" \
+    "warning: the Sender field names an address other than" "$(cat l.err)"
+sm reply "$P" >/dev/null 2>l.err
+check_nomatch "a reply to unsigned mail warns of nothing" warning \
+    "$(cat l.err)"
+sm forward "$L" >/dev/null 2>l.err
+check_nomatch "a forward is not a reply: no warning" warning "$(cat l.err)"
+
 # export: the stored (decrypted) message.
 sm export "$W" >w.eml
 check_match "export prints the decrypted message" "the whole is $MARK2" "$(cat w.eml)"
@@ -183,5 +209,5 @@ check_fails "export of an unknown ID fails" "no message 999999" \
     sm export 999999
 check_fails "reply --all --list is a usage error" \
     "reply: an argument is missing, or one too many" sm reply --all --list "$G"
-rm -f o.txt o.json w.json wf.json w.eml r*.txt fa.txt
+rm -f o.txt o.json w.json wf.json w.eml r*.txt fa.txt l.txt l.err
 t_done
