@@ -56,7 +56,7 @@ struct lister {
 	int		 err;
 	enum list_order	 order;
 	int		 reverse;
-	const char	*account;	/* --account, or NULL: every one */
+	const char	*account;	/* --account, else the first; NULL: all */
 	struct buf	*scratch;
 	struct row	*rows;
 	size_t		 nrows;
@@ -502,8 +502,13 @@ list_run(struct cli *c, struct lister *l, const char *folder,
 		smerr_nomem(&c->err);
 		goto out;
 	}
-	if (l->account != NULL && (cli_config(c) != 0 ||
-	    app_config_account(c->cfg, l->account) == NULL)) {
+	if (cli_config(c) != 0)
+		goto out;
+	/* Without --account: the first account's mail, if there is one. */
+	if (l->account == NULL && c->cfg->naccounts > 0)
+		l->account = c->cfg->accounts[0].name;
+	else if (l->account != NULL &&
+	    app_config_account(c->cfg, l->account) == NULL) {
 		smerr_set(&c->err, SMERR_CONFIG, "no account named %s",
 		    l->account);
 		goto out;

@@ -56,6 +56,13 @@ check_eq "sync --json of two accounts is one array of their summaries" "alice bo
 subjects() { S list --json --account "$1" --folder INBOX | json /dev/stdin "' '.join(x['subject'] for x in d if '$TAG' in x['subject'])"; }
 check_eq "alice's INBOX holds only hers" "for alice $TAG" "$(subjects alice)"
 check_eq "bob's INBOX holds only his" "for bob $TAG" "$(subjects bob)"
+# Without --account, list and search read the first account's mail.
+check_eq "list without --account: the first account's (alice's)" "for alice $TAG" \
+    "$(S list --json --folder INBOX | json /dev/stdin "' '.join(x['subject'] for x in d if '$TAG' in x['subject'])")"
+check_eq "search without --account: the first account's (alice's)" "alice" \
+    "$(S search --json "$TAG" | json /dev/stdin "' '.join(x['account'] for x in d)")"
+check_eq "search --account bob: bob's" "bob" \
+    "$(S search --json --account bob "$TAG" | json /dev/stdin "' '.join(x['account'] for x in d)")"
 check_eq "each message names its account" "bob" \
     "$(S list --json --account bob --folder INBOX | json /dev/stdin "' '.join(x['account'] for x in d if '$TAG' in x['subject'])")"
 
