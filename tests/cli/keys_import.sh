@@ -28,6 +28,8 @@ check "keys import FILE.pem (a peer)" "$SEALMAIL" --home "$H" \
     --passphrase-file "$T/pw" keys import "$S/bob.pem"
 check "keys trust CA.pem" "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" \
     keys trust "$LAB_CA"
+check_match "... says which anchor it added" \
+    "^added anchor CN=sealmail lab CA.* \(SHA-256 [0-9a-f]{64}\)$" "$(cat "$T/.out")"
 
 # The passphrase file's trailing newline is not part of the passphrase.
 (umask 077 && printf 'store pass phrase' > "$T/pw2")
