@@ -359,7 +359,8 @@ cli_literal_is(const char *literal, size_t len, const char *arg)
  * far as they go (*missing then names the first required word past them,
  * or is empty), -1 when a literal word does not match (*bad is the
  * argument), -2 when u has alternatives this reading does not follow, -3
- * when an argument is left over where u takes no more (*bad is it).
+ * when an argument is left over where u takes no more (*bad is it), -4
+ * when an argument standing for ID is not one (*bad is it).
  */
 static int
 cli_usage_fit(const char *u, const char **args, int n, char *missing,
@@ -410,6 +411,9 @@ cli_usage_fit(const char *u, const char **args, int n, char *missing,
 			}
 			if (idx > 0)
 				(*literals)++;
+		} else if (strcmp(w, "ID") == 0 && cli_parse_id(args[idx]) == 0) {
+			*bad = args[idx];
+			return -4;
 		}
 		idx++;
 	}
@@ -427,8 +431,8 @@ cli_usage_fit(const char *u, const char **args, int n, char *missing,
 /*
  * The last line of a usage error: the first option the command does not
  * know, an option left without its value, the subcommand it does not
- * have, the argument that is missing, else a word that the arguments do
- * not fit the usage above.
+ * have, the argument that is missing, a message ID that is not a number,
+ * else a word that the arguments do not fit the usage above.
  */
 static void
 cli_usage_why(struct cli *c)
@@ -473,7 +477,7 @@ cli_usage_why(struct cli *c)
 				    l2 > 0 ? ", " : "", missing);
 			continue;
 		}
-		if (fit == 0 || fit == -3)
+		if (fit == 0 || fit == -3 || fit == -4)
 			break;
 	}
 	if (*subs != '\0')
@@ -485,6 +489,9 @@ cli_usage_why(struct cli *c)
 	else if (fit == -3)
 		fprintf(stderr, "sealmail: %s: '%s' is one argument too many\n",
 		    c->cmd, bad);
+	else if (fit == -4)
+		fprintf(stderr, "sealmail: %s: '%s' is not a message ID (a "
+		    "whole number above 0, as list prints)\n", c->cmd, bad);
 	else if (fit == -1 && bad != NULL && n > 1 && bad == args[1])
 		fprintf(stderr, "sealmail: %s: no subcommand '%s'\n", c->cmd,
 		    bad);
