@@ -142,7 +142,8 @@ fails "a bogus SRV answer" \
 fails "an unsigned SRV record inside the domain: used, and the server must still prove its name" \
     "mail.inside.unsigned.example.test:$LAB_IMAPS_PORT: .*certificate" \
     alice@inside.unsigned.example.test
-fails "a wrong password" "login refused|Authentication failed|AUTHENTICATIONFAILED" \
+fails "a wrong password, and which to check" \
+    "login refused.*; check the password given for login alice@example.test at mail.example.test and give it again$" \
     alice@example.test --password-file "$T/wrong"
 check_eq "... the Secret Service keeps the right password" "$LAB_ALICE_PASS" \
     "$(secret-tool lookup xdg:schema org.sealmail.Password account "$ACCT" 2>/dev/null)"
