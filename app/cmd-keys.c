@@ -110,7 +110,7 @@ added_cb(const struct keys_cert *kc, void *arg)
 	if (kc->emails == NULL || *kc->emails == '\0')
 		(void)keys_cert_info(kc->der, kc->der_len, &ci, NULL);
 	s = text_sanitize_str(ci.subject != NULL ? ci.subject : kc->emails, 0);
-	printf("added %s %s (SHA-256 %s)\n", kind_name(kc->kind),
+	printf("added %s %s\n  SHA-256 %s\n", kind_name(kc->kind),
 	    s != NULL && *s != '\0' ? s : "(no address)", kc->fingerprint);
 	free(s);
 	keys_certinfo_clear(&ci);

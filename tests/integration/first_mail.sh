@@ -66,12 +66,14 @@ SA keys import "$T/alice.p12" --passphrase-file "$T/p12pw" >"$T/out" \
     2>"$T/err"
 check_eq "alice's identity imported" 0 "$?"
 check_eq "... and the import says what it added" \
-    "added identity alice@example.test (SHA-256 $(fp "$LAB_SMIME_DIR/alice.pem"))" \
+    "added identity alice@example.test
+  SHA-256 $(fp "$LAB_SMIME_DIR/alice.pem")" \
     "$(cat "$T/out")"
 SA keys import "$LAB_SMIME_DIR/bob.pem" >"$T/out" 2>"$T/err"
 check_eq "bob's certificate imported" 0 "$?"
 check_eq "... said as a peer's" \
-    "added peer bob@example.test (SHA-256 $(fp "$LAB_SMIME_DIR/bob.pem"))" \
+    "added peer bob@example.test
+  SHA-256 $(fp "$LAB_SMIME_DIR/bob.pem")" \
     "$(cat "$T/out")"
 SA keys import "$LAB_SMIME_DIR/bob.pem" >"$T/out" 2>"$T/err"
 check_eq "importing it again exits 0" 0 "$?"
