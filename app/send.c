@@ -330,8 +330,14 @@ find_recipients(const struct send_opts *o, const struct mime_out *mo,
 				return smerr_set(e, SMERR_NOTFOUND, "cannot "
 				    "encrypt to %s: %s", mo->rcpt[i],
 				    smerr_msg(&e2));
-			warnf(o, "sending unencrypted: no usable certificate "
-			    "for %s (%s)", mo->rcpt[i], smerr_msg(&e2));
+			/* The lookup's own line names the address. */
+			if (r == SMERR_NOTFOUND)
+				warnf(o, "sending unencrypted: %s",
+				    smerr_msg(&e2));
+			else
+				warnf(o, "sending unencrypted: no usable "
+				    "certificate for %s (%s)", mo->rcpt[i],
+				    smerr_msg(&e2));
 			return 0;
 		}
 		rc[i].cert = der;
