@@ -6,7 +6,8 @@
 # what to run, an import says what it added (or that nothing was new), a
 # PKCS#12 without its own passphrase says how to give one, and
 # bob's mail that waited for his key is judged at the import as sync judges
-# it (SMIMEA in DNS vouches for alice; no CA is trusted in his home).
+# it (SMIMEA in DNS vouches for alice; no CA is trusted in his home). A
+# send the server refuses says that it stays in the outbox.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
@@ -115,4 +116,20 @@ check_eq "... alice trusted through her SMIMEA record" dane \
     "$(json "$T/show.json" 'd["trust"]')"
 check_match "... with the text alice wrote" "Hello Bob, this is signed" \
     "$(SB show "$id")"
+
+# A recipient without a certificate, whom the server then refuses: the
+# warning names the lookup once, and the message stays in the outbox.
+printf 'From: alice@example.test\nTo: carol@example.test\nSubject: %s to carol\n\nhi\n' \
+    "$SUBJ" > "$T/carol.txt"
+SA send "$T/carol.txt" >"$T/out" 2>"$T/err"; rc=$?
+check_eq "a send the server refuses exits 1" 1 "$rc"
+check_match "... the warning says why it goes unencrypted, once" \
+    "^sealmail: sending unencrypted: no usable certificate for carol@example.test: no SMIMEA record for carol@example.test \\(DNSSEC-secure denial\\)$" \
+    "$(cat "$T/err")"
+check_match "... then that it stays in the outbox and how to retry" \
+    "^sealmail: kept in the outbox \\(sealmail outbox lists it; sealmail outbox send tries again\\)$" \
+    "$(cat "$T/err")"
+check_match "... the server's reason last" "carol@example.test refused: 550" \
+    "$(tail -1 "$T/err")"
+check_match "outbox lists it" "$SUBJ to carol" "$(SA outbox)"
 t_done
