@@ -88,16 +88,20 @@ SA send --sign --encrypt "$T/first.txt" >"$T/out" 2>"$T/err"
 check_eq "alice sends it signed and encrypted" 0 "$?"
 check_match "... and says so" "^sent <.*> to 1 recipient, signed, aes-256-" \
     "$(cat "$T/out")"
+mid=$(sed -n 's/^sent <\([^>]*\)>.*/\1/p' "$T/out")
 
-# bob syncs before he has his key: the mail waits for it.
+# bob syncs before he has his key: the mail waits for it (bob's INBOX may
+# hold others' mail too, so this one is waited for by its Message-ID).
 n=0
 until SB sync >"$T/out" 2>"$T/err" && SB list --json >"$T/l.json" &&
-    [ "$(json "$T/l.json" 'len([x for x in d if x["encryption"]=="undecryptable"])')" -ge 1 ]; do
+    [ "$(json "$T/l.json" "len([x for x in d if '$mid' in (x['message_id'] or '') and x['encryption']=='undecryptable'])")" -ge 1 ]; do
 	n=$((n + 1))
 	[ $n -lt 50 ] || break
 	sleep 0.2
 done
-check_match "bob's sync keeps the mail waiting for a key" \
+check_eq "bob's sync keeps alice's mail, undecrypted" 1 \
+    "$(json "$T/l.json" "len([x for x in d if '$mid' in (x['message_id'] or '') and x['encryption']=='undecryptable'])")"
+check_match "... and says it waits for a key" \
     "[1-9][0-9]* waiting for a key" "$(cat "$T/out")"
 SB keys import "$LAB_SMIME_DIR/bob.p12" --passphrase-file "$T/p12pw" \
     >"$T/out" 2>"$T/err"
