@@ -166,7 +166,9 @@ keys_import(struct cli *c, int argc, char **argv, enum keys_kind kind)
 	sfile = c->passphrase_file != NULL ? c->passphrase_file : pfile;
 	if (pfile == NULL)
 		pfile = c->passphrase_file;
-	if (cli_open_store_with(c, sfile, &st) != 0 ||
+	/* The configuration judges waiting mail: read before any change. */
+	if ((kind != KEYS_ANCHOR && cli_config(c) != 0) ||
+	    cli_open_store_with(c, sfile, &st) != 0 ||
 	    cli_open_keys(c, &st, &k) != 0)
 		goto out;
 	if (pfile != NULL) {
