@@ -370,6 +370,11 @@ struct cli_account_env {
 };
 int	 cli_account_open(struct cli *c, const char *account, int flags,
 	    struct cli_account_env *env);
+/*
+ * Sets c->err for an account that is not in the configuration (account
+ * NULL: none at all, with where it was looked for and how to add one).
+ */
+int	 cli_no_account(struct cli *c, const char *account);
 void	 cli_account_close(struct cli_account_env *env);
 /*
  * SMIMEA for the reader (app/cmd-keys-lookup.c): the hook to give to

@@ -392,7 +392,8 @@ cli_literal_is(const char *literal, size_t len, const char *arg)
  * far as they go (*missing then names the first required word past them,
  * or is empty), -1 when a literal word does not match (*bad is the
  * argument), -2 when u has alternatives this reading does not follow, -3
- * when an argument is left over where u takes no more (*bad is it).
+ * when an argument is left over where u takes no more (*bad is it), -4
+ * when an argument standing for ID is not one (*bad is it).
  */
 static int
 cli_usage_fit(const char *u, const char **args, int n, char *missing,
@@ -443,6 +444,9 @@ cli_usage_fit(const char *u, const char **args, int n, char *missing,
 			}
 			if (idx > 0)
 				(*literals)++;
+		} else if (strcmp(w, "ID") == 0 && cli_parse_id(args[idx]) == 0) {
+			*bad = args[idx];
+			return -4;
 		}
 		idx++;
 	}
@@ -457,11 +461,86 @@ cli_usage_fit(const char *u, const char **args, int n, char *missing,
 	return 0;
 }
 
+/* Where option opt (n bytes, "--x") stands in usage u, or NULL. */
+static const char *
+cli_usage_opt_at(const char *u, const char *opt, size_t n)
+{
+	const char	*p;
+
+	for (p = u; (p = strstr(p, "--")) != NULL; p += 2)
+		if (strncmp(p, opt, n) == 0 && strchr(" |]", p[n]) != NULL)
+			return p;
+	return NULL;
+}
+
+/*
+ * What the options of the command line break of usage u, in why (left
+ * empty when nothing): an option given twice that u does not let repeat
+ * ("[--x V]..."), two that u offers as alternatives in one bracket, or a
+ * value not among those u lists ("--x a|b").
+ */
+static void
+cli_usage_opts(const char *u, char **argv, int argc, char *why, size_t len)
+{
+	const char	*p, *q, *lo, *hi, *v, *alt;
+	size_t		 n, m, al;
+	int		 i, j;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		n = strcspn(argv[i], "=");
+		if (strncmp(argv[i], "--", 2) != 0 ||
+		    (p = cli_usage_opt_at(u, argv[i], n)) == NULL)
+			continue;
+		for (j = i + 1; j < argc && strcmp(argv[j], "--") != 0; j++) {
+			m = strcspn(argv[j], "=");
+			if (strncmp(argv[j], "--", 2) != 0 ||
+			    (q = cli_usage_opt_at(u, argv[j], m)) == NULL)
+				continue;
+			if (q == p && strncmp(strchr(p, ']') != NULL ?
+			    strchr(p, ']') : "", "]...", 4) != 0) {
+				snprintf(why, len, "'%.*s' is given twice",
+				    (int)n, argv[i]);
+				return;
+			}
+			lo = p < q ? p : q;
+			hi = p < q ? q : p;
+			if (q != p && memchr(lo, '|', (size_t)(hi - lo)) !=
+			    NULL && memchr(lo, ']', (size_t)(hi - lo)) ==
+			    NULL && memchr(lo, '[', (size_t)(hi - lo)) == NULL) {
+				snprintf(why, len, "'%.*s' and '%.*s' exclude "
+				    "each other", (int)n, argv[i], (int)m,
+				    argv[j]);
+				return;
+			}
+		}
+		/* "--x a|b|c": the value must be one of them. */
+		if (p[n] != ' ')
+			continue;
+		alt = p + n + 1;
+		al = strcspn(alt, " ]");
+		if (!islower((unsigned char)*alt) ||
+		    memchr(alt, '|', al) == NULL)
+			continue;
+		v = argv[i][n] == '=' ? argv[i] + n + 1 : i + 1 < argc ?
+		    argv[i + 1] : NULL;
+		if (v == NULL) {
+			snprintf(why, len, "'%.*s' needs one of %.*s", (int)n,
+			    argv[i], (int)al, alt);
+			return;
+		}
+		if (cli_literal_is(alt, al, v))
+			continue;
+		snprintf(why, len, "'%.*s' takes %.*s, not '%s'", (int)n,
+		    argv[i], (int)al, alt, v);
+		return;
+	}
+}
+
 /*
  * The last line of a usage error: the first option the command does not
  * know, an option left without its value, the subcommand it does not
- * have, the argument that is missing, else a word that the arguments do
- * not fit the usage above.
+ * have, the argument that is missing, a message ID that is not a number,
+ * else a word that the arguments do not fit the usage above.
  */
 static void
 cli_usage_why(struct cli *c)
@@ -506,7 +585,7 @@ cli_usage_why(struct cli *c)
 				    l2 > 0 ? ", " : "", missing);
 			continue;
 		}
-		if (fit == 0 || fit == -3)
+		if (fit == 0 || fit == -3 || fit == -4)
 			break;
 	}
 	if (*subs != '\0')
@@ -518,12 +597,25 @@ cli_usage_why(struct cli *c)
 	else if (fit == -3)
 		fprintf(stderr, "sealmail: %s: '%s' is one argument too many\n",
 		    c->cmd, bad);
+	else if (fit == -4)
+		fprintf(stderr, "sealmail: %s: '%s' is not a message ID (a "
+		    "whole number above 0, as list prints)\n", c->cmd, bad);
 	else if (fit == -1 && bad != NULL && n > 1 && bad == args[1])
 		fprintf(stderr, "sealmail: %s: no subcommand '%s'\n", c->cmd,
 		    bad);
-	else
-		fprintf(stderr, "sealmail: %s: an argument is missing, or one "
-		    "too many (see the usage above)\n", c->cmd);
+	else {
+		*missing = '\0';
+		for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]) &&
+		    *missing == '\0'; i++)
+			if (strcmp(cli_cmds[i]->name, c->cmd) == 0)
+				cli_usage_opts(cli_cmds[i]->usage, c->argv,
+				    c->argc, missing, sizeof(missing));
+		if (*missing != '\0')
+			fprintf(stderr, "sealmail: %s: %s\n", c->cmd, missing);
+		else
+			fprintf(stderr, "sealmail: %s: an argument is missing, "
+			    "or one too many (see the usage above)\n", c->cmd);
+	}
 }
 
 int

@@ -19,7 +19,9 @@
 #include "crypto/crypto.h"
 #include "app/agent.h"
 #include "app/app_int.h"
+#include "app/revoke.h"
 #include "app/sync.h"
+#include "net/dns.h"
 
 /*
  * keys import 'pkcs11:...' [CERT]: an identity whose key stays on a token.
@@ -43,6 +45,96 @@ import_token(struct cli *c, struct keys *k, const char *uri,
 	return r;
 }
 
+/*
+ * Mail that waited for a key is judged as sync judges it: revocation
+ * checked, and SMIMEA asked for its signers where a [dns] section is set,
+ * so that its verdict does not depend on which command opened it.
+ */
+static int
+import_retry(struct cli *c, struct store *st, struct keys *k, size_t *donep)
+{
+	struct crypto_ctx	*ctx = NULL;
+	struct app_revoke	*rv = NULL;
+	struct dns		*dns = NULL;
+	struct cli_dane		 dane;
+	int			 r;
+
+	*donep = 0;
+	memset(&dane, 0, sizeof(dane));
+	if ((r = sync_crypto_ctx(k, &ctx, &c->err)) != 0 ||
+	    (r = cli_open_dns(c, 1, &dns)) != 0 ||
+	    (r = app_revoke_new(c->cfg, st, dns, &rv, &c->err)) != 0)
+		goto out;
+	app_revoke_attach(rv, ctx);
+	if (dns != NULL) {
+		dane.k = k;
+		dane.dns = dns;
+		crypto_ctx_set_dane(ctx, cli_dane_hook, &dane);
+	}
+	r = sync_retry_pending(st, k, ctx, donep, &c->err);
+out:
+	crypto_ctx_free(ctx);
+	cli_revoke_close(rv);
+	dns_free(dns);
+	return r;
+}
+
+static const char	*kind_name(enum keys_kind);
+
+/* What an import added: the rows above the highest id there was before. */
+struct added {
+	int64_t		 max;
+	size_t		 n;
+};
+
+static int
+max_id_cb(const struct keys_cert *kc, void *arg)
+{
+	struct added	*a = arg;
+
+	if (kc->id > a->max)
+		a->max = kc->id;
+	return 0;
+}
+
+static int
+added_cb(const struct keys_cert *kc, void *arg)
+{
+	struct added		*a = arg;
+	struct keys_certinfo	 ci;
+	char			*s;
+
+	if (kc->id <= a->max)
+		return 0;
+	memset(&ci, 0, sizeof(ci));
+	if (kc->emails == NULL || *kc->emails == '\0')
+		(void)keys_cert_info(kc->der, kc->der_len, &ci, NULL);
+	s = text_sanitize_str(ci.subject != NULL ? ci.subject : kc->emails, 0);
+	printf("added %s %s\n  SHA-256 %s\n", kind_name(kc->kind),
+	    s != NULL && *s != '\0' ? s : "(no address)", kc->fingerprint);
+	free(s);
+	keys_certinfo_clear(&ci);
+	a->n++;
+	return 0;
+}
+
+/*
+ * A PKCS#12 that did not open, and no passphrase was given for it: say
+ * how to give one, rather than that a passphrase never typed was wrong.
+ */
+static void
+import_no_passphrase(struct cli *c, const char *path, int store_tried)
+{
+	if (store_tried)
+		smerr_reset(&c->err, SMERR_AUTH, "%s: the store's passphrase "
+		    "does not open it; give its own after the command: keys "
+		    "import %s --passphrase-file F", path, path);
+	else if (!isatty(STDIN_FILENO))
+		smerr_reset(&c->err, SMERR_AUTH, "%s: needs its passphrase; "
+		    "standard input is not a terminal, so give it with "
+		    "--passphrase-file F", path);
+}
+
 static int
 keys_import(struct cli *c, int argc, char **argv, enum keys_kind kind)
 {
@@ -51,10 +143,10 @@ keys_import(struct cli *c, int argc, char **argv, enum keys_kind kind)
 	struct keys			*k = NULL;
 	struct buf			*pass = NULL;
 	const char			*pfile, *sfile;
-	struct crypto_ctx		*ctx = NULL;
+	struct added			 a;
 	char				*p12pass = NULL;
 	size_t				 done = 0;
-	int				 r = 1, token;
+	int				 r = 1, token, own;
 
 	if (cli_args_parse(&cmd_keys_import_entry, argc, argv, &args) != 0 ||
 	    ((pfile = cli_opt_get(&args, "passphrase-file")) != NULL &&
@@ -70,10 +162,13 @@ keys_import(struct cli *c, int argc, char **argv, enum keys_kind kind)
 	 * (or SEALMAIL_PASSPHRASE_FILE) is the store's, and each stands in
 	 * for the other when only one is given.
 	 */
+	own = pfile != NULL;
 	sfile = c->passphrase_file != NULL ? c->passphrase_file : pfile;
 	if (pfile == NULL)
 		pfile = c->passphrase_file;
-	if (cli_open_store_with(c, sfile, &st) != 0 ||
+	/* The configuration judges waiting mail: read before any change. */
+	if ((kind != KEYS_ANCHOR && cli_config(c) != 0) ||
+	    cli_open_store_with(c, sfile, &st) != 0 ||
 	    cli_open_keys(c, &st, &k) != 0)
 		goto out;
 	if (pfile != NULL) {
@@ -84,6 +179,10 @@ keys_import(struct cli *c, int argc, char **argv, enum keys_kind kind)
 			goto out;
 		}
 	}
+	memset(&a, 0, sizeof(a));
+	if (keys_foreach(k, KEYS_IDENTITY | KEYS_PEER | KEYS_ANCHOR, max_id_cb,
+	    &a, &c->err) != 0)
+		goto out;
 	if (token)
 		r = import_token(c, k, args.argv[0], args.argc > 1 ?
 		    args.argv[1] : NULL);
@@ -102,12 +201,17 @@ keys_import(struct cli *c, int argc, char **argv, enum keys_kind kind)
 		}
 		r = keys_import_path(k, args.argv[0], kind, p12pass, &c->err);
 	}
-	if (r != 0)
+	if (r == SMERR_AUTH && !token && !own)
+		import_no_passphrase(c, args.argv[0], pfile != NULL);
+	if (r != 0 || (r = keys_foreach(k, KEYS_IDENTITY | KEYS_PEER |
+	    KEYS_ANCHOR, added_cb, &a, &c->err)) != 0)
 		goto out;
+	if (a.n == 0)
+		printf("%s: already in the key store, nothing added\n",
+		    args.argv[0]);
 	/* Mail that waited for this key is decrypted now. */
 	if (kind != KEYS_ANCHOR) {
-		if ((r = sync_crypto_ctx(k, &ctx, &c->err)) != 0 ||
-		    (r = sync_retry_pending(st, k, ctx, &done, &c->err)) != 0)
+		if ((r = import_retry(c, st, k, &done)) != 0)
 			goto out;
 		if (done > 0)
 			printf("%zu stored message(s) decrypted with the new "
@@ -115,7 +219,6 @@ keys_import(struct cli *c, int argc, char **argv, enum keys_kind kind)
 	}
 	r = 0;
 out:
-	crypto_ctx_free(ctx);
 	secmem_strfree(p12pass);
 	buf_free(pass);
 	keys_close(k);

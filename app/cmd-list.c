@@ -509,8 +509,7 @@ list_run(struct cli *c, struct lister *l, const char *folder,
 		l->account = c->cfg->accounts[0].name;
 	else if (l->account != NULL &&
 	    app_config_account(c->cfg, l->account) == NULL) {
-		smerr_set(&c->err, SMERR_CONFIG, "no account named %s",
-		    l->account);
+		cli_no_account(c, l->account);
 		goto out;
 	}
 	if (cli_open_store(c, &st) != 0)

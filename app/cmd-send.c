@@ -146,8 +146,13 @@ send_text(struct cli *c, struct send_env *v, const char *account,
 			    smerr_msg(&c->err), files, nfiles);
 		return r;
 	}
-	if ((r = send_deliver_msgid(&v->o, q.msgid, &c->err)) != 0)
+	if ((r = send_deliver_msgid(&v->o, q.msgid, &c->err)) != 0) {
+		/* Before the reason, which stays the last line. */
+		fflush(stdout);
+		fprintf(stderr, "sealmail: kept in the outbox (sealmail outbox "
+		    "lists it; sealmail outbox send tries again)\n");
 		return r;
+	}
 	if ((out = buf_new(0)) == NULL ||
 	    buf_printf(out, "sent %s to %zu recipient%s, %s, %s", q.msgid,
 	    q.nrcpt, q.nrcpt == 1 ? "" : "s", q.is_signed ? "signed" :

@@ -305,7 +305,12 @@ setup_next(struct cli *c, const struct setup_opts *o)
 	snprintf(sync, sizeof(sync), "sealmail sync%s%s",
 	    c->cfg->naccounts > 0 ? " --account " : "",
 	    c->cfg->naccounts > 0 ? o->account : "");
-	printf("Next:\n  %-32s fetch, decrypt and judge your mail\n"
+	/* A home given here must be given to the next commands too. */
+	if (c->home != NULL)
+		printf("Next (each with --home %s, as here):\n", c->home);
+	else
+		printf("Next:\n");
+	printf("  %-32s fetch, decrypt and judge your mail\n"
 	    "  %-32s the terminal program\n", sync, "sealmail");
 	if (!have_id)
 		printf("  %-32s your identity, to sign and decrypt\n",

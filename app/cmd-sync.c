@@ -481,9 +481,7 @@ cmd_sync(struct cli *c, int argc, char **argv)
 	if (cli_config(c) != 0)
 		return cli_fail(c);
 	if ((a = app_config_account(c->cfg, acct)) == NULL) {
-		smerr_set(&c->err, SMERR_CONFIG, acct != NULL ? "no account "
-		    "named %s" : "no account configured%s", acct != NULL ?
-		    acct : "");
+		cli_no_account(c, acct);
 		return cli_fail(c);
 	}
 	if (acct == NULL && c->cfg->naccounts > 1)

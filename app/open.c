@@ -410,6 +410,21 @@ account_dns(struct cli *c, int flags, struct cli_account_env *env)
 }
 
 int
+cli_no_account(struct cli *c, const char *account)
+{
+	if (account != NULL)
+		return smerr_set(&c->err, SMERR_CONFIG, "no account named %s",
+		    account);
+	if (c->home != NULL)
+		return smerr_set(&c->err, SMERR_CONFIG, "no account "
+		    "configured in %s/config: add one with sealmail --home %s "
+		    "setup ADDRESS", c->confdir, c->home);
+	return smerr_set(&c->err, SMERR_CONFIG, "no account configured in "
+	    "%s/config: add one with sealmail setup ADDRESS, or name the home "
+	    "that has one with --home DIR", c->confdir);
+}
+
+int
 cli_account_open(struct cli *c, const char *account, int flags,
     struct cli_account_env *env)
 {
@@ -419,9 +434,7 @@ cli_account_open(struct cli *c, const char *account, int flags,
 	if (cli_config(c) != 0)
 		return c->err.code != 0 ? c->err.code : SMERR_CONFIG;
 	if ((env->acct = app_config_account(c->cfg, account)) == NULL)
-		return smerr_set(&c->err, SMERR_CONFIG, account != NULL ?
-		    "no account named %s" : "no account configured%s",
-		    account != NULL ? account : "");
+		return cli_no_account(c, account);
 	if ((flags & CLI_NEED_IMAP) && !env->acct->has_imap)
 		return smerr_set(&c->err, SMERR_CONFIG, "account %s has no "
 		    "imap server", env->acct->name);

@@ -162,8 +162,9 @@ send_login_hint(const struct app_account *a, const struct app_server *srv,
 	snprintf(name, sizeof(name), "%s@%s", app_account_login(a),
 	    srv->host);
 	if (typed)
-		return smerr_reset(e, r, "%s; the password was the one given "
-		    "for %s", msg, name);
+		return smerr_reset(e, r, "%s; check the password given for "
+		    "login %s at %s and give it again", msg,
+		    app_account_login(a), srv->host);
 	if (a->password_command != NULL)
 		return smerr_reset(e, r, "%s; the password came from the "
 		    "password-command of account %s in %s/config: correct "
@@ -329,8 +330,14 @@ find_recipients(const struct send_opts *o, const struct mime_out *mo,
 				return smerr_set(e, SMERR_NOTFOUND, "cannot "
 				    "encrypt to %s: %s", mo->rcpt[i],
 				    smerr_msg(&e2));
-			warnf(o, "sending unencrypted: no usable certificate "
-			    "for %s (%s)", mo->rcpt[i], smerr_msg(&e2));
+			/* The lookup's own line names the address. */
+			if (r == SMERR_NOTFOUND)
+				warnf(o, "sending unencrypted: %s",
+				    smerr_msg(&e2));
+			else
+				warnf(o, "sending unencrypted: no usable "
+				    "certificate for %s (%s)", mo->rcpt[i],
+				    smerr_msg(&e2));
 			return 0;
 		}
 		rc[i].cert = der;

@@ -494,6 +494,15 @@ dns_section() {
 # lab_dns [TIMEOUT]: the [dns] section for the lab's resolver.
 lab_dns() { dns_section "$LAB_DNS_RESOLVER" "$LAB_TA" "${1:-}"; }
 
+# lab_dns_home DIR: a new home whose config holds only the lab's resolver
+# and its trust anchor, as a newcomer's before sealmail setup.
+lab_dns_home() {
+	mkdir -p "$1" && chmod 700 "$1"
+	printf '[dns]\nresolver = %s\ntrust-anchor = %s\n' \
+	    "$LAB_DNS_RESOLVER" "$LAB_TA" > "$1/config"
+	chmod 600 "$1/config"
+}
+
 # lab_home DIR PASSPHRASE: a private home H=DIR, and in $T the store's
 # PASSPHRASE (pw), the lab's PKCS#12 passphrase (p12pw) and alice's
 # password (alicepw); S runs sealmail on H.

@@ -69,6 +69,13 @@ check_error "a missing argument is named last" 2 "show: ID is missing" \
     sm show
 check_error "an argument too many is named last" 2 \
     "show: '2' is one argument too many" sm show 1 2
+check_error "a message ID that is not a number is named" 2 \
+    "show: 'abc' is not a message ID \\(a whole number above 0, as list prints\\)" \
+    sm show abc
+check_error "... and so is 0" 2 "move: '0' is not a message ID" \
+    sm move 0 Archive
+check_error "... also after an option" 2 "reply: '4x' is not a message ID" \
+    sm reply --all 4x
 check_error "... after a subcommand too" 2 \
     'keys import: FILE.p12.FILE.pem is missing' sm keys import
 check_error "a missing subcommand: every one is named" 2 \

@@ -28,6 +28,10 @@ check "keys import FILE.pem (a peer)" "$SEALMAIL" --home "$H" \
     --passphrase-file "$T/pw" keys import "$S/bob.pem"
 check "keys trust CA.pem" "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" \
     keys trust "$LAB_CA"
+check_match "... says which anchor it added" \
+    "^added anchor CN=sealmail lab CA" "$(head -1 "$T/.out")"
+check_match "... and its fingerprint, on a line of its own" \
+    "^  SHA-256 [0-9a-f]{64}$" "$(sed -n 2p "$T/.out")"
 
 # The passphrase file's trailing newline is not part of the passphrase.
 (umask 077 && printf 'store pass phrase' > "$T/pw2")
@@ -74,4 +78,12 @@ check_match "the KDF parameters sit beside the store" '^sealmail-kdf 1 scrypt 13
 check_eq "a private key is not a trust anchor (1)" 1 "$rc"
 "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" keys frobnicate >/dev/null 2>&1; rc=$?
 check_eq "an unknown keys subcommand is a usage error (2)" 2 "$rc"
+
+# A configuration that does not read stops an import before it changes
+# anything: the mail the new key opens is judged with it.
+mkdir -m 700 "$T/bad" && printf '[account x]\nbogus = 1\n' > "$T/bad/config"
+check_error "an import with a broken config fails, naming the line" 1 \
+    "config:2: unknown key 'bogus'" "$SEALMAIL" --home "$T/bad" \
+    --passphrase-file "$T/pw" keys import "$S/bob.pem"
+check "... before any store was made" test ! -e "$T/bad/store.db"
 t_done

@@ -30,12 +30,19 @@ check "search -- --thread: a query, not an option" sm search -- --thread
 
 # What a command does not take, or takes once, is a usage error.
 check_error "list --thread --sort date: one order only" 2 \
-    'list: an argument is missing, or one too many' \
+    "list: '--thread' and '--sort' exclude each other$" \
     sm list --thread --sort date
-check_error "list --sort date --sort from: once" 2 'list: ' \
-    sm list --sort date --sort from
-check_error "list --sort bogus is refused" 2 'list: ' sm list --sort bogus
-check_error "list --sort without its value" 2 'list: ' sm list --sort
+check_error "list --sort date --sort from: once" 2 \
+    "list: '--sort' is given twice$" sm list --sort date --sort from
+check_error "list --sort bogus is refused, the values named" 2 \
+    "list: '--sort' takes date\\|from\\|subject\\|size, not 'bogus'$" \
+    sm list --sort bogus
+check_error "... also as --sort=bogus" 2 "list: '--sort' takes .*, not 'bogus'$" \
+    sm list --sort=bogus
+check_error "list --sort without its value" 2 \
+    "list: '--sort' needs one of date\\|from\\|subject\\|size$" sm list --sort
+check_error "reply --all --list: one or the other" 2 \
+    "reply: '--all' and '--list' exclude each other$" sm reply --all --list 1
 check_error "search takes no --folder" 2 'search: ' \
     sm search --folder INBOX word
 check_error "show -x: no one-letter options" 2 'show: ' sm show -x "$id"

@@ -17,7 +17,7 @@ $TM new-session -d -s demo -x 120 -y 40 \
 check "the demo sets up and waits before opening sealmail" \
     tm_wait 180 'press Enter to go on'
 check_match "the hints come first: the command line against the lab" \
-    "\\. $DEMO/lab/lab.env first" "$(tm_screen)"
+    "^  \\. $DEMO/lab/lab.env\$" "$(tm_screen)"
 check_match "... with the commands to try" "--home $DEMO/alice list" \
     "$(tm_screen)"
 $TM send-keys -t demo Enter

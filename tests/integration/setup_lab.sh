@@ -19,20 +19,13 @@ cleanup() {
 trap cleanup EXIT
 secret-tool clear xdg:schema org.sealmail.Password account "$ACCT" 2>/dev/null
 
-# fresh DIR: a new home whose config holds only the lab's resolver.
-fresh() {
-	mkdir -p "$1" && chmod 700 "$1"
-	printf '[dns]\nresolver = %s\ntrust-anchor = %s\n' \
-	    "$LAB_DNS_RESOLVER" "$LAB_TA" > "$1/config"
-	chmod 600 "$1/config"
-}
 sum() { md5sum < "$1/config"; }
 secret "$T/pw" "$LAB_ALICE_PASS"
 secret "$T/wrong" "not-alices-password"
 
 # --- the whole way: SRV, DANE, login, config, then sync and send ------------
 H=$T/home
-fresh "$H"
+lab_dns_home "$H"
 printf '%s\n' "$LAB_ALICE_PASS" |
     "$SEALMAIL" --home "$H" setup alice@example.test --json \
     > "$T/s.json" 2>"$T/s.err"
@@ -111,7 +104,7 @@ check "sync --account second works" "$SEALMAIL" --home "$H" sync \
 
 # --- STARTTLS only: "." and a missing record fall back, priority decides -------
 H3=$T/home3
-fresh "$H3"
+lab_dns_home "$H3"
 "$SEALMAIL" --home "$H3" setup alice@starttls.example.test \
     --user alice@example.test --password-file "$T/pw" --json </dev/null \
     > "$T/s3.json" 2>"$T/s3.err"
@@ -131,7 +124,7 @@ fails() {
 	_n=$1 _re=$2
 	shift 2
 	F=$T/f.$(echo "$_n" | tr -c 'a-z0-9\n' _)
-	fresh "$F"
+	lab_dns_home "$F"
 	_b=$(sum "$F")
 	check_error "$_n: exit 1, says so" 1 "$_re" \
 	    "$SEALMAIL" --home "$F" setup --password-file "$T/pw" "$@"
@@ -149,13 +142,14 @@ fails "a bogus SRV answer" \
 fails "an unsigned SRV record inside the domain: used, and the server must still prove its name" \
     "mail.inside.unsigned.example.test:$LAB_IMAPS_PORT: .*certificate" \
     alice@inside.unsigned.example.test
-fails "a wrong password" "login refused|Authentication failed|AUTHENTICATIONFAILED" \
+fails "a wrong password, and which to check" \
+    "login refused.*; check the password given for login alice@example.test at mail.example.test and give it again$" \
     alice@example.test --password-file "$T/wrong"
 check_eq "... the Secret Service keeps the right password" "$LAB_ALICE_PASS" \
     "$(secret-tool lookup xdg:schema org.sealmail.Password account "$ACCT" 2>/dev/null)"
 
 F=$T/f.nobus
-fresh "$F"
+lab_dns_home "$F"
 b=$(sum "$F")
 check_error "no Secret Service and no --password-command: exit 1, says so" 1 \
     "password-command" env -u DBUS_SESSION_BUS_ADDRESS \
@@ -192,7 +186,7 @@ wait "$spid" 2>/dev/null
 spid=
 
 F=$T/f.mode
-fresh "$F"
+lab_dns_home "$F"
 b=$(sum "$F")
 (umask 022 && printf '%s\n' "$LAB_ALICE_PASS" > "$T/pw-open")
 check_error "a password file others may read is refused, named" 1 \

@@ -208,6 +208,6 @@ check_match "under the original's fields" '^Subject: whole secret' "$(tr -d '\r'
 check_fails "export of an unknown ID fails" "no message 999999" \
     sm export 999999
 check_fails "reply --all --list is a usage error" \
-    "reply: an argument is missing, or one too many" sm reply --all --list "$G"
+    "reply: '--all' and '--list' exclude each other$" sm reply --all --list "$G"
 rm -f o.txt o.json w.json wf.json w.eml r*.txt fa.txt l.txt l.err
 t_done

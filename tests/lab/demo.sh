@@ -209,8 +209,9 @@ alice's INBOX holds a welcome note and five messages from bob: plain,
 signed, encrypted, signed and encrypted, and one whose signature no longer
 matches its text.
 
-While the lab runs, in another shell (. $LAB/lab.env first, so that sealmail
-finds the lab's Secret Service):
+While the lab runs, in another shell, read the lab's environment first, so
+that sealmail finds the lab's Secret Service:
+  . $LAB/lab.env
   $SM --home $H sync
   $SM --home $H list
   $SM --home $H show ID
