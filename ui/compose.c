@@ -18,7 +18,9 @@
  * terminal, where ^C belongs to the editor) while the editor runs stops
  * the editor, keeps its text as a draft and removes the file and the
  * editor's own leftovers before the program ends; a file left by a crash
- * is kept as a draft and removed at the next start.
+ * is kept as a draft and removed at the next start. An editor that
+ * fails (a status other than 0, or killed) leaves the message as it was,
+ * and what it saved, if anything new, becomes a draft of its own.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -218,12 +220,13 @@ compose_on_signal(int sig, siginfo_t *si, void *uc)
 }
 
 /*
- * Runs the editor on path with the screen suspended. Returns its exit
- * status, or -1; *sigp gets a terminating signal that arrived meanwhile
- * (the editor is then killed, so that it writes nothing more).
+ * Runs the editor on path with the screen suspended. Returns 0 when it
+ * exited with status 0, else -1 with why it failed in why; *sigp gets a
+ * terminating signal that arrived meanwhile (the editor is then killed,
+ * so that it writes nothing more).
  */
 static int
-compose_run_editor(const char *path, int *sigp)
+compose_run_editor(const char *path, int *sigp, char *why, size_t whylen)
 {
 	static const int	 sigs[3] = { SIGHUP, SIGTERM, SIGINT };
 	struct sigaction	 sa, old[3];
@@ -264,9 +267,43 @@ compose_run_editor(const char *path, int *sigp)
 		return -1;
 	reset_prog_mode();
 	refresh();
-	if (pid == -1 || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
+	if (pid == -1 || (WIFEXITED(status) && WEXITSTATUS(status) == 127))
+		snprintf(why, whylen, "the editor (%.200s) could not be run",
+		    ed);
+	else if (WIFSIGNALED(status))
+		snprintf(why, whylen, "the editor was killed by signal %d",
+		    WTERMSIG(status));
+	else if (WEXITSTATUS(status) != 0)
+		snprintf(why, whylen, "the editor exited with status %d",
+		    WEXITSTATUS(status));
+	else
+		return 0;
+	return -1;
+}
+
+/*
+ * The editor failed: what it saved, when that differs from what it was
+ * given, is kept as a draft of its own. Nothing written is lost, and the
+ * message being written stays as it was.
+ */
+static void
+compose_salvage(struct ui *ui, const struct compose *cs, const char *path,
+    const char *why)
+{
+	struct compose	saved;
+
+	memset(&saved, 0, sizeof(saved));
+	if (compose_read(path, &saved.text) != 0 ||
+	    buf_len(saved.text) == 0 ||
+	    (buf_len(saved.text) == buf_len(cs->text) &&
+	    memcmp(buf_data(saved.text), buf_data(cs->text),
+	    buf_len(cs->text)) == 0))
+		ui_status(ui, 1, "%s; it saved nothing new", why);
+	else if (compose_keep(ui, &saved, "postponed: the editor failed "
+	    "after saving it") == 0)
+		ui_status(ui, 1, "%s; what it saved is draft %lld (R recalls "
+		    "it)", why, (long long)saved.draft);
+	buf_free(saved.text);
 }
 
 /*
@@ -295,7 +332,7 @@ compose_die(struct ui *ui, struct compose *cs, const char *dir,
 static int
 compose_edit(struct ui *ui, struct compose *cs)
 {
-	char	 dir[400], path[512];
+	char	 dir[400], path[512], why[300];
 	int	 fd = -1, sig, r = -1;
 
 	if (compose_dir(ui, dir, sizeof(dir)) != 0 ||
@@ -314,11 +351,11 @@ compose_edit(struct ui *ui, struct compose *cs)
 		goto out;
 	}
 	close(fd);
-	r = compose_run_editor(path, &sig);
+	r = compose_run_editor(path, &sig, why, sizeof(why));
 	if (sig != 0)
 		compose_die(ui, cs, dir, path, sig);
 	if (r != 0)
-		ui_status(ui, 1, "the editor failed; the text is as it was");
+		compose_salvage(ui, cs, path, why);
 	else if ((r = compose_read(path, &cs->text)) != 0)
 		ui_status(ui, 1, "cannot read the draft back");
 out:
