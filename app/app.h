@@ -274,10 +274,14 @@ int	 app_draft_files(struct store *st, int64_t id, struct app_file *v,
 
 /*
  * Writing comfort (app/addrbook.c). app_signature_put appends "\n-- \n"
- * and the account's signature file to out; nothing when it has none.
+ * and the account's signature file to out; nothing when it has none. A
+ * file that cannot be used (missing, unreadable, over 64 KiB, not text)
+ * is left out, and *whyp says why (malloc'd, the caller frees; NULL
+ * else): the message can still be written. Fails only for lack of memory
+ * or room in out.
  */
 int	 app_signature_put(const struct app_account *a, struct buf *out,
-	    struct smerr *e);
+	    char **whyp, struct smerr *e);
 
 /*
  * Addresses to complete from: each entry is the text it puts in a To or

@@ -56,6 +56,11 @@ draft_run(struct cli *c, int64_t id, enum app_draft_kind kind, int json)
 	    store_msg_load(st, id, &m, &c->err) != 0 ||
 	    app_draft_make(c->cfg, m, kind, &d, &c->err) != 0)
 		goto out;
+	/* Printed, a draft without its signature would go unnoticed. */
+	if (d->nosig != NULL) {
+		smerr_set(&c->err, SMERR_IO, "%s", d->nosig);
+		goto out;
+	}
 	if (json) {
 		out = buf_new_secret(0);
 		r = cli_print_built(c, out, out == NULL ||

@@ -44,6 +44,7 @@ app_draft_free(struct app_draft *d)
 		return;
 	buf_free(d->text);
 	vec_strv_free(d->omitted, d->nomitted);
+	free(d->nosig);
 	free(d);
 }
 
@@ -435,7 +436,7 @@ forward_attach(struct app_draft *d, const struct buf *msg,
 	r |= buf_puts(b, msg != NULL ? "The forwarded message is attached.\n" :
 	    "Nothing of the message could be attached.\n");
 	r |= put_omitted(b, d);
-	if (r == 0 && (r = app_signature_put(a, b, e)) != 0)
+	if (r == 0 && (r = app_signature_put(a, b, &d->nosig, e)) != 0)
 		return r;
 	if (msg != NULL) {
 		r |= buf_printf(b, "\n--%s\nContent-Type: message/rfc822\n"
@@ -503,7 +504,8 @@ app_draft_make(const struct app_config *cfg, const struct store_msg *m,
 			r |= put_lines(d->text, m->text, "> ");
 		}
 		r |= put_omitted(d->text, d);
-		if (r == 0 && (r = app_signature_put(a, d->text, e)) != 0)
+		if (r == 0 && (r = app_signature_put(a, d->text, &d->nosig,
+		    e)) != 0)
 			goto fail;
 	}
 	if (r != 0) {

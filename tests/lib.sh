@@ -520,3 +520,16 @@ for p in m.walk():
         print(fn, p.get_content_type(), hashlib.sha256(data).hexdigest())
 PY
 }
+
+# ui_alice NAME PASSPHRASE: a terminal program test (ui_lab NAME) in a new
+# folder FOLD of alice's, run in $T, with ID a token of this run and H
+# alice's home (lab_home, keyed by PASSPHRASE; alice_config, her password
+# given).
+ui_alice() {
+	FOLD="${1}fold$$"
+	ui_lab "$1" "$FOLD"
+	cd "$T" || exit 1
+	ID=$(date +%s)-$$
+	lab_home "$T/alice" "$2"
+	alice_config "$H" password
+}

@@ -65,6 +65,8 @@ act_draft(struct ui *ui, int64_t id, enum app_draft_kind kind)
 	    strcasecmp(m->reply_to, m->signer) != 0)
 		snprintf(note, sizeof(note), "Reply-To %.60s is not the "
 		    "signer %.60s!", m->reply_to, m->signer);
+	else if (d->nosig != NULL)
+		ui_compose_nosig(d->nosig, note, sizeof(note));
 	store_msg_free(m);
 	/* Encrypted mail is answered encrypted, or only after a question. */
 	enc = a->encrypt == APP_ENCRYPT_YES ? 1 :

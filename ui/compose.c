@@ -682,7 +682,9 @@ ui_compose(struct ui *ui, const char *to, const char *subject,
 	const struct app_account	*a;
 	struct buf			*tmpl;
 	struct smerr			 e;
+	char				*nosig = NULL, note[400];
 
+	note[0] = '\0';
 	if ((a = ui_compose_account(ui)) == NULL) {
 		ui_status(ui, 1, "no account configured: see README.md");
 		return;
@@ -704,15 +706,25 @@ ui_compose(struct ui *ui, const char *to, const char *subject,
 	buf_printf(tmpl, "\n%s%s", quote != NULL ? "\n" : "",
 	    quote != NULL ? quote : "");
 	smerr_clear(&e);
-	if (app_signature_put(a, tmpl, &e) != 0) {
+	if (app_signature_put(a, tmpl, &nosig, &e) != 0) {
 		ui_status(ui, 1, "%s", smerr_msg(&e));
 		buf_free(tmpl);
 		return;
 	}
+	if (nosig != NULL)
+		ui_compose_nosig(nosig, note, sizeof(note));
+	free(nosig);
 	ui_compose_text(ui, (const char *)buf_data(tmpl), buf_len(tmpl),
 	    a->sign, a->encrypt == APP_ENCRYPT_YES ? 1 :
-	    a->encrypt == APP_ENCRYPT_NO ? 0 : -1, NULL);
+	    a->encrypt == APP_ENCRYPT_NO ? 0 : -1,
+	    note[0] != '\0' ? note : NULL);
 	buf_free(tmpl);
+}
+
+void
+ui_compose_nosig(const char *why, char *note, size_t len)
+{
+	snprintf(note, len, "the message has no signature: %s", why);
 }
 
 void

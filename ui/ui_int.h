@@ -166,6 +166,8 @@ void		 ui_compose(struct ui *ui, const char *to, const char *subject,
  */
 void		 ui_compose_text(struct ui *ui, const char *tmpl, size_t len,
 		    int sign, int enc, const char *note);
+/* The note for a message written without its signature file, and why. */
+void		 ui_compose_nosig(const char *why, char *note, size_t len);
 
 /* actions.c: the message keys the index and the pager share. */
 #define UI_MSG_GONE	2	/* the message left the folder shown */

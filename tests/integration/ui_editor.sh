@@ -8,12 +8,7 @@
 # stays as it was on the compose screen and in the store, and what the
 # editor saved is one more draft.
 . "$TOP/tests/lib.sh"
-FOLD="uiedfold$$"
-ui_lab uied "$FOLD"
-cd "$T" || exit 1
-ID=$(date +%s)-$$
-lab_home "$T/alice" "ui editor passphrase"
-alice_config "$H" password
+ui_alice uied "ui editor passphrase"
 
 # The editor does what $T/mode says: "fail" saves a Subject and a line
 # and exits 3, "kill" saves them and is killed by SIGKILL, "quit" exits 1
