@@ -533,3 +533,17 @@ ui_alice() {
 	lab_home "$T/alice" "$2"
 	alice_config "$H" password
 }
+
+# slow_relay HOLD: tests/hostile/slowaccept.py in front of the lab's
+# submission server, holding back each 250 for HOLD seconds; slow is its
+# PID (the caller kills it), $T/ready holds its port once it listens and
+# $T/accepted appears once it has delivered a message.
+slow_relay() {
+	python3 "$TOP/tests/hostile/slowaccept.py" \
+	    --cert "$LAB_DIR/ca/server-chain.pem" --key "$LAB_DIR/ca/server.key" \
+	    --ca "$LAB_CA" --relay-port "$LAB_SUBMISSION_PORT" \
+	    --user "$LAB_ALICE" --password "$LAB_ALICE_PASS" \
+	    --accepted "$T/accepted" --ready "$T/ready" --hold "$1" \
+	    --lifetime 100 2>"$T/slow.err" &
+	slow=$!
+}
