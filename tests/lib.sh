@@ -524,7 +524,8 @@ PY
 # ui_alice NAME PASSPHRASE: a terminal program test (ui_lab NAME) in a new
 # folder FOLD of alice's, run in $T, with ID a token of this run and H
 # alice's home (lab_home, keyed by PASSPHRASE; alice_config, her password
-# given).
+# given); key sends keys to the program, wait_for REGEX [TENTHS] waits for
+# the screen to show REGEX (ui_wait_for).
 ui_alice() {
 	FOLD="${1}fold$$"
 	ui_lab "$1" "$FOLD"
@@ -532,6 +533,21 @@ ui_alice() {
 	ID=$(date +%s)-$$
 	lab_home "$T/alice" "$2"
 	alice_config "$H" password
+	key() { $TM send-keys -t ui "$@"; }
+	wait_for() { ui_wait_for "$1" "${2:-150}"; }
+}
+
+# bob_editor SUBJECT LINE: $T/editor.sh, an editor that copies the file it
+# is given to $T/draft.txt, fills an empty To with bob@example.test and an
+# empty Subject with SUBJECT, and adds LINE.
+bob_editor() {
+	cat > "$T/editor.sh" <<EOM
+#!/bin/sh
+cp "\$1" "$T/draft.txt"
+sed -i 's/^Subject: *\$/Subject: $1/; s/^To: *\$/To: bob@example.test/' "\$1"
+printf '%s\n' '$2' >> "\$1"
+EOM
+	chmod +x "$T/editor.sh"
 }
 
 # slow_relay HOLD: tests/hostile/slowaccept.py in front of the lab's

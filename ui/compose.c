@@ -408,19 +408,47 @@ compose_attach(struct ui *ui, struct compose *cs)
 	free(path);
 }
 
+/*
+ * The question: "Send to TO?" and the choices. The choices and whether it
+ * is signed and encrypted must show on a narrow line, so TO is cut to the
+ * room they leave, and left out when that is under 12 columns (the fields
+ * above show it whole). A byte takes at most one column: cutting bytes
+ * cuts at least as many columns.
+ */
+static void
+compose_ask(struct compose *cs, char *q, size_t len)
+{
+	char	 choices[160], *to;
+	int	 room, n;
+
+	snprintf(choices, sizeof(choices), "  y:send  e:edit  s:sign [%s]  "
+	    "x:encrypt [%s]  P:postpone  q:discard", cs->sign ? "yes" : "no",
+	    cs->enc == 1 ? "yes" : cs->enc == 0 ? "no" : "auto");
+	room = COLS - (int)strlen(choices) - (int)strlen("Send to ?");
+	if (room > 80)
+		room = 80;
+	to = app_draft_field(buf_data(cs->text), buf_len(cs->text), "To");
+	if (to == NULL || to[0] == '\0' || room < 12)
+		snprintf(q, len, "Send?%s", choices);
+	else if ((n = (int)strlen(to)) <= room)
+		snprintf(q, len, "Send to %s?%s", to, choices);
+	else {
+		/* Room for the ellipsis, and no UTF-8 sequence cut in two. */
+		for (n = room - 1; n > 0 && (to[n] & 0xc0) == 0x80; n--)
+			;
+		snprintf(q, len, "Send to %.*s…?%s", n, to, choices);
+	}
+	free(to);
+}
+
 /* The two bottom lines: why the screen is back, and the question. */
 static void
 compose_question(struct ui *ui, struct compose *cs, const char *reason)
 {
 	const char	*why = reason;
-	char		 q[300], *to;
+	char		 q[300];
 
-	to = app_draft_field(buf_data(cs->text), buf_len(cs->text), "To");
-	snprintf(q, sizeof(q), "Send to %.80s?  y:send  e:edit  "
-	    "s:sign [%s]  x:encrypt [%s]  P:postpone  q:discard",
-	    to != NULL ? to : "", cs->sign ? "yes" : "no",
-	    cs->enc == 1 ? "yes" : cs->enc == 0 ? "no" : "auto");
-	free(to);
+	compose_ask(cs, q, sizeof(q));
 	if (why == NULL || why[0] == '\0')
 		why = ui_status_text(ui);
 	move(LINES - 2, 0);
@@ -450,10 +478,8 @@ compose_screen(struct ui *ui, struct compose *cs, const char *reason)
 		ui_cinfo_draw(&cs->info, buf_data(cs->text),
 		    buf_len(cs->text), LINES - 2);
 		compose_question(ui, cs, reason);
-		timeout(busy ? 300 : -1);
-		r = get_wch(&wc);
-		nodelay(stdscr, TRUE);
-		if (r == ERR)
+		r = ui_wait_key(&wc, busy ? 300 : -1);
+		if (r == ERR || (r == KEY_CODE_YES && wc == KEY_RESIZE))
 			continue;
 		if (r == KEY_CODE_YES)
 			wc = wc == KEY_DOWN ? 'j' : wc == KEY_UP ? 'k' : 0;

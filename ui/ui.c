@@ -321,6 +321,34 @@ prompt_tab(struct buf *b, struct buf *orig, int *ntab,
 	(*ntab)++;
 }
 
+int
+ui_wait_key(wint_t *wc, int ms)
+{
+	struct pollfd	pfd[2];
+	char		tmp[16];
+	int		r;
+
+	nodelay(stdscr, TRUE);
+	if ((r = get_wch(wc)) != ERR)
+		return r;
+	pfd[0].fd = 0;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = ui_sigpipe[0];
+	pfd[1].events = POLLIN;
+	if (poll(pfd, 2, ms) <= 0)
+		return ERR;
+	if (pfd[1].revents & POLLIN) {
+		while (read(ui_sigpipe[0], tmp, sizeof(tmp)) > 0)
+			;
+		/* As the main loop does: curses takes the new size. */
+		endwin();
+		refresh();
+		*wc = KEY_RESIZE;
+		return KEY_CODE_YES;
+	}
+	return get_wch(wc);
+}
+
 char *
 ui_prompt(struct ui *ui, const char *question)
 {

@@ -95,6 +95,12 @@ char		*ui_prompt_complete(struct ui *ui, const char *question,
 		    int, struct buf *, char *, size_t), void *arg);
 /* Shows question on the bottom line, in the warning colour. */
 void		 ui_put_question(const char *question);
+/*
+ * Waits up to ms milliseconds (-1: for ever) for a key, as get_wch reads
+ * it; a resize of the terminal meanwhile takes effect and reads as
+ * KEY_RESIZE. ERR when the time runs out. Leaves stdscr in nodelay.
+ */
+int		 ui_wait_key(wint_t *wc, int ms);
 /* 1 for yes, 0 for anything else. */
 int		 ui_confirm(struct ui *ui, const char *question);
 /*

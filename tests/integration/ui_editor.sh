@@ -26,8 +26,6 @@ esac
 exit 0
 EOM
 chmod +x "$T/editor.sh"
-key() { $TM send-keys -t ui "$@"; }
-wait_for() { ui_wait_for "$1" "${2:-150}"; }
 # draft_of SUBJECT: the id of the draft of SUBJECT ("" when none).
 draft_of() {
 	S draft list --json > dl.json
@@ -84,7 +82,7 @@ D4=$(draft_of "fail2 $ID")
 check_match "what the editor saved is a draft of its own" \
     'first words.*before it failed \(fail2\)' \
     "$(S draft show "$D4" | tr '\n' ' ')"
-check "the compose screen still asks" wait_for 'Send to bob@example.test\?'
+check "the compose screen still asks" wait_for '^Send\?  y:send'
 key q
 check "q asks" wait_for 'Discard this message'
 key y

@@ -26,15 +26,7 @@ check_error "the command line's reply still refuses, and says why" 1 \
     'signature .*/sig.txt: No such file or directory' S reply "$M"
 
 # The editor keeps what it was given and writes To, Subject and a line.
-cat > "$T/editor.sh" <<EOM
-#!/bin/sh
-cp "\$1" "$T/draft.txt"
-sed -i 's/^Subject: *\$/Subject: nosig $ID/; s/^To: *\$/To: bob@example.test/' "\$1"
-printf 'written without a signature\n' >> "\$1"
-EOM
-chmod +x "$T/editor.sh"
-key() { $TM send-keys -t ui "$@"; }
-wait_for() { ui_wait_for "$1" "${2:-150}"; }
+bob_editor "nosig $ID" 'written without a signature'
 ui_start "$H" 130x40 "HOME='$T' EDITOR='$T/editor.sh'"
 check "the program opens" wait_for 'sealmail: INBOX'
 key m

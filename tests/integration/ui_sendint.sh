@@ -26,10 +26,9 @@ sed -i 's/^To: *\$/To: bob@example.test/; s/^Subject: *\$/Subject: interrupted $
 printf 'sent while ^C was typed\n' >> "\$1"
 EOM
 chmod +x "$T/editor.sh"
-wait_for() { ui_wait_for "$1" "${2:-150}"; }
 ui_start "$H" 80x24 "HOME='$T' EDITOR='$T/editor.sh'"
 check "the program opens" wait_for 'sealmail: INBOX'
-ui_press "the compose screen" 'Send to bob@example.test\?' m
+ui_press "the compose screen" '^Send\?  y:send' m
 $TM send-keys -t ui y
 check "the server took the message and holds its answer" waitfile "$T/accepted"
 $TM send-keys -t ui C-c
