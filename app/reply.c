@@ -56,9 +56,8 @@ omit(struct app_draft *d, const char *what)
 	return vec_strv_add(&d->omitted, &d->nomitted, what, strlen(what));
 }
 
-/* An S/MIME envelope (or a part claiming to be one) that was not opened. */
-static int
-is_envelope(const struct mime_part *p)
+int
+app_part_is_envelope(const struct mime_part *p)
 {
 	const char	*t = mime_part_type(p), *st;
 
@@ -90,7 +89,7 @@ strip_envelopes(struct app_draft *d, const struct mime_part *p,
 			    out);
 		return r;
 	}
-	if (!is_envelope(p) || mime_part_level(p) == 0)
+	if (!app_part_is_envelope(p) || mime_part_level(p) == 0)
 		return 0;
 	if ((r = omit(d, OMIT_ENVELOPE)) != 0)
 		return r;

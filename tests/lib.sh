@@ -563,3 +563,22 @@ slow_relay() {
 	    --lifetime 100 2>"$T/slow.err" &
 	slow=$!
 }
+
+# bob_home: bob's home BH on the lab, its store keyed by $T/pw, B running
+# sealmail on it; his identity imported and the lab CA trusted.
+bob_home() {
+	BH="$T/bob"
+	mkdir -p "$BH" && chmod 700 "$BH"
+	secret "$T/bobpw" "$LAB_BOB_PASS"
+	{
+		lab_account bob bob@example.test \
+		    "imap://mail.example.test:$LAB_IMAP_PORT" \
+		    "submission://mail.example.test:$LAB_SUBMISSION_PORT" \
+		    "$T/bobpw"
+		lab_dns
+	} > "$BH/config"
+	B() { "$SEALMAIL" --home "$BH" --passphrase-file "$T/pw" "$@"; }
+	check "bob's identity" B keys import "$LAB_SMIME_DIR/bob.p12" \
+	    --passphrase-file "$LAB_SMIME_DIR/p12-pass"
+	check "bob trusts the lab CA" B keys trust "$LAB_CA"
+}

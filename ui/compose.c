@@ -674,9 +674,29 @@ compose_new(struct ui *ui)
 	return cs;
 }
 
+/* Keeps the files with the draft and lists them on the compose screen. */
+static void
+compose_files(struct ui *ui, struct compose *cs, const struct app_file *files,
+    size_t nfiles)
+{
+	struct smerr	e;
+	size_t		i;
+
+	smerr_clear(&e);
+	for (i = 0; i < nfiles && cs->draft > 0; i++)
+		if (app_file_keep(app_session_store(ui_session(ui)), cs->draft,
+		    &files[i], NULL, &e) != 0) {
+			ui_status(ui, 1, "%s: %s", files[i].name,
+			    smerr_msg(&e));
+			break;
+		}
+	if (nfiles > 0)
+		ui_cinfo_files(ui, &cs->info, cs->draft);
+}
+
 void
 ui_compose_text(struct ui *ui, const char *tmpl, size_t tmpl_len, int sign,
-    int enc, const char *note)
+    int enc, const char *note, const struct app_file *files, size_t nfiles)
 {
 	struct compose	*cs;
 
@@ -695,6 +715,7 @@ ui_compose_text(struct ui *ui, const char *tmpl, size_t tmpl_len, int sign,
 	compose_expand(ui, cs);
 	if (compose_keep(ui, cs, "postponed") != 0)
 		goto out;
+	compose_files(ui, cs, files, nfiles);
 	compose_loop(ui, cs, note);
 	return;
 out:
@@ -743,7 +764,7 @@ ui_compose(struct ui *ui, const char *to, const char *subject,
 	ui_compose_text(ui, (const char *)buf_data(tmpl), buf_len(tmpl),
 	    a->sign, a->encrypt == APP_ENCRYPT_YES ? 1 :
 	    a->encrypt == APP_ENCRYPT_NO ? 0 : -1,
-	    note[0] != '\0' ? note : NULL);
+	    note[0] != '\0' ? note : NULL, NULL, 0);
 	buf_free(tmpl);
 }
 
