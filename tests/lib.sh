@@ -364,7 +364,9 @@ ui_open_folder() {
 			$TM send-keys -t ui j; _i=$((_i + 1))
 		done
 		$TM send-keys -t ui Enter
-		ui_wait_for "sealmail: ([^ ]+: )?$1 \\(" 30 2>/dev/null && return 0
+		# A folder's title counts its messages; the outbox's does not.
+		ui_wait_for "sealmail: ([^ ]+: )?$1( \\(| *\$)" 30 2>/dev/null &&
+		    return 0
 		_try=$((_try + 1))
 	done
 	return 1

@@ -606,7 +606,8 @@ draft_exists_cb(const struct store_draft *d, void *arg)
  * the compose screen comes back with the reason; with encryption on
  * "auto" and a recipient without a certificate, the user is asked first,
  * and it goes unencrypted only on an explicit yes. A queued message that
- * failed to go out waits in the outbox, with the server's reason.
+ * failed to go out waits in the outbox, with the server's reason, and the
+ * status line says so.
  */
 static void
 compose_done(struct ui *ui, int code, void *arg)
@@ -614,15 +615,25 @@ compose_done(struct ui *ui, int code, void *arg)
 	struct compose	*cs = arg;
 	struct smerr	 e;
 	char		 q[600], why[512];
+	int		 r;
 
 	smerr_clear(&e);
-	if (code == UI_JOB_ABANDONED || code == 0 ||
-	    store_draft_foreach(app_session_store(ui_session(ui)), cs->draft,
-	    draft_exists_cb, NULL, &e) != 0) {
+	if (code == UI_JOB_ABANDONED || code == 0) {
 		compose_free(cs);
 		return;
 	}
-	snprintf(why, sizeof(why), "%s", ui_status_text(ui));
+	/* The send's own last words, without the program's name. */
+	snprintf(why, sizeof(why), "%s", ui_status_text(ui) +
+	    (strncmp(ui_status_text(ui), "sealmail: ", 10) == 0 ? 10 : 0));
+	if ((r = store_draft_foreach(app_session_store(ui_session(ui)),
+	    cs->draft, draft_exists_cb, NULL, &e)) != 0) {
+		/* Queued, not sent: it must not look lost, or be written twice. */
+		if (r == SMERR_NOTFOUND)
+			ui_status(ui, 1, "not sent, kept in the outbox: %s (y on "
+			    "the outbox, under c, sends it again)", why);
+		compose_free(cs);
+		return;
+	}
 	if (cs->auto_enc && strstr(why, "cannot encrypt to") != NULL) {
 		/* The question first: the reason may not fit the line. */
 		snprintf(q, sizeof(q), "Send it UNENCRYPTED? (y/N) %s", why);
