@@ -584,3 +584,16 @@ bob_home() {
 	    --passphrase-file "$LAB_SMIME_DIR/p12-pass"
 	check "bob trusts the lab CA" B keys trust "$LAB_CA"
 }
+
+# bob_got TEXT: how many of bob's messages on the lab hold TEXT, once one
+# does (up to 5 s) or the time is up; a second delivery of a message
+# would be counted too, as they arrive in the same moment.
+bob_got() {
+	_bd=$LAB_MAIL_DIR/example.test/bob/Maildir
+	_i=0
+	while [ $_i -lt 50 ] && [ "$(count_in "$_bd" "$1")" -eq 0 ]; do
+		sleep 0.1; _i=$((_i + 1))
+	done
+	sleep 0.5
+	count_in "$_bd" "$1"
+}

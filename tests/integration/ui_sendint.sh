@@ -8,7 +8,6 @@
 . "$TOP/tests/lib.sh"
 ui_alice uisi "ui sendint passphrase"
 alice_identity
-BOB_DIR=$LAB_MAIL_DIR/example.test/bob/Maildir
 trap '$TM kill-server 2>/dev/null; rm -rf "$FD"; kill $slow 2>/dev/null' EXIT
 slow_relay 4
 # waitfile FILE: up to 15 s for FILE to exist.
@@ -39,10 +38,6 @@ while [ $i -lt 150 ] && [ "$(S outbox --json 2>/dev/null)" != "[]" ]; do
 done
 check_eq "the send finished: the outbox is empty, nothing in doubt" "[]" \
     "$(S outbox --json 2>/dev/null)"
-i=0
-while [ $i -lt 50 ] && [ "$(count_in "$BOB_DIR" "uisi-$ID")" -eq 0 ]; do
-	sleep 0.1; i=$((i + 1))
-done
-check_eq "bob received it exactly once" 1 "$(count_in "$BOB_DIR" "uisi-$ID")"
+check_eq "bob received it exactly once" 1 "$(bob_got "uisi-$ID")"
 check_nomatch "it is no draft" "interrupted $ID" "$(S draft list 2>/dev/null)"
 t_done

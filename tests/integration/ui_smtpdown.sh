@@ -8,7 +8,6 @@
 . "$TOP/tests/lib.sh"
 ui_alice uisd "ui smtpdown passphrase"
 alice_identity
-BOB_DIR=$LAB_MAIL_DIR/example.test/bob/Maildir
 # port PORT: the account submits to PORT.
 port() {
 	sed -i "s|^smtp = .*|smtp = submission://mail.example.test:$1|" "$H/config"
@@ -33,11 +32,7 @@ check "c lists the outbox" ui_open_folder outbox
 check "with the message" wait_for "down $ID"
 key y
 check "y sends it" wait_for "sent 1 message" 300
-i=0
-while [ $i -lt 50 ] && [ "$(count_in "$BOB_DIR" "uisd-$ID")" -eq 0 ]; do
-	sleep 0.1; i=$((i + 1))
-done
-check_eq "bob has it once" 1 "$(count_in "$BOB_DIR" "uisd-$ID")"
+check_eq "bob has it once" 1 "$(bob_got "uisd-$ID")"
 check_eq "the outbox is empty" "[]" "$(S outbox --json 2>/dev/null)"
 key Q
 check "the program ends" wait_for 'EXITED 0'
