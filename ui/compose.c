@@ -53,6 +53,7 @@ struct compose {
 	int		 sign;
 	int		 enc;		/* 1 yes, 0 no, -1 auto */
 	int		 auto_enc;	/* this send may fall back to clear */
+	int		 chosen;	/* sign and enc are known, to keep */
 	struct ui_cinfo	 info;		/* attachments, recipients' keys */
 	struct ui_addrs	*addrs;		/* what To and Cc complete from */
 };
@@ -202,11 +203,32 @@ compose_keep(struct ui *ui, struct compose *cs, const char *reason)
 	if (buf_len(cs->text) == 0)
 		return 0;
 	if (store_draft_put(app_session_store(ui_session(ui)), &cs->draft,
-	    NULL, buf_data(cs->text), buf_len(cs->text), reason, &e) != 0) {
+	    NULL, buf_data(cs->text), buf_len(cs->text), reason, &e) != 0 ||
+	    (cs->chosen && store_draft_choice_put(app_session_store(
+	    ui_session(ui)), cs->draft, cs->sign, cs->enc, &e) != 0)) {
 		ui_status(ui, 1, "cannot keep the draft: %s", smerr_msg(&e));
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * s and x: the choice is kept with the draft at once, so that a recalled
+ * draft, a reply to encrypted mail above all, is sent as it was meant.
+ */
+static void
+compose_choose(struct ui *ui, struct compose *cs, wint_t wc)
+{
+	struct smerr	e;
+
+	if (wc == 's')
+		cs->sign = !cs->sign;
+	else
+		cs->enc = cs->enc == -1 ? 1 : cs->enc == 1 ? 0 : -1;
+	smerr_clear(&e);
+	if (cs->draft > 0 && store_draft_choice_put(app_session_store(
+	    ui_session(ui)), cs->draft, cs->sign, cs->enc, &e) != 0)
+		ui_status(ui, 1, "cannot keep the choice: %s", smerr_msg(&e));
 }
 
 static void
@@ -293,6 +315,9 @@ compose_salvage(struct ui *ui, const struct compose *cs, const char *path,
 	struct compose	saved;
 
 	memset(&saved, 0, sizeof(saved));
+	saved.sign = cs->sign;
+	saved.enc = cs->enc;
+	saved.chosen = cs->chosen;
 	if (compose_read(path, &saved.text) != 0 ||
 	    buf_len(saved.text) == 0 ||
 	    (buf_len(saved.text) == buf_len(cs->text) &&
@@ -484,10 +509,8 @@ compose_screen(struct ui *ui, struct compose *cs, const char *reason)
 		if (r == KEY_CODE_YES)
 			wc = wc == KEY_DOWN ? 'j' : wc == KEY_UP ? 'k' : 0;
 		ui_status(ui, 0, "%s", "");
-		if (wc == 's')
-			cs->sign = !cs->sign;
-		else if (wc == 'x')
-			cs->enc = cs->enc == -1 ? 1 : cs->enc == 1 ? 0 : -1;
+		if (wc == 's' || wc == 'x')
+			compose_choose(ui, cs, wc);
 		else if (wc == 't' || wc == 'c')
 			compose_field(ui, cs, wc == 't' ? "To" : "Cc");
 		else if (wc == 'a')
@@ -682,6 +705,7 @@ compose_new(struct ui *ui)
 	cs->sign = a->sign;
 	cs->enc = a->encrypt == APP_ENCRYPT_YES ? 1 :
 	    a->encrypt == APP_ENCRYPT_NO ? 0 : -1;
+	cs->chosen = 1;
 	return cs;
 }
 
@@ -790,6 +814,7 @@ ui_compose_draft(struct ui *ui, int64_t id)
 {
 	struct compose	*cs;
 	struct smerr	 e;
+	int		 sign, enc;
 
 	if ((cs = compose_new(ui)) == NULL)
 		return;
@@ -803,6 +828,12 @@ ui_compose_draft(struct ui *ui, int64_t id)
 		return;
 	}
 	cs->draft = id;
+	/* As it was chosen where it was written; else the account's. */
+	if (store_draft_choice_get(app_session_store(ui_session(ui)), id,
+	    &sign, &enc, &e) == 0) {
+		cs->sign = sign;
+		cs->enc = enc;
+	}
 	ui_cinfo_files(ui, &cs->info, id);
 	compose_loop(ui, cs, NULL);
 }
