@@ -272,8 +272,14 @@ compose_run_editor(const char *path, int *sigp, char *why, size_t whylen)
 	endwin();
 	if ((pid = fork()) == 0) {
 		signal(SIGPIPE, SIG_DFL);
-		execl("/bin/sh", "sh", "-c", "exec $SEALMAIL_EDITOR \"$1\"",
-		    "sh", path, (char *)NULL);
+		/*
+		 * A shell command, as mutt runs it: its quotes are the
+		 * shell's (EDITOR="emacsclient -a ''"); the file's name is
+		 * no part of the command, only its last argument.
+		 */
+		execl("/bin/sh", "sh", "-c",
+		    "eval \"exec $SEALMAIL_EDITOR\" '\"$1\"'", "sh", path,
+		    (char *)NULL);
 		_exit(127);
 	}
 	while (pid > 0 && waitpid(pid, &status, 0) == -1) {
