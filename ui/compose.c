@@ -656,10 +656,10 @@ compose_done(struct ui *ui, int code, void *arg)
 	    (strncmp(ui_status_text(ui), "sealmail: ", 10) == 0 ? 10 : 0));
 	if ((r = store_draft_foreach(app_session_store(ui_session(ui)),
 	    cs->draft, draft_exists_cb, NULL, &e)) != 0) {
-		/* Queued, not sent: it must not look lost, or be written twice. */
+		/* Queued, not sent: it must look neither lost nor sent. */
 		if (r == SMERR_NOTFOUND)
-			ui_status(ui, 1, "not sent, kept in the outbox: %s (y on "
-			    "the outbox, under c, sends it again)", why);
+			ui_status(ui, 1, "not sent, kept in the outbox: %s "
+			    "(y on the outbox, under c, sends it again)", why);
 		compose_free(cs);
 		return;
 	}

@@ -2,10 +2,10 @@
  * tests/unit/store_test.h: what the unit tests that look inside a store
  * share: running SQL on its connection, reading one number, and the SQL
  * that turns a store of the current format back into format 10 (no
- * drafts' choices), 9 (also no display names), 8 (also message content without text_len, the view
- * over the older text) or 3 (also its message table without the header
- * fields, no queue of moves), none in a transaction of its own, for the
- * upgrade tests.
+ * drafts' choices), 9 (also no display names), 8 (also message content
+ * without text_len, the view over the older text) or 3 (also its message
+ * table without the header fields, no queue of moves), none in a
+ * transaction of its own, for the upgrade tests.
  */
 #ifndef SEALMAIL_TEST_STORE_TEST_H
 #define SEALMAIL_TEST_STORE_TEST_H
