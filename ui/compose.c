@@ -367,8 +367,9 @@ compose_edit(struct ui *ui, struct compose *cs)
 	int	 fd = -1, sig, r = -1;
 
 	if (compose_dir(ui, dir, sizeof(dir)) != 0 ||
-	    snprintf(path, sizeof(path), "%s/draft-%ld-%08lx-XXXXXX", dir,
-	    (long)getpid(), compose_tag(ui)) >= (int)sizeof(path) ||
+	    snprintf(path, sizeof(path), "%s/draft-%ld-%08lx-%d%d-XXXXXX",
+	    dir, (long)getpid(), compose_tag(ui), cs->sign != 0,
+	    cs->enc + 1) >= (int)sizeof(path) ||
 	    (fd = mkstemp(path)) == -1) {
 		ui_status(ui, 1, "cannot make a file for the editor: %s",
 		    strerror(errno));
@@ -844,19 +845,33 @@ ui_compose_draft(struct ui *ui, int64_t id)
 	compose_loop(ui, cs, NULL);
 }
 
-/* Parses a draft file's name: the process that wrote it and its home. */
+/*
+ * Parses a draft file's name: the process that wrote it and its home,
+ * then the sign and encrypt choice (two digits; cs->chosen is 0 in the
+ * names of the versions before, which had none).
+ */
 static int
-compose_owner(const char *name, long *pidp, unsigned long *tagp)
+compose_owner(const char *name, long *pidp, unsigned long *tagp,
+    struct compose *cs)
 {
 	char	*end;
 
+	cs->chosen = 0;
 	if (strncmp(name, "draft-", 6) != 0)
 		return -1;
 	*pidp = strtol(name + 6, &end, 10);
 	if (*end != '-' || *pidp <= 0)
 		return -1;
 	*tagp = strtoul(end + 1, &end, 16);
-	return *end == '-' ? 0 : -1;
+	if (*end != '-')
+		return -1;
+	if ((end[1] == '0' || end[1] == '1') && end[2] >= '0' &&
+	    end[2] <= '2' && end[3] == '-') {
+		cs->sign = end[1] - '0';
+		cs->enc = end[2] - '0' - 1;
+		cs->chosen = 1;
+	}
+	return 0;
 }
 
 int
@@ -875,7 +890,7 @@ ui_compose_recover(struct ui *ui)
 		return 0;
 	memset(&cs, 0, sizeof(cs));
 	while ((de = readdir(d)) != NULL) {
-		if (compose_owner(de->d_name, &pid, &tag) != 0 ||
+		if (compose_owner(de->d_name, &pid, &tag, &cs) != 0 ||
 		    tag != compose_tag(ui) || pid == (long)getpid() ||
 		    proc_alive(pid) ||
 		    snprintf(name, sizeof(name), "%s", de->d_name) >=

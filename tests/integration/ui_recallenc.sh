@@ -5,7 +5,9 @@
 # ended, and recalled with R, it is on "auto" still, and goes to bob
 # encrypted: its quote never crosses the network in clear. A new message
 # set to encrypt (x) and unsigned (s), postponed and recalled, is still
-# so, and the draft made again from the command line starts anew.
+# so, and the draft made again from the command line starts anew. A
+# reply being written when the program is killed (kill -9) is recovered
+# with its choice too.
 . "$TOP/tests/lib.sh"
 ui_alice uire "ui recall passphrase"
 alice_identity
@@ -70,6 +72,36 @@ ui_open_msg "cli $ID"
 check "it has the account's choice" \
     wait_for 'Send to bob@example.test\?.*s:sign \[yes\]  x:encrypt \[no\]'
 check "q discards it too" ui_discard
+
+# kill -9 while the editor has a reply to the encrypted mail: the next
+# start keeps the text, and the choice, from the file's name.
+key Q
+check "the program ends" wait_for 'EXITED 0'
+cat > "$T/hang.sh" <<EOM
+#!/bin/sh
+printf 'written before the crash\n' >> "\$1"
+echo \$\$ > "$T/hung.tmp" && mv "$T/hung.tmp" "$T/hung"
+exec sleep 60
+EOM
+chmod +x "$T/hang.sh"
+ui_restart "$H" 130x40 "HOME='$T' EDITOR='$T/hang.sh'"
+check "the program opens, a third time" wait_for 'sealmail: INBOX'
+UIPID=$(pgrep -P "$($TM display-message -p -t ui '#{pane_pid}')" | head -1)
+ui_open_folder "$FOLD"
+check "the test folder, again" wait_for "vault $ID"
+key r
+i=0; while [ ! -e "$T/hung" ] && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
+check "the editor has written" test -e "$T/hung"
+kill -9 "$UIPID"
+kill "$(cat "$T/hung")" 2>/dev/null
+ui_restart "$H" 130x40 "HOME='$T' EDITOR='$T/editor.sh'"
+check "the next start keeps it" wait_for '1 unsent message kept as draft'
+key R
+check "R lists the drafts" wait_for "Re: vault $ID"
+ui_open_msg "Re: vault $ID"
+check "recovered: encrypt on auto, as it was" \
+    wait_for 'Send to bob@example.test\?.*x:encrypt \[auto\]'
+check "q discards the recovered one" ui_discard
 key Q
 check "the program ends" wait_for 'EXITED 0'
 t_done
