@@ -360,7 +360,8 @@ void
 ui_cinfo_draw(const struct ui_cinfo *ci, const void *text, size_t len,
     int bottom)
 {
-	static const char *const fields[] = { "From", "To", "Cc", "Subject" };
+	static const char *const fields[] = { "From", "To", "Cc", "Bcc",
+	    "Subject" };
 	char		 line[1024], sz[32], label[16], *v;
 	size_t		 i;
 	int		 y = 1, rows;
@@ -369,11 +370,15 @@ ui_cinfo_draw(const struct ui_cinfo *ci, const void *text, size_t len,
 	attrset(COLOR_PAIR(UI_C_BAR) | A_BOLD);
 	ui_put_bar(0, COLS, " sealmail: compose");
 	attrset(A_NORMAL);
-	for (i = 0; i < 4 && y < bottom; i++) {
+	for (i = 0; i < 5 && y < bottom; i++) {
 		v = app_draft_field(text, len, fields[i]);
-		snprintf(label, sizeof(label), "%s:%*s", fields[i],
-		    (int)(8 - strlen(fields[i])), "");
-		y = draw_field(y, label, v != NULL ? v : "");
+		/* Bcc only when there is one: the others always. */
+		if (strcmp(fields[i], "Bcc") != 0 || (v != NULL &&
+		    v[strspn(v, " \t")] != '\0')) {
+			snprintf(label, sizeof(label), "%s:%*s", fields[i],
+			    (int)(8 - strlen(fields[i])), "");
+			y = draw_field(y, label, v != NULL ? v : "");
+		}
 		free(v);
 	}
 	y++;
