@@ -33,33 +33,46 @@
 #define ADDRS_MAX	100000		/* entries in one book */
 #define ADDR_LEN_MAX	998		/* one entry's text, as a header line */
 
+/* Reads account a's signature file into sig: 0, or why it cannot be used. */
+static int
+signature_read(const struct app_account *a, struct buf *sig, struct smerr *e)
+{
+	int	fd, r;
+
+	if ((fd = open(a->signature, O_RDONLY | O_CLOEXEC)) == -1)
+		return smerr_set(e, SMERR_IO, "signature %s: %s", a->signature,
+		    strerror(errno));
+	r = buf_read_fd(sig, fd);
+	close(fd);
+	if (r != 0)
+		return smerr_set(e, r, "signature %s: %s", a->signature,
+		    r == SMERR_LIMIT ? "larger than 64 KiB" : "cannot read");
+	if (memchr(buf_data(sig), '\0', buf_len(sig)) != NULL)
+		return smerr_set(e, SMERR_INVAL, "signature %s: not text",
+		    a->signature);
+	return 0;
+}
+
 int
 app_signature_put(const struct app_account *a, struct buf *out,
-    struct smerr *e)
+    char **whyp, struct smerr *e)
 {
 	struct buf	*sig;
-	int		 fd, r;
+	struct smerr	 e2;
+	int		 r;
 
+	*whyp = NULL;
 	if (a == NULL || a->signature == NULL)
 		return 0;
 	if ((sig = buf_new(SIGNATURE_MAX)) == NULL)
 		return smerr_nomem(e);
-	if ((fd = open(a->signature, O_RDONLY | O_CLOEXEC)) == -1) {
-		r = smerr_set(e, SMERR_IO, "signature %s: %s", a->signature,
-		    strerror(errno));
-		goto out;
-	}
-	r = buf_read_fd(sig, fd);
-	close(fd);
-	if (r != 0) {
-		r = smerr_set(e, r, "signature %s: %s", a->signature,
-		    r == SMERR_LIMIT ? "larger than 64 KiB" : "cannot read");
-		goto out;
-	}
-	if (memchr(buf_data(sig), '\0', buf_len(sig)) != NULL) {
-		r = smerr_set(e, SMERR_INVAL, "signature %s: not text",
-		    a->signature);
-		goto out;
+	smerr_clear(&e2);
+	if (signature_read(a, sig, &e2) != 0) {
+		/* Writing goes on without it; the caller says why. */
+		buf_free(sig);
+		if ((*whyp = strdup(smerr_msg(&e2))) == NULL)
+			return smerr_nomem(e);
+		return 0;
 	}
 	/* "-- " alone on a line: readers know to leave what follows out. */
 	r = buf_puts(out, "\n-- \n");
@@ -70,7 +83,6 @@ app_signature_put(const struct app_account *a, struct buf *out,
 		r = buf_putc(out, '\n');
 	if (r != 0)
 		r = smerr_set(e, SMERR_LIMIT, "the draft is too large");
-out:
 	buf_free(sig);
 	return r;
 }

@@ -201,6 +201,16 @@ int	 app_part_save(const unsigned char *msg, size_t len, size_t index,
  * nothing is left. Malloc'd.
  */
 char	*app_part_basename(const char *suggested, size_t index);
+struct app_file;
+/*
+ * The files attached to a (stored, decrypted) message, to go on with a
+ * forward: each leaf that names a file or is an attachment, decoded,
+ * named by app_part_basename, of the type the message gives it. Appends
+ * to v (*np of max in use; each cleared with app_file_clear); more than
+ * max is SMERR_LIMIT, with the first max kept.
+ */
+int	 app_part_files(const uint8_t *msg, size_t len, struct app_file *v,
+	    size_t max, size_t *np, struct smerr *e);
 
 /*
  * What a stored verdict (its JSON object) says beyond the store's columns,
@@ -275,10 +285,14 @@ int	 app_draft_files(struct store *st, int64_t id, struct app_file *v,
 
 /*
  * Writing comfort (app/addrbook.c). app_signature_put appends "\n-- \n"
- * and the account's signature file to out; nothing when it has none.
+ * and the account's signature file to out; nothing when it has none. A
+ * file that cannot be used (missing, unreadable, over 64 KiB, not text)
+ * is left out, and *whyp says why (malloc'd, the caller frees; NULL
+ * else): the message can still be written. Fails only for lack of memory
+ * or room in out.
  */
 int	 app_signature_put(const struct app_account *a, struct buf *out,
-	    struct smerr *e);
+	    char **whyp, struct smerr *e);
 
 /*
  * Addresses to complete from: each entry is the text it puts in a To or

@@ -28,6 +28,11 @@ struct mime_part;
 int	 app_sh_start(const char *cmd, const char *dir, int quiet,
 	    pid_t *pidp, int *fdp, struct smerr *e);
 /*
+ * 1 when p is an S/MIME envelope (or a part claiming to be one): in a
+ * stored message, one that was not opened (app/reply.c).
+ */
+int	 app_part_is_envelope(const struct mime_part *p);
+/*
  * Parses msg into *mp and finds its leaf index (from 1, as app_parts
  * numbers them), *partp. 0, or SMERR_* (SMERR_NOTFOUND when there is no
  * such part) with *mp NULL; the caller frees *mp.

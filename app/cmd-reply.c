@@ -76,6 +76,11 @@ draft_run(struct cli *c, int64_t id, enum app_draft_kind kind, int json)
 	    store_msg_load(st, id, &m, &c->err) != 0 ||
 	    app_draft_make(c->cfg, m, kind, &d, &c->err) != 0)
 		goto out;
+	/* Printed, a draft without its signature would go unnoticed. */
+	if (d->nosig != NULL) {
+		smerr_set(&c->err, SMERR_IO, "%s", d->nosig);
+		goto out;
+	}
 	if (kind != APP_DRAFT_FORWARD && kind != APP_DRAFT_FORWARD_ATTACH &&
 	    reply_warn(m, &c->err) != 0)
 		goto out;

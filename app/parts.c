@@ -26,6 +26,8 @@ struct walk {
 	size_t		 want;		/* the leaf asked for, or 0: all */
 	const struct mime_part *found;
 	int		(*cb)(const struct app_part *, void *);
+	/* Instead of cb: each leaf as it is, and its number. */
+	int		(*leaf)(const struct mime_part *, size_t, void *);
 	void		*arg;
 	int		 r;
 };
@@ -100,6 +102,10 @@ walk(struct walk *w, const struct mime_part *p)
 	if (is_signature(p))
 		return;
 	w->index++;
+	if (w->leaf != NULL) {
+		w->r = w->leaf(p, w->index, w->arg);
+		return;
+	}
 	if (w->want != 0) {
 		if (w->index == w->want)
 			w->found = p;
@@ -211,4 +217,71 @@ out:
 	buf_free(b);
 	mime_msg_free(m);
 	return r;
+}
+
+struct files {
+	struct app_file	*v;
+	size_t		 max, *np;
+};
+
+/* Adds leaf p, decoded, to fs when it is a file: named, or an attachment. */
+static int
+files_leaf(const struct mime_part *p, size_t index, void *arg)
+{
+	struct files	*fs = arg;
+	struct app_file	*f;
+	char		*name;
+	int		 r = 0;
+
+	/* Never the ciphertext of an envelope that was not opened. */
+	if (app_part_is_envelope(p))
+		return 0;
+	if ((name = mime_part_filename(p)) == NULL &&
+	    !mime_part_is_attachment(p))
+		return 0;
+	if (*fs->np >= fs->max) {
+		free(name);
+		return SMERR_LIMIT;
+	}
+	f = &fs->v[*fs->np];
+	memset(f, 0, sizeof(*f));
+	if ((f->name = app_part_basename(name, index)) == NULL ||
+	    (f->type = strdup(mime_part_type(p))) == NULL ||
+	    (f->data = buf_new_secret(MIME_MAX_INPUT)) == NULL)
+		r = SMERR_NOMEM;
+	else if (mime_part_decode(p, f->data, NULL) != 0)
+		r = SMERR_PARSE;
+	free(name);
+	if (r != 0) {
+		app_file_clear(f);
+		return r;
+	}
+	f->ctype = f->type;
+	(*fs->np)++;
+	return 0;
+}
+
+int
+app_part_files(const uint8_t *msg, size_t len, struct app_file *v,
+    size_t max, size_t *np, struct smerr *e)
+{
+	struct mime_msg	*m;
+	struct files	 fs;
+	struct walk	 w;
+	int		 r;
+
+	if ((r = mime_parse(msg, len, &m, e)) != 0)
+		return r;
+	fs.v = v;
+	fs.max = max;
+	fs.np = np;
+	memset(&w, 0, sizeof(w));
+	w.leaf = files_leaf;
+	w.arg = &fs;
+	walk(&w, mime_msg_root(m));
+	mime_msg_free(m);
+	if (w.r == SMERR_LIMIT)
+		return smerr_set(e, w.r, "more than %zu attached files", max);
+	return w.r != 0 ? smerr_set(e, w.r, "an attached file cannot be "
+	    "decoded") : 0;
 }

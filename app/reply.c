@@ -44,6 +44,7 @@ app_draft_free(struct app_draft *d)
 		return;
 	buf_free(d->text);
 	vec_strv_free(d->omitted, d->nomitted);
+	free(d->nosig);
 	free(d);
 }
 
@@ -55,9 +56,8 @@ omit(struct app_draft *d, const char *what)
 	return vec_strv_add(&d->omitted, &d->nomitted, what, strlen(what));
 }
 
-/* An S/MIME envelope (or a part claiming to be one) that was not opened. */
-static int
-is_envelope(const struct mime_part *p)
+int
+app_part_is_envelope(const struct mime_part *p)
 {
 	const char	*t = mime_part_type(p), *st;
 
@@ -89,7 +89,7 @@ strip_envelopes(struct app_draft *d, const struct mime_part *p,
 			    out);
 		return r;
 	}
-	if (!is_envelope(p) || mime_part_level(p) == 0)
+	if (!app_part_is_envelope(p) || mime_part_level(p) == 0)
 		return 0;
 	if ((r = omit(d, OMIT_ENVELOPE)) != 0)
 		return r;
@@ -435,7 +435,7 @@ forward_attach(struct app_draft *d, const struct buf *msg,
 	r |= buf_puts(b, msg != NULL ? "The forwarded message is attached.\n" :
 	    "Nothing of the message could be attached.\n");
 	r |= put_omitted(b, d);
-	if (r == 0 && (r = app_signature_put(a, b, e)) != 0)
+	if (r == 0 && (r = app_signature_put(a, b, &d->nosig, e)) != 0)
 		return r;
 	if (msg != NULL) {
 		r |= buf_printf(b, "\n--%s\nContent-Type: message/rfc822\n"
@@ -503,7 +503,8 @@ app_draft_make(const struct app_config *cfg, const struct store_msg *m,
 			r |= put_lines(d->text, m->text, "> ");
 		}
 		r |= put_omitted(d->text, d);
-		if (r == 0 && (r = app_signature_put(a, d->text, e)) != 0)
+		if (r == 0 && (r = app_signature_put(a, d->text, &d->nosig,
+		    e)) != 0)
 			goto fail;
 	}
 	if (r != 0) {

@@ -30,6 +30,9 @@ struct app_draft {
 	int		 encrypt;	/* the original was encrypted */
 	char		**omitted;	/* what was left out, in words */
 	size_t		 nomitted;
+	char		*nosig;		/* why the account's
+					   signature file is not in
+					   it, or NULL */
 };
 
 /*

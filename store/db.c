@@ -27,7 +27,7 @@
 #include "store/store_int.h"
 
 #define STORE_SCHEMA_VERSION	"4"	/* made new, then brought up */
-#define STORE_FORMAT		10	/* the newest */
+#define STORE_FORMAT		11	/* the newest */
 
 /* The writer copies the log into the database every this many pages. */
 #define STORE_WAL_PAGES		4096
@@ -226,6 +226,22 @@ static const char *store_upgrade_to_10 =
     "ALTER TABLE message ADD COLUMN from_name TEXT;"
     "UPDATE message SET hdr = 0;"
     "UPDATE meta SET value = '10' WHERE name = 'schema';";
+
+/*
+ * Format 10 to 11: a draft keeps the compose screen's sign and encrypt
+ * choice (encrypt 1, 0, or -1 for "ask"), so that a recalled reply to
+ * encrypted mail is not sent in clear under an account that does not
+ * encrypt. A table of its own: store_draft_put replaces the draft's row,
+ * which would forget a column of it. The trigger lets a choice go with
+ * its draft, however the draft goes (a deleted id may be used again).
+ */
+static const char *store_upgrade_to_11 =
+    "CREATE TABLE draft_choice("
+    " draft INTEGER PRIMARY KEY, sign INTEGER NOT NULL,"
+    " encrypt INTEGER NOT NULL);"
+    "CREATE TRIGGER draft_choice_gone AFTER DELETE ON draft BEGIN"
+    " DELETE FROM draft_choice WHERE draft = old.id; END;"
+    "UPDATE meta SET value = '11' WHERE name = 'schema';";
 
 static const char *store_schema =
     "CREATE TABLE meta(name TEXT PRIMARY KEY, value TEXT);"
@@ -606,7 +622,7 @@ store_migrate(struct store *st, struct smerr *e)
 		[2] = store_upgrade_2, [4] = store_upgrade_to_5,
 		[5] = store_upgrade_to_6, [6] = store_upgrade_to_7,
 		[7] = store_upgrade_to_8, [8] = store_upgrade_to_9,
-		[9] = store_upgrade_to_10,
+		[9] = store_upgrade_to_10, [10] = store_upgrade_to_11,
 	};
 	int64_t		 n;
 	int		 r, got;

@@ -105,6 +105,38 @@ store_draft_get(struct store *st, int64_t id, struct buf **bodyp,
 }
 
 int
+store_draft_choice_put(struct store *st, int64_t id, int sign, int encrypt,
+    struct smerr *e)
+{
+	return store_do(st, "INSERT OR REPLACE INTO draft_choice(draft, sign, "
+	    "encrypt) SELECT id, ?2, ?3 FROM draft WHERE id = ?1;",
+	    STORE_ARGS(STORE_INT(id), STORE_INT(sign != 0),
+	    STORE_INT(encrypt < 0 ? -1 : encrypt != 0)),
+	    "keeping the draft's choice", e);
+}
+
+int
+store_draft_choice_get(struct store *st, int64_t id, int *signp,
+    int *encryptp, struct smerr *e)
+{
+	int64_t	v;
+	int	r;
+
+	/* One number, never 0 for a row: 0 is no row. */
+	if ((r = store_int(st, "SELECT 1 + sign * 4 + encrypt + 1 FROM "
+	    "draft_choice WHERE draft = ?;", STORE_ARGS(STORE_INT(id)), &v,
+	    "reading the draft's choice", e)) != 0)
+		return r;
+	if (v == 0)
+		return smerr_set(e, SMERR_NOTFOUND, "no choice kept for draft "
+		    "%lld", (long long)id);
+	v--;
+	*signp = (int)(v / 4);
+	*encryptp = (int)(v % 4) - 1;
+	return 0;
+}
+
+int
 store_draft_delete(struct store *st, int64_t id, struct smerr *e)
 {
 	int	r;

@@ -567,6 +567,16 @@ int	 store_draft_get(struct store *st, int64_t id, struct buf **bodyp,
 	    struct smerr *e);
 /* Removes draft id and the files attached to it. */
 int	 store_draft_delete(struct store *st, int64_t id, struct smerr *e);
+/*
+ * The sign and encrypt choice made for draft id where it was written
+ * (encrypt: 1, 0, or -1 for "encrypt, or ask first"); kept until the
+ * draft goes. _put does nothing when there is no such draft; _get is
+ * SMERR_NOTFOUND when no choice was kept (a draft saved otherwise).
+ */
+int	 store_draft_choice_put(struct store *st, int64_t id, int sign,
+	    int encrypt, struct smerr *e);
+int	 store_draft_choice_get(struct store *st, int64_t id, int *signp,
+	    int *encryptp, struct smerr *e);
 
 /* A file attached to a draft, in the order of seq. */
 struct store_draft_file {

@@ -35,6 +35,27 @@ act_load(struct ui *ui, int64_t id)
 	return m;
 }
 
+/*
+ * The files attached to m, for an inline forward: the text is quoted, the
+ * files go with it, but never an envelope that was not opened (see
+ * app/reply.c). Says so when some cannot.
+ */
+static void
+act_files(struct ui *ui, const struct store_msg *m, struct app_file *v,
+    size_t *np)
+{
+	struct smerr	 e;
+
+	/* Not yet decrypted: nothing of it goes into a draft. */
+	if (m->state == STORE_MSG_PENDING || m->body == NULL)
+		return;
+	smerr_clear(&e);
+	if (app_part_files(m->body, m->body_len, v, UI_ATTACH_MAX, np,
+	    &e) != 0)
+		ui_status(ui, 1, "not all files are forwarded: %s",
+		    smerr_msg(&e));
+}
+
 static int
 act_draft(struct ui *ui, int64_t id, enum app_draft_kind kind)
 {
@@ -42,8 +63,10 @@ act_draft(struct ui *ui, int64_t id, enum app_draft_kind kind)
 	const struct app_account	*a;
 	struct store_msg		*m;
 	struct app_draft		*d = NULL;
+	struct app_file			 files[UI_ATTACH_MAX];
 	struct smerr			 e;
 	char				 note[160];
+	size_t				 i, nfiles = 0;
 	int				 enc;
 
 	if ((m = act_load(ui, id)) == NULL)
@@ -65,12 +88,19 @@ act_draft(struct ui *ui, int64_t id, enum app_draft_kind kind)
 	    strcasecmp(m->reply_to, m->signer) != 0)
 		snprintf(note, sizeof(note), "Reply-To %.60s is not the "
 		    "signer %.60s!", m->reply_to, m->signer);
+	else if (d->nosig != NULL)
+		ui_compose_nosig(d->nosig, note, sizeof(note));
+	if (kind == APP_DRAFT_FORWARD)
+		act_files(ui, m, files, &nfiles);
 	store_msg_free(m);
 	/* Encrypted mail is answered encrypted, or only after a question. */
 	enc = a->encrypt == APP_ENCRYPT_YES ? 1 :
 	    a->encrypt == APP_ENCRYPT_NO && !d->encrypt ? 0 : -1;
 	ui_compose_text(ui, (const char *)buf_data(d->text),
-	    buf_len(d->text), d->sign, enc, note[0] != '\0' ? note : NULL);
+	    buf_len(d->text), d->sign, enc, note[0] != '\0' ? note : NULL,
+	    files, nfiles);
+	for (i = 0; i < nfiles; i++)
+		app_file_clear(&files[i]);
 	if (d->nomitted > 0)
 		ui_status(ui, 1, "not quoted: %s", d->omitted[0]);
 	app_draft_free(d);

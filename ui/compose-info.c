@@ -319,34 +319,24 @@ size_words(long long n, char *out, size_t len)
 		snprintf(out, len, "%lld B", n);
 }
 
-void
-ui_cinfo_draw(const struct ui_cinfo *ci, const void *text, size_t len,
-    int bottom)
+/*
+ * The recipients from row y on, in at most rows rows: when they do not
+ * fit, the last row says how many more there are and how many of those
+ * have no certificate. Returns the next row.
+ */
+static int
+draw_rcpts(const struct ui_cinfo *ci, int y, int rows)
 {
-	static const char *const fields[] = { "From", "To", "Cc", "Subject" };
 	enum ui_color	 color;
-	char		 line[1024], sz[32], label[16], *v;
-	size_t		 i;
-	int		 y = 1;
+	const char	*w;
+	char		 line[400];
+	size_t		 i, shown, bare = 0;
 
-	erase();
-	attrset(COLOR_PAIR(UI_C_BAR) | A_BOLD);
-	ui_put_bar(0, COLS, " sealmail: compose");
-	attrset(A_NORMAL);
-	for (i = 0; i < 4 && y < bottom; i++) {
-		v = app_draft_field(text, len, fields[i]);
-		snprintf(label, sizeof(label), "%s:%*s", fields[i],
-		    (int)(8 - strlen(fields[i])), "");
-		y = draw_field(y, label, v != NULL ? v : "");
-		free(v);
-	}
-	y++;
-	if (y < bottom)
-		y = draw_field(y, "Recipients", ci->nrc == 0 ? " none yet: t "
-		    "sets To, c sets Cc" : NULL);
-	for (i = 0; i < ci->nrc && y < bottom; i++, y++) {
-		const char *w = source_words(&ci->rc[i], ci, &color);
-
+	if (rows < 1)
+		return y;
+	shown = ci->nrc <= (size_t)rows ? ci->nrc : (size_t)rows - 1;
+	for (i = 0; i < shown; i++, y++) {
+		w = source_words(&ci->rc[i], ci, &color);
 		snprintf(line, sizeof(line), "  %-32s ", ci->rc[i].addr);
 		attrset(A_NORMAL);
 		ui_put(y, 0, COLS, line, strlen(line));
@@ -354,7 +344,56 @@ ui_cinfo_draw(const struct ui_cinfo *ci, const void *text, size_t len,
 		ui_put(y, (int)strlen(line), COLS - (int)strlen(line), w,
 		    strlen(w));
 	}
+	if (shown < ci->nrc) {
+		for (i = shown; i < ci->nrc; i++)
+			bare += ci->rc[i].source == NULL;
+		snprintf(line, sizeof(line), "  … and %zu more, %zu of them "
+		    "without a certificate", ci->nrc - shown, bare);
+		attrset(bare > 0 ? COLOR_PAIR(UI_C_WARN) | A_BOLD : A_NORMAL);
+		ui_put(y++, 0, COLS, line, strlen(line));
+	}
 	attrset(A_NORMAL);
+	return y;
+}
+
+void
+ui_cinfo_draw(const struct ui_cinfo *ci, const void *text, size_t len,
+    int bottom)
+{
+	static const char *const fields[] = { "From", "To", "Cc", "Bcc",
+	    "Subject" };
+	char		 line[1024], sz[32], label[16], *v;
+	size_t		 i;
+	int		 y = 1, rows;
+
+	erase();
+	attrset(COLOR_PAIR(UI_C_BAR) | A_BOLD);
+	ui_put_bar(0, COLS, " sealmail: compose");
+	attrset(A_NORMAL);
+	for (i = 0; i < 5 && y < bottom; i++) {
+		v = app_draft_field(text, len, fields[i]);
+		/* Bcc only when there is one: the others always. */
+		if (strcmp(fields[i], "Bcc") != 0 || (v != NULL &&
+		    v[strspn(v, " \t")] != '\0')) {
+			snprintf(label, sizeof(label), "%s:%*s", fields[i],
+			    (int)(8 - strlen(fields[i])), "");
+			y = draw_field(y, label, v != NULL ? v : "");
+		}
+		free(v);
+	}
+	y++;
+	if (y < bottom)
+		y = draw_field(y, "Recipients", ci->nrc == 0 ? " none yet: t "
+		    "sets To, c sets Cc" : NULL);
+	/*
+	 * Room below for the files and the keys' line (a blank line, the
+	 * heading, a line a file, a blank line, the keys), but one
+	 * recipient's line at least while there is a line at all.
+	 */
+	rows = bottom - y - 4 - (int)ci->natt;
+	if (rows < 1)
+		rows = bottom - y < 1 ? bottom - y : 1;
+	y = draw_rcpts(ci, y, rows);
 	y++;
 	if (y < bottom)
 		y = draw_field(y, "Attachments", ci->natt == 0 ? " none: a "

@@ -18,7 +18,9 @@
  * terminal, where ^C belongs to the editor) while the editor runs stops
  * the editor, keeps its text as a draft and removes the file and the
  * editor's own leftovers before the program ends; a file left by a crash
- * is kept as a draft and removed at the next start.
+ * is kept as a draft and removed at the next start. An editor that
+ * fails (a status other than 0, or killed) leaves the message as it was,
+ * and what it saved, if anything new, becomes a draft of its own.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -51,6 +53,7 @@ struct compose {
 	int		 sign;
 	int		 enc;		/* 1 yes, 0 no, -1 auto */
 	int		 auto_enc;	/* this send may fall back to clear */
+	int		 chosen;	/* sign and enc are known, to keep */
 	struct ui_cinfo	 info;		/* attachments, recipients' keys */
 	struct ui_addrs	*addrs;		/* what To and Cc complete from */
 	const char	*reason;	/* why the screen is shown again */
@@ -201,11 +204,32 @@ compose_keep(struct ui *ui, struct compose *cs, const char *reason)
 	if (buf_len(cs->text) == 0)
 		return 0;
 	if (store_draft_put(app_session_store(ui_session(ui)), &cs->draft,
-	    NULL, buf_data(cs->text), buf_len(cs->text), reason, &e) != 0) {
+	    NULL, buf_data(cs->text), buf_len(cs->text), reason, &e) != 0 ||
+	    (cs->chosen && store_draft_choice_put(app_session_store(
+	    ui_session(ui)), cs->draft, cs->sign, cs->enc, &e) != 0)) {
 		ui_status(ui, 1, "cannot keep the draft: %s", smerr_msg(&e));
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * s and x: the choice is kept with the draft at once, so that a recalled
+ * draft, a reply to encrypted mail above all, is sent as it was meant.
+ */
+static void
+compose_choose(struct ui *ui, struct compose *cs, wint_t wc)
+{
+	struct smerr	e;
+
+	if (wc == 's')
+		cs->sign = !cs->sign;
+	else
+		cs->enc = cs->enc == -1 ? 1 : cs->enc == 1 ? 0 : -1;
+	smerr_clear(&e);
+	if (cs->draft > 0 && store_draft_choice_put(app_session_store(
+	    ui_session(ui)), cs->draft, cs->sign, cs->enc, &e) != 0)
+		ui_status(ui, 1, "cannot keep the choice: %s", smerr_msg(&e));
 }
 
 static void
@@ -219,12 +243,13 @@ compose_on_signal(int sig, siginfo_t *si, void *uc)
 }
 
 /*
- * Runs the editor on path with the screen suspended. Returns its exit
- * status, or -1; *sigp gets a terminating signal that arrived meanwhile
- * (the editor is then killed, so that it writes nothing more).
+ * Runs the editor on path with the screen suspended. Returns 0 when it
+ * exited with status 0, else -1 with why it failed in why; *sigp gets a
+ * terminating signal that arrived meanwhile (the editor is then killed,
+ * so that it writes nothing more).
  */
 static int
-compose_run_editor(const char *path, int *sigp)
+compose_run_editor(const char *path, int *sigp, char *why, size_t whylen)
 {
 	static const int	 sigs[3] = { SIGHUP, SIGTERM, SIGINT };
 	struct sigaction	 sa, old[3];
@@ -248,8 +273,14 @@ compose_run_editor(const char *path, int *sigp)
 	endwin();
 	if ((pid = fork()) == 0) {
 		signal(SIGPIPE, SIG_DFL);
-		execl("/bin/sh", "sh", "-c", "exec $SEALMAIL_EDITOR \"$1\"",
-		    "sh", path, (char *)NULL);
+		/*
+		 * A shell command, as mutt runs it: its quotes are the
+		 * shell's (EDITOR="emacsclient -a ''"); the file's name is
+		 * no part of the command, only its last argument.
+		 */
+		execl("/bin/sh", "sh", "-c",
+		    "eval \"exec $SEALMAIL_EDITOR\" '\"$1\"'", "sh", path,
+		    (char *)NULL);
 		_exit(127);
 	}
 	while (pid > 0 && waitpid(pid, &status, 0) == -1) {
@@ -265,9 +296,46 @@ compose_run_editor(const char *path, int *sigp)
 		return -1;
 	reset_prog_mode();
 	refresh();
-	if (pid == -1 || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
+	if (pid == -1 || (WIFEXITED(status) && WEXITSTATUS(status) == 127))
+		snprintf(why, whylen, "the editor (%.200s) could not be run",
+		    ed);
+	else if (WIFSIGNALED(status))
+		snprintf(why, whylen, "the editor was killed by signal %d",
+		    WTERMSIG(status));
+	else if (WEXITSTATUS(status) != 0)
+		snprintf(why, whylen, "the editor exited with status %d",
+		    WEXITSTATUS(status));
+	else
+		return 0;
+	return -1;
+}
+
+/*
+ * The editor failed: what it saved, when that differs from what it was
+ * given, is kept as a draft of its own. Nothing written is lost, and the
+ * message being written stays as it was.
+ */
+static void
+compose_salvage(struct ui *ui, const struct compose *cs, const char *path,
+    const char *why)
+{
+	struct compose	saved;
+
+	memset(&saved, 0, sizeof(saved));
+	saved.sign = cs->sign;
+	saved.enc = cs->enc;
+	saved.chosen = cs->chosen;
+	if (compose_read(path, &saved.text) != 0 ||
+	    buf_len(saved.text) == 0 ||
+	    (buf_len(saved.text) == buf_len(cs->text) &&
+	    memcmp(buf_data(saved.text), buf_data(cs->text),
+	    buf_len(cs->text)) == 0))
+		ui_status(ui, 1, "%s; it saved nothing new", why);
+	else if (compose_keep(ui, &saved, "postponed: the editor failed "
+	    "after saving it") == 0)
+		ui_status(ui, 1, "%s; what it saved is draft %lld (R recalls "
+		    "it)", why, (long long)saved.draft);
+	buf_free(saved.text);
 }
 
 /*
@@ -296,12 +364,13 @@ compose_die(struct ui *ui, struct compose *cs, const char *dir,
 static int
 compose_edit(struct ui *ui, struct compose *cs)
 {
-	char	 dir[400], path[512];
+	char	 dir[400], path[512], why[300];
 	int	 fd = -1, sig, r = -1;
 
 	if (compose_dir(ui, dir, sizeof(dir)) != 0 ||
-	    snprintf(path, sizeof(path), "%s/draft-%ld-%08lx-XXXXXX", dir,
-	    (long)getpid(), compose_tag(ui)) >= (int)sizeof(path) ||
+	    snprintf(path, sizeof(path), "%s/draft-%ld-%08lx-%d%d-XXXXXX",
+	    dir, (long)getpid(), compose_tag(ui), cs->sign != 0,
+	    cs->enc + 1) >= (int)sizeof(path) ||
 	    (fd = mkstemp(path)) == -1) {
 		ui_status(ui, 1, "cannot make a file for the editor: %s",
 		    strerror(errno));
@@ -315,11 +384,11 @@ compose_edit(struct ui *ui, struct compose *cs)
 		goto out;
 	}
 	close(fd);
-	r = compose_run_editor(path, &sig);
+	r = compose_run_editor(path, &sig, why, sizeof(why));
 	if (sig != 0)
 		compose_die(ui, cs, dir, path, sig);
 	if (r != 0)
-		ui_status(ui, 1, "the editor failed; the text is as it was");
+		compose_salvage(ui, cs, path, why);
 	else if ((r = compose_read(path, &cs->text)) != 0)
 		ui_status(ui, 1, "cannot read the draft back");
 out:
@@ -372,19 +441,47 @@ compose_attach(struct ui *ui, struct compose *cs)
 	free(path);
 }
 
+/*
+ * The question: "Send to TO?" and the choices. The choices and whether it
+ * is signed and encrypted must show on a narrow line, so TO is cut to the
+ * room they leave, and left out when that is under 12 columns (the fields
+ * above show it whole). A byte takes at most one column: cutting bytes
+ * cuts at least as many columns.
+ */
+static void
+compose_ask(struct compose *cs, char *q, size_t len)
+{
+	char	 choices[160], *to;
+	int	 room, n;
+
+	snprintf(choices, sizeof(choices), "  y:send  e:edit  s:sign [%s]  "
+	    "x:encrypt [%s]  P:postpone  q:discard", cs->sign ? "yes" : "no",
+	    cs->enc == 1 ? "yes" : cs->enc == 0 ? "no" : "auto");
+	room = COLS - (int)strlen(choices) - (int)strlen("Send to ?");
+	if (room > 80)
+		room = 80;
+	to = app_draft_field(buf_data(cs->text), buf_len(cs->text), "To");
+	if (to == NULL || to[0] == '\0' || room < 12)
+		snprintf(q, len, "Send?%s", choices);
+	else if ((n = (int)strlen(to)) <= room)
+		snprintf(q, len, "Send to %s?%s", to, choices);
+	else {
+		/* Room for the ellipsis, and no UTF-8 sequence cut in two. */
+		for (n = room - 1; n > 0 && (to[n] & 0xc0) == 0x80; n--)
+			;
+		snprintf(q, len, "Send to %.*s…?%s", n, to, choices);
+	}
+	free(to);
+}
+
 /* The two bottom lines: why the screen is back, and the question. */
 static void
 compose_question(struct ui *ui, struct compose *cs, const char *reason)
 {
 	const char	*why = reason;
-	char		 q[300], *to;
+	char		 q[300];
 
-	to = app_draft_field(buf_data(cs->text), buf_len(cs->text), "To");
-	snprintf(q, sizeof(q), "Send to %.80s?  y:send  e:edit  "
-	    "s:sign [%s]  x:encrypt [%s]  P:postpone  q:discard",
-	    to != NULL ? to : "", cs->sign ? "yes" : "no",
-	    cs->enc == 1 ? "yes" : cs->enc == 0 ? "no" : "auto");
-	free(to);
+	compose_ask(cs, q, sizeof(q));
 	if (why == NULL || why[0] == '\0')
 		why = ui_status_text(ui);
 	move(LINES - 2, 0);
@@ -435,10 +532,8 @@ compose_screen(struct ui *ui, struct compose *cs, const char *reason)
 		if (r == KEY_CODE_YES)
 			wc = wc == KEY_DOWN ? 'j' : wc == KEY_UP ? 'k' : 0;
 		ui_status(ui, 0, "%s", "");
-		if (wc == 's')
-			cs->sign = !cs->sign;
-		else if (wc == 'x')
-			cs->enc = cs->enc == -1 ? 1 : cs->enc == 1 ? 0 : -1;
+		if (wc == 's' || wc == 'x')
+			compose_choose(ui, cs, wc);
 		else if (wc == 't' || wc == 'c')
 			compose_field(ui, cs, wc == 't' ? "To" : "Cc");
 		else if (wc == 'a')
@@ -561,7 +656,8 @@ draft_exists_cb(const struct store_draft *d, void *arg)
  * the compose screen comes back with the reason; with encryption on
  * "auto" and a recipient without a certificate, the user is asked first,
  * and it goes unencrypted only on an explicit yes. A queued message that
- * failed to go out waits in the outbox, with the server's reason.
+ * failed to go out waits in the outbox, with the server's reason, and the
+ * status line says so.
  */
 static void
 compose_done(struct ui *ui, int code, void *arg)
@@ -569,15 +665,25 @@ compose_done(struct ui *ui, int code, void *arg)
 	struct compose	*cs = arg;
 	struct smerr	 e;
 	char		 q[600], why[512];
+	int		 r;
 
 	smerr_clear(&e);
-	if (code == UI_JOB_ABANDONED || code == 0 ||
-	    store_draft_foreach(app_session_store(ui_session(ui)), cs->draft,
-	    draft_exists_cb, NULL, &e) != 0) {
+	if (code == UI_JOB_ABANDONED || code == 0) {
 		compose_free(cs);
 		return;
 	}
-	snprintf(why, sizeof(why), "%s", ui_status_text(ui));
+	/* The send's own last words, without the program's name. */
+	snprintf(why, sizeof(why), "%s", ui_status_text(ui) +
+	    (strncmp(ui_status_text(ui), "sealmail: ", 10) == 0 ? 10 : 0));
+	if ((r = store_draft_foreach(app_session_store(ui_session(ui)),
+	    cs->draft, draft_exists_cb, NULL, &e)) != 0) {
+		/* Queued, not sent: it must look neither lost nor sent. */
+		if (r == SMERR_NOTFOUND)
+			ui_status(ui, 1, "not sent, kept in the outbox: %s "
+			    "(y on the outbox, under c, sends it again)", why);
+		compose_free(cs);
+		return;
+	}
 	if (cs->auto_enc && strstr(why, "cannot encrypt to") != NULL) {
 		/* The question first: the reason may not fit the line. */
 		snprintf(q, sizeof(q), "Send it UNENCRYPTED? (y/N) %s", why);
@@ -626,12 +732,33 @@ compose_new(struct ui *ui)
 	cs->sign = a->sign;
 	cs->enc = a->encrypt == APP_ENCRYPT_YES ? 1 :
 	    a->encrypt == APP_ENCRYPT_NO ? 0 : -1;
+	cs->chosen = 1;
 	return cs;
+}
+
+/* Keeps the files with the draft and lists them on the compose screen. */
+static void
+compose_files(struct ui *ui, struct compose *cs, const struct app_file *files,
+    size_t nfiles)
+{
+	struct smerr	e;
+	size_t		i;
+
+	smerr_clear(&e);
+	for (i = 0; i < nfiles && cs->draft > 0; i++)
+		if (app_file_keep(app_session_store(ui_session(ui)), cs->draft,
+		    &files[i], NULL, &e) != 0) {
+			ui_status(ui, 1, "%s: %s", files[i].name,
+			    smerr_msg(&e));
+			break;
+		}
+	if (nfiles > 0)
+		ui_cinfo_files(ui, &cs->info, cs->draft);
 }
 
 void
 ui_compose_text(struct ui *ui, const char *tmpl, size_t tmpl_len, int sign,
-    int enc, const char *note)
+    int enc, const char *note, const struct app_file *files, size_t nfiles)
 {
 	struct compose	*cs;
 
@@ -650,6 +777,7 @@ ui_compose_text(struct ui *ui, const char *tmpl, size_t tmpl_len, int sign,
 	compose_expand(ui, cs);
 	if (compose_keep(ui, cs, "postponed") != 0)
 		goto out;
+	compose_files(ui, cs, files, nfiles);
 	compose_loop(ui, cs, note);
 	return;
 out:
@@ -663,7 +791,9 @@ ui_compose(struct ui *ui, const char *to, const char *subject,
 	const struct app_account	*a;
 	struct buf			*tmpl;
 	struct smerr			 e;
+	char				*nosig = NULL, note[400];
 
+	note[0] = '\0';
 	if ((a = ui_compose_account(ui)) == NULL) {
 		ui_status(ui, 1, "no account configured: see README.md");
 		return;
@@ -685,15 +815,25 @@ ui_compose(struct ui *ui, const char *to, const char *subject,
 	buf_printf(tmpl, "\n%s%s", quote != NULL ? "\n" : "",
 	    quote != NULL ? quote : "");
 	smerr_clear(&e);
-	if (app_signature_put(a, tmpl, &e) != 0) {
+	if (app_signature_put(a, tmpl, &nosig, &e) != 0) {
 		ui_status(ui, 1, "%s", smerr_msg(&e));
 		buf_free(tmpl);
 		return;
 	}
+	if (nosig != NULL)
+		ui_compose_nosig(nosig, note, sizeof(note));
+	free(nosig);
 	ui_compose_text(ui, (const char *)buf_data(tmpl), buf_len(tmpl),
 	    a->sign, a->encrypt == APP_ENCRYPT_YES ? 1 :
-	    a->encrypt == APP_ENCRYPT_NO ? 0 : -1, NULL);
+	    a->encrypt == APP_ENCRYPT_NO ? 0 : -1,
+	    note[0] != '\0' ? note : NULL, NULL, 0);
 	buf_free(tmpl);
+}
+
+void
+ui_compose_nosig(const char *why, char *note, size_t len)
+{
+	snprintf(note, len, "the message has no signature: %s", why);
 }
 
 void
@@ -701,6 +841,7 @@ ui_compose_draft(struct ui *ui, int64_t id)
 {
 	struct compose	*cs;
 	struct smerr	 e;
+	int		 sign, enc;
 
 	if ((cs = compose_new(ui)) == NULL)
 		return;
@@ -714,23 +855,43 @@ ui_compose_draft(struct ui *ui, int64_t id)
 		return;
 	}
 	cs->draft = id;
+	/* As it was chosen where it was written; else the account's. */
+	if (store_draft_choice_get(app_session_store(ui_session(ui)), id,
+	    &sign, &enc, &e) == 0) {
+		cs->sign = sign;
+		cs->enc = enc;
+	}
 	ui_cinfo_files(ui, &cs->info, id);
 	compose_loop(ui, cs, NULL);
 }
 
-/* Parses a draft file's name: the process that wrote it and its home. */
+/*
+ * Parses a draft file's name: the process that wrote it and its home,
+ * then the sign and encrypt choice (two digits; cs->chosen is 0 in the
+ * names of the versions before, which had none).
+ */
 static int
-compose_owner(const char *name, long *pidp, unsigned long *tagp)
+compose_owner(const char *name, long *pidp, unsigned long *tagp,
+    struct compose *cs)
 {
 	char	*end;
 
+	cs->chosen = 0;
 	if (strncmp(name, "draft-", 6) != 0)
 		return -1;
 	*pidp = strtol(name + 6, &end, 10);
 	if (*end != '-' || *pidp <= 0)
 		return -1;
 	*tagp = strtoul(end + 1, &end, 16);
-	return *end == '-' ? 0 : -1;
+	if (*end != '-')
+		return -1;
+	if ((end[1] == '0' || end[1] == '1') && end[2] >= '0' &&
+	    end[2] <= '2' && end[3] == '-') {
+		cs->sign = end[1] - '0';
+		cs->enc = end[2] - '0' - 1;
+		cs->chosen = 1;
+	}
+	return 0;
 }
 
 int
@@ -749,7 +910,7 @@ ui_compose_recover(struct ui *ui)
 		return 0;
 	memset(&cs, 0, sizeof(cs));
 	while ((de = readdir(d)) != NULL) {
-		if (compose_owner(de->d_name, &pid, &tag) != 0 ||
+		if (compose_owner(de->d_name, &pid, &tag, &cs) != 0 ||
 		    tag != compose_tag(ui) || pid == (long)getpid() ||
 		    proc_alive(pid) ||
 		    snprintf(name, sizeof(name), "%s", de->d_name) >=

@@ -643,12 +643,15 @@ job_spawn(struct ui *ui, const char **args, int keep_hup, pid_t *pidp,
 		app_session_child_keep(keep);
 		signal(SIGPIPE, SIG_DFL);
 		/*
-		 * A send outlives the terminal: cut off mid-submission, its
-		 * message would be left in doubt.
+		 * A send outlives the terminal, and a ^C or ^\ typed at it
+		 * (the whole foreground group hears those): cut off
+		 * mid-submission, its message would be left in doubt.
 		 */
 		if (keep_hup) {
 			signal(SIGHUP, SIG_IGN);
 			signal(SIGPIPE, SIG_IGN);
+			signal(SIGINT, SIG_IGN);
+			signal(SIGQUIT, SIG_IGN);
 		}
 		execv("/proc/self/exe", (char *const *)(uintptr_t)argv);
 		_exit(127);

@@ -180,10 +180,15 @@ void		 ui_compose(struct ui *ui, const char *to, const char *subject,
  * The editor over a whole draft, then the question whether to send it.
  * enc: 1 encrypt, 0 not, -1 encrypt and ask before it goes out
  * unencrypted (a recipient without a certificate). note (or NULL) is
- * shown beside the question.
+ * shown beside the question. The nfiles files are attached to it (kept
+ * with the draft; the caller still clears them).
  */
+struct app_file;
 void		 ui_compose_text(struct ui *ui, const char *tmpl, size_t len,
-		    int sign, int enc, const char *note);
+		    int sign, int enc, const char *note,
+		    const struct app_file *files, size_t nfiles);
+/* The note for a message written without its signature file, and why. */
+void		 ui_compose_nosig(const char *why, char *note, size_t len);
 
 /* actions.c: the message keys the index and the pager share. */
 #define UI_MSG_GONE	2	/* the message left the folder shown */

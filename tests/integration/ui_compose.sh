@@ -22,8 +22,7 @@ ID=$(date +%s)-$$
 export HOME="$T"
 secret pw "ui compose passphrase"
 H="$T/alice"
-BH="$T/bob"
-mkdir -p "$H" "$BH" && chmod 700 "$H" "$BH"
+mkdir -p "$H" && chmod 700 "$H"
 printf 'Alice Example\nsealmail lab, room %s\n' "$ID" > "$T/sig.txt"
 cat > "$H/aliases" <<'EOF'
 # mutt's format
@@ -56,20 +55,11 @@ query-command = $T/query.sh '%s'
 resolver     = $LAB_DNS_RESOLVER
 trust-anchor = $LAB_TA
 EOF
-secret "$T/bobpw" "$LAB_BOB_PASS"
-{
-	lab_account bob bob@example.test "imap://mail.example.test:$LAB_IMAP_PORT" \
-	    "submission://mail.example.test:$LAB_SUBMISSION_PORT" "$T/bobpw"
-	lab_dns
-} > "$BH/config"
 A() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
-B() { "$SEALMAIL" --home "$BH" --passphrase-file "$T/pw" "$@"; }
 check "alice's identity" A keys import "$LAB_SMIME_DIR/alice.p12" \
     --passphrase-file "$LAB_SMIME_DIR/p12-pass"
 check "alice trusts the lab CA" A keys trust "$LAB_CA"
-check "bob's identity" B keys import "$LAB_SMIME_DIR/bob.p12" \
-    --passphrase-file "$LAB_SMIME_DIR/p12-pass"
-check "bob trusts the lab CA" B keys trust "$LAB_CA"
+bob_home
 # eve: a certificate in alice's key store, under a CA she trusts.
 check "eve's certificate imported" A keys import "$TOP/tests/data/smime/eve.pem"
 check "and its CA trusted" A keys trust "$TOP/tests/data/smime/ca.pem"

@@ -171,12 +171,7 @@ EOM
 done
 
 # --- kill -9 while a send runs ------------------------------------------------
-python3 "$TOP/tests/hostile/slowaccept.py" --cert "$LAB_DIR/ca/server-chain.pem" \
-    --key "$LAB_DIR/ca/server.key" --ca "$LAB_CA" \
-    --relay-port "$LAB_SUBMISSION_PORT" --user "$LAB_ALICE" \
-    --password "$LAB_ALICE_PASS" --accepted "$T/accepted" --ready "$T/ready" \
-    --hold 8 --lifetime 100 2>"$T/slow.err" &
-slow=$!
+slow_relay 8
 waitfile "$T/ready"; sleep 0.2
 outbox_config "$(cat "$T/ready")"
 act <<EOM

@@ -1,11 +1,11 @@
 /*
  * tests/unit/store_test.h: what the unit tests that look inside a store
  * share: running SQL on its connection, reading one number, and the SQL
- * that turns a store of the current format back into format 9 (no
- * display names), 8 (also message content without text_len, the view
- * over the older text) or 3 (also its message table without the header
- * fields, no queue of moves), none in a transaction of its own, for the
- * upgrade tests.
+ * that turns a store of the current format back into format 10 (no
+ * drafts' choices), 9 (also no display names), 8 (also message content
+ * without text_len, the view over the older text) or 3 (also its message
+ * table without the header fields, no queue of moves), none in a
+ * transaction of its own, for the upgrade tests.
  */
 #ifndef SEALMAIL_TEST_STORE_TEST_H
 #define SEALMAIL_TEST_STORE_TEST_H
@@ -34,11 +34,15 @@ one_int(struct store *st, const char *sql)
 	return v;
 }
 
+/* Format 10: no sign and encrypt choice kept with drafts. */
+#define STORE_BACK_TO_10 \
+    "DROP TRIGGER draft_choice_gone; DROP TABLE draft_choice;"
+
 /*
  * The message table of format 9: all but from_name (the SQLite of
  * SQLCipher 3 has no DROP COLUMN).
  */
-#define STORE_BACK_TO_9 \
+#define STORE_BACK_TO_9 STORE_BACK_TO_10 \
     STORE_TEST_MESSAGE_3 ", cc TEXT, reply_to TEXT," \
     " in_reply_to TEXT, refs TEXT, list_post TEXT," \
     " attachments INTEGER NOT NULL DEFAULT 0," \

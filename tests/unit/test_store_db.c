@@ -1022,6 +1022,57 @@ test_drafts(void **unused)
 	rmdir_all(d);
 }
 
+/*
+ * A draft's sign and encrypt choice: none for a draft saved without one,
+ * each of the six read back as kept, outliving the draft's text written
+ * again, and gone with the draft, so that a draft made again under its
+ * id has none; none is kept for a draft that does not exist.
+ */
+static void
+test_draft_choice(void **unused)
+{
+	struct store	*st;
+	struct smerr	 e;
+	int64_t		 id = 0, other = 0;
+	int		 sign, enc, s, x;
+	char		*d = tmpdir();
+
+	(void)unused;
+	st = open_key1(d, &e);
+	assert_int_equal(store_draft_put(st, &id, NULL, "To: a\n\none\n", 11,
+	    NULL, &e), 0);
+	assert_int_equal(store_draft_choice_get(st, id, &sign, &enc, &e),
+	    SMERR_NOTFOUND);
+	smerr_clear(&e);
+	for (s = 0; s <= 1; s++)
+		for (x = -1; x <= 1; x++) {
+			assert_int_equal(store_draft_choice_put(st, id, s, x,
+			    &e), 0);
+			assert_int_equal(store_draft_choice_get(st, id, &sign,
+			    &enc, &e), 0);
+			assert_int_equal(sign, s);
+			assert_int_equal(enc, x);
+		}
+	assert_int_equal(store_draft_choice_put(st, id, 0, -1, &e), 0);
+	assert_int_equal(store_draft_put(st, &id, NULL, "To: a\n\ntwo\n", 11,
+	    NULL, &e), 0);
+	assert_int_equal(store_draft_choice_get(st, id, &sign, &enc, &e), 0);
+	assert_int_equal(sign, 0);
+	assert_int_equal(enc, -1);
+	assert_int_equal(store_draft_delete(st, id, &e), 0);
+	assert_int_equal(store_draft_put(st, &other, NULL, "x", 1, NULL, &e),
+	    0);
+	assert_int_equal(other, id);		/* the id is used again */
+	assert_int_equal(store_draft_choice_get(st, other, &sign, &enc, &e),
+	    SMERR_NOTFOUND);
+	smerr_clear(&e);
+	assert_int_equal(store_draft_choice_put(st, other + 1, 1, 1, &e), 0);
+	assert_int_equal(store_draft_choice_get(st, other + 1, &sign, &enc,
+	    &e), SMERR_NOTFOUND);
+	store_close(st);
+	rmdir_all(d);
+}
+
 struct files_seen {
 	int	n;
 	char	names[64];
@@ -1417,7 +1468,7 @@ test_upgrade_2(void **unused)
 
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 10);
+	    "'schema';"), 11);
 	load_text(st, id1, "an older dingoword");
 	assert_int_equal(hits(st, "dingoword"), 0);	/* indexed again... */
 	assert_int_equal(store_index(st, 0, &done, &left, &e), 0);
@@ -1506,7 +1557,7 @@ test_upgrade_7(void **unused)
 
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 10);
+	    "'schema';"), 11);
 	assert_int_equal(store_cert_caps_get(st, fp, &caps, &e), 0);
 	assert_int_equal(caps, 133);
 	assert_int_equal(one_int(st, "SELECT count(*) FROM meta WHERE name "
@@ -1553,7 +1604,7 @@ test_upgrade_8(void **unused)
 
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 10);
+	    "'schema';"), 11);
 	assert_int_equal(one_int(st, "SELECT count(*) FROM message_content "
 	    "WHERE text_len IS NULL;"), 2);
 	load_text(st, id1, "old gnuword\n");
@@ -1660,6 +1711,7 @@ main(void)
 	    cmocka_unit_test(test_outbox_copies_files),
 	    cmocka_unit_test(test_text_in_body),
 	    cmocka_unit_test(test_text_in_part),
+	    cmocka_unit_test(test_draft_choice),
 	    cmocka_unit_test(test_upgrade_2),
 	    cmocka_unit_test(test_upgrade_7),
 	    cmocka_unit_test(test_upgrade_8),

@@ -1,0 +1,30 @@
+#!/bin/sh
+# The compose screen shows Bcc when the message has one: written in the
+# editor, carol's address is among the recipients and on a Bcc line of
+# its own, so that nobody takes her for someone the others will see. A
+# message without Bcc has no such line.
+. "$TOP/tests/lib.sh"
+ui_alice uibc "ui bcc passphrase"
+cat > "$T/editor.sh" <<EOM
+#!/bin/sh
+sed -i 's/^To: *\$/To: bob@example.test/; s/^Subject: *\$/Subject: blind $ID/' "\$1"
+[ -e "$T/nobcc" ] || sed -i 's/^Subject: .*/&\nBcc: carol@example.test/' "\$1"
+printf 'a blind copy\n' >> "\$1"
+EOM
+chmod +x "$T/editor.sh"
+ui_start "$H" 100x30 "HOME='$T' EDITOR='$T/editor.sh'"
+check "the program opens" wait_for 'sealmail: INBOX'
+key m
+check "the compose screen" wait_for "^Subject: +blind $ID"
+check "Bcc has a line" wait_for '^Bcc: +carol@example.test *$'
+check "carol is among the recipients" wait_for '^  carol@example.test '
+check_nomatch "and in neither To nor Cc" '^(To|Cc): .*carol' "$(ui_screen)"
+check "q discards" ui_discard
+touch "$T/nobcc"
+key m
+check "a message without Bcc" wait_for "^Subject: +blind $ID"
+check_nomatch "has no Bcc line" '^Bcc:' "$(ui_screen)"
+check "q discards it" ui_discard
+key Q
+check "the program ends" wait_for 'EXITED 0'
+t_done
