@@ -340,6 +340,13 @@ int	 app_draft_set_field(struct buf *text, const char *name,
 	    const char *value, struct smerr *e);
 /* Appends the addr-specs of the To, Cc and Bcc fields, comma-separated. */
 int	 app_draft_rcpts(const void *text, size_t len, struct buf *out);
+/*
+ * How a message as queued (the len bytes at msg) is protected, seen from
+ * outside: *sealedp 1 for an S/MIME envelope, *signedp 1 for a signature
+ * outside one (what an envelope holds is not seen: *signedp 0).
+ */
+void	 app_queued_protection(const void *msg, size_t len, int *sealedp,
+	    int *signedp);
 
 /*
  * Each address of a field value that is an alias's name (any case) as

@@ -69,6 +69,29 @@ app_part_is_envelope(const struct mime_part *p)
 	    strcasecmp(st, "compressed-data") != 0);
 }
 
+void
+app_queued_protection(const void *msg, size_t len, int *sealedp,
+    int *signedp)
+{
+	const struct mime_part	*p;
+	struct mime_msg		*m;
+	struct smerr		 e;
+	const char		*t, *st;
+
+	*sealedp = *signedp = 0;
+	if (mime_parse(msg, len, &m, &e) != 0)
+		return;
+	p = mime_msg_root(m);
+	t = mime_part_type(p);
+	st = mime_part_param(p, "smime-type");
+	if (app_part_is_envelope(p))
+		*sealedp = 1;
+	else if (strcmp(t, "multipart/signed") == 0 || (st != NULL &&
+	    strcasecmp(st, "signed-data") == 0))
+		*signedp = 1;
+	mime_msg_free(m);
+}
+
 /*
  * Envelopes anywhere in the stored message: out gets the message with
  * each replaced by a placeholder part (when out is not NULL), and each is

@@ -759,16 +759,38 @@ ls_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 	attrset(A_NORMAL);
 }
 
-/* The recipients of the copies sent, or in doubt, one after the other. */
-static int
-sent_to_cb(const struct store_outbox *o, void *arg)
-{
-	struct buf	*who = arg;
-	int		 doubt = strcmp(o->state, STORE_OB_INDOUBT) == 0;
+/*
+ * What e learns from the copies of a message: the recipients of those
+ * sent, or in doubt, one after the other; and the sign and encrypt
+ * choice they were queued with, for the draft to keep.
+ */
+struct ob_copies {
+	const struct app_config	*cfg;
+	struct buf		*who;
+	int			 sealed;	/* a copy went as an envelope */
+	int			 sign;		/* what it is to be signed */
+};
 
+static int
+copies_cb(const struct store_outbox *o, void *arg)
+{
+	struct ob_copies		*c = arg;
+	const struct app_account	*a;
+	int				 sealed, signd;
+	int				 doubt = strcmp(o->state,
+					    STORE_OB_INDOUBT) == 0;
+
+	/* An envelope hides its signature: the account's own choice. */
+	app_queued_protection(o->body, o->body_len, &sealed, &signd);
+	if (sealed && !c->sealed) {
+		a = app_config_account(c->cfg, o->account);
+		c->sign = a != NULL ? a->sign : 1;
+	}
+	c->sealed |= sealed;
+	c->sign |= signd;
 	if (!o->sent && !doubt)
 		return 0;
-	return buf_printf(who, "%s%s%s", buf_len(who) > 0 ? ", " : "",
+	return buf_printf(c->who, "%s%s%s", buf_len(c->who) > 0 ? ", " : "",
 	    o->recipients != NULL ? o->recipients : "?", doubt ?
 	    " (in doubt)" : "") != 0;
 }
@@ -778,43 +800,51 @@ sent_to_cb(const struct store_outbox *o, void *arg)
  * one draft again, in the same transaction that takes every copy not
  * sent out of the outbox, and the compose screen opens on it. When a
  * copy was sent (or may have been), it says to whom and asks first; the
- * draft keeps every recipient and says who already has it.
+ * draft keeps every recipient and says who already has it. A message
+ * queued encrypted comes back to be encrypted, whatever the account's
+ * default; any other, to the account's choice.
  */
 static void
 outbox_edit(struct ui *ui, int64_t id)
 {
 	struct store	*st = app_session_store(ui_session(ui));
-	struct buf	*who;
+	struct ob_copies c;
 	struct smerr	 e;
 	char		 q[400], reason[400];
 	int64_t		 draft = 0;
 	int		 partial;
 
 	smerr_clear(&e);
-	if ((who = buf_new(0)) == NULL)
+	memset(&c, 0, sizeof(c));
+	c.cfg = app_session_config(ui_session(ui));
+	if ((c.who = buf_new(0)) == NULL)
 		return;
-	if (store_outbox_copies(st, id, sent_to_cb, who, &e) != 0) {
+	if (store_outbox_copies(st, id, copies_cb, &c, &e) != 0) {
 		ui_status(ui, 1, "%s", smerr_msg(&e));
 		goto out;
 	}
-	if ((partial = buf_len(who) > 0)) {
+	if ((partial = buf_len(c.who) > 0)) {
 		snprintf(q, sizeof(q), "This message was already sent to "
-		    "%.250s. Take back the rest as a draft? (y/N)", buf_str(who));
+		    "%.250s. Take back the rest as a draft? (y/N)",
+		    buf_str(c.who));
 		if (!ui_confirm(ui, q))
 			goto out;
 	}
 	snprintf(reason, sizeof(reason), "taken back from the outbox%s%.300s",
-	    partial ? "; already sent to " : "", partial ? buf_str(who) : "");
-	if (store_outbox_take_back(st, id, partial, reason, &draft, &e) != 0) {
+	    partial ? "; already sent to " : "", partial ? buf_str(c.who) :
+	    "");
+	if (store_outbox_take_back(st, id, partial, reason, &draft, &e) != 0 ||
+	    (c.sealed && store_draft_choice_put(st, draft, c.sign, 1, &e) !=
+	    0)) {
 		ui_status(ui, 1, "%s", smerr_msg(&e));
-		goto out;
-	}
-	if (partial)
+		if (draft == 0)
+			goto out;
+	} else if (partial)
 		ui_status(ui, 1, "already sent to %.250s: the draft keeps every "
-		    "recipient", buf_str(who));
+		    "recipient", buf_str(c.who));
 	ui_compose_draft(ui, draft);
 out:
-	buf_free(who);
+	buf_free(c.who);
 }
 
 static void

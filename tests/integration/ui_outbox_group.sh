@@ -82,12 +82,18 @@ take_back() {
 	    "group $ID.*\\(2 files attached\\)" "$(S draft list 2>/dev/null)"
 }
 
+# Queued encrypted, taken back under an account that does not encrypt:
+# the draft is still to be encrypted.
+sed -i 's/^encrypt  = auto$/encrypt  = no/' "$H/config"
+check_match "the account no longer encrypts" '^encrypt  = no$' "$(cat "$H/config")"
 ui_outbox_start
 check "the index opens" wait_for 'sealmail: INBOX'
 ui_outbox_open
 check "one copy for the Bcc recipient" wait_for "queued +alice@example.test .*group $ID"
 check_match "one for the To" "queued +bob@example.test .*group $ID" "$(screen)"
 take_back alice@example.test
+check_match "queued encrypted: the draft is to be encrypted, the account's no aside" \
+    'x:encrypt \[yes\]' "$(screen)"
 # Sent again with the server still down: two copies again.
 ui_press "y: the send fails again" 'Connection refused' y
 check_eq "queued again as two copies" 2 "$(outbox_n)"
