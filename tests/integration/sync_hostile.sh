@@ -1,0 +1,146 @@
+#!/bin/sh
+# sync against a scripted IMAP server (tests/hostile/mailbox.py, implicit
+# TLS with the lab's server certificate) that misbehaves in the middle of
+# fetching: it drops the connection half-way through a message's literal,
+# ends a literal a byte short, closes a FETCH with a tag never sent,
+# floods untagged EXISTS, sends a message never asked for and every
+# message twice. Each broken sync keeps only whole messages, and the next
+# honest sync brings the rest: nothing lost, nothing doubled, nothing
+# never asked for. When UIDVALIDITY changes and every UID is new, the
+# messages already stored are bound to their new UIDs, not stored again.
+. "$TOP/tests/lib.sh"
+lab_up || { notok "the lab is up"; t_done; }
+unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+cd "$T" || exit 1
+secret pw "store pass phrase"
+mkdir -p box
+for i in 1 2 3 4 5 6; do
+	{
+		printf 'From: bob@example.test\r\nTo: alice@example.test\r\n'
+		printf 'Subject: note %s\r\nMessage-ID: <n%s.%s@example.test>\r\n' \
+		    $i $i $$
+		printf 'Date: Thu, 01 Jan 2026 00:00:0%s +0000\r\n\r\n' $i
+		printf 'body %s\r\n' $i
+	} >box/m$i.eml
+done
+# mailbox UIDVALIDITY UID:N...: INBOX holds message mN at UID.
+mailbox() {
+	_v=$1 _m=
+	shift
+	for _p in "$@"; do
+		_m="$_m${_m:+, }[${_p%%:*}, \"m${_p#*:}.eml\"]"
+	done
+	printf '{"uidvalidity": %s, "messages": [%s]}\n' "$_v" "$_m" \
+	    >box/box.json
+}
+spid= port=0
+# serve MODE [AFTER]: the server in MODE, on a free port first, then on
+# the same one ($port).
+serve() {
+	unserve
+	rm -f ready
+	python3 "$TOP/tests/hostile/mailbox.py" --box "$T/box/box.json" \
+	    --cert "$LAB_DIR/ca/server-chain.pem" --key "$LAB_DIR/ca/server.key" \
+	    --record "$T/rec" --ready "$T/ready" --port "$port" --mode "$1" \
+	    --after "${2:-2}" --lifetime 120 </dev/null >/dev/null 2>&1 &
+	spid=$!
+	_i=0
+	while [ ! -s ready ] && [ $_i -lt 100 ]; do
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	port=$(cat ready)
+}
+unserve() {
+	[ -n "$spid" ] || return 0
+	kill "$spid" 2>/dev/null
+	wait "$spid" 2>/dev/null
+	spid=
+}
+trap unserve EXIT
+# home: a new home whose account is on the scripted server.
+home() {
+	rm -rf "$T/h"
+	mkdir -p "$T/h"
+	{
+		printf '[account hostile]\naddress = alice@example.test\n'
+		printf 'imap = imaps://mail.example.test:%s\n' "$port"
+		printf 'password-command = printf secret\nca-file = %s\n' "$LAB_CA"
+		printf 'timeout = 5\n\n'
+		lab_dns
+	} >"$T/h/config"
+}
+S() { "$SEALMAIL" --home "$T/h" --passphrase-file "$T/pw" "$@"; }
+# subjects: the stored subjects, in UID order, one line.
+subjects() {
+	S list --json >list.json 2>/dev/null
+	json list.json '" ".join(m["subject"] for m in
+	    sorted(d, key=lambda m: m["uid"] or 0))'
+}
+ALL="note 1 note 2 note 3 note 4 note 5"
+
+# A sync broken off in the middle, then an honest one.
+for c in cut:"closed the connection" short:"closed the connection" \
+    othertag:"BAD or out of turn"; do
+	mode=${c%%:*}
+	mailbox 7 1:1 2:2 3:3 4:4 5:5
+	serve "$mode"
+	home
+	S sync >out 2>err; rc=$?
+	check_eq "$mode: sync exits 1" 1 "$rc"
+	check_match "$mode: says why" "${c#*:}" "$(tail -1 err)"
+	if [ "$mode" = othertag ]; then
+		check_eq "$mode: every message arrived whole before" "$ALL" \
+		    "$(subjects)"
+	else
+		check_eq "$mode: the whole messages before it are kept" \
+		    "note 1 note 2" "$(subjects)"
+	fi
+	serve honest
+	S sync >out 2>err; rc=$?
+	check_eq "$mode: the next sync exits 0" 0 "$rc"
+	check_eq "$mode: nothing lost, nothing doubled" "$ALL" "$(subjects)"
+done
+
+# A flood of EXISTS naming messages that are not there.
+mailbox 7 1:1 2:2 3:3 4:4 5:5
+serve exists
+home
+S sync >out 2>err; rc=$?
+check_eq "exists: sync exits 0" 0 "$rc"
+check_eq "exists: the five messages, once each" "$ALL" "$(subjects)"
+
+# A message never asked for, and every message twice.
+mailbox 7 1:1 2:2 3:3
+serve honest
+home
+S sync >out 2>err
+mailbox 7 1:1 2:2 3:3 4:4 5:5
+serve foreign
+S sync >out 2>err; rc=$?
+check_eq "foreign: sync exits 0" 0 "$rc"
+check_match "foreign: UID 3 was offered again, not asked for" \
+    'UID FETCH 4:\*' "$(cat rec)"
+check_eq "foreign: five messages, none doubled, none never asked for" \
+    "$ALL" "$(subjects)"
+S show 3 >show.out 2>&1
+check_match "foreign: UID 3 keeps its own text" '^body 3' "$(cat show.out)"
+check_nomatch "foreign: not the text never asked for" 'not yours' \
+    "$(cat show.out)"
+
+# UIDVALIDITY changes: every UID is new, one message is new too.
+S list --json >before.json
+serve honest
+mailbox 8 101:1 102:2 103:3 104:4 105:5 106:6
+S sync >out 2>err; rc=$?
+check_eq "uidvalidity: sync exits 0" 0 "$rc"
+check_eq "uidvalidity: six messages, none doubled" "$ALL note 6" \
+    "$(subjects)"
+check_eq "uidvalidity: the five stored keep their ids, at their new UIDs" \
+    "$(json before.json '[(m["id"], m["uid"] + 100) for m in d]')" \
+    "$(json list.json '[(m["id"], m["uid"]) for m in d if m["uid"] < 106]')"
+S sync >out 2>err; rc=$?
+check_eq "uidvalidity: again: exit 0" 0 "$rc"
+check_match "uidvalidity: again: nothing new" ' 0 new' "$(cat out)"
+unserve
+t_done
