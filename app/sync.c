@@ -405,9 +405,10 @@ job_judge(struct crypto_ctx *ctx, struct job *j, struct smerr *e)
 	m->size = j->size != 0 ? j->size : j->len;
 	m->digest = j->dg;
 	if (m->body != NULL)
-		r = app_headers_read(m->body, m->body_len, &j->hd, e);
+		r = app_headers_read(m->body, m->body_len, j->v != NULL ?
+		    j->v->hp_header : NULL, &j->hd, e);
 	else
-		r = app_headers_read(m->raw, m->raw_len, &j->hd, e);
+		r = app_headers_read(m->raw, m->raw_len, NULL, &j->hd, e);
 	if (r != 0)
 		return r;
 	app_headers_to_msg(&j->hd, m);
@@ -1239,7 +1240,8 @@ sync_retry_pending(struct store *st, struct keys *k, struct crypto_ctx *ctx,
 			/* The header fields, from the plaintext at last. */
 			if ((r = store_msg_update(st, p.v[i], &m, e)) != 0 ||
 			    (r = app_headers_store(st, p.v[i], m.body,
-			    m.body_len, e)) != 0) {
+			    m.body_len, v != NULL ? v->hp_header : NULL,
+			    e)) != 0) {
 				store_rollback(st);
 				goto out;
 			}

@@ -8,6 +8,8 @@
 # honest sync brings the rest: nothing lost, nothing doubled, nothing
 # never asked for. When UIDVALIDITY changes and every UID is new, the
 # messages already stored are bound to their new UIDs, not stored again.
+# A signed or encrypted message with header protection under a forged
+# outside keeps the protected Reply-To, To, Cc and Message-ID.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
@@ -142,5 +144,67 @@ check_eq "uidvalidity: the five stored keep their ids, at their new UIDs" \
 S sync >out 2>err; rc=$?
 check_eq "uidvalidity: again: exit 0" 0 "$rc"
 check_match "uidvalidity: again: nothing new" ' 0 new' "$(cat out)"
+
+# Header protection (RFC 9788) with outer fields changed in transit: a
+# Reply-To, To, Cc and Message-ID added or changed outside the protected
+# section, and the From's display name. What the index keeps and a reply
+# is addressed to come from the protected section, signed or encrypted.
+# hpmsg NAME HP: box/mNAME.eml, alice's protected section (hp=HP) signed
+# by her, with hp=cipher then encrypted to bob, under a forged outside.
+hpmsg() {
+	{
+		printf 'Content-Type: text/plain; charset=utf-8; '
+		printf 'hp="%s"\r\n' "$2"
+		printf 'From: Alice Example <alice@example.test>\r\n'
+		printf 'To: bob@example.test\r\nSubject: the real one\r\n'
+		printf 'Date: Thu, 01 Jan 2026 00:00:00 +0000\r\n'
+		printf 'Message-ID: <%s.%s@example.test>\r\n' "$1" $$
+		printf '\r\nhello\r\n'
+	} >"$1.in"
+	openssl cms -sign -in "$1.in" -signer "$LAB_SMIME_DIR/alice.pem" \
+	    -inkey "$LAB_SMIME_DIR/alice.key" -outform SMIME -out "$1.p7"
+	if [ "$2" = cipher ]; then
+		mv "$1.p7" "$1.in"
+		openssl cms -encrypt -in "$1.in" -aes-256-gcm -outform SMIME \
+		    -out "$1.p7" "$LAB_SMIME_DIR/bob.pem"
+	fi
+	{
+		printf 'From: "Your Boss" <alice@example.test>\r\n'
+		printf 'Reply-To: mallory@example.test\r\n'
+		printf 'To: eve@example.test\r\nCc: mallory@example.test\r\n'
+		printf 'Subject: the real one\r\n'
+		printf 'Date: Thu, 01 Jan 2026 00:00:00 +0000\r\n'
+		printf 'Message-ID: <forged.%s@example.test>\r\n' $$
+		cat "$1.p7"
+	} >"box/m$1.eml"
+}
+hpmsg hpsigned clear
+hpmsg hpsealed cipher
+mailbox 9 1:1 2:hpsigned 3:hpsealed
+serve honest
+home
+check "hp: bob's identity" S keys import "$LAB_SMIME_DIR/bob.p12" \
+    --passphrase-file "$LAB_SMIME_DIR/p12-pass"
+check "hp: the lab CA is trusted" S keys trust "$LAB_CA"
+S sync >out 2>err; rc=$?
+check_eq "hp: sync exits 0" 0 "$rc"
+S list --json >list.json 2>/dev/null
+for c in 2:hpsigned:signed 3:hpsealed:encrypted; do
+	id=$(json list.json "[m['id'] for m in d if m['uid'] == ${c%%:*}][0]")
+	w=${c#*:} w=${w%%:*} hp=${c##*:}
+	S show --json "$id" >show.json 2>/dev/null
+	check_eq "$w: protected, $hp, valid" "$hp valid" \
+	    "$(json show.json 'd["header_protection"] + " " + d["signature"]')"
+	check_eq "$w: the index keeps the protected To, Cc and Message-ID" \
+	    "['bob@example.test'] [] <$w.$$@example.test>" \
+	    "$(json list.json "' '.join(str(m[k]) for m in d if m['id'] == $id \
+	    for k in ('to', 'cc', 'message_id'))")"
+	S reply "$id" >reply.txt 2>/dev/null
+	check_eq "$w: a reply goes to the protected From, not Reply-To" \
+	    "To: alice@example.test" "$(grep '^To:' reply.txt)"
+	check_eq "$w: and answers the protected Message-ID" \
+	    "In-Reply-To: <$w.$$@example.test>" \
+	    "$(grep '^In-Reply-To:' reply.txt)"
+done
 unserve
 t_done
