@@ -972,6 +972,39 @@ unchanged(struct syncer *s, const struct store_folder *f,
 }
 
 static int
+id_cb(int64_t id, void *arg)
+{
+	return vec_ids_add(arg, id);
+}
+
+/*
+ * After a renumbered folder was fetched whole, what did not bind again
+ * by its digest is no longer on the server, or is there changed and was
+ * stored anew: dropped, so that nothing is shown twice or kept that the
+ * server expunged. A message moved here and not yet on the server stays.
+ */
+static int
+drop_unbound(struct syncer *s)
+{
+	struct vec_ids	l;
+	size_t		i;
+	int		r;
+
+	memset(&l, 0, sizeof(l));
+	if ((r = store_msg_foreach_unbound(s->o->store, s->fid, id_cb, &l,
+	    s->e)) != 0 || (r = vec_ids_check(&l, s->e)) != 0)
+		goto out;
+	for (i = 0; i < l.n; i++) {
+		if ((r = store_msg_delete(s->o->store, l.v[i], s->e)) != 0)
+			goto out;
+		s->stats->expunged++;
+	}
+out:
+	free(l.v);
+	return r;
+}
+
+static int
 sync_folder(struct syncer *s, const char *name)
 {
 	struct imap_mailbox	 mb;
@@ -979,7 +1012,7 @@ sync_folder(struct syncer *s, const char *name)
 	struct imap_fetch	 fx;
 	struct smerr		*e = s->e;
 	size_t			 i, bound;
-	int			 r, full;
+	int			 r, full, reset;
 
 	s->folder = name;
 	s->done = s->total = 0;
@@ -994,10 +1027,10 @@ sync_folder(struct syncer *s, const char *name)
 	    "HIGHESTMODSEQ %llu (stored %llu)", name, mb.uidvalidity,
 	    f.uidvalidity, mb.uidnext, (unsigned long long)mb.highestmodseq,
 	    (unsigned long long)f.highestmodseq);
-	if (f.uidvalidity != 0 && f.uidvalidity != mb.uidvalidity) {
+	reset = f.uidvalidity != 0 && f.uidvalidity != mb.uidvalidity;
+	if (reset) {
 		/* The server renumbered: unbind, keep, bind again by digest. */
-		if ((r = store_folder_reset(s->o->store, s->fid,
-		    mb.uidvalidity, e)) != 0)
+		if ((r = store_folder_reset(s->o->store, s->fid, e)) != 0)
 			return r;
 		f.highestmodseq = 0;
 	}
@@ -1021,6 +1054,8 @@ sync_folder(struct syncer *s, const char *name)
 		if ((r = fetch_new(s, e)) != 0)
 			goto out;
 	}
+	if (reset && (r = drop_unbound(s)) != 0)
+		goto out;
 
 	/* Flags and expunges of the messages stored before. */
 	bound = s->nloc;

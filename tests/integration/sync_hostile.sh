@@ -7,7 +7,9 @@
 # message twice. Each broken sync keeps only whole messages, and the next
 # honest sync brings the rest: nothing lost, nothing doubled, nothing
 # never asked for. When UIDVALIDITY changes and every UID is new, the
-# messages already stored are bound to their new UIDs, not stored again.
+# messages already stored are bound to their new UIDs, not stored again;
+# renumbered once more, with a message changed and three gone, and the
+# first sync of it cut off, the next keeps what the server holds, once.
 # A signed or encrypted message with header protection under a forged
 # outside keeps the protected Reply-To, To, Cc and Message-ID.
 . "$TOP/tests/lib.sh"
@@ -144,6 +146,22 @@ check_eq "uidvalidity: the five stored keep their ids, at their new UIDs" \
 S sync >out 2>err; rc=$?
 check_eq "uidvalidity: again: exit 0" 0 "$rc"
 check_match "uidvalidity: again: nothing new" ' 0 new' "$(cat out)"
+# Renumbered again, note 2 changed on the way (a header added) and three
+# gone; the first sync of it is cut off in the middle, the next is not.
+{ printf 'X-Migrated: yes\r\n'; cat box/m2.eml; } >box/m2x.eml
+mailbox 9 201:1 202:2x 203:4
+serve cut 1
+S sync >out 2>err; rc=$?
+check_eq "renumbered, cut off: exit 1" 1 "$rc"
+serve honest
+S sync >out 2>err; rc=$?
+check_eq "renumbered: the next sync exits 0" 0 "$rc"
+check_eq "renumbered: what the server holds, once each" \
+    "note 1 note 2 note 4" "$(subjects)"
+check_eq "renumbered: note 2 as the server holds it now" "yes" \
+    "$(S export "$(json list.json \
+    "[m['id'] for m in d if m['uid'] == 202][0]")" 2>/dev/null |
+    sed -n 's/^X-Migrated: \([a-z]*\).*/\1/p')"
 
 # Header protection (RFC 9788) with outer fields changed in transit: a
 # Reply-To, To, Cc and Message-ID added or changed outside the protected

@@ -587,7 +587,7 @@ test_messages(void **unused)
 	store_msg_free(lm);
 
 	/* UIDVALIDITY changes: messages stay, unbound, and bind again. */
-	assert_int_equal(store_folder_reset(st, inbox, 78, &e), 0);
+	assert_int_equal(store_folder_reset(st, inbox, &e), 0);
 	assert_int_equal(store_msg_find(st, inbox, 1, &n, NULL),
 	    SMERR_NOTFOUND);
 	mkmsg(&m, inbox, 10, "the secret PLAINTEXTMARKER one", "d1");
@@ -600,6 +600,12 @@ test_messages(void **unused)
 	assert_string_equal(lm->flags, "\\Seen \\Flagged");
 	store_msg_free(lm);
 	assert_int_equal(store_msg_flags_pushed(st, id1, 5, &e), 0);
+	/* What did not bind again is listed; the other folder's is not. */
+	memset(&ids, 0, sizeof(ids));
+	assert_int_equal(store_msg_foreach_unbound(st, inbox, id_only_cb,
+	    &ids, &e), 0);
+	assert_int_equal(ids.n, 1);
+	assert_int_equal(ids.v[0], id2);
 
 	/* Expunge removes the row and its index entry. */
 	assert_int_equal(store_msg_delete(st, id2, &e), 0);
@@ -841,11 +847,14 @@ test_text_in_part(void **unused)
 	    "late elandword\r\n";
 	struct store		*st;
 	struct smerr		 e;
+	struct store_queued	 q;
+	struct ids		 ids;
 	int64_t			 inbox, arch, id, copy, at, len;
 	size_t			 done, left;
 	char			*d = tmpdir();
 
 	(void)unused;
+	memset(&ids, 0, sizeof(ids));
 	st = open_key1(d, &e);
 	assert_int_equal(store_folder_open(st, "work", "INBOX", &inbox, &e), 0);
 	id = add_text(st, inbox, 1, signd, text, &at, &len);
@@ -856,6 +865,22 @@ test_text_in_part(void **unused)
 	    0);
 	assert_int_equal(store_msg_move(st, id, arch, 1, &copy, &e), 0);
 	load_text(st, copy, text);
+	/* Unbound there, and not dropped as such once its copy is queued. */
+	assert_int_equal(store_msg_foreach_unbound(st, arch, id_only_cb, &ids,
+	    &e), 0);
+	assert_int_equal(ids.n, 1);
+	memset(&q, 0, sizeof(q));
+	q.account = "work";
+	q.folder = "INBOX";
+	q.uid = 1;
+	q.dest = "Archive";
+	q.copy = 1;
+	q.message = copy;
+	assert_int_equal(store_queue_add(st, &q, &e), 0);
+	memset(&ids, 0, sizeof(ids));
+	assert_int_equal(store_msg_foreach_unbound(st, arch, id_only_cb, &ids,
+	    &e), 0);
+	assert_int_equal(ids.n, 0);
 	/* Not the part's bytes (a CR where the text has none): kept. */
 	add_text(st, inbox, 2, signd, "signed dikdikword\nsecond\nline\n",
 	    &at, &len);
