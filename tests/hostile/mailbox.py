@@ -20,6 +20,8 @@ misbehaves as --mode says, during UID FETCH of message bodies only:
             with its own
   exists    sends a flood of untagged EXISTS and RECENT before the
             FETCH's answer, each naming more messages than there are
+  drop      drops the connection on reading the --after'th command
+            of a session, before answering it
 
 The port is --port, or with 0 a free one, written to --ready once
 listening. Standard library only.
@@ -114,11 +116,15 @@ def select(c, a, tag):
 
 def session(c, a):
     msgs = []
+    n = 0
     c.send(b"* OK [CAPABILITY " + CAPS + b"] mailbox ready\r\n")
     while True:
         line = c.readline()
         with open(a.record, "ab") as f:
             f.write(line)
+        n += 1
+        if a.mode == "drop" and n == a.after:
+            raise EOFError
         parts = line.rstrip(b"\r\n").split(None, 2)
         if len(parts) < 2:
             c.send(b"* BAD what\r\n")

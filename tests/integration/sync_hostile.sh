@@ -3,6 +3,7 @@
 # TLS with the lab's server certificate) that misbehaves in the middle of
 # fetching: it drops the connection half-way through a message's literal,
 # ends a literal a byte short, closes a FETCH with a tag never sent,
+# drops the connection at each command in turn,
 # floods untagged EXISTS, sends a message never asked for and every
 # message twice. Each broken sync keeps only whole messages, and the next
 # honest sync brings the rest: nothing lost, nothing doubled, nothing
@@ -105,6 +106,23 @@ for c in cut:"closed the connection" short:"closed the connection" \
 	check_eq "$mode: the next sync exits 0" 0 "$rc"
 	check_eq "$mode: nothing lost, nothing doubled" "$ALL" "$(subjects)"
 done
+
+# The connection dropped at each command in turn: LOGIN, SELECT, the
+# FETCH of what is new, the FETCH of the flags of what is stored.
+mailbox 7 1:1 2:2 3:3
+serve honest
+home
+S sync >out 2>err
+mailbox 7 1:1 2:2 3:3 4:4 5:5
+for k in 2 4 5 6 7; do
+	serve drop "$k"
+	S sync >out 2>err; rc=$?
+	check_eq "drop at command $k: sync exits 1" 1 "$rc"
+done
+serve honest
+S sync >out 2>err; rc=$?
+check_eq "drop: the next sync exits 0" 0 "$rc"
+check_eq "drop: nothing lost, nothing doubled" "$ALL" "$(subjects)"
 
 # A flood of EXISTS naming messages that are not there.
 mailbox 7 1:1 2:2 3:3 4:4 5:5
