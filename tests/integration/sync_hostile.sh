@@ -38,31 +38,13 @@ mailbox() {
 	printf '{"uidvalidity": %s, "messages": [%s]}\n' "$_v" "$_m" \
 	    >box/box.json
 }
-spid= port=0
-# serve MODE [AFTER]: the server in MODE, on a free port first, then on
-# the same one ($port).
+# serve MODE [AFTER]: the server in MODE ($port the same each time).
 serve() {
-	unserve
-	rm -f ready
-	python3 "$TOP/tests/hostile/mailbox.py" --box "$T/box/box.json" \
+	hostile_up mailbox.py --box "$T/box/box.json" \
 	    --cert "$LAB_DIR/ca/server-chain.pem" --key "$LAB_DIR/ca/server.key" \
-	    --record "$T/rec" --ready "$T/ready" --port "$port" --mode "$1" \
-	    --after "${2:-2}" --lifetime 120 </dev/null >/dev/null 2>&1 &
-	spid=$!
-	_i=0
-	while [ ! -s ready ] && [ $_i -lt 100 ]; do
-		sleep 0.05
-		_i=$((_i + 1))
-	done
-	port=$(cat ready)
+	    --record "$T/rec" --mode "$1" --after "${2:-2}" --lifetime 120
 }
-unserve() {
-	[ -n "$spid" ] || return 0
-	kill "$spid" 2>/dev/null
-	wait "$spid" 2>/dev/null
-	spid=
-}
-trap unserve EXIT
+trap hostile_down EXIT
 # home: a new home whose account is on the scripted server.
 home() {
 	rm -rf "$T/h"
@@ -242,5 +224,5 @@ for c in 2:hpsigned:signed 3:hpsealed:encrypted; do
 	    "In-Reply-To: <$w.$$@example.test>" \
 	    "$(grep '^In-Reply-To:' reply.txt)"
 done
-unserve
+hostile_down
 t_done
