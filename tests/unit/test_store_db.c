@@ -600,12 +600,6 @@ test_messages(void **unused)
 	assert_string_equal(lm->flags, "\\Seen \\Flagged");
 	store_msg_free(lm);
 	assert_int_equal(store_msg_flags_pushed(st, id1, 5, &e), 0);
-	/* What did not bind again is listed; the other folder's is not. */
-	memset(&ids, 0, sizeof(ids));
-	assert_int_equal(store_msg_foreach_unbound(st, inbox, id_only_cb,
-	    &ids, &e), 0);
-	assert_int_equal(ids.n, 1);
-	assert_int_equal(ids.v[0], id2);
 
 	/* Expunge removes the row and its index entry. */
 	assert_int_equal(store_msg_delete(st, id2, &e), 0);
@@ -832,6 +826,46 @@ add_text(struct store *st, int64_t folder, uint32_t uid, const char *body,
  * the body, read back and searched as it was given. A text that is not
  * those bytes, or only after too many empty lines, is kept as it is.
  */
+/*
+ * Renumbered: every message unbound, the folder's UIDVALIDITY kept until
+ * the caller records the new one; what did not bind again is listed.
+ */
+static void
+test_unbound(void **unused)
+{
+	struct store		*st;
+	struct store_msg	 m;
+	struct store_folder	 f;
+	struct smerr		 e;
+	struct ids		 ids;
+	int64_t			 inbox, id1, id2, n;
+	char			*d = tmpdir();
+
+	(void)unused;
+	memset(&ids, 0, sizeof(ids));
+	st = open_key1(d, &e);
+	assert_int_equal(store_folder_open(st, "work", "INBOX", &inbox, &e), 0);
+	assert_int_equal(store_folder_set_state(st, inbox, 77, 3, 9, &e), 0);
+	mkmsg(&m, inbox, 1, "the first", "d1");
+	assert_int_equal(store_msg_add(st, &m, &id1, &e), 0);
+	mkmsg(&m, inbox, 2, "the second", "d2");
+	assert_int_equal(store_msg_add(st, &m, &id2, &e), 0);
+	assert_int_equal(store_folder_reset(st, inbox, &e), 0);
+	assert_int_equal(store_folder_get(st, inbox, &f, &e), 0);
+	assert_int_equal(f.uidvalidity, 77);
+	assert_int_equal(f.uidnext, 0);
+	assert_int_equal(f.highestmodseq, 0);
+	mkmsg(&m, inbox, 10, "the first", "d1");
+	assert_int_equal(store_msg_add(st, &m, &n, &e), 0);
+	assert_int_equal(n, id1);
+	assert_int_equal(store_msg_foreach_unbound(st, inbox, id_only_cb, &ids,
+	    &e), 0);
+	assert_int_equal(ids.n, 1);
+	assert_int_equal(ids.v[0], id2);
+	store_close(st);
+	rmdir_all(d);
+}
+
 static void
 test_text_in_part(void **unused)
 {
@@ -1457,6 +1491,7 @@ main(void)
 	    cmocka_unit_test(test_drafts),
 	    cmocka_unit_test(test_draft_files),
 	    cmocka_unit_test(test_text_in_body),
+	    cmocka_unit_test(test_unbound),
 	    cmocka_unit_test(test_text_in_part),
 	    cmocka_unit_test(test_upgrade_2),
 	    cmocka_unit_test(test_upgrade_7),
