@@ -858,21 +858,28 @@ local_free(struct syncer *s)
 	s->maxuid = 0;
 }
 
-static struct local *
-local_find(struct syncer *s, uint32_t uid)
+/* The index of the first stored message (in UID order) from uid on. */
+static size_t
+local_from(const struct syncer *s, uint32_t uid)
 {
 	size_t	lo = 0, hi = s->nloc, mid;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (s->loc[mid].uid == uid)
-			return &s->loc[mid];
 		if (s->loc[mid].uid < uid)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return NULL;
+	return lo;
+}
+
+static struct local *
+local_find(struct syncer *s, uint32_t uid)
+{
+	size_t	i = local_from(s, uid);
+
+	return i < s->nloc && s->loc[i].uid == uid ? &s->loc[i] : NULL;
 }
 
 static int
@@ -911,9 +918,10 @@ vanished_cb(uint32_t first, uint32_t last, void *arg)
 	struct syncer	*s = arg;
 	size_t		 i;
 
-	for (i = 0; i < s->nloc; i++)
-		if (s->loc[i].uid >= first && s->loc[i].uid <= last &&
-		    s->loc[i].id != 0) {
+	/* A range at a time, however many the server sends: no scan each. */
+	for (i = local_from(s, first); i < s->nloc && s->loc[i].uid <= last;
+	    i++)
+		if (s->loc[i].id != 0) {
 			if (store_msg_delete(s->o->store, s->loc[i].id,
 			    NULL) == 0)
 				s->stats->expunged++;

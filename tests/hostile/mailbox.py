@@ -22,6 +22,10 @@ misbehaves as --mode says, during UID FETCH of message bodies only:
             FETCH's answer, each naming more messages than there are
   drop      drops the connection on reading the --after'th command
             of a session, before answering it
+  vanish    offers CONDSTORE and QRESYNC, its HIGHESTMODSEQ the number
+            of sessions so far, and answers a FETCH CHANGEDSINCE with
+            VANISHED (EARLIER) of every even UID up to --after (or the
+            last message's), one by one in lines just under 1 MiB
 
 The port is --port, or with 0 a free one, written to --ready once
 listening. Standard library only.
@@ -61,8 +65,10 @@ def uid_set(text, top):
     return out
 
 
-def fetch_item(seq, uid, body, with_body):
+def fetch_item(seq, uid, body, with_body, modseq=0):
     head = b"* %d FETCH (UID %d FLAGS (\\Seen)" % (seq, uid)
+    if modseq:
+        head += b" MODSEQ (%d)" % modseq
     if not with_body:
         return head + b")\r\n", b""
     head += (b" RFC822.SIZE %d INTERNALDATE \"01-Jan-2026 00:00:00 +0000\""
@@ -84,7 +90,8 @@ def uid_fetch(c, a, tag, args, msgs):
     for seq, (uid, body) in enumerate(msgs, 1):
         if not any(lo <= uid <= hi for lo, hi in ranges):
             continue
-        head, rest = fetch_item(seq, uid, body, with_body)
+        head, rest = fetch_item(seq, uid, body, with_body,
+                                a.sessions if a.mode == "vanish" else 0)
         if misbehave and a.mode in ("cut", "short") and sent == a.after:
             c.send(head)
             c.send(rest[:len(body) // 2] if a.mode == "cut"
@@ -102,9 +109,22 @@ def uid_fetch(c, a, tag, args, msgs):
     c.send(tag + b" OK UID FETCH done\r\n")
 
 
+def vanished(c, a, tag, msgs):
+    """Every even UID gone, one at a time."""
+    top = max(a.after, msgs[-1][0] if msgs else 2)
+    step = 240000
+    for lo in range(2, top + 1, step):
+        gone = range(lo, min(lo + step, top + 1), 2)
+        c.send(b"* VANISHED (EARLIER) " +
+               b",".join(b"%d" % u for u in gone) + b"\r\n")
+    c.send(tag + b" OK UID FETCH done\r\n")
+
+
 def select(c, a, tag):
     uidvalidity, msgs = load(a)
     nxt = msgs[-1][0] + 1 if msgs else 1
+    if a.mode == "vanish":
+        c.send(b"* OK [HIGHESTMODSEQ %d] ok\r\n" % a.sessions)
     c.send(b"* %d EXISTS\r\n* 0 RECENT\r\n"
            b"* OK [UIDVALIDITY %d] ok\r\n* OK [UIDNEXT %d] ok\r\n"
            b"* FLAGS (\\Seen \\Answered \\Flagged \\Deleted \\Draft)\r\n"
@@ -117,7 +137,9 @@ def select(c, a, tag):
 def session(c, a):
     msgs = []
     n = 0
-    c.send(b"* OK [CAPABILITY " + CAPS + b"] mailbox ready\r\n")
+    caps = CAPS + (b" ENABLE CONDSTORE QRESYNC" if a.mode == "vanish" else b"")
+    a.sessions += 1
+    c.send(b"* OK [CAPABILITY " + caps + b"] mailbox ready\r\n")
     while True:
         line = c.readline()
         with open(a.record, "ab") as f:
@@ -132,7 +154,12 @@ def session(c, a):
         tag, cmd = parts[0], parts[1].upper()
         rest = parts[2] if len(parts) > 2 else b""
         if cmd == b"CAPABILITY":
-            c.send(b"* CAPABILITY " + CAPS + b"\r\n" + tag + b" OK done\r\n")
+            c.send(b"* CAPABILITY " + caps + b"\r\n" + tag + b" OK done\r\n")
+        elif cmd == b"ENABLE":
+            c.send(b"* ENABLED " + rest + b"\r\n" + tag + b" OK done\r\n")
+        elif (cmd == b"UID" and a.mode == "vanish"
+              and b"VANISHED" in rest.upper()):
+            vanished(c, a, tag, msgs)
         elif cmd == b"AUTHENTICATE":
             if b" " not in rest:
                 c.send(b"+ \r\n")
@@ -175,6 +202,7 @@ def main():
     p.add_argument("--ready")
     p.add_argument("--lifetime", type=float, default=120)
     a = p.parse_args()
+    a.sessions = 0
     ctx = server_context(a.cert, a.key)
     serve(a.port, a.ready, a.lifetime, lambda conn: handle(conn, a, ctx))
 
