@@ -241,14 +241,15 @@ struct app_headers {
 	size_t	 attachments;
 	char	*from_name;	/* From's display name, sanitized */
 };
+/* hp: the protected header section, read instead of msg's (or NULL). */
 int	 app_headers_read(const uint8_t *msg, size_t len,
-	    struct app_headers *h, struct smerr *e);
+	    const struct buf *hp, struct app_headers *h, struct smerr *e);
 void	 app_headers_clear(struct app_headers *h);
 /* Points m's header members at h's strings. */
 void	 app_headers_to_msg(const struct app_headers *h, struct store_msg *m);
 /* Reads msg's fields and stores them as those of message id. */
 int	 app_headers_store(struct store *st, int64_t id, const uint8_t *msg,
-	    size_t len, struct smerr *e);
+	    size_t len, const struct buf *hp, struct smerr *e);
 /* Reads the fields of every message stored without them (format 3). */
 int	 app_headers_upgrade(struct store *st, struct smerr *e);
 

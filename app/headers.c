@@ -94,42 +94,58 @@ field_list(const struct mime_part *p, const char *name,
 	return r == SMERR_LIMIT ? 0 : r;
 }
 
+/*
+ * With hp, the protected header section (RFC 9788) of a message with
+ * header protection, the fields are read from it alone: those outside it
+ * were not protected and may have been added or changed in transit.
+ * The attachments are counted in msg all the same.
+ */
 int
-app_headers_read(const uint8_t *msg, size_t len, struct app_headers *h,
-    struct smerr *e)
+app_headers_read(const uint8_t *msg, size_t len, const struct buf *hp,
+    struct app_headers *h, struct smerr *e)
 {
-	struct mime_msg		*m = NULL;
-	const struct mime_part	*root;
+	struct mime_msg		*m = NULL, *hm = NULL;
+	const struct mime_part	*root, *f;
+	const uint8_t		*fp = msg;
 	const char		*lp;
-	int			 r;
+	size_t			 fl = len;
+	int			 r = 0;
 
 	memset(h, 0, sizeof(*h));
 	if (msg == NULL || len == 0)
 		return 0;
 	if (mime_parse(msg, len, &m, NULL) != 0)
 		return 0;		/* nothing readable: nothing to keep */
-	root = mime_msg_root(m);
-	if ((r = field_list(root, "to", mime_addr_list, 0, &h->to)) != 0 ||
-	    (r = field_list(root, "cc", mime_addr_list, 0, &h->cc)) != 0 ||
-	    (r = field_list(root, "reply-to", mime_addr_list, 0,
+	root = f = mime_msg_root(m);
+	if (hp != NULL) {
+		fp = buf_data(hp);
+		fl = buf_len(hp);
+		if (mime_parse(fp, fl, &hm, NULL) != 0)
+			goto out;
+		f = mime_msg_root(hm);
+	}
+	if ((r = field_list(f, "to", mime_addr_list, 0, &h->to)) != 0 ||
+	    (r = field_list(f, "cc", mime_addr_list, 0, &h->cc)) != 0 ||
+	    (r = field_list(f, "reply-to", mime_addr_list, 0,
 	    &h->reply_to)) != 0 ||
-	    (r = field_list(root, "message-id", mime_msgid_list, 1,
+	    (r = field_list(f, "message-id", mime_msgid_list, 1,
 	    &h->message_id)) != 0 ||
-	    (r = field_list(root, "in-reply-to", mime_msgid_list, 1,
+	    (r = field_list(f, "in-reply-to", mime_msgid_list, 1,
 	    &h->in_reply_to)) != 0 ||
-	    (r = field_list(root, "references", mime_msgid_list, 0,
+	    (r = field_list(f, "references", mime_msgid_list, 0,
 	    &h->references)) != 0)
 		goto out;
-	if ((lp = mime_part_header(root, "list-post")) != NULL &&
+	if ((lp = mime_part_header(f, "list-post")) != NULL &&
 	    (r = mime_list_post(lp, &h->list_post)) != 0)
 		goto out;
 	h->attachments = count_attachments(root);
-	if ((h->from_name = app_from_name(msg, len)) != NULL &&
+	if ((h->from_name = app_from_name(fp, fl)) != NULL &&
 	    h->from_name[0] == '\0') {
 		free(h->from_name);
 		h->from_name = NULL;
 	}
 out:
+	mime_msg_free(hm);
 	mime_msg_free(m);
 	if (r != 0) {
 		app_headers_clear(h);
@@ -154,13 +170,13 @@ app_headers_to_msg(const struct app_headers *h, struct store_msg *m)
 
 int
 app_headers_store(struct store *st, int64_t id, const uint8_t *msg,
-    size_t len, struct smerr *e)
+    size_t len, const struct buf *hp, struct smerr *e)
 {
 	struct app_headers	h;
 	struct store_msg	hm;
 	int			r;
 
-	if ((r = app_headers_read(msg, len, &h, e)) != 0)
+	if ((r = app_headers_read(msg, len, hp, &h, e)) != 0)
 		return r;
 	memset(&hm, 0, sizeof(hm));
 	app_headers_to_msg(&h, &hm);
@@ -194,9 +210,10 @@ app_headers_upgrade(struct store *st, struct smerr *e)
 			break;
 		if (m->body != NULL)
 			r = app_headers_store(st, l.v[i], m->body, m->body_len,
-			    e);
+			    NULL, e);
 		else
-			r = app_headers_store(st, l.v[i], m->raw, m->raw_len, e);
+			r = app_headers_store(st, l.v[i], m->raw, m->raw_len,
+			    NULL, e);
 		store_msg_free(m);
 		m = NULL;
 		if (r != 0)

@@ -405,9 +405,10 @@ job_judge(struct crypto_ctx *ctx, struct job *j, struct smerr *e)
 	m->size = j->size != 0 ? j->size : j->len;
 	m->digest = j->dg;
 	if (m->body != NULL)
-		r = app_headers_read(m->body, m->body_len, &j->hd, e);
+		r = app_headers_read(m->body, m->body_len, j->v != NULL ?
+		    j->v->hp_header : NULL, &j->hd, e);
 	else
-		r = app_headers_read(m->raw, m->raw_len, &j->hd, e);
+		r = app_headers_read(m->raw, m->raw_len, NULL, &j->hd, e);
 	if (r != 0)
 		return r;
 	app_headers_to_msg(&j->hd, m);
@@ -857,21 +858,28 @@ local_free(struct syncer *s)
 	s->maxuid = 0;
 }
 
-static struct local *
-local_find(struct syncer *s, uint32_t uid)
+/* The index of the first stored message (in UID order) from uid on. */
+static size_t
+local_from(const struct syncer *s, uint32_t uid)
 {
 	size_t	lo = 0, hi = s->nloc, mid;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (s->loc[mid].uid == uid)
-			return &s->loc[mid];
 		if (s->loc[mid].uid < uid)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return NULL;
+	return lo;
+}
+
+static struct local *
+local_find(struct syncer *s, uint32_t uid)
+{
+	size_t	i = local_from(s, uid);
+
+	return i < s->nloc && s->loc[i].uid == uid ? &s->loc[i] : NULL;
 }
 
 static int
@@ -910,9 +918,10 @@ vanished_cb(uint32_t first, uint32_t last, void *arg)
 	struct syncer	*s = arg;
 	size_t		 i;
 
-	for (i = 0; i < s->nloc; i++)
-		if (s->loc[i].uid >= first && s->loc[i].uid <= last &&
-		    s->loc[i].id != 0) {
+	/* A range at a time, however many the server sends: no scan each. */
+	for (i = local_from(s, first); i < s->nloc && s->loc[i].uid <= last;
+	    i++)
+		if (s->loc[i].id != 0) {
 			if (store_msg_delete(s->o->store, s->loc[i].id,
 			    NULL) == 0)
 				s->stats->expunged++;
@@ -971,6 +980,39 @@ unchanged(struct syncer *s, const struct store_folder *f,
 }
 
 static int
+id_cb(int64_t id, void *arg)
+{
+	return vec_ids_add(arg, id);
+}
+
+/*
+ * After a renumbered folder was fetched whole, what did not bind again
+ * by its digest is no longer on the server, or is there changed and was
+ * stored anew: dropped, so that nothing is shown twice or kept that the
+ * server expunged. A message moved here and not yet on the server stays.
+ */
+static int
+drop_unbound(struct syncer *s)
+{
+	struct vec_ids	l;
+	size_t		i;
+	int		r;
+
+	memset(&l, 0, sizeof(l));
+	if ((r = store_msg_foreach_unbound(s->o->store, s->fid, id_cb, &l,
+	    s->e)) != 0 || (r = vec_ids_check(&l, s->e)) != 0)
+		goto out;
+	for (i = 0; i < l.n; i++) {
+		if ((r = store_msg_delete(s->o->store, l.v[i], s->e)) != 0)
+			goto out;
+		s->stats->expunged++;
+	}
+out:
+	free(l.v);
+	return r;
+}
+
+static int
 sync_folder(struct syncer *s, const char *name)
 {
 	struct imap_mailbox	 mb;
@@ -978,7 +1020,7 @@ sync_folder(struct syncer *s, const char *name)
 	struct imap_fetch	 fx;
 	struct smerr		*e = s->e;
 	size_t			 i, bound;
-	int			 r, full;
+	int			 r, full, reset;
 
 	s->folder = name;
 	s->done = s->total = 0;
@@ -993,10 +1035,10 @@ sync_folder(struct syncer *s, const char *name)
 	    "HIGHESTMODSEQ %llu (stored %llu)", name, mb.uidvalidity,
 	    f.uidvalidity, mb.uidnext, (unsigned long long)mb.highestmodseq,
 	    (unsigned long long)f.highestmodseq);
-	if (f.uidvalidity != 0 && f.uidvalidity != mb.uidvalidity) {
+	reset = f.uidvalidity != 0 && f.uidvalidity != mb.uidvalidity;
+	if (reset) {
 		/* The server renumbered: unbind, keep, bind again by digest. */
-		if ((r = store_folder_reset(s->o->store, s->fid,
-		    mb.uidvalidity, e)) != 0)
+		if ((r = store_folder_reset(s->o->store, s->fid, e)) != 0)
 			return r;
 		f.highestmodseq = 0;
 	}
@@ -1020,6 +1062,8 @@ sync_folder(struct syncer *s, const char *name)
 		if ((r = fetch_new(s, e)) != 0)
 			goto out;
 	}
+	if (reset && (r = drop_unbound(s)) != 0)
+		goto out;
 
 	/* Flags and expunges of the messages stored before. */
 	bound = s->nloc;
@@ -1239,7 +1283,8 @@ sync_retry_pending(struct store *st, struct keys *k, struct crypto_ctx *ctx,
 			/* The header fields, from the plaintext at last. */
 			if ((r = store_msg_update(st, p.v[i], &m, e)) != 0 ||
 			    (r = app_headers_store(st, p.v[i], m.body,
-			    m.body_len, e)) != 0) {
+			    m.body_len, v != NULL ? v->hp_header : NULL,
+			    e)) != 0) {
 				store_rollback(st);
 				goto out;
 			}

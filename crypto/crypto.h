@@ -162,6 +162,15 @@ struct crypto_verdict {
 	 */
 	struct buf	*decrypted;
 
+	/*
+	 * With header protection: the protected section's header fields
+	 * (but Content-* and MIME-Version), a "Name: value" CRLF line each,
+	 * then an empty line; the other fields a reader keeps (Reply-To,
+	 * Message-ID, References) are read from it, never from the outer
+	 * header. NULL without header protection.
+	 */
+	struct buf	*hp_header;
+
 	char		**findings;	/* human-readable, sanitized */
 	size_t		 nfindings;
 

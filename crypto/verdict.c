@@ -1087,6 +1087,44 @@ hp_note(void *arg, const char *s)
 	return finding(arg, "%s", s);
 }
 
+/* Writes p's header fields but Content-* and MIME-Version to b. */
+static int
+fields_put(struct buf *b, const struct mime_part *p)
+{
+	const char	*name, *val;
+	size_t		 i;
+	int		 r = 0;
+
+	for (i = 0; r == 0 && (name = mime_part_field(p, i, &val)) != NULL;
+	    i++) {
+		if (strncasecmp(name, "content-", 8) == 0 ||
+		    strcasecmp(name, "mime-version") == 0)
+			continue;
+		r = buf_printf(b, "%s: %s\r\n", name, val);
+	}
+	return r;
+}
+
+/* Keeps the protected section's header fields in the verdict. */
+static int
+hp_header_keep(struct judge *j, const struct mime_part *sect)
+{
+	struct buf	*b;
+	int		 r;
+
+	/* An envelope hid them: wiped as the decrypted message is. */
+	if ((b = buf_new_secret(MIME_MAX_INPUT)) == NULL)
+		return smerr_nomem(j->e);
+	if ((r = fields_put(b, sect)) != 0 || (r = buf_puts(b, "\r\n")) != 0) {
+		buf_free(b);
+		return smerr_set(j->e, r, "protected header: %s",
+		    smerr_str(r));
+	}
+	buf_free(j->v->hp_header);
+	j->v->hp_header = b;
+	return 0;
+}
+
 /*
  * RFC 9788: a payload at the root that says it carries the header fields
  * (hp, or the drafts' protected-headers) gives the header shown, when a
@@ -1117,6 +1155,8 @@ hp_take(struct judge *j, const struct mime_part **curp)
 	}
 	j->hp_sect = j->hdr = sect;
 	j->v->header_protection = level;
+	if ((r = hp_header_keep(j, sect)) != 0)
+		return r;
 	if (j->npending > 0 && (r = crypto_hp_compare(j->outer, sect,
 	    level == CRYPTO_HP_ENCRYPTED, hp_note, j)) != 0)
 		return r == SMERR_NOMEM ? smerr_set(j->e, r, "out of memory") :
@@ -1226,9 +1266,7 @@ static int
 decrypted_keep(struct judge *j)
 {
 	struct buf	*b;
-	const char	*name, *val;
-	size_t		 i;
-	int		 r = 0;
+	int		 r;
 
 	if (j->plain == NULL)
 		return 0;
@@ -1239,14 +1277,7 @@ decrypted_keep(struct judge *j)
 	if ((b = buf_new_secret(2 * MIME_MAX_INPUT)) == NULL)
 		return smerr_nomem(j->e);
 	(void)buf_reserve(b, j->plainlen + DECRYPTED_HEAD_ROOM);
-	for (i = 0; r == 0 &&
-	    (name = mime_part_field(j->outer, i, &val)) != NULL; i++) {
-		if (strncasecmp(name, "content-", 8) == 0 ||
-		    strcasecmp(name, "mime-version") == 0)
-			continue;
-		r = buf_printf(b, "%s: %s\r\n", name, val);
-	}
-	if (r == 0)
+	if ((r = fields_put(b, j->outer)) == 0)
 		r = buf_put(b, j->plain, j->plainlen);
 	if (r != 0) {
 		buf_free(b);
@@ -1443,6 +1474,7 @@ crypto_verdict_free(struct crypto_verdict *v)
 	free(v->signer_der);
 	free(v->harvest_addr);
 	buf_free(v->decrypted);
+	buf_free(v->hp_header);
 	vec_strv_free(v->findings, v->nfindings);
 	free(v->spans);
 	free(v);

@@ -133,8 +133,7 @@ store_folder_foreach(struct store *st, const char *account,
 }
 
 int
-store_folder_reset(struct store *st, int64_t id, uint32_t uidvalidity,
-    struct smerr *e)
+store_folder_reset(struct store *st, int64_t id, struct smerr *e)
 {
 	int	r;
 
@@ -143,7 +142,9 @@ store_folder_reset(struct store *st, int64_t id, uint32_t uidvalidity,
 	if ((r = store_do(st, "UPDATE message SET uid = NULL, modseq = 0 "
 	    "WHERE folder = ?;", STORE_ARGS(STORE_INT(id)),
 	    "unbinding messages", e)) != 0 ||
-	    (r = store_folder_set_state(st, id, uidvalidity, 0, 0, e)) != 0)
+	    (r = store_do(st, "UPDATE folder SET uidnext = 0, "
+	    "highestmodseq = 0 WHERE id = ?;", STORE_ARGS(STORE_INT(id)),
+	    "saving folder state", e)) != 0)
 		goto fail;
 	return store_commit(st, e);
 fail:

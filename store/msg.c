@@ -598,6 +598,18 @@ store_msg_foreach_headerless(struct store *st, int (*cb)(int64_t, void *),
 }
 
 int
+store_msg_foreach_unbound(struct store *st, int64_t folder,
+    int (*cb)(int64_t, void *), void *arg, struct smerr *e)
+{
+	struct store_each	me = ID_EACH(cb, arg);
+
+	return store_walk_sql(st, "SELECT id FROM message WHERE folder = ?1 "
+	    "AND uid IS NULL AND id NOT IN (SELECT message FROM move_queue "
+	    "WHERE message IS NOT NULL) ORDER BY id;",
+	    STORE_ARGS(STORE_INT(folder)), &me, "reading messages", e);
+}
+
+int
 store_msg_set_headers(struct store *st, int64_t id, const struct store_msg *m,
     struct smerr *e)
 {

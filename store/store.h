@@ -200,11 +200,11 @@ int	 store_folder_foreach(struct store *st, const char *account,
 /*
  * The server's UIDVALIDITY of folder id changed: every message of it
  * loses its UID but stays (local flags included), and is bound again by
- * the digest of its original when the server sends it anew. Sets the
- * folder's state to uidvalidity with no uidnext and no modseq.
+ * the digest of its original when the server sends it anew. The folder
+ * keeps its UIDVALIDITY, with no uidnext and no modseq, until the caller
+ * records the new one: a sync cut short resets it again.
  */
-int	 store_folder_reset(struct store *st, int64_t id, uint32_t uidvalidity,
-	    struct smerr *e);
+int	 store_folder_reset(struct store *st, int64_t id, struct smerr *e);
 
 /* Message states. */
 #define STORE_MSG_OK		0	/* stored decrypted (or was clear) */
@@ -307,6 +307,13 @@ int	 store_msg_update(struct store *st, int64_t id,
  * store): cb gets each one's id; store_msg_set_headers fills them in.
  */
 int	 store_msg_foreach_headerless(struct store *st,
+	    int (*cb)(int64_t, void *), void *arg, struct smerr *e);
+/*
+ * The messages of folder that have no UID and no move on its way to the
+ * server: after a renumbered folder was fetched whole, those that did
+ * not bind again. cb gets each one's id.
+ */
+int	 store_msg_foreach_unbound(struct store *st, int64_t folder,
 	    int (*cb)(int64_t, void *), void *arg, struct smerr *e);
 /* Sets the header members of m (to ... attachments) for message id. */
 int	 store_msg_set_headers(struct store *st, int64_t id,

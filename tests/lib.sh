@@ -659,3 +659,29 @@ bob_got() {
 	sleep 0.5
 	count_in "$_bd" "$1"
 }
+
+# hostile_up SCRIPT ARG...: tests/hostile/SCRIPT with ARGs, listening on
+# 127.0.0.1 on a free port the first time and on the same ($port) after,
+# so that a home configured once reaches each server a test starts; its
+# process in $spid. hostile_down stops it (harmless when none runs).
+hostile_up() {
+	hostile_down
+	rm -f "$T/ready"
+	_s=$1
+	shift
+	python3 "$TOP/tests/hostile/$_s" "$@" --ready "$T/ready" \
+	    --port "${port:-0}" </dev/null >/dev/null 2>&1 &
+	spid=$!
+	_i=0
+	while [ ! -s "$T/ready" ] && [ $_i -lt 100 ]; do
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	port=$(cat "$T/ready")
+}
+hostile_down() {
+	[ -n "${spid:-}" ] || return 0
+	kill "$spid" 2>/dev/null
+	wait "$spid" 2>/dev/null
+	spid=
+}

@@ -26,6 +26,10 @@ test can assert that a password never arrived. It plays one --mode:
   sink          an honest SMTP server with --cert/--key that takes every
                 message (354, then 250 after the final dot): what was sent
                 is read from --record
+  tempfail      as sink, but 451 after the final dot (try again later)
+  permfail      as sink, but 554 after the final dot (refused for good)
+  endless       as sink, but after the final dot a multiline reply that
+                never ends
 
 With --implicit the TLS handshake comes first (993/465 style). The port is
 --port, or with 0 a free one, written to --ready once listening.
@@ -41,6 +45,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from peer import Conn, ehlo, serve, server_context  # noqa: E402
 
 BIG = 64 * 1024 * 1024
+DATA_ENDS = {
+    "sink": b"250 2.0.0 taken\r\n",
+    "tempfail": b"451 4.3.0 queue full, try again later\r\n",
+    "permfail": b"554 5.7.1 content refused\r\n",
+}
 
 
 def trickle(c):
@@ -186,10 +195,15 @@ def smtp_session(c, a, ctx, tls_up):
         elif cmd == b"QUIT":
             c.send(b"221 bye\r\n")
             return
-        elif cmd == b"DATA" and a.mode == "sink":
+        elif cmd == b"DATA" and a.mode in DATA_ENDS:
             c.send(b"354 go ahead\r\n")
             c.read_data()
-            c.send(b"250 2.0.0 taken\r\n")
+            c.send(DATA_ENDS[a.mode])
+        elif cmd == b"DATA" and a.mode == "endless":
+            c.send(b"354 go ahead\r\n")
+            c.read_data()
+            lines(c, b"250-taken, and more to say\r\n")
+            return
         else:
             c.send(b"250 ok\r\n")
 

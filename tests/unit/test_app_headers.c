@@ -58,7 +58,7 @@ test_read(void **unused)
 	(void)unused;
 	smerr_clear(&e);
 	assert_int_equal(app_headers_read((const uint8_t *)msg1,
-	    strlen(msg1), &h, &e), 0);
+	    strlen(msg1), NULL, &h, &e), 0);
 	assert_string_equal(h.to, "alice@example.test,carol@example.test");
 	assert_string_equal(h.cc, "dave@example.test,erin@example.test,"
 	    "frank@example.test");
@@ -74,7 +74,7 @@ test_read(void **unused)
 	app_headers_clear(&h);
 
 	assert_int_equal(app_headers_read((const uint8_t *)msg2,
-	    strlen(msg2), &h, &e), 0);
+	    strlen(msg2), NULL, &h, &e), 0);
 	assert_null(h.cc);
 	assert_null(h.message_id);
 	assert_null(h.list_post);
@@ -83,12 +83,44 @@ test_read(void **unused)
 	app_headers_clear(&h);
 
 	/* Nothing, and what does not parse, give nothing. */
-	assert_int_equal(app_headers_read(NULL, 0, &h, &e), 0);
+	assert_int_equal(app_headers_read(NULL, 0, NULL, &h, &e), 0);
 	assert_null(h.to);
-	assert_int_equal(app_headers_read((const uint8_t *)"\r\n", 2, &h,
-	    &e), 0);
+	assert_int_equal(app_headers_read((const uint8_t *)"\r\n", 2, NULL,
+	    &h, &e), 0);
 	assert_null(h.to);
 	app_headers_clear(&h);
+}
+
+/*
+ * With header protection the fields are the protected section's alone:
+ * msg1's outer Reply-To, Cc and List-Post are not kept; its attachments
+ * are still counted.
+ */
+static void
+test_read_protected(void **unused)
+{
+	struct app_headers	h;
+	struct smerr		e;
+	struct buf		*hp;
+
+	(void)unused;
+	smerr_clear(&e);
+	assert_non_null(hp = buf_new(0));
+	assert_int_equal(buf_puts(hp, "From: Bobby <bob@example.test>\r\n"
+	    "To: alice@example.test\r\nMessage-ID: <p1@example.test>\r\n"
+	    "\r\n"), 0);
+	assert_int_equal(app_headers_read((const uint8_t *)msg1,
+	    strlen(msg1), hp, &h, &e), 0);
+	assert_string_equal(h.to, "alice@example.test");
+	assert_null(h.cc);
+	assert_null(h.reply_to);
+	assert_string_equal(h.message_id, "<p1@example.test>");
+	assert_null(h.in_reply_to);
+	assert_null(h.list_post);
+	assert_int_equal(h.attachments, 2);
+	assert_string_equal(h.from_name, "Bobby");
+	app_headers_clear(&h);
+	buf_free(hp);
 }
 
 static void
@@ -257,6 +289,7 @@ main(void)
 {
 	return UNIT_RUN(NULL, NULL,
 	    cmocka_unit_test(test_read),
+	    cmocka_unit_test(test_read_protected),
 	    cmocka_unit_test(test_upgrade_3),
 	    cmocka_unit_test(test_upgrade_9));
 }

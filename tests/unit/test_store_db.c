@@ -587,7 +587,7 @@ test_messages(void **unused)
 	store_msg_free(lm);
 
 	/* UIDVALIDITY changes: messages stay, unbound, and bind again. */
-	assert_int_equal(store_folder_reset(st, inbox, 78, &e), 0);
+	assert_int_equal(store_folder_reset(st, inbox, &e), 0);
 	assert_int_equal(store_msg_find(st, inbox, 1, &n, NULL),
 	    SMERR_NOTFOUND);
 	mkmsg(&m, inbox, 10, "the secret PLAINTEXTMARKER one", "d1");
@@ -824,6 +824,46 @@ add_text(struct store *st, int64_t folder, uint32_t uid, const char *body,
  * the body, read back and searched as it was given. A text that is not
  * those bytes, or only after too many empty lines, is kept as it is.
  */
+/*
+ * Renumbered: every message unbound, the folder's UIDVALIDITY kept until
+ * the caller records the new one; what did not bind again is listed.
+ */
+static void
+test_unbound(void **unused)
+{
+	struct store		*st;
+	struct store_msg	 m;
+	struct store_folder	 f;
+	struct smerr		 e;
+	struct ids		 ids;
+	int64_t			 inbox, id1, id2, n;
+	char			*d = tmpdir();
+
+	(void)unused;
+	memset(&ids, 0, sizeof(ids));
+	st = open_key1(d, &e);
+	assert_int_equal(store_folder_open(st, "work", "INBOX", &inbox, &e), 0);
+	assert_int_equal(store_folder_set_state(st, inbox, 77, 3, 9, &e), 0);
+	mkmsg(&m, inbox, 1, "the first", "d1");
+	assert_int_equal(store_msg_add(st, &m, &id1, &e), 0);
+	mkmsg(&m, inbox, 2, "the second", "d2");
+	assert_int_equal(store_msg_add(st, &m, &id2, &e), 0);
+	assert_int_equal(store_folder_reset(st, inbox, &e), 0);
+	assert_int_equal(store_folder_get(st, inbox, &f, &e), 0);
+	assert_int_equal(f.uidvalidity, 77);
+	assert_int_equal(f.uidnext, 0);
+	assert_int_equal(f.highestmodseq, 0);
+	mkmsg(&m, inbox, 10, "the first", "d1");
+	assert_int_equal(store_msg_add(st, &m, &n, &e), 0);
+	assert_int_equal(n, id1);
+	assert_int_equal(store_msg_foreach_unbound(st, inbox, id_only_cb, &ids,
+	    &e), 0);
+	assert_int_equal(ids.n, 1);
+	assert_int_equal(ids.v[0], id2);
+	store_close(st);
+	rmdir_all(d);
+}
+
 static void
 test_text_in_part(void **unused)
 {
@@ -839,11 +879,14 @@ test_text_in_part(void **unused)
 	    "late elandword\r\n";
 	struct store		*st;
 	struct smerr		 e;
+	struct store_queued	 q;
+	struct ids		 ids;
 	int64_t			 inbox, arch, id, copy, at, len;
 	size_t			 done, left;
 	char			*d = tmpdir();
 
 	(void)unused;
+	memset(&ids, 0, sizeof(ids));
 	st = open_key1(d, &e);
 	assert_int_equal(store_folder_open(st, "work", "INBOX", &inbox, &e), 0);
 	id = add_text(st, inbox, 1, signd, text, &at, &len);
@@ -854,6 +897,22 @@ test_text_in_part(void **unused)
 	    0);
 	assert_int_equal(store_msg_move(st, id, arch, 1, &copy, &e), 0);
 	load_text(st, copy, text);
+	/* Unbound there, and not dropped as such once its copy is queued. */
+	assert_int_equal(store_msg_foreach_unbound(st, arch, id_only_cb, &ids,
+	    &e), 0);
+	assert_int_equal(ids.n, 1);
+	memset(&q, 0, sizeof(q));
+	q.account = "work";
+	q.folder = "INBOX";
+	q.uid = 1;
+	q.dest = "Archive";
+	q.copy = 1;
+	q.message = copy;
+	assert_int_equal(store_queue_add(st, &q, &e), 0);
+	memset(&ids, 0, sizeof(ids));
+	assert_int_equal(store_msg_foreach_unbound(st, arch, id_only_cb, &ids,
+	    &e), 0);
+	assert_int_equal(ids.n, 0);
 	/* Not the part's bytes (a CR where the text has none): kept. */
 	add_text(st, inbox, 2, signd, "signed dikdikword\nsecond\nline\n",
 	    &at, &len);
@@ -1710,6 +1769,7 @@ main(void)
 	    cmocka_unit_test(test_outbox_copies),
 	    cmocka_unit_test(test_outbox_copies_files),
 	    cmocka_unit_test(test_text_in_body),
+	    cmocka_unit_test(test_unbound),
 	    cmocka_unit_test(test_text_in_part),
 	    cmocka_unit_test(test_draft_choice),
 	    cmocka_unit_test(test_upgrade_2),

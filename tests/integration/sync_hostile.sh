@@ -1,0 +1,255 @@
+#!/bin/sh
+# sync against a scripted IMAP server (tests/hostile/mailbox.py, implicit
+# TLS with the lab's server certificate) that misbehaves in the middle of
+# fetching: it drops the connection half-way through a message's literal,
+# ends a literal a byte short, closes a FETCH with a tag never sent,
+# drops the connection at each command in turn,
+# answers QRESYNC with 900,000 VANISHED ranges one by one,
+# floods untagged EXISTS, sends a message never asked for and every
+# message twice. Each broken sync keeps only whole messages, and the next
+# honest sync brings the rest: nothing lost, nothing doubled, nothing
+# never asked for. When UIDVALIDITY changes and every UID is new, the
+# messages already stored are bound to their new UIDs, not stored again;
+# renumbered once more, with a message changed and three gone, and the
+# first sync of it cut off, the next keeps what the server holds, once.
+# A signed or encrypted message with header protection under a forged
+# outside keeps the protected Reply-To, To, Cc and Message-ID.
+. "$TOP/tests/lib.sh"
+lab_up || { notok "the lab is up"; t_done; }
+unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+cd "$T" || exit 1
+secret pw "store pass phrase"
+mkdir -p box
+for i in 1 2 3 4 5 6; do
+	{
+		printf 'From: bob@example.test\r\nTo: alice@example.test\r\n'
+		printf 'Subject: note %s\r\nMessage-ID: <n%s.%s@example.test>\r\n' \
+		    $i $i $$
+		printf 'Date: Thu, 01 Jan 2026 00:00:0%s +0000\r\n\r\n' $i
+		printf 'body %s\r\n' $i
+	} >box/m$i.eml
+done
+# mailbox UIDVALIDITY UID:N...: INBOX holds message mN at UID.
+mailbox() {
+	_v=$1 _m=
+	shift
+	for _p in "$@"; do
+		_m="$_m${_m:+, }[${_p%%:*}, \"m${_p#*:}.eml\"]"
+	done
+	printf '{"uidvalidity": %s, "messages": [%s]}\n' "$_v" "$_m" \
+	    >box/box.json
+}
+# serve MODE [AFTER]: the server in MODE ($port the same each time).
+serve() {
+	hostile_up mailbox.py --box "$T/box/box.json" \
+	    --cert "$LAB_DIR/ca/server-chain.pem" --key "$LAB_DIR/ca/server.key" \
+	    --record "$T/rec" --mode "$1" --after "${2:-2}" --lifetime 120
+}
+trap hostile_down EXIT
+# home: a new home whose account is on the scripted server.
+home() {
+	rm -rf "$T/h"
+	mkdir -p "$T/h"
+	{
+		printf '[account hostile]\naddress = alice@example.test\n'
+		printf 'imap = imaps://mail.example.test:%s\n' "$port"
+		printf 'password-command = printf secret\nca-file = %s\n' "$LAB_CA"
+		printf 'timeout = 5\n\n'
+		lab_dns
+	} >"$T/h/config"
+}
+S() { "$SEALMAIL" --home "$T/h" --passphrase-file "$T/pw" "$@"; }
+# subjects: the stored subjects, in UID order, one line.
+subjects() {
+	S list --json >list.json 2>/dev/null
+	json list.json '" ".join(m["subject"] for m in
+	    sorted(d, key=lambda m: m["uid"] or 0))'
+}
+ALL="note 1 note 2 note 3 note 4 note 5"
+
+# A sync broken off in the middle, then an honest one.
+for c in cut:"closed the connection" short:"closed the connection" \
+    othertag:"BAD or out of turn"; do
+	mode=${c%%:*}
+	mailbox 7 1:1 2:2 3:3 4:4 5:5
+	serve "$mode"
+	home
+	S sync >out 2>err; rc=$?
+	check_eq "$mode: sync exits 1" 1 "$rc"
+	check_match "$mode: says why" "${c#*:}" "$(tail -1 err)"
+	if [ "$mode" = othertag ]; then
+		check_eq "$mode: every message arrived whole before" "$ALL" \
+		    "$(subjects)"
+	else
+		check_eq "$mode: the whole messages before it are kept" \
+		    "note 1 note 2" "$(subjects)"
+	fi
+	serve honest
+	S sync >out 2>err; rc=$?
+	check_eq "$mode: the next sync exits 0" 0 "$rc"
+	check_eq "$mode: nothing lost, nothing doubled" "$ALL" "$(subjects)"
+done
+
+# The connection dropped at each command in turn: LOGIN, SELECT, the
+# FETCH of what is new, the FETCH of the flags of what is stored.
+mailbox 7 1:1 2:2 3:3
+serve honest
+home
+S sync >out 2>err
+mailbox 7 1:1 2:2 3:3 4:4 5:5
+for k in 2 4 5 6 7; do
+	serve drop "$k"
+	S sync >out 2>err; rc=$?
+	check_eq "drop at command $k: sync exits 1" 1 "$rc"
+done
+serve honest
+S sync >out 2>err; rc=$?
+check_eq "drop: the next sync exits 0" 0 "$rc"
+check_eq "drop: nothing lost, nothing doubled" "$ALL" "$(subjects)"
+
+# QRESYNC: a sync told that every even UID vanished, one by one, costs
+# about the same whether the ranges end at the last message or go on to
+# UID 1,800,000 (900,000 ranges against 20,000 messages stored).
+python3 - "$T/box" <<'PY'
+import json, os, sys
+for i in range(1, 20001):
+    with open(os.path.join(sys.argv[1], "v%d.eml" % i), "wb") as f:
+        f.write(b"From: bob@example.test\r\nSubject: v %d\r\n\r\nv\r\n" % i)
+with open(os.path.join(sys.argv[1], "box.json"), "w") as f:
+    json.dump({"uidvalidity": 3,
+               "messages": [[i, "v%d.eml" % i] for i in range(1, 20001)]}, f)
+PY
+for top in 20000 1800000; do
+	serve vanish "$top"
+	home
+	S sync >out 2>err
+	set -- $(measure out "$SEALMAIL" --home "$T/h" --passphrase-file \
+	    "$T/pw" sync)
+	check_eq "vanished to $top: sync exits 0" 0 "$3"
+	check_match "vanished to $top: half expunged" ' 10000 expunged' \
+	    "$(cat out)"
+	eval "ms_$top=$1"
+done
+check "900,000 ranges cost at most 2 s more than 10,000" \
+    test $((ms_1800000 - ms_20000)) -lt 2000
+
+# A flood of EXISTS naming messages that are not there.
+mailbox 7 1:1 2:2 3:3 4:4 5:5
+serve exists
+home
+S sync >out 2>err; rc=$?
+check_eq "exists: sync exits 0" 0 "$rc"
+check_eq "exists: the five messages, once each" "$ALL" "$(subjects)"
+
+# A message never asked for, and every message twice.
+mailbox 7 1:1 2:2 3:3
+serve honest
+home
+S sync >out 2>err
+mailbox 7 1:1 2:2 3:3 4:4 5:5
+serve foreign
+S sync >out 2>err; rc=$?
+check_eq "foreign: sync exits 0" 0 "$rc"
+check_match "foreign: UID 3 was offered again, not asked for" \
+    'UID FETCH 4:\*' "$(cat rec)"
+check_eq "foreign: five messages, none doubled, none never asked for" \
+    "$ALL" "$(subjects)"
+S show 3 >show.out 2>&1
+check_match "foreign: UID 3 keeps its own text" '^body 3' "$(cat show.out)"
+check_nomatch "foreign: not the text never asked for" 'not yours' \
+    "$(cat show.out)"
+
+# UIDVALIDITY changes: every UID is new, one message is new too.
+S list --json >before.json
+serve honest
+mailbox 8 101:1 102:2 103:3 104:4 105:5 106:6
+S sync >out 2>err; rc=$?
+check_eq "uidvalidity: sync exits 0" 0 "$rc"
+check_eq "uidvalidity: six messages, none doubled" "$ALL note 6" \
+    "$(subjects)"
+check_eq "uidvalidity: the five stored keep their ids, at their new UIDs" \
+    "$(json before.json '[(m["id"], m["uid"] + 100) for m in d]')" \
+    "$(json list.json '[(m["id"], m["uid"]) for m in d if m["uid"] < 106]')"
+S sync >out 2>err; rc=$?
+check_eq "uidvalidity: again: exit 0" 0 "$rc"
+check_match "uidvalidity: again: nothing new" ' 0 new' "$(cat out)"
+# Renumbered again, note 2 changed on the way (a header added) and three
+# gone; the first sync of it is cut off in the middle, the next is not.
+{ printf 'X-Migrated: yes\r\n'; cat box/m2.eml; } >box/m2x.eml
+mailbox 9 201:1 202:2x 203:4
+serve cut 1
+S sync >out 2>err; rc=$?
+check_eq "renumbered, cut off: exit 1" 1 "$rc"
+serve honest
+S sync >out 2>err; rc=$?
+check_eq "renumbered: the next sync exits 0" 0 "$rc"
+check_eq "renumbered: what the server holds, once each" \
+    "note 1 note 2 note 4" "$(subjects)"
+check_eq "renumbered: note 2 as the server holds it now" "yes" \
+    "$(S export "$(json list.json \
+    "[m['id'] for m in d if m['uid'] == 202][0]")" 2>/dev/null |
+    sed -n 's/^X-Migrated: \([a-z]*\).*/\1/p')"
+
+# Header protection (RFC 9788) with outer fields changed in transit: a
+# Reply-To, To, Cc and Message-ID added or changed outside the protected
+# section, and the From's display name. What the index keeps and a reply
+# is addressed to come from the protected section, signed or encrypted.
+# hpmsg NAME HP: box/mNAME.eml, alice's protected section (hp=HP) signed
+# by her, with hp=cipher then encrypted to bob, under a forged outside.
+hpmsg() {
+	{
+		printf 'Content-Type: text/plain; charset=utf-8; '
+		printf 'hp="%s"\r\n' "$2"
+		printf 'From: Alice Example <alice@example.test>\r\n'
+		printf 'To: bob@example.test\r\nSubject: the real one\r\n'
+		printf 'Date: Thu, 01 Jan 2026 00:00:00 +0000\r\n'
+		printf 'Message-ID: <%s.%s@example.test>\r\n' "$1" $$
+		printf '\r\nhello\r\n'
+	} >"$1.in"
+	openssl cms -sign -in "$1.in" -signer "$LAB_SMIME_DIR/alice.pem" \
+	    -inkey "$LAB_SMIME_DIR/alice.key" -outform SMIME -out "$1.p7"
+	if [ "$2" = cipher ]; then
+		mv "$1.p7" "$1.in"
+		openssl cms -encrypt -in "$1.in" -aes-256-gcm -outform SMIME \
+		    -out "$1.p7" "$LAB_SMIME_DIR/bob.pem"
+	fi
+	{
+		printf 'From: "Your Boss" <alice@example.test>\r\n'
+		printf 'Reply-To: mallory@example.test\r\n'
+		printf 'To: eve@example.test\r\nCc: mallory@example.test\r\n'
+		printf 'Subject: the real one\r\n'
+		printf 'Date: Thu, 01 Jan 2026 00:00:00 +0000\r\n'
+		printf 'Message-ID: <forged.%s@example.test>\r\n' $$
+		cat "$1.p7"
+	} >"box/m$1.eml"
+}
+hpmsg hpsigned clear
+hpmsg hpsealed cipher
+mailbox 9 1:1 2:hpsigned 3:hpsealed
+serve honest
+home
+check "hp: bob's identity" S keys import "$LAB_SMIME_DIR/bob.p12" \
+    --passphrase-file "$LAB_SMIME_DIR/p12-pass"
+check "hp: the lab CA is trusted" S keys trust "$LAB_CA"
+S sync >out 2>err; rc=$?
+check_eq "hp: sync exits 0" 0 "$rc"
+S list --json >list.json 2>/dev/null
+for c in 2:hpsigned:signed 3:hpsealed:encrypted; do
+	id=$(json list.json "[m['id'] for m in d if m['uid'] == ${c%%:*}][0]")
+	w=${c#*:} w=${w%%:*} hp=${c##*:}
+	S show --json "$id" >show.json 2>/dev/null
+	check_eq "$w: protected, $hp, valid" "$hp valid" \
+	    "$(json show.json 'd["header_protection"] + " " + d["signature"]')"
+	check_eq "$w: the index keeps the protected To, Cc and Message-ID" \
+	    "['bob@example.test'] [] <$w.$$@example.test>" \
+	    "$(json list.json "' '.join(str(m[k]) for m in d if m['id'] == $id \
+	    for k in ('to', 'cc', 'message_id'))")"
+	S reply "$id" >reply.txt 2>/dev/null
+	check_eq "$w: a reply goes to the protected From, not Reply-To" \
+	    "To: alice@example.test" "$(grep '^To:' reply.txt)"
+	check_eq "$w: and answers the protected Message-ID" \
+	    "In-Reply-To: <$w.$$@example.test>" \
+	    "$(grep '^In-Reply-To:' reply.txt)"
+done
+hostile_down
+t_done
