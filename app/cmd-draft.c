@@ -156,7 +156,7 @@ draft_json(struct draft_out *o, const struct store_draft *d, const char *to,
 
 	if ((l = draft_to(to)) == NULL)
 		return -1;
-	if (app_headers_read(d->body, d->body_len, &h, &e) != 0) {
+	if (app_headers_read(d->body, d->body_len, NULL, &h, &e) != 0) {
 		buf_free(l);
 		return -1;
 	}

@@ -352,7 +352,8 @@ ob_json(struct json_w *w, struct crypto_ctx *ctx, const struct ob_item *it)
 		if (vd->decrypted != NULL)
 			msg = vd->decrypted;
 	}
-	if ((r = app_headers_read(buf_data(msg), buf_len(msg), &h, &e)) != 0)
+	if ((r = app_headers_read(buf_data(msg), buf_len(msg), vd != NULL ?
+	    vd->hp_header : NULL, &h, &e)) != 0)
 		goto out;
 	memset(&m, 0, sizeof(m));
 	app_headers_to_msg(&h, &m);
