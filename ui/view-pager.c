@@ -338,9 +338,10 @@ fields_unsigned(const struct store_msg *m)
 
 /*
  * Every header field of the stored message, as received (ui_put strips
- * what is not printable when it draws them); under the usual ones.
+ * what is not printable when it draws them), in place of the usual ones;
+ * 0 when there was a header to show.
  */
-static void
+static int
 pg_all_fields(struct pg *pg, const struct store_msg *m, int width,
     const struct pg_line *mk)
 {
@@ -348,9 +349,8 @@ pg_all_fields(struct pg *pg, const struct store_msg *m, int width,
 	const uint8_t	*end, *nl;
 	size_t		 len = m->body != NULL ? m->body_len : m->raw_len;
 
-	if (p == NULL)
-		return;
-	pg_wrap(&pg->body, "", 0, width, UI_C_NORMAL, mk);
+	if (p == NULL || len == 0)
+		return -1;
 	for (end = p + len; p < end; p = nl + 1) {
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			nl = end;
@@ -361,6 +361,11 @@ pg_all_fields(struct pg *pg, const struct store_msg *m, int width,
 		if (nl == end)
 			break;
 	}
+	if (fields_unsigned(m))
+		pg_wrap(&pg->body, "[no signature covers these fields]",
+		    strlen("[no signature covers these fields]"), width,
+		    UI_C_WARN, mk);
+	return 0;
 }
 
 struct pg_att {
@@ -407,44 +412,55 @@ pg_attachments(struct pg *pg, const struct store_msg *m, int width)
 	(void)app_parts(msg, len, pg_att_cb, &a, &e);
 }
 
-/* The header fields and the text, each line in the gutter. */
+/* The usual header fields: From, To, Cc, Date, Subject. */
+static void
+pg_fields(struct pg *pg, const struct store_msg *m, int w,
+    const struct pg_line *mk)
+{
+	char		 line[1024], date[64];
+	struct tm	 tm;
+	time_t		 t;
+	const char	*mark = fields_unsigned(m) ? "  [not signed]" : "";
+
+	snprintf(line, sizeof(line), "From:    %s", m->from != NULL ? m->from
+	    : "(none)");
+	pg_wrap(&pg->body, line, strlen(line), w, UI_C_HEAD, mk);
+	if (m->to != NULL) {
+		snprintf(line, sizeof(line), "To:      %s%s", m->to, mark);
+		pg_wrap(&pg->body, line, strlen(line), w, UI_C_HEAD, mk);
+	}
+	if (m->cc != NULL) {
+		snprintf(line, sizeof(line), "Cc:      %s%s", m->cc, mark);
+		pg_wrap(&pg->body, line, strlen(line), w, UI_C_HEAD, mk);
+	}
+	t = m->date != 0 ? m->date : m->received;
+	if (t != 0 && localtime_r(&t, &tm) != NULL) {
+		strftime(date, sizeof(date), "%a, %d %b %Y %H:%M %z", &tm);
+		snprintf(line, sizeof(line), "Date:    %s%s", date, mark);
+		pg_wrap(&pg->body, line, strlen(line), w, UI_C_HEAD, mk);
+	}
+	snprintf(line, sizeof(line), "Subject: %s%s", m->subject != NULL ?
+	    m->subject : "", mark);
+	pg_wrap(&pg->body, line, strlen(line), w, UI_C_HEAD, mk);
+}
+
+/*
+ * The header fields (the usual ones, or with h the whole header once)
+ * and the text, each line in the gutter.
+ */
 static void
 pg_body(struct pg *pg, const struct store_msg *m, const struct app_shown *sh,
     int width)
 {
 	struct pg_line	 mk;
 	const char	*p, *nl;
-	char		 line[1024], date[64];
-	struct tm	 tm;
-	time_t		 t;
-	const char	*mark = fields_unsigned(m) ? "  [not signed]" : "";
 	size_t		 n = 1;
 	int		 w = width - PG_GUTTER;
 
 	memset(&mk, 0, sizeof(mk));
 	mk.mark[0] = mk.mark[1] = ' ';
-	snprintf(line, sizeof(line), "From:    %s", m->from != NULL ? m->from
-	    : "(none)");
-	pg_wrap(&pg->body, line, strlen(line), w, UI_C_HEAD, &mk);
-	if (m->to != NULL) {
-		snprintf(line, sizeof(line), "To:      %s%s", m->to, mark);
-		pg_wrap(&pg->body, line, strlen(line), w, UI_C_HEAD, &mk);
-	}
-	if (m->cc != NULL) {
-		snprintf(line, sizeof(line), "Cc:      %s%s", m->cc, mark);
-		pg_wrap(&pg->body, line, strlen(line), w, UI_C_HEAD, &mk);
-	}
-	t = m->date != 0 ? m->date : m->received;
-	if (t != 0 && localtime_r(&t, &tm) != NULL) {
-		strftime(date, sizeof(date), "%a, %d %b %Y %H:%M %z", &tm);
-		snprintf(line, sizeof(line), "Date:    %s%s", date, mark);
-		pg_wrap(&pg->body, line, strlen(line), w, UI_C_HEAD, &mk);
-	}
-	snprintf(line, sizeof(line), "Subject: %s%s", m->subject != NULL ?
-	    m->subject : "", mark);
-	pg_wrap(&pg->body, line, strlen(line), w, UI_C_HEAD, &mk);
-	if (pg->allhdr)
-		pg_all_fields(pg, m, w, &mk);
+	if (!pg->allhdr || pg_all_fields(pg, m, w, &mk) != 0)
+		pg_fields(pg, m, w, &mk);
 	pg_add(&pg->body, "", 0, UI_C_NORMAL, 0);
 	pg->body.l[pg->body.n - 1].mark[0] = ' ';
 	pg->body.l[pg->body.n - 1].mark[1] = ' ';
