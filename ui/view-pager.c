@@ -45,6 +45,7 @@ struct pg {
 	struct pg_list	 body;		/* header fields and text */
 	size_t		 top;		/* first body line shown */
 	size_t		 page;		/* body rows on the screen */
+	size_t		 nlines;	/* the lines below the rule */
 	int		 width;		/* the width lines were laid out for */
 	int		 allhdr;	/* h: every header field */
 	char		*from, *subject, *message_id, *text;
@@ -638,6 +639,7 @@ pg_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 		addstr("─");
 	y++;
 	n = hid + pg->body.n;
+	pg->nlines = n;
 	pg->page = top + rows > y ? (size_t)(top + rows - y) : 1;
 	if (pg->top + pg->page > n)
 		pg->top = n > pg->page ? n - pg->page : 0;
@@ -649,21 +651,32 @@ pg_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 	ui_view_brief(v, pg->top > 0 ? pg->brief : NULL, pg->briefc);
 }
 
-/* The next (dir 1) or previous message of the index under the pager. */
+/* The pager turns to message id, from its top. */
 static void
-pg_step(struct ui *ui, struct pg *pg, int dir)
+pg_show(struct ui *ui, struct pg *pg, int64_t id)
 {
-	int64_t	id;
-
-	if ((id = ui_index_step(ui_under(ui), pg->id, dir)) == 0) {
-		ui_status(ui, 0, dir > 0 ? "this is the last message" :
-		    "this is the first message");
-		return;
-	}
 	pg->id = id;
 	pg->top = 0;
 	pg->width = 0;
 	pg_mark_seen(ui, id);
+}
+
+/*
+ * The next (dir 1) or previous message of the index under the pager;
+ * at the last one, what says so (end: after Space at its end, as mutt's
+ * next-page does).
+ */
+static void
+pg_step(struct ui *ui, struct pg *pg, int dir, const char *end)
+{
+	int64_t	id;
+
+	if ((id = ui_index_step(ui_under(ui), pg->id, dir)) == 0) {
+		ui_status(ui, 0, "%s", dir < 0 ? "this is the first message" :
+		    end);
+		return;
+	}
+	pg_show(ui, pg, id);
 }
 
 static int
@@ -679,7 +692,11 @@ pg_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 		return 0;
 	switch (k) {
 	case ' ':
-		pg->top += page;
+		/* The end shown (drawn once at least): the next message. */
+		if (pg->width != 0 && pg->top + page >= pg->nlines)
+			pg_step(ui, pg, 1, "no more messages");
+		else
+			pg->top += page;
 		return 0;
 	case '-':
 	case 'b':
@@ -703,7 +720,8 @@ pg_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 		return 0;
 	case 'J':
 	case 'K':
-		pg_step(ui, pg, k == 'J' ? 1 : -1);
+		pg_step(ui, pg, k == 'J' ? 1 : -1,
+		    "this is the last message");
 		return 0;
 	case 'i':
 		return -1;
