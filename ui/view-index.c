@@ -7,6 +7,7 @@
  * encrypted). The columns follow the width.
  */
 #include <curses.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -560,10 +561,10 @@ ix_fill(struct ui *ui, struct ix *ix, size_t from, size_t to)
 }
 
 /*
- * The columns for a width: the number (when there is room, as wide as
- * the last row's needs, at least four digits), the flags (N new, F
- * flagged), the signature and encryption marks, the date, the sender (a
- * third of what is left, 12 to 30 cells), then the subject.
+ * The columns for a width: the number (as wide as the last message's
+ * needs, at least four digits), the flags (N new, F flagged), the
+ * signature and encryption marks, the date, the sender (a third of what
+ * is left, 12 to 30 cells), then the subject.
  */
 struct ix_cols {
 	int	num, date, from;
@@ -574,10 +575,9 @@ ix_cols(int cols, size_t nrows, struct ix_cols *c)
 {
 	int	rest;
 
-	c->num = 0;
-	if (cols >= 70)
-		for (c->num = 5; nrows >= 10000; nrows /= 10)
-			c->num++;
+	/* At every width: a digit jumps to the number, the pager names it. */
+	for (c->num = 5; nrows >= 10000; nrows /= 10)
+		c->num++;
 	c->date = cols >= 40 ? 11 : 7;
 	rest = cols - c->num - 7 - c->date;
 	c->from = rest / 3;
@@ -688,7 +688,7 @@ ix_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 		ix->top = ix->cur;
 	if (ix->cur >= ix->top + (size_t)rows)
 		ix->top = ix->cur - (size_t)rows + 1;
-	ix_cols(cols, ix->nrows, &c);
+	ix_cols(cols, ix->n, &c);
 	ix_fill(ui, ix, ix->top, ix->top + (size_t)rows);
 	for (i = ix->top, y = top; i < ix->nrows && y < top + rows; i++,
 	    y++) {
@@ -835,6 +835,38 @@ ix_fold(struct ui *ui, struct ix *ix, int all)
 			ix->cur = i;
 }
 
+/*
+ * A digit: the prompt "Jump to message: " opens with it, and the number
+ * the index shows for a message (ix_line) selects it.
+ */
+static void
+ix_jump(struct ui *ui, struct ix *ix, wint_t digit)
+{
+	char		 first[2] = { (char)digit, '\0' }, *a, *end;
+	unsigned long long num;
+	size_t		 i;
+
+	if ((a = ui_prompt_complete(ui, "Jump to message: ", first, NULL,
+	    NULL)) == NULL || a[0] == '\0')
+		goto out;
+	errno = 0;
+	num = strtoull(a, &end, 10);
+	if (errno != 0 || *end != '\0' || num == 0 || a[0] == '-' ||
+	    num > ix->n) {
+		ui_status(ui, 1, "no message %s here: they are numbered 1 to "
+		    "%zu", a, ix->n);
+		goto out;
+	}
+	/* Rows go up with the number: a hidden one is under the last. */
+	for (i = 0; i < ix->nrows && ix->rows[i] <= num - 1; i++)
+		ix->cur = i;
+	if (ix->rows[ix->cur] != num - 1)
+		ui_status(ui, 0, "message %llu is in this collapsed thread: "
+		    "Esc v opens it", num);
+out:
+	free(a);
+}
+
 static int
 ix_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 {
@@ -908,6 +940,10 @@ ix_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 	case 'o':
 	case 'O':
 		ix_sort_key(ui, v, k == 'O');
+		return 0;
+	}
+	if (k >= '1' && k <= '9') {
+		ix_jump(ui, ix, k);
 		return 0;
 	}
 	if (ix->nrows == 0)
