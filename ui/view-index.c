@@ -836,6 +836,57 @@ ix_fold(struct ui *ui, struct ix *ix, int all)
 }
 
 /*
+ * n: the row after row from (around to the top, as mutt's search-next
+ * goes) of a message the last search selects, in *rowp; -1 when none
+ * does, the status line saying why.
+ */
+static int
+ix_search_next(struct ui *ui, struct ix *ix, size_t from, size_t *rowp)
+{
+	struct store		*st = app_session_store(ui_session(ui));
+	struct store_query	*q = NULL;
+	struct ix		 hit;
+	struct smerr		 e;
+	const char		*query = ui_search_last(ui);
+	size_t			 i, row;
+	int			 r = -1;
+
+	if (query == NULL) {
+		ui_status(ui, 0, "no search yet: / searches, then n finds "
+		    "the next");
+		return -1;
+	}
+	memset(&hit, 0, sizeof(hit));
+	smerr_clear(&e);
+	if (store_index_rest(st, &e) != 0 ||
+	    app_query_parse(query, &q, &e) != 0 ||
+	    store_msg_query_ids(st, ix->query != NULL ? NULL : ix->account,
+	    ix->query != NULL ? NULL : ix->folder, q, ix_add_id, &hit,
+	    &e) != 0) {
+		ui_status(ui, 1, "%s", smerr_msg(&e));
+		goto out;
+	}
+	if (hit.n > 0)
+		qsort(hit.msgs, hit.n, sizeof(*hit.msgs), id_cmp);
+	for (i = 1; i <= ix->nrows && hit.n > 0; i++) {
+		row = (from + i) % ix->nrows;
+		if (bsearch(&ix_at(ix, row)->id, hit.msgs, hit.n,
+		    sizeof(*hit.msgs), id_cmp) == NULL)
+			continue;
+		*rowp = row;
+		r = 0;
+		if (row <= from)
+			ui_status(ui, 0, "search wrapped to the top");
+		goto out;
+	}
+	ui_status(ui, 0, "not found: %s", query);
+out:
+	app_query_free(q);
+	ix_clear(&hit);
+	return r;
+}
+
+/*
  * A digit: the prompt "Jump to message: " opens with it, and the number
  * the index shows for a message (ix_line) selects it.
  */
@@ -927,9 +978,15 @@ ix_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 			ix_toggle_flag(ui, ix, "\\Flagged");
 		return 0;
 	case '/':
-		if ((q = ui_prompt(ui, "Search: ")) != NULL && q[0] != '\0')
+		if ((q = ui_prompt(ui, "Search: ")) != NULL && q[0] != '\0') {
+			ui_search_set(ui, q);
 			ui_push(ui, ui_index_new(ui, NULL, ix->folder, q));
+		}
 		free(q);
+		return 0;
+	case 'n':
+		if (ix->nrows > 0)
+			(void)ix_search_next(ui, ix, ix->cur, &ix->cur);
 		return 0;
 	case '@':
 		ix_refresh(ui, v);
@@ -969,6 +1026,24 @@ ui_index_step(struct ui_view *v, int64_t id, int dir)
 		return ix_at(ix, ix->cur)->id;
 	}
 	return 0;
+}
+
+int64_t
+ui_index_search(struct ui *ui, struct ui_view *v, int64_t id)
+{
+	struct ix	*ix;
+	size_t		 i, row;
+
+	if (v == NULL || v->ops->key != ix_key)
+		return 0;
+	ix = v->data;
+	for (i = 0; i < ix->nrows; i++)
+		if (ix_at(ix, i)->id == id)
+			break;
+	if (i == ix->nrows || ix_search_next(ui, ix, i, &row) != 0)
+		return 0;
+	ix->cur = row;
+	return ix_at(ix, row)->id;
 }
 
 int

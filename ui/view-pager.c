@@ -684,6 +684,7 @@ pg_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 {
 	struct pg	*pg = v->data;
 	size_t		 page = pg->page > 0 ? pg->page : 1;
+	int64_t		 id;
 	int		 r;
 
 	if ((k = ui_nav_key(k, fn)) == 0)
@@ -722,6 +723,11 @@ pg_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 	case 'K':
 		pg_step(ui, pg, k == 'J' ? 1 : -1,
 		    "this is the last message");
+		return 0;
+	case 'n':
+		/* The next message the last search selects, as in the index. */
+		if ((id = ui_index_search(ui, ui_under(ui), pg->id)) != 0)
+			pg_show(ui, pg, id);
 		return 0;
 	case 'i':
 		return -1;
