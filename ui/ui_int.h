@@ -192,6 +192,12 @@ void		 ui_compose_text(struct ui *ui, const char *tmpl, size_t len,
 #define UI_MSG_GONE	2	/* the message left the folder shown */
 /* 0 handled, UI_MSG_GONE handled and gone, 1 not a message key. */
 int		 ui_msg_key(struct ui *ui, int64_t id, wint_t key);
+/*
+ * ; then d, s, C or |: the key for each of the n messages ids (tagged),
+ * with one question for them all; 0 handled, 1 not such a key.
+ */
+int		 ui_msg_key_tagged(struct ui *ui, const int64_t *ids, size_t n,
+		    wint_t key);
 /* The view under the top one, or NULL. */
 struct ui_view	*ui_under(struct ui *ui);
 /*
