@@ -7,7 +7,8 @@
 # place of the usual fields, and h again goes back. The help reads whole
 # at 60 columns: a long description goes on, indented, on the next row.
 # n finds the next message the last search selects, in the index and in
-# the pager, round to the top when none follows.
+# the pager, round to the top when none follows. t tags a message, T
+# every one a query selects, and ; then | or d acts on all of them.
 . "$TOP/tests/lib.sh"
 F="uimutt$$"
 ui_lab uimutt "$F"
@@ -141,6 +142,35 @@ ui_press "/ with nothing found" 'No message matches' / nosuchwordhere Enter
 $TM send-keys -t ui q
 sleep 0.3
 ui_press "n then says so" 'not found: nosuchwordhere' n
+
+# 6. Tags: t, T by a query, then ; and | or d on every tagged message.
+row() { ui_screen | grep " $1\$"; }
+ui_press "; with nothing tagged says so" 'no message is tagged' '\;' d
+$TM send-keys -t ui Home t
+check "t tags the message: a * among its flags" \
+    ui_wait_for '^ *[0-9]+ +\* .* mt-1$'
+$TM send-keys -t ui k t
+sleep 0.3
+check_nomatch "t again untags it" '\*' "$(row mt-1)"
+ui_press "T tags what a query selects" '3 messages tagged; 3 in all' \
+    T pineapple Enter
+for m in mt-3 mt-7 mt-10; do
+	check_match "$m is tagged" '^ *[0-9]+ +\* ' "$(row $m)"
+done
+check_nomatch "mt-2 is not" '\*' "$(row mt-2)"
+ui_press "; then | asks for one command" \
+    'Pipe the tagged messages to command:' '\;' '|'
+ui_press "and gives it every tagged message" 'Press Enter to go back' \
+    "cat > '$T/piped'" Enter
+$TM send-keys -t ui Enter
+check_match "the three, one after the other" '^3$' \
+    "$(grep -c '^Subject: mt-' "$T/piped")"
+check_match "each with its text" 'a pineapple in message 7' \
+    "$(cat "$T/piped")"
+ui_press "; then d deletes every tagged message" \
+    '3 of 3 tagged messages deleted' '\;' d
+check "the folder has three less" ui_wait_for "sealmail: $F \\(11\\)"
+check_nomatch "and none of them" 'mt-3$|mt-7$|mt-10$' "$(ui_screen)"
 
 # 4. The help at 60 columns: every description whole.
 resize 60 100
