@@ -565,7 +565,7 @@ ix_fill(struct ui *ui, struct ix *ix, size_t from, size_t to)
 
 /*
  * The columns for a width: the number (as wide as the last message's
- * needs, at least four digits), the flags (N new, F flagged, * tagged),
+ * needs, at least four digits), the flags (N new, F flagged or * tagged),
  * the signature and encryption marks, the date, the sender (a third of
  * what is left, 12 to 30 cells), then the subject.
  */
@@ -582,7 +582,7 @@ ix_cols(int cols, size_t nrows, struct ix_cols *c)
 	for (c->num = 5; nrows >= 10000; nrows /= 10)
 		c->num++;
 	c->date = cols >= 40 ? 11 : 7;
-	rest = cols - c->num - 8 - c->date;
+	rest = cols - c->num - 7 - c->date;
 	c->from = rest / 3;
 	if (c->from > 30)
 		c->from = 30;
@@ -626,10 +626,11 @@ ix_line(int y, int cols, const struct ix_info *m, size_t i, int sel,
 		snprintf(buf, sizeof(buf), "%*zu ", c->num - 1, i + 1);
 		x = ix_cell(y, x, cols, c->num, buf);
 	}
-	snprintf(buf, sizeof(buf), "%c%c%c", has_flag(m->flags, "\\Seen") ?
-	    ' ' : 'N', has_flag(m->flags, "\\Flagged") ? 'F' : ' ',
-	    tagged ? '*' : ' ');
-	x = ix_cell(y, x, cols, 4, buf);
+	/* Tagged takes the place of flagged while it lasts, as in mutt. */
+	snprintf(buf, sizeof(buf), "%c%c ", has_flag(m->flags, "\\Seen") ?
+	    ' ' : 'N', tagged ? '*' : has_flag(m->flags, "\\Flagged") ?
+	    'F' : ' ');
+	x = ix_cell(y, x, cols, 3, buf);
 	sm[0] = ui_sig_mark(m->signature, &sc);
 	em[0] = ui_enc_mark(m->encryption, &ec);
 	if (!sel)
