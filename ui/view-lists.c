@@ -654,7 +654,7 @@ static const char *const help_lines[] = {
 	"",
 	"The columns of the index: flags, signature, encryption",
 	"  N  new (not read yet)           F  flagged",
-	"  *  tagged (t, T), in the place of F while it is",
+	"  *  tagged (t, T), shown in the place of F",
 	"  S  signed and verified: the signer is the sender, and trusted",
 	"  !  BAD signature                ?  signature not trusted",
 	"  M  signer is not the sender     P  only part of it is signed",
