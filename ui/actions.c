@@ -107,67 +107,119 @@ act_draft(struct ui *ui, int64_t id, enum app_draft_kind kind)
 	return 0;
 }
 
-/* Moves (dest), copies (copy) or deletes (dest NULL) message id. */
+/*
+ * What a move leaves to tell the server: the account and the folder the
+ * message left, the Trash it went to, its new id (0: removed for good).
+ */
+struct act_moved {
+	char	*acct, *from, *trash;
+	int64_t	 newid;
+};
+
+static void
+act_moved_free(struct act_moved *mv)
+{
+	free(mv->acct);
+	free(mv->from);
+	free(mv->trash);
+	memset(mv, 0, sizeof(*mv));
+}
+
+/*
+ * Moves (dest), copies (copy) or deletes (dest NULL) message id here;
+ * from Trash only after a question, asked once for all (*ask -1: not yet,
+ * of this message, -2: not yet, of the tagged ones; then the answer). 0
+ * done, with mv filled in; else the status says why.
+ */
 static int
-act_move(struct ui *ui, int64_t id, const char *dest, int copy)
+act_move_here(struct ui *ui, int64_t id, const char *dest, int copy,
+    int *ask, struct act_moved *mv)
 {
 	struct store			*st = app_session_store(ui_session(ui));
 	const struct app_account	*a;
 	struct store_msg		*m;
 	struct smerr			 e;
-	const char			*args[6];
-	char				*trash = NULL, *from = NULL;
-	int64_t				 newid;
-	int				 r, busy;
 
+	memset(mv, 0, sizeof(*mv));
 	if ((m = act_load(ui, id)) == NULL)
-		return 0;
+		return -1;
 	a = app_config_account(app_session_config(ui_session(ui)),
 	    m->account);
-	from = m->folder_name != NULL ? strdup(m->folder_name) : NULL;
+	mv->from = m->folder_name != NULL ? strdup(m->folder_name) : NULL;
 	store_msg_free(m);
 	smerr_clear(&e);
-	if (a == NULL || from == NULL) {
+	if (a == NULL || mv->from == NULL ||
+	    (mv->acct = strdup(a->name)) == NULL) {
 		ui_status(ui, 1, "the message belongs to no configured account");
-		free(from);
-		return 0;
+		goto fail;
 	}
-	if (dest == NULL && app_trash_folder(st, a, NULL, &trash, &e) != 0) {
+	if (dest == NULL && app_trash_folder(st, a, NULL, &mv->trash,
+	    &e) != 0) {
 		ui_status(ui, 1, "%s", smerr_msg(&e));
-		free(from);
-		return 0;
+		goto fail;
 	}
 	/* From Trash nothing brings it back: one key is not enough. */
-	if (dest == NULL && strcmp(from, trash) == 0 && !ui_confirm(ui,
-	    "Remove this message for good, here and on the server? (y/N)")) {
-		ui_status(ui, 0, "not removed");
-		free(trash);
-		free(from);
-		return 0;
+	if (dest == NULL && strcmp(mv->from, mv->trash) == 0) {
+		if (*ask < 0)
+			*ask = ui_confirm(ui, *ask == -1 ? "Remove this "
+			    "message for good, here and on the server? (y/N)" :
+			    "Remove the tagged messages in Trash for good, "
+			    "here and on the server? (y/N)");
+		if (*ask == 0) {
+			ui_status(ui, 0, "not removed");
+			goto fail;
+		}
 	}
-	if ((r = app_move_local(st, id, dest, copy, trash, &newid, &e)) != 0)
+	if (app_move_local(st, id, dest, copy, mv->trash, &mv->newid,
+	    &e) != 0) {
 		ui_status(ui, 1, "%s", smerr_msg(&e));
-	else {
-		/* The server learns it from a sync, which does the queue. */
-		args[0] = "sync";
-		args[1] = "--account";
-		args[2] = a->name;
-		args[3] = "--folder";
-		args[4] = from;
-		args[5] = NULL;
-		busy = ui_job(ui, "moving", args, NULL, NULL, NULL) != 0;
-		ui_refresh_all(ui);
-		if (newid == 0)
-			ui_status(ui, 0, "removed for good%s", busy ?
-			    " here; the next sync (S) tells the server" : "");
-		else
-			ui_status(ui, 0, "%s %s%s", copy ? "copied to" :
-			    "moved to", dest != NULL ? dest : trash, busy ?
-			    " here; the next sync (S) tells the server" : "");
+		goto fail;
 	}
-	free(trash);
-	free(from);
-	return r == 0 && !copy ? UI_MSG_GONE : 0;
+	return 0;
+fail:
+	act_moved_free(mv);
+	return -1;
+}
+
+/*
+ * A sync of the account's folder (NULL: of every account) tells the
+ * server what moved here; 0 when it started.
+ */
+static int
+act_tell(struct ui *ui, const char *acct, const char *folder)
+{
+	const char	*args[6];
+
+	args[0] = "sync";
+	args[1] = acct != NULL ? "--account" : NULL;
+	args[2] = acct;
+	args[3] = "--folder";
+	args[4] = folder;
+	args[5] = NULL;
+	return ui_job(ui, "moving", args, NULL, NULL, NULL);
+}
+
+/* Moves (dest), copies (copy) or deletes (dest NULL) message id. */
+static int
+act_move(struct ui *ui, int64_t id, const char *dest, int copy)
+{
+	struct act_moved	 mv;
+	int			 ask = -1, busy;
+
+	if (act_move_here(ui, id, dest, copy, &ask, &mv) != 0)
+		return 0;
+	/* The server learns it from a sync, which does the queue. */
+	busy = act_tell(ui, mv.acct, mv.from) != 0;
+	ui_refresh_all(ui);
+	if (mv.newid == 0)
+		ui_status(ui, 0, "removed for good%s", busy ?
+		    " here; the next sync (S) tells the server" : "");
+	else
+		ui_status(ui, 0, "%s %s%s", copy ? "copied to" : "moved to",
+		    dest != NULL ? dest : mv.trash, busy ?
+		    " here; the next sync (S) tells the server" : "");
+	act_moved_free(&mv);
+	return copy ? 0 : UI_MSG_GONE;
 }
 
 /* u in Trash: back to where it was deleted from. */
@@ -288,6 +340,78 @@ act_write(struct ui *ui, int64_t id)
 		ui_status(ui, 0, "saved %zu bytes to %s", len, path);
 	store_msg_free(m);
 	free(path);
+	return 0;
+}
+
+/* ; |: the tagged messages one after the other, to one command. */
+static void
+act_pipe_all(struct ui *ui, const int64_t *ids, size_t n)
+{
+	struct store_msg	*m;
+	struct buf		*all;
+	char			*cmd;
+	size_t			 i;
+	int			 r;
+
+	if ((cmd = ui_prompt(ui, "Pipe the tagged messages to command: ")) ==
+	    NULL || cmd[0] == '\0' || (all = buf_new(65536)) == NULL) {
+		free(cmd);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if ((m = act_load(ui, ids[i])) == NULL)
+			goto out;
+		r = m->body != NULL ? buf_put(all, m->body, m->body_len) :
+		    buf_put(all, m->raw, m->raw_len);
+		store_msg_free(m);
+		if (r != 0) {
+			ui_status(ui, 1, "out of memory");
+			goto out;
+		}
+	}
+	r = ui_run_sh(ui, cmd, buf_data(all), buf_len(all), 1);
+	ui_status(ui, r != 0, "the command exited with %d", r);
+out:
+	buf_free(all);
+	free(cmd);
+}
+
+int
+ui_msg_key_tagged(struct ui *ui, const int64_t *ids, size_t n, wint_t k)
+{
+	struct act_moved	 mv;
+	char			*dest = NULL;
+	size_t			 i, done = 0;
+	int			 ask = -2, copy = k == 'C', busy;
+
+	if (k == '|') {
+		act_pipe_all(ui, ids, n);
+		return 0;
+	}
+	if (k != 'd' && k != 's' && k != 'C')
+		return 1;
+	if (k != 'd' && ((dest = ui_prompt_complete(ui, copy ?
+	    "Copy the tagged messages to folder: " :
+	    "Move the tagged messages to folder: ", NULL, ui_complete_folder,
+	    ui)) == NULL || dest[0] == '\0')) {
+		free(dest);
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		if (act_move_here(ui, ids[i], dest, copy, &ask, &mv) == 0) {
+			done++;
+			act_moved_free(&mv);
+		}
+	if (done > 0) {
+		/* One sync of every account tells the servers. */
+		busy = act_tell(ui, NULL, NULL) != 0;
+		ui_refresh_all(ui);
+		ui_status(ui, done < n, "%zu of %zu tagged messages %s%s%s",
+		    done, n, copy ? "copied to " : dest != NULL ? "moved to " :
+		    "deleted", dest != NULL ? dest : "", busy ?
+		    " here; the next sync (S) tells the server" : "");
+	}
+	free(dest);
 	return 0;
 }
 

@@ -77,6 +77,7 @@ struct ui {
 	/* A screen drawn outside the views (the compose screen). */
 	void			(*redraw)(struct ui *, void *);
 	void			*redraw_arg;
+	char			*search;	/* the last query of / */
 };
 
 static int	ui_sigpipe[2] = { -1, -1 };
@@ -97,6 +98,23 @@ struct app_session *
 ui_session(struct ui *ui)
 {
 	return ui->s;
+}
+
+const char *
+ui_search_last(struct ui *ui)
+{
+	return ui->search;
+}
+
+void
+ui_search_set(struct ui *ui, const char *query)
+{
+	char	*q;
+
+	if ((q = strdup(query)) == NULL)
+		return;
+	free(ui->search);
+	ui->search = q;
 }
 
 int
@@ -1200,6 +1218,7 @@ ui_main(const struct app_opts *o)
 	job_close(&ui.job);
 	for (i = ui.nviews - 1; i >= 0; i--)
 		ui_view_free(ui.views[i]);
+	free(ui.search);
 	app_session_close(ui.s);
 	close(ui_sigpipe[0]);
 	close(ui_sigpipe[1]);

@@ -83,6 +83,9 @@ void		 ui_refresh_all(struct ui *ui);
  * or NULL when cancelled.
  */
 char		*ui_prompt(struct ui *ui, const char *question);
+/* The query / last searched for (NULL: none yet), which n looks for. */
+const char	*ui_search_last(struct ui *ui);
+void		 ui_search_set(struct ui *ui, const char *query);
 /*
  * The same, starting from initial (or empty), and with Tab calling
  * complete(arg, typed, n, out, hint, hintlen): typed is what was there
@@ -194,6 +197,12 @@ void		 ui_compose_nosig(const char *why, char *note, size_t len);
 #define UI_MSG_GONE	2	/* the message left the folder shown */
 /* 0 handled, UI_MSG_GONE handled and gone, 1 not a message key. */
 int		 ui_msg_key(struct ui *ui, int64_t id, wint_t key);
+/*
+ * ; then d, s, C or |: the key for each of the n messages ids (tagged),
+ * with one question for them all; 0 handled, 1 not such a key.
+ */
+int		 ui_msg_key_tagged(struct ui *ui, const int64_t *ids, size_t n,
+		    wint_t key);
 /* The view under the top one, or NULL. */
 struct ui_view	*ui_under(struct ui *ui);
 /*
@@ -201,6 +210,12 @@ struct ui_view	*ui_under(struct ui *ui);
  * then selects it; 0 when there is none or v is no index.
  */
 int64_t		 ui_index_step(struct ui_view *v, int64_t id, int dir);
+/*
+ * The next message after id in index view v that the last search
+ * selects (n), which then selects it; 0 when there is none (the status
+ * line says why) or v is no index.
+ */
+int64_t		 ui_index_search(struct ui *ui, struct ui_view *v, int64_t id);
 /*
  * The number index view v shows for message id (from 1) in *posp, and
  * how many it counts in *np; -1 when v is not an index or has no such row.

@@ -7,6 +7,7 @@
  * encrypted). The columns follow the width.
  */
 #include <curses.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,9 @@ struct ix {
 	int		 reverse;
 	int		 tail;		/* show the last rows at the next draw */
 	size_t		 drawn;		/* rows at the last draw */
+	int64_t		*tags;		/* t, T: the ids tagged, sorted */
+	size_t		 ntags, tagcap;
+	int		 prefix;	/* ; was pressed: d s C | on the tags */
 };
 
 static void
@@ -560,10 +564,10 @@ ix_fill(struct ui *ui, struct ix *ix, size_t from, size_t to)
 }
 
 /*
- * The columns for a width: the number (when there is room, as wide as
- * the last row's needs, at least four digits), the flags (N new, F
- * flagged), the signature and encryption marks, the date, the sender (a
- * third of what is left, 12 to 30 cells), then the subject.
+ * The columns for a width: the number (as wide as the last message's
+ * needs, at least four digits), the flags (N new, F flagged or * tagged),
+ * the signature and encryption marks, the date, the sender (a third of
+ * what is left, 12 to 30 cells), then the subject.
  */
 struct ix_cols {
 	int	num, date, from;
@@ -574,10 +578,9 @@ ix_cols(int cols, size_t nrows, struct ix_cols *c)
 {
 	int	rest;
 
-	c->num = 0;
-	if (cols >= 70)
-		for (c->num = 5; nrows >= 10000; nrows /= 10)
-			c->num++;
+	/* At every width: a digit jumps to the number, the pager names it. */
+	for (c->num = 5; nrows >= 10000; nrows /= 10)
+		c->num++;
 	c->date = cols >= 40 ? 11 : 7;
 	rest = cols - c->num - 7 - c->date;
 	c->from = rest / 3;
@@ -612,7 +615,7 @@ ix_attr(const struct ix_info *m, int sel)
 
 static void
 ix_line(int y, int cols, const struct ix_info *m, size_t i, int sel,
-    const struct ix_cols *c)
+    int tagged, const struct ix_cols *c)
 {
 	enum ui_color	 sc, ec;
 	char		 buf[64], sm[2] = "", em[2] = "";
@@ -623,8 +626,10 @@ ix_line(int y, int cols, const struct ix_info *m, size_t i, int sel,
 		snprintf(buf, sizeof(buf), "%*zu ", c->num - 1, i + 1);
 		x = ix_cell(y, x, cols, c->num, buf);
 	}
+	/* Tagged takes the place of flagged while it lasts, as in mutt. */
 	snprintf(buf, sizeof(buf), "%c%c ", has_flag(m->flags, "\\Seen") ?
-	    ' ' : 'N', has_flag(m->flags, "\\Flagged") ? 'F' : ' ');
+	    ' ' : 'N', tagged ? '*' : has_flag(m->flags, "\\Flagged") ?
+	    'F' : ' ');
 	x = ix_cell(y, x, cols, 3, buf);
 	sm[0] = ui_sig_mark(m->signature, &sc);
 	em[0] = ui_enc_mark(m->encryption, &ec);
@@ -658,6 +663,40 @@ ix_line(int y, int cols, const struct ix_info *m, size_t i, int sel,
 	attrset(A_NORMAL);
 }
 
+/* Whether message id is tagged (t, T). */
+static int
+ix_tagged(const struct ix *ix, int64_t id)
+{
+	return ix->ntags > 0 && bsearch(&id, ix->tags, ix->ntags,
+	    sizeof(*ix->tags), id_cmp) != NULL;
+}
+
+/* Tags (on) or untags message id, the ids kept sorted. */
+static int
+ix_tag(struct ix *ix, int64_t id, int on)
+{
+	size_t	i;
+
+	for (i = 0; i < ix->ntags && ix->tags[i] < id; i++)
+		;
+	if (i < ix->ntags && ix->tags[i] == id) {
+		if (!on)
+			memmove(&ix->tags[i], &ix->tags[i + 1],
+			    (--ix->ntags - i) * sizeof(*ix->tags));
+		return 0;
+	}
+	if (!on)
+		return 0;
+	if (vec_reserve(&ix->tags, &ix->tagcap, ix->ntags,
+	    sizeof(*ix->tags)) != 0)
+		return SMERR_NOMEM;
+	memmove(&ix->tags[i + 1], &ix->tags[i], (ix->ntags - i) *
+	    sizeof(*ix->tags));
+	ix->tags[i] = id;
+	ix->ntags++;
+	return 0;
+}
+
 static void
 ix_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 {
@@ -688,14 +727,14 @@ ix_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 		ix->top = ix->cur;
 	if (ix->cur >= ix->top + (size_t)rows)
 		ix->top = ix->cur - (size_t)rows + 1;
-	ix_cols(cols, ix->nrows, &c);
+	ix_cols(cols, ix->n, &c);
 	ix_fill(ui, ix, ix->top, ix->top + (size_t)rows);
 	for (i = ix->top, y = top; i < ix->nrows && y < top + rows; i++,
 	    y++) {
 		if (ix_at(ix, i)->in == NULL)
 			continue;
 		ix_line(y, cols, ix_at(ix, i)->in, ix->rows[i], i == ix->cur,
-		    &c);
+		    ix_tagged(ix, ix_at(ix, i)->id), &c);
 	}
 }
 
@@ -835,6 +874,175 @@ ix_fold(struct ui *ui, struct ix *ix, int all)
 			ix->cur = i;
 }
 
+/*
+ * The messages of this index's folder (or of every folder, for a search)
+ * that query selects, in hit as ids, sorted; the status says why not.
+ */
+static int
+ix_hits(struct ui *ui, struct ix *ix, const char *query, struct ix *hit)
+{
+	struct store		*st = app_session_store(ui_session(ui));
+	struct store_query	*q = NULL;
+	struct smerr		 e;
+	int			 r = 0;
+
+	memset(hit, 0, sizeof(*hit));
+	smerr_clear(&e);
+	if (store_index_rest(st, &e) != 0 ||
+	    app_query_parse(query, &q, &e) != 0 ||
+	    store_msg_query_ids(st, ix->query != NULL ? NULL : ix->account,
+	    ix->query != NULL ? NULL : ix->folder, q, ix_add_id, hit,
+	    &e) != 0) {
+		ui_status(ui, 1, "%s", smerr_msg(&e));
+		ix_clear(hit);
+		r = -1;
+	} else if (hit->n > 0)
+		qsort(hit->msgs, hit->n, sizeof(*hit->msgs), id_cmp);
+	app_query_free(q);
+	return r;
+}
+
+/* Whether the message on row i is among hit's (ix_hits). */
+static int
+ix_hit(struct ix *ix, size_t i, const struct ix *hit)
+{
+	return hit->n > 0 && bsearch(&ix_at(ix, i)->id, hit->msgs, hit->n,
+	    sizeof(*hit->msgs), id_cmp) != NULL;
+}
+
+/*
+ * n: the row after row from (around to the top, as mutt's search-next
+ * goes) of a message the last search selects, in *rowp; -1 when none
+ * does, the status line saying why.
+ */
+static int
+ix_search_next(struct ui *ui, struct ix *ix, size_t from, size_t *rowp)
+{
+	struct ix	 hit;
+	const char	*query = ui_search_last(ui);
+	size_t		 i, row;
+	int		 r = -1;
+
+	if (query == NULL) {
+		ui_status(ui, 0, "no search yet: / searches, then n finds "
+		    "the next");
+		return -1;
+	}
+	if (ix_hits(ui, ix, query, &hit) != 0)
+		return -1;
+	for (i = 1; i <= ix->nrows; i++) {
+		row = (from + i) % ix->nrows;
+		if (!ix_hit(ix, row, &hit))
+			continue;
+		*rowp = row;
+		r = 0;
+		if (row <= from)
+			ui_status(ui, 0, "search wrapped to the top");
+		goto out;
+	}
+	ui_status(ui, 0, "not found: %s", query);
+out:
+	ix_clear(&hit);
+	return r;
+}
+
+/* T: tags every message shown that a query selects. */
+static void
+ix_tag_pattern(struct ui *ui, struct ix *ix)
+{
+	struct ix	 hit;
+	char		*query;
+	size_t		 i, n = 0;
+
+	if ((query = ui_prompt(ui, "Tag messages matching: ")) == NULL ||
+	    query[0] == '\0' || ix_hits(ui, ix, query, &hit) != 0) {
+		free(query);
+		return;
+	}
+	for (i = 0; i < ix->nrows; i++)
+		if (ix_hit(ix, i, &hit) && !ix_tagged(ix, ix_at(ix, i)->id)) {
+			if (ix_tag(ix, ix_at(ix, i)->id, 1) != 0)
+				break;
+			n++;
+		}
+	ui_status(ui, 0, "%zu message%s tagged; %zu in all", n, n == 1 ? "" :
+	    "s", ix->ntags);
+	ix_clear(&hit);
+	free(query);
+}
+
+/* Keeps the tags of the messages still in the index alone. */
+static void
+ix_tags_prune(struct ix *ix)
+{
+	int64_t	*kept;
+	size_t	 i, n = 0;
+
+	if (ix->ntags == 0 || (kept = calloc(ix->ntags,
+	    sizeof(*kept))) == NULL)
+		return;
+	for (i = 0; i < ix->n && n < ix->ntags; i++)
+		if (ix_tagged(ix, ix->msgs[i].id))
+			kept[n++] = ix->msgs[i].id;
+	if (n > 0)
+		qsort(kept, n, sizeof(*kept), id_cmp);
+	free(ix->tags);
+	ix->tags = kept;
+	ix->ntags = n;
+	ix->tagcap = ix->ntags;
+}
+
+/*
+ * The key after ;: d s C | act on every tagged message. The tags of
+ * messages moved away go with them.
+ */
+static void
+ix_on_tagged(struct ui *ui, struct ix *ix, wint_t k)
+{
+	if (ix->ntags == 0) {
+		ui_status(ui, 0, "no message is tagged: t tags one");
+		return;
+	}
+	if (ui_msg_key_tagged(ui, ix->tags, ix->ntags, k) != 0) {
+		ui_status(ui, 0, "; takes d, s, C or | after it");
+		return;
+	}
+	if (k == 'd' || k == 's')
+		ix_tags_prune(ix);
+}
+
+/*
+ * A digit: the prompt "Jump to message: " opens with it, and the number
+ * the index shows for a message (ix_line) selects it.
+ */
+static void
+ix_jump(struct ui *ui, struct ix *ix, wint_t digit)
+{
+	char		 first[2] = { (char)digit, '\0' }, *a, *end;
+	unsigned long long num;
+	size_t		 i;
+
+	if ((a = ui_prompt_complete(ui, "Jump to message: ", first, NULL,
+	    NULL)) == NULL || a[0] == '\0')
+		goto out;
+	errno = 0;
+	num = strtoull(a, &end, 10);
+	if (errno != 0 || *end != '\0' || num == 0 || a[0] == '-' ||
+	    num > ix->n) {
+		ui_status(ui, 1, "no message %s here: they are numbered 1 to "
+		    "%zu", a, ix->n);
+		goto out;
+	}
+	/* Rows go up with the number: a hidden one is under the last. */
+	for (i = 0; i < ix->nrows && ix->rows[i] <= num - 1; i++)
+		ix->cur = i;
+	if (ix->rows[ix->cur] != num - 1)
+		ui_status(ui, 0, "message %llu is in this collapsed thread: "
+		    "Esc v opens it", num);
+out:
+	free(a);
+}
+
 static int
 ix_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 {
@@ -852,9 +1060,28 @@ ix_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 			return 0;
 		}
 	}
+	if (ix->prefix) {
+		ix->prefix = 0;
+		ix_on_tagged(ui, ix, k);
+		return 0;
+	}
 	switch (k) {
 	case 27:
 		ix->esc = 1;
+		return 0;
+	case 't':
+		if (ix->nrows > 0 && ix_tag(ix, ix_at(ix, ix->cur)->id,
+		    !ix_tagged(ix, ix_at(ix, ix->cur)->id)) == 0 &&
+		    ix->cur + 1 < ix->nrows)
+			ix->cur++;
+		return 0;
+	case 'T':
+		ix_tag_pattern(ui, ix);
+		return 0;
+	case ';':
+		ix->prefix = 1;
+		ui_status(ui, 0, "; d s C |: on the %zu tagged message%s",
+		    ix->ntags, ix->ntags == 1 ? "" : "s");
 		return 0;
 	case 'z':
 	case 'Z':
@@ -895,9 +1122,15 @@ ix_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 			ix_toggle_flag(ui, ix, "\\Flagged");
 		return 0;
 	case '/':
-		if ((q = ui_prompt(ui, "Search: ")) != NULL && q[0] != '\0')
+		if ((q = ui_prompt(ui, "Search: ")) != NULL && q[0] != '\0') {
+			ui_search_set(ui, q);
 			ui_push(ui, ui_index_new(ui, NULL, ix->folder, q));
+		}
 		free(q);
+		return 0;
+	case 'n':
+		if (ix->nrows > 0)
+			(void)ix_search_next(ui, ix, ix->cur, &ix->cur);
 		return 0;
 	case '@':
 		ix_refresh(ui, v);
@@ -908,6 +1141,10 @@ ix_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 	case 'o':
 	case 'O':
 		ix_sort_key(ui, v, k == 'O');
+		return 0;
+	}
+	if (k >= '1' && k <= '9') {
+		ix_jump(ui, ix, k);
 		return 0;
 	}
 	if (ix->nrows == 0)
@@ -933,6 +1170,24 @@ ui_index_step(struct ui_view *v, int64_t id, int dir)
 		return ix_at(ix, ix->cur)->id;
 	}
 	return 0;
+}
+
+int64_t
+ui_index_search(struct ui *ui, struct ui_view *v, int64_t id)
+{
+	struct ix	*ix;
+	size_t		 i, row;
+
+	if (v == NULL || v->ops->key != ix_key)
+		return 0;
+	ix = v->data;
+	for (i = 0; i < ix->nrows; i++)
+		if (ix_at(ix, i)->id == id)
+			break;
+	if (i == ix->nrows || ix_search_next(ui, ix, i, &row) != 0)
+		return 0;
+	ix->cur = row;
+	return ix_at(ix, row)->id;
 }
 
 int
@@ -967,6 +1222,7 @@ ix_free(struct ui_view *v)
 	struct ix	*ix = v->data;
 
 	ix_clear(ix);
+	free(ix->tags);
 	free(ix->account);
 	free(ix->folder);
 	free(ix->query);

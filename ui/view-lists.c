@@ -35,6 +35,7 @@ struct ls {
 	char		*acct;		/* LS_OUTBOX, LS_DRAFTS: whose */
 	const struct app_config *cfg;
 	char		*output;	/* LS_OUTPUT: a viewer's text */
+	int		 width;		/* LS_HELP: the width it was wrapped at */
 };
 
 enum { LS_FOLDERS, LS_KEYS, LS_PARTS, LS_HELP, LS_OUTBOX, LS_DRAFTS,
@@ -606,6 +607,12 @@ static const char *const help_lines[] = {
 	"  j k, arrows     move            Enter   read the message",
 	"  Space -         page down/up    = G     first/last (Home End)",
 	"  / l             search every folder; limit this one (same queries)",
+	"  n               the next message the last search selects (in the",
+	"                  pager too)",
+	"  1-9             jump to a message by its number (type it, Enter)",
+	"  t T             tag the message (t again untags); tag every one a",
+	"                  query selects (the queries of /)",
+	"  ;               then d s C or |: on every tagged message",
 	"  N F             toggle unread, flagged   o O  sort (O: reversed)",
 	"  Esc v  or z     threaded (o t): collapse or expand this thread",
 	"  Esc V  or Z     collapse every thread, or expand them all",
@@ -619,9 +626,10 @@ static const char *const help_lines[] = {
 	"  s C             move, copy to a folder (Tab completes its name)",
 	"  | w             pipe, write the message",
 	"Pager",
-	"  Space - b j k   page, line      J K     next, previous",
-	"  h               all header fields  v  parts (Enter saves,",
-	"                  m opens one through its mailcap entry)",
+	"  Space - b j k   page, line (Space at the end: the next message)",
+	"  J K             next, previous message",
+	"  h               the whole header, as received   v  parts (Enter",
+	"                  saves, m opens one through its mailcap entry)",
 	"  V               the signer's certificate: issuers, validity,",
 	"                  revocation, fingerprint, where it came from, what it",
 	"                  replaced",
@@ -646,6 +654,7 @@ static const char *const help_lines[] = {
 	"",
 	"The columns of the index: flags, signature, encryption",
 	"  N  new (not read yet)           F  flagged",
+	"  *  tagged (t, T), shown in the place of F",
 	"  S  signed and verified: the signer is the sender, and trusted",
 	"  !  BAD signature                ?  signature not trusted",
 	"  M  signer is not the sender     P  only part of it is signed",
@@ -663,6 +672,58 @@ static const char *const help_lines[] = {
 	"  ?  which lines are covered was not recorded for this message",
 	NULL,
 };
+
+/*
+ * Where a help line goes on when it is wrapped: under the description,
+ * after the column of keys; else two cells further in than it starts.
+ */
+static size_t
+help_indent(const char *s)
+{
+	size_t	lead = strspn(s, " ");
+
+	if (lead == 2 && strlen(s) > 18 && s[16] == ' ' && s[17] == ' ' &&
+	    s[18] != ' ')
+		return 18;
+	return lead + 2;
+}
+
+/* The help, each line wrapped at cols (ASCII: one byte, one cell). */
+static void
+help_load(struct ls *ls, int cols)
+{
+	const char	*s;
+	char		 line[256];
+	size_t		 i, pre, ind, room, len, brk;
+	size_t		 w = cols > 30 ? (size_t)cols : 30;
+	enum ui_color	 c;
+
+	ls->width = cols;
+	for (i = 0; help_lines[i] != NULL; i++) {
+		s = help_lines[i];
+		c = s[0] == ' ' || s[0] == '\0' ? UI_C_NORMAL : UI_C_HEAD;
+		ind = help_indent(s);
+		pre = 0;
+		for (;;) {
+			len = strlen(s);
+			room = w - pre;
+			if (len <= room)
+				break;
+			/* At the last space that fits, or cut when none. */
+			for (brk = room; brk > 0 && s[brk] != ' '; brk--)
+				;
+			if (brk <= strspn(s, " "))
+				brk = room;
+			snprintf(line, sizeof(line), "%*s%.*s", (int)pre, "",
+			    (int)brk, s);
+			ls_add(ls, line, NULL, c);
+			s += brk + strspn(s + brk, " ");
+			pre = ind;
+		}
+		snprintf(line, sizeof(line), "%*s%s", (int)pre, "", s);
+		ls_add(ls, line, NULL, c);
+	}
+}
 
 /*
  * Titles the outbox or the drafts ("outbox", or with several accounts
@@ -687,7 +748,6 @@ static void
 ls_load(struct ui *ui, struct ui_view *v)
 {
 	struct ls	*ls = v->data;
-	size_t		 i;
 
 	ls_clear(ls);
 	ls->cfg = app_session_config(ui_session(ui));
@@ -726,10 +786,7 @@ ls_load(struct ui *ui, struct ui_view *v)
 		break;
 	default:
 		snprintf(v->title, sizeof(v->title), "help");
-		for (i = 0; help_lines[i] != NULL; i++)
-			ls_add(ls, help_lines[i], NULL, help_lines[i][0] ==
-			    ' ' || help_lines[i][0] == '\0' ? UI_C_NORMAL :
-			    UI_C_HEAD);
+		help_load(ls, COLS);
 	}
 	if (ls->cur >= ls->n)
 		ls->cur = ls->n > 0 ? ls->n - 1 : 0;
@@ -743,6 +800,13 @@ ls_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 	int		 y, x, sel;
 
 	(void)ui;
+	/* The help is wrapped again for a new width. */
+	if (ls->kind == LS_HELP && ls->width != cols) {
+		ls_clear(ls);
+		help_load(ls, cols);
+		if (ls->cur >= ls->n)
+			ls->cur = ls->top = ls->n > 0 ? ls->n - 1 : 0;
+	}
 	if (ls->cur < ls->top)
 		ls->top = ls->cur;
 	if (ls->cur >= ls->top + (size_t)rows)

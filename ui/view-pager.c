@@ -45,6 +45,7 @@ struct pg {
 	struct pg_list	 body;		/* header fields and text */
 	size_t		 top;		/* first body line shown */
 	size_t		 page;		/* body rows on the screen */
+	size_t		 nlines;	/* the lines below the rule */
 	int		 width;		/* the width lines were laid out for */
 	int		 allhdr;	/* h: every header field */
 	char		*from, *subject, *message_id, *text;
@@ -338,9 +339,10 @@ fields_unsigned(const struct store_msg *m)
 
 /*
  * Every header field of the stored message, as received (ui_put strips
- * what is not printable when it draws them); under the usual ones.
+ * what is not printable when it draws them), in place of the usual ones;
+ * 0 when there was a header to show.
  */
-static void
+static int
 pg_all_fields(struct pg *pg, const struct store_msg *m, int width,
     const struct pg_line *mk)
 {
@@ -348,9 +350,8 @@ pg_all_fields(struct pg *pg, const struct store_msg *m, int width,
 	const uint8_t	*end, *nl;
 	size_t		 len = m->body != NULL ? m->body_len : m->raw_len;
 
-	if (p == NULL)
-		return;
-	pg_wrap(&pg->body, "", 0, width, UI_C_NORMAL, mk);
+	if (p == NULL || len == 0)
+		return -1;
 	for (end = p + len; p < end; p = nl + 1) {
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			nl = end;
@@ -361,6 +362,11 @@ pg_all_fields(struct pg *pg, const struct store_msg *m, int width,
 		if (nl == end)
 			break;
 	}
+	if (fields_unsigned(m))
+		pg_wrap(&pg->body, "[no signature covers these fields]",
+		    strlen("[no signature covers these fields]"), width,
+		    UI_C_WARN, mk);
+	return 0;
 }
 
 struct pg_att {
@@ -407,44 +413,55 @@ pg_attachments(struct pg *pg, const struct store_msg *m, int width)
 	(void)app_parts(msg, len, pg_att_cb, &a, &e);
 }
 
-/* The header fields and the text, each line in the gutter. */
+/* The usual header fields: From, To, Cc, Date, Subject. */
+static void
+pg_fields(struct pg *pg, const struct store_msg *m, int w,
+    const struct pg_line *mk)
+{
+	char		 line[1024], date[64];
+	struct tm	 tm;
+	time_t		 t;
+	const char	*mark = fields_unsigned(m) ? "  [not signed]" : "";
+
+	snprintf(line, sizeof(line), "From:    %s", m->from != NULL ? m->from
+	    : "(none)");
+	pg_wrap(&pg->body, line, strlen(line), w, UI_C_HEAD, mk);
+	if (m->to != NULL) {
+		snprintf(line, sizeof(line), "To:      %s%s", m->to, mark);
+		pg_wrap(&pg->body, line, strlen(line), w, UI_C_HEAD, mk);
+	}
+	if (m->cc != NULL) {
+		snprintf(line, sizeof(line), "Cc:      %s%s", m->cc, mark);
+		pg_wrap(&pg->body, line, strlen(line), w, UI_C_HEAD, mk);
+	}
+	t = m->date != 0 ? m->date : m->received;
+	if (t != 0 && localtime_r(&t, &tm) != NULL) {
+		strftime(date, sizeof(date), "%a, %d %b %Y %H:%M %z", &tm);
+		snprintf(line, sizeof(line), "Date:    %s%s", date, mark);
+		pg_wrap(&pg->body, line, strlen(line), w, UI_C_HEAD, mk);
+	}
+	snprintf(line, sizeof(line), "Subject: %s%s", m->subject != NULL ?
+	    m->subject : "", mark);
+	pg_wrap(&pg->body, line, strlen(line), w, UI_C_HEAD, mk);
+}
+
+/*
+ * The header fields (the usual ones, or with h the whole header once)
+ * and the text, each line in the gutter.
+ */
 static void
 pg_body(struct pg *pg, const struct store_msg *m, const struct app_shown *sh,
     int width)
 {
 	struct pg_line	 mk;
 	const char	*p, *nl;
-	char		 line[1024], date[64];
-	struct tm	 tm;
-	time_t		 t;
-	const char	*mark = fields_unsigned(m) ? "  [not signed]" : "";
 	size_t		 n = 1;
 	int		 w = width - PG_GUTTER;
 
 	memset(&mk, 0, sizeof(mk));
 	mk.mark[0] = mk.mark[1] = ' ';
-	snprintf(line, sizeof(line), "From:    %s", m->from != NULL ? m->from
-	    : "(none)");
-	pg_wrap(&pg->body, line, strlen(line), w, UI_C_HEAD, &mk);
-	if (m->to != NULL) {
-		snprintf(line, sizeof(line), "To:      %s%s", m->to, mark);
-		pg_wrap(&pg->body, line, strlen(line), w, UI_C_HEAD, &mk);
-	}
-	if (m->cc != NULL) {
-		snprintf(line, sizeof(line), "Cc:      %s%s", m->cc, mark);
-		pg_wrap(&pg->body, line, strlen(line), w, UI_C_HEAD, &mk);
-	}
-	t = m->date != 0 ? m->date : m->received;
-	if (t != 0 && localtime_r(&t, &tm) != NULL) {
-		strftime(date, sizeof(date), "%a, %d %b %Y %H:%M %z", &tm);
-		snprintf(line, sizeof(line), "Date:    %s%s", date, mark);
-		pg_wrap(&pg->body, line, strlen(line), w, UI_C_HEAD, &mk);
-	}
-	snprintf(line, sizeof(line), "Subject: %s%s", m->subject != NULL ?
-	    m->subject : "", mark);
-	pg_wrap(&pg->body, line, strlen(line), w, UI_C_HEAD, &mk);
-	if (pg->allhdr)
-		pg_all_fields(pg, m, w, &mk);
+	if (!pg->allhdr || pg_all_fields(pg, m, w, &mk) != 0)
+		pg_fields(pg, m, w, &mk);
 	pg_add(&pg->body, "", 0, UI_C_NORMAL, 0);
 	pg->body.l[pg->body.n - 1].mark[0] = ' ';
 	pg->body.l[pg->body.n - 1].mark[1] = ' ';
@@ -622,6 +639,7 @@ pg_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 		addstr("─");
 	y++;
 	n = hid + pg->body.n;
+	pg->nlines = n;
 	pg->page = top + rows > y ? (size_t)(top + rows - y) : 1;
 	if (pg->top + pg->page > n)
 		pg->top = n > pg->page ? n - pg->page : 0;
@@ -633,21 +651,32 @@ pg_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 	ui_view_brief(v, pg->top > 0 ? pg->brief : NULL, pg->briefc);
 }
 
-/* The next (dir 1) or previous message of the index under the pager. */
+/* The pager turns to message id, from its top. */
 static void
-pg_step(struct ui *ui, struct pg *pg, int dir)
+pg_show(struct ui *ui, struct pg *pg, int64_t id)
 {
-	int64_t	id;
-
-	if ((id = ui_index_step(ui_under(ui), pg->id, dir)) == 0) {
-		ui_status(ui, 0, dir > 0 ? "this is the last message" :
-		    "this is the first message");
-		return;
-	}
 	pg->id = id;
 	pg->top = 0;
 	pg->width = 0;
 	pg_mark_seen(ui, id);
+}
+
+/*
+ * The next (dir 1) or previous message of the index under the pager;
+ * at the last one, what says so (end: after Space at its end, as mutt's
+ * next-page does).
+ */
+static void
+pg_step(struct ui *ui, struct pg *pg, int dir, const char *end)
+{
+	int64_t	id;
+
+	if ((id = ui_index_step(ui_under(ui), pg->id, dir)) == 0) {
+		ui_status(ui, 0, "%s", dir < 0 ? "this is the first message" :
+		    end);
+		return;
+	}
+	pg_show(ui, pg, id);
 }
 
 static int
@@ -655,6 +684,7 @@ pg_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 {
 	struct pg	*pg = v->data;
 	size_t		 page = pg->page > 0 ? pg->page : 1;
+	int64_t		 id;
 	int		 r;
 
 	if ((k = ui_nav_key(k, fn)) == 0)
@@ -663,7 +693,11 @@ pg_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 		return 0;
 	switch (k) {
 	case ' ':
-		pg->top += page;
+		/* The end shown (drawn once at least): the next message. */
+		if (pg->width != 0 && pg->top + page >= pg->nlines)
+			pg_step(ui, pg, 1, "no more messages");
+		else
+			pg->top += page;
 		return 0;
 	case '-':
 	case 'b':
@@ -687,7 +721,13 @@ pg_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 		return 0;
 	case 'J':
 	case 'K':
-		pg_step(ui, pg, k == 'J' ? 1 : -1);
+		pg_step(ui, pg, k == 'J' ? 1 : -1,
+		    "this is the last message");
+		return 0;
+	case 'n':
+		/* The next message the last search selects, as in the index. */
+		if ((id = ui_index_search(ui, ui_under(ui), pg->id)) != 0)
+			pg_show(ui, pg, id);
 		return 0;
 	case 'i':
 		return -1;

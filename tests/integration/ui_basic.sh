@@ -16,7 +16,7 @@ check "the program opens on the INBOX index" wait_for 'sealmail: INBOX \(0\)'
 check "an empty INBOX says how to sync" wait_for 'S syncs the account'
 check "the key hint line is shown" wait_for 'q:back +Enter:read'
 ui_press "? opens the help" 'sealmail: help' '?'
-ui_press "help explains the signature marks" 'BAD signature' j j j j j j j j j j j j j j j j j j
+ui_press "help explains the signature marks" 'BAD signature' j j j j j j j j j j j j j j j j j j j j j j j j j j j j
 ui_press "K opens the key store" 'sealmail: key store' q K
 check "an empty key store says how to import" wait_for 'keys import FILE.p12'
 ui_press "c opens the folders" 'sealmail: folders' q c

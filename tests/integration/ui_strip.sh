@@ -131,7 +131,7 @@ for subj in "spoof plain" "spoof boundary" "spoof colours"; do
 	check_match "$subj: the strip says it is not signed" '^Not signed' \
 	    "$(screen | sed -n 2p)"
 	check "$subj: the strip holds through every scroll" strip_holds \
-	    j j Space Space Space k - Space j j j Space G = Space
+	    Space k - b j j j G = Space
 	check_match "$subj: the status line repeats the verdict when scrolled" \
 	    'verdict: none, not encrypted' "$(screen | tail -1)"
 	check "$subj: the fake line is shown, marked as unsigned" \
