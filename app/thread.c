@@ -4,7 +4,8 @@
  * last entry of References that is a message we hold, so a parent that is
  * missing makes the message a child of its nearest known ancestor. A
  * message that names none we hold takes its place from the References
- * of the others. Subjects are never compared (two threads about "lunch" stay two).
+ * of the others. Subjects are never compared (two threads about "lunch"
+ * stay two).
  *
  * Each message has at most one parent, so the parents form a forest once
  * loops are broken: one walk up from each message, with a mark per walk,

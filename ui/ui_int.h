@@ -128,7 +128,10 @@ int		 ui_run_foreground(struct ui *ui, const char *const *argv);
 
 /* draw.c */
 void		 ui_draw_init(void);
-/* Draws sanitized UTF-8 text at (y, x) in at most width cells; returns cells used. */
+/*
+ * Draws sanitized UTF-8 text at (y, x) in at most width cells; returns
+ * the cells used.
+ */
 int		 ui_put(int y, int x, int width, const char *s, size_t len);
 /*
  * As ui_put, but when s is wider than width it draws "…" and the end of
@@ -151,7 +154,10 @@ int		 ui_scroll_key(wint_t k, size_t *top);
 void		 ui_put_bar(int y, int cols, const char *s);
 /* Fills the rest of a line from x with spaces in the current attribute. */
 void		 ui_clear_to(int y, int x, int cols);
-/* A date for a list column: "HH:MM" today, "Mon DD" this year, else "YYYY-MM-DD". */
+/*
+ * A date for a list column: "HH:MM" today, "Mon DD" this year, else
+ * "YYYY-MM-DD".
+ */
 void		 ui_date(char *out, size_t len, int64_t when);
 /* The banner a reader sees for a stored verdict, and its colour. */
 const char	*ui_sig_banner(const char *sig, enum ui_color *color);
