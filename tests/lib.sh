@@ -324,6 +324,16 @@ ui_wait_for() {
 	ui_screen | sed "s/^/#   | /" | sed -n "1,4p;\$p" >&2
 	return 1
 }
+# settles CMD...: CMD succeeds within 5 s (tried every tenth of a second),
+# for what a redraw shows only once the program has had its turn.
+settles() {
+	_i=0
+	while [ $_i -lt 50 ]; do
+		"$@" && return 0
+		sleep 0.1; _i=$((_i + 1))
+	done
+	return 1
+}
 # ui_press "what" REGEX KEY...: sends the KEYs to the terminal program;
 # ok when the screen then shows REGEX (ui_wait_for).
 ui_press() {
