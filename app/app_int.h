@@ -386,16 +386,16 @@ void	 cli_account_close(struct cli_account_env *env);
  * SMIMEA for the reader (app/cmd-keys-lookup.c): the hook to give to
  * crypto_ctx_set_dane with a struct cli_dane as its argument. k may be
  * NULL; with dns NULL every answer is CRYPTO_DANE_NONE. The first failed
- * lookup's message stays in err until the caller clears it. Once the
- * resolver has not answered, later signers get CRYPTO_DANE_ERROR at once,
- * so that a sync does not wait a timeout per message.
+ * lookup's message stays in err until the caller clears it. Once a
+ * query has timed out, later signers get CRYPTO_DANE_ERROR at once, so
+ * that a sync does not wait a timeout per message.
  */
 #include "crypto/crypto.h"
 struct cli_dane {
 	struct keys	*k;
 	struct dns	*dns;
 	struct smerr	 err;
-	int		 down;	/* the resolver did not answer: stop asking */
+	int		 down;	/* no answer in time: stop asking */
 };
 enum crypto_dane cli_dane_hook(void *arg, const char *address,
 	    const uint8_t *der, size_t len);

@@ -266,11 +266,21 @@ cli_dane_hook(void *arg, const char *address, const uint8_t *der, size_t len)
 		return CRYPTO_DANE_MATCH;
 	case KEYS_DANE_CONTRADICT:
 		return CRYPTO_DANE_CONTRADICTION;
+	case KEYS_DANE_INSECURE:
+		return CRYPTO_DANE_INSECURE;
 	case KEYS_DANE_ERROR:
-		if (e.code == SMERR_TIMEOUT || e.code == SMERR_DNS)
+		/*
+		 * Only a resolver that did not answer in time is not asked
+		 * again; one that answered (SERVFAIL, REFUSED for a domain
+		 * it has no zone for) is asked for the next domain.
+		 */
+		if (e.code == SMERR_TIMEOUT)
 			d->down = 1;
 		smerr_set(&d->err, e.code, "%s", smerr_msg(&e));
-		return CRYPTO_DANE_ERROR;
+		if (e.code == SMERR_DNSSEC)
+			return CRYPTO_DANE_BOGUS;
+		return e.code == SMERR_TIMEOUT || e.code == SMERR_DNS ?
+		    CRYPTO_DANE_ERROR : CRYPTO_DANE_UNUSABLE;
 	}
 	return CRYPTO_DANE_NONE;
 }

@@ -141,6 +141,7 @@ summary_json(struct cli *c, const struct app_account *a,
 	json_kstr(&w, "account", a->name);
 	json_kint(&w, "folders", (long long)s->folders);
 	json_kint(&w, "fetched", (long long)s->fetched);
+	json_kint(&w, "rebound", (long long)s->rebound);
 	json_kint(&w, "flags_in", (long long)s->flags_in);
 	json_kint(&w, "flags_out", (long long)s->flags_out);
 	json_kint(&w, "expunged", (long long)s->expunged);
@@ -241,11 +242,13 @@ sync_one(struct cli *c, const struct app_account *a, const char *folder,
 	if (json)
 		r = summary_json(c, a, &s) != 0;
 	else {
-		printf("synced %zu folder(s) in %.1f s: %zu new, %zu flag "
-		    "change(s) in, %zu out, %zu expunged, %zu waiting for a "
-		    "key, %zu decrypted now\n", s.folders, s.seconds,
-		    s.fetched, s.flags_in, s.flags_out, s.expunged,
-		    s.pending, s.retried);
+		printf("synced %zu folder(s) in %.1f s: %zu new, ", s.folders,
+		    s.seconds, s.fetched);
+		if (s.rebound > 0)
+			printf("%zu re-bound, ", s.rebound);
+		printf("%zu flag change(s) in, %zu out, %zu expunged, %zu "
+		    "waiting for a key, %zu decrypted now\n", s.flags_in,
+		    s.flags_out, s.expunged, s.pending, s.retried);
 		r = 0;
 	}
 out:

@@ -464,7 +464,7 @@ static int
 store_new(struct syncer *s, struct job *j, int *partp, struct smerr *e)
 {
 	struct store		*st = s->o->store;
-	int			 r;
+	int			 r, rebound;
 
 	if (j->jr != 0)
 		return smerr_reset(e, j->jr, "%s", smerr_msg(&j->jerr));
@@ -474,11 +474,13 @@ store_new(struct syncer *s, struct job *j, int *partp, struct smerr *e)
 		j->judged = 1;
 	}
 	j->m.folder = s->fid;
-	r = store_msg_add(st, &j->m, NULL, e);
+	r = store_msg_add_bound(st, &j->m, NULL, &rebound, e);
 	if (r == SMERR_EXISTS) {
 		smerr_clear(e);
 		r = 0;
-	} else if (r == 0) {
+	} else if (r == 0 && rebound)
+		s->stats->rebound++;
+	else if (r == 0) {
 		harvest_new(s, j);
 		s->stats->fetched++;
 		if (j->m.state == STORE_MSG_PENDING)

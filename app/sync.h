@@ -29,6 +29,7 @@ struct sync_progress {
 struct sync_stats {
 	size_t	 folders;
 	size_t	 fetched;	/* new messages stored */
+	size_t	 rebound;	/* kept ones bound to a new UID (UIDVALIDITY) */
 	size_t	 flags_in;	/* flag changes taken from the server */
 	size_t	 flags_out;	/* local flag changes pushed */
 	size_t	 expunged;	/* removed because the server expunged them */

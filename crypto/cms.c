@@ -821,9 +821,8 @@ crypto_cms_cipher(const uint8_t *der, size_t len, char **namep)
 }
 
 /*
- * The plaintext goes straight into the caller's secret buffer through a
- * BIO of ours, and is wiped there unless decryption, padding and the tag
- * all held (CMS_decrypt writes before it checks the tag).
+ * A BIO that writes into a struct buf (CMS_decrypt writes before it
+ * checks the tag: the caller wipes what it got when that fails).
  */
 struct bufbio {
 	struct buf	*out;
@@ -873,17 +872,97 @@ bufbio_init(void)
 	bufbio_method = m;
 }
 
+/*
+ * Opens the content key with id through the nth RecipientInfo (from 0)
+ * that names id's certificate: a KeyTransRecipientInfo, or one
+ * RecipientEncryptedKey of a KeyAgreeRecipientInfo. 1 opened, 0 that one
+ * did not open, -1 there is no nth one (cms is then left as it was).
+ */
+static int
+ri_open(CMS_ContentInfo *cms, const struct crypto_ident *id, int nth)
+{
+	STACK_OF(CMS_RecipientInfo)		*ris;
+	STACK_OF(CMS_RecipientEncryptedKey)	*reks;
+	CMS_RecipientInfo			*ri;
+	CMS_RecipientEncryptedKey		*rek;
+	int					 i, k, rv;
+
+	if ((ris = CMS_get0_RecipientInfos(cms)) == NULL)
+		return -1;
+	for (i = 0; i < sk_CMS_RecipientInfo_num(ris); i++) {
+		ri = sk_CMS_RecipientInfo_value(ris, i);
+		if (CMS_RecipientInfo_type(ri) == CMS_RECIPINFO_TRANS) {
+			if (CMS_RecipientInfo_ktri_cert_cmp(ri, id->cert) != 0 ||
+			    nth-- > 0)
+				continue;
+			if (!EVP_PKEY_up_ref(id->key))
+				return 0;
+			CMS_RecipientInfo_set0_pkey(ri, id->key);
+			rv = CMS_RecipientInfo_decrypt(cms, ri);
+			CMS_RecipientInfo_set0_pkey(ri, NULL);
+			return rv > 0;
+		}
+		if (CMS_RecipientInfo_type(ri) != CMS_RECIPINFO_AGREE ||
+		    (reks = CMS_RecipientInfo_kari_get0_reks(ri)) == NULL)
+			continue;
+		for (k = 0; k < sk_CMS_RecipientEncryptedKey_num(reks); k++) {
+			rek = sk_CMS_RecipientEncryptedKey_value(reks, k);
+			if (CMS_RecipientEncryptedKey_cert_cmp(rek,
+			    id->cert) != 0 || nth-- > 0)
+				continue;
+			rv = CMS_RecipientInfo_kari_set0_pkey_and_peer(ri,
+			    id->key, NULL) > 0 &&
+			    CMS_RecipientInfo_kari_decrypt(cms, ri, rek) > 0;
+			CMS_RecipientInfo_kari_set0_pkey(ri, NULL);
+			return rv;
+		}
+	}
+	return -1;
+}
+
+/*
+ * Decrypts the content of cms, whose key ri_open opened, into out. The
+ * plaintext goes straight into the caller's secret buffer through a BIO
+ * of ours and is wiped there unless decryption, padding and the tag all
+ * held. 1 decrypted, 0 not, or a negative SMERR_* code (SMERR_LIMIT: more
+ * than out may hold).
+ */
+static int
+env_open(CMS_ContentInfo *cms, size_t len, struct buf *out)
+{
+	struct bufbio	 bb;
+	BIO		*mem;
+	int		 r;
+
+	if (pthread_once(&bufbio_once, bufbio_init) != 0 ||
+	    bufbio_method == NULL || (mem = BIO_new(bufbio_method)) == NULL)
+		return SMERR_NOMEM;
+	bb.out = out;
+	bb.err = 0;
+	BIO_set_data(mem, &bb);
+	BIO_set_init(mem, 1);
+	/* The plaintext is no longer than the DER. */
+	(void)buf_reserve(out, len);
+	/* Debug: a content key of the wrong length fails, never a random one. */
+	r = CMS_decrypt(cms, NULL, NULL, NULL, mem, CMS_BINARY |
+	    CMS_DEBUG_DECRYPT) == 1 && bb.err == 0;
+	if (r != 1) {
+		buf_reset(out);		/* secret: wiped */
+		r = bb.err;
+	}
+	BIO_free(mem);
+	return r;
+}
+
 int
 crypto_cms_decrypt(struct crypto_ctx *ctx, const uint8_t *der, size_t len,
     struct buf *out, char **cipherp, const char **whyp, struct smerr *e)
 {
 	CMS_ContentInfo		*cms = NULL;
 	struct cms_cipher	 ci;
-	struct bufbio		 bb;
-	BIO			*mem = NULL;
 	uint8_t			*re = NULL;
 	size_t			 i;
-	int			 relen, r = 0, tried = 0;
+	int			 relen, nth, o, r = 0, tried = 0, used = 0;
 
 	*cipherp = NULL;
 	*whyp = NULL;
@@ -904,50 +983,42 @@ crypto_cms_decrypt(struct crypto_ctx *ctx, const uint8_t *der, size_t len,
 	}
 	if (!cipher_allowed(&ci, whyp))
 		goto out;
+	/*
+	 * Every RecipientInfo that names one of our keys, in turn (their
+	 * number is bounded by the parser): the first may be damaged.
+	 */
 	for (i = 0; i < ctx->nids; i++) {
-		/* A failed attempt may leave state behind: read afresh. */
-		if (i > 0)
-			CMS_ContentInfo_free(cms);
-		if (i > 0 && (cms = cms_read(der, len)) == NULL) {
-			*whyp = "the envelope is not a readable CMS structure";
+		for (nth = 0;; nth++) {
+			/* A failed attempt leaves state behind: read afresh. */
+			if (used) {
+				CMS_ContentInfo_free(cms);
+				if ((cms = cms_read(der, len)) == NULL) {
+					*whyp = "the envelope is not a "
+					    "readable CMS structure";
+					goto out;
+				}
+				used = 0;
+			}
+			if ((o = ri_open(cms, &ctx->ids[i], nth)) < 0)
+				break;
+			tried = used = 1;
+			if (o == 0 || (o = env_open(cms, len, out)) == 0)
+				continue;
+			if (o == 1) {
+				r = 1;
+				goto out;
+			}
+			if (o == SMERR_LIMIT) {
+				*whyp = "the decrypted content is more than "
+				    "the message may hold";
+				r = 2;
+				goto out;
+			}
+			r = smerr_set(e, o, "decrypted content: %s",
+			    smerr_str(o));
 			goto out;
 		}
-		if (pthread_once(&bufbio_once, bufbio_init) != 0 ||
-		    bufbio_method == NULL ||
-		    (mem = BIO_new(bufbio_method)) == NULL) {
-			r = smerr_nomem(e);
-			goto out;
-		}
-		bb.out = out;
-		bb.err = 0;
-		BIO_set_data(mem, &bb);
-		BIO_set_init(mem, 1);
-		/* The plaintext is no longer than the DER. */
-		(void)buf_reserve(out, len);
-		if (CMS_decrypt(cms, ctx->ids[i].key, ctx->ids[i].cert, NULL,
-		    mem, CMS_BINARY) == 1 && bb.err == 0) {
-			r = 1;
-			goto out;
-		}
-		buf_reset(out);		/* secret: wiped */
-		if (bb.err == SMERR_LIMIT) {
-			*whyp = "the decrypted content is more than the "
-			    "message may hold";
-			r = 2;
-			goto out;
-		}
-		if (bb.err != 0) {
-			r = smerr_set(e, bb.err, "decrypted content: %s",
-			    smerr_str(bb.err));
-			goto out;
-		}
-		/* A recipient matched but the content failed: say so. */
-		if (ERR_GET_REASON(ERR_peek_last_error()) !=
-		    CMS_R_NO_MATCHING_RECIPIENT)
-			tried = 1;
 		ERR_clear_error();
-		BIO_free(mem);
-		mem = NULL;
 	}
 	if (tried)
 		*whyp = ci.type == NID_id_smime_ct_authEnvelopedData ?
@@ -956,7 +1027,6 @@ crypto_cms_decrypt(struct crypto_ctx *ctx, const uint8_t *der, size_t len,
 	else
 		*whyp = "no key in the key store opens the envelope";
 out:
-	BIO_free(mem);
 	OPENSSL_free(re);
 	CMS_ContentInfo_free(cms);
 	ERR_clear_error();

@@ -54,10 +54,16 @@ enum crypto_hp {
 
 /* What a DANE (SMIMEA) lookup says about a signer's certificate. */
 enum crypto_dane {
-	CRYPTO_DANE_NONE = 0,		/* no secure answer: PKIX decides */
+	CRYPTO_DANE_NONE = 0,		/* no DNS, or a secure denial: PKIX
+					   decides, nothing to say */
 	CRYPTO_DANE_MATCH,		/* secure, and it matches */
 	CRYPTO_DANE_CONTRADICTION,	/* secure, and it does not match */
-	CRYPTO_DANE_ERROR,		/* the lookup failed */
+	CRYPTO_DANE_ERROR,		/* no answer from the resolver (none
+					   in time, or it failed) */
+	CRYPTO_DANE_INSECURE,		/* the zone is not signed */
+	CRYPTO_DANE_BOGUS,		/* DNSSEC validation failed */
+	CRYPTO_DANE_UNUSABLE,		/* an answer that could not be used
+					   (malformed, too large) */
 };
 
 /* The signer certificate's status by OCSP or CRL (contract: revocation). */

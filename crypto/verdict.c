@@ -429,6 +429,22 @@ signer_times(struct judge *j, const struct crypto_signer *sg, size_t i)
 	return 0;
 }
 
+/* Why an SMIMEA answer vouches for nothing, in the reader's words. */
+static const char *
+dane_why(enum crypto_dane d)
+{
+	switch (d) {
+	case CRYPTO_DANE_INSECURE:
+		return "the zone is not signed (an insecure SMIMEA answer)";
+	case CRYPTO_DANE_BOGUS:
+		return "DNSSEC validation failed: bogus SMIMEA answer";
+	case CRYPTO_DANE_ERROR:
+		return "no answer from the resolver for SMIMEA";
+	default:
+		return "the SMIMEA answer could not be used";
+	}
+}
+
 /*
  * What DNS says of the signer (SMIMEA, through the context's hook): a
  * match adds DANE to *trustp; a DNSSEC-secure RRset that names another
@@ -455,11 +471,13 @@ signer_dane(struct judge *j, X509 *cert, size_t i, const char *addr,
 		*trustp = CRYPTO_TRUST_NONE;
 		return fact(j, CRYPTO_S_UNTRUSTED, "signer %zu: DNSSEC-secure "
 		    "SMIMEA records do not match the certificate", i + 1);
+	case CRYPTO_DANE_INSECURE:
+	case CRYPTO_DANE_BOGUS:
 	case CRYPTO_DANE_ERROR:
-		/* A bogus or missing answer vouches for nothing. */
-		return finding(j, "signer %zu: the SMIMEA lookup failed "
-		    "(bogus DNSSEC or no answer); DANE was not checked",
-		    i + 1);
+	case CRYPTO_DANE_UNUSABLE:
+		/* Neither an unsigned zone nor a failed lookup vouches. */
+		return finding(j, "signer %zu: %s; DANE was not checked",
+		    i + 1, dane_why(*dp));
 	default:
 		return 0;
 	}

@@ -240,10 +240,11 @@ int	 keys_find_recipient(struct keys *k, struct dns *dns,
 
 /* What SMIMEA says about a signer's certificate. */
 enum keys_dane {
-	KEYS_DANE_NONE = 0,	/* no secure record (none, insecure zone) */
+	KEYS_DANE_NONE = 0,	/* no secure record (a secure denial) */
 	KEYS_DANE_MATCH,	/* a secure record vouches for it */
 	KEYS_DANE_CONTRADICT,	/* secure records name another certificate */
 	KEYS_DANE_ERROR,	/* bogus answer or no answer: e says which */
+	KEYS_DANE_INSECURE,	/* the zone is not signed: nothing vouches */
 };
 /*
  * Checks the signer certificate der of address against its SMIMEA

@@ -573,6 +573,10 @@ keys_dane_check(struct keys *k, struct dns *dns, const char *address,
 		r = KEYS_DANE_ERROR;
 		goto out;
 	}
+	if (an.a->status == DNS_INSECURE) {
+		r = KEYS_DANE_INSECURE;
+		goto out;
+	}
 	if (an.a->status != DNS_SECURE || an.nrr == 0) {
 		r = KEYS_DANE_NONE;
 		goto out;

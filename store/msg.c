@@ -313,12 +313,21 @@ int
 store_msg_add(struct store *st, const struct store_msg *m, int64_t *idp,
     struct smerr *e)
 {
+	return store_msg_add_bound(st, m, idp, NULL, e);
+}
+
+int
+store_msg_add_bound(struct store *st, const struct store_msg *m,
+    int64_t *idp, int *reboundp, struct smerr *e)
+{
 	sqlite3_stmt	*s;
 	int64_t		 id = 0;
 	int		 r;
 
 	if (idp != NULL)
 		*idp = 0;
+	if (reboundp != NULL)
+		*reboundp = 0;
 	if (m == NULL || m->folder == 0)
 		return smerr_set(e, SMERR_INVAL, "store_msg_add: no folder");
 	if (m->uid != 0) {
@@ -337,6 +346,8 @@ store_msg_add(struct store *st, const struct store_msg *m, int64_t *idp,
 			if (id != 0) {
 				if (idp != NULL)
 					*idp = id;
+				if (reboundp != NULL)
+					*reboundp = 1;
 				return 0;
 			}
 		}

@@ -260,6 +260,9 @@ struct store_msg {
  */
 int	 store_msg_add(struct store *st, const struct store_msg *m,
 	    int64_t *idp, struct smerr *e);
+/* store_msg_add, and *reboundp 1 when it bound a kept message again. */
+int	 store_msg_add_bound(struct store *st, const struct store_msg *m,
+	    int64_t *idp, int *reboundp, struct smerr *e);
 /* Loads message id whole (body and all); store_msg_free frees it. */
 int	 store_msg_load(struct store *st, int64_t id, struct store_msg **mp,
 	    struct smerr *e);

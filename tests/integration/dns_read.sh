@@ -87,7 +87,7 @@ check_match "contradiction: a finding says so" "SMIMEA records do not match" \
 # Bogus: never dane; said on stderr and in the findings.
 check "inspect the message from the bogus sub-zone" insp both "$T/broken.eml"
 check_eq "bogus: trust is PKIX alone" pkix "$(v trust)"
-check_match "bogus: a finding" "SMIMEA lookup failed" "$(v findings)"
+check_match "bogus: a finding" "DNSSEC validation failed: bogus" "$(v findings)"
 check_match "bogus: a warning naming the failure" \
     "warning: DNSSEC validation failed for [0-9a-f]{56}\._smimecert\.broken\.example\.test" \
     "$(cat "$T/.err")"

@@ -143,6 +143,8 @@ sm list --json --folder "$F" > "$T/before.json"
 rm -f "$FD"/dovecot-uidlist "$FD"/dovecot.index*
 sm sync --folder "$F" --json > "$T/sync6.json"; rc=$?
 check_eq "sync after a UIDVALIDITY change exits 0" 0 "$rc"
+check_eq "the three kept are re-bound, none new" "3 0" \
+    "$(json "$T/sync6.json" '"%d %d" % (d["rebound"], d["fetched"])')"
 sm list --json --folder "$F" > "$T/list.json"
 check_eq "still three messages, same ids" "$(json "$T/before.json" 'sorted(x["id"] for x in d)')" "$(json "$T/list.json" 'sorted(x["id"] for x in d)')"
 check_eq "none left unbound" 0 "$(json "$T/list.json" 'len([x for x in d if x["uid"] is None])')"

@@ -170,9 +170,12 @@ check_eq "uidvalidity: six messages, none doubled" "$ALL note 6" \
 check_eq "uidvalidity: the five stored keep their ids, at their new UIDs" \
     "$(json before.json '[(m["id"], m["uid"] + 100) for m in d]')" \
     "$(json list.json '[(m["id"], m["uid"]) for m in d if m["uid"] < 106]')"
+check_match "uidvalidity: one new, five re-bound, not six new" \
+    ': 1 new, 5 re-bound, ' "$(cat out)"
 S sync >out 2>err; rc=$?
 check_eq "uidvalidity: again: exit 0" 0 "$rc"
 check_match "uidvalidity: again: nothing new" ' 0 new' "$(cat out)"
+check_nomatch "uidvalidity: again: nothing re-bound" 're-bound' "$(cat out)"
 # Renumbered again, note 2 changed on the way (a header added) and three
 # gone; the first sync of it is cut off in the middle, the next is not.
 { printf 'X-Migrated: yes\r\n'; cat box/m2.eml; } >box/m2x.eml

@@ -504,6 +504,7 @@ test_messages(void **unused)
 	struct ids		 ids;
 	int64_t			 inbox, other, id1, id2, id3, n;
 	size_t			 done, left;
+	int			 rebound;
 	char			*d = tmpdir();
 
 	(void)unused;
@@ -592,8 +593,9 @@ test_messages(void **unused)
 	    SMERR_NOTFOUND);
 	mkmsg(&m, inbox, 10, "the secret PLAINTEXTMARKER one", "d1");
 	m.flags = "";
-	assert_int_equal(store_msg_add(st, &m, &n, &e), 0);
+	assert_int_equal(store_msg_add_bound(st, &m, &n, &rebound, &e), 0);
 	assert_int_equal(n, id1);
+	assert_int_equal(rebound, 1);
 	assert_int_equal(store_msg_load(st, id1, &lm, &e), 0);
 	assert_int_equal(lm->uid, 10);
 	/* The local, unpushed flags survive. */
