@@ -82,12 +82,16 @@ check_match "the last line names bob's account" '^sealmail: account bob: ' "$(ta
 check_eq "and is the only line" 1 "$(grep -c '^sealmail:' "$T/sync2.err")"
 sed -i "s|password-command = false|password-command = cat \"$T/bobpw\"|" "$H/config"
 
-# Arrived: the first file in alice's mailbox with Subject $1 (10 s at most).
+# arrived SUBJECT: a copy of the first file in alice's mailbox with Subject
+# SUBJECT (10 s at most).
 arrived() {
 	_i=0
 	while [ $_i -lt 100 ]; do
 		_got=$(grep -rl "^Subject: $1" "$LAB_MAIL_DIR/example.test/alice/Maildir/new" "$LAB_MAIL_DIR/example.test/alice/Maildir/cur" 2>/dev/null | head -1)
-		[ -n "$_got" ] && { echo "$_got"; return 0; }
+		# A sync may move it from new/ to cur/ at any moment: what is
+		# read after is a copy.
+		[ -n "$_got" ] && cp "$_got" "$T/arrived.eml" 2>/dev/null &&
+		    { echo "$T/arrived.eml"; return 0; }
 		sleep 0.1; _i=$((_i + 1))
 	done
 	return 1
