@@ -219,10 +219,10 @@ open_in() {
 	$TM send-keys -t ui Enter
 }
 ui_press "the folders again" 'sealmail: folders' c
-check_match "bob's outbox counts his queued message" '^  outbox +1  \(messages not yet sent' "$(section bob)"
-check_match "bob's drafts count his draft" '^  drafts +1  \(postponed' "$(section bob)"
-check_match "alice's outbox is empty" '^  outbox +0 ' "$(section alice)"
-check_match "and alice has no drafts" '^  drafts +0 ' "$(section alice)"
+check_match "bob's outbox counts his queued message" '^    outbox +1  \(messages not yet sent' "$(section bob)"
+check_match "bob's drafts count his draft" '^    drafts +1  \(postponed' "$(section bob)"
+check_match "alice's outbox is empty" '^    outbox +0 ' "$(section alice)"
+check_match "and alice has no drafts" '^    drafts +0 ' "$(section alice)"
 open_in bob outbox
 check "bob's outbox opens" wait_for 'sealmail: bob: outbox'
 check "with his queued message" wait_for "queued .*bob queued $TAG"
