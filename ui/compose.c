@@ -722,7 +722,7 @@ compose_unencrypted(const struct compose *cs, const char *why, char *q,
 	for (i = 0; i < ci->nrc; i++)
 		nbare += ci->rc[i].source == NULL;
 	nbare += first != NULL;
-	snprintf(q, len, "Send it UNENCRYPTED? (y/N) no certificate for ");
+	snprintf(q, len, "Send it UNENCRYPTED? (y/N) cannot encrypt to ");
 	room = COLS > 0 && (size_t)COLS < len ? (size_t)COLS : len - 1;
 	if (first != NULL) {
 		/* The send's own words: "ADDR: why". */

@@ -213,7 +213,7 @@ section() {
 # open_in ACCOUNT NAME: Enter on the line NAME under ACCOUNT.
 open_in() {
 	_h=$(screen | grep -n "^$1 *\$" | head -1 | cut -d: -f1)
-	_r=$(screen | sed -n "$((_h + 1)),\$p" | grep -n "^  $2 " | head -1 | cut -d: -f1)
+	_r=$(screen | sed -n "$((_h + 1)),\$p" | grep -n "^ *$2 " | head -1 | cut -d: -f1)
 	_r=$((_h + ${_r:-1}))
 	_i=2; while [ "$_i" -lt "$_r" ]; do $TM send-keys -t ui j; _i=$((_i + 1)); done
 	$TM send-keys -t ui Enter

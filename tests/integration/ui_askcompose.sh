@@ -31,12 +31,12 @@ check "the program opens" wait_for 'sealmail: (alice: )?INBOX'
 key m
 check "the compose screen" wait_for "^Subject: +many $ID"
 ui_press "y: asked before sending unencrypted, naming them as they fit" \
-    'Send it UNENCRYPTED\? \(y/N\) no certificate for nocert.one@example.test.* and [1-4] more$' y
+    'Send it UNENCRYPTED\? \(y/N\) cannot encrypt to nocert.one@example.test.* and [1-4] more$' y
 Q=$(ui_screen | grep 'UNENCRYPTED')
 check_nomatch "bob, who has a certificate, is not named" 'bob@' "$Q"
 check "the compose screen is still shown" wait_for "^Subject: +many $ID"
 check_match "the send's reason is above the question" \
-    'cannot encrypt to nocert.one@example.test' \
+    'cannot encrypt to nocert.one@example.test: ' \
     "$(ui_screen | grep -B1 'UNENCRYPTED' | head -1)"
 ui_press "n: not sent, back at the compose screen" '^not sent: .*cannot encrypt to nocert.one' n
 check_eq "nothing was queued" "the outbox is empty" "$(S outbox 2>/dev/null)"
@@ -45,7 +45,7 @@ $TM resize-window -t ui -x 200 -y 30
 key m
 check "200 columns: the compose screen" wait_for "^Subject: +many $ID"
 ui_press "y: every one is named, no more" \
-    'no certificate for nocert.one@example.test, nocert.two@example.test, nocert.three@example.test, nocert.four@example.test, nocert.five@example.test$' y
+    'cannot encrypt to nocert.one@example.test, nocert.two@example.test, nocert.three@example.test, nocert.four@example.test, nocert.five@example.test$' y
 ui_press "n: not sent" '^not sent: ' n
 check "q discards it" ui_discard
 $TM resize-window -t ui -x 100 -y 30
