@@ -750,6 +750,31 @@ compose_unencrypted(const struct compose *cs, const char *why, char *q,
 }
 
 /*
+ * The question over the compose screen, the send's reason above it; a
+ * resize draws both again, the names fitted to the new width. Only y
+ * (or Y) is a yes.
+ */
+static int
+compose_confirm_clear(struct ui *ui, struct compose *cs, const char *why)
+{
+	char	q[600];
+	wint_t	wc;
+	int	r;
+
+	cs->reason = why;
+	ui_set_redraw(ui, compose_draw, cs);
+	do {
+		compose_draw(ui, cs);
+		compose_unencrypted(cs, why, q, sizeof(q));
+		ui_put_question(q);
+		r = ui_key_wait(&wc, -1);
+	} while (r == ERR || (r == KEY_CODE_YES && wc == KEY_RESIZE));
+	nodelay(stdscr, TRUE);
+	ui_status(ui, 0, "%s", "");
+	return r == OK && (wc == 'y' || wc == 'Y');
+}
+
+/*
  * After `send --draft`: a draft still in the store was not queued, and
  * the compose screen comes back with the reason; with encryption on
  * "auto" and a recipient without a certificate, the user is asked first,
@@ -786,11 +811,7 @@ compose_done(struct ui *ui, int code, void *arg)
 		/* Asked over the message it is about, the reason above. */
 		ui_cinfo_recipients(ui, &cs->info, buf_data(cs->text),
 		    buf_len(cs->text));
-		compose_unencrypted(cs, why, q, sizeof(q));
-		cs->reason = why;
-		ui_set_redraw(ui, compose_draw, cs);
-		compose_draw(ui, cs);
-		if (ui_confirm(ui, q)) {
+		if (compose_confirm_clear(ui, cs, why)) {
 			cs->auto_enc = 0;
 			if (compose_start(ui, cs, 0) == 0) {
 				ui_set_redraw(ui, NULL, NULL);

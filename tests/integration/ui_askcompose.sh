@@ -38,17 +38,16 @@ check "the compose screen is still shown" wait_for "^Subject: +many $ID"
 check_match "the send's reason is above the question" \
     'cannot encrypt to nocert.one@example.test: ' \
     "$(ui_screen | grep -B1 'UNENCRYPTED' | head -1)"
+$TM resize-window -t ui -x 200 -y 30
+check "200 columns: every one is named, no more" wait_for \
+    'cannot encrypt to nocert.one@example.test, nocert.two@example.test, nocert.three@example.test, nocert.four@example.test, nocert.five@example.test$'
+check "still on the compose screen" wait_for "^Subject: +many $ID"
+$TM resize-window -t ui -x 100 -y 30
+check "100 columns again: and N more" wait_for \
+    'UNENCRYPTED\? \(y/N\) cannot encrypt to nocert.one@example.test.* and [1-4] more$'
 ui_press "n: not sent, back at the compose screen" '^not sent: .*cannot encrypt to nocert.one' n
 check_eq "nothing was queued" "the outbox is empty" "$(S outbox 2>/dev/null)"
 check "q discards it" ui_discard
-$TM resize-window -t ui -x 200 -y 30
-key m
-check "200 columns: the compose screen" wait_for "^Subject: +many $ID"
-ui_press "y: every one is named, no more" \
-    'cannot encrypt to nocert.one@example.test, nocert.two@example.test, nocert.three@example.test, nocert.four@example.test, nocert.five@example.test$' y
-ui_press "n: not sent" '^not sent: ' n
-check "q discards it" ui_discard
-$TM resize-window -t ui -x 100 -y 30
 
 # 2. From changed to bob's address: his account's defaults.
 act <<EOM
