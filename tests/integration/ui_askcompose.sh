@@ -102,6 +102,25 @@ check_match "the quote under it" '^> the plans$' "$(cat "$T/draft.txt")"
 check "the compose screen asks to send to her" \
     wait_for 'Send to "Carol Q. Example"'
 check "q discards it" ui_discard
+# A name that holds an address of its own: the address decides.
+{ printf 'From: "Eve \\"x\\" <admin@bank.test>" <eve@example.test>\n'
+  printf 'To: alice@example.test\nSubject: posing %s\n' "$ID"
+  printf 'Date: Mon, 2 Nov 2026 11:00:00 +0000\n'
+  printf 'Message-ID: <uiask2-%s@example.test>\n\nfrom the bank\n' "$ID"; } > m2
+alice_deliver m2 S
+check "alice syncs the posing message" S sync --account alice --folder "$FOLD"
+key q
+ui_open_folder "$FOLD"
+check "the test folder, again" wait_for "posing $ID"
+ui_open_msg "posing $ID"
+check "it opens in the pager" wait_for 'from the bank'
+key r
+check "its reply's compose screen" wait_for "^Subject: +Re: posing $ID"
+check_match "To: the name quoted, the address after it" \
+    '^To: ".*admin@bank.test.*" <eve@example.test>$' "$(cat "$T/draft.txt")"
+check "the recipient is eve" wait_for '^  eve@example.test '
+check_nomatch "not the address in the name" '^  admin@bank.test' "$(ui_screen)"
+check "q discards it" ui_discard
 S list --folder "$FOLD" --json > l.json
 RID=$(json l.json "[x['id'] for x in d if x['subject']=='named $ID'][0]")
 S reply "$RID" > r.txt
