@@ -74,7 +74,7 @@ draft_run(struct cli *c, int64_t id, enum app_draft_kind kind, int json)
 
 	if (cli_config(c) != 0 || cli_open_store(c, &st) != 0 ||
 	    store_msg_load(st, id, &m, &c->err) != 0 ||
-	    app_draft_make(c->cfg, m, kind, &d, &c->err) != 0)
+	    app_draft_make(c->cfg, m, kind, 0, &d, &c->err) != 0)
 		goto out;
 	/* Printed, a draft without its signature would go unnoticed. */
 	if (d->nosig != NULL) {

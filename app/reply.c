@@ -243,6 +243,23 @@ put_mailbox(struct buf *b, const char *name, const char *addr)
 }
 
 /*
+ * The sender's display name as the store keeps it (sanitized), or NULL
+ * when there is none or it is no name to put in a header.
+ */
+static const char *
+sender_name(const struct store_msg *m)
+{
+	const char	*p;
+
+	if (m->from_name == NULL || m->from_name[0] == '\0')
+		return NULL;
+	for (p = m->from_name; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return NULL;
+	return m->from_name;
+}
+
+/*
  * Appends the addresses of list to field (", "-separated), leaving out
  * the user's own and those already in seen (which grows).
  */
@@ -346,7 +363,7 @@ put_omitted(struct buf *b, const struct app_draft *d)
 /* From, To, Cc and the threading fields of a reply. */
 static int
 reply_header(const struct app_config *cfg, const struct store_msg *m,
-    enum app_draft_kind kind, struct buf *b, struct smerr *e)
+    enum app_draft_kind kind, int names, struct buf *b, struct smerr *e)
 {
 	struct buf	*to = NULL, *cc = NULL, *seen = NULL;
 	const char	*dest;
@@ -366,7 +383,10 @@ reply_header(const struct app_config *cfg, const struct store_msg *m,
 		goto out;
 	}
 	/* The one replied to stays in To even when it is the user. */
-	r |= buf_puts(to, dest);
+	if (names && dest == m->from)
+		r |= put_mailbox(to, sender_name(m), dest);
+	else
+		r |= buf_puts(to, dest);
 	r |= buf_puts(seen, dest);
 	if (kind == APP_DRAFT_REPLY_ALL) {
 		r |= put_addrs(cfg, cc, seen, m->to);
@@ -478,8 +498,10 @@ forward_attach(struct app_draft *d, const struct buf *msg,
 
 int
 app_draft_make(const struct app_config *cfg, const struct store_msg *m,
-    enum app_draft_kind kind, struct app_draft **dp, struct smerr *e)
+    enum app_draft_kind kind, int names, struct app_draft **dp,
+    struct smerr *e)
 {
+	const char			*who;
 	const struct app_account	*a;
 	struct app_draft		*d;
 	struct buf			*msg = NULL;
@@ -506,7 +528,7 @@ app_draft_make(const struct app_config *cfg, const struct store_msg *m,
 	r |= buf_puts(d->text, "From: ");
 	r |= put_mailbox(d->text, a->display_name, a->address);
 	r |= buf_putc(d->text, '\n');
-	if (r == 0 && !fwd && (r = reply_header(cfg, m, kind, d->text,
+	if (r == 0 && !fwd && (r = reply_header(cfg, m, kind, names, d->text,
 	    e)) != 0)
 		goto fail;
 	if (fwd)
@@ -521,8 +543,10 @@ app_draft_make(const struct app_config *cfg, const struct store_msg *m,
 			r |= forward_inline(m, d->text);
 		else {
 			date_str(m->date, date, sizeof(date));
+			if (!names || (who = sender_name(m)) == NULL)
+				who = m->from != NULL ? m->from : "someone";
 			r |= buf_printf(d->text, "On %s, %s wrote:\n", date,
-			    m->from != NULL ? m->from : "someone");
+			    who);
 			r |= put_lines(d->text, m->text, "> ");
 		}
 		r |= put_omitted(d->text, d);

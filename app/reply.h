@@ -37,10 +37,12 @@ struct app_draft {
 
 /*
  * The draft of kind for m, a message loaded whole (store_msg_load). A
- * list reply to a message without List-Post is SMERR_NOTFOUND.
+ * list reply to a message without List-Post is SMERR_NOTFOUND. With
+ * names, a reply to the From address has the sender's display name in
+ * To ("Name <addr>") and its attribution says "On DATE, Name wrote:".
  */
 int	 app_draft_make(const struct app_config *cfg,
-	    const struct store_msg *m, enum app_draft_kind kind,
+	    const struct store_msg *m, enum app_draft_kind kind, int names,
 	    struct app_draft **dp, struct smerr *e);
 void	 app_draft_free(struct app_draft *d);
 

@@ -73,7 +73,7 @@ act_draft(struct ui *ui, int64_t id, enum app_draft_kind kind)
 		return 0;
 	cfg = app_session_config(ui_session(ui));
 	smerr_clear(&e);
-	if (app_draft_make(cfg, m, kind, &d, &e) != 0) {
+	if (app_draft_make(cfg, m, kind, 1, &d, &e) != 0) {
 		ui_status(ui, 1, "%s", smerr_msg(&e));
 		store_msg_free(m);
 		return 0;

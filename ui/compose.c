@@ -54,6 +54,8 @@ struct compose {
 	int		 enc;		/* 1 yes, 0 no, -1 auto */
 	int		 auto_enc;	/* this send may fall back to clear */
 	int		 chosen;	/* sign and enc are known, to keep */
+	int		 user_chose;	/* ...by s or x, or for the reply */
+	const struct app_account *acct;	/* whose address From has */
 	struct ui_cinfo	 info;		/* attachments, recipients' keys */
 	struct ui_addrs	*addrs;		/* what To and Cc complete from */
 	const char	*reason;	/* why the screen is shown again */
@@ -226,10 +228,52 @@ compose_choose(struct ui *ui, struct compose *cs, wint_t wc)
 		cs->sign = !cs->sign;
 	else
 		cs->enc = cs->enc == -1 ? 1 : cs->enc == 1 ? 0 : -1;
+	cs->user_chose = 1;
 	smerr_clear(&e);
 	if (cs->draft > 0 && store_draft_choice_put(app_session_store(
 	    ui_session(ui)), cs->draft, cs->sign, cs->enc, &e) != 0)
 		ui_status(ui, 1, "cannot keep the choice: %s", smerr_msg(&e));
+}
+
+/* An account's encrypt setting as the compose screen has it. */
+static int
+compose_account_enc(const struct app_account *a)
+{
+	return a->encrypt == APP_ENCRYPT_YES ? 1 :
+	    a->encrypt == APP_ENCRYPT_NO ? 0 : -1;
+}
+
+/*
+ * The account whose address From has; from is 0 the first time. When the
+ * editor gave From another account's address, its sign and encrypt
+ * defaults are taken, unless the user chose with s or x (or the message
+ * answers encrypted mail), and the status line says which.
+ */
+static void
+compose_from(struct ui *ui, struct compose *cs, int from)
+{
+	const struct app_account	*a;
+
+	a = app_draft_account(app_session_config(ui_session(ui)),
+	    buf_data(cs->text), buf_len(cs->text));
+	if (a == NULL || a == cs->acct) {
+		if (!from)
+			cs->acct = a;
+		return;
+	}
+	cs->acct = a;
+	if (!from)
+		return;
+	if (cs->user_chose) {
+		ui_status(ui, 0, "From account %s: sign and encrypt stay as "
+		    "chosen", a->name);
+		return;
+	}
+	cs->sign = a->sign;
+	cs->enc = compose_account_enc(a);
+	ui_status(ui, 0, "From account %s: its defaults, sign [%s], encrypt "
+	    "[%s]", a->name, cs->sign ? "yes" : "no", cs->enc == 1 ? "yes" :
+	    cs->enc == 0 ? "no" : "auto");
 }
 
 static void
@@ -600,6 +644,7 @@ compose_loop(struct ui *ui, struct compose *cs, const char *reason)
 			why[0] = '\0';
 			if (compose_edit(ui, cs) != 0)
 				continue;
+			compose_from(ui, cs, 1);
 			compose_expand(ui, cs);
 			if (compose_keep(ui, cs, "postponed") != 0)
 				snprintf(why, sizeof(why), "%s",
@@ -652,6 +697,84 @@ draft_exists_cb(const struct store_draft *d, void *arg)
 }
 
 /*
+ * "Send it UNENCRYPTED?" naming every recipient without a certificate,
+ * as many as fit the line and "and N more"; the one the send named is
+ * among them even when the key store has found one for it since.
+ */
+static void
+compose_unencrypted(const struct compose *cs, const char *why, char *q,
+    size_t len)
+{
+	const struct ui_cinfo	*ci = &cs->info;
+	const char		*first = NULL, *p;
+	char			 more[32];
+	size_t			 i, nbare = 0, shown = 0, used, room;
+
+	if ((p = strstr(why, "cannot encrypt to ")) != NULL) {
+		first = p + 18;
+		for (i = 0; i < ci->nrc; i++)
+			if (ci->rc[i].source == NULL && first != NULL &&
+			    strncmp(first, ci->rc[i].addr, strlen(
+			    ci->rc[i].addr)) == 0 &&
+			    first[strlen(ci->rc[i].addr)] == ':')
+				first = NULL;
+	}
+	for (i = 0; i < ci->nrc; i++)
+		nbare += ci->rc[i].source == NULL;
+	nbare += first != NULL;
+	snprintf(q, len, "Send it UNENCRYPTED? (y/N) cannot encrypt to ");
+	room = COLS > 0 && (size_t)COLS < len ? (size_t)COLS : len - 1;
+	if (first != NULL) {
+		/* The send's own words: "ADDR: why". */
+		used = strlen(q);
+		snprintf(q + used, len - used, "%.*s", (int)strcspn(first,
+		    ": "), first);
+		shown++;
+	}
+	for (i = 0; i < ci->nrc; i++) {
+		if (ci->rc[i].source != NULL)
+			continue;
+		snprintf(more, sizeof(more), " and %zu more", nbare -
+		    shown - 1);
+		used = strlen(q);
+		if (shown > 0 && used + 2 + strlen(ci->rc[i].addr) +
+		    (shown + 1 < nbare ? strlen(more) : 0) > room)
+			break;
+		snprintf(q + used, len - used, "%s%s", shown > 0 ? ", " : "",
+		    ci->rc[i].addr);
+		shown++;
+	}
+	used = strlen(q);
+	if (shown < nbare)
+		snprintf(q + used, len - used, " and %zu more", nbare - shown);
+}
+
+/*
+ * The question over the compose screen, the send's reason above it; a
+ * resize draws both again, the names fitted to the new width. Only y
+ * (or Y) is a yes.
+ */
+static int
+compose_confirm_clear(struct ui *ui, struct compose *cs, const char *why)
+{
+	char	q[600];
+	wint_t	wc;
+	int	r;
+
+	cs->reason = why;
+	ui_set_redraw(ui, compose_draw, cs);
+	do {
+		compose_draw(ui, cs);
+		compose_unencrypted(cs, why, q, sizeof(q));
+		ui_put_question(q);
+		r = ui_key_wait(&wc, -1);
+	} while (r == ERR || (r == KEY_CODE_YES && wc == KEY_RESIZE));
+	nodelay(stdscr, TRUE);
+	ui_status(ui, 0, "%s", "");
+	return r == OK && (wc == 'y' || wc == 'Y');
+}
+
+/*
  * After `send --draft`: a draft still in the store was not queued, and
  * the compose screen comes back with the reason; with encryption on
  * "auto" and a recipient without a certificate, the user is asked first,
@@ -685,12 +808,15 @@ compose_done(struct ui *ui, int code, void *arg)
 		return;
 	}
 	if (cs->auto_enc && strstr(why, "cannot encrypt to") != NULL) {
-		/* The question first: the reason may not fit the line. */
-		snprintf(q, sizeof(q), "Send it UNENCRYPTED? (y/N) %s", why);
-		if (ui_confirm(ui, q)) {
+		/* Asked over the message it is about, the reason above. */
+		ui_cinfo_recipients(ui, &cs->info, buf_data(cs->text),
+		    buf_len(cs->text));
+		if (compose_confirm_clear(ui, cs, why)) {
 			cs->auto_enc = 0;
-			if (compose_start(ui, cs, 0) == 0)
+			if (compose_start(ui, cs, 0) == 0) {
+				ui_set_redraw(ui, NULL, NULL);
 				return;
+			}
 			snprintf(why, sizeof(why), "%s", ui_status_text(ui));
 		} else {
 			snprintf(q, sizeof(q), "not sent: %s", why);
@@ -730,9 +856,9 @@ compose_new(struct ui *ui)
 		return NULL;
 	}
 	cs->sign = a->sign;
-	cs->enc = a->encrypt == APP_ENCRYPT_YES ? 1 :
-	    a->encrypt == APP_ENCRYPT_NO ? 0 : -1;
+	cs->enc = compose_account_enc(a);
 	cs->chosen = 1;
+	cs->acct = a;
 	return cs;
 }
 
@@ -764,11 +890,18 @@ ui_compose_text(struct ui *ui, const char *tmpl, size_t tmpl_len, int sign,
 
 	if ((cs = compose_new(ui)) == NULL)
 		return;
+	if (buf_put(cs->text, tmpl, tmpl_len) != 0)
+		goto out;
+	compose_from(ui, cs, 0);
+	/* Not the account's defaults: chosen for this message. */
+	if (cs->acct != NULL && (sign != cs->acct->sign ||
+	    enc != compose_account_enc(cs->acct)))
+		cs->user_chose = 1;
 	cs->sign = sign;
 	cs->enc = enc;
-	if (buf_put(cs->text, tmpl, tmpl_len) != 0 ||
-	    compose_edit(ui, cs) != 0)
+	if (compose_edit(ui, cs) != 0)
 		goto out;
+	compose_from(ui, cs, 1);
 	if (buf_len(cs->text) == tmpl_len && memcmp(buf_data(cs->text),
 	    tmpl, tmpl_len) == 0) {
 		ui_status(ui, 0, "unchanged: not sent");
@@ -824,8 +957,7 @@ ui_compose(struct ui *ui, const char *to, const char *subject,
 		ui_compose_nosig(nosig, note, sizeof(note));
 	free(nosig);
 	ui_compose_text(ui, (const char *)buf_data(tmpl), buf_len(tmpl),
-	    a->sign, a->encrypt == APP_ENCRYPT_YES ? 1 :
-	    a->encrypt == APP_ENCRYPT_NO ? 0 : -1,
+	    a->sign, compose_account_enc(a),
 	    note[0] != '\0' ? note : NULL, NULL, 0);
 	buf_free(tmpl);
 }
@@ -855,11 +987,17 @@ ui_compose_draft(struct ui *ui, int64_t id)
 		return;
 	}
 	cs->draft = id;
+	compose_from(ui, cs, 0);
 	/* As it was chosen where it was written; else the account's. */
 	if (store_draft_choice_get(app_session_store(ui_session(ui)), id,
 	    &sign, &enc, &e) == 0) {
+		cs->user_chose = cs->acct == NULL || sign != cs->acct->sign ||
+		    enc != compose_account_enc(cs->acct);
 		cs->sign = sign;
 		cs->enc = enc;
+	} else if (cs->acct != NULL) {
+		cs->sign = cs->acct->sign;
+		cs->enc = compose_account_enc(cs->acct);
 	}
 	ui_cinfo_files(ui, &cs->info, id);
 	compose_loop(ui, cs, NULL);

@@ -151,7 +151,11 @@ count_draft_cb(const struct store_draft *d, void *arg)
 	return 0;
 }
 
-/* The outbox and drafts lines of the account named w->acct. */
+/*
+ * The outbox and drafts lines of the account named w->acct, apart from
+ * the server's folders (which may have a "Drafts" of their own), under
+ * a heading short enough for the narrowest screen.
+ */
 static int
 queue_lines(struct folder_walk *w)
 {
@@ -160,15 +164,18 @@ queue_lines(struct folder_walk *w)
 	char				 line[300];
 	const char			*what[2] = { "outbox", "drafts" };
 	const char			*why[2] = { "(messages not yet sent)",
-					    "(postponed; R in the index)" };
+					    "(postponed, kept here; R in the "
+					    "index)" };
 	int64_t				 n;
 	int				 i;
 
 	if ((a = app_config_account(w->cfg, w->acct)) == NULL)
 		return 0;
+	if (ls_add(ls, "  on this machine only:", NULL, UI_C_HEAD) != 0)
+		return SMERR_NOMEM;
 	for (i = 0; i < 2; i++) {
 		n = (i == 0 ? w->nout : w->ndraft)[a - w->cfg->accounts];
-		snprintf(line, sizeof(line), "  %-28s %6lld  %s", what[i],
+		snprintf(line, sizeof(line), "    %-26s %6lld  %s", what[i],
 		    (long long)n, why[i]);
 		if (ls_add(ls, line, what[i], UI_C_WARN) != 0 ||
 		    (ls->items[ls->n - 1].acct = strdup(a->name)) == NULL)

@@ -217,16 +217,16 @@ section() {
 # open_in ACCOUNT NAME: Enter on the line NAME under ACCOUNT.
 open_in() {
 	_h=$(screen | grep -n "^$1 *\$" | head -1 | cut -d: -f1)
-	_r=$(screen | sed -n "$((_h + 1)),\$p" | grep -n "^  $2 " | head -1 | cut -d: -f1)
+	_r=$(screen | sed -n "$((_h + 1)),\$p" | grep -n "^ *$2 " | head -1 | cut -d: -f1)
 	_r=$((_h + ${_r:-1}))
 	_i=2; while [ "$_i" -lt "$_r" ]; do $TM send-keys -t ui j; _i=$((_i + 1)); done
 	$TM send-keys -t ui Enter
 }
 ui_press "the folders again" 'sealmail: folders' c
-check_match "bob's outbox counts his queued message" '^  outbox +1  \(messages not yet sent' "$(section bob)"
-check_match "bob's drafts count his draft" '^  drafts +1  \(postponed' "$(section bob)"
-check_match "alice's outbox is empty" '^  outbox +0 ' "$(section alice)"
-check_match "and alice has no drafts" '^  drafts +0 ' "$(section alice)"
+check_match "bob's outbox counts his queued message" '^    outbox +1  \(messages not yet sent' "$(section bob)"
+check_match "bob's drafts count his draft" '^    drafts +1  \(postponed' "$(section bob)"
+check_match "alice's outbox is empty" '^    outbox +0 ' "$(section alice)"
+check_match "and alice has no drafts" '^    drafts +0 ' "$(section alice)"
 open_in bob outbox
 check "bob's outbox opens" wait_for 'sealmail: bob: outbox'
 check "with his queued message" wait_for "queued .*bob queued $TAG"

@@ -20,8 +20,8 @@ ui_press "help explains the signature marks" 'BAD signature' j j j j j j j j j j
 ui_press "K opens the key store" 'sealmail: key store' q K
 check "an empty key store says how to import" wait_for 'keys import FILE.p12'
 ui_press "c opens the folders" 'sealmail: folders' q c
-check "the account's outbox is a folder, with its count" wait_for '^  outbox +0  \(messages not yet sent\)'
-check "and its drafts" wait_for '^  drafts +0  \(postponed'
+check "the account's outbox is a folder, with its count" wait_for '^    outbox +0  \(messages not yet sent\)'
+check "and its drafts" wait_for '^    drafts +0  \(postponed, kept here'
 ui_press "Enter on a folder opens its index" 'sealmail: INBOX' Enter
 ui_press "q goes back from it to the first index" 'sealmail: INBOX' q
 ui_press "q on the first screen asks before quitting" 'Quit sealmail\? \(y/N\)' q

@@ -159,7 +159,10 @@ sed -i 's/^To: *$/To: nobody@example.test/; s/^Subject: *$/Subject: to someone w
 printf 'Nobody has a certificate.\n' >> "$1"
 EOM
 ui_press "a second message asks to send" 'Send to nobody@example.test\?' m
-ui_press "without a certificate, it asks before sending unencrypted" 'UNENCRYPTED\? \(y/N\) .*cannot encrypt to nobody@example.test' y
+ui_press "without a certificate, it asks before sending unencrypted" 'UNENCRYPTED\? \(y/N\) cannot encrypt to nobody@example.test' y
+check "over the compose screen" wait_for '^Subject: +to someone without a certificate'
+check_match "the send's reason above the question" 'cannot encrypt to nobody@example.test: ' \
+    "$(ui_screen | grep -B1 'UNENCRYPTED' | head -1)"
 ui_press "no means not sent: back at the compose screen, with the reason" '^not sent: .*cannot encrypt to nobody@example.test' n
 check "the compose screen asks again" wait_for 'Send to nobody@example.test\?'
 check_eq "and nothing was queued" "the outbox is empty" "$(S outbox 2>/dev/null)"
