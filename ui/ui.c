@@ -3,6 +3,7 @@
  * keyboard, a self-pipe for SIGWINCH, and the pipes of at most one
  * background job. Views form a stack; the top one gets the keys.
  */
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 
 #include <curses.h>
@@ -81,6 +82,8 @@ struct ui {
 };
 
 static int	ui_sigpipe[2] = { -1, -1 };
+/* The terminal's input has ended: no key will ever come again. */
+static int	ui_gone;
 
 static void
 ui_on_winch(int sig)
@@ -319,6 +322,37 @@ ui_redraw(struct ui *ui)
 		ui_draw(ui);
 }
 
+int
+ui_input_gone(void)
+{
+	return ui_gone;
+}
+
+/*
+ * Called when the terminal said it had input but curses read no key:
+ * 1 (and from then on) when that input has ended. A terminal that went
+ * away hangs up, or is readable with nothing to read (read gives 0 or
+ * fails); without SIGHUP, nothing else would ever say so.
+ */
+static int
+ui_input_ended(void)
+{
+	struct pollfd	p;
+	int		n = 0;
+
+	if (ui_gone)
+		return 1;
+	p.fd = 0;
+	p.events = POLLIN;
+	p.revents = 0;
+	if (poll(&p, 1, 0) <= 0)
+		return 0;
+	if ((p.revents & (POLLHUP | POLLERR | POLLNVAL)) ||
+	    ioctl(0, FIONREAD, &n) == -1 || n == 0)
+		ui_gone = 1;
+	return ui_gone;
+}
+
 /*
  * Reads one key, in the blocking mode the prompts use, waiting at most
  * ms milliseconds (-1: no limit; then ERR). A resize of the terminal
@@ -333,6 +367,8 @@ ui_key_wait(wint_t *wc, int ms)
 	int		 r, n;
 
 	for (;;) {
+		if (ui_gone)
+			return UI_KEY_GONE;
 		/* What curses has read ahead is not in the descriptor. */
 		nodelay(stdscr, TRUE);
 		r = get_wch(wc);
@@ -361,6 +397,8 @@ ui_key_wait(wint_t *wc, int ms)
 		do {
 			r = get_wch(wc);
 		} while (r == ERR && errno == EINTR);
+		if (r == ERR && ui_input_ended())
+			return UI_KEY_GONE;
 		return r;
 	}
 }
@@ -437,7 +475,8 @@ ui_prompt_complete(struct ui *ui, const char *question, const char *initial,
 		    buf_len(b));
 		curs_set(1);
 		refresh();
-		r = ui_key_wait(&wc, -1);
+		if ((r = ui_key_wait(&wc, -1)) == UI_KEY_GONE)
+			break;
 		if (r == ERR)
 			continue;
 		if (r != KEY_CODE_YES && wc == '\t' && complete != NULL) {
@@ -1060,9 +1099,10 @@ ui_loop(struct ui *ui)
 	struct pollfd	 pfd[7];
 	wint_t		 wc;
 	int		 n, r, i_in, i_out, i_err, i_jin, i_wout, i_werr;
+	int		 nkeys;
 	char		 tmp[16];
 
-	while (!ui->quit && ui->nviews > 0) {
+	while (!ui->quit && ui->nviews > 0 && !ui_gone) {
 		ui_draw(ui);
 		watch_start_idle(ui);
 		n = 0;
@@ -1117,20 +1157,19 @@ ui_loop(struct ui *ui)
 			job_read_lines(&ui->watch.err, ui->watch.ebuf,
 			    ui->watch.lastline, sizeof(ui->watch.lastline));
 		watch_reap(ui);
-		if (pfd[i_in].revents & (POLLIN | POLLHUP)) {
-			if (pfd[i_in].revents & POLLHUP &&
-			    !(pfd[i_in].revents & POLLIN)) {
-				ui->quit = 1;
+		if (!(pfd[i_in].revents & (POLLIN | POLLHUP | POLLERR |
+		    POLLNVAL)))
+			continue;
+		for (nkeys = 0; (r = get_wch(&wc)) != ERR; nkeys++) {
+			if (r == KEY_CODE_YES && wc == KEY_RESIZE)
+				continue;
+			ui_key(ui, wc, r == KEY_CODE_YES);
+			if (ui->quit || ui->nviews == 0 || ui_gone)
 				break;
-			}
-			while ((r = get_wch(&wc)) != ERR) {
-				if (r == KEY_CODE_YES && wc == KEY_RESIZE)
-					continue;
-				ui_key(ui, wc, r == KEY_CODE_YES);
-				if (ui->quit || ui->nviews == 0)
-					break;
-			}
 		}
+		/* Readable, yet no key: the terminal may have gone away. */
+		if (nkeys == 0)
+			(void)ui_input_ended();
 	}
 }
 
@@ -1222,5 +1261,9 @@ ui_main(const struct app_opts *o)
 	app_session_close(ui.s);
 	close(ui_sigpipe[0]);
 	close(ui_sigpipe[1]);
+	if (ui_gone) {
+		fprintf(stderr, "sealmail: the terminal's input ended\n");
+		return 1;
+	}
 	return 0;
 }

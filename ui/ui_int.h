@@ -101,9 +101,19 @@ void		 ui_put_question(const char *question);
 /*
  * One key, waiting at most ms milliseconds (-1: no limit): OK or
  * KEY_CODE_YES as get_wch returns them, KEY_RESIZE (with KEY_CODE_YES)
- * when the terminal was resized, ERR when the time is up.
+ * when the terminal was resized, ERR when the time is up, UI_KEY_GONE
+ * once the terminal's input has ended (it went away, SIGHUP ignored):
+ * then every later call says so at once, and the caller lets go.
  */
+#define UI_KEY_GONE	(-2)
 int		 ui_key_wait(wint_t *wc, int ms);
+/* 1 once the terminal's input has ended (UI_KEY_GONE). */
+int		 ui_input_gone(void);
+/*
+ * ^C: asks "Quit sealmail? (y/N)"; on yes the program ends once the
+ * screen in hand lets go. 1 for yes.
+ */
+int		 ui_ask_quit(struct ui *ui);
 /*
  * While a screen is drawn outside the views (NULL: none), redraw draws it
  * again when the terminal is resized under a prompt or a question.
