@@ -337,30 +337,47 @@ fields_unsigned(const struct store_msg *m)
 	    strstr(m->verdict, "\"header_protection\":\"encrypted\"") == NULL);
 }
 
+/* The end of the header field at p: past its line and those folded in. */
+static const uint8_t *
+pg_field_end(const uint8_t *p, const uint8_t *end)
+{
+	const uint8_t	*nl;
+
+	do {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			return end;
+		p = nl + 1;
+	} while (p < end && (*p == ' ' || *p == '\t'));
+	return p;
+}
+
 /*
- * Every header field of the stored message, as received (ui_put strips
- * what is not printable when it draws them), in place of the usual ones;
- * 0 when there was a header to show.
+ * Every header field of the stored message, each unfolded with its
+ * encoded words decoded, as the usual fields are, and made safe for the
+ * terminal (app_field_shown), in place of the usual ones; 0 when there
+ * was a header to show.
  */
 static int
 pg_all_fields(struct pg *pg, const struct store_msg *m, int width,
     const struct pg_line *mk)
 {
 	const uint8_t	*p = m->body != NULL ? m->body : m->raw;
-	const uint8_t	*end, *nl;
+	const uint8_t	*end, *next;
 	size_t		 len = m->body != NULL ? m->body_len : m->raw_len;
+	char		*f;
 
 	if (p == NULL || len == 0)
 		return -1;
-	for (end = p + len; p < end; p = nl + 1) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end;
-		if (nl == p || (nl == p + 1 && *p == '\r'))
+	for (end = p + len; p < end; p = next) {
+		if (*p == '\n' || (*p == '\r' && (p + 1 == end ||
+		    p[1] == '\n')))
 			break;		/* the end of the header */
-		pg_wrap(&pg->body, (const char *)p, (size_t)(nl - p) -
-		    (nl > p && nl[-1] == '\r'), width, UI_C_DIM, mk);
-		if (nl == end)
-			break;
+		next = pg_field_end(p, end);
+		if ((f = app_field_shown((const char *)p,
+		    (size_t)(next - p))) == NULL)
+			continue;
+		pg_wrap(&pg->body, f, strlen(f), width, UI_C_DIM, mk);
+		free(f);
 	}
 	if (fields_unsigned(m))
 		pg_wrap(&pg->body, "[no signature covers these fields]",
