@@ -547,6 +547,8 @@ compose_screen(struct ui *ui, struct compose *cs, const char *reason)
 			cs->info.sel++;
 		else if (wc == 'k' && cs->info.sel > 0)
 			cs->info.sel--;
+		else if (wc == 3 && ui_ask_quit(ui))
+			return C_QUIT;
 		else if (wc == 'y' || wc == 'e' || wc == 'P' || wc == 'q' ||
 		    wc == 27)
 			break;

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -496,7 +497,7 @@ ui_prompt_complete(struct ui *ui, const char *question, const char *initial,
 			ans = buf_take(b, NULL);
 			break;
 		}
-		if (wc == 27 || wc == 7)		/* ESC, ^G */
+		if (wc == 27 || wc == 7 || wc == 3)	/* ESC, ^G, ^C */
 			break;
 		if (wc == 21) {				/* ^U */
 			buf_reset(b);
@@ -1040,6 +1041,15 @@ ui_sync_all(struct ui *ui)
 		ui_status(ui, 0, "syncing in the background…");
 }
 
+int
+ui_ask_quit(struct ui *ui)
+{
+	if (!ui_confirm(ui, "Quit sealmail? (y/N) "))
+		return 0;
+	ui->quit = 1;
+	return 1;
+}
+
 static void
 ui_key(struct ui *ui, wint_t wc, int fn)
 {
@@ -1067,6 +1077,9 @@ ui_key(struct ui *ui, wint_t wc, int fn)
 		break;
 	case 'Q':
 		ui->quit = 1;
+		break;
+	case 3:					/* ^C: asked, as mutt does */
+		(void)ui_ask_quit(ui);
 		break;
 	case '?':
 		ui_push(ui, ui_help_new(ui));
@@ -1173,6 +1186,23 @@ ui_loop(struct ui *ui)
 	}
 }
 
+/*
+ * ^C comes as a key, not as SIGINT (which would end the program at once,
+ * and the watcher with it): the program asks before it quits. Programs
+ * run in the foreground get the terminal's own modes, ^C with them.
+ */
+static void
+ui_intr_key(void)
+{
+	struct termios	t;
+
+	if (tcgetattr(0, &t) == 0) {
+		t.c_cc[VINTR] = _POSIX_VDISABLE;
+		(void)tcsetattr(0, TCSANOW, &t);
+	}
+	def_prog_mode();
+}
+
 int
 ui_main(const struct app_opts *o)
 {
@@ -1220,6 +1250,7 @@ ui_main(const struct app_opts *o)
 	nodelay(stdscr, TRUE);
 	curs_set(0);
 	set_escdelay(25);
+	ui_intr_key();
 
 	a = app_config_account(app_session_config(ui.s), NULL);
 	ui_push(&ui, ui_index_new(&ui, a != NULL ? a->name : NULL, "INBOX",
