@@ -175,15 +175,40 @@ ui_nav_key(wint_t k, int fn)
 }
 
 int
-ui_scroll_key(wint_t k, size_t *top)
+ui_scroll_key(wint_t k, size_t *top, size_t n, size_t rows)
 {
-	if (k == 'j')
-		(*top)++;
-	else if (k == 'k') {
+	size_t	last;
+
+	if (rows == 0)
+		rows = 1;
+	last = n > rows ? n - rows : 0;		/* the end at the bottom */
+	switch (k) {
+	case 'j':
+		if (*top < last)
+			(*top)++;
+		break;
+	case 'k':
 		if (*top > 0)
 			(*top)--;
-	} else
+		break;
+	case ' ':
+		*top = *top + rows < last ? *top + rows : last;
+		break;
+	case '-':
+		*top = *top > rows ? *top - rows : 0;
+		break;
+	case '=':
+		*top = 0;
+		break;
+	case 'G':
+		*top = last;
+		break;
+	default:
 		return 0;
+	}
+	/* A text that grew shorter (or a narrower screen) leaves no gap. */
+	if (*top > last)
+		*top = last;
 	return 1;
 }
 

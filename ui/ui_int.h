@@ -162,6 +162,11 @@ int		 ui_scroll_key(wint_t k, size_t *top);
  * never blank.
  */
 void		 ui_put_bar(int y, int cols, const char *s);
+/*
+ * Draws a view's key hints (items two spaces apart, the most useful first)
+ * on a bar at (y, 0): the first and the last always, the others that fit.
+ */
+void		 ui_put_hints(int y, int cols, const char *hints);
 /* Fills the rest of a line from x with spaces in the current attribute. */
 void		 ui_clear_to(int y, int x, int cols);
 /*

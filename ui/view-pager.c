@@ -706,7 +706,8 @@ pg_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 
 	if ((k = ui_nav_key(k, fn)) == 0)
 		return 1;
-	if (ui_scroll_key(k == '\r' ? 'j' : k, &pg->top))
+	if ((k == 'j' || k == 'k' || k == '\r') &&
+	    ui_scroll_key(k == '\r' ? 'j' : k, &pg->top, pg->nlines, page))
 		return 0;
 	switch (k) {
 	case ' ':
