@@ -212,6 +212,48 @@ ui_scroll_key(wint_t k, size_t *top, size_t n, size_t rows)
 	return 1;
 }
 
+#define UI_HINTS_MAX	32
+
+/*
+ * The key hints: items two spaces apart (one space may stand inside an
+ * item), the most useful first, in ASCII. The first and the last (q and
+ * ?) are always drawn; each other one is, in its turn, when it still fits
+ * beside them. A bar too narrow even for those two is cut as ui_put_bar
+ * cuts it.
+ */
+void
+ui_put_hints(int y, int cols, const char *hints)
+{
+	const char	*item[UI_HINTS_MAX];
+	size_t		 len[UI_HINTS_MAX], n = 0, i, used, keep;
+	const char	*p = hints, *end;
+	char		 line[1024];
+
+	while (n < UI_HINTS_MAX && *(p += strspn(p, " ")) != '\0') {
+		if ((end = strstr(p, "  ")) == NULL)
+			end = p + strlen(p);
+		item[n] = p;
+		len[n++] = (size_t)(end - p);
+		p = end;
+	}
+	/* The bar starts with a space, as the title does. */
+	line[0] = ' ';
+	line[1] = '\0';
+	used = 1;
+	keep = n > 1 ? len[n - 1] + 2 : 0;
+	for (i = 0; i < n; i++) {
+		if (i > 0 && i + 1 < n && used + 2 + len[i] + keep >
+		    (size_t)cols)
+			continue;
+		if (snprintf(line + used, sizeof(line) - used, "%s%.*s",
+		    i > 0 ? "  " : "", (int)len[i], item[i]) >=
+		    (int)(sizeof(line) - used))
+			break;
+		used = strlen(line);
+	}
+	ui_put_bar(y, cols, line);
+}
+
 void
 ui_clear_to(int y, int x, int cols)
 {

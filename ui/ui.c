@@ -27,8 +27,6 @@
 #include "ui/ui_int.h"
 
 #define UI_MAX_VIEWS	16
-/* The first status line, until something more is to be said. */
-#define UI_HINT		"S: sync  m: compose  ?: help"
 #define UI_STATUS_KEEP	10	/* seconds a user's status outlives a notice */
 #define UI_JOB_ERRMAX	4096
 
@@ -155,7 +153,6 @@ status_notice(struct ui *ui, const char *notice)
 
 	(void)clock_gettime(CLOCK_MONOTONIC, &now);
 	if (ui->status[0] != '\0' && !ui->status_notice &&
-	    strcmp(ui->status, UI_HINT) != 0 &&
 	    strcmp(ui->status, ui->watch.lost) != 0 &&
 	    now.tv_sec - ui->status_at.tv_sec < UI_STATUS_KEEP) {
 		memcpy(mine, ui->status, sizeof(mine));
@@ -285,7 +282,7 @@ ui_draw(struct ui *ui)
 	attrset(A_NORMAL);
 	y = LINES - 2;
 	attrset(COLOR_PAIR(UI_C_BAR));
-	ui_put_bar(y, COLS, v->ops->keys);
+	ui_put_hints(y, COLS, v->ops->keys);
 	attrset(ui->status_error ? COLOR_PAIR(UI_C_BAD) | A_BOLD : A_NORMAL);
 	if (ui->job.pid > 0 && ui->status[0] == '\0') {
 		char	busy[128];
@@ -879,8 +876,6 @@ watch_line(struct ui *ui, char *line)
 	if (n == 6 && strcmp(f[0], "progress") == 0) {
 		snprintf(w->line, sizeof(w->line), "syncing %s (%s): %s/%s, "
 		    "%s msg/s", f[2], f[1], f[3], f[4], f[5]);
-		if (strcmp(ui->status, UI_HINT) == 0)
-			ui->status[0] = '\0';
 	}
 	else if (n == 3 && strcmp(f[0], "synced") == 0) {
 		/* The last progress stays, said in the past. */
@@ -1264,8 +1259,6 @@ ui_main(const struct app_opts *o)
 	else if ((i = ui_compose_recover(&ui)) > 0)
 		ui_status(&ui, 0, "%d unsent message%s kept as draft%s: R "
 		    "lists them", i, i == 1 ? "" : "s", i == 1 ? "" : "s");
-	else
-		ui_status(&ui, 0, "%s", UI_HINT);
 	ui_loop(&ui);
 
 	endwin();

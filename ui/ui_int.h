@@ -154,8 +154,12 @@ int		 ui_put_tail(int y, int x, int width, const char *s,
  * j k Space - = G and Enter '\r'; other function keys give 0.
  */
 wint_t		 ui_nav_key(wint_t k, int fn);
-/* j and k move *top a line down or up (never above 0): 1 when k was one. */
-int		 ui_scroll_key(wint_t k, size_t *top);
+/*
+ * The keys of a text of n lines shown rows at a time from line *top:
+ * j k a line, Space - a page, = G the top and the end; *top never goes
+ * past the line that shows the last one at the bottom. 1 when k was one.
+ */
+int		 ui_scroll_key(wint_t k, size_t *top, size_t n, size_t rows);
 /*
  * Draws a bar's text at (y, 0): cut with an ellipsis when it is wider
  * than cols, the rest of the line filled with spaces, so that a bar is

@@ -1097,7 +1097,7 @@ ls_free(struct ui_view *v)
 static const struct ui_view_ops ls_ops[] = {
 	[LS_FOLDERS] = LS_OPS("folders", " q:back  Enter:open  j/k:move  "
 	    "S:sync"),
-	[LS_KEYS] = LS_OPS("keys", " q:back  j/k:move   (import with: "
+	[LS_KEYS] = LS_OPS("keys", " q:back  j/k:move  (import with: "
 	    "sealmail keys import FILE)"),
 	[LS_PARTS] = LS_OPS("parts", " q:back  Enter or s:save to a file  "
 	    "m:view (mailcap)  j/k:move"),

@@ -782,8 +782,9 @@ pg_free(struct ui_view *v)
 
 static const struct ui_view_ops pg_ops = {
 	"pager",
-	" q:back  Space/-:page  r/g/L:reply  f:fwd  d:del  s:move  "
-	    "h:headers  J/K:next/prev  v:parts  V:signer  ?:help",
+	/* The most useful first: as many as the width takes are shown. */
+	" q:back  Space/-:page  r/g/L:reply  d:del  J/K:next/prev  s:move  "
+	    "f:fwd  V:signer  v:parts  h:headers  n:find next  |:pipe  ?:help",
 	pg_draw, pg_key, pg_reload, pg_free,
 };
 
