@@ -595,16 +595,25 @@ int
 ui_run_piped(struct ui *ui, const char *const *argv, const void *in,
     size_t len, int wait)
 {
-	pid_t	pid;
-	int	status = -1, p[2] = { -1, -1 }, ch;
+	struct sigaction	 ign, oint, oquit;
+	pid_t			 pid;
+	int			 status = -1, p[2] = { -1, -1 }, ch;
 
 	(void)ui;
 	if (in != NULL && pipe2(p, O_CLOEXEC) == -1)
 		return -1;
 	def_prog_mode();
 	endwin();
+	/* A ^C typed at the program is its own, as system(3) has it. */
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGINT, &ign, &oint);
+	sigaction(SIGQUIT, &ign, &oquit);
 	if ((pid = fork()) == 0) {
 		signal(SIGPIPE, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGQUIT, SIG_DFL);
 		if (in != NULL && dup2(p[0], STDIN_FILENO) == -1)
 			_exit(127);
 		execvp(argv[0], (char *const *)(uintptr_t)argv);
@@ -625,6 +634,8 @@ ui_run_piped(struct ui *ui, const char *const *argv, const void *in,
 		while ((ch = getchar()) != EOF && ch != '\n')
 			;
 	}
+	sigaction(SIGINT, &oint, NULL);
+	sigaction(SIGQUIT, &oquit, NULL);
 	reset_prog_mode();
 	refresh();
 	if (pid == -1 || !WIFEXITED(status))

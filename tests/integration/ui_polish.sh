@@ -110,5 +110,16 @@ $TM send-keys -t ui n
 sleep 0.3
 check_nomatch "n: the question goes" 'Quit sealmail' "$(ui_screen)"
 check "and the program stays" ui_wait_for "sealmail: $F"
+# A program run in the foreground has ^C to itself.
+ui_press "| asks for a command" 'Pipe to command:' Enter '|'
+$TM send-keys -t ui -l 'sleep 60'
+$TM send-keys -t ui Enter
+sleep 0.5
+$TM send-keys -t ui C-c
+check "^C ends the program piped to" ui_wait_for 'Press Enter to go back'
+$TM send-keys -t ui Enter
+check "and sealmail goes on" ui_wait_for "sealmail: message .* in $F"
+$TM send-keys -t ui q
+check "q goes back to the folder" ui_wait_for "sealmail: $F"
 ui_press "^C again, then y, quits" 'EXITED 0' C-c y
 t_done
