@@ -253,6 +253,13 @@ unsigned app_shown_line(const struct app_shown *sh, size_t line);
  * and sanitized (malloc'd), or NULL when it has none.
  */
 char	*app_from_name(const unsigned char *msg, size_t len);
+/*
+ * One header field as a reader sees it: the len bytes at field (its
+ * name, value and continuation lines, as received) unfolded, the encoded
+ * words (RFC 2047) of its value decoded into UTF-8 as the usual fields
+ * are, and sanitized. Malloc'd; NULL on no memory.
+ */
+char	*app_field_shown(const char *field, size_t len);
 
 /*
  * A file to attach (app/attach.c): its last path component, the type its

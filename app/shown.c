@@ -1,8 +1,9 @@
 /*
  * What the terminal program shows of a stored verdict beyond its columns:
  * the cipher, the findings and which lines a signature covers, read back
- * from the verdict's JSON object as the engine wrote it; and the sender's
- * display name, read from a stored message's header.
+ * from the verdict's JSON object as the engine wrote it; the sender's
+ * display name, read from a stored message's header; and any header field
+ * decoded for the whole header (h in the pager).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,4 +217,39 @@ out:
 	free(from);
 	buf_free(b);
 	return name;
+}
+
+char *
+app_field_shown(const char *field, size_t len)
+{
+	struct buf	*line, *out = NULL;
+	const char	*s, *colon, *v;
+	char		*res = NULL;
+	size_t		 i, j;
+
+	if ((line = buf_new(0)) == NULL || (out = buf_new(0)) == NULL)
+		goto out;
+	/* Unfolded: the line breaks go, the blanks after them stay. */
+	for (i = 0; i < len; i = j + 1) {
+		for (j = i; j < len && field[j] != '\r' && field[j] != '\n';
+		    j++)
+			;
+		if (buf_put(line, field + i, j - i) != 0)
+			goto out;
+	}
+	s = buf_str(line);
+	/* The name and the blanks after the colon stay as they came. */
+	if ((colon = strchr(s, ':')) == NULL)
+		v = s;
+	else
+		v = colon + 1 + strspn(colon + 1, " \t");
+	if (buf_put(out, s, (size_t)(v - s)) != 0 ||
+	    (strstr(v, "=?") != NULL ? mime_header_decode(v, out, NULL) :
+	    buf_puts(out, v)) != 0)
+		goto out;
+	res = text_sanitize_str(buf_str(out), 0);
+out:
+	buf_free(line);
+	buf_free(out);
+	return res;
 }

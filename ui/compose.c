@@ -440,7 +440,8 @@ out:
 	return r;
 }
 
-enum compose_act { C_SEND, C_EDIT, C_POSTPONE, C_DISCARD };
+/* C_QUIT: ^C, or the terminal went away; the draft is kept. */
+enum compose_act { C_SEND, C_EDIT, C_POSTPONE, C_DISCARD, C_QUIT };
 
 /* t and c: a To or Cc prompt that completes addresses. */
 static void
@@ -569,6 +570,8 @@ compose_screen(struct ui *ui, struct compose *cs, const char *reason)
 		compose_draw(ui, cs);
 		r = ui_key_wait(&wc, busy ? 300 : -1);
 		nodelay(stdscr, TRUE);
+		if (r == UI_KEY_GONE)
+			return C_QUIT;
 		if (r == ERR)
 			continue;
 		if (r == KEY_CODE_YES && wc == KEY_RESIZE)
@@ -588,6 +591,8 @@ compose_screen(struct ui *ui, struct compose *cs, const char *reason)
 			cs->info.sel++;
 		else if (wc == 'k' && cs->info.sel > 0)
 			cs->info.sel--;
+		else if (wc == 3 && ui_ask_quit(ui))
+			return C_QUIT;
 		else if (wc == 'y' || wc == 'e' || wc == 'P' || wc == 'q' ||
 		    wc == 27)
 			break;
@@ -671,6 +676,14 @@ compose_loop(struct ui *ui, struct compose *cs, const char *reason)
 		case C_POSTPONE:
 			ui_status(ui, 0, "postponed as draft %lld (R recalls "
 			    "it)", (long long)cs->draft);
+			ui_set_redraw(ui, NULL, NULL);
+			compose_free(cs);
+			return;
+		case C_QUIT:
+			/* Kept again: the last keeping may have failed. */
+			(void)compose_keep(ui, cs, ui_input_gone() ?
+			    "postponed: the terminal went away while it was "
+			    "being written" : "postponed");
 			ui_set_redraw(ui, NULL, NULL);
 			compose_free(cs);
 			return;

@@ -175,16 +175,83 @@ ui_nav_key(wint_t k, int fn)
 }
 
 int
-ui_scroll_key(wint_t k, size_t *top)
+ui_scroll_key(wint_t k, size_t *top, size_t n, size_t rows)
 {
-	if (k == 'j')
-		(*top)++;
-	else if (k == 'k') {
+	size_t	last;
+
+	if (rows == 0)
+		rows = 1;
+	last = n > rows ? n - rows : 0;		/* the end at the bottom */
+	switch (k) {
+	case 'j':
+		if (*top < last)
+			(*top)++;
+		break;
+	case 'k':
 		if (*top > 0)
 			(*top)--;
-	} else
+		break;
+	case ' ':
+		*top = *top + rows < last ? *top + rows : last;
+		break;
+	case '-':
+		*top = *top > rows ? *top - rows : 0;
+		break;
+	case '=':
+		*top = 0;
+		break;
+	case 'G':
+		*top = last;
+		break;
+	default:
 		return 0;
+	}
+	/* A text that grew shorter (or a narrower screen) leaves no gap. */
+	if (*top > last)
+		*top = last;
 	return 1;
+}
+
+#define UI_HINTS_MAX	32
+
+/*
+ * The key hints: items two spaces apart (one space may stand inside an
+ * item), the most useful first, in ASCII. The first and the last (q and
+ * ?) are always drawn; each other one is, in its turn, when it still fits
+ * beside them. A bar too narrow even for those two is cut as ui_put_bar
+ * cuts it.
+ */
+void
+ui_put_hints(int y, int cols, const char *hints)
+{
+	const char	*item[UI_HINTS_MAX];
+	size_t		 len[UI_HINTS_MAX], n = 0, i, used, keep;
+	const char	*p = hints, *end;
+	char		 line[1024];
+
+	while (n < UI_HINTS_MAX && *(p += strspn(p, " ")) != '\0') {
+		if ((end = strstr(p, "  ")) == NULL)
+			end = p + strlen(p);
+		item[n] = p;
+		len[n++] = (size_t)(end - p);
+		p = end;
+	}
+	/* The bar starts with a space, as the title does. */
+	line[0] = ' ';
+	line[1] = '\0';
+	used = 1;
+	keep = n > 1 ? len[n - 1] + 2 : 0;
+	for (i = 0; i < n; i++) {
+		if (i > 0 && i + 1 < n && used + 2 + len[i] + keep >
+		    (size_t)cols)
+			continue;
+		if (snprintf(line + used, sizeof(line) - used, "%s%.*s",
+		    i > 0 ? "  " : "", (int)len[i], item[i]) >=
+		    (int)(sizeof(line) - used))
+			break;
+		used = strlen(line);
+	}
+	ui_put_bar(y, cols, line);
 }
 
 void

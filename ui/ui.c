@@ -3,6 +3,7 @@
  * keyboard, a self-pipe for SIGWINCH, and the pipes of at most one
  * background job. Views form a stack; the top one gets the keys.
  */
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 
 #include <curses.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,8 +27,6 @@
 #include "ui/ui_int.h"
 
 #define UI_MAX_VIEWS	16
-/* The first status line, until something more is to be said. */
-#define UI_HINT		"S: sync  m: compose  ?: help"
 #define UI_STATUS_KEEP	10	/* seconds a user's status outlives a notice */
 #define UI_JOB_ERRMAX	4096
 
@@ -81,6 +81,8 @@ struct ui {
 };
 
 static int	ui_sigpipe[2] = { -1, -1 };
+/* The terminal's input has ended: no key will ever come again. */
+static int	ui_gone;
 
 static void
 ui_on_winch(int sig)
@@ -151,7 +153,6 @@ status_notice(struct ui *ui, const char *notice)
 
 	(void)clock_gettime(CLOCK_MONOTONIC, &now);
 	if (ui->status[0] != '\0' && !ui->status_notice &&
-	    strcmp(ui->status, UI_HINT) != 0 &&
 	    strcmp(ui->status, ui->watch.lost) != 0 &&
 	    now.tv_sec - ui->status_at.tv_sec < UI_STATUS_KEEP) {
 		memcpy(mine, ui->status, sizeof(mine));
@@ -281,7 +282,7 @@ ui_draw(struct ui *ui)
 	attrset(A_NORMAL);
 	y = LINES - 2;
 	attrset(COLOR_PAIR(UI_C_BAR));
-	ui_put_bar(y, COLS, v->ops->keys);
+	ui_put_hints(y, COLS, v->ops->keys);
 	attrset(ui->status_error ? COLOR_PAIR(UI_C_BAD) | A_BOLD : A_NORMAL);
 	if (ui->job.pid > 0 && ui->status[0] == '\0') {
 		char	busy[128];
@@ -319,6 +320,37 @@ ui_redraw(struct ui *ui)
 		ui_draw(ui);
 }
 
+int
+ui_input_gone(void)
+{
+	return ui_gone;
+}
+
+/*
+ * Called when the terminal said it had input but curses read no key:
+ * 1 (and from then on) when that input has ended. A terminal that went
+ * away hangs up, or is readable with nothing to read (read gives 0 or
+ * fails); without SIGHUP, nothing else would ever say so.
+ */
+static int
+ui_input_ended(void)
+{
+	struct pollfd	p;
+	int		n = 0;
+
+	if (ui_gone)
+		return 1;
+	p.fd = 0;
+	p.events = POLLIN;
+	p.revents = 0;
+	if (poll(&p, 1, 0) <= 0)
+		return 0;
+	if ((p.revents & (POLLHUP | POLLERR | POLLNVAL)) ||
+	    ioctl(0, FIONREAD, &n) == -1 || n == 0)
+		ui_gone = 1;
+	return ui_gone;
+}
+
 /*
  * Reads one key, in the blocking mode the prompts use, waiting at most
  * ms milliseconds (-1: no limit; then ERR). A resize of the terminal
@@ -333,6 +365,8 @@ ui_key_wait(wint_t *wc, int ms)
 	int		 r, n;
 
 	for (;;) {
+		if (ui_gone)
+			return UI_KEY_GONE;
 		/* What curses has read ahead is not in the descriptor. */
 		nodelay(stdscr, TRUE);
 		r = get_wch(wc);
@@ -361,6 +395,8 @@ ui_key_wait(wint_t *wc, int ms)
 		do {
 			r = get_wch(wc);
 		} while (r == ERR && errno == EINTR);
+		if (r == ERR && ui_input_ended())
+			return UI_KEY_GONE;
 		return r;
 	}
 }
@@ -437,7 +473,8 @@ ui_prompt_complete(struct ui *ui, const char *question, const char *initial,
 		    buf_len(b));
 		curs_set(1);
 		refresh();
-		r = ui_key_wait(&wc, -1);
+		if ((r = ui_key_wait(&wc, -1)) == UI_KEY_GONE)
+			break;
 		if (r == ERR)
 			continue;
 		if (r != KEY_CODE_YES && wc == '\t' && complete != NULL) {
@@ -457,7 +494,7 @@ ui_prompt_complete(struct ui *ui, const char *question, const char *initial,
 			ans = buf_take(b, NULL);
 			break;
 		}
-		if (wc == 27 || wc == 7)		/* ESC, ^G */
+		if (wc == 27 || wc == 7 || wc == 3)	/* ESC, ^G, ^C */
 			break;
 		if (wc == 21) {				/* ^U */
 			buf_reset(b);
@@ -558,16 +595,25 @@ int
 ui_run_piped(struct ui *ui, const char *const *argv, const void *in,
     size_t len, int wait)
 {
-	pid_t	pid;
-	int	status = -1, p[2] = { -1, -1 }, ch;
+	struct sigaction	 ign, oint, oquit;
+	pid_t			 pid;
+	int			 status = -1, p[2] = { -1, -1 }, ch;
 
 	(void)ui;
 	if (in != NULL && pipe2(p, O_CLOEXEC) == -1)
 		return -1;
 	def_prog_mode();
 	endwin();
+	/* A ^C typed at the program is its own, as system(3) has it. */
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGINT, &ign, &oint);
+	sigaction(SIGQUIT, &ign, &oquit);
 	if ((pid = fork()) == 0) {
 		signal(SIGPIPE, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGQUIT, SIG_DFL);
 		if (in != NULL && dup2(p[0], STDIN_FILENO) == -1)
 			_exit(127);
 		execvp(argv[0], (char *const *)(uintptr_t)argv);
@@ -588,6 +634,8 @@ ui_run_piped(struct ui *ui, const char *const *argv, const void *in,
 		while ((ch = getchar()) != EOF && ch != '\n')
 			;
 	}
+	sigaction(SIGINT, &oint, NULL);
+	sigaction(SIGQUIT, &oquit, NULL);
 	reset_prog_mode();
 	refresh();
 	if (pid == -1 || !WIFEXITED(status))
@@ -839,8 +887,6 @@ watch_line(struct ui *ui, char *line)
 	if (n == 6 && strcmp(f[0], "progress") == 0) {
 		snprintf(w->line, sizeof(w->line), "syncing %s (%s): %s/%s, "
 		    "%s msg/s", f[2], f[1], f[3], f[4], f[5]);
-		if (strcmp(ui->status, UI_HINT) == 0)
-			ui->status[0] = '\0';
 	}
 	else if (n == 3 && strcmp(f[0], "synced") == 0) {
 		/* The last progress stays, said in the past. */
@@ -1001,6 +1047,15 @@ ui_sync_all(struct ui *ui)
 		ui_status(ui, 0, "syncing in the background…");
 }
 
+int
+ui_ask_quit(struct ui *ui)
+{
+	if (!ui_confirm(ui, "Quit sealmail? (y/N) "))
+		return 0;
+	ui->quit = 1;
+	return 1;
+}
+
 static void
 ui_key(struct ui *ui, wint_t wc, int fn)
 {
@@ -1028,6 +1083,9 @@ ui_key(struct ui *ui, wint_t wc, int fn)
 		break;
 	case 'Q':
 		ui->quit = 1;
+		break;
+	case 3:					/* ^C: asked, as mutt does */
+		(void)ui_ask_quit(ui);
 		break;
 	case '?':
 		ui_push(ui, ui_help_new(ui));
@@ -1060,9 +1118,10 @@ ui_loop(struct ui *ui)
 	struct pollfd	 pfd[7];
 	wint_t		 wc;
 	int		 n, r, i_in, i_out, i_err, i_jin, i_wout, i_werr;
+	int		 nkeys;
 	char		 tmp[16];
 
-	while (!ui->quit && ui->nviews > 0) {
+	while (!ui->quit && ui->nviews > 0 && !ui_gone) {
 		ui_draw(ui);
 		watch_start_idle(ui);
 		n = 0;
@@ -1117,21 +1176,37 @@ ui_loop(struct ui *ui)
 			job_read_lines(&ui->watch.err, ui->watch.ebuf,
 			    ui->watch.lastline, sizeof(ui->watch.lastline));
 		watch_reap(ui);
-		if (pfd[i_in].revents & (POLLIN | POLLHUP)) {
-			if (pfd[i_in].revents & POLLHUP &&
-			    !(pfd[i_in].revents & POLLIN)) {
-				ui->quit = 1;
+		if (!(pfd[i_in].revents & (POLLIN | POLLHUP | POLLERR |
+		    POLLNVAL)))
+			continue;
+		for (nkeys = 0; (r = get_wch(&wc)) != ERR; nkeys++) {
+			if (r == KEY_CODE_YES && wc == KEY_RESIZE)
+				continue;
+			ui_key(ui, wc, r == KEY_CODE_YES);
+			if (ui->quit || ui->nviews == 0 || ui_gone)
 				break;
-			}
-			while ((r = get_wch(&wc)) != ERR) {
-				if (r == KEY_CODE_YES && wc == KEY_RESIZE)
-					continue;
-				ui_key(ui, wc, r == KEY_CODE_YES);
-				if (ui->quit || ui->nviews == 0)
-					break;
-			}
 		}
+		/* Readable, yet no key: the terminal may have gone away. */
+		if (nkeys == 0)
+			(void)ui_input_ended();
 	}
+}
+
+/*
+ * ^C comes as a key, not as SIGINT (which would end the program at once,
+ * and the watcher with it): the program asks before it quits. Programs
+ * run in the foreground get the terminal's own modes, ^C with them.
+ */
+static void
+ui_intr_key(void)
+{
+	struct termios	t;
+
+	if (tcgetattr(0, &t) == 0) {
+		t.c_cc[VINTR] = _POSIX_VDISABLE;
+		(void)tcsetattr(0, TCSANOW, &t);
+	}
+	def_prog_mode();
 }
 
 int
@@ -1181,6 +1256,7 @@ ui_main(const struct app_opts *o)
 	nodelay(stdscr, TRUE);
 	curs_set(0);
 	set_escdelay(25);
+	ui_intr_key();
 
 	a = app_config_account(app_session_config(ui.s), NULL);
 	ui_push(&ui, ui_index_new(&ui, a != NULL ? a->name : NULL, "INBOX",
@@ -1194,8 +1270,6 @@ ui_main(const struct app_opts *o)
 	else if ((i = ui_compose_recover(&ui)) > 0)
 		ui_status(&ui, 0, "%d unsent message%s kept as draft%s: R "
 		    "lists them", i, i == 1 ? "" : "s", i == 1 ? "" : "s");
-	else
-		ui_status(&ui, 0, "%s", UI_HINT);
 	ui_loop(&ui);
 
 	endwin();
@@ -1222,5 +1296,9 @@ ui_main(const struct app_opts *o)
 	app_session_close(ui.s);
 	close(ui_sigpipe[0]);
 	close(ui_sigpipe[1]);
+	if (ui_gone) {
+		fprintf(stderr, "sealmail: the terminal's input ended\n");
+		return 1;
+	}
 	return 0;
 }

@@ -101,9 +101,19 @@ void		 ui_put_question(const char *question);
 /*
  * One key, waiting at most ms milliseconds (-1: no limit): OK or
  * KEY_CODE_YES as get_wch returns them, KEY_RESIZE (with KEY_CODE_YES)
- * when the terminal was resized, ERR when the time is up.
+ * when the terminal was resized, ERR when the time is up, UI_KEY_GONE
+ * once the terminal's input has ended (it went away, SIGHUP ignored):
+ * then every later call says so at once, and the caller lets go.
  */
+#define UI_KEY_GONE	(-2)
 int		 ui_key_wait(wint_t *wc, int ms);
+/* 1 once the terminal's input has ended (UI_KEY_GONE). */
+int		 ui_input_gone(void);
+/*
+ * ^C: asks "Quit sealmail? (y/N)"; on yes the program ends once the
+ * screen in hand lets go. 1 for yes.
+ */
+int		 ui_ask_quit(struct ui *ui);
 /*
  * While a screen is drawn outside the views (NULL: none), redraw draws it
  * again when the terminal is resized under a prompt or a question.
@@ -144,14 +154,23 @@ int		 ui_put_tail(int y, int x, int width, const char *s,
  * j k Space - = G and Enter '\r'; other function keys give 0.
  */
 wint_t		 ui_nav_key(wint_t k, int fn);
-/* j and k move *top a line down or up (never above 0): 1 when k was one. */
-int		 ui_scroll_key(wint_t k, size_t *top);
+/*
+ * The keys of a text of n lines shown rows at a time from line *top:
+ * j k a line, Space - a page, = G the top and the end; *top never goes
+ * past the line that shows the last one at the bottom. 1 when k was one.
+ */
+int		 ui_scroll_key(wint_t k, size_t *top, size_t n, size_t rows);
 /*
  * Draws a bar's text at (y, 0): cut with an ellipsis when it is wider
  * than cols, the rest of the line filled with spaces, so that a bar is
  * never blank.
  */
 void		 ui_put_bar(int y, int cols, const char *s);
+/*
+ * Draws a view's key hints (items two spaces apart, the most useful first)
+ * on a bar at (y, 0): the first and the last always, the others that fit.
+ */
+void		 ui_put_hints(int y, int cols, const char *hints);
 /* Fills the rest of a line from x with spaces in the current attribute. */
 void		 ui_clear_to(int y, int x, int cols);
 /*

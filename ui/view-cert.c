@@ -253,8 +253,8 @@ cv_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 	int		 y;
 
 	(void)ui;
-	if (cv->top >= cv->n)
-		cv->top = cv->n > 0 ? cv->n - 1 : 0;
+	if (cv->top + (size_t)rows > cv->n)
+		cv->top = cv->n > (size_t)rows ? cv->n - (size_t)rows : 0;
 	for (i = cv->top, y = top; i < cv->n && y < top + rows; i++, y++) {
 		attrset(COLOR_PAIR(cv->colors[i]));
 		ui_put(y, 0, cols, cv->lines[i], strlen(cv->lines[i]));
@@ -267,8 +267,8 @@ cv_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 {
 	struct cv	*cv = v->data;
 
-	(void)ui;
-	return ui_scroll_key(ui_nav_key(k, fn), &cv->top) ? 0 : 1;
+	return ui_scroll_key(ui_nav_key(k, fn), &cv->top, cv->n,
+	    ui_rows(ui) > 0 ? (size_t)ui_rows(ui) : 1) ? 0 : 1;
 }
 
 static void
@@ -281,7 +281,7 @@ cv_free(struct ui_view *v)
 }
 
 static const struct ui_view_ops cv_ops = {
-	"certificate", " q:back  j/k:scroll",
+	"certificate", " q:back  j/k:scroll  Space/-:page",
 	cv_draw, cv_key, NULL, cv_free,
 };
 

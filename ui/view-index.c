@@ -1231,8 +1231,10 @@ ix_free(struct ui_view *v)
 
 static const struct ui_view_ops ix_ops = {
 	"index",
-	" q:back  Enter:read  r/g/L:reply  f:fwd  d:del  s:move  m:mail  "
-	    "S:sync  /:search  c:folders  ?:help",
+	/* The most useful first: as many as the width takes are shown. */
+	" q:back  Enter:read  m:mail  r/g/L:reply  d:del  s:move  /:search  "
+	    "n:find next  c:folders  f:fwd  S:sync  t/T:tag  ;:on tagged  "
+	    "1-9:jump  l:limit  ?:help",
 	ix_draw, ix_key, ix_refresh, ix_free,
 };
 

@@ -635,8 +635,9 @@ static const char *const help_lines[] = {
 	"Pager",
 	"  Space - b j k   page, line (Space at the end: the next message)",
 	"  J K             next, previous message",
-	"  h               the whole header, as received   v  parts (Enter",
-	"                  saves, m opens one through its mailcap entry)",
+	"  h               the whole header (encoded words decoded)   v  parts",
+	"                  (Enter saves, m opens one through its mailcap",
+	"                  entry)",
 	"  V               the signer's certificate: issuers, validity,",
 	"                  revocation, fingerprint, where it came from, what it",
 	"                  replaced",
@@ -657,7 +658,9 @@ static const char *const help_lines[] = {
 	"  S or $          sync every account now, in the background",
 	"  K               the key store   ?       this help",
 	"  q               back; on the first screen, quit (it asks)",
-	"  Q               quit at once",
+	"  Q  ^C           quit at once; quit (it asks; in a prompt: cancel)",
+	"  Space - = G     in the help and other texts: page, top, end (j k:",
+	"                  a line)",
 	"",
 	"The columns of the index: flags, signature, encryption",
 	"  N  new (not read yet)           F  flagged",
@@ -814,6 +817,10 @@ ls_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 		if (ls->cur >= ls->n)
 			ls->cur = ls->top = ls->n > 0 ? ls->n - 1 : 0;
 	}
+	/* A text never shows rows past its end (after a resize too). */
+	if (LS_TEXT(ls) && ls->top + (size_t)rows > ls->n)
+		ls->cur = ls->top = ls->n > (size_t)rows ?
+		    ls->n - (size_t)rows : 0;
 	if (ls->cur < ls->top)
 		ls->top = ls->cur;
 	if (ls->cur >= ls->top + (size_t)rows)
@@ -1026,11 +1033,17 @@ ls_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 	if ((ls->kind == LS_OUTBOX || ls->kind == LS_DRAFTS) &&
 	    k != 'j' && k != 'k')
 		return queue_key(ui, ls, k);
+	/* A text scrolls, and stops with its last line at the bottom. */
+	if (LS_TEXT(ls)) {
+		if (!ui_scroll_key(k, &ls->top, ls->n, ui_rows(ui) > 0 ?
+		    (size_t)ui_rows(ui) : 1))
+			return 1;
+		ls->cur = ls->top;
+		return 0;
+	}
 	switch (k) {
 	case 'j':
-		if (LS_TEXT(ls))
-			ls->top++, ls->cur = ls->top;
-		else if (ls->cur + 1 < ls->n)
+		if (ls->cur + 1 < ls->n)
 			ls->cur++;
 		return 0;
 	case 'k':
@@ -1094,7 +1107,7 @@ ls_free(struct ui_view *v)
 static const struct ui_view_ops ls_ops[] = {
 	[LS_FOLDERS] = LS_OPS("folders", " q:back  Enter:open  j/k:move  "
 	    "S:sync"),
-	[LS_KEYS] = LS_OPS("keys", " q:back  j/k:move   (import with: "
+	[LS_KEYS] = LS_OPS("keys", " q:back  j/k:move  (import with: "
 	    "sealmail keys import FILE)"),
 	[LS_PARTS] = LS_OPS("parts", " q:back  Enter or s:save to a file  "
 	    "m:view (mailcap)  j/k:move"),
@@ -1102,10 +1115,11 @@ static const struct ui_view_ops ls_ops[] = {
 	    "d:delete  y:retry  j/k:move"),
 	[LS_DRAFTS] = LS_OPS("drafts", " q:back  Enter:open in the compose "
 	    "screen  d:delete  j/k:move"),
-	[LS_SOURCE] = LS_OPS("outbox message", " q:back  j/k:scroll  (e in "
-	    "the outbox edits it)"),
-	[LS_OUTPUT] = LS_OPS("viewer output", " q:back  j/k:scroll"),
-	[LS_HELP] = LS_OPS("help", " q:back  j/k:scroll"),
+	[LS_SOURCE] = LS_OPS("outbox message", " q:back  j/k:scroll  "
+	    "Space/-:page  (e in the outbox edits it)"),
+	[LS_OUTPUT] = LS_OPS("viewer output", " q:back  j/k:scroll  "
+	    "Space/-:page"),
+	[LS_HELP] = LS_OPS("help", " q:back  j/k:scroll  Space/-:page"),
 };
 
 static struct ui_view *

@@ -337,30 +337,47 @@ fields_unsigned(const struct store_msg *m)
 	    strstr(m->verdict, "\"header_protection\":\"encrypted\"") == NULL);
 }
 
+/* The end of the header field at p: past its line and those folded in. */
+static const uint8_t *
+pg_field_end(const uint8_t *p, const uint8_t *end)
+{
+	const uint8_t	*nl;
+
+	do {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			return end;
+		p = nl + 1;
+	} while (p < end && (*p == ' ' || *p == '\t'));
+	return p;
+}
+
 /*
- * Every header field of the stored message, as received (ui_put strips
- * what is not printable when it draws them), in place of the usual ones;
- * 0 when there was a header to show.
+ * Every header field of the stored message, each unfolded with its
+ * encoded words decoded, as the usual fields are, and made safe for the
+ * terminal (app_field_shown), in place of the usual ones; 0 when there
+ * was a header to show.
  */
 static int
 pg_all_fields(struct pg *pg, const struct store_msg *m, int width,
     const struct pg_line *mk)
 {
 	const uint8_t	*p = m->body != NULL ? m->body : m->raw;
-	const uint8_t	*end, *nl;
+	const uint8_t	*end, *next;
 	size_t		 len = m->body != NULL ? m->body_len : m->raw_len;
+	char		*f;
 
 	if (p == NULL || len == 0)
 		return -1;
-	for (end = p + len; p < end; p = nl + 1) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end;
-		if (nl == p || (nl == p + 1 && *p == '\r'))
+	for (end = p + len; p < end; p = next) {
+		if (*p == '\n' || (*p == '\r' && (p + 1 == end ||
+		    p[1] == '\n')))
 			break;		/* the end of the header */
-		pg_wrap(&pg->body, (const char *)p, (size_t)(nl - p) -
-		    (nl > p && nl[-1] == '\r'), width, UI_C_DIM, mk);
-		if (nl == end)
-			break;
+		next = pg_field_end(p, end);
+		if ((f = app_field_shown((const char *)p,
+		    (size_t)(next - p))) == NULL)
+			continue;
+		pg_wrap(&pg->body, f, strlen(f), width, UI_C_DIM, mk);
+		free(f);
 	}
 	if (fields_unsigned(m))
 		pg_wrap(&pg->body, "[no signature covers these fields]",
@@ -689,7 +706,8 @@ pg_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 
 	if ((k = ui_nav_key(k, fn)) == 0)
 		return 1;
-	if (ui_scroll_key(k == '\r' ? 'j' : k, &pg->top))
+	if ((k == 'j' || k == 'k' || k == '\r') &&
+	    ui_scroll_key(k == '\r' ? 'j' : k, &pg->top, pg->nlines, page))
 		return 0;
 	switch (k) {
 	case ' ':
@@ -764,8 +782,9 @@ pg_free(struct ui_view *v)
 
 static const struct ui_view_ops pg_ops = {
 	"pager",
-	" q:back  Space/-:page  r/g/L:reply  f:fwd  d:del  s:move  "
-	    "h:headers  J/K:next/prev  v:parts  V:signer  ?:help",
+	/* The most useful first: as many as the width takes are shown. */
+	" q:back  Space/-:page  r/g/L:reply  d:del  J/K:next/prev  s:move  "
+	    "f:fwd  V:signer  v:parts  h:headers  n:find next  |:pipe  ?:help",
 	pg_draw, pg_key, pg_reload, pg_free,
 };
 

@@ -2,9 +2,10 @@
 # ^C typed while the compose screen's send runs does not cut the send off.
 # A submission server in front of the lab's Postfix (slowaccept.py) takes
 # the message, delivers it and holds back its 250; ^C is typed at the
-# terminal meanwhile. The program ends, but the send it started hears the
-# 250 and finishes: the message leaves the outbox (it is not left in
-# doubt), and bob has it exactly once.
+# terminal meanwhile, and the quit it asks about said yes to. The program
+# ends, but the send it started hears the 250 and finishes: the message
+# leaves the outbox (it is not left in doubt), and bob has it exactly
+# once.
 . "$TOP/tests/lib.sh"
 ui_alice uisi "ui sendint passphrase"
 alice_identity
@@ -31,7 +32,9 @@ ui_press "the compose screen" '^Send\?  y:send' m
 $TM send-keys -t ui y
 check "the server took the message and holds its answer" waitfile "$T/accepted"
 $TM send-keys -t ui C-c
-check "^C ends the program" wait_for 'EXITED'
+check "^C asks before quitting" wait_for 'Quit sealmail\? \(y/N\)'
+$TM send-keys -t ui y
+check "y ends the program" wait_for 'EXITED'
 i=0
 while [ $i -lt 150 ] && [ "$(S outbox --json 2>/dev/null)" != "[]" ]; do
 	sleep 0.1; i=$((i + 1))

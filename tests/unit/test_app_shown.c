@@ -145,6 +145,42 @@ test_from_name(void **st)
 	free(n);
 }
 
+/* h in the pager: a field unfolded, its encoded words decoded, made safe. */
+static void
+test_field_shown(void **st)
+{
+	static const struct {
+		const char	*in, *want;
+	} cases[] = {
+		{ "Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=\r\n",
+		  "Subject: Gr\xc3\xbc\xc3\x9f" "e" },
+		/* Folded between two encoded words: one word on screen. */
+		{ "X-Note: =?utf-8?b?SGVs?=\r\n =?utf-8?b?bG8=?=\r\n",
+		  "X-Note: Hello" },
+		{ "To: =?iso-8859-1?q?J=F6rg?= <j@example.test>\n",
+		  "To: J\xc3\xb6rg <j@example.test>" },
+		/* Plain values stay as they came, folds undone. */
+		{ "Date: 3 Nov 2026 10:00:00\r\n +0000\r\n",
+		  "Date: 3 Nov 2026 10:00:00 +0000" },
+		{ "From: \"Doe, J.\" <j@example.test>",
+		  "From: \"Doe, J.\" <j@example.test>" },
+		/* What a decoded word holds cannot reach the terminal. */
+		{ "Subject: =?utf-8?q?a=1B[2Jb=0Dc?=\r\n", "Subject: abc" },
+		{ "no colon here", "no colon here" },
+		{ "", "" },
+	};
+	size_t	 i;
+	char	*s;
+
+	(void)st;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_non_null(s = app_field_shown(cases[i].in,
+		    strlen(cases[i].in)));
+		assert_string_equal(s, cases[i].want);
+		free(s);
+	}
+}
+
 int
 main(void)
 {
@@ -152,5 +188,6 @@ main(void)
 	    cmocka_unit_test(test_null_and_empty),
 	    cmocka_unit_test(test_verdict),
 	    cmocka_unit_test(test_older),
-	    cmocka_unit_test(test_from_name));
+	    cmocka_unit_test(test_from_name),
+	    cmocka_unit_test(test_field_shown));
 }
