@@ -820,7 +820,13 @@ compose_done(struct ui *ui, int code, void *arg)
 		compose_free(cs);
 		return;
 	}
-	if (cs->auto_enc && strstr(why, "cannot encrypt to") != NULL) {
+	/*
+	 * A recipient without a certificate may be sent to in the clear,
+	 * once asked; one whose certificate is revoked may not: sending in
+	 * the clear is no answer to that (as send with encrypt = auto).
+	 */
+	if (cs->auto_enc && strstr(why, "cannot encrypt to") != NULL &&
+	    strstr(why, ": the certificate is revoked") == NULL) {
 		/* Asked over the message it is about, the reason above. */
 		ui_cinfo_recipients(ui, &cs->info, buf_data(cs->text),
 		    buf_len(cs->text));

@@ -3,8 +3,9 @@
 # recipients without a certificate, "Send it UNENCRYPTED?" is asked with
 # the compose screen still shown and names every one of them (bob, who
 # has one, is not named), as many as fit and "and N more"; n sends
-# nothing. A From changed in the editor to bob's address (his account
-# signs not and always encrypts) takes his account's defaults and the
+# nothing. To a recipient whose certificate is revoked it is not asked,
+# and nothing is sent. A From changed in the editor to bob's address (his
+# account signs not and always encrypts) takes his account's defaults and the
 # status line says so; a choice made with x stays when From changes
 # back. A reply to a named sender has "Name <addr>" in To and quotes
 # under "On DATE, Name wrote:", while the reply command prints the bare
@@ -46,6 +47,23 @@ $TM resize-window -t ui -x 100 -y 30
 check "100 columns again: and N more" wait_for \
     'UNENCRYPTED\? \(y/N\) cannot encrypt to nocert.one@example.test.* and [1-4] more$'
 ui_press "n: not sent, back at the compose screen" '^not sent: .*cannot encrypt to nocert.one' n
+check_eq "nothing was queued" "the outbox is empty" "$(S outbox 2>/dev/null)"
+check "q discards it" ui_discard
+
+# 1b. A recipient whose certificate the lab CA revoked (its OCSP responder
+# says so): not sent, and no offer to send it in the clear instead.
+check "rv-revoked's certificate imports" S keys import "$LAB_REVOKE_DIR/rv-revoked.pem"
+act <<EOM
+sed -i 's/^To: *\$/To: rv-revoked@example.test/; s/^Subject: *\$/Subject: revoked $ID/' "\$1"
+printf 'to a revoked certificate\n' >> "\$1"
+EOM
+key m
+check "the compose screen, to rv-revoked" wait_for "^Subject: +revoked $ID"
+key y
+check "y: back on the compose screen, saying the certificate is revoked" \
+    wait_for 'cannot encrypt to rv-revoked@example.test: the certificate is revoked'
+check_nomatch "and not offering to send it unencrypted" 'UNENCRYPTED' "$(ui_screen)"
+check "the compose screen is still shown" wait_for "^Subject: +revoked $ID"
 check_eq "nothing was queued" "the outbox is empty" "$(S outbox 2>/dev/null)"
 check "q discards it" ui_discard
 
