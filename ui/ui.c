@@ -709,15 +709,17 @@ job_spawn(struct ui *ui, const char **args, int keep_hup, pid_t *pidp,
 		app_session_child_keep(keep);
 		signal(SIGPIPE, SIG_DFL);
 		/*
-		 * A send outlives the terminal, and a ^C or ^\ typed at it
-		 * (the whole foreground group hears those): cut off
-		 * mid-submission, its message would be left in doubt.
+		 * A ^C or ^\ is the user's word to the program in the
+		 * foreground (the whole foreground group hears those, a
+		 * command run with | included), never to a job. A send
+		 * outlives the terminal too: cut off mid-submission, its
+		 * message would be left in doubt.
 		 */
+		signal(SIGINT, SIG_IGN);
+		signal(SIGQUIT, SIG_IGN);
 		if (keep_hup) {
 			signal(SIGHUP, SIG_IGN);
 			signal(SIGPIPE, SIG_IGN);
-			signal(SIGINT, SIG_IGN);
-			signal(SIGQUIT, SIG_IGN);
 		}
 		execv("/proc/self/exe", (char *const *)(uintptr_t)argv);
 		_exit(127);

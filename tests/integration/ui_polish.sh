@@ -110,13 +110,33 @@ $TM send-keys -t ui n
 sleep 0.3
 check_nomatch "n: the question goes" 'Quit sealmail' "$(ui_screen)"
 check "and the program stays" ui_wait_for "sealmail: $F"
-# A program run in the foreground has ^C to itself.
+# A program run in the foreground has ^C to itself: the background
+# watcher (a descendant of the pane running `sealmail ... watch`) goes on.
+watcher() {
+	ps -e -o pid=,ppid=,args= | python3 -c '
+import sys
+top = sys.argv[1]
+rows = [l.split(None, 2) for l in sys.stdin if l.strip()]
+kids = {}
+for r in rows:
+    kids.setdefault(r[1], []).append(r)
+todo, found = [top], []
+while todo:
+    for r in kids.get(todo.pop(), []):
+        todo.append(r[0])
+        if len(r) > 2 and r[2].rstrip().endswith(" watch"):
+            found.append(r[0])
+print(" ".join(found))' "$($TM display-message -p -t ui '#{pane_pid}')"
+}
+w0=$(watcher)
+check "the watcher runs" test -n "$w0"
 ui_press "| asks for a command" 'Pipe to command:' Enter '|'
 $TM send-keys -t ui -l 'sleep 60'
 $TM send-keys -t ui Enter
 sleep 0.5
 $TM send-keys -t ui C-c
 check "^C ends the program piped to" ui_wait_for 'Press Enter to go back'
+check_eq "and not the watcher" "$w0" "$(watcher)"
 $TM send-keys -t ui Enter
 check "and sealmail goes on" ui_wait_for "sealmail: message .* in $F"
 $TM send-keys -t ui q
