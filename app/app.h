@@ -254,12 +254,17 @@ unsigned app_shown_line(const struct app_shown *sh, size_t line);
  */
 char	*app_from_name(const unsigned char *msg, size_t len);
 /*
- * One header field as a reader sees it: the len bytes at field (its
- * name, value and continuation lines, as received) unfolded, the encoded
- * words (RFC 2047) of its value decoded into UTF-8 as the usual fields
- * are, and sanitized. Malloc'd; NULL on no memory.
+ * One header field as a reader sees it, "Name: value": the len bytes at
+ * field (name, value and continuation lines, as received) read as
+ * mime_hdr_next reads them (unfolded), the encoded words (RFC 2047) of
+ * the value decoded into UTF-8 as the usual fields are, and sanitized.
+ * Bytes that are no field come back sanitized as they are. Malloc'd;
+ * NULL on no memory.
  */
 char	*app_field_shown(const char *field, size_t len);
+/* Hands cb each field of msg's header section, shown so, in order. */
+void	 app_fields_shown(const void *msg, size_t len,
+	    void (*cb)(const char *, void *), void *arg);
 
 /*
  * A file to attach (app/attach.c): its last path component, the type its

@@ -219,37 +219,58 @@ out:
 	return name;
 }
 
+static char *
+field_value_shown(const char *name, const char *value)
+{
+	struct buf	*out;
+	char		*res = NULL;
+
+	if ((out = buf_new(0)) == NULL)
+		return NULL;
+	if (buf_printf(out, "%s: ", name) == 0 &&
+	    (strstr(value, "=?") != NULL ? mime_header_decode(value, out,
+	    NULL) : buf_puts(out, value)) == 0)
+		res = text_sanitize_str(buf_str(out), 0);
+	buf_free(out);
+	return res;
+}
+
 char *
 app_field_shown(const char *field, size_t len)
 {
-	struct buf	*line, *out = NULL;
-	const char	*s, *colon, *v;
-	char		*res = NULL;
-	size_t		 i, j;
+	struct mime_hdr	*h;
+	struct smerr	 e;
+	const char	*name, *value;
+	char		*res = NULL, *raw;
 
-	if ((line = buf_new(0)) == NULL || (out = buf_new(0)) == NULL)
-		goto out;
-	/* Unfolded: the line breaks go, the blanks after them stay. */
-	for (i = 0; i < len; i = j + 1) {
-		for (j = i; j < len && field[j] != '\r' && field[j] != '\n';
-		    j++)
-			;
-		if (buf_put(line, field + i, j - i) != 0)
-			goto out;
+	if ((h = mime_hdr_new(field, len)) == NULL)
+		return NULL;
+	if (mime_hdr_next(h, &name, &value, &e) == 1)
+		res = field_value_shown(name, value);
+	else if ((raw = strndup(field, len)) != NULL) {
+		/* No field: the line as it came, made safe. */
+		res = text_sanitize_str(raw, 0);
+		free(raw);
 	}
-	s = buf_str(line);
-	/* The name and the blanks after the colon stay as they came. */
-	if ((colon = strchr(s, ':')) == NULL)
-		v = s;
-	else
-		v = colon + 1 + strspn(colon + 1, " \t");
-	if (buf_put(out, s, (size_t)(v - s)) != 0 ||
-	    (strstr(v, "=?") != NULL ? mime_header_decode(v, out, NULL) :
-	    buf_puts(out, v)) != 0)
-		goto out;
-	res = text_sanitize_str(buf_str(out), 0);
-out:
-	buf_free(line);
-	buf_free(out);
+	mime_hdr_free(h);
 	return res;
+}
+
+void
+app_fields_shown(const void *msg, size_t len,
+    void (*cb)(const char *, void *), void *arg)
+{
+	struct mime_hdr	*h;
+	struct smerr	 e;
+	const char	*name, *value;
+	char		*f;
+
+	if ((h = mime_hdr_new(msg, len)) == NULL)
+		return;
+	while (mime_hdr_next(h, &name, &value, &e) == 1)
+		if ((f = field_value_shown(name, value)) != NULL) {
+			cb(f, arg);
+			free(f);
+		}
+	mime_hdr_free(h);
 }

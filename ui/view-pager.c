@@ -337,48 +337,39 @@ fields_unsigned(const struct store_msg *m)
 	    strstr(m->verdict, "\"header_protection\":\"encrypted\"") == NULL);
 }
 
-/* The end of the header field at p: past its line and those folded in. */
-static const uint8_t *
-pg_field_end(const uint8_t *p, const uint8_t *end)
-{
-	const uint8_t	*nl;
-
-	do {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			return end;
-		p = nl + 1;
-	} while (p < end && (*p == ' ' || *p == '\t'));
-	return p;
-}
-
 /*
  * Every header field of the stored message, each unfolded with its
  * encoded words decoded, as the usual fields are, and made safe for the
  * terminal (app_field_shown), in place of the usual ones; 0 when there
  * was a header to show.
  */
+struct pg_fields {
+	struct pg		*pg;
+	int			 width;
+	const struct pg_line	*mk;
+};
+
+static void
+pg_field_cb(const char *line, void *arg)
+{
+	struct pg_fields	*pf = arg;
+
+	pg_wrap(&pf->pg->body, line, strlen(line), pf->width, UI_C_DIM,
+	    pf->mk);
+}
+
 static int
 pg_all_fields(struct pg *pg, const struct store_msg *m, int width,
     const struct pg_line *mk)
 {
-	const uint8_t	*p = m->body != NULL ? m->body : m->raw;
-	const uint8_t	*end, *next;
-	size_t		 len = m->body != NULL ? m->body_len : m->raw_len;
-	char		*f;
+	struct pg_fields	 pf = { pg, width, mk };
+	const uint8_t		*p = m->body != NULL ? m->body : m->raw;
+	size_t			 len = m->body != NULL ? m->body_len :
+				    m->raw_len;
 
 	if (p == NULL || len == 0)
 		return -1;
-	for (end = p + len; p < end; p = next) {
-		if (*p == '\n' || (*p == '\r' && (p + 1 == end ||
-		    p[1] == '\n')))
-			break;		/* the end of the header */
-		next = pg_field_end(p, end);
-		if ((f = app_field_shown((const char *)p,
-		    (size_t)(next - p))) == NULL)
-			continue;
-		pg_wrap(&pg->body, f, strlen(f), width, UI_C_DIM, mk);
-		free(f);
-	}
+	app_fields_shown(p, len, pg_field_cb, &pf);
 	if (fields_unsigned(m))
 		pg_wrap(&pg->body, "[no signature covers these fields]",
 		    strlen("[no signature covers these fields]"), width,
