@@ -715,6 +715,31 @@ load_text(struct store *st, int64_t id, const char *want)
 	store_msg_free(lm);
 }
 
+/* Stores body with text as message uid: its id, text_at and text_len. */
+static int64_t
+add_text(struct store *st, int64_t folder, uint32_t uid, const char *body,
+    const char *text, int64_t *at, int64_t *len)
+{
+	struct store_msg	 m;
+	struct smerr		 e;
+	int64_t			 id;
+	char			 q[128];
+
+	smerr_clear(&e);
+	mkmsg(&m, folder, uid, text, "d");
+	m.body = (const uint8_t *)body;
+	m.body_len = strlen(body);
+	assert_int_equal(store_msg_add(st, &m, &id, &e), 0);
+	load_text(st, id, text);
+	snprintf(q, sizeof(q), "SELECT coalesce(text_at, -1) FROM "
+	    "message_content WHERE id = %lld;", (long long)id);
+	*at = one_int(st, q);
+	snprintf(q, sizeof(q), "SELECT coalesce(text_len, -1) FROM "
+	    "message_content WHERE id = %lld;", (long long)id);
+	*len = one_int(st, q);
+	return id;
+}
+
 /*
  * A text that is its body after the header (CRLF as LF), or the first
  * bytes of it, is kept once, inside the body; any other is kept as it is. Readers, search, expunge
@@ -733,40 +758,26 @@ test_text_in_body(void **unused)
 	struct store		*st;
 	struct store_msg	 m;
 	struct smerr		 e;
-	int64_t			 inbox, id1, id2, id3, id4;
+	int64_t			 inbox, id2, id3, at, len;
 	size_t			 done, left;
 	char			*d = tmpdir();
 
 	(void)unused;
 	st = open_key1(d, &e);
 	assert_int_equal(store_folder_open(st, "work", "INBOX", &inbox, &e), 0);
-	mkmsg(&m, inbox, 1, text1, "t1");
-	m.body = (const uint8_t *)body1;
-	m.body_len = strlen(body1);
-	assert_int_equal(store_msg_add(st, &m, &id1, &e), 0);
-	mkmsg(&m, inbox, 2, text2, "t2");
-	m.body = (const uint8_t *)body2;
-	m.body_len = strlen(body2);
-	assert_int_equal(store_msg_add(st, &m, &id2, &e), 0);
+	add_text(st, inbox, 1, body1, text1, &at, &len);
+	assert_int_equal(at, (int64_t)(strstr(body1, "first") - body1));
+	id2 = add_text(st, inbox, 2, body2, text2, &at, &len);
+	assert_int_equal(at, (int64_t)(strstr(body2, "plain") - body2));
 	/* Decoded text differs from the body: kept apart. */
-	mkmsg(&m, inbox, 3, text3, "t3");
-	m.body = (const uint8_t *)body3;
-	m.body_len = strlen(body3);
-	assert_int_equal(store_msg_add(st, &m, &id3, &e), 0);
+	id3 = add_text(st, inbox, 3, body3, text3, &at, &len);
+	assert_int_equal(at, -1);
 	/* A text one byte short of the body: its first bytes. */
-	mkmsg(&m, inbox, 4, "first line\nsecond okapiword line", "t4");
-	m.body = (const uint8_t *)body1;
-	m.body_len = strlen(body1);
-	assert_int_equal(store_msg_add(st, &m, &id4, &e), 0);
+	add_text(st, inbox, 4, body1, "first line\nsecond okapiword line",
+	    &at, &len);
+	assert_int_equal(len, 33);
 	assert_int_equal(one_int(st, "SELECT count(*) FROM message_content "
 	    "WHERE text IS NULL AND text_at IS NOT NULL;"), 3);
-	assert_int_equal(one_int(st, "SELECT text_len FROM message_content "
-	    "WHERE id = 4;"), 33);
-
-	load_text(st, id1, text1);
-	load_text(st, id2, text2);
-	load_text(st, id3, text3);
-	load_text(st, id4, "first line\nsecond okapiword line");
 
 	assert_int_equal(store_index(st, 0, &done, &left, &e), 0);
 	assert_int_equal(done, 4);
@@ -793,31 +804,6 @@ test_text_in_body(void **unused)
 	store_close(st);
 	assert_int_equal(grep_dir(d, "okapiword"), 0);
 	rmdir_all(d);
-}
-
-/* Stores body with text as message uid: its id, text_at and text_len. */
-static int64_t
-add_text(struct store *st, int64_t folder, uint32_t uid, const char *body,
-    const char *text, int64_t *at, int64_t *len)
-{
-	struct store_msg	 m;
-	struct smerr		 e;
-	int64_t			 id;
-	char			 q[128];
-
-	smerr_clear(&e);
-	mkmsg(&m, folder, uid, text, "d");
-	m.body = (const uint8_t *)body;
-	m.body_len = strlen(body);
-	assert_int_equal(store_msg_add(st, &m, &id, &e), 0);
-	load_text(st, id, text);
-	snprintf(q, sizeof(q), "SELECT coalesce(text_at, -1) FROM "
-	    "message_content WHERE id = %lld;", (long long)id);
-	*at = one_int(st, q);
-	snprintf(q, sizeof(q), "SELECT coalesce(text_len, -1) FROM "
-	    "message_content WHERE id = %lld;", (long long)id);
-	*len = one_int(st, q);
-	return id;
 }
 
 /*
