@@ -68,6 +68,17 @@ check_nomatch() {
 	fi
 }
 
+# check_each_in "what" FILE LIST [BEFORE [AFTER]]: ok when FILE matches
+# every line of the file LIST, with BEFORE and AFTER around it (a basic
+# regular expression); else names the lines it does not match.
+check_each_in() {
+	_miss=
+	while IFS= read -r _w; do
+		grep -q -- "${4:-}$_w${5:-}" "$2" || _miss="$_miss [$_w]"
+	done <"$3"
+	check_eq "$1" "" "$_miss"
+}
+
 # secret FILE TEXT: writes TEXT and a newline to FILE, readable by its
 # owner only (sealmail refuses a passphrase file others may read).
 secret() { (umask 077 && printf '%s\n' "$2" > "$1"); }

@@ -25,11 +25,8 @@ tr -s ' \n' ' ' <"$T/sealmail.conf.5.txt" >"$T/man5"
 sed -n 's/^  sealmail \([a-z]*\)\( [a-z][a-z]*\)\{0,1\}.*/\1\2/p' "$T/help" |
     sort -u >"$T/cmds"
 check_match "--help lists commands" 'keys import' "$(cat "$T/cmds")"
-missing=
-while read -r c; do
-	grep -qF -- " $c " "$T/man1" || missing="$missing [$c]"
-done <"$T/cmds"
-check_eq "sealmail(1) documents every command of --help" "" "$missing"
+check_each_in "sealmail(1) documents every command of --help" "$T/man1" \
+    "$T/cmds" ' ' ' '
 
 # sealmail CMD --help: exit 0, that command's forms exactly as --help has
 # them, and sealmail(1) says so.
@@ -56,14 +53,11 @@ check_match "sealmail(1) documents CMD --help" \
     'command --help\), print only that command' "$(cat "$T/man1")"
 
 # Every option of --help, and every global one, is in sealmail(1).
-missing=
-for o in $(grep -o -- '--[a-z][a-z-]*' "$T/help" | sort -u); do
-	grep -qF -- "$o" "$T/man1" || missing="$missing $o"
-done
-check_eq "sealmail(1) documents every option of --help" "" "$missing"
+grep -o -- '--[a-z][a-z-]*' "$T/help" | sort -u >"$T/opts"
+check_each_in "sealmail(1) documents every option of --help" "$T/man1" \
+    "$T/opts"
 
 # Every key the configuration reader accepts is in sealmail.conf(5).
-missing=
 # (keys compared by name, and the table's ACCOUNT("k", ...), { "k", CKEY_...)
 sed -n 's/.*strcmp(k, "\([a-z-]*\)").*/\1/p
     s/^[ \t]*ACCOUNT("\([a-z-]*\)",.*/\1/p
@@ -71,10 +65,8 @@ sed -n 's/.*strcmp(k, "\([a-z-]*\)").*/\1/p
     sort -u >"$T/keys"
 check_match "the configuration's keys are found (trash, encrypt, resolver)" \
     'encrypt .*resolver .*trash' "$(tr '\n' ' ' <"$T/keys")"
-for k in $(cat "$T/keys"); do
-	grep -qF -- "$k = " "$T/man5" || missing="$missing $k"
-done
-check_eq "sealmail.conf(5) documents every configuration key" "" "$missing"
+check_each_in "sealmail.conf(5) documents every configuration key" \
+    "$T/man5" "$T/keys" '' ' = '
 for s in account dns security pkcs11; do
 	check_match "sealmail.conf(5) has the [$s] section" "\\[$s" \
 	    "$(cat "$T/man5")"

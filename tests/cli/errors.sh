@@ -87,7 +87,6 @@ check_error "an unknown subcommand is named" 2 \
 "$SEALMAIL" --help >"$T/help"
 check_eq "--help: no line over 80 columns" "" \
     "$(awk 'length($0) > 80' "$T/help")"
-missing=
 # The options: getopt's table in cli.c, and each command entry's option
 # words (its fifth member, a string or a named one).
 python3 - "$TOP" >"$T/opts" <<'PY'
@@ -106,10 +105,8 @@ print("\n".join(sorted(out)))
 PY
 check_match "the options are found (cli.c's and the commands')" \
     'attach .*new-passphrase-file .*pin-file .*rsa-pss' "$(tr '\n' ' ' <"$T/opts")"
-for o in $(cat "$T/opts"); do
-	grep -q -- "--$o\b" "$T/help" || missing="$missing --$o"
-done
-check_eq "--help names every option the commands take" "" "$missing"
+check_each_in "--help names every option the commands take" "$T/help" \
+    "$T/opts" -- '\b'
 check_match "--help says which flags are system flags" \
     'Seen, *Flagged, *Answered, *Deleted *and *Draft' "$(tr '\n' ' ' <"$T/help")"
 
