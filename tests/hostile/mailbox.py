@@ -179,15 +179,10 @@ def session(c, a):
 
 
 def handle(conn, a, ctx):
-    c = Conn(conn)
-    try:
+    with Conn(conn) as c:
         c.sock.settimeout(30)
         c.sock = ctx.wrap_socket(c.sock, server_side=True)
         session(c, a)
-    except (EOFError, OSError, ValueError):
-        pass
-    finally:
-        c.close()
 
 
 def main():

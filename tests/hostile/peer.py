@@ -12,7 +12,9 @@ import threading
 class Conn:
     """A client's socket, read a line at a time. With a record file every
     byte read is appended to it; a line longer than limit ends the
-    session (EOFError)."""
+    session (EOFError). As a context it is one session: leaving it closes
+    the socket, and a client gone or misbehaving (end of file, a socket
+    or TLS error, a value that does not parse) ends it quietly."""
 
     def __init__(self, sock, record=None, limit=1 << 20):
         self.sock = sock
@@ -75,6 +77,14 @@ class Conn:
             self.sock.close()
         except OSError:
             pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, value, tb):
+        self.close()
+        return kind is not None and issubclass(kind, (EOFError, OSError,
+                                                      ValueError))
 
 
 def ehlo(ext):

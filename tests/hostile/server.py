@@ -37,7 +37,6 @@ Standard library only.
 """
 import argparse
 import os
-import ssl
 import sys
 
 sys.dont_write_bytecode = True
@@ -209,8 +208,7 @@ def smtp_session(c, a, ctx, tls_up):
 
 
 def session(conn, a, ctx):
-    c = Conn(conn, a.record)
-    try:
+    with Conn(conn, a.record) as c:
         c.sock.settimeout(a.silence + 10)
         if a.implicit:
             c.sock = ctx.wrap_socket(c.sock, server_side=True)
@@ -218,10 +216,6 @@ def session(conn, a, ctx):
             imap_session(c, a, ctx, a.implicit)
         else:
             smtp_session(c, a, ctx, a.implicit)
-    except (EOFError, OSError, ssl.SSLError, ValueError):
-        pass
-    finally:
-        c.close()
 
 
 def main():

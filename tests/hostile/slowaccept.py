@@ -88,14 +88,8 @@ def session(c, a, ctx, tls_up):
 
 
 def serve_one(conn, a, ctx):
-    c = Conn(conn, limit=1 << 26)
-    try:
+    with Conn(conn, limit=1 << 26) as c:
         session(c, a, ctx, False)
-    except (EOFError, OSError, ssl.SSLError, ValueError,
-            smtplib.SMTPException):
-        pass
-    finally:
-        c.close()
 
 
 def main():
