@@ -383,11 +383,11 @@ int	 cli_account_open(struct cli *c, const char *account, int flags,
 int	 cli_no_account(struct cli *c, const char *account);
 void	 cli_account_close(struct cli_account_env *env);
 /*
- * SMIMEA for the reader (app/cmd-keys-lookup.c): the hook to give to
- * crypto_ctx_set_dane with a struct cli_dane as its argument. k may be
- * NULL; with dns NULL every answer is CRYPTO_DANE_NONE. The first failed
- * lookup's message stays in err until the caller clears it. Once a
- * query has timed out, later signers get CRYPTO_DANE_ERROR at once, so
+ * SMIMEA for the reader (app/cmd-keys-lookup.c): cli_dane_attach clears
+ * d and, with dns (a [dns] section is set), has ctx ask SMIMEA through it
+ * for its signers; d must outlive ctx's judging. k may be NULL. The first
+ * failed lookup's message stays in err until the caller clears it. Once
+ * a query has timed out, later signers get CRYPTO_DANE_ERROR at once, so
  * that a sync does not wait a timeout per message.
  */
 #include "crypto/crypto.h"
@@ -397,7 +397,7 @@ struct cli_dane {
 	struct smerr	 err;
 	int		 down;	/* no answer in time: stop asking */
 };
-enum crypto_dane cli_dane_hook(void *arg, const char *address,
-	    const uint8_t *der, size_t len);
+void	 cli_dane_attach(struct cli_dane *d, struct crypto_ctx *ctx,
+	    struct keys *k, struct dns *dns);
 
 #endif

@@ -505,13 +505,9 @@ cmd_inspect(struct cli *c, int argc, char **argv)
 	o.c = c;
 	o.k = k;
 	o.st = st;
-	if (dns != NULL) {
-		memset(&dane, 0, sizeof(dane));
-		dane.k = k;
-		dane.dns = dns;
-		crypto_ctx_set_dane(ctx, cli_dane_hook, &dane);
+	cli_dane_attach(&dane, ctx, k, dns);
+	if (dns != NULL)
 		o.dane = &dane;
-	}
 	smerr_clear(&c->err);
 	n = (size_t)args.argc;
 	/*

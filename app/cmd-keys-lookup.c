@@ -249,7 +249,7 @@ const struct cli_cmd cmd_keys_lookup_entry = {
 	"certificates for an address: key store, then SMIMEA", NULL, 0
 };
 
-enum crypto_dane
+static enum crypto_dane
 cli_dane_hook(void *arg, const char *address, const uint8_t *der, size_t len)
 {
 	struct cli_dane	*d = arg;
@@ -283,4 +283,16 @@ cli_dane_hook(void *arg, const char *address, const uint8_t *der, size_t len)
 		    CRYPTO_DANE_ERROR : CRYPTO_DANE_UNUSABLE;
 	}
 	return CRYPTO_DANE_NONE;
+}
+
+void
+cli_dane_attach(struct cli_dane *d, struct crypto_ctx *ctx, struct keys *k,
+    struct dns *dns)
+{
+	memset(d, 0, sizeof(*d));
+	if (dns == NULL)
+		return;
+	d->k = k;
+	d->dns = dns;
+	crypto_ctx_set_dane(ctx, cli_dane_hook, d);
 }

@@ -60,17 +60,12 @@ import_retry(struct cli *c, struct store *st, struct keys *k, size_t *donep)
 	int			 r;
 
 	*donep = 0;
-	memset(&dane, 0, sizeof(dane));
 	if ((r = sync_crypto_ctx(k, &ctx, &c->err)) != 0 ||
 	    (r = cli_open_dns(c, 1, &dns)) != 0 ||
 	    (r = app_revoke_new(c->cfg, st, dns, &rv, &c->err)) != 0)
 		goto out;
 	app_revoke_attach(rv, ctx);
-	if (dns != NULL) {
-		dane.k = k;
-		dane.dns = dns;
-		crypto_ctx_set_dane(ctx, cli_dane_hook, &dane);
-	}
+	cli_dane_attach(&dane, ctx, k, dns);
 	r = sync_retry_pending(st, k, ctx, donep, &c->err);
 out:
 	crypto_ctx_free(ctx);

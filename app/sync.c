@@ -740,11 +740,7 @@ syncer_ctx(struct syncer *s, struct smerr *e)
 		return r;
 	app_revoke_attach(s->o->revoke, s->ctx);
 	/* SMIMEA vouches for signers only where a [dns] section is set. */
-	if (s->o->dns != NULL) {
-		s->dane.k = s->o->keys;
-		s->dane.dns = s->o->dns;
-		crypto_ctx_set_dane(s->ctx, cli_dane_hook, &s->dane);
-	}
+	cli_dane_attach(&s->dane, s->ctx, s->o->keys, s->o->dns);
 	return 0;
 }
 
