@@ -6,7 +6,11 @@
  * server may drop it; where the server has no IDLE, a NOOP every `poll`
  * seconds. When the server reports a change the INBOX is synced, and
  * new-mail-command runs with the count. A lost connection is tried
- * again with a growing delay, said in one line.
+ * again with a growing delay, said in one line; a refused login is not
+ * tried again with the same password (a server counts failed logins, and
+ * may lock the account or slow every login from the address): the
+ * account is said to have failed, and a "sync" line reads its password
+ * again and watches it anew.
  *
  * Each account's connection is watched by a thread of its own; only the
  * main thread touches the store. Lines on stdout, fields apart by tabs:
@@ -71,6 +75,7 @@ struct watcher {
 	pthread_t			 thread;
 	int				 started;
 	int				 dirty;		/* INBOX to sync */
+	atomic_int			 refused;	/* its login was */
 };
 
 struct watch {
@@ -163,6 +168,17 @@ watch_session(struct watcher *t, struct imap *im, struct smerr *e)
 	return 0;
 }
 
+/*
+ * The line that says t's account failed; a refused login says where the
+ * password came from and how to correct it.
+ */
+static void
+watch_failed(struct watcher *t, int r, struct smerr *e)
+{
+	(void)send_login_hint(t->a, &t->a->imap, t->w->c->confdir, 0, r, e);
+	watch_say(t->w, "failed\x1f%s\x1f%s", t->a->name, smerr_msg(e));
+}
+
 static void *
 watch_thread(void *arg)
 {
@@ -201,6 +217,11 @@ watch_thread(void *arg)
 		net_lookup_free(lk);
 		if (t->w->stopping)
 			break;
+		if (r == SMERR_AUTH) {
+			watch_failed(t, r, &e);
+			t->refused = 1;
+			break;
+		}
 		backoff = backoff == 0 ? 1 : backoff * 2;
 		if (backoff > WATCH_BACKOFF_MAX)
 			backoff = WATCH_BACKOFF_MAX;
@@ -298,7 +319,10 @@ watch_sync(struct watch *w, struct watcher *t, const char *folder)
 	struct watch_bar	 bar;
 	struct smerr		 e;
 	size_t			 done, left;
+	int			 r;
 
+	if (t->password == NULL)
+		return;			/* said when it was refused */
 	memset(&o, 0, sizeof(o));
 	o.acct = t->a;
 	o.password = t->password;
@@ -313,8 +337,8 @@ watch_sync(struct watch *w, struct watcher *t, const char *folder)
 	o.progress = watch_progress;
 	o.arg = &bar;
 	smerr_clear(&e);
-	if (sync_run(&o, &s, &e) != 0) {
-		watch_say(w, "failed\x1f%s\x1f%s", t->a->name, smerr_msg(&e));
+	if ((r = sync_run(&o, &s, &e)) != 0) {
+		watch_failed(t, r, &e);
 		return;
 	}
 	if (s.fetched + s.retried > 0)
@@ -357,27 +381,55 @@ watch_read(struct watch *w, int *allp)
 	return w->stopping;
 }
 
+/*
+ * t's password, read again (it may have been corrected since it was
+ * refused), and a thread watching its INBOX; -1, said, when there is no
+ * password: a "sync" line tries again.
+ */
+static int
+watch_login(struct watch *w, struct watcher *t)
+{
+	if (t->started)
+		pthread_join(t->thread, NULL);
+	t->started = t->refused = 0;
+	if (t->password != NULL)
+		secmem_strfree(t->password);
+	t->password = NULL;
+	smerr_clear(&w->c->err);
+	if (cli_password(w->c, t->a, &t->password, NULL) != 0) {
+		watch_say(w, "failed\x1f%s\x1f%s", t->a->name,
+		    smerr_msg(&w->c->err));
+		t->refused = 1;
+		return -1;
+	}
+	t->started = pthread_create(&t->thread, NULL, watch_thread, t) == 0;
+	return 0;
+}
+
 static void
 watch_loop(struct watch *w)
 {
 	size_t	i;
-	int	all = 1;
+	int	all = 1, first = 1;
 
 	for (;;) {
 		for (i = 0; i < w->n && !w->stopping; i++) {
+			if (all && !first && w->t[i].refused &&
+			    watch_login(w, &w->t[i]) != 0)
+				continue;
 			if (all)
 				watch_sync(w, &w->t[i], NULL);
 			else if (w->t[i].dirty)
 				watch_sync(w, &w->t[i], "INBOX");
 			w->t[i].dirty = 0;
 		}
-		all = 0;
+		all = first = 0;
 		if (watch_read(w, &all))
 			break;
 	}
 }
 
-/* The accounts to watch, each with its password and resolver. */
+/* The accounts to watch, each with its resolver, password and thread. */
 static int
 watch_accounts(struct watch *w)
 {
@@ -392,17 +444,16 @@ watch_accounts(struct watch *w)
 		t->w = w;
 		t->a = &cfg->accounts[i];
 		t->idx = (unsigned char)w->n;
-		if (cli_password(w->c, t->a, &t->password, NULL) != 0 ||
-		    cli_open_dns(w->c, 1, &t->dns) != 0) {
+		smerr_clear(&w->c->err);
+		if (cli_open_dns(w->c, 1, &t->dns) != 0) {
 			watch_say(w, "failed\x1f%s\x1f%s", t->a->name,
 			    smerr_msg(&w->c->err));
-			if (t->password != NULL)
-				secmem_strfree(t->password);
-			t->password = NULL;
 			continue;
 		}
 		w->n++;
+		(void)watch_login(w, t);
 	}
+	smerr_clear(&w->c->err);
 	return w->n > 0 ? 0 : smerr_set(&w->c->err, SMERR_CONFIG,
 	    "no account to watch");
 }
@@ -424,17 +475,15 @@ cmd_watch(struct cli *c, int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (cli_config(c) != 0 || cli_open_keys(c, &w.st, &w.k) != 0 ||
 	    cli_open_dns(c, 1, &w.dns) != 0 ||
-	    app_revoke_new(c->cfg, w.st, w.dns, &w.rv, &c->err) != 0 ||
-	    watch_accounts(&w) != 0)
+	    app_revoke_new(c->cfg, w.st, w.dns, &w.rv, &c->err) != 0)
 		goto out;
 	if (pipe2(w.note, O_CLOEXEC | O_NONBLOCK) == -1 ||
 	    pipe2(w.stop, O_CLOEXEC) == -1) {
 		smerr_set(&c->err, SMERR_IO, "pipe: %s", strerror(errno));
 		goto out;
 	}
-	for (i = 0; i < w.n; i++)
-		w.t[i].started = pthread_create(&w.t[i].thread, NULL,
-		    watch_thread, &w.t[i]) == 0;
+	if (watch_accounts(&w) != 0)
+		goto out;
 	watch_loop(&w);
 	r = 0;
 out:
