@@ -5,7 +5,10 @@
 # the server were offline (a server counts failed logins: it may lock the
 # account, and Dovecot slows every login from the address), while alice's
 # new mail still comes; once the password is corrected, a "sync" line (the
-# terminal program's S) reads it again and watches bob's INBOX.
+# terminal program's S) reads it again and watches bob's INBOX. In the
+# terminal program, new mail on both accounts at once is said for both,
+# after what the user's last key said, also when it came while a message
+# was being written.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
@@ -70,7 +73,13 @@ check_eq "nothing on stderr" "" "$(cat "$T/watch.err")"
 # The terminal program: the refusal on the status line, bob named, and no
 # line saying he is offline; S with the password corrected watches him.
 secret "$T/bobpw" 'not the password'
-ui_start "$H" 120x30
+cat > "$T/editor.sh" <<EOM
+#!/bin/sh
+sed -i 's/^To: *\$/To: carol@example.test/; s/^Subject: *\$/Subject: later $TAG/' "\$1"
+echo 'To be finished.' >> "\$1"
+EOM
+chmod +x "$T/editor.sh"
+ui_start "$H" 120x30 "EDITOR='$T/editor.sh'"
 check "alice's INBOX opens" ui_wait_for 'sealmail: alice: INBOX'
 check "the status line says bob's login was refused, and what to do" \
     ui_wait_for '^bob: .*login refused.*password-command of account bob' 100
@@ -89,5 +98,33 @@ sleep 1
 deliver bob "after S $TAG"
 check "bob's new mail is then said, under his name" \
     ui_wait_for '1 new in INBOX \(bob\)' 100
+
+# status: the status line.
+status() { ui_screen | tail -1; }
+# both PREFIX: the status line is PREFIX, then one new message in each
+# INBOX, in either order.
+both() {
+	status | grep -Eq "^$1; 1 new in INBOX \((alice\); 1 new in INBOX \(bob|bob\); 1 new in INBOX \(alice)\)\$"
+}
+# settles10 CMD...: settles, for 10 s.
+settles10() { settles "$@" || settles "$@"; }
+# stored WHO SUBJECT: WHO's INBOX in the store holds SUBJECT.
+stored() {
+	S list --json --account "$1" 2>/dev/null | grep -qF "$2"
+}
+ui_press "a key of no command says so" 'key is not bound' '~'
+deliver alice "both alice $TAG" & deliver bob "both bob $TAG"
+wait
+check "new mail on both accounts at once is said for both, after the key's line" \
+    settles10 both 'key is not bound; \? shows the keys'
+ui_press "m opens the compose screen" 'Send to carol@example.test\?' m
+deliver alice "compose alice $TAG" & deliver bob "compose bob $TAG"
+wait
+check "alice's new mail is stored while the message is written" \
+    settles10 stored alice "compose alice $TAG"
+check "and bob's" settles10 stored bob "compose bob $TAG"
+$TM send-keys -t ui P
+check "once postponed, both are said after it" \
+    settles10 both 'postponed as draft [0-9]+ \(R recalls it\)'
 ui_press "Q quits" 'EXITED 0' Q
 t_done
