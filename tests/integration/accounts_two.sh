@@ -53,6 +53,14 @@ S sync --json > "$T/sync.json"
 check_eq "sync --json of two accounts is one array of their summaries" "alice bob" \
     "$(json "$T/sync.json" "' '.join(x['account'] for x in d)")"
 
+# A folder the server does not have: the sync fails, naming it, and
+# leaves no empty folder of that name behind, in the store or the list.
+TYPO="Tpyo$$"
+check_fails "sync --folder of a folder neither server has fails" \
+    "Mailbox doesn't exist: $TYPO" S sync --folder "$TYPO"
+check_fails "list --folder of it is still an error" "no folder '$TYPO'" \
+    S list --account bob --folder "$TYPO"
+
 subjects() { S list --json --account "$1" --folder INBOX | json /dev/stdin "' '.join(x['subject'] for x in d if '$TAG' in x['subject'])"; }
 check_eq "alice's INBOX holds only hers" "for alice $TAG" "$(subjects alice)"
 check_eq "bob's INBOX holds only his" "for bob $TAG" "$(subjects bob)"
@@ -128,6 +136,7 @@ check_nomatch "and not bob's" "for bob $TAG" "$(screen)"
 ui_press "the folders" 'sealmail: folders' c
 check_match "grouped under alice" '^alice' "$(screen)"
 check_match "and under bob" '^bob' "$(screen)"
+check_nomatch "with no folder the servers do not have" "$TYPO" "$(screen)"
 brow=$(screen | grep -n '^bob' | head -1 | cut -d: -f1)
 irow=$(screen | sed -n "$((brow + 1)),\$p" | grep -n '^ *INBOX ' | head -1 | cut -d: -f1)
 irow=$((brow + ${irow:-1}))
