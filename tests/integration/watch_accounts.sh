@@ -5,10 +5,11 @@
 # the server were offline (a server counts failed logins: it may lock the
 # account, and Dovecot slows every login from the address), while alice's
 # new mail still comes; once the password is corrected, a "sync" line (the
-# terminal program's S) reads it again and watches bob's INBOX. In the
-# terminal program, new mail on both accounts at once is said for both,
-# after what the user's last key said, also when it came while a message
-# was being written.
+# terminal program's S) reads it again and watches bob's INBOX. A server
+# that takes the connection and says nothing holds up no other account.
+# In the terminal program, new mail on both accounts at once is said for
+# both, after what the user's last key said, also when it came while a
+# message was being written.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
@@ -43,7 +44,7 @@ before=$(refused)
 	# Once alice's INBOX is synced and watched.
 	i=0
 	while [ $i -lt 100 ] && [ "$(grep -c '^synced	alice\|^watching	alice' \
-	    "$T/watch.out")" -lt 2 ]; do
+	    "$T/watch.out" 2>/dev/null)" != 2 ]; do
 		sleep 0.1; i=$((i + 1))
 	done
 	sleep 1
@@ -70,6 +71,41 @@ check_match "and syncs his mail" "^synced	bob	" \
     "$(sed -n '/^failed	bob/,$p' "$T/watch.out")"
 check_eq "nothing on stderr" "" "$(cat "$T/watch.err")"
 
+# alice's server takes the connection and says nothing: bob's mail is
+# synced, and his new mail said, without waiting for alice's to time out.
+hostile_up server.py --proto imap --mode silent --silence 60 \
+    --record "$T/silent.rec"
+sed "0,/^imap .*/s||imap     = imaps://localhost:$port\ntimeout  = 8|" \
+    "$H/config" > "$T/config.silent"
+# The first account's line is changed, bob's is not.
+check_eq "alice's account on the silent server" 1 \
+    "$(grep -c "localhost:$port" "$T/config.silent")"
+cp "$H/config" "$T/config.lab"
+cp "$T/config.silent" "$H/config"
+{
+	i=0
+	while [ $i -lt 150 ] && ! grep -q '^synced	bob' "$T/watch2.out" \
+	    2>/dev/null; do
+		sleep 0.1; i=$((i + 1))
+	done
+	deliver bob "while alice's server is silent $TAG"
+	sleep 12
+} | S watch > "$T/watch2.out" 2> "$T/watch2.err"
+hostile_down
+cp "$T/config.lab" "$H/config"
+# at REGEX: the number of the first line of the second watch that
+# matches REGEX (999 when none does).
+at() {
+	_n=$(grep -n -m1 "$1" "$T/watch2.out" | cut -d: -f1)
+	echo "${_n:-999}"
+}
+check_match "alice's server is said to be offline" "^offline	alice	" \
+    "$(cat "$T/watch2.out")"
+check "bob is synced before it is" test "$(at '^synced	bob')" -lt \
+    "$(at '^offline	alice')"
+check "and his new mail said before it is" test "$(at '^new	bob	INBOX	1$')" \
+    -lt "$(at '^offline	alice')"
+
 # The terminal program: the refusal on the status line, bob named, and no
 # line saying he is offline; S with the password corrected watches him.
 secret "$T/bobpw" 'not the password'
@@ -87,14 +123,15 @@ sleep 4
 check_nomatch "bob is not said to be offline" 'bob is offline' "$(ui_screen)"
 secret "$T/bobpw" "$LAB_BOB_PASS"
 $TM send-keys -t ui S
-# bob is watched when Dovecot shows his IDLE session.
+# bob is watched when Dovecot shows his IDLE session; his first sync
+# is done a moment after.
 DOVEADM="doveadm -c $LAB_DIR/dovecot/dovecot.conf"
 i=0
 while [ $i -lt 100 ] && ! $DOVEADM who -1 2>/dev/null | grep -q '^bob@example.test'; do
 	sleep 0.1; i=$((i + 1))
 done
 check "after S an IMAP connection stays open for bob" test $i -lt 100
-sleep 1
+sleep 3
 deliver bob "after S $TAG"
 check "bob's new mail is then said, under his name" \
     ui_wait_for '1 new in INBOX \(bob\)' 100
