@@ -62,6 +62,7 @@ struct ui_watch {
 	char		 lastline[256];	/* its last stderr line */
 	char		 line[512];	/* what the status line says of it */
 	char		 lost[512];	/* the status it set when offline */
+	char		 lost_account[64];	/* whose it is */
 };
 
 /* New mail in one folder of one account, as the status line counts it. */
@@ -923,6 +924,27 @@ job_reap(struct ui *ui)
 	ui_refresh_all(ui);
 }
 
+/*
+ * An account is offline. Said once: a later try that fails again only
+ * brings the line up to date while it is shown, and never hides what the
+ * user did since.
+ */
+static void
+watch_offline(struct ui *ui, const char *account, const char *seconds,
+    const char *reason)
+{
+	struct ui_watch	*w = &ui->watch;
+	int		 shown, again;
+
+	shown = ui->status[0] == '\0' || strcmp(ui->status, w->lost) == 0;
+	again = strcmp(w->lost_account, account) == 0;
+	snprintf(w->lost, sizeof(w->lost), "%s is offline (%s); trying "
+	    "again in %s s", account, reason, seconds);
+	snprintf(w->lost_account, sizeof(w->lost_account), "%s", account);
+	if (shown || !again)
+		ui_status(ui, 1, "%s", w->lost);
+}
+
 /* One line of the watcher's: what happened, on the status line. */
 static void
 watch_line(struct ui *ui, char *line)
@@ -950,14 +972,15 @@ watch_line(struct ui *ui, char *line)
 		ui_refresh_all(ui);
 	} else if (n == 3 && strcmp(f[0], "watching") == 0) {
 		/* Back online: the line that said it was not goes. */
-		if (strcmp(ui->status, w->lost) == 0)
-			ui->status[0] = '\0';
-		w->line[0] = w->lost[0] = '\0';
-	} else if (n == 4 && strcmp(f[0], "offline") == 0) {
-		snprintf(w->lost, sizeof(w->lost), "%s is offline (%s); "
-		    "trying again in %s s", f[1], f[3], f[2]);
-		ui_status(ui, 1, "%s", w->lost);
-	} else if (n == 3 && strcmp(f[0], "failed") == 0)
+		if (strcmp(w->lost_account, f[1]) == 0) {
+			if (strcmp(ui->status, w->lost) == 0)
+				ui->status[0] = '\0';
+			w->lost[0] = w->lost_account[0] = '\0';
+		}
+		w->line[0] = '\0';
+	} else if (n == 4 && strcmp(f[0], "offline") == 0)
+		watch_offline(ui, f[1], f[2], f[3]);
+	else if (n == 3 && strcmp(f[0], "failed") == 0)
 		ui_status(ui, 1, "%s: %s", f[1], f[2]);
 }
 
@@ -1084,6 +1107,8 @@ ui_sync_all(struct ui *ui)
 	static const char	*args[] = { "sync", NULL };
 
 	/* Said where the watcher's progress then takes its place. */
+	/* An account still offline is said to be again. */
+	ui->watch.lost_account[0] = '\0';
 	if (ui->watch.pid > 0 && ui->watch.in != -1 &&
 	    write(ui->watch.in, "sync\n", 5) == 5) {
 		snprintf(ui->watch.line, sizeof(ui->watch.line), "syncing "

@@ -9,7 +9,8 @@
 # that takes the connection and says nothing holds up no other account.
 # In the terminal program, new mail on both accounts at once is said for
 # both, after what the user's last key said, also when it came while a
-# message was being written.
+# message was being written; an account that stays offline is said to be
+# once.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
@@ -164,4 +165,26 @@ $TM send-keys -t ui P
 check "once postponed, both are said after it" \
     settles10 both 'postponed as draft [0-9]+ \(R recalls it\)'
 ui_press "Q quits" 'EXITED 0' Q
+
+# bob's server refuses every connection: that is said once, and the
+# tries after it never hide what the user's key said since; S says it
+# again.
+closed=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cp "$H/config" "$T/config.lab"
+awk -v p="$closed" '/^imap / && ++n == 2 { $0 = "imap     = imaps://localhost:" p } 1' \
+    "$T/config.lab" > "$H/config"
+check_eq "bob's account on a port where nothing listens" 1 \
+    "$(grep -c "localhost:$closed" "$H/config")"
+ui_restart "$H" 120x30 "EDITOR='$T/editor.sh'"
+check "bob is said to be offline" \
+    ui_wait_for '^bob is offline \(.*refused\); trying again in [0-9]+ s'
+ui_press "a key of no command says so" '^key is not bound; \? shows the keys$' '~'
+sleep 8
+check_match "the tries after (1, 2, 4 s) leave what the key said" \
+    '^key is not bound; \? shows the keys$' "$(status)"
+$TM send-keys -t ui S
+check "after S, bob is said to be offline again" \
+    ui_wait_for '^bob is offline \(.*refused\); trying again in [0-9]+ s'
+ui_press "Q quits" 'EXITED 0' Q
+cp "$T/config.lab" "$H/config"
 t_done
