@@ -698,7 +698,8 @@ ui_index_account(struct ui *ui)
 	int		 i;
 
 	for (i = ui->nviews - 1; i >= 0; i--)
-		if ((a = ui_index_view_account(ui->views[i])) != NULL)
+		if ((a = ui_index_view_account(ui->views[i])) != NULL ||
+		    (a = ui_list_view_account(ui->views[i])) != NULL)
 			return a;
 	return NULL;
 }

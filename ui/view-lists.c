@@ -171,7 +171,8 @@ queue_lines(struct folder_walk *w)
 
 	if ((a = app_config_account(w->cfg, w->acct)) == NULL)
 		return 0;
-	if (ls_add(ls, "  on this machine only:", NULL, UI_C_HEAD) != 0)
+	if (ls_add(ls, "  on this machine only:", NULL, UI_C_HEAD) != 0 ||
+	    (ls->items[ls->n - 1].acct = strdup(a->name)) == NULL)
 		return SMERR_NOMEM;
 	for (i = 0; i < 2; i++) {
 		n = (i == 0 ? w->nout : w->ndraft)[a - w->cfg->accounts];
@@ -201,7 +202,10 @@ folder_heading(struct folder_walk *w, const char *account)
 		w->seen[a - w->cfg->accounts] = 1;
 	if (w->ls->n == 0 && w->cfg->naccounts == 1 && a != NULL)
 		return 0;
-	return ls_add(w->ls, account, NULL, UI_C_HEAD);
+	if ((r = ls_add(w->ls, account, NULL, UI_C_HEAD)) != 0 ||
+	    (w->ls->items[w->ls->n - 1].acct = strdup(account)) == NULL)
+		return r != 0 ? r : SMERR_NOMEM;
+	return 0;
 }
 
 /* The folders grouped by account, each with its count and unread count. */
@@ -1089,6 +1093,25 @@ ls_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 		return 0;
 	}
 	return 1;
+}
+
+/*
+ * The account a list screen is about: the outbox's or the drafts', or in
+ * the folder list that of the line under the cursor; else NULL.
+ */
+const char *
+ui_list_view_account(const struct ui_view *v)
+{
+	const struct ls	*ls;
+
+	if (v == NULL || v->ops->key != ls_key)
+		return NULL;
+	ls = v->data;
+	if (ls->kind == LS_OUTBOX || ls->kind == LS_DRAFTS)
+		return ls->acct;
+	if (ls->kind == LS_FOLDERS && ls->cur < ls->n)
+		return ls->items[ls->cur].acct;
+	return NULL;
 }
 
 static void

@@ -223,14 +223,16 @@ check_match "and waits in the outbox" "bob queued $TAG" "$(S outbox 2>/dev/null)
 section() {
 	screen | awk -v a="$1" '/^[^ ]/ { on = ($1 == a); next } on'
 }
-# open_in ACCOUNT NAME: Enter on the line NAME under ACCOUNT.
-open_in() {
+# on_line ACCOUNT NAME KEY: KEY on the line NAME under ACCOUNT.
+on_line() {
 	_h=$(screen | grep -n "^$1 *\$" | head -1 | cut -d: -f1)
 	_r=$(screen | sed -n "$((_h + 1)),\$p" | grep -n "^ *$2 " | head -1 | cut -d: -f1)
 	_r=$((_h + ${_r:-1}))
 	_i=2; while [ "$_i" -lt "$_r" ]; do $TM send-keys -t ui j; _i=$((_i + 1)); done
-	$TM send-keys -t ui Enter
+	$TM send-keys -t ui "$3"
 }
+# open_in ACCOUNT NAME: Enter on the line NAME under ACCOUNT.
+open_in() { on_line "$1" "$2" Enter; }
 ui_press "the folders again" 'sealmail: folders' c
 check_match "bob's outbox counts his queued message" '^    outbox +1  \(messages not yet sent' "$(section bob)"
 check_match "bob's drafts count his draft" '^    drafts +1  \(postponed' "$(section bob)"
@@ -250,6 +252,22 @@ check "with his draft" wait_for "bob postponed $TAG"
 ui_press "the folders for alice's INBOX" 'sealmail: folders' q c
 open_in alice INBOX
 check "alice's INBOX opens" wait_for 'sealmail: alice: INBOX'
+# Over alice's INBOX, m and R are of the account the screen on top is
+# about: bob's folder under the cursor, bob's outbox.
+ui_press "the folders over alice's INBOX" 'sealmail: folders' c
+on_line bob INBOX m
+check "m on bob's INBOX line writes From bob" \
+    wait_for '^From: +Bob Example <bob@example.test>'
+check "which is discarded" ui_discard
+ui_press "back in alice's INBOX" 'sealmail: alice: INBOX' q
+ui_press "the folders over it again" 'sealmail: folders' c
+open_in bob outbox
+check "bob's outbox opens over alice's INBOX" wait_for 'sealmail: bob: outbox'
+ui_press "m in bob's outbox writes From bob" \
+    '^From: +Bob Example <bob@example.test>' m
+check "which is discarded" ui_discard
+ui_press "R in bob's outbox: his drafts" 'sealmail: bob: drafts' R
+ui_press "back in alice's INBOX" 'sealmail: alice: INBOX' q q
 ui_press "R in alice's index: her drafts" 'sealmail: alice: drafts' R
 check "where bob's is not" wait_for 'There are no drafts'
 ui_press "back in bob's INBOX" 'sealmail: bob: INBOX' q q
