@@ -148,6 +148,9 @@ check "with bob's message" wait_for "for bob $TAG"
 check_nomatch "and not alice's" "for alice $TAG" "$(screen)"
 ui_open_msg "for bob $TAG"
 check "the pager opens it" wait_for "Subject: for bob $TAG"
+check_match "its title names bob's account with the folder" \
+    '^ sealmail: message [0-9]+ of [0-9]+ in bob: INBOX \(id [0-9]+\)' \
+    "$(screen | head -1)"
 # sent_from_bob KEY SUBJECT: KEY writes a message, y sends it; in Dovecot
 # alice's INBOX gets it From bob (Postfix takes a sender only from its own
 # login), signed.
