@@ -47,6 +47,21 @@ app_draft_account(const struct app_config *cfg, const void *text,
 	return a;
 }
 
+const struct app_account *
+app_queue_owner(const struct app_config *cfg, const char *account,
+    const void *draft, size_t len)
+{
+	const struct app_account	*a = NULL;
+
+	if (account != NULL)
+		a = app_config_account(cfg, account);
+	if (a == NULL && draft != NULL)
+		a = app_draft_account(cfg, draft, len);
+	if (a == NULL)
+		a = app_config_account(cfg, NULL);
+	return a;
+}
+
 int
 cli_keep_draft(struct cli *c, struct store *st, const char *account,
     const struct buf *text, int64_t *idp, const char *reason,
@@ -109,6 +124,7 @@ draft_to(const char *to)
 }
 
 struct draft_out {
+	const struct app_config	*cfg;	/* NULL without one */
 	struct buf	*out;
 	struct json_w	 w;	/* over out, with --json */
 	int		 json;
@@ -148,9 +164,10 @@ static int
 draft_json(struct draft_out *o, const struct store_draft *d, const char *to,
     const char *subject, const char *from)
 {
-	struct json_w		*w = &o->w;
-	struct app_headers	 h;
-	struct store_msg	 m;
+	struct json_w			*w = &o->w;
+	const struct app_account	*a;
+	struct app_headers		 h;
+	struct store_msg		 m;
 	struct smerr		 e;
 	struct buf		*l;
 
@@ -163,6 +180,10 @@ draft_json(struct draft_out *o, const struct store_draft *d, const char *to,
 	memset(&m, 0, sizeof(m));
 	app_headers_to_msg(&h, &m);
 	m.account = d->account;
+	/* Whose it is, as the terminal program lists it. */
+	if (o->cfg != NULL && (a = app_queue_owner(o->cfg, d->account,
+	    d->body, d->body_len)) != NULL)
+		m.account = a->name;
 	m.to = buf_str(l);
 	m.size = d->body_len;
 	m.attachments = d->nfiles;
@@ -210,6 +231,10 @@ draft_list(struct cli *c, struct store *st, int json)
 
 	memset(&o, 0, sizeof(o));
 	o.json = json;
+	/* A home without a configuration has drafts all the same. */
+	if (json && cli_config(c) == 0)
+		o.cfg = c->cfg;
+	smerr_clear(&c->err);
 	if ((o.out = buf_new(0)) == NULL)
 		return smerr_nomem(&c->err);
 	json_begin(&o.w, o.out);

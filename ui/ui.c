@@ -178,7 +178,8 @@ status_notice(struct ui *ui, const char *account, const char *folder,
 		ui->news_mine[0] = '\0';
 		if (ui->status[0] != '\0' && !ui->status_notice &&
 		    strcmp(ui->status, ui->watch.lost) != 0 && recent)
-			memcpy(ui->news_mine, ui->status, sizeof(ui->news_mine));
+			memcpy(ui->news_mine, ui->status,
+			    sizeof(ui->news_mine));
 		else
 			err = 0;
 	}

@@ -95,26 +95,7 @@ struct folder_walk {
 	int64_t		*nout, *ndraft;	/* per account: outbox, drafts */
 };
 
-/*
- * The account an outbox entry or a draft belongs to: the one it was kept
- * with, else (a draft) the one it is From, else the first.
- */
-static const struct app_account *
-queue_owner(const struct app_config *cfg, const char *account,
-    const void *draft, size_t len)
-{
-	const struct app_account	*a = NULL;
-
-	if (account != NULL)
-		a = app_config_account(cfg, account);
-	if (a == NULL && draft != NULL)
-		a = app_draft_account(cfg, draft, len);
-	if (a == NULL)
-		a = app_config_account(cfg, NULL);
-	return a;
-}
-
-/* Whether an entry of account (see queue_owner) is one list ls shows. */
+/* Whether an entry of account (see app_queue_owner) is one list ls shows. */
 static int
 queue_shown(const struct ls *ls, const char *account, const void *draft,
     size_t len)
@@ -123,7 +104,7 @@ queue_shown(const struct ls *ls, const char *account, const void *draft,
 
 	if (ls->acct == NULL)
 		return 1;
-	a = queue_owner(ls->cfg, account, draft, len);
+	a = app_queue_owner(ls->cfg, account, draft, len);
 	return a != NULL && strcmp(a->name, ls->acct) == 0;
 }
 
@@ -133,7 +114,7 @@ count_outbox_cb(const struct store_outbox *o, void *arg)
 	struct folder_walk		*w = arg;
 	const struct app_account	*a;
 
-	if (!o->sent && (a = queue_owner(w->cfg, o->account, NULL, 0)) !=
+	if (!o->sent && (a = app_queue_owner(w->cfg, o->account, NULL, 0)) !=
 	    NULL)
 		w->nout[a - w->cfg->accounts]++;
 	return 0;
@@ -145,7 +126,7 @@ count_draft_cb(const struct store_draft *d, void *arg)
 	struct folder_walk		*w = arg;
 	const struct app_account	*a;
 
-	if ((a = queue_owner(w->cfg, d->account, d->body, d->body_len)) !=
+	if ((a = app_queue_owner(w->cfg, d->account, d->body, d->body_len)) !=
 	    NULL)
 		w->ndraft[a - w->cfg->accounts]++;
 	return 0;

@@ -216,6 +216,8 @@ $TM send-keys -t ui q
 printf 'From: Bob Example <bob@example.test>\nTo: alice@example.test\nSubject: bob postponed %s\n\nLater.\n' \
     "$TAG" > "$T/bob-draft"
 check "a draft of bob's is kept" S draft save "$T/bob-draft"
+check_eq "draft list --json says it is bob's" bob \
+    "$(S draft list --json | json /dev/stdin "[x['account'] for x in d if x['subject'] == 'bob postponed $TAG'][0]")"
 printf 'From: Bob Example <bob@example.test>\nTo: alice@example.test\nSubject: bob queued %s\n\nNot yet.\n' \
     "$TAG" > "$T/bob-queued"
 sed -i "s|cat \"$T/bobpw\"|false|" "$H/config"
