@@ -224,6 +224,20 @@ sed -i "s|cat \"$T/bobpw\"|false|" "$H/config"
 check_fails "a send of bob's without his password fails" 'password-command failed' S send --no-encrypt "$T/bob-queued"
 sed -i "s|password-command = false|password-command = cat \"$T/bobpw\"|" "$H/config"
 check_match "and waits in the outbox" "bob queued $TAG" "$(S outbox 2>/dev/null)"
+# --account keeps each account's outbox and drafts apart on the command
+# line too.
+for f in drafts outbox; do
+	check_match "list --account bob --folder $f: his" "bob (postponed|queued) $TAG" \
+	    "$(S list --json --account bob --folder $f)"
+	check_nomatch "list --account alice --folder $f: not his" "bob (postponed|queued) $TAG" \
+	    "$(S list --json --account alice --folder $f)"
+done
+check_nomatch "outbox --account alice: not his" "bob queued $TAG" \
+    "$(S outbox --account alice)"
+check_nomatch "draft list --account alice: not his" "bob postponed $TAG" \
+    "$(S draft list --account alice)"
+check_error "list --folder drafts of an account not configured" 1 \
+    'no account named nosuch' S list --account nosuch --folder drafts
 # section ACCOUNT: the folder list's lines under ACCOUNT's heading.
 section() {
 	screen | awk -v a="$1" '/^[^ ]/ { on = ($1 == a); next } on'
