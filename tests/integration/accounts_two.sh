@@ -44,6 +44,17 @@ note 'Bob Example' bob alice > "$T/to-alice"
 note 'Alice Example' alice bob > "$T/to-bob"
 put alice "$T/to-alice"
 put bob "$T/to-bob"
+# One sent to both of them, a copy in each INBOX (its Subject without
+# TAG, so that each INBOX above holds one message of TAG).
+BOTH="both$$"
+{
+	printf 'From: Carol <carol@example.test>\n'
+	printf 'To: alice@example.test, bob@example.test\n'
+	printf 'Subject: for %s\nDate: %s\n' "$BOTH" "$(LC_ALL=C date -R)"
+	printf 'Message-ID: <both-%s@example.test>\n\nFor the two of you.\n' "$TAG"
+} > "$T/to-both"
+put alice "$T/to-both"
+put bob "$T/to-both"
 
 check "sync without --account syncs both" sh -c '"$@" > "$0/sync.out" 2>"$0/sync.err"' "$T" \
     "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" sync
@@ -73,6 +84,14 @@ check_eq "search --account bob: bob's" "bob" \
     "$(S search --json --account bob "$TAG" | json /dev/stdin "' '.join(x['account'] for x in d)")"
 check_eq "each message names its account" "bob" \
     "$(S list --json --account bob --folder INBOX | json /dev/stdin "' '.join(x['account'] for x in d if '$TAG' in x['subject'])")"
+
+# Mail sent to both is answered From the account whose INBOX holds the
+# copy answered.
+both_id() { S list --json --account "$1" --folder INBOX | json /dev/stdin "[x['id'] for x in d if x['subject'] == 'for $BOTH'][0]"; }
+check_match "a reply in bob's INBOX to mail sent to both is From bob" \
+    '^From: .*<bob@example.test>' "$(S reply "$(both_id bob)" | head -1)"
+check_match "one in alice's is From alice" '^From: .*<alice@example.test>' \
+    "$(S reply "$(both_id alice)" | head -1)"
 
 # A flag set on bob's message stays bob's.
 bid=$(S list --json --account bob --folder INBOX | json /dev/stdin "[x['id'] for x in d if '$TAG' in x['subject']][0]")
