@@ -170,6 +170,12 @@ char	*app_draft_field(const void *text, size_t len, const char *name);
 /* The account whose address is a draft's From; NULL when none is. */
 const struct app_account *app_draft_account(const struct app_config *cfg,
 	    const void *text, size_t len);
+/*
+ * The account an outbox entry or a draft belongs to: the one it was kept
+ * with, else (a draft) the one it is From, else the first.
+ */
+const struct app_account *app_queue_owner(const struct app_config *cfg,
+	    const char *account, const void *draft, size_t len);
 
 /*
  * The parts of a (stored, decrypted) message a reader can save, app/parts.c:

@@ -380,8 +380,10 @@ out:
 }
 
 static int
-outbox_list(struct cli *c, struct send_env *v, int json)
+outbox_list(struct cli *c, struct send_env *v, const char *account,
+    int json)
 {
+	const struct app_account	*a;
 	struct ob_list		 l;
 	struct crypto_ctx	*ctx = NULL;
 	struct buf		*out = NULL;
@@ -403,6 +405,11 @@ outbox_list(struct cli *c, struct send_env *v, int json)
 		json_arr(&w, NULL);
 	for (i = 0; i < l.n; i++) {
 		if (l.v[i].sent)
+			continue;
+		/* With --account, that account's alone. */
+		if (account != NULL && ((a = app_queue_owner(c->cfg,
+		    l.v[i].account, NULL, 0)) == NULL ||
+		    strcmp(a->name, account) != 0))
 			continue;
 		if (!json) {
 			char	*s = text_sanitize_str(l.v[i].subject, 0);
@@ -562,7 +569,7 @@ cmd_outbox(struct cli *c, int argc, char **argv)
 	if (env_open(c, account, &v) != 0)
 		r = 1;
 	else if (verb == NULL)
-		r = outbox_list(c, &v, json);
+		r = outbox_list(c, &v, account, json);
 	else if (strcmp(verb, "send") == 0)
 		r = outbox_send(c, &v, account, id);
 	else

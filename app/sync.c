@@ -1023,11 +1023,11 @@ sync_folder(struct syncer *s, const char *name)
 	s->folder = name;
 	s->done = s->total = 0;
 	clock_gettime(CLOCK_MONOTONIC, &s->start);
-	if ((r = store_folder_open(s->o->store, s->o->acct->name, name,
+	/* A folder the server does not have is not made in the store. */
+	if ((r = imap_select(s->imap, name, 0, &mb, e)) != 0 ||
+	    (r = store_folder_open(s->o->store, s->o->acct->name, name,
 	    &s->fid, e)) != 0 ||
 	    (r = store_folder_get(s->o->store, s->fid, &f, e)) != 0)
-		return r;
-	if ((r = imap_select(s->imap, name, 0, &mb, e)) != 0)
 		return r;
 	log_debug("sync %s: UIDVALIDITY %u (stored %u), UIDNEXT %u, "
 	    "HIGHESTMODSEQ %llu (stored %llu)", name, mb.uidvalidity,

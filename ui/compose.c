@@ -846,7 +846,7 @@ compose_done(struct ui *ui, int code, void *arg)
 	compose_loop(ui, cs, why);
 }
 
-/* New mail is From the account of the folder shown, else the first. */
+/* New mail is From the account of the screen shown, else the first. */
 static const struct app_account *
 ui_compose_account(struct ui *ui)
 {

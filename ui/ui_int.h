@@ -189,10 +189,15 @@ char		 ui_enc_mark(const char *enc, enum ui_color *color);
 /* account NULL: the folder of that name in every account. */
 struct ui_view	*ui_index_new(struct ui *ui, const char *account,
 		    const char *folder, const char *query);
-/* The account of the nearest index under the top view, or NULL. */
+/*
+ * The account of the screen shown: of the nearest index, outbox or
+ * drafts, or of the folder list's line under the cursor; or NULL.
+ */
 const char	*ui_index_account(struct ui *ui);
 /* The account of index view v, or NULL (no index, or every account). */
 const char	*ui_index_view_account(const struct ui_view *v);
+/* The same of a list screen (ui_index_account), or NULL. */
+const char	*ui_list_view_account(const struct ui_view *v);
 struct ui_view	*ui_pager_new(struct ui *ui, int64_t id);
 struct ui_view	*ui_folders_new(struct ui *ui);
 struct ui_view	*ui_keys_new(struct ui *ui);

@@ -95,26 +95,7 @@ struct folder_walk {
 	int64_t		*nout, *ndraft;	/* per account: outbox, drafts */
 };
 
-/*
- * The account an outbox entry or a draft belongs to: the one it was kept
- * with, else (a draft) the one it is From, else the first.
- */
-static const struct app_account *
-queue_owner(const struct app_config *cfg, const char *account,
-    const void *draft, size_t len)
-{
-	const struct app_account	*a = NULL;
-
-	if (account != NULL)
-		a = app_config_account(cfg, account);
-	if (a == NULL && draft != NULL)
-		a = app_draft_account(cfg, draft, len);
-	if (a == NULL)
-		a = app_config_account(cfg, NULL);
-	return a;
-}
-
-/* Whether an entry of account (see queue_owner) is one list ls shows. */
+/* Whether an entry of account (see app_queue_owner) is one list ls shows. */
 static int
 queue_shown(const struct ls *ls, const char *account, const void *draft,
     size_t len)
@@ -123,7 +104,7 @@ queue_shown(const struct ls *ls, const char *account, const void *draft,
 
 	if (ls->acct == NULL)
 		return 1;
-	a = queue_owner(ls->cfg, account, draft, len);
+	a = app_queue_owner(ls->cfg, account, draft, len);
 	return a != NULL && strcmp(a->name, ls->acct) == 0;
 }
 
@@ -133,7 +114,7 @@ count_outbox_cb(const struct store_outbox *o, void *arg)
 	struct folder_walk		*w = arg;
 	const struct app_account	*a;
 
-	if (!o->sent && (a = queue_owner(w->cfg, o->account, NULL, 0)) !=
+	if (!o->sent && (a = app_queue_owner(w->cfg, o->account, NULL, 0)) !=
 	    NULL)
 		w->nout[a - w->cfg->accounts]++;
 	return 0;
@@ -145,7 +126,7 @@ count_draft_cb(const struct store_draft *d, void *arg)
 	struct folder_walk		*w = arg;
 	const struct app_account	*a;
 
-	if ((a = queue_owner(w->cfg, d->account, d->body, d->body_len)) !=
+	if ((a = app_queue_owner(w->cfg, d->account, d->body, d->body_len)) !=
 	    NULL)
 		w->ndraft[a - w->cfg->accounts]++;
 	return 0;
@@ -171,7 +152,8 @@ queue_lines(struct folder_walk *w)
 
 	if ((a = app_config_account(w->cfg, w->acct)) == NULL)
 		return 0;
-	if (ls_add(ls, "  on this machine only:", NULL, UI_C_HEAD) != 0)
+	if (ls_add(ls, "  on this machine only:", NULL, UI_C_HEAD) != 0 ||
+	    (ls->items[ls->n - 1].acct = strdup(a->name)) == NULL)
 		return SMERR_NOMEM;
 	for (i = 0; i < 2; i++) {
 		n = (i == 0 ? w->nout : w->ndraft)[a - w->cfg->accounts];
@@ -201,7 +183,10 @@ folder_heading(struct folder_walk *w, const char *account)
 		w->seen[a - w->cfg->accounts] = 1;
 	if (w->ls->n == 0 && w->cfg->naccounts == 1 && a != NULL)
 		return 0;
-	return ls_add(w->ls, account, NULL, UI_C_HEAD);
+	if ((r = ls_add(w->ls, account, NULL, UI_C_HEAD)) != 0 ||
+	    (w->ls->items[w->ls->n - 1].acct = strdup(account)) == NULL)
+		return r != 0 ? r : SMERR_NOMEM;
+	return 0;
 }
 
 /* The folders grouped by account, each with its count and unread count. */
@@ -1089,6 +1074,25 @@ ls_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 		return 0;
 	}
 	return 1;
+}
+
+/*
+ * The account a list screen is about: the outbox's or the drafts', or in
+ * the folder list that of the line under the cursor; else NULL.
+ */
+const char *
+ui_list_view_account(const struct ui_view *v)
+{
+	const struct ls	*ls;
+
+	if (v == NULL || v->ops->key != ls_key)
+		return NULL;
+	ls = v->data;
+	if (ls->kind == LS_OUTBOX || ls->kind == LS_DRAFTS)
+		return ls->acct;
+	if (ls->kind == LS_FOLDERS && ls->cur < ls->n)
+		return ls->items[ls->cur].acct;
+	return NULL;
 }
 
 static void

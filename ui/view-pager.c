@@ -515,6 +515,31 @@ pg_html(struct ui *ui, struct pg *pg, const struct store_msg *m,
 	mailcap_free(mc);
 }
 
+/*
+ * Not the Subject: nothing the sender wrote sits above the strip. The
+ * number the index shows, the folder (with several accounts, as the
+ * index names it: "work: INBOX"), and the id the command line takes.
+ */
+static void
+pg_title(struct ui *ui, struct ui_view *v, const struct store_msg *m)
+{
+	char	where[160];
+	size_t	pos, n;
+	int	several;
+
+	several = app_session_config(ui_session(ui))->naccounts > 1 &&
+	    m->account != NULL;
+	snprintf(where, sizeof(where), "%s%s%s", several ? m->account : "",
+	    several ? ": " : "", m->folder_name != NULL ? m->folder_name :
+	    "?");
+	if (ui_index_pos(ui_under(ui), m->id, &pos, &n) == 0)
+		snprintf(v->title, sizeof(v->title), "message %zu of %zu in "
+		    "%s (id %lld)", pos, n, where, (long long)m->id);
+	else
+		snprintf(v->title, sizeof(v->title), "message %lld in %s",
+		    (long long)m->id, where);
+}
+
 static void
 pg_layout(struct ui *ui, struct ui_view *v, int width)
 {
@@ -523,7 +548,6 @@ pg_layout(struct ui *ui, struct ui_view *v, int width)
 	struct app_shown	*sh = NULL;
 	struct smerr		 e;
 	const char		*stored;
-	size_t			 pos, n;
 
 	pg_list_clear(&pg->strip);
 	pg_list_clear(&pg->body);
@@ -556,18 +580,7 @@ pg_layout(struct ui *ui, struct ui_view *v, int width)
 	pg->subject = strdup(m->subject != NULL ? m->subject : "");
 	pg->message_id = m->message_id != NULL ? strdup(m->message_id) : NULL;
 	pg->text = strdup(m->text != NULL ? m->text : "");
-	/*
-	 * Not the Subject: nothing the sender wrote sits above the strip.
-	 * The number the index shows, and the id the command line takes.
-	 */
-	if (ui_index_pos(ui_under(ui), pg->id, &pos, &n) == 0)
-		snprintf(v->title, sizeof(v->title), "message %zu of %zu in "
-		    "%s (id %lld)", pos, n, m->folder_name != NULL ?
-		    m->folder_name : "?", (long long)pg->id);
-	else
-		snprintf(v->title, sizeof(v->title), "message %lld in %s",
-		    (long long)pg->id, m->folder_name != NULL ?
-		    m->folder_name : "?");
+	pg_title(ui, v, m);
 	store_msg_free(m);
 }
 
