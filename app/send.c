@@ -694,10 +694,25 @@ send_server(const struct send_opts *o, const struct app_server *as,
 	    e);
 }
 
+/* Entry id of store is about to be handed over to the server. */
+struct data_mark {
+	struct store	*store;
+	int64_t		 id;
+};
+
+static int
+data_mark(void *arg, struct smerr *e)
+{
+	struct data_mark	*dm = arg;
+
+	return store_outbox_data(dm->store, dm->id, e);
+}
+
 /*
  * Submits one entry. *in_doubt is set when the submission failed after
  * the server took the message data without answering it: the message
- * may have been delivered.
+ * may have been delivered. The store hears when the data is about to go,
+ * so that a process killed before it leaves the entry queued.
  */
 static int
 submit(const struct send_opts *o, struct entry *en, int *in_doubt,
@@ -707,6 +722,7 @@ submit(const struct send_opts *o, struct entry *en, int *in_doubt,
 	struct net_lookup	*lk = NULL;
 	struct smtp		*s = NULL;
 	struct smtp_reply	 fin;
+	struct data_mark	 dm = { o->store, en->id };
 	const char		*rcpt[MIME_BUILD_MAX_RCPT];
 	char			*pw = NULL, *p, *save = NULL;
 	size_t			 n = 0;
@@ -722,8 +738,10 @@ submit(const struct send_opts *o, struct entry *en, int *in_doubt,
 		return smerr_set(e, SMERR_INVAL,
 		    "the message has no recipient");
 	memset(&fin, 0, sizeof(fin));
-	if ((r = send_server(o, &o->acct->smtp, &pw, &srv, &lk, e)) != 0 ||
-	    (r = smtp_open(&srv, &s, e)) != 0 ||
+	if ((r = send_server(o, &o->acct->smtp, &pw, &srv, &lk, e)) == 0 &&
+	    (r = smtp_open(&srv, &s, e)) == 0)
+		smtp_set_data_hook(s, data_mark, &dm);
+	if (r != 0 ||
 	    (r = send_login_hint(o->acct, &o->acct->smtp, o->home, 0,
 	    smtp_login(s, app_account_login(o->acct), pw, e), e)) != 0 ||
 	    (r = smtp_send(s, en->from, rcpt, n, buf_data(en->body),

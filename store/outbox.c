@@ -2,8 +2,10 @@
  * The outbox: messages queued for submission, kept encrypted like the
  * rest of the store, with their state and the last failure. Each entry
  * moves queued -> sending -> sent; a submission cut off after the message
- * data began leaves it in-doubt (it may have been delivered), and a
- * "sending" entry whose process has died is in-doubt too. Every change of
+ * data began leaves it in-doubt (it may have been delivered). A claim is
+ * kept as "claimed" until the message data is about to go, then as
+ * "sending": an entry whose process died is queued again in the first
+ * case (nothing was handed over) and in-doubt in the second. Every change of
  * state is checked and made in one BEGIN IMMEDIATE transaction, so that
  * two processes never claim one entry, and a Message-ID is queued once.
  */
@@ -27,12 +29,20 @@ claim_alive(int64_t pid)
 	return (pid_t)pid == getpid() || proc_alive((long)pid);
 }
 
-/* The state a reader is told: a dead claimant's "sending" is in-doubt. */
+/* Claimed, the message data not yet begun; kept, never shown. */
+#define OB_CLAIMED	"claimed"
+
+/*
+ * The state a reader is told: a live claimant's entry is sending; a dead
+ * one's is queued before the message data began, else in-doubt.
+ */
 static const char *
 state_seen(const char *state, int64_t pid)
 {
 	if (state == NULL)
 		return STORE_OB_QUEUED;
+	if (strcmp(state, OB_CLAIMED) == 0)
+		return claim_alive(pid) ? STORE_OB_SENDING : STORE_OB_QUEUED;
 	if (strcmp(state, STORE_OB_SENDING) == 0 && !claim_alive(pid))
 		return STORE_OB_INDOUBT;
 	return state;
@@ -305,12 +315,20 @@ store_outbox_claim(struct store *st, int64_t id, int force,
 	if ((r = store_begin(st, e)) != 0)
 		return r;
 	if ((r = claim_check(st, id, force, e)) == 0 &&
-	    (r = outbox_update(st, "UPDATE outbox SET state = 'sending', "
-	    "claim_pid = ?2 WHERE id = ?1;", STORE_ARGS(STORE_INT(id),
+	    (r = outbox_update(st, "UPDATE outbox SET state = '" OB_CLAIMED
+	    "', claim_pid = ?2 WHERE id = ?1;", STORE_ARGS(STORE_INT(id),
 	    STORE_INT(getpid())), id, e)) == 0)
 		return store_commit(st, e);
 	store_rollback(st);
 	return r;
+}
+
+int
+store_outbox_data(struct store *st, int64_t id, struct smerr *e)
+{
+	return outbox_update(st, "UPDATE outbox SET state = 'sending' WHERE "
+	    "id = ?1 AND claim_pid = ?2 AND state = '" OB_CLAIMED "';",
+	    STORE_ARGS(STORE_INT(id), STORE_INT(getpid())), id, e);
 }
 
 int

@@ -400,8 +400,8 @@ int	 store_search(struct store *st, const char *query,
 /*
  * The outbox: messages waiting to be submitted. An entry's state is
  * queued, sending (a live process claimed it), in-doubt (its submission
- * was cut off after the message data began, or its claimant died) or
- * sent.
+ * was cut off after the message data began, or its claimant died after
+ * store_outbox_data) or sent. A claimant that died before it is queued.
  */
 #define STORE_OB_QUEUED		"queued"
 #define STORE_OB_SENDING	"sending"
@@ -505,6 +505,11 @@ int	 store_outbox_get(struct store *st, int64_t id,
  */
 int	 store_outbox_claim(struct store *st, int64_t id, int force,
 	    struct smerr *e);
+/*
+ * The claimant of entry id is about to hand over the message data: from
+ * now on its death leaves the entry in-doubt, not queued.
+ */
+int	 store_outbox_data(struct store *st, int64_t id, struct smerr *e);
 /*
  * An attempt failed with reason error (attempts grows by one): back to
  * queued, or in-doubt when the message data had begun.

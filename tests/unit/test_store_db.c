@@ -1011,11 +1011,27 @@ test_outbox_claim(void **unused)
 	assert_int_equal(store_outbox_release(st, id, 0, "4xx", &e), 0);
 	assert_string_equal(ob_state(st), STORE_OB_QUEUED);
 
-	/* A claim whose process is gone reads as in doubt. */
+	/* The data about to go: in doubt should this process die now. */
+	assert_int_equal(store_outbox_claim(st, id, 0, &e), 0);
+	assert_int_equal(store_outbox_data(st, id, &e), 0);
+	assert_string_equal(ob_state(st), STORE_OB_SENDING);
+	assert_int_equal(store_outbox_data(st, id, &e), SMERR_NOTFOUND);
+	smerr_clear(&e);
+	assert_int_equal(store_outbox_release(st, id, 0, "4xx", &e), 0);
+
+	/* A claim whose process died before the message data: queued. */
 	if ((pid = fork()) == 0)
 		_exit(0);
 	assert_true(pid > 0);
 	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	snprintf(sql, sizeof(sql), "UPDATE outbox SET state = 'claimed', "
+	    "claim_pid = %ld WHERE id = %lld;", (long)pid, (long long)id);
+	exec_ok(st, sql);
+	assert_string_equal(ob_state(st), STORE_OB_QUEUED);
+	assert_int_equal(store_outbox_claim(st, id, 0, &e), 0);
+	assert_int_equal(store_outbox_release(st, id, 0, "killed", &e), 0);
+
+	/* After the message data began it reads as in doubt. */
 	snprintf(sql, sizeof(sql), "UPDATE outbox SET state = 'sending', "
 	    "claim_pid = %ld WHERE id = %lld;", (long)pid, (long long)id);
 	exec_ok(st, sql);
