@@ -34,6 +34,7 @@
 #include "app/app.h"
 #include "app/app_int.h"
 #include "app/revoke.h"
+#include "app/send.h"
 #include "app/sync.h"
 
 #define SYNC_MAX_FLAGS	4096		/* one message's flag list */
@@ -1219,6 +1220,14 @@ sync_run(const struct sync_opts *o, struct sync_stats *stats,
 	if ((r = app_move_push(o->store, s.imap, o->acct->name, NULL, e)) ==
 	    SMERR_REFUSED) {
 		log_debug("sync: a queued move was refused: %s",
+		    smerr_msg(e));
+		smerr_clear(e);
+		r = 0;
+	}
+	/* Sent mail its sender could not copy to Sent, before Sent is read. */
+	if (r == 0 && (r = send_copy_sent(o->store, s.imap, o->acct->name,
+	    NULL, e)) == SMERR_REFUSED) {
+		log_debug("sync: a copy to Sent was refused: %s",
 		    smerr_msg(e));
 		smerr_clear(e);
 		r = 0;

@@ -356,13 +356,56 @@ store_outbox_sent(struct store *st, int64_t id, int appended,
 	int	r;
 
 	if ((r = outbox_update(st, "UPDATE outbox SET sent = 1, appended = ?2, "
-	    "state = 'sent', claim_pid = NULL, error = NULL, "
-	    "sent_at = coalesce(sent_at, ?3) WHERE id = ?1;",
+	    "state = 'sent', claim_pid = CASE WHEN ?2 THEN NULL ELSE ?4 END, "
+	    "error = NULL, sent_at = coalesce(sent_at, ?3) WHERE id = ?1;",
 	    STORE_ARGS(STORE_INT(id), STORE_INT(appended != 0),
-	    STORE_INT(time(NULL))), id, e)) != 0)
+	    STORE_INT(time(NULL)), STORE_INT(getpid())), id, e)) != 0)
 		return r;
 	/* Every copy sent: the files are not to be edited again. */
 	return copies_files_gc(st, id, 0, e);
+}
+
+/* Inside the caller's transaction: who holds the copy to Sent of id. */
+static int
+append_holder(struct store *st, int64_t id, int64_t *pidp, struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	int		 r, rc;
+
+	if ((r = store_prep_args(st, "SELECT coalesce(claim_pid, 0) FROM "
+	    "outbox WHERE id = ? AND sent = 1 AND appended = 0;",
+	    STORE_ARGS(STORE_INT(id)), &s, e)) != 0)
+		return r;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*pidp = sqlite3_column_int64(s, 0);
+	else if (rc == SQLITE_DONE)
+		r = smerr_set(e, SMERR_NOTFOUND, "message %lld is not waiting "
+		    "for its copy to Sent", (long long)id);
+	else
+		r = store_dberr(st, e, "reading the outbox");
+	sqlite3_finalize(s);
+	return r;
+}
+
+int
+store_outbox_claim_append(struct store *st, int64_t id, struct smerr *e)
+{
+	int64_t	 pid = 0;
+	int	 r;
+
+	if ((r = store_begin(st, e)) != 0)
+		return r;
+	if ((r = append_holder(st, id, &pid, e)) == 0 && pid != getpid() &&
+	    claim_alive(pid))
+		r = smerr_set(e, SMERR_EXISTS, "message %lld is being copied "
+		    "to Sent by another sealmail process", (long long)id);
+	if (r == 0 && (r = outbox_update(st, "UPDATE outbox SET claim_pid = ?2 "
+	    "WHERE id = ?1;", STORE_ARGS(STORE_INT(id), STORE_INT(getpid())),
+	    id, e)) == 0)
+		return store_commit(st, e);
+	store_rollback(st);
+	return r;
 }
 
 int

@@ -519,8 +519,18 @@ int	 store_outbox_release(struct store *st, int64_t id, int in_doubt,
 /* store_outbox_release of a failure before any message data. */
 int	 store_outbox_fail(struct store *st, int64_t id, const char *error,
 	    struct smerr *e);
-/* Submitted; appended says whether the copy to Sent is done too. */
+/*
+ * Submitted; appended says whether the copy to Sent is done too. Until it
+ * is, this process keeps the entry's copy to Sent claimed.
+ */
 int	 store_outbox_sent(struct store *st, int64_t id, int appended,
+	    struct smerr *e);
+/*
+ * Claims the copy to Sent of entry id, sent and not yet copied, for this
+ * process, checked and set in one transaction: SMERR_EXISTS when another
+ * live process holds it, SMERR_NOTFOUND when there is nothing to copy.
+ */
+int	 store_outbox_claim_append(struct store *st, int64_t id,
 	    struct smerr *e);
 /*
  * Calls cb for every copy of entry id's message (the entries queued with

@@ -2,14 +2,16 @@
 # A send killed with SIGKILL at each stage loses nothing and sends
 # nothing twice. Killed before the message data began (the submission
 # server has not even greeted): the entry is queued again, not in doubt,
-# and "outbox send" delivers it once.
+# and "outbox send" delivers it once. Killed after the submission, while
+# the IMAP server keeps the copy to Sent waiting: the next sync makes
+# that copy, once.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is not up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
 cd "$T" || exit 1
 ID=$(date +%s)-$$
 lab_home "$T/alice" "killed send passphrase"
-BOB_DIR=$LAB_MAIL_DIR/example.test/bob/Maildir
+SENT_DIR=$LAB_MAIL_DIR/example.test/alice/Maildir/.Sent
 trap 'hostile_down' EXIT
 
 # config SMTP_PORT [IMAP_PORT]
@@ -60,4 +62,32 @@ check_eq "outbox send sends it: exit 0" 0 "$rc"
 check_match "and says so" 'sent 1 message' "$(cat out)"
 check_eq "bob has it once" 1 "$(bob_got "killed-early-$ID@example.test")"
 check_eq "the outbox is empty" "[]" "$(S outbox --json)"
+
+# --- killed after the submission, during the copy to Sent -----------------
+hostile_up server.py --proto imap --mode silent --record "$T/rec" \
+    --lifetime 120
+config "$LAB_SUBMISSION_PORT" "$port"
+printf "To: bob@example.test\nSubject: killed at Sent $ID\nMessage-ID: <killed-sent-$ID@example.test>\n\nkilled at Sent\n" >sent.txt
+"$SEALMAIL" --home "$H" --passphrase-file "$T/pw" send sent.txt >out 2>err &
+snd=$!
+check_eq "bob has it once" 1 "$(bob_got "killed-sent-$ID@example.test")"
+sleep 1
+kill -9 $snd
+wait $snd 2>/dev/null
+hostile_down
+check_eq "the outbox is empty: it was sent" "[]" "$(S outbox --json)"
+config "$LAB_SUBMISSION_PORT"
+S sync >out 2>err; rc=$?
+check_eq "the next sync: exit 0" 0 "$rc"
+check_eq "it put the copy in Sent" 1 \
+    "$(count_in "$SENT_DIR" "killed-sent-$ID@example.test")"
+check_eq "the store lists it in Sent, once" 1 \
+    "$(S list --json --folder Sent | json /dev/stdin \
+    "len([x for x in d if x['subject'] == 'killed at Sent $ID'])")"
+S sync >out 2>err
+S outbox send >out 2>err
+check_eq "another sync and outbox send copy it no more" 1 \
+    "$(count_in "$SENT_DIR" "killed-sent-$ID@example.test")"
+check_eq "and send it no more" 1 \
+    "$(bob_got "killed-sent-$ID@example.test")"
 t_done

@@ -1042,7 +1042,22 @@ test_outbox_claim(void **unused)
 	assert_int_equal(store_outbox_claim(st, id, 1, &e), SMERR_NOTFOUND);
 	smerr_clear(&e);
 	assert_int_equal(store_outbox_claim(st, id2, 0, &e), 0);
+	/* Sent; its copy to Sent is this process's until it is made. */
+	assert_int_equal(store_outbox_sent(st, id2, 0, &e), 0);
+	assert_int_equal(store_outbox_claim_append(st, id2, &e), 0);
+	snprintf(sql, sizeof(sql), "UPDATE outbox SET claim_pid = %ld WHERE "
+	    "id = %lld;", (long)getppid(), (long long)id2);
+	exec_ok(st, sql);
+	assert_int_equal(store_outbox_claim_append(st, id2, &e), SMERR_EXISTS);
+	smerr_clear(&e);
+	snprintf(sql, sizeof(sql), "UPDATE outbox SET claim_pid = %ld WHERE "
+	    "id = %lld;", (long)pid, (long long)id2);
+	exec_ok(st, sql);
+	assert_int_equal(store_outbox_claim_append(st, id2, &e), 0);
 	assert_int_equal(store_outbox_sent(st, id2, 1, &e), 0);
+	assert_int_equal(store_outbox_claim_append(st, id2, &e),
+	    SMERR_NOTFOUND);
+	smerr_clear(&e);
 	assert_int_equal(store_outbox_claim(st, id2, 1, &e), SMERR_EXISTS);
 	smerr_clear(&e);
 	o.copy = 0;
