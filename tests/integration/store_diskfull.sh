@@ -27,6 +27,14 @@ for i in range(1, n + 1):
         b'Message-ID: <%d.%s@example.test>\n\n' % (i, i, pid.encode()) + lines)
 EOP
 chown --reference="$MD" "$FD/cur/"*
+# all_there: every message of the folder is stored once, the store intact.
+all_there() {
+	sm list --json --folder "$F" > "$T/list.json"
+	check_eq "every message once" "$N" "$(json "$T/list.json" 'len(d)')"
+	check_eq "no UID twice" "$N" "$(json "$T/list.json" 'len(set(x["uid"] for x in d))')"
+	out=$(sm store check 2>&1); rc=$?
+	check_eq "PRAGMA integrity_check says ok" "0 ok" "$rc $out"
+}
 
 check "import alice's identity" sm keys import "$S/alice.p12" --passphrase-file "$S/p12-pass"
 sm sync --folder "$F" >/dev/null 2>"$T/err"; rc=$?
@@ -40,11 +48,7 @@ check_match "some were stored, not all" '^[0-9]+$' "$got"
 mount -o remount,size=64m "$MNT"
 sm sync --folder "$F" --json > "$T/final.json" 2>"$T/err"; rc=$?
 check_eq "with room again the sync completes" 0 "$rc"
-sm list --json --folder "$F" > "$T/list.json"
-check_eq "every message once" "$N" "$(json "$T/list.json" 'len(d)')"
-check_eq "no UID twice" "$N" "$(json "$T/list.json" 'len(set(x["uid"] for x in d))')"
-out=$(sm store check 2>&1); rc=$?
-check_eq "PRAGMA integrity_check says ok" "0 ok" "$rc $out"
+all_there
 check_eq "every message is searchable" "$N" "$(sm search --json fullword | json /dev/stdin 'len(d)')"
 
 # A file size limit (ulimit -f; sh counts blocks of 512 bytes) rather
@@ -70,9 +74,5 @@ check_match "and names the limit" 'file size limit \(ulimit -f\)' \
     "$(tail -1 "$T/err")"
 sm sync --folder "$F" >/dev/null 2>"$T/err"; rc=$?
 check_eq "without the limit the sync completes" 0 "$rc"
-sm list --json --folder "$F" > "$T/list.json"
-check_eq "every message once" "$N" "$(json "$T/list.json" 'len(d)')"
-check_eq "no UID twice" "$N" "$(json "$T/list.json" 'len(set(x["uid"] for x in d))')"
-out=$(sm store check 2>&1); rc=$?
-check_eq "PRAGMA integrity_check says ok" "0 ok" "$rc $out"
+all_there
 t_done
