@@ -1,0 +1,73 @@
+#!/bin/sh
+# Several sealmail processes on one store at once. Two syncs of one
+# folder: both end well, every message is there once, the store intact.
+# "flag" run again and again while a sync stores another folder: each
+# waits its turn (none fails with "database is locked"), and the next
+# sync pushes every flag to the server.
+. "$TOP/tests/lib.sh"
+lab_up || { notok "the lab is up"; t_done; }
+N=1500
+alice_store_home "together$$"
+G="together2$$"
+GD="$MD/.$G"
+trap 'rm -rf "$FD" "$GD"' EXIT
+mkdir -p "$GD/cur" "$GD/new" "$GD/tmp"
+# fill DIR: N messages of 2 to 12 KB into the Maildir folder DIR.
+fill() {
+	python3 - "$1/cur" "$N" "$$" <<'EOP'
+import sys
+d, n, pid = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+for i in range(1, n + 1):
+    lines = b''.join(b'line %d of message %d: together filler\n' % (j, i)
+                     for j in range((i % 11 + 2) * 24))
+    open('%s/1700000000.M%dP%s.lab:2,%s' % (d, i, pid, 'S' if i % 2 else ''),
+         'wb').write(b'From: bob@example.test\nTo: alice@example.test\n'
+                     b'Subject: message %d\nMessage-ID: <%d.%s.%s@example.test>'
+                     b'\n\n' % (i, i, d[-8:].encode(), pid.encode()) + lines)
+EOP
+	chown -R --reference="$MD" "$1"
+}
+fill "$FD"
+fill "$GD"
+
+# --- two syncs at once -------------------------------------------------------
+sm sync --folder "$F" >"$T/s1" 2>"$T/e1" & p1=$!
+sm sync --folder "$F" >"$T/s2" 2>"$T/e2" & p2=$!
+wait $p1; r1=$?
+wait $p2; r2=$?
+check_eq "two syncs at once both end well" "0 0" "$r1 $r2"
+sm list --json --folder "$F" >"$T/list.json"
+check_eq "every message is there once" "$N" "$(json "$T/list.json" 'len(d)')"
+check_eq "no UID twice" "$N" \
+    "$(json "$T/list.json" 'len(set(x["uid"] for x in d))')"
+check_eq "the flags are the server's" $(((N + 1) / 2)) \
+    "$(json "$T/list.json" 'len([x for x in d if x["flags"] == ["\\Seen"]])')"
+out=$(sm store check 2>&1); rc=$?
+check_eq "PRAGMA integrity_check says ok" "0 ok" "$rc $out"
+
+# --- flag while a sync stores -----------------------------------------------
+ids=$(json "$T/list.json" '" ".join(str(x["id"]) for x in d[:400])')
+sm sync --folder "$G" >"$T/s3" 2>"$T/e3" & p=$!
+runs=0 failed=0
+for id in $ids; do
+	kill -0 $p 2>/dev/null || break
+	if ! sm flag "$id" +Flagged >/dev/null 2>"$T/fe"; then
+		failed=$((failed + 1))
+		sed 's/^/# /' "$T/fe" | tail -1
+	fi
+	runs=$((runs + 1))
+	flagged="${flagged:-} $id"
+done
+wait $p; rc=$?
+echo "# $runs flag commands ran while the sync stored"
+check_eq "the sync of the other folder ends well" 0 "$rc"
+check_match "flag ran while the sync stored ($runs times)" '^[1-9][0-9]*$' \
+    "$runs"
+check_eq "no flag command failed" 0 "$failed"
+sm list --json --folder "$F" >"$T/list.json"
+check_eq "every flag is kept" "$runs" "$(json "$T/list.json" \
+    "len([x for x in d if '\\\\Flagged' in x['flags'] and x['id'] in ($(echo $flagged | tr ' ' ','),)])")"
+check "the next sync pushes them" sm sync --folder "$F"
+check_eq "the server has them" "$runs" \
+    "$(ls "$FD/cur" | grep -c ':2,F')"
+t_done
