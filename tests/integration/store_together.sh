@@ -1,9 +1,9 @@
 #!/bin/sh
 # Several sealmail processes on one store at once. Two syncs of one
 # folder: both end well, every message is there once, the store intact.
-# "flag" run again and again while a sync stores another folder: each
-# waits its turn (none fails with "database is locked"), and the next
-# sync pushes every flag to the server.
+# "flag" and "copy" run again and again while a sync stores another
+# folder: each waits its turn (none fails with "database is locked"),
+# every copy is made, and the next sync pushes every flag to the server.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is up"; t_done; }
 N=1500
@@ -45,25 +45,32 @@ check_eq "the flags are the server's" $(((N + 1) / 2)) \
 out=$(sm store check 2>&1); rc=$?
 check_eq "PRAGMA integrity_check says ok" "0 ok" "$rc $out"
 
-# --- flag while a sync stores -----------------------------------------------
+# --- flag and copy while a sync stores ----------------------------------------
+# try CMD...: runs CMD; a failure is counted in failed and shown.
+failed=0
+try() {
+	"$@" >/dev/null 2>"$T/fe" && return 0
+	failed=$((failed + 1))
+	sed 's/^/# /' "$T/fe" | tail -1
+}
 ids=$(json "$T/list.json" '" ".join(str(x["id"]) for x in d[:400])')
 sm sync --folder "$G" >"$T/s3" 2>"$T/e3" & p=$!
-runs=0 failed=0
+runs=0
 for id in $ids; do
 	kill -0 $p 2>/dev/null || break
-	if ! sm flag "$id" +Flagged >/dev/null 2>"$T/fe"; then
-		failed=$((failed + 1))
-		sed 's/^/# /' "$T/fe" | tail -1
-	fi
+	try sm flag "$id" +Flagged
+	try sm copy "$id" Trash
 	runs=$((runs + 1))
 	flagged="${flagged:-} $id"
 done
 wait $p; rc=$?
-echo "# $runs flag commands ran while the sync stored"
+echo "# $runs flag and copy commands ran while the sync stored"
 check_eq "the sync of the other folder ends well" 0 "$rc"
-check_match "flag ran while the sync stored ($runs times)" '^[1-9][0-9]*$' \
+check_match "they ran while the sync stored ($runs times)" '^[1-9][0-9]*$' \
     "$runs"
-check_eq "no flag command failed" 0 "$failed"
+check_eq "no flag or copy command failed" 0 "$failed"
+check_eq "every copy is in Trash" "$runs" "$(sm list --json --folder Trash |
+    json /dev/stdin "len([x for x in d if '.$$@' in (x['message_id'] or '')])")"
 sm list --json --folder "$F" >"$T/list.json"
 check_eq "every flag is kept" "$runs" "$(json "$T/list.json" \
     "len([x for x in d if '\\\\Flagged' in x['flags'] and x['id'] in ($(echo $flagged | tr ' ' ','),)])")"
