@@ -12,23 +12,8 @@ G="together2$$"
 GD="$MD/.$G"
 trap 'rm -rf "$FD" "$GD"' EXIT
 mkdir -p "$GD/cur" "$GD/new" "$GD/tmp"
-# fill DIR: N messages of 2 to 12 KB into the Maildir folder DIR.
-fill() {
-	python3 - "$1/cur" "$N" "$$" <<'EOP'
-import sys
-d, n, pid = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-for i in range(1, n + 1):
-    lines = b''.join(b'line %d of message %d: together filler\n' % (j, i)
-                     for j in range((i % 11 + 2) * 24))
-    open('%s/1700000000.M%dP%s.lab:2,%s' % (d, i, pid, 'S' if i % 2 else ''),
-         'wb').write(b'From: bob@example.test\nTo: alice@example.test\n'
-                     b'Subject: message %d\nMessage-ID: <%d.%s.%s@example.test>'
-                     b'\n\n' % (i, i, d[-8:].encode(), pid.encode()) + lines)
-EOP
-	chown -R --reference="$MD" "$1"
-}
-fill "$FD"
-fill "$GD"
+maildir_fill "$FD" "$N" seen
+maildir_fill "$GD" "$N"
 
 # --- two syncs at once -------------------------------------------------------
 sm sync --folder "$F" >"$T/s1" 2>"$T/e1" & p1=$!
