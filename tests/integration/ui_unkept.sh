@@ -46,10 +46,13 @@ check "the compose screen says the draft was not kept" \
     wait_for 'cannot keep the draft: .*file size limit'
 check "and stays, with the message" wait_for 'Send to bob@example.test\?'
 check_eq "nothing is in the drafts yet" "[]" "$(drafts)"
+# s after P shows when P was done: keys are taken in order.
 key P
-sleep 1
+key s
 check "P with the store still refusing: the screen stays" \
-    wait_for 'Send to bob@example.test\?'
+    wait_for 'sign \[no\]'
+key s
+check "s again" wait_for 'sign \[yes\]'
 check_nomatch "and says nothing was postponed" 'postponed as draft' \
     "$(ui_screen)"
 check_eq "still no draft" "[]" "$(drafts)"
