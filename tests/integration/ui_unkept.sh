@@ -16,6 +16,7 @@ editor() {
 #!/bin/sh
 sed -i "s/^Subject:.*\\\$/Subject: $1/; s/^To: *\\\$/To: bob@example.test/" "\$1"
 printf '%s\n' '$2' >> "\$1"
+sed -n 's/^SigIgn:[[:space:]]*//p' /proc/\$\$/status > "$T/editor-sigign"
 prlimit --pid \$PPID --fsize=1024:
 EOM
 	chmod +x "$T/editor.sh"
@@ -46,6 +47,8 @@ check "the compose screen says the draft was not kept" \
     wait_for 'cannot keep the draft: .*file size limit'
 check "and stays, with the message" wait_for 'Send to bob@example.test\?'
 check_eq "nothing is in the drafts yet" "[]" "$(drafts)"
+check_eq "the editor is not left ignoring SIGXFSZ (the program is)" 0 \
+    "$(python3 -c "print(int('$(cat "$T/editor-sigign")', 16) >> 24 & 1)")"
 # s after P shows when P was done: keys are taken in order.
 key P
 key s
