@@ -400,6 +400,7 @@ app_query_cmd_run(const char *cmd, const char *prefix, struct app_addrs *b,
 		}
 		dup2(p[1], 1);
 		signal(SIGPIPE, SIG_DFL);
+		signal(SIGXFSZ, SIG_DFL);
 		execl("/bin/sh", "sh", "-c", buf_str(c), (char *)NULL);
 		_exit(127);
 	}

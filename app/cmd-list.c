@@ -849,7 +849,7 @@ cmd_flag(struct cli *c, int argc, char **argv)
 	struct store_msg	*m = NULL;
 	struct buf		*a = NULL, *b = NULL, *t;
 	int64_t			 id;
-	int			 i, r = 1;
+	int			 i, r = 1, tx = 0;
 
 	if (argc < 3 || (id = cli_parse_id(argv[1])) == 0)
 		return cli_usage(c);
@@ -857,8 +857,14 @@ cmd_flag(struct cli *c, int argc, char **argv)
 		smerr_nomem(&c->err);
 		goto out;
 	}
-	if (cli_open_store(c, &st) != 0 ||
-	    store_msg_load(st, id, &m, &c->err) != 0)
+	/*
+	 * Read and written under one write lock, waited for: a sync storing
+	 * meanwhile is neither overwritten nor a "database is locked".
+	 */
+	if (cli_open_store(c, &st) != 0 || store_begin(st, &c->err) != 0)
+		goto out;
+	tx = 1;
+	if (store_msg_load(st, id, &m, &c->err) != 0)
 		goto out;
 	/* Nothing is put for no flags: an empty put leaves no NUL. */
 	if (*m->flags != '\0' && buf_puts(a, m->flags) != 0) {
@@ -883,6 +889,10 @@ cmd_flag(struct cli *c, int argc, char **argv)
 	    buf_str(a) : "", &c->err);
 out:
 	store_msg_free(m);
+	if (tx && r == 0)
+		r = store_commit(st, &c->err);
+	else if (tx)
+		store_rollback(st);
 	buf_free(a);
 	buf_free(b);
 	store_close(st);

@@ -306,6 +306,9 @@ store_dberr(struct store *st, struct smerr *e, const char *what)
 
 	if ((rc & 0xff) == SQLITE_FULL)
 		return smerr_set(e, SMERR_STORE, "%s: the disk is full", what);
+	if (sqlite3_system_errno(st->db) == EFBIG)
+		return smerr_set(e, SMERR_STORE, "%s: the store file would "
+		    "grow past the file size limit (ulimit -f)", what);
 	return smerr_set(e, SMERR_STORE, "%s: %s", what,
 	    sqlite3_errmsg(st->db));
 }

@@ -1,7 +1,8 @@
 /*
  * sealmail: a terminal S/MIME mail user agent. main() sets up the process
  * (not dumpable, no inherited descriptor passed on, no SIGPIPE, the debug
- * log), then hands a command to the command-line face or opens the
+ * log; a file-size limit fails a write instead of killing the process in
+ * the middle of it), then hands a command to the command-line face or opens the
  * terminal program.
  */
 #include <signal.h>
@@ -21,6 +22,7 @@ main(int argc, char **argv)
 	secmem_no_coredump();
 	secmem_fds_private();
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
 	setlocale(LC_CTYPE, "");
 	log_init();
 	if ((r = app_cli_main(argc, argv, &o)) != APP_CLI_INTERACTIVE)

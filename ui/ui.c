@@ -661,6 +661,7 @@ ui_run_piped(struct ui *ui, const char *const *argv, const void *in,
 	sigaction(SIGQUIT, &ign, &oquit);
 	if ((pid = fork()) == 0) {
 		signal(SIGPIPE, SIG_DFL);
+		signal(SIGXFSZ, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGQUIT, SIG_DFL);
 		if (in != NULL && dup2(p[0], STDIN_FILENO) == -1)

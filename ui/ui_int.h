@@ -317,6 +317,7 @@ struct ui_rcpt {
 	char		*addr;
 	const char	*source;
 	int		 asked;		/* DNS was asked about it */
+	int		 failed;	/* ...and could not answer */
 };
 struct ui_cinfo {
 	struct ui_attach	*att;

@@ -594,9 +594,11 @@ pg_mark_seen(struct ui *ui, int64_t id)
 	char			*nf;
 
 	smerr_clear(&e);
-	if (store_msg_load(st, id, &m, &e) != 0)
+	/* Read and written under one write lock (see app_move_local). */
+	if (store_begin(st, &e) != 0)
 		return;
-	if (m->flags == NULL || strstr(m->flags, "\\Seen") == NULL) {
+	if (store_msg_load(st, id, &m, &e) == 0 && (m->flags == NULL ||
+	    strstr(m->flags, "\\Seen") == NULL)) {
 		if (asprintf(&nf, "%s%s\\Seen", m->flags != NULL ? m->flags :
 		    "", m->flags != NULL && m->flags[0] != '\0' ? " " : "")
 		    != -1) {
@@ -605,6 +607,8 @@ pg_mark_seen(struct ui *ui, int64_t id)
 		}
 	}
 	store_msg_free(m);
+	if (store_commit(st, &e) != 0)
+		ui_status(ui, 1, "cannot mark it read: %s", smerr_msg(&e));
 }
 
 static void
