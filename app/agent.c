@@ -544,6 +544,17 @@ lanes_stop(void)
 		agent_stop(&agent_more[--agent_nmore]);
 }
 
+void
+agent_restart(void)
+{
+	pthread_mutex_lock(&agent_lock);
+	if (agent_one.lost) {
+		lanes_stop();
+		agent_stop(&agent_one);
+	}
+	pthread_mutex_unlock(&agent_lock);
+}
+
 size_t
 agent_widen(size_t n)
 {

@@ -167,6 +167,12 @@ void	 agent_busy(int begin);
  * what was judged since cannot be trusted to say "undecryptable".
  */
 int	 agent_lost(void);
+/*
+ * For a process that runs one job after another (the watcher's syncs):
+ * ends an agent that was lost, so that the next key operation starts a
+ * new one. Between jobs only, with no request on its way.
+ */
+void	 agent_restart(void);
 /* The one line a command prints when agent_lost() says so. */
 #define AGENT_LOST_MSG	"the key agent stopped; nothing more was " \
 			"decrypted or signed (run the command again)"
