@@ -430,7 +430,9 @@ put_field(uint8_t *p, const void *v, size_t len)
 
 /*
  * A token request (fp NULL: TOKEN_CERT) for uri, with the module and PIN
- * from agent_tok, and its reply; agent_lock held or a's own agent.
+ * from agent_tok, and its reply; agent_lock held or a's own agent. A PIN
+ * the token refused is SMERR_PERM, any other refusal SMERR_IO: neither is
+ * SMERR_AUTH, a server's refusal of the account's password.
  */
 static int
 token_request(struct agent *a, const uint8_t *fp, const char *uri,
@@ -462,7 +464,8 @@ token_request(struct agent *a, const uint8_t *fp, const char *uri,
 	p = put_field(p, buf_data(pin), buf_len(pin));
 	if ((r = roundtrip(a, req, (size_t)(p - req), rep, replen, e)) == 0 &&
 	    rep[0] != AGENT_OK)
-		r = smerr_set(e, SMERR_AUTH, "%.*s", (int)(*replen - 3),
+		r = smerr_set(e, rep[0] == AGENT_ERR_PIN ? SMERR_PERM :
+		    SMERR_IO, "%.*s", (int)(*replen - 3),
 		    (const char *)rep + 3);
 	secmem_wipe(req, (size_t)(p - req));
 out:

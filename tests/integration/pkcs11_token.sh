@@ -6,7 +6,7 @@
 # decrypts what openssl cms encrypted to it (PKCS#1 v1.5, OAEP, ECDH), in
 # inspect and in sync. Only the key agent loads the module; a wrong PIN, a
 # missing module, a missing PIN and a PIN file others may read are one
-# line each.
+# line each, and a wrong PIN in sync is not taken for a wrong password.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is up"; t_done; }
 for p in softhsm2-util pkcs11-tool; do
@@ -193,6 +193,13 @@ check_error "a wrong PIN is one line naming the token" 1 \
     "^sealmail: the token \"$TOK\" refused the PIN$" \
     S1 inspect --pin-file bad v15.eml
 check_eq "... and only one" 1 "$(wc -l <"$T/.err")"
+# The refusal is the token's: no word of the account's password.
+enc sync3 "$LAB_SMIME_DIR/alice.pem"
+alice_deliver sync3.eml
+check_error "sync with a wrong PIN ends with the token's refusal" 1 \
+    "^sealmail: the token \"$TOK\" refused the PIN$" \
+    S1 --pin-file bad sync --folder "$F"
+check_nomatch "... and blames no password" 'password' "$(cat "$T/.err")"
 chmod 644 bad
 check_error "a PIN file others may read is refused" 1 "bad: a PIN file" \
     S1 inspect --pin-file bad v15.eml
