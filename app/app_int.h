@@ -211,6 +211,12 @@ void	 cli_tokens_end(void);
 /* The PIN for the token of uri, from the sources above. */
 int	 cli_token_pin(struct cli *c, const char *uri, struct buf **pinp,
 	    struct smerr *e);
+/*
+ * A token refused the PIN: it is forgotten with where it came from (the
+ * PIN file, the Secret Service), and until cli_tokens_end the PIN is only
+ * asked on the terminal.
+ */
+void	 cli_token_pin_refused(struct cli *c);
 /* Asks on the terminal without echo (twice: confirm). */
 int	 cli_ask_secret(const char *prompt, int twice, struct buf **passp,
 	    struct smerr *e);
