@@ -238,6 +238,16 @@ int	 keys_find_recipient(struct keys *k, struct dns *dns,
 	    const char *address, uint8_t **derp, size_t *lenp,
 	    const char **sourcep, struct smerr *e);
 
+/*
+ * The identity to sign with for address: of its identities, one that is
+ * usable now (valid, for e-mail, chaining to a trust anchor), else one
+ * inside its validity, else any; among those the one issued last (the
+ * latest notBefore), and on a tie the newest imported. *derp is malloc'd
+ * (caller frees), *idp its id; SMERR_NOTFOUND when there is none.
+ */
+int	 keys_identity_for(struct keys *k, const char *address, uint8_t **derp,
+	    size_t *lenp, int64_t *idp, struct smerr *e);
+
 /* What SMIMEA says about a signer's certificate. */
 enum keys_dane {
 	KEYS_DANE_NONE = 0,	/* no secure record (a secure denial) */
