@@ -227,7 +227,8 @@ struct dns;
 
 /*
  * A certificate to encrypt to for address: the key store's own (imported,
- * then harvested), and only when none is usable, SMIMEA (DNSSEC-secure
+ * then harvested; of several usable ones from the same source, the one
+ * issued last), and only when none is usable, SMIMEA (DNSSEC-secure
  * only). *derp is malloc'd (caller frees); *sourcep is "store",
  * "harvested" or "smimea" (static). SMERR_NOTFOUND when no usable
  * certificate exists, with every reason in the message (no record,

@@ -475,6 +475,24 @@ out:
 	return r;
 }
 
+/*
+ * Of the usable certificates from the source of l->found[first] (itself
+ * usable), the one issued last: a correspondent's renewed certificate
+ * over the one it replaces, whichever was imported first.
+ */
+static size_t
+issued_last(const struct keys_lookup *l, size_t first)
+{
+	size_t	i, best = first;
+
+	for (i = first + 1; i < l->n; i++)
+		if (l->found[i].j.usable &&
+		    strcmp(l->found[i].source, l->found[first].source) == 0 &&
+		    l->found[i].j.not_before > l->found[best].j.not_before)
+			best = i;
+	return best;
+}
+
 int
 keys_find_recipient(struct keys *k, struct dns *dns, const char *address,
     uint8_t **derp, size_t *lenp, const char **sourcep, struct smerr *e)
@@ -502,6 +520,7 @@ keys_find_recipient(struct keys *k, struct dns *dns, const char *address,
 		for (i = 0; i < l->n; i++) {
 			if (!l->found[i].j.usable)
 				continue;
+			i = issued_last(l, i);
 			if ((*derp = malloc(l->found[i].der_len)) == NULL) {
 				r = smerr_nomem(e);
 				goto out;

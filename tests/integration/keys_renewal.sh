@@ -1,9 +1,11 @@
 #!/bin/sh
 # Keys over their life: alice renews her identity while the old one stays
-# (for the mail it opens). send signs with the identity issued last that
-# is valid, whatever the order of the imports, also after an expired one
-# was imported last; mail encrypted to the old identity still opens. The
-# account has no [dns] section: no SMIMEA record speaks for her.
+# (for the mail it opens), and bob his certificate. send signs with the
+# identity issued last that is valid, whatever the order of the imports,
+# also after an expired one was imported last, and encrypts to bob's
+# certificate issued last; mail encrypted to the old identity still
+# opens. The account has no [dns] section: no SMIMEA record speaks for
+# either.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
@@ -38,6 +40,7 @@ check "alice's first identity, issued 20 days ago" cert alice-a alice@example.te
 check "her renewed one, issued 10 days ago" cert alice-b alice@example.test 10 300
 check "an expired one of hers" cert alice-x alice@example.test 60 30
 check "bob's first certificate" cert bob-a bob@example.test 20 300
+check "his renewed one" cert bob-b bob@example.test 10 300
 
 check "the lab CA is trusted" S keys trust "$LAB_CA"
 check "the renewed identity imports" S keys import alice-b.p12 \
@@ -45,16 +48,17 @@ check "the renewed identity imports" S keys import alice-b.p12 \
 check "then the first one (kept for the mail it opens)" S keys import \
     alice-a.p12 --passphrase-file "$T/p12pw"
 check "bob's first certificate imports" S keys import bob-a.pem
+check "then his renewed one" S keys import bob-b.pem
 S keys list --json >list.json
 check_eq "keys list shows both identities" \
     "$(printf '%s\n' "$(fp alice-a.pem)" "$(fp alice-b.pem)" | sort | tr '\n' ' ')" \
     "$(json list.json '" ".join(sorted(x["fingerprint"] for x in d if x["kind"] == "identity"))') "
 
-# sent SUBJECT: the message of SUBJECT delivered to bob, as bob-a opens
+# sent SUBJECT: the message of SUBJECT delivered to bob, as bob-b opens
 # it (decrypted, then its signer's certificate in signer.pem).
 sent() {
 	_f=$(maildir_find "$BOXES" "$1@example.test") || return 1
-	openssl cms -decrypt -recip bob-a.pem -inkey bob-a.key -in "$_f" \
+	openssl cms -decrypt -recip bob-b.pem -inkey bob-b.key -in "$_f" \
 	    -out plain.eml 2>/dev/null || return 1
 	openssl cms -verify -noverify -in plain.eml -signer signer.pem \
 	    -out /dev/null 2>/dev/null
@@ -66,14 +70,14 @@ mail() {
 	S send --encrypt "$1.txt"
 }
 check "a message to bob is sent" mail "one-$ID"
-check "bob's key opens it" sent "one-$ID"
+check "it is encrypted to bob's renewed certificate" sent "one-$ID"
 check_eq "it is signed with alice's renewed identity, imported first" \
     "$(fp alice-b.pem)" "$(fp signer.pem 2>/dev/null)"
 
 check "an expired identity of hers is imported last" S keys import \
     alice-x.p12 --passphrase-file "$T/p12pw"
 check "a message is still sent" mail "two-$ID"
-check "... that bob's key opens" sent "two-$ID"
+check "... encrypted to bob's renewed certificate" sent "two-$ID"
 check_eq "... and signed with the renewed identity, not the expired one" \
     "$(fp alice-b.pem)" "$(fp signer.pem 2>/dev/null)"
 
