@@ -267,6 +267,7 @@ extern const struct cli_cmd cmd_config_entry;
 extern const struct cli_cmd cmd_keys_import_entry, cmd_keys_pkcs11_entry;
 extern const struct cli_cmd cmd_keys_trust_entry;
 extern const struct cli_cmd cmd_keys_list_entry, cmd_keys_lookup_entry;
+extern const struct cli_cmd cmd_keys_remove_entry;
 extern const struct cli_cmd cmd_sync_entry;
 extern const struct cli_cmd cmd_list_entry, cmd_show_entry;
 extern const struct cli_cmd cmd_search_entry, cmd_flag_entry;
@@ -283,6 +284,7 @@ extern const struct cli_cmd cmd_check_entry;
 /* Called by other commands too (keys lookup, list --outbox, setup). */
 int	 cmd_keys(struct cli *, int, char **);
 int	 cmd_keys_lookup(struct cli *, int, char **);
+int	 cmd_keys_remove(struct cli *, int, char **);
 int	 cmd_outbox(struct cli *, int, char **);
 int	 cmd_draft(struct cli *, int, char **);
 struct crypto_ctx;

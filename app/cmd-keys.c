@@ -1,7 +1,7 @@
 /*
- * sealmail keys import|trust|list|lookup: the key store from the command
- * line. list --json prints one array; every string that comes from a
- * certificate is sanitized before it is shown.
+ * sealmail keys import|trust|list|lookup|remove: the key store from the
+ * command line. list --json prints one array; every string that comes
+ * from a certificate is sanitized before it is shown.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -390,6 +390,8 @@ cmd_keys(struct cli *c, int argc, char **argv)
 		return keys_list(c, argc - 1, argv + 1);
 	if (strcmp(argv[1], "lookup") == 0)		/* cmd-keys-lookup.c */
 		return cmd_keys_lookup(c, argc - 1, argv + 1);
+	if (strcmp(argv[1], "remove") == 0)		/* cmd-keys-remove.c */
+		return cmd_keys_remove(c, argc - 1, argv + 1);
 	return cli_usage(c);
 }
 

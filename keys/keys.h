@@ -141,6 +141,12 @@ void	 keys_keyring_forget(const char *datadir);
 
 /* Key store additions. */
 
+/*
+ * Removes certificate id from the key store, with the private key of an
+ * identity: a key sealed in the store is then gone for good.
+ */
+int	 keys_remove(struct keys *k, int64_t id, struct smerr *e);
+
 /* A certificate's details for display; keys_certinfo_clear frees them. */
 struct keys_certinfo {
 	char	*subject;	/* RFC 2253 text */
