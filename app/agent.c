@@ -552,6 +552,9 @@ agent_restart(void)
 {
 	pthread_mutex_lock(&agent_lock);
 	if (agent_one.lost) {
+		/* Lost may be hung (stopped): it is ended, not waited for. */
+		if (agent_one.fd != -1 && agent_one.pid > 0)
+			(void)kill(agent_one.pid, SIGKILL);
 		lanes_stop();
 		agent_stop(&agent_one);
 	}

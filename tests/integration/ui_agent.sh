@@ -1,8 +1,8 @@
 #!/bin/sh
 # The key agent of the terminal program's watcher killed while the program
 # runs: the encrypted mail that comes next still appears, decrypted, with
-# no key pressed, opened by a new agent; and a second loss is recovered
-# from as the first was.
+# no key pressed, opened by a new agent; a second loss is recovered from
+# as the first was, and a hung agent is ended and replaced.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
@@ -57,5 +57,14 @@ check "the new agent is killed too" kill -9 "$a2"
 check "more encrypted mail is delivered" deliver "second $TAG"
 check "it appears too" ui_wait_for "second $TAG" 100
 check "and is stored decrypted" settles decrypted "second $TAG"
+
+# A hung agent (stopped) is given up after the agent's 30 s and ended,
+# not waited for: the watcher goes on with a new one.
+a3=$(agent_of)
+check "the third agent is stopped" kill -STOP "$a3"
+check "encrypted mail is delivered to a hung agent" deliver "third $TAG"
+check "it appears once the hung agent is given up" ui_wait_for "third $TAG" 450
+check "and is stored decrypted too" settles decrypted "third $TAG"
+check "the hung agent is gone" settles sh -c "! kill -0 $a3 2>/dev/null"
 ui_press "the program quits" 'EXITED 0' Q
 t_done
