@@ -525,12 +525,17 @@ load(struct agent *a, struct keys *k, struct loadlist *l, struct smerr *e)
 	return r;
 }
 
-/* Ends a's agent, if it has one. */
+/*
+ * Ends a's agent, if it has one. One that was lost may be hung (stopped,
+ * or stuck in a token's module): it is killed, not waited for.
+ */
 static void
 agent_stop(struct agent *a)
 {
 	if (a->fd != -1) {
 		close(a->fd);
+		if (a->lost && a->pid > 0)
+			(void)kill(a->pid, SIGKILL);
 		(void)waitpid(a->pid, NULL, 0);
 	}
 	a->fd = -1;
@@ -539,12 +544,17 @@ agent_stop(struct agent *a)
 	a->keys = NULL;
 }
 
-/* Ends every lane but agent_one; agent_lock held, no request on its way. */
+/*
+ * Ends every lane but agent_one; agent_lock held, no request on its way.
+ * A lane lost is agent_one lost: then any of them may be the hung one.
+ */
 static void
 lanes_stop(void)
 {
-	while (agent_nmore > 0)
-		agent_stop(&agent_more[--agent_nmore]);
+	while (agent_nmore > 0) {
+		agent_more[--agent_nmore].lost |= agent_one.lost;
+		agent_stop(&agent_more[agent_nmore]);
+	}
 }
 
 void
@@ -552,9 +562,6 @@ agent_restart(void)
 {
 	pthread_mutex_lock(&agent_lock);
 	if (agent_one.lost) {
-		/* Lost may be hung (stopped): it is ended, not waited for. */
-		if (agent_one.fd != -1 && agent_one.pid > 0)
-			(void)kill(agent_one.pid, SIGKILL);
 		lanes_stop();
 		agent_stop(&agent_one);
 	}

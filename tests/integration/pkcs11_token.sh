@@ -8,7 +8,8 @@
 # missing module, a missing PIN and a PIN file others may read are one
 # line each, and a wrong PIN in sync is not taken for a wrong password.
 # The terminal program tries the PIN before it opens and never offers the
-# token a PIN it refused again (the spy module counts the refusals).
+# token a PIN it refused again (the spy module counts the refusals), nor
+# waits for ever on a token that hangs.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is up"; t_done; }
 for p in softhsm2-util pkcs11-tool; do
@@ -304,4 +305,23 @@ check "... and the PIN is asked on the terminal" \
     ui_wait_for "PIN for $URI_RSA:"
 ui_press "nothing typed ends the program" 'EXITED 1' Enter
 check_eq "the token saw the PIN of the file once" 1 "$(refusals)"
+
+# A token that hangs while the PIN is tried (here its agent is stopped
+# while the PIN comes through a pipe): the program gives it up after the
+# agent's 30 s and opens, rather than wait for ever.
+rm -f pinfifo
+mkfifo -m 600 pinfifo
+ui_spy --pin-file pinfifo
+A= i=0
+while [ $i -lt 100 ] && [ -z "$A" ]; do
+	U=$(pgrep -f -- "sealmail --home $H1 --passphrase-file" | head -1)
+	A=${U:+$(pgrep -P "$U" -f -- --key-agent | head -1)}
+	sleep 0.1; i=$((i + 1))
+done
+check "the agent that tries the PIN is stopped" kill -STOP "$A"
+printf '%s\n' "$PIN" >pinfifo &
+check "the program opens after giving the hung token up" \
+    ui_wait_for 'sealmail: INBOX' 450
+check "the hung agent is gone" settles sh -c "! kill -0 $A 2>/dev/null"
+ui_press "the program quits" 'EXITED 0' Q
 t_done
