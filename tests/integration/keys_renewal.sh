@@ -77,6 +77,15 @@ check_eq "it is signed with alice's renewed identity, imported first" \
 check "an expired identity of hers is imported last" S keys import \
     alice-x.p12 --passphrase-file "$T/p12pw"
 check "a message is still sent" mail "two-$ID"
+S keys list --json >list2.json
+check_eq "keys list says that the renewed identity signs, and only it" \
+    "[\"$(fp alice-b.pem)\"]" \
+    "$(json list2.json '[x["fingerprint"] for x in d if x.get("signs")]')"
+check_eq "... for her address" '["alice@example.test"]' \
+    "$(json list2.json '[x["signs"] for x in d if x.get("signs")][0]')"
+S keys list >list2.txt
+check_eq "the text of keys list says it once" 1 \
+    "$(grep -c '^         signs mail from alice@example.test$' list2.txt)"
 check "... encrypted to bob's renewed certificate" sent "two-$ID"
 check_eq "... and signed with the renewed identity, not the expired one" \
     "$(fp alice-b.pem)" "$(fp signer.pem 2>/dev/null)"
