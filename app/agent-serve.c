@@ -163,11 +163,14 @@ rd_token(struct rd *r, struct tokreq *t)
 	return 0;
 }
 
-/* The error's one line as the reply. */
+/* The error's one line as the reply; a refused PIN says so in status. */
 static void
 reply_smerr(uint8_t *rep, size_t *replen, const struct smerr *e)
 {
-	reply_err(rep, replen, smerr_msg(e));
+	const char	*why = smerr_msg(e);
+
+	reply(rep, replen, e->code == SMERR_AUTH ? AGENT_ERR_PIN : AGENT_ERR,
+	    why, strlen(why));
 }
 
 static void

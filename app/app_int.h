@@ -211,6 +211,12 @@ void	 cli_tokens_end(void);
 /* The PIN for the token of uri, from the sources above. */
 int	 cli_token_pin(struct cli *c, const char *uri, struct buf **pinp,
 	    struct smerr *e);
+/*
+ * A token refused the PIN: it is forgotten with where it came from (the
+ * PIN file, the Secret Service), and until cli_tokens_end the PIN is only
+ * asked on the terminal.
+ */
+void	 cli_token_pin_refused(struct cli *c);
 /* Asks on the terminal without echo (twice: confirm). */
 int	 cli_ask_secret(const char *prompt, int twice, struct buf **passp,
 	    struct smerr *e);
@@ -261,6 +267,7 @@ extern const struct cli_cmd cmd_config_entry;
 extern const struct cli_cmd cmd_keys_import_entry, cmd_keys_pkcs11_entry;
 extern const struct cli_cmd cmd_keys_trust_entry;
 extern const struct cli_cmd cmd_keys_list_entry, cmd_keys_lookup_entry;
+extern const struct cli_cmd cmd_keys_remove_entry;
 extern const struct cli_cmd cmd_sync_entry;
 extern const struct cli_cmd cmd_list_entry, cmd_show_entry;
 extern const struct cli_cmd cmd_search_entry, cmd_flag_entry;
@@ -277,6 +284,7 @@ extern const struct cli_cmd cmd_check_entry;
 /* Called by other commands too (keys lookup, list --outbox, setup). */
 int	 cmd_keys(struct cli *, int, char **);
 int	 cmd_keys_lookup(struct cli *, int, char **);
+int	 cmd_keys_remove(struct cli *, int, char **);
 int	 cmd_outbox(struct cli *, int, char **);
 int	 cmd_draft(struct cli *, int, char **);
 struct crypto_ctx;

@@ -27,6 +27,7 @@ static const struct cli_cmd *const cli_cmds[] = {
 	&cmd_keys_trust_entry,
 	&cmd_keys_list_entry,
 	&cmd_keys_lookup_entry,
+	&cmd_keys_remove_entry,
 	&cmd_sync_entry,
 	&cmd_list_entry,
 	&cmd_show_entry,

@@ -51,6 +51,7 @@
 #include "keys/keys.h"
 #include "net/dns.h"
 #include "net/imap.h"
+#include "app/agent.h"
 #include "app/app_int.h"
 #include "app/revoke.h"
 #include "app/send.h"
@@ -357,8 +358,19 @@ watch_sync(struct watch *w, struct watcher *t, const char *folder)
 	bar.account = t->a->name;
 	o.progress = watch_progress;
 	o.arg = &bar;
+	/*
+	 * A key agent lost (killed, or gone) in an earlier sync is replaced;
+	 * one lost in this sync is replaced at once and the sync run again,
+	 * so that the mail it left unstored is fetched and opened now.
+	 */
+	agent_restart();
 	smerr_clear(&e);
-	if ((r = sync_run(&o, &s, &e)) != 0) {
+	if ((r = sync_run(&o, &s, &e)) != 0 && agent_lost()) {
+		agent_restart();
+		smerr_clear(&e);
+		r = sync_run(&o, &s, &e);
+	}
+	if (r != 0) {
 		watch_failed(t, r, &e);
 		return;
 	}

@@ -175,7 +175,7 @@ send_login_hint(const struct app_account *a, const struct app_server *srv,
 	    "password-command in %s/config", msg, name, home);
 }
 
-/* The newest identity for address: certificate (malloc'd) and id. */
+/* The identity to sign with for address: certificate (malloc'd) and id. */
 struct ident_find {
 	uint8_t		*der;
 	size_t		 len;
@@ -183,33 +183,19 @@ struct ident_find {
 };
 
 static int
-ident_cb(const struct keys_cert *kc, void *arg)
-{
-	struct ident_find	*f = arg;
-
-	if (f->der != NULL)
-		return 0;
-	if ((f->der = malloc(kc->der_len)) == NULL)
-		return -1;
-	memcpy(f->der, kc->der, kc->der_len);
-	f->len = kc->der_len;
-	f->id = kc->id;
-	return 1;
-}
-
-static int
 find_identity(const struct send_opts *o, const char *addr,
     struct ident_find *f, struct smerr *e)
 {
-	int	 r;
+	struct smerr	e2;
+	int		r;
 
+	/* None is no error here: e stays clear for what comes after. */
 	memset(f, 0, sizeof(*f));
-	r = keys_find_email(o->keys, addr, KEYS_IDENTITY, ident_cb, f, e);
-	if (r < 0)
-		return r;
-	if (f->der == NULL)
-		return SMERR_NOTFOUND;
-	return 0;
+	smerr_clear(&e2);
+	r = keys_identity_for(o->keys, addr, &f->der, &f->len, &f->id, &e2);
+	if (r != 0 && r != SMERR_NOTFOUND)
+		return smerr_set(e, r, "%s", smerr_msg(&e2));
+	return r;
 }
 
 /* Certificates of the key store that may complete the signer's chain. */

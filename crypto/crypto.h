@@ -295,8 +295,8 @@ size_t	 crypto_md_size(int md);
  * crypto_p11_uri_check says whether uri is one sealmail can use.
  * crypto_token_open loads module (once per process), finds the token uri
  * names and logs in with pin: SMERR_NOTFOUND when the module or the token
- * is missing, SMERR_AUTH when the PIN is refused, each with one line that
- * names it. crypto_token_cert gives the certificate uri names (malloc'd
+ * is missing, SMERR_AUTH when the PIN is refused (SMERR_PERM when the
+ * token is locked: no PIN helps), each with one line that names it. crypto_token_cert gives the certificate uri names (malloc'd
  * DER); crypto_privkey_token a key whose operations run on the token t
  * (which must outlive it).
  */

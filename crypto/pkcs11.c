@@ -316,7 +316,7 @@ crypto_token_open(const char *module, const char *uri, const uint8_t *pin,
 		r = smerr_set(e, SMERR_AUTH, "the token \"%s\" refused the PIN",
 		    t->label);
 	else if (rv == CKR_PIN_LOCKED)
-		r = smerr_set(e, SMERR_AUTH, "the token \"%s\" is locked: too "
+		r = smerr_set(e, SMERR_PERM, "the token \"%s\" is locked: too "
 		    "many wrong PINs", t->label);
 	else if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN)
 		r = smerr_set(e, SMERR_AUTH, "the token \"%s\" refused the "

@@ -36,6 +36,7 @@ struct ls {
 	const struct app_config *cfg;
 	char		*output;	/* LS_OUTPUT: a viewer's text */
 	int		 width;		/* LS_HELP: the width it was wrapped at */
+	struct keys	*keys;		/* LS_KEYS: the key store, as it loads */
 };
 
 enum { LS_FOLDERS, LS_KEYS, LS_PARTS, LS_HELP, LS_OUTBOX, LS_DRAFTS,
@@ -386,6 +387,25 @@ source_load(struct ui *ui, struct ls *ls)
 	buf_free(t);
 }
 
+/* 1 when identity c is the one that signs mail from its first address. */
+static int
+key_signs(struct keys *k, const struct keys_cert *c)
+{
+	char	 addr[321];
+	uint8_t	*der = NULL;
+	size_t	 len;
+	int64_t	 id = -1;
+
+	if (k == NULL || c->kind != KEYS_IDENTITY || c->emails == NULL)
+		return 0;
+	snprintf(addr, sizeof(addr), "%.*s", (int)strcspn(c->emails, ","),
+	    c->emails);
+	if (keys_identity_for(k, addr, &der, &len, &id, NULL) != 0)
+		return 0;
+	free(der);
+	return id == c->id;
+}
+
 static int
 key_cb(const struct keys_cert *c, void *arg)
 {
@@ -418,10 +438,11 @@ key_cb(const struct keys_cert *c, void *arg)
 	cut = strlen(who) > 32 ? 31 : 32;
 	while (cut > 0 && cut < strlen(who) && (who[cut] & 0xc0) == 0x80)
 		cut--;
-	snprintf(line, sizeof(line), "%-8s %-*.*s%s %.16s…  until %s  %s",
+	snprintf(line, sizeof(line), "%-8s %-*.*s%s %.16s…  until %s  %s%s",
 	    kind, strlen(who) > 32 ? 31 : 32, (int)cut, who,
 	    strlen(who) > 32 ? "…" : "", c->fingerprint, until,
-	    c->source != NULL ? c->source : "");
+	    c->source != NULL ? c->source : "",
+	    key_signs(ls->keys, c) ? "  signs" : "");
 	keys_certinfo_clear(&ci);
 	/* An identity keeps its fingerprint: its certificate is not a peer. */
 	return ls_add(ls, line, c->kind == KEYS_IDENTITY ? c->fingerprint :
@@ -448,6 +469,7 @@ keys_load(struct ui *ui, struct ls *ls)
 	struct smerr	e;
 
 	smerr_clear(&e);
+	ls->keys = app_session_keys(ui_session(ui));
 	if (keys_foreach(app_session_keys(ui_session(ui)), KEYS_IDENTITY,
 	    key_cb, ls, &e) != 0 ||
 	    keys_foreach(app_session_keys(ui_session(ui)), KEYS_PEER |

@@ -79,7 +79,7 @@ check_error "... also after an option" 2 "reply: '4x' is not a message ID" \
 check_error "... after a subcommand too" 2 \
     'keys import: FILE.p12.FILE.pem is missing' sm keys import
 check_error "a missing subcommand: every one is named" 2 \
-    'keys: a subcommand is missing \(import, trust, list, lookup\)' sm keys
+    'keys: a subcommand is missing \(import, trust, list, lookup, remove\)' sm keys
 check_error "an unknown subcommand is named" 2 \
     "keys: no subcommand 'frobnicate'" sm keys frobnicate
 
