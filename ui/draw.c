@@ -135,6 +135,39 @@ ui_put_tail(int y, int x, int width, const char *s, size_t len)
 }
 
 void
+ui_wrap(const char *s, size_t len, int width, int indent,
+    void (*row)(const char *, size_t, void *), void *arg)
+{
+	mbstate_t	 mbs;
+	wchar_t		 wc;
+	size_t		 i = 0, start = 0, brk = 0, n;
+	int		 w = 0, cw, room = width > 0 ? width : 1;
+
+	memset(&mbs, 0, sizeof(mbs));
+	while (i < len) {
+		n = ui_char(s + i, len - i, &mbs, &wc, &cw);
+		if (w + cw > room && i > start) {
+			if (brk <= start)
+				brk = i;
+			row(s + start, brk - start, arg);
+			start = brk;
+			while (start < len && s[start] == ' ')
+				start++;
+			i = brk = start;
+			w = 0;
+			room = width - indent > 0 ? width - indent : 1;
+			memset(&mbs, 0, sizeof(mbs));
+			continue;
+		}
+		if (wc == L' ')
+			brk = i + n;
+		w += cw;
+		i += n;
+	}
+	row(s + start, len - start, arg);
+}
+
+void
 ui_put_bar(int y, int cols, const char *s)
 {
 	struct buf	*b;

@@ -150,6 +150,15 @@ int		 ui_put(int y, int x, int width, const char *s, size_t len);
 int		 ui_put_tail(int y, int x, int width, const char *s,
 		    size_t len);
 /*
+ * Cuts s (len bytes of UTF-8) into rows, the first at most width cells
+ * wide and the others width - indent, breaking after a space where it can
+ * and else inside a word; calls row with each row's bytes (the spaces a
+ * break leaves at the start of the next row dropped), once at least. No
+ * character is left out: one wider than its row takes a row of its own.
+ */
+void		 ui_wrap(const char *s, size_t len, int width, int indent,
+		    void (*row)(const char *, size_t, void *), void *arg);
+/*
  * The list keys every view shares: arrows, page and home/end keys become
  * j k Space - = G and Enter '\r'; other function keys give 0.
  */

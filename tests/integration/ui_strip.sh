@@ -5,8 +5,10 @@
 # scroll and after a resize the rows above the rule are byte for byte (with
 # their colours) those of the first screen, and the fake line only ever
 # shows below the rule. A tampered AES-CBC message shows its warning in
-# the strip; a partly signed one marks each line in the margin. q from a
-# folder comes back to the INBOX and the bars are never blank.
+# the strip; a partly signed one marks each line in the margin. V wraps
+# the signer's certificate at the screen's width, never cutting a line:
+# both fingerprints show whole at 80 and at 50 columns. q from a folder
+# comes back to the INBOX and the bars are never blank.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is not up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS
@@ -179,6 +181,24 @@ check "each line is marked signed" wait_for '^S +│ A second signed line\.'
 ui_press "V: the certificate came from this signed mail" 'Came from: +harvested' V
 check "V: and it replaced no earlier one" \
     wait_for 'Replaced: +no earlier certificate for its address'
+# A line wider than the screen is wrapped, never cut: a fingerprint shown
+# in part would pass for the whole one.
+fp_of() { openssl x509 -in "$1" -outform DER | sha256sum | cut -d' ' -f1; }
+BOBFP=$(fp_of "$LAB_SMIME_DIR/bob.pem")
+CAFP=$(fp_of "$LAB_CA")
+whole() { screen | tr -d ' \n' | grep -q "$1"; }
+check "V at 80 columns: the signer's fingerprint is whole" whole "$BOBFP"
+check "V at 80 columns: the trust anchor's fingerprint is whole" whole "$CAFP"
+check_match "V at 80 columns: the revocation line is read to its end" \
+    'names no +responder or CRL\)' "$(screen | tr '\n' ' ')"
+$TM resize-window -t ui -x 50 -y 24
+check "V at 50 columns: the signer's fingerprint, wrapped, is whole" \
+    settles whole "$BOBFP"
+check "V at 50 columns: the anchor's fingerprint, wrapped, is whole" \
+    settles whole "$CAFP"
+check_match "V at 50 columns: a wrapped value goes on under the value" \
+    '^ {15}[0-9a-f]{20,}$' "$(screen)"
+$TM resize-window -t ui -x 80 -y 24
 $TM send-keys -t ui q q
 
 open_msg "partly encrypted"
