@@ -371,9 +371,14 @@ outbox_source(struct ui *ui, int64_t id)
 	return f.text;
 }
 
-/* One line of the list per line of the len bytes of text at p. */
+/*
+ * One line of the list per line of the len bytes of text at p, each after
+ * gutter: a viewer's text stands behind one, as the pager's text does,
+ * so that none of it starts at the left edge where the pager's verdict
+ * strip stands.
+ */
 static void
-text_lines(struct ls *ls, const char *p, size_t len)
+text_lines(struct ls *ls, const char *p, size_t len, const char *gutter)
 {
 	const char	*nl, *end = p + len;
 	char		*line;
@@ -381,7 +386,7 @@ text_lines(struct ls *ls, const char *p, size_t len)
 	for (; p < end; p = nl + 1) {
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			nl = end;
-		if ((line = strndup(p, (size_t)(nl - p))) == NULL)
+		if (asprintf(&line, "%s%.*s", gutter, (int)(nl - p), p) == -1)
 			break;
 		line[strcspn(line, "\r")] = '\0';
 		ls_add(ls, line, NULL, UI_C_NORMAL);
@@ -397,7 +402,7 @@ source_load(struct ui *ui, struct ls *ls)
 
 	if ((t = outbox_source(ui, ls->msg)) == NULL)
 		return;
-	text_lines(ls, buf_str(t), buf_len(t));
+	text_lines(ls, buf_str(t), buf_len(t), "");
 	buf_free(t);
 }
 
@@ -792,7 +797,8 @@ ls_load(struct ui *ui, struct ui_view *v)
 		break;
 	case LS_OUTPUT:
 		if (ls->output != NULL)
-			text_lines(ls, ls->output, strlen(ls->output));
+			text_lines(ls, ls->output, strlen(ls->output),
+			    "│ ");
 		break;
 	default:
 		snprintf(v->title, sizeof(v->title), "help");
