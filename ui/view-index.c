@@ -141,6 +141,19 @@ ix_unbox(char *s)
 		}
 }
 
+/*
+ * 1 when a display name holds an at sign, or one drawn like it (U+FF20
+ * FULLWIDTH and U+FE6B SMALL COMMERCIAL AT): "bob＠example.test" reads as
+ * an address that need not be the sender's.
+ */
+static int
+ix_name_has_at(const char *name)
+{
+	return strchr(name, '@') != NULL ||
+	    strstr(name, "\xef\xbc\xa0") != NULL ||
+	    strstr(name, "\xef\xb9\xab") != NULL;
+}
+
 #define IX_NTEXT	9
 
 /* A row's info from its summary; refs: with what threads need. */
@@ -169,7 +182,7 @@ ix_info_new(const struct store_msg *m, int sent, int refs)
 	 * the address is shown instead.
 	 */
 	src[8] = to == NULL && m->from_name != NULL &&
-	    strchr(m->from_name, '@') == NULL ? m->from_name : NULL;
+	    !ix_name_has_at(m->from_name) ? m->from_name : NULL;
 	for (i = 0; i < IX_NTEXT; i++) {
 		len[i] = src[i] != NULL ? strlen(src[i]) : 0;
 		total += len[i] + 1;
