@@ -98,6 +98,20 @@ ui_put(int y, int x, int width, const char *s, size_t len)
 }
 
 int
+ui_width(const char *s)
+{
+	struct buf	*b;
+	int		 w = 0;
+
+	if ((b = buf_new(0)) == NULL)
+		return 0;
+	if (text_sanitize(b, s, strlen(s), 0) == 0)
+		w = ui_cells(buf_str(b), buf_len(b), -1, 0);
+	buf_free(b);
+	return w;
+}
+
+int
 ui_put_tail(int y, int x, int width, const char *s, size_t len)
 {
 	struct buf	*b;

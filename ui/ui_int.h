@@ -143,6 +143,8 @@ void		 ui_draw_init(void);
  * the cells used.
  */
 int		 ui_put(int y, int x, int width, const char *s, size_t len);
+/* The cells s takes on the screen, as ui_put draws it. */
+int		 ui_width(const char *s);
 /*
  * As ui_put, but when s is wider than width it draws "…" and the end of
  * s that fits (what was typed last, in a prompt).

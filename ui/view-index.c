@@ -462,6 +462,7 @@ ix_refresh(struct ui *ui, struct ui_view *v)
 	struct smerr	 e;
 	int64_t		 keep = ix->nrows > 0 ? ix_at(ix, ix->cur)->id : 0;
 	int64_t		*folded;
+	char		*shown;
 	size_t		 i, nfolded;
 	int		 r;
 
@@ -489,12 +490,16 @@ ix_refresh(struct ui *ui, struct ui_view *v)
 		snprintf(v->title, sizeof(v->title), "search \"%s\" (%zu)%s%s",
 		    ix->query, ix->n, ix->limit != NULL ? " limit: " : "",
 		    ix->limit != NULL ? ix->limit : "");
-	else
+	else {
+		shown = app_folder_shown(ix->folder);
 		snprintf(v->title, sizeof(v->title), "%s%s%s (%zu)%s%s",
 		    ix->account != NULL ? ix->account : "",
-		    ix->account != NULL ? ": " : "", ix->folder,
+		    ix->account != NULL ? ": " : "",
+		    shown != NULL ? shown : ix->folder,
 		    ix->n, ix->limit != NULL ? " limit: " : "",
 		    ix->limit != NULL ? ix->limit : "");
+		free(shown);
+	}
 }
 
 static int

@@ -211,8 +211,8 @@ folder_cb(const struct store_folder *f, void *arg)
 	struct folder_walk	*w = arg;
 	struct smerr		 e;
 	int64_t			 n = 0, unread = 0;
-	char			 line[300], un[40];
-	int			 r;
+	char			 line[300], un[40], *shown;
+	int			 r, pad;
 
 	if (strcmp(w->acct, f->account) != 0 &&
 	    (r = folder_heading(w, f->account)) != 0)
@@ -223,8 +223,13 @@ folder_cb(const struct store_folder *f, void *arg)
 	un[0] = '\0';
 	if (unread > 0)
 		snprintf(un, sizeof(un), "  %lld unread", (long long)unread);
-	snprintf(line, sizeof(line), "  %-28s %6lld%s", f->name,
-	    (long long)n, un);
+	/* The name as the reader reads it; the key is the IMAP name. */
+	if ((shown = app_folder_shown(f->name)) == NULL)
+		return SMERR_NOMEM;
+	pad = 28 - ui_width(shown);
+	snprintf(line, sizeof(line), "  %s%*s %6lld%s", shown,
+	    pad > 0 ? pad : 0, "", (long long)n, un);
+	free(shown);
 	if ((r = ls_add(w->ls, line, f->name, unread > 0 ? UI_C_GOOD :
 	    UI_C_NORMAL)) != 0)
 		return r;

@@ -505,6 +505,7 @@ pg_layout(struct ui *ui, struct ui_view *v, int width)
 	struct app_shown	*sh = NULL;
 	struct smerr		 e;
 	const char		*stored;
+	char			*folder;
 	size_t			 pos, n;
 
 	pg_list_clear(&pg->strip);
@@ -542,14 +543,16 @@ pg_layout(struct ui *ui, struct ui_view *v, int width)
 	 * Not the Subject: nothing the sender wrote sits above the strip.
 	 * The number the index shows, and the id the command line takes.
 	 */
+	folder = m->folder_name != NULL ? app_folder_shown(m->folder_name) :
+	    NULL;
 	if (ui_index_pos(ui_under(ui), pg->id, &pos, &n) == 0)
 		snprintf(v->title, sizeof(v->title), "message %zu of %zu in "
-		    "%s (id %lld)", pos, n, m->folder_name != NULL ?
-		    m->folder_name : "?", (long long)pg->id);
+		    "%s (id %lld)", pos, n, folder != NULL ? folder : "?",
+		    (long long)pg->id);
 	else
 		snprintf(v->title, sizeof(v->title), "message %lld in %s",
-		    (long long)pg->id, m->folder_name != NULL ?
-		    m->folder_name : "?");
+		    (long long)pg->id, folder != NULL ? folder : "?");
+	free(folder);
 	store_msg_free(m);
 }
 
