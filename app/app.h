@@ -260,6 +260,14 @@ unsigned app_shown_line(const struct app_shown *sh, size_t line);
  */
 char	*app_from_name(const unsigned char *msg, size_t len);
 /*
+ * A folder's IMAP name (modified UTF-7, RFC 3501 5.1.3: "Entw&APw-rfe")
+ * as the reader reads it ("Entwürfe"), and a name typed so made the IMAP
+ * name again: malloc'd (app/move.c). A name that does not convert comes
+ * back as it is, as does a typed one all in ASCII. NULL on no memory.
+ */
+char	*app_folder_shown(const char *name);
+char	*app_folder_typed(const char *typed);
+/*
  * One header field as a reader sees it, "Name: value": the len bytes at
  * field (name, value and continuation lines, as received) read as
  * mime_hdr_next reads them (unfolded), the encoded words (RFC 2047) of

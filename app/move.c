@@ -359,3 +359,27 @@ out:
 	qlist_free(&l);
 	return r;
 }
+
+char *
+app_folder_shown(const char *name)
+{
+	char	*out;
+
+	if (strchr(name, '&') == NULL || imap_name_to_utf8(name, &out,
+	    NULL) != 0)
+		out = strdup(name);
+	return out;
+}
+
+char *
+app_folder_typed(const char *typed)
+{
+	const unsigned char	*p;
+	char			*out;
+
+	for (p = (const unsigned char *)typed; *p != '\0' && *p < 0x80; p++)
+		;
+	if (*p == '\0' || imap_name_from_utf8(typed, &out, NULL) != 0)
+		out = strdup(typed);
+	return out;
+}

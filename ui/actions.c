@@ -266,15 +266,31 @@ out:
 	return r == 0 ? UI_MSG_GONE : 0;
 }
 
+/*
+ * Asks question for a folder: the IMAP name of what was typed ("Entwürfe"
+ * as the folder list shows it, or its IMAP name), malloc'd; NULL for none.
+ */
+static char *
+act_ask_folder(struct ui *ui, const char *question)
+{
+	char	*typed, *name = NULL;
+
+	if ((typed = ui_prompt_complete(ui, question, NULL,
+	    ui_complete_folder, ui)) != NULL && typed[0] != '\0')
+		name = app_folder_typed(typed);
+	free(typed);
+	return name;
+}
+
 static int
 act_move_ask(struct ui *ui, int64_t id, int copy)
 {
 	char	*dest;
 	int	 r = 0;
 
-	dest = ui_prompt_complete(ui, copy ? "Copy to folder: " :
-	    "Move to folder: ", NULL, ui_complete_folder, ui);
-	if (dest != NULL && dest[0] != '\0')
+	dest = act_ask_folder(ui, copy ? "Copy to folder: " :
+	    "Move to folder: ");
+	if (dest != NULL)
 		r = act_move(ui, id, dest, copy);
 	free(dest);
 	return r;
@@ -390,13 +406,10 @@ ui_msg_key_tagged(struct ui *ui, const int64_t *ids, size_t n, wint_t k)
 	}
 	if (k != 'd' && k != 's' && k != 'C')
 		return 1;
-	if (k != 'd' && ((dest = ui_prompt_complete(ui, copy ?
+	if (k != 'd' && (dest = act_ask_folder(ui, copy ?
 	    "Copy the tagged messages to folder: " :
-	    "Move the tagged messages to folder: ", NULL, ui_complete_folder,
-	    ui)) == NULL || dest[0] == '\0')) {
-		free(dest);
+	    "Move the tagged messages to folder: ")) == NULL)
 		return 0;
-	}
 	for (i = 0; i < n; i++)
 		if (act_move_here(ui, ids[i], dest, copy, &ask, &mv) == 0) {
 			done++;

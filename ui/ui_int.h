@@ -143,12 +143,23 @@ void		 ui_draw_init(void);
  * the cells used.
  */
 int		 ui_put(int y, int x, int width, const char *s, size_t len);
+/* The cells s takes on the screen, as ui_put draws it. */
+int		 ui_width(const char *s);
 /*
  * As ui_put, but when s is wider than width it draws "…" and the end of
  * s that fits (what was typed last, in a prompt).
  */
 int		 ui_put_tail(int y, int x, int width, const char *s,
 		    size_t len);
+/*
+ * Cuts s (len bytes of UTF-8) into rows, the first at most width cells
+ * wide and the others width - indent, breaking after a space where it can
+ * and else inside a word; calls row with each row's bytes (the spaces a
+ * break leaves at the start of the next row dropped), once at least. No
+ * character is left out: one wider than its row takes a row of its own.
+ */
+void		 ui_wrap(const char *s, size_t len, int width, int indent,
+		    void (*row)(const char *, size_t, void *), void *arg);
 /*
  * The list keys every view shares: arrows, page and home/end keys become
  * j k Space - = G and Enter '\r'; other function keys give 0.

@@ -197,8 +197,8 @@ folder_cb(const struct store_folder *f, void *arg)
 	struct folder_walk	*w = arg;
 	struct smerr		 e;
 	int64_t			 n = 0, unread = 0;
-	char			 line[300], un[40];
-	int			 r;
+	char			 line[300], un[40], *shown;
+	int			 r, pad;
 
 	if (strcmp(w->acct, f->account) != 0 &&
 	    (r = folder_heading(w, f->account)) != 0)
@@ -209,8 +209,13 @@ folder_cb(const struct store_folder *f, void *arg)
 	un[0] = '\0';
 	if (unread > 0)
 		snprintf(un, sizeof(un), "  %lld unread", (long long)unread);
-	snprintf(line, sizeof(line), "  %-28s %6lld%s", f->name,
-	    (long long)n, un);
+	/* The name as the reader reads it; the key is the IMAP name. */
+	if ((shown = app_folder_shown(f->name)) == NULL)
+		return SMERR_NOMEM;
+	pad = 28 - ui_width(shown);
+	snprintf(line, sizeof(line), "  %s%*s %6lld%s", shown,
+	    pad > 0 ? pad : 0, "", (long long)n, un);
+	free(shown);
 	if ((r = ls_add(w->ls, line, f->name, unread > 0 ? UI_C_GOOD :
 	    UI_C_NORMAL)) != 0)
 		return r;
@@ -357,9 +362,14 @@ outbox_source(struct ui *ui, int64_t id)
 	return f.text;
 }
 
-/* One line of the list per line of the len bytes of text at p. */
+/*
+ * One line of the list per line of the len bytes of text at p, each after
+ * gutter: a viewer's text stands behind one, as the pager's text does,
+ * so that none of it starts at the left edge where the pager's verdict
+ * strip stands.
+ */
 static void
-text_lines(struct ls *ls, const char *p, size_t len)
+text_lines(struct ls *ls, const char *p, size_t len, const char *gutter)
 {
 	const char	*nl, *end = p + len;
 	char		*line;
@@ -367,7 +377,7 @@ text_lines(struct ls *ls, const char *p, size_t len)
 	for (; p < end; p = nl + 1) {
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			nl = end;
-		if ((line = strndup(p, (size_t)(nl - p))) == NULL)
+		if (asprintf(&line, "%s%.*s", gutter, (int)(nl - p), p) == -1)
 			break;
 		line[strcspn(line, "\r")] = '\0';
 		ls_add(ls, line, NULL, UI_C_NORMAL);
@@ -383,7 +393,7 @@ source_load(struct ui *ui, struct ls *ls)
 
 	if ((t = outbox_source(ui, ls->msg)) == NULL)
 		return;
-	text_lines(ls, buf_str(t), buf_len(t));
+	text_lines(ls, buf_str(t), buf_len(t), "");
 	buf_free(t);
 }
 
@@ -799,7 +809,8 @@ ls_load(struct ui *ui, struct ui_view *v)
 		break;
 	case LS_OUTPUT:
 		if (ls->output != NULL)
-			text_lines(ls, ls->output, strlen(ls->output));
+			text_lines(ls, ls->output, strlen(ls->output),
+			    "│ ");
 		break;
 	default:
 		snprintf(v->title, sizeof(v->title), "help");

@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <wchar.h>
 
 #include "base/buf.h"
 #include "base/err.h"
@@ -74,50 +73,33 @@ pg_add(struct pg_list *pl, const char *s, size_t len, enum ui_color c,
 	return 0;
 }
 
+struct pg_rows {
+	struct pg_list	*pl;
+	enum ui_color	 c;
+};
+
+static void
+pg_row_cb(const char *s, size_t len, void *arg)
+{
+	struct pg_rows	*r = arg;
+
+	pg_add(r->pl, s, len, r->c, 0);
+}
+
 /*
- * Adds s wrapped at width display cells, breaking at spaces when it can;
- * every line it makes carries the marks of mk (NULL: none).
+ * Adds s wrapped at width display cells (ui_wrap), breaking at spaces
+ * when it can; every line it makes carries the marks of mk (NULL: none).
  */
 static void
 pg_wrap(struct pg_list *pl, const char *s, size_t len, int width,
     enum ui_color c, const struct pg_line *mk)
 {
-	mbstate_t	 mbs;
-	wchar_t		 wc;
-	size_t		 i = 0, start = 0, brk = 0, n, first = pl->n;
-	int		 w = 0, cw;
+	struct pg_rows	 r = { pl, c };
+	size_t		 first = pl->n;
 
 	if (width < 10)
 		width = 10;
-	memset(&mbs, 0, sizeof(mbs));
-	while (i < len) {
-		n = mbrtowc(&wc, s + i, len - i, &mbs);
-		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-			n = 1;
-			wc = L'?';
-			memset(&mbs, 0, sizeof(mbs));
-		}
-		if ((cw = wcwidth(wc)) < 0)
-			cw = 1;
-		if (w + cw > width) {
-			if (brk <= start)
-				brk = i;
-			pg_add(pl, s + start, brk - start, c, 0);
-			start = brk;
-			while (start < len && s[start] == ' ')
-				start++;
-			i = start;
-			w = 0;
-			brk = start;
-			memset(&mbs, 0, sizeof(mbs));
-			continue;
-		}
-		if (wc == L' ')
-			brk = i + 1;
-		w += cw;
-		i += n;
-	}
-	pg_add(pl, s + start, len - start, c, 0);
+	ui_wrap(s, len, width, 0, pg_row_cb, &r);
 	for (; mk != NULL && first < pl->n; first++) {
 		memcpy(pl->l[first].mark, mk->mark, sizeof(mk->mark));
 		memcpy(pl->l[first].mcolor, mk->mcolor, sizeof(mk->mcolor));
@@ -523,15 +505,21 @@ pg_html(struct ui *ui, struct pg *pg, const struct store_msg *m,
 static void
 pg_title(struct ui *ui, struct ui_view *v, const struct store_msg *m)
 {
-	char	where[160];
+	char	where[160], *folder;
 	size_t	pos, n;
 	int	several;
 
+	/*
+	 * Not the Subject: nothing the sender wrote sits above the strip.
+	 * The number the index shows, and the id the command line takes.
+	 */
 	several = app_session_config(ui_session(ui))->naccounts > 1 &&
 	    m->account != NULL;
+	folder = m->folder_name != NULL ? app_folder_shown(m->folder_name) :
+	    NULL;
 	snprintf(where, sizeof(where), "%s%s%s", several ? m->account : "",
-	    several ? ": " : "", m->folder_name != NULL ? m->folder_name :
-	    "?");
+	    several ? ": " : "", folder != NULL ? folder : "?");
+	free(folder);
 	if (ui_index_pos(ui_under(ui), m->id, &pos, &n) == 0)
 		snprintf(v->title, sizeof(v->title), "message %zu of %zu in "
 		    "%s (id %lld)", pos, n, where, (long long)m->id);
