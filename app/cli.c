@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -639,8 +640,32 @@ cli_output_failed(struct cli *c)
 
 	if (saved == EPIPE)
 		return smerr_set(&c->err, SMERR_IO, "output closed");
+	if (saved == 0)
+		return smerr_set(&c->err, SMERR_IO, "writing output failed");
 	return smerr_set(&c->err, SMERR_IO, "writing output: %s",
 	    strerror(saved));
+}
+
+/*
+ * Whatever a command printed without looking, checked as it ends: r,
+ * or 1 after saying so when standard output did not take it all (a
+ * reader that went away, a descriptor that is not open for writing).
+ */
+static int
+cli_output_done(struct cli *c, int r)
+{
+	struct pollfd	pfd = { .fd = STDOUT_FILENO, .events = POLLOUT };
+
+	errno = 0;
+	if (fflush(stdout) != EOF && !ferror(stdout))
+		return r;
+	if (r != 0)
+		return r;		/* the command said why already */
+	/* An earlier write failed: a pipe without a reader tells so. */
+	if (errno == 0 && poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR))
+		errno = EPIPE;
+	cli_output_failed(c);
+	return cli_fail(c);
 }
 
 int
@@ -828,7 +853,7 @@ cli_help_asked(int argc, char **argv)
 }
 
 /* sealmail CMD --help: every form of CMD, as --help lists them. */
-static int
+static void
 cli_help_cmd(const char *name)
 {
 	size_t	i;
@@ -838,7 +863,6 @@ cli_help_cmd(const char *name)
 		if (strcmp(cli_cmds[i]->name, name) == 0)
 			cli_usage_one(stdout, cli_cmds[i]);
 	printf("\nSee sealmail(1).\n");
-	return fflush(stdout) == EOF ? 1 : 0;
 }
 
 int
@@ -858,6 +882,7 @@ app_cli_main(int argc, char **argv, struct app_opts *o)
 	int		 ch, r, cmdarg, li = 0;
 
 	memset(o, 0, sizeof(*o));
+	memset(&c, 0, sizeof(c));
 	/* The key agent: nothing else of the program runs in it. */
 	if (argc >= 2 && strcmp(argv[1], AGENT_ARG) == 0)
 		return agent_main(argc == 3 &&
@@ -898,10 +923,10 @@ app_cli_main(int argc, char **argv, struct app_opts *o)
 			break;
 		case 'V':
 			printf("sealmail %s\n", SEALMAIL_VERSION);
-			return 0;
+			return cli_output_done(&c, 0);
 		case 'h':
 			cli_usage_all(stdout);
-			return 0;
+			return cli_output_done(&c, 0);
 		default:
 			cli_usage_all(stderr);
 			fprintf(stderr, "sealmail: unknown option '%s' "
@@ -912,7 +937,6 @@ app_cli_main(int argc, char **argv, struct app_opts *o)
 	if (optind >= argc)
 		return APP_CLI_INTERACTIVE;
 
-	memset(&c, 0, sizeof(c));
 	c.cmd = argv[optind];
 	for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++)
 		if (strcmp(cli_cmds[i]->name, c.cmd) == 0)
@@ -923,8 +947,10 @@ app_cli_main(int argc, char **argv, struct app_opts *o)
 		    "(sealmail --help lists the commands)\n", c.cmd);
 		return 2;
 	}
-	if (cli_help_asked(argc - optind, argv + optind))
-		return cli_help_cmd(c.cmd);
+	if (cli_help_asked(argc - optind, argv + optind)) {
+		cli_help_cmd(c.cmd);
+		return cli_output_done(&c, 0);
+	}
 	c.home = o->home;
 	c.passphrase_file = o->passphrase_file;
 	c.pin_file = o->pin_file;
@@ -941,6 +967,7 @@ app_cli_main(int argc, char **argv, struct app_opts *o)
 	optind = 1;		/* each command parses its own options */
 	cli_tokens_begin(&c);
 	r = cli_cmds[i]->fn(&c, argc - cmdarg, argv + cmdarg);
+	r = cli_output_done(&c, r);
 	cli_tokens_end();
 	app_config_free(c.cfg);
 	free(c.confdir);
