@@ -108,9 +108,14 @@ const char *cli_opt_next(const struct cli_args *a, const char *name,
 	    size_t *ip);
 
 /*
- * Reads a message from path ("-": stdin) into *bp; 0 or SMERR_*, also
- * for input that does not begin with header fields (cli_not_message).
+ * Reads a message of at most max bytes from path ("-": stdin, named
+ * "standard input") into *bp; 0, or SMERR_* with *bp NULL and e naming
+ * the file and the cause, also for input that is empty or does not begin
+ * with header fields (cli_not_message).
  */
+int	 app_read_message(const char *path, size_t max, struct buf **bp,
+	    struct smerr *e);
+/* app_read_message, as much as send takes, the error into c. */
 int	 cli_read_message(struct cli *c, const char *path, struct buf **bp);
 /* Sets e to "path: not a message" and returns SMERR_PARSE. */
 int	 cli_not_message(struct smerr *e, const char *path);

@@ -58,29 +58,46 @@ cli_not_message(struct smerr *e, const char *path)
 }
 
 int
-cli_read_message(struct cli *c, const char *path, struct buf **bp)
+app_read_message(const char *path, size_t max, struct buf **bp,
+    struct smerr *e)
 {
-	int	 fd, r;
+	const char	*name = strcmp(path, "-") == 0 ? "standard input" : path;
+	int		 fd, r;
 
-	if ((*bp = buf_new(SEND_MAX_INPUT)) == NULL)
-		return smerr_nomem(&c->err);
+	if ((*bp = buf_new(max)) == NULL)
+		return smerr_nomem(e);
 	if (strcmp(path, "-") == 0)
 		fd = STDIN_FILENO;
-	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return smerr_set(&c->err, SMERR_IO, "%s: %s", path,
-		    strerror(errno));
+	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		r = smerr_set(e, SMERR_IO, "%s: %s", name, strerror(errno));
+		goto fail;
+	}
+	errno = 0;
 	r = buf_read_fd(*bp, fd);
+	if (r == SMERR_LIMIT)
+		r = smerr_set(e, r, "%s: larger than %zu bytes", name, max);
+	else if (r != 0)
+		r = smerr_set(e, r, "%s: %s", name, errno != 0 ?
+		    strerror(errno) : "cannot be read");
+	else if (buf_len(*bp) == 0)
+		r = smerr_set(e, SMERR_PARSE, "%s: not a message (it is "
+		    "empty)", name);
+	else if (!mime_is_message(buf_data(*bp), buf_len(*bp)))
+		r = cli_not_message(e, path);
 	if (fd != STDIN_FILENO)
 		close(fd);
-	if (r != 0)
-		return smerr_set(&c->err, r, "%s: %s", path, r == SMERR_LIMIT ?
-		    "too large" : "cannot read");
-	if (buf_len(*bp) == 0)
-		return smerr_set(&c->err, SMERR_INVAL, "%s: empty message",
-		    path);
-	if (!mime_is_message(buf_data(*bp), buf_len(*bp)))
-		return cli_not_message(&c->err, path);
-	return 0;
+	if (r == 0)
+		return 0;
+fail:
+	buf_free(*bp);
+	*bp = NULL;
+	return r;
+}
+
+int
+cli_read_message(struct cli *c, const char *path, struct buf **bp)
+{
+	return app_read_message(path, SEND_MAX_INPUT, bp, &c->err);
 }
 
 /*

@@ -25,6 +25,22 @@ check_eq "... and nothing of it is printed" "" "$(cat "$T/.out")"
 check_error "inspect - with text on stdin: not a message" 1 \
     'standard input: not a message' sh -c \
     "printf 'just words\n' | '$SEALMAIL' --home '$H' --passphrase-file '$T/pw' inspect -"
+check_error "inspect NOFILE: the cause, as every command names it" 1 \
+    "^sealmail: $T/nofile: No such file or directory$" sm inspect "$T/nofile"
+check_error "... send NOFILE the same" 1 \
+    "^sealmail: $T/nofile: No such file or directory$" sm send "$T/nofile"
+check_error "inspect DIR: a directory" 1 "^sealmail: $T: Is a directory$" \
+    sm inspect "$T"
+for cmd in "inspect -" "send -" "draft save -"; do
+	check_error "$cmd with nothing on stdin: standard input is empty" 1 \
+	    '^sealmail: standard input: not a message \(it is empty\)$' \
+	    sh -c "'$SEALMAIL' --home '$H' --passphrase-file '$T/pw' $cmd \
+	    </dev/null"
+done
+: >"$T/empty.eml"
+check_error "inspect EMPTY: that file is empty" 1 \
+    "^sealmail: $T/empty.eml: not a message \\(it is empty\\)$" \
+    sm inspect "$T/empty.eml"
 check "inspect a real message still works" sm inspect "$D/sig-valid.eml"
 check_error "send /etc/passwd: not a message" 1 \
     '/etc/passwd: not a message' sm send /etc/passwd
