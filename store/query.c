@@ -25,12 +25,12 @@ static const char *const q_fixed[] = {
 	[STORE_Q_ATTACHMENT] = "m.attachments > 0",
 };
 
-/* Substring matches: the columns each one looks in. */
-static const char *const q_cols[] = {
-	[STORE_Q_FROM] = "m.from_addr",
-	[STORE_Q_TO] = "m.to_addr",
-	[STORE_Q_SUBJECT] = "m.subject",
-	[STORE_Q_SIGNER] = "m.signer",
+/* Substring matches: the columns each one looks in, one or two. */
+static const char *const q_cols[][2] = {
+	[STORE_Q_FROM] = { "m.from_addr", "m.from_name" },
+	[STORE_Q_TO] = { "m.to_addr", "m.cc" },
+	[STORE_Q_SUBJECT] = { "m.subject", NULL },
+	[STORE_Q_SIGNER] = { "m.signer", NULL },
 };
 
 /*
@@ -120,17 +120,17 @@ leaf_sql(struct store_qsql *qs, const struct store_query *q, struct smerr *e)
 		    "WHERE message_fts MATCH ?%zu)", k);
 	}
 	if ((size_t)q->kind >= sizeof(q_cols) / sizeof(q_cols[0]) ||
-	    q_cols[q->kind] == NULL)
+	    q_cols[q->kind][0] == NULL)
 		return smerr_set(e, SMERR_INVAL, "an unknown query term");
 	if ((r = param_add(qs, like_pattern(q->text), &k, e)) != 0)
 		return r;
-	if (q->kind != STORE_Q_TO)
-		return substr_sql(b, q_cols[q->kind], k);
-	/* To or Cc. */
+	if (q_cols[q->kind][1] == NULL)
+		return substr_sql(b, q_cols[q->kind][0], k);
+	/* To or Cc; the From address or its display name. */
 	if ((r = buf_putc(b, '(')) != 0 ||
-	    (r = substr_sql(b, q_cols[q->kind], k)) != 0 ||
+	    (r = substr_sql(b, q_cols[q->kind][0], k)) != 0 ||
 	    (r = buf_puts(b, " OR ")) != 0 ||
-	    (r = substr_sql(b, "m.cc", k)) != 0)
+	    (r = substr_sql(b, q_cols[q->kind][1], k)) != 0)
 		return r;
 	return buf_putc(b, ')');
 }

@@ -168,6 +168,8 @@ q "a phrase is in order" '"river the by"' ""
 # Fields: substrings, case-insensitive.
 q "from:" from:bob "A F H"
 q "from: any case" from:BOB@Example "A F H"
+q "from: the display name" from:diver "C"
+q "from: a display name, any case, a phrase" 'from:"DAVE DIVER"' "C"
 q "to: is To or Cc" to:dave "A"
 q "to: finds Cc" to:alice "A B C D E F G H I"
 q "subject:" subject:lunch "A B C"
