@@ -13,9 +13,12 @@
  * always returns to GROUND, so an unterminated sequence cannot swallow the
  * rest of a message.
  */
+#include <locale.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <wctype.h>
 
 #include "buf.h"
 #include "err.h"
@@ -213,6 +216,59 @@ text_utf8_put(struct buf *out, unsigned cp)
 		b[3] = 0x80 | (cp & 0x3f); n = 4;
 	}
 	return buf_put(out, b, n);
+}
+
+int
+text_has_8bit(const void *p, size_t len)
+{
+	const unsigned char	*q = p;
+	size_t			 i;
+
+	for (i = 0; i < len; i++)
+		if (q[i] >= 0x80)
+			return 1;
+	return 0;
+}
+
+static locale_t		 text_fold_loc;
+static pthread_once_t	 text_fold_once = PTHREAD_ONCE_INIT;
+
+/* The locale whose case mapping is Unicode's; (locale_t)0 without one. */
+static void
+text_fold_init(void)
+{
+	text_fold_loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+int
+text_fold(struct buf *out, const void *p, size_t len)
+{
+	const unsigned char	*q = p;
+	unsigned		 cp;
+	size_t			 n;
+	int			 r;
+
+	(void)pthread_once(&text_fold_once, text_fold_init);
+	while (len > 0) {
+		if (*q < 0x80) {
+			r = buf_putc(out, *q >= 'A' && *q <= 'Z' ?
+			    *q - 'A' + 'a' : *q);
+			n = 1;
+		} else if ((n = text_utf8_decode(q, len, &cp)) == 0) {
+			r = buf_putc(out, *q);
+			n = 1;
+		} else {
+			if (text_fold_loc != (locale_t)0)
+				cp = (unsigned)towlower_l((wint_t)cp,
+				    text_fold_loc);
+			r = text_utf8_put(out, cp);
+		}
+		if (r != 0)
+			return r;
+		q += n;
+		len -= n;
+	}
+	return 0;
 }
 
 /* Bidirectional embeddings, overrides, isolates and marks. */

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/buf.h"
 #include "base/err.h"
 #include "base/secmem.h"
 #include "base/text.h"
@@ -654,6 +655,29 @@ store_migrate(struct store *st, struct smerr *e)
 	return 0;
 }
 
+/* SQL's sm_fold(x): x in lower case, in any script (text_fold). */
+static void
+sql_fold(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char	*p;
+	struct buf		*b;
+	int			 n;
+
+	(void)argc;
+	if ((p = sqlite3_value_text(argv[0])) == NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	n = sqlite3_value_bytes(argv[0]);
+	if ((b = buf_new((size_t)n * 2 + 1)) == NULL ||
+	    text_fold(b, p, (size_t)n) != 0)
+		sqlite3_result_error_nomem(ctx);
+	else
+		sqlite3_result_text(ctx, (const char *)buf_data(b),
+		    (int)buf_len(b), SQLITE_TRANSIENT);
+	buf_free(b);
+}
+
 int
 store_open(const char *datadir, const uint8_t key[STORE_KEY_LEN],
     struct store **stp, struct smerr *e)
@@ -718,6 +742,12 @@ store_open(const char *datadir, const uint8_t key[STORE_KEY_LEN],
 	}
 	if ((r = store_exec(st, store_setup, e)) != 0)
 		goto out;
+	if (sqlite3_create_function_v2(st->db, "sm_fold", 1, SQLITE_UTF8 |
+	    SQLITE_DETERMINISTIC, NULL, sql_fold, NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		r = store_dberr(st, e, "registering sm_fold");
+		goto out;
+	}
 	/*
 	 * The -wal and -shm files stay between processes: made and removed
 	 * by every process, they cost more file system journal work than

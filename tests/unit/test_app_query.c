@@ -274,6 +274,57 @@ test_hostile_text(void **state)
 	unit_rmrf(dir);
 }
 
+/*
+ * from: and subject: in any case beyond ASCII too, as the words do; from:
+ * in the display name as in the address.
+ */
+static void
+test_any_script(void **state)
+{
+	static const struct {
+		const char	*query;
+		int		 n;
+	} cases[] = {
+		{ "from:J\xc3\x9cRGEN", 1 },		/* JÜRGEN */
+		{ "from:\"j\xc3\xbcrgen m\xc3\xbcller\"", 1 },
+		{ "from:juergen@", 1 },
+		{ "from:bob", 1 },
+		{ "from:\xc3\x84\xc3\x96", 0 },	/* ÄÖ */
+		{ "subject:K\xc3\x96LN", 1 },		/* KÖLN */
+		{ "subject:gr\xc3\xbc", 1 },		/* grü */
+		{ "subject:\xce\xb1\xce\xb8\xce\xb7\xce\xbd\xce\xb1", 1 },
+		{ "subject:%\xc3\xbc", 0 },		/* %ü: no wildcard */
+		{ "from:\xc3\xbc OR subject:PLAIN", 2 },
+	};
+	static const uint8_t	 key[STORE_KEY_LEN] = { 7 };
+	struct store_msg	 m = { .uid = 1, .from = "juergen@example.test",
+	    .from_name = "J\xc3\xbcrgen M\xc3\xbcller", .subject = "Gr\xc3"
+	    "\xbc\xc3\x9f" "e aus K\xc3\xb6ln, \xce\x91\xce\x98\xce\x97"
+	    "\xce\x9d\xce\x91", .text = "hallo", .flags = "" };
+	struct store		*st;
+	struct smerr		 e;
+	char			 dir[] = "/tmp/test_query.XXXXXX";
+	size_t			 i;
+	int			 n;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	smerr_clear(&e);
+	assert_int_equal(store_open(dir, key, &st, &e), 0);
+	assert_int_equal(store_folder_open(st, "a", "INBOX", &m.folder, &e),
+	    0);
+	assert_int_equal(store_msg_add(st, &m, NULL, &e), 0);
+	add_msg(st, m.folder, 2, "bob@example.test", "plain", "nothing", "");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = hits(st, cases[i].query);
+		if (n != cases[i].n)
+			print_error("%s\n", cases[i].query);
+		assert_int_equal(n, cases[i].n);
+	}
+	store_close(st);
+	unit_rmrf(dir);
+}
+
 int
 main(void)
 {
@@ -282,5 +333,6 @@ main(void)
 	    cmocka_unit_test(test_operators),
 	    cmocka_unit_test(test_malformed),
 	    cmocka_unit_test(test_bounds),
-	    cmocka_unit_test(test_hostile_text));
+	    cmocka_unit_test(test_hostile_text),
+	    cmocka_unit_test(test_any_script));
 }
