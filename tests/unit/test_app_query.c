@@ -197,6 +197,27 @@ hits(struct store *st, const char *query)
 	return n;
 }
 
+/* A query and how many of the test's messages it finds. */
+struct hit_case {
+	const char	*query;
+	int		 n;
+};
+
+/* Each of the n cases finds as many messages in st as it says. */
+static void
+hits_are(struct store *st, const struct hit_case *cases, size_t n)
+{
+	size_t	i;
+	int	got;
+
+	for (i = 0; i < n; i++) {
+		got = hits(st, cases[i].query);
+		if (got != cases[i].n)
+			print_error("%s\n", cases[i].query);
+		assert_int_equal(got, cases[i].n);
+	}
+}
+
 /* A message from, of subject, holding text, with flags, in folder. */
 static void
 add_msg(struct store *st, int64_t folder, uint32_t uid, const char *from,
@@ -217,11 +238,7 @@ add_msg(struct store *st, int64_t folder, uint32_t uid, const char *from,
 static void
 test_hostile_text(void **state)
 {
-	/* A query and how many of the two messages it finds. */
-	static const struct {
-		const char	*query;
-		int		 n;
-	} cases[] = {
+	static const struct hit_case	cases[] = {
 		{ "walrus", 1 },
 		{ "NEAR", 1 },
 		{ "\"walrus NEAR\"", 1 },
@@ -251,8 +268,7 @@ test_hostile_text(void **state)
 	struct smerr		 e;
 	char			 dir[] = "/tmp/test_query.XXXXXX";
 	int64_t			 folder;
-	size_t			 done, left, i;
-	int			 n;
+	size_t			 done, left;
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
@@ -264,12 +280,7 @@ test_hostile_text(void **state)
 	add_msg(st, folder, 2, "bob@example.test", "plain", "nothing to see",
 	    "");
 	assert_int_equal(store_index(st, 0, &done, &left, &e), 0);
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		n = hits(st, cases[i].query);
-		if (n != cases[i].n)
-			print_error("%s\n", cases[i].query);
-		assert_int_equal(n, cases[i].n);
-	}
+	hits_are(st, cases, sizeof(cases) / sizeof(cases[0]));
 	store_close(st);
 	unit_rmrf(dir);
 }
@@ -281,10 +292,7 @@ test_hostile_text(void **state)
 static void
 test_any_script(void **state)
 {
-	static const struct {
-		const char	*query;
-		int		 n;
-	} cases[] = {
+	static const struct hit_case	cases[] = {
 		{ "from:J\xc3\x9cRGEN", 1 },		/* JÜRGEN */
 		{ "from:\"j\xc3\xbcrgen m\xc3\xbcller\"", 1 },
 		{ "from:juergen@", 1 },
@@ -304,8 +312,6 @@ test_any_script(void **state)
 	struct store		*st;
 	struct smerr		 e;
 	char			 dir[] = "/tmp/test_query.XXXXXX";
-	size_t			 i;
-	int			 n;
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
@@ -315,12 +321,7 @@ test_any_script(void **state)
 	    0);
 	assert_int_equal(store_msg_add(st, &m, NULL, &e), 0);
 	add_msg(st, m.folder, 2, "bob@example.test", "plain", "nothing", "");
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		n = hits(st, cases[i].query);
-		if (n != cases[i].n)
-			print_error("%s\n", cases[i].query);
-		assert_int_equal(n, cases[i].n);
-	}
+	hits_are(st, cases, sizeof(cases) / sizeof(cases[0]));
 	store_close(st);
 	unit_rmrf(dir);
 }
