@@ -119,7 +119,10 @@ int	 app_read_message(const char *path, size_t max, struct buf **bp,
 int	 cli_read_message(struct cli *c, const char *path, struct buf **bp);
 /* Sets e to "path: not a message" and returns SMERR_PARSE. */
 int	 cli_not_message(struct smerr *e, const char *path);
-/* An ID from the command line; 0 when it is not a positive integer. */
+/*
+ * An ID from the command line; 0 when it is not a positive integer
+ * written in decimal digits alone.
+ */
 int64_t	 cli_parse_id(const char *s);
 /*
  * Keeps text as draft *idp (0: a new one, its id stored back) with the
@@ -136,6 +139,12 @@ int	 cli_config(struct cli *c);
 int	 cli_fail(struct cli *c);
 /* Prints a usage line for c->cmd on stderr; returns 2. */
 int	 cli_usage(struct cli *c);
+/*
+ * The usage lines of c->cmd, then that arg is not what's ID ("a draft"),
+ * the number lister prints ("draft list"); returns 2.
+ */
+int	 cli_usage_id(struct cli *c, const char *arg, const char *what,
+	    const char *lister);
 /*
  * 0, or SMERR_PERM naming path (what it is, e.g. "a home") when group or
  * others may write it, or with secret set (a passphrase or PIN file) read

@@ -537,6 +537,15 @@ cli_usage_opts(const char *u, char **argv, int argc, char *why, size_t len)
 	}
 }
 
+/* The last line of a usage error over arg, which is no ID of what. */
+static void
+cli_bad_id_why(struct cli *c, const char *arg, const char *what,
+    const char *lister)
+{
+	fprintf(stderr, "sealmail: %s: '%s' is not %s ID (a whole number "
+	    "above 0, as %s prints)\n", c->cmd, arg, what, lister);
+}
+
 /*
  * The last line of a usage error: the first option the command does not
  * know, an option left without its value, the subcommand it does not
@@ -599,8 +608,7 @@ cli_usage_why(struct cli *c)
 		fprintf(stderr, "sealmail: %s: '%s' is one argument too many\n",
 		    c->cmd, bad);
 	else if (fit == -4)
-		fprintf(stderr, "sealmail: %s: '%s' is not a message ID (a "
-		    "whole number above 0, as list prints)\n", c->cmd, bad);
+		cli_bad_id_why(c, bad, "a message", "list");
 	else if (fit == -1 && bad != NULL && n > 1 && bad == args[1])
 		fprintf(stderr, "sealmail: %s: no subcommand '%s'\n", c->cmd,
 		    bad);
@@ -619,8 +627,9 @@ cli_usage_why(struct cli *c)
 	}
 }
 
-int
-cli_usage(struct cli *c)
+/* The usage lines of c's command. */
+static void
+cli_usage_lines(struct cli *c)
 {
 	size_t	i;
 
@@ -628,8 +637,23 @@ cli_usage(struct cli *c)
 		if (c->cmd != NULL && strcmp(cli_cmds[i]->name, c->cmd) == 0)
 			fprintf(stderr, "usage: sealmail [--home DIR] %s\n",
 			    cli_cmds[i]->usage);
+}
+
+int
+cli_usage(struct cli *c)
+{
+	cli_usage_lines(c);
 	if (c->cmd != NULL)
 		cli_usage_why(c);
+	return 2;
+}
+
+int
+cli_usage_id(struct cli *c, const char *arg, const char *what,
+    const char *lister)
+{
+	cli_usage_lines(c);
+	cli_bad_id_why(c, arg, what, lister);
 	return 2;
 }
 

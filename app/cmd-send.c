@@ -196,6 +196,7 @@ cmd_send(struct cli *c, int argc, char **argv)
 	struct mime_attachment		 att[MIME_BUILD_MAX_ATTACH];
 	const char			*account, *draft, *path;
 	size_t				 natt = 0, ncli = 0, i = 0;
+	int64_t				 draft_id = 0;
 	int				 sign, enc, r = 1;
 
 	memset(&v, 0, sizeof(v));
@@ -224,6 +225,10 @@ cmd_send(struct cli *c, int argc, char **argv)
 		r = cli_usage(c);
 		goto out;
 	}
+	if (draft != NULL && (draft_id = cli_parse_id(draft)) == 0) {
+		r = cli_usage_id(c, draft, "a draft", "draft list");
+		goto out;
+	}
 	if (draft == NULL && cli_read_message(c, args.argv[0], &in) != 0)
 		goto out;
 	/* Without --account, the account the message is From. */
@@ -234,11 +239,10 @@ cmd_send(struct cli *c, int argc, char **argv)
 		goto out;
 	/* A draft's own files go with it, after those named here. */
 	ncli = natt;
-	if (draft != NULL && ((v.o.draft = cli_parse_id(draft)) == 0 ?
-	    smerr_set(&c->err, SMERR_INVAL, "not a draft ID: %s", draft) :
-	    store_draft_get(v.env.st, v.o.draft, &in, &c->err) != 0 ||
-	    app_draft_files(v.env.st, v.o.draft, files, MIME_BUILD_MAX_ATTACH,
-	    &natt, &c->err)) != 0)
+	v.o.draft = draft_id;
+	if (draft != NULL && (store_draft_get(v.env.st, v.o.draft, &in,
+	    &c->err) != 0 || app_draft_files(v.env.st, v.o.draft, files,
+	    MIME_BUILD_MAX_ATTACH, &natt, &c->err) != 0))
 		goto out;
 	/* A draft without --account: the account it is From, too. */
 	if (draft != NULL && account == NULL && (a = app_draft_account(c->cfg,
@@ -570,11 +574,9 @@ cmd_outbox(struct cli *c, int argc, char **argv)
 		    (strcmp(verb, "send") != 0 && strcmp(verb, "delete") != 0) ||
 		    (strcmp(verb, "delete") == 0 && args.argc != 2))
 			return cli_usage(c);
-		if (args.argc == 2 && (id = cli_parse_id(args.argv[1])) == 0) {
-			smerr_set(&c->err, SMERR_INVAL, "not an outbox ID: %s",
-			    args.argv[1]);
-			return cli_fail(c);
-		}
+		if (args.argc == 2 && (id = cli_parse_id(args.argv[1])) == 0)
+			return cli_usage_id(c, args.argv[1], "an outbox",
+			    "outbox");
 	}
 	if (env_open(c, account, &v) != 0)
 		r = 1;

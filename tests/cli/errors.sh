@@ -90,6 +90,22 @@ check_error "a message ID that is not a number is named" 2 \
     sm show abc
 check_error "... and so is 0" 2 "move: '0' is not a message ID" \
     sm move 0 Archive
+check_error "... and ' 1', a space before the number" 2 \
+    "delete: ' 1' is not a message ID" sm delete ' 1'
+check_error "... and +1, the number with a sign" 2 \
+    "move: '[+]1' is not a message ID" sm move +1 Archive
+check_error "a draft's ID is as strict: ' 1'" 2 \
+    "draft: ' 1' is not a draft ID \\(a whole number above 0, as draft list" \
+    sm draft show ' 1'
+check_error "... draft delete abc: a usage error, as show abc is" 2 \
+    "draft: 'abc' is not a draft ID" sm draft delete abc
+check_error "... send --draft x" 2 "send: 'x' is not a draft ID" \
+    sm send --draft x
+check_error "... and an outbox ID: outbox send +1" 2 \
+    "outbox: '[+]1' is not an outbox ID \\(a whole number above 0, as outbox" \
+    sm outbox send +1
+check_error "... outbox delete 0" 2 "outbox: '0' is not an outbox ID" \
+    sm outbox delete 0
 check_error "... also after an option" 2 "reply: '4x' is not a message ID" \
     sm reply --all 4x
 check_error "... after a subcommand too" 2 \
