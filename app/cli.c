@@ -419,7 +419,8 @@ cli_usage_fit(const char *u, const char **args, int n, char *missing,
 		while (*p == ' ')
 			p++;
 		w[wl] = '\0';
-		if (wl == 0)
+		/* Nothing, or "..." after "[--x V]": that option repeats. */
+		if (wl == 0 || strcmp(w, "...") == 0)
 			continue;
 		if (strcmp(w, "|") == 0)
 			return -2;
@@ -537,6 +538,46 @@ cli_usage_opts(const char *u, char **argv, int argc, char *why, size_t len)
 	}
 }
 
+/* Whether command name reads "-x" as a word (CLI_WORDS). */
+static int
+cli_cmd_words(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++)
+		if (strcmp(cli_cmds[i]->name, name) == 0 &&
+		    (cli_cmds[i]->flags & CLI_WORDS))
+			return 1;
+	return 0;
+}
+
+/*
+ * How the opts tables of command name know the n bytes at opt: 1 as an
+ * option that takes no value, 0 as one that takes a value, -1 not at all
+ * (a command that reads its options itself).
+ */
+static int
+cli_opt_table_kind(const char *name, const char *opt, size_t n)
+{
+	const char	*p;
+	char		 word[64];
+	size_t		 i;
+
+	if (snprintf(word, sizeof(word), "%.*s", (int)n, opt) >=
+	    (int)sizeof(word))
+		return -1;
+	for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++) {
+		if (strcmp(cli_cmds[i]->name, name) != 0 ||
+		    (p = cli_cmds[i]->opts) == NULL)
+			continue;
+		for (; (p = strstr(p, word)) != NULL; p += n)
+			if ((p == cli_cmds[i]->opts || p[-1] == ' ') &&
+			    strchr(" =", p[n]) != NULL)
+				return p[n] != '=';
+	}
+	return -1;
+}
+
 /* The last line of a usage error over arg, which is no ID of what. */
 static void
 cli_bad_id_why(struct cli *c, const char *arg, const char *what,
@@ -555,20 +596,41 @@ cli_bad_id_why(struct cli *c, const char *arg, const char *what,
 static void
 cli_usage_why(struct cli *c)
 {
-	const char	*last, *args[16], *bad = NULL;
+	const char	*last, *args[16], *bad = NULL, *w, *eq;
 	char		 missing[128], subs[256] = "";
 	size_t		 i, l2, ml;
-	int		 n, fit = -2, lit = 0;
+	int		 n, fit = -2, lit = 0, kind;
 
 	if (c->argc < 1 || c->argv == NULL)
 		return;
 	for (n = 1; n < c->argc; n++) {
-		if (strcmp(c->argv[n], "--") == 0)
+		w = c->argv[n];
+		if (strcmp(w, "--") == 0)
 			break;
-		/* No command has one-letter options: "-x" is an argument. */
-		if (strncmp(c->argv[n], "--", 2) != 0 ||
-		    cli_option_kind(c->cmd, c->argv[n]) != 0)
+		/*
+		 * No command has one-letter options: "-x" is one that none
+		 * knows, but for a query's word; "-" is stdin, "-1" a bad ID.
+		 */
+		if (w[0] == '-' && w[1] != '-' && w[1] != '\0' &&
+		    !isdigit((unsigned char)w[1]) && !cli_cmd_words(c->cmd))
+			break;
+		if (strncmp(w, "--", 2) != 0)
 			continue;
+		if ((kind = cli_option_kind(c->cmd, w)) == 2 &&
+		    strchr(w, '=') == NULL)
+			n++;		/* its value, whatever it looks like */
+		if (kind == 1 && (eq = strchr(w, '=')) != NULL &&
+		    cli_opt_table_kind(c->cmd, w + 2, (size_t)(eq - w - 2))
+		    != 0) {
+			fprintf(stderr, "sealmail: %s: option '%.*s' takes no "
+			    "value\n", c->cmd, (int)(eq - w), w);
+			return;
+		}
+		if (kind != 0)
+			continue;
+		break;
+	}
+	if (n < c->argc && strcmp(c->argv[n], "--") != 0) {
 		fprintf(stderr, "sealmail: %s: unknown option '%s'\n",
 		    c->cmd, c->argv[n]);
 		return;

@@ -72,6 +72,22 @@ check_error "an option without its value is named" 2 \
     "option '--folder' needs a value" sm list --folder
 check_error "... a global one too, not called unknown" 2 \
     "^sealmail: option '--home' needs a value$" "$SEALMAIL" --home
+check_error "a one-letter option is named: none has one" 2 \
+    "^sealmail: inspect: unknown option '-x'$" sm inspect -x
+check_error "... also before the ID" 2 "^sealmail: show: unknown option '-x'$" \
+    sm show -x 1
+check_error "... while -1 is a bad ID" 2 "show: '-1' is not a message ID" \
+    sm show -1
+check_error "a value given to a flag is named" 2 \
+    "^sealmail: list: option '--json' takes no value$" sm list --json=1
+check_error "... also after a subcommand" 2 \
+    "^sealmail: keys: option '--json' takes no value$" sm keys list --json=no
+printf 'an attachment\n' >"$T/-x"
+check_error "an option's value that looks like one is its value" 2 \
+    "^sealmail: send: FILE\\|- is missing$" sh -c "cd '$T' &&
+    '$SEALMAIL' --home '$H' --passphrase-file '$T/pw' send --attach -x"
+check_error "a repeated option's '...' is not an argument" 2 \
+    "^sealmail: send: FILE\\|- is missing$" sm send --sign
 check_error "an option is spelled out: --js is not --json" 2 \
     "list: unknown option '--js'" sm list --js
 check_error "... nor --fold --folder" 2 "list: unknown option '--fold'" \
