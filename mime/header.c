@@ -533,21 +533,30 @@ addr_list_put(void *arg, const struct mime_mbox *mb)
 	return r != 0 ? r : buf_puts(out, mb->addr);
 }
 
-int
-mime_addr_list(const char *value, struct buf *out)
+/*
+ * fn(out, mailbox) for each mailbox of value; a list that does not read
+ * adds nothing to out.
+ */
+static int
+addrs_into(const char *value, int (*fn)(void *, const struct mime_mbox *),
+    struct buf *out)
 {
 	size_t	mark = buf_len(out);
 	int	r;
 
 	if (value == NULL)
 		return 0;
-	/* A list that does not read adds nothing. */
-	if ((r = mime_addrs_read(value, addr_list_put, out, NULL)) ==
-	    SMERR_INVAL) {
+	if ((r = mime_addrs_read(value, fn, out, NULL)) == SMERR_INVAL) {
 		buf_truncate(out, mark);
 		r = 0;
 	}
 	return r;
+}
+
+int
+mime_addr_list(const char *value, struct buf *out)
+{
+	return addrs_into(value, addr_list_put, out);
 }
 
 int
@@ -678,6 +687,26 @@ addr_name_first(void *arg, const struct mime_mbox *mb)
 	if (mb->name != NULL)
 		r = mime_header_decode(mb->name, arg, NULL);
 	return r != 0 ? r : 1;
+}
+
+/* Each mailbox's display name, decoded into out, ", " between two. */
+static int
+addr_name_each(void *arg, const struct mime_mbox *mb)
+{
+	struct buf	*out = arg;
+	int		 r;
+
+	if (mb->name == NULL || *mb->name == '\0')
+		return 0;
+	if (buf_len(out) > 0 && (r = buf_puts(out, ", ")) != 0)
+		return r;
+	return mime_header_decode(mb->name, out, NULL);
+}
+
+int
+mime_addr_names(const char *value, struct buf *out)
+{
+	return addrs_into(value, addr_name_each, out);
 }
 
 int

@@ -28,7 +28,7 @@
 #include "store/store_int.h"
 
 #define STORE_SCHEMA_VERSION	"4"	/* made new, then brought up */
-#define STORE_FORMAT		11	/* the newest */
+#define STORE_FORMAT		12	/* the newest */
 
 /* The writer copies the log into the database every this many pages. */
 #define STORE_WAL_PAGES		4096
@@ -243,6 +243,17 @@ static const char *store_upgrade_to_11 =
     "CREATE TRIGGER draft_choice_gone AFTER DELETE ON draft BEGIN"
     " DELETE FROM draft_choice WHERE draft = old.id; END;"
     "UPDATE meta SET value = '11' WHERE name = 'schema';";
+
+/*
+ * Format 11 to 12: the display names of To and Cc, so that to: finds a
+ * recipient by name as from: finds a sender. The messages already stored
+ * have their header fields read again from their stored copies when the
+ * store is next opened (hdr = 0, as format 10 did), nothing fetched.
+ */
+static const char *store_upgrade_to_12 =
+    "ALTER TABLE message ADD COLUMN to_names TEXT;"
+    "UPDATE message SET hdr = 0;"
+    "UPDATE meta SET value = '12' WHERE name = 'schema';";
 
 static const char *store_schema =
     "CREATE TABLE meta(name TEXT PRIMARY KEY, value TEXT);"
@@ -624,6 +635,7 @@ store_migrate(struct store *st, struct smerr *e)
 		[5] = store_upgrade_to_6, [6] = store_upgrade_to_7,
 		[7] = store_upgrade_to_8, [8] = store_upgrade_to_9,
 		[9] = store_upgrade_to_10, [10] = store_upgrade_to_11,
+		[11] = store_upgrade_to_12,
 	};
 	int64_t		 n;
 	int		 r, got;

@@ -26,12 +26,13 @@ static const char *const q_fixed[] = {
 	[STORE_Q_ATTACHMENT] = "m.attachments > 0",
 };
 
-/* Substring matches: the columns each one looks in, one or two. */
-static const char *const q_cols[][2] = {
-	[STORE_Q_FROM] = { "m.from_addr", "m.from_name" },
-	[STORE_Q_TO] = { "m.to_addr", "m.cc" },
-	[STORE_Q_SUBJECT] = { "m.subject", NULL },
-	[STORE_Q_SIGNER] = { "m.signer", NULL },
+/* Substring matches: the columns each one looks in, up to three. */
+#define Q_COLS_MAX	3
+static const char *const q_cols[][Q_COLS_MAX] = {
+	[STORE_Q_FROM] = { "m.from_addr", "m.from_name", NULL },
+	[STORE_Q_TO] = { "m.to_addr", "m.cc", "m.to_names" },
+	[STORE_Q_SUBJECT] = { "m.subject", NULL, NULL },
+	[STORE_Q_SIGNER] = { "m.signer", NULL, NULL },
 };
 
 /*
@@ -117,7 +118,7 @@ static int
 leaf_sql(struct store_qsql *qs, const struct store_query *q, struct smerr *e)
 {
 	struct buf	*b = qs->sql;
-	size_t		 k;
+	size_t		 k, i;
 	int		 r, fold;
 
 	if (q->kind == STORE_Q_AFTER || q->kind == STORE_Q_BEFORE)
@@ -140,14 +141,13 @@ leaf_sql(struct store_qsql *qs, const struct store_query *q, struct smerr *e)
 	fold = text_has_8bit(q->text, strlen(q->text));
 	if ((r = param_add(qs, like_pattern(q->text, fold), &k, e)) != 0)
 		return r;
-	if (q_cols[q->kind][1] == NULL)
-		return substr_sql(b, q_cols[q->kind][0], k, fold);
-	/* To or Cc; the From address or its display name. */
-	if ((r = buf_putc(b, '(')) != 0 ||
-	    (r = substr_sql(b, q_cols[q->kind][0], k, fold)) != 0 ||
-	    (r = buf_puts(b, " OR ")) != 0 ||
-	    (r = substr_sql(b, q_cols[q->kind][1], k, fold)) != 0)
+	/* Any of the columns: To, Cc or their names; From or its name. */
+	if ((r = buf_putc(b, '(')) != 0)
 		return r;
+	for (i = 0; i < Q_COLS_MAX && q_cols[q->kind][i] != NULL; i++)
+		if ((i > 0 && (r = buf_puts(b, " OR ")) != 0) ||
+		    (r = substr_sql(b, q_cols[q->kind][i], k, fold)) != 0)
+			return r;
 	return buf_putc(b, ')');
 }
 
