@@ -780,7 +780,7 @@ int
 mime_part_date(const struct mime_part *p, time_t *tp)
 {
 	struct mailimf_date_time	*dt = NULL;
-	struct tm			 tm;
+	struct tm			 tm, asked;
 	const char			*v;
 	size_t				 idx = 0;
 	time_t				 t;
@@ -812,8 +812,18 @@ mime_part_date(const struct mime_part *p, time_t *tp)
 	    tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour < 0 ||
 	    tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 ||
 	    tm.tm_sec < 0 || tm.tm_sec > 60 || zone < -9959 || zone > 9959 ||
-	    zone % 100 > 59 || zone % 100 < -59 ||
-	    (t = timegm(&tm)) == (time_t)-1)
+	    zone % 100 > 59 || zone % 100 < -59)
+		return -1;
+	/*
+	 * timegm moves a day that does not exist (30 February) into the
+	 * next month; -1 is a second like any other (1969-12-31T23:59:59).
+	 */
+	asked = tm;
+	t = timegm(&tm);
+	if (tm.tm_mon != asked.tm_mon && asked.tm_sec < 60)
+		return -1;
+	if (tm.tm_mday != asked.tm_mday && !(asked.tm_sec == 60 &&
+	    tm.tm_mday == 1 && tm.tm_hour == 0))
 		return -1;
 	/* The zone is +hhmm as a decimal number. */
 	t -= (time_t)(zone / 100) * 3600 + (time_t)(zone % 100) * 60;
