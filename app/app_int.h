@@ -109,7 +109,8 @@ const char *cli_opt_next(const struct cli_args *a, const char *name,
 
 /*
  * Reads a message of at most max bytes from path ("-": stdin, named
- * "standard input") into *bp; 0, or SMERR_* with *bp NULL and e naming
+ * "standard input") into *bp, without an mbox's "From " line before it;
+ * 0, or SMERR_* with *bp NULL and e naming
  * the file and the cause, also for input that is empty or does not begin
  * with header fields (cli_not_message).
  */

@@ -57,6 +57,22 @@ cli_not_message(struct smerr *e, const char *path)
 	    strcmp(path, "-") == 0 ? "standard input" : path);
 }
 
+/*
+ * Drops the "From " line an mbox puts before each message (RFC 4155),
+ * as a message saved from one, or piped by another program, may begin.
+ */
+static void
+mbox_line_skip(struct buf *b)
+{
+	const uint8_t	*p = buf_data(b), *nl;
+	size_t		 len = buf_len(b);
+
+	if (len < 5 || memcmp(p, "From ", 5) != 0)
+		return;
+	nl = memchr(p, '\n', len);
+	buf_consume(b, nl != NULL ? (size_t)(nl - p) + 1 : len);
+}
+
 int
 app_read_message(const char *path, size_t max, struct buf **bp,
     struct smerr *e)
@@ -73,7 +89,8 @@ app_read_message(const char *path, size_t max, struct buf **bp,
 		goto fail;
 	}
 	errno = 0;
-	r = buf_read_fd(*bp, fd);
+	if ((r = buf_read_fd(*bp, fd)) == 0)
+		mbox_line_skip(*bp);
 	if (r == SMERR_LIMIT)
 		r = smerr_set(e, r, "%s: larger than %zu bytes", name, max);
 	else if (r != 0)

@@ -42,6 +42,13 @@ check_error "inspect EMPTY: that file is empty" 1 \
     "^sealmail: $T/empty.eml: not a message \\(it is empty\\)$" \
     sm inspect "$T/empty.eml"
 check "inspect a real message still works" sm inspect "$D/sig-valid.eml"
+# A message saved from an mbox begins with its "From " line.
+{ printf 'From alice@example.test Mon Dec  7 01:00:00 2026\n'
+  cat "$D/sig-valid.eml"; } >"$T/saved.eml"
+check_eq "inspect: an mbox's From line is not the message's" \
+    "$(sm inspect --json "$D/sig-valid.eml")" "$(sm inspect --json "$T/saved.eml")"
+check_eq "... also on standard input" "alice@example.test" \
+    "$(sm inspect --json - <"$T/saved.eml" | json /dev/stdin 'd["from"]')"
 check_error "send /etc/passwd: not a message" 1 \
     '/etc/passwd: not a message' sm send /etc/passwd
 check_error "draft save README.md: not a message" 1 \
@@ -51,6 +58,11 @@ check_error "draft save - with text on stdin: not a message" 1 \
     "printf 'just words\n' | '$SEALMAIL' --home '$H' --passphrase-file '$T/pw' draft save -"
 check_eq "... and none of them became a draft" 0 \
     "$(sm draft list --json | json /dev/stdin 'len(d)')"
+id=$(sm draft save "$T/saved.eml")
+check_eq "draft save: the draft begins with the header fields" \
+    "From: Alice <alice@example.test>" \
+    "$(sm draft show "$id" | head -1 | tr -d '\r')"
+check "... and it goes" sm draft delete "$id"
 check_error "config check with no config file names it" 1 \
     "$H/config: no such file" sm config check
 check_error "list --folder Nope names the folder" 1 \
