@@ -46,7 +46,8 @@ check "inspect a real message still works" sm inspect "$D/sig-valid.eml"
 { printf 'From alice@example.test Mon Dec  7 01:00:00 2026\n'
   cat "$D/sig-valid.eml"; } >"$T/saved.eml"
 check_eq "inspect: an mbox's From line is not the message's" \
-    "$(sm inspect --json "$D/sig-valid.eml")" "$(sm inspect --json "$T/saved.eml")"
+    "$(sm inspect --json "$D/sig-valid.eml")" \
+    "$(sm inspect --json "$T/saved.eml")"
 check_eq "... also on standard input" "alice@example.test" \
     "$(sm inspect --json - <"$T/saved.eml" | json /dev/stdin 'd["from"]')"
 check_error "send /etc/passwd: not a message" 1 \
