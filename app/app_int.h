@@ -154,9 +154,9 @@ int	 cli_usage_id(struct cli *c, const char *arg, const char *what,
 int	 app_check_mode(int fd, const char *path, const char *what,
 	    int secret, struct smerr *e);
 /*
- * Checks the open file fd at path as app_check_mode does, then makes *bp
- * to read it into: at most max bytes, wiped when secret. 0, or SMERR_*
- * with fd closed.
+ * Checks the open file fd at path as app_check_mode does (a directory is
+ * not what, whatever its mode), then makes *bp to read it into: at most
+ * max bytes, wiped when secret. 0, or SMERR_* with fd closed.
  */
 int	 app_file_buf(int fd, const char *path, const char *what,
 	    int secret, size_t max, struct buf **bp, struct smerr *e);

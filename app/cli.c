@@ -822,10 +822,15 @@ int
 app_file_buf(int fd, const char *path, const char *what, int secret,
     size_t max, struct buf **bp, struct smerr *e)
 {
-	int	r;
+	struct stat	sb;
+	int		r;
 
 	*bp = NULL;
-	if ((r = app_check_mode(fd, path, what, secret, e)) == 0 &&
+	/* Not the mode of a directory: no chmod would make it one. */
+	if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode))
+		r = smerr_set(e, SMERR_IO, "%s: a directory, not %s", path,
+		    what);
+	else if ((r = app_check_mode(fd, path, what, secret, e)) == 0 &&
 	    (*bp = secret ? buf_new_secret(max) : buf_new(max)) == NULL)
 		r = smerr_nomem(e);
 	if (r != 0)

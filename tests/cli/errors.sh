@@ -206,6 +206,13 @@ check_error "a passphrase file others may read is refused, naming it" 1 \
     "$T/pw: a passphrase file that group or others may read.*chmod 600" \
     sm keys list
 chmod 0600 "$T/pw"
+check_error "a directory for the passphrase file: no chmod would help" 1 \
+    "^sealmail: $T: a directory, not a passphrase file$" \
+    "$SEALMAIL" --home "$H" --passphrase-file "$T" keys list
+mkdir -m 700 "$T/h7" "$T/h7/config"
+check_error "... nor for the config file" 1 \
+    "^sealmail: $T/h7/config: a directory, not a config file$" \
+    "$SEALMAIL" --home "$T/h7" config check
 check "a passphrase in a file without a name (memfd) is read" python3 -c '
 import os, sys
 fd = os.memfd_create("pw", 0)
