@@ -904,7 +904,7 @@ cli_config(struct cli *c)
 /*
  * --pin-file FILE (or --pin-file=FILE) after the command, which every
  * command takes: taken out of argv (up to a "--") into *filep. The new
- * argument count, or -1 when FILE is missing.
+ * argument count, or -1 when FILE is missing or empty.
  */
 static int
 pin_file_after(int argc, char **argv, int cmd, const char **filep)
@@ -924,6 +924,8 @@ pin_file_after(int argc, char **argv, int cmd, const char **filep)
 			i++;
 			continue;
 		}
+		if (**filep == '\0')
+			return -1;
 		for (j = i; j + n <= argc; j++)
 			argv[j] = argv[j + n];
 		argc -= n;
@@ -993,6 +995,13 @@ app_cli_main(int argc, char **argv, struct app_opts *o)
 			cli_usage_all(stderr);
 			fprintf(stderr, "sealmail: option '%s' needs a value\n",
 			    argv[optind - 1]);
+			return 2;
+		}
+		/* --home '': no directory has no name. */
+		if ((ch == 'H' || ch == 'P' || ch == 'I') && *optarg == '\0') {
+			cli_usage_all(stderr);
+			fprintf(stderr, "sealmail: option '--%s' needs a value, "
+			    "not ''\n", longopts[li].name);
 			return 2;
 		}
 		bad = argv[optind - 1];

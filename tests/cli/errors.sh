@@ -85,6 +85,14 @@ check_error "an option without its value is named" 2 \
     "option '--folder' needs a value" sm list --folder
 check_error "... a global one too, not called unknown" 2 \
     "^sealmail: option '--home' needs a value$" "$SEALMAIL" --home
+check_error "... and an empty one is none: --home ''" 2 \
+    "^sealmail: option '--home' needs a value, not ''$" \
+    "$SEALMAIL" --home '' list
+check_error "... --passphrase-file=" 2 \
+    "^sealmail: option '--passphrase-file' needs a value, not ''$" \
+    "$SEALMAIL" --home "$H" --passphrase-file= list
+check_error "... --pin-file '' after the command" 2 \
+    "^sealmail: option '--pin-file' needs a file$" sm list --pin-file ''
 check_error "a one-letter option is named: none has one" 2 \
     "^sealmail: inspect: unknown option '-x'$" sm inspect -x
 check_error "... also before the ID" 2 "^sealmail: show: unknown option '-x'$" \
