@@ -985,6 +985,8 @@ app_cli_main(int argc, char **argv, struct app_opts *o)
 	o->pin_file = getenv("SEALMAIL_PIN_FILE");
 	if (o->pin_file != NULL && *o->pin_file == '\0')
 		o->pin_file = NULL;
+	if (o->passphrase_file != NULL && *o->passphrase_file == '\0')
+		o->passphrase_file = NULL;
 	if (o->home != NULL && *o->home == '\0')
 		o->home = NULL;
 	opterr = 0;

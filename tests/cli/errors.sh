@@ -91,6 +91,9 @@ check_error "... and an empty one is none: --home ''" 2 \
 check_error "... --passphrase-file=" 2 \
     "^sealmail: option '--passphrase-file' needs a value, not ''$" \
     "$SEALMAIL" --home "$H" --passphrase-file= list
+check_error "SEALMAIL_PASSPHRASE_FILE set empty is not set" 1 \
+    "no Secret Service.*no terminal.*--passphrase-file" \
+    env SEALMAIL_PASSPHRASE_FILE= "$SEALMAIL" --home "$T/h8" list
 check_error "... --pin-file '' after the command" 2 \
     "^sealmail: option '--pin-file' needs a file$" sm list --pin-file ''
 check_error "a one-letter option is named: none has one" 2 \
