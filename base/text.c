@@ -13,6 +13,7 @@
  * always returns to GROUND, so an unterminated sequence cannot swallow the
  * rest of a message.
  */
+#include <errno.h>
 #include <locale.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -399,10 +400,12 @@ text_trim(char *s)
 	return s;
 }
 
+#define TEXT_TIME_MAX	253402300799LL	/* 9999-12-31T23:59:59Z */
+
 int
 text_parse_time(const char *s, time_t *tp, struct smerr *e)
 {
-	struct tm	 tm;
+	struct tm	 tm, asked;
 	const char	*end;
 	char		*ep;
 	long long	 n;
@@ -411,8 +414,13 @@ text_parse_time(const char *s, time_t *tp, struct smerr *e)
 	if (s == NULL || *s == '\0')
 		goto bad;
 	if (*s == '@') {
+		/* Digits alone, up to the last second of 9999. */
+		if (s[1] < '0' || s[1] > '9')
+			goto bad;
+		errno = 0;
 		n = strtoll(s + 1, &ep, 10);
-		if (ep == s + 1 || *ep != '\0' || n <= 0)
+		if (errno != 0 || *ep != '\0' || n <= 0 ||
+		    n > TEXT_TIME_MAX)
 			goto bad;
 		*tp = (time_t)n;
 		return 0;
@@ -428,7 +436,10 @@ text_parse_time(const char *s, time_t *tp, struct smerr *e)
 	}
 	if (*end != '\0')
 		goto bad;
-	if ((*tp = timegm(&tm)) == (time_t)-1)
+	/* timegm moves a day that does not exist (30 February). */
+	asked = tm;
+	if ((*tp = timegm(&tm)) == (time_t)-1 || tm.tm_mday != asked.tm_mday ||
+	    tm.tm_mon != asked.tm_mon)
 		goto bad;
 	return 0;
 bad:

@@ -42,6 +42,11 @@ check_error "inspect EMPTY: that file is empty" 1 \
     "^sealmail: $T/empty.eml: not a message \\(it is empty\\)$" \
     sm inspect "$T/empty.eml"
 check "inspect a real message still works" sm inspect "$D/sig-valid.eml"
+check_error "inspect --time past what a time holds is none" 1 \
+    "@99999999999999999999: not a time" \
+    sm inspect --time @99999999999999999999 "$D/sig-valid.eml"
+check_error "... nor is a day that does not exist" 1 \
+    "2026-02-30: not a time" sm inspect --time 2026-02-30 "$D/sig-valid.eml"
 # A message saved from an mbox begins with its "From " line.
 { printf 'From alice@example.test Mon Dec  7 01:00:00 2026\n'
   cat "$D/sig-valid.eml"; } >"$T/saved.eml"

@@ -292,6 +292,18 @@ test_parse_time(void **st)
 	assert_int_equal(text_parse_time("2019-06-01x", &t, NULL),
 	    SMERR_INVAL);
 	assert_int_equal(text_parse_time("", &t, NULL), SMERR_INVAL);
+	/* Past what a time holds, or before it: no time at all. */
+	assert_int_equal(text_parse_time("@99999999999999999999", &t, NULL),
+	    SMERR_INVAL);
+	assert_int_equal(text_parse_time("@253402300800", &t, NULL),
+	    SMERR_INVAL);
+	assert_int_equal(text_parse_time("@253402300799", &t, NULL), 0);
+	assert_int_equal(text_parse_time("@ 5", &t, NULL), SMERR_INVAL);
+	assert_int_equal(text_parse_time("@+5", &t, NULL), SMERR_INVAL);
+	/* A day that does not exist is not the next month's. */
+	assert_int_equal(text_parse_time("2026-02-30", &t, NULL),
+	    SMERR_INVAL);
+	assert_int_equal(text_parse_time("2028-02-29", &t, NULL), 0);
 }
 
 /* Lower case in every script, whatever the locale; bad bytes kept. */
