@@ -277,6 +277,9 @@ cli_parse_id(const char *s)
 	char		*end;
 	long long	 v;
 
+	/* Digits only, as list prints it: no sign, no space before it. */
+	if (*s < '0' || *s > '9')
+		return 0;
 	errno = 0;
 	v = strtoll(s, &end, 10);
 	if (errno != 0 || end == s || *end != '\0' || v <= 0)
@@ -302,13 +305,13 @@ draft_do(struct cli *c, struct store *st, const char *verb, const char *arg,
 			if ((r = buf_printf(b, "%lld", (long long)id)) == 0)
 				r = cli_print(c, b);
 		}
-	} else if ((id = cli_parse_id(arg)) == 0)
-		r = smerr_set(&c->err, SMERR_INVAL, "not a draft ID: %s", arg);
-	else if (strcmp(verb, "show") == 0) {
-		if ((r = store_draft_get(st, id, &b, &c->err)) == 0)
+	} else if (strcmp(verb, "show") == 0) {
+		/* cmd_draft made sure that arg is an ID. */
+		if ((r = store_draft_get(st, cli_parse_id(arg), &b,
+		    &c->err)) == 0)
 			r = cli_print(c, b);
 	} else
-		r = store_draft_delete(st, id, &c->err);
+		r = store_draft_delete(st, cli_parse_id(arg), &c->err);
 	buf_free(b);
 	return r;
 }
@@ -334,6 +337,11 @@ cmd_draft(struct cli *c, int argc, char **argv)
 	    strcmp(verb, "delete") != 0) || args.argc != 2 || json ||
 	    account != NULL)
 		return cli_usage(c);
+	if (strcmp(verb, "show") == 0 || strcmp(verb, "delete") == 0) {
+		if (cli_parse_id(args.argv[1]) == 0)
+			return cli_usage_id(c, args.argv[1], "a draft",
+			    "draft list");
+	}
 	if ((r = cli_open_store(c, &st)) == 0)
 		r = draft_do(c, st, verb, args.argc > 1 ? args.argv[1] : NULL,
 		    account, json);

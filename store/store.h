@@ -223,6 +223,8 @@ struct store_msg {
 	time_t		 received;	/* INTERNALDATE, or 0 */
 	const char	*from;		/* addr-spec */
 	const char	*from_name;	/* its display name, sanitized */
+	const char	*to_names;	/* To's and Cc's display names,
+					   sanitized, ", "-separated */
 	const char	*to;		/* addr-specs, comma-separated */
 	const char	*cc;		/* addr-specs, comma-separated */
 	const char	*reply_to;	/* addr-specs, comma-separated */
