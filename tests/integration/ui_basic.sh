@@ -17,6 +17,22 @@ check "an empty INBOX says how to sync" wait_for 'S syncs the account'
 check "the key hint line is shown" wait_for 'q:back +Enter:read'
 ui_press "? opens the help" 'sealmail: help' '?'
 ui_press "help explains the signature marks" 'BAD signature' j j j j j j j j j j j j j j j j j j j j j j j j j j j j
+# The keys of every screen stand under "Everywhere", not under the last
+# screen's heading before them (read whole on a tall terminal).
+$TM resize-window -t ui -x 110 -y 90
+ui_press "on a tall terminal the help shows from its top" '^Index' =
+# section HEADING: the lines under HEADING, up to the next heading.
+section() {
+	ui_screen | awk -v h="$1" '/^[^ ]/ { on = ($0 == h); next } on'
+}
+for k in 'S or \$ +sync every account' '^  K +the key store' \
+    '^  q +back' '^  Q  \^C +quit at once'; do
+	check_match "the help names '$k' under Everywhere" "$k" \
+	    "$(section Everywhere)"
+	check_nomatch "... and not under the outbox screen's keys" "$k" \
+	    "$(section 'Outbox (c, then outbox)')"
+done
+$TM resize-window -t ui -x 110 -y 32
 ui_press "K opens the key store" 'sealmail: key store' q K
 check "an empty key store says how to import" wait_for 'keys import FILE.p12'
 ui_press "c opens the folders" 'sealmail: folders' q c
