@@ -80,6 +80,23 @@ for s in account dns security pkcs11; do
 	    "$(cat "$T/man5")"
 done
 
+# doc/design.md names the store's newest format and every table it holds.
+D=$TOP/doc/design.md
+fmt=$(sed -n 's/^#define STORE_FORMAT[ \t]*\([0-9]*\).*/\1/p' "$TOP/store/db.c")
+check_match "store/db.c gives the newest store format" '^[0-9]+$' "$fmt"
+check_match "design.md names format $fmt as the newest" \
+    "The newest is format $fmt\\." "$(tr -s ' \n' ' ' <"$D")"
+cat "$TOP"/store/*.c | tr -s ' \t\n' ' ' |
+    grep -o 'CREATE \(VIRTUAL \)\{0,1\}TABLE [a-z_]*' |
+    sed 's/.* //' | sort -u >"$T/tables"
+check_match "the store's tables are found (cert, message, outbox)" \
+    'cert .*message .*outbox' "$(tr '\n' ' ' <"$T/tables")"
+missing=
+for t in $(cat "$T/tables"); do
+	grep -qF -- "\`$t\`" "$D" || missing="$missing $t"
+done
+check_eq "design.md names every table of the store" "" "$missing"
+
 # Exit status and files.
 check_match "sealmail(1) gives the exit statuses 0, 1 and 2" \
     'EXIT STATUS 0 .* 1 .* 2 Usage error' "$(cat "$T/man1")"
