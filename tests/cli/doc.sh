@@ -75,6 +75,26 @@ for k in $(cat "$T/keys"); do
 	grep -qF -- "$k = " "$T/man5" || missing="$missing $k"
 done
 check_eq "sealmail.conf(5) documents every configuration key" "" "$missing"
+# Each numeric key's entry gives its range, as the reader checks it, and
+# its default: "LO to HI, default N".
+int='"[a-z-]*", *CKEY_INT, *\(offsetof([^)]*)\|[a-z_]*\), *[0-9]*, *[0-9]*'
+tr '\n\t' '  ' <"$TOP/app/config.c" | grep -o "$int" |
+    sed 's/"\([a-z-]*\)".*, *\([0-9]*\), *\([0-9]*\)$/\1 \2 \3/' >"$T/ints"
+check_match "the numeric keys are found (poll, timeout)" \
+    'poll 5 [0-9]+ .*timeout 1 ' "$(tr '\n' ' ' <"$T/ints")"
+bad=
+while read -r k lo hi; do
+	# each entry of key k in the page on a line (timeout is in three)
+	awk -v k="$k" '/^\.It / { if (on) print ""; on = ($2 == "Ic" && $3 == k) }
+	    /^\.El/ { if (on) print ""; on = 0 } on { printf "%s ", $0 }' \
+	    "$M5" >"$T/entry"
+	[ "$(grep -c '([0-9]* to [0-9]*, default [0-9]*)' "$T/entry")" = \
+	    "$(grep -c . "$T/entry")" ] || bad="$bad $k"
+	grep -q "($lo to $hi, default [0-9]*)" "$T/entry" ||
+	    bad="$bad $k($lo-$hi)"
+done <"$T/ints"
+check_eq "sealmail.conf(5) gives each numeric key's range and default" "" \
+    "$bad"
 for s in account dns security pkcs11; do
 	check_match "sealmail.conf(5) has the [$s] section" "\\[$s" \
 	    "$(cat "$T/man5")"
