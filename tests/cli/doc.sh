@@ -100,6 +100,31 @@ for s in account dns security pkcs11; do
 	    "$(cat "$T/man5")"
 done
 
+# Every key of the terminal program's help (its column of keys, in
+# ui/view-lists.c) is in README.md's tables and in sealmail(1)'s THE
+# TERMINAL PROGRAM.
+sed -n '/help_lines\[\] = {/,/^};/p' "$TOP/ui/view-lists.c" |
+    sed -n 's/^\t"  \([^ ].\{13\}\)  .*/\1/p' | tr ' ,' '\n\n' |
+    grep -x '.\|\^.\|Esc\|Space\|Enter\|Home\|End' | sort -u >"$T/uikeys"
+check_match "the help's keys are found (; J K ^C Esc)" '; .*Esc .*J K .*\^C' \
+    "$(tr '\n' ' ' <"$T/uikeys")"
+sed -n '/^\.Sh THE TERMINAL PROGRAM/,/^\.Sh /p' "$M1" |
+    grep '^\.\(It \)\{0,1\}Ic ' | sed 's/^\.It //; s/^\.//' | awk '{ on = 0
+	for (i = 1; i <= NF; i++) {
+		if ($i == "Ic") on = 1
+		else if ($i ~ /^(No|Ns|Pq|Dq|Po|Pc)$/) on = 0
+		else if (on) print $i
+	} }' | sed 's/^\\&//; s/^\\(ba$/|/; s/^Esc-.*/Esc/' | sort -u >"$T/mankeys"
+missing=
+while read -r k; do
+	rk=$k
+	[ "$k" = '|' ] && rk='\|'
+	grep -qF -- "\`$rk\`" "$TOP/README.md" || missing="$missing README:$k"
+	grep -qxF -- "$k" "$T/mankeys" || missing="$missing sealmail.1:$k"
+done <"$T/uikeys"
+check_eq "README.md and sealmail(1) name every key of the help" "" \
+    "$missing"
+
 # doc/design.md names the store's newest format and every table it holds.
 D=$TOP/doc/design.md
 fmt=$(sed -n 's/^#define STORE_FORMAT[ \t]*\([0-9]*\).*/\1/p' "$TOP/store/db.c")
