@@ -95,6 +95,15 @@ while read -r k lo hi; do
 done <"$T/ints"
 check_eq "sealmail.conf(5) gives each numeric key's range and default" "" \
     "$bad"
+# The README's configuration, every key with its comment, is read as it
+# stands.
+mkdir -m 700 "$T/readme-home"
+awk '/^    \[account work\]/ { on = 1 } on && /^[^ ]/ { exit }
+    on { sub(/^    /, ""); print }' "$TOP/README.md" >"$T/readme-home/config"
+check_match "README.md's configuration is found, with [dns] and [security]" \
+    '\[dns\].*\[security\]' "$(tr '\n' ' ' <"$T/readme-home/config")"
+check "config check reads README.md's configuration as written" \
+    "$SEALMAIL" --home "$T/readme-home" config check
 for s in account dns security pkcs11; do
 	check_match "sealmail.conf(5) has the [$s] section" "\\[$s" \
 	    "$(cat "$T/man5")"
