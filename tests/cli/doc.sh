@@ -134,6 +134,23 @@ done <"$T/uikeys"
 check_eq "README.md and sealmail(1) name every key of the help" "" \
     "$missing"
 
+# Every member of inspect --json is in sealmail(1)'s THE VERDICT.
+unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+secret "$T/pw" 'doc store pass phrase'
+"$SEALMAIL" --home "$T/vhome" --passphrase-file "$T/pw" inspect --json \
+    "$TOP/tests/data/smime/sig-valid.eml" >"$T/verdict.json"
+members=$(json "$T/verdict.json" "' '.join(d.keys())")
+check_match "inspect --json gives its members (signature, coverage)" \
+    'signature .*coverage' "$members"
+sed -n '/^\.Sh THE VERDICT/,/^\.Sh /p' "$M1" >"$T/verdict.1"
+missing=
+for m in $members; do
+	grep -q "^\.It Li \(.* \)\{0,1\}$m\( \|\$\)" "$T/verdict.1" ||
+	    missing="$missing $m"
+done
+check_eq "sealmail(1)'s THE VERDICT names every member of inspect --json" \
+    "" "$missing"
+
 # doc/design.md names the store's newest format and every table it holds.
 D=$TOP/doc/design.md
 fmt=$(sed -n 's/^#define STORE_FORMAT[ \t]*\([0-9]*\).*/\1/p' "$TOP/store/db.c")
