@@ -63,6 +63,14 @@ check_eq "search without --account: the first account's (alice's)" "alice" \
     "$(S search --json "$TAG" | json /dev/stdin "' '.join(x['account'] for x in d)")"
 check_eq "search --account bob: bob's" "bob" \
     "$(S search --json --account bob "$TAG" | json /dev/stdin "' '.join(x['account'] for x in d)")"
+# Every member of list --json is named in sealmail(1)'s entry for list.
+sed -n '/^\.Cm list$/,/^\.It Cm show/p' "$TOP/doc/sealmail.1" > "$T/list.1"
+missing=
+for m in $(S list --json --thread --account bob --folder INBOX |
+    json /dev/stdin "' '.join(d[0].keys())"); do
+	grep -q "^\.Li $m\( \|\$\)" "$T/list.1" || missing="$missing $m"
+done
+check_eq "sealmail(1) names every member of list --json" "" "$missing"
 check_eq "each message names its account" "bob" \
     "$(S list --json --account bob --folder INBOX | json /dev/stdin "' '.join(x['account'] for x in d if '$TAG' in x['subject'])")"
 
