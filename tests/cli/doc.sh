@@ -151,6 +151,19 @@ done
 check_eq "sealmail(1)'s THE VERDICT names every member of inspect --json" \
     "" "$missing"
 
+# ... and every member of keys list --json is in its entry.
+"$SEALMAIL" --home "$T/vhome" --passphrase-file "$T/pw" keys trust \
+    "$TOP/tests/data/smime/ca.pem" >/dev/null
+"$SEALMAIL" --home "$T/vhome" --passphrase-file "$T/pw" keys list --json \
+    >"$T/keys.json"
+sed -n '/^\.It Cm keys list/,/^\.It Cm keys lookup/p' "$M1" >"$T/keys.1"
+missing=
+for m in $(json "$T/keys.json" "' '.join(d[0].keys())"); do
+	grep -q "^\.Li $m\( \|\$\)" "$T/keys.1" || missing="$missing $m"
+done
+check_eq "sealmail(1) names every member of keys list --json" "" \
+    "$missing"
+
 # doc/design.md names the store's newest format and every table it holds.
 D=$TOP/doc/design.md
 fmt=$(sed -n 's/^#define STORE_FORMAT[ \t]*\([0-9]*\).*/\1/p' "$TOP/store/db.c")
