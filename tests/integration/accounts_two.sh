@@ -52,6 +52,12 @@ check_match "bob's summary" '^bob: synced [0-9]+ folder' "$(cat "$T/sync.out")"
 S sync --json > "$T/sync.json"
 check_eq "sync --json of two accounts is one array of their summaries" "alice bob" \
     "$(json "$T/sync.json" "' '.join(x['account'] for x in d)")"
+sed -n '/^\.It Cm sync /,/^\.It Cm watch/p' "$TOP/doc/sealmail.1" > "$T/sync.1"
+missing=
+for m in $(json "$T/sync.json" "' '.join(d[0].keys())"); do
+	grep -q "^\.Li $m\( \|\$\)" "$T/sync.1" || missing="$missing $m"
+done
+check_eq "sealmail(1) names every member of a summary" "" "$missing"
 
 subjects() { S list --json --account "$1" --folder INBOX | json /dev/stdin "' '.join(x['subject'] for x in d if '$TAG' in x['subject'])"; }
 check_eq "alice's INBOX holds only hers" "for alice $TAG" "$(subjects alice)"
