@@ -443,7 +443,8 @@ cli_account_open(struct cli *c, const char *account, int flags,
 		return cli_no_account(c, account);
 	if ((flags & CLI_NEED_IMAP) && !env->acct->has_imap)
 		return smerr_set(&c->err, SMERR_CONFIG, "account %s has no "
-		    "imap server", env->acct->name);
+		    "imap server: add imap = imaps://HOST to its section of "
+		    "%s", env->acct->name, c->cfg->path);
 	if ((flags & CLI_OPEN_KEYS) &&
 	    (r = cli_open_keys(c, &env->st, &env->k)) != 0)
 		return r;
