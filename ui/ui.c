@@ -1090,7 +1090,9 @@ ui_key(struct ui *ui, wint_t wc, int fn)
 		(void)ui_ask_quit(ui);
 		break;
 	case '?':
-		ui_push(ui, ui_help_new(ui));
+		/* In the help, the help is shown: no second one over it. */
+		if (strcmp(v->ops->name, "help") != 0)
+			ui_push(ui, ui_help_new(ui));
 		break;
 	case 'K':
 		ui_push(ui, ui_keys_new(ui));

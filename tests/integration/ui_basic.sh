@@ -33,7 +33,10 @@ for k in 'S or \$ +sync every account' '^  K +the key store' \
 	    "$(section 'Outbox (c, then outbox)')"
 done
 $TM resize-window -t ui -x 110 -y 32
-ui_press "K opens the key store" 'sealmail: key store' q K
+# ? in the help opens no second help over it: one q leaves it.
+$TM send-keys -t ui '?'
+ui_press "? in the help, then q: back on the index" 'sealmail: INBOX' q
+ui_press "K opens the key store" 'sealmail: key store' K
 check "an empty key store says how to import" wait_for 'keys import FILE.p12'
 ui_press "c opens the folders" 'sealmail: folders' q c
 check "the account's outbox is a folder, with its count" wait_for '^    outbox +0  \(messages not yet sent\)'
