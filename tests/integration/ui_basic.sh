@@ -38,7 +38,12 @@ $TM send-keys -t ui '?'
 ui_press "? in the help, then q: back on the index" 'sealmail: INBOX' q
 ui_press "K opens the key store" 'sealmail: key store' K
 check "an empty key store says how to import" wait_for 'keys import FILE.p12'
-ui_press "c opens the folders" 'sealmail: folders' q c
+$TM send-keys -t ui K
+ui_press "K in the key store, then q: back on the index" 'sealmail: INBOX' q
+ui_press "c opens the folders" 'sealmail: folders' c
+$TM send-keys -t ui c
+ui_press "c in the folders, then q: back on the index" 'sealmail: INBOX' q
+ui_press "c again" 'sealmail: folders' c
 check "the account's outbox is a folder, with its count" wait_for '^    outbox +0  \(messages not yet sent\)'
 check "and its drafts" wait_for '^    drafts +0  \(postponed, kept here'
 ui_press "Enter on a folder opens its index" 'sealmail: INBOX' Enter
