@@ -297,7 +297,8 @@ const struct cli_cmd cmd_send_entry = {
 };
 
 const struct cli_cmd cmd_send_draft_entry = {
-	"send", cmd_send, "send [--account NAME] --draft ID",
+	"send", cmd_send, "send [--account NAME] [--sign|--no-sign] "
+	    "[--encrypt|--no-encrypt] [--rsa-pss] [--attach FILE]... --draft ID",
 	"send a postponed draft", send_options, 0
 };
 

@@ -562,9 +562,9 @@ send_queue(const struct send_opts *o, const void *text, size_t len,
 	r = 0;
 	if (o->sign) {
 		if (!have_me) {
-			r = smerr_set(e, SMERR_NOTFOUND, "no identity for %s "
-			    "to sign with (keys import FILE.p12, or send "
-			    "--no-sign)", mo->from);
+			r = smerr_set(e, SMERR_NOTFOUND, "no identity for %s: "
+			    "keys import FILE.p12, or turn signing off",
+			    mo->from);
 			goto out;
 		}
 		/* The key agent signs; this process never holds the key. */

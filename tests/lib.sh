@@ -83,6 +83,21 @@ check_each_in() {
 # owner only (sealmail refuses a passphrase file others may read).
 secret() { (umask 077 && printf '%s\n' "$2" > "$1"); }
 
+# man_unnamed START END WORD...: the WORDs (a JSON member's names) that no
+# ".Li WORD" line, nor an ".It Li ..." line holding it, names in
+# doc/sealmail.1 between the lines matching START and END.
+man_unnamed() {
+	_s=$1 _e=$2
+	shift 2
+	sed -n "/$_s/,/$_e/p" "$TOP/doc/sealmail.1" > "$T/.man"
+	_m=
+	for _w in "$@"; do
+		grep -q "^\.\(It \)\{0,1\}Li \(.* \)\{0,1\}$_w\( \|\$\)" \
+		    "$T/.man" || _m="$_m $_w"
+	done
+	printf '%s' "$_m"
+}
+
 # check_error "what" STATUS REGEX command...: ok when the command exits
 # with STATUS and the last line on stderr matches REGEX.
 check_error() {

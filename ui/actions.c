@@ -343,18 +343,24 @@ act_write(struct ui *ui, int64_t id)
 	struct store_msg	*m;
 	struct smerr		 e;
 	const void		*p;
-	char			*path;
+	char			*path, *full;
 	size_t			 len;
 
 	if ((m = act_ask_msg(ui, id, "Save the message to file: ", &path, &p,
 	    &len)) == NULL)
 		return 0;
-	smerr_clear(&e);
-	if (app_write_new(path, p, len, &e) != 0)
-		ui_status(ui, 1, "%s", smerr_msg(&e));
-	else
-		ui_status(ui, 0, "saved %zu bytes to %s", len, path);
+	/* ~/ is the home, as in the parts view. */
+	if ((full = ui_expand_home(path)) == NULL)
+		ui_status(ui, 1, "out of memory");
+	else {
+		smerr_clear(&e);
+		if (app_write_new(full, p, len, &e) != 0)
+			ui_status(ui, 1, "%s", smerr_msg(&e));
+		else
+			ui_status(ui, 0, "saved %zu bytes to %s", len, full);
+	}
 	store_msg_free(m);
+	free(full);
 	free(path);
 	return 0;
 }

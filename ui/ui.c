@@ -1162,21 +1162,26 @@ ui_key(struct ui *ui, wint_t wc, int fn)
 	case 3:					/* ^C: asked, as mutt does */
 		(void)ui_ask_quit(ui);
 		break;
+	/* A screen's own key on that screen opens no second one over it. */
 	case '?':
-		ui_push(ui, ui_help_new(ui));
+		if (strcmp(v->ops->name, "help") != 0)
+			ui_push(ui, ui_help_new(ui));
 		break;
 	case 'K':
-		ui_push(ui, ui_keys_new(ui));
+		if (strcmp(v->ops->name, "keys") != 0)
+			ui_push(ui, ui_keys_new(ui));
 		break;
 	case 'c':
 	case 'y':
-		ui_push(ui, ui_folders_new(ui));
+		if (strcmp(v->ops->name, "folders") != 0)
+			ui_push(ui, ui_folders_new(ui));
 		break;
 	case 'm':
 		ui_compose(ui, NULL, NULL, NULL, NULL);
 		break;
 	case 'R':
-		ui_push(ui, ui_drafts_new(ui, ui_index_account(ui)));
+		if (strcmp(v->ops->name, "drafts") != 0)
+			ui_push(ui, ui_drafts_new(ui, ui_index_account(ui)));
 		break;
 	case '$':
 	case 'S':

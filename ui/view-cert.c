@@ -363,7 +363,7 @@ cv_free(struct ui_view *v)
 }
 
 static const struct ui_view_ops cv_ops = {
-	"certificate", " q:back  j/k:scroll  Space/-:page",
+	"certificate", " q:back  j/k:scroll  Space/-:page  ?:help",
 	cv_draw, cv_key, NULL, cv_free,
 };
 

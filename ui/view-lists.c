@@ -662,6 +662,12 @@ static const char *const help_lines[] = {
 	"Everywhere",
 	"  m               write a message in $EDITOR (signed; encrypted when",
 	"                  every recipient has a certificate, or as configured)",
+	"  S or $          sync every account now, in the background",
+	"  K               the key store   ?       this help",
+	"  q               back; on the first screen, quit (it asks)",
+	"  Q  ^C           quit at once; quit (it asks; in a prompt: cancel)",
+	"  Space - = G     in the help and other texts: page, top, end (j k:",
+	"                  a line)",
 	"Compose screen (after the editor)",
 	"  y send  e edit  s sign  x encrypt  P postpone (a draft)  q discard",
 	"  t c             set To, Cc (Tab completes: aliases, query-command,",
@@ -672,12 +678,6 @@ static const char *const help_lines[] = {
 	"Outbox (c, then outbox)",
 	"  Enter open  e edit  d delete  y retry (an in-doubt one asks first)",
 	"  e and d act on the whole message, every copy of it (one per Bcc)",
-	"  S or $          sync every account now, in the background",
-	"  K               the key store   ?       this help",
-	"  q               back; on the first screen, quit (it asks)",
-	"  Q  ^C           quit at once; quit (it asks; in a prompt: cancel)",
-	"  Space - = G     in the help and other texts: page, top, end (j k:",
-	"                  a line)",
 	"",
 	"The columns of the index: flags, signature, encryption",
 	"  N  new (not read yet)           F  flagged",
@@ -1138,24 +1138,28 @@ ls_free(struct ui_view *v)
 	free(ls->acct);
 }
 
-/* Every list shares the callbacks; the kind picks the name and the keys. */
+/*
+ * Every list shares the callbacks; the kind picks the name and the keys,
+ * which end with ? as every screen's do (but the help's own).
+ */
 #define LS_OPS(name, keys)	\
 	{ name, keys, ls_draw, ls_key, ls_load, ls_free }
+#define LS_HELP_KEY	"  ?:help"
 static const struct ui_view_ops ls_ops[] = {
 	[LS_FOLDERS] = LS_OPS("folders", " q:back  Enter:open  j/k:move  "
-	    "S:sync"),
+	    "S:sync" LS_HELP_KEY),
 	[LS_KEYS] = LS_OPS("keys", " q:back  j/k:move  (import with: "
-	    "sealmail keys import FILE)"),
+	    "sealmail keys import FILE)" LS_HELP_KEY),
 	[LS_PARTS] = LS_OPS("parts", " q:back  Enter or s:save to a file  "
-	    "m:view (mailcap)  j/k:move"),
+	    "m:view (mailcap)  j/k:move" LS_HELP_KEY),
 	[LS_OUTBOX] = LS_OPS("outbox", " q:back  Enter:open  e:edit  "
-	    "d:delete  y:retry  j/k:move"),
+	    "d:delete  y:retry  j/k:move" LS_HELP_KEY),
 	[LS_DRAFTS] = LS_OPS("drafts", " q:back  Enter:open in the compose "
-	    "screen  d:delete  j/k:move"),
+	    "screen  d:delete  j/k:move" LS_HELP_KEY),
 	[LS_SOURCE] = LS_OPS("outbox message", " q:back  j/k:scroll  "
-	    "Space/-:page  (e in the outbox edits it)"),
+	    "Space/-:page  (e in the outbox edits it)" LS_HELP_KEY),
 	[LS_OUTPUT] = LS_OPS("viewer output", " q:back  j/k:scroll  "
-	    "Space/-:page"),
+	    "Space/-:page" LS_HELP_KEY),
 	[LS_HELP] = LS_OPS("help", " q:back  j/k:scroll  Space/-:page"),
 };
 

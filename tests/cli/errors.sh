@@ -246,4 +246,14 @@ check_match "with a passphrase file the notice names it" \
     "no Secret Service.*using a passphrase instead, read from $T/pw" \
     "$(cat "$T/err")"
 check_nomatch "... and says nothing of a terminal" 'terminal' "$(cat "$T/err")"
+
+# An account without servers: the line says what to add, and where.
+printf '[account bare]\naddress = alice@example.test\n' > "$H/config"
+check_error "sync of an account with no imap server says what to add" 1 \
+    "account bare has no imap server: add imap = imaps://HOST to its section of $H/config" \
+    sm sync
+check_error "check of an account with no server says what to add" 1 \
+    "account bare names no server: add imap = imaps://HOST and smtp = submission://HOST to its section of $H/config" \
+    sm check
+rm -f "$H/config"
 t_done

@@ -63,6 +63,10 @@ check_match "bob's summary" '^bob: synced [0-9]+ folder' "$(cat "$T/sync.out")"
 S sync --json > "$T/sync.json"
 check_eq "sync --json of two accounts is one array of their summaries" "alice bob" \
     "$(json "$T/sync.json" "' '.join(x['account'] for x in d)")"
+# shellcheck disable=SC2046 # the members are words
+check_eq "sealmail(1) names every member of a summary" "" \
+    "$(man_unnamed '^\.It Cm sync ' '^\.It Cm watch' \
+    $(json "$T/sync.json" "' '.join(d[0].keys())"))"
 
 # A folder the server does not have: the sync fails, naming it, and
 # leaves no empty folder of that name behind, in the store or the list.
@@ -82,6 +86,12 @@ check_eq "search without --account: the first account's (alice's)" "alice" \
     "$(S search --json "$TAG" | json /dev/stdin "' '.join(x['account'] for x in d)")"
 check_eq "search --account bob: bob's" "bob" \
     "$(S search --json --account bob "$TAG" | json /dev/stdin "' '.join(x['account'] for x in d)")"
+# Every member of list --json is named in sealmail(1)'s entry for list.
+# shellcheck disable=SC2046 # the members are words
+check_eq "sealmail(1) names every member of list --json" "" \
+    "$(man_unnamed '^\.Cm list$' '^\.It Cm show' \
+    $(S list --json --thread --account bob --folder INBOX |
+    json /dev/stdin "' '.join(d[0].keys())"))"
 check_eq "each message names its account" "bob" \
     "$(S list --json --account bob --folder INBOX | json /dev/stdin "' '.join(x['account'] for x in d if '$TAG' in x['subject'])")"
 
@@ -107,6 +117,34 @@ S sync > "$T/sync2.out" 2> "$T/sync2.err"
 check_match "alice is still synced" '^alice: synced' "$(cat "$T/sync2.out")"
 check_match "the last line names bob's account" '^sealmail: account bob: ' "$(tail -1 "$T/sync2.err")"
 check_eq "and is the only line" 1 "$(grep -c '^sealmail:' "$T/sync2.err")"
+# On a terminal the accounts are synced one after the other, in this
+# process: each summary and each failure names its account all the same,
+# and each failure gives its own reason. tty_sync FILE: sync on a
+# terminal, the screen into FILE.
+tty_sync() {
+	$TM new-session -d -s sync -x 150 -y 20 "'$SEALMAIL' --home '$H' \
+	    --passphrase-file '$T/pw' sync; echo EXITED \$?; sleep 60"
+	_i=0
+	while [ $_i -lt 150 ] && ! $TM capture-pane -p -t sync | grep -q EXITED
+	do sleep 0.1; _i=$((_i + 1)); done
+	$TM capture-pane -p -t sync > "$1"
+	$TM kill-session -t sync
+}
+tty_sync "$T/sync3.out"
+check_match "on a terminal: alice's summary names her account" \
+    '^alice: synced [0-9]+ folder' "$(cat "$T/sync3.out")"
+check_match "... bob's failure names his" '^sealmail: account bob: ' \
+    "$(cat "$T/sync3.out")"
+check_match "... and the sync exits 1" '^EXITED 1' "$(cat "$T/sync3.out")"
+sed -i "s|cat \"$T/alicepw\"|echo not-her-password|" "$H/config"
+tty_sync "$T/sync4.out"
+check_match "both failing: alice's line gives her reason" \
+    '^sealmail: account alice: .*login refused' "$(cat "$T/sync4.out")"
+check_nomatch "... and bob's line his, not hers" \
+    '^sealmail: account bob: .*login refused' "$(cat "$T/sync4.out")"
+check_match "... which is still said" '^sealmail: account bob: ' \
+    "$(cat "$T/sync4.out")"
+sed -i "s|echo not-her-password|cat \"$T/alicepw\"|" "$H/config"
 sed -i "s|password-command = false|password-command = cat \"$T/bobpw\"|" "$H/config"
 
 # arrived SUBJECT: a copy of the first file in alice's mailbox with Subject
