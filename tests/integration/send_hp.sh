@@ -3,7 +3,9 @@
 # encrypted message to bob through Postfix; on the wire its Subject is
 # "[...]" and the real one is only inside. After a sync of her Sent
 # folder, list and show give the real Subject and search finds it by a
-# word of it. The account keys header-protection and legacy-display turn
+# word of it. Keywords and Comments, free text of the writer's, go only
+# inside a sealed message (RFC 9788's hcp_baseline) and stay outside a
+# signed one. The account keys header-protection and legacy-display turn
 # each part off; a signed-only message carries hp="clear".
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is not up"; t_done; }
@@ -72,6 +74,26 @@ check_eq "show: protected, signed by alice, decrypted, to bob" \
     "$(json show.json '"|".join([d["header_protection"], d["signature"], d["encryption"], " ".join(d["to"]), d["subject"]])')"
 check_nomatch "show: the element is not in the text" 'Subject:' \
     "$(json show.json 'd["text"]')"
+
+# --- Keywords and Comments: inside only when sealed -----------------------
+printf 'To: Bob <bob@example.test>\nSubject: kw %s\nKeywords: Quagga%s merger\nComments: Okapi%s terms\nMessage-ID: <hp-5-%s@example.test>\n\nSee the terms.\n' \
+    "$ID" "$ID" "$ID" "$ID" >m5.txt
+check "keywords: sent" S send m5.txt
+f=$(arrived "hp-5-$ID@example.test")
+check "keywords: arrived" test -n "$f"
+check_nomatch "keywords: no Keywords or Comments field outside" \
+    "Quagga|Okapi|^Keywords:|^Comments:" "$(cat "$f")"
+p=$(bob_opens "$f" | tr -d '\r')
+check_match "keywords: Keywords is inside" "^Keywords: Quagga$ID merger\$" "$p"
+check_match "keywords: Comments is inside" "^Comments: Okapi$ID terms\$" "$p"
+check_nomatch "keywords: no HP-Outer records them outside" \
+    '^HP-Outer: (Keywords|Comments):' "$p"
+printf 'To: Bob <bob@example.test>\nSubject: kw signed %s\nKeywords: Quagga%s merger\nMessage-ID: <hp-6-%s@example.test>\n\nSigned.\n' \
+    "$ID" "$ID" "$ID" >m6.txt
+check "keywords, signed only: sent" S send --no-encrypt m6.txt
+f=$(arrived "hp-6-$ID@example.test")
+check_eq "keywords, signed only: Keywords stays outside" "Quagga$ID merger" \
+    "$(tr -d '\r' <"$f" | sed -n '/^$/q;s/^Keywords: //p')"
 
 # --- legacy-display = no -------------------------------------------------
 config "legacy-display = no"
