@@ -443,7 +443,7 @@ out:
 /* C_QUIT: ^C, or the terminal went away; the draft is kept. */
 enum compose_act { C_SEND, C_EDIT, C_POSTPONE, C_DISCARD, C_QUIT };
 
-/* t and c: a To or Cc prompt that completes addresses. */
+/* t, c and b (as in mutt): a To, Cc or Bcc prompt that completes addresses. */
 static void
 compose_field(struct ui *ui, struct compose *cs, const char *name)
 {
@@ -581,8 +581,9 @@ compose_screen(struct ui *ui, struct compose *cs, const char *reason)
 		ui_status(ui, 0, "%s", "");
 		if (wc == 's' || wc == 'x')
 			compose_choose(ui, cs, wc);
-		else if (wc == 't' || wc == 'c')
-			compose_field(ui, cs, wc == 't' ? "To" : "Cc");
+		else if (wc == 't' || wc == 'c' || wc == 'b')
+			compose_field(ui, cs, wc == 't' ? "To" : wc == 'c' ?
+			    "Cc" : "Bcc");
 		else if (wc == 'a')
 			compose_attach(ui, cs);
 		else if (wc == 'D')
