@@ -557,7 +557,8 @@ send_queue(const struct send_opts *o, const void *text, size_t len,
 	memset(&pool, 0, sizeof(pool));
 	memset(&po, 0, sizeof(po));
 	memset(&signer, 0, sizeof(signer));
-	if ((r = mime_compose_attach(text, len, o->acct->display_name,
+	if ((r = app_draft_check_private(text, len, e)) != 0 ||
+	    (r = mime_compose_attach(text, len, o->acct->display_name,
 	    o->acct->address, o->att, o->natt, &mo, e)) != 0)
 		goto out;
 	if (strcasecmp(mo->from, o->acct->address) != 0) {

@@ -216,6 +216,42 @@ compose_keep(struct ui *ui, struct compose *cs, const char *reason)
 }
 
 /*
+ * mutt's Attach field, written in the editor: each file one names is
+ * attached as a attaches it, and the field leaves the text, for it names
+ * a file of the user's and is never sent. A file that cannot be attached
+ * keeps its field (the status line says why), which the send refuses.
+ */
+static void
+compose_attach_fields(struct ui *ui, struct compose *cs)
+{
+	struct smerr	 e;
+	char		*v, *path;
+	size_t		 nth = 0;
+	int		 taken = 0, ok;
+
+	while ((v = app_draft_field_nth(buf_data(cs->text),
+	    buf_len(cs->text), "Attach", nth)) != NULL) {
+		path = app_attach_field_path(v);
+		smerr_clear(&e);
+		ok = path != NULL && ui_cinfo_attach(ui, &cs->info, cs->draft,
+		    path) == 0;
+		if (ok && app_draft_drop_field(cs->text, "Attach", nth,
+		    &e) != 0) {
+			ui_status(ui, 1, "%s", smerr_msg(&e));
+			ok = 0;
+		}
+		if (ok)
+			taken++;
+		else
+			nth++;
+		free(path);
+		free(v);
+	}
+	if (taken > 0)
+		(void)compose_keep(ui, cs, "postponed");
+}
+
+/*
  * s and x: the choice is kept with the draft at once, so that a recalled
  * draft, a reply to encrypted mail above all, is sent as it was meant.
  */
@@ -655,6 +691,8 @@ compose_loop(struct ui *ui, struct compose *cs, const char *reason)
 			if (compose_keep(ui, cs, "postponed") != 0)
 				snprintf(why, sizeof(why), "%s",
 				    ui_status_text(ui));
+			else
+				compose_attach_fields(ui, cs);
 			continue;
 		case C_SEND:
 			to = app_draft_field(buf_data(cs->text),
@@ -931,6 +969,7 @@ ui_compose_text(struct ui *ui, const char *tmpl, size_t tmpl_len, int sign,
 	if (compose_keep(ui, cs, "postponed") != 0)
 		goto out;
 	compose_files(ui, cs, files, nfiles);
+	compose_attach_fields(ui, cs);
 	compose_loop(ui, cs, note);
 	return;
 out:
