@@ -5,7 +5,8 @@
 # folder, list and show give the real Subject and search finds it by a
 # word of it. Keywords and Comments, free text of the writer's, go only
 # inside a sealed message (RFC 9788's hcp_baseline) and stay outside a
-# signed one. The account keys header-protection and legacy-display turn
+# signed one; a Subject holding a word longer than a line (a long link)
+# is sent encoded, and reads back as written. The account keys header-protection and legacy-display turn
 # each part off; a signed-only message carries hp="clear".
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is not up"; t_done; }
@@ -94,6 +95,20 @@ check "keywords, signed only: sent" S send --no-encrypt m6.txt
 f=$(arrived "hp-6-$ID@example.test")
 check_eq "keywords, signed only: Keywords stays outside" "Quagga$ID merger" \
     "$(tr -d '\r' <"$f" | sed -n '/^$/q;s/^Keywords: //p')"
+
+# --- a word longer than a line: encoded, not refused ---------------------
+LONG="see https://example.test/$ID/$(printf '%01100d' 0)"
+f=$(mail 7 "$LONG" --no-encrypt)
+check "a 1100-octet word in Subject: sent and arrived" test -n "$f"
+check_eq "no line of it passes 998 octets" 0 \
+    "$(awk 'length($0) > 998' "$f" | wc -l)"
+check_eq "it reads back as written" "$LONG" "$(python3 -c '
+import email, email.policy, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"),
+                                   policy=email.policy.default)
+print(m["Subject"])' "$f")"
+check "and openssl cms verifies it" openssl cms -verify -in "$f" \
+    -CAfile "$LAB_CA" -purpose smimesign -out /dev/null
 
 # --- legacy-display = no -------------------------------------------------
 config "legacy-display = no"
