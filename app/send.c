@@ -26,6 +26,7 @@
 #include "crypto/crypto.h"
 #include "crypto/protect.h"
 #include "keys/keys.h"
+#include "mime/mime.h"
 #include "mime/build.h"
 #include "mime/hp.h"
 #include "net/imap.h"
@@ -648,6 +649,7 @@ struct entry {
 	char		*from;
 	char		*rcpts;
 	struct buf	*body;
+	struct buf	*source;	/* the text as written, or NULL */
 };
 
 static int
@@ -666,6 +668,9 @@ entry_cb(const struct store_outbox *ob, void *arg)
 	    "")) == NULL || (en->body = buf_new(0)) == NULL ||
 	    buf_put(en->body, ob->body, ob->body_len) != 0)
 		en->found = -1;
+	else if (ob->source != NULL && ((en->source = buf_new_secret(0)) ==
+	    NULL || buf_put(en->source, ob->source, ob->source_len) != 0))
+		en->found = -1;
 	return 1;
 }
 
@@ -676,6 +681,7 @@ entry_clear(struct entry *en)
 	free(en->from);
 	free(en->rcpts);
 	buf_free(en->body);
+	buf_free(en->source);
 }
 
 /*
@@ -764,30 +770,85 @@ sent_folder(struct imap *s, char **namep, struct smerr *e)
 	return r;
 }
 
+/*
+ * The user's copy for Sent: the message as sent, with a Bcc field first
+ * when the user wrote one, so that it says who got the message unseen (no
+ * copy that leaves names them). *outp is NULL when there is none to add.
+ */
+static int
+sent_copy(const struct entry *en, struct buf **outp, struct smerr *e)
+{
+	struct buf	*list = NULL, *o = NULL;
+	const char	*p, *q;
+	char		*v = NULL;
+	int		 r = 0;
+
+	*outp = NULL;
+	if (en->source == NULL || (v = mime_header_find(buf_data(en->source),
+	    buf_len(en->source), "Bcc")) == NULL)
+		return 0;
+	if ((list = buf_new(0)) == NULL || mime_addr_list(v, list) != 0) {
+		r = smerr_nomem(e);
+		goto out;
+	}
+	if (buf_len(list) == 0)
+		goto out;
+	if ((o = buf_new(0)) == NULL) {
+		r = smerr_nomem(e);
+		goto out;
+	}
+	/* An address a line: the list may be long, an address never is. */
+	r |= buf_puts(o, "Bcc: ");
+	for (p = buf_str(list); (q = strchr(p, ',')) != NULL; p = q + 1) {
+		r |= buf_put(o, p, (size_t)(q - p));
+		r |= buf_puts(o, ",\r\n ");
+	}
+	r |= buf_puts(o, p);
+	r |= buf_puts(o, "\r\n");
+	r |= buf_put(o, buf_data(en->body), buf_len(en->body));
+	if (r != 0) {
+		r = smerr_set(e, SMERR_LIMIT, "the copy for Sent is too large");
+		goto out;
+	}
+	*outp = o;
+	o = NULL;
+out:
+	buf_free(o);
+	buf_free(list);
+	free(v);
+	return r;
+}
+
 static int
 append_sent(const struct send_opts *o, struct entry *en, struct smerr *e)
 {
 	struct net_server	 srv;
 	struct net_lookup	*lk = NULL;
 	struct imap		*s = NULL;
+	struct buf		*copy = NULL;
+	const struct buf	*msg;
 	char			*pw = NULL, *folder = NULL;
 	int			 r;
 
 	if (!o->acct->has_imap)
 		return smerr_set(e, SMERR_CONFIG, "account %s has no imap "
 		    "server", o->acct->name);
+	if ((r = sent_copy(en, &copy, e)) != 0)
+		return r;
+	msg = copy != NULL ? copy : en->body;
 	if ((r = send_server(o, &o->acct->imap, &pw, &srv, &lk, e)) != 0 ||
 	    (r = imap_open(&srv, &s, e)) != 0 ||
 	    (r = send_login_hint(o->acct, &o->acct->imap, o->home, 0,
 	    imap_login(s, app_account_login(o->acct), pw, e), e)) != 0 ||
 	    (r = sent_folder(s, &folder, e)) != 0 ||
-	    (r = imap_append(s, folder, "\\Seen", 0, buf_data(en->body),
-	    buf_len(en->body), NULL, NULL, e)) != 0) {
+	    (r = imap_append(s, folder, "\\Seen", 0, buf_data(msg),
+	    buf_len(msg), NULL, NULL, e)) != 0) {
 		imap_abort(s);
 		s = NULL;
 	}
 	imap_close(s);
 	net_lookup_free(lk);
+	buf_free(copy);
 	free(folder);
 	secmem_strfree(pw);
 	return r;
