@@ -6,8 +6,9 @@
 # word of it. Keywords and Comments, free text of the writer's, go only
 # inside a sealed message (RFC 9788's hcp_baseline) and stay outside a
 # signed one; a Subject holding a word longer than a line (a long link)
-# is sent encoded, and reads back as written. The account keys header-protection and legacy-display turn
-# each part off; a signed-only message carries hp="clear".
+# is sent encoded, and reads back as written. The account keys
+# header-protection and legacy-display turn each part off; a signed-only
+# message carries hp="clear".
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is not up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
