@@ -364,6 +364,25 @@ int	 app_addr_match(const struct app_addr *a, const char *prefix);
  */
 int	 app_draft_set_field(struct buf *text, const char *name,
 	    const char *value, struct smerr *e);
+/* Removes the nth field called name (0 the first), with its folds. */
+int	 app_draft_drop_field(struct buf *text, const char *name, size_t nth,
+	    struct smerr *e);
+/* The value of the nth field called name (malloc'd), or NULL. */
+char	*app_draft_field_nth(const void *text, size_t len, const char *name,
+	    size_t nth);
+/*
+ * The file an Attach field names, as mutt reads the field its editor
+ * gives: up to the first blank not escaped by a backslash (what follows
+ * would be a description). malloc'd; NULL when it names none.
+ */
+char	*app_attach_field_path(const char *value);
+/*
+ * 0 when the draft holds no field that only a mail program reads (mutt's
+ * Attach and Fcc): such a field names the user's files and folders and is
+ * never sent; else SMERR_INVAL saying which.
+ */
+int	 app_draft_check_private(const void *text, size_t len,
+	    struct smerr *e);
 /* Appends the addr-specs of the To, Cc and Bcc fields, comma-separated. */
 int	 app_draft_rcpts(const void *text, size_t len, struct buf *out);
 /*

@@ -49,6 +49,25 @@ app_attach_type(const char *name)
 	return "application/octet-stream";
 }
 
+char *
+app_attach_field_path(const char *value)
+{
+	const char	*p;
+	char		*out, *o;
+
+	for (p = value; *p == ' ' || *p == '\t'; p++)
+		;
+	if (*p == '\0' || (out = malloc(strlen(p) + 1)) == NULL)
+		return NULL;
+	for (o = out; *p != '\0' && *p != ' ' && *p != '\t'; p++) {
+		if (*p == '\\' && p[1] != '\0')
+			p++;
+		*o++ = *p;
+	}
+	*o = '\0';
+	return out;
+}
+
 void
 app_file_clear(struct app_file *f)
 {

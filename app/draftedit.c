@@ -1,7 +1,7 @@
 /*
  * Changing a draft as the compose screen does: one header field set anew
- * (To, Cc), and the addresses a draft is going to, read as send reads
- * them.
+ * (To, Cc, Bcc) or taken out (mutt's Attach), and the addresses a draft
+ * is going to, read as send reads them.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,27 +12,33 @@
 #include "mime/mime.h"
 #include "app/app.h"
 
-int
-app_draft_set_field(struct buf *text, const char *name, const char *value,
-    struct smerr *e)
+/*
+ * The nth field called name (0 the first) set to value, or removed when
+ * value is NULL, with its continuation lines; a value with no such field
+ * to replace is added at the end of the header section.
+ */
+static int
+field_rewrite(struct buf *text, const char *name, size_t nth,
+    const char *value, struct smerr *e)
 {
 	const char	*start = (const char *)buf_data(text), *n, *v;
 	struct mime_hdr	*h;
 	struct buf	*out;
-	size_t		 len = buf_len(text), from = 0;
+	size_t		 len = buf_len(text), from = 0, seen = 0;
 	int		 r = 0, done = 0, stop;
 
-	if (strpbrk(value, "\r\n") != NULL)
+	if (value != NULL && strpbrk(value, "\r\n") != NULL)
 		return smerr_set(e, SMERR_INVAL, "%s: one line only", name);
 	if ((out = buf_new_secret(buf_max(text))) == NULL ||
 	    (h = mime_hdr_new(start, len)) == NULL) {
 		buf_free(out);
 		return smerr_nomem(e);
 	}
-	/* Each field as it was but the first called name, with its folds. */
+	/* Each field as it was but the one called name, with its folds. */
 	while (mime_hdr_next(h, &n, &v, NULL) > 0) {
-		if (!done && strcasecmp(n, name) == 0) {
-			r |= buf_printf(out, "%s: %s\n", name, value);
+		if (!done && strcasecmp(n, name) == 0 && seen++ == nth) {
+			if (value != NULL)
+				r |= buf_printf(out, "%s: %s\n", name, value);
 			done = 1;
 		} else {
 			r |= buf_put(out, start + from,
@@ -44,7 +50,7 @@ app_draft_set_field(struct buf *text, const char *name, const char *value,
 	}
 	stop = mime_hdr_stop(h, NULL, NULL, NULL);
 	mime_hdr_free(h);
-	if (!done)
+	if (!done && value != NULL)
 		r |= buf_printf(out, "%s: %s\n", name, value);
 	if (stop == MIME_HDR_END)
 		r |= buf_putc(out, '\n');
@@ -56,6 +62,38 @@ app_draft_set_field(struct buf *text, const char *name, const char *value,
 	buf_free(out);
 	return r != 0 ? smerr_set(e, SMERR_LIMIT, "the draft is too large") :
 	    0;
+}
+
+int
+app_draft_set_field(struct buf *text, const char *name, const char *value,
+    struct smerr *e)
+{
+	return field_rewrite(text, name, 0, value, e);
+}
+
+int
+app_draft_drop_field(struct buf *text, const char *name, size_t nth,
+    struct smerr *e)
+{
+	return field_rewrite(text, name, nth, NULL, e);
+}
+
+char *
+app_draft_field_nth(const void *text, size_t len, const char *name,
+    size_t nth)
+{
+	struct mime_hdr	*h;
+	const char	*n, *v;
+	char		*out = NULL;
+	size_t		 seen = 0;
+
+	if ((h = mime_hdr_new(text, len)) == NULL)
+		return NULL;
+	while (out == NULL && mime_hdr_next(h, &n, &v, NULL) > 0)
+		if (strcasecmp(n, name) == 0 && seen++ == nth)
+			out = strdup(v);
+	mime_hdr_free(h);
+	return out;
 }
 
 int
@@ -166,5 +204,23 @@ app_draft_expand_aliases(struct buf *text, const struct app_addrs *book,
 		free(v);
 		free(x);
 	}
+	return r;
+}
+
+int
+app_draft_check_private(const void *text, size_t len, struct smerr *e)
+{
+	char	*v;
+	int	 r = 0;
+
+	if ((v = app_draft_field(text, len, "Attach")) != NULL)
+		r = smerr_set(e, SMERR_INVAL, "Attach: %.200s names a file to "
+		    "attach, not a header field to send: attach the file "
+		    "instead, and take the field out", v);
+	else if ((v = app_draft_field(text, len, "Fcc")) != NULL)
+		r = smerr_set(e, SMERR_INVAL, "Fcc: %.200s names a folder of "
+		    "yours, not a header field to send (the copy goes to "
+		    "Sent): take the field out", v);
+	free(v);
 	return r;
 }

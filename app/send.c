@@ -26,6 +26,7 @@
 #include "crypto/crypto.h"
 #include "crypto/protect.h"
 #include "keys/keys.h"
+#include "mime/mime.h"
 #include "mime/build.h"
 #include "mime/hp.h"
 #include "net/imap.h"
@@ -543,7 +544,8 @@ send_queue(const struct send_opts *o, const void *text, size_t len,
 	memset(&pool, 0, sizeof(pool));
 	memset(&po, 0, sizeof(po));
 	memset(&signer, 0, sizeof(signer));
-	if ((r = mime_compose_attach(text, len, o->acct->display_name,
+	if ((r = app_draft_check_private(text, len, e)) != 0 ||
+	    (r = mime_compose_attach(text, len, o->acct->display_name,
 	    o->acct->address, o->att, o->natt, &mo, e)) != 0)
 		goto out;
 	if (strcasecmp(mo->from, o->acct->address) != 0) {
@@ -633,6 +635,7 @@ struct entry {
 	char		*from;
 	char		*rcpts;
 	struct buf	*body;
+	struct buf	*source;	/* the text as written, or NULL */
 };
 
 static int
@@ -651,6 +654,9 @@ entry_cb(const struct store_outbox *ob, void *arg)
 	    "")) == NULL || (en->body = buf_new(0)) == NULL ||
 	    buf_put(en->body, ob->body, ob->body_len) != 0)
 		en->found = -1;
+	else if (ob->source != NULL && ((en->source = buf_new_secret(0)) ==
+	    NULL || buf_put(en->source, ob->source, ob->source_len) != 0))
+		en->found = -1;
 	return 1;
 }
 
@@ -661,6 +667,7 @@ entry_clear(struct entry *en)
 	free(en->from);
 	free(en->rcpts);
 	buf_free(en->body);
+	buf_free(en->source);
 }
 
 /*
@@ -767,17 +774,72 @@ sent_folder(struct imap *s, char **namep, struct smerr *e)
 	return r;
 }
 
-/* Appends body to the Sent folder over the session s, as seen. */
+/*
+ * The user's copy for Sent: the message as sent, with a Bcc field first
+ * when the user wrote one, so that it says who got the message unseen (no
+ * copy that leaves names them). *outp is NULL when there is none to add.
+ */
 static int
-append_on(struct imap *s, const struct buf *body, struct smerr *e)
+sent_copy(const struct entry *en, struct buf **outp, struct smerr *e)
 {
-	char	*folder = NULL;
-	int	 r;
+	struct buf	*list = NULL, *o = NULL;
+	const char	*p, *q;
+	char		*v = NULL;
+	int		 r = 0;
 
+	*outp = NULL;
+	if (en->source == NULL || (v = mime_header_find(buf_data(en->source),
+	    buf_len(en->source), "Bcc")) == NULL)
+		return 0;
+	if ((list = buf_new(0)) == NULL || mime_addr_list(v, list) != 0) {
+		r = smerr_nomem(e);
+		goto out;
+	}
+	if (buf_len(list) == 0)
+		goto out;
+	if ((o = buf_new(0)) == NULL) {
+		r = smerr_nomem(e);
+		goto out;
+	}
+	/* An address a line: the list may be long, an address never is. */
+	r |= buf_puts(o, "Bcc: ");
+	for (p = buf_str(list); (q = strchr(p, ',')) != NULL; p = q + 1) {
+		r |= buf_put(o, p, (size_t)(q - p));
+		r |= buf_puts(o, ",\r\n ");
+	}
+	r |= buf_puts(o, p);
+	r |= buf_puts(o, "\r\n");
+	r |= buf_put(o, buf_data(en->body), buf_len(en->body));
+	if (r != 0) {
+		r = smerr_set(e, SMERR_LIMIT, "the copy for Sent is too large");
+		goto out;
+	}
+	*outp = o;
+	o = NULL;
+out:
+	buf_free(o);
+	buf_free(list);
+	free(v);
+	return r;
+}
+
+/* Appends en's copy for Sent to the Sent folder over s, as seen. */
+static int
+append_on(struct imap *s, const struct entry *en, struct smerr *e)
+{
+	struct buf		*copy = NULL;
+	const struct buf	*msg;
+	char			*folder = NULL;
+	int			 r;
+
+	if ((r = sent_copy(en, &copy, e)) != 0)
+		return r;
+	msg = copy != NULL ? copy : en->body;
 	if ((r = sent_folder(s, &folder, e)) == 0)
-		r = imap_append(s, folder, "\\Seen", 0, buf_data(body),
-		    buf_len(body), NULL, NULL, e);
+		r = imap_append(s, folder, "\\Seen", 0, buf_data(msg),
+		    buf_len(msg), NULL, NULL, e);
 	free(folder);
+	buf_free(copy);
 	return r;
 }
 
@@ -798,7 +860,7 @@ append_sent(const struct send_opts *o, struct entry *en, struct smerr *e)
 	    (r = imap_open(&srv, &s, e)) != 0 ||
 	    (r = send_login_hint(o->acct, &o->acct->imap, o->home, 0,
 	    imap_login(s, app_account_login(o->acct), pw, e), e)) != 0 ||
-	    (r = append_on(s, en->body, e)) != 0) {
+	    (r = append_on(s, en, e)) != 0) {
 		imap_abort(s);
 		s = NULL;
 	}
@@ -907,7 +969,7 @@ copy_one(struct store *st, struct imap *im, int64_t id, size_t *donep,
 	if (r == 0 && (r = store_outbox_get(st, id, entry_cb, &en, e)) == 0 &&
 	    en.found < 0)
 		r = smerr_nomem(e);
-	if (r == 0 && en.found > 0 && (r = append_on(im, en.body, e)) == 0 &&
+	if (r == 0 && en.found > 0 && (r = append_on(im, &en, e)) == 0 &&
 	    (r = store_outbox_sent(st, id, 1, e)) == 0 && donep != NULL)
 		(*donep)++;
 	entry_clear(&en);

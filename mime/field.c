@@ -256,13 +256,32 @@ put_words(struct wr *w, const char *s, int sep)
 	}
 }
 
-/* An unstructured value (Subject and the like). */
+/* 1 when s has a word (between blanks) longer than MIME_TOKEN_MAX. */
+static int
+long_word(const char *s)
+{
+	size_t	 run = 0;
+
+	for (; *s != '\0'; s++) {
+		run = *s == ' ' || *s == '\t' ? 0 : run + 1;
+		if (run > MIME_TOKEN_MAX)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * An unstructured value (Subject and the like). Raw text goes as it is
+ * written, but a word too long for any line (a long link) is encoded,
+ * unless the text may hold encoded words already.
+ */
 void
 mime_put_unstructured(struct wr *w, const char *v, int raw)
 {
 	if (*v == '\0')
 		return;
-	if (raw || plain_words(v))
+	if (plain_words(v) || (raw && (strstr(v, "=?") != NULL ||
+	    !long_word(v))))
 		put_words(w, v, 1);
 	else
 		put_encoded_words(w, v, 1);

@@ -200,7 +200,12 @@ is_name(const char *f, size_t namelen, const char *name)
 	return namelen == strlen(name) && strncasecmp(f, name, namelen) == 0;
 }
 
-/* One field of mo->headers: into the payload, and the outer header. */
+/*
+ * One field of mo->headers: into the payload, and the outer header. Sealed,
+ * the outer header follows RFC 9788's baseline policy (hcp_baseline): the
+ * Subject is obscured, Keywords and Comments (free text of the writer's)
+ * are left out, and every other field goes out as it is.
+ */
 static int
 field_copy(const char *f, size_t len, size_t namelen, void *arg)
 {
@@ -212,6 +217,8 @@ field_copy(const char *f, size_t len, size_t namelen, void *arg)
 	r = buf_put(w->payload, f, len);
 	if (r != 0 || !w->cipher)
 		return r;
+	if (is_name(f, namelen, "Keywords") || is_name(f, namelen, "Comments"))
+		return 0;
 	if (is_name(f, namelen, "Subject")) {
 		if ((r = buf_puts(w->outer, "Subject: " HP_OBSCURED
 		    "\r\n")) == 0)

@@ -420,8 +420,8 @@ ui_cinfo_draw(const struct ui_cinfo *ci, const void *text, size_t len,
 	}
 	if (bottom - 1 > y) {
 		attrset(COLOR_PAIR(UI_C_DIM));
-		snprintf(line, sizeof(line), "t To  c Cc  a attach  D detach  "
-		    "j k select");
+		snprintf(line, sizeof(line), "t To  c Cc  b Bcc  a attach  "
+		    "D detach  j k select");
 		ui_put(bottom - 1, 0, COLS, line, strlen(line));
 		attrset(A_NORMAL);
 	}

@@ -219,6 +219,42 @@ compose_keep(struct ui *ui, struct compose *cs, const char *reason)
 }
 
 /*
+ * mutt's Attach field, written in the editor: each file one names is
+ * attached as a attaches it, and the field leaves the text, for it names
+ * a file of the user's and is never sent. A file that cannot be attached
+ * keeps its field (the status line says why), which the send refuses.
+ */
+static void
+compose_attach_fields(struct ui *ui, struct compose *cs)
+{
+	struct smerr	 e;
+	char		*v, *path;
+	size_t		 nth = 0;
+	int		 taken = 0, ok;
+
+	while ((v = app_draft_field_nth(buf_data(cs->text),
+	    buf_len(cs->text), "Attach", nth)) != NULL) {
+		path = app_attach_field_path(v);
+		smerr_clear(&e);
+		ok = path != NULL && ui_cinfo_attach(ui, &cs->info, cs->draft,
+		    path) == 0;
+		if (ok && app_draft_drop_field(cs->text, "Attach", nth,
+		    &e) != 0) {
+			ui_status(ui, 1, "%s", smerr_msg(&e));
+			ok = 0;
+		}
+		if (ok)
+			taken++;
+		else
+			nth++;
+		free(path);
+		free(v);
+	}
+	if (taken > 0)
+		(void)compose_keep(ui, cs, "postponed");
+}
+
+/*
  * s and x: the choice is kept with the draft at once, so that a recalled
  * draft, a reply to encrypted mail above all, is sent as it was meant.
  */
@@ -478,7 +514,7 @@ compose_edit(struct ui *ui, struct compose *cs)
 /* C_QUIT: ^C, or the terminal went away; the draft is kept. */
 enum compose_act { C_SEND, C_EDIT, C_POSTPONE, C_DISCARD, C_QUIT };
 
-/* t and c: a To or Cc prompt that completes addresses. */
+/* t, c and b (as in mutt): a To, Cc or Bcc prompt that completes addresses. */
 static void
 compose_field(struct ui *ui, struct compose *cs, const char *name)
 {
@@ -616,8 +652,9 @@ compose_screen(struct ui *ui, struct compose *cs, const char *reason)
 		ui_status(ui, 0, "%s", "");
 		if (wc == 's' || wc == 'x')
 			compose_choose(ui, cs, wc);
-		else if (wc == 't' || wc == 'c')
-			compose_field(ui, cs, wc == 't' ? "To" : "Cc");
+		else if (wc == 't' || wc == 'c' || wc == 'b')
+			compose_field(ui, cs, wc == 't' ? "To" : wc == 'c' ?
+			    "Cc" : "Bcc");
 		else if (wc == 'a')
 			compose_attach(ui, cs);
 		else if (wc == 'D')
@@ -689,6 +726,8 @@ compose_loop(struct ui *ui, struct compose *cs, const char *reason)
 			if (compose_keep(ui, cs, "postponed") != 0)
 				snprintf(why, sizeof(why), "%s",
 				    ui_status_text(ui));
+			else
+				compose_attach_fields(ui, cs);
 			continue;
 		case C_SEND:
 			to = app_draft_field(buf_data(cs->text),
@@ -983,6 +1022,7 @@ ui_compose_text(struct ui *ui, const char *tmpl, size_t tmpl_len, int sign,
 		note = why;
 	}
 	compose_files(ui, cs, files, nfiles);
+	compose_attach_fields(ui, cs);
 	compose_loop(ui, cs, note);
 	return;
 out:

@@ -3,8 +3,12 @@
 # encrypted message to bob through Postfix; on the wire its Subject is
 # "[...]" and the real one is only inside. After a sync of her Sent
 # folder, list and show give the real Subject and search finds it by a
-# word of it. The account keys header-protection and legacy-display turn
-# each part off; a signed-only message carries hp="clear".
+# word of it. Keywords and Comments, free text of the writer's, go only
+# inside a sealed message (RFC 9788's hcp_baseline) and stay outside a
+# signed one; a Subject holding a word longer than a line (a long link)
+# is sent encoded, and reads back as written. The account keys
+# header-protection and legacy-display turn each part off; a signed-only
+# message carries hp="clear".
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is not up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
@@ -72,6 +76,40 @@ check_eq "show: protected, signed by alice, decrypted, to bob" \
     "$(json show.json '"|".join([d["header_protection"], d["signature"], d["encryption"], " ".join(d["to"]), d["subject"]])')"
 check_nomatch "show: the element is not in the text" 'Subject:' \
     "$(json show.json 'd["text"]')"
+
+# --- Keywords and Comments: inside only when sealed -----------------------
+printf 'To: Bob <bob@example.test>\nSubject: kw %s\nKeywords: Quagga%s merger\nComments: Okapi%s terms\nMessage-ID: <hp-5-%s@example.test>\n\nSee the terms.\n' \
+    "$ID" "$ID" "$ID" "$ID" >m5.txt
+check "keywords: sent" S send m5.txt
+f=$(arrived "hp-5-$ID@example.test")
+check "keywords: arrived" test -n "$f"
+check_nomatch "keywords: no Keywords or Comments field outside" \
+    "Quagga|Okapi|^Keywords:|^Comments:" "$(cat "$f")"
+p=$(bob_opens "$f" | tr -d '\r')
+check_match "keywords: Keywords is inside" "^Keywords: Quagga$ID merger\$" "$p"
+check_match "keywords: Comments is inside" "^Comments: Okapi$ID terms\$" "$p"
+check_nomatch "keywords: no HP-Outer records them outside" \
+    '^HP-Outer: (Keywords|Comments):' "$p"
+printf 'To: Bob <bob@example.test>\nSubject: kw signed %s\nKeywords: Quagga%s merger\nMessage-ID: <hp-6-%s@example.test>\n\nSigned.\n' \
+    "$ID" "$ID" "$ID" >m6.txt
+check "keywords, signed only: sent" S send --no-encrypt m6.txt
+f=$(arrived "hp-6-$ID@example.test")
+check_eq "keywords, signed only: Keywords stays outside" "Quagga$ID merger" \
+    "$(tr -d '\r' <"$f" | sed -n '/^$/q;s/^Keywords: //p')"
+
+# --- a word longer than a line: encoded, not refused ---------------------
+LONG="see https://example.test/$ID/$(printf '%01100d' 0)"
+f=$(mail 7 "$LONG" --no-encrypt)
+check "a 1100-octet word in Subject: sent and arrived" test -n "$f"
+check_eq "no line of it passes 998 octets" 0 \
+    "$(awk 'length($0) > 998' "$f" | wc -l)"
+check_eq "it reads back as written" "$LONG" "$(python3 -c '
+import email, email.policy, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"),
+                                   policy=email.policy.default)
+print(m["Subject"])' "$f")"
+check "and openssl cms verifies it" openssl cms -verify -in "$f" \
+    -CAfile "$LAB_CA" -purpose smimesign -out /dev/null
 
 # --- legacy-display = no -------------------------------------------------
 config "legacy-display = no"

@@ -5,7 +5,8 @@
 # copy lands in alice's Sent; failures stay in the outbox with the
 # server's reason and go out with "outbox send"; a Message-ID is never
 # submitted twice; encryption without a certificate is refused or, with
-# encrypt = auto, skipped with a warning.
+# encrypt = auto, skipped with a warning. A Bcc recipient is in no copy
+# that leaves, and in the user's own copy in Sent.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is not up"; t_done; }
 # The store is keyed by a passphrase: no session bus (gdbus would find
@@ -98,6 +99,21 @@ check_eq "the Bcc copy opens for bob, signed" valid \
     "$(json j12.json 'd["signature"]')"
 sleep 1
 check_eq "one copy in Sent" 1 "$(count_in "$SENT_DIR" send-lab-12-$ID@example.test)"
+g=$(arrived "$SENT_DIR" "send-lab-12-$ID@example.test")
+check_eq "alice's copy in Sent says whom it went to unseen" \
+    "Bcc: bob@example.test" "$(tr -d '\r' <"$g" | grep '^Bcc:')"
+judge_alice "$g" >j12s.json
+check_eq "and still opens for her, signed" "decrypted valid" \
+    "$(json j12s.json 'd["encryption"] + " " + d["signature"]')"
+printf "To: alice@example.test\nBcc: Bob <bob@example.test>\nSubject: bcc clear\nMessage-ID: <send-lab-19-$ID@example.test>\n\nbcc, not encrypted\n" >m19.txt
+check "send --no-encrypt with Bcc" S send --no-encrypt m19.txt
+f=$(arrived "$BOB_DIR" "send-lab-19-$ID@example.test")
+g=$(arrived "$LAB_MAIL_DIR/example.test/alice/Maildir" "send-lab-19-$ID@example.test")
+check_nomatch "unencrypted: no Bcc field in what was delivered" '^Bcc:' \
+    "$(cat "$f" "$g")"
+g=$(arrived "$SENT_DIR" "send-lab-19-$ID@example.test")
+check_eq "unencrypted: the copy in Sent has it" "Bcc: bob@example.test" \
+    "$(tr -d '\r' <"$g" | grep '^Bcc:')"
 
 # --- once bob's capabilities are known: AES-256-GCM ---------------------
 printf "From: bob@example.test\nTo: alice@example.test\nSubject: caps\n\nhi\n" >bob.txt

@@ -24,7 +24,7 @@ ui_press "the compose screen" '^Send\?  y:send' m
 ui_press "a file attached" 'attached file-' a "~/file-$ID.bin" Enter
 check "the file is on the screen" \
     wait_for "^> 1 file-$ID.bin +application/octet-stream +2.9 KB"
-check "so is the keys' line" wait_for '^t To  c Cc  a attach  D detach'
+check "so is the keys' line" wait_for '^t To  c Cc  b Bcc  a attach  D detach'
 check "the first recipients show" wait_for '^  bob@example.test '
 check "one line counts the others, and those without a certificate" \
     wait_for '^  … and [0-9]+ more, [0-9]+ of them without a certificate$'

@@ -6,7 +6,9 @@
 # unknown type and a name with a path, travels beside it. A send that
 # cannot queue its message (no identity yet) keeps it as a draft with the
 # file, counted in draft list; send --draft later sends both, the file
-# byte for byte though it is gone from the disk.
+# byte for byte though it is gone from the disk. mutt's Attach and Fcc
+# fields, written by a mutt user, name the user's own files and folders:
+# send refuses them, keeps the message as a draft, and nothing goes out.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
@@ -49,12 +51,31 @@ check_fails "a missing file is refused, naming it" \
     'nonesuch: No such file or directory' \
     A send --attach "$T/nonesuch" msg.txt
 
+printf 'From: %s\nTo: %s\nSubject: pseudo %s\nAttach: %s/sub/notes.xyz\n\nsee it\n' \
+    "$LAB_ALICE" "$LAB_BOB" "$ID" "$T" >pseudo.txt
+check_error "an Attach field is refused, naming it" 1 \
+    "Attach: $T/sub/notes.xyz names a file to attach, not a header field" \
+    A send pseudo.txt
+check_match "... and the message is kept as a draft" 'kept as draft [0-9]+' \
+    "$(cat "$T/.err")"
+sed -i 's/^Attach:/Fcc:/; s|: .*/sub/notes.xyz|: =private-folder|' pseudo.txt
+check_error "an Fcc field is refused, naming it" 1 \
+    "Fcc: =private-folder names a folder of yours" A send pseudo.txt
+A draft list --json >dl.json
+check_eq "both are drafts" 2 \
+    "$(json dl.json "len([x for x in d if x['subject']=='pseudo $ID'])")"
+for x in $(json dl.json "' '.join(str(x['id']) for x in d)"); do
+	A draft delete "$x" >/dev/null
+done
+
 # bob syncs until it is there (Postfix delivers through LMTP).
 M=$(synced_id list.json "the big file $ID" B)
 check_match "bob has it" '^[0-9]+$' "$M"
 check_eq "decrypted" decrypted "$(listed list.json "$M" encryption)"
 check_eq "signature valid" valid "$(listed list.json "$M" signature)"
 check_eq "two attachments counted" 2 "$(listed list.json "$M" attachments)"
+check_eq "no message with an Attach or Fcc field went out" 0 \
+    "$(json list.json "len([x for x in d if x['subject']=='pseudo $ID'])")"
 B export "$M" >got.eml
 file_parts got.eml >parts.txt
 want=$(sha256sum big.bin | cut -d' ' -f1)

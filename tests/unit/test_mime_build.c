@@ -543,9 +543,18 @@ test_compose(void **st)
 	    SMERR_INVAL);
 }
 
+/* n bytes c at the end of b. */
+static void
+put_run(struct buf *b, char c, size_t n)
+{
+	while (n-- > 0)
+		assert_int_equal(buf_putc(b, c), 0);
+}
+
 static void
 test_compose_limits(void **st)
 {
+	struct mime_out	*o;
 	struct buf	*b = buf_new(0);
 	size_t		 i;
 
@@ -559,10 +568,21 @@ test_compose_limits(void **st)
 	buf_reset(b);
 	assert_int_equal(buf_puts(b, "From: a@example.test\nTo: b@example.test"
 	    "\nSubject: "), 0);
-	for (i = 0; i < 70000; i++)
-		assert_int_equal(buf_putc(b, 'a'), 0);
+	put_run(b, 'a', 70000);
 	assert_int_equal(buf_puts(b, "\n\nx\n"), 0);
 	compose(buf_str(b), NULL, SMERR_LIMIT);
+	/* A word longer than a line, as written: encoded, under 998. */
+	buf_reset(b);
+	assert_int_equal(buf_puts(b, "From: a@example.test\nTo: b@example.test"
+	    "\nSubject: see https://example.test/"), 0);
+	put_run(b, 'a', 1100);
+	assert_int_equal(buf_puts(b, "\nX-Link: "), 0);
+	put_run(b, 'b', 1100);
+	assert_int_equal(buf_puts(b, "\n\nx\n"), 0);
+	o = compose(buf_str(b), NULL, 0);
+	assert_true(longest_line(buf_str(o->headers)) <= 998);
+	assert_int_equal(strlen(o->subject), 25 + 1100);
+	mime_out_free(o);
 	buf_free(b);
 }
 
