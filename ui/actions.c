@@ -269,11 +269,19 @@ out:
 static int
 act_move_ask(struct ui *ui, int64_t id, int copy)
 {
-	char	*dest;
-	int	 r = 0;
+	struct ui_folder_scope	 fs;
+	struct store_msg	*m;
+	char			*dest;
+	int			 r = 0;
 
+	/* A message moves within its account: its folders are offered. */
+	if ((m = act_load(ui, id)) == NULL)
+		return 0;
+	fs.ui = ui;
+	fs.account = m->account;
 	dest = ui_prompt_complete(ui, copy ? "Copy to folder: " :
-	    "Move to folder: ", NULL, ui_complete_folder, ui);
+	    "Move to folder: ", NULL, ui_complete_folder, &fs);
+	store_msg_free(m);
 	if (dest != NULL && dest[0] != '\0')
 		r = act_move(ui, id, dest, copy);
 	free(dest);
@@ -377,9 +385,11 @@ out:
 }
 
 int
-ui_msg_key_tagged(struct ui *ui, const int64_t *ids, size_t n, wint_t k)
+ui_msg_key_tagged(struct ui *ui, const char *account, const int64_t *ids,
+    size_t n, wint_t k)
 {
 	struct act_moved	 mv;
+	struct ui_folder_scope	 fs;
 	char			*dest = NULL;
 	size_t			 i, done = 0;
 	int			 ask = -2, copy = k == 'C', busy;
@@ -390,10 +400,12 @@ ui_msg_key_tagged(struct ui *ui, const int64_t *ids, size_t n, wint_t k)
 	}
 	if (k != 'd' && k != 's' && k != 'C')
 		return 1;
+	fs.ui = ui;
+	fs.account = account;
 	if (k != 'd' && ((dest = ui_prompt_complete(ui, copy ?
 	    "Copy the tagged messages to folder: " :
 	    "Move the tagged messages to folder: ", NULL, ui_complete_folder,
-	    ui)) == NULL || dest[0] == '\0')) {
+	    &fs)) == NULL || dest[0] == '\0')) {
 		free(dest);
 		return 0;
 	}
