@@ -271,12 +271,16 @@ out:
  * as the folder list shows it, or its IMAP name), malloc'd; NULL for none.
  */
 static char *
-act_ask_folder(struct ui *ui, const char *question)
+act_ask_folder(struct ui *ui, const char *account, const char *question)
 {
-	char	*typed, *name = NULL;
+	struct ui_folder_scope	 fs;
+	char			*typed, *name = NULL;
 
+	/* A message moves within its account: its folders are offered. */
+	fs.ui = ui;
+	fs.account = account;
 	if ((typed = ui_prompt_complete(ui, question, NULL,
-	    ui_complete_folder, ui)) != NULL && typed[0] != '\0')
+	    ui_complete_folder, &fs)) != NULL && typed[0] != '\0')
 		name = app_folder_typed(typed);
 	free(typed);
 	return name;
@@ -285,11 +289,15 @@ act_ask_folder(struct ui *ui, const char *question)
 static int
 act_move_ask(struct ui *ui, int64_t id, int copy)
 {
-	char	*dest;
-	int	 r = 0;
+	struct store_msg	*m;
+	char			*dest;
+	int			 r = 0;
 
-	dest = act_ask_folder(ui, copy ? "Copy to folder: " :
+	if ((m = act_load(ui, id)) == NULL)
+		return 0;
+	dest = act_ask_folder(ui, m->account, copy ? "Copy to folder: " :
 	    "Move to folder: ");
+	store_msg_free(m);
 	if (dest != NULL)
 		r = act_move(ui, id, dest, copy);
 	free(dest);
@@ -399,7 +407,8 @@ out:
 }
 
 int
-ui_msg_key_tagged(struct ui *ui, const int64_t *ids, size_t n, wint_t k)
+ui_msg_key_tagged(struct ui *ui, const char *account, const int64_t *ids,
+    size_t n, wint_t k)
 {
 	struct act_moved	 mv;
 	char			*dest = NULL;
@@ -412,7 +421,7 @@ ui_msg_key_tagged(struct ui *ui, const int64_t *ids, size_t n, wint_t k)
 	}
 	if (k != 'd' && k != 's' && k != 'C')
 		return 1;
-	if (k != 'd' && (dest = act_ask_folder(ui, copy ?
+	if (k != 'd' && (dest = act_ask_folder(ui, account, copy ?
 	    "Copy the tagged messages to folder: " :
 	    "Move the tagged messages to folder: ")) == NULL)
 		return 0;

@@ -240,10 +240,11 @@ void		 ui_compose_nosig(const char *why, char *note, size_t len);
 int		 ui_msg_key(struct ui *ui, int64_t id, wint_t key);
 /*
  * ; then d, s, C or |: the key for each of the n messages ids (tagged),
- * with one question for them all; 0 handled, 1 not such a key.
+ * with one question for them all (the folders of account offered, or of
+ * every one when NULL); 0 handled, 1 not such a key.
  */
-int		 ui_msg_key_tagged(struct ui *ui, const int64_t *ids, size_t n,
-		    wint_t key);
+int		 ui_msg_key_tagged(struct ui *ui, const char *account,
+		    const int64_t *ids, size_t n, wint_t key);
 /* The view under the top one, or NULL. */
 struct ui_view	*ui_under(struct ui *ui);
 /*
@@ -291,12 +292,17 @@ struct ui_view	*ui_drafts_new(struct ui *ui, const char *acct);
 /*
  * complete.c: the completers of ui_prompt_complete. ui_complete_file
  * completes file names (arg unused; "~/" is the home directory),
- * ui_complete_folder the store's folder names (arg: the struct ui), and
+ * ui_complete_folder the store's folder names (arg: a struct
+ * ui_folder_scope: those of its account, or of every one when NULL), and
  * ui_complete_addr the last address of a list (arg: a struct ui_addrs,
  * aliases, query-command, the store's addresses and certificates).
  */
 struct app_account;
 struct ui_addrs;
+struct ui_folder_scope {
+	struct ui	*ui;
+	const char	*account;
+};
 int		 ui_complete_file(void *arg, const char *typed, int n,
 		    struct buf *out, char *hint, size_t hintlen);
 int		 ui_complete_folder(void *arg, const char *typed, int n,

@@ -1021,7 +1021,7 @@ ix_on_tagged(struct ui *ui, struct ix *ix, wint_t k)
 		ui_status(ui, 0, "no message is tagged: t tags one");
 		return;
 	}
-	if (ui_msg_key_tagged(ui, ix->tags, ix->ntags, k) != 0) {
+	if (ui_msg_key_tagged(ui, ix->account, ix->tags, ix->ntags, k) != 0) {
 		ui_status(ui, 0, "; takes d, s, C or | after it");
 		return;
 	}

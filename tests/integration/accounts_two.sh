@@ -328,6 +328,18 @@ check "with his draft" wait_for "bob postponed $TAG"
 ui_press "the folders for alice's INBOX" 'sealmail: folders' q c
 open_in alice INBOX
 check "alice's INBOX opens" wait_for 'sealmail: alice: INBOX'
+# s offers the folders of the message's own account, not bob's.
+ui_press "s in alice's INBOX asks for a folder" 'Move to folder:' s
+$TM send-keys -t ui -l "${BF%"${BF#????}"}"
+$TM send-keys -t ui Tab
+check "Tab does not complete a folder of bob's" wait_for 'no folder begins so'
+check_nomatch "nor shows its name" "$BF" "$(screen | tail -1)"
+$TM send-keys -t ui C-u
+$TM send-keys -t ui -l Tra
+$TM send-keys -t ui Tab
+check "it completes alice's own" wait_for 'Move to folder: Trash'
+$TM send-keys -t ui Escape
+check "Escape leaves the message where it was" wait_for "for alice $TAG"
 # Over alice's INBOX, m and R are of the account the screen on top is
 # about: bob's folder under the cursor, bob's outbox.
 ui_press "the folders over alice's INBOX" 'sealmail: folders' c
