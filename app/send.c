@@ -723,7 +723,8 @@ submit(const struct send_opts *o, struct entry *en, int *in_doubt,
 
 	if (!o->acct->has_smtp)
 		return smerr_set(e, SMERR_CONFIG, "account %s has no smtp "
-		    "server", o->acct->name);
+		    "server: add smtp = submission://HOST to its section of "
+		    "the configuration", o->acct->name);
 	for (p = strtok_r(en->rcpts, ",", &save); p != NULL &&
 	    n < MIME_BUILD_MAX_RCPT; p = strtok_r(NULL, ",", &save))
 		rcpt[n++] = p;

@@ -255,5 +255,10 @@ check_error "sync of an account with no imap server says what to add" 1 \
 check_error "check of an account with no server says what to add" 1 \
     "account bare names no server: add imap = imaps://HOST and smtp = submission://HOST to its section of $H/config" \
     sm check
+printf 'From: alice@example.test\nTo: bob@example.test\nSubject: s\n\nx\n' \
+    > "$T/bare.txt"
+check_error "send through an account with no smtp server says what to add" \
+    1 "account bare has no smtp server: add smtp = submission://HOST" \
+    sm send --no-sign --no-encrypt "$T/bare.txt"
 rm -f "$H/config"
 t_done
