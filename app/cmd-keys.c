@@ -222,10 +222,10 @@ keys_import(struct cli *c, int argc, char **argv, enum keys_kind kind)
 		printf("%s: already in the key store, nothing added\n",
 		    args.argv[0]);
 	else if (kind == KEYS_PEER && a.ee == 0)
-		fprintf(stderr, "sealmail: note: %s holds only CA certificates: "
-		    "kept to complete chains, they vouch for no one; keys "
-		    "trust %s makes them trust anchors\n", args.argv[0],
-		    args.argv[0]);
+		fprintf(stderr, "sealmail: note: %s holds only CA "
+		    "certificates: kept to complete chains, they vouch for no "
+		    "one; keys trust %s makes them trust anchors\n",
+		    args.argv[0], args.argv[0]);
 	/* Mail that waited for this key is decrypted now. */
 	if (kind != KEYS_ANCHOR) {
 		if ((r = import_retry(c, st, k, &done)) != 0)

@@ -296,9 +296,10 @@ size_t	 crypto_md_size(int md);
  * crypto_token_open loads module (once per process), finds the token uri
  * names and logs in with pin: SMERR_NOTFOUND when the module or the token
  * is missing, SMERR_AUTH when the PIN is refused (SMERR_PERM when the
- * token is locked: no PIN helps), each with one line that names it. crypto_token_cert gives the certificate uri names (malloc'd
- * DER); crypto_privkey_token a key whose operations run on the token t
- * (which must outlive it).
+ * token is locked: no PIN helps), each with one line that names it.
+ * crypto_token_cert gives the certificate uri names (malloc'd DER);
+ * crypto_privkey_token a key whose operations run on the token t (which
+ * must outlive it).
  */
 struct crypto_token;
 int	 crypto_p11_uri_check(const char *uri, struct smerr *e);
