@@ -307,6 +307,14 @@ int	 crypto_token_open(const char *module, const char *uri,
 	    const uint8_t *pin, size_t pinlen, struct crypto_token **tp,
 	    struct smerr *e);
 void	 crypto_token_close(struct crypto_token *t);
+/*
+ * After an operation with k failed: 1 when k is a key on a token that is
+ * no longer usable as it was opened (taken out, its session or login
+ * lost, the key no longer on it), with *labelp the token's label; 0 for
+ * any other key.
+ */
+int	 crypto_privkey_gone(const struct crypto_privkey *k,
+	    const char **labelp);
 int	 crypto_token_cert(struct crypto_token *t, const char *uri,
 	    uint8_t **derp, size_t *lenp, struct smerr *e);
 int	 crypto_privkey_token(struct crypto_token *t, const char *uri,

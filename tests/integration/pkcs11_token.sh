@@ -9,7 +9,8 @@
 # line each, and a wrong PIN in sync is not taken for a wrong password.
 # The terminal program tries the PIN before it opens and never offers the
 # token a PIN it refused again (the spy module counts the refusals), nor
-# waits for ever on a token that hangs.
+# waits for ever on a token that hangs; mail that comes while the token
+# is out is not stored as undecryptable, and opens once it is back.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is up"; t_done; }
 for p in softhsm2-util pkcs11-tool; do
@@ -323,5 +324,31 @@ printf '%s\n' "$PIN" >pinfifo &
 check "the program opens after giving the hung token up" \
     ui_wait_for 'sealmail: INBOX' 450
 check "the hung agent is gone" settles sh -c "! kill -0 $A 2>/dev/null"
+ui_press "the program quits" 'EXITED 0' Q
+
+# The token taken out while the program runs: mail that comes meanwhile
+# is not stored as undecryptable; once the token is back, it is opened.
+ui_spy --pin-file pin
+check "the program opens with the token in" ui_wait_for 'sealmail: INBOX'
+# stored SUBJECT: what the store says of the message SUBJECT.
+stored() { S1 list --json 2>/dev/null | json /dev/stdin \
+    "[m['encryption'] for m in d if m['subject'] == '$1']"; }
+# logins: how many times the token was logged in to (the check of the
+# PIN, then the watcher's agent).
+logins() { [ "$(grep -c 'C_Login' spy.log 2>/dev/null)" -ge 2 ]; }
+check "the watcher's agent has logged in to the token" settles logins
+mv tokens tokens.out
+enc "out-$ID" "$LAB_SMIME_DIR/alice.pem"
+inbox_put "out-$ID.eml"
+$TM send-keys -t ui S
+check "with the token out, the sync says what is missing" \
+    ui_wait_for 'lab: .*(token|PKCS#11 module)'
+check_eq "... and the message is not stored as undecryptable" '[]' \
+    "$(stored "out-$ID")"
+mv tokens.out tokens
+$TM send-keys -t ui S
+out_decrypted() { [ "$(stored "out-$ID")" = '["decrypted"]' ]; }
+check "with the token back, the message is stored decrypted" \
+    settles out_decrypted
 ui_press "the program quits" 'EXITED 0' Q
 t_done
