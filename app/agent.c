@@ -286,7 +286,14 @@ agent_call(void *arg, const uint8_t fp[32], const struct crypto_keyop *op,
 	if (r != 0)
 		return r;
 	n = replen - 3;
-	if (rep[0] != AGENT_OK)
+	if (rep[0] == AGENT_ERR_GONE) {
+		/* Of no more use: lost, so that nothing judged is kept. */
+		pthread_mutex_lock(&agent_lock);
+		a->lost = 1;
+		pthread_mutex_unlock(&agent_lock);
+		r = smerr_set(e, SMERR_IO, "%.*s", (int)n,
+		    (const char *)rep + 3);
+	} else if (rep[0] != AGENT_OK)
 		r = smerr_set(e, SMERR_CRYPTO, "the key agent: %.*s", (int)n,
 		    (const char *)rep + 3);
 	else if (n > *outlen)

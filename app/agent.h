@@ -30,7 +30,8 @@
  * DERIVE do one crypto_keyop with one of them. status 0 is success;
  * otherwise data is a one-line reason, and status AGENT_ERR_PIN says that
  * a token refused the PIN (a caller must not offer that PIN again: a card
- * locks itself after a few wrong ones).
+ * locks itself after a few wrong ones), status AGENT_ERR_GONE that the
+ * token of the key asked for is gone (the agent is then of no more use).
  *
  * An agent that may load a PKCS#11 module is started with AGENT_TOKENS_ARG
  * too: its system call filter comes after the loading requests, and
@@ -65,6 +66,7 @@ struct smerr;
 #define AGENT_OK	0
 #define AGENT_ERR	1
 #define AGENT_ERR_PIN	2	/* a token refused the PIN, or is locked */
+#define AGENT_ERR_GONE	3	/* a key's token was taken out: start anew */
 
 /*
  * Identities one agent holds: a fixed bound, as every other size here,

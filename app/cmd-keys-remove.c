@@ -27,7 +27,7 @@ struct removal {
 	int64_t		 id[REMOVE_MAX];
 	int		 kind[REMOVE_MAX];
 	char		*who[REMOVE_MAX];
-	int		 sealed;	/* an identity whose key is in the store */
+	int		 sealed;	/* an identity, its key in the store */
 	size_t		 n;
 };
 

@@ -80,6 +80,7 @@ static const char	*kind_name(enum keys_kind);
 struct added {
 	int64_t		 max;
 	size_t		 n;
+	size_t		 ee;	/* of them not CA certificates */
 };
 
 static int
@@ -101,12 +102,23 @@ added_cb(const struct keys_cert *kc, void *arg)
 
 	if (kc->id <= a->max)
 		return 0;
-	memset(&ci, 0, sizeof(ci));
-	if (kc->emails == NULL || *kc->emails == '\0')
-		(void)keys_cert_info(kc->der, kc->der_len, &ci, NULL);
-	s = text_sanitize_str(ci.subject != NULL ? ci.subject : kc->emails, 0);
+	(void)keys_cert_info(kc->der, kc->der_len, &ci, NULL);
+	s = text_sanitize_str(kc->emails == NULL || *kc->emails == '\0' ?
+	    ci.subject : kc->emails, 0);
 	printf("added %s %s\n  SHA-256 %s\n", kind_name(kc->kind),
 	    s != NULL && *s != '\0' ? s : "(no address)", kc->fingerprint);
+	if (!ci.is_ca)
+		a->ee++;
+	if (kc->kind != KEYS_ANCHOR && !ci.is_ca &&
+	    (kc->emails == NULL || *kc->emails == '\0'))
+		fprintf(stderr, "sealmail: note: %s names no e-mail address: "
+		    "no mail is encrypted to it, and a message it signs is "
+		    "a mismatch\n", s != NULL ? s : "");
+	if (kc->kind == KEYS_IDENTITY && ci.not_after != 0 &&
+	    ci.not_after < time(NULL))
+		fprintf(stderr, "sealmail: note: this identity has expired: it "
+		    "opens the mail sent to it, and signs only where no valid "
+		    "one is left\n");
 	free(s);
 	keys_certinfo_clear(&ci);
 	a->n++;
@@ -204,6 +216,11 @@ keys_import(struct cli *c, int argc, char **argv, enum keys_kind kind)
 	if (a.n == 0)
 		printf("%s: already in the key store, nothing added\n",
 		    args.argv[0]);
+	else if (kind == KEYS_PEER && a.ee == 0)
+		fprintf(stderr, "sealmail: note: %s holds only CA "
+		    "certificates: kept to complete chains, they vouch for no "
+		    "one; keys trust %s makes them trust anchors\n",
+		    args.argv[0], args.argv[0]);
 	/* Mail that waited for this key is decrypted now. */
 	if (kind != KEYS_ANCHOR) {
 		if ((r = import_retry(c, st, k, &done)) != 0)

@@ -241,6 +241,7 @@ keys_cert_info(const uint8_t *der, size_t len, struct keys_certinfo *ci,
 	struct info_cert	*c;
 	struct info_tbs		*t;
 	GENERAL_NAMES		*gens;
+	BASIC_CONSTRAINTS	*bc;
 	int			 r;
 
 	memset(ci, 0, sizeof(*ci));
@@ -262,6 +263,11 @@ keys_cert_info(const uint8_t *der, size_t len, struct keys_certinfo *ci,
 	}
 	(void)keys_asn1_time(t->validity->notBefore, &ci->not_before);
 	(void)keys_asn1_time(t->validity->notAfter, &ci->not_after);
+	if ((bc = X509V3_get_d2i(t->exts, NID_basic_constraints, NULL,
+	    NULL)) != NULL) {
+		ci->is_ca = bc->ca != 0;
+		BASIC_CONSTRAINTS_free(bc);
+	}
 out:
 	ASN1_item_free((ASN1_VALUE *)c, ASN1_ITEM_rptr(info_cert));
 	if (r != 0)

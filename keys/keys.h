@@ -154,6 +154,7 @@ struct keys_certinfo {
 	char	*emails;	/* comma-separated, lowercase */
 	time_t	 not_before;
 	time_t	 not_after;
+	int	 is_ca;		/* basicConstraints cA */
 	char	 fingerprint[65];	/* SHA-256 of the DER, lowercase hex */
 };
 int	 keys_cert_info(const uint8_t *der, size_t len,

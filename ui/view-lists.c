@@ -36,7 +36,7 @@ struct ls {
 	const struct app_config *cfg;
 	char		*output;	/* LS_OUTPUT: a viewer's text */
 	int		 width;		/* LS_HELP: the width it was wrapped at */
-	struct keys	*keys;		/* LS_KEYS: the key store, as it loads */
+	struct keys	*keys;		/* LS_KEYS: the key store */
 };
 
 enum { LS_FOLDERS, LS_KEYS, LS_PARTS, LS_HELP, LS_OUTBOX, LS_DRAFTS,

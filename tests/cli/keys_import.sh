@@ -1,7 +1,7 @@
 # keys import|trust|list with the passphrase fallback (no Secret Service):
 # identities from PKCS#12, peers from PEM, anchors, refused key files,
-# wrong passphrases, the JSON of keys list, and a PKCS#12 file holding
-# two keys.
+# wrong passphrases, the JSON of keys list, a PKCS#12 file holding two
+# keys, and notes for certificates that encrypt to no one.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
@@ -105,6 +105,28 @@ printf 'Content-Type: text/plain\r\n\r\nto the second key\r\n' |
     "$T/second.eml" >"$T/second.json" 2>/dev/null
 check_eq "mail to the second key is decrypted" decrypted \
     "$(json "$T/second.json" 'd["encryption"]')"
+
+# Certificates that encrypt to no one are added with a note saying so.
+"$SEALMAIL" --home "$H2" --passphrase-file "$T/pw" keys import "$LAB_CA" \
+    >"$T/ca.out" 2>"$T/ca.err"
+check_match "a CA imported as a peer's is added" '^added peer CN=sealmail lab CA' \
+    "$(cat "$T/ca.out")"
+check_match "... with a note: it vouches for no one, keys trust would" \
+    "^sealmail: note: .*ca.pem holds only CA certificates: kept to complete chains, they vouch for no one; keys trust .*ca.pem makes them trust anchors$" \
+    "$(cat "$T/ca.err")"
+openssl req -newkey rsa:2048 -nodes -keyout "$T/ee.key" -subj "/CN=Plain EE" \
+    -out "$T/ee.csr" 2>/dev/null
+printf 'basicConstraints=critical,CA:FALSE\n' >"$T/ee.ext"
+openssl x509 -req -in "$T/ee.csr" -CA "$LAB_CA" -CAkey "$LAB_CA_KEY" \
+    -set_serial 77 -days 30 -extfile "$T/ee.ext" -out "$T/ee.pem" 2>/dev/null
+"$SEALMAIL" --home "$H2" --passphrase-file "$T/pw" keys import "$T/ee.pem" \
+    >"$T/ee.out" 2>"$T/ee.err"
+check_match "a certificate with no address: a note says no mail goes to it" \
+    '^sealmail: note: CN=Plain EE names no e-mail address: no mail is encrypted to it' \
+    "$(cat "$T/ee.err")"
+check_nomatch "a peer's certificate with an address has no note" 'note:' \
+    "$("$SEALMAIL" --home "$H2" --passphrase-file "$T/pw" keys import \
+    "$S/bob.pem" 2>&1)"
 
 # A configuration that does not read stops an import before it changes
 # anything: the mail the new key opens is judged with it.

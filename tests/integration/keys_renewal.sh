@@ -76,6 +76,9 @@ check_eq "it is signed with alice's renewed identity, imported first" \
 
 check "an expired identity of hers is imported last" S keys import \
     alice-x.p12 --passphrase-file "$T/p12pw"
+check_match "... with a note that it has expired and signs no more" \
+    'note: this identity has expired: it opens the mail sent to it, and signs only where no valid one is left' \
+    "$(cat "$T/.err")"
 check "a message is still sent" mail "two-$ID"
 S keys list --json >list2.json
 check_eq "keys list says that the renewed identity signs, and only it" \

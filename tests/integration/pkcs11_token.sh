@@ -9,7 +9,8 @@
 # line each, and a wrong PIN in sync is not taken for a wrong password.
 # The terminal program tries the PIN before it opens and never offers the
 # token a PIN it refused again (the spy module counts the refusals), nor
-# waits for ever on a token that hangs.
+# waits for ever on a token that hangs; mail that comes while the token
+# is out is not stored as undecryptable, and opens once it is back.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is up"; t_done; }
 for p in softhsm2-util pkcs11-tool; do
@@ -323,5 +324,40 @@ printf '%s\n' "$PIN" >pinfifo &
 check "the program opens after giving the hung token up" \
     ui_wait_for 'sealmail: INBOX' 450
 check "the hung agent is gone" settles sh -c "! kill -0 $A 2>/dev/null"
+ui_press "the program quits" 'EXITED 0' Q
+
+# The token taken out while the program runs: mail that comes meanwhile
+# is not stored as undecryptable; once the token is back, it is opened.
+ui_spy --pin-file pin
+check "the program opens with the token in" ui_wait_for 'sealmail: INBOX'
+# stored SUBJECT: what the store says of the message SUBJECT.
+stored() { S1 list --json 2>/dev/null | json /dev/stdin \
+    "[m['encryption'] for m in d if m['subject'] == '$1']"; }
+# decrypted_in SUBJECT: within 20 s, the message SUBJECT is stored
+# decrypted.
+decrypted_in() {
+	i=0
+	while [ $i -lt 200 ] && [ "$(stored "$1")" != '["decrypted"]' ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	[ $i -lt 200 ]
+}
+enc "in-$ID" "$LAB_SMIME_DIR/alice.pem"
+inbox_put "in-$ID.eml"
+$TM send-keys -t ui S
+check "mail opens on the token: the watcher's agent holds its key" \
+    decrypted_in "in-$ID"
+mv tokens tokens.out
+enc "out-$ID" "$LAB_SMIME_DIR/alice.pem"
+inbox_put "out-$ID.eml"
+$TM send-keys -t ui S
+check "with the token out, the sync says what is missing" \
+    ui_wait_for 'lab: .*(token|PKCS#11 module)'
+check_eq "... and the message is not stored as undecryptable" '[]' \
+    "$(stored "out-$ID")"
+mv tokens.out tokens
+$TM send-keys -t ui S
+check "with the token back, the message is stored decrypted" \
+    decrypted_in "out-$ID"
 ui_press "the program quits" 'EXITED 0' Q
 t_done
