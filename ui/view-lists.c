@@ -35,7 +35,7 @@ struct ls {
 	char		*acct;		/* LS_OUTBOX, LS_DRAFTS: whose */
 	const struct app_config *cfg;
 	char		*output;	/* LS_OUTPUT: a viewer's text */
-	int		 width;		/* LS_HELP: the width it was wrapped at */
+	int		 width;		/* a text: the width it was wrapped at */
 	struct keys	*keys;		/* LS_KEYS: the key store */
 };
 
@@ -362,38 +362,57 @@ outbox_source(struct ui *ui, int64_t id)
 	return f.text;
 }
 
-/*
- * One line of the list per line of the len bytes of text at p, each after
- * gutter: a viewer's text stands behind one, as the pager's text does,
- * so that none of it starts at the left edge where the pager's verdict
- * strip stands.
- */
+struct text_row {
+	struct ls	*ls;
+	const char	*gutter;
+};
+
 static void
-text_lines(struct ls *ls, const char *p, size_t len, const char *gutter)
+text_row_cb(const char *s, size_t len, void *arg)
 {
-	const char	*nl, *end = p + len;
+	struct text_row	*t = arg;
 	char		*line;
 
+	if (asprintf(&line, "%s%.*s", t->gutter, (int)len, s) == -1)
+		return;
+	ls_add(t->ls, line, NULL, UI_C_NORMAL);
+	free(line);
+}
+
+/*
+ * The rows of the len bytes of text at p, its lines wrapped (ui_wrap) at
+ * cols, so that none is cut; each row after gutter: a viewer's text stands
+ * behind one, as the pager's text does, so that none of it starts at the
+ * left edge where the pager's verdict strip stands.
+ */
+static void
+text_lines(struct ls *ls, const char *p, size_t len, const char *gutter,
+    int cols)
+{
+	struct text_row	 t = { ls, gutter };
+	const char	*nl, *end = p + len;
+	size_t		 n;
+
+	ls->width = cols;
 	for (; p < end; p = nl + 1) {
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			nl = end;
-		if (asprintf(&line, "%s%.*s", gutter, (int)(nl - p), p) == -1)
-			break;
-		line[strcspn(line, "\r")] = '\0';
-		ls_add(ls, line, NULL, UI_C_NORMAL);
-		free(line);
+		n = (size_t)(nl - p);
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		ui_wrap(p, n, cols - ui_width(gutter), 0, text_row_cb, &t);
 	}
 }
 
 /* One line per line of a queued message's text. */
 static void
-source_load(struct ui *ui, struct ls *ls)
+source_load(struct ui *ui, struct ls *ls, int cols)
 {
 	struct buf	*t;
 
 	if ((t = outbox_source(ui, ls->msg)) == NULL)
 		return;
-	text_lines(ls, buf_str(t), buf_len(t), "");
+	text_lines(ls, buf_str(t), buf_len(t), "", cols);
 	buf_free(t);
 }
 
@@ -805,12 +824,12 @@ ls_load(struct ui *ui, struct ui_view *v)
 	case LS_SOURCE:
 		snprintf(v->title, sizeof(v->title), "outbox message %lld",
 		    (long long)ls->msg);
-		source_load(ui, ls);
+		source_load(ui, ls, COLS);
 		break;
 	case LS_OUTPUT:
 		if (ls->output != NULL)
 			text_lines(ls, ls->output, strlen(ls->output),
-			    "│ ");
+			    "│ ", COLS);
 		break;
 	default:
 		snprintf(v->title, sizeof(v->title), "help");
@@ -827,11 +846,16 @@ ls_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 	size_t		 i;
 	int		 y, x, sel;
 
-	(void)ui;
-	/* The help is wrapped again for a new width. */
-	if (ls->kind == LS_HELP && ls->width != cols) {
+	/* A text is wrapped again for a new width. */
+	if (LS_TEXT(ls) && ls->width != cols) {
 		ls_clear(ls);
-		help_load(ls, cols);
+		if (ls->kind == LS_HELP)
+			help_load(ls, cols);
+		else if (ls->kind == LS_SOURCE)
+			source_load(ui, ls, cols);
+		else if (ls->output != NULL)
+			text_lines(ls, ls->output, strlen(ls->output), "│ ",
+			    cols);
 		if (ls->cur >= ls->n)
 			ls->cur = ls->top = ls->n > 0 ? ls->n - 1 : 0;
 	}

@@ -24,6 +24,7 @@
 #include "ui/ui_int.h"
 
 #define PG_GUTTER	4	/* two marks, the gutter rule, a space */
+#define PG_MIN_TEXT	10	/* the fewest cells the text is wrapped at */
 
 struct pg_line {
 	char		*s;
@@ -97,8 +98,6 @@ pg_wrap(struct pg_list *pl, const char *s, size_t len, int width,
 	struct pg_rows	 r = { pl, c };
 	size_t		 first = pl->n;
 
-	if (width < 10)
-		width = 10;
 	ui_wrap(s, len, width, 0, pg_row_cb, &r);
 	for (; mk != NULL && first < pl->n; first++) {
 		memcpy(pl->l[first].mark, mk->mark, sizeof(mk->mark));
@@ -448,6 +447,13 @@ pg_body(struct pg *pg, const struct store_msg *m, const struct app_shown *sh,
 	size_t		 n = 1;
 	int		 w = width - PG_GUTTER;
 
+	/*
+	 * Not fewer than PG_MIN_TEXT cells: a long text on a screen a few
+	 * columns wide would take a row for every character or two. A row
+	 * wider than the screen is drawn cut, and says so.
+	 */
+	if (w < PG_MIN_TEXT)
+		w = PG_MIN_TEXT;
 	memset(&mk, 0, sizeof(mk));
 	mk.mark[0] = mk.mark[1] = ' ';
 	if (!pg->allhdr || pg_all_fields(pg, m, w, &mk) != 0)
@@ -613,7 +619,11 @@ pg_draw_line(int y, int cols, const struct pg_line *l)
 		x += ui_put(y, x, 2, "│ ", strlen("│ "));
 	}
 	attrset(COLOR_PAIR(l->color) | (l->bold ? A_BOLD : 0));
-	ui_put(y, x, cols - x, l->s, strlen(l->s));
+	if (cols - x > 1 && ui_width(l->s) > cols - x) {
+		x += ui_put(y, x, cols - x - 1, l->s, strlen(l->s));
+		mvaddstr(y, x, "…");
+	} else
+		ui_put(y, x, cols - x, l->s, strlen(l->s));
 }
 
 /*

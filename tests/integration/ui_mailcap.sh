@@ -9,7 +9,8 @@
 # entry's text is shown in a view of its own; a type with no entry is
 # said. A viewer's text stands behind a gutter, as the pager's text does:
 # a note drawing a signed message's strip and rule never shows at the
-# left edge. A copiousoutput entry for text/html shows an HTML-only message
+# left edge, and a line wider than the screen goes on on the next row. A
+# copiousoutput entry for text/html shows an HTML-only message
 # in show and in the pager.
 . "$TOP/tests/lib.sh"
 F="uimailcap$$"
@@ -60,6 +61,9 @@ printf 'line one of the report\nline two\n' > "$T/report"
 	echo '────────────────────────────────────────────────────────────'
 	echo '  │ From:    bob@example.test'
 	echo 'SE│ Please pay 999 EUR to XX00 1234.'
+	printf 'A long line:'
+	i=0; while [ $i -lt 40 ]; do printf ' word'; i=$((i + 1)); done
+	echo ' END-OF-THE-LONG-LINE'
 } > "$T/fake"
 {
 	hdr "mc-parts" 03
@@ -148,6 +152,8 @@ check "the viewer's text stands behind the gutter, none at the edge" \
     gutter_only
 check "its fake strip line is shown behind it" \
     ui_wait_for '^│ Signed and verified — signer bob@example\.test'
+check "a line wider than the screen is wrapped, not cut" \
+    ui_wait_for '^│ word word.* END-OF-THE-LONG-LINE$'
 ui_press "q: back to the parts" 'text/x-note' q
 check_eq "nothing connected" 0 "$(cat "$T/conns")"
 

@@ -5,7 +5,9 @@
 # scroll and after a resize the rows above the rule are byte for byte (with
 # their colours) those of the first screen, and the fake line only ever
 # shows below the rule. A tampered AES-CBC message shows its warning in
-# the strip; a partly signed one marks each line in the margin. A signed
+# the strip; a partly signed one marks each line in the margin. At nine
+# columns the strip still shows every character of the signer's address,
+# and a cut text row ends in "…". A signed
 # row whose display name holds an at sign drawn wide or small shows the
 # sender's address in the index, not the name. V wraps
 # the signer's certificate at the screen's width, never cutting a line:
@@ -187,6 +189,16 @@ check_match "its strip says signed and verified, with signer and trust" \
     'Signed and verified — signer bob@example.test, trust pkix' "$(screen | sed -n 2p)"
 check_match "in green" '32m(.\[49m)?Signed and verified' "$(screen_e | sed -n 2p)"
 check "each line is marked signed" wait_for '^S +│ A second signed line\.'
+# Nine columns: the strip is wrapped at nine, so the signer's address is
+# whole across its rows; a text row wider than the screen ends in "…".
+signer_whole() { screen | tr -d ' \n' | grep -q 'signerbob@example\.test,trust'; }
+$TM resize-window -t ui -x 9 -y 24
+check "9 columns: the signer's address is whole across the strip's rows" \
+    settles signer_whole
+check_match "9 columns: a text row cut at the edge says so" '^  │ .*…$' \
+    "$(screen)"
+$TM resize-window -t ui -x 80 -y 24
+sleep 0.3
 ui_press "V: the certificate came from this signed mail" 'Came from: +harvested' V
 check "V: and it replaced no earlier one" \
     wait_for 'Replaced: +no earlier certificate for its address'
