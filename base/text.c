@@ -118,6 +118,26 @@ text_hex_decode(const char *s, void *out, size_t n)
 	return 0;
 }
 
+const char *
+text_find_at(const char *s, size_t *lenp)
+{
+	static const char *const ats[] = {
+		"@", "\xef\xbc\xa0", "\xef\xb9\xab"
+	};
+	const char	*p, *first = NULL;
+	size_t		 i, len = 0;
+
+	for (i = 0; i < sizeof(ats) / sizeof(ats[0]); i++)
+		if ((p = strstr(s, ats[i])) != NULL &&
+		    (first == NULL || p < first)) {
+			first = p;
+			len = strlen(ats[i]);
+		}
+	if (lenp != NULL)
+		*lenp = len;
+	return first;
+}
+
 unsigned
 text_utf8_next(const unsigned char **pp, size_t *lenp)
 {

@@ -86,6 +86,12 @@ int	 text_hex_digit(int c);
  * out: 0, or -1 (out partly written) when s is NULL or anything else.
  */
 int	 text_hex_decode(const char *s, void *out, size_t n);
+/*
+ * The first at sign in s, or one drawn like it (U+FF20 FULLWIDTH and
+ * U+FE6B SMALL COMMERCIAL AT), or NULL; its length in bytes at *lenp
+ * (lenp may be NULL).
+ */
+const char *text_find_at(const char *s, size_t *lenp);
 
 /*
  * s without the blanks at its start (space, tab) and end (space, tab,

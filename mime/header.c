@@ -612,20 +612,36 @@ mime_list_post(const char *value, char **addrp)
 	return 0;
 }
 
-/* 1 when the decoded display name dn shows an address that is not addr. */
+/*
+ * 1 when the decoded display name dn shows an address that is not addr:
+ * each at sign, or one drawn like it, with what stands around it up to
+ * what cannot be in an address, must be addr itself.
+ */
 static int
 name_shows_other(const char *dn, const char *addr)
 {
-	struct buf	*b;
-	const char	*t;
-	int		 other = 0;
+	static const char	 stop[] = " \t<>\"(),;:[]";
+	struct buf		*b;
+	const char		*t, *at, *s, *end;
+	size_t			 alen, n = strlen(addr);
+	int			 other = 0;
 
 	if (dn == NULL || (b = buf_new(MIME_MAX_FIELD * 4)) == NULL)
 		return 0;
-	if (mime_header_decode(dn, b, NULL) == 0 &&
-	    (t = buf_str(b)) != NULL && strchr(t, '@') != NULL &&
-	    strcasestr(t, addr) == NULL)
-		other = 1;
+	if (mime_header_decode(dn, b, NULL) != 0)
+		goto out;
+	for (t = buf_str(b); !other && (at = text_find_at(t, &alen)) != NULL;
+	    t = at + alen) {
+		for (s = at; s > buf_str(b) && strchr(stop, s[-1]) == NULL; s--)
+			;
+		end = at + alen + strcspn(at + alen, stop);
+		while (end > at + alen && end[-1] == '.')
+			end--;
+		if (alen != 1 || (size_t)(end - s) != n ||
+		    strncasecmp(s, addr, n) != 0)
+			other = 1;
+	}
+out:
 	buf_free(b);
 	return other;
 }
@@ -651,8 +667,7 @@ mime_addr_names_other(const char *value, const char *addr)
 		other = name_shows_other(buf_str(com), addr);
 	buf_free(com);
 	if (al == NULL)
-		return other || (strchr(value, '@') != NULL &&
-		    strcasestr(value, addr) == NULL);
+		return other || name_shows_other(value, addr);
 	for (it = clist_begin(al->ad_list); it != NULL && !other;
 	    it = clist_next(it)) {
 		ad = clist_content(it);

@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "base/err.h"
+#include "base/text.h"
 #include "base/vec.h"
 #include "store/store.h"
 #include "app/app.h"
@@ -141,19 +142,6 @@ ix_unbox(char *s)
 		}
 }
 
-/*
- * 1 when a display name holds an at sign, or one drawn like it (U+FF20
- * FULLWIDTH and U+FE6B SMALL COMMERCIAL AT): "bob＠example.test" reads as
- * an address that need not be the sender's.
- */
-static int
-ix_name_has_at(const char *name)
-{
-	return strchr(name, '@') != NULL ||
-	    strstr(name, "\xef\xbc\xa0") != NULL ||
-	    strstr(name, "\xef\xb9\xab") != NULL;
-}
-
 #define IX_NTEXT	9
 
 /* A row's info from its summary; refs: with what threads need. */
@@ -178,11 +166,12 @@ ix_info_new(const struct store_msg *m, int sent, int refs)
 	src[7] = refs ? m->references : NULL;
 	/*
 	 * The name the store keeps: no message is read to draw a row. A
-	 * name with an @ could show another address than the sender's:
-	 * the address is shown instead.
+	 * name with an at sign, or one drawn like it (text_find_at), could
+	 * show another address than the sender's: the address is shown
+	 * instead.
 	 */
 	src[8] = to == NULL && m->from_name != NULL &&
-	    !ix_name_has_at(m->from_name) ? m->from_name : NULL;
+	    text_find_at(m->from_name, NULL) == NULL ? m->from_name : NULL;
 	for (i = 0; i < IX_NTEXT; i++) {
 		len[i] = src[i] != NULL ? strlen(src[i]) : 0;
 		total += len[i] + 1;

@@ -254,8 +254,8 @@ check_nomatch "every message read shows as read at once" '^ +[0-9]+ N.*(spoof (p
 check_match "the sender column shows the display name, decoded and sanitized" \
     ' Bøb Example +named sender' "$(screen | grep 'named sender')"
 for at in EF=BC=A0 EF=B9=AB; do
-	check_match "a signed row under a name with a look-alike at ($at) shows the address" \
-	    ' S  .* bob@example\.test +at '"$at" "$(screen | grep "at $at")"
+	check_match "a signed row under a name with a look-alike at ($at) is marked M (the name shows another address), and shows the address" \
+	    ' M  .* bob@example\.test +at '"$at" "$(screen | grep "at $at")"
 	check_nomatch "and not the name" 'carol' "$(screen | grep "at $at")"
 done
 

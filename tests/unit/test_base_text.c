@@ -186,6 +186,14 @@ test_hex_time_next(void **st)
 	assert_int_equal(len, 1);
 	assert_int_equal(text_utf8_next(&p, &len), 0xfffd);
 	assert_int_equal(len, 0);
+	/* The first at sign, whichever way it is drawn. */
+	assert_null(text_find_at("no address", &len));
+	assert_string_equal(text_find_at("a\xef\xb9\xab" "b@c", &len),
+	    "\xef\xb9\xab" "b@c");
+	assert_int_equal(len, 3);
+	assert_string_equal(text_find_at("a@b\xef\xbc\xa0", &len),
+	    "@b\xef\xbc\xa0");
+	assert_int_equal(len, 1);
 }
 
 /* Runs copied whole end exactly where a code point needs escaping. */

@@ -155,6 +155,24 @@ test_from(void **st)
 	assert_int_equal(mime_addr_names_other("The Boss <a@b.test>",
 	    "A@B.test"), 0);
 	assert_int_equal(mime_addr_names_other("c@d.test", "a@b.test"), 1);
+	/* An at sign drawn wide or small shows an address all the same. */
+	assert_int_equal(mime_addr_names_other(
+	    "\"bob\xef\xbc\xa0" "example.test\" <m@evil.test>",
+	    "m@evil.test"), 1);
+	assert_int_equal(mime_addr_names_other(
+	    "\"bob\xef\xb9\xab" "example.test\" <m@evil.test>",
+	    "m@evil.test"), 1);
+	assert_int_equal(mime_addr_names_other(
+	    "=?utf-8?b?Ym9i77ygZXhhbXBsZS50ZXN0?= <m@evil.test>",
+	    "m@evil.test"), 1);
+	/* The signer's own address beside another one is not enough. */
+	assert_int_equal(mime_addr_names_other(
+	    "\"bob@example.test, m@evil.test\" <m@evil.test>", "m@evil.test"),
+	    1);
+	assert_int_equal(mime_addr_names_other(
+	    "\"M (m@evil.test)\" <m@evil.test>", "M@Evil.test"), 0);
+	assert_int_equal(mime_addr_names_other(
+	    "\"write to m@evil.test.\" <m@evil.test>", "m@evil.test"), 0);
 }
 
 /*
