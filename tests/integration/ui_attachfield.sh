@@ -7,6 +7,7 @@
 # than tell the recipients where the user keeps their files. Once the
 # field is taken out in the editor the message goes to bob with both
 # files byte for byte, and no Attach field nor any path of alice's in it.
+# The list lines the files' types up, a name in another script too.
 . "$TOP/tests/lib.sh"
 ui_alice uiaf "ui attach field passphrase"
 alice_identity
