@@ -439,9 +439,6 @@ addrs_uniq(struct app_addrs *b, size_t first)
 {
 	size_t	i, n;
 
-	/* An empty book has no array to sort yet. */
-	if (b->n <= first)
-		return;
 	qsort(b->v + first, b->n - first, sizeof(b->v[0]), addr_cmp);
 	for (i = n = first; i < b->n; i++) {
 		if (n > first && strcasecmp(b->v[n - 1].value,
