@@ -400,6 +400,7 @@ app_query_cmd_run(const char *cmd, const char *prefix, struct app_addrs *b,
 		}
 		dup2(p[1], 1);
 		signal(SIGPIPE, SIG_DFL);
+		signal(SIGXFSZ, SIG_DFL);
 		execl("/bin/sh", "sh", "-c", buf_str(c), (char *)NULL);
 		_exit(127);
 	}
@@ -439,6 +440,8 @@ addrs_uniq(struct app_addrs *b, size_t first)
 {
 	size_t	i, n;
 
+	if (b->n <= first)
+		return;			/* nothing added: b->v may be NULL */
 	qsort(b->v + first, b->n - first, sizeof(b->v[0]), addr_cmp);
 	for (i = n = first; i < b->n; i++) {
 		if (n > first && strcasecmp(b->v[n - 1].value,

@@ -3,6 +3,7 @@
  * app/agent.h, and what each request does. No system calls here, so that
  * the parser can be fuzzed as it runs in the agent (tests/fuzz/agent.c).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -163,11 +164,14 @@ rd_token(struct rd *r, struct tokreq *t)
 	return 0;
 }
 
-/* The error's one line as the reply. */
+/* The error's one line as the reply; a refused PIN says so in status. */
 static void
 reply_smerr(uint8_t *rep, size_t *replen, const struct smerr *e)
 {
-	reply_err(rep, replen, smerr_msg(e));
+	const char	*why = smerr_msg(e);
+
+	reply(rep, replen, e->code == SMERR_AUTH ? AGENT_ERR_PIN : AGENT_ERR,
+	    why, strlen(why));
 }
 
 static void
@@ -232,6 +236,25 @@ out:
 	secmem_wipe(&t, sizeof(t));
 }
 
+/*
+ * A key operation with k failed: when its token is gone (taken out, its
+ * session lost), a reply that says so; else the operation's own failure.
+ */
+static void
+keyop_failed(const struct crypto_privkey *k, uint8_t *rep, size_t *replen)
+{
+	const char	*label;
+	char		 why[128];
+
+	if (!crypto_privkey_gone(k, &label)) {
+		reply_err(rep, replen, "the key operation failed");
+		return;
+	}
+	(void)snprintf(why, sizeof(why), "the token \"%s\" is gone (taken "
+	    "out?); nothing more was decrypted or signed with it", label);
+	reply(rep, replen, AGENT_ERR_GONE, why, strlen(why));
+}
+
 static void
 serve_keyop(struct agent_keys *ak, int op, struct rd *r, uint8_t *rep,
     size_t *replen)
@@ -268,7 +291,7 @@ serve_keyop(struct agent_keys *ak, int op, struct rd *r, uint8_t *rep,
 		return;
 	}
 	if (crypto_privkey_run(k, &ko, out, &n, NULL) != 0) {
-		reply_err(rep, replen, "the key operation failed");
+		keyop_failed(k, rep, replen);
 		return;
 	}
 	reply(rep, replen, AGENT_OK, out, n);

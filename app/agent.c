@@ -286,7 +286,14 @@ agent_call(void *arg, const uint8_t fp[32], const struct crypto_keyop *op,
 	if (r != 0)
 		return r;
 	n = replen - 3;
-	if (rep[0] != AGENT_OK)
+	if (rep[0] == AGENT_ERR_GONE) {
+		/* Of no more use: lost, so that nothing judged is kept. */
+		pthread_mutex_lock(&agent_lock);
+		a->lost = 1;
+		pthread_mutex_unlock(&agent_lock);
+		r = smerr_set(e, SMERR_IO, "%.*s", (int)n,
+		    (const char *)rep + 3);
+	} else if (rep[0] != AGENT_OK)
 		r = smerr_set(e, SMERR_CRYPTO, "the key agent: %.*s", (int)n,
 		    (const char *)rep + 3);
 	else if (n > *outlen)
@@ -430,7 +437,9 @@ put_field(uint8_t *p, const void *v, size_t len)
 
 /*
  * A token request (fp NULL: TOKEN_CERT) for uri, with the module and PIN
- * from agent_tok, and its reply; agent_lock held or a's own agent.
+ * from agent_tok, and its reply; agent_lock held or a's own agent. A PIN
+ * the token refused is SMERR_PERM, any other refusal SMERR_IO: neither is
+ * SMERR_AUTH, a server's refusal of the account's password.
  */
 static int
 token_request(struct agent *a, const uint8_t *fp, const char *uri,
@@ -462,7 +471,8 @@ token_request(struct agent *a, const uint8_t *fp, const char *uri,
 	p = put_field(p, buf_data(pin), buf_len(pin));
 	if ((r = roundtrip(a, req, (size_t)(p - req), rep, replen, e)) == 0 &&
 	    rep[0] != AGENT_OK)
-		r = smerr_set(e, SMERR_AUTH, "%.*s", (int)(*replen - 3),
+		r = smerr_set(e, rep[0] == AGENT_ERR_PIN ? SMERR_PERM :
+		    SMERR_IO, "%.*s", (int)(*replen - 3),
 		    (const char *)rep + 3);
 	secmem_wipe(req, (size_t)(p - req));
 out:
@@ -522,12 +532,17 @@ load(struct agent *a, struct keys *k, struct loadlist *l, struct smerr *e)
 	return r;
 }
 
-/* Ends a's agent, if it has one. */
+/*
+ * Ends a's agent, if it has one. One that was lost may be hung (stopped,
+ * or stuck in a token's module): it is killed, not waited for.
+ */
 static void
 agent_stop(struct agent *a)
 {
 	if (a->fd != -1) {
 		close(a->fd);
+		if (a->lost && a->pid > 0)
+			(void)kill(a->pid, SIGKILL);
 		(void)waitpid(a->pid, NULL, 0);
 	}
 	a->fd = -1;
@@ -536,12 +551,28 @@ agent_stop(struct agent *a)
 	a->keys = NULL;
 }
 
-/* Ends every lane but agent_one; agent_lock held, no request on its way. */
+/*
+ * Ends every lane but agent_one; agent_lock held, no request on its way.
+ * A lane lost is agent_one lost: then any of them may be the hung one.
+ */
 static void
 lanes_stop(void)
 {
-	while (agent_nmore > 0)
-		agent_stop(&agent_more[--agent_nmore]);
+	while (agent_nmore > 0) {
+		agent_more[--agent_nmore].lost |= agent_one.lost;
+		agent_stop(&agent_more[agent_nmore]);
+	}
+}
+
+void
+agent_restart(void)
+{
+	pthread_mutex_lock(&agent_lock);
+	if (agent_one.lost) {
+		lanes_stop();
+		agent_stop(&agent_one);
+	}
+	pthread_mutex_unlock(&agent_lock);
 }
 
 size_t

@@ -28,7 +28,10 @@
  * token. These three are accepted only before the first other request.
  * LIST answers the fingerprints of the keys it holds; SIGN, DECRYPT and
  * DERIVE do one crypto_keyop with one of them. status 0 is success;
- * otherwise data is a one-line reason.
+ * otherwise data is a one-line reason, and status AGENT_ERR_PIN says that
+ * a token refused the PIN (a caller must not offer that PIN again: a card
+ * locks itself after a few wrong ones), status AGENT_ERR_GONE that the
+ * token of the key asked for is gone (the agent is then of no more use).
  *
  * An agent that may load a PKCS#11 module is started with AGENT_TOKENS_ARG
  * too: its system call filter comes after the loading requests, and
@@ -62,6 +65,8 @@ struct smerr;
 
 #define AGENT_OK	0
 #define AGENT_ERR	1
+#define AGENT_ERR_PIN	2	/* a token refused the PIN, or is locked */
+#define AGENT_ERR_GONE	3	/* a key's token was taken out: start anew */
 
 /*
  * Identities one agent holds: a fixed bound, as every other size here,
@@ -167,6 +172,12 @@ void	 agent_busy(int begin);
  * what was judged since cannot be trusted to say "undecryptable".
  */
 int	 agent_lost(void);
+/*
+ * For a process that runs one job after another (the watcher's syncs):
+ * ends an agent that was lost, so that the next key operation starts a
+ * new one. Between jobs only, with no request on its way.
+ */
+void	 agent_restart(void);
 /* The one line a command prints when agent_lost() says so. */
 #define AGENT_LOST_MSG	"the key agent stopped; nothing more was " \
 			"decrypted or signed (run the command again)"

@@ -170,6 +170,12 @@ char	*app_draft_field(const void *text, size_t len, const char *name);
 /* The account whose address is a draft's From; NULL when none is. */
 const struct app_account *app_draft_account(const struct app_config *cfg,
 	    const void *text, size_t len);
+/*
+ * The account an outbox entry or a draft belongs to: the one it was kept
+ * with, else (a draft) the one it is From, else the first.
+ */
+const struct app_account *app_queue_owner(const struct app_config *cfg,
+	    const char *account, const void *draft, size_t len);
 
 /*
  * The parts of a (stored, decrypted) message a reader can save, app/parts.c:
@@ -253,6 +259,14 @@ unsigned app_shown_line(const struct app_shown *sh, size_t line);
  * and sanitized (malloc'd), or NULL when it has none.
  */
 char	*app_from_name(const unsigned char *msg, size_t len);
+/*
+ * A folder's IMAP name (modified UTF-7, RFC 3501 5.1.3: "Entw&APw-rfe")
+ * as the reader reads it ("Entwürfe"), and a name typed so made the IMAP
+ * name again: malloc'd (app/move.c). A name that does not convert comes
+ * back as it is, as does a typed one all in ASCII. NULL on no memory.
+ */
+char	*app_folder_shown(const char *name);
+char	*app_folder_typed(const char *typed);
 /*
  * One header field as a reader sees it, "Name: value": the len bytes at
  * field (name, value and continuation lines, as received) read as

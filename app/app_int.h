@@ -108,13 +108,22 @@ const char *cli_opt_next(const struct cli_args *a, const char *name,
 	    size_t *ip);
 
 /*
- * Reads a message from path ("-": stdin) into *bp; 0 or SMERR_*, also
- * for input that does not begin with header fields (cli_not_message).
+ * Reads a message of at most max bytes from path ("-": stdin, named
+ * "standard input") into *bp, without an mbox's "From " line before it;
+ * 0, or SMERR_* with *bp NULL and e naming
+ * the file and the cause, also for input that is empty or does not begin
+ * with header fields (cli_not_message).
  */
+int	 app_read_message(const char *path, size_t max, struct buf **bp,
+	    struct smerr *e);
+/* app_read_message, as much as send takes, the error into c. */
 int	 cli_read_message(struct cli *c, const char *path, struct buf **bp);
 /* Sets e to "path: not a message" and returns SMERR_PARSE. */
 int	 cli_not_message(struct smerr *e, const char *path);
-/* An ID from the command line; 0 when it is not a positive integer. */
+/*
+ * An ID from the command line; 0 when it is not a positive integer
+ * written in decimal digits alone.
+ */
 int64_t	 cli_parse_id(const char *s);
 /*
  * Keeps text as draft *idp (0: a new one, its id stored back) with the
@@ -132,6 +141,12 @@ int	 cli_fail(struct cli *c);
 /* Prints a usage line for c->cmd on stderr; returns 2. */
 int	 cli_usage(struct cli *c);
 /*
+ * The usage lines of c->cmd, then that arg is not what's ID ("a draft"),
+ * the number lister prints ("draft list"); returns 2.
+ */
+int	 cli_usage_id(struct cli *c, const char *arg, const char *what,
+	    const char *lister);
+/*
  * 0, or SMERR_PERM naming path (what it is, e.g. "a home") when group or
  * others may write it, or with secret set (a passphrase or PIN file) read
  * it, as ssh refuses; fd is the open file, or -1 to look path up.
@@ -139,9 +154,9 @@ int	 cli_usage(struct cli *c);
 int	 app_check_mode(int fd, const char *path, const char *what,
 	    int secret, struct smerr *e);
 /*
- * Checks the open file fd at path as app_check_mode does, then makes *bp
- * to read it into: at most max bytes, wiped when secret. 0, or SMERR_*
- * with fd closed.
+ * Checks the open file fd at path as app_check_mode does (a directory is
+ * not what, whatever its mode), then makes *bp to read it into: at most
+ * max bytes, wiped when secret. 0, or SMERR_* with fd closed.
  */
 int	 app_file_buf(int fd, const char *path, const char *what,
 	    int secret, size_t max, struct buf **bp, struct smerr *e);
@@ -211,6 +226,12 @@ void	 cli_tokens_end(void);
 /* The PIN for the token of uri, from the sources above. */
 int	 cli_token_pin(struct cli *c, const char *uri, struct buf **pinp,
 	    struct smerr *e);
+/*
+ * A token refused the PIN: it is forgotten with where it came from (the
+ * PIN file, the Secret Service), and until cli_tokens_end the PIN is only
+ * asked on the terminal.
+ */
+void	 cli_token_pin_refused(struct cli *c);
 /* Asks on the terminal without echo (twice: confirm). */
 int	 cli_ask_secret(const char *prompt, int twice, struct buf **passp,
 	    struct smerr *e);
@@ -240,6 +261,7 @@ struct app_headers {
 	char	*list_post;
 	size_t	 attachments;
 	char	*from_name;	/* From's display name, sanitized */
+	char	*to_names;	/* To's and Cc's display names, sanitized */
 };
 /* hp: the protected header section, read instead of msg's (or NULL). */
 int	 app_headers_read(const uint8_t *msg, size_t len,
@@ -261,6 +283,7 @@ extern const struct cli_cmd cmd_config_entry;
 extern const struct cli_cmd cmd_keys_import_entry, cmd_keys_pkcs11_entry;
 extern const struct cli_cmd cmd_keys_trust_entry;
 extern const struct cli_cmd cmd_keys_list_entry, cmd_keys_lookup_entry;
+extern const struct cli_cmd cmd_keys_remove_entry;
 extern const struct cli_cmd cmd_sync_entry;
 extern const struct cli_cmd cmd_list_entry, cmd_show_entry;
 extern const struct cli_cmd cmd_search_entry, cmd_flag_entry;
@@ -277,6 +300,7 @@ extern const struct cli_cmd cmd_check_entry;
 /* Called by other commands too (keys lookup, list --outbox, setup). */
 int	 cmd_keys(struct cli *, int, char **);
 int	 cmd_keys_lookup(struct cli *, int, char **);
+int	 cmd_keys_remove(struct cli *, int, char **);
 int	 cmd_outbox(struct cli *, int, char **);
 int	 cmd_draft(struct cli *, int, char **);
 struct crypto_ctx;

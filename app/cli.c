@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@ static const struct cli_cmd *const cli_cmds[] = {
 	&cmd_keys_trust_entry,
 	&cmd_keys_list_entry,
 	&cmd_keys_lookup_entry,
+	&cmd_keys_remove_entry,
 	&cmd_sync_entry,
 	&cmd_list_entry,
 	&cmd_show_entry,
@@ -418,7 +420,8 @@ cli_usage_fit(const char *u, const char **args, int n, char *missing,
 		while (*p == ' ')
 			p++;
 		w[wl] = '\0';
-		if (wl == 0)
+		/* Nothing, or "..." after "[--x V]": that option repeats. */
+		if (wl == 0 || strcmp(w, "...") == 0)
 			continue;
 		if (strcmp(w, "|") == 0)
 			return -2;
@@ -536,6 +539,55 @@ cli_usage_opts(const char *u, char **argv, int argc, char *why, size_t len)
 	}
 }
 
+/* Whether command name reads "-x" as a word (CLI_WORDS). */
+static int
+cli_cmd_words(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++)
+		if (strcmp(cli_cmds[i]->name, name) == 0 &&
+		    (cli_cmds[i]->flags & CLI_WORDS))
+			return 1;
+	return 0;
+}
+
+/*
+ * How the opts tables of command name know the n bytes at opt: 1 as an
+ * option that takes no value, 0 as one that takes a value, -1 not at all
+ * (a command that reads its options itself).
+ */
+static int
+cli_opt_table_kind(const char *name, const char *opt, size_t n)
+{
+	const char	*p;
+	char		 word[64];
+	size_t		 i;
+
+	if (snprintf(word, sizeof(word), "%.*s", (int)n, opt) >=
+	    (int)sizeof(word))
+		return -1;
+	for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++) {
+		if (strcmp(cli_cmds[i]->name, name) != 0 ||
+		    (p = cli_cmds[i]->opts) == NULL)
+			continue;
+		for (; (p = strstr(p, word)) != NULL; p += n)
+			if ((p == cli_cmds[i]->opts || p[-1] == ' ') &&
+			    strchr(" =", p[n]) != NULL)
+				return p[n] != '=';
+	}
+	return -1;
+}
+
+/* The last line of a usage error over arg, which is no ID of what. */
+static void
+cli_bad_id_why(struct cli *c, const char *arg, const char *what,
+    const char *lister)
+{
+	fprintf(stderr, "sealmail: %s: '%s' is not %s ID (a whole number "
+	    "above 0, as %s prints)\n", c->cmd, arg, what, lister);
+}
+
 /*
  * The last line of a usage error: the first option the command does not
  * know, an option left without its value, the subcommand it does not
@@ -545,20 +597,41 @@ cli_usage_opts(const char *u, char **argv, int argc, char *why, size_t len)
 static void
 cli_usage_why(struct cli *c)
 {
-	const char	*last, *args[16], *bad = NULL;
+	const char	*last, *args[16], *bad = NULL, *w, *eq;
 	char		 missing[128], subs[256] = "";
 	size_t		 i, l2, ml;
-	int		 n, fit = -2, lit = 0;
+	int		 n, fit = -2, lit = 0, kind;
 
 	if (c->argc < 1 || c->argv == NULL)
 		return;
 	for (n = 1; n < c->argc; n++) {
-		if (strcmp(c->argv[n], "--") == 0)
+		w = c->argv[n];
+		if (strcmp(w, "--") == 0)
 			break;
-		/* No command has one-letter options: "-x" is an argument. */
-		if (strncmp(c->argv[n], "--", 2) != 0 ||
-		    cli_option_kind(c->cmd, c->argv[n]) != 0)
+		/*
+		 * No command has one-letter options: "-x" is one that none
+		 * knows, but for a query's word; "-" is stdin, "-1" a bad ID.
+		 */
+		if (w[0] == '-' && w[1] != '-' && w[1] != '\0' &&
+		    !isdigit((unsigned char)w[1]) && !cli_cmd_words(c->cmd))
+			break;
+		if (strncmp(w, "--", 2) != 0)
 			continue;
+		if ((kind = cli_option_kind(c->cmd, w)) == 2 &&
+		    strchr(w, '=') == NULL)
+			n++;		/* its value, whatever it looks like */
+		if (kind == 1 && (eq = strchr(w, '=')) != NULL &&
+		    cli_opt_table_kind(c->cmd, w + 2, (size_t)(eq - w - 2))
+		    != 0) {
+			fprintf(stderr, "sealmail: %s: option '%.*s' takes no "
+			    "value\n", c->cmd, (int)(eq - w), w);
+			return;
+		}
+		if (kind != 0)
+			continue;
+		break;
+	}
+	if (n < c->argc && strcmp(c->argv[n], "--") != 0) {
 		fprintf(stderr, "sealmail: %s: unknown option '%s'\n",
 		    c->cmd, c->argv[n]);
 		return;
@@ -598,8 +671,7 @@ cli_usage_why(struct cli *c)
 		fprintf(stderr, "sealmail: %s: '%s' is one argument too many\n",
 		    c->cmd, bad);
 	else if (fit == -4)
-		fprintf(stderr, "sealmail: %s: '%s' is not a message ID (a "
-		    "whole number above 0, as list prints)\n", c->cmd, bad);
+		cli_bad_id_why(c, bad, "a message", "list");
 	else if (fit == -1 && bad != NULL && n > 1 && bad == args[1])
 		fprintf(stderr, "sealmail: %s: no subcommand '%s'\n", c->cmd,
 		    bad);
@@ -618,8 +690,9 @@ cli_usage_why(struct cli *c)
 	}
 }
 
-int
-cli_usage(struct cli *c)
+/* The usage lines of c's command. */
+static void
+cli_usage_lines(struct cli *c)
 {
 	size_t	i;
 
@@ -627,8 +700,23 @@ cli_usage(struct cli *c)
 		if (c->cmd != NULL && strcmp(cli_cmds[i]->name, c->cmd) == 0)
 			fprintf(stderr, "usage: sealmail [--home DIR] %s\n",
 			    cli_cmds[i]->usage);
+}
+
+int
+cli_usage(struct cli *c)
+{
+	cli_usage_lines(c);
 	if (c->cmd != NULL)
 		cli_usage_why(c);
+	return 2;
+}
+
+int
+cli_usage_id(struct cli *c, const char *arg, const char *what,
+    const char *lister)
+{
+	cli_usage_lines(c);
+	cli_bad_id_why(c, arg, what, lister);
 	return 2;
 }
 
@@ -639,8 +727,32 @@ cli_output_failed(struct cli *c)
 
 	if (saved == EPIPE)
 		return smerr_set(&c->err, SMERR_IO, "output closed");
+	if (saved == 0)
+		return smerr_set(&c->err, SMERR_IO, "writing output failed");
 	return smerr_set(&c->err, SMERR_IO, "writing output: %s",
 	    strerror(saved));
+}
+
+/*
+ * Whatever a command printed without looking, checked as it ends: r,
+ * or 1 after saying so when standard output did not take it all (a
+ * reader that went away, a descriptor that is not open for writing).
+ */
+static int
+cli_output_done(struct cli *c, int r)
+{
+	struct pollfd	pfd = { .fd = STDOUT_FILENO, .events = POLLOUT };
+
+	errno = 0;
+	if (fflush(stdout) != EOF && !ferror(stdout))
+		return r;
+	if (r != 0)
+		return r;		/* the command said why already */
+	/* An earlier write failed: a pipe without a reader tells so. */
+	if (errno == 0 && poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR))
+		errno = EPIPE;
+	cli_output_failed(c);
+	return cli_fail(c);
 }
 
 int
@@ -711,10 +823,15 @@ int
 app_file_buf(int fd, const char *path, const char *what, int secret,
     size_t max, struct buf **bp, struct smerr *e)
 {
-	int	r;
+	struct stat	sb;
+	int		r;
 
 	*bp = NULL;
-	if ((r = app_check_mode(fd, path, what, secret, e)) == 0 &&
+	/* Not the mode of a directory: no chmod would make it one. */
+	if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode))
+		r = smerr_set(e, SMERR_IO, "%s: a directory, not %s", path,
+		    what);
+	else if ((r = app_check_mode(fd, path, what, secret, e)) == 0 &&
 	    (*bp = secret ? buf_new_secret(max) : buf_new(max)) == NULL)
 		r = smerr_nomem(e);
 	if (r != 0)
@@ -788,7 +905,7 @@ cli_config(struct cli *c)
 /*
  * --pin-file FILE (or --pin-file=FILE) after the command, which every
  * command takes: taken out of argv (up to a "--") into *filep. The new
- * argument count, or -1 when FILE is missing.
+ * argument count, or -1 when FILE is missing or empty.
  */
 static int
 pin_file_after(int argc, char **argv, int cmd, const char **filep)
@@ -808,6 +925,8 @@ pin_file_after(int argc, char **argv, int cmd, const char **filep)
 			i++;
 			continue;
 		}
+		if (**filep == '\0')
+			return -1;
 		for (j = i; j + n <= argc; j++)
 			argv[j] = argv[j + n];
 		argc -= n;
@@ -828,7 +947,7 @@ cli_help_asked(int argc, char **argv)
 }
 
 /* sealmail CMD --help: every form of CMD, as --help lists them. */
-static int
+static void
 cli_help_cmd(const char *name)
 {
 	size_t	i;
@@ -838,7 +957,6 @@ cli_help_cmd(const char *name)
 		if (strcmp(cli_cmds[i]->name, name) == 0)
 			cli_usage_one(stdout, cli_cmds[i]);
 	printf("\nSee sealmail(1).\n");
-	return fflush(stdout) == EOF ? 1 : 0;
 }
 
 int
@@ -858,6 +976,7 @@ app_cli_main(int argc, char **argv, struct app_opts *o)
 	int		 ch, r, cmdarg, li = 0;
 
 	memset(o, 0, sizeof(*o));
+	memset(&c, 0, sizeof(c));
 	/* The key agent: nothing else of the program runs in it. */
 	if (argc >= 2 && strcmp(argv[1], AGENT_ARG) == 0)
 		return agent_main(argc == 3 &&
@@ -867,6 +986,8 @@ app_cli_main(int argc, char **argv, struct app_opts *o)
 	o->pin_file = getenv("SEALMAIL_PIN_FILE");
 	if (o->pin_file != NULL && *o->pin_file == '\0')
 		o->pin_file = NULL;
+	if (o->passphrase_file != NULL && *o->passphrase_file == '\0')
+		o->passphrase_file = NULL;
 	if (o->home != NULL && *o->home == '\0')
 		o->home = NULL;
 	opterr = 0;
@@ -877,6 +998,13 @@ app_cli_main(int argc, char **argv, struct app_opts *o)
 			cli_usage_all(stderr);
 			fprintf(stderr, "sealmail: option '%s' needs a value\n",
 			    argv[optind - 1]);
+			return 2;
+		}
+		/* --home '': no directory has no name. */
+		if ((ch == 'H' || ch == 'P' || ch == 'I') && *optarg == '\0') {
+			cli_usage_all(stderr);
+			fprintf(stderr, "sealmail: option '--%s' needs a value, "
+			    "not ''\n", longopts[li].name);
 			return 2;
 		}
 		bad = argv[optind - 1];
@@ -898,10 +1026,10 @@ app_cli_main(int argc, char **argv, struct app_opts *o)
 			break;
 		case 'V':
 			printf("sealmail %s\n", SEALMAIL_VERSION);
-			return 0;
+			return cli_output_done(&c, 0);
 		case 'h':
 			cli_usage_all(stdout);
-			return 0;
+			return cli_output_done(&c, 0);
 		default:
 			cli_usage_all(stderr);
 			fprintf(stderr, "sealmail: unknown option '%s' "
@@ -912,7 +1040,6 @@ app_cli_main(int argc, char **argv, struct app_opts *o)
 	if (optind >= argc)
 		return APP_CLI_INTERACTIVE;
 
-	memset(&c, 0, sizeof(c));
 	c.cmd = argv[optind];
 	for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++)
 		if (strcmp(cli_cmds[i]->name, c.cmd) == 0)
@@ -923,8 +1050,10 @@ app_cli_main(int argc, char **argv, struct app_opts *o)
 		    "(sealmail --help lists the commands)\n", c.cmd);
 		return 2;
 	}
-	if (cli_help_asked(argc - optind, argv + optind))
-		return cli_help_cmd(c.cmd);
+	if (cli_help_asked(argc - optind, argv + optind)) {
+		cli_help_cmd(c.cmd);
+		return cli_output_done(&c, 0);
+	}
 	c.home = o->home;
 	c.passphrase_file = o->passphrase_file;
 	c.pin_file = o->pin_file;
@@ -941,6 +1070,7 @@ app_cli_main(int argc, char **argv, struct app_opts *o)
 	optind = 1;		/* each command parses its own options */
 	cli_tokens_begin(&c);
 	r = cli_cmds[i]->fn(&c, argc - cmdarg, argv + cmdarg);
+	r = cli_output_done(&c, r);
 	cli_tokens_end();
 	app_config_free(c.cfg);
 	free(c.confdir);

@@ -174,7 +174,9 @@ cmd_check(struct cli *c, int argc, char **argv)
 		goto done;
 	if (r == 0 && !a->has_imap && !a->has_smtp)
 		r = smerr_set(&c->err, SMERR_CONFIG, "account %s names no "
-		    "server", a->name);
+		    "server: add imap = imaps://HOST and smtp = "
+		    "submission://HOST to its section of %s", a->name,
+		    c->cfg->path);
 	rc = r == 0 ? 0 : 1;
 done:
 	buf_free(out);

@@ -40,9 +40,11 @@ cmd_config_check(struct cli *c, int argc, char **argv)
 		return cli_fail(c);
 	/* An absent file reads as no accounts; here that is the answer. */
 	if (access(c->cfg->path, F_OK) == -1 && errno == ENOENT) {
-		smerr_set(&c->err, SMERR_CONFIG, "%s: no such file: write one "
-		    "with an [account NAME] section (see sealmail.conf(5))",
-		    c->cfg->path);
+		smerr_set(&c->err, SMERR_CONFIG, "%s: no such file: make it "
+		    "with sealmail %s%s%ssetup ADDRESS, or write one with an "
+		    "[account NAME] section (see sealmail.conf(5))",
+		    c->cfg->path, c->home != NULL ? "--home " : "",
+		    c->home != NULL ? c->home : "", c->home != NULL ? " " : "");
 		return cli_fail(c);
 	}
 	printf("%s: %zu account(s)\n", c->cfg->path, c->cfg->naccounts);

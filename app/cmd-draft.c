@@ -47,6 +47,21 @@ app_draft_account(const struct app_config *cfg, const void *text,
 	return a;
 }
 
+const struct app_account *
+app_queue_owner(const struct app_config *cfg, const char *account,
+    const void *draft, size_t len)
+{
+	const struct app_account	*a = NULL;
+
+	if (account != NULL)
+		a = app_config_account(cfg, account);
+	if (a == NULL && draft != NULL)
+		a = app_draft_account(cfg, draft, len);
+	if (a == NULL)
+		a = app_config_account(cfg, NULL);
+	return a;
+}
+
 int
 cli_keep_draft(struct cli *c, struct store *st, const char *account,
     const struct buf *text, int64_t *idp, const char *reason,
@@ -109,6 +124,8 @@ draft_to(const char *to)
 }
 
 struct draft_out {
+	const struct app_config	*cfg;	/* NULL without one */
+	const char	*only;	/* this account's drafts alone, or NULL */
 	struct buf	*out;
 	struct json_w	 w;	/* over out, with --json */
 	int		 json;
@@ -148,9 +165,10 @@ static int
 draft_json(struct draft_out *o, const struct store_draft *d, const char *to,
     const char *subject, const char *from)
 {
-	struct json_w		*w = &o->w;
-	struct app_headers	 h;
-	struct store_msg	 m;
+	struct json_w			*w = &o->w;
+	const struct app_account	*a;
+	struct app_headers		 h;
+	struct store_msg		 m;
 	struct smerr		 e;
 	struct buf		*l;
 
@@ -163,6 +181,10 @@ draft_json(struct draft_out *o, const struct store_draft *d, const char *to,
 	memset(&m, 0, sizeof(m));
 	app_headers_to_msg(&h, &m);
 	m.account = d->account;
+	/* Whose it is, as the terminal program lists it. */
+	if (o->cfg != NULL && (a = app_queue_owner(o->cfg, d->account,
+	    d->body, d->body_len)) != NULL)
+		m.account = a->name;
 	m.to = buf_str(l);
 	m.size = d->body_len;
 	m.attachments = d->nfiles;
@@ -186,8 +208,13 @@ draft_json(struct draft_out *o, const struct store_draft *d, const char *to,
 static int
 draft_list_cb(const struct store_draft *d, void *arg)
 {
-	struct draft_out	*o = arg;
-	char			*to, *subject, *from;
+	struct draft_out		*o = arg;
+	const struct app_account	*a;
+	char				*to, *subject, *from;
+
+	if (o->only != NULL && ((a = app_queue_owner(o->cfg, d->account,
+	    d->body, d->body_len)) == NULL || strcmp(a->name, o->only) != 0))
+		return 0;
 
 	to = app_draft_field(d->body, d->body_len, "To");
 	subject = app_draft_field(d->body, d->body_len, "Subject");
@@ -203,13 +230,22 @@ draft_list_cb(const struct store_draft *d, void *arg)
 }
 
 static int
-draft_list(struct cli *c, struct store *st, int json)
+draft_list(struct cli *c, struct store *st, const char *account, int json)
 {
 	struct draft_out	 o;
 	int			 r;
 
 	memset(&o, 0, sizeof(o));
 	o.json = json;
+	/* A home without a configuration has drafts all the same. */
+	if ((r = cli_config(c)) == 0)
+		o.cfg = c->cfg;
+	else if (account != NULL)
+		return r;
+	smerr_clear(&c->err);
+	if (account != NULL && app_config_account(o.cfg, account) == NULL)
+		return cli_no_account(c, account);
+	o.only = account;
 	if ((o.out = buf_new(0)) == NULL)
 		return smerr_nomem(&c->err);
 	json_begin(&o.w, o.out);
@@ -241,6 +277,9 @@ cli_parse_id(const char *s)
 	char		*end;
 	long long	 v;
 
+	/* Digits only, as list prints it: no sign, no space before it. */
+	if (*s < '0' || *s > '9')
+		return 0;
 	errno = 0;
 	v = strtoll(s, &end, 10);
 	if (errno != 0 || end == s || *end != '\0' || v <= 0)
@@ -250,14 +289,14 @@ cli_parse_id(const char *s)
 
 static int
 draft_do(struct cli *c, struct store *st, const char *verb, const char *arg,
-    int json)
+    const char *account, int json)
 {
 	struct buf	*b = NULL;
 	int64_t		 id = 0;
 	int		 r;
 
 	if (strcmp(verb, "list") == 0)
-		return draft_list(c, st, json);
+		return draft_list(c, st, account, json);
 	if (strcmp(verb, "save") == 0) {
 		if ((r = cli_read_message(c, arg, &b)) == 0 &&
 		    (r = store_draft_put(st, &id, NULL, buf_data(b), buf_len(b),
@@ -266,13 +305,13 @@ draft_do(struct cli *c, struct store *st, const char *verb, const char *arg,
 			if ((r = buf_printf(b, "%lld", (long long)id)) == 0)
 				r = cli_print(c, b);
 		}
-	} else if ((id = cli_parse_id(arg)) == 0)
-		r = smerr_set(&c->err, SMERR_INVAL, "not a draft ID: %s", arg);
-	else if (strcmp(verb, "show") == 0) {
-		if ((r = store_draft_get(st, id, &b, &c->err)) == 0)
+	} else if (strcmp(verb, "show") == 0) {
+		/* cmd_draft made sure that arg is an ID. */
+		if ((r = store_draft_get(st, cli_parse_id(arg), &b,
+		    &c->err)) == 0)
 			r = cli_print(c, b);
 	} else
-		r = store_draft_delete(st, id, &c->err);
+		r = store_draft_delete(st, cli_parse_id(arg), &c->err);
 	buf_free(b);
 	return r;
 }
@@ -282,7 +321,7 @@ cmd_draft(struct cli *c, int argc, char **argv)
 {
 	struct cli_args			 args;
 	struct store			*st = NULL;
-	const char			*verb;
+	const char			*verb, *account;
 	int				 json, r;
 
 	if (cli_args_parse(&cmd_draft_entry, argc, argv, &args) != 0 ||
@@ -291,20 +330,28 @@ cmd_draft(struct cli *c, int argc, char **argv)
 	if (cli_opt_has(&args, "passphrase-file"))
 		c->passphrase_file = cli_opt_get(&args, "passphrase-file");
 	json = cli_opt_has(&args, "json") > 0;
+	account = cli_opt_get(&args, "account");
 	verb = args.argv[0];
 	if (strcmp(verb, "list") == 0 ? args.argc != 1 :
 	    (strcmp(verb, "save") != 0 && strcmp(verb, "show") != 0 &&
-	    strcmp(verb, "delete") != 0) || args.argc != 2 || json)
+	    strcmp(verb, "delete") != 0) || args.argc != 2 || json ||
+	    account != NULL)
 		return cli_usage(c);
+	if (strcmp(verb, "show") == 0 || strcmp(verb, "delete") == 0) {
+		if (cli_parse_id(args.argv[1]) == 0)
+			return cli_usage_id(c, args.argv[1], "a draft",
+			    "draft list");
+	}
 	if ((r = cli_open_store(c, &st)) == 0)
 		r = draft_do(c, st, verb, args.argc > 1 ? args.argv[1] : NULL,
-		    json);
+		    account, json);
 	store_close(st);
 	return r == 0 ? 0 : cli_fail(c);
 }
 
 const struct cli_cmd cmd_draft_entry = {
-	"draft", cmd_draft, "draft save FILE|- | draft list [--json] | "
-	    "draft show ID | draft delete ID",
-	"drafts, kept in the encrypted store", "json passphrase-file=", 0
+	"draft", cmd_draft, "draft save FILE|- | draft list [--json] "
+	    "[--account NAME] | draft show ID | draft delete ID",
+	"drafts, kept in the encrypted store",
+	"json account= passphrase-file=", 0
 };

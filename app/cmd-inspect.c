@@ -43,39 +43,6 @@
 #include "app/sync.h"
 
 static int
-read_input(const char *path, struct buf **bp, struct smerr *e)
-{
-	struct buf	*b;
-	int		 fd, r;
-
-	*bp = NULL;
-	if ((b = buf_new(MIME_MAX_INPUT)) == NULL)
-		return smerr_nomem(e);
-	if (strcmp(path, "-") == 0)
-		fd = STDIN_FILENO;
-	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		buf_free(b);
-		return smerr_set(e, SMERR_IO, "%s: cannot be opened", path);
-	}
-	r = buf_read_fd(b, fd);
-	if (fd != STDIN_FILENO)
-		close(fd);
-	if (r != 0) {
-		buf_free(b);
-		if (r == SMERR_LIMIT)
-			return smerr_set(e, r, "%s: larger than %lu bytes",
-			    path, MIME_MAX_INPUT);
-		return smerr_set(e, r, "%s: cannot be read", path);
-	}
-	if (!mime_is_message(buf_data(b), buf_len(b))) {
-		buf_free(b);
-		return cli_not_message(e, path);
-	}
-	*bp = b;
-	return 0;
-}
-
-static int
 human(struct buf *o, const struct crypto_verdict *v)
 {
 	size_t	i;
@@ -200,7 +167,8 @@ static void
 inspect_one(struct crypto_ctx *ctx, struct inspect_slot *sl, int json)
 {
 	smerr_clear(&sl->err);
-	if ((sl->r = read_input(sl->path, &sl->in, &sl->err)) == 0 &&
+	if ((sl->r = app_read_message(sl->path, MIME_MAX_INPUT, &sl->in,
+	    &sl->err)) == 0 &&
 	    (sl->r = crypto_judge(ctx, buf_data(sl->in), buf_len(sl->in),
 	    &sl->v, &sl->err)) == 0)
 		/* Without the agent, "undecryptable" may be untrue. */

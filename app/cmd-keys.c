@@ -1,7 +1,7 @@
 /*
- * sealmail keys import|trust|list|lookup: the key store from the command
- * line. list --json prints one array; every string that comes from a
- * certificate is sanitized before it is shown.
+ * sealmail keys import|trust|list|lookup|remove: the key store from the
+ * command line. list --json prints one array; every string that comes
+ * from a certificate is sanitized before it is shown.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +80,7 @@ static const char	*kind_name(enum keys_kind);
 struct added {
 	int64_t		 max;
 	size_t		 n;
+	size_t		 ee;	/* of them not CA certificates */
 };
 
 static int
@@ -101,12 +102,23 @@ added_cb(const struct keys_cert *kc, void *arg)
 
 	if (kc->id <= a->max)
 		return 0;
-	memset(&ci, 0, sizeof(ci));
-	if (kc->emails == NULL || *kc->emails == '\0')
-		(void)keys_cert_info(kc->der, kc->der_len, &ci, NULL);
-	s = text_sanitize_str(ci.subject != NULL ? ci.subject : kc->emails, 0);
+	(void)keys_cert_info(kc->der, kc->der_len, &ci, NULL);
+	s = text_sanitize_str(kc->emails == NULL || *kc->emails == '\0' ?
+	    ci.subject : kc->emails, 0);
 	printf("added %s %s\n  SHA-256 %s\n", kind_name(kc->kind),
 	    s != NULL && *s != '\0' ? s : "(no address)", kc->fingerprint);
+	if (!ci.is_ca)
+		a->ee++;
+	if (kc->kind != KEYS_ANCHOR && !ci.is_ca &&
+	    (kc->emails == NULL || *kc->emails == '\0'))
+		fprintf(stderr, "sealmail: note: %s names no e-mail address: "
+		    "no mail is encrypted to it, and a message it signs is "
+		    "a mismatch\n", s != NULL ? s : "");
+	if (kc->kind == KEYS_IDENTITY && ci.not_after != 0 &&
+	    ci.not_after < time(NULL))
+		fprintf(stderr, "sealmail: note: this identity has expired: it "
+		    "opens the mail sent to it, and signs only where no valid "
+		    "one is left\n");
 	free(s);
 	keys_certinfo_clear(&ci);
 	a->n++;
@@ -204,6 +216,11 @@ keys_import(struct cli *c, int argc, char **argv, enum keys_kind kind)
 	if (a.n == 0)
 		printf("%s: already in the key store, nothing added\n",
 		    args.argv[0]);
+	else if (kind == KEYS_PEER && a.ee == 0)
+		fprintf(stderr, "sealmail: note: %s holds only CA "
+		    "certificates: kept to complete chains, they vouch for no "
+		    "one; keys trust %s makes them trust anchors\n",
+		    args.argv[0], args.argv[0]);
 	/* Mail that waited for this key is decrypted now. */
 	if (kind != KEYS_ANCHOR) {
 		if ((r = import_retry(c, st, k, &done)) != 0)
@@ -235,6 +252,39 @@ kind_name(enum keys_kind kind)
 	return "unknown";
 }
 
+/*
+ * The addresses of identity kc that mail from them is signed with it
+ * (keys_identity_for picks it among their identities): a malloc'd
+ * comma-separated list, empty when none, NULL when out of memory.
+ */
+static char *
+signs_for(struct keys *k, const struct keys_cert *kc)
+{
+	struct buf	*b;
+	char		*list, *a, *save = NULL, *out = NULL;
+	uint8_t		*der;
+	size_t		 len;
+	int64_t		 id;
+
+	if ((b = buf_new(0)) == NULL || (list = strdup(kc->emails != NULL ?
+	    kc->emails : "")) == NULL) {
+		buf_free(b);
+		return NULL;
+	}
+	for (a = strtok_r(list, ",", &save); a != NULL;
+	    a = strtok_r(NULL, ",", &save)) {
+		if (keys_identity_for(k, a, &der, &len, &id, NULL) != 0)
+			continue;
+		free(der);
+		if (id == kc->id)
+			buf_printf(b, "%s%s", buf_len(b) > 0 ? "," : "", a);
+	}
+	out = buf_strdup(b);
+	free(list);
+	buf_free(b);
+	return out;
+}
+
 struct listing {
 	struct cli	*c;
 	struct keys	*k;
@@ -251,7 +301,7 @@ list_cb(const struct keys_cert *kc, void *arg)
 	struct keys_certinfo	 ci;
 	struct smerr		 e;
 	char			 nb[32], na[32], *old = NULL;
-	char			*addr = NULL, *uri = NULL;
+	char			*addr = NULL, *uri = NULL, *signs = NULL;
 	char			*s;
 	int			 r = 0;
 
@@ -263,8 +313,11 @@ list_cb(const struct keys_cert *kc, void *arg)
 		    kc->fingerprint);
 	}
 	(void)keys_replaced(l->k, kc->fingerprint, &old, &addr, NULL);
-	if (kc->kind == KEYS_IDENTITY)
+	if (kc->kind == KEYS_IDENTITY) {
 		(void)keys_identity_token(l->k, kc->id, &uri, NULL);
+		if ((signs = signs_for(l->k, kc)) == NULL)
+			r = -1;
+	}
 	if (l->json) {
 		json_obj(&l->w, NULL);
 		json_kstr(&l->w, "kind", kind_name(kc->kind));
@@ -283,9 +336,12 @@ list_cb(const struct keys_cert *kc, void *arg)
 			/* Where its private key is: sealed here, or a token. */
 			json_kstr(&l->w, "key", uri != NULL ? "pkcs11" :
 			    "store");
+			/* The addresses whose mail it signs. */
+			json_ktext_list(&l->w, "signs", signs);
 		}
 		json_end(&l->w);
-		r = json_done(&l->w);
+		if (r == 0)
+			r = json_done(&l->w);
 	} else {
 		(void)text_iso_time(ci.not_before, nb, sizeof(nb));
 		(void)text_iso_time(ci.not_after, na, sizeof(na));
@@ -311,7 +367,14 @@ list_cb(const struct keys_cert *kc, void *arg)
 			    s != NULL ? s : "");
 			free(s);
 		}
+		if (signs != NULL && *signs != '\0') {
+			s = text_sanitize_str(signs, 0);
+			printf("         signs mail from %s\n",
+			    s != NULL ? s : "");
+			free(s);
+		}
 	}
+	free(signs);
 	free(uri);
 	free(old);
 	free(addr);
@@ -385,6 +448,8 @@ cmd_keys(struct cli *c, int argc, char **argv)
 		return keys_list(c, argc - 1, argv + 1);
 	if (strcmp(argv[1], "lookup") == 0)		/* cmd-keys-lookup.c */
 		return cmd_keys_lookup(c, argc - 1, argv + 1);
+	if (strcmp(argv[1], "remove") == 0)		/* cmd-keys-remove.c */
+		return cmd_keys_remove(c, argc - 1, argv + 1);
 	return cli_usage(c);
 }
 

@@ -536,6 +536,23 @@ out:
 	return r == 0 ? 0 : cli_fail(c);
 }
 
+/*
+ * The options list passes on to the outbox's or the drafts' own command,
+ * after the n words of argv: --json, --account NAME. The new count.
+ */
+static int
+list_queue_argv(const struct lister *l, char **argv, int n)
+{
+	if (l->json)
+		argv[n++] = (char *)"--json";
+	if (l->account != NULL) {
+		argv[n++] = (char *)"--account";
+		argv[n++] = (char *)l->account;
+	}
+	argv[n] = NULL;
+	return n;
+}
+
 static int
 cmd_list(struct cli *c, int argc, char **argv)
 {
@@ -556,17 +573,17 @@ cmd_list(struct cli *c, int argc, char **argv)
 	/* The local folder "outbox" is the outbox, listed by its command. */
 	if (strcmp(folder, "outbox") == 0 && query == NULL &&
 	    l.order == LIST_AS_STORED) {
-		char	*ov[3] = { (char *)"outbox", (char *)"--json", NULL };
+		char	*ov[5] = { (char *)"outbox", NULL, NULL, NULL, NULL };
 
-		return cmd_outbox(c, l.json ? 2 : 1, ov);
+		return cmd_outbox(c, list_queue_argv(&l, ov, 1), ov);
 	}
 	/* And "drafts" the drafts. */
 	if (strcmp(folder, "drafts") == 0) {
-		char	*dv[4] = { (char *)"draft", (char *)"list",
-			    (char *)"--json", NULL };
+		char	*dv[6] = { (char *)"draft", (char *)"list", NULL,
+			    NULL, NULL, NULL };
 
 		free(query);
-		return cmd_draft(c, l.json ? 3 : 2, dv);
+		return cmd_draft(c, list_queue_argv(&l, dv, 2), dv);
 	}
 	r = list_run(c, &l, folder, query);
 	free(query);
@@ -832,7 +849,7 @@ cmd_flag(struct cli *c, int argc, char **argv)
 	struct store_msg	*m = NULL;
 	struct buf		*a = NULL, *b = NULL, *t;
 	int64_t			 id;
-	int			 i, r = 1;
+	int			 i, r = 1, tx = 0;
 
 	if (argc < 3 || (id = cli_parse_id(argv[1])) == 0)
 		return cli_usage(c);
@@ -840,8 +857,14 @@ cmd_flag(struct cli *c, int argc, char **argv)
 		smerr_nomem(&c->err);
 		goto out;
 	}
-	if (cli_open_store(c, &st) != 0 ||
-	    store_msg_load(st, id, &m, &c->err) != 0)
+	/*
+	 * Read and written under one write lock, waited for: a sync storing
+	 * meanwhile is neither overwritten nor a "database is locked".
+	 */
+	if (cli_open_store(c, &st) != 0 || store_begin(st, &c->err) != 0)
+		goto out;
+	tx = 1;
+	if (store_msg_load(st, id, &m, &c->err) != 0)
 		goto out;
 	/* Nothing is put for no flags: an empty put leaves no NUL. */
 	if (*m->flags != '\0' && buf_puts(a, m->flags) != 0) {
@@ -866,6 +889,10 @@ cmd_flag(struct cli *c, int argc, char **argv)
 	    buf_str(a) : "", &c->err);
 out:
 	store_msg_free(m);
+	if (tx && r == 0)
+		r = store_commit(st, &c->err);
+	else if (tx)
+		store_rollback(st);
 	buf_free(a);
 	buf_free(b);
 	store_close(st);

@@ -57,30 +57,64 @@ cli_not_message(struct smerr *e, const char *path)
 	    strcmp(path, "-") == 0 ? "standard input" : path);
 }
 
+/*
+ * Drops the "From " line an mbox puts before each message (RFC 4155),
+ * as a message saved from one, or piped by another program, may begin.
+ */
+static void
+mbox_line_skip(struct buf *b)
+{
+	const uint8_t	*p = buf_data(b), *nl;
+	size_t		 len = buf_len(b);
+
+	if (len < 5 || memcmp(p, "From ", 5) != 0)
+		return;
+	nl = memchr(p, '\n', len);
+	buf_consume(b, nl != NULL ? (size_t)(nl - p) + 1 : len);
+}
+
+int
+app_read_message(const char *path, size_t max, struct buf **bp,
+    struct smerr *e)
+{
+	const char	*name = strcmp(path, "-") == 0 ? "standard input" : path;
+	int		 fd, r;
+
+	if ((*bp = buf_new(max)) == NULL)
+		return smerr_nomem(e);
+	if (strcmp(path, "-") == 0)
+		fd = STDIN_FILENO;
+	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		r = smerr_set(e, SMERR_IO, "%s: %s", name, strerror(errno));
+		goto fail;
+	}
+	errno = 0;
+	if ((r = buf_read_fd(*bp, fd)) == 0)
+		mbox_line_skip(*bp);
+	if (r == SMERR_LIMIT)
+		r = smerr_set(e, r, "%s: larger than %zu bytes", name, max);
+	else if (r != 0)
+		r = smerr_set(e, r, "%s: %s", name, errno != 0 ?
+		    strerror(errno) : "cannot be read");
+	else if (buf_len(*bp) == 0)
+		r = smerr_set(e, SMERR_PARSE, "%s: not a message (it is "
+		    "empty)", name);
+	else if (!mime_is_message(buf_data(*bp), buf_len(*bp)))
+		r = cli_not_message(e, path);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	if (r == 0)
+		return 0;
+fail:
+	buf_free(*bp);
+	*bp = NULL;
+	return r;
+}
+
 int
 cli_read_message(struct cli *c, const char *path, struct buf **bp)
 {
-	int	 fd, r;
-
-	if ((*bp = buf_new(SEND_MAX_INPUT)) == NULL)
-		return smerr_nomem(&c->err);
-	if (strcmp(path, "-") == 0)
-		fd = STDIN_FILENO;
-	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return smerr_set(&c->err, SMERR_IO, "%s: %s", path,
-		    strerror(errno));
-	r = buf_read_fd(*bp, fd);
-	if (fd != STDIN_FILENO)
-		close(fd);
-	if (r != 0)
-		return smerr_set(&c->err, r, "%s: %s", path, r == SMERR_LIMIT ?
-		    "too large" : "cannot read");
-	if (buf_len(*bp) == 0)
-		return smerr_set(&c->err, SMERR_INVAL, "%s: empty message",
-		    path);
-	if (!mime_is_message(buf_data(*bp), buf_len(*bp)))
-		return cli_not_message(&c->err, path);
-	return 0;
+	return app_read_message(path, SEND_MAX_INPUT, bp, &c->err);
 }
 
 /*
@@ -179,6 +213,7 @@ cmd_send(struct cli *c, int argc, char **argv)
 	struct mime_attachment		 att[MIME_BUILD_MAX_ATTACH];
 	const char			*account, *draft, *path;
 	size_t				 natt = 0, ncli = 0, i = 0;
+	int64_t				 draft_id = 0;
 	int				 sign, enc, r = 1;
 
 	memset(&v, 0, sizeof(v));
@@ -207,6 +242,10 @@ cmd_send(struct cli *c, int argc, char **argv)
 		r = cli_usage(c);
 		goto out;
 	}
+	if (draft != NULL && (draft_id = cli_parse_id(draft)) == 0) {
+		r = cli_usage_id(c, draft, "a draft", "draft list");
+		goto out;
+	}
 	if (draft == NULL && cli_read_message(c, args.argv[0], &in) != 0)
 		goto out;
 	/* Without --account, the account the message is From. */
@@ -217,11 +256,10 @@ cmd_send(struct cli *c, int argc, char **argv)
 		goto out;
 	/* A draft's own files go with it, after those named here. */
 	ncli = natt;
-	if (draft != NULL && ((v.o.draft = cli_parse_id(draft)) == 0 ?
-	    smerr_set(&c->err, SMERR_INVAL, "not a draft ID: %s", draft) :
-	    store_draft_get(v.env.st, v.o.draft, &in, &c->err) != 0 ||
-	    app_draft_files(v.env.st, v.o.draft, files, MIME_BUILD_MAX_ATTACH,
-	    &natt, &c->err)) != 0)
+	v.o.draft = draft_id;
+	if (draft != NULL && (store_draft_get(v.env.st, v.o.draft, &in,
+	    &c->err) != 0 || app_draft_files(v.env.st, v.o.draft, files,
+	    MIME_BUILD_MAX_ATTACH, &natt, &c->err) != 0))
 		goto out;
 	/* A draft without --account: the account it is From, too. */
 	if (draft != NULL && account == NULL && (a = app_draft_account(c->cfg,
@@ -259,7 +297,8 @@ const struct cli_cmd cmd_send_entry = {
 };
 
 const struct cli_cmd cmd_send_draft_entry = {
-	"send", cmd_send, "send [--account NAME] --draft ID",
+	"send", cmd_send, "send [--account NAME] [--sign|--no-sign] "
+	    "[--encrypt|--no-encrypt] [--rsa-pss] [--attach FILE]... --draft ID",
 	"send a postponed draft", send_options, 0
 };
 
@@ -380,8 +419,10 @@ out:
 }
 
 static int
-outbox_list(struct cli *c, struct send_env *v, int json)
+outbox_list(struct cli *c, struct send_env *v, const char *account,
+    int json)
 {
+	const struct app_account	*a;
 	struct ob_list		 l;
 	struct crypto_ctx	*ctx = NULL;
 	struct buf		*out = NULL;
@@ -403,6 +444,11 @@ outbox_list(struct cli *c, struct send_env *v, int json)
 		json_arr(&w, NULL);
 	for (i = 0; i < l.n; i++) {
 		if (l.v[i].sent)
+			continue;
+		/* With --account, that account's alone. */
+		if (account != NULL && ((a = app_queue_owner(c->cfg,
+		    l.v[i].account, NULL, 0)) == NULL ||
+		    strcmp(a->name, account) != 0))
 			continue;
 		if (!json) {
 			char	*s = text_sanitize_str(l.v[i].subject, 0);
@@ -553,16 +599,14 @@ cmd_outbox(struct cli *c, int argc, char **argv)
 		    (strcmp(verb, "send") != 0 && strcmp(verb, "delete") != 0) ||
 		    (strcmp(verb, "delete") == 0 && args.argc != 2))
 			return cli_usage(c);
-		if (args.argc == 2 && (id = cli_parse_id(args.argv[1])) == 0) {
-			smerr_set(&c->err, SMERR_INVAL, "not an outbox ID: %s",
-			    args.argv[1]);
-			return cli_fail(c);
-		}
+		if (args.argc == 2 && (id = cli_parse_id(args.argv[1])) == 0)
+			return cli_usage_id(c, args.argv[1], "an outbox",
+			    "outbox");
 	}
 	if (env_open(c, account, &v) != 0)
 		r = 1;
 	else if (verb == NULL)
-		r = outbox_list(c, &v, json);
+		r = outbox_list(c, &v, account, json);
 	else if (strcmp(verb, "send") == 0)
 		r = outbox_send(c, &v, account, id);
 	else

@@ -213,6 +213,7 @@ setup_report(struct cli *c, const struct setup_opts *o,
     const struct app_setup *s, const struct check_result *res)
 {
 	static const char	*srv[] = { NULL, "secure", "insecure" };
+	const char		*found;
 	struct buf		*b;
 	struct json_w		 w;
 	int			 r = 0, i;
@@ -237,10 +238,17 @@ setup_report(struct cli *c, const struct setup_opts *o,
 			r |= buf_printf(b, "%s %s: server %s, login ok\n",
 			    i == 0 ? "imap" : "smtp", s->url[i],
 			    net_auth_name(res[i].auth));
-		r |= buf_printf(b, "servers from %s", s->srv == APP_SRV_NONE ?
-		    "the command line" : s->srv == APP_SRV_SECURE ?
-		    "DNSSEC-signed SRV records" : "unsigned SRV records "
-		    "inside the address's domain");
+		found = s->srv == APP_SRV_SECURE ? "DNSSEC-signed SRV "
+		    "records" : "unsigned SRV records inside the address's "
+		    "domain";
+		if (s->srv == APP_SRV_NONE)
+			r |= buf_printf(b, "servers from the command line");
+		else if ((o->url[0] == NULL) != (o->url[1] == NULL))
+			r |= buf_printf(b, "%s server from the command line, "
+			    "%s server from %s", o->url[0] != NULL ? "imap" :
+			    "smtp", o->url[0] != NULL ? "smtp" : "imap", found);
+		else
+			r |= buf_printf(b, "servers from %s", found);
 	}
 	if (r != 0)
 		r = smerr_nomem(&c->err);

@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/buf.h"
 #include "base/err.h"
@@ -60,6 +61,10 @@ cmd_store(struct cli *c, int argc, char **argv)
 	} else if (strcmp(argv[1], "passphrase") == 0) {
 		if (newfile != NULL)
 			r = cli_read_passfile(newfile, &pass, &c->err);
+		else if (!isatty(STDIN_FILENO))
+			r = smerr_set(&c->err, SMERR_SECRET, "no terminal to "
+			    "ask for the new passphrase: give "
+			    "--new-passphrase-file F");
 		else
 			r = cli_ask_secret("New passphrase for the sealmail "
 			    "store: ", 1, &pass, &c->err);

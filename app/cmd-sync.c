@@ -189,11 +189,16 @@ trail_index(struct store *st, struct sync_stats *s, struct smerr *e)
 	return 0;
 }
 
-/* One account's sync, as the command prints it; the exit status. */
+/*
+ * One account's sync, as the command prints it; the exit status. When
+ * named (one of several synced in turn), its summary and its failure
+ * start with the account's name, as those of the workers do.
+ */
 static int
 sync_one(struct cli *c, const struct app_account *a, const char *folder,
-    int json)
+    int json, int named)
 {
+	char				 why[sizeof(c->err.msg)];
 	struct sync_opts		 o;
 	struct sync_stats		 s;
 	struct cli_account_env		 env;
@@ -242,7 +247,8 @@ sync_one(struct cli *c, const struct app_account *a, const char *folder,
 	if (json)
 		r = summary_json(c, a, &s) != 0;
 	else {
-		printf("synced %zu folder(s) in %.1f s: %zu new, ", s.folders,
+		printf("%s%ssynced %zu folder(s) in %.1f s: %zu new, ",
+		    named ? a->name : "", named ? ": " : "", s.folders,
 		    s.seconds, s.fetched);
 		if (s.rebound > 0)
 			printf("%zu re-bound, ", s.rebound);
@@ -255,6 +261,11 @@ out:
 	secmem_strfree(pw);
 	cli_revoke_close(rv);
 	cli_account_close(&env);
+	if (r != 0 && named) {
+		snprintf(why, sizeof(why), "%s", smerr_msg(&c->err));
+		smerr_reset(&c->err, c->err.code, "account %s: %s", a->name,
+		    why);
+	}
 	return r == 0 ? 0 : cli_fail(c);
 }
 
@@ -291,7 +302,7 @@ worker_start(struct cli *c, struct sync_worker *w, const struct app_account *a,
 			dup2(fd, STDIN_FILENO);
 		dup2(p[0][1], STDOUT_FILENO);
 		dup2(p[1][1], STDERR_FILENO);
-		i = sync_one(c, a, folder, json);
+		i = sync_one(c, a, folder, json, 0);
 		fflush(stdout);
 		fflush(stderr);
 		_exit(i);
@@ -440,9 +451,12 @@ sync_every(struct cli *c, const char *folder, int json)
 		    "server");
 		r = cli_fail(c);
 	} else if (!json && (isatty(STDIN_FILENO) || isatty(STDERR_FILENO))) {
-		for (i = 0; i < n; i++)
+		/* Each failure is said with its own reason. */
+		for (i = 0; i < n; i++) {
+			smerr_clear(&c->err);
 			r |= sync_one(c, &c->cfg->accounts[acct[i]], folder,
-			    json);
+			    json, 1);
+		}
 	} else {
 		for (next = running = 0; next < n || running > 0;) {
 			if (next < n && running < SYNC_WORKERS) {
@@ -489,7 +503,7 @@ cmd_sync(struct cli *c, int argc, char **argv)
 	}
 	if (acct == NULL && c->cfg->naccounts > 1)
 		return sync_every(c, folder, json);
-	return sync_one(c, a, folder, json);
+	return sync_one(c, a, folder, json, 0);
 }
 
 const struct cli_cmd cmd_sync_entry = {

@@ -1,12 +1,18 @@
 /*
  * sealmail watch: new mail as it arrives, for the terminal program, which
- * runs it as a child and reads what it says. It syncs every account once,
- * then keeps one IMAP connection per account on its INBOX: IDLE (RFC
- * 2177), issued again every 28 minutes, before the 29 after which a
- * server may drop it; where the server has no IDLE, a NOOP every `poll`
- * seconds. When the server reports a change the INBOX is synced, and
+ * runs it as a child and reads what it says. It keeps one IMAP
+ * connection per account on its INBOX: IDLE (RFC 2177), issued again
+ * every 28 minutes, before the 29 after which a server may drop it; where
+ * the server has no IDLE, a NOOP every `poll` seconds. Once the
+ * connection is up the first time, every folder of the account is
+ * synced (so a server that is down or slow holds up no other account);
+ * when the server reports a change the INBOX is synced, and
  * new-mail-command runs with the count. A lost connection is tried
- * again with a growing delay, said in one line.
+ * again with a growing delay, said in one line; a refused login is not
+ * tried again with the same password (a server counts failed logins, and
+ * may lock the account or slow every login from the address): the
+ * account is said to have failed, and a "sync" line reads its password
+ * again and watches it anew.
  *
  * Each account's connection is watched by a thread of its own; only the
  * main thread touches the store. Lines on stdout, fields apart by tabs:
@@ -18,8 +24,9 @@
  *	offline ACCOUNT SECONDS REASON
  *	failed ACCOUNT REASON
  *
- * A line "sync" on stdin syncs every account now; the end of stdin ends
- * the watch.
+ * A line "sync" on stdin syncs every account now, or, where it is
+ * offline, tries its server again at once and syncs it when it answers;
+ * the end of stdin ends the watch.
  */
 #include <sys/wait.h>
 
@@ -44,6 +51,7 @@
 #include "keys/keys.h"
 #include "net/dns.h"
 #include "net/imap.h"
+#include "app/agent.h"
 #include "app/app_int.h"
 #include "app/revoke.h"
 #include "app/send.h"
@@ -71,6 +79,10 @@ struct watcher {
 	pthread_t			 thread;
 	int				 started;
 	int				 dirty;		/* INBOX to sync */
+	int				 wake[2];	/* try again now */
+	atomic_int			 refused;	/* its login was */
+	atomic_int			 online;	/* in a session */
+	atomic_int			 full;		/* every folder */
 };
 
 struct watch {
@@ -115,17 +127,26 @@ watch_say(struct watch *w, const char *fmt, ...)
 	pthread_mutex_unlock(&w->out);
 }
 
-/* Waits up to ms, or until the watch stops; 1 when it stops. */
+/*
+ * Waits up to ms, until the watch stops or t is woken (S); 1 when it
+ * stops.
+ */
 static int
-watch_sleep(struct watch *w, int ms)
+watch_sleep(struct watcher *t, int ms)
 {
-	struct pollfd	pfd;
+	struct pollfd	pfd[2];
+	char		b[16];
 
-	pfd.fd = w->stop[0];
-	pfd.events = POLLIN;
-	while (poll(&pfd, 1, ms) == -1 && errno == EINTR)
+	pfd[0].fd = t->w->stop[0];
+	pfd[1].fd = t->wake[0];
+	pfd[0].events = pfd[1].events = POLLIN;
+	pfd[0].revents = pfd[1].revents = 0;
+	while (poll(pfd, 2, ms) == -1 && errno == EINTR)
 		;
-	return w->stopping || pfd.revents != 0;
+	if (pfd[1].revents != 0 && read(t->wake[0], b, sizeof(b)) == -1) {
+		/* Woken all the same. */
+	}
+	return t->w->stopping || pfd[0].revents != 0;
 }
 
 /* Says the INBOX of t's account wants a sync. */
@@ -145,13 +166,14 @@ watch_session(struct watcher *t, struct imap *im, struct smerr *e)
 
 	watch_say(t->w, "watching\x1f%s\x1f%s", t->a->name, idle ? "idle" :
 	    "poll");
+	t->online = 1;
 	/* What came while nobody watched. */
 	watch_note(t);
 	while (!t->w->stopping) {
 		if (idle)
 			r = imap_idle(im, WATCH_IDLE_MS, t->w->stop[0],
 			    &changed, e);
-		else if (watch_sleep(t->w, t->a->poll * 1000))
+		else if (watch_sleep(t, t->a->poll * 1000))
 			break;
 		else
 			r = imap_noop(im, &changed, e);
@@ -161,6 +183,17 @@ watch_session(struct watcher *t, struct imap *im, struct smerr *e)
 			watch_note(t);
 	}
 	return 0;
+}
+
+/*
+ * The line that says t's account failed; a refused login says where the
+ * password came from and how to correct it.
+ */
+static void
+watch_failed(struct watcher *t, int r, struct smerr *e)
+{
+	(void)send_login_hint(t->a, &t->a->imap, t->w->c->confdir, 0, r, e);
+	watch_say(t->w, "failed\x1f%s\x1f%s", t->a->name, smerr_msg(e));
 }
 
 static void *
@@ -173,7 +206,7 @@ watch_thread(void *arg)
 	struct imap_mailbox	 mb;
 	struct smerr		 e;
 	time_t			 up;
-	int			 backoff = 0, r;
+	int			 backoff = 0, first = 1, r;
 
 	memset(&o, 0, sizeof(o));
 	o.acct = t->a;
@@ -187,7 +220,12 @@ watch_thread(void *arg)
 		if ((r = sync_connect(&o, &im, &lk, &e)) == 0 &&
 		    (r = imap_select(im, "INBOX", 1, &mb, &e)) == 0) {
 			up = time(NULL);
+			/* The first time the server answers: every folder. */
+			if (first)
+				t->full = 1;
+			first = 0;
 			r = watch_session(t, im, &e);
+			t->online = 0;
 			/* A server that drops every session at once waits. */
 			if (time(NULL) - up >= WATCH_STEADY)
 				backoff = 0;
@@ -201,12 +239,17 @@ watch_thread(void *arg)
 		net_lookup_free(lk);
 		if (t->w->stopping)
 			break;
+		if (r == SMERR_AUTH) {
+			watch_failed(t, r, &e);
+			t->refused = 1;
+			break;
+		}
 		backoff = backoff == 0 ? 1 : backoff * 2;
 		if (backoff > WATCH_BACKOFF_MAX)
 			backoff = WATCH_BACKOFF_MAX;
 		watch_say(t->w, "offline\x1f%s\x1f%d\x1f%s", t->a->name, backoff,
 		    smerr_msg(&e));
-		if (watch_sleep(t->w, backoff * 1000))
+		if (watch_sleep(t, backoff * 1000))
 			break;
 	}
 	return NULL;
@@ -298,7 +341,10 @@ watch_sync(struct watch *w, struct watcher *t, const char *folder)
 	struct watch_bar	 bar;
 	struct smerr		 e;
 	size_t			 done, left;
+	int			 r;
 
+	if (t->password == NULL)
+		return;			/* said when it was refused */
 	memset(&o, 0, sizeof(o));
 	o.acct = t->a;
 	o.password = t->password;
@@ -312,9 +358,20 @@ watch_sync(struct watch *w, struct watcher *t, const char *folder)
 	bar.account = t->a->name;
 	o.progress = watch_progress;
 	o.arg = &bar;
+	/*
+	 * A key agent lost (killed, or gone) in an earlier sync is replaced;
+	 * one lost in this sync is replaced at once and the sync run again,
+	 * so that the mail it left unstored is fetched and opened now.
+	 */
+	agent_restart();
 	smerr_clear(&e);
-	if (sync_run(&o, &s, &e) != 0) {
-		watch_say(w, "failed\x1f%s\x1f%s", t->a->name, smerr_msg(&e));
+	if ((r = sync_run(&o, &s, &e)) != 0 && agent_lost()) {
+		agent_restart();
+		smerr_clear(&e);
+		r = sync_run(&o, &s, &e);
+	}
+	if (r != 0) {
+		watch_failed(t, r, &e);
 		return;
 	}
 	if (s.fetched + s.retried > 0)
@@ -357,19 +414,70 @@ watch_read(struct watch *w, int *allp)
 	return w->stopping;
 }
 
+/*
+ * t's password, read again (it may have been corrected since it was
+ * refused), and a thread watching its INBOX; -1, said, when there is no
+ * password: a "sync" line tries again.
+ */
+static int
+watch_login(struct watch *w, struct watcher *t)
+{
+	if (t->started)
+		pthread_join(t->thread, NULL);
+	t->started = t->refused = 0;
+	if (t->password != NULL)
+		secmem_strfree(t->password);
+	t->password = NULL;
+	smerr_clear(&w->c->err);
+	if (cli_password(w->c, t->a, &t->password, NULL) != 0) {
+		watch_say(w, "failed\x1f%s\x1f%s", t->a->name,
+		    smerr_msg(&w->c->err));
+		t->refused = 1;
+		return -1;
+	}
+	t->started = pthread_create(&t->thread, NULL, watch_thread, t) == 0;
+	return 0;
+}
+
+/*
+ * S for t's account: synced whole now, or once its server answers again,
+ * its thread woken to try at once; after a refused login, with the
+ * password read anew.
+ */
+static void
+watch_again(struct watch *w, struct watcher *t)
+{
+	t->full = 1;
+	if (t->refused)
+		(void)watch_login(w, t);
+	else if (!t->online && write(t->wake[1], "x", 1) == -1) {
+		/* Full: it is woken already. */
+	}
+}
+
+/*
+ * Each account is synced whole once its server first answers, and again
+ * on S, its INBOX when the server reports a change: an account whose
+ * server is down or slow never holds up another's.
+ */
 static void
 watch_loop(struct watch *w)
 {
-	size_t	i;
-	int	all = 1;
+	struct watcher	*t;
+	size_t		 i;
+	int		 all = 0;
 
 	for (;;) {
 		for (i = 0; i < w->n && !w->stopping; i++) {
+			t = &w->t[i];
 			if (all)
-				watch_sync(w, &w->t[i], NULL);
-			else if (w->t[i].dirty)
-				watch_sync(w, &w->t[i], "INBOX");
-			w->t[i].dirty = 0;
+				watch_again(w, t);
+			if (t->full && t->online) {
+				t->full = 0;
+				watch_sync(w, t, NULL);
+			} else if (t->dirty)
+				watch_sync(w, t, "INBOX");
+			t->dirty = 0;
 		}
 		all = 0;
 		if (watch_read(w, &all))
@@ -377,7 +485,7 @@ watch_loop(struct watch *w)
 	}
 }
 
-/* The accounts to watch, each with its password and resolver. */
+/* The accounts to watch, each with its resolver, password and thread. */
 static int
 watch_accounts(struct watch *w)
 {
@@ -392,17 +500,21 @@ watch_accounts(struct watch *w)
 		t->w = w;
 		t->a = &cfg->accounts[i];
 		t->idx = (unsigned char)w->n;
-		if (cli_password(w->c, t->a, &t->password, NULL) != 0 ||
-		    cli_open_dns(w->c, 1, &t->dns) != 0) {
+		smerr_clear(&w->c->err);
+		if (pipe2(t->wake, O_CLOEXEC | O_NONBLOCK) == -1)
+			return smerr_set(&w->c->err, SMERR_IO, "pipe: %s",
+			    strerror(errno));
+		if (cli_open_dns(w->c, 1, &t->dns) != 0) {
 			watch_say(w, "failed\x1f%s\x1f%s", t->a->name,
 			    smerr_msg(&w->c->err));
-			if (t->password != NULL)
-				secmem_strfree(t->password);
-			t->password = NULL;
+			close(t->wake[0]);
+			close(t->wake[1]);
 			continue;
 		}
 		w->n++;
+		(void)watch_login(w, t);
 	}
+	smerr_clear(&w->c->err);
 	return w->n > 0 ? 0 : smerr_set(&w->c->err, SMERR_CONFIG,
 	    "no account to watch");
 }
@@ -424,17 +536,15 @@ cmd_watch(struct cli *c, int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (cli_config(c) != 0 || cli_open_keys(c, &w.st, &w.k) != 0 ||
 	    cli_open_dns(c, 1, &w.dns) != 0 ||
-	    app_revoke_new(c->cfg, w.st, w.dns, &w.rv, &c->err) != 0 ||
-	    watch_accounts(&w) != 0)
+	    app_revoke_new(c->cfg, w.st, w.dns, &w.rv, &c->err) != 0)
 		goto out;
 	if (pipe2(w.note, O_CLOEXEC | O_NONBLOCK) == -1 ||
 	    pipe2(w.stop, O_CLOEXEC) == -1) {
 		smerr_set(&c->err, SMERR_IO, "pipe: %s", strerror(errno));
 		goto out;
 	}
-	for (i = 0; i < w.n; i++)
-		w.t[i].started = pthread_create(&w.t[i].thread, NULL,
-		    watch_thread, &w.t[i]) == 0;
+	if (watch_accounts(&w) != 0)
+		goto out;
 	watch_loop(&w);
 	r = 0;
 out:
@@ -449,6 +559,10 @@ out:
 		if (w.t[i].password != NULL)
 			secmem_strfree(w.t[i].password);
 		dns_free(w.t[i].dns);
+		if (i < w.n) {
+			close(w.t[i].wake[0]);
+			close(w.t[i].wake[1]);
+		}
 	}
 	for (i = 0; i < 2; i++) {
 		if (w.note[i] != -1)

@@ -508,7 +508,7 @@ line(struct parser *p, char *s)
 		return 0;
 	if (*s == '[') {
 		if ((end = strchr(s, ']')) == NULL ||
-		    text_trim(end + 1)[0] != '\0')
+		    (*(hash = text_trim(end + 1)) != '\0' && *hash != '#'))
 			return perr(p, "bad section header");
 		*end = '\0';
 		return section(p, text_trim(s + 1));

@@ -1,6 +1,7 @@
 /*
  * The header fields a client needs, read from a stored message: From's
  * display name (what the index shows), To, Cc, Reply-To as addr-specs,
+ * the display names of To and Cc (what to: finds beside the addresses),
  * Message-ID, In-Reply-To, References, List-Post, and the number of
  * attachments (parts with a file name or a Content-Disposition of
  * attachment, never S/MIME's own signature or envelope parts). Sync
@@ -13,6 +14,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/text.h"
 #include "base/vec.h"
 #include "mime/mime.h"
 #include "store/store.h"
@@ -33,6 +35,7 @@ app_headers_clear(struct app_headers *h)
 	free(h->references);
 	free(h->list_post);
 	free(h->from_name);
+	free(h->to_names);
 	memset(h, 0, sizeof(*h));
 }
 
@@ -94,6 +97,29 @@ field_list(const struct mime_part *p, const char *name,
 	return r == SMERR_LIMIT ? 0 : r;
 }
 
+/* The display names of f's To and Cc, sanitized, or NULL for none. */
+static int
+recipient_names(const struct mime_part *f, char **outp)
+{
+	static const char	*fields[] = { "to", "cc" };
+	struct buf		*b;
+	size_t			 i;
+	int			 r = 0;
+
+	*outp = NULL;
+	if ((b = buf_new(HDR_MAX)) == NULL)
+		return SMERR_NOMEM;
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]) && r == 0; i++)
+		r = mime_addr_names(mime_part_header(f, fields[i]), b);
+	if (r == SMERR_LIMIT)
+		r = 0;		/* names past the limit are left out */
+	if (r == 0 && buf_len(b) > 0 &&
+	    (*outp = text_sanitize_str(buf_str(b), 0)) == NULL)
+		r = SMERR_NOMEM;
+	buf_free(b);
+	return r;
+}
+
 /*
  * With hp, the protected header section (RFC 9788) of a message with
  * header protection, the fields are read from it alone: those outside it
@@ -133,7 +159,8 @@ app_headers_read(const uint8_t *msg, size_t len, const struct buf *hp,
 	    (r = field_list(f, "in-reply-to", mime_msgid_list, 1,
 	    &h->in_reply_to)) != 0 ||
 	    (r = field_list(f, "references", mime_msgid_list, 0,
-	    &h->references)) != 0)
+	    &h->references)) != 0 ||
+	    (r = recipient_names(f, &h->to_names)) != 0)
 		goto out;
 	if ((lp = mime_part_header(f, "list-post")) != NULL &&
 	    (r = mime_list_post(lp, &h->list_post)) != 0)
@@ -166,6 +193,7 @@ app_headers_to_msg(const struct app_headers *h, struct store_msg *m)
 	m->list_post = h->list_post;
 	m->attachments = h->attachments;
 	m->from_name = h->from_name;
+	m->to_names = h->to_names;
 }
 
 int

@@ -147,8 +147,15 @@ app_move_local(struct store *st, int64_t id, const char *dest, int copy,
 	int			 r;
 
 	*newp = 0;
-	if ((r = store_msg_load(st, id, &m, e)) != 0)
+	/*
+	 * Read under the write lock it is changed under: a read begun
+	 * before would be refused the write (not waited for) once another
+	 * process, a sync, had stored meanwhile.
+	 */
+	if ((r = store_begin(st, e)) != 0)
 		return r;
+	if ((r = store_msg_load(st, id, &m, e)) != 0)
+		goto out;
 	if (m->account == NULL || m->folder_name == NULL) {
 		r = smerr_set(e, SMERR_INVAL, "message %lld is in no "
 		    "account's folder", (long long)id);
@@ -167,8 +174,6 @@ app_move_local(struct store *st, int64_t id, const char *dest, int copy,
 		    (long long)id, dest);
 		goto out;
 	}
-	if ((r = store_begin(st, e)) != 0)
-		goto out;
 	if (dest == NULL) {
 		/* From the Trash itself: gone for good. */
 		r = queue_change(st, m, NULL, 0, 0, e);
@@ -184,12 +189,12 @@ app_move_local(struct store *st, int64_t id, const char *dest, int copy,
 		if (r == 0 && trash != NULL && dest == trash)
 			r = origin_set(st, *newp, m->folder_name, e);
 	}
+out:
+	store_msg_free(m);
 	if (r != 0)
 		store_rollback(st);
 	else
 		r = store_commit(st, e);
-out:
-	store_msg_free(m);
 	return r;
 }
 
@@ -353,4 +358,28 @@ app_move_push(struct store *st, struct imap *im, const char *account,
 out:
 	qlist_free(&l);
 	return r;
+}
+
+char *
+app_folder_shown(const char *name)
+{
+	char	*out;
+
+	if (strchr(name, '&') == NULL || imap_name_to_utf8(name, &out,
+	    NULL) != 0)
+		out = strdup(name);
+	return out;
+}
+
+char *
+app_folder_typed(const char *typed)
+{
+	const unsigned char	*p;
+	char			*out;
+
+	for (p = (const unsigned char *)typed; *p != '\0' && *p < 0x80; p++)
+		;
+	if (*p == '\0' || imap_name_from_utf8(typed, &out, NULL) != 0)
+		out = strdup(typed);
+	return out;
 }

@@ -300,6 +300,12 @@ open_store(struct cli *c, const char *passfile, struct store **stp)
 			smerr_set(&c->err, r, "%s", smerr_msg(&e2));
 			return r;
 		}
+		/* Its key is there alone: no passphrase to ask for. */
+		if (store_exists(c->datadir))
+			return smerr_set(&c->err, r, "%s; the key of the store "
+			    "in %s is kept in the Secret Service: no "
+			    "passphrase opens it", smerr_msg(&e2),
+			    c->datadir);
 		if ((r = secret_fallback_notice(c, passfile, &e2)) != 0)
 			return r;
 	} else if ((cache = key_cache_seconds(c)) > 0) {
@@ -437,7 +443,8 @@ cli_account_open(struct cli *c, const char *account, int flags,
 		return cli_no_account(c, account);
 	if ((flags & CLI_NEED_IMAP) && !env->acct->has_imap)
 		return smerr_set(&c->err, SMERR_CONFIG, "account %s has no "
-		    "imap server", env->acct->name);
+		    "imap server: add imap = imaps://HOST to its section of "
+		    "%s", env->acct->name, c->cfg->path);
 	if ((flags & CLI_OPEN_KEYS) &&
 	    (r = cli_open_keys(c, &env->st, &env->k)) != 0)
 		return r;

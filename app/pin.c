@@ -26,6 +26,7 @@
 
 static struct {
 	struct buf	*typed;		/* the PIN typed, once */
+	int		 ask;		/* only the terminal: one was refused */
 } pin_run;
 
 int
@@ -48,7 +49,7 @@ cli_token_pin(struct cli *c, const char *uri, struct buf **pinp,
 		return 0;
 	}
 	smerr_clear(&e2);
-	if ((r = keys_password_get(uri, &pw, &e2)) == 0) {
+	if (!pin_run.ask && (r = keys_password_get(uri, &pw, &e2)) == 0) {
 		if ((*pinp = buf_new_secret(0)) == NULL ||
 		    buf_put(*pinp, pw, strlen(pw)) != 0)
 			r = smerr_set(e, SMERR_NOMEM, "out of memory");
@@ -100,6 +101,15 @@ cli_tokens_begin(struct cli *c)
 }
 
 void
+cli_token_pin_refused(struct cli *c)
+{
+	c->pin_file = NULL;
+	buf_free(pin_run.typed);	/* secret: wiped */
+	pin_run.typed = NULL;
+	pin_run.ask = 1;
+}
+
+void
 cli_tokens_end(void)
 {
 	struct agent_tokens	t;
@@ -108,4 +118,5 @@ cli_tokens_end(void)
 	agent_set_tokens(&t);
 	buf_free(pin_run.typed);	/* secret: wiped */
 	pin_run.typed = NULL;
+	pin_run.ask = 0;
 }

@@ -223,25 +223,36 @@ is_own(const struct app_config *cfg, const char *addr)
 	return 0;
 }
 
+/* Whether the original was sent to a's address (To, Cc). */
+static int
+sent_to(const struct app_account *a, const struct store_msg *m)
+{
+	return (m->to != NULL && list_has(m->to, a->address)) ||
+	    (m->cc != NULL && list_has(m->cc, a->address));
+}
+
 /*
  * The account to answer as: the one the original was sent to (To, Cc),
- * else the one whose folder holds it, else the first.
+ * the one whose folder holds it first when it was sent to several; else
+ * the one whose folder holds it, else the first.
  */
 static const struct app_account *
 draft_account(const struct app_config *cfg, const struct store_msg *m)
 {
-	const struct app_account	*a;
+	const struct app_account	*a, *home = NULL;
 	size_t				 i;
 
+	if (m->account != NULL)
+		home = app_config_account(cfg, m->account);
+	if (home != NULL && sent_to(home, m))
+		return home;
 	for (i = 0; i < cfg->naccounts; i++) {
 		a = &cfg->accounts[i];
-		if ((m->to != NULL && list_has(m->to, a->address)) ||
-		    (m->cc != NULL && list_has(m->cc, a->address)))
+		if (sent_to(a, m))
 			return a;
 	}
-	if (m->account != NULL &&
-	    (a = app_config_account(cfg, m->account)) != NULL)
-		return a;
+	if (home != NULL)
+		return home;
 	return app_config_account(cfg, NULL);
 }
 

@@ -176,7 +176,7 @@ send_login_hint(const struct app_account *a, const struct app_server *srv,
 	    "password-command in %s/config", msg, name, home);
 }
 
-/* The newest identity for address: certificate (malloc'd) and id. */
+/* The identity to sign with for address: certificate (malloc'd) and id. */
 struct ident_find {
 	uint8_t		*der;
 	size_t		 len;
@@ -184,33 +184,19 @@ struct ident_find {
 };
 
 static int
-ident_cb(const struct keys_cert *kc, void *arg)
-{
-	struct ident_find	*f = arg;
-
-	if (f->der != NULL)
-		return 0;
-	if ((f->der = malloc(kc->der_len)) == NULL)
-		return -1;
-	memcpy(f->der, kc->der, kc->der_len);
-	f->len = kc->der_len;
-	f->id = kc->id;
-	return 1;
-}
-
-static int
 find_identity(const struct send_opts *o, const char *addr,
     struct ident_find *f, struct smerr *e)
 {
-	int	 r;
+	struct smerr	e2;
+	int		r;
 
+	/* None is no error here: e stays clear for what comes after. */
 	memset(f, 0, sizeof(*f));
-	r = keys_find_email(o->keys, addr, KEYS_IDENTITY, ident_cb, f, e);
-	if (r < 0)
-		return r;
-	if (f->der == NULL)
-		return SMERR_NOTFOUND;
-	return 0;
+	smerr_clear(&e2);
+	r = keys_identity_for(o->keys, addr, &f->der, &f->len, &f->id, &e2);
+	if (r != 0 && r != SMERR_NOTFOUND)
+		return smerr_set(e, r, "%s", smerr_msg(&e2));
+	return r;
 }
 
 /* Certificates of the key store that may complete the signer's chain. */
@@ -578,9 +564,9 @@ send_queue(const struct send_opts *o, const void *text, size_t len,
 	r = 0;
 	if (o->sign) {
 		if (!have_me) {
-			r = smerr_set(e, SMERR_NOTFOUND, "no identity for %s "
-			    "to sign with (keys import FILE.p12, or send "
-			    "--no-sign)", mo->from);
+			r = smerr_set(e, SMERR_NOTFOUND, "no identity for %s: "
+			    "keys import FILE.p12, or turn signing off",
+			    mo->from);
 			goto out;
 		}
 		/* The key agent signs; this process never holds the key. */
@@ -701,10 +687,25 @@ send_server(const struct send_opts *o, const struct app_server *as,
 	    e);
 }
 
+/* Entry id of store is about to be handed over to the server. */
+struct data_mark {
+	struct store	*store;
+	int64_t		 id;
+};
+
+static int
+data_mark(void *arg, struct smerr *e)
+{
+	struct data_mark	*dm = arg;
+
+	return store_outbox_data(dm->store, dm->id, e);
+}
+
 /*
  * Submits one entry. *in_doubt is set when the submission failed after
  * the server took the message data without answering it: the message
- * may have been delivered.
+ * may have been delivered. The store hears when the data is about to go,
+ * so that a process killed before it leaves the entry queued.
  */
 static int
 submit(const struct send_opts *o, struct entry *en, int *in_doubt,
@@ -714,6 +715,7 @@ submit(const struct send_opts *o, struct entry *en, int *in_doubt,
 	struct net_lookup	*lk = NULL;
 	struct smtp		*s = NULL;
 	struct smtp_reply	 fin;
+	struct data_mark	 dm = { o->store, en->id };
 	const char		*rcpt[MIME_BUILD_MAX_RCPT];
 	char			*pw = NULL, *p, *save = NULL;
 	size_t			 n = 0;
@@ -721,7 +723,8 @@ submit(const struct send_opts *o, struct entry *en, int *in_doubt,
 
 	if (!o->acct->has_smtp)
 		return smerr_set(e, SMERR_CONFIG, "account %s has no smtp "
-		    "server", o->acct->name);
+		    "server: add smtp = submission://HOST to its section of "
+		    "the configuration", o->acct->name);
 	for (p = strtok_r(en->rcpts, ",", &save); p != NULL &&
 	    n < MIME_BUILD_MAX_RCPT; p = strtok_r(NULL, ",", &save))
 		rcpt[n++] = p;
@@ -729,8 +732,10 @@ submit(const struct send_opts *o, struct entry *en, int *in_doubt,
 		return smerr_set(e, SMERR_INVAL,
 		    "the message has no recipient");
 	memset(&fin, 0, sizeof(fin));
-	if ((r = send_server(o, &o->acct->smtp, &pw, &srv, &lk, e)) != 0 ||
-	    (r = smtp_open(&srv, &s, e)) != 0 ||
+	if ((r = send_server(o, &o->acct->smtp, &pw, &srv, &lk, e)) == 0 &&
+	    (r = smtp_open(&srv, &s, e)) == 0)
+		smtp_set_data_hook(s, data_mark, &dm);
+	if (r != 0 ||
 	    (r = send_login_hint(o->acct, &o->acct->smtp, o->home, 0,
 	    smtp_login(s, app_account_login(o->acct), pw, e), e)) != 0 ||
 	    (r = smtp_send(s, en->from, rcpt, n, buf_data(en->body),
@@ -819,37 +824,49 @@ out:
 	return r;
 }
 
+/* Appends en's copy for Sent to the Sent folder over s, as seen. */
+static int
+append_on(struct imap *s, const struct entry *en, struct smerr *e)
+{
+	struct buf		*copy = NULL;
+	const struct buf	*msg;
+	char			*folder = NULL;
+	int			 r;
+
+	if ((r = sent_copy(en, &copy, e)) != 0)
+		return r;
+	msg = copy != NULL ? copy : en->body;
+	if ((r = sent_folder(s, &folder, e)) == 0)
+		r = imap_append(s, folder, "\\Seen", 0, buf_data(msg),
+		    buf_len(msg), NULL, NULL, e);
+	free(folder);
+	buf_free(copy);
+	return r;
+}
+
 static int
 append_sent(const struct send_opts *o, struct entry *en, struct smerr *e)
 {
 	struct net_server	 srv;
 	struct net_lookup	*lk = NULL;
 	struct imap		*s = NULL;
-	struct buf		*copy = NULL;
-	const struct buf	*msg;
-	char			*pw = NULL, *folder = NULL;
+	char			*pw = NULL;
 	int			 r;
 
 	if (!o->acct->has_imap)
 		return smerr_set(e, SMERR_CONFIG, "account %s has no imap "
 		    "server", o->acct->name);
-	if ((r = sent_copy(en, &copy, e)) != 0)
-		return r;
-	msg = copy != NULL ? copy : en->body;
-	if ((r = send_server(o, &o->acct->imap, &pw, &srv, &lk, e)) != 0 ||
+	if ((r = store_outbox_claim_append(o->store, en->id, e)) != 0 ||
+	    (r = send_server(o, &o->acct->imap, &pw, &srv, &lk, e)) != 0 ||
 	    (r = imap_open(&srv, &s, e)) != 0 ||
 	    (r = send_login_hint(o->acct, &o->acct->imap, o->home, 0,
 	    imap_login(s, app_account_login(o->acct), pw, e), e)) != 0 ||
-	    (r = sent_folder(s, &folder, e)) != 0 ||
-	    (r = imap_append(s, folder, "\\Seen", 0, buf_data(msg),
-	    buf_len(msg), NULL, NULL, e)) != 0) {
+	    (r = append_on(s, en, e)) != 0) {
 		imap_abort(s);
 		s = NULL;
 	}
 	imap_close(s);
 	net_lookup_free(lk);
-	buf_free(copy);
-	free(folder);
 	secmem_strfree(pw);
 	return r;
 }
@@ -915,6 +932,66 @@ send_deliver(const struct send_opts *o, int64_t id, struct smerr *e)
 	}
 out:
 	entry_clear(&en);
+	return r;
+}
+
+/* The entries of an account sent and not yet copied to Sent. */
+struct uncopied {
+	const char	*account;
+	struct vec_ids	 ids;
+};
+
+static int
+uncopied_cb(const struct store_outbox *ob, void *arg)
+{
+	struct uncopied	*u = arg;
+
+	if (!ob->sent || ob->appended || ob->account == NULL ||
+	    strcmp(ob->account, u->account) != 0)
+		return 0;
+	return vec_ids_add(&u->ids, ob->id);
+}
+
+/* Copies entry id to Sent over im, unless another process does. */
+static int
+copy_one(struct store *st, struct imap *im, int64_t id, size_t *donep,
+    struct smerr *e)
+{
+	struct entry	 en;
+	int		 r;
+
+	memset(&en, 0, sizeof(en));
+	en.id = id;
+	r = store_outbox_claim_append(st, id, e);
+	if (r == SMERR_EXISTS || r == SMERR_NOTFOUND) {
+		smerr_clear(e);
+		return 0;
+	}
+	if (r == 0 && (r = store_outbox_get(st, id, entry_cb, &en, e)) == 0 &&
+	    en.found < 0)
+		r = smerr_nomem(e);
+	if (r == 0 && en.found > 0 && (r = append_on(im, &en, e)) == 0 &&
+	    (r = store_outbox_sent(st, id, 1, e)) == 0 && donep != NULL)
+		(*donep)++;
+	entry_clear(&en);
+	return r;
+}
+
+int
+send_copy_sent(struct store *st, struct imap *im, const char *account,
+    size_t *donep, struct smerr *e)
+{
+	struct uncopied	 u;
+	size_t		 i;
+	int		 r;
+
+	memset(&u, 0, sizeof(u));
+	u.account = account;
+	if ((r = store_outbox_foreach(st, uncopied_cb, &u, e)) == 0 &&
+	    (r = vec_ids_check(&u.ids, e)) == 0)
+		for (i = 0; i < u.ids.n && r == 0; i++)
+			r = copy_one(st, im, u.ids.v[i], donep, e);
+	free(u.ids.v);
 	return r;
 }
 

@@ -83,6 +83,16 @@ int	 send_deliver(const struct send_opts *o, int64_t id,
 	    struct smerr *e);
 
 /*
+ * Copies to the Sent folder, over the session im, every message of
+ * account that was sent but not copied there (its append failed, or its
+ * sender died first), each once, also with several processes at once;
+ * *donep (may be NULL) counts them.
+ */
+struct imap;
+int	 send_copy_sent(struct store *st, struct imap *im, const char *account,
+	    size_t *donep, struct smerr *e);
+
+/*
  * Delivers every queued, unsent copy of the message msgid (Bcc
  * recipients of an encrypted message get copies of their own). The first
  * failure is returned; the others are passed to o->warn.

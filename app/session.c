@@ -20,6 +20,7 @@
 #include "base/secmem.h"
 #include "store/store.h"
 #include "keys/keys.h"
+#include "app/agent.h"
 #include "app/app_int.h"
 
 struct app_session {
@@ -93,38 +94,80 @@ session_ask(struct app_session *s, struct smerr *e)
 	return r;
 }
 
+/* The first identity on a token: its URI and certificate (malloc'd). */
+struct session_token {
+	struct app_session	*s;
+	char			*uri;
+	uint8_t			*der;
+	size_t			 len;
+};
+
 static int
 token_cb(const struct keys_cert *kc, void *arg)
 {
-	struct app_session	*s = ((void **)arg)[0];
-	char			**urip = ((void **)arg)[1];
+	struct session_token	*t = arg;
 
-	(void)keys_identity_token(s->keys, kc->id, urip, NULL);
-	return *urip != NULL;
+	(void)keys_identity_token(t->s->keys, kc->id, &t->uri, NULL);
+	if (t->uri == NULL)
+		return 0;
+	if ((t->der = malloc(kc->der_len)) != NULL) {
+		memcpy(t->der, kc->der, kc->der_len);
+		t->len = kc->der_len;
+	}
+	return 1;
 }
 
 /*
- * With an identity on a token and no PIN file, the PIN is found (the
- * Secret Service) or asked once, here, and kept in a memfd for the jobs.
- * Without one the jobs say what is missing when they need the key.
+ * With an identity on a token, its PIN (the PIN file, the Secret Service,
+ * else asked) is tried once here, before the program opens, and kept in a
+ * memfd for the jobs only when the token takes it: a card locks itself
+ * after a few wrong PINs, so one it refused is never offered again. After
+ * a refusal the PIN is asked on the terminal until the token takes one;
+ * nothing typed ends the program. A token that cannot be reached now
+ * leaves the PIN untried, for the jobs, which say what is missing.
  */
-static void
-session_pin(struct app_session *s)
+static int
+session_pin(struct app_session *s, struct smerr *e)
 {
-	struct buf	*pin = NULL;
-	char		*uri = NULL;
-	void		*arg[2] = { s, &uri };
+	struct session_token	 t = { s, NULL, NULL, 0 };
+	struct buf		*pin = NULL;
+	struct smerr		 e2;
+	char			 refused[SMERR_MSGMAX] = "";
+	int			 r = 0;
 
-	if (s->c.pin_file != NULL)
-		return;
-	(void)keys_foreach(s->keys, KEYS_IDENTITY, token_cb, arg, NULL);
-	if (uri != NULL && cli_token_pin(&s->c, uri, &pin, NULL) == 0 &&
+	(void)keys_foreach(s->keys, KEYS_IDENTITY, token_cb, &t, NULL);
+	if (t.uri == NULL || t.der == NULL)
+		goto out;
+	cli_tokens_begin(&s->c);
+	for (;;) {
+		smerr_clear(&e2);
+		if ((r = agent_token_probe(t.uri, &t.der, &t.len, &e2)) !=
+		    SMERR_PERM)
+			break;
+		snprintf(refused, sizeof(refused), "%s", smerr_msg(&e2));
+		fprintf(stderr, "sealmail: %s\n", refused);
+		cli_token_pin_refused(&s->c);
+	}
+	if (r != 0 && refused[0] != '\0') {
+		r = smerr_set(e, SMERR_PERM, "%s", refused);
+		goto out;
+	}
+	/* No PIN was given or typed: the jobs say so when they need one. */
+	if (r == SMERR_SECRET || r == SMERR_CANCEL || s->c.pin_file != NULL) {
+		r = 0;
+		goto out;
+	}
+	r = 0;
+	if (cli_token_pin(&s->c, t.uri, &pin, NULL) == 0 &&
 	    memfd_keep("sealmail-pin", pin, &s->pinfd, s->pinpath,
 	    sizeof(s->pinpath), NULL) == 0)
 		s->c.pin_file = s->pinpath;
+out:
 	cli_tokens_end();		/* forgets what was typed */
 	buf_free(pin);
-	free(uri);
+	free(t.uri);
+	free(t.der);
+	return r;
 }
 
 int
@@ -186,7 +229,8 @@ app_session_open(const struct app_opts *o, struct app_session **sp,
 	}
 	if ((r = cli_open_keys(&s->c, &s->st, &s->keys)) != 0)
 		goto copy;
-	session_pin(s);
+	if ((r = session_pin(s, e)) != 0)
+		goto fail;
 	*sp = s;
 	return 0;
 copy:

@@ -34,6 +34,7 @@
 #include "app/app.h"
 #include "app/app_int.h"
 #include "app/revoke.h"
+#include "app/send.h"
 #include "app/sync.h"
 
 #define SYNC_MAX_FLAGS	4096		/* one message's flag list */
@@ -1023,11 +1024,11 @@ sync_folder(struct syncer *s, const char *name)
 	s->folder = name;
 	s->done = s->total = 0;
 	clock_gettime(CLOCK_MONOTONIC, &s->start);
-	if ((r = store_folder_open(s->o->store, s->o->acct->name, name,
+	/* A folder the server does not have is not made in the store. */
+	if ((r = imap_select(s->imap, name, 0, &mb, e)) != 0 ||
+	    (r = store_folder_open(s->o->store, s->o->acct->name, name,
 	    &s->fid, e)) != 0 ||
 	    (r = store_folder_get(s->o->store, s->fid, &f, e)) != 0)
-		return r;
-	if ((r = imap_select(s->imap, name, 0, &mb, e)) != 0)
 		return r;
 	log_debug("sync %s: UIDVALIDITY %u (stored %u), UIDNEXT %u, "
 	    "HIGHESTMODSEQ %llu (stored %llu)", name, mb.uidvalidity,
@@ -1219,6 +1220,14 @@ sync_run(const struct sync_opts *o, struct sync_stats *stats,
 		smerr_clear(e);
 		r = 0;
 	}
+	/* Sent mail its sender could not copy to Sent, before Sent is read. */
+	if (r == 0 && (r = send_copy_sent(o->store, s.imap, o->acct->name,
+	    NULL, e)) == SMERR_REFUSED) {
+		log_debug("sync: a copy to Sent was refused: %s",
+		    smerr_msg(e));
+		smerr_clear(e);
+		r = 0;
+	}
 	if (r != 0 || (r = folder_names(&s, &names, &n)) != 0)
 		goto out;
 	for (i = 0; i < n; i++)
@@ -1253,7 +1262,8 @@ sync_retry_pending(struct store *st, struct keys *k, struct crypto_ctx *ctx,
 	struct vec_ids		 p;
 	struct store_msg	*old = NULL, m;
 	struct crypto_verdict	*v = NULL;
-	struct buf		*vj = NULL;
+	struct buf		*vj = NULL, *raw = NULL;
+	time_t			 date;
 	size_t			 i;
 	int			 r;
 
@@ -1265,17 +1275,29 @@ sync_retry_pending(struct store *st, struct keys *k, struct crypto_ctx *ctx,
 	for (i = 0; i < p.n; i++) {
 		if ((r = store_msg_load(st, p.v[i], &old, e)) != 0)
 			goto out;
-		if (old->raw == NULL || (vj = buf_new(0)) == NULL) {
-			store_msg_free(old);
-			old = NULL;
+		/*
+		 * A copy, and the message let go: a read left open would be
+		 * refused the write below once a sync had stored meanwhile.
+		 */
+		if (old->raw != NULL && ((raw = buf_new(0)) == NULL ||
+		    buf_put(raw, old->raw, old->raw_len) != 0)) {
+			r = smerr_nomem(e);
+			goto out;
+		}
+		date = old->date;
+		store_msg_free(old);
+		old = NULL;
+		if (raw == NULL || (vj = buf_new(0)) == NULL) {
+			buf_free(raw);
+			raw = NULL;
 			continue;
 		}
 		memset(&m, 0, sizeof(m));
-		if ((r = judge(ctx, old->raw, old->raw_len, &m, &v, vj,
+		if ((r = judge(ctx, buf_data(raw), buf_len(raw), &m, &v, vj,
 		    e)) != 0)
 			goto out;
 		if (m.state == STORE_MSG_OK) {
-			m.date = old->date;
+			m.date = date;
 			if ((r = store_begin(st, e)) != 0)
 				goto out;
 			/* The header fields, from the plaintext at last. */
@@ -1286,7 +1308,7 @@ sync_retry_pending(struct store *st, struct keys *k, struct crypto_ctx *ctx,
 				store_rollback(st);
 				goto out;
 			}
-			(void)harvest(k, v, old->raw, old->raw_len);
+			(void)harvest(k, v, buf_data(raw), buf_len(raw));
 			if ((r = store_commit(st, e)) != 0)
 				goto out;
 			(*donep)++;
@@ -1295,12 +1317,13 @@ sync_retry_pending(struct store *st, struct keys *k, struct crypto_ctx *ctx,
 		v = NULL;
 		buf_free(vj);
 		vj = NULL;
-		store_msg_free(old);
-		old = NULL;
+		buf_free(raw);
+		raw = NULL;
 	}
 out:
 	crypto_verdict_free(v);
 	buf_free(vj);
+	buf_free(raw);
 	store_msg_free(old);
 	free(p.v);
 	return r;

@@ -124,3 +124,20 @@ proc_share_cpus(long pid)
 	CPU_FREE(set);
 	return r == 0 ? 0 : -1;
 }
+
+void
+proc_stdio_hold(void)
+{
+	int	fd, nul;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		/* The lowest free descriptor: fd itself. */
+		nul = open("/dev/null", (fd == 0 ? O_WRONLY : O_RDONLY));
+		if (nul != -1 && nul != fd) {
+			(void)dup2(nul, fd);
+			close(nul);
+		}
+	}
+}

@@ -29,5 +29,13 @@ long	 proc_ncpu(void);
 int	 proc_pin_nth(size_t i);
 /* Gives process pid the calling thread's mask of CPUs; 0 or -1. */
 int	 proc_share_cpus(long pid);
+/*
+ * Fills a standard descriptor (0, 1, 2) the process was started without
+ * with /dev/null opened the wrong way round (write-only on 0, read-only
+ * on 1 and 2): no file the process opens later lands there to be read as
+ * input or written over as output, and a read or write on it fails with
+ * EBADF as it would have.
+ */
+void	 proc_stdio_hold(void);
 
 #endif

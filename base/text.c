@@ -13,9 +13,13 @@
  * always returns to GROUND, so an unterminated sequence cannot swallow the
  * rest of a message.
  */
+#include <errno.h>
+#include <locale.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <wctype.h>
 
 #include "buf.h"
 #include "err.h"
@@ -215,6 +219,59 @@ text_utf8_put(struct buf *out, unsigned cp)
 	return buf_put(out, b, n);
 }
 
+int
+text_has_8bit(const void *p, size_t len)
+{
+	const unsigned char	*q = p;
+	size_t			 i;
+
+	for (i = 0; i < len; i++)
+		if (q[i] >= 0x80)
+			return 1;
+	return 0;
+}
+
+static locale_t		 text_fold_loc;
+static pthread_once_t	 text_fold_once = PTHREAD_ONCE_INIT;
+
+/* The locale whose case mapping is Unicode's; (locale_t)0 without one. */
+static void
+text_fold_init(void)
+{
+	text_fold_loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+int
+text_fold(struct buf *out, const void *p, size_t len)
+{
+	const unsigned char	*q = p;
+	unsigned		 cp;
+	size_t			 n;
+	int			 r;
+
+	(void)pthread_once(&text_fold_once, text_fold_init);
+	while (len > 0) {
+		if (*q < 0x80) {
+			r = buf_putc(out, *q >= 'A' && *q <= 'Z' ?
+			    *q - 'A' + 'a' : *q);
+			n = 1;
+		} else if ((n = text_utf8_decode(q, len, &cp)) == 0) {
+			r = buf_putc(out, *q);
+			n = 1;
+		} else {
+			if (text_fold_loc != (locale_t)0)
+				cp = (unsigned)towlower_l((wint_t)cp,
+				    text_fold_loc);
+			r = text_utf8_put(out, cp);
+		}
+		if (r != 0)
+			return r;
+		q += n;
+		len -= n;
+	}
+	return 0;
+}
+
 /* Bidirectional embeddings, overrides, isolates and marks. */
 static int
 text_is_bidi(unsigned cp)
@@ -343,10 +400,12 @@ text_trim(char *s)
 	return s;
 }
 
+#define TEXT_TIME_MAX	253402300799LL	/* 9999-12-31T23:59:59Z */
+
 int
 text_parse_time(const char *s, time_t *tp, struct smerr *e)
 {
-	struct tm	 tm;
+	struct tm	 tm, asked;
 	const char	*end;
 	char		*ep;
 	long long	 n;
@@ -355,8 +414,13 @@ text_parse_time(const char *s, time_t *tp, struct smerr *e)
 	if (s == NULL || *s == '\0')
 		goto bad;
 	if (*s == '@') {
+		/* Digits alone, up to the last second of 9999. */
+		if (s[1] < '0' || s[1] > '9')
+			goto bad;
+		errno = 0;
 		n = strtoll(s + 1, &ep, 10);
-		if (ep == s + 1 || *ep != '\0' || n <= 0)
+		if (errno != 0 || *ep != '\0' || n <= 0 ||
+		    n > TEXT_TIME_MAX)
 			goto bad;
 		*tp = (time_t)n;
 		return 0;
@@ -372,7 +436,10 @@ text_parse_time(const char *s, time_t *tp, struct smerr *e)
 	}
 	if (*end != '\0')
 		goto bad;
-	if ((*tp = timegm(&tm)) == (time_t)-1)
+	/* timegm moves a day that does not exist (30 February). */
+	asked = tm;
+	if ((*tp = timegm(&tm)) == (time_t)-1 || tm.tm_mday != asked.tm_mday ||
+	    tm.tm_mon != asked.tm_mon)
 		goto bad;
 	return 0;
 bad:

@@ -56,6 +56,16 @@ int	 text_put_run(struct buf *out, const unsigned char **pp, size_t *lenp,
 /* Appends the UTF-8 encoding of cp to out; 0 or SMERR_*. */
 int	 text_utf8_put(struct buf *out, unsigned cp);
 
+/* Whether any of the len bytes at p is outside ASCII. */
+int	 text_has_8bit(const void *p, size_t len);
+/*
+ * Appends the len bytes of UTF-8 at p to out with every letter in lower
+ * case (Unicode's simple mapping, whatever the process's locale), for a
+ * comparison in any case; a malformed byte is kept as it is. 0 or
+ * SMERR_*.
+ */
+int	 text_fold(struct buf *out, const void *p, size_t len);
+
 /*
  * t as ISO 8601 UTC ("2026-01-31T12:00:00Z", 21 bytes with the NUL) into
  * out; 0, or -1 with out empty for no time (0) or one that does not fit.

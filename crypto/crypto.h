@@ -295,10 +295,11 @@ size_t	 crypto_md_size(int md);
  * crypto_p11_uri_check says whether uri is one sealmail can use.
  * crypto_token_open loads module (once per process), finds the token uri
  * names and logs in with pin: SMERR_NOTFOUND when the module or the token
- * is missing, SMERR_AUTH when the PIN is refused, each with one line that
- * names it. crypto_token_cert gives the certificate uri names (malloc'd
- * DER); crypto_privkey_token a key whose operations run on the token t
- * (which must outlive it).
+ * is missing, SMERR_AUTH when the PIN is refused (SMERR_PERM when the
+ * token is locked: no PIN helps), each with one line that names it.
+ * crypto_token_cert gives the certificate uri names (malloc'd DER);
+ * crypto_privkey_token a key whose operations run on the token t (which
+ * must outlive it).
  */
 struct crypto_token;
 int	 crypto_p11_uri_check(const char *uri, struct smerr *e);
@@ -306,6 +307,14 @@ int	 crypto_token_open(const char *module, const char *uri,
 	    const uint8_t *pin, size_t pinlen, struct crypto_token **tp,
 	    struct smerr *e);
 void	 crypto_token_close(struct crypto_token *t);
+/*
+ * After an operation with k failed: 1 when k is a key on a token that is
+ * no longer usable as it was opened (taken out, its session or login
+ * lost, the key no longer on it), with *labelp the token's label; 0 for
+ * any other key.
+ */
+int	 crypto_privkey_gone(const struct crypto_privkey *k,
+	    const char **labelp);
 int	 crypto_token_cert(struct crypto_token *t, const char *uri,
 	    uint8_t **derp, size_t *lenp, struct smerr *e);
 int	 crypto_privkey_token(struct crypto_token *t, const char *uri,

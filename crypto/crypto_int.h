@@ -140,6 +140,9 @@ struct crypto_p11key;
 int	 crypto_p11key_find(struct crypto_token *t, const char *uri,
 	    struct crypto_p11key **kp, struct smerr *e);
 void	 crypto_p11key_free(struct crypto_p11key *k);
+/* 1 when k's token, its session or k itself is no longer there. */
+int	 crypto_p11key_gone(const struct crypto_p11key *k,
+	    const char **labelp);
 int	 crypto_p11key_run(struct crypto_p11key *k,
 	    const struct crypto_keyop *op, uint8_t *out, size_t *outlen);
 

@@ -95,6 +95,12 @@ struct crypto_privkey {
 };
 
 int
+crypto_privkey_gone(const struct crypto_privkey *k, const char **labelp)
+{
+	return k->tk != NULL && crypto_p11key_gone(k->tk, labelp);
+}
+
+int
 crypto_privkey_token(struct crypto_token *t, const char *uri,
     struct crypto_privkey **kp, struct smerr *e)
 {

@@ -316,7 +316,7 @@ crypto_token_open(const char *module, const char *uri, const uint8_t *pin,
 		r = smerr_set(e, SMERR_AUTH, "the token \"%s\" refused the PIN",
 		    t->label);
 	else if (rv == CKR_PIN_LOCKED)
-		r = smerr_set(e, SMERR_AUTH, "the token \"%s\" is locked: too "
+		r = smerr_set(e, SMERR_PERM, "the token \"%s\" is locked: too "
 		    "many wrong PINs", t->label);
 	else if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN)
 		r = smerr_set(e, SMERR_AUTH, "the token \"%s\" refused the "
@@ -330,6 +330,27 @@ crypto_token_open(const char *module, const char *uri, const uint8_t *pin,
 fail:
 	free(t);
 	return r;
+}
+
+int
+crypto_p11key_gone(const struct crypto_p11key *k, const char **labelp)
+{
+	struct ck_slot_info	sl;
+	struct ck_session_info	si;
+	ck_object_class_t	cls;
+	struct ck_attribute	a = { CKA_CLASS, &cls, sizeof(cls) };
+
+	*labelp = k->t->label;
+	if (p11.f == NULL ||
+	    p11.f->C_GetSlotInfo(k->t->slot, &sl) != CKR_OK ||
+	    !(sl.flags & CKF_TOKEN_PRESENT) ||
+	    p11.f->C_GetSessionInfo(k->t->session, &si) != CKR_OK ||
+	    (si.state != CKS_RO_USER_FUNCTIONS &&
+	    si.state != CKS_RW_USER_FUNCTIONS))
+		return 1;
+	/* The token is there, its key may not be (another card put in). */
+	return p11.f->C_GetAttributeValue(k->t->session, k->h, &a, 1) !=
+	    CKR_OK;
 }
 
 void

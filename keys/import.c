@@ -241,6 +241,7 @@ keys_cert_info(const uint8_t *der, size_t len, struct keys_certinfo *ci,
 	struct info_cert	*c;
 	struct info_tbs		*t;
 	GENERAL_NAMES		*gens;
+	BASIC_CONSTRAINTS	*bc;
 	int			 r;
 
 	memset(ci, 0, sizeof(*ci));
@@ -262,6 +263,11 @@ keys_cert_info(const uint8_t *der, size_t len, struct keys_certinfo *ci,
 	}
 	(void)keys_asn1_time(t->validity->notBefore, &ci->not_before);
 	(void)keys_asn1_time(t->validity->notAfter, &ci->not_after);
+	if ((bc = X509V3_get_d2i(t->exts, NID_basic_constraints, NULL,
+	    NULL)) != NULL) {
+		ci->is_ca = bc->ca != 0;
+		BASIC_CONSTRAINTS_free(bc);
+	}
 out:
 	ASN1_item_free((ASN1_VALUE *)c, ASN1_ITEM_rptr(info_cert));
 	if (r != 0)
@@ -366,6 +372,109 @@ keys_import_token(struct keys *k, const uint8_t *der, size_t len,
 	return r;
 }
 
+#define P12_MAX_KEYS	8	/* private keys read from one PKCS#12 file */
+
+struct p12keys {
+	EVP_PKEY	*k[P12_MAX_KEYS];
+	size_t		 n;
+};
+
+/* The private keys in bags, and in the safe contents they hold. */
+static void
+p12_bag_keys(const STACK_OF(PKCS12_SAFEBAG) *bags, const char *pass,
+    int depth, struct p12keys *pk)
+{
+	const PKCS12_SAFEBAG	*bag;
+	PKCS8_PRIV_KEY_INFO	*p8;
+	EVP_PKEY		*key;
+	int			 i;
+
+	for (i = 0; i < sk_PKCS12_SAFEBAG_num(bags) && pk->n < P12_MAX_KEYS;
+	    i++) {
+		bag = sk_PKCS12_SAFEBAG_value(bags, i);
+		key = NULL;
+		switch (PKCS12_SAFEBAG_get_nid(bag)) {
+		case NID_keyBag:
+			key = EVP_PKCS82PKEY(PKCS12_SAFEBAG_get0_p8inf(bag));
+			break;
+		case NID_pkcs8ShroudedKeyBag:
+			if ((p8 = PKCS12_decrypt_skey(bag, pass, -1)) != NULL) {
+				key = EVP_PKCS82PKEY(p8);
+				PKCS8_PRIV_KEY_INFO_free(p8);
+			}
+			break;
+		case NID_safeContentsBag:
+			if (depth < 3)
+				p12_bag_keys(PKCS12_SAFEBAG_get0_safes(bag),
+				    pass, depth + 1, pk);
+			break;
+		}
+		if (key != NULL)
+			pk->k[pk->n++] = key;
+	}
+}
+
+/* Every private key of the PKCS#12 file (PKCS12_parse gives one). */
+static void
+p12_keys(const PKCS12 *p12, const char *pass, struct p12keys *pk)
+{
+	STACK_OF(PKCS7)		 *safes;
+	STACK_OF(PKCS12_SAFEBAG) *bags;
+	PKCS7			 *p7;
+	int			  i;
+
+	memset(pk, 0, sizeof(*pk));
+	if ((safes = PKCS12_unpack_authsafes(p12)) == NULL)
+		return;
+	for (i = 0; i < sk_PKCS7_num(safes); i++) {
+		p7 = sk_PKCS7_value(safes, i);
+		bags = NULL;
+		if (PKCS7_type_is_data(p7))
+			bags = PKCS12_unpack_p7data(p7);
+		else if (PKCS7_type_is_encrypted(p7))
+			bags = PKCS12_unpack_p7encdata(p7, pass, -1);
+		if (bags != NULL)
+			p12_bag_keys(bags, pass, 0, pk);
+		sk_PKCS12_SAFEBAG_pop_free(bags, PKCS12_SAFEBAG_free);
+	}
+	sk_PKCS7_pop_free(safes, PKCS7_free);
+	ERR_clear_error();
+}
+
+/*
+ * The file's other keys (a signing key beside an encryption key), each
+ * an identity with the certificate of ca it belongs to; taken[i] is set
+ * for each certificate so imported.
+ */
+static int
+p12_more(struct keys *k, const PKCS12 *p12, const char *pass,
+    EVP_PKEY *first, STACK_OF(X509) *ca, char *taken, struct smerr *e)
+{
+	struct p12keys	 pk;
+	X509		*x;
+	size_t		 i;
+	int		 j, r = 0;
+
+	p12_keys(p12, pass, &pk);
+	for (i = 0; i < pk.n && r == 0; i++) {
+		if (EVP_PKEY_eq(pk.k[i], first) == 1)
+			continue;
+		for (j = 0; ca != NULL && j < sk_X509_num(ca); j++) {
+			x = sk_X509_value(ca, j);
+			if (taken[j] || X509_check_private_key(x, pk.k[i]) != 1)
+				continue;
+			taken[j] = 1;
+			r = keys_put_x509(k, x, KEYS_IDENTITY, "imported",
+			    pk.k[i], NULL, e);
+			break;
+		}
+	}
+	for (i = 0; i < pk.n; i++)
+		EVP_PKEY_free(pk.k[i]);
+	ERR_clear_error();
+	return r;
+}
+
 int
 keys_import_p12(struct keys *k, const struct buf *p12, const char *pass,
     struct smerr *e)
@@ -375,6 +484,7 @@ keys_import_p12(struct keys *k, const struct buf *p12, const char *pass,
 	EVP_PKEY		*pkey = NULL;
 	X509			*cert = NULL;
 	STACK_OF(X509)		*ca = NULL;
+	char			*taken = NULL;
 	int			 r, i;
 
 	if (p12 == NULL || buf_len(p12) == 0)
@@ -408,12 +518,20 @@ keys_import_p12(struct keys *k, const struct buf *p12, const char *pass,
 	if ((r = keys_put_x509(k, cert, KEYS_IDENTITY, "imported", pkey, NULL,
 	    e)) != 0)
 		goto out;
+	if ((taken = calloc(1, ca != NULL ? (size_t)sk_X509_num(ca) + 1 :
+	    1)) == NULL) {
+		r = smerr_nomem(e);
+		goto out;
+	}
+	if ((r = p12_more(k, pk, pass != NULL ? pass : "", pkey, ca, taken,
+	    e)) != 0)
+		goto out;
 	/*
 	 * Intermediates that came with it help to validate our signatures;
 	 * a root is trusted only through keys trust, so it is not kept.
 	 */
 	for (i = 0; ca != NULL && i < sk_X509_num(ca); i++) {
-		if (X509_check_issued(sk_X509_value(ca, i),
+		if (taken[i] || X509_check_issued(sk_X509_value(ca, i),
 		    sk_X509_value(ca, i)) == X509_V_OK)
 			continue;
 		if ((r = keys_put_x509(k, sk_X509_value(ca, i), KEYS_PEER,
@@ -421,6 +539,7 @@ keys_import_p12(struct keys *k, const struct buf *p12, const char *pass,
 			goto out;
 	}
 out:
+	free(taken);
 	EVP_PKEY_free(pkey);
 	X509_free(cert);
 	sk_X509_pop_free(ca, X509_free);

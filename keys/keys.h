@@ -141,6 +141,12 @@ void	 keys_keyring_forget(const char *datadir);
 
 /* Key store additions. */
 
+/*
+ * Removes certificate id from the key store, with the private key of an
+ * identity: a key sealed in the store is then gone for good.
+ */
+int	 keys_remove(struct keys *k, int64_t id, struct smerr *e);
+
 /* A certificate's details for display; keys_certinfo_clear frees them. */
 struct keys_certinfo {
 	char	*subject;	/* RFC 2253 text */
@@ -148,6 +154,7 @@ struct keys_certinfo {
 	char	*emails;	/* comma-separated, lowercase */
 	time_t	 not_before;
 	time_t	 not_after;
+	int	 is_ca;		/* basicConstraints cA */
 	char	 fingerprint[65];	/* SHA-256 of the DER, lowercase hex */
 };
 int	 keys_cert_info(const uint8_t *der, size_t len,
@@ -227,7 +234,8 @@ struct dns;
 
 /*
  * A certificate to encrypt to for address: the key store's own (imported,
- * then harvested), and only when none is usable, SMIMEA (DNSSEC-secure
+ * then harvested; of several usable ones from the same source, the one
+ * issued last), and only when none is usable, SMIMEA (DNSSEC-secure
  * only). *derp is malloc'd (caller frees); *sourcep is "store",
  * "harvested" or "smimea" (static). SMERR_NOTFOUND when no usable
  * certificate exists, with every reason in the message (no record,
@@ -237,6 +245,16 @@ struct dns;
 int	 keys_find_recipient(struct keys *k, struct dns *dns,
 	    const char *address, uint8_t **derp, size_t *lenp,
 	    const char **sourcep, struct smerr *e);
+
+/*
+ * The identity to sign with for address: of its identities, one that is
+ * usable now (valid, for e-mail, chaining to a trust anchor), else one
+ * inside its validity, else any; among those the one issued last (the
+ * latest notBefore), and on a tie the newest imported. *derp is malloc'd
+ * (caller frees), *idp its id; SMERR_NOTFOUND when there is none.
+ */
+int	 keys_identity_for(struct keys *k, const char *address, uint8_t **derp,
+	    size_t *lenp, int64_t *idp, struct smerr *e);
 
 /* What SMIMEA says about a signer's certificate. */
 enum keys_dane {

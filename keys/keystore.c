@@ -140,6 +140,12 @@ keys_identity_key(struct keys *k, int64_t id, struct buf **keyp,
 }
 
 int
+keys_remove(struct keys *k, int64_t id, struct smerr *e)
+{
+	return store_cert_delete(k->st, id, e);
+}
+
+int
 keys_cert_add(struct keys *k, const uint8_t *der, size_t len,
     enum keys_kind kind, const char *source, const char *emails,
     time_t expires, int64_t *idp, struct smerr *e)

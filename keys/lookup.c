@@ -475,6 +475,24 @@ out:
 	return r;
 }
 
+/*
+ * Of the usable certificates from the source of l->found[first] (itself
+ * usable), the one issued last: a correspondent's renewed certificate
+ * over the one it replaces, whichever was imported first.
+ */
+static size_t
+issued_last(const struct keys_lookup *l, size_t first)
+{
+	size_t	i, best = first;
+
+	for (i = first + 1; i < l->n; i++)
+		if (l->found[i].j.usable &&
+		    strcmp(l->found[i].source, l->found[first].source) == 0 &&
+		    l->found[i].j.not_before > l->found[best].j.not_before)
+			best = i;
+	return best;
+}
+
 int
 keys_find_recipient(struct keys *k, struct dns *dns, const char *address,
     uint8_t **derp, size_t *lenp, const char **sourcep, struct smerr *e)
@@ -502,6 +520,7 @@ keys_find_recipient(struct keys *k, struct dns *dns, const char *address,
 		for (i = 0; i < l->n; i++) {
 			if (!l->found[i].j.usable)
 				continue;
+			i = issued_last(l, i);
 			if ((*derp = malloc(l->found[i].der_len)) == NULL) {
 				r = smerr_nomem(e);
 				goto out;
@@ -599,4 +618,73 @@ out:
 	answer_clear(&an);
 	rows_clear(&rs);
 	return r;
+}
+
+/* The identity keys_identity_for picks so far, and how good it is. */
+struct idpick {
+	struct keys	*k;
+	const char	*address;
+	uint8_t		*der;
+	size_t		 len;
+	int64_t		 id;
+	int		 rank;		/* 2 usable, 1 in its validity, 0 */
+	time_t		 not_before;
+	int		 oom;
+};
+
+static int
+idpick_cb(const struct keys_cert *kc, void *arg)
+{
+	struct idpick		*p = arg;
+	struct keys_judgement	 j;
+	time_t			 now = time(NULL);
+	int			 rank;
+
+	if (keys_smimea_judge(p->k, kc->der, kc->der_len, p->address,
+	    KEYS_PURPOSE_SIGN, NULL, 0, &j, NULL) != 0)
+		return 0;
+	rank = j.usable ? 2 : j.not_before <= now && now < j.not_after;
+	/* Newest first: a later one replaces it only when it is better. */
+	if (p->der == NULL || rank > p->rank || (rank == p->rank &&
+	    j.not_before > p->not_before)) {
+		free(p->der);
+		if ((p->der = malloc(kc->der_len)) == NULL) {
+			p->oom = 1;
+			keys_judgement_clear(&j);
+			return 1;
+		}
+		memcpy(p->der, kc->der, kc->der_len);
+		p->len = kc->der_len;
+		p->id = kc->id;
+		p->rank = rank;
+		p->not_before = j.not_before;
+	}
+	keys_judgement_clear(&j);
+	return 0;
+}
+
+int
+keys_identity_for(struct keys *k, const char *address, uint8_t **derp,
+    size_t *lenp, int64_t *idp, struct smerr *e)
+{
+	struct idpick	p;
+	int		r;
+
+	*derp = NULL;
+	*lenp = 0;
+	memset(&p, 0, sizeof(p));
+	p.k = k;
+	p.address = address;
+	if ((r = keys_find_email(k, address, KEYS_IDENTITY, idpick_cb, &p,
+	    e)) != 0 || p.oom) {
+		free(p.der);
+		return r != 0 ? r : smerr_nomem(e);
+	}
+	if (p.der == NULL)
+		return smerr_set(e, SMERR_NOTFOUND, "no identity for %s",
+		    address);
+	*derp = p.der;
+	*lenp = p.len;
+	*idp = p.id;
+	return 0;
 }

@@ -508,6 +508,7 @@ keys_smimea_judge(struct keys *k, const uint8_t *der, size_t len,
 	    (r = keys_x509_emails(x, &j->emails, e)) != 0 ||
 	    (r = anchors_load(k, &store, e)) != 0)
 		goto out;
+	(void)keys_asn1_time(X509_get0_notBefore(x), &j->not_before);
 	(void)keys_asn1_time(X509_get0_notAfter(x), &j->not_after);
 	j->address_ok = address != NULL && keys_emails_have(j->emails, address);
 	j->pkix = verify_x509(store, x, pid, 0, &chain, &pkix_err);

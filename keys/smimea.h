@@ -87,6 +87,7 @@ struct keys_judgement {
 	int		 usage;		/* of the record that vouches, or -1 */
 	int		 selector;
 	int		 matching;
+	time_t		 not_before;
 	time_t		 not_after;
 	char		 fingerprint[65];
 	char		*emails;	/* comma-separated, lowercase */

@@ -533,21 +533,30 @@ addr_list_put(void *arg, const struct mime_mbox *mb)
 	return r != 0 ? r : buf_puts(out, mb->addr);
 }
 
-int
-mime_addr_list(const char *value, struct buf *out)
+/*
+ * fn(out, mailbox) for each mailbox of value; a list that does not read
+ * adds nothing to out.
+ */
+static int
+addrs_into(const char *value, int (*fn)(void *, const struct mime_mbox *),
+    struct buf *out)
 {
 	size_t	mark = buf_len(out);
 	int	r;
 
 	if (value == NULL)
 		return 0;
-	/* A list that does not read adds nothing. */
-	if ((r = mime_addrs_read(value, addr_list_put, out, NULL)) ==
-	    SMERR_INVAL) {
+	if ((r = mime_addrs_read(value, fn, out, NULL)) == SMERR_INVAL) {
 		buf_truncate(out, mark);
 		r = 0;
 	}
 	return r;
+}
+
+int
+mime_addr_list(const char *value, struct buf *out)
+{
+	return addrs_into(value, addr_list_put, out);
 }
 
 int
@@ -680,6 +689,26 @@ addr_name_first(void *arg, const struct mime_mbox *mb)
 	return r != 0 ? r : 1;
 }
 
+/* Each mailbox's display name, decoded into out, ", " between two. */
+static int
+addr_name_each(void *arg, const struct mime_mbox *mb)
+{
+	struct buf	*out = arg;
+	int		 r;
+
+	if (mb->name == NULL || *mb->name == '\0')
+		return 0;
+	if (buf_len(out) > 0 && (r = buf_puts(out, ", ")) != 0)
+		return r;
+	return mime_header_decode(mb->name, out, NULL);
+}
+
+int
+mime_addr_names(const char *value, struct buf *out)
+{
+	return addrs_into(value, addr_name_each, out);
+}
+
 int
 mime_addr_name(const char *value, struct buf *out)
 {
@@ -751,7 +780,7 @@ int
 mime_part_date(const struct mime_part *p, time_t *tp)
 {
 	struct mailimf_date_time	*dt = NULL;
-	struct tm			 tm;
+	struct tm			 tm, asked;
 	const char			*v;
 	size_t				 idx = 0;
 	time_t				 t;
@@ -783,8 +812,18 @@ mime_part_date(const struct mime_part *p, time_t *tp)
 	    tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour < 0 ||
 	    tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 ||
 	    tm.tm_sec < 0 || tm.tm_sec > 60 || zone < -9959 || zone > 9959 ||
-	    zone % 100 > 59 || zone % 100 < -59 ||
-	    (t = timegm(&tm)) == (time_t)-1)
+	    zone % 100 > 59 || zone % 100 < -59)
+		return -1;
+	/*
+	 * timegm moves a day that does not exist (30 February) into the
+	 * next month; -1 is a second like any other (1969-12-31T23:59:59).
+	 */
+	asked = tm;
+	t = timegm(&tm);
+	if (tm.tm_mon != asked.tm_mon && asked.tm_sec < 60)
+		return -1;
+	if (tm.tm_mday != asked.tm_mday && !(asked.tm_sec == 60 &&
+	    tm.tm_mday == 1 && tm.tm_hour == 0))
 		return -1;
 	/* The zone is +hhmm as a decimal number. */
 	t -= (time_t)(zone / 100) * 3600 + (time_t)(zone % 100) * 60;

@@ -128,6 +128,12 @@ int	 mime_addr_spec(const char *value, char **addrp, const char **whyp);
  */
 int	 mime_addr_name(const char *value, struct buf *out);
 /*
+ * Appends to out the decoded display name (UTF-8, not sanitized) of every
+ * mailbox of an address field value that has one, ", " before each when
+ * out is not empty; nothing for a list that does not read. 0 or SMERR_*.
+ */
+int	 mime_addr_names(const char *value, struct buf *out);
+/*
  * Every addr-spec of every field of p named field (To, Cc), groups'
  * members included, in order, at most MIME_MAX_ADDRS; a field that does
  * not parse is left out. *vp (malloc'd strings) and *np are set (NULL and

@@ -33,6 +33,8 @@ struct smtp {
 	int		 logged_in;
 	int		 dead;
 	int		 data_began;	/* the last smtp_send got a 354 */
+	int		(*data_hook)(void *, struct smerr *);
+	void		*data_arg;
 };
 
 /* The last reply, one line, without controls (text only over TLS). */
@@ -127,6 +129,14 @@ enum net_auth
 smtp_server_auth(const struct smtp *s)
 {
 	return s->c->auth;
+}
+
+void
+smtp_set_data_hook(struct smtp *s, int (*fn)(void *, struct smerr *),
+    void *arg)
+{
+	s->data_hook = fn;
+	s->data_arg = arg;
 }
 
 int
@@ -426,6 +436,11 @@ smtp_send(struct smtp *s, const char *from, const char *const *rcpt,
 		if (command(s, rset, 0) != 250)
 			s->dead = 1;
 		return SMERR_REFUSED;
+	}
+	if (s->data_hook != NULL && (r = s->data_hook(s->data_arg, e)) != 0) {
+		if (command(s, rset, 0) != 250)
+			s->dead = 1;
+		return r;
 	}
 	if ((r = mailsmtp_data(s->m)) != MAILSMTP_NO_ERROR) {
 		r = smtp_fail(s, SMERR_REFUSED, "DATA refused", e);

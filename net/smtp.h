@@ -52,6 +52,14 @@ int		 smtp_send(struct smtp *s, const char *from,
 		    size_t len, struct smtp_reply *rcpt_reply,
 		    struct smtp_reply *final, struct smerr *e);
 
+/*
+ * fn(arg) is called by each later smtp_send once every recipient is
+ * taken, just before DATA: from there on the message may be delivered.
+ * When it fails nothing is sent (RSET) and its error is smtp_send's.
+ */
+void		 smtp_set_data_hook(struct smtp *s,
+		    int (*fn)(void *, struct smerr *), void *arg);
+
 /* QUIT (bounded) and free; NULL is fine. */
 void		 smtp_close(struct smtp *s);
 /* Free without a word to the server. */

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/buf.h"
 #include "base/err.h"
 #include "base/secmem.h"
 #include "base/text.h"
@@ -27,7 +28,7 @@
 #include "store/store_int.h"
 
 #define STORE_SCHEMA_VERSION	"4"	/* made new, then brought up */
-#define STORE_FORMAT		11	/* the newest */
+#define STORE_FORMAT		12	/* the newest */
 
 /* The writer copies the log into the database every this many pages. */
 #define STORE_WAL_PAGES		4096
@@ -243,6 +244,17 @@ static const char *store_upgrade_to_11 =
     " DELETE FROM draft_choice WHERE draft = old.id; END;"
     "UPDATE meta SET value = '11' WHERE name = 'schema';";
 
+/*
+ * Format 11 to 12: the display names of To and Cc, so that to: finds a
+ * recipient by name as from: finds a sender. The messages already stored
+ * have their header fields read again from their stored copies when the
+ * store is next opened (hdr = 0, as format 10 did), nothing fetched.
+ */
+static const char *store_upgrade_to_12 =
+    "ALTER TABLE message ADD COLUMN to_names TEXT;"
+    "UPDATE message SET hdr = 0;"
+    "UPDATE meta SET value = '12' WHERE name = 'schema';";
+
 static const char *store_schema =
     "CREATE TABLE meta(name TEXT PRIMARY KEY, value TEXT);"
     "CREATE TABLE cert("
@@ -306,6 +318,9 @@ store_dberr(struct store *st, struct smerr *e, const char *what)
 
 	if ((rc & 0xff) == SQLITE_FULL)
 		return smerr_set(e, SMERR_STORE, "%s: the disk is full", what);
+	if (sqlite3_system_errno(st->db) == EFBIG)
+		return smerr_set(e, SMERR_STORE, "%s: the store file would "
+		    "grow past the file size limit (ulimit -f)", what);
 	return smerr_set(e, SMERR_STORE, "%s: %s", what,
 	    sqlite3_errmsg(st->db));
 }
@@ -623,6 +638,7 @@ store_migrate(struct store *st, struct smerr *e)
 		[5] = store_upgrade_to_6, [6] = store_upgrade_to_7,
 		[7] = store_upgrade_to_8, [8] = store_upgrade_to_9,
 		[9] = store_upgrade_to_10, [10] = store_upgrade_to_11,
+		[11] = store_upgrade_to_12,
 	};
 	int64_t		 n;
 	int		 r, got;
@@ -652,6 +668,29 @@ store_migrate(struct store *st, struct smerr *e)
 		return smerr_set(e, SMERR_STORE, "%s: unknown store format",
 		    st->path);
 	return 0;
+}
+
+/* SQL's sm_fold(x): x in lower case, in any script (text_fold). */
+static void
+sql_fold(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char	*p;
+	struct buf		*b;
+	int			 n;
+
+	(void)argc;
+	if ((p = sqlite3_value_text(argv[0])) == NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	n = sqlite3_value_bytes(argv[0]);
+	if ((b = buf_new((size_t)n * 2 + 1)) == NULL ||
+	    text_fold(b, p, (size_t)n) != 0)
+		sqlite3_result_error_nomem(ctx);
+	else
+		sqlite3_result_text(ctx, (const char *)buf_data(b),
+		    (int)buf_len(b), SQLITE_TRANSIENT);
+	buf_free(b);
 }
 
 int
@@ -718,6 +757,12 @@ store_open(const char *datadir, const uint8_t key[STORE_KEY_LEN],
 	}
 	if ((r = store_exec(st, store_setup, e)) != 0)
 		goto out;
+	if (sqlite3_create_function_v2(st->db, "sm_fold", 1, SQLITE_UTF8 |
+	    SQLITE_DETERMINISTIC, NULL, sql_fold, NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		r = store_dberr(st, e, "registering sm_fold");
+		goto out;
+	}
 	/*
 	 * The -wal and -shm files stay between processes: made and removed
 	 * by every process, they cost more file system journal work than

@@ -80,7 +80,7 @@ msg_row(sqlite3_stmt *s, struct store_msg *m, int full)
 	m->signer_der_len = (size_t)sqlite3_column_bytes(s, 32);
 }
 
-/* Binds the header members of m to ?1 ... ?9 (see store_msg_set_headers). */
+/* Binds the header members of m to ?1 ... ?10 (store_msg_set_headers). */
 static void
 bind_headers(sqlite3_stmt *s, int at, const struct store_msg *m)
 {
@@ -93,6 +93,7 @@ bind_headers(sqlite3_stmt *s, int at, const struct store_msg *m)
 	store_bind_text(s, at + 6, m->list_post);
 	sqlite3_bind_int64(s, at + 7, (sqlite3_int64)m->attachments);
 	store_bind_text(s, at + 8, m->from_name);
+	store_bind_text(s, at + 9, m->to_names);
 }
 
 /* Binds p without a copy: every caller steps before p goes away. */
@@ -356,9 +357,9 @@ store_msg_add_bound(struct store *st, const struct store_msg *m,
 	    "flags, flags_dirty, date, received, from_addr, subject, size, "
 	    "digest, signature, encryption, trust, signer, state, to_addr, cc, "
 	    "reply_to, message_id, in_reply_to, refs, list_post, attachments, "
-	    "from_name, hdr) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?10, ?11, "
-	    "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, "
-	    "?26, ?27, 1);",
+	    "from_name, to_names, hdr) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+	    "?10, ?11, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, "
+	    "?24, ?25, ?26, ?27, ?28, 1);",
 	    &s, e)) != 0)
 		return r;
 	sqlite3_bind_int64(s, 1, m->folder);
@@ -629,11 +630,11 @@ store_msg_set_headers(struct store *st, int64_t id, const struct store_msg *m,
 
 	if ((r = store_prep(st, "UPDATE message SET to_addr = ?1, cc = ?2, "
 	    "reply_to = ?3, message_id = ?4, in_reply_to = ?5, refs = ?6, "
-	    "list_post = ?7, attachments = ?8, from_name = ?9, hdr = 1 "
-	    "WHERE id = ?10;", &s, e)) != 0)
+	    "list_post = ?7, attachments = ?8, from_name = ?9, to_names = ?10, "
+	    "hdr = 1 WHERE id = ?11;", &s, e)) != 0)
 		return r;
 	bind_headers(s, 1, m);
-	sqlite3_bind_int64(s, 10, id);
+	sqlite3_bind_int64(s, 11, id);
 	return msg_step(st, s, id, e);
 }
 

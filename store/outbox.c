@@ -2,8 +2,10 @@
  * The outbox: messages queued for submission, kept encrypted like the
  * rest of the store, with their state and the last failure. Each entry
  * moves queued -> sending -> sent; a submission cut off after the message
- * data began leaves it in-doubt (it may have been delivered), and a
- * "sending" entry whose process has died is in-doubt too. Every change of
+ * data began leaves it in-doubt (it may have been delivered). A claim is
+ * kept as "claimed" until the message data is about to go, then as
+ * "sending": an entry whose process died is queued again in the first
+ * case (nothing was handed over) and in-doubt in the second. Every change of
  * state is checked and made in one BEGIN IMMEDIATE transaction, so that
  * two processes never claim one entry, and a Message-ID is queued once.
  */
@@ -27,12 +29,20 @@ claim_alive(int64_t pid)
 	return (pid_t)pid == getpid() || proc_alive((long)pid);
 }
 
-/* The state a reader is told: a dead claimant's "sending" is in-doubt. */
+/* Claimed, the message data not yet begun; kept, never shown. */
+#define OB_CLAIMED	"claimed"
+
+/*
+ * The state a reader is told: a live claimant's entry is sending; a dead
+ * one's is queued before the message data began, else in-doubt.
+ */
 static const char *
 state_seen(const char *state, int64_t pid)
 {
 	if (state == NULL)
 		return STORE_OB_QUEUED;
+	if (strcmp(state, OB_CLAIMED) == 0)
+		return claim_alive(pid) ? STORE_OB_SENDING : STORE_OB_QUEUED;
 	if (strcmp(state, STORE_OB_SENDING) == 0 && !claim_alive(pid))
 		return STORE_OB_INDOUBT;
 	return state;
@@ -305,12 +315,20 @@ store_outbox_claim(struct store *st, int64_t id, int force,
 	if ((r = store_begin(st, e)) != 0)
 		return r;
 	if ((r = claim_check(st, id, force, e)) == 0 &&
-	    (r = outbox_update(st, "UPDATE outbox SET state = 'sending', "
-	    "claim_pid = ?2 WHERE id = ?1;", STORE_ARGS(STORE_INT(id),
+	    (r = outbox_update(st, "UPDATE outbox SET state = '" OB_CLAIMED
+	    "', claim_pid = ?2 WHERE id = ?1;", STORE_ARGS(STORE_INT(id),
 	    STORE_INT(getpid())), id, e)) == 0)
 		return store_commit(st, e);
 	store_rollback(st);
 	return r;
+}
+
+int
+store_outbox_data(struct store *st, int64_t id, struct smerr *e)
+{
+	return outbox_update(st, "UPDATE outbox SET state = 'sending' WHERE "
+	    "id = ?1 AND claim_pid = ?2 AND state = '" OB_CLAIMED "';",
+	    STORE_ARGS(STORE_INT(id), STORE_INT(getpid())), id, e);
 }
 
 int
@@ -338,13 +356,56 @@ store_outbox_sent(struct store *st, int64_t id, int appended,
 	int	r;
 
 	if ((r = outbox_update(st, "UPDATE outbox SET sent = 1, appended = ?2, "
-	    "state = 'sent', claim_pid = NULL, error = NULL, "
-	    "sent_at = coalesce(sent_at, ?3) WHERE id = ?1;",
+	    "state = 'sent', claim_pid = CASE WHEN ?2 THEN NULL ELSE ?4 END, "
+	    "error = NULL, sent_at = coalesce(sent_at, ?3) WHERE id = ?1;",
 	    STORE_ARGS(STORE_INT(id), STORE_INT(appended != 0),
-	    STORE_INT(time(NULL))), id, e)) != 0)
+	    STORE_INT(time(NULL)), STORE_INT(getpid())), id, e)) != 0)
 		return r;
 	/* Every copy sent: the files are not to be edited again. */
 	return copies_files_gc(st, id, 0, e);
+}
+
+/* Inside the caller's transaction: who holds the copy to Sent of id. */
+static int
+append_holder(struct store *st, int64_t id, int64_t *pidp, struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	int		 r, rc;
+
+	if ((r = store_prep_args(st, "SELECT coalesce(claim_pid, 0) FROM "
+	    "outbox WHERE id = ? AND sent = 1 AND appended = 0;",
+	    STORE_ARGS(STORE_INT(id)), &s, e)) != 0)
+		return r;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*pidp = sqlite3_column_int64(s, 0);
+	else if (rc == SQLITE_DONE)
+		r = smerr_set(e, SMERR_NOTFOUND, "message %lld is not waiting "
+		    "for its copy to Sent", (long long)id);
+	else
+		r = store_dberr(st, e, "reading the outbox");
+	sqlite3_finalize(s);
+	return r;
+}
+
+int
+store_outbox_claim_append(struct store *st, int64_t id, struct smerr *e)
+{
+	int64_t	 pid = 0;
+	int	 r;
+
+	if ((r = store_begin(st, e)) != 0)
+		return r;
+	if ((r = append_holder(st, id, &pid, e)) == 0 && pid != getpid() &&
+	    claim_alive(pid))
+		r = smerr_set(e, SMERR_EXISTS, "message %lld is being copied "
+		    "to Sent by another sealmail process", (long long)id);
+	if (r == 0 && (r = outbox_update(st, "UPDATE outbox SET claim_pid = ?2 "
+	    "WHERE id = ?1;", STORE_ARGS(STORE_INT(id), STORE_INT(getpid())),
+	    id, e)) == 0)
+		return store_commit(st, e);
+	store_rollback(st);
+	return r;
 }
 
 int

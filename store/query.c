@@ -10,6 +10,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/text.h"
 #include "store/store.h"
 #include "store/store_int.h"
 
@@ -25,43 +26,58 @@ static const char *const q_fixed[] = {
 	[STORE_Q_ATTACHMENT] = "m.attachments > 0",
 };
 
-/* Substring matches: the columns each one looks in. */
-static const char *const q_cols[] = {
-	[STORE_Q_FROM] = "m.from_addr",
-	[STORE_Q_TO] = "m.to_addr",
-	[STORE_Q_SUBJECT] = "m.subject",
-	[STORE_Q_SIGNER] = "m.signer",
+/* Substring matches: the columns each one looks in, up to three. */
+#define Q_COLS_MAX	3
+static const char *const q_cols[][Q_COLS_MAX] = {
+	[STORE_Q_FROM] = { "m.from_addr", "m.from_name", NULL },
+	[STORE_Q_TO] = { "m.to_addr", "m.cc", "m.to_names" },
+	[STORE_Q_SUBJECT] = { "m.subject", NULL, NULL },
+	[STORE_Q_SIGNER] = { "m.signer", NULL, NULL },
 };
 
 /*
  * Column col holds parameter k (a LIKE pattern from like_pattern()),
  * case-insensitively: LIKE folds ASCII as lower() does, without a copy
- * of the column per row.
+ * of the column per row; for a pattern beyond ASCII (fold), the column
+ * is folded as the pattern was (sm_fold, text_fold), a copy per row.
  */
 static int
-substr_sql(struct buf *b, const char *col, size_t k)
+substr_sql(struct buf *b, const char *col, size_t k, int fold)
 {
-	return buf_printf(b, "coalesce(%s, '') LIKE ?%zu ESCAPE '\\'", col,
-	    k);
+	return buf_printf(b, "%scoalesce(%s, '')%s LIKE ?%zu ESCAPE '\\'",
+	    fold ? "sm_fold(" : "", col, fold ? ")" : "", k);
 }
 
-/* "%text%", with LIKE's own characters in text escaped. */
+/*
+ * "%text%", with LIKE's own characters in text escaped; text in lower
+ * case when fold (text_fold).
+ */
 static char *
-like_pattern(const char *s)
+like_pattern(const char *s, int fold)
 {
-	char	*out, *o;
+	struct buf	*f = NULL;
+	char		*out, *o;
 
-	if ((out = malloc(2 * strlen(s) + 3)) == NULL)
-		return NULL;
-	o = out;
-	*o++ = '%';
-	for (; *s != '\0'; s++) {
-		if (*s == '%' || *s == '_' || *s == '\\')
-			*o++ = '\\';
-		*o++ = *s;
+	if (fold) {
+		if ((f = buf_new(4 * strlen(s) + 1)) == NULL ||
+		    text_fold(f, s, strlen(s)) != 0 || buf_str(f) == NULL) {
+			buf_free(f);
+			return NULL;
+		}
+		s = buf_str(f);
 	}
-	*o++ = '%';
-	*o = '\0';
+	if ((out = malloc(2 * strlen(s) + 3)) != NULL) {
+		o = out;
+		*o++ = '%';
+		for (; *s != '\0'; s++) {
+			if (*s == '%' || *s == '_' || *s == '\\')
+				*o++ = '\\';
+			*o++ = *s;
+		}
+		*o++ = '%';
+		*o = '\0';
+	}
+	buf_free(f);
 	return out;
 }
 
@@ -102,8 +118,8 @@ static int
 leaf_sql(struct store_qsql *qs, const struct store_query *q, struct smerr *e)
 {
 	struct buf	*b = qs->sql;
-	size_t		 k;
-	int		 r;
+	size_t		 k, i;
+	int		 r, fold;
 
 	if (q->kind == STORE_Q_AFTER || q->kind == STORE_Q_BEFORE)
 		return buf_printf(b, "m.date %s %lld", q->kind ==
@@ -120,18 +136,18 @@ leaf_sql(struct store_qsql *qs, const struct store_query *q, struct smerr *e)
 		    "WHERE message_fts MATCH ?%zu)", k);
 	}
 	if ((size_t)q->kind >= sizeof(q_cols) / sizeof(q_cols[0]) ||
-	    q_cols[q->kind] == NULL)
+	    q_cols[q->kind][0] == NULL)
 		return smerr_set(e, SMERR_INVAL, "an unknown query term");
-	if ((r = param_add(qs, like_pattern(q->text), &k, e)) != 0)
+	fold = text_has_8bit(q->text, strlen(q->text));
+	if ((r = param_add(qs, like_pattern(q->text, fold), &k, e)) != 0)
 		return r;
-	if (q->kind != STORE_Q_TO)
-		return substr_sql(b, q_cols[q->kind], k);
-	/* To or Cc. */
-	if ((r = buf_putc(b, '(')) != 0 ||
-	    (r = substr_sql(b, q_cols[q->kind], k)) != 0 ||
-	    (r = buf_puts(b, " OR ")) != 0 ||
-	    (r = substr_sql(b, "m.cc", k)) != 0)
+	/* Any of the columns: To, Cc or their names; From or its name. */
+	if ((r = buf_putc(b, '(')) != 0)
 		return r;
+	for (i = 0; i < Q_COLS_MAX && q_cols[q->kind][i] != NULL; i++)
+		if ((i > 0 && (r = buf_puts(b, " OR ")) != 0) ||
+		    (r = substr_sql(b, q_cols[q->kind][i], k, fold)) != 0)
+			return r;
 	return buf_putc(b, ')');
 }
 

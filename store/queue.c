@@ -16,7 +16,7 @@
 #define MSG_COPY_COLS "flags, flags_dirty, date, received, from_addr, " \
 	"to_addr, subject, size, message_id, digest, signature, encryption, " \
 	"trust, signer, state, cc, reply_to, in_reply_to, refs, list_post, " \
-	"attachments, hdr, from_name"
+	"attachments, hdr, from_name, to_names"
 
 static int
 queue_do(struct store *st, const char *sql, const struct store_arg *args,

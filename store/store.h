@@ -223,6 +223,8 @@ struct store_msg {
 	time_t		 received;	/* INTERNALDATE, or 0 */
 	const char	*from;		/* addr-spec */
 	const char	*from_name;	/* its display name, sanitized */
+	const char	*to_names;	/* To's and Cc's display names,
+					   sanitized, ", "-separated */
 	const char	*to;		/* addr-specs, comma-separated */
 	const char	*cc;		/* addr-specs, comma-separated */
 	const char	*reply_to;	/* addr-specs, comma-separated */
@@ -400,8 +402,8 @@ int	 store_search(struct store *st, const char *query,
 /*
  * The outbox: messages waiting to be submitted. An entry's state is
  * queued, sending (a live process claimed it), in-doubt (its submission
- * was cut off after the message data began, or its claimant died) or
- * sent.
+ * was cut off after the message data began, or its claimant died after
+ * store_outbox_data) or sent. A claimant that died before it is queued.
  */
 #define STORE_OB_QUEUED		"queued"
 #define STORE_OB_SENDING	"sending"
@@ -506,6 +508,11 @@ int	 store_outbox_get(struct store *st, int64_t id,
 int	 store_outbox_claim(struct store *st, int64_t id, int force,
 	    struct smerr *e);
 /*
+ * The claimant of entry id is about to hand over the message data: from
+ * now on its death leaves the entry in-doubt, not queued.
+ */
+int	 store_outbox_data(struct store *st, int64_t id, struct smerr *e);
+/*
  * An attempt failed with reason error (attempts grows by one): back to
  * queued, or in-doubt when the message data had begun.
  */
@@ -514,8 +521,18 @@ int	 store_outbox_release(struct store *st, int64_t id, int in_doubt,
 /* store_outbox_release of a failure before any message data. */
 int	 store_outbox_fail(struct store *st, int64_t id, const char *error,
 	    struct smerr *e);
-/* Submitted; appended says whether the copy to Sent is done too. */
+/*
+ * Submitted; appended says whether the copy to Sent is done too. Until it
+ * is, this process keeps the entry's copy to Sent claimed.
+ */
 int	 store_outbox_sent(struct store *st, int64_t id, int appended,
+	    struct smerr *e);
+/*
+ * Claims the copy to Sent of entry id, sent and not yet copied, for this
+ * process, checked and set in one transaction: SMERR_EXISTS when another
+ * live process holds it, SMERR_NOTFOUND when there is nothing to copy.
+ */
+int	 store_outbox_claim_append(struct store *st, int64_t id,
 	    struct smerr *e);
 /*
  * Calls cb for every copy of entry id's message (the entries queued with

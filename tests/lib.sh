@@ -83,6 +83,21 @@ check_each_in() {
 # owner only (sealmail refuses a passphrase file others may read).
 secret() { (umask 077 && printf '%s\n' "$2" > "$1"); }
 
+# man_unnamed START END WORD...: the WORDs (a JSON member's names) that no
+# ".Li WORD" line, nor an ".It Li ..." line holding it, names in
+# doc/sealmail.1 between the lines matching START and END.
+man_unnamed() {
+	_s=$1 _e=$2
+	shift 2
+	sed -n "/$_s/,/$_e/p" "$TOP/doc/sealmail.1" > "$T/.man"
+	_m=
+	for _w in "$@"; do
+		grep -q "^\.\(It \)\{0,1\}Li \(.* \)\{0,1\}$_w\( \|\$\)" \
+		    "$T/.man" || _m="$_m $_w"
+	done
+	printf '%s' "$_m"
+}
+
 # check_error "what" STATUS REGEX command...: ok when the command exits
 # with STATUS and the last line on stderr matches REGEX.
 check_error() {
@@ -160,6 +175,27 @@ alice_folder() {
 	mkdir -p "$FD/cur" "$FD/new" "$FD/tmp"
 	chown --reference="${MD%/Maildir}" "$MD"
 	chown -R --reference="$MD" "$FD"
+}
+
+# maildir_fill DIR COUNT [SEEN]: COUNT messages of 2 to 12 KB (Subject
+# "message N", a Message-ID of DIR's and this run's own) into the folder
+# DIR that alice_folder made or one beside it; with SEEN every odd one is
+# \Seen.
+maildir_fill() {
+	python3 - "$1/cur" "$2" "$$" "${3:-}" <<'EOP'
+import sys, zlib
+d, n, pid, seen = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+tag = b'%08x' % zlib.crc32(d.encode())
+for i in range(1, n + 1):
+    lines = b''.join(b'line %d of message %d: filler text\n' % (j, i)
+                     for j in range((i % 11 + 2) * 24))
+    fl = 'S' if seen and i % 2 else ''
+    open('%s/1700000000.M%dP%s.lab:2,%s' % (d, i, pid, fl), 'wb').write(
+        b'From: bob@example.test\nTo: alice@example.test\n'
+        b'Subject: message %d\nMessage-ID: <%d.%s.%s@example.test>\n\n'
+        % (i, i, tag, pid.encode()) + lines)
+EOP
+	chown -R --reference="$MD" "$1"
 }
 
 # alice_deliver FILE [FLAGS]: puts FILE into the folder alice_folder made,

@@ -266,15 +266,39 @@ out:
 	return r == 0 ? UI_MSG_GONE : 0;
 }
 
+/*
+ * Asks question for a folder: the IMAP name of what was typed ("Entwürfe"
+ * as the folder list shows it, or its IMAP name), malloc'd; NULL for none.
+ */
+static char *
+act_ask_folder(struct ui *ui, const char *account, const char *question)
+{
+	struct ui_folder_scope	 fs;
+	char			*typed, *name = NULL;
+
+	/* A message moves within its account: its folders are offered. */
+	fs.ui = ui;
+	fs.account = account;
+	if ((typed = ui_prompt_complete(ui, question, NULL,
+	    ui_complete_folder, &fs)) != NULL && typed[0] != '\0')
+		name = app_folder_typed(typed);
+	free(typed);
+	return name;
+}
+
 static int
 act_move_ask(struct ui *ui, int64_t id, int copy)
 {
-	char	*dest;
-	int	 r = 0;
+	struct store_msg	*m;
+	char			*dest;
+	int			 r = 0;
 
-	dest = ui_prompt_complete(ui, copy ? "Copy to folder: " :
-	    "Move to folder: ", NULL, ui_complete_folder, ui);
-	if (dest != NULL && dest[0] != '\0')
+	if ((m = act_load(ui, id)) == NULL)
+		return 0;
+	dest = act_ask_folder(ui, m->account, copy ? "Copy to folder: " :
+	    "Move to folder: ");
+	store_msg_free(m);
+	if (dest != NULL)
 		r = act_move(ui, id, dest, copy);
 	free(dest);
 	return r;
@@ -327,18 +351,24 @@ act_write(struct ui *ui, int64_t id)
 	struct store_msg	*m;
 	struct smerr		 e;
 	const void		*p;
-	char			*path;
+	char			*path, *full;
 	size_t			 len;
 
 	if ((m = act_ask_msg(ui, id, "Save the message to file: ", &path, &p,
 	    &len)) == NULL)
 		return 0;
-	smerr_clear(&e);
-	if (app_write_new(path, p, len, &e) != 0)
-		ui_status(ui, 1, "%s", smerr_msg(&e));
-	else
-		ui_status(ui, 0, "saved %zu bytes to %s", len, path);
+	/* ~/ is the home, as in the parts view. */
+	if ((full = ui_expand_home(path)) == NULL)
+		ui_status(ui, 1, "out of memory");
+	else {
+		smerr_clear(&e);
+		if (app_write_new(full, p, len, &e) != 0)
+			ui_status(ui, 1, "%s", smerr_msg(&e));
+		else
+			ui_status(ui, 0, "saved %zu bytes to %s", len, full);
+	}
 	store_msg_free(m);
+	free(full);
 	free(path);
 	return 0;
 }
@@ -377,7 +407,8 @@ out:
 }
 
 int
-ui_msg_key_tagged(struct ui *ui, const int64_t *ids, size_t n, wint_t k)
+ui_msg_key_tagged(struct ui *ui, const char *account, const int64_t *ids,
+    size_t n, wint_t k)
 {
 	struct act_moved	 mv;
 	char			*dest = NULL;
@@ -390,13 +421,10 @@ ui_msg_key_tagged(struct ui *ui, const int64_t *ids, size_t n, wint_t k)
 	}
 	if (k != 'd' && k != 's' && k != 'C')
 		return 1;
-	if (k != 'd' && ((dest = ui_prompt_complete(ui, copy ?
+	if (k != 'd' && (dest = act_ask_folder(ui, account, copy ?
 	    "Copy the tagged messages to folder: " :
-	    "Move the tagged messages to folder: ", NULL, ui_complete_folder,
-	    ui)) == NULL || dest[0] == '\0')) {
-		free(dest);
+	    "Move the tagged messages to folder: ")) == NULL)
 		return 0;
-	}
 	for (i = 0; i < n; i++)
 		if (act_move_here(ui, ids[i], dest, copy, &ask, &mv) == 0) {
 			done++;

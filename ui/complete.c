@@ -163,15 +163,15 @@ int
 ui_complete_folder(void *arg, const char *typed, int n, struct buf *out,
     char *hint, size_t hintlen)
 {
-	struct ui	*ui = arg;
-	struct cands	 all = { NULL, 0 }, c = { NULL, 0 };
-	struct smerr	 e;
-	size_t		 i, len = strlen(typed);
-	int		 r;
+	struct ui_folder_scope	*fs = arg;
+	struct cands		 all = { NULL, 0 }, c = { NULL, 0 };
+	struct smerr		 e;
+	size_t			 i, len = strlen(typed);
+	int			 r;
 
 	smerr_clear(&e);
-	if (store_folder_foreach(app_session_store(ui_session(ui)), NULL,
-	    folder_cb, &all, &e) != 0) {
+	if (store_folder_foreach(app_session_store(ui_session(fs->ui)),
+	    fs->account, folder_cb, &all, &e) != 0) {
 		snprintf(hint, hintlen, "%s", smerr_msg(&e));
 		cands_clear(&all);
 		return -1;

@@ -206,8 +206,10 @@ ui_cinfo_recipients(struct ui *ui, struct ui_cinfo *ci, const void *text,
 			continue;
 		/* DNS is asked once per address, not again at each change. */
 		for (i = 0; i < nold; i++)
-			if (strcmp(ci->rc[i].addr, v[n].addr) == 0)
+			if (strcmp(ci->rc[i].addr, v[n].addr) == 0) {
 				v[n].asked = ci->rc[i].asked;
+				v[n].failed = ci->rc[i].failed;
+			}
 		rcpt_local(ui, &v[n]);
 		n++;
 	}
@@ -249,15 +251,21 @@ int
 ui_cinfo_dns_step(struct ui *ui, struct ui_cinfo *ci)
 {
 	size_t	i;
+	int	status = 0;
 
 	if (ci->dns_pid > 0) {
-		if (waitpid(ci->dns_pid, NULL, WNOHANG) == 0)
+		if (waitpid(ci->dns_pid, &status, WNOHANG) == 0)
 			return 1;
 		ci->dns_pid = 0;
 		/* The list may have changed meanwhile: look at each again. */
-		for (i = 0; i < ci->nrc; i++)
+		for (i = 0; i < ci->nrc; i++) {
 			if (ci->rc[i].source == NULL)
 				rcpt_local(ui, &ci->rc[i]);
+			/* No answer is not an answer of "none". */
+			if (strcmp(ci->rc[i].addr, ci->dns_addr) == 0)
+				ci->rc[i].failed = WIFSIGNALED(status) ||
+				    (WIFEXITED(status) && WEXITSTATUS(status));
+		}
 	}
 	for (i = 0; i < ci->nrc; i++)
 		if (ci->rc[i].source == NULL && !ci->rc[i].asked)
@@ -283,6 +291,9 @@ source_words(const struct ui_rcpt *rc, const struct ui_cinfo *ci,
 		if (ci->dns_pid > 0 && strcmp(ci->dns_addr, rc->addr) == 0)
 			return "no certificate in the key store; asking DNS "
 			    "for SMIMEA…";
+		if (rc->failed)
+			return "none in the key store, and the SMIMEA lookup "
+			    "failed (sealmail keys lookup says why)";
 		return rc->asked ? "no certificate (key store, harvested, "
 		    "SMIMEA): it cannot be encrypted to" : "no certificate "
 		    "in the key store";

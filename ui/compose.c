@@ -59,6 +59,7 @@ struct compose {
 	struct ui_cinfo	 info;		/* attachments, recipients' keys */
 	struct ui_addrs	*addrs;		/* what To and Cc complete from */
 	const char	*reason;	/* why the screen is shown again */
+	int		 unkept;	/* the store refused the last text */
 };
 
 static volatile sig_atomic_t	compose_sig;
@@ -210,8 +211,10 @@ compose_keep(struct ui *ui, struct compose *cs, const char *reason)
 	    (cs->chosen && store_draft_choice_put(app_session_store(
 	    ui_session(ui)), cs->draft, cs->sign, cs->enc, &e) != 0)) {
 		ui_status(ui, 1, "cannot keep the draft: %s", smerr_msg(&e));
+		cs->unkept = 1;
 		return -1;
 	}
+	cs->unkept = 0;
 	return 0;
 }
 
@@ -353,6 +356,7 @@ compose_run_editor(const char *path, int *sigp, char *why, size_t whylen)
 	endwin();
 	if ((pid = fork()) == 0) {
 		signal(SIGPIPE, SIG_DFL);
+		signal(SIGXFSZ, SIG_DFL);
 		/*
 		 * A shell command, as mutt runs it: its quotes are the
 		 * shell's (EDITOR="emacsclient -a ''"); the file's name is
@@ -427,14 +431,61 @@ static void
 compose_die(struct ui *ui, struct compose *cs, const char *dir,
     const char *path, int sig)
 {
-	if (compose_read(path, &cs->text) == 0)
-		(void)compose_keep(ui, cs, "postponed: sealmail was stopped "
-		    "while it was being written");
-	compose_shred_all(dir, strrchr(path, '/') + 1);
+	/* A file the store did not take is left for the next start. */
+	if (compose_read(path, &cs->text) != 0 || compose_keep(ui, cs,
+	    "postponed: sealmail was stopped while it was being written") == 0)
+		compose_shred_all(dir, strrchr(path, '/') + 1);
 	app_session_close(ui_session(ui));
 	signal(sig, SIG_DFL);
 	raise(sig);
 	_exit(128 + sig);
+}
+
+/*
+ * A new file in dir (compose_dir) holding cs->text, named after this
+ * process, its home and the sign and encrypt choice, as the next start
+ * recovers it: 0, else -1 with the status set and no file left.
+ */
+static int
+compose_file(struct ui *ui, const struct compose *cs, char *dir,
+    size_t dirlen, char *path, size_t len)
+{
+	int	fd;
+
+	if (compose_dir(ui, dir, dirlen) != 0 ||
+	    snprintf(path, len, "%s/draft-%ld-%08lx-%d%d-XXXXXX",
+	    dir, (long)getpid(), compose_tag(ui), cs->sign != 0,
+	    cs->enc + 1) >= (int)len || (fd = mkstemp(path)) == -1) {
+		ui_status(ui, 1, "cannot make a file for the editor: %s",
+		    strerror(errno));
+		return -1;
+	}
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1 ||
+	    write(fd, buf_data(cs->text), buf_len(cs->text)) !=
+	    (ssize_t)buf_len(cs->text)) {
+		ui_status(ui, 1, "cannot write the draft: %s", strerror(errno));
+		close(fd);
+		compose_shred(path);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/*
+ * The store cannot take the message and the program ends: its text is
+ * left in a file of the editor's private directory, where the next start
+ * finds it, as after a crash, and keeps it once the store takes it.
+ */
+static void
+compose_leave(struct ui *ui, struct compose *cs)
+{
+	char	dir[400], path[512];
+
+	if (buf_len(cs->text) > 0 &&
+	    compose_file(ui, cs, dir, sizeof(dir), path, sizeof(path)) == 0)
+		ui_status(ui, 1, "the store did not take the message: it is "
+		    "kept in %s until the next start", path);
 }
 
 /*
@@ -445,25 +496,10 @@ static int
 compose_edit(struct ui *ui, struct compose *cs)
 {
 	char	 dir[400], path[512], why[300];
-	int	 fd = -1, sig, r = -1;
+	int	 sig, r = -1;
 
-	if (compose_dir(ui, dir, sizeof(dir)) != 0 ||
-	    snprintf(path, sizeof(path), "%s/draft-%ld-%08lx-%d%d-XXXXXX",
-	    dir, (long)getpid(), compose_tag(ui), cs->sign != 0,
-	    cs->enc + 1) >= (int)sizeof(path) ||
-	    (fd = mkstemp(path)) == -1) {
-		ui_status(ui, 1, "cannot make a file for the editor: %s",
-		    strerror(errno));
+	if (compose_file(ui, cs, dir, sizeof(dir), path, sizeof(path)) != 0)
 		return -1;
-	}
-	if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1 ||
-	    write(fd, buf_data(cs->text), buf_len(cs->text)) !=
-	    (ssize_t)buf_len(cs->text)) {
-		ui_status(ui, 1, "cannot write the draft: %s", strerror(errno));
-		close(fd);
-		goto out;
-	}
-	close(fd);
 	r = compose_run_editor(path, &sig, why, sizeof(why));
 	if (sig != 0)
 		compose_die(ui, cs, dir, path, sig);
@@ -471,7 +507,6 @@ compose_edit(struct ui *ui, struct compose *cs)
 		compose_salvage(ui, cs, path, why);
 	else if ((r = compose_read(path, &cs->text)) != 0)
 		ui_status(ui, 1, "cannot read the draft back");
-out:
 	compose_shred_all(dir, strrchr(path, '/') + 1);
 	return r;
 }
@@ -704,6 +739,13 @@ compose_loop(struct ui *ui, struct compose *cs, const char *reason)
 				continue;
 			}
 			free(to);
+			/* What is sent is the draft the store holds. */
+			if (cs->unkept && compose_keep(ui, cs, "postponed") !=
+			    0) {
+				snprintf(why, sizeof(why), "%s",
+				    ui_status_text(ui));
+				continue;
+			}
 			cs->auto_enc = cs->enc == -1;
 			if (compose_start(ui, cs, cs->enc == -1 ? 1 :
 			    cs->enc) == 0) {
@@ -713,6 +755,12 @@ compose_loop(struct ui *ui, struct compose *cs, const char *reason)
 			snprintf(why, sizeof(why), "%s", ui_status_text(ui));
 			continue;
 		case C_POSTPONE:
+			if (cs->unkept && compose_keep(ui, cs, "postponed") !=
+			    0) {
+				snprintf(why, sizeof(why), "%s",
+				    ui_status_text(ui));
+				continue;
+			}
 			ui_status(ui, 0, "postponed as draft %lld (R recalls "
 			    "it)", (long long)cs->draft);
 			ui_set_redraw(ui, NULL, NULL);
@@ -720,9 +768,10 @@ compose_loop(struct ui *ui, struct compose *cs, const char *reason)
 			return;
 		case C_QUIT:
 			/* Kept again: the last keeping may have failed. */
-			(void)compose_keep(ui, cs, ui_input_gone() ?
+			if (compose_keep(ui, cs, ui_input_gone() ?
 			    "postponed: the terminal went away while it was "
-			    "being written" : "postponed");
+			    "being written" : "postponed") != 0)
+				compose_leave(ui, cs);
 			ui_set_redraw(ui, NULL, NULL);
 			compose_free(cs);
 			return;
@@ -885,7 +934,7 @@ compose_done(struct ui *ui, int code, void *arg)
 	compose_loop(ui, cs, why);
 }
 
-/* New mail is From the account of the folder shown, else the first. */
+/* New mail is From the account of the screen shown, else the first. */
 static const struct app_account *
 ui_compose_account(struct ui *ui)
 {
@@ -945,6 +994,7 @@ ui_compose_text(struct ui *ui, const char *tmpl, size_t tmpl_len, int sign,
     int enc, const char *note, const struct app_file *files, size_t nfiles)
 {
 	struct compose	*cs;
+	char		 why[512];
 
 	if ((cs = compose_new(ui)) == NULL)
 		return;
@@ -966,8 +1016,11 @@ ui_compose_text(struct ui *ui, const char *tmpl, size_t tmpl_len, int sign,
 		goto out;
 	}
 	compose_expand(ui, cs);
-	if (compose_keep(ui, cs, "postponed") != 0)
-		goto out;
+	/* Not kept: the screen says why, and P or y tries again. */
+	if (compose_keep(ui, cs, "postponed") != 0) {
+		snprintf(why, sizeof(why), "%s", ui_status_text(ui));
+		note = why;
+	}
 	compose_files(ui, cs, files, nfiles);
 	compose_attach_fields(ui, cs);
 	compose_loop(ui, cs, note);
@@ -1100,7 +1153,7 @@ ui_compose_recover(struct ui *ui)
 	char		 dir[400], path[1024], name[256];
 	unsigned long	 tag;
 	long		 pid;
-	int		 n = 0;
+	int		 n = 0, r;
 
 	if (compose_dir(ui, dir, sizeof(dir)) != 0 ||
 	    (d = opendir(dir)) == NULL)
@@ -1115,9 +1168,12 @@ ui_compose_recover(struct ui *ui)
 		    dir, name) >= (int)sizeof(path))
 			continue;
 		cs.draft = 0;
-		if (compose_read(path, &cs.text) == 0 &&
-		    compose_keep(ui, &cs, "recovered: sealmail ended while "
-		    "it was being written") == 0 && buf_len(cs.text) > 0)
+		r = compose_read(path, &cs.text);
+		/* A file the store does not take waits for the next start. */
+		if (r == 0 && compose_keep(ui, &cs, "recovered: sealmail "
+		    "ended while it was being written") != 0)
+			continue;
+		if (r == 0 && buf_len(cs.text) > 0)
 			n++;
 		compose_shred_all(dir, name);
 	}

@@ -98,6 +98,20 @@ ui_put(int y, int x, int width, const char *s, size_t len)
 }
 
 int
+ui_width(const char *s)
+{
+	struct buf	*b;
+	int		 w = 0;
+
+	if ((b = buf_new(0)) == NULL)
+		return 0;
+	if (text_sanitize(b, s, strlen(s), 0) == 0)
+		w = ui_cells(buf_str(b), buf_len(b), -1, 0);
+	buf_free(b);
+	return w;
+}
+
+int
 ui_put_tail(int y, int x, int width, const char *s, size_t len)
 {
 	struct buf	*b;
@@ -132,6 +146,39 @@ ui_put_tail(int y, int x, int width, const char *s, size_t len)
 		used = ui_cells(p, left, width, 1);
 	buf_free(b);
 	return used;
+}
+
+void
+ui_wrap(const char *s, size_t len, int width, int indent,
+    void (*row)(const char *, size_t, void *), void *arg)
+{
+	mbstate_t	 mbs;
+	wchar_t		 wc;
+	size_t		 i = 0, start = 0, brk = 0, n;
+	int		 w = 0, cw, room = width > 0 ? width : 1;
+
+	memset(&mbs, 0, sizeof(mbs));
+	while (i < len) {
+		n = ui_char(s + i, len - i, &mbs, &wc, &cw);
+		if (w + cw > room && i > start) {
+			if (brk <= start)
+				brk = i;
+			row(s + start, brk - start, arg);
+			start = brk;
+			while (start < len && s[start] == ' ')
+				start++;
+			i = brk = start;
+			w = 0;
+			room = width - indent > 0 ? width - indent : 1;
+			memset(&mbs, 0, sizeof(mbs));
+			continue;
+		}
+		if (wc == L' ')
+			brk = i + n;
+		w += cw;
+		i += n;
+	}
+	row(s + start, len - start, arg);
 }
 
 void

@@ -29,6 +29,7 @@
 #define UI_MAX_VIEWS	16
 #define UI_STATUS_KEEP	10	/* seconds a user's status outlives a notice */
 #define UI_JOB_ERRMAX	4096
+#define UI_NEWS_MAX	8	/* folders one new-mail notice counts */
 
 struct ui_job {
 	pid_t		 pid;
@@ -61,6 +62,14 @@ struct ui_watch {
 	char		 lastline[256];	/* its last stderr line */
 	char		 line[512];	/* what the status line says of it */
 	char		 lost[512];	/* the status it set when offline */
+	char		 lost_account[64];	/* whose it is */
+};
+
+/* New mail in one folder of one account, as the status line counts it. */
+struct ui_news {
+	char		 account[64];
+	char		 folder[128];
+	unsigned long	 count;
 };
 
 struct ui {
@@ -74,6 +83,10 @@ struct ui {
 	int			 quit;
 	struct ui_job		 job;
 	struct ui_watch		 watch;
+	/* What the notice on the status line has counted, after mine. */
+	struct ui_news		 news[UI_NEWS_MAX];
+	size_t			 nnews;
+	char			 news_mine[512];
 	/* A screen drawn outside the views (the compose screen). */
 	void			(*redraw)(struct ui *, void *);
 	void			*redraw_arg;
@@ -143,22 +156,58 @@ ui_status(struct ui *ui, int error, const char *fmt, ...)
 /*
  * What the watcher says of new mail. It never hides what the user's own
  * last action said within the last UI_STATUS_KEEP seconds (a message
- * sent, an error): the notice then follows it on the same line.
+ * sent, an error): the notice then follows it on the same line. Nor does
+ * one notice hide another that came within that time: the line counts
+ * each account's folders apart ("2 new in INBOX (work); 1 new in INBOX
+ * (home)").
  */
 static void
-status_notice(struct ui *ui, const char *notice)
+status_notice(struct ui *ui, const char *account, const char *folder,
+    unsigned long count)
 {
-	struct timespec	now;
-	char		mine[sizeof(ui->status)];
+	struct ui_news	*nw;
+	struct timespec	 now;
+	char		 line[sizeof(ui->status)];
+	size_t		 i, len;
+	int		 recent, err = ui->status_error;
 
 	(void)clock_gettime(CLOCK_MONOTONIC, &now);
-	if (ui->status[0] != '\0' && !ui->status_notice &&
-	    strcmp(ui->status, ui->watch.lost) != 0 &&
-	    now.tv_sec - ui->status_at.tv_sec < UI_STATUS_KEEP) {
-		memcpy(mine, ui->status, sizeof(mine));
-		ui_status(ui, ui->status_error, "%s; %s", mine, notice);
-	} else
-		ui_status(ui, 0, "%s", notice);
+	recent = now.tv_sec - ui->status_at.tv_sec < UI_STATUS_KEEP;
+	if (!ui->status_notice || !recent) {
+		ui->nnews = 0;
+		ui->news_mine[0] = '\0';
+		if (ui->status[0] != '\0' && !ui->status_notice &&
+		    strcmp(ui->status, ui->watch.lost) != 0 && recent)
+			memcpy(ui->news_mine, ui->status,
+			    sizeof(ui->news_mine));
+		else
+			err = 0;
+	}
+	for (i = 0; i < ui->nnews; i++)
+		if (strcmp(ui->news[i].account, account) == 0 &&
+		    strcmp(ui->news[i].folder, folder) == 0)
+			break;
+	if (i == UI_NEWS_MAX) {
+		/* The oldest goes. */
+		i = --ui->nnews;
+		memmove(ui->news, ui->news + 1, sizeof(ui->news[0]) * i);
+	}
+	nw = &ui->news[i];
+	if (i == ui->nnews) {
+		snprintf(nw->account, sizeof(nw->account), "%s", account);
+		snprintf(nw->folder, sizeof(nw->folder), "%s", folder);
+		nw->count = 0;
+		ui->nnews++;
+	}
+	nw->count += count;
+	snprintf(line, sizeof(line), "%s", ui->news_mine);
+	for (i = 0; i < ui->nnews; i++) {
+		len = strlen(line);
+		snprintf(line + len, sizeof(line) - len, "%s%lu new in %s (%s)",
+		    len > 0 ? "; " : "", ui->news[i].count, ui->news[i].folder,
+		    ui->news[i].account);
+	}
+	ui_status(ui, err, "%s", line);
 	ui->status_notice = 1;
 }
 
@@ -612,6 +661,7 @@ ui_run_piped(struct ui *ui, const char *const *argv, const void *in,
 	sigaction(SIGQUIT, &ign, &oquit);
 	if ((pid = fork()) == 0) {
 		signal(SIGPIPE, SIG_DFL);
+		signal(SIGXFSZ, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGQUIT, SIG_DFL);
 		if (in != NULL && dup2(p[0], STDIN_FILENO) == -1)
@@ -650,7 +700,8 @@ ui_index_account(struct ui *ui)
 	int		 i;
 
 	for (i = ui->nviews - 1; i >= 0; i--)
-		if ((a = ui_index_view_account(ui->views[i])) != NULL)
+		if ((a = ui_index_view_account(ui->views[i])) != NULL ||
+		    (a = ui_list_view_account(ui->views[i])) != NULL)
 			return a;
 	return NULL;
 }
@@ -876,12 +927,33 @@ job_reap(struct ui *ui)
 	ui_refresh_all(ui);
 }
 
+/*
+ * An account is offline. Said once: a later try that fails again only
+ * brings the line up to date while it is shown, and never hides what the
+ * user did since.
+ */
+static void
+watch_offline(struct ui *ui, const char *account, const char *seconds,
+    const char *reason)
+{
+	struct ui_watch	*w = &ui->watch;
+	int		 shown, again;
+
+	shown = ui->status[0] == '\0' || strcmp(ui->status, w->lost) == 0;
+	again = strcmp(w->lost_account, account) == 0;
+	snprintf(w->lost, sizeof(w->lost), "%s is offline (%s); trying "
+	    "again in %s s", account, reason, seconds);
+	snprintf(w->lost_account, sizeof(w->lost_account), "%s", account);
+	if (shown || !again)
+		ui_status(ui, 1, "%s", w->lost);
+}
+
 /* One line of the watcher's: what happened, on the status line. */
 static void
 watch_line(struct ui *ui, char *line)
 {
 	struct ui_watch	*w = &ui->watch;
-	char		*f[6], notice[256];
+	char		*f[6];
 	size_t		 n = 0;
 
 	while (n < 6 && (f[n] = strsep(&line, "\t")) != NULL)
@@ -899,20 +971,19 @@ watch_line(struct ui *ui, char *line)
 		}
 		ui_refresh_all(ui);
 	} else if (n == 4 && strcmp(f[0], "new") == 0) {
-		snprintf(notice, sizeof(notice), "%s new in %s (%s)", f[3],
-		    f[2], f[1]);
-		status_notice(ui, notice);
+		status_notice(ui, f[1], f[2], strtoul(f[3], NULL, 10));
 		ui_refresh_all(ui);
 	} else if (n == 3 && strcmp(f[0], "watching") == 0) {
 		/* Back online: the line that said it was not goes. */
-		if (strcmp(ui->status, w->lost) == 0)
-			ui->status[0] = '\0';
-		w->line[0] = w->lost[0] = '\0';
-	} else if (n == 4 && strcmp(f[0], "offline") == 0) {
-		snprintf(w->lost, sizeof(w->lost), "%s is offline (%s); "
-		    "trying again in %s s", f[1], f[3], f[2]);
-		ui_status(ui, 1, "%s", w->lost);
-	} else if (n == 3 && strcmp(f[0], "failed") == 0)
+		if (strcmp(w->lost_account, f[1]) == 0) {
+			if (strcmp(ui->status, w->lost) == 0)
+				ui->status[0] = '\0';
+			w->lost[0] = w->lost_account[0] = '\0';
+		}
+		w->line[0] = '\0';
+	} else if (n == 4 && strcmp(f[0], "offline") == 0)
+		watch_offline(ui, f[1], f[2], f[3]);
+	else if (n == 3 && strcmp(f[0], "failed") == 0)
 		ui_status(ui, 1, "%s: %s", f[1], f[2]);
 }
 
@@ -1039,6 +1110,8 @@ ui_sync_all(struct ui *ui)
 	static const char	*args[] = { "sync", NULL };
 
 	/* Said where the watcher's progress then takes its place. */
+	/* An account still offline is said to be again. */
+	ui->watch.lost_account[0] = '\0';
 	if (ui->watch.pid > 0 && ui->watch.in != -1 &&
 	    write(ui->watch.in, "sync\n", 5) == 5) {
 		snprintf(ui->watch.line, sizeof(ui->watch.line), "syncing "
@@ -1089,21 +1162,26 @@ ui_key(struct ui *ui, wint_t wc, int fn)
 	case 3:					/* ^C: asked, as mutt does */
 		(void)ui_ask_quit(ui);
 		break;
+	/* A screen's own key on that screen opens no second one over it. */
 	case '?':
-		ui_push(ui, ui_help_new(ui));
+		if (strcmp(v->ops->name, "help") != 0)
+			ui_push(ui, ui_help_new(ui));
 		break;
 	case 'K':
-		ui_push(ui, ui_keys_new(ui));
+		if (strcmp(v->ops->name, "keys") != 0)
+			ui_push(ui, ui_keys_new(ui));
 		break;
 	case 'c':
 	case 'y':
-		ui_push(ui, ui_folders_new(ui));
+		if (strcmp(v->ops->name, "folders") != 0)
+			ui_push(ui, ui_folders_new(ui));
 		break;
 	case 'm':
 		ui_compose(ui, NULL, NULL, NULL, NULL);
 		break;
 	case 'R':
-		ui_push(ui, ui_drafts_new(ui, ui_index_account(ui)));
+		if (strcmp(v->ops->name, "drafts") != 0)
+			ui_push(ui, ui_drafts_new(ui, ui_index_account(ui)));
 		break;
 	case '$':
 	case 'S':

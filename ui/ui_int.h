@@ -143,12 +143,23 @@ void		 ui_draw_init(void);
  * the cells used.
  */
 int		 ui_put(int y, int x, int width, const char *s, size_t len);
+/* The cells s takes on the screen, as ui_put draws it. */
+int		 ui_width(const char *s);
 /*
  * As ui_put, but when s is wider than width it draws "…" and the end of
  * s that fits (what was typed last, in a prompt).
  */
 int		 ui_put_tail(int y, int x, int width, const char *s,
 		    size_t len);
+/*
+ * Cuts s (len bytes of UTF-8) into rows, the first at most width cells
+ * wide and the others width - indent, breaking after a space where it can
+ * and else inside a word; calls row with each row's bytes (the spaces a
+ * break leaves at the start of the next row dropped), once at least. No
+ * character is left out: one wider than its row takes a row of its own.
+ */
+void		 ui_wrap(const char *s, size_t len, int width, int indent,
+		    void (*row)(const char *, size_t, void *), void *arg);
 /*
  * The list keys every view shares: arrows, page and home/end keys become
  * j k Space - = G and Enter '\r'; other function keys give 0.
@@ -189,10 +200,15 @@ char		 ui_enc_mark(const char *enc, enum ui_color *color);
 /* account NULL: the folder of that name in every account. */
 struct ui_view	*ui_index_new(struct ui *ui, const char *account,
 		    const char *folder, const char *query);
-/* The account of the nearest index under the top view, or NULL. */
+/*
+ * The account of the screen shown: of the nearest index, outbox or
+ * drafts, or of the folder list's line under the cursor; or NULL.
+ */
 const char	*ui_index_account(struct ui *ui);
 /* The account of index view v, or NULL (no index, or every account). */
 const char	*ui_index_view_account(const struct ui_view *v);
+/* The same of a list screen (ui_index_account), or NULL. */
+const char	*ui_list_view_account(const struct ui_view *v);
 struct ui_view	*ui_pager_new(struct ui *ui, int64_t id);
 struct ui_view	*ui_folders_new(struct ui *ui);
 struct ui_view	*ui_keys_new(struct ui *ui);
@@ -224,10 +240,11 @@ void		 ui_compose_nosig(const char *why, char *note, size_t len);
 int		 ui_msg_key(struct ui *ui, int64_t id, wint_t key);
 /*
  * ; then d, s, C or |: the key for each of the n messages ids (tagged),
- * with one question for them all; 0 handled, 1 not such a key.
+ * with one question for them all (the folders of account offered, or of
+ * every one when NULL); 0 handled, 1 not such a key.
  */
-int		 ui_msg_key_tagged(struct ui *ui, const int64_t *ids, size_t n,
-		    wint_t key);
+int		 ui_msg_key_tagged(struct ui *ui, const char *account,
+		    const int64_t *ids, size_t n, wint_t key);
 /* The view under the top one, or NULL. */
 struct ui_view	*ui_under(struct ui *ui);
 /*
@@ -275,12 +292,17 @@ struct ui_view	*ui_drafts_new(struct ui *ui, const char *acct);
 /*
  * complete.c: the completers of ui_prompt_complete. ui_complete_file
  * completes file names (arg unused; "~/" is the home directory),
- * ui_complete_folder the store's folder names (arg: the struct ui), and
+ * ui_complete_folder the store's folder names (arg: a struct
+ * ui_folder_scope: those of its account, or of every one when NULL), and
  * ui_complete_addr the last address of a list (arg: a struct ui_addrs,
  * aliases, query-command, the store's addresses and certificates).
  */
 struct app_account;
 struct ui_addrs;
+struct ui_folder_scope {
+	struct ui	*ui;
+	const char	*account;
+};
 int		 ui_complete_file(void *arg, const char *typed, int n,
 		    struct buf *out, char *hint, size_t hintlen);
 int		 ui_complete_folder(void *arg, const char *typed, int n,
@@ -312,6 +334,7 @@ struct ui_rcpt {
 	char		*addr;
 	const char	*source;
 	int		 asked;		/* DNS was asked about it */
+	int		 failed;	/* ...and could not answer */
 };
 struct ui_cinfo {
 	struct ui_attach	*att;

@@ -22,11 +22,23 @@
 
 #define CERT_MAX_CHAIN	8
 
+/*
+ * A line as the screen shows it: lines are wrapped, not cut, so that a
+ * fingerprint or an address is never shown in part as if it were whole.
+ */
+struct cv_row {
+	size_t		 line, off, len;
+	int		 indent;
+};
+
 struct cv {
 	char		**lines;
 	enum ui_color	*colors;
 	size_t		 n, cap;
-	size_t		 top;
+	struct cv_row	*rows;
+	size_t		 nrows, caprows;
+	int		 width;		/* the width rows were made for */
+	size_t		 top;		/* the first row shown */
 };
 
 static void
@@ -245,19 +257,88 @@ out:
 	store_msg_free(m);
 }
 
+/*
+ * Where the rows after a line's first one start: under a field's value
+ * ("  SHA-256:     " and the like), else two cells right of the line's
+ * own indentation; at the left edge when that leaves too little room.
+ */
+static int
+cv_indent(const char *s, int cols)
+{
+	size_t	lead = strspn(s, " "), label;
+	int	at;
+
+	label = strcspn(s + lead, " :");
+	if (s[lead + label] == ':' && s[lead + label + 1] == ' ')
+		at = (int)(lead + label + 1 + strspn(s + lead + label + 1, " "));
+	else
+		at = (int)lead + 2;
+	return at <= cols / 2 ? at : 0;
+}
+
+struct cv_wrap {
+	struct cv	*cv;
+	size_t		 line;
+	int		 indent, first;
+};
+
+static void
+cv_row_cb(const char *s, size_t len, void *arg)
+{
+	struct cv_wrap	*w = arg;
+	struct cv	*cv = w->cv;
+	struct cv_row	*r;
+
+	if (vec_reserve(&cv->rows, &cv->caprows, cv->nrows,
+	    sizeof(*cv->rows)) != 0)
+		return;
+	r = &cv->rows[cv->nrows++];
+	r->line = w->line;
+	r->off = (size_t)(s - cv->lines[w->line]);
+	r->len = len;
+	r->indent = w->first ? 0 : w->indent;
+	w->first = 0;
+}
+
+/* The rows of every line for a screen cols wide. */
+static void
+cv_layout(struct cv *cv, int cols)
+{
+	struct cv_wrap	w;
+	size_t		i;
+
+	cv->nrows = 0;
+	cv->width = cols;
+	for (i = 0; i < cv->n; i++) {
+		w.cv = cv;
+		w.line = i;
+		w.first = 1;
+		w.indent = cv_indent(cv->lines[i], cols);
+		ui_wrap(cv->lines[i], strlen(cv->lines[i]), cols, w.indent,
+		    cv_row_cb, &w);
+	}
+}
+
 static void
 cv_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 {
 	struct cv	*cv = v->data;
+	struct cv_row	*r;
 	size_t		 i;
 	int		 y;
 
 	(void)ui;
-	if (cv->top + (size_t)rows > cv->n)
-		cv->top = cv->n > (size_t)rows ? cv->n - (size_t)rows : 0;
-	for (i = cv->top, y = top; i < cv->n && y < top + rows; i++, y++) {
-		attrset(COLOR_PAIR(cv->colors[i]));
-		ui_put(y, 0, cols, cv->lines[i], strlen(cv->lines[i]));
+	if (cv->width != cols)
+		cv_layout(cv, cols);
+	if (cv->top + (size_t)rows > cv->nrows)
+		cv->top = cv->nrows > (size_t)rows ?
+		    cv->nrows - (size_t)rows : 0;
+	for (i = cv->top, y = top; i < cv->nrows && y < top + rows;
+	    i++, y++) {
+		r = &cv->rows[i];
+		attrset(COLOR_PAIR(cv->colors[r->line]));
+		ui_put(y, r->indent, cols - r->indent,
+		    cv->lines[r->line] + r->off, r->len);
 	}
 	attrset(A_NORMAL);
 }
@@ -267,7 +348,7 @@ cv_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 {
 	struct cv	*cv = v->data;
 
-	return ui_scroll_key(ui_nav_key(k, fn), &cv->top, cv->n,
+	return ui_scroll_key(ui_nav_key(k, fn), &cv->top, cv->nrows,
 	    ui_rows(ui) > 0 ? (size_t)ui_rows(ui) : 1) ? 0 : 1;
 }
 
@@ -278,10 +359,11 @@ cv_free(struct ui_view *v)
 
 	vec_strv_free(cv->lines, cv->n);
 	free(cv->colors);
+	free(cv->rows);
 }
 
 static const struct ui_view_ops cv_ops = {
-	"certificate", " q:back  j/k:scroll  Space/-:page",
+	"certificate", " q:back  j/k:scroll  Space/-:page  ?:help",
 	cv_draw, cv_key, NULL, cv_free,
 };
 

@@ -141,6 +141,19 @@ ix_unbox(char *s)
 		}
 }
 
+/*
+ * 1 when a display name holds an at sign, or one drawn like it (U+FF20
+ * FULLWIDTH and U+FE6B SMALL COMMERCIAL AT): "bob＠example.test" reads as
+ * an address that need not be the sender's.
+ */
+static int
+ix_name_has_at(const char *name)
+{
+	return strchr(name, '@') != NULL ||
+	    strstr(name, "\xef\xbc\xa0") != NULL ||
+	    strstr(name, "\xef\xb9\xab") != NULL;
+}
+
 #define IX_NTEXT	9
 
 /* A row's info from its summary; refs: with what threads need. */
@@ -169,7 +182,7 @@ ix_info_new(const struct store_msg *m, int sent, int refs)
 	 * the address is shown instead.
 	 */
 	src[8] = to == NULL && m->from_name != NULL &&
-	    strchr(m->from_name, '@') == NULL ? m->from_name : NULL;
+	    !ix_name_has_at(m->from_name) ? m->from_name : NULL;
 	for (i = 0; i < IX_NTEXT; i++) {
 		len[i] = src[i] != NULL ? strlen(src[i]) : 0;
 		total += len[i] + 1;
@@ -449,6 +462,7 @@ ix_refresh(struct ui *ui, struct ui_view *v)
 	struct smerr	 e;
 	int64_t		 keep = ix->nrows > 0 ? ix_at(ix, ix->cur)->id : 0;
 	int64_t		*folded;
+	char		*shown;
 	size_t		 i, nfolded;
 	int		 r;
 
@@ -476,12 +490,16 @@ ix_refresh(struct ui *ui, struct ui_view *v)
 		snprintf(v->title, sizeof(v->title), "search \"%s\" (%zu)%s%s",
 		    ix->query, ix->n, ix->limit != NULL ? " limit: " : "",
 		    ix->limit != NULL ? ix->limit : "");
-	else
+	else {
+		shown = app_folder_shown(ix->folder);
 		snprintf(v->title, sizeof(v->title), "%s%s%s (%zu)%s%s",
 		    ix->account != NULL ? ix->account : "",
-		    ix->account != NULL ? ": " : "", ix->folder,
+		    ix->account != NULL ? ": " : "",
+		    shown != NULL ? shown : ix->folder,
 		    ix->n, ix->limit != NULL ? " limit: " : "",
 		    ix->limit != NULL ? ix->limit : "");
+		free(shown);
+	}
 }
 
 static int
@@ -1003,7 +1021,7 @@ ix_on_tagged(struct ui *ui, struct ix *ix, wint_t k)
 		ui_status(ui, 0, "no message is tagged: t tags one");
 		return;
 	}
-	if (ui_msg_key_tagged(ui, ix->tags, ix->ntags, k) != 0) {
+	if (ui_msg_key_tagged(ui, ix->account, ix->tags, ix->ntags, k) != 0) {
 		ui_status(ui, 0, "; takes d, s, C or | after it");
 		return;
 	}

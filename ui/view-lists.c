@@ -35,7 +35,8 @@ struct ls {
 	char		*acct;		/* LS_OUTBOX, LS_DRAFTS: whose */
 	const struct app_config *cfg;
 	char		*output;	/* LS_OUTPUT: a viewer's text */
-	int		 width;		/* LS_HELP: the width it was wrapped at */
+	int		 width;		/* a text: the width it was wrapped at */
+	struct keys	*keys;		/* LS_KEYS: the key store */
 };
 
 enum { LS_FOLDERS, LS_KEYS, LS_PARTS, LS_HELP, LS_OUTBOX, LS_DRAFTS,
@@ -95,26 +96,7 @@ struct folder_walk {
 	int64_t		*nout, *ndraft;	/* per account: outbox, drafts */
 };
 
-/*
- * The account an outbox entry or a draft belongs to: the one it was kept
- * with, else (a draft) the one it is From, else the first.
- */
-static const struct app_account *
-queue_owner(const struct app_config *cfg, const char *account,
-    const void *draft, size_t len)
-{
-	const struct app_account	*a = NULL;
-
-	if (account != NULL)
-		a = app_config_account(cfg, account);
-	if (a == NULL && draft != NULL)
-		a = app_draft_account(cfg, draft, len);
-	if (a == NULL)
-		a = app_config_account(cfg, NULL);
-	return a;
-}
-
-/* Whether an entry of account (see queue_owner) is one list ls shows. */
+/* Whether an entry of account (see app_queue_owner) is one list ls shows. */
 static int
 queue_shown(const struct ls *ls, const char *account, const void *draft,
     size_t len)
@@ -123,7 +105,7 @@ queue_shown(const struct ls *ls, const char *account, const void *draft,
 
 	if (ls->acct == NULL)
 		return 1;
-	a = queue_owner(ls->cfg, account, draft, len);
+	a = app_queue_owner(ls->cfg, account, draft, len);
 	return a != NULL && strcmp(a->name, ls->acct) == 0;
 }
 
@@ -133,7 +115,7 @@ count_outbox_cb(const struct store_outbox *o, void *arg)
 	struct folder_walk		*w = arg;
 	const struct app_account	*a;
 
-	if (!o->sent && (a = queue_owner(w->cfg, o->account, NULL, 0)) !=
+	if (!o->sent && (a = app_queue_owner(w->cfg, o->account, NULL, 0)) !=
 	    NULL)
 		w->nout[a - w->cfg->accounts]++;
 	return 0;
@@ -145,7 +127,7 @@ count_draft_cb(const struct store_draft *d, void *arg)
 	struct folder_walk		*w = arg;
 	const struct app_account	*a;
 
-	if ((a = queue_owner(w->cfg, d->account, d->body, d->body_len)) !=
+	if ((a = app_queue_owner(w->cfg, d->account, d->body, d->body_len)) !=
 	    NULL)
 		w->ndraft[a - w->cfg->accounts]++;
 	return 0;
@@ -171,7 +153,8 @@ queue_lines(struct folder_walk *w)
 
 	if ((a = app_config_account(w->cfg, w->acct)) == NULL)
 		return 0;
-	if (ls_add(ls, "  on this machine only:", NULL, UI_C_HEAD) != 0)
+	if (ls_add(ls, "  on this machine only:", NULL, UI_C_HEAD) != 0 ||
+	    (ls->items[ls->n - 1].acct = strdup(a->name)) == NULL)
 		return SMERR_NOMEM;
 	for (i = 0; i < 2; i++) {
 		n = (i == 0 ? w->nout : w->ndraft)[a - w->cfg->accounts];
@@ -201,7 +184,10 @@ folder_heading(struct folder_walk *w, const char *account)
 		w->seen[a - w->cfg->accounts] = 1;
 	if (w->ls->n == 0 && w->cfg->naccounts == 1 && a != NULL)
 		return 0;
-	return ls_add(w->ls, account, NULL, UI_C_HEAD);
+	if ((r = ls_add(w->ls, account, NULL, UI_C_HEAD)) != 0 ||
+	    (w->ls->items[w->ls->n - 1].acct = strdup(account)) == NULL)
+		return r != 0 ? r : SMERR_NOMEM;
+	return 0;
 }
 
 /* The folders grouped by account, each with its count and unread count. */
@@ -211,8 +197,8 @@ folder_cb(const struct store_folder *f, void *arg)
 	struct folder_walk	*w = arg;
 	struct smerr		 e;
 	int64_t			 n = 0, unread = 0;
-	char			 line[300], un[40];
-	int			 r;
+	char			 line[300], un[40], *shown;
+	int			 r, pad;
 
 	if (strcmp(w->acct, f->account) != 0 &&
 	    (r = folder_heading(w, f->account)) != 0)
@@ -223,8 +209,13 @@ folder_cb(const struct store_folder *f, void *arg)
 	un[0] = '\0';
 	if (unread > 0)
 		snprintf(un, sizeof(un), "  %lld unread", (long long)unread);
-	snprintf(line, sizeof(line), "  %-28s %6lld%s", f->name,
-	    (long long)n, un);
+	/* The name as the reader reads it; the key is the IMAP name. */
+	if ((shown = app_folder_shown(f->name)) == NULL)
+		return SMERR_NOMEM;
+	pad = 28 - ui_width(shown);
+	snprintf(line, sizeof(line), "  %s%*s %6lld%s", shown,
+	    pad > 0 ? pad : 0, "", (long long)n, un);
+	free(shown);
 	if ((r = ls_add(w->ls, line, f->name, unread > 0 ? UI_C_GOOD :
 	    UI_C_NORMAL)) != 0)
 		return r;
@@ -371,34 +362,77 @@ outbox_source(struct ui *ui, int64_t id)
 	return f.text;
 }
 
-/* One line of the list per line of the len bytes of text at p. */
+struct text_row {
+	struct ls	*ls;
+	const char	*gutter;
+};
+
 static void
-text_lines(struct ls *ls, const char *p, size_t len)
+text_row_cb(const char *s, size_t len, void *arg)
 {
-	const char	*nl, *end = p + len;
+	struct text_row	*t = arg;
 	char		*line;
 
+	if (asprintf(&line, "%s%.*s", t->gutter, (int)len, s) == -1)
+		return;
+	ls_add(t->ls, line, NULL, UI_C_NORMAL);
+	free(line);
+}
+
+/*
+ * The rows of the len bytes of text at p, its lines wrapped (ui_wrap) at
+ * cols, so that none is cut; each row after gutter: a viewer's text stands
+ * behind one, as the pager's text does, so that none of it starts at the
+ * left edge where the pager's verdict strip stands.
+ */
+static void
+text_lines(struct ls *ls, const char *p, size_t len, const char *gutter,
+    int cols)
+{
+	struct text_row	 t = { ls, gutter };
+	const char	*nl, *end = p + len;
+	size_t		 n;
+
+	ls->width = cols;
 	for (; p < end; p = nl + 1) {
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			nl = end;
-		if ((line = strndup(p, (size_t)(nl - p))) == NULL)
-			break;
-		line[strcspn(line, "\r")] = '\0';
-		ls_add(ls, line, NULL, UI_C_NORMAL);
-		free(line);
+		n = (size_t)(nl - p);
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		ui_wrap(p, n, cols - ui_width(gutter), 0, text_row_cb, &t);
 	}
 }
 
 /* One line per line of a queued message's text. */
 static void
-source_load(struct ui *ui, struct ls *ls)
+source_load(struct ui *ui, struct ls *ls, int cols)
 {
 	struct buf	*t;
 
 	if ((t = outbox_source(ui, ls->msg)) == NULL)
 		return;
-	text_lines(ls, buf_str(t), buf_len(t));
+	text_lines(ls, buf_str(t), buf_len(t), "", cols);
 	buf_free(t);
+}
+
+/* 1 when identity c is the one that signs mail from its first address. */
+static int
+key_signs(struct keys *k, const struct keys_cert *c)
+{
+	char	 addr[321];
+	uint8_t	*der = NULL;
+	size_t	 len;
+	int64_t	 id = -1;
+
+	if (k == NULL || c->kind != KEYS_IDENTITY || c->emails == NULL)
+		return 0;
+	snprintf(addr, sizeof(addr), "%.*s", (int)strcspn(c->emails, ","),
+	    c->emails);
+	if (keys_identity_for(k, addr, &der, &len, &id, NULL) != 0)
+		return 0;
+	free(der);
+	return id == c->id;
 }
 
 static int
@@ -433,10 +467,11 @@ key_cb(const struct keys_cert *c, void *arg)
 	cut = strlen(who) > 32 ? 31 : 32;
 	while (cut > 0 && cut < strlen(who) && (who[cut] & 0xc0) == 0x80)
 		cut--;
-	snprintf(line, sizeof(line), "%-8s %-*.*s%s %.16s…  until %s  %s",
+	snprintf(line, sizeof(line), "%-8s %-*.*s%s %.16s…  until %s  %s%s",
 	    kind, strlen(who) > 32 ? 31 : 32, (int)cut, who,
 	    strlen(who) > 32 ? "…" : "", c->fingerprint, until,
-	    c->source != NULL ? c->source : "");
+	    c->source != NULL ? c->source : "",
+	    key_signs(ls->keys, c) ? "  signs" : "");
 	keys_certinfo_clear(&ci);
 	/* An identity keeps its fingerprint: its certificate is not a peer. */
 	return ls_add(ls, line, c->kind == KEYS_IDENTITY ? c->fingerprint :
@@ -463,6 +498,7 @@ keys_load(struct ui *ui, struct ls *ls)
 	struct smerr	e;
 
 	smerr_clear(&e);
+	ls->keys = app_session_keys(ui_session(ui));
 	if (keys_foreach(app_session_keys(ui_session(ui)), KEYS_IDENTITY,
 	    key_cb, ls, &e) != 0 ||
 	    keys_foreach(app_session_keys(ui_session(ui)), KEYS_PEER |
@@ -645,6 +681,12 @@ static const char *const help_lines[] = {
 	"Everywhere",
 	"  m               write a message in $EDITOR (signed; encrypted when",
 	"                  every recipient has a certificate, or as configured)",
+	"  S or $          sync every account now, in the background",
+	"  K               the key store   ?       this help",
+	"  q               back; on the first screen, quit (it asks)",
+	"  Q  ^C           quit at once; quit (it asks; in a prompt: cancel)",
+	"  Space - = G     in the help and other texts: page, top, end (j k:",
+	"                  a line)",
 	"Compose screen (after the editor)",
 	"  y send  e edit  s sign  x encrypt  P postpone (a draft)  q discard",
 	"  t c b           set To, Cc, Bcc (Tab completes: aliases,",
@@ -655,12 +697,6 @@ static const char *const help_lines[] = {
 	"Outbox (c, then outbox)",
 	"  Enter open  e edit  d delete  y retry (an in-doubt one asks first)",
 	"  e and d act on the whole message, every copy of it (one per Bcc)",
-	"  S or $          sync every account now, in the background",
-	"  K               the key store   ?       this help",
-	"  q               back; on the first screen, quit (it asks)",
-	"  Q  ^C           quit at once; quit (it asks; in a prompt: cancel)",
-	"  Space - = G     in the help and other texts: page, top, end (j k:",
-	"                  a line)",
 	"",
 	"The columns of the index: flags, signature, encryption",
 	"  N  new (not read yet)           F  flagged",
@@ -788,11 +824,12 @@ ls_load(struct ui *ui, struct ui_view *v)
 	case LS_SOURCE:
 		snprintf(v->title, sizeof(v->title), "outbox message %lld",
 		    (long long)ls->msg);
-		source_load(ui, ls);
+		source_load(ui, ls, COLS);
 		break;
 	case LS_OUTPUT:
 		if (ls->output != NULL)
-			text_lines(ls, ls->output, strlen(ls->output));
+			text_lines(ls, ls->output, strlen(ls->output),
+			    "│ ", COLS);
 		break;
 	default:
 		snprintf(v->title, sizeof(v->title), "help");
@@ -809,11 +846,16 @@ ls_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 	size_t		 i;
 	int		 y, x, sel;
 
-	(void)ui;
-	/* The help is wrapped again for a new width. */
-	if (ls->kind == LS_HELP && ls->width != cols) {
+	/* A text is wrapped again for a new width. */
+	if (LS_TEXT(ls) && ls->width != cols) {
 		ls_clear(ls);
-		help_load(ls, cols);
+		if (ls->kind == LS_HELP)
+			help_load(ls, cols);
+		else if (ls->kind == LS_SOURCE)
+			source_load(ui, ls, cols);
+		else if (ls->output != NULL)
+			text_lines(ls, ls->output, strlen(ls->output), "│ ",
+			    cols);
 		if (ls->cur >= ls->n)
 			ls->cur = ls->top = ls->n > 0 ? ls->n - 1 : 0;
 	}
@@ -1091,6 +1133,25 @@ ls_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 	return 1;
 }
 
+/*
+ * The account a list screen is about: the outbox's or the drafts', or in
+ * the folder list that of the line under the cursor; else NULL.
+ */
+const char *
+ui_list_view_account(const struct ui_view *v)
+{
+	const struct ls	*ls;
+
+	if (v == NULL || v->ops->key != ls_key)
+		return NULL;
+	ls = v->data;
+	if (ls->kind == LS_OUTBOX || ls->kind == LS_DRAFTS)
+		return ls->acct;
+	if (ls->kind == LS_FOLDERS && ls->cur < ls->n)
+		return ls->items[ls->cur].acct;
+	return NULL;
+}
+
 static void
 ls_free(struct ui_view *v)
 {
@@ -1101,24 +1162,28 @@ ls_free(struct ui_view *v)
 	free(ls->acct);
 }
 
-/* Every list shares the callbacks; the kind picks the name and the keys. */
+/*
+ * Every list shares the callbacks; the kind picks the name and the keys,
+ * which end with ? as every screen's do (but the help's own).
+ */
 #define LS_OPS(name, keys)	\
 	{ name, keys, ls_draw, ls_key, ls_load, ls_free }
+#define LS_HELP_KEY	"  ?:help"
 static const struct ui_view_ops ls_ops[] = {
 	[LS_FOLDERS] = LS_OPS("folders", " q:back  Enter:open  j/k:move  "
-	    "S:sync"),
+	    "S:sync" LS_HELP_KEY),
 	[LS_KEYS] = LS_OPS("keys", " q:back  j/k:move  (import with: "
-	    "sealmail keys import FILE)"),
+	    "sealmail keys import FILE)" LS_HELP_KEY),
 	[LS_PARTS] = LS_OPS("parts", " q:back  Enter or s:save to a file  "
-	    "m:view (mailcap)  j/k:move"),
+	    "m:view (mailcap)  j/k:move" LS_HELP_KEY),
 	[LS_OUTBOX] = LS_OPS("outbox", " q:back  Enter:open  e:edit  "
-	    "d:delete  y:retry  j/k:move"),
+	    "d:delete  y:retry  j/k:move" LS_HELP_KEY),
 	[LS_DRAFTS] = LS_OPS("drafts", " q:back  Enter:open in the compose "
-	    "screen  d:delete  j/k:move"),
+	    "screen  d:delete  j/k:move" LS_HELP_KEY),
 	[LS_SOURCE] = LS_OPS("outbox message", " q:back  j/k:scroll  "
-	    "Space/-:page  (e in the outbox edits it)"),
+	    "Space/-:page  (e in the outbox edits it)" LS_HELP_KEY),
 	[LS_OUTPUT] = LS_OPS("viewer output", " q:back  j/k:scroll  "
-	    "Space/-:page"),
+	    "Space/-:page" LS_HELP_KEY),
 	[LS_HELP] = LS_OPS("help", " q:back  j/k:scroll  Space/-:page"),
 };
 

@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <wchar.h>
 
 #include "base/buf.h"
 #include "base/err.h"
@@ -25,6 +24,7 @@
 #include "ui/ui_int.h"
 
 #define PG_GUTTER	4	/* two marks, the gutter rule, a space */
+#define PG_MIN_TEXT	10	/* the fewest cells the text is wrapped at */
 
 struct pg_line {
 	char		*s;
@@ -74,50 +74,31 @@ pg_add(struct pg_list *pl, const char *s, size_t len, enum ui_color c,
 	return 0;
 }
 
+struct pg_rows {
+	struct pg_list	*pl;
+	enum ui_color	 c;
+};
+
+static void
+pg_row_cb(const char *s, size_t len, void *arg)
+{
+	struct pg_rows	*r = arg;
+
+	pg_add(r->pl, s, len, r->c, 0);
+}
+
 /*
- * Adds s wrapped at width display cells, breaking at spaces when it can;
- * every line it makes carries the marks of mk (NULL: none).
+ * Adds s wrapped at width display cells (ui_wrap), breaking at spaces
+ * when it can; every line it makes carries the marks of mk (NULL: none).
  */
 static void
 pg_wrap(struct pg_list *pl, const char *s, size_t len, int width,
     enum ui_color c, const struct pg_line *mk)
 {
-	mbstate_t	 mbs;
-	wchar_t		 wc;
-	size_t		 i = 0, start = 0, brk = 0, n, first = pl->n;
-	int		 w = 0, cw;
+	struct pg_rows	 r = { pl, c };
+	size_t		 first = pl->n;
 
-	if (width < 10)
-		width = 10;
-	memset(&mbs, 0, sizeof(mbs));
-	while (i < len) {
-		n = mbrtowc(&wc, s + i, len - i, &mbs);
-		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-			n = 1;
-			wc = L'?';
-			memset(&mbs, 0, sizeof(mbs));
-		}
-		if ((cw = wcwidth(wc)) < 0)
-			cw = 1;
-		if (w + cw > width) {
-			if (brk <= start)
-				brk = i;
-			pg_add(pl, s + start, brk - start, c, 0);
-			start = brk;
-			while (start < len && s[start] == ' ')
-				start++;
-			i = start;
-			w = 0;
-			brk = start;
-			memset(&mbs, 0, sizeof(mbs));
-			continue;
-		}
-		if (wc == L' ')
-			brk = i + 1;
-		w += cw;
-		i += n;
-	}
-	pg_add(pl, s + start, len - start, c, 0);
+	ui_wrap(s, len, width, 0, pg_row_cb, &r);
 	for (; mk != NULL && first < pl->n; first++) {
 		memcpy(pl->l[first].mark, mk->mark, sizeof(mk->mark));
 		memcpy(pl->l[first].mcolor, mk->mcolor, sizeof(mk->mcolor));
@@ -466,6 +447,13 @@ pg_body(struct pg *pg, const struct store_msg *m, const struct app_shown *sh,
 	size_t		 n = 1;
 	int		 w = width - PG_GUTTER;
 
+	/*
+	 * Not fewer than PG_MIN_TEXT cells: a long text on a screen a few
+	 * columns wide would take a row for every character or two. A row
+	 * wider than the screen is drawn cut, and says so.
+	 */
+	if (w < PG_MIN_TEXT)
+		w = PG_MIN_TEXT;
 	memset(&mk, 0, sizeof(mk));
 	mk.mark[0] = mk.mark[1] = ' ';
 	if (!pg->allhdr || pg_all_fields(pg, m, w, &mk) != 0)
@@ -515,6 +503,37 @@ pg_html(struct ui *ui, struct pg *pg, const struct store_msg *m,
 	mailcap_free(mc);
 }
 
+/*
+ * Not the Subject: nothing the sender wrote sits above the strip. The
+ * number the index shows, the folder (with several accounts, as the
+ * index names it: "work: INBOX"), and the id the command line takes.
+ */
+static void
+pg_title(struct ui *ui, struct ui_view *v, const struct store_msg *m)
+{
+	char	where[160], *folder;
+	size_t	pos, n;
+	int	several;
+
+	/*
+	 * Not the Subject: nothing the sender wrote sits above the strip.
+	 * The number the index shows, and the id the command line takes.
+	 */
+	several = app_session_config(ui_session(ui))->naccounts > 1 &&
+	    m->account != NULL;
+	folder = m->folder_name != NULL ? app_folder_shown(m->folder_name) :
+	    NULL;
+	snprintf(where, sizeof(where), "%s%s%s", several ? m->account : "",
+	    several ? ": " : "", folder != NULL ? folder : "?");
+	free(folder);
+	if (ui_index_pos(ui_under(ui), m->id, &pos, &n) == 0)
+		snprintf(v->title, sizeof(v->title), "message %zu of %zu in "
+		    "%s (id %lld)", pos, n, where, (long long)m->id);
+	else
+		snprintf(v->title, sizeof(v->title), "message %lld in %s",
+		    (long long)m->id, where);
+}
+
 static void
 pg_layout(struct ui *ui, struct ui_view *v, int width)
 {
@@ -523,7 +542,6 @@ pg_layout(struct ui *ui, struct ui_view *v, int width)
 	struct app_shown	*sh = NULL;
 	struct smerr		 e;
 	const char		*stored;
-	size_t			 pos, n;
 
 	pg_list_clear(&pg->strip);
 	pg_list_clear(&pg->body);
@@ -556,18 +574,7 @@ pg_layout(struct ui *ui, struct ui_view *v, int width)
 	pg->subject = strdup(m->subject != NULL ? m->subject : "");
 	pg->message_id = m->message_id != NULL ? strdup(m->message_id) : NULL;
 	pg->text = strdup(m->text != NULL ? m->text : "");
-	/*
-	 * Not the Subject: nothing the sender wrote sits above the strip.
-	 * The number the index shows, and the id the command line takes.
-	 */
-	if (ui_index_pos(ui_under(ui), pg->id, &pos, &n) == 0)
-		snprintf(v->title, sizeof(v->title), "message %zu of %zu in "
-		    "%s (id %lld)", pos, n, m->folder_name != NULL ?
-		    m->folder_name : "?", (long long)pg->id);
-	else
-		snprintf(v->title, sizeof(v->title), "message %lld in %s",
-		    (long long)pg->id, m->folder_name != NULL ?
-		    m->folder_name : "?");
+	pg_title(ui, v, m);
 	store_msg_free(m);
 }
 
@@ -581,9 +588,11 @@ pg_mark_seen(struct ui *ui, int64_t id)
 	char			*nf;
 
 	smerr_clear(&e);
-	if (store_msg_load(st, id, &m, &e) != 0)
+	/* Read and written under one write lock (see app_move_local). */
+	if (store_begin(st, &e) != 0)
 		return;
-	if (m->flags == NULL || strstr(m->flags, "\\Seen") == NULL) {
+	if (store_msg_load(st, id, &m, &e) == 0 && (m->flags == NULL ||
+	    strstr(m->flags, "\\Seen") == NULL)) {
 		if (asprintf(&nf, "%s%s\\Seen", m->flags != NULL ? m->flags :
 		    "", m->flags != NULL && m->flags[0] != '\0' ? " " : "")
 		    != -1) {
@@ -592,6 +601,8 @@ pg_mark_seen(struct ui *ui, int64_t id)
 		}
 	}
 	store_msg_free(m);
+	if (store_commit(st, &e) != 0)
+		ui_status(ui, 1, "cannot mark it read: %s", smerr_msg(&e));
 }
 
 static void
@@ -608,7 +619,11 @@ pg_draw_line(int y, int cols, const struct pg_line *l)
 		x += ui_put(y, x, 2, "│ ", strlen("│ "));
 	}
 	attrset(COLOR_PAIR(l->color) | (l->bold ? A_BOLD : 0));
-	ui_put(y, x, cols - x, l->s, strlen(l->s));
+	if (cols - x > 1 && ui_width(l->s) > cols - x) {
+		x += ui_put(y, x, cols - x - 1, l->s, strlen(l->s));
+		mvaddstr(y, x, "…");
+	} else
+		ui_put(y, x, cols - x, l->s, strlen(l->s));
 }
 
 /*

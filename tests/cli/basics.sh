@@ -43,8 +43,15 @@ printf '[account work]\naddress = alice@example.test\n\033]0;pwned\007x = 1\n' >
 "$SEALMAIL" --home "$H" config check >/dev/null 2>"$T/err"
 if grep -q "$(printf '\033')" "$T/err"; then notok "errors are sanitized"; else ok "errors are sanitized"; fi
 
-"$SEALMAIL" --home "$T/new/home" config check >/dev/null 2>&1
+make="config: no such file: make it with sealmail"
+check_error "config check of a new home says how to make its config" 1 \
+    "$make --home $T/new/home setup ADDRESS, or write" \
+    "$SEALMAIL" --home "$T/new/home" config check
 check_eq "a new --home is made private (0700)" 700 "$(stat -c %a "$T/new/home")"
+check_error "... and without --home the command it names has none" 1 \
+    "$make setup ADDRESS, or write" \
+    env -u SEALMAIL_HOME HOME="$T/nohome" XDG_CONFIG_HOME="$T/nohome/c" \
+    XDG_DATA_HOME="$T/nohome/d" "$SEALMAIL" config check
 SEALMAIL_HOME="$T/envhome" "$SEALMAIL" config check >/dev/null 2>&1
 check "SEALMAIL_HOME selects the home" test -d "$T/envhome"
 

@@ -67,10 +67,110 @@ check_match "the configuration's keys are found (trash, encrypt, resolver)" \
     'encrypt .*resolver .*trash' "$(tr '\n' ' ' <"$T/keys")"
 check_each_in "sealmail.conf(5) documents every configuration key" \
     "$T/man5" "$T/keys" '' ' = '
+# Each numeric key's entry gives its range, as the reader checks it, and
+# its default: "LO to HI, default N".
+int='"[a-z-]*", *CKEY_INT, *\(offsetof([^)]*)\|[a-z_]*\), *[0-9]*, *[0-9]*'
+tr '\n\t' '  ' <"$TOP/app/config.c" | grep -o "$int" |
+    sed 's/"\([a-z-]*\)".*, *\([0-9]*\), *\([0-9]*\)$/\1 \2 \3/' >"$T/ints"
+check_match "the numeric keys are found (poll, timeout)" \
+    'poll 5 [0-9]+ .*timeout 1 ' "$(tr '\n' ' ' <"$T/ints")"
+bad=
+while read -r k lo hi; do
+	# each entry of key k in the page on a line (timeout is in three)
+	awk -v k="$k" '/^\.It / { if (on) print ""; on = ($2 == "Ic" && $3 == k) }
+	    /^\.El/ { if (on) print ""; on = 0 } on { printf "%s ", $0 }' \
+	    "$M5" >"$T/entry"
+	[ "$(grep -c '([0-9]* to [0-9]*, default [0-9]*)' "$T/entry")" = \
+	    "$(grep -c . "$T/entry")" ] || bad="$bad $k"
+	grep -q "($lo to $hi, default [0-9]*)" "$T/entry" ||
+	    bad="$bad $k($lo-$hi)"
+done <"$T/ints"
+check_eq "sealmail.conf(5) gives each numeric key's range and default" "" \
+    "$bad"
+# The README's configuration, every key with its comment, is read as it
+# stands.
+mkdir -m 700 "$T/readme-home"
+awk '/^    \[account work\]/ { on = 1 } on && /^[^ ]/ { exit }
+    on { sub(/^    /, ""); print }' "$TOP/README.md" >"$T/readme-home/config"
+check_match "README.md's configuration is found, with [dns] and [security]" \
+    '\[dns\].*\[security\]' "$(tr '\n' ' ' <"$T/readme-home/config")"
+check "config check reads README.md's configuration as written" \
+    "$SEALMAIL" --home "$T/readme-home" config check
 for s in account dns security pkcs11; do
 	check_match "sealmail.conf(5) has the [$s] section" "\\[$s" \
 	    "$(cat "$T/man5")"
 done
+
+# Every key of the terminal program's help (its column of keys, in
+# ui/view-lists.c) is in README.md's tables and in sealmail(1)'s THE
+# TERMINAL PROGRAM.
+sed -n '/help_lines\[\] = {/,/^};/p' "$TOP/ui/view-lists.c" |
+    sed -n 's/^\t"  \([^ ].\{13\}\)  .*/\1/p' | tr ' ,' '\n\n' |
+    grep -x '.\|\^.\|Esc\|Space\|Enter\|Home\|End' | sort -u >"$T/uikeys"
+check_match "the help's keys are found (; J K ^C Esc)" '; .*Esc .*J K .*\^C' \
+    "$(tr '\n' ' ' <"$T/uikeys")"
+sed -n '/^\.Sh THE TERMINAL PROGRAM/,/^\.Sh /p' "$M1" |
+    grep '^\.\(It \)\{0,1\}Ic ' | sed 's/^\.It //; s/^\.//' | awk '{ on = 0
+	for (i = 1; i <= NF; i++) {
+		if ($i == "Ic") on = 1
+		else if ($i ~ /^(No|Ns|Pq|Dq|Po|Pc)$/) on = 0
+		else if (on) print $i
+	} }' | sed 's/^\\&//; s/^\\(ba$/|/; s/^Esc-.*/Esc/' | sort -u >"$T/mankeys"
+missing=
+while read -r k; do
+	rk=$k
+	[ "$k" = '|' ] && rk='\|'
+	grep -qF -- "\`$rk\`" "$TOP/README.md" || missing="$missing README:$k"
+	grep -qxF -- "$k" "$T/mankeys" || missing="$missing sealmail.1:$k"
+done <"$T/uikeys"
+check_eq "README.md and sealmail(1) name every key of the help" "" \
+    "$missing"
+
+# Every member of inspect --json is in sealmail(1)'s THE VERDICT.
+unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+secret "$T/pw" 'doc store pass phrase'
+"$SEALMAIL" --home "$T/vhome" --passphrase-file "$T/pw" inspect --json \
+    "$TOP/tests/data/smime/sig-valid.eml" >"$T/verdict.json"
+members=$(json "$T/verdict.json" "' '.join(d.keys())")
+check_match "inspect --json gives its members (signature, coverage)" \
+    'signature .*coverage' "$members"
+# shellcheck disable=SC2086 # the members are words
+check_eq "sealmail(1)'s THE VERDICT names every member of inspect --json" \
+    "" "$(man_unnamed '^\.Sh THE VERDICT' '^\.Sh THE TERMINAL' $members)"
+
+# ... and every member of keys list --json is in its entry.
+# (an anchor and an identity, whose members are more)
+cp "$TOP/tests/data/smime/bob.p12" "$TOP/tests/data/smime/p12-passphrase" "$T/"
+chmod 600 "$T/bob.p12" "$T/p12-passphrase"
+"$SEALMAIL" --home "$T/vhome" --passphrase-file "$T/pw" keys trust \
+    "$TOP/tests/data/smime/ca.pem" >/dev/null
+"$SEALMAIL" --home "$T/vhome" --passphrase-file "$T/pw" keys import \
+    "$T/bob.p12" --passphrase-file "$T/p12-passphrase" >/dev/null
+"$SEALMAIL" --home "$T/vhome" --passphrase-file "$T/pw" keys list --json \
+    >"$T/keys.json"
+check_eq "the key store holds an anchor and an identity" "anchor identity" \
+    "$(json "$T/keys.json" "' '.join(sorted(x['kind'] for x in d))")"
+# shellcheck disable=SC2046 # the members are words
+check_eq "sealmail(1) names every member of keys list --json" "" \
+    "$(man_unnamed '^\.It Cm keys list' '^\.It Cm keys lookup' \
+    $(json "$T/keys.json" "' '.join(sorted(set(k for x in d for k in x)))"))"
+
+# doc/design.md names the store's newest format and every table it holds.
+D=$TOP/doc/design.md
+fmt=$(sed -n 's/^#define STORE_FORMAT[ \t]*\([0-9]*\).*/\1/p' "$TOP/store/db.c")
+check_match "store/db.c gives the newest store format" '^[0-9]+$' "$fmt"
+check_match "design.md names format $fmt as the newest" \
+    "The newest is format $fmt\\." "$(tr -s ' \n' ' ' <"$D")"
+cat "$TOP"/store/*.c | tr -s ' \t\n' ' ' |
+    grep -o 'CREATE \(VIRTUAL \)\{0,1\}TABLE [a-z_]*' |
+    sed 's/.* //' | sort -u >"$T/tables"
+check_match "the store's tables are found (cert, message, outbox)" \
+    'cert .*message .*outbox' "$(tr '\n' ' ' <"$T/tables")"
+missing=
+for t in $(cat "$T/tables"); do
+	grep -qF -- "\`$t\`" "$D" || missing="$missing $t"
+done
+check_eq "design.md names every table of the store" "" "$missing"
 
 # Exit status and files.
 check_match "sealmail(1) gives the exit statuses 0, 1 and 2" \

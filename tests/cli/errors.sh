@@ -25,7 +25,36 @@ check_eq "... and nothing of it is printed" "" "$(cat "$T/.out")"
 check_error "inspect - with text on stdin: not a message" 1 \
     'standard input: not a message' sh -c \
     "printf 'just words\n' | '$SEALMAIL' --home '$H' --passphrase-file '$T/pw' inspect -"
+check_error "inspect NOFILE: the cause, as every command names it" 1 \
+    "^sealmail: $T/nofile: No such file or directory$" sm inspect "$T/nofile"
+check_error "... send NOFILE the same" 1 \
+    "^sealmail: $T/nofile: No such file or directory$" sm send "$T/nofile"
+check_error "inspect DIR: a directory" 1 "^sealmail: $T: Is a directory$" \
+    sm inspect "$T"
+for cmd in "inspect -" "send -" "draft save -"; do
+	check_error "$cmd with nothing on stdin: standard input is empty" 1 \
+	    '^sealmail: standard input: not a message \(it is empty\)$' \
+	    sh -c "'$SEALMAIL' --home '$H' --passphrase-file '$T/pw' $cmd \
+	    </dev/null"
+done
+: >"$T/empty.eml"
+check_error "inspect EMPTY: that file is empty" 1 \
+    "^sealmail: $T/empty.eml: not a message \\(it is empty\\)$" \
+    sm inspect "$T/empty.eml"
 check "inspect a real message still works" sm inspect "$D/sig-valid.eml"
+check_error "inspect --time past what a time holds is none" 1 \
+    "@99999999999999999999: not a time" \
+    sm inspect --time @99999999999999999999 "$D/sig-valid.eml"
+check_error "... nor is a day that does not exist" 1 \
+    "2026-02-30: not a time" sm inspect --time 2026-02-30 "$D/sig-valid.eml"
+# A message saved from an mbox begins with its "From " line.
+{ printf 'From alice@example.test Mon Dec  7 01:00:00 2026\n'
+  cat "$D/sig-valid.eml"; } >"$T/saved.eml"
+check_eq "inspect: an mbox's From line is not the message's" \
+    "$(sm inspect --json "$D/sig-valid.eml")" \
+    "$(sm inspect --json "$T/saved.eml")"
+check_eq "... also on standard input" "alice@example.test" \
+    "$(sm inspect --json - <"$T/saved.eml" | json /dev/stdin 'd["from"]')"
 check_error "send /etc/passwd: not a message" 1 \
     '/etc/passwd: not a message' sm send /etc/passwd
 check_error "draft save README.md: not a message" 1 \
@@ -35,6 +64,11 @@ check_error "draft save - with text on stdin: not a message" 1 \
     "printf 'just words\n' | '$SEALMAIL' --home '$H' --passphrase-file '$T/pw' draft save -"
 check_eq "... and none of them became a draft" 0 \
     "$(sm draft list --json | json /dev/stdin 'len(d)')"
+id=$(sm draft save "$T/saved.eml")
+check_eq "draft save: the draft begins with the header fields" \
+    "From: Alice <alice@example.test>" \
+    "$(sm draft show "$id" | head -1 | tr -d '\r')"
+check "... and it goes" sm draft delete "$id"
 check_error "config check with no config file names it" 1 \
     "$H/config: no such file" sm config check
 check_error "list --folder Nope names the folder" 1 \
@@ -56,6 +90,33 @@ check_error "an option without its value is named" 2 \
     "option '--folder' needs a value" sm list --folder
 check_error "... a global one too, not called unknown" 2 \
     "^sealmail: option '--home' needs a value$" "$SEALMAIL" --home
+check_error "... and an empty one is none: --home ''" 2 \
+    "^sealmail: option '--home' needs a value, not ''$" \
+    "$SEALMAIL" --home '' list
+check_error "... --passphrase-file=" 2 \
+    "^sealmail: option '--passphrase-file' needs a value, not ''$" \
+    "$SEALMAIL" --home "$H" --passphrase-file= list
+check_error "SEALMAIL_PASSPHRASE_FILE set empty is not set" 1 \
+    "no Secret Service.*no terminal.*--passphrase-file" \
+    env SEALMAIL_PASSPHRASE_FILE= "$SEALMAIL" --home "$T/h8" list
+check_error "... --pin-file '' after the command" 2 \
+    "^sealmail: option '--pin-file' needs a file$" sm list --pin-file ''
+check_error "a one-letter option is named: none has one" 2 \
+    "^sealmail: inspect: unknown option '-x'$" sm inspect -x
+check_error "... also before the ID" 2 "^sealmail: show: unknown option '-x'$" \
+    sm show -x 1
+check_error "... while -1 is a bad ID" 2 "show: '-1' is not a message ID" \
+    sm show -1
+check_error "a value given to a flag is named" 2 \
+    "^sealmail: list: option '--json' takes no value$" sm list --json=1
+check_error "... also after a subcommand" 2 \
+    "^sealmail: keys: option '--json' takes no value$" sm keys list --json=no
+printf 'an attachment\n' >"$T/-x"
+check_error "an option's value that looks like one is its value" 2 \
+    "^sealmail: send: FILE\\|- is missing$" sh -c "cd '$T' &&
+    '$SEALMAIL' --home '$H' --passphrase-file '$T/pw' send --attach -x"
+check_error "a repeated option's '...' is not an argument" 2 \
+    "^sealmail: send: FILE\\|- is missing$" sm send --sign
 check_error "an option is spelled out: --js is not --json" 2 \
     "list: unknown option '--js'" sm list --js
 check_error "... nor --fold --folder" 2 "list: unknown option '--fold'" \
@@ -74,12 +135,28 @@ check_error "a message ID that is not a number is named" 2 \
     sm show abc
 check_error "... and so is 0" 2 "move: '0' is not a message ID" \
     sm move 0 Archive
+check_error "... and ' 1', a space before the number" 2 \
+    "delete: ' 1' is not a message ID" sm delete ' 1'
+check_error "... and +1, the number with a sign" 2 \
+    "move: '[+]1' is not a message ID" sm move +1 Archive
+check_error "a draft's ID is as strict: ' 1'" 2 \
+    "draft: ' 1' is not a draft ID \\(a whole number above 0, as draft list" \
+    sm draft show ' 1'
+check_error "... draft delete abc: a usage error, as show abc is" 2 \
+    "draft: 'abc' is not a draft ID" sm draft delete abc
+check_error "... send --draft x" 2 "send: 'x' is not a draft ID" \
+    sm send --draft x
+check_error "... and an outbox ID: outbox send +1" 2 \
+    "outbox: '[+]1' is not an outbox ID \\(a whole number above 0, as outbox" \
+    sm outbox send +1
+check_error "... outbox delete 0" 2 "outbox: '0' is not an outbox ID" \
+    sm outbox delete 0
 check_error "... also after an option" 2 "reply: '4x' is not a message ID" \
     sm reply --all 4x
 check_error "... after a subcommand too" 2 \
     'keys import: FILE.p12.FILE.pem is missing' sm keys import
 check_error "a missing subcommand: every one is named" 2 \
-    'keys: a subcommand is missing \(import, trust, list, lookup\)' sm keys
+    'keys: a subcommand is missing \(import, trust, list, lookup, remove\)' sm keys
 check_error "an unknown subcommand is named" 2 \
     "keys: no subcommand 'frobnicate'" sm keys frobnicate
 
@@ -142,6 +219,13 @@ check_error "a passphrase file others may read is refused, naming it" 1 \
     "$T/pw: a passphrase file that group or others may read.*chmod 600" \
     sm keys list
 chmod 0600 "$T/pw"
+check_error "a directory for the passphrase file: no chmod would help" 1 \
+    "^sealmail: $T: a directory, not a passphrase file$" \
+    "$SEALMAIL" --home "$H" --passphrase-file "$T" keys list
+mkdir -m 700 "$T/h7" "$T/h7/config"
+check_error "... nor for the config file" 1 \
+    "^sealmail: $T/h7/config: a directory, not a config file$" \
+    "$SEALMAIL" --home "$T/h7" config check
 check "a passphrase in a file without a name (memfd) is read" python3 -c '
 import os, sys
 fd = os.memfd_create("pw", 0)
@@ -162,4 +246,19 @@ check_match "with a passphrase file the notice names it" \
     "no Secret Service.*using a passphrase instead, read from $T/pw" \
     "$(cat "$T/err")"
 check_nomatch "... and says nothing of a terminal" 'terminal' "$(cat "$T/err")"
+
+# An account without servers: the line says what to add, and where.
+printf '[account bare]\naddress = alice@example.test\n' > "$H/config"
+check_error "sync of an account with no imap server says what to add" 1 \
+    "account bare has no imap server: add imap = imaps://HOST to its section of $H/config" \
+    sm sync
+check_error "check of an account with no server says what to add" 1 \
+    "account bare names no server: add imap = imaps://HOST and smtp = submission://HOST to its section of $H/config" \
+    sm check
+printf 'From: alice@example.test\nTo: bob@example.test\nSubject: s\n\nx\n' \
+    > "$T/bare.txt"
+check_error "send through an account with no smtp server says what to add" \
+    1 "account bare has no smtp server: add smtp = submission://HOST" \
+    sm send --no-sign --no-encrypt "$T/bare.txt"
+rm -f "$H/config"
 t_done

@@ -1,6 +1,7 @@
 # keys import|trust|list with the passphrase fallback (no Secret Service):
 # identities from PKCS#12, peers from PEM, anchors, refused key files,
-# wrong passphrases, and the JSON of keys list.
+# wrong passphrases, the JSON of keys list, a PKCS#12 file holding two
+# keys, and notes for certificates that encrypt to no one.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
@@ -78,6 +79,54 @@ check_match "the KDF parameters sit beside the store" '^sealmail-kdf 1 scrypt 13
 check_eq "a private key is not a trust anchor (1)" 1 "$rc"
 "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" keys frobnicate >/dev/null 2>&1; rc=$?
 check_eq "an unknown keys subcommand is a usage error (2)" 2 "$rc"
+
+# A PKCS#12 file with two keys (one to sign, one to decrypt, as some CAs
+# issue them): each becomes an identity, and mail to either opens.
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/enc.key" \
+    -out "$T/enc.pem" -subj "/CN=alice encrypts" -days 30 \
+    -addext subjectAltName=email:alice@example.test 2>/dev/null
+check "a PKCS#12 file with two keys is made" "$TOOLS/keys_p12" "$T/two.p12" \
+    "$T/p12pw" "$S/alice.pem" "$S/alice.key" "$T/enc.pem" "$T/enc.key"
+chmod 600 "$T/two.p12"
+H2="$T/two"
+mkdir -m 700 "$H2"
+"$SEALMAIL" --home "$H2" --passphrase-file "$T/pw" keys import "$T/two.p12" \
+    --passphrase-file "$T/p12pw" >"$T/two.out" 2>/dev/null
+check_eq "both of its keys are imported as identities" 2 \
+    "$(grep -c '^added identity alice@example.test' "$T/two.out")"
+"$SEALMAIL" --home "$H2" --passphrase-file "$T/pw" keys list --json \
+    >"$T/two.json" 2>/dev/null
+check_eq "keys list shows two identities and no peer" '["identity", "identity"]' \
+    "$(json "$T/two.json" 'sorted(x["kind"] for x in d)')"
+printf 'Content-Type: text/plain\r\n\r\nto the second key\r\n' |
+    openssl cms -encrypt -aes256 -from bob@example.test \
+	-to alice@example.test -subject second "$T/enc.pem" >"$T/second.eml"
+"$SEALMAIL" --home "$H2" --passphrase-file "$T/pw" inspect --json \
+    "$T/second.eml" >"$T/second.json" 2>/dev/null
+check_eq "mail to the second key is decrypted" decrypted \
+    "$(json "$T/second.json" 'd["encryption"]')"
+
+# Certificates that encrypt to no one are added with a note saying so.
+"$SEALMAIL" --home "$H2" --passphrase-file "$T/pw" keys import "$LAB_CA" \
+    >"$T/ca.out" 2>"$T/ca.err"
+check_match "a CA imported as a peer's is added" '^added peer CN=sealmail lab CA' \
+    "$(cat "$T/ca.out")"
+check_match "... with a note: it vouches for no one, keys trust would" \
+    "^sealmail: note: .*ca.pem holds only CA certificates: kept to complete chains, they vouch for no one; keys trust .*ca.pem makes them trust anchors$" \
+    "$(cat "$T/ca.err")"
+openssl req -newkey rsa:2048 -nodes -keyout "$T/ee.key" -subj "/CN=Plain EE" \
+    -out "$T/ee.csr" 2>/dev/null
+printf 'basicConstraints=critical,CA:FALSE\n' >"$T/ee.ext"
+openssl x509 -req -in "$T/ee.csr" -CA "$LAB_CA" -CAkey "$LAB_CA_KEY" \
+    -set_serial 77 -days 30 -extfile "$T/ee.ext" -out "$T/ee.pem" 2>/dev/null
+"$SEALMAIL" --home "$H2" --passphrase-file "$T/pw" keys import "$T/ee.pem" \
+    >"$T/ee.out" 2>"$T/ee.err"
+check_match "a certificate with no address: a note says no mail goes to it" \
+    '^sealmail: note: CN=Plain EE names no e-mail address: no mail is encrypted to it' \
+    "$(cat "$T/ee.err")"
+check_nomatch "a peer's certificate with an address has no note" 'note:' \
+    "$("$SEALMAIL" --home "$H2" --passphrase-file "$T/pw" keys import \
+    "$S/bob.pem" 2>&1)"
 
 # A configuration that does not read stops an import before it changes
 # anything: the mail the new key opens is judged with it.

@@ -38,12 +38,38 @@ lines = p.stderr.decode().strip().splitlines()
 print(p.returncode, lines[-1] if lines else '')
 PY
 }
+printf '[account a]\naddress = a@example.test\n' >"$H/config"
+chmod 600 "$H/config"
+# Also those that print a line or two without a look at each write: the
+# last look, as the command ends, finds the output gone.
 for cmd in "search --json x" "list --json" "keys list --json" \
-    "inspect $TOP/tests/data/smime/sig-valid.eml" "draft list"; do
+    "inspect $TOP/tests/data/smime/sig-valid.eml" "draft list" \
+    "keys list" "config check" "store check" "--version" "--help" \
+    "show --help"; do
 	# shellcheck disable=SC2086
 	check_eq "$cmd to a closed pipe" "1 sealmail: output closed" \
 	    "$(closed $cmd)"
 done
+
+# A standard descriptor the program was started without: no file it
+# opens takes its place, and a write to it is an error, not success.
+std_closed() {
+	sh -c "'$SEALMAIL' --home '$H' --passphrase-file '$T/pw' $1 \
+	    2>'$T/err'; echo \$? >'$T/rc'"
+	echo "$(cat "$T/rc") $(tail -1 "$T/err")"
+}
+for cmd in "list --json >&-" "keys list >&-" "config check >&-" \
+    "--version >&-"; do
+	check_eq "$cmd: exit 1, naming the output" \
+	    "1 sealmail: writing output: Bad file descriptor" "$(std_closed "$cmd")"
+done
+check_eq "inspect - <&-: standard input cannot be read, exit 1" \
+    "1 sealmail: standard input: Bad file descriptor" \
+    "$(std_closed "inspect - <&-")"
+check "... and the store is whole after it all" sm store check
+check_eq "list to a full disk: exit 1, saying so" \
+    "1 sealmail: writing output: No space left on device" \
+    "$(std_closed "keys list >/dev/full")"
 
 # Output that fits before head leaves is no error.
 sh -c "'$SEALMAIL' --home '$H' --passphrase-file '$T/pw' keys list --json \

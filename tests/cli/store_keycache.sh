@@ -53,6 +53,9 @@ check_eq "and it is derived again" 0 "$rc"
 check "with scrypt's memory (peak $kb KB)" test "$kb" -gt 131072
 rm -f "$H/config"
 
+check_error "with no terminal, store passphrase names the option it reads" \
+    1 'no terminal to ask for the new passphrase: give --new-passphrase-file' \
+    sm --passphrase-file "$T/pw" store passphrase </dev/null
 check "the passphrase changes" sm --passphrase-file "$T/pw" store passphrase \
     --new-passphrase-file "$T/new"
 id=${line%% *}

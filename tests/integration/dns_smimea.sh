@@ -52,6 +52,11 @@ check_eq "good: email" '["good@dane.test"]' "$(json "$j" 'd["certificates"][0]["
 check_eq "good: trust pkix+dane" pkix+dane "$(json "$j" 'd["certificates"][0]["trust"]')"
 check_eq "good: usable" true "$(json "$j" 'd["certificates"][0]["usable"]')"
 check_eq "good: chain validation ok" ok "$(json "$j" 'd["certificates"][0]["chain"]')"
+# Every member of the answer is named in sealmail(1)'s entry for lookup.
+# shellcheck disable=SC2046 # the members are words
+check_eq "sealmail(1) names every member of keys lookup --json" "" \
+    "$(man_unnamed '^\.It Cm keys lookup' '^\.El' $(json "$j" \
+    '" ".join(list(d.keys()) + list(d["certificates"][0].keys()))'))"
 
 # 2. DANE-EE, certificate from no trusted CA: DNSSEC alone vouches.
 check "lookup daneee@" look daneee@dane.test

@@ -33,7 +33,8 @@ plain A 'Bob <bob@example.test>' alice@example.test \
 alice_deliver "$T/gen/A.eml" S
 # B answers a message that never arrived (mid), itself an answer to A.
 BODY="the cafe by the river"
-plain B carol@example.test alice@example.test \
+plain B carol@example.test \
+    '=?UTF-8?Q?Alice_L=C3=AFddell?= <alice@example.test>' \
     'Mon, 2 Nov 2026 11:00:00 +0000' 'Re: lunch' "$BODY" \
     "In-Reply-To: $(mid mid)" "References: $(mid A) $(mid mid)"
 alice_deliver "$T/gen/B.eml"
@@ -168,8 +169,11 @@ q "a phrase is in order" '"river the by"' ""
 # Fields: substrings, case-insensitive.
 q "from:" from:bob "A F H"
 q "from: any case" from:BOB@Example "A F H"
+q "from: the display name" from:diver "C"
+q "from: a display name, any case, a phrase" 'from:"DAVE DIVER"' "C"
 q "to: is To or Cc" to:dave "A"
 q "to: finds Cc" to:alice "A B C D E F G H I"
+q "to: a recipient's display name, decoded, in any case" 'to:LÏDDELL' "B"
 q "subject:" subject:lunch "A B C"
 q "subject: a phrase" 'subject:"re: lunch"' "B"
 q "signer:" signer:bob "F G"

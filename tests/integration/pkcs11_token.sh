@@ -6,7 +6,11 @@
 # decrypts what openssl cms encrypted to it (PKCS#1 v1.5, OAEP, ECDH), in
 # inspect and in sync. Only the key agent loads the module; a wrong PIN, a
 # missing module, a missing PIN and a PIN file others may read are one
-# line each.
+# line each, and a wrong PIN in sync is not taken for a wrong password.
+# The terminal program tries the PIN before it opens and never offers the
+# token a PIN it refused again (the spy module counts the refusals), nor
+# waits for ever on a token that hangs; mail that comes while the token
+# is out is not stored as undecryptable, and opens once it is back.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is up"; t_done; }
 for p in softhsm2-util pkcs11-tool; do
@@ -193,6 +197,13 @@ check_error "a wrong PIN is one line naming the token" 1 \
     "^sealmail: the token \"$TOK\" refused the PIN$" \
     S1 inspect --pin-file bad v15.eml
 check_eq "... and only one" 1 "$(wc -l <"$T/.err")"
+# The refusal is the token's: no word of the account's password.
+enc sync3 "$LAB_SMIME_DIR/alice.pem"
+alice_deliver sync3.eml
+check_error "sync with a wrong PIN ends with the token's refusal" 1 \
+    "^sealmail: the token \"$TOK\" refused the PIN$" \
+    S1 --pin-file bad sync --folder "$F"
+check_nomatch "... and blames no password" 'password' "$(cat "$T/.err")"
 chmod 644 bad
 check_error "a PIN file others may read is refused" 1 "bad: a PIN file" \
     S1 inspect --pin-file bad v15.eml
@@ -249,4 +260,104 @@ if [ -n "$LAB_DBUS" ]; then
 else
 	notok "the lab's Secret Service is reachable"
 fi
+
+# --- a PIN the token refused is never offered to it again -----------------
+# OpenSC's pkcs11-spy between sealmail and the token writes down every
+# call, and so every login the token saw.
+SPY=$(find /usr/lib -name pkcs11-spy.so | head -1)
+check "OpenSC's pkcs11-spy is installed" test -n "$SPY"
+printf '\n[pkcs11]\nmodule = %s\n' "$SPY" >>"$H1/config"
+# refusals: how many logins the token refused.
+refusals() { grep -c 'CKR_PIN_INCORRECT' spy.log 2>/dev/null; }
+ui_spy() {
+	$TM kill-server 2>/dev/null
+	rm -f spy.log
+	tm_new_session -d -s ui -x 120 -y 30 \
+	    "SOFTHSM2_CONF='$SOFTHSM2_CONF' PKCS11SPY='$MOD' PKCS11SPY_OUTPUT='$T/spy.log' '$SEALMAIL' --home '$H1' --passphrase-file '$T/pw' $*; echo EXITED \$?; sleep 30"
+}
+ui_spy
+check "the program asks for the PIN" ui_wait_for "PIN for $URI_RSA:"
+$TM send-keys -t ui 111111 Enter
+check "a wrong PIN is refused before the program opens" \
+    ui_wait_for "the token \"$TOK\" refused the PIN"
+# asked N: the PIN has been asked N times.
+asked() { [ "$($TM capture-pane -p -t ui | grep -c "^PIN for $URI_RSA:")" = "$1" ]; }
+check "... and the PIN is asked again" settles asked 2
+ui_press "the right PIN opens the program" 'sealmail: INBOX' "$PIN" Enter
+enc "ui2-$ID" "$LAB_SMIME_DIR/alice.pem"
+inbox_put "ui2-$ID.eml"
+$TM send-keys -t ui S
+i=0
+while [ $i -lt 100 ] && [ "$(S1 list --json 2>/dev/null | json /dev/stdin \
+    "[m['encryption'] for m in d if m['subject'] == 'ui2-$ID']")" != \
+    '["decrypted"]' ]; do sleep 0.1; i=$((i + 1)); done
+check "its sync decrypts with the PIN the token took" test $i -lt 100
+$TM send-keys -t ui S
+sleep 1
+check_eq "the token saw the wrong PIN once" 1 "$(refusals)"
+ui_press "the program quits" 'EXITED 0' Q
+
+# A wrong PIN file: refused, then asked; nothing typed ends the program.
+secret bad2 "111111"
+ui_spy --pin-file bad2
+check "a PIN file the token refuses is said so" \
+    ui_wait_for "the token \"$TOK\" refused the PIN"
+check "... and the PIN is asked on the terminal" \
+    ui_wait_for "PIN for $URI_RSA:"
+ui_press "nothing typed ends the program" 'EXITED 1' Enter
+check_eq "the token saw the PIN of the file once" 1 "$(refusals)"
+
+# A token that hangs while the PIN is tried (here its agent is stopped
+# while the PIN comes through a pipe): the program gives it up after the
+# agent's 30 s and opens, rather than wait for ever.
+rm -f pinfifo
+mkfifo -m 600 pinfifo
+ui_spy --pin-file pinfifo
+A= i=0
+while [ $i -lt 100 ] && [ -z "$A" ]; do
+	U=$(pgrep -f -- "sealmail --home $H1 --passphrase-file" | head -1)
+	A=${U:+$(pgrep -P "$U" -f -- --key-agent | head -1)}
+	sleep 0.1; i=$((i + 1))
+done
+check "the agent that tries the PIN is stopped" kill -STOP "$A"
+printf '%s\n' "$PIN" >pinfifo &
+check "the program opens after giving the hung token up" \
+    ui_wait_for 'sealmail: INBOX' 450
+check "the hung agent is gone" settles sh -c "! kill -0 $A 2>/dev/null"
+ui_press "the program quits" 'EXITED 0' Q
+
+# The token taken out while the program runs: mail that comes meanwhile
+# is not stored as undecryptable; once the token is back, it is opened.
+ui_spy --pin-file pin
+check "the program opens with the token in" ui_wait_for 'sealmail: INBOX'
+# stored SUBJECT: what the store says of the message SUBJECT.
+stored() { S1 list --json 2>/dev/null | json /dev/stdin \
+    "[m['encryption'] for m in d if m['subject'] == '$1']"; }
+# decrypted_in SUBJECT: within 20 s, the message SUBJECT is stored
+# decrypted.
+decrypted_in() {
+	i=0
+	while [ $i -lt 200 ] && [ "$(stored "$1")" != '["decrypted"]' ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	[ $i -lt 200 ]
+}
+enc "in-$ID" "$LAB_SMIME_DIR/alice.pem"
+inbox_put "in-$ID.eml"
+$TM send-keys -t ui S
+check "mail opens on the token: the watcher's agent holds its key" \
+    decrypted_in "in-$ID"
+mv tokens tokens.out
+enc "out-$ID" "$LAB_SMIME_DIR/alice.pem"
+inbox_put "out-$ID.eml"
+$TM send-keys -t ui S
+check "with the token out, the sync says what is missing" \
+    ui_wait_for 'lab: .*(token|PKCS#11 module)'
+check_eq "... and the message is not stored as undecryptable" '[]' \
+    "$(stored "out-$ID")"
+mv tokens.out tokens
+$TM send-keys -t ui S
+check "with the token back, the message is stored decrypted" \
+    decrypted_in "out-$ID"
+ui_press "the program quits" 'EXITED 0' Q
 t_done

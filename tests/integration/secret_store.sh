@@ -41,6 +41,25 @@ secret "$T/pw" 'pw'
 check_eq "no bus: a Secret Service store does not open with a passphrase (1)" 1 "$rc"
 check_match "one line says there is no Secret Service" '^sealmail: no Secret Service' "$(head -1 "$T/err")"
 check_match "the last line says a passphrase cannot open it" 'kept in the Secret Service' "$(tail -1 "$T/err")"
+(unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+ "$SEALMAIL" --home "$H" keys list </dev/null >/dev/null 2>"$T/err"); rc=$?
+check_eq "... nor without one and without a terminal (1)" 1 "$rc"
+check_match "which says so, not to give --passphrase-file" \
+    'kept in the Secret Service: no passphrase opens it$' "$(tail -1 "$T/err")"
+# On a terminal nothing is asked that could not open it.
+TM="tmux -L sm-secret-$$"
+trap '$TM kill-server 2>/dev/null' EXIT
+$TM new-session -d -s cmd -x 200 -y 10 "env -u DBUS_SESSION_BUS_ADDRESS \
+    -u XDG_RUNTIME_DIR '$SEALMAIL' --home '$H' keys list; echo EXITED \$?; \
+    sleep 30"
+i=0; while [ $i -lt 50 ] && ! $TM capture-pane -p -t cmd | grep -q EXITED
+do sleep 0.1; i=$((i + 1)); done
+check_match "on a terminal: exit 1 at once, saying why" \
+    'no passphrase opens it.*EXITED 1' \
+    "$($TM capture-pane -p -t cmd | tr -d '\n')"
+check_nomatch "... without asking for a passphrase" 'Passphrase for' \
+    "$($TM capture-pane -p -t cmd)"
+$TM kill-server
 
 # No bus, fresh home: the passphrase fallback.
 (unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR

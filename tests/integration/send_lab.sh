@@ -384,7 +384,7 @@ check_eq "sign = no, encrypt = no; each option overrides its own" \
 config "$LAB_IMAP_PORT" mail.example.test "$LAB_DNS_RESOLVER"
 
 check_fails "send without a file is a usage error" \
-    "send: \\.\\.\\. is missing" S send
+    'send: FILE\|- is missing$' S send
 "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" send >/dev/null 2>&1
 check_eq "usage error: exit 2" 2 "$?"
 

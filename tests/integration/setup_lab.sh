@@ -102,6 +102,20 @@ check_match "... with the display name" "name = Alice Example" \
 check "sync --account second works" "$SEALMAIL" --home "$H" sync \
     --account second --folder INBOX
 
+# --imap alone: the submission server still comes from SRV, and the
+# summary says which came from where.
+"$SEALMAIL" --home "$H" setup alice@example.test --account third \
+    --password-command "head -1 alice.pw" \
+    --imap "imap://mail.example.test:$LAB_IMAP_PORT" </dev/null \
+    > "$T/s4.out" 2>"$T/s4.err"
+check_eq "setup with --imap alone exits 0" 0 $?
+check_match "... the submission server from SRV" \
+    "^smtp submissions://mail.example.test:$LAB_SUBMISSIONS_PORT: " \
+    "$(cat "$T/s4.out")"
+check_match "... and it says IMAP's was given, submission's looked up" \
+    '^imap server from the command line, smtp server from DNSSEC-signed SRV records$' \
+    "$(cat "$T/s4.out")"
+
 # --- STARTTLS only: "." and a missing record fall back, priority decides -------
 H3=$T/home3
 lab_dns_home "$H3"

@@ -1,7 +1,7 @@
 # A full disk in the middle of a sync: the sync stops with a clear line,
 # and once there is room again the next run completes, with no message
 # lost or doubled and the database intact. The home sits on a small
-# tmpfs of the test's own.
+# tmpfs of the test's own. The same with a file size limit.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is up"; t_done; }
 S="$LAB_SMIME_DIR" N=200
@@ -27,6 +27,14 @@ for i in range(1, n + 1):
         b'Message-ID: <%d.%s@example.test>\n\n' % (i, i, pid.encode()) + lines)
 EOP
 chown --reference="$MD" "$FD/cur/"*
+# all_there: every message of the folder is stored once, the store intact.
+all_there() {
+	sm list --json --folder "$F" > "$T/list.json"
+	check_eq "every message once" "$N" "$(json "$T/list.json" 'len(d)')"
+	check_eq "no UID twice" "$N" "$(json "$T/list.json" 'len(set(x["uid"] for x in d))')"
+	out=$(sm store check 2>&1); rc=$?
+	check_eq "PRAGMA integrity_check says ok" "0 ok" "$rc $out"
+}
 
 check "import alice's identity" sm keys import "$S/alice.p12" --passphrase-file "$S/p12-pass"
 sm sync --folder "$F" >/dev/null 2>"$T/err"; rc=$?
@@ -40,10 +48,31 @@ check_match "some were stored, not all" '^[0-9]+$' "$got"
 mount -o remount,size=64m "$MNT"
 sm sync --folder "$F" --json > "$T/final.json" 2>"$T/err"; rc=$?
 check_eq "with room again the sync completes" 0 "$rc"
-sm list --json --folder "$F" > "$T/list.json"
-check_eq "every message once" "$N" "$(json "$T/list.json" 'len(d)')"
-check_eq "no UID twice" "$N" "$(json "$T/list.json" 'len(set(x["uid"] for x in d))')"
-out=$(sm store check 2>&1); rc=$?
-check_eq "PRAGMA integrity_check says ok" "0 ok" "$rc $out"
+all_there
 check_eq "every message is searchable" "$N" "$(sm search --json fullword | json /dev/stdin 'len(d)')"
+
+# A file size limit (ulimit -f; sh counts blocks of 512 bytes) rather
+# than a full disk: a write past it fails, where SIGXFSZ would have
+# killed the process in the middle of a transaction without a word.
+H="$T/limited"
+alice_config "$H" password
+check "import alice's identity (limited home)" \
+    sm keys import "$S/alice.p12" --passphrase-file "$S/p12-pass"
+(ulimit -f 3000; exec "$SEALMAIL" --home "$H" sync --folder "$F") \
+    >/dev/null 2>"$T/err"; rc=$?
+check_eq "the sync stops at the file size limit (1, not a signal)" 1 "$rc"
+check_match "and names the limit" 'file size limit \(ulimit -f\)' \
+    "$(tail -1 "$T/err")"
+got=$(sm list --json --folder "$F" 2>/dev/null | json /dev/stdin 'len(d)')
+[ "$got" -lt "$N" ] && ok "the limit was reached before the end ($got)" ||
+    notok "the limit was reached before the end ($got)"
+printf 'To: bob@example.test\nSubject: limited\n\nlimited words\n' >"$T/d.txt"
+(ulimit -f 1; exec "$SEALMAIL" --home "$H" draft save "$T/d.txt") \
+    >/dev/null 2>"$T/err"; rc=$?
+check_eq "a draft save past the limit: exit 1, not a signal" 1 "$rc"
+check_match "and names the limit" 'file size limit \(ulimit -f\)' \
+    "$(tail -1 "$T/err")"
+sm sync --folder "$F" >/dev/null 2>"$T/err"; rc=$?
+check_eq "without the limit the sync completes" 0 "$rc"
+all_there
 t_done

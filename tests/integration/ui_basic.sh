@@ -17,9 +17,33 @@ check "an empty INBOX says how to sync" wait_for 'S syncs the account'
 check "the key hint line is shown" wait_for 'q:back +Enter:read'
 ui_press "? opens the help" 'sealmail: help' '?'
 ui_press "help explains the signature marks" 'BAD signature' j j j j j j j j j j j j j j j j j j j j j j j j j j j j
-ui_press "K opens the key store" 'sealmail: key store' q K
+# The keys of every screen stand under "Everywhere", not under the last
+# screen's heading before them (read whole on a tall terminal).
+$TM resize-window -t ui -x 110 -y 90
+ui_press "on a tall terminal the help shows from its top" '^Index' =
+# section HEADING: the lines under HEADING, up to the next heading.
+section() {
+	ui_screen | awk -v h="$1" '/^[^ ]/ { on = ($0 == h); next } on'
+}
+for k in 'S or \$ +sync every account' '^  K +the key store' \
+    '^  q +back' '^  Q  \^C +quit at once'; do
+	check_match "the help names '$k' under Everywhere" "$k" \
+	    "$(section Everywhere)"
+	check_nomatch "... and not under the outbox screen's keys" "$k" \
+	    "$(section 'Outbox (c, then outbox)')"
+done
+$TM resize-window -t ui -x 110 -y 32
+# ? in the help opens no second help over it: one q leaves it.
+$TM send-keys -t ui '?'
+ui_press "? in the help, then q: back on the index" 'sealmail: INBOX' q
+ui_press "K opens the key store" 'sealmail: key store' K
 check "an empty key store says how to import" wait_for 'keys import FILE.p12'
-ui_press "c opens the folders" 'sealmail: folders' q c
+$TM send-keys -t ui K
+ui_press "K in the key store, then q: back on the index" 'sealmail: INBOX' q
+ui_press "c opens the folders" 'sealmail: folders' c
+$TM send-keys -t ui c
+ui_press "c in the folders, then q: back on the index" 'sealmail: INBOX' q
+ui_press "c again" 'sealmail: folders' c
 check "the account's outbox is a folder, with its count" wait_for '^    outbox +0  \(messages not yet sent\)'
 check "and its drafts" wait_for '^    drafts +0  \(postponed, kept here'
 ui_press "Enter on a folder opens its index" 'sealmail: INBOX' Enter

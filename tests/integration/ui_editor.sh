@@ -83,6 +83,12 @@ check_match "what the editor saved is a draft of its own" \
     'first words.*before it failed \(fail2\)' \
     "$(S draft show "$D4" | tr '\n' ' ')"
 check "the compose screen still asks" wait_for '^Send\?  y:send'
+# alice has no identity yet: y says what to do, in words that hold on
+# this screen (s turns signing off), and within its 80 columns.
+key y
+check "y without an identity: the reason, and what to do here" wait_for \
+    '^no identity for alice@example.test: keys import FILE.p12, or turn signing off$'
+check "the message stays on the compose screen" wait_for "Subject: kept $ID"
 key q
 check "q asks" wait_for 'Discard this message'
 key y

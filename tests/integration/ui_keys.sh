@@ -1,5 +1,6 @@
 # The key store screen, driven through tmux: the user's own certificate is
-# listed once, as the identity, also when it was imported as a peer's too;
+# listed once, as the identity that signs, also when it was imported as a
+# peer's too;
 # a long address is cut so that the columns never run into each other.
 . "$TOP/tests/lib.sh"
 D=$TOP/tests/data/smime
@@ -40,6 +41,9 @@ tm_screen >"$T/keys"
 check_eq "alice is listed once" 1 "$(grep -c 'alice@example.test' "$T/keys")"
 check_match "... as the identity" '^ *identity +alice@example.test' \
     "$(cat "$T/keys")"
+check_match "... marked as the one that signs her mail" \
+    '^ *identity +alice@example.test .* imported  signs *$' "$(cat "$T/keys")"
+check_eq "... and only she is" 1 "$(grep -c ' signs *$' "$T/keys")"
 check_match "the long address is cut with an ellipsis" \
     'peer +a\.correspondent\.with\.a\.long\.nam… ' "$(cat "$T/keys")"
 check_eq "every line's columns line up (until at one column)" 1 \

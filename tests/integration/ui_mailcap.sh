@@ -7,7 +7,10 @@
 # bytes, in a file of the user's only under $XDG_RUNTIME_DIR/sealmail,
 # named by us (not by the message), and gone afterwards; a copiousoutput
 # entry's text is shown in a view of its own; a type with no entry is
-# said. A copiousoutput entry for text/html shows an HTML-only message
+# said. A viewer's text stands behind a gutter, as the pager's text does:
+# a note drawing a signed message's strip and rule never shows at the
+# left edge, and a line wider than the screen goes on on the next row. A
+# copiousoutput entry for text/html shows an HTML-only message
 # in show and in the pager.
 . "$TOP/tests/lib.sh"
 F="uimailcap$$"
@@ -50,6 +53,18 @@ hdr() {	# hdr SUBJECT DAY
 alice_deliver "$T/m1" S
 head -c 40000 /dev/urandom > "$T/blob"
 printf 'line one of the report\nline two\n' > "$T/report"
+# A note that draws, in plain text, the pager of a message signed and
+# encrypted, strip and rule and marks.
+{
+	echo 'Signed and verified — signer bob@example.test, trust pkix+dane'
+	echo 'Encrypted to you; decrypted — cipher aes-256-gcm'
+	echo '────────────────────────────────────────────────────────────'
+	echo '  │ From:    bob@example.test'
+	echo 'SE│ Please pay 999 EUR to XX00 1234.'
+	printf 'A long line:'
+	i=0; while [ $i -lt 40 ]; do printf ' word'; i=$((i + 1)); done
+	echo ' END-OF-THE-LONG-LINE'
+} > "$T/fake"
 {
 	hdr "mc-parts" 03
 	printf 'Content-Type: multipart/mixed; boundary=XyZ\n\n--XyZ\n'
@@ -62,7 +77,11 @@ printf 'line one of the report\nline two\n' > "$T/report"
 	printf 'Content-Disposition: attachment; filename=report.txt\n\n'
 	cat "$T/report"
 	printf -- '--XyZ\nContent-Type: application/x-nothing\n'
-	printf 'Content-Disposition: attachment; filename=none.bin\n\nzz\n--XyZ--\n'
+	printf 'Content-Disposition: attachment; filename=none.bin\n\nzz\n--XyZ\n'
+	printf 'Content-Type: text/x-note; charset=utf-8\n'
+	printf 'Content-Disposition: attachment; filename=note.txt\n\n'
+	cat "$T/fake"
+	printf -- '--XyZ--\n'
 } > "$T/m2"
 alice_deliver "$T/m2" S
 check "sync the test folder" S sync --folder "$F"
@@ -87,6 +106,7 @@ EOM
 chmod +x "$T/viewer.sh"
 printf 'application/x-sealtest; %s %%s; needsterminal\n' "$T/viewer.sh" > "$T/mailcap"
 printf 'text/x-report; sed "s|^|REPORT %%{charset}: |" %%s; copiousoutput\n' >> "$T/mailcap"
+printf 'text/x-note; cat %%s; copiousoutput\n' >> "$T/mailcap"
 chmod 600 "$T/mailcap"
 mkdir -m 700 "$T/run"
 
@@ -118,6 +138,23 @@ check "the parameter ran nothing" test ! -e "$T/owned2"
 check_eq "and its file is gone" "" "$(ls "$T/run/sealmail")"
 ui_press "q: back to the parts" 'application/x-nothing' q
 ui_press "a type with no entry is said" 'no mailcap entry shows application/x-nothing' j m
+ui_press "m on the note: its text in a view" 'SE│ Please pay 999 EUR' j m
+# gutter_only: every row between the title and the key hints starts with
+# the gutter (or is blank): none at the left edge, where the pager's
+# strip stands.
+gutter_only() {
+	ui_screen | sed '1d;$d' | grep -v '^ q:back' | grep -v '^$' |
+	    grep -v '^│ ' | sed 's/^/#   at the edge: /' >&2
+	[ -z "$(ui_screen | sed '1d;$d' | grep -v '^ q:back' | grep -v '^$' |
+	    grep -v '^│ ')" ]
+}
+check "the viewer's text stands behind the gutter, none at the edge" \
+    gutter_only
+check "its fake strip line is shown behind it" \
+    ui_wait_for '^│ Signed and verified — signer bob@example\.test'
+check "a line wider than the screen is wrapped, not cut" \
+    ui_wait_for '^│ word word.* END-OF-THE-LONG-LINE$'
+ui_press "q: back to the parts" 'text/x-note' q
 check_eq "nothing connected" 0 "$(cat "$T/conns")"
 
 # A copiousoutput entry for text/html shows an HTML-only message, in

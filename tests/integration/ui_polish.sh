@@ -48,6 +48,15 @@ check_nomatch "and no hint cut" '…' "$(bar)"
 check_match "what fits of the others, whole" '^.{1,70}$' \
     "$(bar | sed 's/ *$//')"
 check_nomatch "the last ones are left out" '1-9:jump|l:limit' "$(bar)"
+# Every other screen's bar ends with ? too, which opens the help there.
+for s in 'K key store' 'c folders'; do
+	ui_press "${s#? } opens" "sealmail: ${s#? }" "${s%% *}"
+	check_match "the ${s#? } bar: q first, ? last" '^ q:back  .*  \?:help *$' \
+	    "$(bar)"
+	ui_press "? opens the help from the ${s#? }" 'sealmail: help' '?'
+	$TM send-keys -t ui q q
+	check "q q: back to the index" ui_wait_for 'sealmail: INBOX'
+done
 
 # 2. h decodes every field.
 check "c and Enter open the test folder" ui_open_folder "$F"

@@ -5,8 +5,14 @@
 # scroll and after a resize the rows above the rule are byte for byte (with
 # their colours) those of the first screen, and the fake line only ever
 # shows below the rule. A tampered AES-CBC message shows its warning in
-# the strip; a partly signed one marks each line in the margin. q from a
-# folder comes back to the INBOX and the bars are never blank.
+# the strip; a partly signed one marks each line in the margin. At nine
+# columns the strip still shows every character of the signer's address,
+# and a cut text row ends in "…". A signed
+# row whose display name holds an at sign drawn wide or small shows the
+# sender's address in the index, not the name. V wraps
+# the signer's certificate at the screen's width, never cutting a line:
+# both fingerprints show whole at 80 and at 50 columns. q from a folder
+# comes back to the INBOX and the bars are never blank.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is not up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS
@@ -81,6 +87,13 @@ put "$T/m8"
 { hdr "named sender" | sed 's/^From: .*/From: =?utf-8?q?B=C3=B8b_=1B[31mExample?= <bob@example.test>/'
   printf 'Content-Type: text/plain\n\nHello.\n'; } > "$T/m6"
 put "$T/m6"
+# Signed by bob, From bob, under a name that reads as someone else's
+# address through an at sign drawn wide (U+FF20) or small (U+FE6B).
+for at in EF=BC=A0 EF=B9=AB; do
+	{ hdr "at $at" | sed "s/^From: .*/From: =?utf-8?q?carol=${at}example=2Etest?= <bob@example.test>/"
+	  grep -v '^MIME-Version' "$T/signed"; } > "$T/m9"
+	put "$T/m9"
+done
 chown -R nobody:nogroup "$LAB_DIR/mail" 2>/dev/null
 check "sync fetches alice's INBOX" S sync
 S list --json > "$T/list.json" 2>/dev/null
@@ -176,9 +189,37 @@ check_match "its strip says signed and verified, with signer and trust" \
     'Signed and verified — signer bob@example.test, trust pkix' "$(screen | sed -n 2p)"
 check_match "in green" '32m(.\[49m)?Signed and verified' "$(screen_e | sed -n 2p)"
 check "each line is marked signed" wait_for '^S +│ A second signed line\.'
+# Nine columns: the strip is wrapped at nine, so the signer's address is
+# whole across its rows; a text row wider than the screen ends in "…".
+signer_whole() { screen | tr -d ' \n' | grep -q 'signerbob@example\.test,trust'; }
+$TM resize-window -t ui -x 9 -y 24
+check "9 columns: the signer's address is whole across the strip's rows" \
+    settles signer_whole
+check_match "9 columns: a text row cut at the edge says so" '^  │ .*…$' \
+    "$(screen)"
+$TM resize-window -t ui -x 80 -y 24
+sleep 0.3
 ui_press "V: the certificate came from this signed mail" 'Came from: +harvested' V
 check "V: and it replaced no earlier one" \
     wait_for 'Replaced: +no earlier certificate for its address'
+# A line wider than the screen is wrapped, never cut: a fingerprint shown
+# in part would pass for the whole one.
+fp_of() { openssl x509 -in "$1" -outform DER | sha256sum | cut -d' ' -f1; }
+BOBFP=$(fp_of "$LAB_SMIME_DIR/bob.pem")
+CAFP=$(fp_of "$LAB_CA")
+whole() { screen | tr -d ' \n' | grep -q "$1"; }
+check "V at 80 columns: the signer's fingerprint is whole" whole "$BOBFP"
+check "V at 80 columns: the trust anchor's fingerprint is whole" whole "$CAFP"
+check_match "V at 80 columns: the revocation line is read to its end" \
+    'names no +responder or CRL\)' "$(screen | tr '\n' ' ')"
+$TM resize-window -t ui -x 50 -y 24
+check "V at 50 columns: the signer's fingerprint, wrapped, is whole" \
+    settles whole "$BOBFP"
+check "V at 50 columns: the anchor's fingerprint, wrapped, is whole" \
+    settles whole "$CAFP"
+check_match "V at 50 columns: a wrapped value goes on under the value" \
+    '^ {15}[0-9a-f]{20,}$' "$(screen)"
+$TM resize-window -t ui -x 80 -y 24
 $TM send-keys -t ui q q
 
 open_msg "partly encrypted"
@@ -212,6 +253,11 @@ check_nomatch "every message read shows as read at once" '^ +[0-9]+ N.*(spoof (p
 
 check_match "the sender column shows the display name, decoded and sanitized" \
     ' Bøb Example +named sender' "$(screen | grep 'named sender')"
+for at in EF=BC=A0 EF=B9=AB; do
+	check_match "a signed row under a name with a look-alike at ($at) shows the address" \
+	    ' S  .* bob@example\.test +at '"$at" "$(screen | grep "at $at")"
+	check_nomatch "and not the name" 'carol' "$(screen | grep "at $at")"
+done
 
 # Index marks have their own columns; F, never !, marks a flagged message.
 $TM send-keys -t ui F

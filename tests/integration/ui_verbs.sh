@@ -64,7 +64,7 @@ chmod +x "$T/editor.sh"
 lastdraft() { cat "$T/draft.$(( $(ls "$T" | grep -c '^draft\.') - 1 ))"; }
 dhdr() { lastdraft | sed '/^$/q' | grep -i "^$1:" | sed 's/^[^:]*: *//'; }
 
-ui_start "$H" 130x45 "EDITOR='$T/editor.sh'"
+ui_start "$H" 130x45 "EDITOR='$T/editor.sh' HOME='$T'"
 check "the program opens" wait_for 'sealmail: INBOX'
 check "the folders" ui_open_folder "$F"
 check "the test folder's index" wait_for "sealmail: $F \\(3\\)"
@@ -117,7 +117,12 @@ ID2=$(S list --json --folder "$F" | json /dev/stdin "[x['id'] for x in d if x['s
 S export "$ID2" > "$T/export.eml"
 check "w wrote what export prints" cmp "$T/saved.eml" "$T/export.eml"
 check_eq "a file only its owner reads" 600 "$(stat -c %a "$T/saved.eml")"
-rm -f "$T/piped.txt" "$T/saved.eml" "$T/export.eml"
+# ~/ is the home, as in the parts view and the attach prompt (and mutt).
+ui_press "w asks again" 'Save the message to file:' w
+ui_press "w ~/NAME saves it" 'saved [0-9]+ bytes to .*/home-saved\.eml' \
+    '~/home-saved.eml' Enter
+check "w ~/NAME wrote under the home" cmp "$T/home-saved.eml" "$T/export.eml"
+rm -f "$T/piped.txt" "$T/saved.eml" "$T/export.eml" "$T/home-saved.eml"
 
 # d from the pager: to Trash, in the store at once, on the server after
 # the background sync.

@@ -1,8 +1,9 @@
 /*
  * tests/unit/store_test.h: what the unit tests that look inside a store
  * share: running SQL on its connection, reading one number, and the SQL
- * that turns a store of the current format back into format 10 (no
- * drafts' choices), 9 (also no display names), 8 (also message content
+ * that turns a store of the current format back into format 11 (no
+ * recipients' names), 10 (also no drafts' choices), 9 (also no From
+ * display names), 8 (also message content
  * without text_len, the view over the older text) or 3 (also its message
  * table without the header fields, no queue of moves), none in a
  * transaction of its own, for the upgrade tests.
@@ -34,24 +35,38 @@ one_int(struct store *st, const char *sql)
 	return v;
 }
 
-/* Format 10: no sign and encrypt choice kept with drafts. */
-#define STORE_BACK_TO_10 \
-    "DROP TRIGGER draft_choice_gone; DROP TABLE draft_choice;"
-
 /*
- * The message table of format 9: all but from_name (the SQLite of
- * SQLCipher 3 has no DROP COLUMN).
+ * The message table of format 9 as old_message, without its ")", and
+ * its columns (the SQLite of SQLCipher 3 has no DROP COLUMN).
  */
-#define STORE_BACK_TO_9 STORE_BACK_TO_10 \
+#define STORE_TEST_MESSAGE_9 \
     STORE_TEST_MESSAGE_3 ", cc TEXT, reply_to TEXT," \
     " in_reply_to TEXT, refs TEXT, list_post TEXT," \
     " attachments INTEGER NOT NULL DEFAULT 0," \
-    " hdr INTEGER NOT NULL DEFAULT 0);" \
-    "INSERT INTO old_message SELECT id, folder, uid, modseq, flags," \
+    " hdr INTEGER NOT NULL DEFAULT 0"
+#define STORE_TEST_COLUMNS_9 \
+    "id, folder, uid, modseq, flags," \
     " flags_dirty, date, received, from_addr, to_addr, subject, size," \
     " message_id, digest, signature, encryption, trust, signer, state," \
     " indexed, cc, reply_to, in_reply_to, refs, list_post, attachments," \
-    " hdr FROM message;" \
+    " hdr"
+
+/* Format 11: the message table without to_names. */
+#define STORE_BACK_TO_11 \
+    STORE_TEST_MESSAGE_9 ", from_name TEXT);" \
+    "INSERT INTO old_message SELECT " STORE_TEST_COLUMNS_9 ", from_name" \
+    " FROM message;" \
+    STORE_TEST_OLD_MESSAGE \
+    "CREATE INDEX message_hdr ON message(id) WHERE hdr = 0;"
+
+/* Format 10: also no sign and encrypt choice kept with drafts. */
+#define STORE_BACK_TO_10 STORE_BACK_TO_11 \
+    "DROP TRIGGER draft_choice_gone; DROP TABLE draft_choice;"
+
+/* Format 9: the message table also without from_name. */
+#define STORE_BACK_TO_9 STORE_BACK_TO_10 \
+    STORE_TEST_MESSAGE_9 ");" \
+    "INSERT INTO old_message SELECT " STORE_TEST_COLUMNS_9 " FROM message;" \
     STORE_TEST_OLD_MESSAGE \
     "CREATE INDEX message_hdr ON message(id) WHERE hdr = 0;"
 

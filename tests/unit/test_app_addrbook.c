@@ -273,6 +273,9 @@ test_seen(void **state)
 	assert_non_null(mkdtemp(t));
 	assert_int_equal(store_open(t, key, &st, &e), 0);
 	assert_int_equal(store_folder_open(st, "a", "INBOX", &inbox, &e), 0);
+	/* A store with no address yet: none, and no sort of nothing. */
+	assert_int_equal(app_addrs_seen(st, &b, &e), 0);
+	assert_int_equal(b.n, 0);
 	memset(&m, 0, sizeof(m));
 	m.folder = inbox;
 	m.uid = 1;

@@ -54,7 +54,7 @@ test_full(void **st)
 	    "[account home]\n"
 	    "address = bob@example.test\n"
 	    "imap = imaps://[::1]:10993/\n"
-	    "[dns]\n"
+	    "[dns]                    # a comment after a section header\n"
 	    "resolver = 127.0.0.1@5353\n"
 	    "trust-anchor = /abs/ta.ds\n"
 	    "timeout = 3\n";
@@ -135,6 +135,9 @@ test_errors(void **st)
 	assert_int_equal(parse("[account a]\naddress = a@b\n"
 	    "imap = imaps://u:p@h\n", &cfg, &e), SMERR_CONFIG);
 	assert_int_equal(parse("[weird]\n", &cfg, &e), SMERR_CONFIG);
+	assert_int_equal(parse("[dns] resolver = x\n", &cfg, &e),
+	    SMERR_CONFIG);
+	assert_string_equal(smerr_msg(&e), "cfg:1: bad section header");
 	assert_int_equal(parse("[account a]\naddress = a@b\n"
 	    "legacy-display = maybe\n", &cfg, &e), SMERR_CONFIG);
 	assert_string_equal(smerr_msg(&e),

@@ -1,6 +1,6 @@
 /*
  * app/headers.c: the header fields a client needs, read from a message,
- * and stores of format 3 and 8 upgraded in place, their messages' fields
+ * and stores of format 3, 9 and 11 upgraded in place, their messages' fields
  * read again from their stored copies.
  */
 #include <setjmp.h>
@@ -71,6 +71,8 @@ test_read(void **unused)
 	/* The PDF and the attached notes; never the signature. */
 	assert_int_equal(h.attachments, 2);
 	assert_string_equal(h.from_name, "Bob");
+	/* A group's name is no one's: its members have none here. */
+	assert_string_equal(h.to_names, "Alice, Carol, C.");
 	app_headers_clear(&h);
 
 	assert_int_equal(app_headers_read((const uint8_t *)msg2,
@@ -80,6 +82,7 @@ test_read(void **unused)
 	assert_null(h.list_post);
 	assert_int_equal(h.attachments, 0);
 	assert_null(h.from_name);
+	assert_null(h.to_names);
 	app_headers_clear(&h);
 
 	/* Nothing, and what does not parse, give nothing. */
@@ -119,6 +122,7 @@ test_read_protected(void **unused)
 	assert_null(h.list_post);
 	assert_int_equal(h.attachments, 2);
 	assert_string_equal(h.from_name, "Bobby");
+	assert_null(h.to_names);	/* the outer To's names are not kept */
 	app_headers_clear(&h);
 	buf_free(hp);
 }
@@ -178,7 +182,7 @@ old_store(char *t, const char *third, const char *back, int64_t *ids)
 
 	assert_int_equal(store_open(t, key, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 11);
+	    "'schema';"), 12);
 	assert_int_equal(one_int(st, "SELECT count(*) FROM message WHERE "
 	    "hdr = 0;"), 3);
 	return st;
@@ -284,6 +288,39 @@ test_upgrade_9(void **unused)
 	unit_rmrf(t);
 }
 
+/* Format 11 kept no recipients' names: the step to 12 reads them. */
+static void
+test_upgrade_11(void **unused)
+{
+	static const char	 third[] = "From: e@example.test\r\nTo: "
+	    "=?utf-8?q?J=C3=BCrgen_=1B[2JM?= <j@example.test>\r\nCc: "
+	    "\"Eve\" <eve@example.test>\r\nSubject: s\r\n\r\nbody\r\n";
+	struct store		*st;
+	struct smerr		 e;
+	int64_t			 ids[3];
+	char			 t[] = "/tmp/test_hdr.XXXXXX";
+
+	(void)unused;
+	smerr_clear(&e);
+	st = old_store(t, third, "BEGIN;" STORE_BACK_TO_11 "UPDATE meta SET "
+	    "value = '11' WHERE name = 'schema'; COMMIT;", ids);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM message WHERE "
+	    "to_names IS NOT NULL;"), 0);
+	assert_int_equal(app_headers_upgrade(st, &e), 0);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM message WHERE "
+	    "hdr = 0;"), 0);
+	/* Decoded, sanitized, To's then Cc's; none for bare addresses. */
+	assert_int_equal(one_int(st, "SELECT count(*) FROM message WHERE "
+	    "to_names = 'Alice, Carol, C.';"), 1);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM message WHERE "
+	    "to_names = 'J\xc3\xbcrgen M, Eve';"), 1);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM message WHERE "
+	    "to_names IS NULL;"), 1);
+	assert_int_equal(store_check(st, &e), 0);
+	store_close(st);
+	unit_rmrf(t);
+}
+
 int
 main(void)
 {
@@ -291,5 +328,6 @@ main(void)
 	    cmocka_unit_test(test_read),
 	    cmocka_unit_test(test_read_protected),
 	    cmocka_unit_test(test_upgrade_3),
-	    cmocka_unit_test(test_upgrade_9));
+	    cmocka_unit_test(test_upgrade_9),
+	    cmocka_unit_test(test_upgrade_11));
 }

@@ -197,6 +197,27 @@ hits(struct store *st, const char *query)
 	return n;
 }
 
+/* A query and how many of the test's messages it finds. */
+struct hit_case {
+	const char	*query;
+	int		 n;
+};
+
+/* Each of the n cases finds as many messages in st as it says. */
+static void
+hits_are(struct store *st, const struct hit_case *cases, size_t n)
+{
+	size_t	i;
+	int	got;
+
+	for (i = 0; i < n; i++) {
+		got = hits(st, cases[i].query);
+		if (got != cases[i].n)
+			print_error("%s\n", cases[i].query);
+		assert_int_equal(got, cases[i].n);
+	}
+}
+
 /* A message from, of subject, holding text, with flags, in folder. */
 static void
 add_msg(struct store *st, int64_t folder, uint32_t uid, const char *from,
@@ -217,11 +238,7 @@ add_msg(struct store *st, int64_t folder, uint32_t uid, const char *from,
 static void
 test_hostile_text(void **state)
 {
-	/* A query and how many of the two messages it finds. */
-	static const struct {
-		const char	*query;
-		int		 n;
-	} cases[] = {
+	static const struct hit_case	cases[] = {
 		{ "walrus", 1 },
 		{ "NEAR", 1 },
 		{ "\"walrus NEAR\"", 1 },
@@ -251,8 +268,7 @@ test_hostile_text(void **state)
 	struct smerr		 e;
 	char			 dir[] = "/tmp/test_query.XXXXXX";
 	int64_t			 folder;
-	size_t			 done, left, i;
-	int			 n;
+	size_t			 done, left;
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
@@ -264,12 +280,48 @@ test_hostile_text(void **state)
 	add_msg(st, folder, 2, "bob@example.test", "plain", "nothing to see",
 	    "");
 	assert_int_equal(store_index(st, 0, &done, &left, &e), 0);
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		n = hits(st, cases[i].query);
-		if (n != cases[i].n)
-			print_error("%s\n", cases[i].query);
-		assert_int_equal(n, cases[i].n);
-	}
+	hits_are(st, cases, sizeof(cases) / sizeof(cases[0]));
+	store_close(st);
+	unit_rmrf(dir);
+}
+
+/*
+ * from: and subject: in any case beyond ASCII too, as the words do; from:
+ * in the display name as in the address.
+ */
+static void
+test_any_script(void **state)
+{
+	static const struct hit_case	cases[] = {
+		{ "from:J\xc3\x9cRGEN", 1 },		/* JÜRGEN */
+		{ "from:\"j\xc3\xbcrgen m\xc3\xbcller\"", 1 },
+		{ "from:juergen@", 1 },
+		{ "from:bob", 1 },
+		{ "from:\xc3\x84\xc3\x96", 0 },	/* ÄÖ */
+		{ "subject:K\xc3\x96LN", 1 },		/* KÖLN */
+		{ "subject:gr\xc3\xbc", 1 },		/* grü */
+		{ "subject:\xce\xb1\xce\xb8\xce\xb7\xce\xbd\xce\xb1", 1 },
+		{ "subject:%\xc3\xbc", 0 },		/* %ü: no wildcard */
+		{ "from:\xc3\xbc OR subject:PLAIN", 2 },
+	};
+	static const uint8_t	 key[STORE_KEY_LEN] = { 7 };
+	struct store_msg	 m = { .uid = 1, .from = "juergen@example.test",
+	    .from_name = "J\xc3\xbcrgen M\xc3\xbcller", .subject = "Gr\xc3"
+	    "\xbc\xc3\x9f" "e aus K\xc3\xb6ln, \xce\x91\xce\x98\xce\x97"
+	    "\xce\x9d\xce\x91", .text = "hallo", .flags = "" };
+	struct store		*st;
+	struct smerr		 e;
+	char			 dir[] = "/tmp/test_query.XXXXXX";
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	smerr_clear(&e);
+	assert_int_equal(store_open(dir, key, &st, &e), 0);
+	assert_int_equal(store_folder_open(st, "a", "INBOX", &m.folder, &e),
+	    0);
+	assert_int_equal(store_msg_add(st, &m, NULL, &e), 0);
+	add_msg(st, m.folder, 2, "bob@example.test", "plain", "nothing", "");
+	hits_are(st, cases, sizeof(cases) / sizeof(cases[0]));
 	store_close(st);
 	unit_rmrf(dir);
 }
@@ -282,5 +334,6 @@ main(void)
 	    cmocka_unit_test(test_operators),
 	    cmocka_unit_test(test_malformed),
 	    cmocka_unit_test(test_bounds),
-	    cmocka_unit_test(test_hostile_text));
+	    cmocka_unit_test(test_hostile_text),
+	    cmocka_unit_test(test_any_script));
 }

@@ -292,6 +292,38 @@ test_parse_time(void **st)
 	assert_int_equal(text_parse_time("2019-06-01x", &t, NULL),
 	    SMERR_INVAL);
 	assert_int_equal(text_parse_time("", &t, NULL), SMERR_INVAL);
+	/* Past what a time holds, or before it: no time at all. */
+	assert_int_equal(text_parse_time("@99999999999999999999", &t, NULL),
+	    SMERR_INVAL);
+	assert_int_equal(text_parse_time("@253402300800", &t, NULL),
+	    SMERR_INVAL);
+	assert_int_equal(text_parse_time("@253402300799", &t, NULL), 0);
+	assert_int_equal(text_parse_time("@ 5", &t, NULL), SMERR_INVAL);
+	assert_int_equal(text_parse_time("@+5", &t, NULL), SMERR_INVAL);
+	/* A day that does not exist is not the next month's. */
+	assert_int_equal(text_parse_time("2026-02-30", &t, NULL),
+	    SMERR_INVAL);
+	assert_int_equal(text_parse_time("2028-02-29", &t, NULL), 0);
+}
+
+/* Lower case in every script, whatever the locale; bad bytes kept. */
+static void
+test_fold(void **st)
+{
+	static const char	in[] = "\xc3\x80\xc3\x89\xc3\x8e Stra\xc3\x9f"
+	    "e \xce\x91\xce\x98\xce\x97\xce\x9d\xce\x91 ABC \xff\xc3";
+	static const char	out[] = "\xc3\xa0\xc3\xa9\xc3\xae stra\xc3"
+	    "\x9f" "e \xce\xb1\xce\xb8\xce\xb7\xce\xbd\xce\xb1 abc \xff"
+	    "\xc3";
+	struct buf		*b = buf_new(0);
+
+	(void)st;
+	assert_int_equal(text_fold(b, in, sizeof(in) - 1), 0);
+	assert_int_equal(buf_len(b), sizeof(out) - 1);
+	assert_memory_equal(buf_data(b), out, sizeof(out) - 1);
+	assert_true(text_has_8bit(in, sizeof(in) - 1));
+	assert_false(text_has_8bit("plain ASCII", 11));
+	buf_free(b);
 }
 
 int
@@ -311,5 +343,6 @@ main(void)
 	    cmocka_unit_test(test_hex_time_next),
 	    cmocka_unit_test(test_parse_time),
 	    cmocka_unit_test(test_span),
-	    cmocka_unit_test(test_trim));
+	    cmocka_unit_test(test_trim),
+	    cmocka_unit_test(test_fold));
 }

@@ -997,11 +997,27 @@ test_outbox_claim(void **unused)
 	assert_int_equal(store_outbox_release(st, id, 0, "4xx", &e), 0);
 	assert_string_equal(ob_state(st), STORE_OB_QUEUED);
 
-	/* A claim whose process is gone reads as in doubt. */
+	/* The data about to go: in doubt should this process die now. */
+	assert_int_equal(store_outbox_claim(st, id, 0, &e), 0);
+	assert_int_equal(store_outbox_data(st, id, &e), 0);
+	assert_string_equal(ob_state(st), STORE_OB_SENDING);
+	assert_int_equal(store_outbox_data(st, id, &e), SMERR_NOTFOUND);
+	smerr_clear(&e);
+	assert_int_equal(store_outbox_release(st, id, 0, "4xx", &e), 0);
+
+	/* A claim whose process died before the message data: queued. */
 	if ((pid = fork()) == 0)
 		_exit(0);
 	assert_true(pid > 0);
 	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	snprintf(sql, sizeof(sql), "UPDATE outbox SET state = 'claimed', "
+	    "claim_pid = %ld WHERE id = %lld;", (long)pid, (long long)id);
+	exec_ok(st, sql);
+	assert_string_equal(ob_state(st), STORE_OB_QUEUED);
+	assert_int_equal(store_outbox_claim(st, id, 0, &e), 0);
+	assert_int_equal(store_outbox_release(st, id, 0, "killed", &e), 0);
+
+	/* After the message data began it reads as in doubt. */
 	snprintf(sql, sizeof(sql), "UPDATE outbox SET state = 'sending', "
 	    "claim_pid = %ld WHERE id = %lld;", (long)pid, (long long)id);
 	exec_ok(st, sql);
@@ -1012,7 +1028,22 @@ test_outbox_claim(void **unused)
 	assert_int_equal(store_outbox_claim(st, id, 1, &e), SMERR_NOTFOUND);
 	smerr_clear(&e);
 	assert_int_equal(store_outbox_claim(st, id2, 0, &e), 0);
+	/* Sent; its copy to Sent is this process's until it is made. */
+	assert_int_equal(store_outbox_sent(st, id2, 0, &e), 0);
+	assert_int_equal(store_outbox_claim_append(st, id2, &e), 0);
+	snprintf(sql, sizeof(sql), "UPDATE outbox SET claim_pid = %ld WHERE "
+	    "id = %lld;", (long)getppid(), (long long)id2);
+	exec_ok(st, sql);
+	assert_int_equal(store_outbox_claim_append(st, id2, &e), SMERR_EXISTS);
+	smerr_clear(&e);
+	snprintf(sql, sizeof(sql), "UPDATE outbox SET claim_pid = %ld WHERE "
+	    "id = %lld;", (long)pid, (long long)id2);
+	exec_ok(st, sql);
+	assert_int_equal(store_outbox_claim_append(st, id2, &e), 0);
 	assert_int_equal(store_outbox_sent(st, id2, 1, &e), 0);
+	assert_int_equal(store_outbox_claim_append(st, id2, &e),
+	    SMERR_NOTFOUND);
+	smerr_clear(&e);
 	assert_int_equal(store_outbox_claim(st, id2, 1, &e), SMERR_EXISTS);
 	smerr_clear(&e);
 	o.copy = 0;
@@ -1515,7 +1546,7 @@ test_upgrade_2(void **unused)
 
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 11);
+	    "'schema';"), 12);
 	load_text(st, id1, "an older dingoword");
 	assert_int_equal(hits(st, "dingoword"), 0);	/* indexed again... */
 	assert_int_equal(store_index(st, 0, &done, &left, &e), 0);
@@ -1604,7 +1635,7 @@ test_upgrade_7(void **unused)
 
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 11);
+	    "'schema';"), 12);
 	assert_int_equal(store_cert_caps_get(st, fp, &caps, &e), 0);
 	assert_int_equal(caps, 133);
 	assert_int_equal(one_int(st, "SELECT count(*) FROM meta WHERE name "
@@ -1651,7 +1682,7 @@ test_upgrade_8(void **unused)
 
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 11);
+	    "'schema';"), 12);
 	assert_int_equal(one_int(st, "SELECT count(*) FROM message_content "
 	    "WHERE text_len IS NULL;"), 2);
 	load_text(st, id1, "old gnuword\n");

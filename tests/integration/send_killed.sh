@@ -1,0 +1,93 @@
+#!/bin/sh
+# A send killed with SIGKILL at each stage loses nothing and sends
+# nothing twice. Killed before the message data began (the submission
+# server has not even greeted): the entry is queued again, not in doubt,
+# and "outbox send" delivers it once. Killed after the submission, while
+# the IMAP server keeps the copy to Sent waiting: the next sync makes
+# that copy, once.
+. "$TOP/tests/lib.sh"
+lab_up || { notok "the lab is not up"; t_done; }
+unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+cd "$T" || exit 1
+ID=$(date +%s)-$$
+lab_home "$T/alice" "killed send passphrase"
+SENT_DIR=$LAB_MAIL_DIR/example.test/alice/Maildir/.Sent
+trap 'hostile_down' EXIT
+
+# config SMTP_PORT [IMAP_PORT]
+config() {
+	{
+		lab_account lab alice@example.test \
+		    "imap://mail.example.test:${2:-$LAB_IMAP_PORT}" \
+		    "submission://mail.example.test:$1" "$T/alicepw" \
+		    'timeout  = 60'
+		lab_dns 3
+	} >"$H/config"
+}
+config "$LAB_SUBMISSION_PORT"
+alice_identity
+
+# state_is STATE: waits (10 s at most) for the one outbox entry's state.
+state_is() {
+	_i=0
+	while [ $_i -lt 100 ]; do
+		[ "$(S outbox --json 2>/dev/null |
+		    json /dev/stdin 'd[0]["state"] if d else ""')" = "$1" ] &&
+		    return 0
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
+# --- killed before the server greets ----------------------------------------
+hostile_up server.py --proto smtp --mode silent --record "$T/rec" \
+    --lifetime 120
+config "$port"
+printf "To: bob@example.test\nSubject: killed early\nMessage-ID: <killed-early-$ID@example.test>\n\nkilled early\n" >early.txt
+"$SEALMAIL" --home "$H" --passphrase-file "$T/pw" send early.txt >out 2>err &
+snd=$!
+if state_is sending; then ok "the send claims the entry"; else
+	notok "the send claims the entry"; fi
+kill -9 $snd
+wait $snd 2>/dev/null
+hostile_down
+S outbox --json >ob.json
+check_eq "the entry is queued again, not in doubt" queued \
+    "$(json ob.json 'd[0]["state"]')"
+check_match "outbox says so" 'queued  killed early' "$(S outbox)"
+config "$LAB_SUBMISSION_PORT"
+S outbox send >out 2>err; rc=$?
+check_eq "outbox send sends it: exit 0" 0 "$rc"
+check_match "and says so" 'sent 1 message' "$(cat out)"
+check_eq "bob has it once" 1 "$(bob_got "killed-early-$ID@example.test")"
+check_eq "the outbox is empty" "[]" "$(S outbox --json)"
+
+# --- killed after the submission, during the copy to Sent -----------------
+hostile_up server.py --proto imap --mode silent --record "$T/rec" \
+    --lifetime 120
+config "$LAB_SUBMISSION_PORT" "$port"
+printf "To: bob@example.test\nSubject: killed at Sent $ID\nMessage-ID: <killed-sent-$ID@example.test>\n\nkilled at Sent\n" >sent.txt
+"$SEALMAIL" --home "$H" --passphrase-file "$T/pw" send sent.txt >out 2>err &
+snd=$!
+check_eq "bob has it once" 1 "$(bob_got "killed-sent-$ID@example.test")"
+sleep 1
+kill -9 $snd
+wait $snd 2>/dev/null
+hostile_down
+check_eq "the outbox is empty: it was sent" "[]" "$(S outbox --json)"
+config "$LAB_SUBMISSION_PORT"
+S sync >out 2>err; rc=$?
+check_eq "the next sync: exit 0" 0 "$rc"
+check_eq "it put the copy in Sent" 1 \
+    "$(count_in "$SENT_DIR" "killed-sent-$ID@example.test")"
+check_eq "the store lists it in Sent, once" 1 \
+    "$(S list --json --folder Sent | json /dev/stdin \
+    "len([x for x in d if x['subject'] == 'killed at Sent $ID'])")"
+S sync >out 2>err
+S outbox send >out 2>err
+check_eq "another sync and outbox send copy it no more" 1 \
+    "$(count_in "$SENT_DIR" "killed-sent-$ID@example.test")"
+check_eq "and send it no more" 1 \
+    "$(bob_got "killed-sent-$ID@example.test")"
+t_done
