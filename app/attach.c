@@ -3,6 +3,8 @@
  * by their name's extension (application/octet-stream when unknown). The
  * command line's send --attach and the compose screen use the same.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -83,6 +85,7 @@ int
 app_file_load(const char *path, struct app_file *f, struct smerr *e)
 {
 	const char	*base;
+	struct stat	 st;
 	int		 fd, r;
 
 	memset(f, 0, sizeof(*f));
@@ -95,10 +98,17 @@ app_file_load(const char *path, struct app_file *f, struct smerr *e)
 		return smerr_nomem(e);
 	}
 	f->ctype = app_attach_type(base);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+	/* Not waiting on a FIFO nobody writes to: only a file is read. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
 		r = smerr_set(e, SMERR_IO, "%s: %s", path, strerror(errno));
 		app_file_clear(f);
 		return r;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		app_file_clear(f);
+		return smerr_set(e, SMERR_INVAL, "%s: not a regular file",
+		    path);
 	}
 	r = buf_read_fd(f->data, fd);
 	close(fd);

@@ -128,9 +128,29 @@ strip_envelopes(struct app_draft *d, const struct mime_part *p,
 }
 
 /*
+ * The message to attach without its Bcc field: the user's copy in Sent
+ * names who got it unseen, and that stays with the user.
+ */
+static int
+drop_bcc(struct buf *msg)
+{
+	struct smerr	 e;
+	char		*v;
+	int		 r = 0;
+
+	while (r == 0 && (v = app_draft_field_nth(buf_data(msg), buf_len(msg),
+	    "Bcc", 0)) != NULL) {
+		free(v);
+		smerr_clear(&e);
+		r = app_draft_drop_field(msg, "Bcc", 0, &e);
+	}
+	return r;
+}
+
+/*
  * What of the stored message may go into a draft: *msgp the message to
- * attach (envelopes replaced; NULL when nothing can be attached), and the
- * omitted list of d.
+ * attach (envelopes replaced, Bcc left out; NULL when nothing can be
+ * attached), and the omitted list of d.
  */
 static int
 draft_scan(struct app_draft *d, const struct store_msg *m, int attach,
@@ -161,6 +181,8 @@ draft_scan(struct app_draft *d, const struct store_msg *m, int attach,
 	r = strip_envelopes(d, root, &at, out);
 	if (r == 0 && out != NULL &&
 	    buf_put(out, at, (size_t)(raw + len - at)) != 0)
+		r = SMERR_LIMIT;
+	if (r == 0 && out != NULL && drop_bcc(out) != 0)
 		r = SMERR_LIMIT;
 	mime_msg_free(mm);
 	if (r != 0) {

@@ -367,13 +367,35 @@ draw_rcpts(const struct ui_cinfo *ci, int y, int rows)
 	return y;
 }
 
+/*
+ * One attached file's line: its name takes 30 cells at least, counted as
+ * the terminal shows it, so that the types and sizes line up whatever
+ * script the names are in.
+ */
+static void
+draw_file(int y, size_t i, const struct ui_attach *a, int sel)
+{
+	char	 line[128], sz[32];
+	int	 x, used;
+
+	snprintf(line, sizeof(line), "%c %zu ", sel ? '>' : ' ', i + 1);
+	x = ui_put(y, 0, COLS, line, strlen(line));
+	used = ui_put(y, x, COLS - x, a->name, strlen(a->name));
+	for (; used < 30 && x + used < COLS; used++)
+		addch(' ');
+	size_words(a->size, sz, sizeof(sz));
+	snprintf(line, sizeof(line), " %-28s %10s", a->type, sz);
+	if (x + used < COLS)
+		ui_put(y, x + used, COLS - x - used, line, strlen(line));
+}
+
 void
 ui_cinfo_draw(const struct ui_cinfo *ci, const void *text, size_t len,
     int bottom)
 {
 	static const char *const fields[] = { "From", "To", "Cc", "Bcc",
 	    "Subject" };
-	char		 line[1024], sz[32], label[16], *v;
+	char		 line[1024], label[16], *v;
 	size_t		 i;
 	int		 y = 1, rows;
 
@@ -410,12 +432,8 @@ ui_cinfo_draw(const struct ui_cinfo *ci, const void *text, size_t len,
 		y = draw_field(y, "Attachments", ci->natt == 0 ? " none: a "
 		    "attaches a file" : NULL);
 	for (i = 0; i < ci->natt && y < bottom; i++, y++) {
-		size_words(ci->att[i].size, sz, sizeof(sz));
-		snprintf(line, sizeof(line), "%c %zu %-30s %-28s %10s",
-		    i == ci->sel ? '>' : ' ', i + 1, ci->att[i].name,
-		    ci->att[i].type, sz);
 		attrset(i == ci->sel ? COLOR_PAIR(UI_C_SEL) : A_NORMAL);
-		ui_put(y, 0, COLS, line, strlen(line));
+		draw_file(y, i, &ci->att[i], i == ci->sel);
 		attrset(A_NORMAL);
 	}
 	if (bottom - 1 > y) {

@@ -6,7 +6,8 @@
 # server's reason and go out with "outbox send"; a Message-ID is never
 # submitted twice; encryption without a certificate is refused or, with
 # encrypt = auto, skipped with a warning. A Bcc recipient is in no copy
-# that leaves, and in the user's own copy in Sent.
+# that leaves, and in the user's own copy in Sent, which a forward that
+# attaches it leaves out.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is not up"; t_done; }
 # The store is keyed by a passphrase: no session bus (gdbus would find
@@ -105,7 +106,7 @@ check_eq "alice's copy in Sent says whom it went to unseen" \
 judge_alice "$g" >j12s.json
 check_eq "and still opens for her, signed" "decrypted valid" \
     "$(json j12s.json 'd["encryption"] + " " + d["signature"]')"
-printf "To: alice@example.test\nBcc: Bob <bob@example.test>\nSubject: bcc clear\nMessage-ID: <send-lab-19-$ID@example.test>\n\nbcc, not encrypted\n" >m19.txt
+printf "To: alice@example.test\nBcc: Bob <bob@example.test>\nSubject: bcc clear $ID\nMessage-ID: <send-lab-19-$ID@example.test>\n\nbcc, not encrypted\n" >m19.txt
 check "send --no-encrypt with Bcc" S send --no-encrypt m19.txt
 f=$(arrived "$BOB_DIR" "send-lab-19-$ID@example.test")
 g=$(arrived "$LAB_MAIL_DIR/example.test/alice/Maildir" "send-lab-19-$ID@example.test")
@@ -114,6 +115,13 @@ check_nomatch "unencrypted: no Bcc field in what was delivered" '^Bcc:' \
 g=$(arrived "$SENT_DIR" "send-lab-19-$ID@example.test")
 check_eq "unencrypted: the copy in Sent has it" "Bcc: bob@example.test" \
     "$(tr -d '\r' <"$g" | grep '^Bcc:')"
+S sync --folder Sent >/dev/null 2>&1
+S list --json --folder Sent >sent.json
+s=$(json sent.json "[x['id'] for x in d if x['subject']=='bcc clear $ID'][0]")
+check_match "export of the copy in Sent keeps Bcc" '^Bcc: bob@example.test' \
+    "$(S export "$s" | tr -d '\r')"
+check_nomatch "forward --attach of it leaves Bcc out" '^Bcc:' \
+    "$(S forward --attach "$s")"
 
 # --- once bob's capabilities are known: AES-256-GCM ---------------------
 printf "From: bob@example.test\nTo: alice@example.test\nSubject: caps\n\nhi\n" >bob.txt

@@ -7,11 +7,13 @@
 # than tell the recipients where the user keeps their files. Once the
 # field is taken out in the editor the message goes to bob with both
 # files byte for byte, and no Attach field nor any path of alice's in it.
+# The list lines the files' types up, a name in another script too.
 . "$TOP/tests/lib.sh"
 ui_alice uiaf "ui attach field passphrase"
 alice_identity
 printf 'a,b\n%s,2\n' "$ID" > "$T/data.csv"
 head -c 5000 /dev/urandom > "$T/two words.bin"
+printf 'x,y\n' > "$T/Übersicht März.csv"
 cat > "$T/editor.sh" <<EOM
 #!/bin/sh
 if [ -e "$T/edited" ]; then
@@ -23,6 +25,7 @@ sed -i 's/^To: *\$/To: bob@example.test/; s/^Subject: *\$/Subject: files $ID/' "
 sed -i '/^Subject:/a Message-ID: <attf-$ID@example.test>\\
 Attach: $T/data.csv\\
 Attach: $T/two\\\\ words.bin the figures\\
+Attach: $T/Übersicht\\\\ März.csv\\
 Attach: $T/missing-$ID.pdf' "\$1"
 printf 'the two files\n' >> "\$1"
 EOM
@@ -34,6 +37,13 @@ check "the compose screen" wait_for "^Subject: +files $ID"
 check "Attach: data.csv is attached" wait_for '^. 1 data\.csv +text/csv'
 check "Attach: with an escaped blank, two words.bin" \
     wait_for '^. 2 two words\.bin +application/octet-stream'
+check "a name in another script: Übersicht März.csv" \
+    wait_for '^. 3 Übersicht März\.csv +text/csv'
+check_eq "the types line up, whatever the names' script" 1 \
+    "$(ui_screen | python3 -c '
+import re, sys
+print(len({l.index(" text/") for l in sys.stdin
+           if re.match(r"^. [0-9] ", l) and " text/" in l}))')"
 check "the missing file is named on the status line" \
     wait_for "missing-$ID.pdf: No such file or directory"
 key y
@@ -51,9 +61,11 @@ openssl cms -decrypt -in "$f" -recip "$LAB_SMIME_DIR/bob.pem" \
 check "bob's key opens it, and openssl cms verifies it" \
     openssl cms -verify -in "$T/got.eml" -CAfile "$LAB_CA" \
     -purpose smimesign -out /dev/null
-check_eq "both files arrive byte for byte" \
+check_eq "the files arrive byte for byte" \
     "data.csv text/csv $(sha256sum "$T/data.csv" | cut -d' ' -f1)
 two words.bin application/octet-stream $(sha256sum "$T/two words.bin" |
+    cut -d' ' -f1)
+Übersicht März.csv text/csv $(sha256sum "$T/Übersicht März.csv" |
     cut -d' ' -f1)" "$(file_parts "$T/got.eml")"
 check_nomatch "no Attach field, inside or out" '^Attach:' \
     "$(cat "$f" "$T/got.eml")"

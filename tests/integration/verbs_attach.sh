@@ -6,7 +6,8 @@
 # unknown type and a name with a path, travels beside it. A send that
 # cannot queue its message (no identity yet) keeps it as a draft with the
 # file, counted in draft list; send --draft later sends both, the file
-# byte for byte though it is gone from the disk. mutt's Attach and Fcc
+# byte for byte though it is gone from the disk. A FIFO or a directory
+# is refused at once, naming it. mutt's Attach and Fcc
 # fields, written by a mutt user, name the user's own files and folders:
 # send refuses them, keeps the message as a draft, and nothing goes out.
 . "$TOP/tests/lib.sh"
@@ -50,6 +51,12 @@ check_match "signed and encrypted" 'signed, aes-256' "$(cat send.out)"
 check_fails "a missing file is refused, naming it" \
     'nonesuch: No such file or directory' \
     A send --attach "$T/nonesuch" msg.txt
+mkfifo "$T/fifo"
+check_fails "a FIFO nobody writes to is refused, not waited on" \
+    'fifo: not a regular file' timeout 10 "$SEALMAIL" --home "$T/alice" \
+    --passphrase-file "$T/pw" send --attach "$T/fifo" msg.txt
+check_fails "so is a directory" "sub: not a regular file" \
+    A send --attach "$T/sub" msg.txt
 
 printf 'From: %s\nTo: %s\nSubject: pseudo %s\nAttach: %s/sub/notes.xyz\n\nsee it\n' \
     "$LAB_ALICE" "$LAB_BOB" "$ID" "$T" >pseudo.txt
