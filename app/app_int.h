@@ -261,7 +261,7 @@ struct app_headers {
 	char	*list_post;
 	size_t	 attachments;
 	char	*from_name;	/* From's display name, sanitized */
-	char	*to_names;	/* To's and Cc's display names, sanitized */
+	char	*to_names;	/* To's and Cc's display names */
 };
 /* hp: the protected header section, read instead of msg's (or NULL). */
 int	 app_headers_read(const uint8_t *msg, size_t len,

@@ -619,7 +619,7 @@ cli_usage_why(struct cli *c)
 			continue;
 		if ((kind = cli_option_kind(c->cmd, w)) == 2 &&
 		    strchr(w, '=') == NULL)
-			n++;		/* its value, whatever it looks like */
+			n++;	/* its value, whatever it looks like */
 		if (kind == 1 && (eq = strchr(w, '=')) != NULL &&
 		    cli_opt_table_kind(c->cmd, w + 2, (size_t)(eq - w - 2))
 		    != 0) {
@@ -1003,8 +1003,8 @@ app_cli_main(int argc, char **argv, struct app_opts *o)
 		/* --home '': no directory has no name. */
 		if ((ch == 'H' || ch == 'P' || ch == 'I') && *optarg == '\0') {
 			cli_usage_all(stderr);
-			fprintf(stderr, "sealmail: option '--%s' needs a value, "
-			    "not ''\n", longopts[li].name);
+			fprintf(stderr, "sealmail: option '--%s' needs a "
+			    "value, not ''\n", longopts[li].name);
 			return 2;
 		}
 		bad = argv[optind - 1];

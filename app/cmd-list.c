@@ -16,6 +16,7 @@
 #include "base/text.h"
 #include "base/vec.h"
 #include "crypto/crypto.h"
+#include "net/imap.h"
 #include "store/store.h"
 #include "app/app_int.h"
 #include "app/mailcap.h"
@@ -812,8 +813,8 @@ flag_apply(struct buf *out, const char *cur, const char *op)
 	}
 	if ((name = flag_name(name)) == NULL)
 		return SMERR_INVAL;
-	nl = strlen(name);
-	if (nl == 0 || strpbrk(name, " ()\r\n\"*%{") != NULL)
+	/* As the next sync will send it: else every sync would fail. */
+	if (!imap_flag_ok(name, nl = strlen(name)))
 		return SMERR_INVAL;
 	while (p != NULL && *p != '\0') {
 		if (*p == ' ') {
@@ -877,7 +878,8 @@ cmd_flag(struct cli *c, int argc, char **argv)
 		    argv[i]) != 0) {
 			smerr_set(&c->err, SMERR_USAGE, "bad flag '%s': "
 			    "Seen, Flagged, Answered, Deleted, Draft or a "
-			    "keyword (no \\, space or ()\"*%%{)", argv[i]);
+			    "keyword (printable ASCII, up to 256 bytes, no \\, "
+			    "space or ()\"*%%{])", argv[i]);
 			goto out;
 		}
 		t = a;

@@ -77,9 +77,11 @@ int
 app_read_message(const char *path, size_t max, struct buf **bp,
     struct smerr *e)
 {
-	const char	*name = strcmp(path, "-") == 0 ? "standard input" : path;
+	const char	*name = path;
 	int		 fd, r;
 
+	if (strcmp(path, "-") == 0)
+		name = "standard input";
 	if ((*bp = buf_new(max)) == NULL)
 		return smerr_nomem(e);
 	if (strcmp(path, "-") == 0)

@@ -946,8 +946,8 @@ uid_set(const uint32_t *uids, size_t n)
 	return set;
 }
 
-static int
-flag_atom_ok(const char *p, size_t n)
+int
+imap_flag_ok(const char *p, size_t n)
 {
 	size_t	i;
 
@@ -983,7 +983,7 @@ flag_list(const char *text)
 		for (q = p; *q != '\0' && *q != ' '; q++)
 			;
 		n = (size_t)(q - p);
-		if (!flag_atom_ok(p, n))
+		if (!imap_flag_ok(p, n))
 			goto fail;
 		f = NULL;
 		if (n == 5 && strncasecmp(p, "\\Seen", 5) == 0)

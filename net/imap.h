@@ -151,6 +151,13 @@ struct imap_fetch {
 int		 imap_fetch(struct imap *s, const struct imap_fetch *f,
 		    struct smerr *e);
 
+/*
+ * Whether the n bytes at p are one flag imap_store can send: a system
+ * flag ("\Seen") or a keyword, an IMAP atom of at most 256 bytes
+ * (printable ASCII without space and ( ) { % * " ] \).
+ */
+int		 imap_flag_ok(const char *p, size_t n);
+
 /* UID STORE: op '+' adds, '-' removes, '=' replaces; flags space-separated. */
 int		 imap_store(struct imap *s, const uint32_t *uids, size_t n,
 		    int op, const char *flags, struct smerr *e);

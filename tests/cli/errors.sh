@@ -201,6 +201,16 @@ check_eq "Draft and Deleted too; \$Work stays a keyword" \
     '["$Work", "\\Answered", "\\Deleted", "\\Draft", "\\Seen"]' "$(flags)"
 check_error "a made-up system flag is refused, naming it" 1 \
     "bad flag '[+].Frobbed'" sm flag "$id" +'\Frobbed'
+# A keyword that is no IMAP atom would make every sync after it fail.
+K256=$(printf '%0256d' 0)
+for k in "$(printf '\303\274')" 'a]b' "${K256}0"; do
+	check_error "a keyword that is no IMAP atom is refused (${#k} bytes)" \
+	    1 "bad flag .*printable ASCII, up to 256 bytes" sm flag "$id" "+$k"
+done
+check "... a keyword of 256 bytes is one" sm flag "$id" "+$K256"
+check_eq "... kept beside the five before it" true \
+    "$(sm list --json | json /dev/stdin \
+    "'$K256' in d[0]['flags'] and len(d[0]['flags']) == 6")"
 
 # Loose permissions, refused as ssh does.
 chmod 600 "$T/pw"

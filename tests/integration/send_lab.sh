@@ -383,8 +383,8 @@ check_eq "sign = no, encrypt = no; each option overrides its own" \
     "$(paste -sd'|' opts.txt)"
 config "$LAB_IMAP_PORT" mail.example.test "$LAB_DNS_RESOLVER"
 
-check_fails "send without a file is a usage error" \
-    'send: FILE\|- is missing$' S send
+check_fails "send without a file is a usage error that names FILE|-" \
+    "send: FILE\\|- is missing" S send
 "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" send >/dev/null 2>&1
 check_eq "usage error: exit 2" 2 "$?"
 

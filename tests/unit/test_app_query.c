@@ -301,7 +301,7 @@ test_any_script(void **state)
 		{ "subject:K\xc3\x96LN", 1 },		/* KÖLN */
 		{ "subject:gr\xc3\xbc", 1 },		/* grü */
 		{ "subject:\xce\xb1\xce\xb8\xce\xb7\xce\xbd\xce\xb1", 1 },
-		{ "subject:%\xc3\xbc", 0 },		/* %ü: no wildcard */
+		{ "subject:%\xc3\xbc", 0 },	/* %ü: no wildcard */
 		{ "from:\xc3\xbc OR subject:PLAIN", 2 },
 	};
 	static const uint8_t	 key[STORE_KEY_LEN] = { 7 };
