@@ -928,6 +928,79 @@ vanished_cb(uint32_t first, uint32_t last, void *arg)
 		}
 }
 
+/* Whether the space-separated list has the flag of n bytes at w. */
+static int
+flags_have(const char *list, const char *w, size_t n)
+{
+	const char	*p = list, *q;
+
+	while (*p != '\0') {
+		if ((q = strchr(p, ' ')) == NULL)
+			q = p + strlen(p);
+		if ((size_t)(q - p) == n && strncasecmp(p, w, n) == 0)
+			return 1;
+		p = *q == ' ' ? q + 1 : q;
+	}
+	return 0;
+}
+
+/* The flags of a that b lacks, space-separated, into out (a's size). */
+static void
+flags_minus(const char *a, const char *b, char *out)
+{
+	const char	*p = a, *q;
+	size_t		 n, len = 0;
+
+	while (*p != '\0') {
+		if ((q = strchr(p, ' ')) == NULL)
+			q = p + strlen(p);
+		n = (size_t)(q - p);
+		if (n > 0 && !flags_have(b, p, n)) {
+			if (len > 0)
+				out[len++] = ' ';
+			memcpy(out + len, p, n);
+			len += n;
+		}
+		p = *q == ' ' ? q + 1 : q;
+	}
+	out[len] = '\0';
+}
+
+/*
+ * Pushes one message's local flag change: what the user added and what
+ * they removed since the server's flags were last seen, so that a flag
+ * another client changed meanwhile stays as that client left it. When
+ * those flags are not known, the local list replaces the server's.
+ */
+static int
+push_one(struct syncer *s, const struct local *l)
+{
+	char	*base = NULL, *add = NULL, *del = NULL;
+	int	 r;
+
+	if ((r = store_msg_flags_base(s->o->store, l->id, &base, s->e)) != 0)
+		return r;
+	if (base == NULL)
+		return imap_store(s->imap, &l->uid, 1, '=', l->flags, s->e);
+	if ((add = strdup(l->flags)) == NULL || (del = strdup(base)) == NULL) {
+		r = smerr_nomem(s->e);
+		goto out;
+	}
+	flags_minus(l->flags, base, add);
+	flags_minus(base, l->flags, del);
+	if (*add != '\0')
+		r = imap_store(s->imap, &l->uid, 1, '+', add, s->e);
+	if (r == 0 && *del != '\0')
+		r = imap_store(s->imap, &l->uid, 1, '-', del, s->e);
+	log_debug("sync %s: UID %u flags +(%s) -(%s)", s->folder, l->uid,
+	    add, del);
+out:
+	free(base);
+	free(add);
+	free(del);
+	return r;
+}
+
 /* Pushes the flags changed here to the server. */
 static int
 push_flags(struct syncer *s)
@@ -938,8 +1011,7 @@ push_flags(struct syncer *s)
 	for (i = 0; i < s->nloc; i++) {
 		if (!s->loc[i].dirty)
 			continue;
-		if ((r = imap_store(s->imap, &s->loc[i].uid, 1, '=',
-		    s->loc[i].flags, s->e)) != 0 ||
+		if ((r = push_one(s, &s->loc[i])) != 0 ||
 		    (r = store_msg_flags_pushed(s->o->store, s->loc[i].id, 0,
 		    s->e)) != 0)
 			return r;

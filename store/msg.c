@@ -714,9 +714,34 @@ int
 store_msg_set_local_flags(struct store *st, int64_t id, const char *flags,
     struct smerr *e)
 {
-	return msg_do(st, "UPDATE message SET flags = ?2, flags_dirty = 1 "
-	    "WHERE id = ?1;", STORE_ARGS(STORE_INT(id),
+	/* The flags the server had are kept from the first change on. */
+	return msg_do(st, "UPDATE message SET flags_base = CASE flags_dirty "
+	    "WHEN 0 THEN flags ELSE flags_base END, flags = ?2, "
+	    "flags_dirty = 1 WHERE id = ?1;", STORE_ARGS(STORE_INT(id),
 	    STORE_TEXT(flags != NULL ? flags : "")), id, e);
+}
+
+int
+store_msg_flags_base(struct store *st, int64_t id, char **basep,
+    struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	const char	*t;
+	int		 r, rc;
+
+	*basep = NULL;
+	if ((r = store_stmt(st, "SELECT flags_base FROM message WHERE "
+	    "id = ? AND flags_dirty = 1;", &s, e)) != 0)
+		return r;
+	sqlite3_bind_int64(s, 1, id);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((t = col_opt(s, 0)) != NULL &&
+		    (*basep = strdup(t)) == NULL)
+			r = smerr_nomem(e);
+	} else if (rc != SQLITE_DONE)
+		r = store_dberr(st, e, "reading messages");
+	store_stmt_done(st, s);
+	return r;
 }
 
 int

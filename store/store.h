@@ -329,6 +329,12 @@ int	 store_msg_set_flags(struct store *st, int64_t id, const char *flags,
 /* The user changed the flags here: marked dirty until pushed. */
 int	 store_msg_set_local_flags(struct store *st, int64_t id,
 	    const char *flags, struct smerr *e);
+/*
+ * The flags the server had when the user first changed them here, not
+ * yet pushed (malloc'd); *basep NULL when that is not known.
+ */
+int	 store_msg_flags_base(struct store *st, int64_t id, char **basep,
+	    struct smerr *e);
 /* The server has the local flags now. */
 int	 store_msg_flags_pushed(struct store *st, int64_t id, uint64_t modseq,
 	    struct smerr *e);

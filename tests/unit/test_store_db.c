@@ -503,6 +503,7 @@ test_messages(void **unused)
 	struct smerr		 e;
 	struct ids		 ids;
 	int64_t			 inbox, other, id1, id2, id3, n;
+	char			*base;
 	size_t			 done, left;
 	int			 rebound;
 	char			*d = tmpdir();
@@ -586,6 +587,18 @@ test_messages(void **unused)
 	assert_string_equal(lm->verdict, "{\"signature\":\"valid\"}");
 	assert_int_equal(lm->body_len, strlen("the secret PLAINTEXTMARKER one"));
 	store_msg_free(lm);
+	/* The server's flags are kept from the first change here on. */
+	assert_int_equal(store_msg_flags_base(st, id1, &base, &e), 0);
+	assert_string_equal(base, "\\Seen");
+	free(base);
+	assert_int_equal(store_msg_set_local_flags(st, id1, "\\Seen \\Flagged",
+	    &e), 0);
+	assert_int_equal(store_msg_flags_base(st, id1, &base, &e), 0);
+	assert_string_equal(base, "\\Seen");
+	free(base);
+	/* None for a message whose change was pushed. */
+	assert_int_equal(store_msg_flags_base(st, id2, &base, &e), 0);
+	assert_null(base);
 
 	/* UIDVALIDITY changes: messages stay, unbound, and bind again. */
 	assert_int_equal(store_folder_reset(st, inbox, &e), 0);
@@ -602,6 +615,8 @@ test_messages(void **unused)
 	assert_string_equal(lm->flags, "\\Seen \\Flagged");
 	store_msg_free(lm);
 	assert_int_equal(store_msg_flags_pushed(st, id1, 5, &e), 0);
+	assert_int_equal(store_msg_flags_base(st, id1, &base, &e), 0);
+	assert_null(base);
 
 	/* Expunge removes the row and its index entry. */
 	assert_int_equal(store_msg_delete(st, id2, &e), 0);
@@ -1546,7 +1561,7 @@ test_upgrade_2(void **unused)
 
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 12);
+	    "'schema';"), 13);
 	load_text(st, id1, "an older dingoword");
 	assert_int_equal(hits(st, "dingoword"), 0);	/* indexed again... */
 	assert_int_equal(store_index(st, 0, &done, &left, &e), 0);
@@ -1635,7 +1650,7 @@ test_upgrade_7(void **unused)
 
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 12);
+	    "'schema';"), 13);
 	assert_int_equal(store_cert_caps_get(st, fp, &caps, &e), 0);
 	assert_int_equal(caps, 133);
 	assert_int_equal(one_int(st, "SELECT count(*) FROM meta WHERE name "
@@ -1647,6 +1662,44 @@ test_upgrade_7(void **unused)
 	assert_int_equal(caps, 5);
 	assert_int_equal(store_cert_caps_get(st, "ab", &caps, &e), 0);
 	assert_int_equal(caps, 0);
+	store_close(st);
+	rmdir_all(d);
+}
+
+/*
+ * A format 12 store with a flag change waiting: brought to format 13, the
+ * server's flags under it are not known (the change is pushed whole); the
+ * next change of another message keeps them.
+ */
+static void
+test_upgrade_12(void **unused)
+{
+	struct store		*st;
+	struct smerr		 e;
+	int64_t			 inbox, id1, id2, at, len;
+	char			*base, *d = tmpdir();
+
+	(void)unused;
+	st = open_key1(d, &e);
+	assert_int_equal(store_folder_open(st, "work", "INBOX", &inbox, &e), 0);
+	id1 = add_text(st, inbox, 1, "one", "one", &at, &len);
+	id2 = add_text(st, inbox, 2, "two", "two", &at, &len);
+	assert_int_equal(store_msg_set_local_flags(st, id1, "\\Flagged", &e),
+	    0);
+	exec_ok(st, "BEGIN;" STORE_BACK_TO_12
+	    "UPDATE meta SET value = '12' WHERE name = 'schema'; COMMIT;");
+	store_close(st);
+
+	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
+	    "'schema';"), 13);
+	assert_int_equal(store_msg_flags_base(st, id1, &base, &e), 0);
+	assert_null(base);
+	assert_int_equal(store_msg_set_local_flags(st, id2, "", &e), 0);
+	assert_int_equal(store_msg_flags_base(st, id2, &base, &e), 0);
+	assert_string_equal(base, "\\Seen");
+	free(base);
+	assert_int_equal(store_check(st, &e), 0);
 	store_close(st);
 	rmdir_all(d);
 }
@@ -1682,7 +1735,7 @@ test_upgrade_8(void **unused)
 
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 12);
+	    "'schema';"), 13);
 	assert_int_equal(one_int(st, "SELECT count(*) FROM message_content "
 	    "WHERE text_len IS NULL;"), 2);
 	load_text(st, id1, "old gnuword\n");
@@ -1794,6 +1847,7 @@ main(void)
 	    cmocka_unit_test(test_upgrade_2),
 	    cmocka_unit_test(test_upgrade_7),
 	    cmocka_unit_test(test_upgrade_8),
+	    cmocka_unit_test(test_upgrade_12),
 	    cmocka_unit_test(test_revoke),
 	    cmocka_unit_test(test_ckpt));
 }

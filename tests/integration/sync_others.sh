@@ -1,0 +1,106 @@
+#!/bin/sh
+# The same mailbox changed by another client (a phone, say) between two
+# syncs, that client being a second IMAP session (python3 imaplib over
+# IMAPS with the lab's CA): what each side changed arrives on the other,
+# and what the user changed here and had not pushed yet is neither lost
+# nor undoes what the other client did.
+. "$TOP/tests/lib.sh"
+lab_up || { notok "the lab is up"; t_done; }
+F="others$$"
+alice_folder "$F"
+trap 'rm -rf "$FD"' EXIT
+alice_config "$T/home" password
+cli_home
+maildir_fill "$FD" 4 seen
+
+# other CMD...: each CMD ("select F", "uid STORE 1 +FLAGS (\Seen)", ...)
+# run by the other client, in one session; "flags F" prints the UIDs of
+# F and their flags, sorted, one "UID FLAG..." line each.
+other() {
+	python3 - "$LAB_IMAPS_PORT" "$LAB_CA" "$LAB_ALICE" "$LAB_ALICE_PASS" \
+	    "$@" <<'PY'
+import imaplib, re, ssl, sys
+port, ca, user, pw = sys.argv[1:5]
+ctx = ssl.create_default_context(cafile=ca)
+ctx.check_hostname = False
+c = imaplib.IMAP4_SSL("127.0.0.1", int(port), ssl_context=ctx)
+c.login(user, pw)
+for cmd in sys.argv[5:]:
+    verb, _, arg = cmd.partition(" ")
+    if verb == "flags":
+        c.select(arg, readonly=True)
+        typ, data = c.uid("FETCH", "1:*", "(FLAGS)")
+        for d in data or []:
+            m = re.search(rb"UID (\d+) FLAGS \(([^)]*)\)", d or b"")
+            if m:
+                fl = sorted(m.group(2).decode().split())
+                print(" ".join([m.group(1).decode()] + fl))
+        continue
+    if verb == "uid":
+        a = arg.split(" ", 2)
+        typ, data = c.uid(*a)
+    else:
+        typ, data = getattr(c, verb)(*arg.split(" "))
+    if typ != "OK":
+        sys.exit("%s: %s %s" % (cmd, typ, data))
+c.logout()
+PY
+}
+# here FOLDER: the same "UID FLAG..." lines for the store's copy.
+here() {
+	sm list --json --folder "$1" | python3 -c '
+import json, sys
+for x in sorted(json.load(sys.stdin), key=lambda x: x["uid"] or 0):
+    print(" ".join([str(x["uid"])] + sorted(x["flags"])))'
+}
+# id FOLDER UID: the store's id of the message UID of FOLDER.
+id() {
+	sm list --json --folder "$1" |
+	    json /dev/stdin "[x['id'] for x in d if x['uid']==$2][0]"
+}
+# synced: a sync of the test folder, its --json in $T/sync.json.
+synced() { sm sync --folder "$F" --json >"$T/sync.json" 2>>"$T/err"; }
+# moved WHAT: "flags_in flags_out expunged" of the last sync.
+moved() {
+	json "$T/sync.json" \
+	    '"%d %d %d" % (d["flags_in"], d["flags_out"], d["expunged"])'
+}
+
+check "the first sync fetches the folder" synced
+check_eq "both sides agree" "$(other "flags $F")" "$(here "$F")"
+
+# Both sides change flags of the same messages before the next sync: the
+# other client flags 1 and labels it, marks 3 unread and answers 2; here
+# the user reads 1, flags 3 and answers 2 as well.
+check "the other client changes flags" other "select $F" \
+    'uid STORE 1 +FLAGS (\Flagged $Phone)' 'uid STORE 3 -FLAGS (\Seen)' \
+    'uid STORE 2 +FLAGS (\Answered)'
+check "flags are changed here" sm flag "$(id "$F" 1)" +Seen
+check "and here" sm flag "$(id "$F" 3)" +Flagged
+check "and here, as there" sm flag "$(id "$F" 2)" +Answered
+check "the sync after both" synced
+check_eq "the server has both sides' changes" \
+    "1 \$Phone \\Flagged \\Seen
+2 \\Answered
+3 \\Flagged
+4" "$(other "flags $F")"
+check_eq "so has the store" "$(other "flags $F")" "$(here "$F")"
+check "a sync again" synced
+check_eq "which changes nothing either way (nothing flip-flops)" "0 0 0" \
+    "$(moved)"
+
+# Taken back on both sides: the other client unflags 1 and drops its
+# label, the user here marks 1 unread; a keyword the user removes here
+# goes, one the other client adds stays.
+check "the other client takes its flag back" other "select $F" \
+    'uid STORE 1 -FLAGS (\Flagged $Phone)' 'uid STORE 4 +FLAGS ($Work)'
+check "the user marks 1 unread here" sm flag "$(id "$F" 1)" -Seen
+check "and 4 read" sm flag "$(id "$F" 4)" +Seen
+check "the sync after both" synced
+check_eq "both take-backs hold on the server" \
+    "1
+2 \\Answered
+3 \\Flagged
+4 \$Work \\Seen" "$(other "flags $F")"
+check_eq "and in the store" "$(other "flags $F")" "$(here "$F")"
+t_done
