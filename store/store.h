@@ -177,6 +177,11 @@ struct store_folder {
 	uint64_t	 highestmodseq;	/* 0: no CONDSTORE state */
 };
 
+/*
+ * Removes folder id (the server no longer has it) once it holds no
+ * message; one that holds some stays.
+ */
+int	 store_folder_forget(struct store *st, int64_t id, struct smerr *e);
 /* The folder id of account/name, made when absent. */
 int	 store_folder_open(struct store *st, const char *account,
 	    const char *name, int64_t *idp, struct smerr *e);

@@ -6,9 +6,13 @@
 # nor undoes what the other client did.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is up"; t_done; }
-F="others$$"
+F="others$$" G="othersg$$"
+alice_folder "$G"; GD=$FD
 alice_folder "$F"
-trap 'rm -rf "$FD"' EXIT
+# The subscriptions go with the folders: one left dangling would be read
+# by every later test's sync.
+trap 'other "unsubscribe $F" "unsubscribe $G" "unsubscribe ${G}r" \
+    >/dev/null 2>&1; rm -rf "$FD" "$GD" "$MD/.${G}r"' EXIT
 alice_config "$T/home" password
 cli_home
 maildir_fill "$FD" 4 seen
@@ -35,6 +39,11 @@ for cmd in sys.argv[5:]:
             if m:
                 fl = sorted(m.group(2).decode().split())
                 print(" ".join([m.group(1).decode()] + fl))
+        continue
+    if verb == "deliver":
+        box, _, subject = arg.partition("/")
+        c.append(box, None, None, ("From: bob@example.test\r\n"
+                 "Subject: %s\r\n\r\nbody\r\n" % subject).encode())
         continue
     if verb == "uid":
         a = arg.split(" ", 2)
@@ -103,4 +112,42 @@ check_eq "both take-backs hold on the server" \
 3 \\Flagged
 4 \$Work \\Seen" "$(other "flags $F")"
 check_eq "and in the store" "$(other "flags $F")" "$(here "$F")"
+
+# count QUERY FOLDER: how many messages search finds in FOLDER.
+count() {
+	sm search --json "$1" |
+	    json /dev/stdin "len([x for x in d if x['folder']=='$2'])"
+}
+maildir_fill "$GD" 3
+check "both folders are subscribed" other "subscribe $F" "subscribe $G"
+check "a sync of every folder" sm sync
+check_eq "reads the second folder" 3 "$(count message "$G")"
+
+# The other client renames the second folder, which leaves the old name
+# subscribed (Dovecot keeps subscriptions apart from folders), and new
+# mail arrives in the test folder.
+check "the other client renames the second folder" \
+    other "rename $G ${G}r" "deliver $F/afterrename"
+sm sync >"$T/out" 2>&1; rc=$?
+check_eq "a sync of every folder still succeeds" 0 "$rc"
+check_nomatch "and says nothing of the dangling subscription" \
+    "$G" "$(cat "$T/out")"
+check_eq "the mail that came meanwhile is fetched" 1 \
+    "$(count afterrename "$F")"
+check_eq "the old name's messages are gone from the store" 0 \
+    "$(count message "$G")"
+check_fails "and so is the old name" "no folder '$G'" sm list --folder "$G"
+check "the new name is subscribed" other "subscribe ${G}r"
+check "a sync again" sm sync
+check_eq "the messages are there under the new name" 3 \
+    "$(count message "${G}r")"
+check_eq "once each" 3 "$(sm search --json message | json /dev/stdin \
+    "len([x for x in d if x['folder'].startswith('$G')])")"
+
+# Deleted elsewhere, subscription and all.
+check "the other client deletes the folder" \
+    other "unsubscribe ${G}r" "delete ${G}r"
+check "a sync after" sm sync
+check_eq "none of its messages is left" 0 "$(sm search --json message |
+    json /dev/stdin "len([x for x in d if x['folder'].startswith('$G')])")"
 t_done
