@@ -503,7 +503,6 @@ test_messages(void **unused)
 	struct smerr		 e;
 	struct ids		 ids;
 	int64_t			 inbox, other, id1, id2, id3, n;
-	char			*base;
 	size_t			 done, left;
 	int			 rebound;
 	char			*d = tmpdir();
@@ -587,18 +586,6 @@ test_messages(void **unused)
 	assert_string_equal(lm->verdict, "{\"signature\":\"valid\"}");
 	assert_int_equal(lm->body_len, strlen("the secret PLAINTEXTMARKER one"));
 	store_msg_free(lm);
-	/* The server's flags are kept from the first change here on. */
-	assert_int_equal(store_msg_flags_base(st, id1, &base, &e), 0);
-	assert_string_equal(base, "\\Seen");
-	free(base);
-	assert_int_equal(store_msg_set_local_flags(st, id1, "\\Seen \\Flagged",
-	    &e), 0);
-	assert_int_equal(store_msg_flags_base(st, id1, &base, &e), 0);
-	assert_string_equal(base, "\\Seen");
-	free(base);
-	/* None for a message whose change was pushed. */
-	assert_int_equal(store_msg_flags_base(st, id2, &base, &e), 0);
-	assert_null(base);
 
 	/* UIDVALIDITY changes: messages stay, unbound, and bind again. */
 	assert_int_equal(store_folder_reset(st, inbox, &e), 0);
@@ -615,8 +602,6 @@ test_messages(void **unused)
 	assert_string_equal(lm->flags, "\\Seen \\Flagged");
 	store_msg_free(lm);
 	assert_int_equal(store_msg_flags_pushed(st, id1, 5, &e), 0);
-	assert_int_equal(store_msg_flags_base(st, id1, &base, &e), 0);
-	assert_null(base);
 
 	/* Expunge removes the row and its index entry. */
 	assert_int_equal(store_msg_delete(st, id2, &e), 0);
@@ -1666,6 +1651,56 @@ test_upgrade_7(void **unused)
 	rmdir_all(d);
 }
 
+/* base_is(st, id, want): the server's flags kept under id's change. */
+static void
+base_is(struct store *st, int64_t id, const char *want)
+{
+	struct smerr	 e;
+	char		*base;
+
+	assert_int_equal(store_msg_flags_base(st, id, &base, &e), 0);
+	if (want == NULL)
+		assert_null(base);
+	else
+		assert_string_equal(base, want);
+	free(base);
+}
+
+/*
+ * The flags the server had are kept from the first change here on, to
+ * the push: what the sync pushes is the difference.
+ */
+static void
+test_flags_base(void **unused)
+{
+	struct store	*st;
+	struct smerr	 e;
+	int64_t		 inbox, id1, id2, at, len;
+	char		*d = tmpdir();
+
+	(void)unused;
+	st = open_key1(d, &e);
+	assert_int_equal(store_folder_open(st, "work", "INBOX", &inbox, &e), 0);
+	id1 = add_text(st, inbox, 1, "one", "one", &at, &len);
+	id2 = add_text(st, inbox, 2, "two", "two", &at, &len);
+	base_is(st, id1, NULL);		/* nothing changed here */
+	assert_int_equal(store_msg_set_local_flags(st, id1, "", &e), 0);
+	base_is(st, id1, "\\Seen");
+	assert_int_equal(store_msg_set_local_flags(st, id1, "\\Flagged",
+	    &e), 0);
+	base_is(st, id1, "\\Seen");	/* the first change's */
+	/* The server's flags come in meanwhile: the base stays. */
+	assert_int_equal(store_msg_set_flags(st, id1, "$Phone", 3, &e), 0);
+	base_is(st, id1, "\\Seen");
+	assert_int_equal(store_msg_flags_pushed(st, id1, 4, &e), 0);
+	base_is(st, id1, NULL);
+	assert_int_equal(store_msg_set_local_flags(st, id1, "", &e), 0);
+	base_is(st, id1, "$Phone");	/* a new change, a new base */
+	base_is(st, id2, NULL);
+	store_close(st);
+	rmdir_all(d);
+}
+
 /*
  * A format 12 store with a flag change waiting: brought to format 13, the
  * server's flags under it are not known (the change is pushed whole); the
@@ -1677,7 +1712,7 @@ test_upgrade_12(void **unused)
 	struct store		*st;
 	struct smerr		 e;
 	int64_t			 inbox, id1, id2, at, len;
-	char			*base, *d = tmpdir();
+	char			*d = tmpdir();
 
 	(void)unused;
 	st = open_key1(d, &e);
@@ -1693,12 +1728,9 @@ test_upgrade_12(void **unused)
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
 	    "'schema';"), 13);
-	assert_int_equal(store_msg_flags_base(st, id1, &base, &e), 0);
-	assert_null(base);
+	base_is(st, id1, NULL);
 	assert_int_equal(store_msg_set_local_flags(st, id2, "", &e), 0);
-	assert_int_equal(store_msg_flags_base(st, id2, &base, &e), 0);
-	assert_string_equal(base, "\\Seen");
-	free(base);
+	base_is(st, id2, "\\Seen");
 	assert_int_equal(store_check(st, &e), 0);
 	store_close(st);
 	rmdir_all(d);
@@ -1848,6 +1880,7 @@ main(void)
 	    cmocka_unit_test(test_upgrade_7),
 	    cmocka_unit_test(test_upgrade_8),
 	    cmocka_unit_test(test_upgrade_12),
+	    cmocka_unit_test(test_flags_base),
 	    cmocka_unit_test(test_revoke),
 	    cmocka_unit_test(test_ckpt));
 }
