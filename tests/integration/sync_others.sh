@@ -12,7 +12,8 @@ alice_folder "$F"
 # The subscriptions go with the folders: one left dangling would be read
 # by every later test's sync.
 trap 'other "unsubscribe $F" "unsubscribe $G" "unsubscribe ${G}r" \
-    >/dev/null 2>&1; rm -rf "$FD" "$GD" "$MD/.${G}r"' EXIT
+    "unsubscribe ${F}d" >/dev/null 2>&1
+    rm -rf "$FD" "$GD" "$MD/.${G}r" "$MD/.${F}d"' EXIT
 alice_config "$T/home" password
 cli_home
 maildir_fill "$FD" 4 seen
@@ -49,7 +50,7 @@ for cmd in sys.argv[5:]:
         a = arg.split(" ", 2)
         typ, data = c.uid(*a)
     else:
-        typ, data = getattr(c, verb)(*arg.split(" "))
+        typ, data = getattr(c, verb)(*(arg.split(" ") if arg else []))
     if typ != "OK":
         sys.exit("%s: %s %s" % (cmd, typ, data))
 c.logout()
@@ -150,4 +151,31 @@ check "the other client deletes the folder" \
 check "a sync after" sm sync
 check_eq "none of its messages is left" 0 "$(sm search --json message |
     json /dev/stdin "len([x for x in d if x['folder'].startswith('$G')])")"
+
+# Moved here after the other client expunged it: the move cannot happen,
+# and the copy made for it in the folder moved to goes, or it would be
+# listed there while on no server. First with the server reachable, then
+# with the move waiting for the next sync (as the terminal program's
+# moves do).
+check "the other client expunges message 4" other "select $F" \
+    'uid STORE 4 +FLAGS (\Deleted)' expunge
+check_fails "moving it here fails, and says why" \
+    "no longer in $F on the server" sm move "$(id "$F" 4)" "${F}d"
+check_eq "it is in neither folder" "0 0" \
+    "$(count '"message 4"' "$F") $(count '"message 4"' "${F}d")"
+cp "$H/config" "$T/config.good"
+sed -i "s/^imap = .*/imap = imap:\/\/mail.example.test:1/" "$H/config"
+sm move "$(id "$F" 3)" "${F}d" >"$T/out" 2>&1; rc=$?
+check_eq "offline, a move is queued (exit 0)" 0 "$rc"
+check_match "and says so" "the next sync does it" "$(cat "$T/out")"
+cp "$T/config.good" "$H/config"
+check "the other client expunges message 3" other "select $F" \
+    'uid STORE 3 +FLAGS (\Deleted)' expunge
+check "the sync that pushes the move succeeds" sm sync
+check_eq "message 3 is in neither folder" "0 0" \
+    "$(count '"message 3"' "$F") $(count '"message 3"' "${F}d")"
+check "a move of a message still there" sm move "$(id "$F" 2)" "${F}d"
+check "and a sync" sm sync
+check_eq "is where it was moved, once" "0 1" \
+    "$(count '"message 2"' "$F") $(count '"message 2"' "${F}d")"
 t_done
