@@ -259,10 +259,17 @@ static const char *store_upgrade_to_12 =
  * Format 12 to 13: the flags the server had when the user first changed
  * a message's flags here, so that a sync pushes only what the user
  * changed and keeps what another client changed meanwhile. NULL (not
- * known) for the changes already waiting: those are pushed whole.
+ * known) for the changes already waiting: those are pushed whole. And
+ * the highest id a deleted message had (meta message_last), past which
+ * new messages are numbered (STORE_MSG_NEXT_ID): an id the user saw is
+ * never given to another message after another client expunged its own.
  */
 static const char *store_upgrade_to_13 =
     "ALTER TABLE message ADD COLUMN flags_base TEXT;"
+    "CREATE TRIGGER message_last AFTER DELETE ON message BEGIN"
+    " INSERT OR REPLACE INTO meta(name, value) SELECT 'message_last',"
+    " old.id WHERE old.id > coalesce((SELECT CAST(value AS INTEGER)"
+    " FROM meta WHERE name = 'message_last'), 0); END;"
     "UPDATE meta SET value = '13' WHERE name = 'schema';";
 
 static const char *store_schema =

@@ -178,4 +178,24 @@ check "a move of a message still there" sm move "$(id "$F" 2)" "${F}d"
 check "and a sync" sm sync
 check_eq "is where it was moved, once" "0 1" \
     "$(count '"message 2"' "$F") $(count '"message 2"' "${F}d")"
+
+# An id the user saw never names another message: after the other client
+# expunged the newest one, the next new message gets an id of its own.
+# uidof SUBJECT: its UID in the test folder.
+uidof() {
+	sm list --json --folder "$F" |
+	    json /dev/stdin "[x['uid'] for x in d if x['subject']=='$1'][0]"
+}
+check "a message comes" other "deliver $F/newest"
+check "and is synced" sm sync
+old=$(sm search --json newest | json /dev/stdin 'd[0]["id"]')
+check "the other client expunges it" other "select $F" \
+    "uid STORE $(uidof newest) +FLAGS (\\Deleted)" expunge
+check "a sync" sm sync
+check "another message comes" other "deliver $F/later"
+check "a sync" sm sync
+new=$(sm search --json later | json /dev/stdin 'd[0]["id"]')
+check_match "it has an id of its own ($old, then $new)" '^yes$' \
+    "$([ "$new" -gt "$old" ] && echo yes)"
+check_fails "the old id names no message" "no message $old" sm show "$old"
 t_done

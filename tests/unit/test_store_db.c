@@ -1651,6 +1651,22 @@ test_upgrade_7(void **unused)
 	rmdir_all(d);
 }
 
+/* A new store in d with two messages in INBOX (ids *id1p and *id2p). */
+static struct store *
+two_messages(const char *d, int64_t *inboxp, int64_t *id1p, int64_t *id2p)
+{
+	struct store	*st;
+	struct smerr	 e;
+	int64_t		 at, len;
+
+	st = open_key1(d, &e);
+	assert_int_equal(store_folder_open(st, "work", "INBOX", inboxp, &e),
+	    0);
+	*id1p = add_text(st, *inboxp, 1, "one", "one", &at, &len);
+	*id2p = add_text(st, *inboxp, 2, "two", "two", &at, &len);
+	return st;
+}
+
 /* base_is(st, id, want): the server's flags kept under id's change. */
 static void
 base_is(struct store *st, int64_t id, const char *want)
@@ -1675,14 +1691,11 @@ test_flags_base(void **unused)
 {
 	struct store	*st;
 	struct smerr	 e;
-	int64_t		 inbox, id1, id2, at, len;
+	int64_t		 inbox, id1, id2;
 	char		*d = tmpdir();
 
 	(void)unused;
-	st = open_key1(d, &e);
-	assert_int_equal(store_folder_open(st, "work", "INBOX", &inbox, &e), 0);
-	id1 = add_text(st, inbox, 1, "one", "one", &at, &len);
-	id2 = add_text(st, inbox, 2, "two", "two", &at, &len);
+	st = two_messages(d, &inbox, &id1, &id2);
 	base_is(st, id1, NULL);		/* nothing changed here */
 	assert_int_equal(store_msg_set_local_flags(st, id1, "", &e), 0);
 	base_is(st, id1, "\\Seen");
@@ -1701,6 +1714,34 @@ test_flags_base(void **unused)
 	rmdir_all(d);
 }
 
+/* A deleted message's id is not given to the next one, nor to a copy. */
+static void
+test_ids_kept(void **unused)
+{
+	struct store	*st;
+	struct smerr	 e;
+	int64_t		 inbox, id1, id2, id3, id4, at, len;
+	char		*d = tmpdir();
+
+	(void)unused;
+	st = two_messages(d, &inbox, &id1, &id2);
+	assert_int_equal(store_msg_delete(st, id2, &e), 0);
+	id3 = add_text(st, inbox, 3, "three", "three", &at, &len);
+	assert_true(id3 > id2);
+	assert_int_equal(store_msg_delete(st, id3, &e), 0);
+	assert_int_equal(store_msg_delete(st, id1, &e), 0);
+	store_close(st);
+	/* Kept in the store, for every later process. */
+	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	id4 = add_text(st, inbox, 4, "four", "four", &at, &len);
+	assert_true(id4 > id3);
+	assert_int_equal(store_msg_move(st, id4, inbox, 1, &id1, &e), 0);
+	assert_true(id1 > id4);
+	assert_int_equal(store_check(st, &e), 0);
+	store_close(st);
+	rmdir_all(d);
+}
+
 /*
  * A format 12 store with a flag change waiting: brought to format 13, the
  * server's flags under it are not known (the change is pushed whole); the
@@ -1711,14 +1752,11 @@ test_upgrade_12(void **unused)
 {
 	struct store		*st;
 	struct smerr		 e;
-	int64_t			 inbox, id1, id2, at, len;
+	int64_t			 inbox, id1, id2;
 	char			*d = tmpdir();
 
 	(void)unused;
-	st = open_key1(d, &e);
-	assert_int_equal(store_folder_open(st, "work", "INBOX", &inbox, &e), 0);
-	id1 = add_text(st, inbox, 1, "one", "one", &at, &len);
-	id2 = add_text(st, inbox, 2, "two", "two", &at, &len);
+	st = two_messages(d, &inbox, &id1, &id2);
 	assert_int_equal(store_msg_set_local_flags(st, id1, "\\Flagged", &e),
 	    0);
 	exec_ok(st, "BEGIN;" STORE_BACK_TO_12
@@ -1881,6 +1919,7 @@ main(void)
 	    cmocka_unit_test(test_upgrade_8),
 	    cmocka_unit_test(test_upgrade_12),
 	    cmocka_unit_test(test_flags_base),
+	    cmocka_unit_test(test_ids_kept),
 	    cmocka_unit_test(test_revoke),
 	    cmocka_unit_test(test_ckpt));
 }
