@@ -11,51 +11,13 @@ alice_folder "$G"; GD=$FD
 alice_folder "$F"
 # The subscriptions go with the folders: one left dangling would be read
 # by every later test's sync.
-trap 'other "unsubscribe $F" "unsubscribe $G" "unsubscribe ${G}r" \
+trap 'other_client "unsubscribe $F" "unsubscribe $G" "unsubscribe ${G}r" \
     "unsubscribe ${F}d" >/dev/null 2>&1
     rm -rf "$FD" "$GD" "$MD/.${G}r" "$MD/.${F}d"' EXIT
 alice_config "$T/home" password
 cli_home
 maildir_fill "$FD" 4 seen
 
-# other CMD...: each CMD ("select F", "uid STORE 1 +FLAGS (\Seen)", ...)
-# run by the other client, in one session; "flags F" prints the UIDs of
-# F and their flags, sorted, one "UID FLAG..." line each.
-other() {
-	python3 - "$LAB_IMAPS_PORT" "$LAB_CA" "$LAB_ALICE" "$LAB_ALICE_PASS" \
-	    "$@" <<'PY'
-import imaplib, re, ssl, sys
-port, ca, user, pw = sys.argv[1:5]
-ctx = ssl.create_default_context(cafile=ca)
-ctx.check_hostname = False
-c = imaplib.IMAP4_SSL("127.0.0.1", int(port), ssl_context=ctx)
-c.login(user, pw)
-for cmd in sys.argv[5:]:
-    verb, _, arg = cmd.partition(" ")
-    if verb == "flags":
-        c.select(arg, readonly=True)
-        typ, data = c.uid("FETCH", "1:*", "(FLAGS)")
-        for d in data or []:
-            m = re.search(rb"UID (\d+) FLAGS \(([^)]*)\)", d or b"")
-            if m:
-                fl = sorted(m.group(2).decode().split())
-                print(" ".join([m.group(1).decode()] + fl))
-        continue
-    if verb == "deliver":
-        box, _, subject = arg.partition("/")
-        c.append(box, None, None, ("From: bob@example.test\r\n"
-                 "Subject: %s\r\n\r\nbody\r\n" % subject).encode())
-        continue
-    if verb == "uid":
-        a = arg.split(" ", 2)
-        typ, data = c.uid(*a)
-    else:
-        typ, data = getattr(c, verb)(*(arg.split(" ") if arg else []))
-    if typ != "OK":
-        sys.exit("%s: %s %s" % (cmd, typ, data))
-c.logout()
-PY
-}
 # here FOLDER: the same "UID FLAG..." lines for the store's copy.
 here() {
 	sm list --json --folder "$1" | python3 -c '
@@ -77,12 +39,12 @@ moved() {
 }
 
 check "the first sync fetches the folder" synced
-check_eq "both sides agree" "$(other "flags $F")" "$(here "$F")"
+check_eq "both sides agree" "$(other_client "flags $F")" "$(here "$F")"
 
 # Both sides change flags of the same messages before the next sync: the
 # other client flags 1 and labels it, marks 3 unread and answers 2; here
 # the user reads 1, flags 3 and answers 2 as well.
-check "the other client changes flags" other "select $F" \
+check "the other client changes flags" other_client "select $F" \
     'uid STORE 1 +FLAGS (\Flagged $Phone)' 'uid STORE 3 -FLAGS (\Seen)' \
     'uid STORE 2 +FLAGS (\Answered)'
 check "flags are changed here" sm flag "$(id "$F" 1)" +Seen
@@ -93,8 +55,8 @@ check_eq "the server has both sides' changes" \
     "1 \$Phone \\Flagged \\Seen
 2 \\Answered
 3 \\Flagged
-4" "$(other "flags $F")"
-check_eq "so has the store" "$(other "flags $F")" "$(here "$F")"
+4" "$(other_client "flags $F")"
+check_eq "so has the store" "$(other_client "flags $F")" "$(here "$F")"
 check "a sync again" synced
 check_eq "which changes nothing either way (nothing flip-flops)" "0 0 0" \
     "$(moved)"
@@ -102,7 +64,7 @@ check_eq "which changes nothing either way (nothing flip-flops)" "0 0 0" \
 # Taken back on both sides: the other client unflags 1 and drops its
 # label, the user here marks 1 unread; a keyword the user removes here
 # goes, one the other client adds stays.
-check "the other client takes its flag back" other "select $F" \
+check "the other client takes its flag back" other_client "select $F" \
     'uid STORE 1 -FLAGS (\Flagged $Phone)' 'uid STORE 4 +FLAGS ($Work)'
 check "the user marks 1 unread here" sm flag "$(id "$F" 1)" -Seen
 check "and 4 read" sm flag "$(id "$F" 4)" +Seen
@@ -111,8 +73,8 @@ check_eq "both take-backs hold on the server" \
     "1
 2 \\Answered
 3 \\Flagged
-4 \$Work \\Seen" "$(other "flags $F")"
-check_eq "and in the store" "$(other "flags $F")" "$(here "$F")"
+4 \$Work \\Seen" "$(other_client "flags $F")"
+check_eq "and in the store" "$(other_client "flags $F")" "$(here "$F")"
 
 # count QUERY FOLDER: how many messages search finds in FOLDER.
 count() {
@@ -120,7 +82,7 @@ count() {
 	    json /dev/stdin "len([x for x in d if x['folder']=='$2'])"
 }
 maildir_fill "$GD" 3
-check "both folders are subscribed" other "subscribe $F" "subscribe $G"
+check "both folders are subscribed" other_client "subscribe $F" "subscribe $G"
 check "a sync of every folder" sm sync
 check_eq "reads the second folder" 3 "$(count message "$G")"
 
@@ -128,7 +90,7 @@ check_eq "reads the second folder" 3 "$(count message "$G")"
 # subscribed (Dovecot keeps subscriptions apart from folders), and new
 # mail arrives in the test folder.
 check "the other client renames the second folder" \
-    other "rename $G ${G}r" "deliver $F/afterrename"
+    other_client "rename $G ${G}r" "deliver $F/afterrename"
 sm sync >"$T/out" 2>&1; rc=$?
 check_eq "a sync of every folder still succeeds" 0 "$rc"
 check_nomatch "and says nothing of the dangling subscription" \
@@ -138,7 +100,7 @@ check_eq "the mail that came meanwhile is fetched" 1 \
 check_eq "the old name's messages are gone from the store" 0 \
     "$(count message "$G")"
 check_fails "and so is the old name" "no folder '$G'" sm list --folder "$G"
-check "the new name is subscribed" other "subscribe ${G}r"
+check "the new name is subscribed" other_client "subscribe ${G}r"
 check "a sync again" sm sync
 check_eq "the messages are there under the new name" 3 \
     "$(count message "${G}r")"
@@ -147,7 +109,7 @@ check_eq "once each" 3 "$(sm search --json message | json /dev/stdin \
 
 # Deleted elsewhere, subscription and all.
 check "the other client deletes the folder" \
-    other "unsubscribe ${G}r" "delete ${G}r"
+    other_client "unsubscribe ${G}r" "delete ${G}r"
 check "a sync after" sm sync
 check_eq "none of its messages is left" 0 "$(sm search --json message |
     json /dev/stdin "len([x for x in d if x['folder'].startswith('$G')])")"
@@ -157,7 +119,7 @@ check_eq "none of its messages is left" 0 "$(sm search --json message |
 # listed there while on no server. First with the server reachable, then
 # with the move waiting for the next sync (as the terminal program's
 # moves do).
-check "the other client expunges message 4" other "select $F" \
+check "the other client expunges message 4" other_client "select $F" \
     'uid STORE 4 +FLAGS (\Deleted)' expunge
 check_fails "moving it here fails, and says why" \
     "no longer in $F on the server" sm move "$(id "$F" 4)" "${F}d"
@@ -169,7 +131,7 @@ sm move "$(id "$F" 3)" "${F}d" >"$T/out" 2>&1; rc=$?
 check_eq "offline, a move is queued (exit 0)" 0 "$rc"
 check_match "and says so" "the next sync does it" "$(cat "$T/out")"
 cp "$T/config.good" "$H/config"
-check "the other client expunges message 3" other "select $F" \
+check "the other client expunges message 3" other_client "select $F" \
     'uid STORE 3 +FLAGS (\Deleted)' expunge
 check "the sync that pushes the move succeeds" sm sync
 check_eq "message 3 is in neither folder" "0 0" \
@@ -186,13 +148,13 @@ uidof() {
 	sm list --json --folder "$F" |
 	    json /dev/stdin "[x['uid'] for x in d if x['subject']=='$1'][0]"
 }
-check "a message comes" other "deliver $F/newest"
+check "a message comes" other_client "deliver $F/newest"
 check "and is synced" sm sync
 old=$(sm search --json newest | json /dev/stdin 'd[0]["id"]')
-check "the other client expunges it" other "select $F" \
+check "the other client expunges it" other_client "select $F" \
     "uid STORE $(uidof newest) +FLAGS (\\Deleted)" expunge
 check "a sync" sm sync
-check "another message comes" other "deliver $F/later"
+check "another message comes" other_client "deliver $F/later"
 check "a sync" sm sync
 new=$(sm search --json later | json /dev/stdin 'd[0]["id"]')
 check_match "it has an id of its own ($old, then $new)" '^yes$' \
