@@ -31,4 +31,15 @@ check "message 2 goes within 15 s" ui_wait_for "sealmail: $F \\(3\\)"
 check_nomatch "it is no longer listed" 'message 2$' "$(ui_screen)"
 check_match "message 1 shows flagged" '^ +1 N?F .*message 1$' \
     "$(ui_screen)"
+
+# Open in the pager when the other client expunges it: said so, the title
+# no longer numbering it among the folder's messages.
+check "message 3 opens" ui_open_msg "message 3"
+check "in the pager" ui_wait_for "message [0-9]+ of 3 in $F"
+check "the other client expunges it" other_client "select $F" \
+    'uid STORE 3 +FLAGS (\Deleted)' expunge
+check "within 15 s the pager says it is gone" \
+    ui_wait_for 'no longer in its folder: another client deleted or'
+check "its title too" ui_wait_for "sealmail: message [0-9]+, gone"
+ui_press "q goes back to the index, without it" "sealmail: $F \\(2\\)" q
 t_done
