@@ -5,9 +5,10 @@
  * every 28 minutes, before the 29 after which a server may drop it; where
  * the server has no IDLE, a NOOP every `poll` seconds. Once the
  * connection is up the first time, every folder of the account is
- * synced (so a server that is down or slow holds up no other account);
- * when the server reports a change the INBOX is synced, and
- * new-mail-command runs with the count. A lost connection is tried
+ * synced (so a server that is down or slow holds up no other account),
+ * and again every `poll` seconds (mail filed into other folders, and what
+ * other clients changed there); when the server reports a change the
+ * INBOX is synced, and new-mail-command runs with the count. A lost connection is tried
  * again with a growing delay, said in one line; a refused login is not
  * tried again with the same password (a server counts failed logins, and
  * may lock the account or slow every login from the address): the
@@ -83,6 +84,7 @@ struct watcher {
 	atomic_int			 refused;	/* its login was */
 	atomic_int			 online;	/* in a session */
 	atomic_int			 full;		/* every folder */
+	time_t				 full_at;	/* last synced whole */
 };
 
 struct watch {
@@ -455,9 +457,21 @@ watch_again(struct watch *w, struct watcher *t)
 	}
 }
 
+/* The monotonic clock in seconds. */
+static time_t
+watch_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
 /*
- * Each account is synced whole once its server first answers, and again
- * on S, its INBOX when the server reports a change: an account whose
+ * Each account is synced whole once its server first answers, again on
+ * S and every `poll` seconds (IDLE watches the INBOX only: mail filed
+ * into another folder, and what another client changed there, come in
+ * so), and its INBOX when the server reports a change: an account whose
  * server is down or slow never holds up another's.
  */
 static void
@@ -465,19 +479,24 @@ watch_loop(struct watch *w)
 {
 	struct watcher	*t;
 	size_t		 i;
-	int		 all = 0;
+	int		 all = 0, periodic;
 
 	for (;;) {
 		for (i = 0; i < w->n && !w->stopping; i++) {
 			t = &w->t[i];
 			if (all)
 				watch_again(w, t);
-			if (t->full && t->online) {
-				t->full = 0;
-				watch_sync(w, t, NULL);
-			} else if (t->dirty)
+			periodic = t->online && t->full_at != 0 &&
+			    watch_now() - t->full_at >= t->a->poll;
+			/* The INBOX first then: what came there is said. */
+			if (periodic || (t->dirty && !(t->full && t->online)))
 				watch_sync(w, t, "INBOX");
 			t->dirty = 0;
+			if ((t->full || periodic) && t->online) {
+				t->full = 0;
+				watch_sync(w, t, NULL);
+				t->full_at = watch_now();
+			}
 		}
 		all = 0;
 		if (watch_read(w, &all))

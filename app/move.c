@@ -315,7 +315,7 @@ app_move_push(struct store *st, struct imap *im, const char *account,
 	struct smerr	 e2;
 	uint32_t	 uv, uid;
 	size_t		 i;
-	int		 r = 0, refused = 0;
+	int		 r = 0, refused = 0, gone;
 
 	if (donep != NULL)
 		*donep = 0;
@@ -329,6 +329,20 @@ app_move_push(struct store *st, struct imap *im, const char *account,
 	for (i = 0; i < l.n; i++) {
 		smerr_clear(&e2);
 		r = push_one(im, &l.v[i], &uv, &uid, &e2);
+		gone = r == SMERR_NOTFOUND;
+		if (gone) {
+			/*
+			 * Expunged by another client before it could be
+			 * moved: what was made here for it goes too, or it
+			 * would be shown in dest while on no server.
+			 */
+			smerr_clear(&e2);
+			smerr_set(&e2, r, "message %lld is no longer in %s "
+			    "on the server (another client expunged it): "
+			    "removed here as well", (long long)l.v[i].message,
+			    l.v[i].folder);
+			r = SMERR_REFUSED;
+		}
 		if (r == SMERR_REFUSED) {
 			/* Dropped: it would be refused every time. */
 			if (!refused)
@@ -340,6 +354,9 @@ app_move_push(struct store *st, struct imap *im, const char *account,
 		}
 		if ((r = store_begin(st, e)) != 0)
 			goto out;
+		/* The copy made for it here may be gone already. */
+		if (gone && l.v[i].message != 0)
+			(void)store_msg_delete(st, l.v[i].message, NULL);
 		if ((r = bind_new(st, account, &l.v[i], uv, uid, e)) != 0 ||
 		    (r = store_queue_done(st, l.v[i].id, e)) != 0) {
 			store_rollback(st);

@@ -67,6 +67,8 @@ struct syncer {
 	int			 err;		/* a callback failed */
 	struct queue		*q;		/* new messages for the worker */
 	int			 pool;		/* judges run beside the worker */
+	struct imap_folder	*all;		/* every folder the server has */
+	size_t			 nall;
 	char			*hv_addr;	/* the last signer harvested */
 	uint8_t			*hv_der;
 	size_t			 hv_len;
@@ -928,6 +930,79 @@ vanished_cb(uint32_t first, uint32_t last, void *arg)
 		}
 }
 
+/* Whether the space-separated list has the flag of n bytes at w. */
+static int
+flags_have(const char *list, const char *w, size_t n)
+{
+	const char	*p = list, *q;
+
+	while (*p != '\0') {
+		if ((q = strchr(p, ' ')) == NULL)
+			q = p + strlen(p);
+		if ((size_t)(q - p) == n && strncasecmp(p, w, n) == 0)
+			return 1;
+		p = *q == ' ' ? q + 1 : q;
+	}
+	return 0;
+}
+
+/* The flags of a that b lacks, space-separated, into out (a's size). */
+static void
+flags_minus(const char *a, const char *b, char *out)
+{
+	const char	*p = a, *q;
+	size_t		 n, len = 0;
+
+	while (*p != '\0') {
+		if ((q = strchr(p, ' ')) == NULL)
+			q = p + strlen(p);
+		n = (size_t)(q - p);
+		if (n > 0 && !flags_have(b, p, n)) {
+			if (len > 0)
+				out[len++] = ' ';
+			memcpy(out + len, p, n);
+			len += n;
+		}
+		p = *q == ' ' ? q + 1 : q;
+	}
+	out[len] = '\0';
+}
+
+/*
+ * Pushes one message's local flag change: what the user added and what
+ * they removed since the server's flags were last seen, so that a flag
+ * another client changed meanwhile stays as that client left it. When
+ * those flags are not known, the local list replaces the server's.
+ */
+static int
+push_one(struct syncer *s, const struct local *l)
+{
+	char	*base = NULL, *add = NULL, *del = NULL;
+	int	 r;
+
+	if ((r = store_msg_flags_base(s->o->store, l->id, &base, s->e)) != 0)
+		return r;
+	if (base == NULL)
+		return imap_store(s->imap, &l->uid, 1, '=', l->flags, s->e);
+	if ((add = strdup(l->flags)) == NULL || (del = strdup(base)) == NULL) {
+		r = smerr_nomem(s->e);
+		goto out;
+	}
+	flags_minus(l->flags, base, add);
+	flags_minus(base, l->flags, del);
+	if (*add != '\0')
+		r = imap_store(s->imap, &l->uid, 1, '+', add, s->e);
+	if (r == 0 && *del != '\0')
+		r = imap_store(s->imap, &l->uid, 1, '-', del, s->e);
+	log_debug("sync %s: UID %u flags +(%s) -(%s)", s->folder, l->uid,
+	    add, del);
+out:
+	free(base);
+	free(add);
+	free(del);
+	return r;
+}
+
 /* Pushes the flags changed here to the server. */
 static int
 push_flags(struct syncer *s)
@@ -938,8 +1013,7 @@ push_flags(struct syncer *s)
 	for (i = 0; i < s->nloc; i++) {
 		if (!s->loc[i].dirty)
 			continue;
-		if ((r = imap_store(s->imap, &s->loc[i].uid, 1, '=',
-		    s->loc[i].flags, s->e)) != 0 ||
+		if ((r = push_one(s, &s->loc[i])) != 0 ||
 		    (r = store_msg_flags_pushed(s->o->store, s->loc[i].id, 0,
 		    s->e)) != 0)
 			return r;
@@ -985,6 +1059,27 @@ id_cb(int64_t id, void *arg)
 }
 
 /*
+ * Deletes the messages of l, which a foreach that returned r filled, as
+ * expunged; frees l's IDs.
+ */
+static int
+drop_ids(struct syncer *s, struct vec_ids *l, int r)
+{
+	size_t	i;
+
+	if (r != 0 || (r = vec_ids_check(l, s->e)) != 0)
+		goto out;
+	for (i = 0; i < l->n; i++) {
+		if ((r = store_msg_delete(s->o->store, l->v[i], s->e)) != 0)
+			goto out;
+		s->stats->expunged++;
+	}
+out:
+	free(l->v);
+	return r;
+}
+
+/*
  * After a renumbered folder was fetched whole, what did not bind again
  * by its digest is no longer on the server, or is there changed and was
  * stored anew: dropped, so that nothing is shown twice or kept that the
@@ -994,21 +1089,10 @@ static int
 drop_unbound(struct syncer *s)
 {
 	struct vec_ids	l;
-	size_t		i;
-	int		r;
 
 	memset(&l, 0, sizeof(l));
-	if ((r = store_msg_foreach_unbound(s->o->store, s->fid, id_cb, &l,
-	    s->e)) != 0 || (r = vec_ids_check(&l, s->e)) != 0)
-		goto out;
-	for (i = 0; i < l.n; i++) {
-		if ((r = store_msg_delete(s->o->store, l.v[i], s->e)) != 0)
-			goto out;
-		s->stats->expunged++;
-	}
-out:
-	free(l.v);
-	return r;
+	return drop_ids(s, &l, store_msg_foreach_unbound(s->o->store, s->fid,
+	    id_cb, &l, s->e));
 }
 
 static int
@@ -1138,7 +1222,22 @@ sync_connect(const struct sync_opts *o, struct imap **ip,
 	return r;
 }
 
-/* The folders to sync: the one asked for, or every subscribed one. */
+/* Whether the server lists a folder of that name. */
+static int
+listed(const struct syncer *s, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < s->nall; i++)
+		if (strcmp(s->all[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The folders to sync: the one asked for, or every subscribed one that
+ * the server has (every folder it has kept in s->all).
+ */
 static int
 folder_names(struct syncer *s, char ***namesp, size_t *np)
 {
@@ -1159,15 +1258,25 @@ folder_names(struct syncer *s, char ***namesp, size_t *np)
 		*np = 1;
 		return 0;
 	}
-	if ((r = imap_list(s->imap, 1, &f, &n, s->e)) != 0)
+	if ((r = imap_list(s->imap, 0, &s->all, &s->nall, s->e)) != 0 ||
+	    (r = imap_list(s->imap, 1, &f, &n, s->e)) != 0)
 		return r;
 	if ((v = calloc(n + 1, sizeof(*v))) == NULL) {
 		imap_folders_free(f, n);
 		return smerr_nomem(s->e);
 	}
 	for (i = 0; i < n; i++) {
-		if (f[i].flags & IMAP_F_NOSELECT)
+		/*
+		 * A subscription outlives its folder (deleted or renamed
+		 * by another client): one the server has not is skipped.
+		 */
+		if ((f[i].flags & IMAP_F_NOSELECT) ||
+		    (strcasecmp(f[i].name, "INBOX") != 0 &&
+		    !listed(s, f[i].name))) {
+			log_debug("sync: subscribed to %s, which the server "
+			    "does not have", f[i].name);
 			continue;
+		}
 		if (strcasecmp(f[i].name, "INBOX") == 0)
 			inbox = 1;
 		v[k++] = f[i].name;
@@ -1179,6 +1288,77 @@ folder_names(struct syncer *s, char ***namesp, size_t *np)
 		r = smerr_nomem(s->e);
 	*namesp = v;
 	*np = k;
+	return r;
+}
+
+/* The folders of the account that the server does not list. */
+struct gone {
+	const struct syncer	*s;
+	struct vec_ids		 ids;
+};
+
+static int
+gone_cb(const struct store_folder *sf, void *arg)
+{
+	struct gone	*g = arg;
+
+	if (strcasecmp(sf->name, "INBOX") == 0 || listed(g->s, sf->name))
+		return 0;
+	return vec_ids_add(&g->ids, sf->id);
+}
+
+static int
+bound_cb(const struct store_msg *m, void *arg)
+{
+	return m->uid != 0 ? vec_ids_add(arg, m->id) : 0;
+}
+
+/* The messages the store holds in folder fid as bound to a UID there. */
+static int
+drop_bound(struct syncer *s, int64_t fid)
+{
+	struct vec_ids	l;
+
+	memset(&l, 0, sizeof(l));
+	return drop_ids(s, &l, store_msg_foreach(s->o->store, fid, bound_cb,
+	    &l, s->e));
+}
+
+/*
+ * After every folder was synced: a folder the store holds that the
+ * server no longer has at all (deleted or renamed by another client)
+ * goes, with the messages it held there, so that none is shown that is
+ * not on the server, nor twice after a rename. A message moved into it
+ * here and not yet on the server stays, and its folder with it.
+ */
+static int
+drop_gone(struct syncer *s)
+{
+	struct gone	g;
+	size_t		i;
+	int		r;
+
+	memset(&g, 0, sizeof(g));
+	g.s = s;
+	if ((r = store_folder_foreach(s->o->store, s->o->acct->name, gone_cb,
+	    &g, s->e)) != 0 || (r = vec_ids_check(&g.ids, s->e)) != 0)
+		goto out;
+	for (i = 0; i < g.ids.n; i++) {
+		log_debug("sync: folder %lld is no longer on the server",
+		    (long long)g.ids.v[i]);
+		if ((r = store_begin(s->o->store, s->e)) != 0)
+			goto out;
+		if ((r = drop_bound(s, g.ids.v[i])) != 0 ||
+		    (r = store_folder_forget(s->o->store, g.ids.v[i],
+		    s->e)) != 0) {
+			store_rollback(s->o->store);
+			goto out;
+		}
+		if ((r = store_commit(s->o->store, s->e)) != 0)
+			goto out;
+	}
+out:
+	free(g.ids.v);
 	return r;
 }
 
@@ -1233,6 +1413,8 @@ sync_run(const struct sync_opts *o, struct sync_stats *stats,
 	for (i = 0; i < n; i++)
 		if ((r = sync_folder(&s, names[i])) != 0)
 			break;
+	if (r == 0 && o->folder == NULL)
+		r = drop_gone(&s);
 out:
 	if (s.imap != NULL) {
 		if (r != 0 && r != SMERR_REFUSED)
@@ -1241,6 +1423,7 @@ out:
 			imap_close(s.imap);
 	}
 	vec_strv_free(names, n);
+	imap_folders_free(s.all, s.nall);
 	net_lookup_free(lk);
 	crypto_ctx_free(s.ctx);
 	free(s.hv_addr);

@@ -1206,6 +1206,10 @@ imap_transfer(struct imap *s, uint32_t uid, const char *dest, int copy,
 		mailimap_set_free(dst);
 	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(s, r, move ? "UID MOVE" : "UID COPY", e);
+	if (*newp == 0 && mailimap_has_uidplus(s->m))
+		return smerr_set(e, SMERR_NOTFOUND, "%s: UID %u is no longer "
+		    "there: nothing was %s", s->c->label, uid, copy ? "copied" :
+		    "moved");
 	if (!copy && !move)
 		return expunge_uids(s, &uid, 1, e);
 	return 0;

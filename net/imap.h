@@ -180,7 +180,9 @@ int		 imap_move(struct imap *s, const uint32_t *uids, size_t n,
  * One message of the selected mailbox to dest: copied (copy set), or
  * moved (UID MOVE where offered, else UID COPY, \Deleted, UID EXPUNGE).
  * With UIDPLUS *uvp and *newp get dest's UIDVALIDITY and the new UID
- * (else 0). SMERR_REFUSED when the server says NO (a missing dest).
+ * (else 0). SMERR_REFUSED when the server says NO (a missing dest);
+ * SMERR_NOTFOUND when, with UIDPLUS, it answers OK but copied nothing
+ * (no COPYUID): the folder no longer holds uid.
  */
 int		 imap_transfer(struct imap *s, uint32_t uid, const char *dest,
 		    int copy, uint32_t *uvp, uint32_t *newp, struct smerr *e);

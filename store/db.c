@@ -28,7 +28,7 @@
 #include "store/store_int.h"
 
 #define STORE_SCHEMA_VERSION	"4"	/* made new, then brought up */
-#define STORE_FORMAT		12	/* the newest */
+#define STORE_FORMAT		13	/* the newest */
 
 /* The writer copies the log into the database every this many pages. */
 #define STORE_WAL_PAGES		4096
@@ -254,6 +254,23 @@ static const char *store_upgrade_to_12 =
     "ALTER TABLE message ADD COLUMN to_names TEXT;"
     "UPDATE message SET hdr = 0;"
     "UPDATE meta SET value = '12' WHERE name = 'schema';";
+
+/*
+ * Format 12 to 13: the flags the server had when the user first changed
+ * a message's flags here, so that a sync pushes only what the user
+ * changed and keeps what another client changed meanwhile. NULL (not
+ * known) for the changes already waiting: those are pushed whole. And
+ * the highest id a deleted message had (meta message_last), past which
+ * new messages are numbered (STORE_MSG_NEXT_ID): an id the user saw is
+ * never given to another message after another client expunged its own.
+ */
+static const char *store_upgrade_to_13 =
+    "ALTER TABLE message ADD COLUMN flags_base TEXT;"
+    "CREATE TRIGGER message_last AFTER DELETE ON message BEGIN"
+    " INSERT OR REPLACE INTO meta(name, value) SELECT 'message_last',"
+    " old.id WHERE old.id > coalesce((SELECT CAST(value AS INTEGER)"
+    " FROM meta WHERE name = 'message_last'), 0); END;"
+    "UPDATE meta SET value = '13' WHERE name = 'schema';";
 
 static const char *store_schema =
     "CREATE TABLE meta(name TEXT PRIMARY KEY, value TEXT);"
@@ -638,7 +655,7 @@ store_migrate(struct store *st, struct smerr *e)
 		[5] = store_upgrade_to_6, [6] = store_upgrade_to_7,
 		[7] = store_upgrade_to_8, [8] = store_upgrade_to_9,
 		[9] = store_upgrade_to_10, [10] = store_upgrade_to_11,
-		[11] = store_upgrade_to_12,
+		[11] = store_upgrade_to_12, [12] = store_upgrade_to_13,
 	};
 	int64_t		 n;
 	int		 r, got;

@@ -151,3 +151,11 @@ fail:
 	store_rollback(st);
 	return r;
 }
+
+int
+store_folder_forget(struct store *st, int64_t id, struct smerr *e)
+{
+	return store_do(st, "DELETE FROM folder WHERE id = ?1 AND NOT EXISTS "
+	    "(SELECT 1 FROM message WHERE folder = ?1);",
+	    STORE_ARGS(STORE_INT(id)), "removing a folder", e);
+}

@@ -353,11 +353,12 @@ store_msg_add_bound(struct store *st, const struct store_msg *m,
 			}
 		}
 	}
-	if ((r = store_stmt(st, "INSERT INTO message(folder, uid, modseq, "
+	if ((r = store_stmt(st, "INSERT INTO message(id, folder, uid, modseq, "
 	    "flags, flags_dirty, date, received, from_addr, subject, size, "
 	    "digest, signature, encryption, trust, signer, state, to_addr, cc, "
 	    "reply_to, message_id, in_reply_to, refs, list_post, attachments, "
-	    "from_name, to_names, hdr) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+	    "from_name, to_names, hdr) VALUES(" STORE_MSG_NEXT_ID ", "
+	    "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
 	    "?10, ?11, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, "
 	    "?24, ?25, ?26, ?27, ?28, 1);",
 	    &s, e)) != 0)
@@ -714,9 +715,34 @@ int
 store_msg_set_local_flags(struct store *st, int64_t id, const char *flags,
     struct smerr *e)
 {
-	return msg_do(st, "UPDATE message SET flags = ?2, flags_dirty = 1 "
-	    "WHERE id = ?1;", STORE_ARGS(STORE_INT(id),
+	/* The flags the server had are kept from the first change on. */
+	return msg_do(st, "UPDATE message SET flags_base = CASE flags_dirty "
+	    "WHEN 0 THEN flags ELSE flags_base END, flags = ?2, "
+	    "flags_dirty = 1 WHERE id = ?1;", STORE_ARGS(STORE_INT(id),
 	    STORE_TEXT(flags != NULL ? flags : "")), id, e);
+}
+
+int
+store_msg_flags_base(struct store *st, int64_t id, char **basep,
+    struct smerr *e)
+{
+	sqlite3_stmt	*s;
+	const char	*t;
+	int		 r, rc;
+
+	*basep = NULL;
+	if ((r = store_stmt(st, "SELECT flags_base FROM message WHERE "
+	    "id = ? AND flags_dirty = 1;", &s, e)) != 0)
+		return r;
+	sqlite3_bind_int64(s, 1, id);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((t = col_opt(s, 0)) != NULL &&
+		    (*basep = strdup(t)) == NULL)
+			r = smerr_nomem(e);
+	} else if (rc != SQLITE_DONE)
+		r = store_dberr(st, e, "reading messages");
+	store_stmt_done(st, s);
+	return r;
 }
 
 int

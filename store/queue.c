@@ -41,9 +41,9 @@ msg_copy(struct store *st, int64_t id, int64_t folder, int64_t *newp,
 {
 	int	r;
 
-	if ((r = queue_do_changed(st, "INSERT INTO message(folder, "
-	    MSG_COPY_COLS ") SELECT ?1, " MSG_COPY_COLS " FROM message WHERE "
-	    "id = ?2;", folder, id, e)) != 0)
+	if ((r = queue_do_changed(st, "INSERT INTO message(id, folder, "
+	    MSG_COPY_COLS ") SELECT " STORE_MSG_NEXT_ID ", ?1, " MSG_COPY_COLS
+	    " FROM message WHERE id = ?2;", folder, id, e)) != 0)
 		return r;
 	*newp = sqlite3_last_insert_rowid(st->db);
 	return queue_do(st, "INSERT INTO message_content(id, subject, text, "

@@ -177,6 +177,11 @@ struct store_folder {
 	uint64_t	 highestmodseq;	/* 0: no CONDSTORE state */
 };
 
+/*
+ * Removes folder id (the server no longer has it) once it holds no
+ * message; one that holds some stays.
+ */
+int	 store_folder_forget(struct store *st, int64_t id, struct smerr *e);
 /* The folder id of account/name, made when absent. */
 int	 store_folder_open(struct store *st, const char *account,
 	    const char *name, int64_t *idp, struct smerr *e);
@@ -329,6 +334,12 @@ int	 store_msg_set_flags(struct store *st, int64_t id, const char *flags,
 /* The user changed the flags here: marked dirty until pushed. */
 int	 store_msg_set_local_flags(struct store *st, int64_t id,
 	    const char *flags, struct smerr *e);
+/*
+ * The flags the server had when the user first changed them here, not
+ * yet pushed (malloc'd); *basep NULL when that is not known.
+ */
+int	 store_msg_flags_base(struct store *st, int64_t id, char **basep,
+	    struct smerr *e);
 /* The server has the local flags now. */
 int	 store_msg_flags_pushed(struct store *st, int64_t id, uint64_t modseq,
 	    struct smerr *e);

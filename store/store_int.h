@@ -32,6 +32,15 @@ int	 store_connect(struct store *st, sqlite3 **dbp, struct smerr *e);
 void	 store_wal_default(struct store *st);
 
 /*
+ * The id a new message gets: past every id a message ever had (the
+ * message_last trigger keeps the highest one deleted), so that an id
+ * once shown never names another message.
+ */
+#define STORE_MSG_NEXT_ID "(SELECT max(coalesce(max(id), 0), " \
+	"coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE name = " \
+	"'message_last'), 0)) + 1 FROM message)"
+
+/*
  * The text a reader is shown, from a message_content row named c: kept in
  * text, or, where text_at is set, the body from byte text_at on (to its
  * end, or text_len bytes of it) with CRLF as LF (see msg.c). The view

@@ -759,3 +759,45 @@ hostile_down() {
 	wait "$spid" 2>/dev/null
 	spid=
 }
+
+# other_client CMD...: another IMAP client of alice's (a phone, say:
+# python3 imaplib over IMAPS with the lab's CA) runs each CMD in one
+# session: "select F", "uid STORE 1 +FLAGS (\Seen)", "expunge",
+# "rename F G", ... as imaplib's methods take them (exit 1 on a NO);
+# "deliver F/SUBJECT" appends a message of that Subject to F; "flags F"
+# prints F's UIDs and their flags, sorted, one "UID FLAG..." line each.
+other_client() {
+	python3 - "$LAB_IMAPS_PORT" "$LAB_CA" "$LAB_ALICE" "$LAB_ALICE_PASS" \
+	    "$@" <<'PY'
+import imaplib, re, ssl, sys
+port, ca, user, pw = sys.argv[1:5]
+ctx = ssl.create_default_context(cafile=ca)
+ctx.check_hostname = False
+c = imaplib.IMAP4_SSL("127.0.0.1", int(port), ssl_context=ctx)
+c.login(user, pw)
+for cmd in sys.argv[5:]:
+    verb, _, arg = cmd.partition(" ")
+    if verb == "flags":
+        c.select(arg, readonly=True)
+        typ, data = c.uid("FETCH", "1:*", "(FLAGS)")
+        for d in data or []:
+            m = re.search(rb"UID (\d+) FLAGS \(([^)]*)\)", d or b"")
+            if m:
+                fl = sorted(m.group(2).decode().split())
+                print(" ".join([m.group(1).decode()] + fl))
+        continue
+    if verb == "deliver":
+        box, _, subject = arg.partition("/")
+        c.append(box, None, None, ("From: bob@example.test\r\n"
+                 "Subject: %s\r\n\r\nbody\r\n" % subject).encode())
+        continue
+    if verb == "uid":
+        a = arg.split(" ", 2)
+        typ, data = c.uid(*a)
+    else:
+        typ, data = getattr(c, verb)(*(arg.split(" ") if arg else []))
+    if typ != "OK":
+        sys.exit("%s: %s %s" % (cmd, typ, data))
+c.logout()
+PY
+}

@@ -542,13 +542,22 @@ pg_layout(struct ui *ui, struct ui_view *v, int width)
 	struct app_shown	*sh = NULL;
 	struct smerr		 e;
 	const char		*stored;
+	int			 r;
 
 	pg_list_clear(&pg->strip);
 	pg_list_clear(&pg->body);
 	pg->width = width;
 	smerr_clear(&e);
-	if (store_msg_load(app_session_store(ui_session(ui)), pg->id, &m,
-	    &e) != 0) {
+	if ((r = store_msg_load(app_session_store(ui_session(ui)), pg->id,
+	    &m, &e)) == SMERR_NOTFOUND) {
+		/* Expunged or moved by another client, and synced since. */
+		snprintf(v->title, sizeof(v->title), "message %lld, gone",
+		    (long long)pg->id);
+		smerr_clear(&e);
+		smerr_set(&e, r, "This message is no longer in its folder: "
+		    "another client deleted or moved it on the server.");
+	}
+	if (r != 0) {
 		pg_add(&pg->strip, smerr_msg(&e), strlen(smerr_msg(&e)),
 		    UI_C_BAD, 1);
 		return;

@@ -1,8 +1,8 @@
 /*
  * tests/unit/store_test.h: what the unit tests that look inside a store
  * share: running SQL on its connection, reading one number, and the SQL
- * that turns a store of the current format back into format 11 (no
- * recipients' names), 10 (also no drafts' choices), 9 (also no From
+ * that turns a store of the current format back into format 12 (no
+ * server flags kept under a local change), 11 (no recipients' names), 10 (also no drafts' choices), 9 (also no From
  * display names), 8 (also message content
  * without text_len, the view over the older text) or 3 (also its message
  * table without the header fields, no queue of moves), none in a
@@ -50,6 +50,14 @@ one_int(struct store *st, const char *sql)
     " message_id, digest, signature, encryption, trust, signer, state," \
     " indexed, cc, reply_to, in_reply_to, refs, list_post, attachments," \
     " hdr"
+
+/* Format 12: the message table without flags_base. */
+#define STORE_BACK_TO_12 \
+    STORE_TEST_MESSAGE_9 ", from_name TEXT, to_names TEXT);" \
+    "INSERT INTO old_message SELECT " STORE_TEST_COLUMNS_9 ", from_name," \
+    " to_names FROM message;" \
+    STORE_TEST_OLD_MESSAGE \
+    "CREATE INDEX message_hdr ON message(id) WHERE hdr = 0;"
 
 /* Format 11: the message table without to_names. */
 #define STORE_BACK_TO_11 \

@@ -1546,7 +1546,7 @@ test_upgrade_2(void **unused)
 
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 12);
+	    "'schema';"), 13);
 	load_text(st, id1, "an older dingoword");
 	assert_int_equal(hits(st, "dingoword"), 0);	/* indexed again... */
 	assert_int_equal(store_index(st, 0, &done, &left, &e), 0);
@@ -1635,7 +1635,7 @@ test_upgrade_7(void **unused)
 
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 12);
+	    "'schema';"), 13);
 	assert_int_equal(store_cert_caps_get(st, fp, &caps, &e), 0);
 	assert_int_equal(caps, 133);
 	assert_int_equal(one_int(st, "SELECT count(*) FROM meta WHERE name "
@@ -1647,6 +1647,129 @@ test_upgrade_7(void **unused)
 	assert_int_equal(caps, 5);
 	assert_int_equal(store_cert_caps_get(st, "ab", &caps, &e), 0);
 	assert_int_equal(caps, 0);
+	store_close(st);
+	rmdir_all(d);
+}
+
+/* A new store in d with two messages in INBOX (ids *id1p and *id2p). */
+static struct store *
+two_messages(const char *d, int64_t *inboxp, int64_t *id1p, int64_t *id2p)
+{
+	struct store	*st;
+	struct smerr	 e;
+	int64_t		 at, len;
+
+	st = open_key1(d, &e);
+	assert_int_equal(store_folder_open(st, "work", "INBOX", inboxp, &e),
+	    0);
+	*id1p = add_text(st, *inboxp, 1, "one", "one", &at, &len);
+	*id2p = add_text(st, *inboxp, 2, "two", "two", &at, &len);
+	return st;
+}
+
+/* base_is(st, id, want): the server's flags kept under id's change. */
+static void
+base_is(struct store *st, int64_t id, const char *want)
+{
+	struct smerr	 e;
+	char		*base;
+
+	assert_int_equal(store_msg_flags_base(st, id, &base, &e), 0);
+	if (want == NULL)
+		assert_null(base);
+	else
+		assert_string_equal(base, want);
+	free(base);
+}
+
+/*
+ * The flags the server had are kept from the first change here on, to
+ * the push: what the sync pushes is the difference.
+ */
+static void
+test_flags_base(void **unused)
+{
+	struct store	*st;
+	struct smerr	 e;
+	int64_t		 inbox, id1, id2;
+	char		*d = tmpdir();
+
+	(void)unused;
+	st = two_messages(d, &inbox, &id1, &id2);
+	base_is(st, id1, NULL);		/* nothing changed here */
+	assert_int_equal(store_msg_set_local_flags(st, id1, "", &e), 0);
+	base_is(st, id1, "\\Seen");
+	assert_int_equal(store_msg_set_local_flags(st, id1, "\\Flagged",
+	    &e), 0);
+	base_is(st, id1, "\\Seen");	/* the first change's */
+	/* The server's flags come in meanwhile: the base stays. */
+	assert_int_equal(store_msg_set_flags(st, id1, "$Phone", 3, &e), 0);
+	base_is(st, id1, "\\Seen");
+	assert_int_equal(store_msg_flags_pushed(st, id1, 4, &e), 0);
+	base_is(st, id1, NULL);
+	assert_int_equal(store_msg_set_local_flags(st, id1, "", &e), 0);
+	base_is(st, id1, "$Phone");	/* a new change, a new base */
+	base_is(st, id2, NULL);
+	store_close(st);
+	rmdir_all(d);
+}
+
+/* A deleted message's id is not given to the next one, nor to a copy. */
+static void
+test_ids_kept(void **unused)
+{
+	struct store	*st;
+	struct smerr	 e;
+	int64_t		 inbox, id1, id2, id3, id4, at, len;
+	char		*d = tmpdir();
+
+	(void)unused;
+	st = two_messages(d, &inbox, &id1, &id2);
+	assert_int_equal(store_msg_delete(st, id2, &e), 0);
+	id3 = add_text(st, inbox, 3, "three", "three", &at, &len);
+	assert_true(id3 > id2);
+	assert_int_equal(store_msg_delete(st, id3, &e), 0);
+	assert_int_equal(store_msg_delete(st, id1, &e), 0);
+	store_close(st);
+	/* Kept in the store, for every later process. */
+	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	id4 = add_text(st, inbox, 4, "four", "four", &at, &len);
+	assert_true(id4 > id3);
+	assert_int_equal(store_msg_move(st, id4, inbox, 1, &id1, &e), 0);
+	assert_true(id1 > id4);
+	assert_int_equal(store_check(st, &e), 0);
+	store_close(st);
+	rmdir_all(d);
+}
+
+/*
+ * A format 12 store with a flag change waiting: brought to format 13, the
+ * server's flags under it are not known (the change is pushed whole); the
+ * next change of another message keeps them.
+ */
+static void
+test_upgrade_12(void **unused)
+{
+	struct store		*st;
+	struct smerr		 e;
+	int64_t			 inbox, id1, id2;
+	char			*d = tmpdir();
+
+	(void)unused;
+	st = two_messages(d, &inbox, &id1, &id2);
+	assert_int_equal(store_msg_set_local_flags(st, id1, "\\Flagged", &e),
+	    0);
+	exec_ok(st, "BEGIN;" STORE_BACK_TO_12
+	    "UPDATE meta SET value = '12' WHERE name = 'schema'; COMMIT;");
+	store_close(st);
+
+	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
+	    "'schema';"), 13);
+	base_is(st, id1, NULL);
+	assert_int_equal(store_msg_set_local_flags(st, id2, "", &e), 0);
+	base_is(st, id2, "\\Seen");
+	assert_int_equal(store_check(st, &e), 0);
 	store_close(st);
 	rmdir_all(d);
 }
@@ -1682,7 +1805,7 @@ test_upgrade_8(void **unused)
 
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 12);
+	    "'schema';"), 13);
 	assert_int_equal(one_int(st, "SELECT count(*) FROM message_content "
 	    "WHERE text_len IS NULL;"), 2);
 	load_text(st, id1, "old gnuword\n");
@@ -1794,6 +1917,9 @@ main(void)
 	    cmocka_unit_test(test_upgrade_2),
 	    cmocka_unit_test(test_upgrade_7),
 	    cmocka_unit_test(test_upgrade_8),
+	    cmocka_unit_test(test_upgrade_12),
+	    cmocka_unit_test(test_flags_base),
+	    cmocka_unit_test(test_ids_kept),
 	    cmocka_unit_test(test_revoke),
 	    cmocka_unit_test(test_ckpt));
 }
