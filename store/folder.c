@@ -9,6 +9,15 @@
 #include "store/store.h"
 #include "store/store_int.h"
 
+static int
+folder_id(struct store *st, const char *account, const char *name,
+    int64_t *idp, struct smerr *e)
+{
+	return store_int(st, "SELECT id FROM folder WHERE account = ? AND "
+	    "name = ?;", STORE_ARGS(STORE_TEXT(account), STORE_TEXT(name)),
+	    idp, "reading folders", e);
+}
+
 int
 store_folder_open(struct store *st, const char *account, const char *name,
     int64_t *idp, struct smerr *e)
@@ -18,14 +27,16 @@ store_folder_open(struct store *st, const char *account, const char *name,
 	*idp = 0;
 	if (account == NULL || name == NULL)
 		return smerr_set(e, SMERR_INVAL, "store_folder_open: no name");
-	if ((r = store_int(st, "SELECT id FROM folder WHERE account = ? AND "
-	    "name = ?;", STORE_ARGS(STORE_TEXT(account), STORE_TEXT(name)),
-	    idp, "reading folders", e)) != 0 || *idp != 0)
+	if ((r = folder_id(st, account, name, idp, e)) != 0 || *idp != 0)
 		return r;
-	if ((r = store_do(st, "INSERT INTO folder(account, name) "
+	/* Another process may add it meanwhile: then its row is the one. */
+	if ((r = store_do(st, "INSERT OR IGNORE INTO folder(account, name) "
 	    "VALUES(?, ?);", STORE_ARGS(STORE_TEXT(account),
-	    STORE_TEXT(name)), "adding a folder", e)) == 0)
-		*idp = sqlite3_last_insert_rowid(st->db);
+	    STORE_TEXT(name)), "adding a folder", e)) != 0)
+		return r;
+	if ((r = folder_id(st, account, name, idp, e)) == 0 && *idp == 0)
+		r = smerr_set(e, SMERR_NOTFOUND, "folder %s of %s was not "
+		    "added", name, account);
 	return r;
 }
 

@@ -24,6 +24,7 @@ sm sync --folder "$F" >"$T/s2" 2>"$T/e2" & p2=$!
 wait $p1; r1=$?
 wait $p2; r2=$?
 check_eq "two syncs at once both end well" "0 0" "$r1 $r2"
+[ "$r1 $r2" = "0 0" ] || cat "$T/e1" "$T/e2" | sed 's/^/#   /'
 sm list --json --folder "$F" >"$T/list.json"
 check_eq "every message is there once" "$N" "$(json "$T/list.json" 'len(d)')"
 check_eq "no UID twice" "$N" \
