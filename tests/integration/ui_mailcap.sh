@@ -98,13 +98,22 @@ printf '%s\n' "\$1" > "$T/viewer.path"
 stat -c '%a %U' "\$1" > "$T/viewer.mode"
 stat -c '%a' "\$(dirname "\$1")" > "$T/viewer.dirmode"
 cp "\$1" "$T/viewer.got"
+grep '^SigIgn' /proc/self/status > "$T/viewer.sigign"
 EOM
 chmod +x "$T/viewer.sh"
 printf 'application/x-sealtest; %s %%s; needsterminal\n' "$T/viewer.sh" > "$T/mailcap"
-printf 'text/x-report; sed "s|^|REPORT %%{charset}: |" %%s; copiousoutput\n' >> "$T/mailcap"
-printf 'text/x-note; cat %%s; copiousoutput\n' >> "$T/mailcap"
+printf 'text/x-report; sed "s|^|REPORT %%{charset}: |" %%s; copiousoutput; test=grep ^SigIgn /proc/self/status > %s\n' "$T/test.sigign" >> "$T/mailcap"
+printf 'text/x-note; cat %%s && grep ^SigIgn /proc/self/status > %s; copiousoutput\n' "$T/note.sigign" >> "$T/mailcap"
 chmod 600 "$T/mailcap"
 mkdir -m 700 "$T/run"
+# dispositions_default FILE: the SigIgn line of /proc/PID/status in FILE
+# ignores neither SIGPIPE (13) nor SIGXFSZ (25), which the program itself
+# ignores: a command it starts must not inherit that.
+dispositions_default() {
+	_ign=$(awk '$1 == "SigIgn:" { print $2 }' "$1")
+	[ -n "$_ign" ] && [ $((0x$_ign & 0x1001000)) -eq 0 ] ||
+	    { echo "#   SigIgn: ${_ign:-none}" >&2; return 1; }
+}
 
 ui_start "$H" 130x40 "MAILCAPS='$T/mailcap' XDG_RUNTIME_DIR='$T/run'"
 check "the program opens" ui_wait_for 'sealmail: INBOX'
@@ -132,6 +141,8 @@ ui_press "m on a copiousoutput entry: its text in a view" 'REPORT utf-8touch.*ow
 check "the whole text" ui_wait_for 'REPORT .*: line two'
 check "the parameter ran nothing" test ! -e "$T/owned2"
 check_eq "and its file is gone" "" "$(ls "$T/run/sealmail")"
+check "a mailcap test= command gets SIGPIPE and SIGXFSZ back" \
+    dispositions_default "$T/test.sigign"
 ui_press "q: back to the parts" 'application/x-nothing' q
 ui_press "a type with no entry is said" 'no mailcap entry shows application/x-nothing' j m
 ui_press "m on the note: its text in a view" 'SE│ Please pay 999 EUR' j m
@@ -149,6 +160,9 @@ check "the viewer's text stands behind the gutter, none at the edge" \
 check "its fake strip line is shown behind it" \
     ui_wait_for '^│ Signed and verified — signer bob@example\.test'
 ui_press "q: back to the parts" 'text/x-note' q
+check "a copiousoutput viewer gets SIGPIPE and SIGXFSZ back" \
+    dispositions_default "$T/note.sigign"
+check "and a needsterminal one" dispositions_default "$T/viewer.sigign"
 check_eq "nothing connected" 0 "$(cat "$T/conns")"
 
 # A copiousoutput entry for text/html shows an HTML-only message, in
