@@ -116,6 +116,16 @@ sed -n '/^\.Sh THE TERMINAL PROGRAM/,/^\.Sh /p' "$M1" |
 		else if ($i ~ /^(No|Ns|Pq|Dq|Po|Pc)$/) on = 0
 		else if (on) print $i
 	} }' | sed 's/^\\&//; s/^\\(ba$/|/; s/^Esc-.*/Esc/' | sort -u >"$T/mankeys"
+# Every key the index reads itself (ix_key's case labels) is in the help.
+sed -n '/^ix_key(/,/^}/p' "$TOP/ui/view-index.c" |
+    grep -o "case '[^' \\]'" | cut -c7 | sort -u >"$T/ixkeys"
+check_match "the index's keys are found (@ l z)" '@ .*l .*z' \
+    "$(tr '\n' ' ' <"$T/ixkeys")"
+# (as a word of its own: "o O" stand mid-line)
+sed -n '/help_lines\[\] = {/,/^};/p' "$TOP/ui/view-lists.c" |
+    sed -n 's/^\t"\(.*\)",$/\1/p' | tr ' ,' '\n\n' | sort -u >"$T/helpwords"
+check_eq "the help names every key the index reads" "" \
+    "$(grep -vxFf "$T/helpwords" "$T/ixkeys" | tr '\n' ' ')"
 missing=
 while read -r k; do
 	rk=$k
