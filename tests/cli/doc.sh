@@ -136,6 +136,24 @@ done <"$T/uikeys"
 check_eq "README.md and sealmail(1) name every key of the help" "" \
     "$missing"
 
+# README.md's apt-get line installs what tests/deps.sh installs to build
+# and run (its BUILD and RUN), no package more or less.
+deps_of() {	# deps_of VAR: the words of VAR="..." in tests/deps.sh
+	awk -v v="$1" '!on && index($0, v "=\"") == 1 {
+		on = 1; $0 = substr($0, length(v) + 3) }
+	on { if (sub(/".*/, "")) { print; exit } print }' "$TOP/tests/deps.sh" |
+	    tr ' ' '\n' | grep -v '^$'
+}
+{ deps_of BUILD; deps_of RUN; } | sort -u >"$T/deps"
+awk '/^    (sudo )?apt-get install / { on = 1 }
+	on { print; if ($0 !~ /\\$/) exit }' "$TOP/README.md" |
+    tr ' \\' '\n\n' | grep -v '^$' | grep -vx 'sudo\|apt-get\|install' |
+    sort -u >"$T/readme-deps"
+check_match "deps.sh's packages to build and run are found" \
+    'ca-certificates .*dns-root-data .*libetpan-dev ' "$(tr '\n' ' ' <"$T/deps")"
+check_eq "README.md's apt-get line names them, and no other" \
+    "$(cat "$T/deps")" "$(cat "$T/readme-deps")"
+
 # Every member of inspect --json is in sealmail(1)'s THE VERDICT.
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
 secret "$T/pw" 'doc store pass phrase'
