@@ -106,14 +106,6 @@ printf 'text/x-report; sed "s|^|REPORT %%{charset}: |" %%s; copiousoutput; test=
 printf 'text/x-note; cat %%s && grep ^SigIgn /proc/self/status > %s; copiousoutput\n' "$T/note.sigign" >> "$T/mailcap"
 chmod 600 "$T/mailcap"
 mkdir -m 700 "$T/run"
-# dispositions_default FILE: the SigIgn line of /proc/PID/status in FILE
-# ignores neither SIGPIPE (13) nor SIGXFSZ (25), which the program itself
-# ignores: a command it starts must not inherit that.
-dispositions_default() {
-	_ign=$(awk '$1 == "SigIgn:" { print $2 }' "$1")
-	[ -n "$_ign" ] && [ $((0x$_ign & 0x1001000)) -eq 0 ] ||
-	    { echo "#   SigIgn: ${_ign:-none}" >&2; return 1; }
-}
 
 ui_start "$H" 130x40 "MAILCAPS='$T/mailcap' XDG_RUNTIME_DIR='$T/run'"
 check "the program opens" ui_wait_for 'sealmail: INBOX'
