@@ -23,6 +23,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/proc.h"
 #include "store/store.h"
 #include "app/app.h"
 
@@ -399,8 +400,7 @@ app_query_cmd_run(const char *cmd, const char *prefix, struct app_addrs *b,
 			dup2(null, 2);
 		}
 		dup2(p[1], 1);
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGXFSZ, SIG_DFL);
+		proc_child_signals();
 		execl("/bin/sh", "sh", "-c", buf_str(c), (char *)NULL);
 		_exit(127);
 	}

@@ -589,6 +589,190 @@ cli_bad_id_why(struct cli *c, const char *arg, const char *what,
 }
 
 /*
+ * Alternative k (from 0) of usage u of command name, into buf: "draft save
+ * FILE|- | draft list" has two. -1 when u has no k-th.
+ */
+static int
+cli_usage_alt(const char *u, const char *name, int k, char *buf, size_t len)
+{
+	const char	*p = u, *q;
+	char		 sep[64];
+
+	if (snprintf(sep, sizeof(sep), " | %s", name) >= (int)sizeof(sep))
+		return -1;
+	for (;;) {
+		q = p;
+		while ((q = strstr(q, sep)) != NULL &&
+		    q[strlen(sep)] != ' ' && q[strlen(sep)] != '\0')
+			q += strlen(sep);
+		if (k-- == 0)
+			break;
+		if (q == NULL)
+			return -1;
+		p = q + 3;
+	}
+	snprintf(buf, len, "%.*s", (int)(q != NULL ? (size_t)(q - p) :
+	    strlen(p)), p);
+	return 0;
+}
+
+/*
+ * The subcommands of command name, "a|b|c", into subs (empty when it has
+ * none): the lowercase words after its name in its usage lines.
+ */
+static void
+cli_subcommands(const char *name, char *subs, size_t len)
+{
+	char		 alt[256], one[64];
+	const char	*w, *p, *q;
+	size_t		 i, l, wl;
+	int		 k;
+
+	*subs = '\0';
+	for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++) {
+		if (strcmp(cli_cmds[i]->name, name) != 0)
+			continue;
+		for (k = 0; cli_usage_alt(cli_cmds[i]->usage, name, k, alt,
+		    sizeof(alt)) == 0; k++) {
+			w = alt + strlen(name);
+			w += *w == ' ';
+			if (!islower((unsigned char)*w))
+				continue;
+			wl = strcspn(w, " ");
+			for (p = w; p < w + wl; p = q + 1) {
+				if ((q = memchr(p, '|', (size_t)(w + wl - p)))
+				    == NULL)
+					q = w + wl;
+				l = strlen(subs);
+				snprintf(one, sizeof(one), "%.*s",
+				    (int)(q - p), p);
+				if (!cli_literal_is(subs, l, one))
+					snprintf(subs + l, len - l, "%s%s",
+					    l > 0 ? "|" : "", one);
+			}
+		}
+	}
+}
+
+/* "a|b|c" as "a, b, c", into buf (len bytes); buf. */
+static const char *
+cli_commas(const char *words, char *buf, size_t len)
+{
+	size_t	l = 0;
+
+	for (; *words != '\0' && l + 3 < len; words++) {
+		if (*words == '|') {
+			buf[l++] = ',';
+			buf[l++] = ' ';
+		} else
+			buf[l++] = *words;
+	}
+	buf[l] = '\0';
+	return buf;
+}
+
+/* How c's arguments read against its usage lines. */
+struct usage_read {
+	char	missing[128];	/* the first word missing, or empty */
+	char	subs[256];	/* the subcommands, when all are missing */
+	char	alt[256];	/* the usage alternative read last */
+};
+
+/*
+ * Reads the n positional arguments args against every alternative of
+ * every usage line of c's command until one fits (or has an argument too
+ * many, or a bad ID), into *u: cli_usage_fit's verdict on the last.
+ */
+static int
+cli_usage_read(struct cli *c, const char **args, int n,
+    struct usage_read *u, const char **bad, int *lit)
+{
+	char	one[128];
+	size_t	i, l, ml;
+	int	k, pass, fit = -2;
+
+	*u->subs = '\0';
+	/*
+	 * An alternative that fits first, else one that says what is wrong:
+	 * one of the subcommand named before one without it.
+	 */
+	for (pass = 0; pass < 3 && *u->subs == '\0'; pass++)
+	for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++) {
+		if (strcmp(cli_cmds[i]->name, c->cmd) != 0)
+			continue;
+		for (k = 0; cli_usage_alt(cli_cmds[i]->usage, c->cmd, k,
+		    u->alt, sizeof(u->alt)) == 0; k++) {
+			fit = cli_usage_fit(u->alt, args, n, u->missing,
+			    sizeof(u->missing), bad, lit);
+			if (fit == 0 && islower((unsigned char)*u->missing) &&
+			    n == 1) {
+				/* No subcommand: name every one, once. */
+				l = strlen(u->subs);
+				ml = strlen(cli_commas(u->missing, one,
+				    sizeof(one)));
+				if (l < ml || strcmp(u->subs + l - ml, one) != 0)
+					snprintf(u->subs + l,
+					    sizeof(u->subs) - l, "%s%s",
+					    l > 0 ? ", " : "", one);
+				continue;
+			}
+			if (fit == 0 || (pass > 0 && (fit == -3 ||
+			    fit == -4) && (pass == 2 || n < 2 ||
+			    *bad != args[1])))
+				return fit;
+		}
+	}
+	return fit;
+}
+
+/*
+ * Whether option opt ("--x" or "--x=V") is in some usage line of command
+ * name but not in its usage alternative alt.
+ */
+static int
+cli_opt_elsewhere(const char *name, const char *alt, const char *opt)
+{
+	size_t	i, n = strcspn(opt, "=");
+
+	if (strncmp(opt, "--", 2) != 0 || cli_usage_opt_at(alt, opt, n))
+		return 0;
+	for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++)
+		if (strcmp(cli_cmds[i]->name, name) == 0 &&
+		    cli_usage_opt_at(cli_cmds[i]->usage, opt, n) != NULL)
+			return 1;
+	return 0;
+}
+
+/*
+ * The last line of a usage error whose words fit (sub, when not NULL,
+ * the subcommand they fit): the options, one another's or the
+ * subcommand's.
+ */
+static void
+cli_usage_rest(struct cli *c, struct usage_read *u, const char *sub)
+{
+	char	why[128] = "";
+	size_t	i;
+	int	j;
+
+	for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]) &&
+	    *why == '\0'; i++)
+		if (strcmp(cli_cmds[i]->name, c->cmd) == 0)
+			cli_usage_opts(cli_cmds[i]->usage, c->argv, c->argc,
+			    why, sizeof(why));
+	for (j = 1; sub != NULL && *why == '\0' && j < c->argc &&
+	    strcmp(c->argv[j], "--") != 0; j++)
+		if (cli_opt_elsewhere(c->cmd, u->alt, c->argv[j]))
+			snprintf(why, sizeof(why), "%s takes no '%.*s'", sub,
+			    (int)strcspn(c->argv[j], "="), c->argv[j]);
+	if (*why != '\0')
+		fprintf(stderr, "sealmail: %s: %s\n", c->cmd, why);
+	else
+		fprintf(stderr, "sealmail: %s: an argument is missing, "
+		    "or one too many (see the usage above)\n", c->cmd);
+}
+
+/*
  * The last line of a usage error: the first option the command does not
  * know, an option left without its value, the subcommand it does not
  * have, the argument that is missing, a message ID that is not a number,
@@ -597,10 +781,10 @@ cli_bad_id_why(struct cli *c, const char *arg, const char *what,
 static void
 cli_usage_why(struct cli *c)
 {
-	const char	*last, *args[16], *bad = NULL, *w, *eq;
-	char		 missing[128], subs[256] = "";
-	size_t		 i, l2, ml;
-	int		 n, fit = -2, lit = 0, kind;
+	struct usage_read	 u;
+	const char		*last, *args[16], *bad = NULL, *w, *eq;
+	char			 all[256];
+	int			 n, fit, lit = 0, kind;
 
 	if (c->argc < 1 || c->argv == NULL)
 		return;
@@ -644,50 +828,26 @@ cli_usage_why(struct cli *c)
 		return;
 	}
 	n = cli_positional(c, args, 16);
-	for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++) {
-		if (strcmp(cli_cmds[i]->name, c->cmd) != 0)
-			continue;
-		fit = cli_usage_fit(cli_cmds[i]->usage, args, n, missing,
-		    sizeof(missing), &bad, &lit);
-		if (fit == 0 && islower((unsigned char)*missing) && n == 1) {
-			/* No subcommand: name every one, once. */
-			l2 = strlen(subs);
-			ml = strlen(missing);
-			if (l2 < ml || strcmp(subs + l2 - ml, missing) != 0)
-				snprintf(subs + l2, sizeof(subs) - l2, "%s%s",
-				    l2 > 0 ? ", " : "", missing);
-			continue;
-		}
-		if (fit == 0 || fit == -3 || fit == -4)
-			break;
-	}
-	if (*subs != '\0')
+	fit = cli_usage_read(c, args, n, &u, &bad, &lit);
+	cli_subcommands(c->cmd, all, sizeof(all));
+	if (*u.subs != '\0')
 		fprintf(stderr, "sealmail: %s: a subcommand is missing (%s)\n",
-		    c->cmd, subs);
-	else if (fit == 0 && *missing != '\0')
+		    c->cmd, u.subs);
+	else if (n > 1 && *all != '\0' && fit != 0 &&
+	    !cli_literal_is(all, strlen(all), args[1]))
+		fprintf(stderr, "sealmail: %s: no subcommand '%s' (%s has "
+		    "%s)\n", c->cmd, args[1], c->cmd,
+		    cli_commas(all, u.subs, sizeof(u.subs)));
+	else if (fit == 0 && *u.missing != '\0')
 		fprintf(stderr, "sealmail: %s%s%s: %s is missing\n", c->cmd,
-		    lit > 0 ? " " : "", lit > 0 ? args[1] : "", missing);
+		    lit > 0 ? " " : "", lit > 0 ? args[1] : "", u.missing);
 	else if (fit == -3)
 		fprintf(stderr, "sealmail: %s: '%s' is one argument too many\n",
 		    c->cmd, bad);
 	else if (fit == -4)
 		cli_bad_id_why(c, bad, "a message", "list");
-	else if (fit == -1 && bad != NULL && n > 1 && bad == args[1])
-		fprintf(stderr, "sealmail: %s: no subcommand '%s'\n", c->cmd,
-		    bad);
-	else {
-		*missing = '\0';
-		for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]) &&
-		    *missing == '\0'; i++)
-			if (strcmp(cli_cmds[i]->name, c->cmd) == 0)
-				cli_usage_opts(cli_cmds[i]->usage, c->argv,
-				    c->argc, missing, sizeof(missing));
-		if (*missing != '\0')
-			fprintf(stderr, "sealmail: %s: %s\n", c->cmd, missing);
-		else
-			fprintf(stderr, "sealmail: %s: an argument is missing, "
-			    "or one too many (see the usage above)\n", c->cmd);
-	}
+	else
+		cli_usage_rest(c, &u, fit == 0 && lit > 0 ? args[1] : NULL);
 }
 
 /* The usage lines of c's command. */

@@ -479,6 +479,17 @@ parse_list_opts(const struct cli_cmd *cmd, int argc, char **argv,
 }
 
 /*
+ * Without --account: the first account's mail, if the configuration (which
+ * must be loaded) has one.
+ */
+static void
+list_first_account(struct cli *c, struct lister *l)
+{
+	if (l->account == NULL && c->cfg->naccounts > 0)
+		l->account = c->cfg->accounts[0].name;
+}
+
+/*
  * Opens the store and prints the messages of folder (NULL: every folder)
  * that query selects (NULL: all), indexing first whatever the last sync
  * left unindexed when there is a query.
@@ -505,10 +516,8 @@ list_run(struct cli *c, struct lister *l, const char *folder,
 	}
 	if (cli_config(c) != 0)
 		goto out;
-	/* Without --account: the first account's mail, if there is one. */
-	if (l->account == NULL && c->cfg->naccounts > 0)
-		l->account = c->cfg->accounts[0].name;
-	else if (l->account != NULL &&
+	list_first_account(c, l);
+	if (l->account != NULL &&
 	    app_config_account(c->cfg, l->account) == NULL) {
 		cli_no_account(c, l->account);
 		goto out;
@@ -571,6 +580,15 @@ cmd_list(struct cli *c, int argc, char **argv)
 	if (folder == NULL)
 		folder = "INBOX";
 	l.named = strcasecmp(folder, "INBOX") != 0;
+	/*
+	 * The outbox and the drafts are the first account's too; a home
+	 * without a configuration still has its drafts, listed all.
+	 */
+	if (strcmp(folder, "outbox") == 0 || strcmp(folder, "drafts") == 0) {
+		if (cli_config(c) == 0)
+			list_first_account(c, &l);
+		smerr_clear(&c->err);
+	}
 	/* The local folder "outbox" is the outbox, listed by its command. */
 	if (strcmp(folder, "outbox") == 0 && query == NULL &&
 	    l.order == LIST_AS_STORED) {

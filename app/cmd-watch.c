@@ -47,6 +47,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/proc.h"
 #include "base/secmem.h"
 #include "store/store.h"
 #include "keys/keys.h"
@@ -317,6 +318,7 @@ watch_command(struct watch *w, const struct app_account *a,
 	if ((pid = fork()) == 0) {
 		if (fork() != 0)
 			_exit(0);
+		proc_child_signals();
 		if ((fd = open("/dev/null", O_RDWR)) != -1) {
 			dup2(fd, STDIN_FILENO);
 			dup2(fd, STDOUT_FILENO);

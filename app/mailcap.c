@@ -18,6 +18,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/proc.h"
 #include "app/mailcap.h"
 
 #define MAILCAP_MAX_VALUE	256	/* a type or parameter substituted */
@@ -284,6 +285,7 @@ test_passes(const char *cmd)
 	if ((pid = fork()) == -1)
 		return 0;
 	if (pid == 0) {
+		proc_child_signals();
 		if ((fd = open("/dev/null", O_RDWR)) != -1) {
 			(void)dup2(fd, 0);
 			(void)dup2(fd, 1);

@@ -17,6 +17,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/proc.h"
 #include "mime/mime.h"
 #include "mime/html.h"
 #include "app/app.h"
@@ -201,6 +202,7 @@ app_sh_start(const char *cmd, const char *dir, int quiet, pid_t *pidp,
 		return smerr_set(e, SMERR_IO, "fork: %s", strerror(errno));
 	}
 	if (pid == 0) {
+		proc_child_signals();
 		if ((quiet && ((fd = open("/dev/null", O_RDWR)) == -1 ||
 		    dup2(fd, 0) == -1 || dup2(fd, 2) == -1)) ||
 		    dup2(p[1], 1) == -1 || (dir != NULL && chdir(dir) == -1))

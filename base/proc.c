@@ -141,3 +141,21 @@ proc_stdio_hold(void)
 		}
 	}
 }
+
+void
+proc_child_signals(void)
+{
+	struct sigaction	sa;
+	sigset_t		none;
+	int			sig;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	/* The few the C library keeps for itself refuse, and stay. */
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+}

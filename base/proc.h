@@ -37,5 +37,13 @@ int	 proc_share_cpus(long pid);
  * EBADF as it would have.
  */
 void	 proc_stdio_hold(void);
+/*
+ * In a child between fork and exec (async-signal-safe): every signal back
+ * to its default disposition and none blocked. An ignored signal stays
+ * ignored across exec, so a command would otherwise inherit the program's
+ * ignored SIGPIPE and SIGXFSZ: a writer to a pipe whose reader is gone
+ * would go on, or complain, where it should end quietly.
+ */
+void	 proc_child_signals(void);
 
 #endif

@@ -3,9 +3,12 @@
 # As root it runs apt-get itself; otherwise it prints the exact line to run.
 set -u
 
+# README.md's apt-get line names BUILD and RUN (tests/cli/doc.sh checks).
 BUILD="gcc make pkg-config libc6-dev libncurses-dev libssl-dev libetpan-dev
 libsecret-1-dev libunbound-dev libsqlcipher-dev libcmocka-dev zlib1g-dev
-dns-root-data ca-certificates libp11-kit-dev libidn2-dev"
+libp11-kit-dev libidn2-dev"
+# Read at run time: the DNSSEC root's trust anchor, the system's CAs.
+RUN="dns-root-data ca-certificates"
 LAB="openssl python3 dovecot-imapd dovecot-lmtpd postfix nsd ldnsutils
 bind9-dnsutils gnome-keyring libsecret-tools dbus tmux faketime gpgsm
 sqlcipher swaks libnet-ssleay-perl curl procps util-linux"
@@ -15,7 +18,7 @@ LAB="$LAB mandoc"		# the manual pages are linted
 LAB="$LAB softhsm2 opensc p11-kit-modules"	# a PKCS#11 token, pkcs11-tool
 BENCH="isync neomutt notmuch hyperfine time"
 
-want="$BUILD $LAB"
+want="$BUILD $RUN $LAB"
 case "${1:-}" in
 bench) want="$want $BENCH" ;;
 esac

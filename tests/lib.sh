@@ -801,3 +801,12 @@ for cmd in sys.argv[5:]:
 c.logout()
 PY
 }
+
+# dispositions_default FILE: the SigIgn line of /proc/PID/status in FILE
+# ignores neither SIGPIPE (13) nor SIGXFSZ (25), which the program itself
+# ignores: a command it starts must not inherit that.
+dispositions_default() {
+	_ign=$(awk '$1 == "SigIgn:" { print $2 }' "$1")
+	[ -n "$_ign" ] && [ $((0x$_ign & 0x1001000)) -eq 0 ] ||
+	    { echo "SigIgn: ${_ign:-none}" >&2; return 1; }
+}

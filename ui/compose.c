@@ -355,8 +355,7 @@ compose_run_editor(const char *path, int *sigp, char *why, size_t whylen)
 	def_prog_mode();
 	endwin();
 	if ((pid = fork()) == 0) {
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGXFSZ, SIG_DFL);
+		proc_child_signals();
 		/*
 		 * A shell command, as mutt runs it: its quotes are the
 		 * shell's (EDITOR="emacsclient -a ''"); the file's name is

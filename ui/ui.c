@@ -21,6 +21,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/proc.h"
 #include "base/text.h"
 #include "app/app.h"
 #include "ui/ui.h"
@@ -660,10 +661,7 @@ ui_run_piped(struct ui *ui, const char *const *argv, const void *in,
 	sigaction(SIGINT, &ign, &oint);
 	sigaction(SIGQUIT, &ign, &oquit);
 	if ((pid = fork()) == 0) {
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGXFSZ, SIG_DFL);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGQUIT, SIG_DFL);
+		proc_child_signals();
 		if (in != NULL && dup2(p[0], STDIN_FILENO) == -1)
 			_exit(127);
 		execvp(argv[0], (char *const *)(uintptr_t)argv);
@@ -758,7 +756,7 @@ job_spawn(struct ui *ui, const char **args, int keep_hup, pid_t *pidp,
 		dup2(p[1][1], 1);
 		dup2(p[2][1], 2);
 		app_session_child_keep(keep);
-		signal(SIGPIPE, SIG_DFL);
+		proc_child_signals();
 		/*
 		 * A ^C or ^\ is the user's word to the program in the
 		 * foreground (the whole foreground group hears those, a

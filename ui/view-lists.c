@@ -662,6 +662,8 @@ static const char *const help_lines[] = {
 	"  c               choose a folder (outbox: messages not yet sent);",
 	"                  q comes back to the folder before",
 	"  R               recall a postponed draft",
+	"  @               reload the index from the store (what a sync has",
+	"                  stored since), on the same message",
 	"Index and pager",
 	"  r g L           reply; to all; to the list   f  forward",
 	"  d u             delete to Trash (in Trash: for good, it asks);",

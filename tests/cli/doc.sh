@@ -116,6 +116,16 @@ sed -n '/^\.Sh THE TERMINAL PROGRAM/,/^\.Sh /p' "$M1" |
 		else if ($i ~ /^(No|Ns|Pq|Dq|Po|Pc)$/) on = 0
 		else if (on) print $i
 	} }' | sed 's/^\\&//; s/^\\(ba$/|/; s/^Esc-.*/Esc/' | sort -u >"$T/mankeys"
+# Every key the index reads itself (ix_key's case labels) is in the help.
+sed -n '/^ix_key(/,/^}/p' "$TOP/ui/view-index.c" |
+    grep -o "case '[^' \\]'" | cut -c7 | sort -u >"$T/ixkeys"
+check_match "the index's keys are found (@ l z)" '@ .*l .*z' \
+    "$(tr '\n' ' ' <"$T/ixkeys")"
+# (as a word of its own: "o O" stand mid-line)
+sed -n '/help_lines\[\] = {/,/^};/p' "$TOP/ui/view-lists.c" |
+    sed -n 's/^\t"\(.*\)",$/\1/p' | tr ' ,' '\n\n' | sort -u >"$T/helpwords"
+check_eq "the help names every key the index reads" "" \
+    "$(grep -vxFf "$T/helpwords" "$T/ixkeys" | tr '\n' ' ')"
 missing=
 while read -r k; do
 	rk=$k
@@ -125,6 +135,24 @@ while read -r k; do
 done <"$T/uikeys"
 check_eq "README.md and sealmail(1) name every key of the help" "" \
     "$missing"
+
+# README.md's apt-get line installs what tests/deps.sh installs to build
+# and run (its BUILD and RUN), no package more or less.
+deps_of() {	# deps_of VAR: the words of VAR="..." in tests/deps.sh
+	awk -v v="$1" '!on && index($0, v "=\"") == 1 {
+		on = 1; $0 = substr($0, length(v) + 3) }
+	on { if (sub(/".*/, "")) { print; exit } print }' "$TOP/tests/deps.sh" |
+	    tr ' ' '\n' | grep -v '^$'
+}
+{ deps_of BUILD; deps_of RUN; } | sort -u >"$T/deps"
+awk '/^    (sudo )?apt-get install / { on = 1 }
+	on { print; if ($0 !~ /\\$/) exit }' "$TOP/README.md" |
+    tr ' \\' '\n\n' | grep -v '^$' | grep -vx 'sudo\|apt-get\|install' |
+    sort -u >"$T/readme-deps"
+check_match "deps.sh's packages to build and run are found" \
+    'ca-certificates .*dns-root-data .*libetpan-dev ' "$(tr '\n' ' ' <"$T/deps")"
+check_eq "README.md's apt-get line names them, and no other" \
+    "$(cat "$T/deps")" "$(cat "$T/readme-deps")"
 
 # Every member of inspect --json is in sealmail(1)'s THE VERDICT.
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR

@@ -157,8 +157,29 @@ check_error "... after a subcommand too" 2 \
     'keys import: FILE.p12.FILE.pem is missing' sm keys import
 check_error "a missing subcommand: every one is named" 2 \
     'keys: a subcommand is missing \(import, trust, list, lookup, remove\)' sm keys
-check_error "an unknown subcommand is named" 2 \
-    "keys: no subcommand 'frobnicate'" sm keys frobnicate
+check_error "an unknown subcommand is named, with the ones there are" 2 \
+    "keys: no subcommand 'frobnicate' \\(keys has import, trust, list, lookup, remove\\)" \
+    sm keys frobnicate
+check_error "... draft's" 2 \
+    "draft: no subcommand 'view' \\(draft has save, list, show, delete\\)" \
+    sm draft view 1
+check_error "... outbox's" 2 \
+    "outbox: no subcommand 'frob' \\(outbox has send, delete\\)" sm outbox frob
+check_error "... store's" 2 \
+    "store: no subcommand 'frob' \\(store has check, keyring, passphrase\\)" \
+    sm store frob
+check_error "... config's" 2 "config: no subcommand 'frob' \\(config has check\\)" \
+    sm config frob
+check_error "a subcommand that is there, with an option it does not take" 2 \
+    "draft: show takes no '--json'" sm draft show 1 --json
+check_error "... outbox send's" 2 "outbox: send takes no '--json'" \
+    sm outbox send --json
+check_error "a subcommand's missing argument, in a usage of several" 2 \
+    'outbox delete: ID is missing' sm outbox delete
+check_error "... and its argument too many" 2 "outbox: '2' is one argument too many" \
+    sm outbox delete 1 2
+check_error "a missing subcommand of a usage of alternatives" 2 \
+    'draft: a subcommand is missing \(save, list, show, delete\)' sm draft
 
 # --help fits 80 columns and names the system flags.
 "$SEALMAIL" --help >"$T/help"

@@ -289,6 +289,13 @@ for f in drafts outbox; do
 	check_nomatch "list --account alice --folder $f: not his" "bob (postponed|queued) $TAG" \
 	    "$(S list --json --account alice --folder $f)"
 done
+# Without --account list lists the first account's, alice's, as in INBOX.
+for f in drafts outbox; do
+	out=$(S list --json --folder $f)
+	check_match "list --folder $f prints an array" '^\[' "$out"
+	check_nomatch "list --folder $f: the first account's, not bob's" \
+	    "bob (postponed|queued) $TAG" "$out"
+done
 check_nomatch "outbox --account alice: not his" "bob queued $TAG" \
     "$(S outbox --account alice)"
 check_nomatch "draft list --account alice: not his" "bob postponed $TAG" \

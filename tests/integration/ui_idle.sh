@@ -14,7 +14,7 @@ TM="tmux -L sealmail-idle-$$"
 lab_home "$T/home" 'idle passphrase'
 lab_account lab alice@example.test "imaps://localhost:$LAB_IMAPS_PORT" \
     "submission://localhost:$LAB_SUBMISSION_PORT" "$T/alicepw" \
-    "new-mail-command = echo \"\$1 \$SEALMAIL_FOLDER \$SEALMAIL_ACCOUNT\" >> \"$T/newmail\"" \
+    "new-mail-command = echo \"\$1 \$SEALMAIL_FOLDER \$SEALMAIL_ACCOUNT\" >> \"$T/newmail\" && grep ^SigIgn /proc/self/status > \"$T/newmail.sigign\"" \
     > "$H/config"
 DOVEADM="doveadm -c $LAB_DIR/dovecot/dovecot.conf"
 TAG="idle$$x$(date +%s)"
@@ -48,8 +48,11 @@ check "an IMAP connection stays open for alice" test $i -lt 50
 deliver "first $TAG"
 check "a message delivered through Postfix appears within 5 s" within5 "first $TAG"
 check "the status line says what came" within5 '1 new in INBOX \(lab\)'
-i=0; while [ $i -lt 30 ] && [ ! -s "$T/newmail" ]; do sleep 0.1; i=$((i + 1)); done
+# (the command writes newmail.sigign last)
+i=0; while [ $i -lt 30 ] && [ ! -s "$T/newmail.sigign" ]; do sleep 0.1; i=$((i + 1)); done
 check_eq "new-mail-command ran with the count" "1 INBOX lab" "$(cat "$T/newmail" 2>/dev/null)"
+check "with SIGPIPE and SIGXFSZ at their defaults" \
+    dispositions_default "$T/newmail.sigign"
 
 # The server closes the connection: it is opened again, said in one line.
 check "Dovecot closes alice's connections" sh -c "$DOVEADM kick alice@example.test >/dev/null"

@@ -102,11 +102,12 @@ printf '%s\n' "\$1" > "$T/viewer.path"
 stat -c '%a %U' "\$1" > "$T/viewer.mode"
 stat -c '%a' "\$(dirname "\$1")" > "$T/viewer.dirmode"
 cp "\$1" "$T/viewer.got"
+grep '^SigIgn' /proc/self/status > "$T/viewer.sigign"
 EOM
 chmod +x "$T/viewer.sh"
 printf 'application/x-sealtest; %s %%s; needsterminal\n' "$T/viewer.sh" > "$T/mailcap"
-printf 'text/x-report; sed "s|^|REPORT %%{charset}: |" %%s; copiousoutput\n' >> "$T/mailcap"
-printf 'text/x-note; cat %%s; copiousoutput\n' >> "$T/mailcap"
+printf 'text/x-report; sed "s|^|REPORT %%{charset}: |" %%s; copiousoutput; test=grep ^SigIgn /proc/self/status > %s\n' "$T/test.sigign" >> "$T/mailcap"
+printf 'text/x-note; cat %%s && grep ^SigIgn /proc/self/status > %s; copiousoutput\n' "$T/note.sigign" >> "$T/mailcap"
 chmod 600 "$T/mailcap"
 mkdir -m 700 "$T/run"
 
@@ -136,6 +137,8 @@ ui_press "m on a copiousoutput entry: its text in a view" 'REPORT utf-8touch.*ow
 check "the whole text" ui_wait_for 'REPORT .*: line two'
 check "the parameter ran nothing" test ! -e "$T/owned2"
 check_eq "and its file is gone" "" "$(ls "$T/run/sealmail")"
+check "a mailcap test= command gets SIGPIPE and SIGXFSZ back" \
+    dispositions_default "$T/test.sigign"
 ui_press "q: back to the parts" 'application/x-nothing' q
 ui_press "a type with no entry is said" 'no mailcap entry shows application/x-nothing' j m
 ui_press "m on the note: its text in a view" 'SE│ Please pay 999 EUR' j m
@@ -155,6 +158,9 @@ check "its fake strip line is shown behind it" \
 check "a line wider than the screen is wrapped, not cut" \
     ui_wait_for '^│ word word.* END-OF-THE-LONG-LINE$'
 ui_press "q: back to the parts" 'text/x-note' q
+check "a copiousoutput viewer gets SIGPIPE and SIGXFSZ back" \
+    dispositions_default "$T/note.sigign"
+check "and a needsterminal one" dispositions_default "$T/viewer.sigign"
 check_eq "nothing connected" 0 "$(cat "$T/conns")"
 
 # A copiousoutput entry for text/html shows an HTML-only message, in
