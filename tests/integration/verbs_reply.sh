@@ -205,6 +205,12 @@ check_nomatch "a forward is not a reply: no warning" warning "$(cat l.err)"
 sm export "$W" >w.eml
 check_match "export prints the decrypted message" "the whole is $MARK2" "$(cat w.eml)"
 check_match "under the original's fields" '^Subject: whole secret' "$(tr -d '\r' < w.eml)"
+# The inner entity's Content-Type under a MIME-Version, once.
+w_hdr() { tr -d '\r' < w.eml | sed '/^$/q'; }
+check_eq "export keeps MIME-Version with the inner Content-Type" \
+    "MIME-Version: 1.0" "$(w_hdr | grep -i '^MIME-Version:')"
+check_match "... which is the decrypted one" '^Content-Type: text/plain' \
+    "$(w_hdr)"
 check_fails "export of an unknown ID fails" "no message 999999" \
     sm export 999999
 check_fails "reply --all --list is a usage error" \
