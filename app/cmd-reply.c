@@ -7,12 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/json.h"
-#include "mime/mime.h"
 #include "store/store.h"
 #include "app/app_int.h"
 #include "app/reply.h"
@@ -143,43 +141,12 @@ const struct cli_cmd cmd_forward_entry = {
 	"a forward of a stored message, as a draft on stdout", reply_options, 0
 };
 
-/*
- * The MIME-Version field a message of len bytes at p lacks, in its own
- * line ending, or NULL: a decrypted message is its outer fields over the
- * inner entity, which has a Content-Type but rarely a MIME-Version, and
- * without one other programs need not read the Content-Type at all.
- */
-static const char *
-mime_version_missing(const uint8_t *p, size_t len)
-{
-	struct mime_hdr	*h;
-	const char	*name, *val;
-	const uint8_t	*lf;
-	int		 ctype = 0, version = 0;
-
-	if ((h = mime_hdr_new(p, len)) == NULL)
-		return NULL;
-	while (mime_hdr_next(h, &name, &val, NULL) > 0) {
-		if (strcasecmp(name, "Content-Type") == 0)
-			ctype = 1;
-		else if (strcasecmp(name, "MIME-Version") == 0)
-			version = 1;
-	}
-	mime_hdr_free(h);
-	if (!ctype || version)
-		return NULL;
-	lf = memchr(p, '\n', len);
-	if (lf != NULL && lf > p && lf[-1] == '\r')
-		return "MIME-Version: 1.0\r\n";
-	return "MIME-Version: 1.0\n";
-}
-
 static int
 cmd_export(struct cli *c, int argc, char **argv)
 {
 	struct store		*st = NULL;
 	struct store_msg	*m = NULL;
-	const char		*mv;
+	struct buf		*out = NULL;
 	int64_t			 id;
 	int			 r = 1;
 
@@ -189,13 +156,14 @@ cmd_export(struct cli *c, int argc, char **argv)
 	    store_msg_load(st, id, &m, &c->err) != 0)
 		goto out;
 	/* As decrypted; one that waits for its key, as received. */
-	if (m->body != NULL) {
-		mv = mime_version_missing(m->body, m->body_len);
-		if (mv == NULL || (r = write_all(c, mv, strlen(mv))) == 0)
-			r = write_all(c, m->body, m->body_len);
-	} else
-		r = write_all(c, m->raw, m->raw_len);
+	if ((out = buf_new_secret(0)) == NULL ||
+	    app_msg_export(m, out) != 0) {
+		smerr_nomem(&c->err);
+		goto out;
+	}
+	r = write_all(c, buf_data(out), buf_len(out));
 out:
+	buf_free(out);
 	store_msg_free(m);
 	store_close(st);
 	return r == 0 ? 0 : cli_fail(c);

@@ -116,6 +116,8 @@ ui_press "never writes over a file" 'saved\.eml: a file of that name exists alre
 ID2=$(S list --json --folder "$F" | json /dev/stdin "[x['id'] for x in d if x['subject']=='uv-second'][0]")
 S export "$ID2" > "$T/export.eml"
 check "w wrote what export prints" cmp "$T/saved.eml" "$T/export.eml"
+check_match "under a MIME-Version, as other programs need" '^MIME-Version: 1\.0$' \
+    "$(tr -d '\r' < "$T/saved.eml" | sed '/^$/q')"
 check_eq "a file only its owner reads" 600 "$(stat -c %a "$T/saved.eml")"
 # ~/ is the home, as in the parts view and the attach prompt (and mutt).
 ui_press "w asks again" 'Save the message to file:' w
