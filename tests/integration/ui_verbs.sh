@@ -193,6 +193,20 @@ check "the send question names Reply-To and the signer" \
     wait_for 'Reply-To eve@example.test is not the signer bob@example.test!'
 check "the draft is discarded" ui_discard
 
+# L on mail from a list that takes no posts says so, and opens no editor.
+LF="uiverbsnl$$" FSAVE=$FD
+alice_folder "$LF"; LD=$FD; FD=$FSAVE
+trap '$TM kill-server 2>/dev/null; rm -rf "$FD" "$GD" "$RD" "$LD"' EXIT
+printf 'From: news@example.test\nTo: alice@example.test\nSubject: uv-nopost\nList-Post: NO (read only)\n\nnews\n' > "$LD/cur/$(date +%s).L$$.lab:2,S"
+chown -R --reference="$MD" "$LD"
+check "sync the list's folder" S sync --folder "$LF"
+check "it opens" folder "$LF"
+check "its index" wait_for "sealmail: $LF \\(1\\)"
+nd=$(ls "$T" | grep -c '^draft\.')
+ui_press "L says the list takes no posts" \
+    'its list takes no posts \(List-Post: NO\)' L
+check_eq "and no draft was made" "$nd" "$(ls "$T" | grep -c '^draft\.')"
+
 # In Sent, the sender column names the recipients.
 SD="$MD/.Sent"
 mkdir -p "$SD/cur" "$SD/new" "$SD/tmp"
