@@ -4,7 +4,8 @@
 # header field, J and K step through the folder from the pager, | pipes
 # the decrypted message to a command, w writes it to a file, d moves it
 # to Trash and s to another folder, in the store at once and on the
-# server (read by python3 imaplib) after the background sync.
+# server (read by python3 imaplib) after the background sync; L says
+# when a list takes no posts.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is not up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
