@@ -198,6 +198,17 @@ int	 app_parts(const unsigned char *msg, size_t len,
  */
 int	 app_write_new(const char *path, const uint8_t *p, size_t len,
 	    struct smerr *e);
+/*
+ * Message m as it is written out (export, and the terminal program's w
+ * and |): as decrypted, or as received when it waits for its key. A
+ * decrypted message is its outer fields over the inner entity, which
+ * has a Content-Type but rarely a MIME-Version; without one other
+ * programs need not read it as MIME, so it gets one. Appended to out:
+ * 0 or SMERR_NOMEM/SMERR_LIMIT.
+ */
+struct buf;
+struct store_msg;
+int	 app_msg_export(const struct store_msg *m, struct buf *out);
 /* Writes part index, decoded, to the new file path (mode 0600). */
 int	 app_part_save(const unsigned char *msg, size_t len, size_t index,
 	    const char *path, size_t *sizep, struct smerr *e);

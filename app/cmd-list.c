@@ -831,8 +831,11 @@ flag_apply(struct buf *out, const char *cur, const char *op)
 	}
 	if ((name = flag_name(name)) == NULL)
 		return SMERR_INVAL;
-	/* As the next sync will send it: else every sync would fail. */
-	if (!imap_flag_ok(name, nl = strlen(name)))
+	/*
+	 * Added, as the next sync can send it; one a store made before this
+	 * check holds can still be taken away.
+	 */
+	if (!imap_flag_ok(name, nl = strlen(name)) && add)
 		return SMERR_INVAL;
 	while (p != NULL && *p != '\0') {
 		if (*p == ' ') {

@@ -146,6 +146,7 @@ cmd_export(struct cli *c, int argc, char **argv)
 {
 	struct store		*st = NULL;
 	struct store_msg	*m = NULL;
+	struct buf		*out = NULL;
 	int64_t			 id;
 	int			 r = 1;
 
@@ -155,11 +156,14 @@ cmd_export(struct cli *c, int argc, char **argv)
 	    store_msg_load(st, id, &m, &c->err) != 0)
 		goto out;
 	/* As decrypted; one that waits for its key, as received. */
-	if (m->body != NULL)
-		r = write_all(c, m->body, m->body_len);
-	else
-		r = write_all(c, m->raw, m->raw_len);
+	if ((out = buf_new_secret(0)) == NULL ||
+	    app_msg_export(m, out) != 0) {
+		smerr_nomem(&c->err);
+		goto out;
+	}
+	r = write_all(c, buf_data(out), buf_len(out));
 out:
+	buf_free(out);
 	store_msg_free(m);
 	store_close(st);
 	return r == 0 ? 0 : cli_fail(c);

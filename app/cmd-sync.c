@@ -74,6 +74,19 @@ bar_cb(void *arg, const struct sync_progress *p)
 	free(name);
 }
 
+/* A warning of the sync's, on a line of its own below the bar. */
+static void
+warn_cb(void *arg, const char *msg)
+{
+	struct bar	*b = arg;
+
+	if (b->drawn) {
+		fputc('\n', stderr);
+		b->drawn = 0;
+	}
+	fprintf(stderr, "sealmail: warning: %s\n", msg);
+}
+
 /*
  * The account password: password-command or the Secret Service, else a
  * prompt on the terminal (kept in the Secret Service if the user agrees).
@@ -230,10 +243,10 @@ sync_one(struct cli *c, const struct app_account *a, const char *folder,
 	o.dns_addr = c->cfg->dns.present;
 	o.folder = folder;
 	o.revoke = rv;
-	if (bar.tty) {
+	o.warn = warn_cb;
+	o.arg = &bar;
+	if (bar.tty)
 		o.progress = bar_cb;
-		o.arg = &bar;
-	}
 	r = send_login_hint(a, &a->imap, c->confdir, typed,
 	    sync_run(&o, &s, &c->err), &c->err);
 	if (bar.drawn)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "base/buf.h"
@@ -18,6 +19,7 @@
 #include "base/secmem.h"
 #include "base/text.h"
 #include "mime/mime.h"
+#include "store/store.h"
 #include "app/app.h"
 #include "app/app_int.h"
 
@@ -139,6 +141,46 @@ app_parts(const uint8_t *msg, size_t len,
 	walk(&w, mime_msg_root(m));
 	mime_msg_free(m);
 	return w.r != 0 ? smerr_set(e, w.r, "listing the parts") : 0;
+}
+
+/* The MIME-Version field the header at p lacks, in its line ending. */
+static const char *
+mime_version_missing(const uint8_t *p, size_t len)
+{
+	struct mime_hdr	*h;
+	const char	*name, *val;
+	const uint8_t	*lf;
+	int		 ctype = 0, version = 0;
+
+	if ((h = mime_hdr_new(p, len)) == NULL)
+		return NULL;
+	while (mime_hdr_next(h, &name, &val, NULL) > 0) {
+		if (strcasecmp(name, "Content-Type") == 0)
+			ctype = 1;
+		else if (strcasecmp(name, "MIME-Version") == 0)
+			version = 1;
+	}
+	mime_hdr_free(h);
+	if (!ctype || version)
+		return NULL;
+	lf = memchr(p, '\n', len);
+	if (lf != NULL && lf > p && lf[-1] == '\r')
+		return "MIME-Version: 1.0\r\n";
+	return "MIME-Version: 1.0\n";
+}
+
+int
+app_msg_export(const struct store_msg *m, struct buf *out)
+{
+	const char	*mv;
+	int		 r = 0;
+
+	if (m->body == NULL)
+		return m->raw != NULL ? buf_put(out, m->raw, m->raw_len) : 0;
+	(void)buf_reserve(out, m->body_len + 32);
+	if ((mv = mime_version_missing(m->body, m->body_len)) != NULL)
+		r = buf_puts(out, mv);
+	return r != 0 ? r : buf_put(out, m->body, m->body_len);
 }
 
 int

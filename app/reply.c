@@ -393,6 +393,34 @@ put_omitted(struct buf *b, const struct app_draft *d)
 	return r;
 }
 
+/*
+ * Why m gives no List-Post address, from the field as the stored copy has
+ * it: none, NO (RFC 2369: the list takes no posts), or no mailto: URL.
+ */
+static int
+no_list_post(const struct store_msg *m, struct smerr *e)
+{
+	const uint8_t	*p = m->body != NULL ? m->body : m->raw;
+	size_t		 len = m->body != NULL ? m->body_len : m->raw_len;
+	char		*v = NULL;
+	int		 r;
+
+	if (p != NULL)
+		v = mime_header_find(p, len, "List-Post");
+	if (v == NULL)
+		r = smerr_set(e, SMERR_NOTFOUND, "message %lld has no "
+		    "List-Post field", (long long)m->id);
+	else if (mime_list_post_no(v))
+		r = smerr_set(e, SMERR_NOTFOUND, "message %lld: its list "
+		    "takes no posts (List-Post: NO)", (long long)m->id);
+	else
+		r = smerr_set(e, SMERR_NOTFOUND, "message %lld: its "
+		    "List-Post field has no mailto: address",
+		    (long long)m->id);
+	free(v);
+	return r;
+}
+
 /* From, To, Cc and the threading fields of a reply. */
 static int
 reply_header(const struct app_config *cfg, const struct store_msg *m,
@@ -404,8 +432,7 @@ reply_header(const struct app_config *cfg, const struct store_msg *m,
 
 	if (kind == APP_DRAFT_REPLY_LIST) {
 		if ((dest = m->list_post) == NULL)
-			return smerr_set(e, SMERR_NOTFOUND, "message %lld has "
-			    "no List-Post field", (long long)m->id);
+			return no_list_post(m, e);
 	} else if ((dest = m->reply_to) == NULL && (dest = m->from) == NULL)
 		return smerr_set(e, SMERR_NOTFOUND, "message %lld has no "
 		    "address to reply to", (long long)m->id);

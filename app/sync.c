@@ -968,6 +968,51 @@ flags_minus(const char *a, const char *b, char *out)
 	out[len] = '\0';
 }
 
+/* Warns that message l holds the keyword of n bytes at w, not sent. */
+static void
+flag_warn(struct syncer *s, const struct local *l, const char *w, size_t n)
+{
+	char	 line[256], *kw, *name = NULL;
+
+	if (s->o->warn == NULL)
+		return;
+	if ((kw = strndup(w, n)) != NULL)
+		name = text_sanitize_str(kw, 0);
+	snprintf(line, sizeof(line), "message %lld: keyword \"%.60s%s\" is "
+	    "not one IMAP can carry; not sent to the server", (long long)l->id,
+	    name != NULL ? name : "?", name != NULL && strlen(name) > 60 ?
+	    "..." : "");
+	free(name);
+	free(kw);
+	s->o->warn(s->o->arg, line);
+}
+
+/*
+ * Takes out of the space-separated list, in place, each flag IMAP cannot
+ * carry (imap_flag_ok): the flag command refuses them, but a store made
+ * before it did may hold some. With warn, each is named in a warning.
+ */
+static void
+flags_sendable(struct syncer *s, const struct local *l, char *list, int warn)
+{
+	char	*p = list, *next, *out = list;
+	size_t	 n;
+
+	while (*p != '\0') {
+		n = strcspn(p, " ");
+		next = p[n] == ' ' ? p + n + 1 : p + n;
+		if (n > 0 && imap_flag_ok(p, n)) {
+			if (out > list)
+				*out++ = ' ';
+			memmove(out, p, n);
+			out += n;
+		} else if (n > 0 && warn)
+			flag_warn(s, l, p, n);
+		p = next;
+	}
+	*out = '\0';
+}
+
 /*
  * Pushes one message's local flag change: what the user added and what
  * they removed since the server's flags were last seen, so that a flag
@@ -982,14 +1027,20 @@ push_one(struct syncer *s, const struct local *l)
 
 	if ((r = store_msg_flags_base(s->o->store, l->id, &base, s->e)) != 0)
 		return r;
-	if (base == NULL)
-		return imap_store(s->imap, &l->uid, 1, '=', l->flags, s->e);
-	if ((add = strdup(l->flags)) == NULL || (del = strdup(base)) == NULL) {
+	if ((add = strdup(l->flags)) == NULL ||
+	    (del = strdup(base != NULL ? base : "")) == NULL) {
 		r = smerr_nomem(s->e);
+		goto out;
+	}
+	if (base == NULL) {
+		flags_sendable(s, l, add, 1);
+		r = imap_store(s->imap, &l->uid, 1, '=', add, s->e);
 		goto out;
 	}
 	flags_minus(l->flags, base, add);
 	flags_minus(base, l->flags, del);
+	flags_sendable(s, l, add, 1);
+	flags_sendable(s, l, del, 0);
 	if (*add != '\0')
 		r = imap_store(s->imap, &l->uid, 1, '+', add, s->e);
 	if (r == 0 && *del != '\0')

@@ -49,6 +49,8 @@ struct sync_opts {
 	const char		*folder;	/* NULL: every subscribed one */
 	struct app_revoke	*revoke;	/* NULL: no revocation check */
 	void			(*progress)(void *, const struct sync_progress *);
+	/* A warning (one line, safe to print) that does not stop the sync. */
+	void			(*warn)(void *, const char *);
 	void			*arg;
 };
 

@@ -612,6 +612,22 @@ mime_list_post(const char *value, char **addrp)
 	return 0;
 }
 
+int
+mime_list_post_no(const char *value)
+{
+	const char	*p = value;
+
+	/* RFC 2369: NO, perhaps with a comment, says posting is not allowed. */
+	if (p == NULL)
+		return 0;
+	p += strspn(p, " \t");
+	if (strncasecmp(p, "NO", 2) != 0)
+		return 0;
+	p += 2;
+	p += strspn(p, " \t");
+	return *p == '\0' || *p == '(';
+}
+
 /*
  * 1 when the decoded display name dn shows an address that is not addr:
  * each at sign, or one drawn like it, with what stands around it up to

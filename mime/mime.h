@@ -159,6 +159,8 @@ int	 mime_addr_list(const char *value, struct buf *out);
 int	 mime_msgid_list(const char *value, struct buf *out);
 /* The address of a List-Post field's first mailto: URL, or NULL. */
 int	 mime_list_post(const char *value, char **addrp);
+/* 1 when a List-Post field's value is NO: the list takes no posts. */
+int	 mime_list_post_no(const char *value);
 /* The time of p's one Date field (UTC); 0, or -1 when none or unreadable. */
 int	 mime_part_date(const struct mime_part *p, time_t *tp);
 /* The decoded Subject of p (UTF-8, not sanitized), appended to out. */

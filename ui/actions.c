@@ -306,14 +306,14 @@ act_move_ask(struct ui *ui, int64_t id, int copy)
 
 /*
  * Asks question; given an answer (*answerp, caller frees), loads message
- * id, its bytes as export gives them (decrypted, or as received) in *pp
- * and *lenp. NULL, and *answerp NULL, when either does not happen.
+ * id and gives its bytes as export does (app_msg_export) in a secret
+ * buffer. NULL, and *answerp NULL, when either does not happen.
  */
-static struct store_msg *
-act_ask_msg(struct ui *ui, int64_t id, const char *question, char **answerp,
-    const void **pp, size_t *lenp)
+static struct buf *
+act_ask_msg(struct ui *ui, int64_t id, const char *question, char **answerp)
 {
 	struct store_msg	*m;
+	struct buf		*b;
 
 	if ((*answerp = ui_prompt(ui, question)) == NULL ||
 	    (*answerp)[0] == '\0' || (m = act_load(ui, id)) == NULL) {
@@ -321,25 +321,28 @@ act_ask_msg(struct ui *ui, int64_t id, const char *question, char **answerp,
 		*answerp = NULL;
 		return NULL;
 	}
-	*pp = m->body != NULL ? (const void *)m->body : (const void *)m->raw;
-	*lenp = m->body != NULL ? m->body_len : m->raw_len;
-	return m;
+	if ((b = buf_new_secret(0)) == NULL || app_msg_export(m, b) != 0) {
+		ui_status(ui, 1, "out of memory");
+		buf_free(b);
+		b = NULL;
+		free(*answerp);
+		*answerp = NULL;
+	}
+	store_msg_free(m);
+	return b;
 }
 
 static int
 act_pipe(struct ui *ui, int64_t id)
 {
-	struct store_msg	*m;
-	const void		*p;
-	char			*cmd;
-	size_t			 len;
-	int			 r;
+	struct buf	*b;
+	char		*cmd;
+	int		 r;
 
-	if ((m = act_ask_msg(ui, id, "Pipe to command: ", &cmd, &p,
-	    &len)) == NULL)
+	if ((b = act_ask_msg(ui, id, "Pipe to command: ", &cmd)) == NULL)
 		return 0;
-	r = ui_run_sh(ui, cmd, p, len, 1);
-	store_msg_free(m);
+	r = ui_run_sh(ui, cmd, buf_data(b), buf_len(b), 1);
+	buf_free(b);
 	ui_status(ui, r != 0, "the command exited with %d", r);
 	free(cmd);
 	return 0;
@@ -348,26 +351,25 @@ act_pipe(struct ui *ui, int64_t id)
 static int
 act_write(struct ui *ui, int64_t id)
 {
-	struct store_msg	*m;
-	struct smerr		 e;
-	const void		*p;
-	char			*path, *full;
-	size_t			 len;
+	struct buf	*b;
+	struct smerr	 e;
+	char		*path, *full;
 
-	if ((m = act_ask_msg(ui, id, "Save the message to file: ", &path, &p,
-	    &len)) == NULL)
+	if ((b = act_ask_msg(ui, id, "Save the message to file: ",
+	    &path)) == NULL)
 		return 0;
 	/* ~/ is the home, as in the parts view. */
 	if ((full = ui_expand_home(path)) == NULL)
 		ui_status(ui, 1, "out of memory");
 	else {
 		smerr_clear(&e);
-		if (app_write_new(full, p, len, &e) != 0)
+		if (app_write_new(full, buf_data(b), buf_len(b), &e) != 0)
 			ui_status(ui, 1, "%s", smerr_msg(&e));
 		else
-			ui_status(ui, 0, "saved %zu bytes to %s", len, full);
+			ui_status(ui, 0, "saved %zu bytes to %s", buf_len(b),
+			    full);
 	}
-	store_msg_free(m);
+	buf_free(b);
 	free(full);
 	free(path);
 	return 0;
@@ -391,8 +393,7 @@ act_pipe_all(struct ui *ui, const int64_t *ids, size_t n)
 	for (i = 0; i < n; i++) {
 		if ((m = act_load(ui, ids[i])) == NULL)
 			goto out;
-		r = m->body != NULL ? buf_put(all, m->body, m->body_len) :
-		    buf_put(all, m->raw, m->raw_len);
+		r = app_msg_export(m, all);
 		store_msg_free(m);
 		if (r != 0) {
 			ui_status(ui, 1, "out of memory");

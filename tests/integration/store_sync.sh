@@ -123,6 +123,33 @@ SEALMAIL_DEBUG="$T/debug3.log" sm sync --folder "$F" --json > "$T/sync5.json"
 check_eq "it is pushed" 1 "$(json "$T/sync5.json" 'd["flags_out"]')"
 check_nomatch "the quiet path was not taken" 'nothing changed on either side' "$(cat "$T/debug3.log")"
 check_match "the server has it (S, no F)" ':2,S$' "$(ls "$FD/cur" | grep "M2P$$")"
+# Keywords IMAP cannot carry (a ], non-ASCII, over 256 bytes), left in a
+# store made before the flag command refused them: the sync pushes the
+# flags it can, warns once of each keyword it cannot, and goes on.
+long=$(printf 'k%.0s' $(seq 300))
+check "an older store's keywords" "$TOOLS/app_storeflags" "$H" "" "$sid" \
+    "\\Seen \\Flagged bad]word caf$(printf '\303\251') $long \$Ok"
+sm sync --folder "$F" --json > "$T/sync7.json" 2>"$T/err7"; rc=$?
+check_eq "the sync still exits 0" 0 "$rc"
+check_eq "the change is pushed" 1 "$(json "$T/sync7.json" 'd["flags_out"]')"
+check_match "the server has the flags it can carry" ':2,FSa$' \
+    "$(ls "$FD/cur" | grep "M2P$$")"
+check_eq "the keyword on the server is \$Ok" '$Ok' \
+    "$(sed -n 's/^0 //p' "$FD/dovecot-keywords" 2>/dev/null)"
+w="sealmail: warning: message $sid: keyword"
+check_eq "one warning for each keyword it cannot, naming the message" \
+"$w \"bad]word\" is not one IMAP can carry; not sent to the server
+$w \"caf$(printf '\303\251')\" is not one IMAP can carry; not sent to the server
+$w \"$(printf 'k%.0s' $(seq 60))...\" is not one IMAP can carry; not sent to the server" \
+    "$(cat "$T/err7")"
+sm sync --folder "$F" --json > "$T/sync8.json" 2>"$T/err8"; rc=$?
+check_eq "the next sync exits 0" 0 "$rc"
+check_eq "and warns no more" "" "$(cat "$T/err8")"
+check "flag: back as it was" sm flag "$sid" -'\Flagged' -'$Ok' \
+    -'bad]word' -"caf$(printf '\303\251')" -"$long"
+sm sync --folder "$F" --json > "$T/sync9.json" 2>"$T/err9"
+check_eq "that is pushed" 1 "$(json "$T/sync9.json" 'd["flags_out"]')"
+check_match "the server has S alone" ':2,S$' "$(ls "$FD/cur" | grep "M2P$$")"
 check_eq "an expunge is followed" 1 "$(json "$T/sync4.json" 'd["expunged"]')"
 check_eq "three left" 3 "$(sm list --json --folder "$F" | json /dev/stdin 'len(d)')"
 

@@ -4,7 +4,8 @@
 # header field, J and K step through the folder from the pager, | pipes
 # the decrypted message to a command, w writes it to a file, d moves it
 # to Trash and s to another folder, in the store at once and on the
-# server (read by python3 imaplib) after the background sync.
+# server (read by python3 imaplib) after the background sync; L says
+# when a list takes no posts.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is not up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
@@ -116,6 +117,8 @@ ui_press "never writes over a file" 'saved\.eml: a file of that name exists alre
 ID2=$(S list --json --folder "$F" | json /dev/stdin "[x['id'] for x in d if x['subject']=='uv-second'][0]")
 S export "$ID2" > "$T/export.eml"
 check "w wrote what export prints" cmp "$T/saved.eml" "$T/export.eml"
+check_match "under a MIME-Version, as other programs need" '^MIME-Version: 1\.0$' \
+    "$(tr -d '\r' < "$T/saved.eml" | sed '/^$/q')"
 check_eq "a file only its owner reads" 600 "$(stat -c %a "$T/saved.eml")"
 # ~/ is the home, as in the parts view and the attach prompt (and mutt).
 ui_press "w asks again" 'Save the message to file:' w
@@ -190,6 +193,20 @@ $TM send-keys -t ui r
 check "the send question names Reply-To and the signer" \
     wait_for 'Reply-To eve@example.test is not the signer bob@example.test!'
 check "the draft is discarded" ui_discard
+
+# L on mail from a list that takes no posts says so, and opens no editor.
+LF="uiverbsnl$$" FSAVE=$FD
+alice_folder "$LF"; LD=$FD; FD=$FSAVE
+trap '$TM kill-server 2>/dev/null; rm -rf "$FD" "$GD" "$RD" "$LD"' EXIT
+printf 'From: news@example.test\nTo: alice@example.test\nSubject: uv-nopost\nList-Post: NO (read only)\n\nnews\n' > "$LD/cur/$(date +%s).L$$.lab:2,S"
+chown -R --reference="$MD" "$LD"
+check "sync the list's folder" S sync --folder "$LF"
+check "it opens" folder "$LF"
+check "its index" wait_for "sealmail: $LF \\(1\\)"
+nd=$(ls "$T" | grep -c '^draft\.')
+ui_press "L says the list takes no posts" \
+    'its list takes no posts \(List-Post: NO\)' L
+check_eq "and no draft was made" "$nd" "$(ls "$T" | grep -c '^draft\.')"
 
 # In Sent, the sender column names the recipients.
 SD="$MD/.Sent"

@@ -59,6 +59,12 @@ EOF
 deliver gen/group.eml
 printf 'From: bob@example.test\nTo: alice@example.test\nSubject: no list\nMessage-ID: <plain-%s@example.test>\n\njust text\n' "$ID" >gen/plain.eml
 deliver gen/plain.eml
+# A list that takes no posts (RFC 2369 NO, with a comment), and one
+# whose mailto: URL carries a subject.
+printf 'From: news@example.test\nTo: alice@example.test\nSubject: no posts\nList-Post: NO (posting not allowed on this list)\n\nread only\n' >gen/nopost.eml
+deliver gen/nopost.eml
+printf 'From: help@example.test\nTo: alice@example.test\nSubject: with subject\nList-Post: <mailto:help@lists.example.test?subject=help%%20me&body=x>\n\nask\n' >gen/qpost.eml
+deliver gen/qpost.eml
 
 # An earlier message to alice, encrypted whole; then the attacker's:
 # the same envelope between two clear parts.
@@ -142,6 +148,12 @@ check_eq "reply --list: Re: once" "Re: plans for the week" "$(hdr r3.txt Subject
 P=$(id_of 'no list')
 check_fails "reply --list without List-Post fails, saying so" \
     'has no List-Post field' sm reply --list "$P"
+check_fails "reply --list to List-Post: NO says the list takes no posts" \
+    'its list takes no posts \(List-Post: NO\)$' sm reply --list "$(id_of 'no posts')"
+sm reply --list "$(id_of 'with subject')" >r5.txt; rc=$?
+check_eq "reply --list to a mailto: URL with parameters exits 0" 0 "$rc"
+check_eq "... to its address alone" help@lists.example.test "$(hdr r5.txt To)"
+check_eq "... under its own Subject" "Re: with subject" "$(hdr r5.txt Subject)"
 sm reply "$P" >r4.txt
 check_eq "reply: To is From without Reply-To" bob@example.test "$(hdr r4.txt To)"
 check_eq "reply: no References without a Message-ID chain" "<plain-$ID@example.test>" "$(hdr r4.txt References)"
@@ -205,6 +217,12 @@ check_nomatch "a forward is not a reply: no warning" warning "$(cat l.err)"
 sm export "$W" >w.eml
 check_match "export prints the decrypted message" "the whole is $MARK2" "$(cat w.eml)"
 check_match "under the original's fields" '^Subject: whole secret' "$(tr -d '\r' < w.eml)"
+# The inner entity's Content-Type under a MIME-Version, once.
+w_hdr() { tr -d '\r' < w.eml | sed '/^$/q'; }
+check_eq "export keeps MIME-Version with the inner Content-Type" \
+    "MIME-Version: 1.0" "$(w_hdr | grep -i '^MIME-Version:')"
+check_match "... which is the decrypted one" '^Content-Type: text/plain' \
+    "$(w_hdr)"
 check_fails "export of an unknown ID fails" "no message 999999" \
     sm export 999999
 check_fails "reply --all --list is a usage error" \

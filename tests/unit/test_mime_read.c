@@ -355,6 +355,31 @@ test_lists(void **st)
 	buf_free(b);
 }
 
+/* List-Post (RFC 2369): the first mailto: address, or NO. */
+static void
+test_list_post(void **st)
+{
+	char	*a;
+
+	(void)st;
+	assert_int_equal(mime_list_post("<mailto:help@lists.example.test"
+	    "?subject=help%20me&body=x>", &a), 0);
+	assert_string_equal(a, "help@lists.example.test");
+	free(a);
+	assert_int_equal(mime_list_post("<https://example.test/post>, "
+	    "<mailto:l@example.test> (moderated)", &a), 0);
+	assert_string_equal(a, "l@example.test");
+	free(a);
+	assert_int_equal(mime_list_post("NO (posting not allowed)", &a), 0);
+	assert_null(a);
+	assert_int_equal(mime_list_post_no("NO (posting not allowed)"), 1);
+	assert_int_equal(mime_list_post_no(" no"), 1);
+	assert_int_equal(mime_list_post_no("NO"), 1);
+	assert_int_equal(mime_list_post_no("NOW"), 0);
+	assert_int_equal(mime_list_post_no("<mailto:no@example.test>"), 0);
+	assert_int_equal(mime_list_post_no(NULL), 0);
+}
+
 /* The composer reads through the same reader and says where it stopped. */
 static void
 test_compose_lines(void **st)
@@ -399,6 +424,7 @@ main(void)
 		cmocka_unit_test(test_idn_bad),
 		cmocka_unit_test(test_stop),
 		cmocka_unit_test(test_lists),
+		cmocka_unit_test(test_list_post),
 		cmocka_unit_test(test_compose_lines),
 	};
 
