@@ -386,7 +386,7 @@ act_pipe_all(struct ui *ui, const int64_t *ids, size_t n)
 	int			 r;
 
 	if ((cmd = ui_prompt(ui, "Pipe the tagged messages to command: ")) ==
-	    NULL || cmd[0] == '\0' || (all = buf_new(65536)) == NULL) {
+	    NULL || cmd[0] == '\0' || (all = buf_new_secret(0)) == NULL) {
 		free(cmd);
 		return;
 	}

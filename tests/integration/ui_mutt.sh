@@ -28,7 +28,10 @@ put() {
 i=1
 while [ $i -le 12 ]; do
 	case $i in
-	3|7|10)	put "mt-$i" "a pineapple in message $i" ;;
+	3|7)	put "mt-$i" "a pineapple in message $i" ;;
+	# a long one: what ; | pipes passes 64 KiB
+	10)	put "mt-$i" "a pineapple in message $i
+$(seq -f 'a line of filler, number %g, to make the message long' 1 1500)" ;;
 	*)	put "mt-$i" "the text of message $i" ;;
 	esac
 	i=$((i + 1))
@@ -167,6 +170,8 @@ check_match "the three, one after the other" '^3$' \
     "$(grep -c '^Subject: mt-' "$T/piped")"
 check_match "each with its text" 'a pineapple in message 7' \
     "$(cat "$T/piped")"
+check_match "all of them, past 64 KiB" 'filler, number 1500,' \
+    "$(tail -c 300 "$T/piped")"
 # The status line may already say the sync that followed.
 ui_press "; then d deletes every tagged message" \
     '3 of 3 tagged messages deleted|^synced [0-9]+ folder' '\;' d
