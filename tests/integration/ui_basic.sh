@@ -16,7 +16,9 @@ check "the program opens on the INBOX index" wait_for 'sealmail: INBOX \(0\)'
 check "an empty INBOX says how to sync" wait_for 'S syncs the account'
 check "the key hint line is shown" wait_for 'q:back +Enter:read'
 ui_press "? opens the help" 'sealmail: help' '?'
-ui_press "help explains the signature marks" 'BAD signature' j j j j j j j j j j j j j j j j j j j j j j j j j j j j
+# Down to the marks at its end (j stops at the last line).
+ui_press "help explains the signature marks" 'BAD signature' \
+    $(printf 'j %.0s' $(seq 1 60))
 # The keys of every screen stand under "Everywhere", not under the last
 # screen's heading before them (read whole on a tall terminal).
 $TM resize-window -t ui -x 110 -y 90
