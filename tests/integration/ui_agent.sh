@@ -42,6 +42,10 @@ decrypted() {
 
 ui_start "$H" 120x30
 check "the program opens on the INBOX" ui_wait_for 'sealmail: INBOX'
+# The watcher starts its agent for the first message it opens.
+check "encrypted mail is delivered first" deliver "zeroth $TAG"
+check "it appears" ui_wait_for "zeroth $TAG" 100
+check "stored decrypted" settles decrypted "zeroth $TAG"
 a1=$(agent_of)
 check "the watcher has a key agent" test -n "$a1"
 check "the agent is killed" kill -9 "$a1"
