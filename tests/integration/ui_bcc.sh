@@ -51,7 +51,4 @@ S draft list --json >"$T/drafts.json"
 d=$(json "$T/drafts.json" 'max(x["id"] for x in d)')
 check_match "the draft keeps Bcc" '^Bcc: dave@example.test$' \
     "$(S draft show "$d")"
-key Q
-# Under load the program was seen to take more than 15 s to end: 60 s.
-check "the program ends" wait_for 'EXITED 0' 600
 t_done
