@@ -388,7 +388,7 @@ app_query_cmd_run(const char *cmd, const char *prefix, struct app_addrs *b,
 		r = smerr_nomem(e);
 		goto out;
 	}
-	if (pipe2(p, O_CLOEXEC) == -1 || (pid = fork()) == -1) {
+	if (pipe2(p, O_CLOEXEC) == -1 || (pid = proc_fork()) == -1) {
 		r = smerr_set(e, SMERR_IO, "query-command: %s",
 		    strerror(errno));
 		goto out;
@@ -400,7 +400,6 @@ app_query_cmd_run(const char *cmd, const char *prefix, struct app_addrs *b,
 			dup2(null, 2);
 		}
 		dup2(p[1], 1);
-		proc_child_signals();
 		execl("/bin/sh", "sh", "-c", buf_str(c), (char *)NULL);
 		_exit(127);
 	}

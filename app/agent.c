@@ -322,7 +322,7 @@ spawn(struct agent *a, int tokens, struct smerr *e)
 		    strerror(errno));
 	/* Set before anything is sent, so that every request has it. */
 	if (setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &one,
-	    sizeof(one)) == -1 || (pid = fork()) == -1) {
+	    sizeof(one)) == -1 || (pid = proc_fork()) == -1) {
 		close(sv[0]);
 		close(sv[1]);
 		return smerr_set(e, SMERR_IO, "the key agent cannot start: %s",

@@ -282,10 +282,9 @@ test_passes(const char *cmd)
 	pid_t	pid;
 	int	status, fd;
 
-	if ((pid = fork()) == -1)
+	if ((pid = proc_fork()) == -1)
 		return 0;
 	if (pid == 0) {
-		proc_child_signals();
 		if ((fd = open("/dev/null", O_RDWR)) != -1) {
 			(void)dup2(fd, 0);
 			(void)dup2(fd, 1);

@@ -196,13 +196,12 @@ app_sh_start(const char *cmd, const char *dir, int quiet, pid_t *pidp,
 
 	if (pipe2(p, O_CLOEXEC) == -1)
 		return smerr_set(e, SMERR_IO, "pipe: %s", strerror(errno));
-	if ((pid = fork()) == -1) {
+	if ((pid = proc_fork()) == -1) {
 		close(p[0]);
 		close(p[1]);
 		return smerr_set(e, SMERR_IO, "fork: %s", strerror(errno));
 	}
 	if (pid == 0) {
-		proc_child_signals();
 		if ((quiet && ((fd = open("/dev/null", O_RDWR)) == -1 ||
 		    dup2(fd, 0) == -1 || dup2(fd, 2) == -1)) ||
 		    dup2(p[1], 1) == -1 || (dir != NULL && chdir(dir) == -1))

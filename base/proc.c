@@ -159,3 +159,23 @@ proc_child_signals(void)
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 }
+
+pid_t
+proc_fork(void)
+{
+	sigset_t	all, old;
+	pid_t		pid;
+	int		saved;
+
+	sigfillset(&all);
+	if (sigprocmask(SIG_BLOCK, &all, &old) == -1)
+		return -1;
+	if ((pid = fork()) == 0) {
+		proc_child_signals();
+		return 0;
+	}
+	saved = errno;
+	(void)sigprocmask(SIG_SETMASK, &old, NULL);
+	errno = saved;
+	return pid;
+}

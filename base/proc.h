@@ -7,6 +7,8 @@
 #ifndef SEALMAIL_BASE_PROC_H
 #define SEALMAIL_BASE_PROC_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 
 /*
@@ -45,5 +47,13 @@ void	 proc_stdio_hold(void);
  * would go on, or complain, where it should end quietly.
  */
 void	 proc_child_signals(void);
+/*
+ * fork() for a child that goes on to run a command: every signal is held
+ * from before the fork until the child's dispositions are the defaults
+ * (proc_child_signals), so that none reaches a handler the parent set,
+ * such as the screen library's, which would put the parent's terminal
+ * back to its line mode from the child.
+ */
+pid_t	 proc_fork(void);
 
 #endif

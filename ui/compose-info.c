@@ -28,6 +28,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/proc.h"
 #include "keys/keys.h"
 #include "store/store.h"
 #include "app/app.h"
@@ -235,7 +236,7 @@ dns_spawn(struct ui *ui, const char *addr)
 	argv[n++] = "lookup";
 	argv[n++] = addr;
 	argv[n] = NULL;
-	if ((pid = fork()) != 0)
+	if ((pid = proc_fork()) != 0)
 		return pid;
 	if ((null = open("/dev/null", O_RDWR)) != -1) {
 		dup2(null, 0);

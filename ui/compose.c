@@ -354,8 +354,7 @@ compose_run_editor(const char *path, int *sigp, char *why, size_t whylen)
 		sigaction(sigs[i], &sa, &old[i]);
 	def_prog_mode();
 	endwin();
-	if ((pid = fork()) == 0) {
-		proc_child_signals();
+	if ((pid = proc_fork()) == 0) {
 		/*
 		 * A shell command, as mutt runs it: its quotes are the
 		 * shell's (EDITOR="emacsclient -a ''"); the file's name is

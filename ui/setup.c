@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "base/err.h"
+#include "base/proc.h"
 #include "app/app.h"
 #include "ui/ui_int.h"
 
@@ -38,9 +39,7 @@ first_run_setup(struct app_session *s, const char *address)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGINT, &sa, &oint);
 	sigaction(SIGQUIT, &sa, &oquit);
-	if ((pid = fork()) == 0) {
-		sigaction(SIGINT, &oint, NULL);
-		sigaction(SIGQUIT, &oquit, NULL);
+	if ((pid = proc_fork()) == 0) {
 		app_session_child_keep(keep);
 		execv("/proc/self/exe", (char *const *)(uintptr_t)argv);
 		_exit(127);

@@ -660,8 +660,7 @@ ui_run_piped(struct ui *ui, const char *const *argv, const void *in,
 	sigemptyset(&ign.sa_mask);
 	sigaction(SIGINT, &ign, &oint);
 	sigaction(SIGQUIT, &ign, &oquit);
-	if ((pid = fork()) == 0) {
-		proc_child_signals();
+	if ((pid = proc_fork()) == 0) {
 		if (in != NULL && dup2(p[0], STDIN_FILENO) == -1)
 			_exit(127);
 		execvp(argv[0], (char *const *)(uintptr_t)argv);
@@ -749,14 +748,13 @@ job_spawn(struct ui *ui, const char **args, int keep_hup, pid_t *pidp,
 	for (i = 0; i < 3; i++)
 		if (pipe2(p[i], O_CLOEXEC) == -1)
 			goto fail;
-	if ((pid = fork()) == -1)
+	if ((pid = proc_fork()) == -1)
 		goto fail;
 	if (pid == 0) {
 		dup2(p[0][0], 0);
 		dup2(p[1][1], 1);
 		dup2(p[2][1], 2);
 		app_session_child_keep(keep);
-		proc_child_signals();
 		/*
 		 * A ^C or ^\ is the user's word to the program in the
 		 * foreground (the whole foreground group hears those, a

@@ -51,4 +51,6 @@ S draft list --json >"$T/drafts.json"
 d=$(json "$T/drafts.json" 'max(x["id"] for x in d)')
 check_match "the draft keeps Bcc" '^Bcc: dave@example.test$' \
     "$(S draft show "$d")"
+key Q
+check "the program ends" wait_for 'EXITED 0'
 t_done

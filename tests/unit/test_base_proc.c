@@ -8,11 +8,60 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "base/proc.h"
 #include "tests/unit/lib/unit.h"
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * A child of proc_fork has no handler of its parent's and no signal
+ * held; the parent gets its own mask back.
+ */
+static void
+test_fork(void **unused)
+{
+	struct sigaction	sa, cur;
+	sigset_t		mask;
+	pid_t			pid;
+	int			status;
+
+	(void)unused;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGTERM, &sa, NULL), 0);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGUSR1);
+	assert_int_equal(sigprocmask(SIG_SETMASK, &mask, NULL), 0);
+	if ((pid = proc_fork()) == 0) {
+		if (sigaction(SIGTERM, NULL, &cur) != 0 ||
+		    cur.sa_handler != SIG_DFL)
+			_exit(1);
+		if (sigprocmask(SIG_SETMASK, NULL, &mask) != 0 ||
+		    sigismember(&mask, SIGUSR1) || sigismember(&mask, SIGTERM))
+			_exit(2);
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(sigprocmask(SIG_SETMASK, NULL, &mask), 0);
+	assert_true(sigismember(&mask, SIGUSR1));
+	assert_false(sigismember(&mask, SIGTERM));
+	sigemptyset(&mask);
+	(void)sigprocmask(SIG_SETMASK, &mask, NULL);
+	sa.sa_handler = SIG_DFL;
+	(void)sigaction(SIGTERM, &sa, NULL);
+}
 
 static void
 test_alive(void **unused)
@@ -115,6 +164,7 @@ main(void)
 {
 	return UNIT_RUN(NULL, NULL,
 	    cmocka_unit_test(test_alive),
+	    cmocka_unit_test(test_fork),
 	    cmocka_unit_test(test_ncpu),
 	    cmocka_unit_test(test_pin));
 }
