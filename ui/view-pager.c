@@ -48,8 +48,6 @@ struct pg {
 	size_t		 nlines;	/* the lines below the rule */
 	int		 width;		/* the width lines were laid out for */
 	int		 allhdr;	/* h: every header field */
-	char		*from, *subject, *message_id, *text;
-	char		*to;
 	char		*html;		/* the text as a mailcap entry shows it */
 	int64_t		 html_id;	/* the message html was made for */
 	char		 brief[200];	/* the verdict in one line */
@@ -573,16 +571,6 @@ pg_layout(struct ui *ui, struct ui_view *v, int width)
 	m->text = stored;
 	app_shown_free(sh);
 
-	free(pg->from);
-	free(pg->subject);
-	free(pg->message_id);
-	free(pg->text);
-	free(pg->to);
-	pg->from = m->from != NULL ? strdup(m->from) : NULL;
-	pg->to = m->to != NULL ? strdup(m->to) : NULL;
-	pg->subject = strdup(m->subject != NULL ? m->subject : "");
-	pg->message_id = m->message_id != NULL ? strdup(m->message_id) : NULL;
-	pg->text = strdup(m->text != NULL ? m->text : "");
 	pg_title(ui, v, m);
 	store_msg_free(m);
 }
@@ -787,11 +775,6 @@ pg_free(struct ui_view *v)
 
 	pg_list_clear(&pg->strip);
 	pg_list_clear(&pg->body);
-	free(pg->from);
-	free(pg->to);
-	free(pg->subject);
-	free(pg->message_id);
-	free(pg->text);
 	free(pg->html);
 }
 
