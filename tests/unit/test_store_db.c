@@ -494,6 +494,31 @@ test_fts_segments(void **unused)
 	rmdir_all(d);
 }
 
+/* UIDVALIDITY changes: messages stay, unbound, and bind again. */
+static void
+check_rebind(struct store *st, int64_t inbox, int64_t id1)
+{
+	struct store_msg	 m, *lm;
+	struct smerr		 e;
+	int64_t			 n;
+	int			 rebound;
+
+	assert_int_equal(store_folder_reset(st, inbox, &e), 0);
+	assert_int_equal(store_msg_find(st, inbox, 1, &n, NULL),
+	    SMERR_NOTFOUND);
+	mkmsg(&m, inbox, 10, "the secret PLAINTEXTMARKER one", "d1");
+	m.flags = "";
+	assert_int_equal(store_msg_add_bound(st, &m, &n, &rebound, &e), 0);
+	assert_int_equal(n, id1);
+	assert_int_equal(rebound, 1);
+	assert_int_equal(store_msg_load(st, id1, &lm, &e), 0);
+	assert_int_equal(lm->uid, 10);
+	/* The local, unpushed flags survive. */
+	assert_string_equal(lm->flags, "\\Seen \\Flagged");
+	store_msg_free(lm);
+	assert_int_equal(store_msg_flags_pushed(st, id1, 5, &e), 0);
+}
+
 static void
 test_messages(void **unused)
 {
@@ -504,7 +529,6 @@ test_messages(void **unused)
 	struct ids		 ids;
 	int64_t			 inbox, other, id1, id2, id3, n;
 	size_t			 done, left;
-	int			 rebound;
 	char			*d = tmpdir();
 
 	(void)unused;
@@ -587,21 +611,7 @@ test_messages(void **unused)
 	assert_int_equal(lm->body_len, strlen("the secret PLAINTEXTMARKER one"));
 	store_msg_free(lm);
 
-	/* UIDVALIDITY changes: messages stay, unbound, and bind again. */
-	assert_int_equal(store_folder_reset(st, inbox, &e), 0);
-	assert_int_equal(store_msg_find(st, inbox, 1, &n, NULL),
-	    SMERR_NOTFOUND);
-	mkmsg(&m, inbox, 10, "the secret PLAINTEXTMARKER one", "d1");
-	m.flags = "";
-	assert_int_equal(store_msg_add_bound(st, &m, &n, &rebound, &e), 0);
-	assert_int_equal(n, id1);
-	assert_int_equal(rebound, 1);
-	assert_int_equal(store_msg_load(st, id1, &lm, &e), 0);
-	assert_int_equal(lm->uid, 10);
-	/* The local, unpushed flags survive. */
-	assert_string_equal(lm->flags, "\\Seen \\Flagged");
-	store_msg_free(lm);
-	assert_int_equal(store_msg_flags_pushed(st, id1, 5, &e), 0);
+	check_rebind(st, inbox, id1);
 
 	/* Expunge removes the row and its index entry. */
 	assert_int_equal(store_msg_delete(st, id2, &e), 0);
