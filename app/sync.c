@@ -61,6 +61,8 @@ struct syncer {
 	struct local		*loc;
 	size_t			 nloc, caploc;
 	uint32_t		 maxuid;
+	uint32_t		 from;		/* fetch_new: the lowest UID */
+	struct vec_ids		 gaps;		/* on the server, not here */
 	size_t			 total, done;
 	struct timespec		 start;
 	struct smerr		*e;
@@ -618,7 +620,7 @@ new_msg_cb(const struct imap_msg *im, void *arg)
 	struct job	*j;
 	int		 failed;
 
-	if (im->uid <= s->maxuid || im->body == NULL)
+	if (im->uid < s->from || im->body == NULL)
 		return 0;
 	if ((j = calloc(1, sizeof(*j))) == NULL ||
 	    (j->body = malloc(im->len > 0 ? im->len : 1)) == NULL ||
@@ -755,9 +757,12 @@ any_cb(const struct store_msg *m, void *arg)
 	return 1;
 }
 
-/* Fetches every message above the highest UID stored, through the worker. */
+/*
+ * Fetches the messages of UIDs first to last (0: the last there is)
+ * through the worker; those stored already are passed over.
+ */
 static int
-fetch_new(struct syncer *s, struct smerr *e)
+fetch_new(struct syncer *s, uint32_t first, uint32_t last, struct smerr *e)
 {
 	struct imap_fetch	 fx;
 	struct queue		 q;
@@ -788,8 +793,8 @@ fetch_new(struct syncer *s, struct smerr *e)
 	judges_start(s, jd, &njd);
 	agent_busy(1);
 	memset(&fx, 0, sizeof(fx));
-	fx.first = s->maxuid + 1;
-	fx.last = 0;
+	fx.first = s->from = first;
+	fx.last = last;
 	fx.what = IMAP_FETCH_FLAGS | IMAP_FETCH_META | IMAP_FETCH_BODY;
 	fx.msg = new_msg_cb;
 	fx.arg = s;
@@ -857,6 +862,8 @@ local_free(struct syncer *s)
 	s->loc = NULL;
 	s->nloc = s->caploc = 0;
 	s->maxuid = 0;
+	free(s->gaps.v);
+	memset(&s->gaps, 0, sizeof(s->gaps));
 }
 
 /* The index of the first stored message (in UID order) from uid on. */
@@ -891,8 +898,18 @@ flags_cb(const struct imap_msg *im, void *arg)
 	char		*nf = NULL;
 	int		 r;
 
-	if ((l = local_find(s, im->uid)) == NULL)
+	if ((l = local_find(s, im->uid)) == NULL) {
+		/*
+		 * Below the highest UID stored, yet never stored: a fetch
+		 * answered out of UID order and cut off before it.
+		 */
+		if (im->uid != 0 && im->uid < s->maxuid &&
+		    vec_ids_add(&s->gaps, im->uid) != 0) {
+			s->err = smerr_nomem(s->e);
+			return 1;
+		}
 		return 0;
+	}
 	l->seen = 1;
 	if (!im->has_flags || l->dirty)
 		return 0;
@@ -1103,6 +1120,35 @@ unchanged(struct syncer *s, const struct store_folder *f,
 	return 1;
 }
 
+/*
+ * The messages the flags showed on the server below the highest UID
+ * stored but missing here, which no fetch of what is new would bring:
+ * the span of them is fetched again, what is stored passed over.
+ */
+static int
+fetch_gaps(struct syncer *s, struct smerr *e)
+{
+	uint32_t	lo = UINT32_MAX, hi = 0;
+	size_t		i;
+	int		r;
+
+	if (s->gaps.n == 0)
+		return 0;
+	if ((r = vec_ids_check(&s->gaps, e)) != 0)
+		return r;
+	for (i = 0; i < s->gaps.n; i++) {
+		if ((uint32_t)s->gaps.v[i] < lo)
+			lo = (uint32_t)s->gaps.v[i];
+		if ((uint32_t)s->gaps.v[i] > hi)
+			hi = (uint32_t)s->gaps.v[i];
+	}
+	log_debug("sync %s: %zu message(s) missing between UIDs %u and %u",
+	    s->folder, s->gaps.n, lo, hi);
+	s->total = s->gaps.n;
+	s->done = 0;
+	return fetch_new(s, lo, hi, e);
+}
+
 static int
 id_cb(int64_t id, void *arg)
 {
@@ -1193,7 +1239,7 @@ sync_folder(struct syncer *s, const char *name)
 	/* New messages: everything above the highest UID stored. */
 	s->total = mb.exists > s->nloc ? mb.exists - s->nloc : 0;
 	if (mb.uidnext == 0 || s->maxuid + 1 < mb.uidnext) {
-		if ((r = fetch_new(s, e)) != 0)
+		if ((r = fetch_new(s, s->maxuid + 1, 0, e)) != 0)
 			goto out;
 	}
 	if (reset && (r = drop_unbound(s)) != 0)
@@ -1240,6 +1286,8 @@ sync_folder(struct syncer *s, const char *name)
 				s->stats->expunged++;
 			}
 		}
+		if ((r = fetch_gaps(s, e)) != 0)
+			goto out;
 	}
 done:
 	/* Recorded last: a run cut short starts again from the store. */

@@ -20,6 +20,8 @@ misbehaves as --mode says, during UID FETCH of message bodies only:
             with its own
   exists    sends a flood of untagged EXISTS and RECENT before the
             FETCH's answer, each naming more messages than there are
+  reverse   answers with the messages in descending UID order, and
+            drops the connection after --after of them
   drop      drops the connection on reading the --after'th command
             of a session, before answering it
   vanish    offers CONDSTORE and QRESYNC, its HIGHESTMODSEQ the number
@@ -87,11 +89,16 @@ def uid_fetch(c, a, tag, args, msgs):
                                                       len(msgs) + 1000))
                * 20000)
     sent = 0
-    for seq, (uid, body) in enumerate(msgs, 1):
+    order = list(enumerate(msgs, 1))
+    if misbehave and a.mode == "reverse":
+        order.reverse()
+    for seq, (uid, body) in order:
         if not any(lo <= uid <= hi for lo, hi in ranges):
             continue
         head, rest = fetch_item(seq, uid, body, with_body,
                                 a.sessions if a.mode == "vanish" else 0)
+        if misbehave and a.mode == "reverse" and sent == a.after:
+            raise EOFError
         if misbehave and a.mode in ("cut", "short") and sent == a.after:
             c.send(head)
             c.send(rest[:len(body) // 2] if a.mode == "cut"

@@ -12,6 +12,8 @@
 # messages already stored are bound to their new UIDs, not stored again;
 # renumbered once more, with a message changed and three gone, and the
 # first sync of it cut off, the next keeps what the server holds, once.
+# Messages sent in descending UID order and cut off leave no gap that
+# the next sync does not fill.
 # A signed or encrypted message with header protection under a forged
 # outside keeps the protected Reply-To, To, Cc and Message-ID.
 . "$TOP/tests/lib.sh"
@@ -89,6 +91,24 @@ for c in cut:"closed the connection" short:"closed the connection" \
 	check_eq "$mode: the next sync exits 0" 0 "$rc"
 	check_eq "$mode: nothing lost, nothing doubled" "$ALL" "$(subjects)"
 done
+
+# The new messages sent in descending UID order, the connection dropped
+# after two: the two kept are the highest, and the next honest sync still
+# brings the three below them, once.
+mailbox 7 1:1 2:2 3:3 4:4 5:5
+serve reverse
+home
+S sync >out 2>err; rc=$?
+check_eq "reverse: sync exits 1" 1 "$rc"
+check_eq "reverse: the two that arrived are kept" "note 4 note 5" \
+    "$(subjects)"
+serve honest
+S sync >out 2>err; rc=$?
+check_eq "reverse: the next sync exits 0" 0 "$rc"
+check_match "reverse: it fetches the three below" ': 3 new,' "$(cat out)"
+check_eq "reverse: nothing lost, nothing doubled" "$ALL" "$(subjects)"
+S sync >out 2>err; rc=$?
+check_match "reverse: then nothing more" ': 0 new,' "$(cat out)"
 
 # The connection dropped at each command in turn: LOGIN, SELECT, the
 # FETCH of what is new, the FETCH of the flags of what is stored.
