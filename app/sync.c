@@ -346,7 +346,6 @@ struct job {
 	struct job		*next;
 	uint32_t		 uid;
 	uint64_t		 modseq;
-	uint32_t		 size;
 	int64_t			 internaldate;
 	char			*flags;
 	uint8_t			*body;
@@ -407,7 +406,8 @@ job_judge(struct crypto_ctx *ctx, struct job *j, struct smerr *e)
 	/* The date shown is the sender's Date field, as mail readers show. */
 	m->date = j->v != NULL && j->v->date > 0 ? j->v->date :
 	    (time_t)j->internaldate;
-	m->size = j->size != 0 ? j->size : j->len;
+	/* What is kept, not the RFC822.SIZE the server claims for it. */
+	m->size = j->len;
 	m->digest = j->dg;
 	if (m->body != NULL)
 		r = app_headers_read(m->body, m->body_len, j->v != NULL ?
@@ -633,7 +633,6 @@ new_msg_cb(const struct imap_msg *im, void *arg)
 	j->len = im->len;
 	j->uid = im->uid;
 	j->modseq = im->modseq;
-	j->size = im->size;
 	j->internaldate = im->internaldate;
 	pthread_mutex_lock(&q->mtx);
 	while (!q->failed && q->n > 0 && (q->n >= SYNC_QUEUE_MAX ||
