@@ -22,6 +22,14 @@ misbehaves as --mode says, during UID FETCH of message bodies only:
             FETCH's answer, each naming more messages than there are
   reverse   answers with the messages in descending UID order, and
             drops the connection after --after of them
+  twice     sends each message asked for, then the same UID again with
+            another body
+  size      says every message's RFC822.SIZE is 4,000,000,000
+  hugelit   announces a literal of 4294967295 bytes for the message
+            after --after whole ones, sends 64 KiB of it and drops the
+            connection
+  expunge   sends 200 "* 1 EXPUNGE" before each message
+  backwards its SELECT says UIDNEXT 3, whatever the mailbox holds
   drop      drops the connection on reading the --after'th command
             of a session, before answering it
   vanish    offers CONDSTORE and QRESYNC, its HIGHESTMODSEQ the number
@@ -67,14 +75,14 @@ def uid_set(text, top):
     return out
 
 
-def fetch_item(seq, uid, body, with_body, modseq=0):
+def fetch_item(seq, uid, body, with_body, modseq=0, size=0):
     head = b"* %d FETCH (UID %d FLAGS (\\Seen)" % (seq, uid)
     if modseq:
         head += b" MODSEQ (%d)" % modseq
     if not with_body:
         return head + b")\r\n", b""
     head += (b" RFC822.SIZE %d INTERNALDATE \"01-Jan-2026 00:00:00 +0000\""
-             b" BODY[] {%d}\r\n" % (len(body), len(body)))
+             b" BODY[] {%d}\r\n" % (size or len(body), len(body)))
     return head, body + b")\r\n"
 
 
@@ -96,7 +104,15 @@ def uid_fetch(c, a, tag, args, msgs):
         if not any(lo <= uid <= hi for lo, hi in ranges):
             continue
         head, rest = fetch_item(seq, uid, body, with_body,
-                                a.sessions if a.mode == "vanish" else 0)
+                                a.sessions if a.mode == "vanish" else 0,
+                                4000000000 if misbehave and a.mode == "size"
+                                else 0)
+        if misbehave and a.mode == "hugelit" and sent == a.after:
+            c.send(head.split(b"{")[0] + b"{4294967295}\r\n")
+            c.send(b"x" * 65536)
+            raise EOFError
+        if misbehave and a.mode == "expunge":
+            c.send(b"* 1 EXPUNGE\r\n" * 200)
         if misbehave and a.mode == "reverse" and sent == a.after:
             raise EOFError
         if misbehave and a.mode in ("cut", "short") and sent == a.after:
@@ -110,6 +126,9 @@ def uid_fetch(c, a, tag, args, msgs):
         c.send(head + rest)
         if misbehave and a.mode == "foreign":
             c.send(head + rest)
+        if misbehave and a.mode == "twice":
+            h, r = fetch_item(seq, uid, STRANGER, True)
+            c.send(h + r)
         sent += 1
     if misbehave and a.mode == "othertag":
         c.send(b"X0001 OK FETCH done\r\n")
@@ -130,6 +149,8 @@ def vanished(c, a, tag, msgs):
 def select(c, a, tag):
     uidvalidity, msgs = load(a)
     nxt = msgs[-1][0] + 1 if msgs else 1
+    if a.mode == "backwards":
+        nxt = 3
     if a.mode == "vanish":
         c.send(b"* OK [HIGHESTMODSEQ %d] ok\r\n" % a.sessions)
     c.send(b"* %d EXISTS\r\n* 0 RECENT\r\n"

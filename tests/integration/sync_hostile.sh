@@ -13,7 +13,9 @@
 # renumbered once more, with a message changed and three gone, and the
 # first sync of it cut off, the next keeps what the server holds, once.
 # Messages sent in descending UID order and cut off leave no gap that
-# the next sync does not fill.
+# the next sync does not fill; a UIDNEXT going backwards hides no new
+# message; the same UID sent twice, an RFC822.SIZE unlike the message, a
+# flood of EXPUNGE, a literal of 4 GiB change nothing that is kept.
 # A signed or encrypted message with header protection under a forged
 # outside keeps the protected Reply-To, To, Cc and Message-ID.
 . "$TOP/tests/lib.sh"
@@ -109,6 +111,51 @@ check_match "reverse: it fetches the three below" ': 3 new,' "$(cat out)"
 check_eq "reverse: nothing lost, nothing doubled" "$ALL" "$(subjects)"
 S sync >out 2>err; rc=$?
 check_match "reverse: then nothing more" ': 0 new,' "$(cat out)"
+
+# UIDNEXT going backwards (3, whatever the mailbox holds): the message
+# that came after the first sync arrives all the same.
+mailbox 7 1:1 2:2 3:3 4:4 5:5
+serve honest
+home
+S sync >out 2>err
+mailbox 7 1:1 2:2 3:3 4:4 5:5 6:6
+serve backwards
+S sync >out 2>err; rc=$?
+check_eq "backwards: sync exits 0" 0 "$rc"
+check_eq "backwards: the new message arrived" "$ALL note 6" "$(subjects)"
+S sync >out 2>err; rc=$?
+check_match "backwards: then nothing more" ': 0 new,' "$(cat out)"
+
+# Each message's UID sent twice, the second time with another body; an
+# RFC822.SIZE of 4 GB; a flood of EXPUNGE during the FETCH: five messages
+# each time, as sent first, with the size of what is kept.
+for mode in twice size expunge; do
+	mailbox 7 1:1 2:2 3:3 4:4 5:5
+	serve "$mode"
+	home
+	S sync >out 2>err; rc=$?
+	check_eq "$mode: sync exits 0" 0 "$rc"
+	check_eq "$mode: five messages, once each" "$ALL" "$(subjects)"
+	check_eq "$mode: each the size of what is kept" \
+	    "$(for i in 1 2 3 4 5; do wc -c <box/m$i.eml; done | xargs)" \
+	    "$(json list.json '" ".join(str(m["size"]) for m in
+	    sorted(d, key=lambda m: m["uid"]))')"
+	S show "$(json list.json "[m['id'] for m in d if m['uid'] == 2][0]")" \
+	    >show.out 2>&1
+	check_match "$mode: UID 2 keeps its own text" '^body 2' \
+	    "$(cat show.out)"
+done
+
+# A literal of 4 GiB announced for the third message: the two before it
+# are kept, and the sync says why it stopped.
+mailbox 7 1:1 2:2 3:3 4:4 5:5
+serve hugelit
+home
+S sync >out 2>err; rc=$?
+check_eq "hugelit: sync exits 1" 1 "$rc"
+check_eq "hugelit: says why" "sealmail: mail.example.test:$port: the server announced a literal of 4294967295 bytes (limit 100 MiB)" \
+    "$(tail -1 err)"
+check_eq "hugelit: the two before it are kept" "note 1 note 2" "$(subjects)"
 
 # The connection dropped at each command in turn: LOGIN, SELECT, the
 # FETCH of what is new, the FETCH of the flags of what is stored.
