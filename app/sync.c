@@ -63,6 +63,8 @@ struct syncer {
 	uint32_t		 maxuid;
 	uint32_t		 from;		/* fetch_new: the lowest UID */
 	struct vec_ids		 gaps;		/* on the server, not here */
+	size_t			 listed;	/* ...and here: flags_cb saw */
+	size_t			 fresh;		/* new_msg_cb took */
 	size_t			 total, done;
 	struct timespec		 start;
 	struct smerr		*e;
@@ -630,6 +632,7 @@ new_msg_cb(const struct imap_msg *im, void *arg)
 		return 1;
 	}
 	memcpy(j->body, im->body, im->len);
+	s->fresh++;
 	j->len = im->len;
 	j->uid = im->uid;
 	j->modseq = im->modseq;
@@ -902,13 +905,17 @@ flags_cb(const struct imap_msg *im, void *arg)
 		 * Below the highest UID stored, yet never stored: a fetch
 		 * answered out of UID order and cut off before it.
 		 */
-		if (im->uid != 0 && im->uid < s->maxuid &&
-		    vec_ids_add(&s->gaps, im->uid) != 0) {
+		if (im->uid == 0 || im->uid >= s->maxuid)
+			return 0;
+		if (vec_ids_add(&s->gaps, im->uid) != 0) {
 			s->err = smerr_nomem(s->e);
 			return 1;
 		}
+		s->listed++;
 		return 0;
 	}
+	if (!l->seen)
+		s->listed++;
 	l->seen = 1;
 	if (!im->has_flags || l->dirty)
 		return 0;
@@ -1120,6 +1127,44 @@ unchanged(struct syncer *s, const struct store_folder *f,
 }
 
 /*
+ * After the flags of every stored UID: whatever the server no longer
+ * lists was expunged. An answer that lists fewer messages than the
+ * server said it holds (exists at SELECT, fresh of them new) is not
+ * believed: nothing is expunged on its word, and the next sync asks
+ * again.
+ */
+static int
+expunge_unlisted(struct syncer *s, uint32_t exists, size_t fresh)
+{
+	char	line[256], *name;
+	size_t	i;
+	int	r;
+
+	if (s->listed + fresh < exists) {
+		log_debug("sync %s: %zu listed, %zu new, %u there", s->folder,
+		    s->listed, fresh, exists);
+		if (s->o->warn == NULL)
+			return 0;
+		name = text_sanitize_str(s->folder, 0);
+		snprintf(line, sizeof(line), "%.80s: the server listed %zu of "
+		    "the %u messages it holds; nothing expunged on its word",
+		    name != NULL ? name : "?", s->listed + fresh, exists);
+		free(name);
+		s->o->warn(s->o->arg, line);
+		return 0;
+	}
+	for (i = 0; i < s->nloc; i++) {
+		if (s->loc[i].seen || s->loc[i].id == 0)
+			continue;
+		if ((r = store_msg_delete(s->o->store, s->loc[i].id,
+		    s->e)) != 0)
+			return r;
+		s->stats->expunged++;
+	}
+	return 0;
+}
+
+/*
  * The messages the flags showed on the server below the highest UID
  * stored but missing here, which no fetch of what is new would bring:
  * the span of them is fetched again, what is stored passed over.
@@ -1198,10 +1243,11 @@ sync_folder(struct syncer *s, const char *name)
 	struct store_folder	 f;
 	struct imap_fetch	 fx;
 	struct smerr		*e = s->e;
-	size_t			 i, bound;
+	size_t			 bound, fresh = 0;
 	int			 r, full, reset;
 
 	s->folder = name;
+	s->listed = s->fresh = 0;
 	s->done = s->total = 0;
 	clock_gettime(CLOCK_MONOTONIC, &s->start);
 	/* A folder the server does not have is not made in the store. */
@@ -1245,6 +1291,7 @@ sync_folder(struct syncer *s, const char *name)
 		if ((r = fetch_new(s, s->maxuid + 1, 0, e)) != 0)
 			goto out;
 	}
+	fresh = s->fresh;
 	if (reset && (r = drop_unbound(s)) != 0)
 		goto out;
 
@@ -1278,17 +1325,8 @@ sync_folder(struct syncer *s, const char *name)
 			r = s->err;
 		if (r != 0)
 			goto out;
-		if (full) {
-			/* Whatever the server no longer lists was expunged. */
-			for (i = 0; i < s->nloc; i++) {
-				if (s->loc[i].seen || s->loc[i].id == 0)
-					continue;
-				if ((r = store_msg_delete(s->o->store,
-				    s->loc[i].id, e)) != 0)
-					goto out;
-				s->stats->expunged++;
-			}
-		}
+		if (full && (r = expunge_unlisted(s, mb.exists, fresh)) != 0)
+			goto out;
 		if ((r = fetch_gaps(s, e)) != 0)
 			goto out;
 	}

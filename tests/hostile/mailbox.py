@@ -30,6 +30,8 @@ misbehaves as --mode says, during UID FETCH of message bodies only:
             connection
   expunge   sends 200 "* 1 EXPUNGE" before each message
   backwards its SELECT says UIDNEXT 3, whatever the mailbox holds
+  noflags   answers a UID FETCH of flags alone with its tagged OK only,
+            as if the mailbox were empty
   drop      drops the connection on reading the --after'th command
             of a session, before answering it
   vanish    offers CONDSTORE and QRESYNC, its HIGHESTMODSEQ the number
@@ -92,6 +94,9 @@ def uid_fetch(c, a, tag, args, msgs):
     below = ranges[0][0] - 1
     with_body = b"BODY" in args.upper()
     misbehave = with_body and a.mode != "honest"
+    if a.mode == "noflags" and not with_body:
+        c.send(tag + b" OK UID FETCH done\r\n")
+        return
     if misbehave and a.mode == "exists":
         c.send((b"* %d EXISTS\r\n* %d RECENT\r\n" % (len(msgs) + 1000,
                                                       len(msgs) + 1000))

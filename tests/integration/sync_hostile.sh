@@ -14,7 +14,9 @@
 # renumbered once more, with a message changed and three gone, and the
 # first sync of it cut off, the next keeps what the server holds, once.
 # Messages sent in descending UID order and cut off leave no gap that
-# the next sync does not fill; a UIDNEXT going backwards hides no new
+# the next sync does not fill; an answer to the flags that lists none of
+# the messages the server holds expunges nothing; a UIDNEXT going
+# backwards hides no new
 # message; the same UID sent twice, an RFC822.SIZE unlike the message, a
 # flood of EXPUNGE, a literal of 4 GiB change nothing that is kept.
 # A signed or encrypted message with header protection under a forged
@@ -127,6 +129,28 @@ check_eq "backwards: sync exits 0" 0 "$rc"
 check_eq "backwards: the new message arrived" "$ALL note 6" "$(subjects)"
 S sync >out 2>err; rc=$?
 check_match "backwards: then nothing more" ': 0 new,' "$(cat out)"
+
+# A server that answers the flags of what is stored with nothing, as if
+# the mailbox were empty, while its SELECT says it holds five: nothing is
+# expunged on its word, and it says so; an honest answer expunges what
+# is gone.
+mailbox 7 1:1 2:2 3:3 4:4 5:5
+serve honest
+home
+S sync >out 2>err
+serve noflags
+S sync >out 2>err; rc=$?
+check_eq "noflags: sync exits 0" 0 "$rc"
+check_eq "noflags: says why nothing is expunged" \
+    "sealmail: warning: INBOX: the server listed 0 of the 5 messages it holds; nothing expunged on its word" \
+    "$(grep warning err)"
+check_eq "noflags: the five are kept" "$ALL" "$(subjects)"
+mailbox 7 1:1 3:3 5:5
+serve honest
+S sync >out 2>err; rc=$?
+check_eq "noflags: then an honest answer: exit 0" 0 "$rc"
+check_match "noflags: expunges the two gone" ' 2 expunged' "$(cat out)"
+check_eq "noflags: the three there" "note 1 note 3 note 5" "$(subjects)"
 
 # Each message's UID sent twice, the second time with another body; an
 # RFC822.SIZE of 4 GB; a flood of EXPUNGE during the FETCH: five messages
