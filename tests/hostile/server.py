@@ -36,6 +36,8 @@ test can assert that a password never arrived. It plays one --mode:
                 begins with "no"
   dropdot       as sink, but closes the connection after the final dot
                 without a reply
+  hangdot       as sink, but says nothing after the final dot for
+                --silence seconds
   split         as sink, but every reply a multiline one, sent a byte a
                 packet
   garbage       as sink, but with a stray "354 go ahead" line after its
@@ -238,9 +240,11 @@ def smtp_session(c, a, ctx, tls_up):
             c.send(b"550 5.1.1 no such user here\r\n")
         elif cmd == b"RCPT" and a.mode == "garbage":
             c.send(b"250 ok\r\n354 go ahead\r\n")
-        elif cmd == b"DATA" and a.mode == "dropdot":
+        elif cmd == b"DATA" and a.mode in ("dropdot", "hangdot"):
             c.send(b"354 go ahead\r\n")
             c.read_data()
+            if a.mode == "hangdot":
+                c.readmore(a.silence)
             return
         elif cmd == b"DATA" and a.mode in ("partial", "split", "garbage"):
             c.send(b"354 go ahead\r\n")

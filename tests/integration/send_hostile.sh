@@ -2,7 +2,8 @@
 # send against a scripted submission server (tests/hostile/server.py,
 # implicit TLS with the lab's server certificate) that answers the end of
 # the message data badly: 451 (try later), 554 (refused), a multiline
-# reply that never ends, no reply at all (the connection closed), or 354.
+# reply that never ends, no reply at all (the connection closed, or kept
+# open in silence), or 354.
 # A refusal keeps the message queued with the server's words, not in
 # doubt, and the next outbox send delivers it once; the others leave it in
 # doubt, say so, and outbox send passes over it rather than deliver it
@@ -106,6 +107,7 @@ doubt() {
 	check_eq "$1: the outbox is empty" "" "$(state)"
 }
 doubt cut dropdot 'the server closed the connection'
+doubt hang hangdot 'no answer from the server within 5 s'
 doubt nonsense nonsense \
     'the message neither takes nor refuses it: 354 go ahead'
 
