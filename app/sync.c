@@ -1236,6 +1236,24 @@ drop_unbound(struct syncer *s)
 	    id_cb, &l, s->e));
 }
 
+/*
+ * Without UIDVALIDITY (RFC 3501 2.3.1.1 makes it a must) a UID says
+ * nothing that lasts: another set of UIDs next time would be taken for
+ * this one's.
+ */
+static int
+no_uidvalidity(const char *folder, struct smerr *e)
+{
+	char	*name;
+	int	 r;
+
+	name = text_sanitize_str(folder, 0);
+	r = smerr_set(e, SMERR_PROTO, "%.80s: the server gave no UIDVALIDITY "
+	    "for the folder; not synced", name != NULL ? name : "?");
+	free(name);
+	return r;
+}
+
 static int
 sync_folder(struct syncer *s, const char *name)
 {
@@ -1256,6 +1274,8 @@ sync_folder(struct syncer *s, const char *name)
 	    &s->fid, e)) != 0 ||
 	    (r = store_folder_get(s->o->store, s->fid, &f, e)) != 0)
 		return r;
+	if (mb.uidvalidity == 0)
+		return no_uidvalidity(name, e);
 	log_debug("sync %s: UIDVALIDITY %u (stored %u), UIDNEXT %u, "
 	    "HIGHESTMODSEQ %llu (stored %llu)", name, mb.uidvalidity,
 	    f.uidvalidity, mb.uidnext, (unsigned long long)mb.highestmodseq,

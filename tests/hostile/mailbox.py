@@ -30,6 +30,7 @@ misbehaves as --mode says, during UID FETCH of message bodies only:
             connection
   expunge   sends 200 "* 1 EXPUNGE" before each message
   backwards its SELECT says UIDNEXT 3, whatever the mailbox holds
+  novalidity its SELECT gives no UIDVALIDITY
   noflags   answers a UID FETCH of flags alone with its tagged OK only,
             as if the mailbox were empty
   drop      drops the connection on reading the --after'th command
@@ -156,6 +157,10 @@ def select(c, a, tag):
     nxt = msgs[-1][0] + 1 if msgs else 1
     if a.mode == "backwards":
         nxt = 3
+    if a.mode == "novalidity":
+        c.send(b"* %d EXISTS\r\n* OK [UIDNEXT %d] ok\r\n%s OK [READ-WRITE] "
+               b"selected\r\n" % (len(msgs), nxt, tag))
+        return msgs
     if a.mode == "vanish":
         c.send(b"* OK [HIGHESTMODSEQ %d] ok\r\n" % a.sessions)
     c.send(b"* %d EXISTS\r\n* 0 RECENT\r\n"

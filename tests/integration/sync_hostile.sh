@@ -14,7 +14,8 @@
 # renumbered once more, with a message changed and three gone, and the
 # first sync of it cut off, the next keeps what the server holds, once.
 # Messages sent in descending UID order and cut off leave no gap that
-# the next sync does not fill; an answer to the flags that lists none of
+# the next sync does not fill; a SELECT without UIDVALIDITY syncs
+# nothing; an answer to the flags that lists none of
 # the messages the server holds expunges nothing; a UIDNEXT going
 # backwards hides no new
 # message; the same UID sent twice, an RFC822.SIZE unlike the message, a
@@ -151,6 +152,27 @@ S sync >out 2>err; rc=$?
 check_eq "noflags: then an honest answer: exit 0" 0 "$rc"
 check_match "noflags: expunges the two gone" ' 2 expunged' "$(cat out)"
 check_eq "noflags: the three there" "note 1 note 3 note 5" "$(subjects)"
+
+# A SELECT without UIDVALIDITY: the folder is not synced, and a server
+# that then renumbers (in reverse) has each message bound to its new UID.
+mailbox 7 1:1 2:2 3:3 4:4 5:5
+serve honest
+home
+S sync >out 2>err
+serve novalidity
+S sync >out 2>err; rc=$?
+check_eq "novalidity: sync exits 1" 1 "$rc"
+check_eq "novalidity: says why" \
+    "sealmail: INBOX: the server gave no UIDVALIDITY for the folder; not synced" \
+    "$(tail -1 err)"
+check_eq "novalidity: the five are kept" "$ALL" "$(subjects)"
+mailbox 9 1:5 2:4 3:3 4:2 5:1
+serve honest
+S sync >out 2>err; rc=$?
+check_eq "novalidity: then renumbered: exit 0" 0 "$rc"
+check_match "novalidity: five re-bound" ': 0 new, 5 re-bound,' "$(cat out)"
+check_eq "novalidity: each at its new UID" "note 5 note 4 note 3 note 2 note 1" \
+    "$(subjects)"
 
 # Each message's UID sent twice, the second time with another body; an
 # RFC822.SIZE of 4 GB; a flood of EXPUNGE during the FETCH: five messages
