@@ -1164,33 +1164,47 @@ expunge_unlisted(struct syncer *s, uint32_t exists, size_t fresh)
 	return 0;
 }
 
+static int
+gap_cmp(const void *a, const void *b)
+{
+	int64_t	x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /*
  * The messages the flags showed on the server below the highest UID
  * stored but missing here, which no fetch of what is new would bring:
- * the span of them is fetched again, what is stored passed over.
+ * each run of UIDs is fetched again, SYNC_GAP_RUNS runs a sync at most
+ * (a server that never gives some message its body is asked for it at
+ * every sync, not for all that lies between).
  */
+#define SYNC_GAP_RUNS	32
+
 static int
 fetch_gaps(struct syncer *s, struct smerr *e)
 {
-	uint32_t	lo = UINT32_MAX, hi = 0;
-	size_t		i;
-	int		r;
+	size_t	i, j, runs = 0;
+	int	r;
 
 	if (s->gaps.n == 0)
 		return 0;
 	if ((r = vec_ids_check(&s->gaps, e)) != 0)
 		return r;
-	for (i = 0; i < s->gaps.n; i++) {
-		if ((uint32_t)s->gaps.v[i] < lo)
-			lo = (uint32_t)s->gaps.v[i];
-		if ((uint32_t)s->gaps.v[i] > hi)
-			hi = (uint32_t)s->gaps.v[i];
+	qsort(s->gaps.v, s->gaps.n, sizeof(s->gaps.v[0]), gap_cmp);
+	log_debug("sync %s: %zu message(s) missing from UID %lld on",
+	    s->folder, s->gaps.n, (long long)s->gaps.v[0]);
+	for (i = 0; i < s->gaps.n && runs < SYNC_GAP_RUNS; i = j, runs++) {
+		for (j = i + 1; j < s->gaps.n &&
+		    s->gaps.v[j] <= s->gaps.v[j - 1] + 1; j++)
+			;
+		s->total = j - i;
+		s->done = 0;
+		if ((r = fetch_new(s, (uint32_t)s->gaps.v[i],
+		    (uint32_t)s->gaps.v[j - 1], e)) != 0)
+			return r;
 	}
-	log_debug("sync %s: %zu message(s) missing between UIDs %u and %u",
-	    s->folder, s->gaps.n, lo, hi);
-	s->total = s->gaps.n;
-	s->done = 0;
-	return fetch_new(s, lo, hi, e);
+	return 0;
 }
 
 static int

@@ -31,6 +31,7 @@ misbehaves as --mode says, during UID FETCH of message bodies only:
   expunge   sends 200 "* 1 EXPUNGE" before each message
   backwards its SELECT says UIDNEXT 3, whatever the mailbox holds
   novalidity its SELECT gives no UIDVALIDITY
+  nobody    never gives the messages of UID 2, 6, 10... their body
   noflags   answers a UID FETCH of flags alone with its tagged OK only,
             as if the mailbox were empty
   drop      drops the connection on reading the --after'th command
@@ -108,6 +109,9 @@ def uid_fetch(c, a, tag, args, msgs):
         order.reverse()
     for seq, (uid, body) in order:
         if not any(lo <= uid <= hi for lo, hi in ranges):
+            continue
+        if misbehave and a.mode == "nobody" and uid % 4 == 2:
+            c.send(b"* %d FETCH (UID %d FLAGS ())\r\n" % (seq, uid))
             continue
         head, rest = fetch_item(seq, uid, body, with_body,
                                 a.sessions if a.mode == "vanish" else 0,

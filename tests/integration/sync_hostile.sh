@@ -14,7 +14,8 @@
 # renumbered once more, with a message changed and three gone, and the
 # first sync of it cut off, the next keeps what the server holds, once.
 # Messages sent in descending UID order and cut off leave no gap that
-# the next sync does not fill; a SELECT without UIDVALIDITY syncs
+# the next sync does not fill, and one that never gives a message its body
+# is asked for that one alone; a SELECT without UIDVALIDITY syncs
 # nothing; an answer to the flags that lists none of
 # the messages the server holds expunges nothing; a UIDNEXT going
 # backwards hides no new
@@ -28,7 +29,7 @@ unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
 cd "$T" || exit 1
 secret pw "store pass phrase"
 mkdir -p box
-for i in 1 2 3 4 5 6; do
+for i in 1 2 3 4 5 6 7 8; do
 	{
 		printf 'From: bob@example.test\r\nTo: alice@example.test\r\n'
 		printf 'Subject: note %s\r\nMessage-ID: <n%s.%s@example.test>\r\n' \
@@ -116,6 +117,22 @@ check_match "reverse: it fetches the three below" ': 3 new,' "$(cat out)"
 check_eq "reverse: nothing lost, nothing doubled" "$ALL" "$(subjects)"
 S sync >out 2>err; rc=$?
 check_match "reverse: then nothing more" ': 0 new,' "$(cat out)"
+
+# A server that never gives the messages of UID 2 and 6 their body: the
+# six it gives are kept, and each later sync asks for those two alone,
+# not for all that lies between.
+mailbox 7 1:1 2:2 3:3 4:4 5:5 6:6 7:7 8:8
+serve nobody
+home
+S sync >out 2>err; rc=$?
+check_eq "nobody: sync exits 0" 0 "$rc"
+: >rec
+S sync >out 2>err; rc=$?
+check_eq "nobody: again: exit 0" 0 "$rc"
+check_eq "nobody: the six it gives" "note 1 note 3 note 4 note 5 note 7 note 8" \
+    "$(subjects)"
+check_eq "nobody: asks for UID 2 and 6 alone" "2 6" "$(sed -n \
+    's/^[^ ]* UID FETCH \([0-9:]*\) (UID FLAGS RFC822.*/\1/p' rec | xargs)"
 
 # UIDNEXT going backwards (3, whatever the mailbox holds): the message
 # that came after the first sync arrives all the same.
