@@ -30,6 +30,7 @@ misbehaves as --mode says, during UID FETCH of message bodies only:
             connection
   expunge   sends 200 "* 1 EXPUNGE" before each message
   backwards its SELECT says UIDNEXT 3, whatever the mailbox holds
+  hugenext  its SELECT says UIDNEXT 4294967295
   novalidity its SELECT gives no UIDVALIDITY
   nobody    never gives the messages of UID 2, 6, 10... their body
   noflags   answers a UID FETCH of flags alone with its tagged OK only,
@@ -161,6 +162,8 @@ def select(c, a, tag):
     nxt = msgs[-1][0] + 1 if msgs else 1
     if a.mode == "backwards":
         nxt = 3
+    if a.mode == "hugenext":
+        nxt = 4294967295
     if a.mode == "novalidity":
         c.send(b"* %d EXISTS\r\n* OK [UIDNEXT %d] ok\r\n%s OK [READ-WRITE] "
                b"selected\r\n" % (len(msgs), nxt, tag))

@@ -20,7 +20,8 @@
 # the messages the server holds expunges nothing; a UIDNEXT going
 # backwards hides no new
 # message; the same UID sent twice, an RFC822.SIZE unlike the message, a
-# flood of EXPUNGE, a literal of 4 GiB change nothing that is kept.
+# flood of EXPUNGE, a literal of 4 GiB change nothing that is kept, and
+# a UIDNEXT of 4294967295 costs one UID FETCH, not 200,000.
 # A signed or encrypted message with header protection under a forged
 # outside keeps the protected Reply-To, To, Cc and Message-ID.
 . "$TOP/tests/lib.sh"
@@ -192,14 +193,18 @@ check_eq "novalidity: each at its new UID" "note 5 note 4 note 3 note 2 note 1" 
     "$(subjects)"
 
 # Each message's UID sent twice, the second time with another body; an
-# RFC822.SIZE of 4 GB; a flood of EXPUNGE during the FETCH: five messages
-# each time, as sent first, with the size of what is kept.
-for mode in twice size expunge; do
+# RFC822.SIZE of 4 GB; a flood of EXPUNGE during the FETCH; a UIDNEXT of
+# 4294967295: five messages each time, as sent first, with the size of
+# what is kept, in one UID FETCH.
+for mode in twice size expunge hugenext; do
 	mailbox 7 1:1 2:2 3:3 4:4 5:5
 	serve "$mode"
 	home
+	: >rec
 	S sync >out 2>err; rc=$?
 	check_eq "$mode: sync exits 0" 0 "$rc"
+	check_eq "$mode: one UID FETCH of the messages" 1 \
+	    "$(grep -c 'UID FETCH .*BODY' rec)"
 	check_eq "$mode: five messages, once each" "$ALL" "$(subjects)"
 	check_eq "$mode: each the size of what is kept" \
 	    "$(for i in 1 2 3 4 5; do wc -c <box/m$i.eml; done | xargs)" \
