@@ -1316,12 +1316,13 @@ sync_folder(struct syncer *s, const char *name)
 		goto out;
 
 	/*
-	 * New messages: everything above the highest UID stored. A UIDNEXT
-	 * that is not above it, or more messages there than here, says
-	 * nothing of what is new: ask.
+	 * New messages: everything above the highest UID stored (none is
+	 * above 4294967295). A UIDNEXT that is not above it, or more
+	 * messages there than here, says nothing of what is new: ask.
 	 */
 	s->total = mb.exists > s->nloc ? mb.exists - s->nloc : 0;
-	if (mb.uidnext != s->maxuid + 1 || mb.exists > s->nloc) {
+	if (s->maxuid < UINT32_MAX && (mb.uidnext != s->maxuid + 1 ||
+	    mb.exists > s->nloc)) {
 		if ((r = fetch_new(s, s->maxuid + 1, 0, e)) != 0)
 			goto out;
 	}

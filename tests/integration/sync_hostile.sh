@@ -14,14 +14,14 @@
 # renumbered once more, with a message changed and three gone, and the
 # first sync of it cut off, the next keeps what the server holds, once.
 # Messages sent in descending UID order and cut off leave no gap that
-# the next sync does not fill, and one that never gives a message its body
-# is asked for that one alone; a SELECT without UIDVALIDITY syncs
-# nothing; an answer to the flags that lists none of
-# the messages the server holds expunges nothing; a UIDNEXT going
-# backwards hides no new
-# message; the same UID sent twice, an RFC822.SIZE unlike the message, a
-# flood of EXPUNGE, a literal of 4 GiB change nothing that is kept, and
-# a UIDNEXT of 4294967295 costs one UID FETCH, not 200,000.
+# the next sync does not fill, and one that never gives a message its
+# body is asked for that one alone; a SELECT without UIDVALIDITY syncs
+# nothing; an answer to the flags that lists none of the messages the
+# server holds expunges nothing; a UIDNEXT going backwards hides no new
+# message, nor stops a sync when a message has UID 4294967295; the same
+# UID sent twice, an RFC822.SIZE unlike the message, a flood of EXPUNGE,
+# a literal of 4 GiB change nothing that is kept, and a UIDNEXT of
+# 4294967295 costs one UID FETCH, not 200,000.
 # A signed or encrypted message with header protection under a forged
 # outside keeps the protected Reply-To, To, Cc and Message-ID.
 . "$TOP/tests/lib.sh"
@@ -148,6 +148,16 @@ check_eq "backwards: sync exits 0" 0 "$rc"
 check_eq "backwards: the new message arrived" "$ALL note 6" "$(subjects)"
 S sync >out 2>err; rc=$?
 check_match "backwards: then nothing more" ': 0 new,' "$(cat out)"
+# A message at the highest UID there is, 4294967295, and UIDNEXT 3.
+mailbox 7 1:1 4294967295:2
+serve honest
+home
+S sync >out 2>err
+serve backwards
+S sync >out 2>err; rc=$?
+check_eq "top UID: sync exits 0" 0 "$rc"
+check_eq "top UID: says nothing" "" "$(cat err)"
+check_eq "top UID: both kept" "note 1 note 2" "$(subjects)"
 
 # A server that answers the flags of what is stored with nothing, as if
 # the mailbox were empty, while its SELECT says it holds five: nothing is
