@@ -163,7 +163,7 @@ send_text(struct cli *c, struct send_env *v, const char *account,
 	struct send_queued	 q;
 	struct buf		*out = NULL;
 	struct app_revoke	*rv = NULL;
-	int64_t			 id = v->o.draft;
+	int64_t			 id = v->o.draft, doubt;
 	int			 r = 0;
 
 	/* Recipients' certificates are checked for revocation. */
@@ -185,8 +185,15 @@ send_text(struct cli *c, struct send_env *v, const char *account,
 	if ((r = send_deliver_msgid(&v->o, q.msgid, &c->err)) != 0) {
 		/* Before the reason, which stays the last line. */
 		fflush(stdout);
-		fprintf(stderr, "sealmail: kept in the outbox (sealmail outbox "
-		    "lists it; sealmail outbox send tries again)\n");
+		if ((doubt = send_in_doubt(v->env.st, q.msgid)) != 0)
+			fprintf(stderr, "sealmail: kept in the outbox in "
+			    "doubt; outbox send passes over it (sealmail "
+			    "outbox send %lld sends it again)\n",
+			    (long long)doubt);
+		else
+			fprintf(stderr, "sealmail: kept in the outbox "
+			    "(sealmail outbox lists it; sealmail outbox send "
+			    "tries again)\n");
 		return r;
 	}
 	if ((out = buf_new(0)) == NULL ||

@@ -894,6 +894,12 @@ deliver_claimed(const struct send_opts *o, struct entry *en, int *firstp,
 		smerr_clear(&e2);
 		(void)store_outbox_release(o->store, en->id, in_doubt,
 		    smerr_msg(e), &e2);
+		/* Not "not sent": the server may have taken it. */
+		if (in_doubt) {
+			smerr_reset(&e2, r, "%s", smerr_msg(e));
+			smerr_reset(e, r, "%s; the message data went out, so "
+			    "it may have been delivered", smerr_msg(&e2));
+		}
 		return r;
 	}
 	return store_outbox_sent(o->store, en->id, !*firstp, e);
@@ -997,6 +1003,7 @@ send_copy_sent(struct store *st, struct imap *im, const char *account,
 
 struct id_list {
 	const char	*msgid;
+	int		 doubt;		/* only the copies in doubt */
 	struct vec_ids	 ids;
 };
 
@@ -1006,9 +1013,28 @@ ids_cb(const struct store_outbox *ob, void *arg)
 	struct id_list	*l = arg;
 
 	if (ob->sent || ob->message_id == NULL ||
-	    strcmp(ob->message_id, l->msgid) != 0)
+	    strcmp(ob->message_id, l->msgid) != 0 || (l->doubt &&
+	    (ob->state == NULL || strcmp(ob->state, STORE_OB_INDOUBT) != 0)))
 		return 0;
 	return vec_ids_add(&l->ids, ob->id);
+}
+
+int64_t
+send_in_doubt(struct store *st, const char *msgid)
+{
+	struct id_list	 l;
+	struct smerr	 e;
+	int64_t		 id = 0;
+
+	memset(&l, 0, sizeof(l));
+	l.msgid = msgid;
+	l.doubt = 1;
+	smerr_clear(&e);
+	if (store_outbox_foreach(st, ids_cb, &l, &e) == 0 &&
+	    vec_ids_check(&l.ids, &e) == 0 && l.ids.n > 0)
+		id = l.ids.v[0];
+	free(l.ids.v);
+	return id;
 }
 
 int

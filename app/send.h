@@ -101,6 +101,12 @@ int	 send_deliver_msgid(const struct send_opts *o, const char *msgid,
 	    struct smerr *e);
 
 /*
+ * The first copy of the message msgid left in doubt (its submission cut
+ * off after the message data began), or 0 when none is.
+ */
+int64_t	 send_in_doubt(struct store *st, const char *msgid);
+
+/*
  * The account password for srv: password-command when configured (run by
  * /bin/sh in home; the first line of its output), else the Secret Service
  * entry "user@host". *pwp is malloc'd; the caller wipes and frees it.

@@ -61,6 +61,10 @@ struct syncer {
 	struct local		*loc;
 	size_t			 nloc, caploc;
 	uint32_t		 maxuid;
+	uint32_t		 from;		/* fetch_new: the lowest UID */
+	struct vec_ids		 gaps;		/* on the server, not here */
+	size_t			 listed;	/* ...and here: flags_cb saw */
+	size_t			 fresh;		/* new_msg_cb took */
 	size_t			 total, done;
 	struct timespec		 start;
 	struct smerr		*e;
@@ -344,7 +348,6 @@ struct job {
 	struct job		*next;
 	uint32_t		 uid;
 	uint64_t		 modseq;
-	uint32_t		 size;
 	int64_t			 internaldate;
 	char			*flags;
 	uint8_t			*body;
@@ -405,7 +408,8 @@ job_judge(struct crypto_ctx *ctx, struct job *j, struct smerr *e)
 	/* The date shown is the sender's Date field, as mail readers show. */
 	m->date = j->v != NULL && j->v->date > 0 ? j->v->date :
 	    (time_t)j->internaldate;
-	m->size = j->size != 0 ? j->size : j->len;
+	/* What is kept, not the RFC822.SIZE the server claims for it. */
+	m->size = j->len;
 	m->digest = j->dg;
 	if (m->body != NULL)
 		r = app_headers_read(m->body, m->body_len, j->v != NULL ?
@@ -618,7 +622,7 @@ new_msg_cb(const struct imap_msg *im, void *arg)
 	struct job	*j;
 	int		 failed;
 
-	if (im->uid <= s->maxuid || im->body == NULL)
+	if (im->uid < s->from || im->body == NULL)
 		return 0;
 	if ((j = calloc(1, sizeof(*j))) == NULL ||
 	    (j->body = malloc(im->len > 0 ? im->len : 1)) == NULL ||
@@ -628,10 +632,10 @@ new_msg_cb(const struct imap_msg *im, void *arg)
 		return 1;
 	}
 	memcpy(j->body, im->body, im->len);
+	s->fresh++;
 	j->len = im->len;
 	j->uid = im->uid;
 	j->modseq = im->modseq;
-	j->size = im->size;
 	j->internaldate = im->internaldate;
 	pthread_mutex_lock(&q->mtx);
 	while (!q->failed && q->n > 0 && (q->n >= SYNC_QUEUE_MAX ||
@@ -755,9 +759,12 @@ any_cb(const struct store_msg *m, void *arg)
 	return 1;
 }
 
-/* Fetches every message above the highest UID stored, through the worker. */
+/*
+ * Fetches the messages of UIDs first to last (0: the last there is)
+ * through the worker; those stored already are passed over.
+ */
 static int
-fetch_new(struct syncer *s, struct smerr *e)
+fetch_new(struct syncer *s, uint32_t first, uint32_t last, struct smerr *e)
 {
 	struct imap_fetch	 fx;
 	struct queue		 q;
@@ -788,8 +795,8 @@ fetch_new(struct syncer *s, struct smerr *e)
 	judges_start(s, jd, &njd);
 	agent_busy(1);
 	memset(&fx, 0, sizeof(fx));
-	fx.first = s->maxuid + 1;
-	fx.last = 0;
+	fx.first = s->from = first;
+	fx.last = last;
 	fx.what = IMAP_FETCH_FLAGS | IMAP_FETCH_META | IMAP_FETCH_BODY;
 	fx.msg = new_msg_cb;
 	fx.arg = s;
@@ -857,6 +864,8 @@ local_free(struct syncer *s)
 	s->loc = NULL;
 	s->nloc = s->caploc = 0;
 	s->maxuid = 0;
+	free(s->gaps.v);
+	memset(&s->gaps, 0, sizeof(s->gaps));
 }
 
 /* The index of the first stored message (in UID order) from uid on. */
@@ -891,8 +900,22 @@ flags_cb(const struct imap_msg *im, void *arg)
 	char		*nf = NULL;
 	int		 r;
 
-	if ((l = local_find(s, im->uid)) == NULL)
+	if ((l = local_find(s, im->uid)) == NULL) {
+		/*
+		 * Below the highest UID stored, yet never stored: a fetch
+		 * answered out of UID order and cut off before it.
+		 */
+		if (im->uid == 0 || im->uid >= s->maxuid)
+			return 0;
+		if (vec_ids_add(&s->gaps, im->uid) != 0) {
+			s->err = smerr_nomem(s->e);
+			return 1;
+		}
+		s->listed++;
 		return 0;
+	}
+	if (!l->seen)
+		s->listed++;
 	l->seen = 1;
 	if (!im->has_flags || l->dirty)
 		return 0;
@@ -1103,6 +1126,87 @@ unchanged(struct syncer *s, const struct store_folder *f,
 	return 1;
 }
 
+/*
+ * After the flags of every stored UID: whatever the server no longer
+ * lists was expunged. An answer that lists fewer messages than the
+ * server said it holds (exists at SELECT, fresh of them new) is not
+ * believed: nothing is expunged on its word, and the next sync asks
+ * again.
+ */
+static int
+expunge_unlisted(struct syncer *s, uint32_t exists, size_t fresh)
+{
+	char	line[256], *name;
+	size_t	i;
+	int	r;
+
+	if (s->listed + fresh < exists) {
+		log_debug("sync %s: %zu listed, %zu new, %u there", s->folder,
+		    s->listed, fresh, exists);
+		if (s->o->warn == NULL)
+			return 0;
+		name = text_sanitize_str(s->folder, 0);
+		snprintf(line, sizeof(line), "%.80s: the server listed %zu of "
+		    "the %u messages it holds; nothing expunged on its word",
+		    name != NULL ? name : "?", s->listed + fresh, exists);
+		free(name);
+		s->o->warn(s->o->arg, line);
+		return 0;
+	}
+	for (i = 0; i < s->nloc; i++) {
+		if (s->loc[i].seen || s->loc[i].id == 0)
+			continue;
+		if ((r = store_msg_delete(s->o->store, s->loc[i].id,
+		    s->e)) != 0)
+			return r;
+		s->stats->expunged++;
+	}
+	return 0;
+}
+
+static int
+gap_cmp(const void *a, const void *b)
+{
+	int64_t	x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The messages the flags showed on the server below the highest UID
+ * stored but missing here, which no fetch of what is new would bring:
+ * each run of UIDs is fetched again, SYNC_GAP_RUNS runs a sync at most
+ * (a server that never gives some message its body is asked for it at
+ * every sync, not for all that lies between).
+ */
+#define SYNC_GAP_RUNS	32
+
+static int
+fetch_gaps(struct syncer *s, struct smerr *e)
+{
+	size_t	i, j, runs = 0;
+	int	r;
+
+	if (s->gaps.n == 0)
+		return 0;
+	if ((r = vec_ids_check(&s->gaps, e)) != 0)
+		return r;
+	qsort(s->gaps.v, s->gaps.n, sizeof(s->gaps.v[0]), gap_cmp);
+	log_debug("sync %s: %zu message(s) missing from UID %lld on",
+	    s->folder, s->gaps.n, (long long)s->gaps.v[0]);
+	for (i = 0; i < s->gaps.n && runs < SYNC_GAP_RUNS; i = j, runs++) {
+		for (j = i + 1; j < s->gaps.n &&
+		    s->gaps.v[j] <= s->gaps.v[j - 1] + 1; j++)
+			;
+		s->total = j - i;
+		s->done = 0;
+		if ((r = fetch_new(s, (uint32_t)s->gaps.v[i],
+		    (uint32_t)s->gaps.v[j - 1], e)) != 0)
+			return r;
+	}
+	return 0;
+}
+
 static int
 id_cb(int64_t id, void *arg)
 {
@@ -1146,6 +1250,24 @@ drop_unbound(struct syncer *s)
 	    id_cb, &l, s->e));
 }
 
+/*
+ * Without UIDVALIDITY (RFC 3501 2.3.1.1 makes it a must) a UID says
+ * nothing that lasts: another set of UIDs next time would be taken for
+ * this one's.
+ */
+static int
+no_uidvalidity(const char *folder, struct smerr *e)
+{
+	char	*name;
+	int	 r;
+
+	name = text_sanitize_str(folder, 0);
+	r = smerr_set(e, SMERR_PROTO, "%.80s: the server gave no UIDVALIDITY "
+	    "for the folder; not synced", name != NULL ? name : "?");
+	free(name);
+	return r;
+}
+
 static int
 sync_folder(struct syncer *s, const char *name)
 {
@@ -1153,10 +1275,11 @@ sync_folder(struct syncer *s, const char *name)
 	struct store_folder	 f;
 	struct imap_fetch	 fx;
 	struct smerr		*e = s->e;
-	size_t			 i, bound;
+	size_t			 bound, fresh = 0;
 	int			 r, full, reset;
 
 	s->folder = name;
+	s->listed = s->fresh = 0;
 	s->done = s->total = 0;
 	clock_gettime(CLOCK_MONOTONIC, &s->start);
 	/* A folder the server does not have is not made in the store. */
@@ -1165,6 +1288,8 @@ sync_folder(struct syncer *s, const char *name)
 	    &s->fid, e)) != 0 ||
 	    (r = store_folder_get(s->o->store, s->fid, &f, e)) != 0)
 		return r;
+	if (mb.uidvalidity == 0)
+		return no_uidvalidity(name, e);
 	log_debug("sync %s: UIDVALIDITY %u (stored %u), UIDNEXT %u, "
 	    "HIGHESTMODSEQ %llu (stored %llu)", name, mb.uidvalidity,
 	    f.uidvalidity, mb.uidnext, (unsigned long long)mb.highestmodseq,
@@ -1190,12 +1315,18 @@ sync_folder(struct syncer *s, const char *name)
 	if ((r = push_flags(s)) != 0)
 		goto out;
 
-	/* New messages: everything above the highest UID stored. */
+	/*
+	 * New messages: everything above the highest UID stored (none is
+	 * above 4294967295). A UIDNEXT that is not above it, or more
+	 * messages there than here, says nothing of what is new: ask.
+	 */
 	s->total = mb.exists > s->nloc ? mb.exists - s->nloc : 0;
-	if (mb.uidnext == 0 || s->maxuid + 1 < mb.uidnext) {
-		if ((r = fetch_new(s, e)) != 0)
+	if (s->maxuid < UINT32_MAX && (mb.uidnext != s->maxuid + 1 ||
+	    mb.exists > s->nloc)) {
+		if ((r = fetch_new(s, s->maxuid + 1, 0, e)) != 0)
 			goto out;
 	}
+	fresh = s->fresh;
 	if (reset && (r = drop_unbound(s)) != 0)
 		goto out;
 
@@ -1229,17 +1360,10 @@ sync_folder(struct syncer *s, const char *name)
 			r = s->err;
 		if (r != 0)
 			goto out;
-		if (full) {
-			/* Whatever the server no longer lists was expunged. */
-			for (i = 0; i < s->nloc; i++) {
-				if (s->loc[i].seen || s->loc[i].id == 0)
-					continue;
-				if ((r = store_msg_delete(s->o->store,
-				    s->loc[i].id, e)) != 0)
-					goto out;
-				s->stats->expunged++;
-			}
-		}
+		if (full && (r = expunge_unlisted(s, mb.exists, fresh)) != 0)
+			goto out;
+		if ((r = fetch_gaps(s, e)) != 0)
+			goto out;
 	}
 done:
 	/* Recorded last: a run cut short starts again from the store. */

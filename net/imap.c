@@ -852,6 +852,7 @@ imap_fetch(struct imap *s, const struct imap_fetch *f, struct smerr *e)
 	struct mailimap_fetch_att	*fa = NULL;
 	struct mailimap_section		*sec;
 	uint32_t			 lo, hi, end;
+	uint64_t			 step, n;
 	int				 r;
 
 	if (s->dead)
@@ -898,19 +899,28 @@ imap_fetch(struct imap *s, const struct imap_fetch *f, struct smerr *e)
 	 * cut into chunks of IMAP_FETCH_CHUNK UIDs so that the response text
 	 * of one command stays under the connection's bound. The last chunk
 	 * of an open range ends in "*", for messages that came meanwhile.
+	 * There are never more chunks than the folder's messages fill: UIDs
+	 * far apart (a UIDNEXT of 4294967295) are not 200,000 commands.
 	 */
 	end = f->last;
 	if (end == 0 && s->m->imap_selection_info != NULL &&
 	    s->m->imap_selection_info->sel_uidnext > 1)
 		end = s->m->imap_selection_info->sel_uidnext - 1;
 	lo = f->first;
+	step = IMAP_FETCH_CHUNK;
+	if (end > lo && s->m->imap_selection_info != NULL) {
+		n = s->m->imap_selection_info->sel_exists /
+		    IMAP_FETCH_CHUNK + 1;
+		if ((uint64_t)(end - lo) / n + 1 > step)
+			step = (uint64_t)(end - lo) / n + 1;
+	}
 	r = 0;
 	for (;;) {
-		if (end == 0 || end < lo || end - lo < IMAP_FETCH_CHUNK) {
+		if (end == 0 || end < lo || end - lo < step) {
 			r = fetch_range(s, f, ft, lo, f->last, e);
 			break;
 		}
-		hi = lo + IMAP_FETCH_CHUNK - 1;
+		hi = (uint32_t)(lo + step - 1);
 		if ((r = fetch_range(s, f, ft, lo, hi, e)) != 0)
 			break;
 		lo = hi + 1;

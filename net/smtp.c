@@ -83,13 +83,33 @@ smtp_fail(struct smtp *s, int code, const char *what, struct smerr *e)
 	    rep.code, *rep.text ? " " : "", rep.text);
 }
 
+/*
+ * A server speaks only to answer (RFC 5321 4.1.1, RFC 2920 3.1). Bytes
+ * waiting before we say anything answer nothing, and would be taken for
+ * the answer to what we say next: a DATA taken for accepted, a message
+ * taken for refused that was delivered. The session ends there.
+ */
+static int
+out_of_step(struct smtp *s)
+{
+	if (s->c->stream == NULL || (s->c->stream->read_buffer_len == 0 &&
+	    (s->c->ssl == NULL || !SSL_has_pending(s->c->ssl))))
+		return 0;
+	s->dead = 1;
+	s->m->response_code = 0;
+	smerr_set(&s->c->err, SMERR_PROTO, "%s: the server sent a reply "
+	    "nothing asked for (out of step); the session cannot go on",
+	    s->c->label);
+	return 1;
+}
+
 /* Sends a command line we built; returns the reply code, 0 on failure. */
 static int
 command(struct smtp *s, char *line, int secret)
 {
 	int	r;
 
-	if (s->m->stream == NULL)
+	if (s->m->stream == NULL || out_of_step(s))
 		return 0;
 	r = secret ? mailsmtp_send_command_private(s->m, line) :
 	    mailsmtp_send_command(s->m, line);
@@ -442,7 +462,8 @@ smtp_send(struct smtp *s, const char *from, const char *const *rcpt,
 			s->dead = 1;
 		return r;
 	}
-	if ((r = mailsmtp_data(s->m)) != MAILSMTP_NO_ERROR) {
+	if (out_of_step(s) ||
+	    (r = mailsmtp_data(s->m)) != MAILSMTP_NO_ERROR || out_of_step(s)) {
 		r = smtp_fail(s, SMERR_REFUSED, "DATA refused", e);
 		goto fail;
 	}
@@ -455,6 +476,16 @@ smtp_send(struct smtp *s, const char *from, const char *const *rcpt,
 	last_reply(s, &rep);
 	if (final != NULL)
 		*final = rep;
+	if (r != MAILSMTP_NO_ERROR && rep.code / 100 != 4 &&
+	    rep.code / 100 != 5 && rep.code != 0) {
+		/* Neither taken nor refused: it may have been delivered. */
+		s->dead = 1;
+		if (final != NULL)
+			memset(final, 0, sizeof(*final));
+		return smerr_set(e, SMERR_PROTO, "%s: the server's answer to "
+		    "the message neither takes nor refuses it: %d%s%s",
+		    s->c->label, rep.code, *rep.text ? " " : "", rep.text);
+	}
 	if (r != MAILSMTP_NO_ERROR) {
 		if (s->c->err.code != 0 || rep.code == 0)
 			s->dead = 1;

@@ -900,7 +900,11 @@ compose_done(struct ui *ui, int code, void *arg)
 	if ((r = store_draft_foreach(app_session_store(ui_session(ui)),
 	    cs->draft, draft_exists_cb, NULL, &e)) != 0) {
 		/* Queued, not sent: it must look neither lost nor sent. */
-		if (r == SMERR_NOTFOUND)
+		if (r == SMERR_NOTFOUND && strstr(why, "so it may have been "
+		    "delivered") != NULL)
+			ui_status(ui, 1, "kept in the outbox in doubt: %s (y "
+			    "on the outbox, under c, asks first)", why);
+		else if (r == SMERR_NOTFOUND)
 			ui_status(ui, 1, "not sent, kept in the outbox: %s "
 			    "(y on the outbox, under c, sends it again)", why);
 		compose_free(cs);

@@ -20,6 +20,21 @@ misbehaves as --mode says, during UID FETCH of message bodies only:
             with its own
   exists    sends a flood of untagged EXISTS and RECENT before the
             FETCH's answer, each naming more messages than there are
+  reverse   answers with the messages in descending UID order, and
+            drops the connection after --after of them
+  twice     sends each message asked for, then the same UID again with
+            another body
+  size      says every message's RFC822.SIZE is 4,000,000,000
+  hugelit   announces a literal of 4294967295 bytes for the message
+            after --after whole ones, sends 64 KiB of it and drops the
+            connection
+  expunge   sends 200 "* 1 EXPUNGE" before each message
+  backwards its SELECT says UIDNEXT 3, whatever the mailbox holds
+  hugenext  its SELECT says UIDNEXT 4294967295
+  novalidity its SELECT gives no UIDVALIDITY
+  nobody    never gives the messages of UID 2, 6, 10... their body
+  noflags   answers a UID FETCH of flags alone with its tagged OK only,
+            as if the mailbox were empty
   drop      drops the connection on reading the --after'th command
             of a session, before answering it
   vanish    offers CONDSTORE and QRESYNC, its HIGHESTMODSEQ the number
@@ -65,14 +80,14 @@ def uid_set(text, top):
     return out
 
 
-def fetch_item(seq, uid, body, with_body, modseq=0):
+def fetch_item(seq, uid, body, with_body, modseq=0, size=0):
     head = b"* %d FETCH (UID %d FLAGS (\\Seen)" % (seq, uid)
     if modseq:
         head += b" MODSEQ (%d)" % modseq
     if not with_body:
         return head + b")\r\n", b""
     head += (b" RFC822.SIZE %d INTERNALDATE \"01-Jan-2026 00:00:00 +0000\""
-             b" BODY[] {%d}\r\n" % (len(body), len(body)))
+             b" BODY[] {%d}\r\n" % (size or len(body), len(body)))
     return head, body + b")\r\n"
 
 
@@ -82,16 +97,35 @@ def uid_fetch(c, a, tag, args, msgs):
     below = ranges[0][0] - 1
     with_body = b"BODY" in args.upper()
     misbehave = with_body and a.mode != "honest"
+    if a.mode == "noflags" and not with_body:
+        c.send(tag + b" OK UID FETCH done\r\n")
+        return
     if misbehave and a.mode == "exists":
         c.send((b"* %d EXISTS\r\n* %d RECENT\r\n" % (len(msgs) + 1000,
                                                       len(msgs) + 1000))
                * 20000)
     sent = 0
-    for seq, (uid, body) in enumerate(msgs, 1):
+    order = list(enumerate(msgs, 1))
+    if misbehave and a.mode == "reverse":
+        order.reverse()
+    for seq, (uid, body) in order:
         if not any(lo <= uid <= hi for lo, hi in ranges):
             continue
+        if misbehave and a.mode == "nobody" and uid % 4 == 2:
+            c.send(b"* %d FETCH (UID %d FLAGS ())\r\n" % (seq, uid))
+            continue
         head, rest = fetch_item(seq, uid, body, with_body,
-                                a.sessions if a.mode == "vanish" else 0)
+                                a.sessions if a.mode == "vanish" else 0,
+                                4000000000 if misbehave and a.mode == "size"
+                                else 0)
+        if misbehave and a.mode == "hugelit" and sent == a.after:
+            c.send(head.split(b"{")[0] + b"{4294967295}\r\n")
+            c.send(b"x" * 65536)
+            raise EOFError
+        if misbehave and a.mode == "expunge":
+            c.send(b"* 1 EXPUNGE\r\n" * 200)
+        if misbehave and a.mode == "reverse" and sent == a.after:
+            raise EOFError
         if misbehave and a.mode in ("cut", "short") and sent == a.after:
             c.send(head)
             c.send(rest[:len(body) // 2] if a.mode == "cut"
@@ -103,6 +137,9 @@ def uid_fetch(c, a, tag, args, msgs):
         c.send(head + rest)
         if misbehave and a.mode == "foreign":
             c.send(head + rest)
+        if misbehave and a.mode == "twice":
+            h, r = fetch_item(seq, uid, STRANGER, True)
+            c.send(h + r)
         sent += 1
     if misbehave and a.mode == "othertag":
         c.send(b"X0001 OK FETCH done\r\n")
@@ -123,6 +160,14 @@ def vanished(c, a, tag, msgs):
 def select(c, a, tag):
     uidvalidity, msgs = load(a)
     nxt = msgs[-1][0] + 1 if msgs else 1
+    if a.mode == "backwards":
+        nxt = 3
+    if a.mode == "hugenext":
+        nxt = 4294967295
+    if a.mode == "novalidity":
+        c.send(b"* %d EXISTS\r\n* OK [UIDNEXT %d] ok\r\n%s OK [READ-WRITE] "
+               b"selected\r\n" % (len(msgs), nxt, tag))
+        return msgs
     if a.mode == "vanish":
         c.send(b"* OK [HIGHESTMODSEQ %d] ok\r\n" % a.sessions)
     c.send(b"* %d EXISTS\r\n* 0 RECENT\r\n"

@@ -30,6 +30,18 @@ test can assert that a password never arrived. It plays one --mode:
   permfail      as sink, but 554 after the final dot (refused for good)
   endless       as sink, but after the final dot a multiline reply that
                 never ends
+  nonsense      as sink, but "354 go ahead" after the final dot (neither
+                taken nor refused)
+  partial       as sink, but refuses (550) every recipient whose address
+                begins with "no"
+  dropdot       as sink, but closes the connection after the final dot
+                without a reply
+  hangdot       as sink, but says nothing after the final dot for
+                --silence seconds
+  split         as sink, but every reply a multiline one, sent a byte a
+                packet
+  garbage       as sink, but with a stray "354 go ahead" line after its
+                answer to each RCPT (a server out of step with the client)
 
 With --implicit the TLS handshake comes first (993/465 style). The port is
 --port, or with 0 a free one, written to --ready once listening.
@@ -48,6 +60,7 @@ DATA_ENDS = {
     "sink": b"250 2.0.0 taken\r\n",
     "tempfail": b"451 4.3.0 queue full, try again later\r\n",
     "permfail": b"554 5.7.1 content refused\r\n",
+    "nonsense": b"354 go ahead\r\n",
 }
 
 
@@ -143,6 +156,29 @@ def imap_session(c, a, ctx, tls_up):
             c.send(tag + b" OK fine\r\n")
 
 
+class Split:
+    """A Conn whose every SMTP reply is made multiline (its text repeated
+    on "-" lines first) and goes out a byte a packet."""
+
+    def __init__(self, c):
+        self.c = c
+
+    def __getattr__(self, name):
+        return getattr(self.c, name)
+
+    def send(self, data):
+        import time
+        out = b""
+        for line in data.splitlines(True):
+            if line[3:4] == b" ":
+                out += line[:3] + b"-" + line[4:]
+                out += line[:3] + b"-and more\r\n"
+            out += line
+        for i in range(len(out)):
+            self.c.send(out[i:i + 1])
+            time.sleep(0.001)
+
+
 def smtp_session(c, a, ctx, tls_up):
     if a.mode == "silent":
         c.readmore(a.silence)
@@ -156,6 +192,8 @@ def smtp_session(c, a, ctx, tls_up):
     if a.mode == "trickle" and (tls_up or not a.implicit):
         trickle(c)
         return
+    if a.mode == "split":
+        c = Split(c)
     if not (tls_up and not a.implicit):    # no greeting after STARTTLS
         c.send(b"220 hostile.example.test ESMTP\r\n")
     while True:
@@ -198,6 +236,20 @@ def smtp_session(c, a, ctx, tls_up):
             c.send(b"354 go ahead\r\n")
             c.read_data()
             c.send(DATA_ENDS[a.mode])
+        elif cmd == b"RCPT" and a.mode == "partial" and b"<no" in line:
+            c.send(b"550 5.1.1 no such user here\r\n")
+        elif cmd == b"RCPT" and a.mode == "garbage":
+            c.send(b"250 ok\r\n354 go ahead\r\n")
+        elif cmd == b"DATA" and a.mode in ("dropdot", "hangdot"):
+            c.send(b"354 go ahead\r\n")
+            c.read_data()
+            if a.mode == "hangdot":
+                c.readmore(a.silence)
+            return
+        elif cmd == b"DATA" and a.mode in ("partial", "split", "garbage"):
+            c.send(b"354 go ahead\r\n")
+            c.read_data()
+            c.send(DATA_ENDS["sink"])
         elif cmd == b"DATA" and a.mode == "endless":
             c.send(b"354 go ahead\r\n")
             c.read_data()

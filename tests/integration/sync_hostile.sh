@@ -2,7 +2,8 @@
 # sync against a scripted IMAP server (tests/hostile/mailbox.py, implicit
 # TLS with the lab's server certificate) that misbehaves in the middle of
 # fetching: it drops the connection half-way through a message's literal,
-# ends a literal a byte short, closes a FETCH with a tag never sent,
+# ends a literal a byte short, announces one of 4 GiB, closes a FETCH
+# with a tag never sent,
 # drops the connection at each command in turn,
 # answers QRESYNC with 900,000 VANISHED ranges one by one,
 # floods untagged EXISTS, sends a message never asked for and every
@@ -12,6 +13,15 @@
 # messages already stored are bound to their new UIDs, not stored again;
 # renumbered once more, with a message changed and three gone, and the
 # first sync of it cut off, the next keeps what the server holds, once.
+# Messages sent in descending UID order and cut off leave no gap that
+# the next sync does not fill, and one that never gives a message its
+# body is asked for that one alone; a SELECT without UIDVALIDITY syncs
+# nothing; an answer to the flags that lists none of the messages the
+# server holds expunges nothing; a UIDNEXT going backwards hides no new
+# message, nor stops a sync when a message has UID 4294967295; the same
+# UID sent twice, an RFC822.SIZE unlike the message, a flood of EXPUNGE,
+# a literal of 4 GiB change nothing that is kept, and a UIDNEXT of
+# 4294967295 costs one UID FETCH, not 200,000.
 # A signed or encrypted message with header protection under a forged
 # outside keeps the protected Reply-To, To, Cc and Message-ID.
 . "$TOP/tests/lib.sh"
@@ -20,7 +30,7 @@ unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
 cd "$T" || exit 1
 secret pw "store pass phrase"
 mkdir -p box
-for i in 1 2 3 4 5 6; do
+for i in 1 2 3 4 5 6 7 8; do
 	{
 		printf 'From: bob@example.test\r\nTo: alice@example.test\r\n'
 		printf 'Subject: note %s\r\nMessage-ID: <n%s.%s@example.test>\r\n' \
@@ -69,7 +79,8 @@ ALL="note 1 note 2 note 3 note 4 note 5"
 
 # A sync broken off in the middle, then an honest one.
 for c in cut:"closed the connection" short:"closed the connection" \
-    othertag:"BAD or out of turn"; do
+    othertag:"BAD or out of turn" \
+    hugelit:"announced a literal of 4294967295 bytes \(limit 100 MiB\)$"; do
 	mode=${c%%:*}
 	mailbox 7 1:1 2:2 3:3 4:4 5:5
 	serve "$mode"
@@ -88,6 +99,131 @@ for c in cut:"closed the connection" short:"closed the connection" \
 	S sync >out 2>err; rc=$?
 	check_eq "$mode: the next sync exits 0" 0 "$rc"
 	check_eq "$mode: nothing lost, nothing doubled" "$ALL" "$(subjects)"
+done
+
+# The new messages sent in descending UID order, the connection dropped
+# after two: the two kept are the highest, and the next honest sync still
+# brings the three below them, once.
+mailbox 7 1:1 2:2 3:3 4:4 5:5
+serve reverse
+home
+S sync >out 2>err; rc=$?
+check_eq "reverse: sync exits 1" 1 "$rc"
+check_eq "reverse: the two that arrived are kept" "note 4 note 5" \
+    "$(subjects)"
+serve honest
+S sync >out 2>err; rc=$?
+check_eq "reverse: the next sync exits 0" 0 "$rc"
+check_match "reverse: it fetches the three below" ': 3 new,' "$(cat out)"
+check_eq "reverse: nothing lost, nothing doubled" "$ALL" "$(subjects)"
+S sync >out 2>err; rc=$?
+check_match "reverse: then nothing more" ': 0 new,' "$(cat out)"
+
+# A server that never gives the messages of UID 2 and 6 their body: the
+# six it gives are kept, and each later sync asks for those two alone,
+# not for all that lies between.
+mailbox 7 1:1 2:2 3:3 4:4 5:5 6:6 7:7 8:8
+serve nobody
+home
+S sync >out 2>err; rc=$?
+check_eq "nobody: sync exits 0" 0 "$rc"
+: >rec
+S sync >out 2>err; rc=$?
+check_eq "nobody: again: exit 0" 0 "$rc"
+check_eq "nobody: the six it gives" "note 1 note 3 note 4 note 5 note 7 note 8" \
+    "$(subjects)"
+check_eq "nobody: asks for UID 2 and 6 alone" "2 6" "$(sed -n \
+    's/^[^ ]* UID FETCH \([0-9:]*\) (UID FLAGS RFC822.*/\1/p' rec | xargs)"
+
+# UIDNEXT going backwards (3, whatever the mailbox holds): the message
+# that came after the first sync arrives all the same.
+mailbox 7 1:1 2:2 3:3 4:4 5:5
+serve honest
+home
+S sync >out 2>err
+mailbox 7 1:1 2:2 3:3 4:4 5:5 6:6
+serve backwards
+S sync >out 2>err; rc=$?
+check_eq "backwards: sync exits 0" 0 "$rc"
+check_eq "backwards: the new message arrived" "$ALL note 6" "$(subjects)"
+S sync >out 2>err; rc=$?
+check_match "backwards: then nothing more" ': 0 new,' "$(cat out)"
+# A message at the highest UID there is, 4294967295, and UIDNEXT 3.
+mailbox 7 1:1 4294967295:2
+serve honest
+home
+S sync >out 2>err
+serve backwards
+S sync >out 2>err; rc=$?
+check_eq "top UID: sync exits 0" 0 "$rc"
+check_eq "top UID: says nothing" "" "$(cat err)"
+check_eq "top UID: both kept" "note 1 note 2" "$(subjects)"
+
+# A server that answers the flags of what is stored with nothing, as if
+# the mailbox were empty, while its SELECT says it holds five: nothing is
+# expunged on its word, and it says so; an honest answer expunges what
+# is gone.
+# again MODE: five notes synced from an honest server into a new home,
+# then a sync from the server in MODE (its exit status in $rc).
+again() {
+	mailbox 7 1:1 2:2 3:3 4:4 5:5
+	serve honest
+	home
+	S sync >out 2>err
+	serve "$1"
+	S sync >out 2>err; rc=$?
+}
+again noflags
+check_eq "noflags: sync exits 0" 0 "$rc"
+check_eq "noflags: says why nothing is expunged" \
+    "sealmail: warning: INBOX: the server listed 0 of the 5 messages it holds; nothing expunged on its word" \
+    "$(grep warning err)"
+check_eq "noflags: the five are kept" "$ALL" "$(subjects)"
+mailbox 7 1:1 3:3 5:5
+serve honest
+S sync >out 2>err; rc=$?
+check_eq "noflags: then an honest answer: exit 0" 0 "$rc"
+check_match "noflags: expunges the two gone" ' 2 expunged' "$(cat out)"
+check_eq "noflags: the three there" "note 1 note 3 note 5" "$(subjects)"
+
+# A SELECT without UIDVALIDITY: the folder is not synced, and a server
+# that then renumbers (in reverse) has each message bound to its new UID.
+again novalidity
+check_eq "novalidity: sync exits 1" 1 "$rc"
+check_eq "novalidity: says why" \
+    "sealmail: INBOX: the server gave no UIDVALIDITY for the folder; not synced" \
+    "$(tail -1 err)"
+check_eq "novalidity: the five are kept" "$ALL" "$(subjects)"
+mailbox 9 1:5 2:4 3:3 4:2 5:1
+serve honest
+S sync >out 2>err; rc=$?
+check_eq "novalidity: then renumbered: exit 0" 0 "$rc"
+check_match "novalidity: five re-bound" ': 0 new, 5 re-bound,' "$(cat out)"
+check_eq "novalidity: each at its new UID" "note 5 note 4 note 3 note 2 note 1" \
+    "$(subjects)"
+
+# Each message's UID sent twice, the second time with another body; an
+# RFC822.SIZE of 4 GB; a flood of EXPUNGE during the FETCH; a UIDNEXT of
+# 4294967295: five messages each time, as sent first, with the size of
+# what is kept, in one UID FETCH.
+for mode in twice size expunge hugenext; do
+	mailbox 7 1:1 2:2 3:3 4:4 5:5
+	serve "$mode"
+	home
+	: >rec
+	S sync >out 2>err; rc=$?
+	check_eq "$mode: sync exits 0" 0 "$rc"
+	check_eq "$mode: one UID FETCH of the messages" 1 \
+	    "$(grep -c 'UID FETCH .*BODY' rec)"
+	check_eq "$mode: five messages, once each" "$ALL" "$(subjects)"
+	check_eq "$mode: each the size of what is kept" \
+	    "$(for i in 1 2 3 4 5; do wc -c <box/m$i.eml; done | xargs)" \
+	    "$(json list.json '" ".join(str(m["size"]) for m in
+	    sorted(d, key=lambda m: m["uid"]))')"
+	S show "$(json list.json "[m['id'] for m in d if m['uid'] == 2][0]")" \
+	    >show.out 2>&1
+	check_match "$mode: UID 2 keeps its own text" '^body 2' \
+	    "$(cat show.out)"
 done
 
 # The connection dropped at each command in turn: LOGIN, SELECT, the
