@@ -438,8 +438,9 @@ put_field(uint8_t *p, const void *v, size_t len)
 /*
  * A token request (fp NULL: TOKEN_CERT) for uri, with the module and PIN
  * from agent_tok, and its reply; agent_lock held or a's own agent. A PIN
- * the token refused is SMERR_PERM, any other refusal SMERR_IO: neither is
- * SMERR_AUTH, a server's refusal of the account's password.
+ * the token refused, or a stored one it was not offered, is SMERR_PERM,
+ * any other refusal SMERR_IO: neither is SMERR_AUTH, a server's refusal
+ * of the account's password.
  */
 static int
 token_request(struct agent *a, const uint8_t *fp, const char *uri,
@@ -448,12 +449,13 @@ token_request(struct agent *a, const uint8_t *fp, const char *uri,
 	uint8_t		 req[AGENT_MAX_REQ], *p = req;
 	struct buf	*pin = NULL;
 	char		*module = NULL;
-	int		 r;
+	int		 r, stored = 0;
 
 	if (agent_tok.get == NULL)
 		return smerr_set(e, SMERR_INVAL, "no PKCS#11 module is set up "
 		    "for the key on a token");
-	if ((r = agent_tok.get(agent_tok.arg, uri, &module, &pin, e)) != 0)
+	if ((r = agent_tok.get(agent_tok.arg, uri, &module, &pin, &stored,
+	    e)) != 0)
 		return r;
 	if (strlen(module) > AGENT_MAX_PATH || module[0] != '/' ||
 	    strlen(uri) > AGENT_MAX_PATH || buf_len(pin) > AGENT_MAX_PIN) {
@@ -466,14 +468,19 @@ token_request(struct agent *a, const uint8_t *fp, const char *uri,
 		memcpy(p, fp, 32);
 		p += 32;
 	}
+	*p++ = stored != 0;
 	p = put_field(p, module, strlen(module));
 	p = put_field(p, uri, strlen(uri));
 	p = put_field(p, buf_data(pin), buf_len(pin));
 	if ((r = roundtrip(a, req, (size_t)(p - req), rep, replen, e)) == 0 &&
-	    rep[0] != AGENT_OK)
-		r = smerr_set(e, rep[0] == AGENT_ERR_PIN ? SMERR_PERM :
-		    SMERR_IO, "%.*s", (int)(*replen - 3),
-		    (const char *)rep + 3);
+	    rep[0] != AGENT_OK) {
+		r = smerr_set(e, rep[0] == AGENT_ERR_PIN ||
+		    rep[0] == AGENT_ERR_UNTRIED ? SMERR_PERM : SMERR_IO,
+		    "%.*s", (int)(*replen - 3), (const char *)rep + 3);
+		if (rep[0] == AGENT_ERR_PIN && stored &&
+		    agent_tok.refused != NULL)
+			agent_tok.refused(agent_tok.arg, uri, pin, e);
+	}
 	secmem_wipe(req, (size_t)(p - req));
 out:
 	buf_free(pin);

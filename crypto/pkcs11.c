@@ -286,9 +286,33 @@ find_slot(const struct p11uri *u, struct crypto_token *t, struct smerr *e)
 	    name);
 }
 
+/*
+ * Whether a PIN kept somewhere (not typed) may be tried on t: not when the
+ * token says that the next wrong PIN locks it (or that it is locked), for
+ * a PIN that is not the one it takes would then lock a card without
+ * anyone there to decide it.
+ */
+static int
+stored_pin_allowed(const struct crypto_token *t, struct smerr *e)
+{
+	struct ck_token_info	ti;
+
+	if (p11.f->C_GetTokenInfo(t->slot, &ti) != CKR_OK)
+		return smerr_set(e, SMERR_IO, "the token \"%s\" does not say "
+		    "how many PIN tries it has left", t->label);
+	if (ti.flags & CKF_USER_PIN_LOCKED)
+		return smerr_set(e, SMERR_PERM, "the token \"%s\" is locked: "
+		    "too many wrong PINs", t->label);
+	if (ti.flags & CKF_USER_PIN_FINAL_TRY)
+		return smerr_set(e, SMERR_LIMIT, "the token \"%s\" has one "
+		    "PIN try left: a stored PIN is not tried; type the PIN "
+		    "once in sealmail on a terminal", t->label);
+	return 0;
+}
+
 int
 crypto_token_open(const char *module, const char *uri, const uint8_t *pin,
-    size_t pinlen, struct crypto_token **tp, struct smerr *e)
+    size_t pinlen, int stored, struct crypto_token **tp, struct smerr *e)
 {
 	struct crypto_token	*t;
 	struct p11uri		 u;
@@ -307,6 +331,10 @@ crypto_token_open(const char *module, const char *uri, const uint8_t *pin,
 	    &t->session) != CKR_OK) {
 		r = smerr_set(e, SMERR_IO, "the token \"%s\" opens no session",
 		    t->label);
+		goto fail;
+	}
+	if (stored && (r = stored_pin_allowed(t, e)) != 0) {
+		(void)p11.f->C_CloseSession(t->session);
 		goto fail;
 	}
 	rv = p11.f->C_Login(t->session, CKU_USER, (unsigned char *)(uintptr_t)

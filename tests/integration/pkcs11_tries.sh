@@ -1,0 +1,134 @@
+#!/bin/sh
+# A card's PIN tries are never spent blindly. alice's key is on a SoftHSM2
+# token seen through tests/tools/p11/card.c, which counts wrong PINs as a
+# card does (three in a row lock it) and writes down every login. sync
+# run again and again (as from cron) with a wrong PIN file offers it to
+# the token once: the line names the file and says it is not tried again,
+# and the runs after it do not try it; the file corrected, sync works. A
+# token whose next wrong PIN would lock it is offered no PIN kept in a
+# file: only one typed on the terminal, which then lets the file's work
+# again. What is kept of a refused PIN is not the PIN.
+. "$TOP/tests/lib.sh"
+token_tools
+CARD="$TOOLS/p11card.so"
+check "the counting module is built" test -f "$CARD"
+unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+cd "$T" || exit 1
+TOK=sealmail-tries PIN=246810
+URI="pkcs11:token=$TOK;object=alice-rsa"
+F="tries$$"
+alice_folder "$F"
+TM="tmux -L sealmail-tries-$$"
+trap 'rm -rf "$FD"; $TM kill-server 2>/dev/null' EXIT
+
+mkdir -p tokens
+printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\n' \
+    "$T" >softhsm2.conf
+export SOFTHSM2_CONF="$T/softhsm2.conf" P11CARD_MODULE="$MOD" \
+    P11CARD_STATE="$T/card.state" P11CARD_LOG="$T/card.log"
+check "SoftHSM2 makes a token" softhsm2-util --init-token --free \
+    --label "$TOK" --pin "$PIN" --so-pin 13579135
+openssl pkcs8 -topk8 -nocrypt -in "$LAB_SMIME_DIR/alice.key" -outform DER \
+    -out rsa.p8 2>/dev/null
+openssl x509 -in "$LAB_SMIME_DIR/alice.pem" -outform DER -out rsa.der
+for o in "rsa.p8 --type privkey --usage-decrypt" "rsa.der --type cert"; do
+	# shellcheck disable=SC2086
+	check "alice's key and certificate go onto the token" pkcs11-tool \
+	    --module "$MOD" --token-label "$TOK" --login --pin "$PIN" \
+	    --write-object $o --label alice-rsa --id 01
+done
+rm -f rsa.p8
+
+H=$T/home
+sender_home "$H"
+sender_config "$H" "$LAB_IMAP_PORT" mail.example.test "$LAB_DNS_RESOLVER" no \
+    "$(printf '\n[pkcs11]\nmodule = %s' "$CARD")"
+S() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
+secret pin "$PIN"
+check "keys import of the key on the token" S keys import "$URI" \
+    --pin-file pin
+check "the lab CA trusted" S keys trust "$LAB_CA"
+# logins WHAT: how many logins the token answered so (ok, incorrect,
+# locked); left: the PIN tries the card has left.
+logins() { grep -cx "$1" card.log 2>/dev/null; }
+left() { cat card.state; }
+n=0
+# mail: a message encrypted to alice, in the folder sync reads.
+mail() {
+	n=$((n + 1))
+	printf 'Content-Type: text/plain\n\nfor the card %s\n' "$n" >body
+	openssl cms -encrypt -aes-256-cbc -in body -recip \
+	    "$LAB_SMIME_DIR/alice.pem" -from bob@example.test \
+	    -to alice@example.test -subject "card $n" -out m$n.eml 2>/dev/null
+	alice_deliver m$n.eml
+}
+
+# --- a wrong PIN file, from cron: tried once ----------------------------
+secret cron "111111"
+mail
+: >card.log
+check_error "a wrong PIN file: the token refuses it, the line names the file" \
+    1 "^sealmail: the token \"$TOK\" refused the PIN in cron; it is not offered again until the file changes$" \
+    S --pin-file cron sync --folder "$F"
+check_eq "... one line" 1 "$(wc -l <"$T/.err")"
+for run in 2 3 4 5; do
+	check_error "run $run: the same file is not offered to the token" 1 \
+	    "^sealmail: the token of $URI has refused the PIN in cron; it is not offered again until the file changes$" \
+	    S --pin-file cron sync --folder "$F"
+done
+check_eq "five runs, one wrong PIN offered" "0 1" \
+    "$(logins ok) $(logins incorrect)"
+check_eq "the card is not locked: two tries left" 2 "$(left)"
+check_eq "SEALMAIL_PIN_FILE is the same file" 1 "$(
+    SEALMAIL_PIN_FILE=cron S sync --folder "$F" 2>&1 |
+    grep -c "has refused the PIN in cron")"
+check_eq "... and offered nothing either" 1 "$(logins incorrect)"
+R="$H/pin-refused"
+[ -f "$R" ] || R=$(find "$H" -name pin-refused | head -1)
+check "the refusal is kept in the data directory" test -f "$R"
+check_eq "... readable by its owner only" 600 "$(stat -c %a "$R")"
+check_eq "... without the PIN in it" 0 "$(grep -c 111111 "$R")"
+check_eq "... nor the URI" 0 "$(grep -c "$TOK" "$R")"
+
+# --- the file corrected: tried, and it works --------------------------
+secret cron "$PIN"
+check "the corrected file is tried: sync decrypts" \
+    S --pin-file cron sync --folder "$F"
+check_eq "... the token took it" 1 "$(logins ok)"
+check_eq "... and the card has every try back" 3 "$(left)"
+S list --json --folder "$F" >l.json
+check_eq "the message is stored decrypted" '["decrypted"]' \
+    "$(json l.json '[m["encryption"] for m in d]')"
+
+# --- the last try is never spent on a kept PIN --------------------------
+: >card.log
+secret w1 "222222"
+secret w2 "333333"
+mail
+check_fails "another wrong file is tried once" 'refused the PIN in w1' \
+    S --pin-file w1 sync --folder "$F"
+check_fails "... and another" 'refused the PIN in w2' \
+    S --pin-file w2 sync --folder "$F"
+check_eq "the card has one try left" 1 "$(left)"
+check_error "with one try left, not even the right PIN file is tried" 1 \
+    "^sealmail: the token \"$TOK\" has one PIN try left: a stored PIN is not tried; type the PIN once in sealmail on a terminal$" \
+    S --pin-file pin sync --folder "$F"
+check_eq "... the token saw two wrong PINs and nothing more" "2 0" \
+    "$(logins incorrect) $(logins ok)"
+check_eq "... and is not locked" 1 "$(left)"
+check_fails "... and the file is not taken for a wrong one" 'one PIN try left' \
+    S --pin-file pin sync --folder "$F"
+# Typed on a terminal, the PIN is tried: the user is there to decide.
+tm_new_session -d -s ui -x 120 -y 30 \
+    "'$SEALMAIL' --home '$H' --passphrase-file '$T/pw' sync --folder '$F'; echo EXITED \$?; sleep 30"
+check "sync on a terminal asks for the PIN" ui_wait_for "PIN for $URI:"
+ui_press "the PIN typed opens the token and sync ends well" 'EXITED 0' \
+    "$PIN" Enter
+check_eq "... the card has every try back" 3 "$(left)"
+mail
+check "the right PIN file works again" S --pin-file pin sync --folder "$F"
+S list --json --folder "$F" >l.json
+check_eq "every message is stored decrypted" \
+    '["decrypted", "decrypted", "decrypted"]' \
+    "$(json l.json '[m["encryption"] for m in d]')"
+t_done
