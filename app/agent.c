@@ -13,7 +13,8 @@
  *
  * Before reading anything the agent makes itself undumpable and not
  * ptrace-attachable by its peers (PR_SET_DUMPABLE 0), takes no new
- * privileges, dies with its parent (PR_SET_PDEATHSIG), closes every other
+ * privileges, dies with its parent (PR_SET_PDEATHSIG) and with nothing
+ * typed at the terminal (a session of its own), closes every other
  * descriptor, and installs a seccomp filter that leaves it its loop's
  * system calls only: receiving and sending on its socket, memory
  * (never executable), random bytes, the clock, futexes and exit. Anything
@@ -332,10 +333,15 @@ spawn(struct agent *a, int tokens, struct smerr *e)
 		/*
 		 * Only async-signal-safe calls between fork and exec. The
 		 * death signal follows the thread that forks: commands start
-		 * the agent from their main thread, before any other.
+		 * the agent from their main thread, before any other. A
+		 * session of its own: a ^C or ^\ typed at the terminal (to
+		 * an editor the terminal program runs, say) is for the
+		 * program in the foreground, and would otherwise end the
+		 * agent (proc_fork gives it the default dispositions) of a
+		 * job that ignores it. It ends with its parent all the same.
 		 */
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 ||
-		    getppid() != parent)
+		    getppid() != parent || setsid() == -1)
 			_exit(1);
 		if ((nul = open("/dev/null", O_RDWR)) == -1 ||
 		    dup2(nul, STDIN_FILENO) == -1 ||
