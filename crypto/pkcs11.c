@@ -305,8 +305,8 @@ stored_pin_allowed(const struct crypto_token *t, struct smerr *e)
 		    "too many wrong PINs", t->label);
 	if (ti.flags & CKF_USER_PIN_FINAL_TRY)
 		return smerr_set(e, SMERR_LIMIT, "the token \"%s\" has one "
-		    "PIN try left: a stored PIN is not tried; type the PIN "
-		    "once in sealmail on a terminal", t->label);
+		    "PIN try left: a kept PIN is not tried on it; type the PIN "
+		    "once in the terminal program", t->label);
 	return 0;
 }
 

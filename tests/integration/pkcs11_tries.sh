@@ -111,14 +111,30 @@ check_fails "... and another" 'refused the PIN in w2' \
     S --pin-file w2 sync --folder "$F"
 check_eq "the card has one try left" 1 "$(left)"
 check_error "with one try left, not even the right PIN file is tried" 1 \
-    "^sealmail: the token \"$TOK\" has one PIN try left: a stored PIN is not tried; type the PIN once in sealmail on a terminal$" \
+    "^sealmail: the token \"$TOK\" has one PIN try left: a kept PIN is not tried on it; type the PIN once in the terminal program$" \
     S --pin-file pin sync --folder "$F"
 check_eq "... the token saw two wrong PINs and nothing more" "2 0" \
     "$(logins incorrect) $(logins ok)"
 check_eq "... and is not locked" 1 "$(left)"
 check_fails "... and the file is not taken for a wrong one" 'one PIN try left' \
     S --pin-file pin sync --folder "$F"
-# Typed on a terminal, the PIN is tried: the user is there to decide.
+# Typed, the PIN is tried: the user is there to decide. The terminal
+# program, given the file, says why it asks.
+tm_new_session -d -s ui -x 120 -y 30 \
+    "'$SEALMAIL' --home '$H' --passphrase-file '$T/pw' --pin-file pin; echo EXITED \$?; sleep 30"
+check "the terminal program says the kept PIN is not tried" \
+    ui_wait_for "the token \"$TOK\" has one PIN try left"
+check "... and asks for the PIN" ui_wait_for "PIN for $URI:"
+check_eq "... having offered the token nothing" "2 0" \
+    "$(logins incorrect) $(logins ok)"
+ui_press "the PIN typed opens the token and the program" 'sealmail: INBOX' \
+    "$PIN" Enter
+check_eq "... the card has every try back" 3 "$(left)"
+ui_press "the program quits" 'EXITED 0' Q
+$TM kill-server 2>/dev/null
+# A command on a terminal, without a PIN file, asks too.
+printf '1\n' >card.state
+mail
 tm_new_session -d -s ui -x 120 -y 30 \
     "'$SEALMAIL' --home '$H' --passphrase-file '$T/pw' sync --folder '$F'; echo EXITED \$?; sleep 30"
 check "sync on a terminal asks for the PIN" ui_wait_for "PIN for $URI:"
@@ -129,6 +145,6 @@ mail
 check "the right PIN file works again" S --pin-file pin sync --folder "$F"
 S list --json --folder "$F" >l.json
 check_eq "every message is stored decrypted" \
-    '["decrypted", "decrypted", "decrypted"]' \
+    '["decrypted", "decrypted", "decrypted", "decrypted"]' \
     "$(json l.json '[m["encryption"] for m in d]')"
 t_done
