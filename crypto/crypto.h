@@ -296,7 +296,8 @@ size_t	 crypto_md_size(int md);
  * crypto_token_open loads module (once per process), finds the token uri
  * names and logs in with pin: SMERR_NOTFOUND when the module or the token
  * is missing, SMERR_AUTH when the PIN is refused (SMERR_PERM when the
- * token is locked: no PIN helps), each with one line that names it. A
+ * token is locked: no PIN helps; SMERR_IO when the login fails for
+ * another reason), each with one line that names it. A
  * stored pin (kept in a file or the Secret Service, not typed now) is not
  * tried when the token says its next wrong PIN locks it: SMERR_LIMIT.
  * crypto_token_cert gives the certificate uri names (malloc'd DER);

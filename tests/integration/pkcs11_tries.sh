@@ -107,7 +107,8 @@ secret w2 "333333"
 mail
 check_fails "another wrong file is tried once" 'refused the PIN in w1' \
     S --pin-file w1 sync --folder "$F"
-check_fails "... and another" 'refused the PIN in w2' \
+check_error "... and another: the line says one try is left" 1 \
+    "^sealmail: the token \"$TOK\" \(one PIN try left\) refused the PIN in w2; it is not offered again until the file changes$" \
     S --pin-file w2 sync --folder "$F"
 check_eq "the card has one try left" 1 "$(left)"
 check_error "with one try left, not even the right PIN file is tried" 1 \
@@ -132,12 +133,22 @@ ui_press "the PIN typed opens the token and the program" 'sealmail: INBOX' \
 check_eq "... the card has every try back" 3 "$(left)"
 ui_press "the program quits" 'EXITED 0' Q
 $TM kill-server 2>/dev/null
-# A command on a terminal, without a PIN file, asks too.
-printf '1\n' >card.state
+# A command on a terminal, without a PIN file, asks too; a wrong PIN
+# typed is tried, and the line says when the next one would lock the card.
+printf '2\n' >card.state
 mail
-tm_new_session -d -s ui -x 120 -y 30 \
-    "'$SEALMAIL' --home '$H' --passphrase-file '$T/pw' sync --folder '$F'; echo EXITED \$?; sleep 30"
+tm_sync() {
+	$TM kill-server 2>/dev/null
+	tm_new_session -d -s ui -x 120 -y 30 \
+	    "'$SEALMAIL' --home '$H' --passphrase-file '$T/pw' sync --folder '$F'; echo EXITED \$?; sleep 30"
+}
+tm_sync
 check "sync on a terminal asks for the PIN" ui_wait_for "PIN for $URI:"
+ui_press "a wrong PIN typed: refused, and one try is left" \
+    "the token \"$TOK\" \(one PIN try left\) refused the PIN\$" 999999 Enter
+check_eq "... the card has one try left" 1 "$(left)"
+tm_sync
+check "sync on a terminal asks again" ui_wait_for "PIN for $URI:"
 ui_press "the PIN typed opens the token and sync ends well" 'EXITED 0' \
     "$PIN" Enter
 check_eq "... the card has every try back" 3 "$(left)"
