@@ -7,7 +7,8 @@
 # and the runs after it do not try it; the file corrected, sync works. A
 # token whose next wrong PIN would lock it is offered no PIN kept in a
 # file: only one typed on the terminal, which then lets the file's work
-# again. What is kept of a refused PIN is not the PIN.
+# again; a wrong one typed then locks it, which the terminal program ends
+# saying. What is kept of a refused PIN is not the PIN.
 . "$TOP/tests/lib.sh"
 token_tools
 CARD="$TOOLS/p11card.so"
@@ -158,4 +159,25 @@ S list --json --folder "$F" >l.json
 check_eq "every message is stored decrypted" \
     '["decrypted", "decrypted", "decrypted", "decrypted"]' \
     "$(json l.json '[m["encryption"] for m in d]')"
+
+# A wrong PIN typed on the last try locks the card: the terminal program
+# ends saying so, and a kept PIN is then offered to it no more.
+printf '1\n' >card.state
+: >card.log
+$TM kill-server 2>/dev/null
+tm_new_session -d -s ui -x 120 -y 30 \
+    "'$SEALMAIL' --home '$H' --passphrase-file '$T/pw' --pin-file pin; echo EXITED \$?; sleep 30"
+check "on the last try the terminal program asks for the PIN" \
+    ui_wait_for "PIN for $URI:"
+ui_press "a wrong PIN typed locks the card: the program ends saying so" \
+    'EXITED 1' 999999 Enter
+check_match "... the last line says the token is locked" \
+    "the token \"$TOK\" is locked: too many wrong PINs" "$(ui_screen)"
+check_eq "... the card is locked" 0 "$(left)"
+mail
+check_error "a locked card: the kept PIN is not offered" 1 \
+    "^sealmail: the token \"$TOK\" is locked: too many wrong PINs$" \
+    S --pin-file pin sync --folder "$F"
+check_eq "... the token saw one login, the wrong PIN typed" "1" \
+    "$(wc -l <card.log)"
 t_done
