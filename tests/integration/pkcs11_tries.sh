@@ -113,7 +113,7 @@ check_error "... and another: the line says one try is left" 1 \
     S --pin-file w2 sync --folder "$F"
 check_eq "the card has one try left" 1 "$(left)"
 check_error "with one try left, not even the right PIN file is tried" 1 \
-    "^sealmail: the token \"$TOK\" has one PIN try left: a kept PIN is not tried on it; type the PIN once in the terminal program$" \
+    "^sealmail: the token \"$TOK\" has one PIN try left: a kept PIN is not tried on it; type the PIN \(the terminal program asks for it, as does a command on a terminal given no PIN file\)$" \
     S --pin-file pin sync --folder "$F"
 check_eq "... the token saw two wrong PINs and nothing more" "2 0" \
     "$(logins incorrect) $(logins ok)"
