@@ -8,7 +8,8 @@
 # token whose next wrong PIN would lock it is offered no PIN kept in a
 # file: only one typed on the terminal, which then lets the file's work
 # again; a wrong one typed then locks it, which the terminal program ends
-# saying. What is kept of a refused PIN is not the PIN.
+# saying. What is kept of a refused PIN is not the PIN. And an agent killed
+# while the card signs costs a line and a draft, not the message.
 . "$TOP/tests/lib.sh"
 token_tools
 CARD="$TOOLS/p11card.so"
@@ -32,7 +33,8 @@ check "SoftHSM2 makes a token" softhsm2-util --init-token --free \
 openssl pkcs8 -topk8 -nocrypt -in "$LAB_SMIME_DIR/alice.key" -outform DER \
     -out rsa.p8 2>/dev/null
 openssl x509 -in "$LAB_SMIME_DIR/alice.pem" -outform DER -out rsa.der
-for o in "rsa.p8 --type privkey --usage-decrypt" "rsa.der --type cert"; do
+for o in "rsa.p8 --type privkey --usage-decrypt --usage-sign" \
+    "rsa.der --type cert"; do
 	# shellcheck disable=SC2086
 	check "alice's key and certificate go onto the token" pkcs11-tool \
 	    --module "$MOD" --token-label "$TOK" --login --pin "$PIN" \
@@ -180,4 +182,53 @@ check_error "a locked card: the kept PIN is not offered" 1 \
     S --pin-file pin sync --folder "$F"
 check_eq "... the token saw one login, the wrong PIN typed" "1" \
     "$(wc -l <card.log)"
+
+# --- a key agent lost in the middle of a signature -----------------------
+# The card holds its signature (P11CARD_HOLD) while the agent is killed:
+# the send says so, sends nothing and keeps the message as a draft, which
+# then goes, once. Listing the outbox meanwhile needs no PIN: nothing
+# there is to be opened.
+printf '3\n' >card.state
+export P11CARD_HOLD="$T/hold"
+# agent_in PID: the key agent of the process PID, once it has one (10 s).
+agent_in() {
+	_i=0
+	while [ $_i -lt 100 ]; do
+		_a=$(pgrep -P "$1" -f -- --key-agent | head -1)
+		[ -n "$_a" ] && { echo "$_a"; return 0; }
+		sleep 0.1; _i=$((_i + 1))
+	done
+	return 1
+}
+ID=$(date +%s)-$$
+printf 'To: bob@example.test\nSubject: held %s\nMessage-ID: <held-%s@example.test>\n\nsigned on a card\n' \
+    "$ID" "$ID" >held.txt
+: >hold
+"$SEALMAIL" --home "$H" --passphrase-file "$T/pw" --pin-file pin send \
+    --sign --no-encrypt held.txt >held.out 2>held.err &
+P=$!
+A=$(agent_in $P)
+check "the send's agent is signing" test -n "$A"
+check "... and is killed" kill -9 "$A"
+wait $P
+check_eq "the send fails" 1 "$?"
+check_match "... its last line says the agent stopped" \
+    '^sealmail: the key agent stopped; nothing more was decrypted or signed' \
+    "$(tail -1 held.err)"
+check_match "... and that the message is kept as a draft" \
+    '^sealmail: kept as draft [0-9]+ ' "$(head -1 held.err)"
+: >card.log
+check_eq "the outbox is empty, and says so without a PIN" '[]' \
+    "$(S outbox --json </dev/null)"
+check_eq "... the token saw no login" 0 "$(wc -l <card.log)"
+check_eq "bob has nothing" 0 \
+    "$(count_in "$LAB_MAIL_DIR/example.test/bob/Maildir" "held-$ID")"
+D=$(S draft list --json | json /dev/stdin \
+    "[x['id'] for x in d if x['subject'] == 'held $ID'][0]")
+check "the draft is there" test -n "$D"
+rm -f hold
+check "the draft sent again goes" S --pin-file pin send --draft "$D"
+check_eq "bob has it once" 1 "$(bob_got "held-$ID")"
+check_eq "... and the draft is gone" '[]' "$(S draft list --json | json /dev/stdin \
+    "[x['id'] for x in d if x['subject'] == 'held $ID']")"
 t_done

@@ -7,7 +7,9 @@
  * the file P11CARD_STATE, so that they outlive the process, as a card's
  * do; the token's flags tell them (CKF_USER_PIN_COUNT_LOW, _FINAL_TRY,
  * _LOCKED). Every C_Login is one line in P11CARD_LOG: "ok", "incorrect",
- * "locked" or the module's other answer in hex.
+ * "locked" or the module's other answer in hex. While the file named by
+ * P11CARD_HOLD exists (up to a minute), C_Sign waits: a card waiting for
+ * its button, for a test to catch the agent in the middle of a signature.
  */
 #define CRYPTOKI_GNU	1
 
@@ -15,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <p11-kit/pkcs11.h>
 
@@ -120,6 +124,19 @@ card_login(ck_session_handle_t s, ck_user_type_t user, unsigned char *pin,
 	return rv == CKR_PIN_INCORRECT && n == 1 ? CKR_PIN_LOCKED : rv;
 }
 
+static ck_rv_t
+card_sign(ck_session_handle_t s, unsigned char *data, unsigned long len,
+    unsigned char *sig, unsigned long *siglen)
+{
+	const char	*hold = getenv("P11CARD_HOLD");
+	struct timespec	 tenth = { 0, 100000000L };
+	int		 i;
+
+	for (i = 0; hold != NULL && i < 600 && access(hold, F_OK) == 0; i++)
+		nanosleep(&tenth, NULL);
+	return real->C_Sign(s, data, len, sig, siglen);
+}
+
 ck_rv_t C_GetFunctionList(struct ck_function_list **);
 
 ck_rv_t
@@ -139,6 +156,7 @@ C_GetFunctionList(struct ck_function_list **fl)
 		card = *real;
 		card.C_GetTokenInfo = card_token_info;
 		card.C_Login = card_login;
+		card.C_Sign = card_sign;
 	}
 	*fl = &card;
 	return CKR_OK;
