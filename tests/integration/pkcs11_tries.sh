@@ -183,6 +183,21 @@ check_error "a locked card: the kept PIN is not offered" 1 \
 check_eq "... the token saw one login, the wrong PIN typed" "1" \
     "$(wc -l <card.log)"
 
+# --- what needs no private key asks no token for its PIN ----------------
+# (the card in this home has no PIN file and no terminal here)
+: >card.log
+check "keys import of a correspondent's certificate, no PIN given" \
+    S keys import "$LAB_SMIME_DIR/bob.pem" </dev/null
+check "keys lookup of that correspondent" S keys lookup bob@example.test \
+    </dev/null
+ID=$(date +%s)-$$
+printf 'To: bob@example.test\nSubject: sealed %s\nMessage-ID: <sealed-%s@example.test>\n\nencrypted, not signed\n' \
+    "$ID" "$ID" >sealed.txt
+check "send --no-sign --encrypt" S send --no-sign --encrypt sealed.txt \
+    </dev/null
+check_eq "... bob has it" 1 "$(bob_got "sealed-$ID")"
+check_eq "the token saw no login for any of them" 0 "$(wc -l <card.log)"
+
 # --- a key agent lost in the middle of a signature -----------------------
 # The card holds its signature (P11CARD_HOLD) while the agent is killed:
 # the send says so, sends nothing and keeps the message as a draft, which
