@@ -172,7 +172,15 @@ $(B)/tests/tools/%: tests/tools/%.c $(TOOL_LIB) \
     $$(call libsof,$$(call folder_of,$$*)) $$(LIBS_$$*)
 	$(call link_test,$(TOOL_LIB),$(LIBS_$*))
 
-unit: $(UNIT_BINS) $(TOOL_BINS) $(B)/sealmail
+# A PKCS#11 module for the tests: a SoftHSM2 token that counts wrong PINs
+# as a card does. Built without the sanitizers, as any module would be.
+P11CARD		= $(B)/tests/tools/p11card.so
+$(P11CARD): tests/tools/p11/card.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(P11_CFLAGS) $(CFLAGS) -fPIC \
+	    -shared -o $@ $< -ldl
+
+unit: $(UNIT_BINS) $(TOOL_BINS) $(P11CARD) $(B)/sealmail
 
 deps:
 	@sh tests/deps.sh

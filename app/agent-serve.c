@@ -131,6 +131,7 @@ struct tokreq {
 	char	uri[AGENT_MAX_PATH + 1];
 	uint8_t	pin[AGENT_MAX_PIN];
 	size_t	pinlen;
+	int	stored;		/* not typed now: spare the last try */
 };
 
 static int
@@ -153,6 +154,7 @@ rd_token(struct rd *r, struct tokreq *t)
 {
 	const uint8_t	*p;
 
+	t->stored = rd_u8(r) != 0;
 	if (rd_text(r, t->module, AGENT_MAX_PATH) != 0 ||
 	    t->module[0] != '/' || rd_text(r, t->uri, AGENT_MAX_PATH) != 0)
 		return -1;
@@ -164,14 +166,21 @@ rd_token(struct rd *r, struct tokreq *t)
 	return 0;
 }
 
-/* The error's one line as the reply; a refused PIN says so in status. */
+/*
+ * The error's one line as the reply; a refused PIN, or a stored one not
+ * tried, says so in status.
+ */
 static void
 reply_smerr(uint8_t *rep, size_t *replen, const struct smerr *e)
 {
 	const char	*why = smerr_msg(e);
+	int		 status = AGENT_ERR;
 
-	reply(rep, replen, e->code == SMERR_AUTH ? AGENT_ERR_PIN : AGENT_ERR,
-	    why, strlen(why));
+	if (e->code == SMERR_AUTH)
+		status = AGENT_ERR_PIN;
+	else if (e->code == SMERR_LIMIT)
+		status = AGENT_ERR_UNTRIED;
+	reply(rep, replen, status, why, strlen(why));
 }
 
 static void
@@ -205,8 +214,8 @@ serve_token(struct agent_keys *ak, int op, struct rd *r, uint8_t *rep,
 		reply_err(rep, replen, "too many identities");
 		goto out;
 	}
-	if (crypto_token_open(t.module, t.uri, t.pin, t.pinlen, &tok,
-	    &e) != 0) {
+	if (crypto_token_open(t.module, t.uri, t.pin, t.pinlen, t.stored,
+	    &tok, &e) != 0) {
 		reply_smerr(rep, replen, &e);
 		goto out;
 	}

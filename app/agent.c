@@ -13,7 +13,8 @@
  *
  * Before reading anything the agent makes itself undumpable and not
  * ptrace-attachable by its peers (PR_SET_DUMPABLE 0), takes no new
- * privileges, dies with its parent (PR_SET_PDEATHSIG), closes every other
+ * privileges, dies with its parent (PR_SET_PDEATHSIG) and with nothing
+ * typed at the terminal (a session of its own), closes every other
  * descriptor, and installs a seccomp filter that leaves it its loop's
  * system calls only: receiving and sending on its socket, memory
  * (never executable), random bytes, the clock, futexes and exit. Anything
@@ -332,10 +333,15 @@ spawn(struct agent *a, int tokens, struct smerr *e)
 		/*
 		 * Only async-signal-safe calls between fork and exec. The
 		 * death signal follows the thread that forks: commands start
-		 * the agent from their main thread, before any other.
+		 * the agent from their main thread, before any other. A
+		 * session of its own: a ^C or ^\ typed at the terminal (to
+		 * an editor the terminal program runs, say) is for the
+		 * program in the foreground, and would otherwise end the
+		 * agent (proc_fork gives it the default dispositions) of a
+		 * job that ignores it. It ends with its parent all the same.
 		 */
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 ||
-		    getppid() != parent)
+		    getppid() != parent || setsid() == -1)
 			_exit(1);
 		if ((nul = open("/dev/null", O_RDWR)) == -1 ||
 		    dup2(nul, STDIN_FILENO) == -1 ||
@@ -438,8 +444,9 @@ put_field(uint8_t *p, const void *v, size_t len)
 /*
  * A token request (fp NULL: TOKEN_CERT) for uri, with the module and PIN
  * from agent_tok, and its reply; agent_lock held or a's own agent. A PIN
- * the token refused is SMERR_PERM, any other refusal SMERR_IO: neither is
- * SMERR_AUTH, a server's refusal of the account's password.
+ * the token refused, or a stored one it was not offered, is SMERR_PERM,
+ * any other refusal SMERR_IO: neither is SMERR_AUTH, a server's refusal
+ * of the account's password.
  */
 static int
 token_request(struct agent *a, const uint8_t *fp, const char *uri,
@@ -448,12 +455,13 @@ token_request(struct agent *a, const uint8_t *fp, const char *uri,
 	uint8_t		 req[AGENT_MAX_REQ], *p = req;
 	struct buf	*pin = NULL;
 	char		*module = NULL;
-	int		 r;
+	int		 r, stored = 0;
 
 	if (agent_tok.get == NULL)
 		return smerr_set(e, SMERR_INVAL, "no PKCS#11 module is set up "
 		    "for the key on a token");
-	if ((r = agent_tok.get(agent_tok.arg, uri, &module, &pin, e)) != 0)
+	if ((r = agent_tok.get(agent_tok.arg, uri, &module, &pin, &stored,
+	    e)) != 0)
 		return r;
 	if (strlen(module) > AGENT_MAX_PATH || module[0] != '/' ||
 	    strlen(uri) > AGENT_MAX_PATH || buf_len(pin) > AGENT_MAX_PIN) {
@@ -466,14 +474,19 @@ token_request(struct agent *a, const uint8_t *fp, const char *uri,
 		memcpy(p, fp, 32);
 		p += 32;
 	}
+	*p++ = stored != 0;
 	p = put_field(p, module, strlen(module));
 	p = put_field(p, uri, strlen(uri));
 	p = put_field(p, buf_data(pin), buf_len(pin));
 	if ((r = roundtrip(a, req, (size_t)(p - req), rep, replen, e)) == 0 &&
-	    rep[0] != AGENT_OK)
-		r = smerr_set(e, rep[0] == AGENT_ERR_PIN ? SMERR_PERM :
-		    SMERR_IO, "%.*s", (int)(*replen - 3),
-		    (const char *)rep + 3);
+	    rep[0] != AGENT_OK) {
+		r = smerr_set(e, rep[0] == AGENT_ERR_PIN ||
+		    rep[0] == AGENT_ERR_UNTRIED ? SMERR_PERM : SMERR_IO,
+		    "%.*s", (int)(*replen - 3), (const char *)rep + 3);
+		if (rep[0] == AGENT_ERR_PIN && stored &&
+		    agent_tok.refused != NULL)
+			agent_tok.refused(agent_tok.arg, uri, pin, e);
+	}
 	secmem_wipe(req, (size_t)(p - req));
 out:
 	buf_free(pin);

@@ -15,22 +15,25 @@
  *		= fp[32] pad:u8 md:u8 mgf1:u8 salt:i16 llen:u16 label[llen]
  *		  inlen:u16 in[inlen]
  *	TOKEN_KEY
- *		= fp[32] mlen:u16 module[mlen] ulen:u16 uri[ulen]
+ *		= fp[32] stored:u8 mlen:u16 module[mlen] ulen:u16 uri[ulen]
  *		  plen:u16 pin[plen]
  *	TOKEN_CERT
- *		= mlen:u16 module[mlen] ulen:u16 uri[ulen] plen:u16 pin[plen]
+ *		= stored:u8 mlen:u16 module[mlen] ulen:u16 uri[ulen]
+ *		  plen:u16 pin[plen]
  *	reply	= status:u8 len:u16 data[len]
  *
  * fp is the SHA-256 of an identity's certificate. LOAD hands the agent one
  * sealed key (keys/seal.c) with its sealing key; TOKEN_KEY names a key on
  * a PKCS#11 token (an RFC 7512 URI), with the module to load and the PIN
- * to log in with; TOKEN_CERT answers the certificate a URI names on a
- * token. These three are accepted only before the first other request.
+ * to log in with (stored 1: a PIN kept in a file or the Secret Service,
+ * not typed now, which is not tried when the token's next wrong PIN would
+ * lock it); TOKEN_CERT answers the certificate a URI names on a token. These three are accepted only before the first other request.
  * LIST answers the fingerprints of the keys it holds; SIGN, DECRYPT and
  * DERIVE do one crypto_keyop with one of them. status 0 is success;
  * otherwise data is a one-line reason, and status AGENT_ERR_PIN says that
  * a token refused the PIN (a caller must not offer that PIN again: a card
- * locks itself after a few wrong ones), status AGENT_ERR_GONE that the
+ * locks itself after a few wrong ones), AGENT_ERR_UNTRIED that a stored
+ * PIN was not tried for that reason, status AGENT_ERR_GONE that the
  * token of the key asked for is gone (the agent is then of no more use).
  *
  * An agent that may load a PKCS#11 module is started with AGENT_TOKENS_ARG
@@ -67,6 +70,7 @@ struct smerr;
 #define AGENT_ERR	1
 #define AGENT_ERR_PIN	2	/* a token refused the PIN, or is locked */
 #define AGENT_ERR_GONE	3	/* a key's token was taken out: start anew */
+#define AGENT_ERR_UNTRIED 4	/* a stored PIN the token may not take */
 
 /*
  * Identities one agent holds: a fixed bound, as every other size here,
@@ -119,12 +123,17 @@ int	 agent_main(int tokens);
 /*
  * Where keys on tokens come from, set once by the command front end: get
  * gives the module to load (a malloc'd path) and the PIN for the token of
- * an identity's URI (a secret buffer). Without it, a key store holding a
- * token identity cannot start its agent.
+ * an identity's URI (a secret buffer), with *storedp 1 when the PIN was
+ * kept (a file, the Secret Service) rather than typed now. refused, when
+ * set, hears of a stored PIN the token refused, with the token's one line
+ * in e, which it may replace. Without get, a key store holding a token
+ * identity cannot start its agent.
  */
 struct agent_tokens {
 	int	(*get)(void *arg, const char *uri, char **modulep,
-		    struct buf **pinp, struct smerr *e);
+		    struct buf **pinp, int *storedp, struct smerr *e);
+	void	(*refused)(void *arg, const char *uri,
+		    const struct buf *pin, struct smerr *e);
 	void	*arg;
 };
 void	 agent_set_tokens(const struct agent_tokens *t);

@@ -150,7 +150,7 @@ cli_revoke_ctx(struct cli *c, struct store *st, struct keys *k,
 	if ((r = app_revoke_new(c->cfg, st, dns, rvp, &c->err)) != 0 ||
 	    *rvp == NULL)
 		return r;
-	if ((r = sync_crypto_ctx(k, ctxp, &c->err)) != 0) {
+	if ((r = sync_verify_ctx(k, ctxp, &c->err)) != 0) {
 		app_revoke_free(*rvp);
 		*rvp = NULL;
 		return r;

@@ -57,9 +57,12 @@ import_retry(struct cli *c, struct store *st, struct keys *k, size_t *donep)
 	struct app_revoke	*rv = NULL;
 	struct dns		*dns = NULL;
 	struct cli_dane		 dane;
-	int			 r;
+	int			 r, any = 0;
 
 	*donep = 0;
+	/* Nothing waits: no engine, no key agent, no token's PIN asked. */
+	if ((r = sync_pending_any(st, &any, &c->err)) != 0 || !any)
+		return r;
 	if ((r = sync_crypto_ctx(k, &ctx, &c->err)) != 0 ||
 	    (r = cli_open_dns(c, 1, &dns)) != 0 ||
 	    (r = app_revoke_new(c->cfg, st, dns, &rv, &c->err)) != 0)

@@ -7,15 +7,29 @@
  * org.sealmail.Password item whose account is the identity's URI), else
  * from the terminal, asked once per run; without any of them the command
  * stops saying so. The PIN goes to the agent and is wiped here.
+ *
+ * A card locks itself after a few wrong PINs, and a command run from cron
+ * with a wrong PIN file would spend one try each time it runs. So a kept
+ * PIN (the file's, the Secret Service's) that a token refused is
+ * remembered, and not offered again while it stays the same: the file
+ * pin-refused in the data directory holds a random salt and, for each such
+ * PIN, PBKDF2 of it salted with the salt and the identity's URI, never the
+ * PIN. (The agent, for its part, does not try a kept PIN on a token that
+ * says its next wrong one locks it.)
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/secmem.h"
+#include "base/text.h"
 #include "keys/keys.h"
 #include "app/agent.h"
 #include "app/app_int.h"
@@ -28,6 +42,164 @@ static struct {
 	struct buf	*typed;		/* the PIN typed, once */
 	int		 ask;		/* only the terminal: one was refused */
 } pin_run;
+
+#define PIN_REFUSED_FILE	"pin-refused"
+#define PIN_REFUSED_MAX		16	/* PINs remembered, the newest */
+#define PIN_SALT_LEN		16
+#define PIN_MARK_LEN		32
+#define PIN_KDF_ROUNDS		200000
+#define PIN_REFUSED_SIZE	(2 * PIN_SALT_LEN + 1 + \
+				 PIN_REFUSED_MAX * (2 * PIN_MARK_LEN + 1))
+
+/* What pin-refused holds: its salt and the marks of refused PINs. */
+struct pin_memo {
+	uint8_t	salt[PIN_SALT_LEN];
+	char	mark[PIN_REFUSED_MAX][2 * PIN_MARK_LEN + 1];
+	size_t	n;
+};
+
+static char *
+memo_path(const struct cli *c)
+{
+	char	*path;
+
+	if (c->datadir == NULL ||
+	    asprintf(&path, "%s/" PIN_REFUSED_FILE, c->datadir) == -1)
+		return NULL;
+	return path;
+}
+
+/* Reads the memo; 0 also when there is none (then with no salt yet). */
+static int
+memo_read(const struct cli *c, struct pin_memo *m)
+{
+	struct buf	*b = NULL;
+	char		*path, *line, *nl;
+	int		 fd, r = -1;
+
+	memset(m, 0, sizeof(*m));
+	if ((path = memo_path(c)) == NULL)
+		return -1;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		free(path);
+		return 0;
+	}
+	if (app_file_buf(fd, path, "a file of refused PINs", 1,
+	    PIN_REFUSED_SIZE + 1, &b, NULL) != 0)
+		goto out;
+	r = buf_read_fd(b, fd) == 0 && buf_put(b, "", 1) == 0 ? 0 : -1;
+	close(fd);
+	line = (char *)buf_data(b);
+	if (r != 0 || (nl = strchr(line, '\n')) == NULL ||
+	    nl - line != 2 * PIN_SALT_LEN) {
+		r = -1;
+		goto out;
+	}
+	*nl = '\0';
+	if (text_hex_decode(line, m->salt, PIN_SALT_LEN) != 0) {
+		r = -1;
+		goto out;
+	}
+	for (line = nl + 1; (nl = strchr(line, '\n')) != NULL &&
+	    m->n < PIN_REFUSED_MAX; line = nl + 1)
+		if (nl - line == 2 * PIN_MARK_LEN)
+			memcpy(m->mark[m->n++], line, 2 * PIN_MARK_LEN);
+out:
+	buf_free(b);
+	free(path);
+	return r;
+}
+
+/* The mark of pin for uri under the memo's salt, as hex. */
+static int
+memo_mark(const struct pin_memo *m, const char *uri, const struct buf *pin,
+    char out[2 * PIN_MARK_LEN + 1])
+{
+	uint8_t	salt[PIN_SALT_LEN + AGENT_MAX_PATH], mark[PIN_MARK_LEN];
+	size_t	ulen = strlen(uri);
+	int	ok;
+
+	if (ulen > AGENT_MAX_PATH)
+		return -1;
+	memcpy(salt, m->salt, PIN_SALT_LEN);
+	memcpy(salt + PIN_SALT_LEN, uri, ulen);
+	ok = PKCS5_PBKDF2_HMAC((const char *)buf_data(pin),
+	    (int)buf_len(pin), salt, (int)(PIN_SALT_LEN + ulen),
+	    PIN_KDF_ROUNDS, EVP_sha256(), PIN_MARK_LEN, mark);
+	if (ok == 1)
+		text_hex_encode(mark, PIN_MARK_LEN, out);
+	secmem_wipe(mark, sizeof(mark));
+	return ok == 1 ? 0 : -1;
+}
+
+/* 1 when pin is one the token of uri refused before. */
+static int
+pin_was_refused(const struct cli *c, const char *uri, const struct buf *pin)
+{
+	struct pin_memo	m;
+	char		mark[2 * PIN_MARK_LEN + 1];
+	size_t		i;
+
+	if (memo_read(c, &m) != 0 || m.n == 0 ||
+	    memo_mark(&m, uri, pin, mark) != 0)
+		return 0;
+	for (i = 0; i < m.n; i++)
+		if (strcmp(m.mark[i], mark) == 0)
+			return 1;
+	return 0;
+}
+
+/* Writes the memo anew (a whole file put in place), with mark added. */
+static void
+memo_add(const struct cli *c, struct pin_memo *m, const char *mark)
+{
+	char	*path, *tmp = NULL, salt[2 * PIN_SALT_LEN + 1];
+	size_t	 i, from;
+	FILE	*f;
+	int	 fd, ok;
+
+	if ((path = memo_path(c)) == NULL ||
+	    asprintf(&tmp, "%s.XXXXXX", path) == -1) {
+		free(path);
+		return;
+	}
+	if ((fd = mkstemp(tmp)) == -1 || (f = fdopen(fd, "w")) == NULL) {
+		if (fd != -1) {
+			close(fd);
+			(void)unlink(tmp);
+		}
+		goto out;
+	}
+	text_hex_encode(m->salt, PIN_SALT_LEN, salt);
+	ok = fprintf(f, "%s\n", salt) > 0;
+	from = m->n >= PIN_REFUSED_MAX ? m->n - PIN_REFUSED_MAX + 1 : 0;
+	for (i = from; i < m->n && ok; i++)
+		ok = fprintf(f, "%s\n", m->mark[i]) > 0;
+	ok = ok && fprintf(f, "%s\n", mark) > 0;
+	if (fclose(f) != 0 || !ok || rename(tmp, path) == -1)
+		(void)unlink(tmp);
+out:
+	free(tmp);
+	free(path);
+}
+
+/* Remembers pin as refused by the token of uri. */
+static void
+pin_remember_refused(const struct cli *c, const char *uri,
+    const struct buf *pin)
+{
+	struct pin_memo	m;
+	char		mark[2 * PIN_MARK_LEN + 1];
+
+	if (memo_read(c, &m) != 0 || m.n == 0) {
+		/* None yet, or unreadable: a new salt, a new memo. */
+		memset(&m, 0, sizeof(m));
+		if (RAND_bytes(m.salt, PIN_SALT_LEN) != 1)
+			return;
+	}
+	if (memo_mark(&m, uri, pin, mark) == 0)
+		memo_add(c, &m, mark);
+}
 
 int
 cli_token_pin(struct cli *c, const char *uri, struct buf **pinp,
@@ -67,27 +239,67 @@ cli_token_pin(struct cli *c, const char *uri, struct buf **pinp,
 	return cli_token_pin(c, uri, pinp, e);
 }
 
+/*
+ * Where a kept PIN for a token comes from, and until when one refused is
+ * not offered again, in words: "in F; it is not offered again until ...".
+ */
+static void
+pin_source(const struct cli *c, char *out, size_t max)
+{
+	if (c->pin_file != NULL)
+		(void)snprintf(out, max, "in %.300s; it is not offered again "
+		    "until the file changes", c->pin_file);
+	else
+		(void)snprintf(out, max, "kept in the Secret Service; it is "
+		    "not offered again until it changes there");
+}
+
 static int
 tokens_get(void *arg, const char *uri, char **modulep, struct buf **pinp,
-    struct smerr *e)
+    int *storedp, struct smerr *e)
 {
 	struct cli	*c = arg;
 	const char	*m = SEALMAIL_P11_PROXY;
-	int		 r;
+	char		 from[400];
+	int		 r, typed = pin_run.typed != NULL;
 
 	*modulep = NULL;
 	*pinp = NULL;
+	*storedp = 0;
 	if ((r = cli_config(c)) != 0)
 		return smerr_set(e, r, "%s", smerr_msg(&c->err));
 	if (c->cfg != NULL && c->cfg->pkcs11_module != NULL)
 		m = c->cfg->pkcs11_module;
-	if ((*modulep = strdup(m)) == NULL)
-		return smerr_set(e, SMERR_NOMEM, "out of memory");
-	if ((r = cli_token_pin(c, uri, pinp, e)) != 0) {
-		free(*modulep);
-		*modulep = NULL;
+	pin_source(c, from, sizeof(from));
+	if ((r = cli_token_pin(c, uri, pinp, e)) != 0)
+		return r;
+	*storedp = c->pin_file != NULL || (!typed && pin_run.typed == NULL);
+	if (*storedp && pin_was_refused(c, uri, *pinp)) {
+		buf_free(*pinp);	/* secret: wiped */
+		*pinp = NULL;
+		return smerr_set(e, SMERR_PERM, "the token of %.200s has "
+		    "refused the PIN %s", uri, from);
 	}
-	return r;
+	if ((*modulep = strdup(m)) == NULL) {
+		buf_free(*pinp);
+		*pinp = NULL;
+		return smerr_set(e, SMERR_NOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/* A kept PIN the token refused: remembered, and the line says so. */
+static void
+tokens_refused(void *arg, const char *uri, const struct buf *pin,
+    struct smerr *e)
+{
+	struct cli	*c = arg;
+	char		 why[SMERR_MSGMAX], from[400];
+
+	pin_remember_refused(c, uri, pin);
+	pin_source(c, from, sizeof(from));
+	(void)snprintf(why, sizeof(why), "%s", smerr_msg(e));
+	(void)smerr_reset(e, SMERR_PERM, "%s %s", why, from);
 }
 
 void
@@ -96,6 +308,7 @@ cli_tokens_begin(struct cli *c)
 	struct agent_tokens	t;
 
 	t.get = tokens_get;
+	t.refused = tokens_refused;
 	t.arg = c;
 	agent_set_tokens(&t);
 }

@@ -148,8 +148,10 @@ session_pin(struct app_session *s, struct smerr *e)
 		fprintf(stderr, "sealmail: %s\n", refused);
 		cli_token_pin_refused(&s->c);
 	}
+	/* Nothing typed after a refusal: the refusal; else what ended it. */
 	if (r != 0 && refused[0] != '\0') {
-		r = smerr_set(e, SMERR_PERM, "%s", refused);
+		r = smerr_set(e, SMERR_PERM, "%s", r == SMERR_CANCEL ||
+		    r == SMERR_SECRET ? refused : smerr_msg(&e2));
 		goto out;
 	}
 	/* No PIN was given or typed: the jobs say so when they need one. */

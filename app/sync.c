@@ -182,11 +182,12 @@ ctx_cb(const struct keys_cert *kc, void *arg)
  * The one engine context every reader uses (sync, inspect, keys import):
  * the key store's anchors plus the system's, its peers as intermediates,
  * its identities with handles on their keys in the key agent (started
- * here when there is any), and the verification time of
- * SEALMAIL_VERIFY_TIME when set.
+ * here when there is any; only when mask has KEYS_IDENTITY), and the
+ * verification time of SEALMAIL_VERIFY_TIME when set.
  */
-int
-sync_crypto_ctx(struct keys *k, struct crypto_ctx **ctxp, struct smerr *e)
+static int
+ctx_make(struct keys *k, unsigned mask, struct crypto_ctx **ctxp,
+    struct smerr *e)
 {
 	struct ctxfill	 f;
 	const char	*when;
@@ -200,8 +201,7 @@ sync_crypto_ctx(struct keys *k, struct crypto_ctx **ctxp, struct smerr *e)
 	f.k = k;
 	f.e = e;
 	if ((r = crypto_ctx_use_system_anchors(f.ctx, e)) == 0 &&
-	    (r = keys_foreach(k, KEYS_ANCHOR | KEYS_PEER | KEYS_IDENTITY,
-	    ctx_cb, &f, e)) == 0)
+	    (r = keys_foreach(k, mask, ctx_cb, &f, e)) == 0)
 		r = f.r;
 	if (r == 0 && (when = getenv("SEALMAIL_VERIFY_TIME")) != NULL &&
 	    *when != '\0' && (r = text_parse_time(when, &t, e)) == 0)
@@ -212,6 +212,18 @@ sync_crypto_ctx(struct keys *k, struct crypto_ctx **ctxp, struct smerr *e)
 	}
 	*ctxp = f.ctx;
 	return 0;
+}
+
+int
+sync_crypto_ctx(struct keys *k, struct crypto_ctx **ctxp, struct smerr *e)
+{
+	return ctx_make(k, KEYS_ANCHOR | KEYS_PEER | KEYS_IDENTITY, ctxp, e);
+}
+
+int
+sync_verify_ctx(struct keys *k, struct crypto_ctx **ctxp, struct smerr *e)
+{
+	return ctx_make(k, KEYS_ANCHOR | KEYS_PEER, ctxp, e);
 }
 
 /* A verdict for a message the engine could not read at all. */
@@ -1559,7 +1571,7 @@ sync_run(const struct sync_opts *o, struct sync_stats *stats,
 		return smerr_set(e, SMERR_CONFIG, "the account has no imap "
 		    "server");
 	/* Keys imported since the last run may open what waited for them. */
-	if ((r = store_msg_foreach_pending(o->store, any_cb, &any, e)) != 0)
+	if ((r = sync_pending_any(o->store, &any, e)) != 0)
 		goto out;
 	if (any && ((r = syncer_ctx(&s, e)) != 0 ||
 	    (r = sync_retry_pending(o->store, o->keys, s.ctx, &stats->retried,
@@ -1605,6 +1617,13 @@ out:
 	free(s.hv_der);
 	stats->seconds = since(&t0);
 	return r;
+}
+
+int
+sync_pending_any(struct store *st, int *anyp, struct smerr *e)
+{
+	*anyp = 0;
+	return store_msg_foreach_pending(st, any_cb, anyp, e);
 }
 
 static int

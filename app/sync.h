@@ -83,6 +83,16 @@ int	 app_move_push(struct store *st, struct imap *im, const char *account,
  */
 int	 sync_crypto_ctx(struct keys *k, struct crypto_ctx **ctxp,
 	    struct smerr *e);
+/*
+ * The same without the identities' keys, for checking others'
+ * certificates (a lookup, recipients' revocation): no key agent is
+ * started, so no token is asked for its PIN.
+ */
+int	 sync_verify_ctx(struct keys *k, struct crypto_ctx **ctxp,
+	    struct smerr *e);
+
+/* *anyp: 1 when some message stored waits for a key. */
+int	 sync_pending_any(struct store *st, int *anyp, struct smerr *e);
 
 /*
  * Judges again every message stored undecryptable (after a key import);

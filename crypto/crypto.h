@@ -296,7 +296,10 @@ size_t	 crypto_md_size(int md);
  * crypto_token_open loads module (once per process), finds the token uri
  * names and logs in with pin: SMERR_NOTFOUND when the module or the token
  * is missing, SMERR_AUTH when the PIN is refused (SMERR_PERM when the
- * token is locked: no PIN helps), each with one line that names it.
+ * token is locked: no PIN helps; SMERR_IO when the login fails for
+ * another reason), each with one line that names it. A
+ * stored pin (kept in a file or the Secret Service, not typed now) is not
+ * tried when the token says its next wrong PIN locks it: SMERR_LIMIT.
  * crypto_token_cert gives the certificate uri names (malloc'd DER);
  * crypto_privkey_token a key whose operations run on the token t (which
  * must outlive it).
@@ -304,8 +307,8 @@ size_t	 crypto_md_size(int md);
 struct crypto_token;
 int	 crypto_p11_uri_check(const char *uri, struct smerr *e);
 int	 crypto_token_open(const char *module, const char *uri,
-	    const uint8_t *pin, size_t pinlen, struct crypto_token **tp,
-	    struct smerr *e);
+	    const uint8_t *pin, size_t pinlen, int stored,
+	    struct crypto_token **tp, struct smerr *e);
 void	 crypto_token_close(struct crypto_token *t);
 /*
  * After an operation with k failed: 1 when k is a key on a token that is

@@ -286,9 +286,61 @@ find_slot(const struct p11uri *u, struct crypto_token *t, struct smerr *e)
 	    name);
 }
 
+/*
+ * Whether a PIN kept somewhere (not typed) may be tried on t: not when the
+ * token says that the next wrong PIN locks it (or that it is locked), for
+ * a PIN that is not the one it takes would then lock a card without
+ * anyone there to decide it.
+ */
+static int
+stored_pin_allowed(const struct crypto_token *t, struct smerr *e)
+{
+	struct ck_token_info	ti;
+
+	if (p11.f->C_GetTokenInfo(t->slot, &ti) != CKR_OK)
+		return smerr_set(e, SMERR_IO, "the token \"%s\" does not say "
+		    "how many PIN tries it has left", t->label);
+	if (ti.flags & CKF_USER_PIN_LOCKED)
+		return smerr_set(e, SMERR_PERM, "the token \"%s\" is locked: "
+		    "too many wrong PINs", t->label);
+	if (ti.flags & CKF_USER_PIN_FINAL_TRY)
+		return smerr_set(e, SMERR_LIMIT, "the token \"%s\" has one "
+		    "PIN try left: a kept PIN is not tried on it; type the PIN "
+		    "(the terminal program asks for it, as does a command on a "
+		    "terminal given no PIN file)", t->label);
+	return 0;
+}
+
+/*
+ * What a failed login says. Only a PIN the token refused is SMERR_AUTH
+ * (a caller remembers that PIN, and does not offer it again); a card
+ * whose next wrong PIN locks it says so, for whoever types the next one.
+ * A failure of the token or the reader is no word on the PIN.
+ */
+static int
+login_error(const struct crypto_token *t, ck_rv_t rv, struct smerr *e)
+{
+	struct ck_token_info	ti;
+	const char		*last = "";
+
+	if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LEN_RANGE ||
+	    rv == CKR_PIN_INVALID) {
+		if (p11.f->C_GetTokenInfo(t->slot, &ti) == CKR_OK &&
+		    (ti.flags & CKF_USER_PIN_FINAL_TRY))
+			last = " (one PIN try left)";
+		return smerr_set(e, SMERR_AUTH, "the token \"%s\"%s refused "
+		    "the PIN", t->label, last);
+	}
+	if (rv == CKR_PIN_LOCKED)
+		return smerr_set(e, SMERR_PERM, "the token \"%s\" is locked: "
+		    "too many wrong PINs", t->label);
+	return smerr_set(e, SMERR_IO, "the token \"%s\" refused the login "
+	    "(error 0x%lx)", t->label, (unsigned long)rv);
+}
+
 int
 crypto_token_open(const char *module, const char *uri, const uint8_t *pin,
-    size_t pinlen, struct crypto_token **tp, struct smerr *e)
+    size_t pinlen, int stored, struct crypto_token **tp, struct smerr *e)
 {
 	struct crypto_token	*t;
 	struct p11uri		 u;
@@ -309,18 +361,14 @@ crypto_token_open(const char *module, const char *uri, const uint8_t *pin,
 		    t->label);
 		goto fail;
 	}
+	if (stored && (r = stored_pin_allowed(t, e)) != 0) {
+		(void)p11.f->C_CloseSession(t->session);
+		goto fail;
+	}
 	rv = p11.f->C_Login(t->session, CKU_USER, (unsigned char *)(uintptr_t)
 	    pin, pinlen);
-	if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LEN_RANGE ||
-	    rv == CKR_PIN_INVALID)
-		r = smerr_set(e, SMERR_AUTH, "the token \"%s\" refused the PIN",
-		    t->label);
-	else if (rv == CKR_PIN_LOCKED)
-		r = smerr_set(e, SMERR_PERM, "the token \"%s\" is locked: too "
-		    "many wrong PINs", t->label);
-	else if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN)
-		r = smerr_set(e, SMERR_AUTH, "the token \"%s\" refused the "
-		    "login (error 0x%lx)", t->label, (unsigned long)rv);
+	if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN)
+		r = login_error(t, rv, e);
 	if (r != 0) {
 		(void)p11.f->C_CloseSession(t->session);
 		goto fail;

@@ -166,6 +166,18 @@ lab_up() { [ -n "${LAB_ENV:-}" ] && [ -f "$LAB_ENV" ] && . "$LAB_ENV"; }
 
 t_done() { exit $((t_fail > 0)); }
 
+# token_tools: the lab is up, and SoftHSM2 and OpenSC's pkcs11-tool are
+# installed (else the script ends, failing); sets MOD, SoftHSM2's module.
+token_tools() {
+	lab_up || { notok "the lab is up"; t_done; }
+	for _p in softhsm2-util pkcs11-tool; do
+		command -v $_p >/dev/null ||
+		    { notok "$_p is installed (tests/deps.sh)"; t_done; }
+	done
+	MOD=/usr/lib/softhsm/libsofthsm2.so
+	[ -f "$MOD" ] || MOD=$(find /usr/lib -name libsofthsm2.so | head -1)
+}
+
 # alice_folder NAME: a new Maildir folder of alice's on the lab's Dovecot,
 # owned as Dovecot wants it (her Maildir too, when this made it); sets MD
 # and FD. The caller removes "$FD" when done.

@@ -2,7 +2,8 @@
 # The key agent of the terminal program's watcher killed while the program
 # runs: the encrypted mail that comes next still appears, decrypted, with
 # no key pressed, opened by a new agent; a second loss is recovered from
-# as the first was, and a hung agent is ended and replaced.
+# as the first was, and a hung agent is ended and replaced. Keys typed to
+# a program run in the foreground (^C, ^\) do not reach the agent.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
@@ -70,5 +71,24 @@ check "encrypted mail is delivered to a hung agent" deliver "third $TAG"
 check "it appears once the hung agent is given up" ui_wait_for "third $TAG" 450
 check "and is stored decrypted too" settles decrypted "third $TAG"
 check "the hung agent is gone" settles sh -c "! kill -0 $a3 2>/dev/null"
+
+# ^C and ^\ typed at a program the terminal program runs in the
+# foreground (an editor, a command a message is piped to) are that
+# program's: the watcher's key agent, started in the same terminal, does
+# not hear them.
+a4=$(agent_of)
+check "the watcher has an agent again" test -n "$a4"
+ui_answer '|' "trap '' INT QUIT; echo piped; sleep 2"
+check "a command takes the message in the foreground" ui_wait_for '^piped'
+$TM send-keys -t ui C-c 'C-\'
+check "... and ends" ui_wait_for 'Press Enter to go back' 50
+$TM send-keys -t ui Enter
+# alive PID: PID runs (a zombie, killed and not yet waited for, does not).
+alive() { grep -Eq '^State:[[:space:]]+[^Z[:space:]]' "/proc/$1/status"; }
+check "the agent heard neither ^C nor ^\\" alive "$a4"
+check "more encrypted mail is delivered after" deliver "fourth $TAG"
+check "it appears" ui_wait_for "fourth $TAG" 100
+check "it is stored decrypted by that agent" settles decrypted "fourth $TAG"
+check_eq "... no other" "$a4" "$(agent_of)"
 ui_press "the program quits" 'EXITED 0' Q
 t_done

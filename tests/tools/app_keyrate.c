@@ -38,7 +38,7 @@ static const char	*module, *pinfile;
  */
 static int
 tokens_get(void *arg, const char *uri, char **modulep, struct buf **pinp,
-    struct smerr *e)
+    int *storedp, struct smerr *e)
 {
 	int	r;
 
@@ -46,6 +46,7 @@ tokens_get(void *arg, const char *uri, char **modulep, struct buf **pinp,
 	(void)uri;
 	*modulep = NULL;
 	*pinp = NULL;
+	*storedp = 1;
 	if (module == NULL)
 		return smerr_set(e, SMERR_SECRET, "no module or PIN file");
 	if ((r = cli_read_secret_file(pinfile, "PIN", pinp, e)) != 0)
@@ -182,7 +183,7 @@ int
 main(int argc, char **argv)
 {
 	struct app_session	*s = NULL;
-	struct agent_tokens	 t = { tokens_get, NULL };
+	struct agent_tokens	 t = { tokens_get, NULL, NULL };
 	struct run		 rn;
 	struct smerr		 e;
 

@@ -213,7 +213,10 @@ test_process(void **st)
 	unit_rmrf(dir);
 }
 
-/* A token request: fp (or NULL for TOKEN_CERT), module, URI, PIN. */
+/*
+ * A token request: fp (or NULL for TOKEN_CERT), a stored PIN, module, URI,
+ * PIN.
+ */
 static size_t
 token_req(uint8_t *req, const uint8_t *fp, const char *module)
 {
@@ -226,6 +229,7 @@ token_req(uint8_t *req, const uint8_t *fp, const char *module)
 		memcpy(req + 1, fp, 32);
 		len += 32;
 	}
+	req[len++] = 1;
 	for (i = 0; i < 3; i++) {
 		l = strlen(i == 0 ? module : f[i]);
 		req[len++] = (uint8_t)(l >> 8);

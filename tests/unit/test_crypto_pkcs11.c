@@ -70,19 +70,19 @@ test_modules(void **state)
 	(void)state;
 	smerr_clear(&e);
 	assert_int_equal(crypto_token_open("/nonexistent/module.so",
-	    "pkcs11:object=a", pin, 4, &t, &e), SMERR_NOTFOUND);
+	    "pkcs11:object=a", pin, 4, 1, &t, &e), SMERR_NOTFOUND);
 	assert_null(t);
 	assert_non_null(strstr(smerr_msg(&e), "cannot be loaded"));
 	assert_null(strchr(smerr_msg(&e), '\n'));
 	/* A library that is no PKCS#11 module. */
 	smerr_clear(&e);
 	assert_int_equal(crypto_token_open("libc.so.6", "pkcs11:object=a",
-	    pin, 4, &t, &e), SMERR_PARSE);
+	    pin, 4, 1, &t, &e), SMERR_PARSE);
 	assert_non_null(strstr(smerr_msg(&e), "not a PKCS#11 module"));
 	/* A bad URI is refused before any module is touched. */
 	smerr_clear(&e);
 	assert_int_equal(crypto_token_open("/nonexistent/module.so",
-	    "pkcs11:token=x", pin, 4, &t, &e), SMERR_PARSE);
+	    "pkcs11:token=x", pin, 4, 1, &t, &e), SMERR_PARSE);
 }
 
 int

@@ -1,0 +1,249 @@
+#!/bin/sh
+# A card's PIN tries are never spent blindly. alice's key is on a SoftHSM2
+# token seen through tests/tools/p11/card.c, which counts wrong PINs as a
+# card does (three in a row lock it) and writes down every login. sync
+# run again and again (as from cron) with a wrong PIN file offers it to
+# the token once: the line names the file and says it is not tried again,
+# and the runs after it do not try it; the file corrected, sync works. A
+# token whose next wrong PIN would lock it is offered no PIN kept in a
+# file: only one typed on the terminal, which then lets the file's work
+# again; a wrong one typed then locks it, which the terminal program ends
+# saying. What is kept of a refused PIN is not the PIN. And an agent killed
+# while the card signs costs a line and a draft, not the message.
+. "$TOP/tests/lib.sh"
+token_tools
+CARD="$TOOLS/p11card.so"
+check "the counting module is built" test -f "$CARD"
+unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+cd "$T" || exit 1
+TOK=sealmail-tries PIN=246810
+URI="pkcs11:token=$TOK;object=alice-rsa"
+F="tries$$"
+alice_folder "$F"
+TM="tmux -L sealmail-tries-$$"
+trap 'rm -rf "$FD"; $TM kill-server 2>/dev/null' EXIT
+
+mkdir -p tokens
+printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\n' \
+    "$T" >softhsm2.conf
+export SOFTHSM2_CONF="$T/softhsm2.conf" P11CARD_MODULE="$MOD" \
+    P11CARD_STATE="$T/card.state" P11CARD_LOG="$T/card.log"
+check "SoftHSM2 makes a token" softhsm2-util --init-token --free \
+    --label "$TOK" --pin "$PIN" --so-pin 13579135
+openssl pkcs8 -topk8 -nocrypt -in "$LAB_SMIME_DIR/alice.key" -outform DER \
+    -out rsa.p8 2>/dev/null
+openssl x509 -in "$LAB_SMIME_DIR/alice.pem" -outform DER -out rsa.der
+for o in "rsa.p8 --type privkey --usage-decrypt --usage-sign" \
+    "rsa.der --type cert"; do
+	# shellcheck disable=SC2086
+	check "alice's key and certificate go onto the token" pkcs11-tool \
+	    --module "$MOD" --token-label "$TOK" --login --pin "$PIN" \
+	    --write-object $o --label alice-rsa --id 01
+done
+rm -f rsa.p8
+
+H=$T/home
+sender_home "$H"
+sender_config "$H" "$LAB_IMAP_PORT" mail.example.test "$LAB_DNS_RESOLVER" no \
+    "$(printf '\n[pkcs11]\nmodule = %s' "$CARD")"
+S() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
+secret pin "$PIN"
+check "keys import of the key on the token" S keys import "$URI" \
+    --pin-file pin
+check "the lab CA trusted" S keys trust "$LAB_CA"
+# logins WHAT: how many logins the token answered so (ok, incorrect,
+# locked); left: the PIN tries the card has left.
+logins() { grep -cx "$1" card.log 2>/dev/null; }
+left() { cat card.state; }
+n=0
+# mail: a message encrypted to alice, in the folder sync reads.
+mail() {
+	n=$((n + 1))
+	printf 'Content-Type: text/plain\n\nfor the card %s\n' "$n" >body
+	openssl cms -encrypt -aes-256-cbc -in body -recip \
+	    "$LAB_SMIME_DIR/alice.pem" -from bob@example.test \
+	    -to alice@example.test -subject "card $n" -out m$n.eml 2>/dev/null
+	alice_deliver m$n.eml
+}
+
+# --- a wrong PIN file, from cron: tried once ----------------------------
+secret cron "111111"
+mail
+: >card.log
+check_error "a wrong PIN file: the token refuses it, the line names the file" \
+    1 "^sealmail: the token \"$TOK\" refused the PIN in cron; it is not offered again until the file changes$" \
+    S --pin-file cron sync --folder "$F"
+check_eq "... one line" 1 "$(wc -l <"$T/.err")"
+for run in 2 3 4 5; do
+	check_error "run $run: the same file is not offered to the token" 1 \
+	    "^sealmail: the token of $URI has refused the PIN in cron; it is not offered again until the file changes$" \
+	    S --pin-file cron sync --folder "$F"
+done
+check_eq "five runs, one wrong PIN offered" "0 1" \
+    "$(logins ok) $(logins incorrect)"
+check_eq "the card is not locked: two tries left" 2 "$(left)"
+check_eq "SEALMAIL_PIN_FILE is the same file" 1 "$(
+    SEALMAIL_PIN_FILE=cron S sync --folder "$F" 2>&1 |
+    grep -c "has refused the PIN in cron")"
+check_eq "... and offered nothing either" 1 "$(logins incorrect)"
+R="$H/pin-refused"
+[ -f "$R" ] || R=$(find "$H" -name pin-refused | head -1)
+check "the refusal is kept in the data directory" test -f "$R"
+check_eq "... readable by its owner only" 600 "$(stat -c %a "$R")"
+check_eq "... without the PIN in it" 0 "$(grep -c 111111 "$R")"
+check_eq "... nor the URI" 0 "$(grep -c "$TOK" "$R")"
+
+# --- the file corrected: tried, and it works --------------------------
+secret cron "$PIN"
+check "the corrected file is tried: sync decrypts" \
+    S --pin-file cron sync --folder "$F"
+check_eq "... the token took it" 1 "$(logins ok)"
+check_eq "... and the card has every try back" 3 "$(left)"
+S list --json --folder "$F" >l.json
+check_eq "the message is stored decrypted" '["decrypted"]' \
+    "$(json l.json '[m["encryption"] for m in d]')"
+
+# --- the last try is never spent on a kept PIN --------------------------
+: >card.log
+secret w1 "222222"
+secret w2 "333333"
+mail
+check_fails "another wrong file is tried once" 'refused the PIN in w1' \
+    S --pin-file w1 sync --folder "$F"
+check_error "... and another: the line says one try is left" 1 \
+    "^sealmail: the token \"$TOK\" \(one PIN try left\) refused the PIN in w2; it is not offered again until the file changes$" \
+    S --pin-file w2 sync --folder "$F"
+check_eq "the card has one try left" 1 "$(left)"
+check_error "with one try left, not even the right PIN file is tried" 1 \
+    "^sealmail: the token \"$TOK\" has one PIN try left: a kept PIN is not tried on it; type the PIN \(the terminal program asks for it, as does a command on a terminal given no PIN file\)$" \
+    S --pin-file pin sync --folder "$F"
+check_eq "... the token saw two wrong PINs and nothing more" "2 0" \
+    "$(logins incorrect) $(logins ok)"
+check_eq "... and is not locked" 1 "$(left)"
+check_fails "... and the file is not taken for a wrong one" 'one PIN try left' \
+    S --pin-file pin sync --folder "$F"
+# Typed, the PIN is tried: the user is there to decide. The terminal
+# program, given the file, says why it asks.
+tm_new_session -d -s ui -x 120 -y 30 \
+    "'$SEALMAIL' --home '$H' --passphrase-file '$T/pw' --pin-file pin; echo EXITED \$?; sleep 30"
+check "the terminal program says the kept PIN is not tried" \
+    ui_wait_for "the token \"$TOK\" has one PIN try left"
+check "... and asks for the PIN" ui_wait_for "PIN for $URI:"
+check_eq "... having offered the token nothing" "2 0" \
+    "$(logins incorrect) $(logins ok)"
+ui_press "the PIN typed opens the token and the program" 'sealmail: INBOX' \
+    "$PIN" Enter
+check_eq "... the card has every try back" 3 "$(left)"
+ui_press "the program quits" 'EXITED 0' Q
+$TM kill-server 2>/dev/null
+# A command on a terminal, without a PIN file, asks too; a wrong PIN
+# typed is tried, and the line says when the next one would lock the card.
+printf '2\n' >card.state
+mail
+tm_sync() {
+	$TM kill-server 2>/dev/null
+	tm_new_session -d -s ui -x 120 -y 30 \
+	    "'$SEALMAIL' --home '$H' --passphrase-file '$T/pw' sync --folder '$F'; echo EXITED \$?; sleep 30"
+}
+tm_sync
+check "sync on a terminal asks for the PIN" ui_wait_for "PIN for $URI:"
+ui_press "a wrong PIN typed: refused, and one try is left" \
+    "the token \"$TOK\" \(one PIN try left\) refused the PIN\$" 999999 Enter
+check_eq "... the card has one try left" 1 "$(left)"
+tm_sync
+check "sync on a terminal asks again" ui_wait_for "PIN for $URI:"
+ui_press "the PIN typed opens the token and sync ends well" 'EXITED 0' \
+    "$PIN" Enter
+check_eq "... the card has every try back" 3 "$(left)"
+mail
+check "the right PIN file works again" S --pin-file pin sync --folder "$F"
+S list --json --folder "$F" >l.json
+check_eq "every message is stored decrypted" \
+    '["decrypted", "decrypted", "decrypted", "decrypted"]' \
+    "$(json l.json '[m["encryption"] for m in d]')"
+
+# A wrong PIN typed on the last try locks the card: the terminal program
+# ends saying so, and a kept PIN is then offered to it no more.
+printf '1\n' >card.state
+: >card.log
+$TM kill-server 2>/dev/null
+tm_new_session -d -s ui -x 120 -y 30 \
+    "'$SEALMAIL' --home '$H' --passphrase-file '$T/pw' --pin-file pin; echo EXITED \$?; sleep 30"
+check "on the last try the terminal program asks for the PIN" \
+    ui_wait_for "PIN for $URI:"
+ui_press "a wrong PIN typed locks the card: the program ends saying so" \
+    'EXITED 1' 999999 Enter
+check_match "... the last line says the token is locked" \
+    "the token \"$TOK\" is locked: too many wrong PINs" "$(ui_screen)"
+check_eq "... the card is locked" 0 "$(left)"
+mail
+check_error "a locked card: the kept PIN is not offered" 1 \
+    "^sealmail: the token \"$TOK\" is locked: too many wrong PINs$" \
+    S --pin-file pin sync --folder "$F"
+check_eq "... the token saw one login, the wrong PIN typed" "1" \
+    "$(wc -l <card.log)"
+
+# --- what needs no private key asks no token for its PIN ----------------
+# (the card in this home has no PIN file and no terminal here)
+: >card.log
+check "keys import of a correspondent's certificate, no PIN given" \
+    S keys import "$LAB_SMIME_DIR/bob.pem" </dev/null
+check "keys lookup of that correspondent" S keys lookup bob@example.test \
+    </dev/null
+ID=$(date +%s)-$$
+printf 'To: bob@example.test\nSubject: sealed %s\nMessage-ID: <sealed-%s@example.test>\n\nencrypted, not signed\n' \
+    "$ID" "$ID" >sealed.txt
+check "send --no-sign --encrypt" S send --no-sign --encrypt sealed.txt \
+    </dev/null
+check_eq "... bob has it" 1 "$(bob_got "sealed-$ID")"
+check_eq "the token saw no login for any of them" 0 "$(wc -l <card.log)"
+
+# --- a key agent lost in the middle of a signature -----------------------
+# The card holds its signature (P11CARD_HOLD) while the agent is killed:
+# the send says so, sends nothing and keeps the message as a draft, which
+# then goes, once. Listing the outbox meanwhile needs no PIN: nothing
+# there is to be opened.
+printf '3\n' >card.state
+export P11CARD_HOLD="$T/hold"
+# agent_in PID: the key agent of the process PID, once it has one (10 s).
+agent_in() {
+	_i=0
+	while [ $_i -lt 100 ]; do
+		_a=$(pgrep -P "$1" -f -- --key-agent | head -1)
+		[ -n "$_a" ] && { echo "$_a"; return 0; }
+		sleep 0.1; _i=$((_i + 1))
+	done
+	return 1
+}
+ID=$(date +%s)-$$
+printf 'To: bob@example.test\nSubject: held %s\nMessage-ID: <held-%s@example.test>\n\nsigned on a card\n' \
+    "$ID" "$ID" >held.txt
+: >hold
+"$SEALMAIL" --home "$H" --passphrase-file "$T/pw" --pin-file pin send \
+    --sign --no-encrypt held.txt >held.out 2>held.err &
+P=$!
+A=$(agent_in $P)
+check "the send's agent is signing" test -n "$A"
+check "... and is killed" kill -9 "$A"
+wait $P
+check_eq "the send fails" 1 "$?"
+check_match "... its last line says the agent stopped" \
+    '^sealmail: the key agent stopped; nothing more was decrypted or signed' \
+    "$(tail -1 held.err)"
+check_match "... and that the message is kept as a draft" \
+    '^sealmail: kept as draft [0-9]+ ' "$(head -1 held.err)"
+: >card.log
+check_eq "the outbox is empty, and says so without a PIN" '[]' \
+    "$(S outbox --json </dev/null)"
+check_eq "... the token saw no login" 0 "$(wc -l <card.log)"
+check_eq "bob has nothing" 0 \
+    "$(count_in "$LAB_MAIL_DIR/example.test/bob/Maildir" "held-$ID")"
+D=$(S draft list --json | json /dev/stdin \
+    "[x['id'] for x in d if x['subject'] == 'held $ID'][0]")
+check "the draft is there" test -n "$D"
+rm -f hold
+check "the draft sent again goes" S --pin-file pin send --draft "$D"
+check_eq "bob has it once" 1 "$(bob_got "held-$ID")"
+check_eq "... and the draft is gone" '[]' "$(S draft list --json | json /dev/stdin \
+    "[x['id'] for x in d if x['subject'] == 'held $ID']")"
+t_done
