@@ -162,7 +162,8 @@ void		 ui_wrap(const char *s, size_t len, int width, int indent,
 		    void (*row)(const char *, size_t, void *), void *arg);
 /*
  * The list keys every view shares: arrows, page and home/end keys become
- * j k Space - = G and Enter '\r'; other function keys give 0.
+ * j k Space - = G and Enter '\r', and * (as in mutt) G; other function
+ * keys give 0.
  */
 wint_t		 ui_nav_key(wint_t k, int fn);
 /*
@@ -171,6 +172,12 @@ wint_t		 ui_nav_key(wint_t k, int fn);
  * past the line that shows the last one at the bottom. 1 when k was one.
  */
 int		 ui_scroll_key(wint_t k, size_t *top, size_t n, size_t rows);
+/*
+ * The same keys on a list of n entries whose selected one is *cur: j k
+ * the next or the one before, Space - a page of rows on or back, = G
+ * the first or the last. 1 when k was one.
+ */
+int		 ui_cursor_key(wint_t k, size_t *cur, size_t n, size_t rows);
 /*
  * Draws a bar's text at (y, 0): cut with an ellipsis when it is wider
  * than cols, the rest of the line filled with spaces, so that a bar is

@@ -1072,6 +1072,8 @@ ix_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 		ix_on_tagged(ui, ix, k);
 		return 0;
 	}
+	if (ui_cursor_key(k, &ix->cur, ix->nrows, page))
+		return 0;
 	switch (k) {
 	case 27:
 		ix->esc = 1;
@@ -1093,27 +1095,6 @@ ix_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 	case 'z':
 	case 'Z':
 		ix_fold(ui, ix, k == 'Z');
-		return 0;
-	case 'j':
-		if (ix->cur + 1 < ix->nrows)
-			ix->cur++;
-		return 0;
-	case 'k':
-		if (ix->cur > 0)
-			ix->cur--;
-		return 0;
-	case ' ':
-		ix->cur = ix->cur + page < ix->nrows ? ix->cur + page :
-		    (ix->nrows > 0 ? ix->nrows - 1 : 0);
-		return 0;
-	case '-':
-		ix->cur = ix->cur > page ? ix->cur - page : 0;
-		return 0;
-	case '=':
-		ix->cur = 0;
-		return 0;
-	case 'G':
-		ix->cur = ix->nrows > 0 ? ix->nrows - 1 : 0;
 		return 0;
 	case '\r':
 	case '\n':

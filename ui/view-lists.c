@@ -648,7 +648,7 @@ out:
 static const char *const help_lines[] = {
 	"Index",
 	"  j k, arrows     move            Enter   read the message",
-	"  Space -         page down/up    = G     first/last (Home End)",
+	"  Space -         page down/up    = G *   first/last (Home End)",
 	"  / l             search every folder; limit this one (same queries)",
 	"  n               the next message the last search selects (in the",
 	"                  pager too)",
@@ -687,8 +687,9 @@ static const char *const help_lines[] = {
 	"  K               the key store   ?       this help",
 	"  q               back; on the first screen, quit (it asks)",
 	"  Q  ^C           quit at once; quit (it asks; in a prompt: cancel)",
-	"  Space - = G     in the help and other texts: page, top, end (j k:",
-	"                  a line)",
+	"  Space - = G *   in every list (folders, parts, keys, outbox,",
+	"                  drafts) as in the index; in the help and other",
+	"                  texts: page, top, end (j k: a line)",
 	"Compose screen (after the editor)",
 	"  y send  e edit  s sign  x encrypt  P postpone (a draft)  q discard",
 	"  t c b           set To, Cc, Bcc (Tab completes: aliases,",
@@ -1070,30 +1071,24 @@ static int
 ls_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 {
 	struct ls	*ls = v->data;
+	size_t		 rows = ui_rows(ui) > 0 ? (size_t)ui_rows(ui) : 1;
 	char		*folder, *acct;
 
 	if ((k = ui_nav_key(k, fn)) == 0)
 		return 1;
-	if ((ls->kind == LS_OUTBOX || ls->kind == LS_DRAFTS) &&
-	    k != 'j' && k != 'k')
-		return queue_key(ui, ls, k);
 	/* A text scrolls, and stops with its last line at the bottom. */
 	if (LS_TEXT(ls)) {
-		if (!ui_scroll_key(k, &ls->top, ls->n, ui_rows(ui) > 0 ?
-		    (size_t)ui_rows(ui) : 1))
+		if (!ui_scroll_key(k, &ls->top, ls->n, rows))
 			return 1;
 		ls->cur = ls->top;
 		return 0;
 	}
+	/* A list moves, pages and jumps as the index does. */
+	if (ui_cursor_key(k, &ls->cur, ls->n, rows))
+		return 0;
+	if (ls->kind == LS_OUTBOX || ls->kind == LS_DRAFTS)
+		return queue_key(ui, ls, k);
 	switch (k) {
-	case 'j':
-		if (ls->cur + 1 < ls->n)
-			ls->cur++;
-		return 0;
-	case 'k':
-		if (ls->cur > 0)
-			ls->cur--;
-		return 0;
 	case 'm':
 		if (ls->kind != LS_PARTS)
 			return 1;

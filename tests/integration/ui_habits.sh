@@ -1,0 +1,83 @@
+# More of the keys a mutt reader's fingers know, driven through tmux over
+# mail synced from the lab's Dovecot. * goes to the last entry of the
+# index and of every list, as End does; the lists (here the parts of a
+# message with more parts than rows) page with Space and -, and jump with
+# = and *, as the index does.
+. "$TOP/tests/lib.sh"
+F="uihab$$"
+ui_lab uihabits "$F"
+alice_lab_home 'ui habits passphrase'
+
+# put SUBJECT BODY [FLAGS]: one message into the test folder.
+put() {
+	printf 'From: bob@example.test\nTo: alice@example.test\nSubject: %s\nDate: 4 Nov 2026 10:00:00 +0000\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n%s\n' \
+	    "$1" "$2" > "$T/m"
+	alice_deliver "$T/m" "${3-S}"
+}
+i=1
+while [ $i -le 8 ]; do
+	put "hb-$i" "the text of message $i"
+	i=$((i + 1))
+done
+# The last message: a text and 40 attached files, more than a screen.
+{
+	printf 'From: bob@example.test\nTo: alice@example.test\n'
+	printf 'Subject: hb-parts\nDate: 4 Nov 2026 11:00:00 +0000\n'
+	printf 'MIME-Version: 1.0\n'
+	printf 'Content-Type: multipart/mixed; boundary="b"\n\n'
+	printf -- '--b\nContent-Type: text/plain\n\nforty files\n'
+	i=1
+	while [ $i -le 40 ]; do
+		printf -- '--b\nContent-Type: text/plain\n'
+		printf 'Content-Disposition: attachment; filename="hb%02d.txt"\n\n' $i
+		printf 'file %d\n' $i
+		i=$((i + 1))
+	done
+	printf -- '--b--\n'
+} > "$T/m"
+alice_deliver "$T/m" S
+check "sync the account" S sync
+check "sync the test folder" S sync --folder "$F"
+
+ui_start "$H" 100x30
+check "the program opens" ui_wait_for 'sealmail: INBOX'
+check "c and Enter open the test folder" ui_open_folder "$F"
+check "the folder is shown" ui_wait_for "sealmail: $F \\(9\\)"
+
+# title N: the pager's title names message N of the folder.
+title() { ui_wait_for "^ sealmail: message $1 of 9 in $F" 30; }
+
+# 1. * is the last entry: of the index, and of a list.
+$TM send-keys -t ui Home '*' Enter
+check "* then Enter reads the last message" title 9
+ui_press "v lists its parts" 'sealmail: parts' v
+# The save prompt names the part under the cursor; Esc leaves it unsaved.
+saves() {
+	$TM send-keys -t ui s
+	ui_wait_for "Save part [0-9]+ as \\(Enter: ($1)\\):" || return 1
+	$TM send-keys -t ui Escape
+	ui_wait_for 'not saved'
+}
+check "the first part is selected" saves 'hb01.txt|[^)]*'
+$TM send-keys -t ui '*'
+check "* selects the last part, past the screen" saves hb40.txt
+check_match "which is shown" 'hb40\.txt' "$(ui_screen)"
+$TM send-keys -t ui =
+check "= the first again" saves '[^)]*'
+check_match "the top is shown again" 'forty files|text/plain' \
+    "$(ui_screen | sed -n 2,3p)"
+$TM send-keys -t ui Space
+check "Space pages on" saves 'hb2[0-9]\.txt'
+$TM send-keys -t ui -- -
+check "- pages back" saves '[^)]*'
+$TM send-keys -t ui End
+check "End goes to the last part too" saves hb40.txt
+$TM send-keys -t ui PageUp
+check "PageUp pages back from it" saves 'hb1[0-9]\.txt'
+$TM send-keys -t ui q
+sleep 0.3
+$TM send-keys -t ui q
+check "q back to the index" ui_wait_for "sealmail: $F \\(9\\)"
+
+ui_press "Q quits with status 0" 'EXITED 0' Q
+t_done
