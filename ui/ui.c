@@ -1148,6 +1148,7 @@ ui_key(struct ui *ui, wint_t wc, int fn)
 		return;
 	switch (wc) {
 	case 'q':
+	case 'x':	/* mutt's exit: no change here waits to be saved */
 		/* The first screen asks, as mutt's $quit does. */
 		if (ui->nviews > 1 || ui_confirm(ui, "Quit sealmail? (y/N) "))
 			ui_pop(ui);

@@ -2,7 +2,7 @@
 # mail synced from the lab's Dovecot. * goes to the last entry of the
 # index and of every list, as End does; the lists (here the parts of a
 # message with more parts than rows) page with Space and -, and jump with
-# = and *, as the index does.
+# = and *, as the index does. x leaves a screen as q does.
 . "$TOP/tests/lib.sh"
 F="uihab$$"
 ui_lab uihabits "$F"
@@ -78,6 +78,20 @@ $TM send-keys -t ui q
 sleep 0.3
 $TM send-keys -t ui q
 check "q back to the index" ui_wait_for "sealmail: $F \\(9\\)"
+
+# 2. x leaves a screen as q does (mutt's exit): nothing waits to be saved.
+$TM send-keys -t ui Home Enter
+check "Enter reads the first message" title 1
+ui_press "x in the pager goes back to the index" "sealmail: $F \\(9\\)" x
+ui_press "c opens the folder list" 'sealmail: folders' c
+ui_press "x in the folder list goes back" "sealmail: $F \\(9\\)" x
+ui_press "x in the test folder goes back to the INBOX" \
+    'sealmail: INBOX' x
+ui_press "x on the first index asks, as q does" \
+    'Quit sealmail\? \(y/N\)' x
+ui_press "n keeps the program open" 'sealmail: INBOX' n
+check_nomatch "and x is bound" 'key is not bound' "$(ui_screen)"
+check "the test folder opens again" ui_open_folder "$F"
 
 ui_press "Q quits with status 0" 'EXITED 0' Q
 t_done
