@@ -266,6 +266,13 @@ int64_t		 ui_index_step(struct ui_view *v, int64_t id, int dir);
  */
 int64_t		 ui_index_search(struct ui *ui, struct ui_view *v, int64_t id);
 /*
+ * Tab: the next message after id in index view v that the store holds
+ * as unread (round to the top, as mutt's next-new-then-unread), which
+ * then selects it; 0 when there is none (the status line says so)
+ * or v is no index.
+ */
+int64_t		 ui_index_unread(struct ui *ui, struct ui_view *v, int64_t id);
+/*
  * The number index view v shows for message id (from 1) in *posp, and
  * how many it counts in *np; -1 when v is not an index or has no such row.
  */

@@ -918,23 +918,18 @@ ix_hit(struct ix *ix, size_t i, const struct ix *hit)
 }
 
 /*
- * n: the row after row from (around to the top, as mutt's search-next
- * goes) of a message the last search selects, in *rowp; -1 when none
- * does, the status line saying why.
+ * The row after row from (around to the top, as mutt's searches go) of a
+ * message query selects, in *rowp: 0, or 1 when none does, -1 on an
+ * error (the status line says it).
  */
 static int
-ix_search_next(struct ui *ui, struct ix *ix, size_t from, size_t *rowp)
+ix_find(struct ui *ui, struct ix *ix, const char *query, size_t from,
+    size_t *rowp)
 {
 	struct ix	 hit;
-	const char	*query = ui_search_last(ui);
 	size_t		 i, row;
-	int		 r = -1;
+	int		 r = 1;
 
-	if (query == NULL) {
-		ui_status(ui, 0, "no search yet: / searches, then n finds "
-		    "the next");
-		return -1;
-	}
 	if (ix_hits(ui, ix, query, &hit) != 0)
 		return -1;
 	for (i = 1; i <= ix->nrows; i++) {
@@ -945,12 +940,44 @@ ix_search_next(struct ui *ui, struct ix *ix, size_t from, size_t *rowp)
 		r = 0;
 		if (row <= from)
 			ui_status(ui, 0, "search wrapped to the top");
-		goto out;
+		break;
 	}
-	ui_status(ui, 0, "not found: %s", query);
-out:
 	ix_clear(&hit);
 	return r;
+}
+
+/*
+ * n: the next message the last search selects (ix_find); -1 when none
+ * does, the status line saying why.
+ */
+static int
+ix_search_next(struct ui *ui, struct ix *ix, size_t from, size_t *rowp)
+{
+	const char	*query = ui_search_last(ui);
+	int		 r;
+
+	if (query == NULL) {
+		ui_status(ui, 0, "no search yet: / searches, then n finds "
+		    "the next");
+		return -1;
+	}
+	if ((r = ix_find(ui, ix, query, from, rowp)) == 1)
+		ui_status(ui, 0, "not found: %s", query);
+	return r == 0 ? 0 : -1;
+}
+
+/*
+ * Tab: the next message not read yet (ix_find), as mutt's
+ * next-new-then-unread; -1 when there is none, the status line saying so.
+ */
+static int
+ix_unread_next(struct ui *ui, struct ix *ix, size_t from, size_t *rowp)
+{
+	int	r;
+
+	if ((r = ix_find(ui, ix, "is:unread", from, rowp)) == 1)
+		ui_status(ui, 0, "no unread message here");
+	return r == 0 ? 0 : -1;
 }
 
 /* T: tags every message shown that a query selects. */
@@ -1120,6 +1147,9 @@ ix_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 		if (ix->nrows > 0)
 			(void)ix_search_next(ui, ix, ix->cur, &ix->cur);
 		return 0;
+	case '\t':
+		(void)ix_unread_next(ui, ix, ix->cur, &ix->cur);
+		return 0;
 	case '@':
 		ix_refresh(ui, v);
 		return 0;
@@ -1160,8 +1190,13 @@ ui_index_step(struct ui_view *v, int64_t id, int dir)
 	return 0;
 }
 
-int64_t
-ui_index_search(struct ui *ui, struct ui_view *v, int64_t id)
+/*
+ * The message next finds after id in index view v (n, Tab), which then
+ * selects it; 0 when there is none or v is no index.
+ */
+static int64_t
+ix_next_by(struct ui *ui, struct ui_view *v, int64_t id,
+    int (*next)(struct ui *, struct ix *, size_t, size_t *))
 {
 	struct ix	*ix;
 	size_t		 i, row;
@@ -1172,10 +1207,22 @@ ui_index_search(struct ui *ui, struct ui_view *v, int64_t id)
 	for (i = 0; i < ix->nrows; i++)
 		if (ix_at(ix, i)->id == id)
 			break;
-	if (i == ix->nrows || ix_search_next(ui, ix, i, &row) != 0)
+	if (i == ix->nrows || next(ui, ix, i, &row) != 0)
 		return 0;
 	ix->cur = row;
 	return ix_at(ix, row)->id;
+}
+
+int64_t
+ui_index_search(struct ui *ui, struct ui_view *v, int64_t id)
+{
+	return ix_next_by(ui, v, id, ix_search_next);
+}
+
+int64_t
+ui_index_unread(struct ui *ui, struct ui_view *v, int64_t id)
+{
+	return ix_next_by(ui, v, id, ix_unread_next);
 }
 
 int

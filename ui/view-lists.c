@@ -652,6 +652,7 @@ static const char *const help_lines[] = {
 	"  / l             search every folder; limit this one (same queries)",
 	"  n               the next message the last search selects (in the",
 	"                  pager too)",
+	"  Tab             the next unread message (in the pager too)",
 	"  1-9             jump to a message by its number (type it, Enter)",
 	"  t T             tag the message (t again untags); tag every one a",
 	"                  query selects (the queries of /)",

@@ -750,6 +750,11 @@ pg_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 		if ((id = ui_index_search(ui, ui_under(ui), pg->id)) != 0)
 			pg_show(ui, pg, id);
 		return 0;
+	case '\t':
+		/* The next unread message, as in the index. */
+		if ((id = ui_index_unread(ui, ui_under(ui), pg->id)) != 0)
+			pg_show(ui, pg, id);
+		return 0;
 	case 'i':
 		return -1;
 	}

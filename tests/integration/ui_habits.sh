@@ -2,7 +2,8 @@
 # mail synced from the lab's Dovecot. * goes to the last entry of the
 # index and of every list, as End does; the lists (here the parts of a
 # message with more parts than rows) page with Space and -, and jump with
-# = and *, as the index does. x leaves a screen as q does.
+# = and *, as the index does. x leaves a screen as q does. Tab goes to
+# the next unread message, in the index and in the pager, round to the top.
 . "$TOP/tests/lib.sh"
 F="uihab$$"
 ui_lab uihabits "$F"
@@ -16,7 +17,11 @@ put() {
 }
 i=1
 while [ $i -le 8 ]; do
-	put "hb-$i" "the text of message $i"
+	# 3 and 6 are not read yet.
+	case $i in
+	3|6)	put "hb-$i" "the text of message $i" '' ;;
+	*)	put "hb-$i" "the text of message $i" ;;
+	esac
 	i=$((i + 1))
 done
 # The last message: a text and 40 attached files, more than a screen.
@@ -92,6 +97,26 @@ ui_press "x on the first index asks, as q does" \
 ui_press "n keeps the program open" 'sealmail: INBOX' n
 check_nomatch "and x is bound" 'key is not bound' "$(ui_screen)"
 check "the test folder opens again" ui_open_folder "$F"
+
+# 3. Tab: the next message not read yet (mutt's next-new-then-unread).
+$TM send-keys -t ui Home Tab Enter
+check "Tab goes to the first unread message" title 3
+check "which Enter reads" ui_wait_for 'the text of message 3$'
+after() { _k=$1; shift; $TM send-keys -t ui "$_k"; check "$@"; }
+after Tab "Tab in the pager reads the next unread one" title 6
+check "its text" ui_wait_for 'the text of message 6$'
+after Tab "Tab again: none is left, as both were read" \
+    ui_wait_for 'no unread message here'
+check "the pager stays on the message" title 6
+$TM send-keys -t ui q
+check "q back to the index" ui_wait_for "sealmail: $F \\(9\\)"
+$TM send-keys -t ui Home j N
+sleep 0.3
+$TM send-keys -t ui '*' Tab
+check "Tab after the last goes round to the top" \
+    ui_wait_for 'search wrapped to the top'
+$TM send-keys -t ui Enter
+check "to the message N marked unread" title 2
 
 ui_press "Q quits with status 0" 'EXITED 0' Q
 t_done
