@@ -688,6 +688,8 @@ static const char *const help_lines[] = {
 	"  K               the key store   ?       this help",
 	"  q x             back; on the first screen, quit (it asks)",
 	"  Q  ^C           quit at once; quit (it asks; in a prompt: cancel)",
+	"  Up Down         in a prompt: the answers given to its kind before",
+	"                  (Esc cancels, ^U clears, Tab completes)",
 	"  Space - = G *   in every list (folders, parts, keys, outbox,",
 	"                  drafts) as in the index; in the help and other",
 	"                  texts: page, top, end (j k: a line)",

@@ -4,6 +4,7 @@
 # message with more parts than rows) page with Space and -, and jump with
 # = and *, as the index does. x leaves a screen as q does. Tab goes to
 # the next unread message, in the index and in the pager, round to the top.
+# Up and Down at a prompt recall what was answered to one of its kind.
 . "$TOP/tests/lib.sh"
 F="uihab$$"
 ui_lab uihabits "$F"
@@ -117,6 +118,33 @@ check "Tab after the last goes round to the top" \
     ui_wait_for 'search wrapped to the top'
 $TM send-keys -t ui Enter
 check "to the message N marked unread" title 2
+$TM send-keys -t ui q
+check "q back to the index" ui_wait_for "sealmail: $F \\(9\\)"
+
+# 4. Up and Down at a prompt recall the answers given to its kind.
+ui_press "/ searches" 'No message matches' / hbnosuchword Enter
+ui_press "q back to the folder" "sealmail: $F \\(9\\)" q
+ui_press "another search" 'search "hb-parts" \(1\)' / hb-parts Enter
+ui_press "q back to the folder" "sealmail: $F \\(9\\)" q
+ui_press "/ opens the prompt" '^Search:$' /
+ui_press "Up recalls the last answer" '^Search: hb-parts$' Up
+ui_press "Up again the one before" '^Search: hbnosuchword$' Up
+ui_press "Up at the oldest stays" '^Search: hbnosuchword$' Up
+ui_press "Down the newer one" '^Search: hb-parts$' Down
+ui_press "Down below the newest: what was typed" '^Search:$' Down
+$TM send-keys -t ui -l 'typed'
+ui_press "Up from what is typed" '^Search: hb-parts$' Up
+ui_press "Down gives it back" '^Search: typed$' Down
+$TM send-keys -t ui Escape
+sleep 0.3
+ui_press "a prompt of another kind" '^Limit to \(empty: all\):$' l
+ui_press "has a history of its own" '^Limit to \(empty: all\):$' Up
+$TM send-keys -t ui Escape
+sleep 0.3
+ui_press "a recalled answer is answered with Enter" \
+    'search "hb-parts" \(1\)' / Up Enter
+$TM send-keys -t ui q
+check "q back to the folder" ui_wait_for "sealmail: $F \\(9\\)"
 
 ui_press "Q quits with status 0" 'EXITED 0' Q
 t_done
