@@ -444,6 +444,72 @@ ui_msg_key_tagged(struct ui *ui, const char *account, const int64_t *ids,
 	return 0;
 }
 
+char *
+ui_flags_toggle(const char *flags, const char *flag)
+{
+	size_t	 n = strlen(flag), len;
+	char	*nf, *p;
+
+	if ((nf = strdup(flags)) == NULL)
+		return NULL;
+	for (p = nf; (p = strstr(p, flag)) != NULL; p += n) {
+		if ((p != nf && p[-1] != ' ') || (p[n] != '\0' && p[n] != ' '))
+			continue;
+		memmove(p, p + n + (p[n] == ' '), strlen(p + n +
+		    (p[n] == ' ')) + 1);
+		len = strlen(nf);
+		while (len > 0 && nf[len - 1] == ' ')
+			nf[--len] = '\0';
+		return nf;
+	}
+	free(nf);
+	if (asprintf(&nf, "%s%s%s", flags, flags[0] != '\0' ? " " : "",
+	    flag) == -1)
+		return NULL;
+	return nf;
+}
+
+/*
+ * N and F in the pager, as in the index: flag toggled on message id, and
+ * the status line saying what it is now.
+ */
+static int
+act_flag(struct ui *ui, int64_t id, const char *flag)
+{
+	struct store		*st = app_session_store(ui_session(ui));
+	struct store_msg	*m = NULL;
+	struct smerr		 e;
+	char			*nf = NULL;
+	int			 on;
+
+	smerr_clear(&e);
+	/* Read and written under one write lock (see app_move_local). */
+	if (store_begin(st, &e) != 0) {
+		ui_status(ui, 1, "%s", smerr_msg(&e));
+		return 0;
+	}
+	if (store_msg_load(st, id, &m, &e) != 0 || (nf = ui_flags_toggle(
+	    m->flags != NULL ? m->flags : "", flag)) == NULL ||
+	    store_msg_set_local_flags(st, id, nf, &e) != 0 ||
+	    store_commit(st, &e) != 0) {
+		ui_status(ui, 1, "%s", nf == NULL && m != NULL ?
+		    "out of memory" : smerr_msg(&e));
+		store_rollback(st);
+		goto out;
+	}
+	on = strlen(nf) >= strlen(m->flags != NULL ? m->flags : "");
+	if (strcmp(flag, "\\Seen") == 0)
+		ui_status(ui, 0, "marked %s (N again: %s)", on ? "read" :
+		    "unread", on ? "unread" : "read");
+	else
+		ui_status(ui, 0, "%s (F again: %s)", on ? "flagged" :
+		    "not flagged", on ? "not flagged" : "flagged");
+out:
+	free(nf);
+	store_msg_free(m);
+	return 0;
+}
+
 int
 ui_msg_key(struct ui *ui, int64_t id, wint_t k)
 {
@@ -472,6 +538,10 @@ ui_msg_key(struct ui *ui, int64_t id, wint_t k)
 		return act_pipe(ui, id);
 	case 'w':
 		return act_write(ui, id);
+	case 'N':
+		return act_flag(ui, id, "\\Seen");
+	case 'F':
+		return act_flag(ui, id, "\\Flagged");
 	}
 	return 1;
 }

@@ -242,6 +242,11 @@ void		 ui_compose_text(struct ui *ui, const char *tmpl, size_t len,
 void		 ui_compose_nosig(const char *why, char *note, size_t len);
 
 /* actions.c: the message keys the index and the pager share. */
+/*
+ * Flags (IMAP flags, a space between them) with flag taken out when it
+ * is among them, else added: a new string, or NULL when out of memory.
+ */
+char		*ui_flags_toggle(const char *flags, const char *flag);
 #define UI_MSG_GONE	2	/* the message left the folder shown */
 /* 0 handled, UI_MSG_GONE handled and gone, 1 not a message key. */
 int		 ui_msg_key(struct ui *ui, int64_t id, wint_t key);

@@ -750,30 +750,11 @@ ix_toggle_flag(struct ui *ui, struct ix *ix, const char *flag)
 {
 	struct ix_info	*m;
 	struct smerr	 e;
-	char		*nf, *p;
-	size_t		 n = strlen(flag);
+	char		*nf;
 
 	ix_fill(ui, ix, ix->cur, ix->cur + 1);
-	if ((m = ix_at(ix, ix->cur)->in) == NULL)
-		return;
-	if (has_flag(m->flags, flag)) {
-		if ((nf = strdup(m->flags)) == NULL)
-			return;
-		p = nf;
-		while ((p = strstr(p, flag)) != NULL) {
-			if ((p == nf || p[-1] == ' ') && (p[n] == '\0' ||
-			    p[n] == ' ')) {
-				memmove(p, p + n + (p[n] == ' '),
-				    strlen(p + n + (p[n] == ' ')) + 1);
-				break;
-			}
-			p += n;
-		}
-		n = strlen(nf);
-		while (n > 0 && nf[n - 1] == ' ')
-			nf[--n] = '\0';
-	} else if (asprintf(&nf, "%s%s%s", m->flags, m->flags[0] != '\0' ?
-	    " " : "", flag) == -1)
+	if ((m = ix_at(ix, ix->cur)->in) == NULL ||
+	    (nf = ui_flags_toggle(m->flags, flag)) == NULL)
 		return;
 	smerr_clear(&e);
 	if (store_msg_set_local_flags(app_session_store(ui_session(ui)),

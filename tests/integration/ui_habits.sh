@@ -5,6 +5,7 @@
 # = and *, as the index does. x leaves a screen as q does. Tab goes to
 # the next unread message, in the index and in the pager, round to the top.
 # Up and Down at a prompt recall what was answered to one of its kind.
+# N and F toggle unread and flagged in the pager too.
 . "$TOP/tests/lib.sh"
 F="uihab$$"
 ui_lab uihabits "$F"
@@ -145,6 +146,24 @@ ui_press "a recalled answer is answered with Enter" \
     'search "hb-parts" \(1\)' / Up Enter
 $TM send-keys -t ui q
 check "q back to the folder" ui_wait_for "sealmail: $F \\(9\\)"
+
+# 5. N and F in the pager, as in the index.
+row() { ui_screen | grep " $1\$"; }
+$TM send-keys -t ui Home Enter
+check "Enter reads the first message" title 1
+ui_press "N in the pager marks it unread" \
+    'marked unread \(N again: read\)' N
+ui_press "F flags it" 'flagged \(F again: not flagged\)' F
+$TM send-keys -t ui q
+check "q back to the index" ui_wait_for "sealmail: $F \\(9\\)"
+check_match "where it shows unread and flagged" '^ *1 +NF ' "$(row hb-1)"
+$TM send-keys -t ui Enter
+check "Enter reads it again" title 1
+ui_press "F again: not flagged" 'not flagged \(F again: flagged\)' F
+$TM send-keys -t ui q
+check "q back to the index" ui_wait_for "sealmail: $F \\(9\\)"
+check_match "read, and not flagged: no mark before the date" \
+    '^ *1 +Nov 04 ' "$(row hb-1)"
 
 ui_press "Q quits with status 0" 'EXITED 0' Q
 t_done
