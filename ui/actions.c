@@ -305,17 +305,20 @@ act_move_ask(struct ui *ui, int64_t id, int copy)
 }
 
 /*
- * Asks question; given an answer (*answerp, caller frees), loads message
- * id and gives its bytes as export does (app_msg_export) in a secret
- * buffer. NULL, and *answerp NULL, when either does not happen.
+ * Asks question (Tab completes a file's name when file is set); given an
+ * answer (*answerp, caller frees), loads message id and gives its bytes
+ * as export does (app_msg_export) in a secret buffer. NULL, and *answerp
+ * NULL, when either does not happen.
  */
 static struct buf *
-act_ask_msg(struct ui *ui, int64_t id, const char *question, char **answerp)
+act_ask_msg(struct ui *ui, int64_t id, const char *question, int file,
+    char **answerp)
 {
 	struct store_msg	*m;
 	struct buf		*b;
 
-	if ((*answerp = ui_prompt(ui, question)) == NULL ||
+	if ((*answerp = ui_prompt_complete(ui, question, NULL, file ?
+	    ui_complete_file : NULL, NULL)) == NULL ||
 	    (*answerp)[0] == '\0' || (m = act_load(ui, id)) == NULL) {
 		free(*answerp);
 		*answerp = NULL;
@@ -339,7 +342,7 @@ act_pipe(struct ui *ui, int64_t id)
 	char		*cmd;
 	int		 r;
 
-	if ((b = act_ask_msg(ui, id, "Pipe to command: ", &cmd)) == NULL)
+	if ((b = act_ask_msg(ui, id, "Pipe to command: ", 0, &cmd)) == NULL)
 		return 0;
 	r = ui_run_sh(ui, cmd, buf_data(b), buf_len(b), 1);
 	buf_free(b);
@@ -355,7 +358,7 @@ act_write(struct ui *ui, int64_t id)
 	struct smerr	 e;
 	char		*path, *full;
 
-	if ((b = act_ask_msg(ui, id, "Save the message to file: ",
+	if ((b = act_ask_msg(ui, id, "Save the message to file: ", 1,
 	    &path)) == NULL)
 		return 0;
 	/* ~/ is the home, as in the parts view. */

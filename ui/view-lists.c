@@ -575,7 +575,8 @@ parts_save(struct ui *ui, struct ls *ls)
 	if (dflt == NULL)
 		return;			/* the line saying there is none */
 	snprintf(q, sizeof(q), "Save part %zu as (Enter: %s): ", idx, dflt);
-	if ((ans = ui_prompt(ui, q)) == NULL) {
+	if ((ans = ui_prompt_complete(ui, q, NULL, ui_complete_file,
+	    NULL)) == NULL) {
 		ui_status(ui, 0, "not saved");
 		return;
 	}

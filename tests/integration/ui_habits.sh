@@ -5,7 +5,8 @@
 # = and *, as the index does. x leaves a screen as q does. Tab goes to
 # the next unread message, in the index and in the pager, round to the top.
 # Up and Down at a prompt recall what was answered to one of its kind.
-# N and F toggle unread and flagged in the pager too.
+# N and F toggle unread and flagged in the pager too. Tab completes a
+# file's name where w and the parts view ask for one.
 . "$TOP/tests/lib.sh"
 F="uihab$$"
 ui_lab uihabits "$F"
@@ -164,6 +165,33 @@ $TM send-keys -t ui q
 check "q back to the index" ui_wait_for "sealmail: $F \\(9\\)"
 check_match "read, and not flagged: no mark before the date" \
     '^ *1 +Nov 04 ' "$(row hb-1)"
+
+# 6. Tab completes a file's name where w and the parts' s ask for one.
+mkdir "$T/hbdir-only"
+$TM send-keys -t ui Home Enter
+check "Enter reads the first message" title 1
+ui_press "w asks for a file" '^Save the message to file:' w
+$TM send-keys -t ui -l "$T/hbdir-o"
+ui_press "Tab completes the folder's name" \
+    "^Save the message to file: .*/hbdir-only/\$" Tab
+$TM send-keys -t ui -l 'msg.eml'
+ui_press "the message is written there" 'saved [0-9]+ bytes to .*/msg\.eml' \
+    Enter
+check_match "the file holds it" 'Subject: hb-1' "$(cat "$T/hbdir-only/msg.eml")"
+ui_press "v lists its parts" 'sealmail: parts' v
+ui_press "s asks where to save the part" '^Save part 1 as' s
+$TM send-keys -t ui -l "$T/hbdir-o"
+ui_press "Tab completes the folder's name there too" \
+    "^Save part 1 as .*/hbdir-only/\$" Tab
+$TM send-keys -t ui -l 'part.txt'
+ui_press "the part is saved there" 'saved [0-9]+ bytes to .*/part\.txt' \
+    Enter
+check_match "the file holds it" 'the text of message 1' \
+    "$(cat "$T/hbdir-only/part.txt")"
+$TM send-keys -t ui q
+sleep 0.3
+$TM send-keys -t ui q
+check "q back to the index" ui_wait_for "sealmail: $F \\(9\\)"
 
 ui_press "Q quits with status 0" 'EXITED 0' Q
 t_done
