@@ -170,22 +170,24 @@ check_match "read, and not flagged: no mark before the date" \
 mkdir "$T/hbdir-only"
 $TM send-keys -t ui Home Enter
 check "Enter reads the first message" title 1
-ui_press "w asks for a file" '^Save the message to file:' w
-$TM send-keys -t ui -l "$T/hbdir-o"
-ui_press "Tab completes the folder's name" \
-    "^Save the message to file: .*/hbdir-only/\$" Tab
-$TM send-keys -t ui -l 'msg.eml'
-ui_press "the message is written there" 'saved [0-9]+ bytes to .*/msg\.eml' \
-    Enter
+# save_via KEY PROMPT FILE: KEY asks PROMPT; the start of a folder's
+# name and Tab complete it; FILE and Enter save there.
+save_via() {
+	$TM send-keys -t ui "$1"
+	ui_wait_for "^$2" || return 1
+	$TM send-keys -t ui -l "$T/hbdir-o"
+	$TM send-keys -t ui Tab
+	ui_wait_for "^$2 .*/hbdir-only/\$" || return 1
+	$TM send-keys -t ui -l "$3"
+	$TM send-keys -t ui Enter
+	ui_wait_for "saved [0-9]+ bytes to .*/$3\$"
+}
+check "w: Tab completes the folder, and the message is written there" \
+    save_via w 'Save the message to file:' msg.eml
 check_match "the file holds it" 'Subject: hb-1' "$(cat "$T/hbdir-only/msg.eml")"
 ui_press "v lists its parts" 'sealmail: parts' v
-ui_press "s asks where to save the part" '^Save part 1 as' s
-$TM send-keys -t ui -l "$T/hbdir-o"
-ui_press "Tab completes the folder's name there too" \
-    "^Save part 1 as .*/hbdir-only/\$" Tab
-$TM send-keys -t ui -l 'part.txt'
-ui_press "the part is saved there" 'saved [0-9]+ bytes to .*/part\.txt' \
-    Enter
+check "the parts' s: Tab completes the folder, the part is saved there" \
+    save_via s 'Save part 1 as \(Enter: [^)]*\):' part.txt
 check_match "the file holds it" 'the text of message 1' \
     "$(cat "$T/hbdir-only/part.txt")"
 $TM send-keys -t ui q
