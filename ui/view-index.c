@@ -452,7 +452,7 @@ ix_refresh(struct ui *ui, struct ui_view *v)
 	int64_t		 keep = ix->nrows > 0 ? ix_at(ix, ix->cur)->id : 0;
 	int64_t		*folded;
 	char		*shown;
-	size_t		 i, nfolded;
+	size_t		 i, nfolded, was = ix->cur;
 	int		 r;
 
 	folded = ix_folded(ix, &nfolded);
@@ -471,7 +471,12 @@ ix_refresh(struct ui *ui, struct ui_view *v)
 	free(folded);
 	if (ix_rows(ix) != 0)
 		ui_status(ui, 1, "out of memory");
-	ix->cur = ix->nrows > 0 ? ix->nrows - 1 : 0;
+	/*
+	 * The same message; gone (deleted, moved), the one now in its row,
+	 * the next, as mutt's $resolve goes on; at first, the last.
+	 */
+	ix->cur = ix->nrows == 0 ? 0 : keep != 0 && was < ix->nrows ? was :
+	    ix->nrows - 1;
 	for (i = 0; i < ix->nrows; i++)
 		if (ix_at(ix, i)->id == keep)
 			ix->cur = i;

@@ -6,7 +6,8 @@
 # the next unread message, in the index and in the pager, round to the top.
 # Up and Down at a prompt recall what was answered to one of its kind.
 # N and F toggle unread and flagged in the pager too. Tab completes a
-# file's name where w and the parts view ask for one.
+# file's name where w and the parts view ask for one. After d the next
+# message is selected, as mutt's $resolve does.
 . "$TOP/tests/lib.sh"
 F="uihab$$"
 ui_lab uihabits "$F"
@@ -194,6 +195,18 @@ $TM send-keys -t ui q
 sleep 0.3
 $TM send-keys -t ui q
 check "q back to the index" ui_wait_for "sealmail: $F \\(9\\)"
+
+# 7. After d the next message is selected, in the index.
+$TM send-keys -t ui Home j
+sleep 0.3
+ui_press "d in the index deletes hb-2" 'moved to Trash|moving done|^synced' d
+check "one less" ui_wait_for "sealmail: $F \\(8\\)"
+$TM send-keys -t ui Enter
+check "the next one, hb-3, is selected: Enter reads it" \
+    ui_wait_for 'the text of message 3$'
+check "it is now the second" ui_wait_for "^ sealmail: message 2 of 8 in $F" 30
+$TM send-keys -t ui q
+check "q back to the index" ui_wait_for "sealmail: $F \\(8\\)"
 
 ui_press "Q quits with status 0" 'EXITED 0' Q
 t_done
