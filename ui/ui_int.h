@@ -264,6 +264,8 @@ struct ui_view	*ui_under(struct ui *ui);
  * then selects it; 0 when there is none or v is no index.
  */
 int64_t		 ui_index_step(struct ui_view *v, int64_t id, int dir);
+/* The message after id in index view v, which stays where it is; or 0. */
+int64_t		 ui_index_after(struct ui_view *v, int64_t id);
 /*
  * The next message after id in index view v that the last search
  * selects (n), which then selects it; 0 when there is none (the status

@@ -1176,6 +1176,20 @@ ui_index_step(struct ui_view *v, int64_t id, int dir)
 	return 0;
 }
 
+int64_t
+ui_index_after(struct ui_view *v, int64_t id)
+{
+	size_t	cur;
+	int64_t	next;
+
+	if (v == NULL || v->ops->key != ix_key)
+		return 0;
+	cur = ((struct ix *)v->data)->cur;
+	next = ui_index_step(v, id, 1);
+	((struct ix *)v->data)->cur = cur;
+	return next;
+}
+
 /*
  * The message next finds after id in index view v (n, Tab), which then
  * selects it; 0 when there is none or v is no index.

@@ -758,9 +758,18 @@ pg_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 	case 'i':
 		return -1;
 	}
-	/* A message key, or not one of the pager's (1: the global keys). */
-	if ((r = ui_msg_key(ui, pg->id, k)) == UI_MSG_GONE)
-		return -1;
+	/*
+	 * A message key, or not one of the pager's (1: the global keys).
+	 * The message gone (d, s), the next one is shown, as mutt's
+	 * $resolve does; after the last, the index.
+	 */
+	id = ui_index_after(ui_under(ui), pg->id);
+	if ((r = ui_msg_key(ui, pg->id, k)) == UI_MSG_GONE) {
+		if (id == 0)
+			return -1;
+		pg_show(ui, pg, id);
+		return 0;
+	}
 	return r;
 }
 

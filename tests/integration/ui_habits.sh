@@ -7,7 +7,7 @@
 # Up and Down at a prompt recall what was answered to one of its kind.
 # N and F toggle unread and flagged in the pager too. Tab completes a
 # file's name where w and the parts view ask for one. After d the next
-# message is selected, as mutt's $resolve does.
+# message is selected, and in the pager shown, as mutt's $resolve does.
 . "$TOP/tests/lib.sh"
 F="uihab$$"
 ui_lab uihabits "$F"
@@ -196,7 +196,8 @@ sleep 0.3
 $TM send-keys -t ui q
 check "q back to the index" ui_wait_for "sealmail: $F \\(9\\)"
 
-# 7. After d the next message is selected, in the index.
+# 7. After d the next message is selected, in the index; in the pager
+# it is shown (mutt's $resolve), and after the last the index comes back.
 $TM send-keys -t ui Home j
 sleep 0.3
 ui_press "d in the index deletes hb-2" 'moved to Trash|moving done|^synced' d
@@ -205,8 +206,27 @@ $TM send-keys -t ui Enter
 check "the next one, hb-3, is selected: Enter reads it" \
     ui_wait_for 'the text of message 3$'
 check "it is now the second" ui_wait_for "^ sealmail: message 2 of 8 in $F" 30
+$TM send-keys -t ui d
+check "d in the pager shows the next message, hb-4" \
+    ui_wait_for 'the text of message 4$'
+check "the second of seven" ui_wait_for "^ sealmail: message 2 of 7 in $F" 30
+check "saying where the one before went" \
+    ui_wait_for 'moved to Trash|moving done|^synced'
 $TM send-keys -t ui q
-check "q back to the index" ui_wait_for "sealmail: $F \\(8\\)"
+check "q back to the index" ui_wait_for "sealmail: $F \\(7\\)"
+$TM send-keys -t ui Enter
+check "where hb-4 is selected" ui_wait_for 'the text of message 4$'
+$TM send-keys -t ui q
+check "q back to the index" ui_wait_for "sealmail: $F \\(7\\)"
+$TM send-keys -t ui '*' Enter
+check "the last message, hb-parts" ui_wait_for 'Subject: hb-parts'
+$TM send-keys -t ui d
+check "d on the last one goes back to the index" \
+    ui_wait_for "sealmail: $F \\(6\\)"
+$TM send-keys -t ui Enter
+check "on the message before it" ui_wait_for 'the text of message 8$'
+$TM send-keys -t ui q
+check "q back to the index" ui_wait_for "sealmail: $F \\(6\\)"
 
 ui_press "Q quits with status 0" 'EXITED 0' Q
 t_done
