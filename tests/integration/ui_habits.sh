@@ -55,6 +55,11 @@ check "the folder is shown" ui_wait_for "sealmail: $F \\(9\\)"
 
 # title N: the pager's title names message N of the folder.
 title() { ui_wait_for "^ sealmail: message $1 of 9 in $F" 30; }
+# back N: q goes back to the index of the test folder, of N messages.
+back() {
+	$TM send-keys -t ui q
+	check "q back to the index" ui_wait_for "sealmail: $F \\($1\\)"
+}
 
 # 1. * is the last entry: of the index, and of a list.
 $TM send-keys -t ui Home '*' Enter
@@ -85,8 +90,7 @@ $TM send-keys -t ui PageUp
 check "PageUp pages back from it" saves 'hb1[0-9]\.txt'
 $TM send-keys -t ui q
 sleep 0.3
-$TM send-keys -t ui q
-check "q back to the index" ui_wait_for "sealmail: $F \\(9\\)"
+back 9
 
 # 2. x leaves a screen as q does (mutt's exit): nothing waits to be saved.
 $TM send-keys -t ui Home Enter
@@ -112,8 +116,7 @@ check "its text" ui_wait_for 'the text of message 6$'
 after Tab "Tab again: none is left, as both were read" \
     ui_wait_for 'no unread message here'
 check "the pager stays on the message" title 6
-$TM send-keys -t ui q
-check "q back to the index" ui_wait_for "sealmail: $F \\(9\\)"
+back 9
 $TM send-keys -t ui Home j N
 sleep 0.3
 $TM send-keys -t ui '*' Tab
@@ -121,8 +124,7 @@ check "Tab after the last goes round to the top" \
     ui_wait_for 'search wrapped to the top'
 $TM send-keys -t ui Enter
 check "to the message N marked unread" title 2
-$TM send-keys -t ui q
-check "q back to the index" ui_wait_for "sealmail: $F \\(9\\)"
+back 9
 
 # 4. Up and Down at a prompt recall the answers given to its kind.
 ui_press "/ searches" 'No message matches' / hbnosuchword Enter
@@ -146,8 +148,7 @@ $TM send-keys -t ui Escape
 sleep 0.3
 ui_press "a recalled answer is answered with Enter" \
     'search "hb-parts" \(1\)' / Up Enter
-$TM send-keys -t ui q
-check "q back to the folder" ui_wait_for "sealmail: $F \\(9\\)"
+back 9
 
 # 5. N and F in the pager, as in the index.
 row() { ui_screen | grep " $1\$"; }
@@ -156,14 +157,12 @@ check "Enter reads the first message" title 1
 ui_press "N in the pager marks it unread" \
     'marked unread \(N again: read\)' N
 ui_press "F flags it" 'flagged \(F again: not flagged\)' F
-$TM send-keys -t ui q
-check "q back to the index" ui_wait_for "sealmail: $F \\(9\\)"
+back 9
 check_match "where it shows unread and flagged" '^ *1 +NF ' "$(row hb-1)"
 $TM send-keys -t ui Enter
 check "Enter reads it again" title 1
 ui_press "F again: not flagged" 'not flagged \(F again: flagged\)' F
-$TM send-keys -t ui q
-check "q back to the index" ui_wait_for "sealmail: $F \\(9\\)"
+back 9
 check_match "read, and not flagged: no mark before the date" \
     '^ *1 +Nov 04 ' "$(row hb-1)"
 
@@ -193,8 +192,7 @@ check_match "the file holds it" 'the text of message 1' \
     "$(cat "$T/hbdir-only/part.txt")"
 $TM send-keys -t ui q
 sleep 0.3
-$TM send-keys -t ui q
-check "q back to the index" ui_wait_for "sealmail: $F \\(9\\)"
+back 9
 
 # 7. After d the next message is selected, in the index; in the pager
 # it is shown (mutt's $resolve), and after the last the index comes back.
@@ -212,12 +210,10 @@ check "d in the pager shows the next message, hb-4" \
 check "the second of seven" ui_wait_for "^ sealmail: message 2 of 7 in $F" 30
 check "saying where the one before went" \
     ui_wait_for 'moved to Trash|moving done|^synced'
-$TM send-keys -t ui q
-check "q back to the index" ui_wait_for "sealmail: $F \\(7\\)"
+back 7
 $TM send-keys -t ui Enter
 check "where hb-4 is selected" ui_wait_for 'the text of message 4$'
-$TM send-keys -t ui q
-check "q back to the index" ui_wait_for "sealmail: $F \\(7\\)"
+back 7
 $TM send-keys -t ui '*' Enter
 check "the last message, hb-parts" ui_wait_for 'Subject: hb-parts'
 $TM send-keys -t ui d
@@ -225,8 +221,7 @@ check "d on the last one goes back to the index" \
     ui_wait_for "sealmail: $F \\(6\\)"
 $TM send-keys -t ui Enter
 check "on the message before it" ui_wait_for 'the text of message 8$'
-$TM send-keys -t ui q
-check "q back to the index" ui_wait_for "sealmail: $F \\(6\\)"
+back 6
 
 ui_press "Q quits with status 0" 'EXITED 0' Q
 t_done
