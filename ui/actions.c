@@ -447,6 +447,20 @@ ui_msg_key_tagged(struct ui *ui, const char *account, const int64_t *ids,
 	return 0;
 }
 
+/* f: inline, or (y) the message attached; Esc forwards nothing. */
+static int
+act_forward(struct ui *ui, int64_t id)
+{
+	int	r;
+
+	if ((r = ui_ask(ui, "Forward as an attachment? (y/N)")) == -1) {
+		ui_status(ui, 0, "not forwarded");
+		return 0;
+	}
+	return act_draft(ui, id, r == 1 ? APP_DRAFT_FORWARD_ATTACH :
+	    APP_DRAFT_FORWARD);
+}
+
 char *
 ui_flags_toggle(const char *flags, const char *flag)
 {
@@ -526,9 +540,7 @@ ui_msg_key(struct ui *ui, int64_t id, wint_t k)
 	case 'L':
 		return act_draft(ui, id, APP_DRAFT_REPLY_LIST);
 	case 'f':
-		return act_draft(ui, id, ui_confirm(ui, "Forward as an "
-		    "attachment? (y/N)") ? APP_DRAFT_FORWARD_ATTACH :
-		    APP_DRAFT_FORWARD);
+		return act_forward(ui, id);
 	case 'd':
 		return act_move(ui, id, NULL, 0);
 	case 'u':

@@ -690,6 +690,12 @@ ui_put_question(const char *question)
 int
 ui_confirm(struct ui *ui, const char *question)
 {
+	return ui_ask(ui, question) == 1;
+}
+
+int
+ui_ask(struct ui *ui, const char *question)
+{
 	wint_t	wc;
 	int	r;
 
@@ -704,6 +710,8 @@ ui_confirm(struct ui *ui, const char *question)
 		}
 	nodelay(stdscr, TRUE);
 	ui->status[0] = '\0';
+	if (r == OK && (wc == 27 || wc == 7 || wc == 3))	/* ESC ^G ^C */
+		return -1;
 	return r == OK && (wc == 'y' || wc == 'Y');
 }
 

@@ -122,6 +122,8 @@ void		 ui_set_redraw(struct ui *ui,
 		    void (*redraw)(struct ui *, void *), void *arg);
 /* 1 for yes, 0 for anything else. */
 int		 ui_confirm(struct ui *ui, const char *question);
+/* The same, but -1 when the question is cancelled (Esc, ^G, ^C). */
+int		 ui_ask(struct ui *ui, const char *question);
 /*
  * Runs this program in the background with args (after the home options);
  * input, when not NULL, is written to its standard input. The last line it

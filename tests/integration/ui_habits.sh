@@ -8,6 +8,7 @@
 # N and F toggle unread and flagged in the pager too. Tab completes a
 # file's name where w and the parts view ask for one. After d the next
 # message is selected, and in the pager shown, as mutt's $resolve does.
+# Esc at a question whose every answer acts (f's) does nothing.
 . "$TOP/tests/lib.sh"
 F="uihab$$"
 ui_lab uihabits "$F"
@@ -194,7 +195,14 @@ $TM send-keys -t ui q
 sleep 0.3
 back 9
 
-# 7. After d the next message is selected, in the index; in the pager
+# 7. Esc at "Forward as an attachment?" forwards nothing. (Before any d:
+# the status line then says nothing of a move's sync.)
+ui_press "f asks how to forward" 'Forward as an attachment\? \(y/N\)' f
+ui_press "Esc forwards nothing" 'not forwarded' Escape
+check_match "and no message is being written" "sealmail: $F \\(9\\)" \
+    "$(ui_screen | head -1)"
+
+# 8. After d the next message is selected, in the index; in the pager
 # it is shown (mutt's $resolve), and after the last the index comes back.
 $TM send-keys -t ui Home j
 sleep 0.3
