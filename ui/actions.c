@@ -553,6 +553,10 @@ ui_msg_key(struct ui *ui, int64_t id, wint_t k)
 		return act_pipe(ui, id);
 	case 'w':
 		return act_write(ui, id);
+	case 'v':
+		/* The parts, from the index too (mutt's view-attachments). */
+		ui_push(ui, ui_parts_new(ui, id));
+		return 0;
 	case 'N':
 		return act_flag(ui, id, "\\Seen");
 	case 'F':

@@ -672,7 +672,7 @@ static const char *const help_lines[] = {
 	"  d u             delete to Trash (in Trash: for good, it asks);",
 	"                  undelete (in Trash)",
 	"  s C             move, copy to a folder (Tab completes its name)",
-	"  | w             pipe, write the message",
+	"  | w   v         pipe, write the message; its parts",
 	"Pager",
 	"  Space - b j k   page, line (Space at the end: the next message)",
 	"  J K             next, previous message",

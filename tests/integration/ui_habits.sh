@@ -8,7 +8,8 @@
 # N and F toggle unread and flagged in the pager too. Tab completes a
 # file's name where w and the parts view ask for one. After d the next
 # message is selected, and in the pager shown, as mutt's $resolve does.
-# Esc at a question whose every answer acts (f's) does nothing.
+# Esc at a question whose every answer acts (f's) does nothing. v lists
+# the parts from the index too.
 . "$TOP/tests/lib.sh"
 F="uihab$$"
 ui_lab uihabits "$F"
@@ -229,6 +230,14 @@ check "d on the last one goes back to the index" \
     ui_wait_for "sealmail: $F \\(6\\)"
 $TM send-keys -t ui Enter
 check "on the message before it" ui_wait_for 'the text of message 8$'
+back 6
+
+# 9. v in the index lists the parts of the message selected, as mutt's.
+$TM send-keys -t ui Home
+sleep 0.3
+ui_press "v in the index: the parts of the message selected" \
+    'sealmail: parts of message [0-9]+' v
+check "its text part" ui_wait_for '^ +1 +text/plain'
 back 6
 
 ui_press "Q quits with status 0" 'EXITED 0' Q
