@@ -676,6 +676,8 @@ static const char *const help_lines[] = {
 	"Pager",
 	"  Space - b j k   page, line (Space at the end: the next message)",
 	"  J K             next, previous message",
+	"  / n             find text in the message; again (a capital: its",
+	"                  case)",
 	"  h               the whole header (encoded words decoded)   v  parts",
 	"                  (Enter saves, m opens one through its mailcap",
 	"                  entry)",

@@ -9,7 +9,8 @@
 # file's name where w and the parts view ask for one. After d the next
 # message is selected, and in the pager shown, as mutt's $resolve does.
 # Esc at a question whose every answer acts (f's) does nothing. v lists
-# the parts from the index too.
+# the parts from the index too. / in the pager finds text in the message
+# and n finds it again.
 . "$TOP/tests/lib.sh"
 F="uihab$$"
 ui_lab uihabits "$F"
@@ -26,6 +27,10 @@ while [ $i -le 8 ]; do
 	# 3 and 6 are not read yet.
 	case $i in
 	3|6)	put "hb-$i" "the text of message $i" '' ;;
+	# A long one, to search in the pager.
+	8)	put "hb-$i" "the text of message $i
+$(seq 1 150 | sed 's/^\(45\|75\)$/needle line &: a needle here/;
+    s/^60$/Needle line &: a Needle here/; s/^[0-9]*$/filler line &/')" ;;
 	*)	put "hb-$i" "the text of message $i" ;;
 	esac
 	i=$((i + 1))
@@ -194,6 +199,28 @@ check_match "the file holds it" 'the text of message 1' \
     "$(cat "$T/hbdir-only/part.txt")"
 $TM send-keys -t ui q
 sleep 0.3
+back 9
+
+# 6b. / in the pager finds text in the message, n again (mutt's pager).
+$TM send-keys -t ui 8 Enter
+sleep 0.3
+$TM send-keys -t ui Enter
+check "hb-8 opens" title 8
+ui_press "/ in the pager asks what to find" '^Search for:' /
+ui_press "the line found is shown at the top" 'needle line 45: a needle' \
+    needle Enter
+check_nomatch "with none above it" 'filler line 44$' "$(ui_screen)"
+ui_press "n finds the next, whatever its case" 'Needle line 60' n
+check_nomatch "at the top" 'needle line 45' "$(ui_screen)"
+ui_press "n the one after" 'needle line 75' n
+check_nomatch "at the top" 'Needle line 60' "$(ui_screen)"
+ui_press "n after the last goes round to the top" \
+    'search wrapped to the top' n
+check "to the first" ui_wait_for 'needle line 45: a needle'
+ui_press "a capital asks for the case" 'Needle line 60' / Needle Enter
+check_nomatch "the others are passed" 'needle line 45' "$(ui_screen)"
+ui_press "what is not there is said" \
+    'not found in this message: nosuchthing' / nosuchthing Enter
 back 9
 
 # 7. Esc at "Forward as an attachment?" forwards nothing. (Before any d:
