@@ -561,6 +561,39 @@ parts_load(struct ui *ui, struct ls *ls)
 		    UI_C_DIM);
 }
 
+/* |: the part under the cursor, decoded, to a command (mutt's pipe-entry). */
+static void
+parts_pipe(struct ui *ui, struct ls *ls)
+{
+	struct store_msg	*m = NULL;
+	struct smerr		 e;
+	struct buf		*b = NULL;
+	const uint8_t		*msg;
+	char			 q[64], *cmd;
+	size_t			 len;
+	int			 r;
+
+	if (ls->items[ls->cur].key == NULL)
+		return;			/* the line saying there is none */
+	snprintf(q, sizeof(q), "Pipe part %zu to command: ", ls->cur + 1);
+	if ((cmd = ui_prompt(ui, q)) == NULL || cmd[0] == '\0')
+		goto out;
+	smerr_clear(&e);
+	if ((b = buf_new_secret(0)) == NULL)
+		ui_status(ui, 1, "out of memory");
+	else if ((msg = parts_msg(ui, ls, &m, &len, &e)) == NULL ||
+	    app_part_decode(msg, len, ls->cur + 1, b, &e) != 0)
+		ui_status(ui, 1, "%s", smerr_msg(&e));
+	else {
+		r = ui_run_sh(ui, cmd, buf_data(b), buf_len(b), 1);
+		ui_status(ui, r != 0, "the command exited with %d", r);
+	}
+out:
+	buf_free(b);
+	store_msg_free(m);
+	free(cmd);
+}
+
 /* Saves the part under the cursor to a file the reader names. */
 static void
 parts_save(struct ui *ui, struct ls *ls)
@@ -680,7 +713,7 @@ static const char *const help_lines[] = {
 	"                  case)",
 	"  h               the whole header (encoded words decoded)   v  parts",
 	"                  (Enter saves, m opens one through its mailcap",
-	"                  entry)",
+	"                  entry, | pipes one to a command)",
 	"  V               the signer's certificate: issuers, validity,",
 	"                  revocation, fingerprint, where it came from, what it",
 	"                  replaced",
@@ -1102,6 +1135,12 @@ ls_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 		if (ls->n > 0)
 			parts_view(ui, ls);
 		return 0;
+	case '|':
+		if (ls->kind != LS_PARTS)
+			return 1;
+		if (ls->n > 0)
+			parts_pipe(ui, ls);
+		return 0;
 	case '\r':
 	case '\n':
 	case 's':
@@ -1179,7 +1218,7 @@ static const struct ui_view_ops ls_ops[] = {
 	[LS_KEYS] = LS_OPS("keys", " q:back  j/k:move  (import with: "
 	    "sealmail keys import FILE)" LS_HELP_KEY),
 	[LS_PARTS] = LS_OPS("parts", " q:back  Enter or s:save to a file  "
-	    "m:view (mailcap)  j/k:move" LS_HELP_KEY),
+	    "m:view (mailcap)  |:pipe  j/k:move" LS_HELP_KEY),
 	[LS_OUTBOX] = LS_OPS("outbox", " q:back  Enter:open  e:edit  "
 	    "d:delete  y:retry  j/k:move" LS_HELP_KEY),
 	[LS_DRAFTS] = LS_OPS("drafts", " q:back  Enter:open in the compose "

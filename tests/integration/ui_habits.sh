@@ -1,9 +1,10 @@
 # More of the keys a mutt reader's fingers know, driven through tmux over
 # mail synced from the lab's Dovecot. * goes to the last entry of the
 # index and of every list, as End does; the lists (here the parts of a
-# message with more parts than rows) page with Space and -, and jump with
-# = and *, as the index does. x leaves a screen as q does. Tab goes to
-# the next unread message, in the index and in the pager, round to the top.
+# message with more parts than rows) page with Space and -, and jump
+# with = and *, as the index does; | pipes a part. x leaves a screen as
+# q does. Tab goes to the next unread message, in the index and in the
+# pager, round to the top.
 # Up and Down at a prompt recall what was answered to one of its kind.
 # N and F toggle unread and flagged in the pager too. Tab completes a
 # file's name where w and the parts view ask for one. After d the next
@@ -95,6 +96,14 @@ $TM send-keys -t ui End
 check "End goes to the last part too" saves hb40.txt
 $TM send-keys -t ui PageUp
 check "PageUp pages back from it" saves 'hb1[0-9]\.txt'
+# | pipes the part under the cursor, decoded, to a command.
+$TM send-keys -t ui '*'
+ui_press "| asks for a command for the part" '^Pipe part 41 to command:' '|'
+$TM send-keys -t ui -l "cat > '$T/piped-part'"
+ui_press "and runs it" 'Press Enter to go back' Enter
+$TM send-keys -t ui Enter
+check_eq "which is given the part's bytes" 'file 40' "$(cat "$T/piped-part")"
+check "back in the parts" ui_wait_for 'the command exited with 0'
 $TM send-keys -t ui q
 sleep 0.3
 back 9
