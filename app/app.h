@@ -209,6 +209,9 @@ int	 app_write_new(const char *path, const uint8_t *p, size_t len,
 struct buf;
 struct store_msg;
 int	 app_msg_export(const struct store_msg *m, struct buf *out);
+/* Appends part index, decoded, to out: 0 or an error. */
+int	 app_part_decode(const unsigned char *msg, size_t len, size_t index,
+	    struct buf *out, struct smerr *e);
 /* Writes part index, decoded, to the new file path (mode 0600). */
 int	 app_part_save(const unsigned char *msg, size_t len, size_t index,
 	    const char *path, size_t *sizep, struct smerr *e);

@@ -305,17 +305,20 @@ act_move_ask(struct ui *ui, int64_t id, int copy)
 }
 
 /*
- * Asks question; given an answer (*answerp, caller frees), loads message
- * id and gives its bytes as export does (app_msg_export) in a secret
- * buffer. NULL, and *answerp NULL, when either does not happen.
+ * Asks question (Tab completes a file's name when file is set); given an
+ * answer (*answerp, caller frees), loads message id and gives its bytes
+ * as export does (app_msg_export) in a secret buffer. NULL, and *answerp
+ * NULL, when either does not happen.
  */
 static struct buf *
-act_ask_msg(struct ui *ui, int64_t id, const char *question, char **answerp)
+act_ask_msg(struct ui *ui, int64_t id, const char *question, int file,
+    char **answerp)
 {
 	struct store_msg	*m;
 	struct buf		*b;
 
-	if ((*answerp = ui_prompt(ui, question)) == NULL ||
+	if ((*answerp = ui_prompt_complete(ui, question, NULL, file ?
+	    ui_complete_file : NULL, NULL)) == NULL ||
 	    (*answerp)[0] == '\0' || (m = act_load(ui, id)) == NULL) {
 		free(*answerp);
 		*answerp = NULL;
@@ -339,7 +342,7 @@ act_pipe(struct ui *ui, int64_t id)
 	char		*cmd;
 	int		 r;
 
-	if ((b = act_ask_msg(ui, id, "Pipe to command: ", &cmd)) == NULL)
+	if ((b = act_ask_msg(ui, id, "Pipe to command: ", 0, &cmd)) == NULL)
 		return 0;
 	r = ui_run_sh(ui, cmd, buf_data(b), buf_len(b), 1);
 	buf_free(b);
@@ -355,7 +358,7 @@ act_write(struct ui *ui, int64_t id)
 	struct smerr	 e;
 	char		*path, *full;
 
-	if ((b = act_ask_msg(ui, id, "Save the message to file: ",
+	if ((b = act_ask_msg(ui, id, "Save the message to file: ", 1,
 	    &path)) == NULL)
 		return 0;
 	/* ~/ is the home, as in the parts view. */
@@ -444,6 +447,86 @@ ui_msg_key_tagged(struct ui *ui, const char *account, const int64_t *ids,
 	return 0;
 }
 
+/* f: inline, or (y) the message attached; Esc forwards nothing. */
+static int
+act_forward(struct ui *ui, int64_t id)
+{
+	int	r;
+
+	if ((r = ui_ask(ui, "Forward as an attachment? (y/N)")) == -1) {
+		ui_status(ui, 0, "not forwarded");
+		return 0;
+	}
+	return act_draft(ui, id, r == 1 ? APP_DRAFT_FORWARD_ATTACH :
+	    APP_DRAFT_FORWARD);
+}
+
+char *
+ui_flags_toggle(const char *flags, const char *flag)
+{
+	size_t	 n = strlen(flag), len;
+	char	*nf, *p;
+
+	if ((nf = strdup(flags)) == NULL)
+		return NULL;
+	for (p = nf; (p = strstr(p, flag)) != NULL; p += n) {
+		if ((p != nf && p[-1] != ' ') || (p[n] != '\0' && p[n] != ' '))
+			continue;
+		memmove(p, p + n + (p[n] == ' '), strlen(p + n +
+		    (p[n] == ' ')) + 1);
+		len = strlen(nf);
+		while (len > 0 && nf[len - 1] == ' ')
+			nf[--len] = '\0';
+		return nf;
+	}
+	free(nf);
+	if (asprintf(&nf, "%s%s%s", flags, flags[0] != '\0' ? " " : "",
+	    flag) == -1)
+		return NULL;
+	return nf;
+}
+
+/*
+ * N and F in the pager, as in the index: flag toggled on message id, and
+ * the status line saying what it is now.
+ */
+static int
+act_flag(struct ui *ui, int64_t id, const char *flag)
+{
+	struct store		*st = app_session_store(ui_session(ui));
+	struct store_msg	*m = NULL;
+	struct smerr		 e;
+	char			*nf = NULL;
+	int			 on;
+
+	smerr_clear(&e);
+	/* Read and written under one write lock (see app_move_local). */
+	if (store_begin(st, &e) != 0) {
+		ui_status(ui, 1, "%s", smerr_msg(&e));
+		return 0;
+	}
+	if (store_msg_load(st, id, &m, &e) != 0 || (nf = ui_flags_toggle(
+	    m->flags != NULL ? m->flags : "", flag)) == NULL ||
+	    store_msg_set_local_flags(st, id, nf, &e) != 0 ||
+	    store_commit(st, &e) != 0) {
+		ui_status(ui, 1, "%s", nf == NULL && m != NULL ?
+		    "out of memory" : smerr_msg(&e));
+		store_rollback(st);
+		goto out;
+	}
+	on = strlen(nf) >= strlen(m->flags != NULL ? m->flags : "");
+	if (strcmp(flag, "\\Seen") == 0)
+		ui_status(ui, 0, "marked %s (N again: %s)", on ? "read" :
+		    "unread", on ? "unread" : "read");
+	else
+		ui_status(ui, 0, "%s (F again: %s)", on ? "flagged" :
+		    "not flagged", on ? "not flagged" : "flagged");
+out:
+	free(nf);
+	store_msg_free(m);
+	return 0;
+}
+
 int
 ui_msg_key(struct ui *ui, int64_t id, wint_t k)
 {
@@ -457,9 +540,7 @@ ui_msg_key(struct ui *ui, int64_t id, wint_t k)
 	case 'L':
 		return act_draft(ui, id, APP_DRAFT_REPLY_LIST);
 	case 'f':
-		return act_draft(ui, id, ui_confirm(ui, "Forward as an "
-		    "attachment? (y/N)") ? APP_DRAFT_FORWARD_ATTACH :
-		    APP_DRAFT_FORWARD);
+		return act_forward(ui, id);
 	case 'd':
 		return act_move(ui, id, NULL, 0);
 	case 'u':
@@ -472,6 +553,14 @@ ui_msg_key(struct ui *ui, int64_t id, wint_t k)
 		return act_pipe(ui, id);
 	case 'w':
 		return act_write(ui, id);
+	case 'v':
+		/* The parts, from the index too (mutt's view-attachments). */
+		ui_push(ui, ui_parts_new(ui, id));
+		return 0;
+	case 'N':
+		return act_flag(ui, id, "\\Seen");
+	case 'F':
+		return act_flag(ui, id, "\\Flagged");
 	}
 	return 1;
 }

@@ -207,8 +207,9 @@ ui_put_bar(int y, int cols, const char *s)
 wint_t
 ui_nav_key(wint_t k, int fn)
 {
+	/* mutt's last-entry, beside End. */
 	if (!fn)
-		return k;
+		return k == '*' ? 'G' : k;
 	switch (k) {
 	case KEY_DOWN:	return 'j';
 	case KEY_UP:	return 'k';
@@ -221,6 +222,40 @@ ui_nav_key(wint_t k, int fn)
 	return 0;
 }
 
+/*
+ * j k Space - = G on a position *at that goes from 0 to last, rows a
+ * page: 1 when k was one of them.
+ */
+static int
+ui_move_key(wint_t k, size_t *at, size_t last, size_t rows)
+{
+	switch (k) {
+	case 'j':
+		if (*at < last)
+			(*at)++;
+		break;
+	case 'k':
+		if (*at > 0)
+			(*at)--;
+		break;
+	case ' ':
+		*at = *at + rows < last ? *at + rows : last;
+		break;
+	case '-':
+		*at = *at > rows ? *at - rows : 0;
+		break;
+	case '=':
+		*at = 0;
+		break;
+	case 'G':
+		*at = last;
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
 int
 ui_scroll_key(wint_t k, size_t *top, size_t n, size_t rows)
 {
@@ -229,34 +264,18 @@ ui_scroll_key(wint_t k, size_t *top, size_t n, size_t rows)
 	if (rows == 0)
 		rows = 1;
 	last = n > rows ? n - rows : 0;		/* the end at the bottom */
-	switch (k) {
-	case 'j':
-		if (*top < last)
-			(*top)++;
-		break;
-	case 'k':
-		if (*top > 0)
-			(*top)--;
-		break;
-	case ' ':
-		*top = *top + rows < last ? *top + rows : last;
-		break;
-	case '-':
-		*top = *top > rows ? *top - rows : 0;
-		break;
-	case '=':
-		*top = 0;
-		break;
-	case 'G':
-		*top = last;
-		break;
-	default:
+	if (!ui_move_key(k, top, last, rows))
 		return 0;
-	}
 	/* A text that grew shorter (or a narrower screen) leaves no gap. */
 	if (*top > last)
 		*top = last;
 	return 1;
+}
+
+int
+ui_cursor_key(wint_t k, size_t *cur, size_t n, size_t rows)
+{
+	return ui_move_key(k, cur, n > 0 ? n - 1 : 0, rows);
 }
 
 #define UI_HINTS_MAX	32

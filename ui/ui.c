@@ -31,6 +31,7 @@
 #define UI_STATUS_KEEP	10	/* seconds a user's status outlives a notice */
 #define UI_JOB_ERRMAX	4096
 #define UI_NEWS_MAX	8	/* folders one new-mail notice counts */
+#define UI_HIST_MAX	100	/* answers the prompts remember */
 
 struct ui_job {
 	pid_t		 pid;
@@ -66,6 +67,15 @@ struct ui_watch {
 	char		 lost_account[64];	/* whose it is */
 };
 
+/*
+ * An answer given to a prompt, recalled by Up and Down at a prompt of
+ * the same kind: the question up to its first digit or parenthesis.
+ */
+struct ui_hist {
+	char		*kind;
+	char		*text;
+};
+
 /* New mail in one folder of one account, as the status line counts it. */
 struct ui_news {
 	char		 account[64];
@@ -92,6 +102,8 @@ struct ui {
 	void			(*redraw)(struct ui *, void *);
 	void			*redraw_arg;
 	char			*search;	/* the last query of / */
+	struct ui_hist		 hist[UI_HIST_MAX];	/* oldest first */
+	size_t			 nhist;
 };
 
 static int	ui_sigpipe[2] = { -1, -1 };
@@ -479,6 +491,87 @@ prompt_tab(struct buf *b, struct buf *orig, int *ntab,
 	(*ntab)++;
 }
 
+/* The kind of prompt question is, for its history: a new string. */
+static char *
+hist_kind(const char *question)
+{
+	return strndup(question, strcspn(question, "0123456789("));
+}
+
+/* Keeps the answer text to a prompt of kind, unless it was the last. */
+static void
+hist_add(struct ui *ui, const char *kind, const char *text)
+{
+	struct ui_hist	*h;
+	size_t		 i;
+
+	if (kind == NULL || text[0] == '\0')
+		return;
+	for (i = ui->nhist; i > 0; i--)
+		if (strcmp(ui->hist[i - 1].kind, kind) == 0)
+			break;
+	if (i > 0 && strcmp(ui->hist[i - 1].text, text) == 0)
+		return;
+	if (ui->nhist == UI_HIST_MAX) {
+		free(ui->hist[0].kind);
+		free(ui->hist[0].text);
+		memmove(ui->hist, ui->hist + 1,
+		    (UI_HIST_MAX - 1) * sizeof(*ui->hist));
+		ui->nhist--;
+	}
+	h = &ui->hist[ui->nhist];
+	if ((h->kind = strdup(kind)) == NULL ||
+	    (h->text = strdup(text)) == NULL) {
+		free(h->kind);
+		return;
+	}
+	ui->nhist++;
+}
+
+static void
+hist_free(struct ui *ui)
+{
+	size_t	i;
+
+	for (i = 0; i < ui->nhist; i++) {
+		free(ui->hist[i].kind);
+		free(ui->hist[i].text);
+	}
+	ui->nhist = 0;
+}
+
+/*
+ * Up (dir -1) and Down (dir 1) at a prompt of kind: the answer before or
+ * after the one shown (*pos; nhist while none is), in b. What was typed
+ * is kept in scratch on the way up, and comes back below the newest.
+ */
+static void
+hist_step(struct ui *ui, const char *kind, int dir, size_t *pos,
+    struct buf *b, struct buf *scratch)
+{
+	size_t	i = *pos;
+
+	if (kind == NULL)
+		return;
+	for (;;) {
+		if (dir < 0 ? i == 0 : i >= ui->nhist)
+			return;			/* none older: stays */
+		i = dir < 0 ? i - 1 : i + 1;
+		if (i == ui->nhist || strcmp(ui->hist[i].kind, kind) == 0)
+			break;
+	}
+	if (*pos == ui->nhist) {
+		buf_reset(scratch);
+		(void)buf_put(scratch, buf_data(b), buf_len(b));
+	}
+	*pos = i;
+	buf_reset(b);
+	if (i == ui->nhist)
+		(void)buf_put(b, buf_data(scratch), buf_len(scratch));
+	else
+		(void)buf_puts(b, ui->hist[i].text);
+}
+
 char *
 ui_prompt(struct ui *ui, const char *question)
 {
@@ -490,19 +583,23 @@ ui_prompt_complete(struct ui *ui, const char *question, const char *initial,
     int (*complete)(void *, const char *, int, struct buf *, char *, size_t),
     void *arg)
 {
-	struct buf	*b, *orig;
+	struct buf	*b, *orig, *typed;
 	wint_t		 wc;
-	char		 mb[8], hint[512];
-	size_t		 qlen = strlen(question);
+	char		 mb[8], hint[512], *kind;
+	size_t		 qlen = strlen(question), hpos = ui->nhist;
 	int		 r, n, ntab = 0;
 	char		*ans = NULL;
 
 	b = buf_new(4096);
 	orig = buf_new(4096);
-	if (b == NULL || orig == NULL || (initial != NULL &&
+	typed = buf_new(4096);
+	kind = hist_kind(question);
+	if (b == NULL || orig == NULL || typed == NULL || (initial != NULL &&
 	    buf_puts(b, initial) != 0)) {
 		buf_free(b);
 		buf_free(orig);
+		buf_free(typed);
+		free(kind);
 		return NULL;
 	}
 	hint[0] = '\0';
@@ -536,12 +633,16 @@ ui_prompt_complete(struct ui *ui, const char *question, const char *initial,
 		if (r == KEY_CODE_YES) {
 			if (wc == KEY_BACKSPACE)
 				goto backspace;
+			if (wc == KEY_UP || wc == KEY_DOWN)
+				hist_step(ui, kind, wc == KEY_UP ? -1 : 1,
+				    &hpos, b, typed);
 			if (wc == KEY_RESIZE)
 				ui_redraw(ui);	/* laid out for the new size */
 			continue;
 		}
 		if (wc == '\n' || wc == '\r') {
-			ans = buf_take(b, NULL);
+			if ((ans = buf_take(b, NULL)) != NULL)
+				hist_add(ui, kind, ans);
 			break;
 		}
 		if (wc == 27 || wc == 7 || wc == 3)	/* ESC, ^G, ^C */
@@ -569,6 +670,8 @@ backspace:
 	nodelay(stdscr, TRUE);
 	buf_free(b);
 	buf_free(orig);
+	buf_free(typed);
+	free(kind);
 	ui->status[0] = '\0';
 	return ans;
 }
@@ -587,6 +690,12 @@ ui_put_question(const char *question)
 int
 ui_confirm(struct ui *ui, const char *question)
 {
+	return ui_ask(ui, question) == 1;
+}
+
+int
+ui_ask(struct ui *ui, const char *question)
+{
 	wint_t	wc;
 	int	r;
 
@@ -601,6 +710,8 @@ ui_confirm(struct ui *ui, const char *question)
 		}
 	nodelay(stdscr, TRUE);
 	ui->status[0] = '\0';
+	if (r == OK && (wc == 27 || wc == 7 || wc == 3))	/* ESC ^G ^C */
+		return -1;
 	return r == OK && (wc == 'y' || wc == 'Y');
 }
 
@@ -1148,6 +1259,7 @@ ui_key(struct ui *ui, wint_t wc, int fn)
 		return;
 	switch (wc) {
 	case 'q':
+	case 'x':	/* mutt's exit: no change here waits to be saved */
 		/* The first screen asks, as mutt's $quit does. */
 		if (ui->nviews > 1 || ui_confirm(ui, "Quit sealmail? (y/N) "))
 			ui_pop(ui);
@@ -1369,6 +1481,7 @@ ui_main(const struct app_opts *o)
 	for (i = ui.nviews - 1; i >= 0; i--)
 		ui_view_free(ui.views[i]);
 	free(ui.search);
+	hist_free(&ui);
 	app_session_close(ui.s);
 	close(ui_sigpipe[0]);
 	close(ui_sigpipe[1]);

@@ -122,6 +122,8 @@ void		 ui_set_redraw(struct ui *ui,
 		    void (*redraw)(struct ui *, void *), void *arg);
 /* 1 for yes, 0 for anything else. */
 int		 ui_confirm(struct ui *ui, const char *question);
+/* The same, but -1 when the question is cancelled (Esc, ^G, ^C). */
+int		 ui_ask(struct ui *ui, const char *question);
 /*
  * Runs this program in the background with args (after the home options);
  * input, when not NULL, is written to its standard input. The last line it
@@ -162,7 +164,8 @@ void		 ui_wrap(const char *s, size_t len, int width, int indent,
 		    void (*row)(const char *, size_t, void *), void *arg);
 /*
  * The list keys every view shares: arrows, page and home/end keys become
- * j k Space - = G and Enter '\r'; other function keys give 0.
+ * j k Space - = G and Enter '\r', and * (as in mutt) G; other function
+ * keys give 0.
  */
 wint_t		 ui_nav_key(wint_t k, int fn);
 /*
@@ -171,6 +174,12 @@ wint_t		 ui_nav_key(wint_t k, int fn);
  * past the line that shows the last one at the bottom. 1 when k was one.
  */
 int		 ui_scroll_key(wint_t k, size_t *top, size_t n, size_t rows);
+/*
+ * The same keys on a list of n entries whose selected one is *cur: j k
+ * the next or the one before, Space - a page of rows on or back, = G
+ * the first or the last. 1 when k was one.
+ */
+int		 ui_cursor_key(wint_t k, size_t *cur, size_t n, size_t rows);
 /*
  * Draws a bar's text at (y, 0): cut with an ellipsis when it is wider
  * than cols, the rest of the line filled with spaces, so that a bar is
@@ -235,6 +244,11 @@ void		 ui_compose_text(struct ui *ui, const char *tmpl, size_t len,
 void		 ui_compose_nosig(const char *why, char *note, size_t len);
 
 /* actions.c: the message keys the index and the pager share. */
+/*
+ * Flags (IMAP flags, a space between them) with flag taken out when it
+ * is among them, else added: a new string, or NULL when out of memory.
+ */
+char		*ui_flags_toggle(const char *flags, const char *flag);
 #define UI_MSG_GONE	2	/* the message left the folder shown */
 /* 0 handled, UI_MSG_GONE handled and gone, 1 not a message key. */
 int		 ui_msg_key(struct ui *ui, int64_t id, wint_t key);
@@ -252,12 +266,21 @@ struct ui_view	*ui_under(struct ui *ui);
  * then selects it; 0 when there is none or v is no index.
  */
 int64_t		 ui_index_step(struct ui_view *v, int64_t id, int dir);
+/* The message after id in index view v, which stays where it is; or 0. */
+int64_t		 ui_index_after(struct ui_view *v, int64_t id);
 /*
  * The next message after id in index view v that the last search
  * selects (n), which then selects it; 0 when there is none (the status
  * line says why) or v is no index.
  */
 int64_t		 ui_index_search(struct ui *ui, struct ui_view *v, int64_t id);
+/*
+ * Tab: the next message after id in index view v that the store holds
+ * as unread (round to the top, as mutt's next-new-then-unread), which
+ * then selects it; 0 when there is none (the status line says so)
+ * or v is no index.
+ */
+int64_t		 ui_index_unread(struct ui *ui, struct ui_view *v, int64_t id);
 /*
  * The number index view v shows for message id (from 1) in *posp, and
  * how many it counts in *np; -1 when v is not an index or has no such row.

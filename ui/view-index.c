@@ -452,7 +452,7 @@ ix_refresh(struct ui *ui, struct ui_view *v)
 	int64_t		 keep = ix->nrows > 0 ? ix_at(ix, ix->cur)->id : 0;
 	int64_t		*folded;
 	char		*shown;
-	size_t		 i, nfolded;
+	size_t		 i, nfolded, was = ix->cur;
 	int		 r;
 
 	folded = ix_folded(ix, &nfolded);
@@ -471,7 +471,12 @@ ix_refresh(struct ui *ui, struct ui_view *v)
 	free(folded);
 	if (ix_rows(ix) != 0)
 		ui_status(ui, 1, "out of memory");
-	ix->cur = ix->nrows > 0 ? ix->nrows - 1 : 0;
+	/*
+	 * The same message; gone (deleted, moved), the one now in its row,
+	 * the next, as mutt's $resolve goes on; at first, the last.
+	 */
+	ix->cur = ix->nrows == 0 ? 0 : keep != 0 && was < ix->nrows ? was :
+	    ix->nrows - 1;
 	for (i = 0; i < ix->nrows; i++)
 		if (ix_at(ix, i)->id == keep)
 			ix->cur = i;
@@ -750,30 +755,11 @@ ix_toggle_flag(struct ui *ui, struct ix *ix, const char *flag)
 {
 	struct ix_info	*m;
 	struct smerr	 e;
-	char		*nf, *p;
-	size_t		 n = strlen(flag);
+	char		*nf;
 
 	ix_fill(ui, ix, ix->cur, ix->cur + 1);
-	if ((m = ix_at(ix, ix->cur)->in) == NULL)
-		return;
-	if (has_flag(m->flags, flag)) {
-		if ((nf = strdup(m->flags)) == NULL)
-			return;
-		p = nf;
-		while ((p = strstr(p, flag)) != NULL) {
-			if ((p == nf || p[-1] == ' ') && (p[n] == '\0' ||
-			    p[n] == ' ')) {
-				memmove(p, p + n + (p[n] == ' '),
-				    strlen(p + n + (p[n] == ' ')) + 1);
-				break;
-			}
-			p += n;
-		}
-		n = strlen(nf);
-		while (n > 0 && nf[n - 1] == ' ')
-			nf[--n] = '\0';
-	} else if (asprintf(&nf, "%s%s%s", m->flags, m->flags[0] != '\0' ?
-	    " " : "", flag) == -1)
+	if ((m = ix_at(ix, ix->cur)->in) == NULL ||
+	    (nf = ui_flags_toggle(m->flags, flag)) == NULL)
 		return;
 	smerr_clear(&e);
 	if (store_msg_set_local_flags(app_session_store(ui_session(ui)),
@@ -918,23 +904,18 @@ ix_hit(struct ix *ix, size_t i, const struct ix *hit)
 }
 
 /*
- * n: the row after row from (around to the top, as mutt's search-next
- * goes) of a message the last search selects, in *rowp; -1 when none
- * does, the status line saying why.
+ * The row after row from (around to the top, as mutt's searches go) of a
+ * message query selects, in *rowp: 0, or 1 when none does, -1 on an
+ * error (the status line says it).
  */
 static int
-ix_search_next(struct ui *ui, struct ix *ix, size_t from, size_t *rowp)
+ix_find(struct ui *ui, struct ix *ix, const char *query, size_t from,
+    size_t *rowp)
 {
 	struct ix	 hit;
-	const char	*query = ui_search_last(ui);
 	size_t		 i, row;
-	int		 r = -1;
+	int		 r = 1;
 
-	if (query == NULL) {
-		ui_status(ui, 0, "no search yet: / searches, then n finds "
-		    "the next");
-		return -1;
-	}
 	if (ix_hits(ui, ix, query, &hit) != 0)
 		return -1;
 	for (i = 1; i <= ix->nrows; i++) {
@@ -945,12 +926,44 @@ ix_search_next(struct ui *ui, struct ix *ix, size_t from, size_t *rowp)
 		r = 0;
 		if (row <= from)
 			ui_status(ui, 0, "search wrapped to the top");
-		goto out;
+		break;
 	}
-	ui_status(ui, 0, "not found: %s", query);
-out:
 	ix_clear(&hit);
 	return r;
+}
+
+/*
+ * n: the next message the last search selects (ix_find); -1 when none
+ * does, the status line saying why.
+ */
+static int
+ix_search_next(struct ui *ui, struct ix *ix, size_t from, size_t *rowp)
+{
+	const char	*query = ui_search_last(ui);
+	int		 r;
+
+	if (query == NULL) {
+		ui_status(ui, 0, "no search yet: / searches, then n finds "
+		    "the next");
+		return -1;
+	}
+	if ((r = ix_find(ui, ix, query, from, rowp)) == 1)
+		ui_status(ui, 0, "not found: %s", query);
+	return r == 0 ? 0 : -1;
+}
+
+/*
+ * Tab: the next message not read yet (ix_find), as mutt's
+ * next-new-then-unread; -1 when there is none, the status line saying so.
+ */
+static int
+ix_unread_next(struct ui *ui, struct ix *ix, size_t from, size_t *rowp)
+{
+	int	r;
+
+	if ((r = ix_find(ui, ix, "is:unread", from, rowp)) == 1)
+		ui_status(ui, 0, "no unread message here");
+	return r == 0 ? 0 : -1;
 }
 
 /* T: tags every message shown that a query selects. */
@@ -1072,6 +1085,8 @@ ix_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 		ix_on_tagged(ui, ix, k);
 		return 0;
 	}
+	if (ui_cursor_key(k, &ix->cur, ix->nrows, page))
+		return 0;
 	switch (k) {
 	case 27:
 		ix->esc = 1;
@@ -1093,27 +1108,6 @@ ix_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 	case 'z':
 	case 'Z':
 		ix_fold(ui, ix, k == 'Z');
-		return 0;
-	case 'j':
-		if (ix->cur + 1 < ix->nrows)
-			ix->cur++;
-		return 0;
-	case 'k':
-		if (ix->cur > 0)
-			ix->cur--;
-		return 0;
-	case ' ':
-		ix->cur = ix->cur + page < ix->nrows ? ix->cur + page :
-		    (ix->nrows > 0 ? ix->nrows - 1 : 0);
-		return 0;
-	case '-':
-		ix->cur = ix->cur > page ? ix->cur - page : 0;
-		return 0;
-	case '=':
-		ix->cur = 0;
-		return 0;
-	case 'G':
-		ix->cur = ix->nrows > 0 ? ix->nrows - 1 : 0;
 		return 0;
 	case '\r':
 	case '\n':
@@ -1138,6 +1132,9 @@ ix_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 	case 'n':
 		if (ix->nrows > 0)
 			(void)ix_search_next(ui, ix, ix->cur, &ix->cur);
+		return 0;
+	case '\t':
+		(void)ix_unread_next(ui, ix, ix->cur, &ix->cur);
 		return 0;
 	case '@':
 		ix_refresh(ui, v);
@@ -1180,7 +1177,26 @@ ui_index_step(struct ui_view *v, int64_t id, int dir)
 }
 
 int64_t
-ui_index_search(struct ui *ui, struct ui_view *v, int64_t id)
+ui_index_after(struct ui_view *v, int64_t id)
+{
+	size_t	cur;
+	int64_t	next;
+
+	if (v == NULL || v->ops->key != ix_key)
+		return 0;
+	cur = ((struct ix *)v->data)->cur;
+	next = ui_index_step(v, id, 1);
+	((struct ix *)v->data)->cur = cur;
+	return next;
+}
+
+/*
+ * The message next finds after id in index view v (n, Tab), which then
+ * selects it; 0 when there is none or v is no index.
+ */
+static int64_t
+ix_next_by(struct ui *ui, struct ui_view *v, int64_t id,
+    int (*next)(struct ui *, struct ix *, size_t, size_t *))
 {
 	struct ix	*ix;
 	size_t		 i, row;
@@ -1191,10 +1207,22 @@ ui_index_search(struct ui *ui, struct ui_view *v, int64_t id)
 	for (i = 0; i < ix->nrows; i++)
 		if (ix_at(ix, i)->id == id)
 			break;
-	if (i == ix->nrows || ix_search_next(ui, ix, i, &row) != 0)
+	if (i == ix->nrows || next(ui, ix, i, &row) != 0)
 		return 0;
 	ix->cur = row;
 	return ix_at(ix, row)->id;
+}
+
+int64_t
+ui_index_search(struct ui *ui, struct ui_view *v, int64_t id)
+{
+	return ix_next_by(ui, v, id, ix_search_next);
+}
+
+int64_t
+ui_index_unread(struct ui *ui, struct ui_view *v, int64_t id)
+{
+	return ix_next_by(ui, v, id, ix_unread_next);
 }
 
 int

@@ -561,6 +561,39 @@ parts_load(struct ui *ui, struct ls *ls)
 		    UI_C_DIM);
 }
 
+/* |: the part under the cursor, decoded, to a command (mutt's pipe-entry). */
+static void
+parts_pipe(struct ui *ui, struct ls *ls)
+{
+	struct store_msg	*m = NULL;
+	struct smerr		 e;
+	struct buf		*b = NULL;
+	const uint8_t		*msg;
+	char			 q[64], *cmd;
+	size_t			 len;
+	int			 r;
+
+	if (ls->items[ls->cur].key == NULL)
+		return;			/* the line saying there is none */
+	snprintf(q, sizeof(q), "Pipe part %zu to command: ", ls->cur + 1);
+	if ((cmd = ui_prompt(ui, q)) == NULL || cmd[0] == '\0')
+		goto out;
+	smerr_clear(&e);
+	if ((b = buf_new_secret(0)) == NULL)
+		ui_status(ui, 1, "out of memory");
+	else if ((msg = parts_msg(ui, ls, &m, &len, &e)) == NULL ||
+	    app_part_decode(msg, len, ls->cur + 1, b, &e) != 0)
+		ui_status(ui, 1, "%s", smerr_msg(&e));
+	else {
+		r = ui_run_sh(ui, cmd, buf_data(b), buf_len(b), 1);
+		ui_status(ui, r != 0, "the command exited with %d", r);
+	}
+out:
+	buf_free(b);
+	store_msg_free(m);
+	free(cmd);
+}
+
 /* Saves the part under the cursor to a file the reader names. */
 static void
 parts_save(struct ui *ui, struct ls *ls)
@@ -575,7 +608,8 @@ parts_save(struct ui *ui, struct ls *ls)
 	if (dflt == NULL)
 		return;			/* the line saying there is none */
 	snprintf(q, sizeof(q), "Save part %zu as (Enter: %s): ", idx, dflt);
-	if ((ans = ui_prompt(ui, q)) == NULL) {
+	if ((ans = ui_prompt_complete(ui, q, NULL, ui_complete_file,
+	    NULL)) == NULL) {
 		ui_status(ui, 0, "not saved");
 		return;
 	}
@@ -648,15 +682,16 @@ out:
 static const char *const help_lines[] = {
 	"Index",
 	"  j k, arrows     move            Enter   read the message",
-	"  Space -         page down/up    = G     first/last (Home End)",
+	"  Space -         page down/up    = G *   first/last (Home End)",
 	"  / l             search every folder; limit this one (same queries)",
 	"  n               the next message the last search selects (in the",
 	"                  pager too)",
+	"  Tab             the next unread message (in the pager too)",
 	"  1-9             jump to a message by its number (type it, Enter)",
 	"  t T             tag the message (t again untags); tag every one a",
 	"                  query selects (the queries of /)",
 	"  ;               then d s C or |: on every tagged message",
-	"  N F             toggle unread, flagged   o O  sort (O: reversed)",
+	"  o O             sort (O: reversed)",
 	"  Esc v  or z     threaded (o t): collapse or expand this thread",
 	"  Esc V  or Z     collapse every thread, or expand them all",
 	"  c               choose a folder (outbox: messages not yet sent);",
@@ -666,29 +701,35 @@ static const char *const help_lines[] = {
 	"                  stored since), on the same message",
 	"Index and pager",
 	"  r g L           reply; to all; to the list   f  forward",
+	"  N F             toggle unread, flagged",
 	"  d u             delete to Trash (in Trash: for good, it asks);",
 	"                  undelete (in Trash)",
 	"  s C             move, copy to a folder (Tab completes its name)",
-	"  | w             pipe, write the message",
+	"  | w   v         pipe, write the message; its parts",
 	"Pager",
 	"  Space - b j k   page, line (Space at the end: the next message)",
 	"  J K             next, previous message",
+	"  / n             find text in the message; again (a capital: its",
+	"                  case)",
 	"  h               the whole header (encoded words decoded)   v  parts",
 	"                  (Enter saves, m opens one through its mailcap",
-	"                  entry)",
+	"                  entry, | pipes one to a command)",
 	"  V               the signer's certificate: issuers, validity,",
 	"                  revocation, fingerprint, where it came from, what it",
 	"                  replaced",
-	"  q or i          back to the index",
+	"  q x i           back to the index",
 	"Everywhere",
 	"  m               write a message in $EDITOR (signed; encrypted when",
 	"                  every recipient has a certificate, or as configured)",
 	"  S or $          sync every account now, in the background",
 	"  K               the key store   ?       this help",
-	"  q               back; on the first screen, quit (it asks)",
+	"  q x             back; on the first screen, quit (it asks)",
 	"  Q  ^C           quit at once; quit (it asks; in a prompt: cancel)",
-	"  Space - = G     in the help and other texts: page, top, end (j k:",
-	"                  a line)",
+	"  Up Down         in a prompt: the answers given to its kind before",
+	"                  (Esc cancels, ^U clears, Tab completes)",
+	"  Space - = G *   in every list (folders, parts, keys, outbox,",
+	"                  drafts) as in the index; in the help and other",
+	"                  texts: page, top, end (j k: a line)",
 	"Compose screen (after the editor)",
 	"  y send  e edit  s sign  x encrypt  P postpone (a draft)  q discard",
 	"  t c b           set To, Cc, Bcc (Tab completes: aliases,",
@@ -1070,35 +1111,35 @@ static int
 ls_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 {
 	struct ls	*ls = v->data;
+	size_t		 rows = ui_rows(ui) > 0 ? (size_t)ui_rows(ui) : 1;
 	char		*folder, *acct;
 
 	if ((k = ui_nav_key(k, fn)) == 0)
 		return 1;
-	if ((ls->kind == LS_OUTBOX || ls->kind == LS_DRAFTS) &&
-	    k != 'j' && k != 'k')
-		return queue_key(ui, ls, k);
 	/* A text scrolls, and stops with its last line at the bottom. */
 	if (LS_TEXT(ls)) {
-		if (!ui_scroll_key(k, &ls->top, ls->n, ui_rows(ui) > 0 ?
-		    (size_t)ui_rows(ui) : 1))
+		if (!ui_scroll_key(k, &ls->top, ls->n, rows))
 			return 1;
 		ls->cur = ls->top;
 		return 0;
 	}
+	/* A list moves, pages and jumps as the index does. */
+	if (ui_cursor_key(k, &ls->cur, ls->n, rows))
+		return 0;
+	if (ls->kind == LS_OUTBOX || ls->kind == LS_DRAFTS)
+		return queue_key(ui, ls, k);
 	switch (k) {
-	case 'j':
-		if (ls->cur + 1 < ls->n)
-			ls->cur++;
-		return 0;
-	case 'k':
-		if (ls->cur > 0)
-			ls->cur--;
-		return 0;
 	case 'm':
 		if (ls->kind != LS_PARTS)
 			return 1;
 		if (ls->n > 0)
 			parts_view(ui, ls);
+		return 0;
+	case '|':
+		if (ls->kind != LS_PARTS)
+			return 1;
+		if (ls->n > 0)
+			parts_pipe(ui, ls);
 		return 0;
 	case '\r':
 	case '\n':
@@ -1177,7 +1218,7 @@ static const struct ui_view_ops ls_ops[] = {
 	[LS_KEYS] = LS_OPS("keys", " q:back  j/k:move  (import with: "
 	    "sealmail keys import FILE)" LS_HELP_KEY),
 	[LS_PARTS] = LS_OPS("parts", " q:back  Enter or s:save to a file  "
-	    "m:view (mailcap)  j/k:move" LS_HELP_KEY),
+	    "m:view (mailcap)  |:pipe  j/k:move" LS_HELP_KEY),
 	[LS_OUTBOX] = LS_OPS("outbox", " q:back  Enter:open  e:edit  "
 	    "d:delete  y:retry  j/k:move" LS_HELP_KEY),
 	[LS_DRAFTS] = LS_OPS("drafts", " q:back  Enter:open in the compose "

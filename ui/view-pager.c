@@ -52,6 +52,8 @@ struct pg {
 	int64_t		 html_id;	/* the message html was made for */
 	char		 brief[200];	/* the verdict in one line */
 	enum ui_color	 briefc;
+	char		*find;		/* / in this message: what, or NULL */
+	size_t		 found;		/* the line it was found on last */
 };
 
 static int
@@ -678,7 +680,57 @@ pg_show(struct ui *ui, struct pg *pg, int64_t id)
 	pg->id = id;
 	pg->top = 0;
 	pg->width = 0;
+	free(pg->find);
+	pg->find = NULL;
 	pg_mark_seen(ui, id);
+}
+
+/*
+ * The line after line at (round to the top) whose text holds pg->find,
+ * without regard to case unless it has a capital (mutt's smart case): it
+ * is shown at the top, as far as the end lets it.
+ */
+static void
+pg_find_next(struct ui *ui, struct pg *pg, size_t at)
+{
+	char		*(*has)(const char *, const char *) = strcasestr;
+	const char	*p;
+	size_t		 i, j, hid, total;
+
+	for (p = pg->find; *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			has = strstr;
+	/* The lines below the rule: the verdict's overflow, then the body. */
+	hid = pg->nlines > pg->body.n ? pg->nlines - pg->body.n : 0;
+	if ((total = hid + pg->body.n) == 0)
+		return;
+	for (i = 1; i <= total; i++) {
+		j = (at + i) % total;
+		if (j < hid || has(pg->body.l[j - hid].s, pg->find) == NULL)
+			continue;
+		if (at % total + i >= total)
+			ui_status(ui, 0, "search wrapped to the top");
+		pg->top = pg->found = j;
+		return;
+	}
+	ui_status(ui, 0, "not found in this message: %s", pg->find);
+}
+
+/* /: what to find in the text of this message; n finds it again. */
+static void
+pg_find(struct ui *ui, struct pg *pg)
+{
+	char	*q;
+
+	if ((q = ui_prompt(ui, "Search for: ")) == NULL || q[0] == '\0' ||
+	    pg->width == 0) {
+		free(q);
+		return;
+	}
+	free(pg->find);
+	pg->find = q;
+	/* From the top line shown on. */
+	pg_find_next(ui, pg, pg->top + pg->nlines - 1);
 }
 
 /*
@@ -745,17 +797,39 @@ pg_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 		pg_step(ui, pg, k == 'J' ? 1 : -1,
 		    "this is the last message");
 		return 0;
+	case '/':
+		pg_find(ui, pg);
+		return 0;
 	case 'n':
+		/* After / here, the text again, as mutt's pager does. */
+		if (pg->find != NULL) {
+			pg_find_next(ui, pg, pg->found);
+			return 0;
+		}
 		/* The next message the last search selects, as in the index. */
 		if ((id = ui_index_search(ui, ui_under(ui), pg->id)) != 0)
+			pg_show(ui, pg, id);
+		return 0;
+	case '\t':
+		/* The next unread message, as in the index. */
+		if ((id = ui_index_unread(ui, ui_under(ui), pg->id)) != 0)
 			pg_show(ui, pg, id);
 		return 0;
 	case 'i':
 		return -1;
 	}
-	/* A message key, or not one of the pager's (1: the global keys). */
-	if ((r = ui_msg_key(ui, pg->id, k)) == UI_MSG_GONE)
-		return -1;
+	/*
+	 * A message key, or not one of the pager's (1: the global keys).
+	 * The message gone (d, s), the next one is shown, as mutt's
+	 * $resolve does; after the last, the index.
+	 */
+	id = ui_index_after(ui_under(ui), pg->id);
+	if ((r = ui_msg_key(ui, pg->id, k)) == UI_MSG_GONE) {
+		if (id == 0)
+			return -1;
+		pg_show(ui, pg, id);
+		return 0;
+	}
 	return r;
 }
 
@@ -776,6 +850,7 @@ pg_free(struct ui_view *v)
 	pg_list_clear(&pg->strip);
 	pg_list_clear(&pg->body);
 	free(pg->html);
+	free(pg->find);
 }
 
 static const struct ui_view_ops pg_ops = {

@@ -28,7 +28,7 @@ section() {
 	ui_screen | awk -v h="$1" '/^[^ ]/ { on = ($0 == h); next } on'
 }
 for k in 'S or \$ +sync every account' '^  K +the key store' \
-    '^  q +back' '^  Q  \^C +quit at once'; do
+    '^  q x +back' '^  Q  \^C +quit at once'; do
 	check_match "the help names '$k' under Everywhere" "$k" \
 	    "$(section Everywhere)"
 	check_nomatch "... and not under the outbox screen's keys" "$k" \
