@@ -41,6 +41,34 @@ struct script {
 	size_t		 ngot;
 };
 
+/*
+ * Sends text; at each WAIT in it, first waits for the client's next line,
+ * as a server speaks only to answer.
+ */
+#define WAIT	"\001"
+
+static void
+script_say(struct script *s, int fd, const char *text)
+{
+	const char	*w;
+	char		 c;
+
+	for (;;) {
+		w = strchr(text, WAIT[0]);
+		(void)!send(fd, text, w != NULL ? (size_t)(w - text) :
+		    strlen(text), MSG_NOSIGNAL);
+		if (w == NULL)
+			return;
+		while (recv(fd, &c, 1, 0) == 1) {
+			if (s->ngot < sizeof(s->got))
+				s->got[s->ngot++] = c;
+			if (c == '\n')
+				break;
+		}
+		text = w + 1;
+	}
+}
+
 static void *
 script_run(void *arg)
 {
@@ -54,7 +82,7 @@ script_run(void *arg)
 	if ((fd = accept(s->lfd, NULL, NULL)) < 0)
 		return NULL;
 	if (s->script != NULL)
-		(void)!send(fd, s->script, strlen(s->script), MSG_NOSIGNAL);
+		script_say(s, fd, s->script);
 	ul = s->unit != NULL ? strlen(s->unit) : 0;
 	for (i = 0; i < sizeof(chunk); i++)
 		chunk[i] = ul > 0 ? s->unit[i % ul] : 'x';
@@ -226,8 +254,8 @@ test_silent_and_closed(void **state)
 	assert_non_null(strstr(e.msg, "no answer from the server within 1 s"));
 	script_end(&s);
 
-	smtp_refused(&s, "220 hello\r\n250-half a reply", NULL, 0, 0, SMERR_NET,
-	    "closed the connection");
+	smtp_refused(&s, "220 hello\r\n" WAIT "250-half a reply", NULL, 0, 0,
+	    SMERR_NET, "closed the connection");
 }
 
 /* A server that never ends its reply is cut off, short lines or not. */
@@ -297,8 +325,8 @@ test_no_starttls(void **state)
 	struct script	s;
 
 	(void)state;
-	smtp_refused(&s, "220 hi\r\n250-x\r\n250 AUTH PLAIN LOGIN\r\n", NULL,
-	    0, 300, SMERR_TLS, "server does not offer STARTTLS; "
+	smtp_refused(&s, "220 hi\r\n" WAIT "250-x\r\n250 AUTH PLAIN LOGIN\r\n",
+	    NULL, 0, 300, SMERR_TLS, "server does not offer STARTTLS; "
 	    "refusing to continue in plaintext");
 	assert_true(s.ngot > 0);
 	assert_true(memcmp(s.got, "EHLO [127.0.0.1]\r\n", 18) == 0);
