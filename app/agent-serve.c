@@ -131,7 +131,7 @@ struct tokreq {
 	char	uri[AGENT_MAX_PATH + 1];
 	uint8_t	pin[AGENT_MAX_PIN];
 	size_t	pinlen;
-	int	stored;		/* not typed now: spare the last try */
+	int	stored;		/* kept, not typed: no last try */
 };
 
 static int

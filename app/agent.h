@@ -27,7 +27,8 @@
  * a PKCS#11 token (an RFC 7512 URI), with the module to load and the PIN
  * to log in with (stored 1: a PIN kept in a file or the Secret Service,
  * not typed now, which is not tried when the token's next wrong PIN would
- * lock it); TOKEN_CERT answers the certificate a URI names on a token. These three are accepted only before the first other request.
+ * lock it); TOKEN_CERT answers the certificate a URI names on a token.
+ * These three are accepted only before the first other request.
  * LIST answers the fingerprints of the keys it holds; SIGN, DECRYPT and
  * DERIVE do one crypto_keyop with one of them. status 0 is success;
  * otherwise data is a one-line reason, and status AGENT_ERR_PIN says that

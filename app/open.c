@@ -96,11 +96,12 @@ tty_read(int fd, const char *prompt, struct buf *b, struct smerr *e)
 		if (n == 1 && (ch == '\n' || ch == '\r'))
 			break;
 		if (n != 1) {
-			r = smerr_set(e, SMERR_CANCEL, "no passphrase given");
+			r = smerr_set(e, SMERR_CANCEL, "nothing typed");
 			break;
 		}
 		if (buf_putc(b, ch) != 0) {
-			r = smerr_set(e, SMERR_LIMIT, "passphrase too long");
+			r = smerr_set(e, SMERR_LIMIT, "what was typed is too "
+			    "long");
 			break;
 		}
 	}
@@ -133,7 +134,7 @@ cli_ask_secret(const char *prompt, int twice, struct buf **passp,
 	if ((r = tty_read(fd, prompt, a, e)) != 0)
 		goto out;
 	if (buf_len(a) == 0) {
-		r = smerr_set(e, SMERR_CANCEL, "empty passphrase");
+		r = smerr_set(e, SMERR_CANCEL, "nothing typed");
 		goto out;
 	}
 	if (twice) {

@@ -44,7 +44,7 @@ static struct {
 } pin_run;
 
 #define PIN_REFUSED_FILE	"pin-refused"
-#define PIN_REFUSED_MAX		16	/* PINs remembered, the newest */
+#define PIN_REFUSED_MAX		16	/* the newest PINs kept */
 #define PIN_SALT_LEN		16
 #define PIN_MARK_LEN		32
 #define PIN_KDF_ROUNDS		200000

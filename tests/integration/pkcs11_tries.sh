@@ -147,6 +147,11 @@ tm_sync() {
 }
 tm_sync
 check "sync on a terminal asks for the PIN" ui_wait_for "PIN for $URI:"
+ui_press "nothing typed: sync ends saying so, not naming a passphrase" \
+    '^sealmail: nothing typed$' Enter
+check "... and fails" ui_wait_for 'EXITED 1'
+tm_sync
+check "asked again" ui_wait_for "PIN for $URI:"
 ui_press "a wrong PIN typed: refused, and one try is left" \
     "the token \"$TOK\" \(one PIN try left\) refused the PIN\$" 999999 Enter
 check_eq "... the card has one try left" 1 "$(left)"
