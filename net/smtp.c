@@ -85,9 +85,11 @@ smtp_fail(struct smtp *s, int code, const char *what, struct smerr *e)
 
 /*
  * A server speaks only to answer (RFC 5321 4.1.1, RFC 2920 3.1). Bytes
- * waiting before we say anything answer nothing, and would be taken for
- * the answer to what we say next: a DATA taken for accepted, a message
- * taken for refused that was delivered. The session ends there.
+ * waiting before a command of the mail transaction answer nothing, and
+ * would be taken for the answer to it: a DATA taken for accepted, a
+ * message taken for refused that was delivered. The session ends there.
+ * The opening is not held to it: bytes ahead of STARTTLS are refused by
+ * net_conn_starttls, and the rest of it hands over no mail.
  */
 static int
 out_of_step(struct smtp *s)
@@ -109,7 +111,7 @@ command(struct smtp *s, char *line, int secret)
 {
 	int	r;
 
-	if (s->m->stream == NULL || out_of_step(s))
+	if (s->m->stream == NULL)
 		return 0;
 	r = secret ? mailsmtp_send_command_private(s->m, line) :
 	    mailsmtp_send_command(s->m, line);
@@ -426,13 +428,13 @@ smtp_send(struct smtp *s, const char *from, const char *const *rcpt,
 		    from, len);
 	else
 		snprintf(cmd, sizeof(cmd), "MAIL FROM:<%s>\r\n", from);
-	if ((code = command(s, cmd, 0)) != 250) {
+	if (out_of_step(s) || (code = command(s, cmd, 0)) != 250) {
 		r = smtp_fail(s, SMERR_REFUSED, "sender refused", e);
 		goto fail;
 	}
 	for (i = 0; i < n; i++) {
 		snprintf(cmd, sizeof(cmd), "RCPT TO:<%s>\r\n", rcpt[i]);
-		code = command(s, cmd, 0);
+		code = out_of_step(s) ? 0 : command(s, cmd, 0);
 		if (code == 0) {
 			r = smtp_fail(s, SMERR_NET, "RCPT", e);
 			goto fail;
