@@ -243,9 +243,10 @@ S sync >out 2>err; rc=$?
 check_eq "drop: the next sync exits 0" 0 "$rc"
 check_eq "drop: nothing lost, nothing doubled" "$ALL" "$(subjects)"
 
-# QRESYNC: a sync told that every even UID vanished, one by one, costs
-# about the same whether the ranges end at the last message or go on to
-# UID 1,800,000 (900,000 ranges against 20,000 messages stored).
+# QRESYNC: a sync told that every even UID vanished, one by one, expunges
+# just those, whether the ranges end at the last message or go on to UID
+# 1,800,000 (900,000 ranges against 20,000 messages stored). What that
+# costs is a matter for the bench, not for a test.
 python3 - "$T/box" <<'PY'
 import json, os, sys
 for i in range(1, 20001):
@@ -259,15 +260,14 @@ for top in 20000 1800000; do
 	serve vanish "$top"
 	home
 	S sync >out 2>err
-	set -- $(measure out "$SEALMAIL" --home "$T/h" --passphrase-file \
-	    "$T/pw" sync)
-	check_eq "vanished to $top: sync exits 0" 0 "$3"
+	S sync >out 2>err; rc=$?
+	check_eq "vanished to $top: sync exits 0" 0 "$rc"
 	check_match "vanished to $top: half expunged" ' 10000 expunged' \
 	    "$(cat out)"
-	eval "ms_$top=$1"
+	check_eq "vanished to $top: the 10,000 odd UIDs stay, no other" \
+	    "[10000, 10000]" "$(S list --json | json /dev/stdin \
+	    "[len(d), sum(int(x['subject'][2:]) % 2 for x in d)]")"
 done
-check "900,000 ranges cost at most 2 s more than 10,000" \
-    test $((ms_1800000 - ms_20000)) -lt 2000
 
 # A flood of EXISTS naming messages that are not there.
 mailbox 7 1:1 2:2 3:3 4:4 5:5
