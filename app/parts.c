@@ -133,7 +133,8 @@ app_parts(const uint8_t *msg, size_t len,
 	struct walk	 w;
 	int		 r;
 
-	if ((r = mime_parse(msg, len, &m, e)) != 0)
+	/* Read where it lies: a large message is not copied to be listed. */
+	if ((r = mime_parse_in(msg, len, &m, e)) != 0)
 		return r;
 	memset(&w, 0, sizeof(w));
 	w.cb = cb;
@@ -219,7 +220,7 @@ app_part_find(const uint8_t *msg, size_t len, size_t index,
 	int		r;
 
 	*partp = NULL;
-	if ((r = mime_parse(msg, len, mp, e)) != 0)
+	if ((r = mime_parse_in(msg, len, mp, e)) != 0)
 		return r;
 	memset(&w, 0, sizeof(w));
 	w.want = index;
