@@ -72,14 +72,18 @@ app_part_basename(const char *suggested, size_t index)
 	return out;
 }
 
-/* Decoded size of p, or 0 when its encoding is broken. */
+/*
+ * Decoded size of p, or 0 when its encoding is broken; counted, not
+ * held, so that listing the parts of a large message does not hold the
+ * largest of them decoded.
+ */
 static size_t
 decoded_size(const struct mime_part *p)
 {
 	struct buf	*b;
 	size_t		 n = 0;
 
-	if ((b = buf_new_secret(MIME_MAX_INPUT)) == NULL)
+	if ((b = buf_new_count(MIME_MAX_INPUT)) == NULL)
 		return 0;
 	if (mime_part_decode(p, b, NULL) == 0)
 		n = buf_len(b);
