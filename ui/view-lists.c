@@ -530,14 +530,15 @@ part_cb(const struct app_part *p, void *arg)
 
 /*
  * Loads the message of a part list: its bytes as decrypted, or as
- * received when they could not be; NULL with e set on failure.
+ * received when they could not be (not its text: a large message is
+ * not held twice); NULL with e set on failure.
  */
 static const uint8_t *
 parts_msg(struct ui *ui, const struct ls *ls, struct store_msg **mp,
     size_t *lenp, struct smerr *e)
 {
-	if (store_msg_load(app_session_store(ui_session(ui)), ls->msg, mp,
-	    e) != 0)
+	if (store_msg_load_some(app_session_store(ui_session(ui)), ls->msg,
+	    STORE_LOAD_BODY, mp, e) != 0)
 		return NULL;
 	*lenp = (*mp)->body != NULL ? (*mp)->body_len : (*mp)->raw_len;
 	return (*mp)->body != NULL ? (*mp)->body : (*mp)->raw;
