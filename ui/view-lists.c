@@ -11,6 +11,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/secmem.h"
 #include "base/vec.h"
 #include "store/store.h"
 #include "keys/keys.h"
@@ -77,8 +78,9 @@ ls_clear(struct ls *ls)
 {
 	size_t	i;
 
+	/* A line may be of a message or of what a viewer made of it. */
 	for (i = 0; i < ls->n; i++) {
-		free(ls->items[i].text);
+		secmem_strfree(ls->items[i].text);
 		free(ls->items[i].key);
 		free(ls->items[i].acct);
 	}
@@ -627,7 +629,7 @@ parts_view(struct ui *ui, struct ls *ls)
 		goto out;
 	}
 	if (vw.copious) {
-		if ((out = buf_new(LS_OUTPUT_MAX)) == NULL)
+		if ((out = buf_new_secret(LS_OUTPUT_MAX)) == NULL)
 			ui_status(ui, 1, "out of memory");
 		else if (app_viewer_output(&vw, out, &e) != 0)
 			ui_status(ui, 1, "%s", smerr_msg(&e));
@@ -1161,7 +1163,7 @@ ls_free(struct ui_view *v)
 	struct ls	*ls = v->data;
 
 	ls_clear(ls);
-	free(ls->output);
+	secmem_strfree(ls->output);
 	free(ls->acct);
 }
 
@@ -1272,7 +1274,7 @@ output_new(struct ui *ui, size_t idx, const char *type, char *text)
 	struct ui_view	*v;
 
 	if (text == NULL || (v = ls_new(ui, LS_OUTPUT, 0)) == NULL) {
-		free(text);
+		secmem_strfree(text);
 		return NULL;
 	}
 	((struct ls *)v->data)->output = text;
