@@ -2,9 +2,10 @@
  * The parts of a stored message that a reader can save: every leaf of its
  * MIME tree but S/MIME signatures, in tree order, with its type, the file
  * name it suggests (made safe) and its decoded size. Saving writes the
- * decoded part to a new file of the reader's choosing: never over an
- * existing file, never through a symbolic link, readable by its owner
- * only. The message is the one the store holds, already decrypted.
+ * decoded part to a file of the reader's choosing, readable by its owner
+ * only: a new one, or when the reader said so a new one that takes the
+ * name of the file there; never through a symbolic link. The message is
+ * the one the store holds, already decrypted.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -188,17 +189,17 @@ app_msg_export(const struct store_msg *m, struct buf *out)
 	return r != 0 ? r : buf_put(out, m->body, m->body_len);
 }
 
-int
-app_write_new(const char *path, const uint8_t *p, size_t len,
-    struct smerr *e)
+/*
+ * Writes len bytes of p to fd and closes it; path names it in an error,
+ * tmp is the file to remove then (a file half written is not left).
+ */
+static int
+write_file(int fd, const char *path, const char *tmp, const uint8_t *p,
+    size_t len, struct smerr *e)
 {
 	ssize_t	n;
-	int	fd, r = 0;
+	int	r = 0;
 
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600)) == -1)
-		return smerr_set(e, SMERR_IO, "%s: %s", path, errno == EEXIST ?
-		    "a file of that name exists already" : strerror(errno));
 	for (; len > 0; p += n, len -= (size_t)n)
 		if ((n = write(fd, p, len)) < 0) {
 			if (errno == EINTR) {
@@ -212,7 +213,41 @@ app_write_new(const char *path, const uint8_t *p, size_t len,
 	if (close(fd) != 0 && r == 0)
 		r = smerr_set(e, SMERR_IO, "%s: %s", path, strerror(errno));
 	if (r != 0)
-		(void)unlink(path);	/* no half-written file is left */
+		(void)unlink(tmp);	/* no half-written file is left */
+	return r;
+}
+
+int
+app_write_new(const char *path, const uint8_t *p, size_t len,
+    struct smerr *e)
+{
+	int	fd;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) == -1)
+		return smerr_set(e, SMERR_IO, "%s: %s", path, errno == EEXIST ?
+		    "a file of that name exists already" : strerror(errno));
+	return write_file(fd, path, path, p, len, e);
+}
+
+int
+app_write_over(const char *path, const uint8_t *p, size_t len,
+    struct smerr *e)
+{
+	char	*tmp;
+	int	 fd, r;
+
+	if (asprintf(&tmp, "%s.XXXXXX", path) == -1)
+		return smerr_nomem(e);
+	/* mkstemp: a new file, its owner's only. */
+	if ((fd = mkstemp(tmp)) == -1)
+		r = smerr_set(e, SMERR_IO, "%s: %s", path, strerror(errno));
+	else if ((r = write_file(fd, path, tmp, p, len, e)) == 0 &&
+	    rename(tmp, path) != 0) {
+		r = smerr_set(e, SMERR_IO, "%s: %s", path, strerror(errno));
+		(void)unlink(tmp);
+	}
+	free(tmp);
 	return r;
 }
 
@@ -240,7 +275,7 @@ app_part_find(const uint8_t *msg, size_t len, size_t index,
 
 int
 app_part_save(const uint8_t *msg, size_t len, size_t index,
-    const char *path, size_t *sizep, struct smerr *e)
+    const char *path, int over, size_t *sizep, struct smerr *e)
 {
 	const struct mime_part	*part;
 	struct mime_msg	*m = NULL;
@@ -258,7 +293,8 @@ app_part_save(const uint8_t *msg, size_t len, size_t index,
 	}
 	if ((r = mime_part_decode(part, b, e)) != 0)
 		goto out;
-	if ((r = app_write_new(path, buf_data(b), buf_len(b), e)) == 0)
+	if ((r = (over ? app_write_over : app_write_new)(path, buf_data(b),
+	    buf_len(b), e)) == 0)
 		*sizep = buf_len(b);
 out:
 	buf_free(b);

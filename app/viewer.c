@@ -155,7 +155,7 @@ app_viewer_open(const struct mailcap *mc, const unsigned char *msg,
 	v->terminal = x->terminal;
 	ext = mailcap_extension(x);
 	if ((r = viewer_place(v, ext, e)) != 0 ||
-	    (r = app_part_save(msg, len, index, v->path, &n, e)) != 0 ||
+	    (r = app_part_save(msg, len, index, v->path, 0, &n, e)) != 0 ||
 	    (r = viewer_command(v, x, part_param, p, e)) != 0)
 		goto out;
 out:

@@ -570,10 +570,11 @@ parts_save(struct ui *ui, struct ls *ls)
 {
 	struct store_msg	*m = NULL;
 	struct smerr		 e;
-	const char		*dflt = ls->items[ls->cur].key, *path;
+	const char		*dflt = ls->items[ls->cur].key;
 	const uint8_t		*msg;
-	char			 q[300], *ans, *full = NULL;
+	char			 q[300], *ans, *path;
 	size_t			 idx = ls->cur + 1, len, n;
+	int			 over;
 
 	if (dflt == NULL)
 		return;			/* the line saying there is none */
@@ -582,18 +583,17 @@ parts_save(struct ui *ui, struct ls *ls)
 		ui_status(ui, 0, "not saved");
 		return;
 	}
-	path = ans[0] != '\0' ? ans : dflt;
-	/* ~/ is the home, as a shell reads it. */
-	if ((full = ui_expand_home(path)) != NULL)
-		path = full;
+	path = ui_save_target(ui, ans, dflt, &over);
+	free(ans);
+	if (path == NULL)
+		return;
 	smerr_clear(&e);
 	if ((msg = parts_msg(ui, ls, &m, &len, &e)) == NULL ||
-	    app_part_save(msg, len, idx, path, &n, &e) != 0)
+	    app_part_save(msg, len, idx, path, over, &n, &e) != 0)
 		ui_status(ui, 1, "%s", smerr_msg(&e));
 	else
 		ui_status(ui, 0, "saved %zu bytes to %s", n, path);
-	free(full);
-	free(ans);
+	free(path);
 	store_msg_free(m);
 }
 
