@@ -8,10 +8,12 @@
  * envelope. Nothing here judges a message; it only shows what the store
  * holds.
  */
+#include <ctype.h>
 #include <curses.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "base/buf.h"
@@ -59,6 +61,9 @@ struct pg {
 	char		*html;
 	int64_t		 content_id;	/* the message they were made for */
 	int		 content_state;	/* and its state then */
+	char		*find;		/* /: what the text was searched for */
+	size_t		 hit;		/* the body line it was found on, + 1 */
+	size_t		 hid;		/* strip lines drawn below the rule */
 	char		 brief[200];	/* the verdict in one line */
 	enum ui_color	 briefc;
 };
@@ -604,6 +609,7 @@ pg_layout(struct ui *ui, struct ui_view *v, int width)
 	pg_list_clear(&pg->strip);
 	pg_list_clear(&pg->body);
 	pg->width = width;
+	pg->hit = 0;		/* the lines it was on are gone */
 	if (pg_load(ui, v, 0, &m) != 0)
 		return;
 	state = m->state;
@@ -656,7 +662,7 @@ pg_mark_seen(struct ui *ui, int64_t id)
 }
 
 static void
-pg_draw_line(int y, int cols, const struct pg_line *l)
+pg_draw_line(int y, int cols, const struct pg_line *l, int hit)
 {
 	int	x = 0, i;
 
@@ -668,7 +674,8 @@ pg_draw_line(int y, int cols, const struct pg_line *l)
 		attrset(A_NORMAL);
 		x += ui_put(y, x, 2, "│ ", strlen("│ "));
 	}
-	attrset(COLOR_PAIR(l->color) | (l->bold ? A_BOLD : 0));
+	attrset(COLOR_PAIR(l->color) | (l->bold ? A_BOLD : 0) |
+	    (hit ? A_REVERSE : 0));
 	if (cols - x > 1 && ui_width(l->s) > cols - x) {
 		x += ui_put(y, x, cols - x - 1, l->s, strlen(l->s));
 		mvaddstr(y, x, "…");
@@ -704,7 +711,7 @@ pg_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 			ui_put(y, 0, cols, more, strlen(more));
 			continue;
 		}
-		pg_draw_line(y, cols, &pg->strip.l[i]);
+		pg_draw_line(y, cols, &pg->strip.l[i], 0);
 	}
 	attrset(A_NORMAL);
 	move(y, 0);
@@ -713,15 +720,51 @@ pg_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 	y++;
 	n = hid + pg->body.n;
 	pg->nlines = n;
+	pg->hid = hid;
 	pg->page = top + rows > y ? (size_t)(top + rows - y) : 1;
 	if (pg->top + pg->page > n)
 		pg->top = n > pg->page ? n - pg->page : 0;
 	for (i = pg->top; i < n && y < top + rows; i++, y++)
 		pg_draw_line(y, cols, i < hid ? &pg->strip.l[ns - 1 + i] :
-		    &pg->body.l[i - hid]);
+		    &pg->body.l[i - hid], i >= hid && i - hid + 1 == pg->hit);
 	attrset(A_NORMAL);
 	/* Scrolled: the status line repeats the verdict. */
 	ui_view_brief(v, pg->top > 0 ? pg->brief : NULL, pg->briefc);
+}
+
+/*
+ * /: the next line below the top of the screen (from the top after the
+ * last) whose text holds pg->find, brought to the top of the screen and
+ * shown in reverse, as mutt's pager does; in lower case it matches
+ * either case. On the lines as laid out: a word wrapped over two rows is
+ * not found.
+ */
+static void
+pg_find(struct ui *ui, struct pg *pg)
+{
+	const char	*s = pg->find, *t;
+	size_t		 i, k, n = pg->body.n, from;
+	int		 icase = 1;
+
+	for (t = s; *t != '\0'; t++)
+		if (isupper((unsigned char)*t))
+			icase = 0;
+	from = pg->top > pg->hid ? pg->top - pg->hid : 0;
+	if (pg->hit > 0 && pg->hit - 1 >= from)
+		from = pg->hit;		/* past the line found last */
+	for (k = 0; k < n; k++) {
+		i = (from + k) % n;
+		t = pg->body.l[i].s;
+		if ((icase ? strcasestr(t, s) : strstr(t, s)) == NULL)
+			continue;
+		pg->hit = i + 1;
+		pg->top = pg->hid + i;
+		ui_status(ui, 0, "%s", from + k >= n ? "search wrapped to the "
+		    "top" : "");
+		return;
+	}
+	pg->hit = 0;
+	ui_status(ui, 1, "not found: %s", s);
 }
 
 /* The pager turns to message id, from its top. */
@@ -730,6 +773,7 @@ pg_show(struct ui *ui, struct pg *pg, int64_t id)
 {
 	pg->id = id;
 	pg->top = 0;
+	pg->hit = 0;
 	pg->width = 0;
 	pg_mark_seen(ui, id);
 }
@@ -758,6 +802,7 @@ pg_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 	struct pg	*pg = v->data;
 	size_t		 page = pg->page > 0 ? pg->page : 1;
 	int64_t		 id;
+	char		*s;
 	int		 r;
 
 	if ((k = ui_nav_key(k, fn)) == 0)
@@ -798,9 +843,22 @@ pg_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 		pg_step(ui, pg, k == 'J' ? 1 : -1,
 		    "this is the last message");
 		return 0;
+	case '/':
+		if ((s = ui_prompt(ui, "Search the message for: ")) == NULL)
+			return 0;
+		if (s[0] != '\0') {
+			free(pg->find);
+			pg->find = s;
+			pg->hit = 0;
+			pg_find(ui, pg);
+		} else
+			free(s);
+		return 0;
 	case 'n':
-		/* The next message the last search selects, as in the index. */
-		if ((id = ui_index_search(ui, ui_under(ui), pg->id)) != 0)
+		/* Its text again, after /; else as in the index. */
+		if (pg->find != NULL && pg->body.n > 0)
+			pg_find(ui, pg);
+		else if ((id = ui_index_search(ui, ui_under(ui), pg->id)) != 0)
 			pg_show(ui, pg, id);
 		return 0;
 	case 'i':
@@ -831,13 +889,15 @@ pg_free(struct ui_view *v)
 	pg_list_clear(&pg->hdr);
 	pg_list_clear(&pg->att);
 	secmem_strfree(pg->html);
+	free(pg->find);
 }
 
 static const struct ui_view_ops pg_ops = {
 	"pager",
 	/* The most useful first: as many as the width takes are shown. */
 	" q:back  Space/-:page  r/g/L:reply  d:del  J/K:next/prev  s:move  "
-	    "f:fwd  V:signer  v:parts  h:headers  n:find next  |:pipe  ?:help",
+	    "f:fwd  V:signer  v:parts  h:headers  /:find  n:find next  "
+	    "|:pipe  ?:help",
 	pg_draw, pg_key, pg_reload, pg_free,
 };
 

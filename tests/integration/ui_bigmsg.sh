@@ -1,7 +1,8 @@
 # A 50 MB message (a 2 MB text and a 36 MB attachment, base64) read in
 # the terminal program, through tmux over mail synced from the lab's
 # Dovecot: the pager shows its text to the end and names the attachment
-# with its size, h shows its whole header, v lists its parts, and through
+# with its size, h shows its whole header, / finds words in its text and
+# n the next line that has them, v lists its parts, and through
 # all of it the program's peak memory (VmHWM in /proc) grows by at most
 # twice the message's size and 48 MiB (the store's page cache and the
 # laid-out lines) over what it had before the message was opened. (It
@@ -67,12 +68,34 @@ $TM send-keys -t ui h
 check "h again: the usual fields alone" settles no_mark
 check "from the top" ui_wait_for 'Subject: bg-large'
 
+# / searches the text, as mutt's pager does: the line found comes to
+# the top, below the rule; n finds the next, round to the top; in lower
+# case either case matches, with a capital only that case.
+# row5 RE: the first row below the rule shows RE, within 5 s.
+row5() { settles sh -c "$TM capture-pane -p -t ui | sed -n 5p | grep -q '$1'"; }
+ui_press "/ asks what to search the text for" 'Search the message for:' /
+$TM send-keys -t ui -l 'line 0030000'
+$TM send-keys -t ui Enter
+check "the line found is the first below the rule" row5 '│ line 0030000 of'
+ui_press "n: none other, round to the top to it again" \
+    'search wrapped to the top' n
+check "... still below the rule" row5 '│ line 0030000 of'
+ui_answer / 'line 003001'
+check "a search goes on from the top of the screen" row5 '│ line 0030010 of'
+$TM send-keys -t ui n
+check "n: the next line found" row5 '│ line 0030011 of'
+ui_answer / 'LINE 0030'
+check "a capital matches that case only" ui_wait_for 'not found: LINE 0030'
+ui_answer / 'the last line'
+# The end cannot come to the top; the line found is shown in reverse.
+check "the last line of the text is found, in reverse" settles \
+    sh -c "$TM capture-pane -e -p -t ui | grep -q '7mthe last line'"
 ui_press "v lists the parts" 'big\.bin +\(attachment\)' v
 check_match "with the text's decoded size" \
     " text/plain +$(cat "$T/textsize") bytes" "$(ui_screen)"
 check_match "and the attachment's" \
     ' application/octet-stream +37748736 bytes +big\.bin' "$(ui_screen)"
-ui_press "q goes back to the pager" 'Subject: bg-large' q
+ui_press "q goes back to the pager" 'sealmail: message 1 of 1 in' q
 
 peak=$(hwm)
 grown=$((peak - base))
