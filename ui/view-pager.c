@@ -805,7 +805,10 @@ pg_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 	char		*s;
 	int		 r;
 
-	if ((k = ui_nav_key(k, fn)) == 0)
+	/* Backspace: a line back, as in mutt's pager (Enter: on). */
+	if ((fn && k == KEY_BACKSPACE) || (!fn && (k == 0x7f || k == '\b')))
+		k = 'k';
+	else if ((k = ui_nav_key(k, fn)) == 0)
 		return 1;
 	if ((k == 'j' || k == 'k' || k == '\r') &&
 	    ui_scroll_key(k == '\r' ? 'j' : k, &pg->top, pg->nlines, page))

@@ -80,6 +80,11 @@ check "the line found is the first below the rule" row5 '│ line 0030000 of'
 ui_press "n: none other, round to the top to it again" \
     'search wrapped to the top' n
 check "... still below the rule" row5 '│ line 0030000 of'
+# Backspace a line back, Enter a line on, as in mutt's pager.
+$TM send-keys -t ui BSpace
+check "Backspace: a line back" row5 '│ line 0029999 of'
+$TM send-keys -t ui Enter
+check "Enter: a line on" row5 '│ line 0030000 of'
 ui_answer / 'line 003001'
 check "a search goes on from the top of the screen" row5 '│ line 0030010 of'
 $TM send-keys -t ui n
