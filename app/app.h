@@ -223,6 +223,9 @@ int	 app_msg_export(const struct store_msg *m, struct buf *out);
  */
 int	 app_part_save(const unsigned char *msg, size_t len, size_t index,
 	    const char *path, int over, size_t *sizep, struct smerr *e);
+/* Part index, decoded, into *bp (a secret buffer the caller frees). */
+int	 app_part_decoded(const unsigned char *msg, size_t len, size_t index,
+	    struct buf **bp, struct smerr *e);
 /*
  * A file name safe to create from a part's suggestion: its last path
  * component, without leading dots or control characters; "part-N" when

@@ -274,31 +274,41 @@ app_part_find(const uint8_t *msg, size_t len, size_t index,
 }
 
 int
-app_part_save(const uint8_t *msg, size_t len, size_t index,
-    const char *path, int over, size_t *sizep, struct smerr *e)
+app_part_decoded(const uint8_t *msg, size_t len, size_t index,
+    struct buf **bp, struct smerr *e)
 {
 	const struct mime_part	*part;
 	struct mime_msg	*m = NULL;
+	int		 r;
+
+	if ((r = app_part_find(msg, len, index, &m, &part, e)) != 0)
+		return r;
+	if ((*bp = buf_new_secret(MIME_MAX_INPUT)) == NULL)
+		r = smerr_nomem(e);
+	else if ((r = mime_part_decode(part, *bp, e)) != 0) {
+		buf_free(*bp);
+		*bp = NULL;
+	}
+	mime_msg_free(m);
+	return r;
+}
+
+int
+app_part_save(const uint8_t *msg, size_t len, size_t index,
+    const char *path, int over, size_t *sizep, struct smerr *e)
+{
 	struct buf	*b = NULL;
 	int		 r;
 
 	*sizep = 0;
 	if (path == NULL || *path == '\0')
 		return smerr_set(e, SMERR_INVAL, "no file name");
-	if ((r = app_part_find(msg, len, index, &m, &part, e)) != 0)
+	if ((r = app_part_decoded(msg, len, index, &b, e)) != 0)
 		return r;
-	if ((b = buf_new_secret(MIME_MAX_INPUT)) == NULL) {
-		r = smerr_nomem(e);
-		goto out;
-	}
-	if ((r = mime_part_decode(part, b, e)) != 0)
-		goto out;
 	if ((r = (over ? app_write_over : app_write_new)(path, buf_data(b),
 	    buf_len(b), e)) == 0)
 		*sizep = buf_len(b);
-out:
 	buf_free(b);
-	mime_msg_free(m);
 	return r;
 }
 

@@ -597,6 +597,42 @@ parts_save(struct ui *ui, struct ls *ls)
 	store_msg_free(m);
 }
 
+/* |: the part under the cursor, decoded, to a command (mutt's pipe-entry). */
+static void
+parts_pipe(struct ui *ui, struct ls *ls)
+{
+	struct store_msg	*m = NULL;
+	struct buf		*b = NULL;
+	struct smerr		 e;
+	const uint8_t		*msg;
+	char			 q[64], *cmd;
+	size_t			 idx = ls->cur + 1, len;
+	int			 r;
+
+	if (ls->items[ls->cur].key == NULL)
+		return;			/* the line saying there is none */
+	snprintf(q, sizeof(q), "Pipe part %zu to command: ", idx);
+	if ((cmd = ui_prompt(ui, q)) == NULL || cmd[0] == '\0') {
+		ui_status(ui, 0, "not piped");
+		free(cmd);
+		return;
+	}
+	smerr_clear(&e);
+	if ((msg = parts_msg(ui, ls, &m, &len, &e)) == NULL ||
+	    app_part_decoded(msg, len, idx, &b, &e) != 0)
+		ui_status(ui, 1, "%s", smerr_msg(&e));
+	else {
+		/* The message goes before the command runs; the part stays. */
+		store_msg_free(m);
+		m = NULL;
+		r = ui_run_sh(ui, cmd, buf_data(b), buf_len(b), 1);
+		ui_status(ui, r != 0, "the command exited with %d", r);
+	}
+	buf_free(b);
+	store_msg_free(m);
+	free(cmd);
+}
+
 static struct ui_view	*output_new(struct ui *, size_t, const char *,
 			    char *);
 
@@ -682,7 +718,7 @@ static const char *const help_lines[] = {
 	"                  search selects)",
 	"  h               the whole header (encoded words decoded)   v  parts",
 	"                  (Enter saves, m opens one through its mailcap",
-	"                  entry)",
+	"                  entry, | pipes one, decoded, to a command)",
 	"  V               the signer's certificate: issuers, validity,",
 	"                  revocation, fingerprint, where it came from, what it",
 	"                  replaced",
@@ -1102,10 +1138,13 @@ ls_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 			ls->cur--;
 		return 0;
 	case 'm':
+	case '|':
 		if (ls->kind != LS_PARTS)
 			return 1;
-		if (ls->n > 0)
+		if (ls->n > 0 && k == 'm')
 			parts_view(ui, ls);
+		else if (ls->n > 0)
+			parts_pipe(ui, ls);
 		return 0;
 	case '\r':
 	case '\n':
@@ -1184,7 +1223,7 @@ static const struct ui_view_ops ls_ops[] = {
 	[LS_KEYS] = LS_OPS("keys", " q:back  j/k:move  (import with: "
 	    "sealmail keys import FILE)" LS_HELP_KEY),
 	[LS_PARTS] = LS_OPS("parts", " q:back  Enter or s:save to a file  "
-	    "m:view (mailcap)  j/k:move" LS_HELP_KEY),
+	    "m:view (mailcap)  |:pipe  j/k:move" LS_HELP_KEY),
 	[LS_OUTBOX] = LS_OPS("outbox", " q:back  Enter:open  e:edit  "
 	    "d:delete  y:retry  j/k:move" LS_HELP_KEY),
 	[LS_DRAFTS] = LS_OPS("drafts", " q:back  Enter:open in the compose "

@@ -144,6 +144,14 @@ mkdir "$T/into"
 ui_press "a directory: saved in it, under the part's name" \
     "saved 28 bytes to $T/into/report\\.txt" Enter "$T/into" Enter
 check "... and the file is there" cmp "$T/report.txt" "$T/into/report.txt"
+# | pipes the part, decoded, to a command (mutt's pipe-entry).
+ui_press "| asks for a command" 'Pipe part 2 to command:' '|'
+ui_press "and waits after it" 'Press Enter to go back' \
+    "cat > '$T/piped-part.txt'" Enter
+$TM send-keys -t ui Enter
+check "the command got the part, decoded" \
+    cmp "$T/report.txt" "$T/piped-part.txt"
+check "the parts list is back" ui_wait_for 'the command exited with 0'
 ui_press "saving once more asks once more" 'Save part 2 as' Enter
 ui_press "~/ in the file name is the home" "saved 28 bytes to $T/tilde.txt" "~/tilde.txt" Enter
 check "... and the file is there" cmp "$T/report.txt" "$T/tilde.txt"
