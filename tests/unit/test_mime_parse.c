@@ -600,6 +600,21 @@ test_filename(void **state)
 	    " filename*=UTF-8''bad%zzescape", NULL);
 	check_filename("Content-Type: text/plain", NULL);
 	check_filename("Content-Disposition: inline", NULL);
+	/* Continued over pieces (RFC 2231 3), as long names are sent. */
+	check_filename("Content-Disposition: attachment;\r\n"
+	    " filename*0*=utf-8''na%C3%AFve%20; filename*1=\"long \";\r\n"
+	    " filename*2*=%E2%82%AC.txt", "na\xc3\xafve long \xe2\x82\xac.txt");
+	check_filename("Content-Disposition: attachment;\r\n"
+	    " filename*1=\"b.txt\"; filename*0=\"a-\"", "a-b.txt");
+	/* A gap ends it; another charset than UTF-8 is not read. */
+	check_filename("Content-Disposition: attachment;\r\n"
+	    " filename*0=\"a\"; filename*2=\"c\"", "a");
+	check_filename("Content-Disposition: attachment;\r\n"
+	    " filename*0*=koi8-r''%F0; filename=plain.txt", "plain.txt");
+	/* The type's name, continued, when the disposition names none. */
+	check_filename("Content-Type: application/pdf;\r\n"
+	    " name*0*=utf-8''r%C3%A9sum%C3%A9; name*1=\".pdf\"\r\n"
+	    "Content-Disposition: attachment", "r\xc3\xa9sum\xc3\xa9.pdf");
 }
 
 int
