@@ -44,6 +44,31 @@ is_signature(const struct mime_part *p)
 	    strcmp(t, "application/x-pkcs7-signature") == 0;
 }
 
+/* The longest name offered, in bytes: a file system takes 255. */
+#define NAME_KEPT	200
+/* The longest extension kept when a name is cut. */
+#define EXT_KEPT	16
+
+/*
+ * Cuts the name s to NAME_KEPT bytes, on a character's first byte,
+ * keeping its extension (a last dot and at most EXT_KEPT bytes after it).
+ */
+static void
+name_cut(char *s)
+{
+	size_t	 len = strlen(s), ext = 0, cut;
+	char	*dot = strrchr(s, '.');
+
+	if (len <= NAME_KEPT)
+		return;
+	if (dot != NULL && strlen(dot) <= EXT_KEPT + 1)
+		ext = strlen(dot);
+	cut = NAME_KEPT - ext;
+	while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)
+		cut--;
+	memmove(s + cut, s + len - ext, ext + 1);
+}
+
 char *
 app_part_basename(const char *suggested, size_t index)
 {
@@ -65,6 +90,8 @@ app_part_basename(const char *suggested, size_t index)
 		for (p = clean; *p != '\0'; p++)
 			if ((unsigned char)*p < 0x20 || *p == 0x7f)
 				*p = '_';
+		/* Too long to be created: cut, not refused. */
+		name_cut(clean);
 		return clean;
 	}
 	free(clean);

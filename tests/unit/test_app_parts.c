@@ -40,6 +40,27 @@ test_basename(void **state)
 	name_is("dir/", 6, "part-6");
 	name_is(NULL, 7, "part-7");
 	name_is("", 8, "part-8");
+	/* Too long for a file system: cut to 200 bytes, the extension kept. */
+	{
+		char	long_name[1200], want[256];
+		size_t	i;
+
+		memset(long_name, 0, sizeof(long_name));
+		memset(long_name, 'a', 1000);
+		memcpy(long_name + 1000, ".pdf", 4);
+		memset(want, 0, sizeof(want));
+		memset(want, 'a', 196);
+		memcpy(want + 196, ".pdf", 4);
+		name_is(long_name, 9, want);
+		/* Cut on a character's first byte. */
+		memset(long_name, 0, sizeof(long_name));
+		for (i = 0; i < 300; i++)
+			memcpy(long_name + 2 * i, "\xc3\xa9", 2);
+		memset(want, 0, sizeof(want));
+		for (i = 0; i < 100; i++)
+			memcpy(want + 2 * i, "\xc3\xa9", 2);
+		name_is(long_name, 10, want);
+	}
 }
 
 struct seen {
