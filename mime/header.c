@@ -252,24 +252,24 @@ pct_decode(char *s)
 #define PARAM_PIECES	64
 
 /*
- * Appends the RFC 2231 extended value v (%XX escapes) to b; with first,
- * v opens with charset'language', UTF-8 or US-ASCII alone. 0, or -1 when
- * it is malformed or of another charset.
+ * Appends the RFC 2231 extended value v (%XX escapes) to b; with cs, v
+ * opens with charset'language', and *cs gets the charset. 0, or -1 when
+ * it is malformed.
  */
 static int
-ext_piece(struct buf *b, const char *v, int first)
+ext_piece(struct buf *b, const char *v, char *cs, size_t cslen)
 {
 	const char	*q;
 	char		*t;
 	int		 r;
 
-	if (first) {
-		if ((q = strchr(v, '\'')) == NULL ||
-		    (q = strchr(q + 1, '\'')) == NULL ||
-		    (strncasecmp(v, "utf-8'", 6) != 0 &&
-		    strncasecmp(v, "us-ascii'", 9) != 0))
+	if (cs != NULL) {
+		if ((q = strchr(v, '\'')) == NULL || (size_t)(q - v) >= cslen ||
+		    strchr(q + 1, '\'') == NULL)
 			return -1;
-		v = q + 1;
+		memcpy(cs, v, (size_t)(q - v));
+		cs[q - v] = '\0';
+		v = strchr(q + 1, '\'') + 1;
 	}
 	if ((t = strdup(v)) == NULL)
 		return -1;
@@ -282,26 +282,27 @@ ext_piece(struct buf *b, const char *v, int first)
  * Parameter base of params as RFC 2231 gives it: in one piece
  * (base*=utf-8''r%C3%A9sum%C3%A9.pdf), or continued over numbered pieces
  * as long names are sent (base*0*=utf-8''..., base*1*=..., base*2="..."),
- * each extended piece %XX-decoded. Malloc'd; NULL when there is none or
- * it is malformed.
+ * each extended piece %XX-decoded, in UTF-8 from the charset the first
+ * names. Malloc'd; NULL when there is none, it is malformed, or its
+ * charset cannot be read.
  */
 static char *
 param_2231(const struct mime_field *params, size_t n, const char *base)
 {
 	struct buf	*b;
 	const char	*v;
-	char		 name[64], *res = NULL;
+	char		 name[64], cs[64] = "us-ascii", *res = NULL, *conv;
 	int		 k, r = 0;
 
 	if ((b = buf_new(MIME_MAX_FIELD)) == NULL)
 		return NULL;
 	snprintf(name, sizeof(name), "%s*", base);
 	if ((v = mime_fields_get(params, n, name)) != NULL)
-		r = ext_piece(b, v, 1);
+		r = ext_piece(b, v, cs, sizeof(cs));
 	for (k = 0; v == NULL && r == 0 && k < PARAM_PIECES; k++) {
 		snprintf(name, sizeof(name), "%s*%d*", base, k);
 		if ((v = mime_fields_get(params, n, name)) != NULL)
-			r = ext_piece(b, v, k == 0);
+			r = ext_piece(b, v, k == 0 ? cs : NULL, sizeof(cs));
 		else {
 			snprintf(name, sizeof(name), "%s*%d", base, k);
 			if ((v = mime_fields_get(params, n, name)) == NULL)
@@ -310,8 +311,16 @@ param_2231(const struct mime_field *params, size_t n, const char *base)
 		}
 		v = NULL;
 	}
-	if (r == 0 && buf_len(b) > 0)
+	if (r != 0 || buf_len(b) == 0)
+		res = NULL;
+	else if (cs[0] == '\0' || mime_strcaseeq(cs, "utf-8") ||
+	    mime_strcaseeq(cs, "us-ascii"))
 		res = buf_strdup(b);
+	else if (charconv("utf-8", cs, (const char *)buf_data(b), buf_len(b),
+	    &conv) == MAIL_CHARCONV_NO_ERROR && conv != NULL) {
+		res = strdup(conv);
+		free(conv);
+	}
 	buf_free(b);
 	return res;
 }

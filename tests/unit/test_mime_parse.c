@@ -606,11 +606,18 @@ test_filename(void **state)
 	    " filename*2*=%E2%82%AC.txt", "na\xc3\xafve long \xe2\x82\xac.txt");
 	check_filename("Content-Disposition: attachment;\r\n"
 	    " filename*1=\"b.txt\"; filename*0=\"a-\"", "a-b.txt");
-	/* A gap ends it; another charset than UTF-8 is not read. */
+	/* A gap ends it; another charset is read as it says. */
 	check_filename("Content-Disposition: attachment;\r\n"
 	    " filename*0=\"a\"; filename*2=\"c\"", "a");
 	check_filename("Content-Disposition: attachment;\r\n"
-	    " filename*0*=koi8-r''%F0; filename=plain.txt", "plain.txt");
+	    " filename*=iso-8859-1'fr'r%E9sum%E9.pdf", "r\xc3\xa9sum\xc3\xa9.pdf");
+	check_filename("Content-Disposition: attachment;\r\n"
+	    " filename*0*=koi8-r''%F0%D2; filename*1=.txt",
+	    "\xd0\x9f\xd1\x80.txt");
+	/* One that cannot be read: the plain filename stands. */
+	check_filename("Content-Disposition: attachment;\r\n"
+	    " filename*=x-no-such-charset''%F0; filename=plain.txt",
+	    "plain.txt");
 	/* The type's name, continued, when the disposition names none. */
 	check_filename("Content-Type: application/pdf;\r\n"
 	    " name*0*=utf-8''r%C3%A9sum%C3%A9; name*1=\".pdf\"\r\n"
