@@ -17,6 +17,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/secmem.h"
 #include "base/text.h"
 #include "mime/mime.h"
 #include "mime/mime_int.h"
@@ -851,7 +852,8 @@ mime_part_text(const struct mime_part *p, struct buf *out, struct smerr *e)
 			buf_truncate(out, mark);
 		return r;
 	}
-	if ((raw = buf_new(MIME_MAX_INPUT)) == NULL)
+	/* A decrypted text, perhaps: its copies are wiped. */
+	if ((raw = buf_new_secret(MIME_MAX_INPUT)) == NULL)
 		return smerr_nomem(e);
 	if ((r = mime_part_decode(p, raw, e)) != 0)
 		goto out;
@@ -859,7 +861,7 @@ mime_part_text(const struct mime_part *p, struct buf *out, struct smerr *e)
 	    (const char *)buf_data(raw), buf_len(raw), &conv) ==
 	    MAIL_CHARCONV_NO_ERROR && conv != NULL) {
 		r = buf_puts(out, conv);
-		free(conv);
+		secmem_strfree(conv);
 	} else
 		r = buf_put(out, buf_data(raw), buf_len(raw));
 	if (r != 0) {
