@@ -29,9 +29,10 @@
 #define SOME_COLS SUM_COLS ", CASE WHEN ?2 & 1 THEN c.body END, " \
 	"CASE WHEN ?2 & 1 THEN c.raw END, c.verdict, " \
 	"CASE WHEN ?2 & 2 THEN c.text END, c.signer_der, c.text_at, " \
-	"c.text_len"
+	"c.text_len, length(c.body)"
 #define COL_TEXT_AT	33
 #define COL_TEXT_LEN	34
+#define COL_BODY_LEN	35	/* from the record's header alone */
 
 static int	msg_step(struct store *, sqlite3_stmt *, int64_t,
 		    struct smerr *);
@@ -501,8 +502,10 @@ store_msg_load_some(struct store *st, int64_t id, int what,
 	sqlite3_bind_int(o->s, 2, what);
 	if ((rc = sqlite3_step(o->s)) == SQLITE_ROW) {
 		msg_row(o->s, &o->m, 1);
+		/* No body: no text in it (NULL, as STORE_TEXT_OF gives). */
 		if (!(what & STORE_LOAD_TEXT) || sqlite3_column_type(o->s,
-		    COL_TEXT_AT) == SQLITE_NULL ||
+		    COL_TEXT_AT) == SQLITE_NULL || sqlite3_column_type(o->s,
+		    COL_BODY_LEN) == SQLITE_NULL ||
 		    (r = msg_text_cut(st, o, e)) == 0) {
 			*mp = &o->m;
 			return 0;

@@ -776,11 +776,11 @@ test_text_in_body(void **unused)
 	static const char	body3[] = "Subject: c\r\n\r\nraw =E9 tapirword\r\n";
 	static const char	text3[] = "raw \xc3\xa9 tapirword\n";
 	struct store		*st;
-	struct store_msg	 m;
+	struct store_msg	 m, *lm;
 	struct smerr		 e;
-	int64_t			 inbox, id2, id3, at, len;
+	int64_t			 inbox, id2, id3, id5, at, len;
 	size_t			 done, left;
-	char			*d = tmpdir();
+	char			*d = tmpdir(), q[128];
 
 	(void)unused;
 	st = open_key1(d, &e);
@@ -797,8 +797,9 @@ test_text_in_body(void **unused)
 	    &at, &len);
 	assert_int_equal(len, 33);
 	/* A CR alone stays, read with or without the body. */
-	add_text(st, inbox, 5, "Subject: d\r\n\r\nlone\rcr\r\nend\r\r\n",
-	    "lone\rcr\nend\r\n", &at, &len);
+	id5 = add_text(st, inbox, 5,
+	    "Subject: d\r\n\r\nlone\rcr\r\nend\r\r\n", "lone\rcr\nend\r\n",
+	    &at, &len);
 	assert_true(at > 0);
 	assert_int_equal(one_int(st, "SELECT count(*) FROM message_content "
 	    "WHERE text IS NULL AND text_at IS NOT NULL;"), 4);
@@ -825,6 +826,14 @@ test_text_in_body(void **unused)
 	exec_ok(st, "INSERT INTO message_fts(message_fts) "
 	    "VALUES('integrity-check');");
 	assert_int_equal(store_check(st, &e), 0);
+	/* A body gone from under its text: no text, as SQL gives it. */
+	snprintf(q, sizeof(q), "UPDATE message_content SET body = NULL "
+	    "WHERE id = %lld;", (long long)id5);
+	exec_ok(st, q);
+	assert_int_equal(store_msg_load_some(st, id5, STORE_LOAD_TEXT, &lm,
+	    &e), 0);
+	assert_null(lm->text);
+	store_msg_free(lm);
 	store_close(st);
 	assert_int_equal(grep_dir(d, "okapiword"), 0);
 	rmdir_all(d);
