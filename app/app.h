@@ -199,6 +199,14 @@ int	 app_parts(const unsigned char *msg, size_t len,
 int	 app_write_new(const char *path, const uint8_t *p, size_t len,
 	    struct smerr *e);
 /*
+ * The same, but over a file at path when there is one (the reader said
+ * so): the new file is written beside it and then takes its name, so
+ * that a link there is replaced, never followed, and the old file stays
+ * whole until the new one is.
+ */
+int	 app_write_over(const char *path, const uint8_t *p, size_t len,
+	    struct smerr *e);
+/*
  * Message m as it is written out (export, and the terminal program's w
  * and |): as decrypted, or as received when it waits for its key. A
  * decrypted message is its outer fields over the inner entity, which
@@ -209,12 +217,15 @@ int	 app_write_new(const char *path, const uint8_t *p, size_t len,
 struct buf;
 struct store_msg;
 int	 app_msg_export(const struct store_msg *m, struct buf *out);
-/* Appends part index, decoded, to out: 0 or an error. */
-int	 app_part_decode(const unsigned char *msg, size_t len, size_t index,
-	    struct buf *out, struct smerr *e);
-/* Writes part index, decoded, to the new file path (mode 0600). */
+/*
+ * Writes part index, decoded, to the new file path (mode 0600), or with
+ * over over the file there (app_write_over).
+ */
 int	 app_part_save(const unsigned char *msg, size_t len, size_t index,
-	    const char *path, size_t *sizep, struct smerr *e);
+	    const char *path, int over, size_t *sizep, struct smerr *e);
+/* Part index, decoded, into *bp (a secret buffer the caller frees). */
+int	 app_part_decoded(const unsigned char *msg, size_t len, size_t index,
+	    struct buf **bp, struct smerr *e);
 /*
  * A file name safe to create from a part's suggestion: its last path
  * component, without leading dots or control characters; "part-N" when

@@ -35,7 +35,8 @@ int	 app_part_is_envelope(const struct mime_part *p);
 /*
  * Parses msg into *mp and finds its leaf index (from 1, as app_parts
  * numbers them), *partp. 0, or SMERR_* (SMERR_NOTFOUND when there is no
- * such part) with *mp NULL; the caller frees *mp.
+ * such part) with *mp NULL; the caller frees *mp, before msg (which *mp
+ * may read where it lies).
  */
 int	 app_part_find(const uint8_t *msg, size_t len, size_t index,
 	    struct mime_msg **mp, const struct mime_part **partp,

@@ -2,9 +2,10 @@
  * The parts of a stored message that a reader can save: every leaf of its
  * MIME tree but S/MIME signatures, in tree order, with its type, the file
  * name it suggests (made safe) and its decoded size. Saving writes the
- * decoded part to a new file of the reader's choosing: never over an
- * existing file, never through a symbolic link, readable by its owner
- * only. The message is the one the store holds, already decrypted.
+ * decoded part to a file of the reader's choosing, readable by its owner
+ * only: a new one, or when the reader said so a new one that takes the
+ * name of the file there; never through a symbolic link. The message is
+ * the one the store holds, already decrypted.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,6 +44,31 @@ is_signature(const struct mime_part *p)
 	    strcmp(t, "application/x-pkcs7-signature") == 0;
 }
 
+/* The longest name offered, in bytes: a file system takes 255. */
+#define NAME_KEPT	200
+/* The longest extension kept when a name is cut. */
+#define EXT_KEPT	16
+
+/*
+ * Cuts the name s to NAME_KEPT bytes, on a character's first byte,
+ * keeping its extension (a last dot and at most EXT_KEPT bytes after it).
+ */
+static void
+name_cut(char *s)
+{
+	size_t	 len = strlen(s), ext = 0, cut;
+	char	*dot = strrchr(s, '.');
+
+	if (len <= NAME_KEPT)
+		return;
+	if (dot != NULL && strlen(dot) <= EXT_KEPT + 1)
+		ext = strlen(dot);
+	cut = NAME_KEPT - ext;
+	while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)
+		cut--;
+	memmove(s + cut, s + len - ext, ext + 1);
+}
+
 char *
 app_part_basename(const char *suggested, size_t index)
 {
@@ -64,6 +90,8 @@ app_part_basename(const char *suggested, size_t index)
 		for (p = clean; *p != '\0'; p++)
 			if ((unsigned char)*p < 0x20 || *p == 0x7f)
 				*p = '_';
+		/* Too long to be created: cut, not refused. */
+		name_cut(clean);
 		return clean;
 	}
 	free(clean);
@@ -72,14 +100,18 @@ app_part_basename(const char *suggested, size_t index)
 	return out;
 }
 
-/* Decoded size of p, or 0 when its encoding is broken. */
+/*
+ * Decoded size of p, or 0 when its encoding is broken; counted, not
+ * held, so that listing the parts of a large message does not hold the
+ * largest of them decoded.
+ */
 static size_t
 decoded_size(const struct mime_part *p)
 {
 	struct buf	*b;
 	size_t		 n = 0;
 
-	if ((b = buf_new_secret(MIME_MAX_INPUT)) == NULL)
+	if ((b = buf_new_count(MIME_MAX_INPUT)) == NULL)
 		return 0;
 	if (mime_part_decode(p, b, NULL) == 0)
 		n = buf_len(b);
@@ -133,7 +165,8 @@ app_parts(const uint8_t *msg, size_t len,
 	struct walk	 w;
 	int		 r;
 
-	if ((r = mime_parse(msg, len, &m, e)) != 0)
+	/* Read where it lies: a large message is not copied to be listed. */
+	if ((r = mime_parse_in(msg, len, &m, e)) != 0)
 		return r;
 	memset(&w, 0, sizeof(w));
 	w.cb = cb;
@@ -183,17 +216,17 @@ app_msg_export(const struct store_msg *m, struct buf *out)
 	return r != 0 ? r : buf_put(out, m->body, m->body_len);
 }
 
-int
-app_write_new(const char *path, const uint8_t *p, size_t len,
-    struct smerr *e)
+/*
+ * Writes len bytes of p to fd and closes it; path names it in an error,
+ * tmp is the file to remove then (a file half written is not left).
+ */
+static int
+write_file(int fd, const char *path, const char *tmp, const uint8_t *p,
+    size_t len, struct smerr *e)
 {
 	ssize_t	n;
-	int	fd, r = 0;
+	int	r = 0;
 
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600)) == -1)
-		return smerr_set(e, SMERR_IO, "%s: %s", path, errno == EEXIST ?
-		    "a file of that name exists already" : strerror(errno));
 	for (; len > 0; p += n, len -= (size_t)n)
 		if ((n = write(fd, p, len)) < 0) {
 			if (errno == EINTR) {
@@ -207,7 +240,41 @@ app_write_new(const char *path, const uint8_t *p, size_t len,
 	if (close(fd) != 0 && r == 0)
 		r = smerr_set(e, SMERR_IO, "%s: %s", path, strerror(errno));
 	if (r != 0)
-		(void)unlink(path);	/* no half-written file is left */
+		(void)unlink(tmp);	/* no half-written file is left */
+	return r;
+}
+
+int
+app_write_new(const char *path, const uint8_t *p, size_t len,
+    struct smerr *e)
+{
+	int	fd;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) == -1)
+		return smerr_set(e, SMERR_IO, "%s: %s", path, errno == EEXIST ?
+		    "a file of that name exists already" : strerror(errno));
+	return write_file(fd, path, path, p, len, e);
+}
+
+int
+app_write_over(const char *path, const uint8_t *p, size_t len,
+    struct smerr *e)
+{
+	char	*tmp;
+	int	 fd, r;
+
+	if (asprintf(&tmp, "%s.XXXXXX", path) == -1)
+		return smerr_nomem(e);
+	/* mkstemp: a new file, its owner's only. */
+	if ((fd = mkstemp(tmp)) == -1)
+		r = smerr_set(e, SMERR_IO, "%s: %s", path, strerror(errno));
+	else if ((r = write_file(fd, path, tmp, p, len, e)) == 0 &&
+	    rename(tmp, path) != 0) {
+		r = smerr_set(e, SMERR_IO, "%s: %s", path, strerror(errno));
+		(void)unlink(tmp);
+	}
+	free(tmp);
 	return r;
 }
 
@@ -219,7 +286,7 @@ app_part_find(const uint8_t *msg, size_t len, size_t index,
 	int		r;
 
 	*partp = NULL;
-	if ((r = mime_parse(msg, len, mp, e)) != 0)
+	if ((r = mime_parse_in(msg, len, mp, e)) != 0)
 		return r;
 	memset(&w, 0, sizeof(w));
 	w.want = index;
@@ -234,22 +301,28 @@ app_part_find(const uint8_t *msg, size_t len, size_t index,
 }
 
 int
-app_part_decode(const uint8_t *msg, size_t len, size_t index,
-    struct buf *out, struct smerr *e)
+app_part_decoded(const uint8_t *msg, size_t len, size_t index,
+    struct buf **bp, struct smerr *e)
 {
 	const struct mime_part	*part;
 	struct mime_msg	*m = NULL;
 	int		 r;
 
-	if ((r = app_part_find(msg, len, index, &m, &part, e)) == 0)
-		r = mime_part_decode(part, out, e);
+	if ((r = app_part_find(msg, len, index, &m, &part, e)) != 0)
+		return r;
+	if ((*bp = buf_new_secret(MIME_MAX_INPUT)) == NULL)
+		r = smerr_nomem(e);
+	else if ((r = mime_part_decode(part, *bp, e)) != 0) {
+		buf_free(*bp);
+		*bp = NULL;
+	}
 	mime_msg_free(m);
 	return r;
 }
 
 int
 app_part_save(const uint8_t *msg, size_t len, size_t index,
-    const char *path, size_t *sizep, struct smerr *e)
+    const char *path, int over, size_t *sizep, struct smerr *e)
 {
 	struct buf	*b = NULL;
 	int		 r;
@@ -257,10 +330,10 @@ app_part_save(const uint8_t *msg, size_t len, size_t index,
 	*sizep = 0;
 	if (path == NULL || *path == '\0')
 		return smerr_set(e, SMERR_INVAL, "no file name");
-	if ((b = buf_new_secret(MIME_MAX_INPUT)) == NULL)
-		return smerr_nomem(e);
-	if ((r = app_part_decode(msg, len, index, b, e)) == 0 &&
-	    (r = app_write_new(path, buf_data(b), buf_len(b), e)) == 0)
+	if ((r = app_part_decoded(msg, len, index, &b, e)) != 0)
+		return r;
+	if ((r = (over ? app_write_over : app_write_new)(path, buf_data(b),
+	    buf_len(b), e)) == 0)
 		*sizep = buf_len(b);
 	buf_free(b);
 	return r;

@@ -18,6 +18,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/proc.h"
+#include "base/secmem.h"
 #include "mime/mime.h"
 #include "mime/html.h"
 #include "app/app.h"
@@ -154,7 +155,7 @@ app_viewer_open(const struct mailcap *mc, const unsigned char *msg,
 	v->terminal = x->terminal;
 	ext = mailcap_extension(x);
 	if ((r = viewer_place(v, ext, e)) != 0 ||
-	    (r = app_part_save(msg, len, index, v->path, &n, e)) != 0 ||
+	    (r = app_part_save(msg, len, index, v->path, 0, &n, e)) != 0 ||
 	    (r = viewer_command(v, x, part_param, p, e)) != 0)
 		goto out;
 out:
@@ -177,14 +178,15 @@ read_all(int fd, struct buf *out)
 		if ((n = read(fd, chunk, sizeof(chunk))) == -1) {
 			if (errno == EINTR)
 				continue;
-			return;
+			break;
 		}
 		if (n == 0)
-			return;
+			break;
 		room = buf_max(out) - buf_len(out);
 		(void)buf_put(out, chunk, (size_t)n < room ? (size_t)n :
 		    room);
 	}
+	secmem_wipe(chunk, sizeof(chunk));	/* a part's text, perhaps */
 }
 
 int
@@ -303,7 +305,7 @@ same_reading(const struct buf *t, const char *shown, struct smerr *e)
 	struct buf	*b;
 	int		 same;
 
-	if ((b = buf_new(MIME_MAX_INPUT)) == NULL) {
+	if ((b = buf_new_secret(MIME_MAX_INPUT)) == NULL) {
 		smerr_nomem(e);
 		return 0;
 	}
@@ -322,8 +324,11 @@ lf_lines(const struct buf *t)
 	struct buf	*b;
 	size_t		 i, n = buf_len(t);
 
-	if ((b = buf_new(MIME_MAX_INPUT)) == NULL)
+	if ((b = buf_new_secret(MIME_MAX_INPUT)) == NULL ||
+	    buf_reserve(b, n) != 0) {
+		buf_free(b);
 		return NULL;
+	}
 	for (i = 0; i < n; i++)
 		if (!(p[i] == '\r' && i + 1 < n && p[i + 1] == '\n') &&
 		    buf_putc(b, p[i]) != 0) {
@@ -345,7 +350,7 @@ html_run(const struct mailcap_entry *x, const struct mime_part *p,
 
 	memset(&v, 0, sizeof(v));
 	if ((v.type = strdup("text/html")) == NULL ||
-	    (out = buf_new(VIEWER_MAX_TEXT)) == NULL) {
+	    (out = buf_new_secret(VIEWER_MAX_TEXT)) == NULL) {
 		r = smerr_nomem(e);
 		goto out;
 	}
@@ -383,7 +388,7 @@ app_html_mailcap(const struct mailcap *mc, const unsigned char *msg,
 	shown_parts(mime_msg_root(m), 0, &n, &p);
 	if (n != 1 || !ctype_is(p, "text/html"))
 		goto out;
-	if ((t = buf_new(MIME_MAX_INPUT)) == NULL) {
+	if ((t = buf_new_secret(MIME_MAX_INPUT)) == NULL) {
 		r = smerr_nomem(e);
 		goto out;
 	}

@@ -3,7 +3,8 @@
  * extra byte holding a NUL. Growth doubles up to the ceiling; a secret
  * buffer copies into fresh memory and wipes the old block instead of
  * calling realloc, which could leave a copy behind; its memory is locked
- * (kept out of swap) where the limit allows.
+ * (kept out of swap) where the limit allows. A counting buffer keeps
+ * nothing: it only adds up the length of what is put into it.
  */
 #include <sys/stat.h>
 
@@ -25,6 +26,7 @@ struct buf {
 	size_t	 max;		/* ceiling on len */
 	int	 secret;
 	int	 view;
+	int	 count;		/* no storage: len counts what was put */
 };
 
 static struct buf *
@@ -49,6 +51,16 @@ struct buf *
 buf_new_secret(size_t max)
 {
 	return buf_alloc(max, 1);
+}
+
+struct buf *
+buf_new_count(size_t max)
+{
+	struct buf	*b;
+
+	if ((b = buf_alloc(max, 0)) != NULL)
+		b->count = 1;
+	return b;
 }
 
 struct buf *
@@ -88,7 +100,7 @@ buf_reserve(struct buf *b, size_t add)
 	if (add > b->max || b->len > b->max - add)
 		return SMERR_LIMIT;
 	need = b->len + add + 1;
-	if (need <= b->cap)
+	if (need <= b->cap || b->count)
 		return 0;
 	ncap = b->cap < 64 ? 64 : b->cap;
 	while (ncap < need)
@@ -121,6 +133,10 @@ buf_put(struct buf *b, const void *p, size_t len)
 		return b->view ? SMERR_INVAL : buf_reserve(b, 0);
 	if ((r = buf_reserve(b, len)) != 0)
 		return r;
+	if (b->count) {
+		b->len += len;
+		return 0;
+	}
 	memcpy(b->d + b->len, p, len);
 	b->len += len;
 	b->d[b->len] = '\0';
@@ -154,6 +170,10 @@ buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 		return SMERR_INVAL;
 	if ((r = buf_reserve(b, (size_t)n)) != 0)
 		return r;
+	if (b->count) {
+		b->len += (size_t)n;
+		return 0;
+	}
 	if (vsnprintf((char *)b->d + b->len, (size_t)n + 1, fmt, ap) != n)
 		return SMERR_INVAL;
 	b->len += (size_t)n;
@@ -209,6 +229,8 @@ buf_is_secret(const struct buf *b)
 void
 buf_reset(struct buf *b)
 {
+	if (b->count)
+		b->len = 0;
 	if (b->view || b->d == NULL)
 		return;
 	if (b->secret)
@@ -228,8 +250,11 @@ buf_consume(struct buf *b, size_t n)
 		b->cap -= n;
 		return;
 	}
-	if (n >= b->len) {
-		buf_reset(b);
+	if (n >= b->len || b->count) {
+		if (n >= b->len)
+			buf_reset(b);
+		else
+			b->len -= n;
 		return;
 	}
 	memmove(b->d, b->d + n, b->len - n);
@@ -244,7 +269,7 @@ buf_truncate(struct buf *b, size_t len)
 {
 	if (len >= b->len)
 		return;
-	if (b->view) {
+	if (b->view || b->count) {
 		b->len = len;
 		return;
 	}
@@ -259,6 +284,8 @@ buf_take(struct buf *b, size_t *lenp)
 {
 	char	*s;
 
+	if (b->count)
+		return NULL;		/* it holds nothing to take */
 	if (b->view || b->d == NULL) {
 		if ((s = malloc(b->len + 1)) == NULL)
 			return NULL;
@@ -282,7 +309,7 @@ buf_strdup(const struct buf *b)
 {
 	char	*s;
 
-	if ((s = malloc(b->len + 1)) == NULL)
+	if (b->count || (s = malloc(b->len + 1)) == NULL)
 		return NULL;
 	if (b->len > 0)
 		memcpy(s, b->d, b->len);
@@ -299,7 +326,7 @@ buf_read_fd(struct buf *b, int fd)
 	uint8_t		c;
 	int		r;
 
-	if (b->view)
+	if (b->view || b->count)
 		return SMERR_INVAL;
 	/* A regular file's size is known: read into place, at once. */
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&

@@ -21,6 +21,12 @@ struct buf;
 struct buf	*buf_new(size_t max);
 /* Same, and wiped whenever memory is released. */
 struct buf	*buf_new_secret(size_t max);
+/*
+ * A buffer that keeps nothing and counts what is put into it (buf_put,
+ * buf_putc, buf_puts, buf_printf), up to max: buf_len says how much a
+ * writer would have written; buf_data has nothing of it.
+ */
+struct buf	*buf_new_count(size_t max);
 /* Read-only view of len bytes at p (not copied; p must outlive it). */
 struct buf	*buf_view(const void *p, size_t len);
 /* Frees b (wiping it if secret); NULL is a no-op. Does not free a view's memory. */

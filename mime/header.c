@@ -17,6 +17,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/secmem.h"
 #include "base/text.h"
 #include "mime/mime.h"
 #include "mime/mime_int.h"
@@ -248,12 +249,89 @@ pct_decode(char *s)
 	return 0;
 }
 
+/* The pieces an RFC 2231 value may be continued over, at most. */
+#define PARAM_PIECES	64
+
+/*
+ * Appends the RFC 2231 extended value v (%XX escapes) to b; with cs, v
+ * opens with charset'language', and *cs gets the charset. 0, or -1 when
+ * it is malformed.
+ */
+static int
+ext_piece(struct buf *b, const char *v, char *cs, size_t cslen)
+{
+	const char	*q;
+	char		*t;
+	int		 r;
+
+	if (cs != NULL) {
+		if ((q = strchr(v, '\'')) == NULL || (size_t)(q - v) >= cslen ||
+		    strchr(q + 1, '\'') == NULL)
+			return -1;
+		memcpy(cs, v, (size_t)(q - v));
+		cs[q - v] = '\0';
+		v = strchr(q + 1, '\'') + 1;
+	}
+	if ((t = strdup(v)) == NULL)
+		return -1;
+	r = pct_decode(t) != 0 || buf_puts(b, t) != 0 ? -1 : 0;
+	free(t);
+	return r;
+}
+
+/*
+ * Parameter base of params as RFC 2231 gives it: in one piece
+ * (base*=utf-8''r%C3%A9sum%C3%A9.pdf), or continued over numbered pieces
+ * as long names are sent (base*0*=utf-8''..., base*1*=..., base*2="..."),
+ * each extended piece %XX-decoded, in UTF-8 from the charset the first
+ * names. Malloc'd; NULL when there is none, it is malformed, or its
+ * charset cannot be read.
+ */
+static char *
+param_2231(const struct mime_field *params, size_t n, const char *base)
+{
+	struct buf	*b;
+	const char	*v;
+	char		 name[64], cs[64] = "us-ascii", *res = NULL, *conv;
+	int		 k, r = 0;
+
+	if ((b = buf_new(MIME_MAX_FIELD)) == NULL)
+		return NULL;
+	snprintf(name, sizeof(name), "%s*", base);
+	if ((v = mime_fields_get(params, n, name)) != NULL)
+		r = ext_piece(b, v, cs, sizeof(cs));
+	for (k = 0; v == NULL && r == 0 && k < PARAM_PIECES; k++) {
+		snprintf(name, sizeof(name), "%s*%d*", base, k);
+		if ((v = mime_fields_get(params, n, name)) != NULL)
+			r = ext_piece(b, v, k == 0 ? cs : NULL, sizeof(cs));
+		else {
+			snprintf(name, sizeof(name), "%s*%d", base, k);
+			if ((v = mime_fields_get(params, n, name)) == NULL)
+				break;
+			r = buf_puts(b, v) != 0 ? -1 : 0;
+		}
+		v = NULL;
+	}
+	if (r != 0 || buf_len(b) == 0)
+		res = NULL;
+	else if (cs[0] == '\0' || mime_strcaseeq(cs, "utf-8") ||
+	    mime_strcaseeq(cs, "us-ascii"))
+		res = buf_strdup(b);
+	else if (charconv("utf-8", cs, (const char *)buf_data(b), buf_len(b),
+	    &conv) == MAIL_CHARCONV_NO_ERROR && conv != NULL) {
+		res = strdup(conv);
+		free(conv);
+	}
+	buf_free(b);
+	return res;
+}
+
 char *
 mime_part_filename(const struct mime_part *p)
 {
 	struct mime_field	*params = NULL;
 	struct buf		*out = NULL;
-	const char		*d, *name = NULL, *q;
+	const char		*d, *name = NULL;
 	char			*res = NULL, *ext = NULL;
 	size_t			 n = 0, i;
 
@@ -264,25 +342,12 @@ mime_part_filename(const struct mime_part *p)
 		if (params_parse(d + i, "Content-Disposition", &params, &n,
 		    NULL) != 0)
 			n = 0;
-		for (i = 0; i < n && ext == NULL; i++) {
-			/* RFC 2231, one piece: charset'language'%XX... */
-			if (strcmp(params[i].name, "filename*") != 0 ||
-			    (q = strchr(params[i].value, '\'')) == NULL ||
-			    (q = strchr(q + 1, '\'')) == NULL)
-				continue;
-			if ((strncasecmp(params[i].value, "utf-8'", 6) != 0 &&
-			    strncasecmp(params[i].value, "us-ascii'", 9) !=
-			    0) || (ext = strdup(q + 1)) == NULL)
-				continue;
-			if (pct_decode(ext) != 0) {
-				free(ext);
-				ext = NULL;
-			}
-		}
-		if (ext == NULL)
+		if ((ext = param_2231(params, n, "filename")) == NULL)
 			name = mime_fields_get(params, n, "filename");
 	}
-	if (ext == NULL && name == NULL)
+	/* The type's name, when the disposition names nothing. */
+	if (ext == NULL && name == NULL &&
+	    (ext = param_2231(p->params, p->nparams, "name")) == NULL)
 		name = mime_part_param(p, "name");
 	if (ext != NULL)
 		res = ext;
@@ -787,7 +852,8 @@ mime_part_text(const struct mime_part *p, struct buf *out, struct smerr *e)
 			buf_truncate(out, mark);
 		return r;
 	}
-	if ((raw = buf_new(MIME_MAX_INPUT)) == NULL)
+	/* A decrypted text, perhaps: its copies are wiped. */
+	if ((raw = buf_new_secret(MIME_MAX_INPUT)) == NULL)
 		return smerr_nomem(e);
 	if ((r = mime_part_decode(p, raw, e)) != 0)
 		goto out;
@@ -795,7 +861,7 @@ mime_part_text(const struct mime_part *p, struct buf *out, struct smerr *e)
 	    (const char *)buf_data(raw), buf_len(raw), &conv) ==
 	    MAIL_CHARCONV_NO_ERROR && conv != NULL) {
 		r = buf_puts(out, conv);
-		free(conv);
+		secmem_strfree(conv);
 	} else
 		r = buf_put(out, buf_data(raw), buf_len(raw));
 	if (r != 0) {

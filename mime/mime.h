@@ -39,6 +39,12 @@ struct mime_part;
  */
 int	 mime_parse(const void *p, size_t len, struct mime_msg **mp,
 	    struct smerr *e);
+/*
+ * mime_parse, reading p where it lies when its lines end in CRLF (a large
+ * message is then not held twice): p must outlive *mp.
+ */
+int	 mime_parse_in(const void *p, size_t len, struct mime_msg **mp,
+	    struct smerr *e);
 /* Frees m and every part; NULL is a no-op. */
 void	 mime_msg_free(struct mime_msg *m);
 

@@ -34,6 +34,7 @@ struct mime_part {
 struct mime_msg {
 	uint8_t			*data;		/* the message, CRLF */
 	size_t			 len;
+	int			 borrowed;	/* data is the caller's */
 	struct mime_part	*root;
 	size_t			 nparts;
 	int			 depth;

@@ -1,6 +1,9 @@
 /*
  * The bounded MIME parser. The message is copied once with its line ends
- * made CRLF; a part is then a range of that copy: a header block, an empty
+ * made CRLF, into one block of its final size, wiped when freed (it may be
+ * a decrypted message); mime_parse_in reads a message whose lines end in
+ * CRLF already where it lies. A part is then a range of that copy: a
+ * header block, an empty
  * line, a body. A multipart body is cut at its delimiter lines (RFC 2046
  * 5.1.1: the CRLF before a delimiter belongs to the delimiter), and each
  * piece is parsed as a part one level down. The limits of mime.h are
@@ -8,11 +11,13 @@
  * MIME_MAX_PARTS parts and MIME_MAX_DEPTH frames of recursion.
  */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/secmem.h"
 #include "base/text.h"
 #include "mime/mime.h"
 #include "mime/mime_int.h"
@@ -39,7 +44,8 @@ mime_msg_free(struct mime_msg *m)
 	if (m == NULL)
 		return;
 	part_free(m->root);
-	free(m->data);
+	if (!m->borrowed)
+		secmem_free(m->data, m->len);
 	free(m);
 }
 
@@ -249,8 +255,26 @@ fail:
 	return r;
 }
 
-int
-mime_parse(const void *data, size_t len, struct mime_msg **mp,
+/* The length of the len bytes at p with each bare LF made CRLF. */
+static size_t
+crlf_len(const uint8_t *p, size_t len)
+{
+	const uint8_t	*lf, *end = p + len;
+	size_t		 n = len;
+
+	for (; p < end && (lf = memchr(p, '\n', (size_t)(end - p))) != NULL;
+	    p = lf + 1)
+		if (lf == p || lf[-1] != '\r')
+			n++;
+	return n;
+}
+
+/*
+ * Parses the len bytes at data into *mp: copied with CRLF line ends, or
+ * (borrow) read where they lie when their lines end in CRLF already.
+ */
+static int
+msg_parse(const void *data, size_t len, int borrow, struct mime_msg **mp,
     struct smerr *e)
 {
 	struct mime_msg	*m = NULL;
@@ -265,19 +289,27 @@ mime_parse(const void *data, size_t len, struct mime_msg **mp,
 		    "message larger than %lu bytes", MIME_MAX_INPUT);
 	if (len == 0)
 		return smerr_set(e, SMERR_PARSE, "empty message");
-	if ((m = calloc(1, sizeof(*m))) == NULL ||
-	    (b = buf_new(2 * MIME_MAX_INPUT + 1)) == NULL) {
-		r = smerr_nomem(e);
-		goto out;
-	}
-	if ((r = mime_canon_crlf(data, len, b)) != 0) {
-		smerr_set(e, r, "reading the message: %s", smerr_str(r));
-		goto out;
-	}
-	m->data = (uint8_t *)buf_take(b, &m->len);
-	if (m->data == NULL) {
-		r = smerr_nomem(e);
-		goto out;
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return smerr_nomem(e);
+	if (borrow && !mime_has_bare_lf(data, len)) {
+		m->data = (uint8_t *)(uintptr_t)data;
+		m->len = len;
+		m->borrowed = 1;
+	} else {
+		if ((b = buf_new_secret(2 * MIME_MAX_INPUT + 1)) == NULL ||
+		    buf_reserve(b, crlf_len(data, len)) != 0) {
+			r = smerr_nomem(e);
+			goto out;
+		}
+		if ((r = mime_canon_crlf(data, len, b)) != 0) {
+			smerr_set(e, r, "reading the message: %s",
+			    smerr_str(r));
+			goto out;
+		}
+		if ((m->data = (uint8_t *)buf_take(b, &m->len)) == NULL) {
+			r = smerr_nomem(e);
+			goto out;
+		}
 	}
 	if ((r = part_parse(m, m->data, m->data + m->len, 0, &m->root,
 	    e)) != 0)
@@ -288,6 +320,20 @@ out:
 	buf_free(b);
 	mime_msg_free(m);
 	return r;
+}
+
+int
+mime_parse(const void *data, size_t len, struct mime_msg **mp,
+    struct smerr *e)
+{
+	return msg_parse(data, len, 0, mp, e);
+}
+
+int
+mime_parse_in(const void *data, size_t len, struct mime_msg **mp,
+    struct smerr *e)
+{
+	return msg_parse(data, len, 1, mp, e);
 }
 
 const struct mime_part *

@@ -11,6 +11,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/secmem.h"
 #include "store/store.h"
 #include "store/store_int.h"
 
@@ -19,8 +20,19 @@
 	"m.digest, m.signature, m.encryption, m.trust, m.signer, m.state, " \
 	"f.account, m.to_addr, m.cc, m.reply_to, m.message_id, " \
 	"m.in_reply_to, m.refs, m.list_post, m.attachments, m.from_name"
-#define FULL_COLS SUM_COLS ", c.body, c.raw, c.verdict, " \
-	STORE_TEXT_OF("c") ", c.signer_der"
+/*
+ * With the content: the body and raw columns only when ?2 has
+ * STORE_LOAD_BODY, the text column only when it has STORE_LOAD_TEXT (a
+ * CASE reads no blob it does not return), and where a text kept inside
+ * the body lies (STORE_TEXT_OF), for msg_text_cut.
+ */
+#define SOME_COLS SUM_COLS ", CASE WHEN ?2 & 1 THEN c.body END, " \
+	"CASE WHEN ?2 & 1 THEN c.raw END, c.verdict, " \
+	"CASE WHEN ?2 & 2 THEN c.text END, c.signer_der, c.text_at, " \
+	"c.text_len, length(c.body)"
+#define COL_TEXT_AT	33
+#define COL_TEXT_LEN	34
+#define COL_BODY_LEN	35	/* from the record's header alone */
 
 static int	msg_step(struct store *, sqlite3_stmt *, int64_t,
 		    struct smerr *);
@@ -398,15 +410,81 @@ store_msg_add_bound(struct store *st, const struct store_msg *m,
 	return r;
 }
 
-/* A loaded message owns the statement its pointers point into. */
+/*
+ * A loaded message owns the statement its pointers point into, and the
+ * text cut from its body (wiped when freed).
+ */
 struct msg_owned {
 	struct store_msg	 m;
 	sqlite3_stmt		*s;
+	char			*text;
+	size_t			 text_size;
 };
+
+/*
+ * The text kept inside the body (text_len bytes from text_at, or to the
+ * end) with CRLF as LF, as STORE_TEXT_OF gives it: cut from the body when
+ * it was loaded, else read from the store alone, so that the text of a
+ * large message is not read with the whole body around it.
+ */
+static int
+msg_text_cut(struct store *st, struct msg_owned *o, struct smerr *e)
+{
+	sqlite3_blob	*bl = NULL;
+	sqlite3_int64	 at, n, size;
+	char		*t;
+	size_t		 i, j;
+	int		 r = 0;
+
+	if (o->m.body != NULL)
+		size = (sqlite3_int64)o->m.body_len;
+	else if (sqlite3_blob_open(st->db, "main", "message_content", "body",
+	    o->m.id, 0, &bl) != SQLITE_OK) {
+		r = store_dberr(st, e, "reading a message's text");
+		goto out;
+	} else
+		size = sqlite3_blob_bytes(bl);
+	at = sqlite3_column_int64(o->s, COL_TEXT_AT);
+	if (at < 0 || at > size)
+		at = size;
+	n = sqlite3_column_type(o->s, COL_TEXT_LEN) == SQLITE_NULL ?
+	    size - at : sqlite3_column_int64(o->s, COL_TEXT_LEN);
+	if (n < 0 || n > size - at)
+		n = size - at;
+	if ((t = malloc((size_t)n + 1)) == NULL) {
+		r = smerr_nomem(e);
+		goto out;
+	}
+	o->text = t;
+	o->text_size = (size_t)n + 1;
+	if (bl == NULL)
+		memcpy(t, o->m.body + at, (size_t)n);
+	else if (sqlite3_blob_read(bl, t, (int)n, (int)at) != SQLITE_OK) {
+		r = store_dberr(st, e, "reading a message's text");
+		goto out;
+	}
+	for (i = j = 0; i < (size_t)n; i++)
+		if (t[i] != '\r' || i + 1 == (size_t)n || t[i + 1] != '\n')
+			t[j++] = t[i];
+	t[j] = '\0';
+	o->m.text = t;
+out:
+	if (bl != NULL)
+		sqlite3_blob_close(bl);
+	return r;
+}
 
 int
 store_msg_load(struct store *st, int64_t id, struct store_msg **mp,
     struct smerr *e)
+{
+	return store_msg_load_some(st, id, STORE_LOAD_BODY | STORE_LOAD_TEXT,
+	    mp, e);
+}
+
+int
+store_msg_load_some(struct store *st, int64_t id, int what,
+    struct store_msg **mp, struct smerr *e)
 {
 	struct msg_owned	*o;
 	int			 r, rc;
@@ -414,25 +492,30 @@ store_msg_load(struct store *st, int64_t id, struct store_msg **mp,
 	*mp = NULL;
 	if ((o = calloc(1, sizeof(*o))) == NULL)
 		return smerr_nomem(e);
-	if ((r = store_prep(st, "SELECT " FULL_COLS " FROM message m JOIN "
+	if ((r = store_prep(st, "SELECT " SOME_COLS " FROM message m JOIN "
 	    "folder f ON f.id = m.folder LEFT JOIN message_content c ON "
-	    "c.id = m.id WHERE m.id = ?;", &o->s, e)) != 0) {
+	    "c.id = m.id WHERE m.id = ?1;", &o->s, e)) != 0) {
 		free(o);
 		return r;
 	}
 	sqlite3_bind_int64(o->s, 1, id);
+	sqlite3_bind_int(o->s, 2, what);
 	if ((rc = sqlite3_step(o->s)) == SQLITE_ROW) {
 		msg_row(o->s, &o->m, 1);
-		*mp = &o->m;
-		return 0;
-	}
-	if (rc == SQLITE_DONE)
+		/* No body: no text in it (NULL, as STORE_TEXT_OF gives). */
+		if (!(what & STORE_LOAD_TEXT) || sqlite3_column_type(o->s,
+		    COL_TEXT_AT) == SQLITE_NULL || sqlite3_column_type(o->s,
+		    COL_BODY_LEN) == SQLITE_NULL ||
+		    (r = msg_text_cut(st, o, e)) == 0) {
+			*mp = &o->m;
+			return 0;
+		}
+	} else if (rc == SQLITE_DONE)
 		r = smerr_set(e, SMERR_NOTFOUND, "no message %lld",
 		    (long long)id);
 	else
 		r = store_dberr(st, e, "reading a message");
-	sqlite3_finalize(o->s);
-	free(o);
+	store_msg_free(&o->m);
 	return r;
 }
 
@@ -444,6 +527,7 @@ store_msg_free(struct store_msg *m)
 	if (m == NULL)
 		return;
 	sqlite3_finalize(o->s);
+	secmem_free(o->text, o->text_size);
 	free(o);
 }
 

@@ -273,6 +273,15 @@ int	 store_msg_add_bound(struct store *st, const struct store_msg *m,
 /* Loads message id whole (body and all); store_msg_free frees it. */
 int	 store_msg_load(struct store *st, int64_t id, struct store_msg **mp,
 	    struct smerr *e);
+/*
+ * Loads message id with its body and raw (STORE_LOAD_BODY), its text
+ * (STORE_LOAD_TEXT), both, or neither (NULL in their place); the rest
+ * always. A large message read for its text alone is not held twice.
+ */
+#define STORE_LOAD_BODY	1
+#define STORE_LOAD_TEXT	2
+int	 store_msg_load_some(struct store *st, int64_t id, int what,
+	    struct store_msg **mp, struct smerr *e);
 void	 store_msg_free(struct store_msg *m);
 /* The id of (folder, uid), or SMERR_NOTFOUND. */
 int	 store_msg_find(struct store *st, int64_t folder, uint32_t uid,

@@ -357,16 +357,16 @@ act_write(struct ui *ui, int64_t id)
 	struct buf	*b;
 	struct smerr	 e;
 	char		*path, *full;
+	int		 over;
 
 	if ((b = act_ask_msg(ui, id, "Save the message to file: ", 1,
 	    &path)) == NULL)
 		return 0;
-	/* ~/ is the home, as in the parts view. */
-	if ((full = ui_expand_home(path)) == NULL)
-		ui_status(ui, 1, "out of memory");
-	else {
+	/* ~/ is the home, as in the parts view; a file, asked, written over. */
+	if ((full = ui_save_target(ui, path, NULL, &over)) != NULL) {
 		smerr_clear(&e);
-		if (app_write_new(full, buf_data(b), buf_len(b), &e) != 0)
+		if ((over ? app_write_over : app_write_new)(full, buf_data(b),
+		    buf_len(b), &e) != 0)
 			ui_status(ui, 1, "%s", smerr_msg(&e));
 		else
 			ui_status(ui, 0, "saved %zu bytes to %s", buf_len(b),

@@ -104,6 +104,49 @@ ui_expand_home(const char *path)
 	return strdup(path);
 }
 
+char *
+ui_save_target(struct ui *ui, const char *typed, const char *dflt,
+    int *overp)
+{
+	struct stat	 sb;
+	char		*full, *in, q[600];
+	size_t		 n;
+
+	*overp = 0;
+	if ((full = ui_expand_home(typed[0] != '\0' || dflt == NULL ? typed :
+	    dflt)) == NULL)
+		goto nomem;
+	if (stat(full, &sb) == 0 && S_ISDIR(sb.st_mode) && dflt != NULL) {
+		n = strlen(full);
+		if (asprintf(&in, "%s%s%s", full, n > 0 && full[n - 1] == '/' ?
+		    "" : "/", dflt) == -1) {
+			free(full);
+			goto nomem;
+		}
+		free(full);
+		full = in;
+	}
+	if (lstat(full, &sb) == 0) {
+		if (S_ISDIR(sb.st_mode)) {
+			ui_status(ui, 1, "%s is a directory: not saved", full);
+			free(full);
+			return NULL;
+		}
+		snprintf(q, sizeof(q), "%s exists: write over it? (y/N)",
+		    full);
+		if (!ui_confirm(ui, q)) {
+			ui_status(ui, 0, "not saved");
+			free(full);
+			return NULL;
+		}
+		*overp = 1;
+	}
+	return full;
+nomem:
+	ui_status(ui, 1, "out of memory");
+	return NULL;
+}
+
 int
 ui_complete_file(void *arg, const char *typed, int n, struct buf *out,
     char *hint, size_t hintlen)

@@ -339,6 +339,15 @@ struct app_addrs;
 const struct app_addrs *ui_addrs_book(struct ui_addrs *ua);
 /* "~/x" as $HOME/x, anything else as it is; malloc'd. */
 char		*ui_expand_home(const char *path);
+/*
+ * Where to save what the reader named typed (empty: dflt), as mutt
+ * does: ~/ is the home, a directory holds the file under dflt's name,
+ * and a file there is written over only when the reader says so (then
+ * *overp is 1). Malloc'd; NULL when nothing is to be written, the
+ * status line saying why.
+ */
+char		*ui_save_target(struct ui *ui, const char *typed,
+		    const char *dflt, int *overp);
 
 /*
  * compose-info.c: what the compose screen shows and keeps beside the

@@ -215,8 +215,9 @@ cv_load(struct ui *ui, struct cv *cv, int64_t id)
 	memset(&ci, 0, sizeof(ci));
 	memset(&f, 0, sizeof(f));
 	smerr_clear(&e);
-	if (store_msg_load(app_session_store(ui_session(ui)), id, &m, &e) !=
-	    0 || m->signer_der == NULL || m->signer_der_len == 0) {
+	/* Its verdict and signer: not its body, perhaps large. */
+	if (store_msg_load_some(app_session_store(ui_session(ui)), id, 0, &m,
+	    &e) != 0 || m->signer_der == NULL || m->signer_der_len == 0) {
 		cv_add(cv, UI_C_DIM, "%s", m == NULL ? smerr_msg(&e) :
 		    "This message has no signer's certificate.");
 		goto out;

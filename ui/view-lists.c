@@ -11,6 +11,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/secmem.h"
 #include "base/vec.h"
 #include "store/store.h"
 #include "keys/keys.h"
@@ -77,8 +78,9 @@ ls_clear(struct ls *ls)
 {
 	size_t	i;
 
+	/* A line may be of a message or of what a viewer made of it. */
 	for (i = 0; i < ls->n; i++) {
-		free(ls->items[i].text);
+		secmem_strfree(ls->items[i].text);
 		free(ls->items[i].key);
 		free(ls->items[i].acct);
 	}
@@ -530,14 +532,15 @@ part_cb(const struct app_part *p, void *arg)
 
 /*
  * Loads the message of a part list: its bytes as decrypted, or as
- * received when they could not be; NULL with e set on failure.
+ * received when they could not be (not its text: a large message is
+ * not held twice); NULL with e set on failure.
  */
 static const uint8_t *
 parts_msg(struct ui *ui, const struct ls *ls, struct store_msg **mp,
     size_t *lenp, struct smerr *e)
 {
-	if (store_msg_load(app_session_store(ui_session(ui)), ls->msg, mp,
-	    e) != 0)
+	if (store_msg_load_some(app_session_store(ui_session(ui)), ls->msg,
+	    STORE_LOAD_BODY, mp, e) != 0)
 		return NULL;
 	*lenp = (*mp)->body != NULL ? (*mp)->body_len : (*mp)->raw_len;
 	return (*mp)->body != NULL ? (*mp)->body : (*mp)->raw;
@@ -561,49 +564,17 @@ parts_load(struct ui *ui, struct ls *ls)
 		    UI_C_DIM);
 }
 
-/* |: the part under the cursor, decoded, to a command (mutt's pipe-entry). */
-static void
-parts_pipe(struct ui *ui, struct ls *ls)
-{
-	struct store_msg	*m = NULL;
-	struct smerr		 e;
-	struct buf		*b = NULL;
-	const uint8_t		*msg;
-	char			 q[64], *cmd;
-	size_t			 len;
-	int			 r;
-
-	if (ls->items[ls->cur].key == NULL)
-		return;			/* the line saying there is none */
-	snprintf(q, sizeof(q), "Pipe part %zu to command: ", ls->cur + 1);
-	if ((cmd = ui_prompt(ui, q)) == NULL || cmd[0] == '\0')
-		goto out;
-	smerr_clear(&e);
-	if ((b = buf_new_secret(0)) == NULL)
-		ui_status(ui, 1, "out of memory");
-	else if ((msg = parts_msg(ui, ls, &m, &len, &e)) == NULL ||
-	    app_part_decode(msg, len, ls->cur + 1, b, &e) != 0)
-		ui_status(ui, 1, "%s", smerr_msg(&e));
-	else {
-		r = ui_run_sh(ui, cmd, buf_data(b), buf_len(b), 1);
-		ui_status(ui, r != 0, "the command exited with %d", r);
-	}
-out:
-	buf_free(b);
-	store_msg_free(m);
-	free(cmd);
-}
-
 /* Saves the part under the cursor to a file the reader names. */
 static void
 parts_save(struct ui *ui, struct ls *ls)
 {
 	struct store_msg	*m = NULL;
 	struct smerr		 e;
-	const char		*dflt = ls->items[ls->cur].key, *path;
+	const char		*dflt = ls->items[ls->cur].key;
 	const uint8_t		*msg;
-	char			 q[300], *ans, *full = NULL;
+	char			 q[300], *ans, *path;
 	size_t			 idx = ls->cur + 1, len, n;
+	int			 over;
 
 	if (dflt == NULL)
 		return;			/* the line saying there is none */
@@ -613,19 +584,54 @@ parts_save(struct ui *ui, struct ls *ls)
 		ui_status(ui, 0, "not saved");
 		return;
 	}
-	path = ans[0] != '\0' ? ans : dflt;
-	/* ~/ is the home, as a shell reads it. */
-	if ((full = ui_expand_home(path)) != NULL)
-		path = full;
+	path = ui_save_target(ui, ans, dflt, &over);
+	free(ans);
+	if (path == NULL)
+		return;
 	smerr_clear(&e);
 	if ((msg = parts_msg(ui, ls, &m, &len, &e)) == NULL ||
-	    app_part_save(msg, len, idx, path, &n, &e) != 0)
+	    app_part_save(msg, len, idx, path, over, &n, &e) != 0)
 		ui_status(ui, 1, "%s", smerr_msg(&e));
 	else
 		ui_status(ui, 0, "saved %zu bytes to %s", n, path);
-	free(full);
-	free(ans);
+	free(path);
 	store_msg_free(m);
+}
+
+/* |: the part under the cursor, decoded, to a command (mutt's pipe-entry). */
+static void
+parts_pipe(struct ui *ui, struct ls *ls)
+{
+	struct store_msg	*m = NULL;
+	struct buf		*b = NULL;
+	struct smerr		 e;
+	const uint8_t		*msg;
+	char			 q[64], *cmd;
+	size_t			 idx = ls->cur + 1, len;
+	int			 r;
+
+	if (ls->items[ls->cur].key == NULL)
+		return;			/* the line saying there is none */
+	snprintf(q, sizeof(q), "Pipe part %zu to command: ", idx);
+	if ((cmd = ui_prompt(ui, q)) == NULL || cmd[0] == '\0') {
+		ui_status(ui, 0, "not piped");
+		free(cmd);
+		return;
+	}
+	smerr_clear(&e);
+	if ((msg = parts_msg(ui, ls, &m, &len, &e)) == NULL ||
+	    app_part_decoded(msg, len, idx, &b, &e) != 0)
+		ui_status(ui, 1, "%s", smerr_msg(&e));
+	else {
+		/* The message goes before the command runs; the part stays. */
+		store_msg_free(m);
+		m = NULL;
+		r = ui_run_sh(ui, cmd, buf_data(b), buf_len(b), 1);
+		ui_status(ui, r != 0, "the command exited with %d", r);
+	}
+	buf_free(b);
+	store_msg_free(m);
+	free(cmd);
 }
 
 static struct ui_view	*output_new(struct ui *, size_t, const char *,
@@ -660,7 +666,7 @@ parts_view(struct ui *ui, struct ls *ls)
 		goto out;
 	}
 	if (vw.copious) {
-		if ((out = buf_new(LS_OUTPUT_MAX)) == NULL)
+		if ((out = buf_new_secret(LS_OUTPUT_MAX)) == NULL)
 			ui_status(ui, 1, "out of memory");
 		else if (app_viewer_output(&vw, out, &e) != 0)
 			ui_status(ui, 1, "%s", smerr_msg(&e));
@@ -707,13 +713,15 @@ static const char *const help_lines[] = {
 	"  s C             move, copy to a folder (Tab completes its name)",
 	"  | w   v         pipe, write the message; its parts",
 	"Pager",
-	"  Space - b j k   page, line (Space at the end: the next message)",
+	"  Space - b j k   page, line (Space at the end: the next message);",
+	"                  Enter, Backspace: a line on, back",
 	"  J K             next, previous message",
-	"  / n             find text in the message; again (a capital: its",
-	"                  case)",
+	"  / n             search the message's text; the next line found",
+	"                  (n without a / here: the next message the index's",
+	"                  search selects)",
 	"  h               the whole header (encoded words decoded)   v  parts",
 	"                  (Enter saves, m opens one through its mailcap",
-	"                  entry, | pipes one to a command)",
+	"                  entry, | pipes one, decoded, to a command)",
 	"  V               the signer's certificate: issuers, validity,",
 	"                  revocation, fingerprint, where it came from, what it",
 	"                  replaced",
@@ -1130,15 +1138,12 @@ ls_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 		return queue_key(ui, ls, k);
 	switch (k) {
 	case 'm':
-		if (ls->kind != LS_PARTS)
-			return 1;
-		if (ls->n > 0)
-			parts_view(ui, ls);
-		return 0;
 	case '|':
 		if (ls->kind != LS_PARTS)
 			return 1;
-		if (ls->n > 0)
+		if (ls->n > 0 && k == 'm')
+			parts_view(ui, ls);
+		else if (ls->n > 0)
 			parts_pipe(ui, ls);
 		return 0;
 	case '\r':
@@ -1201,7 +1206,7 @@ ls_free(struct ui_view *v)
 	struct ls	*ls = v->data;
 
 	ls_clear(ls);
-	free(ls->output);
+	secmem_strfree(ls->output);
 	free(ls->acct);
 }
 
@@ -1312,7 +1317,7 @@ output_new(struct ui *ui, size_t idx, const char *type, char *text)
 	struct ui_view	*v;
 
 	if (text == NULL || (v = ls_new(ui, LS_OUTPUT, 0)) == NULL) {
-		free(text);
+		secmem_strfree(text);
 		return NULL;
 	}
 	((struct ls *)v->data)->output = text;

@@ -8,14 +8,17 @@
  * envelope. Nothing here judges a message; it only shows what the store
  * holds.
  */
+#include <ctype.h>
 #include <curses.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/secmem.h"
 #include "base/text.h"
 #include "base/vec.h"
 #include "store/store.h"
@@ -48,12 +51,21 @@ struct pg {
 	size_t		 nlines;	/* the lines below the rule */
 	int		 width;		/* the width lines were laid out for */
 	int		 allhdr;	/* h: every header field */
-	char		*html;		/* the text as a mailcap entry shows it */
-	int64_t		 html_id;	/* the message html was made for */
+	/*
+	 * What the message's body gives, read from it once: every header
+	 * field (for h), a line for each attachment, and the text as a
+	 * mailcap entry shows it. A layout reads the stored text alone.
+	 */
+	struct pg_list	 hdr;
+	struct pg_list	 att;
+	char		*html;
+	int64_t		 content_id;	/* the message they were made for */
+	int		 content_state;	/* and its state then */
+	char		*find;		/* /: what the text was searched for */
+	size_t		 hit;		/* the body line it was found on, + 1 */
+	size_t		 hid;		/* strip lines drawn below the rule */
 	char		 brief[200];	/* the verdict in one line */
 	enum ui_color	 briefc;
-	char		*find;		/* / in this message: what, or NULL */
-	size_t		 found;		/* the line it was found on last */
 };
 
 static int
@@ -110,8 +122,9 @@ pg_list_clear(struct pg_list *pl)
 {
 	size_t	i;
 
+	/* The lines of a decrypted message are wiped. */
 	for (i = 0; i < pl->n; i++)
-		free(pl->l[i].s);
+		secmem_strfree(pl->l[i].s);
 	free(pl->l);
 	pl->l = NULL;
 	pl->n = pl->cap = 0;
@@ -318,39 +331,29 @@ fields_unsigned(const struct store_msg *m)
 	    strstr(m->verdict, "\"header_protection\":\"encrypted\"") == NULL);
 }
 
-/*
- * Every header field of the stored message, each unfolded with its
- * encoded words decoded, as the usual fields are, and made safe for the
- * terminal (app_field_shown), in place of the usual ones; 0 when there
- * was a header to show.
- */
-struct pg_fields {
-	struct pg		*pg;
-	int			 width;
-	const struct pg_line	*mk;
-};
-
 static void
 pg_field_cb(const char *line, void *arg)
 {
-	struct pg_fields	*pf = arg;
-
-	pg_wrap(&pf->pg->body, line, strlen(line), pf->width, UI_C_DIM,
-	    pf->mk);
+	pg_add(arg, line, strlen(line), UI_C_DIM, 0);
 }
 
+/*
+ * Every header field of the stored message (read from its body once,
+ * each unfolded with its encoded words decoded, as the usual fields are,
+ * and made safe for the terminal by app_field_shown), in place of the
+ * usual ones; 0 when there was a header to show.
+ */
 static int
 pg_all_fields(struct pg *pg, const struct store_msg *m, int width,
     const struct pg_line *mk)
 {
-	struct pg_fields	 pf = { pg, width, mk };
-	const uint8_t		*p = m->body != NULL ? m->body : m->raw;
-	size_t			 len = m->body != NULL ? m->body_len :
-				    m->raw_len;
+	size_t	i;
 
-	if (p == NULL || len == 0)
+	if (pg->hdr.n == 0)
 		return -1;
-	app_fields_shown(p, len, pg_field_cb, &pf);
+	for (i = 0; i < pg->hdr.n; i++)
+		pg_wrap(&pg->body, pg->hdr.l[i].s, strlen(pg->hdr.l[i].s),
+		    width, UI_C_DIM, mk);
 	if (fields_unsigned(m))
 		pg_wrap(&pg->body, "[no signature covers these fields]",
 		    strlen("[no signature covers these fields]"), width,
@@ -358,30 +361,18 @@ pg_all_fields(struct pg *pg, const struct store_msg *m, int width,
 	return 0;
 }
 
-struct pg_att {
-	struct pg	*pg;
-	int		 width, any;
-};
-
-/* One line below the text for a part that is an attachment or named. */
+/* The line for a part that is an attachment or named. */
 static int
 pg_att_cb(const struct app_part *p, void *arg)
 {
-	struct pg_att	*a = arg;
-	struct pg_line	 mk;
-	char		 line[512];
+	char	line[512];
 
 	if (!p->attachment && p->name == NULL)
 		return 0;
-	memset(&mk, 0, sizeof(mk));
-	mk.mark[0] = mk.mark[1] = ' ';
-	if (!a->any++)
-		pg_wrap(&a->pg->body, "", 0, a->width, UI_C_NORMAL, &mk);
 	snprintf(line, sizeof(line), "Attachment %zu: %s (%s, %zu bytes); "
 	    "v lists the parts", p->index, p->name != NULL ? p->name :
 	    "(no name)", p->type, p->size);
-	pg_wrap(&a->pg->body, line, strlen(line), a->width, UI_C_DIM, &mk);
-	return 0;
+	return pg_add(arg, line, strlen(line), UI_C_DIM, 0);
 }
 
 /*
@@ -389,17 +380,19 @@ pg_att_cb(const struct app_part *p, void *arg)
  * text alone would not say that there are any.
  */
 static void
-pg_attachments(struct pg *pg, const struct store_msg *m, int width)
+pg_attachments(struct pg *pg, int width)
 {
-	struct pg_att	 a = { pg, width, 0 };
-	struct smerr	 e;
-	const uint8_t	*msg = m->body != NULL ? m->body : m->raw;
-	size_t		 len = m->body != NULL ? m->body_len : m->raw_len;
+	struct pg_line	mk;
+	size_t		i;
 
-	if (msg == NULL)
+	if (pg->att.n == 0)
 		return;
-	smerr_clear(&e);
-	(void)app_parts(msg, len, pg_att_cb, &a, &e);
+	memset(&mk, 0, sizeof(mk));
+	mk.mark[0] = mk.mark[1] = ' ';
+	pg_wrap(&pg->body, "", 0, width, UI_C_NORMAL, &mk);
+	for (i = 0; i < pg->att.n; i++)
+		pg_wrap(&pg->body, pg->att.l[i].s, strlen(pg->att.l[i].s),
+		    width, UI_C_DIM, &mk);
 }
 
 /* The usual header fields: From, To, Cc, Date, Subject. */
@@ -471,36 +464,105 @@ pg_body(struct pg *pg, const struct store_msg *m, const struct app_shown *sh,
 		if (*nl == '\0' || nl[1] == '\0')
 			break;
 	}
-	pg_attachments(pg, m, w);
+	pg_attachments(pg, w);
 }
 
 
 /*
  * An HTML message shown through the user's copiousoutput entry for
- * text/html, once per message: only when one run of coverage spans the
- * whole text, so that every line of the viewer's text has the marks the
- * stored text had.
+ * text/html: only when one run of coverage spans the whole text, so that
+ * every line of the viewer's text has the marks the stored text had.
  */
 static void
-pg_html(struct ui *ui, struct pg *pg, const struct store_msg *m,
-    const struct app_shown *sh)
+pg_html(struct ui *ui, struct pg *pg, const struct mailcap *mc,
+    const struct store_msg *m)
 {
-	struct mailcap	*mc = NULL;
-	struct smerr	 e;
+	struct app_shown	*sh = NULL;
+	struct smerr		 e;
+	int			 spans;
 
-	if (pg->html_id == pg->id)
-		return;
-	free(pg->html);
-	pg->html = NULL;
-	pg->html_id = pg->id;
-	if (m->body == NULL || m->text == NULL ||
-	    (sh != NULL && sh->nspans > 1))
+	if (m->body == NULL || m->text == NULL)
 		return;
 	smerr_clear(&e);
-	if (mailcap_load(&mc, &e) != 0 || app_html_mailcap(mc, m->body,
-	    m->body_len, m->text, &pg->html, &e) != 0)
+	/* A verdict that cannot be read is said by the layout. */
+	spans = app_shown_read(m->verdict, &sh, &e) == 0 && sh != NULL ?
+	    (int)sh->nspans : 0;
+	app_shown_free(sh);
+	if (spans > 1)
+		return;
+	smerr_clear(&e);
+	if (app_html_mailcap(mc, m->body, m->body_len, m->text, &pg->html,
+	    &e) != 0)
 		ui_status(ui, 1, "%s", smerr_msg(&e));
+}
+
+/*
+ * What the message's body gives, read once for each message (and again
+ * when its state changes, as when a key for it comes): every header
+ * field, the attachments, and an HTML text through a mailcap entry. The
+ * body, and the parse of it, go at once: a layout needs the stored text
+ * alone, and a large message would otherwise be held twice or more.
+ */
+static void
+pg_content(struct ui *ui, struct pg *pg, int state)
+{
+	struct mailcap		*mc = NULL;
+	struct store_msg	*m = NULL;
+	struct smerr		 e;
+	const uint8_t		*p;
+	size_t			 len;
+	int			 what = STORE_LOAD_BODY;
+
+	pg_list_clear(&pg->hdr);
+	pg_list_clear(&pg->att);
+	secmem_strfree(pg->html);
+	pg->html = NULL;
+	pg->content_id = pg->id;
+	pg->content_state = state;
+	smerr_clear(&e);
+	if (mailcap_load(&mc, &e) != 0)
+		ui_status(ui, 1, "%s", smerr_msg(&e));
+	else if (mailcap_find(mc, "text/html", MAILCAP_COPIOUS) != NULL)
+		/* The viewer's text is checked against the stored one. */
+		what |= STORE_LOAD_TEXT;
+	if (store_msg_load_some(app_session_store(ui_session(ui)), pg->id,
+	    what, &m, &e) != 0)
+		goto out;
+	p = m->body != NULL ? m->body : m->raw;
+	len = m->body != NULL ? m->body_len : m->raw_len;
+	if (p != NULL && len > 0) {
+		app_fields_shown(p, len, pg_field_cb, &pg->hdr);
+		(void)app_parts(p, len, pg_att_cb, &pg->att, &e);
+	}
+	if (what & STORE_LOAD_TEXT)
+		pg_html(ui, pg, mc, m);
+out:
+	store_msg_free(m);
 	mailcap_free(mc);
+}
+
+/* Loads the pager's message (what: store_msg_load_some), or says why not. */
+static int
+pg_load(struct ui *ui, struct ui_view *v, int what, struct store_msg **mp)
+{
+	struct pg	*pg = v->data;
+	struct smerr	 e;
+	int		 r;
+
+	smerr_clear(&e);
+	if ((r = store_msg_load_some(app_session_store(ui_session(ui)),
+	    pg->id, what, mp, &e)) == SMERR_NOTFOUND) {
+		/* Expunged or moved by another client, and synced since. */
+		snprintf(v->title, sizeof(v->title), "message %lld, gone",
+		    (long long)pg->id);
+		smerr_clear(&e);
+		smerr_set(&e, r, "This message is no longer in its folder: "
+		    "another client deleted or moved it on the server.");
+	}
+	if (r != 0)
+		pg_add(&pg->strip, smerr_msg(&e), strlen(smerr_msg(&e)),
+		    UI_C_BAD, 1);
+	return r;
 }
 
 /*
@@ -542,29 +604,23 @@ pg_layout(struct ui *ui, struct ui_view *v, int width)
 	struct app_shown	*sh = NULL;
 	struct smerr		 e;
 	const char		*stored;
-	int			 r;
+	int			 state;
 
 	pg_list_clear(&pg->strip);
 	pg_list_clear(&pg->body);
 	pg->width = width;
-	smerr_clear(&e);
-	if ((r = store_msg_load(app_session_store(ui_session(ui)), pg->id,
-	    &m, &e)) == SMERR_NOTFOUND) {
-		/* Expunged or moved by another client, and synced since. */
-		snprintf(v->title, sizeof(v->title), "message %lld, gone",
-		    (long long)pg->id);
-		smerr_clear(&e);
-		smerr_set(&e, r, "This message is no longer in its folder: "
-		    "another client deleted or moved it on the server.");
-	}
-	if (r != 0) {
-		pg_add(&pg->strip, smerr_msg(&e), strlen(smerr_msg(&e)),
-		    UI_C_BAD, 1);
+	pg->hit = 0;		/* the lines it was on are gone */
+	if (pg_load(ui, v, 0, &m) != 0)
 		return;
-	}
+	state = m->state;
+	store_msg_free(m);
+	if (pg->content_id != pg->id || pg->content_state != state)
+		pg_content(ui, pg, state);
+	if (pg_load(ui, v, STORE_LOAD_TEXT, &m) != 0)
+		return;
+	smerr_clear(&e);
 	if (app_shown_read(m->verdict, &sh, &e) != 0)
 		ui_status(ui, 1, "%s", smerr_msg(&e));
-	pg_html(ui, pg, m, sh);
 	stored = m->text;
 	if (pg->html != NULL)
 		m->text = pg->html;
@@ -590,7 +646,8 @@ pg_mark_seen(struct ui *ui, int64_t id)
 	/* Read and written under one write lock (see app_move_local). */
 	if (store_begin(st, &e) != 0)
 		return;
-	if (store_msg_load(st, id, &m, &e) == 0 && (m->flags == NULL ||
+	/* Its flags alone: not the body of a message perhaps large. */
+	if (store_msg_load_some(st, id, 0, &m, &e) == 0 && (m->flags == NULL ||
 	    strstr(m->flags, "\\Seen") == NULL)) {
 		if (asprintf(&nf, "%s%s\\Seen", m->flags != NULL ? m->flags :
 		    "", m->flags != NULL && m->flags[0] != '\0' ? " " : "")
@@ -605,7 +662,7 @@ pg_mark_seen(struct ui *ui, int64_t id)
 }
 
 static void
-pg_draw_line(int y, int cols, const struct pg_line *l)
+pg_draw_line(int y, int cols, const struct pg_line *l, int hit)
 {
 	int	x = 0, i;
 
@@ -617,7 +674,8 @@ pg_draw_line(int y, int cols, const struct pg_line *l)
 		attrset(A_NORMAL);
 		x += ui_put(y, x, 2, "│ ", strlen("│ "));
 	}
-	attrset(COLOR_PAIR(l->color) | (l->bold ? A_BOLD : 0));
+	attrset(COLOR_PAIR(l->color) | (l->bold ? A_BOLD : 0) |
+	    (hit ? A_REVERSE : 0));
 	if (cols - x > 1 && ui_width(l->s) > cols - x) {
 		x += ui_put(y, x, cols - x - 1, l->s, strlen(l->s));
 		mvaddstr(y, x, "…");
@@ -653,7 +711,7 @@ pg_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 			ui_put(y, 0, cols, more, strlen(more));
 			continue;
 		}
-		pg_draw_line(y, cols, &pg->strip.l[i]);
+		pg_draw_line(y, cols, &pg->strip.l[i], 0);
 	}
 	attrset(A_NORMAL);
 	move(y, 0);
@@ -662,15 +720,51 @@ pg_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 	y++;
 	n = hid + pg->body.n;
 	pg->nlines = n;
+	pg->hid = hid;
 	pg->page = top + rows > y ? (size_t)(top + rows - y) : 1;
 	if (pg->top + pg->page > n)
 		pg->top = n > pg->page ? n - pg->page : 0;
 	for (i = pg->top; i < n && y < top + rows; i++, y++)
 		pg_draw_line(y, cols, i < hid ? &pg->strip.l[ns - 1 + i] :
-		    &pg->body.l[i - hid]);
+		    &pg->body.l[i - hid], i >= hid && i - hid + 1 == pg->hit);
 	attrset(A_NORMAL);
 	/* Scrolled: the status line repeats the verdict. */
 	ui_view_brief(v, pg->top > 0 ? pg->brief : NULL, pg->briefc);
+}
+
+/*
+ * /: the next line below the top of the screen (from the top after the
+ * last) whose text holds pg->find, brought to the top of the screen and
+ * shown in reverse, as mutt's pager does; in lower case it matches
+ * either case. On the lines as laid out: a word wrapped over two rows is
+ * not found.
+ */
+static void
+pg_find(struct ui *ui, struct pg *pg)
+{
+	const char	*s = pg->find, *t;
+	size_t		 i, k, n = pg->body.n, from;
+	int		 icase = 1;
+
+	for (t = s; *t != '\0'; t++)
+		if (isupper((unsigned char)*t))
+			icase = 0;
+	from = pg->top > pg->hid ? pg->top - pg->hid : 0;
+	if (pg->hit > 0 && pg->hit - 1 >= from)
+		from = pg->hit;		/* past the line found last */
+	for (k = 0; k < n; k++) {
+		i = (from + k) % n;
+		t = pg->body.l[i].s;
+		if ((icase ? strcasestr(t, s) : strstr(t, s)) == NULL)
+			continue;
+		pg->hit = i + 1;
+		pg->top = pg->hid + i;
+		ui_status(ui, 0, "%s", from + k >= n ? "search wrapped to the "
+		    "top" : "");
+		return;
+	}
+	pg->hit = 0;
+	ui_status(ui, 1, "not found in this message: %s", s);
 }
 
 /* The pager turns to message id, from its top. */
@@ -679,58 +773,11 @@ pg_show(struct ui *ui, struct pg *pg, int64_t id)
 {
 	pg->id = id;
 	pg->top = 0;
+	pg->hit = 0;
 	pg->width = 0;
 	free(pg->find);
 	pg->find = NULL;
 	pg_mark_seen(ui, id);
-}
-
-/*
- * The line after line at (round to the top) whose text holds pg->find,
- * without regard to case unless it has a capital (mutt's smart case): it
- * is shown at the top, as far as the end lets it.
- */
-static void
-pg_find_next(struct ui *ui, struct pg *pg, size_t at)
-{
-	char		*(*has)(const char *, const char *) = strcasestr;
-	const char	*p;
-	size_t		 i, j, hid, total;
-
-	for (p = pg->find; *p != '\0'; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			has = strstr;
-	/* The lines below the rule: the verdict's overflow, then the body. */
-	hid = pg->nlines > pg->body.n ? pg->nlines - pg->body.n : 0;
-	if ((total = hid + pg->body.n) == 0)
-		return;
-	for (i = 1; i <= total; i++) {
-		j = (at + i) % total;
-		if (j < hid || has(pg->body.l[j - hid].s, pg->find) == NULL)
-			continue;
-		if (at % total + i >= total)
-			ui_status(ui, 0, "search wrapped to the top");
-		pg->top = pg->found = j;
-		return;
-	}
-	ui_status(ui, 0, "not found in this message: %s", pg->find);
-}
-
-/* /: what to find in the text of this message; n finds it again. */
-static void
-pg_find(struct ui *ui, struct pg *pg)
-{
-	char	*q;
-
-	if ((q = ui_prompt(ui, "Search for: ")) == NULL || q[0] == '\0' ||
-	    pg->width == 0) {
-		free(q);
-		return;
-	}
-	free(pg->find);
-	pg->find = q;
-	/* From the top line shown on. */
-	pg_find_next(ui, pg, pg->top + pg->nlines - 1);
 }
 
 /*
@@ -757,9 +804,13 @@ pg_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 	struct pg	*pg = v->data;
 	size_t		 page = pg->page > 0 ? pg->page : 1;
 	int64_t		 id;
+	char		*s;
 	int		 r;
 
-	if ((k = ui_nav_key(k, fn)) == 0)
+	/* Backspace: a line back, as in mutt's pager (Enter: on). */
+	if ((fn && k == KEY_BACKSPACE) || (!fn && (k == 0x7f || k == '\b')))
+		k = 'k';
+	else if ((k = ui_nav_key(k, fn)) == 0)
 		return 1;
 	if ((k == 'j' || k == 'k' || k == '\r') &&
 	    ui_scroll_key(k == '\r' ? 'j' : k, &pg->top, pg->nlines, page))
@@ -798,16 +849,21 @@ pg_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 		    "this is the last message");
 		return 0;
 	case '/':
-		pg_find(ui, pg);
+		if ((s = ui_prompt(ui, "Search the message for: ")) == NULL)
+			return 0;
+		if (s[0] != '\0') {
+			free(pg->find);
+			pg->find = s;
+			pg->hit = 0;
+			pg_find(ui, pg);
+		} else
+			free(s);
 		return 0;
 	case 'n':
-		/* After / here, the text again, as mutt's pager does. */
-		if (pg->find != NULL) {
-			pg_find_next(ui, pg, pg->found);
-			return 0;
-		}
-		/* The next message the last search selects, as in the index. */
-		if ((id = ui_index_search(ui, ui_under(ui), pg->id)) != 0)
+		/* Its text again, after /; else as in the index. */
+		if (pg->find != NULL && pg->body.n > 0)
+			pg_find(ui, pg);
+		else if ((id = ui_index_search(ui, ui_under(ui), pg->id)) != 0)
 			pg_show(ui, pg, id);
 		return 0;
 	case '\t':
@@ -849,7 +905,9 @@ pg_free(struct ui_view *v)
 
 	pg_list_clear(&pg->strip);
 	pg_list_clear(&pg->body);
-	free(pg->html);
+	pg_list_clear(&pg->hdr);
+	pg_list_clear(&pg->att);
+	secmem_strfree(pg->html);
 	free(pg->find);
 }
 
@@ -857,7 +915,8 @@ static const struct ui_view_ops pg_ops = {
 	"pager",
 	/* The most useful first: as many as the width takes are shown. */
 	" q:back  Space/-:page  r/g/L:reply  d:del  J/K:next/prev  s:move  "
-	    "f:fwd  V:signer  v:parts  h:headers  n:find next  |:pipe  ?:help",
+	    "f:fwd  V:signer  v:parts  h:headers  /:find  n:find next  "
+	    "|:pipe  ?:help",
 	pg_draw, pg_key, pg_reload, pg_free,
 };
 

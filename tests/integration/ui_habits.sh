@@ -215,7 +215,7 @@ $TM send-keys -t ui 8 Enter
 sleep 0.3
 $TM send-keys -t ui Enter
 check "hb-8 opens" title 8
-ui_press "/ in the pager asks what to find" '^Search for:' /
+ui_press "/ in the pager asks what to find" '^Search the message for:' /
 ui_press "the line found is shown at the top" 'needle line 45: a needle' \
     needle Enter
 check_nomatch "with none above it" 'filler line 44$' "$(ui_screen)"

@@ -124,8 +124,34 @@ ui_press "Enter asks where to save it" 'Save part 2 as \(Enter: report\.txt\)' j
 ui_press "it is saved" 'saved 28 bytes to' "$T/saved.txt" Enter
 check "the saved file is the attachment, decoded" cmp "$T/report.txt" "$T/saved.txt"
 check_eq "and only its owner may read it" 600 "$(stat -c %a "$T/saved.txt")"
+# An existing file: written over only when the reader says so (as mutt
+# asks), and then as a new file that takes its name.
+printf 'older words\n' > "$T/saved.txt"
 ui_press "saving again asks again" 'Save part 2 as' Enter
-ui_press "an existing file is never overwritten" 'a file of that name exists already' "$T/saved.txt" Enter
+ui_press "an existing file: asked before it is written over" \
+    'saved\.txt exists: write over it\? \(y/N\)' "$T/saved.txt" Enter
+ui_press "n: not saved" 'not saved' n
+check_eq "the file is as it was" 'older words' "$(cat "$T/saved.txt")"
+ui_press "asked again" 'saved\.txt exists: write over it' Enter "$T/saved.txt" Enter
+ui_press "y: written over" 'saved 28 bytes to' y
+check "the file is the attachment now" cmp "$T/report.txt" "$T/saved.txt"
+check_eq "still only its owner's" 600 "$(stat -c %a "$T/saved.txt")"
+check_eq "no other file is left beside it" 'saved.txt' \
+    "$(ls "$T" | grep '^saved')"
+# A directory holds the file under the part's own name (mutt's habit),
+# where it said a file of that name existed.
+mkdir "$T/into"
+ui_press "a directory: saved in it, under the part's name" \
+    "saved 28 bytes to $T/into/report\\.txt" Enter "$T/into" Enter
+check "... and the file is there" cmp "$T/report.txt" "$T/into/report.txt"
+# | pipes the part, decoded, to a command (mutt's pipe-entry).
+ui_press "| asks for a command" 'Pipe part 2 to command:' '|'
+ui_press "and waits after it" 'Press Enter to go back' \
+    "cat > '$T/piped-part.txt'" Enter
+$TM send-keys -t ui Enter
+check "the command got the part, decoded" \
+    cmp "$T/report.txt" "$T/piped-part.txt"
+check "the parts list is back" ui_wait_for 'the command exited with 0'
 ui_press "saving once more asks once more" 'Save part 2 as' Enter
 ui_press "~/ in the file name is the home" "saved 28 bytes to $T/tilde.txt" "~/tilde.txt" Enter
 check "... and the file is there" cmp "$T/report.txt" "$T/tilde.txt"

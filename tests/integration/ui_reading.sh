@@ -6,8 +6,9 @@
 # index and the pager, while raw Latin-1 still reads as Latin-1. A
 # display name that holds an address shows the sender's address. The
 # pager names each attachment of a message below its text, with its type
-# and size, and names none for a message without one, and its title has
-# the number the index shows beside the id. A verdict longer
+# and size (a name continued over pieces, RFC 2231, read whole), and
+# names none for a message without one, and its title has the number the
+# index shows beside the id. A verdict longer
 # than half a 60x20 screen: the strip's last row says how much follows,
 # and every finding can be read below the rule, at the left edge where no
 # line of the message stands; G still reaches the end of the text. A
@@ -36,7 +37,7 @@ put 'Jürgen Müller <juergen@example.test>' 'rd-utf8 Grüße aus Köln'
 printf 'From: bob@example.test\nTo: alice@example.test\nSubject: rd-latin1 Gr\374\337e\nDate: 3 Nov 2026 10:00:00 +0000\n\nthe text\n' > "$T/m"
 alice_deliver "$T/m" S
 put 'bob@example.test' 'rd-attach' 'multipart/mixed; boundary="b1"' \
-    "$(printf -- '--b1\nContent-Type: text/plain\n\nSee the report.\n--b1\nContent-Type: application/pdf; name=report.pdf\nContent-Disposition: attachment; filename=report.pdf\nContent-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n--b1\nContent-Type: text/plain; name=notes.txt\nContent-Disposition: attachment; filename=notes.txt\n\nnotes of the meeting\n--b1--')"
+    "$(printf -- '--b1\nContent-Type: text/plain\n\nSee the report.\n--b1\nContent-Type: application/pdf; name=report.pdf\nContent-Disposition: attachment; filename=report.pdf\nContent-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n--b1\nContent-Type: text/plain; name=notes.txt\nContent-Disposition: attachment; filename=notes.txt\n\nnotes of the meeting\n--b1\nContent-Type: text/plain\nContent-Disposition: attachment;\n filename*0*=utf-8%s%sna%%C3%%AFve%%20; filename*1=minutes.txt\n\nminutes\n--b1--' "'" "'")"
 put 'bob@example.test' 'rd-no-attach'
 put '"alice@example.test" <eve@evil.example>' 'rd-name-address'
 alice_deliver "$TOP/tests/data/smime/att-two-signers-one-bad.eml" S
@@ -90,6 +91,8 @@ check "the pager names the PDF attachment" \
     ui_wait_for 'Attachment 2: report\.pdf \(application/pdf, 9 bytes\)'
 check "the pager names the text attachment" \
     ui_wait_for 'Attachment 3: notes\.txt \(text/plain, 20 bytes\)'
+check "a name continued over pieces (RFC 2231), as long names are sent" \
+    ui_wait_for 'Attachment 4: naïve minutes\.txt \(text/plain, 7 bytes\)'
 check "and says how to reach them" ui_wait_for 'v lists the parts'
 $TM send-keys -t ui q
 sleep 0.3

@@ -113,7 +113,11 @@ check_match "the command got the decrypted message" "the secret is $MARK" "$(cat
 ui_press "w asks for a file" 'Save the message to file:' w
 ui_press "w saves it" 'saved [0-9]+ bytes' "$T/saved.eml" Enter
 ui_press "w again to the same name" 'Save the message to file:' w
-ui_press "never writes over a file" 'saved\.eml: a file of that name exists already' "$T/saved.eml" Enter
+ui_press "asks before it writes over a file" \
+    'saved\.eml exists: write over it\? \(y/N\)' "$T/saved.eml" Enter
+ui_press "and writes nothing unless told" 'not saved' Enter
+ui_press "w to a directory" 'Save the message to file:' w
+ui_press "says it is one" "$T is a directory: not saved" "$T" Enter
 ID2=$(S list --json --folder "$F" | json /dev/stdin "[x['id'] for x in d if x['subject']=='uv-second'][0]")
 S export "$ID2" > "$T/export.eml"
 check "w wrote what export prints" cmp "$T/saved.eml" "$T/export.eml"

@@ -2,6 +2,8 @@
  * app/parts.c: the parts a reader can save, and the names they may be
  * saved under.
  */
+#include <sys/stat.h>
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -38,6 +40,27 @@ test_basename(void **state)
 	name_is("dir/", 6, "part-6");
 	name_is(NULL, 7, "part-7");
 	name_is("", 8, "part-8");
+	/* Too long for a file system: cut to 200 bytes, the extension kept. */
+	{
+		char	long_name[1200], want[256];
+		size_t	i;
+
+		memset(long_name, 0, sizeof(long_name));
+		memset(long_name, 'a', 1000);
+		memcpy(long_name + 1000, ".pdf", 4);
+		memset(want, 0, sizeof(want));
+		memset(want, 'a', 196);
+		memcpy(want + 196, ".pdf", 4);
+		name_is(long_name, 9, want);
+		/* Cut on a character's first byte. */
+		memset(long_name, 0, sizeof(long_name));
+		for (i = 0; i < 300; i++)
+			memcpy(long_name + 2 * i, "\xc3\xa9", 2);
+		memset(want, 0, sizeof(want));
+		for (i = 0; i < 100; i++)
+			memcpy(want + 2 * i, "\xc3\xa9", 2);
+		name_is(long_name, 10, want);
+	}
 }
 
 struct seen {
@@ -88,7 +111,8 @@ test_parts_save(void **state)
 	    "--s--\r\n";
 	struct seen	 s;
 	struct smerr	 e;
-	char		 dir[] = "/tmp/test_parts.XXXXXX", path[64];
+	char		 dir[] = "/tmp/test_parts.XXXXXX", path[64], target[64];
+	struct stat	 sb;
 	unsigned char	 got[8];
 	size_t		 n;
 	FILE		*fp;
@@ -107,7 +131,7 @@ test_parts_save(void **state)
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/out.bin", dir);
 	assert_int_equal(app_part_save((const unsigned char *)msg,
-	    sizeof(msg) - 1, 2, path, &n, &e), 0);
+	    sizeof(msg) - 1, 2, path, 0, &n, &e), 0);
 	assert_int_equal(n, 4);
 	assert_non_null(fp = fopen(path, "rb"));
 	assert_int_equal(fread(got, 1, sizeof(got), fp), 4);
@@ -115,10 +139,31 @@ test_parts_save(void **state)
 	assert_memory_equal(got, "\x00\x01\x02\x03", 4);
 	smerr_clear(&e);
 	assert_int_equal(app_part_save((const unsigned char *)msg,
-	    sizeof(msg) - 1, 2, path, &n, &e), SMERR_IO);
+	    sizeof(msg) - 1, 2, path, 0, &n, &e), SMERR_IO);
 	smerr_clear(&e);
 	assert_int_equal(app_part_save((const unsigned char *)msg,
-	    sizeof(msg) - 1, 3, path, &n, &e), SMERR_NOTFOUND);
+	    sizeof(msg) - 1, 3, path, 0, &n, &e), SMERR_NOTFOUND);
+	/* Written over when asked: a link there is replaced, not followed. */
+	snprintf(target, sizeof(target), "%s/target", dir);
+	assert_non_null(fp = fopen(target, "w"));
+	fputs("kept", fp);
+	fclose(fp);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(symlink(target, path), 0);
+	assert_int_equal(app_part_save((const unsigned char *)msg,
+	    sizeof(msg) - 1, 2, path, 1, &n, &e), 0);
+	assert_int_equal(lstat(path, &sb), 0);
+	assert_true(S_ISREG(sb.st_mode));
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_non_null(fp = fopen(path, "rb"));
+	assert_int_equal(fread(got, 1, sizeof(got), fp), 4);
+	fclose(fp);
+	assert_memory_equal(got, "\x00\x01\x02\x03", 4);
+	assert_non_null(fp = fopen(target, "rb"));
+	assert_int_equal(fread(got, 1, sizeof(got), fp), 4);
+	fclose(fp);
+	assert_memory_equal(got, "kept", 4);
+	unlink(target);
 	unlink(path);
 	rmdir(dir);
 }

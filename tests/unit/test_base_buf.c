@@ -253,6 +253,33 @@ test_vec_ids(void **st)
 	free(l.v);
 }
 
+/* A counting buffer keeps nothing and counts what it is given. */
+static void
+test_count(void **st)
+{
+	struct buf	*b = buf_new_count(10);
+
+	(void)st;
+	assert_int_equal(buf_puts(b, "hello"), 0);
+	assert_int_equal(buf_putc(b, '!'), 0);
+	assert_int_equal(buf_printf(b, "%d", 42), 0);
+	assert_int_equal(buf_len(b), 8);
+	assert_int_equal(buf_reserve(b, 2), 0);
+	assert_int_equal(buf_puts(b, "abc"), SMERR_LIMIT);
+	assert_int_equal(buf_len(b), 8);
+	assert_string_equal(buf_str(b), "");
+	assert_null(buf_take(b, NULL));
+	assert_null(buf_strdup(b));
+	assert_int_equal(buf_read_fd(b, 0), SMERR_INVAL);
+	buf_consume(b, 3);
+	assert_int_equal(buf_len(b), 5);
+	buf_truncate(b, 2);
+	assert_int_equal(buf_len(b), 2);
+	buf_reset(b);
+	assert_int_equal(buf_len(b), 0);
+	buf_free(b);
+}
+
 int
 main(void)
 {
@@ -267,5 +294,6 @@ main(void)
 	    cmocka_unit_test(test_vec_empty),
 	    cmocka_unit_test(test_vec_grow),
 	    cmocka_unit_test(test_vec_overflow),
-	    cmocka_unit_test(test_vec_ids));
+	    cmocka_unit_test(test_vec_ids),
+	    cmocka_unit_test(test_count));
 }

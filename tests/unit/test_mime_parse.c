@@ -298,6 +298,47 @@ test_bare_lf(void **st)
 	mime_msg_free(m);
 }
 
+/*
+ * mime_parse_in reads a message with CRLF line ends where it lies, and
+ * copies one with a bare LF, as mime_parse copies every one; the parts
+ * are the same either way.
+ */
+static void
+test_parse_in(void **st)
+{
+	static const char	crlf[] = "Content-Type: multipart/mixed; "
+	    "boundary=x\r\n\r\n--x\r\n\r\nline1\r\n--x--\r\n";
+	static const char	lf[] = "Content-Type: multipart/mixed; "
+	    "boundary=x\n\n--x\n\nline1\n--x--\n";
+	const char		*in[] = { crlf, lf };
+	struct mime_msg		*m;
+	struct smerr		 e;
+	const uint8_t		*body;
+	size_t			 i, len;
+
+	(void)st;
+	smerr_clear(&e);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(mime_parse_in(in[i], strlen(in[i]), &m, &e),
+		    0);
+		body = mime_part_body(mime_part_child(mime_msg_root(m), 0),
+		    &len);
+		assert_int_equal(len, strlen("line1"));
+		assert_memory_equal(body, "line1", len);
+		/* In place for CRLF alone. */
+		assert_int_equal((const char *)body >= in[i] &&
+		    (const char *)body < in[i] + strlen(in[i]), i == 0);
+		mime_msg_free(m);
+		assert_int_equal(mime_parse(in[i], strlen(in[i]), &m, &e), 0);
+		body = mime_part_body(mime_part_child(mime_msg_root(m), 0),
+		    &len);
+		assert_false((const char *)body >= in[i] &&
+		    (const char *)body < in[i] + strlen(in[i]));
+		mime_msg_free(m);
+	}
+	assert_int_equal(mime_parse_in(NULL, 0, &m, &e), SMERR_PARSE);
+}
+
 static void
 test_limits(void **st)
 {
@@ -559,6 +600,28 @@ test_filename(void **state)
 	    " filename*=UTF-8''bad%zzescape", NULL);
 	check_filename("Content-Type: text/plain", NULL);
 	check_filename("Content-Disposition: inline", NULL);
+	/* Continued over pieces (RFC 2231 3), as long names are sent. */
+	check_filename("Content-Disposition: attachment;\r\n"
+	    " filename*0*=utf-8''na%C3%AFve%20; filename*1=\"long \";\r\n"
+	    " filename*2*=%E2%82%AC.txt", "na\xc3\xafve long \xe2\x82\xac.txt");
+	check_filename("Content-Disposition: attachment;\r\n"
+	    " filename*1=\"b.txt\"; filename*0=\"a-\"", "a-b.txt");
+	/* A gap ends it; another charset is read as it says. */
+	check_filename("Content-Disposition: attachment;\r\n"
+	    " filename*0=\"a\"; filename*2=\"c\"", "a");
+	check_filename("Content-Disposition: attachment;\r\n"
+	    " filename*=iso-8859-1'fr'r%E9sum%E9.pdf", "r\xc3\xa9sum\xc3\xa9.pdf");
+	check_filename("Content-Disposition: attachment;\r\n"
+	    " filename*0*=koi8-r''%F0%D2; filename*1=.txt",
+	    "\xd0\x9f\xd1\x80.txt");
+	/* One that cannot be read: the plain filename stands. */
+	check_filename("Content-Disposition: attachment;\r\n"
+	    " filename*=x-no-such-charset''%F0; filename=plain.txt",
+	    "plain.txt");
+	/* The type's name, continued, when the disposition names none. */
+	check_filename("Content-Type: application/pdf;\r\n"
+	    " name*0*=utf-8''r%C3%A9sum%C3%A9; name*1=\".pdf\"\r\n"
+	    "Content-Disposition: attachment", "r\xc3\xa9sum\xc3\xa9.pdf");
 }
 
 int
@@ -573,6 +636,7 @@ main(void)
 	    cmocka_unit_test(test_addr_list),
 	    cmocka_unit_test(test_multipart_raw),
 	    cmocka_unit_test(test_bare_lf),
+	    cmocka_unit_test(test_parse_in),
 	    cmocka_unit_test(test_limits),
 	    cmocka_unit_test(test_malformed),
 	    cmocka_unit_test(test_decode),

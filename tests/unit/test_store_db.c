@@ -712,17 +712,37 @@ test_outbox(void **unused)
 	rmdir_all(d);
 }
 
+/*
+ * Message id's text is want, loaded whole, with its body or without; and
+ * loaded without its text, it has none, with or without its body.
+ */
 static void
 load_text(struct store *st, int64_t id, const char *want)
 {
 	struct store_msg	*lm;
 	struct smerr		 e;
+	int			 what;
 
 	smerr_clear(&e);
 	assert_int_equal(store_msg_load(st, id, &lm, &e), 0);
 	assert_non_null(lm->text);
 	assert_string_equal(lm->text, want);
+	assert_non_null(lm->body);
 	store_msg_free(lm);
+	for (what = 0; what < 4; what++) {
+		assert_int_equal(store_msg_load_some(st, id, what, &lm, &e),
+		    0);
+		if (what & STORE_LOAD_TEXT)
+			assert_string_equal(lm->text, want);
+		else
+			assert_null(lm->text);
+		if (what & STORE_LOAD_BODY)
+			assert_non_null(lm->body);
+		else
+			assert_null(lm->body);
+		assert_int_equal(lm->id, id);
+		store_msg_free(lm);
+	}
 }
 
 /* Stores body with text as message uid: its id, text_at and text_len. */
@@ -766,11 +786,11 @@ test_text_in_body(void **unused)
 	static const char	body3[] = "Subject: c\r\n\r\nraw =E9 tapirword\r\n";
 	static const char	text3[] = "raw \xc3\xa9 tapirword\n";
 	struct store		*st;
-	struct store_msg	 m;
+	struct store_msg	 m, *lm;
 	struct smerr		 e;
-	int64_t			 inbox, id2, id3, at, len;
+	int64_t			 inbox, id2, id3, id5, at, len;
 	size_t			 done, left;
-	char			*d = tmpdir();
+	char			*d = tmpdir(), q[128];
 
 	(void)unused;
 	st = open_key1(d, &e);
@@ -786,11 +806,16 @@ test_text_in_body(void **unused)
 	add_text(st, inbox, 4, body1, "first line\nsecond okapiword line",
 	    &at, &len);
 	assert_int_equal(len, 33);
+	/* A CR alone stays, read with or without the body. */
+	id5 = add_text(st, inbox, 5,
+	    "Subject: d\r\n\r\nlone\rcr\r\nend\r\r\n", "lone\rcr\nend\r\n",
+	    &at, &len);
+	assert_true(at > 0);
 	assert_int_equal(one_int(st, "SELECT count(*) FROM message_content "
-	    "WHERE text IS NULL AND text_at IS NOT NULL;"), 3);
+	    "WHERE text IS NULL AND text_at IS NOT NULL;"), 4);
 
 	assert_int_equal(store_index(st, 0, &done, &left, &e), 0);
-	assert_int_equal(done, 4);
+	assert_int_equal(done, 5);
 	assert_int_equal(hits(st, "okapiword"), 2);
 	assert_int_equal(hits(st, "quaggaword"), 1);
 	assert_int_equal(hits(st, "tapirword"), 1);
@@ -811,6 +836,14 @@ test_text_in_body(void **unused)
 	exec_ok(st, "INSERT INTO message_fts(message_fts) "
 	    "VALUES('integrity-check');");
 	assert_int_equal(store_check(st, &e), 0);
+	/* A body gone from under its text: no text, as SQL gives it. */
+	snprintf(q, sizeof(q), "UPDATE message_content SET body = NULL "
+	    "WHERE id = %lld;", (long long)id5);
+	exec_ok(st, q);
+	assert_int_equal(store_msg_load_some(st, id5, STORE_LOAD_TEXT, &lm,
+	    &e), 0);
+	assert_null(lm->text);
+	store_msg_free(lm);
 	store_close(st);
 	assert_int_equal(grep_dir(d, "okapiword"), 0);
 	rmdir_all(d);
