@@ -1292,7 +1292,7 @@ ui_main(const struct app_opts *o)
 	struct ui		 ui;
 	struct smerr		 e;
 	struct sigaction	 sa;
-	char			*msg;
+	char			*msg, why[256];
 	int			 i, added;
 
 	memset(&ui, 0, sizeof(ui));
@@ -1302,6 +1302,12 @@ ui_main(const struct app_opts *o)
 	if (!isatty(0) || !isatty(1)) {
 		fprintf(stderr, "sealmail: the terminal program needs a "
 		    "terminal; see 'sealmail --help' for the commands\n");
+		return 2;
+	}
+	if (ui_term_check(why, sizeof(why)) != 0) {
+		fprintf(stderr, "sealmail: %s; run it in a terminal such as "
+		    "xterm, tmux or screen (see 'sealmail --help' for the "
+		    "commands, which need none)\n", why);
 		return 2;
 	}
 	if (app_session_open(o, &ui.s, &e) != 0) {

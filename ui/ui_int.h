@@ -136,6 +136,13 @@ int		 ui_job(struct ui *ui, const char *label, const char **args,
 /* Suspends the screen to run a program in the foreground (the editor). */
 int		 ui_run_foreground(struct ui *ui, const char *const *argv);
 
+/* term.c */
+/*
+ * 0 when the terminal named by TERM can hold the screen; else -1, with
+ * why it cannot in why (len bytes).
+ */
+int		 ui_term_check(char *why, size_t len);
+
 /* draw.c */
 void		 ui_draw_init(void);
 /*
