@@ -492,7 +492,7 @@ ui_prompt_complete(struct ui *ui, const char *question, const char *initial,
 {
 	struct buf	*b, *orig;
 	wint_t		 wc;
-	char		 mb[8], hint[512];
+	char		 hint[512];
 	size_t		 qlen = strlen(question);
 	int		 r, n, ntab = 0;
 	char		*ans = NULL;
@@ -562,8 +562,9 @@ backspace:
 		}
 		if (wc < 0x20)
 			continue;
-		if ((n = (int)wcrtomb(mb, (wchar_t)wc, NULL)) > 0)
-			(void)buf_put(b, mb, (size_t)n);
+		/* UTF-8, as all text here, whatever the locale's. */
+		if (wc <= 0x10ffff && (wc < 0xd800 || wc > 0xdfff))
+			(void)text_utf8_put(b, (unsigned)wc);
 	}
 	curs_set(0);
 	nodelay(stdscr, TRUE);

@@ -150,6 +150,12 @@ void		 ui_draw_init(void);
  * the cells used.
  */
 int		 ui_put(int y, int x, int width, const char *s, size_t len);
+/*
+ * "…" at the cursor, and a rule of cols cells across line y; drawn, as
+ * ui_put draws, with what stands for them where the locale lacks them.
+ */
+void		 ui_put_ellipsis(void);
+void		 ui_put_rule(int y, int cols);
 /* The cells s takes on the screen, as ui_put draws it. */
 int		 ui_width(const char *s);
 /*

@@ -618,7 +618,8 @@ pg_draw_line(int y, int cols, const struct pg_line *l)
 	attrset(COLOR_PAIR(l->color) | (l->bold ? A_BOLD : 0));
 	if (cols - x > 1 && ui_width(l->s) > cols - x) {
 		x += ui_put(y, x, cols - x - 1, l->s, strlen(l->s));
-		mvaddstr(y, x, "…");
+		move(y, x);
+		ui_put_ellipsis();
 	} else
 		ui_put(y, x, cols - x, l->s, strlen(l->s));
 }
@@ -654,9 +655,7 @@ pg_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 		pg_draw_line(y, cols, &pg->strip.l[i]);
 	}
 	attrset(A_NORMAL);
-	move(y, 0);
-	for (i = 0; i < (size_t)cols; i++)
-		addstr("─");
+	ui_put_rule(y, cols);
 	y++;
 	n = hid + pg->body.n;
 	pg->nlines = n;

@@ -2,15 +2,33 @@
 # The terminal itself, driven through tmux against the lab: a terminal
 # that cannot hold the screen (TERM=dumb, a type not known, none named)
 # is refused at once with the reason, before the store is opened, and
-# nothing is left behind.
+# nothing is left behind. In a locale whose character set is not UTF-8
+# (LANG=C, a Latin-1 one made here with localedef) the rule and the gutter
+# are ASCII, a letter the locale lacks is one '?', one that takes no cell
+# is nothing, and what is typed at a prompt is kept as UTF-8: a limit
+# typed in Latin-1 finds the message it names.
 . "$TOP/tests/lib.sh"
-ui_lab uiterm "uiterm$$"
+F="uiterm$$"
+ui_lab uiterm "$F"
 cd "$T" || exit 1
 lab_home "$T/alice" "ui terminal passphrase"
 alice_config "$H" password
 check "the store is made" S keys import "$LAB_SMIME_DIR/alice.p12" \
     --passphrase-file "$T/p12pw"
 wait_for() { ui_wait_for "$1" "${2:-150}"; }
+key() { $TM send-keys -t ui "$@"; }
+for m in 1 2; do
+	{
+		printf 'From: =?utf-8?q?J=C3=BCrgen_=E6=BC=A2?= <bob@example.test>\n'
+		printf 'To: alice@example.test\nDate: 3 Nov 2026 1%s:00:00 +0000\n' $m
+		[ $m = 1 ] && printf 'Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe_aus_K=C3=B6ln?=\n'
+		[ $m = 2 ] && printf 'Subject: =?utf-8?q?a_joiner_x=E2=80=8Dy_and_e=CC=81?=\n'
+		printf 'MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n'
+		printf 'Content-Transfer-Encoding: 8bit\n\nthe text \342\200\224 %s\n' $m
+	} > "$T/m"
+	alice_deliver "$T/m" S
+done
+check "sync the test folder" S sync --folder "$F"
 
 # 1. Terminals the screen cannot be drawn on.
 for term in dumb no-such-terminal ''; do
@@ -26,4 +44,47 @@ for term in dumb no-such-terminal ''; do
 	check_nomatch "TERM=$term: nothing leaked or went wrong" \
 	    'Sanitizer|runtime error|Error opening' "$(ui_screen)"
 done
+
+# 2. LANG=C: ASCII only, one cell a character, aligned.
+ui_restart "$H" 100x30 "LANG=C LC_ALL=C"
+check "LANG=C: the program opens" wait_for 'sealmail: INBOX'
+check "LANG=C: the test folder opens" ui_open_folder "$F"
+check "LANG=C: a letter it lacks is one ?" \
+    wait_for '^ +1 .*J\?rgen \? +Gr\?\?e aus K\?ln$'
+check "LANG=C: a joiner and a combining mark take no cell" \
+    wait_for '^ +2 .*J\?rgen \? +a joiner xy and e$'
+check_eq "LANG=C: the subjects start in one column" 1 \
+    "$(ui_screen | grep -E '^ +[12] ' | awk '{ print index($0, "J?rgen ? ") }' |
+    sort -u | wc -l)"
+key k Enter
+check "LANG=C: the message opens" wait_for 'the text - 1'
+check "LANG=C: its rule is ASCII, across the screen" wait_for '^-{100}$'
+check "LANG=C: and the gutter" wait_for '^  \| From: '
+check_nomatch "LANG=C: no byte of UTF-8 is drawn" \
+    "$(printf '[\200-\377]')|~T|M-" "$(ui_screen)"
+key q
+
+# 3. Latin-1: the same, and a limit typed in it.
+LOC="$T/locale"
+mkdir -p "$LOC"
+check "a Latin-1 locale is made" localedef -i de_DE -f ISO-8859-1 \
+    "$LOC/de_DE.ISO-8859-1"
+ui_restart "$H" 100x30 "LOCPATH='$LOC' LANG=de_DE.ISO-8859-1"
+check "Latin-1: the program opens" wait_for 'sealmail: INBOX'
+check "Latin-1: the test folder opens" ui_open_folder "$F"
+key l
+check "Latin-1: l asks for a limit" wait_for '^Limit to'
+# "köln" in Latin-1: 0xf6 is the o with the diaeresis.
+key -l k
+key -H f6
+key -l ln
+key Enter
+check "Latin-1: the limit typed finds the message" \
+    wait_for '^ +1 .*Gr.*e aus K.*ln$'
+check_nomatch "Latin-1: and only it" 'a joiner' "$(ui_screen)"
+key Enter
+check "Latin-1: the message opens" wait_for 'the text - 1'
+check "Latin-1: its rule is ASCII" wait_for '^-{100}$'
+key q Q
+check "Latin-1: the program ends" wait_for '^EXITED 0$'
 t_done
