@@ -641,6 +641,8 @@ pg_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 
 	if (pg->width != cols)
 		pg_layout(ui, v, cols);
+	if (rows < 1)
+		return;		/* no row between the bars: nothing to cut */
 	cap = rows > 5 ? (size_t)rows / 2 : 1;
 	ns = pg->strip.n < cap ? pg->strip.n : cap;
 	hid = ns < pg->strip.n ? pg->strip.n - ns + 1 : 0;

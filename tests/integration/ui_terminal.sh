@@ -6,7 +6,9 @@
 # (LANG=C, a Latin-1 one made here with localedef) the rule and the gutter
 # are ASCII, a letter the locale lacks is one '?', one that takes no cell
 # is nothing, and what is typed at a prompt is kept as UTF-8: a limit
-# typed in Latin-1 finds the message it names.
+# typed in Latin-1 finds the message it names. A screen too short for a
+# row between its bars shows the pager's bars and nothing of the verdict
+# in them; made tall again, the verdict is whole.
 . "$TOP/tests/lib.sh"
 F="uiterm$$"
 ui_lab uiterm "$F"
@@ -87,4 +89,27 @@ check "Latin-1: the message opens" wait_for 'the text - 1'
 check "Latin-1: its rule is ASCII" wait_for '^-{100}$'
 key q Q
 check "Latin-1: the program ends" wait_for '^EXITED 0$'
+
+# 4. The pager on a screen of two and three lines.
+last() { ui_screen | tail -1; }
+ui_restart "$H" 100x30 "LANG=C.UTF-8"
+check "UTF-8: the program opens" wait_for 'sealmail: INBOX'
+check "UTF-8: the test folder opens" ui_open_folder "$F"
+key Home Enter
+check "UTF-8: the message opens, the verdict above the rule" \
+    wait_for '^─{100}$'
+check "UTF-8: the verdict whole" wait_for '^Not signed$'
+$TM resize-window -t ui -x 30 -y 3
+check "30x3: the title and the hints" wait_for '^ q:back.*\?:help$'
+check_eq "30x3: nothing on the status line" "" "$(last)"
+$TM resize-window -t ui -x 8 -y 2
+check "8x2: the hints" wait_for '^ q:back…$'
+check_eq "8x2: nothing on the status line" "" "$(last)"
+$TM resize-window -t ui -x 1 -y 1
+sleep 0.5
+$TM resize-window -t ui -x 100 -y 30
+check "100x30: the rule again" wait_for '^─{100}$'
+check "100x30: the verdict whole again" wait_for '^Not signed$'
+key q Q
+check "UTF-8: the program ends" wait_for '^EXITED 0$'
 t_done
