@@ -275,6 +275,31 @@ ui_wrap(const char *s, size_t len, int width, int indent,
 	row(s + start, len - start, arg);
 }
 
+int
+ui_expand_tabs(struct buf *out, const char *s, size_t len)
+{
+	mbstate_t	 mbs;
+	wchar_t		 wc;
+	size_t		 i = 0, n;
+	int		 col = 0, w, r = 0;
+
+	memset(&mbs, 0, sizeof(mbs));
+	while (i < len && r == 0) {
+		if (s[i] == '\t') {
+			do
+				r |= buf_putc(out, ' ');
+			while (++col % UI_TABSTOP != 0);
+			i++;
+			continue;
+		}
+		n = ui_char(s + i, len - i, &mbs, &wc, &w);
+		r |= buf_put(out, s + i, n);
+		col += w;
+		i += n;
+	}
+	return r;
+}
+
 void
 ui_put_bar(int y, int cols, const char *s)
 {

@@ -185,6 +185,13 @@ wint_t		 ui_nav_key(wint_t k, int fn);
  */
 int		 ui_scroll_key(wint_t k, size_t *top, size_t n, size_t rows);
 /*
+ * Appends the len bytes of UTF-8 at s to out with each tab made the
+ * spaces up to the next stop, every UI_TABSTOP cells as a terminal's.
+ * 0 or SMERR_*.
+ */
+#define UI_TABSTOP	8
+int		 ui_expand_tabs(struct buf *out, const char *s, size_t len);
+/*
  * Draws a bar's text at (y, 0): cut with an ellipsis when it is wider
  * than cols, the rest of the line filled with spaces, so that a bar is
  * never blank.

@@ -8,7 +8,8 @@
 # is nothing, and what is typed at a prompt is kept as UTF-8: a limit
 # typed in Latin-1 finds the message it names. A screen too short for a
 # row between its bars shows the pager's bars and nothing of the verdict
-# in them; made tall again, the verdict is whole.
+# in them; made tall again, the verdict is whole. A tab in a message's
+# text goes to the next stop of eight cells, as on a terminal.
 . "$TOP/tests/lib.sh"
 F="uiterm$$"
 ui_lab uiterm "$F"
@@ -30,6 +31,16 @@ for m in 1 2; do
 	} > "$T/m"
 	alice_deliver "$T/m" S
 done
+{
+	printf 'From: bob@example.test\nTo: alice@example.test\n'
+	printf 'Date: 3 Nov 2026 13:00:00 +0000\nSubject: tabs in a patch\n'
+	printf 'MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n'
+	printf 'Content-Transfer-Encoding: 8bit\n\n'
+	printf '@@ -1,2 +1,2 @@\n \tkept(a);\n-\tif (old)\n+\tif (new)\n'
+	printf '\346\274\242\345\255\227\tafter a wide word\n'
+	printf 'a\tb\tc\n'
+} > "$T/m"
+alice_deliver "$T/m" S
 check "sync the test folder" S sync --folder "$F"
 
 # 1. Terminals the screen cannot be drawn on.
@@ -58,7 +69,7 @@ check "LANG=C: a joiner and a combining mark take no cell" \
 check_eq "LANG=C: the subjects start in one column" 1 \
     "$(ui_screen | grep -E '^ +[12] ' | awk '{ print index($0, "J?rgen ? ") }' |
     sort -u | wc -l)"
-key k Enter
+key Home Enter
 check "LANG=C: the message opens" wait_for 'the text - 1'
 check "LANG=C: its rule is ASCII, across the screen" wait_for '^-{100}$'
 check "LANG=C: and the gutter" wait_for '^  \| From: '
@@ -110,6 +121,14 @@ sleep 0.5
 $TM resize-window -t ui -x 100 -y 30
 check "100x30: the rule again" wait_for '^─{100}$'
 check "100x30: the verdict whole again" wait_for '^Not signed$'
+
+# 5. Tabs in the text go to their stops, every eight cells.
+key q
+check "UTF-8: the message of tabs opens" ui_open_msg 'tabs in a patch'
+check "a patch keeps its indent" wait_for '│ -       if \(old\)$'
+check "a context line too" wait_for '│         kept\(a\);$'
+check "a tab after a wide word" wait_for '│ 漢字    after a wide word$'
+check "tabs between words" wait_for '│ a       b       c$'
 key q Q
 check "UTF-8: the program ends" wait_for '^EXITED 0$'
 t_done
