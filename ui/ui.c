@@ -98,6 +98,11 @@ static int	ui_sigpipe[2] = { -1, -1 };
 /* The terminal's input has ended: no key will ever come again. */
 static int	ui_gone;
 
+/*
+ * A resize, or the program continued after a stop that curses did not
+ * see (SIGSTOP rather than ^Z): the terminal's modes may be the shell's
+ * and its screen another's; both are set again and drawn whole.
+ */
 static void
 ui_on_winch(int sig)
 {
@@ -1329,6 +1334,7 @@ ui_main(const struct app_opts *o)
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGWINCH, &sa, NULL);
+	sigaction(SIGCONT, &sa, NULL);
 
 	initscr();
 	ui_draw_init();

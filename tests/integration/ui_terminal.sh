@@ -9,7 +9,10 @@
 # typed in Latin-1 finds the message it names. A screen too short for a
 # row between its bars shows the pager's bars and nothing of the verdict
 # in them; made tall again, the verdict is whole. A tab in a message's
-# text goes to the next stop of eight cells, as on a terminal.
+# text goes to the next stop of eight cells, as on a terminal. Stopped
+# by SIGSTOP (no ^Z for curses to see) while the shell takes the terminal
+# back, its modes and its screen, the program continued sets its modes
+# again and draws its screen whole.
 . "$TOP/tests/lib.sh"
 F="uiterm$$"
 ui_lab uiterm "$F"
@@ -129,6 +132,27 @@ check "a patch keeps its indent" wait_for '│ -       if \(old\)$'
 check "a context line too" wait_for '│         kept\(a\);$'
 check "a tab after a wide word" wait_for '│ 漢字    after a wide word$'
 check "tabs between words" wait_for '│ a       b       c$'
-key q Q
+
+# 6. SIGSTOP, the shell's modes and screen meanwhile, SIGCONT.
+PID=$(pgrep -P "$($TM display-message -p -t ui '#{pane_pid}')" -f "$SEALMAIL")
+TTY=$($TM display-message -p -t ui '#{pane_tty}')
+modes() { stty -F "$TTY" -a | grep -o -- ' -\{0,1\}icanon\| -\{0,1\}echo '; }
+check_match "the program runs" '^[0-9]+$' "$PID"
+check_eq "the program's modes: no line editing, no echo" \
+    "$(printf ' -icanon\n -echo ')" "$(modes)"
+kill -STOP "$PID"
+stty -F "$TTY" sane
+printf '\033[H\033[2Jthe shell was here\n' > "$TTY"
+check "stopped, the shell's screen" wait_for '^the shell was here'
+kill -CONT "$PID"
+check "continued, the program draws its screen again" \
+    wait_for '│ a       b       c$'
+check_nomatch "the shell's screen is gone" 'the shell was here' \
+    "$(ui_screen)"
+check_eq "and its modes are set again" \
+    "$(printf ' -icanon\n -echo ')" "$(modes)"
+key q
+check "a key works at once, without Enter" wait_for 'sealmail: uiterm'
+key Q
 check "UTF-8: the program ends" wait_for '^EXITED 0$'
 t_done
