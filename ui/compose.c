@@ -559,8 +559,9 @@ compose_attach(struct ui *ui, struct compose *cs)
  * The question: "Send to TO?" and the choices. The choices and whether it
  * is signed and encrypted must show on a narrow line, so TO is cut to the
  * room they leave, and left out when that is under 12 columns (the fields
- * above show it whole). A byte takes at most one column: cutting bytes
- * cuts at least as many columns.
+ * above show it whole); narrower than the choices, whether it is signed
+ * and encrypted comes first and the keys are bare letters. A byte takes
+ * at most one column: cutting bytes cuts at least as many columns.
  */
 static void
 compose_ask(struct compose *cs, char *q, size_t len)
@@ -571,6 +572,13 @@ compose_ask(struct compose *cs, char *q, size_t len)
 	snprintf(choices, sizeof(choices), "  y:send  e:edit  s:sign [%s]  "
 	    "x:encrypt [%s]  P:postpone  q:discard", cs->sign ? "yes" : "no",
 	    cs->enc == 1 ? "yes" : cs->enc == 0 ? "no" : "auto");
+	if (COLS < (int)strlen(choices) + (int)strlen("Send?")) {
+		/* Too narrow for the words: the states first, then the keys. */
+		snprintf(q, len, "Send? sign [%s], encrypt [%s]  y e s x P q",
+		    cs->sign ? "yes" : "no", cs->enc == 1 ? "yes" :
+		    cs->enc == 0 ? "no" : "auto");
+		return;
+	}
 	room = COLS - (int)strlen(choices) - (int)strlen("Send to ?");
 	if (room > 80)
 		room = 80;

@@ -5,6 +5,9 @@
  * the terminal.
  */
 #include <curses.h>
+#include <langinfo.h>
+#include <limits.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +35,77 @@ ui_draw_init(void)
 	init_pair(UI_C_QUOTE, COLOR_BLUE, -1);	/* no colour of the strip */
 }
 
+/* 1 when the locale's characters are UTF-8, as every text here is. */
+static int
+ui_locale_utf8(void)
+{
+	static int	utf8 = -1;
+
+	if (utf8 == -1)
+		utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+	return utf8;
+}
+
+/* What stands for c on a terminal whose character set lacks it. */
+static wchar_t
+ui_ascii(unsigned c)
+{
+	switch (c) {
+	case 0x2500: case 0x2013: case 0x2014: case 0x2010: case 0x2212:
+		return L'-';
+	case 0x2502:
+		return L'|';
+	case 0x251c:
+		return L'+';
+	case 0x2514:
+		return L'`';
+	case 0x2026:
+		return L'~';
+	case 0x2018: case 0x2019:
+		return L'\'';
+	case 0x201c: case 0x201d:
+		return L'"';
+	case 0x2022:
+		return L'*';
+	case 0x00a0:
+		return L' ';
+	}
+	return L'?';
+}
+
+/*
+ * ui_char in a locale whose character set is not UTF-8 (LANG=C, a Latin-1
+ * one): the text is decoded as the UTF-8 it is; a character the locale
+ * cannot show stands as one ASCII character (ui_ascii), or as nothing
+ * (*wc 0) when it takes no cell (a combining mark, a joiner).
+ */
+static size_t
+ui_char_other(const char *p, size_t left, wchar_t *wc, int *w)
+{
+	static locale_t		 u8;
+	const unsigned char	*q = (const unsigned char *)p;
+	char			 mb[MB_LEN_MAX];
+	mbstate_t		 st;
+	locale_t		 old;
+	unsigned		 c = text_utf8_next(&q, &left);
+
+	memset(&st, 0, sizeof(st));
+	*wc = (wchar_t)c;
+	if (wcrtomb(mb, *wc, &st) != (size_t)-1 && (*w = wcwidth(*wc)) >= 0)
+		return (size_t)(q - (const unsigned char *)p);
+	*w = 1;
+	if (u8 == (locale_t)0)
+		u8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	if (u8 != (locale_t)0) {
+		old = uselocale(u8);
+		if (wcwidth(*wc) == 0)
+			*w = 0;
+		uselocale(old);
+	}
+	*wc = *w == 0 ? 0 : ui_ascii(c);
+	return (size_t)(q - (const unsigned char *)p);
+}
+
 /*
  * The character at p (left > 0 bytes) in *wc, '?' for one that is
  * malformed or not printable; returns its bytes and sets *w to its cells.
@@ -39,7 +113,11 @@ ui_draw_init(void)
 static size_t
 ui_char(const char *p, size_t left, mbstate_t *mbs, wchar_t *wc, int *w)
 {
-	size_t	n = mbrtowc(wc, p, left, mbs);
+	size_t	n;
+
+	if (!ui_locale_utf8())
+		return ui_char_other(p, left, wc, w);
+	n = mbrtowc(wc, p, left, mbs);
 
 	if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
 		*wc = L'?';
@@ -70,13 +148,29 @@ ui_cells(const char *p, size_t left, int width, int draw)
 		n = ui_char(p, left, &mbs, &wc, &w);
 		if (width >= 0 && used + w > width)
 			break;
-		if (draw)
+		if (draw && wc != 0)
 			addnwstr(&wc, 1);
 		used += w;
 		p += n;
 		left -= n;
 	}
 	return used;
+}
+
+void
+ui_put_ellipsis(void)
+{
+	(void)ui_cells("…", strlen("…"), 1, 1);
+}
+
+void
+ui_put_rule(int y, int cols)
+{
+	int	x;
+
+	move(y, 0);
+	for (x = 0; x < cols; x++)
+		(void)ui_cells("─", strlen("─"), 1, 1);
 }
 
 int
@@ -140,7 +234,7 @@ ui_put_tail(int y, int x, int width, const char *s, size_t len)
 			p += n;
 			left -= n;
 		}
-		addstr("…");
+		ui_put_ellipsis();
 		used = 1 + ui_cells(p, left, width - 1, 1);
 	} else
 		used = ui_cells(p, left, width, 1);
@@ -181,6 +275,31 @@ ui_wrap(const char *s, size_t len, int width, int indent,
 	row(s + start, len - start, arg);
 }
 
+int
+ui_expand_tabs(struct buf *out, const char *s, size_t len)
+{
+	mbstate_t	 mbs;
+	wchar_t		 wc;
+	size_t		 i = 0, n;
+	int		 col = 0, w, r = 0;
+
+	memset(&mbs, 0, sizeof(mbs));
+	while (i < len && r == 0) {
+		if (s[i] == '\t') {
+			do
+				r |= buf_putc(out, ' ');
+			while (++col % UI_TABSTOP != 0);
+			i++;
+			continue;
+		}
+		n = ui_char(s + i, len - i, &mbs, &wc, &w);
+		r |= buf_put(out, s + i, n);
+		col += w;
+		i += n;
+	}
+	return r;
+}
+
 void
 ui_put_bar(int y, int cols, const char *s)
 {
@@ -195,7 +314,7 @@ ui_put_bar(int y, int cols, const char *s)
 			x = ui_cells(buf_str(b), buf_len(b), cols, 1);
 		else {
 			x = ui_cells(buf_str(b), buf_len(b), cols - 1, 1);
-			addstr("…");
+			ui_put_ellipsis();
 			x++;
 		}
 	}

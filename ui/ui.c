@@ -110,6 +110,11 @@ static int	ui_sigpipe[2] = { -1, -1 };
 /* The terminal's input has ended: no key will ever come again. */
 static int	ui_gone;
 
+/*
+ * A resize, or the program continued after a stop that curses did not
+ * see (SIGSTOP rather than ^Z): the terminal's modes may be the shell's
+ * and its screen another's; both are set again and drawn whole.
+ */
 static void
 ui_on_winch(int sig)
 {
@@ -585,7 +590,7 @@ ui_prompt_complete(struct ui *ui, const char *question, const char *initial,
 {
 	struct buf	*b, *orig, *typed;
 	wint_t		 wc;
-	char		 mb[8], hint[512], *kind;
+	char		 hint[512], *kind;
 	size_t		 qlen = strlen(question), hpos = ui->nhist;
 	int		 r, n, ntab = 0;
 	char		*ans = NULL;
@@ -663,8 +668,9 @@ backspace:
 		}
 		if (wc < 0x20)
 			continue;
-		if ((n = (int)wcrtomb(mb, (wchar_t)wc, NULL)) > 0)
-			(void)buf_put(b, mb, (size_t)n);
+		/* UTF-8, as all text here, whatever the locale's. */
+		if (wc <= 0x10ffff && (wc < 0xd800 || wc > 0xdfff))
+			(void)text_utf8_put(b, (unsigned)wc);
 	}
 	curs_set(0);
 	nodelay(stdscr, TRUE);
@@ -1404,7 +1410,7 @@ ui_main(const struct app_opts *o)
 	struct ui		 ui;
 	struct smerr		 e;
 	struct sigaction	 sa;
-	char			*msg;
+	char			*msg, why[256];
 	int			 i, added;
 
 	memset(&ui, 0, sizeof(ui));
@@ -1414,6 +1420,12 @@ ui_main(const struct app_opts *o)
 	if (!isatty(0) || !isatty(1)) {
 		fprintf(stderr, "sealmail: the terminal program needs a "
 		    "terminal; see 'sealmail --help' for the commands\n");
+		return 2;
+	}
+	if (ui_term_check(why, sizeof(why)) != 0) {
+		fprintf(stderr, "sealmail: %s; run it in a terminal such as "
+		    "xterm, tmux or screen (see 'sealmail --help' for the "
+		    "commands, which need none)\n", why);
 		return 2;
 	}
 	if (app_session_open(o, &ui.s, &e) != 0) {
@@ -1434,6 +1446,7 @@ ui_main(const struct app_opts *o)
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGWINCH, &sa, NULL);
+	sigaction(SIGCONT, &sa, NULL);
 
 	initscr();
 	ui_draw_init();

@@ -138,6 +138,13 @@ int		 ui_job(struct ui *ui, const char *label, const char **args,
 /* Suspends the screen to run a program in the foreground (the editor). */
 int		 ui_run_foreground(struct ui *ui, const char *const *argv);
 
+/* term.c */
+/*
+ * 0 when the terminal named by TERM can hold the screen; else -1, with
+ * why it cannot in why (len bytes).
+ */
+int		 ui_term_check(char *why, size_t len);
+
 /* draw.c */
 void		 ui_draw_init(void);
 /*
@@ -145,6 +152,12 @@ void		 ui_draw_init(void);
  * the cells used.
  */
 int		 ui_put(int y, int x, int width, const char *s, size_t len);
+/*
+ * "…" at the cursor, and a rule of cols cells across line y; drawn, as
+ * ui_put draws, with what stands for them where the locale lacks them.
+ */
+void		 ui_put_ellipsis(void);
+void		 ui_put_rule(int y, int cols);
 /* The cells s takes on the screen, as ui_put draws it. */
 int		 ui_width(const char *s);
 /*
@@ -180,6 +193,13 @@ int		 ui_scroll_key(wint_t k, size_t *top, size_t n, size_t rows);
  * the first or the last. 1 when k was one.
  */
 int		 ui_cursor_key(wint_t k, size_t *cur, size_t n, size_t rows);
+/*
+ * Appends the len bytes of UTF-8 at s to out with each tab made the
+ * spaces up to the next stop, every UI_TABSTOP cells as a terminal's.
+ * 0 or SMERR_*.
+ */
+#define UI_TABSTOP	8
+int		 ui_expand_tabs(struct buf *out, const char *s, size_t len);
 /*
  * Draws a bar's text at (y, 0): cut with an ellipsis when it is wider
  * than cols, the rest of the line filled with spaces, so that a bar is

@@ -431,11 +431,33 @@ pg_fields(struct pg *pg, const struct store_msg *m, int w,
  * The header fields (the usual ones, or with h the whole header once)
  * and the text, each line in the gutter.
  */
+/*
+ * A line of the text, wrapped, its tabs made spaces to their stops as a
+ * terminal's would (a patch keeps its indent) in tabs, a secret buffer
+ * (NULL: they stay as they are).
+ */
+static void
+pg_text_line(struct pg_list *pl, struct buf *tabs, const char *p, size_t len,
+    int w, const struct pg_line *mk)
+{
+	enum ui_color	c = *p == '>' ? UI_C_QUOTE : UI_C_NORMAL;
+
+	if (tabs != NULL && memchr(p, '\t', len) != NULL) {
+		buf_reset(tabs);
+		if (ui_expand_tabs(tabs, p, len) == 0) {
+			pg_wrap(pl, buf_str(tabs), buf_len(tabs), w, c, mk);
+			return;
+		}
+	}
+	pg_wrap(pl, p, len, w, c, mk);
+}
+
 static void
 pg_body(struct pg *pg, const struct store_msg *m, const struct app_shown *sh,
     int width)
 {
 	struct pg_line	 mk;
+	struct buf	*tabs = buf_new_secret(0);
 	const char	*p, *nl;
 	size_t		 n = 1;
 	int		 w = width - PG_GUTTER;
@@ -459,11 +481,11 @@ pg_body(struct pg *pg, const struct store_msg *m, const struct app_shown *sh,
 		if ((nl = strchr(p, '\n')) == NULL)
 			nl = p + strlen(p);
 		pg_marks(m, sh, n, &mk);
-		pg_wrap(&pg->body, p, (size_t)(nl - p), w, *p == '>' ?
-		    UI_C_QUOTE : UI_C_NORMAL, &mk);
+		pg_text_line(&pg->body, tabs, p, (size_t)(nl - p), w, &mk);
 		if (*nl == '\0' || nl[1] == '\0')
 			break;
 	}
+	buf_free(tabs);
 	pg_attachments(pg, w);
 }
 
@@ -678,7 +700,8 @@ pg_draw_line(int y, int cols, const struct pg_line *l, int hit)
 	    (hit ? A_REVERSE : 0));
 	if (cols - x > 1 && ui_width(l->s) > cols - x) {
 		x += ui_put(y, x, cols - x - 1, l->s, strlen(l->s));
-		mvaddstr(y, x, "…");
+		move(y, x);
+		ui_put_ellipsis();
 	} else
 		ui_put(y, x, cols - x, l->s, strlen(l->s));
 }
@@ -700,6 +723,8 @@ pg_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 
 	if (pg->width != cols)
 		pg_layout(ui, v, cols);
+	if (rows < 1)
+		return;		/* no row between the bars: nothing to cut */
 	cap = rows > 5 ? (size_t)rows / 2 : 1;
 	ns = pg->strip.n < cap ? pg->strip.n : cap;
 	hid = ns < pg->strip.n ? pg->strip.n - ns + 1 : 0;
@@ -714,9 +739,7 @@ pg_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 		pg_draw_line(y, cols, &pg->strip.l[i], 0);
 	}
 	attrset(A_NORMAL);
-	move(y, 0);
-	for (i = 0; i < (size_t)cols; i++)
-		addstr("─");
+	ui_put_rule(y, cols);
 	y++;
 	n = hid + pg->body.n;
 	pg->nlines = n;

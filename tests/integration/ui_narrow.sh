@@ -5,7 +5,9 @@
 # is left out of the question: it does not fit); x changes what it says.
 # Made 130x40, the screen takes the new size at once: the question, To in
 # it, sits on the new last line. A long To is cut with an ellipsis before
-# the choices are. Back at 80x24, the question is on line 24 again.
+# the choices are. Back at 80x24, the question is on line 24 again. Made
+# narrower than the choices, it says first whether the message is signed
+# and encrypted, then the keys as bare letters.
 . "$TOP/tests/lib.sh"
 ui_alice uinr "ui narrow passphrase"
 ACC='carol.longname@example.test, dave.longname@example.test'
@@ -39,6 +41,12 @@ check "a long To is cut, the choices are not" \
 check "80x24 again" size 80 24
 check "the question is on line 24, whole" \
     last_line_is '^Send\?  y:send  e:edit .*P:postpone  q:discard$'
+check "50x24: narrower than the choices" size 50 24
+check "whether it is signed and encrypted comes first, then the keys" \
+    last_line_is '^Send\? sign \[[a-z]+\], encrypt \[yes\]  y e s x P q$'
+key x
+check "x: what it says changes at once" \
+    last_line_is '^Send\? sign \[[a-z]+\], encrypt \[no\]  y e s x P q$'
 check "q discards" ui_discard
 key Q
 check "the program ends" wait_for 'EXITED 0'
