@@ -732,6 +732,7 @@ static const char *const help_lines[] = {
 	"                  texts: page, top, end (j k: a line)",
 	"Compose screen (after the editor)",
 	"  y send  e edit  s sign  x encrypt  P postpone (a draft)  q discard",
+	"  ?               these keys, on the compose screen itself",
 	"  t c b           set To, Cc, Bcc (Tab completes: aliases,",
 	"                  query-command, addresses seen, certificates)",
 	"  a D             attach a file (Tab completes), detach   j k select",

@@ -11,7 +11,7 @@
 # message is selected, and in the pager shown, as mutt's $resolve does.
 # Esc at a question whose every answer acts (f's) does nothing. v lists
 # the parts from the index too. / in the pager finds text in the message
-# and n finds it again.
+# and n finds it again. The compose screen says its keys.
 . "$TOP/tests/lib.sh"
 F="uihab$$"
 ui_lab uihabits "$F"
@@ -279,6 +279,18 @@ ui_press "v in the index: the parts of the message selected" \
     'sealmail: parts of message [0-9]+' v
 check "its text part" ui_wait_for '^ +1 +text/plain'
 back 6
+
+ui_press "Q quits with status 0" 'EXITED 0' Q
+
+# 10. On the compose screen ? lists the keys, and a key that is none
+# says so.
+bob_editor hb-compose 'a line'
+ui_restart "$H" 100x30 "EDITOR='$T/editor.sh'"
+check "the program opens again" ui_wait_for 'sealmail: INBOX'
+ui_press "m: the compose screen after the editor" '^Send to bob@example.test' m
+ui_press "a key that is none says so" 'key is not bound here; \? lists the keys' z
+ui_press "? lists the keys" '^y send  e edit  s sign  x encrypt  P postpone' '?'
+check "the message is discarded" ui_discard
 
 ui_press "Q quits with status 0" 'EXITED 0' Q
 t_done
