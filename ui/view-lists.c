@@ -706,6 +706,7 @@ static const char *const help_lines[] = {
 	"                  undelete (in Trash)",
 	"  s C             move, copy to a folder (Tab completes its name)",
 	"  | w   v         pipe, write the message; its parts",
+	"  a               the sender into the alias file",
 	"Pager",
 	"  Space - b j k   page, line (Space at the end: the next message)",
 	"  J K             next, previous message",
