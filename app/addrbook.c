@@ -249,8 +249,9 @@ alias_word_ok(const char *s, size_t max, const char *more)
 
 /*
  * The line "alias NICK Name <addr>" in b: the name without a byte that
- * could end the line or change what it says (controls, quotes, brackets,
- * commas, a comment), nothing of it when nothing is left.
+ * could end the line or change what it says, here or to mutt, which
+ * reads the file as commands (controls, quotes, brackets, commas, a
+ * comment, `command` and $variable), nothing of it when nothing is left.
  */
 static int
 alias_line_make(struct buf *b, const char *nick, const char *name,
@@ -262,7 +263,7 @@ alias_line_make(struct buf *b, const char *nick, const char *name,
 	if (buf_puts(b, "alias ") != 0 || buf_puts(b, nick) != 0)
 		return -1;
 	for (p = (const unsigned char *)(name != NULL ? name : ""); *p; p++) {
-		if (*p < 0x20 || *p == 0x7f || strchr("<>\"\\,;()#", *p))
+		if (*p < 0x20 || *p == 0x7f || strchr("<>\"\\,;()#`$'", *p))
 			continue;
 		if (*p == ' ') {
 			sp = any;
@@ -295,7 +296,7 @@ app_alias_add(const char *path, const char *nick, const char *name,
 	if (!alias_word_ok(nick, 64, "._+-"))
 		return smerr_set(e, SMERR_INVAL, "an alias name is letters, "
 		    "digits and . _ + - only");
-	if (!alias_word_ok(addr, 254, "!#$%&'*+-/=?^_`{|}~.@") ||
+	if (!alias_word_ok(addr, 254, "._+-=@") ||
 	    strchr(addr, '@') == NULL)
 		return smerr_set(e, SMERR_INVAL, "not an address an alias "
 		    "can hold: %s", addr);

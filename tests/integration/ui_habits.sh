@@ -34,7 +34,7 @@ while [ $i -le 8 ]; do
 $(seq 1 150 | sed 's/^\(45\|75\)$/needle line &: a needle here/;
     s/^60$/Needle line &: a Needle here/; s/^[0-9]*$/filler line &/')" ;;
 	# A sender whose name holds what an alias line must not.
-	7)	FROM='"Bob Seven (the, <evil>) \\"x\\"" <bob.seven@example.test>' \
+	7)	FROM='"Bob Seven (the, <evil>) `id` $HOME; \\"x\\"" <bob.seven@example.test>' \
 		    put "hb-$i" "the text of message $i" ;;
 	*)	put "hb-$i" "the text of message $i" ;;
 	esac
@@ -316,7 +316,7 @@ $TM send-keys -t ui a
 sleep 0.3
 ui_press "a name typed is taken" 'alias seven added' seven Enter
 check_match "the name is kept but what would change the line" \
-    '^alias seven Bob Seven the evil x <bob\.seven@example\.test>$' \
+    '^alias seven Bob Seven the evil id HOME x <bob\.seven@example\.test>$' \
     "$(tail -1 "$T/aliases")"
 check_eq "the file has two lines" 2 "$(wc -l < "$T/aliases")"
 check_eq "each reads as one alias" 2 \
