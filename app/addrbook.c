@@ -8,6 +8,7 @@
  * with a control character in it becomes an entry.
  */
 #include <sys/types.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <ctype.h>
@@ -229,6 +230,105 @@ app_alias_load(const char *path, struct app_addrs *b, struct smerr *e)
 		    e);
 out:
 	buf_free(t);
+	return r;
+}
+
+/* Whether s is 1 to max bytes, each a letter, a digit or one of more. */
+static int
+alias_word_ok(const char *s, size_t max, const char *more)
+{
+	size_t	n = strlen(s), i;
+
+	if (n == 0 || n > max)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && strchr(more, s[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+/*
+ * The line "alias NICK Name <addr>" in b: the name without a byte that
+ * could end the line or change what it says, here or to mutt, which
+ * reads the file as commands (controls, quotes, brackets, commas, a
+ * comment, `command` and $variable), nothing of it when nothing is left.
+ */
+static int
+alias_line_make(struct buf *b, const char *nick, const char *name,
+    const char *addr)
+{
+	const unsigned char	*p;
+	int			 sp = 0, any = 0;
+
+	if (buf_puts(b, "alias ") != 0 || buf_puts(b, nick) != 0)
+		return -1;
+	for (p = (const unsigned char *)(name != NULL ? name : ""); *p; p++) {
+		if (*p < 0x20 || *p == 0x7f || strchr("<>\"\\,;()#`$'", *p))
+			continue;
+		if (*p == ' ') {
+			sp = any;
+			continue;
+		}
+		if ((!any || sp) && buf_puts(b, " ") != 0)
+			return -1;
+		if (buf_put(b, p, 1) != 0)
+			return -1;
+		any = 1;
+		sp = 0;
+	}
+	if (buf_puts(b, any ? " <" : " ") != 0 || buf_puts(b, addr) != 0 ||
+	    buf_puts(b, any ? ">\n" : "\n") != 0)
+		return -1;
+	return 0;
+}
+
+int
+app_alias_add(const char *path, const char *nick, const char *name,
+    const char *addr, struct smerr *e)
+{
+	struct app_addrs	 b = { NULL, 0, 0 };
+	struct buf		*line = NULL;
+	struct stat		 sb;
+	char			 last = '\n';
+	size_t			 i;
+	int			 fd = -1, r = 0;
+
+	if (!alias_word_ok(nick, 64, "._+-"))
+		return smerr_set(e, SMERR_INVAL, "an alias name is letters, "
+		    "digits and . _ + - only");
+	if (!alias_word_ok(addr, 254, "._+-=@") ||
+	    strchr(addr, '@') == NULL)
+		return smerr_set(e, SMERR_INVAL, "not an address an alias "
+		    "can hold: %s", addr);
+	if (stat(path, &sb) == 0 && (r = app_alias_load(path, &b, e)) != 0)
+		goto out;
+	for (i = 0; i < b.n; i++)
+		if (b.v[i].nick != NULL && strcasecmp(b.v[i].nick, nick) == 0) {
+			r = smerr_set(e, SMERR_EXISTS, "alias %s is already in "
+			    "%s", nick, path);
+			goto out;
+		}
+	if ((line = buf_new(0)) == NULL || alias_line_make(line, nick, name,
+	    addr) != 0) {
+		r = smerr_nomem(e);
+		goto out;
+	}
+	if ((fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC |
+	    O_NOFOLLOW, 0600)) == -1 || fstat(fd, &sb) != 0 ||
+	    (sb.st_size > 0 && pread(fd, &last, 1, sb.st_size - 1) != 1) ||
+	    (last != '\n' && write(fd, "\n", 1) != 1) ||
+	    write(fd, buf_data(line), buf_len(line)) !=
+	    (ssize_t)buf_len(line)) {
+		r = smerr_set(e, SMERR_IO, "alias %s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+out:
+	if (fd != -1 && close(fd) != 0 && r == 0)
+		r = smerr_set(e, SMERR_IO, "alias %s: %s", path,
+		    strerror(errno));
+	buf_free(line);
+	app_addrs_clear(&b);
 	return r;
 }
 

@@ -366,6 +366,15 @@ int	 app_alias_parse(const char *text, size_t len, struct app_addrs *b,
 	    struct smerr *e);
 int	 app_alias_load(const char *path, struct app_addrs *b,
 	    struct smerr *e);
+/*
+ * Appends "alias NICK Name <addr>" to the alias file path (made, 0600,
+ * when there is none), as mutt's create-alias does: NICK of letters,
+ * digits and . _ + -, not already there (any case; SMERR_EXISTS); addr an
+ * addr-spec of letters, digits and . _ + - =; of name only what cannot
+ * change what the line says, to sealmail or to mutt.
+ */
+int	 app_alias_add(const char *path, const char *nick, const char *name,
+	    const char *addr, struct smerr *e);
 /* mutt's query output: a status line, then "addr<TAB>name<TAB>other". */
 int	 app_query_cmd_parse(const char *text, size_t len,
 	    struct app_addrs *b, struct smerr *e);

@@ -8,6 +8,7 @@
  * and delete); a move changes the store at once and a sync in the
  * background tells the server.
  */
+#include <ctype.h>
 #include <curses.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -447,6 +448,55 @@ ui_msg_key_tagged(struct ui *ui, const char *account, const int64_t *ids,
 	return 0;
 }
 
+/*
+ * a: the sender into the account's alias file, as mutt's create-alias,
+ * under a name asked for (Enter: the address's local part).
+ */
+static int
+act_alias(struct ui *ui, int64_t id)
+{
+	const struct app_account	*a;
+	struct store_msg		*m;
+	struct smerr			 e;
+	char				 q[128], dflt[65], *ans = NULL;
+	const char			*nick;
+	size_t				 i, n = 0;
+
+	if ((m = act_load(ui, id)) == NULL)
+		return 0;
+	a = app_config_account(app_session_config(ui_session(ui)),
+	    m->account);
+	if (m->from == NULL || m->from[0] == '\0') {
+		ui_status(ui, 1, "the message has no From address");
+		goto out;
+	}
+	if (a == NULL || a->alias_file == NULL) {
+		ui_status(ui, 1, "no alias file: set alias = FILE in the "
+		    "account's section of the config");
+		goto out;
+	}
+	for (i = 0; m->from[i] != '\0' && m->from[i] != '@' &&
+	    n < sizeof(dflt) - 1; i++)
+		if (isalnum((unsigned char)m->from[i]) ||
+		    strchr("._+-", m->from[i]) != NULL)
+			dflt[n++] = (char)tolower((unsigned char)m->from[i]);
+	dflt[n] = '\0';
+	snprintf(q, sizeof(q), "Alias as (Enter: %s): ", dflt);
+	if ((ans = ui_prompt(ui, q)) == NULL)
+		goto out;
+	nick = ans[0] != '\0' ? ans : dflt;
+	smerr_clear(&e);
+	if (app_alias_add(a->alias_file, nick, m->from_name, m->from,
+	    &e) != 0)
+		ui_status(ui, 1, "%s", smerr_msg(&e));
+	else
+		ui_status(ui, 0, "alias %s added: %s", nick, m->from);
+out:
+	free(ans);
+	store_msg_free(m);
+	return 0;
+}
+
 /* f: inline, or (y) the message attached; Esc forwards nothing. */
 static int
 act_forward(struct ui *ui, int64_t id)
@@ -553,6 +603,8 @@ ui_msg_key(struct ui *ui, int64_t id, wint_t k)
 		return act_pipe(ui, id);
 	case 'w':
 		return act_write(ui, id);
+	case 'a':
+		return act_alias(ui, id);
 	case 'v':
 		/* The parts, from the index too (mutt's view-attachments). */
 		ui_push(ui, ui_parts_new(ui, id));

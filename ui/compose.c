@@ -674,6 +674,13 @@ compose_screen(struct ui *ui, struct compose *cs, const char *reason)
 		else if (wc == 'y' || wc == 'e' || wc == 'P' || wc == 'q' ||
 		    wc == 27)
 			break;
+		else if (wc == '?')
+			ui_status(ui, 0, "y send  e edit  s sign  x encrypt  "
+			    "P postpone  q discard  t c b To Cc Bcc  a attach  "
+			    "D detach  j k select");
+		else if (r == OK && wc > ' ' && wc != 127)
+			ui_status(ui, 0, "key is not bound here; ? lists the "
+			    "keys");
 	}
 	return wc == 'y' ? C_SEND : wc == 'e' ? C_EDIT : wc == 'P' ?
 	    C_POSTPONE : C_DISCARD;
