@@ -1185,6 +1185,42 @@ gap_cmp(const void *a, const void *b)
 }
 
 /*
+ * A move or expunge of this folder still queued (made here while this
+ * sync ran, or waiting for the server): its UID is missing here on
+ * purpose, and is no gap to fill.
+ */
+static int
+queued_cb(const struct store_queued *q, void *arg)
+{
+	struct syncer	*s = arg;
+	size_t		 i;
+
+	if (strcmp(q->folder, s->folder) != 0)
+		return 0;
+	for (i = 0; i < s->gaps.n; i++)
+		if (s->gaps.v[i] == (int64_t)q->uid)
+			s->gaps.v[i] = 0;
+	return 0;
+}
+
+/* The gaps without those queued_cb cleared. */
+static int
+gaps_unqueued(struct syncer *s, struct smerr *e)
+{
+	size_t	i, n = 0;
+	int	r;
+
+	if ((r = store_queue_foreach(s->o->store, s->o->acct->name, queued_cb,
+	    s, e)) != 0)
+		return r;
+	for (i = 0; i < s->gaps.n; i++)
+		if (s->gaps.v[i] != 0)
+			s->gaps.v[n++] = s->gaps.v[i];
+	s->gaps.n = n;
+	return 0;
+}
+
+/*
  * The messages the flags showed on the server below the highest UID
  * stored but missing here, which no fetch of what is new would bring:
  * each run of UIDs is fetched again, SYNC_GAP_RUNS runs a sync at most
@@ -1201,8 +1237,11 @@ fetch_gaps(struct syncer *s, struct smerr *e)
 
 	if (s->gaps.n == 0)
 		return 0;
-	if ((r = vec_ids_check(&s->gaps, e)) != 0)
+	if ((r = vec_ids_check(&s->gaps, e)) != 0 ||
+	    (r = gaps_unqueued(s, e)) != 0)
 		return r;
+	if (s->gaps.n == 0)
+		return 0;
 	qsort(s->gaps.v, s->gaps.n, sizeof(s->gaps.v[0]), gap_cmp);
 	log_debug("sync %s: %zu message(s) missing from UID %lld on",
 	    s->folder, s->gaps.n, (long long)s->gaps.v[0]);
