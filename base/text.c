@@ -9,9 +9,11 @@
  *   CSI     parameters and intermediates until a final byte 0x40-0x7e
  *   STRING  until BEL, ST (ESC '\' or U+009C) or a newline
  *
- * Every byte of a sequence is dropped, including the terminator. A newline
- * always returns to GROUND, so an unterminated sequence cannot swallow the
- * rest of a message.
+ * Every byte of a sequence is dropped, including the terminator. A string
+ * is one only when its terminator follows on its line: else its introducer
+ * alone is dropped and what follows is shown, so that a stray byte (a
+ * Latin-1 0x9f read as APC) hides nothing. A newline always returns to
+ * GROUND, so no sequence swallows the rest of a message.
  */
 #include <errno.h>
 #include <locale.h>
@@ -301,10 +303,32 @@ text_is_bidi(unsigned cp)
 	    cp == 0x200e || cp == 0x200f || cp == 0x061c;
 }
 
+/*
+ * Whether a string's terminator (BEL, ST as U+009C or ESC '\\') stands in
+ * the len bytes at p before a newline. *clearp, past which no terminator
+ * lies on this line, spares a second look over the same bytes.
+ */
+static int
+text_string_ends(const unsigned char *p, size_t len,
+    const unsigned char **clearp)
+{
+	size_t	i;
+
+	if (p < *clearp)
+		return 0;
+	for (i = 0; i < len && p[i] != '\n'; i++) {
+		if (p[i] == 0x07 || (i + 1 < len && ((p[i] == 0xc2 &&
+		    p[i + 1] == 0x9c) || (p[i] == 0x1b && p[i + 1] == '\\'))))
+			return 1;
+	}
+	*clearp = p + i;
+	return 0;
+}
+
 int
 text_sanitize(struct buf *out, const void *in, size_t len, unsigned flags)
 {
-	const unsigned char	*p = in;
+	const unsigned char	*p = in, *clear = in;
 	enum text_state		 st = T_GROUND;
 	unsigned		 cp;
 	size_t			 n;
@@ -331,7 +355,8 @@ text_sanitize(struct buf *out, const void *in, size_t len, unsigned flags)
 				st = T_CSI;
 			else if (cp == ']' || cp == 'P' || cp == 'X' ||
 			    cp == '^' || cp == '_')
-				st = T_STRING;
+				st = text_string_ends(p, len, &clear) ?
+				    T_STRING : T_GROUND;
 			else if (cp >= 0x20 && cp <= 0x2f)
 				st = T_ESCINT;
 			else
@@ -370,7 +395,8 @@ text_sanitize(struct buf *out, const void *in, size_t len, unsigned flags)
 		}
 		if (cp == 0x90 || cp == 0x98 || cp == 0x9d || cp == 0x9e ||
 		    cp == 0x9f) {
-			st = T_STRING;
+			if (text_string_ends(p, len, &clear))
+				st = T_STRING;
 			continue;
 		}
 		if (cp == '\r') {

@@ -371,10 +371,12 @@ mime_header_decode(const char *value, struct buf *out, struct smerr *e)
 		return 0;
 	/*
 	 * Text outside encoded words is UTF-8 when it reads as UTF-8 (RFC
-	 * 6532), else the Latin-1 that older senders put there.
+	 * 6532), else the Latin-1 that older senders put there, read as
+	 * windows-1252 as mail readers do: its bytes 0x80 to 0x9f are
+	 * letters and signs, not C1 controls that would hide what follows.
 	 */
 	if (mailmime_encoded_phrase_parse(text_utf8_valid(value,
-	    strlen(value)) ? "utf-8" : "iso-8859-1", value, strlen(value),
+	    strlen(value)) ? "utf-8" : "windows-1252", value, strlen(value),
 	    &idx, "utf-8", &res) != MAILIMF_NO_ERROR || res == NULL) {
 		/* Not decodable: show it as it came. */
 		r = buf_puts(out, value);

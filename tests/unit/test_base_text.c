@@ -65,8 +65,15 @@ test_newlines(void **st)
 	(void)st;
 	EXPECT("l1\r\nl2\n\tx", TEXT_MULTILINE, "l1\nl2\n\tx");
 	EXPECT("l1\r\nl2\tx", 0, "l1 l2 x");
-	/* An unterminated OSC ends at the newline, not at the end. */
-	EXPECT("a\x1b]0;never ends\nvisible", TEXT_MULTILINE, "a\nvisible");
+	/*
+	 * A string unterminated on its line is none: its introducer goes,
+	 * nothing after it is hidden.
+	 */
+	EXPECT("a\x1b]0;never ends\nvisible", TEXT_MULTILINE,
+	    "a0;never ends\nvisible");
+	EXPECT("a\x1b]0;t\nb\x07" "c", TEXT_MULTILINE, "a0;t\nbc");
+	EXPECT("x \xc2\x9f y \xc2\x9f z", 0, "x  y  z");
+	EXPECT("x \xc2\x9f hidden\xc2\x9c y", 0, "x  y");
 }
 
 static void

@@ -89,7 +89,7 @@ test_single_part(void **st)
 
 /*
  * Header text outside encoded words: UTF-8 when it is well-formed UTF-8
- * (RFC 6532), beside an encoded word too; else Latin-1.
+ * (RFC 6532), beside an encoded word too; else Latin-1, as windows-1252.
  */
 static void
 test_header_8bit(void **st)
@@ -103,6 +103,9 @@ test_header_8bit(void **st)
 		  "\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d caf\xc3\xa9" },
 		{ "Gr\xfc\xdf" "e", "Gr\xc3\xbc\xc3\x9f" "e" },
 		{ "plain ascii", "plain ascii" },
+		/* Not C1 controls: nothing after them is lost. */
+		{ "bad \xc3\x28 and \xf0\x9f \x80 bytes",
+		  "bad \xc3\x83( and \xc3\xb0\xc5\xb8 \xe2\x82\xac bytes" },
 	};
 	struct buf	*b;
 	size_t		 i;
