@@ -263,6 +263,16 @@ int	 app_shown_read(const char *verdict, struct app_shown **shp,
  */
 int	 app_shown_older(const char *verdict, char *out, size_t len);
 void	 app_shown_free(struct app_shown *sh);
+/*
+ * A stored message's verdict is the one found when it was read. When the
+ * store has since been told (by OCSP or a CRL, asked for later mail, a
+ * send or keys lookup) that the signer's certificate der is revoked, and
+ * kept (the verdict's revocation) did not say so, writes a sentence
+ * saying so, and when it was learnt, to out (len bytes) and returns 1;
+ * else 0.
+ */
+int	 app_revoked_since(struct store *st, const uint8_t *der, size_t dlen,
+	    const char *kept, char *out, size_t len);
 /* The APP_SPAN_* flags of line (from 1) of the shown text. */
 unsigned app_shown_line(const struct app_shown *sh, size_t line);
 /*

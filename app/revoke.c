@@ -9,6 +9,7 @@
  * fetched once for all the certificates it covers, and a responder that
  * did not answer is not asked again.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -17,6 +18,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "keys/keys.h"
 #include "net/http.h"
 #include "store/store.h"
 #include "crypto/crypto.h"
@@ -304,4 +306,54 @@ app_revoke_free(struct app_revoke *rv)
 	free(rv->ents);
 	crypto_revoke_clear(&rv->hooks);
 	free(rv);
+}
+
+struct since {
+	time_t	checked;
+	char	how[8];
+};
+
+static int
+since_cb(const struct store_revoke *r, void *arg)
+{
+	struct since	*sn = arg;
+
+	if (r->status != NULL && strcmp(r->status, "revoked") == 0) {
+		sn->checked = r->checked;
+		snprintf(sn->how, sizeof(sn->how), "%s", how_static(
+		    r->source != NULL ? r->source : ""));
+	}
+	return 1;
+}
+
+int
+app_revoked_since(struct store *st, const uint8_t *der, size_t dlen,
+    const char *kept, char *out, size_t len)
+{
+	struct keys_certinfo	 ci;
+	struct since		 sn;
+	struct smerr		 e;
+	struct tm		 tm;
+	char			 when[32] = "?";
+	int			 r;
+
+	if (st == NULL || der == NULL || dlen == 0 ||
+	    (kept != NULL && strcmp(kept, "revoked") == 0))
+		return 0;
+	memset(&ci, 0, sizeof(ci));
+	memset(&sn, 0, sizeof(sn));
+	smerr_clear(&e);
+	r = keys_cert_info(der, dlen, &ci, &e) == 0 &&
+	    store_revoke_find(st, ci.fingerprint, time(NULL), since_cb, &sn,
+	    &e) == 0 && sn.how[0] != '\0';
+	keys_certinfo_clear(&ci);
+	if (!r)
+		return 0;
+	if (gmtime_r(&sn.checked, &tm) != NULL)
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+	snprintf(out, len, "Since this message was read, its signer's "
+	    "certificate has been found REVOKED (%s, %s): its signature "
+	    "vouches for nothing now; the verdict shown is the one found "
+	    "then", sn.how, when);
+	return 1;
 }

@@ -52,3 +52,16 @@ store_revoke_foreach(struct store *st, time_t now,
 	return store_walk_sql(st, "SELECT fingerprint, status, source, "
 	    "until, checked FROM revocation;", NULL, &w, "store", e);
 }
+
+int
+store_revoke_find(struct store *st, const char *fingerprint, time_t now,
+    int (*cb)(const struct store_revoke *, void *), void *arg,
+    struct smerr *e)
+{
+	struct store_each	w = STORE_EACH(revoke_each, revoke, cb, arg);
+
+	return store_walk_sql(st, "SELECT fingerprint, status, source, "
+	    "until, checked FROM revocation WHERE fingerprint = ? AND "
+	    "until >= ?;", STORE_ARGS(STORE_TEXT(fingerprint),
+	    STORE_INT(now)), &w, "store", e);
+}

@@ -167,6 +167,14 @@ int	 store_revoke_foreach(struct store *st, time_t now,
 	    int (*cb)(const struct store_revoke *, void *), void *arg,
 	    struct smerr *e);
 
+/*
+ * Calls cb with the answer about the certificate fingerprint that is
+ * still valid at now, if one is kept; nothing is deleted. 0 or SMERR_*.
+ */
+int	 store_revoke_find(struct store *st, const char *fingerprint,
+	    time_t now, int (*cb)(const struct store_revoke *, void *),
+	    void *arg, struct smerr *e);
+
 /* Folders: the IMAP state of one mailbox of one account. */
 struct store_folder {
 	int64_t		 id;

@@ -175,11 +175,12 @@ cv_chain(struct cv *cv, struct keys *k, const struct keys_certinfo *ci)
  * read: dates alone would call a revoked certificate valid.
  */
 static void
-cv_revocation(struct cv *cv, const struct store_msg *m)
+cv_revocation(struct ui *ui, struct cv *cv, const struct store_msg *m)
 {
 	struct app_shown	*sh = NULL;
 	struct smerr		 e;
 	const char		*r;
+	char			 since[320];
 
 	smerr_clear(&e);
 	if (app_shown_read(m->verdict, &sh, &e) != 0) {
@@ -199,6 +200,9 @@ cv_revocation(struct cv *cv, const struct store_msg *m)
 	else
 		cv_add(cv, UI_C_WARN, "  Revocation:  not checked (checking "
 		    "is off, or the certificate names no responder or CRL)");
+	if (app_revoked_since(app_session_store(ui_session(ui)),
+	    m->signer_der, m->signer_der_len, r, since, sizeof(since)))
+		cv_add(cv, UI_C_BAD, "  Now:         %s", since);
 	app_shown_free(sh);
 }
 
@@ -232,7 +236,7 @@ cv_load(struct ui *ui, struct cv *cv, int64_t id)
 	cv_add(cv, UI_C_NORMAL, "  Addresses:   %s", ci.emails != NULL ?
 	    ci.emails : "(none)");
 	cv_add(cv, UI_C_NORMAL, "  Valid:       %s until %s", from, until);
-	cv_revocation(cv, m);
+	cv_revocation(ui, cv, m);
 	cv_add(cv, UI_C_NORMAL, "  SHA-256:     %s", ci.fingerprint);
 	f.want = ci.fingerprint;
 	f.by_fp = 1;

@@ -52,6 +52,7 @@ struct pg {
 	int64_t		 html_id;	/* the message html was made for */
 	char		 brief[200];	/* the verdict in one line */
 	enum ui_color	 briefc;
+	char		 since[320];	/* the signer revoked since; or "" */
 };
 
 static int
@@ -181,7 +182,8 @@ pg_strip_states(struct pg *pg, const struct store_msg *m,
 	enum ui_color	 c;
 	const char	*b;
 	char		 line[1024];
-	int		 any = sh != NULL && sh->nfindings > 0;
+	int		 any = (sh != NULL && sh->nfindings > 0) ||
+			    pg->since[0] != '\0';
 
 	b = ui_sig_banner(m->signature, &c);
 	if (sh != NULL && is(sh->revocation, "revoked") &&
@@ -256,6 +258,9 @@ pg_strip(struct pg *pg, const struct store_msg *m, const struct app_shown *sh,
 		pg_coverage(st, text, sh, APP_SPAN_SIGNED, width);
 	if (is(m->encryption, "partial"))
 		pg_coverage(st, text, sh, APP_SPAN_ENVELOPE, width);
+	if (pg->since[0] != '\0')
+		pg_wrap(st, pg->since, strlen(pg->since), width, UI_C_BAD,
+		    NULL);
 	for (i = 0; sh != NULL && i < sh->nfindings; i++) {
 		snprintf(line, sizeof(line), "Warning: %s", sh->findings[i]);
 		pg_wrap(st, line, strlen(line), width, UI_C_WARN, NULL);
@@ -562,6 +567,11 @@ pg_layout(struct ui *ui, struct ui_view *v, int width)
 	}
 	if (app_shown_read(m->verdict, &sh, &e) != 0)
 		ui_status(ui, 1, "%s", smerr_msg(&e));
+	pg->since[0] = '\0';
+	if (!is(m->signature, "none"))
+		(void)app_revoked_since(app_session_store(ui_session(ui)),
+		    m->signer_der, m->signer_der_len, sh != NULL ?
+		    sh->revocation : NULL, pg->since, sizeof(pg->since));
 	pg_html(ui, pg, m, sh);
 	stored = m->text;
 	if (pg->html != NULL)

@@ -1599,6 +1599,17 @@ test_revoke(void **unused)
 	assert_int_equal(store_revoke_put(st, &r, &e), 0);
 	r.fingerprint = NULL;
 	assert_int_equal(store_revoke_put(st, &r, &e), SMERR_INVAL);
+	/* One certificate's answer, read without deleting anything. */
+	assert_int_equal(store_revoke_find(st, "ab", 1500000000, revoke_cb,
+	    &seen, &e), 0);
+	assert_int_equal(seen, 1);
+	assert_int_equal(store_revoke_find(st, "cd", 1500000000, revoke_cb,
+	    &seen, &e), 0);
+	assert_int_equal(store_revoke_find(st, "ef", 1500000000, revoke_cb,
+	    &seen, &e), 0);
+	assert_int_equal(seen, 1);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM revocation;"), 2);
+	seen = 0;
 	assert_int_equal(store_revoke_foreach(st, 1500000000, revoke_cb,
 	    &seen, &e), 0);
 	assert_int_equal(seen, 1);
