@@ -50,7 +50,7 @@ put() {
 	    -in "$T/part" -crlfeol -out "$T/signed" 2>/dev/null
 	{ printf 'From: %s\nTo: alice@example.test\n' \
 	    "$(basename "$1")@example.test"
-	  printf 'Subject: %s\nDate: 3 Nov 2026 10:00:00 +0000\n' "$2"
+	  printf 'Subject: %s\nDate: %s\n' "$2" "$(date -R)"
 	  cat "$T/signed"; } > "$T/m"
 	alice_deliver "$T/m" S
 }
@@ -64,6 +64,8 @@ show() {
 	S show --json "$id" | python3 -c 'import json, sys; d = json.load(sys.stdin); print(d["signature"], d["revocation"])'
 }
 check_eq "read while good: valid, good" 'valid good' "$(show)"
+check_eq "...with nothing to warn of" '[]' \
+    "$(S show --json "$id" | python3 -c 'import json, sys; print(json.load(sys.stdin)["findings"])')"
 check_eq "...the responder was asked once" 1 "$(grep -c 'POST /ocsp' "$T/srv.log")"
 
 index R
