@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 struct smerr;
 
@@ -273,6 +274,19 @@ void	 app_shown_free(struct app_shown *sh);
  */
 int	 app_revoked_since(struct store *st, const uint8_t *der, size_t dlen,
 	    const char *kept, char *out, size_t len);
+/* The answer about a certificate's revocation the store keeps. */
+struct app_revoke_kept {
+	const char	*status;	/* "good" or "revoked" */
+	const char	*how;		/* "OCSP" or "CRL" */
+	time_t		 checked;	/* when it was had */
+	int		 revoked;
+};
+/*
+ * Fills k with the answer kept (still valid) about the certificate whose
+ * SHA-256 is fp (lowercase hex): 1, or 0 when none is kept.
+ */
+int	 app_revoke_kept(struct store *st, const char *fp,
+	    struct app_revoke_kept *k);
 /* The APP_SPAN_* flags of line (from 1) of the shown text. */
 unsigned app_shown_line(const struct app_shown *sh, size_t line);
 /*

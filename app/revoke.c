@@ -308,22 +308,31 @@ app_revoke_free(struct app_revoke *rv)
 	free(rv);
 }
 
-struct since {
-	time_t	checked;
-	char	how[8];
-};
-
 static int
-since_cb(const struct store_revoke *r, void *arg)
+kept_cb(const struct store_revoke *r, void *arg)
 {
-	struct since	*sn = arg;
+	struct app_revoke_kept	*k = arg;
 
-	if (r->status != NULL && strcmp(r->status, "revoked") == 0) {
-		sn->checked = r->checked;
-		snprintf(sn->how, sizeof(sn->how), "%s", how_static(
-		    r->source != NULL ? r->source : ""));
-	}
+	if (r->status == NULL)
+		return 1;
+	k->revoked = strcmp(r->status, "revoked") == 0;
+	k->status = k->revoked ? "revoked" : "good";
+	k->how = how_static(r->source != NULL ? r->source : "");
+	k->checked = r->checked;
 	return 1;
+}
+
+int
+app_revoke_kept(struct store *st, const char *fp, struct app_revoke_kept *k)
+{
+	struct smerr	e;
+
+	memset(k, 0, sizeof(*k));
+	smerr_clear(&e);
+	if (st == NULL || fp == NULL ||
+	    store_revoke_find(st, fp, time(NULL), kept_cb, k, &e) != 0)
+		return 0;
+	return k->status != NULL;
 }
 
 int
@@ -331,7 +340,7 @@ app_revoked_since(struct store *st, const uint8_t *der, size_t dlen,
     const char *kept, char *out, size_t len)
 {
 	struct keys_certinfo	 ci;
-	struct since		 sn;
+	struct app_revoke_kept	 k;
 	struct smerr		 e;
 	struct tm		 tm;
 	char			 when[32] = "?";
@@ -340,20 +349,18 @@ app_revoked_since(struct store *st, const uint8_t *der, size_t dlen,
 	if (st == NULL || der == NULL || dlen == 0 ||
 	    (kept != NULL && strcmp(kept, "revoked") == 0))
 		return 0;
-	memset(&ci, 0, sizeof(ci));
-	memset(&sn, 0, sizeof(sn));
 	smerr_clear(&e);
-	r = keys_cert_info(der, dlen, &ci, &e) == 0 &&
-	    store_revoke_find(st, ci.fingerprint, time(NULL), since_cb, &sn,
-	    &e) == 0 && sn.how[0] != '\0';
+	if (keys_cert_info(der, dlen, &ci, &e) != 0)
+		return 0;
+	r = app_revoke_kept(st, ci.fingerprint, &k) && k.revoked;
 	keys_certinfo_clear(&ci);
 	if (!r)
 		return 0;
-	if (gmtime_r(&sn.checked, &tm) != NULL)
+	if (gmtime_r(&k.checked, &tm) != NULL)
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
 	snprintf(out, len, "Since this message was read, its signer's "
 	    "certificate has been found REVOKED (%s, %s): its signature "
 	    "vouches for nothing now; the verdict shown is the one found "
-	    "then", sn.how, when);
+	    "then", k.how, when);
 	return 1;
 }

@@ -228,6 +228,20 @@ K keys lookup --json rv-good@example.test > "$T/out.json" 2>"$T/err"
 check_eq "keys lookup: a good one is usable" true \
     "$(v 'd["certificates"][0]["usable"]')"
 check_eq "...and good" good "$(v 'd["certificates"][0]["revocation"]')"
+K keys list > "$T/list.txt" 2>"$T/err"
+check_match "keys list: the answers kept, the revoked one" \
+    "CN=rv-revoked@example.test.*
+.*
+ +revocation REVOKED \(OCSP, as of [0-9T:-]+Z\)" "$(cat "$T/list.txt")"
+check_match "...and the good one" "CN=rv-good@example.test.*
+.*
+ +revocation good \(OCSP, as of [0-9T:-]+Z\)" "$(cat "$T/list.txt")"
+check "a certificate naming no responder is imported" K keys import \
+    "$LAB_SMIME_DIR/alice.pem"
+K keys list --json > "$T/out.json" 2>"$T/err"
+check_eq "keys list --json: revocation, null where nothing is kept" \
+    "None good revoked" \
+    "$(v '" ".join(str(c.get("revocation")) for c in sorted(d, key=lambda c: c["email"][0] if c["email"] else "") if c["kind"] != "anchor")')"
 
 # --- one lookup per certificate in a sync ---------------------------------------
 alice_folder "Rv$$"
