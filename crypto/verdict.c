@@ -153,6 +153,7 @@ struct judge {
 	const struct mime_part	*hp_sect;	/* protected section, or NULL */
 	const uint8_t		*plain;		/* last decrypted entity */
 	size_t			 plainlen;
+	const struct mime_part	*plain_root;	/* its header */
 	struct buf		*plains[JUDGE_MAX_LAYERS];
 	int			 nplains;
 	/* Root signatures wait here until it is known what they cover. */
@@ -849,6 +850,7 @@ envelope_open(struct judge *j, const struct buf *der,
 	if (r == 0) {
 		j->plain = buf_data(j->plains[j->nplains - 1]);
 		j->plainlen = buf_len(j->plains[j->nplains - 1]);
+		j->plain_root = *contentp;
 	}
 out:
 	free(cipher);
@@ -1105,9 +1107,13 @@ hp_note(void *arg, const char *s)
 	return finding(arg, "%s", s);
 }
 
-/* Writes p's header fields but Content-* and MIME-Version to b. */
+/*
+ * Writes p's header fields but Content-* and MIME-Version to b, and but
+ * those that but (or NULL) has too.
+ */
 static int
-fields_put(struct buf *b, const struct mime_part *p)
+fields_put(struct buf *b, const struct mime_part *p,
+    const struct mime_part *but)
 {
 	const char	*name, *val;
 	size_t		 i;
@@ -1116,7 +1122,8 @@ fields_put(struct buf *b, const struct mime_part *p)
 	for (i = 0; r == 0 && (name = mime_part_field(p, i, &val)) != NULL;
 	    i++) {
 		if (strncasecmp(name, "content-", 8) == 0 ||
-		    strcasecmp(name, "mime-version") == 0)
+		    strcasecmp(name, "mime-version") == 0 ||
+		    (but != NULL && mime_part_header(but, name) != NULL))
 			continue;
 		r = buf_printf(b, "%s: %s\r\n", name, val);
 	}
@@ -1133,7 +1140,8 @@ hp_header_keep(struct judge *j, const struct mime_part *sect)
 	/* An envelope hid them: wiped as the decrypted message is. */
 	if ((b = buf_new_secret(MIME_MAX_INPUT)) == NULL)
 		return smerr_nomem(j->e);
-	if ((r = fields_put(b, sect)) != 0 || (r = buf_puts(b, "\r\n")) != 0) {
+	if ((r = fields_put(b, sect, NULL)) != 0 ||
+	    (r = buf_puts(b, "\r\n")) != 0) {
 		buf_free(b);
 		return smerr_set(j->e, r, "protected header: %s",
 		    smerr_str(r));
@@ -1295,7 +1303,13 @@ decrypted_keep(struct judge *j)
 	if ((b = buf_new_secret(2 * MIME_MAX_INPUT)) == NULL)
 		return smerr_nomem(j->e);
 	(void)buf_reserve(b, j->plainlen + DECRYPTED_HEAD_ROOM);
-	if ((r = fields_put(b, j->outer)) == 0)
+	/*
+	 * A decrypted entity that is itself the protected header section
+	 * (RFC 9788, no signature inside) brings the fields shown: the
+	 * outer stand-ins ("[...]") are not kept beside them.
+	 */
+	if ((r = fields_put(b, j->outer, j->hp_sect != NULL &&
+	    j->hp_sect == j->plain_root ? j->hp_sect : NULL)) == 0)
 		r = buf_put(b, j->plain, j->plainlen);
 	if (r != 0) {
 		buf_free(b);
