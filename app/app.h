@@ -314,6 +314,13 @@ char	*app_field_shown(const char *field, size_t len);
 /* Hands cb each field of msg's header section, shown so, in order. */
 void	 app_fields_shown(const void *msg, size_t len,
 	    void (*cb)(const char *, void *), void *arg);
+/*
+ * The same for the protected header section (RFC 9788) inside the stored
+ * message msg, the payload under its signatures that says it carries
+ * one: 1 when there is one, else 0 (and cb is not called).
+ */
+int	 app_protected_fields_shown(const void *msg, size_t len,
+	    void (*cb)(const char *, void *), void *arg);
 
 /*
  * A file to attach (app/attach.c): its last path component, the type its

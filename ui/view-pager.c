@@ -312,13 +312,19 @@ pg_marks(const struct store_msg *m, const struct app_shown *sh, size_t line,
  * cannot occur inside one.
  */
 static int
+hp_read(const struct store_msg *m)
+{
+	return m->verdict != NULL &&
+	    (strstr(m->verdict, "\"header_protection\":\"signed\"") != NULL ||
+	    strstr(m->verdict, "\"header_protection\":\"encrypted\"") != NULL);
+}
+
+static int
 fields_unsigned(const struct store_msg *m)
 {
 	if (m->signature == NULL || strcmp(m->signature, "none") == 0)
 		return 0;
-	return m->verdict == NULL ||
-	    (strstr(m->verdict, "\"header_protection\":\"signed\"") == NULL &&
-	    strstr(m->verdict, "\"header_protection\":\"encrypted\"") == NULL);
+	return !hp_read(m);
 }
 
 /*
@@ -331,12 +337,19 @@ struct pg_fields {
 	struct pg		*pg;
 	int			 width;
 	const struct pg_line	*mk;
+	const char		*first;	/* a line before the first, or NULL */
 };
 
 static void
 pg_field_cb(const char *line, void *arg)
 {
 	struct pg_fields	*pf = arg;
+
+	if (pf->first != NULL) {
+		pg_wrap(&pf->pg->body, pf->first, strlen(pf->first),
+		    pf->width, UI_C_NORMAL, pf->mk);
+		pf->first = NULL;
+	}
 
 	pg_wrap(&pf->pg->body, line, strlen(line), pf->width, UI_C_DIM,
 	    pf->mk);
@@ -346,7 +359,7 @@ static int
 pg_all_fields(struct pg *pg, const struct store_msg *m, int width,
     const struct pg_line *mk)
 {
-	struct pg_fields	 pf = { pg, width, mk };
+	struct pg_fields	 pf = { pg, width, mk, NULL };
 	const uint8_t		*p = m->body != NULL ? m->body : m->raw;
 	size_t			 len = m->body != NULL ? m->body_len :
 				    m->raw_len;
@@ -354,6 +367,13 @@ pg_all_fields(struct pg *pg, const struct store_msg *m, int width,
 	if (p == NULL || len == 0)
 		return -1;
 	app_fields_shown(p, len, pg_field_cb, &pf);
+	/* Where the fields shown with the text come from: under the rest. */
+	if (hp_read(m)) {
+		pf.first = "[protected header fields (RFC 9788), shown "
+		    "without h; the fields above travelled outside the "
+		    "protection]";
+		(void)app_protected_fields_shown(p, len, pg_field_cb, &pf);
+	}
 	if (fields_unsigned(m))
 		pg_wrap(&pg->body, "[no signature covers these fields]",
 		    strlen("[no signature covers these fields]"), width,
