@@ -7,6 +7,7 @@
 # the pager's strip says, in the bad colour, that the certificate has been
 # found revoked since, and is no longer green; V says so beside the status
 # found at reading. A message whose signer nobody revoked says neither.
+# K, the key store, marks the certificate REVOKED, in the bad colour.
 . "$TOP/tests/lib.sh"
 F="uirevlater$$"
 ui_lab uirevlater "$F"
@@ -105,5 +106,13 @@ ui_open_msg 'signed-by-alice'
 check "alice's message opens" ui_wait_for 'Subject: signed-by-alice'
 check_nomatch "a signer nobody revoked: nothing of the kind" \
     'found REVOKED' "$(ui_strip)"
+$TM send-keys -t ui q
+ui_press "K: the key store" 'sealmail: key store' K
+krow=$(ui_screen | grep -n 'rv-later@example.test' | head -1 | cut -d: -f1)
+check_match "...says the certificate is revoked" \
+    'peer +rv-later@example.test .*  REVOKED$' "$(ui_screen | sed -n "${krow:-0}p")"
+check "...in the bad colour" ui_row_colour "${krow:-0}" 1 2-7
+check_nomatch "...and no other certificate" 'alice@example.test.*REVOKED' \
+    "$(ui_screen)"
 ui_press "Q quits cleanly" 'EXITED 0' q Q
 t_done
