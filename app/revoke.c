@@ -42,6 +42,7 @@ struct revoke_entry {
 	enum crypto_rev	 status;
 	const char	*how;		/* "OCSP", "CRL", "none" */
 	time_t		 until;
+	struct crypto_revinfo ri;	/* revoked: when, why */
 	int		 dirty;		/* not yet in the store */
 };
 
@@ -98,7 +99,7 @@ entry_add(struct app_revoke *rv, const char *fp)
 
 static int
 recall(void *arg, const char *fp, enum crypto_rev *statusp,
-    const char **howp)
+    const char **howp, struct crypto_revinfo *rip)
 {
 	struct app_revoke	*rv = arg;
 	struct revoke_entry	*n;
@@ -108,12 +109,13 @@ recall(void *arg, const char *fp, enum crypto_rev *statusp,
 		return 0;
 	*statusp = n->status;
 	*howp = n->how;
+	*rip = n->ri;
 	return 1;
 }
 
 static void
 remember(void *arg, const char *fp, enum crypto_rev status, const char *how,
-    time_t until)
+    time_t until, const struct crypto_revinfo *ri)
 {
 	struct app_revoke	*rv = arg;
 	struct revoke_entry	*n;
@@ -123,6 +125,7 @@ remember(void *arg, const char *fp, enum crypto_rev status, const char *how,
 	n->status = status;
 	n->how = how_static(how);
 	n->until = until;
+	n->ri = *ri;
 	n->dirty = status == CRYPTO_REV_GOOD || status == CRYPTO_REV_REVOKED;
 }
 
@@ -217,6 +220,8 @@ load_cb(const struct store_revoke *r, void *arg)
 	    CRYPTO_REV_GOOD;
 	n->how = how_static(r->source);
 	n->until = r->until;
+	n->ri.at = r->revoked_at;
+	n->ri.reason = r->reason;
 	return 0;
 }
 
@@ -283,6 +288,8 @@ app_revoke_save(struct app_revoke *rv, struct smerr *e)
 		sr.source = n->how;
 		sr.until = n->until;
 		sr.checked = time(NULL);
+		sr.revoked_at = n->ri.at;
+		sr.reason = n->ri.reason;
 		if ((r = store_revoke_put(rv->st, &sr, e)) == 0)
 			n->dirty = 0;
 	}

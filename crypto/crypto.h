@@ -351,19 +351,26 @@ void	 crypto_ctx_set_dane(struct crypto_ctx *ctx,
 #define CRYPTO_REVOKE_OCSP	0x01
 #define CRYPTO_REVOKE_CRL	0x02
 
+/* When and why a certificate was revoked, as its issuer said. */
+struct crypto_revinfo {
+	time_t	at;		/* revocationTime, or 0 when not said */
+	int	reason;		/* CRLReason (RFC 5280 5.3.1), or -1 */
+};
+
 struct crypto_revoke {
 	unsigned	 methods;	/* CRYPTO_REVOKE_*; 0: off */
 	/*
 	 * An answer kept for the certificate whose SHA-256 (lowercase hex)
-	 * is fp: 1 with *statusp and *howp ("OCSP", "CRL", a static
-	 * string), or 0.
+	 * is fp: 1 with *statusp, *howp ("OCSP", "CRL", a static string)
+	 * and *rip, or 0.
 	 */
 	int		(*recall)(void *arg, const char *fp,
-			    enum crypto_rev *statusp, const char **howp);
+			    enum crypto_rev *statusp, const char **howp,
+			    struct crypto_revinfo *rip);
 	/* Keeps an answer until the time until (0: for this run only). */
 	void		(*remember)(void *arg, const char *fp,
 			    enum crypto_rev status, const char *how,
-			    time_t until);
+			    time_t until, const struct crypto_revinfo *ri);
 	/*
 	 * GETs url (body NULL) or POSTs len bytes of body as ctype; the
 	 * response's body goes into out (whose maximum bounds it). 0, or a

@@ -378,17 +378,44 @@ small_key(X509 *c)
 	    EVP_PKEY_get_bits(k) < 2048;
 }
 
-/* Revocation of a trusted signer (crypto/revoke.c): revoked is untrusted. */
-static int
-revoke_note(struct judge *j, X509 *cert, STACK_OF(X509) *certs, size_t i,
-    enum crypto_rev *revp)
-{
-	char	why[640];
+static void	iso_time(time_t, char *, size_t);
 
-	*revp = crypto_revoke_check(j->ctx, cert, certs, why, sizeof(why));
-	if (*revp == CRYPTO_REV_REVOKED)
-		j->facts |= CRYPTO_S_UNTRUSTED;
-	return why[0] != '\0' ? finding(j, "signer %zu: %s", i + 1, why) : 0;
+/*
+ * Revocation of a trusted signer (crypto/revoke.c): revoked is untrusted,
+ * whenever it was signed. The finding says when and why the issuer
+ * revoked the certificate, where it said, and on which side of that the
+ * signingTime falls: a time the holder of the key chose, so that it says
+ * what the signer claims, never what is so.
+ */
+static int
+revoke_note(struct judge *j, const struct crypto_signed *s,
+    const struct crypto_signer *sg, size_t i, enum crypto_rev *revp)
+{
+	struct crypto_revinfo	 ri;
+	const char		*rs;
+	char			 why[640], at[32], st[32], more[200] = "";
+
+	*revp = crypto_revoke_check(j->ctx, sg->cert, s->certs, why,
+	    sizeof(why), &ri);
+	if (*revp != CRYPTO_REV_REVOKED)
+		return why[0] != '\0' ? finding(j, "signer %zu: %s", i + 1,
+		    why) : 0;
+	j->facts |= CRYPTO_S_UNTRUSTED;
+	rs = ri.reason > 0 ? OCSP_crl_reason_str(ri.reason) : NULL;
+	if (ri.at != 0) {
+		iso_time(ri.at, at, sizeof(at));
+		iso_time(sg->signing_time, st, sizeof(st));
+		snprintf(more, sizeof(more), " as of %s%s%s%s", at,
+		    rs != NULL ? " (" : "", rs != NULL ? rs : "",
+		    rs != NULL ? ")" : "");
+		if (sg->signing_time != 0)
+			snprintf(more + strlen(more), sizeof(more) -
+			    strlen(more), "; the signing time the signer "
+			    "gave, %s, is %s that", st, sg->signing_time <
+			    ri.at ? "before" : "after");
+	} else if (rs != NULL)
+		snprintf(more, sizeof(more), " (%s)", rs);
+	return finding(j, "signer %zu: %s%s", i + 1, why, more);
 }
 
 /* ISO 8601 UTC of t into out (at least 21 bytes); "@" and seconds else. */
@@ -620,7 +647,7 @@ signer_trust(struct judge *j, const struct crypto_signed *s,
 	if ((r = signer_dane(j, sg->cert, i, addr, trustp, &d)) != 0)
 		return r;
 	if (sg->math == 1 && *trustp != CRYPTO_TRUST_NONE &&
-	    (r = revoke_note(j, sg->cert, s->certs, i, revp)) != 0)
+	    (r = revoke_note(j, s, sg, i, revp)) != 0)
 		return r;
 	if (*trustp == CRYPTO_TRUST_NONE && ok == 0)
 		return fact(j, CRYPTO_S_UNTRUSTED, "signer %zu: %s", i + 1,

@@ -155,6 +155,8 @@ struct store_revoke {
 	const char	*source;	/* "OCSP" or "CRL" */
 	time_t		 until;
 	time_t		 checked;	/* when it was asked */
+	time_t		 revoked_at;	/* revoked: when; 0 not said */
+	int		 reason;	/* revoked: CRLReason; -1 not said */
 };
 /* Keeps r, replacing an earlier answer about the same certificate. */
 int	 store_revoke_put(struct store *st, const struct store_revoke *r,

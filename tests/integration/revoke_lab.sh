@@ -52,12 +52,16 @@ check_eq "a signer revoked by OCSP is untrusted" untrusted \
 check_eq "...with revocation revoked" revoked "$(v 'd["revocation"]')"
 check_match "...and a finding that names OCSP" 'revoked \(OCSP\)' \
     "$(v 'd["findings"]')"
+AFTER='revoked \((OCSP|CRL)\) as of [0-9-]+T[0-9:]+Z; the signing time the signer gave, [0-9-]+T[0-9:]+Z, is after that'
+check_match "...saying when, and that the signing time given is after it" \
+    "$AFTER" "$(v 'd["findings"]')"
 n1=$(requests)
 check_eq "two certificates, two requests" 2 $((n1 - n0))
 insp ocsp "$T/rv-good.eml"
 check_eq "asked again, the kept answer holds" good "$(v 'd["revocation"]')"
 insp ocsp "$T/rv-revoked.eml"
 check_eq "...for the revoked one too" revoked "$(v 'd["revocation"]')"
+check_match "...with when it was revoked" "$AFTER" "$(v 'd["findings"]')"
 check_eq "...and the responder is not asked again" "$n1" "$(requests)"
 
 # --- CRL ----------------------------------------------------------------------
@@ -71,6 +75,7 @@ check_eq "a signer revoked on the CRL is untrusted" untrusted \
     "$(v 'd["signature"]')"
 check_match "...with a finding that names the CRL" 'revoked \(CRL\)' \
     "$(v 'd["findings"]')"
+check_match "...and when, from the CRL's entry" "$AFTER" "$(v 'd["findings"]')"
 check_eq "...read from the distribution point" "GET /lab.crl" \
     "$(tail -n 1 "$LOG")"
 insp crl "$T/rv-good.eml"

@@ -2,8 +2,11 @@
 # tmux over mail synced from the lab's Dovecot, with an OCSP responder of
 # this test's (tests/lab/revoke.py) whose answers are good for 15 s. The
 # message is read while the certificate is good: its stored verdict is
-# valid and good, and stays so. The issuer then revokes it; once the store
-# learns of that (keys lookup asks again, the good answer having lapsed),
+# valid and good, and stays so. The issuer then revokes it (for key
+# compromise): the message read again (inspect) is untrusted, its
+# finding saying when and why, and that the signing time given is before.
+# Once the store learns of that (keys lookup asks again, the good answer
+# having lapsed),
 # the pager's strip says, in the bad colour, that the certificate has been
 # found revoked since, and is no longer green; V says so beside the status
 # found at reading. A message whose signer nobody revoked says neither.
@@ -23,14 +26,14 @@ cp "$LAB_CA" "$T/srv/ca.pem"
 cp "$LAB_REVOKE_DIR/ocsp.pem" "$LAB_REVOKE_DIR/ocsp.key" "$T/srv/"
 SERIAL=$(openssl x509 -noout -serial -in "$T/rv-later.pem" | cut -d= -f2)
 # index V|R: the responder's database says the certificate is valid, or
-# revoked (an hour ago).
+# revoked now, for key compromise.
 index() {
 	if [ "$1" = V ]; then
 		printf 'V\t361231000000Z\t\t%s\tunknown\t/CN=rv-later\n' \
 		    "$SERIAL"
 	else
-		printf 'R\t361231000000Z\t%s\t%s\tunknown\t/CN=rv-later\n' \
-		    "$(date -u -d '1 hour ago' +%y%m%d%H%M%SZ)" "$SERIAL"
+		printf 'R\t361231000000Z\t%s,keyCompromise\t%s\tunknown\t/CN=rv-later\n' \
+		    "$(date -u +%y%m%d%H%M%SZ)" "$SERIAL"
 	fi > "$T/srv/index.txt"
 }
 index V
@@ -77,6 +80,13 @@ check_eq "the issuer revokes it: keys lookup asks again and finds it revoked" \
     revoked "$(json "$T/lookup.json" 'd["certificates"][0]["revocation"]')"
 check_eq "the stored verdict is the one found when it was read" \
     'valid good' "$(show)"
+S export "$id" > "$T/again.eml"
+S inspect --json "$T/again.eml" > "$T/again.json"
+check_eq "read again now: untrusted, revoked" 'untrusted revoked' \
+    "$(json "$T/again.json" 'd["signature"] + " " + d["revocation"]')"
+check_match "...when, why, and that the signing time given is before it" \
+    'revoked \(OCSP\) as of [0-9T:-]+Z \(keyCompromise\); the signing time the signer gave, [0-9T:-]+Z, is before that' \
+    "$(json "$T/again.json" 'd["findings"]')"
 
 ui_start "$H" 100x30
 check "the program opens" ui_wait_for 'sealmail: INBOX'
