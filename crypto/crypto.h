@@ -353,8 +353,8 @@ void	 crypto_ctx_set_dane(struct crypto_ctx *ctx,
 
 /* When and why a certificate was revoked, as its issuer said. */
 struct crypto_revinfo {
-	time_t	at;		/* revocationTime, or 0 when not said */
-	int	reason;		/* CRLReason (RFC 5280 5.3.1), or -1 */
+	time_t	at;		/* revocationTime; 0: not said */
+	int	reason;		/* CRLReason (RFC 5280); -1 */
 };
 
 struct crypto_revoke {

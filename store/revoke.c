@@ -68,6 +68,7 @@ store_revoke_find(struct store *st, const char *fingerprint, time_t now,
 	struct store_each	w = STORE_EACH(revoke_each, revoke, cb, arg);
 
 	return store_walk_sql(st, "SELECT " REVOKE_COLS " FROM revocation "
-	    "WHERE fingerprint = ? AND until >= ?;", STORE_ARGS(STORE_TEXT(fingerprint),
-	    STORE_INT(now)), &w, "store", e);
+	    "WHERE fingerprint = ? AND until >= ?;",
+	    STORE_ARGS(STORE_TEXT(fingerprint), STORE_INT(now)), &w, "store",
+	    e);
 }

@@ -155,7 +155,7 @@ struct store_revoke {
 	const char	*source;	/* "OCSP" or "CRL" */
 	time_t		 until;
 	time_t		 checked;	/* when it was asked */
-	time_t		 revoked_at;	/* revoked: when; 0 not said */
+	time_t		 revoked_at;	/* revoked: when, or 0 */
 	int		 reason;	/* revoked: CRLReason; -1 not said */
 };
 /* Keeps r, replacing an earlier answer about the same certificate. */

@@ -37,7 +37,7 @@ struct ls {
 	char		*output;	/* LS_OUTPUT: a viewer's text */
 	int		 width;		/* a text: the width it was wrapped at */
 	struct keys	*keys;		/* LS_KEYS: the key store */
-	struct store	*st;		/* LS_KEYS: revocation answers */
+	struct store	*st;		/* LS_KEYS: revocations */
 };
 
 enum { LS_FOLDERS, LS_KEYS, LS_PARTS, LS_HELP, LS_OUTBOX, LS_DRAFTS,

@@ -52,7 +52,7 @@ struct pg {
 	int64_t		 html_id;	/* the message html was made for */
 	char		 brief[200];	/* the verdict in one line */
 	enum ui_color	 briefc;
-	char		 since[320];	/* the signer revoked since; or "" */
+	char		 since[320];	/* revoked since, or "" */
 };
 
 static int
@@ -337,7 +337,7 @@ struct pg_fields {
 	struct pg		*pg;
 	int			 width;
 	const struct pg_line	*mk;
-	const char		*first;	/* a line before the first, or NULL */
+	const char		*first;	/* a line first, or NULL */
 };
 
 static void
