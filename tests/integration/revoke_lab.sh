@@ -2,9 +2,11 @@
 # a good signer is valid with revocation "good"; a revoked one is untrusted,
 # by OCSP and by the CRL; an unsigned message, a certificate naming neither,
 # and checking turned off are "not-checked". Responders that do not answer,
-# answer stale, or sign with a key the issuer did not designate give
-# "unknown" (the verdict kept, with a finding), never "good". An answer is
-# kept until its nextUpdate: asked once, in inspect and in a sync.
+# answer stale, answer about another certificate, or sign with a key the
+# issuer did not designate give "unknown" (the verdict kept, with a
+# finding), never "good". An answer is kept until its nextUpdate: asked
+# once, in inspect and in a sync. A revoked signer's finding says when it
+# was revoked, and whether the signing time given is before or after.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is not up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS
@@ -148,6 +150,7 @@ cert rv-stale "$U:$((P + 882))/ocsp" -
 cert rv-stalecrl - "$U:$((P + 883))/stale.crl"
 cert rv-wrong "$U:$((P + 885))/ocsp" -
 cert rv-replay "$U:$((P + 886))/ocsp" -
+cert rv-other "$U:$((P + 888))/ocsp" -
 cp "$LAB_CA" "$T/srv/ca.pem"
 cp "$R/ocsp.pem" "$R/ocsp.key" "$T/srv/"
 cat "$R/index.txt" > "$T/srv/index.txt"
@@ -172,7 +175,8 @@ serve $((P + 883))
 # OCSP responder's.
 serve $((P + 885)) --rsigner "$R/rv-good.pem" --rkey "$R/rv-good.key"
 serve $((P + 886)) --replay
-for c in rv-down rv-closed rv-stale rv-stalecrl rv-wrong rv-replay; do
+serve $((P + 888)) --about "$R/rv-good.pem"
+for c in rv-down rv-closed rv-stale rv-stalecrl rv-wrong rv-replay rv-other; do
 	signed "$T/c" "$c"
 done
 
@@ -209,6 +213,12 @@ check_eq "...after the responder was asked once" 1 \
 insp fail "$T/rv-stale.eml"
 check_eq "an unknown answer is not kept: asked again next time" 2 \
     "$(grep -c 'POST /ocsp' "$T/srv-$((P + 882)).log")"
+insp fail "$T/rv-other.eml"
+check_eq "a good answer about another certificate: unknown" unknown \
+    "$(v 'd["revocation"]')"
+check_match "...said so" 'does not speak of the certificate' \
+    "$(v 'd["findings"]')"
+check_eq "...the verdict is kept" valid "$(v 'd["signature"]')"
 insp fail "$T/rv-replay.eml"
 check_eq "a fresh answer with our nonce: good" good "$(v 'd["revocation"]')"
 home replay
