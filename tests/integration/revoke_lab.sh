@@ -3,10 +3,12 @@
 # by OCSP and by the CRL; an unsigned message, a certificate naming neither,
 # and checking turned off are "not-checked". Responders that do not answer,
 # answer stale, answer about another certificate, or sign with a key the
-# issuer did not designate give "unknown" (the verdict kept, with a
-# finding), never "good". An answer is kept until its nextUpdate: asked
-# once, in inspect and in a sync. A revoked signer's finding says when it
-# was revoked, and whether the signing time given is before or after.
+# issuer did not designate, and CRLs that are stale, too large or signed
+# by an impostor of the issuer's name give "unknown" (the verdict kept,
+# with a finding), never "good". An answer is kept until its nextUpdate:
+# asked once, in inspect and in a sync. A revoked signer's finding says
+# when it was revoked, and whether the signing time given is before or
+# after.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is not up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS
@@ -151,6 +153,8 @@ cert rv-stalecrl - "$U:$((P + 883))/stale.crl"
 cert rv-wrong "$U:$((P + 885))/ocsp" -
 cert rv-replay "$U:$((P + 886))/ocsp" -
 cert rv-other "$U:$((P + 888))/ocsp" -
+cert rv-forgedcrl - "$U:$((P + 883))/forged.crl"
+cert rv-hugecrl - "$U:$((P + 883))/huge.crl"
 cp "$LAB_CA" "$T/srv/ca.pem"
 cp "$R/ocsp.pem" "$R/ocsp.key" "$T/srv/"
 cat "$R/index.txt" > "$T/srv/index.txt"
@@ -168,6 +172,24 @@ faketime -f -40d openssl ca -gencrl -config "$T/srv/ca.cnf" -cert "$LAB_CA" \
     -keyfile "$LAB_CA_KEY" -crldays 30 -out "$T/srv/stale.pem" 2>/dev/null &&
     openssl crl -in "$T/srv/stale.pem" -outform DER -out "$T/srv/stale.crl"
 check "a stale CRL was made" test -s "$T/srv/stale.crl"
+# A CRL of an impostor CA of the same name, listing nothing: were it
+# believed, a revoked certificate would pass for good.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -subj "$(openssl x509 -noout -subject -nameopt compat -in "$LAB_CA" |
+    sed 's/^subject=//')" -keyout "$T/srv/forged.key" -out "$T/srv/forged.pem" \
+    -days 30 2>/dev/null
+: > "$T/srv/empty.txt"
+sed "s#database = .*#database = $T/srv/empty.txt#" "$T/srv/ca.cnf" \
+    > "$T/srv/forged.cnf"
+openssl ca -gencrl -config "$T/srv/forged.cnf" -cert "$T/srv/forged.pem" \
+    -keyfile "$T/srv/forged.key" -crldays 30 -out "$T/srv/forged.crl.pem" \
+    2>/dev/null &&
+    openssl crl -in "$T/srv/forged.crl.pem" -outform DER \
+	-out "$T/srv/forged.crl"
+check "a CRL of an impostor of the CA's name was made" test -s \
+    "$T/srv/forged.crl"
+# A "CRL" of 17 MiB, over what sealmail reads.
+head -c $((17 * 1024 * 1024)) /dev/zero > "$T/srv/huge.crl"
 serve $((P + 881)) --silent
 serve $((P + 882)) --faketime=-2d
 serve $((P + 883))
@@ -176,7 +198,8 @@ serve $((P + 883))
 serve $((P + 885)) --rsigner "$R/rv-good.pem" --rkey "$R/rv-good.key"
 serve $((P + 886)) --replay
 serve $((P + 888)) --about "$R/rv-good.pem"
-for c in rv-down rv-closed rv-stale rv-stalecrl rv-wrong rv-replay rv-other; do
+for c in rv-down rv-closed rv-stale rv-stalecrl rv-wrong rv-replay rv-other \
+    rv-forgedcrl rv-hugecrl; do
 	signed "$T/c" "$c"
 done
 
@@ -203,6 +226,16 @@ check_eq "...the verdict is kept" valid "$(v 'd["signature"]')"
 insp fail "$T/rv-stalecrl.eml"
 check_eq "a CRL past its nextUpdate: unknown" unknown "$(v 'd["revocation"]')"
 check_match "...because it is stale" 'CRL: it is stale' "$(v 'd["findings"]')"
+insp fail "$T/rv-forgedcrl.eml"
+check_eq "a CRL signed by an impostor of the issuer's name: unknown" \
+    unknown "$(v 'd["revocation"]')"
+check_match "...said so" 'CRL: the CRL is not signed by the issuer' \
+    "$(v 'd["findings"]')"
+insp fail "$T/rv-hugecrl.eml"
+check_eq "a CRL larger than sealmail reads: unknown" unknown \
+    "$(v 'd["revocation"]')"
+check_match "...said so" 'CRL: .*larger than' "$(v 'd["findings"]')"
+check_eq "...the verdict is kept" valid "$(v 'd["signature"]')"
 insp fail "$T/rv-wrong.eml"
 check_eq "an OCSP answer signed by a key not designated: unknown" unknown \
     "$(v 'd["revocation"]')"
