@@ -312,7 +312,7 @@ signer_revoked(const struct send_opts *o, const char *addr,
 		return r;
 	if (st == CRYPTO_REV_REVOKED)
 		r = smerr_set(e, SMERR_CRYPTO, "cannot sign as %s: %s; "
-		    "import a new identity, or send it unsigned", addr,
+		    "import a new identity or send unsigned", addr,
 		    why != NULL ? why : "the certificate is revoked");
 	else if (st == CRYPTO_REV_UNKNOWN && why != NULL)
 		warnf(o, "signing as %s: %s", addr, why);

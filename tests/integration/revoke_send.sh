@@ -134,7 +134,7 @@ n0=$(requests)
 S send "$T/m7.txt" >out 2>err; rc=$?
 check_eq "signing with one's own revoked certificate: exit 1" 1 "$rc"
 check_eq "...one line says why and what to do" \
-    "sealmail: cannot sign as rv-revoked@example.test: the certificate is revoked (OCSP); import a new identity, or send it unsigned" \
+    "sealmail: cannot sign as rv-revoked@example.test: the certificate is revoked (OCSP); import a new identity or send unsigned" \
     "$(grep -v 'kept as draft' err)"
 check_match "...the message is kept as a draft" '^revocation 7$' "$(drafts)"
 check_nomatch "...nothing queued" 'revocation 7' "$(queued)"
