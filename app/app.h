@@ -280,6 +280,9 @@ struct app_revoke_kept {
 	const char	*how;		/* "OCSP" or "CRL" */
 	time_t		 checked;	/* when it was had */
 	int		 revoked;
+	time_t		 at;		/* revoked: when, or 0 */
+	const char	*reason;	/* revoked: why ("keyCompromise"), or
+					   NULL */
 };
 /*
  * Fills k with the answer kept (still valid) about the certificate whose

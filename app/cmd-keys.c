@@ -303,7 +303,7 @@ static void
 list_revocation(struct listing *l, const struct keys_cert *kc)
 {
 	struct app_revoke_kept	 k;
-	char			 when[32];
+	char			 when[32], at[64] = "";
 	int			 kept;
 
 	if (kc->kind == KEYS_ANCHOR)
@@ -316,8 +316,13 @@ list_revocation(struct listing *l, const struct keys_cert *kc)
 	if (!kept)
 		return;
 	(void)text_iso_time(k.checked, when, sizeof(when));
-	printf("         revocation %s (%s, as of %s)\n", k.revoked ?
-	    "REVOKED" : "good", k.how, when);
+	if (k.at != 0) {
+		memcpy(at, " since ", 8);
+		(void)text_iso_time(k.at, at + 7, sizeof(at) - 7);
+	}
+	printf("         revocation %s%s%s%s (%s, checked %s)\n", k.revoked ?
+	    "REVOKED" : "good", at, k.reason != NULL ? ", " : "",
+	    k.reason != NULL ? k.reason : "", k.how, when);
 }
 
 static int

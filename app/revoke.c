@@ -326,6 +326,10 @@ kept_cb(const struct store_revoke *r, void *arg)
 	k->status = k->revoked ? "revoked" : "good";
 	k->how = how_static(r->source != NULL ? r->source : "");
 	k->checked = r->checked;
+	if (k->revoked) {
+		k->at = r->revoked_at;
+		k->reason = crypto_revreason_str(r->reason);
+	}
 	return 1;
 }
 

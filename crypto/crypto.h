@@ -390,6 +390,8 @@ void	 crypto_revoke_clear(struct crypto_revoke *r);
 void	 crypto_ctx_set_revoke(struct crypto_ctx *ctx, struct crypto_revoke *r);
 /* "good", "revoked", "unknown" or "not-checked". */
 const char *crypto_rev_str(enum crypto_rev s);
+/* A CRLReason's name ("keyCompromise"), or NULL: none or unspecified. */
+const char *crypto_revreason_str(int reason);
 /*
  * The status of a certificate (DER) as judging its signature would find
  * it, its issuer taken from the context's anchors and intermediates.

@@ -62,6 +62,13 @@ crypto_rev_str(enum crypto_rev s)
 	}
 }
 
+const char *
+crypto_revreason_str(int reason)
+{
+	return reason > 0 && reason <= 10 ? OCSP_crl_reason_str(reason) :
+	    NULL;
+}
+
 /*
  * Whether an answer made at thisupd, to be replaced at nextupd, may be
  * believed at now: *untilp gets nextupd (0 without one, which is fresh

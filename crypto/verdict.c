@@ -401,7 +401,7 @@ revoke_note(struct judge *j, const struct crypto_signed *s,
 		return why[0] != '\0' ? finding(j, "signer %zu: %s", i + 1,
 		    why) : 0;
 	j->facts |= CRYPTO_S_UNTRUSTED;
-	rs = ri.reason > 0 ? OCSP_crl_reason_str(ri.reason) : NULL;
+	rs = crypto_revreason_str(ri.reason);
 	if (ri.at != 0) {
 		iso_time(ri.at, at, sizeof(at));
 		iso_time(sg->signing_time, st, sizeof(st));

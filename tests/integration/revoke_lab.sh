@@ -280,10 +280,11 @@ K keys list > "$T/list.txt" 2>"$T/err"
 check_match "keys list: the answers kept, the revoked one" \
     "CN=rv-revoked@example.test.*
 .*
- +revocation REVOKED \(OCSP, as of [0-9T:-]+Z\)" "$(cat "$T/list.txt")"
+ +revocation REVOKED since [0-9T:-]+Z \(OCSP, checked [0-9T:-]+Z\)" \
+    "$(cat "$T/list.txt")"
 check_match "...and the good one" "CN=rv-good@example.test.*
 .*
- +revocation good \(OCSP, as of [0-9T:-]+Z\)" "$(cat "$T/list.txt")"
+ +revocation good \(OCSP, checked [0-9T:-]+Z\)" "$(cat "$T/list.txt")"
 check "a certificate naming no responder is imported" K keys import \
     "$LAB_SMIME_DIR/alice.pem"
 K keys list --json > "$T/out.json" 2>"$T/err"

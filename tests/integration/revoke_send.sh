@@ -141,7 +141,7 @@ check_nomatch "...nothing queued" 'revocation 7' "$(queued)"
 check_eq "...after the responder was asked" "POST /ocsp" \
     "$(tail -n +$((n0 + 1)) "$LOG" | head -1)"
 check_match "...and keys list says the identity is revoked" \
-    'revocation REVOKED \(OCSP, as of' "$(S keys list)"
+    'revocation REVOKED since [0-9T:-]+Z \(OCSP, checked' "$(S keys list)"
 id=$(S draft list --json | python3 -c 'import json,sys; print([d["id"] for d in json.load(sys.stdin) if d["subject"] == "revocation 7"][0])')
 S send --no-sign --draft "$id" >out 2>err
 check_nomatch "--no-sign: the draft is not refused" 'cannot sign|kept as draft' \

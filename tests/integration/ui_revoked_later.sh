@@ -78,6 +78,9 @@ S keys import "$T/rv-later.pem" >/dev/null 2>&1
 S keys lookup --json rv-later@example.test > "$T/lookup.json" 2>"$T/err"
 check_eq "the issuer revokes it: keys lookup asks again and finds it revoked" \
     revoked "$(json "$T/lookup.json" 'd["certificates"][0]["revocation"]')"
+check_match "...keys list says so, with when and why" \
+    'revocation REVOKED since [0-9T:-]+Z, keyCompromise \(OCSP, checked [0-9T:-]+Z\)' \
+    "$(S keys list)"
 check_eq "the stored verdict is the one found when it was read" \
     'valid good' "$(show)"
 S export "$id" > "$T/again.eml"
