@@ -58,6 +58,9 @@ check_match "it names the signer and how its chain was built, and that it is not
 check_match "the finding says revoked" 'Warning: signer 1: the certificate is revoked' "$(ui_strip)"
 ui_press "V: the certificate screen says REVOKED" \
     'Revocation: +REVOKED by its issuer' V
+check_match "...since when, as the finding says" \
+    'Revocation: +REVOKED by its issuer since [0-9-]+ [0-9:]+ UTC \(OCSP or CRL' \
+    "$(ui_screen)"
 $TM send-keys -t ui q q
 sleep 0.3
 
