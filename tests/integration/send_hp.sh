@@ -65,8 +65,10 @@ check_eq "sync of alice's Sent exits 0" 0 "$rc"
 S list --json --folder Sent >list.json
 check_eq "list shows the real Subject, once" 1 \
     "$(json list.json "len([x for x in d if x['subject'] == '$SUBJ'])")"
-check_eq "list shows no [...] at all" 0 \
-    "$(json list.json "len([x for x in d if x['subject'] == '[...]'])")"
+# Only this test's: other tests leave in the lab's Sent mail alice sent
+# without an identity, which no key of hers opens.
+check_eq "list shows none of its messages as [...]" 0 \
+    "$(json list.json "len([x for x in d if x['subject'] == '[...]' and '$ID' in (x['message_id'] or '')])")"
 S search --json "Zanzibar$ID" >search.json
 check_eq "search finds it by a word of its Subject" "$SUBJ" \
     "$(json search.json '",".join(x["subject"] for x in d)')"
