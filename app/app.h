@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 struct smerr;
 
@@ -277,6 +278,32 @@ int	 app_shown_read(const char *verdict, struct app_shown **shp,
  */
 int	 app_shown_older(const char *verdict, char *out, size_t len);
 void	 app_shown_free(struct app_shown *sh);
+/*
+ * A stored message's verdict is the one found when it was read. When the
+ * store has since been told (by OCSP or a CRL, asked for later mail, a
+ * send or keys lookup) that the signer's certificate der is revoked, and
+ * kept (the verdict's revocation) did not say so, writes a sentence
+ * saying so, and when it was learnt, to out (len bytes) and returns 1;
+ * else 0.
+ */
+int	 app_revoked_since(struct store *st, const uint8_t *der, size_t dlen,
+	    const char *kept, char *out, size_t len);
+/* The answer about a certificate's revocation the store keeps. */
+struct app_revoke_kept {
+	const char	*status;	/* "good" or "revoked" */
+	const char	*how;		/* "OCSP" or "CRL" */
+	time_t		 checked;	/* when it was had */
+	int		 revoked;
+	time_t		 at;		/* revoked: when, or 0 */
+	const char	*reason;	/* revoked: why ("keyCompromise"), or
+					   NULL */
+};
+/*
+ * Fills k with the answer kept (still valid) about the certificate whose
+ * SHA-256 is fp (lowercase hex): 1, or 0 when none is kept.
+ */
+int	 app_revoke_kept(struct store *st, const char *fp,
+	    struct app_revoke_kept *k);
 /* The APP_SPAN_* flags of line (from 1) of the shown text. */
 unsigned app_shown_line(const struct app_shown *sh, size_t line);
 /*
@@ -303,6 +330,13 @@ char	*app_folder_typed(const char *typed);
 char	*app_field_shown(const char *field, size_t len);
 /* Hands cb each field of msg's header section, shown so, in order. */
 void	 app_fields_shown(const void *msg, size_t len,
+	    void (*cb)(const char *, void *), void *arg);
+/*
+ * The same for the protected header section (RFC 9788) inside the stored
+ * message msg, the payload under its signatures that says it carries
+ * one: 1 when there is one, else 0 (and cb is not called).
+ */
+int	 app_protected_fields_shown(const void *msg, size_t len,
 	    void (*cb)(const char *, void *), void *arg);
 
 /*

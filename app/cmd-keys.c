@@ -291,11 +291,42 @@ signs_for(struct keys *k, const struct keys_cert *kc)
 struct listing {
 	struct cli	*c;
 	struct keys	*k;
+	struct store	*st;
 	struct buf	*out;
 	struct json_w	 w;	/* over out, with --json */
 	int		 json;
 	int		 err;
 };
+
+/*
+ * What the store last learnt of kc's revocation, by OCSP or a CRL, while
+ * that answer holds: a member of the JSON object, or a line.
+ */
+static void
+list_revocation(struct listing *l, const struct keys_cert *kc)
+{
+	struct app_revoke_kept	 k;
+	char			 when[32], at[64] = "";
+	int			 kept;
+
+	if (kc->kind == KEYS_ANCHOR)
+		return;
+	kept = app_revoke_kept(l->st, kc->fingerprint, &k);
+	if (l->json) {
+		json_kstr(&l->w, "revocation", kept ? k.status : NULL);
+		return;
+	}
+	if (!kept)
+		return;
+	(void)text_iso_time(k.checked, when, sizeof(when));
+	if (k.at != 0) {
+		memcpy(at, " since ", 8);
+		(void)text_iso_time(k.at, at + 7, sizeof(at) - 7);
+	}
+	printf("         revocation %s%s%s%s (%s, checked %s)\n", k.revoked ?
+	    "REVOKED" : "good", at, k.reason != NULL ? ", " : "",
+	    k.reason != NULL ? k.reason : "", k.how, when);
+}
 
 static int
 list_cb(const struct keys_cert *kc, void *arg)
@@ -342,6 +373,7 @@ list_cb(const struct keys_cert *kc, void *arg)
 			/* The addresses whose mail it signs. */
 			json_ktext_list(&l->w, "signs", signs);
 		}
+		list_revocation(l, kc);
 		json_end(&l->w);
 		if (r == 0)
 			r = json_done(&l->w);
@@ -376,6 +408,7 @@ list_cb(const struct keys_cert *kc, void *arg)
 			    s != NULL ? s : "");
 			free(s);
 		}
+		list_revocation(l, kc);
 	}
 	free(signs);
 	free(uri);
@@ -407,6 +440,7 @@ keys_list(struct cli *c, int argc, char **argv)
 		goto out;
 	l.c = c;
 	l.k = k;
+	l.st = st;
 	if ((l.out = buf_new(0)) == NULL) {
 		smerr_nomem(&c->err);
 		goto out;

@@ -166,8 +166,8 @@ send_text(struct cli *c, struct send_env *v, const char *account,
 	int64_t			 id = v->o.draft, doubt;
 	int			 r = 0;
 
-	/* Recipients' certificates are checked for revocation. */
-	if (v->o.encrypt != APP_ENCRYPT_NO)
+	/* The signer's and recipients' certificates: checked for revocation. */
+	if (v->o.sign || v->o.encrypt != APP_ENCRYPT_NO)
 		r = cli_revoke_ctx(c, v->env.st, v->env.k, v->env.dns,
 		    &v->o.revoke, &rv);
 	if (r == 0)

@@ -123,7 +123,8 @@ recipient_names(const struct mime_part *f, char **outp)
 /*
  * With hp, the protected header section (RFC 9788) of a message with
  * header protection, the fields are read from it alone: those outside it
- * were not protected and may have been added or changed in transit.
+ * were not protected and may have been added or changed in transit. Only
+ * List-Post, which a list adds in transit, is also read from outside.
  * The attachments are counted in msg all the same.
  */
 int
@@ -162,8 +163,13 @@ app_headers_read(const uint8_t *msg, size_t len, const struct buf *hp,
 	    &h->references)) != 0 ||
 	    (r = recipient_names(f, &h->to_names)) != 0)
 		goto out;
-	if ((lp = mime_part_header(f, "list-post")) != NULL &&
-	    (r = mime_list_post(lp, &h->list_post)) != 0)
+	/*
+	 * A list adds List-Post on the way, outside what its sender
+	 * protected: read from the outer header when the section has none.
+	 */
+	if ((lp = mime_part_header(f, "list-post")) == NULL)
+		lp = mime_part_header(root, "list-post");
+	if (lp != NULL && (r = mime_list_post(lp, &h->list_post)) != 0)
 		goto out;
 	h->attachments = count_attachments(root);
 	if ((h->from_name = app_from_name(fp, fl)) != NULL &&

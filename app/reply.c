@@ -394,20 +394,30 @@ put_omitted(struct buf *b, const struct app_draft *d)
 }
 
 /*
- * Why m gives no List-Post address, from the field as the stored copy has
- * it: none, NO (RFC 2369: the list takes no posts), or no mailto: URL.
+ * The List-Post address of m, from the field as the stored copy has it
+ * (mail stored with header protection before List-Post was read from
+ * outside the protected section has none kept): *destp (malloc'd), or
+ * why there is none: no field, NO (RFC 2369: the list takes no posts), or
+ * no mailto: URL.
  */
 static int
-no_list_post(const struct store_msg *m, struct smerr *e)
+outer_list_post(const struct store_msg *m, char **destp, struct smerr *e)
 {
 	const uint8_t	*p = m->body != NULL ? m->body : m->raw;
 	size_t		 len = m->body != NULL ? m->body_len : m->raw_len;
 	char		*v = NULL;
 	int		 r;
 
+	*destp = NULL;
 	if (p != NULL)
 		v = mime_header_find(p, len, "List-Post");
-	if (v == NULL)
+	if (v != NULL && (r = mime_list_post(v, destp)) != 0) {
+		free(v);
+		return smerr_set(e, r, "%s", smerr_str(r));
+	}
+	if (*destp != NULL)
+		r = 0;
+	else if (v == NULL)
 		r = smerr_set(e, SMERR_NOTFOUND, "message %lld has no "
 		    "List-Post field", (long long)m->id);
 	else if (mime_list_post_no(v))
@@ -428,11 +438,15 @@ reply_header(const struct app_config *cfg, const struct store_msg *m,
 {
 	struct buf	*to = NULL, *cc = NULL, *seen = NULL;
 	const char	*dest;
+	char		*outer = NULL;
 	int		 r = 0;
 
 	if (kind == APP_DRAFT_REPLY_LIST) {
-		if ((dest = m->list_post) == NULL)
-			return no_list_post(m, e);
+		if ((dest = m->list_post) == NULL) {
+			if ((r = outer_list_post(m, &outer, e)) != 0)
+				return r;
+			dest = outer;
+		}
 	} else if ((dest = m->reply_to) == NULL && (dest = m->from) == NULL)
 		return smerr_set(e, SMERR_NOTFOUND, "message %lld has no "
 		    "address to reply to", (long long)m->id);
@@ -469,6 +483,7 @@ reply_header(const struct app_config *cfg, const struct store_msg *m,
 		r |= buf_printf(b, "%s\n", m->message_id);
 	}
 out:
+	free(outer);
 	buf_free(to);
 	buf_free(cc);
 	buf_free(seen);

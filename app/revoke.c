@@ -9,6 +9,7 @@
  * fetched once for all the certificates it covers, and a responder that
  * did not answer is not asked again.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -17,6 +18,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "keys/keys.h"
 #include "net/http.h"
 #include "store/store.h"
 #include "crypto/crypto.h"
@@ -40,6 +42,7 @@ struct revoke_entry {
 	enum crypto_rev	 status;
 	const char	*how;		/* "OCSP", "CRL", "none" */
 	time_t		 until;
+	struct crypto_revinfo ri;	/* revoked: when, why */
 	int		 dirty;		/* not yet in the store */
 };
 
@@ -96,7 +99,7 @@ entry_add(struct app_revoke *rv, const char *fp)
 
 static int
 recall(void *arg, const char *fp, enum crypto_rev *statusp,
-    const char **howp)
+    const char **howp, struct crypto_revinfo *rip)
 {
 	struct app_revoke	*rv = arg;
 	struct revoke_entry	*n;
@@ -106,12 +109,13 @@ recall(void *arg, const char *fp, enum crypto_rev *statusp,
 		return 0;
 	*statusp = n->status;
 	*howp = n->how;
+	*rip = n->ri;
 	return 1;
 }
 
 static void
 remember(void *arg, const char *fp, enum crypto_rev status, const char *how,
-    time_t until)
+    time_t until, const struct crypto_revinfo *ri)
 {
 	struct app_revoke	*rv = arg;
 	struct revoke_entry	*n;
@@ -121,6 +125,7 @@ remember(void *arg, const char *fp, enum crypto_rev status, const char *how,
 	n->status = status;
 	n->how = how_static(how);
 	n->until = until;
+	n->ri = *ri;
 	n->dirty = status == CRYPTO_REV_GOOD || status == CRYPTO_REV_REVOKED;
 }
 
@@ -215,6 +220,8 @@ load_cb(const struct store_revoke *r, void *arg)
 	    CRYPTO_REV_GOOD;
 	n->how = how_static(r->source);
 	n->until = r->until;
+	n->ri.at = r->revoked_at;
+	n->ri.reason = r->reason;
 	return 0;
 }
 
@@ -281,6 +288,8 @@ app_revoke_save(struct app_revoke *rv, struct smerr *e)
 		sr.source = n->how;
 		sr.until = n->until;
 		sr.checked = time(NULL);
+		sr.revoked_at = n->ri.at;
+		sr.reason = n->ri.reason;
 		if ((r = store_revoke_put(rv->st, &sr, e)) == 0)
 			n->dirty = 0;
 	}
@@ -304,4 +313,65 @@ app_revoke_free(struct app_revoke *rv)
 	free(rv->ents);
 	crypto_revoke_clear(&rv->hooks);
 	free(rv);
+}
+
+static int
+kept_cb(const struct store_revoke *r, void *arg)
+{
+	struct app_revoke_kept	*k = arg;
+
+	if (r->status == NULL)
+		return 1;
+	k->revoked = strcmp(r->status, "revoked") == 0;
+	k->status = k->revoked ? "revoked" : "good";
+	k->how = how_static(r->source != NULL ? r->source : "");
+	k->checked = r->checked;
+	if (k->revoked) {
+		k->at = r->revoked_at;
+		k->reason = crypto_revreason_str(r->reason);
+	}
+	return 1;
+}
+
+int
+app_revoke_kept(struct store *st, const char *fp, struct app_revoke_kept *k)
+{
+	struct smerr	e;
+
+	memset(k, 0, sizeof(*k));
+	smerr_clear(&e);
+	if (st == NULL || fp == NULL ||
+	    store_revoke_find(st, fp, time(NULL), kept_cb, k, &e) != 0)
+		return 0;
+	return k->status != NULL;
+}
+
+int
+app_revoked_since(struct store *st, const uint8_t *der, size_t dlen,
+    const char *kept, char *out, size_t len)
+{
+	struct keys_certinfo	 ci;
+	struct app_revoke_kept	 k;
+	struct smerr		 e;
+	struct tm		 tm;
+	char			 when[32] = "?";
+	int			 r;
+
+	if (st == NULL || der == NULL || dlen == 0 ||
+	    (kept != NULL && strcmp(kept, "revoked") == 0))
+		return 0;
+	smerr_clear(&e);
+	if (keys_cert_info(der, dlen, &ci, &e) != 0)
+		return 0;
+	r = app_revoke_kept(st, ci.fingerprint, &k) && k.revoked;
+	keys_certinfo_clear(&ci);
+	if (!r)
+		return 0;
+	if (gmtime_r(&k.checked, &tm) != NULL)
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+	snprintf(out, len, "Since this message was read, its signer's "
+	    "certificate has been found REVOKED (%s, %s): its signature "
+	    "vouches for nothing now; the verdict shown is the one found "
+	    "then", k.how, when);
+	return 1;
 }

@@ -292,6 +292,34 @@ rcpt_revoked(const struct send_opts *o, const char *addr, const uint8_t *der,
 	return r;
 }
 
+/*
+ * The user's own certificate is checked before it signs: a signature made
+ * with a revoked one is one that every reader is told not to trust, and
+ * its key may be in other hands. An unknown status is a warning.
+ */
+static int
+signer_revoked(const struct send_opts *o, const char *addr,
+    const struct ident_find *me, struct smerr *e)
+{
+	enum crypto_rev	 st;
+	char		*why = NULL;
+	int		 r;
+
+	if (o->revoke == NULL)
+		return 0;
+	if ((r = crypto_revoke_der(o->revoke, me->der, me->len, &st, &why,
+	    e)) != 0)
+		return r;
+	if (st == CRYPTO_REV_REVOKED)
+		r = smerr_set(e, SMERR_CRYPTO, "cannot sign as %s: %s; "
+		    "import a new identity or send unsigned", addr,
+		    why != NULL ? why : "the certificate is revoked");
+	else if (st == CRYPTO_REV_UNKNOWN && why != NULL)
+		warnf(o, "signing as %s: %s", addr, why);
+	free(why);
+	return r;
+}
+
 /* Recipient certificates; *okp is 0 when some recipient has none. */
 static int
 find_recipients(const struct send_opts *o, const struct mime_out *mo,
@@ -569,6 +597,8 @@ send_queue(const struct send_opts *o, const void *text, size_t len,
 			    mo->from);
 			goto out;
 		}
+		if ((r = signer_revoked(o, mo->from, &me, e)) != 0)
+			goto out;
 		/* The key agent signs; this process never holds the key. */
 		if ((r = agent_hook(o->keys, &hook, e)) != 0)
 			goto out;

@@ -31,9 +31,9 @@ struct send_opts {
 	struct keys		*keys;
 	struct dns		*dns;		/* NULL: no SMIMEA/TLSA */
 	int			 dns_addr;	/* addresses from dns */
-	struct crypto_ctx	*revoke;	/* checks recipients'
-						   certificates for
-						   revocation, or NULL */
+	struct crypto_ctx	*revoke;	/* checks the signer's and
+						   recipients' certificates
+						   for revocation, or NULL */
 	int64_t			 draft;		/* the draft the text came
 						   from: removed as it is
 						   queued (0: none) */
@@ -60,7 +60,8 @@ struct send_queued {
  * an error naming the recipient; with APP_ENCRYPT_AUTO the message goes
  * out unencrypted and o->warn says why. A recipient certificate that
  * o->revoke finds revoked refuses the message, naming the recipient
- * (SMERR_CRYPTO), whatever o->encrypt says; an unknown status is a
+ * (SMERR_CRYPTO), whatever o->encrypt says; so does the signer's own
+ * certificate found revoked when o->sign; an unknown status is a
  * warning. An encrypted message is queued
  * once for To and Cc and once more for each Bcc recipient, so that no
  * envelope names a Bcc recipient to the others; the copies are distinct

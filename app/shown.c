@@ -16,6 +16,7 @@
 #include "base/text.h"
 #include "base/vec.h"
 #include "mime/mime.h"
+#include "mime/hp.h"
 #include "app/app.h"
 
 #define APP_SHOWN_MAX	4096	/* findings or spans read from one verdict */
@@ -273,4 +274,37 @@ app_fields_shown(const void *msg, size_t len,
 			free(f);
 		}
 	mime_hdr_free(h);
+}
+
+int
+app_protected_fields_shown(const void *msg, size_t len,
+    void (*cb)(const char *, void *), void *arg)
+{
+	struct mime_msg		*m;
+	const struct mime_part	*root, *p;
+	enum mime_hp_form	 form;
+	const char		*name, *value;
+	char			*f;
+	size_t			 i;
+	int			 found = 0;
+
+	if (msg == NULL || len == 0 || mime_parse(msg, len, &m, NULL) != 0)
+		return 0;
+	/* In a stored message an envelope is already open: signatures only. */
+	for (p = root = mime_msg_root(m); p != NULL &&
+	    strcmp(mime_part_type(p), "multipart/signed") == 0;
+	    p = mime_part_child(p, 0))
+		;
+	form = p != NULL && p != root ? mime_hp_form(p) : MIME_HP_NONE;
+	if (form != MIME_HP_NONE && form != MIME_HP_WRAPPED) {
+		found = 1;
+		for (i = 0; (name = mime_part_field(p, i, &value)) != NULL;
+		    i++)
+			if ((f = field_value_shown(name, value)) != NULL) {
+				cb(f, arg);
+				free(f);
+			}
+	}
+	mime_msg_free(m);
+	return found;
 }

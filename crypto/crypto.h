@@ -354,19 +354,26 @@ void	 crypto_ctx_set_dane(struct crypto_ctx *ctx,
 #define CRYPTO_REVOKE_OCSP	0x01
 #define CRYPTO_REVOKE_CRL	0x02
 
+/* When and why a certificate was revoked, as its issuer said. */
+struct crypto_revinfo {
+	time_t	at;		/* revocationTime; 0: not said */
+	int	reason;		/* CRLReason (RFC 5280); -1 */
+};
+
 struct crypto_revoke {
 	unsigned	 methods;	/* CRYPTO_REVOKE_*; 0: off */
 	/*
 	 * An answer kept for the certificate whose SHA-256 (lowercase hex)
-	 * is fp: 1 with *statusp and *howp ("OCSP", "CRL", a static
-	 * string), or 0.
+	 * is fp: 1 with *statusp, *howp ("OCSP", "CRL", a static string)
+	 * and *rip, or 0.
 	 */
 	int		(*recall)(void *arg, const char *fp,
-			    enum crypto_rev *statusp, const char **howp);
+			    enum crypto_rev *statusp, const char **howp,
+			    struct crypto_revinfo *rip);
 	/* Keeps an answer until the time until (0: for this run only). */
 	void		(*remember)(void *arg, const char *fp,
 			    enum crypto_rev status, const char *how,
-			    time_t until);
+			    time_t until, const struct crypto_revinfo *ri);
 	/*
 	 * GETs url (body NULL) or POSTs len bytes of body as ctype; the
 	 * response's body goes into out (whose maximum bounds it). 0, or a
@@ -386,6 +393,8 @@ void	 crypto_revoke_clear(struct crypto_revoke *r);
 void	 crypto_ctx_set_revoke(struct crypto_ctx *ctx, struct crypto_revoke *r);
 /* "good", "revoked", "unknown" or "not-checked". */
 const char *crypto_rev_str(enum crypto_rev s);
+/* A CRLReason's name ("keyCompromise"), or NULL: none or unspecified. */
+const char *crypto_revreason_str(int reason);
 /*
  * The status of a certificate (DER) as judging its signature would find
  * it, its issuer taken from the context's anchors and intermediates.

@@ -176,28 +176,32 @@ STACK_OF(X509) *crypto_peers_signers(struct crypto_ctx *ctx,
 /*
  * The status of cert (whose chain has been validated) by the context's
  * hooks: OCSP first, then the CRL, as the hooks' methods allow. why gets
- * a sentence for a finding (empty for good and not-checked).
+ * a sentence for a finding (empty for good and not-checked); *rip, for a
+ * revoked one, when and why, as far as the issuer said.
  */
 enum crypto_rev crypto_revoke_check(struct crypto_ctx *ctx, X509 *cert,
-	    STACK_OF(X509) *untrusted, char *why, size_t whylen);
+	    STACK_OF(X509) *untrusted, char *why, size_t whylen,
+	    struct crypto_revinfo *rip);
 /*
  * Judges the len bytes of an OCSP response to req about id (cert issued
  * by issuer) at now: good or revoked only when it is successful, signed
  * by the issuer or a responder it designated (checked against store),
  * answers req's nonce when it echoes one, and is fresh. *untilp gets its
- * nextUpdate; *whyp says why it is unknown.
+ * nextUpdate; *whyp says why it is unknown; *rip when and why a revoked
+ * certificate was revoked.
  */
 enum crypto_rev crypto_ocsp_judge(const uint8_t *resp, size_t len,
 	    OCSP_REQUEST *req, OCSP_CERTID *id, X509 *issuer,
 	    X509_STORE *store, time_t now, time_t *untilp,
-	    const char **whyp);
+	    const char **whyp, struct crypto_revinfo *rip);
 /*
  * Judges a CRL (DER or PEM) about cert at now: good or revoked only when
  * it is a full CRL for every reason, issued and signed by issuer, and
  * its nextUpdate has not passed.
  */
 enum crypto_rev crypto_crl_judge(const uint8_t *crl, size_t len, X509 *cert,
-	    X509 *issuer, time_t now, time_t *untilp, const char **whyp);
+	    X509 *issuer, time_t now, time_t *untilp, const char **whyp,
+	    struct crypto_revinfo *rip);
 
 /* cms.c */
 struct crypto_signer {

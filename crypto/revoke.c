@@ -62,6 +62,13 @@ crypto_rev_str(enum crypto_rev s)
 	}
 }
 
+const char *
+crypto_revreason_str(int reason)
+{
+	return reason > 0 && reason <= 10 ? OCSP_crl_reason_str(reason) :
+	    NULL;
+}
+
 /*
  * Whether an answer made at thisupd, to be replaced at nextupd, may be
  * believed at now: *untilp gets nextupd (0 without one, which is fresh
@@ -105,7 +112,7 @@ fresh(const ASN1_TIME *thisupd, const ASN1_TIME *nextupd, time_t now,
 enum crypto_rev
 crypto_ocsp_judge(const uint8_t *resp, size_t len, OCSP_REQUEST *req,
     OCSP_CERTID *id, X509 *issuer, X509_STORE *store, time_t now,
-    time_t *untilp, const char **whyp)
+    time_t *untilp, const char **whyp, struct crypto_revinfo *rip)
 {
 	const unsigned char	*p = resp;
 	OCSP_RESPONSE		*r = NULL;
@@ -117,6 +124,8 @@ crypto_ocsp_judge(const uint8_t *resp, size_t len, OCSP_REQUEST *req,
 
 	*untilp = 0;
 	*whyp = "out of memory";
+	rip->at = 0;
+	rip->reason = -1;
 	if (len == 0 || len > LONG_MAX ||
 	    (r = d2i_OCSP_RESPONSE(NULL, &p, (long)len)) == NULL ||
 	    p != resp + len) {
@@ -160,6 +169,9 @@ crypto_ocsp_judge(const uint8_t *resp, size_t len, OCSP_REQUEST *req,
 	case V_OCSP_CERTSTATUS_REVOKED:
 		st = CRYPTO_REV_REVOKED;
 		*whyp = NULL;
+		if (revtime == NULL || keys_asn1_time(revtime, &rip->at) != 0)
+			rip->at = 0;
+		rip->reason = reason >= 0 && reason <= 10 ? reason : -1;
 		break;
 	default:
 		*untilp = 0;
@@ -240,9 +252,28 @@ crl_whole(X509_CRL *crl, const char **whyp)
 	return ok;
 }
 
+/* When and why the CRL entry rev says its certificate was revoked. */
+static void
+crl_entry_info(X509_REVOKED *rev, struct crypto_revinfo *rip)
+{
+	ASN1_ENUMERATED	*e;
+
+	if (keys_asn1_time(X509_REVOKED_get0_revocationDate(rev),
+	    &rip->at) != 0)
+		rip->at = 0;
+	if ((e = X509_REVOKED_get_ext_d2i(rev, NID_crl_reason, NULL,
+	    NULL)) != NULL) {
+		rip->reason = (int)ASN1_ENUMERATED_get(e);
+		if (rip->reason < 0 || rip->reason > 10)
+			rip->reason = -1;
+		ASN1_ENUMERATED_free(e);
+	}
+}
+
 enum crypto_rev
 crypto_crl_judge(const uint8_t *data, size_t len, X509 *cert, X509 *issuer,
-    time_t now, time_t *untilp, const char **whyp)
+    time_t now, time_t *untilp, const char **whyp,
+    struct crypto_revinfo *rip)
 {
 	X509_CRL	*crl;
 	X509_REVOKED	*rev = NULL;
@@ -250,6 +281,8 @@ crypto_crl_judge(const uint8_t *data, size_t len, X509 *cert, X509 *issuer,
 	enum crypto_rev	 st = CRYPTO_REV_UNKNOWN;
 
 	*untilp = 0;
+	rip->at = 0;
+	rip->reason = -1;
 	if ((crl = crl_read(data, len)) == NULL) {
 		*whyp = "the answer is not a CRL";
 		goto out;
@@ -282,6 +315,8 @@ crypto_crl_judge(const uint8_t *data, size_t len, X509 *cert, X509 *issuer,
 	*whyp = NULL;
 	st = X509_CRL_get0_by_cert(crl, &rev, cert) == 1 ?
 	    CRYPTO_REV_REVOKED : CRYPTO_REV_GOOD;
+	if (st == CRYPTO_REV_REVOKED && rev != NULL)
+		crl_entry_info(rev, rip);
 out:
 	ERR_clear_error();
 	X509_CRL_free(crl);
@@ -391,7 +426,7 @@ issuer_find(struct crypto_ctx *ctx, X509 *cert, STACK_OF(X509) *untrusted)
 /* Asks the OCSP responder at url about cert. */
 static enum crypto_rev
 ask_ocsp(struct crypto_ctx *ctx, const char *url, X509 *cert, X509 *issuer,
-    time_t *untilp, char *why, size_t whylen)
+    time_t *untilp, char *why, size_t whylen, struct crypto_revinfo *rip)
 {
 	struct crypto_revoke	*rv = ctx->revoke;
 	OCSP_REQUEST		*req = NULL;
@@ -423,7 +458,7 @@ ask_ocsp(struct crypto_ctx *ctx, const char *url, X509 *cert, X509 *issuer,
 		goto out;
 	}
 	st = crypto_ocsp_judge(buf_data(resp), buf_len(resp), req, id,
-	    issuer, ctx->store, time(NULL), untilp, &w);
+	    issuer, ctx->store, time(NULL), untilp, &w, rip);
 out:
 	if (st == CRYPTO_REV_UNKNOWN)
 		snprintf(why, whylen, "OCSP: %s", w);
@@ -438,7 +473,7 @@ out:
 /* Fetches the CRL at url and looks for cert in it. */
 static enum crypto_rev
 ask_crl(struct crypto_ctx *ctx, const char *url, X509 *cert, X509 *issuer,
-    time_t *untilp, char *why, size_t whylen)
+    time_t *untilp, char *why, size_t whylen, struct crypto_revinfo *rip)
 {
 	struct crypto_revoke	*rv = ctx->revoke;
 	struct buf		*crl;
@@ -452,7 +487,7 @@ ask_crl(struct crypto_ctx *ctx, const char *url, X509 *cert, X509 *issuer,
 			w = smerr_msg(&e);
 		else
 			st = crypto_crl_judge(buf_data(crl), buf_len(crl),
-			    cert, issuer, time(NULL), untilp, &w);
+			    cert, issuer, time(NULL), untilp, &w, rip);
 	}
 	if (st == CRYPTO_REV_UNKNOWN)
 		snprintf(why, whylen, "CRL: %s", w);
@@ -464,14 +499,15 @@ ask_crl(struct crypto_ctx *ctx, const char *url, X509 *cert, X509 *issuer,
 static enum crypto_rev
 ask(struct crypto_ctx *ctx, X509 *cert, X509 *issuer, const char *ocsp,
     const char *crl, const char **howp, time_t *untilp, char *why,
-    size_t whylen)
+    size_t whylen, struct crypto_revinfo *rip)
 {
 	enum crypto_rev	st = CRYPTO_REV_UNKNOWN;
 	size_t		n;
 
 	*howp = ocsp != NULL ? "OCSP" : "CRL";
 	if (ocsp != NULL)
-		st = ask_ocsp(ctx, ocsp, cert, issuer, untilp, why, whylen);
+		st = ask_ocsp(ctx, ocsp, cert, issuer, untilp, why, whylen,
+		    rip);
 	if (st != CRYPTO_REV_UNKNOWN || crl == NULL)
 		return st;
 	n = strlen(why);
@@ -479,7 +515,8 @@ ask(struct crypto_ctx *ctx, X509 *cert, X509 *issuer, const char *ocsp,
 		why[n++] = ';';
 		why[n++] = ' ';
 	}
-	st = ask_crl(ctx, crl, cert, issuer, untilp, why + n, whylen - n);
+	st = ask_crl(ctx, crl, cert, issuer, untilp, why + n, whylen - n,
+	    rip);
 	if (st != CRYPTO_REV_UNKNOWN) {
 		*howp = "CRL";
 		why[0] = '\0';
@@ -501,7 +538,8 @@ cert_fp(X509 *cert, char fp[65])
 
 enum crypto_rev
 crypto_revoke_check(struct crypto_ctx *ctx, X509 *cert,
-    STACK_OF(X509) *untrusted, char *why, size_t whylen)
+    STACK_OF(X509) *untrusted, char *why, size_t whylen,
+    struct crypto_revinfo *rip)
 {
 	struct crypto_revoke	*rv = ctx->revoke;
 	char			*ocsp = NULL, *crl = NULL, fp[65];
@@ -512,6 +550,8 @@ crypto_revoke_check(struct crypto_ctx *ctx, X509 *cert,
 	time_t			 until = 0, end;
 
 	why[0] = '\0';
+	rip->at = 0;
+	rip->reason = -1;
 	if (rv == NULL || rv->methods == 0 || rv->fetch == NULL)
 		return st;
 	if (rv->methods & CRYPTO_REVOKE_OCSP)
@@ -521,7 +561,7 @@ crypto_revoke_check(struct crypto_ctx *ctx, X509 *cert,
 	if ((ocsp == NULL && crl == NULL) || cert_fp(cert, fp) != 0)
 		goto out;
 	pthread_mutex_lock(&rv->lock);
-	if (rv->recall != NULL && rv->recall(rv->arg, fp, &st, &how)) {
+	if (rv->recall != NULL && rv->recall(rv->arg, fp, &st, &how, rip)) {
 		if (st == CRYPTO_REV_UNKNOWN)
 			snprintf(reason, sizeof(reason), "%s: no answer "
 			    "earlier in this run", how);
@@ -531,7 +571,7 @@ crypto_revoke_check(struct crypto_ctx *ctx, X509 *cert,
 		    "is not at hand");
 	} else {
 		st = ask(ctx, cert, issuer, ocsp, crl, &how, &until, reason,
-		    sizeof(reason));
+		    sizeof(reason), rip);
 		/* A revocation is for good: kept while the certificate is. */
 		if (st == CRYPTO_REV_REVOKED &&
 		    keys_asn1_time(X509_get0_notAfter(cert), &end) == 0 &&
@@ -539,7 +579,7 @@ crypto_revoke_check(struct crypto_ctx *ctx, X509 *cert,
 			until = end;
 		if (rv->remember != NULL)
 			rv->remember(rv->arg, fp, st, how,
-			    st == CRYPTO_REV_UNKNOWN ? 0 : until);
+			    st == CRYPTO_REV_UNKNOWN ? 0 : until, rip);
 	}
 	pthread_mutex_unlock(&rv->lock);
 	if (st == CRYPTO_REV_REVOKED)
@@ -559,6 +599,7 @@ crypto_revoke_der(struct crypto_ctx *ctx, const uint8_t *der, size_t len,
     enum crypto_rev *statusp, char **whyp, struct smerr *e)
 {
 	STACK_OF(X509)	*sk;
+	struct crypto_revinfo ri;
 	char		 why[640];
 	int		 r;
 
@@ -567,7 +608,7 @@ crypto_revoke_der(struct crypto_ctx *ctx, const uint8_t *der, size_t len,
 	if ((r = crypto_certs_read(der, len, &sk, e)) != 0)
 		return r;
 	*statusp = crypto_revoke_check(ctx, sk_X509_value(sk, 0), sk, why,
-	    sizeof(why));
+	    sizeof(why), &ri);
 	sk_X509_pop_free(sk, X509_free);
 	if (why[0] != '\0' && (*whyp = strdup(why)) == NULL)
 		return smerr_nomem(e);

@@ -153,6 +153,7 @@ struct judge {
 	const struct mime_part	*hp_sect;	/* protected section, or NULL */
 	const uint8_t		*plain;		/* last decrypted entity */
 	size_t			 plainlen;
+	const struct mime_part	*plain_root;	/* its header */
 	struct buf		*plains[JUDGE_MAX_LAYERS];
 	int			 nplains;
 	/* Root signatures wait here until it is known what they cover. */
@@ -377,17 +378,44 @@ small_key(X509 *c)
 	    EVP_PKEY_get_bits(k) < 2048;
 }
 
-/* Revocation of a trusted signer (crypto/revoke.c): revoked is untrusted. */
-static int
-revoke_note(struct judge *j, X509 *cert, STACK_OF(X509) *certs, size_t i,
-    enum crypto_rev *revp)
-{
-	char	why[640];
+static void	iso_time(time_t, char *, size_t);
 
-	*revp = crypto_revoke_check(j->ctx, cert, certs, why, sizeof(why));
-	if (*revp == CRYPTO_REV_REVOKED)
-		j->facts |= CRYPTO_S_UNTRUSTED;
-	return why[0] != '\0' ? finding(j, "signer %zu: %s", i + 1, why) : 0;
+/*
+ * Revocation of a trusted signer (crypto/revoke.c): revoked is untrusted,
+ * whenever it was signed. The finding says when and why the issuer
+ * revoked the certificate, where it said, and on which side of that the
+ * signingTime falls: a time the holder of the key chose, so that it says
+ * what the signer claims, never what is so.
+ */
+static int
+revoke_note(struct judge *j, const struct crypto_signed *s,
+    const struct crypto_signer *sg, size_t i, enum crypto_rev *revp)
+{
+	struct crypto_revinfo	 ri;
+	const char		*rs;
+	char			 why[640], at[32], st[32], more[200] = "";
+
+	*revp = crypto_revoke_check(j->ctx, sg->cert, s->certs, why,
+	    sizeof(why), &ri);
+	if (*revp != CRYPTO_REV_REVOKED)
+		return why[0] != '\0' ? finding(j, "signer %zu: %s", i + 1,
+		    why) : 0;
+	j->facts |= CRYPTO_S_UNTRUSTED;
+	rs = crypto_revreason_str(ri.reason);
+	if (ri.at != 0) {
+		iso_time(ri.at, at, sizeof(at));
+		iso_time(sg->signing_time, st, sizeof(st));
+		snprintf(more, sizeof(more), " as of %s%s%s%s", at,
+		    rs != NULL ? " (" : "", rs != NULL ? rs : "",
+		    rs != NULL ? ")" : "");
+		if (sg->signing_time != 0)
+			snprintf(more + strlen(more), sizeof(more) -
+			    strlen(more), "; the signing time the signer "
+			    "gave, %s, is %s that", st, sg->signing_time <
+			    ri.at ? "before" : "after");
+	} else if (rs != NULL)
+		snprintf(more, sizeof(more), " (%s)", rs);
+	return finding(j, "signer %zu: %s%s", i + 1, why, more);
 }
 
 /* ISO 8601 UTC of t into out (at least 21 bytes); "@" and seconds else. */
@@ -619,7 +647,7 @@ signer_trust(struct judge *j, const struct crypto_signed *s,
 	if ((r = signer_dane(j, sg->cert, i, addr, trustp, &d)) != 0)
 		return r;
 	if (sg->math == 1 && *trustp != CRYPTO_TRUST_NONE &&
-	    (r = revoke_note(j, sg->cert, s->certs, i, revp)) != 0)
+	    (r = revoke_note(j, s, sg, i, revp)) != 0)
 		return r;
 	if (*trustp == CRYPTO_TRUST_NONE && ok == 0)
 		return fact(j, CRYPTO_S_UNTRUSTED, "signer %zu: %s", i + 1,
@@ -849,6 +877,7 @@ envelope_open(struct judge *j, const struct buf *der,
 	if (r == 0) {
 		j->plain = buf_data(j->plains[j->nplains - 1]);
 		j->plainlen = buf_len(j->plains[j->nplains - 1]);
+		j->plain_root = *contentp;
 	}
 out:
 	free(cipher);
@@ -1105,9 +1134,13 @@ hp_note(void *arg, const char *s)
 	return finding(arg, "%s", s);
 }
 
-/* Writes p's header fields but Content-* and MIME-Version to b. */
+/*
+ * Writes p's header fields but Content-* and MIME-Version to b, and but
+ * those that but (or NULL) has too.
+ */
 static int
-fields_put(struct buf *b, const struct mime_part *p)
+fields_put(struct buf *b, const struct mime_part *p,
+    const struct mime_part *but)
 {
 	const char	*name, *val;
 	size_t		 i;
@@ -1116,7 +1149,8 @@ fields_put(struct buf *b, const struct mime_part *p)
 	for (i = 0; r == 0 && (name = mime_part_field(p, i, &val)) != NULL;
 	    i++) {
 		if (strncasecmp(name, "content-", 8) == 0 ||
-		    strcasecmp(name, "mime-version") == 0)
+		    strcasecmp(name, "mime-version") == 0 ||
+		    (but != NULL && mime_part_header(but, name) != NULL))
 			continue;
 		r = buf_printf(b, "%s: %s\r\n", name, val);
 	}
@@ -1133,7 +1167,8 @@ hp_header_keep(struct judge *j, const struct mime_part *sect)
 	/* An envelope hid them: wiped as the decrypted message is. */
 	if ((b = buf_new_secret(MIME_MAX_INPUT)) == NULL)
 		return smerr_nomem(j->e);
-	if ((r = fields_put(b, sect)) != 0 || (r = buf_puts(b, "\r\n")) != 0) {
+	if ((r = fields_put(b, sect, NULL)) != 0 ||
+	    (r = buf_puts(b, "\r\n")) != 0) {
 		buf_free(b);
 		return smerr_set(j->e, r, "protected header: %s",
 		    smerr_str(r));
@@ -1295,7 +1330,13 @@ decrypted_keep(struct judge *j)
 	if ((b = buf_new_secret(2 * MIME_MAX_INPUT)) == NULL)
 		return smerr_nomem(j->e);
 	(void)buf_reserve(b, j->plainlen + DECRYPTED_HEAD_ROOM);
-	if ((r = fields_put(b, j->outer)) == 0)
+	/*
+	 * A decrypted entity that is itself the protected header section
+	 * (RFC 9788, no signature inside) brings the fields shown: the
+	 * outer stand-ins ("[...]") are not kept beside them.
+	 */
+	if ((r = fields_put(b, j->outer, j->hp_sect != NULL &&
+	    j->hp_sect == j->plain_root ? j->hp_sect : NULL)) == 0)
 		r = buf_put(b, j->plain, j->plainlen);
 	if (r != 0) {
 		buf_free(b);

@@ -28,7 +28,7 @@
 #include "store/store_int.h"
 
 #define STORE_SCHEMA_VERSION	"4"	/* made new, then brought up */
-#define STORE_FORMAT		13	/* the newest */
+#define STORE_FORMAT		14	/* the newest */
 
 /* The writer copies the log into the database every this many pages. */
 #define STORE_WAL_PAGES		4096
@@ -271,6 +271,18 @@ static const char *store_upgrade_to_13 =
     " old.id WHERE old.id > coalesce((SELECT CAST(value AS INTEGER)"
     " FROM meta WHERE name = 'message_last'), 0); END;"
     "UPDATE meta SET value = '13' WHERE name = 'schema';";
+
+/*
+ * Format 13 to 14: when a revoked certificate was revoked and why, as its
+ * issuer said (0 and -1: not said), so that an answer recalled reads as
+ * the first did.
+ */
+static const char *store_upgrade_to_14 =
+    "ALTER TABLE revocation ADD COLUMN revoked_at INTEGER NOT NULL "
+    "DEFAULT 0;"
+    "ALTER TABLE revocation ADD COLUMN reason INTEGER NOT NULL "
+    "DEFAULT -1;"
+    "UPDATE meta SET value = '14' WHERE name = 'schema';";
 
 static const char *store_schema =
     "CREATE TABLE meta(name TEXT PRIMARY KEY, value TEXT);"
@@ -656,6 +668,7 @@ store_migrate(struct store *st, struct smerr *e)
 		[7] = store_upgrade_to_8, [8] = store_upgrade_to_9,
 		[9] = store_upgrade_to_10, [10] = store_upgrade_to_11,
 		[11] = store_upgrade_to_12, [12] = store_upgrade_to_13,
+		[13] = store_upgrade_to_14,
 	};
 	int64_t		 n;
 	int		 r, got;

@@ -155,6 +155,8 @@ struct store_revoke {
 	const char	*source;	/* "OCSP" or "CRL" */
 	time_t		 until;
 	time_t		 checked;	/* when it was asked */
+	time_t		 revoked_at;	/* revoked: when, or 0 */
+	int		 reason;	/* revoked: CRLReason; -1 not said */
 };
 /* Keeps r, replacing an earlier answer about the same certificate. */
 int	 store_revoke_put(struct store *st, const struct store_revoke *r,
@@ -166,6 +168,14 @@ int	 store_revoke_put(struct store *st, const struct store_revoke *r,
 int	 store_revoke_foreach(struct store *st, time_t now,
 	    int (*cb)(const struct store_revoke *, void *), void *arg,
 	    struct smerr *e);
+
+/*
+ * Calls cb with the answer about the certificate fingerprint that is
+ * still valid at now, if one is kept; nothing is deleted. 0 or SMERR_*.
+ */
+int	 store_revoke_find(struct store *st, const char *fingerprint,
+	    time_t now, int (*cb)(const struct store_revoke *, void *),
+	    void *arg, struct smerr *e);
 
 /* Folders: the IMAP state of one mailbox of one account. */
 struct store_folder {

@@ -360,6 +360,19 @@ EOF2
 # The terminal program under tmux: the script sets TM (its tmux command,
 # with a private socket) and runs the program in session "ui".
 ui_screen() { $TM capture-pane -p -t ui 2>/dev/null; }
+# ui_strip: the pager's strip (from the second row to the rule below it)
+# as one line, runs of blanks made one.
+ui_strip() {
+	_rule=$(ui_screen | grep -n '^─\{20,\}$' | head -1 | cut -d: -f1)
+	ui_screen | sed -n "2,${_rule}p" | tr '\n' ' ' | sed 's/  */ /g'
+}
+# ui_row_colour ROW N OTHERS: screen row ROW is drawn in colour 3N and in
+# none of the colours 3[OTHERS] (1 red, 2 green, 3 yellow ... 7).
+ui_row_colour() {
+	_row=$($TM capture-pane -p -e -t ui | sed -n "$1p")
+	printf '%s' "$_row" | grep -q "$(printf '\033')\[[0-9;]*3$2m" &&
+	    ! printf '%s' "$_row" | grep -q "$(printf '\033')\[[0-9;]*3[$3]m"
+}
 # tm_new_session ARGS...: $TM new-session ARGS, tried again while a server
 # that was just killed is still on its way out (a client that reaches it
 # then fails with "server exited unexpectedly").

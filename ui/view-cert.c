@@ -175,11 +175,14 @@ cv_chain(struct cv *cv, struct keys *k, const struct keys_certinfo *ci)
  * read: dates alone would call a revoked certificate valid.
  */
 static void
-cv_revocation(struct cv *cv, const struct store_msg *m)
+cv_revocation(struct ui *ui, struct cv *cv, const struct store_msg *m,
+    const char *fp)
 {
 	struct app_shown	*sh = NULL;
+	struct app_revoke_kept	 k;
 	struct smerr		 e;
 	const char		*r;
+	char			 since[320], at[64] = "";
 
 	smerr_clear(&e);
 	if (app_shown_read(m->verdict, &sh, &e) != 0) {
@@ -187,9 +190,18 @@ cv_revocation(struct cv *cv, const struct store_msg *m)
 		return;
 	}
 	r = sh->revocation != NULL ? sh->revocation : "not-checked";
+	/* When and why, as the answer kept says (the finding too). */
+	if (strcmp(r, "revoked") == 0 && app_revoke_kept(app_session_store(
+	    ui_session(ui)), fp, &k) && k.revoked && k.at != 0) {
+		memcpy(at, " since ", 8);
+		cv_time(at + 7, sizeof(at) - 7, k.at);
+		if (k.reason != NULL)
+			snprintf(at + strlen(at), sizeof(at) - strlen(at),
+			    ", %s", k.reason);
+	}
 	if (strcmp(r, "revoked") == 0)
-		cv_add(cv, UI_C_BAD, "  Revocation:  REVOKED by its issuer "
-		    "(OCSP or CRL, when the message was read)");
+		cv_add(cv, UI_C_BAD, "  Revocation:  REVOKED by its issuer%s "
+		    "(OCSP or CRL, when the message was read)", at);
 	else if (strcmp(r, "good") == 0)
 		cv_add(cv, UI_C_NORMAL, "  Revocation:  not revoked (OCSP or "
 		    "CRL, when the message was read)");
@@ -199,6 +211,9 @@ cv_revocation(struct cv *cv, const struct store_msg *m)
 	else
 		cv_add(cv, UI_C_WARN, "  Revocation:  not checked (checking "
 		    "is off, or the certificate names no responder or CRL)");
+	if (app_revoked_since(app_session_store(ui_session(ui)),
+	    m->signer_der, m->signer_der_len, r, since, sizeof(since)))
+		cv_add(cv, UI_C_BAD, "  Now:         %s", since);
 	app_shown_free(sh);
 }
 
@@ -233,7 +248,7 @@ cv_load(struct ui *ui, struct cv *cv, int64_t id)
 	cv_add(cv, UI_C_NORMAL, "  Addresses:   %s", ci.emails != NULL ?
 	    ci.emails : "(none)");
 	cv_add(cv, UI_C_NORMAL, "  Valid:       %s until %s", from, until);
-	cv_revocation(cv, m);
+	cv_revocation(ui, cv, m, ci.fingerprint);
 	cv_add(cv, UI_C_NORMAL, "  SHA-256:     %s", ci.fingerprint);
 	f.want = ci.fingerprint;
 	f.by_fp = 1;

@@ -38,6 +38,7 @@ struct ls {
 	char		*output;	/* LS_OUTPUT: a viewer's text */
 	int		 width;		/* a text: the width it was wrapped at */
 	struct keys	*keys;		/* LS_KEYS: the key store */
+	struct store	*st;		/* LS_KEYS: revocations */
 };
 
 enum { LS_FOLDERS, LS_KEYS, LS_PARTS, LS_HELP, LS_OUTBOX, LS_DRAFTS,
@@ -444,10 +445,12 @@ key_cb(const struct keys_cert *c, void *arg)
 	struct keys_certinfo	 ci;
 	struct smerr		 e;
 	struct tm		 tm;
+	struct app_revoke_kept	 rk;
 	char			 line[600], until[32] = "?";
 	const char		*kind, *who;
 	size_t			 cut;
 	enum ui_color		 col = UI_C_NORMAL;
+	int			 revoked;
 
 	memset(&ci, 0, sizeof(ci));
 	smerr_clear(&e);
@@ -460,6 +463,11 @@ key_cb(const struct keys_cert *c, void *arg)
 		col = UI_C_WARN;
 	if (c->kind == KEYS_IDENTITY)
 		col = col == UI_C_WARN ? col : UI_C_GOOD;
+	/* What OCSP or a CRL last said, while it holds (keys list too). */
+	revoked = c->kind != KEYS_ANCHOR && app_revoke_kept(ls->st,
+	    c->fingerprint, &rk) && rk.revoked;
+	if (revoked)
+		col = UI_C_BAD;
 	who = c->emails != NULL && c->emails[0] != '\0' ? c->emails :
 	    (ci.subject != NULL ? ci.subject : "?");
 	/*
@@ -469,11 +477,12 @@ key_cb(const struct keys_cert *c, void *arg)
 	cut = strlen(who) > 32 ? 31 : 32;
 	while (cut > 0 && cut < strlen(who) && (who[cut] & 0xc0) == 0x80)
 		cut--;
-	snprintf(line, sizeof(line), "%-8s %-*.*s%s %.16s…  until %s  %s%s",
+	snprintf(line, sizeof(line), "%-8s %-*.*s%s %.16s…  until %s  %s%s%s",
 	    kind, strlen(who) > 32 ? 31 : 32, (int)cut, who,
 	    strlen(who) > 32 ? "…" : "", c->fingerprint, until,
 	    c->source != NULL ? c->source : "",
-	    key_signs(ls->keys, c) ? "  signs" : "");
+	    key_signs(ls->keys, c) ? "  signs" : "",
+	    revoked ? "  REVOKED" : "");
 	keys_certinfo_clear(&ci);
 	/* An identity keeps its fingerprint: its certificate is not a peer. */
 	return ls_add(ls, line, c->kind == KEYS_IDENTITY ? c->fingerprint :
@@ -501,6 +510,7 @@ keys_load(struct ui *ui, struct ls *ls)
 
 	smerr_clear(&e);
 	ls->keys = app_session_keys(ui_session(ui));
+	ls->st = app_session_store(ui_session(ui));
 	if (keys_foreach(app_session_keys(ui_session(ui)), KEYS_IDENTITY,
 	    key_cb, ls, &e) != 0 ||
 	    keys_foreach(app_session_keys(ui_session(ui)), KEYS_PEER |

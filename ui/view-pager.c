@@ -66,6 +66,7 @@ struct pg {
 	size_t		 hid;		/* strip lines drawn below the rule */
 	char		 brief[200];	/* the verdict in one line */
 	enum ui_color	 briefc;
+	char		 since[320];	/* revoked since, or "" */
 };
 
 static int
@@ -196,7 +197,8 @@ pg_strip_states(struct pg *pg, const struct store_msg *m,
 	enum ui_color	 c;
 	const char	*b;
 	char		 line[1024];
-	int		 any = sh != NULL && sh->nfindings > 0;
+	int		 any = (sh != NULL && sh->nfindings > 0) ||
+			    pg->since[0] != '\0';
 
 	b = ui_sig_banner(m->signature, &c);
 	if (sh != NULL && is(sh->revocation, "revoked") &&
@@ -271,6 +273,9 @@ pg_strip(struct pg *pg, const struct store_msg *m, const struct app_shown *sh,
 		pg_coverage(st, text, sh, APP_SPAN_SIGNED, width);
 	if (is(m->encryption, "partial"))
 		pg_coverage(st, text, sh, APP_SPAN_ENVELOPE, width);
+	if (pg->since[0] != '\0')
+		pg_wrap(st, pg->since, strlen(pg->since), width, UI_C_BAD,
+		    NULL);
 	for (i = 0; sh != NULL && i < sh->nfindings; i++) {
 		snprintf(line, sizeof(line), "Warning: %s", sh->findings[i]);
 		pg_wrap(st, line, strlen(line), width, UI_C_WARN, NULL);
@@ -322,14 +327,24 @@ pg_marks(const struct store_msg *m, const struct app_shown *sh, size_t line,
  * cannot occur inside one.
  */
 static int
+hp_read(const struct store_msg *m)
+{
+	return m->verdict != NULL &&
+	    (strstr(m->verdict, "\"header_protection\":\"signed\"") != NULL ||
+	    strstr(m->verdict, "\"header_protection\":\"encrypted\"") != NULL);
+}
+
+static int
 fields_unsigned(const struct store_msg *m)
 {
 	if (m->signature == NULL || strcmp(m->signature, "none") == 0)
 		return 0;
-	return m->verdict == NULL ||
-	    (strstr(m->verdict, "\"header_protection\":\"signed\"") == NULL &&
-	    strstr(m->verdict, "\"header_protection\":\"encrypted\"") == NULL);
+	return !hp_read(m);
 }
+
+/* Under every field h shows, where those shown without h come from. */
+#define PG_HP_LINE "[protected header fields (RFC 9788), shown without h; " \
+	"the fields above travelled outside the protection]"
 
 static void
 pg_field_cb(const char *line, void *arg)
@@ -353,7 +368,7 @@ pg_all_fields(struct pg *pg, const struct store_msg *m, int width,
 		return -1;
 	for (i = 0; i < pg->hdr.n; i++)
 		pg_wrap(&pg->body, pg->hdr.l[i].s, strlen(pg->hdr.l[i].s),
-		    width, UI_C_DIM, mk);
+		    width, pg->hdr.l[i].color, mk);
 	if (fields_unsigned(m))
 		pg_wrap(&pg->body, "[no signature covers these fields]",
 		    strlen("[no signature covers these fields]"), width,
@@ -554,6 +569,11 @@ pg_content(struct ui *ui, struct pg *pg, int state)
 	len = m->body != NULL ? m->body_len : m->raw_len;
 	if (p != NULL && len > 0) {
 		app_fields_shown(p, len, pg_field_cb, &pg->hdr);
+		/* Where the fields shown with the text come from. */
+		if (hp_read(m) && pg_add(&pg->hdr, PG_HP_LINE,
+		    strlen(PG_HP_LINE), UI_C_NORMAL, 0) == 0)
+			(void)app_protected_fields_shown(p, len, pg_field_cb,
+			    &pg->hdr);
 		(void)app_parts(p, len, pg_att_cb, &pg->att, &e);
 	}
 	if (what & STORE_LOAD_TEXT)
@@ -643,6 +663,11 @@ pg_layout(struct ui *ui, struct ui_view *v, int width)
 	smerr_clear(&e);
 	if (app_shown_read(m->verdict, &sh, &e) != 0)
 		ui_status(ui, 1, "%s", smerr_msg(&e));
+	pg->since[0] = '\0';
+	if (!is(m->signature, "none"))
+		(void)app_revoked_since(app_session_store(ui_session(ui)),
+		    m->signer_der, m->signer_der_len, sh != NULL ?
+		    sh->revocation : NULL, pg->since, sizeof(pg->since));
 	stored = m->text;
 	if (pg->html != NULL)
 		m->text = pg->html;

@@ -75,6 +75,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	const char	*why = NULL;
 	enum crypto_rev	 st;
 	time_t		 until;
+	struct crypto_revinfo ri;
 	size_t		 n;
 	int		 mode, r, eof;
 
@@ -100,12 +101,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		n = buf_len(body);
 	}
 	if (mode & 1)
-		st = crypto_crl_judge(p, n, leaf, ca, FUZZ_NOW, &until, &why);
+		st = crypto_crl_judge(p, n, leaf, ca, FUZZ_NOW, &until, &why,
+		    &ri);
 	else
 		st = crypto_ocsp_judge(p, n, req, id, ca, store, FUZZ_NOW,
-		    &until, &why);
+		    &until, &why, &ri);
 	assert(st == CRYPTO_REV_GOOD || st == CRYPTO_REV_REVOKED ||
 	    st == CRYPTO_REV_UNKNOWN);
+	assert(ri.reason >= -1 && ri.reason <= 10);
+	if (st != CRYPTO_REV_REVOKED)
+		assert(ri.at == 0 && ri.reason == -1);
 	if (st == CRYPTO_REV_UNKNOWN)
 		assert(why != NULL);
 	else

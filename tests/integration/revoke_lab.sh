@@ -2,9 +2,13 @@
 # a good signer is valid with revocation "good"; a revoked one is untrusted,
 # by OCSP and by the CRL; an unsigned message, a certificate naming neither,
 # and checking turned off are "not-checked". Responders that do not answer,
-# answer stale, or sign with a key the issuer did not designate give
-# "unknown" (the verdict kept, with a finding), never "good". An answer is
-# kept until its nextUpdate: asked once, in inspect and in a sync.
+# answer stale, answer about another certificate, or sign with a key the
+# issuer did not designate, and CRLs that are stale, too large or signed
+# by an impostor of the issuer's name give "unknown" (the verdict kept,
+# with a finding), never "good". An answer is kept until its nextUpdate:
+# asked once, in inspect and in a sync. A revoked signer's finding says
+# when it was revoked, and whether the signing time given is before or
+# after.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is not up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS
@@ -52,12 +56,16 @@ check_eq "a signer revoked by OCSP is untrusted" untrusted \
 check_eq "...with revocation revoked" revoked "$(v 'd["revocation"]')"
 check_match "...and a finding that names OCSP" 'revoked \(OCSP\)' \
     "$(v 'd["findings"]')"
+AFTER='revoked \((OCSP|CRL)\) as of [0-9-]+T[0-9:]+Z; the signing time the signer gave, [0-9-]+T[0-9:]+Z, is after that'
+check_match "...saying when, and that the signing time given is after it" \
+    "$AFTER" "$(v 'd["findings"]')"
 n1=$(requests)
 check_eq "two certificates, two requests" 2 $((n1 - n0))
 insp ocsp "$T/rv-good.eml"
 check_eq "asked again, the kept answer holds" good "$(v 'd["revocation"]')"
 insp ocsp "$T/rv-revoked.eml"
 check_eq "...for the revoked one too" revoked "$(v 'd["revocation"]')"
+check_match "...with when it was revoked" "$AFTER" "$(v 'd["findings"]')"
 check_eq "...and the responder is not asked again" "$n1" "$(requests)"
 
 # --- CRL ----------------------------------------------------------------------
@@ -71,6 +79,7 @@ check_eq "a signer revoked on the CRL is untrusted" untrusted \
     "$(v 'd["signature"]')"
 check_match "...with a finding that names the CRL" 'revoked \(CRL\)' \
     "$(v 'd["findings"]')"
+check_match "...and when, from the CRL's entry" "$AFTER" "$(v 'd["findings"]')"
 check_eq "...read from the distribution point" "GET /lab.crl" \
     "$(tail -n 1 "$LOG")"
 insp crl "$T/rv-good.eml"
@@ -143,6 +152,9 @@ cert rv-stale "$U:$((P + 882))/ocsp" -
 cert rv-stalecrl - "$U:$((P + 883))/stale.crl"
 cert rv-wrong "$U:$((P + 885))/ocsp" -
 cert rv-replay "$U:$((P + 886))/ocsp" -
+cert rv-other "$U:$((P + 888))/ocsp" -
+cert rv-forgedcrl - "$U:$((P + 883))/forged.crl"
+cert rv-hugecrl - "$U:$((P + 883))/huge.crl"
 cp "$LAB_CA" "$T/srv/ca.pem"
 cp "$R/ocsp.pem" "$R/ocsp.key" "$T/srv/"
 cat "$R/index.txt" > "$T/srv/index.txt"
@@ -160,6 +172,24 @@ faketime -f -40d openssl ca -gencrl -config "$T/srv/ca.cnf" -cert "$LAB_CA" \
     -keyfile "$LAB_CA_KEY" -crldays 30 -out "$T/srv/stale.pem" 2>/dev/null &&
     openssl crl -in "$T/srv/stale.pem" -outform DER -out "$T/srv/stale.crl"
 check "a stale CRL was made" test -s "$T/srv/stale.crl"
+# A CRL of an impostor CA of the same name, listing nothing: were it
+# believed, a revoked certificate would pass for good.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -subj "$(openssl x509 -noout -subject -nameopt compat -in "$LAB_CA" |
+    sed 's/^subject=//')" -keyout "$T/srv/forged.key" -out "$T/srv/forged.pem" \
+    -days 30 2>/dev/null
+: > "$T/srv/empty.txt"
+sed "s#database = .*#database = $T/srv/empty.txt#" "$T/srv/ca.cnf" \
+    > "$T/srv/forged.cnf"
+openssl ca -gencrl -config "$T/srv/forged.cnf" -cert "$T/srv/forged.pem" \
+    -keyfile "$T/srv/forged.key" -crldays 30 -out "$T/srv/forged.crl.pem" \
+    2>/dev/null &&
+    openssl crl -in "$T/srv/forged.crl.pem" -outform DER \
+	-out "$T/srv/forged.crl"
+check "a CRL of an impostor of the CA's name was made" test -s \
+    "$T/srv/forged.crl"
+# A "CRL" of 17 MiB, over what sealmail reads.
+head -c $((17 * 1024 * 1024)) /dev/zero > "$T/srv/huge.crl"
 serve $((P + 881)) --silent
 serve $((P + 882)) --faketime=-2d
 serve $((P + 883))
@@ -167,7 +197,9 @@ serve $((P + 883))
 # OCSP responder's.
 serve $((P + 885)) --rsigner "$R/rv-good.pem" --rkey "$R/rv-good.key"
 serve $((P + 886)) --replay
-for c in rv-down rv-closed rv-stale rv-stalecrl rv-wrong rv-replay; do
+serve $((P + 888)) --about "$R/rv-good.pem"
+for c in rv-down rv-closed rv-stale rv-stalecrl rv-wrong rv-replay rv-other \
+    rv-forgedcrl rv-hugecrl; do
 	signed "$T/c" "$c"
 done
 
@@ -194,6 +226,16 @@ check_eq "...the verdict is kept" valid "$(v 'd["signature"]')"
 insp fail "$T/rv-stalecrl.eml"
 check_eq "a CRL past its nextUpdate: unknown" unknown "$(v 'd["revocation"]')"
 check_match "...because it is stale" 'CRL: it is stale' "$(v 'd["findings"]')"
+insp fail "$T/rv-forgedcrl.eml"
+check_eq "a CRL signed by an impostor of the issuer's name: unknown" \
+    unknown "$(v 'd["revocation"]')"
+check_match "...said so" 'CRL: the CRL is not signed by the issuer' \
+    "$(v 'd["findings"]')"
+insp fail "$T/rv-hugecrl.eml"
+check_eq "a CRL larger than sealmail reads: unknown" unknown \
+    "$(v 'd["revocation"]')"
+check_match "...said so" 'CRL: .*larger than' "$(v 'd["findings"]')"
+check_eq "...the verdict is kept" valid "$(v 'd["signature"]')"
 insp fail "$T/rv-wrong.eml"
 check_eq "an OCSP answer signed by a key not designated: unknown" unknown \
     "$(v 'd["revocation"]')"
@@ -204,6 +246,12 @@ check_eq "...after the responder was asked once" 1 \
 insp fail "$T/rv-stale.eml"
 check_eq "an unknown answer is not kept: asked again next time" 2 \
     "$(grep -c 'POST /ocsp' "$T/srv-$((P + 882)).log")"
+insp fail "$T/rv-other.eml"
+check_eq "a good answer about another certificate: unknown" unknown \
+    "$(v 'd["revocation"]')"
+check_match "...said so" 'does not speak of the certificate' \
+    "$(v 'd["findings"]')"
+check_eq "...the verdict is kept" valid "$(v 'd["signature"]')"
 insp fail "$T/rv-replay.eml"
 check_eq "a fresh answer with our nonce: good" good "$(v 'd["revocation"]')"
 home replay
@@ -228,6 +276,21 @@ K keys lookup --json rv-good@example.test > "$T/out.json" 2>"$T/err"
 check_eq "keys lookup: a good one is usable" true \
     "$(v 'd["certificates"][0]["usable"]')"
 check_eq "...and good" good "$(v 'd["certificates"][0]["revocation"]')"
+K keys list > "$T/list.txt" 2>"$T/err"
+check_match "keys list: the answers kept, the revoked one" \
+    "CN=rv-revoked@example.test.*
+.*
+ +revocation REVOKED since [0-9T:-]+Z \(OCSP, checked [0-9T:-]+Z\)" \
+    "$(cat "$T/list.txt")"
+check_match "...and the good one" "CN=rv-good@example.test.*
+.*
+ +revocation good \(OCSP, checked [0-9T:-]+Z\)" "$(cat "$T/list.txt")"
+check "a certificate naming no responder is imported" K keys import \
+    "$LAB_SMIME_DIR/alice.pem"
+K keys list --json > "$T/out.json" 2>"$T/err"
+check_eq "keys list --json: revocation, null where nothing is kept" \
+    "None good revoked" \
+    "$(v '" ".join(str(c.get("revocation")) for c in sorted(d, key=lambda c: c["email"][0] if c["email"] else "") if c["kind"] != "anchor")')"
 
 # --- one lookup per certificate in a sync ---------------------------------------
 alice_folder "Rv$$"

@@ -5,7 +5,9 @@
 # refused with one line naming the address, whether encryption was asked
 # for or only automatic, and the message stays a draft; a good one and
 # one whose status is unknown (with a warning) are queued; with
-# revocation = off nothing is asked.
+# revocation = off nothing is asked. The sender's own certificate is
+# checked before it signs: revoked, the message is refused and stays a
+# draft that --no-sign sends; unknown, a warning.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is not up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
@@ -108,6 +110,55 @@ check_match "a responder that cannot be reached: a warning" \
 check_nomatch "...not refused" 'kept as draft' "$(cat err)"
 if [ "$ms" -lt 15000 ]; then ok "...in bounded time: $ms ms"
 else notok "...in bounded time: $ms ms"; fi
+
+# --- the sender's own certificate ----------------------------------------------
+# signer NAME CERT: a home $T/NAME whose account is CERT's address, with
+# CERT (and its key) as the identity it signs with.
+signer() {
+	H=$T/$1
+	sender_home "$H"
+	sender_config "$H" "$LAB_IMAP_PORT" mail.example.test \
+	    "$LAB_DNS_RESOLVER" no "user = $LAB_ALICE"
+	sed -i "s/^address .*/address = ${2##*/}@example.test/" "$H/config"
+	printf '\n[security]\ntimeout = 2\n' >> "$H/config"
+	openssl pkcs12 -export -in "$2.pem" -inkey "$2.key" -certfile "$LAB_CA" \
+	    -passout "file:$T/p12pw" -out "$T/$1.p12"
+	check "$1: the identity ${2##*/} imported" S keys import "$T/$1.p12" \
+	    --passphrase-file "$T/p12pw"
+	check "$1: the lab CA trusted" S keys trust "$LAB_CA"
+}
+signer self "$R/rv-revoked"
+printf 'From: rv-revoked@example.test\nTo: bob@example.test\nSubject: revocation 7\nMessage-ID: <revoke-send-7-%s@example.test>\n\nsigned?\n' \
+    "$ID" > "$T/m7.txt"
+n0=$(requests)
+S send "$T/m7.txt" >out 2>err; rc=$?
+check_eq "signing with one's own revoked certificate: exit 1" 1 "$rc"
+check_eq "...one line says why and what to do" \
+    "sealmail: cannot sign as rv-revoked@example.test: the certificate is revoked (OCSP); import a new identity or send unsigned" \
+    "$(grep -v 'kept as draft' err)"
+check_match "...the message is kept as a draft" '^revocation 7$' "$(drafts)"
+check_nomatch "...nothing queued" 'revocation 7' "$(queued)"
+check_eq "...after the responder was asked" "POST /ocsp" \
+    "$(tail -n +$((n0 + 1)) "$LOG" | head -1)"
+check_match "...and keys list says the identity is revoked" \
+    'revocation REVOKED since [0-9T:-]+Z \(OCSP, checked' "$(S keys list)"
+id=$(S draft list --json | python3 -c 'import json,sys; print([d["id"] for d in json.load(sys.stdin) if d["subject"] == "revocation 7"][0])')
+S send --no-sign --draft "$id" >out 2>err
+check_nomatch "--no-sign: the draft is not refused" 'cannot sign|kept as draft' \
+    "$(cat err)"
+check_match "...it was queued (the lab refuses this sender: it waits)" \
+    '^revocation 7$' "$(queued)"
+sh "$TOP/tests/lab/revoke-cert.sh" "$LAB_CA" "$LAB_CA_KEY" "$T/c/rv-selfdown" \
+    rv-selfdown@example.test "http://127.0.0.1:$((LAB_PORT_BASE + 887))/ocsp" -
+signer selfdown "$T/c/rv-selfdown"
+printf 'From: rv-selfdown@example.test\nTo: bob@example.test\nSubject: revocation 8\nMessage-ID: <revoke-send-8-%s@example.test>\n\nsigned\n' \
+    "$ID" > "$T/m8.txt"
+S send "$T/m8.txt" >out 2>err
+check_match "one's own certificate of unknown status: a warning" \
+    "signing as rv-selfdown@example.test: the certificate's revocation status is unknown" \
+    "$(cat err)"
+check_match "...it is signed and queued" '^revocation 8$' "$(queued)"
+check_eq "...signed" valid "$(S outbox --json | python3 -c 'import json,sys; print([d["signature"] for d in json.load(sys.stdin) if d["subject"] == "revocation 8"][0])')"
 
 # --- off ----------------------------------------------------------------------
 setup off 'revocation = off\n'

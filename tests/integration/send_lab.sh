@@ -6,8 +6,9 @@
 # server's reason and go out with "outbox send"; a Message-ID is never
 # submitted twice; encryption without a certificate is refused or, with
 # encrypt = auto, skipped with a warning. A Bcc recipient is in no copy
-# that leaves, and in the user's own copy in Sent, which a forward that
-# attaches it leaves out.
+# that leaves (not in the protected header inside either envelope), and
+# in the user's own copy in Sent, which a forward that attaches it leaves
+# out.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is not up"; t_done; }
 # The store is keyed by a passphrase: no session bus (gdbus would find
@@ -91,6 +92,16 @@ g=$(arrived "$LAB_MAIL_DIR/example.test/alice/Maildir" "send-lab-12-$ID@example.
 check "the Bcc recipient gets it" test -n "$f"
 check "the To recipient gets it" test -n "$g"
 check_nomatch "no Bcc field goes out" '^Bcc:' "$(cat "$f" "$g")"
+inner() {
+	openssl cms -decrypt -in "$1" -recip "$LAB_SMIME_DIR/$2.pem" \
+	    -inkey "$LAB_SMIME_DIR/$2.key" 2>/dev/null | tr -d '\r'
+}
+check_match "the To copy's protected header holds To and Subject" \
+    '^Subject: bcc$' "$(inner "$g" alice)"
+check_nomatch "...and no Bcc, nor bob" '^Bcc:|bob@' "$(inner "$g" alice)"
+check_match "the Bcc copy's protected header holds Subject too" \
+    '^Subject: bcc$' "$(inner "$f" bob)"
+check_nomatch "...and no Bcc field" '^Bcc:' "$(inner "$f" bob)"
 n=$(openssl cms -cmsout -print -in "$g" | grep -c 'd.ktri:')
 check_eq "the To copy is encrypted to alice alone (bob unseen)" 1 "$n"
 n=$(openssl cms -cmsout -print -in "$f" | grep -c 'd.ktri:')

@@ -111,6 +111,15 @@ open_msg 'protected by bob'
 check "the pager opens the header-protected message" \
     wait_for 'Subject: protected by bob'
 check_nomatch "its signed fields carry no mark" 'not signed' "$(screen)"
+ui_press "h shows every field, the protected section's too" \
+    'protected header fields \(RFC 9788\)' h
+check_match "...the outer Subject above, the signed one under its heading" \
+    'Subject: URGENT wire the money .*protected header fields \(RFC 9788\), shown without h; the fields above travelled outside the protection\] .*Subject: protected by bob ' \
+    "$(screen | sed 's/^ *│ //' | tr '\n' ' ' | sed 's/  */ /g')"
+$TM send-keys -t ui h
+sleep 0.5
+check_nomatch "h again: the usual fields, without the section" \
+    'protected header fields|HP-Outer' "$(screen)"
 $TM send-keys -t ui q
 
 # The parts of the decrypted message: v lists them, Enter saves one.

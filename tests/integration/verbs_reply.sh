@@ -65,6 +65,17 @@ printf 'From: news@example.test\nTo: alice@example.test\nSubject: no posts\nList
 deliver gen/nopost.eml
 printf 'From: help@example.test\nTo: alice@example.test\nSubject: with subject\nList-Post: <mailto:help@lists.example.test?subject=help%%20me&body=x>\n\nask\n' >gen/qpost.eml
 deliver gen/qpost.eml
+# Header-protected mail (RFC 9788, signed) through a list: the list adds
+# List-Post outside the signed header section, as lists do.
+printf 'From: bob@example.test\nTo: team@example.test\nSubject: protected post\nMessage-ID: <hplist-%s@example.test>\nContent-Type: text/plain; charset=us-ascii; hp="clear"\n\nto the whole team\n' \
+    "$ID" > gen/hpent
+openssl cms -sign -md sha256 -signer "$S/bob.pem" -inkey "$S/bob.key" \
+    -in gen/hpent -crlfeol -out gen/hpsigned 2>/dev/null
+{ printf 'From: bob@example.test\nTo: team@example.test\nSubject: protected post\n'
+  printf 'Message-ID: <hplist-%s@example.test>\nDate: Mon, 2 Nov 2026 11:00:00 +0000\n' "$ID"
+  printf 'List-Post: <mailto:team@example.test>\n'
+  cat gen/hpsigned; } > gen/hplist.eml
+deliver gen/hplist.eml
 
 # An earlier message to alice, encrypted whole; then the attacker's:
 # the same envelope between two clear parts.
@@ -154,6 +165,13 @@ sm reply --list "$(id_of 'with subject')" >r5.txt; rc=$?
 check_eq "reply --list to a mailto: URL with parameters exits 0" 0 "$rc"
 check_eq "... to its address alone" help@lists.example.test "$(hdr r5.txt To)"
 check_eq "... under its own Subject" "Re: with subject" "$(hdr r5.txt Subject)"
+HP=$(id_of 'protected post')
+check_eq "header-protected list mail: its header is the signed one" signed \
+    "$(sm show --json "$HP" | python3 -c 'import json,sys; print(json.load(sys.stdin)["header_protection"])')"
+sm reply --list "$HP" >r6.txt 2>err; rc=$?
+check_eq "reply --list to it: exit 0 (List-Post is read from outside)" 0 "$rc"
+check_eq "... To is List-Post" team@example.test "$(hdr r6.txt To)"
+check_eq "... under the signed Subject" "Re: protected post" "$(hdr r6.txt Subject)"
 sm reply "$P" >r4.txt
 check_eq "reply: To is From without Reply-To" bob@example.test "$(hdr r4.txt To)"
 check_eq "reply: no References without a Message-ID chain" "<plain-$ID@example.test>" "$(hdr r4.txt References)"

@@ -2,7 +2,7 @@
 """The lab's revocation server, on loopback only.
 
     revoke.py --port P --dir D [--rsigner C --rkey K] [--faketime OFF]
-              [--silent] [--log FILE]
+              [--silent] [--replay] [--about C] [--log FILE]
 
 POST /ocsp: the request is answered by `openssl ocsp` as a responder
 (-index D/index.txt -CA D/ca.pem, signed with D/ocsp.pem and D/ocsp.key
@@ -13,6 +13,8 @@ connection and openssl makes every answer. GET /NAME.crl: the file D/NAME.crl.
 --silent: every connection is accepted and never answered (a responder
 that is down). --replay: the first OCSP answer is sent again for every
 later request (an old answer replayed, with another request's nonce).
+--about C: every OCSP request is answered as if it asked about the
+certificate C instead (an answer about another certificate).
 Each request is one line in --log: METHOD PATH.
 """
 import argparse
@@ -33,6 +35,7 @@ def main():
     ap.add_argument("--faketime")
     ap.add_argument("--silent", action="store_true")
     ap.add_argument("--replay", action="store_true")
+    ap.add_argument("--about")
     ap.add_argument("--log")
     a = ap.parse_args()
     first = []
@@ -84,6 +87,12 @@ def main():
                 rq, rs = os.path.join(t, "req"), os.path.join(t, "resp")
                 with open(rq, "wb") as f:
                     f.write(req)
+                if a.about:
+                    subprocess.run(["openssl", "ocsp", "-issuer",
+                                    os.path.join(d, "ca.pem"), "-cert",
+                                    a.about, "-no_nonce", "-reqout", rq],
+                                   stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, check=True)
                 cmd = ["openssl", "ocsp", "-index",
                        os.path.join(d, "index.txt"), "-CA",
                        os.path.join(d, "ca.pem"), "-rsigner", rsigner,

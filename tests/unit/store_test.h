@@ -51,8 +51,18 @@ one_int(struct store *st, const char *sql)
     " indexed, cc, reply_to, in_reply_to, refs, list_post, attachments," \
     " hdr"
 
+/* Format 13: the revocation table without revoked_at and reason. */
+#define STORE_BACK_TO_13 \
+    "ALTER TABLE revocation RENAME TO new_revocation;" \
+    "CREATE TABLE revocation(fingerprint TEXT PRIMARY KEY," \
+    " status TEXT NOT NULL, source TEXT NOT NULL, until INTEGER NOT NULL," \
+    " checked INTEGER NOT NULL);" \
+    "INSERT INTO revocation SELECT fingerprint, status, source, until," \
+    " checked FROM new_revocation;" \
+    "DROP TABLE new_revocation;"
+
 /* Format 12: the message table without flags_base. */
-#define STORE_BACK_TO_12 \
+#define STORE_BACK_TO_12 STORE_BACK_TO_13 \
     STORE_TEST_MESSAGE_9 ", from_name TEXT, to_names TEXT);" \
     "INSERT INTO old_message SELECT " STORE_TEST_COLUMNS_9 ", from_name," \
     " to_names FROM message;" \
@@ -60,7 +70,7 @@ one_int(struct store *st, const char *sql)
     "CREATE INDEX message_hdr ON message(id) WHERE hdr = 0;"
 
 /* Format 11: the message table without to_names. */
-#define STORE_BACK_TO_11 \
+#define STORE_BACK_TO_11 STORE_BACK_TO_13 \
     STORE_TEST_MESSAGE_9 ", from_name TEXT);" \
     "INSERT INTO old_message SELECT " STORE_TEST_COLUMNS_9 ", from_name" \
     " FROM message;" \

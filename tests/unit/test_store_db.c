@@ -1589,7 +1589,7 @@ test_upgrade_2(void **unused)
 
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 13);
+	    "'schema';"), 14);
 	load_text(st, id1, "an older dingoword");
 	assert_int_equal(hits(st, "dingoword"), 0);	/* indexed again... */
 	assert_int_equal(store_index(st, 0, &done, &left, &e), 0);
@@ -1618,6 +1618,18 @@ revoke_cb(const struct store_revoke *r, void *arg)
 	return 0;
 }
 
+static int
+revoke_at_cb(const struct store_revoke *r, void *arg)
+{
+	char	*seen = arg;
+
+	assert_string_equal(r->fingerprint, "ef");
+	assert_int_equal(r->revoked_at, 1400000000);
+	assert_int_equal(r->reason, 1);
+	*seen += 1;
+	return 0;
+}
+
 static void
 test_revoke(void **unused)
 {
@@ -1642,11 +1654,58 @@ test_revoke(void **unused)
 	assert_int_equal(store_revoke_put(st, &r, &e), 0);
 	r.fingerprint = NULL;
 	assert_int_equal(store_revoke_put(st, &r, &e), SMERR_INVAL);
+	/* One certificate's answer, read without deleting anything. */
+	assert_int_equal(store_revoke_find(st, "ab", 1500000000, revoke_cb,
+	    &seen, &e), 0);
+	assert_int_equal(seen, 1);
+	assert_int_equal(store_revoke_find(st, "cd", 1500000000, revoke_cb,
+	    &seen, &e), 0);
+	assert_int_equal(store_revoke_find(st, "ef", 1500000000, revoke_cb,
+	    &seen, &e), 0);
+	assert_int_equal(seen, 1);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM revocation;"), 2);
+	seen = 0;
 	assert_int_equal(store_revoke_foreach(st, 1500000000, revoke_cb,
 	    &seen, &e), 0);
 	assert_int_equal(seen, 1);
+	/* When and why it was revoked are kept with it. */
+	r.fingerprint = "ef";
+	r.until = 2000000000;
+	r.revoked_at = 1400000000;
+	r.reason = 1;
+	assert_int_equal(store_revoke_put(st, &r, &e), 0);
+	assert_int_equal(store_revoke_find(st, "ef", 1500000000, revoke_at_cb,
+	    &seen, &e), 0);
+	assert_int_equal(seen, 2);
+	exec_ok(st, "DELETE FROM revocation WHERE fingerprint = 'ef';");
 	/* The stale one is gone from the store, not only skipped. */
 	assert_int_equal(one_int(st, "SELECT count(*) FROM revocation;"), 1);
+	store_close(st);
+	rmdir_all(d);
+}
+
+/*
+ * Format 13 kept no time or reason with an answer about revocation: one
+ * kept then reads, after the step to 14, as one that said neither.
+ */
+static void
+test_upgrade_13(void **unused)
+{
+	struct store	*st;
+	struct smerr	 e;
+	char		*d = tmpdir();
+
+	(void)unused;
+	st = open_key1(d, &e);
+	exec_ok(st, "BEGIN;" STORE_BACK_TO_13
+	    "INSERT INTO revocation VALUES('ab', 'revoked', 'OCSP', 2, 1);"
+	    "UPDATE meta SET value = '13' WHERE name = 'schema'; COMMIT;");
+	store_close(st);
+	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
+	    "'schema';"), 14);
+	assert_int_equal(one_int(st, "SELECT revoked_at FROM revocation;"), 0);
+	assert_int_equal(one_int(st, "SELECT reason FROM revocation;"), -1);
 	store_close(st);
 	rmdir_all(d);
 }
@@ -1678,7 +1737,7 @@ test_upgrade_7(void **unused)
 
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 13);
+	    "'schema';"), 14);
 	assert_int_equal(store_cert_caps_get(st, fp, &caps, &e), 0);
 	assert_int_equal(caps, 133);
 	assert_int_equal(one_int(st, "SELECT count(*) FROM meta WHERE name "
@@ -1808,7 +1867,7 @@ test_upgrade_12(void **unused)
 
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 13);
+	    "'schema';"), 14);
 	base_is(st, id1, NULL);
 	assert_int_equal(store_msg_set_local_flags(st, id2, "", &e), 0);
 	base_is(st, id2, "\\Seen");
@@ -1848,7 +1907,7 @@ test_upgrade_8(void **unused)
 
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 13);
+	    "'schema';"), 14);
 	assert_int_equal(one_int(st, "SELECT count(*) FROM message_content "
 	    "WHERE text_len IS NULL;"), 2);
 	load_text(st, id1, "old gnuword\n");
@@ -1964,5 +2023,6 @@ main(void)
 	    cmocka_unit_test(test_flags_base),
 	    cmocka_unit_test(test_ids_kept),
 	    cmocka_unit_test(test_revoke),
+	    cmocka_unit_test(test_upgrade_13),
 	    cmocka_unit_test(test_ckpt));
 }
