@@ -127,6 +127,10 @@ ui_press "K: the key store" 'sealmail: key store' K
 krow=$(ui_screen | grep -n 'rv-later@example.test' | head -1 | cut -d: -f1)
 check_match "...says the certificate is revoked" \
     'peer +rv-later@example.test .*  REVOKED$' "$(ui_screen | sed -n "${krow:-0}p")"
+# Its colour shows off the selected row, drawn in the cursor's: G selects
+# the last, the trust anchor.
+$TM send-keys -t ui G
+sleep 0.3
 check "...in the bad colour" ui_row_colour "${krow:-0}" 1 2-7
 check_nomatch "...and no other certificate" 'alice@example.test.*REVOKED' \
     "$(ui_screen)"
