@@ -137,14 +137,14 @@ ui_press "d moves it to Trash" 'moving done|moved to Trash|^synced 1 folder' d
 check "and shows the next one, of one less (mutt's \$resolve)" \
     wait_for "sealmail: message [0-9]+ of 2 in $F"
 check "uv-third" wait_for 'Subject: uv-third'
-$TM send-keys -t ui q
-check "q goes back to the index, one less" wait_for "sealmail: $F \\(2\\)"
 check_match "the store has it in Trash" uv-second \
     "$(S list --json --folder Trash | json /dev/stdin "' '.join(x['subject'] for x in d)")"
 i=0; while [ $i -lt 50 ] && ! srv Trash | grep -q "^uv-second$"; do sleep 0.2; i=$((i + 1)); done
 check_match "the server's Trash has it" '^uv-second$' "$(srv Trash)"
 check_nomatch "the folder no longer" 'uv-second' "$(srv "$F")"
 check "a background sync is done" wait_for '^synced '
+$TM send-keys -t ui q
+check "q goes back to the index, one less" wait_for "sealmail: $F \\(2\\)"
 
 # u in Trash: back where it came from.
 check "sync Trash" S sync --folder Trash
