@@ -413,12 +413,13 @@ ui_press() {
 	$TM send-keys -t ui "$@"
 	check "$_what" ui_wait_for "$_re"
 }
-# ui_discard: q on the compose screen, y to the question; 0 once the
-# message is said to be discarded.
+# ui_discard: q on the compose screen, n to "Postpone this message?"; 0
+# once the message is said to be discarded.
 ui_discard() {
 	$TM send-keys -t ui q
-	ui_wait_for 'Discard this message\? \(y/N\)' || return 1
-	$TM send-keys -t ui y
+	ui_wait_for 'Postpone this message\? \(y: keep it as a draft, n: discard' ||
+	    return 1
+	$TM send-keys -t ui n
 	ui_wait_for 'message discarded'
 }
 # ui_open_msg SUBJECT: from the top of the list down to the message,

@@ -676,8 +676,8 @@ compose_screen(struct ui *ui, struct compose *cs, const char *reason)
 			break;
 		else if (wc == '?')
 			ui_status(ui, 0, "y send  e edit  s sign  x encrypt  "
-			    "P postpone  q discard  t c b To Cc Bcc  a attach  "
-			    "D detach  j k select");
+			    "P postpone  q postpone or discard  t c b To Cc "
+			    "Bcc  a attach  D detach  j k select");
 		else if (r == OK && wc > ' ' && wc != 127)
 			ui_status(ui, 0, "key is not bound here; ? lists the "
 			    "keys");
@@ -721,11 +721,30 @@ compose_start(struct ui *ui, struct compose *cs, int enc)
  * The compose screen until the message is sent, postponed or discarded;
  * reason says why it is shown again. Takes cs.
  */
+/*
+ * P: the message kept as a draft and the compose screen left (cs freed):
+ * 0; else why (of len bytes) says what failed, and the screen stays.
+ */
+static int
+compose_postpone(struct ui *ui, struct compose *cs, char *why, size_t len)
+{
+	if (cs->unkept && compose_keep(ui, cs, "postponed") != 0) {
+		snprintf(why, len, "%s", ui_status_text(ui));
+		return -1;
+	}
+	ui_status(ui, 0, "postponed as draft %lld (R recalls it)",
+	    (long long)cs->draft);
+	ui_set_redraw(ui, NULL, NULL);
+	compose_free(cs);
+	return 0;
+}
+
 static void
 compose_loop(struct ui *ui, struct compose *cs, const char *reason)
 {
 	struct smerr	 e;
 	char		 why[512], *to;
+	int		 k;
 
 	snprintf(why, sizeof(why), "%s", reason != NULL ? reason : "");
 	for (;;) {
@@ -768,16 +787,8 @@ compose_loop(struct ui *ui, struct compose *cs, const char *reason)
 			snprintf(why, sizeof(why), "%s", ui_status_text(ui));
 			continue;
 		case C_POSTPONE:
-			if (cs->unkept && compose_keep(ui, cs, "postponed") !=
-			    0) {
-				snprintf(why, sizeof(why), "%s",
-				    ui_status_text(ui));
+			if (compose_postpone(ui, cs, why, sizeof(why)) != 0)
 				continue;
-			}
-			ui_status(ui, 0, "postponed as draft %lld (R recalls "
-			    "it)", (long long)cs->draft);
-			ui_set_redraw(ui, NULL, NULL);
-			compose_free(cs);
 			return;
 		case C_QUIT:
 			/* Kept again: the last keeping may have failed. */
@@ -789,7 +800,19 @@ compose_loop(struct ui *ui, struct compose *cs, const char *reason)
 			compose_free(cs);
 			return;
 		case C_DISCARD:
-			if (!ui_confirm(ui, "Discard this message? (y/N)"))
+			/*
+			 * As mutt's compose q: a yes (or Enter) keeps the
+			 * message, only a no discards it.
+			 */
+			k = ui_ask_key(ui, "Postpone this message? (y: keep "
+			    "it as a draft, n: discard it, Esc: back)");
+			if (k == 'y' || k == 'Y' || k == '\r' || k == '\n') {
+				if (compose_postpone(ui, cs, why,
+				    sizeof(why)) != 0)
+					continue;
+				return;
+			}
+			if (k != 'n' && k != 'N')
 				continue;
 			smerr_clear(&e);
 			(void)store_draft_delete(app_session_store(

@@ -702,6 +702,14 @@ ui_confirm(struct ui *ui, const char *question)
 int
 ui_ask(struct ui *ui, const char *question)
 {
+	int	k = ui_ask_key(ui, question);
+
+	return k == -1 ? -1 : k == 'y' || k == 'Y';
+}
+
+int
+ui_ask_key(struct ui *ui, const char *question)
+{
 	wint_t	wc;
 	int	r;
 
@@ -718,7 +726,7 @@ ui_ask(struct ui *ui, const char *question)
 	ui->status[0] = '\0';
 	if (r == OK && (wc == 27 || wc == 7 || wc == 3))	/* ESC ^G ^C */
 		return -1;
-	return r == OK && (wc == 'y' || wc == 'Y');
+	return r == OK ? (int)wc : 0;
 }
 
 int

@@ -124,6 +124,8 @@ void		 ui_set_redraw(struct ui *ui,
 int		 ui_confirm(struct ui *ui, const char *question);
 /* The same, but -1 when the question is cancelled (Esc, ^G, ^C). */
 int		 ui_ask(struct ui *ui, const char *question);
+/* The character typed in answer (0: a function key), or -1 as ui_ask. */
+int		 ui_ask_key(struct ui *ui, const char *question);
 /*
  * Runs this program in the background with args (after the home options);
  * input, when not NULL, is written to its standard input. The last line it

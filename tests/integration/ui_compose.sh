@@ -239,8 +239,25 @@ check "a message to bob" wait_for 'Send to Bob Example <bob@example.test>\?'
 check "bob's certificate: harvested" \
     wait_for 'bob@example.test +certificate harvested from signed mail'
 key q
-check "q asks" wait_for 'Discard this message'
+check "q asks" wait_for 'Postpone this message'
+key Escape
+check "Esc: back at the compose screen" \
+    wait_for 'Send to Bob Example <bob@example.test>\?'
+# As mutt's compose q: a yes keeps the message, a no discards it.
+key q
+check "q asks again" wait_for 'Postpone this message'
 key y
-check "discarded" wait_for 'message discarded'
+check "y keeps it as a draft" wait_for 'postponed as draft [0-9]+'
+check_eq "the store has it" 1 "$(A2 draft list --json |
+    json /dev/stdin 'len(d)')"
+key m
+check "another message to bob" \
+    wait_for 'Send to Bob Example <bob@example.test>\?'
+key q
+check "q asks" wait_for 'Postpone this message'
+key n
+check "n discards it" wait_for 'message discarded'
+check_eq "the store keeps only the first" 1 "$(A2 draft list --json |
+    json /dev/stdin 'len(d)')"
 key Q
 t_done

@@ -28,8 +28,8 @@ start() {
 # discard: q on the compose screen, and yes.
 discard() {
 	key q
-	wait_for 'Discard this message' >/dev/null 2>&1
-	key y
+	wait_for 'Postpone this message' >/dev/null 2>&1
+	key n
 	check "the message is discarded" wait_for 'message discarded'
 }
 

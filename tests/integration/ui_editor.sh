@@ -90,8 +90,8 @@ check "y without an identity: the reason, and what to do here" wait_for \
     '^no identity for alice@example.test: keys import FILE.p12, or turn signing off$'
 check "the message stays on the compose screen" wait_for "Subject: kept $ID"
 key q
-check "q asks" wait_for 'Discard this message'
-key y
+check "q asks" wait_for 'Postpone this message'
+key n
 check "discarded" wait_for 'message discarded'
 key Q
 check "the program ends" wait_for 'EXITED 0'

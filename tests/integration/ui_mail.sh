@@ -202,8 +202,8 @@ ui_press "no means not sent: back at the compose screen, with the reason" '^not 
 check "the compose screen asks again" wait_for 'Send to nobody@example.test\?'
 check_eq "and nothing was queued" "the outbox is empty" "$(S outbox 2>/dev/null)"
 check_match "the text is kept as a draft" 'to someone without a certificate' "$(S draft list 2>/dev/null)"
-ui_press "q asks before discarding" 'Discard this message\? \(y/N\)' q
-ui_press "y discards it" 'message discarded' y
+ui_press "q asks whether to postpone" 'Postpone this message\?' q
+ui_press "n discards it" 'message discarded' n
 check_eq "and the draft is gone" "there are no drafts" "$(S draft list 2>/dev/null)"
 ui_press "a third message asks to send" 'Send to nobody@example.test\?' m
 ui_press "it asks again" 'UNENCRYPTED\? \(y/N\)' y

@@ -61,8 +61,9 @@ check "no file holds the text in clear" no_file_holds words-before-the-crash
 ui_press "R lists the drafts" 'sealmail: drafts' R
 check "with the recovered one" wait_for 'killed while writing'
 ui_press "Enter opens the compose screen" 'Send to bob@example.test\?.*P:postpone' Enter
-ui_press "Esc asks before discarding" 'Discard this message\? \(y/N\)' Escape
-ui_press "no: back at the compose screen" 'Send to bob@example.test\?' n
+ui_press "Esc asks whether to postpone" 'Postpone this message\?' Escape
+ui_press "Esc again: back at the compose screen" 'Send to bob@example.test\?' \
+    Escape
 ui_press "P postpones it" 'postponed as draft [0-9]+ \(R recalls it\)' P
 check_match "it is still a draft" 'killed while writing' "$(S draft list 2>/dev/null)"
 

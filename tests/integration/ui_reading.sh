@@ -220,11 +220,11 @@ check "with the prompt on the new last row" settles row_is 30 '^To:$'
 $TM send-keys -t ui Escape
 sleep 0.3
 $TM send-keys -t ui q
-check "q asks before discarding" ui_wait_for 'Discard this message\? \(y/N\)'
+check "q asks whether to postpone" ui_wait_for 'Postpone this message\?'
 resize 110 33
 check "after a resize the question is asked again on the new last row" \
-    settles row_is 33 '^Discard this message\? \(y/N\)'
+    settles row_is 33 '^Postpone this message\?'
 check "over the compose screen" settles row_is 2 '^From: '
-ui_press "y discards it" 'message discarded' y
+ui_press "n discards it" 'message discarded' n
 ui_press "Q quits cleanly" 'EXITED 0' Q
 t_done

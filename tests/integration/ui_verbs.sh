@@ -76,8 +76,8 @@ check_eq "r: the draft goes to the sender" bob@example.test "$(dhdr To)"
 check_eq "r: Re: once" "Re: uv-third" "$(dhdr Subject)"
 check_eq "r: threaded" "<uiv-$$-uv-third@example.test>" "$(dhdr In-Reply-To)"
 check_match "r: the text quoted" '^> the third text$' "$(lastdraft)"
-ui_press "q asks before discarding" 'Discard this message\? \(y/N\)' q
-ui_press "y discards it" 'message discarded' y
+ui_press "q asks whether to postpone" 'Postpone this message\?' q
+ui_press "n discards it" 'message discarded' n
 ui_press "g asks to send" 'Send to bob@example.test\?' g
 check_eq "g: the other addresses in Cc, alice not" "carol@example.test, dave@example.test" "$(dhdr Cc)"
 check "the draft is discarded" ui_discard
