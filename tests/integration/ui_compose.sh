@@ -238,26 +238,23 @@ key m
 check "a message to bob" wait_for 'Send to Bob Example <bob@example.test>\?'
 check "bob's certificate: harvested" \
     wait_for 'bob@example.test +certificate harvested from signed mail'
-key q
-check "q asks" wait_for 'Postpone this message'
-key Escape
-check "Esc: back at the compose screen" \
-    wait_for 'Send to Bob Example <bob@example.test>\?'
+# answer KEY WHAT REGEX: q, then KEY to "Postpone this message?"; the
+# screen then shows REGEX; the store then holds one draft.
+answer() {
+	key q
+	check "q asks whether to postpone" wait_for 'Postpone this message'
+	key "$1"
+	check "$2" wait_for "$3"
+	check_eq "$2: the store holds one draft" 1 \
+	    "$(A2 draft list --json | json /dev/stdin 'len(d)')"
+}
+answer Escape "Esc: back at the compose screen" \
+    'Send to Bob Example <bob@example.test>\?'
 # As mutt's compose q: a yes keeps the message, a no discards it.
-key q
-check "q asks again" wait_for 'Postpone this message'
-key y
-check "y keeps it as a draft" wait_for 'postponed as draft [0-9]+'
-check_eq "the store has it" 1 "$(A2 draft list --json |
-    json /dev/stdin 'len(d)')"
+answer y "y keeps it as a draft" 'postponed as draft [0-9]+'
 key m
 check "another message to bob" \
     wait_for 'Send to Bob Example <bob@example.test>\?'
-key q
-check "q asks" wait_for 'Postpone this message'
-key n
-check "n discards it" wait_for 'message discarded'
-check_eq "the store keeps only the first" 1 "$(A2 draft list --json |
-    json /dev/stdin 'len(d)')"
+answer n "n discards it, the first draft stays" 'message discarded'
 key Q
 t_done
