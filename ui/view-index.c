@@ -772,7 +772,10 @@ ix_toggle_flag(struct ui *ui, struct ix *ix, const char *flag)
 	m->flags = m->flagbuf = nf;
 }
 
-/* l: shows only what a query selects (empty: everything). */
+/*
+ * l: shows only what a query selects; empty, "all", "~A" or "." (mutt's
+ * words for it): everything.
+ */
 static void
 ix_limit(struct ui *ui, struct ui_view *v)
 {
@@ -781,8 +784,12 @@ ix_limit(struct ui *ui, struct ui_view *v)
 	struct smerr		 e;
 	char			*s;
 
-	if ((s = ui_prompt(ui, "Limit to (empty: all): ")) == NULL)
+	if ((s = ui_prompt(ui, "Limit to (empty or all: everything): ")) ==
+	    NULL)
 		return;
+	if (strcmp(s, "all") == 0 || strcmp(s, "~A") == 0 ||
+	    strcmp(s, ".") == 0)
+		s[0] = '\0';
 	smerr_clear(&e);
 	if (s[0] != '\0' && app_query_parse(s, &q, &e) != 0) {
 		ui_status(ui, 1, "%s", smerr_msg(&e));

@@ -175,8 +175,8 @@ ui_press "Up from what is typed" '^Search: hb-parts$' Up
 ui_press "Down gives it back" '^Search: typed$' Down
 $TM send-keys -t ui Escape
 sleep 0.3
-ui_press "a prompt of another kind" '^Limit to \(empty: all\):$' l
-ui_press "has a history of its own" '^Limit to \(empty: all\):$' Up
+ui_press "a prompt of another kind" '^Limit to \(empty or all: everything\):$' l
+ui_press "has a history of its own" '^Limit to \(empty or all: everything\):$' Up
 $TM send-keys -t ui Escape
 sleep 0.3
 ui_press "a recalled answer is answered with Enter" \

@@ -59,6 +59,14 @@ check "a malformed query is said where" wait_for "query: at 1: a '\\(' is not cl
 check "and the limit stays" wait_for "sealmail: $F \\(2\\) limit: is:unread"
 ui_answer l ""
 check "an empty limit shows everything" wait_for "sealmail: $F \\(4\\)"
+for all in all '~A' .; do
+	ui_answer l "from:bob"
+	check "l from:bob, again" wait_for "sealmail: $F \\(2\\) limit: from:bob"
+	ui_answer l "$all"
+	check "so does the limit '$all', as in mutt" \
+	    wait_for "sealmail: $F \\(4\\)"
+	check_nomatch "...and names no limit" 'limit:' "$(ui_screen | head -1)"
+done
 
 ui_answer o t
 order_is "o t: threads, oldest first by their newest message" "ul-sealed ul-other ul-root Re: ul-root"
