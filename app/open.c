@@ -73,10 +73,44 @@ cli_read_secret_file(const char *path, const char *what, struct buf **passp,
 	return 0;
 }
 
+/*
+ * The signals that end the program while echo is off: caught for as long
+ * as it is, so that the terminal is given back its echo before the
+ * signal, raised again, does what it would have done.
+ */
+static const int tty_sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+#define TTY_NSIGS	(sizeof(tty_sigs) / sizeof(tty_sigs[0]))
+static volatile sig_atomic_t tty_signo;
+
+static void
+tty_caught(int signo)
+{
+	tty_signo = signo;
+}
+
+/* Catches the tty_sigs (on 1), or puts back what was there (on 0). */
+static void
+tty_catch(int on, struct sigaction *saved)
+{
+	struct sigaction	sa;
+	size_t			i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = tty_caught;	/* no SA_RESTART: read ends */
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < TTY_NSIGS; i++) {
+		if (on)
+			(void)sigaction(tty_sigs[i], &sa, &saved[i]);
+		else
+			(void)sigaction(tty_sigs[i], &saved[i], NULL);
+	}
+}
+
 /* Reads one line from the terminal with echo off. */
 static int
 tty_read(int fd, const char *prompt, struct buf *b, struct smerr *e)
 {
+	struct sigaction saved[TTY_NSIGS];
 	struct termios	 old, raw;
 	char		 ch;
 	ssize_t		 n;
@@ -84,6 +118,8 @@ tty_read(int fd, const char *prompt, struct buf *b, struct smerr *e)
 
 	if (write(fd, prompt, strlen(prompt)) == -1)
 		return smerr_set(e, SMERR_IO, "cannot write to the terminal");
+	tty_signo = 0;
+	tty_catch(1, saved);
 	if (tcgetattr(fd, &old) == 0) {
 		raw = old;
 		raw.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
@@ -95,8 +131,11 @@ tty_read(int fd, const char *prompt, struct buf *b, struct smerr *e)
 		n = read(fd, &ch, 1);
 		if (n == 1 && (ch == '\n' || ch == '\r'))
 			break;
+		if (n == -1 && errno == EINTR && tty_signo == 0)
+			continue;
 		if (n != 1) {
-			r = smerr_set(e, SMERR_CANCEL, "nothing typed");
+			r = smerr_set(e, SMERR_CANCEL, tty_signo != 0 ?
+			    "interrupted" : "nothing typed");
 			break;
 		}
 		if (buf_putc(b, ch) != 0) {
@@ -110,6 +149,12 @@ tty_read(int fd, const char *prompt, struct buf *b, struct smerr *e)
 		(void)tcsetattr(fd, TCSAFLUSH, &old);
 	if (write(fd, "\n", 1) == -1 && r == 0)
 		r = smerr_set(e, SMERR_IO, "cannot write to the terminal");
+	tty_catch(0, saved);
+	if (tty_signo != 0) {
+		/* What was typed goes before the signal does its work. */
+		buf_truncate(b, 0);
+		(void)raise(tty_signo);
+	}
 	return r;
 }
 
