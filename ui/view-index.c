@@ -973,29 +973,83 @@ ix_unread_next(struct ui *ui, struct ix *ix, size_t from, size_t *rowp)
 	return r == 0 ? 0 : -1;
 }
 
+/*
+ * The messages shown that a query asked for with question selects, into
+ * ids: 0, or -1 when none was asked for or there was an error (said).
+ */
+static int
+ix_pattern(struct ui *ui, struct ix *ix, const char *question,
+    struct vec_ids *ids)
+{
+	struct ix	 hit;
+	char		*query;
+	size_t		 i;
+	int		 r = 0;
+
+	memset(ids, 0, sizeof(*ids));
+	if ((query = ui_prompt(ui, question)) == NULL || query[0] == '\0' ||
+	    ix_hits(ui, ix, query, &hit) != 0) {
+		free(query);
+		return -1;
+	}
+	for (i = 0; i < ix->nrows; i++)
+		if (ix_hit(ix, i, &hit))
+			(void)vec_ids_add(ids, ix_at(ix, i)->id);
+	if (ids->oom) {
+		ui_status(ui, 1, "out of memory");
+		free(ids->v);
+		memset(ids, 0, sizeof(*ids));
+		r = -1;
+	}
+	ix_clear(&hit);
+	free(query);
+	return r;
+}
+
 /* T: tags every message shown that a query selects. */
 static void
 ix_tag_pattern(struct ui *ui, struct ix *ix)
 {
-	struct ix	 hit;
-	char		*query;
+	struct vec_ids	 ids;
 	size_t		 i, n = 0;
 
-	if ((query = ui_prompt(ui, "Tag messages matching: ")) == NULL ||
-	    query[0] == '\0' || ix_hits(ui, ix, query, &hit) != 0) {
-		free(query);
+	if (ix_pattern(ui, ix, "Tag messages matching: ", &ids) != 0)
 		return;
-	}
-	for (i = 0; i < ix->nrows; i++)
-		if (ix_hit(ix, i, &hit) && !ix_tagged(ix, ix_at(ix, i)->id)) {
-			if (ix_tag(ix, ix_at(ix, i)->id, 1) != 0)
+	for (i = 0; i < ids.n; i++)
+		if (!ix_tagged(ix, ids.v[i])) {
+			if (ix_tag(ix, ids.v[i], 1) != 0)
 				break;
 			n++;
 		}
 	ui_status(ui, 0, "%zu message%s tagged; %zu in all", n, n == 1 ? "" :
 	    "s", ix->ntags);
-	ix_clear(&hit);
-	free(query);
+	free(ids.v);
+}
+
+static void	ix_tags_prune(struct ix *);
+
+/*
+ * D: deletes every message shown that a query selects, as mutt's
+ * delete-pattern; asked first, as it may be many.
+ */
+static void
+ix_delete_pattern(struct ui *ui, struct ix *ix)
+{
+	struct vec_ids	 ids;
+	char		 q[80];
+
+	if (ix_pattern(ui, ix, "Delete messages matching: ", &ids) != 0)
+		return;
+	if (ids.n == 0)
+		ui_status(ui, 0, "no message shown matches");
+	else {
+		snprintf(q, sizeof(q), "Delete %zu message%s? (y/N)", ids.n,
+		    ids.n == 1 ? "" : "s");
+		if (ui_confirm(ui, q) && ui_msg_key_tagged(ui, ix->account,
+		    ids.v, ids.n, 'd') == 0)
+			ix_tags_prune(ix);
+	}
+	free(ids.v);
 }
 
 /* Keeps the tags of the messages still in the index alone. */
@@ -1106,6 +1160,9 @@ ix_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 		return 0;
 	case 'T':
 		ix_tag_pattern(ui, ix);
+		return 0;
+	case 'D':
+		ix_delete_pattern(ui, ix);
 		return 0;
 	case ';':
 		ix->prefix = 1;

@@ -707,6 +707,7 @@ static const char *const help_lines[] = {
 	"  t T             tag the message (t again untags); tag every one a",
 	"                  query selects (the queries of /)",
 	"  ;               then d s C or |: on every tagged message",
+	"  D               delete every message a query selects (it asks)",
 	"  o O             sort (O: reversed)",
 	"  Esc v  or z     threaded (o t): collapse or expand this thread",
 	"  Esc V  or Z     collapse every thread, or expand them all",

@@ -177,6 +177,16 @@ ui_press "; then d deletes every tagged message" \
     '3 of 3 tagged messages deleted|^synced [0-9]+ folder' '\;' d
 check "the folder has three less" ui_wait_for "sealmail: $F \\(11\\)"
 check_nomatch "and none of them" 'mt-3$|mt-7$|mt-10$' "$(ui_screen)"
+# D: mutt's delete-pattern, asked first.
+ui_press "D asks for a query" 'Delete messages matching:' D
+ui_press "and how many it would delete" 'Delete 2 messages\? \(y/N\)' \
+    'subject:mt-2 OR subject:mt-4' Enter
+ui_press "n deletes none" "sealmail: $F \\(11\\)" n
+check_match "mt-2 stays" 'mt-2$' "$(ui_screen)"
+ui_press "D again, y" 'Delete 2 messages\? \(y/N\)' D \
+    'subject:mt-2 OR subject:mt-4' Enter
+ui_press "deletes both" "sealmail: $F \\(9\\)" y
+check_nomatch "neither is shown" 'mt-2$|mt-4$' "$(ui_screen)"
 
 # 4. The help at 60 columns: every description whole.
 resize 60 100
