@@ -417,8 +417,7 @@ ui_press() {
 # once the message is said to be discarded.
 ui_discard() {
 	$TM send-keys -t ui q
-	ui_wait_for 'Postpone this message\? \(y: keep it as a draft, n: discard' ||
-	    return 1
+	ui_wait_for 'Postpone this message\? \(y: keep, n: discard\)' || return 1
 	$TM send-keys -t ui n
 	ui_wait_for 'message discarded'
 }

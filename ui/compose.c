@@ -570,7 +570,7 @@ compose_ask(struct compose *cs, char *q, size_t len)
 	int	 room, n;
 
 	snprintf(choices, sizeof(choices), "  y:send  e:edit  s:sign [%s]  "
-	    "x:encrypt [%s]  P:postpone  q:discard", cs->sign ? "yes" : "no",
+	    "x:encrypt [%s]  P:postpone  q:quit", cs->sign ? "yes" : "no",
 	    cs->enc == 1 ? "yes" : cs->enc == 0 ? "no" : "auto");
 	if (COLS < (int)strlen(choices) + (int)strlen("Send?")) {
 		/* Too narrow for the words: the states first, then the keys. */
@@ -804,8 +804,8 @@ compose_loop(struct ui *ui, struct compose *cs, const char *reason)
 			 * As mutt's compose q: a yes (or Enter) keeps the
 			 * message, only a no discards it.
 			 */
-			k = ui_ask_key(ui, "Postpone this message? (y: keep "
-			    "it as a draft, n: discard it, Esc: back)");
+			k = ui_ask_key(ui, "Postpone this message? (y: keep, "
+			    "n: discard)");
 			if (k == 'y' || k == 'Y' || k == '\r' || k == '\n') {
 				if (compose_postpone(ui, cs, why,
 				    sizeof(why)) != 0)

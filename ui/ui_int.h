@@ -304,6 +304,11 @@ int64_t		 ui_index_search(struct ui *ui, struct ui_view *v, int64_t id);
  */
 int64_t		 ui_index_unread(struct ui *ui, struct ui_view *v, int64_t id);
 /*
+ * t in the pager: tags message id in index view v, or untags it; 1 when
+ * it is tagged now, 0 when not, -1 when v is no index or memory failed.
+ */
+int		 ui_index_tag(struct ui_view *v, int64_t id);
+/*
  * The number index view v shows for message id (from 1) in *posp, and
  * how many it counts in *np; -1 when v is not an index or has no such row.
  */

@@ -1290,6 +1290,19 @@ ui_index_unread(struct ui *ui, struct ui_view *v, int64_t id)
 }
 
 int
+ui_index_tag(struct ui_view *v, int64_t id)
+{
+	struct ix	*ix;
+	int		 on;
+
+	if (v == NULL || v->ops->key != ix_key)
+		return -1;
+	ix = v->data;
+	on = !ix_tagged(ix, id);
+	return ix_tag(ix, id, on) == 0 ? on : -1;
+}
+
+int
 ui_index_pos(struct ui_view *v, int64_t id, size_t *posp, size_t *np)
 {
 	struct ix	*ix;

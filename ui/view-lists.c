@@ -728,6 +728,7 @@ static const char *const help_lines[] = {
 	"  Space - b j k   page, line (Space at the end: the next message);",
 	"                  Enter, Backspace: a line on, back",
 	"  J K             next, previous message",
+	"  t               tag the message in the index, then show the next",
 	"  / n             search the message's text; the next line found",
 	"                  (n without a / here: the next message the index's",
 	"                  search selects)",

@@ -896,6 +896,19 @@ pg_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 		pg_step(ui, pg, k == 'J' ? 1 : -1,
 		    "this is the last message");
 		return 0;
+	case 't':
+		/* Tagged in the index, then the next one, as mutt's. */
+		if ((r = ui_index_tag(ui_under(ui), pg->id)) == -1) {
+			ui_status(ui, 1, "no index to tag the message in");
+			return 0;
+		}
+		id = pg->id;
+		pg_step(ui, pg, 1, r ? "message tagged; it is the last" :
+		    "message untagged; it is the last");
+		if (pg->id != id)
+			ui_status(ui, 0, "message %s; the next one shown",
+			    r ? "tagged" : "untagged");
+		return 0;
 	case '/':
 		if ((s = ui_prompt(ui, "Search the message for: ")) == NULL)
 			return 0;

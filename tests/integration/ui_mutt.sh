@@ -187,9 +187,17 @@ ui_press "D again, y" 'Delete 2 messages\? \(y/N\)' D \
     'subject:mt-2 OR subject:mt-4' Enter
 ui_press "deletes both" "sealmail: $F \\(9\\)" y
 check_nomatch "neither is shown" 'mt-2$|mt-4$' "$(ui_screen)"
+# t in the pager tags the message in the index, and shows the next.
+ui_open_msg mt-5
+check "mt-5 opens" ui_wait_for 'Subject: mt-5'
+ui_press "t in the pager tags it" 'message tagged; the next one shown' t
+check_nomatch "and shows the next" 'Subject: mt-5$' "$(ui_screen)"
+$TM send-keys -t ui q
+sleep 0.3
+check_match "the index shows mt-5 tagged" '^ *[0-9]+ +\* ' "$(row mt-5)"
 
 # 4. The help at 60 columns: every description whole.
-resize 60 100
+resize 60 140
 ui_press "? opens the help" 'sealmail: help' '?'
 ui_screen > "$T/help"
 check_match "a long description goes on, indented, on the next row" \

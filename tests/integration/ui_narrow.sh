@@ -27,20 +27,20 @@ ui_start "$H" 80x24 "HOME='$T' EDITOR='$T/editor.sh'"
 check "the program opens" wait_for 'sealmail: INBOX'
 key m
 check "80x24: the question ends with the last choice" \
-    last_line_is '^Send\?  y:send  e:edit  s:sign \[[a-z]+\]  x:encrypt \[auto\]  P:postpone  q:discard$'
+    last_line_is '^Send\?  y:send  e:edit  s:sign \[[a-z]+\]  x:encrypt \[auto\]  P:postpone  q:quit$'
 key x
-check "x: encrypt yes, shown" last_line_is 'x:encrypt \[yes\]  P:postpone  q:discard$'
+check "x: encrypt yes, shown" last_line_is 'x:encrypt \[yes\]  P:postpone  q:quit$'
 check "130x40: resized" size 130 40
 check "the question moves to the new last line, with To" \
-    last_line_is '^Send to bob@example.test\?  y:send .*q:discard$'
+    last_line_is '^Send to bob@example.test\?  y:send .*q:quit$'
 key t C-u
 $TM send-keys -t ui -l "$ACC, erin.longname@example.test"
 key Enter
 check "a long To is cut, the choices are not" \
-    last_line_is '^Send to carol.longname@example.test, dave.longname@e[^ ]*…\?  y:send .*q:discard$'
+    last_line_is '^Send to carol.longname@example.test, dave.longname@e[^ ]*…\?  y:send .*q:quit$'
 check "80x24 again" size 80 24
 check "the question is on line 24, whole" \
-    last_line_is '^Send\?  y:send  e:edit .*P:postpone  q:discard$'
+    last_line_is '^Send\?  y:send  e:edit .*P:postpone  q:quit$'
 check "50x24: narrower than the choices" size 50 24
 check "whether it is signed and encrypted comes first, then the keys" \
     last_line_is '^Send\? sign \[[a-z]+\], encrypt \[yes\]  y e s x P q$'
