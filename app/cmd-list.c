@@ -728,6 +728,27 @@ show_html(struct cli *c, const struct store_msg *m, char **htmlp)
 	return r;
 }
 
+/* A "Warning: " line for each finding of m's verdict, made safe. */
+static int
+show_findings(struct cli *c, const struct store_msg *m, struct buf *out)
+{
+	struct app_shown	*sh = NULL;
+	size_t			 i;
+	int			 r = 0;
+
+	if (app_shown_read(m->verdict, &sh, &c->err) != 0)
+		return -1;
+	for (i = 0; sh != NULL && i < sh->nfindings; i++) {
+		r |= buf_puts(out, "Warning: ");
+		r |= put_clean(out, sh->findings[i]);
+		r |= buf_puts(out, "\n");
+	}
+	app_shown_free(sh);
+	if (r != 0)
+		smerr_nomem(&c->err);
+	return r != 0 ? -1 : 0;
+}
+
 static int
 cmd_show(struct cli *c, int argc, char **argv)
 {
@@ -773,9 +794,15 @@ cmd_show(struct cli *c, int argc, char **argv)
 			r |= buf_puts(out, " by ");
 			r |= put_clean(out, m->signer);
 		}
-		r |= buf_printf(out, " (trust %s)\nEncryption: %s\n\n",
+		r |= buf_printf(out, " (trust %s)\nEncryption: %s\n",
 		    m->trust != NULL ? m->trust : "none",
 		    m->encryption != NULL ? m->encryption : "none");
+		/* What the pager warns of, said here too. */
+		if (show_findings(c, m, out) != 0) {
+			r = 1;
+			goto out;
+		}
+		r |= buf_puts(out, "\n");
 		if (show_html(c, m, &html) != 0) {
 			r = 1;
 			goto out;

@@ -49,5 +49,8 @@ for b in eight:inflates deep:"more than 8 S/MIME layers" huge:inflates \
 	    >"$T/show.json" 2>/dev/null
 	check_match "$f: show names the finding" "${b#*:}" \
 	    "$(json "$T/show.json" 'd["findings"]')"
+	check_match "$f: so does show without --json, as a warning" \
+	    "^Warning: .*${b#*:}" "$(sm show "$(json "$T/list.json" \
+	    'd[0]["id"]')" 2>/dev/null)"
 done
 t_done
