@@ -370,8 +370,8 @@ act_write(struct ui *ui, int64_t id)
 		    buf_len(b), &e) != 0)
 			ui_status(ui, 1, "%s", smerr_msg(&e));
 		else
-			ui_status(ui, 0, "saved %zu bytes to %s", buf_len(b),
-			    full);
+			ui_status(ui, 0, "saved %zu byte%s to %s", buf_len(b),
+			    buf_len(b) == 1 ? "" : "s", full);
 	}
 	buf_free(b);
 	free(full);

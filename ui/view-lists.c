@@ -528,9 +528,10 @@ part_cb(const struct app_part *p, void *arg)
 	char		 line[400], *name;
 	int		 r;
 
-	snprintf(line, sizeof(line), "%3zu  %-28.28s %9zu bytes  %s%s", p->index,
-	    p->type, p->size, p->name != NULL ? p->name : "",
-	    p->attachment ? "  (attachment)" : "");
+	snprintf(line, sizeof(line), "%3zu  %-28.28s %9zu %-5s  %s%s",
+	    p->index, p->type, p->size, p->size == 1 ? "byte" : "bytes",
+	    p->name != NULL ? p->name : "", p->attachment ? "  (attachment)" :
+	    "");
 	/* The key is the name to save it under; the index is its place. */
 	if ((name = p->name != NULL ? strdup(p->name) :
 	    app_part_basename(NULL, p->index)) == NULL)
@@ -603,7 +604,8 @@ parts_save(struct ui *ui, struct ls *ls)
 	    app_part_save(msg, len, idx, path, over, &n, &e) != 0)
 		ui_status(ui, 1, "%s", smerr_msg(&e));
 	else
-		ui_status(ui, 0, "saved %zu bytes to %s", n, path);
+		ui_status(ui, 0, "saved %zu byte%s to %s", n, n == 1 ? "" :
+		    "s", path);
 	free(path);
 	store_msg_free(m);
 }

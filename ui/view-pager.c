@@ -384,9 +384,9 @@ pg_att_cb(const struct app_part *p, void *arg)
 
 	if (!p->attachment && p->name == NULL)
 		return 0;
-	snprintf(line, sizeof(line), "Attachment %zu: %s (%s, %zu bytes); "
+	snprintf(line, sizeof(line), "Attachment %zu: %s (%s, %zu byte%s); "
 	    "v lists the parts", p->index, p->name != NULL ? p->name :
-	    "(no name)", p->type, p->size);
+	    "(no name)", p->type, p->size, p->size == 1 ? "" : "s");
 	return pg_add(arg, line, strlen(line), UI_C_DIM, 0);
 }
 
