@@ -749,10 +749,12 @@ on_msg_att(struct mailimap_msg_att *att, void *arg)
 			    MAILIMAP_MSG_ATT_BODY_SECTION &&
 			    st->att_data.att_body_section != NULL) {
 				sb = st->att_data.att_body_section;
+				/*
+				 * NIL is no message, not an empty one: it
+				 * is left for a later fetch to bring.
+				 */
 				m.body = (const uint8_t *)sb->sec_body_part;
-				m.len = sb->sec_length;
-				if (m.body == NULL)
-					m.body = (const uint8_t *)"";
+				m.len = m.body != NULL ? sb->sec_length : 0;
 			}
 			break;
 		case MAILIMAP_MSG_ATT_ITEM_EXTENSION:

@@ -33,6 +33,7 @@ misbehaves as --mode says, during UID FETCH of message bodies only:
   hugenext  its SELECT says UIDNEXT 4294967295
   novalidity its SELECT gives no UIDVALIDITY
   nobody    never gives the messages of UID 2, 6, 10... their body
+  nilbody   gives them as BODY[] NIL
   noflags   answers a UID FETCH of flags alone with its tagged OK only,
             as if the mailbox were empty
   drop      drops the connection on reading the --after'th command
@@ -113,6 +114,10 @@ def uid_fetch(c, a, tag, args, msgs):
             continue
         if misbehave and a.mode == "nobody" and uid % 4 == 2:
             c.send(b"* %d FETCH (UID %d FLAGS ())\r\n" % (seq, uid))
+            continue
+        if misbehave and a.mode == "nilbody" and uid % 4 == 2 and with_body:
+            c.send(b"* %d FETCH (UID %d FLAGS () BODY[] NIL)\r\n" %
+                   (seq, uid))
             continue
         head, rest = fetch_item(seq, uid, body, with_body,
                                 a.sessions if a.mode == "vanish" else 0,

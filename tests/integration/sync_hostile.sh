@@ -134,6 +134,18 @@ check_eq "nobody: the six it gives" "note 1 note 3 note 4 note 5 note 7 note 8" 
     "$(subjects)"
 check_eq "nobody: asks for UID 2 and 6 alone" "2 6" "$(sed -n \
     's/^[^ ]* UID FETCH \([0-9:]*\) (UID FLAGS RFC822.*/\1/p' rec | xargs)"
+# BODY[] NIL is no message at all: nothing empty is stored in its place,
+# and the next sync asks for it again.
+serve nilbody
+home
+S sync >out 2>err; rc=$?
+check_eq "nilbody: sync exits 0" 0 "$rc"
+: >rec
+S sync >out 2>err
+check_eq "nilbody: the six it gives, no empty one" \
+    "note 1 note 3 note 4 note 5 note 7 note 8" "$(subjects)"
+check_eq "nilbody: asks for UID 2 and 6 again" "2 6" "$(sed -n \
+    's/^[^ ]* UID FETCH \([0-9:]*\) (UID FLAGS RFC822.*/\1/p' rec | xargs)"
 
 # UIDNEXT going backwards (3, whatever the mailbox holds): the message
 # that came after the first sync arrives all the same.
