@@ -392,6 +392,28 @@ crl_url(X509 *cert)
 }
 
 /*
+ * Whether cert names a source of its status of the methods asked for (an
+ * OCSP responder, a CRL distribution point) that is not one sealmail
+ * fetches (https://, ldap://): it has a status that could not be had.
+ */
+static int
+names_other_source(X509 *cert, int methods)
+{
+	STACK_OF(OPENSSL_STRING)	*sk = NULL;
+	int				 any = 0;
+
+	if ((methods & CRYPTO_REVOKE_OCSP) &&
+	    (sk = X509_get1_ocsp(cert)) != NULL) {
+		any = sk_OPENSSL_STRING_num(sk) > 0;
+		X509_email_free(sk);
+	}
+	if ((methods & CRYPTO_REVOKE_CRL) &&
+	    X509_get_ext_by_NID(cert, NID_crl_distribution_points, -1) >= 0)
+		any = 1;
+	return any;
+}
+
+/*
  * The certificate that issued cert: from the message, the context, the
  * anchors. A reference, or NULL.
  */
@@ -558,6 +580,14 @@ crypto_revoke_check(struct crypto_ctx *ctx, X509 *cert,
 		ocsp = ocsp_url(cert);
 	if (rv->methods & CRYPTO_REVOKE_CRL)
 		crl = crl_url(cert);
+	if (ocsp == NULL && crl == NULL &&
+	    names_other_source(cert, rv->methods)) {
+		st = CRYPTO_REV_UNKNOWN;
+		snprintf(why, whylen, "the certificate's revocation status is "
+		    "unknown: it names no http:// OCSP responder or CRL, the "
+		    "only kind sealmail asks");
+		goto out;
+	}
 	if ((ocsp == NULL && crl == NULL) || cert_fp(cert, fp) != 0)
 		goto out;
 	pthread_mutex_lock(&rv->lock);

@@ -108,6 +108,17 @@ check_eq "a responder's name is resolved through [dns]" unknown \
 check_match "...and it answered (it does not know this certificate)" \
     'does not know the certificate' "$(v 'd["findings"]')"
 
+# A certificate that names only an https:// responder: its status could
+# not be had, which is unknown, not not-checked.
+sh "$TOP/tests/lab/revoke-cert.sh" "$LAB_CA" "$LAB_CA_KEY" "$T/n/rv-https" \
+    rv-https@example.test "https://127.0.0.1:$LAB_REVOKE_PORT/ocsp" -
+signed "$T/n" rv-https
+insp ocsp "$T/rv-https.eml"
+check_eq "an https:// responder alone: unknown" unknown "$(v 'd["revocation"]')"
+check_match "...saying why" 'names no http:// OCSP responder or CRL' \
+    "$(v 'd["findings"]')"
+check_eq "...and valid all the same" valid "$(v 'd["signature"]')"
+
 # --- not checked ----------------------------------------------------------------
 home off '[security]\nrevocation = off\n'
 n0=$(requests)
