@@ -22,6 +22,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/proc.h"
+#include "base/secmem.h"
 #include "base/text.h"
 #include "app/app.h"
 #include "ui/ui.h"
@@ -503,6 +504,18 @@ hist_kind(const char *question)
 	return strndup(question, strcspn(question, "0123456789("));
 }
 
+/*
+ * Lets go of one kept answer: its text, which may name what was searched
+ * for in decrypted mail, is wiped.
+ */
+static void
+hist_clear(struct ui_hist *h)
+{
+	free(h->kind);
+	secmem_strfree(h->text);
+	h->kind = h->text = NULL;
+}
+
 /* Keeps the answer text to a prompt of kind, unless it was the last. */
 static void
 hist_add(struct ui *ui, const char *kind, const char *text)
@@ -518,8 +531,7 @@ hist_add(struct ui *ui, const char *kind, const char *text)
 	if (i > 0 && strcmp(ui->hist[i - 1].text, text) == 0)
 		return;
 	if (ui->nhist == UI_HIST_MAX) {
-		free(ui->hist[0].kind);
-		free(ui->hist[0].text);
+		hist_clear(&ui->hist[0]);
 		memmove(ui->hist, ui->hist + 1,
 		    (UI_HIST_MAX - 1) * sizeof(*ui->hist));
 		ui->nhist--;
@@ -536,13 +548,8 @@ hist_add(struct ui *ui, const char *kind, const char *text)
 static void
 hist_free(struct ui *ui)
 {
-	size_t	i;
-
-	for (i = 0; i < ui->nhist; i++) {
-		free(ui->hist[i].kind);
-		free(ui->hist[i].text);
-	}
-	ui->nhist = 0;
+	while (ui->nhist > 0)
+		hist_clear(&ui->hist[--ui->nhist]);
 }
 
 /*
