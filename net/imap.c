@@ -29,6 +29,7 @@
 
 #define IMAP_MAX_FLAGS	(64 * 1024)	/* the flags of one message, as text */
 #define IMAP_FETCH_CHUNK 20000		/* UIDs per UID FETCH command */
+#define IMAP_FETCH_CMDS	4096		/* chunks before they widen */
 
 struct imap {
 	struct net_conn		*c;
@@ -901,8 +902,10 @@ imap_fetch(struct imap *s, const struct imap_fetch *f, struct smerr *e)
 	 * cut into chunks of IMAP_FETCH_CHUNK UIDs so that the response text
 	 * of one command stays under the connection's bound. The last chunk
 	 * of an open range ends in "*", for messages that came meanwhile.
-	 * There are never more chunks than the folder's messages fill: UIDs
-	 * far apart (a UIDNEXT of 4294967295) are not 200,000 commands.
+	 * A folder of fewer messages than a chunk is one command, whatever
+	 * its UIDs; a larger one is chunks of IMAP_FETCH_CHUNK UIDs, unless
+	 * they would be more than IMAP_FETCH_CMDS (UIDs far apart, a
+	 * UIDNEXT of 4294967295: not 200,000 commands).
 	 */
 	end = f->last;
 	if (end == 0 && s->m->imap_selection_info != NULL &&
@@ -913,8 +916,9 @@ imap_fetch(struct imap *s, const struct imap_fetch *f, struct smerr *e)
 	if (end > lo && s->m->imap_selection_info != NULL) {
 		n = s->m->imap_selection_info->sel_exists /
 		    IMAP_FETCH_CHUNK + 1;
-		if ((uint64_t)(end - lo) / n + 1 > step)
-			step = (uint64_t)(end - lo) / n + 1;
+		if (n == 1 || (end - lo) / IMAP_FETCH_CHUNK > IMAP_FETCH_CMDS)
+			step = (uint64_t)(end - lo) / (n == 1 ? 1 :
+			    IMAP_FETCH_CMDS) + 1;
 	}
 	r = 0;
 	for (;;) {
