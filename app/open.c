@@ -99,9 +99,11 @@ tty_catch(int on, struct sigaction *saved)
 	sa.sa_handler = tty_caught;	/* no SA_RESTART: read ends */
 	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < TTY_NSIGS; i++) {
-		if (on)
-			(void)sigaction(tty_sigs[i], &sa, &saved[i]);
-		else
+		if (!on)
+			(void)sigaction(tty_sigs[i], &saved[i], NULL);
+		else if (sigaction(tty_sigs[i], &sa, &saved[i]) == 0 &&
+		    saved[i].sa_handler == SIG_IGN)
+			/* Ignored (nohup): it stays so, and ends nothing. */
 			(void)sigaction(tty_sigs[i], &saved[i], NULL);
 	}
 }
