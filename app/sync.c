@@ -773,7 +773,8 @@ any_cb(const struct store_msg *m, void *arg)
 
 /*
  * Fetches the messages of UIDs first to last (0: the last there is)
- * through the worker; those stored already are passed over.
+ * through the worker; a UID below first (a "*" answered with a lower
+ * one) is passed over.
  */
 static int
 fetch_new(struct syncer *s, uint32_t first, uint32_t last, struct smerr *e)
@@ -1237,8 +1238,8 @@ fetch_gaps(struct syncer *s, struct smerr *e)
 
 	if (s->gaps.n == 0)
 		return 0;
-	if ((r = vec_ids_check(&s->gaps, e)) != 0 ||
-	    (r = gaps_unqueued(s, e)) != 0)
+	/* flags_cb said already when it could not keep a gap. */
+	if ((r = gaps_unqueued(s, e)) != 0)
 		return r;
 	if (s->gaps.n == 0)
 		return 0;
