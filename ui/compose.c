@@ -665,10 +665,13 @@ compose_screen(struct ui *ui, struct compose *cs, const char *reason)
 			compose_attach(ui, cs);
 		else if (wc == 'D')
 			ui_cinfo_detach(ui, &cs->info, cs->draft);
-		else if (wc == 'j' && cs->info.sel + 1 < cs->info.natt)
-			cs->info.sel++;
-		else if (wc == 'k' && cs->info.sel > 0)
-			cs->info.sel--;
+		else if (wc == 'j') {
+			if (cs->info.sel + 1 < cs->info.natt)
+				cs->info.sel++;
+		} else if (wc == 'k') {
+			if (cs->info.sel > 0)
+				cs->info.sel--;
+		}
 		else if (wc == 3 && ui_ask_quit(ui))
 			return C_QUIT;
 		else if (wc == 'y' || wc == 'e' || wc == 'P' || wc == 'q' ||
@@ -718,10 +721,6 @@ compose_start(struct ui *ui, struct compose *cs, int enc)
 }
 
 /*
- * The compose screen until the message is sent, postponed or discarded;
- * reason says why it is shown again. Takes cs.
- */
-/*
  * P: the message kept as a draft and the compose screen left (cs freed):
  * 0; else why (of len bytes) says what failed, and the screen stays.
  */
@@ -739,6 +738,10 @@ compose_postpone(struct ui *ui, struct compose *cs, char *why, size_t len)
 	return 0;
 }
 
+/*
+ * The compose screen until the message is sent, postponed or discarded;
+ * reason says why it is shown again. Takes cs.
+ */
 static void
 compose_loop(struct ui *ui, struct compose *cs, const char *reason)
 {
