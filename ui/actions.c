@@ -555,8 +555,10 @@ act_flag(struct ui *ui, int64_t id, const char *flag)
 		ui_status(ui, 1, "%s", smerr_msg(&e));
 		return 0;
 	}
-	if (store_msg_load(st, id, &m, &e) != 0 || (nf = ui_flags_toggle(
-	    m->flags != NULL ? m->flags : "", flag)) == NULL ||
+	/* The flags alone: neither body nor text is read for them. */
+	if (store_msg_load_some(st, id, 0, &m, &e) != 0 ||
+	    (nf = ui_flags_toggle(m->flags != NULL ? m->flags : "",
+	    flag)) == NULL ||
 	    store_msg_set_local_flags(st, id, nf, &e) != 0 ||
 	    store_commit(st, &e) != 0) {
 		ui_status(ui, 1, "%s", nf == NULL && m != NULL ?

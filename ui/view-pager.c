@@ -881,9 +881,6 @@ pg_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 	case 'G':
 		pg->top = pg->strip.n + pg->body.n;	/* the draw clamps it */
 		return 0;
-	case 'v':
-		ui_push(ui, ui_parts_new(ui, pg->id));
-		return 0;
 	case 'V':
 		ui_push(ui, ui_cert_new(ui, pg->id));
 		return 0;
@@ -899,7 +896,8 @@ pg_key(struct ui *ui, struct ui_view *v, wint_t k, int fn)
 	case 't':
 		/* Tagged in the index, then the next one, as mutt's. */
 		if ((r = ui_index_tag(ui_under(ui), pg->id)) == -1) {
-			ui_status(ui, 1, "no index to tag the message in");
+			ui_status(ui, 1, "the message cannot be tagged: no "
+			    "index under the pager, or out of memory");
 			return 0;
 		}
 		id = pg->id;
