@@ -261,7 +261,7 @@ tokens_get(void *arg, const char *uri, char **modulep, struct buf **pinp,
 	struct cli	*c = arg;
 	const char	*m = SEALMAIL_P11_PROXY;
 	char		 from[400];
-	int		 r, typed = pin_run.typed != NULL;
+	int		 r;
 
 	*modulep = NULL;
 	*pinp = NULL;
@@ -270,13 +270,14 @@ tokens_get(void *arg, const char *uri, char **modulep, struct buf **pinp,
 		return smerr_set(e, r, "%s", smerr_msg(&c->err));
 	if (c->cfg != NULL && c->cfg->pkcs11_module != NULL)
 		m = c->cfg->pkcs11_module;
-	pin_source(c, from, sizeof(from));
 	if ((r = cli_token_pin(c, uri, pinp, e)) != 0)
 		return r;
-	*storedp = c->pin_file != NULL || (!typed && pin_run.typed == NULL);
+	/* Kept (a file, the Secret Service) unless typed in this run. */
+	*storedp = pin_run.typed == NULL;
 	if (*storedp && pin_was_refused(c, uri, *pinp)) {
 		buf_free(*pinp);	/* secret: wiped */
 		*pinp = NULL;
+		pin_source(c, from, sizeof(from));
 		return smerr_set(e, SMERR_PERM, "the token of %.200s has "
 		    "refused the PIN %s", uri, from);
 	}
