@@ -330,9 +330,12 @@ is_http(const char *u, size_t len)
 	    0;
 }
 
-/* The first http:// OCSP responder of cert's AIA (malloc'd), or NULL. */
+/*
+ * The first http:// OCSP responder of cert's AIA (malloc'd), or NULL;
+ * *otherp set when it names another (https://), which is not asked.
+ */
 static char *
-ocsp_url(X509 *cert)
+ocsp_url(X509 *cert, int *otherp)
 {
 	STACK_OF(OPENSSL_STRING)	*sk;
 	const char			*u;
@@ -345,6 +348,8 @@ ocsp_url(X509 *cert)
 		u = sk_OPENSSL_STRING_value(sk, i);
 		if (is_http(u, strlen(u)))
 			r = strdup(u);
+		else
+			*otherp = 1;
 	}
 	X509_email_free(sk);
 	return r;
@@ -352,10 +357,11 @@ ocsp_url(X509 *cert)
 
 /*
  * The first http:// URI of a distribution point of cert that serves a
- * full CRL for every reason from the issuer itself (malloc'd), or NULL.
+ * full CRL for every reason from the issuer itself (malloc'd), or NULL;
+ * *otherp set when it has a distribution point of another kind.
  */
 static char *
-crl_url(X509 *cert)
+crl_url(X509 *cert, int *otherp)
 {
 	STACK_OF(DIST_POINT)	*dps;
 	DIST_POINT		*dp;
@@ -367,6 +373,8 @@ crl_url(X509 *cert)
 	int			 i, k, n;
 
 	dps = X509_get_ext_d2i(cert, NID_crl_distribution_points, NULL, NULL);
+	if (sk_DIST_POINT_num(dps) > 0)
+		*otherp = 1;	/* unless an http:// one is found */
 	for (i = 0; i < sk_DIST_POINT_num(dps) && r == NULL; i++) {
 		dp = sk_DIST_POINT_value(dps, i);
 		if (dp->distpoint == NULL || dp->distpoint->type != 0 ||
@@ -389,28 +397,6 @@ crl_url(X509 *cert)
 	sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
 	ERR_clear_error();
 	return r;
-}
-
-/*
- * Whether cert names a source of its status of the methods asked for (an
- * OCSP responder, a CRL distribution point) that is not one sealmail
- * fetches (https://, ldap://): it has a status that could not be had.
- */
-static int
-names_other_source(X509 *cert, int methods)
-{
-	STACK_OF(OPENSSL_STRING)	*sk = NULL;
-	int				 any = 0;
-
-	if ((methods & CRYPTO_REVOKE_OCSP) &&
-	    (sk = X509_get1_ocsp(cert)) != NULL) {
-		any = sk_OPENSSL_STRING_num(sk) > 0;
-		X509_email_free(sk);
-	}
-	if ((methods & CRYPTO_REVOKE_CRL) &&
-	    X509_get_ext_by_NID(cert, NID_crl_distribution_points, -1) >= 0)
-		any = 1;
-	return any;
 }
 
 /*
@@ -570,6 +556,7 @@ crypto_revoke_check(struct crypto_ctx *ctx, X509 *cert,
 	enum crypto_rev		 st = CRYPTO_REV_NOT_CHECKED;
 	X509			*issuer = NULL;
 	time_t			 until = 0, end;
+	int			 other = 0;
 
 	why[0] = '\0';
 	rip->at = 0;
@@ -577,11 +564,11 @@ crypto_revoke_check(struct crypto_ctx *ctx, X509 *cert,
 	if (rv == NULL || rv->methods == 0 || rv->fetch == NULL)
 		return st;
 	if (rv->methods & CRYPTO_REVOKE_OCSP)
-		ocsp = ocsp_url(cert);
+		ocsp = ocsp_url(cert, &other);
 	if (rv->methods & CRYPTO_REVOKE_CRL)
-		crl = crl_url(cert);
-	if (ocsp == NULL && crl == NULL &&
-	    names_other_source(cert, rv->methods)) {
+		crl = crl_url(cert, &other);
+	/* A source that is not asked: a status that could not be had. */
+	if (ocsp == NULL && crl == NULL && other) {
 		st = CRYPTO_REV_UNKNOWN;
 		snprintf(why, whylen, "the certificate's revocation status is "
 		    "unknown: it names no http:// OCSP responder or CRL, the "
