@@ -267,13 +267,15 @@ signer_chain(const struct send_opts *o, const struct ident_find *me,
 }
 
 /*
- * A recipient's certificate is checked as a signer's would be. A revoked
- * one refuses the message: its key may be in other hands, and sending in
- * the clear instead is no answer to that. An unknown status is a warning.
+ * A certificate about to be used is checked as a signer's would be: a
+ * recipient's (sign 0) or the user's own, which signs (sign 1). A revoked
+ * one refuses the message: its key may be in other hands, a signature
+ * made with it is one every reader is told not to trust, and sending in
+ * the clear instead is no answer. An unknown status is a warning.
  */
 static int
-rcpt_revoked(const struct send_opts *o, const char *addr, const uint8_t *der,
-    size_t len, struct smerr *e)
+cert_revoked(const struct send_opts *o, int sign, const char *addr,
+    const uint8_t *der, size_t len, struct smerr *e)
 {
 	enum crypto_rev	 st;
 	char		*why = NULL;
@@ -284,38 +286,13 @@ rcpt_revoked(const struct send_opts *o, const char *addr, const uint8_t *der,
 	if ((r = crypto_revoke_der(o->revoke, der, len, &st, &why, e)) != 0)
 		return r;
 	if (st == CRYPTO_REV_REVOKED)
-		r = smerr_set(e, SMERR_CRYPTO, "cannot encrypt to %s: %s",
-		    addr, why != NULL ? why : "the certificate is revoked");
+		r = smerr_set(e, SMERR_CRYPTO, "cannot %s %s: %s%s", sign ?
+		    "sign as" : "encrypt to", addr, why != NULL ? why :
+		    "the certificate is revoked", sign ? "; import a new "
+		    "identity or send unsigned" : "");
 	else if (st == CRYPTO_REV_UNKNOWN && why != NULL)
-		warnf(o, "encrypting to %s: %s", addr, why);
-	free(why);
-	return r;
-}
-
-/*
- * The user's own certificate is checked before it signs: a signature made
- * with a revoked one is one that every reader is told not to trust, and
- * its key may be in other hands. An unknown status is a warning.
- */
-static int
-signer_revoked(const struct send_opts *o, const char *addr,
-    const struct ident_find *me, struct smerr *e)
-{
-	enum crypto_rev	 st;
-	char		*why = NULL;
-	int		 r;
-
-	if (o->revoke == NULL)
-		return 0;
-	if ((r = crypto_revoke_der(o->revoke, me->der, me->len, &st, &why,
-	    e)) != 0)
-		return r;
-	if (st == CRYPTO_REV_REVOKED)
-		r = smerr_set(e, SMERR_CRYPTO, "cannot sign as %s: %s; "
-		    "import a new identity or send unsigned", addr,
-		    why != NULL ? why : "the certificate is revoked");
-	else if (st == CRYPTO_REV_UNKNOWN && why != NULL)
-		warnf(o, "signing as %s: %s", addr, why);
+		warnf(o, "%s %s: %s", sign ? "signing as" : "encrypting to",
+		    addr, why);
 	free(why);
 	return r;
 }
@@ -357,7 +334,7 @@ find_recipients(const struct send_opts *o, const struct mime_out *mo,
 		}
 		rc[i].cert = der;
 		rc[i].cert_len = len;
-		if ((r = rcpt_revoked(o, mo->rcpt[i], der, len, e)) != 0)
+		if ((r = cert_revoked(o, 0, mo->rcpt[i], der, len, e)) != 0)
 			return r;
 		/* The user is told where a certificate not of their own came from. */
 		if (src != NULL && strcmp(src, "smimea") == 0)
@@ -597,7 +574,8 @@ send_queue(const struct send_opts *o, const void *text, size_t len,
 			    mo->from);
 			goto out;
 		}
-		if ((r = signer_revoked(o, mo->from, &me, e)) != 0)
+		if ((r = cert_revoked(o, 1, mo->from, me.der,
+		    me.len, e)) != 0)
 			goto out;
 		/* The key agent signs; this process never holds the key. */
 		if ((r = agent_hook(o->keys, &hook, e)) != 0)
