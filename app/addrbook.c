@@ -25,6 +25,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/proc.h"
+#include "base/vec.h"
 #include "store/store.h"
 #include "app/app.h"
 
@@ -122,7 +123,6 @@ addrs_add(struct app_addrs *b, const char *nick, size_t nicklen,
     const char *value, size_t len, const char *source)
 {
 	struct app_addr	*v;
-	size_t		 cap;
 
 	if (len == 0 || len > ADDR_LEN_MAX || !addr_clean(value, len) ||
 	    memchr(value, '@', len) == NULL ||
@@ -130,13 +130,8 @@ addrs_add(struct app_addrs *b, const char *nick, size_t nicklen,
 		return 0;
 	if (b->n >= ADDRS_MAX)
 		return SMERR_LIMIT;
-	if (b->n == b->cap) {
-		cap = b->cap == 0 ? 32 : b->cap * 2;
-		if ((v = reallocarray(b->v, cap, sizeof(*v))) == NULL)
-			return SMERR_NOMEM;
-		b->v = v;
-		b->cap = cap;
-	}
+	if (vec_reserve(&b->v, &b->cap, b->n, sizeof(*b->v)) != 0)
+		return SMERR_NOMEM;
 	v = &b->v[b->n];
 	memset(v, 0, sizeof(*v));
 	if ((v->value = strndup(value, len)) == NULL ||

@@ -75,6 +75,36 @@ test_alias_lines(void **state)
 	assert_int_equal(b.n, 0);
 }
 
+/* A book far past its first allocation keeps every entry, in order. */
+static void
+test_alias_many(void **state)
+{
+	struct app_addrs	 b;
+	struct smerr		 e;
+	struct buf		*text;
+	char			 want[64];
+	size_t			 i;
+
+	(void)state;
+	memset(&b, 0, sizeof(b));
+	smerr_clear(&e);
+	assert_non_null(text = buf_new(0));
+	for (i = 0; i < 300; i++)
+		assert_int_equal(buf_printf(text, "alias n%zu u%zu@example.test"
+		    "\n", i, i), 0);
+	assert_int_equal(app_alias_parse(buf_str(text), buf_len(text), &b,
+	    &e), 0);
+	assert_int_equal(b.n, 300);
+	for (i = 0; i < 300; i++) {
+		snprintf(want, sizeof(want), "n%zu", i);
+		assert_string_equal(b.v[i].nick, want);
+		snprintf(want, sizeof(want), "u%zu@example.test", i);
+		assert_string_equal(b.v[i].value, want);
+	}
+	app_addrs_clear(&b);
+	buf_free(text);
+}
+
 static void
 test_query_output(void **state)
 {
@@ -398,6 +428,7 @@ main(void)
 	return UNIT_RUN(NULL, NULL,
 	    cmocka_unit_test(test_alias_empty),
 	    cmocka_unit_test(test_alias_lines),
+	    cmocka_unit_test(test_alias_many),
 	    cmocka_unit_test(test_query_output),
 	    cmocka_unit_test(test_match),
 	    cmocka_unit_test(test_query_run),
