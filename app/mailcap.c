@@ -19,6 +19,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/proc.h"
+#include "base/vec.h"
 #include "app/mailcap.h"
 
 #define MAILCAP_MAX_VALUE	256	/* a type or parameter substituted */
@@ -138,23 +139,15 @@ entry_parse(const char *s, size_t len, struct mailcap_entry *x)
 static int
 entry_add(struct mailcap *mc, struct mailcap_entry *x)
 {
-	struct mailcap_entry	*ne;
-	size_t			 ncap;
-
 	if (x->type[0] == '\0' || x->view[0] == '\0' ||
 	    mc->n == MAILCAP_MAX_ENTRIES) {
 		entry_clear(x);
 		return 0;
 	}
-	if (mc->n == mc->cap) {
-		ncap = mc->cap == 0 ? 16 : mc->cap * 2;
-		if ((ne = reallocarray(mc->entries, ncap, sizeof(*ne))) ==
-		    NULL) {
-			entry_clear(x);
-			return SMERR_NOMEM;
-		}
-		mc->entries = ne;
-		mc->cap = ncap;
+	if (vec_reserve(&mc->entries, &mc->cap, mc->n,
+	    sizeof(*mc->entries)) != 0) {
+		entry_clear(x);
+		return SMERR_NOMEM;
 	}
 	mc->entries[mc->n++] = *x;
 	return 0;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "base/buf.h"
 #include "base/err.h"
 #include "app/mailcap.h"
 #include "tests/unit/lib/unit.h"
@@ -175,6 +176,39 @@ test_extension(void **state)
 	mailcap_free(mc);
 }
 
+/*
+ * Entries past the first allocation are all kept, in order, up to
+ * MAILCAP_MAX_ENTRIES; those after it are left out.
+ */
+static void
+test_many(void **state)
+{
+	struct mailcap	*mc;
+	struct buf	*text;
+	char		 want[64];
+	size_t		 i;
+
+	(void)state;
+	assert_non_null(text = buf_new(0));
+	for (i = 0; i < MAILCAP_MAX_ENTRIES + 2; i++)
+		assert_int_equal(buf_printf(text, "type/t%zu; view %zu\n", i,
+		    i), 0);
+	mc = parse(buf_str(text));
+	assert_int_equal(mc->n, MAILCAP_MAX_ENTRIES);
+	for (i = 0; i < mc->n; i++) {
+		snprintf(want, sizeof(want), "type/t%zu", i);
+		assert_string_equal(mc->entries[i].type, want);
+		snprintf(want, sizeof(want), "view %zu", i);
+		assert_string_equal(mc->entries[i].view, want);
+	}
+	snprintf(want, sizeof(want), "type/t%d", MAILCAP_MAX_ENTRIES - 1);
+	assert_non_null(mailcap_find(mc, want, 0));
+	snprintf(want, sizeof(want), "type/t%d", MAILCAP_MAX_ENTRIES);
+	assert_null(mailcap_find(mc, want, 0));
+	mailcap_free(mc);
+	buf_free(text);
+}
+
 /* $MAILCAPS: its files in order; one that is missing is skipped. */
 static void
 test_load(void **state)
@@ -211,5 +245,6 @@ main(void)
 	    cmocka_unit_test(test_find),
 	    cmocka_unit_test(test_command),
 	    cmocka_unit_test(test_extension),
+	    cmocka_unit_test(test_many),
 	    cmocka_unit_test(test_load));
 }
