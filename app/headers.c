@@ -219,12 +219,6 @@ app_headers_store(struct store *st, int64_t id, const uint8_t *msg,
 	return r;
 }
 
-static int
-idlist_cb(int64_t id, void *arg)
-{
-	return vec_ids_add(arg, id);
-}
-
 int
 app_headers_upgrade(struct store *st, struct smerr *e)
 {
@@ -234,7 +228,7 @@ app_headers_upgrade(struct store *st, struct smerr *e)
 	int			 r;
 
 	memset(&l, 0, sizeof(l));
-	if ((r = store_msg_foreach_headerless(st, idlist_cb, &l, e)) != 0 ||
+	if ((r = store_msg_foreach_headerless(st, vec_ids_cb, &l, e)) != 0 ||
 	    (r = vec_ids_check(&l, e)) != 0)
 		goto out;
 	if (l.n > 0 && (r = store_begin(st, e)) != 0)

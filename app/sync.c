@@ -1259,12 +1259,6 @@ fetch_gaps(struct syncer *s, struct smerr *e)
 	return 0;
 }
 
-static int
-id_cb(int64_t id, void *arg)
-{
-	return vec_ids_add(arg, id);
-}
-
 /*
  * Deletes the messages of l, which a foreach that returned r filled, as
  * expunged; frees l's IDs.
@@ -1299,7 +1293,7 @@ drop_unbound(struct syncer *s)
 
 	memset(&l, 0, sizeof(l));
 	return drop_ids(s, &l, store_msg_foreach_unbound(s->o->store, s->fid,
-	    id_cb, &l, s->e));
+	    vec_ids_cb, &l, s->e));
 }
 
 /*

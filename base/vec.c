@@ -74,6 +74,12 @@ vec_ids_add(struct vec_ids *l, int64_t id)
 }
 
 int
+vec_ids_cb(int64_t id, void *arg)
+{
+	return vec_ids_add(arg, id);
+}
+
+int
 vec_ids_check(const struct vec_ids *l, struct smerr *e)
 {
 	return l->oom ? smerr_nomem(e) : 0;

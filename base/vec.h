@@ -33,6 +33,8 @@ struct vec_ids {
 };
 /* Keeps id in l: 0, or 1 (stop the foreach) with l->oom set. */
 int	vec_ids_add(struct vec_ids *l, int64_t id);
+/* The same as the callback of a foreach that hands IDs alone; arg is l. */
+int	vec_ids_cb(int64_t id, void *arg);
 /* After the foreach: SMERR_NOMEM (said in e) if l lost an ID, else 0. */
 struct smerr;
 int	vec_ids_check(const struct vec_ids *l, struct smerr *e);

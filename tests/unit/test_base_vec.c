@@ -49,6 +49,10 @@ test_ids(void **unused)
 	assert_int_equal(l.v[0], 1);
 	assert_int_equal(l.v[99], 100);
 	assert_int_equal(vec_ids_check(&l, &e), 0);
+	/* As a foreach's callback, the same list grows on. */
+	assert_int_equal(vec_ids_cb(101, &l), 0);
+	assert_int_equal(l.n, 101);
+	assert_int_equal(l.v[100], 101);
 	l.oom = 1;
 	assert_int_equal(vec_ids_check(&l, &e), SMERR_NOMEM);
 	free(l.v);
