@@ -1469,16 +1469,9 @@ folder_names(struct syncer *s, char ***namesp, size_t *np)
 
 	*namesp = NULL;
 	*np = 0;
-	if (s->o->folder != NULL) {
-		if ((v = calloc(1, sizeof(*v))) == NULL ||
-		    (v[0] = strdup(s->o->folder)) == NULL) {
-			free(v);
-			return smerr_nomem(s->e);
-		}
-		*namesp = v;
-		*np = 1;
-		return 0;
-	}
+	if (s->o->folder != NULL)
+		return vec_strv_add(namesp, np, s->o->folder,
+		    strlen(s->o->folder)) != 0 ? smerr_nomem(s->e) : 0;
 	if ((r = imap_list(s->imap, 0, &s->all, &s->nall, s->e)) != 0 ||
 	    (r = imap_list(s->imap, 1, &f, &n, s->e)) != 0)
 		return r;
