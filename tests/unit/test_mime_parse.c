@@ -185,18 +185,12 @@ test_from(void **st)
 static void
 addrs_are(const struct mime_msg *m, const char *field, const char *want)
 {
-	struct buf	*b = buf_new(0);
-	char		**v;
-	size_t		 n, i;
+	char	**v;
+	size_t	  n;
 
 	assert_int_equal(mime_part_addrs(mime_msg_root(m), field, &v, &n), 0);
 	assert_true(n > 0 || v == NULL);
-	for (i = 0; i < n; i++)
-		assert_int_equal(buf_printf(b, "%s%s", i > 0 ? " " : "",
-		    v[i]), 0);
-	assert_string_equal(buf_str(b), want);
-	vec_strv_free(v, n);
-	buf_free(b);
+	unit_strv_is(v, n, want);
 }
 
 /* Comments (RFC 5322 3.2.2) around addresses, and To/Cc lists. */

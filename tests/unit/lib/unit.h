@@ -48,6 +48,9 @@ char		*unit_read_file(const char *path, size_t *lenp);
 /* The whole of the file path in a new buffer (buf_free it). */
 struct buf	*unit_read_buf(const char *path);
 
+/* The n strings of v, joined by spaces, are want; frees them and v. */
+void		 unit_strv_is(char **v, size_t n, const char *want);
+
 /* Milliseconds of CLOCK_MONOTONIC. */
 double		 unit_now_ms(void);
 
