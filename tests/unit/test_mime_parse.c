@@ -241,6 +241,32 @@ test_addr_list(void **st)
 	mime_msg_free(m);
 }
 
+/* Past MIME_MAX_ADDRS, the fields' addresses are left out. */
+static void
+test_addr_max(void **st)
+{
+	struct buf	 *b = buf_new(0);
+	struct mime_msg	 *m;
+	char		**v;
+	size_t		  n, i;
+
+	(void)st;
+	assert_int_equal(buf_puts(b, "To: a0@x.test"), 0);
+	for (i = 1; i < MIME_MAX_ADDRS - 1; i++)
+		assert_int_equal(buf_printf(b, ",\r\n a%zu@x.test", i), 0);
+	assert_int_equal(buf_puts(b, "\r\nCc: c@x.test\r\nTo: y@x.test, "
+	    "z@x.test\r\n\r\nx"), 0);
+	m = parse_ok(buf_str(b));
+	assert_int_equal(mime_part_addrs(mime_msg_root(m), "to", &v, &n), 0);
+	assert_int_equal(n, MIME_MAX_ADDRS);
+	assert_string_equal(v[0], "a0@x.test");
+	assert_string_equal(v[n - 2], "a998@x.test");
+	assert_string_equal(v[n - 1], "y@x.test");
+	vec_strv_free(v, n);
+	mime_msg_free(m);
+	buf_free(b);
+}
+
 static void
 test_multipart_raw(void **st)
 {
@@ -630,6 +656,7 @@ main(void)
 	    cmocka_unit_test(test_header_8bit),
 	    cmocka_unit_test(test_from),
 	    cmocka_unit_test(test_addr_comments),
+	    cmocka_unit_test(test_addr_max),
 	    cmocka_unit_test(test_addr_list),
 	    cmocka_unit_test(test_multipart_raw),
 	    cmocka_unit_test(test_bare_lf),
