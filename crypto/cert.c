@@ -35,9 +35,8 @@ crypto_addr_eq(const char *a, const char *b)
 static int
 strv_add(char ***vp, size_t *np, const ASN1_STRING *as)
 {
-	const unsigned char	 *s = ASN1_STRING_get0_data(as);
-	char			**nv, *c;
-	int			  i, len = ASN1_STRING_length(as);
+	const unsigned char	*s = ASN1_STRING_get0_data(as);
+	int			 i, len = ASN1_STRING_length(as);
 
 	if (len <= 0 || len > 320)
 		return 0;
@@ -46,22 +45,11 @@ strv_add(char ***vp, size_t *np, const ASN1_STRING *as)
 			return 0;		/* NUL, blanks, 8-bit */
 	if (memchr(s, '@', (size_t)len) == NULL || *np >= 64)
 		return 0;
-	if ((c = malloc((size_t)len + 1)) == NULL)
-		return SMERR_NOMEM;
-	memcpy(c, s, (size_t)len);
-	c[len] = '\0';
 	for (i = 0; (size_t)i < *np; i++)
-		if (strcasecmp((*vp)[i], c) == 0) {
-			free(c);
+		if (strncasecmp((*vp)[i], (const char *)s, (size_t)len) == 0 &&
+		    (*vp)[i][len] == '\0')
 			return 0;
-		}
-	if ((nv = reallocarray(*vp, *np + 1, sizeof(*nv))) == NULL) {
-		free(c);
-		return SMERR_NOMEM;
-	}
-	*vp = nv;
-	nv[(*np)++] = c;
-	return 0;
+	return vec_strv_add(vp, np, (const char *)s, (size_t)len);
 }
 
 int

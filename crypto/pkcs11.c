@@ -590,17 +590,25 @@ mgf1_index(const struct crypto_keyop *op, int i)
 	return op->mgf1 == CRYPTO_MD_NONE ? i : md_index(op->mgf1);
 }
 
+/*
+ * One operation in a single call: init starts it on the key with m, run
+ * takes the inlen bytes at in and leaves at most *outlen bytes at out.
+ * C_SignInit and C_Sign, or C_DecryptInit and C_Decrypt; 0 or -1.
+ */
 static int
-do_sign(struct crypto_p11key *k, struct ck_mechanism *m, const uint8_t *in,
-    size_t inlen, uint8_t *out, size_t *outlen)
+token_op(struct crypto_p11key *k,
+    ck_rv_t (*init)(ck_session_handle_t, struct ck_mechanism *,
+    ck_object_handle_t),
+    ck_rv_t (*run)(ck_session_handle_t, unsigned char *, unsigned long,
+    unsigned char *, unsigned long *),
+    struct ck_mechanism *m, const uint8_t *in, size_t inlen, uint8_t *out,
+    size_t *outlen)
 {
-	struct ck_function_list	*f = p11.f;
-	unsigned long		 n = *outlen;
+	unsigned long	n = *outlen;
 
-	if (f->C_SignInit(k->t->session, m, k->h) != CKR_OK)
-		return -1;
-	if (f->C_Sign(k->t->session, (unsigned char *)(uintptr_t)in, inlen,
-	    out, &n) != CKR_OK)
+	if (init(k->t->session, m, k->h) != CKR_OK ||
+	    run(k->t->session, (unsigned char *)(uintptr_t)in, inlen, out,
+	    &n) != CKR_OK)
 		return -1;
 	*outlen = n;
 	return 0;
@@ -621,7 +629,8 @@ ec_sign(struct crypto_p11key *k, const struct crypto_keyop *op,
 
 	if (op->pad != CRYPTO_PAD_NONE || op->labellen != 0 ||
 	    op->inlen < 20 || op->inlen > 64 ||
-	    do_sign(k, &m, op->in, op->inlen, rs, &n) != 0 ||
+	    token_op(k, p11.f->C_SignInit, p11.f->C_Sign, &m, op->in,
+	    op->inlen, rs, &n) != 0 ||
 	    n != 2 * k->size || (sig = ECDSA_SIG_new()) == NULL)
 		return -1;
 	r = BN_bin2bn(rs, (int)k->size, NULL);
@@ -661,8 +670,8 @@ rsa_sign(struct crypto_p11key *k, const struct crypto_keyop *op,
 		m.mechanism = CKM_RSA_PKCS;
 		m.parameter = NULL;
 		m.parameter_len = 0;
-		return do_sign(k, &m, di, p11_mds[i].infolen + hl, out,
-		    outlen);
+		return token_op(k, p11.f->C_SignInit, p11.f->C_Sign, &m, di,
+		    p11_mds[i].infolen + hl, out, outlen);
 	}
 	g = mgf1_index(op, i);
 	if (op->pad != CRYPTO_PAD_PSS || g < 0)
@@ -682,7 +691,8 @@ rsa_sign(struct crypto_p11key *k, const struct crypto_keyop *op,
 	m.mechanism = CKM_RSA_PKCS_PSS;
 	m.parameter = &pss;
 	m.parameter_len = sizeof(pss);
-	return do_sign(k, &m, op->in, op->inlen, out, outlen);
+	return token_op(k, p11.f->C_SignInit, p11.f->C_Sign, &m, op->in,
+	    op->inlen, out, outlen);
 }
 
 static int
@@ -691,7 +701,6 @@ rsa_decrypt(struct crypto_p11key *k, const struct crypto_keyop *op,
 {
 	struct ck_rsa_pkcs_oaep_params	 oaep;
 	struct ck_mechanism		 m = { CKM_RSA_PKCS, NULL, 0 };
-	unsigned long			 n = *outlen;
 	int				 i, g;
 
 	if (op->inlen != k->size)
@@ -711,12 +720,8 @@ rsa_decrypt(struct crypto_p11key *k, const struct crypto_keyop *op,
 	} else if (op->pad != CRYPTO_PAD_PKCS1 || op->md != CRYPTO_MD_NONE ||
 	    op->labellen != 0)
 		return -1;
-	if (p11.f->C_DecryptInit(k->t->session, &m, k->h) != CKR_OK ||
-	    p11.f->C_Decrypt(k->t->session, (unsigned char *)(uintptr_t)op->in,
-	    op->inlen, out, &n) != CKR_OK)
-		return -1;
-	*outlen = n;
-	return 0;
+	return token_op(k, p11.f->C_DecryptInit, p11.f->C_Decrypt, &m, op->in,
+	    op->inlen, out, outlen);
 }
 
 /* ECDH: the shared x coordinate, made a session object and read back. */

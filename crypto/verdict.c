@@ -180,8 +180,9 @@ static int
 vfinding(struct judge *j, const char *fmt, va_list ap)
 {
 	struct crypto_verdict	*v = j->v;
-	char			**nf, *s, *c;
-	size_t			  i;
+	char			*s, *c;
+	size_t			 i;
+	int			 r = 0;
 
 	if (vasprintf(&s, fmt, ap) < 0)
 		return smerr_nomem(j->e);
@@ -190,20 +191,12 @@ vfinding(struct judge *j, const char *fmt, va_list ap)
 	if (c == NULL)
 		return smerr_nomem(j->e);
 	for (i = 0; i < v->nfindings; i++)
-		if (strcmp(v->findings[i], c) == 0) {
-			free(c);
-			return 0;
-		}
-	if (v->nfindings >= 64 ||
-	    (nf = reallocarray(v->findings, v->nfindings + 1,
-	    sizeof(*nf))) == NULL) {
-		free(c);
-		return v->nfindings >= 64 ? 0 :
-		    smerr_nomem(j->e);
-	}
-	v->findings = nf;
-	nf[v->nfindings++] = c;
-	return 0;
+		if (strcmp(v->findings[i], c) == 0)
+			break;
+	if (i == v->nfindings && i < 64)
+		r = vec_strv_add(&v->findings, &v->nfindings, c, strlen(c));
+	free(c);
+	return r != 0 ? smerr_nomem(j->e) : 0;
 }
 
 static int
@@ -335,22 +328,6 @@ part_der(struct judge *j, const struct mime_part *p, struct buf **bp)
 		return finding(j, "%s", smerr_msg(&pe));
 	}
 	*bp = b;
-	return 0;
-}
-
-static int
-strv_push(char ***vp, size_t *np, const char *s)
-{
-	char	**nv, *c;
-
-	if ((c = strdup(s)) == NULL)
-		return -1;
-	if ((nv = reallocarray(*vp, *np + 1, sizeof(*nv))) == NULL) {
-		free(c);
-		return -1;
-	}
-	*vp = nv;
-	nv[(*np)++] = c;
 	return 0;
 }
 
@@ -579,8 +556,8 @@ signer_identity(struct judge *j, const struct crypto_signer *sg, size_t i,
 			*addrp = (*emp)[k];
 			break;
 		}
-	if (*addrp != NULL && strv_push(&v->signers, &v->nsigners,
-	    *addrp) != 0)
+	if (*addrp != NULL && vec_strv_add(&v->signers, &v->nsigners,
+	    *addrp, strlen(*addrp)) != 0)
 		return smerr_nomem(j->e);
 	if (from != NULL && crypto_cert_has_email(sg->cert, from))
 		return 0;

@@ -19,6 +19,7 @@
 #include "base/err.h"
 #include "base/secmem.h"
 #include "base/text.h"
+#include "base/vec.h"
 #include "mime/mime.h"
 #include "mime/mime_int.h"
 
@@ -462,24 +463,6 @@ out:
 	return al;
 }
 
-static int
-addr_push(char ***vp, size_t *np, const char *a)
-{
-	char	**nv, *c;
-
-	if (*np >= MIME_MAX_ADDRS)
-		return 0;
-	if ((c = strdup(a)) == NULL)
-		return SMERR_NOMEM;
-	if ((nv = reallocarray(*vp, *np + 1, sizeof(*nv))) == NULL) {
-		free(c);
-		return SMERR_NOMEM;
-	}
-	*vp = nv;
-	nv[(*np)++] = c;
-	return 0;
-}
-
 struct addr_vec {
 	char	**v;
 	size_t	  n;
@@ -491,9 +474,9 @@ addr_vec_push(void *arg, const struct mime_mbox *mb)
 {
 	struct addr_vec	*av = arg;
 
-	if (mb->addr == NULL || !addr_ok(mb->addr))
+	if (mb->addr == NULL || !addr_ok(mb->addr) || av->n >= MIME_MAX_ADDRS)
 		return 0;
-	return addr_push(&av->v, &av->n, mb->addr);
+	return vec_strv_add(&av->v, &av->n, mb->addr, strlen(mb->addr));
 }
 
 static void
@@ -527,8 +510,7 @@ mime_part_addrs(const struct mime_part *p, const char *field, char ***vp,
 		}
 	}
 	if (r != 0) {
-		addr_vec_cut(&av, 0);
-		free(av.v);
+		vec_strv_free(av.v, av.n);
 		return r;
 	}
 	*vp = av.v;

@@ -12,6 +12,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/secmem.h"
+#include "base/vec.h"
 #include "store/store.h"
 #include "store/store_int.h"
 
@@ -599,8 +600,8 @@ msg_walk_name(struct store *st, const char *folder, const char *bound,
     const char *local, struct store_each *me, struct smerr *e)
 {
 	sqlite3_stmt	*s;
-	int64_t		*ids = NULL, *nids;
-	size_t		 n = 0, i;
+	struct vec_ids	 ids = { NULL, 0, 0, 0 };
+	size_t		 i;
 	int		 r, rc;
 
 	if (folder == NULL)
@@ -609,23 +610,18 @@ msg_walk_name(struct store *st, const char *folder, const char *bound,
 	    "ORDER BY account, id;", &s, e)) != 0)
 		return r;
 	store_bind_text(s, 1, folder);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((nids = reallocarray(ids, n + 1, sizeof(*ids))) == NULL) {
-			r = smerr_set(e, SMERR_NOMEM, "out of memory");
-			break;
-		}
-		ids = nids;
-		ids[n++] = sqlite3_column_int64(s, 0);
-	}
-	if (r == 0 && rc != SQLITE_DONE)
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW &&
+	    vec_ids_add(&ids, sqlite3_column_int64(s, 0)) == 0)
+		;
+	if ((r = vec_ids_check(&ids, e)) == 0 && rc != SQLITE_DONE)
 		r = store_dberr(st, e, "reading folders");
 	sqlite3_finalize(s);
-	for (i = 0; r == 0 && !me->stopped && i < n; i++) {
-		r = msg_select(st, bound, NULL, ids[i], me, e);
+	for (i = 0; r == 0 && !me->stopped && i < ids.n; i++) {
+		r = msg_select(st, bound, NULL, ids.v[i], me, e);
 		if (r == 0 && !me->stopped)
-			r = msg_select(st, local, NULL, ids[i], me, e);
+			r = msg_select(st, local, NULL, ids.v[i], me, e);
 	}
-	free(ids);
+	free(ids.v);
 	return r;
 }
 

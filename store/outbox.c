@@ -439,12 +439,10 @@ store_outbox_delete(struct store *st, int64_t id, struct smerr *e)
 /* What taking a message back learns of its copies. */
 struct take_back {
 	int64_t		 id;		/* the entry chosen */
-	int64_t		*ids;		/* every copy */
-	size_t		 n, cap;
+	struct vec_ids	 ids;		/* every copy */
 	int		 gone;		/* the entry chosen was sent */
 	int		 text;		/* its text as written is kept */
 	int		 sending, sent, doubt;
-	int		 oom;
 };
 
 static int
@@ -452,11 +450,8 @@ take_back_cb(const struct store_outbox *o, void *arg)
 {
 	struct take_back	*tb = arg;
 
-	if (vec_reserve(&tb->ids, &tb->cap, tb->n, sizeof(*tb->ids)) != 0) {
-		tb->oom = 1;
+	if (vec_ids_add(&tb->ids, o->id) != 0)
 		return 1;
-	}
-	tb->ids[tb->n++] = o->id;
 	if (o->id == tb->id) {
 		tb->gone = o->sent;
 		tb->text = o->source != NULL;
@@ -514,13 +509,9 @@ copies_take(struct store *st, int64_t id, int partial, const char *reason,
 	tb.id = id;
 	if ((r = store_begin(st, e)) != 0)
 		return r;
-	if ((r = store_outbox_copies(st, id, take_back_cb, &tb, e)) != 0)
-		goto out;
-	if (tb.oom) {
-		r = smerr_nomem(e);
-		goto out;
-	}
-	if ((r = take_back_check(&tb, partial, draftp != NULL, e)) != 0)
+	if ((r = store_outbox_copies(st, id, take_back_cb, &tb, e)) != 0 ||
+	    (r = vec_ids_check(&tb.ids, e)) != 0 ||
+	    (r = take_back_check(&tb, partial, draftp != NULL, e)) != 0)
 		goto out;
 	/* The text as written, as it was kept with the entry chosen. */
 	if (draftp != NULL) {
@@ -533,15 +524,15 @@ copies_take(struct store *st, int64_t id, int partial, const char *reason,
 		*draftp = sqlite3_last_insert_rowid(st->db);
 	}
 	/* The files of every copy; the copies not sent leave the outbox. */
-	for (i = 0; r == 0 && i < tb.n; i++)
+	for (i = 0; r == 0 && i < tb.ids.n; i++)
 		if ((r = draftp != NULL ? store_outbox_files_to_draft(st,
-		    tb.ids[i], *draftp, e) : store_outbox_files_drop(st,
-		    tb.ids[i], e)) == 0)
+		    tb.ids.v[i], *draftp, e) : store_outbox_files_drop(st,
+		    tb.ids.v[i], e)) == 0)
 			r = store_do(st, "DELETE FROM outbox WHERE id = ? AND "
-			    "sent = 0;", STORE_ARGS(STORE_INT(tb.ids[i])),
+			    "sent = 0;", STORE_ARGS(STORE_INT(tb.ids.v[i])),
 			    "taking the message back", e);
 out:
-	free(tb.ids);
+	free(tb.ids.v);
 	if (r != 0)
 		store_rollback(st);
 	else

@@ -733,6 +733,68 @@ test_lazy_peers_judge(void **st)
 	crypto_ctx_free(peers_eager);
 }
 
+/* The addresses of x (crypto_cert_emails), joined by spaces, are want. */
+static void
+emails_are(X509 *x, const char *want)
+{
+	char	**v;
+	size_t	  n;
+
+	assert_int_equal(crypto_cert_emails(x, &v, &n), 0);
+	unit_strv_is(v, n, want);
+}
+
+/*
+ * A certificate's addresses: each once, whatever its case, and not one
+ * that only begins or ends another; none without an @; at most 64; from
+ * the subject only where the subjectAltName names none.
+ */
+static void
+test_cert_emails(void **st)
+{
+	struct unit_pki	 pki;
+	struct buf	*san = buf_new(0);
+	X509		*x;
+	size_t		 i;
+
+	(void)st;
+	unit_pki_init(&pki, "Emails Root");
+	x = unit_cert(pki.key, NULL, "Emails", 1, -3600, 3600);
+	unit_cert_ext(x, NULL, NID_subject_alt_name, "email:A@Example.test,"
+	    "email:a@example.tes,email:a@example.test,email:nobody,"
+	    "email:a@example.test.org,email:b@example.test,"
+	    "email:B@EXAMPLE.TEST,DNS:example.test");
+	emails_are(x, "A@Example.test a@example.tes a@example.test.org "
+	    "b@example.test");
+	X509_free(x);
+
+	x = unit_cert(pki.key, NULL, "Many", 2, -3600, 3600);
+	for (i = 0; i < 70; i++)
+		assert_int_equal(buf_printf(san, "%semail:m%zu@example.test",
+		    i > 0 ? "," : "", i), 0);
+	unit_cert_ext(x, NULL, NID_subject_alt_name, buf_str(san));
+	buf_reset(san);
+	for (i = 0; i < 64; i++)
+		assert_int_equal(buf_printf(san, "%sm%zu@example.test",
+		    i > 0 ? " " : "", i), 0);
+	emails_are(x, buf_str(san));
+	X509_free(x);
+
+	x = unit_cert(pki.key, NULL, "Subject", 3, -3600, 3600);
+	assert_true(X509_NAME_add_entry_by_NID(X509_get_subject_name(x),
+	    NID_pkcs9_emailAddress, MBSTRING_ASC,
+	    (const unsigned char *)"Carol@Example.test", -1, -1, 0));
+	assert_true(X509_NAME_add_entry_by_NID(X509_get_subject_name(x),
+	    NID_pkcs9_emailAddress, MBSTRING_ASC,
+	    (const unsigned char *)"carol@example.TEST", -1, -1, 0));
+	emails_are(x, "Carol@Example.test");
+	unit_cert_email(x, NULL, "dan@example.test");
+	emails_are(x, "dan@example.test");
+	X509_free(x);
+	buf_free(san);
+	unit_pki_free(&pki);
+}
+
 int
 main(void)
 {
@@ -745,5 +807,6 @@ main(void)
 	    cmocka_unit_test(test_system_anchors),
 	    cmocka_unit_test(test_chain_memo),
 	    cmocka_unit_test(test_lazy_peers),
-	    cmocka_unit_test(test_lazy_peers_judge));
+	    cmocka_unit_test(test_lazy_peers_judge),
+	    cmocka_unit_test(test_cert_emails));
 }

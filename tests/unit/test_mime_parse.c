@@ -185,18 +185,12 @@ test_from(void **st)
 static void
 addrs_are(const struct mime_msg *m, const char *field, const char *want)
 {
-	struct buf	*b = buf_new(0);
-	char		**v;
-	size_t		 n, i;
+	char	**v;
+	size_t	  n;
 
 	assert_int_equal(mime_part_addrs(mime_msg_root(m), field, &v, &n), 0);
 	assert_true(n > 0 || v == NULL);
-	for (i = 0; i < n; i++)
-		assert_int_equal(buf_printf(b, "%s%s", i > 0 ? " " : "",
-		    v[i]), 0);
-	assert_string_equal(buf_str(b), want);
-	vec_strv_free(v, n);
-	buf_free(b);
+	unit_strv_is(v, n, want);
 }
 
 /* Comments (RFC 5322 3.2.2) around addresses, and To/Cc lists. */
@@ -245,6 +239,32 @@ test_addr_list(void **st)
 	    "dave@example.test eve@example.test");
 	addrs_are(m, "cc", "");
 	mime_msg_free(m);
+}
+
+/* Past MIME_MAX_ADDRS, the fields' addresses are left out. */
+static void
+test_addr_max(void **st)
+{
+	struct buf	 *b = buf_new(0);
+	struct mime_msg	 *m;
+	char		**v;
+	size_t		  n, i;
+
+	(void)st;
+	assert_int_equal(buf_puts(b, "To: a0@x.test"), 0);
+	for (i = 1; i < MIME_MAX_ADDRS - 1; i++)
+		assert_int_equal(buf_printf(b, ",\r\n a%zu@x.test", i), 0);
+	assert_int_equal(buf_puts(b, "\r\nCc: c@x.test\r\nTo: y@x.test, "
+	    "z@x.test\r\n\r\nx"), 0);
+	m = parse_ok(buf_str(b));
+	assert_int_equal(mime_part_addrs(mime_msg_root(m), "to", &v, &n), 0);
+	assert_int_equal(n, MIME_MAX_ADDRS);
+	assert_string_equal(v[0], "a0@x.test");
+	assert_string_equal(v[n - 2], "a998@x.test");
+	assert_string_equal(v[n - 1], "y@x.test");
+	vec_strv_free(v, n);
+	mime_msg_free(m);
+	buf_free(b);
 }
 
 static void
@@ -636,6 +656,7 @@ main(void)
 	    cmocka_unit_test(test_header_8bit),
 	    cmocka_unit_test(test_from),
 	    cmocka_unit_test(test_addr_comments),
+	    cmocka_unit_test(test_addr_max),
 	    cmocka_unit_test(test_addr_list),
 	    cmocka_unit_test(test_multipart_raw),
 	    cmocka_unit_test(test_bare_lf),

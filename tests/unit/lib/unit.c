@@ -21,6 +21,7 @@
 #include <openssl/x509v3.h>
 
 #include "base/buf.h"
+#include "base/vec.h"
 #include "tests/unit/lib/unit.h"
 
 int
@@ -91,6 +92,21 @@ unit_read_buf(const char *path)
 	assert_int_equal(buf_read_fd(b, fd), 0);
 	close(fd);
 	return b;
+}
+
+void
+unit_strv_is(char **v, size_t n, const char *want)
+{
+	struct buf	*b = buf_new(0);
+	size_t		 i;
+
+	assert_non_null(b);
+	for (i = 0; i < n; i++)
+		assert_int_equal(buf_printf(b, "%s%s", i > 0 ? " " : "",
+		    v[i]), 0);
+	assert_string_equal(buf_str(b), want);
+	vec_strv_free(v, n);
+	buf_free(b);
 }
 
 double

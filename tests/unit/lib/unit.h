@@ -1,10 +1,10 @@
 /*
  * tests/unit/lib/unit.h: what the cmocka unit tests share: a private
- * directory and its removal, files written and read whole, a monotonic
- * clock, a resolver that never answers, X.509 certificates made on the
- * spot and private keys as PKCS#8. Linked into every unit test (it uses
- * only base/); a failure is a cmocka assertion. Include it after
- * cmocka.h.
+ * directory and its removal, files written and read whole, a list of
+ * strings checked, a monotonic clock, a resolver that never answers,
+ * X.509 certificates made on the spot and private keys as PKCS#8.
+ * Linked into every unit test (it uses only base/); a failure is a
+ * cmocka assertion. Include it after cmocka.h.
  */
 #ifndef SEALMAIL_TEST_UNIT_H
 #define SEALMAIL_TEST_UNIT_H
@@ -47,6 +47,9 @@ char		*unit_read_file(const char *path, size_t *lenp);
 
 /* The whole of the file path in a new buffer (buf_free it). */
 struct buf	*unit_read_buf(const char *path);
+
+/* The n strings of v, joined by spaces, are want; frees them and v. */
+void		 unit_strv_is(char **v, size_t n, const char *want);
 
 /* Milliseconds of CLOCK_MONOTONIC. */
 double		 unit_now_ms(void);
