@@ -832,19 +832,52 @@ out:
 	return r;
 }
 
-/* Appends en's copy for Sent to the Sent folder over s, as seen. */
+/*
+ * Whether folder already holds en's copy: an APPEND cut off before its
+ * answer may have stored it. A folder or search the server refuses is
+ * taken for no copy, so that the copy is made rather than lost.
+ */
 static int
-append_on(struct imap *s, const struct entry *en, struct smerr *e)
+sent_has(struct imap *s, const char *folder, const struct entry *en,
+    int *hasp, struct smerr *e)
+{
+	struct imap_mailbox	mb;
+	uint32_t		uid = 0;
+	int			r;
+
+	*hasp = 0;
+	if (*en->msgid == '\0')
+		return 0;
+	if ((r = imap_select(s, folder, 1, &mb, e)) == 0)
+		r = imap_search_header(s, "Message-ID", en->msgid, &uid, e);
+	if (r == SMERR_REFUSED) {
+		smerr_clear(e);
+		return 0;
+	}
+	*hasp = uid != 0;
+	return r;
+}
+
+/*
+ * Appends en's copy for Sent to the Sent folder over s, as seen. Once a
+ * copy was tried before (retry), one found there by its Message-ID is
+ * not made again.
+ */
+static int
+append_on(struct imap *s, const struct entry *en, int retry,
+    struct smerr *e)
 {
 	struct buf		*copy = NULL;
 	const struct buf	*msg;
 	char			*folder = NULL;
-	int			 r;
+	int			 r, has = 0;
 
 	if ((r = sent_copy(en, &copy, e)) != 0)
 		return r;
 	msg = copy != NULL ? copy : en->body;
-	if ((r = sent_folder(s, &folder, e)) == 0)
+	if ((r = sent_folder(s, &folder, e)) == 0 && retry)
+		r = sent_has(s, folder, en, &has, e);
+	if (r == 0 && !has)
 		r = imap_append(s, folder, "\\Seen", 0, buf_data(msg),
 		    buf_len(msg), NULL, NULL, e);
 	free(folder);
@@ -869,7 +902,7 @@ append_sent(const struct send_opts *o, struct entry *en, struct smerr *e)
 	    (r = imap_open(&srv, &s, e)) != 0 ||
 	    (r = send_login_hint(o->acct, &o->acct->imap, o->home, 0,
 	    imap_login(s, app_account_login(o->acct), pw, e), e)) != 0 ||
-	    (r = append_on(s, en, e)) != 0) {
+	    (r = append_on(s, en, en->sent, e)) != 0) {
 		imap_abort(s);
 		s = NULL;
 	}
@@ -995,7 +1028,7 @@ copy_one(struct store *st, struct imap *im, int64_t id, size_t *donep,
 	if (r == 0 && (r = store_outbox_get(st, id, entry_cb, &en, e)) == 0 &&
 	    en.found < 0)
 		r = smerr_nomem(e);
-	if (r == 0 && en.found > 0 && (r = append_on(im, &en, e)) == 0 &&
+	if (r == 0 && en.found > 0 && (r = append_on(im, &en, 1, e)) == 0 &&
 	    (r = store_outbox_sent(st, id, 1, e)) == 0 && donep != NULL)
 		(*donep)++;
 	entry_clear(&en);
