@@ -182,10 +182,10 @@ send_text(struct cli *c, struct send_env *v, const char *account,
 			    smerr_msg(&c->err), files, nfiles);
 		return r;
 	}
-	if ((r = send_deliver_msgid(&v->o, q.msgid, &c->err)) != 0) {
+	if ((r = send_deliver_msgid(&v->o, q.msgid, &doubt, &c->err)) != 0) {
 		/* Before the reason, which stays the last line. */
 		fflush(stdout);
-		if ((doubt = send_in_doubt(v->env.st, q.msgid)) != 0)
+		if (doubt != 0)
 			fprintf(stderr, "sealmail: kept in the outbox in "
 			    "doubt; outbox send passes over it (sealmail "
 			    "outbox send %lld sends it again)\n",

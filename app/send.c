@@ -832,19 +832,52 @@ out:
 	return r;
 }
 
-/* Appends en's copy for Sent to the Sent folder over s, as seen. */
+/*
+ * Whether folder already holds en's copy: an APPEND cut off before its
+ * answer may have stored it. A folder or search the server refuses is
+ * taken for no copy, so that the copy is made rather than lost.
+ */
 static int
-append_on(struct imap *s, const struct entry *en, struct smerr *e)
+sent_has(struct imap *s, const char *folder, const struct entry *en,
+    int *hasp, struct smerr *e)
+{
+	struct imap_mailbox	mb;
+	uint32_t		uid = 0;
+	int			r;
+
+	*hasp = 0;
+	if (*en->msgid == '\0')
+		return 0;
+	if ((r = imap_select(s, folder, 1, &mb, e)) == 0)
+		r = imap_search_header(s, "Message-ID", en->msgid, &uid, e);
+	if (r == SMERR_REFUSED) {
+		smerr_clear(e);
+		return 0;
+	}
+	*hasp = uid != 0;
+	return r;
+}
+
+/*
+ * Appends en's copy for Sent to the Sent folder over s, as seen. Once a
+ * copy was tried before (retry), one found there by its Message-ID is
+ * not made again.
+ */
+static int
+append_on(struct imap *s, const struct entry *en, int retry,
+    struct smerr *e)
 {
 	struct buf		*copy = NULL;
 	const struct buf	*msg;
 	char			*folder = NULL;
-	int			 r;
+	int			 r, has = 0;
 
 	if ((r = sent_copy(en, &copy, e)) != 0)
 		return r;
 	msg = copy != NULL ? copy : en->body;
-	if ((r = sent_folder(s, &folder, e)) == 0)
+	if ((r = sent_folder(s, &folder, e)) == 0 && retry)
+		r = sent_has(s, folder, en, &has, e);
+	if (r == 0 && !has)
 		r = imap_append(s, folder, "\\Seen", 0, buf_data(msg),
 		    buf_len(msg), NULL, NULL, e);
 	free(folder);
@@ -869,7 +902,7 @@ append_sent(const struct send_opts *o, struct entry *en, struct smerr *e)
 	    (r = imap_open(&srv, &s, e)) != 0 ||
 	    (r = send_login_hint(o->acct, &o->acct->imap, o->home, 0,
 	    imap_login(s, app_account_login(o->acct), pw, e), e)) != 0 ||
-	    (r = append_on(s, en, e)) != 0) {
+	    (r = append_on(s, en, en->sent, e)) != 0) {
 		imap_abort(s);
 		s = NULL;
 	}
@@ -886,7 +919,7 @@ append_sent(const struct send_opts *o, struct entry *en, struct smerr *e)
  */
 static int
 deliver_claimed(const struct send_opts *o, struct entry *en, int *firstp,
-    struct smerr *e)
+    int *doubtp, struct smerr *e)
 {
 	struct smerr	 e2;
 	int		 r, in_doubt = 0;
@@ -904,6 +937,7 @@ deliver_claimed(const struct send_opts *o, struct entry *en, int *firstp,
 		    smerr_msg(e), &e2);
 		/* Not "not sent": the server may have taken it. */
 		if (in_doubt) {
+			*doubtp = 1;
 			smerr_reset(&e2, r, "%s", smerr_msg(e));
 			smerr_reset(e, r, "%s; the message data went out, so "
 			    "it may have been delivered", smerr_msg(&e2));
@@ -913,8 +947,10 @@ deliver_claimed(const struct send_opts *o, struct entry *en, int *firstp,
 	return store_outbox_sent(o->store, en->id, !*firstp, e);
 }
 
-int
-send_deliver(const struct send_opts *o, int64_t id, struct smerr *e)
+/* send_deliver; *doubtp is set when it left the entry in doubt. */
+static int
+deliver_one(const struct send_opts *o, int64_t id, int *doubtp,
+    struct smerr *e)
 {
 	struct entry	 en;
 	struct smerr	 e2;
@@ -933,8 +969,8 @@ send_deliver(const struct send_opts *o, int64_t id, struct smerr *e)
 		r = smerr_nomem(e);
 		goto out;
 	}
-	if (!en.sent && ((r = deliver_claimed(o, &en, &first, e)) != 0 ||
-	    !first))
+	if (!en.sent && ((r = deliver_claimed(o, &en, &first, doubtp,
+	    e)) != 0 || !first))
 		goto out;
 	if (!en.appended) {
 		smerr_clear(&e2);
@@ -947,6 +983,14 @@ send_deliver(const struct send_opts *o, int64_t id, struct smerr *e)
 out:
 	entry_clear(&en);
 	return r;
+}
+
+int
+send_deliver(const struct send_opts *o, int64_t id, struct smerr *e)
+{
+	int	doubt = 0;
+
+	return deliver_one(o, id, &doubt, e);
 }
 
 /* The entries of an account sent and not yet copied to Sent. */
@@ -984,7 +1028,7 @@ copy_one(struct store *st, struct imap *im, int64_t id, size_t *donep,
 	if (r == 0 && (r = store_outbox_get(st, id, entry_cb, &en, e)) == 0 &&
 	    en.found < 0)
 		r = smerr_nomem(e);
-	if (r == 0 && en.found > 0 && (r = append_on(im, &en, e)) == 0 &&
+	if (r == 0 && en.found > 0 && (r = append_on(im, &en, 1, e)) == 0 &&
 	    (r = store_outbox_sent(st, id, 1, e)) == 0 && donep != NULL)
 		(*donep)++;
 	entry_clear(&en);
@@ -1011,7 +1055,6 @@ send_copy_sent(struct store *st, struct imap *im, const char *account,
 
 struct id_list {
 	const char	*msgid;
-	int		 doubt;		/* only the copies in doubt */
 	struct vec_ids	 ids;
 };
 
@@ -1021,39 +1064,22 @@ ids_cb(const struct store_outbox *ob, void *arg)
 	struct id_list	*l = arg;
 
 	if (ob->sent || ob->message_id == NULL ||
-	    strcmp(ob->message_id, l->msgid) != 0 || (l->doubt &&
-	    (ob->state == NULL || strcmp(ob->state, STORE_OB_INDOUBT) != 0)))
+	    strcmp(ob->message_id, l->msgid) != 0)
 		return 0;
 	return vec_ids_add(&l->ids, ob->id);
 }
 
-int64_t
-send_in_doubt(struct store *st, const char *msgid)
-{
-	struct id_list	 l;
-	struct smerr	 e;
-	int64_t		 id = 0;
-
-	memset(&l, 0, sizeof(l));
-	l.msgid = msgid;
-	l.doubt = 1;
-	smerr_clear(&e);
-	if (store_outbox_foreach(st, ids_cb, &l, &e) == 0 &&
-	    vec_ids_check(&l.ids, &e) == 0 && l.ids.n > 0)
-		id = l.ids.v[0];
-	free(l.ids.v);
-	return id;
-}
-
 int
 send_deliver_msgid(const struct send_opts *o, const char *msgid,
-    struct smerr *e)
+    int64_t *doubtp, struct smerr *e)
 {
 	struct id_list	 l;
 	struct smerr	 e2;
 	size_t		 i;
-	int		 r, first_err = 0;
+	int		 r, first_err = 0, doubt;
 
+	if (doubtp != NULL)
+		*doubtp = 0;
 	memset(&l, 0, sizeof(l));
 	l.msgid = msgid;
 	if ((r = store_outbox_foreach(o->store, ids_cb, &l, e)) != 0 ||
@@ -1061,7 +1087,11 @@ send_deliver_msgid(const struct send_opts *o, const char *msgid,
 		goto out;
 	for (i = 0; i < l.ids.n; i++) {
 		smerr_clear(&e2);
-		if ((r = send_deliver(o, l.ids.v[i], &e2)) == 0)
+		doubt = 0;
+		r = deliver_one(o, l.ids.v[i], &doubt, &e2);
+		if (doubt && doubtp != NULL && *doubtp == 0)
+			*doubtp = l.ids.v[i];
+		if (r == 0)
 			continue;
 		/* The others still go; the first failure is the answer. */
 		if (first_err == 0) {

@@ -96,16 +96,12 @@ int	 send_copy_sent(struct store *st, struct imap *im, const char *account,
 /*
  * Delivers every queued, unsent copy of the message msgid (Bcc
  * recipients of an encrypted message get copies of their own). The first
- * failure is returned; the others are passed to o->warn.
+ * failure is returned; the others are passed to o->warn. *doubtp (may be
+ * NULL) gets the first copy this left in doubt (its submission cut off
+ * after the message data began), 0 when none.
  */
 int	 send_deliver_msgid(const struct send_opts *o, const char *msgid,
-	    struct smerr *e);
-
-/*
- * The first copy of the message msgid left in doubt (its submission cut
- * off after the message data began), or 0 when none is.
- */
-int64_t	 send_in_doubt(struct store *st, const char *msgid);
+	    int64_t *doubtp, struct smerr *e);
 
 /*
  * The account password for srv: password-command when configured (run by

@@ -1125,6 +1125,42 @@ imap_append(struct imap *s, const char *folder, const char *flags,
 	return 0;
 }
 
+int
+imap_search_header(struct imap *s, const char *field, const char *value,
+    uint32_t *uidp, struct smerr *e)
+{
+	struct mailimap_search_key	*key;
+	clist				*res = NULL;
+	clistiter			*it;
+	uint32_t			*u;
+	char				*f, *v;
+	int				 r;
+
+	*uidp = 0;
+	if (!arg_ok(field, 1) || *field == '\0' || !arg_ok(value, 1))
+		return smerr_set(e, SMERR_INVAL, "%s: not a header field to "
+		    "search for", s->c->label);
+	f = strdup(field);
+	v = strdup(value);
+	if (f == NULL || v == NULL ||
+	    (key = mailimap_search_key_new_header(f, v)) == NULL) {
+		free(f);
+		free(v);
+		return smerr_nomem(e);
+	}
+	r = mailimap_uid_search(s->m, NULL, key, &res);
+	mailimap_search_key_free(key);
+	if ((r = imap_done(s, r, "SEARCH", e)) != 0)
+		return r;
+	for (it = res != NULL ? clist_begin(res) : NULL; it != NULL;
+	    it = clist_next(it))
+		if ((u = clist_content(it)) != NULL && *u > *uidp)
+			*uidp = *u;
+	if (res != NULL)
+		mailimap_search_result_free(res);
+	return 0;
+}
+
 /* UID STORE +\Deleted, then UID EXPUNGE (EXPUNGE without UIDPLUS). */
 static int
 expunge_uids(struct imap *s, const uint32_t *uids, size_t n, struct smerr *e)

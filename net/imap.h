@@ -172,6 +172,14 @@ int		 imap_append(struct imap *s, const char *folder,
 		    size_t len, uint32_t *uidvalidity, uint32_t *uid,
 		    struct smerr *e);
 
+/*
+ * UID SEARCH HEADER field value over the selected mailbox (value matches
+ * as a substring, RFC 3501 6.4.4): *uidp gets the highest UID that
+ * matches, 0 when none does.
+ */
+int		 imap_search_header(struct imap *s, const char *field,
+		    const char *value, uint32_t *uidp, struct smerr *e);
+
 /* UID MOVE where offered, else UID COPY, flag \Deleted, UID EXPUNGE/EXPUNGE. */
 int		 imap_move(struct imap *s, const uint32_t *uids, size_t n,
 		    const char *dest, struct smerr *e);

@@ -385,6 +385,113 @@ addr_ok(const char *a, int empty_ok)
 	return 1;
 }
 
+static int
+refused(const struct smtp_reply *r)
+{
+	return r->code != 250 && r->code != 251;
+}
+
+static int
+same_reply(const struct smtp_reply *a, const struct smtp_reply *b)
+{
+	return a->code == b->code && strcmp(a->text, b->text) == 0;
+}
+
+/*
+ * Every refused recipient into b, those refused with one same reply
+ * together: "recipient A refused: 550 text", "recipients A, B refused:
+ * 550 text; recipient C refused: 450 text". Without texts only the
+ * codes are said, so that the names fit where the words would not.
+ */
+static int
+refused_list(struct buf *b, const char *const *rcpt,
+    const struct smtp_reply *rep, size_t n, int texts)
+{
+	size_t	i, j, k, many;
+	int	r = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!refused(&rep[i]))
+			continue;
+		for (k = 0; k < i; k++)
+			if (refused(&rep[k]) && same_reply(&rep[k], &rep[i]))
+				break;
+		if (k < i)
+			continue;	/* said with its group */
+		for (many = 0, j = i + 1; j < n && !many; j++)
+			many = refused(&rep[j]) && same_reply(&rep[j], &rep[i]);
+		r |= buf_printf(b, "%srecipient%s %s", buf_len(b) > 0 ? "; " :
+		    "", many ? "s" : "", rcpt[i]);
+		for (j = i + 1; j < n; j++)
+			if (refused(&rep[j]) && same_reply(&rep[j], &rep[i]))
+				r |= buf_printf(b, ", %s", rcpt[j]);
+		r |= buf_printf(b, " refused: %d%s%s", rep[i].code,
+		    texts && *rep[i].text ? " " : "", texts ? rep[i].text : "");
+	}
+	return r;
+}
+
+/* SMERR_REFUSED naming every refused recipient with its reply. */
+static int
+refused_error(struct smtp *s, const char *const *rcpt,
+    const struct smtp_reply *rep, size_t n, struct smerr *e)
+{
+	struct buf	*b;
+	int		 r;
+
+	if ((b = buf_new(0)) == NULL)
+		return smerr_nomem(e);
+	r = refused_list(b, rcpt, rep, n, 1);
+	if (r == 0 && strlen(s->c->label) + 2 + buf_len(b) >= SMERR_MSGMAX) {
+		buf_reset(b);
+		r = refused_list(b, rcpt, rep, n, 0);
+	}
+	if (r != 0)
+		r = smerr_nomem(e);
+	else
+		r = smerr_set(e, SMERR_REFUSED, "%s: %s", s->c->label,
+		    buf_str(b));
+	buf_free(b);
+	return r;
+}
+
+/*
+ * RCPT TO for each recipient, each reply kept in reps (or a copy of our
+ * own). A refusal is SMERR_REFUSED naming every refused recipient, with
+ * *refusalp set and *final the first refusal; anything else that fails
+ * is the transport's.
+ */
+static int
+rcpt_all(struct smtp *s, const char *const *rcpt, size_t n,
+    struct smtp_reply *reps, struct smtp_reply *final, int *refusalp,
+    struct smerr *e)
+{
+	struct smtp_reply	*own = NULL;
+	char			 cmd[SMTP_MAX_CMD];
+	size_t			 i, nrefused = 0;
+	int			 r = 0;
+
+	*refusalp = 0;
+	if (reps == NULL && (reps = own = calloc(n, sizeof(*reps))) == NULL)
+		return smerr_nomem(e);
+	for (i = 0; i < n && r == 0; i++) {
+		snprintf(cmd, sizeof(cmd), "RCPT TO:<%s>\r\n", rcpt[i]);
+		if (out_of_step(s) || command(s, cmd, 0) == 0) {
+			r = smtp_fail(s, SMERR_NET, "RCPT", e);
+			break;
+		}
+		last_reply(s, &reps[i]);
+		if (refused(&reps[i]) && nrefused++ == 0 && final != NULL)
+			*final = reps[i];
+	}
+	if (r == 0 && nrefused > 0) {
+		*refusalp = 1;
+		r = refused_error(s, rcpt, reps, n, e);
+	}
+	free(own);
+	return r;
+}
+
 int
 smtp_send(struct smtp *s, const char *from, const char *const *rcpt,
     size_t n, const void *msg, size_t len, struct smtp_reply *rcpt_reply,
@@ -393,9 +500,8 @@ smtp_send(struct smtp *s, const char *from, const char *const *rcpt,
 	struct smtp_reply	 rep;
 	char			 cmd[SMTP_MAX_CMD];
 	char			 rset[] = "RSET\r\n";
-	const char		*bad = NULL;
 	size_t			 i, sendlen = len;
-	int			 code, r, refused = 0;
+	int			 code, r, refusal = 0;
 
 	if (final != NULL)
 		memset(final, 0, sizeof(*final));
@@ -432,32 +538,13 @@ smtp_send(struct smtp *s, const char *from, const char *const *rcpt,
 		r = smtp_fail(s, SMERR_REFUSED, "sender refused", e);
 		goto fail;
 	}
-	for (i = 0; i < n; i++) {
-		snprintf(cmd, sizeof(cmd), "RCPT TO:<%s>\r\n", rcpt[i]);
-		code = out_of_step(s) ? 0 : command(s, cmd, 0);
-		if (code == 0) {
-			r = smtp_fail(s, SMERR_NET, "RCPT", e);
+	if ((r = rcpt_all(s, rcpt, n, rcpt_reply, final, &refusal, e)) != 0) {
+		if (!refusal)
 			goto fail;
-		}
-		last_reply(s, &rep);
-		if (rcpt_reply != NULL)
-			rcpt_reply[i] = rep;
-		if (code != 250 && code != 251) {
-			if (refused++ == 0) {
-				bad = rcpt[i];
-				if (final != NULL)
-					*final = rep;
-				smerr_set(e, SMERR_REFUSED, "%s: recipient "
-				    "%s refused: %d %s", s->c->label, bad,
-				    rep.code, rep.text);
-			}
-		}
-	}
-	if (refused > 0) {
 		/* Nothing is sent to anyone when one recipient is refused. */
 		if (command(s, rset, 0) != 250)
 			s->dead = 1;
-		return SMERR_REFUSED;
+		return r;
 	}
 	if (s->data_hook != NULL && (r = s->data_hook(s->data_arg, e)) != 0) {
 		if (command(s, rset, 0) != 250)

@@ -42,9 +42,10 @@ int		 smtp_login(struct smtp *s, const char *user, const char *pass,
  * Submits msg (the exact bytes, CRLF line ends; dot-stuffing is done here)
  * from the envelope sender from to the n recipients. rcpt_reply (n
  * entries, may be NULL) gets each RCPT reply; final gets the reply to the
- * end of DATA (the server's queue id), or the reply that failed. If any
- * recipient is refused nothing is sent (RSET) and the error names the
- * first refused recipient: SMERR_REFUSED. Addresses with spaces, angle
+ * end of DATA (the server's queue id), or the reply that failed (the
+ * first refusal of a recipient). If any recipient is refused nothing is
+ * sent (RSET) and the error names every refused recipient with the
+ * server's reply: SMERR_REFUSED. Addresses with spaces, angle
  * brackets or controls are refused before anything is sent.
  */
 int		 smtp_send(struct smtp *s, const char *from,

@@ -242,8 +242,9 @@ ui_put_tail(int y, int x, int width, const char *s, size_t len)
 	return used;
 }
 
-void
-ui_wrap(const char *s, size_t len, int width, int indent,
+/* ui_wrap of a text with no tab in it. */
+static void
+wrap_cells(const char *s, size_t len, int width, int indent,
     void (*row)(const char *, size_t, void *), void *arg)
 {
 	mbstate_t	 mbs;
@@ -273,6 +274,26 @@ ui_wrap(const char *s, size_t len, int width, int indent,
 		i += n;
 	}
 	row(s + start, len - start, arg);
+}
+
+void
+ui_wrap(const char *s, size_t len, int width, int indent,
+    void (*row)(const char *, size_t, void *), void *arg)
+{
+	struct buf	*tabs;
+
+	/* Message text may pass here: the copy is wiped. */
+	if (len > 0 && memchr(s, '\t', len) != NULL &&
+	    (tabs = buf_new_secret(0)) != NULL) {
+		if (ui_expand_tabs(tabs, s, len) == 0)
+			wrap_cells(buf_str(tabs), buf_len(tabs), width, indent,
+			    row, arg);
+		else
+			wrap_cells(s, len, width, indent, row, arg);
+		buf_free(tabs);
+		return;
+	}
+	wrap_cells(s, len, width, indent, row, arg);
 }
 
 int

@@ -174,6 +174,8 @@ int		 ui_put_tail(int y, int x, int width, const char *s,
  * and else inside a word; calls row with each row's bytes (the spaces a
  * break leaves at the start of the next row dropped), once at least. No
  * character is left out: one wider than its row takes a row of its own.
+ * A tab is first made spaces to its stop (ui_expand_tabs), as every text
+ * view shows it; row's bytes are then a copy's, not s's own.
  */
 void		 ui_wrap(const char *s, size_t len, int width, int indent,
 		    void (*row)(const char *, size_t, void *), void *arg);

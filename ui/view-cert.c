@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/buf.h"
 #include "base/err.h"
 #include "base/vec.h"
 #include "store/store.h"
@@ -45,6 +46,26 @@ static void
 cv_add(struct cv *cv, enum ui_color c, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/*
+ * A line with its tabs made spaces (ui_expand_tabs) before it is kept:
+ * a row is kept as where it starts in its line, so the line must be what
+ * ui_wrap cuts, tabs and all.
+ */
+static char *
+cv_untab(char *s)
+{
+	struct buf	*b;
+	char		*t = NULL;
+
+	if (strchr(s, '\t') == NULL)
+		return s;
+	if ((b = buf_new(0)) != NULL && ui_expand_tabs(b, s, strlen(s)) == 0)
+		t = strdup(buf_str(b));
+	buf_free(b);
+	free(s);
+	return t;
+}
+
 static void
 cv_add(struct cv *cv, enum ui_color c, const char *fmt, ...)
 {
@@ -67,7 +88,7 @@ cv_add(struct cv *cv, enum ui_color c, const char *fmt, ...)
 	va_start(ap, fmt);
 	r = vasprintf(&s, fmt, ap);
 	va_end(ap);
-	if (r == -1)
+	if (r == -1 || (s = cv_untab(s)) == NULL)
 		return;
 	cv->colors[cv->n] = c;
 	cv->lines[cv->n++] = s;

@@ -444,35 +444,14 @@ pg_fields(struct pg *pg, const struct store_msg *m, int w,
 
 /*
  * The header fields (the usual ones, or with h the whole header once)
- * and the text, each line in the gutter.
+ * and the text, each line in the gutter; a tab is made spaces to its
+ * stop as a terminal's would (ui_wrap), so that a patch keeps its indent.
  */
-/*
- * A line of the text, wrapped, its tabs made spaces to their stops as a
- * terminal's would (a patch keeps its indent) in tabs, a secret buffer
- * (NULL: they stay as they are).
- */
-static void
-pg_text_line(struct pg_list *pl, struct buf *tabs, const char *p, size_t len,
-    int w, const struct pg_line *mk)
-{
-	enum ui_color	c = *p == '>' ? UI_C_QUOTE : UI_C_NORMAL;
-
-	if (tabs != NULL && memchr(p, '\t', len) != NULL) {
-		buf_reset(tabs);
-		if (ui_expand_tabs(tabs, p, len) == 0) {
-			pg_wrap(pl, buf_str(tabs), buf_len(tabs), w, c, mk);
-			return;
-		}
-	}
-	pg_wrap(pl, p, len, w, c, mk);
-}
-
 static void
 pg_body(struct pg *pg, const struct store_msg *m, const struct app_shown *sh,
     int width)
 {
 	struct pg_line	 mk;
-	struct buf	*tabs = buf_new_secret(0);
 	const char	*p, *nl;
 	size_t		 n = 1;
 	int		 w = width - PG_GUTTER;
@@ -496,11 +475,11 @@ pg_body(struct pg *pg, const struct store_msg *m, const struct app_shown *sh,
 		if ((nl = strchr(p, '\n')) == NULL)
 			nl = p + strlen(p);
 		pg_marks(m, sh, n, &mk);
-		pg_text_line(&pg->body, tabs, p, (size_t)(nl - p), w, &mk);
+		pg_wrap(&pg->body, p, (size_t)(nl - p), w, *p == '>' ?
+		    UI_C_QUOTE : UI_C_NORMAL, &mk);
 		if (*nl == '\0' || nl[1] == '\0')
 			break;
 	}
-	buf_free(tabs);
 	pg_attachments(pg, w);
 }
 

@@ -102,6 +102,16 @@ def server_context(cert, key):
     return ctx
 
 
+def relay_options(p):
+    """The options of a relay in front of a lab server: its own TLS
+    certificate and key, the CA the lab's server is checked against,
+    and that server's port on 127.0.0.1."""
+    p.add_argument("--cert", required=True)
+    p.add_argument("--key", required=True)
+    p.add_argument("--ca", required=True)
+    p.add_argument("--relay-port", type=int, required=True)
+
+
 def write_file(path, text):
     """Writes text to path at once: a reader sees all of it or no file."""
     tmp = path + ".tmp"

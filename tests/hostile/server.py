@@ -32,8 +32,8 @@ test can assert that a password never arrived. It plays one --mode:
                 never ends
   nonsense      as sink, but "354 go ahead" after the final dot (neither
                 taken nor refused)
-  partial       as sink, but refuses (550) every recipient whose address
-                begins with "no"
+  partial       as sink, but refuses every recipient whose address begins
+                with "no" (550, no such user) or "full" (452, mailbox full)
   dropdot       as sink, but closes the connection after the final dot
                 without a reply
   hangdot       as sink, but says nothing after the final dot for
@@ -238,6 +238,8 @@ def smtp_session(c, a, ctx, tls_up):
             c.send(DATA_ENDS[a.mode])
         elif cmd == b"RCPT" and a.mode == "partial" and b"<no" in line:
             c.send(b"550 5.1.1 no such user here\r\n")
+        elif cmd == b"RCPT" and a.mode == "partial" and b"<full" in line:
+            c.send(b"452 4.2.2 mailbox full\r\n")
         elif cmd == b"RCPT" and a.mode == "garbage":
             c.send(b"250 ok\r\n354 go ahead\r\n")
         elif cmd == b"DATA" and a.mode in ("dropdot", "hangdot"):

@@ -24,7 +24,8 @@ import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from peer import Conn, ehlo, serve, server_context, write_file  # noqa: E402
+from peer import (Conn, ehlo, relay_options, serve,  # noqa: E402
+                  server_context, write_file)
 
 relayed = 0
 lock = threading.Lock()
@@ -94,10 +95,7 @@ def serve_one(conn, a, ctx):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--cert", required=True)
-    p.add_argument("--key", required=True)
-    p.add_argument("--ca", required=True)
-    p.add_argument("--relay-port", type=int, required=True)
+    relay_options(p)
     p.add_argument("--user", required=True)
     p.add_argument("--password", required=True)
     p.add_argument("--accepted", required=True)

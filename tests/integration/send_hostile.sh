@@ -135,6 +135,25 @@ check_eq "partial: no message data went out" 0 "$(grep -c '^DATA' rec)"
 check_eq "partial: queued, not in doubt" "queued 1" "$(state)"
 S outbox delete "$(json ob.json 'd[0]["id"]')" >/dev/null 2>&1
 
+# Three of four refused, two with one reply and one with another: every
+# one is named, in the last line and in the reason the outbox keeps, and
+# nobody gets the message.
+msg refused3
+to='nobody@example.test, bob@example.test,\n full@example.test, noone@example.test'
+sed "s/^To: .*/To: $to/" refused3.txt >p.txt && mv p.txt refused3.txt
+: >rec
+serve partial
+S send refused3.txt >out 2>err; rc=$?
+why="mail.example.test:$port: recipients nobody@example.test, noone@example.test refused: 550 5.1.1 no such user here; recipient full@example.test refused: 452 4.2.2 mailbox full"
+check_eq "refused3: send exits 1" 1 "$rc"
+check_eq "refused3: names every refused one with the server's words" \
+    "sealmail: $why" "$(tail -1 err)"
+check_eq "refused3: no message data went out" 0 "$(grep -c '^DATA' rec)"
+check_eq "refused3: queued, not in doubt" "queued 1" "$(state)"
+check_eq "refused3: the outbox keeps every refusal" "$why" \
+    "$(json ob.json 'd[0]["error"]')"
+S outbox delete "$(json ob.json 'd[0]["id"]')" >/dev/null 2>&1
+
 # A reply nothing asked for ("354" after the answer to RCPT), which would
 # be taken for the answer to DATA: the session ends before the data.
 msg garbage

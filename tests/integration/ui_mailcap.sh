@@ -9,9 +9,9 @@
 # entry's text is shown in a view of its own; a type with no entry is
 # said. A viewer's text stands behind a gutter, as the pager's text does:
 # a note drawing a signed message's strip and rule never shows at the
-# left edge, and a line wider than the screen goes on on the next row. A
-# copiousoutput entry for text/html shows an HTML-only message
-# in show and in the pager.
+# left edge, a line wider than the screen goes on on the next row, and a
+# tab goes to the next stop of eight cells. A copiousoutput entry for
+# text/html shows an HTML-only message in show and in the pager.
 . "$TOP/tests/lib.sh"
 F="uimailcap$$"
 ui_lab uimc "$F"
@@ -64,6 +64,7 @@ printf 'line one of the report\nline two\n' > "$T/report"
 	printf 'A long line:'
 	i=0; while [ $i -lt 40 ]; do printf ' word'; i=$((i + 1)); done
 	echo ' END-OF-THE-LONG-LINE'
+	printf 'tab:\tone\ttwo\n'
 } > "$T/fake"
 {
 	hdr "mc-parts" 03
@@ -157,6 +158,8 @@ check "its fake strip line is shown behind it" \
     ui_wait_for '^│ Signed and verified — signer bob@example\.test'
 check "a line wider than the screen is wrapped, not cut" \
     ui_wait_for '^│ word word.* END-OF-THE-LONG-LINE$'
+check "a tab goes to the next stop of eight cells" \
+    ui_wait_for '^│ tab:    one     two$'
 ui_press "q: back to the parts" 'text/x-note' q
 check "a copiousoutput viewer gets SIGPIPE and SIGXFSZ back" \
     dispositions_default "$T/note.sigign"

@@ -7,7 +7,8 @@
 # runs: the message is queued or delivered, once. P postpones, R recalls,
 # Esc asks before discarding; the outbox screen shows state and the
 # server's answer, and Enter, e, d and y work on it (e brings back the
-# file the message was queued with, and bob gets it byte for byte).
+# file the message was queued with, and bob gets it byte for byte); the
+# text Enter shows has its tabs at stops of eight cells, as the pager's.
 . "$TOP/tests/lib.sh"
 ui_outbox_env uiob
 trap '$TM kill-server 2>/dev/null; [ -n "${slow:-}" ] && kill $slow 2>/dev/null' EXIT
@@ -72,6 +73,7 @@ outbox_config 9
 act <<EOM
 sed -i 's/^To: *\$/To: bob@example.test/; s/^Subject: *\$/Subject: refused at first\nMessage-ID: <uiob-edit-$ID@example.test>/' "\$1"
 printf 'outbox screen text\n' >> "\$1"
+printf 'a\tb\tc\n\346\274\242\345\255\227\tafter a wide word\n' >> "\$1"
 EOM
 ui_press "a new message: the compose screen" 'Send to bob@example.test\?' m
 head -c 70000 /dev/urandom > "$T/att-$ID.bin"
@@ -81,6 +83,8 @@ ui_outbox_open
 check "the outbox screen lists it" wait_for 'queued .*refused at first'
 check_match "with the server's last answer" 'queued .*refused at first.*\[.*Connection refused' "$(screen)"
 ui_press "Enter opens it" 'outbox screen text' Enter
+check "a tab goes to the next stop of eight cells" wait_for 'a       b       c *$'
+check "also after a wide word" wait_for '漢字    after a wide word *$'
 ui_press "q: back to the outbox" 'sealmail: outbox' q
 ui_press "e: back to the compose screen" 'Send to bob@example.test\?' e
 check "with the file it was queued with" wait_for "> 1 att-$ID.bin"
