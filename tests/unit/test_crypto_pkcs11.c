@@ -51,6 +51,7 @@ test_uris(void **state)
 		"pkcs11:token=123456789012345678901234567890123;object=a",
 		"pkcs11:serial=12345678901234567;object=a",
 	};
+	struct smerr			 e;
 	size_t				 i;
 
 	(void)state;
@@ -58,6 +59,14 @@ test_uris(void **state)
 		assert_true(uri_ok(good[i]));
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_false(uri_ok(bad[i]));
+	/* Too long is a limit; badly encoded is malformed. */
+	smerr_clear(&e);
+	assert_int_equal(crypto_p11_uri_check("pkcs11:token=12345678901234567"
+	    "8901234567890123;object=a", &e), SMERR_LIMIT);
+	assert_non_null(strstr(smerr_msg(&e), "too long for"));
+	smerr_clear(&e);
+	assert_int_equal(crypto_p11_uri_check("pkcs11:object=%zz", &e),
+	    SMERR_PARSE);
 }
 
 static void
