@@ -446,7 +446,8 @@ put_field(uint8_t *p, const void *v, size_t len)
  * from agent_tok, and its reply; agent_lock held or a's own agent. A PIN
  * the token refused, or a stored one it was not offered, is SMERR_PERM,
  * any other refusal SMERR_IO: neither is SMERR_AUTH, a server's refusal
- * of the account's password.
+ * of the account's password. agent_tok.said hears what the token made of
+ * the PIN.
  */
 static int
 token_request(struct agent *a, const uint8_t *fp, const char *uri,
@@ -455,7 +456,7 @@ token_request(struct agent *a, const uint8_t *fp, const char *uri,
 	uint8_t		 req[AGENT_MAX_REQ], *p = req;
 	struct buf	*pin = NULL;
 	char		*module = NULL;
-	int		 r, stored = 0;
+	int		 r, stored = 0, heard = 0;
 
 	if (agent_tok.get == NULL)
 		return smerr_set(e, SMERR_INVAL, "no PKCS#11 module is set up "
@@ -478,16 +479,16 @@ token_request(struct agent *a, const uint8_t *fp, const char *uri,
 	p = put_field(p, module, strlen(module));
 	p = put_field(p, uri, strlen(uri));
 	p = put_field(p, buf_data(pin), buf_len(pin));
-	if ((r = roundtrip(a, req, (size_t)(p - req), rep, replen, e)) == 0 &&
-	    rep[0] != AGENT_OK) {
-		r = smerr_set(e, rep[0] == AGENT_ERR_PIN ||
-		    rep[0] == AGENT_ERR_UNTRIED ? SMERR_PERM : SMERR_IO,
-		    "%.*s", (int)(*replen - 3), (const char *)rep + 3);
-		if (rep[0] == AGENT_ERR_PIN && stored &&
-		    agent_tok.refused != NULL)
-			agent_tok.refused(agent_tok.arg, uri, pin, e);
+	if ((r = roundtrip(a, req, (size_t)(p - req), rep, replen, e)) == 0) {
+		heard = rep[0] == AGENT_OK || rep[0] == AGENT_ERR_PIN ||
+		    rep[0] == AGENT_ERR_UNTRIED;
+		if (rep[0] != AGENT_OK)
+			r = smerr_set(e, heard ? SMERR_PERM : SMERR_IO, "%.*s",
+			    (int)(*replen - 3), (const char *)rep + 3);
 	}
 	secmem_wipe(req, (size_t)(p - req));
+	if (heard && agent_tok.said != NULL)
+		agent_tok.said(agent_tok.arg, uri, pin, stored, rep[0], e);
 out:
 	buf_free(pin);
 	free(module);

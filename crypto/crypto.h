@@ -294,7 +294,9 @@ size_t	 crypto_md_size(int md);
  * named by an RFC 7512 URI (pkcs11:token=...;object=...).
  * crypto_p11_uri_check says whether uri is one sealmail can use (an
  * attribute longer than a token's field is SMERR_LIMIT, any other fault
- * SMERR_PARSE).
+ * SMERR_PARSE); crypto_p11_uri_token writes to out (max bytes) the same
+ * text for every URI that chooses its token by the same attributes,
+ * whatever object it names.
  * crypto_token_open loads module (once per process), finds the token uri
  * names and logs in with pin: SMERR_NOTFOUND when the module or the token
  * is missing, SMERR_AUTH when the PIN is refused (SMERR_PERM when the
@@ -309,6 +311,8 @@ size_t	 crypto_md_size(int md);
  */
 struct crypto_token;
 int	 crypto_p11_uri_check(const char *uri, struct smerr *e);
+int	 crypto_p11_uri_token(const char *uri, char *out, size_t max,
+	    struct smerr *e);
 int	 crypto_token_open(const char *module, const char *uri,
 	    const uint8_t *pin, size_t pinlen, int stored,
 	    struct crypto_token **tp, struct smerr *e);

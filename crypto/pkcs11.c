@@ -18,6 +18,7 @@
 #define CRYPTOKI_GNU	1
 
 #include <dlfcn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -197,6 +198,37 @@ crypto_p11_uri_check(const char *uri, struct smerr *e)
 	struct p11uri	u;
 
 	return uri_parse(uri, &u, e);
+}
+
+int
+crypto_p11_uri_token(const char *uri, char *out, size_t max,
+    struct smerr *e)
+{
+	struct p11uri	u;
+	const struct {
+		const char	*name, *v;
+		const int	*has;
+	}		f[] = {
+		{ "token", u.token, &u.has_token },
+		{ "manufacturer", u.manuf, &u.has_manuf },
+		{ "serial", u.serial, &u.has_serial },
+		{ "model", u.model, &u.has_model },
+	};
+	size_t		off = 0, i;
+	int		r, n;
+
+	if ((r = uri_parse(uri, &u, e)) != 0)
+		return r;
+	/* Each value with its length (-1: not named): none reads as another. */
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		n = snprintf(out + off, max - off, "%s=%d:%s;", f[i].name,
+		    *f[i].has ? (int)strlen(f[i].v) : -1, f[i].v);
+		if (n < 0 || (size_t)n >= max - off)
+			return smerr_set(e, SMERR_LIMIT, "a PKCS#11 URI's token "
+			    "too long to name");
+		off += (size_t)n;
+	}
+	return 0;
 }
 
 /* A blank-padded token field against a URI's text. */

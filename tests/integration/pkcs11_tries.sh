@@ -4,7 +4,9 @@
 # card does (three in a row lock it) and writes down every login. sync
 # run again and again (as from cron) with a wrong PIN file offers it to
 # the token once: the line names the file and says it is not tried again,
-# and the runs after it do not try it; the file corrected, sync works. A
+# and the runs after it do not try it; the file corrected, sync works and
+# the refusal is forgotten. A refusal is kept for its token alone: another
+# token's costs this one no PBKDF2. A
 # token whose next wrong PIN would lock it is offered no PIN kept in a
 # file: only one typed on the terminal, which then lets the file's work
 # again; a wrong one typed then locks it, which the terminal program ends
@@ -102,6 +104,28 @@ check_eq "... and the card has every try back" 3 "$(left)"
 S list --json --folder "$F" >l.json
 check_eq "the message is stored decrypted" '["decrypted"]' \
     "$(json l.json '[m["encryption"] for m in d]')"
+check "the kept PIN put right: the refused one is forgotten, the file gone" \
+    test ! -e "$R"
+
+# --- marks are the token's: another token's cost this one nothing --------
+TOK2=sealmail-other
+check "SoftHSM2 makes another token" softhsm2-util --init-token --free \
+    --label "$TOK2" --pin 135791 --so-pin 13579135
+check_error "the other token refuses this file's PIN" 1 \
+    "^sealmail: the token \"$TOK2\" refused the PIN in cron; " \
+    S --pin-file cron keys import "pkcs11:token=$TOK2;object=none"
+check "... which is kept" test -f "$R"
+check_eq "... as one mark" 1 "$(grep -c ' ' "$R")"
+SEALMAIL_DEBUG="$T/memo.log" S --pin-file cron inspect --json m1.eml \
+    >m1.json
+check_eq "the same PIN is still offered to the first token, which takes it" \
+    decrypted "$(json m1.json 'd["encryption"]')"
+check_match "... checked against no mark: no PBKDF2 is run" \
+    "pin-refused: no mark for the token of $URI: nothing to check" \
+    "$(cat memo.log)"
+check_nomatch "... none at all" 'checked against' "$(cat memo.log)"
+check_eq "... and the other token's mark stays" 1 "$(grep -c ' ' "$R")"
+check_eq "the card has every try back" 3 "$(left)"
 
 # --- the last try is never spent on a kept PIN --------------------------
 : >card.log

@@ -69,6 +69,42 @@ test_uris(void **state)
 	    SMERR_PARSE);
 }
 
+/*
+ * Every URI that chooses a token by the same attributes names it alike,
+ * whichever object it names and however it is spelt.
+ */
+static void
+test_uri_token(void **state)
+{
+	char	a[256], b[256];
+
+	(void)state;
+	assert_int_equal(crypto_p11_uri_token("pkcs11:token=My%20Card;"
+	    "object=a", a, sizeof(a), NULL), 0);
+	assert_int_equal(crypto_p11_uri_token("pkcs11:id=%01;token=My Card",
+	    b, sizeof(b), NULL), 0);
+	assert_string_equal(a, b);
+	/* Another label, another attribute, none: another token. */
+	assert_int_equal(crypto_p11_uri_token("pkcs11:token=My%20Card2;"
+	    "object=a", b, sizeof(b), NULL), 0);
+	assert_string_not_equal(a, b);
+	assert_int_equal(crypto_p11_uri_token("pkcs11:token=My%20Card;"
+	    "serial=1;object=a", b, sizeof(b), NULL), 0);
+	assert_string_not_equal(a, b);
+	assert_int_equal(crypto_p11_uri_token("pkcs11:object=a", b,
+	    sizeof(b), NULL), 0);
+	assert_string_not_equal(a, b);
+	/* An empty label is a label: not the same as none. */
+	assert_int_equal(crypto_p11_uri_token("pkcs11:token=;object=a", a,
+	    sizeof(a), NULL), 0);
+	assert_string_not_equal(a, b);
+	/* Too small a room, and a URI that is none, are errors. */
+	assert_int_equal(crypto_p11_uri_token("pkcs11:object=a", b, 8, NULL),
+	    SMERR_LIMIT);
+	assert_int_equal(crypto_p11_uri_token("pkcs11:token=x", b, sizeof(b),
+	    NULL), SMERR_PARSE);
+}
+
 static void
 test_modules(void **state)
 {
@@ -99,5 +135,6 @@ main(void)
 {
 	return UNIT_RUN(NULL, NULL,
 	    cmocka_unit_test(test_uris),
+	    cmocka_unit_test(test_uri_token),
 	    cmocka_unit_test(test_modules));
 }
