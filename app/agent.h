@@ -129,13 +129,14 @@ int	 agent_main(int tokens);
  * set, hears what the token made of that PIN: status AGENT_OK (it took
  * it), AGENT_ERR_PIN (it refused it) or AGENT_ERR_UNTRIED (a kept one was
  * not offered), with the token's one line in e for the last two, which it
- * may replace. Without get, a key store holding a token identity cannot
- * start its agent.
+ * may replace. It returns 1 when get is to be asked once more for that
+ * token (now for a PIN typed), else 0. Without get, a key store holding a
+ * token identity cannot start its agent.
  */
 struct agent_tokens {
 	int	(*get)(void *arg, const char *uri, char **modulep,
 		    struct buf **pinp, int *storedp, struct smerr *e);
-	void	(*said)(void *arg, const char *uri, const struct buf *pin,
+	int	(*said)(void *arg, const char *uri, const struct buf *pin,
 		    int stored, int status, struct smerr *e);
 	void	*arg;
 };

@@ -25,6 +25,11 @@
  * kept one. At most the 16 newest marks are kept. (The agent, for its
  * part, does not try a kept PIN on a token that says its next wrong one
  * locks it.)
+ *
+ * A command on a terminal whose kept PIN the token refused, or was not
+ * offered, says so and asks for the PIN, once, as the terminal program
+ * does (app/session.c, which asks until the token takes one); without a
+ * terminal it stops, saying which kept PIN it was and how to go on.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -52,6 +57,7 @@
 static struct {
 	struct buf	*typed;		/* the PIN typed, once */
 	int		 ask;		/* only the terminal: one was refused */
+	int		 retype;	/* a kept PIN failed: ask it, once */
 } pin_run;
 
 #define PIN_REFUSED_FILE	"pin-refused"
@@ -384,16 +390,37 @@ cli_token_pin(struct cli *c, const char *uri, struct buf **pinp,
 /*
  * Where a kept PIN for a token comes from, and until when one refused is
  * not offered again, in words: "in F; it is not offered again until ...".
+ * A command that cannot ask for the PIN instead says how to go on.
  */
 static void
 pin_source(const struct cli *c, char *out, size_t max)
 {
+	const char	*fix = "";
+
+	if (pin_run.retype && !isatty(STDIN_FILENO))
+		fix = " (put the right PIN there, or run the command on a "
+		    "terminal to type it)";
 	if (c->pin_file != NULL)
 		(void)snprintf(out, max, "in %.300s; it is not offered again "
-		    "until the file changes", c->pin_file);
+		    "until the file changes%s", c->pin_file, fix);
 	else
 		(void)snprintf(out, max, "kept in the Secret Service; it is "
-		    "not offered again until it changes there");
+		    "not offered again until it changes there%s", fix);
+}
+
+/*
+ * A kept PIN the token refused or was not offered, e saying so: 1 when a
+ * command on a terminal is to ask for the PIN instead (once, as the
+ * terminal program does), having said why; else 0.
+ */
+static int
+pin_retype(struct cli *c, const struct smerr *e)
+{
+	if (!pin_run.retype || pin_run.ask || !isatty(STDIN_FILENO))
+		return 0;
+	fprintf(stderr, "sealmail: %s\n", smerr_msg(e));
+	cli_token_pin_refused(c);
+	return 1;
 }
 
 static int
@@ -402,7 +429,7 @@ tokens_get(void *arg, const char *uri, char **modulep, struct buf **pinp,
 {
 	struct cli	*c = arg;
 	const char	*m = SEALMAIL_P11_PROXY;
-	char		 from[400];
+	char		 from[520];
 	int		 r;
 
 	*modulep = NULL;
@@ -420,8 +447,14 @@ tokens_get(void *arg, const char *uri, char **modulep, struct buf **pinp,
 		buf_free(*pinp);	/* secret: wiped */
 		*pinp = NULL;
 		pin_source(c, from, sizeof(from));
-		return smerr_set(e, SMERR_PERM, "the token of %.200s has "
+		r = smerr_set(e, SMERR_PERM, "the token of %.200s has "
 		    "refused the PIN %s", uri, from);
+		if (!pin_retype(c, e))
+			return r;
+		smerr_clear(e);
+		if ((r = cli_token_pin(c, uri, pinp, e)) != 0)
+			return r;
+		*storedp = 0;
 	}
 	if ((*modulep = strdup(m)) == NULL) {
 		buf_free(*pinp);
@@ -432,28 +465,34 @@ tokens_get(void *arg, const char *uri, char **modulep, struct buf **pinp,
 }
 
 /*
- * What the token made of a PIN: one it took clears marks (pin_taken); a
- * kept one it refused is remembered, and the line says so.
+ * What the token made of a PIN: one it took clears its marks; a kept one
+ * it refused is remembered, and the line says so. A kept one refused or
+ * not offered is then asked on the terminal, where a command may.
  */
-static void
+static int
 tokens_said(void *arg, const char *uri, const struct buf *pin, int stored,
     int status, struct smerr *e)
 {
 	struct cli	*c = arg;
-	char		 why[SMERR_MSGMAX], from[400];
+	char		 why[SMERR_MSGMAX], from[520];
 
-	if (status == AGENT_OK)
+	if (status == AGENT_OK) {
 		pin_taken(c, uri, pin, stored);
-	else if (status == AGENT_ERR_PIN && stored) {
+		return 0;
+	}
+	if (!stored)
+		return 0;
+	if (status == AGENT_ERR_PIN) {
 		pin_remember_refused(c, uri, pin);
 		pin_source(c, from, sizeof(from));
 		(void)snprintf(why, sizeof(why), "%s", smerr_msg(e));
 		(void)smerr_reset(e, SMERR_PERM, "%s %s", why, from);
 	}
+	return pin_retype(c, e);
 }
 
 void
-cli_tokens_begin(struct cli *c)
+cli_tokens_begin(struct cli *c, int retype)
 {
 	struct agent_tokens	t;
 
@@ -461,6 +500,7 @@ cli_tokens_begin(struct cli *c)
 	t.said = tokens_said;
 	t.arg = c;
 	agent_set_tokens(&t);
+	pin_run.retype = retype;
 }
 
 void
@@ -482,4 +522,5 @@ cli_tokens_end(void)
 	buf_free(pin_run.typed);	/* secret: wiped */
 	pin_run.typed = NULL;
 	pin_run.ask = 0;
+	pin_run.retype = 0;
 }

@@ -352,8 +352,8 @@ stored_pin_allowed(const struct crypto_token *t, struct smerr *e)
 	if (ti.flags & CKF_USER_PIN_FINAL_TRY)
 		return smerr_set(e, SMERR_UNTRIED, "the token \"%s\" has one "
 		    "PIN try left: a kept PIN is not tried on it; type the PIN "
-		    "(the terminal program asks for it, as does a command on a "
-		    "terminal given no PIN file)", t->label);
+		    "(the terminal program asks for it, as does a command run "
+		    "on a terminal)", t->label);
 	return 0;
 }
 

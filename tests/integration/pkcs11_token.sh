@@ -189,14 +189,14 @@ check_match "... and it decrypts" 'Encryption: decrypted' "$(cat maps.out)"
 
 # --- errors: one line each --------------------------------------------------
 check_error "a wrong PIN is one line naming the token and the file" 1 \
-    "^sealmail: the token \"$TOK\" refused the PIN in bad; it is not offered again until the file changes$" \
+    "^sealmail: the token \"$TOK\" refused the PIN in bad; it is not offered again until the file changes \(put the right PIN there, or run the command on a terminal to type it\)$" \
     S1 inspect --pin-file bad v15.eml
 check_eq "... and only one" 1 "$(wc -l <"$T/.err")"
 # The refusal is the token's: no word of the account's password.
 enc sync3 "$LAB_SMIME_DIR/alice.pem"
 alice_deliver sync3.eml
 check_error "sync with that PIN file ends with the token's refusal" 1 \
-    "^sealmail: the token of $URI_RSA has refused the PIN in bad; it is not offered again until the file changes$" \
+    "^sealmail: the token of $URI_RSA has refused the PIN in bad; it is not offered again until the file changes \(put the right PIN there, or run the command on a terminal to type it\)$" \
     S1 --pin-file bad sync --folder "$F"
 check_nomatch "... and blames no password" 'password' "$(cat "$T/.err")"
 chmod 644 bad
