@@ -442,21 +442,23 @@ put_field(uint8_t *p, const void *v, size_t len)
 }
 
 /*
- * A token request (fp NULL: TOKEN_CERT) for uri, with the module and PIN
- * from agent_tok, and its reply; agent_lock held or a's own agent. A PIN
- * the token refused, or a stored one it was not offered, is SMERR_PERM,
- * any other refusal SMERR_IO: neither is SMERR_AUTH, a server's refusal
- * of the account's password.
+ * One token request (fp NULL: TOKEN_CERT) for uri, with the module and
+ * PIN from agent_tok, and its reply; agent_lock held or a's own agent. A
+ * PIN the token refused, or a stored one it was not offered, is
+ * SMERR_PERM, any other refusal SMERR_IO: neither is SMERR_AUTH, a
+ * server's refusal of the account's password. *againp is what
+ * agent_tok.said answered (0 when it heard nothing).
  */
 static int
-token_request(struct agent *a, const uint8_t *fp, const char *uri,
-    uint8_t *rep, size_t *replen, struct smerr *e)
+token_try(struct agent *a, const uint8_t *fp, const char *uri,
+    uint8_t *rep, size_t *replen, int *againp, struct smerr *e)
 {
 	uint8_t		 req[AGENT_MAX_REQ], *p = req;
 	struct buf	*pin = NULL;
 	char		*module = NULL;
-	int		 r, stored = 0;
+	int		 r, stored = 0, heard = 0;
 
+	*againp = 0;
 	if (agent_tok.get == NULL)
 		return smerr_set(e, SMERR_INVAL, "no PKCS#11 module is set up "
 		    "for the key on a token");
@@ -478,20 +480,39 @@ token_request(struct agent *a, const uint8_t *fp, const char *uri,
 	p = put_field(p, module, strlen(module));
 	p = put_field(p, uri, strlen(uri));
 	p = put_field(p, buf_data(pin), buf_len(pin));
-	if ((r = roundtrip(a, req, (size_t)(p - req), rep, replen, e)) == 0 &&
-	    rep[0] != AGENT_OK) {
-		r = smerr_set(e, rep[0] == AGENT_ERR_PIN ||
-		    rep[0] == AGENT_ERR_UNTRIED ? SMERR_PERM : SMERR_IO,
-		    "%.*s", (int)(*replen - 3), (const char *)rep + 3);
-		if (rep[0] == AGENT_ERR_PIN && stored &&
-		    agent_tok.refused != NULL)
-			agent_tok.refused(agent_tok.arg, uri, pin, e);
+	if ((r = roundtrip(a, req, (size_t)(p - req), rep, replen, e)) == 0) {
+		heard = rep[0] == AGENT_OK || rep[0] == AGENT_ERR_PIN ||
+		    rep[0] == AGENT_ERR_UNTRIED;
+		if (rep[0] != AGENT_OK)
+			r = smerr_set(e, heard ? SMERR_PERM : SMERR_IO, "%.*s",
+			    (int)(*replen - 3), (const char *)rep + 3);
 	}
 	secmem_wipe(req, (size_t)(p - req));
+	if (heard && agent_tok.said != NULL)
+		*againp = agent_tok.said(agent_tok.arg, uri, pin, stored,
+		    rep[0], e);
 out:
 	buf_free(pin);
 	free(module);
 	return r;
+}
+
+/*
+ * token_try, once more when the PIN it gave was a kept one that failed
+ * and a PIN is to be typed instead.
+ */
+static int
+token_request(struct agent *a, const uint8_t *fp, const char *uri,
+    uint8_t *rep, size_t *replen, struct smerr *e)
+{
+	struct smerr	e2;
+	int		r, again, n = 0;
+
+	do {
+		smerr_clear(&e2);
+		r = token_try(a, fp, uri, rep, replen, &again, &e2);
+	} while (r != 0 && again && ++n < 2);
+	return r == 0 ? 0 : smerr_set(e, r, "%s", smerr_msg(&e2));
 }
 
 /* Hands the agent every identity's key or token; agent_lock held. */

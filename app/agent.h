@@ -125,16 +125,19 @@ int	 agent_main(int tokens);
  * Where keys on tokens come from, set once by the command front end: get
  * gives the module to load (a malloc'd path) and the PIN for the token of
  * an identity's URI (a secret buffer), with *storedp 1 when the PIN was
- * kept (a file, the Secret Service) rather than typed now. refused, when
- * set, hears of a stored PIN the token refused, with the token's one line
- * in e, which it may replace. Without get, a key store holding a token
- * identity cannot start its agent.
+ * kept (a file, the Secret Service) rather than typed now. said, when
+ * set, hears what the token made of that PIN: status AGENT_OK (it took
+ * it), AGENT_ERR_PIN (it refused it) or AGENT_ERR_UNTRIED (a kept one was
+ * not offered), with the token's one line in e for the last two, which it
+ * may replace. It returns 1 when get is to be asked once more for that
+ * token (now for a PIN typed), else 0. Without get, a key store holding a
+ * token identity cannot start its agent.
  */
 struct agent_tokens {
 	int	(*get)(void *arg, const char *uri, char **modulep,
 		    struct buf **pinp, int *storedp, struct smerr *e);
-	void	(*refused)(void *arg, const char *uri,
-		    const struct buf *pin, struct smerr *e);
+	int	(*said)(void *arg, const char *uri, const struct buf *pin,
+		    int stored, int status, struct smerr *e);
 	void	*arg;
 };
 void	 agent_set_tokens(const struct agent_tokens *t);
