@@ -69,7 +69,7 @@ struct smerr;
 
 #define AGENT_OK	0
 #define AGENT_ERR	1
-#define AGENT_ERR_PIN	2	/* a token refused the PIN, or is locked */
+#define AGENT_ERR_PIN	2	/* a token refused the PIN */
 #define AGENT_ERR_GONE	3	/* a key's token was taken out: start anew */
 #define AGENT_ERR_UNTRIED 4	/* a stored PIN the token may not take */
 
