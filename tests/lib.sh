@@ -166,6 +166,14 @@ lab_up() { [ -n "${LAB_ENV:-}" ] && [ -f "$LAB_ENV" ] && . "$LAB_ENV"; }
 
 t_done() { exit $((t_fail > 0)); }
 
+# lab_without_bus: the lab's variables (lab_up), or one failed check and
+# the end of the script when the lab is not up; then no session bus, so no
+# Secret Service: a passphrase keys the store.
+lab_without_bus() {
+	lab_up || { notok "the lab is up"; t_done; }
+	unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+}
+
 # token_tools: the lab is up, and SoftHSM2 and OpenSC's pkcs11-tool are
 # installed (else the script ends, failing); sets MOD, SoftHSM2's module.
 token_tools() {
@@ -260,8 +268,7 @@ alice_ui_home() {
 # its own, named after NAME. On exit the tmux server ends and the folder
 # goes.
 ui_lab() {
-	lab_up || { notok "the lab is not up"; t_done; }
-	unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+	lab_without_bus
 	TM="tmux -L sealmail-$1-$$"
 	alice_folder "$2"
 	trap '$TM kill-server 2>/dev/null; rm -rf "$FD"' EXIT

@@ -11,8 +11,7 @@
 # message carries hp="clear". The stored copy of one encrypted but not
 # signed, as export prints it, has each field once: the protected one.
 . "$TOP/tests/lib.sh"
-lab_up || { notok "the lab is not up"; t_done; }
-unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+lab_without_bus
 cd "$T" || exit 1
 ID=$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
 H=$T/alice

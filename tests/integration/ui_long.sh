@@ -6,8 +6,7 @@
 # message never drawn until then; a limit finds messages scattered over
 # the folder; o t threads a reply under an original 198 rows before it.
 . "$TOP/tests/lib.sh"
-lab_up || { notok "the lab is not up"; t_done; }
-unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+lab_without_bus
 TM="tmux -L sealmail-uilong-$$"
 F="uilong$$"
 N=240

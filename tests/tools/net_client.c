@@ -132,11 +132,8 @@ run_imap(const struct net_server *srv, struct smerr *e)
 			    f[i].flags & IMAP_F_TRASH ? " \\Trash" : "");
 	}
 	if (o.append != NULL) {
-		if ((b = tool_read(o.append, 0)) == NULL) {
-			r = smerr_set(e, SMERR_IO, "cannot read %s", o.append);
-			goto out;
-		}
-		if ((r = imap_append(s, o.folder != NULL ? o.folder : "INBOX",
+		if ((r = tool_load(o.append, 0, &b, e)) != 0 ||
+		    (r = imap_append(s, o.folder != NULL ? o.folder : "INBOX",
 		    "\\Seen", 0, buf_data(b), buf_len(b), &uv, &uid, e)) != 0)
 			goto out;
 		printf("appended uidvalidity %u uid %u\n", uv, uid);
@@ -216,10 +213,8 @@ run_smtp(const struct net_server *srv, struct smerr *e)
 	if (o.user != NULL && (r = smtp_login(s, o.user, o.pass, e)) != 0)
 		goto out;
 	if (o.msg != NULL) {
-		if ((b = tool_read(o.msg, 0)) == NULL) {
-			r = smerr_set(e, SMERR_IO, "cannot read %s", o.msg);
+		if ((r = tool_load(o.msg, 0, &b, e)) != 0)
 			goto out;
-		}
 		r = smtp_send(s, o.from != NULL ? o.from : "", o.rcpt,
 		    o.nrcpt, buf_data(b), buf_len(b), rr, &fin, e);
 		for (i = 0; i < o.nrcpt; i++)
