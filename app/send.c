@@ -303,25 +303,43 @@ find_recipients(const struct send_opts *o, const struct mime_out *mo,
     struct protect_rcpt *rc, int *okp, struct smerr *e)
 {
 	struct smerr	 e2;
+	struct buf	*bare = NULL;
 	const char	*src;
 	uint8_t		*der;
 	size_t		 i, len;
-	int		 r;
+	int		 r, must;
 
 	*okp = 1;
+	/* An answer to encrypted mail: encrypted, or every gap named. */
+	must = o->answers_enc && o->encrypt == APP_ENCRYPT_AUTO;
+	if (must && (bare = buf_new(0)) == NULL)
+		return smerr_nomem(e);
 	for (i = 0; i < mo->nrcpt; i++) {
 		smerr_clear(&e2);
 		r = keys_find_recipient(o->keys, o->dns, mo->rcpt[i], &der,
 		    &len, &src, &e2);
-		if (r == SMERR_DNSSEC)
+		if (r == SMERR_DNSSEC) {
 			/* A forged answer must not decide anything. */
-			return smerr_set(e, r, "%s", smerr_msg(&e2));
+			r = smerr_set(e, r, "%s", smerr_msg(&e2));
+			goto out;
+		}
+		if (r != 0 && must) {
+			*okp = 0;
+			if ((r = buf_printf(bare, "%s%s", buf_len(bare) > 0 ?
+			    ", " : "", mo->rcpt[i])) != 0) {
+				r = smerr_nomem(e);
+				goto out;
+			}
+			continue;
+		}
 		if (r != 0) {
 			*okp = 0;
-			if (o->encrypt == APP_ENCRYPT_YES)
-				return smerr_set(e, SMERR_NOTFOUND, "cannot "
+			if (o->encrypt == APP_ENCRYPT_YES) {
+				r = smerr_set(e, SMERR_NOTFOUND, "cannot "
 				    "encrypt to %s: %s", mo->rcpt[i],
 				    smerr_msg(&e2));
+				goto out;
+			}
 			/* The lookup's own line names the address. */
 			if (r == SMERR_NOTFOUND)
 				warnf(o, "sending unencrypted: %s",
@@ -330,12 +348,13 @@ find_recipients(const struct send_opts *o, const struct mime_out *mo,
 				warnf(o, "sending unencrypted: no usable "
 				    "certificate for %s (%s)", mo->rcpt[i],
 				    smerr_msg(&e2));
-			return 0;
+			r = 0;
+			goto out;
 		}
 		rc[i].cert = der;
 		rc[i].cert_len = len;
 		if ((r = cert_revoked(o, 0, mo->rcpt[i], der, len, e)) != 0)
-			return r;
+			goto out;
 		/* The user is told where a certificate not of their own came from. */
 		if (src != NULL && strcmp(src, "smimea") == 0)
 			warnf(o, "encrypting to %s with the certificate "
@@ -350,7 +369,14 @@ find_recipients(const struct send_opts *o, const struct mime_out *mo,
 		    &e2) != 0)
 			rc[i].caps = 0;
 	}
-	return 0;
+	/* Never in the clear unless the user says so. */
+	r = !*okp ? smerr_set(e, SMERR_NOTFOUND, "not sent: it answers "
+	    "encrypted mail, so it goes encrypted, and there is no usable "
+	    "certificate for %s; sealmail send --no-encrypt sends it in "
+	    "clear", buf_str(bare)) : 0;
+out:
+	buf_free(bare);
+	return r;
 }
 
 /* What every copy of one message shares as it is queued. */

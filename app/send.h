@@ -27,6 +27,9 @@ struct send_opts {
 	int			 sign;		/* sign as From */
 	int			 pss;		/* RSA-PSS */
 	enum app_encrypt	 encrypt;	/* yes, no, auto */
+	int			 answers_enc;	/* answers encrypted mail:
+						   auto encrypts or sends
+						   nothing */
 	struct store		*store;
 	struct keys		*keys;
 	struct dns		*dns;		/* NULL: no SMIMEA/TLSA */
@@ -58,7 +61,8 @@ struct send_queued {
  * user writes it) and queues it in the outbox. Encryption to a recipient
  * without a usable certificate is impossible: with APP_ENCRYPT_YES that is
  * an error naming the recipient; with APP_ENCRYPT_AUTO the message goes
- * out unencrypted and o->warn says why. A recipient certificate that
+ * out unencrypted and o->warn says why, unless o->answers_enc: then it is
+ * an error naming every such recipient. A recipient certificate that
  * o->revoke finds revoked refuses the message, naming the recipient
  * (SMERR_CRYPTO), whatever o->encrypt says; so does the signer's own
  * certificate found revoked when o->sign; an unknown status is a
