@@ -123,6 +123,19 @@ reap:
 }
 
 int
+send_password_name(const struct app_account *a, const char *host,
+    char *name, size_t size, struct smerr *e)
+{
+	int	n;
+
+	n = snprintf(name, size, "%s@%s", app_account_login(a), host);
+	if (n < 0 || (size_t)n >= size)
+		return smerr_set(e, SMERR_LIMIT, "login %s at %s: too long "
+		    "for the name of a password", app_account_login(a), host);
+	return 0;
+}
+
+int
 send_password(const struct send_opts *o, const struct app_server *srv,
     char **pwp, struct smerr *e)
 {
@@ -135,15 +148,15 @@ send_password(const struct send_opts *o, const struct app_server *srv,
 	if (a->password_command != NULL)
 		return password_command(o, pwp, e);
 	smerr_clear(&e2);
-	snprintf(name, sizeof(name), "%s@%s", app_account_login(a),
-	    srv->host);
-	r = keys_password_get(name, pwp, &e2);
+	if ((r = send_password_name(a, srv->host, name, sizeof(name),
+	    &e2)) == 0)
+		r = keys_password_get(name, pwp, &e2);
 	if (r == SMERR_NOTFOUND && a->has_imap && srv != &a->imap) {
 		/* One password for the account's servers is the usual case. */
 		smerr_clear(&e2);
-		snprintf(name, sizeof(name), "%s@%s", app_account_login(a),
-		    a->imap.host);
-		r = keys_password_get(name, pwp, &e2);
+		if ((r = send_password_name(a, a->imap.host, name,
+		    sizeof(name), &e2)) == 0)
+			r = keys_password_get(name, pwp, &e2);
 	}
 	if (r != 0)
 		return smerr_set(e, r, "%s; set password-command for account "
@@ -160,8 +173,8 @@ send_login_hint(const struct app_account *a, const struct app_server *srv,
 	if (r != SMERR_AUTH || e == NULL)
 		return r;
 	snprintf(msg, sizeof(msg), "%s", smerr_msg(e));
-	snprintf(name, sizeof(name), "%s@%s", app_account_login(a),
-	    srv->host);
+	if (send_password_name(a, srv->host, name, sizeof(name), NULL) != 0)
+		return r;
 	if (typed)
 		return smerr_reset(e, r, "%s; check the password given for "
 		    "login %s at %s and give it again", msg,

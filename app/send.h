@@ -112,9 +112,17 @@ int	 send_deliver_msgid(const struct send_opts *o, const char *msgid,
 int64_t	 send_in_doubt(struct store *st, const char *msgid);
 
 /*
+ * The name of account a's password for host in the Secret Service,
+ * "login@host", into name (size bytes): 0, or SMERR_LIMIT when it does
+ * not fit.
+ */
+int	 send_password_name(const struct app_account *a, const char *host,
+	    char *name, size_t size, struct smerr *e);
+/*
  * The account password for srv: password-command when configured (run by
  * /bin/sh in home; the first line of its output), else the Secret Service
- * entry "user@host". *pwp is malloc'd; the caller wipes and frees it.
+ * entry send_password_name names. *pwp is malloc'd; the caller wipes and
+ * frees it.
  */
 int	 send_password(const struct send_opts *o,
 	    const struct app_server *srv, char **pwp, struct smerr *e);
