@@ -48,6 +48,53 @@ app_draft_free(struct app_draft *d)
 	free(d);
 }
 
+/* 1 when the stored message m came encrypted, whole or in part. */
+static int
+msg_was_encrypted(const struct store_msg *m)
+{
+	return m->encryption != NULL && strcmp(m->encryption, "none") != 0;
+}
+
+static int
+answered_cb(const struct store_msg *m, void *arg)
+{
+	int	*encp = arg;
+
+	*encp = msg_was_encrypted(m);
+	return *encp;
+}
+
+int
+app_draft_answers_encrypted(struct store *st, const void *text, size_t len,
+    int *encp, struct smerr *e)
+{
+	struct buf	*ids;
+	const char	*p = "";
+	char		*v, *id;
+	size_t		 n;
+	int		 r = 0;
+
+	*encp = 0;
+	if ((v = app_draft_field(text, len, "In-Reply-To")) == NULL)
+		return 0;
+	/* Each "<...>" of the field, space-separated. */
+	if ((ids = buf_new(0)) == NULL || mime_msgid_list(v, ids) != 0 ||
+	    (p = buf_str(ids)) == NULL)
+		r = smerr_nomem(e);
+	for (; r == 0 && !*encp && *p != '\0'; p += n + (p[n] == ' ')) {
+		n = strcspn(p, " ");
+		if ((id = strndup(p, n)) == NULL)
+			r = smerr_nomem(e);
+		else
+			r = store_msg_foreach_msgid(st, id, answered_cb, encp,
+			    e);
+		free(id);
+	}
+	buf_free(ids);
+	free(v);
+	return r;
+}
+
 static int
 omit(struct app_draft *d, const char *what)
 {
@@ -595,8 +642,7 @@ app_draft_make(const struct app_config *cfg, const struct store_msg *m,
 	}
 	d->sign = a->sign || (m->signature != NULL &&
 	    strcmp(m->signature, "none") != 0);
-	d->encrypt = m->encryption != NULL &&
-	    strcmp(m->encryption, "none") != 0;
+	d->encrypt = msg_was_encrypted(m);
 	if ((r = draft_scan(d, m, kind == APP_DRAFT_FORWARD_ATTACH, &msg,
 	    e)) != 0)
 		goto fail;

@@ -671,6 +671,16 @@ store_msg_summaries(struct store *st, const int64_t *ids, size_t n,
 }
 
 int
+store_msg_foreach_msgid(struct store *st, const char *msgid,
+    int (*cb)(const struct store_msg *, void *), void *arg, struct smerr *e)
+{
+	struct store_each	me = MSG_EACH(cb, arg);
+
+	return msg_select(st, MSG_SELECT "m.message_id = ?1 ORDER BY m.id;",
+	    msgid, 0, &me, e);
+}
+
+int
 store_msg_foreach_pending(struct store *st,
     int (*cb)(const struct store_msg *, void *), void *arg, struct smerr *e)
 {

@@ -253,6 +253,20 @@ cli_home() {
 	sm() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
 }
 
+# fixture_home NAME...: cli_home, with D the fixtures of tests/data/smime,
+# each identity NAME.p12 of D imported and D's ca.pem trusted.
+fixture_home() {
+	cli_home
+	D=$TOP/tests/data/smime
+	cp "$D/p12-passphrase" "$T/" && chmod 600 "$T/p12-passphrase"
+	for _n in "$@"; do
+		cp "$D/$_n.p12" "$T/" && chmod 600 "$T/$_n.p12"
+		check "keys import $_n.p12" sm keys import "$T/$_n.p12" \
+		    --passphrase-file "$T/p12-passphrase"
+	done
+	check "keys trust ca.pem" sm keys trust "$D/ca.pem"
+}
+
 # alice_ui_home PASSPHRASE: for a terminal program test, alice's home H
 # (alice_config, her password given) with a store keyed by PASSPHRASE
 # (in $T/pw), S running sealmail on it, and her identity imported.

@@ -5,13 +5,7 @@
 # files. A short batch starts no second agent; a lane killed in the middle
 # is the agent lost: one line, exit 1, no verdict of undecryptable.
 . "$TOP/tests/lib.sh"
-cli_home
-D=$TOP/tests/data/smime
-cp "$D/bob.p12" "$D/p12-passphrase" "$T/" &&
-    chmod 600 "$T/bob.p12" "$T/p12-passphrase"
-check "keys import bob.p12" sm keys import "$T/bob.p12" \
-    --passphrase-file "$T/p12-passphrase"
-check "keys trust ca.pem" sm keys trust "$D/ca.pem"
+fixture_home bob
 # Under gdb a sanitizer's leak check cannot run; the process is killed.
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 ncpu=$(python3 -c 'import os; print(len(os.sched_getaffinity(0)))')

@@ -1108,6 +1108,52 @@ draft_count_cb(const struct store_draft *dr, void *arg)
 	return 0;
 }
 
+/*
+ * Messages found by Message-ID: every one that has it, in any folder of
+ * any account, oldest first; none for one no message has.
+ */
+static void
+test_by_msgid(void **unused)
+{
+	struct store		*st;
+	struct store_msg	 m;
+	struct smerr		 e;
+	struct ids		 ids;
+	int64_t			 inbox, sent, id1, id2, id3;
+	char			*d = tmpdir();
+
+	(void)unused;
+	st = open_key1(d, &e);
+	assert_int_equal(store_folder_open(st, "work", "INBOX", &inbox, &e), 0);
+	assert_int_equal(store_folder_open(st, "home", "Sent", &sent, &e), 0);
+	mkmsg(&m, inbox, 1, "the first", "m1");
+	m.message_id = "<one@example.test>";
+	assert_int_equal(store_msg_add(st, &m, &id1, &e), 0);
+	mkmsg(&m, inbox, 2, "another", "m2");
+	m.message_id = "<two@example.test>";
+	assert_int_equal(store_msg_add(st, &m, &id2, &e), 0);
+	mkmsg(&m, sent, 7, "the first, a copy", "m3");
+	m.message_id = "<one@example.test>";
+	assert_int_equal(store_msg_add(st, &m, &id3, &e), 0);
+	memset(&ids, 0, sizeof(ids));
+	assert_int_equal(store_msg_foreach_msgid(st, "<one@example.test>",
+	    ids_cb, &ids, &e), 0);
+	assert_int_equal(ids.n, 2);
+	assert_int_equal(ids.v[0], id1);
+	assert_int_equal(ids.v[1], id3);
+	memset(&ids, 0, sizeof(ids));
+	assert_int_equal(store_msg_foreach_msgid(st, "<two@example.test>",
+	    ids_cb, &ids, &e), 0);
+	assert_int_equal(ids.n, 1);
+	assert_int_equal(ids.v[0], id2);
+	memset(&ids, 0, sizeof(ids));
+	assert_int_equal(store_msg_foreach_msgid(st, "<none@example.test>",
+	    ids_cb, &ids, &e), 0);
+	assert_int_equal(ids.n, 0);
+	store_close(st);
+	rmdir_all(d);
+}
+
 static void
 test_drafts(void **unused)
 {
@@ -2011,6 +2057,7 @@ main(void)
 	    cmocka_unit_test(test_outbox),
 	    cmocka_unit_test(test_outbox_claim),
 	    cmocka_unit_test(test_drafts),
+	    cmocka_unit_test(test_by_msgid),
 	    cmocka_unit_test(test_draft_files),
 	    cmocka_unit_test(test_outbox_copies),
 	    cmocka_unit_test(test_outbox_copies_files),
