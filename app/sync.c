@@ -434,7 +434,7 @@ job_judge(struct crypto_ctx *ctx, struct job *j, struct smerr *e)
 	/* The date shown is the sender's Date field, as mail readers show. */
 	m->date = j->v != NULL && j->v->date > 0 ? j->v->date :
 	    (time_t)j->internaldate;
-	/* What is kept, not the RFC822.SIZE the server claims for it. */
+	/* The size of what is kept: RFC822.SIZE is not asked for. */
 	m->size = j->len;
 	m->digest = j->dg;
 	if (m->body != NULL)
@@ -824,7 +824,7 @@ fetch_new(struct syncer *s, uint32_t first, uint32_t last, struct smerr *e)
 	memset(&fx, 0, sizeof(fx));
 	fx.first = s->from = first;
 	fx.last = last;
-	fx.what = IMAP_FETCH_FLAGS | IMAP_FETCH_META | IMAP_FETCH_BODY;
+	fx.what = IMAP_FETCH_FLAGS | IMAP_FETCH_DATE | IMAP_FETCH_BODY;
 	fx.msg = new_msg_cb;
 	fx.arg = s;
 	r = imap_fetch(s->imap, &fx, e);
