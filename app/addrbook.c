@@ -202,19 +202,48 @@ app_alias_parse(const char *text, size_t len, struct app_addrs *b,
 	return 0;
 }
 
+/*
+ * Opens the alias file path with flags (a new file is 0600), its status
+ * in *sb. A symbolic link is followed, for reading and for adding alike:
+ * dotfiles are often links into a folder of them. A file that group or
+ * others may write is refused either way: whoever can write it decides
+ * where mail goes, and to whose key it is encrypted.
+ */
+static int
+alias_open(const char *path, int flags, int *fdp, struct stat *sb,
+    struct smerr *e)
+{
+	int	fd;
+
+	*fdp = -1;
+	if ((fd = open(path, flags | O_CLOEXEC, 0600)) == -1)
+		return smerr_set(e, SMERR_IO, "alias %s: %s", path,
+		    strerror(errno));
+	if (fstat(fd, sb) != 0) {
+		close(fd);
+		return smerr_set(e, SMERR_IO, "alias %s: %s", path,
+		    strerror(errno));
+	}
+	if (sb->st_mode & (S_IWGRP | S_IWOTH)) {
+		close(fd);
+		return smerr_set(e, SMERR_PERM, "alias %s: group or others may "
+		    "write it (chmod go-w)", path);
+	}
+	*fdp = fd;
+	return 0;
+}
+
 int
 app_alias_load(const char *path, struct app_addrs *b, struct smerr *e)
 {
 	struct buf	*t;
+	struct stat	 sb;
 	int		 fd, r;
 
 	if ((t = buf_new(ALIAS_FILE_MAX)) == NULL)
 		return smerr_nomem(e);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		r = smerr_set(e, SMERR_IO, "alias %s: %s", path,
-		    strerror(errno));
+	if ((r = alias_open(path, O_RDONLY, &fd, &sb, e)) != 0)
 		goto out;
-	}
 	r = buf_read_fd(t, fd);
 	close(fd);
 	if (r != 0)
@@ -308,9 +337,10 @@ app_alias_add(const char *path, const char *nick, const char *name,
 		r = smerr_nomem(e);
 		goto out;
 	}
-	if ((fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC |
-	    O_NOFOLLOW, 0600)) == -1 || fstat(fd, &sb) != 0 ||
-	    (sb.st_size > 0 && pread(fd, &last, 1, sb.st_size - 1) != 1) ||
+	if ((r = alias_open(path, O_RDWR | O_APPEND | O_CREAT, &fd, &sb,
+	    e)) != 0)
+		goto out;
+	if ((sb.st_size > 0 && pread(fd, &last, 1, sb.st_size - 1) != 1) ||
 	    (last != '\n' && write(fd, "\n", 1) != 1) ||
 	    write(fd, buf_data(line), buf_len(line)) !=
 	    (ssize_t)buf_len(line)) {

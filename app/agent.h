@@ -157,6 +157,30 @@ int	 agent_token_probe(const char *uri, uint8_t **derp, size_t *lenp,
 int	 agent_hook(struct keys *k, const struct crypto_keyhook **hp,
 	    struct smerr *e);
 /*
+ * A hook like agent_hook's, but one that starts the agent (and so asks a
+ * token's PIN) only when a key operation first needs it, for a command
+ * most of whose mail needs none (inspect). The agent is started from the
+ * main thread only, as its death signal follows the thread that forks it:
+ * a key operation on another thread before that fails, and agent_wanted()
+ * says so to that thread; agent_start() starts it. One try only: when it
+ * fails, every later operation fails the same way. The hook is static
+ * (never freed); k must outlive its use.
+ */
+const struct crypto_keyhook *agent_hook_deferred(struct keys *k);
+/*
+ * Starts the deferred hook's agent now, from the main thread (nothing
+ * when it runs already). 0, or the code and line of the failure, which
+ * agent_failed() repeats from then on.
+ */
+int	 agent_start(struct smerr *e);
+/* The code (and in e the line) of a failed agent_start, or 0. */
+int	 agent_failed(struct smerr *e);
+/*
+ * 1 when a key operation of the calling thread since its last call found
+ * the deferred hook's agent not started, and could not start it there.
+ */
+int	 agent_wanted(void);
+/*
  * Starts more agents holding the keys of the one agent_hook started, so
  * that n threads' key operations run at once (at most 16 lanes; none more
  * for keys on a token, whose module one agent loads). From the main

@@ -186,6 +186,50 @@ token_tools() {
 	[ -f "$MOD" ] || MOD=$(find /usr/lib -name libsofthsm2.so | head -1)
 }
 
+# card_token LABEL: token_tools, then in $T a SoftHSM2 token LABEL (PIN
+# $PIN, 246810) holding alice's lab RSA key and certificate (object
+# alice-rsa, id 01), seen through tests/tools/p11/card.c ($CARD), which
+# counts wrong PINs as a card does and writes every login to
+# $T/card.log. Run from $T.
+card_token() {
+	token_tools
+	CARD="$TOOLS/p11card.so" PIN=246810
+	check "the counting module is built" test -f "$CARD"
+	mkdir -p tokens
+	printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\n' \
+	    "$T" >softhsm2.conf
+	export SOFTHSM2_CONF="$T/softhsm2.conf" P11CARD_MODULE="$MOD" \
+	    P11CARD_STATE="$T/card.state" P11CARD_LOG="$T/card.log"
+	check "SoftHSM2 makes a token" softhsm2-util --init-token --free \
+	    --label "$1" --pin "$PIN" --so-pin 13579135
+	openssl pkcs8 -topk8 -nocrypt -in "$LAB_SMIME_DIR/alice.key" \
+	    -outform DER -out rsa.p8 2>/dev/null
+	openssl x509 -in "$LAB_SMIME_DIR/alice.pem" -outform DER -out rsa.der
+	for _o in "rsa.p8 --type privkey --usage-decrypt --usage-sign" \
+	    "rsa.der --type cert"; do
+		# shellcheck disable=SC2086
+		check "alice's key and certificate go onto the token" \
+		    pkcs11-tool --module "$MOD" --token-label "$1" --login \
+		    --pin "$PIN" --write-object $_o --label alice-rsa --id 01
+	done
+	rm -f rsa.p8
+}
+
+# card_home URI: after card_token, H=$T/home: alice's account, her identity
+# the key URI names on the token (through $CARD; the PIN in $T/pin), the
+# lab CA trusted; S runs sealmail there.
+card_home() {
+	H=$T/home
+	sender_home "$H"
+	sender_config "$H" "$LAB_IMAP_PORT" mail.example.test \
+	    "$LAB_DNS_RESOLVER" no "$(printf '\n[pkcs11]\nmodule = %s' "$CARD")"
+	S() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
+	secret "$T/pin" "$PIN"
+	check "keys import of the key on the token" S keys import "$1" \
+	    --pin-file "$T/pin"
+	check "the lab CA trusted" S keys trust "$LAB_CA"
+}
+
 # alice_folder NAME: a new Maildir folder of alice's on the lab's Dovecot,
 # owned as Dovecot wants it (her Maildir too, when this made it); sets MD
 # and FD. The caller removes "$FD" when done.

@@ -16,46 +16,18 @@
 # And an agent killed while the card signs costs a line and a draft, not
 # the message.
 . "$TOP/tests/lib.sh"
-token_tools
-CARD="$TOOLS/p11card.so"
-check "the counting module is built" test -f "$CARD"
+lab_up || { notok "the lab is up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
 cd "$T" || exit 1
-TOK=sealmail-tries PIN=246810
+TOK=sealmail-tries
 URI="pkcs11:token=$TOK;object=alice-rsa"
 F="tries$$"
 alice_folder "$F"
 TM="tmux -L sealmail-tries-$$"
 trap 'rm -rf "$FD"; $TM kill-server 2>/dev/null' EXIT
+card_token "$TOK"
 
-mkdir -p tokens
-printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\n' \
-    "$T" >softhsm2.conf
-export SOFTHSM2_CONF="$T/softhsm2.conf" P11CARD_MODULE="$MOD" \
-    P11CARD_STATE="$T/card.state" P11CARD_LOG="$T/card.log"
-check "SoftHSM2 makes a token" softhsm2-util --init-token --free \
-    --label "$TOK" --pin "$PIN" --so-pin 13579135
-openssl pkcs8 -topk8 -nocrypt -in "$LAB_SMIME_DIR/alice.key" -outform DER \
-    -out rsa.p8 2>/dev/null
-openssl x509 -in "$LAB_SMIME_DIR/alice.pem" -outform DER -out rsa.der
-for o in "rsa.p8 --type privkey --usage-decrypt --usage-sign" \
-    "rsa.der --type cert"; do
-	# shellcheck disable=SC2086
-	check "alice's key and certificate go onto the token" pkcs11-tool \
-	    --module "$MOD" --token-label "$TOK" --login --pin "$PIN" \
-	    --write-object $o --label alice-rsa --id 01
-done
-rm -f rsa.p8
-
-H=$T/home
-sender_home "$H"
-sender_config "$H" "$LAB_IMAP_PORT" mail.example.test "$LAB_DNS_RESOLVER" no \
-    "$(printf '\n[pkcs11]\nmodule = %s' "$CARD")"
-S() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
-secret pin "$PIN"
-check "keys import of the key on the token" S keys import "$URI" \
-    --pin-file pin
-check "the lab CA trusted" S keys trust "$LAB_CA"
+card_home "$URI"
 # logins WHAT: how many logins the token answered so (ok, incorrect,
 # locked); left: the PIN tries the card has left.
 logins() { grep -cx "$1" card.log 2>/dev/null; }

@@ -21,7 +21,8 @@
 # message, nor stops a sync when a message has UID 4294967295; the same
 # UID sent twice, an RFC822.SIZE unlike the message, a flood of EXPUNGE,
 # a literal of 4 GiB change nothing that is kept, and a UIDNEXT of
-# 4294967295 costs one UID FETCH, not 200,000.
+# 4294967295 costs one UID FETCH, not 200,000. A sync asks for no
+# RFC822.SIZE, and dates a message without Date by its INTERNALDATE.
 # A signed or encrypted message with header protection under a forged
 # outside keeps the protected Reply-To, To, Cc and Message-ID.
 . "$TOP/tests/lib.sh"
@@ -135,7 +136,8 @@ check_eq "nobody: again: exit 0" 0 "$rc"
 check_eq "nobody: the six it gives" "note 1 note 3 note 4 note 5 note 7 note 8" \
     "$(subjects)"
 check_eq "nobody: asks for UID 2 and 6 alone" "2 6" "$(sed -n \
-    's/^[^ ]* UID FETCH \([0-9:]*\) (UID FLAGS RFC822.*/\1/p' rec | xargs)"
+    's/^[^ ]* UID FETCH \([0-9:]*\) (UID FLAGS INTERNALDATE.*/\1/p' rec |
+    xargs)"
 # BODY[] NIL is no message at all: nothing empty is stored in its place,
 # and the next sync asks for it again.
 serve nilbody
@@ -147,7 +149,8 @@ S sync >out 2>err
 check_eq "nilbody: the six it gives, no empty one" \
     "note 1 note 3 note 4 note 5 note 7 note 8" "$(subjects)"
 check_eq "nilbody: asks for UID 2 and 6 again" "2 6" "$(sed -n \
-    's/^[^ ]* UID FETCH \([0-9:]*\) (UID FLAGS RFC822.*/\1/p' rec | xargs)"
+    's/^[^ ]* UID FETCH \([0-9:]*\) (UID FLAGS INTERNALDATE.*/\1/p' rec |
+    xargs)"
 
 # UIDNEXT going backwards (3, whatever the mailbox holds): the message
 # that came after the first sync arrives all the same.
@@ -229,6 +232,29 @@ for mode in twice size expunge hugenext; do
 	check_match "$mode: UID 2 keeps its own text" '^body 2' \
 	    "$(cat show.out)"
 done
+
+# What a sync asks of each new message: its UID, flags, INTERNALDATE (the
+# date of one without a Date field) and body; not RFC822.SIZE, which
+# nothing reads (the size kept is that of what is kept).
+{
+	printf 'From: bob@example.test\r\nTo: alice@example.test\r\n'
+	printf 'Subject: undated\r\nMessage-ID: <n9.%s@example.test>\r\n' $$
+	printf '\r\nbody 9\r\n'
+} >box/m9.eml
+mailbox 7 1:1 2:9
+serve honest
+home
+: >rec
+S sync >out 2>err; rc=$?
+check_eq "items: sync exits 0" 0 "$rc"
+check_eq "items: the messages are asked for their UID, flags, date and body" \
+    "(UID FLAGS INTERNALDATE BODY.PEEK[])" \
+    "$(tr -d '\r' <rec | sed -n 's/^[^ ]* UID FETCH [0-9:*]* \(.*BODY.*\)$/\1/p')"
+check_nomatch "items: nothing asks for RFC822.SIZE" 'RFC822' "$(cat rec)"
+S list --json >list.json 2>/dev/null
+check_eq "items: the message without Date is dated by its INTERNALDATE" \
+    2026-01-01T00:00:00Z "$(json list.json \
+    '[m["date"] for m in d if m["subject"] == "undated"][0]')"
 
 # The connection dropped at each command in turn: LOGIN, SELECT, the
 # FETCH of what is new, the FETCH of the flags of what is stored.

@@ -65,8 +65,8 @@ save_msg(const struct imap_msg *m, void *arg)
 	char		 path[4096];
 	FILE		*fp;
 
-	printf("uid %u size %u len %zu flags (%s) date %lld modseq %llu\n",
-	    m->uid, m->size, m->len, m->flags != NULL ? m->flags : "",
+	printf("uid %u len %zu flags (%s) date %lld modseq %llu\n",
+	    m->uid, m->len, m->flags != NULL ? m->flags : "",
 	    (long long)m->internaldate, (unsigned long long)m->modseq);
 	if (dir == NULL || m->body == NULL)
 		return 0;
@@ -174,7 +174,7 @@ run_imap(const struct net_server *srv, struct smerr *e)
 			fe.changedsince = o.changedsince;
 			fe.vanished = o.changedsince > 0;
 			fe.gone = gone;
-			fe.what = IMAP_FETCH_FLAGS | IMAP_FETCH_META |
+			fe.what = IMAP_FETCH_FLAGS | IMAP_FETCH_DATE |
 			    IMAP_FETCH_BODY;
 			fe.msg = save_msg;
 			fe.arg = (void *)o.fetchdir;
