@@ -28,6 +28,7 @@
 #include "base/vec.h"
 #include "store/store.h"
 #include "app/app.h"
+#include "app/app_int.h"
 
 #define SIGNATURE_MAX	(64 * 1024)
 #define ALIAS_FILE_MAX	(4 * 1024 * 1024)
@@ -205,29 +206,37 @@ app_alias_parse(const char *text, size_t len, struct app_addrs *b,
 /*
  * Opens the alias file path with flags (a new file is 0600), its status
  * in *sb. A symbolic link is followed, for reading and for adding alike:
- * dotfiles are often links into a folder of them. A file that group or
- * others may write is refused either way: whoever can write it decides
- * where mail goes, and to whose key it is encrypted.
+ * dotfiles are often links into a folder of them. Whoever can write the
+ * file decides where mail goes, and to whose key it is encrypted, so it
+ * must be a regular file of the user's (or root's) that group and others
+ * may not write. It is opened without waiting, so that a FIFO in its place
+ * is refused rather than waited on.
  */
 static int
 alias_open(const char *path, int flags, int *fdp, struct stat *sb,
     struct smerr *e)
 {
-	int	fd;
+	int	fd, fl, r = 0;
 
 	*fdp = -1;
-	if ((fd = open(path, flags | O_CLOEXEC, 0600)) == -1)
+	if ((fd = open(path, flags | O_CLOEXEC | O_NONBLOCK, 0600)) == -1)
 		return smerr_set(e, SMERR_IO, "alias %s: %s", path,
 		    strerror(errno));
-	if (fstat(fd, sb) != 0) {
-		close(fd);
-		return smerr_set(e, SMERR_IO, "alias %s: %s", path,
+	if (fstat(fd, sb) != 0 || (fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1)
+		r = smerr_set(e, SMERR_IO, "alias %s: %s", path,
 		    strerror(errno));
-	}
-	if (sb->st_mode & (S_IWGRP | S_IWOTH)) {
+	else if (!S_ISREG(sb->st_mode))
+		r = smerr_set(e, SMERR_IO, "alias %s: not a regular file",
+		    path);
+	else if (sb->st_uid != getuid() && sb->st_uid != 0)
+		r = smerr_set(e, SMERR_PERM, "alias %s: owned by another user "
+		    "(uid %lu)", path, (unsigned long)sb->st_uid);
+	else
+		r = app_check_mode(fd, path, "an alias file", 0, e);
+	if (r != 0) {
 		close(fd);
-		return smerr_set(e, SMERR_PERM, "alias %s: group or others may "
-		    "write it (chmod go-w)", path);
+		return r;
 	}
 	*fdp = fd;
 	return 0;

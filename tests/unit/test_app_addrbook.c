@@ -426,7 +426,8 @@ test_draft_folded(void **state)
 /*
  * The alias file as a symbolic link into a folder of dotfiles: read and
  * added to through the link alike; refused, for both, once group or
- * others may write the file it names.
+ * others may write the file it names, when another user owns it, or when
+ * it is not a regular file.
  */
 static void
 test_alias_file_modes(void **state)
@@ -474,7 +475,8 @@ test_alias_file_modes(void **state)
 		smerr_clear(&e);
 		assert_int_equal(app_alias_load(link, &b, &e), SMERR_PERM);
 		assert_non_null(strstr(smerr_msg(&e), "group or others may "
-		    "write it"));
+		    "write"));
+		assert_non_null(strstr(smerr_msg(&e), "chmod go-w"));
 		assert_int_equal(b.n, 0);
 		smerr_clear(&e);
 		assert_int_equal(app_alias_load(real, &b, &e), SMERR_PERM);
@@ -488,6 +490,25 @@ test_alias_file_modes(void **state)
 	text = unit_read_file(real, NULL);
 	assert_null(strstr(text, "dave"));
 	free(text);
+
+	/* Another user's file, even one only its owner may write. */
+	assert_int_equal(chmod(real, 0644), 0);
+	if (geteuid() == 0) {
+		assert_int_equal(chown(real, 4242, 4242), 0);
+		smerr_clear(&e);
+		assert_int_equal(app_alias_load(link, &b, &e), SMERR_PERM);
+		assert_non_null(strstr(smerr_msg(&e), "another user"));
+		assert_int_equal(chown(real, 0, 0), 0);
+	}
+	/* A FIFO in its place is refused, not waited on. */
+	assert_int_equal(unlink(real), 0);
+	assert_int_equal(mkfifo(real, 0600), 0);
+	smerr_clear(&e);
+	assert_int_equal(app_alias_load(link, &b, &e), SMERR_IO);
+	assert_non_null(strstr(smerr_msg(&e), "not a regular file"));
+	smerr_clear(&e);
+	assert_int_equal(app_alias_add(link, "dave", NULL,
+	    "dave@example.test", &e), SMERR_IO);
 
 	/* A new file is its owner's alone. */
 	smerr_clear(&e);
