@@ -20,9 +20,12 @@
 # any signature that does not verify "invalid", first in its order. Seven
 # files carry a signature around the envelope that does not match it
 # (openssl cms -verify fails on each): the two outer-smime-bad-sig files,
-# made so on purpose, the four alice.env.dsig files and
-# alice.dsig.SHA256.multipart.env.dsig. They read "invalid" where
-# Thunderbird shows the verdict inside. Thunderbird's "enc: false" for the
+# made so on purpose; alice.dsig.SHA256.multipart.env.dsig, whose envelope
+# was put in after signing; and the four alice.env.dsig files, whose
+# signatures were made over the envelope part with bare LF line ends, not
+# over its canonical CRLF form that RFC 8551 signs (they verify only once
+# the CRs are taken out). They read "invalid" where Thunderbird shows the
+# verdict inside. Thunderbird's "enc: false" for the
 # encrypt-then-sign files reflects only the order of its status events;
 # the message is decrypted and shown, and sealmail says "decrypted".
 . "$TOP/tests/lib.sh"

@@ -26,7 +26,7 @@ check "the folder is shown" ui_wait_for "sealmail: $F \\(1\\)"
 # reads [WHAT]: the reads of the message logged since $L was emptied
 # (WHAT: ", its text", ", its body", or "" for reads of neither).
 reads() { grep -c "store: message $ID read${1-.*}\$" "$L"; }
-# laid: the layout read the text (the last read of a layout).
+# laid: the layout read the text (which it reads before the body).
 laid() { [ "$(reads ', its text')" -ge 1 ]; }
 : >"$L"
 check "the message opens" ui_open_msg pr-one
