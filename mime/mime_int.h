@@ -134,10 +134,9 @@ struct mime_draft {
 };
 
 /*
- * 1 when s is all ASCII; 1 when s is fit for a header (UTF-8, no controls
- * but TAB); 1 for a header field name.
+ * 1 when s is fit for a header (UTF-8, no controls but TAB); 1 for a
+ * header field name. (All ASCII: text_is_ascii.)
  */
-int	 mime_is_ascii(const char *s);
 int	 mime_value_ok(const char *s);
 int	 mime_fname_ok(const char *n);
 /* *sp made a copy of s, its old value freed; 0 or SMERR_NOMEM. */
