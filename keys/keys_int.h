@@ -24,14 +24,6 @@ int	 keys_put_x509(struct keys *k, X509 *x, enum keys_kind kind,
 	    const char *source, EVP_PKEY *pkey, int64_t *idp,
 	    struct smerr *e);
 
-/*
- * The domain u (UTF-8, NUL-terminated) made A-labels by libidn2 (IDNA2008,
- * UTS 46 non-transitional, the input normalised to NFC) into *ap, which
- * the caller frees. libidn2 is loaded on the first call (keys/idn.c):
- * SMERR_NOTFOUND when it cannot be, SMERR_INVAL for a name IDNA refuses.
- */
-int	 keys_idn_alabels(const char *u, char **ap, struct smerr *e);
-
 /* Seals a PKCS#8 key for the certificate of fingerprint (keys/seal.c). */
 int	 keys_seal(struct keys *k, const char *fingerprint,
 	    const struct buf *plain, struct buf **outp, struct smerr *e);
