@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <idn2.h>
 
@@ -86,4 +87,23 @@ idn_addr_alabels(const char *addr, char **ap, struct smerr *e)
 	free(dom);
 	*ap = a;
 	return 0;
+}
+
+int
+idn_addr_eq(const char *a, const char *b)
+{
+	char	*x = NULL, *y = NULL;
+	int	 eq;
+
+	if (a == NULL || b == NULL)
+		return 0;
+	if (strcasecmp(a, b) == 0)
+		return 1;
+	if (text_is_ascii(a) && text_is_ascii(b))
+		return 0;
+	eq = idn_addr_alabels(a, &x, NULL) == 0 &&
+	    idn_addr_alabels(b, &y, NULL) == 0 && strcasecmp(x, y) == 0;
+	free(x);
+	free(y);
+	return eq;
 }

@@ -26,4 +26,12 @@ int	idn_alabels(const char *u, char **ap, struct smerr *e);
  */
 int	idn_addr_alabels(const char *addr, char **ap, struct smerr *e);
 
+/*
+ * 1 when the addresses a and b are the same, case-insensitively, once a
+ * domain outside ASCII in either is made A-labels: "user@b\xc3\xbccher.example"
+ * is "user@xn--bcher-kva.example". 0 when either is NULL, or when a domain
+ * outside ASCII fails IDNA (and the two differ as written).
+ */
+int	idn_addr_eq(const char *a, const char *b);
+
 #endif

@@ -10,7 +10,10 @@ struct keys {
 	struct store	*st;
 };
 
-/* 1 when the comma-separated list holds address (case-insensitive). */
+/*
+ * 1 when the comma-separated list holds address (case-insensitive; a
+ * domain outside ASCII compared as its A-labels).
+ */
 int	 keys_emails_have(const char *list, const char *address);
 /* SHA-256 of x's DER as lowercase hex into fp[65]. */
 int	 keys_x509_fingerprint(X509 *x, char fp[65], struct smerr *e);

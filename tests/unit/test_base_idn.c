@@ -85,11 +85,35 @@ test_addr_bad(void **unused)
 	}
 }
 
+static void
+test_eq(void **unused)
+{
+	(void)unused;
+	assert_true(idn_addr_eq("user@" BUECHER ".example",
+	    "user@xn--bcher-kva.example"));
+	assert_true(idn_addr_eq("USER@XN--BCHER-KVA.example",
+	    "user@" BUECHER_NFD ".Example"));
+	assert_true(idn_addr_eq("a@example.test", "A@Example.Test"));
+	assert_false(idn_addr_eq("other@" BUECHER ".example",
+	    "user@xn--bcher-kva.example"));
+	assert_false(idn_addr_eq("user@bucher.example",
+	    "user@" BUECHER ".example"));
+	assert_false(idn_addr_eq("a@example.test", "b@example.test"));
+	/* A domain that fails IDNA equals nothing but itself as written. */
+	assert_false(idn_addr_eq("a@\xe2\x98\x83.example",
+	    "a@xn--n3h.example"));
+	assert_true(idn_addr_eq("a@\xe2\x98\x83.example",
+	    "a@\xe2\x98\x83.example"));
+	assert_false(idn_addr_eq(NULL, "a@example.test"));
+	assert_false(idn_addr_eq("a@example.test", NULL));
+}
+
 int
 main(void)
 {
 	return UNIT_RUN(NULL, NULL,
 	    cmocka_unit_test(test_domain),
 	    cmocka_unit_test(test_addr),
-	    cmocka_unit_test(test_addr_bad));
+	    cmocka_unit_test(test_addr_bad),
+	    cmocka_unit_test(test_eq));
 }
