@@ -4,9 +4,11 @@
 # SMIMEA record at the A-label name (its rfc822Name is in A-labels, RFC
 # 8398), writes the domain as A-labels in the sent header and in the SMTP
 # envelope (RCPT TO), with the display name in RFC 2047 words, and Postfix
-# delivers it to bob. A local part outside ASCII and a domain that IDNA
-# refuses are refused, each with one line naming the address; nothing is
-# queued then.
+# delivers it to bob. An account's address matches a From or a To in
+# either form: a draft goes out through the account it is From, and a
+# reply to all leaves out the replier's own address. A local part outside
+# ASCII and a domain that IDNA refuses are refused, each with one line
+# naming the address; nothing is queued then.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is not up"; t_done; }
 alice_sender yes
@@ -57,6 +59,40 @@ check_eq "bob reads it: decrypted, signed by alice" \
     "$(json j1.json 'd["encryption"] + " " + d["signature"] + " " + d["signer"]')"
 check_match "and the text came through" 'an eine Adresse mit Umlaut' \
     "$(json j1.json 'd["text"]')"
+
+# --- the account whose address is From, in either form ------------------
+# The second account names the U-labels; a draft From the A-labels goes
+# out through it (and stops there: alice has no identity for it).
+{ echo; lab_account idn "alice@$U" "imap://mail.example.test:$LAB_IMAP_PORT" \
+    "submission://mail.example.test:$LAB_SUBMISSION_PORT" "$T/alicepw"; } \
+    >>"$H/config"
+printf 'From: alice@%s\nTo: bob@example.test\nSubject: x\n\nx\n' "$A" >m4.txt
+check_error "a draft From alice@$A is taken by the account of alice@$U" \
+    1 "alice@$A" S send m4.txt
+check_nomatch "...not by the first account" 'is not the address of account' \
+    "$(cat "$T/.err")"
+
+# --- reply: the own address, in either form, is not a recipient ----------
+printf 'To: Bob <bob@%s>, alice@example.test\nSubject: idn reply %s\n\nx\n' \
+    "$U" "$ID" >m5.txt
+check "a signed, not encrypted, message to bob@$U and alice" \
+    S send --no-encrypt m5.txt
+B=$T/bob
+mkdir -p "$B" && chmod 700 "$B"
+secret "$T/bobpw" "$LAB_BOB_PASS"
+{ lab_account bob "bob@$U" "imap://mail.example.test:$LAB_IMAP_PORT" "" \
+    "$T/bobpw" "user     = $LAB_BOB"; lab_dns; } >"$B/config"
+SB() { "$SEALMAIL" --home "$B" --passphrase-file "$T/pw" "$@"; }
+maildir_find "$BOB_DIR" "idn reply $ID" >/dev/null
+check "bob syncs his INBOX" SB sync --folder INBOX
+SB list --json >bl.json
+n=$(json bl.json '[m["id"] for m in d if m["subject"] == "idn reply '"$ID"'"][0]')
+SB reply --all "$n" >r5.txt
+check_match "bob's reply to all is From bob, to alice" \
+    "^From: bob@$U To: alice@example.test\$" \
+    "$(grep -E '^(From|To):' r5.txt | paste -sd' ')"
+check_nomatch "...and not to bob himself, whom To named in A-labels" \
+    "bob@($A|$U)" "$(grep -E '^(To|Cc):' r5.txt)"
 
 # --- refused ---------------------------------------------------------------
 printf 'To: jörg@%s\nSubject: x\n\nx\n' "$U" >m2.txt
