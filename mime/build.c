@@ -117,6 +117,9 @@ mime_draft_free(struct mime_draft *d)
 		mime_addr_clear(&d->cc[i]);
 	free(d->cc);
 	vec_strv_free(d->bcc, d->nbcc);
+	for (i = 0; i < d->nreply_to; i++)
+		mime_addr_clear(&d->reply_to[i]);
+	free(d->reply_to);
 	free(d->subject);
 	free(d->date_raw);
 	free(d->msgid);
@@ -911,6 +914,7 @@ mime_draft_build(struct mime_draft *d, struct mime_out **op, struct smerr *e)
 	mime_wr_puts(&w, "Message-ID: ");
 	mime_wr_puts(&w, o->msgid);
 	mime_wr_puts(&w, "\r\n");
+	mime_put_addr_field(&w, "Reply-To", d->reply_to, d->nreply_to);
 	for (i = 0; i < d->nfields; i++) {
 		mime_wr_puts(&w, d->fields[i].name);
 		mime_wr_puts(&w, ":");

@@ -111,8 +111,9 @@ int	 mime_draft_build(struct mime_draft *d, struct mime_out **op,
 
 /*
  * Reads a message as a user writes it (RFC 5322 header fields, a blank
- * line, the text; LF or CRLF; raw UTF-8 allowed in Subject, display names
- * and the text) and writes it canonically. def_name and def_addr stand
+ * line, the text; LF or CRLF; raw UTF-8 allowed in Subject, display names,
+ * the domains of addresses and the text) and writes it canonically; From,
+ * To, Cc, Bcc and Reply-To are read as address lists. def_name and def_addr stand
  * for a missing From (def_addr NULL: From is required). A Content-Type
  * field in the input means the body is already MIME: it is kept as the
  * entity (it must be 7-bit). Date and Message-ID are kept when given.

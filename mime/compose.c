@@ -22,7 +22,7 @@
  * list reader, with groups flattened into their members.
  */
 
-enum akind { A_FROM, A_TO, A_CC, A_BCC };
+enum akind { A_FROM, A_TO, A_CC, A_BCC, A_REPLY_TO };
 
 struct addrs {
 	struct mime_draft	*d;
@@ -58,6 +58,9 @@ add_mailbox(void *arg, const struct mime_mbox *mb)
 		    raw, a->e);
 	case A_BCC:
 		return mime_draft_bcc(d, mb->addr, a->e);
+	case A_REPLY_TO:
+		return mime_addr_push(d, &d->reply_to, &d->nreply_to, mb->name,
+		    mb->addr, raw, a->e);
 	}
 	return 0;
 }
@@ -153,6 +156,8 @@ compose_field(struct compose *c, const char *name, const char *value,
 		return parse_addrs(d, A_CC, value, e);
 	if (strcasecmp(name, "bcc") == 0)
 		return parse_addrs(d, A_BCC, value, e);
+	if (strcasecmp(name, "reply-to") == 0)
+		return parse_addrs(d, A_REPLY_TO, value, e);
 	if (strcasecmp(name, "subject") == 0) {
 		if (c->nsubject++ > 0)
 			return smerr_set(e, SMERR_INVAL, "two Subject fields");

@@ -119,6 +119,8 @@ struct mime_draft {
 	size_t			 ncc;
 	char			**bcc;
 	size_t			 nbcc;
+	struct draft_addr	*reply_to;	/* as a user wrote it (compose.c) */
+	size_t			 nreply_to;
 	char			*subject;
 	int			 subject_raw;
 	time_t			 date;

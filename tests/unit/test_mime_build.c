@@ -581,6 +581,8 @@ test_compose_idn(void **st)
 	    "To: B\xc3\xbc" "cher <info@b\xc3\xbc" "cher.example>\n"
 	    "Cc: info@xn--bcher-kva.example, other@bu\xcc\x88" "cher.example\n"
 	    "Bcc: hidden@\xe4\xbe\x8b.example\n"
+	    "Reply-To: J\xc3\xb6rg <desk@M\xc3\xbcnchen.example>, "
+	    "list@example.test\n"
 	    "Subject: idn\n\nx\n", NULL, 0);
 	h = buf_str(o->headers);
 	assert_non_null(strstr(h, "From: =?UTF-8?B?SsO2cmc=?= "
@@ -589,6 +591,9 @@ test_compose_idn(void **st)
 	    "<info@xn--bcher-kva.example>\r\n"));
 	assert_non_null(strstr(h, "Cc: info@xn--bcher-kva.example, "
 	    "other@xn--bcher-kva.example\r\n"));
+	/* Reply-To is an address list too (it names no recipient). */
+	assert_non_null(strstr(h, "Reply-To: =?UTF-8?B?SsO2cmc=?= "
+	    "<desk@xn--mnchen-3ya.example>,\r\n list@example.test\r\n"));
 	assert_null(strstr(h, "\xc3"));
 	assert_null(strstr(h, "hidden"));
 	assert_string_equal(o->from, "joerg@xn--mnchen-3ya.example");
@@ -615,6 +620,8 @@ test_compose_idn(void **st)
 	    "Bcc: j\xc3\xb6rg@b\xc3\xbc" "cher.example\n\nx\n", local, 2);
 	compose_refused("From: j\xc3\xb6rg@b\xc3\xbc" "cher.example\n"
 	    "To: a@example.test\n\nx\n", local, 2);
+	compose_refused("From: a@example.test\nTo: a@example.test\nReply-To: "
+	    "j\xc3\xb6rg@b\xc3\xbc" "cher.example\n\nx\n", local, 2);
 	/* A domain that IDNA refuses is named. */
 	compose_refused("From: a@example.test\nCc: a@\xe2\x98\x83.example\n\n"
 	    "x\n", bad, 2);
