@@ -81,7 +81,7 @@ endif
 # libsecret (and GLib with it) is not linked: keys/secret.c loads it when
 # a Secret Service is to be asked; nor is libunbound (with libevent,
 # nettle, hogweed and GMP): net/unbound.c loads it for the first DNS
-# lookup; nor libidn2 (with libunistring): keys/idn.c loads it for the
+# lookup; nor libidn2 (with libunistring): base/idn.c loads it for the
 # first domain outside ASCII. Their headers are needed to build, their
 # packages to run.
 EXT_LIBS	= $(ETPAN_LIBS) $(SSL_LIBS) $(ZLIB_LIBS) -lsqlcipher \

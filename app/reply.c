@@ -22,6 +22,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/idn.h"
 #include "base/text.h"
 #include "base/vec.h"
 #include "mime/build.h"
@@ -241,22 +242,26 @@ draft_scan(struct app_draft *d, const struct store_msg *m, int attach,
 	return 0;
 }
 
-/* 1 when addr is in the comma-separated list. */
+/* 1 when addr is in the comma-separated list (as idn_addr_eq compares). */
 static int
 list_has(const char *list, const char *addr)
 {
 	const char	*p = list;
-	size_t		 n, al = strlen(addr);
+	char		*one;
+	size_t		 n;
+	int		 found = 0;
 
-	while (p != NULL && *p != '\0') {
+	while (!found && p != NULL && *p != '\0') {
 		n = strcspn(p, ",");
-		if (n == al && strncasecmp(p, addr, n) == 0)
-			return 1;
+		if ((one = strndup(p, n)) == NULL)
+			return 0;
+		found = idn_addr_eq(one, addr);
+		free(one);
 		p += n;
 		if (*p == ',')
 			p++;
 	}
-	return 0;
+	return found;
 }
 
 static int
@@ -265,7 +270,7 @@ is_own(const struct app_config *cfg, const char *addr)
 	size_t	i;
 
 	for (i = 0; i < cfg->naccounts; i++)
-		if (strcasecmp(cfg->accounts[i].address, addr) == 0)
+		if (idn_addr_eq(cfg->accounts[i].address, addr))
 			return 1;
 	return 0;
 }

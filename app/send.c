@@ -21,6 +21,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/idn.h"
 #include "base/secmem.h"
 #include "base/vec.h"
 #include "crypto/crypto.h"
@@ -592,7 +593,7 @@ send_queue(const struct send_opts *o, const void *text, size_t len,
 	    (r = mime_compose_attach(text, len, o->acct->display_name,
 	    o->acct->address, o->att, o->natt, &mo, e)) != 0)
 		goto out;
-	if (strcasecmp(mo->from, o->acct->address) != 0) {
+	if (!idn_addr_eq(mo->from, o->acct->address)) {
 		r = smerr_set(e, SMERR_INVAL, "From %s is not the address of "
 		    "account %s (%s)", mo->from, o->acct->name,
 		    o->acct->address);

@@ -32,6 +32,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/idn.h"
 #include "base/secmem.h"
 #include "base/text.h"
 #include "base/vec.h"
@@ -554,7 +555,7 @@ signer_identity(struct judge *j, const struct crypto_signer *sg, size_t i,
 		return smerr_nomem(j->e);
 	*addrp = *nemp > 0 ? (*emp)[0] : NULL;
 	for (k = 0; from != NULL && k < *nemp; k++)
-		if (crypto_addr_eq((*emp)[k], from)) {
+		if (idn_addr_eq((*emp)[k], from)) {
 			*addrp = (*emp)[k];
 			break;
 		}

@@ -422,6 +422,24 @@ timeout      = 2
 EOF2
 }
 
+# alice_sender ENCRYPT: a script sends as alice through the lab, from $T:
+# her home $H (sender_home) with her account (sender_config, encrypt =
+# ENCRYPT), her identity imported and the lab CA trusted (two checks); S
+# runs sealmail in that home. No session bus: the store is keyed by a
+# passphrase.
+alice_sender() {
+	unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+	cd "$T" || exit 1
+	H=$T/alice
+	S() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
+	sender_home "$H"
+	sender_config "$H" "$LAB_IMAP_PORT" mail.example.test \
+	    "$LAB_DNS_RESOLVER" "$1"
+	check "alice's identity imported" S keys import \
+	    "$LAB_SMIME_DIR/alice.p12" --passphrase-file "$T/p12pw"
+	check "the lab CA trusted" S keys trust "$LAB_CA"
+}
+
 # The terminal program under tmux: the script sets TM (its tmux command,
 # with a private socket) and runs the program in session "ui".
 ui_screen() { $TM capture-pane -p -t ui 2>/dev/null; }
