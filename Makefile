@@ -194,9 +194,10 @@ demo: deps
 	@$(MAKE) --no-print-directory sealmail
 	sh tests/lab/demo.sh
 
-bench: sealmail
+# As for demo: the packages first, so that a fresh machine can build.
+bench:
 	@sh tests/deps.sh bench
-	$(MAKE) build/rel/tests/tools/net_client build/rel/tests/tools/app_storefill \
+	$(MAKE) sealmail build/rel/tests/tools/net_client build/rel/tests/tools/app_storefill \
 	    build/rel/tests/tools/app_querytime build/rel/tests/tools/app_keyrate \
 	    build/rel/tests/tools/app_threadtime
 	bash tests/bench/run.sh
