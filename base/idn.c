@@ -49,8 +49,19 @@ idn_alabels(const char *u, char **ap, struct smerr *e)
 		return smerr_set(e, SMERR_NOTFOUND, "%.80s: libidn2 is needed "
 		    "for a domain outside ASCII: %s", u, idn_why);
 	if ((rc = idn.to_ascii_8z(u, ap, IDN2_NFC_INPUT |
-	    IDN2_NONTRANSITIONAL)) == IDN2_OK)
-		return 0;
+	    IDN2_NONTRANSITIONAL)) == IDN2_OK) {
+		/*
+		 * The mapping may turn a full-width "@" or "," into ASCII
+		 * punctuation: what comes out must be a host name.
+		 */
+		if (strspn(*ap, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") == strlen(*ap))
+			return 0;
+		free(*ap);
+		*ap = NULL;
+		return smerr_set(e, SMERR_INVAL, "not a valid domain name: "
+		    "%.80s (it maps to characters no domain holds)", u);
+	}
 	*ap = NULL;
 	if (rc == IDN2_MALLOC)
 		return smerr_nomem(e);

@@ -67,6 +67,9 @@ test_addr_bad(void **unused)
 	static const char *bad[] = {
 		"a@\xe2\x98\x83.example",	/* U+2603, disallowed */
 		"a@x\xe2\x80\x8dy.example",	/* a joiner out of context */
+		/* Full-width "@" and ",": UTS 46 maps them to ASCII. */
+		"a@bank.test\xef\xbc\xa0" "evil.test",
+		"a@a\xef\xbc\x8c" "b.test",
 	};
 	struct smerr	 e;
 	char		*a = NULL;
