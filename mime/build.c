@@ -148,7 +148,7 @@ mime_draft_free(struct mime_draft *d)
 static int
 addr_alabels(const char *addr, char **ap, struct smerr *e)
 {
-	const char	*at, *p;
+	const char	*at;
 	char		*a;
 	int		 r;
 
@@ -158,11 +158,10 @@ addr_alabels(const char *addr, char **ap, struct smerr *e)
 	else {
 		if ((at = strrchr(addr, '@')) == NULL)
 			at = addr + strlen(addr);
-		for (p = addr; p < at; p++)
-			if ((unsigned char)*p >= 0x80)
-				return smerr_set(e, SMERR_INVAL, "%.80s: a local "
-				    "part outside ASCII needs SMTPUTF8, which "
-				    "sealmail does not send", addr);
+		if (text_has_8bit(addr, (size_t)(at - addr)))
+			return smerr_set(e, SMERR_INVAL, "%.80s: a local "
+			    "part outside ASCII needs SMTPUTF8, which "
+			    "sealmail does not send", addr);
 		if ((r = idn_addr_alabels(addr, &a, e)) != 0)
 			return r;
 	}
@@ -208,11 +207,13 @@ mime_addr_push(struct mime_draft *d, struct draft_addr **v, size_t *n,
     const char *name, const char *addr, int raw, struct smerr *e)
 {
 	struct draft_addr	*nv;
-	int			 r;
+	int			 r, rt = v == &d->reply_to;
 
-	if (rcpt_count(d) >= MIME_BUILD_MAX_RCPT)
-		return smerr_set(e, SMERR_LIMIT, "more than %d recipients",
-		    MIME_BUILD_MAX_RCPT);
+	/* To, Cc and Bcc count together; Reply-To on its own. */
+	if ((rt ? (int)*n : rcpt_count(d)) >= MIME_BUILD_MAX_RCPT)
+		return smerr_set(e, SMERR_LIMIT, "more than %d %s",
+		    MIME_BUILD_MAX_RCPT, rt ? "Reply-To addresses" :
+		    "recipients");
 	if ((nv = reallocarray(*v, *n + 1, sizeof(**v))) == NULL)
 		return smerr_nomem(e);
 	*v = nv;
@@ -343,7 +344,8 @@ static int
 field_reserved(const char *n)
 {
 	static const char	*res[] = { "from", "to", "cc", "bcc",
-		"subject", "date", "message-id", "mime-version", NULL };
+		"reply-to", "subject", "date", "message-id", "mime-version",
+		NULL };
 	size_t			 i;
 
 	if (strncasecmp(n, "content-", 8) == 0)

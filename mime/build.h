@@ -78,7 +78,7 @@ void	 mime_draft_date(struct mime_draft *d, time_t t);
 int	 mime_draft_msgid(struct mime_draft *d, const char *msgid,
 	    struct smerr *e);
 /*
- * Another outer field (In-Reply-To, References, Reply-To, X-...); name is
+ * Another outer field (In-Reply-To, References, X-...); name is
  * checked, value is encoded per RFC 2047 when not ASCII. The fields
  * above, MIME-Version and Content-* are refused here.
  */

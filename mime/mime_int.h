@@ -119,7 +119,7 @@ struct mime_draft {
 	size_t			 ncc;
 	char			**bcc;
 	size_t			 nbcc;
-	struct draft_addr	*reply_to;	/* as a user wrote it (compose.c) */
+	struct draft_addr	*reply_to;	/* domains in A-labels (compose.c) */
 	size_t			 nreply_to;
 	char			*subject;
 	int			 subject_raw;

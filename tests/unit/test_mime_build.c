@@ -151,6 +151,9 @@ test_injection_refused(void **st)
 	assert_int_equal(mime_draft_field(d, "Content-Type", "text/html", &e),
 	    SMERR_INVAL);
 	assert_int_equal(mime_draft_field(d, "from", "x@y.z", &e), SMERR_INVAL);
+	/* Reply-To is an address list, written as To is: not free text. */
+	assert_int_equal(mime_draft_field(d, "Reply-To", "x@y.z", &e),
+	    SMERR_INVAL);
 	assert_int_equal(mime_draft_msgid(d, "no-brackets@x", &e), SMERR_INVAL);
 	assert_int_equal(mime_draft_msgid(d, "<a b@x>", &e), SMERR_INVAL);
 	assert_int_equal(mime_draft_text(d, "\xff\xfe", 2, &e), SMERR_INVAL);
@@ -637,19 +640,44 @@ put_run(struct buf *b, char c, size_t n)
 		assert_int_equal(buf_putc(b, c), 0);
 }
 
+/* Puts a field name of n addresses, ending its line, in b. */
+static void
+put_addr_field(struct buf *b, const char *name, size_t n)
+{
+	size_t	i;
+
+	assert_int_equal(buf_printf(b, "%s: ", name), 0);
+	for (i = 0; i < n; i++)
+		assert_int_equal(buf_printf(b, "%su%zu@example.test",
+		    i ? ", " : "", i), 0);
+	assert_int_equal(buf_puts(b, "\n"), 0);
+}
+
 static void
 test_compose_limits(void **st)
 {
 	struct mime_out	*o;
 	struct buf	*b = buf_new(0);
-	size_t		 i;
 
 	(void)st;
-	assert_int_equal(buf_puts(b, "From: a@example.test\nTo: "), 0);
-	for (i = 0; i < MIME_BUILD_MAX_RCPT + 1; i++)
-		assert_int_equal(buf_printf(b, "%su%zu@example.test",
-		    i ? ", " : "", i), 0);
-	assert_int_equal(buf_puts(b, "\n\nx\n"), 0);
+	assert_int_equal(buf_puts(b, "From: a@example.test\n"), 0);
+	put_addr_field(b, "To", MIME_BUILD_MAX_RCPT + 1);
+	assert_int_equal(buf_puts(b, "\nx\n"), 0);
+	compose(buf_str(b), NULL, SMERR_LIMIT);
+	/* Reply-To names no recipient: it counts on its own. */
+	buf_reset(b);
+	assert_int_equal(buf_puts(b, "From: a@example.test\n"), 0);
+	put_addr_field(b, "To", MIME_BUILD_MAX_RCPT);
+	put_addr_field(b, "Reply-To", 1);
+	assert_int_equal(buf_puts(b, "\nx\n"), 0);
+	o = compose(buf_str(b), NULL, 0);
+	assert_int_equal(o->nrcpt, MIME_BUILD_MAX_RCPT);
+	mime_out_free(o);
+	buf_reset(b);
+	assert_int_equal(buf_puts(b, "From: a@example.test\nTo: b@example."
+	    "test\n"), 0);
+	put_addr_field(b, "Reply-To", MIME_BUILD_MAX_RCPT + 1);
+	assert_int_equal(buf_puts(b, "\nx\n"), 0);
 	compose(buf_str(b), NULL, SMERR_LIMIT);
 	buf_reset(b);
 	assert_int_equal(buf_puts(b, "From: a@example.test\nTo: b@example.test"
