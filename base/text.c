@@ -204,10 +204,7 @@ text_put_run(struct buf *out, const unsigned char **pp, size_t *lenp,
 int
 text_is_ascii(const char *s)
 {
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s >= 0x80)
-			return 0;
-	return 1;
+	return !text_has_8bit(s, strlen(s));
 }
 
 int

@@ -15,6 +15,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/idn.h"
 #include "base/text.h"
 #include "base/vec.h"
 #include "mime/mime.h"
@@ -182,7 +183,7 @@ addrs_in(char **a, size_t na, char **b, size_t nb)
 
 	for (i = 0; i < na; i++) {
 		for (k = 0; k < nb; k++)
-			if (strcasecmp(a[i], b[k]) == 0)
+			if (idn_addr_eq(a[i], b[k]))
 				break;
 		if (k == nb)
 			return 0;

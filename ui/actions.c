@@ -17,6 +17,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/idn.h"
 #include "store/store.h"
 #include "app/app.h"
 #include "app/reply.h"
@@ -86,7 +87,7 @@ act_draft(struct ui *ui, int64_t id, enum app_draft_kind kind)
 	note[0] = '\0';
 	if (kind != APP_DRAFT_FORWARD && kind != APP_DRAFT_FORWARD_ATTACH &&
 	    m->signer != NULL && m->reply_to != NULL &&
-	    strcasecmp(m->reply_to, m->signer) != 0)
+	    !idn_addr_eq(m->reply_to, m->signer))
 		snprintf(note, sizeof(note), "Reply-To %.60s is not the "
 		    "signer %.60s!", m->reply_to, m->signer);
 	else if (d->nosig != NULL)
