@@ -229,7 +229,7 @@ alias_open(const char *path, int flags, int *fdp, struct stat *sb,
 	else if (!S_ISREG(sb->st_mode))
 		r = smerr_set(e, SMERR_IO, "alias %s: not a regular file",
 		    path);
-	else if (sb->st_uid != getuid() && sb->st_uid != 0)
+	else if (sb->st_uid != geteuid() && sb->st_uid != 0)
 		r = smerr_set(e, SMERR_PERM, "alias %s: owned by another user "
 		    "(uid %lu)", path, (unsigned long)sb->st_uid);
 	else

@@ -49,9 +49,18 @@ check_match "the To field: the name in RFC 2047 words, the domain in A-labels" \
     "$(tr -d '\r' <"$f" | grep '^To:')"
 check_nomatch "no octet outside ASCII in the header" \
     "$(printf '[\200-\377]')" "$(tr -d '\r' <"$f" | sed '/^$/q')"
+# delivered MSGID: Postfix's line of the delivery of the message MSGID
+# (by its queue ID), once it is logged: the log is written after the
+# message is in the mailbox.
+delivered() {
+	_q=$(grep -m1 "message-id=<$1>" "$LAB_DIR/log/postfix.log" |
+	    sed -n 's/.*: \([0-9A-F]\{6,\}\): message-id=.*/\1/p')
+	[ -n "$_q" ] && grep -m1 " $_q: to=.*status=sent" "$LAB_DIR/log/postfix.log"
+}
+check "Postfix logs the delivery" settles delivered "send-idn-1-$ID@example.test"
 check_match "the envelope: RCPT TO in A-labels (Postfix's log)" \
     "to=<bob@example.test>, orig_to=<bob@$A>" \
-    "$(grep "send-idn-1-$ID" -A30 "$LAB_DIR/log/postfix.log" | grep orig_to=)"
+    "$(delivered "send-idn-1-$ID@example.test")"
 "$TOOLS/crypto_judge" --anchor "$LAB_CA" --identity \
     "$LAB_SMIME_DIR/bob-idn.pem" "$LAB_SMIME_DIR/bob.key" "$f" >j1.json
 check_eq "bob reads it: decrypted, signed by alice" \
