@@ -2,7 +2,9 @@
 # servers and a zone of this test's own (fresh keys, its own NSD) that
 # publishes them only under the A-labels of bücher.example.test
 # (xn--bcher-kva.example.test), so that a name asked in UTF-8 finds
-# nothing. Server names outside ASCII in the config: the address and the
+# nothing. setup alice@bücher.example.test finds the servers from the SRV
+# records at the A-label domain, proves them and writes the address as
+# typed. Server names outside ASCII in the config: the address and the
 # TLSA records are asked under the A-labels (DANE proves the lab's
 # servers), and a server whose certificate names the A-label host passes
 # the PKIX name check and was asked for that name (SNI). A name IDNA
@@ -23,7 +25,7 @@ cleanup() {
 trap cleanup EXIT
 cd "$T" || exit 1
 
-# --- the zone: A and TLSA records under the A-label names ---------------------
+# --- the zone: SRV, A and TLSA records under the A-label names ---------------
 Z=$T/zone
 mkdir -p "$Z"
 dz_keys example.test "$Z/keys" >/dev/null
@@ -35,6 +37,10 @@ check_match "the lab's TLSA record of its servers" '^3 1 1 [0-9a-f]{64}$' "$tlsa
 	printf '$ORIGIN example.test.\n$TTL 60\n'
 	printf '@ IN SOA ns1 hostmaster 1 3600 600 86400 60\n@ IN NS ns1\n'
 	printf 'ns1 IN A 127.0.0.1\n'
+	printf '_imaps._tcp.%s. IN SRV 0 1 %s mail.%s.\n' "$A" \
+	    "$LAB_IMAPS_PORT" "$A"
+	printf '_submissions._tcp.%s. IN SRV 0 1 %s mail.%s.\n' "$A" \
+	    "$LAB_SUBMISSIONS_PORT" "$A"
 	printf 'mail.%s. IN A 127.0.0.1\n' "$A"
 	for p in $LAB_IMAPS_PORT $LAB_SUBMISSIONS_PORT; do
 		printf '_%s._tcp.mail.%s. IN TLSA %s\n' "$p" "$A" "$tlsa"
@@ -69,6 +75,31 @@ account_home() {
 	    "password-command = head -1 alice.pw" >> "$H/config"
 	printf 'imap = %s\nsmtp = %s\n%s\n' "$2" "$3" "${4:-}" >> "$H/config"
 }
+
+# --- setup: the SRV records asked under the A-labels -------------------------
+home "$T/setup"
+"$SEALMAIL" --home "$H" setup "alice@$U" --user "$LAB_ALICE" \
+    --password-command "head -1 alice.pw" --json </dev/null \
+    > "$T/s.json" 2>"$T/s.err"
+check_eq "setup alice@$U exits 0" 0 $?
+sed 's/^/#   /' "$T/s.err" | tail -3
+check_eq "--json: the address as typed; servers from the secure SRV records at $A; DANE" \
+    "alice@$U imaps://mail.$A:$LAB_IMAPS_PORT submissions://mail.$A:$LAB_SUBMISSIONS_PORT secure dane dane" \
+    "$(json "$T/s.json" '" ".join(str(d[k]) for k in ("address", "imap",
+    "smtp", "srv", "imap_auth", "smtp_auth"))')"
+check_match "the config keeps the address as typed" \
+    "^address = alice@$U\$" "$(cat "$H/config")"
+check "config check reads what setup wrote" \
+    "$SEALMAIL" --home "$H" config check
+check_match "... the account's address as typed" \
+    "^account alice@$U <alice@$U> \\(default\\)\$" "$(cat "$T/.out")"
+
+check_error "an address whose domain IDNA refuses: exit 1, one line naming it" \
+    1 "^sealmail: 'alice@x☃.example.test': .*not a valid domain name: x☃.example.test" \
+    "$SEALMAIL" --home "$T/bad" setup "alice@x☃.example.test" \
+    --password-command "head -1 alice.pw"
+check_eq "... the home is left alone" no \
+    "$(test -e "$T/bad/config" && echo yes || echo no)"
 
 # --- server names outside ASCII in the config ---------------------------------
 account_home "$T/names" "imaps://mail.$U:$LAB_IMAPS_PORT" \
