@@ -15,7 +15,8 @@ enum app_tls { APP_TLS_STARTTLS, APP_TLS_IMPLICIT };
 enum app_encrypt { APP_ENCRYPT_AUTO, APP_ENCRYPT_YES, APP_ENCRYPT_NO };
 
 struct app_server {
-	char		*host;		/* DNS name or address literal */
+	char		*host;		/* DNS name (A-labels) or address
+					   literal */
 	int		 port;
 	enum app_tls	 tls;
 };
@@ -100,7 +101,11 @@ const struct app_account *app_config_account(const struct app_config *cfg,
 	    const char *name);
 /* The name a logs in with: its user, else its address. */
 const char *app_account_login(const struct app_account *a);
-/* Parses a server URL of the given key ("imap" or "smtp"). */
+/*
+ * Parses a server URL of the given key ("imap" or "smtp"); a host name
+ * outside ASCII is kept as its A-labels (base/idn.h), one IDNA refuses is
+ * SMERR_CONFIG naming the key and the name.
+ */
 int	 app_server_parse(const char *key, const char *url,
 	    struct app_server *srv, struct smerr *e);
 

@@ -14,8 +14,10 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/idn.h"
 #include "base/json.h"
 #include "base/secmem.h"
+#include "base/text.h"
 #include "keys/keys.h"
 #include "net/dns.h"
 #include "app/app_int.h"
@@ -26,6 +28,7 @@
 struct setup_opts {
 	const char	*address;
 	const char	*domain;
+	char		*domain_a;	/* domain as A-labels when not ASCII */
 	const char	*account;
 	const char	*name;
 	const char	*user;
@@ -57,6 +60,27 @@ setup_value_ok(struct cli *c, const char *what, const char *v, int hash_ok)
 	return SMERR_USAGE;
 }
 
+/*
+ * The domain the SRV records are asked under: a domain outside ASCII as
+ * its A-labels. The address itself is kept as the user typed it.
+ */
+static int
+setup_domain(struct cli *c, struct setup_opts *o)
+{
+	struct smerr	ie;
+	int		r;
+
+	if (text_is_ascii(o->domain))
+		return 0;
+	smerr_clear(&ie);
+	if ((r = idn_alabels(o->domain, &o->domain_a, &ie)) == 0)
+		return 0;
+	if (r == SMERR_NOMEM)
+		return smerr_nomem(&c->err);
+	return smerr_set(&c->err, r == SMERR_INVAL ? SMERR_USAGE : r,
+	    "'%s': %s", o->address, smerr_msg(&ie));
+}
+
 /* local@domain, each part non-empty, one '@', nothing a header would mind. */
 static int
 setup_address_ok(struct cli *c, struct setup_opts *o)
@@ -71,6 +95,8 @@ setup_address_ok(struct cli *c, struct setup_opts *o)
 		return smerr_set(&c->err, SMERR_USAGE, "'%s' is not an e-mail "
 		    "address (expected local@domain)", o->address);
 	o->domain = at + 1;
+	if (setup_domain(c, o) != 0)
+		return SMERR_USAGE;
 	if (o->account == NULL)
 		o->account = o->address;
 	if (setup_value_ok(c, "--account", o->account, 0) != 0 ||
@@ -351,8 +377,8 @@ setup_servers(struct cli *c, const struct setup_opts *o, struct dns **dnsp,
 	}
 	if (o->url[0] != NULL && o->url[1] != NULL)
 		return 0;
-	return app_setup_discover(*dnsp, o->domain, o->url[0] == NULL,
-	    o->url[1] == NULL, s, &c->err);
+	return app_setup_discover(*dnsp, o->domain_a != NULL ? o->domain_a :
+	    o->domain, o->url[0] == NULL, o->url[1] == NULL, s, &c->err);
 }
 
 /* Proves both servers with the password, then keeps it and the account. */
@@ -420,15 +446,13 @@ cmd_setup(struct cli *c, int argc, char **argv)
 	o.url[1] = cli_opt_get(&args, "smtp");
 	o.json = cli_opt_has(&args, "json") > 0;
 	o.address = args.argv[0];
-	if (setup_address_ok(c, &o) != 0 || cli_config(c) != 0)
-		return cli_fail(c);
-	if (app_config_account(c->cfg, o.account) != NULL) {
-		smerr_set(&c->err, SMERR_EXISTS, "account %s is already in "
-		    "%s/config: setup never replaces one; name another with "
-		    "--account", o.account, c->confdir);
-		return cli_fail(c);
-	}
-	r = setup_servers(c, &o, &dns, &s);
+	if ((r = setup_address_ok(c, &o)) == 0 && (r = cli_config(c)) == 0 &&
+	    app_config_account(c->cfg, o.account) != NULL)
+		r = smerr_set(&c->err, SMERR_EXISTS, "account %s is already "
+		    "in %s/config: setup never replaces one; name another "
+		    "with --account", o.account, c->confdir);
+	if (r == 0)
+		r = setup_servers(c, &o, &dns, &s);
 	if (r == 0)
 		r = setup_prove(c, &o, dns, &s, res);
 	if (r == 0)
@@ -437,6 +461,7 @@ cmd_setup(struct cli *c, int argc, char **argv)
 	if (r == 0)
 		setup_next(c, &o);
 	app_setup_clear(&s);
+	free(o.domain_a);
 	return r == 0 ? 0 : cli_fail(c);
 }
 

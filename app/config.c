@@ -18,6 +18,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/idn.h"
 #include "base/text.h"
 #include "net/net.h"
 #include "app/app_int.h"
@@ -156,6 +157,32 @@ resolve_path(const char *home, const char *v)
 	return s;
 }
 
+/*
+ * A host name outside ASCII made A-labels (IDNA2008), the form DNS, the
+ * certificate's name check and SNI all take; one IDNA refuses is an error
+ * naming the key and the name.
+ */
+static int
+server_alabels(const char *key, struct app_server *srv, struct smerr *e)
+{
+	struct smerr	 ie;
+	char		*a;
+	int		 r;
+
+	if (text_is_ascii(srv->host))
+		return 0;
+	smerr_clear(&ie);
+	if ((r = idn_alabels(srv->host, &a, &ie)) != 0) {
+		free(srv->host);
+		srv->host = NULL;
+		return r == SMERR_NOMEM ? smerr_nomem(e) :
+		    smerr_set(e, SMERR_CONFIG, "%s: %s", key, smerr_msg(&ie));
+	}
+	free(srv->host);
+	srv->host = a;
+	return 0;
+}
+
 int
 app_server_parse(const char *key, const char *url, struct app_server *srv,
     struct smerr *e)
@@ -238,7 +265,7 @@ app_server_parse(const char *key, const char *url, struct app_server *srv,
 		    key);
 	if ((srv->host = strndup(h, (size_t)(hend - h))) == NULL)
 		return smerr_nomem(e);
-	return 0;
+	return server_alabels(key, srv, e);
 }
 
 /* A file name of the user's: "~/" is $HOME, a relative one is home's. */

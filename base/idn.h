@@ -2,8 +2,9 @@
  * base/idn.h: domain names outside ASCII made A-labels (IDNA2008, RFC
  * 5891) by libidn2, which is loaded (dlopen) on the first such name. The
  * one place that does IDNA: DNS owner names, the domains of the addresses
- * a message is sent to, and addresses compared with a certificate's
- * (RFC 8398: an rfc822Name's domain is written in A-labels).
+ * a message is sent to, the server host names of the configuration, and
+ * addresses compared with a certificate's (RFC 8398: an rfc822Name's
+ * domain is written in A-labels).
  */
 #ifndef SEALMAIL_BASE_IDN_H
 #define SEALMAIL_BASE_IDN_H

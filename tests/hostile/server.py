@@ -43,7 +43,9 @@ test can assert that a password never arrived. It plays one --mode:
   garbage       as sink, but with a stray "354 go ahead" line after its
                 answer to each RCPT (a server out of step with the client)
 
-With --implicit the TLS handshake comes first (993/465 style). The port is
+With --implicit the TLS handshake comes first (993/465 style). With --sni
+FILE the host name each client asked for in its TLS handshake (SNI, as
+sent: A-labels) is a line of FILE, "(none)" when it asked for none. The port is
 --port, or with 0 a free one, written to --ready once listening.
 Standard library only.
 """
@@ -261,6 +263,11 @@ def smtp_session(c, a, ctx, tls_up):
             c.send(b"250 ok\r\n")
 
 
+def note_sni(path, name):
+    with open(path, "a") as f:
+        f.write((name if name is not None else "(none)") + "\n")
+
+
 def session(conn, a, ctx):
     with Conn(conn, a.record) as c:
         c.sock.settimeout(a.silence + 10)
@@ -284,9 +291,12 @@ def main():
     p.add_argument("--ready")
     p.add_argument("--silence", type=float, default=20)
     p.add_argument("--lifetime", type=float, default=120)
+    p.add_argument("--sni")
     a = p.parse_args()
 
     ctx = server_context(a.cert, a.key) if a.cert else None
+    if ctx is not None and a.sni:
+        ctx.sni_callback = lambda sock, name, _ctx: note_sni(a.sni, name)
     open(a.record, "ab").close()
     serve(a.port, a.ready, a.lifetime, lambda conn: session(conn, a, ctx))
 

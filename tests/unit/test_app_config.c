@@ -222,6 +222,86 @@ test_writing(void **st)
 	assert_non_null(strstr(smerr_msg(&e), "only ~/"));
 }
 
+#define BUECHER		"b\xc3\xbc" "cher"
+
+/*
+ * A server's host name outside ASCII is kept as its A-labels, the name
+ * DNS, the certificate check and SNI take; an ASCII one, an address
+ * literal and the port are left as written.
+ */
+static void
+test_idn_host(void **st)
+{
+	static const struct {
+		const char	*key, *url, *host;
+		int		 port;
+	} cases[] = {
+		{ "imap", "imaps://mail." BUECHER ".example.test:10993",
+		    "mail.xn--bcher-kva.example.test", 10993 },
+		/* Capitals mapped (UTS 46): the same name, the same password. */
+		{ "smtp", "submission://MAIL.B\xc3\x9c" "CHER.Example.Test/",
+		    "mail.xn--bcher-kva.example.test", 587 },
+		{ "imap", "imap://Mail.Example.Test", "Mail.Example.Test", 143 },
+		{ "smtp", "submissions://[::1]:10465", "::1", 10465 },
+	};
+	struct app_server	 srv;
+	struct app_config	*cfg;
+	struct smerr		 e;
+	size_t			 i;
+
+	(void)st;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(app_server_parse(cases[i].key, cases[i].url,
+		    &srv, NULL), 0);
+		assert_string_equal(srv.host, cases[i].host);
+		assert_int_equal(srv.port, cases[i].port);
+		free(srv.host);
+	}
+	/* An account's servers are read so; its address is kept as written. */
+	assert_int_equal(parse("[account a]\naddress = a@" BUECHER ".test\n"
+	    "smtp = submissions://smtp." BUECHER ".test\n", &cfg, &e), 0);
+	assert_string_equal(cfg->accounts[0].smtp.host,
+	    "smtp.xn--bcher-kva.test");
+	assert_string_equal(cfg->accounts[0].address, "a@" BUECHER ".test");
+	app_config_free(cfg);
+}
+
+/* A host name IDNA refuses: one line naming the file, key and name. */
+static void
+test_idn_host_bad(void **st)
+{
+	static const char *const bad[] = {
+		"mail.\xe2\x98\x83.example",		/* U+2603, disallowed */
+		"x\xe2\x80\x8dy.example",		/* a joiner out of context */
+	};
+	struct app_config	*cfg;
+	struct smerr		 e;
+	struct app_server	 srv;
+	char			 text[256], url[128], want[128];
+	size_t			 i;
+
+	(void)st;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(url, sizeof(url), "submissions://%s:465", bad[i]);
+		snprintf(text, sizeof(text), "[account a]\naddress = a@b\n"
+		    "smtp = %s\n", url);
+		cfg = NULL;
+		assert_int_equal(parse(text, &cfg, &e), SMERR_CONFIG);
+		assert_null(cfg);
+		snprintf(want, sizeof(want), "cfg:3: smtp: not a valid domain "
+		    "name: %s (", bad[i]);
+		assert_memory_equal(smerr_msg(&e), want, strlen(want));
+		assert_null(strchr(smerr_msg(&e), '\n'));
+		/* setup's --smtp goes through the same parser. */
+		smerr_clear(&e);
+		srv.host = (char *)"unset";
+		assert_int_equal(app_server_parse("smtp", url, &srv, &e),
+		    SMERR_CONFIG);
+		assert_null(srv.host);
+		assert_memory_equal(smerr_msg(&e), want + 7, strlen(want + 7));
+	}
+}
+
 /*
  * The name a password is kept under in the Secret Service: the login (the
  * address unless user names another) at the host; one that does not fit
@@ -259,5 +339,7 @@ main(void)
 	    cmocka_unit_test(test_writing),
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_security),
+	    cmocka_unit_test(test_idn_host),
+	    cmocka_unit_test(test_idn_host_bad),
 	    cmocka_unit_test(test_password_name));
 }
