@@ -243,6 +243,23 @@ for who in bob alice; do
 	check_eq "bcc, $who refused: none waits" "" "$(bstate)"
 done
 
+# The session cut off after the first copy's data: that copy is in doubt,
+# the other is not tried on the broken session and waits, queued.
+bcc bcccut
+: >rec
+serve dropdot
+B send bcccut.txt >out 2>err; rc=$?
+check_eq "bcc, cut off: send exits 1" 1 "$rc"
+check_eq "bcc, cut off: only the first copy's data went out" 1 \
+    "$(grep -c '^DATA' rec)"
+check_eq "bcc, cut off: the first in doubt, the other queued" \
+    "in-doubt queued" "$(bstate | cut -d' ' -f1 | paste -sd' ')"
+check_match "bcc, cut off: the queued one keeps why" \
+    'the server closed the connection' "$(bstate | tail -1)"
+for i in $(json bcc.json '" ".join(str(m["id"]) for m in d)'); do
+	B outbox delete "$i" >/dev/null 2>&1
+done
+
 # Taken when asked, refused when its copy goes: alice's copy went, bob's
 # waits, and both the error and the outbox say who got it.
 bcc bcclate
