@@ -537,15 +537,28 @@ outbox_skip(const struct ob_item *it, const char *account)
 }
 
 static int
+ids_has(const struct vec_ids *l, int64_t id)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->v[i] == id)
+			return 1;
+	return 0;
+}
+
+static int
 outbox_send(struct cli *c, struct send_env *v, const char *account,
     int64_t only)
 {
 	struct ob_list	 l;
+	struct vec_ids	 with;		/* sent along with another copy */
 	struct smerr	 e2, last;
 	size_t		 i, ok = 0, failed = 0, found = 0;
 	int		 r = 0;
 
 	memset(&l, 0, sizeof(l));
+	memset(&with, 0, sizeof(with));
 	if (store_outbox_foreach(v->env.st, ob_cb, &l, &c->err) != 0) {
 		ob_free(&l);
 		return 1;
@@ -554,7 +567,7 @@ outbox_send(struct cli *c, struct send_env *v, const char *account,
 	v->o.force = only != 0;
 	for (i = 0; i < l.n; i++) {
 		if (only != 0 ? l.v[i].id != only : outbox_skip(&l.v[i],
-		    account))
+		    account) || ids_has(&with, l.v[i].id))
 			continue;
 		found++;
 		smerr_clear(&e2);
@@ -564,7 +577,8 @@ outbox_send(struct cli *c, struct send_env *v, const char *account,
 			smerr_set(&e2, SMERR_CONFIG, "message %lld: account %s "
 			    "is no longer configured", (long long)l.v[i].id,
 			    l.v[i].account);
-		else if ((r = send_deliver(&v->o, l.v[i].id, &e2)) == 0 ||
+		else if ((r = send_deliver(&v->o, l.v[i].id, &with,
+		    &e2)) == 0 ||
 		    (r == SMERR_EXISTS && only == 0)) {
 			/* Taken by another process meanwhile: theirs now. */
 			if (r != 0)
@@ -578,6 +592,7 @@ outbox_send(struct cli *c, struct send_env *v, const char *account,
 		last = e2;
 	}
 	ob_free(&l);
+	free(with.v);
 	r = 0;
 	if (ok > 0)
 		printf("sent %zu message%s\n", ok, ok == 1 ? "" : "s");

@@ -749,6 +749,66 @@ data_mark(void *arg, struct smerr *e)
 	return store_outbox_data(dm->store, dm->id, e);
 }
 
+/* An SMTP session of o's account, logged in, and where its server is. */
+struct session {
+	struct smtp		*s;
+	struct net_lookup	*lk;
+};
+
+/* QUIT, or with failed nothing more said to the server; then free. */
+static void
+session_close(struct session *ss, int failed)
+{
+	if (failed)
+		smtp_abort(ss->s);
+	else
+		smtp_close(ss->s);
+	net_lookup_free(ss->lk);
+	memset(ss, 0, sizeof(*ss));
+}
+
+/*
+ * Opens ss and logs in, the store told through dm when the message data
+ * of an entry is about to go. On failure ss holds no session.
+ */
+static int
+session_open(const struct send_opts *o, struct session *ss,
+    struct data_mark *dm, struct smerr *e)
+{
+	struct net_server	 srv;
+	char			*pw = NULL;
+	int			 r;
+
+	memset(ss, 0, sizeof(*ss));
+	if (!o->acct->has_smtp)
+		return smerr_set(e, SMERR_CONFIG, "account %s has no smtp "
+		    "server: add smtp = submission://HOST to its section of "
+		    "the configuration", o->acct->name);
+	if ((r = send_server(o, &o->acct->smtp, &pw, &srv, &ss->lk,
+	    e)) == 0 && (r = smtp_open(&srv, &ss->s, e)) == 0) {
+		smtp_set_data_hook(ss->s, data_mark, dm);
+		r = send_login_hint(o->acct, &o->acct->smtp, o->home, 0,
+		    smtp_login(ss->s, app_account_login(o->acct), pw, e), e);
+	}
+	secmem_strfree(pw);
+	if (r != 0)
+		session_close(ss, 1);
+	return r;
+}
+
+/* en's recipients into rcpt (at most max), splitting en->rcpts in place. */
+static size_t
+entry_rcpts(struct entry *en, const char **rcpt, size_t max)
+{
+	char	*p, *save = NULL;
+	size_t	 n = 0;
+
+	for (p = strtok_r(en->rcpts, ",", &save); p != NULL && n < max;
+	    p = strtok_r(NULL, ",", &save))
+		rcpt[n++] = p;
+	return n;
+}
+
 /*
  * Submits one entry. *in_doubt is set when the submission failed after
  * the server took the message data without answering it: the message
@@ -759,42 +819,22 @@ static int
 submit(const struct send_opts *o, struct entry *en, int *in_doubt,
     struct smerr *e)
 {
-	struct net_server	 srv;
-	struct net_lookup	*lk = NULL;
-	struct smtp		*s = NULL;
+	struct session		 ss;
 	struct smtp_reply	 fin;
 	struct data_mark	 dm = { o->store, en->id };
 	const char		*rcpt[MIME_BUILD_MAX_RCPT];
-	char			*pw = NULL, *p, *save = NULL;
-	size_t			 n = 0;
+	size_t			 n;
 	int			 r;
 
-	if (!o->acct->has_smtp)
-		return smerr_set(e, SMERR_CONFIG, "account %s has no smtp "
-		    "server: add smtp = submission://HOST to its section of "
-		    "the configuration", o->acct->name);
-	for (p = strtok_r(en->rcpts, ",", &save); p != NULL &&
-	    n < MIME_BUILD_MAX_RCPT; p = strtok_r(NULL, ",", &save))
-		rcpt[n++] = p;
-	if (n == 0)
+	if ((n = entry_rcpts(en, rcpt, MIME_BUILD_MAX_RCPT)) == 0)
 		return smerr_set(e, SMERR_INVAL,
 		    "the message has no recipient");
 	memset(&fin, 0, sizeof(fin));
-	if ((r = send_server(o, &o->acct->smtp, &pw, &srv, &lk, e)) == 0 &&
-	    (r = smtp_open(&srv, &s, e)) == 0)
-		smtp_set_data_hook(s, data_mark, &dm);
-	if (r != 0 ||
-	    (r = send_login_hint(o->acct, &o->acct->smtp, o->home, 0,
-	    smtp_login(s, app_account_login(o->acct), pw, e), e)) != 0 ||
-	    (r = smtp_send(s, en->from, rcpt, n, buf_data(en->body),
-	    buf_len(en->body), NULL, &fin, e)) != 0) {
-		*in_doubt = smtp_data_began(s) && fin.code == 0;
-		smtp_abort(s);
-		s = NULL;
-	}
-	smtp_close(s);
-	net_lookup_free(lk);
-	secmem_strfree(pw);
+	if ((r = session_open(o, &ss, &dm, e)) == 0 &&
+	    (r = smtp_send(ss.s, en->from, rcpt, n, buf_data(en->body),
+	    buf_len(en->body), NULL, &fin, e)) != 0)
+		*in_doubt = smtp_data_began(ss.s) && fin.code == 0;
+	session_close(&ss, r != 0);
 	return r;
 }
 
@@ -987,50 +1027,58 @@ deliver_claimed(const struct send_opts *o, struct entry *en, int *firstp,
 	return store_outbox_sent(o->store, en->id, !*firstp, e);
 }
 
+/* A private copy of outbox entry id into en (cleared by the caller). */
+static int
+entry_load(const struct send_opts *o, int64_t id, struct entry *en,
+    struct smerr *e)
+{
+	int	r;
+
+	en->id = id;
+	if ((r = store_outbox_get(o->store, id, entry_cb, en, e)) != 0)
+		return r;
+	if (en->found == 0)
+		return smerr_set(e, SMERR_NOTFOUND, "no outbox entry %lld",
+		    (long long)id);
+	if (en->found < 0)
+		return smerr_nomem(e);
+	return 0;
+}
+
+/* The copy to Sent of en, sent: a failure is a warning, not an error. */
+static int
+copy_to_sent(const struct send_opts *o, struct entry *en, struct smerr *e)
+{
+	struct smerr	e2;
+
+	if (en->appended)
+		return 0;
+	smerr_clear(&e2);
+	if (append_sent(o, en, &e2) != 0) {
+		warnf(o, "sent, but not copied to Sent: %s", smerr_msg(&e2));
+		return 0;
+	}
+	return store_outbox_sent(o->store, en->id, 1, e);
+}
+
 /* send_deliver; *doubtp is set when it left the entry in doubt. */
 static int
 deliver_one(const struct send_opts *o, int64_t id, int *doubtp,
     struct smerr *e)
 {
 	struct entry	 en;
-	struct smerr	 e2;
 	int		 r, first = 1;
 
 	memset(&en, 0, sizeof(en));
-	en.id = id;
-	if ((r = store_outbox_get(o->store, id, entry_cb, &en, e)) != 0)
+	if ((r = entry_load(o, id, &en, e)) != 0)
 		goto out;
-	if (en.found == 0) {
-		r = smerr_set(e, SMERR_NOTFOUND, "no outbox entry %lld",
-		    (long long)id);
-		goto out;
-	}
-	if (en.found < 0) {
-		r = smerr_nomem(e);
-		goto out;
-	}
 	if (!en.sent && ((r = deliver_claimed(o, &en, &first, doubtp,
 	    e)) != 0 || !first))
 		goto out;
-	if (!en.appended) {
-		smerr_clear(&e2);
-		if (append_sent(o, &en, &e2) != 0)
-			warnf(o, "sent, but not copied to Sent: %s",
-			    smerr_msg(&e2));
-		else
-			r = store_outbox_sent(o->store, id, 1, e);
-	}
+	r = copy_to_sent(o, &en, e);
 out:
 	entry_clear(&en);
 	return r;
-}
-
-int
-send_deliver(const struct send_opts *o, int64_t id, struct smerr *e)
-{
-	int	doubt = 0;
-
-	return deliver_one(o, id, &doubt, e);
 }
 
 /* The entries of an account sent and not yet copied to Sent. */
@@ -1109,6 +1157,260 @@ ids_cb(const struct store_outbox *ob, void *arg)
 	return vec_ids_add(&l->ids, ob->id);
 }
 
+/* One copy of a message sent with the others: its recipients, and how it went. */
+struct copy_out {
+	size_t		 start;		/* its recipients in group.all */
+	size_t		 n;
+	int		 sent;
+	int		 doubt;
+	struct smerr	 why;		/* when not sent */
+};
+
+/* The copies of one message, sent over one session. */
+struct group {
+	struct entry	*en;
+	struct copy_out	*out;
+	size_t		 n;
+	const char	*all[MIME_BUILD_MAX_RCPT];	/* every copy's */
+	size_t		 nall;
+	size_t		 maxlen;
+};
+
+/* Every copy's recipients into g->all, and the largest copy's size. */
+static int
+group_rcpts(struct group *g, struct smerr *e)
+{
+	struct copy_out	*c;
+	size_t		 i;
+
+	for (i = 0; i < g->n; i++) {
+		c = &g->out[i];
+		c->start = g->nall;
+		c->n = entry_rcpts(&g->en[i], g->all + g->nall,
+		    MIME_BUILD_MAX_RCPT - g->nall);
+		if (c->n == 0)
+			return smerr_set(e, SMERR_INVAL, "message %lld has no "
+			    "recipient, or the message has too many",
+			    (long long)g->en[i].id);
+		g->nall += c->n;
+		if (buf_len(g->en[i].body) > g->maxlen)
+			g->maxlen = buf_len(g->en[i].body);
+	}
+	return 0;
+}
+
+/*
+ * Sends the copies of g over one session once the server has taken every
+ * recipient of every copy (smtp_check): if it refuses one, no copy goes.
+ * A failure before the first copy is the return value; after that, each
+ * copy's outcome is in g->out, and a copy that breaks the session leaves
+ * the ones after it unsent with its reason.
+ */
+static int
+group_submit(const struct send_opts *o, struct group *g, struct smerr *e)
+{
+	struct session		 ss;
+	struct smtp_reply	 fin;
+	struct data_mark	 dm = { o->store, 0 };
+	struct copy_out		*c;
+	const struct smerr	*broke = NULL;
+	size_t			 i;
+	int			 r;
+
+	if ((r = group_rcpts(g, e)) != 0)
+		return r;
+	if ((r = session_open(o, &ss, &dm, e)) != 0)
+		return r;
+	if ((r = smtp_check(ss.s, g->en[0].from, g->all, g->nall, g->maxlen,
+	    e)) != 0) {
+		session_close(&ss, !smtp_alive(ss.s));
+		return r;
+	}
+	for (i = 0; i < g->n; i++) {
+		c = &g->out[i];
+		if (broke != NULL) {
+			c->why = *broke;
+			continue;
+		}
+		dm.id = g->en[i].id;
+		smerr_clear(&c->why);
+		memset(&fin, 0, sizeof(fin));
+		if (smtp_send(ss.s, g->en[i].from, g->all + c->start, c->n,
+		    buf_data(g->en[i].body), buf_len(g->en[i].body), NULL,
+		    &fin, &c->why) == 0) {
+			c->sent = 1;
+			continue;
+		}
+		c->doubt = smtp_data_began(ss.s) && fin.code == 0;
+		if (!smtp_alive(ss.s))
+			broke = &c->why;
+	}
+	session_close(&ss, broke != NULL);
+	return 0;
+}
+
+/* How copy c went: 1 sent, 2 perhaps (in doubt), 0 not sent. */
+static int
+copy_went(const struct copy_out *c)
+{
+	return c->sent ? 1 : c->doubt ? 2 : 0;
+}
+
+/* ", " and the recipients of the copies that went so (copy_went) into b. */
+static int
+group_names(const struct group *g, int went, const char *head,
+    struct buf *b)
+{
+	size_t	i, j;
+	int	r = 0, any = 0;
+
+	for (i = 0; i < g->n; i++) {
+		if (copy_went(&g->out[i]) != went)
+			continue;
+		for (j = 0; j < g->out[i].n; j++)
+			r |= buf_printf(b, "%s%s", any++ ? ", " : head,
+			    g->all[g->out[i].start + j]);
+	}
+	return r;
+}
+
+/*
+ * Records each copy's outcome: sent, or back in the outbox (in doubt
+ * when its data went out unanswered) with its reason, which, when other
+ * copies went, names who got the message and who did not. The first
+ * failure is the answer, the others are warnings.
+ */
+static int
+group_record(const struct send_opts *o, struct group *g, int64_t *doubtp,
+    struct smerr *e)
+{
+	struct buf	*note = NULL;
+	struct smerr	 why, e2;
+	size_t		 i, nsent = 0;
+	int		 r = 0, first_err = 0;
+
+	for (i = 0; i < g->n; i++)
+		nsent += g->out[i].sent;
+	if (nsent > 0 && nsent < g->n && ((note = buf_new(0)) == NULL ||
+	    group_names(g, 1, "; the message went to ", note) != 0 ||
+	    group_names(g, 0, "; not to ", note) != 0 ||
+	    group_names(g, 2, "; perhaps to ", note) != 0))
+		r = smerr_nomem(e);
+	for (i = 0; i < g->n && r == 0; i++) {
+		if (g->out[i].sent) {
+			r = store_outbox_sent(o->store, g->en[i].id,
+			    g->en[i].copy != 0, e);
+			continue;
+		}
+		smerr_reset(&why, g->out[i].why.code, "%s%s%s",
+		    smerr_msg(&g->out[i].why), note != NULL ? buf_str(note) :
+		    "", g->out[i].doubt ? "; the message data went out, so "
+		    "it may have been delivered" : "");
+		smerr_clear(&e2);
+		(void)store_outbox_release(o->store, g->en[i].id,
+		    g->out[i].doubt, smerr_msg(&why), &e2);
+		if (g->out[i].doubt && doubtp != NULL && *doubtp == 0)
+			*doubtp = g->en[i].id;
+		if (first_err == 0) {
+			first_err = why.code != 0 ? why.code : SMERR_NET;
+			*e = why;
+		} else
+			warnf(o, "%s", smerr_msg(&why));
+	}
+	buf_free(note);
+	return r != 0 ? r : first_err;
+}
+
+/*
+ * Delivers the n entries at ids, the copies of one message, all or none
+ * as far as SMTP allows: claimed together, every recipient asked for
+ * before the first copy goes, and nothing sent when one is refused.
+ */
+static int
+deliver_group(const struct send_opts *o, const int64_t *ids, size_t n,
+    int64_t *doubtp, struct smerr *e)
+{
+	struct group	 g;
+	struct smerr	 e2;
+	size_t		 i;
+	int		 r = 0;
+
+	memset(&g, 0, sizeof(g));
+	g.n = n;
+	if ((g.en = calloc(n, sizeof(*g.en))) == NULL ||
+	    (g.out = calloc(n, sizeof(*g.out))) == NULL) {
+		r = smerr_nomem(e);
+		goto out;
+	}
+	for (i = 0; i < n && r == 0; i++)
+		r = entry_load(o, ids[i], &g.en[i], e);
+	if (r != 0 ||
+	    (r = store_outbox_claim_all(o->store, ids, n, o->force, e)) != 0)
+		goto out;
+	if ((r = group_submit(o, &g, e)) != 0) {
+		/* No copy went: each keeps the one reason. */
+		for (i = 0; i < n; i++) {
+			smerr_clear(&e2);
+			(void)store_outbox_fail(o->store, ids[i], smerr_msg(e),
+			    &e2);
+		}
+		goto out;
+	}
+	r = group_record(o, &g, doubtp, e);
+	for (i = 0; i < n; i++)
+		if (g.out[i].sent && g.en[i].copy == 0) {
+			smerr_clear(&e2);
+			if (copy_to_sent(o, &g.en[i], &e2) != 0 && r == 0) {
+				r = e2.code;
+				*e = e2;
+			}
+		}
+out:
+	for (i = 0; g.en != NULL && i < n; i++)
+		entry_clear(&g.en[i]);
+	free(g.en);
+	free(g.out);
+	return r;
+}
+
+static int
+queued_cb(const struct store_outbox *ob, void *arg)
+{
+	if (ob->sent || strcmp(ob->state, STORE_OB_QUEUED) != 0)
+		return 0;
+	return vec_ids_add(arg, ob->id);
+}
+
+int
+send_deliver(const struct send_opts *o, int64_t id, struct vec_ids *with,
+    struct smerr *e)
+{
+	struct vec_ids	l;
+	size_t		i;
+	int		r, doubt = 0;
+
+	memset(&l, 0, sizeof(l));
+	if ((r = store_outbox_copies(o->store, id, queued_cb, &l, e)) != 0 ||
+	    (r = vec_ids_check(&l, e)) != 0)
+		goto out;
+	for (i = 0; i < l.n && l.v[i] != id; i++)
+		;
+	/* Queued with other copies: they go together. */
+	if (l.n > 1 && i < l.n) {
+		r = deliver_group(o, l.v, l.n, NULL, e);
+		for (i = 0; with != NULL && i < l.n; i++)
+			if (l.v[i] != id)
+				(void)vec_ids_add(with, l.v[i]);
+		if (with != NULL && r == 0)
+			r = vec_ids_check(with, e);
+		goto out;
+	}
+	r = deliver_one(o, id, &doubt, e);
+out:
+	free(l.v);
+	return r;
+}
+
 int
 send_deliver_msgid(const struct send_opts *o, const char *msgid,
     int64_t *doubtp, struct smerr *e)
@@ -1125,6 +1427,11 @@ send_deliver_msgid(const struct send_opts *o, const char *msgid,
 	if ((r = store_outbox_foreach(o->store, ids_cb, &l, e)) != 0 ||
 	    (r = vec_ids_check(&l.ids, e)) != 0)
 		goto out;
+	/* Copies of one message (Bcc): all of them go, or none. */
+	if (l.ids.n > 1) {
+		r = deliver_group(o, l.ids.v, l.ids.n, doubtp, e);
+		goto out;
+	}
 	for (i = 0; i < l.ids.n; i++) {
 		smerr_clear(&e2);
 		doubt = 0;

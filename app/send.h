@@ -82,10 +82,13 @@ int	 send_queue(const struct send_opts *o, const void *text, size_t len,
  * appends it to the Sent folder; a failed append is only a warning (0).
  * A failed submission is recorded in the outbox with the server's reason
  * and returned; one cut off after the message data began leaves the
- * entry in doubt.
+ * entry in doubt. An entry queued with other queued copies of its message
+ * goes with them, all or none as send_deliver_msgid sends them; with
+ * (may be NULL) gets the ids of those others.
  */
+struct vec_ids;
 int	 send_deliver(const struct send_opts *o, int64_t id,
-	    struct smerr *e);
+	    struct vec_ids *with, struct smerr *e);
 
 /*
  * Copies to the Sent folder, over the session im, every message of
@@ -99,10 +102,13 @@ int	 send_copy_sent(struct store *st, struct imap *im, const char *account,
 
 /*
  * Delivers every queued, unsent copy of the message msgid (Bcc
- * recipients of an encrypted message get copies of their own). The first
- * failure is returned; the others are passed to o->warn. *doubtp (may be
- * NULL) gets the first copy this left in doubt (its submission cut off
- * after the message data began), 0 when none.
+ * recipients of an encrypted message get copies of their own), all or
+ * none as far as SMTP allows: over one session, every recipient of every
+ * copy asked for first, and no copy sent when the server refuses one;
+ * if it refuses one later, the reason says whom the message reached. The
+ * first failure is returned; the others are passed to o->warn. *doubtp
+ * (may be NULL) gets the first copy this left in doubt (its submission
+ * cut off after the message data began), 0 when none.
  */
 int	 send_deliver_msgid(const struct send_opts *o, const char *msgid,
 	    int64_t *doubtp, struct smerr *e);

@@ -162,6 +162,13 @@ smtp_set_data_hook(struct smtp *s, int (*fn)(void *, struct smerr *),
 }
 
 int
+smtp_alive(const struct smtp *s)
+{
+	return s != NULL && !s->dead && s->m->stream != NULL &&
+	    s->c->err.code == 0;
+}
+
+int
 smtp_data_began(const struct smtp *s)
 {
 	return s != NULL && s->data_began;
@@ -492,22 +499,26 @@ rcpt_all(struct smtp *s, const char *const *rcpt, size_t n,
 	return r;
 }
 
-int
-smtp_send(struct smtp *s, const char *from, const char *const *rcpt,
-    size_t n, const void *msg, size_t len, struct smtp_reply *rcpt_reply,
-    struct smtp_reply *final, struct smerr *e)
+/* RSET after a transaction given up; 0, or 1 when the session is done. */
+static int
+reset(struct smtp *s)
 {
-	struct smtp_reply	 rep;
-	char			 cmd[SMTP_MAX_CMD];
-	char			 rset[] = "RSET\r\n";
-	size_t			 i, sendlen = len;
-	int			 code, r, refusal = 0;
+	char	rset[] = "RSET\r\n";
 
-	if (final != NULL)
-		memset(final, 0, sizeof(*final));
-	if (rcpt_reply != NULL)
-		memset(rcpt_reply, 0, n * sizeof(*rcpt_reply));
-	s->data_began = 0;
+	if (!s->dead && s->c->err.code == 0 && s->m->stream != NULL &&
+	    command(s, rset, 0) != 250)
+		s->dead = 1;
+	return s->dead;
+}
+
+/* Checks a session, envelope and size before anything is sent. */
+static int
+envelope_ok(struct smtp *s, const char *from, const char *const *rcpt,
+    size_t n, size_t len, struct smerr *e)
+{
+	size_t	i;
+	int	r;
+
 	if (s->dead || s->m->stream == NULL)
 		return smerr_set(e, SMERR_INVAL, "%s: the session is closed",
 		    s->c->label);
@@ -528,27 +539,73 @@ smtp_send(struct smtp *s, const char *from, const char *const *rcpt,
 		return smerr_set(e, SMERR_LIMIT, "%s: message too large (the "
 		    "server takes at most %zu bytes)", s->c->label,
 		    smtp_max_size(s));
+	return 0;
+}
+
+/* MAIL FROM, with the size when the server takes SIZE. */
+static int
+mail_from(struct smtp *s, const char *from, size_t len, struct smerr *e)
+{
+	char	cmd[SMTP_MAX_CMD];
 
 	if (s->m->esmtp & MAILSMTP_ESMTP_SIZE)
 		snprintf(cmd, sizeof(cmd), "MAIL FROM:<%s> SIZE=%zu\r\n",
 		    from, len);
 	else
 		snprintf(cmd, sizeof(cmd), "MAIL FROM:<%s>\r\n", from);
-	if (out_of_step(s) || (code = command(s, cmd, 0)) != 250) {
-		r = smtp_fail(s, SMERR_REFUSED, "sender refused", e);
-		goto fail;
+	if (out_of_step(s) || command(s, cmd, 0) != 250)
+		return smtp_fail(s, SMERR_REFUSED, "sender refused", e);
+	return 0;
+}
+
+int
+smtp_check(struct smtp *s, const char *from, const char *const *rcpt,
+    size_t n, size_t len, struct smerr *e)
+{
+	int	r, refusal = 0;
+
+	s->data_began = 0;
+	if ((r = envelope_ok(s, from, rcpt, n, len, e)) != 0)
+		return r;
+	if ((r = mail_from(s, from, len, e)) == 0)
+		r = rcpt_all(s, rcpt, n, NULL, NULL, &refusal, e);
+	if (r != 0 && !refusal) {
+		(void)reset(s);
+		return r;
 	}
+	/* Nothing was asked to go: the transaction is undone either way. */
+	if (reset(s) && r == 0)
+		return smtp_fail(s, SMERR_NET, "RSET", e);
+	return r;
+}
+
+int
+smtp_send(struct smtp *s, const char *from, const char *const *rcpt,
+    size_t n, const void *msg, size_t len, struct smtp_reply *rcpt_reply,
+    struct smtp_reply *final, struct smerr *e)
+{
+	struct smtp_reply	 rep;
+	size_t			 sendlen = len;
+	int			 r, refusal = 0;
+
+	if (final != NULL)
+		memset(final, 0, sizeof(*final));
+	if (rcpt_reply != NULL)
+		memset(rcpt_reply, 0, n * sizeof(*rcpt_reply));
+	s->data_began = 0;
+	if ((r = envelope_ok(s, from, rcpt, n, len, e)) != 0)
+		return r;
+	if ((r = mail_from(s, from, len, e)) != 0)
+		goto fail;
 	if ((r = rcpt_all(s, rcpt, n, rcpt_reply, final, &refusal, e)) != 0) {
 		if (!refusal)
 			goto fail;
 		/* Nothing is sent to anyone when one recipient is refused. */
-		if (command(s, rset, 0) != 250)
-			s->dead = 1;
+		(void)reset(s);
 		return r;
 	}
 	if (s->data_hook != NULL && (r = s->data_hook(s->data_arg, e)) != 0) {
-		if (command(s, rset, 0) != 250)
-			s->dead = 1;
+		(void)reset(s);
 		return r;
 	}
 	if (out_of_step(s) ||
@@ -584,8 +641,6 @@ smtp_send(struct smtp *s, const char *from, const char *const *rcpt,
 fail:
 	if (final != NULL && final->code == 0 && s->m->response_code != 0)
 		last_reply(s, final);
-	if (!s->dead && s->c->err.code == 0 && s->m->stream != NULL &&
-	    command(s, rset, 0) != 250)
-		s->dead = 1;
+	(void)reset(s);
 	return r;
 }

@@ -54,6 +54,19 @@ int		 smtp_send(struct smtp *s, const char *from,
 		    struct smtp_reply *final, struct smerr *e);
 
 /*
+ * Asks the server, without sending anything, whether it takes the n
+ * recipients at rcpt for a message of len bytes from from: MAIL FROM,
+ * RCPT TO for each, then RSET. The copies of one message are checked so
+ * in one session before the first of them goes. SMERR_REFUSED, naming
+ * every refused recipient with the server's reply as smtp_send does, when
+ * one is refused; the session goes on after that unless it broke. A
+ * server may still refuse later what it took here.
+ */
+int		 smtp_check(struct smtp *s, const char *from,
+		    const char *const *rcpt, size_t n, size_t len,
+		    struct smerr *e);
+
+/*
  * fn(arg) is called by each later smtp_send once every recipient is
  * taken, just before DATA: from there on the message may be delivered.
  * When it fails nothing is sent (RSET) and its error is smtp_send's.
@@ -72,6 +85,8 @@ enum net_auth	 smtp_server_auth(const struct smtp *s);
  * said 354): a failure after that may still have been delivered.
  */
 int		 smtp_data_began(const struct smtp *s);
+/* 1 while the session can take another smtp_send. */
+int		 smtp_alive(const struct smtp *s);
 /* The SIZE limit the server announced (0: none). */
 size_t		 smtp_max_size(const struct smtp *s);
 

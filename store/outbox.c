@@ -310,14 +310,25 @@ int
 store_outbox_claim(struct store *st, int64_t id, int force,
     struct smerr *e)
 {
-	int	 r;
+	return store_outbox_claim_all(st, &id, 1, force, e);
+}
+
+int
+store_outbox_claim_all(struct store *st, const int64_t *ids, size_t n,
+    int force, struct smerr *e)
+{
+	size_t	 i;
+	int	 r = 0;
 
 	if ((r = store_begin(st, e)) != 0)
 		return r;
-	if ((r = claim_check(st, id, force, e)) == 0 &&
-	    (r = outbox_update(st, "UPDATE outbox SET state = '" OB_CLAIMED
-	    "', claim_pid = ?2 WHERE id = ?1;", STORE_ARGS(STORE_INT(id),
-	    STORE_INT(getpid())), id, e)) == 0)
+	for (i = 0; i < n && r == 0; i++)
+		if ((r = claim_check(st, ids[i], force, e)) == 0)
+			r = outbox_update(st, "UPDATE outbox SET state = '"
+			    OB_CLAIMED "', claim_pid = ?2 WHERE id = ?1;",
+			    STORE_ARGS(STORE_INT(ids[i]), STORE_INT(getpid())),
+			    ids[i], e);
+	if (r == 0)
 		return store_commit(st, e);
 	store_rollback(st);
 	return r;

@@ -545,6 +545,13 @@ int	 store_outbox_get(struct store *st, int64_t id,
 int	 store_outbox_claim(struct store *st, int64_t id, int force,
 	    struct smerr *e);
 /*
+ * Claims the n entries at ids (the copies of one message) together, in
+ * one transaction: all of them, or none with why not as
+ * store_outbox_claim says it.
+ */
+int	 store_outbox_claim_all(struct store *st, const int64_t *ids,
+	    size_t n, int force, struct smerr *e);
+/*
  * The claimant of entry id is about to hand over the message data: from
  * now on its death leaves the entry in-doubt, not queued.
  */

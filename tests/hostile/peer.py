@@ -112,6 +112,29 @@ def relay_options(p):
     p.add_argument("--relay-port", type=int, required=True)
 
 
+def refusal_options(p):
+    """--refuse ADDRESS: every RCPT TO for it is refused; --refuse-late
+    ADDRESS: each one after the first in a session is (a server that took
+    the recipient when asked, then changed its mind). Both repeatable."""
+    p.add_argument("--refuse", action="append", default=[])
+    p.add_argument("--refuse-late", action="append", default=[])
+
+
+class Refusals:
+    """The refusals of one session, as refusal_options asked for."""
+
+    def __init__(self, a):
+        self.now = {r.lower() for r in a.refuse}
+        self.late = {r.lower() for r in a.refuse_late}
+        self.asked = {}
+
+    def refused(self, rcpt):
+        """Whether to refuse RCPT TO rcpt (an address, str)."""
+        who = rcpt.strip().lower()
+        self.asked[who] = self.asked.get(who, 0) + 1
+        return who in self.now or (who in self.late and self.asked[who] > 1)
+
+
 def write_file(path, text):
     """Writes text to path at once: a reader sees all of it or no file."""
     tmp = path + ".tmp"

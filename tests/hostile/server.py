@@ -43,6 +43,10 @@ test can assert that a password never arrived. It plays one --mode:
   garbage       as sink, but with a stray "354 go ahead" line after its
                 answer to each RCPT (a server out of step with the client)
 
+With --refuse ADDRESS (any mode, SMTP) every RCPT TO for ADDRESS is
+answered 550; with --refuse-late ADDRESS only the second and later ones in
+a session are (peer.refusal_options).
+
 With --implicit the TLS handshake comes first (993/465 style). With --sni
 FILE the host name each client asked for in its TLS handshake (SNI, as
 sent: A-labels) is a line of FILE, "(none)" when it asked for none. The port is
@@ -55,7 +59,8 @@ import sys
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from peer import Conn, ehlo, serve, server_context  # noqa: E402
+from peer import (Conn, Refusals, ehlo, refusal_options, serve,  # noqa: E402
+                  server_context)
 
 BIG = 64 * 1024 * 1024
 DATA_ENDS = {
@@ -198,9 +203,14 @@ def smtp_session(c, a, ctx, tls_up):
         c = Split(c)
     if not (tls_up and not a.implicit):    # no greeting after STARTTLS
         c.send(b"220 hostile.example.test ESMTP\r\n")
+    refusals = Refusals(a)
     while True:
         line = c.readline()
         cmd = line.split(None, 1)[0].upper() if line.strip() else b""
+        rcpt = line.split(b"<", 1)[-1].split(b">", 1)[0]
+        if cmd == b"RCPT" and refusals.refused(rcpt.decode("ascii", "ignore")):
+            c.send(b"550 5.1.1 <%s> not taken here\r\n" % rcpt)
+            continue
         if cmd in (b"EHLO", b"HELO"):
             ext = [b"hostile.example.test", b"SIZE 10000000",
                    b"AUTH LOGIN" if a.mode == "grumpy" else b"AUTH PLAIN LOGIN"]
@@ -292,6 +302,7 @@ def main():
     p.add_argument("--silence", type=float, default=20)
     p.add_argument("--lifetime", type=float, default=120)
     p.add_argument("--sni")
+    refusal_options(p)
     a = p.parse_args()
 
     ctx = server_context(a.cert, a.key) if a.cert else None

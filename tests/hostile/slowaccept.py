@@ -11,7 +11,9 @@ Only then does it write the number of messages relayed so far to
 may be killed meanwhile: the message was delivered, the client never
 heard so). --hold-first holds back only the first message. --refuse ADDR
 (given once or more) answers RCPT TO that address with a 550, as a server
-that knows no such user. The port is written to --ready once listening.
+that knows no such user; --refuse-late ADDR only from its second RCPT TO
+in a session on (peer.refusal_options). The port is written to --ready
+once listening.
 Standard library only.
 """
 import argparse
@@ -24,8 +26,8 @@ import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from peer import (Conn, ehlo, relay_options, serve,  # noqa: E402
-                  server_context, write_file)
+from peer import (Conn, Refusals, ehlo, refusal_options,  # noqa: E402
+                  relay_options, serve, server_context, write_file)
 
 relayed = 0
 lock = threading.Lock()
@@ -45,6 +47,7 @@ def session(c, a, ctx, tls_up):
     if not tls_up:
         c.send(b"220 slow.example.test ESMTP\r\n")
     sender, rcpts = None, []
+    refusals = Refusals(a)
     while True:
         line = c.readline()
         cmd = line.split(None, 1)[0].upper() if line.strip() else b""
@@ -64,7 +67,7 @@ def session(c, a, ctx, tls_up):
             c.send(b"250 2.1.0 ok\r\n")
         elif cmd == b"RCPT":
             rcpt = line.split(b"<", 1)[1].split(b">", 1)[0].decode()
-            if rcpt.lower() in a.refuse:
+            if refusals.refused(rcpt):
                 c.send(b"550 5.1.1 <%s>: no such user here\r\n" %
                        rcpt.encode())
                 continue
@@ -103,9 +106,8 @@ def main():
     p.add_argument("--hold", type=float, default=20)
     p.add_argument("--hold-first", action="store_true")
     p.add_argument("--lifetime", type=float, default=120)
-    p.add_argument("--refuse", action="append", default=[])
+    refusal_options(p)
     a = p.parse_args()
-    a.refuse = [r.lower() for r in a.refuse]
 
     ctx = server_context(a.cert, a.key)
     serve(0, a.ready, a.lifetime, lambda conn: serve_one(conn, a, ctx))

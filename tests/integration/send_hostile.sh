@@ -15,11 +15,13 @@
 lab_without_bus
 cd "$T" || exit 1
 secret pw "store pass phrase"
-# serve MODE: the server in MODE ($port the same each time).
+# serve MODE [OPTION...]: the server in MODE ($port the same each time).
 serve() {
-	hostile_up server.py --proto smtp --mode "$1" --implicit \
+	_mode=$1
+	shift
+	hostile_up server.py --proto smtp --mode "$_mode" --implicit \
 	    --cert "$LAB_DIR/ca/server-chain.pem" \
-	    --key "$LAB_DIR/ca/server.key" --record "$T/rec" --lifetime 120
+	    --key "$LAB_DIR/ca/server.key" --record "$T/rec" --lifetime 120 "$@"
 }
 trap hostile_down EXIT
 serve tempfail
@@ -179,5 +181,103 @@ check_eq "split: send exits 0" 0 "$rc"
 check_eq "split: says so" "sent <split.$ID@example.test> to 1 recipient, not signed, not encrypted" "$(cat out)"
 check_eq "split: it arrived once" 1 "$(grep -c "^Message-ID: <split.$ID@" rec)"
 check_eq "split: the outbox is empty" "" "$(state)"
+
+# An encrypted message with a Bcc recipient goes as two copies (To alice,
+# Bcc bob). A server that refuses a recipient of either copy gets neither:
+# every recipient is asked for before the first copy goes.
+mkdir -p b
+sed 's/^encrypt = no$/encrypt = yes/' h/config >b/config
+B() { "$SEALMAIL" --home "$T/b" --passphrase-file "$T/pw" "$@"; }
+secret p12pw "$LAB_P12_PASS"
+check "bcc: alice's identity imported" B keys import \
+    "$LAB_SMIME_DIR/alice.p12" --passphrase-file "$T/p12pw"
+check "bcc: the lab CA trusted" B keys trust "$LAB_CA"
+# bstate: each copy not sent: its state and reason, one line each.
+bstate() {
+	B outbox --json >bcc.json 2>/dev/null
+	json bcc.json '"\n".join("%s %s" % (m["state"], m["error"]) for m in d if m["state"] != "sent")'
+}
+# bcc NAME: NAME.txt to alice, Bcc bob.
+bcc() {
+	printf 'To: alice@example.test\nBcc: bob@example.test\n' >"$1.txt"
+	printf 'Subject: %s %s\nMessage-ID: <%s.%s@example.test>\n\nhi\n' \
+	    "$1" "$ID" "$1" "$ID" >>"$1.txt"
+}
+# refused WHO: the reason a refusal of WHO gives.
+refused() {
+	echo "mail.example.test:$port: recipient $1 refused: 550 5.1.1 <$1> not taken here"
+}
+for who in bob alice; do
+	bcc "bcc$who"
+	: >rec
+	serve sink --refuse "$who@example.test"
+	B send "bcc$who.txt" >out 2>err; rc=$?
+	why=$(refused "$who@example.test")
+	check_eq "bcc, $who refused: send exits 1" 1 "$rc"
+	check_eq "bcc, $who refused: names the refused one" "sealmail: $why" \
+	    "$(tail -1 err)"
+	check_eq "bcc, $who refused: no copy went to anyone" 0 \
+	    "$(grep -c '^DATA' rec)"
+	check_eq "bcc, $who refused: every recipient was asked for" 2 \
+	    "$(grep -c '^RCPT TO' rec)"
+	check_eq "bcc, $who refused: both copies queued with the reason" \
+	    "$(printf 'queued %s\nqueued %s' "$why" "$why")" "$(bstate)"
+	# outbox send tries them again, together: still neither goes.
+	: >rec
+	B outbox send >out 2>err; rc=$?
+	check_eq "bcc, $who refused: outbox send exits 1" 1 "$rc"
+	check_eq "bcc, $who refused: outbox send names the refused one" \
+	    "sealmail: $why" "$(tail -1 err)"
+	check_eq "bcc, $who refused: outbox send sends no copy either" 0 \
+	    "$(grep -c '^DATA' rec)"
+	check_eq "bcc, $who refused: each copy tried twice" "2 2" \
+	    "$(B outbox --json | json /dev/stdin '" ".join(str(m["attempts"]) for m in d if m["state"] != "sent")')"
+	# A server that takes both: both go, each once.
+	: >rec
+	serve sink
+	B outbox send >out 2>err; rc=$?
+	check_eq "bcc, $who refused: then a server that takes them: exit 0" \
+	    0 "$rc"
+	check_eq "bcc, $who refused: both copies went" 2 \
+	    "$(grep -c "^Message-ID: <bcc$who.$ID@" rec)"
+	check_eq "bcc, $who refused: none waits" "" "$(bstate)"
+done
+
+# The session cut off after the first copy's data: that copy is in doubt,
+# the other is not tried on the broken session and waits, queued.
+bcc bcccut
+: >rec
+serve dropdot
+B send bcccut.txt >out 2>err; rc=$?
+check_eq "bcc, cut off: send exits 1" 1 "$rc"
+check_eq "bcc, cut off: only the first copy's data went out" 1 \
+    "$(grep -c '^DATA' rec)"
+check_eq "bcc, cut off: the first in doubt, the other queued" \
+    "in-doubt queued" "$(bstate | cut -d' ' -f1 | paste -sd' ')"
+check_match "bcc, cut off: the queued one keeps why" \
+    'the server closed the connection' "$(bstate | tail -1)"
+for i in $(json bcc.json '" ".join(str(m["id"]) for m in d)'); do
+	B outbox delete "$i" >/dev/null 2>&1
+done
+
+# Taken when asked, refused when its copy goes: alice's copy went, bob's
+# waits, and both the error and the outbox say who got it.
+bcc bcclate
+: >rec
+serve sink --refuse-late bob@example.test
+B send bcclate.txt >out 2>err; rc=$?
+check_eq "bcc, refused late: one copy went" 1 "$(grep -c '^DATA' rec)"
+why="$(refused bob@example.test); the message went to alice@example.test; not to bob@example.test"
+check_eq "bcc, refused late: send exits 1 saying who got it and who not" \
+    "1 sealmail: $why" "$rc $(tail -1 err)"
+check_eq "bcc, refused late: bob's copy waits with the reason" \
+    "queued $why" "$(bstate)"
+: >rec
+serve sink
+B outbox send >out 2>err; rc=$?
+check_eq "bcc, refused late: outbox send sends bob's copy: exit 0" 0 "$rc"
+check_eq "bcc, refused late: that copy alone" 1 "$(grep -c '^DATA' rec)"
+check_eq "bcc, refused late: to bob" "RCPT TO:<bob@example.test>" \
+    "$(grep '^RCPT TO' rec | tr -d '\r')"
 hostile_down
 t_done

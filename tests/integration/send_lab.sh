@@ -356,6 +356,30 @@ check "the Sent copy opens with the EC key (ECDH)" openssl cms -decrypt \
     -in "$g" -recip a4.pem -inkey a4.key -out /dev/null
 H=$T/alice
 
+# --- the copies of one message go to all or to none --------------------
+# Encrypted with a Bcc recipient, the message goes as two copies. Postfix
+# refuses the To recipient (a certificate for it from the lab's CA): the
+# Bcc copy, which Postfix would take, does not go either.
+sed 's/email:alice@example.test/email:alice@unsigned.example.test/' \
+    ext.cnf >ext-u.cnf
+openssl req -newkey rsa:2048 -nodes -keyout u.key -out u.csr \
+    -subj "/CN=Alice Unsigned" 2>/dev/null
+openssl x509 -req -in u.csr -CA "$LAB_CA" -CAkey "$LAB_CA_KEY" \
+    -CAserial u.srl -CAcreateserial -out u.pem -days 30 \
+    -extfile ext-u.cnf -extensions ee 2>/dev/null
+check "a certificate for a recipient Postfix refuses" S keys import u.pem
+printf "To: alice@unsigned.example.test\nBcc: bob@example.test\nSubject: all or none $ID\nMessage-ID: <send-lab-30-$ID@example.test>\n\nx\n" >m30.txt
+S send m30.txt >out 2>err; rc=$?
+check_eq "a copy's recipient refused: exit 1" 1 "$rc"
+check_match "the refused recipient is named" \
+    'recipient alice@unsigned.example.test refused: 550' "$(tail -1 err)"
+sleep 1
+check_eq "the Bcc copy did not go either" 0 \
+    "$(count_in "$BOB_DIR" send-lab-30-$ID@example.test)"
+S outbox --json >ob30.json
+check_eq "both copies wait in the outbox with the refusal" "queued queued" \
+    "$(json ob30.json "' '.join(m['state'] for m in d if m['subject'] == 'all or none $ID' and 'alice@unsigned.example.test refused: 550' in m['error'])")"
+
 printf "To: bob@example.test\nSubject: stdin\nMessage-ID: <send-lab-15-$ID@example.test>\n\nfrom stdin\n" >m15.txt
 check "send - reads the message from stdin" sh -c \
     "'$SEALMAIL' --home '$H' --passphrase-file '$T/pw' send - <m15.txt"

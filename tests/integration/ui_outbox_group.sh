@@ -4,8 +4,9 @@
 # outbox screen makes one draft with the To, the Bcc, the subject, the
 # text and every file, and every copy leaves the outbox; sent again after
 # an edit, bob (To) and alice (Bcc) each get exactly one copy, the edited
-# one. When a copy was already sent (a relay in front of Postfix refuses
-# alice, so bob's copy goes and hers stays), e says who has it and asks;
+# one. When a copy was already sent (a relay in front of Postfix takes
+# alice when asked before the first copy, then refuses her copy, so bob's
+# goes and hers stays), e says who has it and asks;
 # yes takes back the rest, the copy sent stays sent, and nothing is lost;
 # the draft sent again as it is (its Message-ID sent) is refused.
 # d on any copy deletes the message, every copy of it.
@@ -133,13 +134,14 @@ check_nomatch "bob's copy does not name the Bcc recipient" \
     'alice@example.test' "$(grep -i '^bcc' "$T/bob.eml")"
 
 # --- one copy sent, the other refused -----------------------------------------
-# A relay in front of Postfix that refuses RCPT TO alice: bob's copy goes,
+# A relay in front of Postfix that takes RCPT TO alice when asked before
+# the first copy and refuses it when her copy goes: bob's copy goes,
 # alice's stays queued.
 python3 "$TOP/tests/hostile/slowaccept.py" --cert "$LAB_DIR/ca/server-chain.pem" \
     --key "$LAB_DIR/ca/server.key" --ca "$LAB_CA" \
     --relay-port "$LAB_SUBMISSION_PORT" --user "$LAB_ALICE" \
     --password "$LAB_ALICE_PASS" --accepted "$T/accepted" --hold 0 \
-    --refuse alice@example.test --ready "$T/ready" --lifetime 200 \
+    --refuse-late alice@example.test --ready "$T/ready" --lifetime 200 \
     2>"$T/relay.err" &
 relay=$!
 i=0; while [ ! -s "$T/ready" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done

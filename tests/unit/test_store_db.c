@@ -995,6 +995,45 @@ ob_state(struct store *st)
 }
 
 /*
+ * The copies of one message are claimed together or not at all: one in
+ * doubt keeps the other queued, unless forced.
+ */
+static void
+test_outbox_claim_all(void **unused)
+{
+	struct store		*st;
+	struct store_outbox	 o;
+	struct smerr		 e;
+	int64_t			 ids[2];
+	char			*d = tmpdir();
+
+	(void)unused;
+	st = open_key1(d, &e);
+	mkoutbox(&o, "<all@example.test>");
+	assert_int_equal(store_begin(st, &e), 0);
+	assert_int_equal(store_outbox_add(st, &o, &ids[0], &e), 0);
+	o.copy = 1;
+	assert_int_equal(store_outbox_add(st, &o, &ids[1], &e), 0);
+	assert_int_equal(store_commit(st, &e), 0);
+	assert_int_equal(store_outbox_claim(st, ids[1], 0, &e), 0);
+	assert_int_equal(store_outbox_release(st, ids[1], 1, "cut off", &e),
+	    0);
+	assert_int_equal(store_outbox_claim_all(st, ids, 2, 0, &e),
+	    SMERR_EXISTS);
+	assert_non_null(strstr(smerr_msg(&e), "in doubt"));
+	smerr_clear(&e);
+	/* The first was not left claimed. */
+	assert_int_equal(store_outbox_claim(st, ids[0], 0, &e), 0);
+	assert_int_equal(store_outbox_release(st, ids[0], 0, "4xx", &e), 0);
+	assert_int_equal(store_outbox_claim_all(st, ids, 2, 1, &e), 0);
+	assert_int_equal(store_outbox_claim(st, ids[0], 1, &e), SMERR_EXISTS);
+	smerr_clear(&e);
+	assert_int_equal(store_outbox_claim(st, ids[1], 1, &e), SMERR_EXISTS);
+	store_close(st);
+	rmdir_all(d);
+}
+
+/*
  * An entry is claimed once; a claim cut off after the data began, or by
  * a process that died, is in doubt and claimed again only by force; the
  * copies of one message are distinct entries, and a second queueing of a
@@ -2056,6 +2095,7 @@ main(void)
 	    cmocka_unit_test(test_ids_alone),
 	    cmocka_unit_test(test_outbox),
 	    cmocka_unit_test(test_outbox_claim),
+	    cmocka_unit_test(test_outbox_claim_all),
 	    cmocka_unit_test(test_drafts),
 	    cmocka_unit_test(test_by_msgid),
 	    cmocka_unit_test(test_draft_files),
