@@ -372,6 +372,43 @@ put_lines(struct buf *b, const char *text, const char *prefix)
 	return r;
 }
 
+static int
+quote_cb(const struct app_para *pa, void *arg)
+{
+	struct buf	*b = arg;
+	int		 r, i;
+
+	r = buf_puts(b, "> ");
+	for (i = 0; pa->flowed && i < pa->depth; i++)
+		r |= buf_putc(b, '>');
+	if (pa->flowed && pa->depth > 0 && pa->len > 0)
+		r |= buf_putc(b, ' ');
+	r |= buf_put(b, pa->text, pa->len);
+	r |= buf_putc(b, '\n');
+	return r;
+}
+
+/*
+ * The text of m quoted, a line for each of its lines, or for each
+ * paragraph of a part written in format=flowed (as the pager shows it).
+ */
+static int
+put_quoted(struct buf *b, const struct store_msg *m)
+{
+	struct app_shown	*sh = NULL;
+	struct smerr		 e;
+	int			 r;
+
+	if (m->text == NULL || m->text[0] == '\0')
+		return 0;
+	smerr_clear(&e);
+	/* A verdict that cannot be read leaves the lines as they are. */
+	(void)app_shown_read(m->verdict, &sh, &e);
+	r = app_shown_paras(m->text, sh, quote_cb, b);
+	app_shown_free(sh);
+	return r;
+}
+
 static void
 date_str(time_t t, char *out, size_t len)
 {
@@ -622,7 +659,7 @@ app_draft_make(const struct app_config *cfg, const struct store_msg *m,
 				who = m->from != NULL ? m->from : "someone";
 			r |= buf_printf(d->text, "On %s, %s wrote:\n", date,
 			    who);
-			r |= put_lines(d->text, m->text, "> ");
+			r |= put_quoted(d->text, m);
 		}
 		r |= put_omitted(d->text, d);
 		if (r == 0 && (r = app_signature_put(a, d->text, &d->nosig,

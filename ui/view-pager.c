@@ -442,6 +442,64 @@ pg_fields(struct pg *pg, const struct store_msg *m, int w,
 	pg_wrap(&pg->body, line, strlen(line), w, UI_C_HEAD, mk);
 }
 
+struct pg_text {
+	struct pg		*pg;
+	const struct store_msg	*m;
+	const struct app_shown	*sh;
+	struct pg_line		*mk;
+	int			 width;
+};
+
+/*
+ * A paragraph of flowed text wrapped at the width its quote marks leave,
+ * each of its rows opening with them, as a quoted line would.
+ */
+static void
+pg_flowed(struct pg_text *pt, const struct app_para *pa)
+{
+	struct pg_list	*pl = &pt->pg->body;
+	struct pg_line	*l;
+	struct buf	*b;
+	char		*row;
+	size_t		 first = pl->n, i;
+	int		 q = pa->depth > 0 ? pa->depth + 1 : 0, k, r = 0;
+	enum ui_color	 c = pa->depth > 0 ? UI_C_QUOTE : UI_C_NORMAL;
+
+	pg_wrap(pl, pa->text, pa->len, pt->width - q > PG_MIN_TEXT / 2 ?
+	    pt->width - q : PG_MIN_TEXT / 2, c, pt->mk);
+	for (i = first; q > 0 && i < pl->n; i++) {
+		l = &pl->l[i];
+		/* Message text: the row made again is wiped like the rest. */
+		if ((b = buf_new_secret(0)) == NULL)
+			return;
+		for (k = 0; k < pa->depth; k++)
+			r |= buf_putc(b, '>');
+		if (l->s[0] != '\0')
+			r |= buf_putc(b, ' ');
+		if (r == 0 && buf_puts(b, l->s) == 0 &&
+		    (row = buf_strdup(b)) != NULL) {
+			secmem_strfree(l->s);
+			l->s = row;
+		}
+		buf_free(b);
+	}
+}
+
+static int
+pg_para_cb(const struct app_para *pa, void *arg)
+{
+	struct pg_text	*pt = arg;
+
+	pg_marks(pt->m, pt->sh, pa->line, pt->mk);
+	if (pa->flowed)
+		pg_flowed(pt, pa);
+	else
+		pg_wrap(&pt->pg->body, pa->text, pa->len, pt->width,
+		    pa->len > 0 && pa->text[0] == '>' ? UI_C_QUOTE :
+		    UI_C_NORMAL, pt->mk);
+	return 0;
+}
+
 /*
  * The header fields (the usual ones, or with h the whole header once)
  * and the text, each line in the gutter; a tab is made spaces to its
@@ -452,8 +510,7 @@ pg_body(struct pg *pg, const struct store_msg *m, const struct app_shown *sh,
     int width)
 {
 	struct pg_line	 mk;
-	const char	*p, *nl;
-	size_t		 n = 1;
+	struct pg_text	 pt = { pg, m, sh, &mk, 0 };
 	int		 w = width - PG_GUTTER;
 
 	/*
@@ -463,6 +520,7 @@ pg_body(struct pg *pg, const struct store_msg *m, const struct app_shown *sh,
 	 */
 	if (w < PG_MIN_TEXT)
 		w = PG_MIN_TEXT;
+	pt.width = w;
 	memset(&mk, 0, sizeof(mk));
 	mk.mark[0] = mk.mark[1] = ' ';
 	if (!pg->allhdr || pg_all_fields(pg, m, w, &mk) != 0)
@@ -470,16 +528,8 @@ pg_body(struct pg *pg, const struct store_msg *m, const struct app_shown *sh,
 	pg_add(&pg->body, "", 0, UI_C_NORMAL, 0);
 	pg->body.l[pg->body.n - 1].mark[0] = ' ';
 	pg->body.l[pg->body.n - 1].mark[1] = ' ';
-	/* The text is sanitized again when drawn; lines split on LF. */
-	for (p = m->text != NULL ? m->text : ""; ; p = nl + 1, n++) {
-		if ((nl = strchr(p, '\n')) == NULL)
-			nl = p + strlen(p);
-		pg_marks(m, sh, n, &mk);
-		pg_wrap(&pg->body, p, (size_t)(nl - p), w, *p == '>' ?
-		    UI_C_QUOTE : UI_C_NORMAL, &mk);
-		if (*nl == '\0' || nl[1] == '\0')
-			break;
-	}
+	/* The text is sanitized again when drawn. */
+	(void)app_shown_paras(m->text, sh, pg_para_cb, &pt);
 	pg_attachments(pg, w);
 }
 
