@@ -38,6 +38,8 @@ def w(c):
     return 2 if u.east_asian_width(c) in "WF" else 1
 print(max(sum(w(c) for c in l.rstrip("\n")) for l in sys.stdin))'
 }
+# fits COLS: no row of the screen is wider than COLS cells.
+fits() { [ "$(cells)" -le "$1" ]; }
 # row N: the Nth row of the message's text in the pager (after the gutter).
 row() { ui_screen | grep '^- │ ' | sed -n "$1p" | sed 's/^- │ //'; }
 # keys: the row above the status line, where the keys are.
@@ -70,12 +72,11 @@ $TM resize-window -t ui -x 41 -y 30
 check "41 columns: laid out again" ui_wait_for "^- │ a$(rep 18 "$SMILE")\$"
 check_eq "an odd width: 18 emoji and a cell left empty" "$(rep 18 "$SMILE")" \
     "$(row 2)"
-check "no row of the pager is wider than the window" settles \
-    test "$(cells)" -le 41
+check "no row of the pager is wider than the window" settles fits 41
 check_match "the rule is whole" '^─{41}$' "$(ui_screen | sed -n 4p)"
 $TM send-keys -t ui q
 check "the index again" ui_wait_for "sealmail: $F \\(1\\)"
-check "no row of the index is wider than the window" test "$(cells)" -le 41
+check "no row of the index is wider than the window" settles fits 41
 ui_press "Q quits cleanly" 'EXITED 0' Q
 
 ui_restart "$H" 80x30 "LANG=C LC_ALL=C"
