@@ -31,11 +31,8 @@ alice_lab_home 'ui findkeep passphrase'
 alice_deliver "$T/m" S
 check "sync the test folder" S sync --folder "$F"
 
-# found: the rows of the message shown in reverse, escapes removed.
-found() {
-	$TM capture-pane -p -e -t ui | grep "$(printf '\033')\[[0-9;]*7[;m]" |
-	    sed "s/$(printf '\033')\[[0-9;]*m//g" | grep '│'
-}
+# found: the rows of the message shown in reverse (ui_reversed).
+found() { ui_reversed; }
 # shown_found TEXT: a row shown in reverse holds TEXT; no_probe: the
 # field X-Fk-Probe is not on the screen.
 shown_found() { found | grep -qF -- "$1"; }

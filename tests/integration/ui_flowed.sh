@@ -7,7 +7,8 @@
 # another depth; a stuffed space is gone; with DelSp=yes the space
 # before each break goes too; the signature separator stands alone. The
 # same text without format=flowed is shown line by line as written. A
-# quoted paragraph wrapped over rows has its mark on each. A reply
+# quoted paragraph wrapped over rows has its mark on each, and a search
+# that found words in it finds them again when it is laid out anew. A reply
 # quotes each flowed paragraph on one line.
 . "$TOP/tests/lib.sh"
 F="uiflowed$$"
@@ -16,6 +17,11 @@ alice_lab_home 'ui flowed passphrase'
 
 # resize COLS ROWS: the terminal becomes COLSxROWS, and the program redraws.
 resize() { $TM resize-window -t ui -x "$1" -y "$2"; sleep 0.5; }
+# found_is REGEX: the one row of the message shown in reverse matches REGEX.
+found_is() {
+	ui_reversed >"$T/found"
+	[ "$(wc -l <"$T/found")" -eq 1 ] && grep -Eq -- "$1" "$T/found"
+}
 # put SUBJECT CONTENT-TYPE: the body of $T/body into the test folder.
 put() {
 	printf 'From: bob@example.test\nTo: alice@example.test\nSubject: %s\n' "$1" > "$T/m"
@@ -77,7 +83,11 @@ check "its first row opens with its quote mark" \
     ui_wait_for '│ > Quoted words enough to fill more than one row of a$'
 check "and so does the row it wraps onto" \
     ui_wait_for '│ > window sixty cells wide, each row with its mark\.$'
+ui_answer / 'sixty cells'
+check "/ finds words on the second row" settles found_is '> window sixty cells'
 resize 100 30
+check "at 100 columns the row in reverse is the first, which now holds them" \
+    settles found_is '> Quoted words enough .* window sixty cells wide'
 $TM send-keys -t ui q
 ui_open_msg fl-fixed
 check "the same text not flowed opens" ui_wait_for 'Subject: fl-fixed'
