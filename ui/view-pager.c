@@ -28,6 +28,7 @@
 
 #define PG_GUTTER	4	/* two marks, the gutter rule, a space */
 #define PG_MIN_TEXT	10	/* the fewest cells the text is wrapped at */
+#define PG_MAX_QUOTE	32	/* quote marks shown on a row of flowed text */
 
 /* What a body line was laid out from, which a new layout finds again. */
 enum pg_from {
@@ -506,8 +507,10 @@ pg_flowed(struct pg_text *pt, const struct app_para *pa)
 	struct buf	*b;
 	char		*row;
 	size_t		 first = pl->n, i;
-	int		 q = pa->depth > 0 ? pa->depth + 1 : 0, k, r = 0;
-	enum ui_color	 c = pa->depth > 0 ? UI_C_QUOTE : UI_C_NORMAL;
+	/* Not one mark a level when they are many: each row repeats them. */
+	int		 d = pa->depth < PG_MAX_QUOTE ? pa->depth : PG_MAX_QUOTE;
+	int		 q = d > 0 ? d + 1 : 0, k, r = 0;
+	enum ui_color	 c = d > 0 ? UI_C_QUOTE : UI_C_NORMAL;
 
 	pg_wrap(pl, pa->text, pa->len, pt->width - q > PG_MIN_TEXT / 2 ?
 	    pt->width - q : PG_MIN_TEXT / 2, c, pt->mk);
@@ -516,7 +519,7 @@ pg_flowed(struct pg_text *pt, const struct app_para *pa)
 		/* Message text: the row made again is wiped like the rest. */
 		if ((b = buf_new_secret(0)) == NULL)
 			return;
-		for (k = 0; k < pa->depth; k++)
+		for (k = 0; k < d; k++)
 			r |= buf_putc(b, '>');
 		if (l->s[0] != '\0')
 			r |= buf_putc(b, ' ');

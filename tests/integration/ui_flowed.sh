@@ -7,9 +7,9 @@
 # another depth; a stuffed space is gone; with DelSp=yes the space
 # before each break goes too; the signature separator stands alone. The
 # same text without format=flowed is shown line by line as written. A
-# quoted paragraph wrapped over rows has its mark on each, and a search
-# that found words in it finds them again when it is laid out anew. A reply
-# quotes each flowed paragraph on one line.
+# quoted paragraph wrapped over rows has its marks on each (32 at most),
+# and a search that found words in it finds them again when it is laid
+# out anew. A reply quotes each flowed paragraph on one line.
 . "$TOP/tests/lib.sh"
 F="uiflowed$$"
 ui_lab uiflowed "$F"
@@ -50,6 +50,7 @@ put fl-fixed 'text/plain; charset=utf-8'
 printf 'Donau \ndampf \nschiff\n' > "$T/body"
 put fl-delsp 'text/plain; charset=utf-8; format=flowed; delsp=yes'
 printf '> Quoted words enough to fill more than one row of a window \n> sixty cells wide, each row with its mark.\n' > "$T/body"
+printf '%s deep\n' "$(printf '%040d' 0 | tr 0 '>')" >> "$T/body"
 put fl-quote 'text/plain; charset=utf-8; format=flowed'
 check "sync the test folder" S sync --folder "$F"
 
@@ -83,6 +84,7 @@ check "its first row opens with its quote mark" \
     ui_wait_for '│ > Quoted words enough to fill more than one row of a$'
 check "and so does the row it wraps onto" \
     ui_wait_for '│ > window sixty cells wide, each row with its mark\.$'
+check "forty levels deep: 32 marks, not one a level" ui_wait_for '│ >{32} deep$'
 ui_answer / 'sixty cells'
 check "/ finds words on the second row" settles found_is '> window sixty cells'
 resize 100 30
