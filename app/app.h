@@ -330,6 +330,14 @@ struct app_para {
 int	 app_shown_paras(const char *text, const struct app_shown *sh,
 	    int (*fn)(const struct app_para *, void *), void *arg);
 /*
+ * Appends text, the shown text of a message whose stored verdict is
+ * verdict (NULL: none), to b: each of its pieces (app_shown_paras) on a
+ * line, after prefix and a flowed paragraph's quote marks and a space.
+ * 0 or SMERR_*.
+ */
+int	 app_text_put(struct buf *b, const char *text, const char *verdict,
+	    const char *prefix);
+/*
  * The display name of the From field of the stored message msg, decoded
  * and sanitized (malloc'd), or NULL when it has none.
  */

@@ -372,22 +372,6 @@ put_lines(struct buf *b, const char *text, const char *prefix)
 	return r;
 }
 
-static int
-quote_cb(const struct app_para *pa, void *arg)
-{
-	struct buf	*b = arg;
-	int		 r, i;
-
-	r = buf_puts(b, "> ");
-	for (i = 0; pa->flowed && i < pa->depth; i++)
-		r |= buf_putc(b, '>');
-	if (pa->flowed && pa->depth > 0 && pa->len > 0)
-		r |= buf_putc(b, ' ');
-	r |= buf_put(b, pa->text, pa->len);
-	r |= buf_putc(b, '\n');
-	return r;
-}
-
 /*
  * The text of m quoted, a line for each of its lines, or for each
  * paragraph of a part written in format=flowed (as the pager shows it).
@@ -395,18 +379,9 @@ quote_cb(const struct app_para *pa, void *arg)
 static int
 put_quoted(struct buf *b, const struct store_msg *m)
 {
-	struct app_shown	*sh = NULL;
-	struct smerr		 e;
-	int			 r;
-
 	if (m->text == NULL || m->text[0] == '\0')
 		return 0;
-	smerr_clear(&e);
-	/* A verdict that cannot be read leaves the lines as they are. */
-	(void)app_shown_read(m->verdict, &sh, &e);
-	r = app_shown_paras(m->text, sh, quote_cb, b);
-	app_shown_free(sh);
-	return r;
+	return app_text_put(b, m->text, m->verdict, "> ");
 }
 
 static void

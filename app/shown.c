@@ -254,6 +254,29 @@ shown_flowed(const char **pp, size_t *linep, const struct app_shown *sh,
 	    shown_flow_cb, &sf);
 }
 
+struct shown_put {
+	struct buf	*b;
+	const char	*prefix;
+};
+
+/* A piece of text as a line: the prefix, a paragraph's quote marks. */
+static int
+shown_put_cb(const struct app_para *pa, void *arg)
+{
+	struct shown_put	*sp = arg;
+	struct buf		*b = sp->b;
+	int			 r, i;
+
+	r = buf_puts(b, sp->prefix);
+	for (i = 0; pa->flowed && i < pa->depth; i++)
+		r |= buf_putc(b, '>');
+	if (pa->flowed && pa->depth > 0 && pa->len > 0)
+		r |= buf_putc(b, ' ');
+	r |= buf_put(b, pa->text, pa->len);
+	r |= buf_putc(b, '\n');
+	return r;
+}
+
 int
 app_shown_paras(const char *text, const struct app_shown *sh,
     int (*fn)(const struct app_para *, void *), void *arg)
@@ -278,6 +301,23 @@ app_shown_paras(const char *text, const struct app_shown *sh,
 		if (*p == '\n')
 			p++;
 	} while (r == 0 && *p != '\0');
+	return r;
+}
+
+int
+app_text_put(struct buf *b, const char *text, const char *verdict,
+    const char *prefix)
+{
+	struct shown_put	 sp = { b, prefix };
+	struct app_shown	*sh = NULL;
+	struct smerr		 e;
+	int			 r;
+
+	smerr_clear(&e);
+	/* A verdict that cannot be read leaves the lines as they are. */
+	(void)app_shown_read(verdict, &sh, &e);
+	r = app_shown_paras(text, sh, shown_put_cb, &sp);
+	app_shown_free(sh);
 	return r;
 }
 

@@ -9,7 +9,8 @@
 # same text without format=flowed is shown line by line as written. A
 # quoted paragraph wrapped over rows has its marks on each (32 at most),
 # and a search that found words in it finds them again when it is laid
-# out anew. A reply quotes each flowed paragraph on one line.
+# out anew. A reply quotes each flowed paragraph on one line, and show
+# prints it on one line, as the pager shows it.
 . "$TOP/tests/lib.sh"
 F="uiflowed$$"
 ui_lab uiflowed "$F"
@@ -104,14 +105,32 @@ check "DelSp: the spaces before the breaks go with them" \
 $TM send-keys -t ui q
 ui_press "Q quits cleanly" 'EXITED 0' Q
 
-id=$(S list --json --folder "$F" | python3 -c 'import json, sys
-print([m["id"] for m in json.load(sys.stdin) if m["subject"] == "fl-flowed"][0])')
+# id_of SUBJECT: the id of the stored message of SUBJECT.
+id_of() {
+	S list --json --folder "$F" >"$T/list.json"
+	json "$T/list.json" "[m['id'] for m in d if m['subject'] == '$1'][0]"
+}
+id=$(id_of fl-flowed)
+# The paragraphs of fl-flowed as read, a line each (basic regular
+# expressions): what a reply quotes and show prints.
+cat > "$T/paras" <<'EOP'
+Dear Alice, the soft breaks of this paragraph are joined into one line by a reader that knows format=flowed\.
+> A quoted line goes on here\.
+>> Deeper, never joined 
+> with the one above\.
+From a stuffed line\.
+-- 
+Bob
+EOP
 S reply "$id" > "$T/reply.txt"
-check_match "a reply quotes a flowed paragraph on one line" \
-    '^> Dear Alice, the soft breaks of this paragraph are joined into one line by a reader that knows format=flowed\.$' \
-    "$(cat "$T/reply.txt")"
-check_match "and a quoted one at its depth" '^> > A quoted line goes on here\.$' \
-    "$(cat "$T/reply.txt")"
-check_match "a deeper one not joined" '^> >> Deeper, never joined $' \
-    "$(cat "$T/reply.txt")"
+check_each_in "a reply quotes each flowed paragraph on one line, at its depth" \
+    "$T/reply.txt" "$T/paras" '^> ' '$'
+S show "$id" > "$T/show.txt"
+check_each_in "show prints each on one line, as the pager shows it" \
+    "$T/show.txt" "$T/paras" '^' '$'
+id=$(id_of fl-fixed)
+S show "$id" > "$T/show.txt"
+check_match "show prints text that is not flowed as written" \
+    '^Dear Alice, $' "$(cat "$T/show.txt")"
+check_match "line by line" '^the soft breaks of this $' "$(cat "$T/show.txt")"
 t_done
