@@ -81,7 +81,7 @@ endif
 # libsecret (and GLib with it) is not linked: keys/secret.c loads it when
 # a Secret Service is to be asked; nor is libunbound (with libevent,
 # nettle, hogweed and GMP): net/unbound.c loads it for the first DNS
-# lookup; nor libidn2 (with libunistring): keys/idn.c loads it for the
+# lookup; nor libidn2 (with libunistring): base/idn.c loads it for the
 # first domain outside ASCII. Their headers are needed to build, their
 # packages to run.
 EXT_LIBS	= $(ETPAN_LIBS) $(SSL_LIBS) $(ZLIB_LIBS) -lsqlcipher \
@@ -194,9 +194,10 @@ demo: deps
 	@$(MAKE) --no-print-directory sealmail
 	sh tests/lab/demo.sh
 
-bench: sealmail
+# As for demo: the packages first, so that a fresh machine can build.
+bench:
 	@sh tests/deps.sh bench
-	$(MAKE) build/rel/tests/tools/net_client build/rel/tests/tools/app_storefill \
+	$(MAKE) sealmail build/rel/tests/tools/net_client build/rel/tests/tools/app_storefill \
 	    build/rel/tests/tools/app_querytime build/rel/tests/tools/app_keyrate \
 	    build/rel/tests/tools/app_threadtime
 	bash tests/bench/run.sh

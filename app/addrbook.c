@@ -28,6 +28,7 @@
 #include "base/vec.h"
 #include "store/store.h"
 #include "app/app.h"
+#include "app/app_int.h"
 
 #define SIGNATURE_MAX	(64 * 1024)
 #define ALIAS_FILE_MAX	(4 * 1024 * 1024)
@@ -202,19 +203,56 @@ app_alias_parse(const char *text, size_t len, struct app_addrs *b,
 	return 0;
 }
 
+/*
+ * Opens the alias file path with flags (a new file is 0600), its status
+ * in *sb. A symbolic link is followed, for reading and for adding alike:
+ * dotfiles are often links into a folder of them. Whoever can write the
+ * file decides where mail goes, and to whose key it is encrypted, so it
+ * must be a regular file of the user's (or root's) that group and others
+ * may not write. It is opened without waiting, so that a FIFO in its place
+ * is refused rather than waited on.
+ */
+static int
+alias_open(const char *path, int flags, int *fdp, struct stat *sb,
+    struct smerr *e)
+{
+	int	fd, fl, r = 0;
+
+	*fdp = -1;
+	if ((fd = open(path, flags | O_CLOEXEC | O_NONBLOCK, 0600)) == -1)
+		return smerr_set(e, SMERR_IO, "alias %s: %s", path,
+		    strerror(errno));
+	if (fstat(fd, sb) != 0 || (fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1)
+		r = smerr_set(e, SMERR_IO, "alias %s: %s", path,
+		    strerror(errno));
+	else if (!S_ISREG(sb->st_mode))
+		r = smerr_set(e, SMERR_IO, "alias %s: not a regular file",
+		    path);
+	else if (sb->st_uid != getuid() && sb->st_uid != 0)
+		r = smerr_set(e, SMERR_PERM, "alias %s: owned by another user "
+		    "(uid %lu)", path, (unsigned long)sb->st_uid);
+	else
+		r = app_check_mode(fd, path, "an alias file", 0, e);
+	if (r != 0) {
+		close(fd);
+		return r;
+	}
+	*fdp = fd;
+	return 0;
+}
+
 int
 app_alias_load(const char *path, struct app_addrs *b, struct smerr *e)
 {
 	struct buf	*t;
+	struct stat	 sb;
 	int		 fd, r;
 
 	if ((t = buf_new(ALIAS_FILE_MAX)) == NULL)
 		return smerr_nomem(e);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		r = smerr_set(e, SMERR_IO, "alias %s: %s", path,
-		    strerror(errno));
+	if ((r = alias_open(path, O_RDONLY, &fd, &sb, e)) != 0)
 		goto out;
-	}
 	r = buf_read_fd(t, fd);
 	close(fd);
 	if (r != 0)
@@ -308,9 +346,10 @@ app_alias_add(const char *path, const char *nick, const char *name,
 		r = smerr_nomem(e);
 		goto out;
 	}
-	if ((fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC |
-	    O_NOFOLLOW, 0600)) == -1 || fstat(fd, &sb) != 0 ||
-	    (sb.st_size > 0 && pread(fd, &last, 1, sb.st_size - 1) != 1) ||
+	if ((r = alias_open(path, O_RDWR | O_APPEND | O_CREAT, &fd, &sb,
+	    e)) != 0)
+		goto out;
+	if ((sb.st_size > 0 && pread(fd, &last, 1, sb.st_size - 1) != 1) ||
 	    (last != '\n' && write(fd, "\n", 1) != 1) ||
 	    write(fd, buf_data(line), buf_len(line)) !=
 	    (ssize_t)buf_len(line)) {

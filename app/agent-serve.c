@@ -168,7 +168,8 @@ rd_token(struct rd *r, struct tokreq *t)
 
 /*
  * The error's one line as the reply; a refused PIN, or a stored one not
- * tried, says so in status.
+ * tried (SMERR_UNTRIED, which only that case gives), says so in status.
+ * Any other error, a limit among them, is only its line.
  */
 static void
 reply_smerr(uint8_t *rep, size_t *replen, const struct smerr *e)
@@ -178,7 +179,7 @@ reply_smerr(uint8_t *rep, size_t *replen, const struct smerr *e)
 
 	if (e->code == SMERR_AUTH)
 		status = AGENT_ERR_PIN;
-	else if (e->code == SMERR_LIMIT)
+	else if (e->code == SMERR_UNTRIED)
 		status = AGENT_ERR_UNTRIED;
 	reply(rep, replen, status, why, strlen(why));
 }

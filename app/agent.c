@@ -93,6 +93,8 @@ static size_t		agent_nmore;
 static pthread_mutex_t	agent_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t	agent_idle = PTHREAD_COND_INITIALIZER;
 static _Thread_local size_t agent_pref;	/* this thread's lane */
+static _Thread_local pid_t agent_pref_pid;	/* its agent given its CPUs */
+static _Thread_local int agent_want;	/* a key was wanted, none started */
 static atomic_int	agent_nbusy;	/* runs inside agent_busy */
 
 int
@@ -207,9 +209,15 @@ agent_prefer(size_t lane)
 		l = &agent_one;
 	else if (lane <= agent_nmore)
 		l = &agent_more[lane - 1];
-	/* Where the thread may run, its agent may: one CPU's cache. */
-	if (l != NULL && l->fd != -1 && l->pid > 0)
+	/*
+	 * Where the thread may run, its agent may: one CPU's cache. Once for
+	 * each agent, which may have started since the thread's last call.
+	 */
+	if (l != NULL && l->fd != -1 && l->pid > 0 &&
+	    l->pid != agent_pref_pid) {
 		(void)proc_share_cpus((long)l->pid);
+		agent_pref_pid = l->pid;
+	}
 	pthread_mutex_unlock(&agent_lock);
 }
 
@@ -442,21 +450,23 @@ put_field(uint8_t *p, const void *v, size_t len)
 }
 
 /*
- * A token request (fp NULL: TOKEN_CERT) for uri, with the module and PIN
- * from agent_tok, and its reply; agent_lock held or a's own agent. A PIN
- * the token refused, or a stored one it was not offered, is SMERR_PERM,
- * any other refusal SMERR_IO: neither is SMERR_AUTH, a server's refusal
- * of the account's password.
+ * One token request (fp NULL: TOKEN_CERT) for uri, with the module and
+ * PIN from agent_tok, and its reply; agent_lock held or a's own agent. A
+ * PIN the token refused, or a stored one it was not offered, is
+ * SMERR_PERM, any other refusal SMERR_IO: neither is SMERR_AUTH, a
+ * server's refusal of the account's password. *againp is what
+ * agent_tok.said answered (0 when it heard nothing).
  */
 static int
-token_request(struct agent *a, const uint8_t *fp, const char *uri,
-    uint8_t *rep, size_t *replen, struct smerr *e)
+token_try(struct agent *a, const uint8_t *fp, const char *uri,
+    uint8_t *rep, size_t *replen, int *againp, struct smerr *e)
 {
 	uint8_t		 req[AGENT_MAX_REQ], *p = req;
 	struct buf	*pin = NULL;
 	char		*module = NULL;
-	int		 r, stored = 0;
+	int		 r, stored = 0, heard = 0;
 
+	*againp = 0;
 	if (agent_tok.get == NULL)
 		return smerr_set(e, SMERR_INVAL, "no PKCS#11 module is set up "
 		    "for the key on a token");
@@ -478,20 +488,39 @@ token_request(struct agent *a, const uint8_t *fp, const char *uri,
 	p = put_field(p, module, strlen(module));
 	p = put_field(p, uri, strlen(uri));
 	p = put_field(p, buf_data(pin), buf_len(pin));
-	if ((r = roundtrip(a, req, (size_t)(p - req), rep, replen, e)) == 0 &&
-	    rep[0] != AGENT_OK) {
-		r = smerr_set(e, rep[0] == AGENT_ERR_PIN ||
-		    rep[0] == AGENT_ERR_UNTRIED ? SMERR_PERM : SMERR_IO,
-		    "%.*s", (int)(*replen - 3), (const char *)rep + 3);
-		if (rep[0] == AGENT_ERR_PIN && stored &&
-		    agent_tok.refused != NULL)
-			agent_tok.refused(agent_tok.arg, uri, pin, e);
+	if ((r = roundtrip(a, req, (size_t)(p - req), rep, replen, e)) == 0) {
+		heard = rep[0] == AGENT_OK || rep[0] == AGENT_ERR_PIN ||
+		    rep[0] == AGENT_ERR_UNTRIED;
+		if (rep[0] != AGENT_OK)
+			r = smerr_set(e, heard ? SMERR_PERM : SMERR_IO, "%.*s",
+			    (int)(*replen - 3), (const char *)rep + 3);
 	}
 	secmem_wipe(req, (size_t)(p - req));
+	if (heard && agent_tok.said != NULL)
+		*againp = agent_tok.said(agent_tok.arg, uri, pin, stored,
+		    rep[0], e);
 out:
 	buf_free(pin);
 	free(module);
 	return r;
+}
+
+/*
+ * token_try, once more when the PIN it gave was a kept one that failed
+ * and a PIN is to be typed instead.
+ */
+static int
+token_request(struct agent *a, const uint8_t *fp, const char *uri,
+    uint8_t *rep, size_t *replen, struct smerr *e)
+{
+	struct smerr	e2;
+	int		r, again, n = 0;
+
+	do {
+		smerr_clear(&e2);
+		r = token_try(a, fp, uri, rep, replen, &again, &e2);
+	} while (r != 0 && again && ++n < 2);
+	return r == 0 ? 0 : smerr_set(e, r, "%s", smerr_msg(&e2));
 }
 
 /* Hands the agent every identity's key or token; agent_lock held. */
@@ -653,6 +682,104 @@ agent_hook(struct keys *k, const struct crypto_keyhook **hp,
 		*hp = &a->hook;
 	pthread_mutex_unlock(&agent_lock);
 	return r;
+}
+
+/*
+ * The deferred hook: the key store whose agent it starts, and what became
+ * of its one try (a PIN the token refused is not offered again).
+ */
+static struct keys	*defer_keys;
+static struct smerr	 defer_err;
+static int		 defer_failed;
+
+int
+agent_start(struct smerr *e)
+{
+	const struct crypto_keyhook	*h;
+	struct keys			*k;
+	struct smerr			 e2;
+	int				 r = 0;
+
+	smerr_clear(&e2);
+	pthread_mutex_lock(&agent_lock);
+	k = defer_keys;
+	if (defer_failed)
+		r = defer_err.code;
+	pthread_mutex_unlock(&agent_lock);
+	if (r == 0 && k == NULL)
+		r = smerr_set(&e2, SMERR_INVAL, "no key store for the key "
+		    "agent");
+	else if (r == 0)
+		r = agent_hook(k, &h, &e2);
+	pthread_mutex_lock(&agent_lock);
+	if (r != 0 && !defer_failed) {
+		defer_err = e2;
+		defer_err.code = r;
+		defer_failed = 1;
+	}
+	if (r != 0)
+		(void)smerr_set(e, r, "%s", smerr_msg(&defer_err));
+	pthread_mutex_unlock(&agent_lock);
+	return r;
+}
+
+int
+agent_failed(struct smerr *e)
+{
+	int	r = 0;
+
+	pthread_mutex_lock(&agent_lock);
+	if (defer_failed)
+		r = smerr_set(e, defer_err.code, "%s", smerr_msg(&defer_err));
+	pthread_mutex_unlock(&agent_lock);
+	return r;
+}
+
+int
+agent_wanted(void)
+{
+	int	w = agent_want;
+
+	agent_want = 0;
+	return w;
+}
+
+/*
+ * The deferred hook's call: the agent of defer_keys, started now when it
+ * is not yet and this is the main thread (whose end alone ends it).
+ */
+static int
+defer_call(void *arg, const uint8_t fp[32], const struct crypto_keyop *op,
+    uint8_t *out, size_t *outlen, struct smerr *e)
+{
+	int	up, r;
+
+	(void)arg;
+	pthread_mutex_lock(&agent_lock);
+	up = agent_one.fd != -1 && agent_one.keys == defer_keys;
+	pthread_mutex_unlock(&agent_lock);
+	if (!up && (pid_t)syscall(SYS_gettid) != getpid()) {
+		agent_want = 1;
+		return smerr_set(e, SMERR_IO, "the key agent is not started");
+	}
+	if (!up && (r = agent_start(e)) != 0)
+		return r;
+	return agent_call(&agent_one, fp, op, out, outlen, e);
+}
+
+static const struct crypto_keyhook defer_hook = { defer_call, NULL };
+
+const struct crypto_keyhook *
+agent_hook_deferred(struct keys *k)
+{
+	pthread_mutex_lock(&agent_lock);
+	if (defer_keys != k) {
+		defer_keys = k;
+		smerr_clear(&defer_err);
+		defer_failed = 0;
+	}
+	pthread_mutex_unlock(&agent_lock);
+	return &defer_hook;
 }
 
 int

@@ -69,7 +69,7 @@ struct smerr;
 
 #define AGENT_OK	0
 #define AGENT_ERR	1
-#define AGENT_ERR_PIN	2	/* a token refused the PIN, or is locked */
+#define AGENT_ERR_PIN	2	/* a token refused the PIN */
 #define AGENT_ERR_GONE	3	/* a key's token was taken out: start anew */
 #define AGENT_ERR_UNTRIED 4	/* a stored PIN the token may not take */
 
@@ -125,16 +125,19 @@ int	 agent_main(int tokens);
  * Where keys on tokens come from, set once by the command front end: get
  * gives the module to load (a malloc'd path) and the PIN for the token of
  * an identity's URI (a secret buffer), with *storedp 1 when the PIN was
- * kept (a file, the Secret Service) rather than typed now. refused, when
- * set, hears of a stored PIN the token refused, with the token's one line
- * in e, which it may replace. Without get, a key store holding a token
- * identity cannot start its agent.
+ * kept (a file, the Secret Service) rather than typed now. said, when
+ * set, hears what the token made of that PIN: status AGENT_OK (it took
+ * it), AGENT_ERR_PIN (it refused it) or AGENT_ERR_UNTRIED (a kept one was
+ * not offered), with the token's one line in e for the last two, which it
+ * may replace. It returns 1 when get is to be asked once more for that
+ * token (now for a PIN typed), else 0. Without get, a key store holding a
+ * token identity cannot start its agent.
  */
 struct agent_tokens {
 	int	(*get)(void *arg, const char *uri, char **modulep,
 		    struct buf **pinp, int *storedp, struct smerr *e);
-	void	(*refused)(void *arg, const char *uri,
-		    const struct buf *pin, struct smerr *e);
+	int	(*said)(void *arg, const char *uri, const struct buf *pin,
+		    int stored, int status, struct smerr *e);
 	void	*arg;
 };
 void	 agent_set_tokens(const struct agent_tokens *t);
@@ -153,6 +156,30 @@ int	 agent_token_probe(const char *uri, uint8_t **derp, size_t *lenp,
  */
 int	 agent_hook(struct keys *k, const struct crypto_keyhook **hp,
 	    struct smerr *e);
+/*
+ * A hook like agent_hook's, but one that starts the agent (and so asks a
+ * token's PIN) only when a key operation first needs it, for a command
+ * most of whose mail needs none (inspect). The agent is started from the
+ * main thread only, as its death signal follows the thread that forks it:
+ * a key operation on another thread before that fails, and agent_wanted()
+ * says so to that thread; agent_start() starts it. One try only: when it
+ * fails, every later operation fails the same way. The hook is static
+ * (never freed); k must outlive its use.
+ */
+const struct crypto_keyhook *agent_hook_deferred(struct keys *k);
+/*
+ * Starts the deferred hook's agent now, from the main thread (nothing
+ * when it runs already). 0, or the code and line of the failure, which
+ * agent_failed() repeats from then on.
+ */
+int	 agent_start(struct smerr *e);
+/* The code (and in e the line) of a failed agent_start, or 0. */
+int	 agent_failed(struct smerr *e);
+/*
+ * 1 when a key operation of the calling thread since its last call found
+ * the deferred hook's agent not started, and could not start it there.
+ */
+int	 agent_wanted(void);
 /*
  * Starts more agents holding the keys of the one agent_hook started, so
  * that n threads' key operations run at once (at most 16 lanes; none more

@@ -429,6 +429,11 @@ void	 app_addrs_clear(struct app_addrs *b);
 /* Lines "alias [-group G] NICK ADDRESS[, ...]" of mutt's alias file. */
 int	 app_alias_parse(const char *text, size_t len, struct app_addrs *b,
 	    struct smerr *e);
+/*
+ * Reads the alias file path into b. Here and in app_alias_add a symbolic
+ * link is followed, and a file group or others may write is refused
+ * (SMERR_PERM).
+ */
 int	 app_alias_load(const char *path, struct app_addrs *b,
 	    struct smerr *e);
 /*

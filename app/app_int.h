@@ -220,9 +220,12 @@ int	 cli_read_secret_file(const char *path, const char *what,
  * Keys on tokens for this command (app/pin.c): the agent gets the module
  * from [pkcs11] (else p11-kit's proxy) and the PIN from c->pin_file, the
  * Secret Service (account: the identity's URI) or the terminal, asked
- * once. cli_tokens_end forgets the PIN.
+ * once. With retype, a kept PIN the token refused (or was not offered)
+ * is said on stderr and the PIN asked on the terminal instead, once,
+ * when there is one; without, the caller does that itself (the terminal
+ * program). cli_tokens_end forgets the PIN.
  */
-void	 cli_tokens_begin(struct cli *c);
+void	 cli_tokens_begin(struct cli *c, int retype);
 void	 cli_tokens_end(void);
 /* The PIN for the token of uri, from the sources above. */
 int	 cli_token_pin(struct cli *c, const char *uri, struct buf **pinp,

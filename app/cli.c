@@ -1228,7 +1228,7 @@ app_cli_main(int argc, char **argv, struct app_opts *o)
 		return cli_fail(&c);
 	cmdarg = optind;
 	optind = 1;		/* each command parses its own options */
-	cli_tokens_begin(&c);
+	cli_tokens_begin(&c, 1);
 	r = cli_cmds[i]->fn(&c, argc - cmdarg, argv + cmdarg);
 	r = cli_output_done(&c, r);
 	cli_tokens_end();

@@ -15,6 +15,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/idn.h"
 #include "base/json.h"
 #include "base/text.h"
 #include "mime/mime.h"
@@ -40,7 +41,7 @@ app_draft_account(const struct app_config *cfg, const void *text,
 		return NULL;
 	if (mime_addr_spec(from, &addr, &why) == 0 && addr != NULL)
 		for (i = 0; i < cfg->naccounts && a == NULL; i++)
-			if (strcasecmp(cfg->accounts[i].address, addr) == 0)
+			if (idn_addr_eq(cfg->accounts[i].address, addr))
 				a = &cfg->accounts[i];
 	free(addr);
 	free(from);

@@ -18,6 +18,10 @@
  *
  * A signer that is valid, trusted and the From address has its
  * certificate harvested into the key store for later encryption.
+ *
+ * The key agent, and with it a token's PIN, is started only when a message
+ * needs a private key (one encrypted to an identity): plain and signed
+ * mail is judged without it.
  */
 #include <fcntl.h>
 #include <malloc.h>
@@ -90,19 +94,23 @@ struct inspect_slot {
 	struct smerr		 err;
 	int			 r;
 	int			 done;		/* judged, not yet printed */
+	int			 want;		/* ...without the key agent */
 };
 
 struct inspect_pool {
 	pthread_mutex_t		 mu;
 	pthread_cond_t		 judged;	/* a slot became done */
 	pthread_cond_t		 room;		/* the output moved on */
+	pthread_cond_t		 idle;		/* no worker judges */
 	char			**paths;
 	size_t			 npaths;
 	size_t			 next;		/* the next file to claim */
 	size_t			 shown;		/* files printed */
 	size_t			 until;		/* the printer waits for this */
+	size_t			 nbusy;		/* workers judging */
 	int			 waiting;	/* ...on judged */
 	int			 json;
+	int			 hold;		/* no file to be claimed */
 	int			 stop;
 	struct inspect_slot	 slots[INSPECT_AHEAD];
 };
@@ -162,16 +170,28 @@ inspect_format(const struct crypto_verdict *v, int json, struct buf **outp,
 	return 0;
 }
 
-/* Reads, judges and formats sl->path with ctx. */
+/*
+ * Reads, judges and formats sl->path with ctx. A message that needed the
+ * key agent on a thread that cannot start it is only marked sl->want.
+ */
 static void
 inspect_one(struct crypto_ctx *ctx, struct inspect_slot *sl, int json)
 {
 	smerr_clear(&sl->err);
 	if ((sl->r = app_read_message(sl->path, MIME_MAX_INPUT, &sl->in,
-	    &sl->err)) == 0 &&
-	    (sl->r = crypto_judge(ctx, buf_data(sl->in), buf_len(sl->in),
-	    &sl->v, &sl->err)) == 0)
-		/* Without the agent, "undecryptable" may be untrue. */
+	    &sl->err)) == 0)
+		sl->r = crypto_judge(ctx, buf_data(sl->in), buf_len(sl->in),
+		    &sl->v, &sl->err);
+	if (agent_wanted()) {
+		sl->want = 1;
+		sl->r = 0;
+		return;
+	}
+	if (sl->r != 0)
+		return;
+	/* Without the agent, "undecryptable" may be untrue. */
+	smerr_clear(&sl->err);
+	if ((sl->r = agent_failed(&sl->err)) == 0)
 		sl->r = agent_lost() ? smerr_set(&sl->err, SMERR_IO, "%s",
 		    AGENT_LOST_MSG) : inspect_format(sl->v, json, &sl->out,
 		    &sl->err);
@@ -188,18 +208,24 @@ inspect_thread(void *arg)
 	/* One worker and its agent to each CPU, when there are as many. */
 	if (w->pin)
 		(void)proc_pin_nth(w->lane);
-	agent_prefer(w->lane);
 	for (;;) {
+		/*
+		 * Until the printer is done: files from one that needed the
+		 * agent on are claimed again once it has started it.
+		 */
 		pthread_mutex_lock(&p->mu);
-		while (!p->stop && p->next < p->npaths &&
-		    p->next >= p->shown + INSPECT_AHEAD)
+		while (!p->stop && (p->hold || p->next >= p->npaths ||
+		    p->next >= p->shown + INSPECT_AHEAD))
 			pthread_cond_wait(&p->room, &p->mu);
-		if (p->stop || p->next >= p->npaths) {
+		if (p->stop) {
 			pthread_mutex_unlock(&p->mu);
 			return NULL;
 		}
 		i = p->next++;
+		p->nbusy++;
 		pthread_mutex_unlock(&p->mu);
+		/* Its agent, once started, where the worker runs. */
+		agent_prefer(w->lane);
 		/* Printed already: what is left of it is freed here. */
 		sl = &p->slots[i % INSPECT_AHEAD];
 		slot_clear(sl);
@@ -207,6 +233,8 @@ inspect_thread(void *arg)
 		inspect_one(w->ctx, sl, p->json);
 		pthread_mutex_lock(&p->mu);
 		sl->done = 1;
+		if (--p->nbusy == 0 && p->hold)
+			pthread_cond_signal(&p->idle);
 		/* The printer wakes for a batch, not for every verdict. */
 		if (p->waiting && p->slots[p->shown % INSPECT_AHEAD].done &&
 		    p->slots[p->until % INSPECT_AHEAD].done)
@@ -326,6 +354,35 @@ inspect_serial(struct inspect_out *o, struct crypto_ctx *ctx, char **paths,
 	return r != 0 ? -1 : 0;
 }
 
+/*
+ * A worker's file i needed the key agent, which only this thread (the
+ * main one) may start: the workers are held while it starts, with lanes
+ * agents, and every file from i on is judged again. 0 or an SMERR_*.
+ */
+static int
+pool_agent_start(struct inspect_pool *p, size_t i, size_t lanes,
+    struct smerr *e)
+{
+	size_t	j;
+	int	r;
+
+	pthread_mutex_lock(&p->mu);
+	p->hold = 1;
+	while (p->nbusy > 0)
+		pthread_cond_wait(&p->idle, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+	if ((r = agent_start(e)) == 0)
+		(void)agent_widen(lanes);
+	pthread_mutex_lock(&p->mu);
+	for (j = i; j < p->next; j++)
+		slot_clear(&p->slots[j % INSPECT_AHEAD]);
+	p->next = i;
+	p->hold = 0;
+	pthread_cond_broadcast(&p->room);
+	pthread_mutex_unlock(&p->mu);
+	return r;
+}
+
 /* Workers 1.. judge with clones of ctx, worker 0 with ctx itself. */
 static int
 inspect_pooled(struct inspect_out *o, struct crypto_ctx *ctx, char **paths,
@@ -344,15 +401,17 @@ inspect_pooled(struct inspect_out *o, struct crypto_ctx *ctx, char **paths,
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->judged, NULL);
 	pthread_cond_init(&p->room, NULL);
+	pthread_cond_init(&p->idle, NULL);
 	p->paths = paths;
 	p->npaths = n;
 	p->json = json;
 	/*
-	 * An agent for each worker, so that their private-key operations do
-	 * not wait for each other, when the batch is worth starting them.
+	 * An agent for each worker once one is needed, so that their
+	 * private-key operations do not wait for each other, when the batch
+	 * is worth starting them.
 	 */
-	lanes = agent_widen(n / INSPECT_LANE_FILES + 1 < nthreads ?
-	    n / INSPECT_LANE_FILES + 1 : nthreads);
+	lanes = n / INSPECT_LANE_FILES + 1 < nthreads ?
+	    n / INSPECT_LANE_FILES + 1 : nthreads;
 	for (nw = 0; nw < nthreads; nw++) {
 		w[nw].pool = p;
 		w[nw].ctx = ctx;
@@ -372,7 +431,8 @@ inspect_pooled(struct inspect_out *o, struct crypto_ctx *ctx, char **paths,
 		r = inspect_serial(o, ctx, paths, n, json);
 		goto out;
 	}
-	for (i = 0; i < n && r == 0; i++) {
+	i = 0;
+	while (i < n && r == 0) {
 		sl = &p->slots[i % INSPECT_AHEAD];
 		pthread_mutex_lock(&p->mu);
 		if (!sl->done) {
@@ -386,6 +446,10 @@ inspect_pooled(struct inspect_out *o, struct crypto_ctx *ctx, char **paths,
 			p->waiting = 0;
 		}
 		pthread_mutex_unlock(&p->mu);
+		if (sl->want) {
+			r = pool_agent_start(p, i, lanes, &o->c->err);
+			continue;
+		}
 		if (sl->r != 0)
 			r = smerr_set(&o->c->err, sl->r, "%s",
 			    smerr_msg(&sl->err));
@@ -393,12 +457,15 @@ inspect_pooled(struct inspect_out *o, struct crypto_ctx *ctx, char **paths,
 			r = inspect_emit(o, sl->v, sl->in, sl->out);
 		pthread_mutex_lock(&p->mu);
 		sl->done = 0;
-		p->shown = i + 1;
-		if (r != 0)
-			p->stop = 1;
+		p->shown = ++i;
 		pthread_cond_broadcast(&p->room);
 		pthread_mutex_unlock(&p->mu);
 	}
+	/* The workers wait for more until told there is none. */
+	pthread_mutex_lock(&p->mu);
+	p->stop = 1;
+	pthread_cond_broadcast(&p->room);
+	pthread_mutex_unlock(&p->mu);
 out:
 	for (i = 0; i < nw; i++) {
 		pthread_join(w[i].t, NULL);
@@ -407,6 +474,7 @@ out:
 	}
 	for (i = 0; i < INSPECT_AHEAD; i++)
 		slot_clear(&p->slots[i]);
+	pthread_cond_destroy(&p->idle);
 	pthread_cond_destroy(&p->room);
 	pthread_cond_destroy(&p->judged);
 	pthread_mutex_destroy(&p->mu);
@@ -458,7 +526,7 @@ cmd_inspect(struct cli *c, int argc, char **argv)
 	json = cli_opt_has(&args, "json") > 0;
 	when = cli_opt_get(&args, "time");
 	if (cli_config(c) != 0 || cli_open_keys(c, &st, &k) != 0 ||
-	    sync_crypto_ctx(k, &ctx, &c->err) != 0)
+	    sync_deferred_ctx(k, &ctx, &c->err) != 0)
 		goto fail;
 	if (when != NULL) {
 		if (text_parse_time(when, &t, &c->err) != 0)

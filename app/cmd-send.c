@@ -31,6 +31,7 @@
 #include "store/store.h"
 #include "app/agent.h"
 #include "app/app_int.h"
+#include "app/reply.h"
 #include "app/revoke.h"
 #include "app/send.h"
 #include "app/sync.h"
@@ -286,6 +287,11 @@ cmd_send(struct cli *c, int argc, char **argv)
 		v.o.sign = sign;
 	if (enc != -1)
 		v.o.encrypt = (enum app_encrypt)enc;
+	/* A reply to encrypted mail is encrypted unless the user says not. */
+	else if (v.o.encrypt == APP_ENCRYPT_AUTO &&
+	    app_draft_answers_encrypted(v.env.st, buf_data(in), buf_len(in),
+	    &v.o.answers_enc, &c->err) != 0)
+		goto out;
 	v.o.pss = cli_opt_has(&args, "rsa-pss") > 0;
 	/* What cannot be queued keeps the files named here too. */
 	r = send_text(c, &v, account, in, files, ncli);

@@ -162,7 +162,9 @@ setup_secret_ready(struct cli *c, const struct app_account *a)
 	if (a->password_command != NULL)
 		return 0;
 	smerr_clear(&e2);
-	snprintf(name, sizeof(name), "%s@%s", a->user, a->imap.host);
+	if ((r = send_password_name(a, a->imap.host, name, sizeof(name),
+	    &c->err)) != 0)
+		return r;
 	r = keys_password_get(name, &pw, &e2);
 	secmem_strfree(pw);
 	if (r == 0 || r == SMERR_NOTFOUND)
@@ -184,9 +186,9 @@ setup_keep_password(struct cli *c, const struct app_account *a,
 	for (i = 0; i < 2; i++) {
 		if (i == 1 && strcmp(a->smtp.host, a->imap.host) == 0)
 			break;
-		snprintf(name, sizeof(name), "%s@%s", a->user,
-		    i == 0 ? a->imap.host : a->smtp.host);
-		if (keys_password_set(name, pw, &c->err) != 0)
+		if (send_password_name(a, i == 0 ? a->imap.host :
+		    a->smtp.host, name, sizeof(name), &c->err) != 0 ||
+		    keys_password_set(name, pw, &c->err) != 0)
 			return c->err.code;
 	}
 	return 0;

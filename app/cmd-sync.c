@@ -113,8 +113,9 @@ cli_password(struct cli *c, const struct app_account *a, char **pwp,
 		return 0;
 	if (a->password_command != NULL || !isatty(STDIN_FILENO))
 		return smerr_set(&c->err, r, "%s", smerr_msg(&e2));
-	snprintf(name, sizeof(name), "%s@%s", app_account_login(a),
-	    a->imap.host);
+	if ((r = send_password_name(a, a->imap.host, name, sizeof(name),
+	    &c->err)) != 0)
+		return r;
 	snprintf(prompt, sizeof(prompt), "Password for %s: ", name);
 	if ((r = cli_ask_secret(prompt, 0, &pw, &c->err)) != 0)
 		return r;

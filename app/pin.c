@@ -13,9 +13,23 @@
  * PIN (the file's, the Secret Service's) that a token refused is
  * remembered, and not offered again while it stays the same: the file
  * pin-refused in the data directory holds a random salt and, for each such
- * PIN, PBKDF2 of it salted with the salt and the identity's URI, never the
- * PIN. (The agent, for its part, does not try a kept PIN on a token that
- * says its next wrong one locks it.)
+ * PIN, a line "tag mark": mark is PBKDF2 of the PIN salted with the salt
+ * and the token's name (the token attributes of the identity's URI, so
+ * that the identities on one token share their marks, as they share its
+ * PIN), tag a SHA-256 of the salt and that name alone; never the PIN nor
+ * the URI. Only a kept PIN for a token with a tag in the file costs the
+ * PBKDF2. When a token takes a kept PIN, the kept PIN was put right: the
+ * token's marks are dropped, and the file with the last of them. A PIN
+ * typed that it takes drops only its own mark (the token's PIN was
+ * changed to it), for a command on a terminal may still hold a wrong
+ * kept one. At most the 16 newest marks are kept. (The agent, for its
+ * part, does not try a kept PIN on a token that says its next wrong one
+ * locks it.)
+ *
+ * A command on a terminal whose kept PIN the token refused, or was not
+ * offered, says so and asks for the PIN, once, as the terminal program
+ * does (app/session.c, which asks until the token takes one); without a
+ * terminal it stops, saying which kept PIN it was and how to go on.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -28,8 +42,10 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/log.h"
 #include "base/secmem.h"
 #include "base/text.h"
+#include "crypto/crypto.h"
 #include "keys/keys.h"
 #include "app/agent.h"
 #include "app/app_int.h"
@@ -41,19 +57,24 @@
 static struct {
 	struct buf	*typed;		/* the PIN typed, once */
 	int		 ask;		/* only the terminal: one was refused */
+	int		 retype;	/* a kept PIN failed: ask it, once */
 } pin_run;
 
 #define PIN_REFUSED_FILE	"pin-refused"
 #define PIN_REFUSED_MAX		16	/* the newest PINs kept */
 #define PIN_SALT_LEN		16
+#define PIN_TAG_LEN		8
 #define PIN_MARK_LEN		32
 #define PIN_KDF_ROUNDS		200000
+#define PIN_LINE_LEN		(2 * PIN_TAG_LEN + 1 + 2 * PIN_MARK_LEN)
 #define PIN_REFUSED_SIZE	(2 * PIN_SALT_LEN + 1 + \
-				 PIN_REFUSED_MAX * (2 * PIN_MARK_LEN + 1))
+				 PIN_REFUSED_MAX * (PIN_LINE_LEN + 1))
+#define PIN_TOKEN_MAX		256	/* crypto_p11_uri_token's text */
 
-/* What pin-refused holds: its salt and the marks of refused PINs. */
+/* What pin-refused holds: its salt, and each mark with its token's tag. */
 struct pin_memo {
 	uint8_t	salt[PIN_SALT_LEN];
+	char	tag[PIN_REFUSED_MAX][2 * PIN_TAG_LEN + 1];
 	char	mark[PIN_REFUSED_MAX][2 * PIN_MARK_LEN + 1];
 	size_t	n;
 };
@@ -69,7 +90,24 @@ memo_path(const struct cli *c)
 	return path;
 }
 
-/* Reads the memo; 0 also when there is none (then with no salt yet). */
+/* One line "tag mark" into the memo; lines of another form are skipped. */
+static void
+memo_line(struct pin_memo *m, const char *line, size_t len)
+{
+	if (len != PIN_LINE_LEN || line[2 * PIN_TAG_LEN] != ' ' ||
+	    m->n >= PIN_REFUSED_MAX)
+		return;
+	memcpy(m->tag[m->n], line, 2 * PIN_TAG_LEN);
+	m->tag[m->n][2 * PIN_TAG_LEN] = '\0';
+	memcpy(m->mark[m->n], line + 2 * PIN_TAG_LEN + 1, 2 * PIN_MARK_LEN);
+	m->mark[m->n][2 * PIN_MARK_LEN] = '\0';
+	m->n++;
+}
+
+/*
+ * Reads the memo: 1 when there is one, 0 when there is none (then with no
+ * salt yet), -1 when it cannot be read.
+ */
 static int
 memo_read(const struct cli *c, struct pin_memo *m)
 {
@@ -87,10 +125,10 @@ memo_read(const struct cli *c, struct pin_memo *m)
 	if (app_file_buf(fd, path, "a file of refused PINs", 1,
 	    PIN_REFUSED_SIZE + 1, &b, NULL) != 0)
 		goto out;
-	r = buf_read_fd(b, fd) == 0 && buf_put(b, "", 1) == 0 ? 0 : -1;
+	r = buf_read_fd(b, fd) == 0 && buf_put(b, "", 1) == 0 ? 1 : -1;
 	close(fd);
 	line = (char *)buf_data(b);
-	if (r != 0 || (nl = strchr(line, '\n')) == NULL ||
+	if (r != 1 || (nl = strchr(line, '\n')) == NULL ||
 	    nl - line != 2 * PIN_SALT_LEN) {
 		r = -1;
 		goto out;
@@ -100,68 +138,131 @@ memo_read(const struct cli *c, struct pin_memo *m)
 		r = -1;
 		goto out;
 	}
-	for (line = nl + 1; (nl = strchr(line, '\n')) != NULL &&
-	    m->n < PIN_REFUSED_MAX; line = nl + 1)
-		if (nl - line == 2 * PIN_MARK_LEN)
-			memcpy(m->mark[m->n++], line, 2 * PIN_MARK_LEN);
+	for (line = nl + 1; (nl = strchr(line, '\n')) != NULL; line = nl + 1)
+		memo_line(m, line, (size_t)(nl - line));
 out:
 	buf_free(b);
 	free(path);
 	return r;
 }
 
-/* The mark of pin for uri under the memo's salt, as hex. */
+/*
+ * The salt of the memo followed by the text naming the token of uri, in
+ * salt (room for PIN_SALT_LEN + PIN_TOKEN_MAX bytes): its length, or 0.
+ * Two identities on one token share their marks, for the token holds one
+ * PIN for both; so does one identity whose token is put in another slot
+ * or reader, for no slot is part of the URI.
+ */
+static size_t
+memo_salt(const struct pin_memo *m, const char *uri, uint8_t *salt)
+{
+	char	tok[PIN_TOKEN_MAX];
+
+	if (crypto_p11_uri_token(uri, tok, sizeof(tok), NULL) != 0)
+		return 0;
+	memcpy(salt, m->salt, PIN_SALT_LEN);
+	memcpy(salt + PIN_SALT_LEN, tok, strlen(tok));
+	return PIN_SALT_LEN + strlen(tok);
+}
+
+/* The tag of the token of uri under the memo's salt, as hex: cheap. */
+static int
+memo_tag(const struct pin_memo *m, const char *uri,
+    char out[2 * PIN_TAG_LEN + 1])
+{
+	uint8_t		salt[PIN_SALT_LEN + PIN_TOKEN_MAX];
+	uint8_t		md[EVP_MAX_MD_SIZE];
+	unsigned	mdlen = 0;
+	size_t		len;
+
+	if ((len = memo_salt(m, uri, salt)) == 0 ||
+	    !EVP_Digest(salt, len, md, &mdlen, EVP_sha256(), NULL) ||
+	    mdlen < PIN_TAG_LEN)
+		return -1;
+	text_hex_encode(md, PIN_TAG_LEN, out);
+	return 0;
+}
+
+/* The mark of pin for the token of uri under the memo's salt, as hex. */
 static int
 memo_mark(const struct pin_memo *m, const char *uri, const struct buf *pin,
     char out[2 * PIN_MARK_LEN + 1])
 {
-	uint8_t	salt[PIN_SALT_LEN + AGENT_MAX_PATH], mark[PIN_MARK_LEN];
-	size_t	ulen = strlen(uri);
+	uint8_t	salt[PIN_SALT_LEN + PIN_TOKEN_MAX], mark[PIN_MARK_LEN];
+	size_t	len;
 	int	ok;
 
-	if (ulen > AGENT_MAX_PATH)
+	if ((len = memo_salt(m, uri, salt)) == 0)
 		return -1;
-	memcpy(salt, m->salt, PIN_SALT_LEN);
-	memcpy(salt + PIN_SALT_LEN, uri, ulen);
 	ok = PKCS5_PBKDF2_HMAC((const char *)buf_data(pin),
-	    (int)buf_len(pin), salt, (int)(PIN_SALT_LEN + ulen),
-	    PIN_KDF_ROUNDS, EVP_sha256(), PIN_MARK_LEN, mark);
+	    (int)buf_len(pin), salt, (int)len, PIN_KDF_ROUNDS, EVP_sha256(),
+	    PIN_MARK_LEN, mark);
 	if (ok == 1)
 		text_hex_encode(mark, PIN_MARK_LEN, out);
 	secmem_wipe(mark, sizeof(mark));
 	return ok == 1 ? 0 : -1;
 }
 
-/* 1 when pin is one the token of uri refused before. */
+/* How many of the memo's marks are tagged tag. */
+static size_t
+memo_count(const struct pin_memo *m, const char *tag)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < m->n; i++)
+		n += strcmp(m->tag[i], tag) == 0;
+	return n;
+}
+
+/*
+ * 1 when pin is one the token of uri refused before. The slow PBKDF2 is
+ * run only when the memo holds a mark for that token.
+ */
 static int
 pin_was_refused(const struct cli *c, const char *uri, const struct buf *pin)
 {
 	struct pin_memo	m;
-	char		mark[2 * PIN_MARK_LEN + 1];
-	size_t		i;
+	char		tag[2 * PIN_TAG_LEN + 1], mark[2 * PIN_MARK_LEN + 1];
+	size_t		i, n;
 
-	if (memo_read(c, &m) != 0 || m.n == 0 ||
-	    memo_mark(&m, uri, pin, mark) != 0)
+	if (memo_read(c, &m) != 1 || memo_tag(&m, uri, tag) != 0)
+		return 0;
+	if ((n = memo_count(&m, tag)) == 0) {
+		log_debug("pin-refused: no mark for the token of %s: "
+		    "nothing to check", uri);
+		return 0;
+	}
+	log_debug("pin-refused: the kept PIN checked against %zu mark(s) "
+	    "for the token of %s", n, uri);
+	if (memo_mark(&m, uri, pin, mark) != 0)
 		return 0;
 	for (i = 0; i < m.n; i++)
-		if (strcmp(m.mark[i], mark) == 0)
+		if (strcmp(m.tag[i], tag) == 0 && strcmp(m.mark[i], mark) == 0)
 			return 1;
 	return 0;
 }
 
-/* Writes the memo anew (a whole file put in place), with mark added. */
+/*
+ * Writes the memo anew (a whole file put in place); a memo without marks
+ * is no file at all.
+ */
 static void
-memo_add(const struct cli *c, struct pin_memo *m, const char *mark)
+memo_write(const struct cli *c, const struct pin_memo *m)
 {
 	char	*path, *tmp = NULL, salt[2 * PIN_SALT_LEN + 1];
-	size_t	 i, from;
+	size_t	 i;
 	FILE	*f;
 	int	 fd, ok;
 
-	if ((path = memo_path(c)) == NULL ||
-	    asprintf(&tmp, "%s.XXXXXX", path) == -1) {
-		free(path);
+	if ((path = memo_path(c)) == NULL)
 		return;
+	if (m->n == 0) {
+		(void)unlink(path);
+		goto out;
+	}
+	if (asprintf(&tmp, "%s.XXXXXX", path) == -1) {
+		tmp = NULL;
+		goto out;
 	}
 	if ((fd = mkstemp(tmp)) == -1 || (f = fdopen(fd, "w")) == NULL) {
 		if (fd != -1) {
@@ -172,10 +273,8 @@ memo_add(const struct cli *c, struct pin_memo *m, const char *mark)
 	}
 	text_hex_encode(m->salt, PIN_SALT_LEN, salt);
 	ok = fprintf(f, "%s\n", salt) > 0;
-	from = m->n >= PIN_REFUSED_MAX ? m->n - PIN_REFUSED_MAX + 1 : 0;
-	for (i = from; i < m->n && ok; i++)
-		ok = fprintf(f, "%s\n", m->mark[i]) > 0;
-	ok = ok && fprintf(f, "%s\n", mark) > 0;
+	for (i = 0; i < m->n && ok; i++)
+		ok = fprintf(f, "%s %s\n", m->tag[i], m->mark[i]) > 0;
 	if (fclose(f) != 0 || !ok || rename(tmp, path) == -1)
 		(void)unlink(tmp);
 out:
@@ -183,22 +282,71 @@ out:
 	free(path);
 }
 
-/* Remembers pin as refused by the token of uri. */
+/* Remembers pin as refused by the token of uri; the oldest mark goes. */
 static void
 pin_remember_refused(const struct cli *c, const char *uri,
     const struct buf *pin)
 {
 	struct pin_memo	m;
-	char		mark[2 * PIN_MARK_LEN + 1];
+	char		tag[2 * PIN_TAG_LEN + 1], mark[2 * PIN_MARK_LEN + 1];
 
-	if (memo_read(c, &m) != 0 || m.n == 0) {
+	if (memo_read(c, &m) != 1) {
 		/* None yet, or unreadable: a new salt, a new memo. */
 		memset(&m, 0, sizeof(m));
 		if (RAND_bytes(m.salt, PIN_SALT_LEN) != 1)
 			return;
 	}
-	if (memo_mark(&m, uri, pin, mark) == 0)
-		memo_add(c, &m, mark);
+	if (memo_tag(&m, uri, tag) != 0 || memo_mark(&m, uri, pin, mark) != 0)
+		return;
+	if (m.n == PIN_REFUSED_MAX) {
+		memmove(m.tag, m.tag + 1, (PIN_REFUSED_MAX - 1) *
+		    sizeof(m.tag[0]));
+		memmove(m.mark, m.mark + 1, (PIN_REFUSED_MAX - 1) *
+		    sizeof(m.mark[0]));
+		m.n--;
+	}
+	memcpy(m.tag[m.n], tag, sizeof(tag));
+	memcpy(m.mark[m.n], mark, sizeof(mark));
+	m.n++;
+	memo_write(c, &m);
+}
+
+/*
+ * The token of uri took pin. A kept PIN taken is one put right: the marks
+ * of those the token refused are dropped, so that no PBKDF2 is spent on
+ * them at each start from now on. A PIN typed leaves them (the kept one
+ * may still be wrong) but for its own mark, if it has one: the token's
+ * PIN was changed to one it refused before. The file goes with its last
+ * mark.
+ */
+static void
+pin_taken(const struct cli *c, const char *uri, const struct buf *pin,
+    int stored)
+{
+	struct pin_memo	m;
+	char		tag[2 * PIN_TAG_LEN + 1], mark[2 * PIN_MARK_LEN + 1];
+	size_t		i, n = 0;
+
+	if (memo_read(c, &m) != 1 || memo_tag(&m, uri, tag) != 0)
+		return;
+	if (m.n > 0 && memo_count(&m, tag) == 0)
+		return;			/* nothing of this token's */
+	if (!stored && m.n > 0 && memo_mark(&m, uri, pin, mark) != 0)
+		return;
+	for (i = 0; i < m.n; i++) {
+		if (strcmp(m.tag[i], tag) == 0 &&
+		    (stored || strcmp(m.mark[i], mark) == 0))
+			continue;
+		memmove(m.tag[n], m.tag[i], sizeof(m.tag[0]));
+		memmove(m.mark[n], m.mark[i], sizeof(m.mark[0]));
+		n++;
+	}
+	if (n == m.n && n > 0)
+		return;
+	log_debug("pin-refused: %zu mark(s) dropped for the token of %s",
+	    m.n - n, uri);
+	m.n = n;
+	memo_write(c, &m);
 }
 
 int
@@ -242,16 +390,37 @@ cli_token_pin(struct cli *c, const char *uri, struct buf **pinp,
 /*
  * Where a kept PIN for a token comes from, and until when one refused is
  * not offered again, in words: "in F; it is not offered again until ...".
+ * A command that cannot ask for the PIN instead says how to go on.
  */
 static void
 pin_source(const struct cli *c, char *out, size_t max)
 {
+	const char	*fix = "";
+
+	if (pin_run.retype && !isatty(STDIN_FILENO))
+		fix = " (put the right PIN there, or run the command on a "
+		    "terminal to type it)";
 	if (c->pin_file != NULL)
 		(void)snprintf(out, max, "in %.300s; it is not offered again "
-		    "until the file changes", c->pin_file);
+		    "until the file changes%s", c->pin_file, fix);
 	else
 		(void)snprintf(out, max, "kept in the Secret Service; it is "
-		    "not offered again until it changes there");
+		    "not offered again until it changes there%s", fix);
+}
+
+/*
+ * A kept PIN the token refused or was not offered, e saying so: 1 when a
+ * command on a terminal is to ask for the PIN instead (once, as the
+ * terminal program does), having said why; else 0.
+ */
+static int
+pin_retype(struct cli *c, const struct smerr *e)
+{
+	if (!pin_run.retype || pin_run.ask || !isatty(STDIN_FILENO))
+		return 0;
+	fprintf(stderr, "sealmail: %s\n", smerr_msg(e));
+	cli_token_pin_refused(c);
+	return 1;
 }
 
 static int
@@ -260,7 +429,7 @@ tokens_get(void *arg, const char *uri, char **modulep, struct buf **pinp,
 {
 	struct cli	*c = arg;
 	const char	*m = SEALMAIL_P11_PROXY;
-	char		 from[400];
+	char		 from[520];
 	int		 r;
 
 	*modulep = NULL;
@@ -278,8 +447,14 @@ tokens_get(void *arg, const char *uri, char **modulep, struct buf **pinp,
 		buf_free(*pinp);	/* secret: wiped */
 		*pinp = NULL;
 		pin_source(c, from, sizeof(from));
-		return smerr_set(e, SMERR_PERM, "the token of %.200s has "
+		r = smerr_set(e, SMERR_PERM, "the token of %.200s has "
 		    "refused the PIN %s", uri, from);
+		if (!pin_retype(c, e))
+			return r;
+		smerr_clear(e);
+		if ((r = cli_token_pin(c, uri, pinp, e)) != 0)
+			return r;
+		*storedp = 0;
 	}
 	if ((*modulep = strdup(m)) == NULL) {
 		buf_free(*pinp);
@@ -289,29 +464,43 @@ tokens_get(void *arg, const char *uri, char **modulep, struct buf **pinp,
 	return 0;
 }
 
-/* A kept PIN the token refused: remembered, and the line says so. */
-static void
-tokens_refused(void *arg, const char *uri, const struct buf *pin,
-    struct smerr *e)
+/*
+ * What the token made of a PIN: one it took clears its marks; a kept one
+ * it refused is remembered, and the line says so. A kept one refused or
+ * not offered is then asked on the terminal, where a command may.
+ */
+static int
+tokens_said(void *arg, const char *uri, const struct buf *pin, int stored,
+    int status, struct smerr *e)
 {
 	struct cli	*c = arg;
-	char		 why[SMERR_MSGMAX], from[400];
+	char		 why[SMERR_MSGMAX], from[520];
 
-	pin_remember_refused(c, uri, pin);
-	pin_source(c, from, sizeof(from));
-	(void)snprintf(why, sizeof(why), "%s", smerr_msg(e));
-	(void)smerr_reset(e, SMERR_PERM, "%s %s", why, from);
+	if (status == AGENT_OK) {
+		pin_taken(c, uri, pin, stored);
+		return 0;
+	}
+	if (!stored)
+		return 0;
+	if (status == AGENT_ERR_PIN) {
+		pin_remember_refused(c, uri, pin);
+		pin_source(c, from, sizeof(from));
+		(void)snprintf(why, sizeof(why), "%s", smerr_msg(e));
+		(void)smerr_reset(e, SMERR_PERM, "%s %s", why, from);
+	}
+	return pin_retype(c, e);
 }
 
 void
-cli_tokens_begin(struct cli *c)
+cli_tokens_begin(struct cli *c, int retype)
 {
 	struct agent_tokens	t;
 
 	t.get = tokens_get;
-	t.refused = tokens_refused;
+	t.said = tokens_said;
 	t.arg = c;
 	agent_set_tokens(&t);
+	pin_run.retype = retype;
 }
 
 void
@@ -333,4 +522,5 @@ cli_tokens_end(void)
 	buf_free(pin_run.typed);	/* secret: wiped */
 	pin_run.typed = NULL;
 	pin_run.ask = 0;
+	pin_run.retype = 0;
 }

@@ -22,6 +22,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/idn.h"
 #include "base/text.h"
 #include "base/vec.h"
 #include "mime/build.h"
@@ -46,6 +47,53 @@ app_draft_free(struct app_draft *d)
 	vec_strv_free(d->omitted, d->nomitted);
 	free(d->nosig);
 	free(d);
+}
+
+/* 1 when the stored message m came encrypted, whole or in part. */
+static int
+msg_was_encrypted(const struct store_msg *m)
+{
+	return m->encryption != NULL && strcmp(m->encryption, "none") != 0;
+}
+
+static int
+answered_cb(const struct store_msg *m, void *arg)
+{
+	int	*encp = arg;
+
+	*encp = msg_was_encrypted(m);
+	return *encp;
+}
+
+int
+app_draft_answers_encrypted(struct store *st, const void *text, size_t len,
+    int *encp, struct smerr *e)
+{
+	struct buf	*ids;
+	const char	*p = "";
+	char		*v, *id;
+	size_t		 n;
+	int		 r = 0;
+
+	*encp = 0;
+	if ((v = app_draft_field(text, len, "In-Reply-To")) == NULL)
+		return 0;
+	/* Each "<...>" of the field, space-separated. */
+	if ((ids = buf_new(0)) == NULL || mime_msgid_list(v, ids) != 0 ||
+	    (p = buf_str(ids)) == NULL)
+		r = smerr_nomem(e);
+	for (; r == 0 && !*encp && *p != '\0'; p += n + (p[n] == ' ')) {
+		n = strcspn(p, " ");
+		if ((id = strndup(p, n)) == NULL)
+			r = smerr_nomem(e);
+		else
+			r = store_msg_foreach_msgid(st, id, answered_cb, encp,
+			    e);
+		free(id);
+	}
+	buf_free(ids);
+	free(v);
+	return r;
 }
 
 static int
@@ -194,22 +242,26 @@ draft_scan(struct app_draft *d, const struct store_msg *m, int attach,
 	return 0;
 }
 
-/* 1 when addr is in the comma-separated list. */
+/* 1 when addr is in the comma-separated list (as idn_addr_eq compares). */
 static int
 list_has(const char *list, const char *addr)
 {
 	const char	*p = list;
-	size_t		 n, al = strlen(addr);
+	char		*one;
+	size_t		 n;
+	int		 found = 0;
 
-	while (p != NULL && *p != '\0') {
+	while (!found && p != NULL && *p != '\0') {
 		n = strcspn(p, ",");
-		if (n == al && strncasecmp(p, addr, n) == 0)
-			return 1;
+		if ((one = strndup(p, n)) == NULL)
+			return 0;
+		found = idn_addr_eq(one, addr);
+		free(one);
 		p += n;
 		if (*p == ',')
 			p++;
 	}
-	return 0;
+	return found;
 }
 
 static int
@@ -218,7 +270,7 @@ is_own(const struct app_config *cfg, const char *addr)
 	size_t	i;
 
 	for (i = 0; i < cfg->naccounts; i++)
-		if (strcasecmp(cfg->accounts[i].address, addr) == 0)
+		if (idn_addr_eq(cfg->accounts[i].address, addr))
 			return 1;
 	return 0;
 }
@@ -607,8 +659,7 @@ app_draft_make(const struct app_config *cfg, const struct store_msg *m,
 	}
 	d->sign = a->sign || (m->signature != NULL &&
 	    strcmp(m->signature, "none") != 0);
-	d->encrypt = m->encryption != NULL &&
-	    strcmp(m->encryption, "none") != 0;
+	d->encrypt = msg_was_encrypted(m);
 	if ((r = draft_scan(d, m, kind == APP_DRAFT_FORWARD_ATTACH, &msg,
 	    e)) != 0)
 		goto fail;

@@ -45,13 +45,20 @@ int	 app_draft_make(const struct app_config *cfg,
 	    const struct store_msg *m, enum app_draft_kind kind, int names,
 	    struct app_draft **dp, struct smerr *e);
 void	 app_draft_free(struct app_draft *d);
+/*
+ * Whether the text of a draft answers encrypted mail: *encp is 1 when its
+ * In-Reply-To names a message of the store (any account's) that was
+ * encrypted, which a reply is by default (CLI-CONTRACT.md). 0 or SMERR_*.
+ */
+struct store;
+int	 app_draft_answers_encrypted(struct store *st, const void *text,
+	    size_t len, int *encp, struct smerr *e);
 
 /*
  * Moves (copy 0) or copies message id to folder dest in the store, and
  * queues the same for the server; dest NULL deletes: to trash, or, for a
  * message in trash already, for good (*newp 0). *newp is its id in dest.
  */
-struct store;
 struct imap;
 struct app_account;
 int	 app_move_local(struct store *st, int64_t id, const char *dest,

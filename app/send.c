@@ -21,6 +21,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/idn.h"
 #include "base/secmem.h"
 #include "base/vec.h"
 #include "crypto/crypto.h"
@@ -123,6 +124,19 @@ reap:
 }
 
 int
+send_password_name(const struct app_account *a, const char *host,
+    char *name, size_t size, struct smerr *e)
+{
+	int	n;
+
+	n = snprintf(name, size, "%s@%s", app_account_login(a), host);
+	if (n < 0 || (size_t)n >= size)
+		return smerr_set(e, SMERR_LIMIT, "login %s at %s: too long "
+		    "for the name of a password", app_account_login(a), host);
+	return 0;
+}
+
+int
 send_password(const struct send_opts *o, const struct app_server *srv,
     char **pwp, struct smerr *e)
 {
@@ -135,15 +149,15 @@ send_password(const struct send_opts *o, const struct app_server *srv,
 	if (a->password_command != NULL)
 		return password_command(o, pwp, e);
 	smerr_clear(&e2);
-	snprintf(name, sizeof(name), "%s@%s", app_account_login(a),
-	    srv->host);
-	r = keys_password_get(name, pwp, &e2);
+	if ((r = send_password_name(a, srv->host, name, sizeof(name),
+	    &e2)) == 0)
+		r = keys_password_get(name, pwp, &e2);
 	if (r == SMERR_NOTFOUND && a->has_imap && srv != &a->imap) {
 		/* One password for the account's servers is the usual case. */
 		smerr_clear(&e2);
-		snprintf(name, sizeof(name), "%s@%s", app_account_login(a),
-		    a->imap.host);
-		r = keys_password_get(name, pwp, &e2);
+		if ((r = send_password_name(a, a->imap.host, name,
+		    sizeof(name), &e2)) == 0)
+			r = keys_password_get(name, pwp, &e2);
 	}
 	if (r != 0)
 		return smerr_set(e, r, "%s; set password-command for account "
@@ -160,8 +174,8 @@ send_login_hint(const struct app_account *a, const struct app_server *srv,
 	if (r != SMERR_AUTH || e == NULL)
 		return r;
 	snprintf(msg, sizeof(msg), "%s", smerr_msg(e));
-	snprintf(name, sizeof(name), "%s@%s", app_account_login(a),
-	    srv->host);
+	if (send_password_name(a, srv->host, name, sizeof(name), NULL) != 0)
+		return r;
 	if (typed)
 		return smerr_reset(e, r, "%s; check the password given for "
 		    "login %s at %s and give it again", msg,
@@ -303,25 +317,43 @@ find_recipients(const struct send_opts *o, const struct mime_out *mo,
     struct protect_rcpt *rc, int *okp, struct smerr *e)
 {
 	struct smerr	 e2;
+	struct buf	*bare = NULL;
 	const char	*src;
 	uint8_t		*der;
 	size_t		 i, len;
-	int		 r;
+	int		 r, must;
 
 	*okp = 1;
+	/* An answer to encrypted mail: encrypted, or every gap named. */
+	must = o->answers_enc && o->encrypt == APP_ENCRYPT_AUTO;
+	if (must && (bare = buf_new(0)) == NULL)
+		return smerr_nomem(e);
 	for (i = 0; i < mo->nrcpt; i++) {
 		smerr_clear(&e2);
 		r = keys_find_recipient(o->keys, o->dns, mo->rcpt[i], &der,
 		    &len, &src, &e2);
-		if (r == SMERR_DNSSEC)
+		if (r == SMERR_DNSSEC) {
 			/* A forged answer must not decide anything. */
-			return smerr_set(e, r, "%s", smerr_msg(&e2));
+			r = smerr_set(e, r, "%s", smerr_msg(&e2));
+			goto out;
+		}
+		if (r != 0 && must) {
+			*okp = 0;
+			if ((r = buf_printf(bare, "%s%s", buf_len(bare) > 0 ?
+			    ", " : "", mo->rcpt[i])) != 0) {
+				r = smerr_nomem(e);
+				goto out;
+			}
+			continue;
+		}
 		if (r != 0) {
 			*okp = 0;
-			if (o->encrypt == APP_ENCRYPT_YES)
-				return smerr_set(e, SMERR_NOTFOUND, "cannot "
+			if (o->encrypt == APP_ENCRYPT_YES) {
+				r = smerr_set(e, SMERR_NOTFOUND, "cannot "
 				    "encrypt to %s: %s", mo->rcpt[i],
 				    smerr_msg(&e2));
+				goto out;
+			}
 			/* The lookup's own line names the address. */
 			if (r == SMERR_NOTFOUND)
 				warnf(o, "sending unencrypted: %s",
@@ -330,12 +362,13 @@ find_recipients(const struct send_opts *o, const struct mime_out *mo,
 				warnf(o, "sending unencrypted: no usable "
 				    "certificate for %s (%s)", mo->rcpt[i],
 				    smerr_msg(&e2));
-			return 0;
+			r = 0;
+			goto out;
 		}
 		rc[i].cert = der;
 		rc[i].cert_len = len;
 		if ((r = cert_revoked(o, 0, mo->rcpt[i], der, len, e)) != 0)
-			return r;
+			goto out;
 		/* The user is told where a certificate not of their own came from. */
 		if (src != NULL && strcmp(src, "smimea") == 0)
 			warnf(o, "encrypting to %s with the certificate "
@@ -350,7 +383,14 @@ find_recipients(const struct send_opts *o, const struct mime_out *mo,
 		    &e2) != 0)
 			rc[i].caps = 0;
 	}
-	return 0;
+	/* Never in the clear unless the user says so. */
+	r = !*okp ? smerr_set(e, SMERR_NOTFOUND, "not sent: it answers "
+	    "encrypted mail, so it goes encrypted, and there is no usable "
+	    "certificate for %s; sealmail send --no-encrypt sends it in "
+	    "clear", buf_str(bare)) : 0;
+out:
+	buf_free(bare);
+	return r;
 }
 
 /* What every copy of one message shares as it is queued. */
@@ -553,7 +593,7 @@ send_queue(const struct send_opts *o, const void *text, size_t len,
 	    (r = mime_compose_attach(text, len, o->acct->display_name,
 	    o->acct->address, o->att, o->natt, &mo, e)) != 0)
 		goto out;
-	if (strcasecmp(mo->from, o->acct->address) != 0) {
+	if (!idn_addr_eq(mo->from, o->acct->address)) {
 		r = smerr_set(e, SMERR_INVAL, "From %s is not the address of "
 		    "account %s (%s)", mo->from, o->acct->name,
 		    o->acct->address);

@@ -27,6 +27,9 @@ struct send_opts {
 	int			 sign;		/* sign as From */
 	int			 pss;		/* RSA-PSS */
 	enum app_encrypt	 encrypt;	/* yes, no, auto */
+	int			 answers_enc;	/* answers encrypted mail:
+						   auto encrypts or sends
+						   nothing */
 	struct store		*store;
 	struct keys		*keys;
 	struct dns		*dns;		/* NULL: no SMIMEA/TLSA */
@@ -58,7 +61,8 @@ struct send_queued {
  * user writes it) and queues it in the outbox. Encryption to a recipient
  * without a usable certificate is impossible: with APP_ENCRYPT_YES that is
  * an error naming the recipient; with APP_ENCRYPT_AUTO the message goes
- * out unencrypted and o->warn says why. A recipient certificate that
+ * out unencrypted and o->warn says why, unless o->answers_enc: then it is
+ * an error naming every such recipient. A recipient certificate that
  * o->revoke finds revoked refuses the message, naming the recipient
  * (SMERR_CRYPTO), whatever o->encrypt says; so does the signer's own
  * certificate found revoked when o->sign; an unknown status is a
@@ -104,9 +108,17 @@ int	 send_deliver_msgid(const struct send_opts *o, const char *msgid,
 	    int64_t *doubtp, struct smerr *e);
 
 /*
+ * The name of account a's password for host in the Secret Service,
+ * "login@host", into name (size bytes): 0, or SMERR_LIMIT when it does
+ * not fit.
+ */
+int	 send_password_name(const struct app_account *a, const char *host,
+	    char *name, size_t size, struct smerr *e);
+/*
  * The account password for srv: password-command when configured (run by
  * /bin/sh in home; the first line of its output), else the Secret Service
- * entry "user@host". *pwp is malloc'd; the caller wipes and frees it.
+ * entry send_password_name names. *pwp is malloc'd; the caller wipes and
+ * frees it.
  */
 int	 send_password(const struct send_opts *o,
 	    const struct app_server *srv, char **pwp, struct smerr *e);

@@ -138,7 +138,7 @@ session_pin(struct app_session *s, struct smerr *e)
 	(void)keys_foreach(s->keys, KEYS_IDENTITY, token_cb, &t, NULL);
 	if (t.uri == NULL || t.der == NULL)
 		goto out;
-	cli_tokens_begin(&s->c);
+	cli_tokens_begin(&s->c, 0);
 	for (;;) {
 		smerr_clear(&e2);
 		if ((r = agent_token_probe(t.uri, &t.der, &t.len, &e2)) !=

@@ -149,6 +149,7 @@ struct ctxfill {
 	struct keys		*k;
 	struct crypto_ctx	*ctx;
 	struct smerr		*e;
+	int			 deferred;	/* the agent starts when used */
 	int			 r;
 };
 
@@ -170,9 +171,12 @@ ctx_cb(const struct keys_cert *kc, void *arg)
 		break;
 	case KEYS_IDENTITY:
 		/* The key stays in the agent; the context gets a handle. */
-		if ((f->r = agent_hook(f->k, &h, f->e)) == 0)
-			f->r = crypto_ctx_add_remote_identity(f->ctx, kc->der,
-			    kc->der_len, h, f->e);
+		if (f->deferred)
+			h = agent_hook_deferred(f->k);
+		else if ((f->r = agent_hook(f->k, &h, f->e)) != 0)
+			break;
+		f->r = crypto_ctx_add_remote_identity(f->ctx, kc->der,
+		    kc->der_len, h, f->e);
 		break;
 	}
 	return f->r != 0;
@@ -182,12 +186,13 @@ ctx_cb(const struct keys_cert *kc, void *arg)
  * The one engine context every reader uses (sync, inspect, keys import):
  * the key store's anchors plus the system's, its peers as intermediates,
  * its identities with handles on their keys in the key agent (started
- * here when there is any; only when mask has KEYS_IDENTITY), and the
- * verification time of SEALMAIL_VERIFY_TIME when set.
+ * here when there is any, or at the first key operation when deferred;
+ * only when mask has KEYS_IDENTITY), and the verification time of
+ * SEALMAIL_VERIFY_TIME when set.
  */
 static int
-ctx_make(struct keys *k, unsigned mask, struct crypto_ctx **ctxp,
-    struct smerr *e)
+ctx_make(struct keys *k, unsigned mask, int deferred,
+    struct crypto_ctx **ctxp, struct smerr *e)
 {
 	struct ctxfill	 f;
 	const char	*when;
@@ -200,6 +205,7 @@ ctx_make(struct keys *k, unsigned mask, struct crypto_ctx **ctxp,
 		return r;
 	f.k = k;
 	f.e = e;
+	f.deferred = deferred;
 	if ((r = crypto_ctx_use_system_anchors(f.ctx, e)) == 0 &&
 	    (r = keys_foreach(k, mask, ctx_cb, &f, e)) == 0)
 		r = f.r;
@@ -217,13 +223,21 @@ ctx_make(struct keys *k, unsigned mask, struct crypto_ctx **ctxp,
 int
 sync_crypto_ctx(struct keys *k, struct crypto_ctx **ctxp, struct smerr *e)
 {
-	return ctx_make(k, KEYS_ANCHOR | KEYS_PEER | KEYS_IDENTITY, ctxp, e);
+	return ctx_make(k, KEYS_ANCHOR | KEYS_PEER | KEYS_IDENTITY, 0, ctxp,
+	    e);
+}
+
+int
+sync_deferred_ctx(struct keys *k, struct crypto_ctx **ctxp, struct smerr *e)
+{
+	return ctx_make(k, KEYS_ANCHOR | KEYS_PEER | KEYS_IDENTITY, 1, ctxp,
+	    e);
 }
 
 int
 sync_verify_ctx(struct keys *k, struct crypto_ctx **ctxp, struct smerr *e)
 {
-	return ctx_make(k, KEYS_ANCHOR | KEYS_PEER, ctxp, e);
+	return ctx_make(k, KEYS_ANCHOR | KEYS_PEER, 0, ctxp, e);
 }
 
 /* A verdict for a message the engine could not read at all. */
@@ -420,7 +434,7 @@ job_judge(struct crypto_ctx *ctx, struct job *j, struct smerr *e)
 	/* The date shown is the sender's Date field, as mail readers show. */
 	m->date = j->v != NULL && j->v->date > 0 ? j->v->date :
 	    (time_t)j->internaldate;
-	/* What is kept, not the RFC822.SIZE the server claims for it. */
+	/* The size of what is kept: RFC822.SIZE is not asked for. */
 	m->size = j->len;
 	m->digest = j->dg;
 	if (m->body != NULL)
@@ -810,7 +824,7 @@ fetch_new(struct syncer *s, uint32_t first, uint32_t last, struct smerr *e)
 	memset(&fx, 0, sizeof(fx));
 	fx.first = s->from = first;
 	fx.last = last;
-	fx.what = IMAP_FETCH_FLAGS | IMAP_FETCH_META | IMAP_FETCH_BODY;
+	fx.what = IMAP_FETCH_FLAGS | IMAP_FETCH_DATE | IMAP_FETCH_BODY;
 	fx.msg = new_msg_cb;
 	fx.arg = s;
 	r = imap_fetch(s->imap, &fx, e);

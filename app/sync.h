@@ -84,6 +84,12 @@ int	 app_move_push(struct store *st, struct imap *im, const char *account,
 int	 sync_crypto_ctx(struct keys *k, struct crypto_ctx **ctxp,
 	    struct smerr *e);
 /*
+ * The same, but the key agent is started (and a token asked its PIN) only
+ * when a message first needs a private key: agent_hook_deferred.
+ */
+int	 sync_deferred_ctx(struct keys *k, struct crypto_ctx **ctxp,
+	    struct smerr *e);
+/*
  * The same without the identities' keys, for checking others'
  * certificates (a lookup, recipients' revocation): no key agent is
  * started, so no token is asked for its PIN.

@@ -36,6 +36,7 @@ static const struct {
 	{ SMERR_USAGE,		"usage error" },
 	{ SMERR_EXISTS,		"already exists" },
 	{ SMERR_CANCEL,		"cancelled" },
+	{ SMERR_UNTRIED,	"not tried" },
 };
 
 void

@@ -36,6 +36,7 @@ enum {
 	SMERR_USAGE	= -20,	/* command-line usage */
 	SMERR_EXISTS	= -21,	/* already present */
 	SMERR_CANCEL	= -22,	/* cancelled by the user */
+	SMERR_UNTRIED	= -23,	/* a kept secret held back, never tried */
 };
 
 struct smerr {

@@ -202,6 +202,15 @@ text_put_run(struct buf *out, const unsigned char **pp, size_t *lenp,
 }
 
 int
+text_is_ascii(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 0;
+	return 1;
+}
+
+int
 text_utf8_valid(const void *p, size_t len)
 {
 	const unsigned char	*s = p;

@@ -13,6 +13,8 @@ struct smerr;
 
 #define TEXT_MULTILINE	0x01	/* keep newlines and tabs (CRLF becomes LF) */
 
+/* 1 when s holds no octet outside ASCII. */
+int	 text_is_ascii(const char *s);
 /* 1 when the len bytes at p are well-formed UTF-8 (no overlongs, no surrogates). */
 int	 text_utf8_valid(const void *p, size_t len);
 

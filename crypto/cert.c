@@ -19,14 +19,9 @@
 #include <openssl/x509v3.h>
 
 #include "base/err.h"
+#include "base/idn.h"
 #include "base/vec.h"
 #include "crypto/crypto_int.h"
-
-int
-crypto_addr_eq(const char *a, const char *b)
-{
-	return a != NULL && b != NULL && strcasecmp(a, b) == 0;
-}
 
 /*
  * Adds the address in as to the list unless it is malformed, there
@@ -107,7 +102,7 @@ crypto_cert_has_email(X509 *c, const char *addr)
 	if (addr == NULL || crypto_cert_emails(c, &v, &n) != 0)
 		return 0;
 	for (i = 0; i < n; i++)
-		if (crypto_addr_eq(v[i], addr))
+		if (idn_addr_eq(v[i], addr))
 			found = 1;
 	vec_strv_free(v, n);
 	return found;

@@ -295,20 +295,27 @@ size_t	 crypto_md_size(int md);
  * PKCS#11 tokens (crypto/pkcs11.c), for the key agent alone: the only
  * process that loads a token's module. A token and an object on it are
  * named by an RFC 7512 URI (pkcs11:token=...;object=...).
- * crypto_p11_uri_check says whether uri is one sealmail can use.
+ * crypto_p11_uri_check says whether uri is one sealmail can use (an
+ * attribute longer than a token's field is SMERR_LIMIT, any other fault
+ * SMERR_PARSE); crypto_p11_uri_token writes to out (max bytes) the same
+ * text for every URI that chooses its token by the same attributes,
+ * whatever object it names.
  * crypto_token_open loads module (once per process), finds the token uri
  * names and logs in with pin: SMERR_NOTFOUND when the module or the token
  * is missing, SMERR_AUTH when the PIN is refused (SMERR_PERM when the
  * token is locked: no PIN helps; SMERR_IO when the login fails for
  * another reason), each with one line that names it. A
  * stored pin (kept in a file or the Secret Service, not typed now) is not
- * tried when the token says its next wrong PIN locks it: SMERR_LIMIT.
+ * tried when the token says its next wrong PIN locks it: SMERR_UNTRIED,
+ * which nothing else returns.
  * crypto_token_cert gives the certificate uri names (malloc'd DER);
  * crypto_privkey_token a key whose operations run on the token t (which
  * must outlive it).
  */
 struct crypto_token;
 int	 crypto_p11_uri_check(const char *uri, struct smerr *e);
+int	 crypto_p11_uri_token(const char *uri, char *out, size_t max,
+	    struct smerr *e);
 int	 crypto_token_open(const char *module, const char *uri,
 	    const uint8_t *pin, size_t pinlen, int stored,
 	    struct crypto_token **tp, struct smerr *e);

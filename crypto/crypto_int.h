@@ -101,9 +101,11 @@ struct crypto_ctx {
 /* cert.c */
 /* Every e-mail address of c (SAN rfc822Name, else subject emailAddress). */
 int	 crypto_cert_emails(X509 *c, char ***listp, size_t *np);
-/* 1 when c names addr (compared case-insensitively). */
+/*
+ * 1 when c names addr (compared case-insensitively, a domain outside
+ * ASCII as its A-labels: idn_addr_eq).
+ */
 int	 crypto_cert_has_email(X509 *c, const char *addr);
-int	 crypto_addr_eq(const char *a, const char *b);
 /* Reads one or more certificates, DER or PEM. */
 int	 crypto_certs_read(const uint8_t *data, size_t len,
 	    STACK_OF(X509) **skp, struct smerr *e);

@@ -18,6 +18,7 @@
 #define CRYPTOKI_GNU	1
 
 #include <dlfcn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -67,7 +68,13 @@ static struct {
 	char			*path;
 } p11;
 
-/* Percent-decodes s[0..len) into out (at most max bytes); its length or -1. */
+#define PCT_BAD		(-1)		/* badly encoded */
+#define PCT_LONG	(-2)		/* longer than it may be */
+
+/*
+ * Percent-decodes s[0..len) into out (at most max bytes): its length, or
+ * PCT_BAD or PCT_LONG.
+ */
 static ssize_t
 pct_decode(const char *s, size_t len, uint8_t *out, size_t max)
 {
@@ -76,31 +83,35 @@ pct_decode(const char *s, size_t len, uint8_t *out, size_t max)
 
 	for (i = 0; i < len; i++) {
 		if (n >= max)
-			return -1;
+			return PCT_LONG;
 		if (s[i] != '%') {
 			out[n++] = (uint8_t)s[i];
 			continue;
 		}
 		if (i + 2 >= len)
-			return -1;
+			return PCT_BAD;
 		if ((hi = text_hex_digit((unsigned char)s[i + 1])) < 0 ||
 		    (lo = text_hex_digit((unsigned char)s[i + 2])) < 0)
-			return -1;
+			return PCT_BAD;
 		out[n++] = (uint8_t)(hi << 4 | lo);
 		i += 2;
 	}
 	return (ssize_t)n;
 }
 
-/* One path attribute into a NUL-terminated text field of max bytes. */
+/*
+ * One path attribute into a NUL-terminated text field of max bytes: 0, or
+ * PCT_BAD or PCT_LONG.
+ */
 static int
 uri_text(const char *v, size_t len, char *out, size_t max, int *has)
 {
 	ssize_t	n;
 
-	if ((n = pct_decode(v, len, (uint8_t *)out, max)) < 0 ||
-	    memchr(out, '\0', (size_t)n) != NULL)
-		return -1;
+	if ((n = pct_decode(v, len, (uint8_t *)out, max)) < 0)
+		return (int)n;
+	if (memchr(out, '\0', (size_t)n) != NULL)
+		return PCT_BAD;
 	out[n] = '\0';
 	*has = 1;
 	return 0;
@@ -134,21 +145,25 @@ uri_attr(struct p11uri *u, const char *a, size_t len, struct smerr *e)
 		u->objlen = strlen(u->object);
 	} else if (IS("id")) {
 		if ((n = pct_decode(v, vl, u->id, sizeof(u->id))) <= 0)
-			r = -1;
+			r = n == 0 ? PCT_BAD : (int)n;
 		else {
 			u->idlen = (size_t)n;
 			u->has_id = 1;
 		}
 	} else if (IS("type"))
-		r = vl == 0 ? -1 : 0;	/* the caller says which object */
+		r = vl == 0 ? PCT_BAD : 0;	/* the caller says which */
 	else
 		return smerr_set(e, SMERR_PARSE, "a PKCS#11 URI attribute "
 		    "sealmail does not use: %.*s", (int)(nl > 40 ? 40 : nl),
 		    a);
 #undef IS
+	if (r == PCT_LONG)
+		return smerr_set(e, SMERR_LIMIT, "a PKCS#11 URI attribute "
+		    "too long for its field: %.*s", (int)(nl > 40 ? 40 : nl),
+		    a);
 	if (r != 0)
 		return smerr_set(e, SMERR_PARSE, "a PKCS#11 URI attribute "
-		    "that is too long or badly encoded");
+		    "that is badly encoded");
 	return 0;
 }
 
@@ -183,6 +198,37 @@ crypto_p11_uri_check(const char *uri, struct smerr *e)
 	struct p11uri	u;
 
 	return uri_parse(uri, &u, e);
+}
+
+int
+crypto_p11_uri_token(const char *uri, char *out, size_t max,
+    struct smerr *e)
+{
+	struct p11uri	u;
+	const struct {
+		const char	*name, *v;
+		const int	*has;
+	}		f[] = {
+		{ "token", u.token, &u.has_token },
+		{ "manufacturer", u.manuf, &u.has_manuf },
+		{ "serial", u.serial, &u.has_serial },
+		{ "model", u.model, &u.has_model },
+	};
+	size_t		off = 0, i;
+	int		r, n;
+
+	if ((r = uri_parse(uri, &u, e)) != 0)
+		return r;
+	/* Each value with its length (-1: not named): none reads as another. */
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		n = snprintf(out + off, max - off, "%s=%d:%s;", f[i].name,
+		    *f[i].has ? (int)strlen(f[i].v) : -1, f[i].v);
+		if (n < 0 || (size_t)n >= max - off)
+			return smerr_set(e, SMERR_LIMIT, "a PKCS#11 URI's token "
+			    "too long to name");
+		off += (size_t)n;
+	}
+	return 0;
 }
 
 /* A blank-padded token field against a URI's text. */
@@ -304,10 +350,10 @@ stored_pin_allowed(const struct crypto_token *t, struct smerr *e)
 		return smerr_set(e, SMERR_PERM, "the token \"%s\" is locked: "
 		    "too many wrong PINs", t->label);
 	if (ti.flags & CKF_USER_PIN_FINAL_TRY)
-		return smerr_set(e, SMERR_LIMIT, "the token \"%s\" has one "
+		return smerr_set(e, SMERR_UNTRIED, "the token \"%s\" has one "
 		    "PIN try left: a kept PIN is not tried on it; type the PIN "
-		    "(the terminal program asks for it, as does a command on a "
-		    "terminal given no PIN file)", t->label);
+		    "(the terminal program asks for it, as does a command run "
+		    "on a terminal)", t->label);
 	return 0;
 }
 

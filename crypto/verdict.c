@@ -7,8 +7,9 @@
  * decrypted and replaced by what it holds. Only these layers, one inside
  * the other, sign or encrypt the whole message. A signature whose content
  * is an envelope signs ciphertext only (anyone can sign an envelope made
- * by someone else), so it does not vouch for what is shown: it is named
- * in the findings and not counted.
+ * by someone else), so it does not vouch for what is shown: when it
+ * verifies, it is named in the findings and not counted; when it does not,
+ * the message is invalid all the same, as any failed signature makes it.
  *
  * Then the content: every part that is shown is walked. An S/MIME entity
  * met there stands beside content it does not cover; a signed one is still
@@ -31,6 +32,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/idn.h"
 #include "base/secmem.h"
 #include "base/text.h"
 #include "base/vec.h"
@@ -158,6 +160,7 @@ struct judge {
 	int			 nplains;
 	/* Root signatures wait here until it is known what they cover. */
 	struct crypto_signed	 pending[JUDGE_MAX_LAYERS];
+	int			 pending_layer[JUDGE_MAX_LAYERS];
 	int			 npending;
 	int			 textonly;	/* inside message/rfc822 */
 	time_t			 date;		/* the Date field, or 0 */
@@ -552,7 +555,7 @@ signer_identity(struct judge *j, const struct crypto_signer *sg, size_t i,
 		return smerr_nomem(j->e);
 	*addrp = *nemp > 0 ? (*emp)[0] : NULL;
 	for (k = 0; from != NULL && k < *nemp; k++)
-		if (crypto_addr_eq((*emp)[k], from)) {
+		if (idn_addr_eq((*emp)[k], from)) {
 			*addrp = (*emp)[k];
 			break;
 		}
@@ -752,6 +755,38 @@ over_budget(struct judge *j, const char *why)
 }
 
 /*
+ * A signature over an envelope (s: at the root, S/MIME layer number layer
+ * counting from the outside; 0 inside the content) vouches for nothing
+ * shown, so one that verifies is not counted. One that does not verify is
+ * still a signature that fails: the contract makes the message invalid,
+ * whatever the layers inside it say.
+ */
+static int
+sig_over_cipher(struct judge *j, const struct crypto_signed *s, int layer)
+{
+	char	where[64];
+	size_t	i;
+
+	if (layer > 0)
+		(void)snprintf(where, sizeof(where), "of S/MIME layer %d "
+		    "from the outside", layer);
+	else
+		(void)snprintf(where, sizeof(where), "inside the message");
+	if (s->malformed)
+		return fact(j, CRYPTO_S_SIGNED | CRYPTO_S_INVALID, "the "
+		    "signature %s, over an encrypted part, does not verify: "
+		    "%s", where, s->why);
+	for (i = 0; i < s->nsigners; i++)
+		if (s->signers[i].math == 0)
+			return fact(j, CRYPTO_S_SIGNED | CRYPTO_S_INVALID,
+			    "the signature %s, over an encrypted part, does "
+			    "not verify: signer %zu: %s", where, i + 1,
+			    s->signers[i].why);
+	return finding(j, "a signature over an encrypted part signs only "
+	    "ciphertext; it is not counted");
+}
+
+/*
  * A signature at the root is held until the root is unwrapped: if an
  * envelope comes below it, it signed ciphertext only and is not counted.
  * Inside the content it is recorded at once (unless it signs an envelope).
@@ -761,26 +796,28 @@ sig_layer(struct judge *j, struct crypto_signed *s, int root,
     const struct mime_part *content)
 {
 	if (root) {
+		j->pending_layer[j->npending] = j->layers;
 		j->pending[j->npending++] = *s;
 		memset(s, 0, sizeof(*s));
 		return 0;
 	}
 	if (content != NULL && is_envelope(j, content))
-		return finding(j, "a signature over an encrypted part signs "
-		    "only ciphertext; it is not counted");
+		return sig_over_cipher(j, s, 0);
 	return sig_record(j, s, 0);
 }
 
+/* The root signatures so far all signed the envelope that comes next. */
 static int
 pending_drop(struct judge *j)
 {
 	int	i, r = 0;
 
-	for (i = 0; i < j->npending; i++)
+	for (i = 0; i < j->npending; i++) {
+		if (r == 0)
+			r = sig_over_cipher(j, &j->pending[i],
+			    j->pending_layer[i]);
 		crypto_signed_clear(&j->pending[i]);
-	if (j->npending > 0)
-		r = finding(j, "a signature over an encrypted part signs only "
-		    "ciphertext; it is not counted");
+	}
 	j->npending = 0;
 	return r;
 }

@@ -10,7 +10,10 @@ struct keys {
 	struct store	*st;
 };
 
-/* 1 when the comma-separated list holds address (case-insensitive). */
+/*
+ * 1 when the comma-separated list holds address (case-insensitive; a
+ * domain outside ASCII compared as its A-labels).
+ */
 int	 keys_emails_have(const char *list, const char *address);
 /* SHA-256 of x's DER as lowercase hex into fp[65]. */
 int	 keys_x509_fingerprint(X509 *x, char fp[65], struct smerr *e);
@@ -23,14 +26,6 @@ int	 keys_x509_emails(X509 *x, char **emailsp, struct smerr *e);
 int	 keys_put_x509(struct keys *k, X509 *x, enum keys_kind kind,
 	    const char *source, EVP_PKEY *pkey, int64_t *idp,
 	    struct smerr *e);
-
-/*
- * The domain u (UTF-8, NUL-terminated) made A-labels by libidn2 (IDNA2008,
- * UTS 46 non-transitional, the input normalised to NFC) into *ap, which
- * the caller frees. libidn2 is loaded on the first call (keys/idn.c):
- * SMERR_NOTFOUND when it cannot be, SMERR_INVAL for a name IDNA refuses.
- */
-int	 keys_idn_alabels(const char *u, char **ap, struct smerr *e);
 
 /* Seals a PKCS#8 key for the certificate of fingerprint (keys/seal.c). */
 int	 keys_seal(struct keys *k, const char *fingerprint,

@@ -15,6 +15,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/idn.h"
 #include "store/store.h"
 #include "keys/keys.h"
 #include "keys/keys_int.h"
@@ -46,8 +47,8 @@ struct walk {
 	const char	*address;	/* only certificates bound to it */
 };
 
-int
-keys_emails_have(const char *list, const char *address)
+static int
+list_has(const char *list, const char *address)
 {
 	const char	*p = list, *q;
 	size_t		 n = strlen(address);
@@ -60,6 +61,25 @@ keys_emails_have(const char *list, const char *address)
 		p = q != NULL ? q + 1 : NULL;
 	}
 	return 0;
+}
+
+/*
+ * The list holds what certificates name, in ASCII (an rfc822Name's domain
+ * is in A-labels, RFC 8398), so an address whose domain is not ASCII is
+ * looked for as its A-labels too.
+ */
+int
+keys_emails_have(const char *list, const char *address)
+{
+	char	*a = NULL;
+	int	 found;
+
+	if (list_has(list, address))
+		return 1;
+	found = idn_addr_alabels(address, &a, NULL) == 0 &&
+	    strcmp(a, address) != 0 && list_has(list, a);
+	free(a);
+	return found;
 }
 
 static int

@@ -20,6 +20,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/idn.h"
 #include "base/log.h"
 #include "net/dns.h"
 #include "store/store.h"
@@ -384,6 +385,7 @@ keys_lookup(struct keys *k, struct dns *dns, const char *address,
 	time_t			 now = time(NULL);
 	int			 r, use_cache;
 	const char		*at;
+	char			*alabels = NULL;
 
 	*lp = NULL;
 	memset(&an, 0, sizeof(an));
@@ -398,6 +400,10 @@ keys_lookup(struct keys *k, struct dns *dns, const char *address,
 		r = smerr_nomem(e);
 		goto out;
 	}
+	/* Certificates and the cache name a domain in A-labels (RFC 8398). */
+	if ((r = idn_addr_alabels(l->address, &alabels, e)) != 0)
+		goto out;
+	address = alabels;
 	if ((r = rows_load(k, address, &rs, e)) != 0)
 		goto out;
 
@@ -472,6 +478,7 @@ out:
 	free(crr);
 	rows_clear(&rs);
 	keys_lookup_free(l);
+	free(alabels);
 	return r;
 }
 

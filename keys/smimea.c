@@ -26,6 +26,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/idn.h"
 #include "base/text.h"
 #include "net/anchors.h"
 #include "net/dns.h"
@@ -89,7 +90,7 @@ domain_alabel(const char *dom, size_t len, char **ap, struct smerr *e)
 			u[i] = (char)tolower((unsigned char)u[i]);
 		a = u;
 		u = NULL;
-	} else if ((rc = keys_idn_alabels(u, &a, e)) != 0) {
+	} else if ((rc = idn_alabels(u, &a, e)) != 0) {
 		free(u);
 		return rc;
 	}

@@ -21,6 +21,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/idn.h"
 #include "base/secmem.h"
 #include "base/text.h"
 #include "base/vec.h"
@@ -116,6 +117,9 @@ mime_draft_free(struct mime_draft *d)
 		mime_addr_clear(&d->cc[i]);
 	free(d->cc);
 	vec_strv_free(d->bcc, d->nbcc);
+	for (i = 0; i < d->nreply_to; i++)
+		mime_addr_clear(&d->reply_to[i]);
+	free(d->reply_to);
 	free(d->subject);
 	free(d->date_raw);
 	free(d->msgid);
@@ -135,19 +139,57 @@ mime_draft_free(struct mime_draft *d)
 	free(d);
 }
 
+/*
+ * The addr-spec addr as a message and its SMTP envelope carry it, into *ap
+ * (the caller frees): a domain outside ASCII made A-labels (IDNA2008), so
+ * that neither needs SMTPUTF8. A local part outside ASCII is refused: only
+ * SMTPUTF8 (RFC 6531) carries one, and sealmail does not send it.
+ */
+static int
+addr_alabels(const char *addr, char **ap, struct smerr *e)
+{
+	const char	*at, *p;
+	char		*a;
+	int		 r;
+
+	*ap = NULL;
+	if (text_is_ascii(addr))
+		a = strdup(addr);
+	else {
+		if ((at = strrchr(addr, '@')) == NULL)
+			at = addr + strlen(addr);
+		for (p = addr; p < at; p++)
+			if ((unsigned char)*p >= 0x80)
+				return smerr_set(e, SMERR_INVAL, "%.80s: a local "
+				    "part outside ASCII needs SMTPUTF8, which "
+				    "sealmail does not send", addr);
+		if ((r = idn_addr_alabels(addr, &a, e)) != 0)
+			return r;
+	}
+	if (a == NULL)
+		return smerr_nomem(e);
+	if (!mime_addr_ok(a)) {
+		free(a);
+		return smerr_set(e, SMERR_INVAL, "not a usable address: %.80s",
+		    addr);
+	}
+	*ap = a;
+	return 0;
+}
+
 int
 mime_addr_set(struct draft_addr *a, const char *name, const char *addr,
     int raw, struct smerr *e)
 {
-	if (!mime_addr_ok(addr))
-		return smerr_set(e, SMERR_INVAL, "not a usable address: %.80s",
-		    addr);
+	int	r;
+
 	if (name != NULL && (!mime_value_ok(name) ||
 	    strlen(name) > 2 * MIME_TOKEN_MAX))
 		return smerr_set(e, SMERR_INVAL,
 		    "display name with control characters or too long");
-	if ((a->addr = strdup(addr)) == NULL ||
-	    (name != NULL && (a->name = strdup(name)) == NULL)) {
+	if ((r = addr_alabels(addr, &a->addr, e)) != 0)
+		return r;
+	if (name != NULL && (a->name = strdup(name)) == NULL) {
 		mime_addr_clear(a);
 		return smerr_nomem(e);
 	}
@@ -206,15 +248,18 @@ mime_draft_cc(struct mime_draft *d, const char *name, const char *addr,
 int
 mime_draft_bcc(struct mime_draft *d, const char *addr, struct smerr *e)
 {
-	if (!mime_addr_ok(addr))
-		return smerr_set(e, SMERR_INVAL, "not a usable address: %.80s",
-		    addr);
+	char	*a;
+	int	 r;
+
+	if ((r = addr_alabels(addr, &a, e)) != 0)
+		return r;
 	if (rcpt_count(d) >= MIME_BUILD_MAX_RCPT)
-		return smerr_set(e, SMERR_LIMIT, "more than %d recipients",
+		r = smerr_set(e, SMERR_LIMIT, "more than %d recipients",
 		    MIME_BUILD_MAX_RCPT);
-	if (vec_strv_add(&d->bcc, &d->nbcc, addr, strlen(addr)) != 0)
-		return smerr_nomem(e);
-	return 0;
+	else if (vec_strv_add(&d->bcc, &d->nbcc, a, strlen(a)) != 0)
+		r = smerr_nomem(e);
+	free(a);
+	return r;
 }
 
 int
@@ -869,6 +914,7 @@ mime_draft_build(struct mime_draft *d, struct mime_out **op, struct smerr *e)
 	mime_wr_puts(&w, "Message-ID: ");
 	mime_wr_puts(&w, o->msgid);
 	mime_wr_puts(&w, "\r\n");
+	mime_put_addr_field(&w, "Reply-To", d->reply_to, d->nreply_to);
 	for (i = 0; i < d->nfields; i++) {
 		mime_wr_puts(&w, d->fields[i].name);
 		mime_wr_puts(&w, ":");

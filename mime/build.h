@@ -29,7 +29,8 @@ struct smerr;
 /* A message ready to be protected and sent. */
 struct mime_out {
 	char		 *from;		/* addr-spec of From */
-	char		**rcpt;		/* To, Cc, Bcc addr-specs, once each */
+	char		**rcpt;		/* To, Cc, Bcc addr-specs, once each
+					   (domains in A-labels) */
 	size_t		  nrcpt;
 	size_t		  nbcc;		/* the last nbcc are Bcc only */
 	char		 *msgid;	/* "<...>" */
@@ -53,9 +54,12 @@ void			 mime_draft_free(struct mime_draft *d);
 
 /*
  * Setters. Names and subjects are UTF-8 (encoded per RFC 2047 when not
- * ASCII); addresses are ASCII addr-specs. A control character or a line
- * break in any value is refused (SMERR_INVAL), so that no value can add a
- * header field of its own. name may be NULL.
+ * ASCII); addresses are dot-atom addr-specs whose domain may be UTF-8: it
+ * is written, and handed to SMTP, in A-labels (IDNA2008). A local part
+ * outside ASCII (it would need SMTPUTF8) or a domain IDNA refuses is
+ * SMERR_INVAL naming the address. A control character or a line break in
+ * any value is refused (SMERR_INVAL), so that no value can add a header
+ * field of its own. name may be NULL.
  */
 int	 mime_draft_from(struct mime_draft *d, const char *name,
 	    const char *addr, struct smerr *e);
@@ -107,8 +111,9 @@ int	 mime_draft_build(struct mime_draft *d, struct mime_out **op,
 
 /*
  * Reads a message as a user writes it (RFC 5322 header fields, a blank
- * line, the text; LF or CRLF; raw UTF-8 allowed in Subject, display names
- * and the text) and writes it canonically. def_name and def_addr stand
+ * line, the text; LF or CRLF; raw UTF-8 allowed in Subject, display names,
+ * the domains of addresses and the text) and writes it canonically; From,
+ * To, Cc, Bcc and Reply-To are read as address lists. def_name and def_addr stand
  * for a missing From (def_addr NULL: From is required). A Content-Type
  * field in the input means the body is already MIME: it is kept as the
  * entity (it must be 7-bit). Date and Message-ID are kept when given.

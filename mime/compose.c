@@ -11,6 +11,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/text.h"
 #include "mime/mime.h"
 #include "mime/build.h"
 #include "mime/mime_int.h"
@@ -21,7 +22,7 @@
  * list reader, with groups flattened into their members.
  */
 
-enum akind { A_FROM, A_TO, A_CC, A_BCC };
+enum akind { A_FROM, A_TO, A_CC, A_BCC, A_REPLY_TO };
 
 struct addrs {
 	struct mime_draft	*d;
@@ -39,7 +40,7 @@ add_mailbox(void *arg, const struct mime_mbox *mb)
 
 	if (mb->addr == NULL)
 		return 0;		/* a group with no member */
-	raw = mb->name != NULL && mime_is_ascii(mb->name) &&
+	raw = mb->name != NULL && text_is_ascii(mb->name) &&
 	    strstr(mb->name, "=?") != NULL;
 	a->count++;
 	switch (a->kind) {
@@ -57,6 +58,9 @@ add_mailbox(void *arg, const struct mime_mbox *mb)
 		    raw, a->e);
 	case A_BCC:
 		return mime_draft_bcc(d, mb->addr, a->e);
+	case A_REPLY_TO:
+		return mime_addr_push(d, &d->reply_to, &d->nreply_to, mb->name,
+		    mb->addr, raw, a->e);
 	}
 	return 0;
 }
@@ -152,13 +156,15 @@ compose_field(struct compose *c, const char *name, const char *value,
 		return parse_addrs(d, A_CC, value, e);
 	if (strcasecmp(name, "bcc") == 0)
 		return parse_addrs(d, A_BCC, value, e);
+	if (strcasecmp(name, "reply-to") == 0)
+		return parse_addrs(d, A_REPLY_TO, value, e);
 	if (strcasecmp(name, "subject") == 0) {
 		if (c->nsubject++ > 0)
 			return smerr_set(e, SMERR_INVAL, "two Subject fields");
-		return mime_subject_set(d, value, mime_is_ascii(value), e);
+		return mime_subject_set(d, value, text_is_ascii(value), e);
 	}
 	if (strcasecmp(name, "date") == 0) {
-		if (!mime_is_ascii(value) || !mime_value_ok(value) ||
+		if (!text_is_ascii(value) || !mime_value_ok(value) ||
 		    strlen(value) > 80)
 			return smerr_set(e, SMERR_INVAL, "not a date: %.80s",
 			    value);
@@ -169,7 +175,7 @@ compose_field(struct compose *c, const char *name, const char *value,
 	if (strcasecmp(name, "mime-version") == 0)
 		return 0;
 	if (strncasecmp(name, "content-", 8) == 0) {
-		if (!mime_is_ascii(value) || !mime_value_ok(value))
+		if (!text_is_ascii(value) || !mime_value_ok(value))
 			return smerr_set(e, SMERR_INVAL, "%s: not ASCII", name);
 		if (strcasecmp(name, "content-type") == 0 &&
 		    (r = mime_str_set(&c->ct, value, e)) != 0)
@@ -181,7 +187,7 @@ compose_field(struct compose *c, const char *name, const char *value,
 			return smerr_set(e, SMERR_LIMIT, "header too large");
 		return 0;
 	}
-	return mime_field_push(d, name, value, mime_is_ascii(value), e);
+	return mime_field_push(d, name, value, text_is_ascii(value), e);
 }
 
 int

@@ -86,15 +86,6 @@ mime_is_atext(int c)
 	return isalnum(c) || (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c));
 }
 
-int
-mime_is_ascii(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s >= 0x80)
-			return 0;
-	return 1;
-}
-
 /* A value fit for a header: UTF-8, no controls but TAB. */
 int
 mime_value_ok(const char *s)
@@ -226,7 +217,7 @@ plain_words(const char *s)
 {
 	size_t	 run = 0;
 
-	if (!mime_is_ascii(s) || strstr(s, "=?") != NULL || s[0] == ' ')
+	if (!text_is_ascii(s) || strstr(s, "=?") != NULL || s[0] == ' ')
 		return 0;
 	for (; *s != '\0'; s++) {
 		if (*s == '\t' || (*s == ' ' && (s[1] == ' ' || s[1] == '\0')))
@@ -310,7 +301,7 @@ put_phrase(struct wr *w, const struct draft_addr *a)
 		put_words(w, a->name, w->col > 0);
 		return;
 	}
-	if (!mime_is_ascii(a->name) || strstr(a->name, "=?") != NULL ||
+	if (!text_is_ascii(a->name) || strstr(a->name, "=?") != NULL ||
 	    strlen(a->name) > MIME_TOKEN_MAX) {
 		put_encoded_words(w, a->name, w->col > 0);
 		return;

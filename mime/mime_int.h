@@ -119,6 +119,8 @@ struct mime_draft {
 	size_t			 ncc;
 	char			**bcc;
 	size_t			 nbcc;
+	struct draft_addr	*reply_to;	/* as a user wrote it (compose.c) */
+	size_t			 nreply_to;
 	char			*subject;
 	int			 subject_raw;
 	time_t			 date;
@@ -134,10 +136,9 @@ struct mime_draft {
 };
 
 /*
- * 1 when s is all ASCII; 1 when s is fit for a header (UTF-8, no controls
- * but TAB); 1 for a header field name.
+ * 1 when s is fit for a header (UTF-8, no controls but TAB); 1 for a
+ * header field name. (All ASCII: text_is_ascii.)
  */
-int	 mime_is_ascii(const char *s);
 int	 mime_value_ok(const char *s);
 int	 mime_fname_ok(const char *n);
 /* *sp made a copy of s, its old value freed; 0 or SMERR_NOMEM. */

@@ -741,8 +741,6 @@ on_msg_att(struct mailimap_msg_att *att, void *arg)
 			st = it->att_data.att_static;
 			if (st->att_type == MAILIMAP_MSG_ATT_UID)
 				m.uid = st->att_data.att_uid;
-			else if (st->att_type == MAILIMAP_MSG_ATT_RFC822_SIZE)
-				m.size = st->att_data.att_rfc822_size;
 			else if (st->att_type == MAILIMAP_MSG_ATT_INTERNALDATE)
 				m.internaldate = imap_date(
 				    st->att_data.att_internal_date);
@@ -874,10 +872,7 @@ imap_fetch(struct imap *s, const struct imap_fetch *f, struct smerr *e)
 		    mailimap_fetch_type_new_fetch_att_list_add(ft, fa) != 0)
 			goto nomem_att;
 	}
-	if (f->what & IMAP_FETCH_META) {
-		if ((fa = mailimap_fetch_att_new_rfc822_size()) == NULL ||
-		    mailimap_fetch_type_new_fetch_att_list_add(ft, fa) != 0)
-			goto nomem_att;
+	if (f->what & IMAP_FETCH_DATE) {
 		if ((fa = mailimap_fetch_att_new_internaldate()) == NULL ||
 		    mailimap_fetch_type_new_fetch_att_list_add(ft, fa) != 0)
 			goto nomem_att;

@@ -111,7 +111,6 @@ struct imap_msg {
 	uint32_t	 seq;
 	uint32_t	 uid;
 	uint64_t	 modseq;	/* 0 unless CONDSTORE */
-	uint32_t	 size;		/* RFC822.SIZE */
 	int64_t		 internaldate;	/* seconds since the epoch, UTC */
 	int		 has_flags;
 	const char	*flags;		/* space-separated, "" for none */
@@ -120,7 +119,7 @@ struct imap_msg {
 };
 
 #define IMAP_FETCH_FLAGS	0x01	/* FLAGS */
-#define IMAP_FETCH_META		0x02	/* RFC822.SIZE INTERNALDATE */
+#define IMAP_FETCH_DATE		0x02	/* INTERNALDATE */
 #define IMAP_FETCH_BODY		0x04	/* BODY.PEEK[] */
 
 /*

@@ -11,6 +11,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/log.h"
 #include "base/secmem.h"
 #include "base/vec.h"
 #include "store/store.h"
@@ -491,6 +492,10 @@ store_msg_load_some(struct store *st, int64_t id, int what,
 	int			 r, rc;
 
 	*mp = NULL;
+	/* Counted in the debug log: how often a view reads a message. */
+	log_debug("store: message %lld read%s%s", (long long)id,
+	    what & STORE_LOAD_BODY ? ", its body" : "",
+	    what & STORE_LOAD_TEXT ? ", its text" : "");
 	if ((o = calloc(1, sizeof(*o))) == NULL)
 		return smerr_nomem(e);
 	if ((r = store_prep(st, "SELECT " SOME_COLS " FROM message m JOIN "
@@ -668,6 +673,16 @@ store_msg_summaries(struct store *st, const int64_t *ids, size_t n,
 		store_stmt_done(st, s);
 	}
 	return r;
+}
+
+int
+store_msg_foreach_msgid(struct store *st, const char *msgid,
+    int (*cb)(const struct store_msg *, void *), void *arg, struct smerr *e)
+{
+	struct store_each	me = MSG_EACH(cb, arg);
+
+	return msg_select(st, MSG_SELECT "m.message_id = ?1 ORDER BY m.id;",
+	    msgid, 0, &me, e);
 }
 
 int

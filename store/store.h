@@ -320,6 +320,13 @@ int	 store_msg_ids_name(struct store *st, const char *folder,
 int	 store_msg_summaries(struct store *st, const int64_t *ids, size_t n,
 	    int (*cb)(const struct store_msg *, void *), void *arg,
 	    struct smerr *e);
+/*
+ * Calls cb with the summary of every message whose Message-ID is msgid
+ * ("<...>"), in every folder of every account, oldest first.
+ */
+int	 store_msg_foreach_msgid(struct store *st, const char *msgid,
+	    int (*cb)(const struct store_msg *, void *), void *arg,
+	    struct smerr *e);
 /* Calls cb with the summary of every message still PENDING. */
 int	 store_msg_foreach_pending(struct store *st,
 	    int (*cb)(const struct store_msg *, void *), void *arg,

@@ -16,7 +16,7 @@ LAB="$LAB libnss3-tools"	# cmsutil: NSS reads what sealmail writes
 LAB="$LAB gdb"			# holds a process still to read its memory
 LAB="$LAB mandoc"		# the manual pages are linted
 LAB="$LAB softhsm2 opensc p11-kit-modules"	# a PKCS#11 token, pkcs11-tool
-BENCH="isync neomutt notmuch hyperfine time"
+BENCH="isync neomutt notmuch hyperfine time linux-perf"
 
 want="$BUILD $RUN $LAB"
 case "${1:-}" in

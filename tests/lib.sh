@@ -166,6 +166,14 @@ lab_up() { [ -n "${LAB_ENV:-}" ] && [ -f "$LAB_ENV" ] && . "$LAB_ENV"; }
 
 t_done() { exit $((t_fail > 0)); }
 
+# lab_without_bus: the lab's variables (lab_up), or one failed check and
+# the end of the script when the lab is not up; then no session bus, so no
+# Secret Service: a passphrase keys the store.
+lab_without_bus() {
+	lab_up || { notok "the lab is up"; t_done; }
+	unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+}
+
 # token_tools: the lab is up, and SoftHSM2 and OpenSC's pkcs11-tool are
 # installed (else the script ends, failing); sets MOD, SoftHSM2's module.
 token_tools() {
@@ -176,6 +184,50 @@ token_tools() {
 	done
 	MOD=/usr/lib/softhsm/libsofthsm2.so
 	[ -f "$MOD" ] || MOD=$(find /usr/lib -name libsofthsm2.so | head -1)
+}
+
+# card_token LABEL: token_tools, then in $T a SoftHSM2 token LABEL (PIN
+# $PIN, 246810) holding alice's lab RSA key and certificate (object
+# alice-rsa, id 01), seen through tests/tools/p11/card.c ($CARD), which
+# counts wrong PINs as a card does and writes every login to
+# $T/card.log. Run from $T.
+card_token() {
+	token_tools
+	CARD="$TOOLS/p11card.so" PIN=246810
+	check "the counting module is built" test -f "$CARD"
+	mkdir -p tokens
+	printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\n' \
+	    "$T" >softhsm2.conf
+	export SOFTHSM2_CONF="$T/softhsm2.conf" P11CARD_MODULE="$MOD" \
+	    P11CARD_STATE="$T/card.state" P11CARD_LOG="$T/card.log"
+	check "SoftHSM2 makes a token" softhsm2-util --init-token --free \
+	    --label "$1" --pin "$PIN" --so-pin 13579135
+	openssl pkcs8 -topk8 -nocrypt -in "$LAB_SMIME_DIR/alice.key" \
+	    -outform DER -out rsa.p8 2>/dev/null
+	openssl x509 -in "$LAB_SMIME_DIR/alice.pem" -outform DER -out rsa.der
+	for _o in "rsa.p8 --type privkey --usage-decrypt --usage-sign" \
+	    "rsa.der --type cert"; do
+		# shellcheck disable=SC2086
+		check "alice's key and certificate go onto the token" \
+		    pkcs11-tool --module "$MOD" --token-label "$1" --login \
+		    --pin "$PIN" --write-object $_o --label alice-rsa --id 01
+	done
+	rm -f rsa.p8
+}
+
+# card_home URI: after card_token, H=$T/home: alice's account, her identity
+# the key URI names on the token (through $CARD; the PIN in $T/pin), the
+# lab CA trusted; S runs sealmail there.
+card_home() {
+	H=$T/home
+	sender_home "$H"
+	sender_config "$H" "$LAB_IMAP_PORT" mail.example.test \
+	    "$LAB_DNS_RESOLVER" no "$(printf '\n[pkcs11]\nmodule = %s' "$CARD")"
+	S() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
+	secret "$T/pin" "$PIN"
+	check "keys import of the key on the token" S keys import "$1" \
+	    --pin-file "$T/pin"
+	check "the lab CA trusted" S keys trust "$LAB_CA"
 }
 
 # alice_folder NAME: a new Maildir folder of alice's on the lab's Dovecot,
@@ -245,6 +297,20 @@ cli_home() {
 	sm() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
 }
 
+# fixture_home NAME...: cli_home, with D the fixtures of tests/data/smime,
+# each identity NAME.p12 of D imported and D's ca.pem trusted.
+fixture_home() {
+	cli_home
+	D=$TOP/tests/data/smime
+	cp "$D/p12-passphrase" "$T/" && chmod 600 "$T/p12-passphrase"
+	for _n in "$@"; do
+		cp "$D/$_n.p12" "$T/" && chmod 600 "$T/$_n.p12"
+		check "keys import $_n.p12" sm keys import "$T/$_n.p12" \
+		    --passphrase-file "$T/p12-passphrase"
+	done
+	check "keys trust ca.pem" sm keys trust "$D/ca.pem"
+}
+
 # alice_ui_home PASSPHRASE: for a terminal program test, alice's home H
 # (alice_config, her password given) with a store keyed by PASSPHRASE
 # (in $T/pw), S running sealmail on it, and her identity imported.
@@ -260,8 +326,7 @@ alice_ui_home() {
 # its own, named after NAME. On exit the tmux server ends and the folder
 # goes.
 ui_lab() {
-	lab_up || { notok "the lab is not up"; t_done; }
-	unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+	lab_without_bus
 	TM="tmux -L sealmail-$1-$$"
 	alice_folder "$2"
 	trap '$TM kill-server 2>/dev/null; rm -rf "$FD"' EXIT
@@ -355,6 +420,24 @@ resolver     = $4
 trust-anchor = $LAB_TA
 timeout      = 2
 EOF2
+}
+
+# alice_sender ENCRYPT: a script sends as alice through the lab, from $T:
+# her home $H (sender_home) with her account (sender_config, encrypt =
+# ENCRYPT), her identity imported and the lab CA trusted (two checks); S
+# runs sealmail in that home. No session bus: the store is keyed by a
+# passphrase.
+alice_sender() {
+	unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+	cd "$T" || exit 1
+	H=$T/alice
+	S() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
+	sender_home "$H"
+	sender_config "$H" "$LAB_IMAP_PORT" mail.example.test \
+	    "$LAB_DNS_RESOLVER" "$1"
+	check "alice's identity imported" S keys import \
+	    "$LAB_SMIME_DIR/alice.p12" --passphrase-file "$T/p12pw"
+	check "the lab CA trusted" S keys trust "$LAB_CA"
 }
 
 # The terminal program under tmux: the script sets TM (its tmux command,

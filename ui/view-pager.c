@@ -596,13 +596,13 @@ pg_body(struct pg *pg, const struct store_msg *m, const struct app_shown *sh,
  */
 static void
 pg_html(struct ui *ui, struct pg *pg, const struct mailcap *mc,
-    const struct store_msg *m)
+    const struct store_msg *b, const struct store_msg *m)
 {
 	struct app_shown	*sh = NULL;
 	struct smerr		 e;
 	int			 spans;
 
-	if (m->body == NULL || m->text == NULL)
+	if (b->body == NULL || m->text == NULL)
 		return;
 	smerr_clear(&e);
 	/* A verdict that cannot be read is said by the layout. */
@@ -612,7 +612,7 @@ pg_html(struct ui *ui, struct pg *pg, const struct mailcap *mc,
 	if (spans > 1)
 		return;
 	smerr_clear(&e);
-	if (app_html_mailcap(mc, m->body, m->body_len, m->text, &pg->html,
+	if (app_html_mailcap(mc, b->body, b->body_len, m->text, &pg->html,
 	    &e) != 0)
 		ui_status(ui, 1, "%s", smerr_msg(&e));
 }
@@ -620,34 +620,31 @@ pg_html(struct ui *ui, struct pg *pg, const struct mailcap *mc,
 /*
  * What the message's body gives, read once for each message (and again
  * when its state changes, as when a key for it comes): every header
- * field, the attachments, and an HTML text through a mailcap entry. The
- * body, and the parse of it, go at once: a layout needs the stored text
- * alone, and a large message would otherwise be held twice or more.
+ * field, the attachments, and an HTML text through a mailcap entry,
+ * checked against the stored text of tm, the layout's message. The body,
+ * and the parse of it, go at once: a layout needs the stored text alone,
+ * and a large message would otherwise be held twice or more.
  */
 static void
-pg_content(struct ui *ui, struct pg *pg, int state)
+pg_content(struct ui *ui, struct pg *pg, const struct store_msg *tm)
 {
 	struct mailcap		*mc = NULL;
 	struct store_msg	*m = NULL;
 	struct smerr		 e;
 	const uint8_t		*p;
 	size_t			 len;
-	int			 what = STORE_LOAD_BODY;
 
 	pg_list_clear(&pg->hdr);
 	pg_list_clear(&pg->att);
 	secmem_strfree(pg->html);
 	pg->html = NULL;
 	pg->content_id = pg->id;
-	pg->content_state = state;
+	pg->content_state = tm->state;
 	smerr_clear(&e);
 	if (mailcap_load(&mc, &e) != 0)
 		ui_status(ui, 1, "%s", smerr_msg(&e));
-	else if (mailcap_find(mc, "text/html", MAILCAP_COPIOUS) != NULL)
-		/* The viewer's text is checked against the stored one. */
-		what |= STORE_LOAD_TEXT;
 	if (store_msg_load_some(app_session_store(ui_session(ui)), pg->id,
-	    what, &m, &e) != 0)
+	    STORE_LOAD_BODY, &m, &e) != 0)
 		goto out;
 	p = m->body != NULL ? m->body : m->raw;
 	len = m->body != NULL ? m->body_len : m->raw_len;
@@ -660,8 +657,10 @@ pg_content(struct ui *ui, struct pg *pg, int state)
 			    &pg->hdr);
 		(void)app_parts(p, len, pg_att_cb, &pg->att, &e);
 	}
-	if (what & STORE_LOAD_TEXT)
-		pg_html(ui, pg, mc, m);
+	/* The viewer's text is checked against the stored one. */
+	if (mc != NULL && mailcap_find(mc, "text/html", MAILCAP_COPIOUS) !=
+	    NULL)
+		pg_html(ui, pg, mc, m, tm);
 out:
 	store_msg_free(m);
 	mailcap_free(mc);
@@ -846,20 +845,16 @@ pg_layout(struct ui *ui, struct ui_view *v, int width)
 	struct app_shown	*sh = NULL;
 	struct smerr		 e;
 	const char		*stored;
-	int			 state;
 
 	pg_list_clear(&pg->strip);
 	pg_list_clear(&pg->body);
 	pg->width = width;
 	pg->hit = 0;		/* found again once laid out */
-	if (pg_load(ui, v, 0, &m) != 0)
-		return;
-	state = m->state;
-	store_msg_free(m);
-	if (pg->content_id != pg->id || pg->content_state != state)
-		pg_content(ui, pg, state);
+	/* Read once: its state, verdict and text serve the whole layout. */
 	if (pg_load(ui, v, STORE_LOAD_TEXT, &m) != 0)
 		return;
+	if (pg->content_id != pg->id || pg->content_state != m->state)
+		pg_content(ui, pg, m);
 	smerr_clear(&e);
 	if (app_shown_read(m->verdict, &sh, &e) != 0)
 		ui_status(ui, 1, "%s", smerr_msg(&e));

@@ -5,6 +5,10 @@
 SEC="Private-key operations (bob's RSA-2048 key, $NKEYOPS of each per round)"
 say ""
 say "== $SEC"
+how "app_keyrate: the same key and the same number of \
+operations through the key agent (a socketpair) and in the process, one \
+after the other in each round; then the same key on a SoftHSM2 token, \
+through the agent."
 KR="$TOOLS/app_keyrate"
 # keyrate WHERE FIELD FILE: the figure of that line.
 keyrate() { awk -v w="$1" -v f="$2" '$3 == w { print $f }' "$3"; }

@@ -5,6 +5,10 @@
 SEC="Fixed cost of a process (exec to its answer)"
 say ""
 say "== $SEC"
+how "hyperfine -N (no shell), one warm-up run, then the runs counted; the \
+store, the Maildir and notmuch's index local and in the page cache. \
+sealmail search and notmuch search (its default output) both print one \
+line per hit with its date, sender and subject."
 hyper v "--version" "$SM --version"
 rec "$SEC" "sealmail --version: exec and libraries alone" ms "$v" "" "" ""
 hyper v "keys list" "$SM --home $H keys list"
@@ -18,8 +22,11 @@ hyper v "keys list, Secret Service" "$SM --home $H keys list"
 cp "$W/config.saved" "$H/config"
 rec "$SEC" "keys list, the Secret Service asked each time" ms "$v" "" "" \
     "ours<=15" "store-key-cache = 0: what the first command of a session pays"
+# Both print a line of date, sender and subject per hit (notmuch a line
+# per thread, and every thread here is one message: gen.py writes no
+# replies).
 hyper v "search" "$SM --home $H search zanzibar"
-hyper p "notmuch" "notmuch search --output=messages zanzibar"
+hyper p "notmuch" "notmuch search zanzibar"
 rec "$SEC" "search with one result, $size messages" ms "$v" \
     "notmuch search" "$p" "ratio<=1.0"
 # Without a Secret Service: the store key comes from a passphrase.
@@ -40,9 +47,15 @@ rec "$SEC" "keys list, no Secret Service, nothing kept (scrypt each time)" ms \
 SEC="Search, the same $size messages (sealmail's store, notmuch's index of mbsync's Maildir)"
 say ""
 say "== $SEC"
+how "as above, warm; both answer in JSON with each hit's date, sender, \
+subject and flags or tags, read from their own index: sealmail search \
+--json (list's elements), notmuch search --format=json --output=summary \
+(a thread per message here: the mail holds no replies). notmuch indexes \
+mbsync's Maildir of the same messages; it does not read encrypted mail, \
+so it finds fewer where a word is only in encrypted text."
 for w in zanzibar quetzal signature; do
 	hyper v "$w" "$SM --home $H search --json $w"
-	hyper p "$w" "notmuch search --output=messages $w"
+	hyper p "$w" "notmuch search --format=json --output=summary $w"
 	nv=$("$SM" --home "$H" search --json "$w" 2>/dev/null | jcount)
 	np=$(notmuch count "$w" 2>/dev/null)
 	rec "$SEC" "search $w" ms "$v" "notmuch search" "$p" "ratio<=1.0" \
@@ -86,12 +99,22 @@ printf 'exec %s --home %s\n' "$SM" "$W/home2" > "$W/ui2.sh"
 SEC="Opening the folder, local and warm, the same $size messages"
 say ""
 say "== $SEC"
+how "each program on a pseudo-terminal of its own (80x24, \
+tests/bench/ptyrun.py), timed from its start to its exit after its first \
+screen, peak RSS from wait4. Both show the messages in the order they \
+came: sealmail as stored (it reads the rows on the screen), neomutt \
+with sort=unsorted (it reads every header from its cache). Warm: one run \
+of each before the counted rounds, so that neomutt's header cache is \
+full and both sides' files are in the page cache."
+# Both show the folder in the order it came in, as sealmail does until o or
+# O asks for another: neomutt with sort=unsorted (its Maildir's order)
+# still reads every header from its cache, sealmail the rows on the screen.
 if command -v neomutt >/dev/null; then
 	cat > "$W/muttrc" <<EOM
 set mbox_type=Maildir
 set sleep_time=0
 set quit=yes
-set sort=date
+set sort=unsorted
 set mail_check_stats=no
 set header_cache=$W/hcache/
 set record=
@@ -122,6 +145,14 @@ fi
 SEC="A store of $NLIST messages (app_storefill)"
 say ""
 say "== $SEC"
+how "app_storefill writes the same messages to sealmail's store and, for \
+neomutt, to a Maildir. The terminal runs as in the section above, warm \
+(the store just filled and read; neomutt after a first run not counted). \
+Open: both in the order the messages came. O d: sealmail sorts every \
+row newest first on those keys, neomutt starts with \
+sort=reverse-date. list and search are whole processes under \
+/usr/bin/time; the limits and the threading are timed in one process \
+(app_querytime, app_threadtime), with no peer."
 H2="$W/home2"
 mkdir -p "$H2" && chmod 700 "$H2"
 "$SM" --home "$H2" list >/dev/null 2>&1
@@ -167,14 +198,23 @@ if timeit t_fill "$TOOLS/app_storefill" "$H2" "" "$NLIST" $MD2; then
 		    "$tn2" "ratio<=0.1"
 		rec "$SEC" "peak RSS of the terminal program" MB "$ku" "neomutt" \
 		    "$kn2" "ratio<=0.5"
+		# The same sorted newest first, as O d leaves sealmail's.
+		sed 's|^set sort=.*|set sort=reverse-date|' "$W/muttrc2" \
+		    > "$W/muttrc3"
+		sed "s|$W/muttrc2|$W/muttrc3|" "$W/nm2.sh" > "$W/nm3.sh"
+		tn3="" kn3=""
+		for r in $(seq "$ROUNDS"); do termrun tn3 kn3 "" "$W/nm3.sh"; done
+		rec "$SEC" "terminal program: open, O d (every row read and sorted), quit" s \
+		    "$ta" "neomutt, sort=reverse-date, warm header cache" \
+		    "$tn3" "" "peak RSS: sealmail $(stats "$ka") MB, neomutt $(stats "$kn3") MB"
 	else
 		rec "$SEC" "peak RSS of the terminal program" MB "$ku" "" "" ""
+		rec "$SEC" "terminal program: open, O d (every row read and sorted), quit" s \
+		    "$ta" "" "" "" "peak RSS $(stats "$ka") MB"
 	fi
 	rec "$SEC" "terminal program: redraw after a key press" ms "$tk" \
 	    "" "" "ours<=16" "k j - Space = G, $ROUNDS x 36 keys, each from \
 the key written to the pseudo-terminal to the last byte of its redraw"
-	rec "$SEC" "terminal program: open, O d (every row read and sorted), quit" s \
-	    "$ta" "" "" "" "peak RSS $(stats "$ka") MB"
 	rec "$SEC" "list --json of the whole INBOX, whole process" s "$tl" \
 	    "" "" "" "peak RSS $(stats "$kl") MB"
 	rec "$SEC" "search --json zebrafish, whole process" s "$tq" "" "" "" \

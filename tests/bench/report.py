@@ -10,6 +10,11 @@ report.py add FILE SECTION NAME UNIT OURS PEER_NAME PEER TARGET [NOTE]
         ours<=X     median(ours) at most X (in UNIT)
         ours>=X     median(ours) at least X (in UNIT)
 
+report.py how FILE SECTION TEXT
+    Appends how the figures of SECTION are measured: what each side does,
+    on which CPUs, warm or cold. The table prints it under the section's
+    heading.
+
 report.py md FILE OUT MODE LOAD_BEFORE
     Writes the table of FILE to OUT (markdown) with the machine, its CPUs,
     the date, the mode of the run and the load before and after it.
@@ -33,6 +38,11 @@ def add(path, sec, name, unit, ours, pname, peer, target, note=""):
            "note": note}
     with open(path, "a") as f:
         f.write(json.dumps(rec) + "\n")
+
+
+def how(path, sec, text):
+    with open(path, "a") as f:
+        f.write(json.dumps({"section": sec, "how": text}) + "\n")
 
 
 def fmt(v, unit):
@@ -128,6 +138,11 @@ def revision():
 
 def md(path, out, mode, load_before):
     recs = [json.loads(line) for line in open(path) if line.strip()]
+    hows = {}
+    for r in recs:
+        if "how" in r:
+            hows.setdefault(r["section"], []).append(r["how"])
+    recs = [r for r in recs if "how" not in r]
     w = []
     w.append("# sealmail benchmark results\n")
     w.append("Written by `make bench` (tests/bench/run.sh); do not edit by "
@@ -150,6 +165,8 @@ def md(path, out, mode, load_before):
         if r["section"] != sec:
             sec = r["section"]
             w.append("\n## %s\n" % sec)
+            for text in hows.get(sec, []):
+                w.append("How it is measured: %s\n" % text)
             w.append("| figure | sealmail | peer | peer's figure | ratio "
                      "| target |")
             w.append("|---|---|---|---|---|---|")
@@ -169,6 +186,8 @@ def main():
     a = sys.argv
     if len(a) in (10, 11) and a[1] == "add":
         add(*a[2:])
+    elif len(a) == 5 and a[1] == "how":
+        how(*a[2:])
     elif len(a) == 6 and a[1] == "md":
         md(a[2], a[3], a[4], a[5])
     else:

@@ -79,6 +79,8 @@ rec() {
 	    "$5" "$6" "$7" "${8:-}"
 	say "  $2 ($3): sealmail$(stats "$4")${5:+; $5$(stats "$6")}"
 }
+# how TEXT: how the figures of section $SEC are measured, for the table.
+how() { python3 "$TOP/tests/bench/report.py" how "$RES" "$SEC" "$1"; }
 stats() {
 	[ -n "$1" ] || return 0
 	python3 -c 'import sys,statistics as s; v=[float(x) for x in sys.argv[1].split()]; print(" %g / %g / %g (min/median/max of %d)" % (min(v), s.median(v), max(v), len(v)))' "$1"
@@ -111,8 +113,13 @@ say "sealmail benchmarks, $(date -u +%Y-%m-%dT%H:%MZ), $NCPU CPUs usable, load $
 . "$TOP/tests/bench/crypto.sh"
 . "$TOP/tests/bench/keyops.sh"
 
+SEC="DNS"
 say ""
 say "== DNS: SMIMEA lookup of alice, uncached then cached"
+how "the lab's validating resolver on this host; the first lookup of \
+alice, whose certificate the store does not hold (one process, timed \
+once), then the same answered from the store's cache (hyperfine, warm). \
+No peer."
 cat >> "$H/config" <<EOM
 
 [dns]

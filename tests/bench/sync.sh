@@ -9,6 +9,19 @@ DURABLE="durability: mbsync FSync yes flushes every message file and its state; 
 say ""
 say "== $SEC: $SIZES messages of 2-50 KB (10% signed, 5% signed+encrypted)"
 say "  $DURABLE"
+how "each side fetches every folder of bob's account whole (INBOX holds \
+the messages; Drafts, Sent and Trash are empty) over IMAPS from the same \
+Dovecot, on the same two CPUs, unpinned. Every round starts each side \
+empty (mbsync's Maildir and state removed; sealmail's home made anew and \
+bob's key imported, not timed) and runs mbsync FSync no, mbsync FSync \
+yes, notmuch new on that Maildir, sealmail sync, then sealmail's first \
+search. The server is warm for every client: Dovecot indexed the grown \
+mailbox once before the rounds, and its files are in the page cache. \
+Until searchable: mbsync (FSync yes) plus notmuch new against sealmail's \
+sync plus its first search, which indexes what the sync left; notmuch \
+indexes the plain text, sealmail the decrypted text of the encrypted \
+messages too. Nothing new: the largest mailbox, each side syncing again \
+what it has, twice as many rounds."
 
 # mbrc FILE YES|NO: mbsync IMAPS into a Maildir, every folder, as sealmail.
 mbrc() {

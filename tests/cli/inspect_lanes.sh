@@ -3,15 +3,10 @@
 # agent, and the verdicts exactly those of
 # the same batch judged on one CPU with one agent, in the order of the
 # files. A short batch starts no second agent; a lane killed in the middle
-# is the agent lost: one line, exit 1, no verdict of undecryptable.
+# is the agent lost: one line, exit 1, no verdict of undecryptable. Signed
+# mail that is not encrypted starts no agent.
 . "$TOP/tests/lib.sh"
-cli_home
-D=$TOP/tests/data/smime
-cp "$D/bob.p12" "$D/p12-passphrase" "$T/" &&
-    chmod 600 "$T/bob.p12" "$T/p12-passphrase"
-check "keys import bob.p12" sm keys import "$T/bob.p12" \
-    --passphrase-file "$T/p12-passphrase"
-check "keys trust ca.pem" sm keys trust "$D/ca.pem"
+fixture_home bob
 # Under gdb a sanitizer's leak check cannot run; the process is killed.
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 ncpu=$(python3 -c 'import os; print(len(os.sched_getaffinity(0)))')
@@ -89,6 +84,26 @@ strace -f -e trace=execve -o "$T/few.trace" taskset -c 0,1 "$SEALMAIL" \
 check_eq "three files on two CPUs: one agent is enough" 1 \
     "$(agents "$T/few.trace")"
 check_eq "and three verdicts" 3 "$(wc -l <"$T/few.out" | tr -d ' ')"
+
+# Signed mail only, none of it encrypted: no private key is needed, so
+# no agent is started at all.
+mkdir -p "$T/s"
+for i in 1 2 3 4; do
+	printf 'Content-Type: text/plain\r\n\r\nsigned note %s\r\n' "$i" \
+	    >"$T/body"
+	openssl cms -sign -in "$T/body" -md sha256 -signer "$D/alice.pem" \
+	    -inkey "$D/alice.key" -from alice@example.test \
+	    -subject "signed $i" -out "$T/s/$i.eml" 2>/dev/null
+done
+strace -f -e trace=execve -o "$T/signed.trace" taskset -c 0,1 "$SEALMAIL" \
+    --home "$H" --passphrase-file "$T/pw" inspect --json "$T"/s/*.eml \
+    >"$T/signed.out" 2>&1
+check_eq "four signed messages on two CPUs: exit 0" 0 "$?"
+check_eq "... no agent started" 0 "$(agents "$T/signed.trace")"
+check_eq "... four valid verdicts" "valid valid valid valid" "$(python3 -c '
+import json, sys
+print(" ".join(json.loads(l)["signature"] for l in open(sys.argv[1])))' \
+    "$T/signed.out")"
 
 # The second agent killed at the first key operation: the batch stops with
 # the one line that says so, and no message is called undecryptable.

@@ -14,8 +14,18 @@
 #   check_text			the text shows it
 #
 # Where Thunderbird ignores a signature around an envelope (bug 1806161:
-# it signs ciphertext only), sealmail does too: such a layer is named in
-# the findings and not counted. Thunderbird's "enc: false" for the
+# it signs ciphertext only), sealmail does too when that signature
+# verifies: such a layer is named in the findings and not counted. One
+# that does not verify is not ignored: the contract makes a message with
+# any signature that does not verify "invalid", first in its order. Seven
+# files carry a signature around the envelope that does not match it
+# (openssl cms -verify fails on each): the two outer-smime-bad-sig files,
+# made so on purpose; alice.dsig.SHA256.multipart.env.dsig, whose envelope
+# was put in after signing; and the four alice.env.dsig files, whose
+# signatures were made over the envelope part with bare LF line ends, not
+# over its canonical CRLF form that RFC 8551 signs (they verify only once
+# the CRs are taken out). They read "invalid" where Thunderbird shows the
+# verdict inside. Thunderbird's "enc: false" for the
 # encrypt-then-sign files reflects only the order of its status events;
 # the message is decrypted and shown, and sealmail says "decrypted".
 . "$TOP/tests/lib.sh"
@@ -67,17 +77,17 @@ smime/alice.sig.SHA384.opaque.env.eml|valid|decrypted|$AB|-
 smime/alice.sig.SHA512.opaque.eml|valid|none|$AB|-
 smime/alice.sig.SHA512.opaque.env.eml|valid|decrypted|$AB|-
 smime/alice.env.sig.SHA1.opaque.eml|!valid|decrypted|$AB|-
-smime/alice.env.dsig.SHA1.multipart.eml|none|decrypted|$AB|-
+smime/alice.env.dsig.SHA1.multipart.eml|invalid|decrypted|$AB|-
 smime/alice.env.sig.SHA256.opaque.eml|!valid|decrypted|$AB|-
-smime/alice.env.dsig.SHA256.multipart.eml|none|decrypted|$AB|-
+smime/alice.env.dsig.SHA256.multipart.eml|invalid|decrypted|$AB|-
 smime/alice.env.sig.SHA384.opaque.eml|!valid|decrypted|$AB|-
-smime/alice.env.dsig.SHA384.multipart.eml|none|decrypted|$AB|-
+smime/alice.env.dsig.SHA384.multipart.eml|invalid|decrypted|$AB|-
 smime/alice.env.sig.SHA512.opaque.eml|!valid|decrypted|$AB|-
-smime/alice.env.dsig.SHA512.multipart.eml|none|decrypted|$AB|-
+smime/alice.env.dsig.SHA512.multipart.eml|invalid|decrypted|$AB|-
 smime-manual/alice.env.mixed.dsig.SHA256.multipart.eml|!valid|!decrypted|-|-
-smime-manual/alice.dsig.SHA256.multipart.env.dsig.eml|valid|decrypted|$AB|-
-smime-manual/outer-smime-bad-sig-inner-smime-enc-sig.eml|valid|decrypted|$AB|-
-smime-manual/outer-smime-bad-sig-inner-smime-enc.eml|none|decrypted|$AB|-
+smime-manual/alice.dsig.SHA256.multipart.env.dsig.eml|invalid|decrypted|$AB|-
+smime-manual/outer-smime-bad-sig-inner-smime-enc-sig.eml|invalid|decrypted|$AB|-
+smime-manual/outer-smime-bad-sig-inner-smime-enc.eml|invalid|decrypted|$AB|-
 smime/alice.env.sig.SHA1.opaque.dave.sig.SHA1.opaque.eml|!valid|decrypted|-|-
 smime/alice.env.dsig.SHA1.multipart.dave.sig.SHA1.opaque.eml|!valid|decrypted|-|-
 smime/alice.env.sig.SHA256.opaque.dave.sig.SHA256.opaque.eml|!valid|decrypted|-|-

@@ -5,8 +5,7 @@
 # the terminal program a reply from bob's INBOX goes out From bob,
 # through bob's login, as Dovecot shows in alice's mailbox.
 . "$TOP/tests/lib.sh"
-lab_up || { notok "the lab is up"; t_done; }
-unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+lab_without_bus
 TM="tmux -L sealmail-acct-$$"
 lab_home "$T/home" 'two accounts passphrase'
 secret "$T/bobpw" "$LAB_BOB_PASS"

@@ -7,8 +7,7 @@
 # opens. The account has no [dns] section: no SMIMEA record speaks for
 # either.
 . "$TOP/tests/lib.sh"
-lab_up || { notok "the lab is up"; t_done; }
-unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+lab_without_bus
 cd "$T" || exit 1
 lab_home "$T/home" 'renewal passphrase'
 lab_account alice alice@example.test "imaps://localhost:$LAB_IMAPS_PORT" \

@@ -8,9 +8,10 @@
 # missing module, a missing PIN and a PIN file others may read are one
 # line each, and a wrong PIN in sync is not taken for a wrong password.
 # The terminal program tries the PIN before it opens and never offers the
-# token a PIN it refused again (the spy module counts the refusals), nor
-# waits for ever on a token that hangs; mail that comes while the token
-# is out is not stored as undecryptable, and opens once it is back.
+# token a PIN it refused again, nor does a command for another identity
+# on that token (the spy module counts the refusals), nor waits for ever
+# on a token that hangs; mail that comes while the token is out is not
+# stored as undecryptable, and opens once it is back.
 . "$TOP/tests/lib.sh"
 token_tools
 LAB_DBUS=${DBUS_SESSION_BUS_ADDRESS:-} LAB_RUNTIME=${XDG_RUNTIME_DIR:-}
@@ -188,14 +189,14 @@ check_match "... and it decrypts" 'Encryption: decrypted' "$(cat maps.out)"
 
 # --- errors: one line each --------------------------------------------------
 check_error "a wrong PIN is one line naming the token and the file" 1 \
-    "^sealmail: the token \"$TOK\" refused the PIN in bad; it is not offered again until the file changes$" \
+    "^sealmail: the token \"$TOK\" refused the PIN in bad; it is not offered again until the file changes \(put the right PIN there, or run the command on a terminal to type it\)$" \
     S1 inspect --pin-file bad v15.eml
 check_eq "... and only one" 1 "$(wc -l <"$T/.err")"
 # The refusal is the token's: no word of the account's password.
 enc sync3 "$LAB_SMIME_DIR/alice.pem"
 alice_deliver sync3.eml
 check_error "sync with that PIN file ends with the token's refusal" 1 \
-    "^sealmail: the token of $URI_RSA has refused the PIN in bad; it is not offered again until the file changes$" \
+    "^sealmail: the token of $URI_RSA has refused the PIN in bad; it is not offered again until the file changes \(put the right PIN there, or run the command on a terminal to type it\)$" \
     S1 --pin-file bad sync --folder "$F"
 check_nomatch "... and blames no password" 'password' "$(cat "$T/.err")"
 chmod 644 bad
@@ -308,6 +309,15 @@ check "... and the PIN is asked on the terminal" \
     ui_wait_for "PIN for $URI_RSA:"
 ui_press "nothing typed ends the program" 'EXITED 1' Enter
 check_eq "the token was not offered the file's PIN again" 0 "$(refusals)"
+# The refusal is the token's, not the identity's: another key on the same
+# token is not offered that PIN either.
+rm -f spy.log
+check_error "another identity on that token: the file is not offered" 1 \
+    "^sealmail: the token of $URI_EC has refused the PIN in bad2; " \
+    env PKCS11SPY="$MOD" PKCS11SPY_OUTPUT="$T/spy.log" \
+    "$SEALMAIL" --home "$H1" --passphrase-file "$T/pw" keys import \
+    "$URI_EC" ec.pem --pin-file bad2
+check_eq "... the token saw no wrong PIN" 0 "$(refusals)"
 
 # A token that hangs while the PIN is tried (here its agent is stopped
 # while the PIN comes through a pipe): the program gives it up after the

@@ -4,53 +4,30 @@
 # card does (three in a row lock it) and writes down every login. sync
 # run again and again (as from cron) with a wrong PIN file offers it to
 # the token once: the line names the file and says it is not tried again,
-# and the runs after it do not try it; the file corrected, sync works. A
-# token whose next wrong PIN would lock it is offered no PIN kept in a
-# file: only one typed on the terminal, which then lets the file's work
-# again; a wrong one typed then locks it, which the terminal program ends
-# saying. What is kept of a refused PIN is not the PIN. And an agent killed
-# while the card signs costs a line and a draft, not the message.
+# and the runs after it do not try it; the file corrected, sync works and
+# the refusal is forgotten. A refusal is kept for its token alone: another
+# token's costs this one no PBKDF2. A token whose next wrong PIN would
+# lock it is offered no PIN kept in a file: only one typed on the
+# terminal, which then lets the file's work again; a wrong one typed then
+# locks it, which the terminal program ends saying. A command on a
+# terminal whose kept PIN is refused or held back asks for the PIN once,
+# as the terminal program does; a PIN typed that the token takes drops
+# the mark of that PIN only. What is kept of a refused PIN is not the PIN.
+# And an agent killed while the card signs costs a line and a draft, not
+# the message.
 . "$TOP/tests/lib.sh"
-token_tools
-CARD="$TOOLS/p11card.so"
-check "the counting module is built" test -f "$CARD"
+lab_up || { notok "the lab is up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
 cd "$T" || exit 1
-TOK=sealmail-tries PIN=246810
+TOK=sealmail-tries
 URI="pkcs11:token=$TOK;object=alice-rsa"
 F="tries$$"
 alice_folder "$F"
 TM="tmux -L sealmail-tries-$$"
 trap 'rm -rf "$FD"; $TM kill-server 2>/dev/null' EXIT
+card_token "$TOK"
 
-mkdir -p tokens
-printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\n' \
-    "$T" >softhsm2.conf
-export SOFTHSM2_CONF="$T/softhsm2.conf" P11CARD_MODULE="$MOD" \
-    P11CARD_STATE="$T/card.state" P11CARD_LOG="$T/card.log"
-check "SoftHSM2 makes a token" softhsm2-util --init-token --free \
-    --label "$TOK" --pin "$PIN" --so-pin 13579135
-openssl pkcs8 -topk8 -nocrypt -in "$LAB_SMIME_DIR/alice.key" -outform DER \
-    -out rsa.p8 2>/dev/null
-openssl x509 -in "$LAB_SMIME_DIR/alice.pem" -outform DER -out rsa.der
-for o in "rsa.p8 --type privkey --usage-decrypt --usage-sign" \
-    "rsa.der --type cert"; do
-	# shellcheck disable=SC2086
-	check "alice's key and certificate go onto the token" pkcs11-tool \
-	    --module "$MOD" --token-label "$TOK" --login --pin "$PIN" \
-	    --write-object $o --label alice-rsa --id 01
-done
-rm -f rsa.p8
-
-H=$T/home
-sender_home "$H"
-sender_config "$H" "$LAB_IMAP_PORT" mail.example.test "$LAB_DNS_RESOLVER" no \
-    "$(printf '\n[pkcs11]\nmodule = %s' "$CARD")"
-S() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
-secret pin "$PIN"
-check "keys import of the key on the token" S keys import "$URI" \
-    --pin-file pin
-check "the lab CA trusted" S keys trust "$LAB_CA"
+card_home "$URI"
 # logins WHAT: how many logins the token answered so (ok, incorrect,
 # locked); left: the PIN tries the card has left.
 logins() { grep -cx "$1" card.log 2>/dev/null; }
@@ -71,12 +48,12 @@ secret cron "111111"
 mail
 : >card.log
 check_error "a wrong PIN file: the token refuses it, the line names the file" \
-    1 "^sealmail: the token \"$TOK\" refused the PIN in cron; it is not offered again until the file changes$" \
+    1 "^sealmail: the token \"$TOK\" refused the PIN in cron; it is not offered again until the file changes \(put the right PIN there, or run the command on a terminal to type it\)$" \
     S --pin-file cron sync --folder "$F"
 check_eq "... one line" 1 "$(wc -l <"$T/.err")"
 for run in 2 3 4 5; do
 	check_error "run $run: the same file is not offered to the token" 1 \
-	    "^sealmail: the token of $URI has refused the PIN in cron; it is not offered again until the file changes$" \
+	    "^sealmail: the token of $URI has refused the PIN in cron; it is not offered again until the file changes \(put the right PIN there, or run the command on a terminal to type it\)$" \
 	    S --pin-file cron sync --folder "$F"
 done
 check_eq "five runs, one wrong PIN offered" "0 1" \
@@ -102,6 +79,28 @@ check_eq "... and the card has every try back" 3 "$(left)"
 S list --json --folder "$F" >l.json
 check_eq "the message is stored decrypted" '["decrypted"]' \
     "$(json l.json '[m["encryption"] for m in d]')"
+check "the kept PIN put right: the refused one is forgotten, the file gone" \
+    test ! -e "$R"
+
+# --- marks are the token's: another token's cost this one nothing --------
+TOK2=sealmail-other
+check "SoftHSM2 makes another token" softhsm2-util --init-token --free \
+    --label "$TOK2" --pin 135791 --so-pin 13579135
+check_error "the other token refuses this file's PIN" 1 \
+    "^sealmail: the token \"$TOK2\" refused the PIN in cron; " \
+    S --pin-file cron keys import "pkcs11:token=$TOK2;object=none"
+check "... which is kept" test -f "$R"
+check_eq "... as one mark" 1 "$(grep -c ' ' "$R")"
+SEALMAIL_DEBUG="$T/memo.log" S --pin-file cron inspect --json m1.eml \
+    >m1.json
+check_eq "the same PIN is still offered to the first token, which takes it" \
+    decrypted "$(json m1.json 'd["encryption"]')"
+check_match "... checked against no mark: no PBKDF2 is run" \
+    "pin-refused: no mark for the token of $URI: nothing to check" \
+    "$(cat memo.log)"
+check_nomatch "... none at all" 'checked against' "$(cat memo.log)"
+check_eq "... and the other token's mark stays" 1 "$(grep -c ' ' "$R")"
+check_eq "the card has every try back" 3 "$(left)"
 
 # --- the last try is never spent on a kept PIN --------------------------
 : >card.log
@@ -111,11 +110,11 @@ mail
 check_fails "another wrong file is tried once" 'refused the PIN in w1' \
     S --pin-file w1 sync --folder "$F"
 check_error "... and another: the line says one try is left" 1 \
-    "^sealmail: the token \"$TOK\" \(one PIN try left\) refused the PIN in w2; it is not offered again until the file changes$" \
+    "^sealmail: the token \"$TOK\" \(one PIN try left\) refused the PIN in w2; it is not offered again until the file changes \(put the right PIN there, or run the command on a terminal to type it\)$" \
     S --pin-file w2 sync --folder "$F"
 check_eq "the card has one try left" 1 "$(left)"
 check_error "with one try left, not even the right PIN file is tried" 1 \
-    "^sealmail: the token \"$TOK\" has one PIN try left: a kept PIN is not tried on it; type the PIN \(the terminal program asks for it, as does a command on a terminal given no PIN file\)$" \
+    "^sealmail: the token \"$TOK\" has one PIN try left: a kept PIN is not tried on it; type the PIN \(the terminal program asks for it, as does a command run on a terminal\)$" \
     S --pin-file pin sync --folder "$F"
 check_eq "... the token saw two wrong PINs and nothing more" "2 0" \
     "$(logins incorrect) $(logins ok)"
@@ -160,6 +159,71 @@ check "sync on a terminal asks again" ui_wait_for "PIN for $URI:"
 ui_press "the PIN typed opens the token and sync ends well" 'EXITED 0' \
     "$PIN" Enter
 check_eq "... the card has every try back" 3 "$(left)"
+check_eq "PINs typed that the token took leave the kept ones' marks" 3 \
+    "$(grep -c ' ' "$R")"
+
+# A command on a terminal whose kept PIN the token refuses, or is not
+# offered, says so and asks for the PIN once, as the terminal program
+# does; the same file next time is not offered, and the PIN is asked.
+# tm_cmd ARGS...: sealmail ARGS on a terminal, its output to cmd.out.
+tm_cmd() {
+	$TM kill-server 2>/dev/null
+	tm_new_session -d -s ui -x 200 -y 30 \
+	    "'$SEALMAIL' --home '$H' --passphrase-file '$T/pw' $* >'$T/cmd.out'; echo EXITED \$?; sleep 30"
+}
+# asked: how many times the PIN was asked on the terminal.
+asked() { ui_screen | grep -c "PIN for $URI:"; }
+secret w3 "444444"
+: >card.log
+tm_cmd --pin-file w3 inspect --json m1.eml
+check "a command on a terminal says the token refused the file's PIN" \
+    ui_wait_for "^sealmail: the token \"$TOK\" refused the PIN in w3; it is not offered again until the file changes$"
+check "... and asks for the PIN" ui_wait_for "PIN for $URI:"
+ui_press "the PIN typed opens the token: the command ends well" \
+    'EXITED 0' "$PIN" Enter
+check_eq "... it decrypts" decrypted "$(json cmd.out 'd["encryption"]')"
+check_eq "... the token saw the file's PIN, then the one typed" \
+    "incorrect ok" "$(tr '\n' ' ' <card.log | sed 's/ $//')"
+tm_cmd --pin-file w3 inspect --json m1.eml
+check "the same file again: said refused, not offered" \
+    ui_wait_for "^sealmail: the token of $URI has refused the PIN in w3"
+check "... and the PIN is asked" ui_wait_for "PIN for $URI:"
+ui_press "... a wrong one typed is refused: the command ends" 'EXITED 1' \
+    999999 Enter
+check_match "... saying so" "the token \"$TOK\" refused the PIN\$" \
+    "$(ui_screen | grep -v '^EXITED' | grep . | tail -1)"
+check_eq "... having asked once" 1 "$(asked)"
+check_eq "... the token saw only the PIN typed" "incorrect ok incorrect" \
+    "$(tr '\n' ' ' <card.log | sed 's/ $//')"
+check_eq "the card has two tries left" 2 "$(left)"
+# The card's PIN made the one its token refused from w3: typed, the token
+# takes it, and its mark goes, so that the file works again.
+check "the card's PIN is changed to w3's" pkcs11-tool --module "$MOD" \
+    --token-label "$TOK" --login --pin "$PIN" --change-pin \
+    --new-pin 444444
+check_error "without a terminal, w3 is still not offered" 1 \
+    "has refused the PIN in w3" S --pin-file w3 inspect m1.eml
+tm_cmd --pin-file w3 inspect --json m1.eml
+check "on a terminal, the PIN is asked" ui_wait_for "PIN for $URI:"
+check_eq "... four marks kept" 4 "$(grep -c ' ' "$R")"
+ui_press "... w3's PIN typed: the token takes it" 'EXITED 0' 444444 Enter
+check_eq "... and its mark alone goes" 3 "$(grep -c ' ' "$R")"
+S --pin-file w3 inspect --json m1.eml >w3.json 2>w3.err
+check_eq "w3 is offered again, and taken" decrypted \
+    "$(json w3.json 'd["encryption"]')"
+check "the card's PIN is changed back" pkcs11-tool --module "$MOD" \
+    --token-label "$TOK" --login --pin 444444 --change-pin \
+    --new-pin "$PIN"
+tm_cmd --pin-file pin inspect --json m1.eml
+check "the right file: the token takes it" ui_wait_for 'EXITED 0'
+printf '1\n' >card.state
+tm_cmd --pin-file pin inspect --json m1.eml
+check "one try left: a command on a terminal says the kept PIN is not tried" \
+    ui_wait_for "the token \"$TOK\" has one PIN try left: a kept PIN is not tried"
+check "... and asks for it" ui_wait_for "PIN for $URI:"
+ui_press "... the PIN typed opens the token" 'EXITED 0' "$PIN" Enter
+check_eq "... the card has every try back" 3 "$(left)"
+$TM kill-server 2>/dev/null
 mail
 check "the right PIN file works again" S --pin-file pin sync --folder "$F"
 S list --json --folder "$F" >l.json

@@ -9,8 +9,7 @@
 # checked before it signs: revoked, the message is refused and stays a
 # draft that --no-sign sends; unknown, a warning.
 . "$TOP/tests/lib.sh"
-lab_up || { notok "the lab is not up"; t_done; }
-unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+lab_without_bus
 cd "$T" || exit 1
 ID=$(date +%s)-$$
 R=$LAB_REVOKE_DIR

@@ -12,8 +12,7 @@
 # one whose every reply is multiline and comes a byte at a time is
 # understood.
 . "$TOP/tests/lib.sh"
-lab_up || { notok "the lab is up"; t_done; }
-unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+lab_without_bus
 cd "$T" || exit 1
 secret pw "store pass phrase"
 # serve MODE: the server in MODE ($port the same each time).

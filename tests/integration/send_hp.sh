@@ -11,23 +11,16 @@
 # message carries hp="clear". The stored copy of one encrypted but not
 # signed, as export prints it, has each field once: the protected one.
 . "$TOP/tests/lib.sh"
-lab_up || { notok "the lab is not up"; t_done; }
-unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
-cd "$T" || exit 1
+lab_without_bus
+# Alice's home, her account signing and encrypting.
+alice_sender yes
 ID=$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
-H=$T/alice
-sender_home "$H"
-S() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
 
 # config [LINE]: alice's account, signing and encrypting, LINE added.
 config() {
 	sender_config "$H" "$LAB_IMAP_PORT" mail.example.test \
 	    "$LAB_DNS_RESOLVER" yes "${1:-}"
 }
-config
-check "alice's identity imported" S keys import "$LAB_SMIME_DIR/alice.p12" \
-    --passphrase-file "$T/p12pw"
-check "the lab CA trusted" S keys trust "$LAB_CA"
 BOB_DIR=$LAB_MAIL_DIR/example.test/bob/Maildir
 
 # arrived MSGID: bob's file holding MSGID (waits up to 10 s).

@@ -6,8 +6,7 @@
 # the IMAP server keeps the copy to Sent waiting: the next sync makes
 # that copy, once.
 . "$TOP/tests/lib.sh"
-lab_up || { notok "the lab is not up"; t_done; }
-unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+lab_without_bus
 cd "$T" || exit 1
 ID=$(date +%s)-$$
 lab_home "$T/alice" "killed send passphrase"

@@ -10,23 +10,13 @@
 # in the user's own copy in Sent, which a forward that attaches it leaves
 # out.
 . "$TOP/tests/lib.sh"
-lab_up || { notok "the lab is not up"; t_done; }
-# The store is keyed by a passphrase: no session bus (gdbus would find
-# the lab's through XDG_RUNTIME_DIR too).
-unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
-cd "$T" || exit 1
+lab_without_bus
+# Alice's home, her account with encrypt = auto.
+alice_sender auto
 ID=$(date +%s)-$$		# Message-IDs unique to this run
-
-H=$T/alice
-sender_home "$H"
-S() { "$SEALMAIL" --home "$H" --passphrase-file "$T/pw" "$@"; }
 
 # config IMAP_PORT SMTP_HOST DNS_RESOLVER [ENCRYPT]
 config() { sender_config "$H" "$1" "$2" "$3" "${4:-auto}"; }
-config "$LAB_IMAP_PORT" mail.example.test "$LAB_DNS_RESOLVER"
-check "alice's identity imported" S keys import "$LAB_SMIME_DIR/alice.p12" \
-    --passphrase-file "$T/p12pw"
-check "the lab CA trusted" S keys trust "$LAB_CA"
 
 BOB_DIR=$LAB_MAIL_DIR/example.test/bob/Maildir
 SENT_DIR=$LAB_MAIL_DIR/example.test/alice/Maildir/.Sent

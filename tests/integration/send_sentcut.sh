@@ -7,8 +7,7 @@
 # message whose copy never reached Sent (the server was down) is copied
 # by that sync once.
 . "$TOP/tests/lib.sh"
-lab_up || { notok "the lab is not up"; t_done; }
-unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+lab_without_bus
 cd "$T" || exit 1
 ID=$(date +%s)-$$
 H=$T/alice

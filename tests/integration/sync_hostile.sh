@@ -21,12 +21,12 @@
 # message, nor stops a sync when a message has UID 4294967295; the same
 # UID sent twice, an RFC822.SIZE unlike the message, a flood of EXPUNGE,
 # a literal of 4 GiB change nothing that is kept, and a UIDNEXT of
-# 4294967295 costs one UID FETCH, not 200,000.
+# 4294967295 costs one UID FETCH, not 200,000. A sync asks for no
+# RFC822.SIZE, and dates a message without Date by its INTERNALDATE.
 # A signed or encrypted message with header protection under a forged
 # outside keeps the protected Reply-To, To, Cc and Message-ID.
 . "$TOP/tests/lib.sh"
-lab_up || { notok "the lab is up"; t_done; }
-unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+lab_without_bus
 cd "$T" || exit 1
 secret pw "store pass phrase"
 mkdir -p box
@@ -76,16 +76,22 @@ subjects() {
 	    sorted(d, key=lambda m: m["uid"] or 0))'
 }
 ALL="note 1 note 2 note 3 note 4 note 5"
+# fresh MODE [AFTER]: the five notes (UIDVALIDITY 7) from the server in
+# MODE, its record emptied, synced into a new home (the exit status in $rc).
+fresh() {
+	mailbox 7 1:1 2:2 3:3 4:4 5:5
+	serve "$@"
+	home
+	: >rec
+	S sync >out 2>err; rc=$?
+}
 
 # A sync broken off in the middle, then an honest one.
 for c in cut:"closed the connection" short:"closed the connection" \
     othertag:"BAD or out of turn" \
     hugelit:"announced a literal of 4294967295 bytes \(limit 100 MiB\)$"; do
 	mode=${c%%:*}
-	mailbox 7 1:1 2:2 3:3 4:4 5:5
-	serve "$mode"
-	home
-	S sync >out 2>err; rc=$?
+	fresh "$mode"
 	check_eq "$mode: sync exits 1" 1 "$rc"
 	check_match "$mode: says why" "${c#*:}" "$(tail -1 err)"
 	if [ "$mode" = othertag ]; then
@@ -104,10 +110,7 @@ done
 # The new messages sent in descending UID order, the connection dropped
 # after two: the two kept are the highest, and the next honest sync still
 # brings the three below them, once.
-mailbox 7 1:1 2:2 3:3 4:4 5:5
-serve reverse
-home
-S sync >out 2>err; rc=$?
+fresh reverse
 check_eq "reverse: sync exits 1" 1 "$rc"
 check_eq "reverse: the two that arrived are kept" "note 4 note 5" \
     "$(subjects)"
@@ -133,7 +136,8 @@ check_eq "nobody: again: exit 0" 0 "$rc"
 check_eq "nobody: the six it gives" "note 1 note 3 note 4 note 5 note 7 note 8" \
     "$(subjects)"
 check_eq "nobody: asks for UID 2 and 6 alone" "2 6" "$(sed -n \
-    's/^[^ ]* UID FETCH \([0-9:]*\) (UID FLAGS RFC822.*/\1/p' rec | xargs)"
+    's/^[^ ]* UID FETCH \([0-9:]*\) (UID FLAGS INTERNALDATE.*/\1/p' rec |
+    xargs)"
 # BODY[] NIL is no message at all: nothing empty is stored in its place,
 # and the next sync asks for it again.
 serve nilbody
@@ -145,14 +149,12 @@ S sync >out 2>err
 check_eq "nilbody: the six it gives, no empty one" \
     "note 1 note 3 note 4 note 5 note 7 note 8" "$(subjects)"
 check_eq "nilbody: asks for UID 2 and 6 again" "2 6" "$(sed -n \
-    's/^[^ ]* UID FETCH \([0-9:]*\) (UID FLAGS RFC822.*/\1/p' rec | xargs)"
+    's/^[^ ]* UID FETCH \([0-9:]*\) (UID FLAGS INTERNALDATE.*/\1/p' rec |
+    xargs)"
 
 # UIDNEXT going backwards (3, whatever the mailbox holds): the message
 # that came after the first sync arrives all the same.
-mailbox 7 1:1 2:2 3:3 4:4 5:5
-serve honest
-home
-S sync >out 2>err
+fresh honest
 mailbox 7 1:1 2:2 3:3 4:4 5:5 6:6
 serve backwards
 S sync >out 2>err; rc=$?
@@ -178,10 +180,7 @@ check_eq "top UID: both kept" "note 1 note 2" "$(subjects)"
 # again MODE: five notes synced from an honest server into a new home,
 # then a sync from the server in MODE (its exit status in $rc).
 again() {
-	mailbox 7 1:1 2:2 3:3 4:4 5:5
-	serve honest
-	home
-	S sync >out 2>err
+	fresh honest
 	serve "$1"
 	S sync >out 2>err; rc=$?
 }
@@ -219,11 +218,7 @@ check_eq "novalidity: each at its new UID" "note 5 note 4 note 3 note 2 note 1" 
 # 4294967295: five messages each time, as sent first, with the size of
 # what is kept, in one UID FETCH.
 for mode in twice size expunge hugenext; do
-	mailbox 7 1:1 2:2 3:3 4:4 5:5
-	serve "$mode"
-	home
-	: >rec
-	S sync >out 2>err; rc=$?
+	fresh "$mode"
 	check_eq "$mode: sync exits 0" 0 "$rc"
 	check_eq "$mode: one UID FETCH of the messages" 1 \
 	    "$(grep -c 'UID FETCH .*BODY' rec)"
@@ -237,6 +232,29 @@ for mode in twice size expunge hugenext; do
 	check_match "$mode: UID 2 keeps its own text" '^body 2' \
 	    "$(cat show.out)"
 done
+
+# What a sync asks of each new message: its UID, flags, INTERNALDATE (the
+# date of one without a Date field) and body; not RFC822.SIZE, which
+# nothing reads (the size kept is that of what is kept).
+{
+	printf 'From: bob@example.test\r\nTo: alice@example.test\r\n'
+	printf 'Subject: undated\r\nMessage-ID: <n9.%s@example.test>\r\n' $$
+	printf '\r\nbody 9\r\n'
+} >box/m9.eml
+mailbox 7 1:1 2:9
+serve honest
+home
+: >rec
+S sync >out 2>err; rc=$?
+check_eq "items: sync exits 0" 0 "$rc"
+check_eq "items: the messages are asked for their UID, flags, date and body" \
+    "(UID FLAGS INTERNALDATE BODY.PEEK[])" \
+    "$(tr -d '\r' <rec | sed -n 's/^[^ ]* UID FETCH [0-9:*]* \(.*BODY.*\)$/\1/p')"
+check_nomatch "items: nothing asks for RFC822.SIZE" 'RFC822' "$(cat rec)"
+S list --json >list.json 2>/dev/null
+check_eq "items: the message without Date is dated by its INTERNALDATE" \
+    2026-01-01T00:00:00Z "$(json list.json \
+    '[m["date"] for m in d if m["subject"] == "undated"][0]')"
 
 # The connection dropped at each command in turn: LOGIN, SELECT, the
 # FETCH of what is new, the FETCH of the flags of what is stored.
@@ -282,10 +300,7 @@ for top in 20000 1800000; do
 done
 
 # A flood of EXISTS naming messages that are not there.
-mailbox 7 1:1 2:2 3:3 4:4 5:5
-serve exists
-home
-S sync >out 2>err; rc=$?
+fresh exists
 check_eq "exists: sync exits 0" 0 "$rc"
 check_eq "exists: the five messages, once each" "$ALL" "$(subjects)"
 

@@ -5,8 +5,7 @@
 # as the first was, and a hung agent is ended and replaced. Keys typed to
 # a program run in the foreground (^C, ^\) do not reach the agent.
 . "$TOP/tests/lib.sh"
-lab_up || { notok "the lab is up"; t_done; }
-unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+lab_without_bus
 TM="tmux -L sealmail-agent-$$"
 lab_home "$T/home" 'agent passphrase'
 alice_config "$H" password

@@ -7,8 +7,7 @@
 # user it runs as, so no process of that user (gcore, a debugger) can read
 # its memory.
 . "$TOP/tests/lib.sh"
-lab_up || { notok "the lab is not up"; t_done; }
-unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR	# a passphrase keys the store
+lab_without_bus
 TM="tmux -L sealmail-hyg-$$"
 trap '$TM kill-server 2>/dev/null' EXIT
 H="$T/home"

@@ -8,8 +8,7 @@
 # a long sync at start shows its progress on the status line.
 # The watcher itself, run alone, says its progress in lines.
 . "$TOP/tests/lib.sh"
-lab_up || { notok "the lab is up"; t_done; }
-unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+lab_without_bus
 TM="tmux -L sealmail-idle-$$"
 lab_home "$T/home" 'idle passphrase'
 lab_account lab alice@example.test "imaps://localhost:$LAB_IMAPS_PORT" \

@@ -7,8 +7,7 @@
 # server (read by python3 imaplib) after the background sync; L says
 # when a list takes no posts.
 . "$TOP/tests/lib.sh"
-lab_up || { notok "the lab is not up"; t_done; }
-unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+lab_without_bus
 TM="tmux -L sealmail-uiv-$$"
 F="uiverbs$$" G="uiverbsto$$"
 alice_folder "$G"; GD=$FD

@@ -11,8 +11,7 @@
 # fields, written by a mutt user, name the user's own files and folders:
 # send refuses them, keeps the message as a draft, and nothing goes out.
 . "$TOP/tests/lib.sh"
-lab_up || { notok "the lab is up"; t_done; }
-unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+lab_without_bus
 cd "$T" || exit 1
 ID=$(date +%s)-$$
 secret pw "store passphrase"

@@ -6,8 +6,7 @@
 # queued and pushed by the next sync, each exactly once; a moved message
 # keeps its verdict and decrypted text.
 . "$TOP/tests/lib.sh"
-lab_up || { notok "the lab is up"; t_done; }
-unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+lab_without_bus
 cd "$T" || exit 1
 secret pw "store passphrase"
 echo "$LAB_ALICE_PASS" >alicepw

@@ -7,8 +7,7 @@
 # envelope holding an earlier message's ciphertext to alice gives no byte
 # of that plaintext or ciphertext to a reply or a forward, and says so.
 . "$TOP/tests/lib.sh"
-lab_up || { notok "the lab is up"; t_done; }
-unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+lab_without_bus
 cd "$T" || exit 1
 H=$T/home S=$LAB_SMIME_DIR
 F="replytest$$"

@@ -12,8 +12,7 @@
 # message was being written; an account that stays offline is said to be
 # once.
 . "$TOP/tests/lib.sh"
-lab_up || { notok "the lab is up"; t_done; }
-unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+lab_without_bus
 TM="tmux -L sealmail-watchacct-$$"
 lab_home "$T/home" 'watch accounts passphrase'
 secret "$T/bobpw" 'not the password'

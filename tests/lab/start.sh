@@ -110,6 +110,8 @@ C=$DIR/ca S=$DIR/smime
 # file needs it set.
 LAB_CERT_EMAIL=unused@example.test
 export LAB_CERT_EMAIL
+# bücher.example.test in A-labels: bob's mail under a domain outside ASCII.
+IDN_DOMAIN=xn--bcher-kva.example.test
 
 # issue NAME KEY SUBJECT PROFILE: a certificate for KEY signed by the lab CA.
 issue() {
@@ -151,12 +153,14 @@ make_certs() {
 	    smime_id alice-broken alice@broken.example.test alice \
 		"Alice Broken" &&
 	    smime_id alice-unsigned alice@unsigned.example.test alice \
-		"Alice Unsigned" || return 1
+		"Alice Unsigned" &&
+	    smime_id bob-idn "bob@$IDN_DOMAIN" bob "Bob Buecher" || return 1
 	chmod 600 "$C/ca.key" "$C/server.key" "$S"/*.key
 	# Written last: its presence means the set is whole.
 	printf '%s\n' "$P12_PASS" > "$S/p12-pass"
 }
-if [ ! -s "$S/p12-pass" ] || [ "$(cat "$S/p12-pass")" != "$P12_PASS" ]; then
+if [ ! -s "$S/p12-pass" ] || [ "$(cat "$S/p12-pass")" != "$P12_PASS" ] ||
+    [ ! -s "$S/bob-idn.pem" ]; then
 	rm -f "$C"/* "$S"/*
 	make_certs || fail "could not make the certificates"
 fi
@@ -195,6 +199,8 @@ srv_records() {
 		printf '%s._smimecert IN SMIMEA %s\n' "$(smimea_owner $u)" \
 		    "$(dane_rdata_300 "$S/$u.pem")"
 	done
+	printf '%s._smimecert.%s IN SMIMEA %s\n' "$(smimea_owner bob)" \
+	    "${IDN_DOMAIN%.example.test}" "$(dane_rdata_300 "$S/bob-idn.pem")"
 	srv_records @ mail.example.test.
 	# STARTTLS only: implicit TLS "not offered" (target "."), and a
 	# less preferred record that must not be chosen.
@@ -313,11 +319,12 @@ PC=$DIR/postfix/conf
 fill main.cf.in "$PC/main.cf" && fill master.cf.in "$PC/master.cf" &&
     printf 'alice@example.test ok\nbob@example.test ok\n' > "$PC/vmailbox" &&
     printf '%s\n' 'alice@example.test alice@example.test' \
-	'bob@example.test bob@example.test' > "$PC/sender_login" ||
+	'bob@example.test bob@example.test' > "$PC/sender_login" &&
+    printf 'bob@%s bob@example.test\n' "$IDN_DOMAIN" > "$PC/valias" ||
     fail "cannot write Postfix's configuration"
 # Postfix stalls ~2 s on a main.cf or map changed within the last second.
 touch -d '-1 min' "$PC/main.cf" "$PC/master.cf" "$PC/vmailbox" \
-    "$PC/sender_login"
+    "$PC/sender_login" "$PC/valias"
 fill dovecot.conf.in "$DIR/dovecot/dovecot.conf" ||
     fail "cannot write Dovecot's configuration"
 # LAB_DOVECOT_EXTRA: settings a test adds (e.g. an imap_capability
@@ -512,6 +519,7 @@ wait_ports port_taken listens $IMAPS_PORT $SUBMISSIONS_PORT $REVOKE_PORT
 	    "LAB_DNS_PORT=$DNS_PORT" \
 	    "LAB_ALICE=alice@example.test" "LAB_ALICE_PASS=$ALICE_PASS" \
 	    "LAB_BOB=bob@example.test" "LAB_BOB_PASS=$BOB_PASS" \
+	    "LAB_IDN_DOMAIN=$IDN_DOMAIN" \
 	    "LAB_MAIL_DIR=$DIR/mail" \
 	    "LAB_SMIME_DIR=$S" "LAB_P12_PASS=$P12_PASS" \
 	    "LAB_DNS_RESOLVER=127.0.0.1@$DNS_PORT" \

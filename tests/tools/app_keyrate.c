@@ -200,12 +200,14 @@ main(int argc, char **argv)
 		module = argv[4];
 		pinfile = argv[5];
 	}
-	agent_set_tokens(&t);
 	memset(&rn, 0, sizeof(rn));
-	if (tool_session(argv[1], argv[2], pinfile, &s, &e) != 0) {
-		fprintf(stderr, "app_keyrate: %s\n", smerr_msg(&e));
-		return 1;
-	}
+	if (tool_session(argv[1], argv[2], pinfile, &s, &e) != 0)
+		return tool_session_end("app_keyrate", s, 1, &e);
+	/*
+	 * After the session is open: opening it with a key on a token sets
+	 * the front end's hooks to try the PIN and clears them after.
+	 */
+	agent_set_tokens(&t);
 	rn.k = app_session_keys(s);
 	if (keys_foreach(rn.k, KEYS_IDENTITY, each, &rn, &e) != 0 || rn.bad) {
 		fprintf(stderr, "app_keyrate: %s\n", rn.bad ? "an identity "

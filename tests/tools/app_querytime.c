@@ -61,10 +61,7 @@ main(int argc, char **argv)
 	tool_print_ms(ms, (size_t)rounds);
 	rc = 0;
 out:
-	if (rc != 0)
-		fprintf(stderr, "app_querytime: %s\n", smerr_msg(&e));
 	app_query_free(q);
 	free(ms);
-	app_session_close(s);
-	return rc;
+	return tool_session_end("app_querytime", s, rc, &e);
 }

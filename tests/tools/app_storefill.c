@@ -136,8 +136,5 @@ main(int argc, char **argv)
 	printf("%ld messages, %zu indexed\n", n, done);
 	rc = 0;
 out:
-	if (rc != 0)
-		fprintf(stderr, "app_storefill: %s\n", smerr_msg(&e));
-	app_session_close(s);
-	return rc;
+	return tool_session_end("app_storefill", s, rc, &e);
 }

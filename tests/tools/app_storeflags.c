@@ -38,8 +38,5 @@ main(int argc, char **argv)
 		goto out;
 	rc = 0;
 out:
-	if (rc != 0)
-		fprintf(stderr, "app_storeflags: %s\n", smerr_msg(&e));
-	app_session_close(s);
-	return rc;
+	return tool_session_end("app_storeflags", s, rc, &e);
 }

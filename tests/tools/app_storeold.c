@@ -97,8 +97,5 @@ main(int argc, char **argv)
 	printf("%lld\n", (long long)id);
 	rc = 0;
 out:
-	if (rc != 0)
-		fprintf(stderr, "app_storeold: %s\n", smerr_msg(&e));
-	app_session_close(s);
-	return rc;
+	return tool_session_end("app_storeold", s, rc, &e);
 }

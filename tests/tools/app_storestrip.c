@@ -63,9 +63,6 @@ main(int argc, char **argv)
 	printf("%zu\n", l.n);
 	rc = 0;
 out:
-	if (rc != 0)
-		fprintf(stderr, "app_storestrip: %s\n", smerr_msg(&e));
 	free(l.v);
-	app_session_close(s);
-	return rc;
+	return tool_session_end("app_storestrip", s, rc, &e);
 }

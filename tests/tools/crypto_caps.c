@@ -41,10 +41,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	remember = strcmp(argv[3], "remember") == 0;
-	if ((pass = tool_read(argv[2], 1)) == NULL) {
-		smerr_set(&e, SMERR_IO, "cannot read %s", argv[2]);
+	if (tool_load(argv[2], 1, &pass, &e) != 0)
 		goto out;
-	}
 	if (buf_len(pass) > 0 && buf_data(pass)[buf_len(pass) - 1] == '\n')
 		buf_truncate(pass, buf_len(pass) - 1);
 	if ((der = tool_cert_der(argv[remember ? 5 : 4], &len)) == NULL) {
@@ -58,11 +56,8 @@ main(int argc, char **argv)
 	    keys_open(st, &k, &e) != 0)
 		goto out;
 	if (remember) {
-		if ((msg = tool_read(argv[4], 0)) == NULL) {
-			smerr_set(&e, SMERR_IO, "cannot read %s", argv[4]);
-			goto out;
-		}
-		if (protect_caps_from_message(buf_data(msg), buf_len(msg), der,
+		if (tool_load(argv[4], 0, &msg, &e) != 0 ||
+		    protect_caps_from_message(buf_data(msg), buf_len(msg), der,
 		    len, &caps, &e) != 0 ||
 		    keys_caps_remember(k, der, len, caps, &e) != 0)
 			goto out;

@@ -20,14 +20,6 @@
 #include "tests/tools/lib/tool.h"
 
 static int
-slurp(const char *path, struct buf **bp, struct smerr *e)
-{
-	if ((*bp = tool_read(path, 1)) == NULL)
-		return smerr_set(e, SMERR_IO, "%s: cannot read", path);
-	return 0;
-}
-
-static int
 usage(void)
 {
 	fprintf(stderr, "usage: crypto_judge [--system] [--anchor FILE]... "
@@ -59,7 +51,7 @@ main(int argc, char **argv)
 			quiet = 1;
 		else if ((strcmp(argv[i], "--anchor") == 0 ||
 		    strcmp(argv[i], "--cert") == 0) && i + 1 < argc) {
-			if (slurp(argv[i + 1], &a, &e) != 0)
+			if (tool_load(argv[i + 1], 1, &a, &e) != 0)
 				goto fail;
 			r = argv[i][2] == 'a' ?
 			    crypto_ctx_add_anchor(ctx, buf_data(a), buf_len(a),
@@ -72,8 +64,8 @@ main(int argc, char **argv)
 			i++;
 		} else if (strcmp(argv[i], "--identity") == 0 &&
 		    i + 2 < argc) {
-			if (slurp(argv[i + 1], &a, &e) != 0 ||
-			    slurp(argv[i + 2], &b, &e) != 0 ||
+			if (tool_load(argv[i + 1], 1, &a, &e) != 0 ||
+			    tool_load(argv[i + 2], 1, &b, &e) != 0 ||
 			    crypto_ctx_add_identity(ctx, buf_data(a),
 			    buf_len(a), buf_data(b), buf_len(b), &e) != 0)
 				goto fail;
@@ -97,7 +89,7 @@ main(int argc, char **argv)
 	if (i == argc)
 		return usage();
 	for (; i < argc; i++) {
-		if (slurp(argv[i], &a, &e) != 0)
+		if (tool_load(argv[i], 1, &a, &e) != 0)
 			goto fail;
 		for (k = 0; k < repeat; k++) {
 			if (crypto_judge(ctx, buf_data(a), buf_len(a), &v,

@@ -302,10 +302,8 @@ main(int argc, char **argv)
 		rv = 2;
 		goto done;
 	}
-	if ((in = tool_read(argv[a], 0)) == NULL) {
-		smerr_set(&e, SMERR_IO, "cannot read %s", argv[a]);
+	if (tool_load(argv[a], 0, &in, &e) != 0)
 		goto out;
-	}
 	ar.s.cert = ar.scert;
 	ar.s.cert_len = ar.scert_len;
 	if (ar.sign && crypto_privkey_new(buf_data(ar.key), buf_len(ar.key),

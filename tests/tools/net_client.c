@@ -65,8 +65,8 @@ save_msg(const struct imap_msg *m, void *arg)
 	char		 path[4096];
 	FILE		*fp;
 
-	printf("uid %u size %u len %zu flags (%s) date %lld modseq %llu\n",
-	    m->uid, m->size, m->len, m->flags != NULL ? m->flags : "",
+	printf("uid %u len %zu flags (%s) date %lld modseq %llu\n",
+	    m->uid, m->len, m->flags != NULL ? m->flags : "",
 	    (long long)m->internaldate, (unsigned long long)m->modseq);
 	if (dir == NULL || m->body == NULL)
 		return 0;
@@ -132,11 +132,8 @@ run_imap(const struct net_server *srv, struct smerr *e)
 			    f[i].flags & IMAP_F_TRASH ? " \\Trash" : "");
 	}
 	if (o.append != NULL) {
-		if ((b = tool_read(o.append, 0)) == NULL) {
-			r = smerr_set(e, SMERR_IO, "cannot read %s", o.append);
-			goto out;
-		}
-		if ((r = imap_append(s, o.folder != NULL ? o.folder : "INBOX",
+		if ((r = tool_load(o.append, 0, &b, e)) != 0 ||
+		    (r = imap_append(s, o.folder != NULL ? o.folder : "INBOX",
 		    "\\Seen", 0, buf_data(b), buf_len(b), &uv, &uid, e)) != 0)
 			goto out;
 		printf("appended uidvalidity %u uid %u\n", uv, uid);
@@ -177,7 +174,7 @@ run_imap(const struct net_server *srv, struct smerr *e)
 			fe.changedsince = o.changedsince;
 			fe.vanished = o.changedsince > 0;
 			fe.gone = gone;
-			fe.what = IMAP_FETCH_FLAGS | IMAP_FETCH_META |
+			fe.what = IMAP_FETCH_FLAGS | IMAP_FETCH_DATE |
 			    IMAP_FETCH_BODY;
 			fe.msg = save_msg;
 			fe.arg = (void *)o.fetchdir;
@@ -216,10 +213,8 @@ run_smtp(const struct net_server *srv, struct smerr *e)
 	if (o.user != NULL && (r = smtp_login(s, o.user, o.pass, e)) != 0)
 		goto out;
 	if (o.msg != NULL) {
-		if ((b = tool_read(o.msg, 0)) == NULL) {
-			r = smerr_set(e, SMERR_IO, "cannot read %s", o.msg);
+		if ((r = tool_load(o.msg, 0, &b, e)) != 0)
 			goto out;
-		}
 		r = smtp_send(s, o.from != NULL ? o.from : "", o.rcpt,
 		    o.nrcpt, buf_data(b), buf_len(b), rr, &fin, e);
 		for (i = 0; i < o.nrcpt; i++)

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
 #include "base/buf.h"
@@ -422,6 +423,110 @@ test_draft_folded(void **state)
 	app_addrs_clear(&b);
 }
 
+/*
+ * The alias file as a symbolic link into a folder of dotfiles: read and
+ * added to through the link alike; refused, for both, once group or
+ * others may write the file it names, when another user owns it, or when
+ * it is not a regular file.
+ */
+static void
+test_alias_file_modes(void **state)
+{
+	struct app_addrs	 b;
+	struct smerr		 e;
+	struct stat		 sb;
+	char			*dir, *real, *link, *fresh, *text;
+	static const mode_t	 loose[] = { 0620, 0602, 0666 };
+	size_t			 i;
+
+	(void)state;
+	memset(&b, 0, sizeof(b));
+	smerr_clear(&e);
+	dir = unit_tmpdir("test_addrbook_modes");
+	assert_true(asprintf(&real, "%s/aliases", dir) > 0);
+	assert_true(asprintf(&link, "%s/muttrc-aliases", dir) > 0);
+	assert_true(asprintf(&fresh, "%s/new-aliases", dir) > 0);
+	unit_write_file(real, "alias bob Bob <bob@example.test>\n");
+	assert_int_equal(chmod(real, 0600), 0);
+	assert_int_equal(symlink("aliases", link), 0);
+
+	/* Through the link: read, and added to, the link left a link. */
+	assert_int_equal(app_alias_load(link, &b, &e), 0);
+	assert_int_equal(b.n, 1);
+	assert_string_equal(b.v[0].nick, "bob");
+	app_addrs_clear(&b);
+	assert_int_equal(app_alias_add(link, "carol", "Carol",
+	    "carol@example.test", &e), 0);
+	assert_int_equal(lstat(link, &sb), 0);
+	assert_true(S_ISLNK(sb.st_mode));
+	text = unit_read_file(real, NULL);
+	assert_string_equal(text, "alias bob Bob <bob@example.test>\n"
+	    "alias carol Carol <carol@example.test>\n");
+	free(text);
+	/* Others may read it: that changes nothing. */
+	assert_int_equal(chmod(real, 0644), 0);
+	assert_int_equal(app_alias_load(link, &b, &e), 0);
+	assert_int_equal(b.n, 2);
+	app_addrs_clear(&b);
+
+	/* Group or others may write it: neither read nor added to. */
+	for (i = 0; i < sizeof(loose) / sizeof(loose[0]); i++) {
+		assert_int_equal(chmod(real, loose[i]), 0);
+		smerr_clear(&e);
+		assert_int_equal(app_alias_load(link, &b, &e), SMERR_PERM);
+		assert_non_null(strstr(smerr_msg(&e), "group or others may "
+		    "write"));
+		assert_non_null(strstr(smerr_msg(&e), "chmod go-w"));
+		assert_int_equal(b.n, 0);
+		smerr_clear(&e);
+		assert_int_equal(app_alias_load(real, &b, &e), SMERR_PERM);
+		smerr_clear(&e);
+		assert_int_equal(app_alias_add(link, "dave", NULL,
+		    "dave@example.test", &e), SMERR_PERM);
+		smerr_clear(&e);
+		assert_int_equal(app_alias_add(real, "dave", NULL,
+		    "dave@example.test", &e), SMERR_PERM);
+	}
+	text = unit_read_file(real, NULL);
+	assert_null(strstr(text, "dave"));
+	free(text);
+
+	/* Another user's file, even one only its owner may write. */
+	assert_int_equal(chmod(real, 0644), 0);
+	if (geteuid() == 0) {
+		assert_int_equal(chown(real, 4242, 4242), 0);
+		smerr_clear(&e);
+		assert_int_equal(app_alias_load(link, &b, &e), SMERR_PERM);
+		assert_non_null(strstr(smerr_msg(&e), "another user"));
+		assert_int_equal(chown(real, 0, 0), 0);
+	}
+	/* A FIFO in its place is refused, not waited on. */
+	assert_int_equal(unlink(real), 0);
+	assert_int_equal(mkfifo(real, 0600), 0);
+	smerr_clear(&e);
+	assert_int_equal(app_alias_load(link, &b, &e), SMERR_IO);
+	assert_non_null(strstr(smerr_msg(&e), "not a regular file"));
+	smerr_clear(&e);
+	assert_int_equal(app_alias_add(link, "dave", NULL,
+	    "dave@example.test", &e), SMERR_IO);
+
+	/* A new file is its owner's alone. */
+	smerr_clear(&e);
+	assert_int_equal(app_alias_add(fresh, "erin", NULL,
+	    "erin@example.test", &e), 0);
+	assert_int_equal(stat(fresh, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(app_alias_load(fresh, &b, &e), 0);
+	assert_int_equal(b.n, 1);
+	app_addrs_clear(&b);
+
+	unit_rmrf(dir);
+	free(dir);
+	free(real);
+	free(link);
+	free(fresh);
+}
+
 int
 main(void)
 {
@@ -429,6 +534,7 @@ main(void)
 	    cmocka_unit_test(test_alias_empty),
 	    cmocka_unit_test(test_alias_lines),
 	    cmocka_unit_test(test_alias_many),
+	    cmocka_unit_test(test_alias_file_modes),
 	    cmocka_unit_test(test_query_output),
 	    cmocka_unit_test(test_match),
 	    cmocka_unit_test(test_query_run),

@@ -214,15 +214,16 @@ test_process(void **st)
 }
 
 /*
- * A token request: fp (or NULL for TOKEN_CERT), a stored PIN, module, URI,
- * PIN.
+ * A token request: fp (or NULL for TOKEN_CERT), a stored PIN, module, uri
+ * (NULL: pkcs11:object=k), PIN.
  */
 static size_t
-token_req(uint8_t *req, const uint8_t *fp, const char *module)
+token_req(uint8_t *req, const uint8_t *fp, const char *module,
+    const char *uri)
 {
-	static const char *const	 f[] = { NULL, "pkcs11:object=k",
+	const char	*f[] = { module, uri != NULL ? uri : "pkcs11:object=k",
 	    "1234" };
-	size_t				 len = 1, i, l;
+	size_t		 len = 1, i, l;
 
 	req[0] = fp != NULL ? AGENT_TOKEN_KEY : AGENT_TOKEN_CERT;
 	if (fp != NULL) {
@@ -231,10 +232,10 @@ token_req(uint8_t *req, const uint8_t *fp, const char *module)
 	}
 	req[len++] = 1;
 	for (i = 0; i < 3; i++) {
-		l = strlen(i == 0 ? module : f[i]);
+		l = strlen(f[i]);
 		req[len++] = (uint8_t)(l >> 8);
 		req[len++] = (uint8_t)l;
-		memcpy(req + len, i == 0 ? module : f[i], l);
+		memcpy(req + len, f[i], l);
 		len += l;
 	}
 	return len;
@@ -256,10 +257,10 @@ test_limits(void **st)
 	(void)st;
 	memset(&ak, 0, sizeof(ak));
 	memset(fp, 0xee, sizeof(fp));
-	len = token_req(req, fp, "relative/module.so");
+	len = token_req(req, fp, "relative/module.so", NULL);
 	assert_int_equal(serve(&ak, req, len, rep, &n), AGENT_ERR);
 	assert_memory_equal(rep + 3, "a malformed request", n - 3);
-	len = token_req(req, fp, "/nonexistent/module.so");
+	len = token_req(req, fp, "/nonexistent/module.so", NULL);
 	assert_int_equal(serve(&ak, req, len - 1, rep, &n), AGENT_ERR);
 	assert_memory_equal(rep + 3, "a malformed request", n - 3);
 	for (i = 0; i < AGENT_MAX_IDS; i++) {
@@ -276,10 +277,45 @@ test_limits(void **st)
 	assert_int_equal(n, 3 + 32 * (size_t)AGENT_MAX_IDS);
 	assert_memory_equal(rep + 3 + 32 * (AGENT_MAX_IDS - 1),
 	    ak.ids[AGENT_MAX_IDS - 1].fp, 32);
-	len = token_req(req, NULL, "/nonexistent/module.so");
+	len = token_req(req, NULL, "/nonexistent/module.so", NULL);
 	assert_int_equal(serve(&ak, req, len, rep, &n), AGENT_ERR);
 	assert_memory_equal(rep + 3, "keys are loaded only at the start",
 	    n - 3);
+	agent_keys_clear(&ak);
+}
+
+/*
+ * A token request that fails says why, and only a kept PIN held back from
+ * a token is said to be not tried: a limit of another kind (here a URI
+ * attribute longer than a token's field) is a plain error reply.
+ */
+static void
+test_token_errors(void **st)
+{
+	struct agent_keys	 ak;
+	uint8_t			 req[AGENT_MAX_REQ], rep[AGENT_MAX_REP];
+	uint8_t			 fp[32];
+	size_t			 n, len;
+	static const char	 longer[] = "a PKCS#11 URI attribute too long "
+	    "for its field: token";
+
+	(void)st;
+	memset(&ak, 0, sizeof(ak));
+	memset(fp, 0xee, sizeof(fp));
+	len = token_req(req, fp, "/nonexistent/module.so",
+	    "pkcs11:token=123456789012345678901234567890123;object=k");
+	assert_int_equal(serve(&ak, req, len, rep, &n), AGENT_ERR);
+	assert_true(n - 3 >= sizeof(longer) - 1);
+	assert_memory_equal(rep + 3, longer, sizeof(longer) - 1);
+	len = token_req(req, NULL, "/nonexistent/module.so",
+	    "pkcs11:serial=12345678901234567;object=k");
+	assert_int_equal(serve(&ak, req, len, rep, &n), AGENT_ERR);
+	/* A module that is not there: its own line, no word of a PIN. */
+	len = token_req(req, fp, "/nonexistent/module.so", NULL);
+	assert_int_equal(serve(&ak, req, len, rep, &n), AGENT_ERR);
+	assert_memory_equal(rep + 3, "the PKCS#11 module cannot be loaded",
+	    strlen("the PKCS#11 module cannot be loaded"));
+	assert_int_equal(ak.n, 0);
 	agent_keys_clear(&ak);
 }
 
@@ -289,6 +325,7 @@ main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_requests),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_token_errors),
 		cmocka_unit_test(test_process),
 	};
 

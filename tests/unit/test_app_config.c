@@ -8,6 +8,7 @@
 
 #include "base/err.h"
 #include "app/app.h"
+#include "app/send.h"
 #include "tests/unit/lib/unit.h"
 
 static int
@@ -221,6 +222,34 @@ test_writing(void **st)
 	assert_non_null(strstr(smerr_msg(&e), "only ~/"));
 }
 
+/*
+ * The name a password is kept under in the Secret Service: the login (the
+ * address unless user names another) at the host; one that does not fit
+ * is an error, never a shorter name.
+ */
+static void
+test_password_name(void **st)
+{
+	struct app_config	*cfg;
+	struct smerr		 e;
+	char			 name[64];
+
+	(void)st;
+	assert_int_equal(parse("[account a]\naddress = a@example.test\n"
+	    "[account b]\naddress = b@example.test\nuser = bee\n", &cfg,
+	    &e), 0);
+	assert_int_equal(send_password_name(app_config_account(cfg, "a"),
+	    "mail.example.test", name, sizeof(name), &e), 0);
+	assert_string_equal(name, "a@example.test@mail.example.test");
+	assert_int_equal(send_password_name(app_config_account(cfg, "b"),
+	    "smtp.example.test", name, sizeof(name), &e), 0);
+	assert_string_equal(name, "bee@smtp.example.test");
+	assert_int_equal(send_password_name(app_config_account(cfg, "a"),
+	    "mail.example.test", name, 32, &e), SMERR_LIMIT);
+	assert_non_null(strstr(smerr_msg(&e), "too long"));
+	app_config_free(cfg);
+}
+
 int
 main(void)
 {
@@ -229,5 +258,6 @@ main(void)
 	    cmocka_unit_test(test_full),
 	    cmocka_unit_test(test_writing),
 	    cmocka_unit_test(test_errors),
-	    cmocka_unit_test(test_security));
+	    cmocka_unit_test(test_security),
+	    cmocka_unit_test(test_password_name));
 }

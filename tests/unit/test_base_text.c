@@ -97,6 +97,10 @@ test_utf8(void **st)
 	assert_true(text_utf8_valid("caf\xc3\xa9", 5));
 	assert_false(text_utf8_valid("\xc3", 1));
 	assert_true(text_utf8_valid("", 0));
+	assert_true(text_is_ascii(""));
+	assert_true(text_is_ascii("a@example.test\x7f"));
+	assert_false(text_is_ascii("caf\xc3\xa9"));
+	assert_false(text_is_ascii("\x80"));
 }
 
 static void

@@ -51,6 +51,7 @@ test_uris(void **state)
 		"pkcs11:token=123456789012345678901234567890123;object=a",
 		"pkcs11:serial=12345678901234567;object=a",
 	};
+	struct smerr			 e;
 	size_t				 i;
 
 	(void)state;
@@ -58,6 +59,50 @@ test_uris(void **state)
 		assert_true(uri_ok(good[i]));
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_false(uri_ok(bad[i]));
+	/* Too long is a limit; badly encoded is malformed. */
+	smerr_clear(&e);
+	assert_int_equal(crypto_p11_uri_check("pkcs11:token=12345678901234567"
+	    "8901234567890123;object=a", &e), SMERR_LIMIT);
+	assert_non_null(strstr(smerr_msg(&e), "too long for"));
+	smerr_clear(&e);
+	assert_int_equal(crypto_p11_uri_check("pkcs11:object=%zz", &e),
+	    SMERR_PARSE);
+}
+
+/*
+ * Every URI that chooses a token by the same attributes names it alike,
+ * whichever object it names and however it is spelt.
+ */
+static void
+test_uri_token(void **state)
+{
+	char	a[256], b[256];
+
+	(void)state;
+	assert_int_equal(crypto_p11_uri_token("pkcs11:token=My%20Card;"
+	    "object=a", a, sizeof(a), NULL), 0);
+	assert_int_equal(crypto_p11_uri_token("pkcs11:id=%01;token=My Card",
+	    b, sizeof(b), NULL), 0);
+	assert_string_equal(a, b);
+	/* Another label, another attribute, none: another token. */
+	assert_int_equal(crypto_p11_uri_token("pkcs11:token=My%20Card2;"
+	    "object=a", b, sizeof(b), NULL), 0);
+	assert_string_not_equal(a, b);
+	assert_int_equal(crypto_p11_uri_token("pkcs11:token=My%20Card;"
+	    "serial=1;object=a", b, sizeof(b), NULL), 0);
+	assert_string_not_equal(a, b);
+	assert_int_equal(crypto_p11_uri_token("pkcs11:object=a", b,
+	    sizeof(b), NULL), 0);
+	assert_string_not_equal(a, b);
+	/* An empty label is a label: not the same as none. */
+	assert_int_equal(crypto_p11_uri_token("pkcs11:token=;object=a", a,
+	    sizeof(a), NULL), 0);
+	assert_string_not_equal(a, b);
+	/* Too small a room, and a URI that is none, are errors. */
+	assert_int_equal(crypto_p11_uri_token("pkcs11:object=a", b, 8, NULL),
+	    SMERR_LIMIT);
+	assert_int_equal(crypto_p11_uri_token("pkcs11:token=x", b, sizeof(b),
+	    NULL), SMERR_PARSE);
 }
 
 static void
@@ -90,5 +135,6 @@ main(void)
 {
 	return UNIT_RUN(NULL, NULL,
 	    cmocka_unit_test(test_uris),
+	    cmocka_unit_test(test_uri_token),
 	    cmocka_unit_test(test_modules));
 }

@@ -845,6 +845,29 @@ test_flowed_runs(void **st)
 	crypto_ctx_free(ctx);
 }
 
+/*
+ * A certificate names a domain in A-labels (RFC 8398): a From written with
+ * U-labels is its address all the same, so its signature is no mismatch.
+ */
+static void
+test_cert_email_idn(void **st)
+{
+	struct unit_pki	 pki;
+	X509		*x;
+
+	(void)st;
+	unit_pki_init(&pki, "IDN Root");
+	x = unit_cert(pki.key, NULL, "IDN", 1, -3600, 3600);
+	unit_cert_email(x, NULL, "user@xn--bcher-kva.example");
+	assert_true(crypto_cert_has_email(x, "user@xn--bcher-kva.example"));
+	assert_true(crypto_cert_has_email(x, "user@b\xc3\xbc" "cher.example"));
+	assert_true(crypto_cert_has_email(x, "User@B\xc3\x9c" "CHER.example"));
+	assert_false(crypto_cert_has_email(x, "user@bucher.example"));
+	assert_false(crypto_cert_has_email(x, "other@b\xc3\xbc" "cher.example"));
+	X509_free(x);
+	unit_pki_free(&pki);
+}
+
 int
 main(void)
 {
@@ -859,5 +882,6 @@ main(void)
 	    cmocka_unit_test(test_chain_memo),
 	    cmocka_unit_test(test_lazy_peers),
 	    cmocka_unit_test(test_lazy_peers_judge),
-	    cmocka_unit_test(test_cert_emails));
+	    cmocka_unit_test(test_cert_emails),
+	    cmocka_unit_test(test_cert_email_idn));
 }

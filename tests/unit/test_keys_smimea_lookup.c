@@ -251,6 +251,61 @@ test_dane_check(void **state)
 	assert_int_equal(e.code, SMERR_TIMEOUT);
 }
 
+/*
+ * A certificate names a domain in A-labels (RFC 8398); an address written
+ * with the U-labels finds it, in the store and in the SMIMEA cache.
+ */
+static void
+test_idn(void **state)
+{
+	struct fx		*f = *state;
+	struct keys_lookup	*l = NULL;
+	struct smerr		 e;
+	struct recip		 r = { NULL, 0, NULL };
+	uint8_t			*u, *d;
+	int			 ulen, dlen;
+
+	u = issue(f, "user", "user@xn--bcher-kva.example", &ulen);
+	d = issue(f, "dora", "dora@xn--bcher-kva.example", &dlen);
+	assert_int_equal(keys_cert_add(f->k, u, ulen, KEYS_PEER, "imported",
+	    NULL, 0, NULL, NULL), 0);
+	assert_int_equal(keys_cert_add(f->k, d, dlen, KEYS_PEER, "smimea",
+	    NULL, time(NULL) + 300, NULL, NULL), 0);
+	assert_int_equal(keys_lookup(f->k, NULL, "user@b\xc3\xbc" "cher.example",
+	    0, &l, NULL), 0);
+	assert_int_equal(l->n, 1);
+	assert_string_equal(l->found[0].source, "store");
+	assert_int_equal(l->found[0].j.usable, 1);
+	keys_lookup_free(l);
+	/* Capitals and a decomposed ü are the same domain. */
+	assert_int_equal(recipient(f, NULL, "user@BU\xcc\x88" "CHER.example",
+	    &r, NULL), 0);
+	assert_string_equal(r.src, "store");
+	assert_int_equal(r.len, ulen);
+	assert_memory_equal(r.der, u, r.len);
+	free(r.der);
+	assert_int_equal(keys_lookup(f->k, NULL, "dora@b\xc3\xbc" "cher.example",
+	    0, &l, NULL), 0);
+	assert_int_equal(l->n, 1);
+	assert_string_equal(l->found[0].source, "smimea");
+	assert_string_equal(l->dns_status, "cached");
+	keys_lookup_free(l);
+	/* Another domain that looks alike is not the same. */
+	assert_int_equal(keys_lookup(f->k, NULL, "user@bucher.example", 0, &l,
+	    NULL), 0);
+	assert_int_equal(l->n, 0);
+	keys_lookup_free(l);
+	/* A domain IDNA refuses is an error naming it. */
+	smerr_clear(&e);
+	assert_int_equal(keys_lookup(f->k, NULL, "user@\xe2\x98\x83.example",
+	    0, &l, &e), SMERR_INVAL);
+	assert_null(l);
+	assert_non_null(strstr(smerr_msg(&e), "not a valid domain name: "
+	    "\xe2\x98\x83.example"));
+	OPENSSL_free(u);
+	OPENSSL_free(d);
+}
+
 int
 main(void)
 {
@@ -258,5 +313,6 @@ main(void)
 	    cmocka_unit_test(test_empty),
 	    cmocka_unit_test(test_store_order),
 	    cmocka_unit_test(test_cache_fresh_and_stale),
-	    cmocka_unit_test(test_dane_check));
+	    cmocka_unit_test(test_dane_check),
+	    cmocka_unit_test(test_idn));
 }

@@ -543,6 +543,92 @@ test_compose(void **st)
 	    SMERR_INVAL);
 }
 
+/* compose() refusing text with a line that holds every string of want. */
+static void
+compose_refused(const char *text, const char *const *want, size_t n)
+{
+	struct mime_out	*o = NULL;
+	struct smerr	 e;
+	size_t		 i;
+
+	smerr_clear(&e);
+	assert_int_equal(mime_compose(text, strlen(text), NULL, NULL, &o, &e),
+	    SMERR_INVAL);
+	assert_null(o);
+	assert_null(strchr(e.msg, '\n'));
+	for (i = 0; i < n; i++)
+		assert_non_null(strstr(e.msg, want[i]));
+}
+
+/*
+ * A domain outside ASCII is written, and given to SMTP, as its A-labels;
+ * the display name stays UTF-8 in RFC 2047 words.
+ */
+static void
+test_compose_idn(void **st)
+{
+	static const char *const local[] = { "j\xc3\xb6rg@b\xc3\xbc" "cher"
+	    ".example", "SMTPUTF8" };
+	static const char *const bad[] = { "a@\xe2\x98\x83.example",
+	    "not a valid domain name: \xe2\x98\x83.example" };
+	static const char *const empty_label[] = { "not a usable address: "
+	    "a@\xc3\xa9..example" };
+	struct mime_out	*o;
+	const char	*h;
+
+	(void)st;
+	o = compose("From: J\xc3\xb6rg <joerg@M\xc3\xbcnchen.example>\n"
+	    "To: B\xc3\xbc" "cher <info@b\xc3\xbc" "cher.example>\n"
+	    "Cc: info@xn--bcher-kva.example, other@bu\xcc\x88" "cher.example\n"
+	    "Bcc: hidden@\xe4\xbe\x8b.example\n"
+	    "Reply-To: J\xc3\xb6rg <desk@M\xc3\xbcnchen.example>, "
+	    "list@example.test\n"
+	    "Subject: idn\n\nx\n", NULL, 0);
+	h = buf_str(o->headers);
+	assert_non_null(strstr(h, "From: =?UTF-8?B?SsO2cmc=?= "
+	    "<joerg@xn--mnchen-3ya.example>\r\n"));
+	assert_non_null(strstr(h, "To: =?UTF-8?B?QsO8Y2hlcg==?= "
+	    "<info@xn--bcher-kva.example>\r\n"));
+	assert_non_null(strstr(h, "Cc: info@xn--bcher-kva.example, "
+	    "other@xn--bcher-kva.example\r\n"));
+	/* Reply-To is an address list too (it names no recipient). */
+	assert_non_null(strstr(h, "Reply-To: =?UTF-8?B?SsO2cmc=?= "
+	    "<desk@xn--mnchen-3ya.example>,\r\n list@example.test\r\n"));
+	assert_null(strstr(h, "\xc3"));
+	assert_null(strstr(h, "hidden"));
+	assert_string_equal(o->from, "joerg@xn--mnchen-3ya.example");
+	/* The same address in To and Cc is one recipient. */
+	assert_int_equal(o->nrcpt, 3);
+	assert_int_equal(o->nbcc, 1);
+	assert_string_equal(o->rcpt[0], "info@xn--bcher-kva.example");
+	assert_string_equal(o->rcpt[1], "other@xn--bcher-kva.example");
+	assert_string_equal(o->rcpt[2], "hidden@xn--fsq.example");
+	/* A Message-ID made here is in From's domain, in A-labels too. */
+	assert_non_null(strstr(o->msgid, "@xn--mnchen-3ya.example>"));
+	mime_out_free(o);
+
+	/* The default From (the account's address) is made A-labels too. */
+	o = compose("To: a@example.test\n\nx\n", "me@b\xc3\xbc" "cher.example",
+	    0);
+	assert_string_equal(o->from, "me@xn--bcher-kva.example");
+	mime_out_free(o);
+
+	/* A local part outside ASCII needs SMTPUTF8, in every field. */
+	compose_refused("From: a@example.test\nTo: j\xc3\xb6rg@b\xc3\xbc"
+	    "cher.example\n\nx\n", local, 2);
+	compose_refused("From: a@example.test\nTo: a@example.test\n"
+	    "Bcc: j\xc3\xb6rg@b\xc3\xbc" "cher.example\n\nx\n", local, 2);
+	compose_refused("From: j\xc3\xb6rg@b\xc3\xbc" "cher.example\n"
+	    "To: a@example.test\n\nx\n", local, 2);
+	compose_refused("From: a@example.test\nTo: a@example.test\nReply-To: "
+	    "j\xc3\xb6rg@b\xc3\xbc" "cher.example\n\nx\n", local, 2);
+	/* A domain that IDNA refuses is named. */
+	compose_refused("From: a@example.test\nCc: a@\xe2\x98\x83.example\n\n"
+	    "x\n", bad, 2);
+	compose_refused("From: a@example.test\nTo: a@\xc3\xa9..example\n\n"
+	    "x\n", empty_label, 1);
+}
+
 /* n bytes c at the end of b. */
 static void
 put_run(struct buf *b, char c, size_t n)
@@ -678,6 +764,7 @@ main(void)
 	    cmocka_unit_test(test_entity_twice),
 	    cmocka_unit_test(test_base64),
 	    cmocka_unit_test(test_compose),
+	    cmocka_unit_test(test_compose_idn),
 	    cmocka_unit_test(test_compose_limits),
 	    cmocka_unit_test(test_compose_mutations));
 }

@@ -247,10 +247,11 @@ test_addr_max(void **st)
 {
 	struct buf	 *b = buf_new(0);
 	struct mime_msg	 *m;
-	char		**v;
+	char		**v, last[32];
 	size_t		  n, i;
 
 	(void)st;
+	snprintf(last, sizeof(last), "a%d@x.test", MIME_MAX_ADDRS - 2);
 	assert_int_equal(buf_puts(b, "To: a0@x.test"), 0);
 	for (i = 1; i < MIME_MAX_ADDRS - 1; i++)
 		assert_int_equal(buf_printf(b, ",\r\n a%zu@x.test", i), 0);
@@ -260,7 +261,7 @@ test_addr_max(void **st)
 	assert_int_equal(mime_part_addrs(mime_msg_root(m), "to", &v, &n), 0);
 	assert_int_equal(n, MIME_MAX_ADDRS);
 	assert_string_equal(v[0], "a0@x.test");
-	assert_string_equal(v[n - 2], "a998@x.test");
+	assert_string_equal(v[n - 2], last);
 	assert_string_equal(v[n - 1], "y@x.test");
 	vec_strv_free(v, n);
 	mime_msg_free(m);

@@ -51,6 +51,14 @@ open_key1(const char *d, struct smerr *e)
 	return st;
 }
 
+/* FTS4's own check of st's full-text index passes. */
+static void
+fts_intact(struct store *st)
+{
+	exec_ok(st, "INSERT INTO message_fts(message_fts) "
+	    "VALUES('integrity-check');");
+}
+
 /* Counts occurrences of needle in every file of dir. */
 static int
 grep_dir(const char *dir, const char *needle)
@@ -483,8 +491,7 @@ test_fts_segments(void **unused)
 		assert_int_equal(store_index(st, 10, &done, &left, &e), 0);
 	assert_int_equal(one_int(st, "SELECT max(n) FROM (SELECT count(*) "
 	    "AS n FROM message_fts_segdir GROUP BY level);"), 1);
-	exec_ok(st, "INSERT INTO message_fts(message_fts) "
-	    "VALUES('integrity-check');");
+	fts_intact(st);
 	for (i = 0; i < 80; i++) {
 		snprintf(word, sizeof(word), "w%dx", i);
 		assert_int_equal(search_count(st, word, &ids), 1);
@@ -819,8 +826,7 @@ test_text_in_body(void **unused)
 	assert_int_equal(hits(st, "okapiword"), 2);
 	assert_int_equal(hits(st, "quaggaword"), 1);
 	assert_int_equal(hits(st, "tapirword"), 1);
-	exec_ok(st, "INSERT INTO message_fts(message_fts) "
-	    "VALUES('integrity-check');");
+	fts_intact(st);
 
 	/* Expunged: its words leave the index with it. */
 	assert_int_equal(store_msg_delete(st, id2, &e), 0);
@@ -833,8 +839,7 @@ test_text_in_body(void **unused)
 	assert_int_equal(store_index(st, 0, &done, &left, &e), 0);
 	assert_int_equal(hits(st, "tapirword"), 0);
 	assert_int_equal(hits(st, "zebuword"), 1);
-	exec_ok(st, "INSERT INTO message_fts(message_fts) "
-	    "VALUES('integrity-check');");
+	fts_intact(st);
 	assert_int_equal(store_check(st, &e), 0);
 	/* A body gone from under its text: no text, as SQL gives it. */
 	snprintf(q, sizeof(q), "UPDATE message_content SET body = NULL "
@@ -962,8 +967,7 @@ test_text_in_part(void **unused)
 	assert_int_equal(store_index(st, 0, &done, &left, &e), 0);
 	assert_int_equal(hits(st, "dikdikword"), 3);
 	assert_int_equal(hits(st, "elandword"), 2);
-	exec_ok(st, "INSERT INTO message_fts(message_fts) "
-	    "VALUES('integrity-check');");
+	fts_intact(st);
 	store_close(st);
 	assert_int_equal(grep_dir(d, "dikdikword"), 0);
 	rmdir_all(d);
@@ -1102,6 +1106,52 @@ draft_count_cb(const struct store_draft *dr, void *arg)
 	(void)dr;
 	(*(int *)arg)++;
 	return 0;
+}
+
+/*
+ * Messages found by Message-ID: every one that has it, in any folder of
+ * any account, oldest first; none for one no message has.
+ */
+static void
+test_by_msgid(void **unused)
+{
+	struct store		*st;
+	struct store_msg	 m;
+	struct smerr		 e;
+	struct ids		 ids;
+	int64_t			 inbox, sent, id1, id2, id3;
+	char			*d = tmpdir();
+
+	(void)unused;
+	st = open_key1(d, &e);
+	assert_int_equal(store_folder_open(st, "work", "INBOX", &inbox, &e), 0);
+	assert_int_equal(store_folder_open(st, "home", "Sent", &sent, &e), 0);
+	mkmsg(&m, inbox, 1, "the first", "m1");
+	m.message_id = "<one@example.test>";
+	assert_int_equal(store_msg_add(st, &m, &id1, &e), 0);
+	mkmsg(&m, inbox, 2, "another", "m2");
+	m.message_id = "<two@example.test>";
+	assert_int_equal(store_msg_add(st, &m, &id2, &e), 0);
+	mkmsg(&m, sent, 7, "the first, a copy", "m3");
+	m.message_id = "<one@example.test>";
+	assert_int_equal(store_msg_add(st, &m, &id3, &e), 0);
+	memset(&ids, 0, sizeof(ids));
+	assert_int_equal(store_msg_foreach_msgid(st, "<one@example.test>",
+	    ids_cb, &ids, &e), 0);
+	assert_int_equal(ids.n, 2);
+	assert_int_equal(ids.v[0], id1);
+	assert_int_equal(ids.v[1], id3);
+	memset(&ids, 0, sizeof(ids));
+	assert_int_equal(store_msg_foreach_msgid(st, "<two@example.test>",
+	    ids_cb, &ids, &e), 0);
+	assert_int_equal(ids.n, 1);
+	assert_int_equal(ids.v[0], id2);
+	memset(&ids, 0, sizeof(ids));
+	assert_int_equal(store_msg_foreach_msgid(st, "<none@example.test>",
+	    ids_cb, &ids, &e), 0);
+	assert_int_equal(ids.n, 0);
+	store_close(st);
+	rmdir_all(d);
 }
 
 static void
@@ -1597,8 +1647,7 @@ test_upgrade_2(void **unused)
 	assert_int_equal(hits(st, "dingoword"), 1);	/* ...and found */
 	assert_int_equal(store_msg_delete(st, id2, &e), 0);
 	assert_int_equal(hits(st, "numbatword"), 0);
-	exec_ok(st, "INSERT INTO message_fts(message_fts) "
-	    "VALUES('integrity-check');");
+	fts_intact(st);
 	assert_int_equal(store_check(st, &e), 0);
 	store_close(st);
 	rmdir_all(d);
@@ -1918,8 +1967,7 @@ test_upgrade_8(void **unused)
 	assert_int_equal(hits(st, "gnuword"), 1);
 	assert_int_equal(hits(st, "ibexword"), 1);
 	assert_int_equal(hits(st, "old"), 2);
-	exec_ok(st, "INSERT INTO message_fts(message_fts) "
-	    "VALUES('integrity-check');");
+	fts_intact(st);
 	assert_int_equal(store_check(st, &e), 0);
 	store_close(st);
 	rmdir_all(d);
@@ -2009,6 +2057,7 @@ main(void)
 	    cmocka_unit_test(test_outbox),
 	    cmocka_unit_test(test_outbox_claim),
 	    cmocka_unit_test(test_drafts),
+	    cmocka_unit_test(test_by_msgid),
 	    cmocka_unit_test(test_draft_files),
 	    cmocka_unit_test(test_outbox_copies),
 	    cmocka_unit_test(test_outbox_copies_files),

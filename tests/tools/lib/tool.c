@@ -12,6 +12,7 @@
 #include <openssl/x509.h>
 
 #include "base/buf.h"
+#include "base/err.h"
 #include "crypto/protect.h"
 #include "net/dns.h"
 #include "tests/tools/lib/tool.h"
@@ -34,6 +35,14 @@ tool_read(const char *path, int secret)
 		return NULL;
 	}
 	return b;
+}
+
+int
+tool_load(const char *path, int secret, struct buf **bp, struct smerr *e)
+{
+	if ((*bp = tool_read(path, secret)) == NULL)
+		return smerr_set(e, SMERR_IO, "cannot read %s", path);
+	return 0;
 }
 
 int

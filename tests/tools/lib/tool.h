@@ -12,9 +12,17 @@
 
 struct buf;
 struct dns_config;
+struct smerr;
 
 /* The whole of path ("-" is standard input), or NULL; secret: wiped. */
 struct buf	*tool_read(const char *path, int secret);
+
+/*
+ * The whole of path in *bp, as tool_read gives it: 0, or SMERR_IO with
+ * "cannot read PATH" in e.
+ */
+int		 tool_load(const char *path, int secret, struct buf **bp,
+		    struct smerr *e);
 
 /* Writes b to path; 0 or -1. */
 int		 tool_write(const char *path, const struct buf *b);

@@ -1,19 +1,20 @@
 /*
  * IDNA through libidn2, loaded (dlopen) the first time a domain outside
- * ASCII is to be looked up: nearly every address is ASCII, and linked,
+ * ASCII is to be converted: nearly every address is ASCII, and linked,
  * libidn2 and libunistring were mapped and bound by every process.
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #include <idn2.h>
 
-#include "base/buf.h"
 #include "base/dl.h"
 #include "base/err.h"
-#include "keys/keys.h"
-#include "keys/keys_int.h"
+#include "base/idn.h"
+#include "base/text.h"
 
 #define IDN_LIBRARY	"libidn2.so.0"
 
@@ -38,7 +39,7 @@ idn_load_once(void)
 }
 
 int
-keys_idn_alabels(const char *u, char **ap, struct smerr *e)
+idn_alabels(const char *u, char **ap, struct smerr *e)
 {
 	int	rc;
 
@@ -55,4 +56,54 @@ keys_idn_alabels(const char *u, char **ap, struct smerr *e)
 		return smerr_nomem(e);
 	return smerr_set(e, SMERR_INVAL, "not a valid domain name: %.80s (%s)",
 	    u, idn.strerror(rc));
+}
+
+int
+idn_addr_alabels(const char *addr, char **ap, struct smerr *e)
+{
+	struct smerr	 ie;
+	const char	*at;
+	char		*dom = NULL, *a;
+	size_t		 llen;
+	int		 r;
+
+	*ap = NULL;
+	if ((at = strrchr(addr, '@')) == NULL || text_is_ascii(at + 1)) {
+		if ((*ap = strdup(addr)) == NULL)
+			return smerr_nomem(e);
+		return 0;
+	}
+	smerr_clear(&ie);
+	if ((r = idn_alabels(at + 1, &dom, &ie)) != 0)
+		return r == SMERR_NOMEM ? smerr_nomem(e) :
+		    smerr_set(e, r, "%.80s: %s", addr, ie.msg);
+	llen = (size_t)(at - addr) + 1;
+	if ((a = malloc(llen + strlen(dom) + 1)) == NULL) {
+		free(dom);
+		return smerr_nomem(e);
+	}
+	memcpy(a, addr, llen);
+	memcpy(a + llen, dom, strlen(dom) + 1);
+	free(dom);
+	*ap = a;
+	return 0;
+}
+
+int
+idn_addr_eq(const char *a, const char *b)
+{
+	char	*x = NULL, *y = NULL;
+	int	 eq;
+
+	if (a == NULL || b == NULL)
+		return 0;
+	if (strcasecmp(a, b) == 0)
+		return 1;
+	if (text_is_ascii(a) && text_is_ascii(b))
+		return 0;
+	eq = idn_addr_alabels(a, &x, NULL) == 0 &&
+	    idn_addr_alabels(b, &y, NULL) == 0 && strcasecmp(x, y) == 0;
+	free(x);
+	free(y);
+	return eq;
 }

@@ -1,0 +1,109 @@
+# A signature over an envelope at the message's root signs ciphertext
+# only: when it verifies it is not counted (encrypted, then signed, reads
+# as unsigned), but when it does not verify the message is invalid, as
+# the contract says of any signature that does not verify, whatever a
+# valid signature inside says. Built here with openssl by the identities
+# of tests/data/smime: signed by alice, encrypted to bob, signed again by
+# alice, and the same with one byte of the outer signature changed.
+. "$TOP/tests/lib.sh"
+fixture_home bob
+printf 'Content-Type: text/plain\r\n\r\nThe plan is on.\r\n' >"$T/body"
+
+crlf() { sed 's/\r$//; s/$/\r/'; }
+# sign IN [options]: alice's S/MIME signature of IN, CRLF line ends.
+sign() {
+	_i=$1
+	shift
+	openssl cms -sign -in "$_i" -md sha256 -signer "$D/alice.pem" \
+	    -inkey "$D/alice.key" "$@" | crlf
+}
+# encrypt IN: IN in an envelope to bob, CRLF line ends.
+encrypt() {
+	openssl cms -encrypt -aes-256-gcm -in "$1" "$D/bob.pem" | crlf
+}
+# flip: the S/MIME entity on stdin with the last byte of its last base64
+# block (the CMS structure, whose last bytes are the signature value)
+# changed.
+flip() {
+	python3 -c '
+import base64, sys
+lines = sys.stdin.buffer.read().split(b"\r\n")
+cte = max(i for i, l in enumerate(lines)
+    if l.lower().startswith(b"content-transfer-encoding: base64"))
+start = lines.index(b"", cte) + 1
+end = start
+while end < len(lines) and lines[end] and not lines[end].startswith(b"--"):
+    end += 1
+der = bytearray(base64.b64decode(b"".join(lines[start:end])))
+der[-1] ^= 0x01
+b64 = base64.b64encode(bytes(der))
+lines[start:end] = [b64[i:i + 64] for i in range(0, len(b64), 64)]
+sys.stdout.buffer.write(b"\r\n".join(lines))'
+}
+# message FILE: the S/MIME entity on stdin under alice's header fields.
+message() {
+	{
+		printf 'From: Alice <alice@example.test>\r\n'
+		printf 'To: Bob <bob@example.test>\r\nSubject: nested\r\n'
+		cat
+	} >"$1"
+}
+verdict() {
+	sm inspect --json "$1" >"$T/out.json" 2>"$T/err"
+	json "$T/out.json" '" ".join([d["signature"], d["encryption"]])'
+}
+findings() { json "$T/out.json" '"\n".join(d["findings"])'; }
+
+sign "$T/body" >"$T/s.ent"
+encrypt "$T/s.ent" >"$T/se.ent"
+sign "$T/se.ent" | message "$T/ses.eml"
+check_eq "signed, encrypted, signed: valid" "valid decrypted" \
+    "$(verdict "$T/ses.eml")"
+sign "$T/se.ent" | flip | message "$T/ses-bad.eml"
+check_eq "the outer signature altered: invalid" "invalid decrypted" \
+    "$(verdict "$T/ses-bad.eml")"
+check_match "a finding names the outer layer's signature" \
+    "signature of S/MIME layer 1 from the outside, over an encrypted part, does not verify" \
+    "$(findings)"
+check_eq "the inner signer is still the one named" alice@example.test \
+    "$(json "$T/out.json" 'd["signer"]')"
+sign "$T/se.ent" -nodetach | flip | message "$T/ses-bad-opaque.eml"
+check_eq "the outer opaque signature altered: invalid" "invalid decrypted" \
+    "$(verdict "$T/ses-bad-opaque.eml")"
+
+# Encrypted, then signed: a good signature over the envelope alone is
+# not counted; a bad one is.
+encrypt "$T/body" >"$T/e.ent"
+sign "$T/e.ent" | message "$T/es.eml"
+check_eq "encrypted, then signed: unsigned" "none decrypted" \
+    "$(verdict "$T/es.eml")"
+check_match "a finding says the signature is not counted" \
+    "signs only ciphertext; it is not counted" "$(findings)"
+sign "$T/e.ent" | flip | message "$T/es-bad.eml"
+check_eq "encrypted, then signed, the signature altered: invalid" \
+    "invalid decrypted" "$(verdict "$T/es-bad.eml")"
+
+# Signed twice around the envelope: the failing one is named by its layer.
+sign "$T/se.ent" | flip >"$T/ses-bad.ent"
+sign "$T/ses-bad.ent" | message "$T/sses.eml"
+check_eq "the middle signature altered: invalid" "invalid decrypted" \
+    "$(verdict "$T/sses.eml")"
+check_match "a finding names layer 2" \
+    "signature of S/MIME layer 2 from the outside, over an encrypted part, does not verify" \
+    "$(findings)"
+# Beside other content, the same: an altered signature over an envelope
+# inside a multipart/mixed is a signature that does not verify.
+{
+	printf 'MIME-Version: 1.0\r\n'
+	printf 'Content-Type: multipart/mixed; boundary=mx\r\n\r\n'
+	printf -- '--mx\r\nContent-Type: text/plain\r\n\r\nclear text\r\n'
+	printf -- '--mx\r\n'
+	sign "$T/e.ent" | flip
+	printf '\r\n--mx--\r\n'
+} | message "$T/mixed-bad.eml"
+check_eq "an altered signature over an envelope beside text: invalid" \
+    "invalid partial" "$(verdict "$T/mixed-bad.eml")"
+check_match "a finding says it stands inside the message" \
+    "signature inside the message, over an encrypted part, does not verify" \
+    "$(findings)"
+t_done
