@@ -10,7 +10,7 @@
 # quoted paragraph wrapped over rows has its marks on each (32 at most),
 # and a search that found words in it finds them again when it is laid
 # out anew. A reply quotes each flowed paragraph on one line, and show
-# prints it on one line, as the pager shows it.
+# and a forward hold it on one line, as the pager shows it.
 . "$TOP/tests/lib.sh"
 F="uiflowed$$"
 ui_lab uiflowed "$F"
@@ -112,7 +112,7 @@ id_of() {
 }
 id=$(id_of fl-flowed)
 # The paragraphs of fl-flowed as read, a line each (basic regular
-# expressions): what a reply quotes and show prints.
+# expressions): what a reply quotes, show prints and a forward holds.
 cat > "$T/paras" <<'EOP'
 Dear Alice, the soft breaks of this paragraph are joined into one line by a reader that knows format=flowed\.
 > A quoted line goes on here\.
@@ -128,6 +128,8 @@ check_each_in "a reply quotes each flowed paragraph on one line, at its depth" \
 S show "$id" > "$T/show.txt"
 check_each_in "show prints each on one line, as the pager shows it" \
     "$T/show.txt" "$T/paras" '^' '$'
+S forward "$id" > "$T/fwd.txt"
+check_each_in "a forward holds each on one line" "$T/fwd.txt" "$T/paras" '^' '$'
 id=$(id_of fl-fixed)
 S show "$id" > "$T/show.txt"
 check_match "show prints text that is not flowed as written" \
