@@ -243,6 +243,7 @@ FUZZ_CFLAGS	= -std=c11 -D_GNU_SOURCE -I. -g -O1 -fno-omit-frame-pointer \
 		  -fno-sanitize-recover=undefined $(P11_CFLAGS)
 FUZZ_MIME_SRCS	= mime/parse.c mime/header.c mime/canon.c mime/hp.c mime/html.c \
 		  mime/build.c mime/field.c mime/compose.c mime/read.c \
+		  mime/flowed.c \
 		  $(wildcard base/*.c)
 # Seeds: our fixtures, and the interop corpora where they are published
 # beside the repository (tests/run.sh reads them from the same place).

@@ -252,10 +252,13 @@ int	 app_part_files(const uint8_t *msg, size_t len, struct app_file *v,
 /*
  * What a stored verdict (its JSON object) says beyond the store's columns,
  * app/shown.c: the cipher, every finding (sanitized), and the runs of lines
- * of the shown text a signature covers or an envelope held.
+ * of the shown text a signature covers or an envelope held (and those
+ * written in format=flowed).
  */
 #define APP_SPAN_SIGNED		0x01
 #define APP_SPAN_ENVELOPE	0x02
+#define APP_SPAN_FLOWED		0x04	/* text/plain; format=flowed */
+#define APP_SPAN_DELSP		0x08	/* and DelSp=yes */
 
 struct app_span {
 	size_t		 line;		/* the run's first line, from 1 */
@@ -311,6 +314,34 @@ int	 app_revoke_kept(struct store *st, const char *fp,
 	    struct app_revoke_kept *k);
 /* The APP_SPAN_* flags of line (from 1) of the shown text. */
 unsigned app_shown_line(const struct app_shown *sh, size_t line);
+/*
+ * One piece of the shown text as a reader lays it out: a line as it is,
+ * or, in a run written in format=flowed, a paragraph with its quote
+ * marks, stuffed space and soft breaks read (mime_flowed_read).
+ */
+struct app_para {
+	const char	*text;		/* len bytes */
+	size_t		 len;
+	size_t		 line;		/* its first line, from 1 */
+	int		 flowed;	/* a paragraph of flowed text */
+	int		 depth;		/* and its quote depth */
+};
+/*
+ * Hands each piece of text (the shown text of a message whose verdict is
+ * sh, which may be NULL) to fn in order, one empty line for an empty
+ * text: what the pager lays out and a reply quotes. 0, what fn returned
+ * when not 0, or SMERR_NOMEM.
+ */
+int	 app_shown_paras(const char *text, const struct app_shown *sh,
+	    int (*fn)(const struct app_para *, void *), void *arg);
+/*
+ * Appends text, the shown text of a message whose stored verdict is
+ * verdict (NULL: none), to b: each of its pieces (app_shown_paras) on a
+ * line, after prefix and a flowed paragraph's quote marks and a space.
+ * 0 or SMERR_*.
+ */
+int	 app_text_put(struct buf *b, const char *text, const char *verdict,
+	    const char *prefix);
 /*
  * The display name of the From field of the stored message msg, decoded
  * and sanitized (malloc'd), or NULL when it has none.

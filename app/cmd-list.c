@@ -749,13 +749,37 @@ show_findings(struct cli *c, const struct store_msg *m, struct buf *out)
 	return r != 0 ? -1 : 0;
 }
 
+/*
+ * The stored text of m as the pager lays it out: a part written in
+ * format=flowed as its paragraphs, a line each; any other as it is.
+ */
+static int
+show_text(struct buf *out, const struct store_msg *m)
+{
+	struct buf	*t;
+	size_t		 n = strlen(m->text);
+	int		 r;
+
+	/* Message text: the copy is wiped. */
+	if ((t = buf_new_secret(0)) == NULL)
+		return SMERR_NOMEM;
+	r = app_text_put(t, m->text, m->verdict, "");
+	/* Each piece ends its line; the text's last line perhaps did not. */
+	if (r == 0 && buf_len(t) > 0 && (n == 0 || m->text[n - 1] != '\n'))
+		buf_truncate(t, buf_len(t) - 1);
+	if (r == 0)
+		r = text_sanitize(out, buf_data(t), buf_len(t),
+		    TEXT_MULTILINE);
+	buf_free(t);
+	return r;
+}
+
 static int
 cmd_show(struct cli *c, int argc, char **argv)
 {
 	struct store		*st = NULL;
 	struct store_msg	*m = NULL;
 	struct buf		*out = NULL;
-	const char		*text;
 	char			*html = NULL;
 	struct json_w		 w;
 	struct cli_args		 args;
@@ -807,10 +831,11 @@ cmd_show(struct cli *c, int argc, char **argv)
 			r = 1;
 			goto out;
 		}
-		text = html != NULL ? html : m->text;
-		if (text != NULL)
-			r |= text_sanitize(out, text, strlen(text),
+		if (html != NULL)
+			r |= text_sanitize(out, html, strlen(html),
 			    TEXT_MULTILINE);
+		else if (m->text != NULL)
+			r |= show_text(out, m);
 	}
 	r = cli_print_built(c, out, r);
 out:

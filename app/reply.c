@@ -402,26 +402,16 @@ subject_base(const char *s, int fwd)
 	return s;
 }
 
-/* Each line of text, prefixed with prefix. */
+/*
+ * The text of m, each of its lines, or each paragraph of a part written
+ * in format=flowed (as the pager shows it), on a line after prefix.
+ */
 static int
-put_lines(struct buf *b, const char *text, const char *prefix)
+put_text(struct buf *b, const struct store_msg *m, const char *prefix)
 {
-	const char	*p = text;
-	size_t		 n;
-	int		 r = 0;
-
-	if (text == NULL || *text == '\0')
+	if (m->text == NULL || m->text[0] == '\0')
 		return 0;
-	while (*p != '\0' && r == 0) {
-		n = strcspn(p, "\n");
-		r |= buf_puts(b, prefix);
-		r |= buf_put(b, p, n);
-		r |= buf_putc(b, '\n');
-		p += n;
-		if (*p == '\n')
-			p++;
-	}
-	return r;
+	return app_text_put(b, m->text, m->verdict, prefix);
 }
 
 static void
@@ -560,7 +550,7 @@ forward_inline(const struct store_msg *m, struct buf *b)
 	if (m->to != NULL)
 		r |= buf_printf(b, "To: %s\n", m->to);
 	r |= buf_putc(b, '\n');
-	r |= put_lines(b, m->text, "");
+	r |= put_text(b, m, "");
 	return r;
 }
 
@@ -673,7 +663,7 @@ app_draft_make(const struct app_config *cfg, const struct store_msg *m,
 				who = m->from != NULL ? m->from : "someone";
 			r |= buf_printf(d->text, "On %s, %s wrote:\n", date,
 			    who);
-			r |= put_lines(d->text, m->text, "> ");
+			r |= put_text(d->text, m, "> ");
 		}
 		r |= put_omitted(d->text, d);
 		if (r == 0 && (r = app_signature_put(a, d->text, &d->nosig,

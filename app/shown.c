@@ -106,7 +106,9 @@ shown_spans(struct app_shown *sh, const char *arr)
 		sh->spans[sh->nspans].line = (size_t)line;
 		sh->spans[sh->nspans].flags =
 		    (member_true(p, "signed") ? APP_SPAN_SIGNED : 0) |
-		    (member_true(p, "envelope") ? APP_SPAN_ENVELOPE : 0);
+		    (member_true(p, "envelope") ? APP_SPAN_ENVELOPE : 0) |
+		    (member_true(p, "flowed") ? APP_SPAN_FLOWED : 0) |
+		    (member_true(p, "delsp") ? APP_SPAN_DELSP : 0);
 		sh->nspans++;
 	}
 	return 0;
@@ -180,15 +182,15 @@ app_shown_read(const char *verdict, struct app_shown **shp, struct smerr *e)
 	return 0;
 }
 
-unsigned
-app_shown_line(const struct app_shown *sh, size_t line)
+/*
+ * The index of the run line is in: the last one starting at or before
+ * it (sh has runs, and line is not before the first).
+ */
+static size_t
+shown_run(const struct app_shown *sh, size_t line)
 {
-	size_t	lo = 0, hi, mid;
+	size_t	lo = 0, hi = sh->nspans, mid;
 
-	if (sh == NULL || sh->nspans == 0 || line < sh->spans[0].line)
-		return 0;
-	/* The last run starting at or before line. */
-	hi = sh->nspans;
 	while (hi - lo > 1) {
 		mid = lo + (hi - lo) / 2;
 		if (sh->spans[mid].line <= line)
@@ -196,7 +198,127 @@ app_shown_line(const struct app_shown *sh, size_t line)
 		else
 			hi = mid;
 	}
-	return sh->spans[lo].flags;
+	return lo;
+}
+
+unsigned
+app_shown_line(const struct app_shown *sh, size_t line)
+{
+	if (sh == NULL || sh->nspans == 0 || line < sh->spans[0].line)
+		return 0;
+	return sh->spans[shown_run(sh, line)].flags;
+}
+
+struct shown_flow {
+	int	(*fn)(const struct app_para *, void *);
+	void	*arg;
+	size_t	 line;		/* the run's first line */
+};
+
+static int
+shown_flow_cb(const struct mime_flowed *fl, void *arg)
+{
+	struct shown_flow	*sf = arg;
+	struct app_para		 pa;
+
+	pa.text = fl->text;
+	pa.len = fl->len;
+	pa.line = sf->line + fl->line;
+	pa.flowed = 1;
+	pa.depth = fl->depth;
+	return sf->fn(&pa, sf->arg);
+}
+
+/*
+ * The lines of a flowed run, from line (at p) to the end of the run or
+ * of the text, read as paragraphs; *pp and *linep move past them.
+ */
+static int
+shown_flowed(const char **pp, size_t *linep, const struct app_shown *sh,
+    int (*fn)(const struct app_para *, void *), void *arg)
+{
+	struct shown_flow	 sf = { fn, arg, *linep };
+	const char		*p = *pp, *e = *pp;
+	size_t			 k = shown_run(sh, *linep), last;
+	unsigned		 f = sh->spans[k].flags;
+
+	last = k + 1 < sh->nspans ? sh->spans[k + 1].line : (size_t)-1;
+	while (*e != '\0' && *linep < last) {
+		e += strcspn(e, "\n");
+		if (*e == '\n')
+			e++;
+		(*linep)++;
+	}
+	*pp = e;
+	return mime_flowed_read(p, (size_t)(e - p), (f & APP_SPAN_DELSP) != 0,
+	    shown_flow_cb, &sf);
+}
+
+struct shown_put {
+	struct buf	*b;
+	const char	*prefix;
+};
+
+/* A piece of text as a line: the prefix, a paragraph's quote marks. */
+static int
+shown_put_cb(const struct app_para *pa, void *arg)
+{
+	struct shown_put	*sp = arg;
+	struct buf		*b = sp->b;
+	int			 r, i;
+
+	r = buf_puts(b, sp->prefix);
+	for (i = 0; pa->flowed && i < pa->depth; i++)
+		r |= buf_putc(b, '>');
+	if (pa->flowed && pa->depth > 0 && pa->len > 0)
+		r |= buf_putc(b, ' ');
+	r |= buf_put(b, pa->text, pa->len);
+	r |= buf_putc(b, '\n');
+	return r;
+}
+
+int
+app_shown_paras(const char *text, const struct app_shown *sh,
+    int (*fn)(const struct app_para *, void *), void *arg)
+{
+	struct app_para	 pa;
+	const char	*p = text != NULL ? text : "";
+	size_t		 line = 1, n;
+	int		 r = 0;
+
+	memset(&pa, 0, sizeof(pa));
+	do {
+		if (app_shown_line(sh, line) & APP_SPAN_FLOWED) {
+			r = shown_flowed(&p, &line, sh, fn, arg);
+			continue;
+		}
+		n = strcspn(p, "\n");
+		pa.text = p;
+		pa.len = n;
+		pa.line = line++;
+		r = fn(&pa, arg);
+		p += n;
+		if (*p == '\n')
+			p++;
+	} while (r == 0 && *p != '\0');
+	return r;
+}
+
+int
+app_text_put(struct buf *b, const char *text, const char *verdict,
+    const char *prefix)
+{
+	struct shown_put	 sp = { b, prefix };
+	struct app_shown	*sh = NULL;
+	struct smerr		 e;
+	int			 r;
+
+	smerr_clear(&e);
+	/* A verdict that cannot be read leaves the lines as they are. */
+	(void)app_shown_read(verdict, &sh, &e);
+	r = app_shown_paras(text, sh, shown_put_cb, &sp);
+	app_shown_free(sh);
+	return r;
 }
 
 char *

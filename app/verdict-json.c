@@ -42,6 +42,9 @@ app_verdict_json(const struct crypto_verdict *v, struct buf *out)
 		    v->spans[i].flags & CRYPTO_SPAN_SIGNED);
 		json_kbool(&w, "envelope",
 		    v->spans[i].flags & CRYPTO_SPAN_ENVELOPE);
+		json_kbool(&w, "flowed",
+		    v->spans[i].flags & CRYPTO_SPAN_FLOWED);
+		json_kbool(&w, "delsp", v->spans[i].flags & CRYPTO_SPAN_DELSP);
 		json_end(&w);
 	}
 	json_end(&w);

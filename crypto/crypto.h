@@ -114,11 +114,14 @@ const char	*crypto_hp_str(enum crypto_hp);
 
 /*
  * A run of lines of the text shown and what vouches for it: a signature
- * covers it, and it came out of a decrypted envelope. Runs follow one
+ * covers it, and it came out of a decrypted envelope; and whether its
+ * part was written in format=flowed (RFC 3676). Runs follow one
  * another from line 1; each starts where a part of the message starts.
  */
 #define CRYPTO_SPAN_SIGNED	0x01
 #define CRYPTO_SPAN_ENVELOPE	0x02
+#define CRYPTO_SPAN_FLOWED	0x04	/* text/plain; format=flowed */
+#define CRYPTO_SPAN_DELSP	0x08	/* and DelSp=yes */
 
 struct crypto_span {
 	size_t		 line;		/* first line of the run, from 1 */

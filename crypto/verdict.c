@@ -1038,22 +1038,33 @@ out:
 }
 
 /*
- * A part's text begins at the end of text: remember where, and whether a
- * signature covers it and an envelope held it. A part that could not be
+ * A part's text begins at the end of text: remember where, whether a
+ * signature covers it and an envelope held it, and whether it is flowed. A part that could not be
  * decoded left a mark past the end: it is dropped.
  */
 static int
-text_segment(struct judge *j)
+text_segment(struct judge *j, const struct mime_part *p)
 {
-	unsigned	f = 0;
+	const char	*v;
+	unsigned	 f = 0;
 
 	if (j->covered > 0)
 		f |= CRYPTO_SPAN_SIGNED;
 	if ((j->facts & CRYPTO_E_DECRYPTED) && !(j->facts & CRYPTO_E_FAILED))
 		f |= CRYPTO_SPAN_ENVELOPE;
+	if (ctype_is(p, "text/plain", NULL) &&
+	    (v = mime_part_param(p, "format")) != NULL &&
+	    strcasecmp(v, "flowed") == 0) {
+		f |= CRYPTO_SPAN_FLOWED;
+		if ((v = mime_part_param(p, "delsp")) != NULL &&
+		    strcasecmp(v, "yes") == 0)
+			f |= CRYPTO_SPAN_DELSP;
+	}
 	while (j->nsegs > 0 && j->segs[j->nsegs - 1].line >= buf_len(j->text))
 		j->nsegs--;
-	if (j->nsegs > 0 && j->segs[j->nsegs - 1].flags == f)
+	/* A flowed part's last soft break must not reach into the next. */
+	if (j->nsegs > 0 && j->segs[j->nsegs - 1].flags == f &&
+	    !(f & CRYPTO_SPAN_FLOWED))
 		return 0;	/* the run goes on */
 	if (vec_reserve(&j->segs, &j->capsegs, j->nsegs,
 	    sizeof(*j->segs)) != 0)
@@ -1074,7 +1085,7 @@ text_add(struct judge *j, const struct mime_part *p)
 	smerr_clear(&pe);
 	if (mark > 0 && (r = buf_putc(j->text, '\n')) != 0)
 		return smerr_set(j->e, r, "message text: %s", smerr_str(r));
-	if ((r = text_segment(j)) != 0)
+	if ((r = text_segment(j, p)) != 0)
 		return r;
 	if (!ctype_is(p, "text/html", NULL)) {
 		/* Plain text goes straight into the text shown. */

@@ -174,6 +174,29 @@ int	 mime_subject(const struct mime_part *p, struct buf *out,
 	    struct smerr *e);
 
 /*
+ * A paragraph of a text/plain part in format=flowed (RFC 3676): its
+ * quote depth (the ">" its lines open with), its text with the quote
+ * marks, the stuffed space and the soft line breaks removed (with DelSp
+ * the space before each break too), and the lines (from 0) it was made of.
+ */
+struct mime_flowed {
+	int		 depth;
+	const char	*text;		/* len bytes, NUL-terminated */
+	size_t		 len;
+	size_t		 line;
+	size_t		 nlines;
+};
+/*
+ * Reads the len bytes of flowed text at p (lines ending in LF or CRLF)
+ * and hands each paragraph to fn, in order. A soft break (a line ending
+ * in a space) joins the next line only when it has the same depth; the
+ * signature separator "-- " is a paragraph of its own. Returns 0, what fn
+ * returned when not 0, or SMERR_NOMEM.
+ */
+int	 mime_flowed_read(const char *p, size_t len, int delsp,
+	    int (*fn)(const struct mime_flowed *, void *), void *arg);
+
+/*
  * 1 when the len bytes at p begin as a message does: header fields from
  * the first line on (after an mbox "From " line, if any), one of them a
  * field every message carries some of (From, Date, Subject, To,

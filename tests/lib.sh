@@ -449,6 +449,12 @@ ui_strip() {
 	_rule=$(ui_screen | grep -n '^─\{20,\}$' | head -1 | cut -d: -f1)
 	ui_screen | sed -n "2,${_rule}p" | tr '\n' ' ' | sed 's/  */ /g'
 }
+# ui_reversed: the pager's rows of the message (those with its gutter)
+# drawn in reverse, as a search shows the row it found; escapes removed.
+ui_reversed() {
+	$TM capture-pane -p -e -t ui | grep "$(printf '\033')\[[0-9;]*7[;m]" |
+	    sed "s/$(printf '\033')\[[0-9;]*m//g" | grep '│'
+}
 # ui_row_colour ROW N OTHERS: screen row ROW is drawn in colour 3N and in
 # none of the colours 3[OTHERS] (1 red, 2 green, 3 yellow ... 7).
 ui_row_colour() {

@@ -28,6 +28,15 @@
 
 #define PG_GUTTER	4	/* two marks, the gutter rule, a space */
 #define PG_MIN_TEXT	10	/* the fewest cells the text is wrapped at */
+#define PG_MAX_QUOTE	32	/* quote marks shown on a row of flowed text */
+
+/* What a body line was laid out from, which a new layout finds again. */
+enum pg_from {
+	PG_FROM_NONE,
+	PG_FROM_FIELD,		/* a header field (src: which, from 1) */
+	PG_FROM_TEXT,		/* the text (src: its line, from 1) */
+	PG_FROM_ATT		/* the attachments (src: which, from 1) */
+};
 
 struct pg_line {
 	char		*s;
@@ -35,6 +44,10 @@ struct pg_line {
 	int		 bold;
 	char		 mark[2];	/* signature, envelope; 0: no gutter */
 	enum ui_color	 mcolor[2];
+	enum pg_from	 from;
+	size_t		 src;
+	size_t		 off;		/* where in it the line starts */
+	size_t		 pre;		/* bytes of s put before that */
 };
 
 struct pg_list {
@@ -63,6 +76,10 @@ struct pg {
 	int		 content_state;	/* and its state then */
 	char		*find;		/* /: what the text was searched for */
 	size_t		 hit;		/* the body line it was found on, + 1 */
+	enum pg_from	 hit_from;	/* and where that is in the message */
+	size_t		 hit_src, hit_off;
+	int		 hit_seen;	/* it was on the screen last drawn */
+	int		 hit_top;	/* laid out again: bring it to the top */
 	size_t		 hid;		/* strip lines drawn below the rule */
 	char		 brief[200];	/* the verdict in one line */
 	enum ui_color	 briefc;
@@ -88,34 +105,45 @@ pg_add(struct pg_list *pl, const char *s, size_t len, enum ui_color c,
 }
 
 struct pg_rows {
-	struct pg_list	*pl;
-	enum ui_color	 c;
+	struct pg_list		*pl;
+	enum ui_color		 c;
+	const struct pg_line	*mk;
+	const char		*base;	/* where the first row starts */
 };
 
 static void
 pg_row_cb(const char *s, size_t len, void *arg)
 {
 	struct pg_rows	*r = arg;
+	struct pg_line	*l;
 
-	pg_add(r->pl, s, len, r->c, 0);
+	if (pg_add(r->pl, s, len, r->c, 0) != 0)
+		return;
+	/* Rows are cut from one text (tabs made spaces or not), in order. */
+	if (r->base == NULL)
+		r->base = s;
+	l = &r->pl->l[r->pl->n - 1];
+	l->off = (size_t)(s - r->base);
+	if (r->mk != NULL) {
+		memcpy(l->mark, r->mk->mark, sizeof(l->mark));
+		memcpy(l->mcolor, r->mk->mcolor, sizeof(l->mcolor));
+		l->from = r->mk->from;
+		l->src = r->mk->src;
+	}
 }
 
 /*
  * Adds s wrapped at width display cells (ui_wrap), breaking at spaces
- * when it can; every line it makes carries the marks of mk (NULL: none).
+ * when it can; every line it makes carries the marks and the origin of
+ * mk (NULL: none), and where in s it starts.
  */
 static void
 pg_wrap(struct pg_list *pl, const char *s, size_t len, int width,
     enum ui_color c, const struct pg_line *mk)
 {
-	struct pg_rows	 r = { pl, c };
-	size_t		 first = pl->n;
+	struct pg_rows	 r = { pl, c, mk, NULL };
 
 	ui_wrap(s, len, width, 0, pg_row_cb, &r);
-	for (; mk != NULL && first < pl->n; first++) {
-		memcpy(pl->l[first].mark, mk->mark, sizeof(mk->mark));
-		memcpy(pl->l[first].mcolor, mk->mcolor, sizeof(mk->mcolor));
-	}
 }
 
 static void
@@ -443,6 +471,87 @@ pg_fields(struct pg *pg, const struct store_msg *m, int w,
 }
 
 /*
+ * The lines of pl from first on come from what: each piece, its first
+ * line where a wrap began, counted from 1.
+ */
+static void
+pg_from(struct pg_list *pl, size_t first, enum pg_from what)
+{
+	size_t	i, k = 0;
+
+	for (i = first; i < pl->n; i++) {
+		if (pl->l[i].off == 0)
+			k++;
+		pl->l[i].from = what;
+		pl->l[i].src = k;
+	}
+}
+
+struct pg_text {
+	struct pg		*pg;
+	const struct store_msg	*m;
+	const struct app_shown	*sh;
+	struct pg_line		*mk;
+	int			 width;
+};
+
+/*
+ * A paragraph of flowed text wrapped at the width its quote marks leave,
+ * each of its rows opening with them, as a quoted line would.
+ */
+static void
+pg_flowed(struct pg_text *pt, const struct app_para *pa)
+{
+	struct pg_list	*pl = &pt->pg->body;
+	struct pg_line	*l;
+	struct buf	*b;
+	char		*row;
+	size_t		 first = pl->n, i;
+	/* Not one mark a level when they are many: each row repeats them. */
+	int		 d = pa->depth < PG_MAX_QUOTE ? pa->depth : PG_MAX_QUOTE;
+	int		 q = d > 0 ? d + 1 : 0, k, r = 0;
+	enum ui_color	 c = d > 0 ? UI_C_QUOTE : UI_C_NORMAL;
+
+	pg_wrap(pl, pa->text, pa->len, pt->width - q > PG_MIN_TEXT / 2 ?
+	    pt->width - q : PG_MIN_TEXT / 2, c, pt->mk);
+	for (i = first; q > 0 && i < pl->n; i++) {
+		l = &pl->l[i];
+		/* Message text: the row made again is wiped like the rest. */
+		if ((b = buf_new_secret(0)) == NULL)
+			return;
+		for (k = 0; k < d; k++)
+			r |= buf_putc(b, '>');
+		if (l->s[0] != '\0')
+			r |= buf_putc(b, ' ');
+		l->pre = buf_len(b);
+		if (r == 0 && buf_puts(b, l->s) == 0 &&
+		    (row = buf_strdup(b)) != NULL) {
+			secmem_strfree(l->s);
+			l->s = row;
+		} else
+			l->pre = 0;
+		buf_free(b);
+	}
+}
+
+static int
+pg_para_cb(const struct app_para *pa, void *arg)
+{
+	struct pg_text	*pt = arg;
+
+	pg_marks(pt->m, pt->sh, pa->line, pt->mk);
+	pt->mk->from = PG_FROM_TEXT;
+	pt->mk->src = pa->line;
+	if (pa->flowed)
+		pg_flowed(pt, pa);
+	else
+		pg_wrap(&pt->pg->body, pa->text, pa->len, pt->width,
+		    pa->len > 0 && pa->text[0] == '>' ? UI_C_QUOTE :
+		    UI_C_NORMAL, pt->mk);
+	return 0;
+}
+
+/*
  * The header fields (the usual ones, or with h the whole header once)
  * and the text, each line in the gutter; a tab is made spaces to its
  * stop as a terminal's would (ui_wrap), so that a patch keeps its indent.
@@ -452,8 +561,8 @@ pg_body(struct pg *pg, const struct store_msg *m, const struct app_shown *sh,
     int width)
 {
 	struct pg_line	 mk;
-	const char	*p, *nl;
-	size_t		 n = 1;
+	struct pg_text	 pt = { pg, m, sh, &mk, 0 };
+	size_t		 n;
 	int		 w = width - PG_GUTTER;
 
 	/*
@@ -463,24 +572,20 @@ pg_body(struct pg *pg, const struct store_msg *m, const struct app_shown *sh,
 	 */
 	if (w < PG_MIN_TEXT)
 		w = PG_MIN_TEXT;
+	pt.width = w;
 	memset(&mk, 0, sizeof(mk));
 	mk.mark[0] = mk.mark[1] = ' ';
 	if (!pg->allhdr || pg_all_fields(pg, m, w, &mk) != 0)
 		pg_fields(pg, m, w, &mk);
+	pg_from(&pg->body, 0, PG_FROM_FIELD);
 	pg_add(&pg->body, "", 0, UI_C_NORMAL, 0);
 	pg->body.l[pg->body.n - 1].mark[0] = ' ';
 	pg->body.l[pg->body.n - 1].mark[1] = ' ';
-	/* The text is sanitized again when drawn; lines split on LF. */
-	for (p = m->text != NULL ? m->text : ""; ; p = nl + 1, n++) {
-		if ((nl = strchr(p, '\n')) == NULL)
-			nl = p + strlen(p);
-		pg_marks(m, sh, n, &mk);
-		pg_wrap(&pg->body, p, (size_t)(nl - p), w, *p == '>' ?
-		    UI_C_QUOTE : UI_C_NORMAL, &mk);
-		if (*nl == '\0' || nl[1] == '\0')
-			break;
-	}
+	/* The text is sanitized again when drawn. */
+	(void)app_shown_paras(m->text, sh, pg_para_cb, &pt);
+	n = pg->body.n;
 	pg_attachments(pg, w);
+	pg_from(&pg->body, n, PG_FROM_ATT);
 }
 
 
@@ -616,6 +721,122 @@ pg_title(struct ui *ui, struct ui_view *v, const struct store_msg *m)
 		    (long long)m->id, where);
 }
 
+/* 1 when what is searched for matches in either case (none upper). */
+static int
+pg_icase(const char *find)
+{
+	for (; *find != '\0'; find++)
+		if (isupper((unsigned char)*find))
+			return 0;
+	return 1;
+}
+
+/* Where the text of body line i holds pg->find. */
+static const char *
+pg_match(const struct pg *pg, size_t i)
+{
+	if (pg_icase(pg->find))
+		return strcasestr(pg->body.l[i].s, pg->find);
+	return strstr(pg->body.l[i].s, pg->find);
+}
+
+/*
+ * 1 when body line i holds pg->find at the place it was found last, or
+ * its start when the line ends first (the rest wrapped to the next).
+ */
+static int
+pg_still(const struct pg *pg, size_t i)
+{
+	const struct pg_line	*l = &pg->body.l[i];
+	const char		*p;
+	size_t			 n = strlen(pg->find), at;
+
+	at = l->pre + (pg->hit_off - l->off);
+	if (at >= strlen(l->s))
+		return 0;
+	p = l->s + at;
+	if (strlen(p) < n)
+		n = strlen(p);
+	return pg_icase(pg->find) ? strncasecmp(p, pg->find, n) == 0 :
+	    strncmp(p, pg->find, n) == 0;
+}
+
+/* Body line i, where the text was found at hit, is the one found. */
+static void
+pg_hit(struct pg *pg, size_t i, const char *hit)
+{
+	const struct pg_line	*l = &pg->body.l[i];
+	size_t			 at = (size_t)(hit - l->s);
+
+	pg->hit = i + 1;
+	pg->hit_from = l->from;
+	pg->hit_src = l->src;
+	pg->hit_off = l->off + (at > l->pre ? at - l->pre : 0);
+}
+
+/*
+ * /: the next line below the top of the screen (from the top after the
+ * last) whose text holds pg->find, brought to the top of the screen and
+ * shown in reverse, as mutt's pager does; in lower case it matches
+ * either case. On the lines as laid out: a word wrapped over two rows is
+ * not found.
+ */
+static void
+pg_find(struct ui *ui, struct pg *pg)
+{
+	const char	*t;
+	size_t		 i, k, n = pg->body.n, from;
+
+	from = pg->top > pg->hid ? pg->top - pg->hid : 0;
+	if (pg->hit > 0 && pg->hit - 1 >= from)
+		from = pg->hit;		/* past the line found last */
+	for (k = 0; k < n; k++) {
+		i = (from + k) % n;
+		if ((t = pg_match(pg, i)) == NULL)
+			continue;
+		pg_hit(pg, i, t);
+		pg->top = pg->hid + i;
+		ui_status(ui, 0, "%s", from + k >= n ? "search wrapped to the "
+		    "top" : "");
+		return;
+	}
+	pg->hit = 0;
+	pg->hit_from = PG_FROM_NONE;
+	ui_status(ui, 1, "not found in this message: %s", pg->find);
+}
+
+/*
+ * After a new layout (another width, h), the line found last is the one
+ * that now holds the place it was found at; when that place is shown no
+ * more (a field h hides), the first line that holds the text. Either
+ * goes to the top of the screen when the one found was on it.
+ */
+static void
+pg_refind(struct pg *pg)
+{
+	const struct pg_line	*l;
+	size_t			 i, at = 0;
+
+	if (pg->find == NULL || pg->hit_from == PG_FROM_NONE)
+		return;
+	for (i = 0; i < pg->body.n; i++) {
+		l = &pg->body.l[i];
+		if (l->from == pg->hit_from && l->src == pg->hit_src &&
+		    l->off <= pg->hit_off)
+			at = i + 1;
+	}
+	if (at == 0 || !pg_still(pg, at - 1))
+		for (i = 0, at = 0; i < pg->body.n && at == 0; i++)
+			if (pg_match(pg, i) != NULL)
+				at = i + 1;
+	if (at == 0) {
+		pg->hit_from = PG_FROM_NONE;
+		return;
+	}
+	pg->hit = at;
+	pg->hit_top = pg->hit_seen;
+}
+
 static void
 pg_layout(struct ui *ui, struct ui_view *v, int width)
 {
@@ -628,7 +849,7 @@ pg_layout(struct ui *ui, struct ui_view *v, int width)
 	pg_list_clear(&pg->strip);
 	pg_list_clear(&pg->body);
 	pg->width = width;
-	pg->hit = 0;		/* the lines it was on are gone */
+	pg->hit = 0;		/* found again once laid out */
 	/* Read once: its state, verdict and text serve the whole layout. */
 	if (pg_load(ui, v, STORE_LOAD_TEXT, &m) != 0)
 		return;
@@ -647,6 +868,7 @@ pg_layout(struct ui *ui, struct ui_view *v, int width)
 		m->text = pg->html;
 	pg_strip(pg, m, sh, width);
 	pg_body(pg, m, sh, width);
+	pg_refind(pg);
 	m->text = stored;
 	app_shown_free(sh);
 
@@ -744,49 +966,19 @@ pg_draw(struct ui *ui, struct ui_view *v, int top, int rows, int cols)
 	pg->nlines = n;
 	pg->hid = hid;
 	pg->page = top + rows > y ? (size_t)(top + rows - y) : 1;
+	if (pg->hit_top && pg->hit > 0)
+		pg->top = hid + pg->hit - 1;
+	pg->hit_top = 0;
 	if (pg->top + pg->page > n)
 		pg->top = n > pg->page ? n - pg->page : 0;
+	pg->hit_seen = pg->hit > 0 && hid + pg->hit - 1 >= pg->top &&
+	    hid + pg->hit - 1 < pg->top + pg->page;
 	for (i = pg->top; i < n && y < top + rows; i++, y++)
 		pg_draw_line(y, cols, i < hid ? &pg->strip.l[ns - 1 + i] :
 		    &pg->body.l[i - hid], i >= hid && i - hid + 1 == pg->hit);
 	attrset(A_NORMAL);
 	/* Scrolled: the status line repeats the verdict. */
 	ui_view_brief(v, pg->top > 0 ? pg->brief : NULL, pg->briefc);
-}
-
-/*
- * /: the next line below the top of the screen (from the top after the
- * last) whose text holds pg->find, brought to the top of the screen and
- * shown in reverse, as mutt's pager does; in lower case it matches
- * either case. On the lines as laid out: a word wrapped over two rows is
- * not found.
- */
-static void
-pg_find(struct ui *ui, struct pg *pg)
-{
-	const char	*s = pg->find, *t;
-	size_t		 i, k, n = pg->body.n, from;
-	int		 icase = 1;
-
-	for (t = s; *t != '\0'; t++)
-		if (isupper((unsigned char)*t))
-			icase = 0;
-	from = pg->top > pg->hid ? pg->top - pg->hid : 0;
-	if (pg->hit > 0 && pg->hit - 1 >= from)
-		from = pg->hit;		/* past the line found last */
-	for (k = 0; k < n; k++) {
-		i = (from + k) % n;
-		t = pg->body.l[i].s;
-		if ((icase ? strcasestr(t, s) : strstr(t, s)) == NULL)
-			continue;
-		pg->hit = i + 1;
-		pg->top = pg->hid + i;
-		ui_status(ui, 0, "%s", from + k >= n ? "search wrapped to the "
-		    "top" : "");
-		return;
-	}
-	pg->hit = 0;
-	ui_status(ui, 1, "not found in this message: %s", s);
 }
 
 /* The pager turns to message id, from its top. */

@@ -4,7 +4,8 @@
  * bounds of mime.h hold, every part's bytes lie inside the parsed copy,
  * children lie inside their parent; stripping a Legacy
  * Display Element (mime/hp.h) only ever shortens a part's text; every
- * part's text read as HTML (mime/html.h) stays within the bound given.
+ * part's text read as HTML (mime/html.h) stays within the bound given,
+ * and read as format=flowed gives paragraphs over all of its lines.
  */
 #include <assert.h>
 #include <stdint.h>
@@ -19,6 +20,48 @@
 #include "mime/html.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+/* What a flowed reading of a text gave: lines and bytes so far. */
+struct flow_seen {
+	size_t	lines, bytes;
+};
+
+static int
+flow_check(const struct mime_flowed *fl, void *arg)
+{
+	struct flow_seen	*fs = arg;
+
+	/* Paragraphs follow one another, each of one line or more. */
+	assert(fl->line == fs->lines && fl->nlines > 0);
+	assert(fl->depth >= 0 && fl->text[fl->len] == '\0');
+	fs->lines += fl->nlines;
+	fs->bytes += fl->len + (size_t)fl->depth;
+	return 0;
+}
+
+/*
+ * Read as format=flowed, with DelSp or not, the text of len bytes at p
+ * gives paragraphs over all its lines, never longer than it together.
+ */
+static void
+flowed(const uint8_t *p, size_t len)
+{
+	struct flow_seen	 fs;
+	size_t			 lines = 0, i;
+	int			 delsp;
+
+	for (i = 0; i < len; i++)
+		if (p[i] == '\n' && i + 1 < len)
+			lines++;
+	if (len > 0)
+		lines++;
+	for (delsp = 0; delsp < 2; delsp++) {
+		memset(&fs, 0, sizeof(fs));
+		assert(mime_flowed_read((const char *)p, len, delsp,
+		    flow_check, &fs) == 0);
+		assert(fs.lines == lines && fs.bytes <= len);
+	}
+}
 
 static void
 walk(const struct mime_part *p, const uint8_t *lo, const uint8_t *hi,
@@ -37,6 +80,7 @@ walk(const struct mime_part *p, const uint8_t *lo, const uint8_t *hi,
 	if ((b = buf_new(0)) != NULL) {
 		(void)mime_part_text(p, b, NULL);
 		blen = buf_len(b);
+		flowed(buf_data(b), blen);
 		if ((h = buf_new(65536)) != NULL) {
 			(void)mime_html_text(buf_data(b), blen, h);
 			assert(buf_len(h) <= 65536);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "base/buf.h"
 #include "base/err.h"
 #include "app/app.h"
 #include "tests/unit/lib/unit.h"
@@ -65,6 +66,14 @@ test_verdict(void **st)
 	    APP_SPAN_SIGNED | APP_SPAN_ENVELOPE);
 	assert_int_equal(app_shown_line(sh, 7), 0);
 	assert_int_equal(app_shown_line(sh, 1000), 0);
+	app_shown_free(sh);
+	smerr_clear(&e);
+	assert_int_equal(app_shown_read("{\"coverage\":[{\"line\":1,"
+	    "\"flowed\":true},{\"line\":4,\"flowed\":true,\"delsp\":true}]}",
+	    &sh, &e), 0);
+	assert_int_equal(app_shown_line(sh, 3), APP_SPAN_FLOWED);
+	assert_int_equal(app_shown_line(sh, 4),
+	    APP_SPAN_FLOWED | APP_SPAN_DELSP);
 	app_shown_free(sh);
 }
 
@@ -181,12 +190,72 @@ test_field_shown(void **st)
 	}
 }
 
+/* Each piece as "line:depth[text]" (depth "-" for a line as it is). */
+static int
+para_cb(const struct app_para *pa, void *arg)
+{
+	if (pa->flowed)
+		return buf_printf(arg, "%zu:%d[%.*s]\n", pa->line, pa->depth,
+		    (int)pa->len, pa->text);
+	return buf_printf(arg, "%zu:-[%.*s]\n", pa->line, (int)pa->len,
+	    pa->text);
+}
+
+/* The pieces of text under the verdict v (NULL: none) are want. */
+static void
+paras_are(const char *v, const char *text, const char *want)
+{
+	struct app_shown	*sh = NULL;
+	struct buf		*b;
+	struct smerr		 e;
+
+	smerr_clear(&e);
+	assert_int_equal(app_shown_read(v, &sh, &e), 0);
+	assert_non_null(b = buf_new(0));
+	assert_int_equal(app_shown_paras(text, v != NULL ? sh : NULL,
+	    para_cb, b), 0);
+	assert_string_equal(buf_str(b), want);
+	buf_free(b);
+	app_shown_free(sh);
+}
+
+/*
+ * The pieces of a text a reader lays out: its lines as they are, but in
+ * a run written in format=flowed, whose paragraphs are read (DelSp as the
+ * run says) and never reach into the next run.
+ */
+static void
+test_paras(void **st)
+{
+	const char	*runs = "{\"coverage\":["
+	    "{\"line\":1,\"signed\":false,\"envelope\":false},"
+	    "{\"line\":3,\"signed\":true,\"envelope\":false,"
+	    "\"flowed\":true,\"delsp\":false},"
+	    "{\"line\":7,\"signed\":true,\"envelope\":false,"
+	    "\"flowed\":true,\"delsp\":true},"
+	    "{\"line\":9,\"signed\":false,\"envelope\":false}]}";
+
+	(void)st;
+	paras_are(runs, "plain \nlines \n"
+	    "a soft \nbreak\n> quoted \n> on \n"
+	    "del \nsp \n"
+	    "last \nlines\n",
+	    "1:-[plain ]\n2:-[lines ]\n"
+	    "3:0[a soft break]\n5:1[quoted on ]\n"
+	    "7:0[delsp]\n"
+	    "9:-[last ]\n10:-[lines]\n");
+	/* Without a verdict, or one without runs: every line as it is. */
+	paras_are(NULL, "a \nb\n\n", "1:-[a ]\n2:-[b]\n3:-[]\n");
+	paras_are("{}", "", "1:-[]\n");
+}
+
 int
 main(void)
 {
 	return UNIT_RUN(NULL, NULL,
 	    cmocka_unit_test(test_null_and_empty),
 	    cmocka_unit_test(test_verdict),
+	    cmocka_unit_test(test_paras),
 	    cmocka_unit_test(test_older),
 	    cmocka_unit_test(test_from_name),
 	    cmocka_unit_test(test_field_shown));

@@ -796,6 +796,56 @@ test_cert_emails(void **st)
 }
 
 /*
+ * A part in format=flowed is a run of its own, marked flowed (and DelSp
+ * when it says so), even beside a flowed part vouched for alike; a part
+ * that is not flowed is not marked, and the JSON form says which is which.
+ */
+static void
+test_flowed_runs(void **st)
+{
+	static const char	 msg[] = "From: bob@example.test\r\n"
+	    "Subject: flowed\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+	    "--b\r\nContent-Type: text/plain; format=flowed\r\n\r\n"
+	    "one \r\ntwo\r\n"
+	    "--b\r\nContent-Type: text/plain; Format=Flowed; DelSp=Yes\r\n"
+	    "\r\nthree \r\nfour\r\n"
+	    "--b\r\nContent-Type: text/plain\r\n\r\nfive \r\nsix\r\n"
+	    "--b\r\nContent-Type: text/html; format=flowed\r\n\r\n"
+	    "<p>seven</p>\r\n--b--\r\n";
+	struct crypto_ctx	*ctx = fixture_ctx();
+	struct crypto_verdict	*v = NULL;
+	struct buf		*j;
+	struct smerr		 e;
+
+	(void)st;
+	smerr_clear(&e);
+	assert_int_equal(crypto_judge(ctx, msg, sizeof(msg) - 1, &v, &e), 0);
+	/* Not plain text: the HTML part goes on the unflowed run. */
+	assert_int_equal(v->nspans, 3);
+	assert_int_equal(v->spans[0].line, 1);
+	assert_int_equal(v->spans[0].flags, CRYPTO_SPAN_FLOWED);
+	assert_int_equal(v->spans[1].line, 3);
+	assert_int_equal(v->spans[1].flags,
+	    CRYPTO_SPAN_FLOWED | CRYPTO_SPAN_DELSP);
+	assert_int_equal(v->spans[2].line, 5);
+	assert_int_equal(v->spans[2].flags, 0);
+	assert_string_equal(v->text, "one \ntwo\nthree \nfour\nfive \nsix\n"
+	    "seven");
+	j = buf_new(0);
+	assert_int_equal(app_verdict_json(v, j), 0);
+	assert_non_null(strstr(buf_str(j), "{\"line\":1,\"signed\":false,"
+	    "\"envelope\":false,\"flowed\":true,\"delsp\":false}"));
+	assert_non_null(strstr(buf_str(j), "{\"line\":3,\"signed\":false,"
+	    "\"envelope\":false,\"flowed\":true,\"delsp\":true}"));
+	assert_non_null(strstr(buf_str(j), "{\"line\":5,\"signed\":false,"
+	    "\"envelope\":false,\"flowed\":false,\"delsp\":false}"));
+	buf_free(j);
+	crypto_verdict_free(v);
+	crypto_ctx_free(ctx);
+}
+
+/*
  * A certificate names a domain in A-labels (RFC 8398): a From written with
  * U-labels is its address all the same, so its signature is no mismatch.
  */
@@ -825,6 +875,7 @@ main(void)
 	    cmocka_unit_test(test_sig_table),
 	    cmocka_unit_test(test_enc_table),
 	    cmocka_unit_test(test_judge),
+	    cmocka_unit_test(test_flowed_runs),
 	    cmocka_unit_test(test_dane),
 	    cmocka_unit_test(test_memo),
 	    cmocka_unit_test(test_system_anchors),
