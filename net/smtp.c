@@ -558,24 +558,45 @@ mail_from(struct smtp *s, const char *from, size_t len, struct smerr *e)
 	return 0;
 }
 
+/*
+ * Recipients asked in one transaction of smtp_check: the number a server
+ * must take (RFC 5321, 4.5.3.1.8); past it, it may answer 452.
+ */
+#define SMTP_CHECK_BATCH	100
+
 int
 smtp_check(struct smtp *s, const char *from, const char *const *rcpt,
     size_t n, size_t len, struct smerr *e)
 {
-	int	r, refusal = 0;
+	struct smtp_reply	*reps;
+	size_t			 off, k;
+	int			 r, refusal, refused_any = 0;
 
 	s->data_began = 0;
 	if ((r = envelope_ok(s, from, rcpt, n, len, e)) != 0)
 		return r;
-	if ((r = mail_from(s, from, len, e)) == 0)
-		r = rcpt_all(s, rcpt, n, NULL, NULL, &refusal, e);
-	if (r != 0 && !refusal) {
-		(void)reset(s);
-		return r;
+	if ((reps = calloc(n, sizeof(*reps))) == NULL)
+		return smerr_nomem(e);
+	for (off = 0; off < n && r == 0; off += k) {
+		k = n - off < SMTP_CHECK_BATCH ? n - off : SMTP_CHECK_BATCH;
+		if ((r = mail_from(s, from, len, e)) == 0 &&
+		    (r = rcpt_all(s, rcpt + off, k, reps + off, NULL,
+		    &refusal, e)) != 0 && refusal) {
+			/* Said once for all the batches, below. */
+			refused_any = 1;
+			smerr_clear(e);
+			r = 0;
+		}
+		/* Nothing was asked to go: each transaction is undone. */
+		if (reset(s)) {
+			if (r == 0 && !refused_any)
+				r = smtp_fail(s, SMERR_NET, "RSET", e);
+			break;
+		}
 	}
-	/* Nothing was asked to go: the transaction is undone either way. */
-	if (reset(s) && r == 0)
-		return smtp_fail(s, SMERR_NET, "RSET", e);
+	if (r == 0 && refused_any)
+		r = refused_error(s, rcpt, reps, n, e);
+	free(reps);
 	return r;
 }
 

@@ -56,8 +56,10 @@ int		 smtp_send(struct smtp *s, const char *from,
 /*
  * Asks the server, without sending anything, whether it takes the n
  * recipients at rcpt for a message of len bytes from from: MAIL FROM,
- * RCPT TO for each, then RSET. The copies of one message are checked so
- * in one session before the first of them goes. SMERR_REFUSED, naming
+ * RCPT TO for each, then RSET, a hundred recipients at a time (as many
+ * as a server must take in one transaction). The copies of one message
+ * are checked so in one session before the first of them goes.
+ * SMERR_REFUSED, naming
  * every refused recipient with the server's reply as smtp_send does, when
  * one is refused; the session goes on after that unless it broke. A
  * server may still refuse later what it took here.

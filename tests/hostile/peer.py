@@ -115,9 +115,12 @@ def relay_options(p):
 def refusal_options(p):
     """--refuse ADDRESS: every RCPT TO for it is refused; --refuse-late
     ADDRESS: each one after the first in a session is (a server that took
-    the recipient when asked, then changed its mind). Both repeatable."""
+    the recipient when asked, then changed its mind). Both repeatable.
+    --max-rcpt N: past N recipients in one transaction, each is answered
+    452 (RFC 5321 lets a server stop at 100)."""
     p.add_argument("--refuse", action="append", default=[])
     p.add_argument("--refuse-late", action="append", default=[])
+    p.add_argument("--max-rcpt", type=int, default=0)
 
 
 class Refusals:
@@ -127,6 +130,17 @@ class Refusals:
         self.now = {r.lower() for r in a.refuse}
         self.late = {r.lower() for r in a.refuse_late}
         self.asked = {}
+        self.max = a.max_rcpt
+        self.in_txn = 0
+
+    def begin(self):
+        """A transaction begins (MAIL) or is undone (RSET)."""
+        self.in_txn = 0
+
+    def too_many(self):
+        """Whether this RCPT TO is one past --max-rcpt in its transaction."""
+        self.in_txn += 1
+        return self.max > 0 and self.in_txn > self.max
 
     def refused(self, rcpt):
         """Whether to refuse RCPT TO rcpt (an address, str)."""

@@ -45,7 +45,8 @@ test can assert that a password never arrived. It plays one --mode:
 
 With --refuse ADDRESS (any mode, SMTP) every RCPT TO for ADDRESS is
 answered 550; with --refuse-late ADDRESS only the second and later ones in
-a session are (peer.refusal_options).
+a session are; with --max-rcpt N each past the Nth in one transaction is
+answered 452 (peer.refusal_options).
 
 With --implicit the TLS handshake comes first (993/465 style). With --sni
 FILE the host name each client asked for in its TLS handshake (SNI, as
@@ -208,6 +209,11 @@ def smtp_session(c, a, ctx, tls_up):
         line = c.readline()
         cmd = line.split(None, 1)[0].upper() if line.strip() else b""
         rcpt = line.split(b"<", 1)[-1].split(b">", 1)[0]
+        if cmd in (b"MAIL", b"RSET"):
+            refusals.begin()
+        if cmd == b"RCPT" and refusals.too_many():
+            c.send(b"452 4.5.3 too many recipients\r\n")
+            continue
         if cmd == b"RCPT" and refusals.refused(rcpt.decode("ascii", "ignore")):
             c.send(b"550 5.1.1 <%s> not taken here\r\n" % rcpt)
             continue

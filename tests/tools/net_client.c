@@ -30,7 +30,7 @@
 #include "tests/tools/lib/tool.h"
 
 #define MAX_TLSA	8
-#define MAX_RCPT	16
+#define MAX_RCPT	128
 
 static struct {
 	const char	*user, *pass, *select, *fetchdir, *append, *folder;
@@ -40,7 +40,7 @@ static struct {
 	int		 rw;
 	const char	*rcpt[MAX_RCPT];
 	size_t		 nrcpt;
-	int		 list, idle_ms;
+	int		 list, idle_ms, check;
 } o;
 
 static int
@@ -215,6 +215,14 @@ run_smtp(const struct net_server *srv, struct smerr *e)
 	if (o.msg != NULL) {
 		if ((r = tool_load(o.msg, 0, &b, e)) != 0)
 			goto out;
+		/* --check: only ask whether every recipient is taken. */
+		if (o.check) {
+			if ((r = smtp_check(s, o.from != NULL ? o.from : "",
+			    o.rcpt, o.nrcpt, buf_len(b), e)) != 0)
+				goto out;
+			printf("check: every recipient taken\n");
+			goto out;
+		}
 		r = smtp_send(s, o.from != NULL ? o.from : "", o.rcpt,
 		    o.nrcpt, buf_data(b), buf_len(b), rr, &fin, e);
 		for (i = 0; i < o.nrcpt; i++)
@@ -286,6 +294,7 @@ main(int argc, char **argv)
 		{ "folder", 1, NULL, 'F' }, { "idle", 1, NULL, 'I' },
 		{ "from", 1, NULL, 'm' }, { "to", 1, NULL, 'r' },
 		{ "msg", 1, NULL, 'M' }, { "rw", 0, NULL, 'W' },
+		{ "check", 0, NULL, 'K' },
 		{ "store", 1, NULL, 'o' }, { "move", 1, NULL, 'v' },
 		{ "changedsince", 1, NULL, 'C' }, { "first", 1, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
@@ -345,6 +354,7 @@ main(int argc, char **argv)
 			o.rcpt[o.nrcpt++] = optarg;
 			break;
 		case 'M': o.msg = optarg; break;
+		case 'K': o.check = 1; break;
 		case 'W': o.rw = 1; break;
 		case 'o': o.store = optarg; break;
 		case 'v': o.move = optarg; break;
