@@ -1285,27 +1285,39 @@ group_record(const struct send_opts *o, struct group *g, int64_t *doubtp,
     struct smerr *e)
 {
 	struct buf	*note = NULL;
-	struct smerr	 why, e2;
+	struct smerr	 why, e2, store_err;
 	size_t		 i, nsent = 0;
 	int		 r = 0, first_err = 0;
 
 	for (i = 0; i < g->n; i++)
 		nsent += g->out[i].sent;
+	/*
+	 * Who did not get it first: a reason is one line of a bounded length,
+	 * and what is cut is then of those who did. Without memory for the
+	 * names, each copy is recorded all the same.
+	 */
 	if (nsent > 0 && nsent < g->n && ((note = buf_new(0)) == NULL ||
-	    group_names(g, 1, "; the message went to ", note) != 0 ||
 	    group_names(g, 0, "; not to ", note) != 0 ||
-	    group_names(g, 2, "; perhaps to ", note) != 0))
-		r = smerr_nomem(e);
-	for (i = 0; i < g->n && r == 0; i++) {
+	    group_names(g, 2, "; perhaps to ", note) != 0 ||
+	    group_names(g, 1, "; the message went to ", note) != 0)) {
+		buf_free(note);
+		note = NULL;
+	}
+	for (i = 0; i < g->n; i++) {
 		if (g->out[i].sent) {
-			r = store_outbox_sent(o->store, g->en[i].id,
-			    g->en[i].copy != 0, e);
+			/* A copy not recorded stops none of the others. */
+			smerr_clear(&e2);
+			if (store_outbox_sent(o->store, g->en[i].id,
+			    g->en[i].copy != 0, &e2) != 0 && r == 0) {
+				r = e2.code;
+				store_err = e2;
+			}
 			continue;
 		}
 		smerr_reset(&why, g->out[i].why.code, "%s%s%s",
-		    smerr_msg(&g->out[i].why), note != NULL ? buf_str(note) :
-		    "", g->out[i].doubt ? "; the message data went out, so "
-		    "it may have been delivered" : "");
+		    smerr_msg(&g->out[i].why), g->out[i].doubt ? "; the "
+		    "message data went out, so it may have been delivered" : "",
+		    note != NULL ? buf_str(note) : "");
 		smerr_clear(&e2);
 		(void)store_outbox_release(o->store, g->en[i].id,
 		    g->out[i].doubt, smerr_msg(&why), &e2);
@@ -1318,6 +1330,8 @@ group_record(const struct send_opts *o, struct group *g, int64_t *doubtp,
 			warnf(o, "%s", smerr_msg(&why));
 	}
 	buf_free(note);
+	if (r != 0)
+		*e = store_err;
 	return r != 0 ? r : first_err;
 }
 
@@ -1395,9 +1409,15 @@ send_deliver(const struct send_opts *o, int64_t id, struct vec_ids *with,
 		goto out;
 	for (i = 0; i < l.n && l.v[i] != id; i++)
 		;
-	/* Queued with other copies: they go together. */
+	/*
+	 * Queued with other copies: they go together, each claimed only
+	 * while still queued (force is for the one named, and it is queued).
+	 */
 	if (l.n > 1 && i < l.n) {
-		r = deliver_group(o, l.v, l.n, NULL, e);
+		struct send_opts	go = *o;
+
+		go.force = 0;
+		r = deliver_group(&go, l.v, l.n, NULL, e);
 		for (i = 0; with != NULL && i < l.n; i++)
 			if (l.v[i] != id)
 				(void)vec_ids_add(with, l.v[i]);

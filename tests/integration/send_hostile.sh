@@ -267,7 +267,7 @@ bcc bcclate
 serve sink --refuse-late bob@example.test
 B send bcclate.txt >out 2>err; rc=$?
 check_eq "bcc, refused late: one copy went" 1 "$(grep -c '^DATA' rec)"
-why="$(refused bob@example.test); the message went to alice@example.test; not to bob@example.test"
+why="$(refused bob@example.test); not to bob@example.test; the message went to alice@example.test"
 check_eq "bcc, refused late: send exits 1 saying who got it and who not" \
     "1 sealmail: $why" "$rc $(tail -1 err)"
 check_eq "bcc, refused late: bob's copy waits with the reason" \
@@ -279,5 +279,38 @@ check_eq "bcc, refused late: outbox send sends bob's copy: exit 0" 0 "$rc"
 check_eq "bcc, refused late: that copy alone" 1 "$(grep -c '^DATA' rec)"
 check_eq "bcc, refused late: to bob" "RCPT TO:<bob@example.test>" \
     "$(grep '^RCPT TO' rec | tr -d '\r')"
+
+# Before the copies of a message go, their recipients are asked about a
+# hundred at a time: a server may answer 452 past the hundredth of one
+# transaction (RFC 5321, 4.5.3.1.8), and that is no refusal.
+printf 'Subject: x\r\n\r\nx\r\n' >many.txt
+# ask_many: net_client asks the server about r0 ... r109@example.test.
+ask_many() {
+	set --
+	_i=0
+	while [ $_i -lt 110 ]; do
+		set -- "$@" --to "r$_i@example.test"
+		_i=$((_i + 1))
+	done
+	"$TOOLS/net_client" smtp --host mail.example.test --addr 127.0.0.1 \
+	    --port "$port" --tls implicit --ca "$LAB_CA" --timeout 5 \
+	    --user alice --pass secret --from alice@example.test \
+	    --msg many.txt --check "$@"
+}
+: >rec
+serve sink --max-rcpt 100
+ask_many >out 2>err; rc=$?
+check_eq "110 recipients, a server of 100 a transaction: all taken" \
+    "0 check: every recipient taken" "$rc $(tail -1 out)"
+check_eq "... asked in two transactions, each undone" "2 2" \
+    "$(grep -c '^MAIL FROM' rec) $(grep -c '^RSET' rec)"
+check_eq "... none sent" 0 "$(grep -c '^DATA' rec)"
+: >rec
+serve sink --max-rcpt 100 --refuse r7@example.test --refuse r105@example.test
+ask_many >out 2>err; rc=$?
+check_eq "one refused in each transaction: both named, nothing else" \
+    "1 2" "$rc $(grep -o 'r[0-9]*@example.test' err | sort -u | wc -l)"
+check_match "... by address" 'r7@example\.test.*r105@example\.test' \
+    "$(cat err)"
 hostile_down
 t_done
