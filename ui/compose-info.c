@@ -332,6 +332,22 @@ size_words(long long n, char *out, size_t len)
 }
 
 /*
+ * Draws s at row y, column x, then spaces up to cells cells, counted as
+ * the terminal shows them (a wide character takes two), so that what
+ * follows lines up whatever script s is in; returns the column after.
+ */
+static int
+put_padded(int y, int x, const char *s, int cells)
+{
+	int	used;
+
+	used = ui_put(y, x, COLS - x, s, strlen(s));
+	for (; used < cells && x + used < COLS; used++)
+		addch(' ');
+	return x + used;
+}
+
+/*
  * The recipients from row y on, in at most rows rows: when they do not
  * fit, the last row says how many more there are and how many of those
  * have no certificate. Returns the next row.
@@ -343,18 +359,19 @@ draw_rcpts(const struct ui_cinfo *ci, int y, int rows)
 	const char	*w;
 	char		 line[400];
 	size_t		 i, shown, bare = 0;
+	int		 x;
 
 	if (rows < 1)
 		return y;
 	shown = ci->nrc <= (size_t)rows ? ci->nrc : (size_t)rows - 1;
 	for (i = 0; i < shown; i++, y++) {
 		w = source_words(&ci->rc[i], ci, &color);
-		snprintf(line, sizeof(line), "  %-32s ", ci->rc[i].addr);
 		attrset(A_NORMAL);
-		ui_put(y, 0, COLS, line, strlen(line));
+		x = ui_put(y, 0, COLS, "  ", 2);
+		x = put_padded(y, x, ci->rc[i].addr, 32);
+		x += ui_put(y, x, COLS - x, " ", 1);
 		attrset(COLOR_PAIR(color) | A_BOLD);
-		ui_put(y, (int)strlen(line), COLS - (int)strlen(line), w,
-		    strlen(w));
+		ui_put(y, x, COLS - x, w, strlen(w));
 	}
 	if (shown < ci->nrc) {
 		for (i = shown; i < ci->nrc; i++)
@@ -377,17 +394,15 @@ static void
 draw_file(int y, size_t i, const struct ui_attach *a, int sel)
 {
 	char	 line[128], sz[32];
-	int	 x, used;
+	int	 x;
 
 	snprintf(line, sizeof(line), "%c %zu ", sel ? '>' : ' ', i + 1);
 	x = ui_put(y, 0, COLS, line, strlen(line));
-	used = ui_put(y, x, COLS - x, a->name, strlen(a->name));
-	for (; used < 30 && x + used < COLS; used++)
-		addch(' ');
+	x = put_padded(y, x, a->name, 30);
 	size_words(a->size, sz, sizeof(sz));
 	snprintf(line, sizeof(line), " %-28s %10s", a->type, sz);
-	if (x + used < COLS)
-		ui_put(y, x + used, COLS - x - used, line, strlen(line));
+	if (x < COLS)
+		ui_put(y, x, COLS - x, line, strlen(line));
 }
 
 void

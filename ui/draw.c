@@ -256,7 +256,12 @@ wrap_cells(const char *s, size_t len, int width, int indent,
 	while (i < len) {
 		n = ui_char(s + i, len - i, &mbs, &wc, &cw);
 		if (w + cw > room && i > start) {
-			if (brk <= start)
+			/*
+			 * A space past the edge ends a word that fits: the
+			 * row holds it. Else the row ends after the last
+			 * space, or inside a word that has none before it.
+			 */
+			if (wc == L' ' || brk <= start)
 				brk = i;
 			row(s + start, brk - start, arg);
 			start = brk;

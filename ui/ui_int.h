@@ -170,8 +170,9 @@ int		 ui_put_tail(int y, int x, int width, const char *s,
 		    size_t len);
 /*
  * Cuts s (len bytes of UTF-8) into rows, the first at most width cells
- * wide and the others width - indent, breaking after a space where it can
- * and else inside a word; calls row with each row's bytes (the spaces a
+ * wide and the others width - indent, breaking at a space where it can
+ * (a row holds every whole word that fits in its cells, the last one
+ * ending at its edge too) and else inside a word; calls row with each row's bytes (the spaces a
  * break leaves at the start of the next row dropped), once at least. No
  * character is left out: one wider than its row takes a row of its own.
  * A tab is first made spaces to its stop (ui_expand_tabs), as every text

@@ -222,9 +222,8 @@ the key written to the pseudo-terminal to the last byte of its redraw"
 	for q in zebrafish 'from:sender7' 'is:unread zebrafish'; do
 		"$TOOLS/app_querytime" "$H2" "" INBOX "$q" $((ROUNDS * 4)) \
 		    > "$W/qt.out" 2>&1
-		v=$(python3 -c 'import sys,re; print(" ".join(re.findall(r"[0-9.]+", sys.stdin.read().split("ms min")[-1])))' < "$W/qt.out")
-		rec "$SEC" "limit '$q' once the store is open" ms "$v" "" "" \
-		    "ours<=100" "$(head -1 "$W/qt.out")"
+		rec_runs "$SEC" "limit '$q' once the store is open" ms \
+		    $((ROUNDS * 4)) "ours<=100" "$W/qt.out"
 	done
 else
 	say "  (app_storefill failed: not measured)"
@@ -232,6 +231,5 @@ fi
 # Threading as the index does it on `o`: the order and the tree drawing,
 # NLIST messages in threads of ten (app_threadtime makes them).
 "$TOOLS/app_threadtime" "$NLIST" $((ROUNDS * 2)) > "$W/tt.out" 2>&1
-v=$(python3 -c 'import sys,re; print(" ".join(re.findall(r"[0-9.]+", sys.stdin.read().split("ms min")[-1])))' < "$W/tt.out")
-rec "$SEC" "thread $NLIST messages and draw their tree" ms "$v" "" "" \
-    "ours<=200" "$(head -1 "$W/tt.out")"
+rec_runs "$SEC" "thread $NLIST messages and draw their tree" ms \
+    $((ROUNDS * 2)) "ours<=200" "$W/tt.out"

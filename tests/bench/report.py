@@ -155,7 +155,8 @@ def md(path, out, mode, load_before):
     w.append("- mode: %s" % mode)
     w.append("- code measured: %s" % revision())
     w.append("")
-    w.append("Each figure is min / **median** / max over its rounds; the "
+    w.append("Each figure is min / **median** / max over its rounds, or "
+             "over the runs of one process where its note says so; the "
              "ratio is sealmail's median over the peer's median (below 1.0: "
              "sealmail is faster, or smaller). A load average near or above "
              "the CPU count means other work shared the machine: such "

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # make bench: sealmail side by side with its peers on the same lab, in the
-# same run, each figure over several rounds (min / median / max), reported
-# as ratios (sealmail's median / the peer's; below 1.0 means sealmail is
-# faster). The table goes to bench/results.md. Never part of make check.
+# same run, each figure over several rounds (min / median / max; one timed
+# inside one process over its runs, rec_runs), reported as ratios
+# (sealmail's median / the peer's; below 1.0 means sealmail is faster).
+# The table goes to bench/results.md. Never part of make check.
 #
 # Like with like: both sides read the same mail from the same server or
 # the same local copy, warm; the crypto ceiling is openssl speed on the
@@ -78,6 +79,19 @@ rec() {
 	python3 "$TOP/tests/bench/report.py" add "$RES" "$1" "$2" "$3" "$4" \
 	    "$5" "$6" "$7" "${8:-}"
 	say "  $2 ($3): sealmail$(stats "$4")${5:+; $5$(stats "$6")}"
+}
+# rec_runs SECTION NAME UNIT RUNS TARGET OUT: one figure a tool timed in
+# one process over RUNS runs, OUT its output ("...; ms min A median B max
+# C"). A B C are those runs' min / median / max, not RUNS rounds' values:
+# the note and the log say so.
+rec_runs() {
+	local _v _what
+	_v=$(python3 -c 'import sys,re; print(" ".join(re.findall(r"[0-9.]+", sys.stdin.read().split("ms min")[-1])))' < "$6")
+	_what="min / median / max of $4 runs in one process"
+	_what="$(head -1 "$6" | sed 's/ms min.*//')$_what"
+	python3 "$TOP/tests/bench/report.py" add "$RES" "$1" "$2" "$3" "$_v" \
+	    "" "" "$5" "$_what"
+	say "  $2 ($3): sealmail $(echo "$_v" | sed 's| | / |g') ($_what)"
 }
 # how TEXT: how the figures of section $SEC are measured, for the table.
 how() { python3 "$TOP/tests/bench/report.py" how "$RES" "$SEC" "$1"; }

@@ -2,7 +2,8 @@
 # in tmux over mail synced from the lab's Dovecot. The pager joins the
 # soft-broken lines of a paragraph and wraps it to the window: at 100
 # columns a paragraph of five short lines is one row, at 60 it is cut
-# where the window ends, not where the sender's lines did. A quoted
+# where the window ends, not where the sender's lines did, the first row
+# holding the word that ends at its last cell. A quoted
 # paragraph keeps its depth on every row and never joins a line of
 # another depth; a stuffed space is gone; with DelSp=yes the space
 # before each break goes too; the signature separator stands alone. The
@@ -75,9 +76,9 @@ check "the signature separator stands alone" ui_wait_for '│ --$'
 check "and the signature after it" ui_wait_for '│ Bob$'
 resize 60 30
 check "60 columns: laid out again for the window" \
-    ui_wait_for '│ Dear Alice, the soft breaks of this paragraph are$'
+    ui_wait_for '│ Dear Alice, the soft breaks of this paragraph are joined$'
 check "the paragraph goes on on the next row" \
-    ui_wait_for '│ joined into one line by a reader that knows$'
+    ui_wait_for '│ into one line by a reader that knows format=flowed\.$'
 $TM send-keys -t ui q
 ui_open_msg fl-quote
 check "a long quoted paragraph opens" ui_wait_for 'Subject: fl-quote'

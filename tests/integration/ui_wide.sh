@@ -2,11 +2,13 @@
 # over mail synced from the lab's Dovecot. An emoji (U+1F600) and a CJK
 # ideograph take two cells, a combining mark none: the pager wraps a line
 # of them where the window ends (a wide character that would straddle the
-# edge goes to the next row), a line of letters with a combining mark on
-# each fits as many letters as cells, and no row of the index or the
-# pager, their bars included, is wider than the window, at 80 columns or
-# at 41. Under a locale that is not UTF-8 each wide character is one "?"
-# and a combining mark is dropped, so the rows still fit.
+# edge goes to the next row; a word of them that ends at the last cell,
+# a space after it, stays whole on its row), a line of letters with a
+# combining mark on each fits as many letters as cells, and no row of the
+# index or the pager, their bars included, is wider than the window, at
+# 80 columns or at 41. Under a locale that is not UTF-8 each wide
+# character is one "?" and a combining mark is dropped, so the rows still
+# fit.
 . "$TOP/tests/lib.sh"
 F="uiwide$$"
 ui_lab uiwide "$F"
@@ -26,6 +28,7 @@ ACUTE=$(printf 'e\314\201')			# e, U+0301
 	printf 'a%s\n' "$(rep 40 "$SMILE")"
 	printf '%s end\n' "$(rep 50 "$HAN")"
 	printf '%s\n' "$(rep 80 "$ACUTE")"
+	printf 'abc %s end\n' "$(rep 36 "$HAN")"
 } > "$T/m"
 alice_deliver "$T/m" S
 check "sync the test folder" S sync --folder "$F"
@@ -64,6 +67,9 @@ check_eq "the rest on the next" "$(rep 12 "$HAN") end" "$(row 4)"
 check_eq "a combining mark takes no cell: 76 letters on a row" \
     "$(rep 76 "$ACUTE")" "$(row 5)"
 check_eq "and 4 on the next" "$(rep 4 "$ACUTE")" "$(row 6)"
+check_eq "a word of ideographs ending at the edge stays on its row" \
+    "abc $(rep 36 "$HAN")" "$(row 7)"
+check_eq "the space after it is the break" "end" "$(row 8)"
 check_eq "no row of the pager is wider than the window" 80 "$(cells)"
 check_match "the rule under the strip is whole" '^─{80}$' \
     "$(ui_screen | sed -n 4p)"
