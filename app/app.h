@@ -329,7 +329,8 @@ struct app_para {
 /*
  * Hands each piece of text (the shown text of a message whose verdict is
  * sh, which may be NULL) to fn in order, one empty line for an empty
- * text: what the pager lays out and a reply quotes. 0, what fn returned
+ * text that is not flowed (an empty flowed part hands nothing): what the
+ * pager lays out and a reply quotes. 0, what fn returned
  * when not 0, or SMERR_NOMEM.
  */
 int	 app_shown_paras(const char *text, const struct app_shown *sh,

@@ -349,10 +349,11 @@ void	 app_setup_clear(struct app_setup *s);
  * The servers of domain from its SRV records (RFC 6186: _imaps._tcp,
  * then _imap._tcp; _submissions._tcp, then _submission._tcp), for the
  * protocols wanted. domain is ASCII: one outside ASCII comes as its
- * A-labels (base/idn.h), the names the records are asked under. A bogus answer is SMERR_DNSSEC; a target from an
- * answer DNSSEC did not vouch for is used only inside domain (otherwise
- * SMERR_DNSSEC); no record is SMERR_NOTFOUND. Each message asks for
- * --imap and --smtp where they would help.
+ * A-labels (base/idn.h), the names the records are asked under. A bogus
+ * answer is SMERR_DNSSEC; a target from an answer DNSSEC did not vouch
+ * for is used only inside domain (otherwise SMERR_DNSSEC); no record is
+ * SMERR_NOTFOUND. Each message asks for --imap and --smtp where they
+ * would help.
  */
 int	 app_setup_discover(struct dns *d, const char *domain, int want_imap,
 	    int want_smtp, struct app_setup *s, struct smerr *e);

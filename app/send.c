@@ -1157,7 +1157,7 @@ ids_cb(const struct store_outbox *ob, void *arg)
 	return vec_ids_add(&l->ids, ob->id);
 }
 
-/* One copy of a message sent with the others: its recipients, and how it went. */
+/* One copy of a message sent with others: its recipients, how it went. */
 struct copy_out {
 	size_t		 start;		/* its recipients in group.all */
 	size_t		 n;

@@ -1039,8 +1039,9 @@ out:
 
 /*
  * A part's text begins at the end of text: remember where, whether a
- * signature covers it and an envelope held it, and whether it is flowed. A part that could not be
- * decoded left a mark past the end: it is dropped.
+ * signature covers it and an envelope held it, and whether it is flowed.
+ * A part that could not be decoded left a mark past the end: it is
+ * dropped.
  */
 static int
 text_segment(struct judge *j, const struct mime_part *p)

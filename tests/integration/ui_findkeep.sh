@@ -40,6 +40,8 @@ no_probe() { ! ui_screen | grep -q X-Fk-Probe; }
 # first: the first row below the rule.
 first() { ui_screen | sed -n 5p; }
 resize() { $TM resize-window -t ui -x "$1" -y "$2"; sleep 0.5; }
+# drawn_at N: the screen was drawn again at N columns (its rule is N wide).
+drawn_at() { ui_wait_for "^─{$1}\$"; }
 
 ui_start "$H" 100x30
 check "the program opens" ui_wait_for 'sealmail: INBOX'
@@ -66,6 +68,7 @@ check "above it, every header field" ui_wait_for 'X-Fk-Probe: fieldword'
 $TM send-keys -t ui h
 check "h again: the usual fields" settles no_probe
 resize 100 30
+check "100 columns: drawn again" drawn_at 100
 check_match "scrolled away, a resize leaves the screen where it was" 'From:' \
     "$(first)"
 $TM send-keys -t ui n
@@ -74,6 +77,7 @@ check "n searches on past the row found: none after it, so it wraps" \
 check_match "to the same row" 'needle' "$(found)"
 check_match "at the top of the screen" 'needle' "$(first)"
 resize 70 30
+check "70 columns: drawn again" drawn_at 70
 check_match "70 columns: still that row" 'needle' "$(found)"
 check_match "the top of the screen is the row found" 'needle' "$(first)"
 
