@@ -1257,6 +1257,14 @@ fetch_gaps(struct syncer *s, struct smerr *e)
 		return r;
 	if (s->gaps.n == 0)
 		return 0;
+	/*
+	 * A move made by another process that was no longer queued above
+	 * was done on the server before: a NOOP has the server tell this
+	 * session of it, which it may not have yet, so that the fetch below
+	 * finds nothing there rather than a copy the user took away.
+	 */
+	if ((r = imap_noop(s->imap, NULL, e)) != 0)
+		return r;
 	qsort(s->gaps.v, s->gaps.n, sizeof(s->gaps.v[0]), gap_cmp);
 	log_debug("sync %s: %zu message(s) missing from UID %lld on",
 	    s->folder, s->gaps.n, (long long)s->gaps.v[0]);
