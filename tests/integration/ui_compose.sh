@@ -105,12 +105,7 @@ ui_start "$H" 130x40 "HOME='$T' EDITOR='$T/editor.sh'"
 check "the program opens" wait_for 'sealmail: INBOX'
 
 # s: the folder prompt completes.
-key c
-check "the folders, the test folder among them" wait_for "^ *$FOLD "
-row=$(screen | grep -n "^ *$FOLD" | head -1 | cut -d: -f1)
-i=2; while [ "$i" -lt "${row:-2}" ]; do key j; i=$((i + 1)); done
-key Enter
-check "the test folder" wait_for "sealmail: $FOLD"
+check "c and Enter open the test folder" ui_open_folder "$FOLD"
 key s
 check "s asks for a folder" wait_for 'Move to folder:'
 key uicf Tab
