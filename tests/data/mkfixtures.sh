@@ -317,22 +317,35 @@ echo $PASS >pw
 openssl pkcs12 -export -in alice.pem -inkey alice.key -out alice-3des.p12 \
     -passout file:pw -certpbe PBE-SHA1-3DES -keypbe PBE-SHA1-3DES \
     -macalg sha1
-gpgsm --batch --import ca.pem bob.pem 2>/dev/null
+# The agent is started here, and waited for (up to 20 s): gpgsm starting
+# it itself gives up sooner than a loaded machine may take. What gpgsm
+# says goes to stderr, so that a failure shows why.
+gpgconf --launch gpg-agent
+i=0
+until gpg-connect-agent --no-autostart /bye >/dev/null 2>&1; do
+	i=$((i + 1))
+	if [ $i -ge 200 ]; then
+		echo "mkfixtures: gpg-agent did not start" >&2
+		exit 1
+	fi
+	sleep 0.1
+done
+gpgsm --batch --import ca.pem bob.pem
 gpgsm --batch --pinentry-mode loopback --passphrase-fd 0 \
-    --import alice-3des.p12 <pw 2>/dev/null
+    --import alice-3des.p12 <pw
 $FT "$NOW" gpgsm --batch --pinentry-mode loopback --passphrase-fd 0 \
     --detach-sign \
     -u alice@example.test plain.txt <pw \
-    >g.sig 2>/dev/null
+    >g.sig
 signed_mp plain.txt g.sig | out gpgsm-signed valid none - \
     alice@example.test "$ALICE" "signed by gpgsm"
 gpgsm --batch --cipher-algo AES256 --encrypt -r bob@example.test \
-    plain.txt >g.p7m 2>/dev/null
+    plain.txt >g.p7m
 pkcs7_mime enveloped-data g.p7m | out gpgsm-encrypted none decrypted \
     aes-256-cbc - "$ALICE" "encrypted by gpgsm"
 signed_mp plain.txt g.sig >gs.ent
 gpgsm --batch --cipher-algo AES256 --encrypt -r bob@example.test \
-    gs.ent >gs.p7m 2>/dev/null
+    gs.ent >gs.p7m
 pkcs7_mime enveloped-data gs.p7m | out gpgsm-sign-encrypt valid decrypted \
     aes-256-cbc alice@example.test "$ALICE" \
     "signed, then encrypted by gpgsm"
