@@ -115,10 +115,15 @@ check "UTF-8: the message opens, the verdict above the rule" \
 check "UTF-8: the verdict whole" wait_for '^Not signed$'
 $TM resize-window -t ui -x 30 -y 3
 check "30x3: the title and the hints" wait_for '^ q:back.*\?:help$'
-check_eq "30x3: nothing on the status line" "" "$(last)"
+# The status line may say a sync that ran meanwhile; nothing of the
+# message is drawn on it.
+nomsg='Not|sign|From|─|│|the text'
+check_nomatch "30x3: nothing of the message on the status line" \
+    "$nomsg" "$(last)"
 $TM resize-window -t ui -x 8 -y 2
 check "8x2: the hints" wait_for '^ q:back…$'
-check_eq "8x2: nothing on the status line" "" "$(last)"
+check_nomatch "8x2: nothing of the message on the status line" \
+    "$nomsg" "$(last)"
 $TM resize-window -t ui -x 1 -y 1
 sleep 0.5
 $TM resize-window -t ui -x 100 -y 30
