@@ -28,7 +28,7 @@
 #include "store/store_int.h"
 
 #define STORE_SCHEMA_VERSION	"4"	/* made new, then brought up */
-#define STORE_FORMAT		14	/* the newest */
+#define STORE_FORMAT		15	/* the newest */
 
 /* The writer copies the log into the database every this many pages. */
 #define STORE_WAL_PAGES		4096
@@ -283,6 +283,16 @@ static const char *store_upgrade_to_14 =
     "ALTER TABLE revocation ADD COLUMN reason INTEGER NOT NULL "
     "DEFAULT -1;"
     "UPDATE meta SET value = '14' WHERE name = 'schema';";
+
+/*
+ * Format 14 to 15: an index over the messages' Message-IDs, for the
+ * questions asked by Message-ID (is a reply's original kept encrypted?),
+ * which read every message without it.
+ */
+static const char *store_upgrade_to_15 =
+    "CREATE INDEX message_msgid ON message(message_id)"
+    " WHERE message_id IS NOT NULL;"
+    "UPDATE meta SET value = '15' WHERE name = 'schema';";
 
 static const char *store_schema =
     "CREATE TABLE meta(name TEXT PRIMARY KEY, value TEXT);"
@@ -668,7 +678,7 @@ store_migrate(struct store *st, struct smerr *e)
 		[7] = store_upgrade_to_8, [8] = store_upgrade_to_9,
 		[9] = store_upgrade_to_10, [10] = store_upgrade_to_11,
 		[11] = store_upgrade_to_12, [12] = store_upgrade_to_13,
-		[13] = store_upgrade_to_14,
+		[13] = store_upgrade_to_14, [14] = store_upgrade_to_15,
 	};
 	int64_t		 n;
 	int		 r, got;

@@ -1,7 +1,8 @@
 /*
  * tests/unit/store_test.h: what the unit tests that look inside a store
  * share: running SQL on its connection, reading one number, and the SQL
- * that turns a store of the current format back into format 12 (no
+ * that turns a store of the current format back into format 14 (no
+ * index over Message-IDs), 13 (no time or reason of a revocation), 12 (no
  * server flags kept under a local change), 11 (no recipients' names), 10 (also no drafts' choices), 9 (also no From
  * display names), 8 (also message content
  * without text_len, the view over the older text) or 3 (also its message
@@ -51,8 +52,12 @@ one_int(struct store *st, const char *sql)
     " indexed, cc, reply_to, in_reply_to, refs, list_post, attachments," \
     " hdr"
 
-/* Format 13: the revocation table without revoked_at and reason. */
-#define STORE_BACK_TO_13 \
+/* Format 14: no index over the messages' Message-IDs. */
+#define STORE_BACK_TO_14 \
+    "DROP INDEX message_msgid;"
+
+/* Format 13: also the revocation table without revoked_at and reason. */
+#define STORE_BACK_TO_13 STORE_BACK_TO_14 \
     "ALTER TABLE revocation RENAME TO new_revocation;" \
     "CREATE TABLE revocation(fingerprint TEXT PRIMARY KEY," \
     " status TEXT NOT NULL, source TEXT NOT NULL, until INTEGER NOT NULL," \

@@ -1678,7 +1678,7 @@ test_upgrade_2(void **unused)
 
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 14);
+	    "'schema';"), 15);
 	load_text(st, id1, "an older dingoword");
 	assert_int_equal(hits(st, "dingoword"), 0);	/* indexed again... */
 	assert_int_equal(store_index(st, 0, &done, &left, &e), 0);
@@ -1791,9 +1791,56 @@ test_upgrade_13(void **unused)
 	store_close(st);
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 14);
+	    "'schema';"), 15);
 	assert_int_equal(one_int(st, "SELECT revoked_at FROM revocation;"), 0);
 	assert_int_equal(one_int(st, "SELECT reason FROM revocation;"), -1);
+	store_close(st);
+	rmdir_all(d);
+}
+
+/*
+ * Format 14 had no index over the messages' Message-IDs: after the step to
+ * 15, a question by Message-ID reads through the index, and finds what it
+ * found before.
+ */
+static void
+test_upgrade_14(void **unused)
+{
+	struct store		*st;
+	struct store_msg	 m;
+	struct smerr		 e;
+	struct ids		 ids;
+	sqlite3_stmt		*s;
+	int64_t			 inbox, id;
+	int			 used = 0;
+	char			*d = tmpdir();
+
+	(void)unused;
+	st = open_key1(d, &e);
+	assert_int_equal(store_folder_open(st, "work", "INBOX", &inbox, &e), 0);
+	mkmsg(&m, inbox, 1, "kept", "m1");
+	m.message_id = "<kept@example.test>";
+	assert_int_equal(store_msg_add(st, &m, &id, &e), 0);
+	exec_ok(st, "BEGIN;" STORE_BACK_TO_14
+	    "UPDATE meta SET value = '14' WHERE name = 'schema'; COMMIT;");
+	store_close(st);
+
+	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
+	    "'schema';"), 15);
+	assert_int_equal(sqlite3_prepare_v2(st->db, "EXPLAIN QUERY PLAN "
+	    "SELECT id FROM message WHERE message_id = 'x';", -1, &s, NULL),
+	    SQLITE_OK);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		used |= strstr((const char *)sqlite3_column_text(s, 3),
+		    "message_msgid") != NULL;
+	sqlite3_finalize(s);
+	assert_true(used);
+	memset(&ids, 0, sizeof(ids));
+	assert_int_equal(store_msg_foreach_msgid(st, "<kept@example.test>",
+	    ids_cb, &ids, &e), 0);
+	assert_int_equal(ids.n, 1);
+	assert_int_equal(ids.v[0], id);
 	store_close(st);
 	rmdir_all(d);
 }
@@ -1825,7 +1872,7 @@ test_upgrade_7(void **unused)
 
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 14);
+	    "'schema';"), 15);
 	assert_int_equal(store_cert_caps_get(st, fp, &caps, &e), 0);
 	assert_int_equal(caps, 133);
 	assert_int_equal(one_int(st, "SELECT count(*) FROM meta WHERE name "
@@ -1955,7 +2002,7 @@ test_upgrade_12(void **unused)
 
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 14);
+	    "'schema';"), 15);
 	base_is(st, id1, NULL);
 	assert_int_equal(store_msg_set_local_flags(st, id2, "", &e), 0);
 	base_is(st, id2, "\\Seen");
@@ -1995,7 +2042,7 @@ test_upgrade_8(void **unused)
 
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 14);
+	    "'schema';"), 15);
 	assert_int_equal(one_int(st, "SELECT count(*) FROM message_content "
 	    "WHERE text_len IS NULL;"), 2);
 	load_text(st, id1, "old gnuword\n");
@@ -2113,5 +2160,6 @@ main(void)
 	    cmocka_unit_test(test_ids_kept),
 	    cmocka_unit_test(test_revoke),
 	    cmocka_unit_test(test_upgrade_13),
+	    cmocka_unit_test(test_upgrade_14),
 	    cmocka_unit_test(test_ckpt));
 }
