@@ -90,7 +90,11 @@ run_net() {
 	echo "$t $n"
 }
 
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+# The middle value; of an even count, the mean of the two in the middle.
+median() {
+	sort -n | awk '{ a[NR] = $1 }
+	    END { print NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
 
 echo "warm-up ..."
 run_mbsync >/dev/null

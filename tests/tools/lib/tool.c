@@ -139,7 +139,11 @@ by_value(const void *a, const void *b)
 void
 tool_print_ms(double *ms, size_t n)
 {
+	double	median;
+
 	qsort(ms, n, sizeof(*ms), by_value);
-	printf("ms min %.1f median %.1f max %.1f\n", ms[0], ms[n / 2],
+	/* Of an even count, the mean of the two in the middle. */
+	median = n % 2 ? ms[n / 2] : (ms[n / 2 - 1] + ms[n / 2]) / 2;
+	printf("ms min %.1f median %.1f max %.1f\n", ms[0], median,
 	    ms[n - 1]);
 }
