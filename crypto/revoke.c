@@ -212,12 +212,47 @@ crl_read(const uint8_t *data, size_t len)
 }
 
 /*
- * 1 when crl is one complete CRL for every certificate and reason: not a
- * delta, not indirect, not partitioned, and no critical extension that is
- * not understood.
+ * 1 when one of the full names of the CRL's issuing distribution point is
+ * a name of a distribution point of cert (RFC 5280, 6.3.3 (b)(2)(i)): a
+ * CRL of another partition of the issuer's does not list cert, and would
+ * read as good.
  */
 static int
-crl_whole(X509_CRL *crl, const char **whyp)
+idp_names_cert(const ISSUING_DIST_POINT *idp, X509 *cert)
+{
+	STACK_OF(DIST_POINT)	*dps;
+	DIST_POINT		*dp;
+	GENERAL_NAMES		*ours, *theirs;
+	int			 i, k, l, found = 0;
+
+	if (idp->distpoint->type != 0)
+		return 0;	/* a name relative to the issuer's: not read */
+	theirs = idp->distpoint->name.fullname;
+	dps = X509_get_ext_d2i(cert, NID_crl_distribution_points, NULL, NULL);
+	for (i = 0; i < sk_DIST_POINT_num(dps) && !found; i++) {
+		dp = sk_DIST_POINT_value(dps, i);
+		if (dp->distpoint == NULL || dp->distpoint->type != 0)
+			continue;
+		ours = dp->distpoint->name.fullname;
+		for (k = 0; k < sk_GENERAL_NAME_num(ours) && !found; k++)
+			for (l = 0; l < sk_GENERAL_NAME_num(theirs) &&
+			    !found; l++)
+				found = GENERAL_NAME_cmp(
+				    sk_GENERAL_NAME_value(ours, k),
+				    sk_GENERAL_NAME_value(theirs, l)) == 0;
+	}
+	sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
+	ERR_clear_error();
+	return found;
+}
+
+/*
+ * 1 when crl is one complete CRL for every reason that covers cert: not a
+ * delta, not indirect, not of another partition, and no critical
+ * extension that is not understood.
+ */
+static int
+crl_whole(X509_CRL *crl, X509 *cert, const char **whyp)
 {
 	ISSUING_DIST_POINT	*idp;
 	X509_EXTENSION		*x;
@@ -246,6 +281,11 @@ crl_whole(X509_CRL *crl, const char **whyp)
 	if (idp != NULL && (idp->onlysomereasons != NULL ||
 	    idp->indirectCRL || idp->onlyCA || idp->onlyattr)) {
 		*whyp = "the CRL covers only some certificates or reasons";
+		ok = 0;
+	} else if (idp != NULL && idp->distpoint != NULL &&
+	    !idp_names_cert(idp, cert)) {
+		*whyp = "the CRL is of a distribution point the certificate "
+		    "does not name";
 		ok = 0;
 	}
 	ISSUING_DIST_POINT_free(idp);
@@ -302,7 +342,7 @@ crypto_crl_judge(const uint8_t *data, size_t len, X509 *cert, X509 *issuer,
 		*whyp = "the CRL is not signed by the issuer";
 		goto out;
 	}
-	if (!crl_whole(crl, whyp))
+	if (!crl_whole(crl, cert, whyp))
 		goto out;
 	/* A CRL without nextUpdate cannot be known to be current. */
 	if (X509_CRL_get0_nextUpdate(crl) == NULL) {

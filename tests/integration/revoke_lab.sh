@@ -166,6 +166,8 @@ cert rv-replay "$U:$((P + 886))/ocsp" -
 cert rv-other "$U:$((P + 888))/ocsp" -
 cert rv-forgedcrl - "$U:$((P + 883))/forged.crl"
 cert rv-hugecrl - "$U:$((P + 883))/huge.crl"
+cert rv-partcrl - "$U:$((P + 883))/part.crl"
+cert rv-idpcrl - "$U:$((P + 883))/idp.crl"
 cp "$LAB_CA" "$T/srv/ca.pem"
 cp "$R/ocsp.pem" "$R/ocsp.key" "$T/srv/"
 cat "$R/index.txt" > "$T/srv/index.txt"
@@ -199,6 +201,32 @@ openssl ca -gencrl -config "$T/srv/forged.cnf" -cert "$T/srv/forged.pem" \
 	-out "$T/srv/forged.crl"
 check "a CRL of an impostor of the CA's name was made" test -s \
     "$T/srv/forged.crl"
+# idpcrl NAME INDEX URL: a CRL of the lab CA's for the certificates of
+# INDEX, whose issuing distribution point is URL (one partition of the
+# CA's CRLs), in $T/srv/NAME.crl.
+idpcrl() {
+	printf '[ ca ]\ndefault_ca = rv\n[ rv ]\ndatabase = %s\ncrlnumber = %s\ndefault_md = sha256\ncrl_extensions = ext\n[ ext ]\nissuingDistributionPoint = critical, @idp\n[ idp ]\nfullname = URI:%s\n' \
+	    "$2" "$T/srv/crlnumber" "$3" > "$T/srv/$1.cnf"
+	openssl ca -gencrl -config "$T/srv/$1.cnf" -cert "$LAB_CA" \
+	    -keyfile "$LAB_CA_KEY" -crldays 30 -out "$T/srv/$1.pem" \
+	    2>/dev/null &&
+	    openssl crl -in "$T/srv/$1.pem" -outform DER -out "$T/srv/$1.crl"
+}
+# At the certificate's distribution point, the CRL of another partition
+# of the CA's, genuine and current, which does not list it: were it
+# believed, a certificate it does not speak of would read as good.
+: > "$T/srv/part.txt"
+idpcrl part "$T/srv/part.txt" "$U:$((P + 883))/other.crl"
+check "a CRL of another distribution point was made" test -s \
+    "$T/srv/part.crl"
+# The CRL of the certificate's own distribution point, naming it so, and
+# listing it revoked.
+s=$(openssl x509 -noout -serial -in "$T/c/rv-idpcrl.pem" | cut -d= -f2)
+printf 'R\t361231000000Z\t%sZ\t%s\tunknown\t/CN=rv-idpcrl\n' \
+    "$(date -u +%y%m%d%H%M%S)" "$s" > "$T/srv/idp.txt"
+idpcrl idp "$T/srv/idp.txt" "$U:$((P + 883))/idp.crl"
+check "a CRL of the certificate's own distribution point was made" test -s \
+    "$T/srv/idp.crl"
 # A "CRL" of 17 MiB, over what sealmail reads.
 head -c $((17 * 1024 * 1024)) /dev/zero > "$T/srv/huge.crl"
 serve $((P + 881)) --silent
@@ -210,7 +238,7 @@ serve $((P + 885)) --rsigner "$R/rv-good.pem" --rkey "$R/rv-good.key"
 serve $((P + 886)) --replay
 serve $((P + 888)) --about "$R/rv-good.pem"
 for c in rv-down rv-closed rv-stale rv-stalecrl rv-wrong rv-replay rv-other \
-    rv-forgedcrl rv-hugecrl; do
+    rv-forgedcrl rv-hugecrl rv-partcrl rv-idpcrl; do
 	signed "$T/c" "$c"
 done
 
@@ -223,8 +251,11 @@ check_eq "a responder that does not answer: unknown" unknown \
 check_eq "...the verdict is kept" valid "$(v 'd["signature"]')"
 check_match "...with a finding" 'revocation status is unknown.*no answer within 2 s' \
     "$(v 'd["findings"]')"
-if [ "$ms" -lt 3500 ]; then ok "...within the timeout (2 s): $ms ms"
-else notok "...within the timeout (2 s): $ms ms"; fi
+# The finding says the timeout ended the wait; the bound, far above it,
+# only says the wait was not begun again and again (a loaded machine may
+# take a second or more over the timeout itself).
+if [ "$ms" -lt 10000 ]; then ok "...the wait ends, once: $ms ms"
+else notok "...the wait ends, once: $ms ms"; fi
 insp fail "$T/rv-closed.eml"
 check_eq "a responder that refuses connections: unknown" unknown \
     "$(v 'd["revocation"]')"
@@ -242,6 +273,17 @@ check_eq "a CRL signed by an impostor of the issuer's name: unknown" \
     unknown "$(v 'd["revocation"]')"
 check_match "...said so" 'CRL: the CRL is not signed by the issuer' \
     "$(v 'd["findings"]')"
+insp fail "$T/rv-partcrl.eml"
+check_eq "a CRL of another distribution point than the certificate's: unknown" \
+    unknown "$(v 'd["revocation"]')"
+check_match "...said so" \
+    'CRL: the CRL is of a distribution point the certificate does not name' \
+    "$(v 'd["findings"]')"
+check_eq "...the verdict is kept" valid "$(v 'd["signature"]')"
+insp fail "$T/rv-idpcrl.eml"
+check_eq "a CRL of the certificate's own distribution point is read: revoked" \
+    revoked "$(v 'd["revocation"]')"
+check_eq "...and the signature untrusted" untrusted "$(v 'd["signature"]')"
 insp fail "$T/rv-hugecrl.eml"
 check_eq "a CRL larger than sealmail reads: unknown" unknown \
     "$(v 'd["revocation"]')"
