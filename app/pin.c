@@ -26,6 +26,13 @@
  * part, does not try a kept PIN on a token that says its next wrong one
  * locks it.)
  *
+ * An earlier sealmail wrote each mark alone on its line, PBKDF2 of the PIN
+ * salted with the salt and the whole URI, with no tag. Such a mark is
+ * still read: a kept PIN is checked against it too (one more PBKDF2, so
+ * long as the file holds one), and one found there is written again in
+ * the form of now. Marks of that form go when a token takes a kept PIN,
+ * for they cannot be told apart by token.
+ *
  * A command on a terminal whose kept PIN the token refused, or was not
  * offered, says so and asks for the PIN, once, as the terminal program
  * does (app/session.c, which asks until the token takes one); without a
@@ -71,7 +78,10 @@ static struct {
 				 PIN_REFUSED_MAX * (PIN_LINE_LEN + 1))
 #define PIN_TOKEN_MAX		256	/* crypto_p11_uri_token's text */
 
-/* What pin-refused holds: its salt, and each mark with its token's tag. */
+/*
+ * What pin-refused holds: its salt, and each mark with its token's tag; a
+ * mark of the earlier form has the empty tag.
+ */
 struct pin_memo {
 	uint8_t	salt[PIN_SALT_LEN];
 	char	tag[PIN_REFUSED_MAX][2 * PIN_TAG_LEN + 1];
@@ -90,16 +100,21 @@ memo_path(const struct cli *c)
 	return path;
 }
 
-/* One line "tag mark" into the memo; lines of another form are skipped. */
+/*
+ * One line "tag mark", or a mark alone (the earlier form), into the memo;
+ * lines of another form are skipped.
+ */
 static void
 memo_line(struct pin_memo *m, const char *line, size_t len)
 {
-	if (len != PIN_LINE_LEN || line[2 * PIN_TAG_LEN] != ' ' ||
-	    m->n >= PIN_REFUSED_MAX)
+	size_t	tl = len == PIN_LINE_LEN ? 2 * PIN_TAG_LEN : 0;
+
+	if ((tl == 0 && len != 2 * PIN_MARK_LEN) ||
+	    (tl != 0 && line[tl] != ' ') || m->n >= PIN_REFUSED_MAX)
 		return;
-	memcpy(m->tag[m->n], line, 2 * PIN_TAG_LEN);
-	m->tag[m->n][2 * PIN_TAG_LEN] = '\0';
-	memcpy(m->mark[m->n], line + 2 * PIN_TAG_LEN + 1, 2 * PIN_MARK_LEN);
+	memcpy(m->tag[m->n], line, tl);
+	m->tag[m->n][tl] = '\0';
+	memcpy(m->mark[m->n], line + (tl != 0 ? tl + 1 : 0), 2 * PIN_MARK_LEN);
 	m->mark[m->n][2 * PIN_MARK_LEN] = '\0';
 	m->n++;
 }
@@ -183,20 +198,32 @@ memo_tag(const struct pin_memo *m, const char *uri,
 	return 0;
 }
 
-/* The mark of pin for the token of uri under the memo's salt, as hex. */
+/*
+ * The mark of pin for the token of uri under the memo's salt, as hex; with
+ * earlier, the mark of the earlier form (salted with the whole URI).
+ */
 static int
 memo_mark(const struct pin_memo *m, const char *uri, const struct buf *pin,
-    char out[2 * PIN_MARK_LEN + 1])
+    int earlier, char out[2 * PIN_MARK_LEN + 1])
 {
-	uint8_t	salt[PIN_SALT_LEN + PIN_TOKEN_MAX], mark[PIN_MARK_LEN];
-	size_t	len;
-	int	ok;
+	uint8_t	*salt, mark[PIN_MARK_LEN];
+	size_t	 len, ulen = strlen(uri);
+	int	 ok;
 
-	if ((len = memo_salt(m, uri, salt)) == 0)
+	if ((salt = malloc(PIN_SALT_LEN + PIN_TOKEN_MAX + ulen)) == NULL)
 		return -1;
+	if (earlier) {
+		memcpy(salt, m->salt, PIN_SALT_LEN);
+		memcpy(salt + PIN_SALT_LEN, uri, ulen);
+		len = PIN_SALT_LEN + ulen;
+	} else if ((len = memo_salt(m, uri, salt)) == 0) {
+		free(salt);
+		return -1;
+	}
 	ok = PKCS5_PBKDF2_HMAC((const char *)buf_data(pin),
 	    (int)buf_len(pin), salt, (int)len, PIN_KDF_ROUNDS, EVP_sha256(),
 	    PIN_MARK_LEN, mark);
+	free(salt);
 	if (ok == 1)
 		text_hex_encode(mark, PIN_MARK_LEN, out);
 	secmem_wipe(mark, sizeof(mark));
@@ -214,32 +241,54 @@ memo_count(const struct pin_memo *m, const char *tag)
 	return n;
 }
 
+/* The index of the memo's mark tagged tag, or m->n. */
+static size_t
+memo_find(const struct pin_memo *m, const char *tag, const char *mark)
+{
+	size_t	i;
+
+	for (i = 0; i < m->n; i++)
+		if (strcmp(m->tag[i], tag) == 0 && strcmp(m->mark[i], mark) == 0)
+			break;
+	return i;
+}
+
+static void	memo_write(const struct cli *, const struct pin_memo *);
+
 /*
  * 1 when pin is one the token of uri refused before. The slow PBKDF2 is
- * run only when the memo holds a mark for that token.
+ * run only when the memo holds a mark for that token, or of the earlier
+ * form; one of the earlier form found is written again in the form of now.
  */
 static int
 pin_was_refused(const struct cli *c, const char *uri, const struct buf *pin)
 {
 	struct pin_memo	m;
 	char		tag[2 * PIN_TAG_LEN + 1], mark[2 * PIN_MARK_LEN + 1];
-	size_t		i, n;
+	size_t		i, n, old;
 
 	if (memo_read(c, &m) != 1 || memo_tag(&m, uri, tag) != 0)
 		return 0;
-	if ((n = memo_count(&m, tag)) == 0) {
+	n = memo_count(&m, tag);
+	if (n + (old = memo_count(&m, "")) == 0) {
 		log_debug("pin-refused: no mark for the token of %s: "
 		    "nothing to check", uri);
 		return 0;
 	}
 	log_debug("pin-refused: the kept PIN checked against %zu mark(s) "
-	    "for the token of %s", n, uri);
-	if (memo_mark(&m, uri, pin, mark) != 0)
+	    "for the token of %s and %zu of the earlier form", n, uri, old);
+	if (n > 0 && memo_mark(&m, uri, pin, 0, mark) == 0 &&
+	    memo_find(&m, tag, mark) < m.n)
+		return 1;
+	if (old == 0 || memo_mark(&m, uri, pin, 1, mark) != 0 ||
+	    (i = memo_find(&m, "", mark)) == m.n)
 		return 0;
-	for (i = 0; i < m.n; i++)
-		if (strcmp(m.tag[i], tag) == 0 && strcmp(m.mark[i], mark) == 0)
-			return 1;
-	return 0;
+	if (memo_mark(&m, uri, pin, 0, mark) == 0) {
+		memcpy(m.tag[i], tag, sizeof(tag));
+		memcpy(m.mark[i], mark, sizeof(mark));
+		memo_write(c, &m);
+	}
+	return 1;
 }
 
 /*
@@ -274,7 +323,8 @@ memo_write(const struct cli *c, const struct pin_memo *m)
 	text_hex_encode(m->salt, PIN_SALT_LEN, salt);
 	ok = fprintf(f, "%s\n", salt) > 0;
 	for (i = 0; i < m->n && ok; i++)
-		ok = fprintf(f, "%s %s\n", m->tag[i], m->mark[i]) > 0;
+		ok = fprintf(f, "%s%s%s\n", m->tag[i], *m->tag[i] ? " " : "",
+		    m->mark[i]) > 0;
 	if (fclose(f) != 0 || !ok || rename(tmp, path) == -1)
 		(void)unlink(tmp);
 out:
@@ -296,7 +346,8 @@ pin_remember_refused(const struct cli *c, const char *uri,
 		if (RAND_bytes(m.salt, PIN_SALT_LEN) != 1)
 			return;
 	}
-	if (memo_tag(&m, uri, tag) != 0 || memo_mark(&m, uri, pin, mark) != 0)
+	if (memo_tag(&m, uri, tag) != 0 ||
+	    memo_mark(&m, uri, pin, 0, mark) != 0)
 		return;
 	if (m.n == PIN_REFUSED_MAX) {
 		memmove(m.tag, m.tag + 1, (PIN_REFUSED_MAX - 1) *
@@ -316,8 +367,8 @@ pin_remember_refused(const struct cli *c, const char *uri,
  * of those the token refused are dropped, so that no PBKDF2 is spent on
  * them at each start from now on. A PIN typed leaves them (the kept one
  * may still be wrong) but for its own mark, if it has one: the token's
- * PIN was changed to one it refused before. The file goes with its last
- * mark.
+ * PIN was changed to one it refused before. A kept PIN taken also drops
+ * the marks of the earlier form. The file goes with its last mark.
  */
 static void
 pin_taken(const struct cli *c, const char *uri, const struct buf *pin,
@@ -329,14 +380,17 @@ pin_taken(const struct cli *c, const char *uri, const struct buf *pin,
 
 	if (memo_read(c, &m) != 1 || memo_tag(&m, uri, tag) != 0)
 		return;
-	if (m.n > 0 && memo_count(&m, tag) == 0)
+	if (m.n > 0 && memo_count(&m, tag) == 0 &&
+	    (!stored || memo_count(&m, "") == 0))
 		return;			/* nothing of this token's */
-	if (!stored && m.n > 0 && memo_mark(&m, uri, pin, mark) != 0)
+	if (!stored && m.n > 0 && memo_mark(&m, uri, pin, 0, mark) != 0)
 		return;
 	for (i = 0; i < m.n; i++) {
 		if (strcmp(m.tag[i], tag) == 0 &&
 		    (stored || strcmp(m.mark[i], mark) == 0))
 			continue;
+		if (stored && *m.tag[i] == '\0')
+			continue;	/* of the earlier form */
 		memmove(m.tag[n], m.tag[i], sizeof(m.tag[0]));
 		memmove(m.mark[n], m.mark[i], sizeof(m.mark[0]));
 		n++;

@@ -82,6 +82,39 @@ check_eq "the message is stored decrypted" '["decrypted"]' \
 check "the kept PIN put right: the refused one is forgotten, the file gone" \
     test ! -e "$R"
 
+# --- a file of the earlier form: what it says is still heeded ------------
+# An earlier sealmail kept each mark alone on its line, PBKDF2 of the PIN
+# salted with the salt and the whole URI.
+salt=00112233445566778899aabbccddeeff
+old_mark() {
+	python3 -c 'import hashlib, sys
+print(hashlib.pbkdf2_hmac("sha256", sys.argv[1].encode(),
+    bytes.fromhex(sys.argv[2]) + sys.argv[3].encode(), 200000, 32).hex())' \
+	    "$1" "$salt" "$URI"
+}
+secret cron "111111"
+mail
+(umask 077; printf '%s\n%s\n%s\n' "$salt" "$(old_mark 999999)" \
+    "$(old_mark 111111)" > "$R")
+: >card.log
+check_error "a PIN the earlier form says was refused is not offered" 1 \
+    "^sealmail: the token of $URI has refused the PIN in cron; " \
+    S --pin-file cron sync --folder "$F"
+check_eq "... the token saw no PIN" 0 "$(logins incorrect)"
+check_eq "... its mark is written in the form of now" 1 \
+    "$(grep -c '^[0-9a-f]\{16\} [0-9a-f]\{64\}$' "$R")"
+check_eq "... beside the other mark, as it was" 1 \
+    "$(grep -cx "$(old_mark 999999)" "$R")"
+check_error "... where it is heeded again" 1 \
+    "^sealmail: the token of $URI has refused the PIN in cron; " \
+    S --pin-file cron sync --folder "$F"
+check_eq "... still with no PIN offered" 0 "$(logins incorrect)"
+secret cron "$PIN"
+check "the file put right is tried: the token takes it" \
+    S --pin-file cron sync --folder "$F"
+check "... and the marks of either form are gone with the file" test ! -e "$R"
+check_eq "... the card has every try back" 3 "$(left)"
+
 # --- marks are the token's: another token's cost this one nothing --------
 TOK2=sealmail-other
 check "SoftHSM2 makes another token" softhsm2-util --init-token --free \
@@ -227,9 +260,8 @@ $TM kill-server 2>/dev/null
 mail
 check "the right PIN file works again" S --pin-file pin sync --folder "$F"
 S list --json --folder "$F" >l.json
-check_eq "every message is stored decrypted" \
-    '["decrypted", "decrypted", "decrypted", "decrypted"]' \
-    "$(json l.json '[m["encryption"] for m in d]')"
+check_eq "every message is stored decrypted" "$n decrypted" \
+    "$(json l.json 'str(len(d)) + " " + " ".join(sorted(set(m["encryption"] for m in d)))')"
 
 # A wrong PIN typed on the last try locks the card: the terminal program
 # ends saying so, and a kept PIN is then offered to it no more.
