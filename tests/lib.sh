@@ -630,9 +630,11 @@ lab_forget() {
 	    grep -v '/dovecot' | while read -r _f; do rm -f "$_f"; done
 }
 
-# measure OUT CMD...: runs CMD with its stdout in OUT and prints "MS KB RC":
-# its wall-clock milliseconds, its peak resident memory in KiB, its exit
-# status.
+# measure OUT CMD...: runs CMD with its stdout in OUT and prints
+# "MS KB RC CPU": its wall-clock milliseconds, its peak resident memory in
+# KiB, its exit status, and the milliseconds of CPU it (and what it waited
+# for) took, user and system, which other work on the machine does not
+# swell as it does the wall clock.
 measure() {
 	python3 -c 'import os, sys, time
 t = time.monotonic()
@@ -643,7 +645,8 @@ if pid == 0:
     os.execvp(sys.argv[2], sys.argv[2:])
 _, st, ru = os.wait4(pid, 0)
 print(int((time.monotonic() - t) * 1000), ru.ru_maxrss,
-      os.waitstatus_to_exitcode(st))' "$@"
+      os.waitstatus_to_exitcode(st),
+      int((ru.ru_utime + ru.ru_stime) * 1000))' "$@"
 }
 
 # maildir_find DIR TEXT: the first file under the Maildir DIR (new, cur)

@@ -1,7 +1,7 @@
 # Compression bombs (tests/data/mkbombs.py): eight nested CompressedData
 # layers, twenty, one layer of 1 GiB, and an envelope whose plaintext
-# inflates. Each is "error" with a finding, and costs at most 1 s and
-# 64 MiB of memory more than an ordinary compressed message does.
+# inflates. Each is "error" with a finding, and costs at most 1 s of CPU
+# and 64 MiB of memory more than an ordinary compressed message does.
 . "$TOP/tests/lib.sh"
 cli_home
 D=$TOP/tests/data/smime
@@ -20,7 +20,7 @@ run() {
 base_ms=999999 base_kb=999999999
 for i in 1 2 3; do
 	set -- $(run "$T/b/plain.eml")
-	[ "$1" -lt "$base_ms" ] && base_ms=$1
+	[ "$4" -lt "$base_ms" ] && base_ms=$4
 	[ "$2" -lt "$base_kb" ] && base_kb=$2
 done
 check_eq "an ordinary compressed message: its text" \
@@ -36,8 +36,8 @@ for b in eight:inflates deep:"more than 8 S/MIME layers" huge:inflates \
 	    "$(json "$T/out.json" 'd["signature"]')"
 	check_match "$f: a finding says why" "${b#*:}" \
 	    "$(json "$T/out.json" 'd["findings"]')"
-	check "$f: within 1 s more ($1 ms, ordinary $base_ms ms)" \
-	    test $(($1 - base_ms)) -lt 1000
+	check "$f: within 1 s of CPU more ($4 ms, ordinary $base_ms ms)" \
+	    test $(($4 - base_ms)) -lt 1000
 	check "$f: within 64 MiB more ($2 KiB, ordinary $base_kb KiB)" \
 	    test $(($2 - base_kb)) -lt 65536
 done

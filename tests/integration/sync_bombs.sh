@@ -1,7 +1,8 @@
 # Compression bombs through sync (tests/data/mkbombs.py, the envelope to
 # the lab's alice): each is stored with the verdict error and a finding,
-# and syncing a folder that holds one costs at most 1 s and 64 MiB of
-# memory more than syncing one that holds an ordinary compressed message.
+# and syncing a folder that holds one costs at most 1 s of CPU and 64 MiB
+# of memory more than syncing one that holds an ordinary compressed
+# message.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is up"; t_done; }
 H="$T/home" S="$LAB_SMIME_DIR"
@@ -28,9 +29,9 @@ sync_one() {
 # The cost of an ordinary message, the better of two.
 set -- $(sync_one plain)
 check_eq "plain: sync exits 0" 0 "$3"
-base_ms=$1 base_kb=$2
+base_ms=$4 base_kb=$2
 set -- $(sync_one plain)
-[ "$1" -lt "$base_ms" ] && base_ms=$1
+[ "$4" -lt "$base_ms" ] && base_ms=$4
 [ "$2" -lt "$base_kb" ] && base_kb=$2
 
 for b in eight:inflates deep:"more than 8 S/MIME layers" huge:inflates \
@@ -38,8 +39,8 @@ for b in eight:inflates deep:"more than 8 S/MIME layers" huge:inflates \
 	f=${b%%:*}
 	set -- $(sync_one "$f")
 	check_eq "$f: sync exits 0" 0 "$3"
-	check "$f: within 1 s more ($1 ms, ordinary $base_ms ms)" \
-	    test $(($1 - base_ms)) -lt 1000
+	check "$f: within 1 s of CPU more ($4 ms, ordinary $base_ms ms)" \
+	    test $(($4 - base_ms)) -lt 1000
 	check "$f: within 64 MiB more ($2 KiB, ordinary $base_kb KiB)" \
 	    test $(($2 - base_kb)) -lt 65536
 	sm list --json --folder "bomb$f$$" >"$T/list.json" 2>/dev/null
