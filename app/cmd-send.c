@@ -165,7 +165,7 @@ send_text(struct cli *c, struct send_env *v, const char *account,
 	struct buf		*out = NULL;
 	struct app_revoke	*rv = NULL;
 	int64_t			 id = v->o.draft, doubt;
-	int			 r = 0;
+	int			 r = 0, unrec;
 
 	/* The signer's and recipients' certificates: checked for revocation. */
 	if (v->o.sign || v->o.encrypt != APP_ENCRYPT_NO)
@@ -183,15 +183,19 @@ send_text(struct cli *c, struct send_env *v, const char *account,
 			    smerr_msg(&c->err), files, nfiles);
 		return r;
 	}
-	if ((r = send_deliver_msgid(&v->o, q.msgid, &doubt, &c->err)) != 0) {
-		/* Before the reason, which stays the last line. */
+	if ((r = send_deliver_msgid(&v->o, q.msgid, &doubt, &unrec,
+	    &c->err)) != 0) {
+		/*
+		 * Before the reason, which stays the last line; one that
+		 * was delivered says so itself, and is not to be sent again.
+		 */
 		fflush(stdout);
-		if (doubt != 0)
+		if (doubt != 0 && !unrec)
 			fprintf(stderr, "sealmail: kept in the outbox in "
 			    "doubt; outbox send passes over it (sealmail "
 			    "outbox send %lld sends it again)\n",
 			    (long long)doubt);
-		else
+		else if (!unrec)
 			fprintf(stderr, "sealmail: kept in the outbox "
 			    "(sealmail outbox lists it; sealmail outbox send "
 			    "tries again)\n");
@@ -547,15 +551,20 @@ ids_has(const struct vec_ids *l, int64_t id)
 	return 0;
 }
 
+/*
+ * Sends every queued message, or the one named (only), even in doubt.
+ * One the server took that the store could not record is sent, but its
+ * reason is the answer (exit 1).
+ */
 static int
 outbox_send(struct cli *c, struct send_env *v, const char *account,
     int64_t only)
 {
 	struct ob_list	 l;
 	struct vec_ids	 with;		/* sent along with another copy */
-	struct smerr	 e2, last;
-	size_t		 i, ok = 0, failed = 0, found = 0;
-	int		 r = 0;
+	struct smerr	 e2, last, kept;
+	size_t		 i, ok = 0, failed = 0, found = 0, unkept = 0;
+	int		 r = 0, unrec;
 
 	memset(&l, 0, sizeof(l));
 	memset(&with, 0, sizeof(with));
@@ -577,12 +586,19 @@ outbox_send(struct cli *c, struct send_env *v, const char *account,
 			smerr_set(&e2, SMERR_CONFIG, "message %lld: account %s "
 			    "is no longer configured", (long long)l.v[i].id,
 			    l.v[i].account);
-		else if ((r = send_deliver(&v->o, l.v[i].id, &with,
+		else if ((r = send_deliver(&v->o, l.v[i].id, &with, &unrec,
 		    &e2)) == 0 ||
 		    (r == SMERR_EXISTS && only == 0)) {
 			/* Taken by another process meanwhile: theirs now. */
 			if (r != 0)
 				send_warn(NULL, smerr_msg(&e2));
+			ok++;
+			continue;
+		} else if (unrec) {
+			/* Sent, not recorded: never "could not be sent". */
+			if (unkept++ > 0)
+				send_warn(NULL, smerr_msg(&kept));
+			kept = e2;
 			ok++;
 			continue;
 		}
@@ -601,6 +617,11 @@ outbox_send(struct cli *c, struct send_env *v, const char *account,
 		    "outbox", (long long)only);
 		return 1;
 	}
+	/* The last line says what is wrong: a store that did not record. */
+	if (unkept > 0 && failed > 0)
+		send_warn(NULL, smerr_msg(&kept));
+	else if (unkept > 0)
+		c->err = kept;
 	if (failed == 1)
 		c->err = last;
 	else if (failed > 1) {
@@ -608,7 +629,7 @@ outbox_send(struct cli *c, struct send_env *v, const char *account,
 		smerr_reset(&c->err, SMERR_NET, "%zu of %zu queued messages "
 		    "could not be sent", failed, failed + ok);
 	}
-	if (failed > 0)
+	if (failed > 0 || unkept > 0)
 		r = 1;
 	return r;
 }
