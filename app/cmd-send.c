@@ -2,13 +2,14 @@
  * sealmail send [--sign|--no-sign] [--encrypt|--no-encrypt]
  *     [--account NAME] [--rsa-pss] FILE|-
  * sealmail send --draft ID
- * sealmail outbox [--json] | outbox send [ID] | outbox delete ID
+ * sealmail outbox [--json] | outbox send [[--if-queued] ID] |
+ *     outbox delete ID
  *
  * send queues the message in the encrypted outbox, then submits it; a
  * failure leaves it queued with the server's reason (exit 1). outbox
  * lists what is still queued, with the verdict a reader of the queued
  * message gets, and outbox send tries every queued message again (never
- * one in doubt unless it is named).
+ * one in doubt unless it is named, and then not with --if-queued).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -165,7 +166,7 @@ send_text(struct cli *c, struct send_env *v, const char *account,
 	struct buf		*out = NULL;
 	struct app_revoke	*rv = NULL;
 	int64_t			 id = v->o.draft, doubt;
-	int			 r = 0;
+	int			 r = 0, unrec;
 
 	/* The signer's and recipients' certificates: checked for revocation. */
 	if (v->o.sign || v->o.encrypt != APP_ENCRYPT_NO)
@@ -183,15 +184,19 @@ send_text(struct cli *c, struct send_env *v, const char *account,
 			    smerr_msg(&c->err), files, nfiles);
 		return r;
 	}
-	if ((r = send_deliver_msgid(&v->o, q.msgid, &doubt, &c->err)) != 0) {
-		/* Before the reason, which stays the last line. */
+	if ((r = send_deliver_msgid(&v->o, q.msgid, &doubt, &unrec,
+	    &c->err)) != 0) {
+		/*
+		 * Before the reason, which stays the last line; one that
+		 * was delivered says so itself, and is not to be sent again.
+		 */
 		fflush(stdout);
-		if (doubt != 0)
+		if (doubt != 0 && !unrec)
 			fprintf(stderr, "sealmail: kept in the outbox in "
 			    "doubt; outbox send passes over it (sealmail "
 			    "outbox send %lld sends it again)\n",
 			    (long long)doubt);
-		else
+		else if (!unrec)
 			fprintf(stderr, "sealmail: kept in the outbox "
 			    "(sealmail outbox lists it; sealmail outbox send "
 			    "tries again)\n");
@@ -547,15 +552,34 @@ ids_has(const struct vec_ids *l, int64_t id)
 	return 0;
 }
 
+/*
+ * outbox send ID --if-queued found ID in doubt (e): another process's
+ * submission of it was cut off since the user saw it queued.
+ */
+static void
+outbox_not_queued(int64_t id, struct smerr *e)
+{
+	if (strstr(smerr_msg(e), "is in doubt") != NULL)
+		smerr_reset(e, SMERR_EXISTS, "message %lld is no longer "
+		    "queued: a submission of it was cut off after the message "
+		    "data began, so it may have been delivered; not sent "
+		    "again", (long long)id);
+}
+
+/*
+ * Sends every queued message, or the one named (only), even in doubt
+ * unless if_queued. One the server took that the store could not record
+ * is sent, but its reason is the answer (exit 1).
+ */
 static int
 outbox_send(struct cli *c, struct send_env *v, const char *account,
-    int64_t only)
+    int64_t only, int if_queued)
 {
 	struct ob_list	 l;
 	struct vec_ids	 with;		/* sent along with another copy */
-	struct smerr	 e2, last;
-	size_t		 i, ok = 0, failed = 0, found = 0;
-	int		 r = 0;
+	struct smerr	 e2, last, kept;
+	size_t		 i, ok = 0, failed = 0, found = 0, unkept = 0;
+	int		 r = 0, unrec;
 
 	memset(&l, 0, sizeof(l));
 	memset(&with, 0, sizeof(with));
@@ -564,7 +588,7 @@ outbox_send(struct cli *c, struct send_env *v, const char *account,
 		return 1;
 	}
 	/* A message named is sent even when in doubt: the user decided. */
-	v->o.force = only != 0;
+	v->o.force = only != 0 && !if_queued;
 	for (i = 0; i < l.n; i++) {
 		if (only != 0 ? l.v[i].id != only : outbox_skip(&l.v[i],
 		    account) || ids_has(&with, l.v[i].id))
@@ -577,7 +601,7 @@ outbox_send(struct cli *c, struct send_env *v, const char *account,
 			smerr_set(&e2, SMERR_CONFIG, "message %lld: account %s "
 			    "is no longer configured", (long long)l.v[i].id,
 			    l.v[i].account);
-		else if ((r = send_deliver(&v->o, l.v[i].id, &with,
+		else if ((r = send_deliver(&v->o, l.v[i].id, &with, &unrec,
 		    &e2)) == 0 ||
 		    (r == SMERR_EXISTS && only == 0)) {
 			/* Taken by another process meanwhile: theirs now. */
@@ -585,7 +609,15 @@ outbox_send(struct cli *c, struct send_env *v, const char *account,
 				send_warn(NULL, smerr_msg(&e2));
 			ok++;
 			continue;
-		}
+		} else if (unrec) {
+			/* Sent, not recorded: never "could not be sent". */
+			if (unkept++ > 0)
+				send_warn(NULL, smerr_msg(&kept));
+			kept = e2;
+			ok++;
+			continue;
+		} else if (r == SMERR_EXISTS && if_queued)
+			outbox_not_queued(l.v[i].id, &e2);
 		/* Every reason is shown; the last one may end the output. */
 		if (failed++ > 0)
 			send_warn(NULL, smerr_msg(&last));
@@ -601,6 +633,11 @@ outbox_send(struct cli *c, struct send_env *v, const char *account,
 		    "outbox", (long long)only);
 		return 1;
 	}
+	/* The last line says what is wrong: a store that did not record. */
+	if (unkept > 0 && failed > 0)
+		send_warn(NULL, smerr_msg(&kept));
+	else if (unkept > 0)
+		c->err = kept;
 	if (failed == 1)
 		c->err = last;
 	else if (failed > 1) {
@@ -608,7 +645,7 @@ outbox_send(struct cli *c, struct send_env *v, const char *account,
 		smerr_reset(&c->err, SMERR_NET, "%zu of %zu queued messages "
 		    "could not be sent", failed, failed + ok);
 	}
-	if (failed > 0)
+	if (failed > 0 || unkept > 0)
 		r = 1;
 	return r;
 }
@@ -620,7 +657,7 @@ cmd_outbox(struct cli *c, int argc, char **argv)
 	struct send_env			 v;
 	const char			*account, *verb = NULL;
 	int64_t				 id = 0;
-	int				 json, r = 1;
+	int				 json, if_queued, r = 1;
 
 	if (cli_args_parse(&cmd_outbox_entry, argc, argv, &args) != 0)
 		return cli_usage(c);
@@ -628,9 +665,11 @@ cmd_outbox(struct cli *c, int argc, char **argv)
 		c->passphrase_file = cli_opt_get(&args, "passphrase-file");
 	account = cli_opt_get(&args, "account");
 	json = cli_opt_has(&args, "json") > 0;
+	if_queued = cli_opt_has(&args, "if-queued") > 0;
 	if (args.argc > 0) {
 		verb = args.argv[0];
-		if (json || args.argc > 2 ||
+		if (json || args.argc > 2 || (if_queued && (args.argc != 2 ||
+		    strcmp(verb, "send") != 0)) ||
 		    (strcmp(verb, "send") != 0 && strcmp(verb, "delete") != 0) ||
 		    (strcmp(verb, "delete") == 0 && args.argc != 2))
 			return cli_usage(c);
@@ -643,7 +682,7 @@ cmd_outbox(struct cli *c, int argc, char **argv)
 	else if (verb == NULL)
 		r = outbox_list(c, &v, account, json);
 	else if (strcmp(verb, "send") == 0)
-		r = outbox_send(c, &v, account, id);
+		r = outbox_send(c, &v, account, id, if_queued);
 	else
 		r = store_outbox_delete(v.env.st, id, &c->err) != 0;
 	cli_account_close(&v.env);
@@ -652,6 +691,7 @@ cmd_outbox(struct cli *c, int argc, char **argv)
 
 const struct cli_cmd cmd_outbox_entry = {
 	"outbox", cmd_outbox, "outbox [--json] [--account NAME] | outbox "
-	    "send [--account NAME] [ID] | outbox delete ID",
-	"queued messages; send them again", "json account= passphrase-file=", 0
+	    "send [--account NAME] [--if-queued ID | ID] | outbox delete ID",
+	"queued messages; send them again",
+	"json account= passphrase-file= if-queued", 0
 };

@@ -965,8 +965,13 @@ append_on(struct imap *s, const struct entry *en, int retry,
 	return r;
 }
 
+/*
+ * Appends en's copy for Sent over a session of its own; with claim, once
+ * the store has given this process the copy to make.
+ */
 static int
-append_sent(const struct send_opts *o, struct entry *en, struct smerr *e)
+append_sent(const struct send_opts *o, struct entry *en, int claim,
+    struct smerr *e)
 {
 	struct net_server	 srv;
 	struct net_lookup	*lk = NULL;
@@ -977,7 +982,8 @@ append_sent(const struct send_opts *o, struct entry *en, struct smerr *e)
 	if (!o->acct->has_imap)
 		return smerr_set(e, SMERR_CONFIG, "account %s has no imap "
 		    "server", o->acct->name);
-	if ((r = store_outbox_claim_append(o->store, en->id, e)) != 0 ||
+	if ((claim && (r = store_outbox_claim_append(o->store, en->id,
+	    e)) != 0) ||
 	    (r = send_server(o, &o->acct->imap, &pw, &srv, &lk, e)) != 0 ||
 	    (r = imap_open(&srv, &s, e)) != 0 ||
 	    (r = send_login_hint(o->acct, &o->acct->imap, o->home, 0,
@@ -992,14 +998,77 @@ append_sent(const struct send_opts *o, struct entry *en, struct smerr *e)
 	return r;
 }
 
+/* How many times the store is asked to record a message sent. */
+#define RECORD_TRIES	3
+
+/*
+ * Records entry id as sent once the server took it (appended: there is
+ * no copy to Sent to make), asked again when the store fails, as one
+ * busy past its wait may not the next time. When it cannot, a note
+ * beside the store keeps the fact until it can (store_outbox_accepted),
+ * *unrecp is set, and e says that the message was delivered: never that
+ * it was not sent, which would have the user send it again.
+ */
+static int
+record_sent(const struct send_opts *o, int64_t id, int appended,
+    int *unrecp, struct smerr *e)
+{
+	struct smerr	e2, e3;
+	int		i, r = 0;
+
+	for (i = 0; i < RECORD_TRIES; i++) {
+		smerr_clear(&e2);
+		if ((r = store_outbox_sent(o->store, id, appended, &e2)) == 0)
+			return 0;
+	}
+	*unrecp = 1;
+	smerr_clear(&e3);
+	if (store_outbox_accepted(o->store, id, &e3) == 0)
+		return smerr_reset(e, r, "message %lld was delivered (the "
+		    "server took it), but the store could not record it: %s; "
+		    "the outbox records it as sent once the store can, and "
+		    "does not send it again", (long long)id, smerr_msg(&e2));
+	return smerr_reset(e, r, "message %lld was delivered (the server "
+	    "took it), but the store could not record it: %s; the outbox "
+	    "shows it in doubt: do not send it again", (long long)id,
+	    smerr_msg(&e2));
+}
+
+/*
+ * The server took en, but the store could not record it (r, why in e):
+ * its copy to Sent is made all the same when it is the one kept there
+ * (first), and the record tried once more. 0 when that worked after all,
+ * else r with e as it was.
+ */
+static int
+unrecorded_end(const struct send_opts *o, struct entry *en, int first, int r,
+    struct smerr *e)
+{
+	struct smerr	e2;
+	int		appended = !first || en->appended;
+
+	smerr_clear(&e2);
+	if (!appended && append_sent(o, en, 0, &e2) != 0)
+		warnf(o, "sent, but not copied to Sent: %s", smerr_msg(&e2));
+	else
+		appended = 1;
+	smerr_clear(&e2);
+	if (store_outbox_sent(o->store, en->id, appended, &e2) != 0)
+		return r;
+	store_outbox_accepted_done(o->store, en->id);
+	smerr_clear(e);
+	return 0;
+}
+
 /*
  * Claims entry id, submits it and records how that went. A failure after
  * the message data began leaves it in doubt: it may have arrived, and is
- * not tried again unless the user names it.
+ * not tried again unless the user names it. *unrecp is set when the
+ * server took it and the store could not record that (record_sent).
  */
 static int
 deliver_claimed(const struct send_opts *o, struct entry *en, int *firstp,
-    int *doubtp, struct smerr *e)
+    int *doubtp, int *unrecp, struct smerr *e)
 {
 	struct smerr	 e2;
 	int		 r, in_doubt = 0;
@@ -1024,7 +1093,7 @@ deliver_claimed(const struct send_opts *o, struct entry *en, int *firstp,
 		}
 		return r;
 	}
-	return store_outbox_sent(o->store, en->id, !*firstp, e);
+	return record_sent(o, en->id, !*firstp, unrecp, e);
 }
 
 /* A private copy of outbox entry id into en (cleared by the caller). */
@@ -1054,27 +1123,34 @@ copy_to_sent(const struct send_opts *o, struct entry *en, struct smerr *e)
 	if (en->appended)
 		return 0;
 	smerr_clear(&e2);
-	if (append_sent(o, en, &e2) != 0) {
+	if (append_sent(o, en, 1, &e2) != 0) {
 		warnf(o, "sent, but not copied to Sent: %s", smerr_msg(&e2));
 		return 0;
 	}
 	return store_outbox_sent(o->store, en->id, 1, e);
 }
 
-/* send_deliver; *doubtp is set when it left the entry in doubt. */
+/*
+ * send_deliver; *doubtp is set when it left the entry in doubt, and
+ * *unrecp too when the server took it but the store could not record it.
+ */
 static int
 deliver_one(const struct send_opts *o, int64_t id, int *doubtp,
-    struct smerr *e)
+    int *unrecp, struct smerr *e)
 {
 	struct entry	 en;
-	int		 r, first = 1;
+	int		 r, first = 1, unrec = 0;
 
 	memset(&en, 0, sizeof(en));
 	if ((r = entry_load(o, id, &en, e)) != 0)
 		goto out;
-	if (!en.sent && ((r = deliver_claimed(o, &en, &first, doubtp,
-	    e)) != 0 || !first))
-		goto out;
+	if (!en.sent) {
+		r = deliver_claimed(o, &en, &first, doubtp, &unrec, e);
+		if (unrec && (r = unrecorded_end(o, &en, first, r, e)) != 0)
+			*doubtp = *unrecp = 1;
+		if (r != 0 || unrec || !first)
+			goto out;
+	}
 	r = copy_to_sent(o, &en, e);
 out:
 	entry_clear(&en);
@@ -1163,6 +1239,8 @@ struct copy_out {
 	size_t		 n;
 	int		 sent;
 	int		 doubt;
+	int		 unrec;		/* sent, the store's record late or
+					   missing: its copy to Sent done */
 	struct smerr	 why;		/* when not sent */
 };
 
@@ -1275,14 +1353,37 @@ group_names(const struct group *g, int went, const char *head,
 }
 
 /*
+ * Records copy i as sent; one the store could not record has its copy to
+ * Sent made and is asked again (unrecorded_end). 0, or why it is not
+ * recorded into e, with *doubtp (may be NULL) and *unrecp set.
+ */
+static int
+group_sent(const struct send_opts *o, struct group *g, size_t i,
+    int64_t *doubtp, int *unrecp, struct smerr *e)
+{
+	struct entry	*en = &g->en[i];
+	int		 r;
+
+	if ((r = record_sent(o, en->id, en->copy != 0, &g->out[i].unrec,
+	    e)) == 0 || (r = unrecorded_end(o, en, en->copy == 0, r, e)) == 0)
+		return 0;
+	if (doubtp != NULL && *doubtp == 0)
+		*doubtp = en->id;
+	if (unrecp != NULL)
+		*unrecp = 1;
+	return r;
+}
+
+/*
  * Records each copy's outcome: sent, or back in the outbox (in doubt
  * when its data went out unanswered) with its reason, which, when other
  * copies went, names who got the message and who did not. The first
- * failure is the answer, the others are warnings.
+ * failure is the answer, the others are warnings; a copy sent that the
+ * store could not record comes first, as it says the message went.
  */
 static int
 group_record(const struct send_opts *o, struct group *g, int64_t *doubtp,
-    struct smerr *e)
+    int *unrecp, struct smerr *e)
 {
 	struct buf	*note = NULL;
 	struct smerr	 why, e2, store_err;
@@ -1307,11 +1408,13 @@ group_record(const struct send_opts *o, struct group *g, int64_t *doubtp,
 		if (g->out[i].sent) {
 			/* A copy not recorded stops none of the others. */
 			smerr_clear(&e2);
-			if (store_outbox_sent(o->store, g->en[i].id,
-			    g->en[i].copy != 0, &e2) != 0 && r == 0) {
+			if (group_sent(o, g, i, doubtp, unrecp, &e2) == 0)
+				continue;
+			if (r == 0) {
 				r = e2.code;
 				store_err = e2;
-			}
+			} else
+				warnf(o, "%s", smerr_msg(&e2));
 			continue;
 		}
 		smerr_reset(&why, g->out[i].why.code, "%s%s%s",
@@ -1330,6 +1433,8 @@ group_record(const struct send_opts *o, struct group *g, int64_t *doubtp,
 			warnf(o, "%s", smerr_msg(&why));
 	}
 	buf_free(note);
+	if (r != 0 && first_err != 0)
+		warnf(o, "%s", smerr_msg(e));
 	if (r != 0)
 		*e = store_err;
 	return r != 0 ? r : first_err;
@@ -1342,7 +1447,7 @@ group_record(const struct send_opts *o, struct group *g, int64_t *doubtp,
  */
 static int
 deliver_group(const struct send_opts *o, const int64_t *ids, size_t n,
-    int64_t *doubtp, struct smerr *e)
+    int64_t *doubtp, int *unrecp, struct smerr *e)
 {
 	struct group	 g;
 	struct smerr	 e2;
@@ -1370,9 +1475,9 @@ deliver_group(const struct send_opts *o, const int64_t *ids, size_t n,
 		}
 		goto out;
 	}
-	r = group_record(o, &g, doubtp, e);
+	r = group_record(o, &g, doubtp, unrecp, e);
 	for (i = 0; i < n; i++)
-		if (g.out[i].sent && g.en[i].copy == 0) {
+		if (g.out[i].sent && !g.out[i].unrec && g.en[i].copy == 0) {
 			smerr_clear(&e2);
 			if (copy_to_sent(o, &g.en[i], &e2) != 0 && r == 0) {
 				r = e2.code;
@@ -1397,12 +1502,13 @@ queued_cb(const struct store_outbox *ob, void *arg)
 
 int
 send_deliver(const struct send_opts *o, int64_t id, struct vec_ids *with,
-    struct smerr *e)
+    int *unrecp, struct smerr *e)
 {
 	struct vec_ids	l;
 	size_t		i;
 	int		r, doubt = 0;
 
+	*unrecp = 0;
 	memset(&l, 0, sizeof(l));
 	if ((r = store_outbox_copies(o->store, id, queued_cb, &l, e)) != 0 ||
 	    (r = vec_ids_check(&l, e)) != 0)
@@ -1417,7 +1523,7 @@ send_deliver(const struct send_opts *o, int64_t id, struct vec_ids *with,
 		struct send_opts	go = *o;
 
 		go.force = 0;
-		r = deliver_group(&go, l.v, l.n, NULL, e);
+		r = deliver_group(&go, l.v, l.n, NULL, unrecp, e);
 		for (i = 0; with != NULL && i < l.n; i++)
 			if (l.v[i] != id)
 				(void)vec_ids_add(with, l.v[i]);
@@ -1425,7 +1531,7 @@ send_deliver(const struct send_opts *o, int64_t id, struct vec_ids *with,
 			r = vec_ids_check(with, e);
 		goto out;
 	}
-	r = deliver_one(o, id, &doubt, e);
+	r = deliver_one(o, id, &doubt, unrecp, e);
 out:
 	free(l.v);
 	return r;
@@ -1433,7 +1539,7 @@ out:
 
 int
 send_deliver_msgid(const struct send_opts *o, const char *msgid,
-    int64_t *doubtp, struct smerr *e)
+    int64_t *doubtp, int *unrecp, struct smerr *e)
 {
 	struct id_list	 l;
 	struct smerr	 e2;
@@ -1442,6 +1548,7 @@ send_deliver_msgid(const struct send_opts *o, const char *msgid,
 
 	if (doubtp != NULL)
 		*doubtp = 0;
+	*unrecp = 0;
 	memset(&l, 0, sizeof(l));
 	l.msgid = msgid;
 	if ((r = store_outbox_foreach(o->store, ids_cb, &l, e)) != 0 ||
@@ -1449,13 +1556,13 @@ send_deliver_msgid(const struct send_opts *o, const char *msgid,
 		goto out;
 	/* Copies of one message (Bcc): all of them go, or none. */
 	if (l.ids.n > 1) {
-		r = deliver_group(o, l.ids.v, l.ids.n, doubtp, e);
+		r = deliver_group(o, l.ids.v, l.ids.n, doubtp, unrecp, e);
 		goto out;
 	}
 	for (i = 0; i < l.ids.n; i++) {
 		smerr_clear(&e2);
 		doubt = 0;
-		r = deliver_one(o, l.ids.v[i], &doubt, &e2);
+		r = deliver_one(o, l.ids.v[i], &doubt, unrecp, &e2);
 		if (doubt && doubtp != NULL && *doubtp == 0)
 			*doubtp = l.ids.v[i];
 		if (r == 0)

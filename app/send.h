@@ -84,11 +84,15 @@ int	 send_queue(const struct send_opts *o, const void *text, size_t len,
  * and returned; one cut off after the message data began leaves the
  * entry in doubt. An entry queued with other queued copies of its message
  * goes with them, all or none as send_deliver_msgid sends them; with
- * (may be NULL) gets the ids of those others.
+ * (may be NULL) gets the ids of those others. When the server took the
+ * message and the store, asked a few times, could not record it, the
+ * copy to Sent is made all the same, *unrecp is set and the error says
+ * that the message was delivered; the outbox records it as sent once it
+ * can (store_outbox_accepted), and never sends it again.
  */
 struct vec_ids;
 int	 send_deliver(const struct send_opts *o, int64_t id,
-	    struct vec_ids *with, struct smerr *e);
+	    struct vec_ids *with, int *unrecp, struct smerr *e);
 
 /*
  * Copies to the Sent folder, over the session im, every message of
@@ -108,10 +112,11 @@ int	 send_copy_sent(struct store *st, struct imap *im, const char *account,
  * if it refuses one later, the reason says whom the message reached. The
  * first failure is returned; the others are passed to o->warn. *doubtp
  * (may be NULL) gets the first copy this left in doubt (its submission
- * cut off after the message data began), 0 when none.
+ * cut off after the message data began, or taken by the server but not
+ * recorded: then *unrecp is set too, as send_deliver says), 0 when none.
  */
 int	 send_deliver_msgid(const struct send_opts *o, const char *msgid,
-	    int64_t *doubtp, struct smerr *e);
+	    int64_t *doubtp, int *unrecp, struct smerr *e);
 
 /*
  * The name of account a's password for host in the Secret Service,

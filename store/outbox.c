@@ -9,6 +9,11 @@
  * state is checked and made in one BEGIN IMMEDIATE transaction, so that
  * two processes never claim one entry, and a Message-ID is queued once.
  */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -28,6 +33,9 @@ claim_alive(int64_t pid)
 		return 0;
 	return (pid_t)pid == getpid() || proc_alive((long)pid);
 }
+
+static int	copies_files_gc(struct store *, int64_t, int64_t,
+		    struct smerr *);
 
 /* Claimed, the message data not yet begun; kept, never shown. */
 #define OB_CLAIMED	"claimed"
@@ -123,6 +131,127 @@ store_outbox_add(struct store *st, const struct store_outbox *o,
 	return r;
 }
 
+/*
+ * A note that the server took an entry the database could not record as
+ * sent (full, or busy past its wait): an empty file beside the database,
+ * "store.db-accepted-ID-PID", whose name is all it says, so that making
+ * it needs no room for data. PID is the process that claimed the entry.
+ */
+#define OB_NOTE		"-accepted-"
+
+/* The note for entry id of process pid, into path (size bytes). */
+static int
+note_path(const struct store *st, int64_t id, int64_t pid, char *path,
+    size_t size)
+{
+	int	n;
+
+	n = snprintf(path, size, "%s" OB_NOTE "%" PRId64 "-%" PRId64,
+	    st->path, id, pid);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+int
+store_outbox_accepted(struct store *st, int64_t id, struct smerr *e)
+{
+	char	path[4096];
+	int	fd;
+
+	if (note_path(st, id, getpid(), path, sizeof(path)) != 0)
+		return smerr_set(e, SMERR_LIMIT, "%s: the name is too long",
+		    st->path);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) == -1)
+		return smerr_set(e, SMERR_IO, "%s: %s", path, strerror(errno));
+	close(fd);
+	return 0;
+}
+
+void
+store_outbox_accepted_done(struct store *st, int64_t id)
+{
+	char	path[4096];
+
+	if (note_path(st, id, getpid(), path, sizeof(path)) == 0)
+		(void)unlink(path);
+}
+
+/*
+ * Records entry id as sent as the note of process pid says, unless it
+ * was sent or claimed again since; 0 when the note has served.
+ */
+static int
+note_settle(struct store *st, int64_t id, int64_t pid, struct smerr *e)
+{
+	int	r;
+
+	if ((r = store_begin(st, e)) != 0)
+		return r;
+	/* Only the first copy is kept in Sent: the next sync makes it. */
+	if ((r = store_do(st, "UPDATE outbox SET sent = 1, appended = "
+	    "(copy <> 0), state = 'sent', claim_pid = NULL, error = NULL, "
+	    "sent_at = coalesce(sent_at, ?3) WHERE id = ?1 AND sent = 0 AND "
+	    "claim_pid = ?2;", STORE_ARGS(STORE_INT(id), STORE_INT(pid),
+	    STORE_INT(time(NULL))), "recording a message sent", e)) == 0 &&
+	    sqlite3_changes(st->db) > 0)
+		r = copies_files_gc(st, id, 0, e);
+	if (r != 0) {
+		store_rollback(st);
+		return r;
+	}
+	return store_commit(st, e);
+}
+
+int
+store_outbox_settle(struct store *st, struct smerr *e)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		 dir[4096], prefix[512], path[4096];
+	const char	*base;
+	long long	 id, pid;
+	size_t		 plen;
+	int		 r = 0, n;
+
+	if ((base = strrchr(st->path, '/')) == NULL) {
+		snprintf(dir, sizeof(dir), ".");
+		base = st->path;
+	} else {
+		snprintf(dir, sizeof(dir), "%.*s", (int)(base - st->path) + 1,
+		    st->path);
+		base++;
+	}
+	snprintf(prefix, sizeof(prefix), "%s" OB_NOTE, base);
+	plen = strlen(prefix);
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while (r == 0 && (de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, prefix, plen) != 0 ||
+		    sscanf(de->d_name + plen, "%lld-%lld%n", &id, &pid,
+		    &n) != 2 || de->d_name[plen + (size_t)n] != '\0')
+			continue;
+		if ((r = note_settle(st, id, pid, e)) == 0 &&
+		    note_path(st, id, pid, path, sizeof(path)) == 0)
+			(void)unlink(path);
+	}
+	closedir(d);
+	return r;
+}
+
+/*
+ * store_outbox_settle for a reader, which reads what there is; not inside
+ * the caller's transaction, which a failure here must not undo.
+ */
+static void
+outbox_settle_quietly(struct store *st)
+{
+	struct smerr	e;
+
+	if (st->intx > 0)
+		return;
+	smerr_clear(&e);
+	(void)store_outbox_settle(st, &e);
+}
+
 #define OUTBOX_COLUMNS "id, account, message_id, from_addr, recipients, " \
 	"subject, body, created, attempts, error, sent, appended, state, " \
 	"claim_pid, copy, source"
@@ -175,6 +304,7 @@ store_outbox_foreach(struct store *st,
 {
 	struct store_each	w = STORE_EACH(outbox_each, outbox, cb, arg);
 
+	outbox_settle_quietly(st);
 	return store_walk_sql(st, "SELECT " OUTBOX_COLUMNS " FROM outbox "
 	    "WHERE NOT (sent = 1 AND appended = 1) ORDER BY id;", NULL, &w,
 	    "reading the outbox", e);
@@ -187,6 +317,7 @@ store_outbox_get(struct store *st, int64_t id,
 {
 	struct store_each	w = STORE_EACH(outbox_each, outbox, cb, arg);
 
+	outbox_settle_quietly(st);
 	return store_walk_sql(st, "SELECT " OUTBOX_COLUMNS " FROM outbox "
 	    "WHERE id = ? AND NOT (sent = 1 AND appended = 1);",
 	    STORE_ARGS(STORE_INT(id)), &w, "reading the outbox", e);
@@ -320,6 +451,8 @@ store_outbox_claim_all(struct store *st, const int64_t *ids, size_t n,
 	size_t	 i;
 	int	 r = 0;
 
+	/* A message the server took is sent, whatever its note says. */
+	outbox_settle_quietly(st);
 	if ((r = store_begin(st, e)) != 0)
 		return r;
 	for (i = 0; i < n && r == 0; i++)

@@ -572,6 +572,19 @@ int	 store_outbox_fail(struct store *st, int64_t id, const char *error,
 int	 store_outbox_sent(struct store *st, int64_t id, int appended,
 	    struct smerr *e);
 /*
+ * The server took entry id, claimed by this process, and the database
+ * cannot record it (store_outbox_sent failed: full, busy): a note beside
+ * it, which needs no room for data, keeps that until it can. Every reader
+ * of the outbox (store_outbox_foreach, store_outbox_get) and every claim
+ * first records the entries so noted as sent, unless they were sent or
+ * claimed again since (store_outbox_settle): an entry that was sent is
+ * never claimed again. store_outbox_accepted_done removes this process's
+ * note of id once store_outbox_sent has worked.
+ */
+int	 store_outbox_accepted(struct store *st, int64_t id, struct smerr *e);
+void	 store_outbox_accepted_done(struct store *st, int64_t id);
+int	 store_outbox_settle(struct store *st, struct smerr *e);
+/*
  * Claims the copy to Sent of entry id, sent and not yet copied, for this
  * process, checked and set in one transaction: SMERR_EXISTS when another
  * live process holds it, SMERR_NOTFOUND when there is nothing to copy.

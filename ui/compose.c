@@ -920,7 +920,8 @@ compose_confirm_clear(struct ui *ui, struct compose *cs, const char *why)
  * "auto" and a recipient without a certificate, the user is asked first,
  * and it goes unencrypted only on an explicit yes. A queued message that
  * failed to go out waits in the outbox, with the server's reason, and the
- * status line says so.
+ * status line says so; one the server took that the store could not
+ * record says it was sent.
  */
 static void
 compose_done(struct ui *ui, int code, void *arg)
@@ -940,9 +941,17 @@ compose_done(struct ui *ui, int code, void *arg)
 	    (strncmp(ui_status_text(ui), "sealmail: ", 10) == 0 ? 10 : 0));
 	if ((r = store_draft_foreach(app_session_store(ui_session(ui)),
 	    cs->draft, draft_exists_cb, NULL, &e)) != 0) {
-		/* Queued, not sent: it must look neither lost nor sent. */
-		if (r == SMERR_NOTFOUND && strstr(why, "so it may have been "
-		    "delivered") != NULL)
+		/*
+		 * Queued, not sent: it must look neither lost nor sent. One
+		 * the server took is sent, only not recorded: never "not
+		 * sent", which would have it sent again.
+		 */
+		if (r == SMERR_NOTFOUND && strstr(why, "but the store could "
+		    "not record it") != NULL)
+			ui_status(ui, 1, "sent, not to be sent again: %s",
+			    why);
+		else if (r == SMERR_NOTFOUND && strstr(why, "so it may have "
+		    "been delivered") != NULL)
 			ui_status(ui, 1, "kept in the outbox in doubt: %s (y "
 			    "on the outbox, under c, asks first)", why);
 		else if (r == SMERR_NOTFOUND)

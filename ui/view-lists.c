@@ -1035,21 +1035,59 @@ out:
 	buf_free(c.who);
 }
 
+/* An outbox entry's state as the store has it now: STORE_OB_*, or "sent". */
+static int
+state_cb(const struct store_outbox *o, void *arg)
+{
+	const char	**statep = arg;
+
+	*statep = o->sent ? "sent" : strcmp(o->state, STORE_OB_INDOUBT) == 0 ?
+	    STORE_OB_INDOUBT : strcmp(o->state, STORE_OB_SENDING) == 0 ?
+	    STORE_OB_SENDING : STORE_OB_QUEUED;
+	return 1;
+}
+
+/*
+ * y: sends the entry again, asked first when it is in doubt as the store
+ * has it now, not as the list was drawn: another process may have been
+ * cut off sending it since. One the user was not asked about goes only
+ * while still queued (--if-queued), so that a cut made between this
+ * look and the send is refused, not sent over.
+ */
 static void
 outbox_retry(struct ui *ui, const struct ls_item *it)
 {
-	const char	*args[4];
+	const char	*args[5], *state = NULL;
 	char		 id[32];
+	struct smerr	 e;
+	int		 n = 0;
 
-	if (strcmp(it->key, STORE_OB_INDOUBT) == 0 && !ui_confirm(ui,
+	smerr_clear(&e);
+	if (store_outbox_get(app_session_store(ui_session(ui)), it->id,
+	    state_cb, &state, &e) != 0) {
+		ui_status(ui, 1, "%s", smerr_msg(&e));
+		return;
+	}
+	if (state == NULL || strcmp(state, "sent") == 0 ||
+	    strcmp(state, STORE_OB_SENDING) == 0) {
+		ui_status(ui, 1, "message %lld %s", (long long)it->id,
+		    state == NULL ? "is no longer in the outbox" :
+		    strcmp(state, "sent") == 0 ? "was sent" : "is being sent "
+		    "by another sealmail process");
+		ui_refresh_all(ui);
+		return;
+	}
+	if (strcmp(state, STORE_OB_INDOUBT) == 0 && !ui_confirm(ui,
 	    "Its last submission was cut off after the server took the "
 	    "message: it may have been delivered. Send it again? (y/N)"))
 		return;
 	snprintf(id, sizeof(id), "%lld", (long long)it->id);
-	args[0] = "outbox";
-	args[1] = "send";
-	args[2] = id;
-	args[3] = NULL;
+	args[n++] = "outbox";
+	args[n++] = "send";
+	if (strcmp(state, STORE_OB_INDOUBT) != 0)
+		args[n++] = "--if-queued";
+	args[n++] = id;
+	args[n] = NULL;
 	if (ui_job(ui, "sending", args, NULL, NULL, NULL) == 0)
 		ui_status(ui, 0, "sending message %s…", id);
 }

@@ -38,6 +38,10 @@ test can assert that a password never arrived. It plays one --mode:
                 without a reply
   hangdot       as sink, but says nothing after the final dot for
                 --silence seconds
+  holddot       as sink, but after the final dot it makes the file --hold
+                names with ".dot" added, and answers 250 only once the
+                file --hold names is there (--silence seconds at most):
+                the test does what it will between the two
   split         as sink, but every reply a multiline one, sent a byte a
                 packet
   garbage       as sink, but with a stray "354 go ahead" line after its
@@ -260,6 +264,11 @@ def smtp_session(c, a, ctx, tls_up):
             c.send(b"452 4.2.2 mailbox full\r\n")
         elif cmd == b"RCPT" and a.mode == "garbage":
             c.send(b"250 ok\r\n354 go ahead\r\n")
+        elif cmd == b"DATA" and a.mode == "holddot":
+            c.send(b"354 go ahead\r\n")
+            c.read_data()
+            hold_until(a.hold, a.silence)
+            c.send(DATA_ENDS["sink"])
         elif cmd == b"DATA" and a.mode in ("dropdot", "hangdot"):
             c.send(b"354 go ahead\r\n")
             c.read_data()
@@ -277,6 +286,15 @@ def smtp_session(c, a, ctx, tls_up):
             return
         else:
             c.send(b"250 ok\r\n")
+
+
+def hold_until(path, seconds):
+    """Makes PATH.dot, then waits for PATH (SECONDS at most)."""
+    import time
+    open(path + ".dot", "w").close()
+    end = time.time() + seconds
+    while not os.path.exists(path) and time.time() < end:
+        time.sleep(0.05)
 
 
 def note_sni(path, name):
@@ -308,6 +326,7 @@ def main():
     p.add_argument("--silence", type=float, default=20)
     p.add_argument("--lifetime", type=float, default=120)
     p.add_argument("--sni")
+    p.add_argument("--hold")
     refusal_options(p)
     a = p.parse_args()
 

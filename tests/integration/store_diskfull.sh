@@ -75,4 +75,51 @@ check_match "and names the limit" 'file size limit \(ulimit -f\)' \
 sm sync --folder "$F" >/dev/null 2>"$T/err"; rc=$?
 check_eq "without the limit the sync completes" 0 "$rc"
 all_there
+
+# The disk fills after the server took a message, before the store
+# records it (tests/hostile/server.py holddot holds its 250 while the
+# disk fills): the send says the message was delivered, never that it
+# was not sent; nothing sends it again, its copy to Sent is made, and
+# once there is room it is recorded as sent, the outbox empty.
+H="$MNT/sender"
+alice_config "$H" password
+MID="full-$$-$(date +%s)@example.test"
+SENT_DIR=$LAB_MAIL_DIR/example.test/alice/Maildir/.Sent
+hostile_up server.py --proto smtp --mode holddot --implicit \
+    --cert "$LAB_DIR/ca/server-chain.pem" --key "$LAB_DIR/ca/server.key" \
+    --record "$T/rec" --hold "$T/hold" --lifetime 120
+trap 'hostile_down; umount "$MNT" 2>/dev/null; rm -rf "$FD"' EXIT
+sed -i "s|^smtp = .*|smtp = submissions://mail.example.test:$port|" \
+    "$H/config"
+printf 'To: bob@example.test\nSubject: sent on a full disk\nMessage-ID: <%s>\n\ntaken, not recorded\n' \
+    "$MID" >"$T/full.txt"
+sm send --no-sign --no-encrypt "$T/full.txt" >"$T/out" 2>"$T/err" &
+snd=$!
+_i=0
+while [ ! -e "$T/hold.dot" ] && [ $_i -lt 600 ]; do
+	sleep 0.1; _i=$((_i + 1))
+done
+dd if=/dev/zero of="$MNT/fill" bs=64k 2>/dev/null
+touch "$T/hold"
+wait $snd; rc=$?
+check_eq "the send exits 1: the store could not record it" 1 "$rc"
+check_match "its last line says it was delivered" \
+    'was delivered \(the server took it\), but the store could not record it: .*disk is full.*does not send it again' \
+    "$(tail -1 "$T/err")"
+check_nomatch "and nowhere that it was not sent" \
+    'not sent|tries again|sends it again' "$(cat "$T/err")"
+check_eq "its copy to Sent was made" 1 "$(count_in "$SENT_DIR" "$MID")"
+# The first entry of a new store's outbox.
+sm outbox send 1 >"$T/out" 2>&1; rc=$?
+check_eq "outbox send ID on a full disk sends nothing (1)" 1 "$rc"
+rm -f "$MNT/fill"
+check_eq "with room again the outbox is empty: it was sent" "[]" \
+    "$(sm outbox --json)"
+sm outbox send >"$T/out" 2>&1
+check_eq "the server got it once" 1 \
+    "$(grep -c "^Message-ID: <$MID>" "$T/rec")"
+sm sync --folder Sent >/dev/null 2>&1
+check_eq "the next sync makes no second copy in Sent" 1 \
+    "$(count_in "$SENT_DIR" "$MID")"
+hostile_down
 t_done

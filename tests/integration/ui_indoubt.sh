@@ -3,7 +3,8 @@
 # the connection without a word (tests/hostile/server.py, dropdot): the
 # message may have been delivered, so the status line says it is kept in
 # the outbox in doubt, not that it was not sent, and the outbox screen's
-# y asks first. The server did get the message, once.
+# y asks first, also for a message another process left in doubt after
+# the list was drawn. The server did get each message, once.
 . "$TOP/tests/lib.sh"
 ui_alice uiid "ui indoubt passphrase"
 alice_identity
@@ -35,6 +36,46 @@ check "with the message" wait_for "doubt $ID"
 key y
 check "y asks first" wait_for 'may have been delivered. Send it again\? \(y/N\)'
 key n
+
+# A message the list shows queued, left in doubt by another process's
+# outbox send while the list is on the screen: y asks first all the
+# same, for it reads the state the store has now. outbox send
+# --if-queued, which y runs for a message it did not ask about, refuses
+# one in doubt.
+hostile_down
+printf 'To: bob@example.test\nSubject: later %s\nMessage-ID: <uiid2-%s@example.test>\n\nand this one?\n' \
+    "$ID" "$ID" >"$T/later.txt"
+S send "$T/later.txt" >/dev/null 2>&1
+check_match "a second message waits, queued" "queued +later $ID" \
+    "$(S outbox 2>/dev/null)"
+key q
+check "c lists the outbox again" ui_open_folder outbox
+check "with the second message, queued" \
+    wait_for "queued +bob@example.test +later $ID"
+hostile_up server.py --proto smtp --mode dropdot --implicit \
+    --cert "$LAB_DIR/ca/server-chain.pem" --key "$LAB_DIR/ca/server.key" \
+    --record "$T/rec" --lifetime 120
+S outbox send >/dev/null 2>&1
+check_match "another process's outbox send left it in doubt" \
+    "in-doubt +later $ID" "$(S outbox 2>/dev/null)"
+check_match "while the screen still shows it queued" \
+    "queued +bob@example.test +later $ID" "$(ui_screen)"
+key Down
+key y
+check "y on it asks first" \
+    wait_for 'may have been delivered. Send it again\? \(y/N\)'
+key n
+check_eq "the server got it once" 1 \
+    "$(grep -c "^Message-ID: <uiid2-$ID@" "$T/rec")"
+id2=$(S outbox --json | json /dev/stdin \
+    "[x['id'] for x in d if x['subject'] == 'later $ID'][0]")
+S outbox send --if-queued "$id2" >"$T/out" 2>"$T/err"; rc=$?
+check_eq "outbox send --if-queued refuses it (1)" 1 "$rc"
+check_match "saying it is no longer queued" \
+    "message $id2 is no longer queued: .*may have been delivered" \
+    "$(tail -1 "$T/err")"
+check_eq "the server still got it once" 1 \
+    "$(grep -c "^Message-ID: <uiid2-$ID@" "$T/rec")"
 key Q
 check "the program ends" wait_for 'EXITED 0'
 hostile_down

@@ -994,6 +994,22 @@ ob_state(struct store *st)
 	return state;
 }
 
+/* Two copies of msgid (o, the second) queued together, into ids. */
+static void
+mkpair(struct store *st, struct store_outbox *o, const char *msgid,
+    int64_t ids[2])
+{
+	struct smerr	e;
+
+	smerr_clear(&e);
+	mkoutbox(o, msgid);
+	assert_int_equal(store_begin(st, &e), 0);
+	assert_int_equal(store_outbox_add(st, o, &ids[0], &e), 0);
+	o->copy = 1;
+	assert_int_equal(store_outbox_add(st, o, &ids[1], &e), 0);
+	assert_int_equal(store_commit(st, &e), 0);
+}
+
 /*
  * The copies of one message are claimed together or not at all: one in
  * doubt keeps the other queued, unless forced.
@@ -1009,12 +1025,7 @@ test_outbox_claim_all(void **unused)
 
 	(void)unused;
 	st = open_key1(d, &e);
-	mkoutbox(&o, "<all@example.test>");
-	assert_int_equal(store_begin(st, &e), 0);
-	assert_int_equal(store_outbox_add(st, &o, &ids[0], &e), 0);
-	o.copy = 1;
-	assert_int_equal(store_outbox_add(st, &o, &ids[1], &e), 0);
-	assert_int_equal(store_commit(st, &e), 0);
+	mkpair(st, &o, "<all@example.test>", ids);
 	assert_int_equal(store_outbox_claim(st, ids[1], 0, &e), 0);
 	assert_int_equal(store_outbox_release(st, ids[1], 1, "cut off", &e),
 	    0);
@@ -1029,6 +1040,77 @@ test_outbox_claim_all(void **unused)
 	assert_int_equal(store_outbox_claim(st, ids[0], 1, &e), SMERR_EXISTS);
 	smerr_clear(&e);
 	assert_int_equal(store_outbox_claim(st, ids[1], 1, &e), SMERR_EXISTS);
+	store_close(st);
+	rmdir_all(d);
+}
+
+/* Whether this process's note (store_outbox_accepted) of id is in d. */
+static int
+note_there(const char *d, int64_t id)
+{
+	struct stat	sb;
+	char		path[512];
+
+	snprintf(path, sizeof(path), "%s/" STORE_DB_NAME "-accepted-%lld-%ld",
+	    d, (long long)id, (long)getpid());
+	return stat(path, &sb) == 0;
+}
+
+/*
+ * The server took an entry the database could not record: the note kept
+ * beside it makes the next reader record it as sent (the first copy still
+ * to be copied to Sent, another not), so that no claim sends it again; a
+ * note of an entry claimed again since only goes.
+ */
+static void
+test_outbox_accepted(void **unused)
+{
+	struct store		*st;
+	struct store_outbox	 o;
+	struct smerr		 e;
+	int64_t			 ids[2], id3;
+	char			*d = tmpdir(), sql[128];
+
+	(void)unused;
+	st = open_key1(d, &e);
+	mkpair(st, &o, "<taken@example.test>", ids);
+	assert_int_equal(store_outbox_claim_all(st, ids, 2, 0, &e), 0);
+	assert_int_equal(store_outbox_data(st, ids[0], &e), 0);
+	assert_int_equal(store_outbox_data(st, ids[1], &e), 0);
+	assert_int_equal(store_outbox_accepted(st, ids[0], &e), 0);
+	assert_int_equal(store_outbox_accepted(st, ids[1], &e), 0);
+	assert_true(note_there(d, ids[0]) && note_there(d, ids[1]));
+	/* Read: recorded, the first copy waiting for Sent, the notes gone. */
+	assert_string_equal(ob_state(st), "sent");
+	assert_false(note_there(d, ids[0]) || note_there(d, ids[1]));
+	assert_int_equal(store_outbox_claim_append(st, ids[0], &e), 0);
+	assert_int_equal(store_outbox_claim_append(st, ids[1], &e),
+	    SMERR_NOTFOUND);
+	smerr_clear(&e);
+	assert_int_equal(store_outbox_claim(st, ids[0], 1, &e), SMERR_EXISTS);
+	assert_non_null(strstr(smerr_msg(&e), "already sent"));
+	smerr_clear(&e);
+	assert_int_equal(store_outbox_sent(st, ids[0], 1, &e), 0);
+	assert_string_equal(ob_state(st), "");
+
+	/* Noted, then claimed by another process: the note only goes. */
+	o.copy = 0;
+	o.message_id = "<again@example.test>";
+	assert_int_equal(store_outbox_add(st, &o, &id3, &e), 0);
+	assert_int_equal(store_outbox_claim(st, id3, 0, &e), 0);
+	assert_int_equal(store_outbox_accepted(st, id3, &e), 0);
+	snprintf(sql, sizeof(sql), "UPDATE outbox SET claim_pid = %ld WHERE "
+	    "id = %lld;", (long)getpid() + 1, (long long)id3);
+	exec_ok(st, sql);
+	assert_int_equal(store_outbox_settle(st, &e), 0);
+	assert_false(note_there(d, id3));
+	assert_string_not_equal(ob_state(st), "sent");
+	/* A claim reads the notes first too. */
+	exec_ok(st, "UPDATE outbox SET claim_pid = NULL, state = 'queued';");
+	assert_int_equal(store_outbox_claim(st, id3, 0, &e), 0);
+	assert_int_equal(store_outbox_accepted(st, id3, &e), 0);
+	assert_int_equal(store_outbox_claim(st, id3, 1, &e), SMERR_EXISTS);
+	assert_non_null(strstr(smerr_msg(&e), "already sent"));
 	store_close(st);
 	rmdir_all(d);
 }
@@ -2142,6 +2224,7 @@ main(void)
 	    cmocka_unit_test(test_ids_alone),
 	    cmocka_unit_test(test_outbox),
 	    cmocka_unit_test(test_outbox_claim),
+	    cmocka_unit_test(test_outbox_accepted),
 	    cmocka_unit_test(test_outbox_claim_all),
 	    cmocka_unit_test(test_drafts),
 	    cmocka_unit_test(test_by_msgid),
