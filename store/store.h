@@ -371,6 +371,13 @@ int	 store_msg_flags_pushed(struct store *st, int64_t id, uint64_t modseq,
 	    struct smerr *e);
 /* Removes message id and its index entries (expunged on the server). */
 int	 store_msg_delete(struct store *st, int64_t id, struct smerr *e);
+/*
+ * The same, only while message id is still in folder under uid (0:
+ * unbound): a list of a folder read before may be older than a move made
+ * since. *gonep is 1 when it was removed, 0 when it is elsewhere now.
+ */
+int	 store_msg_delete_at(struct store *st, int64_t id, int64_t folder,
+	    uint32_t uid, int *gonep, struct smerr *e);
 /* The number of messages of folder (0: all). */
 int	 store_msg_count(struct store *st, int64_t folder, int64_t *np,
 	    struct smerr *e);

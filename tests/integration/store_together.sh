@@ -5,15 +5,22 @@
 # folder: each waits its turn (none fails with "database is locked"),
 # every copy is made, and the next sync pushes every flag to the server.
 # A key import while a sync stores opens every message stored before
-# that waited for the key.
+# that waited for the key. A message deleted (moved to Trash) while a
+# sync of its folder runs stays in Trash when that sync then hears of it
+# leaving.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is up"; t_done; }
 N=1500
 alice_store_home "together$$"
 G="together2$$" K="together3$$" W="together4$$"
+S="together7$$"
 GD="$MD/.$G" KD="$MD/.$K" WD="$MD/.$W"
-trap 'rm -rf "$FD" "$GD" "$KD" "$WD"' EXIT
-for d in "$GD" "$KD" "$WD"; do mkdir -p "$d/cur" "$d/new" "$d/tmp"; done
+SD="$MD/.$S"
+trap 'hostile_down; rm -rf "$FD" "$GD" "$KD" "$WD" "$SD"' EXIT
+for d in "$GD" "$KD" "$WD" "$SD"; do
+	mkdir -p "$d/cur" "$d/new" "$d/tmp"
+done
+cp "$H/config" "$T/config.on"	# put back after each change
 maildir_fill "$FD" "$N" seen
 maildir_fill "$GD" "$N"
 maildir_fill "$KD" 3000
@@ -92,4 +99,51 @@ check_match "the import opens every one of them" \
     '^400 stored message\(s\) decrypted' "$(tail -1 "$T/ki")"
 check_eq "all 400 are decrypted" 400 "$(sm list --json --folder "$W" |
     json /dev/stdin 'len([x for x in d if x["encryption"] == "decrypted"])')"
+
+# --- a delete while a sync of its folder runs -------------------------------
+# The sync has read its list of the folder when the user deletes one of
+# its messages (moved to Trash, keeping its row) and the server moves it;
+# only then does the sync ask what left the folder. Dovecot is reached
+# through tests/hostile/cutappend.py, which holds that question back until
+# the delete is done.
+# put_s N SUBJECT: a message of that Subject into S, on the server.
+put_s() {
+	printf 'From: bob@example.test\nSubject: %s\nMessage-ID: %s\n\nbody\n' \
+	    "$2" "<s$1.$$@example.test>" >"$SD/cur/1600000000.M$1P$$.lab:2,S"
+	chown -R --reference="$MD" "$SD"
+}
+put_s 1 "kept in Trash $$"
+check "a message to delete" sm sync --folder "$S"
+x=$(sm list --json --folder "$S" | json /dev/stdin 'd[0]["id"]')
+put_s 2 "another"
+hostile_up cutappend.py --cert "$LAB_DIR/ca/server-chain.pem" \
+    --key "$LAB_DIR/ca/server.key" --ca "$LAB_CA" \
+    --relay-port "$LAB_IMAPS_PORT" --record "$T/rec" --cut 0 \
+    --hold '^\S+ UID FETCH 1[: ]' --go "$T/go" --held "$T/held" \
+    --lifetime 100
+sed "s|^imap .*|imap = imaps://mail.example.test:$port|" "$T/config.on" \
+    >"$H/config"
+sm sync --folder "$S" >"$T/s7" 2>"$T/e7" & p=$!
+i=0
+while [ ! -e "$T/held" ] && [ $i -lt 600 ] && kill -0 $p 2>/dev/null; do
+	sleep 0.05
+	i=$((i + 1))
+done
+check "the sync asks what left the folder" test -e "$T/held"
+sm delete "$x" >"$T/d7" 2>"$T/de7"; rc=$?
+touch "$T/go"
+wait $p; r2=$?
+hostile_down
+cp "$T/config.on" "$H/config"
+check_eq "the delete and the sync both end well" "0 0" "$rc $r2"
+[ "$rc $r2" = "0 0" ] || cat "$T/de7" "$T/e7" | sed 's/^/#   /'
+check_eq "the message deleted is in Trash" "$x Trash" \
+    "$(sm show --json "$x" |
+    json /dev/stdin '"%d %s" % (d["id"], d["folder"])')"
+check "Trash synced" sm sync --folder Trash
+check_eq "once" 1 "$(sm list --json --folder Trash | json /dev/stdin \
+    "len([x for x in d if x['subject'] == 'kept in Trash $$'])")"
+check_eq "the folder holds the other" another \
+    "$(sm list --json --folder "$S" |
+    json /dev/stdin '" ".join(x["subject"] for x in d)')"
 t_done

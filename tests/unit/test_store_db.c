@@ -1979,6 +1979,57 @@ test_ids_kept(void **unused)
 	rmdir_all(d);
 }
 
+/* store_msg_delete_at(st, id, folder, uid): whether it removed id. */
+static int
+deleted_at(struct store *st, int64_t id, int64_t folder, uint32_t uid)
+{
+	struct smerr	e;
+	int		gone = -1;
+
+	smerr_clear(&e);
+	assert_int_equal(store_msg_delete_at(st, id, folder, uid, &gone, &e),
+	    0);
+	return gone;
+}
+
+/*
+ * A sync's list of a folder, read before a move made here (the row kept,
+ * its folder changed), expunges the message only where the list saw it:
+ * the message moved to Trash stays.
+ */
+static void
+test_delete_at(void **unused)
+{
+	struct store	*st;
+	struct smerr	 e;
+	int64_t		 inbox, trash, id1, id2, moved, n;
+	char		*d = tmpdir();
+
+	(void)unused;
+	st = two_messages(d, &inbox, &id1, &id2);
+	assert_int_equal(store_folder_open(st, "work", "Trash", &trash, &e), 0);
+	assert_int_equal(store_msg_move(st, id1, trash, 0, &moved, &e), 0);
+	assert_int_equal(moved, id1);
+	assert_int_equal(deleted_at(st, id1, inbox, 1), 0);
+	/* Bound in Trash since, under the same number: not in INBOX. */
+	assert_int_equal(store_msg_bind(st, id1, 1, &e), 0);
+	assert_int_equal(deleted_at(st, id1, inbox, 1), 0);
+	assert_int_equal(store_msg_count(st, trash, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(deleted_at(st, id2, inbox, 3), 0);
+	assert_int_equal(deleted_at(st, id2, inbox, 2), 1);
+	assert_int_equal(store_msg_count(st, inbox, &n, &e), 0);
+	assert_int_equal(n, 0);
+	/* Unbound (0) is unbound only. */
+	assert_int_equal(deleted_at(st, id1, trash, 0), 0);
+	assert_int_equal(deleted_at(st, id1, trash, 1), 1);
+	assert_int_equal(store_msg_count(st, 0, &n, &e), 0);
+	assert_int_equal(n, 0);
+	fts_intact(st);
+	store_close(st);
+	rmdir_all(d);
+}
+
 /*
  * A format 12 store with a flag change waiting: brought to format 13, the
  * server's flags under it are not known (the change is pushed whole); the
@@ -2161,5 +2212,6 @@ main(void)
 	    cmocka_unit_test(test_revoke),
 	    cmocka_unit_test(test_upgrade_13),
 	    cmocka_unit_test(test_upgrade_14),
+	    cmocka_unit_test(test_delete_at),
 	    cmocka_unit_test(test_ckpt));
 }
