@@ -1,6 +1,6 @@
 /*
  * Claims on rows that a process works through with the server (outbox
- * entries): the process's id in the row's claim_pid, set
+ * entries, queued moves): the process's id in the row's claim_pid, set
  * in a BEGIN IMMEDIATE transaction that first reads who holds it, so
  * that two processes never hold one row. A claim whose process died is
  * anyone's to take.

@@ -5,19 +5,20 @@
 # folder: each waits its turn (none fails with "database is locked"),
 # every copy is made, and the next sync pushes every flag to the server.
 # A key import while a sync stores opens every message stored before
-# that waited for the key. A message deleted (moved to Trash) while a
-# sync of its folder runs stays in Trash when that sync then hears of it
-# leaving.
+# that waited for the key. Moves and copies queued offline and pushed by
+# two syncs at once: each is done once, every copy made once, every moved
+# message kept. A message deleted (moved to Trash) while a sync of its
+# folder runs stays in Trash when that sync then hears of it leaving.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is up"; t_done; }
 N=1500
 alice_store_home "together$$"
 G="together2$$" K="together3$$" W="together4$$"
-S="together7$$"
+Q="together5$$" R="together6$$" S="together7$$"
 GD="$MD/.$G" KD="$MD/.$K" WD="$MD/.$W"
-SD="$MD/.$S"
-trap 'hostile_down; rm -rf "$FD" "$GD" "$KD" "$WD" "$SD"' EXIT
-for d in "$GD" "$KD" "$WD" "$SD"; do
+QD="$MD/.$Q" RD="$MD/.$R" SD="$MD/.$S"
+trap 'hostile_down; rm -rf "$FD" "$GD" "$KD" "$WD" "$QD" "$RD" "$SD"' EXIT
+for d in "$GD" "$KD" "$WD" "$QD" "$RD" "$SD"; do
 	mkdir -p "$d/cur" "$d/new" "$d/tmp"
 done
 cp "$H/config" "$T/config.on"	# put back after each change
@@ -26,12 +27,16 @@ maildir_fill "$GD" "$N"
 maildir_fill "$KD" 3000
 
 # --- two syncs at once -------------------------------------------------------
-sm sync --folder "$F" >"$T/s1" 2>"$T/e1" & p1=$!
-sm sync --folder "$F" >"$T/s2" 2>"$T/e2" & p2=$!
-wait $p1; r1=$?
-wait $p2; r2=$?
-check_eq "two syncs at once both end well" "0 0" "$r1 $r2"
-[ "$r1 $r2" = "0 0" ] || cat "$T/e1" "$T/e2" | sed 's/^/#   /'
+# two_syncs FOLDER WHAT: two syncs of FOLDER at once, which both end well.
+two_syncs() {
+	sm sync --folder "$1" >"$T/s1" 2>"$T/e1" & p1=$!
+	sm sync --folder "$1" >"$T/s2" 2>"$T/e2" & p2=$!
+	wait $p1; r1=$?
+	wait $p2; r2=$?
+	check_eq "$2" "0 0" "$r1 $r2"
+	[ "$r1 $r2" = "0 0" ] || cat "$T/e1" "$T/e2" | sed 's/^/#   /'
+}
+two_syncs "$F" "two syncs at once both end well"
 sm list --json --folder "$F" >"$T/list.json"
 check_eq "every message is there once" "$N" "$(json "$T/list.json" 'len(d)')"
 check_eq "no UID twice" "$N" \
@@ -99,6 +104,46 @@ check_match "the import opens every one of them" \
     '^400 stored message\(s\) decrypted' "$(tail -1 "$T/ki")"
 check_eq "all 400 are decrypted" 400 "$(sm list --json --folder "$W" |
     json /dev/stdin 'len([x for x in d if x["encryption"] == "decrypted"])')"
+
+# --- two syncs push one queue of moves and copies ---------------------------
+# on_server DIR: how many messages the Maildir folder DIR holds, and how
+# many Message-IDs.
+on_server() {
+	echo "$(find "$1/cur" "$1/new" -type f | wc -l)" \
+	    "$(cat "$1"/cur/* "$1"/new/* 2>/dev/null | grep -i '^Message-ID:' |
+	    sort -u | wc -l)"
+}
+maildir_fill "$QD" 40
+chown -R --reference="$MD" "$RD"
+check "the folder to move from" sm sync --folder "$Q"
+check "and the one to move to" sm sync --folder "$R"
+sed "s/:$LAB_IMAP_PORT\$/:1/" "$T/config.on" >"$H/config"
+failed=0 moved=
+for id in $(sm list --json --folder "$Q" |
+    json /dev/stdin '" ".join(str(x["id"]) for x in d)'); do
+	if [ $((id % 2)) = 0 ]; then
+		try sm move "$id" "$R"
+		moved="$moved $id"
+	else
+		try sm copy "$id" "$R"
+	fi
+done
+cp "$T/config.on" "$H/config"
+check_eq "40 moves and copies queued offline" "0 40" \
+    "$failed $(sm list --json --folder "$R" | json /dev/stdin 'len(d)')"
+two_syncs "$Q" "two syncs pushing the queue at once both end well"
+check_eq "the server has each moved or copied message once" "40 40" \
+    "$(on_server "$RD")"
+check_eq "and the copies' originals where they were" "20 20" \
+    "$(on_server "$QD")"
+check "a sync of where they went" sm sync --folder "$R"
+sm list --json --folder "$R" >"$T/list.json"
+check_eq "the store has each once there, bound" "40 40" \
+    "$(json "$T/list.json" \
+    '"%d %d" % (len(d), len([x for x in d if x["uid"]]))')"
+check_eq "every moved message is kept as it was" "$(echo $moved | wc -w)" \
+    "$(json "$T/list.json" \
+    "len([x for x in d if x['id'] in ($(echo $moved | tr ' ' ','),)])")"
 
 # --- a delete while a sync of its folder runs -------------------------------
 # The sync has read its list of the folder when the user deletes one of
