@@ -307,15 +307,82 @@ push_one(struct imap *im, const struct qitem *q, uint32_t *uvp,
 	return imap_transfer(im, q->uid, q->dest, q->copy, uvp, uidp, e);
 }
 
+/*
+ * The copy made here for entry q, which the server no longer has to move
+ * or copy: removed while it is still that copy (in dest, unbound), or it
+ * would be shown in dest while on no server.
+ */
+static void
+drop_made(struct store *st, const char *account, const struct qitem *q)
+{
+	int64_t	fid;
+	int	gone;
+
+	if (q->message != 0 && q->dest != NULL &&
+	    store_folder_open(st, account, q->dest, &fid, NULL) == 0)
+		(void)store_msg_delete_at(st, q->message, fid, 0, &gone, NULL);
+}
+
+/*
+ * Does entry q, claimed by this process, on the server and records it
+ * done. doubt: a process that claimed it before was cut off, and may have
+ * done it, so that its UID gone from the folder says nothing of another
+ * client. A refusal is kept in e once (*refusedp); the entry is dropped.
+ */
+static int
+push_claimed(struct store *st, struct imap *im, const char *account,
+    const struct qitem *q, int doubt, int *refusedp, struct smerr *e)
+{
+	struct smerr	 e2;
+	uint32_t	 uv, uid;
+	int		 r, gone;
+
+	smerr_clear(&e2);
+	r = push_one(im, q, &uv, &uid, &e2);
+	gone = r == SMERR_NOTFOUND && !doubt;
+	if (r == SMERR_NOTFOUND && doubt) {
+		/* What was made here stays, for a sync to bind. */
+		log_debug("moves: %s UID %u is gone: done before, it seems",
+		    q->folder, q->uid);
+		r = 0;
+	} else if (gone) {
+		/*
+		 * Expunged by another client before it could be moved: what
+		 * was made here for it goes too.
+		 */
+		smerr_clear(&e2);
+		smerr_set(&e2, r, "message %lld is no longer in %s on the "
+		    "server (another client expunged it): removed here as "
+		    "well", (long long)q->message, q->folder);
+		r = SMERR_REFUSED;
+	}
+	if (r == SMERR_REFUSED) {
+		/* Dropped: it would be refused every time. */
+		if (!*refusedp)
+			smerr_set(e, r, "%s", smerr_msg(&e2));
+		*refusedp = 1;
+	} else if (r != 0)
+		return smerr_set(e, r, "%s", smerr_msg(&e2));
+	if ((r = store_begin(st, e)) != 0)
+		return r;
+	if (gone)
+		drop_made(st, account, q);
+	if ((r = bind_new(st, account, q, uv, uid, e)) != 0 ||
+	    (r = store_queue_done(st, q->id, e)) != 0) {
+		store_rollback(st);
+		return r;
+	}
+	return store_commit(st, e);
+}
+
 int
 app_move_push(struct store *st, struct imap *im, const char *account,
     size_t *donep, struct smerr *e)
 {
 	struct qlist	 l;
 	struct smerr	 e2;
-	uint32_t	 uv, uid;
 	size_t		 i;
-	int		 r = 0, refused = 0, gone;
+	int		 r = 0, refused = 0, doubt;
 
 	if (donep != NULL)
 		*donep = 0;
@@ -327,43 +394,25 @@ app_move_push(struct store *st, struct imap *im, const char *account,
 		goto out;
 	}
 	for (i = 0; i < l.n; i++) {
+		/* Claimed first: no other process does it as well. */
 		smerr_clear(&e2);
-		r = push_one(im, &l.v[i], &uv, &uid, &e2);
-		gone = r == SMERR_NOTFOUND;
-		if (gone) {
-			/*
-			 * Expunged by another client before it could be
-			 * moved: what was made here for it goes too, or it
-			 * would be shown in dest while on no server.
-			 */
-			smerr_clear(&e2);
-			smerr_set(&e2, r, "message %lld is no longer in %s "
-			    "on the server (another client expunged it): "
-			    "removed here as well", (long long)l.v[i].message,
-			    l.v[i].folder);
-			r = SMERR_REFUSED;
+		r = store_queue_claim(st, l.v[i].id, &doubt, &e2);
+		if (r == SMERR_NOTFOUND)
+			continue;	/* done by another since it was read */
+		if (r == SMERR_EXISTS) {
+			/* Another is doing it, and does the rest in order. */
+			log_debug("moves: %s", smerr_msg(&e2));
+			break;
 		}
-		if (r == SMERR_REFUSED) {
-			/* Dropped: it would be refused every time. */
-			if (!refused)
-				smerr_set(e, r, "%s", smerr_msg(&e2));
-			refused = 1;
-		} else if (r != 0) {
+		if (r != 0) {
 			smerr_set(e, r, "%s", smerr_msg(&e2));
 			goto out;
 		}
-		if ((r = store_begin(st, e)) != 0)
-			goto out;
-		/* The copy made for it here may be gone already. */
-		if (gone && l.v[i].message != 0)
-			(void)store_msg_delete(st, l.v[i].message, NULL);
-		if ((r = bind_new(st, account, &l.v[i], uv, uid, e)) != 0 ||
-		    (r = store_queue_done(st, l.v[i].id, e)) != 0) {
-			store_rollback(st);
+		if ((r = push_claimed(st, im, account, &l.v[i], doubt,
+		    &refused, e)) != 0) {
+			(void)store_queue_release(st, l.v[i].id, NULL);
 			goto out;
 		}
-		if ((r = store_commit(st, e)) != 0)
-			goto out;
 		log_debug("moves: %s UID %u %s %s", l.v[i].folder, l.v[i].uid,
 		    l.v[i].dest == NULL ? "expunged" : l.v[i].copy ?
 		    "copied to" : "moved to", l.v[i].dest != NULL ?

@@ -963,18 +963,30 @@ flags_cb(const struct imap_msg *im, void *arg)
 	return 0;
 }
 
+/*
+ * Removes stored message i of the list, expunged on the server, while it
+ * is still where the list says: a move made here since it was read (to
+ * Trash, keeping its row) takes it out of this sync's hands.
+ */
+static int
+local_drop(struct syncer *s, size_t i, int *gonep, struct smerr *e)
+{
+	return store_msg_delete_at(s->o->store, s->loc[i].id, s->fid,
+	    s->loc[i].uid, gonep, e);
+}
+
 static void
 vanished_cb(uint32_t first, uint32_t last, void *arg)
 {
 	struct syncer	*s = arg;
 	size_t		 i;
+	int		 gone;
 
 	/* A range at a time, however many the server sends: no scan each. */
 	for (i = local_from(s, first); i < s->nloc && s->loc[i].uid <= last;
 	    i++)
 		if (s->loc[i].id != 0) {
-			if (store_msg_delete(s->o->store, s->loc[i].id,
-			    NULL) == 0)
+			if (local_drop(s, i, &gone, NULL) == 0 && gone)
 				s->stats->expunged++;
 			s->loc[i].id = 0;
 		}
@@ -1165,7 +1177,7 @@ expunge_unlisted(struct syncer *s, uint32_t exists, size_t fresh)
 {
 	char	line[256], *name;
 	size_t	i;
-	int	r;
+	int	r, gone;
 
 	if (s->listed + fresh < exists) {
 		log_debug("sync %s: %zu listed, %zu new, %u there", s->folder,
@@ -1183,10 +1195,10 @@ expunge_unlisted(struct syncer *s, uint32_t exists, size_t fresh)
 	for (i = 0; i < s->nloc; i++) {
 		if (s->loc[i].seen || s->loc[i].id == 0)
 			continue;
-		if ((r = store_msg_delete(s->o->store, s->loc[i].id,
-		    s->e)) != 0)
+		if ((r = local_drop(s, i, &gone, s->e)) != 0)
 			return r;
-		s->stats->expunged++;
+		if (gone)
+			s->stats->expunged++;
 	}
 	return 0;
 }

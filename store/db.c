@@ -28,7 +28,7 @@
 #include "store/store_int.h"
 
 #define STORE_SCHEMA_VERSION	"4"	/* made new, then brought up */
-#define STORE_FORMAT		15	/* the newest */
+#define STORE_FORMAT		16	/* the newest */
 
 /* The writer copies the log into the database every this many pages. */
 #define STORE_WAL_PAGES		4096
@@ -293,6 +293,16 @@ static const char *store_upgrade_to_15 =
     "CREATE INDEX message_msgid ON message(message_id)"
     " WHERE message_id IS NOT NULL;"
     "UPDATE meta SET value = '15' WHERE name = 'schema';";
+
+/*
+ * Format 15 to 16: a queued move, copy or expunge is claimed by the
+ * process that does it on the server (claim_pid, as an outbox entry is),
+ * so that two processes pushing the queue at once never do one entry
+ * twice. -1: a process cut off while doing it, which may have done it.
+ */
+static const char *store_upgrade_to_16 =
+    "ALTER TABLE move_queue ADD COLUMN claim_pid INTEGER;"
+    "UPDATE meta SET value = '16' WHERE name = 'schema';";
 
 static const char *store_schema =
     "CREATE TABLE meta(name TEXT PRIMARY KEY, value TEXT);"
@@ -679,6 +689,7 @@ store_migrate(struct store *st, struct smerr *e)
 		[9] = store_upgrade_to_10, [10] = store_upgrade_to_11,
 		[11] = store_upgrade_to_12, [12] = store_upgrade_to_13,
 		[13] = store_upgrade_to_14, [14] = store_upgrade_to_15,
+		[15] = store_upgrade_to_16,
 	};
 	int64_t		 n;
 	int		 r, got;

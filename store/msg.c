@@ -849,22 +849,55 @@ store_msg_flags_pushed(struct store *st, int64_t id, uint64_t modseq,
 	    STORE_ARGS(STORE_INT(id), STORE_INT(modseq)), id, e);
 }
 
-int
-store_msg_delete(struct store *st, int64_t id, struct smerr *e)
+/*
+ * Removes message id and its index entries; with guard, only when the
+ * message is where guard (id ?1, folder ?2, UID ?3) says it is, and *gonep
+ * tells whether it was.
+ */
+static int
+msg_delete(struct store *st, int64_t id, const char *guard, int64_t folder,
+    uint32_t uid, int *gonep, struct smerr *e)
 {
+	int64_t	n = 1;
 	int	r;
 
 	if ((r = store_begin(st, e)) != 0)
 		return r;
+	if (guard != NULL && (r = store_int(st, guard, STORE_ARGS(STORE_INT(id),
+	    STORE_INT(folder), STORE_ID(uid)), &n, "reading messages",
+	    e)) != 0)
+		goto out;
+	if (n == 0)
+		goto out;
 	if ((r = msg_unindex(st, id, e)) != 0 ||
 	    (r = msg_do(st, "DELETE FROM message_content WHERE id = ?1;",
 	    STORE_ARGS(STORE_INT(id)), id, e)) != 0 ||
 	    (r = msg_do(st, "DELETE FROM message WHERE id = ?1;",
-	    STORE_ARGS(STORE_INT(id)), id, e)) != 0) {
+	    STORE_ARGS(STORE_INT(id)), id, e)) != 0)
+		goto out;
+	if (gonep != NULL)
+		*gonep = 1;
+out:
+	if (r != 0) {
 		store_rollback(st);
 		return r;
 	}
 	return store_commit(st, e);
+}
+
+int
+store_msg_delete(struct store *st, int64_t id, struct smerr *e)
+{
+	return msg_delete(st, id, NULL, 0, 0, NULL, e);
+}
+
+int
+store_msg_delete_at(struct store *st, int64_t id, int64_t folder,
+    uint32_t uid, int *gonep, struct smerr *e)
+{
+	*gonep = 0;
+	return msg_delete(st, id, "SELECT count(*) FROM message WHERE "
+	    "id = ?1 AND folder = ?2 AND uid IS ?3;", folder, uid, gonep, e);
 }
 
 /* The one number sql (folder bound as ?1) counts. */

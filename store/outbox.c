@@ -20,19 +20,9 @@
 #include <unistd.h>
 
 #include "base/err.h"
-#include "base/proc.h"
 #include "base/vec.h"
 #include "store/store.h"
 #include "store/store_int.h"
-
-/* 1 when the process that claimed an entry still runs. */
-static int
-claim_alive(int64_t pid)
-{
-	if (pid <= 0 || pid > INT32_MAX)
-		return 0;
-	return (pid_t)pid == getpid() || proc_alive((long)pid);
-}
 
 static int	copies_files_gc(struct store *, int64_t, int64_t,
 		    struct smerr *);
@@ -50,8 +40,9 @@ state_seen(const char *state, int64_t pid)
 	if (state == NULL)
 		return STORE_OB_QUEUED;
 	if (strcmp(state, OB_CLAIMED) == 0)
-		return claim_alive(pid) ? STORE_OB_SENDING : STORE_OB_QUEUED;
-	if (strcmp(state, STORE_OB_SENDING) == 0 && !claim_alive(pid))
+		return store_claim_alive(pid) ? STORE_OB_SENDING :
+		    STORE_OB_QUEUED;
+	if (strcmp(state, STORE_OB_SENDING) == 0 && !store_claim_alive(pid))
 		return STORE_OB_INDOUBT;
 	return state;
 }
@@ -509,46 +500,24 @@ store_outbox_sent(struct store *st, int64_t id, int appended,
 	return copies_files_gc(st, id, 0, e);
 }
 
-/* Inside the caller's transaction: who holds the copy to Sent of id. */
-static int
-append_holder(struct store *st, int64_t id, int64_t *pidp, struct smerr *e)
-{
-	sqlite3_stmt	*s;
-	int		 r, rc;
-
-	if ((r = store_prep_args(st, "SELECT coalesce(claim_pid, 0) FROM "
-	    "outbox WHERE id = ? AND sent = 1 AND appended = 0;",
-	    STORE_ARGS(STORE_INT(id)), &s, e)) != 0)
-		return r;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*pidp = sqlite3_column_int64(s, 0);
-	else if (rc == SQLITE_DONE)
-		r = smerr_set(e, SMERR_NOTFOUND, "message %lld is not waiting "
-		    "for its copy to Sent", (long long)id);
-	else
-		r = store_dberr(st, e, "reading the outbox");
-	sqlite3_finalize(s);
-	return r;
-}
-
 int
 store_outbox_claim_append(struct store *st, int64_t id, struct smerr *e)
 {
-	int64_t	 pid = 0;
-	int	 r;
+	struct smerr	e2;
+	int		r;
 
-	if ((r = store_begin(st, e)) != 0)
-		return r;
-	if ((r = append_holder(st, id, &pid, e)) == 0 && pid != getpid() &&
-	    claim_alive(pid))
-		r = smerr_set(e, SMERR_EXISTS, "message %lld is being copied "
-		    "to Sent by another sealmail process", (long long)id);
-	if (r == 0 && (r = outbox_update(st, "UPDATE outbox SET claim_pid = ?2 "
-	    "WHERE id = ?1;", STORE_ARGS(STORE_INT(id), STORE_INT(getpid())),
-	    id, e)) == 0)
-		return store_commit(st, e);
-	store_rollback(st);
+	smerr_clear(&e2);
+	r = store_claim(st, "SELECT coalesce(claim_pid, 0) FROM outbox WHERE "
+	    "id = ?1 AND sent = 1 AND appended = 0;", "UPDATE outbox SET "
+	    "claim_pid = ?2 WHERE id = ?1;", id, NULL, &e2);
+	if (r == SMERR_NOTFOUND)
+		return smerr_set(e, r, "message %lld is not waiting for its "
+		    "copy to Sent", (long long)id);
+	if (r == SMERR_EXISTS)
+		return smerr_set(e, r, "message %lld is being copied to Sent "
+		    "by another sealmail process", (long long)id);
+	if (r != 0)
+		smerr_set(e, r, "%s", smerr_msg(&e2));
 	return r;
 }
 

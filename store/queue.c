@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/err.h"
 #include "store/store.h"
@@ -125,4 +126,26 @@ store_queue_done(struct store *st, int64_t id, struct smerr *e)
 {
 	return queue_do(st, "DELETE FROM move_queue WHERE id = ?;",
 	    STORE_ARGS(STORE_INT(id)), e);
+}
+
+int
+store_queue_claim(struct store *st, int64_t id, int *doubtp, struct smerr *e)
+{
+	int64_t	prev = 0;
+	int	r;
+
+	*doubtp = 0;
+	if ((r = store_claim(st, "SELECT coalesce(claim_pid, 0) FROM "
+	    "move_queue WHERE id = ?1;", "UPDATE move_queue SET claim_pid = ?2 "
+	    "WHERE id = ?1;", id, &prev, e)) == 0)
+		*doubtp = prev != 0;
+	return r;
+}
+
+int
+store_queue_release(struct store *st, int64_t id, struct smerr *e)
+{
+	return queue_do(st, "UPDATE move_queue SET claim_pid = -1 WHERE "
+	    "id = ? AND claim_pid = ?;", STORE_ARGS(STORE_INT(id),
+	    STORE_INT(getpid())), e);
 }

@@ -371,6 +371,13 @@ int	 store_msg_flags_pushed(struct store *st, int64_t id, uint64_t modseq,
 	    struct smerr *e);
 /* Removes message id and its index entries (expunged on the server). */
 int	 store_msg_delete(struct store *st, int64_t id, struct smerr *e);
+/*
+ * The same, only while message id is still in folder under uid (0:
+ * unbound): a list of a folder read before may be older than a move made
+ * since. *gonep is 1 when it was removed, 0 when it is elsewhere now.
+ */
+int	 store_msg_delete_at(struct store *st, int64_t id, int64_t folder,
+	    uint32_t uid, int *gonep, struct smerr *e);
 /* The number of messages of folder (0: all). */
 int	 store_msg_count(struct store *st, int64_t folder, int64_t *np,
 	    struct smerr *e);
@@ -411,6 +418,17 @@ int	 store_queue_foreach(struct store *st, const char *account,
 	    int (*cb)(const struct store_queued *, void *), void *arg,
 	    struct smerr *e);
 int	 store_queue_done(struct store *st, int64_t id, struct smerr *e);
+/*
+ * Claims entry id for this process before it is done on the server, in a
+ * transaction of its own: SMERR_NOTFOUND when it is no longer queued
+ * (another process did it since it was read), SMERR_EXISTS when another
+ * process that still runs is doing it. *doubtp is 1 when a process that
+ * claimed it before was cut off or died: it may have been done.
+ */
+int	 store_queue_claim(struct store *st, int64_t id, int *doubtp,
+	    struct smerr *e);
+/* This process was cut off doing entry id: anyone's, maybe done. */
+int	 store_queue_release(struct store *st, int64_t id, struct smerr *e);
 
 /*
  * Full-text index over the decrypted text, inside the encrypted database.

@@ -178,6 +178,18 @@ int	 store_walk_sql(struct store *st, const char *sql,
 int	 store_int(struct store *st, const char *sql,
 	    const struct store_arg *args, int64_t *vp, const char *what,
 	    struct smerr *e);
+/*
+ * Claims (store/claim.c). store_claim_alive: 1 when the process that
+ * claimed a row still runs. store_claim: claims row id for this process
+ * in a transaction of its own (a savepoint inside the caller's): holder
+ * reads the row's claimant (coalesce(claim_pid, 0), id bound as ?1),
+ * take records this process (?1 id, ?2 the process id). SMERR_NOTFOUND
+ * when holder reads no row, SMERR_EXISTS when another process that still
+ * runs holds it; *prevp (may be NULL) the claimant found, 0 for none.
+ */
+int	 store_claim_alive(int64_t pid);
+int	 store_claim(struct store *st, const char *holder, const char *take,
+	    int64_t id, int64_t *prevp, struct smerr *e);
 /* A walk's row function for a statement selecting an id alone. */
 int	 store_each_id(sqlite3_stmt *s, const struct store_each *w);
 /* Runs sql that returns no rows. */

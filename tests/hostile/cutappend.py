@@ -8,16 +8,21 @@ TLS checked against --ca) and back. For the first --cut APPEND commands
 it sees (1 unless told), it lets the server take the whole message, and
 when the server's tagged answer to it comes, it closes the client's
 connection instead of passing the answer on: the copy is on the server,
-and the client never heard so. Every byte the client sends is
-appended to --record. The port is written to --ready once listening.
-Standard library only.
+and the client never heard so. With --hold REGEX (and --cut 0) it
+holds back instead the first command line that matches REGEX, until the
+file --go exists, and writes the file --held when it holds it: whatever
+another client does meanwhile is done before the server reads that
+command. Every byte the client sends is appended to --record. The port
+is written to --ready once listening. Standard library only.
 """
 import argparse
 import os
+import re
 import socket
 import ssl
 import sys
 import threading
+import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -25,6 +30,7 @@ from peer import Conn, relay_options, serve, server_context  # noqa: E402
 
 lock = threading.Lock()
 cuts_left = 0
+holds_left = 1
 
 
 def take_cut():
@@ -35,6 +41,20 @@ def take_cut():
             return False
         cuts_left -= 1
         return True
+
+
+def hold(a, line):
+    """Holds line back until --go exists, when it is the one to hold."""
+    global holds_left
+    if a.hold is None or not re.search(a.hold.encode(), line):
+        return
+    with lock:
+        if holds_left <= 0:
+            return
+        holds_left -= 1
+    open(a.held, "w").close()
+    while not os.path.exists(a.go):
+        time.sleep(0.05)
 
 
 def upstream(a):
@@ -77,6 +97,7 @@ def relay(conn, a, ctx):
             if (len(words) > 1 and words[1].upper() == b"APPEND" and
                     take_cut()):
                 state["cut"] = words[0]
+            hold(a, line)
             srv.sendall(line)
 
 
@@ -86,6 +107,9 @@ def main():
     relay_options(p)
     p.add_argument("--record", required=True)
     p.add_argument("--cut", type=int, default=1)
+    p.add_argument("--hold")
+    p.add_argument("--go")
+    p.add_argument("--held")
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--ready")
     p.add_argument("--lifetime", type=float, default=120)

@@ -5,26 +5,38 @@
 # folder: each waits its turn (none fails with "database is locked"),
 # every copy is made, and the next sync pushes every flag to the server.
 # A key import while a sync stores opens every message stored before
-# that waited for the key.
+# that waited for the key. Moves and copies queued offline and pushed by
+# two syncs at once: each is done once, every copy made once, every moved
+# message kept. A message deleted (moved to Trash) while a sync of its
+# folder runs stays in Trash when that sync then hears of it leaving.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is up"; t_done; }
 N=1500
 alice_store_home "together$$"
 G="together2$$" K="together3$$" W="together4$$"
+Q="together5$$" R="together6$$" S="together7$$"
 GD="$MD/.$G" KD="$MD/.$K" WD="$MD/.$W"
-trap 'rm -rf "$FD" "$GD" "$KD" "$WD"' EXIT
-for d in "$GD" "$KD" "$WD"; do mkdir -p "$d/cur" "$d/new" "$d/tmp"; done
+QD="$MD/.$Q" RD="$MD/.$R" SD="$MD/.$S"
+trap 'hostile_down; rm -rf "$FD" "$GD" "$KD" "$WD" "$QD" "$RD" "$SD"' EXIT
+for d in "$GD" "$KD" "$WD" "$QD" "$RD" "$SD"; do
+	mkdir -p "$d/cur" "$d/new" "$d/tmp"
+done
+cp "$H/config" "$T/config.on"	# put back after each change
 maildir_fill "$FD" "$N" seen
 maildir_fill "$GD" "$N"
 maildir_fill "$KD" 3000
 
 # --- two syncs at once -------------------------------------------------------
-sm sync --folder "$F" >"$T/s1" 2>"$T/e1" & p1=$!
-sm sync --folder "$F" >"$T/s2" 2>"$T/e2" & p2=$!
-wait $p1; r1=$?
-wait $p2; r2=$?
-check_eq "two syncs at once both end well" "0 0" "$r1 $r2"
-[ "$r1 $r2" = "0 0" ] || cat "$T/e1" "$T/e2" | sed 's/^/#   /'
+# two_syncs FOLDER WHAT: two syncs of FOLDER at once, which both end well.
+two_syncs() {
+	sm sync --folder "$1" >"$T/s1" 2>"$T/e1" & p1=$!
+	sm sync --folder "$1" >"$T/s2" 2>"$T/e2" & p2=$!
+	wait $p1; r1=$?
+	wait $p2; r2=$?
+	check_eq "$2" "0 0" "$r1 $r2"
+	[ "$r1 $r2" = "0 0" ] || cat "$T/e1" "$T/e2" | sed 's/^/#   /'
+}
+two_syncs "$F" "two syncs at once both end well"
 sm list --json --folder "$F" >"$T/list.json"
 check_eq "every message is there once" "$N" "$(json "$T/list.json" 'len(d)')"
 check_eq "no UID twice" "$N" \
@@ -92,4 +104,91 @@ check_match "the import opens every one of them" \
     '^400 stored message\(s\) decrypted' "$(tail -1 "$T/ki")"
 check_eq "all 400 are decrypted" 400 "$(sm list --json --folder "$W" |
     json /dev/stdin 'len([x for x in d if x["encryption"] == "decrypted"])')"
+
+# --- two syncs push one queue of moves and copies ---------------------------
+# on_server DIR: how many messages the Maildir folder DIR holds, and how
+# many Message-IDs.
+on_server() {
+	echo "$(find "$1/cur" "$1/new" -type f | wc -l)" \
+	    "$(cat "$1"/cur/* "$1"/new/* 2>/dev/null | grep -i '^Message-ID:' |
+	    sort -u | wc -l)"
+}
+maildir_fill "$QD" 40
+chown -R --reference="$MD" "$RD"
+check "the folder to move from" sm sync --folder "$Q"
+check "and the one to move to" sm sync --folder "$R"
+sed "s/:$LAB_IMAP_PORT\$/:1/" "$T/config.on" >"$H/config"
+failed=0 moved=
+for id in $(sm list --json --folder "$Q" |
+    json /dev/stdin '" ".join(str(x["id"]) for x in d)'); do
+	if [ $((id % 2)) = 0 ]; then
+		try sm move "$id" "$R"
+		moved="$moved $id"
+	else
+		try sm copy "$id" "$R"
+	fi
+done
+cp "$T/config.on" "$H/config"
+check_eq "40 moves and copies queued offline" "0 40" \
+    "$failed $(sm list --json --folder "$R" | json /dev/stdin 'len(d)')"
+two_syncs "$Q" "two syncs pushing the queue at once both end well"
+check_eq "the server has each moved or copied message once" "40 40" \
+    "$(on_server "$RD")"
+check_eq "and the copies' originals where they were" "20 20" \
+    "$(on_server "$QD")"
+check "a sync of where they went" sm sync --folder "$R"
+sm list --json --folder "$R" >"$T/list.json"
+check_eq "the store has each once there, bound" "40 40" \
+    "$(json "$T/list.json" \
+    '"%d %d" % (len(d), len([x for x in d if x["uid"]]))')"
+check_eq "every moved message is kept as it was" "$(echo $moved | wc -w)" \
+    "$(json "$T/list.json" \
+    "len([x for x in d if x['id'] in ($(echo $moved | tr ' ' ','),)])")"
+
+# --- a delete while a sync of its folder runs -------------------------------
+# The sync has read its list of the folder when the user deletes one of
+# its messages (moved to Trash, keeping its row) and the server moves it;
+# only then does the sync ask what left the folder. Dovecot is reached
+# through tests/hostile/cutappend.py, which holds that question back until
+# the delete is done.
+# put_s N SUBJECT: a message of that Subject into S, on the server.
+put_s() {
+	printf 'From: bob@example.test\nSubject: %s\nMessage-ID: %s\n\nbody\n' \
+	    "$2" "<s$1.$$@example.test>" >"$SD/cur/1600000000.M$1P$$.lab:2,S"
+	chown -R --reference="$MD" "$SD"
+}
+put_s 1 "kept in Trash $$"
+check "a message to delete" sm sync --folder "$S"
+x=$(sm list --json --folder "$S" | json /dev/stdin 'd[0]["id"]')
+put_s 2 "another"
+hostile_up cutappend.py --cert "$LAB_DIR/ca/server-chain.pem" \
+    --key "$LAB_DIR/ca/server.key" --ca "$LAB_CA" \
+    --relay-port "$LAB_IMAPS_PORT" --record "$T/rec" --cut 0 \
+    --hold '^\S+ UID FETCH 1[: ]' --go "$T/go" --held "$T/held" \
+    --lifetime 100
+sed "s|^imap .*|imap = imaps://mail.example.test:$port|" "$T/config.on" \
+    >"$H/config"
+sm sync --folder "$S" >"$T/s7" 2>"$T/e7" & p=$!
+i=0
+while [ ! -e "$T/held" ] && [ $i -lt 600 ] && kill -0 $p 2>/dev/null; do
+	sleep 0.05
+	i=$((i + 1))
+done
+check "the sync asks what left the folder" test -e "$T/held"
+sm delete "$x" >"$T/d7" 2>"$T/de7"; rc=$?
+touch "$T/go"
+wait $p; r2=$?
+hostile_down
+cp "$T/config.on" "$H/config"
+check_eq "the delete and the sync both end well" "0 0" "$rc $r2"
+[ "$rc $r2" = "0 0" ] || cat "$T/de7" "$T/e7" | sed 's/^/#   /'
+check_eq "the message deleted is in Trash" "$x Trash" \
+    "$(sm show --json "$x" |
+    json /dev/stdin '"%d %s" % (d["id"], d["folder"])')"
+check "Trash synced" sm sync --folder Trash
+check_eq "once" 1 "$(sm list --json --folder Trash | json /dev/stdin \
+    "len([x for x in d if x['subject'] == 'kept in Trash $$'])")"
+check_eq "the folder holds the other" another \
+    "$(sm list --json --folder "$S" |
+    json /dev/stdin '" ".join(x["subject"] for x in d)')"
 t_done

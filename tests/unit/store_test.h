@@ -1,10 +1,11 @@
 /*
  * tests/unit/store_test.h: what the unit tests that look inside a store
  * share: running SQL on its connection, reading one number, and the SQL
- * that turns a store of the current format back into format 14 (no
- * index over Message-IDs), 13 (no time or reason of a revocation), 12 (no
- * server flags kept under a local change), 11 (no recipients' names), 10 (also no drafts' choices), 9 (also no From
- * display names), 8 (also message content
+ * that turns a store of the current format back into format 15 (no
+ * claims on queued moves), 14 (also no index over Message-IDs), 13 (no
+ * time or reason of a revocation), 12 (no server flags kept under a
+ * local change), 11 (no recipients' names), 10 (also no drafts'
+ * choices), 9 (also no From display names), 8 (also message content
  * without text_len, the view over the older text) or 3 (also its message
  * table without the header fields, no queue of moves), none in a
  * transaction of its own, for the upgrade tests.
@@ -52,8 +53,19 @@ one_int(struct store *st, const char *sql)
     " indexed, cc, reply_to, in_reply_to, refs, list_post, attachments," \
     " hdr"
 
-/* Format 14: no index over the messages' Message-IDs. */
-#define STORE_BACK_TO_14 \
+/* Format 15: the queue of moves without claim_pid. */
+#define STORE_BACK_TO_15 \
+    "ALTER TABLE move_queue RENAME TO new_queue;" \
+    "CREATE TABLE move_queue(id INTEGER PRIMARY KEY," \
+    " account TEXT NOT NULL, folder TEXT NOT NULL, uidvalidity INTEGER" \
+    " NOT NULL DEFAULT 0, uid INTEGER NOT NULL, dest TEXT, copy INTEGER" \
+    " NOT NULL DEFAULT 0, message INTEGER);" \
+    "INSERT INTO move_queue SELECT id, account, folder, uidvalidity, uid," \
+    " dest, copy, message FROM new_queue;" \
+    "DROP TABLE new_queue;"
+
+/* Format 14: also no index over the messages' Message-IDs. */
+#define STORE_BACK_TO_14 STORE_BACK_TO_15 \
     "DROP INDEX message_msgid;"
 
 /* Format 13: also the revocation table without revoked_at and reason. */

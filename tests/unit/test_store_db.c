@@ -973,6 +973,19 @@ test_text_in_part(void **unused)
 	rmdir_all(d);
 }
 
+/* The id of a process that has ended. */
+static pid_t
+dead_pid(void)
+{
+	pid_t	pid;
+
+	if ((pid = fork()) == 0)
+		_exit(0);
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	return pid;
+}
+
 static int
 state_cb(const struct store_outbox *o, void *arg)
 {
@@ -1174,10 +1187,7 @@ test_outbox_claim(void **unused)
 	assert_int_equal(store_outbox_release(st, id, 0, "4xx", &e), 0);
 
 	/* A claim whose process died before the message data: queued. */
-	if ((pid = fork()) == 0)
-		_exit(0);
-	assert_true(pid > 0);
-	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	pid = dead_pid();
 	snprintf(sql, sizeof(sql), "UPDATE outbox SET state = 'claimed', "
 	    "claim_pid = %ld WHERE id = %lld;", (long)pid, (long long)id);
 	exec_ok(st, sql);
@@ -1760,7 +1770,7 @@ test_upgrade_2(void **unused)
 
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 15);
+	    "'schema';"), 16);
 	load_text(st, id1, "an older dingoword");
 	assert_int_equal(hits(st, "dingoword"), 0);	/* indexed again... */
 	assert_int_equal(store_index(st, 0, &done, &left, &e), 0);
@@ -1873,7 +1883,7 @@ test_upgrade_13(void **unused)
 	store_close(st);
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 15);
+	    "'schema';"), 16);
 	assert_int_equal(one_int(st, "SELECT revoked_at FROM revocation;"), 0);
 	assert_int_equal(one_int(st, "SELECT reason FROM revocation;"), -1);
 	store_close(st);
@@ -1909,7 +1919,7 @@ test_upgrade_14(void **unused)
 
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 15);
+	    "'schema';"), 16);
 	assert_int_equal(sqlite3_prepare_v2(st->db, "EXPLAIN QUERY PLAN "
 	    "SELECT id FROM message WHERE message_id = 'x';", -1, &s, NULL),
 	    SQLITE_OK);
@@ -1954,7 +1964,7 @@ test_upgrade_7(void **unused)
 
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 15);
+	    "'schema';"), 16);
 	assert_int_equal(store_cert_caps_get(st, fp, &caps, &e), 0);
 	assert_int_equal(caps, 133);
 	assert_int_equal(one_int(st, "SELECT count(*) FROM meta WHERE name "
@@ -2061,6 +2071,153 @@ test_ids_kept(void **unused)
 	rmdir_all(d);
 }
 
+/* store_msg_delete_at(st, id, folder, uid): whether it removed id. */
+static int
+deleted_at(struct store *st, int64_t id, int64_t folder, uint32_t uid)
+{
+	struct smerr	e;
+	int		gone = -1;
+
+	smerr_clear(&e);
+	assert_int_equal(store_msg_delete_at(st, id, folder, uid, &gone, &e),
+	    0);
+	return gone;
+}
+
+/*
+ * A sync's list of a folder, read before a move made here (the row kept,
+ * its folder changed), expunges the message only where the list saw it:
+ * the message moved to Trash stays.
+ */
+static void
+test_delete_at(void **unused)
+{
+	struct store	*st;
+	struct smerr	 e;
+	int64_t		 inbox, trash, id1, id2, moved, n;
+	char		*d = tmpdir();
+
+	(void)unused;
+	st = two_messages(d, &inbox, &id1, &id2);
+	assert_int_equal(store_folder_open(st, "work", "Trash", &trash, &e), 0);
+	assert_int_equal(store_msg_move(st, id1, trash, 0, &moved, &e), 0);
+	assert_int_equal(moved, id1);
+	assert_int_equal(deleted_at(st, id1, inbox, 1), 0);
+	/* Bound in Trash since, under the same number: not in INBOX. */
+	assert_int_equal(store_msg_bind(st, id1, 1, &e), 0);
+	assert_int_equal(deleted_at(st, id1, inbox, 1), 0);
+	assert_int_equal(store_msg_count(st, trash, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(deleted_at(st, id2, inbox, 3), 0);
+	assert_int_equal(deleted_at(st, id2, inbox, 2), 1);
+	assert_int_equal(store_msg_count(st, inbox, &n, &e), 0);
+	assert_int_equal(n, 0);
+	/* Unbound (0) is unbound only. */
+	assert_int_equal(deleted_at(st, id1, trash, 0), 0);
+	assert_int_equal(deleted_at(st, id1, trash, 1), 1);
+	assert_int_equal(store_msg_count(st, 0, &n, &e), 0);
+	assert_int_equal(n, 0);
+	fts_intact(st);
+	store_close(st);
+	rmdir_all(d);
+}
+
+/* A queued move with uid 1 of INBOX to Trash; its id. */
+static int64_t
+queue_one(struct store *st, int64_t message)
+{
+	struct store_queued	 q;
+	struct smerr		 e;
+
+	memset(&q, 0, sizeof(q));
+	q.account = "work";
+	q.folder = "INBOX";
+	q.uid = 1;
+	q.dest = "Trash";
+	q.message = message;
+	smerr_clear(&e);
+	assert_int_equal(store_queue_add(st, &q, &e), 0);
+	return sqlite3_last_insert_rowid(st->db);
+}
+
+/*
+ * A queued move is done by one process: another that still runs and holds
+ * it keeps it; one that died or was cut off leaves it to the next, which
+ * is told that it may have been done; done, it is nobody's.
+ */
+static void
+test_queue_claim(void **unused)
+{
+	struct store	*st;
+	struct smerr	 e;
+	int64_t		 q;
+	int		 doubt;
+	char		 sql[128], *d = tmpdir();
+
+	(void)unused;
+	st = open_key1(d, &e);
+	q = queue_one(st, 0);
+	assert_int_equal(store_queue_claim(st, q, &doubt, &e), 0);
+	assert_int_equal(doubt, 0);
+	snprintf(sql, sizeof(sql), "UPDATE move_queue SET claim_pid = %ld "
+	    "WHERE id = %lld;", (long)getppid(), (long long)q);
+	exec_ok(st, sql);
+	doubt = -1;
+	assert_int_equal(store_queue_claim(st, q, &doubt, &e), SMERR_EXISTS);
+	assert_int_equal(doubt, 0);
+	smerr_clear(&e);
+	assert_int_equal(one_int(st, "SELECT claim_pid FROM move_queue;"),
+	    (int)getppid());
+	/* Its claimant died. */
+	snprintf(sql, sizeof(sql), "UPDATE move_queue SET claim_pid = %ld "
+	    "WHERE id = %lld;", (long)dead_pid(), (long long)q);
+	exec_ok(st, sql);
+	assert_int_equal(store_queue_claim(st, q, &doubt, &e), 0);
+	assert_int_equal(doubt, 1);
+	assert_int_equal(one_int(st, "SELECT claim_pid FROM move_queue;"),
+	    (int)getpid());
+	/* This process was cut off: released, perhaps done. */
+	assert_int_equal(store_queue_release(st, q, &e), 0);
+	assert_int_equal(one_int(st, "SELECT claim_pid FROM move_queue;"), -1);
+	assert_int_equal(store_queue_claim(st, q, &doubt, &e), 0);
+	assert_int_equal(doubt, 1);
+	assert_int_equal(store_queue_done(st, q, &e), 0);
+	assert_int_equal(store_queue_claim(st, q, &doubt, &e),
+	    SMERR_NOTFOUND);
+	store_close(st);
+	rmdir_all(d);
+}
+
+/*
+ * Format 15 queued moves with no claim: after the step to 16, the entry
+ * queued before is kept, claimed by nobody, and is claimed as any other.
+ */
+static void
+test_upgrade_15(void **unused)
+{
+	struct store	*st;
+	struct smerr	 e;
+	int64_t		 q;
+	int		 doubt = -1;
+	char		*d = tmpdir();
+
+	(void)unused;
+	st = open_key1(d, &e);
+	q = queue_one(st, 7);
+	exec_ok(st, "BEGIN;" STORE_BACK_TO_15
+	    "UPDATE meta SET value = '15' WHERE name = 'schema'; COMMIT;");
+	store_close(st);
+	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
+	    "'schema';"), 16);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM move_queue WHERE "
+	    "claim_pid IS NULL AND message = 7 AND dest = 'Trash';"), 1);
+	assert_int_equal(store_queue_claim(st, q, &doubt, &e), 0);
+	assert_int_equal(doubt, 0);
+	store_close(st);
+	rmdir_all(d);
+}
+
 /*
  * A format 12 store with a flag change waiting: brought to format 13, the
  * server's flags under it are not known (the change is pushed whole); the
@@ -2084,7 +2241,7 @@ test_upgrade_12(void **unused)
 
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 15);
+	    "'schema';"), 16);
 	base_is(st, id1, NULL);
 	assert_int_equal(store_msg_set_local_flags(st, id2, "", &e), 0);
 	base_is(st, id2, "\\Seen");
@@ -2124,7 +2281,7 @@ test_upgrade_8(void **unused)
 
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 15);
+	    "'schema';"), 16);
 	assert_int_equal(one_int(st, "SELECT count(*) FROM message_content "
 	    "WHERE text_len IS NULL;"), 2);
 	load_text(st, id1, "old gnuword\n");
@@ -2244,5 +2401,8 @@ main(void)
 	    cmocka_unit_test(test_revoke),
 	    cmocka_unit_test(test_upgrade_13),
 	    cmocka_unit_test(test_upgrade_14),
+	    cmocka_unit_test(test_upgrade_15),
+	    cmocka_unit_test(test_delete_at),
+	    cmocka_unit_test(test_queue_claim),
 	    cmocka_unit_test(test_ckpt));
 }
