@@ -164,6 +164,7 @@ imap_abort(struct imap *s)
 	if (s == NULL)
 		return;
 	if (s->m != NULL) {
+		s->c->imap_buf = NULL;
 		/* mailimap_free would send LOGOUT over a live stream. */
 		s->m->imap_stream = NULL;
 		mailimap_free(s->m);
@@ -318,6 +319,7 @@ imap_open(const struct net_server *srv, struct imap **ip, struct smerr *e)
 		r = smerr_nomem(e);
 		goto fail;
 	}
+	s->c->imap_buf = s->m->imap_stream_buffer;
 	r = mailimap_connect(s->m, s->c->stream);
 	if (r != MAILIMAP_NO_ERROR_AUTHENTICATED &&
 	    r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {

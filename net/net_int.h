@@ -50,6 +50,9 @@ struct net_conn {
 	 * instead of becoming an allocation.
 	 */
 	int		 imap_literals;
+	int		 resp_state;	/* where in a response (guard_frame) */
+	char		 word[8];	/* a status word, not terminated */
+	size_t		 word_len;
 	size_t		 line_len;
 	uint64_t	 literal_left;
 	char		 tail[NET_TAIL];
@@ -59,6 +62,12 @@ struct net_conn {
 	size_t		 since_write;	/* text bytes since we last wrote */
 	size_t		 lines_limit;	/* lines per command, 0: none */
 	size_t		 lines_since_write;
+	/*
+	 * libetpan's buffer of the response text being parsed (its
+	 * imap_stream_buffer), or NULL: a read fails once it holds more than
+	 * reply_limit, whatever the guard made of the framing.
+	 */
+	const MMAPString *imap_buf;
 
 	struct smerr	 err;		/* why the transport failed, if so */
 };
