@@ -32,7 +32,9 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 
+#include "base/buf.h"
 #include "base/err.h"
 #include "base/secmem.h"
 #include "net/net_int.h"
@@ -589,6 +591,47 @@ net_stream_wipe(mailstream *st)
 {
 	if (st != NULL && st->write_buffer != NULL)
 		secmem_wipe(st->write_buffer, st->buffer_max_size);
+}
+
+int
+net_b64_line(struct buf *out, const char *prefix, const void *p, size_t n)
+{
+	unsigned char	*enc;
+	size_t		 cap = 4 * ((n + 2) / 3) + 1;
+	int		 r, len;
+
+	if (n > INT_MAX / 2)
+		return SMERR_LIMIT;
+	if ((enc = malloc(cap)) == NULL)
+		return SMERR_NOMEM;
+	len = EVP_EncodeBlock(enc, p, (int)n);
+	buf_reset(out);
+	if ((r = buf_puts(out, prefix)) == 0 &&
+	    (r = buf_put(out, enc, (size_t)len)) == 0)
+		r = buf_puts(out, "\r\n");
+	secmem_free(enc, cap);
+	return r;
+}
+
+int
+net_plain_line(struct buf *out, const char *prefix, const char *user,
+    const char *pass)
+{
+	struct buf	*cred;
+	size_t		 ul = strlen(user), pl = strlen(pass);
+	int		 r;
+
+	if (ul > NET_MAX_CRED || pl > NET_MAX_CRED)
+		return SMERR_LIMIT;
+	if ((cred = buf_new_secret(2 * NET_MAX_CRED + 2)) == NULL)
+		return SMERR_NOMEM;
+	if ((r = buf_putc(cred, '\0')) == 0 &&
+	    (r = buf_put(cred, user, ul)) == 0 &&
+	    (r = buf_putc(cred, '\0')) == 0 &&
+	    (r = buf_put(cred, pass, pl)) == 0)
+		r = net_b64_line(out, prefix, buf_data(cred), buf_len(cred));
+	buf_free(cred);
+	return r;
 }
 
 void

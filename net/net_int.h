@@ -25,6 +25,9 @@
 /* Lines of one IMAP command's response: a FETCH with a body takes two. */
 #define NET_MAX_LINES_IMAP	50000
 #define NET_MAX_REPLY_SMTP	(4UL * 1024 * 1024)
+#define NET_MAX_CRED		1024	/* a user name or a password */
+
+struct buf;
 
 struct net_conn {
 	int		 fd;
@@ -94,6 +97,19 @@ int	 net_conn_goodbye(struct net_conn *c);
  * it. To call once a login is done, whatever its outcome.
  */
 void	 net_stream_wipe(mailstream *st);
+/*
+ * prefix, then the base64 of the n bytes at p, then CRLF, into out, a
+ * secret buffer (what goes in is a credential). 0 or an SMERR_* code.
+ */
+int	 net_b64_line(struct buf *out, const char *prefix, const void *p,
+	    size_t n);
+/*
+ * prefix, then SASL PLAIN credentials in base64 (RFC 4616: no authzid,
+ * NUL, user, NUL, pass), then CRLF, into the secret buffer out. user and
+ * pass are at most NET_MAX_CRED bytes. 0 or an SMERR_* code.
+ */
+int	 net_plain_line(struct buf *out, const char *prefix,
+	    const char *user, const char *pass);
 
 /*
  * Upgrades a cleartext c to TLS in place after the server accepted

@@ -37,6 +37,16 @@ check_eq "json: smtp auth" DANE-EE "$(json "$T/check.json" "d['smtp']['auth']")"
 check_eq "json: imap login" true "$(json "$T/check.json" "d['imap']['login']")"
 check_eq "json: tlsa" secure "$(json "$T/check.json" "d['smtp']['tlsa']")"
 
+# The login needs no SASL plugin: with none to be found (SASL_PATH names an
+# empty directory) the password still goes, as AUTHENTICATE PLAIN.
+mkdir -p "$T/nosasl"
+check "check with no SASL plugins" env SASL_PATH="$T/nosasl" \
+    "$SEALMAIL" --home "$T/h1" check
+said "... logs in to IMAP" \
+    "^imap $LAB_HOST:$LAB_IMAP_PORT \\(starttls\\): server DANE-EE, TLSA secure, login ok$"
+said "... and to SMTP" \
+    "^smtp $LAB_HOST:$LAB_SUBMISSIONS_PORT \\(implicit\\): server DANE-EE, TLSA secure, login ok$"
+
 # PKIX with the account's ca-file (names the certificate holds).
 home "$T/h2" "imaps://localhost:$LAB_IMAPS_PORT" \
     "submission://127.0.0.1:$LAB_SUBMISSION_PORT" "ca-file = $LAB_CA"

@@ -197,6 +197,21 @@ for proto in imap smtp; do
     done
 done
 
+# AUTHENTICATE PLAIN needs no SASL plugin, with the credentials sent after
+# the server's "+" (it has no SASL-IR).
+serve nosasl imap tls --implicit
+mkdir -p "$T/nosasl"
+nosasl_client() (
+	SASL_PATH=$T/nosasl
+	export SASL_PATH
+	client "$@"
+)
+check "imap: login with no SASL plugins" nosasl_client imap implicit
+check_match "... logged in" '^logged in' "$(cat "$T/.out")"
+check "... the credentials went after the \"+\"" \
+    grep -qF -e "$B64_PLAIN" "$rec"
+unserve
+
 # A server that refuses the courtesies (ENABLE, ID) is still usable.
 serve grumpy imap grumpy --implicit
 check "imap: a refused ENABLE and ID do not fail the login" \
