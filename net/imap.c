@@ -253,16 +253,57 @@ forget_capabilities(mailimap *m)
 	}
 }
 
+/* Writes the text of line to s's stream and sends it; 0 or -1. */
+static int
+send_text(struct imap *s, const char *line)
+{
+	size_t	n = strlen(line);
+
+	if (mailstream_write(s->m->imap_stream, line, n) != (ssize_t)n ||
+	    mailstream_flush(s->m->imap_stream) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * Parses the response to the command just sent, whose first line
+ * mailimap_read_line has read: MAILIMAP_NO_ERROR for a tagged OK, refused
+ * for a NO or a BYE, else libetpan's error (BAD is a protocol error).
+ */
+static int
+read_done(struct imap *s, int refused)
+{
+	struct mailimap_response	*resp = NULL;
+	struct mailimap_response_done	*done;
+	int				 r;
+
+	if ((r = mailimap_parse_response(s->m, &resp)) != MAILIMAP_NO_ERROR)
+		return r;
+	done = resp->rsp_resp_done;
+	r = done->rsp_type == MAILIMAP_RESP_DONE_TYPE_TAGGED &&
+	    done->rsp_data.rsp_tagged->rsp_cond_state->rsp_type ==
+	    MAILIMAP_RESP_COND_STATE_OK ? MAILIMAP_NO_ERROR : refused;
+	mailimap_response_free(resp);
+	return r;
+}
+
 static int
 ask_capabilities(struct imap *s, struct smerr *e)
 {
-	struct mailimap_capability_data	*cap = NULL;
-	int				 r;
+	int	r;
 
 	forget_capabilities(s->m);
-	r = mailimap_capability(s->m, &cap);
-	if (cap != NULL)
-		mailimap_capability_data_free(cap);
+	/*
+	 * libetpan keeps the capabilities of a CAPABILITY response as the
+	 * session's when it parses it; its mailimap_capability then reads
+	 * them through a NULL pointer when the server sent none.
+	 */
+	if (mailimap_send_current_tag(s->m) != MAILIMAP_NO_ERROR ||
+	    send_text(s, "CAPABILITY\r\n") != 0 ||
+	    mailimap_read_line(s->m) == NULL)
+		r = MAILIMAP_ERROR_STREAM;
+	else
+		r = read_done(s, MAILIMAP_ERROR_CAPABILITY);
 	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(s, r, "CAPABILITY", e);
 	return 0;
@@ -450,18 +491,6 @@ imap_id(struct imap *s, struct smerr *e)
 	return 0;
 }
 
-/* Writes the text of line to s's stream and sends it; 0 or -1. */
-static int
-send_text(struct imap *s, const char *line)
-{
-	size_t	n = strlen(line);
-
-	if (mailstream_write(s->m->imap_stream, line, n) != (ssize_t)n ||
-	    mailstream_flush(s->m->imap_stream) == -1)
-		return -1;
-	return 0;
-}
-
 /*
  * AUTHENTICATE PLAIN (RFC 3501 6.2.2, RFC 4616) spoken here rather than
  * through Cyrus SASL, whose PLAIN module may not be installed and which
@@ -472,8 +501,6 @@ send_text(struct imap *s, const char *line)
 static int
 auth_plain(struct imap *s, const char *user, const char *pass)
 {
-	struct mailimap_response	*resp = NULL;
-	struct mailimap_response_done	*done;
 	struct buf			*cred;
 	const char			*line;
 	int				 r, ir, sent, cancelled = 0;
@@ -504,18 +531,9 @@ auth_plain(struct imap *s, const char *user, const char *pass)
 		sent = 1;
 		buf_reset(cred);
 	}
-	if (line == NULL ||
-	    (r = mailimap_parse_response(s->m, &resp)) != MAILIMAP_NO_ERROR)
-		goto out;
-	done = resp->rsp_resp_done;
-	r = MAILIMAP_ERROR_LOGIN;
-	if (done->rsp_type == MAILIMAP_RESP_DONE_TYPE_TAGGED &&
-	    done->rsp_data.rsp_tagged->rsp_cond_state->rsp_type ==
-	    MAILIMAP_RESP_COND_STATE_OK) {
+	if (line != NULL &&
+	    (r = read_done(s, MAILIMAP_ERROR_LOGIN)) == MAILIMAP_NO_ERROR)
 		s->m->imap_state = MAILIMAP_STATE_AUTHENTICATED;
-		r = MAILIMAP_NO_ERROR;
-	}
-	mailimap_response_free(resp);
 out:
 	buf_free(cred);
 	return r;

@@ -366,6 +366,30 @@ test_no_starttls(void **state)
 	assert_int_equal(s.ngot, 18);
 }
 
+/*
+ * A CAPABILITY answered with no capabilities at all (by anyone on the path,
+ * before TLS) is a server without STARTTLS, not a crash.
+ */
+static void
+test_no_capabilities(void **state)
+{
+	struct script		 s;
+	struct net_server	 srv;
+	struct imap		*im = NULL;
+	struct smerr		 e;
+
+	(void)state;
+	smerr_clear(&e);
+	script_start(&s, "* OK hi\r\n" WAIT "1 OK done\r\n", NULL, 0, 300);
+	server_for(&srv, &s, NET_TLS_STARTTLS, 5);
+	assert_int_equal(imap_open(&srv, &im, &e), SMERR_TLS);
+	assert_null(im);
+	assert_non_null(strstr(e.msg, "server does not offer STARTTLS"));
+	script_end(&s);
+	assert_true(s.ngot >= 14);
+	assert_memory_equal(s.got, "1 CAPABILITY\r\n", 14);
+}
+
 /* A bogus TLSA answer stops everything before a socket is opened. */
 static void
 test_bogus_tlsa(void **state)
@@ -562,6 +586,7 @@ main(void)
 	    cmocka_unit_test(test_endless_reply),
 	    cmocka_unit_test(test_cancel),
 	    cmocka_unit_test(test_no_starttls),
+	    cmocka_unit_test(test_no_capabilities),
 	    cmocka_unit_test(test_bogus_tlsa),
 	    cmocka_unit_test(test_mailbox_names),
 	    cmocka_unit_test(test_threads),
