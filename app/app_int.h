@@ -318,6 +318,7 @@ struct check_result {
 	char			 label[300];
 	const char		*tls;
 	const char		*tlsa;
+	char			 tlsa_why[256];	/* a failed lookup's reason */
 	enum net_auth		 auth;
 	int			 login;		/* 1 ok, 0 not tried */
 	int			 done;		/* connected */

@@ -33,6 +33,8 @@ tlsa_word(enum net_tlsa_status s)
 		return "none";
 	case NET_TLSA_BOGUS:
 		return "bogus";
+	case NET_TLSA_FAILED:
+		return "failed";
 	default:
 		return "not looked up";
 	}
@@ -59,6 +61,9 @@ app_check_server(const struct app_account *a, const char *home,
 	    &lk, e)) != 0)
 		goto out;
 	res->tlsa = tlsa_word(srv.tlsa_status);
+	if (srv.tlsa_status == NET_TLSA_FAILED && srv.tlsa_why != NULL)
+		snprintf(res->tlsa_why, sizeof(res->tlsa_why), "%s",
+		    srv.tlsa_why);
 	r = imap ? imap_open(&srv, &is, e) : smtp_open(&srv, &ss, e);
 	if (r != 0)
 		goto out;
@@ -94,13 +99,19 @@ out:
 static int
 put_text(struct buf *out, const struct check_result *r)
 {
+	const char	*tlsa;
+
 	if (r->proto == NULL)
 		return 0;
 	if (buf_len(out) > 0 && buf_putc(out, '\n') != 0)
 		return SMERR_NOMEM;
-	return buf_printf(out, "%s %s (%s): server %s, TLSA %s, login %s",
+	if (r->tlsa != NULL && strcmp(r->tlsa, "failed") == 0)
+		tlsa = "lookup failed";
+	else
+		tlsa = r->tlsa != NULL ? r->tlsa : "not looked up";
+	return buf_printf(out, "%s %s (%s): server %s, TLSA %s%s%s, login %s",
 	    r->proto, r->label, r->tls, r->done ? net_auth_name(r->auth) :
-	    "not authenticated", r->tlsa != NULL ? r->tlsa : "not looked up",
+	    "not authenticated", tlsa, *r->tlsa_why ? ": " : "", r->tlsa_why,
 	    r->login ? "ok" : "not done");
 }
 
@@ -113,6 +124,8 @@ put_json(struct json_w *w, const struct check_result *r)
 	json_kstr(w, "server", r->label);
 	json_kstr(w, "tls", r->tls);
 	json_kstr(w, "tlsa", r->tlsa);
+	if (*r->tlsa_why)
+		json_kstr(w, "tlsa_error", r->tlsa_why);
 	json_kstr(w, "auth", r->done ? net_auth_name(r->auth) : NULL);
 	json_kbool(w, "login", r->login);
 	json_end(w);

@@ -27,11 +27,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 
+#include "base/buf.h"
 #include "base/err.h"
 #include "base/secmem.h"
 #include "net/net_int.h"
@@ -172,8 +175,103 @@ net_conn_ssl_wait(struct net_conn *c, int se)
 }
 
 /*
+ * Where the guard is in an IMAP response, to tell a literal from text as
+ * libetpan does. In a status response (a tag or "*", then OK, NO, BAD,
+ * BYE or PREAUTH) and in a "+" continuation, what follows is text to the
+ * line's end, where "{N}" is text too; but first may come a response code
+ * in brackets, which may hold strings and flags, and so literals (RFC 3501
+ * 7.1; libetpan parses PERMANENTFLAGS' flags as strings). Everywhere else
+ * a line that ends in "{N}" announces a literal. Spaces and tabs may
+ * repeat between the parts, as libetpan allows.
+ */
+enum {
+	RS_START,	/* a response's first byte */
+	RS_PLUS,	/* after "+" */
+	RS_TAG,		/* in the tag or "*" */
+	RS_SP1,		/* spaces after the tag */
+	RS_WORD,	/* the word after the tag */
+	RS_SP2,		/* spaces after a status word or "+" */
+	RS_CODE,	/* in "[...]": literals may come */
+	RS_QUOTED,	/* a quoted string in there */
+	RS_ESCAPED,	/* after a backslash in it */
+	RS_TEXT,	/* text to the line's end: no literal */
+	RS_DATA,	/* any other response */
+};
+
+/* 1 when c->word is a status word (RFC 3501 7.1, case ignored). */
+static int
+guard_status_word(const struct net_conn *c)
+{
+	static const char *const	 w[] = {
+		"OK", "NO", "BAD", "BYE", "PREAUTH",
+	};
+	size_t				 i;
+
+	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+		if (c->word_len == strlen(w[i]) &&
+		    strncasecmp(c->word, w[i], c->word_len) == 0)
+			return 1;
+	return 0;
+}
+
+/* Moves the response state over one byte that is not a line's end. */
+static void
+guard_frame(struct net_conn *c, unsigned char ch)
+{
+	int	sp = ch == ' ' || ch == '\t';
+
+	switch (c->resp_state) {
+	case RS_START:
+		c->word_len = 0;
+		c->resp_state = ch == '+' ? RS_PLUS : sp ? RS_SP1 : RS_TAG;
+		break;
+	case RS_PLUS:
+		c->resp_state = sp ? RS_SP2 : RS_TEXT;
+		break;
+	case RS_TAG:
+		if (sp)
+			c->resp_state = RS_SP1;
+		break;
+	case RS_SP1:
+	case RS_WORD:
+		if (sp && c->resp_state == RS_WORD)
+			c->resp_state = guard_status_word(c) ? RS_SP2 :
+			    RS_DATA;
+		else if (!sp) {
+			c->resp_state = RS_WORD;
+			if (c->word_len < sizeof(c->word))
+				c->word[c->word_len] = (char)ch;
+			c->word_len++;	/* too long: no status word */
+		}
+		break;
+	case RS_SP2:
+		if (!sp)
+			c->resp_state = ch == '[' ? RS_CODE : RS_TEXT;
+		break;
+	case RS_CODE:
+		if (ch == '"')
+			c->resp_state = RS_QUOTED;
+		else if (ch == ']')
+			c->resp_state = RS_TEXT;
+		break;
+	case RS_QUOTED:
+		if (ch == '\\')
+			c->resp_state = RS_ESCAPED;
+		else if (ch == '"')
+			c->resp_state = RS_CODE;
+		break;
+	case RS_ESCAPED:
+		c->resp_state = RS_QUOTED;
+		break;
+	}
+}
+
+/*
  * Follows the stream's framing: lines, and for IMAP the literals announced
- * by a line ending in "{N}" (RFC 3501 4.3), whose N bytes are skipped.
+ * by a line ending in "{N}" (RFC 3501 4.3) where a string may stand, whose
+ * N bytes are skipped. A response goes on after its literal; it ends with
+ * the first line that announces none. 1 when the line announced one (its
+ * N may be 0), 0 when not, -1 past the limit.
  */
 static int
 guard_literal(struct net_conn *c)
@@ -197,6 +295,10 @@ guard_literal(struct net_conn *c)
 		;
 	if (i == n || i == 0 || t[i - 1] != '{')
 		return 0;
+	/* Text, where libetpan reads no literal. */
+	if (c->resp_state == RS_PLUS || c->resp_state == RS_SP2 ||
+	    c->resp_state == RS_TEXT)
+		return 0;
 	if (n - i > 19) {
 		v = UINT64_MAX;
 	} else {
@@ -214,13 +316,14 @@ guard_literal(struct net_conn *c)
 		return -1;
 	}
 	c->literal_left = v;
-	return 0;
+	return 1;
 }
 
 static int
 guard_scan(struct net_conn *c, const unsigned char *p, size_t n)
 {
 	size_t	i = 0, k;
+	int	lit = 0;
 
 	c->bytes_in += n;
 	while (i < n) {
@@ -254,15 +357,18 @@ guard_scan(struct net_conn *c, const unsigned char *p, size_t n)
 				    "has more than %zu lines", c->lines_limit);
 				return -1;
 			}
-			if (c->imap_literals && guard_literal(c) != 0)
+			if (c->imap_literals && (lit = guard_literal(c)) < 0)
 				return -1;
+			if (lit == 0)
+				c->resp_state = RS_START;
 			c->line_len = 0;
 			c->tail_len = 0;
 		} else if (++c->line_len > NET_MAX_LINE) {
 			conn_err(c, SMERR_LIMIT, "the server sent a line "
 			    "longer than 1 MiB");
 			return -1;
-		}
+		} else if (c->imap_literals && p[i] != '\r')
+			guard_frame(c, p[i]);
 		i++;
 	}
 	return 0;
@@ -308,6 +414,17 @@ low_read(mailstream_low *s, void *b, size_t n)
 		n = INT_MAX;
 	if (n == 0 || c->err.code != 0)
 		return -1;
+	/*
+	 * libetpan keeps a response's text, but not its literals, in one
+	 * buffer until the response is complete: whatever the guard made
+	 * of the framing, that buffer is what costs memory.
+	 */
+	if (c->imap_buf != NULL && c->reply_limit > 0 &&
+	    c->imap_buf->len > c->reply_limit) {
+		conn_err(c, SMERR_LIMIT, "the server's reply is longer than "
+		    "%zu MiB", c->reply_limit >> 20);
+		return -1;
+	}
 	for (;;) {
 		if (c->fd < 0)
 			return -1;
@@ -474,6 +591,47 @@ net_stream_wipe(mailstream *st)
 {
 	if (st != NULL && st->write_buffer != NULL)
 		secmem_wipe(st->write_buffer, st->buffer_max_size);
+}
+
+int
+net_b64_line(struct buf *out, const char *prefix, const void *p, size_t n)
+{
+	unsigned char	*enc;
+	size_t		 cap = 4 * ((n + 2) / 3) + 1;
+	int		 r, len;
+
+	if (n > INT_MAX / 2)
+		return SMERR_LIMIT;
+	if ((enc = malloc(cap)) == NULL)
+		return SMERR_NOMEM;
+	len = EVP_EncodeBlock(enc, p, (int)n);
+	buf_reset(out);
+	if ((r = buf_puts(out, prefix)) == 0 &&
+	    (r = buf_put(out, enc, (size_t)len)) == 0)
+		r = buf_puts(out, "\r\n");
+	secmem_free(enc, cap);
+	return r;
+}
+
+int
+net_plain_line(struct buf *out, const char *prefix, const char *user,
+    const char *pass)
+{
+	struct buf	*cred;
+	size_t		 ul = strlen(user), pl = strlen(pass);
+	int		 r;
+
+	if (ul > NET_MAX_CRED || pl > NET_MAX_CRED)
+		return SMERR_LIMIT;
+	if ((cred = buf_new_secret(2 * NET_MAX_CRED + 2)) == NULL)
+		return SMERR_NOMEM;
+	if ((r = buf_putc(cred, '\0')) == 0 &&
+	    (r = buf_put(cred, user, ul)) == 0 &&
+	    (r = buf_putc(cred, '\0')) == 0 &&
+	    (r = buf_put(cred, pass, pl)) == 0)
+		r = net_b64_line(out, prefix, buf_data(cred), buf_len(cred));
+	buf_free(cred);
+	return r;
 }
 
 void

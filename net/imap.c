@@ -164,6 +164,7 @@ imap_abort(struct imap *s)
 	if (s == NULL)
 		return;
 	if (s->m != NULL) {
+		s->c->imap_buf = NULL;
 		/* mailimap_free would send LOGOUT over a live stream. */
 		s->m->imap_stream = NULL;
 		mailimap_free(s->m);
@@ -252,16 +253,57 @@ forget_capabilities(mailimap *m)
 	}
 }
 
+/* Writes the text of line to s's stream and sends it; 0 or -1. */
+static int
+send_text(struct imap *s, const char *line)
+{
+	size_t	n = strlen(line);
+
+	if (mailstream_write(s->m->imap_stream, line, n) != (ssize_t)n ||
+	    mailstream_flush(s->m->imap_stream) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * Parses the response to the command just sent, whose first line
+ * mailimap_read_line has read: MAILIMAP_NO_ERROR for a tagged OK, refused
+ * for a NO or a BYE, else libetpan's error (BAD is a protocol error).
+ */
+static int
+read_done(struct imap *s, int refused)
+{
+	struct mailimap_response	*resp = NULL;
+	struct mailimap_response_done	*done;
+	int				 r;
+
+	if ((r = mailimap_parse_response(s->m, &resp)) != MAILIMAP_NO_ERROR)
+		return r;
+	done = resp->rsp_resp_done;
+	r = done->rsp_type == MAILIMAP_RESP_DONE_TYPE_TAGGED &&
+	    done->rsp_data.rsp_tagged->rsp_cond_state->rsp_type ==
+	    MAILIMAP_RESP_COND_STATE_OK ? MAILIMAP_NO_ERROR : refused;
+	mailimap_response_free(resp);
+	return r;
+}
+
 static int
 ask_capabilities(struct imap *s, struct smerr *e)
 {
-	struct mailimap_capability_data	*cap = NULL;
-	int				 r;
+	int	r;
 
 	forget_capabilities(s->m);
-	r = mailimap_capability(s->m, &cap);
-	if (cap != NULL)
-		mailimap_capability_data_free(cap);
+	/*
+	 * libetpan keeps the capabilities of a CAPABILITY response as the
+	 * session's when it parses it; its mailimap_capability then reads
+	 * them through a NULL pointer when the server sent none.
+	 */
+	if (mailimap_send_current_tag(s->m) != MAILIMAP_NO_ERROR ||
+	    send_text(s, "CAPABILITY\r\n") != 0 ||
+	    mailimap_read_line(s->m) == NULL)
+		r = MAILIMAP_ERROR_STREAM;
+	else
+		r = read_done(s, MAILIMAP_ERROR_CAPABILITY);
 	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(s, r, "CAPABILITY", e);
 	return 0;
@@ -318,6 +360,7 @@ imap_open(const struct net_server *srv, struct imap **ip, struct smerr *e)
 		r = smerr_nomem(e);
 		goto fail;
 	}
+	s->c->imap_buf = s->m->imap_stream_buffer;
 	r = mailimap_connect(s->m, s->c->stream);
 	if (r != MAILIMAP_NO_ERROR_AUTHENTICATED &&
 	    r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {
@@ -448,6 +491,54 @@ imap_id(struct imap *s, struct smerr *e)
 	return 0;
 }
 
+/*
+ * AUTHENTICATE PLAIN (RFC 3501 6.2.2, RFC 4616) spoken here rather than
+ * through Cyrus SASL, whose PLAIN module may not be installed and which
+ * leaves copies of the password behind: the credentials go in the command
+ * when the server has SASL-IR (RFC 4959), else after its "+", from a
+ * buffer wiped after. A libetpan result code.
+ */
+static int
+auth_plain(struct imap *s, const char *user, const char *pass)
+{
+	struct buf			*cred;
+	const char			*line;
+	int				 r, ir, sent, cancelled = 0;
+
+	if (s->m->imap_state != MAILIMAP_STATE_NON_AUTHENTICATED)
+		return MAILIMAP_ERROR_BAD_STATE;
+	ir = mailimap_has_extension(s->m, "SASL-IR") != 0;
+	if ((cred = buf_new_secret(4 * NET_MAX_CRED)) == NULL ||
+	    net_plain_line(cred, ir ? "AUTHENTICATE PLAIN " : "", user,
+	    pass) != 0) {
+		buf_free(cred);
+		return MAILIMAP_ERROR_MEMORY;
+	}
+	r = MAILIMAP_ERROR_STREAM;
+	if (mailimap_send_current_tag(s->m) != MAILIMAP_NO_ERROR ||
+	    send_text(s, ir ? buf_str(cred) : "AUTHENTICATE PLAIN\r\n") != 0)
+		goto out;
+	sent = ir;
+	/* A "+" asks for the credentials; one after them is cancelled. */
+	while ((line = mailimap_read_line(s->m)) != NULL && *line == '+') {
+		if (cancelled) {
+			r = MAILIMAP_ERROR_PROTOCOL;
+			goto out;
+		}
+		if (send_text(s, sent ? "*\r\n" : buf_str(cred)) != 0)
+			goto out;
+		cancelled = sent;
+		sent = 1;
+		buf_reset(cred);
+	}
+	if (line != NULL &&
+	    (r = read_done(s, MAILIMAP_ERROR_LOGIN)) == MAILIMAP_NO_ERROR)
+		s->m->imap_state = MAILIMAP_STATE_AUTHENTICATED;
+out:
+	buf_free(cred);
+	return r;
+}
+
 int
 imap_login(struct imap *s, const char *user, const char *pass,
     struct smerr *e)
@@ -467,12 +558,15 @@ imap_login(struct imap *s, const char *user, const char *pass,
 	if (!arg_ok(user, 0) || !arg_ok(pass, 0) || *user == '\0')
 		return smerr_set(e, SMERR_INVAL, "%s: the user name or "
 		    "password contains a line break", s->c->label);
+	if (strlen(user) > NET_MAX_CRED || strlen(pass) > NET_MAX_CRED)
+		return smerr_set(e, SMERR_INVAL, "%s: the user name or "
+		    "password is longer than %d bytes", s->c->label,
+		    NET_MAX_CRED);
 	net_conn_deadline(s->c, 2 * s->c->timeout_ms / 1000);
 	if (s->preauth)
 		r = MAILIMAP_NO_ERROR;	/* no credentials asked, none sent */
 	else if (mailimap_has_authentication(s->m, "PLAIN"))
-		r = mailimap_authenticate(s->m, "PLAIN", s->c->host, NULL,
-		    NULL, NULL, user, pass, NULL);
+		r = auth_plain(s, user, pass);
 	else if (mailimap_has_extension(s->m, "LOGINDISABLED"))
 		return smerr_set(e, SMERR_AUTH, "%s: the server offers no "
 		    "login method sealmail can use", s->c->label);

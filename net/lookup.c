@@ -18,6 +18,7 @@ struct net_lookup {
 	struct dns_answer	*tlsa_ans;
 	struct net_tlsa		 tlsa[NET_MAX_TLSA];
 	char			 addr[INET6_ADDRSTRLEN];
+	char			 why[SMERR_MSGMAX];	/* a failed lookup's */
 };
 
 void
@@ -85,6 +86,7 @@ net_server_lookup(struct dns *d, int resolve_addr, struct net_server *srv,
 	srv->tlsa_status = NET_TLSA_NONE;
 	srv->tlsa = NULL;
 	srv->ntlsa = 0;
+	srv->tlsa_why = NULL;
 	if (d == NULL || srv->host == NULL || net_host_is_addr(srv->host))
 		return 0;
 	if ((l = calloc(1, sizeof(*l))) == NULL)
@@ -107,6 +109,9 @@ net_server_lookup(struct dns *d, int resolve_addr, struct net_server *srv,
 	}
 	if (r != 0) {
 		/* No answer is not an attack we can tell apart: PKIX. */
+		snprintf(l->why, sizeof(l->why), "%s", smerr_msg(&qe));
+		srv->tlsa_status = NET_TLSA_FAILED;
+		srv->tlsa_why = l->why;
 		*lp = l;
 		return 0;
 	}

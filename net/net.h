@@ -34,6 +34,7 @@ enum net_tlsa_status {
 	NET_TLSA_INSECURE,	/* an unsigned zone: not used */
 	NET_TLSA_SECURE,	/* validated: DANE decides */
 	NET_TLSA_BOGUS,		/* validation failed: a hard error */
+	NET_TLSA_FAILED,	/* no answer (tlsa_why says why): PKIX */
 };
 
 /* How the server was authenticated (the user may ask). */
@@ -75,7 +76,7 @@ struct net_server {
 	enum net_tlsa_status	 tlsa_status;
 	const struct net_tlsa	*tlsa;
 	size_t			 ntlsa;
-	const char		*tlsa_why;	/* for BOGUS: why, or NULL */
+	const char		*tlsa_why;	/* BOGUS, FAILED: why, or NULL */
 	/*
 	 * A descriptor another thread makes readable (an eventfd or a
 	 * pipe) to stop the session: every wait, from connect() on, fails
@@ -93,7 +94,8 @@ struct net_lookup;
  * fills srv's tlsa fields; with resolve_addr (the account has a [dns]
  * section) the host's address comes from d too and goes into srv->addr.
  * A bogus TLSA answer is an error (SMERR_DNSSEC): no connection. No
- * answer, an insecure one or a denial leave PKIX to decide. d NULL or an
+ * answer (NET_TLSA_FAILED, the resolver's reason in tlsa_why), an
+ * insecure one or a denial leave PKIX to decide. d NULL or an
  * address literal as host: nothing is looked up. *lp holds the memory
  * srv now points into; free it with net_lookup_free after connecting.
  */

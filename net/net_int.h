@@ -25,6 +25,9 @@
 /* Lines of one IMAP command's response: a FETCH with a body takes two. */
 #define NET_MAX_LINES_IMAP	50000
 #define NET_MAX_REPLY_SMTP	(4UL * 1024 * 1024)
+#define NET_MAX_CRED		1024	/* a user name or a password */
+
+struct buf;
 
 struct net_conn {
 	int		 fd;
@@ -50,6 +53,9 @@ struct net_conn {
 	 * instead of becoming an allocation.
 	 */
 	int		 imap_literals;
+	int		 resp_state;	/* where in a response (guard_frame) */
+	char		 word[8];	/* a status word, not terminated */
+	size_t		 word_len;
 	size_t		 line_len;
 	uint64_t	 literal_left;
 	char		 tail[NET_TAIL];
@@ -59,6 +65,12 @@ struct net_conn {
 	size_t		 since_write;	/* text bytes since we last wrote */
 	size_t		 lines_limit;	/* lines per command, 0: none */
 	size_t		 lines_since_write;
+	/*
+	 * libetpan's buffer of the response text being parsed (its
+	 * imap_stream_buffer), or NULL: a read fails once it holds more than
+	 * reply_limit, whatever the guard made of the framing.
+	 */
+	const MMAPString *imap_buf;
 
 	struct smerr	 err;		/* why the transport failed, if so */
 };
@@ -85,6 +97,19 @@ int	 net_conn_goodbye(struct net_conn *c);
  * it. To call once a login is done, whatever its outcome.
  */
 void	 net_stream_wipe(mailstream *st);
+/*
+ * prefix, then the base64 of the n bytes at p, then CRLF, into out, a
+ * secret buffer (what goes in is a credential). 0 or an SMERR_* code.
+ */
+int	 net_b64_line(struct buf *out, const char *prefix, const void *p,
+	    size_t n);
+/*
+ * prefix, then SASL PLAIN credentials in base64 (RFC 4616: no authzid,
+ * NUL, user, NUL, pass), then CRLF, into the secret buffer out. user and
+ * pass are at most NET_MAX_CRED bytes. 0 or an SMERR_* code.
+ */
+int	 net_plain_line(struct buf *out, const char *prefix,
+	    const char *user, const char *pass);
 
 /*
  * Upgrades a cleartext c to TLS in place after the server accepted

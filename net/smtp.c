@@ -9,11 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "base/buf.h"
 #include "base/err.h"
-#include "base/secmem.h"
 #include "net/net_int.h"
 #include "net/smtp.h"
 
@@ -25,7 +22,6 @@ int	mailesmtp_parse_ehlo(mailsmtp *);
 
 #define SMTP_MAX_CMD	1024	/* MAIL/RCPT line: RFC 5321 4.5.3.1.4 is 512 */
 #define SMTP_MAX_ADDR	254
-#define SMTP_MAX_CRED	1024	/* user or password */
 
 struct smtp {
 	struct net_conn	*c;
@@ -282,30 +278,11 @@ fail:
 	return r;
 }
 
-/* "AUTH PLAIN " + base64, or a bare base64 line, into a secret buffer. */
-static int
-b64_line(struct buf *out, const char *prefix, const void *p, size_t n)
-{
-	unsigned char	*enc;
-	size_t		 cap = 4 * ((n + 2) / 3) + 1;
-	int		 r, len;
-
-	if ((enc = malloc(cap)) == NULL)
-		return SMERR_NOMEM;
-	len = EVP_EncodeBlock(enc, p, (int)n);
-	buf_reset(out);
-	if ((r = buf_puts(out, prefix)) == 0 &&
-	    (r = buf_put(out, enc, (size_t)len)) == 0)
-		r = buf_puts(out, "\r\n");
-	secmem_free(enc, cap);
-	return r;
-}
-
 int
 smtp_login(struct smtp *s, const char *user, const char *pass,
     struct smerr *e)
 {
-	struct buf	*line = NULL, *cred = NULL;
+	struct buf	*line = NULL;
 	size_t		 ul, pl;
 	char		 authlogin[] = "AUTH LOGIN\r\n";
 	int		 r, code;
@@ -317,24 +294,18 @@ smtp_login(struct smtp *s, const char *user, const char *pass,
 		return smerr_set(e, SMERR_INVAL, "%s: cannot log in now",
 		    s->c->label);
 	if (user == NULL || pass == NULL || *user == '\0' ||
-	    (ul = strlen(user)) > SMTP_MAX_CRED ||
-	    (pl = strlen(pass)) > SMTP_MAX_CRED)
+	    (ul = strlen(user)) > NET_MAX_CRED ||
+	    (pl = strlen(pass)) > NET_MAX_CRED)
 		return smerr_set(e, SMERR_INVAL, "%s: bad user name or "
 		    "password", s->c->label);
 	net_conn_deadline(s->c, 2 * s->c->timeout_ms / 1000);
-	if ((line = buf_new_secret(4 * SMTP_MAX_CRED)) == NULL ||
-	    (cred = buf_new_secret(4 * SMTP_MAX_CRED)) == NULL) {
+	if ((line = buf_new_secret(4 * NET_MAX_CRED)) == NULL) {
 		r = smerr_nomem(e);
 		goto out;
 	}
 	if (s->m->auth & MAILSMTP_AUTH_PLAIN) {
-		/* RFC 4616: authzid (empty) NUL authcid NUL password. */
-		if ((r = buf_putc(cred, '\0')) != 0 ||
-		    (r = buf_put(cred, user, ul)) != 0 ||
-		    (r = buf_putc(cred, '\0')) != 0 ||
-		    (r = buf_put(cred, pass, pl)) != 0 ||
-		    (r = b64_line(line, "AUTH PLAIN ", buf_data(cred),
-		    buf_len(cred))) != 0) {
+		if ((r = net_plain_line(line, "AUTH PLAIN ", user,
+		    pass)) != 0) {
 			r = smerr_set(e, r, "out of memory");
 			goto out;
 		}
@@ -342,14 +313,14 @@ smtp_login(struct smtp *s, const char *user, const char *pass,
 	} else if (s->m->auth & MAILSMTP_AUTH_LOGIN) {
 		code = command(s, authlogin, 0);
 		if (code == 334) {
-			if ((r = b64_line(line, "", user, ul)) != 0) {
+			if ((r = net_b64_line(line, "", user, ul)) != 0) {
 				r = smerr_set(e, r, "out of memory");
 				goto out;
 			}
 			code = command(s, (char *)buf_str(line), 1);
 		}
 		if (code == 334) {
-			if ((r = b64_line(line, "", pass, pl)) != 0) {
+			if ((r = net_b64_line(line, "", pass, pl)) != 0) {
 				r = smerr_set(e, r, "out of memory");
 				goto out;
 			}
@@ -370,7 +341,6 @@ smtp_login(struct smtp *s, const char *user, const char *pass,
 out:
 	net_stream_wipe(s->m->stream);
 	buf_free(line);
-	buf_free(cred);
 	return r;
 }
 

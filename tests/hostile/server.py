@@ -23,6 +23,9 @@ test can assert that a password never arrived. It plays one --mode:
                 and ID but refuses them (NO), and has UIDPLUS but no MOVE;
                 SMTP offers AUTH LOGIN only
   literal       an IMAP literal announcing 4 GiB, then zeros
+  statuslit     IMAP status lines whose text ends in "{N}" (a literal in
+                form, text in grammar), each followed by N bytes of a line
+                (after TLS with --implicit)
   sink          an honest SMTP server with --cert/--key that takes every
                 message (354, then 250 after the final dot): what was sent
                 is read from --record
@@ -96,6 +99,22 @@ def flood(c, head):
         c.send(chunk)
 
 
+def statuslit(c):
+    # "* OK x {N}", then twice N bytes that end with " {N}" again: a client
+    # that takes the "{N}" for a literal skips exactly each next line.
+    n = 30 * 1024 * 1024
+    head = b" {%d}\r\n" % n
+    chunk = b"A" * 65536
+    c.send(b"* OK x" + head)
+    for _ in range(2):
+        c.send(b"* OK ")
+        left = n - 5
+        while left > 0:
+            c.send(chunk[:min(left, len(chunk))])
+            left -= len(chunk)
+        c.send(head)
+
+
 def imap_session(c, a, ctx, tls_up):
     caps = b"IMAP4rev1 AUTH=PLAIN"
     if a.mode != "nostarttls" and not tls_up:
@@ -113,6 +132,9 @@ def imap_session(c, a, ctx, tls_up):
         c.send(b"* PREAUTH [CAPABILITY " + caps + b"] welcome\r\n")
     elif a.mode == "longline" and (tls_up or not a.implicit):
         flood(c, b"* OK ")
+        return
+    elif a.mode == "statuslit" and (tls_up or not a.implicit):
+        statuslit(c)
         return
     elif not (tls_up and not a.implicit):  # no greeting after STARTTLS
         c.send(b"* OK [CAPABILITY " + caps + b"] hostile ready\r\n")

@@ -37,6 +37,16 @@ check_eq "json: smtp auth" DANE-EE "$(json "$T/check.json" "d['smtp']['auth']")"
 check_eq "json: imap login" true "$(json "$T/check.json" "d['imap']['login']")"
 check_eq "json: tlsa" secure "$(json "$T/check.json" "d['smtp']['tlsa']")"
 
+# The login needs no SASL plugin: with none to be found (SASL_PATH names an
+# empty directory) the password still goes, as AUTHENTICATE PLAIN.
+mkdir -p "$T/nosasl"
+check "check with no SASL plugins" env SASL_PATH="$T/nosasl" \
+    "$SEALMAIL" --home "$T/h1" check
+said "... logs in to IMAP" \
+    "^imap $LAB_HOST:$LAB_IMAP_PORT \\(starttls\\): server DANE-EE, TLSA secure, login ok$"
+said "... and to SMTP" \
+    "^smtp $LAB_HOST:$LAB_SUBMISSIONS_PORT \\(implicit\\): server DANE-EE, TLSA secure, login ok$"
+
 # PKIX with the account's ca-file (names the certificate holds).
 home "$T/h2" "imaps://localhost:$LAB_IMAPS_PORT" \
     "submission://127.0.0.1:$LAB_SUBMISSION_PORT" "ca-file = $LAB_CA"
@@ -54,6 +64,22 @@ check_fails "check without a trust anchor fails" \
 check_eq "... naming the server and the reason" \
     "sealmail: localhost:$LAB_IMAPS_PORT: certificate issued by an unknown authority" \
     "$(tail -1 "$T/.err")"
+
+# A TLSA lookup that fails (here: more records than sealmail takes) is
+# said with the resolver's reason, and PKIX decides: with the lab CA it
+# holds, but the lab's certificate does not name this host.
+home "$T/h6" "imaps://toomany.example.test:$LAB_IMAPS_PORT" \
+    "submission://127.0.0.1:$LAB_SUBMISSION_PORT" "ca-file = $LAB_CA" \
+    "[dns]" "resolver = $LAB_DNS_RESOLVER" "trust-anchor = $LAB_TA"
+check_fails "check with a failed TLSA lookup falls back to PKIX" \
+    "certificate name mismatch" "$SEALMAIL" --home "$T/h6" check
+said "... and says why the lookup failed" \
+    "^imap toomany.example.test:$LAB_IMAPS_PORT \\(implicit\\): server not authenticated, TLSA lookup failed: DNS answer for _${LAB_IMAPS_PORT}\\._tcp\\.toomany\\.example\\.test: more than 512 records, login not done$"
+check_fails "check --json too" "certificate name mismatch" \
+    "$SEALMAIL" --home "$T/h6" check --json
+check_eq "json: tlsa failed" failed "$(json "$T/.out" "d['imap']['tlsa']")"
+check_match "json: the reason" "more than 512 records" \
+    "$(json "$T/.out" "d['imap']['tlsa_error']")"
 
 # A wrong password is the server's refusal, said in one line.
 home "$T/h4" "imaps://localhost:$LAB_IMAPS_PORT" \

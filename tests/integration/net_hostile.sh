@@ -1,11 +1,12 @@
 #!/bin/sh
 # net/ against scripted hostile IMAP and SMTP servers (tests/hostile/server.py
 # on 127.0.0.1): every downgrade of STARTTLS, bad certificates, a silent
-# server, an endless line and a 4 GiB literal. Each case must fail with a
-# clear message within the timeout, in bounded memory, and the password must
-# never reach the server (the server records every byte it receives). A
-# control case against the same server with a good certificate shows that
-# the recording does catch the password when it is sent.
+# server, an endless line, a 4 GiB literal and long lines disguised as
+# literals. Each case must fail with a clear message within the timeout, in
+# bounded memory, and the password must never reach the server (the server
+# records every byte it receives). A control case against the same server
+# with a good certificate shows that the recording does catch the password
+# when it is sent.
 . "$TOP/tests/lib.sh"
 
 C=$TOOLS/net_client
@@ -175,6 +176,11 @@ hostile "imap PREAUTH on a STARTTLS port" imap preauth starttls good \
     "PREAUTH before STARTTLS; refusing to continue in plaintext"
 hostile "imap 4 GiB literal" imap literal implicit good \
     "literal of 4294967296 bytes"
+# "{N}" ending a status line is text: what follows is a line, not a literal.
+hostile "imap 30 MiB lines after status lines" imap statuslit implicit good \
+    "line longer than 1 MiB"
+hostile "imap 30 MiB lines after status lines (cleartext)" imap statuslit \
+    starttls good "line longer than 1 MiB"
 
 # Control: the same server with a good certificate does get the login, and
 # its recording shows it; so the absence above means something.
@@ -190,6 +196,21 @@ for proto in imap smtp; do
 	    grep -qF -e "$B64_PLAIN" "$rec"
     done
 done
+
+# AUTHENTICATE PLAIN needs no SASL plugin, with the credentials sent after
+# the server's "+" (it has no SASL-IR).
+serve nosasl imap tls --implicit
+mkdir -p "$T/nosasl"
+nosasl_client() (
+	SASL_PATH=$T/nosasl
+	export SASL_PATH
+	client "$@"
+)
+check "imap: login with no SASL plugins" nosasl_client imap implicit
+check_match "... logged in" '^logged in' "$(cat "$T/.out")"
+check "... the credentials went after the \"+\"" \
+    grep -qF -e "$B64_PLAIN" "$rec"
+unserve
 
 # A server that refuses the courtesies (ENABLE, ID) is still usable.
 serve grumpy imap grumpy --implicit

@@ -172,11 +172,13 @@ test_tlsa_parse(void **state)
 }
 
 /*
- * A server whose greeting is g (and then fill bytes more, by the script):
- * imap_open refuses it with SMERR_LIMIT, naming the server and saying want.
+ * A server whose greeting is g (and then fill bytes more of unit, by the
+ * script): imap_open refuses it with SMERR_LIMIT, naming the server and
+ * saying want.
  */
 static void
-greeting_limit(const char *g, size_t fill, const char *want)
+greeting_limit(const char *g, const char *unit, size_t fill,
+    const char *want)
 {
 	struct script		 s;
 	struct net_server	 srv;
@@ -184,7 +186,7 @@ greeting_limit(const char *g, size_t fill, const char *want)
 	struct smerr		 e;
 
 	smerr_clear(&e);
-	script_start(&s, g, NULL, fill, 0);
+	script_start(&s, g, unit, fill, 0);
 	server_for(&srv, &s, NET_TLS_STARTTLS, 5);
 	assert_int_equal(imap_open(&srv, &im, &e), SMERR_LIMIT);
 	assert_null(im);
@@ -219,7 +221,8 @@ static void
 test_long_line(void **state)
 {
 	(void)state;
-	greeting_limit("* OK ", 8 * 1024 * 1024, "line longer than 1 MiB");
+	greeting_limit("* OK ", NULL, 8 * 1024 * 1024,
+	    "line longer than 1 MiB");
 }
 
 /* A literal past 100 MiB is refused when announced, before any allocation. */
@@ -227,10 +230,40 @@ static void
 test_big_literal(void **state)
 {
 	(void)state;
-	greeting_limit("* OK [ALERT] {104857601}\r\n", 1024 * 1024,
-	    "literal of 104857601 bytes");
-	greeting_limit("* OK {99999999999999999999999}\r\n", 0,
+	greeting_limit("* OK hi\r\n" WAIT "* CAPABILITY {104857601}\r\n",
+	    NULL, 1024 * 1024, "literal of 104857601 bytes");
+	greeting_limit("* OK hi\r\n" WAIT
+	    "* CAPABILITY {99999999999999999999999}\r\n", NULL, 0,
 	    "more than 2^64");
+	greeting_limit("* OK hi\r\n" WAIT
+	    "* OK [BADCHARSET (\"x]\" {104857601}\r\n", NULL, 0,
+	    "literal of 104857601 bytes");
+}
+
+/*
+ * After a status word or "+", "{N}" ending the line is text, not a
+ * literal (RFC 3501 7.1): libetpan reads the bytes after it as the next
+ * line, so they count against the line's limit, in cleartext too.
+ */
+static void
+test_status_not_literal(void **state)
+{
+	(void)state;
+	greeting_limit("* OK x {31457280}\r\n", NULL, 8 * 1024 * 1024,
+	    "line longer than 1 MiB");
+	greeting_limit("* OK [ALERT] {31457280}\r\n", NULL, 8 * 1024 * 1024,
+	    "line longer than 1 MiB");
+	greeting_limit("* OK hi\r\n" WAIT "+ {31457280}\r\n", NULL,
+	    8 * 1024 * 1024, "line longer than 1 MiB");
+	greeting_limit("* OK hi\r\n" WAIT "*  no\t{31457280}\r\n", NULL,
+	    8 * 1024 * 1024, "line longer than 1 MiB");
+	/*
+	 * A response code may hold literals; an unknown one that never
+	 * closes is text to libetpan, though: its buffer is bounded too.
+	 */
+	greeting_limit("* OK hi\r\n" WAIT "* OK [X {31457280}\r\n",
+	    "* OK xxxxxxxxx\r\n", 16 * 1024 * 1024,
+	    "reply is longer than 8 MiB");
 }
 
 /* Silence costs the timeout and no more; a close is said as such. */
@@ -331,6 +364,30 @@ test_no_starttls(void **state)
 	assert_true(s.ngot > 0);
 	assert_true(memcmp(s.got, "EHLO [127.0.0.1]\r\n", 18) == 0);
 	assert_int_equal(s.ngot, 18);
+}
+
+/*
+ * A CAPABILITY answered with no capabilities at all (by anyone on the path,
+ * before TLS) is a server without STARTTLS, not a crash.
+ */
+static void
+test_no_capabilities(void **state)
+{
+	struct script		 s;
+	struct net_server	 srv;
+	struct imap		*im = NULL;
+	struct smerr		 e;
+
+	(void)state;
+	smerr_clear(&e);
+	script_start(&s, "* OK hi\r\n" WAIT "1 OK done\r\n", NULL, 0, 300);
+	server_for(&srv, &s, NET_TLS_STARTTLS, 5);
+	assert_int_equal(imap_open(&srv, &im, &e), SMERR_TLS);
+	assert_null(im);
+	assert_non_null(strstr(e.msg, "server does not offer STARTTLS"));
+	script_end(&s);
+	assert_true(s.ngot >= 14);
+	assert_memory_equal(s.got, "1 CAPABILITY\r\n", 14);
 }
 
 /* A bogus TLSA answer stops everything before a socket is opened. */
@@ -524,10 +581,12 @@ main(void)
 	    cmocka_unit_test(test_tlsa_parse),
 	    cmocka_unit_test(test_long_line),
 	    cmocka_unit_test(test_big_literal),
+	    cmocka_unit_test(test_status_not_literal),
 	    cmocka_unit_test(test_silent_and_closed),
 	    cmocka_unit_test(test_endless_reply),
 	    cmocka_unit_test(test_cancel),
 	    cmocka_unit_test(test_no_starttls),
+	    cmocka_unit_test(test_no_capabilities),
 	    cmocka_unit_test(test_bogus_tlsa),
 	    cmocka_unit_test(test_mailbox_names),
 	    cmocka_unit_test(test_threads),

@@ -1,6 +1,7 @@
 /*
  * net/dns: arguments, trust anchor files, names, the deadline against a
- * resolver that never answers, and the special-use "test." rule. The
+ * resolver that never answers (and a server's TLSA lookup that fails so),
+ * and the special-use "test." rule. The
  * answers of a real signed zone are in tests/integration/dns_*.sh.
  */
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 
 #include "base/err.h"
 #include "net/dns.h"
+#include "net/net.h"
 #include "tests/unit/dns_test.h"
 #include "tests/unit/lib/unit.h"
 
@@ -175,6 +177,35 @@ test_deadline(void **st)
 }
 
 /*
+ * A server's TLSA lookup that gets no answer leaves PKIX to decide, and
+ * says why: the status is "failed", with the resolver's reason.
+ */
+static void
+test_tlsa_failed(void **st)
+{
+	struct fixture		*f = *st;
+	struct dns		*d;
+	struct net_server	 srv;
+	struct net_lookup	*lk = NULL;
+	struct smerr		 e;
+
+	d = silent_dns(f->resolver, f->ta);
+	memset(&srv, 0, sizeof(srv));
+	srv.host = "mail.example.test";
+	srv.port = 993;
+	smerr_clear(&e);
+	assert_int_equal(net_server_lookup(d, 0, &srv, &lk, &e), 0);
+	assert_int_equal(srv.tlsa_status, NET_TLSA_FAILED);
+	assert_int_equal(srv.ntlsa, 0);
+	assert_non_null(srv.tlsa_why);
+	assert_non_null(strstr(srv.tlsa_why,
+	    "DNS lookup of _993._tcp.mail.example.test"));
+	assert_non_null(strstr(srv.tlsa_why, "within 1 s"));
+	net_lookup_free(lk);
+	dns_free(d);
+}
+
+/*
  * unbound answers "test." itself (a static NXDOMAIN zone). With an
  * anchor at the root that stays so: no query leaves, the answer is an
  * insecure denial at once. With an anchor under "test." the query goes
@@ -265,6 +296,7 @@ main(void)
 	    cmocka_unit_test(test_anchor_files),
 	    cmocka_unit_test(test_bad_names),
 	    cmocka_unit_test(test_deadline),
+	    cmocka_unit_test(test_tlsa_failed),
 	    cmocka_unit_test(test_special_use_test),
 	    cmocka_unit_test(test_srv_decode));
 }
