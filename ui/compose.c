@@ -230,6 +230,7 @@ compose_gone(struct ui *ui, struct compose *cs, const char *reason)
 {
 	struct smerr	 e;
 	int64_t		 old = cs->draft;
+	int		 files = cs->info.natt > 0;
 
 	if (!cs->changed) {
 		cs->gone = 1;
@@ -252,8 +253,9 @@ compose_gone(struct ui *ui, struct compose *cs, const char *reason)
 		return -1;
 	}
 	ui_status(ui, 1, "draft %lld was queued, sent or deleted by another "
-	    "process meanwhile: the changes made here are draft %lld",
-	    (long long)old, (long long)cs->draft);
+	    "process meanwhile: the changes made here are draft %lld%s",
+	    (long long)old, (long long)cs->draft, files ? ", without the "
+	    "files attached to it" : "");
 	cs->unkept = 0;
 	cs->changed = 0;
 	return 0;
@@ -916,7 +918,7 @@ compose_loop(struct ui *ui, struct compose *cs, const char *reason)
 			if (compose_keep(ui, cs, "postponed") != 0)
 				snprintf(why, sizeof(why), "%s",
 				    ui_status_text(ui));
-			else
+			else if (!cs->gone)
 				compose_attach_fields(ui, cs);
 			continue;
 		case C_SEND:
