@@ -4,7 +4,9 @@
  *
  * Drafts are kept only inside the encrypted store, as the user wrote
  * them; `send --draft ID` sends one. A send that cannot queue a message
- * keeps it as a draft (cli_keep_draft), so that nothing written is lost.
+ * keeps it as a draft (cli_keep_draft), so that nothing written is lost;
+ * a draft that another process queued, sent or deleted meanwhile is never
+ * made again.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -84,6 +86,13 @@ cli_keep_draft(struct cli *c, struct store *st, const char *account,
 		r = store_commit(st, &e2);
 	else
 		store_rollback(st);
+	/* A draft another process took meanwhile is theirs: not made again. */
+	if (r == SMERR_NOTFOUND && id > 0) {
+		fprintf(stderr, "sealmail: not kept as a draft: draft %lld is "
+		    "gone (another process queued, sent or deleted it)\n",
+		    (long long)id);
+		return -1;
+	}
 	if (r != 0) {
 		fprintf(stderr, "sealmail: could not keep it as a draft: %s\n",
 		    smerr_msg(&e2));

@@ -178,7 +178,10 @@ send_text(struct cli *c, struct send_env *v, const char *account,
 	v->o.revoke = NULL;
 	cli_revoke_close(rv);
 	if (r != 0) {
-		/* A message already queued or sent is not a draft. */
+		/*
+		 * A message already queued or sent is not a draft, nor one
+		 * whose draft another process took meanwhile.
+		 */
 		if (r != SMERR_EXISTS)
 			(void)cli_keep_draft(c, v->env.st, account, in, &id,
 			    smerr_msg(&c->err), files, nfiles);

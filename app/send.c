@@ -521,7 +521,9 @@ outbox_keep_file(struct store *st, int64_t id,
 /*
  * Queues every copy of the message in one transaction, with the check
  * that its Message-ID is new, and removes the draft it came from: the
- * text is always either a draft or queued, never both or neither. With
+ * text is always either a draft or queued, never both or neither (a
+ * draft another process took meanwhile is SMERR_EXISTS, as a Message-ID
+ * already queued: nothing is queued, and nothing is kept). With
  * rc (encrypting), each Bcc recipient gets a copy of their own, so that
  * no RecipientInfo shows the others who got the message; unencrypted,
  * Bcc is in no header field and one copy serves everyone.
@@ -553,8 +555,14 @@ queue_all(struct queue_ctx *qc, const struct buf *use,
 				q->id = id;
 		}
 	}
-	if (r == 0 && qc->o->draft > 0)
-		r = store_draft_delete(st, qc->o->draft, e);
+	if (r == 0 && qc->o->draft > 0 &&
+	    (r = store_draft_delete(st, qc->o->draft, e)) == SMERR_NOTFOUND) {
+		/* Taken since it was read: not this process's to keep. */
+		smerr_clear(e);
+		r = smerr_set(e, SMERR_EXISTS, "draft %lld is gone: another "
+		    "process queued, sent or deleted it meanwhile",
+		    (long long)qc->o->draft);
+	}
 	/* The files, for the message to become a draft again. */
 	for (i = 0; r == 0 && i < qc->o->natt; i++)
 		r = outbox_keep_file(st, q->id, &qc->o->att[i], e);

@@ -13,23 +13,31 @@
 #include "store/store.h"
 #include "store/store_int.h"
 
-#define DRAFT_MAX	(64UL * 1024 * 1024)
-
 int
 store_draft_put(struct store *st, int64_t *idp, const char *account,
     const void *body, size_t len, const char *reason, struct smerr *e)
 {
 	int	 r;
 
-	if (body == NULL || len == 0 || len > DRAFT_MAX)
+	if (body == NULL || len == 0 || len > STORE_DRAFT_MAX)
 		return smerr_set(e, SMERR_INVAL, "a draft needs some text");
-	/* An id given is updated in place, or made again when it is gone. */
-	if ((r = store_do(st, "INSERT OR REPLACE INTO draft(id, account, "
-	    "body, reason, created, updated) VALUES(?1, ?2, ?3, ?4, "
-	    "coalesce((SELECT created FROM draft WHERE id = ?1), ?5), ?5);",
-	    STORE_ARGS(STORE_ID(*idp), STORE_TEXT(account),
-	    STORE_BLOB(body, len), STORE_TEXT(reason), STORE_INT(time(NULL))),
-	    "keeping the draft", e)) == 0 && *idp <= 0)
+	/*
+	 * An id given is updated in place, never made again: a draft gone
+	 * meanwhile was queued, sent or deleted by another process, and
+	 * coming back would send it twice.
+	 */
+	if (*idp > 0)
+		return store_do_row(st, "UPDATE draft SET account = ?1, "
+		    "body = ?2, reason = ?3, updated = ?4 WHERE id = ?5;",
+		    STORE_ARGS(STORE_TEXT(account), STORE_BLOB(body, len),
+		    STORE_TEXT(reason), STORE_INT(time(NULL)),
+		    STORE_INT(*idp)), "keeping the draft", "draft", *idp, e);
+	if ((r = store_do(st, "INSERT INTO draft(id, account, body, reason, "
+	    "created, updated) VALUES(" STORE_DRAFT_NEXT_ID ", ?1, ?2, ?3, "
+	    "?4, ?4);",
+	    STORE_ARGS(STORE_TEXT(account), STORE_BLOB(body, len),
+	    STORE_TEXT(reason), STORE_INT(time(NULL))),
+	    "keeping the draft", e)) == 0)
 		*idp = sqlite3_last_insert_rowid(st->db);
 	return r;
 }
@@ -92,7 +100,7 @@ store_draft_get(struct store *st, int64_t id, struct buf **bodyp,
 {
 	int	 r;
 
-	if ((*bodyp = buf_new_secret(DRAFT_MAX)) == NULL)
+	if ((*bodyp = buf_new_secret(STORE_DRAFT_MAX)) == NULL)
 		return smerr_nomem(e);
 	if ((r = store_draft_foreach(st, id, draft_copy_cb, *bodyp, e)) == 0 &&
 	    buf_len(*bodyp) == 0)
@@ -145,6 +153,12 @@ store_draft_delete(struct store *st, int64_t id, struct smerr *e)
 	    STORE_ARGS(STORE_INT(id)), "removing the draft", "draft", id,
 	    e)) != 0)
 		return r;
+	/* Its id is never given to another draft (STORE_DRAFT_NEXT_ID). */
+	if ((r = store_do(st, "INSERT OR REPLACE INTO meta(name, value) "
+	    "SELECT 'draft_last', ?1 WHERE ?1 > coalesce((SELECT CAST(value "
+	    "AS INTEGER) FROM meta WHERE name = 'draft_last'), 0);",
+	    STORE_ARGS(STORE_INT(id)), "removing the draft", e)) != 0)
+		return r;
 	return store_draft_file_delete(st, id, 0, e);
 }
 
@@ -170,7 +184,7 @@ file_add(struct store *st, int outbox, int64_t id,
 {
 	int	r;
 
-	if (f->name == NULL || f->type == NULL || f->len > DRAFT_MAX ||
+	if (f->name == NULL || f->type == NULL || f->len > STORE_DRAFT_MAX ||
 	    (f->data == NULL && f->len > 0))
 		return smerr_set(e, SMERR_INVAL, "not a file to attach");
 	/* A zero-length blob, not NULL, for an empty file. */

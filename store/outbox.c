@@ -628,9 +628,9 @@ copies_take(struct store *st, int64_t id, int partial, const char *reason,
 		goto out;
 	/* The text as written, as it was kept with the entry chosen. */
 	if (draftp != NULL) {
-		if ((r = store_do(st, "INSERT INTO draft(account, body, "
-		    "reason, created, updated) SELECT account, source, ?2, ?3, "
-		    "?3 FROM outbox WHERE id = ?1;", STORE_ARGS(STORE_INT(id),
+		if ((r = store_do(st, "INSERT INTO draft(id, account, body, "
+		    "reason, created, updated) SELECT " STORE_DRAFT_NEXT_ID
+		    ", account, source, ?2, ?3, ?3 FROM outbox WHERE id = ?1;", STORE_ARGS(STORE_INT(id),
 		    STORE_TEXT(reason), STORE_INT(time(NULL))),
 		    "keeping the draft", e)) != 0)
 			goto out;

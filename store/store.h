@@ -650,9 +650,13 @@ struct store_draft {
 	size_t		 nfiles;	/* files attached to it */
 };
 
+/* The most text a draft or one of its files holds. */
+#define STORE_DRAFT_MAX	(64UL * 1024 * 1024)
+
 /*
  * Keeps a draft: a new one when *idp is 0 (*idp gets its id), else
- * draft *idp is replaced (and made again under that id if it is gone).
+ * draft *idp is updated; SMERR_NOTFOUND when it is gone (another process
+ * queued, sent or deleted it), which is never made again.
  */
 int	 store_draft_put(struct store *st, int64_t *idp, const char *account,
 	    const void *body, size_t len, const char *reason,

@@ -41,6 +41,16 @@ void	 store_wal_default(struct store *st);
 	"'message_last'), 0)) + 1 FROM message)"
 
 /*
+ * The id a new draft gets, likewise past every id a draft ever had
+ * (store_draft_delete, the one way a draft goes, keeps the highest in
+ * meta draft_last): a window still holding a draft another process took
+ * never writes over a new one.
+ */
+#define STORE_DRAFT_NEXT_ID "(SELECT max(coalesce(max(id), 0), " \
+	"coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE name = " \
+	"'draft_last'), 0)) + 1 FROM draft)"
+
+/*
  * The text a reader is shown, from a message_content row named c: kept in
  * text, or, where text_at is set, the body from byte text_at on (to its
  * end, or text_len bytes of it) with CRLF as LF (see msg.c). The view

@@ -20,7 +20,10 @@
  * editor's own leftovers before the program ends; a file left by a crash
  * is kept as a draft and removed at the next start. An editor that
  * fails (a status other than 0, or killed) leaves the message as it was,
- * and what it saved, if anything new, becomes a draft of its own.
+ * and what it saved, if anything new, becomes a draft of its own; a file
+ * whose text the store did not take, or that cannot be read back, is
+ * left there for the next start. A draft another process queued, sent
+ * or deleted meanwhile is never made again (compose_gone).
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -44,7 +47,8 @@
 #include "app/app.h"
 #include "ui/ui_int.h"
 
-#define COMPOSE_MAX	(32 * 1024 * 1024)
+/* As much as the store keeps of a draft. */
+#define COMPOSE_MAX	STORE_DRAFT_MAX
 
 /* One message being written. */
 struct compose {
@@ -60,6 +64,8 @@ struct compose {
 	struct ui_addrs	*addrs;		/* what To and Cc complete from */
 	const char	*reason;	/* why the screen is shown again */
 	int		 unkept;	/* the store refused the last text */
+	int		 changed;	/* text not yet kept as draft */
+	int		 gone;		/* another process took the draft */
 };
 
 static volatile sig_atomic_t	compose_sig;
@@ -133,10 +139,11 @@ compose_shred(const char *path)
 
 /*
  * Shreds every file in dir whose name holds base: the draft file and
- * what editors leave beside it (.base.swp, base~, #base#).
+ * what editors leave beside it (.base.swp, base~, #base#); all but the
+ * file at path keep, when that is not NULL.
  */
 static void
-compose_shred_all(const char *dir, const char *base)
+compose_shred_all(const char *dir, const char *base, const char *keep)
 {
 	DIR		*d;
 	struct dirent	*de;
@@ -147,24 +154,37 @@ compose_shred_all(const char *dir, const char *base)
 	while ((de = readdir(d)) != NULL)
 		if (strstr(de->d_name, base) != NULL &&
 		    snprintf(p, sizeof(p), "%s/%s", dir, de->d_name) <
-		    (int)sizeof(p))
+		    (int)sizeof(p) && (keep == NULL || strcmp(p, keep) != 0))
 			compose_shred(p);
 	closedir(d);
 }
 
+/*
+ * Reads the file at path into a new buffer that replaces *bp: 0; else -1
+ * and *bp is as it was (a file missing, unreadable or over COMPOSE_MAX
+ * never stands for the text).
+ */
 static int
 compose_read(const char *path, struct buf **bp)
 {
-	int	fd, r;
+	struct buf	*b;
+	int		 fd, r;
 
-	buf_free(*bp);
-	if ((*bp = buf_new_secret(COMPOSE_MAX)) == NULL)
+	if ((b = buf_new_secret(COMPOSE_MAX)) == NULL)
 		return -1;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		buf_free(b);
 		return -1;
-	r = buf_read_fd(*bp, fd);
+	}
+	r = buf_read_fd(b, fd);
 	close(fd);
-	return r != 0 ? -1 : 0;
+	if (r != 0) {
+		buf_free(b);
+		return -1;
+	}
+	buf_free(*bp);
+	*bp = b;
+	return 0;
 }
 
 /* What To and Cc complete from and aliases expand to; NULL on no memory. */
@@ -197,25 +217,105 @@ compose_expand(struct ui *ui, struct compose *cs)
 		ui_status(ui, 1, "%s", smerr_msg(&e));
 }
 
-/* Keeps the text in the store as draft cs->draft. */
+/*
+ * Draft cs->draft is gone: another process queued, sent or deleted it
+ * (the send job of another screen, sealmail send --draft). It is never
+ * made again, for it would be sent twice; what was changed here since it
+ * was last kept becomes a new draft, without the files that went with
+ * the old one. 0 when that is kept, 1 when there was nothing to keep
+ * (cs->gone: the screen is left), -1 when the store refused it.
+ */
 static int
-compose_keep(struct ui *ui, struct compose *cs, const char *reason)
+compose_gone(struct ui *ui, struct compose *cs, const char *reason)
 {
-	struct smerr	e;
+	struct smerr	 e;
+	int64_t		 old = cs->draft;
+	int		 files = cs->info.natt > 0;
 
+	if (!cs->changed) {
+		cs->gone = 1;
+		ui_status(ui, 1, "draft %lld was queued, sent or deleted by "
+		    "another process meanwhile", (long long)old);
+		return 1;
+	}
 	smerr_clear(&e);
-	if (buf_len(cs->text) == 0)
-		return 0;
+	cs->draft = 0;
+	ui_cinfo_clear(&cs->info);
 	if (store_draft_put(app_session_store(ui_session(ui)), &cs->draft,
 	    NULL, buf_data(cs->text), buf_len(cs->text), reason, &e) != 0 ||
 	    (cs->chosen && store_draft_choice_put(app_session_store(
 	    ui_session(ui)), cs->draft, cs->sign, cs->enc, &e) != 0)) {
+		ui_status(ui, 1, "draft %lld was queued, sent or deleted by "
+		    "another process, and the changes cannot be kept: %s",
+		    (long long)old, smerr_msg(&e));
+		cs->draft = 0;
+		cs->unkept = 1;
+		return -1;
+	}
+	ui_status(ui, 1, "draft %lld was queued, sent or deleted by another "
+	    "process meanwhile: the changes made here are draft %lld%s",
+	    (long long)old, (long long)cs->draft, files ? ", without the "
+	    "files attached to it" : "");
+	cs->unkept = 0;
+	cs->changed = 0;
+	return 0;
+}
+
+/*
+ * Keeps the text in the store as draft cs->draft: 0, or -1 with the
+ * status set; compose_gone when another process took the draft.
+ */
+static int
+compose_keep(struct ui *ui, struct compose *cs, const char *reason)
+{
+	struct smerr	e;
+	int		r;
+
+	smerr_clear(&e);
+	if (buf_len(cs->text) == 0)
+		return 0;
+	if ((r = store_draft_put(app_session_store(ui_session(ui)),
+	    &cs->draft, NULL, buf_data(cs->text), buf_len(cs->text), reason,
+	    &e)) == SMERR_NOTFOUND && cs->draft > 0)
+		return compose_gone(ui, cs, reason) < 0 ? -1 : 0;
+	if (r != 0 || (cs->chosen && store_draft_choice_put(
+	    app_session_store(ui_session(ui)), cs->draft, cs->sign, cs->enc,
+	    &e) != 0)) {
 		ui_status(ui, 1, "cannot keep the draft: %s", smerr_msg(&e));
 		cs->unkept = 1;
 		return -1;
 	}
 	cs->unkept = 0;
+	cs->changed = 0;
 	return 0;
+}
+
+static int
+draft_exists_cb(const struct store_draft *d, void *arg)
+{
+	(void)d;
+	(void)arg;
+	return 1;
+}
+
+/*
+ * Whether draft cs->draft, as kept, still stands for the message: 0 when
+ * it does (or the store could not say), else 1 once compose_gone has
+ * done what it does when another process took the draft (the status
+ * says what).
+ */
+static int
+compose_check_kept(struct ui *ui, struct compose *cs)
+{
+	struct smerr	e;
+
+	smerr_clear(&e);
+	if (cs->unkept || cs->draft <= 0 ||
+	    store_draft_foreach(app_session_store(ui_session(ui)), cs->draft,
+	    draft_exists_cb, NULL, &e) != SMERR_NOTFOUND)
+		return 0;
+	(void)compose_gone(ui, cs, "postponed");
+	return 1;
 }
 
 /*
@@ -243,6 +343,7 @@ compose_attach_fields(struct ui *ui, struct compose *cs)
 			ui_status(ui, 1, "%s", smerr_msg(&e));
 			ok = 0;
 		}
+		cs->changed |= ok;
 		if (ok)
 			taken++;
 		else
@@ -392,32 +493,57 @@ compose_run_editor(const char *path, int *sigp, char *why, size_t whylen)
 	return -1;
 }
 
+/* Whether a and b hold the same text. */
+static int
+compose_same(const struct buf *a, const struct buf *b)
+{
+	return buf_len(a) == buf_len(b) && (buf_len(a) == 0 ||
+	    memcmp(buf_data(a), buf_data(b), buf_len(a)) == 0);
+}
+
 /*
  * The editor failed: what it saved, when that differs from what it was
  * given, is kept as a draft of its own. Nothing written is lost, and the
- * message being written stays as it was.
+ * message being written stays as it was. 0 when the file may go; -1 when
+ * the store did not take what it saved, or it could not be read: the
+ * file is left where it is, which the status names, and the next start
+ * keeps it as a draft.
  */
-static void
+static int
 compose_salvage(struct ui *ui, const struct compose *cs, const char *path,
     const char *why)
 {
 	struct compose	saved;
+	struct stat	sb;
+	int		r = 0;
 
 	memset(&saved, 0, sizeof(saved));
 	saved.sign = cs->sign;
 	saved.enc = cs->enc;
 	saved.chosen = cs->chosen;
-	if (compose_read(path, &saved.text) != 0 ||
-	    buf_len(saved.text) == 0 ||
-	    (buf_len(saved.text) == buf_len(cs->text) &&
-	    memcmp(buf_data(saved.text), buf_data(cs->text),
-	    buf_len(cs->text)) == 0))
+	if (compose_read(path, &saved.text) != 0) {
+		/* Nothing, or a file too big to read: still the user's. */
+		if (lstat(path, &sb) == -1 || sb.st_size == 0)
+			ui_status(ui, 1, "%s; it saved nothing new", why);
+		else {
+			ui_status(ui, 1, "%s; what it saved cannot be read "
+			    "back: it is left in %s", why, path);
+			r = -1;
+		}
+	} else if (buf_len(saved.text) == 0 ||
+	    compose_same(saved.text, cs->text))
 		ui_status(ui, 1, "%s; it saved nothing new", why);
 	else if (compose_keep(ui, &saved, "postponed: the editor failed "
 	    "after saving it") == 0)
 		ui_status(ui, 1, "%s; what it saved is draft %lld (R recalls "
 		    "it)", why, (long long)saved.draft);
+	else {
+		ui_status(ui, 1, "%s; the store did not take what it saved: "
+		    "it is kept in %s until the next start", why, path);
+		r = -1;
+	}
 	buf_free(saved.text);
+	return r;
 }
 
 /*
@@ -429,10 +555,13 @@ static void
 compose_die(struct ui *ui, struct compose *cs, const char *dir,
     const char *path, int sig)
 {
-	/* A file the store did not take is left for the next start. */
-	if (compose_read(path, &cs->text) != 0 || compose_keep(ui, cs,
+	/*
+	 * A file the store did not take, or that could not be read, is left
+	 * for the next start.
+	 */
+	if (compose_read(path, &cs->text) == 0 && compose_keep(ui, cs,
 	    "postponed: sealmail was stopped while it was being written") == 0)
-		compose_shred_all(dir, strrchr(path, '/') + 1);
+		compose_shred_all(dir, strrchr(path, '/') + 1, NULL);
 	app_session_close(ui_session(ui));
 	signal(sig, SIG_DFL);
 	raise(sig);
@@ -488,13 +617,18 @@ compose_leave(struct ui *ui, struct compose *cs)
 
 /*
  * Puts cs->text in the editor and back; the file lives only while the
- * editor runs. 0, or -1 with the status set (the text is unchanged).
+ * editor runs, unless what it holds is nowhere else: what a failed
+ * editor saved that the store did not take, or a file that cannot be
+ * read back (the status names it). 0, or -1 with the status set (the
+ * text is unchanged).
  */
 static int
 compose_edit(struct ui *ui, struct compose *cs)
 {
-	char	 dir[400], path[512], why[300];
-	int	 sig, r = -1;
+	struct buf	*fresh = NULL;
+	struct stat	 sb;
+	char		 dir[400], path[512], why[300];
+	int		 sig, r = -1, keep = 0;
 
 	if (compose_file(ui, cs, dir, sizeof(dir), path, sizeof(path)) != 0)
 		return -1;
@@ -502,10 +636,19 @@ compose_edit(struct ui *ui, struct compose *cs)
 	if (sig != 0)
 		compose_die(ui, cs, dir, path, sig);
 	if (r != 0)
-		compose_salvage(ui, cs, path, why);
-	else if ((r = compose_read(path, &cs->text)) != 0)
-		ui_status(ui, 1, "cannot read the draft back");
-	compose_shred_all(dir, strrchr(path, '/') + 1);
+		keep = compose_salvage(ui, cs, path, why) != 0;
+	else if ((r = compose_read(path, &fresh)) != 0) {
+		keep = lstat(path, &sb) == 0;
+		ui_status(ui, 1, "cannot read the message back from the editor"
+		    "%s%s", keep ? ": it is left in " : "", keep ? path : "");
+	} else {
+		if (!compose_same(fresh, cs->text))
+			cs->changed = 1;
+		buf_free(cs->text);
+		cs->text = fresh;
+	}
+	/* The editor's leftovers go, and the file unless it is kept. */
+	compose_shred_all(dir, strrchr(path, '/') + 1, keep ? path : NULL);
 	return r;
 }
 
@@ -536,9 +679,12 @@ compose_field(struct ui *ui, struct compose *cs, const char *name)
 	smerr_clear(&e);
 	if (app_draft_set_field(cs->text, name, ans, &e) != 0)
 		ui_status(ui, 1, "%s", smerr_msg(&e));
-	else if (compose_keep(ui, cs, "postponed") == 0)
-		ui_cinfo_recipients(ui, &cs->info, buf_data(cs->text),
-		    buf_len(cs->text));
+	else {
+		cs->changed = 1;
+		if (compose_keep(ui, cs, "postponed") == 0)
+			ui_cinfo_recipients(ui, &cs->info, buf_data(cs->text),
+			    buf_len(cs->text));
+	}
 	free(ans);
 }
 
@@ -727,12 +873,17 @@ compose_start(struct ui *ui, struct compose *cs, int enc)
 static int
 compose_postpone(struct ui *ui, struct compose *cs, char *why, size_t len)
 {
-	if (cs->unkept && compose_keep(ui, cs, "postponed") != 0) {
+	int	taken = 0;
+
+	if ((cs->unkept && compose_keep(ui, cs, "postponed") != 0) ||
+	    ((taken = compose_check_kept(ui, cs)) != 0 && cs->unkept)) {
 		snprintf(why, len, "%s", ui_status_text(ui));
 		return -1;
 	}
-	ui_status(ui, 0, "postponed as draft %lld (R recalls it)",
-	    (long long)cs->draft);
+	/* Taken by another process: the status says what became of it. */
+	if (!taken)
+		ui_status(ui, 0, "postponed as draft %lld (R recalls it)",
+		    (long long)cs->draft);
 	ui_set_redraw(ui, NULL, NULL);
 	compose_free(cs);
 	return 0;
@@ -751,6 +902,12 @@ compose_loop(struct ui *ui, struct compose *cs, const char *reason)
 
 	snprintf(why, sizeof(why), "%s", reason != NULL ? reason : "");
 	for (;;) {
+		/* Another process took the draft, unchanged here: left. */
+		if (cs->gone) {
+			ui_set_redraw(ui, NULL, NULL);
+			compose_free(cs);
+			return;
+		}
 		switch (compose_screen(ui, cs, why)) {
 		case C_EDIT:
 			why[0] = '\0';
@@ -761,7 +918,7 @@ compose_loop(struct ui *ui, struct compose *cs, const char *reason)
 			if (compose_keep(ui, cs, "postponed") != 0)
 				snprintf(why, sizeof(why), "%s",
 				    ui_status_text(ui));
-			else
+			else if (!cs->gone)
 				compose_attach_fields(ui, cs);
 			continue;
 		case C_SEND:
@@ -774,9 +931,12 @@ compose_loop(struct ui *ui, struct compose *cs, const char *reason)
 				continue;
 			}
 			free(to);
-			/* What is sent is the draft the store holds. */
-			if (cs->unkept && compose_keep(ui, cs, "postponed") !=
-			    0) {
+			/*
+			 * What is sent is the draft the store holds: one
+			 * another process took is not sent again.
+			 */
+			if ((cs->unkept && compose_keep(ui, cs, "postponed") !=
+			    0) || compose_check_kept(ui, cs) != 0) {
 				snprintf(why, sizeof(why), "%s",
 				    ui_status_text(ui));
 				continue;
@@ -826,14 +986,6 @@ compose_loop(struct ui *ui, struct compose *cs, const char *reason)
 			return;
 		}
 	}
-}
-
-static int
-draft_exists_cb(const struct store_draft *d, void *arg)
-{
-	(void)d;
-	(void)arg;
-	return 1;
 }
 
 /*
@@ -942,14 +1094,21 @@ compose_done(struct ui *ui, int code, void *arg)
 	if ((r = store_draft_foreach(app_session_store(ui_session(ui)),
 	    cs->draft, draft_exists_cb, NULL, &e)) != 0) {
 		/*
-		 * Queued, not sent: it must look neither lost nor sent. One
-		 * the server took is sent, only not recorded: never "not
+		 * One the server took is sent, only not recorded: never "not
 		 * sent", which would have it sent again.
 		 */
 		if (r == SMERR_NOTFOUND && strstr(why, "but the store could "
 		    "not record it") != NULL)
 			ui_status(ui, 1, "sent, not to be sent again: %s",
 			    why);
+		/* Another process's to send: not queued by this one. */
+		else if (r == SMERR_NOTFOUND && (strstr(why,
+		    "another process") != NULL ||
+		    strncmp(why, "no draft ", 9) == 0))
+			ui_status(ui, 1, "not sent from here: draft %lld was "
+			    "queued, sent or deleted by another process",
+			    (long long)cs->draft);
+		/* Queued, not sent: it must look neither lost nor sent. */
 		else if (r == SMERR_NOTFOUND && strstr(why, "so it may have "
 		    "been delivered") != NULL)
 			ui_status(ui, 1, "kept in the outbox in doubt: %s (y "
@@ -1205,7 +1364,7 @@ ui_compose_recover(struct ui *ui)
 	char		 dir[400], path[1024], name[256];
 	unsigned long	 tag;
 	long		 pid;
-	int		 n = 0, r;
+	int		 n = 0;
 
 	if (compose_dir(ui, dir, sizeof(dir)) != 0 ||
 	    (d = opendir(dir)) == NULL)
@@ -1220,14 +1379,17 @@ ui_compose_recover(struct ui *ui)
 		    dir, name) >= (int)sizeof(path))
 			continue;
 		cs.draft = 0;
-		r = compose_read(path, &cs.text);
-		/* A file the store does not take waits for the next start. */
-		if (r == 0 && compose_keep(ui, &cs, "recovered: sealmail "
-		    "ended while it was being written") != 0)
+		/*
+		 * A file the store does not take, or that cannot be read,
+		 * waits for the next start.
+		 */
+		if (compose_read(path, &cs.text) != 0 ||
+		    compose_keep(ui, &cs, "recovered: sealmail ended while "
+		    "it was being written") != 0)
 			continue;
-		if (r == 0 && buf_len(cs.text) > 0)
+		if (buf_len(cs.text) > 0)
 			n++;
-		compose_shred_all(dir, name);
+		compose_shred_all(dir, name, NULL);
 	}
 	closedir(d);
 	buf_free(cs.text);

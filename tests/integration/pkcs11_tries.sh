@@ -14,7 +14,8 @@
 # as the terminal program does; a PIN typed that the token takes drops
 # the mark of that PIN only. What is kept of a refused PIN is not the PIN.
 # And an agent killed while the card signs costs a line and a draft, not
-# the message.
+# the message; a draft sent by another process while the card signs it
+# is neither sent twice nor made a draft again.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is up"; t_done; }
 unset DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
@@ -347,4 +348,35 @@ check "the draft sent again goes" S --pin-file pin send --draft "$D"
 check_eq "bob has it once" 1 "$(bob_got "held-$ID")"
 check_eq "... and the draft is gone" '[]' "$(S draft list --json | json /dev/stdin \
     "[x['id'] for x in d if x['subject'] == 'held $ID']")"
+
+# --- one draft sent by two processes at once -----------------------------
+# The first has read the draft and waits on the card for its signature
+# when the second sends it: the first then keeps nothing and says why,
+# and the draft does not come back.
+printf 'To: bob@example.test\nSubject: raced %s\n\nraced-%s\n' "$ID" "$ID" \
+    >raced.txt
+D=$(S draft save raced.txt)
+: >hold
+: >card.log
+"$SEALMAIL" --home "$H" --passphrase-file "$T/pw" --pin-file pin send \
+    --sign --no-encrypt --draft "$D" >raced.out 2>raced.err &
+P=$!
+_i=0
+while [ $_i -lt 100 ] && [ "$(logins ok)" -eq 0 ]; do
+	sleep 0.1; _i=$((_i + 1))
+done
+check_eq "the first send has logged in to sign" 1 "$(logins ok)"
+check "the second send of the draft goes" \
+    S --pin-file pin send --no-sign --no-encrypt --draft "$D"
+rm -f hold
+wait $P
+check_eq "the first send fails" 1 "$?"
+check_match "... saying another process took the draft" \
+    "^sealmail: draft $D is gone: another process queued, sent or deleted it" \
+    "$(tail -1 raced.err)"
+check_nomatch "... and keeps nothing" 'kept as draft' "$(cat raced.err)"
+check_eq "the draft does not come back" '[]' "$(S draft list --json |
+    json /dev/stdin "[x['id'] for x in d if x['subject'] == 'raced $ID']")"
+check_eq "the outbox is empty" '[]' "$(S outbox --json </dev/null)"
+check_eq "bob has it once" 1 "$(bob_got "raced-$ID")"
 t_done

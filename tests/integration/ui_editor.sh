@@ -6,20 +6,31 @@
 # a signal saved; an editor that fails without saving anything leaves no
 # draft behind. A recalled draft edited again by an editor that fails
 # stays as it was on the compose screen and in the store, and what the
-# editor saved is one more draft.
+# editor saved is one more draft. An editor that removes its file leaves
+# the message as it was. What a failed editor saved that the store does
+# not take (a file size limit) is left in its file, which the status
+# names, and the next start keeps it. A recalled draft that another
+# process takes meanwhile is never made again: changed here, the changes
+# are a new draft; unchanged, the compose screen goes.
 . "$TOP/tests/lib.sh"
 ui_alice uied "ui editor passphrase"
 
 # The editor does what $T/mode says: "fail" saves a Subject and a line
 # and exits 3, "kill" saves them and is killed by SIGKILL, "quit" exits 1
-# having saved nothing, "ok" saves them and exits 0.
+# having saved nothing, "ok" saves them and exits 0; "same" exits 0 with
+# the file as it was, "rm" removes it and exits 0; "failfull" is "fail"
+# after it limits the files of the program (its parent) to 1024 bytes,
+# so that the store refuses what it saved.
 cat > "$T/editor.sh" <<EOM
 #!/bin/sh
 mode=\$(cat "$T/mode")
 [ "\$mode" = quit ] && exit 1
+[ "\$mode" = same ] && exit 0
+[ "\$mode" = rm ] && { rm -f "\$1"; exit 0; }
 sed -i "s/^Subject:.*\\\$/Subject: \$mode $ID/; s/^To: *\\\$/To: bob@example.test/" "\$1"
 printf 'the line written before it failed (%s)\n' "\$mode" >> "\$1"
 case "\$mode" in
+failfull) echo \$PPID > "$T/uipid"; prlimit --pid \$PPID --fsize=1024:; exit 3 ;;
 fail*) exit 3 ;;
 kill) kill -9 \$\$ ;;
 esac
@@ -89,10 +100,83 @@ key y
 check "y without an identity: the reason, and what to do here" wait_for \
     '^no identity for alice@example.test: keys import FILE.p12, or turn signing off$'
 check "the message stays on the compose screen" wait_for "Subject: kept $ID"
+echo rm > "$T/mode"
+key e
+check "an editor that removes its file: said" \
+    wait_for 'cannot read the message back from the editor'
+check "the message is as it was" wait_for "Subject: kept $ID"
 key q
 check "q asks" wait_for 'Postpone this message'
 key n
 check "discarded" wait_for 'message discarded'
+
+# What a failed editor saved, refused by the store, is left in its file.
+echo failfull > "$T/mode"
+key m
+check "the store did not take what the failed editor saved: said" \
+    wait_for 'status 3; the store did not take what it saved'
+f=$(grep -rlF 'before it failed (failfull)' "$H/tmp" 2>/dev/null)
+check_match "its file is left in the private directory" "^$H/tmp/draft-" "$f"
+check_eq "in one file" 1 "$(printf '%s\n' "$f" | grep -c .)"
+prlimit --pid "$(cat "$T/uipid")" --fsize=unlimited:
+check_eq "it is not a draft yet" "" "$(draft_of "failfull $ID")"
+
+# recall SUBJECT: R, and the compose screen of the draft of SUBJECT.
+recall() {
+	key R
+	check "R lists the drafts" wait_for 'sealmail: drafts'
+	check "the draft is listed" wait_for "$1"
+	ui_open_msg "$1"
+	check "its compose screen" wait_for "Subject: $1"
+}
+# A recalled draft sent by another process, then changed here.
+printf 'From: alice@example.test\nTo: bob@example.test\n' > taken.txt
+printf 'Subject: taken %s\n\nwords sent elsewhere\n' "$ID" >> taken.txt
+D5=$(S draft save taken.txt)
+recall "taken $ID"
+S send --no-sign --no-encrypt --draft "$D5" >send.out 2>&1
+check_eq "another process queues it" "" "$(draft_of "taken $ID")"
+echo ok > "$T/mode"
+key e
+check "e then: the screen says another process took it" \
+    wait_for "draft $D5 was queued, sent or deleted by another process"
+S draft show "$D5" >/dev/null 2>&1 && notok "draft $D5 is not made again" ||
+    ok "draft $D5 is not made again"
+D6=$(draft_of "ok $ID")
+check_match "the changes are a new draft" '^[0-9]+$' "$D6"
+[ "$D6" != "$D5" ] && ok "under another id" || notok "under another id"
+check_match "with them" 'words sent elsewhere.*before it failed \(ok\)' \
+    "$(S draft show "$D6" | tr '\n' ' ')"
+check "the compose screen shows the changed message" wait_for "Subject: ok $ID"
+key q
+check "q asks" wait_for 'Postpone this message'
+key n
+check "the new draft discarded" wait_for 'message discarded'
+
+# The same, unchanged here: nothing is kept, and the screen goes.
+n=$(ndrafts)
+printf 'From: alice@example.test\nTo: bob@example.test\n' > untouched.txt
+printf 'Subject: untouched %s\n\nas sent\n' "$ID" >> untouched.txt
+D7=$(S draft save untouched.txt)
+recall "untouched $ID"
+S send --no-sign --no-encrypt --draft "$D7" >send.out 2>&1
+echo same > "$T/mode"
+key e
+check "an unchanged message: the screen says another process took it" \
+    wait_for "draft $D7 was queued, sent or deleted by another process"
+check "and the compose screen goes" wait_for 'sealmail: INBOX'
+S draft show "$D7" >/dev/null 2>&1 && notok "draft $D7 is not made again" ||
+    ok "draft $D7 is not made again"
+check_eq "no draft is made" "$n" "$(ndrafts)"
+key Q
+check "the program ends" wait_for 'EXITED 0'
+
+# The next start keeps what the failed editor saved.
+ui_restart "$H" 80x24 "HOME='$T' EDITOR='$T/editor.sh'"
+check "the next start keeps the file" wait_for '1 unsent message kept as draft'
+check_match "as a draft" '(failfull)' "$(S draft show "$(draft_of "failfull $ID")")"
+check_eq "and the file is gone" "" \
+    "$(grep -rlF 'before it failed (failfull)' "$H/tmp" 2>/dev/null)"
 key Q
 check "the program ends" wait_for 'EXITED 0'
 t_done

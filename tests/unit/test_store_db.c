@@ -1291,7 +1291,7 @@ test_drafts(void **unused)
 	struct store	*st;
 	struct smerr	 e;
 	struct buf	*b = NULL;
-	int64_t		 id = 0, id2 = 0;
+	int64_t		 id = 0, id2 = 0, again;
 	int		 n = 0;
 	char		*d = tmpdir();
 
@@ -1320,6 +1320,28 @@ test_drafts(void **unused)
 	smerr_clear(&e);
 	assert_int_equal(store_draft_get(st, id, &b, &e), SMERR_NOTFOUND);
 	assert_null(b);
+	smerr_clear(&e);
+	/*
+	 * Gone (queued or sent by another process): writing it again under
+	 * its id is refused, and it does not come back.
+	 */
+	again = id;
+	assert_int_equal(store_draft_put(st, &again, NULL, "To: a\n\nfour\n",
+	    12, "no draft", &e), SMERR_NOTFOUND);
+	assert_int_equal(again, id);
+	smerr_clear(&e);
+	assert_int_equal(store_draft_get(st, id, &b, &e), SMERR_NOTFOUND);
+	assert_null(b);
+	n = 0;
+	assert_int_equal(store_draft_foreach(st, 0, draft_count_cb, &n, &e), 0);
+	assert_int_equal(n, 1);
+	/* Nor is an id given to a new draft, though it was the highest. */
+	assert_true(id2 > id);
+	assert_int_equal(store_draft_delete(st, id2, &e), 0);
+	again = 0;
+	assert_int_equal(store_draft_put(st, &again, NULL, "five", 4, NULL,
+	    &e), 0);
+	assert_true(again > id2);
 	store_close(st);
 	rmdir_all(d);
 }
@@ -1327,8 +1349,8 @@ test_drafts(void **unused)
 /*
  * A draft's sign and encrypt choice: none for a draft saved without one,
  * each of the six read back as kept, outliving the draft's text written
- * again, and gone with the draft, so that a draft made again under its
- * id has none; none is kept for a draft that does not exist.
+ * again, and gone with the draft; a new draft has none, and none is
+ * kept for a draft that does not exist.
  */
 static void
 test_draft_choice(void **unused)
@@ -1362,9 +1384,12 @@ test_draft_choice(void **unused)
 	assert_int_equal(sign, 0);
 	assert_int_equal(enc, -1);
 	assert_int_equal(store_draft_delete(st, id, &e), 0);
+	assert_int_equal(store_draft_choice_get(st, id, &sign, &enc, &e),
+	    SMERR_NOTFOUND);
+	smerr_clear(&e);
 	assert_int_equal(store_draft_put(st, &other, NULL, "x", 1, NULL, &e),
 	    0);
-	assert_int_equal(other, id);		/* the id is used again */
+	assert_true(other > id);		/* the id is not used again */
 	assert_int_equal(store_draft_choice_get(st, other, &sign, &enc, &e),
 	    SMERR_NOTFOUND);
 	smerr_clear(&e);
