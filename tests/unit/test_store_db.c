@@ -5,8 +5,10 @@
  * and no clear text in the files.
  */
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -1845,6 +1847,97 @@ test_upgrade_14(void **unused)
 	rmdir_all(d);
 }
 
+/* A store_open on its own thread, and what it found. */
+struct opener {
+	const char	*dir;
+	long		 tid;		/* set once it runs */
+	int		 r;
+	struct smerr	 e;
+};
+
+static void *
+opener_run(void *arg)
+{
+	struct opener	*op = arg;
+	struct store	*st = NULL;
+
+	__atomic_store_n(&op->tid, (long)syscall(SYS_gettid),
+	    __ATOMIC_SEQ_CST);
+	smerr_clear(&op->e);
+	op->r = store_open(op->dir, key1, &st, &op->e);
+	store_close(st);
+	return NULL;
+}
+
+/*
+ * 1 when thread tid of this process sleeps (as SQLite's busy handler
+ * does, waiting for the write lock); 0 when it runs or cannot be told.
+ */
+static int
+thread_sleeps(long tid)
+{
+	char	path[64], wchan[64] = "";
+	FILE	*fp;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/wchan", tid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	if (fgets(wchan, sizeof(wchan), fp) == NULL)
+		wchan[0] = '\0';
+	fclose(fp);
+	return strstr(wchan, "sleep") != NULL;
+}
+
+/*
+ * Two processes that open a store of an older format at once both open
+ * it: the second, which read the format before the first brought it up,
+ * does not take a step again ("index already exists"). A write lock held
+ * here keeps both waiting for their first step after they read the
+ * format, until both are there.
+ */
+static void
+test_upgrade_together(void **unused)
+{
+	struct store	*st;
+	struct smerr	 e;
+	struct opener	 op[2];
+	pthread_t	 th[2];
+	size_t		 i;
+	int		 waits;
+	char		*d = tmpdir();
+
+	(void)unused;
+	st = open_key1(d, &e);
+	exec_ok(st, "BEGIN;" STORE_BACK_TO_14
+	    "UPDATE meta SET value = '14' WHERE name = 'schema'; COMMIT;");
+	exec_ok(st, "BEGIN IMMEDIATE;");
+	memset(op, 0, sizeof(op));
+	for (i = 0; i < 2; i++) {
+		op[i].dir = d;
+		assert_int_equal(pthread_create(&th[i], NULL, opener_run,
+		    &op[i]), 0);
+	}
+	/* Until both wait for the lock (10 s at most: then on anyway). */
+	for (i = 0, waits = 0; i < 2 && waits < 1000; waits++) {
+		if (__atomic_load_n(&op[i].tid, __ATOMIC_SEQ_CST) != 0 &&
+		    thread_sleeps(op[i].tid))
+			i++;
+		else
+			usleep(10 * 1000);
+	}
+	exec_ok(st, "COMMIT;");
+	for (i = 0; i < 2; i++) {
+		pthread_join(th[i], NULL);
+		if (op[i].r != 0)
+			fail_msg("open %zu: %s", i, smerr_msg(&op[i].e));
+	}
+	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
+	    "'schema';"), 15);
+	assert_int_equal(store_check(st, &e), 0);
+	store_close(st);
+	rmdir_all(d);
+}
+
 /*
  * Format 7 kept the capabilities a signer announced among the settings
  * in meta; format 8 keeps them beside the certificates, by fingerprint,
@@ -2161,5 +2254,6 @@ main(void)
 	    cmocka_unit_test(test_revoke),
 	    cmocka_unit_test(test_upgrade_13),
 	    cmocka_unit_test(test_upgrade_14),
+	    cmocka_unit_test(test_upgrade_together),
 	    cmocka_unit_test(test_ckpt));
 }
