@@ -28,7 +28,7 @@
 #include "store/store_int.h"
 
 #define STORE_SCHEMA_VERSION	"4"	/* made new, then brought up */
-#define STORE_FORMAT		15	/* the newest */
+#define STORE_FORMAT		16	/* the newest */
 
 /* The writer copies the log into the database every this many pages. */
 #define STORE_WAL_PAGES		4096
@@ -285,6 +285,18 @@ static const char *store_upgrade_to_15 =
     "CREATE INDEX message_msgid ON message(message_id)"
     " WHERE message_id IS NOT NULL;"
     "UPDATE meta SET value = '15' WHERE name = 'schema';";
+
+/*
+ * Format 15 to 16: an outbox entry's claim keeps, beside the number of
+ * the process that made it, what tells that process apart (proc_ident:
+ * the boot and its start time), so that a claim left by a process that
+ * ended with the machine is not held by whichever process has its number
+ * after the restart. A claim made before has none and is judged by its
+ * number alone, as before.
+ */
+static const char *store_upgrade_to_16 =
+    "ALTER TABLE outbox ADD COLUMN claim_start TEXT;"
+    "UPDATE meta SET value = '16' WHERE name = 'schema';";
 
 static const char *store_schema =
     "CREATE TABLE meta(name TEXT PRIMARY KEY, value TEXT);"
@@ -718,7 +730,7 @@ store_migrate(struct store *st, struct smerr *e)
 		[8] = store_upgrade_to_9, [9] = store_upgrade_to_10,
 		[10] = store_upgrade_to_11, [11] = store_upgrade_to_12,
 		[12] = store_upgrade_to_13, [13] = store_upgrade_to_14,
-		[14] = store_upgrade_to_15,
+		[14] = store_upgrade_to_15, [15] = store_upgrade_to_16,
 	};
 	int64_t		 n;
 	int		 r;
