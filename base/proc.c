@@ -1,7 +1,10 @@
 /*
  * Process liveness. kill(pid, 0) alone calls a zombie alive, and a
  * process killed while its parent was dying may stay one for as long as
- * the machine runs, so its state in /proc decides.
+ * the machine runs, so its state in /proc decides. A number alone does
+ * not name a process for long: after a restart of the machine, or once
+ * the numbers wrap, another process has it, so a record kept across
+ * them names its process by the boot and its start time as well.
  */
 #include <sys/types.h>
 
@@ -17,29 +20,118 @@
 
 #include "base/proc.h"
 
+/* Enough of /proc/PID/stat for its first 22 fields. */
+#define PROC_STAT_LEN	1024
+
+/*
+ * Reads /proc/pid/stat into st (size bytes); *afterp: the text after the
+ * command name's ")", " STATE ...". 0; -1 when the process is gone; 1
+ * when the file says nothing (no /proc, a process this user may not
+ * see, or a text not as expected).
+ */
+static int
+stat_read(long pid, char *st, size_t size, char **afterp)
+{
+	char		 path[64], *p;
+	ssize_t		 n;
+	int		 fd;
+
+	if (snprintf(path, sizeof(path), "/proc/%ld/stat", pid) >=
+	    (int)sizeof(path) || (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 1;
+	n = read(fd, st, size - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	st[n] = '\0';
+	/* "pid (comm) S ...": comm may hold anything, so the last ')'. */
+	if ((p = strrchr(st, ')')) == NULL || p[1] != ' ' || p[2] == '\0')
+		return 1;
+	*afterp = p + 1;
+	return 0;
+}
+
 int
 proc_alive(long pid)
 {
-	char		 path[64], st[512], *p;
-	ssize_t		 n;
-	int		 fd;
+	char	 st[PROC_STAT_LEN], *p;
+	int	 r;
 
 	if (pid <= 0 || (pid_t)pid != pid)
 		return 0;
 	if (kill((pid_t)pid, 0) == -1 && errno != EPERM)
 		return 0;
-	if (snprintf(path, sizeof(path), "/proc/%ld/stat", pid) >=
-	    (int)sizeof(path) || (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return 1;		/* no /proc: kill(2) has to do */
-	n = read(fd, st, sizeof(st) - 1);
-	close(fd);
-	if (n <= 0)
+	if ((r = stat_read(pid, st, sizeof(st), &p)) != 0)
+		return r == 1;		/* nothing in /proc: kill(2) has to do */
+	return p[1] != 'Z' && p[1] != 'X';
+}
+
+int
+proc_ident(long pid, char *buf, size_t len)
+{
+	char		 st[PROC_STAT_LEN], boot[64], *p, *end;
+	unsigned long long start;
+	ssize_t		 n;
+	int		 fd, field, r;
+
+	if (pid <= 0 || (pid_t)pid != pid) {
+		errno = ESRCH;
+		return -1;
+	}
+	errno = 0;
+	if ((r = stat_read(pid, st, sizeof(st), &p)) != 0) {
+		/* Gone, or a text not as expected; else open's errno. */
+		if (r == -1 || errno == 0)
+			errno = r == -1 ? ESRCH : EINVAL;
+		return -1;
+	}
+	/* After ")": field 3 (the state) onwards; the start time is 22. */
+	for (field = 3; field < 22 && p != NULL; field++)
+		p = strchr(p + 1, ' ');
+	errno = 0;
+	if (p != NULL)
+		start = strtoull(p + 1, &end, 10);
+	if (p == NULL || errno != 0 || end == p + 1 ||
+	    (*end != ' ' && *end != '\0')) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* The boot id; where there is none the start time has to do. */
+	boot[0] = '\0';
+	if ((fd = open("/proc/sys/kernel/random/boot_id",
+	    O_RDONLY | O_CLOEXEC)) == -1 && errno != ENOENT)
+		return -1;
+	if (fd != -1) {
+		if ((n = read(fd, boot, sizeof(boot) - 1)) > 0)
+			boot[n] = '\0';
+		close(fd);
+		boot[strcspn(boot, "\n")] = '\0';
+	}
+	if (snprintf(buf, len, "%s/%llu", boot, start) >= (int)len) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+int
+proc_is(long pid, const char *ident)
+{
+	char	 now[PROC_IDENT_LEN];
+
+	if (!proc_alive(pid))
 		return 0;
-	st[n] = '\0';
-	/* "pid (comm) S ...": comm may hold anything, so the last ')'. */
-	if ((p = strrchr(st, ')')) == NULL || p[1] != ' ')
+	if (ident == NULL || *ident == '\0')
 		return 1;
-	return p[2] != 'Z' && p[2] != 'X';
+	if (proc_ident(pid, now, sizeof(now)) == 0)
+		return strcmp(now, ident) == 0;
+	if (errno == ESRCH)
+		return 0;
+	/* Hidden (another user's) where /proc is: not the one. */
+	if (errno == ENOENT || errno == EACCES || errno == EPERM)
+		return access("/proc/self/stat", R_OK) != 0;
+	/* Out of descriptors or memory: its number alone has to say. */
+	return 1;
 }
 
 /*

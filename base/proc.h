@@ -18,6 +18,26 @@
  */
 int	 proc_alive(long pid);
 
+/* Room for a proc_ident, its NUL included. */
+#define PROC_IDENT_LEN	64
+/*
+ * What tells process pid apart from any other that had or will have its
+ * number: the machine's boot id and the process's start time (field 22
+ * of /proc/pid/stat), as "BOOT-ID/TICKS", in buf. 0, or -1 with errno
+ * when /proc does not say: ESRCH (gone), ENOENT or EACCES (no /proc, or a
+ * process this user may not see), EINVAL, or why it could not be read.
+ */
+int	 proc_ident(long pid, char *buf, size_t len);
+/*
+ * 1 when process pid runs and is the one proc_ident named ident: a
+ * record that names its process so is not held by another that came to
+ * have the same number. ident NULL or "" (not known when the record was
+ * made): any live process of that number, as proc_alive says; and so
+ * when this process cannot tell (no /proc now, or no descriptor free), so
+ * that a record is never taken from a process that may still hold it.
+ */
+int	 proc_is(long pid, const char *ident);
+
 /*
  * The number of CPUs this process may run on (its affinity mask, as
  * taskset(1) or a container's cpuset leaves it), at least 1; the online

@@ -1,9 +1,12 @@
 /*
  * Claims on rows that a process works through with the server (outbox
- * entries, queued moves): the process's id in the row's claim_pid, set
- * in a BEGIN IMMEDIATE transaction that first reads who holds it, so
- * that two processes never hold one row. A claim whose process died is
- * anyone's to take.
+ * entries, queued moves): the process's id in the row's claim_pid and
+ * what tells it apart from a later process of that number (proc_ident:
+ * the boot and its start time) in claim_start, set in a BEGIN IMMEDIATE
+ * transaction that first reads who holds it, so that two processes never
+ * hold one row. A claim whose process died, or ended with the machine, is
+ * anyone's to take; one made with no claim_start is judged by its number
+ * alone.
  */
 #include <unistd.h>
 
@@ -13,29 +16,42 @@
 #include "store/store_int.h"
 
 int
-store_claim_alive(int64_t pid)
+store_claim_alive(int64_t pid, const char *start)
 {
 	if (pid <= 0 || pid > INT32_MAX)
 		return 0;
-	return (pid_t)pid == getpid() || proc_alive((long)pid);
+	return proc_is((long)pid, start);
 }
 
-/* Inside the caller's transaction: who holds row id, as holder reads. */
+const char *
+store_claim_self(char buf[PROC_IDENT_LEN])
+{
+	return proc_ident((long)getpid(), buf, PROC_IDENT_LEN) == 0 ? buf :
+	    NULL;
+}
+
+/*
+ * Inside the caller's transaction: whether another process that still
+ * runs holds row id, and its number, as holder reads them.
+ */
 static int
 claim_holder(struct store *st, const char *holder, int64_t id, int64_t *pidp,
-    struct smerr *e)
+    int *heldp, struct smerr *e)
 {
 	sqlite3_stmt	*s;
 	int		 r, rc;
 
 	*pidp = 0;
+	*heldp = 0;
 	if ((r = store_prep_args(st, holder, STORE_ARGS(STORE_INT(id)), &s,
 	    e)) != 0)
 		return r;
 	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW) {
 		*pidp = sqlite3_column_int64(s, 0);
-	else if (rc == SQLITE_DONE)
+		*heldp = *pidp != getpid() && store_claim_alive(*pidp,
+		    (const char *)sqlite3_column_text(s, 1));
+	} else if (rc == SQLITE_DONE)
 		r = smerr_set(e, SMERR_NOTFOUND, "no entry %lld",
 		    (long long)id);
 	else
@@ -48,19 +64,20 @@ int
 store_claim(struct store *st, const char *holder, const char *take,
     int64_t id, int64_t *prevp, struct smerr *e)
 {
+	char	 buf[PROC_IDENT_LEN];
 	int64_t	 pid = 0;
-	int	 r;
+	int	 r, held;
 
 	if (prevp != NULL)
 		*prevp = 0;
 	if ((r = store_begin(st, e)) != 0)
 		return r;
-	if ((r = claim_holder(st, holder, id, &pid, e)) == 0 &&
-	    pid != getpid() && store_claim_alive(pid))
+	if ((r = claim_holder(st, holder, id, &pid, &held, e)) == 0 && held)
 		r = smerr_set(e, SMERR_EXISTS, "entry %lld is held by another "
 		    "sealmail process (%lld)", (long long)id, (long long)pid);
 	if (r == 0 && (r = store_do(st, take, STORE_ARGS(STORE_INT(id),
-	    STORE_INT(getpid())), "claiming an entry", e)) == 0) {
+	    STORE_INT(getpid()), STORE_TEXT(store_claim_self(buf))),
+	    "claiming an entry", e)) == 0) {
 		if (prevp != NULL)
 			*prevp = pid;
 		return store_commit(st, e);

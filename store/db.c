@@ -28,7 +28,7 @@
 #include "store/store_int.h"
 
 #define STORE_SCHEMA_VERSION	"4"	/* made new, then brought up */
-#define STORE_FORMAT		16	/* the newest */
+#define STORE_FORMAT		17	/* the newest */
 
 /* The writer copies the log into the database every this many pages. */
 #define STORE_WAL_PAGES		4096
@@ -111,8 +111,6 @@ static const char *store_upgrade_2 =
 #define STORE_HDR_INDEX \
     "CREATE INDEX message_hdr ON message(id) WHERE hdr = 0;"
 
-static int	exec_tx(struct store *, const char *, struct smerr *);
-
 /*
  * Format 3 to 4: the header fields a client needs (To, Cc, Reply-To,
  * In-Reply-To, References, List-Post, the number of attachments), and
@@ -120,24 +118,18 @@ static int	exec_tx(struct store *, const char *, struct smerr *);
  * again from their stored copies by the program (hdr = 0 until then);
  * nothing is fetched again.
  */
-static int
-store_upgrade_to_4(struct store *st, struct smerr *e)
-{
-	static const char	*sql =
-	    "ALTER TABLE message ADD COLUMN cc TEXT;"
-	    "ALTER TABLE message ADD COLUMN reply_to TEXT;"
-	    "ALTER TABLE message ADD COLUMN in_reply_to TEXT;"
-	    "ALTER TABLE message ADD COLUMN refs TEXT;"
-	    "ALTER TABLE message ADD COLUMN list_post TEXT;"
-	    "ALTER TABLE message ADD COLUMN attachments INTEGER NOT NULL "
-	    "DEFAULT 0;"
-	    "ALTER TABLE message ADD COLUMN hdr INTEGER NOT NULL DEFAULT 0;"
-	    STORE_HDR_INDEX
-	    STORE_QUEUE_SCHEMA
-	    "UPDATE meta SET value = '4' WHERE name = 'schema';";
-
-	return exec_tx(st, sql, e);
-}
+static const char *store_upgrade_to_4 =
+    "ALTER TABLE message ADD COLUMN cc TEXT;"
+    "ALTER TABLE message ADD COLUMN reply_to TEXT;"
+    "ALTER TABLE message ADD COLUMN in_reply_to TEXT;"
+    "ALTER TABLE message ADD COLUMN refs TEXT;"
+    "ALTER TABLE message ADD COLUMN list_post TEXT;"
+    "ALTER TABLE message ADD COLUMN attachments INTEGER NOT NULL "
+    "DEFAULT 0;"
+    "ALTER TABLE message ADD COLUMN hdr INTEGER NOT NULL DEFAULT 0;"
+    STORE_HDR_INDEX
+    STORE_QUEUE_SCHEMA
+    "UPDATE meta SET value = '4' WHERE name = 'schema';";
 
 /*
  * Format 4 to 5: answers about certificates' revocation (OCSP, CRL), kept
@@ -303,6 +295,19 @@ static const char *store_upgrade_to_15 =
 static const char *store_upgrade_to_16 =
     "ALTER TABLE move_queue ADD COLUMN claim_pid INTEGER;"
     "UPDATE meta SET value = '16' WHERE name = 'schema';";
+
+/*
+ * Format 16 to 17: a claim (of an outbox entry, of a queued move) keeps,
+ * beside the number of the process that made it, what tells that process
+ * apart (proc_ident: the boot and its start time), so that a claim left
+ * by a process that ended with the machine is not held by whichever
+ * process has its number after the restart. A claim made before has none and is judged by its
+ * number alone, as before.
+ */
+static const char *store_upgrade_to_17 =
+    "ALTER TABLE outbox ADD COLUMN claim_start TEXT;"
+    "ALTER TABLE move_queue ADD COLUMN claim_start TEXT;"
+    "UPDATE meta SET value = '17' WHERE name = 'schema';";
 
 static const char *store_schema =
     "CREATE TABLE meta(name TEXT PRIMARY KEY, value TEXT);"
@@ -643,21 +648,6 @@ store_one_int(struct store *st, const char *sql, int64_t *vp, int *gotp,
 	return r;
 }
 
-/* Runs sql in a transaction of its own: all of it or nothing. */
-static int
-exec_tx(struct store *st, const char *sql, struct smerr *e)
-{
-	int	r;
-
-	if ((r = store_begin(st, e)) != 0)
-		return r;
-	if ((r = store_exec(st, sql, e)) != 0) {
-		store_rollback(st);
-		return r;
-	}
-	return store_commit(st, e);
-}
-
 /*
  * The key stays with the store as long as SQLCipher keeps its own copy,
  * for a second connection of the same process (store_ckpt); locked in
@@ -675,47 +665,94 @@ keep_key(struct store *st, const uint8_t key[STORE_KEY_LEN],
 }
 
 /*
+ * The format of st: 0 for a file without tables yet, -1 for one that
+ * does not say.
+ */
+static int
+store_format(struct store *st, int64_t *np, struct smerr *e)
+{
+	int	r, got;
+
+	if ((r = store_one_int(st, "SELECT count(*) FROM sqlite_master "
+	    "WHERE type = 'table' AND name = 'meta';", np, &got, e)) != 0)
+		return r;
+	if (!got || *np == 0) {
+		*np = 0;
+		return 0;
+	}
+	if ((r = store_one_int(st, "SELECT CAST(value AS INTEGER) FROM meta "
+	    "WHERE name = 'schema';", np, &got, e)) == 0 && !got)
+		*np = -1;
+	return r;
+}
+
+/* The SQL of the step from format n (0: the store made new), or NULL. */
+static const char *
+step_sql(const char *const *step, int64_t n)
+{
+	if (n == 0)
+		return store_schema;
+	return n >= 2 && n < STORE_FORMAT ? step[n] : NULL;
+}
+
+/*
+ * Takes the step from format n to the next (from 0: the store made new,
+ * in format 4) in one transaction that ends by writing its number. The
+ * format is read again inside it: another process opening the store may
+ * have taken this step, or made the store, since n was read, and it is
+ * then not taken twice. *np: the format now.
+ */
+static int
+store_step(struct store *st, const char *const *step, int64_t *np,
+    struct smerr *e)
+{
+	const char	*sql = NULL;
+	int64_t		 n;
+	int		 r;
+
+	if ((r = store_begin(st, e)) != 0)
+		return r;
+	if ((r = store_format(st, &n, e)) == 0 &&
+	    (sql = step_sql(step, n)) != NULL)
+		r = store_exec(st, sql, e);
+	if (r != 0) {
+		store_rollback(st);
+		return r;
+	}
+	if ((r = store_commit(st, e)) != 0)
+		return r;
+	*np = sql == NULL ? n : n == 0 ? 4 : n + 1;
+	return 0;
+}
+
+/*
  * Makes the newest format in a new file, or brings an older one up a step
- * at a time, each step one transaction that ends by writing its number.
+ * at a time, each step one transaction. A store in the newest format is
+ * only read: no write lock is taken to open it.
  */
 static int
 store_migrate(struct store *st, struct smerr *e)
 {
-	/* step[n]: from format n to n + 1 (4 is a function of its own). */
+	/* step[n]: from format n to n + 1. */
 	const char	*step[STORE_FORMAT] = {
-		[2] = store_upgrade_2, [4] = store_upgrade_to_5,
-		[5] = store_upgrade_to_6, [6] = store_upgrade_to_7,
-		[7] = store_upgrade_to_8, [8] = store_upgrade_to_9,
-		[9] = store_upgrade_to_10, [10] = store_upgrade_to_11,
-		[11] = store_upgrade_to_12, [12] = store_upgrade_to_13,
-		[13] = store_upgrade_to_14, [14] = store_upgrade_to_15,
-		[15] = store_upgrade_to_16,
+		[2] = store_upgrade_2, [3] = store_upgrade_to_4,
+		[4] = store_upgrade_to_5, [5] = store_upgrade_to_6,
+		[6] = store_upgrade_to_7, [7] = store_upgrade_to_8,
+		[8] = store_upgrade_to_9, [9] = store_upgrade_to_10,
+		[10] = store_upgrade_to_11, [11] = store_upgrade_to_12,
+		[12] = store_upgrade_to_13, [13] = store_upgrade_to_14,
+		[14] = store_upgrade_to_15, [15] = store_upgrade_to_16,
+		[16] = store_upgrade_to_17,
 	};
 	int64_t		 n;
-	int		 r, got;
+	int		 r;
 
-	if ((r = store_one_int(st, "SELECT count(*) FROM sqlite_master "
-	    "WHERE type = 'table' AND name = 'meta';", &n, &got, e)) != 0)
+	if ((r = store_format(st, &n, e)) != 0)
 		return r;
-	if (!got || n == 0) {
-		if ((r = exec_tx(st, store_schema, e)) != 0)
+	while (step_sql(step, n) != NULL)
+		if ((r = store_step(st, step, &n, e)) != 0)
 			return r;
-		got = 1;
-		n = 4;
-	} else if ((r = store_one_int(st, "SELECT CAST(value AS INTEGER) "
-	    "FROM meta WHERE name = 'schema';", &n, &got, e)) != 0)
-		return r;
-	for (; got && n >= 2 && n < STORE_FORMAT; n++) {
-		if (n == 3)
-			r = store_upgrade_to_4(st, e);
-		else if (step[n] != NULL)
-			r = exec_tx(st, step[n], e);
-		else
-			break;
-		if (r != 0)
-			return r;
-	}
-	if (!got || n != STORE_FORMAT)
+	if (n != STORE_FORMAT)
 		return smerr_set(e, SMERR_STORE, "%s: unknown store format",
 		    st->path);
 	return 0;

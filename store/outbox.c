@@ -5,9 +5,12 @@
  * data began leaves it in-doubt (it may have been delivered). A claim is
  * kept as "claimed" until the message data is about to go, then as
  * "sending": an entry whose process died is queued again in the first
- * case (nothing was handed over) and in-doubt in the second. Every change of
- * state is checked and made in one BEGIN IMMEDIATE transaction, so that
- * two processes never claim one entry, and a Message-ID is queued once.
+ * case (nothing was handed over) and in-doubt in the second. A claim names
+ * its process by number and by its boot and start time, so that another
+ * process that has the number after a restart does not hold it. Every
+ * change of state is checked and made in one BEGIN IMMEDIATE transaction,
+ * so that two processes never claim one entry, and a Message-ID is queued
+ * once.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -35,14 +38,15 @@ static int	copies_files_gc(struct store *, int64_t, int64_t,
  * one's is queued before the message data began, else in-doubt.
  */
 static const char *
-state_seen(const char *state, int64_t pid)
+state_seen(const char *state, int64_t pid, const char *start)
 {
 	if (state == NULL)
 		return STORE_OB_QUEUED;
 	if (strcmp(state, OB_CLAIMED) == 0)
-		return store_claim_alive(pid) ? STORE_OB_SENDING :
+		return store_claim_alive(pid, start) ? STORE_OB_SENDING :
 		    STORE_OB_QUEUED;
-	if (strcmp(state, STORE_OB_SENDING) == 0 && !store_claim_alive(pid))
+	if (strcmp(state, STORE_OB_SENDING) == 0 &&
+	    !store_claim_alive(pid, start))
 		return STORE_OB_INDOUBT;
 	return state;
 }
@@ -245,7 +249,7 @@ outbox_settle_quietly(struct store *st)
 
 #define OUTBOX_COLUMNS "id, account, message_id, from_addr, recipients, " \
 	"subject, body, created, attempts, error, sent, appended, state, " \
-	"claim_pid, copy, source"
+	"claim_pid, copy, source, claim_start"
 /*
  * The copies of entry ?1's message: the entries of its Message-ID and
  * account, sent or not (entry ?1 alone when it has no Message-ID).
@@ -272,8 +276,9 @@ outbox_row(sqlite3_stmt *s, struct store_outbox *o)
 	o->sent = sqlite3_column_int(s, 10);
 	o->appended = sqlite3_column_int(s, 11);
 	o->claim_pid = sqlite3_column_int64(s, 13);
+	o->claim_start = (const char *)sqlite3_column_text(s, 16);
 	o->state = state_seen((const char *)sqlite3_column_text(s, 12),
-	    o->claim_pid);
+	    o->claim_pid, o->claim_start);
 	o->copy = sqlite3_column_int(s, 14);
 	o->source = sqlite3_column_blob(s, 15);
 	o->source_len = (size_t)sqlite3_column_bytes(s, 15);
@@ -375,15 +380,17 @@ outbox_state(struct store *st, int64_t id, int *sentp, const char **statep,
 	sqlite3_stmt	*s;
 	int		 r, rc;
 
-	if ((r = store_prep_args(st, "SELECT sent, state, claim_pid FROM "
-	    "outbox WHERE id = ?;", STORE_ARGS(STORE_INT(id)), &s, e)) != 0)
+	if ((r = store_prep_args(st, "SELECT sent, state, claim_pid, "
+	    "claim_start FROM outbox WHERE id = ?;", STORE_ARGS(STORE_INT(id)),
+	    &s, e)) != 0)
 		return r;
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		*sentp = sqlite3_column_int(s, 0);
 		/* A constant: the row's text dies with the statement. */
 		*statep = state_seen((const char *)sqlite3_column_text(s, 1),
-		    sqlite3_column_int64(s, 2));
+		    sqlite3_column_int64(s, 2),
+		    (const char *)sqlite3_column_text(s, 3));
 		*statep = strcmp(*statep, STORE_OB_SENDING) == 0 ?
 		    STORE_OB_SENDING : strcmp(*statep, STORE_OB_INDOUBT) == 0 ?
 		    STORE_OB_INDOUBT : STORE_OB_QUEUED;
@@ -439,8 +446,10 @@ int
 store_outbox_claim_all(struct store *st, const int64_t *ids, size_t n,
     int force, struct smerr *e)
 {
-	size_t	 i;
-	int	 r = 0;
+	char		 buf[PROC_IDENT_LEN];
+	const char	*self = store_claim_self(buf);
+	size_t		 i;
+	int		 r = 0;
 
 	/* A message the server took is sent, whatever its note says. */
 	outbox_settle_quietly(st);
@@ -449,9 +458,9 @@ store_outbox_claim_all(struct store *st, const int64_t *ids, size_t n,
 	for (i = 0; i < n && r == 0; i++)
 		if ((r = claim_check(st, ids[i], force, e)) == 0)
 			r = outbox_update(st, "UPDATE outbox SET state = '"
-			    OB_CLAIMED "', claim_pid = ?2 WHERE id = ?1;",
-			    STORE_ARGS(STORE_INT(ids[i]), STORE_INT(getpid())),
-			    ids[i], e);
+			    OB_CLAIMED "', claim_pid = ?2, claim_start = ?3 "
+			    "WHERE id = ?1;", STORE_ARGS(STORE_INT(ids[i]),
+			    STORE_INT(getpid()), STORE_TEXT(self)), ids[i], e);
 	if (r == 0)
 		return store_commit(st, e);
 	store_rollback(st);
@@ -471,7 +480,8 @@ store_outbox_release(struct store *st, int64_t id, int in_doubt,
     const char *error, struct smerr *e)
 {
 	return outbox_update(st, "UPDATE outbox SET attempts = attempts + 1, "
-	    "error = ?2, claim_pid = NULL, state = CASE WHEN ?3 THEN "
+	    "error = ?2, claim_pid = NULL, claim_start = NULL, state = CASE "
+	    "WHEN ?3 THEN "
 	    "'in-doubt' ELSE 'queued' END WHERE id = ?1 AND sent = 0;",
 	    STORE_ARGS(STORE_INT(id), STORE_TEXT(error),
 	    STORE_INT(in_doubt != 0)), id, e);
@@ -488,13 +498,16 @@ int
 store_outbox_sent(struct store *st, int64_t id, int appended,
     struct smerr *e)
 {
-	int	r;
+	char	 buf[PROC_IDENT_LEN];
+	int	 r;
 
 	if ((r = outbox_update(st, "UPDATE outbox SET sent = 1, appended = ?2, "
 	    "state = 'sent', claim_pid = CASE WHEN ?2 THEN NULL ELSE ?4 END, "
-	    "error = NULL, sent_at = coalesce(sent_at, ?3) WHERE id = ?1;",
+	    "claim_start = CASE WHEN ?2 THEN NULL ELSE ?5 END, error = NULL, "
+	    "sent_at = coalesce(sent_at, ?3) WHERE id = ?1;",
 	    STORE_ARGS(STORE_INT(id), STORE_INT(appended != 0),
-	    STORE_INT(time(NULL)), STORE_INT(getpid())), id, e)) != 0)
+	    STORE_INT(time(NULL)), STORE_INT(getpid()),
+	    STORE_TEXT(store_claim_self(buf))), id, e)) != 0)
 		return r;
 	/* Every copy sent: the files are not to be edited again. */
 	return copies_files_gc(st, id, 0, e);
@@ -507,9 +520,10 @@ store_outbox_claim_append(struct store *st, int64_t id, struct smerr *e)
 	int		r;
 
 	smerr_clear(&e2);
-	r = store_claim(st, "SELECT coalesce(claim_pid, 0) FROM outbox WHERE "
-	    "id = ?1 AND sent = 1 AND appended = 0;", "UPDATE outbox SET "
-	    "claim_pid = ?2 WHERE id = ?1;", id, NULL, &e2);
+	r = store_claim(st, "SELECT coalesce(claim_pid, 0), claim_start FROM "
+	    "outbox WHERE id = ?1 AND sent = 1 AND appended = 0;", "UPDATE "
+	    "outbox SET claim_pid = ?2, claim_start = ?3 WHERE id = ?1;", id,
+	    NULL, &e2);
 	if (r == SMERR_NOTFOUND)
 		return smerr_set(e, r, "message %lld is not waiting for its "
 		    "copy to Sent", (long long)id);

@@ -135,9 +135,9 @@ store_queue_claim(struct store *st, int64_t id, int *doubtp, struct smerr *e)
 	int	r;
 
 	*doubtp = 0;
-	if ((r = store_claim(st, "SELECT coalesce(claim_pid, 0) FROM "
-	    "move_queue WHERE id = ?1;", "UPDATE move_queue SET claim_pid = ?2 "
-	    "WHERE id = ?1;", id, &prev, e)) == 0)
+	if ((r = store_claim(st, "SELECT coalesce(claim_pid, 0), claim_start "
+	    "FROM move_queue WHERE id = ?1;", "UPDATE move_queue SET claim_pid "
+	    "= ?2, claim_start = ?3 WHERE id = ?1;", id, &prev, e)) == 0)
 		*doubtp = prev != 0;
 	return r;
 }
@@ -145,7 +145,7 @@ store_queue_claim(struct store *st, int64_t id, int *doubtp, struct smerr *e)
 int
 store_queue_release(struct store *st, int64_t id, struct smerr *e)
 {
-	return queue_do(st, "UPDATE move_queue SET claim_pid = -1 WHERE "
-	    "id = ? AND claim_pid = ?;", STORE_ARGS(STORE_INT(id),
+	return queue_do(st, "UPDATE move_queue SET claim_pid = -1, "
+	    "claim_start = NULL WHERE id = ? AND claim_pid = ?;", STORE_ARGS(STORE_INT(id),
 	    STORE_INT(getpid())), e);
 }

@@ -531,6 +531,7 @@ struct store_outbox {
 	int		 appended;	/* copied to the server's Sent */
 	const char	*state;		/* STORE_OB_*, or "sent" */
 	int64_t		 claim_pid;	/* the process sending it, or 0 */
+	const char	*claim_start;	/* its proc_ident, or NULL */
 	int		 copy;		/* 0, 1, ...: the copies of a message */
 	const uint8_t	*source;	/* the text as written, or NULL */
 	size_t		 source_len;

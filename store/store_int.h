@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/proc.h"
+
 struct smerr;
 
 /* Statements prepared once per connection (keyed by their SQL's address). */
@@ -190,14 +192,18 @@ int	 store_int(struct store *st, const char *sql,
 	    struct smerr *e);
 /*
  * Claims (store/claim.c). store_claim_alive: 1 when the process that
- * claimed a row still runs. store_claim: claims row id for this process
- * in a transaction of its own (a savepoint inside the caller's): holder
- * reads the row's claimant (coalesce(claim_pid, 0), id bound as ?1),
- * take records this process (?1 id, ?2 the process id). SMERR_NOTFOUND
- * when holder reads no row, SMERR_EXISTS when another process that still
- * runs holds it; *prevp (may be NULL) the claimant found, 0 for none.
+ * claimed a row still runs (start: its claim_start, NULL when the claim
+ * has none). store_claim_self: this process's claim_start, in buf, or
+ * NULL when /proc does not say. store_claim: claims row id for this
+ * process in a transaction of its own (a savepoint inside the caller's):
+ * holder reads the row's claimant (coalesce(claim_pid, 0), claim_start;
+ * id bound as ?1), take records this process (?1 id, ?2 the process id,
+ * ?3 its claim_start). SMERR_NOTFOUND when holder reads no row,
+ * SMERR_EXISTS when another process that still runs holds it; *prevp
+ * (may be NULL) the claimant found, 0 for none.
  */
-int	 store_claim_alive(int64_t pid);
+int	 store_claim_alive(int64_t pid, const char *start);
+const char *store_claim_self(char buf[PROC_IDENT_LEN]);
 int	 store_claim(struct store *st, const char *holder, const char *take,
 	    int64_t id, int64_t *prevp, struct smerr *e);
 /* A walk's row function for a statement selecting an id alone. */

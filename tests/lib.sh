@@ -83,6 +83,27 @@ check_each_in() {
 # owner only (sealmail refuses a passphrase file others may read).
 secret() { (umask 077 && printf '%s\n' "$2" > "$1"); }
 
+# store_sql HOME PASSFILE SQL: runs SQL with the sqlcipher tool on the
+# store of HOME, keyed by the passphrase in PASSFILE as sealmail keys it
+# (scrypt with the parameters and salt of its store.kdf); prints what
+# the tool prints.
+store_sql() {
+	_key=$(python3 - "$1/store.kdf" "$2" <<'EOP'
+import hashlib, sys
+f = open(sys.argv[1]).read().split()
+pw = open(sys.argv[2], 'rb').read()
+pw = pw[:-1] if pw.endswith(b'\n') else pw
+print(hashlib.scrypt(pw, salt=bytes.fromhex(f[6]), n=int(f[3]), r=int(f[4]),
+    p=int(f[5]), maxmem=1 << 29, dklen=32).hex())
+EOP
+)
+	sqlcipher "$1/store.db" <<EOS
+PRAGMA key = "x'$_key'";
+PRAGMA cipher_page_size = 4096;
+$3
+EOS
+}
+
 # man_unnamed START END WORD...: the WORDs (a JSON member's names) that no
 # ".Li WORD" line, nor an ".It Li ..." line holding it, names in
 # doc/sealmail.1 between the lines matching START and END.

@@ -2,16 +2,18 @@
 # A send killed with SIGKILL at each stage loses nothing and sends
 # nothing twice. Killed before the message data began (the submission
 # server has not even greeted): the entry is queued again, not in doubt,
-# and "outbox send" delivers it once. Killed after the submission, while
-# the IMAP server keeps the copy to Sent waiting: the next sync makes
-# that copy, once.
+# and "outbox send" delivers it once. A claim whose number another
+# process has now (the machine restarted) does not keep the entry
+# sending. Killed after the submission, while the IMAP server keeps the
+# copy to Sent waiting: the next sync makes that copy, once.
 . "$TOP/tests/lib.sh"
 lab_without_bus
 cd "$T" || exit 1
 ID=$(date +%s)-$$
 lab_home "$T/alice" "killed send passphrase"
 SENT_DIR=$LAB_MAIL_DIR/example.test/alice/Maildir/.Sent
-trap 'hostile_down' EXIT
+other=
+trap 'hostile_down; [ -z "$other" ] || kill $other' EXIT
 
 # config SMTP_PORT [IMAP_PORT]
 config() {
@@ -61,6 +63,35 @@ check_eq "outbox send sends it: exit 0" 0 "$rc"
 check_match "and says so" 'sent 1 message' "$(cat out)"
 check_eq "bob has it once" 1 "$(bob_got "killed-early-$ID@example.test")"
 check_eq "the outbox is empty" "[]" "$(S outbox --json)"
+
+# --- a claim whose number another process has now -------------------------
+# After a crash and a restart another process, another user's as well,
+# may have the number of the one that was sending: for as long as it
+# runs, the entry is in doubt, not sending, and outbox send ID sends it.
+config "$port"			# nothing listens there now
+printf "To: bob@example.test\nSubject: number taken\nMessage-ID: <taken-$ID@example.test>\n\nnumber taken\n" >taken.txt
+S send taken.txt >out 2>err
+check_eq "with no server it is kept queued" queued \
+    "$(S outbox --json | json /dev/stdin 'd[0]["state"]')"
+sleep 600 </dev/null >/dev/null 2>&1 &
+other=$!
+check_eq "the claim is given that number and another start" 1 \
+    "$(store_sql "$H" "$T/pw" "UPDATE outbox SET state = 'sending',
+    claim_pid = $other, claim_start = 'x/1' WHERE
+    message_id = '<taken-$ID@example.test>'; SELECT changes();")"
+check "a process of that number runs" kill -0 $other
+S outbox --json >ob.json
+check_eq "it started after the claim: the entry is in doubt, not sending" \
+    in-doubt "$(json ob.json 'd[0]["state"]')"
+id=$(json ob.json 'd[0]["id"]')
+config "$LAB_SUBMISSION_PORT"
+S outbox send "$id" >out 2>err; rc=$?
+check_eq "outbox send $id sends it: exit 0" 0 "$rc"
+[ "$rc" = 0 ] || sed 's/^/#   /' err
+check_eq "bob has it once" 1 "$(bob_got "taken-$ID@example.test")"
+check_eq "the outbox is empty" "[]" "$(S outbox --json)"
+kill $other
+other=
 
 # --- killed after the submission, during the copy to Sent -----------------
 hostile_up server.py --proto imap --mode silent --record "$T/rec" \

@@ -1,13 +1,14 @@
 /*
  * tests/unit/store_test.h: what the unit tests that look inside a store
  * share: running SQL on its connection, reading one number, and the SQL
- * that turns a store of the current format back into format 15 (no
- * claims on queued moves), 14 (also no index over Message-IDs), 13 (no
- * time or reason of a revocation), 12 (no server flags kept under a
- * local change), 11 (no recipients' names), 10 (also no drafts'
- * choices), 9 (also no From display names), 8 (also message content
- * without text_len, the view over the older text) or 3 (also its message
- * table without the header fields, no queue of moves), none in a
+ * that turns a store of the current format back into format 16 (no
+ * start time kept with a claim), 15 (also no claims on queued moves),
+ * 14 (also no index over Message-IDs), 13 (no time or reason of a
+ * revocation), 12 (no server flags kept under a local change), 11 (no
+ * recipients' names), 10 (also no drafts' choices), 9 (also no From
+ * display names), 8 (also message content without text_len, the view
+ * over the older text) or 3 (also its message table without the header
+ * fields, no queue of moves), none in a
  * transaction of its own, for the upgrade tests.
  */
 #ifndef SEALMAIL_TEST_STORE_TEST_H
@@ -53,8 +54,34 @@ one_int(struct store *st, const char *sql)
     " indexed, cc, reply_to, in_reply_to, refs, list_post, attachments," \
     " hdr"
 
-/* Format 15: the queue of moves without claim_pid. */
-#define STORE_BACK_TO_15 \
+/* Format 16: the outbox and the queue of moves without claim_start. */
+#define STORE_BACK_TO_16 \
+    "ALTER TABLE outbox RENAME TO new_outbox;" \
+    "CREATE TABLE outbox(" \
+    " id INTEGER PRIMARY KEY, account TEXT, message_id TEXT," \
+    " from_addr TEXT, recipients TEXT, subject TEXT, body BLOB NOT NULL," \
+    " created INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0," \
+    " error TEXT, sent INTEGER NOT NULL DEFAULT 0," \
+    " appended INTEGER NOT NULL DEFAULT 0, sent_at INTEGER," \
+    " state TEXT NOT NULL DEFAULT 'queued', claim_pid INTEGER," \
+    " copy INTEGER NOT NULL DEFAULT 0, source BLOB);" \
+    "INSERT INTO outbox SELECT id, account, message_id, from_addr," \
+    " recipients, subject, body, created, attempts, error, sent, appended," \
+    " sent_at, state, claim_pid, copy, source FROM new_outbox;" \
+    "DROP TABLE new_outbox;" \
+    "CREATE INDEX outbox_msgid ON outbox(message_id);" \
+    "CREATE UNIQUE INDEX outbox_copy ON outbox(message_id, copy);" \
+    "ALTER TABLE move_queue RENAME TO new_queue;" \
+    "CREATE TABLE move_queue(id INTEGER PRIMARY KEY," \
+    " account TEXT NOT NULL, folder TEXT NOT NULL, uidvalidity INTEGER" \
+    " NOT NULL DEFAULT 0, uid INTEGER NOT NULL, dest TEXT, copy INTEGER" \
+    " NOT NULL DEFAULT 0, message INTEGER, claim_pid INTEGER);" \
+    "INSERT INTO move_queue SELECT id, account, folder, uidvalidity, uid," \
+    " dest, copy, message, claim_pid FROM new_queue;" \
+    "DROP TABLE new_queue;"
+
+/* Format 15: also the queue of moves without claim_pid. */
+#define STORE_BACK_TO_15 STORE_BACK_TO_16 \
     "ALTER TABLE move_queue RENAME TO new_queue;" \
     "CREATE TABLE move_queue(id INTEGER PRIMARY KEY," \
     " account TEXT NOT NULL, folder TEXT NOT NULL, uidvalidity INTEGER" \

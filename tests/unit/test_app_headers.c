@@ -183,7 +183,7 @@ old_store(char *t, const char *third, const char *back, int64_t *ids)
 
 	assert_int_equal(store_open(t, key, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 16);
+	    "'schema';"), 17);
 	assert_int_equal(one_int(st, "SELECT count(*) FROM message WHERE "
 	    "hdr = 0;"), 3);
 	return st;

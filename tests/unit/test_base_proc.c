@@ -1,3 +1,4 @@
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <sched.h>
@@ -90,6 +91,56 @@ test_alive(void **unused)
 	assert_int_equal(waitpid(pid, NULL, 0), pid);
 }
 
+/*
+ * A process is named by its number and its ident: another process's
+ * ident, or one of an earlier boot, is not that process, and an ended
+ * process is no one; without an ident its number alone says.
+ */
+static void
+test_ident(void **unused)
+{
+	char	 mine[PROC_IDENT_LEN], again[PROC_IDENT_LEN];
+	char	 child[PROC_IDENT_LEN], other[PROC_IDENT_LEN + 8];
+	pid_t	 pid, other_pid;
+	int	 status;
+
+	(void)unused;
+	assert_int_equal(proc_ident((long)getpid(), mine, sizeof(mine)), 0);
+	assert_int_equal(proc_ident((long)getpid(), again, sizeof(again)),
+	    0);
+	assert_string_equal(mine, again);
+	assert_non_null(strchr(mine, '/'));
+	assert_int_equal(proc_ident(0, again, sizeof(again)), -1);
+	assert_int_equal(proc_ident((long)getpid(), again, 4), -1);
+	assert_int_equal(proc_is((long)getpid(), mine), 1);
+	assert_int_equal(proc_is((long)getpid(), NULL), 1);
+	/* Another boot, the same start time: not this process. */
+	snprintf(other, sizeof(other), "x%s", mine);
+	assert_int_equal(proc_is((long)getpid(), other), 0);
+	pid = unit_idle_child();
+	assert_int_equal(proc_ident((long)pid, child, sizeof(child)), 0);
+	assert_int_equal(proc_is((long)pid, child), 1);
+	assert_int_equal(proc_is((long)pid, ""), 1);
+	assert_int_equal(proc_is((long)pid, "x/1"), 0);
+	/* Where /proc cannot be read (no descriptor left): its number. */
+	if ((other_pid = fork()) == 0) {
+		struct rlimit	rl = { 3, 3 };
+
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0 ||
+		    proc_ident((long)pid, again, sizeof(again)) != -1)
+			_exit(1);
+		_exit(proc_is((long)pid, "x/1") == 1 ? 0 : 2);
+	}
+	assert_true(other_pid > 0);
+	assert_int_equal(waitpid(other_pid, &status, 0), other_pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	assert_int_equal(proc_is((long)pid, child), 0);
+	assert_int_equal(proc_ident((long)pid, child, sizeof(child)), -1);
+}
+
 /* The CPUs the process may use, as taskset(1) leaves them. */
 static void
 test_ncpu(void **unused)
@@ -164,6 +215,7 @@ main(void)
 {
 	return UNIT_RUN(NULL, NULL,
 	    cmocka_unit_test(test_alive),
+	    cmocka_unit_test(test_ident),
 	    cmocka_unit_test(test_fork),
 	    cmocka_unit_test(test_ncpu),
 	    cmocka_unit_test(test_pin));

@@ -5,8 +5,11 @@
  * and no clear text in the files.
  */
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -19,6 +22,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/proc.h"
 #include "store/store.h"
 #include "store/store_int.h"
 #include "tests/unit/store_test.h"
@@ -1023,6 +1027,99 @@ mkpair(struct store *st, struct store_outbox *o, const char *msgid,
 	assert_int_equal(store_commit(st, &e), 0);
 }
 
+/* Sets entry id's state and claim, start NULL or an SQL literal. */
+static void
+set_claim(struct store *st, int64_t id, const char *state, long pid,
+    const char *start)
+{
+	char	sql[256];
+
+	snprintf(sql, sizeof(sql), "UPDATE outbox SET state = '%s', "
+	    "claim_pid = %ld, claim_start = %s WHERE id = %lld;", state, pid,
+	    start != NULL ? start : "NULL", (long long)id);
+	exec_ok(st, sql);
+}
+
+/*
+ * A claim is held by the process that made it, not by another that has
+ * its number later (after a restart of the machine): a live process
+ * whose start is not the claim's does not keep the entry sending, nor
+ * its copy to Sent, and it may be sent again by force or deleted. A
+ * claim that keeps no start (made by an older sealmail) is judged by its
+ * number alone.
+ */
+static void
+test_outbox_claim_reused(void **unused)
+{
+	struct store		*st;
+	struct store_outbox	 o;
+	struct smerr		 e;
+	int64_t			 id;
+	char			*d = tmpdir(), ident[PROC_IDENT_LEN];
+	char			 mine[PROC_IDENT_LEN], lit[PROC_IDENT_LEN + 64];
+	pid_t			 pid;
+
+	(void)unused;
+	st = open_key1(d, &e);
+	mkoutbox(&o, "<reused@example.test>");
+	assert_int_equal(store_outbox_add(st, &o, &id, &e), 0);
+	pid = unit_idle_child();
+	assert_int_equal(proc_ident((long)pid, ident, sizeof(ident)), 0);
+	assert_int_equal(proc_ident((long)getpid(), mine, sizeof(mine)), 0);
+
+	/* Claimed by the live process, as it is now: sending. */
+	snprintf(lit, sizeof(lit), "'%s'", ident);
+	set_claim(st, id, "sending", (long)pid, lit);
+	assert_string_equal(ob_state(st), STORE_OB_SENDING);
+	assert_int_equal(store_outbox_claim(st, id, 1, &e), SMERR_EXISTS);
+	smerr_clear(&e);
+	assert_int_equal(store_outbox_delete(st, id, &e), SMERR_EXISTS);
+	smerr_clear(&e);
+	/* No start kept: its number alone says. */
+	set_claim(st, id, "sending", (long)pid, NULL);
+	assert_string_equal(ob_state(st), STORE_OB_SENDING);
+
+	/* Its number, another start: an earlier process's, in doubt. */
+	set_claim(st, id, "sending", (long)pid, "'x/1'");
+	assert_string_equal(ob_state(st), STORE_OB_INDOUBT);
+	assert_int_equal(store_outbox_claim(st, id, 0, &e), SMERR_EXISTS);
+	assert_non_null(strstr(smerr_msg(&e), "in doubt"));
+	smerr_clear(&e);
+	assert_int_equal(store_outbox_claim(st, id, 1, &e), 0);
+	assert_string_equal(ob_state(st), STORE_OB_SENDING);
+	snprintf(lit, sizeof(lit), "SELECT claim_start = '%s' FROM outbox;",
+	    mine);
+	assert_int_equal(one_int(st, lit), 1);
+	assert_int_equal(store_outbox_data(st, id, &e), 0);
+	assert_int_equal(store_outbox_release(st, id, 0, "4xx", &e), 0);
+	/* Before the message data: queued. This process's number too. */
+	set_claim(st, id, "claimed", (long)pid, "'x/1'");
+	assert_string_equal(ob_state(st), STORE_OB_QUEUED);
+	set_claim(st, id, "claimed", (long)getpid(), "'x/1'");
+	assert_string_equal(ob_state(st), STORE_OB_QUEUED);
+	assert_int_equal(store_outbox_claim(st, id, 0, &e), 0);
+
+	/* Sent: the copy to Sent is free to make. */
+	assert_int_equal(store_outbox_sent(st, id, 0, &e), 0);
+	snprintf(lit, sizeof(lit), "'%s'", ident);
+	set_claim(st, id, "sent", (long)pid, lit);
+	assert_int_equal(store_outbox_claim_append(st, id, &e), SMERR_EXISTS);
+	smerr_clear(&e);
+	set_claim(st, id, "sent", (long)pid, "'x/1'");
+	assert_int_equal(store_outbox_claim_append(st, id, &e), 0);
+	assert_int_equal(store_outbox_sent(st, id, 1, &e), 0);
+
+	/* A queued entry claimed so is deleted as well. */
+	o.message_id = "<reused2@example.test>";
+	assert_int_equal(store_outbox_add(st, &o, &id, &e), 0);
+	set_claim(st, id, "sending", (long)pid, "'x/1'");
+	assert_int_equal(store_outbox_delete(st, id, &e), 0);
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	store_close(st);
+	rmdir_all(d);
+}
+
 /*
  * The copies of one message are claimed together or not at all: one in
  * doubt keeps the other queued, unless forced.
@@ -1209,8 +1306,9 @@ test_outbox_claim(void **unused)
 	/* Sent; its copy to Sent is this process's until it is made. */
 	assert_int_equal(store_outbox_sent(st, id2, 0, &e), 0);
 	assert_int_equal(store_outbox_claim_append(st, id2, &e), 0);
-	snprintf(sql, sizeof(sql), "UPDATE outbox SET claim_pid = %ld WHERE "
-	    "id = %lld;", (long)getppid(), (long long)id2);
+	snprintf(sql, sizeof(sql), "UPDATE outbox SET claim_pid = %ld, "
+	    "claim_start = NULL WHERE id = %lld;", (long)getppid(),
+	    (long long)id2);
 	exec_ok(st, sql);
 	assert_int_equal(store_outbox_claim_append(st, id2, &e), SMERR_EXISTS);
 	smerr_clear(&e);
@@ -1795,7 +1893,7 @@ test_upgrade_2(void **unused)
 
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 16);
+	    "'schema';"), 17);
 	load_text(st, id1, "an older dingoword");
 	assert_int_equal(hits(st, "dingoword"), 0);	/* indexed again... */
 	assert_int_equal(store_index(st, 0, &done, &left, &e), 0);
@@ -1908,7 +2006,7 @@ test_upgrade_13(void **unused)
 	store_close(st);
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 16);
+	    "'schema';"), 17);
 	assert_int_equal(one_int(st, "SELECT revoked_at FROM revocation;"), 0);
 	assert_int_equal(one_int(st, "SELECT reason FROM revocation;"), -1);
 	store_close(st);
@@ -1944,7 +2042,7 @@ test_upgrade_14(void **unused)
 
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 16);
+	    "'schema';"), 17);
 	assert_int_equal(sqlite3_prepare_v2(st->db, "EXPLAIN QUERY PLAN "
 	    "SELECT id FROM message WHERE message_id = 'x';", -1, &s, NULL),
 	    SQLITE_OK);
@@ -1958,6 +2056,140 @@ test_upgrade_14(void **unused)
 	    ids_cb, &ids, &e), 0);
 	assert_int_equal(ids.n, 1);
 	assert_int_equal(ids.v[0], id);
+	store_close(st);
+	rmdir_all(d);
+}
+
+/*
+ * Format 16 kept no start with an outbox claim: after the step to 17 a
+ * claim made before is judged by its number alone, as it was, and a new
+ * claim keeps its start.
+ */
+static void
+test_upgrade_16(void **unused)
+{
+	struct store		*st;
+	struct store_outbox	 o;
+	struct smerr		 e;
+	int64_t			 id, id2;
+	char			*d = tmpdir(), sql[128];
+
+	(void)unused;
+	st = open_key1(d, &e);
+	mkoutbox(&o, "<old-claim@example.test>");
+	assert_int_equal(store_outbox_add(st, &o, &id, &e), 0);
+	o.message_id = "<old-queued@example.test>";
+	assert_int_equal(store_outbox_add(st, &o, &id2, &e), 0);
+	exec_ok(st, "BEGIN;" STORE_BACK_TO_16
+	    "UPDATE meta SET value = '16' WHERE name = 'schema'; COMMIT;");
+	snprintf(sql, sizeof(sql), "UPDATE outbox SET state = 'sending', "
+	    "claim_pid = %ld WHERE id = %lld;", (long)getppid(),
+	    (long long)id);
+	exec_ok(st, sql);
+	store_close(st);
+
+	assert_int_equal(store_open(d, key1, &st, &e), 0);
+	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
+	    "'schema';"), 17);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM outbox WHERE "
+	    "claim_start IS NULL;"), 2);
+	assert_string_equal(ob_state(st), STORE_OB_SENDING);
+	assert_int_equal(store_outbox_claim(st, id, 1, &e), SMERR_EXISTS);
+	smerr_clear(&e);
+	assert_int_equal(store_outbox_claim(st, id2, 0, &e), 0);
+	assert_int_equal(one_int(st, "SELECT count(*) FROM outbox WHERE "
+	    "claim_start IS NOT NULL;"), 1);
+	store_close(st);
+	rmdir_all(d);
+}
+
+/* A store_open on its own thread, and what it found. */
+struct opener {
+	const char	*dir;
+	long		 tid;		/* set once it runs */
+	int		 r;
+	struct smerr	 e;
+};
+
+static void *
+opener_run(void *arg)
+{
+	struct opener	*op = arg;
+	struct store	*st = NULL;
+
+	__atomic_store_n(&op->tid, (long)syscall(SYS_gettid),
+	    __ATOMIC_SEQ_CST);
+	smerr_clear(&op->e);
+	op->r = store_open(op->dir, key1, &st, &op->e);
+	store_close(st);
+	return NULL;
+}
+
+/*
+ * 1 when thread tid of this process sleeps (as SQLite's busy handler
+ * does, waiting for the write lock); 0 when it runs or cannot be told.
+ */
+static int
+thread_sleeps(long tid)
+{
+	char	path[64], wchan[64] = "";
+	FILE	*fp;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/wchan", tid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	if (fgets(wchan, sizeof(wchan), fp) == NULL)
+		wchan[0] = '\0';
+	fclose(fp);
+	return strstr(wchan, "sleep") != NULL;
+}
+
+/*
+ * Two processes that open a store of an older format at once both open
+ * it: the second, which read the format before the first brought it up,
+ * does not take a step again ("index already exists"). A write lock held
+ * here keeps both waiting for their first step after they read the
+ * format, until both are there.
+ */
+static void
+test_upgrade_together(void **unused)
+{
+	struct store	*st;
+	struct smerr	 e;
+	struct opener	 op[2];
+	pthread_t	 th[2];
+	size_t		 i;
+	int		 waits;
+	char		*d = tmpdir();
+
+	(void)unused;
+	st = open_key1(d, &e);
+	exec_ok(st, "BEGIN;" STORE_BACK_TO_14
+	    "UPDATE meta SET value = '14' WHERE name = 'schema'; COMMIT;");
+	exec_ok(st, "BEGIN IMMEDIATE;");
+	memset(op, 0, sizeof(op));
+	for (i = 0; i < 2; i++) {
+		op[i].dir = d;
+		assert_int_equal(pthread_create(&th[i], NULL, opener_run,
+		    &op[i]), 0);
+	}
+	/* Until both wait for the lock (10 s at most: then on anyway). */
+	for (i = 0, waits = 0; i < 2 && waits < 1000; waits++) {
+		if (__atomic_load_n(&op[i].tid, __ATOMIC_SEQ_CST) != 0 &&
+		    thread_sleeps(op[i].tid))
+			i++;
+		else
+			usleep(10 * 1000);
+	}
+	exec_ok(st, "COMMIT;");
+	for (i = 0; i < 2; i++) {
+		pthread_join(th[i], NULL);
+		if (op[i].r != 0)
+			fail_msg("open %zu: %s", i, smerr_msg(&op[i].e));
+	}
+	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
+	    "'schema';"), 17);
+	assert_int_equal(store_check(st, &e), 0);
 	store_close(st);
 	rmdir_all(d);
 }
@@ -1989,7 +2221,7 @@ test_upgrade_7(void **unused)
 
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 16);
+	    "'schema';"), 17);
 	assert_int_equal(store_cert_caps_get(st, fp, &caps, &e), 0);
 	assert_int_equal(caps, 133);
 	assert_int_equal(one_int(st, "SELECT count(*) FROM meta WHERE name "
@@ -2184,8 +2416,8 @@ test_queue_claim(void **unused)
 	q = queue_one(st, 0);
 	assert_int_equal(store_queue_claim(st, q, &doubt, &e), 0);
 	assert_int_equal(doubt, 0);
-	snprintf(sql, sizeof(sql), "UPDATE move_queue SET claim_pid = %ld "
-	    "WHERE id = %lld;", (long)getppid(), (long long)q);
+	snprintf(sql, sizeof(sql), "UPDATE move_queue SET claim_pid = %ld, "
+	    "claim_start = NULL WHERE id = %lld;", (long)getppid(), (long long)q);
 	exec_ok(st, sql);
 	doubt = -1;
 	assert_int_equal(store_queue_claim(st, q, &doubt, &e), SMERR_EXISTS);
@@ -2194,8 +2426,8 @@ test_queue_claim(void **unused)
 	assert_int_equal(one_int(st, "SELECT claim_pid FROM move_queue;"),
 	    (int)getppid());
 	/* Its claimant died. */
-	snprintf(sql, sizeof(sql), "UPDATE move_queue SET claim_pid = %ld "
-	    "WHERE id = %lld;", (long)dead_pid(), (long long)q);
+	snprintf(sql, sizeof(sql), "UPDATE move_queue SET claim_pid = %ld, "
+	    "claim_start = NULL WHERE id = %lld;", (long)dead_pid(), (long long)q);
 	exec_ok(st, sql);
 	assert_int_equal(store_queue_claim(st, q, &doubt, &e), 0);
 	assert_int_equal(doubt, 1);
@@ -2234,7 +2466,7 @@ test_upgrade_15(void **unused)
 	store_close(st);
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 16);
+	    "'schema';"), 17);
 	assert_int_equal(one_int(st, "SELECT count(*) FROM move_queue WHERE "
 	    "claim_pid IS NULL AND message = 7 AND dest = 'Trash';"), 1);
 	assert_int_equal(store_queue_claim(st, q, &doubt, &e), 0);
@@ -2266,7 +2498,7 @@ test_upgrade_12(void **unused)
 
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 16);
+	    "'schema';"), 17);
 	base_is(st, id1, NULL);
 	assert_int_equal(store_msg_set_local_flags(st, id2, "", &e), 0);
 	base_is(st, id2, "\\Seen");
@@ -2306,7 +2538,7 @@ test_upgrade_8(void **unused)
 
 	assert_int_equal(store_open(d, key1, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
-	    "'schema';"), 16);
+	    "'schema';"), 17);
 	assert_int_equal(one_int(st, "SELECT count(*) FROM message_content "
 	    "WHERE text_len IS NULL;"), 2);
 	load_text(st, id1, "old gnuword\n");
@@ -2408,6 +2640,7 @@ main(void)
 	    cmocka_unit_test(test_outbox_claim),
 	    cmocka_unit_test(test_outbox_accepted),
 	    cmocka_unit_test(test_outbox_claim_all),
+	    cmocka_unit_test(test_outbox_claim_reused),
 	    cmocka_unit_test(test_drafts),
 	    cmocka_unit_test(test_by_msgid),
 	    cmocka_unit_test(test_draft_files),
@@ -2429,5 +2662,7 @@ main(void)
 	    cmocka_unit_test(test_upgrade_15),
 	    cmocka_unit_test(test_delete_at),
 	    cmocka_unit_test(test_queue_claim),
+	    cmocka_unit_test(test_upgrade_together),
+	    cmocka_unit_test(test_upgrade_16),
 	    cmocka_unit_test(test_ckpt));
 }

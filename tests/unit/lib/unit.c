@@ -1,6 +1,7 @@
 /*
  * tests/unit/lib/unit.c: the helpers of unit.h.
  */
+#include <sys/prctl.h>
 #include <sys/socket.h>
 
 #include <netinet/in.h>
@@ -9,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,6 +118,20 @@ unit_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+pid_t
+unit_idle_child(void)
+{
+	pid_t	pid;
+
+	if ((pid = fork()) == 0) {
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+		pause();
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	return pid;
 }
 
 int

@@ -9,6 +9,8 @@
 #ifndef SEALMAIL_TEST_UNIT_H
 #define SEALMAIL_TEST_UNIT_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,6 +55,13 @@ void		 unit_strv_is(char **v, size_t n, const char *want);
 
 /* Milliseconds of CLOCK_MONOTONIC. */
 double		 unit_now_ms(void);
+
+/*
+ * A child that does nothing until it is killed (SIGKILL, then waitpid),
+ * or the test ends: it goes with its parent, should an assertion end the
+ * test first. Its pid.
+ */
+pid_t		 unit_idle_child(void);
 
 /*
  * A socket of type (SOCK_STREAM, SOCK_DGRAM) bound to a free port of
