@@ -935,7 +935,7 @@ smime_entity(struct judge *j, const struct mime_part *p, int root,
 	struct buf		*der = NULL;
 	const uint8_t		*raw;
 	size_t			 rawlen;
-	int			 r = 0, t;
+	int			 r = 0, t, sig = 0;
 
 	memset(&s, 0, sizeof(s));
 	*nextp = NULL;
@@ -964,6 +964,7 @@ smime_entity(struct judge *j, const struct mime_part *p, int root,
 		} else if ((r = crypto_cms_verify(j->ctx, buf_data(der),
 		    buf_len(der), raw, rawlen, &s, j->e)) != 0)
 			goto out;
+		sig = 1;
 		r = sig_layer(j, &s, root, content);
 		goto next;
 	}
@@ -980,6 +981,7 @@ smime_entity(struct judge *j, const struct mime_part *p, int root,
 		    (r = msg_keep(j, buf_data(s.content), buf_len(s.content),
 		    &content)) != 0)
 			goto out;
+		sig = 1;
 		r = sig_layer(j, &s, root, content);
 		goto next;
 	case NID_pkcs7_enveloped:
@@ -1026,10 +1028,14 @@ next:
 	if (root)
 		*nextp = content;
 	else {
-		/* The text under a signature inside the message is covered. */
-		j->covered++;
+		/*
+		 * The text under a signature inside the message is covered;
+		 * under compression, or a multipart/signed without its
+		 * signature, it is not.
+		 */
+		j->covered += sig;
 		r = walk(j, content, 1);
-		j->covered--;
+		j->covered -= sig;
 	}
 out:
 	crypto_signed_clear(&s);
