@@ -151,9 +151,13 @@ int	 crypto_p11key_run(struct crypto_p11key *k,
 /* chain.c */
 /*
  * Validates signer for S/MIME signing at the context's time with the
- * untrusted certificates given. 1 trusted, 0 not (*whyp says why), or a
- * negative SMERR_* code.
+ * untrusted certificates given. 1 trusted; CRYPTO_CHAIN_NO_ISSUER when
+ * no trusted issuer vouches for the chain but it is sound in every other
+ * way (times, purpose, key and digest strength); 0 not trusted for any
+ * other reason (*whyp says why in both cases), or a negative SMERR_*
+ * code.
  */
+#define CRYPTO_CHAIN_NO_ISSUER	2
 int	 crypto_chain_check(struct crypto_ctx *ctx, X509 *signer,
 	    STACK_OF(X509) *untrusted, const char **whyp);
 

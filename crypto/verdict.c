@@ -604,7 +604,8 @@ signer_strength(struct judge *j, const struct crypto_signer *sg, size_t i,
 
 /*
  * Whom signer i is trusted through: its chain (PKIX), SMIMEA for addr
- * (DANE), then, when trusted and the mathematics held, its revocation.
+ * (DANE, in place of a trusted issuer only), then, when trusted and the
+ * mathematics held, its revocation.
  */
 static int
 signer_trust(struct judge *j, const struct crypto_signed *s,
@@ -626,10 +627,18 @@ signer_trust(struct judge *j, const struct crypto_signed *s,
 		*trustp = CRYPTO_TRUST_PKIX;
 	if ((r = signer_dane(j, sg->cert, i, addr, trustp, &d)) != 0)
 		return r;
+	/*
+	 * DANE stands in for a trusted issuer, for nothing else: a
+	 * certificate expired, not yet valid, not for e-mail or too weak
+	 * stays untrusted whatever DNS says of it.
+	 */
+	if (ok == 0)
+		*trustp = CRYPTO_TRUST_NONE;
 	if (sg->math == 1 && *trustp != CRYPTO_TRUST_NONE &&
 	    (r = revoke_note(j, s, sg, i, revp)) != 0)
 		return r;
-	if (*trustp == CRYPTO_TRUST_NONE && ok == 0)
+	if (*trustp == CRYPTO_TRUST_NONE && (ok == 0 ||
+	    ok == CRYPTO_CHAIN_NO_ISSUER))
 		return fact(j, CRYPTO_S_UNTRUSTED, "signer %zu: %s", i + 1,
 		    why != NULL ? why : "untrusted certificate");
 	return 0;
