@@ -271,14 +271,14 @@ int	 crypto_cms_uncompress(const uint8_t *der, size_t len, struct buf *out,
 int	 crypto_hdr_read(struct crypto_verdict *v, const struct mime_part *p,
 	    time_t *datep, const char **whyp, struct smerr *e);
 /*
- * Compares the outer header fields with the signed protected section
- * inner: note(arg, text) is called once for each that differs or was
- * added outside, unless the section records that outer value (HP-Outer,
- * or the drafts' HP-Obscured) or, encrypted, it is an obscured Subject.
- * 0, or what note returned.
+ * Compares the outer header fields with the protected section inner
+ * (signed when a signature covers it): note(arg, text) is called once for
+ * each that differs or was added outside, unless the section records that
+ * outer value (HP-Outer, or the drafts' HP-Obscured) or, encrypted, it is
+ * an obscured Subject. 0, or what note returned.
  */
 int	 crypto_hp_compare(const struct mime_part *outer,
-	    const struct mime_part *inner, int encrypted,
+	    const struct mime_part *inner, int encrypted, int sig,
 	    int (*note)(void *, const char *), void *arg);
 
 #endif

@@ -1249,10 +1249,15 @@ hp_take(struct judge *j, const struct mime_part **curp)
 	}
 	j->hp_sect = j->hdr = sect;
 	j->v->header_protection = level;
+	j->v->header_signed = j->npending > 0;
 	if ((r = hp_header_keep(j, sect)) != 0)
 		return r;
-	if (j->npending > 0 && (r = crypto_hp_compare(j->outer, sect,
-	    level == CRYPTO_HP_ENCRYPTED, hp_note, j)) != 0)
+	/*
+	 * Anyone can encrypt to the reader: a section no signature covers
+	 * is compared too, and said to be unsigned.
+	 */
+	if ((r = crypto_hp_compare(j->outer, sect, level ==
+	    CRYPTO_HP_ENCRYPTED, j->npending > 0, hp_note, j)) != 0)
 		return r == SMERR_NOMEM ? smerr_set(j->e, r, "out of memory") :
 		    r;
 	if ((r = crypto_hdr_read(j->v, sect, &j->date, &why, j->e)) != 0)
