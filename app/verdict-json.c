@@ -25,6 +25,7 @@ app_verdict_json(const struct crypto_verdict *v, struct buf *out)
 	json_ktime(&w, "date", v->date);
 	json_kstr(&w, "header_protection",
 	    crypto_hp_str(v->header_protection));
+	json_kbool(&w, "header_signed", v->header_signed);
 	json_kstr(&w, "signature", crypto_sig_str(v->signature));
 	json_kstr(&w, "signer", v->signer);
 	json_kstrv(&w, "signers", v->signers, v->nsigners);

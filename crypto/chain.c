@@ -582,6 +582,73 @@ chain_remember(struct crypto_ctx *ctx, const uint8_t key[32],
 	pthread_mutex_unlock(&ctx->memo_lock);
 }
 
+/*
+ * 1 for an error that says only that no trusted issuer vouches for the
+ * chain: what DANE may stand in for.
+ */
+static int
+issuer_missing(int err)
+{
+	switch (err) {
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * OpenSSL's verify callback: a missing trusted issuer is noted (in the
+ * int the store context's app data points to) and the checks go on, so
+ * that every other fault of the chain is still found; any other error
+ * ends them.
+ */
+static int
+chain_cb(int ok, X509_STORE_CTX *sctx)
+{
+	int	*missing = X509_STORE_CTX_get_app_data(sctx);
+	int	 err = X509_STORE_CTX_get_error(sctx);
+
+	if (ok)
+		return 1;
+	if (!issuer_missing(err))
+		return 0;
+	if (*missing == 0)
+		*missing = err;
+	return 1;
+}
+
+/* Why signer's chain failed with err, in the reader's words. */
+static const char *
+chain_why(int err)
+{
+	switch (err) {
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+		return "the signer's certificate has expired";
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		return "the signer's certificate is not yet valid";
+	case X509_V_ERR_INVALID_PURPOSE:
+		return "the signer's certificate is not for e-mail protection";
+	case X509_V_ERR_CERT_REVOKED:
+		return "the signer's certificate is revoked";
+	case X509_V_ERR_EE_KEY_TOO_SMALL:
+		return "the signer's key is too weak (RSA under 2048 bits, EC "
+		    "under 224)";
+	case X509_V_ERR_CA_KEY_TOO_SMALL:
+		return "a CA's key in the chain is too weak (RSA under 2048 "
+		    "bits, EC under 224)";
+	case X509_V_ERR_CA_MD_TOO_WEAK:
+		return "a certificate in the chain is signed with a weak "
+		    "digest (MD5 or SHA-1)";
+	default:
+		return X509_verify_cert_error_string(err);
+	}
+}
+
 int
 crypto_chain_check(struct crypto_ctx *ctx, X509 *signer,
     STACK_OF(X509) *untrusted, const char **whyp)
@@ -591,7 +658,7 @@ crypto_chain_check(struct crypto_ctx *ctx, X509 *signer,
 	STACK_OF(X509)		*all = NULL, *peers = NULL;
 	uint8_t			 key[32];
 	time_t			 t = ctx->when != 0 ? ctx->when : time(NULL);
-	int			 i, r, err, keyed;
+	int			 i, r, ok, keyed, missing = 0;
 
 	*whyp = NULL;
 	keyed = chain_key(signer, untrusted, key) == 0;
@@ -629,42 +696,19 @@ crypto_chain_check(struct crypto_ctx *ctx, X509 *signer,
 	 * signed with MD5 or SHA-1.
 	 */
 	X509_VERIFY_PARAM_set_auth_level(vp, 2);
-	if (X509_verify_cert(sctx) == 1) {
+	X509_STORE_CTX_set_app_data(sctx, &missing);
+	X509_STORE_CTX_set_verify_cb(sctx, chain_cb);
+	ok = X509_verify_cert(sctx) == 1;
+	if (ok && missing == 0) {
 		r = 1;
 		if (keyed)
 			chain_remember(ctx, key, X509_STORE_CTX_get1_chain(sctx));
+	} else if (ok) {
+		/* Sound in every other way: only the issuer is not trusted. */
+		*whyp = chain_why(missing);
+		r = CRYPTO_CHAIN_NO_ISSUER;
 	} else {
-		err = X509_STORE_CTX_get_error(sctx);
-		switch (err) {
-		case X509_V_ERR_CERT_HAS_EXPIRED:
-			*whyp = "the signer's certificate has expired";
-			break;
-		case X509_V_ERR_CERT_NOT_YET_VALID:
-			*whyp = "the signer's certificate is not yet valid";
-			break;
-		case X509_V_ERR_INVALID_PURPOSE:
-			*whyp = "the signer's certificate is not for "
-			    "e-mail protection";
-			break;
-		case X509_V_ERR_CERT_REVOKED:
-			*whyp = "the signer's certificate is revoked";
-			break;
-		case X509_V_ERR_EE_KEY_TOO_SMALL:
-			*whyp = "the signer's key is too weak (RSA under 2048 "
-			    "bits, EC under 224)";
-			break;
-		case X509_V_ERR_CA_KEY_TOO_SMALL:
-			*whyp = "a CA's key in the chain is too weak (RSA under "
-			    "2048 bits, EC under 224)";
-			break;
-		case X509_V_ERR_CA_MD_TOO_WEAK:
-			*whyp = "a certificate in the chain is signed with a "
-			    "weak digest (MD5 or SHA-1)";
-			break;
-		default:
-			*whyp = X509_verify_cert_error_string(err);
-			break;
-		}
+		*whyp = chain_why(X509_STORE_CTX_get_error(sctx));
 		r = 0;
 	}
 out:

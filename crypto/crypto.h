@@ -142,6 +142,8 @@ struct crypto_verdict {
 	 * protected section's.
 	 */
 	enum crypto_hp	 header_protection;
+	int		 header_signed;	/* a signature at the root covers the
+					   protected section */
 	enum crypto_sig	 signature;
 	char		*signer;	/* innermost signer's address (as in its
 					   certificate, the one equal to From

@@ -151,9 +151,13 @@ int	 crypto_p11key_run(struct crypto_p11key *k,
 /* chain.c */
 /*
  * Validates signer for S/MIME signing at the context's time with the
- * untrusted certificates given. 1 trusted, 0 not (*whyp says why), or a
- * negative SMERR_* code.
+ * untrusted certificates given. 1 trusted; CRYPTO_CHAIN_NO_ISSUER when
+ * no trusted issuer vouches for the chain but it is sound in every other
+ * way (times, purpose, key and digest strength); 0 not trusted for any
+ * other reason (*whyp says why in both cases), or a negative SMERR_*
+ * code.
  */
+#define CRYPTO_CHAIN_NO_ISSUER	2
 int	 crypto_chain_check(struct crypto_ctx *ctx, X509 *signer,
 	    STACK_OF(X509) *untrusted, const char **whyp);
 
@@ -267,14 +271,14 @@ int	 crypto_cms_uncompress(const uint8_t *der, size_t len, struct buf *out,
 int	 crypto_hdr_read(struct crypto_verdict *v, const struct mime_part *p,
 	    time_t *datep, const char **whyp, struct smerr *e);
 /*
- * Compares the outer header fields with the signed protected section
- * inner: note(arg, text) is called once for each that differs or was
- * added outside, unless the section records that outer value (HP-Outer,
- * or the drafts' HP-Obscured) or, encrypted, it is an obscured Subject.
- * 0, or what note returned.
+ * Compares the outer header fields with the protected section inner
+ * (signed when a signature covers it): note(arg, text) is called once for
+ * each that differs or was added outside, unless the section records that
+ * outer value (HP-Outer, or the drafts' HP-Obscured) or, encrypted, it is
+ * an obscured Subject. 0, or what note returned.
  */
 int	 crypto_hp_compare(const struct mime_part *outer,
-	    const struct mime_part *inner, int encrypted,
+	    const struct mime_part *inner, int encrypted, int sig,
 	    int (*note)(void *, const char *), void *arg);
 
 #endif

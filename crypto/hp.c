@@ -276,14 +276,17 @@ obscured(const char *name, const char *value)
 
 int
 crypto_hp_compare(const struct mime_part *outer,
-    const struct mime_part *inner, int encrypted,
+    const struct mime_part *inner, int encrypted, int sig,
     int (*note)(void *, const char *), void *arg)
 {
-	const char	*name, *ov;
-	char		 s[160];
+	const char	*name, *ov, *sect, *one;
+	char		 s[200];
 	size_t		 k;
 	int		 r, eq;
 
+	sect = sig ? "signed header section" : "protected header section, "
+	    "which no signature covers";
+	one = sig ? "signed one" : "protected one";
 	for (k = 0; k < sizeof(hp_fields) / sizeof(hp_fields[0]); k++) {
 		name = hp_fields[k].name;
 		if ((ov = mime_part_header(outer, name)) == NULL)
@@ -293,15 +296,15 @@ crypto_hp_compare(const struct mime_part *outer,
 			continue;
 		if (mime_part_header(inner, name) == NULL)
 			snprintf(s, sizeof(s), "the outer %s field is not in "
-			    "the signed header section; it is not shown", name);
+			    "the %s; it is not shown", name, sect);
 		else {
 			if ((eq = field_eq(outer, inner, k)) < 0)
 				return SMERR_NOMEM;
 			if (eq)
 				continue;
 			snprintf(s, sizeof(s), "the outer %s field differs "
-			    "from the signed one; the signed one is shown",
-			    name);
+			    "from the %s%s; the %s is shown", name, one,
+			    sig ? "" : ", which no signature covers", one);
 		}
 		if ((r = note(arg, s)) != 0)
 			return r;

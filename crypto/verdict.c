@@ -604,7 +604,8 @@ signer_strength(struct judge *j, const struct crypto_signer *sg, size_t i,
 
 /*
  * Whom signer i is trusted through: its chain (PKIX), SMIMEA for addr
- * (DANE), then, when trusted and the mathematics held, its revocation.
+ * (DANE, in place of a trusted issuer only), then, when trusted and the
+ * mathematics held, its revocation.
  */
 static int
 signer_trust(struct judge *j, const struct crypto_signed *s,
@@ -626,10 +627,18 @@ signer_trust(struct judge *j, const struct crypto_signed *s,
 		*trustp = CRYPTO_TRUST_PKIX;
 	if ((r = signer_dane(j, sg->cert, i, addr, trustp, &d)) != 0)
 		return r;
+	/*
+	 * DANE stands in for a trusted issuer, for nothing else: a
+	 * certificate expired, not yet valid, not for e-mail or too weak
+	 * stays untrusted whatever DNS says of it.
+	 */
+	if (ok == 0)
+		*trustp = CRYPTO_TRUST_NONE;
 	if (sg->math == 1 && *trustp != CRYPTO_TRUST_NONE &&
 	    (r = revoke_note(j, s, sg, i, revp)) != 0)
 		return r;
-	if (*trustp == CRYPTO_TRUST_NONE && ok == 0)
+	if (*trustp == CRYPTO_TRUST_NONE && (ok == 0 ||
+	    ok == CRYPTO_CHAIN_NO_ISSUER))
 		return fact(j, CRYPTO_S_UNTRUSTED, "signer %zu: %s", i + 1,
 		    why != NULL ? why : "untrusted certificate");
 	return 0;
@@ -935,7 +944,7 @@ smime_entity(struct judge *j, const struct mime_part *p, int root,
 	struct buf		*der = NULL;
 	const uint8_t		*raw;
 	size_t			 rawlen;
-	int			 r = 0, t;
+	int			 r = 0, t, sig = 0;
 
 	memset(&s, 0, sizeof(s));
 	*nextp = NULL;
@@ -964,6 +973,7 @@ smime_entity(struct judge *j, const struct mime_part *p, int root,
 		} else if ((r = crypto_cms_verify(j->ctx, buf_data(der),
 		    buf_len(der), raw, rawlen, &s, j->e)) != 0)
 			goto out;
+		sig = 1;
 		r = sig_layer(j, &s, root, content);
 		goto next;
 	}
@@ -980,6 +990,7 @@ smime_entity(struct judge *j, const struct mime_part *p, int root,
 		    (r = msg_keep(j, buf_data(s.content), buf_len(s.content),
 		    &content)) != 0)
 			goto out;
+		sig = 1;
 		r = sig_layer(j, &s, root, content);
 		goto next;
 	case NID_pkcs7_enveloped:
@@ -1026,10 +1037,14 @@ next:
 	if (root)
 		*nextp = content;
 	else {
-		/* The text under a signature inside the message is covered. */
-		j->covered++;
+		/*
+		 * The text under a signature inside the message is covered;
+		 * under compression, or a multipart/signed without its
+		 * signature, it is not.
+		 */
+		j->covered += sig;
 		r = walk(j, content, 1);
-		j->covered--;
+		j->covered -= sig;
 	}
 out:
 	crypto_signed_clear(&s);
@@ -1234,10 +1249,15 @@ hp_take(struct judge *j, const struct mime_part **curp)
 	}
 	j->hp_sect = j->hdr = sect;
 	j->v->header_protection = level;
+	j->v->header_signed = j->npending > 0;
 	if ((r = hp_header_keep(j, sect)) != 0)
 		return r;
-	if (j->npending > 0 && (r = crypto_hp_compare(j->outer, sect,
-	    level == CRYPTO_HP_ENCRYPTED, hp_note, j)) != 0)
+	/*
+	 * Anyone can encrypt to the reader: a section no signature covers
+	 * is compared too, and said to be unsigned.
+	 */
+	if ((r = crypto_hp_compare(j->outer, sect, level ==
+	    CRYPTO_HP_ENCRYPTED, j->npending > 0, hp_note, j)) != 0)
 		return r == SMERR_NOMEM ? smerr_set(j->e, r, "out of memory") :
 		    r;
 	if ((r = crypto_hdr_read(j->v, sect, &j->date, &why, j->e)) != 0)

@@ -267,7 +267,8 @@ enum keys_dane {
 /*
  * Checks the signer certificate der of address against its SMIMEA
  * records (a fresh cache entry of the same certificate answers without
- * DNS). Returns a keys_dane value.
+ * DNS). Returns a keys_dane value: a match only for a certificate that
+ * carries the address, is in its validity and is for signing e-mail.
  */
 int	 keys_dane_check(struct keys *k, struct dns *dns,
 	    const char *address, const uint8_t *der, size_t len,

@@ -348,18 +348,27 @@ pg_marks(const struct store_msg *m, const struct app_shown *sh, size_t line,
 }
 
 /*
- * 1 when m is signed but its To, Date and Subject come from outside the
- * signature: no protected header section (RFC 9788) was read. (The From
- * address shown is the one the signer was compared with.) In the stored
+ * 1 when m's To, Date and Subject were read from a protected header
+ * section (RFC 9788) that a signature covers; not when an envelope alone
+ * held it, since anyone can encrypt to the reader. (The From address
+ * shown is the one the signer was compared with.) A verdict kept before
+ * header_signed was written says it through header_protection: a signed
+ * section, or an encrypted one under a valid signature. In the stored
  * verdict every quote inside a value is escaped, so a member's spelling
  * cannot occur inside one.
  */
 static int
 hp_read(const struct store_msg *m)
 {
-	return m->verdict != NULL &&
-	    (strstr(m->verdict, "\"header_protection\":\"signed\"") != NULL ||
-	    strstr(m->verdict, "\"header_protection\":\"encrypted\"") != NULL);
+	const char	*v = m->verdict;
+
+	if (v == NULL)
+		return 0;
+	if (strstr(v, "\"header_signed\":") != NULL)
+		return strstr(v, "\"header_signed\":true") != NULL;
+	return strstr(v, "\"header_protection\":\"signed\"") != NULL ||
+	    (strstr(v, "\"header_protection\":\"encrypted\"") != NULL &&
+	    is(m->signature, "valid"));
 }
 
 static int

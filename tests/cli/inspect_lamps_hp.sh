@@ -88,4 +88,50 @@ check_match "swapped: a finding names the changed Subject" \
     'outer Subject field differs from the signed one' "$f"
 check_match "swapped: a finding names the added Cc" \
     'outer Cc field is not in the signed header section' "$f"
+
+# Whether a signature covers the protected section: under the signature
+# of a signed and encrypted vector, not in an encrypted-only one.
+sm inspect --json "$L/protected-headers/smime-sign+enc.eml" >"$T/out.json" \
+    2>"$T/err"
+check_eq "signed and encrypted: header_signed" true \
+    "$(json "$T/out.json" 'd["header_signed"]')"
+sm inspect --json "$L/protected-headers/smime-enc+legacy-disp.eml" \
+    >"$T/out.json" 2>"$T/err"
+check_eq "encrypted only: not header_signed" false \
+    "$(json "$T/out.json" 'd["header_signed"]')"
+
+# Anyone can encrypt to Bob: an envelope whose protected section (no
+# signature around it) names alice and a Subject of its own, around a
+# part alice really signed, under an outer From of mallory's. The
+# protected fields are shown, but said to be covered by no signature,
+# and the outer From that differs is a finding.
+S=$TOP/tests/data/smime
+check "keys trust the fixtures' CA" sm keys trust "$S/ca.pem"
+printf 'Content-Type: text/plain\r\n\r\nSee you on Monday.\r\n' >"$T/body"
+{
+	printf 'Content-Type: multipart/mixed; boundary=hp; hp="cipher"\r\n'
+	printf 'From: alice@example.test\r\nTo: bob@smime.example\r\n'
+	printf 'Subject: You are fired\r\n'
+	printf 'Date: Thu, 01 Jan 2026 00:00:00 +0000\r\n\r\n--hp\r\n'
+	openssl cms -sign -in "$T/body" -md sha256 -signer "$S/alice.pem" \
+	    -inkey "$S/alice.key" | sed 's/\r$//; s/$/\r/'
+	printf '\r\n--hp--\r\n'
+} >"$T/hp.ent"
+{
+	printf 'From: mallory@evil.test\r\nTo: bob@smime.example\r\n'
+	printf 'Subject: [...]\r\nDate: Thu, 01 Jan 2026 00:00:00 +0000\r\n'
+	openssl cms -encrypt -aes-256-gcm -in "$T/hp.ent" \
+	    "$L/rfc9216/examples-cms/lamps-bob.encrypt.crt" |
+	    sed 's/\r$//; s/$/\r/'
+} >"$T/fired.eml"
+sm inspect --json "$T/fired.eml" >"$T/out.json" 2>"$T/err"
+check_eq "encrypted only around a signed part: from, subject, verdict" \
+    "alice@example.test|You are fired|encrypted|False|partial|decrypted" \
+    "$(json "$T/out.json" '"|".join([d["from"], d["subject"], d["header_protection"], str(d["header_signed"]), d["signature"], d["encryption"]])')"
+f=$(json "$T/out.json" 'd["findings"]')
+check_match "encrypted only: a finding names the outer From" \
+    'outer From field differs from the protected one, which no signature covers' \
+    "$f"
+check_nomatch "encrypted only: the obscured Subject is no finding" \
+    'outer Subject' "$f"
 t_done

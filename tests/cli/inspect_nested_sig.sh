@@ -106,4 +106,50 @@ check_eq "an altered signature over an envelope beside text: invalid" \
 check_match "a finding says it stands inside the message" \
     "signature inside the message, over an encrypted part, does not verify" \
     "$(findings)"
+
+# CompressedData signs nothing: beside a part alice signed, its text is
+# not covered, in a part of its own or in an alternative not shown.
+# openssl here cannot compress (no zlib): mkbombs.py writes the DER.
+# compressed TEXT: a compressed-data entity holding a text/plain TEXT.
+compressed() {
+	printf 'Content-Type: text/plain\r\n\r\n%s\r\n' "$1" >"$T/cin"
+	python3 - "$T/cin" "$TOP/tests/data" <<'EOF2'
+import base64, sys, zlib
+sys.dont_write_bytecode = True
+sys.path.insert(0, sys.argv[2])
+from mkbombs import compressed_der, entity
+der = compressed_der(zlib.compress(open(sys.argv[1], 'rb').read()))
+sys.stdout.buffer.write(entity(der))
+EOF2
+}
+cov() {	# the coverage runs as "line:signed ..."
+	json "$T/out.json" '" ".join("%d:%d" % (c["line"], c["signed"]) for c in d["coverage"])'
+}
+{
+	printf 'MIME-Version: 1.0\r\n'
+	printf 'Content-Type: multipart/mixed; boundary=mx\r\n\r\n--mx\r\n'
+	sign "$T/body"
+	printf '\r\n--mx\r\n'
+	compressed 'PAY 10000 EUR TO MALLORY'
+	printf '\r\n--mx--\r\n'
+} | message "$T/mixed-cmp.eml"
+check_eq "a signed part beside a compressed one: partial" "partial none" \
+    "$(verdict "$T/mixed-cmp.eml")"
+check_match "the compressed part's text is shown" "PAY 10000 EUR" \
+    "$(json "$T/out.json" 'd["text"]')"
+check_eq "only the signed part's line is covered" "1:1 3:0" "$(cov)"
+{
+	printf 'MIME-Version: 1.0\r\n'
+	printf 'Content-Type: multipart/mixed; boundary=mx\r\n\r\n--mx\r\n'
+	sign "$T/body"
+	printf '\r\n--mx\r\n'
+	printf 'Content-Type: multipart/alternative; boundary=alt\r\n\r\n'
+	printf -- '--alt\r\nContent-Type: text/plain\r\n\r\nHello.\r\n'
+	printf -- '--alt\r\n'
+	compressed 'PAY 10000 EUR TO MALLORY'
+	printf '\r\n--alt--\r\n--mx--\r\n'
+} | message "$T/alt-cmp.eml"
+check_eq "a compressed part in an alternative not shown: partial" \
+    "partial none" "$(verdict "$T/alt-cmp.eml")"
+check_eq "no line after the signed part's is covered" "1:1 3:0" "$(cov)"
 t_done

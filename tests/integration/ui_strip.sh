@@ -5,7 +5,10 @@
 # scroll and after a resize the rows above the rule are byte for byte (with
 # their colours) those of the first screen, and the fake line only ever
 # shows below the rule. A tampered AES-CBC message shows its warning in
-# the strip; a partly signed one marks each line in the margin. At nine
+# the strip; a partly signed one marks each line in the margin, and
+# compressed content beside a signed part is not signed; the fields of a
+# protected header section that only an envelope held are marked [not
+# signed]. At nine
 # columns the strip still shows every character of the signer's address,
 # and a cut text row ends in "…". A signed
 # row whose display name holds an at sign drawn wide or small shows the
@@ -72,6 +75,31 @@ openssl cms -sign -signer "$LAB_SMIME_DIR/bob.pem" -inkey "$LAB_SMIME_DIR/bob.ke
   printf 'Content-Type: text/plain\n\nAttacker prefix: pay to IBAN XX00.\n--outer\n'
   cat "$T/signed"; printf '\n--outer--\n'; } > "$T/m5"
 put "$T/m5"
+# Bob's signed part beside compressed content, which signs nothing.
+python3 - "$TOP/tests/data" > "$T/cmp" <<'EOP'
+import sys, zlib
+sys.dont_write_bytecode = True
+sys.path.insert(0, sys.argv[1])
+from mkbombs import compressed_der, entity
+t = b'Content-Type: text/plain\r\n\r\nPAY 10000 EUR TO MALLORY.\r\n'
+sys.stdout.buffer.write(entity(compressed_der(zlib.compress(t))))
+EOP
+{ hdr "compressed beside"
+  printf 'Content-Type: multipart/mixed; boundary="outer"\n\n--outer\n'
+  cat "$T/signed"; printf '\n--outer\n'; tr -d '\r' < "$T/cmp"
+  printf '\n--outer--\n'; } > "$T/m10"
+put "$T/m10"
+# Anyone can encrypt to alice: a protected header section that only the
+# envelope holds, around bob's signed part, under mallory's outer From.
+{ printf 'Content-Type: multipart/mixed; boundary="hp"; hp="cipher"\n'
+  printf 'From: bob@example.test\nTo: alice@example.test\n'
+  printf 'Subject: You are fired\nDate: %s\n\n--hp\n' "$(LC_ALL=C date -R)"
+  cat "$T/signed"; printf '\n--hp--\n'; } > "$T/hpent"
+openssl cms -encrypt -aes-256-gcm -in "$T/hpent" -out "$T/hpenv" \
+    "$LAB_SMIME_DIR/alice.pem" 2>/dev/null
+{ hdr "[...]" | sed 's/^From: .*/From: mallory@evil.test/'
+  grep -v '^MIME-Version' "$T/hpenv"; } > "$T/m11"
+put "$T/m11"
 # Partly encrypted: clear text beside an envelope to alice (never opened).
 openssl cms -encrypt -aes-256-gcm -in "$T/ent" -out "$T/encpart" \
     "$LAB_SMIME_DIR/alice.pem" 2>/dev/null
@@ -229,6 +257,24 @@ check_match "the strip says no line came out of the envelope" \
     "$(strip_words)"
 check "its clear line is marked as from no envelope" \
     wait_for '^--│ Clear text beside an envelope\.'
+$TM send-keys -t ui q
+
+open_msg "compressed beside"
+check "the message with a compressed part opens" \
+    wait_for 'Subject: compressed beside'
+check_match "the strip counts only bob's lines as signed" \
+    'Signed: only the lines marked S in the margin \(3 of 4\)' "$(strip_words)"
+check "the compressed part's line is marked unsigned" \
+    wait_for '^- +│ PAY 10000 EUR TO MALLORY\.'
+$TM send-keys -t ui q
+
+open_msg "You are fired"
+check "the envelope's protected header section opens" \
+    wait_for 'Subject: You are fired'
+check_match "no signature covers its Subject: marked" \
+    'Subject: You are fired +\[not signed\]' "$(screen)"
+check_match "the outer From that differs is a warning" \
+    'outer From field differs' "$(strip_words)"
 $TM send-keys -t ui q
 
 open_msg "partly signed"

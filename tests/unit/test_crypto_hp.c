@@ -56,7 +56,7 @@ compare(const char *outer, const char *extra, int encrypted)
 	assert_int_equal(mime_parse(a, strlen(a), &o, NULL), 0);
 	assert_int_equal(mime_parse(b, strlen(b), &i, NULL), 0);
 	assert_int_equal(crypto_hp_compare(mime_msg_root(o),
-	    mime_msg_root(i), encrypted, note, &ns), 0);
+	    mime_msg_root(i), encrypted, 1, note, &ns), 0);
 	mime_msg_free(o);
 	mime_msg_free(i);
 	return ns;

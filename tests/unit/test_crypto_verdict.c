@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <openssl/cms.h>
 #include <openssl/pem.h>
 
 #include "base/buf.h"
@@ -107,19 +108,29 @@ fixture_ctx(void)
 	return ctx;
 }
 
+/* ctx's verdict on the message m. */
 static struct crypto_verdict *
-judge(struct crypto_ctx *ctx, const char *name)
+judge_buf(struct crypto_ctx *ctx, const struct buf *m)
 {
 	struct crypto_verdict	*v = NULL;
-	struct buf		*m;
-	char			 path[256];
 	struct smerr		 e;
 
-	snprintf(path, sizeof(path), "tests/data/smime/%s", name);
-	m = unit_read_buf(path);
 	smerr_clear(&e);
 	assert_int_equal(crypto_judge(ctx, buf_data(m), buf_len(m), &v, &e),
 	    0);
+	return v;
+}
+
+static struct crypto_verdict *
+judge(struct crypto_ctx *ctx, const char *name)
+{
+	struct crypto_verdict	*v;
+	struct buf		*m;
+	char			 path[256];
+
+	snprintf(path, sizeof(path), "tests/data/smime/%s", name);
+	m = unit_read_buf(path);
+	v = judge_buf(ctx, m);
 	buf_free(m);
 	return v;
 }
@@ -219,11 +230,94 @@ dane_contra(void *arg, const char *addr, const uint8_t *der, size_t len)
 	return CRYPTO_DANE_CONTRADICTION;
 }
 
+static X509	*pem_cert(const char *);
+static time_t	 asn1_time(const ASN1_TIME *);
+
+/*
+ * A message alice signed without signed attributes, so without a
+ * signingTime, dated date: only the time it is read at says whether her
+ * certificate was valid.
+ */
+static struct buf *
+noattr_message(const char *date)
+{
+	static const char	 body[] = "Content-Type: text/plain\r\n\r\n"
+				    "Pay the invoice.\r\n";
+	CMS_ContentInfo		*cms;
+	EVP_PKEY		*k;
+	X509			*x = pem_cert("tests/data/smime/alice.pem");
+	BIO			*in, *out;
+	struct buf		*m;
+	char			*p;
+	long			 n;
+
+	assert_non_null(in = BIO_new_file("tests/data/smime/alice.key", "r"));
+	assert_non_null(k = PEM_read_bio_PrivateKey(in, NULL, NULL, NULL));
+	BIO_free(in);
+	assert_non_null(in = BIO_new_mem_buf(body, -1));
+	assert_non_null(cms = CMS_sign(x, k, NULL, in, CMS_DETACHED |
+	    CMS_NOATTR | CMS_BINARY));
+	BIO_free(in);
+	assert_non_null(in = BIO_new_mem_buf(body, -1));
+	assert_non_null(out = BIO_new(BIO_s_mem()));
+	assert_true(BIO_printf(out, "From: alice@example.test\r\n"
+	    "To: bob@example.test\r\nSubject: no signing time\r\n"
+	    "Date: %s\r\n", date) > 0);
+	assert_int_equal(SMIME_write_CMS(out, cms, in, CMS_DETACHED |
+	    CMS_BINARY | CMS_CRLFEOL), 1);
+	n = BIO_get_mem_data(out, &p);
+	assert_non_null(m = buf_new(0));
+	assert_int_equal(buf_put(m, p, (size_t)n), 0);
+	BIO_free(in);
+	BIO_free(out);
+	CMS_ContentInfo_free(cms);
+	EVP_PKEY_free(k);
+	X509_free(x);
+	return m;
+}
+
+/* v is untrusted, through nothing, and one of its findings holds why. */
+static void
+untrusted_for(struct crypto_verdict *v, const char *why)
+{
+	size_t	i;
+
+	assert_int_equal(v->signature, CRYPTO_SIG_UNTRUSTED);
+	assert_int_equal(v->trust, CRYPTO_TRUST_NONE);
+	for (i = 0; i < v->nfindings; i++)
+		if (strstr(v->findings[i], why) != NULL)
+			break;
+	if (i == v->nfindings)
+		fail_msg("no finding holds \"%s\"", why);
+	crypto_verdict_free(v);
+}
+
+/*
+ * DANE stands in for a trusted issuer, for nothing else: with the CA
+ * trusted and without it, a certificate not for e-mail, or expired when
+ * the message is read (it gives no signingTime), stays untrusted.
+ */
+static void
+dane_not_more(struct crypto_ctx *ctx, const struct buf *noattr,
+    time_t expired)
+{
+	crypto_ctx_set_time(ctx, 0);
+	untrusted_for(judge(ctx, "sig-wrong-eku.eml"),
+	    "not for e-mail protection");
+	crypto_ctx_set_time(ctx, expired);
+	untrusted_for(judge_buf(ctx, noattr), "has expired");
+	crypto_ctx_set_time(ctx, 0);
+}
+
 static void
 test_dane(void **st)
 {
-	struct crypto_ctx	*ctx = fixture_ctx();
+	struct crypto_ctx	*ctx = fixture_ctx(), *bare;
 	struct crypto_verdict	*v;
+	struct buf		*noattr;
+	struct smerr		 e;
+	X509			*alice;
+	time_t			 after;
 	int			 calls = 0;
 
 	(void)st;
@@ -243,6 +337,24 @@ test_dane(void **st)
 	v = judge(ctx, "sig-valid.eml");
 	assert_int_not_equal(v->signature, CRYPTO_SIG_VALID);
 	crypto_verdict_free(v);
+
+	alice = pem_cert("tests/data/smime/alice.pem");
+	after = asn1_time(X509_get0_notAfter(alice)) + 86400;
+	X509_free(alice);
+	noattr = noattr_message("Thu, 01 Jan 2026 00:00:00 +0000");
+	crypto_ctx_set_dane(ctx, dane_match, &calls);
+	dane_not_more(ctx, noattr, after);
+	smerr_clear(&e);
+	assert_int_equal(crypto_ctx_new(&bare, &e), 0);
+	crypto_ctx_set_dane(bare, dane_match, &calls);
+	dane_not_more(bare, noattr, after);
+	/* Sound but for its issuer, the same message is valid by DANE. */
+	v = judge_buf(bare, noattr);
+	assert_int_equal(v->signature, CRYPTO_SIG_VALID);
+	assert_int_equal(v->trust, CRYPTO_TRUST_DANE);
+	crypto_verdict_free(v);
+	buf_free(noattr);
+	crypto_ctx_free(bare);
 	crypto_ctx_free(ctx);
 }
 
@@ -648,7 +760,9 @@ test_lazy_peers(void **st)
 	assert_int_equal(crypto_ctx_clone(lazy, &clone, &e), 0);
 	assert_int_equal(crypto_chain_check(lazy, leaf, NULL, &w1), 1);
 	assert_int_equal(crypto_chain_check(eager, leaf, NULL, &w2), 1);
-	assert_int_equal(crypto_chain_check(none, leaf, NULL, &w3), 0);
+	/* Without the peers only the issuer is missing. */
+	assert_int_equal(crypto_chain_check(none, leaf, NULL, &w3),
+	    CRYPTO_CHAIN_NO_ISSUER);
 	assert_non_null(w3);
 	/* The two of the intermediate's name, the others not. */
 	assert_int_equal(lazy->nmemo, 2);
