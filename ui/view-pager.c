@@ -18,6 +18,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/log.h"
 #include "base/secmem.h"
 #include "base/text.h"
 #include "base/vec.h"
@@ -859,6 +860,8 @@ pg_layout(struct ui *ui, struct ui_view *v, int width)
 	pg_list_clear(&pg->body);
 	pg->width = width;
 	pg->hit = 0;		/* found again once laid out */
+	log_debug("pager: message %lld laid out, %d columns", (long long)pg->id,
+	    width);
 	/* Read once: its state, verdict and text serve the whole layout. */
 	if (pg_load(ui, v, STORE_LOAD_TEXT, &m) != 0)
 		return;
