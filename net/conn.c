@@ -419,8 +419,8 @@ low_read(mailstream_low *s, void *b, size_t n)
 	 * buffer until the response is complete: whatever the guard made
 	 * of the framing, that buffer is what costs memory.
 	 */
-	if (c->imap_buf != NULL && c->reply_limit > 0 &&
-	    c->imap_buf->len > c->reply_limit) {
+	if (c->imap_buf != NULL && *c->imap_buf != NULL &&
+	    c->reply_limit > 0 && (*c->imap_buf)->len > c->reply_limit) {
 		conn_err(c, SMERR_LIMIT, "the server's reply is longer than "
 		    "%zu MiB", c->reply_limit >> 20);
 		return -1;

@@ -360,7 +360,7 @@ imap_open(const struct net_server *srv, struct imap **ip, struct smerr *e)
 		r = smerr_nomem(e);
 		goto fail;
 	}
-	s->c->imap_buf = s->m->imap_stream_buffer;
+	s->c->imap_buf = &s->m->imap_stream_buffer;
 	r = mailimap_connect(s->m, s->c->stream);
 	if (r != MAILIMAP_NO_ERROR_AUTHENTICATED &&
 	    r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {

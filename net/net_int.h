@@ -66,11 +66,13 @@ struct net_conn {
 	size_t		 lines_limit;	/* lines per command, 0: none */
 	size_t		 lines_since_write;
 	/*
-	 * libetpan's buffer of the response text being parsed (its
-	 * imap_stream_buffer), or NULL: a read fails once it holds more than
-	 * reply_limit, whatever the guard made of the framing.
+	 * Where libetpan keeps its buffer of the response text being parsed
+	 * (the session's imap_stream_buffer, which libetpan may free and
+	 * make anew between responses), or NULL: a read fails once that
+	 * buffer holds more than reply_limit, whatever the guard made of the
+	 * framing.
 	 */
-	const MMAPString *imap_buf;
+	MMAPString *const *imap_buf;
 
 	struct smerr	 err;		/* why the transport failed, if so */
 };
