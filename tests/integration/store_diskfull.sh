@@ -88,7 +88,9 @@ SENT_DIR=$LAB_MAIL_DIR/example.test/alice/Maildir/.Sent
 hostile_up server.py --proto smtp --mode holddot --implicit \
     --cert "$LAB_DIR/ca/server-chain.pem" --key "$LAB_DIR/ca/server.key" \
     --record "$T/rec" --hold "$T/hold" --lifetime 120
-trap 'hostile_down; umount "$MNT" 2>/dev/null; rm -rf "$FD"' EXIT
+# Its copy in alice's Sent on the lab goes with the test: other tests
+# search her folders.
+trap 'hostile_down; lab_forget "$MID"; umount "$MNT" 2>/dev/null; rm -rf "$FD"' EXIT
 sed -i "s|^smtp = .*|smtp = submissions://mail.example.test:$port|" \
     "$H/config"
 printf 'To: bob@example.test\nSubject: sent on a full disk\nMessage-ID: <%s>\n\ntaken, not recorded\n' \
