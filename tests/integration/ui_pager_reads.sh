@@ -37,7 +37,12 @@ one_each() {
 check "the message opens" ui_open_msg pr-one
 check "the pager shows its text" ui_wait_for 'the text of pr-one'
 check "... laid out" settles laid
-check_eq "opening it: one read of its text" 1 "$(reads ', its text')"
+# A loaded machine may lay it out twice as it opens (a redraw on the way).
+text_each() {
+	_n=$(grep -c "pager: message $ID laid out" "$L")
+	[ "$_n" -ge 1 ] && [ "$(reads ', its text')" = "$_n" ]
+}
+check "opening it: one read of its text for each layout" settles text_each
 check_eq "... one of its body" 1 "$(reads ', its body')"
 check_eq "... and one of neither, which marks it read" 1 "$(reads '')"
 
