@@ -253,15 +253,12 @@ static const char *store_upgrade_to_12 =
  * changed and keeps what another client changed meanwhile. NULL (not
  * known) for the changes already waiting: those are pushed whole. And
  * the highest id a deleted message had (meta message_last), past which
- * new messages are numbered (STORE_MSG_NEXT_ID): an id the user saw is
+ * new messages are numbered (STORE_NEXT_ID): an id the user saw is
  * never given to another message after another client expunged its own.
  */
 static const char *store_upgrade_to_13 =
     "ALTER TABLE message ADD COLUMN flags_base TEXT;"
-    "CREATE TRIGGER message_last AFTER DELETE ON message BEGIN"
-    " INSERT OR REPLACE INTO meta(name, value) SELECT 'message_last',"
-    " old.id WHERE old.id > coalesce((SELECT CAST(value AS INTEGER)"
-    " FROM meta WHERE name = 'message_last'), 0); END;"
+    STORE_LAST_TRIGGER("message")
     "UPDATE meta SET value = '13' WHERE name = 'schema';";
 
 /*
@@ -301,12 +298,15 @@ static const char *store_upgrade_to_16 =
  * beside the number of the process that made it, what tells that process
  * apart (proc_ident: the boot and its start time), so that a claim left
  * by a process that ended with the machine is not held by whichever
- * process has its number after the restart. A claim made before has none and is judged by its
- * number alone, as before.
+ * process has its number after the restart; a claim made before has
+ * none and is judged by its number alone, as before. And the trigger
+ * draft_last, which keeps the highest id a deleted draft had (as
+ * message_last does for messages), past which new drafts are numbered.
  */
 static const char *store_upgrade_to_17 =
     "ALTER TABLE outbox ADD COLUMN claim_start TEXT;"
     "ALTER TABLE move_queue ADD COLUMN claim_start TEXT;"
+    STORE_LAST_TRIGGER("draft")
     "UPDATE meta SET value = '17' WHERE name = 'schema';";
 
 static const char *store_schema =

@@ -33,7 +33,7 @@ store_draft_put(struct store *st, int64_t *idp, const char *account,
 		    STORE_TEXT(reason), STORE_INT(time(NULL)),
 		    STORE_INT(*idp)), "keeping the draft", "draft", *idp, e);
 	if ((r = store_do(st, "INSERT INTO draft(id, account, body, reason, "
-	    "created, updated) VALUES(" STORE_DRAFT_NEXT_ID ", ?1, ?2, ?3, "
+	    "created, updated) VALUES(" STORE_NEXT_ID("draft") ", ?1, ?2, ?3, "
 	    "?4, ?4);",
 	    STORE_ARGS(STORE_TEXT(account), STORE_BLOB(body, len),
 	    STORE_TEXT(reason), STORE_INT(time(NULL))),
@@ -149,15 +149,10 @@ store_draft_delete(struct store *st, int64_t id, struct smerr *e)
 {
 	int	r;
 
+	/* Its id is never given to another draft (trigger draft_last). */
 	if ((r = store_do_row(st, "DELETE FROM draft WHERE id = ?;",
 	    STORE_ARGS(STORE_INT(id)), "removing the draft", "draft", id,
 	    e)) != 0)
-		return r;
-	/* Its id is never given to another draft (STORE_DRAFT_NEXT_ID). */
-	if ((r = store_do(st, "INSERT OR REPLACE INTO meta(name, value) "
-	    "SELECT 'draft_last', ?1 WHERE ?1 > coalesce((SELECT CAST(value "
-	    "AS INTEGER) FROM meta WHERE name = 'draft_last'), 0);",
-	    STORE_ARGS(STORE_INT(id)), "removing the draft", e)) != 0)
 		return r;
 	return store_draft_file_delete(st, id, 0, e);
 }

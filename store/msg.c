@@ -371,7 +371,7 @@ store_msg_add_bound(struct store *st, const struct store_msg *m,
 	    "flags, flags_dirty, date, received, from_addr, subject, size, "
 	    "digest, signature, encryption, trust, signer, state, to_addr, cc, "
 	    "reply_to, message_id, in_reply_to, refs, list_post, attachments, "
-	    "from_name, to_names, hdr) VALUES(" STORE_MSG_NEXT_ID ", "
+	    "from_name, to_names, hdr) VALUES(" STORE_NEXT_ID("message") ", "
 	    "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
 	    "?10, ?11, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, "
 	    "?24, ?25, ?26, ?27, ?28, 1);",

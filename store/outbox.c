@@ -643,7 +643,7 @@ copies_take(struct store *st, int64_t id, int partial, const char *reason,
 	/* The text as written, as it was kept with the entry chosen. */
 	if (draftp != NULL) {
 		if ((r = store_do(st, "INSERT INTO draft(id, account, body, "
-		    "reason, created, updated) SELECT " STORE_DRAFT_NEXT_ID
+		    "reason, created, updated) SELECT " STORE_NEXT_ID("draft")
 		    ", account, source, ?2, ?3, ?3 FROM outbox WHERE id = ?1;", STORE_ARGS(STORE_INT(id),
 		    STORE_TEXT(reason), STORE_INT(time(NULL))),
 		    "keeping the draft", e)) != 0)

@@ -34,23 +34,20 @@ int	 store_connect(struct store *st, sqlite3 **dbp, struct smerr *e);
 void	 store_wal_default(struct store *st);
 
 /*
- * The id a new message gets: past every id a message ever had (the
- * message_last trigger keeps the highest one deleted), so that an id
- * once shown never names another message.
+ * The id a new row of table t (message, draft) gets: past every id a row
+ * of it ever had, which its trigger STORE_LAST_TRIGGER keeps in meta
+ * t_last as rows go, so that an id once shown never names another
+ * message, and a window still holding a draft another process took never
+ * writes over a new one.
  */
-#define STORE_MSG_NEXT_ID "(SELECT max(coalesce(max(id), 0), " \
-	"coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE name = " \
-	"'message_last'), 0)) + 1 FROM message)"
-
-/*
- * The id a new draft gets, likewise past every id a draft ever had
- * (store_draft_delete, the one way a draft goes, keeps the highest in
- * meta draft_last): a window still holding a draft another process took
- * never writes over a new one.
- */
-#define STORE_DRAFT_NEXT_ID "(SELECT max(coalesce(max(id), 0), " \
-	"coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE name = " \
-	"'draft_last'), 0)) + 1 FROM draft)"
+#define STORE_NEXT_ID(t) "(SELECT max(coalesce(max(id), 0), " \
+	"coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE name = '" \
+	t "_last'), 0)) + 1 FROM " t ")"
+#define STORE_LAST_TRIGGER(t) \
+	"CREATE TRIGGER " t "_last AFTER DELETE ON " t " BEGIN" \
+	" INSERT OR REPLACE INTO meta(name, value) SELECT '" t "_last'," \
+	" old.id WHERE old.id > coalesce((SELECT CAST(value AS INTEGER)" \
+	" FROM meta WHERE name = '" t "_last'), 0); END;"
 
 /*
  * The text a reader is shown, from a message_content row named c: kept in

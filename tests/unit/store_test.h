@@ -54,8 +54,12 @@ one_int(struct store *st, const char *sql)
     " indexed, cc, reply_to, in_reply_to, refs, list_post, attachments," \
     " hdr"
 
-/* Format 16: the outbox and the queue of moves without claim_start. */
+/*
+ * Format 16: the outbox and the queue of moves without claim_start, no
+ * trigger draft_last.
+ */
 #define STORE_BACK_TO_16 \
+    "DROP TRIGGER draft_last;" \
     "ALTER TABLE outbox RENAME TO new_outbox;" \
     "CREATE TABLE outbox(" \
     " id INTEGER PRIMARY KEY, account TEXT, message_id TEXT," \
