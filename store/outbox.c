@@ -183,7 +183,8 @@ note_settle(struct store *st, int64_t id, int64_t pid, struct smerr *e)
 		return r;
 	/* Only the first copy is kept in Sent: the next sync makes it. */
 	if ((r = store_do(st, "UPDATE outbox SET sent = 1, appended = "
-	    "(copy <> 0), state = 'sent', claim_pid = NULL, error = NULL, "
+	    "(copy <> 0), state = 'sent', claim_pid = NULL, claim_start = NULL, "
+	    "error = NULL, "
 	    "sent_at = coalesce(sent_at, ?3) WHERE id = ?1 AND sent = 0 AND "
 	    "claim_pid = ?2;", STORE_ARGS(STORE_INT(id), STORE_INT(pid),
 	    STORE_INT(time(NULL))), "recording a message sent", e)) == 0 &&
@@ -313,7 +314,6 @@ store_outbox_get(struct store *st, int64_t id,
 {
 	struct store_each	w = STORE_EACH(outbox_each, outbox, cb, arg);
 
-	outbox_settle_quietly(st);
 	return store_walk_sql(st, "SELECT " OUTBOX_COLUMNS " FROM outbox "
 	    "WHERE id = ? AND NOT (sent = 1 AND appended = 1);",
 	    STORE_ARGS(STORE_INT(id)), &w, "reading the outbox", e);
