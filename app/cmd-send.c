@@ -555,14 +555,26 @@ ids_has(const struct vec_ids *l, int64_t id)
 	return 0;
 }
 
+static int
+indoubt_cb(const struct store_outbox *o, void *arg)
+{
+	*(int *)arg = strcmp(o->state, STORE_OB_INDOUBT) == 0;
+	return 0;
+}
+
 /*
- * outbox send ID --if-queued found ID in doubt (e): another process's
- * submission of it was cut off since the user saw it queued.
+ * outbox send ID --if-queued was refused (e): when the store has ID in
+ * doubt, another process's submission of it was cut off since the user
+ * saw it queued, and e says so.
  */
 static void
-outbox_not_queued(int64_t id, struct smerr *e)
+outbox_not_queued(struct store *st, int64_t id, struct smerr *e)
 {
-	if (strstr(smerr_msg(e), "is in doubt") != NULL)
+	struct smerr	e2;
+	int		doubt = 0;
+
+	smerr_clear(&e2);
+	if (store_outbox_get(st, id, indoubt_cb, &doubt, &e2) == 0 && doubt)
 		smerr_reset(e, SMERR_EXISTS, "message %lld is no longer "
 		    "queued: a submission of it was cut off after the message "
 		    "data began, so it may have been delivered; not sent "
@@ -620,7 +632,7 @@ outbox_send(struct cli *c, struct send_env *v, const char *account,
 			ok++;
 			continue;
 		} else if (r == SMERR_EXISTS && if_queued)
-			outbox_not_queued(l.v[i].id, &e2);
+			outbox_not_queued(v->env.st, l.v[i].id, &e2);
 		/* Every reason is shown; the last one may end the output. */
 		if (failed++ > 0)
 			send_warn(NULL, smerr_msg(&last));
