@@ -265,6 +265,7 @@ pin_was_refused(const struct cli *c, const char *uri, const struct buf *pin)
 {
 	struct pin_memo	m;
 	char		tag[2 * PIN_TAG_LEN + 1], mark[2 * PIN_MARK_LEN + 1];
+	char		now[2 * PIN_MARK_LEN + 1] = "";
 	size_t		i, n, old;
 
 	if (memo_read(c, &m) != 1 || memo_tag(&m, uri, tag) != 0)
@@ -277,15 +278,15 @@ pin_was_refused(const struct cli *c, const char *uri, const struct buf *pin)
 	}
 	log_debug("pin-refused: the kept PIN checked against %zu mark(s) "
 	    "for the token of %s and %zu of the earlier form", n, uri, old);
-	if (n > 0 && memo_mark(&m, uri, pin, 0, mark) == 0 &&
-	    memo_find(&m, tag, mark) < m.n)
+	if (n > 0 && memo_mark(&m, uri, pin, 0, now) == 0 &&
+	    memo_find(&m, tag, now) < m.n)
 		return 1;
 	if (old == 0 || memo_mark(&m, uri, pin, 1, mark) != 0 ||
 	    (i = memo_find(&m, "", mark)) == m.n)
 		return 0;
-	if (memo_mark(&m, uri, pin, 0, mark) == 0) {
+	if (*now != '\0' || memo_mark(&m, uri, pin, 0, now) == 0) {
 		memcpy(m.tag[i], tag, sizeof(tag));
-		memcpy(m.mark[i], mark, sizeof(mark));
+		memcpy(m.mark[i], now, sizeof(now));
 		memo_write(c, &m);
 	}
 	return 1;
