@@ -225,12 +225,14 @@ compose_expand(struct ui *ui, struct compose *cs)
  * the old one. 0 when that is kept, 1 when there was nothing to keep
  * (cs->gone: the screen is left), -1 when the store refused it.
  */
+static int	compose_keep(struct ui *, struct compose *, const char *);
+
 static int
 compose_gone(struct ui *ui, struct compose *cs, const char *reason)
 {
-	struct smerr	 e;
 	int64_t		 old = cs->draft;
 	int		 files = cs->info.natt > 0;
+	char		 why[256];
 
 	if (!cs->changed) {
 		cs->gone = 1;
@@ -238,26 +240,20 @@ compose_gone(struct ui *ui, struct compose *cs, const char *reason)
 		    "another process meanwhile", (long long)old);
 		return 1;
 	}
-	smerr_clear(&e);
+	/* A new draft: compose_keep cannot come back here with none. */
 	cs->draft = 0;
 	ui_cinfo_clear(&cs->info);
-	if (store_draft_put(app_session_store(ui_session(ui)), &cs->draft,
-	    NULL, buf_data(cs->text), buf_len(cs->text), reason, &e) != 0 ||
-	    (cs->chosen && store_draft_choice_put(app_session_store(
-	    ui_session(ui)), cs->draft, cs->sign, cs->enc, &e) != 0)) {
+	if (compose_keep(ui, cs, reason) != 0) {
+		snprintf(why, sizeof(why), "%s", ui_status_text(ui));
 		ui_status(ui, 1, "draft %lld was queued, sent or deleted by "
-		    "another process, and the changes cannot be kept: %s",
-		    (long long)old, smerr_msg(&e));
-		cs->draft = 0;
-		cs->unkept = 1;
+		    "another process, and the changes made here: %s",
+		    (long long)old, why);
 		return -1;
 	}
 	ui_status(ui, 1, "draft %lld was queued, sent or deleted by another "
 	    "process meanwhile: the changes made here are draft %lld%s",
 	    (long long)old, (long long)cs->draft, files ? ", without the "
 	    "files attached to it" : "");
-	cs->unkept = 0;
-	cs->changed = 0;
 	return 0;
 }
 
@@ -559,6 +555,11 @@ compose_die(struct ui *ui, struct compose *cs, const char *dir,
 	 * A file the store did not take, or that could not be read, is left
 	 * for the next start.
 	 */
+	/*
+	 * What the editor holds counts as changed, so that a draft another
+	 * process took meanwhile leaves it as a new draft, not to the shredder.
+	 */
+	cs->changed = 1;
 	if (compose_read(path, &cs->text) == 0 && compose_keep(ui, cs,
 	    "postponed: sealmail was stopped while it was being written") == 0)
 		compose_shred_all(dir, strrchr(path, '/') + 1, NULL);

@@ -11,7 +11,8 @@
 # not take (a file size limit) is left in its file, which the status
 # names, and the next start keeps it. A recalled draft that another
 # process takes meanwhile is never made again: changed here, the changes
-# are a new draft; unchanged, the compose screen goes.
+# are a new draft; unchanged, the compose screen goes; and what the
+# editor saved when the program is stopped meanwhile is a new draft.
 . "$TOP/tests/lib.sh"
 ui_alice uied "ui editor passphrase"
 
@@ -20,7 +21,8 @@ ui_alice uied "ui editor passphrase"
 # having saved nothing, "ok" saves them and exits 0; "same" exits 0 with
 # the file as it was, "rm" removes it and exits 0; "failfull" is "fail"
 # after it limits the files of the program (its parent) to 1024 bytes,
-# so that the store refuses what it saved.
+# so that the store refuses what it saved; "term" saves them and stops
+# the program with SIGTERM while it waits.
 cat > "$T/editor.sh" <<EOM
 #!/bin/sh
 mode=\$(cat "$T/mode")
@@ -33,6 +35,7 @@ case "\$mode" in
 failfull) echo \$PPID > "$T/uipid"; prlimit --pid \$PPID --fsize=1024:; exit 3 ;;
 fail*) exit 3 ;;
 kill) kill -9 \$\$ ;;
+term) kill -TERM \$PPID; sleep 10; exit 0 ;;
 esac
 exit 0
 EOM
@@ -179,4 +182,22 @@ check_eq "and the file is gone" "" \
     "$(grep -rlF 'before it failed (failfull)' "$H/tmp" 2>/dev/null)"
 key Q
 check "the program ends" wait_for 'EXITED 0'
+
+# The program stopped while the editor holds a recalled draft that
+# another process took meanwhile: what the editor saved is a new draft,
+# not shredded.
+ui_restart "$H" 80x24 "HOME='$T' EDITOR='$T/editor.sh'"
+check "the program opens again" wait_for 'sealmail: INBOX'
+printf 'From: alice@example.test\nTo: bob@example.test\n' > stopped.txt
+printf 'Subject: stopped %s\n\nwords of the draft\n' "$ID" >> stopped.txt
+D8=$(S draft save stopped.txt)
+recall "stopped $ID"
+S send --no-sign --no-encrypt --draft "$D8" >send.out 2>&1
+echo term > "$T/mode"
+key e
+check "SIGTERM while the editor runs ends the program" wait_for 'EXITED'
+D9=$(draft_of "term $ID")
+check_match "what the editor saved is a new draft" '^[0-9]+$' "$D9"
+check_match "with its changes" 'words of the draft.*before it failed \(term\)' \
+    "$(S draft show "$D9" | tr '\n' ' ')"
 t_done
