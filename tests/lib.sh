@@ -344,13 +344,14 @@ alice_ui_home() {
 # ui_lab NAME FOLDER: a terminal program test in alice's new folder FOLDER
 # on the lab (alice_folder): ends at once without the lab; no Secret
 # Service (a passphrase keys the store); TM the tmux command on a socket of
-# its own, named after NAME. On exit the tmux server ends and the folder
-# goes.
+# its own, named after NAME. On exit the tmux server ends, the folder
+# goes, and so does the mail on the lab that holds ID (ui_alice's), which
+# the script may have sent to alice or bob.
 ui_lab() {
 	lab_without_bus
 	TM="tmux -L sealmail-$1-$$"
 	alice_folder "$2"
-	trap '$TM kill-server 2>/dev/null; rm -rf "$FD"' EXIT
+	trap '$TM kill-server 2>/dev/null; rm -rf "$FD"; [ -z "${ID:-}" ] || lab_forget "$ID"' EXIT
 }
 
 # alice_lab_home PASSPHRASE: alice_ui_home without her identity.
