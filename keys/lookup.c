@@ -586,7 +586,7 @@ keys_dane_check(struct keys *k, struct dns *dns, const char *address,
 			r = KEYS_DANE_ERROR;
 			goto out;
 		}
-		for (i = 0; j.fit && i < rs.n; i++)
+		for (i = 0; i < rs.n; i++)
 			if (strcmp(rs.v[i].source, LOOKUP_SOURCE_SMIMEA) == 0 &&
 			    rs.v[i].expires > now &&
 			    strcmp(rs.v[i].fp, j.fingerprint) == 0) {
@@ -612,7 +612,7 @@ keys_dane_check(struct keys *k, struct dns *dns, const char *address,
 		r = KEYS_DANE_ERROR;
 		goto out;
 	}
-	if (j.dane && j.usable)
+	if (j.dane && j.address_ok)
 		r = KEYS_DANE_MATCH;
 	else if (j.contradicted)
 		r = KEYS_DANE_CONTRADICT;

@@ -582,13 +582,10 @@ keys_smimea_judge(struct keys *k, const uint8_t *der, size_t len,
 		why(j, "the certificate is not for %s",
 		    purpose == KEYS_PURPOSE_SIGN ? "signing e-mail" :
 		    "encrypting e-mail");
-	else
-		j->fit = 1;
-	/* Fit for use: then trusted by the chain or the records? */
-	if (j->fit && j->contradicted)
+	else if (j->contradicted)
 		why(j, "the domain's SMIMEA records name another "
 		    "certificate");
-	else if (j->fit && !j->pkix && !j->dane) {
+	else if (!j->pkix && !j->dane) {
 		if (pkix_ee_unvalidated)
 			why(j, "%s record matches but the chain does not "
 			    "validate: %s", usage_name(KEYS_SMIMEA_PKIX_EE),
@@ -596,7 +593,7 @@ keys_smimea_judge(struct keys *k, const uint8_t *der, size_t len,
 		else
 			why(j, "the chain does not validate: %s",
 			    X509_verify_cert_error_string(pkix_err));
-	} else if (j->fit)
+	} else
 		j->usable = 1;
 	ERR_clear_error();
 	r = 0;

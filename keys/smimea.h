@@ -82,8 +82,6 @@ struct keys_judgement {
 	int		 dane;		/* a secure record vouches for it */
 	int		 contradicted;	/* secure records exist, none fits */
 	int		 address_ok;	/* it carries the address */
-	int		 fit;		/* and is in its validity, for the
-					   purpose: usable if trusted */
 	int		 usable;	/* would be used (encrypt to, trust) */
 	enum keys_trust	 trust;
 	int		 usage;		/* of the record that vouches, or -1 */
