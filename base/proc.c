@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -66,13 +67,44 @@ proc_alive(long pid)
 	return p[1] != 'Z' && p[1] != 'X';
 }
 
+/*
+ * The boot id into boot ("" where the kernel has none: the start time has
+ * to do), read once: it does not change while the machine runs.
+ */
+static int
+boot_id(char *boot, size_t len)
+{
+	static pthread_mutex_t	 lock = PTHREAD_MUTEX_INITIALIZER;
+	static char		 id[64];
+	static int		 known;
+	ssize_t			 n;
+	int			 fd, r = 0;
+
+	pthread_mutex_lock(&lock);
+	if (!known) {
+		if ((fd = open("/proc/sys/kernel/random/boot_id",
+		    O_RDONLY | O_CLOEXEC)) == -1 && errno != ENOENT)
+			r = -1;
+		else if (fd != -1) {
+			if ((n = read(fd, id, sizeof(id) - 1)) > 0)
+				id[n] = '\0';
+			close(fd);
+			id[strcspn(id, "\n")] = '\0';
+		}
+		known = r == 0;
+	}
+	pthread_mutex_unlock(&lock);
+	if (r == 0)
+		(void)snprintf(boot, len, "%s", id);
+	return r;
+}
+
 int
 proc_ident(long pid, char *buf, size_t len)
 {
 	char		 st[PROC_STAT_LEN], boot[64], *p, *end;
 	unsigned long long start;
-	ssize_t		 n;
-	int		 fd, field, r;
+	int		 field, r;
 
 	if (pid <= 0 || (pid_t)pid != pid) {
 		errno = ESRCH;
@@ -96,17 +128,8 @@ proc_ident(long pid, char *buf, size_t len)
 		errno = EINVAL;
 		return -1;
 	}
-	/* The boot id; where there is none the start time has to do. */
-	boot[0] = '\0';
-	if ((fd = open("/proc/sys/kernel/random/boot_id",
-	    O_RDONLY | O_CLOEXEC)) == -1 && errno != ENOENT)
+	if (boot_id(boot, sizeof(boot)) != 0)
 		return -1;
-	if (fd != -1) {
-		if ((n = read(fd, boot, sizeof(boot) - 1)) > 0)
-			boot[n] = '\0';
-		close(fd);
-		boot[strcspn(boot, "\n")] = '\0';
-	}
 	if (snprintf(buf, len, "%s/%llu", boot, start) >= (int)len) {
 		errno = ENAMETOOLONG;
 		return -1;

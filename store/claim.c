@@ -8,6 +8,7 @@
  * anyone's to take; one made with no claim_start is judged by its number
  * alone.
  */
+#include <string.h>
 #include <unistd.h>
 
 #include "base/err.h"
@@ -18,16 +19,32 @@
 int
 store_claim_alive(int64_t pid, const char *start)
 {
+	char		 buf[PROC_IDENT_LEN];
+	const char	*self;
+
 	if (pid <= 0 || pid > INT32_MAX)
 		return 0;
+	/* This process: its own claim, unless one of a boot before. */
+	if ((pid_t)pid == getpid())
+		return start == NULL || (self = store_claim_self(buf)) ==
+		    NULL || strcmp(self, start) == 0;
 	return proc_is((long)pid, start);
 }
 
 const char *
 store_claim_self(char buf[PROC_IDENT_LEN])
 {
-	return proc_ident((long)getpid(), buf, PROC_IDENT_LEN) == 0 ? buf :
-	    NULL;
+	/* Read once for each process and thread: it does not change. */
+	static _Thread_local pid_t	pid;
+	static _Thread_local char	self[PROC_IDENT_LEN];
+
+	if (pid != getpid()) {
+		if (proc_ident((long)getpid(), self, sizeof(self)) != 0)
+			return NULL;
+		pid = getpid();
+	}
+	memcpy(buf, self, PROC_IDENT_LEN);
+	return buf;
 }
 
 /*
