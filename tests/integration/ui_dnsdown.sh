@@ -35,8 +35,7 @@ discard() {
 	key n
 	check "back on the index" wait_for 'No messages here yet'
 	check_eq "the message is discarded: no draft kept" "[]" \
-	    "$("$SEALMAIL" --home "$H" --passphrase-file "$T/pw" draft list \
-	    --json 2>/dev/null)"
+	    "$(S draft list --json 2>/dev/null)"
 }
 
 editor nobody@example.test

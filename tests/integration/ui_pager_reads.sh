@@ -28,21 +28,19 @@ check "the folder is shown" ui_wait_for "sealmail: $F \\(1\\)"
 reads() { grep -c "store: message $ID read${1-.*}\$" "$L"; }
 # laid: the layout read the text (which it reads before the body).
 laid() { [ "$(reads ', its text')" -ge 1 ]; }
-# one_each: as many reads of the message as layouts of it, at least one.
-one_each() {
+# per_layout [WHAT]: as many reads of the message (of WHAT, as reads
+# takes it) as layouts of it, at least one.
+per_layout() {
 	_n=$(grep -c "pager: message $ID laid out" "$L")
-	[ "$_n" -ge 1 ] && [ "$(reads)" = "$_n" ]
+	[ "$_n" -ge 1 ] && [ "$(reads ${1+"$1"})" = "$_n" ]
 }
 : >"$L"
 check "the message opens" ui_open_msg pr-one
 check "the pager shows its text" ui_wait_for 'the text of pr-one'
 check "... laid out" settles laid
 # A loaded machine may lay it out twice as it opens (a redraw on the way).
-text_each() {
-	_n=$(grep -c "pager: message $ID laid out" "$L")
-	[ "$_n" -ge 1 ] && [ "$(reads ', its text')" = "$_n" ]
-}
-check "opening it: one read of its text for each layout" settles text_each
+check "opening it: one read of its text for each layout" \
+    settles per_layout ', its text'
 check_eq "... one of its body" 1 "$(reads ', its body')"
 check_eq "... and one of neither, which marks it read" 1 "$(reads '')"
 
@@ -53,7 +51,7 @@ for size in 80x24 120x30; do
 	check "$size: its text is still shown" ui_wait_for 'the text of pr-one'
 	# A loaded machine may pass a resize on in two steps, each laid out.
 	check "$size: one read of the message for each layout, in all" \
-	    settles one_each
+	    settles per_layout
 done
 ui_press "the program quits" 'EXITED 0' q Q
 t_done

@@ -82,10 +82,7 @@ test_alive(void **unused)
 	assert_int_equal(waitpid(pid, NULL, 0), pid);
 	assert_int_equal(proc_alive((long)pid), 0);
 	/* Running. */
-	if ((pid = fork()) == 0) {
-		pause();
-		_exit(0);
-	}
+	pid = unit_idle_child();
 	assert_int_equal(proc_alive((long)pid), 1);
 	kill(pid, SIGKILL);
 	assert_int_equal(waitpid(pid, NULL, 0), pid);
@@ -191,10 +188,7 @@ test_pin(void **unused)
 		assert_true(CPU_COUNT(&got) == 1 && CPU_ISSET(c, &got));
 		assert_int_equal(sched_setaffinity(0, sizeof(all), &all), 0);
 	}
-	if ((pid = fork()) == 0) {
-		pause();
-		_exit(0);
-	}
+	pid = unit_idle_child();
 	assert_true(pid > 0);
 	assert_int_equal(proc_pin_nth(0), 0);
 	assert_int_equal(proc_share_cpus((long)pid), 0);
