@@ -25,7 +25,8 @@ URI="pkcs11:token=$TOK;object=alice-rsa"
 F="tries$$"
 alice_folder "$F"
 TM="tmux -L sealmail-tries-$$"
-trap 'rm -rf "$FD"; $TM kill-server 2>/dev/null' EXIT
+ID=$(date +%s)-$$
+trap 'rm -rf "$FD"; $TM kill-server 2>/dev/null; lab_forget "$ID"' EXIT
 card_token "$TOK"
 
 card_home "$URI"
@@ -292,7 +293,6 @@ check "keys import of a correspondent's certificate, no PIN given" \
     S keys import "$LAB_SMIME_DIR/bob.pem" </dev/null
 check "keys lookup of that correspondent" S keys lookup bob@example.test \
     </dev/null
-ID=$(date +%s)-$$
 printf 'To: bob@example.test\nSubject: sealed %s\nMessage-ID: <sealed-%s@example.test>\n\nencrypted, not signed\n' \
     "$ID" "$ID" >sealed.txt
 check "send --no-sign --encrypt" S send --no-sign --encrypt sealed.txt \
@@ -317,7 +317,6 @@ agent_in() {
 	done
 	return 1
 }
-ID=$(date +%s)-$$
 printf 'To: bob@example.test\nSubject: held %s\nMessage-ID: <held-%s@example.test>\n\nsigned on a card\n' \
     "$ID" "$ID" >held.txt
 : >hold

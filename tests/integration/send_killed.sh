@@ -13,7 +13,7 @@ ID=$(date +%s)-$$
 lab_home "$T/alice" "killed send passphrase"
 SENT_DIR=$LAB_MAIL_DIR/example.test/alice/Maildir/.Sent
 other=
-trap 'hostile_down; [ -z "$other" ] || kill $other' EXIT
+trap 'hostile_down; [ -z "$other" ] || kill $other; lab_forget "$ID"' EXIT
 
 # config SMTP_PORT [IMAP_PORT]
 config() {

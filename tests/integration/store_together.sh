@@ -17,7 +17,9 @@ G="together2$$" K="together3$$" W="together4$$"
 Q="together5$$" R="together6$$" S="together7$$"
 GD="$MD/.$G" KD="$MD/.$K" WD="$MD/.$W"
 QD="$MD/.$Q" RD="$MD/.$R" SD="$MD/.$S"
-trap 'hostile_down; rm -rf "$FD" "$GD" "$KD" "$WD" "$QD" "$RD" "$SD"' EXIT
+# The messages here are all ".$$@example.test": the copies left in
+# alice's Trash go with the test too.
+trap 'hostile_down; rm -rf "$FD" "$GD" "$KD" "$WD" "$QD" "$RD" "$SD"; lab_forget ".$$@example.test"' EXIT
 for d in "$GD" "$KD" "$WD" "$QD" "$RD" "$SD"; do
 	mkdir -p "$d/cur" "$d/new" "$d/tmp"
 done

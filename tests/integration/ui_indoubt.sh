@@ -11,7 +11,7 @@ alice_identity
 hostile_up server.py --proto smtp --mode dropdot --implicit \
     --cert "$LAB_DIR/ca/server-chain.pem" --key "$LAB_DIR/ca/server.key" \
     --record "$T/rec" --lifetime 120
-trap hostile_down EXIT
+trap 'hostile_down; $TM kill-server 2>/dev/null; rm -rf "$FD"; lab_forget "$ID"' EXIT
 sed -i "s|^smtp = .*|smtp = submissions://mail.example.test:$port\\
 sign = no\\
 encrypt = no|" "$H/config"
