@@ -532,11 +532,13 @@ ui_discard() {
 	$TM send-keys -t ui n
 	ui_wait_for 'message discarded'
 }
-# ui_open_msg SUBJECT: from the top of the list down to the message,
-# Enter; in an index whose first page does not show it (the lab's INBOX is
-# shared, and other tests' older mail may fill it), from the last message
-# up to the newest one of SUBJECT.
-ui_open_msg() {
+# ui_goto_msg SUBJECT: the cursor from the top of the list down to the
+# message; in an index whose first page does not show it (the lab's INBOX
+# is shared, and other tests' older mail may fill it), from the last
+# message up to the newest one of SUBJECT. Its row is then on the screen.
+# ui_open_msg SUBJECT: ui_goto_msg, Enter.
+ui_open_msg() { ui_goto_msg "$1" && $TM send-keys -t ui Enter; }
+ui_goto_msg() {
 	$TM send-keys -t ui Home
 	sleep 0.3
 	_line=$(ui_screen | grep -n -F -- "$1" | head -1 | cut -d: -f1)
@@ -545,7 +547,6 @@ ui_open_msg() {
 		while [ "$_i" -lt "$_line" ]; do
 			$TM send-keys -t ui j; _i=$((_i + 1))
 		done
-		$TM send-keys -t ui Enter
 		return 0
 	fi
 	$TM send-keys -t ui End
@@ -557,7 +558,6 @@ ui_open_msg() {
 	while [ "$_last" -gt "$_line" ]; do
 		$TM send-keys -t ui k; _last=$((_last - 1))
 	done
-	$TM send-keys -t ui Enter
 }
 
 # The outbox tests: ui_outbox_env NAME ends at once without the lab, takes
