@@ -90,24 +90,33 @@ der_enter(const uint8_t **pp, const uint8_t **endp, int want)
 	return 0;
 }
 
-/* The NID of an OBJECT IDENTIFIER's content octets. */
-static int
-oid_nid(const uint8_t *c, long cl)
+/* An OBJECT IDENTIFIER made of its content octets, or NULL. */
+static ASN1_OBJECT *
+oid_object(const uint8_t *c, long cl)
 {
 	ASN1_OBJECT		*obj;
 	uint8_t			 tlv[130];
 	const unsigned char	*p = tlv;
-	int			 nid;
 
 	if (cl <= 0 || cl > 127)
-		return NID_undef;
+		return NULL;
 	tlv[0] = V_ASN1_OBJECT;
 	tlv[1] = (uint8_t)cl;
 	memcpy(tlv + 2, c, (size_t)cl);
-	if ((obj = d2i_ASN1_OBJECT(NULL, &p, cl + 2)) == NULL) {
+	if ((obj = d2i_ASN1_OBJECT(NULL, &p, cl + 2)) == NULL)
 		ERR_clear_error();
+	return obj;
+}
+
+/* The NID of an OBJECT IDENTIFIER's content octets. */
+static int
+oid_nid(const uint8_t *c, long cl)
+{
+	ASN1_OBJECT	*obj;
+	int		 nid;
+
+	if ((obj = oid_object(c, cl)) == NULL)
 		return NID_undef;
-	}
 	nid = OBJ_obj2nid(obj);
 	ASN1_OBJECT_free(obj);
 	return nid;
@@ -117,20 +126,11 @@ oid_nid(const uint8_t *c, long cl)
 static void
 oid_dotted(const uint8_t *c, long cl, char *out, size_t size)
 {
-	ASN1_OBJECT		*obj;
-	uint8_t			 tlv[130];
-	const unsigned char	*p = tlv;
+	ASN1_OBJECT	*obj;
 
 	out[0] = '\0';
-	if (cl <= 0 || cl > 127)
+	if ((obj = oid_object(c, cl)) == NULL)
 		return;
-	tlv[0] = V_ASN1_OBJECT;
-	tlv[1] = (uint8_t)cl;
-	memcpy(tlv + 2, c, (size_t)cl);
-	if ((obj = d2i_ASN1_OBJECT(NULL, &p, cl + 2)) == NULL) {
-		ERR_clear_error();
-		return;
-	}
 	if (OBJ_obj2txt(out, (int)size, obj, 1) <= 0 ||
 	    strlen(out) >= size - 1)
 		out[0] = '\0';
