@@ -216,24 +216,6 @@ ASN1_SEQUENCE(info_cert) = {
 	ASN1_SIMPLE(struct info_cert, sig, ASN1_BIT_STRING)
 } static_ASN1_SEQUENCE_END_name(struct info_cert, info_cert)
 
-/* Exactly the bytes given, nothing before or after them, as keys_der_x509. */
-static struct info_cert *
-info_cert_read(const uint8_t *der, size_t len)
-{
-	const unsigned char	*p = der;
-	ASN1_VALUE		*v;
-
-	if (der == NULL || len == 0 || len > KEYS_MAX_FILE)
-		return NULL;
-	v = ASN1_item_d2i(NULL, &p, (long)len, ASN1_ITEM_rptr(info_cert));
-	if (v != NULL && p != der + len) {
-		ASN1_item_free(v, ASN1_ITEM_rptr(info_cert));
-		v = NULL;
-	}
-	ERR_clear_error();
-	return (struct info_cert *)v;
-}
-
 int
 keys_cert_info(const uint8_t *der, size_t len, struct keys_certinfo *ci,
     struct smerr *e)
@@ -245,7 +227,8 @@ keys_cert_info(const uint8_t *der, size_t len, struct keys_certinfo *ci,
 	int			 r;
 
 	memset(ci, 0, sizeof(*ci));
-	if ((c = info_cert_read(der, len)) == NULL)
+	if ((c = (struct info_cert *)keys_der_item(der, len,
+	    ASN1_ITEM_rptr(info_cert))) == NULL)
 		return smerr_set(e, SMERR_PARSE, "not a DER certificate");
 	t = c->tbs;
 	if ((r = keys_der_fingerprint(der, len, ci->fingerprint, e)) != 0)

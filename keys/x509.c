@@ -13,21 +13,27 @@
 
 #include "keys/x509.h"
 
-X509 *
-keys_der_x509(const uint8_t *der, size_t len)
+ASN1_VALUE *
+keys_der_item(const uint8_t *der, size_t len, const ASN1_ITEM *it)
 {
 	const unsigned char	*p = der;
-	X509			*x;
+	ASN1_VALUE		*v;
 
 	if (der == NULL || len == 0 || len > KEYS_MAX_FILE)
 		return NULL;
-	x = d2i_X509(NULL, &p, (long)len);
-	if (x != NULL && p != der + len) {
-		X509_free(x);
-		x = NULL;
+	v = ASN1_item_d2i(NULL, &p, (long)len, it);
+	if (v != NULL && p != der + len) {
+		ASN1_item_free(v, it);
+		v = NULL;
 	}
 	ERR_clear_error();
-	return x;
+	return v;
+}
+
+X509 *
+keys_der_x509(const uint8_t *der, size_t len)
+{
+	return (X509 *)keys_der_item(der, len, ASN1_ITEM_rptr(X509));
 }
 
 int

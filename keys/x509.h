@@ -15,9 +15,12 @@
 #define KEYS_MAX_FILE	(1024 * 1024)	/* a certificate or PKCS#12 file */
 
 /*
- * The certificate whose DER is exactly the len bytes at der (at most
- * KEYS_MAX_FILE), or NULL; OpenSSL's error queue is left empty.
+ * The value of the ASN.1 type it whose DER is exactly the len bytes at der
+ * (at most KEYS_MAX_FILE), or NULL; OpenSSL's error queue is left empty.
  */
+ASN1_VALUE	*keys_der_item(const uint8_t *der, size_t len,
+	    const ASN1_ITEM *it);
+/* The certificate so read (keys_der_item). */
 X509	*keys_der_x509(const uint8_t *der, size_t len);
 /*
  * An ASN.1 time (UTCTime or GeneralizedTime) as seconds since the epoch
