@@ -63,13 +63,26 @@ key_from_pkcs8(const struct buf *key)
 	return pk;
 }
 
-/* The DER of a ContentInfo into a new buffer. */
+/*
+ * Finishes cms over content and puts its DER into a new buffer; failed is
+ * what the error says when finishing fails.
+ */
 static int
-cms_to_buf(CMS_ContentInfo *cms, struct buf **outp, struct smerr *e)
+cms_final_buf(CMS_ContentInfo *cms, const struct buf *content,
+    unsigned int flags, const char *failed, struct buf **outp,
+    struct smerr *e)
 {
 	unsigned char	*der = NULL;
+	BIO		*in;
 	int		 n;
 
+	if (buf_len(content) > INT_MAX || (in = BIO_new_mem_buf(
+	    buf_data(content), (int)buf_len(content))) == NULL)
+		return smerr_nomem(e);
+	n = CMS_final(cms, in, NULL, flags);
+	BIO_free(in);
+	if (!n)
+		return ossl_fail(e, failed);
 	if ((n = i2d_CMS_ContentInfo(cms, &der)) <= 0)
 		return ossl_fail(e, "cannot encode the CMS structure");
 	if ((*outp = buf_new(PROTECT_MAX)) == NULL ||
@@ -111,7 +124,6 @@ protect_sign(const struct protect_signer *s, const struct buf *content,
 	EVP_PKEY_CTX		*pctx;
 	EVP_PKEY		*pk = NULL;
 	X509			*x = NULL, *c;
-	BIO			*in = NULL;
 	size_t			 i;
 	int			 r = SMERR_CRYPTO;
 
@@ -184,19 +196,8 @@ protect_sign(const struct protect_signer *s, const struct buf *content,
 		}
 		X509_free(c);
 	}
-	if ((in = BIO_new_mem_buf(buf_data(content),
-	    (int)buf_len(content))) == NULL ||
-	    buf_len(content) > INT_MAX) {
-		r = smerr_nomem(e);
-		goto out;
-	}
-	if (!CMS_final(cms, in, NULL, flags)) {
-		r = ossl_fail(e, "signing failed");
-		goto out;
-	}
-	r = cms_to_buf(cms, sigp, e);
+	r = cms_final_buf(cms, content, flags, "signing failed", sigp, e);
 out:
-	BIO_free(in);
 	CMS_ContentInfo_free(cms);
 	EVP_PKEY_free(pk);
 	X509_free(x);
@@ -228,7 +229,6 @@ protect_encrypt(const struct protect_rcpt *rc, size_t n,
 	EVP_PKEY_CTX		*pctx;
 	EVP_PKEY		*pub;
 	X509			*x = NULL;
-	BIO			*in = NULL;
 	size_t			 i;
 	int			 r = SMERR_CRYPTO, gcm;
 
@@ -265,19 +265,10 @@ protect_encrypt(const struct protect_rcpt *rc, size_t n,
 		X509_free(x);
 		x = NULL;
 	}
-	if (buf_len(content) > INT_MAX || (in = BIO_new_mem_buf(
-	    buf_data(content), (int)buf_len(content))) == NULL) {
-		r = smerr_nomem(e);
-		goto out;
-	}
-	if (!CMS_final(cms, in, NULL, flags)) {
-		r = ossl_fail(e, "encryption failed");
-		goto out;
-	}
-	if ((r = cms_to_buf(cms, derp, e)) == 0 && aead != NULL)
+	if ((r = cms_final_buf(cms, content, flags, "encryption failed", derp,
+	    e)) == 0 && aead != NULL)
 		*aead = gcm;
 out:
-	BIO_free(in);
 	X509_free(x);
 	CMS_ContentInfo_free(cms);
 	ERR_clear_error();
