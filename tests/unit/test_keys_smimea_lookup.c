@@ -29,12 +29,10 @@
 #include "tests/unit/lib/unit.h"
 
 struct fx {
-	char		 dir[64];
-	char		 ta[96];
+	struct dns_fx	 x;		/* ta.ds, a silent resolver */
 	struct store	*st;
 	struct keys	*k;
-	struct dns	*dns;		/* a resolver that never answers */
-	int		 silent;
+	struct dns	*dns;		/* on it */
 	struct unit_pki	 pki;
 	uint8_t		*alice, *alice2, *bob, *carol;
 	int		 alice_len, alice2_len, bob_len, carol_len;
@@ -53,13 +51,11 @@ setup(void **state)
 {
 	struct fx		*f = calloc(1, sizeof(*f));
 	uint8_t			 key[STORE_KEY_LEN];
-	char			 res[32];
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_keys_lookup.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	dns_fx_init(&f->x, "test_keys_lookup");
 	assert_int_equal(RAND_bytes(key, sizeof(key)), 1);
-	assert_int_equal(store_open(f->dir, key, &f->st, NULL), 0);
+	assert_int_equal(store_open(f->x.dir, key, &f->st, NULL), 0);
 	assert_int_equal(keys_open(f->st, &f->k, NULL), 0);
 
 	unit_pki_init(&f->pki, "lookup test CA");
@@ -68,10 +64,7 @@ setup(void **state)
 	f->bob = issue(f, "bob", "bob@example.test", &f->bob_len);
 	f->carol = issue(f, "carol", "carol@example.test", &f->carol_len);
 
-	f->silent = unit_silent_udp(res, sizeof(res));
-	snprintf(f->ta, sizeof(f->ta), "%s/ta.ds", f->dir);
-	unit_write_file(f->ta, TEST_DS);
-	f->dns = silent_dns(res, f->ta);
+	f->dns = silent_dns(f->x.resolver, f->x.ta);
 	*state = f;
 	return 0;
 }
@@ -82,7 +75,6 @@ teardown(void **state)
 	struct fx	*f = *state;
 
 	dns_free(f->dns);
-	close(f->silent);
 	keys_close(f->k);
 	store_close(f->st);
 	OPENSSL_free(f->alice);
@@ -90,7 +82,7 @@ teardown(void **state)
 	OPENSSL_free(f->bob);
 	OPENSSL_free(f->carol);
 	unit_pki_free(&f->pki);
-	unit_rmrf(f->dir);
+	dns_fx_free(&f->x);
 	free(f);
 	return 0;
 }
