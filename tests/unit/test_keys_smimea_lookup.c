@@ -102,6 +102,23 @@ recipient(struct fx *f, struct dns *dns, const char *address, struct recip *r,
 	    &r->src, e);
 }
 
+/*
+ * keys_find_recipient, without DNS, gives address the certificate der
+ * (len bytes), found in src.
+ */
+static void
+recipient_is(struct fx *f, const char *address, const char *src,
+    const uint8_t *der, int len)
+{
+	struct recip	r = { NULL, 0, NULL };
+
+	assert_int_equal(recipient(f, NULL, address, &r, NULL), 0);
+	assert_string_equal(r.src, src);
+	assert_int_equal(r.len, len);
+	assert_memory_equal(r.der, der, r.len);
+	free(r.der);
+}
+
 /* Tests run in order and build on each other's store. */
 
 static void
@@ -157,11 +174,7 @@ test_store_order(void **state)
 	assert_int_equal(l->found[0].j.usable, 1);
 	assert_string_equal(l->found[0].j.chain, "ok");
 	keys_lookup_free(l);
-	assert_int_equal(recipient(f, NULL, "alice@example.test", &r, NULL), 0);
-	assert_string_equal(r.src, "store");
-	assert_int_equal(r.len, f->alice_len);
-	assert_memory_equal(r.der, f->alice, r.len);
-	free(r.der);
+	recipient_is(f, "alice@example.test", "store", f->alice, f->alice_len);
 }
 
 static void
@@ -253,7 +266,6 @@ test_idn(void **state)
 	struct fx		*f = *state;
 	struct keys_lookup	*l = NULL;
 	struct smerr		 e;
-	struct recip		 r = { NULL, 0, NULL };
 	uint8_t			*u, *d;
 	int			 ulen, dlen;
 
@@ -270,12 +282,7 @@ test_idn(void **state)
 	assert_int_equal(l->found[0].j.usable, 1);
 	keys_lookup_free(l);
 	/* Capitals and a decomposed ü are the same domain. */
-	assert_int_equal(recipient(f, NULL, "user@BU\xcc\x88" "CHER.example",
-	    &r, NULL), 0);
-	assert_string_equal(r.src, "store");
-	assert_int_equal(r.len, ulen);
-	assert_memory_equal(r.der, u, r.len);
-	free(r.der);
+	recipient_is(f, "user@BU\xcc\x88" "CHER.example", "store", u, ulen);
 	assert_int_equal(keys_lookup(f->k, NULL, "dora@b\xc3\xbc" "cher.example",
 	    0, &l, NULL), 0);
 	assert_int_equal(l->n, 1);
