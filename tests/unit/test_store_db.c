@@ -2271,11 +2271,7 @@ base_is(struct store *st, int64_t id, const char *want)
 	char		*base;
 
 	assert_int_equal(store_msg_flags_base(st, id, &base, &e), 0);
-	if (want == NULL)
-		assert_null(base);
-	else
-		assert_string_equal(base, want);
-	free(base);
+	unit_str_is(base, want);
 }
 
 /*
