@@ -132,12 +132,19 @@ recall() {
 	ui_open_msg "$1"
 	check "its compose screen" wait_for "Subject: $1"
 }
+# taken WORD BODY: a draft of Subject "WORD $ID" and the line BODY,
+# saved from the command line, recalled here, then queued by another
+# process; its id in TAKEN.
+taken() {
+	printf 'From: alice@example.test\nTo: bob@example.test\n' > "$1.txt"
+	printf 'Subject: %s %s\n\n%s\n' "$1" "$ID" "$2" >> "$1.txt"
+	TAKEN=$(S draft save "$1.txt")
+	recall "$1 $ID"
+	S send --no-sign --no-encrypt --draft "$TAKEN" >send.out 2>&1
+}
 # A recalled draft sent by another process, then changed here.
-printf 'From: alice@example.test\nTo: bob@example.test\n' > taken.txt
-printf 'Subject: taken %s\n\nwords sent elsewhere\n' "$ID" >> taken.txt
-D5=$(S draft save taken.txt)
-recall "taken $ID"
-S send --no-sign --no-encrypt --draft "$D5" >send.out 2>&1
+taken taken "words sent elsewhere"
+D5=$TAKEN
 check_eq "another process queues it" "" "$(draft_of "taken $ID")"
 echo ok > "$T/mode"
 key e
@@ -158,11 +165,8 @@ check "the new draft discarded" wait_for 'message discarded'
 
 # The same, unchanged here: nothing is kept, and the screen goes.
 n=$(ndrafts)
-printf 'From: alice@example.test\nTo: bob@example.test\n' > untouched.txt
-printf 'Subject: untouched %s\n\nas sent\n' "$ID" >> untouched.txt
-D7=$(S draft save untouched.txt)
-recall "untouched $ID"
-S send --no-sign --no-encrypt --draft "$D7" >send.out 2>&1
+taken untouched "as sent"
+D7=$TAKEN
 echo same > "$T/mode"
 key e
 check "an unchanged message: the screen says another process took it" \
@@ -188,11 +192,8 @@ check "the program ends" wait_for 'EXITED 0'
 # not shredded.
 ui_restart "$H" 80x24 "HOME='$T' EDITOR='$T/editor.sh'"
 check "the program opens again" wait_for 'sealmail: INBOX'
-printf 'From: alice@example.test\nTo: bob@example.test\n' > stopped.txt
-printf 'Subject: stopped %s\n\nwords of the draft\n' "$ID" >> stopped.txt
-D8=$(S draft save stopped.txt)
-recall "stopped $ID"
-S send --no-sign --no-encrypt --draft "$D8" >send.out 2>&1
+taken stopped "words of the draft"
+D8=$TAKEN
 echo term > "$T/mode"
 key e
 check "SIGTERM while the editor runs ends the program" wait_for 'EXITED'

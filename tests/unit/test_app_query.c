@@ -232,6 +232,24 @@ add_msg(struct store *st, int64_t folder, uint32_t uid, const char *from,
 }
 
 /*
+ * A new store in dir (a mkdtemp template, made here), its folder INBOX of
+ * account "a" in *folder.
+ */
+static struct store *
+inbox_store(char *dir, int64_t *folder)
+{
+	static const uint8_t	 key[STORE_KEY_LEN] = { 7 };
+	struct store		*st;
+	struct smerr		 e;
+
+	assert_non_null(mkdtemp(dir));
+	smerr_clear(&e);
+	assert_int_equal(store_open(dir, key, &st, &e), 0);
+	assert_int_equal(store_folder_open(st, "a", "INBOX", folder, &e), 0);
+	return st;
+}
+
+/*
  * Text that means something to SQL, LIKE or FTS4 is only ever text: it
  * finds what holds it, and the store is the same afterwards.
  */
@@ -263,7 +281,6 @@ test_hostile_text(void **state)
 		{ "-(is:signed OR to:x)", 2 },
 		{ "from:\xc3\x84\xc3\x96", 0 },
 	};
-	static const uint8_t	 key[STORE_KEY_LEN] = { 7 };
 	struct store		*st;
 	struct smerr		 e;
 	char			 dir[] = "/tmp/test_query.XXXXXX";
@@ -271,10 +288,7 @@ test_hostile_text(void **state)
 	size_t			 done, left;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	smerr_clear(&e);
-	assert_int_equal(store_open(dir, key, &st, &e), 0);
-	assert_int_equal(store_folder_open(st, "a", "INBOX", &folder, &e), 0);
+	st = inbox_store(dir, &folder);
 	add_msg(st, folder, 1, "o'brien@example.test", "100% done_now",
 	    "the walrus NEAR the *star* OR not", "\\Seen");
 	add_msg(st, folder, 2, "bob@example.test", "plain", "nothing to see",
@@ -304,7 +318,6 @@ test_any_script(void **state)
 		{ "subject:%\xc3\xbc", 0 },	/* %ü: no wildcard */
 		{ "from:\xc3\xbc OR subject:PLAIN", 2 },
 	};
-	static const uint8_t	 key[STORE_KEY_LEN] = { 7 };
 	struct store_msg	 m = { .uid = 1, .from = "juergen@example.test",
 	    .from_name = "J\xc3\xbcrgen M\xc3\xbcller", .subject = "Gr\xc3"
 	    "\xbc\xc3\x9f" "e aus K\xc3\xb6ln, \xce\x91\xce\x98\xce\x97"
@@ -314,11 +327,8 @@ test_any_script(void **state)
 	char			 dir[] = "/tmp/test_query.XXXXXX";
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
+	st = inbox_store(dir, &m.folder);
 	smerr_clear(&e);
-	assert_int_equal(store_open(dir, key, &st, &e), 0);
-	assert_int_equal(store_folder_open(st, "a", "INBOX", &m.folder, &e),
-	    0);
 	assert_int_equal(store_msg_add(st, &m, NULL, &e), 0);
 	add_msg(st, m.folder, 2, "bob@example.test", "plain", "nothing", "");
 	hits_are(st, cases, sizeof(cases) / sizeof(cases[0]));

@@ -29,12 +29,10 @@
 #include "tests/unit/lib/unit.h"
 
 struct fx {
-	char		 dir[64];
-	char		 ta[96];
+	struct dns_fx	 x;		/* ta.ds, a silent resolver */
 	struct store	*st;
 	struct keys	*k;
-	struct dns	*dns;		/* a resolver that never answers */
-	int		 silent;
+	struct dns	*dns;		/* on it */
 	struct unit_pki	 pki;
 	uint8_t		*alice, *alice2, *bob, *carol;
 	int		 alice_len, alice2_len, bob_len, carol_len;
@@ -53,13 +51,11 @@ setup(void **state)
 {
 	struct fx		*f = calloc(1, sizeof(*f));
 	uint8_t			 key[STORE_KEY_LEN];
-	char			 res[32];
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_keys_lookup.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	dns_fx_init(&f->x, "test_keys_lookup");
 	assert_int_equal(RAND_bytes(key, sizeof(key)), 1);
-	assert_int_equal(store_open(f->dir, key, &f->st, NULL), 0);
+	assert_int_equal(store_open(f->x.dir, key, &f->st, NULL), 0);
 	assert_int_equal(keys_open(f->st, &f->k, NULL), 0);
 
 	unit_pki_init(&f->pki, "lookup test CA");
@@ -68,10 +64,7 @@ setup(void **state)
 	f->bob = issue(f, "bob", "bob@example.test", &f->bob_len);
 	f->carol = issue(f, "carol", "carol@example.test", &f->carol_len);
 
-	f->silent = unit_silent_udp(res, sizeof(res));
-	snprintf(f->ta, sizeof(f->ta), "%s/ta.ds", f->dir);
-	unit_write_file(f->ta, TEST_DS);
-	f->dns = silent_dns(res, f->ta);
+	f->dns = silent_dns(f->x.resolver, f->x.ta);
 	*state = f;
 	return 0;
 }
@@ -82,7 +75,6 @@ teardown(void **state)
 	struct fx	*f = *state;
 
 	dns_free(f->dns);
-	close(f->silent);
 	keys_close(f->k);
 	store_close(f->st);
 	OPENSSL_free(f->alice);
@@ -90,7 +82,7 @@ teardown(void **state)
 	OPENSSL_free(f->bob);
 	OPENSSL_free(f->carol);
 	unit_pki_free(&f->pki);
-	unit_rmrf(f->dir);
+	dns_fx_free(&f->x);
 	free(f);
 	return 0;
 }
@@ -108,6 +100,23 @@ recipient(struct fx *f, struct dns *dns, const char *address, struct recip *r,
 {
 	return keys_find_recipient(f->k, dns, address, &r->der, &r->len,
 	    &r->src, e);
+}
+
+/*
+ * keys_find_recipient, without DNS, gives address the certificate der
+ * (len bytes), found in src.
+ */
+static void
+recipient_is(struct fx *f, const char *address, const char *src,
+    const uint8_t *der, int len)
+{
+	struct recip	r = { NULL, 0, NULL };
+
+	assert_int_equal(recipient(f, NULL, address, &r, NULL), 0);
+	assert_string_equal(r.src, src);
+	assert_int_equal(r.len, len);
+	assert_memory_equal(r.der, der, r.len);
+	free(r.der);
 }
 
 /* Tests run in order and build on each other's store. */
@@ -165,11 +174,7 @@ test_store_order(void **state)
 	assert_int_equal(l->found[0].j.usable, 1);
 	assert_string_equal(l->found[0].j.chain, "ok");
 	keys_lookup_free(l);
-	assert_int_equal(recipient(f, NULL, "alice@example.test", &r, NULL), 0);
-	assert_string_equal(r.src, "store");
-	assert_int_equal(r.len, f->alice_len);
-	assert_memory_equal(r.der, f->alice, r.len);
-	free(r.der);
+	recipient_is(f, "alice@example.test", "store", f->alice, f->alice_len);
 }
 
 static void
@@ -261,7 +266,6 @@ test_idn(void **state)
 	struct fx		*f = *state;
 	struct keys_lookup	*l = NULL;
 	struct smerr		 e;
-	struct recip		 r = { NULL, 0, NULL };
 	uint8_t			*u, *d;
 	int			 ulen, dlen;
 
@@ -278,12 +282,7 @@ test_idn(void **state)
 	assert_int_equal(l->found[0].j.usable, 1);
 	keys_lookup_free(l);
 	/* Capitals and a decomposed ü are the same domain. */
-	assert_int_equal(recipient(f, NULL, "user@BU\xcc\x88" "CHER.example",
-	    &r, NULL), 0);
-	assert_string_equal(r.src, "store");
-	assert_int_equal(r.len, ulen);
-	assert_memory_equal(r.der, u, r.len);
-	free(r.der);
+	recipient_is(f, "user@BU\xcc\x88" "CHER.example", "store", u, ulen);
 	assert_int_equal(keys_lookup(f->k, NULL, "dora@b\xc3\xbc" "cher.example",
 	    0, &l, NULL), 0);
 	assert_int_equal(l->n, 1);

@@ -131,13 +131,9 @@ from_is(const char *s, const char *want, const char *why)
 	char		*a;
 
 	assert_int_equal(mime_from_addr(mime_msg_root(m), &a, &w), 0);
-	if (want == NULL)
-		assert_null(a);
-	else
-		assert_string_equal(a, want);
+	unit_str_is(a, want);
 	if (why != NULL)
 		assert_string_equal(w, why);
-	free(a);
 	mime_msg_free(m);
 }
 
@@ -587,18 +583,10 @@ check_filename(const char *hdrs, const char *want)
 {
 	struct mime_msg	*m;
 	char		 msg[1024];
-	char		*got;
 
 	snprintf(msg, sizeof(msg), "%s\r\n\r\nbody\r\n", hdrs);
 	m = parse_ok(msg);
-	got = mime_part_filename(mime_msg_root(m));
-	if (want == NULL)
-		assert_null(got);
-	else {
-		assert_non_null(got);
-		assert_string_equal(got, want);
-	}
-	free(got);
+	unit_str_is(mime_part_filename(mime_msg_root(m)), want);
 	mime_msg_free(m);
 }
 

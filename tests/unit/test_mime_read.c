@@ -16,6 +16,7 @@
 #include "base/err.h"
 #include "mime/mime.h"
 #include "mime/build.h"
+#include "tests/unit/lib/unit.h"
 
 /* Reads the header section of s: "name=value|" per field into out. */
 static int
@@ -180,13 +181,7 @@ test_nul(void **st)
 static void
 find_is(const char *s, const char *name, const char *want)
 {
-	char	*v = mime_header_find(s, strlen(s), name);
-
-	if (want == NULL)
-		assert_null(v);
-	else
-		assert_string_equal(v, want);
-	free(v);
+	unit_str_is(mime_header_find(s, strlen(s), name), want);
 }
 
 static void

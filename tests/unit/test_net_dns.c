@@ -26,12 +26,9 @@
 	"e06d44b80b8f1d39a95c0b0d7c65d08458e880409bbc683457104237c7f8ec8d\n"
 
 struct fixture {
-	char	dir[64];
-	char	ta[96];
-	char	root_ta[96];
-	char	empty_ta[96];
-	int	silent;		/* a UDP socket that never answers */
-	char	resolver[32];
+	struct dns_fx	x;		/* ta.ds, a silent resolver */
+	char		root_ta[160];
+	char		empty_ta[160];
 };
 
 static int
@@ -41,15 +38,11 @@ setup(void **st)
 
 	f = calloc(1, sizeof(*f));
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_net_dns.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->ta, sizeof(f->ta), "%s/ta.ds", f->dir);
-	snprintf(f->root_ta, sizeof(f->root_ta), "%s/root.ds", f->dir);
-	snprintf(f->empty_ta, sizeof(f->empty_ta), "%s/empty.ds", f->dir);
-	unit_write_file(f->ta, "; the lab's anchor\n" TEST_DS);
+	dns_fx_init(&f->x, "test_net_dns");
+	snprintf(f->root_ta, sizeof(f->root_ta), "%s/root.ds", f->x.dir);
+	snprintf(f->empty_ta, sizeof(f->empty_ta), "%s/empty.ds", f->x.dir);
 	unit_write_file(f->root_ta, ROOT_DS);
 	unit_write_file(f->empty_ta, "; nothing but a comment\n\n");
-	f->silent = unit_silent_udp(f->resolver, sizeof(f->resolver));
 	*st = f;
 	return 0;
 }
@@ -59,8 +52,7 @@ teardown(void **st)
 {
 	struct fixture	*f = *st;
 
-	close(f->silent);
-	unit_rmrf(f->dir);
+	dns_fx_free(&f->x);
 	free(f);
 	return 0;
 }
@@ -87,8 +79,8 @@ test_anchor_files(void **st)
 	char			 missing[128];
 
 	memset(&c, 0, sizeof(c));
-	c.resolver = f->resolver;
-	snprintf(missing, sizeof(missing), "%s/none.ds", f->dir);
+	c.resolver = f->x.resolver;
+	snprintf(missing, sizeof(missing), "%s/none.ds", f->x.dir);
 	c.trust_anchor = missing;
 	smerr_clear(&e);
 	assert_int_equal(dns_new(&c, &d, &e), SMERR_IO);
@@ -100,13 +92,13 @@ test_anchor_files(void **st)
 	assert_int_equal(dns_new(&c, &d, &e), SMERR_CONFIG);
 	assert_non_null(strstr(smerr_msg(&e), "no anchor"));
 
-	c.trust_anchor = f->ta;
+	c.trust_anchor = f->x.ta;
 	c.resolver = "resolver.example@53";
 	smerr_clear(&e);
 	assert_int_equal(dns_new(&c, &d, &e), SMERR_DNS);
 	assert_non_null(strstr(smerr_msg(&e), "not an address"));
 
-	c.resolver = f->resolver;
+	c.resolver = f->x.resolver;
 	smerr_clear(&e);
 	assert_int_equal(dns_new(&c, &d, &e), 0);
 	dns_free(d);
@@ -128,7 +120,7 @@ test_bad_names(void **st)
 	char			 longname[300];
 	size_t			 i;
 
-	d = silent_dns(f->resolver, f->ta);
+	d = silent_dns(f->x.resolver, f->x.ta);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		smerr_clear(&e);
 		assert_int_equal(dns_query(d, bad[i], DNS_T_A, &a, &e),
@@ -158,7 +150,7 @@ test_deadline(void **st)
 	struct smerr		 e;
 	double			 t0, ms;
 
-	d = silent_dns(f->resolver, f->ta);
+	d = silent_dns(f->x.resolver, f->x.ta);
 	smerr_clear(&e);
 	t0 = unit_now_ms();
 	assert_int_equal(dns_query(d, "2bd806c97f0e00af1a1fc3328fa763a9269723"
@@ -189,7 +181,7 @@ test_tlsa_failed(void **st)
 	struct net_lookup	*lk = NULL;
 	struct smerr		 e;
 
-	d = silent_dns(f->resolver, f->ta);
+	d = silent_dns(f->x.resolver, f->x.ta);
 	memset(&srv, 0, sizeof(srv));
 	srv.host = "mail.example.test";
 	srv.port = 993;
@@ -219,7 +211,7 @@ test_special_use_test(void **st)
 	struct dns_answer	*a = NULL;
 	double			 t0;
 
-	d = silent_dns(f->resolver, f->root_ta);
+	d = silent_dns(f->x.resolver, f->root_ta);
 	t0 = unit_now_ms();
 	assert_int_equal(dns_query(d, "mail.example.test.", DNS_T_A, &a,
 	    NULL), 0);
@@ -231,7 +223,7 @@ test_special_use_test(void **st)
 	dns_answer_free(a);
 	dns_free(d);
 
-	d = silent_dns(f->resolver, f->ta);
+	d = silent_dns(f->x.resolver, f->x.ta);
 	assert_int_equal(dns_query(d, "mail.example.test", DNS_T_A, &a, NULL),
 	    SMERR_TIMEOUT);
 	dns_free(d);

@@ -55,6 +55,27 @@ open_key1(const char *d, struct smerr *e)
 	return st;
 }
 
+/* The store in d, opened as open_key1 does, its folder work/INBOX in *inbox. */
+static struct store *
+open_inbox(const char *d, int64_t *inbox, struct smerr *e)
+{
+	struct store	*st = open_key1(d, e);
+
+	assert_int_equal(store_folder_open(st, "work", "INBOX", inbox, e), 0);
+	return st;
+}
+
+/* The end of a test: st passes store_check, is closed, and d removed. */
+static void
+close_checked(struct store *st, char *d)
+{
+	struct smerr	e;
+
+	assert_int_equal(store_check(st, &e), 0);
+	store_close(st);
+	rmdir_all(d);
+}
+
 /* FTS4's own check of st's full-text index passes. */
 static void
 fts_intact(struct store *st)
@@ -543,8 +564,7 @@ test_messages(void **unused)
 	char			*d = tmpdir();
 
 	(void)unused;
-	st = open_key1(d, &e);
-	assert_int_equal(store_folder_open(st, "work", "INBOX", &inbox, &e), 0);
+	st = open_inbox(d, &inbox, &e);
 	assert_int_equal(store_folder_open(st, "work", "INBOX", &id1, &e), 0);
 	assert_int_equal(inbox, id1);
 	assert_int_equal(store_folder_open(st, "work", "Archive", &other, &e),
@@ -804,8 +824,7 @@ test_text_in_body(void **unused)
 	char			*d = tmpdir(), q[128];
 
 	(void)unused;
-	st = open_key1(d, &e);
-	assert_int_equal(store_folder_open(st, "work", "INBOX", &inbox, &e), 0);
+	st = open_inbox(d, &inbox, &e);
 	add_text(st, inbox, 1, body1, text1, &at, &len);
 	assert_int_equal(at, (int64_t)(strstr(body1, "first") - body1));
 	id2 = add_text(st, inbox, 2, body2, text2, &at, &len);
@@ -881,8 +900,7 @@ test_unbound(void **unused)
 
 	(void)unused;
 	memset(&ids, 0, sizeof(ids));
-	st = open_key1(d, &e);
-	assert_int_equal(store_folder_open(st, "work", "INBOX", &inbox, &e), 0);
+	st = open_inbox(d, &inbox, &e);
 	assert_int_equal(store_folder_set_state(st, inbox, 77, 3, 9, &e), 0);
 	mkmsg(&m, inbox, 1, "the first", "d1");
 	assert_int_equal(store_msg_add(st, &m, &id1, &e), 0);
@@ -927,8 +945,7 @@ test_text_in_part(void **unused)
 
 	(void)unused;
 	memset(&ids, 0, sizeof(ids));
-	st = open_key1(d, &e);
-	assert_int_equal(store_folder_open(st, "work", "INBOX", &inbox, &e), 0);
+	st = open_inbox(d, &inbox, &e);
 	id = add_text(st, inbox, 1, signd, text, &at, &len);
 	assert_int_equal(at, (int64_t)(strstr(signd, "signed dik") - signd));
 	assert_int_equal(len, 32);
@@ -1352,8 +1369,7 @@ test_by_msgid(void **unused)
 	char			*d = tmpdir();
 
 	(void)unused;
-	st = open_key1(d, &e);
-	assert_int_equal(store_folder_open(st, "work", "INBOX", &inbox, &e), 0);
+	st = open_inbox(d, &inbox, &e);
 	assert_int_equal(store_folder_open(st, "home", "Sent", &sent, &e), 0);
 	mkmsg(&m, inbox, 1, "the first", "m1");
 	m.message_id = "<one@example.test>";
@@ -1866,8 +1882,7 @@ test_upgrade_2(void **unused)
 	char			*d = tmpdir();
 
 	(void)unused;
-	st = open_key1(d, &e);
-	assert_int_equal(store_folder_open(st, "work", "INBOX", &inbox, &e), 0);
+	st = open_inbox(d, &inbox, &e);
 	mkmsg(&m, inbox, 1, "an older dingoword", "u1");
 	assert_int_equal(store_msg_add(st, &m, &id1, &e), 0);
 	mkmsg(&m, inbox, 2, "another older numbatword", "u2");
@@ -1902,9 +1917,7 @@ test_upgrade_2(void **unused)
 	assert_int_equal(store_msg_delete(st, id2, &e), 0);
 	assert_int_equal(hits(st, "numbatword"), 0);
 	fts_intact(st);
-	assert_int_equal(store_check(st, &e), 0);
-	store_close(st);
-	rmdir_all(d);
+	close_checked(st, d);
 }
 
 static int
@@ -2031,8 +2044,7 @@ test_upgrade_14(void **unused)
 	char			*d = tmpdir();
 
 	(void)unused;
-	st = open_key1(d, &e);
-	assert_int_equal(store_folder_open(st, "work", "INBOX", &inbox, &e), 0);
+	st = open_inbox(d, &inbox, &e);
 	mkmsg(&m, inbox, 1, "kept", "m1");
 	m.message_id = "<kept@example.test>";
 	assert_int_equal(store_msg_add(st, &m, &id, &e), 0);
@@ -2189,9 +2201,7 @@ test_upgrade_together(void **unused)
 	}
 	assert_int_equal(one_int(st, "SELECT value FROM meta WHERE name = "
 	    "'schema';"), 17);
-	assert_int_equal(store_check(st, &e), 0);
-	store_close(st);
-	rmdir_all(d);
+	close_checked(st, d);
 }
 
 /*
@@ -2261,11 +2271,7 @@ base_is(struct store *st, int64_t id, const char *want)
 	char		*base;
 
 	assert_int_equal(store_msg_flags_base(st, id, &base, &e), 0);
-	if (want == NULL)
-		assert_null(base);
-	else
-		assert_string_equal(base, want);
-	free(base);
+	unit_str_is(base, want);
 }
 
 /*
@@ -2323,9 +2329,7 @@ test_ids_kept(void **unused)
 	assert_true(id4 > id3);
 	assert_int_equal(store_msg_move(st, id4, inbox, 1, &id1, &e), 0);
 	assert_true(id1 > id4);
-	assert_int_equal(store_check(st, &e), 0);
-	store_close(st);
-	rmdir_all(d);
+	close_checked(st, d);
 }
 
 /* store_msg_delete_at(st, id, folder, uid): whether it removed id. */
@@ -2502,9 +2506,7 @@ test_upgrade_12(void **unused)
 	base_is(st, id1, NULL);
 	assert_int_equal(store_msg_set_local_flags(st, id2, "", &e), 0);
 	base_is(st, id2, "\\Seen");
-	assert_int_equal(store_check(st, &e), 0);
-	store_close(st);
-	rmdir_all(d);
+	close_checked(st, d);
 }
 
 /*
@@ -2523,8 +2525,7 @@ test_upgrade_8(void **unused)
 	char			*d = tmpdir();
 
 	(void)unused;
-	st = open_key1(d, &e);
-	assert_int_equal(store_folder_open(st, "work", "INBOX", &inbox, &e), 0);
+	st = open_inbox(d, &inbox, &e);
 	id1 = add_text(st, inbox, 1, body, "old gnuword\n", &at, &len);
 	assert_int_equal(len, -1);
 	id2 = add_text(st, inbox, 2, "apart ibexword\n", "apart ibexword\n",
@@ -2550,9 +2551,7 @@ test_upgrade_8(void **unused)
 	assert_int_equal(hits(st, "ibexword"), 1);
 	assert_int_equal(hits(st, "old"), 2);
 	fts_intact(st);
-	assert_int_equal(store_check(st, &e), 0);
-	store_close(st);
-	rmdir_all(d);
+	close_checked(st, d);
 }
 
 static long
@@ -2622,9 +2621,7 @@ test_ckpt(void **unused)
 	st = NULL;
 	assert_int_equal(store_open(d, key2, &st, &e), 0);
 	assert_int_equal(one_int(st, "SELECT count(*) FROM big;"), 2001);
-	assert_int_equal(store_check(st, &e), 0);
-	store_close(st);
-	rmdir_all(d);
+	close_checked(st, d);
 }
 
 int

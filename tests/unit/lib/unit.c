@@ -111,6 +111,18 @@ unit_strv_is(char **v, size_t n, const char *want)
 	buf_free(b);
 }
 
+void
+unit_str_is(char *got, const char *want)
+{
+	if (want == NULL)
+		assert_null(got);
+	else {
+		assert_non_null(got);
+		assert_string_equal(got, want);
+	}
+	free(got);
+}
+
 double
 unit_now_ms(void)
 {

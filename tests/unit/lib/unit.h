@@ -1,8 +1,9 @@
 /*
  * tests/unit/lib/unit.h: what the cmocka unit tests share: a private
- * directory and its removal, files written and read whole, a list of
- * strings checked, a monotonic clock, a resolver that never answers,
- * X.509 certificates made on the spot and private keys as PKCS#8.
+ * directory and its removal, files written and read whole, a string and
+ * a list of strings checked, a monotonic clock, a resolver that never
+ * answers, X.509 certificates made on the spot and private keys as
+ * PKCS#8.
  * Linked into every unit test (it uses only base/); a failure is a
  * cmocka assertion. Include it after cmocka.h.
  */
@@ -52,6 +53,9 @@ struct buf	*unit_read_buf(const char *path);
 
 /* The n strings of v, joined by spaces, are want; frees them and v. */
 void		 unit_strv_is(char **v, size_t n, const char *want);
+
+/* The string got is want (want NULL: got is NULL too); frees got. */
+void		 unit_str_is(char *got, const char *want);
 
 /* Milliseconds of CLOCK_MONOTONIC. */
 double		 unit_now_ms(void);
