@@ -4,7 +4,10 @@
 # untrusted CA, PKIX-EE with an untrusted chain, another address, a bogus
 # sub-zone, an unsigned sub-zone, a secure denial, a record that changes
 # after its TTL, a dead resolver, and a hash-only record that confirms a
-# certificate the store already holds.
+# certificate the store already holds. Read by inspect: a signer from the
+# untrusted CA with a record is valid by DANE; one expired is untrusted
+# for it, though its record matches (and valid by DANE as of a time it was
+# valid); one with no record is untrusted.
 set -u
 . "$TOP/tests/lib.sh"
 lab_up || true
@@ -18,6 +21,9 @@ dz_cert ttl1 ttl@dane.test untrusted
 dz_cert ttl2 ttl@dane.test untrusted
 dz_cert hash hash@dane.test untrusted
 dz_cert send send@dane.test untrusted
+dz_cert rdane rdane@dane.test untrusted
+dz_cert rexp rexp@dane.test untrusted -40d 30
+dz_cert rnone rnone@dane.test untrusted
 
 rd() { dane_rdata_300 "$DZ_DIR/$1.pem" | sed "s/^3 0 0/$2/"; }
 records() {
@@ -29,6 +35,8 @@ records() {
 	printf '%s 300 %s\n' "$(smimea_owner send)" "$(rd send '3 0 0')"
 	printf '%s 300 %s\n' "$(smimea_owner hash)" \
 	    "$(dane_rdata_311 "$DZ_DIR/hash.pem")"
+	printf '%s 300 %s\n' "$(smimea_owner rdane)" "$(rd rdane '3 0 0')"
+	printf '%s 300 %s\n' "$(smimea_owner rexp)" "$(rd rexp '3 0 0')"
 }
 records ttl1 | dz_publish && dz_serve ||
     { notok "the test zone is served"; t_done; }
@@ -148,7 +156,55 @@ check_eq "hash: from the store" store "$(json "$j" 'd["certificates"][0]["source
 check_eq "hash: trust dane" dane "$(json "$j" 'd["certificates"][0]["trust"]')"
 check_eq "hash: usable" true "$(json "$j" 'd["certificates"][0]["usable"]')"
 
-# 11. A dead resolver costs the configured timeout, not 17 s.
+# 11. Reading: DANE stands in for a trusted issuer, for nothing else. Each
+# message is signed by its certificate from the untrusted CA; rexp's was
+# valid from 40 to 10 days ago, and signed its message 35 days ago.
+printf 'Hello,\nsigned.\n' > "$T/body"
+# signed NAME [OFFSET]: $T/NAME.eml from NAME@dane.test, signed with the
+# clock OFFSET away (faketime's "-35d"), now by default.
+signed() {
+	faketime -f "${2:-+0d}" openssl cms -sign -in "$T/body" -text \
+	    -signer "$DZ_DIR/$1.pem" -inkey "$DZ_DIR/$1.key" \
+	    -from "$1@dane.test" -to good@dane.test -subject "from $1" \
+	    -out "$T/$1.eml"
+}
+insp() { sm inspect --json "$@" > "$j" 2>"$T/err"; }
+v() { json "$j" "d[\"$1\"]"; }
+for n in rdane rnone; do
+	check "read: a message from $n@" signed "$n"
+done
+check "read: a message from rexp@, signed while its certificate was valid" \
+    signed rexp -35d
+
+check "read: inspect rdane@'s message" insp "$T/rdane.eml"
+check_eq "read, record, sound but for its issuer: valid" valid "$(v signature)"
+check_eq "read, record, sound but for its issuer: trust dane" dane "$(v trust)"
+check_eq "read, record, sound but for its issuer: no finding" "[]" \
+    "$(v findings)"
+
+check "read: inspect rexp@'s message" insp "$T/rexp.eml"
+check_eq "read, record, expired: untrusted, not valid" untrusted \
+    "$(v signature)"
+check_eq "read, record, expired: trust none" none "$(v trust)"
+check_match "read, record, expired: a finding says it has expired" \
+    "signer 1: the signer's certificate has expired" "$(v findings)"
+check_match "read, record, expired: and when, after the signing" \
+    "signer 1: the certificate expired at .*, after the message was signed" \
+    "$(v findings)"
+# Judged at a time it was valid, the same certificate is trusted by DANE:
+# its validity is the verdict's to judge, at the verdict's time.
+check "read: inspect rexp@'s message as of 20 days ago" \
+    insp --time "@$(($(date +%s) - 20 * 86400))" "$T/rexp.eml"
+check_eq "read, record, valid then: valid" valid "$(v signature)"
+check_eq "read, record, valid then: trust dane" dane "$(v trust)"
+
+check "read: inspect rnone@'s message" insp "$T/rnone.eml"
+check_eq "read, no record: untrusted" untrusted "$(v signature)"
+check_eq "read, no record: trust none" none "$(v trust)"
+check_match "read, no record: a finding names the missing issuer" \
+    "signer 1: unable to get local issuer certificate" "$(v findings)"
+
+# 12. A dead resolver costs the configured timeout, not 17 s.
 s=$(date +%s%N)
 check_fails "dead resolver: net_dnsq fails" \
     'no answer from the resolver within 1 s' "$TOOLS/net_dnsq" -t 1 \

@@ -8,9 +8,10 @@
 # dz_serve, sm (sealmail in DZ_HOME).
 #
 # Certificates (RSA-2048, SAN email, EKU emailProtection): dz_cert NAME
-# ADDRESS CA makes $DZ_DIR/NAME.pem/.key issued by CA ("trusted" or
-# "untrusted"). Only "trusted" is imported as a trust anchor by tests
-# that want PKIX to hold.
+# ADDRESS CA [OFFSET DAYS] makes $DZ_DIR/NAME.pem/.key issued by CA
+# ("trusted" or "untrusted"), valid for ten years from now, or for DAYS
+# from the clock OFFSET away (faketime's "-40d"). Only "trusted" is
+# imported as a trust anchor by tests that want PKIX to hold.
 
 . "$TOP/tests/lab/dnszone.sh"
 
@@ -42,9 +43,10 @@ dz_cert() {
 	    "extendedKeyUsage=emailProtection" \
 	    "keyUsage=critical,digitalSignature,keyEncipherment" \
 	    "basicConstraints=CA:FALSE" > "$DZ_DIR/$1.ext"
-	openssl x509 -req -in "$DZ_DIR/$1.csr" -CA "$DZ_DIR/$3.pem" \
-	    -CAkey "$DZ_DIR/$3.key" -CAcreateserial -days 3650 \
-	    -extfile "$DZ_DIR/$1.ext" -out "$DZ_DIR/$1.pem" 2>/dev/null
+	faketime -f "${4:-+0d}" openssl x509 -req -in "$DZ_DIR/$1.csr" \
+	    -CA "$DZ_DIR/$3.pem" -CAkey "$DZ_DIR/$3.key" -CAcreateserial \
+	    -days "${5:-3650}" -extfile "$DZ_DIR/$1.ext" \
+	    -out "$DZ_DIR/$1.pem" 2>/dev/null
 }
 
 # dz_publish FILE: writes the zone dane.test with the SMIMEA lines read
