@@ -1294,20 +1294,26 @@ fetch_gaps(struct syncer *s, struct smerr *e)
 }
 
 /*
- * Deletes the messages of l, which a foreach that returned r filled, as
- * expunged; frees l's IDs.
+ * Deletes as expunged the messages of folder fid that l holds, which a
+ * foreach that returned r filled: IDs alone for messages without a UID,
+ * or (uids) each ID followed by its UID. Each goes only while it is still
+ * there under that UID: a move made here since the list was read (to
+ * Trash, keeping its row) takes it out of this sync's hands. Frees l's
+ * IDs.
  */
 static int
-drop_ids(struct syncer *s, struct vec_ids *l, int r)
+drop_ids(struct syncer *s, int64_t fid, struct vec_ids *l, int uids, int r)
 {
 	size_t	i;
+	int	gone;
 
 	if (r != 0 || (r = vec_ids_check(l, s->e)) != 0)
 		goto out;
-	for (i = 0; i < l->n; i++) {
-		if ((r = store_msg_delete(s->o->store, l->v[i], s->e)) != 0)
+	for (i = 0; i + (uids ? 1 : 0) < l->n; i += uids ? 2 : 1) {
+		if ((r = store_msg_delete_at(s->o->store, l->v[i], fid,
+		    uids ? (uint32_t)l->v[i + 1] : 0, &gone, s->e)) != 0)
 			goto out;
-		s->stats->expunged++;
+		s->stats->expunged += gone;
 	}
 out:
 	free(l->v);
@@ -1326,8 +1332,8 @@ drop_unbound(struct syncer *s)
 	struct vec_ids	l;
 
 	memset(&l, 0, sizeof(l));
-	return drop_ids(s, &l, store_msg_foreach_unbound(s->o->store, s->fid,
-	    vec_ids_cb, &l, s->e));
+	return drop_ids(s, s->fid, &l, 0, store_msg_foreach_unbound(
+	    s->o->store, s->fid, vec_ids_cb, &l, s->e));
 }
 
 /*
@@ -1555,10 +1561,15 @@ gone_cb(const struct store_folder *sf, void *arg)
 	return vec_ids_add(&g->ids, sf->id);
 }
 
+/* Each message with a UID: its ID, then its UID. */
 static int
 bound_cb(const struct store_msg *m, void *arg)
 {
-	return m->uid != 0 ? vec_ids_add(arg, m->id) : 0;
+	if (m->uid == 0)
+		return 0;
+	if (vec_ids_add(arg, m->id) != 0)
+		return 1;
+	return vec_ids_add(arg, m->uid);
 }
 
 /* The messages the store holds in folder fid as bound to a UID there. */
@@ -1568,8 +1579,8 @@ drop_bound(struct syncer *s, int64_t fid)
 	struct vec_ids	l;
 
 	memset(&l, 0, sizeof(l));
-	return drop_ids(s, &l, store_msg_foreach(s->o->store, fid, bound_cb,
-	    &l, s->e));
+	return drop_ids(s, fid, &l, 1, store_msg_foreach(s->o->store, fid,
+	    bound_cb, &l, s->e));
 }
 
 /*
