@@ -211,7 +211,9 @@ check_fails "dead resolver: net_dnsq fails" \
     -r "127.0.0.1@$DZ_DEAD_PORT" -a "$DZ_TA" "$(smimea_name good@dane.test)" SMIMEA
 ms=$(( ($(date +%s%N) - s) / 1000000 ))
 check_match "dead resolver: a timeout" "^error timeout" "$(cat "$T/.err")"
-check "dead resolver: one lookup took $ms ms (timeout 1 s)" test "$ms" -lt 1500
+# The bounds leave room for a loaded machine and the sanitizers' start;
+# they are far below what a resolver's own retries would take.
+check "dead resolver: one lookup took $ms ms (timeout 1 s)" test "$ms" -lt 4000
 mkdir -p "$T/deadhome"
 dns_section "127.0.0.1@$DZ_DEAD_PORT" "$DZ_TA" 1 > "$T/deadhome/config"
 s=$(date +%s%N)
