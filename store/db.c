@@ -503,6 +503,13 @@ store_do(struct store *st, const char *sql, const struct store_arg *args,
 	return store_run(st, s, what, e);
 }
 
+/* The error for a row that is not there: "no <noun> <id>". */
+static int
+no_row(struct smerr *e, const char *noun, int64_t id)
+{
+	return smerr_set(e, SMERR_NOTFOUND, "no %s %lld", noun, (long long)id);
+}
+
 int
 store_run_row(struct store *st, sqlite3_stmt *s, const char *what,
     const char *noun, int64_t id, struct smerr *e)
@@ -510,9 +517,21 @@ store_run_row(struct store *st, sqlite3_stmt *s, const char *what,
 	if (store_run(st, s, what, e) != 0)
 		return SMERR_STORE;
 	if (sqlite3_changes(st->db) == 0)
-		return smerr_set(e, SMERR_NOTFOUND, "no %s %lld", noun,
-		    (long long)id);
+		return no_row(e, noun, id);
 	return 0;
+}
+
+int
+store_step_row(struct store *st, sqlite3_stmt *s, const char *what,
+    const char *noun, int64_t id, struct smerr *e)
+{
+	int	rc;
+
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return no_row(e, noun, id);
+	return store_dberr(st, e, what);
 }
 
 int

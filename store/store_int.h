@@ -81,6 +81,13 @@ int	 store_run(struct store *st, sqlite3_stmt *s, const char *what,
  */
 int	 store_run_row(struct store *st, sqlite3_stmt *s, const char *what,
 	    const char *noun, int64_t id, struct smerr *e);
+/*
+ * Steps s, which reads one row, once: 0 when the row is there (to be read
+ * before s goes), else SMERR_NOTFOUND saying "no <noun> <id>" when it is
+ * not, or SMERR_STORE saying what was being done. s is left to the caller.
+ */
+int	 store_step_row(struct store *st, sqlite3_stmt *s, const char *what,
+	    const char *noun, int64_t id, struct smerr *e);
 /* Prepares sql; 0 or SMERR_STORE. */
 int	 store_prep(struct store *st, const char *sql, sqlite3_stmt **stp,
 	    struct smerr *e);
