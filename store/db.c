@@ -503,9 +503,8 @@ store_do(struct store *st, const char *sql, const struct store_arg *args,
 	return store_run(st, s, what, e);
 }
 
-/* The error for a row that is not there: "no <noun> <id>". */
-static int
-no_row(struct smerr *e, const char *noun, int64_t id)
+int
+store_no_row(struct smerr *e, const char *noun, int64_t id)
 {
 	return smerr_set(e, SMERR_NOTFOUND, "no %s %lld", noun, (long long)id);
 }
@@ -517,7 +516,7 @@ store_run_row(struct store *st, sqlite3_stmt *s, const char *what,
 	if (store_run(st, s, what, e) != 0)
 		return SMERR_STORE;
 	if (sqlite3_changes(st->db) == 0)
-		return no_row(e, noun, id);
+		return store_no_row(e, noun, id);
 	return 0;
 }
 
@@ -530,7 +529,7 @@ store_step_row(struct store *st, sqlite3_stmt *s, const char *what,
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		return 0;
 	if (rc == SQLITE_DONE)
-		return no_row(e, noun, id);
+		return store_no_row(e, noun, id);
 	return store_dberr(st, e, what);
 }
 

@@ -331,8 +331,7 @@ store_outbox_copies(struct store *st, int64_t id,
 	    OUTBOX_COPIES " ORDER BY copy, id;", STORE_ARGS(STORE_INT(id)),
 	    &w, "reading the outbox", e);
 	if (r == 0 && w.n == 0)
-		r = smerr_set(e, SMERR_NOTFOUND, "no outbox entry %lld",
-		    (long long)id);
+		r = store_no_row(e, "outbox entry", id);
 	return r;
 }
 

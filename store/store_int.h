@@ -75,6 +75,8 @@ int	 store_end(struct store *st, sqlite3_stmt *s, int rc, const char *what,
 /* Steps s (no rows: INSERT, UPDATE, DELETE) once, then store_end. */
 int	 store_run(struct store *st, sqlite3_stmt *s, const char *what,
 	    struct smerr *e);
+/* SMERR_NOTFOUND, saying "no <noun> <id>": the row named is not there. */
+int	 store_no_row(struct smerr *e, const char *noun, int64_t id);
 /*
  * store_run, and then a row must have changed, else SMERR_NOTFOUND saying
  * "no <noun> <id>".
