@@ -33,6 +33,20 @@ net_der_next(const uint8_t **pp, const uint8_t *end, int *tag, int *cls,
 	return 0;
 }
 
+int
+net_der_enter(const uint8_t **pp, const uint8_t **endp, int want)
+{
+	const uint8_t	*c;
+	long		 cl;
+	int		 tag, cls;
+
+	if (net_der_next(pp, *endp, &tag, &cls, &c, &cl) != 0 || tag != want)
+		return -1;
+	*pp = c;
+	*endp = c + cl;
+	return 0;
+}
+
 struct lazy_cert {
 	X509_NAME	*subject;
 	uint8_t		*der;
@@ -148,16 +162,9 @@ net_der_subject(const uint8_t *der, long len, ASN1_INTEGER **serialp)
 
 	/* Certificate { tbsCertificate { [0] version OPTIONAL, serial, */
 	/* signature, issuer, validity, subject ... } ... } */
-	if (net_der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
-	    tag != V_ASN1_SEQUENCE)
+	if (net_der_enter(&p, &end, V_ASN1_SEQUENCE) != 0 ||
+	    net_der_enter(&p, &end, V_ASN1_SEQUENCE) != 0)
 		return NULL;
-	p = c;
-	end = c + cl;
-	if (net_der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
-	    tag != V_ASN1_SEQUENCE)
-		return NULL;
-	p = c;
-	end = c + cl;
 	t = p;
 	if (net_der_next(&t, end, &tag, &cls, &c, &cl) != 0)
 		return NULL;

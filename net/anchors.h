@@ -45,5 +45,11 @@ X509_NAME *net_der_subject(const uint8_t *der, long len,
  */
 int	 net_der_next(const uint8_t **pp, const uint8_t *end, int *tag,
 	    int *cls, const uint8_t **cp, long *clen);
+/*
+ * Moves into the DER element at *pp (before *endp), which must be of tag
+ * want: its content becomes [*pp, *endp). 0, or -1 as net_der_next or
+ * when the tag is another.
+ */
+int	 net_der_enter(const uint8_t **pp, const uint8_t **endp, int want);
 
 #endif

@@ -882,6 +882,19 @@ net_conn_need_secure(const struct net_conn *c, int login, struct smerr *e)
 }
 
 int
+net_conn_login_ok(const struct net_conn *c, int busy, struct smerr *e)
+{
+	int	r;
+
+	if ((r = net_conn_need_secure(c, 1, e)) != 0)
+		return r;
+	if (busy)
+		return smerr_set(e, SMERR_INVAL, "%s: cannot log in now",
+		    c->label);
+	return 0;
+}
+
+int
 net_conn_fail(struct net_conn *c, struct smerr *e, int code,
     const char *what)
 {

@@ -550,11 +550,8 @@ imap_login(struct imap *s, const char *user, const char *pass,
 	 * may go; never the absence of LOGINDISABLED (servers call loopback
 	 * secure and advertise plaintext login there).
 	 */
-	if ((r = net_conn_need_secure(s->c, 1, e)) != 0)
+	if ((r = net_conn_login_ok(s->c, s->dead || s->logged_in, e)) != 0)
 		return r;
-	if (s->dead || s->logged_in)
-		return smerr_set(e, SMERR_INVAL, "%s: cannot log in now",
-		    s->c->label);
 	if (!arg_ok(user, 0) || !arg_ok(pass, 0) || *user == '\0')
 		return smerr_set(e, SMERR_INVAL, "%s: the user name or "
 		    "password contains a line break", s->c->label);

@@ -155,6 +155,13 @@ int	 net_conn_secure(const struct net_conn *c);
  */
 int	 net_conn_need_secure(const struct net_conn *c, int login,
 	    struct smerr *e);
+/*
+ * 0 when credentials may go over c now: net_conn_need_secure for a login,
+ * and the session not busy (dead, or logged in already), else SMERR_INVAL
+ * saying that it cannot log in now.
+ */
+int	 net_conn_login_ok(const struct net_conn *c, int busy,
+	    struct smerr *e);
 
 /*
  * Copies c's transport error into e when there is one, else sets fallback

@@ -288,11 +288,8 @@ smtp_login(struct smtp *s, const char *user, const char *pass,
 	int		 r, code;
 
 	/* Only TLS up and the server authenticated let a password go. */
-	if ((r = net_conn_need_secure(s->c, 1, e)) != 0)
+	if ((r = net_conn_login_ok(s->c, s->dead || s->logged_in, e)) != 0)
 		return r;
-	if (s->dead || s->logged_in)
-		return smerr_set(e, SMERR_INVAL, "%s: cannot log in now",
-		    s->c->label);
 	if (user == NULL || pass == NULL || *user == '\0' ||
 	    (ul = strlen(user)) > NET_MAX_CRED ||
 	    (pl = strlen(pass)) > NET_MAX_CRED)

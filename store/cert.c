@@ -154,24 +154,20 @@ store_cert_key(struct store *st, int64_t id, struct buf **keyp,
 {
 	sqlite3_stmt	*s;
 	struct buf	*k = NULL;
-	int		 r, rc;
+	int		 r;
 
 	*keyp = NULL;
 	if ((r = store_prep_args(st, "SELECT privkey FROM cert WHERE id = ? "
 	    "AND privkey IS NOT NULL;", STORE_ARGS(STORE_INT(id)), &s, e)) != 0)
 		return r;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	if ((r = store_step_row(st, s, "reading a private key",
+	    "private key for certificate", id, e)) == 0) {
 		if ((k = buf_new_secret(0)) == NULL)
 			r = smerr_nomem(e);
 		else if ((r = buf_put(k, sqlite3_column_blob(s, 0),
 		    (size_t)sqlite3_column_bytes(s, 0))) != 0)
 			smerr_set(e, r, "out of memory");
-	} else if (rc == SQLITE_DONE)
-		r = smerr_set(e, SMERR_NOTFOUND, "no private key for "
-		    "certificate %lld", (long long)id);
-	else
-		r = store_dberr(st, e, "reading a private key");
+	}
 	/* The statement's copy of the key goes with the statement. */
 	sqlite3_finalize(s);
 	if (r != 0) {

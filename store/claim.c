@@ -56,23 +56,19 @@ claim_holder(struct store *st, const char *holder, int64_t id, int64_t *pidp,
     int *heldp, struct smerr *e)
 {
 	sqlite3_stmt	*s;
-	int		 r, rc;
+	int		 r;
 
 	*pidp = 0;
 	*heldp = 0;
 	if ((r = store_prep_args(st, holder, STORE_ARGS(STORE_INT(id)), &s,
 	    e)) != 0)
 		return r;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	if ((r = store_step_row(st, s, "reading a claim", "entry", id,
+	    e)) == 0) {
 		*pidp = sqlite3_column_int64(s, 0);
 		*heldp = *pidp != getpid() && store_claim_alive(*pidp,
 		    (const char *)sqlite3_column_text(s, 1));
-	} else if (rc == SQLITE_DONE)
-		r = smerr_set(e, SMERR_NOTFOUND, "no entry %lld",
-		    (long long)id);
-	else
-		r = store_dberr(st, e, "reading a claim");
+	}
 	sqlite3_finalize(s);
 	return r;
 }

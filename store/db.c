@@ -504,15 +504,33 @@ store_do(struct store *st, const char *sql, const struct store_arg *args,
 }
 
 int
+store_no_row(struct smerr *e, const char *noun, int64_t id)
+{
+	return smerr_set(e, SMERR_NOTFOUND, "no %s %lld", noun, (long long)id);
+}
+
+int
 store_run_row(struct store *st, sqlite3_stmt *s, const char *what,
     const char *noun, int64_t id, struct smerr *e)
 {
 	if (store_run(st, s, what, e) != 0)
 		return SMERR_STORE;
 	if (sqlite3_changes(st->db) == 0)
-		return smerr_set(e, SMERR_NOTFOUND, "no %s %lld", noun,
-		    (long long)id);
+		return store_no_row(e, noun, id);
 	return 0;
+}
+
+int
+store_step_row(struct store *st, sqlite3_stmt *s, const char *what,
+    const char *noun, int64_t id, struct smerr *e)
+{
+	int	rc;
+
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return store_no_row(e, noun, id);
+	return store_dberr(st, e, what);
 }
 
 int
@@ -628,26 +646,6 @@ store_key(sqlite3 *db, const uint8_t key[STORE_KEY_LEN], int rekey)
 	return rc;
 }
 
-static int
-store_one_int(struct store *st, const char *sql, int64_t *vp, int *gotp,
-    struct smerr *e)
-{
-	sqlite3_stmt	*s;
-	int		 r, rc;
-
-	*gotp = 0;
-	if ((r = store_prep(st, sql, &s, e)) != 0)
-		return r;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*vp = sqlite3_column_int64(s, 0);
-		*gotp = 1;
-	} else if (rc != SQLITE_DONE)
-		r = store_dberr(st, e, "store");
-	sqlite3_finalize(s);
-	return r;
-}
-
 /*
  * The key stays with the store as long as SQLCipher keeps its own copy,
  * for a second connection of the same process (store_ckpt); locked in
@@ -671,19 +669,16 @@ keep_key(struct store *st, const uint8_t key[STORE_KEY_LEN],
 static int
 store_format(struct store *st, int64_t *np, struct smerr *e)
 {
-	int	r, got;
+	int	r;
 
-	if ((r = store_one_int(st, "SELECT count(*) FROM sqlite_master "
-	    "WHERE type = 'table' AND name = 'meta';", np, &got, e)) != 0)
+	if ((r = store_int(st, "SELECT count(*) FROM sqlite_master WHERE "
+	    "type = 'table' AND name = 'meta';", NULL, np, "store", e)) != 0 ||
+	    *np == 0)
 		return r;
-	if (!got || *np == 0) {
-		*np = 0;
-		return 0;
-	}
-	if ((r = store_one_int(st, "SELECT CAST(value AS INTEGER) FROM meta "
-	    "WHERE name = 'schema';", np, &got, e)) == 0 && !got)
-		*np = -1;
-	return r;
+	/* No row for the format: -1. */
+	return store_int(st, "SELECT ifnull((SELECT ifnull(CAST(value AS "
+	    "INTEGER), 0) FROM meta WHERE name = 'schema'), -1);", NULL, np,
+	    "store", e);
 }
 
 /* The SQL of the step from format n (0: the store made new), or NULL. */

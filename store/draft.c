@@ -81,8 +81,7 @@ store_draft_foreach(struct store *st, int64_t id,
 	    "draft.id) FROM draft WHERE ?1 = 0 OR id = ?1 ORDER BY id;",
 	    STORE_ARGS(STORE_INT(id)), &w, "reading the drafts", e);
 	if (r == 0 && id != 0 && w.n == 0)
-		r = smerr_set(e, SMERR_NOTFOUND, "no draft %lld",
-		    (long long)id);
+		r = store_no_row(e, "draft", id);
 	return r;
 }
 
@@ -136,8 +135,7 @@ store_draft_choice_get(struct store *st, int64_t id, int *signp,
 	    "reading the draft's choice", e)) != 0)
 		return r;
 	if (v == 0)
-		return smerr_set(e, SMERR_NOTFOUND, "no choice kept for draft "
-		    "%lld", (long long)id);
+		return store_no_row(e, "choice kept for draft", id);
 	v--;
 	*signp = (int)(v / 4);
 	*encryptp = (int)(v % 4) - 1;

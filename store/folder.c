@@ -67,20 +67,17 @@ store_folder_get(struct store *st, int64_t id, struct store_folder *f,
     struct smerr *e)
 {
 	sqlite3_stmt	*s;
-	int		 r, rc;
+	int		 r;
 
 	memset(f, 0, sizeof(*f));
 	if ((r = folder_get_stmt(st, id, &s, e)) != 0)
 		return r;
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	if ((r = store_step_row(st, s, "reading folders", "folder", id,
+	    e)) == 0) {
 		folder_row(s, f);
 		/* Numbers only: names are not kept past the statement. */
 		f->account = f->name = NULL;
-	} else if (rc == SQLITE_DONE)
-		r = smerr_set(e, SMERR_NOTFOUND, "no folder %lld",
-		    (long long)id);
-	else
-		r = store_dberr(st, e, "reading folders");
+	}
 	sqlite3_finalize(s);
 	return r;
 }

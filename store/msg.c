@@ -262,7 +262,7 @@ store_msg_find(struct store *st, int64_t folder, uint32_t uid, int64_t *idp,
     struct smerr *e)
 {
 	sqlite3_stmt	*s;
-	int		 r, rc;
+	int		 r;
 
 	*idp = 0;
 	if ((r = store_stmt(st, "SELECT id FROM message WHERE folder = ? AND "
@@ -270,13 +270,9 @@ store_msg_find(struct store *st, int64_t folder, uint32_t uid, int64_t *idp,
 		return r;
 	sqlite3_bind_int64(s, 1, folder);
 	sqlite3_bind_int64(s, 2, uid);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+	if ((r = store_step_row(st, s, "reading messages", "message with UID",
+	    uid, e)) == 0)
 		*idp = sqlite3_column_int64(s, 0);
-	else if (rc == SQLITE_DONE)
-		r = smerr_set(e, SMERR_NOTFOUND, "no message with UID %u",
-		    uid);
-	else
-		r = store_dberr(st, e, "reading messages");
 	store_stmt_done(st, s);
 	return r;
 }
@@ -489,7 +485,7 @@ store_msg_load_some(struct store *st, int64_t id, int what,
     struct store_msg **mp, struct smerr *e)
 {
 	struct msg_owned	*o;
-	int			 r, rc;
+	int			 r;
 
 	*mp = NULL;
 	/* Counted in the debug log: how often a view reads a message. */
@@ -506,7 +502,8 @@ store_msg_load_some(struct store *st, int64_t id, int what,
 	}
 	sqlite3_bind_int64(o->s, 1, id);
 	sqlite3_bind_int(o->s, 2, what);
-	if ((rc = sqlite3_step(o->s)) == SQLITE_ROW) {
+	if ((r = store_step_row(st, o->s, "reading a message", "message", id,
+	    e)) == 0) {
 		msg_row(o->s, &o->m, 1);
 		/* No body: no text in it (NULL, as STORE_TEXT_OF gives). */
 		if (!(what & STORE_LOAD_TEXT) || sqlite3_column_type(o->s,
@@ -516,11 +513,7 @@ store_msg_load_some(struct store *st, int64_t id, int what,
 			*mp = &o->m;
 			return 0;
 		}
-	} else if (rc == SQLITE_DONE)
-		r = smerr_set(e, SMERR_NOTFOUND, "no message %lld",
-		    (long long)id);
-	else
-		r = store_dberr(st, e, "reading a message");
+	}
 	store_msg_free(&o->m);
 	return r;
 }

@@ -331,8 +331,7 @@ store_outbox_copies(struct store *st, int64_t id,
 	    OUTBOX_COPIES " ORDER BY copy, id;", STORE_ARGS(STORE_INT(id)),
 	    &w, "reading the outbox", e);
 	if (r == 0 && w.n == 0)
-		r = smerr_set(e, SMERR_NOTFOUND, "no outbox entry %lld",
-		    (long long)id);
+		r = store_no_row(e, "outbox entry", id);
 	return r;
 }
 
@@ -378,14 +377,14 @@ outbox_state(struct store *st, int64_t id, int *sentp, const char **statep,
     struct smerr *e)
 {
 	sqlite3_stmt	*s;
-	int		 r, rc;
+	int		 r;
 
 	if ((r = store_prep_args(st, "SELECT sent, state, claim_pid, "
 	    "claim_start FROM outbox WHERE id = ?;", STORE_ARGS(STORE_INT(id)),
 	    &s, e)) != 0)
 		return r;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	if ((r = store_step_row(st, s, "reading the outbox", "outbox entry",
+	    id, e)) == 0) {
 		*sentp = sqlite3_column_int(s, 0);
 		/* A constant: the row's text dies with the statement. */
 		*statep = state_seen((const char *)sqlite3_column_text(s, 1),
@@ -394,11 +393,7 @@ outbox_state(struct store *st, int64_t id, int *sentp, const char **statep,
 		*statep = strcmp(*statep, STORE_OB_SENDING) == 0 ?
 		    STORE_OB_SENDING : strcmp(*statep, STORE_OB_INDOUBT) == 0 ?
 		    STORE_OB_INDOUBT : STORE_OB_QUEUED;
-	} else if (rc == SQLITE_DONE)
-		r = smerr_set(e, SMERR_NOTFOUND, "no outbox entry %lld",
-		    (long long)id);
-	else
-		r = store_dberr(st, e, "reading the outbox");
+	}
 	sqlite3_finalize(s);
 	return r;
 }

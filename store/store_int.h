@@ -75,11 +75,20 @@ int	 store_end(struct store *st, sqlite3_stmt *s, int rc, const char *what,
 /* Steps s (no rows: INSERT, UPDATE, DELETE) once, then store_end. */
 int	 store_run(struct store *st, sqlite3_stmt *s, const char *what,
 	    struct smerr *e);
+/* SMERR_NOTFOUND, saying "no <noun> <id>": the row named is not there. */
+int	 store_no_row(struct smerr *e, const char *noun, int64_t id);
 /*
  * store_run, and then a row must have changed, else SMERR_NOTFOUND saying
  * "no <noun> <id>".
  */
 int	 store_run_row(struct store *st, sqlite3_stmt *s, const char *what,
+	    const char *noun, int64_t id, struct smerr *e);
+/*
+ * Steps s, which reads one row, once: 0 when the row is there (to be read
+ * before s goes), else SMERR_NOTFOUND saying "no <noun> <id>" when it is
+ * not, or SMERR_STORE saying what was being done. s is left to the caller.
+ */
+int	 store_step_row(struct store *st, sqlite3_stmt *s, const char *what,
 	    const char *noun, int64_t id, struct smerr *e);
 /* Prepares sql; 0 or SMERR_STORE. */
 int	 store_prep(struct store *st, const char *sql, sqlite3_stmt **stp,

@@ -2115,6 +2115,44 @@ test_upgrade_16(void **unused)
 	rmdir_all(d);
 }
 
+/*
+ * A store whose meta table does not say its format, or says one this
+ * version does not know, is not opened, and is left as it was.
+ */
+static void
+test_format_unsaid(void **unused)
+{
+	static const struct {
+		const char	*sql;	/* what is done to the format row */
+		const char	*says;
+	} cases[] = {
+		{ "DELETE FROM meta WHERE name = 'schema';",
+		    "unknown store format" },
+		{ "UPDATE meta SET value = '99' WHERE name = 'schema';",
+		    "unknown store format" },
+		/* A NULL format reads as 0: the tables are made again. */
+		{ "UPDATE meta SET value = NULL WHERE name = 'schema';",
+		    "already exists" },
+	};
+	struct store	*st;
+	struct smerr	 e;
+	size_t		 i;
+	char		*d;
+
+	(void)unused;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		d = tmpdir();
+		st = open_key1(d, &e);
+		exec_ok(st, cases[i].sql);
+		store_close(st);
+		smerr_clear(&e);
+		assert_int_equal(store_open(d, key1, &st, &e), SMERR_STORE);
+		assert_null(st);
+		assert_non_null(strstr(smerr_msg(&e), cases[i].says));
+		rmdir_all(d);
+	}
+}
+
 /* A store_open on its own thread, and what it found. */
 struct opener {
 	const char	*dir;
@@ -2661,5 +2699,6 @@ main(void)
 	    cmocka_unit_test(test_queue_claim),
 	    cmocka_unit_test(test_upgrade_together),
 	    cmocka_unit_test(test_upgrade_16),
+	    cmocka_unit_test(test_format_unsaid),
 	    cmocka_unit_test(test_ckpt));
 }
