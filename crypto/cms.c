@@ -76,19 +76,6 @@ der_want(const uint8_t **pp, const uint8_t *end, int want,
 	return 0;
 }
 
-/* Moves into the element at *pp (of tag want): it becomes [*pp, *endp). */
-static int
-der_enter(const uint8_t **pp, const uint8_t **endp, int want)
-{
-	const uint8_t	*c;
-	long		 cl;
-
-	if (der_want(pp, *endp, want, &c, &cl) != 0)
-		return -1;
-	*pp = c;
-	*endp = c + cl;
-	return 0;
-}
 
 /* An OBJECT IDENTIFIER made of its content octets, or NULL. */
 static ASN1_OBJECT *
@@ -679,7 +666,7 @@ cms_cipher_read(const uint8_t *der, size_t len, struct cms_cipher *ci)
 	memset(ci, 0, sizeof(*ci));
 	ci->icvlen = 12;
 	/* ContentInfo ::= SEQUENCE { contentType, [0] EXPLICIT content } */
-	if (der_enter(&p, &end, V_ASN1_SEQUENCE) != 0 ||
+	if (net_der_enter(&p, &end, V_ASN1_SEQUENCE) != 0 ||
 	    der_want(&p, end, V_ASN1_OBJECT, &c, &cl) != 0 ||
 	    (ci->type = oid_nid(c, cl)) == NID_undef)
 		return -1;
@@ -688,7 +675,7 @@ cms_cipher_read(const uint8_t *der, size_t len, struct cms_cipher *ci)
 		return -1;
 	p = c;
 	eend = c + cl;
-	if (der_enter(&p, &eend, V_ASN1_SEQUENCE) != 0)
+	if (net_der_enter(&p, &eend, V_ASN1_SEQUENCE) != 0)
 		return -1;
 	/* version, [0] originatorInfo OPTIONAL, recipientInfos */
 	if (der_want(&p, eend, V_ASN1_INTEGER, &c, &cl) != 0)
@@ -706,7 +693,7 @@ cms_cipher_read(const uint8_t *der, size_t len, struct cms_cipher *ci)
 	prm = c;
 	aend = c + cl;
 	if (der_want(&prm, aend, V_ASN1_OBJECT, &c, &cl) != 0 ||
-	    der_enter(&prm, &aend, V_ASN1_SEQUENCE) != 0 ||
+	    net_der_enter(&prm, &aend, V_ASN1_SEQUENCE) != 0 ||
 	    der_want(&prm, aend, V_ASN1_OBJECT, &c, &cl) != 0)
 		return -1;
 	ci->alg = oid_nid(c, cl);
@@ -714,7 +701,7 @@ cms_cipher_read(const uint8_t *der, size_t len, struct cms_cipher *ci)
 	/* GCMParameters ::= SEQUENCE { aes-nonce, aes-ICVlen DEFAULT 12 } */
 	if (ci->alg == NID_aes_128_gcm || ci->alg == NID_aes_192_gcm ||
 	    ci->alg == NID_aes_256_gcm) {
-		if (der_enter(&prm, &aend, V_ASN1_SEQUENCE) != 0 ||
+		if (net_der_enter(&prm, &aend, V_ASN1_SEQUENCE) != 0 ||
 		    der_want(&prm, aend, V_ASN1_OCTET_STRING, &c, &cl) != 0)
 			return -1;
 		if (prm < aend) {
@@ -1102,12 +1089,12 @@ crypto_cms_uncompress(const uint8_t *der, size_t len, struct buf *out,
 	p = re;
 	end = re + relen;
 	/* ContentInfo { type, [0] { version, algorithm { OID } ... } } */
-	if (der_enter(&p, &end, V_ASN1_SEQUENCE) != 0 ||
+	if (net_der_enter(&p, &end, V_ASN1_SEQUENCE) != 0 ||
 	    net_der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
-	    der_enter(&p, &end, 0) != 0 ||
-	    der_enter(&p, &end, V_ASN1_SEQUENCE) != 0 ||
+	    net_der_enter(&p, &end, 0) != 0 ||
+	    net_der_enter(&p, &end, V_ASN1_SEQUENCE) != 0 ||
 	    net_der_next(&p, end, &tag, &cls, &c, &cl) != 0 ||
-	    der_enter(&p, &end, V_ASN1_SEQUENCE) != 0 ||
+	    net_der_enter(&p, &end, V_ASN1_SEQUENCE) != 0 ||
 	    der_want(&p, end, V_ASN1_OBJECT, &c, &cl) != 0 ||
 	    oid_nid(c, cl) != NID_zlib_compression) {
 		*whyp = "the compressed part does not use zlib";
