@@ -15,6 +15,9 @@
  * met there stands beside content it does not cover; a signed one is still
  * verified (a bad signature is still invalid), an encrypted one is never
  * opened, so that its plaintext cannot be joined to the text around it.
+ * The alternatives of a multipart/alternative that are not shown are
+ * walked for their S/MIME entities alone: what those hold is judged and
+ * never shown, for the reader would take it for the message.
  *
  * Every fact found sets a bit; the contract's value is read from the bits
  * through the precedence tables at the top of this file, and nowhere else.
@@ -933,11 +936,11 @@ compressed_open(struct judge *j, const struct buf *der,
 /*
  * Handles one S/MIME entity p. At the root (root set) *nextp gets the
  * entity it holds, to be judged in turn; inside the content, what it holds
- * is walked here.
+ * is walked here, and shown only when p is (show: see walk).
  */
 static int
 smime_entity(struct judge *j, const struct mime_part *p, int root,
-    const struct mime_part **nextp)
+    int show, const struct mime_part **nextp)
 {
 	struct crypto_signed	 s;
 	const struct mime_part	*content = NULL, *sigp;
@@ -1040,10 +1043,15 @@ next:
 		/*
 		 * The text under a signature inside the message is covered;
 		 * under compression, or a multipart/signed without its
-		 * signature, it is not.
+		 * signature, it is not. In an alternative that is not shown
+		 * it is judged, and none of it shown.
 		 */
+		if (!show && (r = finding(j, "an S/MIME part is in an "
+		    "alternative that is not shown; what it holds is not "
+		    "shown")) != 0)
+			goto out;
 		j->covered += sig;
-		r = walk(j, content, 1);
+		r = walk(j, content, show);
 		j->covered -= sig;
 	}
 out:
@@ -1287,7 +1295,7 @@ walk(struct judge *j, const struct mime_part *p, int show)
 		if (smime_kind(p) == K_PKCS7)
 			return 0;
 	} else if (smime_kind(p) != K_NONE)
-		return smime_entity(j, p, 0, &next);
+		return smime_entity(j, p, 0, show, &next);
 	/* A message inside, attached or not, is shown: its text counts. */
 	if (ctype_is(p, "message/rfc822", NULL) && show)
 		return forwarded(j, p);
@@ -1496,7 +1504,7 @@ crypto_judge(struct crypto_ctx *ctx, const void *msg, size_t len,
 			cur = mime_part_child(cur, 0);
 			continue;
 		}
-		if ((r = smime_entity(&j, cur, 1, &next)) != 0)
+		if ((r = smime_entity(&j, cur, 1, 1, &next)) != 0)
 			goto out;
 		cur = next;
 	}

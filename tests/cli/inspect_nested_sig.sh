@@ -152,4 +152,51 @@ check_eq "only the signed part's line is covered" "1:1 3:0" "$(cov)"
 check_eq "a compressed part in an alternative not shown: partial" \
     "partial none" "$(verdict "$T/alt-cmp.eml")"
 check_eq "no line after the signed part's is covered" "1:1 3:0" "$(cov)"
+check_nomatch "the alternative not shown is not shown" "PAY 10000 EUR" \
+    "$(json "$T/out.json" 'd["text"]')"
+
+# An alternative that is not shown is searched for S/MIME parts, which
+# decide the verdict, but nothing they hold is shown: the reader would
+# take it for the message (the MIME wrapping of "Johnny, You Are Fired!").
+# alternative A B FILE: the entities in files A and B as the alternatives
+# of a message, in that order.
+alternative() {
+	{
+		printf 'MIME-Version: 1.0\r\n'
+		printf 'Content-Type: multipart/alternative; boundary=alt\r\n'
+		printf '\r\n--alt\r\n'
+		cat "$1"
+		printf '\r\n--alt\r\n'
+		cat "$2"
+		printf '\r\n--alt--\r\n'
+	} | message "$3"
+}
+text() { json "$T/out.json" 'd["text"]'; }
+printf 'Content-Type: text/plain\r\n\r\nYou are fired.\r\n' >"$T/plain.ent"
+printf 'Content-Type: text/html\r\n\r\n<p>You are fired.</p>\r\n' >"$T/html.ent"
+sign "$T/body" -nodetach >"$T/so.ent"
+flip <"$T/s.ent" >"$T/s-bad.ent"
+# plain_alone WHAT A B VERDICT: the alternatives A and B have VERDICT,
+# and of them only the text/plain one is shown, no signature covering it.
+plain_alone() {
+	alternative "$T/$2" "$T/$3" "$T/alt.eml"
+	check_eq "$1: $4" "$4" "$(verdict "$T/alt.eml")"
+	check_eq "$1: only the text/plain is shown" "You are fired." "$(text)"
+	check_eq "$1: and no signature covers it" "1:0" "$(cov)"
+}
+plain_alone "text/plain, then signed" plain.ent s.ent "partial none"
+check_match "a finding says what the signed alternative holds is not shown" \
+    "an S/MIME part is in an alternative that is not shown" "$(findings)"
+plain_alone "opaque signed, then text/plain" so.ent plain.ent "partial none"
+plain_alone "text/plain, then a bad signature" plain.ent s-bad.ent \
+    "invalid none"
+plain_alone "text/plain, then an envelope" plain.ent e.ent "none partial"
+# The signed alternative shown, the HTML one not: only the signed text,
+# all of it covered, and partial, for the HTML one no signature covers.
+alternative "$T/html.ent" "$T/s.ent" "$T/alt.eml"
+check_eq "HTML, then signed: partial" "partial none" \
+    "$(verdict "$T/alt.eml")"
+check_eq "HTML, then signed: the signed text is shown" "The plan is on." \
+    "$(text)"
+check_eq "HTML, then signed: all of it covered" "1:1" "$(cov)"
 t_done

@@ -6,9 +6,10 @@
 # their colours) those of the first screen, and the fake line only ever
 # shows below the rule. A tampered AES-CBC message shows its warning in
 # the strip; a partly signed one marks each line in the margin, and
-# compressed content beside a signed part is not signed; the fields of a
-# protected header section that only an envelope held are marked [not
-# signed]. At nine
+# compressed content beside a signed part is not signed; a signed part
+# that is an alternative not shown is not shown, nor any line marked
+# signed; the fields of a protected header section that only an envelope
+# held are marked [not signed]. At nine
 # columns the strip still shows every character of the signer's address,
 # and a cut text row ends in "…". A signed
 # row whose display name holds an at sign drawn wide or small shows the
@@ -75,6 +76,12 @@ openssl cms -sign -signer "$LAB_SMIME_DIR/bob.pem" -inkey "$LAB_SMIME_DIR/bob.ke
   printf 'Content-Type: text/plain\n\nAttacker prefix: pay to IBAN XX00.\n--outer\n'
   cat "$T/signed"; printf '\n--outer--\n'; } > "$T/m5"
 put "$T/m5"
+# Bob's signed part as the alternative not shown, beside the attacker's.
+{ hdr "signed alternative hidden"
+  printf 'Content-Type: multipart/alternative; boundary="alt"\n\n--alt\n'
+  printf 'Content-Type: text/plain\n\nAttacker text: you are fired.\n--alt\n'
+  cat "$T/signed"; printf '\n--alt--\n'; } > "$T/m12"
+put "$T/m12"
 # Bob's signed part beside compressed content, which signs nothing.
 python3 - "$TOP/tests/data" > "$T/cmp" <<'EOP'
 import sys, zlib
@@ -266,6 +273,20 @@ check_match "the strip counts only bob's lines as signed" \
     'Signed: only the lines marked S in the margin \(3 of 4\)' "$(strip_words)"
 check "the compressed part's line is marked unsigned" \
     wait_for '^- +│ PAY 10000 EUR TO MALLORY\.'
+$TM send-keys -t ui q
+
+open_msg "signed alternative hidden"
+check "the message whose signed alternative is not shown opens" \
+    wait_for 'Subject: signed alternative hidden'
+check_match "the strip counts none of its lines as signed" \
+    'Signed: only the lines marked S in the margin \(0 of 1\)' "$(strip_words)"
+check_match "and says the signed alternative is not shown" \
+    'Warning: an S/MIME part is in an alternative that is not shown' \
+    "$(strip_words)"
+check "the text/plain alternative's line is marked unsigned" \
+    wait_for '^- +│ Attacker text: you are fired\.'
+check_nomatch "the signed alternative's words are not shown" \
+    'Signed words from bob' "$(screen)"
 $TM send-keys -t ui q
 
 open_msg "You are fired"
