@@ -63,6 +63,14 @@ const struct crypto_rule crypto_enc_rules[] = {
 };
 
 #define JUDGE_MAX_LAYERS	8	/* S/MIME entities in one message */
+/*
+ * Messages attached to it (message/rfc822 parts, whose text is shown) are
+ * no layers, and have bounds of their own: how many are read, and how deep
+ * one may lie inside others. Each one read is a copy of all it holds, so
+ * together they take at most the depth times the message's size.
+ */
+#define JUDGE_MAX_ATTACHED	64
+#define JUDGE_MAX_NESTED	8
 #define JUDGE_DATE_SLACK	3600	/* Date against signingTime, seconds */
 /*
  * What all decrypted and decompressed layers of one message may hold
@@ -150,8 +158,16 @@ struct judge {
 	int			 layers;
 	int			 root_sig;	/* a counted root signature */
 	int			 nsig;		/* counted signatures */
-	struct mime_msg		*msgs[JUDGE_MAX_LAYERS + 1];
+	/*
+	 * The message, what each S/MIME layer holds, and a protected header
+	 * section wrapped in a message of its own.
+	 */
+	struct mime_msg		*msgs[JUDGE_MAX_LAYERS + 2];
 	int			 nmsgs;
+	struct mime_msg		*attached[JUDGE_MAX_ATTACHED];
+	int			 nattached;
+	int			 nested;	/* attached messages the walk is
+						   inside: their text only */
 	struct buf		*text;
 	const struct mime_part	*outer;		/* the message's header */
 	const struct mime_part	*hdr;		/* the header shown */
@@ -165,7 +181,6 @@ struct judge {
 	struct crypto_signed	 pending[JUDGE_MAX_LAYERS];
 	int			 pending_layer[JUDGE_MAX_LAYERS];
 	int			 npending;
-	int			 textonly;	/* inside message/rfc822 */
 	time_t			 date;		/* the Date field, or 0 */
 	int			 covered;	/* signatures around the walk */
 	/* Where each part's text starts in text, and what vouches for it. */
@@ -702,24 +717,42 @@ out:
 	return r;
 }
 
+/*
+ * Parses the message at p into *mp; one that cannot be read is a finding
+ * that names it as what, and leaves *mp NULL.
+ */
+static int
+msg_read(struct judge *j, const char *what, const uint8_t *p, size_t len,
+    struct mime_msg **mp)
+{
+	struct smerr	 pe;
+	int		 r;
+
+	smerr_clear(&pe);
+	if ((r = mime_parse(p, len, mp, &pe)) == 0)
+		return 0;
+	*mp = NULL;
+	if (r == SMERR_NOMEM)
+		return smerr_set(j->e, r, "out of memory");
+	return finding(j, "%s: %s", what, smerr_msg(&pe));
+}
+
+/* Keeps what an S/MIME layer holds; *rootp gets its top entity. */
 static int
 msg_keep(struct judge *j, const uint8_t *p, size_t len,
     const struct mime_part **rootp)
 {
 	struct mime_msg	*m;
-	struct smerr	 pe;
 	int		 r;
 
 	*rootp = NULL;
-	smerr_clear(&pe);
-	if (j->nmsgs >= JUDGE_MAX_LAYERS + 1)
-		return finding(j, "too many S/MIME layers");
-	if ((r = mime_parse(p, len, &m, &pe)) != 0) {
-		if (r == SMERR_NOMEM)
-			return smerr_set(j->e, r, "out of memory");
-		return finding(j, "the protected content: %s",
-		    smerr_msg(&pe));
-	}
+	/* A guard: smime_entity stops past JUDGE_MAX_LAYERS layers. */
+	if (j->nmsgs >= JUDGE_MAX_LAYERS + 2)
+		return fact(j, CRYPTO_S_SIGNED | CRYPTO_S_ERROR,
+		    "too many S/MIME layers");
+	if ((r = msg_read(j, "the protected content", p, len, &m)) != 0 ||
+	    m == NULL)
+		return r;
 	j->msgs[j->nmsgs++] = m;
 	*rootp = mime_msg_root(m);
 	return 0;
@@ -1146,34 +1179,50 @@ text_add(struct judge *j, const struct mime_part *p)
 	return 0;
 }
 
-/* The message a message/rfc822 part p holds (*innerp NULL: unreadable). */
+/*
+ * The message a message/rfc822 part p holds, for the caller to keep; *mp
+ * is NULL when it cannot be read, and a finding names it as what.
+ */
 static int
-part_message(struct judge *j, const struct mime_part *p,
-    const struct mime_part **innerp)
+part_message(struct judge *j, const struct mime_part *p, const char *what,
+    struct mime_msg **mp)
 {
 	struct buf	*b;
 	int		 r;
 
-	*innerp = NULL;
+	*mp = NULL;
 	if ((r = part_der(j, p, &b)) != 0 || b == NULL)
 		return r;
-	r = msg_keep(j, buf_data(b), buf_len(b), innerp);
+	r = msg_read(j, what, buf_data(b), buf_len(b), mp);
 	buf_free(b);
 	return r;
 }
 
+/*
+ * A message attached to the one judged: its text is shown, none of its
+ * S/MIME counts (walk), so one past the bounds, left unread, takes only
+ * its text away.
+ */
 static int
 forwarded(struct judge *j, const struct mime_part *p)
 {
-	const struct mime_part	*inner;
-	int			 r, save;
+	struct mime_msg	*m;
+	int		 r;
 
-	if ((r = part_message(j, p, &inner)) != 0 || inner == NULL)
+	if (j->nattached >= JUDGE_MAX_ATTACHED)
+		return finding(j, "more than %d attached messages; the text "
+		    "of those past the %dth is not shown", JUDGE_MAX_ATTACHED,
+		    JUDGE_MAX_ATTACHED);
+	if (j->nested >= JUDGE_MAX_NESTED)
+		return finding(j, "attached messages nested more than %d deep; "
+		    "the text of those deeper is not shown", JUDGE_MAX_NESTED);
+	if ((r = part_message(j, p, "an attached message", &m)) != 0 ||
+	    m == NULL)
 		return r;
-	save = j->textonly;
-	j->textonly = 1;
-	r = walk(j, inner, 1);
-	j->textonly = save;
+	j->attached[j->nattached++] = m;
+	j->nested++;
+	r = walk(j, mime_msg_root(m), 1);
+	j->nested--;
 	return r;
 }
 
@@ -1237,6 +1286,7 @@ static int
 hp_take(struct judge *j, const struct mime_part **curp)
 {
 	const struct mime_part	*sect = *curp;
+	struct mime_msg		*m;
 	enum mime_hp_form	 form = mime_hp_form(sect);
 	enum crypto_hp		 level;
 	const char		*why;
@@ -1251,9 +1301,11 @@ hp_take(struct judge *j, const struct mime_part **curp)
 	if (form == MIME_HP_NONE)
 		return 0;
 	if (form == MIME_HP_WRAPPED) {
-		if ((r = part_message(j, sect, &sect)) != 0 || sect == NULL)
+		if ((r = part_message(j, sect, "the protected content",
+		    &m)) != 0 || m == NULL)
 			return r;
-		*curp = sect;
+		j->msgs[j->nmsgs++] = m;
+		*curp = sect = mime_msg_root(m);
 	}
 	j->hp_sect = j->hdr = sect;
 	j->v->header_protection = level;
@@ -1288,7 +1340,7 @@ walk(struct judge *j, const struct mime_part *p, int show)
 	int			 r;
 
 	n = mime_part_nchildren(p);
-	if (j->textonly) {
+	if (j->nested > 0) {
 		/* A forwarded message: its text, none of its S/MIME. */
 		if (smime_kind(p) == K_DETACHED)
 			return n > 0 ? walk(j, mime_part_child(p, 0), show) : 0;
@@ -1460,6 +1512,21 @@ text_shown(struct judge *j)
 	return 0;
 }
 
+/* 1 when a multipart of a message read (layer or attached) ran on. */
+static int
+unterminated(const struct judge *j)
+{
+	int	i;
+
+	for (i = 0; i < j->nmsgs; i++)
+		if (mime_msg_unterminated(j->msgs[i]))
+			return 1;
+	for (i = 0; i < j->nattached; i++)
+		if (mime_msg_unterminated(j->attached[i]))
+			return 1;
+	return 0;
+}
+
 int
 crypto_judge(struct crypto_ctx *ctx, const void *msg, size_t len,
     struct crypto_verdict **vp, struct smerr *e)
@@ -1516,14 +1583,10 @@ crypto_judge(struct crypto_ctx *ctx, const void *msg, size_t len,
 	/* The content shown. */
 	if (cur != NULL && (r = walk(&j, cur, 1)) != 0)
 		goto out;
-	for (i = 0; i < j.nmsgs; i++)
-		if (mime_msg_unterminated(j.msgs[i])) {
-			if ((r = fact(&j, j.facts & CRYPTO_S_SIGNED ?
-			    CRYPTO_S_INVALID : 0, "a multipart part has no "
-			    "closing boundary: the message is malformed")) != 0)
-				goto out;
-			break;
-		}
+	if (unterminated(&j) && (r = fact(&j, j.facts & CRYPTO_S_SIGNED ?
+	    CRYPTO_S_INVALID : 0, "a multipart part has no closing boundary: "
+	    "the message is malformed")) != 0)
+		goto out;
 	if (j.nsig > 0 && v->from != NULL &&
 	    (r = identity_check(&j)) != 0)
 		goto out;
@@ -1560,6 +1623,8 @@ crypto_judge(struct crypto_ctx *ctx, const void *msg, size_t len,
 out:
 	for (i = 0; i < j.nmsgs; i++)
 		mime_msg_free(j.msgs[i]);
+	for (i = 0; i < j.nattached; i++)
+		mime_msg_free(j.attached[i]);
 	for (i = 0; i < j.nplains; i++)
 		buf_free(j.plains[i]);
 	for (i = 0; i < j.npending; i++)

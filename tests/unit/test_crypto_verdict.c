@@ -960,6 +960,85 @@ test_flowed_runs(void **st)
 }
 
 /*
+ * A message with n messages attached (message/rfc822), beside one another
+ * or, with nest set, each inside the one before; attached message i says
+ * "Forwarded text i.".
+ */
+static struct buf *
+attached_message(int n, int nest)
+{
+	struct buf	*m = buf_new(0);
+	int		 i;
+
+	assert_non_null(m);
+	assert_int_equal(buf_puts(m, "From: a@example.test\r\n"
+	    "Subject: forwards\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/mixed; boundary=b0z\r\n\r\n--b0z\r\n"
+	    "Content-Type: text/plain\r\n\r\nHere they are.\r\n"), 0);
+	for (i = 1; i <= n; i++) {
+		assert_int_equal(buf_printf(m, "--b%dz\r\n"
+		    "Content-Type: message/rfc822\r\n\r\n"
+		    "From: c%d@example.test\r\nMIME-Version: 1.0\r\n"
+		    "Content-Type: multipart/mixed; boundary=b%dz\r\n\r\n"
+		    "--b%dz\r\nContent-Type: text/plain\r\n\r\n"
+		    "Forwarded text %d.\r\n", nest ? i - 1 : 0, i, i, i, i), 0);
+		if (!nest)
+			assert_int_equal(buf_printf(m, "--b%dz--\r\n", i), 0);
+	}
+	for (i = nest ? n : 0; i >= 0; i--)
+		assert_int_equal(buf_printf(m, "--b%dz--\r\n", i), 0);
+	return m;
+}
+
+/*
+ * ctx's verdict on attached_message(n, nest): no signature, the text of
+ * attached message last shown and of the one after it not, and the
+ * findings, joined by spaces, are want.
+ */
+static void
+attached_judged(struct crypto_ctx *ctx, int n, int nest, int last,
+    const char *want)
+{
+	struct crypto_verdict	*v;
+	struct buf		*m = attached_message(n, nest);
+	char			 t[64];
+
+	v = judge_buf(ctx, m);
+	assert_int_equal(v->signature, CRYPTO_SIG_NONE);
+	snprintf(t, sizeof(t), "Forwarded text %d.", last);
+	assert_non_null(strstr(v->text, t));
+	snprintf(t, sizeof(t), "Forwarded text %d.", last + 1);
+	assert_null(strstr(v->text, t));
+	unit_strv_is(v->findings, v->nfindings, want);
+	v->findings = NULL;
+	v->nfindings = 0;
+	crypto_verdict_free(v);
+	buf_free(m);
+}
+
+/*
+ * Attached messages are no S/MIME layers: ten of them, or sixty-four, or
+ * eight one inside the other, are all shown with nothing to say; past
+ * those bounds one finding says the text of those left unread is not
+ * shown, and the message is still unsigned.
+ */
+static void
+test_attached(void **st)
+{
+	struct crypto_ctx	*ctx = fixture_ctx();
+
+	(void)st;
+	attached_judged(ctx, 10, 0, 10, "");
+	attached_judged(ctx, 64, 0, 64, "");
+	attached_judged(ctx, 65, 0, 64, "more than 64 attached messages; "
+	    "the text of those past the 64th is not shown");
+	attached_judged(ctx, 8, 1, 8, "");
+	attached_judged(ctx, 12, 1, 8, "attached messages nested more than "
+	    "8 deep; the text of those deeper is not shown");
+	crypto_ctx_free(ctx);
+}
+
+/*
  * A certificate names a domain in A-labels (RFC 8398): a From written with
  * U-labels is its address all the same, so its signature is no mismatch.
  */
@@ -990,6 +1069,7 @@ main(void)
 	    cmocka_unit_test(test_enc_table),
 	    cmocka_unit_test(test_judge),
 	    cmocka_unit_test(test_flowed_runs),
+	    cmocka_unit_test(test_attached),
 	    cmocka_unit_test(test_dane),
 	    cmocka_unit_test(test_memo),
 	    cmocka_unit_test(test_system_anchors),
