@@ -317,7 +317,8 @@ struct check_result {
 	const char		*proto;
 	char			 label[300];
 	const char		*tls;
-	const char		*tlsa;
+	const char		*tlsa;		/* the contract's word */
+	int			 tlsa_failed;	/* the lookup failed */
 	char			 tlsa_why[256];	/* a failed lookup's reason */
 	enum net_auth		 auth;
 	int			 login;		/* 1 ok, 0 not tried */

@@ -61,7 +61,8 @@ app_check_server(const struct app_account *a, const char *home,
 	    &lk, e)) != 0)
 		goto out;
 	res->tlsa = tlsa_word(srv.tlsa_status);
-	if (srv.tlsa_status == NET_TLSA_FAILED && srv.tlsa_why != NULL)
+	res->tlsa_failed = srv.tlsa_status == NET_TLSA_FAILED;
+	if (res->tlsa_failed && srv.tlsa_why != NULL)
 		snprintf(res->tlsa_why, sizeof(res->tlsa_why), "%s",
 		    srv.tlsa_why);
 	r = imap ? imap_open(&srv, &is, e) : smtp_open(&srv, &ss, e);
@@ -105,7 +106,7 @@ put_text(struct buf *out, const struct check_result *r)
 		return 0;
 	if (buf_len(out) > 0 && buf_putc(out, '\n') != 0)
 		return SMERR_NOMEM;
-	if (r->tlsa != NULL && strcmp(r->tlsa, "failed") == 0)
+	if (r->tlsa_failed)
 		tlsa = "lookup failed";
 	else
 		tlsa = r->tlsa != NULL ? r->tlsa : "not looked up";
