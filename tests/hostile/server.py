@@ -44,7 +44,9 @@ test can assert that a password never arrived. It plays one --mode:
   holddot       as sink, but after the final dot it makes the file --hold
                 names with ".dot" added, and answers 250 only once the
                 file --hold names is there (--silence seconds at most):
-                the test does what it will between the two
+                the test does what it will between the two; with
+                --hold-skip N the first N message data of a session are
+                answered at once, and the next one held
   split         as sink, but every reply a multiline one, sent a byte a
                 packet
   garbage       as sink, but with a stray "354 go ahead" line after its
@@ -231,6 +233,7 @@ def smtp_session(c, a, ctx, tls_up):
     if not (tls_up and not a.implicit):    # no greeting after STARTTLS
         c.send(b"220 hostile.example.test ESMTP\r\n")
     refusals = Refusals(a)
+    skip = a.hold_skip
     while True:
         line = c.readline()
         cmd = line.split(None, 1)[0].upper() if line.strip() else b""
@@ -289,7 +292,10 @@ def smtp_session(c, a, ctx, tls_up):
         elif cmd == b"DATA" and a.mode == "holddot":
             c.send(b"354 go ahead\r\n")
             c.read_data()
-            hold_until(a.hold, a.silence)
+            if skip > 0:
+                skip -= 1
+            else:
+                hold_until(a.hold, a.silence)
             c.send(DATA_ENDS["sink"])
         elif cmd == b"DATA" and a.mode in ("dropdot", "hangdot"):
             c.send(b"354 go ahead\r\n")
@@ -349,6 +355,7 @@ def main():
     p.add_argument("--lifetime", type=float, default=120)
     p.add_argument("--sni")
     p.add_argument("--hold")
+    p.add_argument("--hold-skip", type=int, default=0)
     refusal_options(p)
     a = p.parse_args()
 
