@@ -521,16 +521,23 @@ out:
 /*
  * Whether outbox send (without an ID) passes over an entry: one in doubt
  * or being sent is said so and left; one only waiting for its copy to
- * Sent is tried again.
+ * Sent is tried again. One in doubt that a note says the server took is
+ * said to be delivered, never to be sent again.
  */
 static int
-outbox_skip(const struct ob_item *it, const char *account)
+outbox_skip(struct store *st, const struct ob_item *it, const char *account)
 {
 	char	 msg[SMERR_MSGMAX];
 
 	if (account != NULL && strcmp(it->account, account) != 0)
 		return 1;
-	if (strcmp(it->state, STORE_OB_INDOUBT) == 0)
+	if (strcmp(it->state, STORE_OB_INDOUBT) == 0 &&
+	    store_outbox_delivered(st, it->id))
+		snprintf(msg, sizeof(msg), "message %lld was delivered (the "
+		    "server took it), but the store could not record it yet; "
+		    "the outbox records it as sent once the store can, and "
+		    "does not send it again", (long long)it->id);
+	else if (strcmp(it->state, STORE_OB_INDOUBT) == 0)
 		snprintf(msg, sizeof(msg), "message %lld is in doubt (its "
 		    "submission was cut off after the message data began): "
 		    "not sent again; sealmail outbox send %lld sends it",
@@ -605,8 +612,8 @@ outbox_send(struct cli *c, struct send_env *v, const char *account,
 	/* A message named is sent even when in doubt: the user decided. */
 	v->o.force = only != 0 && !if_queued;
 	for (i = 0; i < l.n; i++) {
-		if (only != 0 ? l.v[i].id != only : outbox_skip(&l.v[i],
-		    account) || ids_has(&with, l.v[i].id))
+		if (only != 0 ? l.v[i].id != only : outbox_skip(v->env.st,
+		    &l.v[i], account) || ids_has(&with, l.v[i].id))
 			continue;
 		found++;
 		smerr_clear(&e2);

@@ -197,12 +197,17 @@ note_settle(struct store *st, int64_t id, int64_t pid, struct smerr *e)
 	return store_commit(st, e);
 }
 
-int
-store_outbox_settle(struct store *st, struct smerr *e)
+/*
+ * Calls fn(st, id, pid, arg) for each note beside st until one returns
+ * non-zero, which is returned.
+ */
+static int
+note_walk(struct store *st, int (*fn)(struct store *, int64_t, int64_t,
+    void *), void *arg)
 {
 	DIR		*d;
 	struct dirent	*de;
-	char		 dir[4096], prefix[512], path[4096];
+	char		 dir[4096], prefix[512];
 	const char	*base;
 	long long	 id, pid;
 	size_t		 plen;
@@ -225,12 +230,44 @@ store_outbox_settle(struct store *st, struct smerr *e)
 		    sscanf(de->d_name + plen, "%lld-%lld%n", &id, &pid,
 		    &n) != 2 || de->d_name[plen + (size_t)n] != '\0')
 			continue;
-		if ((r = note_settle(st, id, pid, e)) == 0 &&
-		    note_path(st, id, pid, path, sizeof(path)) == 0)
-			(void)unlink(path);
+		r = fn(st, id, pid, arg);
 	}
 	closedir(d);
 	return r;
+}
+
+/* note_walk: records what the note says, then removes it. */
+static int
+settle_cb(struct store *st, int64_t id, int64_t pid, void *arg)
+{
+	char	path[4096];
+	int	r;
+
+	if ((r = note_settle(st, id, pid, arg)) == 0 &&
+	    note_path(st, id, pid, path, sizeof(path)) == 0)
+		(void)unlink(path);
+	return r;
+}
+
+int
+store_outbox_settle(struct store *st, struct smerr *e)
+{
+	return note_walk(st, settle_cb, e);
+}
+
+/* note_walk: 1 for a note of the entry arg points to. */
+static int
+noted_cb(struct store *st, int64_t id, int64_t pid, void *arg)
+{
+	(void)st;
+	(void)pid;
+	return id == *(const int64_t *)arg;
+}
+
+int
+store_outbox_delivered(struct store *st, int64_t id)
+{
+	return note_walk(st, noted_cb, &id);
 }
 
 /*

@@ -604,6 +604,11 @@ int	 store_outbox_accepted(struct store *st, int64_t id, struct smerr *e);
 void	 store_outbox_accepted_done(struct store *st, int64_t id);
 int	 store_outbox_settle(struct store *st, struct smerr *e);
 /*
+ * 1 when a note says the server took entry id and the store has not yet
+ * recorded it (it could not write since), else 0.
+ */
+int	 store_outbox_delivered(struct store *st, int64_t id);
+/*
  * Claims the copy to Sent of entry id, sent and not yet copied, for this
  * process, checked and set in one transaction: SMERR_EXISTS when another
  * live process holds it, SMERR_NOTFOUND when there is nothing to copy.

@@ -172,6 +172,11 @@ no_resend() {
 	echo "# outbox send on a full disk: $(tr '\n' '|' <"$T/out")"
 	check_eq "$1: outbox send on a full disk sends no copy again" "$2" \
 	    "$(copies alice bob)"
+	check_match "$1: and says the copy the server took was delivered" \
+	    'message [0-9]+ was delivered \(the server took it\), but the store could not record it yet' \
+	    "$(cat "$T/out")"
+	check_nomatch "$1: never that outbox send would send it" 'sends it' \
+	    "$(cat "$T/out")"
 	rm -f "$MNT/fill"
 }
 
