@@ -569,21 +569,49 @@ compose_die(struct ui *ui, struct compose *cs, const char *dir,
 	_exit(128 + sig);
 }
 
+/* The characters of a proc_ident that a draft file's name carries. */
+#define COMPOSE_IDENT_CHARS	"0123456789abcdef-/"
+
+/*
+ * This process's proc_ident as a draft file's name holds it, its '/' made
+ * '.', followed by '-'; "" where it cannot be known or holds other
+ * characters (the name is then judged by the number alone).
+ */
+static void
+compose_ident(char *buf, size_t len)
+{
+	char	id[PROC_IDENT_LEN], *p;
+
+	*buf = '\0';
+	if (proc_ident(getpid(), id, sizeof(id)) != 0 ||
+	    id[strspn(id, COMPOSE_IDENT_CHARS)] != '\0' ||
+	    snprintf(buf, len, "%s-", id) >= (int)len) {
+		*buf = '\0';
+		return;
+	}
+	while ((p = strchr(buf, '/')) != NULL)
+		*p = '.';
+}
+
 /*
  * A new file in dir (compose_dir) holding cs->text, named after this
- * process, its home and the sign and encrypt choice, as the next start
- * recovers it: 0, else -1 with the status set and no file left.
+ * process (its number and proc_ident, so that one that comes to have the
+ * number after it ended does not hold the file), its home and the sign
+ * and encrypt choice, as the next start recovers it: 0, else -1 with the
+ * status set and no file left.
  */
 static int
 compose_file(struct ui *ui, const struct compose *cs, char *dir,
     size_t dirlen, char *path, size_t len)
 {
+	char	ident[PROC_IDENT_LEN + 1];
 	int	fd;
 
+	compose_ident(ident, sizeof(ident));
 	if (compose_dir(ui, dir, dirlen) != 0 ||
-	    snprintf(path, len, "%s/draft-%ld-%08lx-%d%d-XXXXXX",
+	    snprintf(path, len, "%s/draft-%ld-%08lx-%d%d-%sXXXXXX",
 	    dir, (long)getpid(), compose_tag(ui), cs->sign != 0,
-	    cs->enc + 1) >= (int)len || (fd = mkstemp(path)) == -1) {
+	    cs->enc + 1, ident) >= (int)len || (fd = mkstemp(path)) == -1) {
 		ui_status(ui, 1, "cannot make a file for the editor: %s",
 		    strerror(errno));
 		return -1;
@@ -608,7 +636,7 @@ compose_file(struct ui *ui, const struct compose *cs, char *dir,
 static void
 compose_leave(struct ui *ui, struct compose *cs)
 {
-	char	dir[400], path[512];
+	char	dir[400], path[640];
 
 	if (buf_len(cs->text) > 0 &&
 	    compose_file(ui, cs, dir, sizeof(dir), path, sizeof(path)) == 0)
@@ -628,7 +656,7 @@ compose_edit(struct ui *ui, struct compose *cs)
 {
 	struct buf	*fresh = NULL;
 	struct stat	 sb;
-	char		 dir[400], path[512], why[300];
+	char		 dir[400], path[640], why[300];
 	int		 sig, r = -1, keep = 0;
 
 	if (compose_file(ui, cs, dir, sizeof(dir), path, sizeof(path)) != 0)
@@ -1330,15 +1358,19 @@ ui_compose_draft(struct ui *ui, int64_t id)
 /*
  * Parses a draft file's name: the process that wrote it and its home,
  * then the sign and encrypt choice (two digits; cs->chosen is 0 in the
- * names of the versions before, which had none).
+ * names of the versions before, which had none), then the writer's
+ * proc_ident into ident ("" in the names of the versions before, which
+ * had none: the number alone says) before mkstemp's six characters.
  */
 static int
 compose_owner(const char *name, long *pidp, unsigned long *tagp,
-    struct compose *cs)
+    struct compose *cs, char *ident, size_t len)
 {
-	char	*end;
+	char	*end, *p;
+	size_t	 n;
 
 	cs->chosen = 0;
+	*ident = '\0';
 	if (strncmp(name, "draft-", 6) != 0)
 		return -1;
 	*pidp = strtol(name + 6, &end, 10);
@@ -1352,6 +1384,17 @@ compose_owner(const char *name, long *pidp, unsigned long *tagp,
 		cs->sign = end[1] - '0';
 		cs->enc = end[2] - '0' - 1;
 		cs->chosen = 1;
+		/* "IDENT-XXXXXX" after the choice, or the six alone. */
+		end += 4;
+		if ((n = strlen(end)) > 7 && end[n - 7] == '-') {
+			if (n - 7 >= len ||
+			    strspn(end, COMPOSE_IDENT_CHARS ".") < n - 7)
+				return -1;
+			memcpy(ident, end, n - 7);
+			ident[n - 7] = '\0';
+			while ((p = strchr(ident, '.')) != NULL)
+				*p = '/';
+		}
 	}
 	return 0;
 }
@@ -1363,6 +1406,7 @@ ui_compose_recover(struct ui *ui)
 	DIR		*d;
 	struct dirent	*de;
 	char		 dir[400], path[1024], name[256];
+	char		 ident[PROC_IDENT_LEN];
 	unsigned long	 tag;
 	long		 pid;
 	int		 n = 0;
@@ -1372,9 +1416,14 @@ ui_compose_recover(struct ui *ui)
 		return 0;
 	memset(&cs, 0, sizeof(cs));
 	while ((de = readdir(d)) != NULL) {
-		if (compose_owner(de->d_name, &pid, &tag, &cs) != 0 ||
+		/*
+		 * Its writer still runs (a second instance is editing it):
+		 * not the process that came to have its number since.
+		 */
+		if (compose_owner(de->d_name, &pid, &tag, &cs, ident,
+		    sizeof(ident)) != 0 ||
 		    tag != compose_tag(ui) || pid == (long)getpid() ||
-		    proc_alive(pid) ||
+		    proc_is(pid, ident) ||
 		    snprintf(name, sizeof(name), "%s", de->d_name) >=
 		    (int)sizeof(name) || snprintf(path, sizeof(path), "%s/%s",
 		    dir, name) >= (int)sizeof(path))

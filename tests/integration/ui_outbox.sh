@@ -1,7 +1,8 @@
 #!/bin/sh
 # Nothing written in the terminal program is lost. kill -9 while the
-# editor is open: the next start keeps the text as a draft and removes the
-# file. A SIGHUP (the terminal closes) while a reply to encrypted mail is
+# editor is open: a second instance leaves the file alone meanwhile; the
+# next start keeps the text as a draft and removes the file, though
+# another process has the writer's number by then. A SIGHUP (the terminal closes) while a reply to encrypted mail is
 # in the editor: no file under the home or the runtime directory holds
 # its text afterwards, and the reply is a draft. kill -9 while a send
 # runs: the message is queued or delivered, once. P postpones, R recalls,
@@ -11,7 +12,7 @@
 # text Enter shows has its tabs at stops of eight cells, as the pager's.
 . "$TOP/tests/lib.sh"
 ui_outbox_env uiob
-trap '$TM kill-server 2>/dev/null; [ -n "${slow:-}" ] && kill $slow 2>/dev/null' EXIT
+trap '$TM kill-server 2>/dev/null; [ -n "${slow:-}" ] && kill $slow 2>/dev/null; [ -n "${other:-}" ] && kill $other 2>/dev/null' EXIT
 ID=$(date +%s)-$$
 lab_home "$T/alice" 'ui outbox passphrase'
 outbox_config "$LAB_SUBMISSION_PORT"
@@ -33,6 +34,14 @@ screen() { ui_screen; }
 wait_for() { ui_wait_for "$1"; }
 # no_file_holds TEXT: no file under the home or the runtime dir holds TEXT.
 no_file_holds() { ! grep -rlF -- "$1" "$H" "$RT" >/dev/null 2>&1; }
+# ui_wait_in TARGET REGEX: up to 15 s for tmux pane TARGET to show REGEX.
+ui_wait_in() {
+	_i=0
+	until $TM capture-pane -p -t "$1" 2>/dev/null | grep -Eq -- "$2"; do
+		[ $_i -lt 150 ] || return 1
+		sleep 0.1; _i=$((_i + 1))
+	done
+}
 waitfile() { _i=0; while [ ! -e "$1" ] && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done; [ -e "$1" ]; }
 
 # --- kill -9 while the editor is open --------------------------------------
@@ -48,12 +57,24 @@ $TM send-keys -t ui m
 check "the editor writes" waitfile "$RT/editor-wrote"
 check "the editor's file is in a private directory" test "$(stat -c %a "$RT/sealmail")" = 700
 check_match "named after the process" "draft-$UIPID-" "$(ls "$RT/sealmail")"
+# A second instance on the same home leaves the file of the one editing.
+$TM new-window -d -t ui -n two "exec env XDG_RUNTIME_DIR='$RT' '$SEALMAIL' --home '$H' --passphrase-file '$T/pw' 2>>'$T/ui.err'"
+check "a second instance opens its index" ui_wait_in ui:two 'sealmail: INBOX'
+check_match "and leaves the file of the one still writing" "draft-$UIPID-" "$(ls "$RT/sealmail")"
+$TM kill-window -t ui:two
 kill -9 "$UIPID"
 sleep 0.5
 kill "$(cat "$RT/editor-wrote")" 2>/dev/null	# the orphaned editor
 rm -f "$RT/editor-wrote"
+# Its number now belongs to a process that did not write the file (as
+# after a reboot): the file is recovered all the same.
+sleep 300 &
+other=$!
+f=$(ls "$RT/sealmail")
+mv "$RT/sealmail/$f" "$RT/sealmail/draft-$other-${f#draft-$UIPID-}"
 ui_outbox_start
 check "the next start keeps the text as a draft" wait_for '1 unsent message kept as draft: R lists them'
+kill $other; other=
 check_match "draft list has it" 'killed while writing' "$(S draft list 2>/dev/null)"
 check_eq "and the editor's file is gone" "" "$(ls "$RT/sealmail")"
 check "no file holds the text in clear" no_file_holds words-before-the-crash
