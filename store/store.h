@@ -593,9 +593,9 @@ int	 store_outbox_sent(struct store *st, int64_t id, int appended,
 /*
  * The server took entry id, claimed by this process, and the database
  * cannot record it (store_outbox_sent failed: full, busy): a note beside
- * it, which needs no room for data, keeps that until it can. Every reader
- * of the outbox (store_outbox_foreach, store_outbox_get) and every claim
- * first records the entries so noted as sent, unless they were sent or
+ * it, which needs no room for data, keeps that until it can. The outbox's
+ * listing (store_outbox_foreach) and every claim first record the entries
+ * so noted as sent, unless they were sent or
  * claimed again since (store_outbox_settle): an entry that was sent is
  * never claimed again. store_outbox_accepted_done removes this process's
  * note of id once store_outbox_sent has worked.
