@@ -43,7 +43,8 @@ msg_copy(struct store *st, int64_t id, int64_t folder, int64_t *newp,
 	int	r;
 
 	if ((r = queue_do_changed(st, "INSERT INTO message(id, folder, "
-	    MSG_COPY_COLS ") SELECT " STORE_NEXT_ID("message") ", ?1, " MSG_COPY_COLS
+	    MSG_COPY_COLS ") SELECT " STORE_NEXT_ID("message") ", ?1, "
+	    MSG_COPY_COLS
 	    " FROM message WHERE id = ?2;", folder, id, e)) != 0)
 		return r;
 	*newp = sqlite3_last_insert_rowid(st->db);
