@@ -464,7 +464,9 @@ alice_sender() {
 
 # The terminal program under tmux: the script sets TM (its tmux command,
 # with a private socket) and runs the program in session "ui".
-ui_screen() { $TM capture-pane -p -t ui 2>/dev/null; }
+# ui_screen: the text of that session's pane, or of the pane UI_PANE names
+# when it is set (another window's, ui:NAME).
+ui_screen() { $TM capture-pane -p -t "${UI_PANE:-ui}" 2>/dev/null; }
 # ui_strip: the pager's strip (from the second row to the rule below it)
 # as one line, runs of blanks made one.
 ui_strip() {

@@ -2,9 +2,10 @@
 # Nothing written in the terminal program is lost. kill -9 while the
 # editor is open: a second instance leaves the file alone meanwhile; the
 # next start keeps the text as a draft and removes the file, though
-# another process has the writer's number by then. A SIGHUP (the terminal closes) while a reply to encrypted mail is
-# in the editor: no file under the home or the runtime directory holds
-# its text afterwards, and the reply is a draft. kill -9 while a send
+# another process has the writer's number by then. A SIGHUP (the terminal
+# closes) while a reply to encrypted mail is in the editor: no file under
+# the home or the runtime directory holds its text afterwards, and the
+# reply is a draft. kill -9 while a send
 # runs: the message is queued or delivered, once. P postpones, R recalls,
 # Esc asks before discarding; the outbox screen shows state and the
 # server's answer, and Enter, e, d and y work on it (e brings back the
@@ -34,14 +35,6 @@ screen() { ui_screen; }
 wait_for() { ui_wait_for "$1"; }
 # no_file_holds TEXT: no file under the home or the runtime dir holds TEXT.
 no_file_holds() { ! grep -rlF -- "$1" "$H" "$RT" >/dev/null 2>&1; }
-# ui_wait_in TARGET REGEX: up to 15 s for tmux pane TARGET to show REGEX.
-ui_wait_in() {
-	_i=0
-	until $TM capture-pane -p -t "$1" 2>/dev/null | grep -Eq -- "$2"; do
-		[ $_i -lt 150 ] || return 1
-		sleep 0.1; _i=$((_i + 1))
-	done
-}
 waitfile() { _i=0; while [ ! -e "$1" ] && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done; [ -e "$1" ]; }
 
 # --- kill -9 while the editor is open --------------------------------------
@@ -59,7 +52,9 @@ check "the editor's file is in a private directory" test "$(stat -c %a "$RT/seal
 check_match "named after the process" "draft-$UIPID-" "$(ls "$RT/sealmail")"
 # A second instance on the same home leaves the file of the one editing.
 $TM new-window -d -t ui -n two "exec env XDG_RUNTIME_DIR='$RT' '$SEALMAIL' --home '$H' --passphrase-file '$T/pw' 2>>'$T/ui.err'"
-check "a second instance opens its index" ui_wait_in ui:two 'sealmail: INBOX'
+UI_PANE=ui:two	# what ui_screen reads, until set back
+check "a second instance opens its index" ui_wait_for 'sealmail: INBOX'
+UI_PANE=
 check_match "and leaves the file of the one still writing" "draft-$UIPID-" "$(ls "$RT/sealmail")"
 $TM kill-window -t ui:two
 kill -9 "$UIPID"
