@@ -498,15 +498,19 @@ tm_new_session() {
 	done
 }
 # ui_wait_for REGEX [TENTHS]: up to 15 s (TENTHS tenths of a second) for
-# the screen to show REGEX; on failure its first lines and its status line
-# go to stderr (which check shows).
+# the screen to show REGEX; on failure its first lines and its last ones
+# with text go to stderr (which check shows).
 ui_wait_for() {
 	_i=0
 	while [ $_i -lt "${2:-150}" ]; do
 		ui_screen | grep -Eq -- "$1" && return 0
 		sleep 0.1; _i=$((_i + 1))
 	done
-	ui_screen | sed "s/^/#   | /" | sed -n "1,4p;\$p" >&2
+	# The screen's head, and its last four lines with text (the status
+	# line, and the reason a prompt is asked over).
+	ui_screen | sed "s/^/#   | /" | awk 'NR <= 4 { print; next }
+	    NF > 2 { l[++n] = $0 } END { for (i = n > 4 ? n - 3 : 1; i <= n;
+	    i++) print l[i] }' >&2
 	return 1
 }
 # settles CMD...: CMD succeeds within 5 s (tried every tenth of a second),

@@ -88,7 +88,7 @@ count() {
 	passed=$((passed + _p)) failed=$((failed + _f))
 	printf '%-44s %4d passed %4d failed\n' "$1" "$_p" "$_f"
 	grep '^absent - ' "$2" | tee -a "$RUN/absent" | sed 's/^/    /'
-	[ "$_f" -gt 0 ] && grep -A6 '^not ok' "$2" | sed 's/^/    /' | head -40
+	[ "$_f" -gt 0 ] && grep -A10 '^not ok' "$2" | sed 's/^/    /' | head -60
 }
 
 echo "== unit"
