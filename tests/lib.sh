@@ -833,6 +833,24 @@ EOM
 	chmod +x "$T/editor.sh"
 }
 
+# revoke_serve PORT ARGS...: tests/lab/revoke.py with ARGS on PORT, for
+# the files of $T/srv, its requests logged in $T/srv-PORT.log and its
+# errors in $T/srv.err; returns once it listens (or after 5 s). Its PID
+# is added to revoke_pids, for the caller to kill.
+revoke_serve() {
+	_p=$1; shift
+	mkdir -p "$T/srv"
+	python3 "$TOP/tests/lab/revoke.py" --port "$_p" --dir "$T/srv" \
+	    --log "$T/srv-$_p.log" "$@" 2>>"$T/srv.err" &
+	revoke_pids="${revoke_pids:-} $!"
+	_i=0
+	until python3 -c 'import socket, sys
+socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' \
+	    "$_p" 2>/dev/null; do
+		_i=$((_i + 1)); [ $_i -lt 100 ] || break; sleep 0.05
+	done
+}
+
 # slow_relay HOLD: tests/hostile/slowaccept.py in front of the lab's
 # submission server, holding back each 250 for HOLD seconds; slow is its
 # PID (the caller kills it), $T/ready holds its port once it listens and

@@ -15,8 +15,8 @@ unset DBUS_SESSION_BUS_ADDRESS
 R=$LAB_REVOKE_DIR
 LOG=$LAB_DIR/log/revoke.log
 secret "$T/pw" 'revocation passphrase'
-pids=
-trap 'for p in $pids; do kill "$p" 2>/dev/null; done' EXIT
+revoke_pids=
+trap 'for p in $revoke_pids; do kill "$p" 2>/dev/null; done' EXIT
 
 # home NAME [CONFIG-LINES]: a new home trusting the lab CA.
 home() {
@@ -144,17 +144,6 @@ cert() {
 	sh "$TOP/tests/lab/revoke-cert.sh" "$LAB_CA" "$LAB_CA_KEY" "$T/c/$1" \
 	    "$1@example.test" "$2" "$3"
 }
-# serve PORT ARGS...: a revocation server of this test's, for $T/srv.
-serve() {
-	_p=$1; shift
-	python3 "$TOP/tests/lab/revoke.py" --port "$_p" --dir "$T/srv" \
-	    --log "$T/srv-$_p.log" "$@" 2>>"$T/srv.err" &
-	pids="$pids $!"
-	_i=0
-	until python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$_p" 2>/dev/null; do
-		_i=$((_i + 1)); [ $_i -lt 100 ] || break; sleep 0.05
-	done
-}
 P=$LAB_PORT_BASE
 U=http://127.0.0.1
 cert rv-down "$U:$((P + 881))/ocsp" -
@@ -229,14 +218,14 @@ check "a CRL of the certificate's own distribution point was made" test -s \
     "$T/srv/idp.crl"
 # A "CRL" of 17 MiB, over what sealmail reads.
 head -c $((17 * 1024 * 1024)) /dev/zero > "$T/srv/huge.crl"
-serve $((P + 881)) --silent
-serve $((P + 882)) --faketime=-2d
-serve $((P + 883))
+revoke_serve $((P + 881)) --silent
+revoke_serve $((P + 882)) --faketime=-2d
+revoke_serve $((P + 883))
 # The wrong key: rv-good's, a certificate of the issuer's that is no
 # OCSP responder's.
-serve $((P + 885)) --rsigner "$R/rv-good.pem" --rkey "$R/rv-good.key"
-serve $((P + 886)) --replay
-serve $((P + 888)) --about "$R/rv-good.pem"
+revoke_serve $((P + 885)) --rsigner "$R/rv-good.pem" --rkey "$R/rv-good.key"
+revoke_serve $((P + 886)) --replay
+revoke_serve $((P + 888)) --about "$R/rv-good.pem"
 for c in rv-down rv-closed rv-stale rv-stalecrl rv-wrong rv-replay rv-other \
     rv-forgedcrl rv-hugecrl rv-partcrl rv-idpcrl; do
 	signed "$T/c" "$c"
@@ -347,7 +336,7 @@ check_eq "keys list --json: revocation, null where nothing is kept" \
 
 # --- one lookup per certificate in a sync ---------------------------------------
 alice_folder "Rv$$"
-trap 'rm -rf "$FD"; for p in $pids; do kill "$p" 2>/dev/null; done' EXIT
+trap 'rm -rf "$FD"; for p in $revoke_pids; do kill "$p" 2>/dev/null; done' EXIT
 i=0
 for m in rv-good rv-good rv-good rv-revoked; do
 	i=$((i + 1))

@@ -38,14 +38,8 @@ index() {
 }
 index V
 # Answers made 59 min 45 s ago for an hour: fresh for 15 s more.
-python3 "$TOP/tests/lab/revoke.py" --port "$P" --dir "$T/srv" \
-    --faketime=-3585 --log "$T/srv.log" 2>>"$T/srv.err" &
-SRV=$!
-trap '$TM kill-server 2>/dev/null; rm -rf "$FD"; kill $SRV 2>/dev/null' EXIT
-i=0
-until python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$P" 2>/dev/null; do
-	i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.05
-done
+revoke_serve "$P" --faketime=-3585
+trap '$TM kill-server 2>/dev/null; rm -rf "$FD"; kill $revoke_pids 2>/dev/null' EXIT
 
 printf 'Content-Type: text/plain\r\n\r\nwritten while all was well\r\n' > "$T/part"
 # put CERT SUBJECT: a message signed with CERT (.pem, .key) into the folder.
@@ -70,7 +64,7 @@ show() {
 check_eq "read while good: valid, good" 'valid good' "$(show)"
 check_eq "...with nothing to warn of" '[]' \
     "$(S show --json "$id" | python3 -c 'import json, sys; print(json.load(sys.stdin)["findings"])')"
-check_eq "...the responder was asked once" 1 "$(grep -c 'POST /ocsp' "$T/srv.log")"
+check_eq "...the responder was asked once" 1 "$(grep -c 'POST /ocsp' "$T/srv-$P.log")"
 
 # Revoked a second at least after the signing time, which a fast run
 # would otherwise meet within the same second.
