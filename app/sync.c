@@ -501,11 +501,6 @@ store_new(struct syncer *s, struct job *j, int *partp, struct smerr *e)
 
 	if (j->jr != 0)
 		return smerr_reset(e, j->jr, "%s", smerr_msg(&j->jerr));
-	if (!j->judged) {
-		if ((r = job_judge(s->ctx, j, e)) != 0)
-			return r;
-		j->judged = 1;
-	}
 	j->m.folder = s->fid;
 	r = store_msg_add_bound(st, &j->m, NULL, &rebound, e);
 	if (r == SMERR_EXISTS) {
@@ -537,40 +532,97 @@ store_new(struct syncer *s, struct job *j, int *partp, struct smerr *e)
 }
 
 /*
- * The messages are committed together every SYNC_BATCH messages, or as
- * soon as the queue runs dry, so that the database is not rewritten for
- * every message. A crash loses at most the last uncommitted batch, which
- * the next sync fetches again; so does a store that fails part way
- * through a message (a full disk): the batch is rolled back rather than
- * a part of a message kept. What is stored is always whole, and always
- * every message up to some UID.
+ * The messages are stored together, SYNC_BATCH (or SYNC_BATCH_BYTES) at a
+ * time or as soon as the queue runs dry, so that the database is not
+ * rewritten for every message. Each is judged before its batch's
+ * transaction begins: a judgement may wait on the network (a signer's
+ * revocation check, an SMIMEA lookup) for up to its timeout, and no other
+ * process on the store (a draft kept, a send queued) should wait that
+ * long on its lock. A crash loses at most the last batch, which the next
+ * sync fetches again; so does a store that fails part way through a
+ * message (a full disk): the batch is rolled back rather than a part of
+ * a message kept. What is stored is always whole, and always every
+ * message up to some UID.
  */
-#define SYNC_BATCH	200
+#define SYNC_BATCH		200
+#define SYNC_BATCH_BYTES	(16UL * 1024 * 1024)
+
+/* Judged messages waiting for their batch, in order. */
+struct batch {
+	struct job	*head, *tail;
+	size_t		 n, bytes;
+};
+
+static void
+batch_clear(struct batch *b)
+{
+	struct job	*j;
+
+	while ((j = b->head) != NULL) {
+		b->head = j->next;
+		job_free(j);
+	}
+	memset(b, 0, sizeof(*b));
+}
+
+/*
+ * Stores the batch in one transaction and empties it. On a failure what
+ * was stored whole before it is kept, unless the store failed part way
+ * through a message: then the batch is rolled back.
+ */
+static int
+batch_store(struct syncer *s, struct batch *b, struct smerr *e)
+{
+	struct store		*st = s->o->store;
+	struct sync_stats	 at = *s->stats;
+	struct smerr		 e2;
+	struct job		*j;
+	size_t			 done = s->done;
+	int			 part = 0, r;
+
+	if (b->head == NULL)
+		return 0;
+	if ((r = store_begin(st, e)) != 0)
+		goto out;
+	for (j = b->head; j != NULL && r == 0; j = j->next)
+		r = store_new(s, j, &part, e);
+	if (r == 0)
+		r = store_commit(st, e);
+	else if (part) {
+		store_rollback(st);
+		harvest_forget(s);
+		*s->stats = at;
+		s->done = done;
+	} else {
+		smerr_clear(&e2);
+		(void)store_commit(st, &e2);
+	}
+out:
+	batch_clear(b);
+	return r;
+}
 
 static void *
 worker_main(void *arg)
 {
 	struct syncer	*s = arg;
 	struct queue	*q = s->q;
-	struct store	*st = s->o->store;
+	struct batch	 b;
 	struct job	*j;
-	struct sync_stats at;		/* the counts as the batch began */
 	struct smerr	 e;
-	size_t		 done = 0;
-	int		 open = 0, batch = 0, part = 0, dry, r;
+	int		 dry;
 
+	memset(&b, 0, sizeof(b));
+	smerr_clear(&e);
 	for (;;) {
 		pthread_mutex_lock(&q->mtx);
 		/* The next message in order, once its judge is done with it. */
 		while ((q->head == NULL && !q->closed) || (q->head != NULL &&
 		    q->head->claimed && !q->head->judged)) {
-			if (open && q->head == NULL) {
-				/* Commit before waiting on the network. */
+			if (b.head != NULL && q->head == NULL) {
+				/* Stored before waiting on the network. */
 				pthread_mutex_unlock(&q->mtx);
-				smerr_clear(&e);
-				open = 0;
-				batch = 0;
-				if (store_commit(st, &e) != 0)
+				if (batch_store(s, &b, &e) != 0)
 					goto fail;
 				pthread_mutex_lock(&q->mtx);
 				continue;
@@ -582,7 +634,7 @@ worker_main(void *arg)
 			break;
 		}
 		if (!j->claimed) {
-			/* No judge took it yet: judged by store_new. */
+			/* No judge took it yet: the worker judges it. */
 			j->claimed = 1;
 			q->next = j->next;
 		}
@@ -595,43 +647,28 @@ worker_main(void *arg)
 		pthread_cond_broadcast(&q->cv);
 		pthread_mutex_unlock(&q->mtx);
 
-		smerr_clear(&e);
-		if (!open) {
-			if (store_begin(st, &e) != 0) {
-				job_free(j);
-				goto fail;
-			}
-			open = 1;
-			at = *s->stats;
-			done = s->done;
+		j->next = NULL;
+		if (!j->judged && j->jr == 0) {
+			smerr_clear(&j->jerr);
+			j->jr = job_judge(s->ctx, j, &j->jerr);
+			j->judged = 1;
 		}
-		r = store_new(s, j, &part, &e);
-		job_free(j);
-		if (r != 0)
+		if (b.tail != NULL)
+			b.tail->next = j;
+		else
+			b.head = j;
+		b.tail = j;
+		b.n++;
+		b.bytes += j->len;
+		if ((b.n >= SYNC_BATCH || b.bytes >= SYNC_BATCH_BYTES || dry) &&
+		    batch_store(s, &b, &e) != 0)
 			goto fail;
-		if (++batch >= SYNC_BATCH || dry) {
-			open = 0;
-			batch = 0;
-			if (store_commit(st, &e) != 0)
-				goto fail;
-		}
 	}
-	if (open && store_commit(st, &e) != 0)
+	if (batch_store(s, &b, &e) != 0)
 		goto fail;
 	return NULL;
 fail:
-	/* What was stored whole before the failure is kept. */
-	if (open && part) {
-		store_rollback(st);
-		harvest_forget(s);
-		*s->stats = at;
-		s->done = done;
-	} else if (open) {
-		struct smerr	e2;
-
-		smerr_clear(&e2);
-		(void)store_commit(st, &e2);
-	}
+	batch_clear(&b);
 	pthread_mutex_lock(&q->mtx);
 	q->failed = 1;
 	q->err = e;

@@ -9,24 +9,40 @@
 # two syncs at once: each is done once, every copy made once, every moved
 # message kept. A message deleted (moved to Trash) while a sync of its
 # folder runs stays in Trash when that sync then hears of it leaving.
+# While a sync waits on the revocation check of a message it stores (an
+# OCSP responder that never answers), a draft saved meanwhile is not
+# held up by the store's lock: it ends well, and so does the sync.
 . "$TOP/tests/lib.sh"
 lab_up || { notok "the lab is up"; t_done; }
 N=1500
 alice_store_home "together$$"
 G="together2$$" K="together3$$" W="together4$$"
-Q="together5$$" R="together6$$" S="together7$$"
+Q="together5$$" R="together6$$" S="together7$$" Z="together8$$"
 GD="$MD/.$G" KD="$MD/.$K" WD="$MD/.$W"
-QD="$MD/.$Q" RD="$MD/.$R" SD="$MD/.$S"
+QD="$MD/.$Q" RD="$MD/.$R" SD="$MD/.$S" ZD="$MD/.$Z"
 # The messages here are all ".$$@example.test": the copies left in
 # alice's Trash go with the test too.
-trap 'hostile_down; rm -rf "$FD" "$GD" "$KD" "$WD" "$QD" "$RD" "$SD"; lab_forget ".$$@example.test"' EXIT
-for d in "$GD" "$KD" "$WD" "$QD" "$RD" "$SD"; do
+revoke_pids=
+trap 'hostile_down; kill $revoke_pids 2>/dev/null; rm -rf "$FD" "$GD" "$KD" "$WD" "$QD" "$RD" "$SD" "$ZD"; lab_forget ".$$@example.test"' EXIT
+for d in "$GD" "$KD" "$WD" "$QD" "$RD" "$SD" "$ZD"; do
 	mkdir -p "$d/cur" "$d/new" "$d/tmp"
 done
 cp "$H/config" "$T/config.on"	# put back after each change
 maildir_fill "$FD" "$N" seen
 maildir_fill "$GD" "$N"
 maildir_fill "$KD" 3000
+
+# sync_until FOLDER N FILE: a sync of FOLDER in the background (p, with
+# its output in $T/sN and $T/eN); returns once FILE is there, or the sync
+# ended, or 30 s passed.
+sync_until() {
+	sm sync --folder "$1" >"$T/s$2" 2>"$T/e$2" & p=$!
+	_i=0
+	while [ ! -e "$3" ] && [ $_i -lt 600 ] && kill -0 $p 2>/dev/null; do
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+}
 
 # --- two syncs at once -------------------------------------------------------
 # two_syncs FOLDER WHAT: two syncs of FOLDER at once, which both end well.
@@ -170,12 +186,7 @@ hostile_up cutappend.py --cert "$LAB_DIR/ca/server-chain.pem" \
     --lifetime 100
 sed "s|^imap .*|imap = imaps://mail.example.test:$port|" "$T/config.on" \
     >"$H/config"
-sm sync --folder "$S" >"$T/s7" 2>"$T/e7" & p=$!
-i=0
-while [ ! -e "$T/held" ] && [ $i -lt 600 ] && kill -0 $p 2>/dev/null; do
-	sleep 0.05
-	i=$((i + 1))
-done
+sync_until "$S" 7 "$T/held"
 check "the sync asks what left the folder" test -e "$T/held"
 sm delete "$x" >"$T/d7" 2>"$T/de7"; rc=$?
 touch "$T/go"
@@ -193,4 +204,39 @@ check_eq "once" 1 "$(sm list --json --folder Trash | json /dev/stdin \
 check_eq "the folder holds the other" another \
     "$(sm list --json --folder "$S" |
     json /dev/stdin '" ".join(x["subject"] for x in d)')"
+
+# --- a draft saved while a sync waits on a revocation check ---------------------
+# A message first, then one signed with a certificate whose OCSP
+# responder takes the request and never answers: the sync stores the
+# first and waits on the check of the second for up to [security]
+# timeout, 30 s, past the store's own wait of 10 s for its lock.
+P=$((LAB_PORT_BASE + 890))
+sh "$TOP/tests/lab/revoke-cert.sh" "$LAB_CA" "$LAB_CA_KEY" "$T/slow" \
+    slow@example.test "http://127.0.0.1:$P/ocsp" - >/dev/null
+revoke_serve "$P" --silent
+printf 'From: bob@example.test\nSubject: before\nMessage-ID: %s\n\nfirst\n' \
+    "<z1.$$@example.test>" >"$ZD/cur/1600000000.M1P$$.lab:2,S"
+printf 'Content-Type: text/plain\n\nchecked slowly\n' |
+    openssl cms -sign -signer "$T/slow.pem" -inkey "$T/slow.key" -md sha256 \
+    -from slow@example.test -to alice@example.test -subject "slow $$" |
+    sed "1i Message-ID: <z2.$$@example.test>" \
+    >"$ZD/cur/1600000001.M2P$$.lab:2,S"
+chown -R --reference="$MD" "$ZD"
+check "the lab CA is trusted" sm keys trust "$LAB_CA"
+printf '\n[security]\ntimeout = 30\n' >>"$H/config"
+sync_until "$Z" 8 "$T/srv-$P.log"
+check "the sync asks the responder" test -s "$T/srv-$P.log"
+printf 'From: alice@example.test\nTo: bob@example.test\nSubject: meanwhile %s\n\nx\n' \
+    "$$" >"$T/d8.txt"
+sm draft save "$T/d8.txt" >"$T/d8" 2>"$T/de8"; rc=$?
+check_eq "a draft saved meanwhile ends well" 0 "$rc"
+[ "$rc" = 0 ] || sed 's/^/#   /' "$T/de8"
+wait $p; r2=$?
+kill $revoke_pids; revoke_pids=
+cp "$T/config.on" "$H/config"
+check_eq "the sync ends well" 0 "$r2"
+[ "$r2" = 0 ] || sed 's/^/#   /' "$T/e8"
+check_eq "both messages are stored" "before slow $$" \
+    "$(sm list --json --folder "$Z" |
+    json /dev/stdin '" ".join(sorted(x["subject"] for x in d))')"
 t_done
