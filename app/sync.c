@@ -63,8 +63,10 @@ struct syncer {
 	uint32_t		 maxuid;
 	uint32_t		 from;		/* fetch_new: the lowest UID */
 	struct vec_ids		 gaps;		/* on the server, not here */
+	struct vec_ids		 queued;	/* moved here: not fetched */
+	int			 told;		/* a NOOP heard of a change */
 	size_t			 listed;	/* ...and here: flags_cb saw */
-	size_t			 fresh;		/* new_msg_cb took */
+	size_t			 fresh;		/* new_msg_cb was given */
 	size_t			 total, done;
 	struct timespec		 start;
 	struct smerr		*e;
@@ -677,6 +679,72 @@ fail:
 	return NULL;
 }
 
+/* The order of UIDs kept as IDs (gaps, queued). */
+static int
+uid_cmp(const void *a, const void *b)
+{
+	int64_t	x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct queued_read {
+	struct syncer	*s;
+	uint32_t	 uidvalidity;	/* the folder's on the server */
+};
+
+/*
+ * A move, copy or expunge of this folder still queued, as of the
+ * folder's numbering (an entry of another is refused when pushed).
+ */
+static int
+queued_cb(const struct store_queued *q, void *arg)
+{
+	struct queued_read	*w = arg;
+
+	if (strcmp(q->folder, w->s->folder) != 0 || (q->uidvalidity != 0 &&
+	    q->uidvalidity != w->uidvalidity))
+		return 0;
+	return vec_ids_add(&w->s->queued, q->uid);
+}
+
+/*
+ * The UIDs of the folder that the queue of moves holds, read after the
+ * stored messages were: a message moved (or deleted) here before that
+ * read is missing from them on purpose, and stays queued until the
+ * server has done its move, whoever holds the claim on it (another
+ * process telling the server, or none yet). Neither the fetch of what is
+ * new nor that of the gaps brings it back while the server still has it
+ * in the folder. (A claim whose process died is anyone's: the next push
+ * of the queue takes it over, and the move is done then.)
+ */
+static int
+queued_read(struct syncer *s, uint32_t uidvalidity, struct smerr *e)
+{
+	struct queued_read	w;
+	int			r;
+
+	w.s = s;
+	w.uidvalidity = uidvalidity;
+	if ((r = store_queue_foreach(s->o->store, s->o->acct->name, queued_cb,
+	    &w, e)) != 0 || (r = vec_ids_check(&s->queued, e)) != 0)
+		return r;
+	if (s->queued.n > 1)
+		qsort(s->queued.v, s->queued.n, sizeof(s->queued.v[0]),
+		    uid_cmp);
+	return 0;
+}
+
+/* Whether UID uid of the folder is queued to leave it (queued_read). */
+static int
+queued(const struct syncer *s, uint32_t uid)
+{
+	int64_t	key = uid;
+
+	return s->queued.n > 0 && bsearch(&key, s->queued.v, s->queued.n,
+	    sizeof(s->queued.v[0]), uid_cmp) != NULL;
+}
+
 static int
 new_msg_cb(const struct imap_msg *im, void *arg)
 {
@@ -687,6 +755,13 @@ new_msg_cb(const struct imap_msg *im, void *arg)
 
 	if (im->uid < s->from || im->body == NULL)
 		return 0;
+	if (queued(s, im->uid)) {
+		/* Counted: the server holds it, for expunge_unlisted. */
+		s->fresh++;
+		log_debug("sync %s: UID %u was moved here: not fetched",
+		    s->folder, im->uid);
+		return 0;
+	}
 	if ((j = calloc(1, sizeof(*j))) == NULL ||
 	    (j->body = malloc(im->len > 0 ? im->len : 1)) == NULL ||
 	    flags_norm(im->has_flags ? im->flags : "", &j->flags) != 0) {
@@ -930,6 +1005,9 @@ local_free(struct syncer *s)
 	s->maxuid = 0;
 	free(s->gaps.v);
 	memset(&s->gaps, 0, sizeof(s->gaps));
+	free(s->queued.v);
+	memset(&s->queued, 0, sizeof(s->queued));
+	s->told = 0;
 }
 
 /* The index of the first stored message (in UID order) from uid on. */
@@ -1219,7 +1297,8 @@ expunge_unlisted(struct syncer *s, uint32_t exists, size_t fresh)
 	if (s->listed + fresh < exists) {
 		log_debug("sync %s: %zu listed, %zu new, %u there", s->folder,
 		    s->listed, fresh, exists);
-		if (s->o->warn == NULL)
+		/* Not when the server said since that something left. */
+		if (s->o->warn == NULL || s->told)
 			return 0;
 		name = text_sanitize_str(s->folder, 0);
 		snprintf(line, sizeof(line), "%.80s: the server listed %zu of "
@@ -1240,48 +1319,16 @@ expunge_unlisted(struct syncer *s, uint32_t exists, size_t fresh)
 	return 0;
 }
 
-static int
-gap_cmp(const void *a, const void *b)
-{
-	int64_t	x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/*
- * A move or expunge of this folder still queued (made here while this
- * sync ran, or waiting for the server): its UID is missing here on
- * purpose, and is no gap to fill.
- */
-static int
-queued_cb(const struct store_queued *q, void *arg)
-{
-	struct syncer	*s = arg;
-	size_t		 i;
-
-	if (strcmp(q->folder, s->folder) != 0)
-		return 0;
-	for (i = 0; i < s->gaps.n; i++)
-		if (s->gaps.v[i] == (int64_t)q->uid)
-			s->gaps.v[i] = 0;
-	return 0;
-}
-
-/* The gaps without those queued_cb cleared. */
-static int
-gaps_unqueued(struct syncer *s, struct smerr *e)
+/* The gaps that are no moves made here (queued). */
+static void
+gaps_unqueued(struct syncer *s)
 {
 	size_t	i, n = 0;
-	int	r;
 
-	if ((r = store_queue_foreach(s->o->store, s->o->acct->name, queued_cb,
-	    s, e)) != 0)
-		return r;
 	for (i = 0; i < s->gaps.n; i++)
-		if (s->gaps.v[i] != 0)
+		if (!queued(s, (uint32_t)s->gaps.v[i]))
 			s->gaps.v[n++] = s->gaps.v[i];
 	s->gaps.n = n;
-	return 0;
 }
 
 /*
@@ -1301,20 +1348,19 @@ fetch_gaps(struct syncer *s, struct smerr *e)
 
 	if (s->gaps.n == 0)
 		return 0;
-	/* flags_cb said already when it could not keep a gap. */
-	if ((r = gaps_unqueued(s, e)) != 0)
-		return r;
+	gaps_unqueued(s);
 	if (s->gaps.n == 0)
 		return 0;
 	/*
-	 * A move made by another process that was no longer queued above
-	 * was done on the server before: a NOOP has the server tell this
-	 * session of it, which it may not have yet, so that the fetch below
-	 * finds nothing there rather than a copy the user took away.
+	 * A move made by another process that was no longer queued when
+	 * queued_read read the queue was done on the server before: a NOOP
+	 * has the server tell this session of it, which it may not have
+	 * yet, so that the fetch below finds nothing there rather than a
+	 * copy the user took away.
 	 */
 	if ((r = imap_noop(s->imap, NULL, e)) != 0)
 		return r;
-	qsort(s->gaps.v, s->gaps.n, sizeof(s->gaps.v[0]), gap_cmp);
+	qsort(s->gaps.v, s->gaps.n, sizeof(s->gaps.v[0]), uid_cmp);
 	log_debug("sync %s: %zu message(s) missing from UID %lld on",
 	    s->folder, s->gaps.n, (long long)s->gaps.v[0]);
 	for (i = 0; i < s->gaps.n && runs < SYNC_GAP_RUNS; i = j, runs++) {
@@ -1391,6 +1437,33 @@ no_uidvalidity(const char *folder, struct smerr *e)
 	return r;
 }
 
+/*
+ * New messages: everything above the highest UID stored (none is above
+ * 4294967295). A UIDNEXT that is not above it, or more messages there
+ * than here, says nothing of what is new: ask. What the store held or
+ * knew of above that UID (f's UIDNEXT, of the last whole run, is past
+ * it) was taken away here or expunged: a move of it that another process
+ * did before queued_read read the queue may be one this session has
+ * not heard of yet, and a NOOP has the server tell it (as fetch_gaps
+ * does), so that the fetch finds nothing there rather than a message
+ * the user took away.
+ */
+static int
+fetch_above(struct syncer *s, const struct store_folder *f,
+    const struct imap_mailbox *mb, struct smerr *e)
+{
+	int	r;
+
+	s->total = mb->exists > s->nloc ? mb->exists - s->nloc : 0;
+	if (s->maxuid == UINT32_MAX || (mb->uidnext == s->maxuid + 1 &&
+	    mb->exists <= s->nloc))
+		return 0;
+	if (f->uidnext > s->maxuid + 1 &&
+	    (r = imap_noop(s->imap, &s->told, e)) != 0)
+		return r;
+	return fetch_new(s, s->maxuid + 1, 0, e);
+}
+
 static int
 sync_folder(struct syncer *s, const char *name)
 {
@@ -1422,6 +1495,7 @@ sync_folder(struct syncer *s, const char *name)
 		/* The server renumbered: unbind, keep, bind again by digest. */
 		if ((r = store_folder_reset(s->o->store, s->fid, e)) != 0)
 			return r;
+		f.uidnext = 0;
 		f.highestmodseq = 0;
 	}
 	if (unchanged(s, &f, &mb, &r) || r != 0) {
@@ -1435,20 +1509,9 @@ sync_folder(struct syncer *s, const char *name)
 		r = smerr_set(e, s->err, "out of memory");
 		goto out;
 	}
-	if ((r = push_flags(s)) != 0)
+	if ((r = queued_read(s, mb.uidvalidity, e)) != 0 ||
+	    (r = push_flags(s)) != 0 || (r = fetch_above(s, &f, &mb, e)) != 0)
 		goto out;
-
-	/*
-	 * New messages: everything above the highest UID stored (none is
-	 * above 4294967295). A UIDNEXT that is not above it, or more
-	 * messages there than here, says nothing of what is new: ask.
-	 */
-	s->total = mb.exists > s->nloc ? mb.exists - s->nloc : 0;
-	if (s->maxuid < UINT32_MAX && (mb.uidnext != s->maxuid + 1 ||
-	    mb.exists > s->nloc)) {
-		if ((r = fetch_new(s, s->maxuid + 1, 0, e)) != 0)
-			goto out;
-	}
 	fresh = s->fresh;
 	if (reset && (r = drop_unbound(s)) != 0)
 		goto out;

@@ -43,6 +43,16 @@ misbehaves as --mode says, during UID FETCH of message bodies only:
             VANISHED (EARLIER) of every even UID up to --after (or the
             last message's), one by one in lines just under 1 MiB
 
+Each mode keeps the mailbox as other clients would: a UID COPY answers
+with COPYUID (the copy is not kept), a UID EXPUNGE takes the message out
+of --box, and a NOOP tells the session of each message gone from --box
+since its SELECT (EXPUNGE); until then the session still sees it, as a
+server's session does until it is told. With --hold PATH, the first
+SELECT made while PATH exists takes it (renamed PATH.held) and is
+answered, with the mailbox as it was when it was asked, only once the
+test has removed PATH.held (60 s at most): the test does what it will
+in between.
+
 The port is --port, or with 0 a free one, written to --ready once
 listening. Standard library only.
 """
@@ -50,6 +60,7 @@ import argparse
 import json
 import os
 import sys
+import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -162,8 +173,74 @@ def vanished(c, a, tag, msgs):
     c.send(tag + b" OK UID FETCH done\r\n")
 
 
+def held(a):
+    """Waits while the test holds this SELECT (--hold)."""
+    if not a.hold:
+        return
+    try:
+        os.rename(a.hold, a.hold + ".held")
+    except OSError:
+        return
+    for _ in range(1200):
+        if not os.path.exists(a.hold + ".held"):
+            return
+        time.sleep(0.05)
+
+
+def told(c, msgs, gone):
+    """Tells the session that the messages of UIDs gone left (EXPUNGE,
+    highest first, so that each number holds when it is read), and takes
+    them out of its view msgs."""
+    for seq in range(len(msgs), 0, -1):
+        if msgs[seq - 1][0] in gone:
+            c.send(b"* %d EXPUNGE\r\n" % seq)
+            del msgs[seq - 1]
+
+
+def named(args, msgs):
+    """Whether a UID is in the set args begin with ("*": the last of
+    the session's msgs)."""
+    ranges = uid_set(args.split(None, 1)[0], msgs[-1][0] if msgs else 1)
+    return lambda uid: any(lo <= uid <= hi for lo, hi in ranges)
+
+
+def uid_copy(c, tag, args, msgs):
+    """COPYUID for the messages of the session that the set names."""
+    inset = named(args, msgs)
+    uids = [u for u, _ in msgs if inset(u)]
+    if not uids:
+        c.send(tag + b" OK nothing copied\r\n")
+        return
+    c.send(tag + b" OK [COPYUID 1 %s %s] copied\r\n" % (
+        b",".join(b"%d" % u for u in uids),
+        b",".join(b"%d" % (1000 + u) for u in uids)))
+
+
+def uid_expunge(c, a, tag, args, msgs):
+    """Takes the messages the set names out of --box, and tells."""
+    inset = named(args, msgs)
+    with open(a.box) as f:
+        d = json.load(f)
+    gone = {u for u, _ in d["messages"] if inset(u)}
+    d["messages"] = [m for m in d["messages"] if m[0] not in gone]
+    with open(a.box + ".new", "w") as f:
+        json.dump(d, f)
+    os.rename(a.box + ".new", a.box)
+    told(c, msgs, gone)
+    c.send(tag + b" OK expunged\r\n")
+
+
+def noop(c, a, tag, msgs):
+    """Tells of what left --box since the session's SELECT."""
+    _, now = load(a)
+    there = {u for u, _ in now}
+    told(c, msgs, {u for u, _ in msgs if u not in there})
+    c.send(tag + b" OK noop\r\n")
+
+
 def select(c, a, tag):
     uidvalidity, msgs = load(a)
+    held(a)
     nxt = msgs[-1][0] + 1 if msgs else 1
     if a.mode == "backwards":
         nxt = 3
@@ -221,6 +298,12 @@ def session(c, a):
             msgs = select(c, a, tag)
         elif cmd == b"UID" and rest.upper().startswith(b"FETCH "):
             uid_fetch(c, a, tag, rest[6:], msgs)
+        elif cmd == b"UID" and rest.upper().startswith(b"COPY "):
+            uid_copy(c, tag, rest[5:], msgs)
+        elif cmd == b"UID" and rest.upper().startswith(b"EXPUNGE "):
+            uid_expunge(c, a, tag, rest[8:], msgs)
+        elif cmd == b"NOOP":
+            noop(c, a, tag, msgs)
         elif cmd == b"LOGOUT":
             c.send(b"* BYE bye\r\n" + tag + b" OK bye\r\n")
             return
@@ -245,6 +328,7 @@ def main():
     p.add_argument("--record", required=True)
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--ready")
+    p.add_argument("--hold")
     p.add_argument("--lifetime", type=float, default=120)
     a = p.parse_args()
     a.sessions = 0

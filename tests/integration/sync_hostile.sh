@@ -24,7 +24,9 @@
 # 4294967295 costs one UID FETCH, not 200,000. A sync asks for no
 # RFC822.SIZE, and dates a message without Date by its INTERNALDATE.
 # A signed or encrypted message with header protection under a forged
-# outside keeps the protected Reply-To, To, Cc and Message-ID.
+# outside keeps the protected Reply-To, To, Cc and Message-ID. A message
+# deleted here while a sync of its folder runs is not fetched back, its
+# move claimed by another process, queued, or done since the SELECT.
 . "$TOP/tests/lib.sh"
 lab_without_bus
 cd "$T" || exit 1
@@ -53,7 +55,8 @@ mailbox() {
 serve() {
 	hostile_up mailbox.py --box "$T/box/box.json" \
 	    --cert "$LAB_DIR/ca/server-chain.pem" --key "$LAB_DIR/ca/server.key" \
-	    --record "$T/rec" --mode "$1" --after "${2:-2}" --lifetime 120
+	    --record "$T/rec" --mode "$1" --after "${2:-2}" --lifetime 120 \
+	    --hold "$T/hold"
 }
 trap hostile_down EXIT
 # home: a new home whose account is on the scripted server.
@@ -355,6 +358,82 @@ check_eq "renumbered: note 2 as the server holds it now" "yes" \
     "$(S export "$(json list.json \
     "[m['id'] for m in d if m['uid'] == 202][0]")" 2>/dev/null |
     sed -n 's/^X-Migrated: \([a-z]*\).*/\1/p')"
+
+# A message deleted here (moved to Trash) while a sync of its folder runs
+# is not fetched back as new while the server still holds it there:
+# not while another process that claimed its move is telling the server
+# (the terminal program's sync after d, beside its watcher's), nor while
+# it waits in the queue for the next sync, nor when another process has
+# moved it on the server since the sync's SELECT (the sync's session not
+# yet told). Each time the last message, above every UID stored.
+# id_of N: the id of note N in INBOX.
+id_of() {
+	S list --json | json /dev/stdin \
+	    "[m['id'] for m in d if m['subject'] == 'note $1'][0]"
+}
+# held: the server holds a SELECT, until $T/hold.held is removed.
+held() {
+	_i=0
+	while [ ! -e "$T/hold.held" ] && [ $_i -lt 200 ]; do
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	[ -e "$T/hold.held" ]
+}
+# on_server: the UIDs the server holds.
+on_server() { json box/box.json '[m[0] for m in d["messages"]]'; }
+fresh honest
+touch "$T/hold"
+S delete "$(id_of 5)" >del.out 2>&1 &
+dpid=$!
+check "claimed: a delete is telling the server" held
+S sync >out 2>err; rc=$?
+check_eq "claimed: a sync meanwhile exits 0" 0 "$rc"
+check_match "claimed: it fetches nothing" ': 0 new,' "$(cat out)"
+check_eq "claimed: the message deleted is not back" \
+    "note 1 note 2 note 3 note 4" "$(subjects)"
+rm -f "$T/hold.held"
+wait "$dpid"; rc=$?
+check_eq "claimed: the delete exits 0" 0 "$rc"
+check_eq "claimed: the server moved it" "[1, 2, 3, 4]" "$(on_server)"
+check_eq "claimed: it is in Trash" "note 5" "$(S list --json --folder Trash |
+    json /dev/stdin '" ".join(m["subject"] for m in d)')"
+fresh honest
+touch "$T/hold"
+S sync >out 2>err &
+sync_pid=$!
+check "queued: a sync is at its SELECT" held
+sed -i "s/:$port\$/:1/" "$T/h/config"
+S delete "$(id_of 5)" >del.out 2>&1; rc=$?
+sed -i "s/:1\$/:$port/" "$T/h/config"
+check_eq "queued: a delete meanwhile, the server out of reach, exits 0" 0 \
+    "$rc"
+rm -f "$T/hold.held"
+wait "$sync_pid"; rc=$?
+check_eq "queued: the sync exits 0" 0 "$rc"
+check_match "queued: it fetches nothing" ': 0 new,' "$(cat out)"
+check_eq "queued: the message deleted is not back" \
+    "note 1 note 2 note 3 note 4" "$(subjects)"
+S sync >out 2>err; rc=$?
+check_eq "queued: the next sync exits 0" 0 "$rc"
+check_eq "queued: and moves it on the server" "[1, 2, 3, 4]" "$(on_server)"
+check_eq "queued: nothing comes back" "note 1 note 2 note 3 note 4" \
+    "$(subjects)"
+fresh honest
+touch "$T/hold"
+S sync >out 2>err &
+sync_pid=$!
+check "done: a sync is at its SELECT" held
+S delete "$(id_of 5)" >del.out 2>&1; rc=$?
+check_eq "done: a delete meanwhile exits 0" 0 "$rc"
+check_eq "done: the server moved it" "[1, 2, 3, 4]" "$(on_server)"
+rm -f "$T/hold.held"
+wait "$sync_pid"; rc=$?
+check_eq "done: the sync exits 0" 0 "$rc"
+check_match "done: it fetches nothing" ': 0 new,' "$(cat out)"
+check_eq "done: and says nothing" "" "$(cat err)"
+check_eq "done: the message deleted is not back" \
+    "note 1 note 2 note 3 note 4" "$(subjects)"
 
 # Header protection (RFC 9788) with outer fields changed in transit: a
 # Reply-To, To, Cc and Message-ID added or changed outside the protected
