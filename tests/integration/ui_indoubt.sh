@@ -15,6 +15,10 @@ trap 'hostile_down; $TM kill-server 2>/dev/null; rm -rf "$FD"; lab_forget "$ID"'
 sed -i "s|^smtp = .*|smtp = submissions://mail.example.test:$port\\
 sign = no\\
 encrypt = no|" "$H/config"
+# No server to sync from: the watcher's sync of the lab's INBOX (other
+# tests' mail) would redraw the outbox whenever it ends, and the list must
+# stay as drawn while another process changes what it shows.
+sed -i 's|^imap = .*|imap = imap://mail.example.test:9|' "$H/config"
 cat > "$T/editor.sh" <<EOM
 #!/bin/sh
 sed -i 's/^To: *\$/To: bob@example.test/; s/^Subject: *\$/Subject: doubt $ID\nMessage-ID: <uiid-$ID@example.test>/' "\$1"
